@@ -1,0 +1,20 @@
+"""The ``minitransfer`` command line (click). Thin: parses, validates, calls ``minitransfer``.
+
+Installed as ``minitransfer.cli`` (the folder ``cli/`` in the repository). Each command lives in
+its own module and is added to the group below by name.
+"""
+
+import click
+
+from minitransfer import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="minitransfer")
+def main():
+    """Measure how transferable the features of each layer of a convnet are.
+
+    A from-scratch reproduction of Yosinski et al., "How transferable are features in deep
+    neural networks?" (NIPS 2014): hand-written CUDA kernels on the GPU, a NumPy reference on
+    the CPU. Run `minitransfer COMMAND --help` for a command's options and examples.
+    """

@@ -1,0 +1,11 @@
+"""minitransfer: how transferable are the features of each layer of a convnet?
+
+A from-scratch reproduction of Yosinski, Clune, Bengio and Lipson, "How transferable are
+features in deep neural networks?" (NIPS 2014). Every GPU operation is a hand-written CUDA
+kernel (``kernels/``, launched through ``minitransfer.cuda``); a NumPy implementation of every
+operation (``minitransfer.ops``) is the specification, the test oracle and the CPU fallback.
+
+Importing minitransfer never needs CuPy or a GPU.
+"""
+
+__version__ = "0.1.0"

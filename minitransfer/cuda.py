@@ -1,0 +1,126 @@
+"""The CUDA backend: finds ``kernels/``, compiles each file once per process and device through
+``cupy.RawModule``, and launches its ``extern "C"`` entry points.
+
+Conventions (DESIGN.md §3, §4):
+
+- A kernel file ``kernels/<stem>.cu`` exposes one ``extern "C"`` entry point per kernel and
+  dtype, named ``<op>_<direction>[_<variant>]_f32`` / ``_f64``; :func:`entry` builds the name.
+  Plain ``extern "C"`` names (rather than CuPy ``name_expressions``) let CuPy's on-disk cache
+  serve a second process without recompiling.
+- ``#include "x.cuh"`` lines naming a file in ``kernels/`` are inlined before compiling, so the
+  cache key (a hash of the source) changes whenever a shared header changes.
+- Scalars are passed as ``numpy.int32`` or the array's dtype: CuPy checks nothing.
+
+Nothing here imports CuPy until a kernel is actually asked for.
+"""
+
+import pathlib
+import re
+
+import numpy as np
+
+COMPILE_OPTIONS = ("-std=c++17",)
+DTYPE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+
+_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
+_modules = {}
+
+
+class CudaUnavailable(RuntimeError):
+    """The CUDA backend was asked for but CuPy or a CUDA device is missing."""
+
+
+def is_cuda_array(x):
+    """True for a CuPy array; decided from the type alone, without importing CuPy."""
+    return type(x).__module__.split(".")[0] == "cupy"
+
+
+def cupy():
+    """The ``cupy`` module, after checking that a CUDA device is usable (one clear error if not)."""
+    try:
+        import cupy as cp
+    except ImportError as error:
+        raise CudaUnavailable(
+            "the CUDA backend needs CuPy: pip install 'minitransfer[cuda13]' "
+            "(or [cuda12] for a CUDA 12 driver)"
+        ) from error
+    try:
+        count = cp.cuda.runtime.getDeviceCount()
+    except cp.cuda.runtime.CUDARuntimeError as error:
+        raise CudaUnavailable(f"CuPy is installed but no CUDA device is usable: {error}") from error
+    if count == 0:
+        raise CudaUnavailable("CuPy is installed but no CUDA device is visible")
+    return cp
+
+
+def cuda_available():
+    """True when CuPy imports and sees at least one CUDA device."""
+    try:
+        cupy()
+    except CudaUnavailable:
+        return False
+    return True
+
+
+def kernels_dir():
+    """The folder holding the ``.cu`` files: inside the installed package, else the checkout's."""
+    here = pathlib.Path(__file__).resolve().parent
+    for candidate in (here / "kernels", here.parent / "kernels"):
+        if (candidate / "common.cuh").is_file():
+            return candidate
+    raise FileNotFoundError(f"no kernels/ folder with common.cuh next to {here}")
+
+
+def kernel_source(stem):
+    """The text of ``kernels/<stem>.cu`` with its local includes inlined (each header once)."""
+    folder = kernels_dir()
+    path = folder / f"{stem}.cu"
+    if not path.is_file():
+        raise FileNotFoundError(f"no kernel file {path}")
+    seen = set()
+
+    def inline(match):
+        name = match.group(1)
+        header = folder / name
+        if not header.is_file():
+            return match.group(0)
+        if name in seen:
+            return ""
+        seen.add(name)
+        return _INCLUDE.sub(inline, header.read_text())
+
+    return _INCLUDE.sub(inline, path.read_text())
+
+
+def entry(name, dtype):
+    """The entry-point name of kernel ``name`` for ``dtype``: ``relu_forward`` → ``relu_forward_f32``."""
+    dtype = np.dtype(dtype)
+    if dtype not in DTYPE_SUFFIX:
+        raise ValueError(f"{name}: no kernel for dtype {dtype}; float32 and float64 are supported")
+    return f"{name}_{DTYPE_SUFFIX[dtype]}"
+
+
+def module(stem):
+    """The compiled ``cupy.RawModule`` of ``kernels/<stem>.cu`` for the current device."""
+    cp = cupy()
+    key = (stem, cp.cuda.Device().id)
+    if key not in _modules:
+        _modules[key] = cp.RawModule(code=kernel_source(stem), options=COMPILE_OPTIONS)
+    return _modules[key]
+
+
+def function(stem, name):
+    """The kernel function ``name`` (a full entry-point name) of ``kernels/<stem>.cu``."""
+    return module(stem).get_function(name)
+
+
+def launch(stem, name, grid, block, args, shared_mem=0):
+    """Launch entry point ``name`` of ``kernels/<stem>.cu``; grid and block are int or tuples."""
+    grid = grid if isinstance(grid, tuple) else (int(grid),)
+    block = block if isinstance(block, tuple) else (int(block),)
+    function(stem, name)(grid, block, args, shared_mem=shared_mem)
+
+
+def blocks(n, threads):
+    """Blocks of ``threads`` needed to cover ``n`` items (at least one)."""
+    return max(1, (int(n) + threads - 1) // threads)

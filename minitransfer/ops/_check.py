@@ -1,0 +1,51 @@
+"""Input validation shared by the ops: every failure is a ValueError naming the op and the shapes.
+
+Kernels trust their inputs (DESIGN.md §3), so everything a kernel assumes is checked here.
+"""
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def array(op, name, a, ndim=None, dtypes=FLOAT_DTYPES):
+    """Check that ``a`` is a C-contiguous NumPy or CuPy array of rank ``ndim`` and an allowed dtype."""
+    if not hasattr(a, "shape") or not hasattr(a, "dtype") or not hasattr(a, "flags"):
+        raise ValueError(f"{op}: {name} must be a NumPy or CuPy array, got {type(a).__name__}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{op}: {name} must be {ndim}-D, got shape {tuple(a.shape)}")
+    if dtypes is not None and np.dtype(a.dtype) not in dtypes:
+        allowed = ", ".join(str(d) for d in dtypes)
+        raise ValueError(f"{op}: {name} must have dtype {allowed}, got {a.dtype} (shape {tuple(a.shape)})")
+    if not a.flags.c_contiguous:
+        raise ValueError(f"{op}: {name} must be C-contiguous, got strides {a.strides} for shape {tuple(a.shape)}")
+    return a
+
+
+def same_dtype(op, **arrays):
+    """Check that all named arrays share one dtype."""
+    dtypes = {name: np.dtype(a.dtype) for name, a in arrays.items()}
+    if len(set(dtypes.values())) > 1:
+        listed = ", ".join(f"{name} {dtype}" for name, dtype in dtypes.items())
+        raise ValueError(f"{op}: arrays must share one dtype, got {listed}")
+
+
+def same_device(op, **arrays):
+    """Check that all named arrays live on the same side (all NumPy or all CuPy)."""
+    kinds = {name: type(a).__module__.split(".")[0] for name, a in arrays.items()}
+    if len(set(kinds.values())) > 1:
+        listed = ", ".join(f"{name} {kind}" for name, kind in kinds.items())
+        raise ValueError(f"{op}: arrays must all be NumPy or all CuPy, got {listed}")
+
+
+def shape(op, name, a, expected):
+    """Check ``a.shape == expected``."""
+    if tuple(a.shape) != tuple(expected):
+        raise ValueError(f"{op}: {name} must have shape {tuple(expected)}, got {tuple(a.shape)}")
+
+
+def positive_int(op, name, value, minimum=1):
+    """Check an integer hyper-parameter is at least ``minimum``; returns it as int."""
+    if isinstance(value, bool) or int(value) != value or value < minimum:
+        raise ValueError(f"{op}: {name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)

@@ -1,0 +1,40 @@
+"""Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable."""
+
+import pytest
+
+from minitransfer import cuda
+
+
+def _gpu_skip_reason():
+    try:
+        cuda.cupy()
+    except cuda.CudaUnavailable as error:
+        return f"no usable CUDA device: {error}"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    reason = _gpu_skip_reason()
+    if reason:
+        for item in gpu_items:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def cp(monkeypatch):
+    """CuPy, with ``cupy.empty`` / ``cupy.empty_like`` returning poisoned memory (every byte 0xFF:
+    NaN for floats, -1 / max for integers), so a kernel that leaves an output element unwritten
+    fails its comparison. Launchers must allocate through ``cupy.empty`` / ``cupy.empty_like``."""
+    cupy = cuda.cupy()
+    real_empty, real_empty_like = cupy.empty, cupy.empty_like
+
+    def poison(a):
+        a.view(cupy.uint8).fill(0xFF)
+        return a
+
+    monkeypatch.setattr(cupy, "empty", lambda *args, **kwargs: poison(real_empty(*args, **kwargs)))
+    monkeypatch.setattr(cupy, "empty_like", lambda *args, **kwargs: poison(real_empty_like(*args, **kwargs)))
+    return cupy
