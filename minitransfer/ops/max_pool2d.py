@@ -1,0 +1,162 @@
+"""2-D max pooling with Caffe's conventions (CaffeNet pool1/pool2/pool5: size 3, stride 2).
+
+Output size (Caffe's PoolingLayer, also PyTorch's ``max_pool2d(ceil_mode=True)``)::
+
+    P = ceil((H + 2·pad − size) / stride) + 1;   P −= 1 if (P − 1)·stride >= H + pad
+
+and likewise Q from W. Caffe applies the correction only when pad > 0; without padding it can
+fire only when stride > size leaves the last window wholly outside the image, which Caffe would
+fill with −FLT_MAX, so it is applied always (as PyTorch does) and every window holds a real pixel.
+The window of output (ph, qw) covers rows ``[ph·stride − pad, ph·stride − pad + size)`` clipped to
+``[0, H)`` (columns alike): the last window is clipped at the edge and padding never wins.
+
+    y[n,c,ph,qw] = max over the window of x[n,c]
+    dx[n,c,h,w]  = Σ dy[n,c,ph,qw] over the outputs whose FIRST maximum (row-major scan,
+                   strict >, as Caffe) is x[n,c,h,w]
+
+The cache holds the argmax (int32 flat index ``h·W + w`` within each plane) and the input's
+shape. CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; backward gathers,
+deterministically, without atomics).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from minitransfer import cuda
+from minitransfer.ops import _check
+
+KERNEL_FILE = "max_pool2d"
+KERNELS = ("max_pool2d_forward", "max_pool2d_backward")
+
+_THREADS = 256
+_MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+
+
+class PoolCache(NamedTuple):
+    """What :func:`backward` needs: the argmax of each output and the forward's input description."""
+
+    argmax: object  # N,C,P,Q int32, flat index h·W + w within the plane
+    x_shape: tuple  # N,C,H,W
+    dtype: np.dtype
+    size: int
+    stride: int
+    pad: int
+
+
+def output_size(length, size=3, stride=2, pad=0):
+    """Pooled length of an input side of ``length`` pixels (Caffe's ceil rule, last window kept
+    only if it starts inside the image). ``output_size(55) == 27``, ``output_size(13) == 6``."""
+    pooled = -(-(length + 2 * pad - size) // stride) + 1
+    if (pooled - 1) * stride >= length + pad:
+        pooled -= 1
+    return pooled
+
+
+def forward(x, size=3, stride=2, pad=0):
+    """Max pooling of ``x`` (N,C,H,W) with square windows. Returns ``(y, cache)``, y (N,C,P,Q).
+
+    Example::
+
+        y, cache = max_pool2d.forward(x)          # CaffeNet: 96×55×55 → 96×27×27
+        (dx,) = max_pool2d.backward(dy, cache)
+    """
+    _check.array("max_pool2d", "x", x, ndim=4)
+    size = _check.positive_int("max_pool2d", "size", size)
+    stride = _check.positive_int("max_pool2d", "stride", stride)
+    pad = _check.positive_int("max_pool2d", "pad", pad, minimum=0)
+    N, C, H, W = x.shape
+    if min(x.shape) < 1:
+        raise ValueError(f"max_pool2d: x must have no empty dimension, got shape {tuple(x.shape)}")
+    if pad >= size:
+        raise ValueError(f"max_pool2d: pad must be smaller than size, got pad {pad} and size {size}")
+    if size > H + 2 * pad or size > W + 2 * pad:
+        raise ValueError(
+            f"max_pool2d: window {size}x{size} is larger than the padded input "
+            f"{H + 2 * pad}x{W + 2 * pad} (x of shape {tuple(x.shape)}, pad {pad})"
+        )
+    P, Q = output_size(H, size, stride, pad), output_size(W, size, stride, pad)
+    if cuda.is_cuda_array(x):
+        y, argmax = _forward_cuda(x, size, stride, pad, P, Q)
+    else:
+        y, argmax = _forward_reference(x, size, stride, pad, P, Q)
+    return y, PoolCache(argmax, tuple(x.shape), np.dtype(x.dtype), size, stride, pad)
+
+
+def backward(dy, cache):
+    """Gradient of :func:`forward`: returns ``(dx,)``, dx (N,C,H,W); each dy goes to the first
+    maximum of its window."""
+    _check.array("max_pool2d", "dy", dy, ndim=4)
+    _check.same_device("max_pool2d", dy=dy, argmax=cache.argmax)
+    if np.dtype(dy.dtype) != cache.dtype:
+        raise ValueError(f"max_pool2d: dy must have the dtype of x, {cache.dtype}, got {dy.dtype}")
+    _check.shape("max_pool2d", "dy", dy, cache.argmax.shape)
+    if cuda.is_cuda_array(dy):
+        return (_backward_cuda(dy, cache),)
+    return (_backward_reference(dy, cache),)
+
+
+def _forward_reference(x, size, stride, pad, P, Q):
+    N, C, H, W = x.shape
+    # Pad with −inf so that padded pixels never win; tall and wide enough for every window.
+    padded_h = max(pad + H, (P - 1) * stride + size)
+    padded_w = max(pad + W, (Q - 1) * stride + size)
+    padded = np.full((N, C, padded_h, padded_w), -np.inf, dtype=x.dtype)
+    padded[:, :, pad:pad + H, pad:pad + W] = x
+
+    def window(i, j):  # N,C,P,Q: the pixel at offset (i, j) of every window
+        return padded[:, :, i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
+
+    # Scan the window offsets in row-major order; a strict > keeps the first maximum.
+    y = window(0, 0).copy()
+    offset = np.zeros(y.shape, dtype=np.int32)  # i·size + j of the maximum so far
+    for i in range(size):
+        for j in range(size):
+            candidate = window(i, j)
+            better = candidate > y
+            y[better] = candidate[better]
+            offset[better] = i * size + j
+    rows = np.arange(P, dtype=np.int32)[:, None] * stride - pad + offset // size  # N,C,P,Q
+    cols = np.arange(Q, dtype=np.int32)[None, :] * stride - pad + offset % size   # N,C,P,Q
+    return y, rows * W + cols
+
+
+def _backward_reference(dy, cache):
+    N, C, H, W = cache.x_shape
+    P, Q = dy.shape[2:]
+    dx = np.zeros((N * C, H * W), dtype=dy.dtype)
+    planes = np.arange(N * C)[:, None]
+    np.add.at(dx, (planes, cache.argmax.reshape(N * C, P * Q)), dy.reshape(N * C, P * Q))
+    return dx.reshape(N, C, H, W)
+
+
+def _check_32bit(*sizes):
+    if max(sizes) > _MAX_ELEMENTS:
+        raise ValueError(f"max_pool2d: the CUDA kernels index with 32 bits; got {max(sizes)} elements")
+
+
+def _forward_cuda(x, size, stride, pad, P, Q):
+    cp = cuda.cupy()
+    N, C, H, W = x.shape
+    _check_32bit(x.size, N * C * P * Q)
+    y = cp.empty((N, C, P, Q), dtype=x.dtype)
+    argmax = cp.empty((N, C, P, Q), dtype=np.int32)
+    cuda.launch(
+        KERNEL_FILE, cuda.entry("max_pool2d_forward", x.dtype), cuda.blocks(y.size, _THREADS), _THREADS,
+        (x, y, argmax, np.int32(N * C), np.int32(H), np.int32(W), np.int32(P), np.int32(Q),
+         np.int32(size), np.int32(stride), np.int32(pad)),
+    )
+    return y, argmax
+
+
+def _backward_cuda(dy, cache):
+    cp = cuda.cupy()
+    N, C, H, W = cache.x_shape
+    P, Q = dy.shape[2:]
+    dx = cp.empty(cache.x_shape, dtype=dy.dtype)
+    cuda.launch(
+        KERNEL_FILE, cuda.entry("max_pool2d_backward", dy.dtype), cuda.blocks(dx.size, _THREADS), _THREADS,
+        (dy, cache.argmax, dx, np.int32(N * C), np.int32(H), np.int32(W), np.int32(P), np.int32(Q),
+         np.int32(cache.size), np.int32(cache.stride), np.int32(cache.pad)),
+    )
+    return dx

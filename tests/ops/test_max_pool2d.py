@@ -1,0 +1,260 @@
+"""minitransfer.ops.max_pool2d and kernels/max_pool2d.cu against naive loops (Caffe's
+PoolingLayer written out) and float64 central differences."""
+
+import math
+
+import numpy as np
+import pytest
+
+from minitransfer.gradcheck import gradient_errors
+from minitransfer.ops import max_pool2d
+
+# (N, C, H, W, size, stride, pad)
+CONFIGS = [
+    (1, 2, 1, 1, 2, 1, 1),    # 1×1 image, both windows see the same pixel
+    (2, 3, 8, 10, 3, 2, 0),   # stride 2 with leftover pixels: the last window is clipped
+    (3, 2, 5, 6, 3, 2, 1),    # odd batch, padding
+    (1, 2, 6, 6, 3, 3, 2),    # the "last window starts in the padding" rule drops an output
+    (2, 1, 5, 7, 1, 3, 0),    # stride > size: pixels skipped, the empty last row dropped
+    (2, 2, 4, 4, 3, 1, 1),    # overlapping windows, one pixel the maximum of several
+    (1, 3, 9, 7, 5, 2, 2),    # large window hanging over both edges
+    (5, 2, 13, 13, 3, 2, 0),  # CaffeNet pool5 geometry, odd batch
+]
+
+
+def config_id(config):
+    n, c, h, w, size, stride, pad = config
+    return f"k{size}s{stride}p{pad}-n{n}c{c}h{h}w{w}"
+
+
+CONFIG_IDS = [config_id(config) for config in CONFIGS]
+
+
+def distinct_values(rng, shape, gap=1e-2):
+    """A shuffled ramp, half negative: every maximum is unique and 1e-2 (>> h) from the next value."""
+    count = math.prod(shape)
+    return (rng.permutation(count).reshape(shape) - count / 2) * gap
+
+
+def naive_output_size(length, size, stride, pad):
+    pooled = int(math.ceil((length + 2 * pad - size) / stride)) + 1
+    if (pooled - 1) * stride >= length + pad:
+        pooled -= 1
+    return pooled
+
+
+def naive_pool(x, size, stride, pad):
+    """Caffe's MaxPoolForward, loop by loop: returns y and the (h, w) of each first maximum."""
+    N, C, H, W = x.shape
+    P = naive_output_size(H, size, stride, pad)
+    Q = naive_output_size(W, size, stride, pad)
+    y = np.empty((N, C, P, Q))
+    where = np.empty((N, C, P, Q, 2), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for ph in range(P):
+                for qw in range(Q):
+                    hstart, wstart = ph * stride - pad, qw * stride - pad
+                    hend, wend = min(hstart + size, H), min(wstart + size, W)
+                    hstart, wstart = max(hstart, 0), max(wstart, 0)
+                    best, best_at = -math.inf, None
+                    for h in range(hstart, hend):
+                        for w in range(wstart, wend):
+                            if x[n, c, h, w] > best:
+                                best, best_at = x[n, c, h, w], (h, w)
+                    y[n, c, ph, qw] = best
+                    where[n, c, ph, qw] = best_at
+    return y, where
+
+
+def naive_pool_backward(x_shape, where, dy):
+    dx = np.zeros(x_shape)
+    N, C, P, Q = dy.shape
+    for n in range(N):
+        for c in range(C):
+            for ph in range(P):
+                for qw in range(Q):
+                    h, w = where[n, c, ph, qw]
+                    dx[n, c, h, w] += dy[n, c, ph, qw]
+    return dx
+
+
+@pytest.mark.parametrize(
+    "length, size, stride, pad, expected",
+    [(55, 3, 2, 0, 27), (27, 3, 2, 0, 13), (13, 3, 2, 0, 6), (8, 3, 2, 0, 4), (7, 3, 2, 1, 4),
+     (6, 3, 3, 2, 3), (5, 1, 3, 0, 2), (1, 2, 1, 1, 2), (227, 3, 2, 0, 113)],
+    ids=["caffenet55", "caffenet27", "caffenet13", "leftover", "pad1", "rule-drops", "stride>size",
+         "1x1-pad", "227"],
+)
+def test_output_size(length, size, stride, pad, expected):
+    assert max_pool2d.output_size(length, size, stride, pad) == expected
+    assert naive_output_size(length, size, stride, pad) == expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_forward_matches_naive_loop(config, dtype):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(1)
+    x = distinct_values(rng, (n, c, h, w)).astype(dtype)
+    y, cache = max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+    y_naive, where = naive_pool(x, size, stride, pad)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, y_naive)
+    np.testing.assert_array_equal(cache.argmax, where[..., 0] * w + where[..., 1])
+    assert cache.argmax.dtype == np.int32
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_backward_matches_naive_loop(config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(2)
+    x = distinct_values(rng, (n, c, h, w))
+    y, cache = max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+    dy = rng.standard_normal(y.shape)
+    (dx,) = max_pool2d.backward(dy, cache)
+    _, where = naive_pool(x, size, stride, pad)
+    np.testing.assert_allclose(dx, naive_pool_backward(x.shape, where, dy), rtol=1e-12, atol=1e-12)
+
+
+def test_ties_send_the_gradient_to_the_first_maximum():
+    x = np.full((1, 1, 4, 5), 2.5)
+    x[0, 0, 3, 4] = 3.5
+    y, cache = max_pool2d.forward(x, size=3, stride=2, pad=0)  # 1,1,2,2
+    (dx,) = max_pool2d.backward(np.array([[[[1.0, 2.0], [4.0, 8.0]]]]), cache)
+    expected = np.zeros((1, 1, 4, 5))
+    expected[0, 0, 0, 0] = 1.0  # window rows 0-2, cols 0-2: a tie, first pixel wins
+    expected[0, 0, 0, 2] = 2.0  # rows 0-2, cols 2-4
+    expected[0, 0, 2, 0] = 4.0  # rows 2-3 (clipped), cols 0-2
+    expected[0, 0, 3, 4] = 8.0  # rows 2-3, cols 2-4: the unique maximum
+    np.testing.assert_array_equal(y, [[[[2.5, 2.5], [2.5, 3.5]]]])
+    np.testing.assert_array_equal(dx, expected)
+
+
+@pytest.mark.parametrize("config", [(1, 1, 3, 3, 3, 2, 1), (2, 2, 5, 4, 2, 2, 1)], ids=["k3s2p1", "k2s2p1"])
+def test_padding_never_wins_over_negative_pixels(config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(3)
+    x = -1.0 - rng.random((n, c, h, w))
+    y, _ = max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+    assert (y < -1.0).all()
+    np.testing.assert_array_equal(y, naive_pool(x, size, stride, pad)[0])
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_gradient(config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(4)
+    x = distinct_values(rng, (n, c, h, w))
+
+    def forward(x):
+        return max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+
+    errors = gradient_errors(forward, max_pool2d.backward, (x,), wrt=(0,), seed=5)
+    assert max(errors) <= 1e-6
+
+
+@pytest.mark.parametrize(
+    "x, hyper, message",
+    [
+        (np.ones((3, 5, 5)), {}, r"x must be 4-D, got shape \(3, 5, 5\)"),
+        (np.ones((1, 1, 5, 5), dtype=np.int64), {}, "x must have dtype"),
+        (np.ones((1, 1, 5, 10))[..., ::2], {}, "C-contiguous"),
+        (np.ones((1, 0, 5, 5)), {}, r"no empty dimension, got shape \(1, 0, 5, 5\)"),
+        (np.ones((1, 1, 5, 5)), {"size": 0}, "size must be an integer >= 1"),
+        (np.ones((1, 1, 5, 5)), {"size": 2.5}, "size must be an integer >= 1"),
+        (np.ones((1, 1, 5, 5)), {"stride": 0}, "stride must be an integer >= 1"),
+        (np.ones((1, 1, 5, 5)), {"pad": -1}, "pad must be an integer >= 0"),
+        (np.ones((1, 1, 5, 5)), {"size": 3, "pad": 3}, "pad must be smaller than size"),
+        (np.ones((1, 1, 2, 7)), {"size": 3}, r"window 3x3 is larger than the padded input 2x7"),
+        (np.ones((1, 1, 7, 1)), {"size": 5, "pad": 1}, r"window 5x5 is larger than the padded input 9x3"),
+    ],
+    ids=["3d", "int64", "strided", "empty", "size0", "size-float", "stride0", "pad-negative", "pad>=size",
+         "window>h", "window>w-padded"],
+)
+def test_forward_rejects_bad_input(x, hyper, message):
+    with pytest.raises(ValueError, match=f"max_pool2d: .*{message}"):
+        max_pool2d.forward(x, **hyper)
+
+
+def test_backward_rejects_wrong_shape_and_dtype():
+    _, cache = max_pool2d.forward(np.ones((2, 3, 7, 7)))  # y 2,3,3,3
+    with pytest.raises(ValueError, match=r"max_pool2d: dy must have shape \(2, 3, 3, 3\), got \(2, 3, 3, 4\)"):
+        max_pool2d.backward(np.ones((2, 3, 3, 4)), cache)
+    with pytest.raises(ValueError, match="max_pool2d: dy must have the dtype of x"):
+        max_pool2d.backward(np.ones((2, 3, 3, 3), dtype=np.float32), cache)
+    with pytest.raises(ValueError, match="max_pool2d: dy must be 4-D"):
+        max_pool2d.backward(np.ones((2, 27)), cache)
+
+
+GPU_CONFIGS = CONFIGS + [(3, 5, 27, 31, 3, 2, 0), (2, 3, 55, 55, 3, 2, 0), (1, 4, 33, 17, 4, 3, 3)]
+GPU_IDS = [config_id(config) for config in GPU_CONFIGS]
+
+
+def relative_error(gpu, ref):
+    return np.linalg.norm(gpu - ref) / np.linalg.norm(ref)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU_CONFIGS, ids=GPU_IDS)
+def test_gpu_float32_matches_reference(cp, config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(6)
+    x32 = distinct_values(rng, (n, c, h, w)).astype(np.float32)
+    y_ref, cache_ref = max_pool2d.forward(x32.astype(np.float64), size=size, stride=stride, pad=pad)
+    dy32 = rng.standard_normal(y_ref.shape).astype(np.float32)
+    (dx_ref,) = max_pool2d.backward(dy32.astype(np.float64), cache_ref)
+
+    y, cache = max_pool2d.forward(cp.asarray(x32), size=size, stride=stride, pad=pad)
+    (dx,) = max_pool2d.backward(cp.asarray(dy32), cache)
+    assert y.dtype == np.float32 and dx.dtype == np.float32
+    np.testing.assert_array_equal(cp.asnumpy(y), y_ref.astype(np.float32))
+    np.testing.assert_array_equal(cp.asnumpy(cache.argmax), cache_ref.argmax)
+    assert relative_error(cp.asnumpy(dx), dx_ref) < 1e-6
+    np.testing.assert_allclose(cp.asnumpy(dx), dx_ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU_CONFIGS[:6], ids=GPU_IDS[:6])
+def test_gpu_ties_pick_the_first_maximum(cp, config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(7)
+    x = rng.integers(1, 4, size=(n, c, h, w)).astype(np.float32) * 0.5  # many ties, no zeros
+    y_ref, cache_ref = max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+    dy = rng.standard_normal(y_ref.shape).astype(np.float32)
+    (dx_ref,) = max_pool2d.backward(dy, cache_ref)
+
+    y, cache = max_pool2d.forward(cp.asarray(x), size=size, stride=stride, pad=pad)
+    (dx,) = max_pool2d.backward(cp.asarray(dy), cache)
+    np.testing.assert_array_equal(cp.asnumpy(y), y_ref)
+    np.testing.assert_array_equal(cp.asnumpy(cache.argmax), cache_ref.argmax)
+    np.testing.assert_allclose(cp.asnumpy(dx), dx_ref, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_gpu_float64_gradient(cp, config):
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(8)
+    x = cp.asarray(distinct_values(rng, (n, c, h, w)))
+
+    def forward(x):
+        return max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+
+    errors = gradient_errors(forward, max_pool2d.backward, (x,), wrt=(0,), seed=9)
+    assert max(errors) <= 1e-6
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_is_bitwise_repeatable(cp, dtype):
+    rng = np.random.default_rng(10)
+    x = cp.asarray(distinct_values(rng, (3, 5, 27, 27)).astype(dtype))
+    dy = cp.asarray(rng.standard_normal((3, 5, 13, 13)).astype(dtype))
+
+    def run():
+        y, cache = max_pool2d.forward(x, size=3, stride=2, pad=0)
+        (dx,) = max_pool2d.backward(dy, cache)
+        return cp.asnumpy(y).tobytes(), cp.asnumpy(cache.argmax).tobytes(), cp.asnumpy(dx).tobytes()
+
+    assert run() == run()
