@@ -1,0 +1,328 @@
+// gemm.cu — tiled matrix product C = op(A)·op(B) (+ bias), and the bias gradient of a linear layer.
+//
+//   gemm:                  C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n]  (+ bias[n] when has_bias)
+//   linear_backward_bias:  db[n]   = Σ_m dy[m, n]
+//
+// Layouts: row-major, C-contiguous. op(A) is M×K: A is stored M×K (n) or K×M (t); op(B) is K×N:
+// B is stored K×N (n) or N×K (t). C is M×N; bias is (N,). The fully connected layer uses
+//   forward          y  = x·Wᵀ + b   gemm_nt   (x: N×in, W: out×in)
+//   backward-data    dx = dy·W       gemm_nn
+//   backward-filter  dW = dyᵀ·x      gemm_tn
+// Reference: minitransfer/ops/linear.py (gemm and _forward_reference / _backward_reference).
+//
+// Kernels (256 threads, one block per BM×BN tile of C, grid (⌈N/BN⌉, ⌈M/BM⌉)):
+//   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, has_bias)
+//       scalar global loads with per-element bounds: any shape, any pointer alignment.
+//   gemm_{nn,nt,tn,tt}_aligned_{f32,f64}(same arguments)
+//       16-byte global loads (float4 / double2); needs the stored row length of A and of B
+//       (a.shape[1], b.shape[1]) to be a multiple of 16 bytes / sizeof(T) and both pointers
+//       16-byte aligned. Same summation order as the scalar variant: results are bit-identical.
+//   linear_backward_bias_{f32,f64}(dy, db, rows, cols)
+//       block 32×8: each thread sums every 8th row of one column, then one thread adds the 8
+//       partial sums in order. Fixed order, no atomics: bit-reproducible.
+//
+// GEMM scheme: float tiles are 128×128×8 with 8×8 outputs per thread; double tiles 64×64×8 with
+// 4×4 per thread (keeps the float64 instantiation free of spills). Each thread loads one 16-byte
+// vector of A and one of B per k-step of the tile, into registers while the block computes on the
+// other shared-memory buffer (double buffering, one barrier per tile). A thread's outputs sit in
+// two row bands and two column bands half a tile apart, so its shared-memory reads are 16-byte
+// vectors and a warp's reads of a k-row are conflict-free. Each output is summed over k in
+// increasing order by one thread: deterministic, no split-K, no atomics.
+#include "common.cuh"
+
+template <typename T>
+struct GemmTile;
+template <>
+struct GemmTile<float> {
+    static constexpr int BM = 128, BN = 128, BK = 8;
+};
+template <>
+struct GemmTile<double> {
+    static constexpr int BM = 64, BN = 64, BK = 8;
+};
+
+constexpr int GEMM_THREADS = 256;
+
+// 16 bytes of T between memory and registers.
+__device__ __forceinline__ void load16(const float* p, float* r) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    r[0] = q.x;
+    r[1] = q.y;
+    r[2] = q.z;
+    r[3] = q.w;
+}
+__device__ __forceinline__ void load16(const double* p, double* r) {
+    const double2 q = *reinterpret_cast<const double2*>(p);
+    r[0] = q.x;
+    r[1] = q.y;
+}
+__device__ __forceinline__ void store16(float* p, const float* r) {
+    *reinterpret_cast<float4*>(p) = make_float4(r[0], r[1], r[2], r[3]);
+}
+__device__ __forceinline__ void store16(double* p, const double* r) {
+    *reinterpret_cast<double2*>(p) = make_double2(r[0], r[1]);
+}
+
+// One operand tile, BO outer indices (rows of op(A) or columns of op(B)) × BK depth indices.
+// The operand x is stored either outer-major, x[o·depth + k] (K_CONTIGUOUS: A in "n", B in "t"),
+// or depth-major, x[k·outer + o] (A in "t", B in "n"). Each thread moves V = 16/sizeof(T)
+// consecutive elements along the stored row; out-of-range elements read as 0.
+template <typename T, int BO, bool K_CONTIGUOUS, bool ALIGNED>
+struct OperandTile {
+    static constexpr int BK = GemmTile<T>::BK;
+    static constexpr int V = 16 / sizeof(T);
+    static_assert(BO * BK == GEMM_THREADS * V, "one 16-byte vector per thread per tile");
+    static constexpr int PER_ROW = K_CONTIGUOUS ? BK / V : BO / V;  // threads along a stored row
+
+    int o_local, k_local;  // this thread's place in the tile (first of its V elements)
+
+    __device__ __forceinline__ explicit OperandTile(int tid) {
+        if (K_CONTIGUOUS) {
+            o_local = tid / PER_ROW;
+            k_local = (tid % PER_ROW) * V;
+        } else {
+            k_local = tid / PER_ROW;
+            o_local = (tid % PER_ROW) * V;
+        }
+    }
+
+    __device__ __forceinline__ void load(const T* __restrict__ x, int outer, int depth, int o0, int k0,
+                                         T* r) const {
+        const int o = o0 + o_local, k = k0 + k_local;
+        if (K_CONTIGUOUS) {
+            const T* p = x + (mt_int64)o * depth + k;
+            if (ALIGNED) {
+                // depth is a multiple of V, so the vector is wholly inside or wholly outside.
+                if (o < outer && k < depth) {
+                    load16(p, r);
+                } else {
+#pragma unroll
+                    for (int v = 0; v < V; ++v) r[v] = T(0);
+                }
+            } else {
+#pragma unroll
+                for (int v = 0; v < V; ++v) r[v] = (o < outer && k + v < depth) ? p[v] : T(0);
+            }
+        } else {
+            const T* p = x + (mt_int64)k * outer + o;
+            if (ALIGNED) {
+                if (k < depth && o < outer) {
+                    load16(p, r);
+                } else {
+#pragma unroll
+                    for (int v = 0; v < V; ++v) r[v] = T(0);
+                }
+            } else {
+#pragma unroll
+                for (int v = 0; v < V; ++v) r[v] = (k < depth && o + v < outer) ? p[v] : T(0);
+            }
+        }
+    }
+
+    // Shared tiles are depth-major, s[k][o], rows padded by V elements against bank conflicts.
+    __device__ __forceinline__ void store(T (*s)[BO + V], const T* r) const {
+        if (K_CONTIGUOUS) {
+#pragma unroll
+            for (int v = 0; v < V; ++v) s[k_local + v][o_local] = r[v];
+        } else {
+            store16(&s[k_local][o_local], r);
+        }
+    }
+};
+
+template <typename T, bool TRANS_A, bool TRANS_B, bool ALIGNED>
+__device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restrict__ b,
+                                     const T* __restrict__ bias, T* __restrict__ c, int M, int N, int K,
+                                     int has_bias) {
+    constexpr int BM = GemmTile<T>::BM, BN = GemmTile<T>::BN, BK = GemmTile<T>::BK;
+    constexpr int V = 16 / sizeof(T);
+    constexpr int TM = 2 * V, TN = 2 * V;  // outputs per thread: two bands of V, half a tile apart
+    static_assert((BM / TM) * (BN / TN) == GEMM_THREADS, "16×16 threads");
+
+    __shared__ __align__(16) T a_tile[2][BK][BM + V];
+    __shared__ __align__(16) T b_tile[2][BK][BN + V];
+
+    const int tid = threadIdx.x;
+    const int warp = tid / 32, lane = tid % 32;
+    // A warp covers 4 row groups × 8 column groups, so its 16-byte shared reads hit 4 and 8
+    // distinct vectors of one k-row: no bank conflicts.
+    const int tx = (warp % 2) * 8 + lane % 8;  // column group, 0..15
+    const int ty = (warp / 2) * 4 + lane / 8;  // row group, 0..15
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+
+    const OperandTile<T, BM, !TRANS_A, ALIGNED> a_loader(tid);
+    const OperandTile<T, BN, TRANS_B, ALIGNED> b_loader(tid);
+
+    T acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; ++i) {
+#pragma unroll
+        for (int j = 0; j < TN; ++j) acc[i][j] = T(0);
+    }
+
+    T a_next[V], b_next[V];
+    a_loader.load(a, M, K, m0, 0, a_next);
+    b_loader.load(b, N, K, n0, 0, b_next);
+    a_loader.store(a_tile[0], a_next);
+    b_loader.store(b_tile[0], b_next);
+    __syncthreads();
+
+    const int tiles = (K + BK - 1) / BK;
+    for (int t = 0; t < tiles; ++t) {
+        const int current = t & 1;
+        const bool more = t + 1 < tiles;
+        if (more) {
+            a_loader.load(a, M, K, m0, (t + 1) * BK, a_next);
+            b_loader.load(b, N, K, n0, (t + 1) * BK, b_next);
+        }
+#pragma unroll
+        for (int kk = 0; kk < BK; ++kk) {
+            T a_frag[TM], b_frag[TN];
+            load16(&a_tile[current][kk][ty * V], a_frag);
+            load16(&a_tile[current][kk][BM / 2 + ty * V], a_frag + V);
+            load16(&b_tile[current][kk][tx * V], b_frag);
+            load16(&b_tile[current][kk][BN / 2 + tx * V], b_frag + V);
+#pragma unroll
+            for (int i = 0; i < TM; ++i) {
+#pragma unroll
+                for (int j = 0; j < TN; ++j) acc[i][j] += a_frag[i] * b_frag[j];
+            }
+        }
+        if (more) {
+            // The other buffer was last read before the previous barrier: safe to overwrite.
+            a_loader.store(a_tile[current ^ 1], a_next);
+            b_loader.store(b_tile[current ^ 1], b_next);
+        }
+        __syncthreads();
+    }
+
+    const bool vector_store = N % V == 0;  // then c's rows start 16-byte aligned (c is fresh)
+#pragma unroll
+    for (int i = 0; i < TM; ++i) {
+        const int m = m0 + (i < V ? ty * V + i : BM / 2 + ty * V + (i - V));
+        if (m >= M) continue;
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+            const int n = n0 + half * (BN / 2) + tx * V;
+            T out[V];
+#pragma unroll
+            for (int v = 0; v < V; ++v) {
+                out[v] = acc[i][half * V + v];
+                if (has_bias && n + v < N) out[v] += bias[n + v];
+            }
+            T* row = c + (mt_int64)m * N;
+            if (vector_store) {
+                if (n < N) store16(row + n, out);
+            } else {
+#pragma unroll
+                for (int v = 0; v < V; ++v) {
+                    if (n + v < N) row[n + v] = out[v];
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void linear_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int rows,
+                                                     int cols) {
+    __shared__ T partial[8][32 + 1];
+    const int col = blockIdx.x * 32 + threadIdx.x;
+    T sum = T(0);
+    if (col < cols) {
+        for (int r = threadIdx.y; r < rows; r += 8) sum += dy[(mt_int64)r * cols + col];
+    }
+    partial[threadIdx.y][threadIdx.x] = sum;
+    __syncthreads();
+    if (threadIdx.y == 0 && col < cols) {
+        T total = T(0);
+#pragma unroll
+        for (int y = 0; y < 8; ++y) total += partial[y][threadIdx.x];
+        db[col] = total;
+    }
+}
+
+// Entry points: the f32 GEMMs ask for two resident blocks per SM (≤ 128 registers per thread).
+
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_nn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
+    gemm<float, false, false, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_nt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
+    gemm<float, false, true, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_tn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
+    gemm<float, true, false, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_tt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
+    gemm<float, true, true, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_nn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<float, false, false, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_nt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<float, false, true, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_tn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<float, true, false, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
+gemm_tt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<float, true, true, true>(a, b, bias, c, M, N, K, has_bias);
+}
+
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_nn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
+    gemm<double, false, false, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_nt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
+    gemm<double, false, true, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_tn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
+    gemm<double, true, false, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_tt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
+    gemm<double, true, true, false>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_nn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<double, false, false, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_nt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<double, false, true, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_tn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<double, true, false, true>(a, b, bias, c, M, N, K, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_tt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
+                    int has_bias) {
+    gemm<double, true, true, true>(a, b, bias, c, M, N, K, has_bias);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+linear_backward_bias_f32(const float* dy, float* db, int rows, int cols) {
+    linear_backward_bias<float>(dy, db, rows, cols);
+}
+extern "C" __global__ void __launch_bounds__(256)
+linear_backward_bias_f64(const double* dy, double* db, int rows, int cols) {
+    linear_backward_bias<double>(dy, db, rows, cols);
+}

@@ -1,0 +1,141 @@
+"""Fully connected (inner product) layer, Caffe's InnerProduct with ``bias_term: true``.
+
+    y  = x·Wᵀ + b          x (N, in), W (out, in), b (out,), y (N, out)
+    dx = dy·W              (N, in)
+    dW = dyᵀ·x             (out, in)
+    db = Σ_n dy[n, :]      (out,)
+
+W has Caffe's shape ``(out, in)`` (DESIGN.md §1). The cache is ``(x, w)``. On CuPy arrays the
+three products run on the hand-written tiled GEMM of ``kernels/gemm.cu`` (the bias add fused
+into the forward product's epilogue) and the bias gradient on a fixed-order column-sum kernel,
+so every result is bit-reproducible. :func:`gemm` is public for other ops that need a product.
+"""
+
+import numpy as np
+
+from minitransfer import cuda
+from minitransfer.ops import _check
+
+KERNEL_FILE = "gemm"
+KERNELS = (
+    "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt",
+    "gemm_nn_aligned", "gemm_nt_aligned", "gemm_tn_aligned", "gemm_tt_aligned",
+    "linear_backward_bias",
+)
+
+# Block tile of C per dtype, as in kernels/gemm.cu (GemmTile): (rows BM, columns BN).
+_GEMM_TILE = {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)}
+_GEMM_THREADS = 256
+_BIAS_BLOCK = (32, 8)
+
+
+def forward(x, w, b):
+    """Fully connected layer: ``y = x·Wᵀ + b``. Returns ``(y, cache)``; the cache is ``(x, w)``.
+
+    x (N, in), w (out, in), b (out,), all float32 or all float64, C-contiguous.
+
+    Example::
+
+        y, cache = linear.forward(np.ones((2, 3)), np.ones((4, 3)), np.zeros(4))   # y == 3
+    """
+    _check.array("linear", "x", x, ndim=2)
+    _check.array("linear", "w", w, ndim=2)
+    _check.array("linear", "b", b, ndim=1)
+    _check.same_device("linear", x=x, w=w, b=b)
+    _check.same_dtype("linear", x=x, w=w, b=b)
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"linear: x {tuple(x.shape)} and w {tuple(w.shape)} disagree on the input size "
+                         f"(w must be (out, in) = (out, {x.shape[1]}))")
+    _check.shape("linear", "b", b, (w.shape[0],))
+    _nonempty("linear", x=x, w=w)
+    if cuda.is_cuda_array(x):
+        return gemm(x, w, trans_b=True, bias=b), (x, w)
+    return _forward_reference(x, w, b), (x, w)
+
+
+def backward(dy, cache):
+    """Gradients of :func:`forward`: ``(dx, dw, db)`` = ``(dy·W, dyᵀ·x, Σ_n dy)``."""
+    x, w = cache
+    _check.array("linear", "dy", dy, ndim=2)
+    _check.same_device("linear", dy=dy, x=x)
+    _check.same_dtype("linear", dy=dy, x=x)
+    _check.shape("linear", "dy", dy, (x.shape[0], w.shape[0]))
+    if cuda.is_cuda_array(dy):
+        return gemm(dy, w), gemm(dy, x, trans_a=True), _bias_gradient_cuda(dy)
+    return _backward_reference(x, w, dy)
+
+
+def _forward_reference(x, w, b):
+    return x @ w.T + b  # N,out
+
+
+def _backward_reference(x, w, dy):
+    dx = dy @ w  # N,in
+    dw = dy.T @ x  # out,in
+    db = dy.sum(axis=0)  # out
+    return dx, dw, db
+
+
+def _nonempty(op, **arrays):
+    for name, a in arrays.items():
+        if a.size == 0:
+            raise ValueError(f"{op}: {name} must not be empty, got shape {tuple(a.shape)}")
+
+
+def gemm(a, b, trans_a=False, trans_b=False, bias=None):
+    """``C = op(A)·op(B)`` (+ ``bias`` added to every row) on the GPU, with ``kernels/gemm.cu``.
+
+    op(A) is ``a`` or ``a.T``, op(B) is ``b`` or ``b.T``; a and b are 2-D C-contiguous CuPy
+    arrays of one dtype (float32 or float64) and are never copied: the transposes are read in
+    place. Returns a new (M, N) CuPy array. Rows of a and b whose length is a multiple of
+    16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits).
+
+    Example::
+
+        c = gemm(dy, x, trans_a=True)   # dyᵀ·x, the weight gradient of a linear layer
+    """
+    _check.array("gemm", "a", a, ndim=2)
+    _check.array("gemm", "b", b, ndim=2)
+    _check.same_dtype("gemm", a=a, b=b)
+    m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
+    k_b, n = (b.shape[1], b.shape[0]) if trans_b else b.shape
+    if k != k_b:
+        raise ValueError(f"gemm: op(a) is {m}x{k} but op(b) is {k_b}x{n} (a {tuple(a.shape)}, "
+                         f"b {tuple(b.shape)}, trans_a={trans_a}, trans_b={trans_b})")
+    _nonempty("gemm", a=a, b=b)
+    if not (cuda.is_cuda_array(a) and cuda.is_cuda_array(b)):
+        raise ValueError(f"gemm: a and b must be CuPy arrays (for NumPy use a @ b), got "
+                         f"{type(a).__module__.split('.')[0]} and {type(b).__module__.split('.')[0]}")
+    if bias is not None:
+        _check.array("gemm", "bias", bias, ndim=1)
+        _check.same_device("gemm", a=a, bias=bias)
+        _check.same_dtype("gemm", a=a, bias=bias)
+        _check.shape("gemm", "bias", bias, (n,))
+
+    cp = cuda.cupy()
+    c = cp.empty((m, n), dtype=a.dtype)
+    variant = "aligned" if gemm_is_aligned(a, b) else None
+    name = "_".join(filter(None, ("gemm", ("t" if trans_a else "n") + ("t" if trans_b else "n"), variant)))
+    tile_m, tile_n = _GEMM_TILE[np.dtype(a.dtype)]
+    grid = (cuda.blocks(n, tile_n), cuda.blocks(m, tile_m))
+    # Without a bias the kernel never reads its bias pointer; c stands in for it.
+    cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), grid, _GEMM_THREADS,
+                (a, b, c if bias is None else bias, c, np.int32(m), np.int32(n), np.int32(k),
+                 np.int32(bias is not None)))
+    return c
+
+
+def gemm_is_aligned(a, b):
+    """True when :func:`gemm` takes the 16-byte-load variant for ``a`` and ``b``: each stored row
+    holds a multiple of 16 bytes and both arrays start on a 16-byte boundary."""
+    vector = 16 // np.dtype(a.dtype).itemsize
+    return all(x.shape[1] % vector == 0 and x.data.ptr % 16 == 0 for x in (a, b))
+
+
+def _bias_gradient_cuda(dy):
+    cp = cuda.cupy()
+    rows, cols = dy.shape
+    db = cp.empty((cols,), dtype=dy.dtype)
+    cuda.launch(KERNEL_FILE, cuda.entry("linear_backward_bias", dy.dtype), cuda.blocks(cols, _BIAS_BLOCK[0]),
+                _BIAS_BLOCK, (dy, db, np.int32(rows), np.int32(cols)))
+    return db

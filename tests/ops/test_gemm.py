@@ -1,0 +1,147 @@
+"""kernels/gemm.cu through minitransfer.ops.linear.gemm: every transpose, both global-load paths
+(16-byte vectors and scalars), bias epilogue, edges of every tile, against float64 NumPy."""
+
+import numpy as np
+import pytest
+
+from minitransfer.ops import linear
+
+TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
+TRANSPOSE_IDS = ["nn", "nt", "tn", "tt"]
+
+# (M, N, K). Odd shapes: nothing a multiple of 4, several tiles with ragged edges, K not a
+# multiple of the 8-deep k-tile, and degenerate 1s.
+ODD_SHAPES = [(1, 1, 1), (5, 7, 3), (129, 131, 17), (257, 65, 1001), (3, 301, 9), (200, 130, 255)]
+# Every stored row a multiple of 16 bytes for float32 and float64: the 16-byte-load path.
+ALIGNED_SHAPES = [(128, 128, 8), (4, 4, 4), (260, 132, 36), (256, 192, 1000), (132, 516, 12)]
+
+
+def shape_id(shape):
+    return "m{}-n{}-k{}".format(*shape)
+
+
+def stored_operands(rng, m, n, k, trans_a, trans_b, dtype=np.float64):
+    """Random A and B of ``dtype``, stored so that op(A) is m×k and op(B) is k×n, and the float64
+    product of exactly those (rounded) values."""
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    product = (a64.T if trans_a else a64) @ (b64.T if trans_b else b64)  # M,N
+    return a, b, product
+
+
+def naive_product(a, b, trans_a, trans_b):
+    op_a = a.T if trans_a else a
+    op_b = b.T if trans_b else b
+    m, k = op_a.shape
+    n = op_b.shape[1]
+    c = np.zeros((m, n))
+    for i in range(m):
+        for j in range(n):
+            c[i, j] = sum(float(op_a[i, p]) * float(op_b[p, j]) for p in range(k))
+    return c
+
+
+def test_test_oracle_agrees_with_a_naive_loop():
+    rng = np.random.default_rng(0)
+    for trans_a, trans_b in TRANSPOSES:
+        a, b, product = stored_operands(rng, 3, 5, 4, trans_a, trans_b)
+        np.testing.assert_allclose(product, naive_product(a, b, trans_a, trans_b), rtol=1e-12, atol=1e-12)
+
+
+def test_gemm_rejects_bad_operands():
+    a, b = np.ones((3, 4)), np.ones((5, 6))
+    with pytest.raises(ValueError, match=r"gemm: op\(a\) is 3x4 but op\(b\) is 5x6"):
+        linear.gemm(a, b)
+    with pytest.raises(ValueError, match="gemm: a must be 2-D"):
+        linear.gemm(np.ones(3), b)
+    with pytest.raises(ValueError, match="gemm: arrays must share one dtype"):
+        linear.gemm(a.astype(np.float32), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="gemm: a must not be empty"):
+        linear.gemm(np.ones((0, 4)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="gemm: a and b must be CuPy arrays"):
+        linear.gemm(a, np.ones((4, 2)))
+
+
+def _check_close(cp, got, ref, dtype):
+    assert got.dtype == dtype and got.shape == ref.shape
+    got = cp.asnumpy(got).astype(np.float64)
+    if dtype == np.float32:
+        assert np.linalg.norm(got - ref) / np.linalg.norm(ref) < 1e-5
+        np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+    else:
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("shape", ODD_SHAPES + ALIGNED_SHAPES, ids=[shape_id(s) for s in ODD_SHAPES + ALIGNED_SHAPES])
+def test_gpu_gemm_matches_float64(cp, shape, trans_a, trans_b, dtype):
+    rng = np.random.default_rng(1)
+    a, b, product = stored_operands(rng, *shape, trans_a, trans_b, dtype)
+    a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
+    vector = 16 // np.dtype(dtype).itemsize
+    expect_aligned = a.shape[1] % vector == 0 and b.shape[1] % vector == 0
+    assert expect_aligned or shape in ODD_SHAPES
+    assert linear.gemm_is_aligned(a_gpu, b_gpu) == expect_aligned
+    c = linear.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b)
+    _check_close(cp, c, product, dtype)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+def test_gpu_scalar_and_vector_loads_give_the_same_bits(cp, trans_a, trans_b, dtype):
+    """The same aligned operands once at their own address and once copied to an address 1
+    element past a 16-byte boundary (scalar path): both variants sum in the same order."""
+    rng = np.random.default_rng(2)
+    a, b, _ = stored_operands(rng, 260, 132, 44, trans_a, trans_b, dtype)
+
+    def shifted(x):
+        buffer = cp.empty(x.size + 1, dtype=dtype)
+        view = buffer[1:].reshape(x.shape)
+        view[...] = cp.asarray(x)
+        return view
+
+    a_aligned, b_aligned = cp.asarray(a), cp.asarray(b)
+    a_shifted, b_shifted = shifted(a), shifted(b)
+    assert a_shifted.flags.c_contiguous and a_shifted.data.ptr % 16 != 0
+    assert linear.gemm_is_aligned(a_aligned, b_aligned)
+    assert not linear.gemm_is_aligned(a_shifted, b_shifted)
+    vector = linear.gemm(a_aligned, b_aligned, trans_a=trans_a, trans_b=trans_b)
+    scalar = linear.gemm(a_shifted, b_shifted, trans_a=trans_a, trans_b=trans_b)
+    assert cp.asnumpy(vector).tobytes() == cp.asnumpy(scalar).tobytes()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("shape", [(3, 5, 7), (129, 130, 33), (256, 1000, 64)], ids=["m3-n5-k7", "m129-n130-k33", "m256-n1000-k64"])
+def test_gpu_bias_epilogue(cp, shape, dtype):
+    rng = np.random.default_rng(3)
+    m, n, k = shape
+    a, b, product = stored_operands(rng, m, n, k, False, True, dtype)
+    bias = rng.standard_normal(n).astype(dtype)
+    ref = product + bias.astype(np.float64)
+    c = linear.gemm(cp.asarray(a), cp.asarray(b), trans_b=True, bias=cp.asarray(bias))
+    _check_close(cp, c, ref, dtype)
+
+
+@pytest.mark.gpu
+def test_gpu_gemm_rejects_bad_bias(cp):
+    a, b = cp.asarray(np.ones((3, 4))), cp.asarray(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"gemm: bias must have shape \(5,\), got \(4,\)"):
+        linear.gemm(a, b, bias=cp.asarray(np.ones(4)))
+    with pytest.raises(ValueError, match="gemm: arrays must all be NumPy or all CuPy"):
+        linear.gemm(a, b, bias=np.ones(5))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+def test_gpu_gemm_is_bitwise_repeatable(cp, trans_a, trans_b):
+    rng = np.random.default_rng(4)
+    a, b, _ = stored_operands(rng, 300, 257, 129, trans_a, trans_b, np.float32)
+    a, b = cp.asarray(a), cp.asarray(b)
+    first = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
+    second = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
+    assert first.tobytes() == second.tobytes()
