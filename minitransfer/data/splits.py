@@ -1,0 +1,148 @@
+"""Class splits (halves A / B) and reduced training sets, exactly as the original experiments.
+
+- ``random``, seed s (paper §3, convnet_transfer's code): NumPy's legacy generator seeded with
+  the *list* ``[s]`` (``[s]`` and ``s`` give different streams), then
+  ``A = sorted(choice(arange(C), C // 2, replace=False))``; B is the rest. Here through a
+  ``numpy.random.RandomState([s])`` instance (the same stream, without touching global state).
+- ``natural`` (paper §4.2, supplement C): A = natural classes, B = man-made (the original
+  repository's naming), from each class's ``family``: recorded at import time (WordNet for
+  ImageNet and Tiny ImageNet, superclass for CIFAR-100, family for the synthetic set), or
+  computed from an ``is_a`` file given here.
+- ``all``: every class (the random-weights control and full-data baselines).
+
+Inside a half, labels are renumbered 0..C'−1 in ascending original-index order. A split is index
+lists over the dataset's images, never a copy.
+"""
+
+import hashlib
+
+import numpy as np
+
+from . import wordnet
+
+KINDS = ("random", "natural", "all")
+HALVES = ("A", "B")
+
+
+def random_halves(num_classes, seed):
+    """(A, B): ascending class indices of the random split ``seed`` of ``num_classes`` classes."""
+    generator = np.random.RandomState([int(seed)])
+    half_a = np.array(sorted(generator.choice(np.arange(num_classes), num_classes // 2, replace=False)), dtype=np.int64)
+    half_b = np.setdiff1d(np.arange(num_classes), half_a)
+    return half_a, half_b
+
+
+def natural_halves(families):
+    """(A, B) = (natural, man-made) class indices from a list of family names."""
+    families = list(families)
+    unknown = sorted({family for family in families if family not in (wordnet.NATURAL, wordnet.MAN_MADE)}, key=str)
+    if unknown:
+        raise ValueError(f"splits: families must be {wordnet.NATURAL!r} or {wordnet.MAN_MADE!r}, found {unknown}")
+    families = np.array(families)
+    return np.flatnonzero(families == wordnet.NATURAL), np.flatnonzero(families == wordnet.MAN_MADE)
+
+
+def dataset_families(dataset, is_a=None):
+    """Family of every class of ``dataset``: from an ``is_a`` file when given, else its class table."""
+    if is_a is not None:
+        return wordnet.families([entry["wnid"] for entry in dataset.classes], wordnet.read_is_a(is_a))
+    missing = [entry["wnid"] for entry in dataset.classes if "family" not in entry]
+    if missing:
+        raise ValueError(
+            f"splits: {len(missing)} classes of {dataset.path} have no man-made / natural family "
+            "(import with --is-a, or give the WordNet is-a file to the split)"
+        )
+    return [entry["family"] for entry in dataset.classes]
+
+
+def class_halves(dataset, kind, seed=0, is_a=None):
+    """(A, B) ascending class indices of split ``kind`` of ``dataset`` ("all": (all, empty))."""
+    if kind == "random":
+        return random_halves(dataset.num_classes, seed)
+    if kind == "natural":
+        return natural_halves(dataset_families(dataset, is_a))
+    if kind == "all":
+        return np.arange(dataset.num_classes), np.zeros(0, dtype=np.int64)
+    raise ValueError(f"splits: kind must be one of {KINDS}, got {kind!r}")
+
+
+def select_per_class(labels, per_class, seed=None):
+    """Indices (ascending) keeping ``per_class`` images of each label: the first ones (as the
+    original reduced-data runs) or, with ``seed``, a seeded random choice. A class with fewer
+    images keeps them all."""
+    keep = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if seed is None:
+            keep.append(members[:per_class])
+        else:
+            generator = np.random.default_rng([int(seed), int(label)])
+            keep.append(np.sort(generator.choice(members, min(per_class, len(members)), replace=False)))
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+
+
+class Half:
+    """One side of a split of a dataset: its classes and the images of those classes.
+
+    ``class_indices`` ascending original class indices; ``train_indices`` / ``val_indices`` image
+    indices into the dataset's subsets; ``train_labels`` / ``val_labels`` int32, renumbered
+    0..num_classes−1 in ascending original-index order."""
+
+    def __init__(self, dataset, kind, seed, half, class_indices, per_class=None, per_class_seed=None):
+        self.kind, self.seed, self.half = kind, seed, half
+        self.per_class, self.per_class_seed = per_class, per_class_seed
+        self.class_indices = np.asarray(class_indices, dtype=np.int64)
+        self.classes = [dataset.classes[index] for index in self.class_indices]
+        renumber = np.full(dataset.num_classes, -1, dtype=np.int64)
+        renumber[self.class_indices] = np.arange(len(self.class_indices))
+        for subset in ("train", "val"):
+            labels = dataset.labels(subset)
+            indices = np.flatnonzero(renumber[labels] >= 0)
+            if subset == "train" and per_class is not None:
+                indices = indices[select_per_class(labels[indices], per_class, per_class_seed)]
+            setattr(self, f"{subset}_indices", indices)
+            setattr(self, f"{subset}_labels", renumber[labels[indices]].astype(np.int32))
+
+    @property
+    def num_classes(self):
+        return len(self.class_indices)
+
+    def describe(self):
+        """JSON-serialisable provenance: kind, seed, half, class count, per_class."""
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "half": self.half,
+            "num_classes": self.num_classes,
+            "per_class": self.per_class,
+            "per_class_seed": self.per_class_seed,
+            "class_indices_sha256": hashlib.sha256(self.class_indices.astype("<i8").tobytes()).hexdigest(),
+        }
+
+    def __repr__(self):
+        return f"<Half {self.kind} seed={self.seed} half={self.half}: {self.num_classes} classes, {len(self.train_indices)} train / {len(self.val_indices)} val images>"
+
+
+def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=None, is_a=None):
+    """The half ``half`` ("A"/"B"; None for kind "all") of split ``kind`` of ``dataset``.
+
+    Example: ``make_half(open_dataset("imagenet-256"), "random", seed=0, half="A")`` gives the
+    paper's baseA classes (500 of 1000) with labels 0..499."""
+    if kind not in KINDS:
+        raise ValueError(f"make_half: kind must be one of {KINDS}, got {kind!r}")
+    if (kind == "all") != (half is None):
+        raise ValueError(f"make_half: half must be None for kind 'all' and one of {HALVES} otherwise, got kind {kind!r} half {half!r}")
+    if half is not None and half not in HALVES:
+        raise ValueError(f"make_half: half must be one of {HALVES}, got {half!r}")
+    if per_class is not None and per_class < 1:
+        raise ValueError(f"make_half: per_class must be >= 1, got {per_class}")
+    half_a, half_b = class_halves(dataset, kind, seed, is_a)
+    classes = half_b if half == "B" else half_a
+    return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
+
+
+def relabelled_list(files, labels, class_indices):
+    """The original repository's per-half list: lines ``"%s %d\\n"`` (file, renumbered label) for
+    the files whose label is in ``class_indices``, in the given order (its md5 is the self-test)."""
+    renumber = {int(original): new for new, original in enumerate(sorted(int(index) for index in class_indices))}
+    return "".join(f"{file} {renumber[int(label)]}\n" for file, label in zip(files, labels) if int(label) in renumber)
