@@ -1,0 +1,91 @@
+// lrn.cu — local response normalisation across channels (Krizhevsky et al. 2012 §3.3; Caffe's
+// LRNLayer, ACROSS_CHANNELS), forward and backward.
+//
+//   window(c) = [c − ⌊(size−1)/2⌋, c + ⌊size/2⌋] ∩ [0, C)          (channels beyond the edge are 0)
+//   scale_c   = k + (alpha/size)·Σ_{c' ∈ window(c)} x_{c'}²
+//   y_c       = x_c·scale_c^−beta
+//   dx_c      = dy_c·scale_c^−beta
+//               − (2·alpha·beta/size)·x_c·Σ_{c' : c ∈ window(c')} dy_{c'}·y_{c'}/scale_{c'}
+//               where c ∈ window(c') ⟺ c' ∈ [c − ⌊size/2⌋, c + ⌊(size−1)/2⌋]
+//
+// Layouts: x, scale, y, dy, dx all (N,C,H,W), C-contiguous; channels are H·W apart.
+// Reference: minitransfer/ops/lrn.py (_forward_reference, _backward_reference).
+// Indices are 32-bit: the launcher rejects tensors of 2^31 elements or more.
+//
+// Kernels (one thread per element; each sums its own window of at most `size` channels in
+// ascending channel order: no running sum to drift, no atomics, bitwise reproducible; neighbouring
+// threads read neighbouring pixels of the same channel, so loads coalesce):
+//   lrn_forward_{f32,f64}(x, scale, y, N, C, HW, size, alpha, beta, k)     writes scale and y
+//   lrn_backward_{f32,f64}(x, scale, y, dy, dx, N, C, HW, size, alpha, beta)  writes dx
+#include "common.cuh"
+
+__device__ __forceinline__ float lrn_pow(float base, float exponent) { return powf(base, exponent); }
+__device__ __forceinline__ double lrn_pow(double base, double exponent) { return pow(base, exponent); }
+
+template <typename T>
+__device__ __forceinline__ void lrn_forward(const T* __restrict__ x, T* __restrict__ scale, T* __restrict__ y,
+                                            int N, int C, int HW, int size, T alpha, T beta, T k) {
+    const int index = blockIdx.x * blockDim.x + threadIdx.x;
+    if (index >= N * C * HW) {
+        return;
+    }
+    const int pixel = index % HW;
+    const int c = (index / HW) % C;
+    const int n = index / (HW * C);
+    const T* x_column = x + n * C * HW + pixel;  // x_column[c'·HW] = x[n, c', h, w]
+
+    const int first = c - (size - 1) / 2 > 0 ? c - (size - 1) / 2 : 0;
+    const int last = c + size / 2 < C - 1 ? c + size / 2 : C - 1;
+    T sum = T(0);
+    for (int j = first; j <= last; ++j) {
+        const T value = x_column[j * HW];
+        sum += value * value;
+    }
+    const T scale_c = k + alpha / T(size) * sum;
+    scale[index] = scale_c;
+    y[index] = x[index] * lrn_pow(scale_c, -beta);
+}
+
+template <typename T>
+__device__ __forceinline__ void lrn_backward(const T* __restrict__ x, const T* __restrict__ scale,
+                                             const T* __restrict__ y, const T* __restrict__ dy,
+                                             T* __restrict__ dx, int N, int C, int HW, int size, T alpha,
+                                             T beta) {
+    const int index = blockIdx.x * blockDim.x + threadIdx.x;
+    if (index >= N * C * HW) {
+        return;
+    }
+    const int pixel = index % HW;
+    const int c = (index / HW) % C;
+    const int n = index / (HW * C);
+    const int column = n * C * HW + pixel;  // element (n, c', h, w) is at column + c'·HW
+
+    // The channels c' whose window holds c.
+    const int first = c - size / 2 > 0 ? c - size / 2 : 0;
+    const int last = c + (size - 1) / 2 < C - 1 ? c + (size - 1) / 2 : C - 1;
+    T ratio_sum = T(0);
+    for (int j = first; j <= last; ++j) {
+        const int at = column + j * HW;
+        ratio_sum += dy[at] * y[at] / scale[at];
+    }
+    dx[index] = dy[index] * lrn_pow(scale[index], -beta)
+                - T(2) * alpha * beta / T(size) * x[index] * ratio_sum;
+}
+
+extern "C" __global__ void lrn_forward_f32(const float* x, float* scale, float* y, int N, int C, int HW,
+                                           int size, float alpha, float beta, float k) {
+    lrn_forward<float>(x, scale, y, N, C, HW, size, alpha, beta, k);
+}
+extern "C" __global__ void lrn_forward_f64(const double* x, double* scale, double* y, int N, int C, int HW,
+                                           int size, double alpha, double beta, double k) {
+    lrn_forward<double>(x, scale, y, N, C, HW, size, alpha, beta, k);
+}
+extern "C" __global__ void lrn_backward_f32(const float* x, const float* scale, const float* y, const float* dy,
+                                            float* dx, int N, int C, int HW, int size, float alpha, float beta) {
+    lrn_backward<float>(x, scale, y, dy, dx, N, C, HW, size, alpha, beta);
+}
+extern "C" __global__ void lrn_backward_f64(const double* x, const double* scale, const double* y,
+                                            const double* dy, double* dx, int N, int C, int HW, int size,
+                                            double alpha, double beta) {
+    lrn_backward<double>(x, scale, y, dy, dx, N, C, HW, size, alpha, beta);
+}
