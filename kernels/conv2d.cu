@@ -1,0 +1,523 @@
+// conv2d.cu — 2-D convolution with groups (Caffe's cross-correlation) as implicit GEMMs.
+//
+//   y[n, k, p, q] = b[k] + Σ_{c, r, s} w[k, c, r, s] · x[n, g·Cg + c, p·st − pad + r, q·st − pad + s]
+//   g = k / Kg, Cg = C / groups, Kg = K / groups, x read as zero outside the image.
+//
+// Layouts (C-contiguous): x (N, C, H, W), w (K, Cg, R, S), b (K,), y and dy (N, K, P, Q),
+// P = (H + 2·pad − R) / st + 1, Q = (W + 2·pad − S) / st + 1.
+// Reference: minitransfer/ops/conv2d.py (_forward_reference, _backward_reference).
+//
+// Every direction is a GEMM per group, out[m, col] = Σ_j A[m, j] · B[j, col], computed by
+// implicit_gemm below: 256 threads, a BM × BN output tile per block, 8 reduction steps per
+// shared-memory stage, double buffered (the next stage is gathered from global memory into
+// registers while the current one is multiplied). No im2col buffer: each operand element is
+// gathered from the tensors with its convolution index arithmetic, zero outside the image.
+// float uses 128 × 128 tiles (8 × 8 outputs per thread), double 64 × 64 (4 × 4 per thread).
+//
+// Kernels (entry points <name>_f32 and <name>_f64):
+//   conv2d_forward          y = W · im2col(x) + b: rows k (Kg), columns (n, p, q), depth (c, r, s);
+//                           grid (columns / BN, Kg / BM, groups), bias added in the epilogue.
+//   conv2d_backward_data    dx = Wᵀ · dy, split by stride phase (ρh, ρw) = ((h + pad) % st, (w + pad) % st):
+//                           in a phase only r = ρh + st·tr, s = ρw + st·ts touch a pixel, at
+//                           p = (h + pad − r) / st, so no reduction step is wasted on non-divisible
+//                           offsets. Rows c (Cg), columns (n, ih, iw) of the phase, depth (k, tr, ts);
+//                           grid (columns / BN, Cg / BM, groups · st²). Writes every dx element.
+//   conv2d_backward_filter  dW = dy · im2col(x)ᵀ over one chunk of the (n, p, q) positions:
+//                           rows k (Kg), columns (c, r, s), depth = the chunk;
+//                           grid (Cg·R·S / BN, Kg / BM, groups · splits), output workspace[split]
+//                           (splits, K, Cg, R, S), or dw itself when splits == 1.
+//   conv2d_reduce_splits    dw[i] = Σ_split workspace[split, i], summed in split order: no atomics,
+//                           bitwise reproducible.
+//   conv2d_backward_bias    db[k] = Σ_{n, p, q} dy[n, k, p, q]: one block per k, each thread sums a
+//                           fixed strided subset, then a fixed shared-memory tree.
+//
+// Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
+#include "common.cuh"
+
+template <int BM_, int BN_, int TM_, int TN_>
+struct GemmTile {
+    static constexpr int BM = BM_;        // output rows per block
+    static constexpr int BN = BN_;        // output columns per block
+    static constexpr int BK = 8;          // reduction steps per shared-memory stage
+    static constexpr int TM = TM_;        // output rows per thread, in runs of 4 spaced 64 apart
+    static constexpr int TN = TN_;        // output columns per thread, likewise
+    static constexpr int THREADS = 256;   // a 16 × 16 grid of threads covers the tile
+    static constexpr int LOADS_A = BM * BK / THREADS;  // A elements each thread gathers per stage
+    static constexpr int LOADS_B = BN * BK / THREADS;  // B elements each thread gathers per stage
+    static constexpr int PAD = 4;         // shared-memory row padding against bank conflicts (keeps rows 16-byte aligned)
+    static_assert(BM == 16 * TM && BN == 16 * TN, "16 × 16 threads must cover the tile");
+};
+typedef GemmTile<128, 128, 8, 8> Tile128;
+typedef GemmTile<64, 64, 4, 4> Tile64;
+
+// Shapes of one convolution, as passed by the launcher, plus the derived sizes.
+struct ConvShape {
+    int N, C, H, W, K, R, S, P, Q, stride, pad, groups;
+    int Cg, Kg, HW, PQ, RS;
+
+    __device__ __forceinline__ ConvShape(int N_, int C_, int H_, int W_, int K_, int R_, int S_, int P_, int Q_,
+                                         int stride_, int pad_, int groups_)
+        : N(N_), C(C_), H(H_), W(W_), K(K_), R(R_), S(S_), P(P_), Q(Q_), stride(stride_), pad(pad_),
+          groups(groups_), Cg(C_ / groups_), Kg(K_ / groups_), HW(H_ * W_), PQ(P_ * Q_), RS(R_ * S_) {}
+};
+
+// Tile row (or column) of a thread's i-th output: runs of 4 consecutive rows, 64 rows apart.
+__device__ __forceinline__ int thread_row(int i, int ty) { return (i / 4) * 64 + ty * 4 + (i % 4); }
+
+__device__ __forceinline__ bool inside(int i, int n) { return (unsigned)i < (unsigned)n; }
+
+// Four consecutive shared-memory values (16-byte aligned) in as few load instructions as possible.
+__device__ __forceinline__ void load_run(const float* from, float* to) {
+    const float4 v = *reinterpret_cast<const float4*>(from);
+    to[0] = v.x;
+    to[1] = v.y;
+    to[2] = v.z;
+    to[3] = v.w;
+}
+__device__ __forceinline__ void load_run(const double* from, double* to) {
+    const double2 low = reinterpret_cast<const double2*>(from)[0];
+    const double2 high = reinterpret_cast<const double2*>(from)[1];
+    to[0] = low.x;
+    to[1] = low.y;
+    to[2] = high.x;
+    to[3] = high.y;
+}
+
+// The GEMM core shared by the three directions. Problem supplies:
+//   rows, columns, depth       this block's GEMM sizes (depth may be 0: the tile is then zero)
+//   gather(k0)                 load the stage starting at reduction step k0 into its registers
+//   stage(As, Bs)              store those registers into shared memory, As[j][m] and Bs[j][col]
+//   row_offset(m), column_offset(col), bias(m)    out[row_offset + column_offset] = acc + bias
+template <typename T, typename Tile, typename Problem>
+__device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, T* __restrict__ out) {
+    __shared__ __align__(16) T As[2][Tile::BK][Tile::BM + Tile::PAD];
+    __shared__ __align__(16) T Bs[2][Tile::BK][Tile::BN + Tile::PAD];
+    const int tx = threadIdx.x % 16;
+    const int ty = threadIdx.x / 16;
+
+    T acc[Tile::TM][Tile::TN];
+#pragma unroll
+    for (int i = 0; i < Tile::TM; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::TN; ++j) acc[i][j] = T(0);
+    }
+
+    problem.gather(0);
+    problem.stage(As[0], Bs[0]);
+    __syncthreads();
+    int buffer = 0;
+    for (int k0 = 0; k0 < problem.depth; k0 += Tile::BK) {
+        const bool more = k0 + Tile::BK < problem.depth;
+        if (more) problem.gather(k0 + Tile::BK);
+#pragma unroll
+        for (int kk = 0; kk < Tile::BK; ++kk) {
+            T a[Tile::TM], b[Tile::TN];
+#pragma unroll
+            for (int i = 0; i < Tile::TM; i += 4) load_run(&As[buffer][kk][thread_row(i, ty)], &a[i]);
+#pragma unroll
+            for (int j = 0; j < Tile::TN; j += 4) load_run(&Bs[buffer][kk][thread_row(j, tx)], &b[j]);
+#pragma unroll
+            for (int i = 0; i < Tile::TM; ++i) {
+#pragma unroll
+                for (int j = 0; j < Tile::TN; ++j) acc[i][j] += a[i] * b[j];
+            }
+        }
+        // The other buffer was last read before the previous barrier: safe to overwrite.
+        if (more) problem.stage(As[buffer ^ 1], Bs[buffer ^ 1]);
+        __syncthreads();
+        buffer ^= 1;
+    }
+
+#pragma unroll
+    for (int j = 0; j < Tile::TN; ++j) {
+        const int col = n0 + thread_row(j, tx);
+        if (col >= problem.columns) continue;
+        const int column_offset = problem.column_offset(col);
+#pragma unroll
+        for (int i = 0; i < Tile::TM; ++i) {
+            const int m = m0 + thread_row(i, ty);
+            if (m < problem.rows) out[problem.row_offset(m) + column_offset] = acc[i][j] + problem.bias(m);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward: A = w viewed as (Kg, Cg·R·S) per group, B = im2col(x) gathered, out = y.
+// A is read reduction-fastest (w rows are contiguous in j); B column-fastest (consecutive
+// columns are consecutive q), each thread keeping one column and decoding its receptive field once.
+template <typename T, typename Tile>
+struct ForwardProblem {
+    const T* __restrict__ x;
+    const T* __restrict__ w;
+    const T* __restrict__ b;
+    ConvShape shape;
+    int g, rows, columns, depth;
+    int a_j, a_row, a_offset;                 // reduction slot, first row, offset of w[g·Kg, 0]
+    int b_col, b_j, b_h0, b_w0, b_offset;     // column slot, first reduction slot, window origin, x[n, g·Cg]
+    T a_regs[Tile::LOADS_A];
+    T b_regs[Tile::LOADS_B];
+
+    __device__ __forceinline__ ForwardProblem(const T* x_, const T* w_, const T* b_, const ConvShape& s, int n0)
+        : x(x_), w(w_), b(b_), shape(s) {
+        g = blockIdx.z;
+        rows = s.Kg;
+        columns = s.N * s.PQ;
+        depth = s.Cg * s.RS;
+        a_j = threadIdx.x % Tile::BK;
+        a_row = threadIdx.x / Tile::BK;
+        a_offset = (g * s.Kg) * depth;
+        b_col = threadIdx.x % Tile::BN;
+        b_j = (threadIdx.x / Tile::BN) * Tile::LOADS_B;
+        // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
+        // their products are never stored, and the kernel saves a mask's registers.
+        const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
+        const int n = col / s.PQ;
+        const int pq = col - n * s.PQ;
+        const int p = pq / s.Q;
+        b_h0 = p * s.stride - s.pad;
+        b_w0 = (pq - p * s.Q) * s.stride - s.pad;
+        b_offset = (n * s.C + g * s.Cg) * s.HW;
+    }
+
+    __device__ __forceinline__ void gather(int k0) {
+        const int j = k0 + a_j;
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_A; ++i) {
+            const int unclamped = blockIdx.y * Tile::BM + a_row + i * (Tile::THREADS / Tile::BK);
+            const int m = unclamped < rows ? unclamped : rows - 1;
+            a_regs[i] = j < depth ? w[a_offset + m * depth + j] : T(0);
+        }
+        int jb = k0 + b_j;
+        int c = jb / shape.RS;
+        int r = (jb - c * shape.RS) / shape.S;
+        int s = jb - c * shape.RS - r * shape.S;
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) {
+            const int h = b_h0 + r, ww = b_w0 + s;
+            const bool ok = jb < depth && inside(h, shape.H) && inside(ww, shape.W);
+            b_regs[i] = ok ? x[b_offset + c * shape.HW + h * shape.W + ww] : T(0);
+            ++jb;
+            if (++s == shape.S) {
+                s = 0;
+                if (++r == shape.R) {
+                    r = 0;
+                    ++c;
+                }
+            }
+        }
+    }
+
+    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j + i][b_col] = b_regs[i];
+    }
+
+    __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
+    __device__ __forceinline__ int column_offset(int col) const {
+        const int n = col / shape.PQ;
+        return n * shape.K * shape.PQ + (col - n * shape.PQ);
+    }
+    __device__ __forceinline__ T bias(int m) const { return b[g * shape.Kg + m]; }
+};
+
+template <typename T, typename Tile>
+__device__ __forceinline__ void conv2d_forward(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b,
+                                               T* __restrict__ y, const ConvShape& shape) {
+    const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
+    ForwardProblem<T, Tile> problem(x, w, b, shape, n0);
+    implicit_gemm<T, Tile>(problem, m0, n0, y);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward data, one stride phase (ρh, ρw) per blockIdx.z (with the group): the pixels
+// h = h_base + st·ih with (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr, at output
+// rows p = p_base + ih − tr, where p_base = (h_base + pad − ρh) / st. Likewise for columns.
+// A = w[g·Kg + k, c, r, s] as (Cg rows, (k, tr, ts) depth); B = dy gathered at (p, q).
+template <typename T, typename Tile>
+struct BackwardDataProblem {
+    const T* __restrict__ dy;
+    const T* __restrict__ w;
+    ConvShape shape;
+    int g, rho_h, rho_w, h_base, w_base, p_base, q_base, phase_h, phase_w, taps_h, taps_w;
+    int rows, columns, depth, taps;          // taps = taps_h · taps_w (at least 1, as a divisor)
+    int a_j, a_row;
+    int b_col, b_j, b_p0, b_q0, b_offset;
+    T a_regs[Tile::LOADS_A];
+    T b_regs[Tile::LOADS_B];
+
+    __device__ __forceinline__ BackwardDataProblem(const T* dy_, const T* w_, const ConvShape& s, int n0)
+        : dy(dy_), w(w_), shape(s) {
+        const int st = s.stride;
+        const int phases = st * st;
+        g = blockIdx.z / phases;
+        rho_h = (blockIdx.z % phases) / st;
+        rho_w = (blockIdx.z % phases) % st;
+        h_base = ((rho_h - s.pad) % st + st) % st;
+        w_base = ((rho_w - s.pad) % st + st) % st;
+        p_base = (h_base + s.pad - rho_h) / st;
+        q_base = (w_base + s.pad - rho_w) / st;
+        phase_h = h_base < s.H ? (s.H - h_base + st - 1) / st : 0;
+        phase_w = w_base < s.W ? (s.W - w_base + st - 1) / st : 0;
+        taps_h = rho_h < s.R ? (s.R - rho_h + st - 1) / st : 0;
+        taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
+        taps = taps_h * taps_w > 0 ? taps_h * taps_w : 1;
+        rows = s.Cg;
+        columns = s.N * phase_h * phase_w;
+        depth = s.Kg * taps_h * taps_w;
+        a_j = threadIdx.x % Tile::BK;
+        a_row = threadIdx.x / Tile::BK;
+        b_col = threadIdx.x % Tile::BN;
+        b_j = (threadIdx.x / Tile::BN) * Tile::LOADS_B;
+        // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
+        // their products are never stored, and the kernel saves a mask's registers.
+        const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
+        const int pixels = phase_h * phase_w > 0 ? phase_h * phase_w : 1;
+        const int n = col / pixels;
+        const int ihw = col - n * pixels;
+        const int ih = ihw / (phase_w > 0 ? phase_w : 1);
+        b_p0 = p_base + ih;
+        b_q0 = q_base + (ihw - ih * phase_w);
+        b_offset = (n * s.K + g * s.Kg) * s.PQ;
+    }
+
+    __device__ __forceinline__ void gather(int k0) {
+        const int taps_w1 = taps_w > 0 ? taps_w : 1;
+        {
+            const int j = k0 + a_j;
+            const int k = j / taps;
+            const int tr = (j - k * taps) / taps_w1;
+            const int ts = j - k * taps - tr * taps_w1;
+            const int offset = (g * shape.Kg + k) * shape.Cg * shape.RS + (rho_h + shape.stride * tr) * shape.S +
+                               rho_w + shape.stride * ts;
+#pragma unroll
+            for (int i = 0; i < Tile::LOADS_A; ++i) {
+                const int unclamped = blockIdx.y * Tile::BM + a_row + i * (Tile::THREADS / Tile::BK);
+                const int c = unclamped < rows ? unclamped : rows - 1;
+                a_regs[i] = j < depth ? w[offset + c * shape.RS] : T(0);
+            }
+        }
+        int j = k0 + b_j;
+        int k = j / taps;
+        int tr = (j - k * taps) / taps_w1;
+        int ts = j - k * taps - tr * taps_w1;
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) {
+            const int p = b_p0 - tr, q = b_q0 - ts;
+            const bool ok = j < depth && inside(p, shape.P) && inside(q, shape.Q);
+            b_regs[i] = ok ? dy[b_offset + k * shape.PQ + p * shape.Q + q] : T(0);
+            ++j;
+            if (++ts == taps_w) {
+                ts = 0;
+                if (++tr == taps_h) {
+                    tr = 0;
+                    ++k;
+                }
+            }
+        }
+    }
+
+    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j + i][b_col] = b_regs[i];
+    }
+
+    __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
+    __device__ __forceinline__ int column_offset(int col) const {
+        const int pixels = phase_h * phase_w;
+        const int n = col / pixels;
+        const int ihw = col - n * pixels;
+        const int ih = ihw / phase_w;
+        const int h = h_base + shape.stride * ih;
+        const int ww = w_base + shape.stride * (ihw - ih * phase_w);
+        return n * shape.C * shape.HW + h * shape.W + ww;
+    }
+    __device__ __forceinline__ T bias(int) const { return T(0); }
+};
+
+template <typename T, typename Tile>
+__device__ __forceinline__ void conv2d_backward_data(const T* __restrict__ dy, const T* __restrict__ w, T* __restrict__ dx,
+                                                     const ConvShape& shape) {
+    const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
+    BackwardDataProblem<T, Tile> problem(dy, w, shape, n0);
+    if (n0 >= problem.columns) return;  // this phase has fewer pixels than the grid covers
+    implicit_gemm<T, Tile>(problem, m0, n0, dx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward filter over one chunk [l_begin, l_begin + depth) of the positions l = (n, p, q):
+// A = dy as (Kg rows, l depth), B = im2col(x) as (l depth, (c, r, s) columns). Both are read
+// reduction-fastest (consecutive l are consecutive q); each thread keeps LOADS_B columns and
+// decodes their (c, r, s) once.
+template <typename T, typename Tile>
+struct BackwardFilterProblem {
+    const T* __restrict__ dy;
+    const T* __restrict__ x;
+    ConvShape shape;
+    int g, split, l_begin, rows, columns, depth;
+    int a_j, a_row, b_j, b_col;
+    int col_rs[Tile::LOADS_B];               // r << 16 | s of each column (packed: fewer registers)
+    int col_offset[Tile::LOADS_B];           // c·H·W + r·W + s
+    T a_regs[Tile::LOADS_A];
+    T b_regs[Tile::LOADS_B];
+
+    __device__ __forceinline__ BackwardFilterProblem(const T* dy_, const T* x_, const ConvShape& s, int splits, int chunk,
+                                                     int n0)
+        : dy(dy_), x(x_), shape(s) {
+        g = blockIdx.z / splits;
+        split = blockIdx.z % splits;
+        const int positions = s.N * s.PQ;
+        l_begin = split * chunk;
+        const int l_end = l_begin + chunk < positions ? l_begin + chunk : positions;
+        depth = l_end > l_begin ? l_end - l_begin : 0;
+        rows = s.Kg;
+        columns = s.Cg * s.RS;
+        a_j = threadIdx.x % Tile::BK;
+        a_row = threadIdx.x / Tile::BK;
+        b_j = threadIdx.x % Tile::BK;
+        b_col = threadIdx.x / Tile::BK;
+        // Rows and columns past the edge of the GEMM are clamped to the last one rather than
+        // masked: their products are never stored, and the kernel saves the registers of a mask.
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) {
+            const int unclamped = n0 + b_col + i * (Tile::THREADS / Tile::BK);
+            const int col = unclamped < columns ? unclamped : columns - 1;
+            const int c = col / s.RS;
+            const int r = (col - c * s.RS) / s.S;
+            const int kernel_col = col - c * s.RS - r * s.S;
+            col_rs[i] = (r << 16) | kernel_col;
+            col_offset[i] = c * s.HW + r * s.W + kernel_col;
+        }
+    }
+
+    __device__ __forceinline__ void gather(int k0) {
+        const bool ok = k0 + a_j < depth;  // a_j == b_j: one position l per thread and stage
+        const int l = l_begin + k0 + a_j;
+        const int n = l / shape.PQ;
+        const int pq = l - n * shape.PQ;
+        const int a_offset = (n * shape.K + g * shape.Kg) * shape.PQ + pq;
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_A; ++i) {
+            const int unclamped = blockIdx.y * Tile::BM + a_row + i * (Tile::THREADS / Tile::BK);
+            const int k = unclamped < rows ? unclamped : rows - 1;
+            a_regs[i] = ok ? dy[a_offset + k * shape.PQ] : T(0);
+        }
+        const int p = pq / shape.Q;
+        const int h0 = p * shape.stride - shape.pad;
+        const int w0 = (pq - p * shape.Q) * shape.stride - shape.pad;
+        const int b_offset = (n * shape.C + g * shape.Cg) * shape.HW + h0 * shape.W + w0;
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) {
+            const bool inside_image = inside(h0 + (col_rs[i] >> 16), shape.H) && inside(w0 + (col_rs[i] & 0xffff), shape.W);
+            b_regs[i] = ok && inside_image ? x[b_offset + col_offset[i]] : T(0);
+        }
+    }
+
+    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
+#pragma unroll
+        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j][b_col + i * (Tile::THREADS / Tile::BK)] = b_regs[i];
+    }
+
+    __device__ __forceinline__ int row_offset(int k) const { return (split * shape.K + g * shape.Kg + k) * columns; }
+    __device__ __forceinline__ int column_offset(int col) const { return col; }
+    __device__ __forceinline__ T bias(int) const { return T(0); }
+};
+
+template <typename T, typename Tile>
+__device__ __forceinline__ void conv2d_backward_filter(const T* __restrict__ dy, const T* __restrict__ x,
+                                                       T* __restrict__ workspace, const ConvShape& shape, int splits,
+                                                       int chunk) {
+    const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
+    BackwardFilterProblem<T, Tile> problem(dy, x, shape, splits, chunk, n0);
+    implicit_gemm<T, Tile>(problem, m0, n0, workspace);
+}
+
+// ---------------------------------------------------------------------------------------------
+// dw[i] = Σ_split workspace[split · count + i], in split order.
+template <typename T>
+__device__ __forceinline__ void conv2d_reduce_splits(const T* __restrict__ workspace, T* __restrict__ dw, int count,
+                                                     int splits) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+        T sum = T(0);
+        for (int split = 0; split < splits; ++split) sum += workspace[split * count + i];
+        dw[i] = sum;
+    }
+}
+
+// db[k] = Σ_{n, pq} dy[n, k, pq]; block k, 256 threads, thread t sums the flat positions t + 256·i.
+template <typename T>
+__device__ __forceinline__ void conv2d_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int N, int K, int PQ) {
+    __shared__ T partial[256];
+    const int k = blockIdx.x;
+    T sum = T(0);
+    for (int l = threadIdx.x; l < N * PQ; l += 256) {
+        const int n = l / PQ;
+        sum += dy[(n * K + k) * PQ + (l - n * PQ)];
+    }
+    partial[threadIdx.x] = sum;
+    __syncthreads();
+    for (int half = 128; half > 0; half /= 2) {
+        if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) db[k] = partial[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points. Shape arguments, in order: N, C, H, W, K, R, S, P, Q, stride, pad, groups.
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_forward_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R,
+                   int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward<float, Tile128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_forward_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W, int K,
+                   int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
+                         int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data<float, Tile128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
+                         int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R,
+                           int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter<float, Tile128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
+                                           splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_filter_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
+                           int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter<double, Tile64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
+                                           splits, chunk);
+}
+
+extern "C" __global__ void conv2d_reduce_splits_f32(const float* workspace, float* dw, int count, int splits) {
+    conv2d_reduce_splits<float>(workspace, dw, count, splits);
+}
+extern "C" __global__ void conv2d_reduce_splits_f64(const double* workspace, double* dw, int count, int splits) {
+    conv2d_reduce_splits<double>(workspace, dw, count, splits);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+conv2d_backward_bias_f32(const float* dy, float* db, int N, int K, int PQ) {
+    conv2d_backward_bias<float>(dy, db, N, K, PQ);
+}
+extern "C" __global__ void __launch_bounds__(256)
+conv2d_backward_bias_f64(const double* dy, double* db, int N, int K, int PQ) {
+    conv2d_backward_bias<double>(dy, db, N, K, PQ);
+}

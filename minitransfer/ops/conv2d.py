@@ -1,0 +1,240 @@
+"""2-D convolution with groups (Caffe's Convolution layer; Krizhevsky et al. 2012, §3.5 for the groups).
+
+    y[n, k, p, q] = b[k] + Σ_{c, r, s} w[k, c, r, s] · x[n, g·Cg + c, p·stride − pad + r, q·stride − pad + s]
+
+with g = k // Kg the group of output channel k, Cg = C / groups, Kg = K / groups, and x read as
+zero outside the image (zero padding). Like Caffe (and every framework) this is a
+cross-correlation: the kernel is not flipped. Output size ``P = (H + 2·pad − R) // stride + 1``,
+``Q = (W + 2·pad − S) // stride + 1``; the rightmost / bottom pixels that no window reaches are
+ignored. Groups split the input and the output channels into ``groups`` contiguous blocks; block
+g of the output only sees block g of the input.
+
+Gradients, with L the loss and dy = ∂L/∂y:
+
+    dx[n, c, h, w] = Σ_{k in c's group, r, s} w[k, c − g·Cg, r, s] · dy[n, k, (h + pad − r)/stride, (w + pad − s)/stride]
+                     (terms with a non-integer or out-of-range output position are absent)
+    dw[k, c, r, s] = Σ_{n, p, q} dy[n, k, p, q] · x[n, g·Cg + c, p·stride − pad + r, q·stride − pad + s]
+    db[k]          = Σ_{n, p, q} dy[n, k, p, q]
+
+Layouts: x (N, C, H, W), w (K, C/groups, R, S), b (K,), y (N, K, P, Q); C-contiguous, float32 or
+float64. The NumPy reference is im2col (a strided view of the padded input) and one matmul per
+group; dx is col2im, accumulating the R·S kernel offsets. The CUDA kernels (``kernels/conv2d.cu``)
+are implicit GEMMs over the same index spaces, with no im2col buffer.
+"""
+
+import numpy as np
+
+from minitransfer import cuda
+from minitransfer.ops import _check
+
+KERNEL_FILE = "conv2d"
+KERNELS = (
+    "conv2d_forward",
+    "conv2d_backward_data",
+    "conv2d_backward_filter",
+    "conv2d_reduce_splits",
+    "conv2d_backward_bias",
+)
+
+# Tile sizes of the implicit-GEMM kernels (rows × columns of the output tile per block); they
+# must match GemmTile in kernels/conv2d.cu: float uses 128×128 tiles, double 64×64.
+_TILE = {np.dtype(np.float32): 128, np.dtype(np.float64): 64}
+_THREADS = 256
+_REDUCE_BLOCKS_MAX = 4096
+_FILTER_BLOCKS_TARGET = 4  # blocks per SM the split of backward-filter aims at
+_FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
+_INT32_LIMIT = 2**31 - 1
+
+
+def output_size(size, kernel, stride, pad):
+    """Output length of one spatial axis: ``(size + 2·pad − kernel) // stride + 1``."""
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def forward(x, w, b, stride=1, pad=0, groups=1):
+    """Convolve ``x`` (N, C, H, W) with ``w`` (K, C/groups, R, S) and add ``b`` (K,).
+
+    Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q). NumPy arrays run the reference,
+    CuPy arrays the CUDA kernels.
+
+    Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
+
+        y, cache = conv2d.forward(x, w, b, pad=2, groups=2)   # x (N,96,27,27), w (256,48,5,5)
+        dx, dw, db = conv2d.backward(dy, cache)
+    """
+    stride, pad, groups = _check_forward(x, w, b, stride, pad, groups)
+    if cuda.is_cuda_array(x):
+        y = _forward_cuda(x, w, b, stride, pad, groups)
+        return y, (x, w, stride, pad, groups, None)
+    y, cols = _forward_reference(x, w, b, stride, pad, groups)
+    return y, (x, w, stride, pad, groups, cols)
+
+
+def backward(dy, cache):
+    """Gradient of :func:`forward`: returns ``(dx, dw, db)`` shaped like ``x``, ``w`` and ``b``."""
+    x, w, stride, pad, groups, cols = cache
+    N, _, H, W = x.shape
+    K, _, R, S = w.shape
+    expected = (N, K, output_size(H, R, stride, pad), output_size(W, S, stride, pad))
+    _check.array("conv2d", "dy", dy, ndim=4)
+    _check.same_device("conv2d", dy=dy, x=x)
+    _check.same_dtype("conv2d", dy=dy, x=x)
+    _check.shape("conv2d", "dy", dy, expected)
+    if cuda.is_cuda_array(dy):
+        return _backward_cuda(x, w, dy, stride, pad, groups)
+    return _backward_reference(x, w, dy, stride, pad, groups, cols)
+
+
+def _check_forward(x, w, b, stride, pad, groups):
+    _check.array("conv2d", "x", x, ndim=4)
+    _check.array("conv2d", "w", w, ndim=4)
+    _check.array("conv2d", "b", b, ndim=1)
+    _check.same_device("conv2d", x=x, w=w, b=b)
+    _check.same_dtype("conv2d", x=x, w=w, b=b)
+    stride = _check.positive_int("conv2d", "stride", stride)
+    pad = _check.positive_int("conv2d", "pad", pad, minimum=0)
+    groups = _check.positive_int("conv2d", "groups", groups)
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    shapes = f"x {tuple(x.shape)}, w {tuple(w.shape)}"
+    if C % groups or K % groups:
+        raise ValueError(f"conv2d: groups={groups} must divide both the input channels and the filters; {shapes}")
+    if Cg != C // groups:
+        raise ValueError(f"conv2d: w must have C/groups = {C // groups} input channels (groups={groups}); {shapes}")
+    if R < 1 or S < 1 or K < 1 or min(N, C, H, W) < 1:
+        raise ValueError(f"conv2d: empty input or kernel; {shapes}")
+    if R > H + 2 * pad or S > W + 2 * pad:
+        raise ValueError(f"conv2d: kernel {R}x{S} is larger than the padded input {H + 2 * pad}x{W + 2 * pad}; {shapes}")
+    _check.shape("conv2d", "b", b, (K,))
+    return stride, pad, groups
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy reference
+
+
+def _im2col(x, R, S, stride, pad, groups):
+    """The receptive fields as a matrix per group: (groups, N·P·Q, Cg·R·S), a copy."""
+    N, C, H, W = x.shape
+    P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # N,C,H+2p,W+2p
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (R, S), axis=(2, 3))
+    windows = windows[:, :, : (P - 1) * stride + 1 : stride, : (Q - 1) * stride + 1 : stride]  # N,C,P,Q,R,S
+    windows = windows.reshape(N, groups, C // groups, P, Q, R, S)
+    cols = windows.transpose(1, 0, 3, 4, 2, 5, 6)  # g,N,P,Q,Cg,R,S
+    return np.ascontiguousarray(cols).reshape(groups, N * P * Q, (C // groups) * R * S)
+
+
+def _forward_reference(x, w, b, stride, pad, groups):
+    N = x.shape[0]
+    K, _, R, S = w.shape
+    P, Q = output_size(x.shape[2], R, stride, pad), output_size(x.shape[3], S, stride, pad)
+    cols = _im2col(x, R, S, stride, pad, groups)  # g,NPQ,CgRS
+    w_mat = w.reshape(groups, K // groups, -1)  # g,Kg,CgRS
+    y = np.matmul(cols, w_mat.transpose(0, 2, 1))  # g,NPQ,Kg
+    y = y.reshape(groups, N, P, Q, K // groups).transpose(1, 0, 4, 2, 3).reshape(N, K, P, Q)
+    y += b.reshape(1, K, 1, 1)
+    return np.ascontiguousarray(y), cols
+
+
+def _backward_reference(x, w, dy, stride, pad, groups, cols):
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    _, _, P, Q = dy.shape
+    Kg = K // groups
+    dy_mat = dy.reshape(N, groups, Kg, P * Q).transpose(1, 2, 0, 3).reshape(groups, Kg, N * P * Q)  # g,Kg,NPQ
+    dw = np.matmul(dy_mat, cols).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    db = dy.sum(axis=(0, 2, 3))
+    dcols = np.matmul(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S))  # g,NPQ,CgRS
+    dcols = dcols.reshape(groups, N, P, Q, Cg, R, S).transpose(1, 0, 4, 5, 6, 2, 3)  # N,g,Cg,R,S,P,Q
+    padded = np.zeros((N, groups, Cg, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
+    for r in range(R):
+        for s in range(S):
+            padded[:, :, :, r : r + (P - 1) * stride + 1 : stride, s : s + (Q - 1) * stride + 1 : stride] += (
+                dcols[:, :, :, r, s]
+            )
+    dx = np.ascontiguousarray(padded[:, :, :, pad : pad + H, pad : pad + W]).reshape(N, C, H, W)
+    return dx, np.ascontiguousarray(dw), db
+
+
+# ---------------------------------------------------------------------------------------------
+# CUDA launchers: one implicit GEMM per direction (kernels/conv2d.cu)
+
+
+def _shape_args(x, w, stride, pad, groups):
+    N, C, H, W = x.shape
+    K, _, R, S = w.shape
+    P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+    return tuple(np.int32(v) for v in (N, C, H, W, K, R, S, P, Q, stride, pad, groups))
+
+
+def _check_int32_sizes(*sizes):
+    if max(sizes) > _INT32_LIMIT:
+        raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
+
+
+def _forward_cuda(x, w, b, stride, pad, groups):
+    cp = cuda.cupy()
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+    _check_int32_sizes(x.size, N * K * P * Q)
+    y = cp.empty((N, K, P, Q), dtype=x.dtype)
+    tile = _TILE[np.dtype(x.dtype)]
+    grid = (cuda.blocks(N * P * Q, tile), cuda.blocks(K // groups, tile), groups)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_forward", x.dtype), grid, _THREADS,
+                (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
+    return y
+
+
+def filter_splits(tiles, positions, sm_count):
+    """How many chunks backward-filter splits the N·P·Q reduction into, and the chunk length.
+
+    Enough chunks that ``tiles`` output tiles times the chunks give about
+    ``_FILTER_BLOCKS_TARGET`` blocks per SM, but no chunk shorter than ``_FILTER_MIN_CHUNK``
+    positions. The chunk is a multiple of 8 (the kernels' reduction step).
+    """
+    wanted = max(1, -(-_FILTER_BLOCKS_TARGET * sm_count // tiles))
+    splits = max(1, min(wanted, positions // _FILTER_MIN_CHUNK))
+    chunk = -(-positions // splits)
+    chunk = -(-chunk // 8) * 8
+    return -(-positions // chunk), chunk
+
+
+def _sm_count(cp):
+    return int(cp.cuda.Device().attributes["MultiProcessorCount"])
+
+
+def _backward_cuda(x, w, dy, stride, pad, groups):
+    cp = cuda.cupy()
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    _, _, P, Q = dy.shape
+    Kg = K // groups
+    dtype = x.dtype
+    tile = _TILE[np.dtype(dtype)]
+    shape_args = _shape_args(x, w, stride, pad, groups)
+
+    dx = cp.empty_like(x)
+    phase_columns = N * (-(-H // stride)) * (-(-W // stride))
+    grid = (cuda.blocks(phase_columns, tile), cuda.blocks(Cg, tile), groups * stride * stride)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_data", dtype), grid, _THREADS,
+                (dy, w, dx) + shape_args)
+
+    tiles = cuda.blocks(Kg, tile) * cuda.blocks(Cg * R * S, tile) * groups
+    splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp))
+    _check_int32_sizes(splits * w.size)
+    dw = cp.empty_like(w)
+    workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=dtype)
+    grid = (cuda.blocks(Cg * R * S, tile), cuda.blocks(Kg, tile), groups * splits)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_filter", dtype), grid, _THREADS,
+                (dy, x, workspace) + shape_args + (np.int32(splits), np.int32(chunk)))
+    if splits > 1:
+        blocks = min(cuda.blocks(w.size, _THREADS), _REDUCE_BLOCKS_MAX)
+        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", dtype), blocks, _THREADS,
+                    (workspace, dw, np.int32(w.size), np.int32(splits)))
+
+    db = cp.empty((K,), dtype=dtype)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dtype), K, _THREADS,
+                (dy, db, np.int32(N), np.int32(K), np.int32(P * Q)))
+    return dx, dw, db
