@@ -1,0 +1,166 @@
+"""Softmax cross-entropy loss, mean over the batch, and top-k accuracy (Caffe's SoftmaxWithLoss
+and Accuracy layers; the loss of CaffeNet, DESIGN.md §1).
+
+For logits ``x`` (N, K) and integer labels ``t`` (N,) in ``[0, K)``, computed stably by shifting
+each row by its maximum::
+
+    row_max[n]     = max_k x[n,k]
+    row_log_sum[n] = log Σ_k exp(x[n,k] − row_max[n])
+    loss           = (1/N) Σ_n (row_log_sum[n] − (x[n,t_n] − row_max[n]))
+    dx[n,k]        = dloss · (softmax(x)[n,k] − [k = t_n]) / N,  softmax(x)[n,k] = exp(x[n,k] − row_max[n] − row_log_sum[n])
+
+``forward`` returns the loss as a 0-d array of the logits' dtype on the logits' device. The cache
+keeps the logits, the labels and the two per-row statistics (2·N numbers), from which ``backward``
+recomputes the softmax instead of storing an (N, K) array.
+
+Labels are checked to lie in ``[0, K)`` on NumPy. On CuPy that check would cost a device-to-host
+synchronisation, so it is not made: a row with an out-of-range label gets a NaN loss (hence a NaN
+mean) and NaN gradients, and counts as wrong in :func:`accuracy`.
+
+The GPU reductions run in a fixed order (no atomics), so the loss and gradients are bitwise
+reproducible from run to run.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from minitransfer import cuda
+from minitransfer.ops import _check
+
+KERNEL_FILE = "softmax_cross_entropy"
+KERNELS = (
+    "softmax_cross_entropy_forward",
+    "softmax_cross_entropy_mean",
+    "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_accuracy",
+)
+LABEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
+THREADS = 256
+ROWS_PER_BLOCK = THREADS // 32  # one warp per row
+MAX_BLOCKS = 65536
+
+
+class SoftmaxCrossEntropyCache(NamedTuple):
+    logits: object  # N,K
+    labels: object  # N
+    row_max: object  # N
+    row_log_sum: object  # N
+
+
+def forward(logits, labels):
+    """Mean softmax cross-entropy of ``logits`` (N, K) against ``labels`` (N,) → ``(loss, cache)``.
+
+    >>> loss, cache = forward(np.array([[2.0, 0.0]]), np.array([0]))   # loss = log(1 + e^-2)
+    """
+    _validate("softmax_cross_entropy", logits, labels)
+    if cuda.is_cuda_array(logits):
+        return _forward_cuda(logits, labels)
+    n_rows = logits.shape[0]
+    row_max = logits.max(axis=1)  # N
+    shifted = logits - row_max[:, None]  # N,K
+    row_log_sum = np.log(np.exp(shifted).sum(axis=1))  # N
+    row_loss = row_log_sum - shifted[np.arange(n_rows), labels]  # N
+    loss = np.asarray(row_loss.sum() / n_rows, dtype=logits.dtype)  # ()
+    return loss, SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
+
+
+def backward(dloss, cache):
+    """Gradient of :func:`forward`: ``(dlogits,)``, ``dlogits = dloss·(softmax − onehot)/N``.
+
+    ``dloss`` is the gradient of the scalar loss: a number, or a 0-d / one-element array (on the
+    GPU, keep it a CuPy array to avoid a host round trip).
+    """
+    logits, labels, row_max, row_log_sum = cache
+    n_rows = logits.shape[0]
+    if cuda.is_cuda_array(logits):
+        return (_backward_cuda(dloss, cache),)
+    dloss = np.asarray(dloss, dtype=logits.dtype)
+    if dloss.size != 1:
+        raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {dloss.shape}")
+    dloss = dloss.reshape(())
+    probabilities = np.exp(logits - row_max[:, None] - row_log_sum[:, None])  # N,K
+    probabilities[np.arange(n_rows), labels] -= 1
+    return (dloss * probabilities / n_rows,)
+
+
+def accuracy(logits, labels, k=1):
+    """Top-k accuracy as a Python float: the fraction of rows whose true class is among the k best.
+
+    Tie rule: a row is correct iff fewer than ``k`` classes have a logit STRICTLY greater than the
+    true class's, so a true class tied with others at the k-th place counts as correct (the
+    optimistic reading; Caffe's Accuracy layer counts the same way).
+
+    >>> accuracy(np.array([[1.0, 3.0, 2.0]]), np.array([2]), k=2)
+    1.0
+    """
+    _validate("accuracy", logits, labels)
+    k = _check.positive_int("accuracy", "k", k)
+    if cuda.is_cuda_array(logits):
+        return _accuracy_cuda(logits, labels, k)
+    n_rows = logits.shape[0]
+    true_logit = logits[np.arange(n_rows), labels]  # N
+    higher = (logits > true_logit[:, None]).sum(axis=1)  # N
+    return int((higher < k).sum()) / n_rows
+
+
+def _validate(op, logits, labels):
+    _check.array(op, "logits", logits, ndim=2)
+    _check.array(op, "labels", labels, ndim=1, dtypes=LABEL_DTYPES)
+    _check.same_device(op, logits=logits, labels=labels)
+    n_rows, n_classes = logits.shape
+    if labels.shape[0] != n_rows:
+        raise ValueError(f"{op}: labels must have shape ({n_rows},) for logits {tuple(logits.shape)}, "
+                         f"got {tuple(labels.shape)}")
+    if n_rows == 0 or n_classes == 0:
+        raise ValueError(f"{op}: logits must have at least one row and one class, got shape {tuple(logits.shape)}")
+    if n_rows >= 2**31 or n_classes >= 2**31:
+        raise ValueError(f"{op}: logits dimensions must be below 2**31, got shape {tuple(logits.shape)}")
+    if not cuda.is_cuda_array(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"{op}: labels must lie in [0, {n_classes}) for logits {tuple(logits.shape)}, "
+                         f"got values in [{labels.min()}, {labels.max()}]")
+
+
+def _label_args(labels):
+    return labels, np.int32(labels.dtype == np.int64)
+
+
+def _forward_cuda(logits, labels):
+    cp = cuda.cupy()
+    n_rows, n_classes = logits.shape
+    row_loss = cp.empty(n_rows, dtype=logits.dtype)
+    row_max = cp.empty(n_rows, dtype=logits.dtype)
+    row_log_sum = cp.empty(n_rows, dtype=logits.dtype)
+    loss = cp.empty((), dtype=logits.dtype)
+    grid = min(cuda.blocks(n_rows, ROWS_PER_BLOCK), MAX_BLOCKS)
+    cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_forward", logits.dtype), grid, THREADS,
+                (logits, *_label_args(labels), row_loss, row_max, row_log_sum, np.int32(n_rows), np.int32(n_classes)))
+    cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_mean", logits.dtype), 1, THREADS,
+                (row_loss, loss, np.int32(n_rows)))
+    return loss, SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
+
+
+def _backward_cuda(dloss, cache):
+    cp = cuda.cupy()
+    logits, labels, row_max, row_log_sum = cache
+    n_rows, n_classes = logits.shape
+    dloss = cp.asarray(dloss, dtype=logits.dtype)
+    if dloss.size != 1:
+        raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {dloss.shape}")
+    dloss = cp.ascontiguousarray(dloss)
+    dlogits = cp.empty_like(logits)
+    grid = min(cuda.blocks(logits.size, THREADS), MAX_BLOCKS)
+    cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_backward", logits.dtype), grid, THREADS,
+                (dloss, logits, *_label_args(labels), row_max, row_log_sum, dlogits,
+                 np.int32(n_rows), np.int32(n_classes)))
+    return dlogits
+
+
+def _accuracy_cuda(logits, labels, k):
+    cp = cuda.cupy()
+    n_rows, n_classes = logits.shape
+    count = cp.empty(1, dtype=np.int32)
+    cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_accuracy", logits.dtype), 1, THREADS,
+                (logits, *_label_args(labels), count, np.int32(n_rows), np.int32(n_classes),
+                 np.int32(min(k, 2**31 - 1))))
+    return int(count.get()[0]) / n_rows

@@ -1,0 +1,266 @@
+"""minitransfer.ops.softmax_cross_entropy and kernels/softmax_cross_entropy.cu: naive loops in
+Python floats, float64 central differences (extreme logits included), hand-checked accuracy with
+ties, and the GPU kernels against the float64 reference."""
+
+import math
+
+import numpy as np
+import pytest
+
+from minitransfer.gradcheck import gradient_errors
+from minitransfer.ops import softmax_cross_entropy as sce
+
+CONFIGS = [(1, 7), (3, 5), (4, 10), (2, 33), (5, 3), (7, 2), (6, 1000)]
+CONFIG_IDS = [f"n{n}k{k}" for n, k in CONFIGS]
+
+
+def logits_and_labels(rng, n, k, scale=3.0, dtype=np.float64, label_dtype=np.int64):
+    logits = (scale * rng.standard_normal((n, k))).astype(dtype)
+    labels = rng.integers(0, k, size=n).astype(label_dtype)
+    return logits, labels
+
+
+def naive_loss(logits, labels):
+    total = 0.0
+    for row, label in zip(logits.tolist(), labels.tolist()):
+        peak = max(row)
+        log_sum = math.log(math.fsum(math.exp(v - peak) for v in row))
+        total += log_sum - (row[label] - peak)
+    return total / len(labels)
+
+
+def naive_gradient(logits, labels, dloss):
+    n_rows = len(labels)
+    out = []
+    for row, label in zip(logits.tolist(), labels.tolist()):
+        peak = max(row)
+        norm = math.fsum(math.exp(v - peak) for v in row)
+        out.append([dloss * (math.exp(v - peak) / norm - (k == label)) / n_rows for k, v in enumerate(row)])
+    return np.array(out)
+
+
+def naive_accuracy(logits, labels, k):
+    correct = 0
+    for row, label in zip(logits.tolist(), labels.tolist()):
+        higher = sum(1 for v in row if v > row[label])
+        correct += higher < k
+    return correct / len(labels)
+
+
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,k", CONFIGS, ids=CONFIG_IDS)
+def test_forward_matches_naive_loop(n, k, dtype, label_dtype):
+    logits, labels = logits_and_labels(np.random.default_rng(1), n, k, dtype=dtype, label_dtype=label_dtype)
+    loss, _ = sce.forward(logits, labels)
+    assert isinstance(loss, np.ndarray) and loss.shape == () and loss.dtype == dtype
+    tolerance = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(float(loss), naive_loss(logits, labels), rtol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n,k", CONFIGS, ids=CONFIG_IDS)
+def test_backward_matches_naive_loop(n, k, dtype):
+    logits, labels = logits_and_labels(np.random.default_rng(2), n, k, dtype=dtype)
+    _, cache = sce.forward(logits, labels)
+    (dlogits,) = sce.backward(0.7, cache)
+    assert dlogits.dtype == dtype and dlogits.shape == logits.shape
+    expected = naive_gradient(logits, labels, 0.7)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(dlogits, expected, rtol=tolerance, atol=tolerance * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("n,k", CONFIGS, ids=CONFIG_IDS)
+def test_gradient(n, k):
+    logits, labels = logits_and_labels(np.random.default_rng(3), n, k)
+    errors = gradient_errors(sce.forward, sce.backward, (logits, labels), wrt=(0,), seed=4)
+    assert max(errors) <= 1e-6
+
+
+def extreme_logits(rng, n, k):
+    """Logits of ±1000 (plus small noise): exp would overflow without the row-max shift."""
+    logits = np.where(rng.random((n, k)) < 0.5, -1000.0, 1000.0) + 0.5 * rng.standard_normal((n, k))
+    return logits, rng.integers(0, k, size=n)
+
+
+@pytest.mark.parametrize("n,k", [(1, 3), (4, 5), (3, 17)], ids=["n1k3", "n4k5", "n3k17"])
+def test_gradient_with_extreme_logits(n, k):
+    logits, labels = extreme_logits(np.random.default_rng(5), n, k)
+    loss, _ = sce.forward(logits, labels)
+    assert np.isfinite(loss)
+    np.testing.assert_allclose(float(loss), naive_loss(logits, labels), rtol=1e-13)
+    errors = gradient_errors(sce.forward, sce.backward, (logits, labels), wrt=(0,), seed=6)
+    assert max(errors) <= 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_logits_by_hand(dtype):
+    logits = np.array([[1000.0, -1000.0], [1000.0, -1000.0], [1000.0, 1000.0]], dtype=dtype)
+    labels = np.array([0, 1, 1], dtype=np.int32)
+    loss, cache = sce.forward(logits, labels)
+    # Rows lose 0, 2000 and log 2.
+    np.testing.assert_allclose(float(loss), (0.0 + 2000.0 + math.log(2.0)) / 3, rtol=1e-6)
+    (dlogits,) = sce.backward(1.0, cache)
+    np.testing.assert_allclose(dlogits, np.array([[0, 0], [1, -1], [0.5, -0.5]]) / 3, atol=1e-7)
+
+
+def test_single_class_has_zero_loss_and_gradient():
+    loss, cache = sce.forward(np.array([[3.5], [-2.0]]), np.array([0, 0]))
+    assert float(loss) == 0.0
+    np.testing.assert_array_equal(sce.backward(1.0, cache)[0], np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize("dloss", [2.5, np.float64(2.5), np.array(2.5), np.array([2.5])],
+                         ids=["python", "numpy-scalar", "0d", "1-element"])
+def test_backward_accepts_any_scalar_dloss(dloss):
+    logits, labels = logits_and_labels(np.random.default_rng(7), 3, 4)
+    _, cache = sce.forward(logits, labels)
+    (dlogits,) = sce.backward(dloss, cache)
+    np.testing.assert_allclose(dlogits, naive_gradient(logits, labels, 2.5), rtol=1e-13, atol=1e-15)
+
+
+def test_backward_rejects_a_vector_dloss():
+    _, cache = sce.forward(np.ones((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match="softmax_cross_entropy: dloss must be a scalar"):
+        sce.backward(np.ones(2), cache)
+
+
+@pytest.mark.parametrize(
+    "logits, labels, k, expected",
+    [
+        ([[1.0, 3.0, 2.0]], [2], 1, 0.0),  # one class above the true one
+        ([[1.0, 3.0, 2.0]], [2], 2, 1.0),
+        ([[1.0, 3.0, 2.0]], [0], 2, 0.0),
+        ([[1.0, 3.0, 2.0]], [0], 3, 1.0),
+        ([[2.0, 2.0, 1.0]], [1], 1, 1.0),  # tie at the top: nothing strictly greater, so correct
+        ([[2.0, 2.0, 1.0]], [0], 1, 1.0),
+        ([[5.0, 5.0, 5.0, 5.0]], [3], 1, 1.0),
+        ([[3.0, 2.0, 2.0, 2.0]], [2], 2, 1.0),  # tied with two others at 2nd place: 1 strictly greater < 2
+        ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 1, 0, 0], 1, 0.5),
+        ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 0, 0, 0], 1, 0.75),
+    ],
+    ids=["top1-miss", "top2-hit", "top2-miss", "top3-hit", "tie-top1-a", "tie-top1-b", "all-tied",
+         "tie-second-top2", "half", "three-quarters"],
+)
+def test_accuracy_by_hand(logits, labels, k, expected):
+    result = sce.accuracy(np.array(logits), np.array(labels, dtype=np.int32), k=k)
+    assert isinstance(result, float) and result == expected
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+@pytest.mark.parametrize("n,classes", [(1, 7), (50, 10), (31, 1000)], ids=["n1k7", "n50k10", "n31k1000"])
+def test_accuracy_matches_naive_loop_with_ties(n, classes, k):
+    rng = np.random.default_rng(8)
+    logits = rng.integers(0, 4, size=(n, classes)).astype(np.float32)  # many ties
+    labels = rng.integers(0, classes, size=n)
+    assert sce.accuracy(logits, labels, k=k) == naive_accuracy(logits, labels, k)
+
+
+@pytest.mark.parametrize(
+    "logits, labels, message",
+    [
+        (np.ones(3), np.zeros(3, np.int64), "logits must be 2-D"),
+        (np.ones((2, 3), np.int32), np.zeros(2, np.int64), "logits must have dtype"),
+        (np.ones((3, 4))[:, ::2], np.zeros(3, np.int64), "logits must be C-contiguous"),
+        (np.ones((2, 3)), np.zeros(2), "labels must have dtype"),
+        (np.ones((2, 3)), np.zeros((2, 1), np.int64), "labels must be 1-D"),
+        (np.ones((2, 3)), np.zeros(3, np.int64), r"labels must have shape \(2,\)"),
+        (np.ones((2, 3)), np.array([0, 3]), r"labels must lie in \[0, 3\)"),
+        (np.ones((2, 3)), np.array([-1, 0]), r"labels must lie in \[0, 3\)"),
+        (np.ones((0, 3)), np.zeros(0, np.int64), "at least one row"),
+    ],
+    ids=["1d-logits", "int-logits", "strided", "float-labels", "2d-labels", "short-labels", "label-k",
+         "label-negative", "empty"],
+)
+def test_rejects_bad_input(logits, labels, message):
+    with pytest.raises(ValueError, match=rf"softmax_cross_entropy: .*{message}"):
+        sce.forward(logits, labels)
+    with pytest.raises(ValueError, match=rf"accuracy: .*{message}"):
+        sce.accuracy(logits, labels)
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5])
+def test_accuracy_rejects_bad_k(k):
+    with pytest.raises(ValueError, match="accuracy: k must be an integer >= 1"):
+        sce.accuracy(np.ones((2, 3)), np.array([0, 1]), k=k)
+
+
+GPU_CONFIGS = [(1, 1), (1, 7), (5, 33), (37, 1000), (256, 1000), (300, 13), (2051, 3)]
+GPU_IDS = [f"n{n}k{k}" for n, k in GPU_CONFIGS]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("n,k", GPU_CONFIGS, ids=GPU_IDS)
+def test_gpu_float32_matches_reference(cp, n, k, label_dtype):
+    logits32, labels = logits_and_labels(np.random.default_rng(9), n, k, dtype=np.float32, label_dtype=label_dtype)
+    loss_ref, cache_ref = sce.forward(logits32.astype(np.float64), labels)
+    (dlogits_ref,) = sce.backward(0.7, cache_ref)
+
+    loss, cache = sce.forward(cp.asarray(logits32), cp.asarray(labels))
+    (dlogits,) = sce.backward(cp.asarray(np.float32(0.7)), cache)
+    assert loss.shape == () and loss.dtype == np.float32 and dlogits.dtype == np.float32
+    loss, dlogits = float(cp.asnumpy(loss)), cp.asnumpy(dlogits)
+    assert abs(loss - float(loss_ref)) <= 1e-5 * max(1.0, abs(float(loss_ref)))
+    assert np.linalg.norm(dlogits - dlogits_ref) <= 1e-5 * np.linalg.norm(dlogits_ref)
+    np.testing.assert_allclose(dlogits, dlogits_ref, rtol=1e-4, atol=1e-6 * np.abs(dlogits_ref).max())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_extreme_logits(cp, dtype):
+    logits, labels = extreme_logits(np.random.default_rng(10), 9, 17)
+    logits = logits.astype(dtype)
+    loss_ref, cache_ref = sce.forward(logits.astype(np.float64), labels)
+    (dlogits_ref,) = sce.backward(1.0, cache_ref)
+    loss, cache = sce.forward(cp.asarray(logits), cp.asarray(labels))
+    (dlogits,) = sce.backward(1.0, cache)
+    np.testing.assert_allclose(float(cp.asnumpy(loss)), float(loss_ref), rtol=1e-6)
+    np.testing.assert_allclose(cp.asnumpy(dlogits), dlogits_ref, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_gpu_out_of_range_label_gives_nan(cp):
+    logits = cp.asarray(np.random.default_rng(11).standard_normal((3, 4)).astype(np.float32))
+    labels = cp.asarray(np.array([0, 4, 2], dtype=np.int32))
+    loss, cache = sce.forward(logits, labels)
+    assert np.isnan(float(cp.asnumpy(loss)))
+    dlogits = cp.asnumpy(sce.backward(1.0, cache)[0])
+    assert np.isnan(dlogits[1]).all() and np.isfinite(dlogits[[0, 2]]).all()
+    assert sce.accuracy(logits, labels, k=4) == 2 / 3
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("n,k", CONFIGS, ids=CONFIG_IDS)
+def test_gpu_float64_gradient(cp, n, k):
+    logits, labels = logits_and_labels(np.random.default_rng(12), n, k)
+    errors = gradient_errors(sce.forward, sce.backward, (cp.asarray(logits), cp.asarray(labels)), wrt=(0,), seed=13)
+    assert max(errors) <= 1e-6
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("k", [1, 5])
+@pytest.mark.parametrize("n,classes", [(1, 7), (37, 10), (1000, 100), (256, 1000)],
+                         ids=["n1k7", "n37k10", "n1000k100", "n256k1000"])
+def test_gpu_accuracy_matches_reference(cp, n, classes, k, label_dtype, dtype):
+    rng = np.random.default_rng(14)
+    logits = rng.integers(0, 6, size=(n, classes)).astype(dtype)  # many ties
+    labels = rng.integers(0, classes, size=n).astype(label_dtype)
+    expected = sce.accuracy(logits, labels, k=k)
+    assert sce.accuracy(cp.asarray(logits), cp.asarray(labels), k=k) == expected
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_is_bitwise_repeatable(cp, dtype):
+    logits, labels = logits_and_labels(np.random.default_rng(15), 300, 1000, dtype=dtype)
+    logits, labels = cp.asarray(logits), cp.asarray(labels)
+
+    def run():
+        loss, cache = sce.forward(logits, labels)
+        (dlogits,) = sce.backward(1.0, cache)
+        return cp.asnumpy(loss).tobytes(), cp.asnumpy(dlogits).tobytes()
+
+    assert run() == run()
