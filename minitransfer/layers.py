@@ -1,0 +1,412 @@
+"""Parameters, layers and the net (DESIGN.md §1): the only stateful objects of the forward/backward pass.
+
+A layer holds its hyper-parameters and, for the weight layers, its :class:`Param` objects, and
+calls the pure ops of ``minitransfer.ops``; the cache of the last forward pass is kept on the
+layer until its backward. Parameter gradients are *assigned* by backward (one loss per
+iteration, no accumulation); only the optimizer (``minitransfer.optim``) changes ``Param.data``.
+
+Freezing is a property of the parameters, as in Caffe (``lr_mult: 0`` and no weight decay): a
+frozen parameter gets no gradient and no update, and :meth:`Net.backward` stops below the lowest
+trainable weight layer: that layer computes its parameter gradients but no input gradient, and
+nothing under it runs backward.
+
+Arrays are NumPy or CuPy; the parameters' array type (set by :meth:`Net.to`) decides the backend
+of every op, so the input batch must live on the same side.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from minitransfer import counter_rng, cuda
+from minitransfer.ops import conv2d, dropout, linear, lrn, max_pool2d, relu, softmax_cross_entropy
+
+
+def _zeros_like(a):
+    if cuda.is_cuda_array(a):
+        return cuda.cupy().zeros(a.shape, dtype=a.dtype)
+    return np.zeros(a.shape, dtype=a.dtype)
+
+
+def to_numpy(a):
+    """A NumPy copy-or-view of a NumPy or CuPy array."""
+    return a.get() if cuda.is_cuda_array(a) else np.asarray(a)
+
+
+def to_device(a, device):
+    """``a`` as a C-contiguous array on ``device`` ("cpu" → NumPy, "cuda" → CuPy)."""
+    if device == "cuda":
+        return cuda.cupy().ascontiguousarray(a)
+    if device == "cpu":
+        return np.ascontiguousarray(to_numpy(a))
+    raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+
+
+class Param:
+    """One learnable array with its gradient, momentum buffer and Caffe multipliers.
+
+    ``frozen`` means Caffe's ``lr_mult: 0`` with no weight decay: no gradient, no update.
+    """
+
+    def __init__(self, name, data, lr_mult=1.0, decay_mult=1.0):
+        self.name = name
+        self.data = data
+        self.grad = None
+        self.velocity = _zeros_like(data)
+        self.lr_mult = lr_mult
+        self.decay_mult = decay_mult
+        self.frozen = False
+
+    def to(self, device):
+        self.data = to_device(self.data, device)
+        self.velocity = to_device(self.velocity, device)
+        self.grad = None
+
+    def __repr__(self):
+        state = "frozen" if self.frozen else f"lr_mult {self.lr_mult}, decay_mult {self.decay_mult}"
+        return f"Param({self.name}, {tuple(self.data.shape)}, {state})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pass:
+    """What a forward pass needs besides the input: training mode and the dropout randomness."""
+
+    train: bool
+    seed: int = 0
+    iteration: int = 0
+
+
+class Layer:
+    """A layer without parameters: ``forward(x, run) -> y``, ``backward(dy, need_input_grad) -> dx``."""
+
+    params = ()
+
+    def __init__(self, name):
+        self.name = name
+        self._cache = None
+
+    def backward(self, dy, need_input_grad=True):
+        (dx,) = self.op.backward(dy, self._cache)
+        self._cache = None
+        return dx
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.name})"
+
+
+class WeightLayer(Layer):
+    """A layer with a weight ``W`` (lr_mult 1, decay_mult 1) and a bias ``b`` (lr_mult 2, decay_mult 0),
+    filled like Caffe: W gaussian with std ``weight_std``, b constant ``bias_value``."""
+
+    def __init__(self, name, weight_shape, bias_shape, weight_std, bias_value):
+        super().__init__(name)
+        self.weight_std = weight_std
+        self.bias_value = bias_value
+        self.weight = Param(f"{name}/W", np.zeros(weight_shape, np.float32), lr_mult=1.0, decay_mult=1.0)
+        self.bias = Param(f"{name}/b", np.zeros(bias_shape, np.float32), lr_mult=2.0, decay_mult=0.0)
+        self.params = (self.weight, self.bias)
+
+    @property
+    def frozen(self):
+        return self.weight.frozen
+
+    @frozen.setter
+    def frozen(self, value):
+        for param in self.params:
+            param.frozen = bool(value)
+            param.grad = None
+
+    def initialize(self, rng):
+        """Caffe's fillers: gaussian(0, weight_std) weights, constant bias; momentum reset to zero."""
+        device = "cuda" if cuda.is_cuda_array(self.weight.data) else "cpu"
+        weight = rng.standard_normal(self.weight.data.shape, dtype=np.float32) * np.float32(self.weight_std)
+        bias = np.full(self.bias.data.shape, self.bias_value, dtype=np.float32)
+        self.set_weights(to_device(weight, device), to_device(bias, device))
+
+    def set_weights(self, weight, bias):
+        """Replace W and b (arrays on the layer's device, shapes checked); momentum reset to zero."""
+        for param, value in ((self.weight, weight), (self.bias, bias)):
+            if tuple(value.shape) != tuple(param.data.shape):
+                raise ValueError(
+                    f"{param.name}: expected shape {tuple(param.data.shape)}, got {tuple(value.shape)}"
+                )
+            param.data = to_device(value.astype(np.float32, copy=False), _device_of(param.data))
+            param.velocity = _zeros_like(param.data)
+            param.grad = None
+
+    def _store_grads(self, dw, db):
+        if self.frozen:
+            return
+        self.weight.grad = dw
+        self.bias.grad = db
+
+
+def _device_of(a):
+    return "cuda" if cuda.is_cuda_array(a) else "cpu"
+
+
+class Conv2d(WeightLayer):
+    """Grouped 2-D convolution, NCHW, weight (K, C/groups, R, S) (``minitransfer.ops.conv2d``)."""
+
+    op = conv2d
+
+    def __init__(self, name, in_channels, out_channels, kernel, stride=1, pad=0, groups=1,
+                 weight_std=0.01, bias_value=0.0):
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: channels {in_channels} -> {out_channels} do not split into {groups} groups")
+        super().__init__(name, (out_channels, in_channels // groups, kernel, kernel), (out_channels,),
+                         weight_std, bias_value)
+        self.stride, self.pad, self.groups = stride, pad, groups
+
+    def forward(self, x, run):
+        y, self._cache = conv2d.forward(x, self.weight.data, self.bias.data,
+                                        stride=self.stride, pad=self.pad, groups=self.groups)
+        return y
+
+    def backward(self, dy, need_input_grad=True):
+        dx, dw, db = conv2d.backward(dy, self._cache)
+        self._cache = None
+        self._store_grads(dw, db)
+        return dx if need_input_grad else None
+
+    def output_shape(self, shape):
+        c, h, w = shape
+        size = lambda n: (n + 2 * self.pad - self.weight.data.shape[2]) // self.stride + 1  # noqa: E731
+        return (self.weight.data.shape[0], size(h), size(w))
+
+
+class Linear(WeightLayer):
+    """Fully connected ``y = x·Wᵀ + b``, weight (out, in) (``minitransfer.ops.linear``)."""
+
+    op = linear
+
+    def __init__(self, name, in_features, out_features, weight_std=0.005, bias_value=0.0):
+        super().__init__(name, (out_features, in_features), (out_features,), weight_std, bias_value)
+
+    def forward(self, x, run):
+        y, self._cache = linear.forward(x, self.weight.data, self.bias.data)
+        return y
+
+    def backward(self, dy, need_input_grad=True):
+        dx, dw, db = linear.backward(dy, self._cache)
+        self._cache = None
+        self._store_grads(dw, db)
+        return dx if need_input_grad else None
+
+    def output_shape(self, shape):
+        return (self.weight.data.shape[0],)
+
+
+class ReLU(Layer):
+    op = relu
+
+    def forward(self, x, run):
+        y, self._cache = relu.forward(x)
+        return y
+
+    def output_shape(self, shape):
+        return shape
+
+
+class MaxPool2d(Layer):
+    """Caffe max pooling (ceil-mode output size, last window clipped)."""
+
+    op = max_pool2d
+
+    def __init__(self, name, size=3, stride=2, pad=0):
+        super().__init__(name)
+        self.size, self.stride, self.pad = size, stride, pad
+
+    def forward(self, x, run):
+        y, self._cache = max_pool2d.forward(x, size=self.size, stride=self.stride, pad=self.pad)
+        return y
+
+    def output_shape(self, shape):
+        c, h, w = shape
+        size = lambda n: -(-(n + 2 * self.pad - self.size) // self.stride) + 1  # noqa: E731
+        return (c, size(h), size(w))
+
+
+class LRN(Layer):
+    """Local response normalisation across channels (α divided by size, as in Caffe)."""
+
+    op = lrn
+
+    def __init__(self, name, size=5, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__(name)
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x, run):
+        y, self._cache = lrn.forward(x, size=self.size, alpha=self.alpha, beta=self.beta, k=self.k)
+        return y
+
+    def output_shape(self, shape):
+        return shape
+
+
+class Dropout(Layer):
+    """Inverted dropout. The mask of iteration i comes from the counter-based generator with
+    seed ``stream_key(run.seed, layer_seed)`` and counter i, so any iteration can be replayed."""
+
+    op = dropout
+
+    def __init__(self, name, ratio=0.5, layer_seed=0):
+        super().__init__(name)
+        self.ratio = ratio
+        self.layer_seed = layer_seed
+
+    def forward(self, x, run):
+        seed = counter_rng.stream_key(run.seed, self.layer_seed)
+        y, self._cache = dropout.forward(x, ratio=self.ratio, train=run.train, seed=seed, counter=run.iteration)
+        return y
+
+    def output_shape(self, shape):
+        return shape
+
+
+class Flatten(Layer):
+    """(N, C, H, W) → (N, C·H·W), a view."""
+
+    def forward(self, x, run):
+        self._cache = tuple(x.shape)
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy, need_input_grad=True):
+        shape, self._cache = self._cache, None
+        return dy.reshape(shape)
+
+    def output_shape(self, shape):
+        return (int(np.prod(shape)),)
+
+
+class Net:
+    """An ordered stack of layers ending in a softmax cross-entropy loss.
+
+    ``weight_layers`` are the layers with parameters, in order (conv1..fc8 for the presets of
+    ``minitransfer.models``); the paper's n counts them from 1. ``input_shape`` is (C, H, W).
+    """
+
+    def __init__(self, preset, layers, input_shape):
+        self.preset = preset
+        self.layers = tuple(layers)
+        self.input_shape = tuple(input_shape)
+        self.weight_layers = tuple(layer for layer in self.layers if isinstance(layer, WeightLayer))
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"net {preset}: layer names must be unique, got {names}")
+        self._loss_cache = None
+        self._bottom = None
+
+    # --- structure -------------------------------------------------------------------------
+
+    @property
+    def weight_layer_names(self):
+        return tuple(layer.name for layer in self.weight_layers)
+
+    @property
+    def num_outputs(self):
+        return self.weight_layers[-1].weight.data.shape[0]
+
+    @property
+    def params(self):
+        return tuple(param for layer in self.weight_layers for param in layer.params)
+
+    @property
+    def frozen(self):
+        """Frozen flag of each weight layer, in order."""
+        return tuple(layer.frozen for layer in self.weight_layers)
+
+    @property
+    def device(self):
+        return _device_of(self.weight_layers[0].weight.data)
+
+    def layer(self, name):
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"net {self.preset} has no layer {name!r}; layers: {[l.name for l in self.layers]}")
+
+    def architecture(self):
+        """[(name, W shape, b shape)] of the weight layers: what a checkpoint must match."""
+        return [(layer.name, tuple(layer.weight.data.shape), tuple(layer.bias.data.shape))
+                for layer in self.weight_layers]
+
+    def parameter_count(self):
+        return sum(int(np.prod(param.data.shape)) for param in self.params)
+
+    def shapes(self):
+        """[(layer name, output shape (C, H, W) or (F,))] for every layer, from the input shape."""
+        shape, rows = self.input_shape, []
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            rows.append((layer.name, shape))
+        return rows
+
+    # --- state -----------------------------------------------------------------------------
+
+    def freeze(self, n):
+        """Freeze weight layers 1..n and make n+1..end trainable (n = 0 freezes nothing)."""
+        if not 0 <= n < len(self.weight_layers):
+            raise ValueError(f"net {self.preset}: can freeze 0..{len(self.weight_layers) - 1} layers, got {n}")
+        for index, layer in enumerate(self.weight_layers):
+            layer.frozen = index < n
+
+    def initialize(self, seed, layers=None):
+        """Caffe fillers for the named weight layers (all by default). Each layer draws from its own
+        generator seeded by (seed, position), so re-initialising some layers gives them exactly the
+        values a fresh net of that seed has."""
+        names = self.weight_layer_names if layers is None else tuple(layers)
+        for index, layer in enumerate(self.weight_layers):
+            if layer.name in names:
+                layer.initialize(np.random.default_rng([int(seed), index]))
+
+    def to(self, device):
+        """Move every parameter and momentum buffer to ``device`` ("cpu" or "cuda"); returns self."""
+        for param in self.params:
+            param.to(device)
+        return self
+
+    def weights(self):
+        """{layer name: (W, b)} as NumPy float32 arrays (copies for CuPy parameters)."""
+        return {layer.name: (to_numpy(layer.weight.data), to_numpy(layer.bias.data)) for layer in self.weight_layers}
+
+    # --- passes ----------------------------------------------------------------------------
+
+    def forward(self, x, labels, train, iteration=0, seed=0):
+        """Run the net on a batch x (N, C, H, W) with int32 labels (N,); returns (loss, logits).
+
+        ``train`` switches dropout on; its masks derive from (seed, iteration, layer), so a
+        replayed iteration sees the same masks. The caches kept for :meth:`backward` are those
+        of the layers that will run backward (all layers down to the lowest trainable one).
+        """
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"net {self.preset}: input must be (N, {', '.join(map(str, self.input_shape))}), "
+                             f"got {tuple(x.shape)}")
+        run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration))
+        bottom = self._lowest_trainable_position() if train else None
+        for position, layer in enumerate(self.layers):
+            x = layer.forward(x, run)
+            if bottom is None or position < bottom:
+                layer._cache = None
+        loss, self._loss_cache = softmax_cross_entropy.forward(x, labels)
+        self._bottom = bottom
+        if not train:
+            self._loss_cache = None
+        return loss, x
+
+    def backward(self):
+        """Back-propagate the last training forward pass: parameter gradients of every trainable
+        layer; stops at the lowest trainable weight layer, which computes no input gradient."""
+        if self._loss_cache is None or self._bottom is None:
+            raise RuntimeError(f"net {self.preset}: backward needs a preceding forward with train=True")
+        (dy,) = softmax_cross_entropy.backward(1.0, self._loss_cache)
+        self._loss_cache = None
+        for position in range(len(self.layers) - 1, self._bottom - 1, -1):
+            dy = self.layers[position].backward(dy, need_input_grad=position > self._bottom)
+        self._bottom = None
+
+    def _lowest_trainable_position(self):
+        for position, layer in enumerate(self.layers):
+            if isinstance(layer, WeightLayer) and not layer.frozen:
+                return position
+        raise ValueError(f"net {self.preset}: every weight layer is frozen; nothing to train")

@@ -1,0 +1,77 @@
+"""Caffe's momentum SGD and its step learning-rate schedule (DESIGN.md §1; paper, supplement A).
+
+For every trainable parameter, with ``lr = base_lr · γ^⌊iter/stepsize⌋``:
+
+    g = ∇W + weight_decay · decay_mult · W
+    V = momentum · V + lr · lr_mult · g
+    W = W − V
+
+Weights have lr_mult 1 / decay_mult 1, biases lr_mult 2 / decay_mult 0. A frozen parameter
+(Caffe's ``lr_mult: 0`` plus no decay) is skipped entirely: no update, no decay, no change to its
+momentum buffer. The arithmetic is ``minitransfer.ops.sgd.update`` (NumPy or the CUDA kernel).
+
+The paper trains for 450,000 iterations and divides the rate by 10 every 100,000. A shorter run
+keeps the same shape: :func:`scaled_stepsize` scales the step proportionally to ``max_iter``.
+"""
+
+import dataclasses
+
+from minitransfer.ops import sgd
+
+PAPER_MAX_ITER = 450_000
+PAPER_STEPSIZE = 100_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Solver:
+    """Solver hyper-parameters; the defaults are the paper's (Caffe's reference CaffeNet solver)."""
+
+    base_lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.0005
+    gamma: float = 0.1
+    stepsize: int = PAPER_STEPSIZE
+    max_iter: int = PAPER_MAX_ITER
+
+    def __post_init__(self):
+        if not self.base_lr > 0:
+            raise ValueError(f"solver: base_lr must be > 0, got {self.base_lr!r}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"solver: momentum must lie in [0, 1), got {self.momentum!r}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"solver: weight_decay must be >= 0, got {self.weight_decay!r}")
+        if not 0 < self.gamma <= 1:
+            raise ValueError(f"solver: gamma must lie in (0, 1], got {self.gamma!r}")
+        for name in ("stepsize", "max_iter"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise ValueError(f"solver: {name} must be an integer >= 1, got {value!r}")
+
+
+def scaled_stepsize(max_iter):
+    """The paper's stepsize scaled to a run of ``max_iter`` iterations: round(100000·max_iter/450000), >= 1."""
+    return max(1, round(PAPER_STEPSIZE * max_iter / PAPER_MAX_ITER))
+
+
+def learning_rate(solver, iteration):
+    """Caffe's "step" policy: ``base_lr · γ^⌊iteration/stepsize⌋``."""
+    return solver.base_lr * solver.gamma ** (iteration // solver.stepsize)
+
+
+def step(params, solver, iteration):
+    """Apply one momentum-SGD update (in place) to every non-frozen parameter; returns the lr used.
+
+    ``params`` are :class:`minitransfer.layers.Param` objects whose ``grad`` holds ∇W of this
+    iteration's loss.
+    """
+    lr = learning_rate(solver, iteration)
+    for param in params:
+        if param.frozen:
+            continue
+        if param.grad is None:
+            raise ValueError(f"solver: parameter {param.name} is trainable but has no gradient (run backward first)")
+        sgd.update(
+            param.data, param.grad, param.velocity, lr, solver.momentum, solver.weight_decay,
+            lr_mult=param.lr_mult, decay_mult=param.decay_mult,
+        )
+    return lr

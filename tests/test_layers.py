@@ -1,0 +1,147 @@
+"""Layers and Net (minitransfer/layers.py): gradients of the whole net, freezing, pruned backward,
+replayable dropout, fillers."""
+
+import numpy as np
+import pytest
+
+from minitransfer import gradcheck, models
+from minitransfer.layers import Conv2d, Linear, Net, ReLU
+
+N_CLASSES = 6
+
+
+def _batch(seed, n=3, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    x = (30 * rng.standard_normal((n, 3, 32, 32))).astype(dtype)
+    labels = rng.integers(0, N_CLASSES, n).astype(np.int32)
+    return x, labels
+
+
+def _float64_net(seed):
+    net = models.mini(N_CLASSES)
+    net.initialize(seed)
+    for param in net.params:
+        param.data = param.data.astype(np.float64)
+        param.velocity = param.velocity.astype(np.float64)
+    return net
+
+
+@pytest.mark.parametrize("layer_name", ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"])
+def test_net_parameter_gradients_match_central_differences(layer_name):
+    """∂loss/∂W and ∂loss/∂b of every weight layer of the mini net (training mode: dropout on), float64."""
+    net = _float64_net(seed=2)
+    x, labels = _batch(4, dtype=np.float64)
+    layer = net.layer(layer_name)
+
+    for param in layer.params:
+        def forward(value, param=param):
+            param.data = value
+            loss, _ = net.forward(x, labels, train=True, iteration=3, seed=9)
+            return loss, None
+
+        def backward(dy, cache, param=param):
+            net.backward()
+            return (param.grad * dy,)
+
+        start = param.data.copy()
+        errors = gradcheck.gradient_errors(forward, backward, [start], wrt=[0], seed=1)
+        param.data = start
+        assert max(errors) <= 1e-6, (param.name, errors)
+
+
+def _spy_backward(net, monkeypatch):
+    calls = []
+    for layer in net.layers:
+        original = layer.backward
+
+        def spy(dy, need_input_grad=True, original=original, name=layer.name):
+            calls.append((name, need_input_grad))
+            return original(dy, need_input_grad)
+
+        monkeypatch.setattr(layer, "backward", spy)
+    return calls
+
+
+@pytest.mark.parametrize("n_frozen", [0, 1, 3, 5, 7])
+def test_backward_stops_below_the_lowest_trainable_layer(n_frozen, monkeypatch):
+    net = models.mini(N_CLASSES)
+    net.initialize(0)
+    net.freeze(n_frozen)
+    calls = _spy_backward(net, monkeypatch)
+    x, labels = _batch(1)
+
+    net.forward(x, labels, train=True, iteration=0)
+    net.backward()
+
+    bottom = net.weight_layers[n_frozen].name
+    names = [name for name, _ in calls]
+    assert names[-1] == bottom
+    assert calls[-1] == (bottom, False), "the lowest trainable layer must not compute an input gradient"
+    assert all(need for _, need in calls[:-1])
+    positions = [layer.name for layer in net.layers]
+    assert names == positions[positions.index(bottom):][::-1]
+    for layer in net.weight_layers:
+        for param in layer.params:
+            assert (param.grad is None) == layer.frozen, param.name
+
+
+def test_frozen_flags_and_freeze_bounds():
+    net = models.mini(N_CLASSES)
+    net.freeze(4)
+    assert net.frozen == (True,) * 4 + (False,) * 4
+    assert all(p.frozen for layer in net.weight_layers[:4] for p in layer.params)
+    with pytest.raises(ValueError, match="0..7"):
+        net.freeze(8)
+
+
+def test_all_frozen_net_refuses_to_train():
+    net = models.mini(N_CLASSES)
+    net.initialize(0)
+    for layer in net.weight_layers:
+        layer.frozen = True
+    x, labels = _batch(2)
+    with pytest.raises(ValueError, match="every weight layer is frozen"):
+        net.forward(x, labels, train=True)
+
+
+def test_dropout_masks_replay_from_seed_and_iteration():
+    net = models.mini(N_CLASSES)
+    net.initialize(1)
+    x, labels = _batch(5, n=8)
+    logits = lambda **kw: net.forward(x, labels, **kw)[1].copy()  # noqa: E731
+    first = logits(train=True, iteration=12, seed=3)
+    assert np.array_equal(first, logits(train=True, iteration=12, seed=3))
+    assert not np.allclose(first, logits(train=True, iteration=13, seed=3))
+    assert not np.allclose(first, logits(train=True, iteration=12, seed=4))
+    evaluation = logits(train=False)
+    assert np.array_equal(evaluation, logits(train=False, iteration=99, seed=7))
+    assert not np.allclose(first, evaluation)
+
+
+def test_initialize_draws_each_layer_from_its_own_stream():
+    fresh = models.mini(N_CLASSES)
+    fresh.initialize(8)
+    net = models.mini(N_CLASSES)
+    net.initialize(2)
+    net.initialize(8, layers=["conv3", "fc7"])
+    for name in fresh.weight_layer_names:
+        same = np.array_equal(net.layer(name).weight.data, fresh.layer(name).weight.data)
+        assert same == (name in ("conv3", "fc7")), name
+
+
+def test_set_weights_names_layer_and_shapes():
+    net = models.mini(N_CLASSES)
+    with pytest.raises(ValueError, match=r"conv2/W: expected shape \(32, 8, 5, 5\), got \(32, 16, 5, 5\)"):
+        net.layer("conv2").set_weights(np.zeros((32, 16, 5, 5), np.float32), np.zeros(32, np.float32))
+
+
+def test_input_shape_is_checked():
+    net = models.mini(N_CLASSES)
+    net.initialize(0)
+    with pytest.raises(ValueError, match=r"\(N, 3, 32, 32\)"):
+        net.forward(np.ones((2, 3, 31, 31), np.float32), np.zeros(2, np.int32), train=False)
+
+
+def test_duplicate_layer_names_are_rejected():
+    with pytest.raises(ValueError, match="unique"):
+        Net("bad", [Conv2d("conv1", 3, 4, 3), ReLU("conv1"), Linear("fc", 4, 2)], (3, 3, 3))

@@ -1,0 +1,94 @@
+"""Caffe momentum SGD (minitransfer/optim.py): the schedule, and one step against a hand-computed update."""
+
+import numpy as np
+import pytest
+
+from minitransfer import models, optim
+from minitransfer.layers import Param
+
+
+def test_step_schedule_matches_caffe_policy():
+    solver = optim.Solver(base_lr=0.01, gamma=0.1, stepsize=100_000)
+    assert optim.learning_rate(solver, 0) == 0.01
+    assert optim.learning_rate(solver, 99_999) == 0.01
+    assert optim.learning_rate(solver, 100_000) == pytest.approx(0.001)
+    assert optim.learning_rate(solver, 449_999) == pytest.approx(1e-6)
+
+
+@pytest.mark.parametrize("max_iter, stepsize", [(450_000, 100_000), (300, 67), (45, 10), (1, 1), (900_000, 200_000)],
+                         ids=lambda v: str(v))
+def test_scaled_stepsize_keeps_the_papers_proportions(max_iter, stepsize):
+    assert optim.scaled_stepsize(max_iter) == stepsize
+
+
+@pytest.mark.parametrize("field, value", [("base_lr", 0.0), ("momentum", 1.0), ("weight_decay", -1.0),
+                                          ("gamma", 0.0), ("stepsize", 0), ("max_iter", 2.5)])
+def test_solver_rejects_bad_hyper_parameters(field, value):
+    with pytest.raises(ValueError, match=field):
+        optim.Solver(**{field: value})
+
+
+def _hand_update(w, grad, velocity, lr, momentum, decay):
+    """Caffe's SGDSolver in float64: g = ∇W + wd·W; V = μV + lr·g; W = W − V."""
+    w, grad, velocity = (a.astype(np.float64) for a in (w, grad, velocity))
+    velocity = momentum * velocity + lr * (grad + decay * w)
+    return w - velocity, velocity
+
+
+def test_one_step_on_params_is_the_caffe_update():
+    rng = np.random.default_rng(3)
+    weight = Param("fc/W", rng.standard_normal((5, 7)).astype(np.float32), lr_mult=1.0, decay_mult=1.0)
+    bias = Param("fc/b", rng.standard_normal(5).astype(np.float32), lr_mult=2.0, decay_mult=0.0)
+    frozen = Param("conv/W", rng.standard_normal((3, 2)).astype(np.float32))
+    frozen.frozen = True
+    for param in (weight, bias, frozen):
+        param.grad = rng.standard_normal(param.data.shape).astype(np.float32)
+        param.velocity[...] = rng.standard_normal(param.data.shape).astype(np.float32)
+    before = {p.name: (p.data.copy(), p.velocity.copy()) for p in (weight, bias, frozen)}
+    solver = optim.Solver(base_lr=0.05, momentum=0.9, weight_decay=0.01, gamma=0.5, stepsize=3)
+
+    lr = optim.step([weight, bias, frozen], solver, iteration=7)
+
+    assert lr == pytest.approx(0.05 * 0.5**2)
+    w_expected, vw_expected = _hand_update(*before["fc/W"][:1], weight.grad, before["fc/W"][1], lr * 1.0, 0.9, 0.01)
+    b_expected, vb_expected = _hand_update(*before["fc/b"][:1], bias.grad, before["fc/b"][1], lr * 2.0, 0.9, 0.0)
+    np.testing.assert_allclose(weight.data, w_expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(weight.velocity, vw_expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(bias.data, b_expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(bias.velocity, vb_expected, rtol=1e-6, atol=1e-7)
+    assert np.array_equal(frozen.data, before["conv/W"][0])
+    assert np.array_equal(frozen.velocity, before["conv/W"][1])
+
+
+def test_one_step_on_a_net_updates_trainable_layers_only():
+    rng = np.random.default_rng(11)
+    net = models.mini(6)
+    net.initialize(5)
+    net.freeze(3)
+    for param in net.params:
+        param.velocity[...] = 0.01 * rng.standard_normal(param.data.shape).astype(np.float32)
+    x = (40 * rng.standard_normal((4, 3, 32, 32))).astype(np.float32)
+    labels = rng.integers(0, 6, 4).astype(np.int32)
+    net.forward(x, labels, train=True, iteration=0)
+    net.backward()
+    before = {p.name: (p.data.copy(), p.velocity.copy()) for p in net.params}
+    solver = optim.Solver(base_lr=0.02, momentum=0.9, weight_decay=0.0005)
+
+    optim.step(net.params, solver, iteration=0)
+
+    for layer in net.weight_layers:
+        for param, lr_mult, decay in ((layer.weight, 1.0, 0.0005), (layer.bias, 2.0, 0.0)):
+            w0, v0 = before[param.name]
+            if layer.frozen:
+                assert param.grad is None
+                assert np.array_equal(param.data, w0) and np.array_equal(param.velocity, v0), param.name
+                continue
+            expected, _ = _hand_update(w0, param.grad, v0, 0.02 * lr_mult, 0.9, decay)
+            np.testing.assert_allclose(param.data, expected, rtol=1e-6, atol=1e-7, err_msg=param.name)
+            assert not np.array_equal(param.data, w0), param.name
+
+
+def test_trainable_param_without_gradient_is_an_error():
+    param = Param("fc/W", np.ones((2, 2), np.float32))
+    with pytest.raises(ValueError, match="fc/W"):
+        optim.step([param], optim.Solver(), 0)
