@@ -18,3 +18,8 @@ def main():
     neural networks?" (NIPS 2014): hand-written CUDA kernels on the GPU, a NumPy reference on
     the CPU. Run `minitransfer COMMAND --help` for a command's options and examples.
     """
+
+from . import prepare as _prepare, splits as _splits  # noqa: E402  (commands register after the group exists)
+
+main.add_command(_prepare.prepare)
+main.add_command(_splits.splits)

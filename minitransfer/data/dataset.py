@@ -292,9 +292,8 @@ class ImageReader:
             out = np.empty((len(indices), *self.dataset.image_size, 3), dtype=np.uint8)
         order = np.argsort(indices, kind="stable")  # read each shard front to back
         shard_of = np.searchsorted(self.starts, indices[order], side="right") - 1
-        for number in np.unique(shard_of):
-            positions = order[shard_of == number]
-            out[positions] = self._map(int(number))[indices[positions] - self.starts[number]]
+        for position, number in zip(order.tolist(), shard_of.tolist()):
+            out[position] = self._map(number)[indices[position] - self.starts[number]]  # one copy per image
         return out
 
     def close(self):

@@ -1,0 +1,55 @@
+"""``minitransfer splits``: print the classes (and image counts) of a split's halves."""
+
+import json
+
+import click
+
+from minitransfer.data import dataset, splits as split_lib
+
+from .prepare import _run
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.argument("kind", type=click.Choice(split_lib.KINDS))
+@click.option("--split-seed", type=int, default=0, show_default=True, help="Seed of the random split.")
+@click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
+@click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
+@click.option("--per-class-seed", type=int, default=None,
+              help="Choose the N images at random with this seed (default: the first N, as the original).")
+@click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="WordNet 'parent child' file, for a dataset imported without families.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
+    """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
+
+    KIND is random (the paper's seeded halves), natural (A = natural, B = man-made) or all.
+
+    \b
+    Examples:
+      minitransfer splits imagenet-256 random --split-seed 0 --half A
+      minitransfer splits imagenet-256 natural --format json
+      minitransfer splits synthetic-20 all --per-class 100
+    """
+    data = _run(lambda: dataset.open_dataset(path))
+    halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
+    try:
+        chosen = [_run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class, per_class_seed, is_a))
+                  for side in halves]
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    report = [
+        {**side.describe(), "train_images": len(side.train_indices), "val_images": len(side.val_indices),
+         "classes": [{"label": label, "index": entry["index"], "wnid": entry["wnid"], "name": entry["name"]}
+                     for label, entry in enumerate(side.classes)]}
+        for side in chosen
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=1))
+        return
+    for side in report:
+        title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
+        click.echo(f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
+                   f"{side['train_images']} train / {side['val_images']} val images")
+        for entry in side["classes"]:
+            click.echo(f"{entry['label']}\t{entry['index']}\t{entry['wnid']}\t{entry['name']}")

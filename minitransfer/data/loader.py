@@ -1,0 +1,279 @@
+"""Batches of augmented images from a prepared dataset, with background prefetch and exact resume.
+
+Order. Training is an endless stream over ``indices``: the k-th image of the stream is
+``indices[perm_e[k mod n]]`` with ``e = k div n`` and ``perm_e`` the permutation that sorts
+``random_bits(seed, SHUFFLE_COUNTER + e, 0..n−1)`` (the counter-based generator of
+:mod:`minitransfer.counter_rng`: a bijection, so no ties); batch b is images ``b·B .. b·B+B−1``
+of the stream, augmented with ``ops.augment.forward(..., train=True, seed=seed, iteration=b)``
+(random crop + mirror). Every batch is a pure function of ``(seed, b)``, so the cursor is just
+``b`` and a resumed run sees exactly the batches an uninterrupted one would. Evaluation is one pass
+over ``indices`` in order, centre crops, the last batch possibly smaller.
+
+Prefetch. With ``workers > 0``, worker processes (the "spawn" context; each opens the HDF5 shards
+itself after it starts, as HDF5 is unsafe across fork) read uint8 batches by memory-mapping the
+shards' contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
+process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
+pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
+
+The mean subtracted is ``mean`` when given (transfer runs pass the *base* dataset's mean, as the
+paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
+"""
+
+import hashlib
+import multiprocessing
+import queue
+from multiprocessing import shared_memory
+
+import numpy as np
+
+from minitransfer import counter_rng, cuda
+from minitransfer.ops import augment
+
+from . import dataset as ds
+
+SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
+WORKER_POLL_SECONDS = 1.0
+
+
+def epoch_permutation(seed, epoch, n):
+    """The training order of epoch ``epoch`` over ``n`` items (int64 permutation of 0..n−1)."""
+    bits = counter_rng.random_bits(seed, SHUFFLE_COUNTER + epoch, np.arange(n, dtype=np.int64))
+    return np.argsort(bits, kind="stable")
+
+
+class BatchLoader:
+    """Iterate ``(x, y)`` batches: x float32 (B, 3, crop, crop) NCHW, y int32 (B,).
+
+    ``dataset``: a :class:`~minitransfer.data.dataset.Dataset` (or its path); ``subset`` "train" or
+    "val"; ``indices`` image indices into that subset and ``labels`` their (renumbered) labels, e.g.
+    a :class:`~minitransfer.data.splits.Half`'s ``train_indices`` / ``train_labels``. ``train``:
+    endless shuffled stream with random crops and mirrors, else one ordered pass with centre crops.
+    ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
+    NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``.
+
+    Example::
+
+        half = make_half(data, "random", seed=0, half="A")
+        with BatchLoader(data, "train", half.train_indices, half.train_labels, 256, 227, train=True,
+                         workers=2) as batches:
+            for x, y in batches: ...
+    """
+
+    def __init__(self, dataset, subset, indices, labels, batch_size, crop, train, seed=0, mean=None,
+                 device="cpu", workers=0, cursor=None, prefetch=None):
+        self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
+        self.subset = subset
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.labels = np.asarray(labels, dtype=np.int32)
+        self.batch_size, self.crop, self.train, self.seed = int(batch_size), int(crop), bool(train), int(seed)
+        self.device, self.workers = device, int(workers)
+        total = self.dataset.num_images(subset)
+        if self.indices.ndim != 1 or self.labels.shape != self.indices.shape:
+            raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} and {self.labels.shape}")
+        if self.indices.size == 0:
+            raise ValueError("BatchLoader: no images to load (empty indices)")
+        if self.indices.min() < 0 or self.indices.max() >= total:
+            raise ValueError(f"BatchLoader: indices must lie in 0..{total - 1} for subset {subset!r}")
+        if self.batch_size < 1 or self.workers < 0:
+            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers >= 0, got {batch_size} and {workers}")
+        if not 1 <= self.crop <= min(self.dataset.image_size):
+            raise ValueError(f"BatchLoader: crop {crop} does not fit images of {self.dataset.image_size}")
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"BatchLoader: device must be 'cpu' or 'cuda', got {device!r}")
+        self.mean_source = "given" if mean is not None else f"dataset {self.dataset.fingerprint}"
+        mean = self.dataset.mean() if mean is None else np.asarray(mean, dtype=np.float32)
+        if mean.shape != (*self.dataset.image_size, 3):
+            raise ValueError(f"BatchLoader: mean must be (H, W, 3) = {(*self.dataset.image_size, 3)}, got {mean.shape}")
+        self.mean = mean
+        self._identity = hashlib.sha256(self.indices.tobytes() + self.labels.tobytes()).hexdigest()[:16]
+        self.batch = self._resume(cursor) if cursor is not None else 0
+        self._permutations = {}
+        self._depth = max(2, prefetch or 2 * self.workers)
+        self._pool = None
+        self._reader = None
+        self._gpu = None
+        if device == "cuda":
+            cp = cuda.cupy()
+            self._gpu = {"cp": cp, "mean": cp.asarray(self.mean)}
+
+    # -- order -------------------------------------------------------------------------------
+
+    @property
+    def num_batches(self):
+        """Batches in one pass (evaluation); training streams forever."""
+        return -(-len(self.indices) // self.batch_size)
+
+    def positions(self, batch):
+        """Positions into ``indices`` of batch ``batch`` (a pure function of seed and batch)."""
+        n = len(self.indices)
+        if not self.train:
+            return np.arange(batch * self.batch_size, min((batch + 1) * self.batch_size, n), dtype=np.int64)
+        stream = np.arange(batch * self.batch_size, (batch + 1) * self.batch_size, dtype=np.int64)
+        epochs, offsets = np.divmod(stream, n)
+        positions = np.empty_like(stream)
+        for epoch in np.unique(epochs):
+            chosen = epochs == epoch
+            positions[chosen] = self._permutation(int(epoch))[offsets[chosen]]
+        return positions
+
+    def _permutation(self, epoch):
+        if epoch not in self._permutations:
+            if len(self._permutations) >= 2:
+                self._permutations.pop(min(self._permutations))
+            self._permutations[epoch] = epoch_permutation(self.seed, epoch, len(self.indices))
+        return self._permutations[epoch]
+
+    @property
+    def cursor(self):
+        """JSON-serialisable position: ``BatchLoader(..., cursor=this)`` continues with the same batches."""
+        return {"batch": self.batch, "seed": self.seed, "batch_size": self.batch_size, "train": self.train,
+                "subset": self.subset, "count": len(self.indices), "indices_sha256": self._identity}
+
+    def _resume(self, cursor):
+        mine = {"seed": self.seed, "batch_size": self.batch_size, "train": self.train, "subset": self.subset,
+                "count": len(self.indices), "indices_sha256": self._identity}
+        different = {key: (cursor.get(key), value) for key, value in mine.items() if cursor.get(key) != value}
+        if different:
+            raise ValueError(f"BatchLoader: the cursor belongs to another stream (cursor vs loader: {different})")
+        batch = cursor.get("batch")
+        if not isinstance(batch, int) or batch < 0:
+            raise ValueError(f"BatchLoader: cursor batch must be a non-negative integer, got {batch!r}")
+        return batch
+
+    # -- iteration ---------------------------------------------------------------------------
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        images, y = self.next_raw()
+        batch = self.batch - 1
+        if self._gpu is None:
+            return augment.forward(images, self.mean, self.crop, self.train, self.seed, batch), y
+        cp = self._gpu["cp"]
+        pinned = self._pinned(images.nbytes)[: images.size].reshape(images.shape)
+        pinned[...] = images
+        images_gpu = cp.empty(images.shape, dtype=np.uint8)
+        images_gpu.set(pinned)
+        x = augment.forward(images_gpu, self._gpu["mean"], self.crop, self.train, self.seed, batch)
+        return x, cp.asarray(y)
+
+    def _pinned(self, nbytes):
+        if self._gpu.get("pinned") is None or self._gpu["pinned"].nbytes < nbytes:
+            cp = self._gpu["cp"]
+            memory = cp.cuda.alloc_pinned_memory(nbytes)
+            self._gpu["pinned"] = np.frombuffer(memory, dtype=np.uint8, count=nbytes)
+        return self._gpu["pinned"]
+
+    def next_raw(self):
+        """The next batch before augmentation: (uint8 (B, H, W, 3) images, int32 labels).
+
+        The images may live in a prefetch slot: they are valid until the next call."""
+        if not self.train and self.batch >= self.num_batches:
+            raise StopIteration
+        batch = self.batch
+        positions = self.positions(batch)
+        if self.workers == 0:
+            if self._reader is None:
+                self._reader = ds.ImageReader(self.dataset, self.subset)
+            images = self._reader.read(self.indices[positions])
+        else:
+            if self._pool is None:
+                self._pool = _WorkerPool(self.dataset, self.subset, self.workers, self._depth, self.batch_size)
+            limit = None if self.train else self.num_batches
+            stop = batch + self._depth if limit is None else min(batch + self._depth, limit)
+            for ahead in range(max(batch, self._pool.submitted), stop):
+                self._pool.submit(ahead, self.indices[self.positions(ahead)])
+            images = self._pool.take(batch, len(positions))
+        self.batch += 1
+        return images, self.labels[positions]
+
+    def close(self):
+        """Stop the worker processes and free shared memory (idempotent)."""
+        if getattr(self, "_pool", None) is not None:
+            self._pool.close()
+            self._pool = None
+        self._reader = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
+class _WorkerPool:
+    """Worker processes filling a ring of ``depth`` shared-memory batch slots; batch b uses slot b mod depth."""
+
+    def __init__(self, dataset, subset, workers, depth, batch_size):
+        self.depth = depth
+        self.slot_shape = (batch_size, *dataset.image_size, 3)
+        slot_bytes = int(np.prod(self.slot_shape))
+        self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
+        self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
+        context = multiprocessing.get_context("spawn")
+        self.tasks, self.results = context.Queue(), context.Queue()
+        self.processes = [
+            context.Process(target=_worker_main, daemon=True,
+                            args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
+            for _ in range(workers)
+        ]
+        for process in self.processes:
+            process.start()
+        self.submitted = 0
+        self.finished = {}
+
+    def submit(self, batch, image_indices):
+        self.tasks.put((batch, batch % self.depth, image_indices))
+        self.submitted = batch + 1
+
+    def take(self, batch, count):
+        while batch not in self.finished:
+            try:
+                done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
+            except queue.Empty:
+                dead = [process.exitcode for process in self.processes if not process.is_alive()]
+                if dead:
+                    raise RuntimeError(f"BatchLoader: a worker process died (exit codes {dead})") from None
+                continue
+            self.finished[done] = error
+        error = self.finished.pop(batch)
+        if error:
+            raise ds.DatasetError(error)
+        return self.slots[batch % self.depth, :count]
+
+    def close(self):
+        for _ in self.processes:
+            self.tasks.put(None)
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        self.tasks.close()
+        self.results.close()
+        del self.slots
+        self.memory.close()
+        self.memory.unlink()
+
+
+def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, results):
+    """Worker process: open the dataset (after start: HDF5 must not cross a fork), fill slots."""
+    memory = shared_memory.SharedMemory(name=memory_name)  # spawn children share the parent's resource tracker
+    slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
+    reader = ds.ImageReader(ds.open_dataset(dataset_path), subset)
+    try:
+        while (task := tasks.get()) is not None:
+            batch, slot, image_indices = task
+            try:
+                reader.read(image_indices, out=slots[slot, : len(image_indices)])
+                results.put((batch, None))
+            except (ds.DatasetError, OSError, IndexError) as error:
+                results.put((batch, f"{dataset_path} ({subset}): {error}"))
+    finally:
+        reader.close()
+        del slots
+        memory.close()
