@@ -1,0 +1,393 @@
+"""The grid planner, the local scheduler (with a fake ``train`` that records its invocations) and
+the SLURM scripts of ``minitransfer.experiment``."""
+
+import json
+import os
+import pathlib
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+
+# A stand-in for `minitransfer train`: appends what happens to its run directory's invocations.log,
+# sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
+# checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, then writes result.json.
+FAKE_TRAIN = textwrap.dedent('''
+    import json, os, pathlib, signal, sys, time
+    args = sys.argv[1:]
+    folder = pathlib.Path(args[args.index("-o") + 1]).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "invocations.log"
+    def note(event):
+        with open(log, "a") as f:
+            f.write(json.dumps({"event": event, "time": time.time(), "pid": os.getpid(),
+                                "gpu": os.environ.get("CUDA_VISIBLE_DEVICES"), "args": args}) + "\\n")
+    stop = []
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    resumed = (folder / "checkpoint").exists()
+    note("resume" if resumed else "start")
+    (folder / "pid").write_text(str(os.getpid()))
+    assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
+    if "--copy-from" in args:
+        assert pathlib.Path(args[args.index("--copy-from") + 1]).exists(), "parent weights missing"
+    if folder.name in os.environ.get("FAKE_TRAIN_FAIL", "").split(","):
+        note("fail")
+        sys.exit(1)
+    deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
+    while time.time() < deadline:
+        if stop:
+            (folder / "checkpoint").write_text("iteration")
+            note("interrupted")
+            sys.exit(75)
+        time.sleep(0.01)
+    (folder / "weights.h5").write_text("weights")
+    result = {"final_accuracy": 0.5, "best_accuracy": 0.6, "mean_top10_accuracy": 0.55}
+    (folder / "result.json.tmp").write_text(json.dumps(result))
+    os.replace(folder / "result.json.tmp", folder / "result.json")
+    note("finished")
+''')
+
+OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max-iter": 20, "seed": 3, "device": "cpu"}
+
+
+@pytest.fixture
+def fake_train(tmp_path):
+    path = tmp_path / "fake_train.py"
+    path.write_text(FAKE_TRAIN)
+    return [sys.executable, str(path)]
+
+
+def events(out, name):
+    log = pathlib.Path(out) / name / "invocations.log"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def names(runs):
+    return [run.name for run in runs]
+
+
+# ---- planning -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("1-7", (1, 2, 3, 4, 5, 6, 7)), ("1,3,5", (1, 3, 5)), ("2-4,7", (2, 3, 4, 7)), ("5", (5,)), (" 3 , 1 ", (1, 3)),
+], ids=["range", "list", "mixed", "single", "spaces"])
+def test_parse_layers(text, expected):
+    assert grid.parse_layers(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0-3", "1-8", "x", "4-2"], ids=["zero", "eight", "word", "reversed"])
+def test_parse_layers_rejects(text):
+    with pytest.raises(ValueError, match="layers"):
+        grid.parse_layers(text)
+
+
+def test_plan_one_direction_has_bases_then_the_four_treatments_per_n():
+    runs = grid.plan_grid(random_seeds=(0,), layers=(1, 3))
+    assert names(runs) == [
+        "random0/baseA", "random0/baseB",
+        "random0/B1B", "random0/B1B+", "random0/A1B", "random0/A1B+",
+        "random0/B3B", "random0/B3B+", "random0/A3B", "random0/A3B+",
+    ]
+    by_name = {run.name: run for run in runs}
+    assert by_name["random0/A3B+"].parent == "random0/baseA"
+    assert by_name["random0/B3B"].parent == "random0/baseB"
+    assert [by_name[n].treatment for n in ("random0/baseA", "random0/B1B", "random0/B1B+", "random0/A1B", "random0/A1B+")] \
+        == ["baseB", "BnB", "BnB+", "AnB", "AnB+"]
+
+
+def test_plan_both_directions_seeds_controls_and_reduced_data():
+    runs = grid.plan_grid(random_seeds=(0, 1), natural=True, layers=tuple(range(1, 8)), both_directions=True,
+                          random_frozen=(1, 2), per_class=(10, 100))
+    listed = names(runs)
+    assert len(listed) == len(set(listed))
+    per_seed = 2 + 7 * 2 * 4  # bases; n × targets × (selffer, transfer) × (frozen, fine-tuned)
+    natural = 2 + 7 * 2       # bases; n × (AnB, BnA), frozen
+    assert len(runs) == 2 * per_seed + natural + 1 + 2 + 2
+    for expected in ("random1/A7A+", "random1/B7A", "natural/A4B", "natural/B4A", "all/base", "all/random2",
+                     "all/reduced-0100"):
+        assert expected in listed
+    assert not any(name.startswith("natural/") and name.endswith("+") for name in listed)
+    position = {name: index for index, name in enumerate(listed)}
+    for run in runs:
+        if run.parent:
+            assert position[run.parent] < position[run.name], run.name
+    by_name = {run.name: run for run in runs}
+    assert by_name["natural/B4A"].treatment == "AnB" and by_name["natural/B4A"].target == "A"
+    assert by_name["all/random2"].parent is None and by_name["all/random2"].n == 2
+
+
+def test_plan_without_fine_tuned_or_selffer():
+    runs = grid.plan_grid(random_seeds=(2,), layers=(4,), fine_tuned=False, selffer=False)
+    assert names(runs) == ["random2/baseA", "random2/baseB", "random2/A4B"]
+
+
+def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):
+    run = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/A3B+"]
+    args = grid.train_arguments(run, tmp_path, OPTIONS)
+    text = shlex.join(args)
+    assert f"--copy-from {tmp_path / 'random0/baseA/weights.h5'}" in text
+    assert "--n 3 --fine-tune" in text and "--frozen" not in text
+    assert "--split random --split-seed 0 --half B" in text
+    assert "--preset mini" in text and "--max-iter 20" in text and "--data /data/synthetic" in text
+    assert args[-4:] == ["-o", str(tmp_path / "random0/A3B+/weights.h5"), "--resume", "auto"]
+    seed = int(args[args.index("--seed") + 1])
+    other = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/B3B+"]
+    assert seed != int(grid.train_arguments(other, tmp_path, OPTIONS)[args.index("--seed") + 1])
+
+
+def test_train_arguments_of_controls(tmp_path):
+    runs = {r.name: r for r in grid.plan_grid(random_seeds=(), random_frozen=(2,), per_class=(5,))}
+    random2 = grid.train_arguments(runs["all/random2"], tmp_path, {})
+    assert random2[:4] == ["--split", "all", "--random-frozen", "2"] and "--copy-from" not in random2
+    reduced = grid.train_arguments(runs["all/reduced-0005"], tmp_path, {})
+    assert reduced[:4] == ["--split", "all", "--per-class", "5"]
+
+
+# ---- local scheduling -----------------------------------------------------------------------
+
+def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
+    runs = grid.plan_grid(layers=(1, 2))
+    out = tmp_path / "grid"
+    lines = []
+    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0 and sorted(outcome.finished) == sorted(names(runs))
+    finished_at = {run.name: events(out, run.name)[-1]["time"] for run in runs}
+    for run in runs:
+        assert [e["event"] for e in events(out, run.name)] == ["start", "finished"]
+        assert json.loads((out / run.name / "treatment.json").read_text())["label"] == run.label
+        if run.parent:
+            assert events(out, run.name)[0]["time"] >= finished_at[run.parent]
+    again = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert again.finished == [] and sorted(again.skipped) == sorted(names(runs)) and again.exit_code == 0
+    assert all(len(events(out, run.name)) == 2 for run in runs)
+    assert json.loads((out / "experiment.json").read_text())["runs"][0]["name"] == "random0/baseA"
+
+
+def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "0.3")
+    runs = grid.plan_grid(layers=(1,))
+    out = tmp_path / "grid"
+    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=("2", "5"),
+                            log=lambda line: None, poll_seconds=0.01)
+    assert outcome.exit_code == 0
+    spans = []
+    for run in runs:
+        start, end = events(out, run.name)
+        spans.append((start["gpu"], start["time"], end["time"]))
+    assert {gpu for gpu, _, _ in spans} == {"2", "5"}
+    for gpu in ("2", "5"):
+        mine = sorted((s, e) for g, s, e in spans if g == gpu)
+        assert all(next_start >= end for (_, end), (next_start, _) in zip(mine, mine[1:])), gpu
+    overlapping = [(a, b) for a in spans for b in spans if a[1] < b[1] < a[2]]
+    assert overlapping, "two GPUs should have trained at the same time"
+
+
+def test_a_failed_base_blocks_its_children_only(tmp_path, fake_train, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_FAIL", "baseA")
+    runs = grid.plan_grid(layers=(2,))
+    out = tmp_path / "grid"
+    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert outcome.failed == ["random0/baseA"]
+    assert sorted(outcome.blocked) == ["random0/A2B", "random0/A2B+"]
+    assert sorted(outcome.finished) == ["random0/B2B", "random0/B2B+", "random0/baseB"]
+    assert outcome.exit_code == 1
+    assert events(out, "random0/A2B") == []
+
+
+DRIVER = textwrap.dedent('''
+    import json, signal, sys
+    from minitransfer import experiment as grid
+    out, fake = sys.argv[1], sys.argv[2:]
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    runs = grid.plan_grid(layers=(1, 2, 3))
+    outcome = grid.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
+                            log=lambda line: print(line, flush=True), poll_seconds=0.01)
+    sys.exit(outcome.exit_code)
+''')
+
+
+def _start_driver(tmp_path, out, fake_train):
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER)
+    env = dict(os.environ, FAKE_TRAIN_SECONDS="0.4")
+    return subprocess.Popen([sys.executable, str(driver), str(out)] + fake_train, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_until_mid_grid(out, runs, process, finished=4, timeout=60):
+    """Until ``finished`` runs have results and the next one has started training."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [run for run in runs if (out / run.name / "result.json").exists()]
+        started = [run for run in runs if events(out, run.name) and run not in done]
+        if len(done) >= finished and started:
+            return
+        assert process.poll() is None, process.stdout.read().decode()
+        time.sleep(0.01)
+    raise AssertionError(f"the grid did not get past {finished} runs in {timeout} s")
+
+
+@pytest.mark.parametrize("how", ["sigint", "sigkill"], ids=["ctrl-c", "crash"])
+def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(tmp_path, fake_train, how):
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1, 2, 3))
+    first = _start_driver(tmp_path, out, fake_train)
+    _wait_until_mid_grid(out, runs, first)
+    if how == "sigint":
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=30) == 75
+    else:
+        os.killpg(first.pid, signal.SIGKILL)  # the experiment dies at once ...
+        first.wait(timeout=30)
+        for pid_file in out.glob("*/*/pid"):  # ... and so does the training it was running
+            folder = pid_file.parent
+            if not (folder / "result.json").exists():
+                try:
+                    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    done_before = {run.name for run in runs if (out / run.name / "result.json").exists()}
+    cut = [run.name for run in runs if events(out, run.name) and run.name not in done_before]
+    assert 4 <= len(done_before) < len(runs) and len(cut) == 1
+    first.stdout.close()
+
+    second = _start_driver(tmp_path, out, fake_train)
+    output = second.communicate(timeout=120)[0].decode()
+    assert second.returncode == 0, output
+    assert f"{len(done_before)} of {len(runs)} runs already finished" in output
+    for run in runs:
+        kinds = [e["event"] for e in events(out, run.name)]
+        assert kinds.count("finished") == 1, (run.name, kinds)
+        if run.name in done_before:
+            assert kinds == ["start", "finished"], run.name
+    interrupted = [e["event"] for e in events(out, cut[0])]
+    if how == "sigint":
+        assert interrupted == ["start", "interrupted", "resume", "finished"]
+    else:
+        assert interrupted == ["start", "start", "finished"]
+
+
+# ---- SLURM ----------------------------------------------------------------------------------
+
+FAKE_SBATCH = textwrap.dedent('''\
+    #!/usr/bin/env bash
+    echo "$*" >> "$SBATCH_LOG"
+    count=$(wc -l < "$SBATCH_LOG")
+    echo "$((1000 + count));cluster1"
+''')
+
+
+def _array_tasks(script):
+    """Array index → (run name, train argv) from an emitted array script."""
+    tasks = {}
+    for match in re.finditer(r"^  (\d+)\) run=(\S+); command=\((.*)\) ;;$", script, re.MULTILINE):
+        tasks[int(match.group(1))] = (shlex.split(match.group(2))[0], shlex.split(match.group(3)))
+    return tasks
+
+
+def test_emit_slurm_writes_valid_bash_with_bases_before_transfers(tmp_path, fake_train):
+    runs = grid.plan_grid(random_seeds=(0, 1), layers=(1, 4), both_directions=True, random_frozen=(3,))
+    out, slurm = tmp_path / "grid", tmp_path / "slurm"
+    submit = grid.emit_slurm(runs, out, slurm, OPTIONS, train_command=fake_train,
+                             sbatch_options=("--partition=gpu", "--time=2-00:00:00"))
+    for name in ("submit.sh", "bases.sh", "transfers.sh"):
+        check = subprocess.run(["bash", "-n", str(slurm / name)], capture_output=True, text=True)
+        assert check.returncode == 0, (name, check.stderr)
+
+    bases_script, transfers_script = (slurm / "bases.sh").read_text(), (slurm / "transfers.sh").read_text()
+    bases, transfers = _array_tasks(bases_script), _array_tasks(transfers_script)
+    assert f"#SBATCH --array=0-{len(bases) - 1}" in bases_script
+    assert f"#SBATCH --array=0-{len(transfers) - 1}" in transfers_script
+    assert "#SBATCH --partition=gpu" in bases_script and "#SBATCH --requeue" in transfers_script
+    assert sorted(name for name, _ in bases.values()) == sorted(r.name for r in runs if r.parent is None)
+    assert sorted(name for name, _ in transfers.values()) == sorted(r.name for r in runs if r.parent)
+    base_weights = {argv[argv.index("-o") + 1] for _, argv in bases.values()}
+    for name, argv in list(bases.values()) + list(transfers.values()):
+        assert argv[:len(fake_train)] == fake_train
+        assert argv[-4:] == ["-o", str(out / name / "weights.h5"), "--resume", "auto"]
+        if "--copy-from" in argv:
+            assert argv[argv.index("--copy-from") + 1] in base_weights, name
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
+    (bin_dir / "sbatch").chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", SBATCH_LOG=str(tmp_path / "sbatch.log"))
+    submitted = subprocess.run(["bash", str(submit)], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert submitted.returncode == 0, submitted.stderr
+    calls = (tmp_path / "sbatch.log").read_text().splitlines()
+    assert calls == ["--parsable bases.sh", "--parsable --dependency=afterok:1001 transfers.sh"]
+
+
+def test_emitted_task_runs_its_train_command_and_requeues_on_exit_75(tmp_path, fake_train):
+    runs = grid.plan_grid(layers=(2,))
+    out, slurm = tmp_path / "grid", tmp_path / "slurm"
+    grid.emit_slurm(runs, out, slurm, OPTIONS, train_command=fake_train)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scontrol").write_text('#!/usr/bin/env bash\necho "$*" >> "$SCONTROL_LOG"\n')
+    (bin_dir / "scontrol").chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", SCONTROL_LOG=str(tmp_path / "scontrol.log"),
+               SLURM_ARRAY_JOB_ID="77", SLURM_ARRAY_TASK_ID="1", FAKE_TRAIN_SECONDS="30")
+    task = subprocess.Popen(["bash", str(slurm / "bases.sh")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while not (out / "random0/baseB/pid").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    # What SLURM does before the time limit (--signal=B:TERM): the training must see it and stop.
+    os.kill(int((out / "random0/baseB/pid").read_text()), signal.SIGINT)
+    output = task.communicate(timeout=30)[0].decode()
+    assert task.returncode == 75, output
+    assert (tmp_path / "scontrol.log").read_text().split() == ["requeue", "77_1"]
+    env["FAKE_TRAIN_SECONDS"] = "0.01"
+    again = subprocess.run(["bash", str(slurm / "bases.sh")], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "interrupted", "resume", "finished"]
+    assert (tmp_path / "scontrol.log").read_text().split() == ["requeue", "77_1"]
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+def test_cli_dry_run(tmp_path):
+    from minitransfer.cli.experiment import experiment
+
+    data = tmp_path / "data"
+    data.mkdir()
+    result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "2",
+                                             "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "6 runs" in result.output and "[todo] random0/A2B+  (after random0/baseA)" in result.output
+    assert "--copy-from" in result.output and "would run on the CPU" in result.output
+    assert not list((tmp_path / "grid").glob("*/*/invocations.log"))
+
+
+def test_cli_emit_slurm(tmp_path):
+    from minitransfer.cli.experiment import experiment
+
+    data = tmp_path / "data"
+    data.mkdir()
+    result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "1-2",
+                                             "--split", "random", "--split", "natural",
+                                             "--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+    assert "submit with: bash" in result.output
+    assert "--device cuda" in (tmp_path / "slurm" / "transfers.sh").read_text()
+
+
+def test_cli_rejects_bad_layers(tmp_path):
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", str(tmp_path), "-o", str(tmp_path / "g"), "--layers", "0-9"])
+    assert result.exit_code == 2 and "outside 1..7" in result.output
