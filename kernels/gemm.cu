@@ -1,6 +1,8 @@
 // gemm.cu — tiled matrix product C = op(A)·op(B) (+ bias), and the bias gradient of a linear layer.
 //
 //   gemm:                  C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n]  (+ bias[n] when has_bias)
+//   split K (S slices):    P[s, m, n] = Σ_{k in slice s} op(A)[m, k] · op(B)[k, n]
+//                          C[m, n] = Σ_{s = 0..S-1} P[s, m, n] (+ bias[n]), s in increasing order
 //   linear_backward_bias:  db[n]   = Σ_m dy[m, n]
 //
 // Layouts: row-major, C-contiguous. op(A) is M×K: A is stored M×K (n) or K×M (t); op(B) is K×N:
@@ -10,13 +12,19 @@
 //   backward-filter  dW = dyᵀ·x      gemm_tn
 // Reference: minitransfer/ops/linear.py (gemm and _forward_reference / _backward_reference).
 //
-// Kernels (256 threads, one block per BM×BN tile of C, grid (⌈N/BN⌉, ⌈M/BM⌉)):
-//   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, has_bias)
+// Kernels (256 threads, one block per BM×BN tile of C and K slice, grid (⌈N/BN⌉, ⌈M/BM⌉, S)):
+//   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, k_chunk, has_bias)
 //       scalar global loads with per-element bounds: any shape, any pointer alignment.
+//       Slice z = blockIdx.z covers k in [z·k_chunk, min(K, (z+1)·k_chunk)) and writes the plane
+//       c + z·M·N; k_chunk is a multiple of BK. S = 1 writes C itself (bias fused); S > 1 writes
+//       the partials P (has_bias 0) for gemm_reduce_splits.
 //   gemm_{nn,nt,tn,tt}_aligned_{f32,f64}(same arguments)
 //       16-byte global loads (float4 / double2); needs the stored row length of A and of B
 //       (a.shape[1], b.shape[1]) to be a multiple of 16 bytes / sizeof(T) and both pointers
 //       16-byte aligned. Same summation order as the scalar variant: results are bit-identical.
+//   gemm_reduce_splits_{f32,f64}(partials, bias, c, splits, M·N, N, has_bias)
+//       one thread per element of C, adds the S planes in order: split K without atomics, so
+//       small-M products (the fc layers at batch 256) still fill the GPU, deterministically.
 //   linear_backward_bias_{f32,f64}(dy, db, rows, cols)
 //       block 32×8: each thread sums every 8th row of one column, then one thread adds the 8
 //       partial sums in order. Fixed order, no atomics: bit-reproducible.
@@ -27,7 +35,7 @@
 // other shared-memory buffer (double buffering, one barrier per tile). A thread's outputs sit in
 // two row bands and two column bands half a tile apart, so its shared-memory reads are 16-byte
 // vectors and a warp's reads of a k-row are conflict-free. Each output is summed over k in
-// increasing order by one thread: deterministic, no split-K, no atomics.
+// increasing order by one thread (per slice): deterministic, no atomics.
 #include "common.cuh"
 
 template <typename T>
@@ -63,69 +71,67 @@ __device__ __forceinline__ void store16(double* p, const double* r) {
     *reinterpret_cast<double2*>(p) = make_double2(r[0], r[1]);
 }
 
-// One operand tile, BO outer indices (rows of op(A) or columns of op(B)) × BK depth indices.
-// The operand x is stored either outer-major, x[o·depth + k] (K_CONTIGUOUS: A in "n", B in "t"),
-// or depth-major, x[k·outer + o] (A in "t", B in "n"). Each thread moves V = 16/sizeof(T)
-// consecutive elements along the stored row; out-of-range elements read as 0.
+// One operand's walk along K, a BO × BK tile at a time (BO outer indices: rows of op(A) or columns
+// of op(B)). The operand x is stored either outer-major, x[o·depth + k] (K_CONTIGUOUS: A in "n",
+// B in "t"), or depth-major, x[k·outer + o] (A in "t", B in "n"). Each thread moves V =
+// 16/sizeof(T) consecutive elements of a stored row per tile; elements at o >= outer or
+// k >= k_end read as 0. The walker keeps a pointer and two counters, not indices, so the f32
+// GEMM stays within 128 registers.
 template <typename T, int BO, bool K_CONTIGUOUS, bool ALIGNED>
-struct OperandTile {
+struct OperandWalk {
     static constexpr int BK = GemmTile<T>::BK;
     static constexpr int V = 16 / sizeof(T);
     static_assert(BO * BK == GEMM_THREADS * V, "one 16-byte vector per thread per tile");
     static constexpr int PER_ROW = K_CONTIGUOUS ? BK / V : BO / V;  // threads along a stored row
 
-    int o_local, k_local;  // this thread's place in the tile (first of its V elements)
+    const T* p;      // this thread's first element in the current tile
+    int tile_step;   // elements from one tile to the next: BK, or BK·outer
+    int o_left;      // outer − o: elements left in this thread's row (K_CONTIGUOUS) or vector
+    int k_left;      // k_end − k: depth left from this thread's first element
+    int s_offset;    // this thread's first element in the shared tile s[k][o], row length BO + V
 
-    __device__ __forceinline__ explicit OperandTile(int tid) {
-        if (K_CONTIGUOUS) {
-            o_local = tid / PER_ROW;
-            k_local = (tid % PER_ROW) * V;
+    __device__ __forceinline__ OperandWalk(const T* x, int outer, int depth, int k_begin, int k_end, int o0,
+                                           int tid) {
+        const int o_local = K_CONTIGUOUS ? tid / PER_ROW : (tid % PER_ROW) * V;
+        const int k_local = K_CONTIGUOUS ? (tid % PER_ROW) * V : tid / PER_ROW;
+        const int o = o0 + o_local, k = k_begin + k_local;
+        p = K_CONTIGUOUS ? x + (mt_int64)o * depth + k : x + (mt_int64)k * outer + o;
+        tile_step = K_CONTIGUOUS ? BK : BK * outer;
+        o_left = outer - o;
+        k_left = k_end - k;
+        s_offset = k_local * (BO + V) + o_local;
+    }
+
+    __device__ __forceinline__ void load(T* r) const {
+        if (ALIGNED) {
+            // k_end and outer are multiples of V: the vector is wholly inside or wholly outside.
+            if (o_left > 0 && k_left > 0) {
+                load16(p, r);
+            } else {
+#pragma unroll
+                for (int v = 0; v < V; ++v) r[v] = T(0);
+            }
+        } else if (K_CONTIGUOUS) {
+#pragma unroll
+            for (int v = 0; v < V; ++v) r[v] = (o_left > 0 && v < k_left) ? p[v] : T(0);
         } else {
-            k_local = tid / PER_ROW;
-            o_local = (tid % PER_ROW) * V;
+#pragma unroll
+            for (int v = 0; v < V; ++v) r[v] = (k_left > 0 && v < o_left) ? p[v] : T(0);
         }
     }
 
-    __device__ __forceinline__ void load(const T* __restrict__ x, int outer, int depth, int o0, int k0,
-                                         T* r) const {
-        const int o = o0 + o_local, k = k0 + k_local;
-        if (K_CONTIGUOUS) {
-            const T* p = x + (mt_int64)o * depth + k;
-            if (ALIGNED) {
-                // depth is a multiple of V, so the vector is wholly inside or wholly outside.
-                if (o < outer && k < depth) {
-                    load16(p, r);
-                } else {
-#pragma unroll
-                    for (int v = 0; v < V; ++v) r[v] = T(0);
-                }
-            } else {
-#pragma unroll
-                for (int v = 0; v < V; ++v) r[v] = (o < outer && k + v < depth) ? p[v] : T(0);
-            }
-        } else {
-            const T* p = x + (mt_int64)k * outer + o;
-            if (ALIGNED) {
-                if (k < depth && o < outer) {
-                    load16(p, r);
-                } else {
-#pragma unroll
-                    for (int v = 0; v < V; ++v) r[v] = T(0);
-                }
-            } else {
-#pragma unroll
-                for (int v = 0; v < V; ++v) r[v] = (k < depth && o + v < outer) ? p[v] : T(0);
-            }
-        }
+    __device__ __forceinline__ void advance() {
+        p += tile_step;
+        k_left -= BK;
     }
 
     // Shared tiles are depth-major, s[k][o], rows padded by V elements against bank conflicts.
-    __device__ __forceinline__ void store(T (*s)[BO + V], const T* r) const {
+    __device__ __forceinline__ void store(T* s, const T* r) const {
         if (K_CONTIGUOUS) {
 #pragma unroll
-            for (int v = 0; v < V; ++v) s[k_local + v][o_local] = r[v];
+            for (int v = 0; v < V; ++v) s[s_offset + v * (BO + V)] = r[v];
         } else {
-            store16(&s[k_local][o_local], r);
+            store16(s + s_offset, r);
         }
     }
 };
@@ -133,7 +139,7 @@ struct OperandTile {
 template <typename T, bool TRANS_A, bool TRANS_B, bool ALIGNED>
 __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restrict__ b,
                                      const T* __restrict__ bias, T* __restrict__ c, int M, int N, int K,
-                                     int has_bias) {
+                                     int k_chunk, int has_bias) {
     constexpr int BM = GemmTile<T>::BM, BN = GemmTile<T>::BN, BK = GemmTile<T>::BK;
     constexpr int V = 16 / sizeof(T);
     constexpr int TM = 2 * V, TN = 2 * V;  // outputs per thread: two bands of V, half a tile apart
@@ -149,9 +155,13 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
     const int tx = (warp % 2) * 8 + lane % 8;  // column group, 0..15
     const int ty = (warp / 2) * 4 + lane / 8;  // row group, 0..15
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    // Split K: slice z sums k in [z·k_chunk, min(K, (z+1)·k_chunk)) into its own M×N plane of c.
+    const int k_begin = blockIdx.z * k_chunk;
+    const int k_end = min(K, k_begin + k_chunk);
+    c += (mt_int64)blockIdx.z * M * N;
 
-    const OperandTile<T, BM, !TRANS_A, ALIGNED> a_loader(tid);
-    const OperandTile<T, BN, TRANS_B, ALIGNED> b_loader(tid);
+    OperandWalk<T, BM, !TRANS_A, ALIGNED> a_walk(a, M, K, k_begin, k_end, m0, tid);
+    OperandWalk<T, BN, TRANS_B, ALIGNED> b_walk(b, N, K, k_begin, k_end, n0, tid);
 
     T acc[TM][TN];
 #pragma unroll
@@ -161,19 +171,21 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
     }
 
     T a_next[V], b_next[V];
-    a_loader.load(a, M, K, m0, 0, a_next);
-    b_loader.load(b, N, K, n0, 0, b_next);
-    a_loader.store(a_tile[0], a_next);
-    b_loader.store(b_tile[0], b_next);
+    a_walk.load(a_next);
+    b_walk.load(b_next);
+    a_walk.store(&a_tile[0][0][0], a_next);
+    b_walk.store(&b_tile[0][0][0], b_next);
     __syncthreads();
 
-    const int tiles = (K + BK - 1) / BK;
+    const int tiles = (k_end - k_begin + BK - 1) / BK;
     for (int t = 0; t < tiles; ++t) {
         const int current = t & 1;
         const bool more = t + 1 < tiles;
         if (more) {
-            a_loader.load(a, M, K, m0, (t + 1) * BK, a_next);
-            b_loader.load(b, N, K, n0, (t + 1) * BK, b_next);
+            a_walk.advance();
+            b_walk.advance();
+            a_walk.load(a_next);
+            b_walk.load(b_next);
         }
 #pragma unroll
         for (int kk = 0; kk < BK; ++kk) {
@@ -190,8 +202,8 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
         }
         if (more) {
             // The other buffer was last read before the previous barrier: safe to overwrite.
-            a_loader.store(a_tile[current ^ 1], a_next);
-            b_loader.store(b_tile[current ^ 1], b_next);
+            a_walk.store(&a_tile[current ^ 1][0][0], a_next);
+            b_walk.store(&b_tile[current ^ 1][0][0], b_next);
         }
         __syncthreads();
     }
@@ -224,6 +236,17 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
 }
 
 template <typename T>
+__device__ __forceinline__ void gemm_reduce_splits(const T* __restrict__ partials, const T* __restrict__ bias,
+                                                   T* __restrict__ c, int splits, mt_int64 mn, int n, int has_bias) {
+    const mt_int64 step = (mt_int64)gridDim.x * blockDim.x;
+    for (mt_int64 i = (mt_int64)blockIdx.x * blockDim.x + threadIdx.x; i < mn; i += step) {
+        T sum = partials[i];
+        for (int s = 1; s < splits; ++s) sum += partials[s * mn + i];
+        c[i] = has_bias ? sum + bias[i % n] : sum;
+    }
+}
+
+template <typename T>
 __device__ __forceinline__ void linear_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int rows,
                                                      int cols) {
     __shared__ T partial[8][32 + 1];
@@ -245,79 +268,89 @@ __device__ __forceinline__ void linear_backward_bias(const T* __restrict__ dy, T
 // Entry points: the f32 GEMMs ask for two resident blocks per SM (≤ 128 registers per thread).
 
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_nn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
-    gemm<float, false, false, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_nn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<float, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_nt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
-    gemm<float, false, true, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_nt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<float, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_tn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
-    gemm<float, true, false, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_tn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<float, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_tt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int has_bias) {
-    gemm<float, true, true, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_tt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<float, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
 gemm_nn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<float, false, false, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<float, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
 gemm_nt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<float, false, true, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<float, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
 gemm_tn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<float, true, false, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<float, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
 gemm_tt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<float, true, true, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<float, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
-    gemm<double, false, false, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_nn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<double, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
-    gemm<double, false, true, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_nt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<double, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
-    gemm<double, true, false, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_tn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<double, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int has_bias) {
-    gemm<double, true, true, false>(a, b, bias, c, M, N, K, has_bias);
+gemm_tt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
+    gemm<double, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
 gemm_nn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<double, false, false, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<double, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
 gemm_nt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<double, false, true, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<double, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
 gemm_tn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<double, true, false, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<double, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
 gemm_tt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int has_bias) {
-    gemm<double, true, true, true>(a, b, bias, c, M, N, K, has_bias);
+                    int k_chunk, int has_bias) {
+    gemm<double, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
 
+extern "C" __global__ void __launch_bounds__(256)
+gemm_reduce_splits_f32(const float* partials, const float* bias, float* c, int splits, mt_int64 mn, int n,
+                       int has_bias) {
+    gemm_reduce_splits<float>(partials, bias, c, splits, mn, n, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(256)
+gemm_reduce_splits_f64(const double* partials, const double* bias, double* c, int splits, mt_int64 mn, int n,
+                       int has_bias) {
+    gemm_reduce_splits<double>(partials, bias, c, splits, mn, n, has_bias);
+}
 extern "C" __global__ void __launch_bounds__(256)
 linear_backward_bias_f32(const float* dy, float* db, int rows, int cols) {
     linear_backward_bias<float>(dy, db, rows, cols);

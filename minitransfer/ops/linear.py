@@ -20,12 +20,17 @@ KERNEL_FILE = "gemm"
 KERNELS = (
     "gemm_nn", "gemm_nt", "gemm_tn", "gemm_tt",
     "gemm_nn_aligned", "gemm_nt_aligned", "gemm_tn_aligned", "gemm_tt_aligned",
-    "linear_backward_bias",
+    "gemm_reduce_splits", "linear_backward_bias",
 )
 
 # Block tile of C per dtype, as in kernels/gemm.cu (GemmTile): (rows BM, columns BN).
 _GEMM_TILE = {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)}
 _GEMM_THREADS = 256
+_GEMM_DEPTH = 8  # BK: a K slice is a whole number of k-tiles
+_BLOCKS_PER_SM = 2  # the f32 kernels are built for two resident blocks per SM
+_MAX_SPLITS = 16
+_MIN_SLICE = 128  # never split K into slices shorter than this
+_REDUCE_THREADS = 256
 _BIAS_BLOCK = (32, 8)
 
 
@@ -82,13 +87,18 @@ def _nonempty(op, **arrays):
             raise ValueError(f"{op}: {name} must not be empty, got shape {tuple(a.shape)}")
 
 
-def gemm(a, b, trans_a=False, trans_b=False, bias=None):
+def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
     """``C = op(A)·op(B)`` (+ ``bias`` added to every row) on the GPU, with ``kernels/gemm.cu``.
 
     op(A) is ``a`` or ``a.T``, op(B) is ``b`` or ``b.T``; a and b are 2-D C-contiguous CuPy
     arrays of one dtype (float32 or float64) and are never copied: the transposes are read in
     place. Returns a new (M, N) CuPy array. Rows of a and b whose length is a multiple of
     16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits).
+
+    ``splits`` cuts K into that many slices whose partial products are added in a fixed order
+    by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
+    (:func:`gemm_splits`) so that products with few output tiles still fill the GPU. The
+    result is bit-reproducible for a given ``splits``.
 
     Example::
 
@@ -112,17 +122,63 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None):
         _check.same_dtype("gemm", a=a, bias=bias)
         _check.shape("gemm", "bias", bias, (n,))
 
+    if splits is None:
+        splits = gemm_splits(m, n, k, a.dtype)
+    splits = _check.positive_int("gemm", "splits", splits)
+    k_chunk = cuda.blocks(k, splits * _GEMM_DEPTH) * _GEMM_DEPTH
+    splits = cuda.blocks(k, k_chunk)  # no empty slice
+
     cp = cuda.cupy()
     c = cp.empty((m, n), dtype=a.dtype)
+    partials = c if splits == 1 else cp.empty((splits, m, n), dtype=a.dtype)
     variant = "aligned" if gemm_is_aligned(a, b) else None
     name = "_".join(filter(None, ("gemm", ("t" if trans_a else "n") + ("t" if trans_b else "n"), variant)))
     tile_m, tile_n = _GEMM_TILE[np.dtype(a.dtype)]
-    grid = (cuda.blocks(n, tile_n), cuda.blocks(m, tile_m))
-    # Without a bias the kernel never reads its bias pointer; c stands in for it.
+    grid = (cuda.blocks(n, tile_n), cuda.blocks(m, tile_m), splits)
+    # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias.
+    bias_arg = c if bias is None else bias
+    fuse_bias = bias is not None and splits == 1
     cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), grid, _GEMM_THREADS,
-                (a, b, c if bias is None else bias, c, np.int32(m), np.int32(n), np.int32(k),
-                 np.int32(bias is not None)))
+                (a, b, bias_arg, partials, np.int32(m), np.int32(n), np.int32(k), np.int32(k_chunk),
+                 np.int32(fuse_bias)))
+    if splits > 1:
+        cuda.launch(KERNEL_FILE, cuda.entry("gemm_reduce_splits", a.dtype),
+                    min(cuda.blocks(m * n, _REDUCE_THREADS), 1 << 16), _REDUCE_THREADS,
+                    (partials, bias_arg, c, np.int32(splits), np.int64(m * n), np.int32(n),
+                     np.int32(bias is not None)))
     return c
+
+
+def gemm_splits(m, n, k, dtype):
+    """How many K slices :func:`gemm` uses by default for an (m × k)·(k × n) product.
+
+    One slice whenever the output tiles fill at least one wave of the GPU (two blocks per SM);
+    otherwise the count (at most 16, slices at least 128 deep) whose blocks fill the last wave
+    best, the smallest such count on ties.
+    """
+    tile_m, tile_n = _GEMM_TILE[np.dtype(dtype)]
+    tiles = cuda.blocks(m, tile_m) * cuda.blocks(n, tile_n)
+    slots = _BLOCKS_PER_SM * _sm_count()
+    if tiles >= slots:
+        return 1
+    best, best_fill = 1, 0.0
+    for splits in range(1, min(_MAX_SPLITS, max(1, k // _MIN_SLICE)) + 1):
+        blocks = tiles * splits
+        fill = blocks / (cuda.blocks(blocks, slots) * slots)
+        if fill > best_fill + 1e-9:
+            best, best_fill = splits, fill
+    return best
+
+
+_sm_counts = {}
+
+
+def _sm_count():
+    cp = cuda.cupy()
+    device = cp.cuda.Device().id
+    if device not in _sm_counts:
+        _sm_counts[device] = int(cp.cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
+    return _sm_counts[device]
 
 
 def gemm_is_aligned(a, b):

@@ -145,3 +145,37 @@ def test_gpu_gemm_is_bitwise_repeatable(cp, trans_a, trans_b):
     first = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
     second = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
     assert first.tobytes() == second.tobytes()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("splits", [1, 2, 3, 16, 200], ids=lambda s: f"splits{s}")
+def test_gpu_split_k_matches_float64(cp, splits, trans_a, trans_b, dtype):
+    """Explicit K slices, including more slices than k-tiles (clamped), with and without bias."""
+    rng = np.random.default_rng(5)
+    a, b, product = stored_operands(rng, 70, 133, 203, trans_a, trans_b, dtype)
+    bias = rng.standard_normal(133).astype(dtype)
+    a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
+    _check_close(cp, linear.gemm(a_gpu, b_gpu, trans_a, trans_b, splits=splits), product, dtype)
+    with_bias = linear.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=cp.asarray(bias), splits=splits)
+    _check_close(cp, with_bias, product + bias.astype(np.float64), dtype)
+
+
+@pytest.mark.gpu
+def test_gpu_default_splits_fill_the_gpu_only_for_few_tiles(cp):
+    assert linear.gemm_splits(4096, 4096, 4096, np.float32) == 1
+    assert linear.gemm_splits(4096, 9216, 256, np.float32) == 1
+    assert linear.gemm_splits(256, 4096, 9216, np.float32) > 1
+    assert linear.gemm_splits(5, 7, 3, np.float32) == 1  # K too short to split
+    assert 1 <= linear.gemm_splits(256, 1000, 4096, np.float32) <= 16
+
+
+@pytest.mark.gpu
+def test_gpu_split_k_is_bitwise_repeatable(cp):
+    rng = np.random.default_rng(6)
+    a, b, _ = stored_operands(rng, 256, 1000, 4096, False, True, np.float32)
+    a, b = cp.asarray(a), cp.asarray(b)
+    assert linear.gemm_splits(256, 1000, 4096, np.float32) > 1
+    first = cp.asnumpy(linear.gemm(a, b, trans_b=True)).tobytes()
+    assert first == cp.asnumpy(linear.gemm(a, b, trans_b=True)).tobytes()
