@@ -7,6 +7,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
+from minitransfer.data import synthetic
 
 
 def _layers(ctx, param, value):
@@ -33,8 +34,8 @@ def _interrupt(signum, frame):
 
 
 @click.command()
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path), required=True,
-              help="Dataset directory (from `minitransfer prepare`).")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path), default=None,
+              help="Dataset directory (from `minitransfer prepare`); default: the built-in synthetic set.")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), required=True,
               help="Grid directory: one sub-directory per network.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
@@ -69,7 +70,8 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
                emit_slurm, sbatch_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
-    Each network is an ordinary `minitransfer train` run in OUT/<name>/ (e.g. OUT/random0/A3B+/).
+    Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
+    OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5). Transfers start once their base has finished.
     Finished runs are skipped and interrupted ones resumed, so after a crash or Ctrl-C rerun the
     same command. Exit code 75: interrupted, rerun to go on; 1: some run failed.
 
@@ -85,6 +87,9 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
         both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class)
     if not runs:
         raise click.UsageError("the plan is empty: choose a split, --random-frozen or --per-class")
+    if data is None:
+        data = synthetic.builtin_dataset()
+        click.echo(f"using the built-in synthetic dataset: {data}")
     options = {"data": str(data.resolve()), "preset": preset, "fc8-outputs": fc8_outputs, "max-iter": max_iter,
                "base-lr": base_lr, "stepsize": stepsize, "eval-every": eval_every, "seed": seed}
     out = out.resolve()

@@ -1,8 +1,9 @@
 """The paper's grid of networks (Yosinski et al. 2014, §2 and §4): planning, local scheduling, SLURM.
 
-Every network of the grid is an ordinary ``minitransfer train`` run in its own directory
-``OUT/<run name>/`` (weights ``weights.h5`` and the run's metrics beside it), plus a
-``treatment.json`` written by the experiment that says which treatment the run is. Names::
+Every network of the grid is an ordinary ``minitransfer train`` run: weights ``OUT/<name>.h5`` and
+its run directory ``OUT/<name>.run/`` (config.json, metrics.jsonl, eval.csv, checkpoint.h5,
+result.json, written by ``train``), where the experiment adds ``treatment.json`` (which treatment
+the run is) and ``train.log`` (the run's output). Names::
 
     random0/baseA  random0/baseB          base networks on the halves of random split seed 0
     random0/B3B    random0/B3B+           selffer, frozen / fine-tuned (first 3 layers of baseB)
@@ -16,6 +17,7 @@ A transfer or selffer run depends on the base it copies from. The local schedule
 per visible GPU (``CUDA_VISIBLE_DEVICES`` set per process) or one at a time on the CPU; a run whose
 result file exists is skipped and every other run is started with ``--resume auto``, so rerunning
 the same command after a crash or Ctrl-C finishes the grid without redoing finished work.
+``OUT/experiment.json`` records the plan.
 """
 
 import dataclasses
@@ -29,9 +31,10 @@ import sys
 import time
 import zlib
 
+from minitransfer.train import run_dir_for
+
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
-WEIGHTS_FILE = "weights.h5"
 RESULT_FILE = "result.json"
 LOG_FILE = "train.log"
 EXIT_INTERRUPTED = 75
@@ -160,7 +163,7 @@ def train_arguments(run, out, options):
     if run.target:
         args += ["--half", run.target]
     if run.parent:
-        args += ["--copy-from", str(out / run.parent / WEIGHTS_FILE), "--n", str(run.n),
+        args += ["--copy-from", str(weights_path(out, run.parent)), "--n", str(run.n),
                  "--fine-tune" if run.fine_tuned else "--frozen"]
     if run.kind == "random-frozen":
         args += ["--random-frozen", str(run.n)]
@@ -172,7 +175,17 @@ def train_arguments(run, out, options):
         if name == "seed":
             value = run_seed(int(value), run)
         args += [f"--{name}"] if value is True else [f"--{name}", str(value)]
-    return args + ["-o", str(out / run.name / WEIGHTS_FILE), "--resume", "auto"]
+    return args + ["-o", str(weights_path(out, run.name)), "--resume", "auto"]
+
+
+def weights_path(out, name):
+    """``OUT/random0/A3B.h5``: where the run called ``name`` writes its weights."""
+    return pathlib.Path(out) / f"{name}.h5"
+
+
+def run_dir(out, run):
+    """``OUT/random0/A3B.run``: the run's directory (``train`` puts it beside the weights)."""
+    return run_dir_for(weights_path(out, run.name))
 
 
 def default_train_command():
@@ -199,7 +212,7 @@ def visible_gpus():
 
 
 def is_finished(out, run):
-    return (pathlib.Path(out) / run.name / RESULT_FILE).exists()
+    return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
 
 
 def write_plan(out, runs, options, train_command):
@@ -210,7 +223,7 @@ def write_plan(out, runs, options, train_command):
             "train_command": list(train_command), "runs": [run.to_json() for run in runs]}
     _write_json(out / PLAN_FILE, plan)
     for run in runs:
-        folder = out / run.name
+        folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
         _write_json(folder / TREATMENT_FILE, run.to_json())
 
@@ -254,7 +267,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally: one process per entry of ``devices`` (a GPU id put in the process's
     ``CUDA_VISIBLE_DEVICES``, or None for the CPU), parents before children. Runs whose result file
     exists are skipped; the others start with ``--resume auto``. Each run's output goes to
-    ``OUT/<run>/train.log``. Ctrl-C (or SIGTERM) forwards SIGINT to the running trainings, waits for
+    ``OUT/<run>.run/train.log``. Ctrl-C (or SIGTERM) forwards SIGINT to the running trainings, waits for
     them to write their checkpoints and returns an interrupted outcome."""
     train_command = list(train_command or default_train_command())
     write_plan(out, runs, options, train_command)
@@ -293,7 +306,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                     log(f"interrupted {run.name} (exit 75, checkpoint written)")
                 else:
                     outcome.failed.append(run.name)
-                    log(f"FAILED {run.name} (exit {code}); see {pathlib.Path(out) / run.name / LOG_FILE}")
+                    log(f"FAILED {run.name} (exit {code}); see {run_dir(out, run) / LOG_FILE}")
             if outcome.interrupted:
                 raise KeyboardInterrupt
             blocked = _blocked(pending, outcome.failed, outcome.blocked)
@@ -314,7 +327,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
 
 
 def _start(run, out, options, train_command, device):
-    folder = pathlib.Path(out) / run.name
+    folder = run_dir(out, run)
     folder.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if device is not None:
@@ -337,10 +350,10 @@ def _blocked(pending, failed, blocked):
 
 def _accuracy_note(out, run):
     try:
-        result = json.loads((pathlib.Path(out) / run.name / RESULT_FILE).read_text())
+        result = json.loads((run_dir(out, run) / RESULT_FILE).read_text())
     except (OSError, ValueError):
         return ""
-    value = result.get("mean_top10_accuracy") if isinstance(result, dict) else None
+    value = result.get("mean10_top1") if isinstance(result, dict) else None
     return f": mean of 10 best {value:.4f}" if isinstance(value, (int, float)) else ""
 
 

@@ -23,7 +23,8 @@ from minitransfer import experiment as grid
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
-    folder = pathlib.Path(args[args.index("-o") + 1]).parent
+    weights = pathlib.Path(args[args.index("-o") + 1])
+    folder = weights.with_name(weights.stem + ".run")
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "invocations.log"
     def note(event):
@@ -38,7 +39,7 @@ FAKE_TRAIN = textwrap.dedent('''
     assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
     if "--copy-from" in args:
         assert pathlib.Path(args[args.index("--copy-from") + 1]).exists(), "parent weights missing"
-    if folder.name in os.environ.get("FAKE_TRAIN_FAIL", "").split(","):
+    if weights.stem in os.environ.get("FAKE_TRAIN_FAIL", "").split(","):
         note("fail")
         sys.exit(1)
     deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
@@ -48,8 +49,8 @@ FAKE_TRAIN = textwrap.dedent('''
             note("interrupted")
             sys.exit(75)
         time.sleep(0.01)
-    (folder / "weights.h5").write_text("weights")
-    result = {"final_accuracy": 0.5, "best_accuracy": 0.6, "mean_top10_accuracy": 0.55}
+    weights.write_text("weights")
+    result = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55}
     (folder / "result.json.tmp").write_text(json.dumps(result))
     os.replace(folder / "result.json.tmp", folder / "result.json")
     note("finished")
@@ -66,7 +67,7 @@ def fake_train(tmp_path):
 
 
 def events(out, name):
-    log = pathlib.Path(out) / name / "invocations.log"
+    log = pathlib.Path(out) / f"{name}.run" / "invocations.log"
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]
@@ -135,11 +136,11 @@ def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):
     run = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/A3B+"]
     args = grid.train_arguments(run, tmp_path, OPTIONS)
     text = shlex.join(args)
-    assert f"--copy-from {tmp_path / 'random0/baseA/weights.h5'}" in text
+    assert f"--copy-from {tmp_path / 'random0/baseA.h5'}" in text
     assert "--n 3 --fine-tune" in text and "--frozen" not in text
     assert "--split random --split-seed 0 --half B" in text
     assert "--preset mini" in text and "--max-iter 20" in text and "--data /data/synthetic" in text
-    assert args[-4:] == ["-o", str(tmp_path / "random0/A3B+/weights.h5"), "--resume", "auto"]
+    assert args[-4:] == ["-o", str(tmp_path / "random0/A3B+.h5"), "--resume", "auto"]
     seed = int(args[args.index("--seed") + 1])
     other = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/B3B+"]
     assert seed != int(grid.train_arguments(other, tmp_path, OPTIONS)[args.index("--seed") + 1])
@@ -164,7 +165,7 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
     finished_at = {run.name: events(out, run.name)[-1]["time"] for run in runs}
     for run in runs:
         assert [e["event"] for e in events(out, run.name)] == ["start", "finished"]
-        assert json.loads((out / run.name / "treatment.json").read_text())["label"] == run.label
+        assert json.loads((out / f"{run.name}.run" / "treatment.json").read_text())["label"] == run.label
         if run.parent:
             assert events(out, run.name)[0]["time"] >= finished_at[run.parent]
     again = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
@@ -230,7 +231,7 @@ def _wait_until_mid_grid(out, runs, process, finished=4, timeout=60):
     """Until ``finished`` runs have results and the next one has started training."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        done = [run for run in runs if (out / run.name / "result.json").exists()]
+        done = [run for run in runs if (out / f"{run.name}.run" / "result.json").exists()]
         started = [run for run in runs if events(out, run.name) and run not in done]
         if len(done) >= finished and started:
             return
@@ -251,14 +252,14 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
     else:
         os.killpg(first.pid, signal.SIGKILL)  # the experiment dies at once ...
         first.wait(timeout=30)
-        for pid_file in out.glob("*/*/pid"):  # ... and so does the training it was running
+        for pid_file in out.glob("*/*.run/pid"):  # ... and so does the training it was running
             folder = pid_file.parent
             if not (folder / "result.json").exists():
                 try:
                     os.kill(int(pid_file.read_text()), signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-    done_before = {run.name for run in runs if (out / run.name / "result.json").exists()}
+    done_before = {run.name for run in runs if (out / f"{run.name}.run" / "result.json").exists()}
     cut = [run.name for run in runs if events(out, run.name) and run.name not in done_before]
     assert 4 <= len(done_before) < len(runs) and len(cut) == 1
     first.stdout.close()
@@ -316,7 +317,7 @@ def test_emit_slurm_writes_valid_bash_with_bases_before_transfers(tmp_path, fake
     base_weights = {argv[argv.index("-o") + 1] for _, argv in bases.values()}
     for name, argv in list(bases.values()) + list(transfers.values()):
         assert argv[:len(fake_train)] == fake_train
-        assert argv[-4:] == ["-o", str(out / name / "weights.h5"), "--resume", "auto"]
+        assert argv[-4:] == ["-o", str(out / f"{name}.h5"), "--resume", "auto"]
         if "--copy-from" in argv:
             assert argv[argv.index("--copy-from") + 1] in base_weights, name
 
@@ -344,10 +345,10 @@ def test_emitted_task_runs_its_train_command_and_requeues_on_exit_75(tmp_path, f
     task = subprocess.Popen(["bash", str(slurm / "bases.sh")], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     deadline = time.time() + 30
-    while not (out / "random0/baseB/pid").exists() and time.time() < deadline:
+    while not (out / "random0/baseB.run/pid").exists() and time.time() < deadline:
         time.sleep(0.02)
     # What SLURM does before the time limit (--signal=B:TERM): the training must see it and stop.
-    os.kill(int((out / "random0/baseB/pid").read_text()), signal.SIGINT)
+    os.kill(int((out / "random0/baseB.run/pid").read_text()), signal.SIGINT)
     output = task.communicate(timeout=30)[0].decode()
     assert task.returncode == 75, output
     assert (tmp_path / "scontrol.log").read_text().split() == ["requeue", "77_1"]
@@ -370,7 +371,7 @@ def test_cli_dry_run(tmp_path):
     assert result.exit_code == 0, result.output
     assert "6 runs" in result.output and "[todo] random0/A2B+  (after random0/baseA)" in result.output
     assert "--copy-from" in result.output and "would run on the CPU" in result.output
-    assert not list((tmp_path / "grid").glob("*/*/invocations.log"))
+    assert not list((tmp_path / "grid").glob("*/*.run/invocations.log"))
 
 
 def test_cli_emit_slurm(tmp_path):
