@@ -23,3 +23,9 @@ from . import prepare as _prepare, splits as _splits  # noqa: E402  (commands re
 
 main.add_command(_prepare.prepare)
 main.add_command(_splits.splits)
+
+from . import eval as _eval, info as _info, train as _train  # noqa: E402
+
+main.add_command(_train.train)
+main.add_command(_eval.eval_command)
+main.add_command(_info.info)

@@ -1,0 +1,37 @@
+"""``minitransfer eval``: accuracy of a checkpoint on its half's images."""
+
+import json
+
+import click
+
+from minitransfer import train as training
+
+from ._common import checkpoint_argument, device_option, run
+
+
+@click.command("eval", context_settings={"max_content_width": 100})
+@checkpoint_argument
+@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Dataset directory (default: the one the checkpoint was trained on).")
+@click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=None)
+@device_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_command(checkpoint, data, subset, batch_size, device, as_json):
+    """Top-1, top-5 and loss of CHECKPOINT on centre crops of its half's images.
+
+    The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
+    must have the classes the network was trained on (exit code 65 otherwise).
+
+    \b
+    Examples:
+      minitransfer eval A4B.h5
+      minitransfer eval baseA.h5 --data imagenet-256 --subset val --json
+    """
+    scores = run(lambda: training.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
+                                                      batch_size=batch_size))
+    if as_json:
+        click.echo(json.dumps(scores, indent=2))
+        return
+    click.echo(f"{checkpoint} on {scores['subset']} of {scores['data']} ({scores['images']} images): "
+               f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")

@@ -1,0 +1,46 @@
+"""``minitransfer info``: what a checkpoint holds and where it came from."""
+
+import json
+
+import click
+
+from minitransfer import train as training
+
+from ._common import checkpoint_argument, run
+
+
+@click.command(context_settings={"max_content_width": 100})
+@checkpoint_argument
+@click.option("--json", "as_json", is_flag=True, help="Print everything (with the full configuration) as JSON.")
+def info(checkpoint, as_json):
+    """Layers, shapes, frozen flags and provenance of CHECKPOINT.
+
+    \b
+    Examples:
+      minitransfer info A4B.h5
+      minitransfer info baseA.run/checkpoint.h5 --json
+    """
+    summary = run(lambda: training.describe_checkpoint(checkpoint))
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    split = summary["split"]
+    half = f" half {split['half']}" if split["half"] else ""
+    lines = [
+        f"{summary['path']}  sha256 {summary['sha256'][:16]}...",
+        f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
+        f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
+        f"split {split['kind'] or '-'} seed {split['seed']}{half}",
+    ]
+    if summary["n_copied"]:
+        lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...")
+    if summary["random_frozen"]:
+        lines.append(f"first {summary['n_frozen']} layers random and frozen")
+    source = summary["mean_source"]
+    lines.append(f"mean image from {source.get('kind', '-')} {source.get('checkpoint') or source.get('dataset', '')}")
+    lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")
+    for layer in summary["layers"]:
+        w = "x".join(map(str, layer["W"]))
+        b = "x".join(map(str, layer["b"]))
+        lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
+    click.echo("\n".join(lines))
