@@ -1,0 +1,96 @@
+"""The shard format: round trip, memory-mapped reads, and corrupt or incomplete datasets detected."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from minitransfer.data import dataset
+
+
+def test_round_trip_against_plain_h5py(tiny_synthetic):
+    data = dataset.open_dataset(tiny_synthetic)
+    assert data.image_size == (16, 16) and data.num_classes == 6
+    assert (data.num_images("train"), data.num_images("val")) == (72, 24)
+    shards = data.shards("train")
+    assert [shard["count"] for shard in shards] == [30, 30, 12]
+    stored = []
+    for path in data.shard_paths("train"):
+        with h5py.File(path, "r") as handle:
+            assert handle["images"].chunks is None and handle["images"].compression is None
+            stored.append(handle["images"][()])
+    stored = np.concatenate(stored)
+    indices = np.array([71, 0, 33, 29, 30, 5, 33])  # unsorted, repeated, across shard edges
+    np.testing.assert_array_equal(data.images("train", indices), stored[indices])
+    np.testing.assert_allclose(data.mean(), stored.mean(axis=0, dtype=np.float64), rtol=1e-6)
+    assert data.mean().dtype == np.float32
+    assert data.labels("train").tolist() == np.repeat(np.arange(6), 12).tolist()
+
+
+def test_no_temporary_files_are_left(tiny_synthetic):
+    assert not [path.name for path in tiny_synthetic.iterdir() if ".tmp-" in path.name]
+
+
+def test_verify_accepts_an_intact_dataset(tiny_synthetic):
+    dataset.open_dataset(tiny_synthetic).verify()
+
+
+def _copy(source, target):
+    target.mkdir()
+    for path in source.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def test_flipped_byte_in_images_is_a_checksum_mismatch(tiny_synthetic, tmp_path):
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    shard = copy / "train-00001.h5"
+    with h5py.File(shard, "r") as handle:
+        offset = handle["images"].id.get_offset()
+    raw = bytearray(shard.read_bytes())
+    raw[offset + 100] ^= 0x01
+    shard.write_bytes(bytes(raw))
+    data = dataset.open_dataset(copy)  # structure intact: only the checksum can tell
+    with pytest.raises(dataset.DatasetError, match=r"train-00001\.h5.*sha256 mismatch"):
+        data.verify()
+
+
+def test_truncated_shard_is_refused_on_open(tiny_synthetic, tmp_path):
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    shard = copy / "val-00000.h5"
+    shard.write_bytes(shard.read_bytes()[:-200])
+    with pytest.raises(dataset.DatasetError, match=r"val-00000\.h5"):
+        dataset.open_dataset(copy)
+
+
+def test_missing_shard_and_missing_meta_are_named(tiny_synthetic, tmp_path):
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    (copy / "train-00002.h5").unlink()
+    with pytest.raises(dataset.DatasetError, match=r"train-00002\.h5: missing"):
+        dataset.open_dataset(copy)
+    (copy / "meta.json").unlink()
+    with pytest.raises(dataset.DatasetError, match=r"meta\.json: missing"):
+        dataset.open_dataset(copy)
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda meta: meta.update(schema=99), "schema 99"),
+    (lambda meta: meta.update(format="other"), "not a minitransfer-dataset"),
+    (lambda meta: meta["subsets"]["train"]["shards"][1].update(first_index=31), "starts at 31"),
+    (lambda meta: meta["subsets"]["val"].update(count=5), "hold 24 images"),
+    (lambda meta: meta["classes"][2].update(index=7), "entry 2"),
+    (lambda meta: meta.pop("mean"), "malformed"),
+], ids=["schema", "format", "first-index", "count", "class-table", "no-mean"])
+def test_inconsistent_meta_is_refused(tiny_synthetic, tmp_path, edit, message):
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    meta = json.loads((copy / "meta.json").read_text())
+    edit(meta)
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(dataset.DatasetError, match=message):
+        dataset.open_dataset(copy)
+
+
+def test_write_shard_rejects_bad_shapes(tmp_path):
+    with pytest.raises(ValueError, match="write_shard"):
+        dataset.write_shard(tmp_path / "x.h5", np.ones((2, 4, 4, 1), np.uint8), [0, 1], "train", 0, "plan")

@@ -1,0 +1,156 @@
+"""BatchLoader: seeded order, exact resume, workers that agree with the in-process reader, crops."""
+
+import json
+
+import numpy as np
+import pytest
+
+from minitransfer.data import dataset, loader, splits
+
+
+@pytest.fixture
+def data(tiny_synthetic):
+    return dataset.open_dataset(tiny_synthetic)
+
+
+def _train_loader(data, half, **options):
+    settings = {"batch_size": 10, "crop": 12, "train": True, "seed": 7, **options}
+    return loader.BatchLoader(data, "train", half.train_indices, half.train_labels, **settings)
+
+
+def _take(batches, count):
+    return [(x.copy(), y.copy()) for _, (x, y) in zip(range(count), batches)]
+
+
+def test_training_epochs_are_permutations_and_differ(data):
+    half = splits.make_half(data, "all")
+    n = len(half.train_indices)  # 72: batches of 8 tile an epoch exactly
+    with _train_loader(data, half, batch_size=8) as batches:
+        epochs = [np.concatenate([batches.positions(b) for b in range(e * 9, e * 9 + 9)]) for e in range(2)]
+    assert sorted(epochs[0].tolist()) == list(range(n)) == sorted(epochs[1].tolist())
+    assert epochs[0].tolist() != epochs[1].tolist() and epochs[0].tolist() != list(range(n))
+    np.testing.assert_array_equal(epochs[0], loader.epoch_permutation(7, 0, n))
+
+
+def test_batches_straddle_epochs_in_stream_order(data):
+    half = splits.make_half(data, "all")
+    n = len(half.train_indices)
+    with _train_loader(data, half, batch_size=10) as batches:
+        stream = np.concatenate([batches.positions(b) for b in range(15)])  # 150 = 2 epochs + 6
+    expected = np.concatenate([loader.epoch_permutation(7, e, n) for e in range(3)])[:150]
+    np.testing.assert_array_equal(stream, expected)
+
+
+def test_training_batches_are_the_augmented_images_of_their_positions(data):
+    half = splits.make_half(data, "random", seed=0, half="B")
+    mean = data.mean()
+    with _train_loader(data, half) as batches:
+        for b, (x, y) in enumerate(_take(batches, 3)):
+            positions = batches.positions(b)
+            images = data.images("train", half.train_indices[positions])
+            np.testing.assert_array_equal(y, half.train_labels[positions])
+            assert x.dtype == np.float32 and x.shape == (10, 3, 12, 12) and y.dtype == np.int32
+            for n in range(10):  # each sample is some 12x12 window of its image, maybe mirrored
+                target = x[n].transpose(1, 2, 0)
+                found = False
+                for oy in range(5):
+                    for ox in range(5):
+                        window = images[n, oy:oy + 12, ox:ox + 12].astype(np.float32) - mean[oy:oy + 12, ox:ox + 12]
+                        found |= np.array_equal(window, target) or np.array_equal(window[:, ::-1], target)
+                assert found, (b, n)
+
+
+def test_same_seed_same_batches_other_seed_other_batches(data):
+    half = splits.make_half(data, "all")
+    with _train_loader(data, half) as first, _train_loader(data, half) as again, _train_loader(data, half, seed=8) as other:
+        a, b, c = _take(first, 9), _take(again, 9), _take(other, 9)
+    assert all(np.array_equal(xa, xb) and np.array_equal(ya, yb) for (xa, ya), (xb, yb) in zip(a, b))
+    assert not all(np.array_equal(xa, xc) for (xa, _), (xc, _) in zip(a, c))
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["inline", "workers2"])
+def test_resume_from_cursor_continues_exactly(data, workers):
+    half = splits.make_half(data, "natural", half="A")
+    with _train_loader(data, half, workers=workers) as uninterrupted:
+        expected = _take(uninterrupted, 12)
+    with _train_loader(data, half, workers=workers) as interrupted:
+        _take(interrupted, 5)
+        cursor = json.loads(json.dumps(interrupted.cursor))
+    assert cursor["batch"] == 5
+    with _train_loader(data, half, workers=workers, cursor=cursor) as resumed:
+        continued = _take(resumed, 7)
+    for (x, y), (xe, ye) in zip(continued, expected[5:]):
+        np.testing.assert_array_equal(x, xe)
+        np.testing.assert_array_equal(y, ye)
+
+
+def test_workers_agree_with_the_inline_reader(data):
+    half = splits.make_half(data, "all", per_class=9)
+    with _train_loader(data, half, workers=0) as inline, _train_loader(data, half, workers=2, prefetch=3) as pooled:
+        for (x, y), (xp, yp) in zip(_take(inline, 14), _take(pooled, 14)):
+            np.testing.assert_array_equal(x, xp)
+            np.testing.assert_array_equal(y, yp)
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["inline", "workers2"])
+def test_evaluation_is_one_ordered_pass_of_centre_crops(data, workers):
+    half = splits.make_half(data, "random", seed=2, half="A")
+    rng = np.random.default_rng(0)
+    mean = rng.uniform(50, 200, size=(16, 16, 3)).astype(np.float32)  # a "base" mean, not the dataset's
+    with loader.BatchLoader(data, "val", half.val_indices, half.val_labels, 5, 11, train=False, mean=mean,
+                            workers=workers) as batches:
+        assert batches.mean_source == "given"
+        collected = list(batches)
+    assert [len(y) for _, y in collected] == [5, 5, 2]
+    x = np.concatenate([x for x, _ in collected])
+    y = np.concatenate([y for _, y in collected])
+    np.testing.assert_array_equal(y, half.val_labels)
+    images = data.images("val", half.val_indices)
+    for n in range(len(images)):
+        for c in range(3):
+            for i in range(11):
+                for j in range(11):  # centre crop offset (16 - 11) // 2 = 2
+                    assert x[n, c, i, j] == np.float32(float(images[n, 2 + i, 2 + j, c]) - float(mean[2 + i, 2 + j, c]))
+
+
+def test_default_mean_is_the_datasets(data):
+    half = splits.make_half(data, "all")
+    with loader.BatchLoader(data, "val", half.val_indices, half.val_labels, 4, 16, train=False) as batches:
+        x, _ = next(batches)
+        assert batches.mean_source.startswith("dataset ")
+    images = data.images("val", half.val_indices[:4]).astype(np.float32)
+    np.testing.assert_array_equal(x, (images - data.mean()).transpose(0, 3, 1, 2))
+
+
+def test_cursor_from_another_stream_is_refused(data):
+    half = splits.make_half(data, "all")
+    with _train_loader(data, half) as batches:
+        cursor = batches.cursor
+    for change in ({"seed": 8}, {"batch_size": 11}):
+        with pytest.raises(ValueError, match="cursor"):
+            _train_loader(data, half, cursor=cursor, **change)
+    with pytest.raises(ValueError, match="cursor"):
+        _train_loader(data, splits.make_half(data, "random", half="A"), cursor=cursor)
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"crop": 17}, "crop"), ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"),
+    ({"mean": np.ones((8, 8, 3), np.float32)}, "mean"), ({"indices": [0, 999]}, "indices"),
+])
+def test_bad_arguments_are_refused(data, options, message):
+    settings = {"dataset": data, "subset": "train", "indices": [0, 1], "labels": [0, 0], "batch_size": 2, "crop": 8,
+                "train": True, **options}
+    if "indices" in options:
+        settings["labels"] = [0] * len(options["indices"])
+    with pytest.raises(ValueError, match=message):
+        loader.BatchLoader(**settings)
+
+
+@pytest.mark.gpu
+def test_cuda_batches_equal_cpu_batches(data, cp):
+    half = splits.make_half(data, "all")
+    with _train_loader(data, half) as cpu, _train_loader(data, half, device="cuda") as gpu:
+        for (x, y), (xg, yg) in zip(_take(cpu, 9), _take(gpu, 9)):
+            assert isinstance(xg, cp.ndarray) and xg.dtype == cp.float32 and yg.dtype == cp.int32
+            np.testing.assert_array_equal(cp.asnumpy(xg), x)
+            np.testing.assert_array_equal(cp.asnumpy(yg), y)

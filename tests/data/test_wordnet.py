@@ -1,0 +1,66 @@
+"""The paper's man-made / natural rule: WordNet descendants of artifact / organism plus 68 hand placements."""
+
+import pytest
+
+from minitransfer.data import wordnet
+
+# entity → artifact → {tool → hammer, cup-ish}, entity → organism → {dog, oak}, entity → food → bagel
+TOY_EDGES = """\
+n00001740 n00021939
+n00001740 n00004475
+n00021939 n90000001
+n90000001 n90000002
+n00004475 n90000003
+n90000003 n90000004
+n00001740 n90000010
+n90000010 n07693725
+n90000010 n07745940
+"""
+
+
+@pytest.fixture
+def toy_graph(tmp_path):
+    path = tmp_path / "is_a.txt"
+    path.write_text(TOY_EDGES)
+    return wordnet.read_is_a(path)
+
+
+def test_hand_placed_lists_have_the_supplements_counts():
+    assert len(wordnet.HAND_PLACED_MAN_MADE) == len(set(wordnet.HAND_PLACED_MAN_MADE)) == 29
+    assert len(wordnet.HAND_PLACED_NATURAL) == len(set(wordnet.HAND_PLACED_NATURAL)) == 39
+    assert not set(wordnet.HAND_PLACED_MAN_MADE) & set(wordnet.HAND_PLACED_NATURAL)
+    assert "n07873807" in wordnet.HAND_PLACED_MAN_MADE  # pizza
+    assert "n09472597" in wordnet.HAND_PLACED_NATURAL  # volcano
+
+
+def test_families_follow_descent_then_hand_placement(toy_graph):
+    wnids = ["n90000002", "n90000004", "n07693725", "n07745940", "n90000001"]
+    assert wordnet.families(wnids, toy_graph) == ["man-made", "natural", "man-made", "natural", "man-made"]
+
+
+def test_unplaced_class_is_named(toy_graph):
+    with pytest.raises(ValueError, match="n90000010"):
+        wordnet.families(["n90000002", "n90000010"], toy_graph)
+
+
+def test_class_under_both_roots_is_refused(toy_graph):
+    toy_graph.setdefault("n00004475", []).append("n90000002")
+    with pytest.raises(ValueError, match="both.*n90000002"):
+        wordnet.families(["n90000002"], toy_graph)
+
+
+def test_malformed_is_a_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("n00001740 n00021939\nn00001740\n")
+    with pytest.raises(ValueError, match=r"bad.txt:2"):
+        wordnet.read_is_a(path)
+
+
+def test_ilsvrc2012_splits_551_man_made_449_natural_as_published(shared_data):
+    wnids = (shared_data / "ilsvrc12" / "synsets.txt").read_text().split()
+    families = wordnet.families(wnids, wordnet.read_is_a(shared_data / "wordnet" / "wordnet.is_a.txt"))
+    man_made = [index for index, family in enumerate(families) if family == "man-made"]
+    natural = [index for index, family in enumerate(families) if family == "natural"]
+    assert (len(man_made), len(natural)) == (551, 449)
+    assert man_made == sorted(int(x) for x in (shared_data / "ilsvrc12" / "half_man_idx.txt").read_text().split())
+    assert natural == sorted(int(x) for x in (shared_data / "ilsvrc12" / "half_nat_idx.txt").read_text().split())
