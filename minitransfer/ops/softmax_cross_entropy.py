@@ -7,7 +7,8 @@ each row by its maximum::
     row_max[n]     = max_k x[n,k]
     row_log_sum[n] = log Σ_k exp(x[n,k] − row_max[n])
     loss           = (1/N) Σ_n (row_log_sum[n] − (x[n,t_n] − row_max[n]))
-    dx[n,k]        = dloss · (softmax(x)[n,k] − [k = t_n]) / N,  softmax(x)[n,k] = exp(x[n,k] − row_max[n] − row_log_sum[n])
+    dx[n,k]        = dloss · (softmax(x)[n,k] − [k = t_n]) / N
+    softmax(x)[n,k] = exp(x[n,k] − row_max[n] − row_log_sum[n])
 
 ``forward`` returns the loss as a 0-d array of the logits' dtype on the logits' device. The cache
 keeps the logits, the labels and the two per-row statistics (2·N numbers), from which ``backward``
@@ -131,13 +132,13 @@ def _forward_cuda(logits, labels):
     row_loss = cp.empty(n_rows, dtype=logits.dtype)
     row_max = cp.empty(n_rows, dtype=logits.dtype)
     row_log_sum = cp.empty(n_rows, dtype=logits.dtype)
-    loss = cp.empty((), dtype=logits.dtype)
+    loss = cp.empty(1, dtype=logits.dtype)
     grid = min(cuda.blocks(n_rows, ROWS_PER_BLOCK), MAX_BLOCKS)
     cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_forward", logits.dtype), grid, THREADS,
                 (logits, *_label_args(labels), row_loss, row_max, row_log_sum, np.int32(n_rows), np.int32(n_classes)))
     cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_mean", logits.dtype), 1, THREADS,
                 (row_loss, loss, np.int32(n_rows)))
-    return loss, SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
+    return loss.reshape(()), SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
 
 
 def _backward_cuda(dloss, cache):

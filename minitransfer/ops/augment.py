@@ -1,0 +1,100 @@
+"""Data augmentation as Caffe's DataTransformer does it for CaffeNet (DESIGN.md §1): crop,
+mirror and mean subtraction of a uint8 NHWC batch into a float NCHW batch.
+
+For image ``n`` of the batch (its position, not its dataset index), training draws::
+
+    bits_k = random_bits(seed, iteration, 3·n + k),  k = 0, 1, 2
+    oy = bits_0 mod (H − crop + 1),  ox = bits_1 mod (W − crop + 1),  flip = bits_2 & 1
+
+and evaluation takes the centre crop ``oy = (H − crop)//2``, ``ox = (W − crop)//2`` without
+flipping. Then::
+
+    y[n,c,i,j] = image[n, oy+i, ox+jj, c] − mean[oy+i, ox+jj, c],   jj = crop−1−j if flip else j
+
+the mean being subtracted at the source pixel before mirroring, as in Caffe. ``random_bits`` is
+:func:`minitransfer.counter_rng.random_bits`, which the kernel reproduces bit for bit, so the CPU
+and the GPU cut the same crops for the same ``(seed, iteration)``.
+
+Augmentation is not differentiable and nothing flows back to the pixels, so ``forward`` returns
+the batch alone, without a cache, and there is no ``backward``.
+"""
+
+import numpy as np
+
+from minitransfer import counter_rng, cuda
+from minitransfer.ops import _check
+
+KERNEL_FILE = "augment"
+KERNELS = ("augment_crop_mirror",)
+THREADS = 256
+MAX_PLANES = 65535  # grid.y limit; the kernel strides over the remaining planes
+
+
+def offsets(n, height, width, crop, train=True, seed=0, iteration=0):
+    """The crop draws of a batch of ``n`` images: ``(oy, ox, flip)``, three int64 arrays of length n.
+
+    >>> oy, ox, flip = offsets(4, 256, 256, 227, train=True, seed=0, iteration=10)
+    """
+    n = _check.positive_int("augment", "n", n, minimum=0)
+    height, width, crop = _crop_sizes(height, width, crop)
+    if 3 * n > counter_rng.MASK32 + 1:
+        raise ValueError(f"augment: at most 2**32 / 3 images per batch, got {n}")
+    if not train:
+        oy = np.full(n, (height - crop) // 2, dtype=np.int64)
+        ox = np.full(n, (width - crop) // 2, dtype=np.int64)
+        return oy, ox, np.zeros(n, dtype=np.int64)
+    bits = counter_rng.random_bits(seed, iteration, np.arange(3 * n, dtype=np.int64))  # 3n
+    bits = bits.reshape(n, 3).astype(np.int64)  # n,3
+    return bits[:, 0] % (height - crop + 1), bits[:, 1] % (width - crop + 1), bits[:, 2] & 1
+
+
+def forward(images, mean, crop, train=True, seed=0, iteration=0):
+    """Crop, mirror and subtract the mean: uint8 ``images`` (N, H, W, 3) → (N, 3, crop, crop).
+
+    ``mean`` is the (H, W, 3) mean image; the output has its dtype (float32 for the dataset's mean
+    image; float64 is accepted for tests). Both arrays are NumPy, or both CuPy.
+    """
+    _check.array("augment", "images", images, ndim=4, dtypes=(np.dtype(np.uint8),))
+    _check.array("augment", "mean", mean, ndim=3)
+    _check.same_device("augment", images=images, mean=mean)
+    n_images, height, width, channels = images.shape
+    if channels != 3:
+        raise ValueError(f"augment: images must be (N, H, W, 3) NHWC, got shape {tuple(images.shape)}")
+    _check.shape("augment", "mean", mean, (height, width, 3))
+    if height * width * 3 >= 2**31 or n_images * 3 >= 2**31:
+        raise ValueError(f"augment: images of shape {tuple(images.shape)} are too large (H·W·3 or N·3 >= 2**31)")
+    height, width, crop = _crop_sizes(height, width, crop)
+    if cuda.is_cuda_array(images):
+        return _forward_cuda(images, mean, crop, train, seed, iteration)
+    oy, ox, flip = offsets(n_images, height, width, crop, train, seed, iteration)
+    y = np.empty((n_images, 3, crop, crop), dtype=mean.dtype)  # N,3,crop,crop
+    for n in range(n_images):
+        window = (slice(oy[n], oy[n] + crop), slice(ox[n], ox[n] + crop))
+        patch = images[n][window].astype(mean.dtype) - mean[window]  # crop,crop,3
+        if flip[n]:
+            patch = patch[:, ::-1]
+        y[n] = patch.transpose(2, 0, 1)
+    return y
+
+
+def _crop_sizes(height, width, crop):
+    height = _check.positive_int("augment", "height", height)
+    width = _check.positive_int("augment", "width", width)
+    crop = _check.positive_int("augment", "crop", crop)
+    if crop > min(height, width):
+        raise ValueError(f"augment: crop {crop} does not fit in images of {height}x{width}")
+    return height, width, crop
+
+
+def _forward_cuda(images, mean, crop, train, seed, iteration):
+    cp = cuda.cupy()
+    n_images, height, width, _ = images.shape
+    y = cp.empty((n_images, 3, crop, crop), dtype=mean.dtype)
+    if n_images == 0:
+        return y
+    key = counter_rng.stream_key(seed, iteration)
+    grid = (cuda.blocks(crop * crop, THREADS), min(3 * n_images, MAX_PLANES))
+    cuda.launch(KERNEL_FILE, cuda.entry("augment_crop_mirror", mean.dtype), grid, THREADS,
+                (images, mean, y, np.int32(n_images), np.int32(height), np.int32(width), np.int32(crop),
+                 np.int32(bool(train)), np.uint32(key)))
+    return y
