@@ -1,0 +1,227 @@
+"""``minitransfer.report`` on fake run directories (the files ``train`` and ``experiment`` write):
+tables derived from the runs, Table 1 against a hand computation, the reference TSV, figures with
+and without matplotlib."""
+
+import csv
+import json
+import math
+import pathlib
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer import report
+
+REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
+
+# Mean-of-10-best accuracies of a small random-split grid, chosen so Table 1 is easy by hand:
+# baseB mean 0.61; AnB+ − baseB at n = 1, 3, 5: 0.04, 0.05, 0.09; AnB+ − BnB+: 0.03, 0.03, 0.06.
+ACCURACY = {
+    "random0/baseA": 0.60, "random0/baseB": 0.62,
+    "random0/B1B": 0.58, "random0/B1B+": 0.62, "random0/A1B": 0.57, "random0/A1B+": 0.65,
+    "random0/B3B": 0.55, "random0/B3B+": 0.63, "random0/A3B": 0.53, "random0/A3B+": 0.66,
+    "random0/B5B": 0.52, "random0/B5B+": 0.64, "random0/A5B": 0.45, "random0/A5B+": 0.70,
+}
+
+
+def write_run(out, run, mean10, final=None, best=None, treatment=True, config=None):
+    folder = grid.run_dir(out, run)
+    folder.mkdir(parents=True, exist_ok=True)
+    grid.weights_path(out, run.name).write_text("weights")
+    if treatment:
+        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+    if config is not None:
+        (folder / "config.json").write_text(json.dumps(config))
+    result = {"final": {"iteration": 300, "top1": final if final is not None else mean10 - 0.01},
+              "best_top1": best if best is not None else mean10 + 0.01, "mean10_top1": mean10, "evaluations": 30}
+    (folder / "result.json").write_text(json.dumps(result))
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    out = tmp_path / "grid"
+    for run in grid.plan_grid(layers=(1, 3, 5)):
+        write_run(out, run, ACCURACY[run.name])
+    return out
+
+
+def read_csv(path):
+    with open(path, newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_results_table_is_derived_from_the_run_directories(runs_dir, tmp_path):
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    rows = {row["run"]: row for row in read_csv(written.files["results.csv"])}
+    assert set(rows) == set(ACCURACY)
+    for name, accuracy in ACCURACY.items():
+        assert float(rows[name]["mean10_top1"]) == pytest.approx(accuracy)
+        assert float(rows[name]["final_top1"]) == pytest.approx(accuracy - 0.01)
+        assert float(rows[name]["best_top1"]) == pytest.approx(accuracy + 0.01)
+    assert rows["random0/A3B+"]["treatment"] == "AnB+" and rows["random0/A3B+"]["n"] == "3"
+    assert rows["random0/B5B"]["treatment"] == "BnB" and rows["random0/baseA"]["treatment"] == "baseB"
+    markdown = written.files["results.md"].read_text()
+    assert "| random0/A5B+ | A5B+ | AnB+ | random | 0 | B | 5 | 0.6900 | 0.7100 | 0.7000 | 30 |" in markdown
+
+    # Change one run's result: the table follows.
+    write_run(runs_dir, {r.name: r for r in grid.plan_grid(layers=(5,))}["random0/A5B+"], 0.4321)
+    again = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    rows = {row["run"]: row for row in read_csv(again.files["results.csv"])}
+    assert rows["random0/A5B+"]["mean10_top1"] == "0.4321"
+
+
+def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    rows = {row["layers"]: row for row in read_csv(written.files["table1.csv"])}
+    expected = {"1-7": (0.06, 0.04), "3-7": (0.07, 0.045), "5-7": (0.09, 0.06)}
+    for layers, (over_base, over_selffer) in expected.items():
+        assert float(rows[layers]["boost_over_baseB"]) == pytest.approx(over_base, abs=1e-4)
+        assert float(rows[layers]["boost_over_BnB+"]) == pytest.approx(over_selffer, abs=1e-4)
+    assert rows["3-7"]["layers_with_runs"] == "3,5"
+    assert "| 5-7 | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+
+
+def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
+    planned = grid.plan_grid(layers=(7,))
+    grid.write_plan(runs_dir, planned, {}, ["train"])  # A7B etc.: planned, never trained
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    assert not written.figures and len(written.results) == len(ACCURACY)
+    assert "random0/A7B+" in written.unfinished
+    assert "Not finished (4): " in written.files["results.md"].read_text()
+
+
+def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
+    out = tmp_path / "hand"
+    base = grid.Run("baseA", "base", "random", 0, target="A")
+    write_run(out, base, 0.61, treatment=False, config={"split": "random", "split_seed": 0, "half": "A"})
+    for name, half, frozen in (("a4b", "B", True), ("a4a", "A", False)):
+        config = {"split": "random", "split_seed": 0, "half": half, "copy_from": str(out / "baseA.h5"), "n": 4,
+                  "frozen": frozen}
+        write_run(out, grid.Run(name, "?", "random", 0), 0.5, treatment=False, config=config)
+    results = {r.run.name: r.run for r in report.collect(out)[0]}
+    assert results["baseA"].treatment == "baseB"
+    assert (results["a4b"].treatment, results["a4b"].label) == ("AnB", "A4B")
+    assert (results["a4a"].treatment, results["a4a"].label) == ("BnB+", "A4A+")
+
+
+TINY_REFERENCE = """run\tmean_top10_val_top1\tn_test_points\tmax_iter
+half0A\t0.60\t450\t450000
+half0B\t0.62\t450\t450000
+transfer0A0B_1_2\t0.55\t450\t450000
+transfer0B0A_1_2\t0.57\t450\t450000
+transfer0A0A_1_2\t0.59\t450\t450000
+transfer-ft0A0B_1_2\t0.64\t450\t450000
+transfer-ft0A0A_1_2\t0.62\t450\t450000
+transfernatmanAB_1_3\t0.40\t450\t450000
+halfnatmanB\t0.54\t450\t450000
+nolearn_1_3\t0.01\t450\t450000
+netbase\t0.58\t450\t450000
+reduced-0010\t0.001\t200\t200000
+"""
+
+
+def test_read_reference_names(tmp_path):
+    path = tmp_path / "reference.tsv"
+    path.write_text(TINY_REFERENCE)
+    results = {r.run.name: r for r in report.read_reference(path)}
+    assert results["transfer0B0A_1_2"].run.treatment == "AnB" and results["transfer0B0A_1_2"].run.target == "A"
+    assert results["transfer0A0A_1_2"].run.treatment == "BnB"
+    assert results["transfer-ft0A0B_1_2"].run.treatment == "AnB+"
+    assert (results["transfernatmanAB_1_3"].run.split, results["transfernatmanAB_1_3"].run.target) == ("natural", "B")
+    assert results["nolearn_1_3"].run.treatment == "random" and results["nolearn_1_3"].run.n == 3
+    assert results["reduced-0010"].run.per_class == 10
+    assert math.isnan(results["half0A"].final_top1)
+    assert report.means_by_n(list(results.values()), treatment="AnB") == {2: pytest.approx(0.56)}
+    [row] = report.table1(list(results.values()), ranges=((1, 7),))
+    assert row["boost_over_baseB"] == pytest.approx(0.03) and row["boost_over_BnB+"] == pytest.approx(0.02)
+
+
+def test_read_reference_rejects_unknown_names(tmp_path):
+    path = tmp_path / "reference.tsv"
+    path.write_text("run\tmean_top10_val_top1\nhalf0A\t0.6\nmystery\t0.5\n")
+    with pytest.raises(ValueError, match="line 3: unknown run name 'mystery'"):
+        report.read_reference(path)
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason=f"the paper's numbers are not at {REFERENCE}")
+def test_the_papers_runs_give_the_papers_means_and_table1():
+    results = report.read_reference(REFERENCE)
+    # The data README's table (means of the original logs) and the paper's Table 1 (±0.3%, it
+    # was computed from the fewer runs finished at publication).
+    assert report.means_by_n(results, treatment="AnB")[7] == pytest.approx(0.5425, abs=1e-4)
+    assert report.means_by_n(results, treatment="BnB+")[1] == pytest.approx(0.6177, abs=1e-4)
+    assert report.means_by_n(results, "natural", "AnB", "A")[7] == pytest.approx(0.3990, abs=1e-4)
+    assert report.means_by_n(results, "all", "random")[3] == pytest.approx(0.0011, abs=1e-4)
+    rows = {row["layers"]: row for row in report.table1(results)}
+    for layers, over_base, over_selffer in (("1-7", 0.016, 0.014), ("3-7", 0.018, 0.014), ("5-7", 0.021, 0.017)):
+        assert rows[layers]["boost_over_baseB"] == pytest.approx(over_base, abs=0.003)
+        assert rows[layers]["boost_over_BnB+"] == pytest.approx(over_selffer, abs=0.003)
+
+
+def test_figures_plot_the_measured_accuracies(runs_dir, tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    reference = tmp_path / "reference.tsv"
+    reference.write_text(TINY_REFERENCE)
+    written = report.write_report(runs_dir, tmp_path / "report", reference=reference)
+    assert written.figures
+    for name in ("figure2", "figure3"):
+        assert written.files[f"{name}.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert written.files[f"{name}.svg"].read_text().lstrip().startswith("<?xml")
+    results = report.collect(runs_dir)[0]
+    top, bottom = report.figure2(Figure, results).axes
+    points = [line for line in top.lines if line.get_linestyle() == "None"]
+    plotted = sorted(y for line in points for y in line.get_ydata())
+    assert plotted == pytest.approx(sorted(ACCURACY.values()))  # every network is a point
+    means = {line.get_label(): list(line.get_ydata()) for line in bottom.lines}
+    assert means["AnB+"] == pytest.approx([0.65, 0.66, 0.70])
+    assert means["BnB"] == pytest.approx([0.58, 0.55, 0.52])
+
+
+def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    out = tmp_path / "grid"
+    accuracy = {"natural/baseA": 0.70, "natural/baseB": 0.50, "natural/A2B": 0.45, "natural/B2A": 0.60,
+                "all/base": 0.55, "all/random2": 0.25}
+    runs = grid.plan_grid(random_seeds=(), natural=True, layers=(2,), random_frozen=(2,))
+    for run in runs:
+        write_run(out, run, accuracy[run.name])
+    _, _, normalised = report.figure3(Figure, report.collect(out)[0]).axes
+    lines = {line.get_label(): list(line.get_ydata()) for line in normalised.lines}
+    assert lines["natural target: AnB"] == pytest.approx([0.0, -0.10])
+    assert lines["man-made target: AnB"] == pytest.approx([0.0, -0.05])
+    assert lines["random frozen layers"] == pytest.approx([0.0, -0.30])
+    assert "random A/B split: AnB" not in lines
+
+
+def test_without_matplotlib_the_tables_are_still_written(runs_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(runs_dir), "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "pip install 'minitransfer[plot]'" in result.output
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == \
+        ["results.csv", "results.md", "table1.csv", "table1.md"]
+
+
+def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(runs_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"read {len(ACCURACY)} finished runs" in result.output
+    assert str(runs_dir / "report" / "table1.md") in result.output
+
+
+def test_cli_report_without_runs_fails(tmp_path):
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(tmp_path)])
+    assert result.exit_code == 1 and "no finished runs" in result.output
