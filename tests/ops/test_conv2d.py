@@ -1,0 +1,272 @@
+"""conv2d: the NumPy reference against naive loops and central differences; the CUDA kernels
+(forward, backward-data, backward-filter, bias) against the float64 reference."""
+
+import re
+
+import numpy as np
+import pytest
+
+from minitransfer import cuda
+from minitransfer.gradcheck import gradient_errors
+from minitransfer.ops import conv2d
+
+# (N, C, H, W, K, R, S, stride, pad, groups)
+SMALL = [
+    (1, 3, 6, 7, 4, 3, 3, 1, 1, 1),  # batch 1
+    (3, 4, 5, 5, 5, 3, 3, 1, 0, 1),  # odd batch, no padding
+    (2, 4, 1, 1, 3, 1, 1, 1, 0, 1),  # 1×1 images, 1×1 kernel
+    (2, 2, 1, 1, 3, 3, 3, 1, 1, 1),  # 1×1 images, 3×3 kernel reaching only padding around them
+    (2, 3, 8, 9, 4, 3, 3, 2, 0, 1),  # stride 2 with a leftover row and column
+    (2, 2, 5, 6, 3, 5, 5, 1, 2, 1),  # pad 2, 5×5
+    (2, 6, 7, 5, 4, 3, 3, 1, 1, 2),  # groups 2
+    (2, 6, 5, 6, 9, 2, 3, 2, 1, 3),  # groups 3, non-square kernel, stride 2
+    (1, 3, 19, 23, 4, 11, 11, 4, 0, 1),  # CaffeNet conv1 in small: 11×11 stride 4
+    (2, 2, 7, 8, 3, 2, 2, 3, 2, 1),  # stride 3 > kernel 2: some pixels get no gradient
+]
+
+
+def config_id(config):
+    N, C, H, W, K, R, S, stride, pad, groups = config
+    return f"k{R}x{S}s{stride}p{pad}g{groups}-n{N}c{C}h{H}w{W}k{K}"
+
+
+def make_inputs(config, seed, dtype=np.float64):
+    N, C, H, W, K, R, S, stride, pad, groups = config
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((K, C // groups, R, S)).astype(dtype)
+    b = rng.standard_normal(K).astype(dtype)
+    return x, w, b
+
+
+def naive_conv2d(x, w, b, stride, pad, groups):
+    """The definition, one multiply-add at a time (7 loops), in float64."""
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    Kg = K // groups
+    P, Q = (H + 2 * pad - R) // stride + 1, (W + 2 * pad - S) // stride + 1
+    y = np.zeros((N, K, P, Q))
+    for n in range(N):
+        for k in range(K):
+            first_channel = (k // Kg) * Cg
+            for p in range(P):
+                for q in range(Q):
+                    total = float(b[k])
+                    for c in range(Cg):
+                        for r in range(R):
+                            for s in range(S):
+                                h, v = p * stride - pad + r, q * stride - pad + s
+                                if 0 <= h < H and 0 <= v < W:
+                                    total += float(w[k, c, r, s]) * float(x[n, first_channel + c, h, v])
+                    y[n, k, p, q] = total
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy reference
+
+
+@pytest.mark.parametrize("config", SMALL, ids=config_id)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_matches_naive_loops(config, dtype):
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=1, dtype=dtype)
+    y, _ = conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups)
+    expected = naive_conv2d(x, w, b, stride, pad, groups)
+    assert y.dtype == dtype and y.flags.c_contiguous
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(y, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("config", SMALL, ids=config_id)
+def test_reference_gradients(config):
+    stride, pad, groups = config[7:]
+    args = make_inputs(config, seed=2)
+    errors = gradient_errors(
+        lambda x, w, b: conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups),
+        conv2d.backward, args, wrt=(0, 1, 2), seed=3,
+    )
+    assert max(errors) <= 1e-6, errors
+
+
+def test_backward_matches_naive_sums():
+    """dx, dw, db by their definitions, for a config with stride, padding and groups at once."""
+    config = (2, 4, 6, 7, 6, 3, 2, 2, 1, 2)
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=4)
+    y, cache = conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups)
+    dy = np.random.default_rng(5).standard_normal(y.shape)
+    dx, dw, db = conv2d.backward(dy, cache)
+    N, C, H, W = x.shape
+    K, Cg, R, S = w.shape
+    Kg = K // groups
+    expected_dx, expected_dw = np.zeros_like(x), np.zeros_like(w)
+    for n, k, p, q in np.ndindex(*dy.shape):
+        first_channel = (k // Kg) * Cg
+        for c, r, s in np.ndindex(Cg, R, S):
+            h, v = p * stride - pad + r, q * stride - pad + s
+            if 0 <= h < H and 0 <= v < W:
+                expected_dx[n, first_channel + c, h, v] += w[k, c, r, s] * dy[n, k, p, q]
+                expected_dw[k, c, r, s] += x[n, first_channel + c, h, v] * dy[n, k, p, q]
+    np.testing.assert_allclose(dx, expected_dx, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dw, expected_dw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, dy.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+
+
+def test_float32_in_float32_out():
+    x, w, b = make_inputs(SMALL[7], seed=6, dtype=np.float32)
+    y, cache = conv2d.forward(x, w, b, stride=2, pad=1, groups=3)
+    grads = conv2d.backward(np.ones_like(y), cache)
+    assert y.dtype == np.float32
+    assert [g.dtype for g in grads] == [np.float32] * 3
+    assert [g.shape for g in grads] == [x.shape, w.shape, b.shape]
+
+
+def _valid():
+    rng = np.random.default_rng(7)
+    return rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+
+
+BAD_INPUTS = {
+    "x-rank": (lambda x, w, b: (x[0], w, b, {"groups": 2}), r"x must be 4-D"),
+    "w-rank": (lambda x, w, b: (x, w[0], b, {"groups": 2}), r"w must be 4-D"),
+    "b-rank": (lambda x, w, b: (x, w, b[:, None], {"groups": 2}), r"b must be 1-D"),
+    "dtype-mismatch": (lambda x, w, b: (x.astype(np.float32), w, b, {"groups": 2}), r"share one dtype"),
+    "integer-dtype": (lambda x, w, b: (x.astype(np.int64), w, b, {"groups": 2}), r"dtype"),
+    "channels-not-c-over-g": (lambda x, w, b: (x, w, b, {"groups": 1}), r"C/groups = 4"),
+    "groups-not-dividing-c": (lambda x, w, b: (x, w, b, {"groups": 3}), r"groups=3 must divide"),
+    "groups-not-dividing-k": (lambda x, w, b: (x, np.zeros((5, 2, 3, 3)), np.zeros(5), {"groups": 2}), r"groups=2 must divide"),
+    "kernel-too-large": (lambda x, w, b: (x, np.zeros((6, 2, 9, 3)), b, {"groups": 2, "pad": 1}), r"larger than the padded input 8x8"),
+    "bias-shape": (lambda x, w, b: (x, w, b[:5], {"groups": 2}), r"b must have shape \(6,\)"),
+    "non-contiguous": (lambda x, w, b: (x.transpose(0, 1, 3, 2), w, b, {"groups": 2}), r"C-contiguous"),
+    "stride-zero": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 0}), r"stride must be an integer >= 1"),
+    "stride-fraction": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 1.5}), r"stride"),
+    "pad-negative": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": -1}), r"pad must be an integer >= 0"),
+    "groups-zero": (lambda x, w, b: (x, w, b, {"groups": 0}), r"groups must be an integer >= 1"),
+    "not-an-array": (lambda x, w, b: (x.tolist(), w, b, {"groups": 2}), r"x must be a NumPy or CuPy array"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS), ids=list(BAD_INPUTS))
+def test_bad_inputs_raise_naming_the_op(case):
+    build, message = BAD_INPUTS[case]
+    x, w, b, hyper = build(*_valid())
+    with pytest.raises(ValueError, match=r"^conv2d: .*" + message):
+        conv2d.forward(x, w, b, **hyper)
+
+
+def test_backward_rejects_a_gradient_of_the_wrong_shape():
+    x, w, b = _valid()
+    y, cache = conv2d.forward(x, w, b, groups=2)
+    with pytest.raises(ValueError, match=r"conv2d: dy must have shape \(2, 6, 4, 4\), got \(2, 6, 4, 3\)"):
+        conv2d.backward(np.ones((2, 6, 4, 3)), cache)
+    with pytest.raises(ValueError, match=r"conv2d: arrays must share one dtype"):
+        conv2d.backward(np.ones(y.shape, dtype=np.float32), cache)
+
+
+@pytest.mark.parametrize("size, kernel, stride, pad, expected", [
+    (227, 11, 4, 0, 55), (27, 5, 1, 2, 27), (13, 3, 1, 1, 13), (8, 3, 2, 0, 3), (1, 3, 1, 1, 1),
+])
+def test_output_size(size, kernel, stride, pad, expected):
+    assert conv2d.output_size(size, kernel, stride, pad) == expected
+
+
+@pytest.mark.parametrize("tiles, positions, sm_count", [(3, 774400, 132), (54, 43264, 132), (1, 100, 132), (4, 1020, 2)])
+def test_filter_splits_cover_every_position_once(tiles, positions, sm_count):
+    splits, chunk = conv2d.filter_splits(tiles, positions, sm_count)
+    assert chunk % 8 == 0 and splits >= 1
+    assert (splits - 1) * chunk < positions <= splits * chunk
+
+
+def test_every_kernel_has_both_entry_points_in_the_source():
+    source = (cuda.kernels_dir() / f"{conv2d.KERNEL_FILE}.cu").read_text()
+    declared = set(re.findall(r'extern "C" __global__ void (?:__launch_bounds__\([^)]*\)\s*)?(\w+)\(', source))
+    expected = {f"{name}_{suffix}" for name in conv2d.KERNELS for suffix in ("f32", "f64")}
+    assert declared == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# CUDA kernels (the `cp` fixture poisons every cupy.empty, so an unwritten element shows as NaN)
+
+GPU = [
+    (1, 5, 9, 10, 4, 3, 3, 1, 1, 1),  # batch 1
+    (3, 9, 7, 6, 6, 3, 3, 2, 1, 3),  # groups 3, stride 2, leftover pixels
+    (2, 10, 9, 9, 6, 5, 5, 1, 2, 2),  # CaffeNet conv2 in small: 5×5 pad 2 groups 2
+    (2, 3, 27, 31, 5, 11, 11, 4, 0, 1),  # CaffeNet conv1 in small: 11×11 stride 4, 3 channels
+    (3, 2, 13, 11, 140, 3, 3, 1, 1, 1),  # 140 filters: two row tiles, the second mostly empty
+    (1, 131, 5, 5, 3, 3, 3, 1, 1, 1),  # 131 channels: backward-data rows span two tiles
+    (2, 6, 9, 8, 6, 2, 2, 3, 2, 2),  # stride 3 > kernel 2: pixels with no taps get dx = 0
+    (4, 5, 15, 17, 7, 3, 3, 1, 1, 1),  # 1020 output positions: backward-filter splits in chunks
+    (2, 4, 1, 1, 3, 3, 3, 1, 1, 1),  # 1×1 images
+]
+CAFFENET_SMALL_BATCH = [
+    (1, 3, 227, 227, 96, 11, 11, 4, 0, 1),  # conv1
+    (2, 96, 27, 27, 256, 5, 5, 1, 2, 2),  # conv2
+    (2, 256, 13, 13, 384, 3, 3, 1, 1, 1),  # conv3
+    (2, 384, 13, 13, 384, 3, 3, 1, 1, 2),  # conv4
+    (2, 384, 13, 13, 256, 3, 3, 1, 1, 2),  # conv5
+]
+
+
+def _relative_error(a, ref):
+    return float(np.linalg.norm(a - ref) / np.linalg.norm(ref))
+
+
+def _run_both(cp, config, seed):
+    """Forward and backward on the GPU in float32 and in the float64 reference (same rounded inputs)."""
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=seed, dtype=np.float32)
+    dy = np.random.default_rng(seed + 1).standard_normal(
+        (config[0], config[4], conv2d.output_size(config[2], config[5], stride, pad),
+         conv2d.output_size(config[3], config[6], stride, pad))).astype(np.float32)
+    y_ref, cache = conv2d.forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), stride, pad, groups)
+    reference = (y_ref,) + conv2d.backward(dy.astype(np.float64), cache)
+    y, cache = conv2d.forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), stride, pad, groups)
+    ours = (y,) + conv2d.backward(cp.asarray(dy), cache)
+    return [cp.asnumpy(a) for a in ours], reference
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU + CAFFENET_SMALL_BATCH, ids=config_id)
+def test_gpu_float32_matches_float64_reference(cp, config):
+    ours, reference = _run_both(cp, config, seed=10)
+    for name, a, ref in zip(("y", "dx", "dw", "db"), ours, reference):
+        assert a.dtype == np.float32 and a.shape == ref.shape, name
+        assert np.isfinite(a).all(), f"{name}: unwritten (poisoned) or non-finite elements"
+        assert _relative_error(a, ref) < 1e-5, (name, _relative_error(a, ref))
+        np.testing.assert_allclose(a, ref, rtol=1e-4, atol=1e-5 * np.abs(ref).max(), err_msg=name)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU[:7], ids=config_id)
+def test_gpu_float64_gradients(cp, config):
+    stride, pad, groups = config[7:]
+    args = tuple(cp.asarray(a) for a in make_inputs(config, seed=11))
+    errors = gradient_errors(
+        lambda x, w, b: conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups),
+        conv2d.backward, args, wrt=(0, 1, 2), seed=12,
+    )
+    assert max(errors) <= 1e-6, errors
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", [GPU[7], CAFFENET_SMALL_BATCH[0]], ids=config_id)
+def test_gpu_runs_are_bitwise_reproducible(cp, config):
+    first, _ = _run_both(cp, config, seed=13)
+    second, _ = _run_both(cp, config, seed=13)
+    for name, a, b in zip(("y", "dx", "dw", "db"), first, second):
+        assert np.array_equal(a, b), name
+
+
+@pytest.mark.gpu
+def test_gpu_every_kernel_compiles_for_both_dtypes(cp):
+    for name in conv2d.KERNELS:
+        for dtype in (np.float32, np.float64):
+            assert cuda.function(conv2d.KERNEL_FILE, cuda.entry(name, dtype)) is not None
+
+
+@pytest.mark.gpu
+def test_gpu_rejects_mixed_numpy_and_cupy(cp):
+    x, w, b = _valid()
+    with pytest.raises(ValueError, match=r"conv2d: arrays must all be NumPy or all CuPy"):
+        conv2d.forward(cp.asarray(x), w, b, groups=2)
