@@ -1,7 +1,7 @@
 """The kernel benchmark: validate, then time our kernels against cuBLAS / PyTorch (cuDNN).
 
     python benchmarks/kernels.py                  # GEMM, fc layers, convolutions
-    python benchmarks/kernels.py --only gemm      # one group: gemm, fc or conv
+    python benchmarks/kernels.py --only gemm      # one group: gemm, fc or conv (repeatable)
     python benchmarks/kernels.py --repeat 50 --batch 128
 
 Prints one table and writes it to ``benchmarks/results/<gpu>-<date>.json`` and ``.md`` (see
@@ -38,7 +38,8 @@ def conv_rows(batch, repeat):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=GROUPS, help="run one group of benchmarks")
+    parser.add_argument("--only", choices=GROUPS, action="append",
+                        help="run only this group of benchmarks (give it again for more groups)")
     parser.add_argument("--repeat", type=int, default=25, help="timed runs per kernel (median reported)")
     parser.add_argument("--batch", type=int, default=256, help="batch size of the fc and conv layers")
     parser.add_argument("--results", default="benchmarks/results", help="folder for the .json and .md tables")
@@ -53,14 +54,15 @@ def main(argv=None):
         return 1
     info = common.device_info()
     print(", ".join(f"{key} {value}" for key, value in info.items()), flush=True)
+    groups = args.only or GROUPS
     rows = []
-    if args.only in (None, "gemm"):
+    if "gemm" in groups:
         print("gemm: our GEMM against cuBLAS", flush=True)
         rows += gemm.gemm_rows(repeat=args.repeat, batch=args.batch)
-    if args.only in (None, "fc"):
+    if "fc" in groups:
         print("fc: linear forward/backward against PyTorch", flush=True)
         rows += gemm.fc_rows(repeat=args.repeat, batch=args.batch)
-    if args.only in (None, "conv"):
+    if "conv" in groups:
         print("conv: conv2d against PyTorch (cuDNN)", flush=True)
         rows += conv_rows(args.batch, args.repeat)
     print()
