@@ -10,7 +10,8 @@ Layout (readable with plain h5py)::
         format "minitransfer-checkpoint", format_version 1
         preset, architecture (JSON [[layer, W shape, b shape], ...])
         classes (JSON [{index, wnid, name}, ...]: fc8's outputs in label order)
-        dataset_fingerprint, split_kind, split_seed, split_half ("" for none)
+        dataset_fingerprint, dataset_classes_sha256 (the whole dataset's class table)
+        split_kind, split_seed, split_half ("" for none)
         n_copied, n_frozen, frozen_layers (JSON), random_frozen (bool)
         parent_sha256 ("" for none), mean_source (JSON)
         iteration, config (JSON: the full resolved training configuration)
@@ -80,7 +81,7 @@ class Checkpoint:
 
 JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config")
 DEFAULT_META = {
-    "classes": [], "dataset_fingerprint": "", "split_kind": "", "split_seed": 0, "split_half": "",
+    "classes": [], "dataset_fingerprint": "", "dataset_classes_sha256": "", "split_kind": "", "split_seed": 0, "split_half": "",
     "n_copied": 0, "n_frozen": 0, "frozen_layers": [], "random_frozen": False, "parent_sha256": "",
     "mean_source": {}, "iteration": 0, "config": {},
 }

@@ -6,7 +6,8 @@ Files. The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end.
 *run directory* ``<out without suffix>.run/`` (``baseA.run/``) holds:
 
     config.json      the fully resolved configuration (every default filled in)
-    metrics.jsonl    one JSON object per log interval ({"iteration", "loss", "top1", "lr", ...})
+    metrics.jsonl    one JSON object every log_every iterations ({"iteration", "loss", "top1", "lr",
+                     "seconds"}: that iteration's batch loss and top-1, as Caffe displays them)
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
@@ -31,6 +32,7 @@ update or checkpoint, so the last good checkpoint stays intact.
 import contextlib
 import csv
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -188,6 +190,22 @@ def class_table(dataset, class_indices):
             for i in class_indices]
 
 
+def classes_sha256(dataset):
+    """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
+    table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
+    return hashlib.sha256(json.dumps(table).encode()).hexdigest()
+
+
+def _check_same_classes(parent, dataset):
+    """A transfer splits the base's dataset: the target dataset must have the same class table."""
+    recorded = parent.meta.get("dataset_classes_sha256")
+    if recorded and recorded != classes_sha256(dataset):
+        raise DataMismatch(
+            f"base checkpoint {parent.path} was trained on a dataset with other classes than {dataset.path} "
+            f"({dataset.num_classes} classes here); "
+            f"its halves would not be the halves of this dataset (pass --data with the base's dataset)")
+
+
 def _check_classes_exist(checkpoint, dataset, what):
     """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
     by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
@@ -195,8 +213,8 @@ def _check_classes_exist(checkpoint, dataset, what):
         if by_index.get(int(entry["index"])) != entry["wnid"]:
             raise DataMismatch(
                 f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
-                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) there, "
-                f"{by_index.get(int(entry['index']))!r} here"
+                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
+                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
             )
 
 
@@ -238,6 +256,7 @@ def resolve(config):
     dataset = datasets.open_dataset(c.data)
     if parent is not None:
         _check_classes_exist(parent, dataset, "base checkpoint")
+        _check_same_classes(parent, dataset)
         c.split = c.split or parent.meta["split_kind"] or "random"
         c.split_seed = c.split_seed if c.split_seed is not None else int(parent.meta["split_seed"])
         if c.half is None and c.split != "all":
@@ -392,6 +411,7 @@ def _checkpoint_of(net, plan, iteration, cursor):
     meta = {
         "classes": plan.classes,
         "dataset_fingerprint": plan.dataset.fingerprint,
+        "dataset_classes_sha256": classes_sha256(plan.dataset),
         "split_kind": c.split, "split_seed": int(c.split_seed), "split_half": c.half or "",
         "n_copied": int(c.n or 0), "n_frozen": int(n_frozen),
         "frozen_layers": [layer.name for layer in net.weight_layers if layer.frozen],
@@ -574,15 +594,31 @@ def _stop_requests():
 # The loop.
 
 
-def _diagnostic(net, iteration, loss, lr, checkpoint_path):
-    norms = []
-    for layer in net.weight_layers:
-        w = float(np.linalg.norm(to_numpy(layer.weight.data)))
-        b = float(np.linalg.norm(to_numpy(layer.bias.data)))
-        norms.append(f"{layer.name} |W| {w:.4g} |b| {b:.4g}")
+def _norm(a):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(np.sum(np.square(to_numpy(a), dtype=np.float64))))
+
+
+def _diagnostic(net, iteration, what, lr, checkpoint_path):
+    norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
+                      for layer in net.weight_layers)
     last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
-    return (f"loss became {loss} at iteration {iteration} (lr {lr:.4g}); weight norms: " + "; ".join(norms)
-            + f". Lower base_lr or check the data; {last}.")
+    return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
+            f"Lower base_lr or check the data; {last}.")
+
+
+def _weights_finite(net):
+    for param in net.params:
+        xp = cuda.cupy() if cuda.is_cuda_array(param.data) else np
+        if not bool(xp.isfinite(param.data).all()):
+            return False
+    return True
+
+
+def _diverged(files, net, iteration, what, lr):
+    message = _diagnostic(net, iteration, what, lr, files.checkpoint)
+    files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
+    raise Diverged(message)
 
 
 def train(config, on_iteration=None):
@@ -614,30 +650,32 @@ def train(config, on_iteration=None):
 
     started = time.perf_counter()
     lr = optim.learning_rate(plan.solver, start)
-    losses = []
     train_batches = loaders.BatchLoader(
         plan.dataset, "train", plan.half.train_indices, plan.half.train_labels, c.batch_size, plan.preset.crop,
         train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers, cursor=cursor)
+
+    def save_checkpoint(done):
+        if not _weights_finite(net):  # never replace the last good checkpoint with a broken one
+            _diverged(files, net, done, "weights became non-finite", lr)
+        checkpoints.save(files.checkpoint, _checkpoint_of(net, plan, done, train_batches.cursor))
+
     try:
         with _stop_requests() as stop, train_batches:
             batches = iter(train_batches)
             for iteration in range(start, c.max_iter):
                 x, labels = next(batches)
-                loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=c.seed)
-                loss_value = float(loss)
-                if not math.isfinite(loss_value):
-                    message = _diagnostic(net, iteration, loss_value, lr, files.checkpoint)
-                    files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
-                    raise Diverged(message)
-                net.backward()
-                lr = optim.step(net.params, plan.solver, iteration)
+                with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+                    loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=c.seed)
+                    loss_value = float(loss)
+                    if not math.isfinite(loss_value):
+                        _diverged(files, net, iteration, f"loss became {loss_value}", lr)
+                    net.backward()
+                    lr = optim.step(net.params, plan.solver, iteration)
                 done = iteration + 1
-                losses.append(loss_value)
                 if done % c.log_every == 0 or done == c.max_iter:
                     top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
-                    files.log({"iteration": done, "loss": float(np.mean(losses)), "top1": top1, "lr": lr,
+                    files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
                                "seconds": round(time.perf_counter() - started, 3)})
-                    losses = []
                 progress.iteration(done, loss_value, lr)
                 if done % c.eval_every == 0 or done == c.max_iter:
                     with _eval_loader(plan) as val:
@@ -647,11 +685,11 @@ def train(config, on_iteration=None):
                 if on_iteration is not None:
                     on_iteration(done)
                 if stop and done < c.max_iter:
-                    checkpoints.save(files.checkpoint, _checkpoint_of(net, plan, done, train_batches.cursor))
+                    save_checkpoint(done)
                     raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {files.checkpoint}; "
                                       f"rerun with --resume auto to continue", files.checkpoint, done)
                 if done % c.checkpoint_every == 0 or done == c.max_iter:
-                    checkpoints.save(files.checkpoint, _checkpoint_of(net, plan, done, train_batches.cursor))
+                    save_checkpoint(done)
             final = _checkpoint_of(net, plan, c.max_iter, train_batches.cursor)
     finally:
         progress.close()

@@ -1,0 +1,150 @@
+"""Checkpoints (minitransfer/checkpoint.py): DESIGN.md §6 layout, plain-h5py readability, atomic writes,
+clear errors for missing / corrupt / foreign / mismatched files."""
+
+import json
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import models
+
+
+def _checkpoint(seed=0, outputs=5, solver=True):
+    net = models.mini(outputs)
+    net.initialize(seed)
+    net.freeze(3)
+    rng = np.random.default_rng(seed)
+    velocity = {name: (rng.standard_normal(w.shape).astype(np.float32), rng.standard_normal(b.shape).astype(np.float32))
+                for name, (w, b) in net.weights().items()}
+    meta = {"classes": [{"index": 3, "wnid": "n0003", "name": "three"}], "split_kind": "random", "split_seed": 4,
+            "split_half": "B", "n_copied": 3, "n_frozen": 3, "frozen_layers": ["conv1", "conv2", "conv3"],
+            "parent_sha256": "ab" * 32, "mean_source": {"kind": "dataset"}, "iteration": 17,
+            "config": {"base_lr": 0.01, "max_iter": 40}}
+    return checkpoints.Checkpoint(
+        preset="mini", weights=net.weights(), frozen={layer.name: layer.frozen for layer in net.weight_layers},
+        meta=meta, mean=rng.uniform(0, 255, (36, 36, 3)).astype(np.float32),
+        solver=checkpoints.Solver(iteration=17, seed=seed, cursor={"batch": 17, "seed": seed}, velocity=velocity)
+        if solver else None)
+
+
+def test_round_trip_keeps_everything(tmp_path):
+    saved = _checkpoint(seed=1)
+    digest = checkpoints.save(tmp_path / "net.h5", saved)
+
+    loaded = checkpoints.load(tmp_path / "net.h5")
+
+    assert loaded.sha256 == digest == checkpoints.file_sha256(tmp_path / "net.h5")
+    assert loaded.preset == "mini" and loaded.layer_names == tuple(saved.weights)
+    for name, (w, b) in saved.weights.items():
+        assert np.array_equal(loaded.weights[name][0], w) and np.array_equal(loaded.weights[name][1], b)
+        assert np.array_equal(loaded.solver.velocity[name][0], saved.solver.velocity[name][0])
+        assert loaded.frozen[name] == saved.frozen[name]
+    for key, value in saved.meta.items():
+        assert loaded.meta[key] == value, key
+    assert np.array_equal(loaded.mean, saved.mean)
+    assert (loaded.solver.iteration, loaded.solver.seed, loaded.solver.cursor) == (17, 1, {"batch": 17, "seed": 1})
+
+
+def test_layout_is_readable_with_plain_h5py(tmp_path):
+    saved = _checkpoint(seed=2)
+    checkpoints.save(tmp_path / "net.h5", saved)
+    with h5py.File(tmp_path / "net.h5", "r") as f:
+        assert f.attrs["format"] == "minitransfer-checkpoint" and f.attrs["format_version"] == 1
+        assert f.attrs["preset"] == "mini"
+        assert list(f["weights"]) == sorted(saved.weights)
+        assert f["weights/conv2/W"].shape == (32, 8, 5, 5) and f["weights/conv2/W"].dtype == np.float32
+        assert np.array_equal(f["weights/fc8/b"][...], saved.weights["fc8"][1])
+        assert bool(f["weights/conv3"].attrs["frozen"]) and not bool(f["weights/conv4"].attrs["frozen"])
+        assert json.loads(f.attrs["architecture"])[0] == ["conv1", [16, 3, 5, 5], [16]]
+        assert json.loads(f.attrs["config"])["max_iter"] == 40
+        assert f.attrs["split_half"] == "B" and f.attrs["iteration"] == 17
+        assert f["solver/velocity/fc6/W"].shape == (128, 128) and f["solver"].attrs["iteration"] == 17
+        assert f["mean"].shape == (36, 36, 3)
+
+
+def test_weights_only_checkpoint_has_no_solver(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint(solver=False))
+    assert checkpoints.load(tmp_path / "net.h5").solver is None
+    with h5py.File(tmp_path / "net.h5", "r") as f:
+        assert "solver" not in f
+
+
+def test_save_replaces_atomically_and_leaves_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "net.h5"
+    checkpoints.save(path, _checkpoint(seed=3))
+    before = path.read_bytes()
+
+    def fail(f, checkpoint):
+        f.create_group("weights")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoints, "_write", fail)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.save(path, _checkpoint(seed=4))
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["net.h5"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(checkpoints.CheckpointError, match="no such file"):
+        checkpoints.load(tmp_path / "absent.h5")
+
+
+def test_not_hdf5(tmp_path):
+    (tmp_path / "junk.h5").write_bytes(b"this is not an HDF5 file" * 10)
+    with pytest.raises(checkpoints.CheckpointError, match="not an HDF5 file"):
+        checkpoints.load(tmp_path / "junk.h5")
+
+
+def test_truncated_file(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    data = (tmp_path / "net.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
+    with pytest.raises(checkpoints.CheckpointError, match="cut.h5"):
+        checkpoints.load(tmp_path / "cut.h5")
+
+
+def test_foreign_hdf5_file(tmp_path):
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f.create_dataset("data", data=np.arange(3))
+    with pytest.raises(checkpoints.CheckpointError, match="not a minitransfer checkpoint"):
+        checkpoints.load(tmp_path / "other.h5")
+
+
+def test_other_format_version(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    with h5py.File(tmp_path / "net.h5", "a") as f:
+        f.attrs["format_version"] = 99
+    with pytest.raises(checkpoints.CheckpointError, match="format version 99"):
+        checkpoints.load(tmp_path / "net.h5")
+
+
+def test_missing_layer_is_corrupt(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    with h5py.File(tmp_path / "net.h5", "a") as f:
+        del f["weights/conv3/W"]
+    with pytest.raises(checkpoints.CheckpointError, match="corrupt"):
+        checkpoints.load(tmp_path / "net.h5")
+
+
+def test_architecture_mismatch_names_layer_and_shapes(tmp_path):
+    saved = _checkpoint()
+    w, b = saved.weights["conv2"]
+    saved.weights["conv2"] = (np.zeros((32, 16, 5, 5), np.float32), b)
+    checkpoints.save(tmp_path / "net.h5", saved)
+    loaded = checkpoints.load(tmp_path / "net.h5")
+    net = models.mini(5)
+    with pytest.raises(checkpoints.CheckpointError,
+                       match=r"layer conv2 has W \(32, 16, 5, 5\) and b \(32,\), the network needs W \(32, 8, 5, 5\)"):
+        checkpoints.check_architecture(loaded, net)
+    checkpoints.check_architecture(loaded, net, layers=["conv1"])
+
+
+def test_other_preset_is_reported(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    loaded = checkpoints.load(tmp_path / "net.h5")
+    with pytest.raises(checkpoints.CheckpointError, match="'mini' network, this run builds 'caffenet'"):
+        checkpoints.check_architecture(loaded, models.caffenet(5))

@@ -1,0 +1,252 @@
+"""The training loop (minitransfer/train.py) on the CPU with the mini preset and a small synthetic set:
+transfer and freezing, exact resume after an interruption, divergence, bad input."""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import models
+from minitransfer import train as training
+from minitransfer.data import synthetic
+
+FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True}
+WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-8"
+    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=1)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def base_a(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("base") / "baseA.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, half="A", seed=3, **FAST))
+    return out
+
+
+def _weights(path):
+    return checkpoints.load(path).weights
+
+
+def _same(a, b):
+    return np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def _initial_weights(outputs, seed):
+    net = models.mini(outputs)
+    net.initialize(seed)
+    return net.weights()
+
+
+def test_base_run_writes_weights_and_run_files(base_a):
+    run_dir = base_a.with_name("baseA.run")
+    saved = checkpoints.load(base_a)
+    assert saved.iteration == 6 and saved.solver.iteration == 6
+    assert saved.meta["split_half"] == "A" and saved.meta["n_copied"] == 0 and not any(saved.frozen.values())
+    assert len(saved.classes) == 4 and saved.meta["config"]["stepsize"] == 1  # round(100000·6/450000)
+    eval_rows = (run_dir / "eval.csv").read_text().splitlines()
+    assert eval_rows[0] == "iteration,top1,top5,loss" and [r.split(",")[0] for r in eval_rows[1:]] == ["3", "6"]
+    metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert {"iteration", "loss", "lr", "top1"} <= set(next(m for m in metrics if "event" not in m))
+    result = json.loads((run_dir / "result.json").read_text())
+    tops = [float(r.split(",")[1]) for r in eval_rows[1:]]
+    assert result["best_top1"] == max(tops) and result["mean10_top1"] == pytest.approx(np.mean(tops))
+    assert result["final"]["top1"] == tops[-1]
+    assert json.loads((run_dir / "config.json").read_text())["max_iter"] == 6
+    initial = _initial_weights(4, seed=3)
+    assert all(not _same(saved.weights[name], initial[name]) for name in WEIGHT_LAYERS)
+
+
+def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
+    out = tmp_path / "A4B.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, copy_from=str(base_a), n=4, frozen=True, **FAST))
+    base, a4b = _weights(base_a), _weights(out)
+    for name in WEIGHT_LAYERS:
+        assert _same(a4b[name], base[name]) == (name in WEIGHT_LAYERS[:4]), name
+    saved = checkpoints.load(out)
+    assert saved.meta["split_half"] == "B", "copying from a base of half A trains on half B"
+    assert saved.meta["n_copied"] == 4 and saved.meta["n_frozen"] == 4
+    assert [saved.frozen[name] for name in WEIGHT_LAYERS] == [True] * 4 + [False] * 4
+    assert saved.meta["parent_sha256"] == checkpoints.file_sha256(base_a)
+    assert np.array_equal(saved.mean, checkpoints.load(base_a).mean), "the mean image follows the copied layers"
+    assert saved.meta["mean_source"]["kind"] == "checkpoint"
+
+
+def test_fine_tuned_transfer_changes_all_eight_layers(base_a, data, tmp_path):
+    out = tmp_path / "A4B+.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, copy_from=str(base_a), n=4, **FAST))
+    base, tuned = _weights(base_a), _weights(out)
+    assert all(not _same(tuned[name], base[name]) for name in WEIGHT_LAYERS)
+    assert not any(checkpoints.load(out).frozen.values())
+
+
+def test_transfer_starts_from_copies_below_and_fillers_above(base_a, data, tmp_path):
+    plan = training.resolve(training.TrainConfig(out=str(tmp_path / "x.h5"), data=data, copy_from=str(base_a),
+                                                 n=3, frozen=True, seed=5, **FAST))
+    net = training.build_net(plan)
+    base, fresh = _weights(base_a), _initial_weights(4, seed=5)
+    for name, layer in zip(WEIGHT_LAYERS, net.weight_layers):
+        start = (layer.weight.data, layer.bias.data)
+        assert _same(start, base[name] if name in WEIGHT_LAYERS[:3] else fresh[name]), name
+    assert net.frozen == (True,) * 3 + (False,) * 5
+
+
+def test_random_frozen_layers_keep_their_random_start(data, tmp_path):
+    out = tmp_path / "random2A.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, random_frozen=2, seed=7, **FAST))
+    trained, initial = _weights(out), _initial_weights(4, seed=7)
+    for name in WEIGHT_LAYERS:
+        assert _same(trained[name], initial[name]) == (name in ("conv1", "conv2")), name
+    assert checkpoints.load(out).meta["random_frozen"] is True
+
+
+def _velocities(path):
+    return checkpoints.load(path).solver.velocity
+
+
+def test_interrupted_and_resumed_run_is_bitwise_identical(data, tmp_path):
+    options = dict(data=data, half="B", seed=11, batch_size=16, max_iter=8, eval_every=3, quiet=True)
+    straight = tmp_path / "straight.h5"
+    training.train(training.TrainConfig(out=str(straight), **options))
+
+    resumed = tmp_path / "resumed.h5"
+
+    def interrupt(done):
+        if done == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted) as stopped:
+        training.train(training.TrainConfig(out=str(resumed), **options), on_iteration=interrupt)
+    assert stopped.value.iteration == 4 and not resumed.exists()
+    assert checkpoints.load(stopped.value.checkpoint_path).solver.iteration == 4
+    training.train(training.TrainConfig(out=str(resumed), resume="auto", **options))
+
+    a, b = _weights(straight), _weights(resumed)
+    va, vb = _velocities(straight), _velocities(resumed)
+    for name in WEIGHT_LAYERS:
+        assert _same(a[name], b[name]), name
+        assert _same(va[name], vb[name]), name
+    csv = lambda path: path.with_suffix(".run").joinpath("eval.csv").read_text()  # noqa: E731
+    assert csv(straight) == csv(resumed)
+
+    def metrics(path):
+        rows = [json.loads(line) for line in path.with_suffix(".run").joinpath("metrics.jsonl").read_text().splitlines()]
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+    assert metrics(straight) == metrics(resumed)
+
+
+def test_resume_refuses_a_changed_configuration(data, tmp_path):
+    out = tmp_path / "net.h5"
+    options = dict(data=data, half="A", batch_size=16, eval_every=3, quiet=True)
+
+    def interrupt(done):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(out), max_iter=6, **options), on_iteration=interrupt)
+    with pytest.raises(training.ConfigError, match="max_iter 6 -> 9"):
+        training.train(training.TrainConfig(out=str(out), max_iter=9, resume="auto", **options))
+
+
+def test_existing_output_needs_resume_or_overwrite(base_a, data):
+    before = base_a.read_bytes()
+    with pytest.raises(training.ConfigError, match="exists"):
+        training.train(training.TrainConfig(out=str(base_a), data=data, half="A", seed=3, **FAST))
+    assert base_a.read_bytes() == before
+
+
+def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(data, tmp_path):
+    out = tmp_path / "diverge.h5"
+    config = training.TrainConfig(out=str(out), data=data, half="A", base_lr=1e4, batch_size=16, max_iter=30,
+                                  checkpoint_every=1, quiet=True)
+    with pytest.raises(training.Diverged, match=r"at iteration \d+ \(lr 1e\+04\); weight norms: conv1 \|W\|"):
+        training.train(config)
+    assert not out.exists()
+    last = checkpoints.load(tmp_path / "diverge.run" / "checkpoint.h5")
+    assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in last.weights.values())
+    events = [json.loads(line) for line in (tmp_path / "diverge.run" / "metrics.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "diverged"
+
+
+@pytest.mark.parametrize("options, error, pattern", [
+    ({"n": 0}, training.ConfigError, "n must be an integer 1..7"),
+    ({"n": 8}, training.ConfigError, "n must be an integer 1..7"),
+    ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
+    ({"frozen": True}, training.ConfigError, "needs copy_from"),
+    ({"split": "halves"}, training.ConfigError, "split must be one of"),
+    ({"preset": "caffenet"}, training.ConfigError, "227x227 crops"),
+    ({"fc8_outputs": 2}, training.ConfigError, "fewer than the 4 classes"),
+], ids=["n0", "n8", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small"])
+def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
+    with pytest.raises(error, match=pattern):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
+    assert os.listdir(tmp_path) == []
+
+
+def test_copy_from_missing_or_corrupt_checkpoint(data, tmp_path):
+    with pytest.raises(checkpoints.CheckpointError, match="no such file"):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(tmp_path / "a.h5"),
+                                            n=2, **FAST))
+    (tmp_path / "bad.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    with pytest.raises(checkpoints.CheckpointError, match="bad.h5"):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(tmp_path / "bad.h5"),
+                                            n=2, **FAST))
+    assert sorted(os.listdir(tmp_path)) == ["bad.h5"]
+
+
+def test_copy_from_another_architecture_names_the_layer(data, tmp_path):
+    net = models.caffenet(10)
+    layers = net.weight_layers[:2]
+    foreign = checkpoints.Checkpoint(
+        preset="caffenet", weights={l.name: (l.weight.data, l.bias.data) for l in layers},
+        frozen={}, meta={}, mean=np.zeros((36, 36, 3), np.float32))
+    checkpoints.save(tmp_path / "caffenet.h5", foreign)
+    with pytest.raises(checkpoints.CheckpointError,
+                       match=r"layer conv1 has W \(96, 3, 11, 11\).*needs W \(16, 3, 5, 5\)"):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, preset="mini",
+                                            copy_from=str(tmp_path / "caffenet.h5"), n=2, **FAST))
+    assert sorted(os.listdir(tmp_path)) == ["caffenet.h5"]
+
+
+@pytest.mark.parametrize("classes, pattern", [(6, "class 7 is 'synthetic-007'.* absent in the dataset"),
+                                              (10, "a dataset with other classes")], ids=["fewer", "more"])
+def test_copy_from_a_base_of_other_classes(base_a, tmp_path, classes, pattern):
+    other = tmp_path / "synthetic-other"
+    synthetic.build_synthetic(other, classes=classes, train_per_class=20, val_per_class=5, size=36, seed=1)
+    with pytest.raises(training.DataMismatch, match=pattern):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=str(other), copy_from=str(base_a),
+                                            n=2, **FAST))
+    assert not (tmp_path / "n.h5").exists() and not (tmp_path / "n.run").exists()
+
+
+def test_default_names_follow_the_paper(base_a, data):
+    plan = training.resolve(training.TrainConfig(data=data, copy_from=str(base_a), n=4, frozen=True, **FAST))
+    assert plan.config.out == "A4B.h5" and plan.config.half == "B"
+    assert training.resolve(training.TrainConfig(data=data, copy_from=str(base_a), n=4, **FAST)).config.out == "A4B+.h5"
+    assert training.resolve(training.TrainConfig(data=data, **FAST)).config.out == "baseA.h5"
+    assert training.resolve(training.TrainConfig(data=data, split="all", random_frozen=2, **FAST)).config.out \
+        == "all-random2all.h5"
+    assert training.run_dir_for("runs/A4B.h5").as_posix() == "runs/A4B.run"
+
+
+def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
+    scores = training.evaluate_checkpoint(base_a, data=data, device="cpu")
+    result = json.loads(base_a.with_name("baseA.run").joinpath("result.json").read_text())
+    assert scores["images"] == 40
+    assert scores["top1"] == pytest.approx(result["final"]["top1"])
+    assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
+
+
+def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
+    other = tmp_path / "synthetic-4"
+    synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
+    with pytest.raises(training.DataMismatch):
+        training.evaluate_checkpoint(base_a, data=str(other), device="cpu")
