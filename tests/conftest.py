@@ -32,7 +32,7 @@ def cp(monkeypatch):
     real_empty, real_empty_like = cupy.empty, cupy.empty_like
 
     def poison(a):
-        a.view(cupy.uint8).fill(0xFF)
+        a.reshape(-1).view(cupy.uint8).fill(0xFF)  # reshape first: 0-d arrays have no byte view
         return a
 
     monkeypatch.setattr(cupy, "empty", lambda *args, **kwargs: poison(real_empty(*args, **kwargs)))
