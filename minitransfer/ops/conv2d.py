@@ -22,6 +22,8 @@ group; dx is col2im, accumulating the R·S kernel offsets. The CUDA kernels (``k
 are implicit GEMMs over the same index spaces, with no im2col buffer.
 """
 
+import functools
+
 import numpy as np
 
 from minitransfer import cuda
@@ -201,40 +203,55 @@ def filter_splits(tiles, positions, sm_count):
     return -(-positions // chunk), chunk
 
 
-def _sm_count(cp):
-    return int(cp.cuda.Device().attributes["MultiProcessorCount"])
+@functools.lru_cache(maxsize=None)
+def _sm_count(device):
+    cp = cuda.cupy()
+    return int(cp.cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
 
 
 def _backward_cuda(x, w, dy, stride, pad, groups):
+    return (_backward_data_cuda(x, w, dy, stride, pad, groups),
+            _backward_filter_cuda(x, w, dy, stride, pad, groups),
+            _backward_bias_cuda(dy))
+
+
+def _backward_data_cuda(x, w, dy, stride, pad, groups):
     cp = cuda.cupy()
-    N, C, H, W = x.shape
-    K, Cg, R, S = w.shape
-    _, _, P, Q = dy.shape
-    Kg = K // groups
-    dtype = x.dtype
-    tile = _TILE[np.dtype(dtype)]
-    shape_args = _shape_args(x, w, stride, pad, groups)
-
+    N, _, H, W = x.shape
+    Cg = w.shape[1]
+    tile = _TILE[np.dtype(x.dtype)]
     dx = cp.empty_like(x)
-    phase_columns = N * (-(-H // stride)) * (-(-W // stride))
+    phase_columns = N * (-(-H // stride)) * (-(-W // stride))  # the largest stride phase's pixels
     grid = (cuda.blocks(phase_columns, tile), cuda.blocks(Cg, tile), groups * stride * stride)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_data", dtype), grid, _THREADS,
-                (dy, w, dx) + shape_args)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_data", x.dtype), grid, _THREADS,
+                (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
+    return dx
 
-    tiles = cuda.blocks(Kg, tile) * cuda.blocks(Cg * R * S, tile) * groups
-    splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp))
+
+def _backward_filter_cuda(x, w, dy, stride, pad, groups):
+    cp = cuda.cupy()
+    N, _, P, Q = dy.shape
+    K, Cg, R, S = w.shape
+    tile = _TILE[np.dtype(x.dtype)]
+    tiles = cuda.blocks(K // groups, tile) * cuda.blocks(Cg * R * S, tile) * groups
+    splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp.cuda.Device().id))
     _check_int32_sizes(splits * w.size)
     dw = cp.empty_like(w)
-    workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=dtype)
-    grid = (cuda.blocks(Cg * R * S, tile), cuda.blocks(Kg, tile), groups * splits)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_filter", dtype), grid, _THREADS,
-                (dy, x, workspace) + shape_args + (np.int32(splits), np.int32(chunk)))
+    workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
+    grid = (cuda.blocks(Cg * R * S, tile), cuda.blocks(K // groups, tile), groups * splits)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_filter", x.dtype), grid, _THREADS,
+                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
     if splits > 1:
         blocks = min(cuda.blocks(w.size, _THREADS), _REDUCE_BLOCKS_MAX)
-        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", dtype), blocks, _THREADS,
+        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, _THREADS,
                     (workspace, dw, np.int32(w.size), np.int32(splits)))
+    return dw
 
-    db = cp.empty((K,), dtype=dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dtype), K, _THREADS,
+
+def _backward_bias_cuda(dy):
+    cp = cuda.cupy()
+    N, K, P, Q = dy.shape
+    db = cp.empty((K,), dtype=dy.dtype)
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dy.dtype), K, _THREADS,
                 (dy, db, np.int32(N), np.int32(K), np.int32(P * Q)))
-    return dx, dw, db
+    return db
