@@ -83,13 +83,14 @@ def write_bytes_atomic(path, data):
     _publish(temporary, path)
 
 
-def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=()):
+def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None):
     """Write one shard atomically; returns its sha256.
 
     ``images`` uint8 (N, H, W, 3), ``labels`` int (N,); ``plan`` is a string identifying the
     inputs the shard was built from (a rerun compares it to skip finished shards); ``extra`` maps
     further dataset names to arrays of length N (e.g. CIFAR's coarse labels); ``skipped`` lists
-    the inputs that could not be decoded (dicts with ``file`` and ``reason``).
+    the inputs that could not be decoded (dicts with ``file`` and ``reason``); ``pixel_sum`` is
+    ``images.sum(axis=0)`` in float64 when the caller has it already.
     """
     path = pathlib.Path(path)
     images = np.ascontiguousarray(images, dtype=np.uint8)
@@ -100,7 +101,9 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
     with h5py.File(temporary, "w") as shard:
         shard.create_dataset("images", data=images)  # no chunks / filters: contiguous, memory-mappable
         shard.create_dataset("labels", data=labels)
-        shard.create_dataset("sum", data=images.sum(axis=0, dtype=np.float64))  # H,W,3
+        if pixel_sum is None:
+            pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
+        shard.create_dataset("sum", data=np.asarray(pixel_sum, dtype=np.float64))
         for name, values in (extra or {}).items():
             shard.create_dataset(name, data=np.asarray(values))
         shard.attrs["schema"] = SCHEMA_VERSION

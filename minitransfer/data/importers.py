@@ -156,6 +156,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     as images are processed. ``workers`` None → all cores."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for leftover in out.glob(".*.tmp-*"):  # files an interrupted import was writing
+        leftover.unlink()
     shard_length = shard_length or images_per_shard(size)
     workers = os.cpu_count() if workers is None else workers
     total = sum(len(items) for items, _, _ in subsets.values())
@@ -238,10 +240,11 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
         raise ds.DatasetError(f"{path}: none of the {len(items)} images of this shard could be decoded")
     images = np.stack(images)
     kept = np.asarray(kept)
-    sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan,
-                         extra={name: values[kept] for name, values in extras.items()}, skipped=skipped)
+    pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
+    sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
+                         extra={name: values[kept] for name, values in extras.items()})
     return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
-            "sum": images.sum(axis=0, dtype=np.float64), "skipped": skipped}
+            "sum": pixel_sum, "skipped": skipped}
 
 
 def _image_files(folder):

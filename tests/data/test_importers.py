@@ -105,9 +105,11 @@ def test_rerun_skips_finished_shards_and_rebuilds_missing_ones(imagenet_tree, tm
     kept_stamp = kept.stat().st_mtime_ns, kept.stat().st_ino
     (out / "train-00001.h5").unlink()
     (out / "meta.json").unlink()  # as after an interrupted import
+    (out / ".train-00001.h5.tmp-99999").write_bytes(b"half-written")
     again = importers.import_imagenet(root, out, val_labels=labels, size=8, workers=0, shard_length=2)
     assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == kept_stamp
     assert again.meta["subsets"] == first.meta["subsets"]  # same counts and sha256
+    assert not list(out.glob(".*.tmp-*"))
     different = importers.import_imagenet(root, out, val_labels=labels, size=6, workers=0, shard_length=2)
     assert different.image_size == (6, 6)  # a changed plan rebuilds instead of reusing stale shards
     different.verify()
