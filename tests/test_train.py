@@ -250,3 +250,37 @@ def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
     synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
     with pytest.raises(training.DataMismatch):
         training.evaluate_checkpoint(base_a, data=str(other), device="cpu")
+
+
+@pytest.mark.gpu
+def test_gpu_training_is_reproducible_and_resumes_bitwise(cp, data, tmp_path):
+    options = dict(data=data, half="A", seed=13, batch_size=16, max_iter=6, eval_every=3, quiet=True, device="cuda")
+    first, second, resumed = (tmp_path / f"{name}.h5" for name in ("first", "second", "resumed"))
+    training.train(training.TrainConfig(out=str(first), **options))
+    training.train(training.TrainConfig(out=str(second), **options))
+
+    def interrupt(done):
+        if done == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(resumed), **options), on_iteration=interrupt)
+    training.train(training.TrainConfig(out=str(resumed), resume="auto", **options))
+    reference = _weights(first)
+    for other in (second, resumed):
+        weights, velocity = _weights(other), _velocities(other)
+        for name in WEIGHT_LAYERS:
+            assert _same(weights[name], reference[name]), (other.name, name)
+            assert _same(velocity[name], _velocities(first)[name]), (other.name, name)
+
+
+@pytest.mark.gpu
+def test_gpu_training_follows_the_cpu_reference(cp, data, tmp_path):
+    options = dict(data=data, half="A", seed=17, batch_size=16, max_iter=2, eval_every=2, quiet=True)
+    training.train(training.TrainConfig(out=str(tmp_path / "cpu.h5"), device="cpu", **options))
+    training.train(training.TrainConfig(out=str(tmp_path / "gpu.h5"), device="cuda", **options))
+    cpu, gpu = _weights(tmp_path / "cpu.h5"), _weights(tmp_path / "gpu.h5")
+    for name in WEIGHT_LAYERS:
+        for a, b in zip(gpu[name], cpu[name]):
+            scale = float(np.abs(b).max())
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * scale, err_msg=name)

@@ -1,0 +1,173 @@
+"""``minitransfer train``, ``eval`` and ``info`` through click (CliRunner) and, for signals, a subprocess."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet"]
+WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-8"
+    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=2)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def work(data, tmp_path_factory):
+    """A folder holding baseA.h5, trained through the command line."""
+    folder = tmp_path_factory.mktemp("work")
+    result = CliRunner().invoke(main, ["train", "--data", data, "--split", "random", "--half", "A",
+                                       "-o", str(folder / "baseA.h5"), *FAST])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def invoke(args, folder):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(cwd)
+
+
+def test_the_issue_command_line_trains_a4b(work, data):
+    result = invoke(["train", "--split", "random", "--copy-from", "baseA.h5", "--n", "4", "--frozen",
+                     "--data", data, *FAST], work)
+    assert result.exit_code == 0, result.output
+    base, a4b = checkpoints.load(work / "baseA.h5"), checkpoints.load(work / "A4B.h5")
+    for name in WEIGHT_LAYERS:
+        same = all(np.array_equal(x, y) for x, y in zip(base.weights[name], a4b.weights[name]))
+        assert same == (name in WEIGHT_LAYERS[:4]), name
+    assert (work / "A4B.run" / "result.json").is_file()
+    assert a4b.meta["split_half"] == "B"
+
+
+def test_json_result(work, data):
+    result = invoke(["train", "--data", data, "--half", "B", "-o", "baseB.h5", "--json", *FAST], work)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["iterations"] == 4 and summary["out"] == "baseB.h5" and 0 <= summary["mean10_top1"] <= 1
+
+
+def test_info_shows_layers_frozen_flags_and_provenance(work, data):
+    assert invoke(["train", "--copy-from", "baseA.h5", "--n", "2", "--frozen", "--data", data, "-o", "A2B.h5",
+                   *FAST], work).exit_code == 0
+    result = invoke(["info", "A2B.h5"], work)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in WEIGHT_LAYERS}
+    assert rows["conv1"][1:] == ["16x3x5x5", "16", "yes"] and rows["conv3"][-1] == "no"
+    assert "copied layers 1..2 from sha256 " + checkpoints.file_sha256(work / "baseA.h5")[:16] in result.output
+    assert "split random seed 0 half B" in result.output
+    summary = json.loads(invoke(["info", "A2B.h5", "--json"], work).output)
+    assert [layer["frozen"] for layer in summary["layers"]] == [True, True] + [False] * 6
+    assert summary["n_copied"] == 2 and summary["mean_source"]["kind"] == "checkpoint"
+
+
+def test_eval_reports_the_final_accuracy(work):
+    result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    final = json.loads((work / "baseA.run" / "result.json").read_text())["final"]
+    assert scores["top1"] == pytest.approx(final["top1"]) and scores["images"] == 40
+    text = invoke(["eval", "baseA.h5"], work).output
+    assert "top-1" in text and "top-5" in text
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--copy-from", "baseA.h5", "--n", "8"], 2, "8 is not in the range 1<=x<=7"),
+    (["--copy-from", "baseA.h5", "--n", "0"], 2, "0 is not in the range 1<=x<=7"),
+    (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
+    (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
+    (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 65, "layer conv1 has W (96, 3, 11, 11)"),
+    (["--copy-from", "baseA.h5", "--n", "3", "--data", "OTHER"], 65, "a dataset with other classes"),
+    (["--n", "3"], 2, "needs copy_from"),
+    (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "exclude each other"),
+], ids=["n8", "n0", "missing", "corrupt", "architecture", "classes", "n-without-copy", "random-and-copy"])
+def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, args, code, message):
+    (tmp_path / "corrupt.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + os.urandom(200))
+    (tmp_path / "baseA.h5").write_bytes((work / "baseA.h5").read_bytes())
+    (tmp_path / "net.h5").write_bytes(b"previous weights")
+    if "caffenet.h5" in args:
+        conv1 = np.zeros((96, 3, 11, 11), np.float32), np.zeros(96, np.float32)
+        checkpoints.save(tmp_path / "caffenet.h5", checkpoints.Checkpoint(
+            preset="caffenet", weights={"conv1": conv1, "conv2": (np.zeros((256, 48, 5, 5), np.float32),
+                                                                  np.zeros(256, np.float32))},
+            frozen={}, meta={}, mean=np.zeros((36, 36, 3), np.float32)))
+    if "OTHER" in args:
+        other = tmp_path / "other"
+        synthetic.build_synthetic(other, classes=10, train_per_class=4, val_per_class=2, size=36, seed=2)
+        args = [str(other) if a == "OTHER" else a for a in args]
+    before = {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path) if name.endswith(".h5")}
+    extra = [] if "--data" in args else ["--data", data]
+    result = invoke(["train", *args, *extra, "-o", "net.h5", "--overwrite", *FAST], tmp_path)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert not (tmp_path / "net.run").exists()
+
+
+def test_existing_weights_are_not_overwritten_without_resume(work, data):
+    before = (work / "baseA.h5").read_bytes()
+    result = invoke(["train", "--data", data, "--half", "A", "-o", "baseA.h5", *FAST], work)
+    assert result.exit_code == 2 and "--resume auto" in result.output
+    assert (work / "baseA.h5").read_bytes() == before
+
+
+def test_eval_and_info_on_bad_checkpoints(tmp_path):
+    (tmp_path / "junk.h5").write_bytes(b"not a checkpoint")
+    for command in ("eval", "info"):
+        result = invoke([command, "junk.h5"], tmp_path)
+        assert result.exit_code == 65 and "not an HDF5 file" in result.output
+        missing = invoke([command, "absent.h5"], tmp_path)
+        assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_help_has_examples():
+    for command in ("train", "eval", "info"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0 and "Examples:" in result.output
+    assert "--copy-from baseA.h5 --n 4 --frozen" in CliRunner().invoke(main, ["train", "--help"]).output
+
+
+def test_default_data_is_the_builtin_synthetic_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    result = invoke(["train", "--max-iter", "2", "--batch-size", "8", "--quiet"], tmp_path)
+    assert result.exit_code == 0, result.output
+    saved = checkpoints.load(tmp_path / "baseA.h5")
+    assert saved.preset == "mini" and len(saved.classes) == 10
+    assert saved.meta["config"]["data"].startswith(str(tmp_path / "cache"))
+
+
+def test_sigterm_writes_a_checkpoint_and_exits_75(data, tmp_path):
+    command = [sys.executable, "-c", "from minitransfer.cli import main; main(prog_name='minitransfer')", "train",
+               "--data", data, "-o", "net.h5", "--batch-size", "8", "--max-iter", "100000", "--log-every", "1",
+               "--eval-every", "100000", "--no-progress"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    metrics = tmp_path / "net.run" / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 2):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 75, stderr
+    assert "interrupted: SIGTERM" in stderr and "--resume auto" in stderr
+    saved = checkpoints.load(tmp_path / "net.run" / "checkpoint.h5")
+    assert 2 <= saved.solver.iteration < 100000
+    assert not (tmp_path / "net.h5").exists()
