@@ -1,0 +1,189 @@
+"""Our implicit-GEMM convolution (kernels/conv2d.cu) against PyTorch's cuDNN, CaffeNet conv1..conv5.
+
+For each layer at the batch size (256 by default) and each direction — forward (bias included),
+backward-data (dx), backward-filter (dW, split-K plus the fixed-order reduction) and
+backward-bias (db) — the kernel is first validated, then timed:
+
+1. at batch 2, float32 on the GPU against the float64 NumPy reference (the ``error`` column);
+2. at the full batch, against cuDNN in IEEE fp32 (``error_cudnn`` in the JSON).
+
+A relative error above ``MAX_ERROR`` in either check means the kernel is not timed (its row keeps
+``ms`` = None and the message is printed). The references are ``torch.nn.functional.conv2d``,
+``torch.nn.grad.conv2d_input`` / ``conv2d_weight`` and ``dy.sum((0, 2, 3))`` for the bias, with
+``torch.backends.cudnn.benchmark`` on (cuDNN picks its fastest algorithm during the warm-up),
+TF32 off (``ms_ref_fp32``) and on (``ms_ref_tf32``). FLOP: 2·N·K·P·Q·(C/g)·R·S for each of the
+three convolution directions, N·K·P·Q for the bias.
+
+    python benchmarks/conv.py                 # batch 256, 25 timed runs per kernel
+    python benchmarks/conv.py --batch 64 --repeat 10
+
+Run through ``benchmarks/kernels.py --only conv`` to get the table written to ``benchmarks/results/``.
+"""
+
+import argparse
+import sys
+import traceback
+
+import numpy as np
+
+import common
+from minitransfer import cuda
+from minitransfer.ops import conv2d
+
+MAX_ERROR = 1e-4
+VALIDATION_BATCH = 2
+
+# name, C, H (= W), K, R (= S), stride, pad, groups  (DESIGN.md §1)
+LAYERS = (
+    ("conv1", 3, 227, 96, 11, 4, 0, 1),
+    ("conv2", 96, 27, 256, 5, 1, 2, 2),
+    ("conv3", 256, 13, 384, 3, 1, 1, 1),
+    ("conv4", 384, 13, 384, 3, 1, 1, 2),
+    ("conv5", 384, 13, 256, 3, 1, 1, 2),
+)
+DIRECTIONS = ("forward", "backward-data", "backward-filter", "backward-bias")
+
+
+def _ours(direction, x, w, b, dy, stride, pad, groups):
+    """A zero-argument function that enqueues our kernel(s) for one direction and returns the result."""
+    launchers = {
+        "forward": lambda: conv2d._forward_cuda(x, w, b, stride, pad, groups),
+        "backward-data": lambda: conv2d._backward_data_cuda(x, w, dy, stride, pad, groups),
+        "backward-filter": lambda: conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups),
+        "backward-bias": lambda: conv2d._backward_bias_cuda(dy),
+    }
+    return launchers[direction]
+
+
+def _theirs(torch, direction, x, w, b, dy, stride, pad, groups):
+    """The PyTorch (cuDNN) counterpart of :func:`_ours`, on torch views of the same CuPy buffers."""
+    xt, wt, bt, dyt = (torch.from_dlpack(a) for a in (x, w, b, dy))
+    functional, grad = torch.nn.functional, torch.nn.grad
+    launchers = {
+        "forward": lambda: functional.conv2d(xt, wt, bt, stride=stride, padding=pad, groups=groups),
+        "backward-data": lambda: grad.conv2d_input(xt.shape, wt, dyt, stride=stride, padding=pad, groups=groups),
+        "backward-filter": lambda: grad.conv2d_weight(xt, wt.shape, dyt, stride=stride, padding=pad, groups=groups),
+        "backward-bias": lambda: dyt.sum((0, 2, 3)),
+    }
+    return launchers[direction]
+
+
+def _inputs(cp, rng, batch, C, H, K, R, stride, pad, groups):
+    P = conv2d.output_size(H, R, stride, pad)
+
+    def rand(*shape):
+        return cp.asarray(rng.standard_normal(shape, dtype=np.float32))
+
+    return rand(batch, C, H, H), rand(K, C // groups, R, R), rand(K), rand(batch, K, P, P)
+
+
+def _flop(direction, batch, C, H, K, R, stride, pad, groups):
+    P = conv2d.output_size(H, R, stride, pad)
+    if direction == "backward-bias":
+        return batch * K * P * P
+    return 2 * batch * K * P * P * (C // groups) * R * R
+
+
+def _reference_errors(cp, rng, C, H, K, R, stride, pad, groups):
+    """Relative error of each direction at VALIDATION_BATCH against the float64 NumPy reference."""
+    x, w, b, dy = _inputs(cp, rng, VALIDATION_BATCH, C, H, K, R, stride, pad, groups)
+    as64 = [cp.asnumpy(a).astype(np.float64) for a in (x, w, b, dy)]
+    y_ref, cache = conv2d.forward(*as64[:3], stride=stride, pad=pad, groups=groups)
+    references = (y_ref,) + conv2d.backward(as64[3], cache)
+    return {direction: common.relative_error(_ours(direction, x, w, b, dy, stride, pad, groups)(), ref)
+            for direction, ref in zip(DIRECTIONS, references)}
+
+
+def _layer_rows(cp, torch, rng, batch, repeat, layer):
+    name, C, H, K, R, stride, pad, groups = layer
+    P = conv2d.output_size(H, R, stride, pad)
+    shape = f"{batch}x{C}x{H}x{H} * {K}x{C // groups}x{R}x{R} s{stride} p{pad} g{groups} -> {P}x{P}"
+    errors = _reference_errors(cp, rng, C, H, K, R, stride, pad, groups)
+    x, w, b, dy = _inputs(cp, rng, batch, C, H, K, R, stride, pad, groups)
+    rows = []
+    for direction in DIRECTIONS:
+        ours = _ours(direction, x, w, b, dy, stride, pad, groups)
+        flop = _flop(direction, batch, C, H, K, R, stride, pad, groups)
+        ms = ms_fp32 = ms_tf32 = error_cudnn = None
+        if torch is not None:
+            theirs = _theirs(torch, direction, x, w, b, dy, stride, pad, groups)
+            with common.cudnn_mode(torch, tf32=False):
+                error_cudnn = common.relative_error(ours(), theirs())
+        problem = None
+        if not errors[direction] <= MAX_ERROR:
+            problem = f"error {errors[direction]:.3e} against float64 at batch {VALIDATION_BATCH}"
+        elif error_cudnn is not None and not error_cudnn <= MAX_ERROR:
+            problem = f"error {error_cudnn:.3e} against cuDNN fp32 at batch {batch}"
+        if problem:
+            print(f"{name} {direction}: {problem}; not timing a wrong kernel", flush=True)
+        else:
+            ms = common.median_ms(ours, repeat=repeat)
+            if torch is not None:
+                with common.cudnn_mode(torch, tf32=False):
+                    ms_fp32 = common.median_ms(theirs, repeat=repeat)
+                with common.cudnn_mode(torch, tf32=True):
+                    ms_tf32 = common.median_ms(theirs, repeat=repeat)
+        reference = "torch sum" if direction == "backward-bias" else "cuDNN"
+        row = common.make_row(name, direction, shape, flop, ms, errors[direction],
+                              reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
+        row["error_cudnn"] = error_cudnn
+        rows.append(row)
+    return rows
+
+
+def conv_rows(batch=256, repeat=25):
+    """Validated and timed rows (the format of benchmarks/common.py) for CaffeNet conv1..conv5."""
+    cp = cuda.cupy()
+    torch = common.torch_cuda()
+    if torch is not None:
+        torch.backends.cudnn.benchmark = True
+    rng = np.random.default_rng(0)
+    rows = []
+    for layer in LAYERS:
+        try:
+            rows += _layer_rows(cp, torch, rng, batch, repeat, layer)
+        except Exception:  # one broken layer must not cost the others' numbers
+            print(f"{layer[0]}: failed\n{traceback.format_exc()}", flush=True)
+        cp.get_default_memory_pool().free_all_blocks()
+    return rows
+
+
+def layer_totals(rows):
+    """Per layer: our forward + backward time against cuDNN's, with and without backward-data."""
+    totals = []
+    for name in dict.fromkeys(row["name"] for row in rows):
+        by_direction = {row["direction"]: row for row in rows if row["name"] == name}
+        for label, directions in (("fwd+bwd", DIRECTIONS), ("fwd+bwd-filter+bias", ("forward", "backward-filter", "backward-bias"))):
+            chosen = [by_direction.get(d) for d in directions]
+            if any(row is None or row["ms"] is None for row in chosen):
+                continue
+            ours = sum(row["ms"] for row in chosen)
+            fp32 = sum(row["ms_ref_fp32"] or float("nan") for row in chosen)
+            tf32 = sum(row["ms_ref_tf32"] or float("nan") for row in chosen)
+            totals.append((name, label, ours, fp32, tf32))
+    return totals
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=25)
+    args = parser.parse_args(argv)
+    try:
+        cuda.cupy()
+    except cuda.CudaUnavailable as error:
+        print(f"conv: nothing to benchmark: {error}", file=sys.stderr)
+        return 1
+    info = common.device_info()
+    print(", ".join(f"{key} {value}" for key, value in info.items()), flush=True)
+    rows = conv_rows(batch=args.batch, repeat=args.repeat)
+    print()
+    common.print_table(rows)
+    print("\nlayer totals (ms): ours, cuDNN fp32, cuDNN tf32, ratio to fp32 (training needs no conv1 dx)")
+    for name, label, ours, fp32, tf32 in layer_totals(rows):
+        print(f"{name:6} {label:20} {ours:8.3f} {fp32:8.3f} {tf32:8.3f}  x{ours / fp32:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
