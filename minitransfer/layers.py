@@ -36,7 +36,8 @@ def to_numpy(a):
 def to_device(a, device):
     """``a`` as a C-contiguous array on ``device`` ("cpu" → NumPy, "cuda" → CuPy)."""
     if device == "cuda":
-        return cuda.cupy().ascontiguousarray(a)
+        cp = cuda.cupy()
+        return cp.ascontiguousarray(a) if cuda.is_cuda_array(a) else cp.asarray(np.ascontiguousarray(a))
     if device == "cpu":
         return np.ascontiguousarray(to_numpy(a))
     raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")

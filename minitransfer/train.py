@@ -55,6 +55,7 @@ from minitransfer.ops import softmax_cross_entropy
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
 DEVICES = ("auto", "cpu", "cuda")
+MAX_TRANSFERRED = 7  # n counts weight layers 1..7; n = 8 would be the base network itself (paper, footnote 2)
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every")
 
@@ -234,10 +235,8 @@ def resolve(config):
     _check_int("seed", c.seed, 0)
     _check_int("split_seed", c.split_seed, 0)
     _check_int("workers", c.workers, 0)
-    if c.n is not None or c.random_frozen is not None:
-        n_max = len(models.mini().weight_layers) - 1
-        _check_int("n", c.n, 1, n_max)
-        _check_int("random_frozen", c.random_frozen, 1, n_max)
+    _check_int("n", c.n, 1, MAX_TRANSFERRED)
+    _check_int("random_frozen", c.random_frozen, 1, MAX_TRANSFERRED)
     if c.n is not None and c.copy_from is None:
         raise ConfigError("n (layers to copy) needs copy_from (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
