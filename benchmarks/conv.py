@@ -5,10 +5,13 @@ backward-data (dx), backward-filter (dW, split-K plus the fixed-order reduction)
 backward-bias (db) — the kernel is first validated, then timed:
 
 1. at batch 2, float32 on the GPU against the float64 NumPy reference (the ``error`` column);
-2. at the full batch, against cuDNN in IEEE fp32 (``error_cudnn`` in the JSON).
+2. at the full batch, against PyTorch in float64 on the GPU (``error_float64_full`` in the JSON).
 
 A relative error above ``MAX_ERROR`` in either check means the kernel is not timed (its row keeps
-``ms`` = None and the message is printed). The references are ``torch.nn.functional.conv2d``,
+``ms`` = None and the message is printed). The distance to cuDNN's own fp32 result is reported
+(``error_cudnn_fp32``) but does not gate: with ``cudnn.benchmark`` cuDNN may pick FFT or
+Winograd algorithms whose fp32 error reaches 1e-3 (measured: 5e-3 for conv2 backward-filter on
+an H100, while our kernel was within 3e-7 of float64 at batch 2). The references are ``torch.nn.functional.conv2d``,
 ``torch.nn.grad.conv2d_input`` / ``conv2d_weight`` and ``dy.sum((0, 2, 3))`` for the bias, with
 ``torch.backends.cudnn.benchmark`` on (cuDNN picks its fastest algorithm during the warm-up),
 TF32 off (``ms_ref_fp32``) and on (``ms_ref_tf32``). FLOP: 2·N·K·P·Q·(C/g)·R·S for each of the
@@ -55,9 +58,12 @@ def _ours(direction, x, w, b, dy, stride, pad, groups):
     return launchers[direction]
 
 
-def _theirs(torch, direction, x, w, b, dy, stride, pad, groups):
-    """The PyTorch (cuDNN) counterpart of :func:`_ours`, on torch views of the same CuPy buffers."""
+def _theirs(torch, direction, x, w, b, dy, stride, pad, groups, dtype=None):
+    """The PyTorch (cuDNN) counterpart of :func:`_ours`, on torch views of the same CuPy buffers
+    (or on copies converted to ``dtype``, e.g. ``torch.float64`` for validation)."""
     xt, wt, bt, dyt = (torch.from_dlpack(a) for a in (x, w, b, dy))
+    if dtype is not None:
+        xt, wt, bt, dyt = (t.to(dtype) for t in (xt, wt, bt, dyt))
     functional, grad = torch.nn.functional, torch.nn.grad
     launchers = {
         "forward": lambda: functional.conv2d(xt, wt, bt, stride=stride, padding=pad, groups=groups),
@@ -104,16 +110,19 @@ def _layer_rows(cp, torch, rng, batch, repeat, layer):
     for direction in DIRECTIONS:
         ours = _ours(direction, x, w, b, dy, stride, pad, groups)
         flop = _flop(direction, batch, C, H, K, R, stride, pad, groups)
-        ms = ms_fp32 = ms_tf32 = error_cudnn = None
+        ms = ms_fp32 = ms_tf32 = error_full = error_cudnn = None
         if torch is not None:
             theirs = _theirs(torch, direction, x, w, b, dy, stride, pad, groups)
             with common.cudnn_mode(torch, tf32=False):
-                error_cudnn = common.relative_error(ours(), theirs())
+                result = ours()
+                error_full = common.relative_error(
+                    result, _theirs(torch, direction, x, w, b, dy, stride, pad, groups, dtype=torch.float64)())
+                error_cudnn = common.relative_error(result, theirs())
         problem = None
         if not errors[direction] <= MAX_ERROR:
             problem = f"error {errors[direction]:.3e} against float64 at batch {VALIDATION_BATCH}"
-        elif error_cudnn is not None and not error_cudnn <= MAX_ERROR:
-            problem = f"error {error_cudnn:.3e} against cuDNN fp32 at batch {batch}"
+        elif error_full is not None and not error_full <= MAX_ERROR:
+            problem = f"error {error_full:.3e} against torch float64 at batch {batch}"
         if problem:
             print(f"{name} {direction}: {problem}; not timing a wrong kernel", flush=True)
         else:
@@ -126,7 +135,8 @@ def _layer_rows(cp, torch, rng, batch, repeat, layer):
         reference = "torch sum" if direction == "backward-bias" else "cuDNN"
         row = common.make_row(name, direction, shape, flop, ms, errors[direction],
                               reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
-        row["error_cudnn"] = error_cudnn
+        row["error_float64_full"] = error_full
+        row["error_cudnn_fp32"] = error_cudnn
         rows.append(row)
     return rows
 
