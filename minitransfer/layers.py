@@ -171,9 +171,9 @@ class Conv2d(WeightLayer):
         return dx if need_input_grad else None
 
     def output_shape(self, shape):
-        c, h, w = shape
-        size = lambda n: (n + 2 * self.pad - self.weight.data.shape[2]) // self.stride + 1  # noqa: E731
-        return (self.weight.data.shape[0], size(h), size(w))
+        _, h, w = shape
+        k, _, r, s = self.weight.data.shape
+        return (k, conv2d.output_size(h, r, self.stride, self.pad), conv2d.output_size(w, s, self.stride, self.pad))
 
 
 class Linear(WeightLayer):
@@ -224,8 +224,7 @@ class MaxPool2d(Layer):
 
     def output_shape(self, shape):
         c, h, w = shape
-        size = lambda n: -(-(n + 2 * self.pad - self.size) // self.stride) + 1  # noqa: E731
-        return (c, size(h), size(w))
+        return (c, *(max_pool2d.output_size(n, self.size, self.stride, self.pad) for n in (h, w)))
 
 
 class LRN(Layer):

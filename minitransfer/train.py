@@ -271,7 +271,7 @@ def resolve(config):
     try:
         half = splits.make_half(dataset, c.split, seed=c.split_seed, half=c.half, per_class=c.per_class,
                                 per_class_seed=c.seed if c.per_class else None)
-    except datasets.DatasetError:
+    except datasets.DatasetError:  # a ValueError too, but bad data rather than a bad configuration
         raise
     except ValueError as error:
         raise ConfigError(str(error)) from error
