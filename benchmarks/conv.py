@@ -19,6 +19,10 @@ three convolution directions, N·K·P·Q for the bias.
 
     python benchmarks/conv.py                 # batch 256, 25 timed runs per kernel
     python benchmarks/conv.py --batch 64 --repeat 10
+    python benchmarks/conv.py --all-variants  # also the variants the launcher does not choose
+
+Each row's shape ends with the kernel variant that ran ([m128], [m64], [small_channels]: see
+``conv2d.choose_variant``); the per-layer totals use the chosen variants only.
 
 Run through ``benchmarks/kernels.py --only conv`` to get the table written to ``benchmarks/results/``.
 """
@@ -47,15 +51,24 @@ LAYERS = (
 DIRECTIONS = ("forward", "backward-data", "backward-filter", "backward-bias")
 
 
-def _ours(direction, x, w, b, dy, stride, pad, groups):
+def _ours(direction, variant, x, w, b, dy, stride, pad, groups):
     """A zero-argument function that enqueues our kernel(s) for one direction and returns the result."""
     launchers = {
-        "forward": lambda: conv2d._forward_cuda(x, w, b, stride, pad, groups),
-        "backward-data": lambda: conv2d._backward_data_cuda(x, w, dy, stride, pad, groups),
-        "backward-filter": lambda: conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups),
+        "forward": lambda: conv2d._forward_cuda(x, w, b, stride, pad, groups, variant=variant),
+        "backward-data": lambda: conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, variant=variant),
+        "backward-filter": lambda: conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups, variant=variant),
         "backward-bias": lambda: conv2d._backward_bias_cuda(dy),
     }
     return launchers[direction]
+
+
+def _variants(direction, x, w, stride, all_variants):
+    """The variant the launcher chooses for this shape first, then (with ``all_variants``) the others."""
+    if direction not in conv2d.VARIANTS:
+        return ["-"]
+    chosen = conv2d.choose_variant(direction, x.shape, w.shape, stride)
+    others = [v for v in conv2d.VARIANTS[direction] if v != chosen] if all_variants else []
+    return [chosen] + others
 
 
 def _theirs(torch, direction, x, w, b, dy, stride, pad, groups, dtype=None):
@@ -90,59 +103,63 @@ def _flop(direction, batch, C, H, K, R, stride, pad, groups):
     return 2 * batch * K * P * P * (C // groups) * R * R
 
 
-def _reference_errors(cp, rng, C, H, K, R, stride, pad, groups):
-    """Relative error of each direction at VALIDATION_BATCH against the float64 NumPy reference."""
-    x, w, b, dy = _inputs(cp, rng, VALIDATION_BATCH, C, H, K, R, stride, pad, groups)
-    as64 = [cp.asnumpy(a).astype(np.float64) for a in (x, w, b, dy)]
-    y_ref, cache = conv2d.forward(*as64[:3], stride=stride, pad=pad, groups=groups)
-    references = (y_ref,) + conv2d.backward(as64[3], cache)
-    return {direction: common.relative_error(_ours(direction, x, w, b, dy, stride, pad, groups)(), ref)
-            for direction, ref in zip(DIRECTIONS, references)}
-
-
-def _layer_rows(cp, torch, rng, batch, repeat, layer):
+def _layer_rows(cp, torch, rng, batch, repeat, layer, all_variants):
     name, C, H, K, R, stride, pad, groups = layer
     P = conv2d.output_size(H, R, stride, pad)
     shape = f"{batch}x{C}x{H}x{H} * {K}x{C // groups}x{R}x{R} s{stride} p{pad} g{groups} -> {P}x{P}"
-    errors = _reference_errors(cp, rng, C, H, K, R, stride, pad, groups)
+    small = _inputs(cp, rng, VALIDATION_BATCH, C, H, K, R, stride, pad, groups)
+    as64 = [cp.asnumpy(a).astype(np.float64) for a in small]
+    y_ref, cache = conv2d.forward(*as64[:3], stride=stride, pad=pad, groups=groups)
+    small_references = dict(zip(DIRECTIONS, (y_ref,) + conv2d.backward(as64[3], cache)))
     x, w, b, dy = _inputs(cp, rng, batch, C, H, K, R, stride, pad, groups)
     rows = []
     for direction in DIRECTIONS:
-        ours = _ours(direction, x, w, b, dy, stride, pad, groups)
         flop = _flop(direction, batch, C, H, K, R, stride, pad, groups)
-        ms = ms_fp32 = ms_tf32 = error_full = error_cudnn = None
+        full_reference = theirs = None
+        ms_fp32 = ms_tf32 = None
         if torch is not None:
+            full_reference = _theirs(torch, direction, x, w, b, dy, stride, pad, groups, dtype=torch.float64)()
             theirs = _theirs(torch, direction, x, w, b, dy, stride, pad, groups)
-            with common.cudnn_mode(torch, tf32=False):
-                result = ours()
-                error_full = common.relative_error(
-                    result, _theirs(torch, direction, x, w, b, dy, stride, pad, groups, dtype=torch.float64)())
-                error_cudnn = common.relative_error(result, theirs())
-        problem = None
-        if not errors[direction] <= MAX_ERROR:
-            problem = f"error {errors[direction]:.3e} against float64 at batch {VALIDATION_BATCH}"
-        elif error_full is not None and not error_full <= MAX_ERROR:
-            problem = f"error {error_full:.3e} against torch float64 at batch {batch}"
-        if problem:
-            print(f"{name} {direction}: {problem}; not timing a wrong kernel", flush=True)
-        else:
-            ms = common.median_ms(ours, repeat=repeat)
+        for index, variant in enumerate(_variants(direction, x, w, stride, all_variants)):
+            error = common.relative_error(_ours(direction, variant, *small, stride, pad, groups)(),
+                                          small_references[direction])
+            ours = _ours(direction, variant, x, w, b, dy, stride, pad, groups)
+            ms = error_full = error_cudnn = None
             if torch is not None:
                 with common.cudnn_mode(torch, tf32=False):
-                    ms_fp32 = common.median_ms(theirs, repeat=repeat)
-                with common.cudnn_mode(torch, tf32=True):
-                    ms_tf32 = common.median_ms(theirs, repeat=repeat)
-        reference = "torch sum" if direction == "backward-bias" else "cuDNN"
-        row = common.make_row(name, direction, shape, flop, ms, errors[direction],
-                              reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
-        row["error_float64_full"] = error_full
-        row["error_cudnn_fp32"] = error_cudnn
-        rows.append(row)
+                    result = ours()
+                    error_full = common.relative_error(result, full_reference)
+                    error_cudnn = common.relative_error(result, theirs())
+                del result
+            problem = None
+            if not error <= MAX_ERROR:
+                problem = f"error {error:.3e} against float64 at batch {VALIDATION_BATCH}"
+            elif error_full is not None and not error_full <= MAX_ERROR:
+                problem = f"error {error_full:.3e} against torch float64 at batch {batch}"
+            if problem:
+                print(f"{name} {direction} [{variant}]: {problem}; not timing a wrong kernel", flush=True)
+            else:
+                ms = common.median_ms(ours, repeat=repeat)
+                if torch is not None and ms_fp32 is None:
+                    with common.cudnn_mode(torch, tf32=False):
+                        ms_fp32 = common.median_ms(theirs, repeat=repeat)
+                    with common.cudnn_mode(torch, tf32=True):
+                        ms_tf32 = common.median_ms(theirs, repeat=repeat)
+            reference = "torch sum" if direction == "backward-bias" else "cuDNN"
+            row = common.make_row(name, direction, f"{shape} [{variant}]", flop, ms, error,
+                                  reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
+            row["variant"] = variant
+            row["chosen"] = index == 0  # the variant conv2d.choose_variant runs for this shape
+            row["error_float64_full"] = error_full
+            row["error_cudnn_fp32"] = error_cudnn
+            rows.append(row)
+        del full_reference, theirs
     return rows
 
 
-def conv_rows(batch=256, repeat=25):
-    """Validated and timed rows (the format of benchmarks/common.py) for CaffeNet conv1..conv5."""
+def conv_rows(batch=256, repeat=25, all_variants=False):
+    """Validated and timed rows (the format of benchmarks/common.py) for CaffeNet conv1..conv5:
+    the variant the launcher chooses, and with ``all_variants`` every other one too."""
     cp = cuda.cupy()
     torch = common.torch_cuda()
     if torch is not None:
@@ -151,7 +168,7 @@ def conv_rows(batch=256, repeat=25):
     rows = []
     for layer in LAYERS:
         try:
-            rows += _layer_rows(cp, torch, rng, batch, repeat, layer)
+            rows += _layer_rows(cp, torch, rng, batch, repeat, layer, all_variants)
         except Exception:  # one broken layer must not cost the others' numbers
             print(f"{layer[0]}: failed\n{traceback.format_exc()}", flush=True)
         cp.get_default_memory_pool().free_all_blocks()
@@ -159,10 +176,11 @@ def conv_rows(batch=256, repeat=25):
 
 
 def layer_totals(rows):
-    """Per layer: our forward + backward time against cuDNN's, with and without backward-data."""
+    """Per layer: our forward + backward time (the chosen variants) against cuDNN's, with and
+    without backward-data."""
     totals = []
     for name in dict.fromkeys(row["name"] for row in rows):
-        by_direction = {row["direction"]: row for row in rows if row["name"] == name}
+        by_direction = {row["direction"]: row for row in rows if row["name"] == name and row["chosen"]}
         for label, directions in (("fwd+bwd", DIRECTIONS), ("fwd+bwd-filter+bias", ("forward", "backward-filter", "backward-bias"))):
             chosen = [by_direction.get(d) for d in directions]
             if any(row is None or row["ms"] is None for row in chosen):
@@ -178,6 +196,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=25)
+    parser.add_argument("--all-variants", action="store_true",
+                        help="also time the variants the launcher does not choose for each shape")
     args = parser.parse_args(argv)
     try:
         cuda.cupy()
@@ -186,9 +206,14 @@ def main(argv=None):
         return 1
     info = common.device_info()
     print(", ".join(f"{key} {value}" for key, value in info.items()), flush=True)
-    rows = conv_rows(batch=args.batch, repeat=args.repeat)
+    rows = conv_rows(batch=args.batch, repeat=args.repeat, all_variants=args.all_variants)
     print()
     common.print_table(rows)
+    print("\nerrors at full batch (relative): against torch float64 (gates timing), against cuDNN fp32 (reported)")
+    for row in rows:
+        full, cudnn = row["error_float64_full"], row["error_cudnn_fp32"]
+        if full is not None:
+            print(f"{row['name']:6} {row['direction']:16} {row['variant']:15} {full:.2e}  {cudnn:.2e}")
     print("\nlayer totals (ms): ours, cuDNN fp32, cuDNN tf32, ratio to fp32 (training needs no conv1 dx)")
     for name, label, ours, fp32, tf32 in layer_totals(rows):
         print(f"{name:6} {label:20} {ours:8.3f} {fp32:8.3f} {tf32:8.3f}  x{ours / fp32:.2f}")

@@ -13,6 +13,8 @@
 // registers while the current one is multiplied). No im2col buffer: each operand element is
 // gathered from the tensors with its convolution index arithmetic, zero outside the image.
 // float uses 128 × 128 tiles (8 × 8 outputs per thread), double 64 × 64 (4 × 4 per thread).
+// The _m64 variants use 64 × 128 float tiles (4 × 8 per thread) for GEMMs with few rows (conv2's
+// backward-data has Cg = 48 rows, conv4's Kg = 192 = 3 × 64); their double tile is the same 64 × 64.
 //
 // Kernels (entry points <name>_f32 and <name>_f64):
 //   conv2d_forward          y = W · im2col(x) + b: rows k (Kg), columns (n, p, q), depth (c, r, s);
@@ -22,10 +24,17 @@
 //                           p = (h + pad − r) / st, so no reduction step is wasted on non-divisible
 //                           offsets. Rows c (Cg), columns (n, ih, iw) of the phase, depth (k, tr, ts);
 //                           grid (columns / BN, Cg / BM, groups · st²). Writes every dx element.
+//   conv2d_backward_data_small_channels
+//                           dx for few channels per group (conv1: Cg = 3), not a GEMM: one thread per
+//                           TH = 4 pixels of a column of one stride phase and CB = 4 channels, the
+//                           phase's taps of w staged in shared memory, each dy value loaded once per
+//                           (k, ts) and used for every (pixel, tap) it reaches; grid (N · strips · phase
+//                           width / 256, groups · st² · ⌈Cg / 4⌉). Writes every dx element.
 //   conv2d_backward_filter  dW = dy · im2col(x)ᵀ over one chunk of the (n, p, q) positions:
 //                           rows k (Kg), columns (c, r, s), depth = the chunk;
 //                           grid (Cg·R·S / BN, Kg / BM, groups · splits), output workspace[split]
 //                           (splits, K, Cg, R, S), or dw itself when splits == 1.
+//   conv2d_{forward,backward_data,backward_filter}_m64   the same with 64-row float tiles.
 //   conv2d_reduce_splits    dw[i] = Σ_split workspace[split, i], summed in split order: no atomics,
 //                           bitwise reproducible.
 //   conv2d_backward_bias    db[k] = Σ_{n, p, q} dy[n, k, p, q]: one block per k, each thread sums a
@@ -48,6 +57,7 @@ struct GemmTile {
     static_assert(BM == 16 * TM && BN == 16 * TN, "16 × 16 threads must cover the tile");
 };
 typedef GemmTile<128, 128, 8, 8> Tile128;
+typedef GemmTile<64, 128, 4, 8> Tile64x128;
 typedef GemmTile<64, 64, 4, 4> Tile64;
 
 // Shapes of one convolution, as passed by the launcher, plus the derived sizes.
@@ -231,6 +241,28 @@ __device__ __forceinline__ void conv2d_forward(const T* __restrict__ x, const T*
 }
 
 // ---------------------------------------------------------------------------------------------
+// One stride phase (ρh, ρw) of backward-data: the pixels h = h_base + st·ih (ih < phase_h) with
+// (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr (tr < taps_h), at output rows
+// p = p_base + ih − tr. Likewise for columns (w_base, q_base, phase_w, taps_w).
+struct StridePhase {
+    int rho_h, rho_w, h_base, w_base, p_base, q_base, phase_h, phase_w, taps_h, taps_w;
+
+    __device__ __forceinline__ StridePhase(const ConvShape& s, int phase) {
+        const int st = s.stride;
+        rho_h = phase / st;
+        rho_w = phase % st;
+        h_base = ((rho_h - s.pad) % st + st) % st;
+        w_base = ((rho_w - s.pad) % st + st) % st;
+        p_base = (h_base + s.pad - rho_h) / st;
+        q_base = (w_base + s.pad - rho_w) / st;
+        phase_h = h_base < s.H ? (s.H - h_base + st - 1) / st : 0;
+        phase_w = w_base < s.W ? (s.W - w_base + st - 1) / st : 0;
+        taps_h = rho_h < s.R ? (s.R - rho_h + st - 1) / st : 0;
+        taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
 // Backward data, one stride phase (ρh, ρw) per blockIdx.z (with the group): the pixels
 // h = h_base + st·ih with (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr, at output
 // rows p = p_base + ih − tr, where p_base = (h_base + pad − ρh) / st. Likewise for columns.
@@ -249,19 +281,19 @@ struct BackwardDataProblem {
 
     __device__ __forceinline__ BackwardDataProblem(const T* dy_, const T* w_, const ConvShape& s, int n0)
         : dy(dy_), w(w_), shape(s) {
-        const int st = s.stride;
-        const int phases = st * st;
+        const int phases = s.stride * s.stride;
         g = blockIdx.z / phases;
-        rho_h = (blockIdx.z % phases) / st;
-        rho_w = (blockIdx.z % phases) % st;
-        h_base = ((rho_h - s.pad) % st + st) % st;
-        w_base = ((rho_w - s.pad) % st + st) % st;
-        p_base = (h_base + s.pad - rho_h) / st;
-        q_base = (w_base + s.pad - rho_w) / st;
-        phase_h = h_base < s.H ? (s.H - h_base + st - 1) / st : 0;
-        phase_w = w_base < s.W ? (s.W - w_base + st - 1) / st : 0;
-        taps_h = rho_h < s.R ? (s.R - rho_h + st - 1) / st : 0;
-        taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
+        StridePhase phase(s, blockIdx.z % phases);
+        rho_h = phase.rho_h;
+        rho_w = phase.rho_w;
+        h_base = phase.h_base;
+        w_base = phase.w_base;
+        p_base = phase.p_base;
+        q_base = phase.q_base;
+        phase_h = phase.phase_h;
+        phase_w = phase.phase_w;
+        taps_h = phase.taps_h;
+        taps_w = phase.taps_w;
         taps = taps_h * taps_w > 0 ? taps_h * taps_w : 1;
         rows = s.Cg;
         columns = s.N * phase_h * phase_w;
@@ -345,6 +377,101 @@ __device__ __forceinline__ void conv2d_backward_data(const T* __restrict__ dy, c
     BackwardDataProblem<T, Tile> problem(dy, w, shape, n0);
     if (n0 >= problem.columns) return;  // this phase has fewer pixels than the grid covers
     implicit_gemm<T, Tile>(problem, m0, n0, dx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward data for few channels per group (conv1: Cg = 3), where a GEMM with Cg rows would leave
+// its tiles almost empty. blockIdx.y = (g · st² + phase) · chunks + chunk picks the group, the
+// stride phase and CB channels c0 .. c0 + CB − 1; thread t of the grid's x picks the image n, a
+// column iw of the phase and a strip of TH phase rows ih0 .. ih0 + TH − 1 (consecutive threads:
+// consecutive columns, so the dy loads of a warp are contiguous). For each filter k and kernel
+// column ts, the dy values of column q = q_base + iw − ts at rows p0 − taps_h + 1 .. p0 + TH − 1
+// are loaded once each; the value at row p0 + e reaches strip row i through tap tr = i − e.
+// The phase's taps of w, as w_phase[k][tr][ts][c], are staged in shared memory SMALL_STAGE
+// values at a time (the launcher keeps taps_h · taps_w · CB ≤ SMALL_STAGE).
+constexpr int SMALL_CB = 4;          // channels per thread
+constexpr int SMALL_TH = 4;          // phase rows per thread
+constexpr int SMALL_THREADS = 256;
+constexpr int SMALL_STAGE = 4096;    // shared-memory w values per round of filters
+
+template <typename T>
+__device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __restrict__ dy, const T* __restrict__ w,
+                                                                    T* __restrict__ dx, const ConvShape& s) {
+    __shared__ __align__(16) T w_phase[SMALL_STAGE];
+    const int st = s.stride;
+    const int chunks = (s.Cg + SMALL_CB - 1) / SMALL_CB;
+    const int g = blockIdx.y / (st * st * chunks);
+    const StridePhase phase(s, (blockIdx.y / chunks) % (st * st));
+    const int c0 = (blockIdx.y % chunks) * SMALL_CB;
+    const int strips = (phase.phase_h + SMALL_TH - 1) / SMALL_TH;
+    const int threads = s.N * strips * phase.phase_w;
+    const int first = blockIdx.x * SMALL_THREADS;
+    if (first >= threads) return;  // the whole block: this phase has fewer pixels than the grid covers
+    // Threads past the end work on the last pixel (they take part in the barriers) and store nothing.
+    const bool active = first + (int)threadIdx.x < threads;
+    const int t = active ? first + (int)threadIdx.x : threads - 1;
+    const int iw = t % phase.phase_w;
+    const int strip = (t / phase.phase_w) % strips;
+    const int n = t / (phase.phase_w * strips);
+    const int p0 = phase.p_base + strip * SMALL_TH;
+    const int q0 = phase.q_base + iw;
+    const int taps = phase.taps_h * phase.taps_w;
+
+    T acc[SMALL_TH][SMALL_CB];
+#pragma unroll
+    for (int i = 0; i < SMALL_TH; ++i) {
+#pragma unroll
+        for (int c = 0; c < SMALL_CB; ++c) acc[i][c] = T(0);
+    }
+    const int round = taps > 0 ? SMALL_STAGE / (taps * SMALL_CB) : s.Kg;  // filters per shared-memory round
+    for (int k0 = 0; taps > 0 && k0 < s.Kg; k0 += round) {
+        const int filters = s.Kg - k0 < round ? s.Kg - k0 : round;
+        __syncthreads();  // the previous round's w_phase has been read
+        for (int i = threadIdx.x; i < filters * taps * SMALL_CB; i += SMALL_THREADS) {
+            const int c = i % SMALL_CB;
+            const int k = i / (SMALL_CB * taps);
+            const int tap = i / SMALL_CB - k * taps;
+            const int tr = tap / phase.taps_w;
+            const int ts = tap - tr * phase.taps_w;
+            const int r = phase.rho_h + st * tr, kernel_col = phase.rho_w + st * ts;
+            w_phase[i] = c0 + c < s.Cg ? w[(((g * s.Kg + k0 + k) * s.Cg + c0 + c) * s.R + r) * s.S + kernel_col] : T(0);
+        }
+        __syncthreads();
+        for (int k = 0; k < filters; ++k) {
+            const T* dy_k = dy + (n * s.K + g * s.Kg + k0 + k) * s.PQ;
+            const T* w_k = w_phase + k * taps * SMALL_CB;
+            for (int ts = 0; ts < phase.taps_w; ++ts) {
+                const int q = q0 - ts;
+                const bool column_inside = inside(q, s.Q);
+                for (int e = 1 - phase.taps_h; e < SMALL_TH; ++e) {
+                    const int p = p0 + e;
+                    const T value = column_inside && inside(p, s.P) ? dy_k[p * s.Q + q] : T(0);
+#pragma unroll
+                    for (int i = 0; i < SMALL_TH; ++i) {
+                        const int tr = i - e;
+                        if (tr < 0 || tr >= phase.taps_h) continue;
+                        T w_c[SMALL_CB];
+                        load_run(w_k + (tr * phase.taps_w + ts) * SMALL_CB, w_c);
+#pragma unroll
+                        for (int c = 0; c < SMALL_CB; ++c) acc[i][c] += w_c[c] * value;
+                    }
+                }
+            }
+        }
+    }
+
+    if (!active) return;
+    const int ww = phase.w_base + st * iw;
+#pragma unroll
+    for (int i = 0; i < SMALL_TH; ++i) {
+        const int ih = strip * SMALL_TH + i;
+        if (ih >= phase.phase_h) break;
+        const int h = phase.h_base + st * ih;
+#pragma unroll
+        for (int c = 0; c < SMALL_CB; ++c) {
+            if (c0 + c < s.Cg) dx[((n * s.C + g * s.Cg + c0 + c) * s.H + h) * s.W + ww] = acc[i][c];
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,6 +610,17 @@ conv2d_forward_f64(const double* x, const double* w, const double* b, double* y,
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_forward_m64_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K,
+                       int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward<float, Tile64x128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_forward_m64_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W, int K,
+                       int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
                          int P, int Q, int stride, int pad, int groups) {
     conv2d_backward_data<float, Tile128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
@@ -494,6 +632,28 @@ conv2d_backward_data_f64(const double* dy, const double* w, double* dx, int N, i
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_m64_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
+                             int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data<float, Tile64x128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_m64_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
+                             int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+
+extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 3)
+conv2d_backward_data_small_channels_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                        int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_small_channels<float>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 3)
+conv2d_backward_data_small_channels_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W,
+                                        int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_small_channels<double>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R,
                            int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
     conv2d_backward_filter<float, Tile128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
@@ -502,6 +662,19 @@ conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, in
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_filter_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
                            int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter<double, Tile64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
+                                           splits, chunk);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_filter_m64_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K,
+                               int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter<float, Tile64x128>(dy, x, workspace,
+                                              ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_filter_m64_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
+                               int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
     conv2d_backward_filter<double, Tile64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
                                            splits, chunk);
 }

@@ -19,7 +19,9 @@ Gradients, with L the loss and dy = ∂L/∂y:
 Layouts: x (N, C, H, W), w (K, C/groups, R, S), b (K,), y (N, K, P, Q); C-contiguous, float32 or
 float64. The NumPy reference is im2col (a strided view of the padded input) and one matmul per
 group; dx is col2im, accumulating the R·S kernel offsets. The CUDA kernels (``kernels/conv2d.cu``)
-are implicit GEMMs over the same index spaces, with no im2col buffer.
+are implicit GEMMs over the same index spaces, with no im2col buffer, in two row tiles (128 or 64,
+chosen by :func:`choose_variant`), and for backward-data with few channels per group (conv1) a
+direct kernel.
 """
 
 import functools
@@ -32,15 +34,34 @@ from minitransfer.ops import _check
 KERNEL_FILE = "conv2d"
 KERNELS = (
     "conv2d_forward",
+    "conv2d_forward_m64",
     "conv2d_backward_data",
+    "conv2d_backward_data_m64",
+    "conv2d_backward_data_small_channels",
     "conv2d_backward_filter",
+    "conv2d_backward_filter_m64",
     "conv2d_reduce_splits",
     "conv2d_backward_bias",
 )
 
-# Tile sizes of the implicit-GEMM kernels (rows × columns of the output tile per block); they
-# must match GemmTile in kernels/conv2d.cu: float uses 128×128 tiles, double 64×64.
-_TILE = {np.dtype(np.float32): 128, np.dtype(np.float64): 64}
+# The kernel variants of each direction. "m128" and "m64" are the implicit GEMM with 128-row and
+# 64-row float tiles (rows × columns per block below; they must match GemmTile in
+# kernels/conv2d.cu, where double always uses 64 × 64); "small_channels" is the direct
+# backward-data kernel for few channels per group. choose_variant picks one by shape.
+VARIANTS = {
+    "forward": ("m128", "m64"),
+    "backward-data": ("m128", "m64", "small_channels"),
+    "backward-filter": ("m128", "m64"),
+}
+_GEMM_TILES = {
+    "m128": {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)},
+    "m64": {np.dtype(np.float32): (64, 128), np.dtype(np.float64): (64, 64)},
+}
+_SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
+_SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
+_SMALL_TH = 4  # phase rows per thread (SMALL_TH)
+_SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
+_GRID_Y_LIMIT = 65535
 _THREADS = 256
 _REDUCE_BLOCKS_MAX = 4096
 _FILTER_BLOCKS_TARGET = 4  # blocks per SM the split of backward-filter aims at
@@ -175,16 +196,59 @@ def _check_int32_sizes(*sizes):
         raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
 
 
-def _forward_cuda(x, w, b, stride, pad, groups):
+def gemm_variant(rows):
+    """The row tile for a GEMM with ``rows`` rows per group: ``"m64"`` when 64-row tiles leave
+    fewer idle rows than 128-row tiles (conv2 backward-data's 48 rows, conv4's 192), else ``"m128"``."""
+    return "m64" if -(-rows // 64) * 64 < -(-rows // 128) * 128 else "m128"
+
+
+def _small_channels_fit(Cg, R, S, stride, groups):
+    taps = -(-R // stride) * -(-S // stride)  # the largest stride phase's taps
+    return taps * _SMALL_CB <= _SMALL_STAGE and groups * stride * stride * -(-Cg // _SMALL_CB) <= _GRID_Y_LIMIT
+
+
+def choose_variant(direction, x_shape, w_shape, stride):
+    """The kernel variant (one of ``VARIANTS[direction]``) the CUDA path runs for these shapes.
+
+    Backward-data with at most 8 channels per group (conv1: 3) runs the direct kernel
+    ``"small_channels"``; otherwise each direction's GEMM takes the row tile of
+    :func:`gemm_variant` for its rows: filters per group (forward, backward-filter) or
+    channels per group (backward-data).
+    """
+    K, Cg, R, S = w_shape
+    groups = x_shape[1] // Cg
+    if direction == "backward-data":
+        if Cg <= _SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
+            return "small_channels"
+        return gemm_variant(Cg)
+    return gemm_variant(K // groups)
+
+
+def _variant(direction, x, w, stride, variant):
+    """``variant``, checked, or the shape's choice when None; the kernel's base name."""
+    if variant is None:
+        variant = choose_variant(direction, x.shape, w.shape, stride)
+    if variant not in VARIANTS[direction]:
+        raise ValueError(f"conv2d: {direction} has no variant {variant!r}; choose from {VARIANTS[direction]}")
+    K, Cg, R, S = w.shape
+    if variant == "small_channels" and not _small_channels_fit(Cg, R, S, stride, x.shape[1] // Cg):
+        raise ValueError(f"conv2d: kernel {R}x{S} stride {stride} has too many taps per phase for small_channels; "
+                         f"x {tuple(x.shape)}, w {tuple(w.shape)}")
+    stem = "conv2d_" + direction.replace("-", "_")
+    return variant, stem if variant == "m128" else f"{stem}_{variant}"
+
+
+def _forward_cuda(x, w, b, stride, pad, groups, variant=None):
     cp = cuda.cupy()
     N, C, H, W = x.shape
     K, Cg, R, S = w.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     _check_int32_sizes(x.size, N * K * P * Q)
+    variant, name = _variant("forward", x, w, stride, variant)
+    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
-    tile = _TILE[np.dtype(x.dtype)]
-    grid = (cuda.blocks(N * P * Q, tile), cuda.blocks(K // groups, tile), groups)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_forward", x.dtype), grid, _THREADS,
+    grid = (cuda.blocks(N * P * Q, tile_columns), cuda.blocks(K // groups, tile_rows), groups)
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
                 (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
     return y
 
@@ -215,31 +279,37 @@ def _backward_cuda(x, w, dy, stride, pad, groups):
             _backward_bias_cuda(dy))
 
 
-def _backward_data_cuda(x, w, dy, stride, pad, groups):
+def _backward_data_cuda(x, w, dy, stride, pad, groups, variant=None):
     cp = cuda.cupy()
     N, _, H, W = x.shape
     Cg = w.shape[1]
-    tile = _TILE[np.dtype(x.dtype)]
+    variant, name = _variant("backward-data", x, w, stride, variant)
     dx = cp.empty_like(x)
-    phase_columns = N * (-(-H // stride)) * (-(-W // stride))  # the largest stride phase's pixels
-    grid = (cuda.blocks(phase_columns, tile), cuda.blocks(Cg, tile), groups * stride * stride)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_data", x.dtype), grid, _THREADS,
+    phase_h, phase_w = -(-H // stride), -(-W // stride)  # the largest stride phase's pixels
+    if variant == "small_channels":
+        threads = N * -(-phase_h // _SMALL_TH) * phase_w
+        grid = (cuda.blocks(threads, _THREADS), groups * stride * stride * -(-Cg // _SMALL_CB))
+    else:
+        tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+        grid = (cuda.blocks(N * phase_h * phase_w, tile_columns), cuda.blocks(Cg, tile_rows), groups * stride * stride)
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
                 (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
     return dx
 
 
-def _backward_filter_cuda(x, w, dy, stride, pad, groups):
+def _backward_filter_cuda(x, w, dy, stride, pad, groups, variant=None):
     cp = cuda.cupy()
     N, _, P, Q = dy.shape
     K, Cg, R, S = w.shape
-    tile = _TILE[np.dtype(x.dtype)]
-    tiles = cuda.blocks(K // groups, tile) * cuda.blocks(Cg * R * S, tile) * groups
+    variant, name = _variant("backward-filter", x, w, stride, variant)
+    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+    tiles = cuda.blocks(K // groups, tile_rows) * cuda.blocks(Cg * R * S, tile_columns) * groups
     splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp.cuda.Device().id))
     _check_int32_sizes(splits * w.size)
     dw = cp.empty_like(w)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    grid = (cuda.blocks(Cg * R * S, tile), cuda.blocks(K // groups, tile), groups * splits)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_filter", x.dtype), grid, _THREADS,
+    grid = (cuda.blocks(Cg * R * S, tile_columns), cuda.blocks(K // groups, tile_rows), groups * splits)
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
     if splits > 1:
         blocks = min(cuda.blocks(w.size, _THREADS), _REDUCE_BLOCKS_MAX)

@@ -1,5 +1,6 @@
 """conv2d: the NumPy reference against naive loops and central differences; the CUDA kernels
-(forward, backward-data, backward-filter, bias) against the float64 reference."""
+(forward, backward-data, backward-filter, bias; every variant forced on every shape) against the
+float64 reference."""
 
 import re
 
@@ -178,6 +179,35 @@ def test_filter_splits_cover_every_position_once(tiles, positions, sm_count):
     assert (splits - 1) * chunk < positions <= splits * chunk
 
 
+@pytest.mark.parametrize("rows, expected", [(3, "m64"), (48, "m64"), (64, "m64"), (65, "m128"), (96, "m128"),
+                                             (128, "m128"), (192, "m64"), (256, "m128"), (384, "m128")])
+def test_gemm_variant_takes_the_tile_with_fewer_idle_rows(rows, expected):
+    assert conv2d.gemm_variant(rows) == expected
+
+
+# CaffeNet's layers (x shape, w shape, stride) and the variant each direction runs.
+@pytest.mark.parametrize("x_shape, w_shape, stride, expected", [
+    ((256, 3, 227, 227), (96, 3, 11, 11), 4, ("m128", "small_channels", "m128")),  # conv1: Kg 96, Cg 3
+    ((256, 96, 27, 27), (256, 48, 5, 5), 1, ("m128", "m64", "m128")),  # conv2: Kg 128, Cg 48
+    ((256, 256, 13, 13), (384, 256, 3, 3), 1, ("m128", "m128", "m128")),  # conv3
+    ((256, 384, 13, 13), (384, 192, 3, 3), 1, ("m64", "m64", "m64")),  # conv4: Kg = Cg = 192
+    ((256, 384, 13, 13), (256, 192, 3, 3), 1, ("m128", "m64", "m128")),  # conv5: Kg 128, Cg 192
+], ids=["conv1", "conv2", "conv3", "conv4", "conv5"])
+def test_choose_variant_for_caffenet(x_shape, w_shape, stride, expected):
+    directions = ("forward", "backward-data", "backward-filter")
+    assert tuple(conv2d.choose_variant(d, x_shape, w_shape, stride) for d in directions) == expected
+
+
+def test_small_channels_needs_few_taps_per_phase():
+    """A 33×33 kernel at stride 1 has 1089 taps: 4·1089 w values do not fit the shared-memory stage."""
+    assert conv2d.choose_variant("backward-data", (1, 3, 40, 40), (4, 3, 33, 33), 1) == "m64"
+    x, w = np.zeros((1, 3, 40, 40)), np.zeros((4, 3, 33, 33))
+    with pytest.raises(ValueError, match=r"conv2d: kernel 33x33 stride 1 has too many taps"):
+        conv2d._variant("backward-data", x, w, 1, "small_channels")
+    with pytest.raises(ValueError, match=r"conv2d: forward has no variant 'small_channels'"):
+        conv2d._variant("forward", x, w, 1, "small_channels")
+
+
 def test_every_kernel_has_both_entry_points_in_the_source():
     source = (cuda.kernels_dir() / f"{conv2d.KERNEL_FILE}.cu").read_text()
     declared = set(re.findall(r'extern "C" __global__ void (?:__launch_bounds__\([^)]*\)\s*)?(\w+)\(', source))
@@ -237,6 +267,60 @@ def test_gpu_float32_matches_float64_reference(cp, config):
         np.testing.assert_allclose(a, ref, rtol=1e-4, atol=1e-5 * np.abs(ref).max(), err_msg=name)
 
 
+# (1 image, 3 channels, 130 filters of 3×3): the small_channels kernel stages w in two rounds.
+SMALL_CHANNELS_TWO_ROUNDS = (1, 3, 7, 8, 130, 3, 3, 1, 1, 1)
+VARIANT_CASES = [(direction, variant) for direction in conv2d.VARIANTS for variant in conv2d.VARIANTS[direction]]
+
+
+def _launch_direction(direction, variant, x, w, b, dy, stride, pad, groups):
+    launchers = {
+        "forward": lambda: conv2d._forward_cuda(x, w, b, stride, pad, groups, variant=variant),
+        "backward-data": lambda: conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, variant=variant),
+        "backward-filter": lambda: conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups, variant=variant),
+    }
+    return launchers[direction]()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU + [SMALL_CHANNELS_TWO_ROUNDS, CAFFENET_SMALL_BATCH[0]], ids=config_id)
+@pytest.mark.parametrize("direction, variant", VARIANT_CASES, ids=[f"{d}-{v}" for d, v in VARIANT_CASES])
+def test_gpu_every_variant_matches_float64_reference(cp, direction, variant, config):
+    """Each variant forced on every shape (not only those choose_variant gives it), float32 vs float64."""
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=14, dtype=np.float32)
+    y_ref, cache = conv2d.forward(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), stride, pad, groups)
+    dy = np.random.default_rng(15).standard_normal(y_ref.shape).astype(np.float32)
+    dx_ref, dw_ref, _ = conv2d.backward(dy.astype(np.float64), cache)
+    reference = {"forward": y_ref, "backward-data": dx_ref, "backward-filter": dw_ref}[direction]
+    ours = cp.asnumpy(_launch_direction(direction, variant, *(cp.asarray(a) for a in (x, w, b, dy)), stride, pad, groups))
+    assert ours.dtype == np.float32 and ours.shape == reference.shape
+    assert np.isfinite(ours).all(), "unwritten (poisoned) or non-finite elements"
+    assert _relative_error(ours, reference) < 1e-5, _relative_error(ours, reference)
+    np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5 * np.abs(reference).max())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("config", GPU[:7] + [SMALL_CHANNELS_TWO_ROUNDS], ids=config_id)
+@pytest.mark.parametrize("variants", [("m128", "m128", "m128"), ("m64", "m64", "m64"), ("m128", "small_channels", "m128")],
+                         ids=["m128", "m64", "small_channels"])
+def test_gpu_float64_gradients_per_variant(cp, config, variants):
+    stride, pad, groups = config[7:]
+    forward_variant, data_variant, filter_variant = variants
+
+    def forward(x, w, b):
+        return conv2d._forward_cuda(x, w, b, stride, pad, groups, variant=forward_variant), (x, w)
+
+    def backward(dy, cache):
+        x, w = cache
+        return (conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, variant=data_variant),
+                conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups, variant=filter_variant),
+                conv2d._backward_bias_cuda(dy))
+
+    args = tuple(cp.asarray(a) for a in make_inputs(config, seed=16))
+    errors = gradient_errors(forward, backward, args, wrt=(0, 1, 2), seed=17)
+    assert max(errors) <= 1e-6, errors
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("config", GPU[:7], ids=config_id)
 def test_gpu_float64_gradients(cp, config):
@@ -250,12 +334,26 @@ def test_gpu_float64_gradients(cp, config):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("config", [GPU[7], CAFFENET_SMALL_BATCH[0]], ids=config_id)
+@pytest.mark.parametrize("config", [GPU[7], CAFFENET_SMALL_BATCH[0], CAFFENET_SMALL_BATCH[1]], ids=config_id)
 def test_gpu_runs_are_bitwise_reproducible(cp, config):
     first, _ = _run_both(cp, config, seed=13)
     second, _ = _run_both(cp, config, seed=13)
     for name, a, b in zip(("y", "dx", "dw", "db"), first, second):
         assert np.array_equal(a, b), name
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("direction, variant", VARIANT_CASES, ids=[f"{d}-{v}" for d, v in VARIANT_CASES])
+def test_gpu_every_variant_is_bitwise_reproducible(cp, direction, variant):
+    config = (2, 6, 15, 17, 70, 5, 5, 2, 2, 2)
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=18, dtype=np.float32)
+    y, _ = conv2d.forward(x, w, b, stride, pad, groups)
+    dy = np.random.default_rng(19).standard_normal(y.shape).astype(np.float32)
+    arrays = [cp.asarray(a) for a in (x, w, b, dy)]
+    first = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups))
+    second = cp.asnumpy(_launch_direction(direction, variant, *arrays, stride, pad, groups))
+    assert np.isfinite(first).all() and np.array_equal(first, second)
 
 
 @pytest.mark.gpu
