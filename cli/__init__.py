@@ -29,3 +29,9 @@ from . import eval as _eval, info as _info, train as _train  # noqa: E402
 main.add_command(_train.train)
 main.add_command(_eval.eval_command)
 main.add_command(_info.info)
+
+from . import demo as _demo, experiment as _experiment, report as _report  # noqa: E402
+
+main.add_command(_experiment.experiment)
+main.add_command(_report.report)
+main.add_command(_demo.demo)

@@ -56,6 +56,7 @@ def _interrupt(signum, frame):
 @click.option("--base-lr", type=float, default=None)
 @click.option("--stepsize", type=int, default=None)
 @click.option("--eval-every", type=int, default=None)
+@click.option("--batch-size", type=int, default=None)
 @click.option("--seed", type=int, default=0, show_default=True, help="Base seed; each run derives its own.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="auto: one process per visible GPU if any, else one at a time on the CPU.")
@@ -66,7 +67,7 @@ def _interrupt(signum, frame):
 @click.option("--sbatch-option", "sbatch_options", multiple=True,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--partition=gpu.")
 def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tuned, random_frozen, per_class,
-               preset, fc8_outputs, max_iter, base_lr, stepsize, eval_every, seed, device, gpus, dry_run,
+               preset, fc8_outputs, max_iter, base_lr, stepsize, eval_every, batch_size, seed, device, gpus, dry_run,
                emit_slurm, sbatch_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
@@ -91,7 +92,8 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
         data = synthetic.builtin_dataset()
         click.echo(f"using the built-in synthetic dataset: {data}")
     options = {"data": str(data.resolve()), "preset": preset, "fc8-outputs": fc8_outputs, "max-iter": max_iter,
-               "base-lr": base_lr, "stepsize": stepsize, "eval-every": eval_every, "seed": seed}
+               "base-lr": base_lr, "stepsize": stepsize, "eval-every": eval_every, "batch-size": batch_size,
+               "seed": seed}
     out = out.resolve()
     if emit_slurm:
         submit = grid.emit_slurm(runs, out, emit_slurm, dict(options, device="cuda"), sbatch_options=sbatch_options)

@@ -269,7 +269,7 @@ def figure2(Figure, results, reference=None):
         axes.set_ylabel("top-1 accuracy")
         axes.grid(alpha=0.3)
         if any(not line.get_label().startswith("_") for line in axes.lines):
-            axes.legend(loc="lower left", fontsize=8, ncol=3)
+            axes.legend(loc="best", fontsize=8, ncol=3)
         if not _select(results, "random"):
             axes.text(0.5, 0.5, "no random-split runs", transform=axes.transAxes, ha="center")
     bottom.set_xlabel("layer n at which the network is chopped and retrained")
@@ -349,7 +349,7 @@ def figure3(Figure, results, reference=None):
         axes.set_xlabel("n")
         axes.set_ylabel("top-1 accuracy" if axes is not normalised else "accuracy − base accuracy")
         if any(not line.get_label().startswith("_") for line in axes.lines):
-            axes.legend(fontsize=7, loc="lower left")
+            axes.legend(fontsize=7, loc="best")
         if not axes.lines:
             axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center", fontsize=9)
     figure.suptitle("Figure 3: performance against n for dissimilar tasks and random weights")

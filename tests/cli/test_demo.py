@@ -1,0 +1,62 @@
+"""``minitransfer demo`` / ``experiment`` / ``report`` end to end with the real ``train``, on a tiny
+synthetic set and a few iterations (the demo's own size is measured by hand, see the README)."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+TINY = {"preset": "mini", "max-iter": 3, "eval-every": 1, "batch-size": 8, "seed": 0}
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-4"
+    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
+    return path
+
+
+def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+    monkeypatch.setattr(grid, "DEMO_LAYERS", (2,))
+    monkeypatch.setattr(grid, "DEMO_TRAIN_OPTIONS", TINY)
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+"]
+    for name in names:
+        assert f"done {name}" in result.output
+    with open(out / "report" / "results.csv", newline="") as stream:
+        rows = {row["run"]: row for row in csv.DictReader(stream)}
+    assert sorted(rows) == sorted(names)
+    for name in names:  # the table holds what each training measured
+        measured = json.loads((out / f"{name}.run" / "result.json").read_text())
+        assert float(rows[name]["mean10_top1"]) == pytest.approx(measured["mean10_top1"], abs=5e-5)
+        assert float(rows[name]["final_top1"]) == pytest.approx(measured["final"]["top1"], abs=5e-5)
+    copied = json.loads((out / "random0/A2B.run" / "config.json").read_text())
+    assert copied["copy_from"] == str(out / "random0/baseA.h5") and copied["frozen"] and copied["half"] == "B"
+    figure = out / "report" / "figure2.png"
+    if figure.exists():
+        assert f"Figure 2: {figure}" in result.output
+    else:
+        assert "pip install 'minitransfer[plot]'" in result.output
+
+    again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert again.exit_code == 0, again.output
+    assert "6 of 6 runs already finished" in again.output and "start " not in again.output
+
+
+def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
+    out = tmp_path / "grid"
+    planned = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
+                                        "--random-frozen", "2", "--dry-run", "--device", "cpu"])
+    assert planned.exit_code == 0, planned.output
+    assert "8 runs" in planned.output and "--random-frozen 2" in planned.output
+    assert not out.exists()
+    reported = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert reported.exit_code == 1 and "no finished runs" in reported.output
