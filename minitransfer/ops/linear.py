@@ -27,10 +27,13 @@ KERNELS = (
 _GEMM_TILE = {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)}
 _GEMM_THREADS = 256
 _GEMM_DEPTH = 8  # BK: a K slice is a whole number of k-tiles
-_BLOCKS_PER_SM = 2  # the f32 kernels are built for two resident blocks per SM
+_BLOCKS_PER_SM = 2  # the aligned f32 kernels are built for two resident blocks per SM
 _MAX_SPLITS = 16
 _MIN_SLICE = 128  # never split K into slices shorter than this
 _REDUCE_THREADS = 256
+# The kernels index a and b with 32-bit offsets, up to one block tile past the last stored row.
+_OFFSET_LIMIT = 2**31
+_OFFSET_SLACK_ROWS = 128
 _BIAS_BLOCK = (32, 8)
 
 
@@ -93,7 +96,9 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
     op(A) is ``a`` or ``a.T``, op(B) is ``b`` or ``b.T``; a and b are 2-D C-contiguous CuPy
     arrays of one dtype (float32 or float64) and are never copied: the transposes are read in
     place. Returns a new (M, N) CuPy array. Rows of a and b whose length is a multiple of
-    16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits).
+    16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits). The
+    kernels index a and b with 32-bit offsets: ``(rows + 128)·columns`` of each must stay
+    below 2^31 (a ValueError otherwise).
 
     ``splits`` cuts K into that many slices whose partial products are added in a fixed order
     by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
@@ -113,6 +118,7 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
         raise ValueError(f"gemm: op(a) is {m}x{k} but op(b) is {k_b}x{n} (a {tuple(a.shape)}, "
                          f"b {tuple(b.shape)}, trans_a={trans_a}, trans_b={trans_b})")
     _nonempty("gemm", a=a, b=b)
+    _check_offsets("gemm", a=a, b=b)
     if not (cuda.is_cuda_array(a) and cuda.is_cuda_array(b)):
         raise ValueError(f"gemm: a and b must be CuPy arrays (for NumPy use a @ b), got "
                          f"{type(a).__module__.split('.')[0]} and {type(b).__module__.split('.')[0]}")
@@ -147,6 +153,14 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
                     (partials, bias_arg, c, np.int32(splits), np.int64(m * n), np.int32(n),
                      np.int32(bias is not None)))
     return c
+
+
+def _check_offsets(op, **arrays):
+    for name, x in arrays.items():
+        rows, cols = x.shape
+        if (rows + _OFFSET_SLACK_ROWS) * cols >= _OFFSET_LIMIT:
+            raise ValueError(f"{op}: {name} {tuple(x.shape)} is too large for the GEMM kernels' 32-bit "
+                             f"offsets: (rows + {_OFFSET_SLACK_ROWS})·columns must stay below 2^31")
 
 
 def gemm_splits(m, n, k, dtype):

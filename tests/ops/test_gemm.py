@@ -63,6 +63,16 @@ def test_gemm_rejects_bad_operands():
         linear.gemm(a, np.ones((4, 2)))
 
 
+def test_gemm_refuses_operands_beyond_32_bit_offsets():
+    """The kernels index with 32-bit offsets up to 128 rows past an operand's end; shapes only
+    (broadcast views allocate nothing)."""
+    fits = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11 - 1))
+    linear._check_offsets("gemm", a=fits)
+    too_large = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11))
+    with pytest.raises(ValueError, match=r"gemm: b \(1048448, 2048\) is too large for the GEMM kernels' 32-bit"):
+        linear._check_offsets("gemm", a=fits, b=too_large)
+
+
 def _check_close(cp, got, ref, dtype):
     assert got.dtype == dtype and got.shape == ref.shape
     got = cp.asnumpy(got).astype(np.float64)
