@@ -42,7 +42,7 @@
 // computed. Each output is summed over k in increasing order by one thread (per slice):
 // deterministic, no atomics. The aligned f32 kernels fit 128 registers (two blocks per SM); the
 // scalar f32 kernels need more and run one block per SM rather than spill.
-// Measured on an H100 SXM at 4096³ (NN, aligned): 2.94 ms, 92% of cuBLAS fp32 (2.70 ms); the
+// Measured on an H100 SXM at 4096³ (NN, aligned): 3.05 ms, 89% of cuBLAS fp32 (2.72 ms); the
 // previous layout (bands half a tile apart, no fragment prefetch) took 3.33 ms (benchmarks/NOTES-gemm.md).
 #include "common.cuh"
 
