@@ -11,7 +11,7 @@ from minitransfer import experiment as grid
 from minitransfer import report as reports
 from minitransfer.data import synthetic
 
-from .experiment import _devices, _interrupt
+from .experiment import choose_devices, raise_keyboard_interrupt
 
 
 @click.command()
@@ -36,8 +36,8 @@ def demo(out, device):
     started = time.monotonic()
     click.echo("preparing the built-in synthetic dataset ...")
     data = synthetic.builtin_dataset()
-    devices = _devices(device, None)
-    signal.signal(signal.SIGTERM, _interrupt)
+    devices = choose_devices(device, None)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     outcome = grid.run_demo(out.resolve(), data, device="cpu" if devices == (None,) else "cuda", devices=devices,
                             log=click.echo)
     if outcome.exit_code != 0:

@@ -29,7 +29,7 @@ def _counts(ctx, param, value):
     return counts
 
 
-def _interrupt(signum, frame):
+def raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
@@ -99,21 +99,21 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
         submit = grid.emit_slurm(runs, out, emit_slurm, dict(options, device="cuda"), sbatch_options=sbatch_options)
         click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
-    devices = _devices(device, gpus)
+    devices = choose_devices(device, gpus)
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     outcome = grid.run_grid(runs, out, options, devices=devices, log=click.echo)
-    click.echo(f"{len(outcome.finished)} run, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
+    click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
                f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")
     sys.exit(outcome.exit_code)
 
 
-def _devices(device, gpus):
+def choose_devices(device, gpus):
     if device == "cpu":
         return (None,)
     found = tuple(part.strip() for part in gpus.split(",") if part.strip()) if gpus else grid.visible_gpus()
