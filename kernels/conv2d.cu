@@ -26,10 +26,11 @@
 //                           grid (columns / BN, Cg / BM, groups · st²). Writes every dx element.
 //   conv2d_backward_data_small_channels
 //                           dx for few channels per group (conv1: Cg = 3), not a GEMM: one thread per
-//                           TH = 4 pixels of a column of one stride phase and CB = 4 channels, the
+//                           TH = 8 pixels of a column of one stride phase and CB = 4 channels, the
 //                           phase's taps of w staged in shared memory, each dy value loaded once per
-//                           (k, ts) and used for every (pixel, tap) it reaches; grid (N · strips · phase
-//                           width / 256, groups · st² · ⌈Cg / 4⌉). Writes every dx element.
+//                           (k, ts, block of 3 kernel rows) into registers and used for every (pixel,
+//                           tap) it reaches; grid (N · strips · phase width / 256, groups · st² · ⌈Cg / 4⌉).
+//                           Writes every dx element.
 //   conv2d_backward_filter  dW = dy · im2col(x)ᵀ over one chunk of the (n, p, q) positions:
 //                           rows k (Kg), columns (c, r, s), depth = the chunk;
 //                           grid (Cg·R·S / BN, Kg / BM, groups · splits), output workspace[split]
@@ -384,13 +385,16 @@ __device__ __forceinline__ void conv2d_backward_data(const T* __restrict__ dy, c
 // its tiles almost empty. blockIdx.y = (g · st² + phase) · chunks + chunk picks the group, the
 // stride phase and CB channels c0 .. c0 + CB − 1; thread t of the grid's x picks the image n, a
 // column iw of the phase and a strip of TH phase rows ih0 .. ih0 + TH − 1 (consecutive threads:
-// consecutive columns, so the dy loads of a warp are contiguous). For each filter k and kernel
-// column ts, the dy values of column q = q_base + iw − ts at rows p0 − taps_h + 1 .. p0 + TH − 1
-// are loaded once each; the value at row p0 + e reaches strip row i through tap tr = i − e.
-// The phase's taps of w, as w_phase[k][tr][ts][c], are staged in shared memory SMALL_STAGE
-// values at a time (the launcher keeps taps_h · taps_w · CB ≤ SMALL_STAGE).
+// consecutive columns, so the dy loads of a warp are contiguous). For each filter k, kernel
+// column ts and block of TR kernel rows tr0 .. tr0 + TR − 1, the TH + TR − 1 dy values of column
+// q = q_base + iw − ts that these taps bring to the strip are loaded once into registers
+// (window[j] = dy row p0 + j − tr0 − TR + 1) and each is used for every (row, tap) it reaches.
+// The phase's taps of w, as w_phase[k][tr][ts][c] with the rows padded with zeros to a multiple
+// of TR, are staged in shared memory SMALL_STAGE values at a time (the launcher keeps one
+// filter's padded taps · CB ≤ SMALL_STAGE).
 constexpr int SMALL_CB = 4;          // channels per thread
-constexpr int SMALL_TH = 4;          // phase rows per thread
+constexpr int SMALL_TH = 8;          // phase rows per thread
+constexpr int SMALL_TR = 3;          // kernel rows per register block
 constexpr int SMALL_THREADS = 256;
 constexpr int SMALL_STAGE = 4096;    // shared-memory w values per round of filters
 
@@ -415,7 +419,8 @@ __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __r
     const int n = t / (phase.phase_w * strips);
     const int p0 = phase.p_base + strip * SMALL_TH;
     const int q0 = phase.q_base + iw;
-    const int taps = phase.taps_h * phase.taps_w;
+    const int row_blocks = (phase.taps_h + SMALL_TR - 1) / SMALL_TR;
+    const int taps = row_blocks * SMALL_TR * phase.taps_w;  // staged taps per filter, padded rows included
 
     T acc[SMALL_TH][SMALL_CB];
 #pragma unroll
@@ -434,26 +439,33 @@ __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __r
             const int tr = tap / phase.taps_w;
             const int ts = tap - tr * phase.taps_w;
             const int r = phase.rho_h + st * tr, kernel_col = phase.rho_w + st * ts;
-            w_phase[i] = c0 + c < s.Cg ? w[(((g * s.Kg + k0 + k) * s.Cg + c0 + c) * s.R + r) * s.S + kernel_col] : T(0);
+            const bool real = c0 + c < s.Cg && tr < phase.taps_h;
+            w_phase[i] = real ? w[(((g * s.Kg + k0 + k) * s.Cg + c0 + c) * s.R + r) * s.S + kernel_col] : T(0);
         }
         __syncthreads();
-        for (int k = 0; k < filters; ++k) {
-            const T* dy_k = dy + (n * s.K + g * s.Kg + k0 + k) * s.PQ;
+        const T* dy_k = dy + (n * s.K + g * s.Kg + k0) * s.PQ;
+        for (int k = 0; k < filters; ++k, dy_k += s.PQ) {
             const T* w_k = w_phase + k * taps * SMALL_CB;
             for (int ts = 0; ts < phase.taps_w; ++ts) {
                 const int q = q0 - ts;
                 const bool column_inside = inside(q, s.Q);
-                for (int e = 1 - phase.taps_h; e < SMALL_TH; ++e) {
-                    const int p = p0 + e;
-                    const T value = column_inside && inside(p, s.P) ? dy_k[p * s.Q + q] : T(0);
+                for (int tr0 = 0; tr0 < row_blocks * SMALL_TR; tr0 += SMALL_TR) {
+                    T window[SMALL_TH + SMALL_TR - 1];
+#pragma unroll
+                    for (int j = 0; j < SMALL_TH + SMALL_TR - 1; ++j) {
+                        const int p = p0 + j - tr0 - (SMALL_TR - 1);
+                        window[j] = column_inside && inside(p, s.P) ? dy_k[p * s.Q + q] : T(0);
+                    }
+                    T w_tap[SMALL_TR][SMALL_CB];
+#pragma unroll
+                    for (int dt = 0; dt < SMALL_TR; ++dt) load_run(w_k + ((tr0 + dt) * phase.taps_w + ts) * SMALL_CB, w_tap[dt]);
 #pragma unroll
                     for (int i = 0; i < SMALL_TH; ++i) {
-                        const int tr = i - e;
-                        if (tr < 0 || tr >= phase.taps_h) continue;
-                        T w_c[SMALL_CB];
-                        load_run(w_k + (tr * phase.taps_w + ts) * SMALL_CB, w_c);
 #pragma unroll
-                        for (int c = 0; c < SMALL_CB; ++c) acc[i][c] += w_c[c] * value;
+                        for (int dt = 0; dt < SMALL_TR; ++dt) {
+#pragma unroll
+                            for (int c = 0; c < SMALL_CB; ++c) acc[i][c] += w_tap[dt][c] * window[i - dt + SMALL_TR - 1];
+                        }
                     }
                 }
             }
@@ -647,7 +659,8 @@ conv2d_backward_data_small_channels_f32(const float* dy, const float* w, float* 
                                         int R, int S, int P, int Q, int stride, int pad, int groups) {
     conv2d_backward_data_small_channels<float>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
 }
-extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 3)
+// double: 2 blocks per SM (128 registers); 3 blocks' 80 registers would spill the accumulators.
+extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 2)
 conv2d_backward_data_small_channels_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W,
                                         int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
     conv2d_backward_data_small_channels<double>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));

@@ -190,12 +190,17 @@ def test_gemm_variant_takes_the_tile_with_fewer_idle_rows(rows, expected):
     ((256, 3, 227, 227), (96, 3, 11, 11), 4, ("m128", "small_channels", "m128")),  # conv1: Kg 96, Cg 3
     ((256, 96, 27, 27), (256, 48, 5, 5), 1, ("m128", "m64", "m128")),  # conv2: Kg 128, Cg 48
     ((256, 256, 13, 13), (384, 256, 3, 3), 1, ("m128", "m128", "m128")),  # conv3
-    ((256, 384, 13, 13), (384, 192, 3, 3), 1, ("m64", "m64", "m64")),  # conv4: Kg = Cg = 192
+    ((256, 384, 13, 13), (384, 192, 3, 3), 1, ("m64", "m64", "m128")),  # conv4: Kg = Cg = 192
     ((256, 384, 13, 13), (256, 192, 3, 3), 1, ("m128", "m64", "m128")),  # conv5: Kg 128, Cg 192
 ], ids=["conv1", "conv2", "conv3", "conv4", "conv5"])
 def test_choose_variant_for_caffenet(x_shape, w_shape, stride, expected):
     directions = ("forward", "backward-data", "backward-filter")
     assert tuple(conv2d.choose_variant(d, x_shape, w_shape, stride) for d in directions) == expected
+
+
+def test_backward_filter_takes_64_row_tiles_only_for_few_filters():
+    assert conv2d.choose_variant("backward-filter", (2, 8, 9, 9), (64, 8, 3, 3), 1) == "m64"
+    assert conv2d.choose_variant("backward-filter", (2, 8, 9, 9), (65, 8, 3, 3), 1) == "m128"
 
 
 def test_small_channels_needs_few_taps_per_phase():
