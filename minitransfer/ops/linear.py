@@ -61,24 +61,29 @@ def forward(x, w, b):
     return _forward_reference(x, w, b), (x, w)
 
 
-def backward(dy, cache):
-    """Gradients of :func:`forward`: ``(dx, dw, db)`` = ``(dy·W, dyᵀ·x, Σ_n dy)``."""
+def backward(dy, cache, need_dx=True):
+    """Gradients of :func:`forward`: ``(dx, dw, db)`` = ``(dy·W, dyᵀ·x, Σ_n dy)``.
+
+    With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
+    trainable layer of a net needs only its parameter gradients).
+    """
     x, w = cache
     _check.array("linear", "dy", dy, ndim=2)
     _check.same_device("linear", dy=dy, x=x)
     _check.same_dtype("linear", dy=dy, x=x)
     _check.shape("linear", "dy", dy, (x.shape[0], w.shape[0]))
     if cuda.is_cuda_array(dy):
-        return gemm(dy, w), gemm(dy, x, trans_a=True), _bias_gradient_cuda(dy)
-    return _backward_reference(x, w, dy)
+        dx = gemm(dy, w) if need_dx else None
+        return dx, gemm(dy, x, trans_a=True), _bias_gradient_cuda(dy)
+    return _backward_reference(x, w, dy, need_dx)
 
 
 def _forward_reference(x, w, b):
     return x @ w.T + b  # N,out
 
 
-def _backward_reference(x, w, dy):
-    dx = dy @ w  # N,in
+def _backward_reference(x, w, dy, need_dx=True):
+    dx = dy @ w if need_dx else None  # N,in
     dw = dy.T @ x  # out,in
     db = dy.sum(axis=0)  # out
     return dx, dw, db

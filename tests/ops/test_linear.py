@@ -68,6 +68,18 @@ def test_backward_matches_naive_loop(n, fan_in, fan_out):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_backward_without_dx_gives_the_same_parameter_gradients():
+    rng = np.random.default_rng(12)
+    x, w, b = random_layer(rng, 5, 7, 3)
+    dy = rng.standard_normal((5, 3))
+    _, cache = linear.forward(x, w, b)
+    _, dw, db = linear.backward(dy, cache)
+    dx, dw_only, db_only = linear.backward(dy, cache, need_dx=False)
+    assert dx is None
+    np.testing.assert_array_equal(dw_only, dw)
+    np.testing.assert_array_equal(db_only, db)
+
+
 @pytest.mark.parametrize("n, fan_in, fan_out", CONFIGS, ids=CONFIG_IDS)
 def test_gradient(n, fan_in, fan_out):
     rng = np.random.default_rng(3)
@@ -215,3 +227,15 @@ def test_gpu_rejects_mixed_numpy_and_cupy(cp):
     _, cache = linear.forward(cp.asarray(x), cp.asarray(w), cp.asarray(b))
     with pytest.raises(ValueError, match="linear: arrays must all be NumPy or all CuPy"):
         linear.backward(np.ones((2, 4)), cache)
+
+
+@pytest.mark.gpu
+def test_gpu_backward_without_dx_gives_the_same_parameter_gradients(cp):
+    rng = np.random.default_rng(13)
+    x, w, b = (cp.asarray(a.astype(np.float32)) for a in random_layer(rng, 9, 33, 17))
+    dy = cp.asarray(rng.standard_normal((9, 17)).astype(np.float32))
+    _, cache = linear.forward(x, w, b)
+    _, dw, db = linear.backward(dy, cache)
+    dx, dw_only, db_only = linear.backward(dy, cache, need_dx=False)
+    assert dx is None
+    assert cp.array_equal(dw_only, dw) and cp.array_equal(db_only, db)
