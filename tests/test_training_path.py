@@ -1,0 +1,61 @@
+"""No vendor matrix library in the training path (issue: CUDA backend II, DESIGN.md §4).
+
+Matrix products appear only in the NumPy reference functions (named ``_*_reference``), which the
+ops run for NumPy arrays alone; the CuPy path goes through our GEMM and convolution kernels. This
+scans every module of the installed ``minitransfer`` package, so a ``cupy.matmul`` or an ``@``
+slipped into a launcher, a layer or the training loop fails here, on machines without a GPU too.
+"""
+
+import ast
+import pathlib
+
+import pytest
+
+import minitransfer
+
+PRODUCT_CALLS = {"matmul", "dot", "vdot", "tensordot", "einsum", "inner", "outer", "kron"}
+FORBIDDEN_NAMES = ("cublas", "cudnn", "torch")
+PACKAGE = pathlib.Path(minitransfer.__file__).resolve().parent
+SOURCES = sorted(path for path in PACKAGE.rglob("*.py") if "cli" not in path.relative_to(PACKAGE).parts)
+
+
+def _matrix_products(tree):
+    """(line, enclosing function name or None) of every matrix product in a module."""
+    found = []
+
+    def visit(node, function):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function = node.name
+        is_matmul_operator = isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult)
+        is_product_call = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                           and node.func.attr in PRODUCT_CALLS)
+        if is_matmul_operator or is_product_call:
+            found.append((node.lineno, function))
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(tree, None)
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(PACKAGE)) for p in SOURCES])
+def test_matrix_products_only_in_numpy_references(path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    outside = [(line, function) for line, function in _matrix_products(tree)
+               if not (function or "").endswith("_reference")]
+    assert not outside, f"{path.name}: matrix products outside a _*_reference function at {outside}"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(PACKAGE)) for p in SOURCES])
+def test_no_vendor_library_is_named(path):
+    code_lines = [line for line in path.read_text().lower().splitlines() if not line.lstrip().startswith("#")]
+    for name in FORBIDDEN_NAMES:
+        hits = [line.strip() for line in code_lines if f"import {name}" in line or f"{name}." in line]
+        assert not hits, f"{path.name} uses {name}: {hits}"
+
+
+def test_the_scan_sees_the_references():
+    """The scan must find the reference products, else it proves nothing."""
+    conv = PACKAGE / "ops" / "conv2d.py"
+    functions = {function for _, function in _matrix_products(ast.parse(conv.read_text()))}
+    assert functions and all(function.endswith("_reference") for function in functions)
