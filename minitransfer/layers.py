@@ -165,10 +165,10 @@ class Conv2d(WeightLayer):
         return y
 
     def backward(self, dy, need_input_grad=True):
-        dx, dw, db = conv2d.backward(dy, self._cache)
+        dx, dw, db = conv2d.backward(dy, self._cache, need_dx=need_input_grad)
         self._cache = None
         self._store_grads(dw, db)
-        return dx if need_input_grad else None
+        return dx
 
     def output_shape(self, shape):
         _, h, w = shape

@@ -94,8 +94,12 @@ def forward(x, w, b, stride=1, pad=0, groups=1):
     return y, (x, w, stride, pad, groups, cols)
 
 
-def backward(dy, cache):
-    """Gradient of :func:`forward`: returns ``(dx, dw, db)`` shaped like ``x``, ``w`` and ``b``."""
+def backward(dy, cache, need_dx=True):
+    """Gradient of :func:`forward`: returns ``(dx, dw, db)`` shaped like ``x``, ``w`` and ``b``.
+
+    With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
+    trainable layer of a net, conv1 always: its input is the data).
+    """
     x, w, stride, pad, groups, cols = cache
     N, _, H, W = x.shape
     K, _, R, S = w.shape
@@ -105,8 +109,8 @@ def backward(dy, cache):
     _check.same_dtype("conv2d", dy=dy, x=x)
     _check.shape("conv2d", "dy", dy, expected)
     if cuda.is_cuda_array(dy):
-        return _backward_cuda(x, w, dy, stride, pad, groups)
-    return _backward_reference(x, w, dy, stride, pad, groups, cols)
+        return _backward_cuda(x, w, dy, stride, pad, groups, need_dx)
+    return _backward_reference(x, w, dy, stride, pad, groups, cols, need_dx)
 
 
 def _check_forward(x, w, b, stride, pad, groups):
@@ -161,7 +165,7 @@ def _forward_reference(x, w, b, stride, pad, groups):
     return np.ascontiguousarray(y), cols
 
 
-def _backward_reference(x, w, dy, stride, pad, groups, cols):
+def _backward_reference(x, w, dy, stride, pad, groups, cols, need_dx=True):
     N, C, H, W = x.shape
     K, Cg, R, S = w.shape
     _, _, P, Q = dy.shape
@@ -169,6 +173,8 @@ def _backward_reference(x, w, dy, stride, pad, groups, cols):
     dy_mat = dy.reshape(N, groups, Kg, P * Q).transpose(1, 2, 0, 3).reshape(groups, Kg, N * P * Q)  # g,Kg,NPQ
     dw = np.matmul(dy_mat, cols).reshape(K, Cg, R, S)  # g,Kg,CgRS
     db = dy.sum(axis=(0, 2, 3))
+    if not need_dx:
+        return None, np.ascontiguousarray(dw), db
     dcols = np.matmul(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S))  # g,NPQ,CgRS
     dcols = dcols.reshape(groups, N, P, Q, Cg, R, S).transpose(1, 0, 4, 5, 6, 2, 3)  # N,g,Cg,R,S,P,Q
     padded = np.zeros((N, groups, Cg, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
@@ -277,8 +283,8 @@ def _sm_count(device):
     return int(cp.cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
 
 
-def _backward_cuda(x, w, dy, stride, pad, groups):
-    return (_backward_data_cuda(x, w, dy, stride, pad, groups),
+def _backward_cuda(x, w, dy, stride, pad, groups, need_dx=True):
+    return (_backward_data_cuda(x, w, dy, stride, pad, groups) if need_dx else None,
             _backward_filter_cuda(x, w, dy, stride, pad, groups),
             _backward_bias_cuda(dy))
 

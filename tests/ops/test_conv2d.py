@@ -90,6 +90,19 @@ def test_reference_gradients(config):
     assert max(errors) <= 1e-6, errors
 
 
+def test_backward_without_dx_gives_the_same_parameter_gradients():
+    config = SMALL[5]
+    stride, pad, groups = config[7:]
+    x, w, b = make_inputs(config, seed=14)
+    y, cache = conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups)
+    dy = np.random.default_rng(15).standard_normal(y.shape)
+    _, dw, db = conv2d.backward(dy, cache)
+    dx, dw_only, db_only = conv2d.backward(dy, cache, need_dx=False)
+    assert dx is None
+    np.testing.assert_array_equal(dw_only, dw)
+    np.testing.assert_array_equal(db_only, db)
+
+
 def test_backward_matches_naive_sums():
     """dx, dw, db by their definitions, for a config with stride, padding and groups at once."""
     config = (2, 4, 6, 7, 6, 3, 2, 2, 1, 2)
@@ -373,3 +386,16 @@ def test_gpu_rejects_mixed_numpy_and_cupy(cp):
     x, w, b = _valid()
     with pytest.raises(ValueError, match=r"conv2d: arrays must all be NumPy or all CuPy"):
         conv2d.forward(cp.asarray(x), w, b, groups=2)
+
+
+@pytest.mark.gpu
+def test_gpu_backward_without_dx_gives_the_same_parameter_gradients(cp):
+    config = SMALL[5]
+    stride, pad, groups = config[7:]
+    x, w, b = (cp.asarray(a) for a in make_inputs(config, seed=16, dtype=np.float32))
+    y, cache = conv2d.forward(x, w, b, stride=stride, pad=pad, groups=groups)
+    dy = cp.asarray(np.random.default_rng(17).standard_normal(y.shape).astype(np.float32))
+    _, dw, db = conv2d.backward(dy, cache)
+    dx, dw_only, db_only = conv2d.backward(dy, cache, need_dx=False)
+    assert dx is None
+    assert cp.array_equal(dw_only, dw) and cp.array_equal(db_only, db)
