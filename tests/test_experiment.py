@@ -175,7 +175,9 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
 
 
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "0.3")
+    # Long enough that the two bases overlap even when one interpreter starts a second late on a
+    # loaded 2-core CI machine (0.3 s was not).
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.0")
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
     outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=("2", "5"),
