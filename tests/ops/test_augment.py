@@ -5,25 +5,18 @@ import numpy as np
 import pytest
 
 from minitransfer.ops import augment
+from oracles import lowbias32, stream_key
 
-MASK = 0xFFFFFFFF
 CONFIGS = [(1, 5, 6, 3), (3, 7, 9, 4), (2, 8, 8, 8), (4, 6, 11, 1), (5, 13, 7, 5), (2, 32, 32, 28)]
 CONFIG_IDS = [f"n{n}h{h}w{w}c{c}" for n, h, w, c in CONFIGS]
 
 
-def lowbias32(x):
-    x ^= x >> 16
-    x = (x * 0x7FEB352D) & MASK
-    x ^= x >> 15
-    x = (x * 0x846CA68B) & MASK
-    x ^= x >> 16
-    return x
 
 
 def naive_offsets(n, height, width, crop, train, seed, iteration):
     if not train:
         return [((height - crop) // 2, (width - crop) // 2, 0)] * n
-    key = lowbias32(lowbias32((seed & MASK) ^ 0x9E3779B9) ^ (iteration & MASK))
+    key = stream_key(seed, iteration)
     draws = []
     for image in range(n):
         bits = [lowbias32(key ^ (3 * image + k)) for k in range(3)]

@@ -6,25 +6,18 @@ import pytest
 
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import dropout
+from oracles import MASK, lowbias32, stream_key
 
-MASK = 0xFFFFFFFF
 SHAPES = [(1,), (7,), (3, 5), (1, 1, 1, 1), (2, 3, 5, 7), (5, 4, 3, 2, 3)]
 SHAPE_IDS = ["x".join(str(d) for d in shape) for shape in SHAPES]
 RATIOS = [0.0, 0.1, 0.5, 0.9]
 
 
-def lowbias32(x):
-    x ^= x >> 16
-    x = (x * 0x7FEB352D) & MASK
-    x ^= x >> 15
-    x = (x * 0x846CA68B) & MASK
-    x ^= x >> 16
-    return x
 
 
 def naive_dropout(a, ratio, seed, counter):
     """y_i = a_i·scale if bits_i >= threshold else 0, one flat index at a time with Python ints."""
-    key = lowbias32(lowbias32((seed & MASK) ^ 0x9E3779B9) ^ (counter & MASK))
+    key = stream_key(seed, counter)
     threshold = min(round(ratio * 2**32), MASK)
     scale = a.dtype.type(1.0 / (1.0 - ratio))
     flat = [value * scale if lowbias32(key ^ i) >= threshold else a.dtype.type(0)

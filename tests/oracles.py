@@ -1,0 +1,28 @@
+"""Plain-Python oracles shared by several test modules, written independently of minitransfer's code.
+
+The counter-based random bits (``minitransfer.counter_rng`` / ``kernels/common.cuh``) recomputed
+one Python int at a time: Wellons' lowbias32 and the documented key / bits formulas.
+"""
+
+MASK = 0xFFFFFFFF
+
+
+def lowbias32(x):
+    """Wellons' lowbias32 on a plain Python int (reduced modulo 2**32)."""
+    x &= MASK
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) & MASK
+    x ^= x >> 15
+    x = (x * 0x846CA68B) & MASK
+    x ^= x >> 16
+    return x
+
+
+def stream_key(seed, counter):
+    """``hash32(hash32(seed ^ 0x9e3779b9) ^ counter)``, seed and counter taken modulo 2**32."""
+    return lowbias32(lowbias32((seed & MASK) ^ 0x9E3779B9) ^ (counter & MASK))
+
+
+def random_bits(seed, counter, index):
+    """The 32 random bits of element ``index`` of the stream (seed, counter)."""
+    return lowbias32(stream_key(seed, counter) ^ index)
