@@ -21,14 +21,13 @@ over the target, so a crash leaves either the old file or the new one.
 """
 
 import dataclasses
-import hashlib
 import json
-import os
 import pathlib
-import tempfile
 
 import h5py
 import numpy as np
+
+from minitransfer import fileio
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
@@ -87,47 +86,11 @@ DEFAULT_META = {
 }
 
 
-def file_sha256(path):
-    """sha256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def save(path, checkpoint):
     """Write ``checkpoint`` to ``path`` atomically; returns the file's sha256."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as f:
-            _write(f, checkpoint)
-        with open(temporary, "rb+") as stream:
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
-    return file_sha256(path)
-
-
-def _fsync_directory(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    with fileio.atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
+        _write(f, checkpoint)
+    return fileio.sha256_file(path)
 
 
 def _write(f, checkpoint):
@@ -179,7 +142,7 @@ def load(path, solver=True):
     except (OSError, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
-    checkpoint.sha256 = file_sha256(path)
+    checkpoint.sha256 = fileio.sha256_file(path)
     return checkpoint
 
 

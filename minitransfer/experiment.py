@@ -31,6 +31,7 @@ import sys
 import time
 import zlib
 
+from minitransfer import fileio
 from minitransfer.train import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -221,17 +222,11 @@ def write_plan(out, runs, options, train_command):
     out.mkdir(parents=True, exist_ok=True)
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command), "runs": [run.to_json() for run in runs]}
-    _write_json(out / PLAN_FILE, plan)
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2) + "\n")
     for run in runs:
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
-        _write_json(folder / TREATMENT_FILE, run.to_json())
-
-
-def _write_json(path, record):
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(temporary, path)
+        fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n")
 
 
 def describe_plan(runs, out, options, train_command):

@@ -35,7 +35,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import os
 import pathlib
 import signal
 import sys
@@ -45,7 +44,7 @@ import time
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import cuda, models, optim
+from minitransfer import cuda, fileio, models, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -496,9 +495,9 @@ class RunFiles:
         if self.metrics.exists():
             kept = [line for line in self.metrics.read_text().splitlines()
                     if line.strip() and json.loads(line).get("iteration", 0) <= iteration]
-            _write_text_atomic(self.metrics, "".join(line + "\n" for line in kept))
+            fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
         rows = [row for row in self.eval_rows() if row["iteration"] <= iteration]
-        _write_text_atomic(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
+        fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def log(self, record):
@@ -518,15 +517,6 @@ class RunFiles:
         with open(self.eval_csv, newline="") as stream:
             return [{"iteration": int(r["iteration"]), "top1": float(r["top1"]), "top5": float(r["top5"]),
                      "loss": float(r["loss"])} for r in csv.DictReader(stream)]
-
-
-def _write_text_atomic(path, text):
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "w") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -641,7 +631,7 @@ def train(config, on_iteration=None):
     start = plan.resume_from.solver.iteration if plan.resume_from is not None else 0
     cursor = plan.resume_from.solver.cursor if plan.resume_from is not None else None
     files = RunFiles(plan.run_dir, start, fresh=plan.resume_from is None)
-    _write_text_atomic(plan.run_dir / "config.json", json.dumps(c.to_dict(), indent=2) + "\n")
+    fileio.write_text(plan.run_dir / "config.json", json.dumps(c.to_dict(), indent=2) + "\n")
     progress = Progress(c.max_iter, start, bar=c.progress, quiet=c.quiet, every=c.log_every)
     if plan.resume_from is not None:
         progress.line(f"resuming {plan.resume_from.path} at iteration {start}")
@@ -698,7 +688,7 @@ def train(config, on_iteration=None):
     result = TrainResult(out=str(c.out), run_dir=str(plan.run_dir), iterations=c.max_iter,
                          seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
                          **summarize(files.eval_rows()))
-    _write_text_atomic(files.result, json.dumps(result.to_dict(), indent=2) + "\n")
+    fileio.write_text(files.result, json.dumps(result.to_dict(), indent=2) + "\n")
     progress.line(f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best {result.best_top1:.4f}, "
                   f"mean of 10 best {result.mean10_top1:.4f}; weights in {c.out}, run files in {plan.run_dir}")
     return result

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer import models
 
 
@@ -36,7 +37,7 @@ def test_round_trip_keeps_everything(tmp_path):
 
     loaded = checkpoints.load(tmp_path / "net.h5")
 
-    assert loaded.sha256 == digest == checkpoints.file_sha256(tmp_path / "net.h5")
+    assert loaded.sha256 == digest == fileio.sha256_file(tmp_path / "net.h5")
     assert loaded.preset == "mini" and loaded.layer_names == tuple(saved.weights)
     for name, (w, b) in saved.weights.items():
         assert np.array_equal(loaded.weights[name][0], w) and np.array_equal(loaded.weights[name][1], b)

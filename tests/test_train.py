@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer import models
 from minitransfer import train as training
 from minitransfer.data import synthetic
@@ -74,7 +75,7 @@ def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_pat
     assert saved.meta["split_half"] == "B", "copying from a base of half A trains on half B"
     assert saved.meta["n_copied"] == 4 and saved.meta["n_frozen"] == 4
     assert [saved.frozen[name] for name in WEIGHT_LAYERS] == [True] * 4 + [False] * 4
-    assert saved.meta["parent_sha256"] == checkpoints.file_sha256(base_a)
+    assert saved.meta["parent_sha256"] == fileio.sha256_file(base_a)
     assert np.array_equal(saved.mean, checkpoints.load(base_a).mean), "the mean image follows the copied layers"
     assert saved.meta["mean_source"]["kind"] == "checkpoint"
 

@@ -24,6 +24,8 @@ import pathlib
 import h5py
 import numpy as np
 
+from minitransfer import fileio
+
 SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"
 SUBSETS = ("train", "val")
@@ -43,46 +45,6 @@ def shard_name(subset, number):
     return f"{subset}-{number:05d}.h5"
 
 
-def sha256_file(path, block=1 << 22):
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _fsync_directory(folder):
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _temporary_path(path):
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
-
-
-def _publish(temporary, path):
-    """fsync ``temporary``, rename it to ``path`` and fsync the directory (atomic replacement)."""
-    descriptor = os.open(temporary, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    os.replace(temporary, path)
-    _fsync_directory(path.parent)
-
-
-def write_bytes_atomic(path, data):
-    """Write ``data`` to ``path`` atomically (temporary name, fsync, rename)."""
-    path = pathlib.Path(path)
-    temporary = _temporary_path(path)
-    temporary.write_bytes(data)
-    _publish(temporary, path)
-
-
 def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None):
     """Write one shard atomically; returns its sha256.
 
@@ -97,8 +59,7 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
     labels = np.asarray(labels, dtype=np.int32)
     if images.ndim != 4 or images.shape[3] != 3 or labels.shape != images.shape[:1]:
         raise ValueError(f"write_shard: need images (N,H,W,3) and labels (N,), got {images.shape} and {labels.shape}")
-    temporary = _temporary_path(path)
-    with h5py.File(temporary, "w") as shard:
+    with fileio.atomic_path(path) as temporary, h5py.File(temporary, "w") as shard:
         shard.create_dataset("images", data=images)  # no chunks / filters: contiguous, memory-mappable
         shard.create_dataset("labels", data=labels)
         if pixel_sum is None:
@@ -111,25 +72,21 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         shard.attrs["first_index"] = int(first_index)
         shard.attrs["plan"] = plan
         shard.attrs["skipped"] = json.dumps(list(skipped))
-    _publish(temporary, path)
-    return sha256_file(path)
+    return fileio.sha256_file(path)
 
 
 def write_mean(path, mean):
     """Write ``mean.h5`` (/mean float32 (H, W, 3)) atomically; returns its sha256."""
-    path = pathlib.Path(path)
-    temporary = _temporary_path(path)
-    with h5py.File(temporary, "w") as handle:
+    with fileio.atomic_path(path) as temporary, h5py.File(temporary, "w") as handle:
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
-    _publish(temporary, path)
-    return sha256_file(path)
+    return fileio.sha256_file(path)
 
 
 def write_meta(folder, meta):
     """Write ``meta.json`` atomically (last step of an import: its presence marks completion)."""
     text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-    write_bytes_atomic(pathlib.Path(folder) / META_FILE, text.encode("utf-8"))
+    fileio.write_text(pathlib.Path(folder) / META_FILE, text)
 
 
 def image_offset(path, shape):
@@ -249,7 +206,7 @@ class Dataset:
         for done, (path, expected) in enumerate(files, start=1):
             if not path.is_file():
                 raise DatasetError(f"{path}: missing")
-            actual = sha256_file(path)
+            actual = fileio.sha256_file(path)
             if actual != expected:
                 raise DatasetError(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): corrupt shard")
             if progress:

@@ -27,6 +27,8 @@ import h5py
 import numpy as np
 from PIL import Image
 
+from minitransfer import fileio
+
 from . import dataset as ds
 from . import wordnet
 
@@ -195,7 +197,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
         raise ds.DatasetError(f"{out}: no training image could be imported")
     mean_sha = ds.write_mean(out / ds.MEAN_FILE, pixel_sum / table["train"]["count"])
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
-    ds.write_bytes_atomic(out / ds.SKIPPED_FILE, report.encode("utf-8"))
+    fileio.write_text(out / ds.SKIPPED_FILE, report)
     meta = {
         "format": ds.FORMAT_NAME,
         "schema": ds.SCHEMA_VERSION,
@@ -224,7 +226,7 @@ def _finished_shard(path, plan, first_index):
             skipped = json.loads(shard.attrs["skipped"])
     except (OSError, KeyError, ValueError):
         return None  # unreadable leftover: rebuild it
-    return {"file": path.name, "count": count, "first_index": first_index, "sha256": ds.sha256_file(path),
+    return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
             "sum": pixel_sum, "skipped": skipped}
 
 

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
@@ -72,7 +73,7 @@ def test_info_shows_layers_frozen_flags_and_provenance(work, data):
     lines = result.output.splitlines()
     rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in WEIGHT_LAYERS}
     assert rows["conv1"][1:] == ["16x3x5x5", "16", "yes"] and rows["conv3"][-1] == "no"
-    assert "copied layers 1..2 from sha256 " + checkpoints.file_sha256(work / "baseA.h5")[:16] in result.output
+    assert "copied layers 1..2 from sha256 " + fileio.sha256_file(work / "baseA.h5")[:16] in result.output
     assert "split random seed 0 half B" in result.output
     summary = json.loads(invoke(["info", "A2B.h5", "--json"], work).output)
     assert [layer["frozen"] for layer in summary["layers"]] == [True, True] + [False] * 6
