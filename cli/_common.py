@@ -1,4 +1,4 @@
-"""Helpers shared by ``train``, ``eval`` and ``info``: exit codes and the mapping of errors onto them.
+"""Helpers shared by the commands: exit codes and the mapping of errors onto them.
 
 Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage, 65 bad data, 75 interrupted with a checkpoint
 written (safe to rerun with ``--resume auto``).

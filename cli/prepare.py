@@ -6,7 +6,8 @@ import click
 
 from minitransfer.data import dataset, importers, synthetic
 
-EXIT_BAD_DATA = 65
+from ._common import run
+
 
 
 class _Progress:
@@ -43,14 +44,6 @@ def _finish(built, verify):
         click.echo(f"skipped {len(skipped)} undecodable file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
         for entry in skipped[:20]:
             click.echo(f"  {entry['file']}: {entry['reason']}", err=True)
-
-
-def _run(work):
-    try:
-        return work()
-    except dataset.DatasetError as error:
-        click.echo(f"error: bad data: {error}", err=True)
-        sys.exit(EXIT_BAD_DATA)
 
 
 _size = click.option("--size", type=click.IntRange(1), default=None, help="Warp images to SIZE x SIZE.")
@@ -95,10 +88,10 @@ def imagenet(source, out, val_labels, words, is_a, size, workers, shard_size, ve
 
     The devkit's meta.mat is not read: give --val-labels and --is-a instead.
     """
-    built = _run(lambda: importers.import_imagenet(
+    built = run(lambda: importers.import_imagenet(
         source, out, val_labels=val_labels, words=words, is_a=is_a, size=size or 256, workers=workers,
         shard_length=shard_size, progress=_Progress("imagenet")))
-    _run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify))
 
 
 @prepare.command("tiny-imagenet")
@@ -111,10 +104,10 @@ def imagenet(source, out, val_labels, words, is_a, size, workers, shard_size, ve
 @_verify
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native)."""
-    built = _run(lambda: importers.import_tiny_imagenet(
+    built = run(lambda: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
         progress=_Progress("tiny-imagenet")))
-    _run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify))
 
 
 @prepare.command()
@@ -126,9 +119,9 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
 @_verify
 def cifar100(source, out, size, workers, shard_size, verify):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass."""
-    built = _run(lambda: importers.import_cifar100(
+    built = run(lambda: importers.import_cifar100(
         source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100")))
-    _run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify))
 
 
 @prepare.command("synthetic")
@@ -143,16 +136,16 @@ def cifar100(source, out, size, workers, shard_size, verify):
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify):
     """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default."""
     try:
-        built = _run(lambda: synthetic.build_synthetic(
+        built = run(lambda: synthetic.build_synthetic(
             out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
             seed=seed, shard_length=shard_size, progress=_Progress("synthetic")))
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    _run(lambda: _finish(built, verify))
+    run(lambda: _finish(built, verify))
 
 
 @prepare.command("verify")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def verify_command(path):
     """Re-check a prepared dataset: meta.json, every shard's sha256 and shapes, the mean image."""
-    _run(lambda: _finish(dataset.open_dataset(path), verify=True))
+    run(lambda: _finish(dataset.open_dataset(path), verify=True))

@@ -6,7 +6,7 @@ import click
 
 from minitransfer.data import dataset, splits as split_lib
 
-from .prepare import _run
+from ._common import run
 
 
 @click.command()
@@ -31,10 +31,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
       minitransfer splits imagenet-256 natural --format json
       minitransfer splits synthetic-20 all --per-class 100
     """
-    data = _run(lambda: dataset.open_dataset(path))
+    data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
     try:
-        chosen = [_run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class, per_class_seed, is_a))
+        chosen = [run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class, per_class_seed, is_a))
                   for side in halves]
     except ValueError as error:
         raise click.UsageError(str(error)) from error
