@@ -14,7 +14,7 @@ from minitransfer import models
 from minitransfer import train as training
 from minitransfer.data import synthetic
 
-FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True}
+FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
 WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 

@@ -16,7 +16,7 @@ from minitransfer import fileio
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
-FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet"]
+FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
 WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 
