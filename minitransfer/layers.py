@@ -135,11 +135,14 @@ class WeightLayer(Layer):
             param.velocity = _zeros_like(param.data)
             param.grad = None
 
-    def _store_grads(self, dw, db):
-        if self.frozen:
-            return
-        self.weight.grad = dw
-        self.bias.grad = db
+    def backward(self, dy, need_input_grad=True):
+        """Parameter gradients (unless frozen) and, when asked, the input gradient (else None)."""
+        dx, dw, db = self.op.backward(dy, self._cache, need_dx=need_input_grad)
+        self._cache = None
+        if not self.frozen:
+            self.weight.grad = dw
+            self.bias.grad = db
+        return dx
 
 
 def _device_of(a):
@@ -164,12 +167,6 @@ class Conv2d(WeightLayer):
                                         stride=self.stride, pad=self.pad, groups=self.groups)
         return y
 
-    def backward(self, dy, need_input_grad=True):
-        dx, dw, db = conv2d.backward(dy, self._cache, need_dx=need_input_grad)
-        self._cache = None
-        self._store_grads(dw, db)
-        return dx
-
     def output_shape(self, shape):
         _, h, w = shape
         k, _, r, s = self.weight.data.shape
@@ -187,12 +184,6 @@ class Linear(WeightLayer):
     def forward(self, x, run):
         y, self._cache = linear.forward(x, self.weight.data, self.bias.data)
         return y
-
-    def backward(self, dy, need_input_grad=True):
-        dx, dw, db = linear.backward(dy, self._cache, need_dx=need_input_grad)
-        self._cache = None
-        self._store_grads(dw, db)
-        return dx
 
     def output_shape(self, shape):
         return (self.weight.data.shape[0],)
