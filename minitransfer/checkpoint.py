@@ -207,3 +207,23 @@ def check_architecture(checkpoint, net, layers=None):
         if tuple(w.shape) != want_w or tuple(b.shape) != want_b:
             raise CheckpointError(f"{where}: layer {name} has W {tuple(w.shape)} and b {tuple(b.shape)}, "
                                   f"the network needs W {want_w} and b {want_b}")
+
+
+def describe(path):
+    """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
+    provenance (what ``minitransfer info`` prints)."""
+    saved = load(path)
+    meta = saved.meta
+    return {
+        "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
+        "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
+        "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
+                   for name, (w, b) in saved.weights.items()],
+        "classes": len(meta["classes"]),
+        "split": {"kind": meta["split_kind"], "seed": meta["split_seed"], "half": meta["split_half"]},
+        "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
+        "parent_sha256": meta["parent_sha256"], "mean_source": meta["mean_source"],
+        "iteration": meta["iteration"], "resumable": saved.solver is not None,
+        "dataset_fingerprint": meta["dataset_fingerprint"],
+        "config": meta["config"],
+    }

@@ -31,8 +31,8 @@ import sys
 import time
 import zlib
 
-from minitransfer import fileio
-from minitransfer.train import run_dir_for
+from minitransfer import config, fileio
+from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -90,8 +90,9 @@ class Run:
         return cls(**{key: value for key, value in record.items() if key in fields})
 
 
-def parse_layers(text):
-    """``"1-7"`` / ``"1,3,5"`` / ``"2-4,7"`` → sorted tuple of ints in 1..7 (the n of the paper)."""
+def parse_layers(text, highest):
+    """``"1-7"`` / ``"1,3,5"`` / ``"2-4,7"`` → sorted tuple of the n of the paper, each in 1..``highest``
+    (the preset's copyable layers)."""
     layers = set()
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
@@ -101,8 +102,8 @@ def parse_layers(text):
             first, last = int(low), int(high or low)
         except ValueError:
             raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)") from None
-        if not 1 <= first <= last <= 7:
-            raise ValueError(f"layers: {part!r} is outside 1..7 (n counts the copied weight layers)")
+        if not 1 <= first <= last <= highest:
+            raise ValueError(f"layers: {part!r} is outside 1..{highest} (n counts the copied weight layers)")
         layers.update(range(first, last + 1))
     return tuple(sorted(layers))
 
@@ -154,29 +155,20 @@ def run_seed(seed, run):
 
 
 def train_arguments(run, out, options):
-    """The ``train`` arguments of ``run`` (after the command itself). ``options``: train options
-    shared by every run, name → value (``{"data": ..., "preset": "mini", "max-iter": 300}``); a
-    None value is left out, True is a bare flag, and "seed" is made distinct per run."""
-    out = pathlib.Path(out)
-    args = ["--split", run.split]
-    if run.split == "random":
-        args += ["--split-seed", str(run.split_seed)]
-    if run.target:
-        args += ["--half", run.target]
+    """The ``train`` arguments of ``run`` (after the command itself). ``options``: configuration
+    fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``);
+    the seed (default 0) is made distinct per run."""
+    fields = {"split": run.split, "split_seed": run.split_seed if run.split == "random" else None,
+              "half": run.target}
     if run.parent:
-        args += ["--copy-from", str(weights_path(out, run.parent)), "--n", str(run.n),
-                 "--fine-tune" if run.fine_tuned else "--frozen"]
+        fields.update(copy_from=weights_path(out, run.parent), n=run.n, frozen=not run.fine_tuned)
     if run.kind == "random-frozen":
-        args += ["--random-frozen", str(run.n)]
-    if run.per_class:
-        args += ["--per-class", str(run.per_class)]
-    for name, value in options.items():
-        if value is None or value is False:
-            continue
-        if name == "seed":
-            value = run_seed(int(value), run)
-        args += [f"--{name}"] if value is True else [f"--{name}", str(value)]
-    return args + ["-o", str(weights_path(out, run.name)), "--resume", "auto"]
+        fields["random_frozen"] = run.n
+    fields["per_class"] = run.per_class
+    fields.update(options)
+    fields["seed"] = run_seed(int(options.get("seed") or 0), run)
+    fields.update(out=weights_path(out, run.name), resume="auto")
+    return config.command_line(fields)
 
 
 def weights_path(out, name):
@@ -441,7 +433,7 @@ def _submit_script(has_bases, has_transfers):
 DEMO_LAYERS = (1, 3, 5)
 # 200 iterations with one learning-rate step at 150 (lr 0.01, then 0.001): the mini bases reach
 # about 0.75 top-1 on their 10 synthetic classes; 20 evaluations for the mean of the 10 best.
-DEMO_TRAIN_OPTIONS = {"preset": "mini", "max-iter": 200, "stepsize": 150, "eval-every": 10, "seed": 0}
+DEMO_TRAIN_OPTIONS = {"preset": "mini", "max_iter": 200, "stepsize": 150, "eval_every": 10, "seed": 0}
 
 
 def run_demo(out, data, device="cpu", devices=(None,), log=print):

@@ -18,24 +18,9 @@ enough for the built-in synthetic set, whose stored 36-pixel images give 32-pixe
 """
 
 import dataclasses
+import typing
 
 from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Net, ReLU
-
-
-@dataclasses.dataclass(frozen=True)
-class Preset:
-    """A network family and its defaults: ``build(num_outputs) -> Net``."""
-
-    name: str
-    crop: int
-    batch_size: int
-    max_iter: int
-    eval_every: int
-    checkpoint_every: int
-    description: str
-
-    def build(self, num_outputs):
-        return BUILDERS[self.name](num_outputs)
 
 
 def caffenet(num_outputs=1000):
@@ -90,18 +75,77 @@ def mini(num_outputs=20):
     return Net("mini", layers, (3, 32, 32))
 
 
-BUILDERS = {"caffenet": caffenet, "mini": mini}
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A network and everything that goes with it: the single definition of an architecture.
 
-PRESETS = {
-    "caffenet": Preset("caffenet", crop=227, batch_size=256, max_iter=450_000, eval_every=1000,
-                       checkpoint_every=5000, description="Caffe's reference CaffeNet (the paper's network)"),
-    "mini": Preset("mini", crop=32, batch_size=64, max_iter=300, eval_every=50,
-                   checkpoint_every=100, description="CaffeNet's layer kinds, small, for 32-64 px data"),
-}
+    ``build(num_outputs) -> Net``; ``copyable`` weight layers may be copied or frozen (n = 1..copyable:
+    all but the classifier, the paper's footnote 2); ``crop`` is the input size; the schedule
+    defaults (iterations, batch, evaluation / checkpoint / log intervals) apply when a run does not
+    set them; ``default_image_sizes`` (low, high) makes it the default preset for datasets whose
+    stored images are that large (None: never the default). Every range of n, list of preset names
+    and per-network default of the command line and the grid derives from here.
+    """
 
-MINI_MAX_IMAGE_SIZE = 64
+    name: str
+    builder: typing.Callable
+    crop: int
+    copyable: int
+    batch_size: int
+    max_iter: int
+    eval_every: int
+    checkpoint_every: int
+    log_every: int
+    description: str
+    default_image_sizes: tuple = None
+
+    def build(self, num_outputs):
+        return self.builder(num_outputs)
+
+    @property
+    def layers(self):
+        """The n a transfer may use: 1..copyable."""
+        return tuple(range(1, self.copyable + 1))
+
+
+PRESETS = {}
+
+
+def register(preset):
+    """Add ``preset`` to :data:`PRESETS` (a new name, or a replacement of the same name); returns it.
+
+    Example (a toy network for a test or a notebook)::
+
+        models.register(models.Preset("toy", toy_builder, crop=8, copyable=2, batch_size=4, max_iter=5,
+                                      eval_every=5, checkpoint_every=5, log_every=5, description="toy"))
+    """
+    PRESETS[preset.name] = preset
+    return preset
+
+
+register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
+                checkpoint_every=5000, log_every=20, description="Caffe's reference CaffeNet (the paper's network)",
+                default_image_sizes=(65, None)))
+register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, eval_every=50,
+                checkpoint_every=100, log_every=10, description="CaffeNet's layer kinds, small, for 32-64 px data",
+                default_image_sizes=(1, 64)))
+
+
+def get(name):
+    """The registered preset ``name``; ValueError naming the known ones otherwise."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}")
+    return PRESETS[name]
 
 
 def preset_for_image_size(image_size):
-    """The default preset for stored images of (H, W): ``mini`` up to 64 px, else ``caffenet``."""
-    return PRESETS["mini" if max(image_size) <= MINI_MAX_IMAGE_SIZE else "caffenet"]
+    """The default preset for stored images of (H, W): the registered preset whose
+    ``default_image_sizes`` contains the larger side (``mini`` up to 64 px, else ``caffenet``)."""
+    side = max(image_size)
+    for preset in PRESETS.values():
+        if preset.default_image_sizes is not None:
+            low, high = preset.default_image_sizes
+            if low <= side and (high is None or side <= high):
+                return preset
+    raise ValueError(f"no preset is the default for {image_size[0]}x{image_size[1]} images; choose one "
+                     f"({', '.join(PRESETS)})")

@@ -1,8 +1,10 @@
-"""Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable."""
+"""Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable;
+the poisoning ``cp`` fixture; the small synthetic dataset the training and CLI tests train on."""
 
 import pytest
 
 from minitransfer import cuda
+from minitransfer.data import synthetic
 
 
 def _gpu_skip_reason():
@@ -38,3 +40,11 @@ def cp(monkeypatch):
     monkeypatch.setattr(cupy, "empty", lambda *args, **kwargs: poison(real_empty(*args, **kwargs)))
     monkeypatch.setattr(cupy, "empty_like", lambda *args, **kwargs: poison(real_empty_like(*args, **kwargs)))
     return cupy
+
+
+@pytest.fixture(scope="session")
+def synthetic_8(tmp_path_factory):
+    """An 8-class synthetic dataset (40 train + 10 val images per class, 36 x 36): its path as a string."""
+    path = tmp_path_factory.mktemp("data") / "synthetic-8"
+    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=1)
+    return str(path)

@@ -1,10 +1,13 @@
-"""Plain-Python oracles shared by several test modules, written independently of minitransfer's code.
+"""Plain-Python oracles and constants shared by several test modules, written independently of
+minitransfer's code.
 
 The counter-based random bits (``minitransfer.counter_rng`` / ``kernels/common.cuh``) recomputed
 one Python int at a time: Wellons' lowbias32 and the documented key / bits formulas.
 """
 
 MASK = 0xFFFFFFFF
+# CaffeNet's weight layers, which the presets under test share (written out, not read from the code).
+WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 
 def lowbias32(x):

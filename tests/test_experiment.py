@@ -23,7 +23,7 @@ from minitransfer import experiment as grid
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
-    weights = pathlib.Path(args[args.index("-o") + 1])
+    weights = pathlib.Path(args[args.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "invocations.log"
@@ -56,7 +56,7 @@ FAKE_TRAIN = textwrap.dedent('''
     note("finished")
 ''')
 
-OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max-iter": 20, "seed": 3, "device": "cpu"}
+OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 
 @pytest.fixture
@@ -83,13 +83,13 @@ def names(runs):
     ("1-7", (1, 2, 3, 4, 5, 6, 7)), ("1,3,5", (1, 3, 5)), ("2-4,7", (2, 3, 4, 7)), ("5", (5,)), (" 3 , 1 ", (1, 3)),
 ], ids=["range", "list", "mixed", "single", "spaces"])
 def test_parse_layers(text, expected):
-    assert grid.parse_layers(text) == expected
+    assert grid.parse_layers(text, 7) == expected
 
 
 @pytest.mark.parametrize("text", ["0-3", "1-8", "x", "4-2"], ids=["zero", "eight", "word", "reversed"])
 def test_parse_layers_rejects(text):
     with pytest.raises(ValueError, match="layers"):
-        grid.parse_layers(text)
+        grid.parse_layers(text, 7)
 
 
 def test_plan_one_direction_has_bases_then_the_four_treatments_per_n():
@@ -137,10 +137,10 @@ def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):
     args = grid.train_arguments(run, tmp_path, OPTIONS)
     text = shlex.join(args)
     assert f"--copy-from {tmp_path / 'random0/baseA.h5'}" in text
-    assert "--n 3 --fine-tune" in text and "--frozen" not in text
+    assert "--n 3" in text and "--frozen" not in text
     assert "--split random --split-seed 0 --half B" in text
     assert "--preset mini" in text and "--max-iter 20" in text and "--data /data/synthetic" in text
-    assert args[-4:] == ["-o", str(tmp_path / "random0/A3B+.h5"), "--resume", "auto"]
+    assert args[-4:] == ["--out", str(tmp_path / "random0/A3B+.h5"), "--resume", "auto"]
     seed = int(args[args.index("--seed") + 1])
     other = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/B3B+"]
     assert seed != int(grid.train_arguments(other, tmp_path, OPTIONS)[args.index("--seed") + 1])
@@ -316,10 +316,10 @@ def test_emit_slurm_writes_valid_bash_with_bases_before_transfers(tmp_path, fake
     assert "#SBATCH --partition=gpu" in bases_script and "#SBATCH --requeue" in transfers_script
     assert sorted(name for name, _ in bases.values()) == sorted(r.name for r in runs if r.parent is None)
     assert sorted(name for name, _ in transfers.values()) == sorted(r.name for r in runs if r.parent)
-    base_weights = {argv[argv.index("-o") + 1] for _, argv in bases.values()}
+    base_weights = {argv[argv.index("--out") + 1] for _, argv in bases.values()}
     for name, argv in list(bases.values()) + list(transfers.values()):
         assert argv[:len(fake_train)] == fake_train
-        assert argv[-4:] == ["-o", str(out / f"{name}.h5"), "--resume", "auto"]
+        assert argv[-4:] == ["--out", str(out / f"{name}.h5"), "--resume", "auto"]
         if "--copy-from" in argv:
             assert argv[argv.index("--copy-from") + 1] in base_weights, name
 
@@ -363,11 +363,10 @@ def test_emitted_task_runs_its_train_command_and_requeues_on_exit_75(tmp_path, f
 
 # ---- command line ---------------------------------------------------------------------------
 
-def test_cli_dry_run(tmp_path):
+def test_cli_dry_run(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 
-    data = tmp_path / "data"
-    data.mkdir()
+    data = synthetic_8
     result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "2",
                                              "--device", "cpu", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -376,11 +375,10 @@ def test_cli_dry_run(tmp_path):
     assert not list((tmp_path / "grid").glob("*/*.run/invocations.log"))
 
 
-def test_cli_emit_slurm(tmp_path):
+def test_cli_emit_slurm(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 
-    data = tmp_path / "data"
-    data.mkdir()
+    data = synthetic_8
     result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "1-2",
                                              "--split", "random", "--split", "natural",
                                              "--emit-slurm", str(tmp_path / "slurm")])
@@ -389,8 +387,8 @@ def test_cli_emit_slurm(tmp_path):
     assert "--device cuda" in (tmp_path / "slurm" / "transfers.sh").read_text()
 
 
-def test_cli_rejects_bad_layers(tmp_path):
+def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 
-    result = CliRunner().invoke(experiment, ["--data", str(tmp_path), "-o", str(tmp_path / "g"), "--layers", "0-9"])
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "0-9"])
     assert result.exit_code == 2 and "outside 1..7" in result.output

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from oracles import WEIGHT_LAYERS
 
 from minitransfer import models
 from minitransfer.layers import LRN, Conv2d, Dropout, Linear, MaxPool2d, ReLU
 
-WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 
 def _kinds(net):

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import report
+from minitransfer import figures, report
+from minitransfer.results import collect, means_by_n, read_reference
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
 
@@ -100,7 +101,7 @@ def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
         config = {"split": "random", "split_seed": 0, "half": half, "copy_from": str(out / "baseA.h5"), "n": 4,
                   "frozen": frozen}
         write_run(out, grid.Run(name, "?", "random", 0), 0.5, treatment=False, config=config)
-    results = {r.run.name: r.run for r in report.collect(out)[0]}
+    results = {r.run.name: r.run for r in collect(out)[0]}
     assert results["baseA"].treatment == "baseB"
     assert (results["a4b"].treatment, results["a4b"].label) == ("AnB", "A4B")
     assert (results["a4a"].treatment, results["a4a"].label) == ("BnB+", "A4A+")
@@ -125,7 +126,7 @@ reduced-0010\t0.001\t200\t200000
 def test_read_reference_names(tmp_path):
     path = tmp_path / "reference.tsv"
     path.write_text(TINY_REFERENCE)
-    results = {r.run.name: r for r in report.read_reference(path)}
+    results = {r.run.name: r for r in read_reference(path)}
     assert results["transfer0B0A_1_2"].run.treatment == "AnB" and results["transfer0B0A_1_2"].run.target == "A"
     assert results["transfer0A0A_1_2"].run.treatment == "BnB"
     assert results["transfer-ft0A0B_1_2"].run.treatment == "AnB+"
@@ -133,7 +134,7 @@ def test_read_reference_names(tmp_path):
     assert results["nolearn_1_3"].run.treatment == "random" and results["nolearn_1_3"].run.n == 3
     assert results["reduced-0010"].run.per_class == 10
     assert math.isnan(results["half0A"].final_top1)
-    assert report.means_by_n(list(results.values()), treatment="AnB") == {2: pytest.approx(0.56)}
+    assert means_by_n(list(results.values()), treatment="AnB") == {2: pytest.approx(0.56)}
     [row] = report.table1(list(results.values()), ranges=((1, 7),))
     assert row["boost_over_baseB"] == pytest.approx(0.03) and row["boost_over_BnB+"] == pytest.approx(0.02)
 
@@ -142,18 +143,18 @@ def test_read_reference_rejects_unknown_names(tmp_path):
     path = tmp_path / "reference.tsv"
     path.write_text("run\tmean_top10_val_top1\nhalf0A\t0.6\nmystery\t0.5\n")
     with pytest.raises(ValueError, match="line 3: unknown run name 'mystery'"):
-        report.read_reference(path)
+        read_reference(path)
 
 
 @pytest.mark.skipif(not REFERENCE.is_file(), reason=f"the paper's numbers are not at {REFERENCE}")
 def test_the_papers_runs_give_the_papers_means_and_table1():
-    results = report.read_reference(REFERENCE)
+    results = read_reference(REFERENCE)
     # The data README's table (means of the original logs) and the paper's Table 1 (±0.3%, it
     # was computed from the fewer runs finished at publication).
-    assert report.means_by_n(results, treatment="AnB")[7] == pytest.approx(0.5425, abs=1e-4)
-    assert report.means_by_n(results, treatment="BnB+")[1] == pytest.approx(0.6177, abs=1e-4)
-    assert report.means_by_n(results, "natural", "AnB", "A")[7] == pytest.approx(0.3990, abs=1e-4)
-    assert report.means_by_n(results, "all", "random")[3] == pytest.approx(0.0011, abs=1e-4)
+    assert means_by_n(results, treatment="AnB")[7] == pytest.approx(0.5425, abs=1e-4)
+    assert means_by_n(results, treatment="BnB+")[1] == pytest.approx(0.6177, abs=1e-4)
+    assert means_by_n(results, "natural", "AnB", "A")[7] == pytest.approx(0.3990, abs=1e-4)
+    assert means_by_n(results, "all", "random")[3] == pytest.approx(0.0011, abs=1e-4)
     rows = {row["layers"]: row for row in report.table1(results)}
     for layers, over_base, over_selffer in (("1-7", 0.016, 0.014), ("3-7", 0.018, 0.014), ("5-7", 0.021, 0.017)):
         assert rows[layers]["boost_over_baseB"] == pytest.approx(over_base, abs=0.003)
@@ -171,8 +172,8 @@ def test_figures_plot_the_measured_accuracies(runs_dir, tmp_path):
     for name in ("figure2", "figure3"):
         assert written.files[f"{name}.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert written.files[f"{name}.svg"].read_text().lstrip().startswith("<?xml")
-    results = report.collect(runs_dir)[0]
-    top, bottom = report.figure2(Figure, results).axes
+    results = collect(runs_dir)[0]
+    top, bottom = figures.figure2(Figure, results).axes
     points = [line for line in top.lines if line.get_linestyle() == "None"]
     plotted = sorted(y for line in points for y in line.get_ydata())
     assert plotted == pytest.approx(sorted(ACCURACY.values()))  # every network is a point
@@ -191,7 +192,7 @@ def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(2,), random_frozen=(2,))
     for run in runs:
         write_run(out, run, accuracy[run.name])
-    _, _, normalised = report.figure3(Figure, report.collect(out)[0]).axes
+    _, _, normalised = figures.figure3(Figure, collect(out)[0]).axes
     lines = {line.get_label(): list(line.get_ydata()) for line in normalised.lines}
     assert lines["natural target: AnB"] == pytest.approx([0.0, -0.10])
     assert lines["man-made target: AnB"] == pytest.approx([0.0, -0.05])

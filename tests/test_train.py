@@ -7,22 +7,20 @@ import signal
 
 import numpy as np
 import pytest
+from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer import models
+from minitransfer import evaluate, models, rundir, transfer
 from minitransfer import train as training
 from minitransfer.data import synthetic
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
-WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "synthetic-8"
-    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=1)
-    return str(path)
+def data(synthetic_8):
+    return synthetic_8
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +89,7 @@ def test_fine_tuned_transfer_changes_all_eight_layers(base_a, data, tmp_path):
 def test_transfer_starts_from_copies_below_and_fillers_above(base_a, data, tmp_path):
     plan = training.resolve(training.TrainConfig(out=str(tmp_path / "x.h5"), data=data, copy_from=str(base_a),
                                                  n=3, frozen=True, seed=5, **FAST))
-    net = training.build_net(plan)
+    net = transfer.build_net(plan)
     base, fresh = _weights(base_a), _initial_weights(4, seed=5)
     for name, layer in zip(WEIGHT_LAYERS, net.weight_layers):
         start = (layer.weight.data, layer.bias.data)
@@ -178,18 +176,24 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
 
 
 @pytest.mark.parametrize("options, error, pattern", [
-    ({"n": 0}, training.ConfigError, "n must be an integer 1..7"),
-    ({"n": 8}, training.ConfigError, "n must be an integer 1..7"),
+    ({"n": 0}, training.ConfigError, "n must be an integer >= 1"),
     ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
     ({"frozen": True}, training.ConfigError, "needs copy_from"),
     ({"split": "halves"}, training.ConfigError, "split must be one of"),
     ({"preset": "caffenet"}, training.ConfigError, "227x227 crops"),
     ({"fc8_outputs": 2}, training.ConfigError, "fewer than the 4 classes"),
-], ids=["n0", "n8", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small"])
+], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
     assert os.listdir(tmp_path) == []
+
+
+def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path):
+    with pytest.raises(training.ConfigError, match=r"n must be an integer 1\.\.7, got 8"):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(base_a), n=8,
+                                            **FAST))
+    assert not list(tmp_path.iterdir())
 
 
 def test_copy_from_missing_or_corrupt_checkpoint(data, tmp_path):
@@ -235,11 +239,11 @@ def test_default_names_follow_the_paper(base_a, data):
     assert training.resolve(training.TrainConfig(data=data, **FAST)).config.out == "baseA.h5"
     assert training.resolve(training.TrainConfig(data=data, split="all", random_frozen=2, **FAST)).config.out \
         == "all-random2all.h5"
-    assert training.run_dir_for("runs/A4B.h5").as_posix() == "runs/A4B.run"
+    assert rundir.run_dir_for("runs/A4B.h5").as_posix() == "runs/A4B.run"
 
 
 def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
-    scores = training.evaluate_checkpoint(base_a, data=data, device="cpu")
+    scores = evaluate.evaluate_checkpoint(base_a, data=data, device="cpu")
     result = json.loads(base_a.with_name("baseA.run").joinpath("result.json").read_text())
     assert scores["images"] == 40
     assert scores["top1"] == pytest.approx(result["final"]["top1"])
@@ -250,7 +254,7 @@ def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
     other = tmp_path / "synthetic-4"
     synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
     with pytest.raises(training.DataMismatch):
-        training.evaluate_checkpoint(base_a, data=str(other), device="cpu")
+        evaluate.evaluate_checkpoint(base_a, data=str(other), device="cpu")
 
 
 @pytest.mark.gpu

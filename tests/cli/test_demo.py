@@ -11,7 +11,7 @@ from minitransfer import experiment as grid
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
-TINY = {"preset": "mini", "max-iter": 3, "eval-every": 1, "batch-size": 8, "seed": 0}
+TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from oracles import WEIGHT_LAYERS
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
@@ -17,14 +18,11 @@ from minitransfer.cli import main
 from minitransfer.data import synthetic
 
 FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
-WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "synthetic-8"
-    synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=2)
-    return str(path)
+def data(synthetic_8):
+    return synthetic_8
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +89,8 @@ def test_eval_reports_the_final_accuracy(work):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--copy-from", "baseA.h5", "--n", "8"], 2, "8 is not in the range 1<=x<=7"),
-    (["--copy-from", "baseA.h5", "--n", "0"], 2, "0 is not in the range 1<=x<=7"),
+    (["--copy-from", "baseA.h5", "--n", "8"], 2, "n must be an integer 1..7, got 8"),
+    (["--copy-from", "baseA.h5", "--n", "0"], 2, "0 is not in the range x>=1"),
     (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
     (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
     (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 65, "layer conv1 has W (96, 3, 11, 11)"),

@@ -1,22 +1,16 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
 import pathlib
-import signal
 import sys
 
 import click
 
 from minitransfer import experiment as grid
-from minitransfer.data import synthetic
+from minitransfer import models
+from minitransfer.data import dataset, synthetic
 
-
-def _layers(ctx, param, value):
-    if value is None or value == "":
-        return ()
-    try:
-        return grid.parse_layers(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
+from ._common import (changed_fields, choose_devices, data_option, device_option, grid_train_options,
+                      interrupt_on_sigterm, run)
 
 
 def _counts(ctx, param, value):
@@ -29,46 +23,32 @@ def _counts(ctx, param, value):
     return counts
 
 
-def raise_keyboard_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 @click.command()
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path), default=None,
-              help="Dataset directory (from `minitransfer prepare`); default: the built-in synthetic set.")
+@data_option
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), required=True,
               help="Grid directory: one sub-directory per network.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
-@click.option("--split-seed", "split_seeds", type=int, multiple=True, default=(0,), show_default=True,
+@click.option("--split-seed", "split_seeds", type=click.IntRange(0), multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...).")
-@click.option("--layers", callback=_layers, default="1-7", show_default=True,
-              help="The n to run: copied layers, e.g. 1-7 or 1,3,5.")
+@click.option("--layers", default="1-7", show_default=True,
+              help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
 @click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True, help="Plan the BnB+ / AnB+ runs.")
-@click.option("--random-frozen", callback=_layers, default="",
+@click.option("--random-frozen", default="",
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000).")
-@click.option("--preset", default=None, help="Network preset passed to train (caffenet, mini).")
-@click.option("--fc8-outputs", type=int, default=None, help="fc8 width passed to train (the paper: 1000).")
-@click.option("--max-iter", type=int, default=None, help="Iterations per network (train's default if unset).")
-@click.option("--base-lr", type=float, default=None)
-@click.option("--stepsize", type=int, default=None)
-@click.option("--eval-every", type=int, default=None)
-@click.option("--batch-size", type=int, default=None)
-@click.option("--seed", type=int, default=0, show_default=True, help="Base seed; each run derives its own.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
-              help="auto: one process per visible GPU if any, else one at a time on the CPU.")
+@grid_train_options
+@device_option
 @click.option("--gpus", default=None, help="GPU ids to use, e.g. 0,1,2,3 (default: all visible).")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--partition=gpu.")
-def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tuned, random_frozen, per_class,
-               preset, fc8_outputs, max_iter, base_lr, stepsize, eval_every, batch_size, seed, device, gpus, dry_run,
-               emit_slurm, sbatch_options):
+def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tuned, random_frozen, per_class, device,
+               gpus, dry_run, emit_slurm, sbatch_options, **train_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
@@ -83,42 +63,48 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
       minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/
       minitransfer report grid
     """
+    data = pathlib.Path(data) if data is not None else _builtin_data()
+    preset = run(lambda: _preset_of(train_options["preset"], data))
+    layers, random_frozen = (_parse_layers(text, preset, name) for text, name in
+                             ((layers, "--layers"), (random_frozen, "--random-frozen")))
     runs = grid.plan_grid(
         random_seeds=split_seeds if "random" in splits else (), natural="natural" in splits, layers=layers,
         both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class)
     if not runs:
         raise click.UsageError("the plan is empty: choose a split, --random-frozen or --per-class")
-    if data is None:
-        data = synthetic.builtin_dataset()
-        click.echo(f"using the built-in synthetic dataset: {data}")
-    options = {"data": str(data.resolve()), "preset": preset, "fc8-outputs": fc8_outputs, "max-iter": max_iter,
-               "base-lr": base_lr, "stepsize": stepsize, "eval-every": eval_every, "batch-size": batch_size,
-               "seed": seed}
+    options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     out = out.resolve()
     if emit_slurm:
         submit = grid.emit_slurm(runs, out, emit_slurm, dict(options, device="cuda"), sbatch_options=sbatch_options)
         click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
-    devices = choose_devices(device, gpus)
+    devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    interrupt_on_sigterm()
     outcome = grid.run_grid(runs, out, options, devices=devices, log=click.echo)
     click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
                f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")
     sys.exit(outcome.exit_code)
 
 
-def choose_devices(device, gpus):
-    if device == "cpu":
-        return (None,)
-    found = tuple(part.strip() for part in gpus.split(",") if part.strip()) if gpus else grid.visible_gpus()
-    if found:
-        return found
-    if device == "cuda":
-        raise click.UsageError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES)")
-    return (None,)
+def _builtin_data():
+    data = synthetic.builtin_dataset()
+    click.echo(f"using the built-in synthetic dataset: {data}")
+    return data
+
+
+def _preset_of(name, data):
+    """The preset the grid's networks use: the one named, else the default for the dataset's images."""
+    return models.get(name) if name else models.preset_for_image_size(dataset.open_dataset(data).image_size)
+
+
+def _parse_layers(text, preset, option):
+    try:
+        return grid.parse_layers(text, preset.copyable) if text else ()
+    except ValueError as error:
+        raise click.BadParameter(f"{error} for preset {preset.name}", param_hint=option) from None

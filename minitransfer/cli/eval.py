@@ -4,7 +4,7 @@ import json
 
 import click
 
-from minitransfer import train as training
+from minitransfer import evaluate
 
 from ._common import checkpoint_argument, device_option, run
 
@@ -28,7 +28,7 @@ def eval_command(checkpoint, data, subset, batch_size, device, as_json):
       minitransfer eval A4B.h5
       minitransfer eval baseA.h5 --data imagenet-256 --subset val --json
     """
-    scores = run(lambda: training.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
+    scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                       batch_size=batch_size))
     if as_json:
         click.echo(json.dumps(scores, indent=2))

@@ -1,7 +1,6 @@
 """``minitransfer demo``: the paper's experiment in miniature on the built-in synthetic data."""
 
 import pathlib
-import signal
 import sys
 import time
 
@@ -11,14 +10,13 @@ from minitransfer import experiment as grid
 from minitransfer import report as reports
 from minitransfer.data import synthetic
 
-from .experiment import choose_devices, raise_keyboard_interrupt
+from ._common import choose_devices, device_option, interrupt_on_sigterm, run
 
 
 @click.command()
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path),
               default=pathlib.Path("minitransfer-demo"), show_default=True, help="Folder for the runs and the report.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
-              help="auto: the GPU(s) if CuPy sees one, else the CPU.")
+@device_option
 def demo(out, device):
     """Run a small version of the paper's experiment and draw its figures.
 
@@ -36,14 +34,14 @@ def demo(out, device):
     started = time.monotonic()
     click.echo("preparing the built-in synthetic dataset ...")
     data = synthetic.builtin_dataset()
-    devices = choose_devices(device, None)
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    devices = run(lambda: choose_devices(device))
+    interrupt_on_sigterm()
     outcome = grid.run_demo(out.resolve(), data, device="cpu" if devices == (None,) else "cuda", devices=devices,
                             log=click.echo)
     if outcome.exit_code != 0:
         click.echo("the demo grid did not finish; rerun `minitransfer demo` to go on", err=True)
         sys.exit(outcome.exit_code)
-    written = reports.write_report(out)
+    written = run(lambda: reports.write_report(out))
     click.echo(f"{len(written.results)} networks in {time.monotonic() - started:.0f} s; tables in {out / 'report'}:")
     click.echo(f"  results:  {written.files['results.md']}")
     click.echo(f"  Table 1:  {written.files['table1.md']}")

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from minitransfer import train as training
+from minitransfer import checkpoint as checkpoints
 
 from ._common import checkpoint_argument, run
 
@@ -20,7 +20,7 @@ def info(checkpoint, as_json):
       minitransfer info A4B.h5
       minitransfer info baseA.run/checkpoint.h5 --json
     """
-    summary = run(lambda: training.describe_checkpoint(checkpoint))
+    summary = run(lambda: checkpoints.describe(checkpoint))
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return

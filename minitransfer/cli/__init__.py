@@ -1,7 +1,7 @@
 """The ``minitransfer`` command line (click). Thin: parses, validates, calls ``minitransfer``.
 
-Installed as ``minitransfer.cli`` (the folder ``cli/`` in the repository). Each command lives in
-its own module and is added to the group below by name.
+Each command lives in its own module and is added to the group below by name; the shared options,
+exit codes and the table from errors to exit codes are in ``_common``.
 """
 
 import click

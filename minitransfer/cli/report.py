@@ -6,6 +6,8 @@ import click
 
 from minitransfer import report as reports
 
+from ._common import run
+
 
 @click.command()
 @click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
@@ -26,12 +28,7 @@ def report(runs, out, reference):
       minitransfer report grid
       minitransfer report grid --reference ../shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv
     """
-    try:
-        written = reports.write_report(runs, out, reference)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    if not written.results:
-        raise click.ClickException(f"no finished runs (*.run/result.json) under {runs}")
+    written = run(lambda: reports.write_report(runs, out, reference))
     click.echo(f"read {len(written.results)} finished runs from {runs}"
                + (f" ({len(written.unfinished)} not finished)" if written.unfinished else ""))
     for name, path in written.files.items():

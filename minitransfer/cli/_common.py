@@ -1,0 +1,143 @@
+"""The command line's one vocabulary: exit codes, the table from errors to them, shared options.
+
+Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage, 65 bad data, 75 interrupted with a checkpoint
+written (safe to rerun with ``--resume auto``). Every command runs its work through :func:`run`,
+so a known failure is one line on stderr and its exit code, never a traceback.
+
+Options shared by several commands are defined once here, with their defaults taken from the
+library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the
+presets' schedules); a command option named like a configuration field (``--max-iter`` for
+``max_iter``) means that field.
+"""
+
+import dataclasses
+import signal
+import sys
+
+import click
+
+from minitransfer import checkpoint, config, cuda, experiment, models, report, results
+from minitransfer import train as training
+from minitransfer.data import dataset
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BAD_DATA = 65
+EXIT_INTERRUPTED = 75
+
+# The first row whose exception class matches decides the exit code and the message's prefix.
+EXIT_CODES = (
+    (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
+    (config.ConfigError, EXIT_USAGE, "error"),
+    (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
+    (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
+    (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
+    (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
+    (report.NoRuns, EXIT_ERROR, "error"),
+    (training.Diverged, EXIT_ERROR, "error: training diverged"),
+    (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+)
+
+
+def run(work):
+    """Call ``work()``; a failure listed in :data:`EXIT_CODES` prints one line on stderr and exits
+    with its code."""
+    try:
+        return work()
+    except tuple(row[0] for row in EXIT_CODES) as error:
+        code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        click.echo(f"{prefix}: {error}", err=True)
+        sys.exit(code)
+
+
+def interrupt_on_sigterm():
+    """Make SIGTERM stop a long command like Ctrl-C does (KeyboardInterrupt in the main thread)."""
+
+    def raise_keyboard_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+
+
+class PresetName(click.ParamType):
+    """A preset name, checked against :data:`minitransfer.models.PRESETS` when the command runs (so
+    a preset registered after import is accepted)."""
+
+    name = "preset"
+
+    def get_metavar(self, param, *args, **kwargs):  # click 8.2 added a ctx argument
+        return "[" + "|".join(models.PRESETS) + "]"
+
+    def convert(self, value, param, ctx):
+        if value in models.PRESETS:
+            return value
+        self.fail(f"{value!r} is not a preset; choose from {', '.join(models.PRESETS)}", param, ctx)
+
+
+def _default(field):
+    return {f.name: f.default for f in dataclasses.fields(config.TrainConfig)}[field]
+
+
+def changed_fields(options):
+    """The configuration fields among ``options`` whose value is not the default."""
+    return {name: value for name, value in options.items() if value != _default(name)}
+
+
+def config_option(*declarations, **attributes):
+    """A ``click.option`` for the configuration field its long name spells (``--base-lr`` →
+    ``base_lr``), with the field's default unless one is given."""
+    field = next(d for d in declarations if d.startswith("--")).split("/")[0][2:].replace("-", "_")
+    attributes.setdefault("default", _default(field))
+    attributes.setdefault("show_default", attributes["default"] is not None)
+    return click.option(*declarations, field, **attributes)
+
+
+device_option = config_option(
+    "--device", type=click.Choice(config.DEVICES),
+    help="Where to compute: auto = cuda when CuPy sees a GPU (one process per GPU for a grid), else cpu.")
+seed_option = config_option("--seed", type=click.IntRange(0), help="Seed of the initialisation, data order, crops "
+                            "and dropout (a grid derives one per network from it).")
+preset_option = config_option(
+    "--preset", type=PresetName(),
+    help="Network (default: the base's when copying; else the one for the dataset's image size: mini up to "
+         "64 px, caffenet above).")
+fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
+                                   help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
+max_iter_option = config_option("--max-iter", type=click.IntRange(1),
+                                help="Iterations (default: the preset's, e.g. 450000 for caffenet); the step "
+                                     "schedule scales with it.")
+batch_size_option = config_option("--batch-size", type=click.IntRange(1), help="Default: the preset's.")
+eval_every_option = config_option("--eval-every", type=click.IntRange(1),
+                                  help="Evaluate on the half's val images every K iterations (default: the preset's).")
+base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True))
+stepsize_option = config_option("--stepsize", type=click.IntRange(1),
+                                help="Iterations between learning-rate steps (default: 100000 scaled by "
+                                     "max-iter/450000).")
+data_option = click.option(
+    "--data", type=click.Path(exists=True, file_okay=False), default=None,
+    help="Prepared dataset directory (default: the built-in synthetic set, built on first use).")
+checkpoint_argument = click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False))
+
+# The options a grid passes on to every network's `train` (experiment and demo share them with train).
+GRID_TRAIN_OPTIONS = (preset_option, fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
+                      eval_every_option, batch_size_option, seed_option)
+GRID_TRAIN_FIELDS = ("preset", "fc8_outputs", "max_iter", "base_lr", "stepsize", "eval_every", "batch_size", "seed")
+
+
+def grid_train_options(command):
+    """Decorate ``command`` with :data:`GRID_TRAIN_OPTIONS`."""
+    for option in reversed(GRID_TRAIN_OPTIONS):
+        command = option(command)
+    return command
+
+
+def choose_devices(device, gpus=None):
+    """The scheduler's slots: GPU ids (``gpus`` "0,1" or every visible GPU), or ``(None,)`` for the CPU."""
+    if device == "cpu":
+        return (None,)
+    found = tuple(part.strip() for part in gpus.split(",") if part.strip()) if gpus else experiment.visible_gpus()
+    if found:
+        return found
+    if device == "cuda":
+        raise config.ConfigError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES)")
+    return (None,)

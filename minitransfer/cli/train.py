@@ -1,0 +1,80 @@
+"""``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
+
+import json
+
+import click
+
+from minitransfer import config
+from minitransfer import train as training
+
+from ._common import (base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
+                      fc8_outputs_option, max_iter_option, preset_option, run, seed_option, stepsize_option)
+
+
+@click.command(context_settings={"max_content_width": 100})
+@data_option
+@config_option("-o", "--out", type=click.Path(dir_okay=False),
+               help="Weights file to write; the run directory <stem>.run/ sits beside it "
+                    "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
+@config_option("--split", type=click.Choice(config.SPLIT_KINDS),
+               help="Class split: random halves, natural (A) / man-made (B), or all classes "
+                    "(default: the base's when copying, else random).")
+@config_option("--half", type=click.Choice(config.HALVES),
+               help="Half to train on (default: A; when copying, the other half than the base's).")
+@config_option("--split-seed", type=click.IntRange(0), help="Seed of the random split (default: the base's, else 0).")
+@config_option("--per-class", type=click.IntRange(1),
+               help="Use at most this many training images per class (reduced-data runs).")
+@seed_option
+@preset_option
+@fc8_outputs_option
+@config_option("--copy-from", type=click.Path(exists=True, dir_okay=False),
+               help="Checkpoint to copy the first N weight layers from.")
+@config_option("--n", type=click.IntRange(1),
+               help="Number of weight layers to copy: 1 up to every weight layer but the classifier (7 in caffenet).")
+@config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+).")
+@config_option("--random-frozen", type=click.IntRange(1),
+               help="Control of §4.3: keep the first N layers at their random initialisation, frozen.")
+@base_lr_option
+@config_option("--momentum", type=click.FloatRange(0, 1, max_open=True))
+@config_option("--weight-decay", type=click.FloatRange(min=0))
+@config_option("--gamma", type=click.FloatRange(0, 1, min_open=True), help="Learning-rate factor at each step.")
+@stepsize_option
+@max_iter_option
+@batch_size_option
+@eval_every_option
+@config_option("--eval-batch-size", type=click.IntRange(1), help="Batch of the evaluations (default: batch-size).")
+@config_option("--checkpoint-every", type=click.IntRange(1),
+               help="Write the run's checkpoint every K iterations (default: the preset's).")
+@config_option("--log-every", type=click.IntRange(1), help="Log line every K iterations (default: the preset's).")
+@config_option("--resume", type=str,
+               help="'auto': continue from the run directory's checkpoint if there is one; or a checkpoint file.")
+@config_option("--overwrite", is_flag=True, help="Start over even if the weights or the run's checkpoint exist.")
+@device_option
+@config_option("--workers", type=click.IntRange(0), help="Data loader processes.")
+@config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
+@config_option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def train(as_json, **options):
+    """Train one network: a base, a transfer (AnB / AnB+), a selffer (BnB) or a random-frozen control.
+
+    Copying layers: --copy-from CKPT --n N copies weight layers 1..N (conv1..conv5, fc6, fc7),
+    re-initialises the rest, and either freezes the copies (--frozen) or fine-tunes them (the
+    default). The base's mean image goes with its layers. Files: the weights file, and its run
+    directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
+
+    Exit codes: 0 done, 1 error (e.g. the loss diverged), 2 usage, 65 bad data (dataset,
+    checkpoint or class mismatch), 75 interrupted by SIGINT/SIGTERM with a checkpoint written:
+    rerun the same command with --resume auto.
+
+    \b
+    Examples:
+      minitransfer train --split random --half A -o baseA.h5
+      minitransfer train --split random --copy-from baseA.h5 --n 4 --frozen        # A4B.h5
+      minitransfer train --copy-from baseA.h5 --n 4 --fine-tune -o A4B+.h5
+      minitransfer train --copy-from baseB.h5 --n 3 --frozen -o B3B.h5 --half B   # selffer
+      minitransfer train --split all --random-frozen 2                            # all-random2all.h5
+      minitransfer train --data imagenet-256 --half A -o baseA.h5 --max-iter 90000 --resume auto
+    """
+    result = run(lambda: training.train(config.TrainConfig(**options)))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))

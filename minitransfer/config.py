@@ -1,0 +1,353 @@
+"""The configuration of one training run and its resolution against the data and checkpoints.
+
+:class:`TrainConfig` is everything a run depends on; ``None`` means "the sensible default".
+:func:`resolve` checks it against the dataset, the base checkpoint and the run directory and fills
+in every default, in named steps, writing nothing; the result is a :class:`Plan` (the resolved
+configuration plus what was opened on the way). The resolved configuration is what the run
+directory's ``config.json`` and every checkpoint record.
+
+Defaults. The solver's are the paper's (:class:`minitransfer.optim.Solver`); the schedule's come
+from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps the paper's shape
+(``stepsize`` = round(100000 · max_iter / 450000)). Copying from a base trained on half A trains on
+half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image.
+"""
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+import sys
+
+import numpy as np
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import cuda, models, optim
+from minitransfer.data import dataset as datasets
+from minitransfer.data import splits, synthetic
+from minitransfer.rundir import run_dir_for
+
+HALVES = ("A", "B")
+SPLIT_KINDS = ("random", "natural", "all")
+DEVICES = ("auto", "cpu", "cuda")
+# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every")
+_SOLVER = optim.Solver()
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid or contradicts itself (command line: exit code 2)."""
+
+
+class DataMismatch(ValueError):
+    """The dataset does not fit the checkpoint: other classes, other image size (exit code 65)."""
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run depends on. ``None`` means "the sensible default" (see
+    :func:`resolve`); the resolved configuration is recorded in the run directory and checkpoints."""
+
+    out: str = None                  # weights file; default: the paper's name (baseA.h5, A4B.h5, A4B+.h5 ...)
+    data: str = None                 # dataset directory; None: the built-in synthetic set
+    split: str = None                # random | natural | all; default: the base's, else random
+    half: str = None                 # A | B; default: the other half of the base's, else A
+    split_seed: int = None           # default: the base's, else 0
+    per_class: int = None            # at most this many training images per class
+    seed: int = 0                    # initialisation, data order, crops, dropout
+    preset: str = None               # a name in models.PRESETS; default: the base's, else by image size
+    fc8_outputs: int = None          # default: the number of classes of the half
+    copy_from: str = None            # checkpoint to copy layers 1..n from
+    n: int = None                    # layers copied (with copy_from): 1..the preset's copyable layers
+    frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
+    random_frozen: int = None        # first n layers frozen at their random initialisation
+    base_lr: float = _SOLVER.base_lr
+    momentum: float = _SOLVER.momentum
+    weight_decay: float = _SOLVER.weight_decay
+    gamma: float = _SOLVER.gamma
+    stepsize: int = None             # default: 100000 scaled by max_iter/450000
+    max_iter: int = None             # default: the preset's
+    batch_size: int = None           # default: the preset's
+    eval_every: int = None           # default: the preset's
+    eval_batch_size: int = None      # default: batch_size
+    checkpoint_every: int = None     # default: the preset's
+    log_every: int = None            # default: the preset's
+    resume: str = None               # None, "auto" or a checkpoint path
+    overwrite: bool = False          # start over even if out / the run's checkpoint exist
+    device: str = "auto"             # auto | cpu | cuda
+    workers: int = 0                 # loader worker processes
+    progress: bool = None            # progress bar; default: when stderr is a terminal
+    quiet: bool = False              # no output at all
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Plan:
+    """A resolved run: the configuration with every default filled in, and what it opened."""
+
+    config: TrainConfig
+    dataset: datasets.Dataset
+    task: splits.Half                # the classes and images trained on (one half of a split, or all)
+    preset: models.Preset
+    solver: optim.Solver
+    device: str                      # "cpu" or "cuda"
+    mean: np.ndarray                 # the mean image subtracted from every crop
+    mean_source: dict                # where it came from (the dataset, or the base checkpoint)
+    parent: checkpoints.Checkpoint   # the base copied from, or None
+    resume_from: checkpoints.Checkpoint  # the checkpoint continued from, or None
+    run_dir: pathlib.Path
+    classes: list                    # the class table of fc8's outputs
+
+
+def resolve(config):
+    """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
+    (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`."""
+    c = dataclasses.replace(config)
+    _check_fields(c)
+    device = resolve_device(c.device)
+    parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
+    c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
+    dataset = datasets.open_dataset(c.data)
+    if parent is not None:
+        _inherit_from_parent(c, parent, dataset)
+    task = _select_task(c, dataset)
+    preset = _choose_preset(c, parent, dataset, task)
+    _fill_schedule(c, preset)
+    solver = _solver_of(c)
+    mean, mean_source = _mean_image(c, parent, dataset)
+    c.out = c.out or default_out(c, parent)
+    run_dir = run_dir_for(c.out)
+    classes = class_table(dataset, task.class_indices)
+    resume_from = _resume_point(c, run_dir, classes)
+    return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
+                mean_source=mean_source, parent=parent, resume_from=resume_from, run_dir=run_dir, classes=classes)
+
+
+def _check_fields(c):
+    """Every field on its own and the combinations that exclude each other."""
+    if c.split is not None and c.split not in SPLIT_KINDS:
+        raise ConfigError(f"split must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
+    if c.half is not None and c.half not in HALVES:
+        raise ConfigError(f"half must be A or B, got {c.half!r}")
+    if c.preset is not None and c.preset not in models.PRESETS:
+        raise ConfigError(f"preset must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
+    for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
+                 "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
+        _check_int(name, getattr(c, name), 1)
+    for name in ("seed", "split_seed", "workers"):
+        _check_int(name, getattr(c, name), 0)
+    if c.n is not None and c.copy_from is None:
+        raise ConfigError("n (layers to copy) needs copy_from (the checkpoint to copy them from)")
+    if c.copy_from is not None and c.n is None:
+        raise ConfigError("copy_from needs n, the number of layers to copy")
+    if c.frozen and c.copy_from is None:
+        raise ConfigError("frozen applies to copied layers and needs copy_from and n (see random_frozen)")
+    if c.random_frozen is not None and c.copy_from is not None:
+        raise ConfigError("random_frozen and copy_from exclude each other")
+    if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
+        raise ConfigError(f"resume must be 'auto' or an existing checkpoint, got {c.resume!r}")
+
+
+def _check_int(name, value, low, high=None):
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
+        bound = f"{low}..{high}" if high else f">= {low}"
+        raise ConfigError(f"{name} must be an integer {bound}, got {value!r}")
+
+
+def resolve_device(device):
+    """"auto" → "cuda" when CuPy sees a device, else "cpu"; "cuda" without one is an error."""
+    if device not in DEVICES:
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == "auto":
+        return "cuda" if cuda.cuda_available() else "cpu"
+    if device == "cuda":
+        cuda.cupy()
+    return device
+
+
+def _inherit_from_parent(c, parent, dataset):
+    """A transfer splits the base's dataset: the base's split and seed, the other half."""
+    check_classes_exist(parent, dataset, "base checkpoint")
+    _check_same_classes(parent, dataset)
+    c.split = c.split or parent.meta["split_kind"] or "random"
+    c.split_seed = c.split_seed if c.split_seed is not None else int(parent.meta["split_seed"])
+    if c.half is None and c.split != "all":
+        parent_half = parent.meta["split_half"] if parent.meta["split_kind"] == c.split else ""
+        c.half = {"A": "B", "B": "A"}.get(parent_half, "A")
+
+
+def _select_task(c, dataset):
+    """The half of the split trained on (or all classes), with the reduced-data selection."""
+    c.split = c.split or "random"
+    c.split_seed = 0 if c.split_seed is None else c.split_seed
+    if c.split == "all":
+        if c.half is not None:
+            raise ConfigError("split 'all' has no halves; leave half unset")
+    else:
+        c.half = c.half or "A"
+    try:
+        return splits.make_half(dataset, c.split, seed=c.split_seed, half=c.half, per_class=c.per_class,
+                                per_class_seed=c.seed if c.per_class else None)
+    except datasets.DatasetError:  # a ValueError too, but bad data rather than a bad configuration
+        raise
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+
+
+def _choose_preset(c, parent, dataset, task):
+    """The base's preset when copying, else the one for the dataset's image size; checks the crop,
+    n against the preset's copyable layers, fc8's width and the base's layer shapes."""
+    if c.preset is None:
+        c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
+    preset = models.get(c.preset)
+    if min(dataset.image_size) < preset.crop:
+        raise ConfigError(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
+                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
+    _check_int("n", c.n, 1, preset.copyable)
+    _check_int("random_frozen", c.random_frozen, 1, preset.copyable)
+    c.fc8_outputs = c.fc8_outputs or task.num_classes
+    if c.fc8_outputs < task.num_classes:
+        raise ConfigError(f"fc8_outputs {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")
+    if parent is not None:
+        probe = preset.build(c.fc8_outputs)
+        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])
+    return preset
+
+
+def _fill_schedule(c, preset):
+    c.max_iter = c.max_iter or preset.max_iter
+    c.stepsize = c.stepsize or optim.scaled_stepsize(c.max_iter)
+    c.batch_size = c.batch_size or preset.batch_size
+    c.eval_batch_size = c.eval_batch_size or c.batch_size
+    c.eval_every = c.eval_every or preset.eval_every
+    c.checkpoint_every = c.checkpoint_every or preset.checkpoint_every
+    c.log_every = c.log_every or preset.log_every
+    if c.progress is None:
+        c.progress = sys.stderr.isatty() and not c.quiet
+
+
+def _solver_of(c):
+    try:
+        return optim.Solver(base_lr=c.base_lr, momentum=c.momentum, weight_decay=c.weight_decay,
+                            gamma=c.gamma, stepsize=c.stepsize, max_iter=c.max_iter)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+
+
+def _mean_image(c, parent, dataset):
+    """The mean image goes with the copied layers: the base checkpoint's, else the dataset's."""
+    if parent is not None:
+        if parent.mean is None:
+            raise checkpoints.CheckpointError(f"checkpoint {parent.path} has no /mean image to go with its layers")
+        mean = parent.mean
+        source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
+                  "from": parent.meta.get("mean_source", {})}
+    else:
+        mean = dataset.mean()
+        source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
+    if tuple(mean.shape) != (*dataset.image_size, 3):
+        raise DataMismatch(f"the mean image of {source.get('checkpoint', c.data)} is "
+                           f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
+                           f"{dataset.image_size[0]}x{dataset.image_size[1]}")
+    return mean, source
+
+
+def _resume_point(c, run_dir, classes):
+    """The checkpoint to continue from (``resume``), or None for a fresh run that may not overwrite."""
+    run_checkpoint = run_dir / "checkpoint.h5"
+    resume_from = None
+    if c.resume == "auto" and run_checkpoint.exists():
+        resume_from = checkpoints.load(run_checkpoint)
+    elif c.resume not in (None, "auto"):
+        resume_from = checkpoints.load(c.resume)
+    if resume_from is not None:
+        _check_resumable(resume_from, c, classes)
+    elif not c.overwrite:
+        for existing in (pathlib.Path(c.out), run_checkpoint):
+            if existing.exists():
+                raise ConfigError(f"{existing} exists; resume it (resume='auto', --resume auto) or start over "
+                                  f"(overwrite=True, --overwrite)")
+    return resume_from
+
+
+def _check_resumable(saved, config, classes):
+    if saved.solver is None:
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
+    if saved.classes != classes:
+        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than the half this "
+                           f"configuration selects ({len(saved.classes)} vs {len(classes)} classes)")
+    stored = dict(saved.meta.get("config", {}))
+    current = config.to_dict()
+    differ = [key for key in current if key not in RESUME_FREE_FIELDS and stored.get(key) != current[key]]
+    if differ:
+        listed = ", ".join(f"{key} {stored.get(key)!r} -> {current[key]!r}" for key in differ)
+        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}")
+
+
+def default_out(config, parent):
+    """The paper's name for the network (Figure 1): ``baseA.h5``, ``A4B.h5`` (frozen), ``A4B+.h5``
+    (fine-tuned), ``random2B.h5``; prefixed with the split kind unless it is "random"."""
+    target = config.half or "all"
+    if parent is not None:
+        name = f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
+    elif config.random_frozen is not None:
+        name = f"random{config.random_frozen}{target}"
+    else:
+        name = f"base{target}"
+    prefix = "" if config.split == "random" else f"{config.split}-"
+    return f"{prefix}{name}.h5"
+
+
+def class_table(dataset, class_indices):
+    """[{index, wnid, name}] of the given original class indices, in that order."""
+    by_index = {int(c["index"]): c for c in dataset.classes}
+    return [{"index": int(i), "wnid": str(by_index[int(i)]["wnid"]), "name": str(by_index[int(i)]["name"])}
+            for i in class_indices]
+
+
+def classes_sha256(dataset):
+    """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
+    table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
+    return hashlib.sha256(json.dumps(table).encode()).hexdigest()
+
+
+def _check_same_classes(parent, dataset):
+    """A transfer splits the base's dataset: the target dataset must have the same class table."""
+    recorded = parent.meta.get("dataset_classes_sha256")
+    if recorded and recorded != classes_sha256(dataset):
+        raise DataMismatch(
+            f"base checkpoint {parent.path} was trained on a dataset with other classes than {dataset.path} "
+            f"({dataset.num_classes} classes here); "
+            f"its halves would not be the halves of this dataset (pass --data with the base's dataset)")
+
+
+def check_classes_exist(checkpoint, dataset, what):
+    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
+    by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
+    for entry in checkpoint.classes:
+        if by_index.get(int(entry["index"])) != entry["wnid"]:
+            raise DataMismatch(
+                f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
+                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
+                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
+            )
+
+
+
+def command_line(fields):
+    """The ``minitransfer train`` arguments that set the configuration ``fields`` (field name →
+    value), by one rule: the field's name with dashes (``max_iter`` → ``--max-iter 300``); True is a
+    bare flag (``--frozen``); None and False are left out (the defaults)."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    arguments = []
+    for name, value in fields.items():
+        if name not in names:
+            raise ValueError(f"command_line: {name!r} is not a TrainConfig field")
+        if value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        arguments += [flag] if value is True else [flag, str(value)]
+    return arguments

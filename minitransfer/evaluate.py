@@ -1,0 +1,92 @@
+"""Accuracy of a network: during training, of a saved checkpoint, and the paper's summary metric.
+
+The paper reports, for each network, the mean of the 10 best validation top-1 evaluations
+(:func:`summarize`); evaluation uses centre crops and no dropout.
+"""
+
+import numpy as np
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import models
+from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, class_table, resolve_device
+from minitransfer.data import dataset as datasets
+from minitransfer.data import loader as loaders
+from minitransfer.data import splits, synthetic
+from minitransfer.ops import softmax_cross_entropy
+from minitransfer.transfer import load_net
+
+
+def evaluate(net, batches):
+    """Top-1, top-5 and mean loss of ``net`` over ``batches`` of (x, labels) (evaluation mode)."""
+    k5 = min(5, net.num_outputs)
+    images = 0
+    sums = {"top1": 0.0, "top5": 0.0, "loss": 0.0}
+    for x, labels in batches:
+        loss, logits = net.forward(x, labels, train=False)
+        count = int(labels.shape[0])
+        sums["loss"] += float(loss) * count
+        sums["top1"] += float(softmax_cross_entropy.accuracy(logits, labels, 1)) * count
+        sums["top5"] += float(softmax_cross_entropy.accuracy(logits, labels, k5)) * count
+        images += count
+    if images == 0:
+        raise DataMismatch("evaluation set is empty")
+    return {key: value / images for key, value in sums.items()} | {"images": images}
+
+
+def validation_loader(plan):
+    """Centre crops of the plan's validation images, in order, batched by ``eval_batch_size``."""
+    return loaders.BatchLoader(plan.dataset, "val", plan.task.val_indices, plan.task.val_labels,
+                               plan.config.eval_batch_size, plan.preset.crop, train=False, seed=plan.config.seed,
+                               mean=plan.mean, device=plan.device, workers=0)
+
+
+def summarize(rows):
+    """final / best / mean-of-10-best top-1 from eval rows (dicts with iteration, top1, top5, loss)."""
+    if not rows:
+        return {"final": {}, "best_top1": float("nan"), "mean10_top1": float("nan"), "evaluations": 0}
+    best = sorted((row["top1"] for row in rows), reverse=True)
+    final = max(rows, key=lambda row: row["iteration"])
+    return {"final": {k: final[k] for k in ("iteration", "top1", "top5", "loss")}, "best_top1": best[0],
+            "mean10_top1": float(np.mean(best[:10])), "evaluations": len(rows)}
+
+
+def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None):
+    """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops).
+
+    The half is rebuilt from the split recorded in the checkpoint; ``data`` defaults to the
+    dataset it was trained on. Raises :class:`DataMismatch` when the classes differ.
+
+    Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
+    """
+    if subset not in ("train", "val"):
+        raise ConfigError(f"subset must be train or val, got {subset!r}")
+    saved = checkpoints.load(path, solver=False)
+    stored = saved.meta.get("config", {})
+    dataset = datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    task = _task_of(saved, dataset)
+    mean = saved.mean if saved.mean is not None else dataset.mean()
+    if tuple(mean.shape) != (*dataset.image_size, 3):
+        raise DataMismatch(f"checkpoint {path} has a {mean.shape[0]}x{mean.shape[1]} mean image, the images of "
+                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
+    device = resolve_device(device)
+    net = load_net(saved, device)
+    preset = models.PRESETS[saved.preset]
+    batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
+    indices = task.val_indices if subset == "val" else task.train_indices
+    labels = task.val_labels if subset == "val" else task.train_labels
+    with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
+                             mean=mean, device=device) as batches:
+        scores = evaluate(net, batches)
+    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, **scores}
+
+
+def _task_of(saved, dataset):
+    """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
+    check_classes_exist(saved, dataset, "checkpoint")
+    kind = saved.meta.get("split_kind") or "all"
+    task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
+                            half=saved.meta.get("split_half") or None)
+    if class_table(dataset, task.class_indices) != saved.classes:
+        raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; split {kind} "
+                           f"half {task.half} of {dataset.path} has {task.num_classes} other ones")
+    return task

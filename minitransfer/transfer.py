@@ -1,0 +1,89 @@
+"""The paper's operation: build a network whose first n layers come from another one.
+
+Transfer (Yosinski et al. 2014, §2 and Figure 1). ``copy_from`` + ``n`` copies weight layers 1..n
+of a base checkpoint (shape-checked) and leaves n+1..end at their Caffe fillers; ``frozen``
+freezes the copied layers (AnB), otherwise they fine-tune (AnB+). ``random_frozen`` n freezes the
+first n layers at their random start (§4.3). A resumed run restores every weight and momentum
+buffer from its checkpoint instead. :func:`snapshot` is the inverse: the checkpoint of a net in
+training, with the provenance the paper's figures need.
+"""
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import models
+from minitransfer.config import classes_sha256
+from minitransfer.layers import to_numpy
+
+
+def build_net(plan):
+    """The network of ``plan`` (a :class:`minitransfer.config.Plan`): initialised, layers copied /
+    frozen, momentum restored when resuming, on the plan's device."""
+    c = plan.config
+    net = plan.preset.build(c.fc8_outputs)
+    net.initialize(c.seed)
+    if plan.parent is not None:
+        copy_layers(net, plan.parent, c.n)
+        net.freeze(c.n if c.frozen else 0)
+    elif c.random_frozen is not None:
+        net.freeze(c.random_frozen)
+    if plan.resume_from is not None:
+        restore(net, plan.resume_from)
+    return net.to(plan.device)
+
+
+def copy_layers(net, source, n):
+    """Copy weight layers 1..n of checkpoint ``source`` into ``net`` (shapes checked); the rest keep
+    their fillers."""
+    names = net.weight_layer_names[:n]
+    checkpoints.check_architecture(source, net, layers=names)
+    for name in names:
+        net.layer(name).set_weights(*source.weights[name])
+
+
+def restore(net, saved):
+    """Every weight and momentum buffer of ``net`` from the resumable checkpoint ``saved``."""
+    for name in net.weight_layer_names:
+        layer = net.layer(name)
+        layer.set_weights(*saved.weights[name])
+        velocity_w, velocity_b = saved.solver.velocity[name]
+        layer.weight.velocity[...] = velocity_w
+        layer.bias.velocity[...] = velocity_b
+
+
+def load_net(saved, device="cpu"):
+    """The network stored in checkpoint ``saved`` (weights and frozen flags), on ``device``."""
+    if saved.preset not in models.PRESETS:
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: unknown preset {saved.preset!r}")
+    num_outputs = saved.weights[list(saved.weights)[-1]][0].shape[0]
+    net = models.PRESETS[saved.preset].build(num_outputs)
+    checkpoints.check_architecture(saved, net)
+    for name in net.weight_layer_names:
+        net.layer(name).set_weights(*saved.weights[name])
+        net.layer(name).frozen = saved.frozen.get(name, False)
+    return net.to(device)
+
+
+def snapshot(net, plan, iteration, cursor):
+    """The resumable checkpoint of ``net`` after ``iteration`` iterations of ``plan``, with the data
+    loader's ``cursor`` and the provenance DESIGN.md §6 lists."""
+    c = plan.config
+    parent = plan.parent
+    meta = {
+        "classes": plan.classes,
+        "dataset_fingerprint": plan.dataset.fingerprint,
+        "dataset_classes_sha256": classes_sha256(plan.dataset),
+        "split_kind": c.split, "split_seed": int(c.split_seed), "split_half": c.half or "",
+        "n_copied": int(c.n or 0), "n_frozen": int(sum(net.frozen)),
+        "frozen_layers": [layer.name for layer in net.weight_layers if layer.frozen],
+        "random_frozen": c.random_frozen is not None,
+        "parent_sha256": parent.sha256 if parent is not None else "",
+        "mean_source": plan.mean_source,
+        "iteration": int(iteration),
+        "config": c.to_dict(),
+    }
+    velocity = {layer.name: (to_numpy(layer.weight.velocity), to_numpy(layer.bias.velocity))
+                for layer in net.weight_layers}
+    return checkpoints.Checkpoint(
+        preset=net.preset, weights=net.weights(),
+        frozen={layer.name: layer.frozen for layer in net.weight_layers}, meta=meta, mean=plan.mean,
+        solver=checkpoints.Solver(iteration=int(iteration), seed=int(c.seed), cursor=cursor, velocity=velocity),
+    )
