@@ -27,10 +27,12 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, models
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
+MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
+MAX_IMAGE_SIZE = 4096       # the largest mean image side
 
 
 class CheckpointError(ValueError):
@@ -87,10 +89,10 @@ DEFAULT_META = {
 
 
 def save(path, checkpoint):
-    """Write ``checkpoint`` to ``path`` atomically; returns the file's sha256."""
-    with fileio.atomic_path(path) as temporary, h5py.File(temporary, "w") as f:
-        _write(f, checkpoint)
-    return fileio.sha256_file(path)
+    """Write ``checkpoint`` to ``path`` atomically (built in memory, written in one piece); returns
+    the file's sha256. A failed write raises :class:`minitransfer.fileio.StorageError` and leaves the
+    previous file as it was."""
+    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint))
 
 
 def _write(f, checkpoint):
@@ -122,7 +124,11 @@ def _write(f, checkpoint):
 
 
 def load(path, solver=True):
-    """Read and validate a checkpoint; raises :class:`CheckpointError` naming the file and the fault."""
+    """Read and validate a checkpoint; raises :class:`CheckpointError` naming the file and the fault.
+
+    Nothing is trusted before it is checked: the format, the preset (it must be registered), every
+    layer's declared shape against the preset's (before any array is read, so a small file cannot
+    make this allocate much), the mean image's shape and every attribute's type."""
     path = pathlib.Path(path)
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")
@@ -147,39 +153,118 @@ def load(path, solver=True):
 
 
 def _read(f, path, with_solver):
+    fault = _Faults(path)
     if f.attrs.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
                               f"{f.attrs.get('format')!r}, expected {FORMAT!r})")
-    version = int(f.attrs.get("format_version", -1))
+    version = _plain(f.attrs.get("format_version", -1))
     if version != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path}: format version {version}, this minitransfer reads {FORMAT_VERSION}")
-    architecture = json.loads(f.attrs["architecture"])
+    preset = _plain(f.attrs.get("preset"))
+    if preset not in models.PRESETS:
+        raise fault(f"preset {preset!r} is not a known network (known: {', '.join(models.PRESETS)})")
+    architecture = _architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:
         group = f["weights"][name]
-        w, b = group["W"][...], group["b"][...]
-        if list(w.shape) != list(w_shape) or list(b.shape) != list(b_shape):
-            raise CheckpointError(f"checkpoint {path}: {name} has shapes {w.shape}, {b.shape}; "
-                                  f"its architecture attribute says {tuple(w_shape)}, {tuple(b_shape)}")
-        if w.dtype != np.float32 or b.dtype != np.float32:
-            raise CheckpointError(f"checkpoint {path}: {name} must be float32, got {w.dtype}, {b.dtype}")
-        weights[name] = (w, b)
+        weights[name] = (_array(group, "W", w_shape, fault), _array(group, "b", b_shape, fault))
         frozen[name] = bool(group.attrs.get("frozen", False))
-    meta = dict(DEFAULT_META)
-    for key in DEFAULT_META:
-        if key in f.attrs:
-            value = f.attrs[key]
-            meta[key] = json.loads(value) if key in JSON_ATTRS else _plain(value)
-    mean = f["mean"][...] if "mean" in f else None
+    meta = _meta(f, fault)
+    mean = _mean(f, fault) if "mean" in f else None
     solver = None
     if with_solver and "solver" in f:
         group = f["solver"]
-        velocity = {name: (group["velocity"][name]["W"][...], group["velocity"][name]["b"][...])
-                    for name in weights}
-        solver = Solver(iteration=int(group.attrs["iteration"]), seed=int(group.attrs["seed"]),
-                        cursor=json.loads(group.attrs["cursor"]), velocity=velocity)
-    return Checkpoint(preset=str(f.attrs["preset"]), weights=weights, frozen=frozen, meta=meta,
-                      mean=mean, solver=solver)
+        velocity = {name: tuple(_array(group["velocity"][name], key, shape, fault)
+                                for key, shape in (("W", w_shape), ("b", b_shape)))
+                    for name, w_shape, b_shape in architecture}
+        solver = Solver(iteration=_typed(group.attrs, "iteration", int, fault), seed=_typed(group.attrs, "seed", int, fault),
+                        cursor=_typed(group.attrs, "cursor", dict, fault, decode=True), velocity=velocity)
+    return Checkpoint(preset=preset, weights=weights, frozen=frozen, meta=meta, mean=mean, solver=solver)
+
+
+class _Faults:
+    """Builds the :class:`CheckpointError` of one file."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, what):
+        return CheckpointError(f"checkpoint {self.path}: {what}")
+
+
+def _architecture(f, fault, preset):
+    """The declared [(name, W shape, b shape)], each layer checked against ``preset`` (the last
+    layer's output count may differ, up to :data:`MAX_OUTPUTS`)."""
+    declared = _typed(f.attrs, "architecture", list, fault, decode=True)
+    probe = preset.build(1)
+    expected = {name: (w, b) for name, w, b in probe.architecture()}
+    classifier = probe.weight_layer_names[-1]
+    layers = []
+    for entry in declared:
+        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] in expected
+                and all(isinstance(shape, list) and all(type(d) is int for d in shape) for shape in entry[1:])):
+            raise fault(f"architecture entry {entry!r:.80} is not [layer of {preset.name}, W shape, b shape]")
+        name, w_shape, b_shape = entry[0], tuple(entry[1]), tuple(entry[2])
+        want_w, want_b = expected[name]
+        if name == classifier and len(w_shape) == 2 and 1 <= w_shape[0] <= MAX_OUTPUTS:
+            want_w, want_b = (w_shape[0], want_w[1]), (w_shape[0],)
+        if (w_shape, b_shape) != (want_w, want_b):
+            raise fault(f"layer {name} is declared W {w_shape} and b {b_shape}; preset {preset.name} has W {want_w} "
+                        f"and b {want_b}" + (f" (up to {MAX_OUTPUTS} outputs)" if name == classifier else ""))
+        layers.append((name, w_shape, b_shape))
+    return layers
+
+
+def _array(group, key, shape, fault):
+    """``group[key]`` read as float32 once its declared shape and type are checked."""
+    dataset = group[key]
+    if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
+        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
+                    f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
+    return dataset[...]
+
+
+def _mean(f, fault):
+    shape = getattr(f["mean"], "shape", None)
+    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE:
+        raise fault(f"/mean must be an (H, W, 3) image of at most {MAX_IMAGE_SIZE} pixels a side, got {shape}")
+    return _array(f, "mean", shape, fault)
+
+
+# The type every root attribute must have (JSON attributes decoded first).
+META_TYPES = {
+    "classes": list, "dataset_fingerprint": str, "dataset_classes_sha256": str, "split_kind": str, "split_seed": int,
+    "split_half": str, "n_copied": int, "n_frozen": int, "frozen_layers": list, "random_frozen": bool,
+    "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict,
+}
+
+
+def _meta(f, fault):
+    meta = dict(DEFAULT_META)
+    for key, kind in META_TYPES.items():
+        if key in f.attrs:
+            meta[key] = _typed(f.attrs, key, kind, fault, decode=key in JSON_ATTRS)
+    for number, entry in enumerate(meta["classes"]):
+        if not (isinstance(entry, dict) and type(entry.get("index")) is int and isinstance(entry.get("wnid"), str)
+                and isinstance(entry.get("name"), str)):
+            raise fault(f"attribute classes entry {number} must be {{index: int, wnid: str, name: str}}, "
+                        f"got {entry!r:.80}")
+    if not all(isinstance(name, str) for name in meta["frozen_layers"]):
+        raise fault("attribute frozen_layers must be a list of layer names")
+    return meta
+
+
+def _typed(attrs, key, kind, fault, decode=False):
+    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise."""
+    value = _plain(attrs[key])
+    if decode:
+        try:
+            value = json.loads(value)
+        except (TypeError, ValueError):
+            raise fault(f"attribute {key} must be JSON, got {value!r:.80}") from None
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise fault(f"attribute {key} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
+    return value
 
 
 def _plain(value):

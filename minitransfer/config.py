@@ -15,6 +15,7 @@ half B of the same split unless ``half`` says otherwise, and takes the base's pr
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import sys
 
@@ -95,14 +96,15 @@ class Plan:
     mean: np.ndarray                 # the mean image subtracted from every crop
     mean_source: dict                # where it came from (the dataset, or the base checkpoint)
     parent: checkpoints.Checkpoint   # the base copied from, or None
-    resume_from: checkpoints.Checkpoint  # the checkpoint continued from, or None
+    resume_from: checkpoints.Checkpoint  # the checkpoint continued from (set by resume_point), or None
     run_dir: pathlib.Path
     classes: list                    # the class table of fc8's outputs
 
 
 def resolve(config):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
-    (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`."""
+    (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
+    it resumes is decided under the run's lock by :func:`resume_point`."""
     c = dataclasses.replace(config)
     _check_fields(c)
     device = resolve_device(c.device)
@@ -117,11 +119,9 @@ def resolve(config):
     solver = _solver_of(c)
     mean, mean_source = _mean_image(c, parent, dataset)
     c.out = c.out or default_out(c, parent)
-    run_dir = run_dir_for(c.out)
-    classes = class_table(dataset, task.class_indices)
-    resume_from = _resume_point(c, run_dir, classes)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
-                mean_source=mean_source, parent=parent, resume_from=resume_from, run_dir=run_dir, classes=classes)
+                mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
+                classes=class_table(dataset, task.class_indices))
 
 
 def _check_fields(c):
@@ -255,16 +255,19 @@ def _mean_image(c, parent, dataset):
     return mean, source
 
 
-def _resume_point(c, run_dir, classes):
-    """The checkpoint to continue from (``resume``), or None for a fresh run that may not overwrite."""
-    run_checkpoint = run_dir / "checkpoint.h5"
+def resume_point(plan):
+    """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
+    which may not overwrite a finished or started one unless ``overwrite``. It reads the run
+    directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`)."""
+    c = plan.config
+    run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
         resume_from = checkpoints.load(run_checkpoint)
     elif c.resume not in (None, "auto"):
         resume_from = checkpoints.load(c.resume)
     if resume_from is not None:
-        _check_resumable(resume_from, c, classes)
+        _check_resumable(resume_from, plan)
     elif not c.overwrite:
         for existing in (pathlib.Path(c.out), run_checkpoint):
             if existing.exists():
@@ -273,18 +276,43 @@ def _resume_point(c, run_dir, classes):
     return resume_from
 
 
-def _check_resumable(saved, config, classes):
+def _check_resumable(saved, plan):
+    """A resumed run continues the same configuration on the same classes and network."""
     if saved.solver is None:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
-    if saved.classes != classes:
-        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than the half this "
-                           f"configuration selects ({len(saved.classes)} vs {len(classes)} classes)")
+    probe = plan.preset.build(plan.config.fc8_outputs)
+    if saved.preset != probe.preset:
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
+                                          f"trains {probe.preset!r}")
+    checkpoints.check_architecture(saved, probe)
+    if saved.classes != plan.classes:
+        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
+                           f"({_first_difference(saved.classes, plan.classes)})")
     stored = dict(saved.meta.get("config", {}))
-    current = config.to_dict()
-    differ = [key for key in current if key not in RESUME_FREE_FIELDS and stored.get(key) != current[key]]
+    current = plan.config.to_dict()
+    differ = [key for key in current
+              if key not in RESUME_FREE_FIELDS and not _same_value(key, stored.get(key), current[key])]
     if differ:
         listed = ", ".join(f"{key} {stored.get(key)!r} -> {current[key]!r}" for key in differ)
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}")
+
+
+PATH_FIELDS = ("out", "data", "copy_from")
+
+
+def _same_value(key, stored, current):
+    """Equal, or (for a path) the same file however it is spelled."""
+    if key in PATH_FIELDS and stored is not None and current is not None:
+        return os.path.realpath(stored) == os.path.realpath(current)
+    return stored == current
+
+
+def _first_difference(saved, current):
+    if len(saved) != len(current):
+        return f"{len(saved)} classes in the checkpoint, {len(current)} in this run's half"
+    label = next(index for index, (a, b) in enumerate(zip(saved, current)) if a != b)
+    return (f"label {label} is {saved[label]['wnid']!r} ({saved[label]['name']}) in the checkpoint, "
+            f"{current[label]['wnid']!r} ({current[label]['name']}) here")
 
 
 def default_out(config, parent):

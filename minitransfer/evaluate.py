@@ -22,7 +22,8 @@ def evaluate(net, batches):
     images = 0
     sums = {"top1": 0.0, "top5": 0.0, "loss": 0.0}
     for x, labels in batches:
-        loss, logits = net.forward(x, labels, train=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged net scores NaN, without warnings
+            loss, logits = net.forward(x, labels, train=False)
         count = int(labels.shape[0])
         sums["loss"] += float(loss) * count
         sums["top1"] += float(softmax_cross_entropy.accuracy(logits, labels, 1)) * count
@@ -63,6 +64,10 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     dataset = datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    preset = models.PRESETS[saved.preset]
+    if min(dataset.image_size) < preset.crop:
+        raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
+                           f"crops; the images of {dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
     task = _task_of(saved, dataset)
     mean = saved.mean if saved.mean is not None else dataset.mean()
     if tuple(mean.shape) != (*dataset.image_size, 3):
@@ -70,7 +75,6 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                            f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
     device = resolve_device(device)
     net = load_net(saved, device)
-    preset = models.PRESETS[saved.preset]
     batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
     indices = task.val_indices if subset == "val" else task.train_indices
     labels = task.val_labels if subset == "val" else task.train_labels

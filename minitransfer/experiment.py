@@ -13,11 +13,9 @@ the run is) and ``train.log`` (the run's output). Names::
     all/base       all/random3            all classes; first 3 layers random and frozen (§4.3)
     all/reduced-0010                      all classes, 10 training images per class (supp. B)
 
-A transfer or selffer run depends on the base it copies from. The local scheduler runs one network
-per visible GPU (``CUDA_VISIBLE_DEVICES`` set per process) or one at a time on the CPU; a run whose
-result file exists is skipped and every other run is started with ``--resume auto``, so rerunning
-the same command after a crash or Ctrl-C finishes the grid without redoing finished work.
-``OUT/experiment.json`` records the plan.
+A transfer or selffer run depends on the base it copies from. :mod:`minitransfer.scheduler` runs
+the grid on this machine; :func:`emit_slurm` writes it as SLURM job arrays. ``OUT/experiment.json``
+records the plan.
 """
 
 import dataclasses
@@ -25,10 +23,7 @@ import json
 import os
 import pathlib
 import shlex
-import signal
-import subprocess
 import sys
-import time
 import zlib
 
 from minitransfer import config, fileio
@@ -232,118 +227,6 @@ def describe_plan(runs, out, options, train_command):
     return "\n".join(lines)
 
 
-@dataclasses.dataclass
-class GridOutcome:
-    """What a local run of the grid did: run names per outcome; ``interrupted`` when it stopped on
-    Ctrl-C / SIGTERM or a run exited 75 (rerun the same command to go on)."""
-
-    finished: list
-    skipped: list
-    failed: list
-    blocked: list
-    interrupted: bool = False
-
-    @property
-    def exit_code(self):
-        if self.interrupted:
-            return EXIT_INTERRUPTED
-        return 1 if self.failed or self.blocked else 0
-
-
-def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2):
-    """Run the grid locally: one process per entry of ``devices`` (a GPU id put in the process's
-    ``CUDA_VISIBLE_DEVICES``, or None for the CPU), parents before children. Runs whose result file
-    exists are skipped; the others start with ``--resume auto``. Each run's output goes to
-    ``OUT/<run>.run/train.log``. Ctrl-C (or SIGTERM) forwards SIGINT to the running trainings, waits for
-    them to write their checkpoints and returns an interrupted outcome."""
-    train_command = list(train_command or default_train_command())
-    write_plan(out, runs, options, train_command)
-    outcome = GridOutcome([], [r.name for r in runs if is_finished(out, r)], [], [])
-    pending = [r for r in runs if not is_finished(out, r)]
-    done = set(outcome.skipped)
-    total, started = len(pending), 0
-    running = {}  # device -> (run, process, start time)
-    if outcome.skipped:
-        log(f"{len(outcome.skipped)} of {len(runs)} runs already finished; {total} to run")
-    try:
-        while pending or running:
-            for device in devices:
-                if device in running:
-                    continue
-                ready = next((r for r in pending if r.parent is None or r.parent in done), None)
-                if ready is None:
-                    break
-                pending.remove(ready)
-                started += 1
-                where = "CPU" if device is None else f"GPU {device}"
-                log(f"[{started}/{total}] start {ready.name} on {where}")
-                running[device] = (ready, _start(ready, out, options, train_command, device), time.monotonic())
-            for device, (run, process, start) in list(running.items()):
-                code = process.poll()
-                if code is None:
-                    continue
-                del running[device]
-                seconds = time.monotonic() - start
-                if code == 0 and is_finished(out, run):
-                    done.add(run.name)
-                    outcome.finished.append(run.name)
-                    log(f"done {run.name} ({seconds:.0f} s){_accuracy_note(out, run)}")
-                elif code == EXIT_INTERRUPTED:
-                    outcome.interrupted = True
-                    log(f"interrupted {run.name} (exit 75, checkpoint written)")
-                else:
-                    outcome.failed.append(run.name)
-                    log(f"FAILED {run.name} (exit {code}); see {run_dir(out, run) / LOG_FILE}")
-            if outcome.interrupted:
-                raise KeyboardInterrupt
-            blocked = _blocked(pending, outcome.failed, outcome.blocked)
-            for run in blocked:
-                pending.remove(run)
-                log(f"not run {run.name}: its parent {run.parent} failed")
-            if running:
-                time.sleep(poll_seconds)
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-        for run, process, _ in running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for run, process, _ in running.values():
-            process.wait()
-        log("interrupted: rerun the same command to finish the grid")
-    return outcome
-
-
-def _start(run, out, options, train_command, device):
-    folder = run_dir(out, run)
-    folder.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    if device is not None:
-        env["CUDA_VISIBLE_DEVICES"] = str(device)
-    command = train_command + train_arguments(run, out, options)
-    with open(folder / LOG_FILE, "a") as log_file:
-        log_file.write(f"$ {shlex.join(command)}\n")
-        log_file.flush()
-        # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-        return subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-
-
-def _blocked(pending, failed, blocked):
-    gone = set(failed) | set(blocked)
-    found = [run for run in pending if run.parent in gone]
-    blocked += [run.name for run in found]
-    return found
-
-
-def _accuracy_note(out, run):
-    try:
-        result = json.loads((run_dir(out, run) / RESULT_FILE).read_text())
-    except (OSError, ValueError):
-        return ""
-    value = result.get("mean10_top1") if isinstance(result, dict) else None
-    return f": mean of 10 best {value:.4f}" if isinstance(value, (int, float)) else ""
-
-
 SUBMIT_FILE = "submit.sh"
 STAGES = ("bases", "transfers")
 
@@ -428,19 +311,3 @@ def _submit_script(has_bases, has_transfers):
         lines += [f"transfers=$(sbatch --parsable{dependency} transfers.sh)", "transfers=${transfers%%;*}",
                   'echo "transfers: job $transfers' + (' (after $bases)"' if has_bases else '"')]
     return "\n".join(lines) + "\n"
-
-
-DEMO_LAYERS = (1, 3, 5)
-# 200 iterations with one learning-rate step at 150 (lr 0.01, then 0.001): the mini bases reach
-# about 0.75 top-1 on their 10 synthetic classes; 20 evaluations for the mean of the 10 best.
-DEMO_TRAIN_OPTIONS = {"preset": "mini", "max_iter": 200, "stepsize": 150, "eval_every": 10, "seed": 0}
-
-
-def run_demo(out, data, device="cpu", devices=(None,), log=print):
-    """The demo grid on dataset ``data`` (the built-in synthetic set): random split seed 0, baseA and
-    baseB, then BnB, BnB+, AnB and AnB+ for n in :data:`DEMO_LAYERS`, with the ``mini`` preset and a
-    short schedule (:data:`DEMO_TRAIN_OPTIONS`). Returns the :class:`GridOutcome`; rerunning skips
-    the finished runs."""
-    runs = plan_grid(random_seeds=(0,), layers=DEMO_LAYERS)
-    options = dict(DEMO_TRAIN_OPTIONS, data=str(data), device=device)
-    return run_grid(runs, out, options, devices=devices, log=log)

@@ -1,13 +1,35 @@
 """Crash-safe files (DESIGN.md §5, §6): everything minitransfer writes — shards, the mean image,
 meta.json, checkpoints, run files — goes to a temporary name ``.<name>.tmp-<pid>`` in the target's
 folder, is fsynced, renamed over the target and the folder fsynced. A crash leaves either the old
-file or the new one under the real name, never half of one; a leftover temporary is easy to spot.
+file or the new one under the real name, never half of one; :func:`remove_stale_temporaries`
+clears what dead processes left behind.
+
+A failed write (disk full, quota, read-only folder, I/O error) raises :class:`StorageError`
+(command line: exit code 74) naming the file and, when space ran out, the space it needed; the
+temporary is removed and the previous file stays as it was. HDF5 files are built in memory and
+written as one image (:func:`write_hdf5`), so the HDF5 library never meets a full disk (it used to
+crash the process when a write failed inside its file close).
 """
 
 import contextlib
+import errno
 import hashlib
+import io
 import os
 import pathlib
+import re
+import shutil
+
+import h5py
+
+_TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")
+
+
+class StorageError(OSError):
+    """A file could not be written (disk full, quota, permissions, I/O error): exit code 74."""
+
+    def __str__(self):
+        return self.strerror
 
 
 def temporary_path(path):
@@ -17,35 +39,70 @@ def temporary_path(path):
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path, size=None):
     """Yield a temporary path to write ``path``'s new content to; on success it is fsynced and
-    renamed to ``path`` (then the folder fsynced), on any failure it is removed.
+    renamed to ``path`` (then the folder fsynced), on any failure it is removed. An ``OSError``
+    becomes a :class:`StorageError` naming ``path`` (and ``size``, the bytes it needed, if known).
 
         with atomic_path("net.h5") as temporary:
-            with h5py.File(temporary, "w") as f: ...
+            temporary.write_bytes(data)
     """
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_path(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
         _fsync(temporary, os.O_RDONLY)
         os.replace(temporary, path)
-    except BaseException:
+        _fsync(path.parent, os.O_RDONLY)
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and not isinstance(error, StorageError):
+            raise storage_error(path, error, size) from error
         raise
-    _fsync(path.parent, os.O_RDONLY)
+
+
+def storage_error(path, error, size=None):
+    """The :class:`StorageError` for a failed write of ``path``: its reason, and for a full disk
+    the space needed and the space free."""
+    message = f"cannot write {path}: {error.strerror or error}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        free = _free_bytes(pathlib.Path(path).parent)
+        needed = f"{_megabytes(size)} needed, " if size else ""
+        message += f" ({needed}{_megabytes(free)} free there); free some space and rerun"
+    return StorageError(error.errno, message)
 
 
 def write_bytes(path, data):
     """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as temporary:
+    with atomic_path(path, size=len(data)) as temporary:
         temporary.write_bytes(data)
 
 
 def write_text(path, text):
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def append_text(path, text):
+    """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError`. A torn append
+    (a partial last line) is dropped by the readers of these logs."""
+    try:
+        with open(path, "a") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise storage_error(path, error, len(text)) from error
+
+
+def write_hdf5(path, fill):
+    """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
+    written in one piece. Returns the file's sha256."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        fill(handle)
+    image = buffer.getbuffer()
+    write_bytes(path, image)
+    return hashlib.sha256(image).hexdigest()
 
 
 def sha256_file(path, block=1 << 22):
@@ -55,6 +112,47 @@ def sha256_file(path, block=1 << 22):
         while chunk := handle.read(block):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def remove_stale_temporaries(folder):
+    """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
+    leftovers); returns the paths removed. Temporaries of live processes are left alone."""
+    folder = pathlib.Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _TEMPORARY.match(path.name)
+        if match and path.is_file() and not process_alive(int(match[1])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def process_alive(pid):
+    """Whether a process with this id exists (on this machine)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _free_bytes(folder):
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _megabytes(size):
+    return "unknown space" if size is None else f"{size / 1e6:.1f} MB"
 
 
 def _fsync(path, flags):

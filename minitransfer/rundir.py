@@ -10,11 +10,17 @@ directory* ``<out without suffix>.run/`` (``baseA.run/``) holds:
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
     result.json      final, best and mean-of-10-best top-1 (the paper's metric), and more
+    lock             held (flock) by the one process training into the directory
+
+The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
+middle of an append) is dropped when they are read.
 """
 
 import contextlib
-import csv
+import fcntl
 import json
+import math
+import os
 import pathlib
 import signal
 import sys
@@ -38,6 +44,7 @@ class RunFiles:
     def __init__(self, run_dir, start_iteration, fresh):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        fileio.remove_stale_temporaries(self.run_dir)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
         self.eval_csv = self.run_dir / "eval.csv"
@@ -49,13 +56,12 @@ class RunFiles:
         else:
             self._truncate(start_iteration)
         if not self.eval_csv.exists():
-            self.eval_csv.write_text(",".join(self.EVAL_COLUMNS) + "\n")
+            fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
 
     def _truncate(self, iteration):
-        if self.metrics.exists():
-            kept = [line for line in self.metrics.read_text().splitlines()
-                    if line.strip() and json.loads(line).get("iteration", 0) <= iteration]
-            fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
+        """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest."""
+        kept = [line for line in _whole_lines(self.metrics) if _metrics_iteration(line) <= iteration]
+        fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
         rows = [row for row in self.eval_rows() if row["iteration"] <= iteration]
         fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
@@ -64,22 +70,61 @@ class RunFiles:
         fileio.write_text(path, json.dumps(record, indent=2) + "\n")
 
     def log(self, record):
-        with open(self.metrics, "a") as stream:
-            stream.write(json.dumps(record) + "\n")
+        fileio.append_text(self.metrics, json.dumps(record) + "\n")
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
-        with open(self.eval_csv, "a") as stream:
-            stream.write(",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
+        fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
         self.log({"event": "eval", **row})
         return row
 
     def eval_rows(self):
-        if not self.eval_csv.exists():
-            return []
-        with open(self.eval_csv, newline="") as stream:
-            return [{"iteration": int(r["iteration"]), "top1": float(r["top1"]), "top5": float(r["top5"]),
-                     "loss": float(r["loss"])} for r in csv.DictReader(stream)]
+        """The evaluations logged so far (a torn or malformed row is skipped)."""
+        return read_eval_rows(self.eval_csv)
+
+
+def read_eval_rows(path):
+    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn or malformed rows are skipped."""
+    rows = []
+    for line in _whole_lines(path)[1:]:
+        fields = line.split(",")
+        try:
+            values = [int(fields[0])] + [float(field) for field in fields[1:]]
+        except ValueError:
+            continue
+        if len(values) == len(RunFiles.EVAL_COLUMNS):
+            rows.append(dict(zip(RunFiles.EVAL_COLUMNS, values)))
+    return rows
+
+
+def read_metrics(path):
+    """The records of a ``metrics.jsonl``; a torn or malformed line is skipped."""
+    records = []
+    for line in _whole_lines(path):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _whole_lines(path):
+    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append)."""
+    try:
+        text = pathlib.Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return []
+    return [line for line in text.split("\n")[:-1] if line.strip()]
+
+
+def _metrics_iteration(line):
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return math.inf  # malformed: dropped by the truncation
+    return record.get("iteration", 0) if isinstance(record, dict) else math.inf
 
 
 class Progress:
@@ -135,3 +180,96 @@ def stop_requests():
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+class RunBusy(RuntimeError):
+    """Another process holds the run directory's lock (exit code 2); ``pid`` names it."""
+
+    def __init__(self, message, pid):
+        super().__init__(message)
+        self.pid = pid
+
+
+class RunLock:
+    """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as
+    the run writes there. The kernel releases it when the process dies, so a crash never leaves a
+    stale lock; the file holds the holder's PID for the message a second process gets.
+
+        with RunLock(run_dir):      # RunBusy if another process trains into run_dir
+            ...
+
+    The run directory is created for the lock; if this process created it and leaves nothing else
+    in it (a run that failed before writing anything), it is removed again on release."""
+
+    FILE = "lock"
+
+    def __init__(self, run_dir):
+        self.run_dir = pathlib.Path(run_dir)
+        self.path = self.run_dir / self.FILE
+        self._descriptor = None
+        self._created = False
+
+    def __enter__(self):
+        self._created = not self.run_dir.exists()
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise fileio.storage_error(self.run_dir, error) from error
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if not _exclusive(descriptor):
+                os.close(descriptor)
+                pid = holder(self.run_dir)
+                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process (PID {pid}); wait for it "
+                              f"to finish or stop it, then rerun", pid)
+            if _same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
+                break
+            os.close(descriptor)
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        self._descriptor = descriptor
+        return self
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+        os.close(self._descriptor)
+        self._descriptor = None
+        if self._created and not any(self.run_dir.iterdir()):
+            self.run_dir.rmdir()
+
+
+def holder(run_dir):
+    """The PID holding the lock of ``run_dir``, or None when nobody does."""
+    path = pathlib.Path(run_dir) / RunLock.FILE
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = os.read(descriptor, 32).decode(errors="replace").strip()
+        return int(text) if text.isdigit() else -1
+    else:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _exclusive(descriptor, attempts=10):
+    """flock(LOCK_EX) without waiting for a real holder; a few short retries ride out a concurrent
+    :func:`holder` probe, which holds a shared lock for an instant."""
+    for attempt in range(attempts):
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.02)
+    return False
+
+
+def _same_file(descriptor, path):
+    try:
+        return os.fstat(descriptor).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False

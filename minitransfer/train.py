@@ -13,20 +13,27 @@ update or checkpoint, so the last good checkpoint stays intact.
 """
 
 import dataclasses
+import json
 import math
+import pathlib
 import time
 
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import cuda, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve  # noqa: F401  (the public API)
+from minitransfer import cuda, fileio, optim
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, resume_point  # noqa: F401 (API)
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, stop_requests
+from minitransfer.rundir import Progress, RunFiles, RunLock, stop_requests
 from minitransfer.transfer import build_net, snapshot
+
+
+# A checkpoint is written only while every weight is at most this large (a trained CaffeNet's are
+# well below 1); beyond it the run has diverged even if its loss is still finite.
+MAX_ABS_WEIGHT = 1e6
 
 
 class Diverged(RuntimeError):
@@ -64,9 +71,10 @@ def train(config, on_iteration=None):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
-    notebooks). Raises :class:`ConfigError`, :class:`DataMismatch`,
-    ``checkpoint.CheckpointError``, ``data.dataset.DatasetError``, :class:`Diverged` or
-    :class:`Interrupted`.
+    notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`).
+    Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
+    ``data.dataset.DatasetError``, ``rundir.RunBusy``, ``fileio.StorageError``, :class:`Diverged`
+    or :class:`Interrupted`.
 
     Example::
 
@@ -75,8 +83,31 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
-    run = _Run(resolve(config))
-    c = run.plan.config
+    plan = resolve(config)
+    with RunLock(plan.run_dir):
+        plan.resume_from = resume_point(plan)
+        return _already_finished(plan) or _train(plan, on_iteration)
+
+
+def _already_finished(plan):
+    """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter,
+    its weights and result written), or None."""
+    saved, c = plan.resume_from, plan.config
+    result = plan.run_dir / "result.json"
+    if saved is None or saved.solver.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
+        return None
+    try:
+        finished = TrainResult(**json.loads(result.read_text()))
+    except (ValueError, TypeError):
+        return None  # an unreadable result: finish the run again
+    Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(
+        f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do")
+    return finished
+
+
+def _train(plan, on_iteration):
+    run = _Run(plan)
+    c = plan.config
     try:
         with stop_requests() as stop, run.batches:
             for iteration, (x, labels) in zip(range(run.start, c.max_iter), run.batches):
@@ -108,6 +139,7 @@ class _Run:
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None)
+        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
         self.files.write_json(self.files.config, c.to_dict())
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         if resumed is not None:
@@ -144,9 +176,9 @@ class _Run:
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
-        with non-finite weights."""
-        if not _weights_finite(self.net):
-            raise self._divergence(done, "weights became non-finite", lr)
+        with weights that are not finite or have blown up (beyond :data:`MAX_ABS_WEIGHT`)."""
+        if not _weights_sane(self.net):
+            raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
 
     def finish(self):
@@ -197,9 +229,9 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path):
             f"Lower base_lr or check the data; {last}.")
 
 
-def _weights_finite(net):
+def _weights_sane(net):
     for param in net.params:
         xp = cuda.cupy() if cuda.is_cuda_array(param.data) else np
-        if not bool(xp.isfinite(param.data).all()):
+        if not bool((xp.abs(param.data) <= MAX_ABS_WEIGHT).all()):  # False for NaN too
             return False
     return True

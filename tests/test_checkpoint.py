@@ -1,8 +1,10 @@
 """Checkpoints (minitransfer/checkpoint.py): DESIGN.md §6 layout, plain-h5py readability, atomic writes,
 clear errors for missing / corrupt / foreign / mismatched files."""
 
+import errno
 import json
 import os
+import pathlib
 
 import h5py
 import numpy as np
@@ -131,17 +133,23 @@ def test_missing_layer_is_corrupt(tmp_path):
         checkpoints.load(tmp_path / "net.h5")
 
 
-def test_architecture_mismatch_names_layer_and_shapes(tmp_path):
+def test_a_layer_that_does_not_fit_its_preset_is_refused_at_load(tmp_path):
     saved = _checkpoint()
     w, b = saved.weights["conv2"]
     saved.weights["conv2"] = (np.zeros((32, 16, 5, 5), np.float32), b)
     checkpoints.save(tmp_path / "net.h5", saved)
+    with pytest.raises(checkpoints.CheckpointError, match=r"net.h5: layer conv2 is declared W \(32, 16, 5, 5\) and "
+                                                          r"b \(32,\); preset mini has W \(32, 8, 5, 5\)"):
+        checkpoints.load(tmp_path / "net.h5")
+
+
+def test_architecture_mismatch_names_layer_and_shapes(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
     loaded = checkpoints.load(tmp_path / "net.h5")
-    net = models.mini(5)
     with pytest.raises(checkpoints.CheckpointError,
-                       match=r"layer conv2 has W \(32, 16, 5, 5\) and b \(32,\), the network needs W \(32, 8, 5, 5\)"):
-        checkpoints.check_architecture(loaded, net)
-    checkpoints.check_architecture(loaded, net, layers=["conv1"])
+                       match=r"layer conv1 has W \(16, 3, 5, 5\) and b \(16,\), the network needs W \(96, 3, 11, 11\)"):
+        checkpoints.check_architecture(loaded, models.caffenet(5), layers=["conv1"])
+    checkpoints.check_architecture(loaded, models.mini(5), layers=["conv1"])
 
 
 def test_other_preset_is_reported(tmp_path):
@@ -149,3 +157,92 @@ def test_other_preset_is_reported(tmp_path):
     loaded = checkpoints.load(tmp_path / "net.h5")
     with pytest.raises(checkpoints.CheckpointError, match="'mini' network, this run builds 'caffenet'"):
         checkpoints.check_architecture(loaded, models.caffenet(5))
+
+
+# ---- malformed files: every fault is a CheckpointError naming the file, the attribute or layer ------
+
+def _saved(tmp_path):
+    path = tmp_path / "net.h5"
+    checkpoints.save(path, _checkpoint())
+    return path
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("classes", json.dumps({"index": 1}), "attribute classes must be a JSON list"),
+    ("classes", json.dumps([{"index": "one", "wnid": "n1", "name": "x"}]), "attribute classes entry 0 must be"),
+    ("config", json.dumps([1, 2]), "attribute config must be a JSON dict"),
+    ("config", "{not json", "attribute config must be JSON"),
+    ("mean_source", json.dumps("dataset"), "attribute mean_source must be a JSON dict"),
+    ("frozen_layers", json.dumps([1]), "attribute frozen_layers must be a list of layer names"),
+    ("iteration", "seventeen", "attribute iteration must be a int"),
+    ("architecture", json.dumps([["conv1", [16, 3, 5, 5]]]), "architecture entry"),
+    ("preset", "resnet", "preset 'resnet' is not a known network"),
+], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
+        "architecture", "preset"])
+def test_malformed_attributes_are_named(tmp_path, key, value, message):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f.attrs[key] = value
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
+        checkpoints.load(path)
+
+
+def test_malformed_cursor_is_named(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f["solver"].attrs["cursor"] = json.dumps([3])
+    with pytest.raises(checkpoints.CheckpointError, match="net.h5: attribute cursor must be a JSON dict"):
+        checkpoints.load(path)
+    assert checkpoints.load(path, solver=False).solver is None  # weights alone stay readable
+
+
+def test_declared_sizes_are_checked_before_reading(tmp_path, monkeypatch):
+    """A small file declaring a huge, compressed fc6 (or mean image) is refused before any array is read."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        del f["weights/fc6/W"]
+        f["weights/fc6"].create_dataset("W", shape=(2**22, 128), dtype=np.float32, chunks=(4096, 128),
+                                        compression="gzip")
+        architecture = json.loads(f.attrs["architecture"])
+        architecture[5][1] = [2**22, 128]
+        f.attrs["architecture"] = json.dumps(architecture)
+    assert path.stat().st_size < 1_000_000
+    reads = []
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", lambda self, key: reads.append(self.name))
+    with pytest.raises(checkpoints.CheckpointError, match=r"layer fc6 is declared W \(4194304, 128\)"):
+        checkpoints.load(path)
+    assert reads == []
+
+
+def test_a_weight_whose_data_disagrees_with_the_architecture_is_refused(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        del f["weights/fc6/W"]
+        f["weights/fc6"].create_dataset("W", shape=(2**20, 128), dtype=np.float32, compression="gzip")
+    with pytest.raises(checkpoints.CheckpointError, match=r"/weights/fc6/W must be float32 \(128, 128\)"):
+        checkpoints.load(path)
+
+
+def test_oversized_mean_image_is_refused(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        del f["mean"]
+        f.create_dataset("mean", shape=(50_000, 50_000, 3), dtype=np.float32, compression="gzip", chunks=(64, 64, 3))
+    with pytest.raises(checkpoints.CheckpointError, match="/mean must be an"):
+        checkpoints.load(path)
+
+
+def test_disk_full_leaves_the_previous_checkpoint_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "net.h5"
+    checkpoints.save(path, _checkpoint(seed=3))
+    before = path.read_bytes()
+    real_write_bytes = pathlib.Path.write_bytes
+
+    def full(self, data):
+        real_write_bytes(self, bytes(data)[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", full)
+    with pytest.raises(fileio.StorageError, match=r"cannot write .*net.h5: No space left on device \([0-9.]+ MB needed"):
+        checkpoints.save(path, _checkpoint(seed=4))
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]

@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
+from minitransfer import scheduler
 
-# A stand-in for `minitransfer train`: appends what happens to its run directory's invocations.log,
+# A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
+# does), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, then writes result.json.
 FAKE_TRAIN = textwrap.dedent('''
@@ -26,7 +28,15 @@ FAKE_TRAIN = textwrap.dedent('''
     weights = pathlib.Path(args[args.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
     folder.mkdir(parents=True, exist_ok=True)
+    from minitransfer import rundir
+    try:
+        lock = rundir.RunLock(folder).__enter__()  # as the real train: one process per run directory
+    except rundir.RunBusy as busy:
+        print(busy)
+        sys.exit(2)
     log = folder / "invocations.log"
+    if (folder / "result.json").exists():  # as the real train: a finished run has nothing to do
+        sys.exit(0)
     def note(event):
         with open(log, "a") as f:
             f.write(json.dumps({"event": event, "time": time.time(), "pid": os.getpid(),
@@ -160,7 +170,7 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
     runs = grid.plan_grid(layers=(1, 2))
     out = tmp_path / "grid"
     lines = []
-    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
     assert outcome.exit_code == 0 and sorted(outcome.finished) == sorted(names(runs))
     finished_at = {run.name: events(out, run.name)[-1]["time"] for run in runs}
     for run in runs:
@@ -168,7 +178,7 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
         assert json.loads((out / f"{run.name}.run" / "treatment.json").read_text())["label"] == run.label
         if run.parent:
             assert events(out, run.name)[0]["time"] >= finished_at[run.parent]
-    again = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    again = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
     assert again.finished == [] and sorted(again.skipped) == sorted(names(runs)) and again.exit_code == 0
     assert all(len(events(out, run.name)) == 2 for run in runs)
     assert json.loads((out / "experiment.json").read_text())["runs"][0]["name"] == "random0/baseA"
@@ -180,8 +190,8 @@ def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.0")
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
-    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=("2", "5"),
-                            log=lambda line: None, poll_seconds=0.01)
+    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=("2", "5"),
+                                 log=lambda line: None, poll_seconds=0.01)
     assert outcome.exit_code == 0
     spans = []
     for run in runs:
@@ -199,7 +209,7 @@ def test_a_failed_base_blocks_its_children_only(tmp_path, fake_train, monkeypatc
     monkeypatch.setenv("FAKE_TRAIN_FAIL", "baseA")
     runs = grid.plan_grid(layers=(2,))
     out = tmp_path / "grid"
-    outcome = grid.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
     assert outcome.failed == ["random0/baseA"]
     assert sorted(outcome.blocked) == ["random0/A2B", "random0/A2B+"]
     assert sorted(outcome.finished) == ["random0/B2B", "random0/B2B+", "random0/baseB"]
@@ -208,23 +218,24 @@ def test_a_failed_base_blocks_its_children_only(tmp_path, fake_train, monkeypatc
 
 
 DRIVER = textwrap.dedent('''
-    import json, signal, sys
+    import json, os, signal, sys
     from minitransfer import experiment as grid
+    from minitransfer import scheduler
     out, fake = sys.argv[1], sys.argv[2:]
     def stop(*_):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
-    runs = grid.plan_grid(layers=(1, 2, 3))
-    outcome = grid.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
-                            log=lambda line: print(line, flush=True), poll_seconds=0.01)
+    runs = grid.plan_grid(layers=tuple(int(n) for n in os.environ.get("LAYERS", "1,2,3").split(",")))
+    outcome = scheduler.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
+                                 log=lambda line: print(line, flush=True), poll_seconds=0.01)
     sys.exit(outcome.exit_code)
 ''')
 
 
-def _start_driver(tmp_path, out, fake_train):
+def _start_driver(tmp_path, out, fake_train, layers="1,2,3"):
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
-    env = dict(os.environ, FAKE_TRAIN_SECONDS="0.4")
+    env = dict(os.environ, FAKE_TRAIN_SECONDS="0.4", LAYERS=layers)
     return subprocess.Popen([sys.executable, str(driver), str(out)] + fake_train, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -280,6 +291,18 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
         assert interrupted == ["start", "interrupted", "resume", "finished"]
     else:
         assert interrupted == ["start", "start", "finished"]
+
+
+def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twice(tmp_path, fake_train):
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1, 2))
+    drivers = [_start_driver(tmp_path, out, fake_train, layers="1,2") for _ in range(2)]
+    outputs = [driver.communicate(timeout=120)[0].decode() for driver in drivers]
+    assert [driver.returncode for driver in drivers] == [0, 0], outputs
+    for run in runs:
+        kinds = [e["event"] for e in events(out, run.name)]
+        assert kinds == ["start", "finished"], (run.name, kinds)
+    assert all("by another process" in output for output in outputs)
 
 
 # ---- SLURM ----------------------------------------------------------------------------------

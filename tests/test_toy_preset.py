@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config
 from minitransfer import experiment as grid
+from minitransfer import scheduler
 from minitransfer import models, report
 from minitransfer import train as training
 from minitransfer.cli import main
@@ -45,7 +46,7 @@ def test_the_command_line_knows_the_toy_preset_and_its_layers(synthetic_8, tmp_p
 def test_a_toy_grid_runs_and_is_reported(synthetic_8, tmp_path):
     runs = grid.plan_grid(layers=models.get("toy").layers, fine_tuned=False)
     out = tmp_path / "grid"
-    outcome = grid.run_grid(runs, out, {"data": synthetic_8, "preset": "toy", "device": "cpu", "quiet": True},
+    outcome = scheduler.run_grid(runs, out, {"data": synthetic_8, "preset": "toy", "device": "cpu", "quiet": True},
                             train_command=toy_preset.TRAIN_COMMAND, log=lambda line: None)
     assert outcome.exit_code == 0 and len(outcome.finished) == len(runs) == 6
     written = report.write_report(out, figures=False)

@@ -8,8 +8,10 @@ import click
 
 from minitransfer import __version__
 
+from ._common import CommandGroup
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="minitransfer")
 def main():
     """Measure how transferable the features of each layer of a convnet are.

@@ -1,7 +1,8 @@
 """The command line's one vocabulary: exit codes, the table from errors to them, shared options.
 
-Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage, 65 bad data, 75 interrupted with a checkpoint
-written (safe to rerun with ``--resume auto``). Every command runs its work through :func:`run`,
+Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage (also: another process is training into the
+same run), 65 bad data, 74 a file could not be written (disk full, permissions; the previous files
+intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun). Every command runs its work through :func:`run`,
 so a known failure is one line on stderr and its exit code, never a traceback.
 
 Options shared by several commands are defined once here, with their defaults taken from the
@@ -16,19 +17,22 @@ import sys
 
 import click
 
-from minitransfer import checkpoint, config, cuda, experiment, models, report, results
+from minitransfer import checkpoint, config, cuda, experiment, fileio, models, report, results, rundir
 from minitransfer import train as training
 from minitransfer.data import dataset
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 65
+EXIT_IO = 74
 EXIT_INTERRUPTED = 75
 
 # The first row whose exception class matches decides the exit code and the message's prefix.
 EXIT_CODES = (
     (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
+    (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
+    (rundir.RunBusy, EXIT_USAGE, "error"),
     (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
@@ -36,6 +40,8 @@ EXIT_CODES = (
     (report.NoRuns, EXIT_ERROR, "error"),
     (training.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+    (fileio.StorageError, EXIT_IO, "error"),
+    (OSError, EXIT_IO, "error: I/O"),
 )
 
 
@@ -46,17 +52,34 @@ def run(work):
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
-        click.echo(f"{prefix}: {error}", err=True)
+        click.echo(f"{prefix}: {str(error) or _INTERRUPTED}", err=True)
         sys.exit(code)
 
 
+_INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
+                "the same command to continue (train: with --resume auto)")
+
+
+class CommandGroup(click.Group):
+    """The command group: every command's known failures (and SIGINT / SIGTERM anywhere in a
+    command) go through :func:`run`, so none ends in a traceback."""
+
+    def invoke(self, ctx):
+        previous = interrupt_on_sigterm()
+        try:
+            return run(lambda: super(CommandGroup, self).invoke(ctx))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def interrupt_on_sigterm():
-    """Make SIGTERM stop a long command like Ctrl-C does (KeyboardInterrupt in the main thread)."""
+    """Make SIGTERM stop a command like Ctrl-C does (KeyboardInterrupt in the main thread); returns
+    the previous handler."""
 
     def raise_keyboard_interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    return signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
 
 
 class PresetName(click.ParamType):

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from minitransfer import experiment as grid
+from minitransfer import demo as demos
 from minitransfer import report as reports
 from minitransfer.data import synthetic
 
@@ -36,7 +36,7 @@ def demo(out, device):
     data = synthetic.builtin_dataset()
     devices = run(lambda: choose_devices(device))
     interrupt_on_sigterm()
-    outcome = grid.run_demo(out.resolve(), data, device="cpu" if devices == (None,) else "cuda", devices=devices,
+    outcome = demos.run_demo(out.resolve(), data, device="cpu" if devices == (None,) else "cuda", devices=devices,
                             log=click.echo)
     if outcome.exit_code != 0:
         click.echo("the demo grid did not finish; rerun `minitransfer demo` to go on", err=True)

@@ -6,7 +6,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import models
+from minitransfer import models, scheduler
 from minitransfer.data import dataset, synthetic
 
 from ._common import (changed_fields, choose_devices, data_option, device_option, grid_train_options,
@@ -86,7 +86,7 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
         click.echo(f"would run on {where}")
         return
     interrupt_on_sigterm()
-    outcome = grid.run_grid(runs, out, options, devices=devices, log=click.echo)
+    outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
     click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
                f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")
     sys.exit(outcome.exit_code)

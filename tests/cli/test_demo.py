@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import experiment as grid
+from minitransfer import demo as demos
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
@@ -23,8 +23,8 @@ def tiny_data(tmp_path_factory):
 
 def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
-    monkeypatch.setattr(grid, "DEMO_LAYERS", (2,))
-    monkeypatch.setattr(grid, "DEMO_TRAIN_OPTIONS", TINY)
+    monkeypatch.setattr(demos, "DEMO_LAYERS", (2,))
+    monkeypatch.setattr(demos, "DEMO_TRAIN_OPTIONS", TINY)
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output

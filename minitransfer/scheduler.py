@@ -1,0 +1,209 @@
+"""Running the paper's grid on this machine: one ``minitransfer train`` process per slot.
+
+A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a share of the CPU
+(``None``: several CPU slots split the cores, each process single- or few-threaded). A run starts
+once the base it copies from has finished. A run whose result file exists is skipped and every
+other run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C
+finishes it without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``.
+
+Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
+processes, or one per machine on a shared disk): a run another process is training holds its
+run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to that process and
+counted when it finishes; the grid's runs are shared out instead of trained twice.
+"""
+
+import dataclasses
+import json
+import os
+import shlex
+import signal
+import subprocess
+import time
+
+from minitransfer import rundir
+from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
+                                     run_dir, train_arguments, write_plan)
+
+EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclasses.dataclass
+class GridOutcome:
+    """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
+    process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM or a run exited 75
+    (rerun the same command to go on)."""
+
+    finished: list
+    skipped: list
+    failed: list
+    blocked: list
+    elsewhere: list = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def exit_code(self):
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return 1 if self.failed or self.blocked else 0
+
+
+def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2):
+    """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
+    parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM) forwards SIGINT to
+    the running trainings, waits for them to write their checkpoints and returns an interrupted
+    outcome."""
+    scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
+    try:
+        scheduler.run(poll_seconds)
+    except KeyboardInterrupt:
+        scheduler.stop()
+    return scheduler.outcome
+
+
+class _Scheduler:
+    def __init__(self, runs, out, options, train_command, devices, log):
+        self.out, self.options, self.train_command, self.log = out, options, train_command, log
+        self.slots = tuple(devices)
+        write_plan(out, runs, options, train_command)
+        finished = [r.name for r in runs if is_finished(out, r)]
+        self.outcome = GridOutcome([], finished, [], [])
+        self.pending = [r for r in runs if r.name not in finished]
+        self.done = set(finished)
+        self.running = {}    # slot index -> (run, process, start time)
+        self.elsewhere = []  # runs another process is training
+        self.total, self.started = len(self.pending), 0
+        if finished:
+            log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
+
+    def run(self, poll_seconds):
+        while self.pending or self.running or self.elsewhere:
+            self._start_ready()
+            self._collect_exits()
+            self._collect_elsewhere()
+            for run in self._orphans():
+                self.log(f"not run {run.name}: its parent {run.parent} failed")
+            if self.outcome.interrupted:
+                raise KeyboardInterrupt
+            if self.running or self.elsewhere:
+                time.sleep(poll_seconds)
+            elif not any(self._ready(run) for run in self.pending):
+                for run in self.pending:  # nothing left that could finish their parents
+                    self.outcome.blocked.append(run.name)
+                    self.log(f"not run {run.name}: its parent {run.parent} did not finish")
+                self.pending.clear()
+
+    def _ready(self, run):
+        return run.parent is None or run.parent in self.done
+
+    def _start_ready(self):
+        for slot, device in enumerate(self.slots):
+            while slot not in self.running:
+                ready = next((r for r in self.pending if self._ready(r)), None)
+                if ready is None:
+                    return
+                self.pending.remove(ready)
+                if self._taken_elsewhere(ready):
+                    continue
+                if is_finished(self.out, ready):  # by another process since this one planned
+                    self._done_elsewhere(ready)
+                else:
+                    self._start(slot, device, ready)
+
+    def _start(self, slot, device, run):
+        self.started += 1
+        where = "CPU" if device is None else f"GPU {device}"
+        self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
+        folder = run_dir(self.out, run)
+        folder.mkdir(parents=True, exist_ok=True)
+        command = self.train_command + train_arguments(run, self.out, self.options)
+        with open(folder / LOG_FILE, "a") as log_file:
+            log_file.write(f"$ {shlex.join(command)}\n")
+            log_file.flush()
+            # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
+            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=self._environment(device),
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        self.running[slot] = (run, process, time.monotonic())
+
+    def _environment(self, device):
+        env = dict(os.environ)
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = str(device)
+            return env
+        cpu_slots = sum(slot is None for slot in self.slots)
+        if cpu_slots > 1:  # split the cores between the CPU slots (unless the user chose a thread count)
+            threads = str(max(1, (os.cpu_count() or 1) // cpu_slots))
+            for name in THREAD_VARIABLES:
+                env.setdefault(name, threads)
+        return env
+
+    def _collect_exits(self):
+        for slot, (run, process, start) in list(self.running.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.running[slot]
+            if code == 0 and is_finished(self.out, run):
+                self.done.add(run.name)
+                self.outcome.finished.append(run.name)
+                self.log(f"done {run.name} ({time.monotonic() - start:.0f} s){_accuracy_note(self.out, run)}")
+            elif code == EXIT_INTERRUPTED:
+                self.outcome.interrupted = True
+                self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
+            elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
+                self._done_elsewhere(run)
+            elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it
+                continue
+            else:
+                self.outcome.failed.append(run.name)
+                self.log(f"FAILED {run.name} (exit {code}); see {run_dir(self.out, run) / LOG_FILE}")
+
+    def _taken_elsewhere(self, run):
+        """Whether another process trains ``run`` now; if so it is waited for, not started."""
+        pid = rundir.holder(run_dir(self.out, run))
+        if pid is None:
+            return False
+        self.elsewhere.append(run)
+        self.log(f"{run.name} is being trained by another process (PID {pid}); waiting for it")
+        return True
+
+    def _collect_elsewhere(self):
+        for run in list(self.elsewhere):
+            if rundir.holder(run_dir(self.out, run)) is not None:
+                continue
+            self.elsewhere.remove(run)
+            if is_finished(self.out, run):
+                self._done_elsewhere(run)
+            else:  # it stopped there unfinished: continue it here
+                self.pending.insert(0, run)
+
+    def _done_elsewhere(self, run):
+        self.done.add(run.name)
+        self.outcome.elsewhere.append(run.name)
+        self.log(f"done {run.name} (by another process){_accuracy_note(self.out, run)}")
+
+    def _orphans(self):
+        gone = set(self.outcome.failed) | set(self.outcome.blocked)
+        found = [run for run in self.pending if run.parent in gone]
+        for run in found:
+            self.pending.remove(run)
+            self.outcome.blocked.append(run.name)
+        return found
+
+    def stop(self):
+        self.outcome.interrupted = True
+        for run, process, _ in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for run, process, _ in self.running.values():
+            process.wait()
+        self.log("interrupted: rerun the same command to finish the grid")
+
+
+def _accuracy_note(out, run):
+    try:
+        result = json.loads((run_dir(out, run) / RESULT_FILE).read_text())
+    except (OSError, ValueError):
+        return ""
+    value = result.get("mean10_top1") if isinstance(result, dict) else None
+    return f": mean of 10 best {value:.4f}" if isinstance(value, (int, float)) else ""

@@ -1,0 +1,372 @@
+"""Fault drills (issue: nothing lost, nothing mixed): concurrent runs on one output, a full disk, torn
+run files, kill -9 at random points, malformed checkpoints, read-only folders, leftovers of crashes.
+
+Each drill asserts the exit code, the message, and that nothing else changed on disk. A full disk is
+a real tmpfs when this runs as root with mount rights, otherwise an injected ENOSPC. More kill -9
+trials: MINITRANSFER_FAULT_TRIALS=20 pytest tests/test_faults.py.
+"""
+
+import contextlib
+import errno
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config, fileio, rundir
+from minitransfer import train as training
+from minitransfer.experiment import default_train_command
+
+MINITRANSFER = default_train_command()[:-1]
+FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "checkpoint_every": 3, "quiet": True, "device": "cpu"}
+CLI_FAST = ["--batch-size", "16", "--max-iter", "6", "--eval-every", "3", "--checkpoint-every", "3", "--quiet",
+            "--device", "cpu"]
+KILL_TRIALS = int(os.environ.get("MINITRANSFER_FAULT_TRIALS", "2"))
+
+
+def cli(args, cwd, timeout=300):
+    return subprocess.run(MINITRANSFER + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def snapshot(folder):
+    """{relative path: bytes} of every file under ``folder``."""
+    folder = pathlib.Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def weights(path):
+    return {name: (w.copy(), b.copy()) for name, (w, b) in checkpoints.load(path).weights.items()}
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k][0], b[k][0]) and np.array_equal(a[k][1], b[k][1])
+                                        for k in a)
+
+
+@pytest.fixture(scope="module")
+def reference(synthetic_8, tmp_path_factory):
+    """An uninterrupted 6-iteration base: the bits every interrupted run must end with."""
+    out = tmp_path_factory.mktemp("reference") / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    return out
+
+
+# ---- one writer per run --------------------------------------------------------------------------
+
+def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(synthetic_8, tmp_path, reference):
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    before = snapshot(tmp_path)
+    with rundir.RunLock(tmp_path / "net.run"):
+        for resume, overwrite in ((None, True), ("auto", False)):
+            with pytest.raises(rundir.RunBusy, match=rf"net.run is in use by another minitransfer process "
+                                                     rf"\(PID {os.getpid()}\)"):
+                training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=9, resume=resume,
+                                                  overwrite=overwrite, **FAST))
+    assert snapshot(tmp_path) == before and same_weights(weights(out), weights(reference))
+
+
+def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path, reference):
+    slow = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST]
+    first = subprocess.Popen(MINITRANSFER + slow, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 60
+    while rundir.holder(tmp_path / "net.run") is None:
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+        time.sleep(0.01)
+    second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *CLI_FAST],
+                 tmp_path)
+    assert first.wait(timeout=120) == 0, first.communicate()
+    assert second.returncode == 2 and f"in use by another minitransfer process (PID {first.pid})" in second.stderr
+    assert "Traceback" not in second.stderr
+    rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows] == ["iteration", "3", "6"]
+    assert same_weights(weights(tmp_path / "net.h5"), weights(reference))
+    assert json.loads((tmp_path / "net.run" / "config.json").read_text())["seed"] == 4
+    assert not (tmp_path / "net.run" / "lock").exists()
+
+
+def test_a_refused_or_failed_run_leaves_no_empty_run_directory(synthetic_8, tmp_path, monkeypatch):
+    def full(path, text):
+        raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(fileio, "write_text", full)
+    with pytest.raises(fileio.StorageError):
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, **FAST))
+    assert os.listdir(tmp_path) == []
+
+
+# ---- a full disk ----------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def small_disk(folder, size):
+    """``folder`` on a tmpfs of ``size`` bytes (root only); skips when it cannot be mounted."""
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                           capture_output=True).returncode:
+        pytest.skip("a small tmpfs needs root and mount rights (the injected-ENOSPC drills run regardless)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_8, tmp_path, reference):
+    """A real tmpfs with room for one checkpoint but not for its replacement: exit 74 naming the file
+    and the space needed; after freeing space, --resume auto finishes with the uninterrupted bits."""
+    with small_disk(tmp_path / "disk", 900_000) as disk:
+        result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST], disk)
+        assert result.returncode == 74, result.stderr
+        assert "error: cannot write" in result.stderr and "No space left on device" in result.stderr
+        assert "MB needed" in result.stderr and "Traceback" not in result.stderr
+        assert not [p for p in disk.rglob("*") if ".tmp-" in p.name]
+        saved = checkpoints.load(disk / "net.run" / "checkpoint.h5")
+        assert saved.solver.iteration == 3 and not (disk / "net.h5").exists()
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        resumed = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto",
+                       *CLI_FAST], disk)
+        assert resumed.returncode == 0, resumed.stderr
+        assert same_weights(weights(disk / "net.h5"), weights(reference))
+
+
+WRITE_SITES = ("config.json", "eval.csv", "metrics.jsonl", "checkpoint.h5", "net.h5", "result.json")
+
+
+@pytest.mark.parametrize("site", WRITE_SITES)
+def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8, tmp_path, reference, monkeypatch,
+                                                                       site):
+    """ENOSPC injected at each write site of a run (the first write of that file after iteration 3's
+    checkpoint, or its very first write for config.json): a StorageError naming the file, no
+    temporary left, and the rerun with resume="auto" ends with the uninterrupted run's weights."""
+    out = tmp_path / "net.h5"
+    real_write_bytes, real_append = fileio.write_bytes, fileio.append_text
+    checkpoint = tmp_path / "net.run" / "checkpoint.h5"
+    armed = {"on": site == "config.json"}
+
+    def fail_if_site(path):
+        if checkpoint.exists() and checkpoints.load(checkpoint).solver.iteration == 3:
+            armed["on"] = True
+        if armed["on"] and pathlib.Path(path).name == site:
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), 1234)
+
+    def write_bytes(path, data):
+        fail_if_site(path)
+        real_write_bytes(path, data)
+
+    def append_text(path, text):
+        fail_if_site(path)
+        real_append(path, text)
+
+    monkeypatch.setattr(fileio, "write_bytes", write_bytes)
+    monkeypatch.setattr(fileio, "append_text", append_text)
+    with pytest.raises(fileio.StorageError, match=rf"cannot write .*{site}: No space left on device"):
+        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
+    monkeypatch.undo()
+    resumed = config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", overwrite=True, **FAST)
+    training.train(resumed)
+    assert same_weights(weights(out), weights(reference))
+
+
+# ---- torn run files and kill -9 -------------------------------------------------------------------
+
+def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_path, reference):
+    out = tmp_path / "net.h5"
+
+    def stop_after_4(done):
+        if done == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST), on_iteration=stop_after_4)
+    with open(tmp_path / "net.run" / "metrics.jsonl", "a") as stream:
+        stream.write('{"iteration": 5, "lo')
+    with open(tmp_path / "net.run" / "eval.csv", "a") as stream:
+        stream.write("6,0.5")
+    result = training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", **FAST))
+    assert same_weights(weights(out), weights(reference)) and result.evaluations == 2
+    for line in (tmp_path / "net.run" / "metrics.jsonl").read_text().splitlines():
+        json.loads(line)
+    assert [r.split(",")[0] for r in (tmp_path / "net.run" / "eval.csv").read_text().splitlines()] == \
+        ["iteration", "3", "6"]
+
+
+@pytest.mark.parametrize("trial", range(KILL_TRIALS))
+def test_kill_9_at_a_random_moment_then_resume_gives_the_same_bits(synthetic_8, tmp_path, reference, trial):
+    args = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST]
+    delay = random.Random(trial).uniform(0.3, 3.0)
+    process = subprocess.Popen(MINITRANSFER + args, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    process.kill()
+    process.wait()
+    for attempt in range(3):
+        result = cli(args, tmp_path)
+        if result.returncode == 0:
+            break
+    assert result.returncode == 0, result.stderr
+    assert same_weights(weights(tmp_path / "net.h5"), weights(reference)), f"killed after {delay:.2f} s"
+    assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
+
+
+def test_leftover_temporaries_of_dead_processes_are_removed_when_a_run_starts(synthetic_8, tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    (tmp_path / "net.run").mkdir()
+    stale = [tmp_path / f".net.h5.tmp-{pid}", tmp_path / "net.run" / f".checkpoint.h5.tmp-{pid}"]
+    alive = tmp_path / f".other.h5.tmp-{os.getppid()}"
+    for path in stale + [alive]:
+        path.write_bytes(b"half a file")
+    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, **FAST))
+    assert not any(path.exists() for path in stale) and alive.exists()
+
+
+# ---- resuming: any spelling of the same file, never another network ------------------------------
+
+@pytest.mark.parametrize("spelling", ["./net.h5", "ABSOLUTE", "sub/../net.h5"])
+def test_resume_accepts_any_spelling_of_the_same_output(synthetic_8, tmp_path, reference, spelling):
+    (tmp_path / "sub").mkdir()
+    stop = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST[:2], "--max-iter", "3",
+                *CLI_FAST[4:]], tmp_path)
+    assert stop.returncode == 0, stop.stderr
+    spelled = str(tmp_path / "net.h5") if spelling == "ABSOLUTE" else spelling
+    (tmp_path / "net.h5").unlink()  # as if interrupted after its checkpoint at 3
+    result = cli(["train", "--data", synthetic_8, "-o", spelled, "--seed", "4", "--resume", "auto",
+                  "--max-iter", "3", *CLI_FAST[:2], *CLI_FAST[4:]], tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_foreign_network_in_place_of_the_runs_checkpoint_is_refused_by_name(synthetic_8, tmp_path):
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    toy = tmp_path / "caffenet.h5"
+    checkpoints.save(toy, _caffenet_checkpoint(solver=True))
+    (tmp_path / "net.run" / "checkpoint.h5").write_bytes(toy.read_bytes())
+    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+                 tmp_path)
+    assert result.returncode == 65 and "net.run/checkpoint.h5 holds a 'caffenet' network; this run trains 'mini'" \
+        in result.stderr
+
+
+def test_the_class_table_mismatch_names_the_first_differing_class(synthetic_8, tmp_path):
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    path = tmp_path / "net.run" / "checkpoint.h5"
+    with h5py.File(path, "a") as f:
+        classes = json.loads(f.attrs["classes"])
+        classes[1]["wnid"] = "n99"
+        f.attrs["classes"] = json.dumps(classes)
+    with pytest.raises(config.DataMismatch, match=r"label 1 is 'n99' .* in the checkpoint, 'synthetic-00\d' .* here"):
+        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", **FAST))
+
+
+def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tmp_path, monkeypatch):
+    out = tmp_path / "net.h5"
+    real_step = training.optim.step
+
+    def explode(params, solver, iteration):
+        lr = real_step(params, solver, iteration)
+        if iteration == 4:
+            params[0].data[...] = 1e24  # finite, but no trained network has such weights
+        return lr
+
+    monkeypatch.setattr(training.optim, "step", explode)
+    with pytest.raises(training.Diverged, match="weights became non-finite or larger than 1e\\+06 at iteration 6"):
+        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 3
+
+
+# ---- malformed inputs on the command line: exit 65 naming the file, never a traceback -------------
+
+def _caffenet_checkpoint(solver=False):
+    from minitransfer import models
+
+    net = models.caffenet(4)
+    weights = {name: (np.zeros(w, np.float32), np.zeros(b, np.float32)) for name, w, b in net.architecture()}
+    return checkpoints.Checkpoint(
+        preset="caffenet", weights=weights, frozen={}, meta={"classes": []},
+        mean=np.zeros((36, 36, 3), np.float32),
+        solver=checkpoints.Solver(iteration=1, seed=0, cursor={}, velocity=weights) if solver else None)
+
+
+@pytest.mark.parametrize("attribute, value", [("classes", '{"a": 1}'), ("config", "[1]"), ("mean_source", '"x"')])
+def test_malformed_checkpoint_attributes_exit_65_on_every_command(synthetic_8, tmp_path, attribute, value):
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    with h5py.File(out, "a") as f:
+        f.attrs[attribute] = value
+    for args in (["info", out], ["eval", out, "--data", synthetic_8, "--device", "cpu"],
+                 ["train", "--data", synthetic_8, "--copy-from", out, "--n", "2", "-o", tmp_path / "t.h5", *CLI_FAST]):
+        result = cli(args, tmp_path)
+        assert result.returncode == 65, (args, result.stderr)
+        assert f"net.h5: attribute {attribute} must be" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "t.run").exists()
+
+
+def test_a_caffenet_checkpoint_on_small_images_is_bad_data(synthetic_8, tmp_path):
+    checkpoints.save(tmp_path / "caffenet.h5", _caffenet_checkpoint())
+    result = cli(["eval", "caffenet.h5", "--data", synthetic_8, "--device", "cpu"], tmp_path)
+    assert result.returncode == 65 and "caffenet.h5 is a caffenet network that takes 227x227 crops" in result.stderr
+
+
+# ---- read-only output folders and signals outside the training loop -------------------------------
+
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` where nothing can be written: a read-only tmpfs as root, else chmod 555."""
+    folder.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                          capture_output=True).returncode:
+            pytest.skip("root without mount rights cannot make a read-only folder")
+        try:
+            yield folder
+        finally:
+            subprocess.run(["umount", "-l", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o755)
+
+
+def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic_8, tmp_path, reference):
+    with read_only(tmp_path / "ro") as folder:
+        commands = [
+            ["train", "--data", synthetic_8, "-o", folder / "net.h5", *CLI_FAST],
+            ["prepare", "synthetic", folder / "data", "--classes", "2", "--train-per-class", "2",
+             "--val-per-class", "1"],
+            ["experiment", "--data", synthetic_8, "-o", folder / "grid", "--layers", "1", "--device", "cpu",
+             "--max-iter", "2"],
+            ["report", reference.parent, "-o", folder / "report"],
+            ["demo", "-o", folder / "demo", "--device", "cpu"],
+        ]
+        for args in commands:
+            result = cli(args, tmp_path)
+            assert result.returncode == 74, (args[0], result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr and str(folder) in result.stderr, args[0]
+
+
+def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
+    """SIGTERM while the built-in dataset is being built (before the training loop): a message and
+    exit 75, not a silent 143."""
+    env = dict(os.environ, MINITRANSFER_CACHE=str(tmp_path / "cache"))
+    process = subprocess.Popen(MINITRANSFER + ["train", "-o", "net.h5", "--device", "cpu"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 75, stderr
+    assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "net.run").exists()
