@@ -193,7 +193,12 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @_shard
 @_verify
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
-    """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native)."""
+    """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
+
+    \b
+    Example (your data):
+      minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
+    """
     built = _import(lambda: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
         progress=_Progress("tiny-imagenet")))
@@ -208,7 +213,12 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
 @_shard
 @_verify
 def cifar100(source, out, size, workers, shard_size, verify):
-    """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass."""
+    """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
+
+    \b
+    Example (your data):
+      minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
+    """
     built = _import(lambda: cifar.import_cifar100(
         source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100")))
     run(lambda: _finish(built, verify))
@@ -224,7 +234,12 @@ def cifar100(source, out, size, workers, shard_size, verify):
 @_shard
 @_verify
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify):
-    """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default."""
+    """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default.
+
+    \b
+    Example:
+      minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 --val-per-class 10
+    """
     built = _import(lambda: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
         seed=seed, shard_length=shard_size, progress=_Progress("synthetic")))
@@ -234,5 +249,10 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
 @prepare.command("verify")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def verify_command(path):
-    """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image."""
+    """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
+
+    \b
+    Example (after 'minitransfer prepare synthetic synthetic-20'):
+      minitransfer prepare verify synthetic-20
+    """
     run(lambda: _finish(dataset.open_dataset(path), verify=True))

@@ -53,11 +53,12 @@ SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 
 
 class ClassesWithoutImages(ds.DatasetError):
-    """No training image of some classes could be imported; ``indices`` lists them (class table order)."""
+    """No training image of some classes could be imported; ``indices`` lists them (class table
+    order), ``skipped`` every input that could not be decoded (dicts with ``file`` and ``reason``)."""
 
-    def __init__(self, message, indices):
+    def __init__(self, message, indices, skipped):
         super().__init__(message)
-        self.indices = indices
+        self.indices, self.skipped = indices, skipped
 
 
 class ImportItem:
@@ -206,13 +207,15 @@ class _Decoder:
             self.pool.join()
 
 
-def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None):
+def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
+                  skipped=()):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
     labels, extras), "val": ...} with ``items`` a list of :class:`ImportItem`, ``labels`` ints and
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
-    as images are processed. ``workers`` None → all cores. Raises :class:`ClassesWithoutImages`
+    as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
+    undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises :class:`ClassesWithoutImages`
     when some class ends up without a training image, ``StorageError`` when a file cannot be
     written."""
     out = pathlib.Path(out)
@@ -220,6 +223,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     remove_dead_temporaries(out)
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
+    builder.skipped += list(skipped)
     decoder = _Decoder(size, os.cpu_count() if workers is None else workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
@@ -227,7 +231,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
     _write(out / ds.SKIPPED_FILE, len(report), lambda: fileio.write_text(out / ds.SKIPPED_FILE, report))
-    _check_every_class_has_images(out, classes, builder.train_counts)
+    _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
     mean_sha = _write(out / ds.MEAN_FILE, mean.nbytes // 2, lambda: ds.write_mean(out / ds.MEAN_FILE, mean))
     meta = {
@@ -246,14 +250,15 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     return ds.open_dataset(out)
 
 
-def _check_every_class_has_images(out, classes, train_counts):
+def _check_every_class_has_images(out, classes, train_counts, skipped):
     empty = np.flatnonzero(train_counts == 0).tolist()
     if len(empty) == len(classes):
-        raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty)
+        raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty,
+                                   skipped)
     if empty:
         names = ", ".join(str(classes[index]["name"]) for index in empty[:20]) + (" ..." if len(empty) > 20 else "")
         raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
-                                   f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty)
+                                   f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty, skipped)
 
 
 class _Builder:

@@ -67,6 +67,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     else:
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed)
     layout = "train/ and val/" if val_root is not None else "held-out validation"
+    known_bad = []  # undecodable files of the classes left out below
     while True:
         names = sorted(train)
         if not names:
@@ -78,13 +79,17 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
                              "seed": seed, "families": str(families) if families else None},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
-                progress=progress, extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})
+                progress=progress, skipped=known_bad,
+                extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})
         except ClassesWithoutImages as error:
             if len(error.indices) == len(names):
                 raise
-            for index in error.indices:  # rare: import again without them (labels shift, so shards are rebuilt)
-                excluded.append({"name": names[index], "reason": "no decodable training image"})
-                del train[names[index]]
+            left_out = {names[index] for index in error.indices}  # rare: import again without them (labels shift)
+            left_out_files = {path for name in left_out for path in train[name] + val.get(name, [])}
+            known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
+            for name in sorted(left_out):
+                excluded.append({"name": name, "reason": "no decodable training image"})
+                del train[name]
 
 
 def _layout(source):
