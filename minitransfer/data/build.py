@@ -215,12 +215,12 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     labels, extras), "val": ...} with ``items`` a list of :class:`ImportItem`, ``labels`` ints and
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
     as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
-    undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises :class:`ClassesWithoutImages`
-    when some class ends up without a training image, ``StorageError`` when a file cannot be
-    written."""
+    undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
+    :class:`ClassesWithoutImages` when some class ends up without a training image,
+    ``StorageError`` when a file cannot be written."""
     out = pathlib.Path(out)
     _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
-    remove_dead_temporaries(out)
+    _write(out, 0, lambda: remove_dead_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
@@ -246,7 +246,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
         **(extra_meta or {}),
     }
     _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
-    remove_unlisted_shards(out, table)
+    _write(out, 0, lambda: remove_unlisted_shards(out, table))
     return ds.open_dataset(out)
 
 
