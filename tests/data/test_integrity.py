@@ -3,6 +3,7 @@ bytes, an edited meta.json, a class table shorter than the labels, HDF5 datasets
 they do not hold, an empty mean image. Each case names the file and changes nothing on disk."""
 
 import json
+import re
 
 import h5py
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, loader, splits
+from minitransfer.data import dataset, loader, splits, synthetic
 
 
 @pytest.fixture
@@ -145,3 +146,32 @@ def test_intact_files_are_hashed_once_per_process_until_they_change(copy, monkey
     with pytest.raises(dataset.DatasetError, match=r"train-00002\.h5: sha256 mismatch"):
         data.check_checksums("train")
     assert hashed[3:] == ["train-00002.h5"]
+
+
+@pytest.fixture(scope="module")
+def trainable(tmp_path_factory):
+    """A synthetic set the mini preset can train on (36 x 36), in 3 train shards."""
+    out = tmp_path_factory.mktemp("data") / "synthetic-36"
+    synthetic.build_synthetic(out, classes=4, train_per_class=9, val_per_class=2, size=36, seed=1, shard_length=12)
+    return out
+
+
+@pytest.mark.parametrize("corruption,message", [
+    ("image-bytes", r"train-00001\.h5: sha256 mismatch"),
+    ("meta-sha256", r"train-00002\.h5: sha256 mismatch"),
+    ("label-bytes", r"train-00000\.h5: image 10 has label -2147483647"),
+], ids=["image-bytes", "meta-sha256", "label-bytes"])
+def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trainable, tmp_path, copy_dataset,
+                                                                           corruption, message):
+    copy = copy_dataset(trainable, tmp_path / "copy")
+    if corruption == "image-bytes":
+        _flip(copy / "train-00001.h5", _offset(copy / "train-00001.h5", "images") + 100)
+    elif corruption == "meta-sha256":
+        _edit_meta(copy, lambda meta: meta["subsets"]["train"]["shards"][2].update(sha256="f" * 64))
+    else:
+        _flip(copy / "train-00000.h5", _offset(copy / "train-00000.h5", "labels") + 4 * 10 + 3, mask=0x80)
+    result = CliRunner().invoke(main, ["train", "--data", str(copy), "--split", "all", "-o", str(tmp_path / "net.h5"),
+                                       "--max-iter", "2", "--batch-size", "8", "--quiet", "--device", "cpu"])
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output) and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "net.h5").exists()
