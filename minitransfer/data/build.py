@@ -317,6 +317,8 @@ def _write(path, needed, work):
     full, the ``needed`` bytes and the free space)."""
     try:
         return work()
+    except ds.StorageError:
+        raise
     except OSError as error:
         message = f"{path}: cannot write ({error.strerror or error})"
         if error.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -55,7 +55,7 @@ class DatasetError(ValueError):
     The command line maps it to exit code 65 (bad data)."""
 
 
-class StorageError(Exception):
+class StorageError(OSError):
     """A dataset file could not be written (full disk, read-only folder, I/O error).
 
     The message names the file and, for a full disk, the space needed; the temporary file is
