@@ -1,9 +1,15 @@
-"""Loader throughput: images/s of 256×256 uint8 batches from the page cache, by number of workers.
+"""Loader throughput: images/s of 256×256 uint8 batches from the page cache, by number of workers,
+and the cost of the integrity check (sha256 of every shard) a loader makes before its first batch.
 
 Validate, then time: a dataset of random 256×256 images is written to a temporary directory (so
 it sits in the page cache), each loader configuration is first checked against a direct read of
 the same images, then timed over a number of shuffled training batches (``next_raw``: the uint8
 batch the augmentation kernel receives). Target (issue 5): ≥ 3,000 images/s on a 2-core machine.
+
+The integrity check hashes each shard once per process (then remembers it until the file
+changes), so it costs nothing per batch: it is timed on its own and reported as a share of the
+time to load one epoch, the worst case (a run of a single epoch); a run of E epochs pays 1/E of
+that. Budget (issue 13): at most 10 %.
 
     python benchmarks/loader.py                       # workers 0, 1, 2, ... up to the core count
     python benchmarks/loader.py --workers 0 2 4 --images 4096 --batches 40 --augment
@@ -16,26 +22,27 @@ import time
 
 import numpy as np
 
-from minitransfer.data import dataset, importers, loader
+from minitransfer.data import build, dataset, loader
 
 
-def build(folder, images, size):
+def make_dataset(folder, images, size):
     """A dataset of ``images`` random size×size images over 10 classes (fast: no decoding)."""
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(images, size, size, 3), dtype=np.uint8)
     labels = np.arange(images) % 10
-    items = [importers.ImportItem(pixels=image) for image in pixels]
+    items = [build.ImportItem(pixels=image) for image in pixels]
     classes = [{"index": c, "wnid": f"c{c}", "name": f"class {c}"} for c in range(10)]
-    return importers.build_dataset(folder, source={"kind": "benchmark"}, classes=classes,
-                                   subsets={"train": (items, labels, {})}, size=size, workers=0)
+    return build.build_dataset(folder, source={"kind": "benchmark"}, classes=classes,
+                               subsets={"train": (items, labels, {})}, size=size, workers=0)
 
 
 def measure(data, workers, batch_size, batches, augment, crop):
-    """Images per second over ``batches`` timed batches (after two warm-up batches)."""
+    """Images per second over ``batches`` timed batches (after two warm-up batches); the integrity
+    check is left out here (it runs once, before the first batch) and timed by :func:`check_cost`."""
     indices = np.arange(data.num_images("train"))
     labels = data.labels("train")
     with loader.BatchLoader(data, "train", indices, labels, batch_size, crop, train=True, seed=1,
-                            workers=workers) as batches_in:
+                            workers=workers, check_checksums=False) as batches_in:
         for _ in range(2):
             images, _ = batches_in.next_raw()
         expected = data.images("train", indices[batches_in.positions(batches_in.batch)])
@@ -52,6 +59,24 @@ def measure(data, workers, batch_size, batches, augment, crop):
     return batches * batch_size / elapsed
 
 
+def check_cost(data, repeats=3):
+    """(wall seconds, CPU seconds) of the loader's integrity check of every train shard, best of
+    ``repeats``, after validating that it accepts the intact dataset and refuses a wrong sha256."""
+    files = data.checked_files("train")
+    wrong = [(path, "0" * 64, what) for path, _, what in files[:1]]
+    try:
+        dataset.check_files(wrong, remember=False)
+        raise AssertionError("the integrity check accepted a wrong sha256")
+    except dataset.DatasetError:
+        pass
+    timings = []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        dataset.check_files(files, remember=False)
+        timings.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return min(timings)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=2048, help="images in the dataset (default 2048, 400 MB)")
@@ -64,15 +89,20 @@ def main():
     arguments = parser.parse_args()
     workers = arguments.workers or list(range(0, (os.cpu_count() or 1) + 1))
     with tempfile.TemporaryDirectory(prefix="minitransfer-bench-") as folder:
-        data = build(os.path.join(folder, "data"), arguments.images, arguments.size)
+        data = make_dataset(os.path.join(folder, "data"), arguments.images, arguments.size)
         dataset.open_dataset(data.path).images("train", np.arange(data.num_images("train")))  # into the page cache
         what = "augmented float32" if arguments.augment else "uint8"
         print(f"loader throughput: {arguments.size}x{arguments.size} {what} batches of {arguments.batch_size}, "
               f"{arguments.images} images from the page cache, {os.cpu_count()} cores")
-        print(f"{'workers':>8} {'images/s':>10}")
+        check_wall, check_cpu = check_cost(data)
+        size = sum(path.stat().st_size for path in data.shard_paths("train"))
+        print(f"integrity check, once per process: sha256 of {size / 1e6:.0f} MB of shards in {check_wall:.3f} s wall, "
+              f"{check_cpu:.3f} s CPU ({size / check_wall / 1e9:.2f} GB/s)")
+        print(f"{'workers':>8} {'images/s':>10} {'one epoch (s)':>14} {'check / epoch':>14}")
         for count in workers:
             rate = measure(data, count, arguments.batch_size, arguments.batches, arguments.augment, arguments.crop)
-            print(f"{count:>8} {rate:>10.0f}")
+            epoch = data.num_images("train") / rate
+            print(f"{count:>8} {rate:>10.0f} {epoch:>14.3f} {100 * check_wall / epoch:>13.1f}%")
 
 
 if __name__ == "__main__":

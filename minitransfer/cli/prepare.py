@@ -4,10 +4,12 @@ import sys
 
 import click
 
-from minitransfer.data import dataset, importers, synthetic
+from minitransfer.data import cifar, dataset, devkit, folder, importers, synthetic
 
 from ._common import run
 
+EXIT_ERROR = 1
+EXIT_IO_ERROR = 74
 
 
 class _Progress:
@@ -32,6 +34,21 @@ class _Progress:
             click.echo(f"{self.label}: {done}/{total} ({100 * done // max(total, 1)}%)")
 
 
+def _import(work):
+    """``run(work)`` (bad data: exit 65), and: a write that failed (full disk, read-only folder) exits
+    74, a missing optional package 1, options that do not fit the data are a usage error (2)."""
+    try:
+        return run(work)
+    except dataset.StorageError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_IO_ERROR)
+    except devkit.MissingDependency as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
+        raise click.UsageError(str(error)) from error
+
+
 def _finish(built, verify):
     """Report a built dataset (and verify it); bad data exits with code 65."""
     if verify:
@@ -39,11 +56,16 @@ def _finish(built, verify):
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
     click.echo(f"{built.path}: {built.num_classes} classes, {counts} images of "
                f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
+    for entry in built.meta.get("excluded_classes", []):
+        click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)
     skipped = built.meta.get("skipped", [])
     if skipped:
         click.echo(f"skipped {len(skipped)} undecodable file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
         for entry in skipped[:20]:
             click.echo(f"  {entry['file']}: {entry['reason']}", err=True)
+    if built.num_images("val") == 0:
+        click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
+                   "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1), default=None, help="Warp images to SIZE x SIZE.")
@@ -53,44 +75,113 @@ _shard = click.option("--shard-size", type=click.IntRange(1), default=None,
                       help="Images per shard (default: about 192 MiB of images).")
 _verify = click.option("--verify", is_flag=True, help="Re-check every file's sha256 afterwards.")
 _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="WordNet 'parent child' file: records each class's man-made / natural family.")
+                     help="WordNet 'parent child' file: records each class's man-made / natural family "
+                          "(class names must be WordNet ids such as n01440764).")
 
 
 @click.group()
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
+    Exit codes: 0 done, 1 error (an optional package missing), 2 usage, 65 bad data (the file at
+    fault is named), 74 a file could not be written (full disk, read-only folder: finished shards
+    are kept, rerun the same command).
+
     \b
-    Examples:
-      minitransfer prepare imagenet /data/ILSVRC2012 imagenet-256 --val-labels val.txt --is-a wordnet.is_a.txt
-      minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64
-      minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100
+    Examples (lines marked "# your data" need files you download or have):
       minitransfer prepare synthetic synthetic-20
-      minitransfer prepare verify imagenet-256
+      minitransfer prepare verify synthetic-20
+      minitransfer prepare folder photos photos-64 --size 64 --families families.txt   # your data
+      minitransfer prepare imagenet ILSVRC2012 imagenet-256 --devkit ILSVRC2012_devkit_t12   # your data
+      minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
+      minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
     """
 
 
 @prepare.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
 @click.argument("out", type=click.Path(file_okay=False))
+@click.option("--devkit", "devkit_folder", type=click.Path(exists=True, file_okay=False), default=None,
+              help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
+                   "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
+                   "pip install 'minitransfer[devkit]'.")
 @click.option("--val-labels", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="'<file> <label>' list for val/ (labels in sorted-wnid order, e.g. Caffe's val.txt); "
-                   "without it the dataset is train-only.")
+              help="Instead of --devkit: a '<file> <label>' list for val/ (labels in sorted-wnid order, "
+                   "e.g. Caffe's val.txt).")
 @click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="'wnid names' file for readable class names (words.txt or synset_words.txt).")
+              help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
+                   "the devkit's names, else the wnids).")
 @_is_a
 @_size
 @_workers
 @_shard
 @_verify
-def imagenet(source, out, val_labels, words, is_a, size, workers, shard_size, verify):
+def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers, shard_size, verify):
     """ILSVRC2012: SOURCE holds train/<wnid>/*.JPEG and val/*.JPEG; warped to 256x256 by default.
 
-    The devkit's meta.mat is not read: give --val-labels and --is-a instead.
+    Unpack the two official archives there: ILSVRC2012_img_train.tar (one tar per class, each into
+    train/<wnid>/) and ILSVRC2012_img_val.tar (into val/), and give the devkit
+    (ILSVRC2012_devkit_t12.tar.gz, unpacked) with --devkit. A val/ folder without --devkit or
+    --val-labels is refused, not dropped; a val/ already sorted into class folders is imported
+    with 'prepare folder'.
+
+    \b
+    Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
+      minitransfer prepare imagenet ILSVRC2012 imagenet-256 --devkit ILSVRC2012_devkit_t12   # your data
+      minitransfer prepare imagenet ILSVRC2012 imagenet-256 --val-labels val.txt --is-a wordnet.is_a.txt   # your data
     """
-    built = run(lambda: importers.import_imagenet(
-        source, out, val_labels=val_labels, words=words, is_a=is_a, size=size or 256, workers=workers,
-        shard_length=shard_size, progress=_Progress("imagenet")))
+    if devkit_folder and val_labels:
+        raise click.UsageError("give either --devkit or --val-labels, not both")
+    built = _import(lambda: importers.import_imagenet(
+        source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size or 256,
+        workers=workers, shard_length=shard_size, progress=_Progress("imagenet")))
+    run(lambda: _finish(built, verify))
+
+
+@prepare.command("folder")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Without SOURCE/val: the fraction of each class's images held out for validation "
+                   "(default 0.1; 0 makes a train-only dataset).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the held-out choice.")
+@click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
+                   "the natural split.")
+@click.option("--family-a", default=None,
+              help="The family whose classes form half A of the natural split (default: the first family "
+                   "in --families; natural with --is-a); half B is every other class.")
+@_is_a
+@_size
+@_workers
+@_shard
+@_verify
+def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify):
+    """Class-folder trees (torchvision's ImageFolder layout); warped to 256x256 by default.
+
+    \b
+    SOURCE/train/<class>/... and SOURCE/val/<class>/...   validation as given
+    SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
+
+    Class names are the folder names (labels in sorted order). Every file below a class folder is
+    tried with Pillow; undecodable ones are listed in OUT/skipped.txt. Class folders without a
+    decodable training image are left out and reported; a val/ class that train/ lacks is an error.
+
+    \b
+    A families file (--families) has one line per class, the family last:
+      # CLASS            FAMILY
+      golden retriever   animal
+      tabby cat          animal
+      bicycle            vehicle
+    Half A of the natural split is --family-a (default: the first family listed), half B the rest.
+
+    \b
+    Example (your data):
+      minitransfer prepare folder photos photos-64 --size 64 --families families.txt   # your data
+    """
+    built = _import(lambda: folder.import_folder(
+        source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
+        size=size or 256, workers=workers, shard_length=shard_size, progress=_Progress("folder")))
     run(lambda: _finish(built, verify))
 
 
@@ -103,8 +194,13 @@ def imagenet(source, out, val_labels, words, is_a, size, workers, shard_size, ve
 @_shard
 @_verify
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
-    """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native)."""
-    built = run(lambda: importers.import_tiny_imagenet(
+    """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
+
+    \b
+    Example (your data):
+      minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
+    """
+    built = _import(lambda: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
         progress=_Progress("tiny-imagenet")))
     run(lambda: _finish(built, verify))
@@ -118,8 +214,13 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
 @_shard
 @_verify
 def cifar100(source, out, size, workers, shard_size, verify):
-    """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass."""
-    built = run(lambda: importers.import_cifar100(
+    """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
+
+    \b
+    Example (your data):
+      minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
+    """
+    built = _import(lambda: cifar.import_cifar100(
         source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100")))
     run(lambda: _finish(built, verify))
 
@@ -134,18 +235,25 @@ def cifar100(source, out, size, workers, shard_size, verify):
 @_shard
 @_verify
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify):
-    """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default."""
-    try:
-        built = run(lambda: synthetic.build_synthetic(
-            out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
-            seed=seed, shard_length=shard_size, progress=_Progress("synthetic")))
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from error
+    """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default.
+
+    \b
+    Example:
+      minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 --val-per-class 10
+    """
+    built = _import(lambda: synthetic.build_synthetic(
+        out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
+        seed=seed, shard_length=shard_size, progress=_Progress("synthetic")))
     run(lambda: _finish(built, verify))
 
 
 @prepare.command("verify")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def verify_command(path):
-    """Re-check a prepared dataset: meta.json, every shard's sha256 and shapes, the mean image."""
+    """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
+
+    \b
+    Example (after 'minitransfer prepare synthetic synthetic-20'):
+      minitransfer prepare verify synthetic-20
+    """
     run(lambda: _finish(dataset.open_dataset(path), verify=True))

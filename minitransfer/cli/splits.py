@@ -18,18 +18,21 @@ from ._common import run
 @click.option("--per-class-seed", type=int, default=None,
               help="Choose the N images at random with this seed (default: the first N, as the original).")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="WordNet 'parent child' file, for a dataset imported without families.")
+              help="WordNet 'parent child' file, for a dataset of WordNet ids imported without families.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
 
-    KIND is random (the paper's seeded halves), natural (A = natural, B = man-made) or all.
+    KIND is random (the paper's seeded halves), natural (the dissimilar split: A = the classes of
+    one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
+    man-made; for 'prepare folder --families' A = its --family-a) or all.
 
     \b
-    Examples:
-      minitransfer splits imagenet-256 random --split-seed 0 --half A
-      minitransfer splits imagenet-256 natural --format json
+    Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
+      minitransfer splits synthetic-20 random --split-seed 0 --half A
+      minitransfer splits synthetic-20 natural --format json
       minitransfer splits synthetic-20 all --per-class 100
+      minitransfer splits imagenet-256 random --split-seed 0   # your data
     """
     data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
@@ -47,8 +50,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     if output_format == "json":
         click.echo(json.dumps(report, indent=1))
         return
+    family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
+        title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
         click.echo(f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
                    f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:

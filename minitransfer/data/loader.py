@@ -15,6 +15,11 @@ shards' contiguous ``/images`` into a ring of shared-memory slots, a few batches
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
 
+Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
+(once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
+flipped bytes or an edited meta.json stop a run before it trains on them, with a ``DatasetError``
+naming the file.
+
 The mean subtracted is ``mean`` when given (transfer runs pass the *base* dataset's mean, as the
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
 """
@@ -49,7 +54,8 @@ class BatchLoader:
     a :class:`~minitransfer.data.splits.Half`'s ``train_indices`` / ``train_labels``. ``train``:
     endless shuffled stream with random crops and mirrors, else one ordered pass with centre crops.
     ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
-    NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``.
+    NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``. ``check_checksums``
+    False skips the sha256 check of the shards (benchmarks only).
 
     Example::
 
@@ -60,7 +66,7 @@ class BatchLoader:
     """
 
     def __init__(self, dataset, subset, indices, labels, batch_size, crop, train, seed=0, mean=None,
-                 device="cpu", workers=0, cursor=None, prefetch=None):
+                 device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True):
         self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
         self.subset = subset
         self.indices = np.asarray(indices, dtype=np.int64)
@@ -85,6 +91,8 @@ class BatchLoader:
         if mean.shape != (*self.dataset.image_size, 3):
             raise ValueError(f"BatchLoader: mean must be (H, W, 3) = {(*self.dataset.image_size, 3)}, got {mean.shape}")
         self.mean = mean
+        if check_checksums:
+            self.dataset.check_checksums(subset)
         self._identity = hashlib.sha256(self.indices.tobytes() + self.labels.tobytes()).hexdigest()[:16]
         self.batch = self._resume(cursor) if cursor is not None else 0
         self._permutations = {}

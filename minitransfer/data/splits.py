@@ -4,10 +4,13 @@
   the *list* ``[s]`` (``[s]`` and ``s`` give different streams), then
   ``A = sorted(choice(arange(C), C // 2, replace=False))``; B is the rest. Here through a
   ``numpy.random.RandomState([s])`` instance (the same stream, without touching global state).
-- ``natural`` (paper §4.2, supplement C): A = natural classes, B = man-made (the original
-  repository's naming), from each class's ``family``: recorded at import time (WordNet for
-  ImageNet and Tiny ImageNet, superclass for CIFAR-100, family for the synthetic set), or
-  computed from an ``is_a`` file given here.
+- ``natural`` (the dissimilar split, paper §4.2, supplement C): A = the classes of one family,
+  B = every other class, from each class's ``family``: recorded at import time (WordNet for
+  ImageNet and Tiny ImageNet, superclass for CIFAR-100, the generator for the synthetic set, a
+  families file for a class-folder tree), or computed from a WordNet ``is_a`` file given here.
+  The family of half A is meta.json's ``family_a`` (the first family of a families file, or the
+  one chosen at import), else ``natural``: for ImageNet A = natural, B = man-made, the original
+  repository's naming.
 - ``all``: every class (the random-weights control and full-data baselines).
 
 Inside a half, labels are renumbered 0..C'−1 in ascending original-index order. A split is index
@@ -32,27 +35,35 @@ def random_halves(num_classes, seed):
     return half_a, half_b
 
 
-def natural_halves(families):
-    """(A, B) = (natural, man-made) class indices from a list of family names."""
-    families = list(families)
-    unknown = sorted({family for family in families if family not in (wordnet.NATURAL, wordnet.MAN_MADE)}, key=str)
-    if unknown:
-        raise ValueError(f"splits: families must be {wordnet.NATURAL!r} or {wordnet.MAN_MADE!r}, found {unknown}")
-    families = np.array(families)
-    return np.flatnonzero(families == wordnet.NATURAL), np.flatnonzero(families == wordnet.MAN_MADE)
+def family_halves(families, family_a=wordnet.NATURAL):
+    """(A, B): the indices of the classes whose family is ``family_a`` and of all the others.
+
+    ``family_halves(["natural", "man-made", "natural"])`` gives ``([0, 2], [1])``."""
+    families = np.array([str(family) for family in families], dtype=object)
+    half_a, half_b = np.flatnonzero(families == family_a), np.flatnonzero(families != family_a)
+    if not len(half_a) or not len(half_b):
+        raise ValueError(f"splits: the natural split needs classes in family {family_a!r} and outside it; "
+                         f"the families are {sorted(set(families.tolist()))}")
+    return half_a, half_b
 
 
 def dataset_families(dataset, is_a=None):
-    """Family of every class of ``dataset``: from an ``is_a`` file when given, else its class table."""
+    """Family of every class of ``dataset``: from a WordNet ``is_a`` file when given, else its class table."""
     if is_a is not None:
-        return wordnet.families([entry["wnid"] for entry in dataset.classes], wordnet.read_is_a(is_a))
+        return wordnet.families_from_file([entry["wnid"] for entry in dataset.classes], is_a)
     missing = [entry["wnid"] for entry in dataset.classes if "family" not in entry]
     if missing:
         raise ValueError(
-            f"splits: {len(missing)} classes of {dataset.path} have no man-made / natural family "
-            "(import with --is-a, or give the WordNet is-a file to the split)"
+            f"splits: {len(missing)} classes of {dataset.path} have no family (import with --families FILE, or "
+            "--is-a for WordNet ids, or give the WordNet is-a file to the split)"
         )
     return [entry["family"] for entry in dataset.classes]
+
+
+def family_of_half_a(dataset, is_a=None):
+    """The family whose classes are half A of the natural split: natural with an ``is_a`` file, else
+    meta.json's ``family_a`` (recorded by ``prepare folder``), else natural."""
+    return wordnet.NATURAL if is_a is not None else dataset.meta.get("family_a", wordnet.NATURAL)
 
 
 def class_halves(dataset, kind, seed=0, is_a=None):
@@ -60,7 +71,7 @@ def class_halves(dataset, kind, seed=0, is_a=None):
     if kind == "random":
         return random_halves(dataset.num_classes, seed)
     if kind == "natural":
-        return natural_halves(dataset_families(dataset, is_a))
+        return family_halves(dataset_families(dataset, is_a), family_of_half_a(dataset, is_a))
     if kind == "all":
         return np.arange(dataset.num_classes), np.zeros(0, dtype=np.int64)
     raise ValueError(f"splits: kind must be one of {KINDS}, got {kind!r}")
@@ -140,9 +151,3 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
     classes = half_b if half == "B" else half_a
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)
 
-
-def relabelled_list(files, labels, class_indices):
-    """The original repository's per-half list: lines ``"%s %d\\n"`` (file, renumbered label) for
-    the files whose label is in ``class_indices``, in the given order (its md5 is the self-test)."""
-    renumber = {int(original): new for new, original in enumerate(sorted(int(index) for index in class_indices))}
-    return "".join(f"{file} {renumber[int(label)]}\n" for file, label in zip(files, labels) if int(label) in renumber)

@@ -7,17 +7,21 @@ The 68 classes under neither were placed by hand; the two lists below copy the s
 its order. With them the 1000 ILSVRC2012 classes split 551 man-made / 449 natural.
 
 The graph comes from an ``is_a`` file, one ``parent child`` wnid pair per line, as ImageNet
-publishes it (``wordnet.is_a.txt``). The ImageNet devkit's ``meta.mat`` is not read (it needs a
-MATLAB-file parser); pass its hierarchy as an ``is_a`` file instead.
+publishes it (``wordnet.is_a.txt``). The hierarchy in the ImageNet devkit's ``meta.mat`` is not
+used: it is a tree over the 1860 ILSVRC synsets, not WordNet's graph the paper's rule was applied to.
 """
 
 import collections
 import pathlib
+import re
+
+from .dataset import DatasetError
 
 ARTIFACT = "n00021939"
 ORGANISM = "n00004475"
 MAN_MADE = "man-made"
 NATURAL = "natural"
+WNID = re.compile(r"n\d{8}")
 
 # Supplement C, "Classes manually placed into the man-made category" (29).
 HAND_PLACED_MAN_MADE = (
@@ -157,3 +161,24 @@ def families(wnids, children):
             f"{' '.join(unplaced)}"
         )
     return result
+
+
+def families_from_file(wnids, is_a):
+    """:func:`families` of ``wnids`` under the graph of the is-a file ``is_a``.
+
+    ``ValueError`` (a usage error) when some names are not WordNet ids such as ``n01440764``;
+    :class:`~.dataset.DatasetError` naming ``is_a`` when the file is malformed or does not place
+    every class."""
+    not_wnids = [name for name in wnids if not WNID.fullmatch(str(name))]
+    if not_wnids:
+        shown = ", ".join(map(str, not_wnids[:8])) + (" ..." if len(not_wnids) > 8 else "")
+        raise ValueError(f"--is-a needs WordNet ids (like n01440764) as class names, and {len(not_wnids)} of the "
+                         f"{len(wnids)} are not: {shown}. Give each class's family in a --families file instead")
+    try:
+        graph = read_is_a(is_a)
+    except (ValueError, OSError) as error:
+        raise DatasetError(f"{is_a}: unreadable is-a file ({error})") from error
+    try:
+        return families(wnids, graph)
+    except ValueError as error:
+        raise DatasetError(f"{is_a}: {error}") from error

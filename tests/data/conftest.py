@@ -1,8 +1,13 @@
-"""Fixtures for the data tests: a tiny synthetic dataset and the reference data beside the project."""
+"""Fixtures for the data tests: a tiny synthetic dataset, the reference data beside the project, and
+helpers (fixtures returning functions, so test modules need no import path): tiny image files,
+copying a dataset, and seeing that nothing else changed on disk."""
 
+import hashlib
+import io
 import pathlib
 
 import pytest
+from PIL import Image
 
 from minitransfer.data import synthetic
 
@@ -23,3 +28,83 @@ def tiny_synthetic(tmp_path_factory):
     out = tmp_path_factory.mktemp("data") / "synthetic-6"
     synthetic.build_synthetic(out, classes=6, train_per_class=12, val_per_class=4, size=16, seed=5, shard_length=30)
     return out
+
+
+def _copy_dataset(source, target):
+    """A copy of the dataset directory ``source`` at ``target`` (to corrupt without touching the original)."""
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def _tree_state(folder):
+    """{relative path: (sha256, mtime_ns)} of every file below ``folder``: equal before and after
+    means nothing was written, renamed or removed there."""
+    folder = pathlib.Path(folder)
+    return {str(path.relative_to(folder)): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _image_bytes(colour, size=(40, 30), kind="JPEG", mode="RGB"):
+    """A small solid-colour image file's bytes."""
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, kind, **({"quality": 95} if kind == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def _write_files(root, files):
+    """Write {relative name: bytes} below ``root``; returns ``root``."""
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def copy_dataset():
+    return _copy_dataset
+
+
+@pytest.fixture
+def tree_state():
+    return _tree_state
+
+
+@pytest.fixture
+def image_bytes():
+    return _image_bytes
+
+
+@pytest.fixture
+def write_files():
+    return _write_files
+
+
+SYNSET_FIELDS = ("ILSVRC2012_ID", "WNID", "words", "gloss", "num_children", "children", "wordnet_height",
+                 "num_train_images")
+
+
+def _make_devkit(folder, classes, ground_truth, inner=(("n00001740", "entity"),)):
+    """A fake ILSVRC2012 devkit at ``folder``: ``data/meta.mat`` (the synsets struct array, as the real
+    one: (N, 1), the classes first with ILSVRC2012_ID 1.., then ``inner`` nodes with children) and
+    ``data/ILSVRC2012_validation_ground_truth.txt`` (one ILSVRC2012_ID per line)."""
+    scipy_io = pytest.importorskip("scipy.io", reason="the devkit tests need SciPy (pip install 'minitransfer[devkit]')")
+    import numpy as np
+
+    rows = [(number, wnid, words, f"gloss of {words}", 0, np.zeros((1, 0)), 0, 1300)
+            for number, (wnid, words) in enumerate(classes, start=1)]
+    rows += [(len(classes) + number, wnid, words, "inner node", len(classes), np.arange(1, len(classes) + 1), 3, 0)
+             for number, (wnid, words) in enumerate(inner, start=1)]
+    records = np.empty((len(rows), 1), dtype=[(field, object) for field in SYNSET_FIELDS])
+    for position, row in enumerate(rows):
+        records[position, 0] = row
+    (folder / "data").mkdir(parents=True)
+    scipy_io.savemat(folder / "data" / "meta.mat", {"synsets": records})
+    (folder / "data" / "ILSVRC2012_validation_ground_truth.txt").write_text("".join(f"{i}\n" for i in ground_truth))
+    return folder
+
+
+@pytest.fixture
+def make_devkit():
+    return _make_devkit

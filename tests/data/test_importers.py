@@ -1,9 +1,9 @@
-"""Importers on fixture trees built here in the real on-disk layouts, odd files included."""
+"""ImageNet and Tiny ImageNet importers on fixture trees built here in the real on-disk layouts, odd
+files included; ImageNet's validation labels from the official devkit, and val/ never dropped."""
 
 import io
 import json
-import pickle
-import tarfile
+import sys
 import zipfile
 
 import numpy as np
@@ -83,11 +83,117 @@ def test_imagenet_import_handles_the_odd_files(imagenet_tree, tmp_path):
     data.verify()
 
 
-def test_imagenet_without_val_labels_is_train_only(imagenet_tree, tmp_path):
+def test_imagenet_without_val_folder_is_train_only_and_says_so(imagenet_tree, tmp_path):
     root, *_ = imagenet_tree
-    data = importers.import_imagenet(root, tmp_path / "out", size=8, workers=0)
+    (root / "val").rename(tmp_path / "val-elsewhere")
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert "train 5, val 0 images" in result.output and "no validation images, so 'train' will refuse" in result.output
+    data = dataset.open_dataset(tmp_path / "out")
     assert (data.num_images("train"), data.num_images("val")) == (5, 0)
     assert data.classes[0]["name"] == "n01440764" and "family" not in data.classes[0]
+
+
+def test_a_val_folder_without_labels_is_refused_not_dropped(imagenet_tree, tmp_path, tree_state):
+    root, *_ = imagenet_tree
+    before = tree_state(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8"])
+    assert result.exit_code == 2, result.output
+    assert f"{root / 'val'} holds 3 files but no labels were given: pass --devkit DIR" in result.output
+    assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_a_val_folder_sorted_into_classes_points_to_prepare_folder(imagenet_tree, tmp_path, image_bytes):
+    root, labels, *_ = imagenet_tree
+    (root / "val" / WNIDS[0]).mkdir()
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels)])
+    assert result.exit_code == 2, result.output
+    assert "holds class folders: import this tree with 'minitransfer prepare folder'" in result.output
+
+
+DEVKIT_CLASSES = (("n03000134", "chainlink fence"), ("n01440764", "tench, Tinca tinca"), ("n02084071", "dog"))
+
+
+def test_devkit_ground_truth_labels_val_in_sorted_wnid_order(imagenet_tree, tmp_path, make_devkit):
+    """ILSVRC2012_IDs 1, 2, 3 are n03000134, n01440764, n02084071 here (not sorted), so the devkit's ids
+    must be mapped through meta.mat's wnids to labels 2, 0, 1."""
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "ILSVRC2012_devkit_t12", DEVKIT_CLASSES, ground_truth=[1, 2, 3])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit),
+                                       "--size", "8", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("val").tolist() == [2, 0, 1]
+    assert [entry["name"] for entry in data.classes] == ["tench, Tinca tinca", "dog", "chainlink fence"]
+    pixels = _pixels(data.images("val", np.arange(3)))
+    for got, want in zip(pixels, [(250, 250, 10), (10, 10, 10), (99, 0, 99)]):  # val_00000001..3 in order
+        assert max(abs(a - b) for a, b in zip(got, want)) <= 3, (got, want)
+
+
+@pytest.mark.parametrize("ground_truth,message", [
+    ([1, 4, 2], r"ILSVRC2012_validation_ground_truth\.txt:2: expected an ILSVRC2012_ID of meta\.mat's 3 classes, got '4'"),
+    ([1, "x"], r"ground_truth\.txt:2: expected an ILSVRC2012_ID"),
+], ids=["unknown-id", "not-a-number"])
+def test_a_bad_ground_truth_line_is_bad_data(imagenet_tree, tmp_path, make_devkit, ground_truth, message):
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=ground_truth)
+    with pytest.raises(dataset.DatasetError, match=message):
+        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+
+
+def test_a_devkit_class_without_train_folder_is_named(imagenet_tree, tmp_path, make_devkit):
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES + (("n04000000", "gizmo"),), ground_truth=[4, 1])
+    with pytest.raises(dataset.DatasetError, match=r"validation classes with no folder in .*train: n04000000"):
+        importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+
+
+def test_a_meta_mat_that_is_not_one_is_bad_data(imagenet_tree, tmp_path, make_devkit):
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=[1])
+    (kit / "data" / "meta.mat").write_bytes(b"MATLAB 5.0 MAT-file, but then garbage" * 10)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit)])
+    assert result.exit_code == 65, result.output
+    assert "meta.mat: not the devkit's meta.mat" in result.output and "Traceback" not in result.output
+
+
+def test_without_scipy_the_devkit_asks_for_the_extra(imagenet_tree, tmp_path, monkeypatch):
+    root, *_ = imagenet_tree
+    kit = tmp_path / "kit" / "data"
+    kit.mkdir(parents=True)
+    (kit / "meta.mat").write_bytes(b"x")
+    (kit / "ILSVRC2012_validation_ground_truth.txt").write_text("1\n")
+    monkeypatch.setitem(sys.modules, "scipy", None)  # import scipy now raises ImportError
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit.parent)])
+    assert result.exit_code == 1, result.output
+    assert "needs SciPy: pip install 'minitransfer[devkit]'" in result.output and "Traceback" not in result.output
+
+
+def test_is_a_with_names_that_are_not_wnids_is_a_usage_error(tmp_path, imagenet_tree, image_bytes, write_files):
+    *_, is_a = imagenet_tree
+    write_files(tmp_path / "photos", {"cat/1.png": image_bytes((1, 2, 3), kind="PNG"),
+                                      "dog/1.png": image_bytes((3, 2, 1), kind="PNG")})
+    result = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "out"), "--is-a",
+                                       str(is_a), "--val-fraction", "0"])
+    assert result.exit_code == 2, result.output
+    assert "--is-a needs WordNet ids (like n01440764) as class names, and 2 of the 2 are not: cat, dog" in result.output
+
+
+def test_an_is_a_file_that_places_no_family_is_bad_data(imagenet_tree, tmp_path):
+    root, labels, _, is_a = imagenet_tree
+    is_a.write_text("n00004475 n01440764\n")  # n02084071 and n03000134 under neither root
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
+                                       str(labels), "--is-a", str(is_a)])
+    assert result.exit_code == 65, result.output
+    assert f"{is_a}: wordnet: 2 classes descend from neither" in result.output and "Traceback" not in result.output
+
+
+def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, tmp_path):
+    root, labels, *_ = imagenet_tree
+    (root / "train" / "n09999999").mkdir()
+    with pytest.raises(dataset.DatasetError, match=r"no training image of 1 class\(es\) could be imported: n09999999"):
+        importers.import_imagenet(root, tmp_path / "out", size=8, workers=0, val_labels=labels)
+    assert not (tmp_path / "out" / "meta.json").exists()
 
 
 def test_bad_val_label_line_is_bad_data(imagenet_tree, tmp_path):
@@ -149,69 +255,6 @@ def test_tiny_imagenet_import(tiny_zip, tmp_path, unpacked):
     for got, want in zip(_pixels(data.images("train", np.arange(4))), expected):
         assert max(abs(a - b) for a, b in zip(got, want)) <= 3, (got, want)
     assert data.meta["skipped"] == []
-
-
-def _cifar_archive(path, evil=None):
-    """cifar-100-python.tar.gz with 4 fine classes in 2 superclasses; images carry their index."""
-    rng = np.random.default_rng(0)
-
-    def batch(count):
-        fine = rng.integers(0, 4, count).tolist()
-        return {b"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8), b"fine_labels": fine,
-                b"coarse_labels": [label // 2 for label in fine], b"filenames": [b"x.png"] * count}
-
-    parts = {
-        "meta": {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
-                 b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]},
-        "train": batch(12), "test": batch(6),
-    }
-    with tarfile.open(path, "w:gz") as archive:
-        for name, content in parts.items():
-            raw = evil if (evil is not None and name == "train") else pickle.dumps(content, protocol=2)
-            info = tarfile.TarInfo(f"cifar-100-python/{name}")
-            info.size = len(raw)
-            archive.addfile(info, io.BytesIO(raw))
-    return parts
-
-
-def test_cifar100_import_keeps_layout_and_labels(tmp_path):
-    parts = _cifar_archive(tmp_path / "cifar-100-python.tar.gz")
-    data = importers.import_cifar100(tmp_path / "cifar-100-python.tar.gz", tmp_path / "out")
-    assert data.image_size == (32, 32)
-    assert [(c["name"], c["superclass"], c["family"]) for c in data.classes] == [
-        ("apple", "fruit_and_vegetables", "natural"), ("pear", "fruit_and_vegetables", "natural"),
-        ("bus", "vehicles_1", "man-made"), ("train", "vehicles_1", "man-made")]
-    raw = parts["train"][b"data"]
-    images = data.images("train", np.arange(12))
-    for n in range(12):  # R plane, G plane, B plane, each row-major 32 x 32
-        for channel in range(3):
-            for row, column in ((0, 0), (5, 17), (31, 31)):
-                assert images[n, row, column, channel] == raw[n, channel * 1024 + row * 32 + column]
-    assert data.labels("train").tolist() == parts["train"][b"fine_labels"]
-    assert data.read_array("val", "coarse_labels").tolist() == parts["test"][b"coarse_labels"]
-    assert data.labels("val").tolist() == parts["test"][b"fine_labels"]
-
-
-class _Exploit:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        import os
-
-        return (os.system, (f"touch {self.marker}",))
-
-
-def test_malicious_cifar_pickle_is_refused_without_running(tmp_path):
-    marker = tmp_path / "pwned"
-    evil = pickle.dumps({b"data": _Exploit(marker)}, protocol=2)
-    _cifar_archive(tmp_path / "evil.tar.gz", evil=evil)
-    with pytest.raises(dataset.DatasetError, match="refused to load posix.system|refused to load os.system"):
-        importers.import_cifar100(tmp_path / "evil.tar.gz", tmp_path / "out")
-    assert not marker.exists()
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "evil.tar.gz"), str(tmp_path / "out2")])
-    assert result.exit_code == 65, result.output
-    assert not marker.exists()
 
 
 def test_cli_prepare_verify_flags_a_corrupt_shard(tmp_path):

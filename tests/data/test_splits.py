@@ -1,4 +1,4 @@
-"""Splits: the original random procedure, the natural split, renumbering and reduced sets."""
+"""Splits: the original random procedure, the natural (family) split, renumbering and reduced sets."""
 
 import hashlib
 import re
@@ -36,6 +36,13 @@ def test_random_halves_leave_global_state_alone():
     assert np.random.rand() == expected
 
 
+def _relabelled_list(files, labels, class_indices):
+    """The original repository's per-half list: lines ``"%s %d\\n"`` (file, renumbered label) for the
+    files whose label is in ``class_indices``, in the given order (its md5 is the self-test)."""
+    renumber = {int(original): new for new, original in enumerate(sorted(int(index) for index in class_indices))}
+    return "".join(f"{file} {renumber[int(label)]}\n" for file, label in zip(files, labels) if int(label) in renumber)
+
+
 def _readme_md5s(shared_data):
     table = {}
     for line in (shared_data / "README.md").read_text().splitlines():
@@ -56,7 +63,7 @@ def test_random_halves_reproduce_the_published_md5s(shared_data):
     files, labels = _val_list(shared_data)
     for seed in range(4):
         for name, half in zip("AB", splits.random_halves(1000, seed)):
-            text = splits.relabelled_list(files, labels, half)
+            text = _relabelled_list(files, labels, half)
             assert hashlib.md5(text.encode()).hexdigest() == expected[("random", seed, name)], (seed, name)
 
 
@@ -65,14 +72,14 @@ def test_natural_halves_reproduce_the_published_md5s(shared_data):
     files, labels = _val_list(shared_data)
     wnids = (shared_data / "ilsvrc12" / "synsets.txt").read_text().split()
     families = wordnet.families(wnids, wordnet.read_is_a(shared_data / "wordnet" / "wordnet.is_a.txt"))
-    natural, man_made = splits.natural_halves(families)
+    natural, man_made = splits.family_halves(families, "natural")
     assert (len(natural), len(man_made)) == (449, 551)
-    assert hashlib.md5(splits.relabelled_list(files, labels, natural).encode()).hexdigest() == expected["natural"]
-    assert hashlib.md5(splits.relabelled_list(files, labels, man_made).encode()).hexdigest() == expected["man-made"]
+    assert hashlib.md5(_relabelled_list(files, labels, natural).encode()).hexdigest() == expected["natural"]
+    assert hashlib.md5(_relabelled_list(files, labels, man_made).encode()).hexdigest() == expected["man-made"]
 
 
-def test_relabelled_list_format():
-    text = splits.relabelled_list(["a.JPEG", "b.JPEG", "c.JPEG", "d.JPEG"], [5, 2, 9, 5], [9, 5])
+def test_relabelled_list_format():  # the oracle of the md5 tests, checked by hand
+    text = _relabelled_list(["a.JPEG", "b.JPEG", "c.JPEG", "d.JPEG"], [5, 2, 9, 5], [9, 5])
     assert text == "a.JPEG 0\nc.JPEG 1\nd.JPEG 0\n"
 
 
@@ -127,4 +134,26 @@ def test_natural_split_without_families_asks_for_is_a(tiny_synthetic):
     for entry in data.classes:
         del entry["family"]
     with pytest.raises(ValueError, match="is-a"):
+        splits.make_half(data, "natural", half="A")
+
+
+def test_family_halves_put_one_family_in_a_and_every_other_in_b():
+    families = ["animal", "vehicle", "plant", "animal", "vehicle"]
+    half_a, half_b = splits.family_halves(families, "vehicle")
+    assert half_a.tolist() == [1, 4] and half_b.tolist() == [0, 2, 3]
+    with pytest.raises(ValueError, match="needs classes in family 'rock' and outside it"):
+        splits.family_halves(families, "rock")
+    with pytest.raises(ValueError, match="needs classes in family 'animal' and outside it"):
+        splits.family_halves(["animal"] * 3, "animal")
+
+
+def test_the_natural_split_follows_the_recorded_family_a(tiny_synthetic):
+    data = dataset.open_dataset(tiny_synthetic)
+    for entry, family in zip(data.classes, ["fish", "tree", "car", "fish", "boat", "car"]):
+        entry["family"] = family
+    data.meta["family_a"] = "car"
+    assert splits.make_half(data, "natural", half="A").class_indices.tolist() == [2, 5]
+    assert splits.make_half(data, "natural", half="B").class_indices.tolist() == [0, 1, 3, 4]
+    del data.meta["family_a"]  # without a record, half A is "natural": none here
+    with pytest.raises(ValueError, match="family 'natural'"):
         splits.make_half(data, "natural", half="A")

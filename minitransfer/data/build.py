@@ -1,0 +1,386 @@
+"""Building a dataset directory from a list of images: what every importer and the synthetic set share.
+
+:func:`build_dataset` decodes images in worker processes (the "spawn" context: nothing HDF5- or
+zip-related crosses a fork), writes them shard by shard, each shard atomically, then
+``skipped.txt``, the mean image and ``meta.json``. A rerun skips every shard whose file exists, was
+built from the same inputs (its ``plan`` attribute) and whose arrays still hash to its stored
+``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
+rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
+in ``skipped.txt`` and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG
+files are converted to RGB. Images are warped (aspect ratio not kept) to ``size × size`` with
+bilinear interpolation, as the paper did for 256 × 256 (supplement A, following Donahue et al.
+2013); a JPEG is first decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still covers that
+size, which is faster and bounds its memory.
+
+Limits, checked before anything is allocated: an image may decode to at most
+:data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning is
+replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
+(according to its header, before it is read).
+
+Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
+import starts; once meta.json is written, shards it does not list (left by an import with another
+``--shard-size``) are removed; a write that fails (full disk, read-only folder) raises
+:class:`~.dataset.StorageError` naming the file and the space the rest of the import needs.
+"""
+
+import errno
+import functools
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import pathlib
+import re
+import shutil
+import warnings
+import zipfile
+
+import h5py
+import numpy as np
+from PIL import Image
+
+from minitransfer import fileio
+
+from . import dataset as ds
+
+MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
+MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
+SHARD_BYTES = 192 << 20
+DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
+TEMPORARY_NAME = re.compile(r"\..+\.tmp-(\d+)")
+SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
+
+
+class ClassesWithoutImages(ds.DatasetError):
+    """No training image of some classes could be imported; ``indices`` lists them (class table
+    order), ``skipped`` every input that could not be decoded (dicts with ``file`` and ``reason``)."""
+
+    def __init__(self, message, indices, skipped):
+        super().__init__(message)
+        self.indices, self.skipped = indices, skipped
+
+
+class ImportItem:
+    """One image to import: a file, a member of a zip archive, or pixels already in memory."""
+
+    __slots__ = ("path", "member", "pixels")
+
+    def __init__(self, path=None, member=None, pixels=None):
+        self.path, self.member, self.pixels = path, member, pixels
+
+    def __getstate__(self):
+        return (self.path, self.member, self.pixels)
+
+    def __setstate__(self, state):
+        self.path, self.member, self.pixels = state
+
+    def describe(self):
+        """What the item is, for the skipped report and the shard plan."""
+        if self.pixels is not None:
+            return hashlib.sha256(np.ascontiguousarray(self.pixels).tobytes()).hexdigest()
+        return f"{self.path}:{self.member}" if self.member else str(self.path)
+
+
+def decode_image(source, size):
+    """An image file (path or binary file object) as uint8 (size, size, 3) RGB, warped bilinearly.
+
+    Raises ``ValueError`` before decoding when the image would decode to more than
+    :data:`MAX_DECODED_PIXELS` pixels, ``OSError`` (PIL's errors for truncated or unidentifiable
+    files) otherwise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EXIF / palette / decompression-bomb warnings: sizes are checked below
+        with Image.open(source) as image:
+            image.draft("RGB", (size, size))  # JPEG only: a DCT scale whose result still covers size x size
+            width, height = image.size
+            if width * height > MAX_DECODED_PIXELS:
+                raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
+                                 f"(8192x8192)")
+            image.load()
+            return warp(image, size)
+
+
+def warp(image, size):
+    """PIL image → uint8 (size, size, 3) RGB (any mode converted; aspect ratio not kept)."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.BILINEAR)
+    return np.asarray(image, dtype=np.uint8)
+
+
+def read_member(archive, name):
+    """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
+    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then)."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
+    return archive.read(info)
+
+
+_open_archives = {}
+
+
+def load_item(item, size):
+    """Decode one :class:`ImportItem` (in a worker): ``(pixels, None)`` or ``(None, reason)``."""
+    try:
+        if item.pixels is not None:
+            pixels = np.asarray(item.pixels, dtype=np.uint8)
+            if pixels.shape != (size, size, 3):
+                pixels = warp(Image.fromarray(pixels), size)
+            return pixels, None
+        if item.member is not None:
+            if item.path not in _open_archives:
+                _open_archives[item.path] = zipfile.ZipFile(item.path)
+            return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
+        return decode_image(item.path, size), None
+    except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
+def images_per_shard(size):
+    """Default shard length: about 192 MiB of images."""
+    return max(1, SHARD_BYTES // (size * size * 3))
+
+
+def remove_dead_temporaries(folder):
+    """Remove the ``.NAME.tmp-PID`` files in ``folder`` whose process no longer runs; returns their names.
+
+    Temporaries of a running process (another import writing here) are left alone."""
+    removed = []
+    for path in sorted(pathlib.Path(folder).iterdir()):
+        match = TEMPORARY_NAME.fullmatch(path.name)
+        if match and path.is_file() and not _running(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def _running(pid):
+    if pid <= 0 or pid == os.getpid():  # our own PID here is a reused one: we have not written yet
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    except OverflowError:
+        return False
+    return True
+
+
+def remove_unlisted_shards(folder, table):
+    """Remove files named like shards (``train-00012.h5``) that the shard ``table`` does not list."""
+    listed = {shard["file"] for subset in table.values() for shard in subset["shards"]}
+    for path in sorted(pathlib.Path(folder).iterdir()):
+        if SHARD_NAME.fullmatch(path.name) and path.name not in listed and path.is_file():
+            path.unlink()
+
+
+def _shard_plan(items, labels, extras, size):
+    digest = hashlib.sha256(json.dumps({"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}).encode())
+    for item in items:
+        digest.update(item.describe().encode() + b"\n")
+    for name in sorted(extras):
+        digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
+    return digest.hexdigest()
+
+
+class _Decoder:
+    """Decodes items in order, in a spawn pool started on first use (or in-process for 0 workers)."""
+
+    def __init__(self, size, workers):
+        self.size, self.workers, self.pool = size, workers, None
+
+    def decode(self, items):
+        load = functools.partial(load_item, size=self.size)
+        if self.workers == 0:
+            return map(load, items)
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
+        return self.pool.imap(load, items, chunksize=max(1, min(64, len(items) // (4 * self.workers) or 1)))
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+
+
+def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
+                  skipped=()):
+    """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
+
+    ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
+    labels, extras), "val": ...} with ``items`` a list of :class:`ImportItem`, ``labels`` ints and
+    ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
+    as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
+    undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
+    :class:`ClassesWithoutImages` when some class ends up without a training image,
+    ``StorageError`` when a file cannot be written."""
+    out = pathlib.Path(out)
+    _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
+    _write(out, 0, lambda: remove_dead_temporaries(out))
+    builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
+                       sum(len(items) for items, _, _ in subsets.values()))
+    builder.skipped += list(skipped)
+    decoder = _Decoder(size, os.cpu_count() if workers is None else workers)
+    try:
+        table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
+    finally:
+        decoder.close()
+    report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
+    _write(out / ds.SKIPPED_FILE, len(report), lambda: fileio.write_text(out / ds.SKIPPED_FILE, report))
+    _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
+    mean = builder.pixel_sum / table["train"]["count"]
+    mean_sha = _write(out / ds.MEAN_FILE, mean.nbytes // 2, lambda: ds.write_mean(out / ds.MEAN_FILE, mean))
+    meta = {
+        "format": ds.FORMAT_NAME,
+        "schema": ds.SCHEMA_VERSION,
+        "source": source,
+        "image_size": [size, size],
+        "classes": classes,
+        "subsets": table,
+        "mean": {"file": ds.MEAN_FILE, "sha256": mean_sha, "of": "train"},
+        "skipped": builder.skipped,
+        **(extra_meta or {}),
+    }
+    _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
+    _write(out, 0, lambda: remove_unlisted_shards(out, table))
+    return ds.open_dataset(out)
+
+
+def _check_every_class_has_images(out, classes, train_counts, skipped):
+    empty = np.flatnonzero(train_counts == 0).tolist()
+    if len(empty) == len(classes):
+        raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty,
+                                   skipped)
+    if empty:
+        names = ", ".join(str(classes[index]["name"]) for index in empty[:20]) + (" ..." if len(empty) > 20 else "")
+        raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
+                                   f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty, skipped)
+
+
+class _Builder:
+    """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need."""
+
+    def __init__(self, out, size, shard_length, num_classes, progress, total):
+        self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
+        self.total, self.done = total, 0
+        self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
+        self.train_counts = np.zeros(num_classes, dtype=np.int64)
+        self.num_classes = num_classes
+        self.meta_removed = False
+
+    def build_subset(self, subset, items, labels, extras, decoder):
+        """The shard table of ``subset``: {"count", "shards"}, writing the shards that need it."""
+        labels = np.asarray(labels, dtype=np.int32)
+        if len(labels) != len(items) or (labels.size and not 0 <= labels.min() <= labels.max() < self.num_classes):
+            raise ValueError(f"build_dataset: {subset} needs one label in 0..{self.num_classes - 1} per item")
+        shards, first_index = [], 0
+        for number, start in enumerate(range(0, len(items), self.shard_length)):
+            stop = min(start + self.shard_length, len(items))
+            part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
+            plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+            path = self.out / ds.shard_name(subset, number)
+            entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part))
+            if entry is None:
+                self._invalidate_meta()
+                decoded = decoder.decode(items[start:stop])
+                entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
+                               lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
+                                                    first_index, plan))
+            self.skipped += entry.pop("skipped")
+            shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
+            if subset == "train":
+                self.pixel_sum += shard_sum
+                self.train_counts += np.bincount(kept_labels, minlength=self.num_classes)
+            if entry["count"]:
+                shards.append(entry)
+            first_index += entry["count"]
+            self.done += stop - start
+            if self.progress:
+                self.progress(self.done, self.total)
+        return {"count": first_index, "shards": shards}
+
+    def _invalidate_meta(self):
+        """Before the first shard changes, remove meta.json: until the new one is written the
+        directory reads as an unfinished import, never as a dataset whose checksums lie."""
+        if not self.meta_removed:
+            meta_path = self.out / ds.META_FILE
+            _write(meta_path, 0, lambda: meta_path.unlink(missing_ok=True))
+            self.meta_removed = True
+
+
+def _write(path, needed, work):
+    """``work()``; an ``OSError`` becomes a ``StorageError`` naming ``path`` (and, when the disk is
+    full, the ``needed`` bytes and the free space)."""
+    try:
+        return work()
+    except ds.StorageError:
+        raise
+    except OSError as error:
+        message = f"{path}: cannot write ({error.strerror or error})"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            free = shutil.disk_usage(_existing_folder(path)).free
+            message += (f": the rest of the import needs about {_mib(needed)}, {_mib(free)} free. Free some space "
+                        f"(or choose another output folder) and rerun the same command: finished shards are kept")
+        raise ds.StorageError(message) from error
+
+
+def _existing_folder(path):
+    folder = pathlib.Path(path).parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _mib(count):
+    return f"{count / (1 << 20):.1f} MiB"
+
+
+def _finished_shard(path, plan, first_index, size, planned, extra_names):
+    """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
+
+    Declared shapes are checked before reading (at most ``planned`` images), and the arrays must
+    still hash to the shard's ``content_sha256``."""
+    if not path.is_file():
+        return None
+    try:
+        with h5py.File(path, "r") as shard:
+            if shard.attrs.get("plan") != plan or shard.attrs.get("first_index") != first_index:
+                return None
+            count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
+            if not 0 < count <= planned:
+                return None
+            labels = ds.checked_dataset(shard, path, "labels", (count,), np.int32)[()]
+            images = ds.checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
+            extras = {name: ds.checked_dataset(shard, path, name, (count,), shard[name].dtype)[()] for name in extra_names}
+            if ds.content_sha256(images, labels, extras) != shard.attrs.get("content_sha256"):
+                return None
+            pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
+            skipped = json.loads(shard.attrs["skipped"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None  # unreadable, corrupt or stale leftover: rebuild it
+    return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
+            "sum": pixel_sum, "labels": labels, "skipped": skipped}
+
+
+def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan):
+    images, kept, skipped = [], [], []
+    for position, (pixels, reason) in enumerate(decoded):
+        if pixels is None:
+            skipped.append({"file": items[position].describe(), "reason": reason})
+        else:
+            images.append(pixels)
+            kept.append(position)
+    if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
+        return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,
+                "labels": np.zeros(0, np.int32), "skipped": skipped}
+    images = np.stack(images)
+    kept = np.asarray(kept)
+    pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
+    sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
+                         extra={name: values[kept] for name, values in extras.items()})
+    return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
+            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped}

@@ -1,0 +1,215 @@
+"""Class-folder trees (the layout torchvision's ImageFolder reads) into the shard format.
+
+Layouts, recognised in this order::
+
+    SRC/train/<class>/...  and  SRC/val/<class>/...   training and validation images as given
+    SRC/train/<class>/...  (no val/)                  validation images held out of train/
+    SRC/<class>/...                                   SRC is the training set; validation held out
+
+Classes are the class folder names, sorted (labels 0..C−1 in that order). Every file below a
+class folder, in subfolders too, is tried (sorted by path; names starting with "." are ignored,
+as are files lying directly in SRC, train/ or val/); the files Pillow cannot decode are listed in
+``skipped.txt``. A class folder without files, or whose training files all fail to decode, is
+left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
+val/ that train/ does not have is an error.
+
+Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
+of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
+class's choice does not depend on the others.
+
+Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
+class (the family is the line's last word, so class names may contain spaces; blank lines and
+lines starting with ``#`` are ignored), with any two or more family names. Half A of the split is
+the family ``family_a`` (default: the first family the file names), half B every other class.
+Class names that are WordNet ids may use the WordNet is-a file instead (A natural, B man-made).
+
+Example::
+
+    import_folder("photos", "photos-64", size=64, families="families.txt")
+    # families.txt:
+    #   golden retriever   animal
+    #   tabby cat          animal
+    #   bicycle            vehicle
+"""
+
+import hashlib
+import os
+import pathlib
+
+import numpy as np
+
+from . import dataset as ds
+from . import wordnet
+from .build import ClassesWithoutImages, ImportItem, build_dataset
+
+DEFAULT_VAL_FRACTION = 0.1
+
+
+def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
+                  workers=None, shard_length=None, progress=None):
+    """Import the class-folder tree ``source`` into ``out`` (see the module docstring); returns the :class:`Dataset`.
+
+    ``val_fraction`` (default 0.1; 0 for a train-only dataset) and ``seed`` apply when there is no
+    ``val/``; ``families`` a families file or ``is_a`` a WordNet is-a file record each class's
+    family, ``family_a`` names the family of half A. ``DatasetError`` for a tree or families file
+    that cannot be imported, ``ValueError`` for options that do not fit the tree."""
+    source = pathlib.Path(source)
+    train_root, val_root = _layout(source)
+    _check_options(val_root, val_fraction, seed, families, family_a, is_a)
+    folders = _class_folders(train_root)
+    if not folders:
+        raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
+    files = {folder.name: _files_below(folder) for folder in folders}
+    excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
+    train = {name: found for name, found in files.items() if found}
+    if val_root is not None:
+        val = _validation_files(val_root, train_root, set(files))
+    else:
+        train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed)
+    layout = "train/ and val/" if val_root is not None else "held-out validation"
+    known_bad = []  # undecodable files of the classes left out below
+    while True:
+        names = sorted(train)
+        if not names:
+            raise ds.DatasetError(f"{train_root}: no class folder holds an image file")
+        table, chosen_a = _class_table(names, families, family_a, is_a, set(files), train_root)
+        subsets = {subset: _items(names, chosen) for subset, chosen in (("train", train), ("val", val))}
+        try:
+            return build_dataset(
+                out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
+                             "seed": seed, "families": str(families) if families else None},
+                classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
+                progress=progress, skipped=known_bad,
+                extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})
+        except ClassesWithoutImages as error:
+            if len(error.indices) == len(names):
+                raise
+            left_out = {names[index] for index in error.indices}  # rare: import again without them (labels shift)
+            left_out_files = {path for name in left_out for path in train[name] + val.get(name, [])}
+            known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
+            for name in sorted(left_out):
+                excluded.append({"name": name, "reason": "no decodable training image"})
+                del train[name]
+
+
+def _layout(source):
+    if (source / "train").is_dir():
+        val = source / "val"
+        return source / "train", (val if val.is_dir() else None)
+    return source, None
+
+
+def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
+    if val_root is not None and val_fraction is not None:
+        raise ValueError(f"{val_root} exists, so validation images come from it: leave out --val-fraction")
+    if val_fraction is not None and not 0 <= val_fraction < 1:
+        raise ValueError(f"--val-fraction must lie in [0, 1), got {val_fraction}")
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {seed}")
+    if families and is_a:
+        raise ValueError("give either --families or --is-a, not both")
+    if family_a is not None and not (families or is_a):
+        raise ValueError("--family-a needs --families (or --is-a)")
+
+
+def _class_folders(root):
+    return sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+
+
+def _files_below(folder):
+    """Every file below ``folder`` whose path has no part starting with "." (sorted paths)."""
+    files = []
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        files += [os.path.join(directory, name) for name in names if not name.startswith(".")]
+    return sorted(files)
+
+
+def _validation_files(val_root, train_root, known):
+    folders = _class_folders(val_root)
+    if not folders and any(path.is_file() and not path.name.startswith(".") for path in val_root.iterdir()):
+        raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
+                              f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
+    unknown = [folder.name for folder in folders if folder.name not in known]
+    if unknown:
+        raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
+                              f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+    return {folder.name: _files_below(folder) for folder in folders}
+
+
+def _hold_out(train, fraction, seed):
+    """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name)."""
+    kept, held = {}, {}
+    for name, files in train.items():
+        count = len(files)
+        chosen = 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
+        name_seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+        held_out = set(np.random.default_rng([seed, name_seed]).permutation(count)[:chosen].tolist())
+        kept[name] = [file for position, file in enumerate(files) if position not in held_out]
+        held[name] = [file for position, file in enumerate(files) if position in held_out]
+    return kept, held
+
+
+def _items(names, files):
+    items, labels = [], []
+    for label, name in enumerate(names):
+        for path in files.get(name, ()):
+            items.append(ImportItem(path=path))
+            labels.append(label)
+    return items, labels, {}
+
+
+def _class_table(names, families, family_a, is_a, known, root):
+    """(class table, family of half A or None) for the classes ``names``."""
+    if families:
+        family_of, order = read_families(families, names, known, root)
+        chosen = [family_of[name] for name in names]
+        family_a = family_a or order[0]
+    elif is_a:
+        chosen = wordnet.families_from_file(names, is_a)
+        family_a = family_a or wordnet.NATURAL
+    else:
+        return [{"index": index, "wnid": name, "name": name} for index, name in enumerate(names)], None
+    if family_a not in chosen:
+        raise ValueError(f"--family-a {family_a!r} is not a family of these classes ({', '.join(sorted(set(chosen)))})")
+    table = [{"index": index, "wnid": name, "name": name, "family": family}
+             for index, (name, family) in enumerate(zip(names, chosen))]
+    return table, family_a
+
+
+def read_families(path, names, known, root):
+    """({class: family}, family names in order of appearance) from the families file ``path``.
+
+    Every class of ``names`` must have a family, every class named must be one of ``known`` (the
+    class folders under ``root``), and two or more families are needed; ``DatasetError`` naming the
+    file and the classes at fault otherwise."""
+    family_of, order = {}, []
+    try:
+        lines = pathlib.Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ds.DatasetError(f"{path}: unreadable families file ({error})") from error
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        fields = text.rsplit(None, 1)
+        if len(fields) != 2:
+            raise ds.DatasetError(f"{path}:{number}: expected 'CLASS FAMILY', got {line!r}")
+        name, family = fields[0].strip(), fields[1]
+        if family_of.setdefault(name, family) != family:
+            raise ds.DatasetError(f"{path}:{number}: class {name!r} is given a second family ({family_of[name]}, {family})")
+        if family not in order:
+            order.append(family)
+    unknown = sorted(set(family_of) - set(known))
+    if unknown:
+        raise ds.DatasetError(f"{path}: {len(unknown)} class(es) that are not class folders of {root}: {_listed(unknown)}")
+    missing = [name for name in names if name not in family_of]
+    if missing:
+        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}")
+    if len({family_of[name] for name in names}) < 2:
+        raise ds.DatasetError(f"{path}: every class is in one family; the natural split needs two or more")
+    return family_of, [family for family in order if family in {family_of[name] for name in names}]
+
+
+def _listed(names):
+    return ", ".join(repr(name) for name in names[:10]) + (" ..." if len(names) > 10 else "")

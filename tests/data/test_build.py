@@ -1,0 +1,230 @@
+"""build_dataset's guard rails: bounded decoding, temporaries of dead processes, stale shards, corrupt
+shards on a rerun, and a full disk or read-only folder (exit 74, one message, nothing half-written)."""
+
+import contextlib
+import errno
+import json
+import os
+import pathlib
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import build, dataset
+
+SYNTHETIC = ["--classes", "4", "--train-per-class", "5", "--val-per-class", "2", "--size", "12"]
+
+
+def _prepare(out, *extra):
+    return CliRunner().invoke(main, ["prepare", "synthetic", str(out), *SYNTHETIC, *extra])
+
+
+def _png_declaring(width, height):
+    """A 100-byte PNG whose header declares width x height RGB pixels (its data is a few zero rows)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(3 * width + 1) * 2))
+            + chunk(b"IEND", b""))
+
+
+def _jpeg_declaring(image_bytes, width, height):
+    """A small JPEG whose frame header (SOF0) is patched to declare width x height."""
+    raw = bytearray(image_bytes((90, 120, 200), size=(64, 64)))
+    frame = raw.index(b"\xff\xc0")
+    raw[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(raw)
+
+
+def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_declaring(12000, 12000))  # 144 MP: PIL itself only warns below 179 MP
+    pixels, reason = build.load_item(build.ImportItem(path=str(path)), 16)
+    assert pixels is None
+    assert reason == "ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192)"
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, image_bytes):
+    """12000 x 12000 declared in 700 bytes: decoded at 1/8 scale (1500 x 1500, 7 MB), never at full size
+    (432 MB); measured as the peak memory of a fresh process."""
+    path = tmp_path / "huge.jpg"
+    path.write_bytes(_jpeg_declaring(image_bytes, 12000, 12000))
+    script = ("import resource, sys\n"
+              "from minitransfer.data import build\n"
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+              "pixels, reason = build.load_item(build.ImportItem(path=sys.argv[1]), 256)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, pixels.shape)\n")
+    output = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
+    grown_kib, shape = output.split(" ", 1)
+    assert int(grown_kib) < 64 << 10, output  # KiB: far below the 432 MB a full decode allocates
+    assert shape.strip() == "(256, 256, 3)"  # libjpeg pads the missing rows: imported, as before
+
+
+def test_an_archive_member_declaring_too_many_bytes_is_not_read(tmp_path, image_bytes, monkeypatch):
+    archive = tmp_path / "images.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("a.JPEG", image_bytes((1, 2, 3), size=(64, 64)))
+    monkeypatch.setattr(build, "MAX_MEMBER_BYTES", 300)
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *args: pytest.fail("read a member larger than the limit"))
+    pixels, reason = build.load_item(build.ImportItem(path=str(archive), member="a.JPEG"), 8)
+    assert pixels is None and reason.startswith("ValueError: a.JPEG: ") and "more than the 300" in reason
+
+
+@contextlib.contextmanager
+def _process_that_runs():
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _pid_of_a_finished_process():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_only_temporaries_of_dead_processes_are_removed(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = out / f".train-00000.h5.tmp-{_pid_of_a_finished_process()}"
+    dead.write_bytes(b"left by a crash")
+    with _process_that_runs() as pid:
+        alive = out / f".train-00001.h5.tmp-{pid}"
+        alive.write_bytes(b"another import is writing this")
+        result = _prepare(out)
+        assert result.exit_code == 0, result.output
+        assert not dead.exists()
+        assert alive.read_bytes() == b"another import is writing this"
+
+
+def test_reimporting_with_another_shard_size_leaves_no_stale_shards(tmp_path):
+    out = tmp_path / "out"
+    assert _prepare(out, "--shard-size", "3").exit_code == 0
+    assert sorted(path.name for path in out.glob("train-*.h5")) == [f"train-0000{n}.h5" for n in range(7)]
+    (out / "train-7.h5").write_bytes(b"not a shard name: kept")
+    (out / "notes.txt").write_text("kept")
+    result = _prepare(out, "--shard-size", "8", "--verify")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir() if path.suffix == ".h5") == [
+        "mean.h5", "train-00000.h5", "train-00001.h5", "train-00002.h5", "train-7.h5", "val-00000.h5"]
+    assert (out / "notes.txt").read_text() == "kept"
+
+
+def _images(out):
+    data = dataset.open_dataset(out)
+    return data.images("train", np.arange(data.num_images("train")))
+
+
+def test_a_rerun_rebuilds_a_corrupt_shard_instead_of_adopting_it(tmp_path):
+    out = tmp_path / "out"
+    assert _prepare(out, "--shard-size", "8").exit_code == 0
+    expected = _images(out)
+    shard = out / "train-00001.h5"
+    with h5py.File(shard, "r") as handle:
+        offset = handle["images"].id.get_offset()
+    raw = bytearray(shard.read_bytes())
+    raw[offset + 5] ^= 0xFF
+    shard.write_bytes(bytes(raw))
+    untouched = (out / "train-00000.h5").stat().st_mtime_ns
+    result = _prepare(out, "--shard-size", "8", "--verify")
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(_images(out), expected)
+    assert (out / "train-00000.h5").stat().st_mtime_ns == untouched
+
+
+def _fail_writes_of(name, monkeypatch):
+    """Make the write of the temporary of ``name`` write 100 bytes and then fail with ENOSPC."""
+    real = pathlib.Path.write_bytes
+
+    def write_bytes(path, data):
+        if path.name.startswith(f".{name}.tmp-"):
+            real(path, bytes(memoryview(data)[:100]))
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", write_bytes)
+
+
+def test_a_full_disk_while_writing_a_shard_exits_74_and_keeps_what_was_finished(tmp_path, monkeypatch, tree_state):
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    assert _prepare(reference, "--shard-size", "8").exit_code == 0
+    _fail_writes_of("train-00001.h5", monkeypatch)
+    result = _prepare(out, "--shard-size", "8")
+    assert result.exit_code == 74, result.output
+    assert "Traceback" not in result.output and result.output.count("error:") == 1
+    assert f"{out / 'train-00001.h5'}: cannot write (No space left on device)" in result.output
+    assert "the rest of the import needs about" in result.output and "rerun the same command" in result.output
+    assert sorted(path.name for path in out.iterdir()) == ["train-00000.h5"]  # no temporary, no meta.json
+    assert (out / "train-00000.h5").read_bytes() == (reference / "train-00000.h5").read_bytes()
+    monkeypatch.undo()
+    finished = tree_state(out)
+    assert _prepare(out, "--shard-size", "8").exit_code == 0
+    assert tree_state(out)["train-00000.h5"] == finished["train-00000.h5"]  # reused, not rewritten
+    assert json.loads((out / "meta.json").read_text())["subsets"] == json.loads((reference / "meta.json").read_text())["subsets"]
+
+
+def test_a_failed_reimport_leaves_an_unfinished_import_not_a_lying_meta_json(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert _prepare(out, "--shard-size", "8").exit_code == 0
+    _fail_writes_of("train-00001.h5", monkeypatch)
+    assert _prepare(out, "--shard-size", "8", "--seed", "3").exit_code == 74
+    with pytest.raises(dataset.DatasetError, match="meta.json: missing .*unfinished import"):
+        dataset.open_dataset(out)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A mounting function: ``mount(folder, size, read_only)`` mounts a tmpfs there (root only), all
+    unmounted afterwards; skips where mounting is not allowed."""
+    mounted = []
+
+    def mount(folder, size="192k", read_only=False):
+        folder.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root")
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _prepare_in_a_process(out, *extra):
+    """The command in a fresh process: a crash inside HDF5 would show as a signal, not kill the tests."""
+    command = [sys.executable, "-c", "from minitransfer.cli import main; main()", "prepare", "synthetic", str(out),
+               "--classes", "4", "--train-per-class", "40", "--val-per-class", "2", "--size", "36", *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
+    disk = small_tmpfs(tmp_path / "disk", "192k")
+    result = _prepare_in_a_process(disk / "out", "--shard-size", "40")  # 152 kB shards: the second does not fit
+    assert result.returncode == 74, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("error:") == 1
+    assert "train-00001.h5: cannot write (No space left on device)" in result.stderr
+    assert sorted(path.name for path in (disk / "out").iterdir()) == ["train-00000.h5"]
+
+
+def test_a_read_only_output_folder_exits_74(small_tmpfs, tmp_path):
+    disk = small_tmpfs(tmp_path / "disk", read_only=True)
+    result = _prepare_in_a_process(disk / "out")
+    assert result.returncode == 74, result.stdout + result.stderr
+    assert f"{disk / 'out'}: cannot write (Read-only file system)" in result.stderr
+    assert "Traceback" not in result.stderr

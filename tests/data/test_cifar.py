@@ -1,0 +1,135 @@
+"""CIFAR-100: layout and labels, and archives that must be refused without running code or
+allocating what they declare (issue 13, item 5)."""
+
+import io
+import pickle
+import tarfile
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import cifar, dataset
+
+
+def _stored_array(data, subset, name):
+    """A per-image array stored beside /labels in every shard of ``subset``, concatenated."""
+    parts = []
+    for shard in data.shards(subset):
+        with h5py.File(data.path / shard["file"], "r") as handle:
+            parts.append(handle[name][()])
+    return np.concatenate(parts)
+
+
+def _cifar_archive(path, evil=None, member_size=None):
+    """cifar-100-python.tar.gz with 4 fine classes in 2 superclasses; ``evil``: the bytes of the
+    training pickle instead; ``member_size``: its header declares that size, its data left out."""
+    rng = np.random.default_rng(0)
+
+    def batch(count):
+        fine = rng.integers(0, 4, count).tolist()
+        return {b"data": rng.integers(0, 256, (count, 3072), dtype=np.uint8), b"fine_labels": fine,
+                b"coarse_labels": [label // 2 for label in fine], b"filenames": [b"x.png"] * count}
+
+    parts = {
+        "meta": {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
+                 b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]},
+        "train": batch(12), "test": batch(6),
+    }
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in parts.items():
+            raw = evil if (evil is not None and name == "train") else pickle.dumps(content, protocol=2)
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            if member_size is not None and name == "train":
+                info.size = member_size
+                archive.addfile(info)  # the header alone: a reader trusting it would try to read member_size bytes
+                break
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return parts
+
+
+def test_cifar100_import_keeps_layout_and_labels(tmp_path):
+    parts = _cifar_archive(tmp_path / "cifar-100-python.tar.gz")
+    data = cifar.import_cifar100(tmp_path / "cifar-100-python.tar.gz", tmp_path / "out")
+    assert data.image_size == (32, 32)
+    assert [(c["name"], c["superclass"], c["family"]) for c in data.classes] == [
+        ("apple", "fruit_and_vegetables", "natural"), ("pear", "fruit_and_vegetables", "natural"),
+        ("bus", "vehicles_1", "man-made"), ("train", "vehicles_1", "man-made")]
+    raw = parts["train"][b"data"]
+    images = data.images("train", np.arange(12))
+    for n in range(12):  # R plane, G plane, B plane, each row-major 32 x 32
+        for channel in range(3):
+            for row, column in ((0, 0), (5, 17), (31, 31)):
+                assert images[n, row, column, channel] == raw[n, channel * 1024 + row * 32 + column]
+    assert data.labels("train").tolist() == parts["train"][b"fine_labels"]
+    assert _stored_array(data, "val", "coarse_labels").tolist() == parts["test"][b"coarse_labels"]
+    assert data.labels("val").tolist() == parts["test"][b"fine_labels"]
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_cifar_pickle_is_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps({b"data": _Exploit(marker)}, protocol=2)
+    _cifar_archive(tmp_path / "evil.tar.gz", evil=evil)
+    with pytest.raises(dataset.DatasetError, match="refused to load posix.system|refused to load os.system"):
+        cifar.import_cifar100(tmp_path / "evil.tar.gz", tmp_path / "out")
+    assert not marker.exists()
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "evil.tar.gz"), str(tmp_path / "out2")])
+    assert result.exit_code == 65, result.output
+    assert not marker.exists()
+
+
+def test_a_member_declaring_a_gibibyte_is_refused_from_its_header(tmp_path, monkeypatch, tree_state):
+    _cifar_archive(tmp_path / "big.tar", member_size=1 << 30)
+    real = tarfile.TarFile.extractfile
+
+    def extractfile(archive, member):
+        if member.size > 1 << 20:
+            pytest.fail(f"opened the {member.size}-byte member for reading")
+        return real(archive, member)
+
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", extractfile)
+    with pytest.raises(dataset.DatasetError, match=r"big\.tar:cifar-100-python/train: 1073741824 bytes, more than the "
+                                                   r"268435456 a CIFAR-100 file may have"):
+        cifar.import_cifar100(tmp_path / "big.tar", tmp_path / "out")
+    monkeypatch.undo()
+    before = tree_state(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "big.tar"), str(tmp_path / "out")])
+    assert result.exit_code == 65 and "1073741824 bytes" in result.output, result.output
+    assert tree_state(tmp_path) == before
+
+
+def test_a_pickle_of_repeated_rows_is_refused_before_it_becomes_an_array(tmp_path):
+    row = [0] * 3072
+    amplified = {b"data": [row] * 20000, b"fine_labels": [0] * 20000, b"coarse_labels": [0] * 20000}
+    evil = pickle.dumps(amplified, protocol=2)  # 126 kB: the rows are references to one list
+    assert len(evil) < 200_000  # vs 61 MB as an array
+    _cifar_archive(tmp_path / "amplified.tar.gz", evil=evil)
+    with pytest.raises(dataset.DatasetError, match=r"amplified\.tar\.gz:train: 'data' must be a uint8 array \(N, 3072\), "
+                                                   r"got a list of 20000"):
+        cifar.import_cifar100(tmp_path / "amplified.tar.gz", tmp_path / "out")
+
+
+@pytest.mark.parametrize("labels,message", [
+    ([0] * 5, "must be 12 integers, got a list of 5"),
+    ([[0] * 4096] * 12, "must be 12 integers, got a list of 12"),
+    ("0" * 12, "must be 12 integers, got a str"),
+], ids=["short", "nested", "text"])
+def test_labels_that_are_not_one_integer_per_image_are_refused(tmp_path, labels, message):
+    rng = np.random.default_rng(1)
+    batch = {b"data": rng.integers(0, 256, (12, 3072), dtype=np.uint8), b"fine_labels": labels, b"coarse_labels": [0] * 12}
+    _cifar_archive(tmp_path / "bad.tar.gz", evil=pickle.dumps(batch, protocol=2))
+    with pytest.raises(dataset.DatasetError, match=rf"bad\.tar\.gz:train: 'fine_labels' {message}"):
+        cifar.import_cifar100(tmp_path / "bad.tar.gz", tmp_path / "out")

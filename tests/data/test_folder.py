@@ -1,0 +1,189 @@
+"""prepare folder: class-folder trees (torchvision's ImageFolder layout), held-out validation, families
+files and the natural split they give, and every tree or file that cannot be imported (issue 14)."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import dataset, folder, splits
+
+COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, ["prepare", "folder", *map(str, args), "--size", "8", "--workers", "0"])
+
+
+def _mean_colours(data, subset):
+    images = data.images(subset, np.arange(data.num_images(subset)))
+    return [tuple(int(v) for v in image.reshape(-1, 3).mean(axis=0).round()) for image in images]
+
+
+def _close(got, want):
+    return all(max(abs(a - b) for a, b in zip(g, w)) <= 3 for g, w in zip(got, want)) and len(got) == len(want)
+
+
+@pytest.fixture
+def split_tree(tmp_path, image_bytes, write_files):
+    """SRC/train/<class>/ (with a subfolder, a PNG, a text file, a hidden file) and SRC/val/<class>/."""
+    files = {}
+    for name, colour in COLOURS.items():
+        for number in range(3):
+            files[f"train/{name}/{number}.jpg"] = image_bytes(colour)
+        files[f"val/{name}/v.jpg"] = image_bytes(colour)
+    files["train/cat/more/3.png"] = image_bytes((30, 200, 40), kind="PNG")
+    files["train/cat/README.txt"] = b"not an image"
+    files["train/cat/.DS_Store"] = b"hidden: ignored"
+    files["train/LICENSE"] = b"not in a class folder: ignored"
+    return write_files(tmp_path / "photos", files)
+
+
+def test_train_and_val_folders_give_sorted_classes_and_their_images(split_tree, tmp_path):
+    result = _invoke(split_tree, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["bicycle", "cat", "dog", "tabby cat"]
+    assert data.labels("train").tolist() == [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert data.labels("val").tolist() == [0, 1, 2, 3]
+    names = sorted(COLOURS)
+    assert _close(_mean_colours(data, "train"), [COLOURS[names[label]] for label in data.labels("train")])
+    assert _close(_mean_colours(data, "val"), [COLOURS[name] for name in names])
+    assert [entry["file"].rsplit("/", 1)[-1] for entry in data.meta["skipped"]] == ["README.txt"]
+    assert "README.txt" in (tmp_path / "out" / "skipped.txt").read_text()
+    assert data.meta["source"]["layout"] == "train/ and val/"
+
+
+def _flat_tree(root, image_bytes, write_files, counts):
+    return write_files(root, {f"{name}/{number:02d}.png": image_bytes((number, 3 * number, 100), kind="PNG")
+                              for name, count in counts.items() for number in range(count)})
+
+
+def _held_out(data):
+    """{class name: sorted held-out file numbers} read back from the validation images' colours."""
+    held = {}
+    for label, (red, _, _) in zip(data.labels("val"), _mean_colours(data, "val")):
+        held.setdefault(data.classes[label]["name"], []).append(red)
+    return {name: sorted(numbers) for name, numbers in held.items()}
+
+
+def test_held_out_validation_is_stratified_seeded_and_per_class(tmp_path, image_bytes, write_files):
+    counts = {"a": 20, "b": 9, "c": 2, "d": 1}
+    root = _flat_tree(tmp_path / "flat", image_bytes, write_files, counts)
+    assert _invoke(root, tmp_path / "s0", "--val-fraction", "0.25").exit_code == 0
+    first = dataset.open_dataset(tmp_path / "s0")
+    held = _held_out(first)
+    assert {name: len(numbers) for name, numbers in held.items()} == {"a": 5, "b": 2, "c": 1}  # round(n/4), >= 1, < n
+    assert np.bincount(first.labels("train")).tolist() == [15, 7, 1, 1]
+    assert _invoke(root, tmp_path / "again", "--val-fraction", "0.25").exit_code == 0
+    assert _held_out(dataset.open_dataset(tmp_path / "again")) == held
+    assert _invoke(root, tmp_path / "s1", "--val-fraction", "0.25", "--seed", "1").exit_code == 0
+    assert _held_out(dataset.open_dataset(tmp_path / "s1")) != held
+    (root / "b").rename(tmp_path / "b-moved")  # one class's choice does not depend on the others
+    assert _invoke(root, tmp_path / "without-b", "--val-fraction", "0.25").exit_code == 0
+    assert _held_out(dataset.open_dataset(tmp_path / "without-b"))["a"] == held["a"]
+
+
+def test_a_train_only_tree_is_imported_with_a_note(tmp_path, image_bytes, write_files):
+    root = _flat_tree(tmp_path / "flat", image_bytes, write_files, {"a": 3, "b": 3})
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    assert result.exit_code == 0, result.output
+    assert dataset.open_dataset(tmp_path / "out").num_images("val") == 0
+    assert "no validation images, so 'train' will refuse this dataset" in result.output
+
+
+def test_empty_and_unreadable_classes_are_left_out_and_reported(tmp_path, image_bytes, write_files):
+    root = _flat_tree(tmp_path / "flat", image_bytes, write_files, {"a": 2, "c": 2})
+    (root / "empty").mkdir()
+    write_files(root, {"broken/1.jpg": image_bytes((1, 1, 1))[:50], "broken/2.jpg": b"not an image"})
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0", "--shard-size", "2")  # one shard of broken files
+    assert result.exit_code == 0, result.output
+    assert "left out class 'empty': no files" in result.output
+    assert "left out class 'broken': no decodable training image" in result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["a", "c"]
+    assert data.labels("train").tolist() == [0, 0, 1, 1]
+    assert [entry["name"] for entry in data.meta["excluded_classes"]] == ["empty", "broken"]
+    assert len(data.meta["skipped"]) == 2
+    data.verify()
+
+
+@pytest.mark.parametrize("setup,message", [
+    (lambda root: (root / "val" / "horse").mkdir(parents=True),
+     r"val: 1 class folder\(s\) that .*train does not have: horse"),
+    (lambda root: (root / "val").mkdir() or (root / "val" / "loose.jpg").write_bytes(b"x"),
+     r"val: image files but no class folders"),
+    (lambda root: [path.unlink() for path in root.rglob("*.png")],
+     r"train: no class folder holds an image file"),
+], ids=["unknown-val-class", "flat-val", "no-files"])
+def test_trees_that_cannot_be_imported_are_bad_data(tmp_path, image_bytes, write_files, tree_state, setup, message):
+    root = _flat_tree(tmp_path / "tree" / "train", image_bytes, write_files, {"a": 2, "b": 2}).parent
+    setup(root)
+    before = tree_state(tmp_path)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output), result.output
+    assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_val_fraction_with_a_val_folder_is_a_usage_error(split_tree, tmp_path):
+    result = _invoke(split_tree, tmp_path / "out", "--val-fraction", "0.2")
+    assert result.exit_code == 2
+    assert "val exists, so validation images come from it: leave out --val-fraction" in result.output
+
+
+FAMILIES = "# class       family\ntabby cat   animal\nbicycle vehicle\n\ncat animal\ndog\tanimal\n"
+
+
+def test_a_families_file_gives_the_natural_split(split_tree, tmp_path):
+    (tmp_path / "families.txt").write_text(FAMILIES)
+    result = _invoke(split_tree, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["family"] for entry in data.classes] == ["vehicle", "animal", "animal", "animal"]
+    assert data.meta["family_a"] == "animal"  # the first family of the file
+    assert splits.make_half(data, "natural", half="A").class_indices.tolist() == [1, 2, 3]
+    assert splits.make_half(data, "natural", half="B").class_indices.tolist() == [0]
+    printed = CliRunner().invoke(main, ["splits", str(tmp_path / "out"), "natural", "--half", "B"])
+    assert printed.exit_code == 0 and "(A = family 'animal', B = the rest)" in printed.output
+    assert _invoke(split_tree, tmp_path / "chosen", "--families", tmp_path / "families.txt", "--family-a",
+                   "vehicle").exit_code == 0
+    chosen = dataset.open_dataset(tmp_path / "chosen")
+    assert splits.make_half(chosen, "natural", half="A").class_indices.tolist() == [0]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("cat animal\ndog animal\nbicycle vehicle\n", r"families.txt: no family for 1 class\(es\): 'tabby cat'"),
+    (FAMILIES + "horse animal\nunicorn myth\n", r"families.txt: 2 class\(es\) that are not class folders of .*: 'horse', 'unicorn'"),
+    (FAMILIES.replace("vehicle", "animal"), r"families.txt: every class is in one family"),
+    (FAMILIES + "cat vehicle\n", r"families.txt:7: class 'cat' is given a second family \(animal, vehicle\)"),
+    (FAMILIES + "lonely\n", r"families.txt:7: expected 'CLASS FAMILY', got 'lonely'"),
+], ids=["missing", "unknown", "one-family", "two-families", "malformed"])
+def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tree_state, text, message):
+    (tmp_path / "families.txt").write_text(text)
+    before = tree_state(tmp_path)
+    result = _invoke(split_tree, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output), result.output
+    assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_family_a_must_be_one_of_the_families(split_tree, tmp_path):
+    (tmp_path / "families.txt").write_text(FAMILIES)
+    result = _invoke(split_tree, tmp_path / "out", "--families", tmp_path / "families.txt", "--family-a", "plant")
+    assert result.exit_code == 2
+    assert "--family-a 'plant' is not a family of these classes (animal, vehicle)" in result.output
+
+
+def test_is_a_with_wnid_folders_records_natural_and_man_made(tmp_path, image_bytes, write_files):
+    files = {f"{wnid}/{number}.png": image_bytes((number, 9, 9), kind="PNG")
+             for wnid in ("n01440764", "n03000134") for number in range(2)}
+    root = write_files(tmp_path / "wnids", files)
+    (tmp_path / "is_a.txt").write_text("n00004475 n01440764\nn00021939 n03000134\n")
+    data = folder.import_folder(root, tmp_path / "out", size=8, workers=0, is_a=tmp_path / "is_a.txt")
+    assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
+    assert data.meta["family_a"] == "natural"
+    assert json.loads((tmp_path / "out" / "meta.json").read_text())["source"]["kind"] == "folder"
