@@ -111,9 +111,14 @@ def resolve(config):
     parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
     c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
     dataset = datasets.open_dataset(c.data)
+    dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
     if parent is not None:
         _inherit_from_parent(c, parent, dataset)
     task = _select_task(c, dataset)
+    if len(task.val_indices) == 0:
+        raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
+                           f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
+                           f"prepare imagenet --devkit DIR)")
     preset = _choose_preset(c, parent, dataset, task)
     _fill_schedule(c, preset)
     solver = _solver_of(c)

@@ -116,7 +116,9 @@ def sha256_file(path, block=1 << 22):
 
 def remove_stale_temporaries(folder):
     """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
-    leftovers); returns the paths removed. Temporaries of live processes are left alone."""
+    leftovers); returns the paths removed. Temporaries of other live processes are left alone.
+    Call it when a run or an import starts, before this process writes: a temporary carrying this
+    process's own PID can then only be the leftover of an earlier process with the same PID."""
     folder = pathlib.Path(folder)
     removed = []
     if not folder.is_dir():
@@ -130,15 +132,15 @@ def remove_stale_temporaries(folder):
 
 
 def process_alive(pid):
-    """Whether a process with this id exists (on this machine)."""
-    if pid == os.getpid():
-        return True
+    """Whether another process with this id runs (on this machine)."""
+    if pid <= 0 or pid == os.getpid():
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
-        return True
+        return True  # alive, another user's
     return True
 
 

@@ -19,7 +19,7 @@ import click
 
 from minitransfer import checkpoint, config, cuda, experiment, fileio, models, report, results, rundir
 from minitransfer import train as training
-from minitransfer.data import dataset
+from minitransfer.data import dataset, devkit
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -40,6 +40,7 @@ EXIT_CODES = (
     (report.NoRuns, EXIT_ERROR, "error"),
     (training.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+    (devkit.MissingDependency, EXIT_ERROR, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
 )

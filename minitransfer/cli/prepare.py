@@ -4,13 +4,9 @@ import sys
 
 import click
 
-from minitransfer.data import cifar, dataset, devkit, folder, importers, synthetic
+from minitransfer.data import cifar, dataset, folder, importers, synthetic
 
 from ._common import run
-
-EXIT_ERROR = 1
-EXIT_IO_ERROR = 74
-
 
 class _Progress:
     """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable)."""
@@ -35,16 +31,10 @@ class _Progress:
 
 
 def _import(work):
-    """``run(work)`` (bad data: exit 65), and: a write that failed (full disk, read-only folder) exits
-    74, a missing optional package 1, options that do not fit the data are a usage error (2)."""
+    """``run(work)``, where options that do not fit the data (a ValueError of the importers) are a
+    usage error (exit 2)."""
     try:
         return run(work)
-    except dataset.StorageError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_IO_ERROR)
-    except devkit.MissingDependency as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_ERROR)
     except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
         raise click.UsageError(str(error)) from error
 

@@ -1,7 +1,7 @@
 """Datasets for minitransfer (DESIGN.md §1, §5): format, importers, splits, loader.
 
 - :mod:`.dataset`: the HDF5 shard format, :func:`~.dataset.open_dataset`, the checks made when
-  reading, :class:`~.dataset.DatasetError` (bad data) and :class:`~.dataset.StorageError` (a
+  reading, :class:`~.dataset.DatasetError` (bad data) and :class:`minitransfer.fileio.StorageError` (a
   write failed).
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
   sharding, resuming, housekeeping.

@@ -20,7 +20,7 @@ replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BY
 Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
 import starts; once meta.json is written, shards it does not list (left by an import with another
 ``--shard-size``) are removed; a write that fails (full disk, read-only folder) raises
-:class:`~.dataset.StorageError` naming the file and the space the rest of the import needs.
+:class:`minitransfer.fileio.StorageError` naming the file and the space the rest of the import needs.
 """
 
 import errno
@@ -48,7 +48,6 @@ MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 SHARD_BYTES = 192 << 20
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
-TEMPORARY_NAME = re.compile(r"\..+\.tmp-(\d+)")
 SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 
 
@@ -143,33 +142,6 @@ def images_per_shard(size):
     return max(1, SHARD_BYTES // (size * size * 3))
 
 
-def remove_dead_temporaries(folder):
-    """Remove the ``.NAME.tmp-PID`` files in ``folder`` whose process no longer runs; returns their names.
-
-    Temporaries of a running process (another import writing here) are left alone."""
-    removed = []
-    for path in sorted(pathlib.Path(folder).iterdir()):
-        match = TEMPORARY_NAME.fullmatch(path.name)
-        if match and path.is_file() and not _running(int(match.group(1))):
-            path.unlink(missing_ok=True)
-            removed.append(path.name)
-    return removed
-
-
-def _running(pid):
-    if pid <= 0 or pid == os.getpid():  # our own PID here is a reused one: we have not written yet
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, another user's
-    except OverflowError:
-        return False
-    return True
-
-
 def remove_unlisted_shards(folder, table):
     """Remove files named like shards (``train-00012.h5``) that the shard ``table`` does not list."""
     listed = {shard["file"] for subset in table.values() for shard in subset["shards"]}
@@ -220,7 +192,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``StorageError`` when a file cannot be written."""
     out = pathlib.Path(out)
     _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
-    _write(out, 0, lambda: remove_dead_temporaries(out))
+    _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
@@ -313,19 +285,18 @@ class _Builder:
 
 
 def _write(path, needed, work):
-    """``work()``; an ``OSError`` becomes a ``StorageError`` naming ``path`` (and, when the disk is
-    full, the ``needed`` bytes and the free space)."""
+    """``work()``; an ``OSError`` becomes a ``StorageError`` naming ``path`` and, when the disk is
+    full, the space the rest of the import (``needed`` bytes) wants and the space free."""
     try:
         return work()
-    except ds.StorageError:
-        raise
     except OSError as error:
-        message = f"{path}: cannot write ({error.strerror or error})"
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            free = shutil.disk_usage(_existing_folder(path)).free
-            message += (f": the rest of the import needs about {_mib(needed)}, {_mib(free)} free. Free some space "
-                        f"(or choose another output folder) and rerun the same command: finished shards are kept")
-        raise ds.StorageError(message) from error
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise error if isinstance(error, fileio.StorageError) else fileio.storage_error(path, error) from error
+        free = shutil.disk_usage(_existing_folder(path)).free
+        raise fileio.StorageError(error.errno, (
+            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs about {_mib(needed)}, "
+            f"{_mib(free)} free. Free some space (or choose another output folder) and rerun the same command: "
+            f"finished shards are kept")) from error
 
 
 def _existing_folder(path):

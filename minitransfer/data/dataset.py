@@ -26,7 +26,6 @@ loader calls it before its first batch). Every failure is a :class:`DatasetError
 
 import concurrent.futures
 import hashlib
-import io
 import json
 import os
 import pathlib
@@ -53,14 +52,6 @@ class DatasetError(ValueError):
     """A dataset on disk is missing, corrupt or inconsistent; the message names the file at fault.
 
     The command line maps it to exit code 65 (bad data)."""
-
-
-class StorageError(OSError):
-    """A dataset file could not be written (full disk, read-only folder, I/O error).
-
-    The message names the file and, for a full disk, the space needed; the temporary file is
-    removed and finished files are kept, so rerunning the same command continues. The command
-    line maps it to exit code 74 (EX_IOERR)."""
 
 
 def shard_name(subset, number):
@@ -108,7 +99,7 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         shard.attrs["skipped"] = json.dumps(list(skipped))
         shard.attrs["content_sha256"] = content_sha256(images, labels, extra)
 
-    return _write_hdf5(path, fill)
+    return fileio.write_hdf5(path, fill)
 
 
 def write_mean(path, mean):
@@ -118,21 +109,7 @@ def write_mean(path, mean):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
 
-    return _write_hdf5(path, fill)
-
-
-def _write_hdf5(path, fill):
-    """Build an HDF5 file in memory with ``fill(handle)``, write it atomically, return its sha256.
-
-    The HDF5 library never writes to disk here, so a full disk is one ``OSError`` from a plain
-    write (h5py may crash when a write fails inside its own close), and the sha256 comes from
-    the bytes in memory rather than from reading the file back."""
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as handle:
-        fill(handle)
-    with buffer.getbuffer() as image:
-        fileio.write_bytes(path, image)
-        return hashlib.sha256(image).hexdigest()
+    return fileio.write_hdf5(path, fill)
 
 
 def write_meta(folder, meta):

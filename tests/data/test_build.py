@@ -164,7 +164,7 @@ def test_a_full_disk_while_writing_a_shard_exits_74_and_keeps_what_was_finished(
     result = _prepare(out, "--shard-size", "8")
     assert result.exit_code == 74, result.output
     assert "Traceback" not in result.output and result.output.count("error:") == 1
-    assert f"{out / 'train-00001.h5'}: cannot write (No space left on device)" in result.output
+    assert f"cannot write {out / 'train-00001.h5'}: No space left on device: the rest" in result.output
     assert "the rest of the import needs about" in result.output and "rerun the same command" in result.output
     assert sorted(path.name for path in out.iterdir()) == ["train-00000.h5"]  # no temporary, no meta.json
     assert (out / "train-00000.h5").read_bytes() == (reference / "train-00000.h5").read_bytes()
@@ -218,7 +218,7 @@ def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
     result = _prepare_in_a_process(disk / "out", "--shard-size", "40")  # 152 kB shards: the second does not fit
     assert result.returncode == 74, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("error:") == 1
-    assert "train-00001.h5: cannot write (No space left on device)" in result.stderr
+    assert "train-00001.h5: No space left on device: the rest of the import needs" in result.stderr
     assert sorted(path.name for path in (disk / "out").iterdir()) == ["train-00000.h5"]
 
 
@@ -226,5 +226,5 @@ def test_a_read_only_output_folder_exits_74(small_tmpfs, tmp_path):
     disk = small_tmpfs(tmp_path / "disk", read_only=True)
     result = _prepare_in_a_process(disk / "out")
     assert result.returncode == 74, result.stdout + result.stderr
-    assert f"{disk / 'out'}: cannot write (Read-only file system)" in result.stderr
+    assert f"cannot write {disk / 'out'}: Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr

@@ -93,6 +93,10 @@ def test_a_train_only_tree_is_imported_with_a_note(tmp_path, image_bytes, write_
     assert result.exit_code == 0, result.output
     assert dataset.open_dataset(tmp_path / "out").num_images("val") == 0
     assert "no validation images, so 'train' will refuse this dataset" in result.output
+    refused = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "out"), "-o", str(tmp_path / "net.h5"),
+                                        "--device", "cpu", "--max-iter", "1"])
+    assert refused.exit_code == 65 and "no validation images of this run's classes" in refused.output
+    assert not (tmp_path / "net.run").exists() and not (tmp_path / "net.h5").exists()
 
 
 def test_empty_and_unreadable_classes_are_left_out_and_reported(tmp_path, image_bytes, write_files):
