@@ -13,7 +13,8 @@ Layout (readable with plain h5py)::
         dataset_fingerprint, dataset_classes_sha256 (the whole dataset's class table)
         split_kind, split_seed, split_half ("" for none)
         n_copied, n_frozen, frozen_layers (JSON), random_frozen (bool)
-        parent_sha256 ("" for none), mean_source (JSON)
+        parent_sha256 ("" for none), source (JSON: the base's checkpoint, dataset and split, and
+        whether that dataset is another one), mean_source (JSON)
         iteration, config (JSON: the full resolved training configuration)
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
@@ -80,11 +81,11 @@ class Checkpoint:
         return self.meta.get("classes", [])
 
 
-JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config")
+JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source")
 DEFAULT_META = {
     "classes": [], "dataset_fingerprint": "", "dataset_classes_sha256": "", "split_kind": "", "split_seed": 0, "split_half": "",
     "n_copied": 0, "n_frozen": 0, "frozen_layers": [], "random_frozen": False, "parent_sha256": "",
-    "mean_source": {}, "iteration": 0, "config": {},
+    "mean_source": {}, "iteration": 0, "config": {}, "source": {},
 }
 
 
@@ -235,7 +236,7 @@ def _mean(f, fault):
 META_TYPES = {
     "classes": list, "dataset_fingerprint": str, "dataset_classes_sha256": str, "split_kind": str, "split_seed": int,
     "split_half": str, "n_copied": int, "n_frozen": int, "frozen_layers": list, "random_frozen": bool,
-    "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict,
+    "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict, "source": dict,
 }
 
 
@@ -307,7 +308,7 @@ def describe(path):
         "classes": len(meta["classes"]),
         "split": {"kind": meta["split_kind"], "seed": meta["split_seed"], "half": meta["split_half"]},
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
-        "parent_sha256": meta["parent_sha256"], "mean_source": meta["mean_source"],
+        "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "resumable": saved.solver is not None,
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "config": meta["config"],

@@ -20,12 +20,13 @@ import pathlib
 import sys
 
 import numpy as np
+from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, models, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import duration, run_dir_for
 
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
@@ -99,6 +100,7 @@ class Plan:
     resume_from: checkpoints.Checkpoint  # the checkpoint continued from (set by resume_point), or None
     run_dir: pathlib.Path
     classes: list                    # the class table of fc8's outputs
+    cross_dataset: bool = False      # the base was trained on another dataset (another class table)
 
 
 def resolve(config):
@@ -112,8 +114,11 @@ def resolve(config):
     c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
     dataset = datasets.open_dataset(c.data)
     dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
-    if parent is not None:
+    cross_dataset = parent is not None and not same_dataset(parent, dataset)
+    if parent is not None and not cross_dataset:
         _inherit_from_parent(c, parent, dataset)
+    elif cross_dataset:
+        c.split = c.split or "all"  # the target's own classes: all of them unless a split is chosen
     task = _select_task(c, dataset)
     if len(task.val_indices) == 0:
         raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
@@ -126,7 +131,7 @@ def resolve(config):
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
-                classes=class_table(dataset, task.class_indices))
+                classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset)
 
 
 def _check_fields(c):
@@ -173,10 +178,23 @@ def resolve_device(device):
     return device
 
 
+def same_dataset(parent, dataset):
+    """Whether checkpoint ``parent`` was trained on ``dataset``'s class table (a transfer within one
+    dataset, as the paper's halves) rather than on another dataset's."""
+    recorded = parent.meta.get("dataset_classes_sha256")
+    if recorded:
+        return recorded == classes_sha256(dataset)
+    try:  # a checkpoint without the record: the same dataset if its classes are there
+        check_classes_exist(parent, dataset, "base checkpoint")
+    except DataMismatch:
+        return False
+    return True
+
+
 def _inherit_from_parent(c, parent, dataset):
-    """A transfer splits the base's dataset: the base's split and seed, the other half."""
+    """A transfer within the base's dataset splits it as the base did: the base's split and seed,
+    the other half."""
     check_classes_exist(parent, dataset, "base checkpoint")
-    _check_same_classes(parent, dataset)
     c.split = c.split or parent.meta["split_kind"] or "random"
     c.split_seed = c.split_seed if c.split_seed is not None else int(parent.meta["split_seed"])
     if c.half is None and c.split != "all":
@@ -222,6 +240,35 @@ def _choose_preset(c, parent, dataset, task):
     return preset
 
 
+def warnings_for(plan):
+    """What a researcher should know before the run starts: a crop that sees a small part of each
+    image, a run that would take days on the CPU."""
+    c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
+    found = []
+    share = preset.crop / min(height, width)
+    if share < CROP_SHARE_WARNING:
+        found.append(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
+                     f"{plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); "
+                     f"prepare the images at --size {round(preset.crop / PAPER_CROP_SHARE)} to keep the paper's "
+                     f"proportion, or choose a preset made for {min(height, width)} px images")
+    if plan.device == "cpu" and preset.cpu_seconds_per_image:
+        seconds = preset.cpu_seconds_per_image * c.batch_size * (c.max_iter - _start_of(plan))
+        if seconds > CPU_HOURS_WARNING * 3600:
+            found.append(f"{preset.name} on the CPU: {c.max_iter} iterations of batch {c.batch_size} take about "
+                         f"{duration(seconds)} on two cores; train on a GPU (--device cuda), or fewer iterations "
+                         f"(--max-iter) or the mini preset for a trial")
+    return found
+
+
+CROP_SHARE_WARNING = 0.8
+PAPER_CROP_SHARE = 227 / 256
+CPU_HOURS_WARNING = 2
+
+
+def _start_of(plan):
+    return plan.resume_from.solver.iteration if plan.resume_from is not None else 0
+
+
 def _fill_schedule(c, preset):
     c.max_iter = c.max_iter or preset.max_iter
     c.stepsize = c.stepsize or optim.scaled_stepsize(c.max_iter)
@@ -250,6 +297,9 @@ def _mean_image(c, parent, dataset):
         mean = parent.mean
         source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
                   "from": parent.meta.get("mean_source", {})}
+        if tuple(mean.shape[:2]) != tuple(dataset.image_size):  # a base trained on another image size
+            source["resized_from"] = list(mean.shape[:2])
+            mean = resize_mean(mean, dataset.image_size)
     else:
         mean = dataset.mean()
         source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
@@ -258,6 +308,15 @@ def _mean_image(c, parent, dataset):
                            f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
                            f"{dataset.image_size[0]}x{dataset.image_size[1]}")
     return mean, source
+
+
+def resize_mean(mean, size):
+    """A mean image (H, W, 3) float32 resampled (bilinear) to ``size`` (H', W'): the base's mean,
+    subtracted from a target dataset stored at another size."""
+    height, width = size
+    channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
+                .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
+    return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
 
 
 def resume_point(plan):
@@ -345,16 +404,6 @@ def classes_sha256(dataset):
     """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
     table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
     return hashlib.sha256(json.dumps(table).encode()).hexdigest()
-
-
-def _check_same_classes(parent, dataset):
-    """A transfer splits the base's dataset: the target dataset must have the same class table."""
-    recorded = parent.meta.get("dataset_classes_sha256")
-    if recorded and recorded != classes_sha256(dataset):
-        raise DataMismatch(
-            f"base checkpoint {parent.path} was trained on a dataset with other classes than {dataset.path} "
-            f"({dataset.num_classes} classes here); "
-            f"its halves would not be the halves of this dataset (pass --data with the base's dataset)")
 
 
 def check_classes_exist(checkpoint, dataset, what):

@@ -36,6 +36,10 @@ LOG_FILE = "train.log"
 EXIT_INTERRUPTED = 75
 SPLITS = ("random", "natural")
 HALVES = ("A", "B")
+# A cross-dataset grid: the bases of its transfers are trained on another dataset (every class of
+# it), "S" for source; its targets on this one ("T"). Options key of the source dataset:
+CROSS, SOURCE, TARGET = "cross", "S", "T"
+SOURCE_DATA = "source_data"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +75,11 @@ class Run:
     @property
     def treatment(self):
         """The paper's aggregated treatment (its footnote 3: AnA counts as BnB and BnA as AnB):
-        baseB, BnB, BnB+, AnB, AnB+, random, reduced."""
+        baseB, BnB, BnB+, AnB, AnB+, random, reduced; and "source", the base of a cross-dataset grid
+        trained on the other dataset."""
         plus = "+" if self.fine_tuned else ""
+        if self.kind == "base" and self.split == CROSS and self.target == SOURCE:
+            return "source"
         return {"base": "baseB", "selffer": f"BnB{plus}", "transfer": f"AnB{plus}",
                 "random-frozen": "random", "reduced": "reduced"}[self.kind]
 
@@ -104,14 +111,17 @@ def parse_layers(text, highest):
 
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
-              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=()):
+              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
     the transfer AnB(+) (``frozen`` and/or ``fine_tuned``); ``both_directions`` adds AnA(+) and BnA(+).
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
-    ``per_class``: reduced-data runs on all classes (training images kept per class)."""
+    ``per_class``: reduced-data runs on all classes (training images kept per class).
+    ``cross``: transfer across datasets: cross/baseS on every class of the source dataset (the
+    options' ``source_data``), cross/baseT on every class of this one, and for each n the transfers
+    SnT(+) and the selffers TnT(+)."""
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     runs = []
@@ -119,6 +129,8 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer)
     if natural:
         runs += _split_runs("natural", 0, layers, True, True, False, False)
+    if cross:
+        runs += _split_runs(CROSS, 0, layers, False, frozen, fine_tuned, selffer, halves=(SOURCE, TARGET))
     if random_frozen or per_class:
         runs.append(Run("all/base", "base", "all", 0))
     runs += [Run(f"all/random{n}", "random-frozen", "all", 0, n=n) for n in random_frozen]
@@ -126,13 +138,13 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     return runs
 
 
-def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer):
+def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES):
     folder = f"random{seed}" if split == "random" else split
-    runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in HALVES]
-    targets = HALVES if both_directions else ("B",)
+    runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
+    targets = halves if both_directions else halves[1:]
     for n in layers:
         for target in targets:
-            other = "A" if target == "B" else "B"
+            other = halves[0] if target == halves[1] else halves[1]
             sources = ((target, "selffer"),) if selffer else ()
             for source, kind in sources + ((other, "transfer"),):
                 for tuned in (False, True):
@@ -153,8 +165,14 @@ def train_arguments(run, out, options):
     """The ``train`` arguments of ``run`` (after the command itself). ``options``: configuration
     fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``);
     the seed (default 0) is made distinct per run."""
-    fields = {"split": run.split, "split_seed": run.split_seed if run.split == "random" else None,
-              "half": run.target}
+    options = dict(options)
+    source_data = options.pop(SOURCE_DATA, None)
+    if run.split == CROSS:  # every class of the source or of the target dataset
+        fields = {"split": "all", "data": source_data if run.target == SOURCE else options.get("data")}
+        options.pop("data", None)
+    else:
+        fields = {"split": run.split, "split_seed": run.split_seed if run.split == "random" else None,
+                  "half": run.target}
     if run.parent:
         fields.update(copy_from=weights_path(out, run.parent), n=run.n, frozen=not run.fine_tuned)
     if run.kind == "random-frozen":

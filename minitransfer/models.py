@@ -82,7 +82,8 @@ class Preset:
     ``build(num_outputs) -> Net``; ``copyable`` weight layers may be copied or frozen (n = 1..copyable:
     all but the classifier, the paper's footnote 2); ``crop`` is the input size; the schedule
     defaults (iterations, batch, evaluation / checkpoint / log intervals) apply when a run does not
-    set them; ``default_image_sizes`` (low, high) makes it the default preset for datasets whose
+    set them; ``cpu_seconds_per_image`` (measured on two cores) warns before a run that would take
+    days on the CPU; ``default_image_sizes`` (low, high) makes it the default preset for datasets whose
     stored images are that large (None: never the default). Every range of n, list of preset names
     and per-network default of the command line and the grid derives from here.
     """
@@ -98,6 +99,7 @@ class Preset:
     log_every: int
     description: str
     default_image_sizes: tuple = None
+    cpu_seconds_per_image: float = None   # a training iteration's CPU cost per image (2 cores), for warnings
 
     def build(self, num_outputs):
         return self.builder(num_outputs)
@@ -125,10 +127,10 @@ def register(preset):
 
 register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_iter=450_000, eval_every=1000,
                 checkpoint_every=5000, log_every=20, description="Caffe's reference CaffeNet (the paper's network)",
-                default_image_sizes=(65, None)))
+                default_image_sizes=(65, None), cpu_seconds_per_image=0.1))
 register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, eval_every=50,
                 checkpoint_every=100, log_every=10, description="CaffeNet's layer kinds, small, for 32-64 px data",
-                default_image_sizes=(1, 64)))
+                default_image_sizes=(1, 64), cpu_seconds_per_image=0.0007))
 
 
 def get(name):

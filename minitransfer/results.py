@@ -18,10 +18,11 @@ import csv
 import dataclasses
 import json
 import math
+import os
 import pathlib
 import re
 
-from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE, Run
+from minitransfer.experiment import CROSS, RESULT_FILE, SOURCE, TARGET, TREATMENT_FILE, Run
 
 
 class BadReference(ValueError):
@@ -73,7 +74,11 @@ def _treatment(folder, name):
     config = json.loads((folder / "config.json").read_text())
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
     if config.get("copy_from"):
-        source = _half_of(pathlib.Path(config["copy_from"]))
+        parent = _config_of(pathlib.Path(config["copy_from"]))
+        if not _same_path(parent.get("data"), config.get("data")):  # a base trained on another dataset
+            return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=int(config["n"]),
+                       fine_tuned=not config.get("frozen"))
+        source = parent.get("half")
         kind = "selffer" if source == half else "transfer"
         return Run(name, kind, split, seed, target=half, source=source, n=int(config["n"]),
                    fine_tuned=not config.get("frozen"))
@@ -84,15 +89,19 @@ def _treatment(folder, name):
     return Run(name, "base", split, seed, target=half)
 
 
-def _half_of(weights):
-    """The half a checkpoint was trained on, from its run's config.json or its HDF5 attributes."""
+def _config_of(weights):
+    """The training configuration of a checkpoint: its run's config.json, else its HDF5 attribute."""
     config = weights.with_name(weights.stem + ".run") / "config.json"
     if config.is_file():
-        return json.loads(config.read_text()).get("half")
+        return json.loads(config.read_text())
     import h5py
 
     with h5py.File(weights, "r") as f:
-        return str(f.attrs.get("split_half", "")) or None
+        return json.loads(f.attrs.get("config", "{}"))
+
+
+def _same_path(a, b):
+    return a is None or b is None or os.path.realpath(a) == os.path.realpath(b)
 
 
 REFERENCE_PATTERNS = (

@@ -128,25 +128,43 @@ def _metrics_iteration(line):
 
 
 class Progress:
-    """A progress bar on a terminal, one plain line every ``every`` iterations otherwise."""
+    """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
+    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). Once the first
+    iterations are timed, one line estimates when the run ends."""
+
+    LINE_SECONDS = 30
+    ESTIMATE_SECONDS = 2
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
         self.total, self.bar, self.quiet, self.every = total, bar, quiet, every
         self.stream = stream or sys.stderr
         self.started, self.start = time.perf_counter(), start
+        self.last_line, self.estimated = self.started, False
 
     def iteration(self, done, loss, lr):
         if self.quiet:
             return
-        rate = (done - self.start) / max(time.perf_counter() - self.started, 1e-9)
+        now = time.perf_counter()
+        rate = (done - self.start) / max(now - self.started, 1e-9)
+        if not self.estimated and (now - self.started >= self.ESTIMATE_SECONDS or done == self.total):
+            self.estimated = True
+            self._estimate(done, now - self.started)
         if self.bar:
             width = 30
             filled = int(width * done / self.total)
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
                               f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s ")
             self.stream.flush()
-        elif done % self.every == 0 or done == self.total:
+        elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
             self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s")
+
+    def _estimate(self, done, seconds):
+        per_iteration = seconds / max(done - self.start, 1)
+        left = per_iteration * (self.total - done)
+        if left > 0:
+            end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + left))
+            self.line(f"{per_iteration:.3g} s per iteration: the remaining {self.total - done} iterations take about "
+                      f"{duration(left)} (until {end})")
 
     def line(self, text):
         if self.quiet:
@@ -155,11 +173,20 @@ class Progress:
             self.stream.write("\r\033[K")
         self.stream.write(text + "\n")
         self.stream.flush()
+        self.last_line = time.perf_counter()
 
     def close(self):
         if self.bar and not self.quiet:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def duration(seconds):
+    """``seconds`` in words: '45 s', '12 minutes', '3 hours', '130 days'."""
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 @contextlib.contextmanager

@@ -22,7 +22,8 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, resume_point  # noqa: F401 (API)
+from minitransfer.config import (ConfigError, DataMismatch, TrainConfig, resolve, resume_point,  # noqa: F401 (API)
+                                 warnings_for)
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
@@ -145,6 +146,8 @@ class _Run:
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
         self.progress.line(describe_plan(plan, self.net))
+        for warning in warnings_for(plan):
+            self.progress.line(f"warning: {warning}")
         self.started = time.perf_counter()
         self.batches = loaders.BatchLoader(
             plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,

@@ -62,6 +62,19 @@ def load_net(saved, device="cpu"):
     return net.to(device)
 
 
+def source_of(plan):
+    """Where the copied layers come from: the base checkpoint, its dataset and split, and whether
+    that dataset is another one than this run's ({} for a run that copies nothing)."""
+    parent = plan.parent
+    if parent is None:
+        return {}
+    meta = parent.meta
+    return {"checkpoint": str(parent.path), "sha256": parent.sha256, "dataset": meta["config"].get("data", ""),
+            "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
+            "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
+            "split_half": meta["split_half"], "cross_dataset": bool(plan.cross_dataset)}
+
+
 def snapshot(net, plan, iteration, cursor):
     """The resumable checkpoint of ``net`` after ``iteration`` iterations of ``plan``, with the data
     loader's ``cursor`` and the provenance DESIGN.md §6 lists."""
@@ -76,6 +89,7 @@ def snapshot(net, plan, iteration, cursor):
         "frozen_layers": [layer.name for layer in net.weight_layers if layer.frozen],
         "random_frozen": c.random_frozen is not None,
         "parent_sha256": parent.sha256 if parent is not None else "",
+        "source": source_of(plan),
         "mean_source": plan.mean_source,
         "iteration": int(iteration),
         "config": c.to_dict(),

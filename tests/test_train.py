@@ -221,17 +221,6 @@ def test_copy_from_another_architecture_names_the_layer(data, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["caffenet.h5"]
 
 
-@pytest.mark.parametrize("classes, pattern", [(6, "class 7 is 'synthetic-007'.* absent in the dataset"),
-                                              (10, "a dataset with other classes")], ids=["fewer", "more"])
-def test_copy_from_a_base_of_other_classes(base_a, tmp_path, classes, pattern):
-    other = tmp_path / "synthetic-other"
-    synthetic.build_synthetic(other, classes=classes, train_per_class=20, val_per_class=5, size=36, seed=1)
-    with pytest.raises(training.DataMismatch, match=pattern):
-        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=str(other), copy_from=str(base_a),
-                                            n=2, **FAST))
-    assert not (tmp_path / "n.h5").exists() and not (tmp_path / "n.run").exists()
-
-
 def test_default_names_follow_the_paper(base_a, data):
     plan = training.resolve(training.TrainConfig(data=data, copy_from=str(base_a), n=4, frozen=True, **FAST))
     assert plan.config.out == "A4B.h5" and plan.config.half == "B"

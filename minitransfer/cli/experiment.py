@@ -29,6 +29,10 @@ def _counts(ctx, param, value):
               help="Grid directory: one sub-directory per network.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
+@click.option("--source-data", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Transfer across datasets: train the bases on every class of this dataset and transfer their "
+                   "first n layers to --data (runs cross/baseS, cross/baseT, cross/SnT(+), cross/TnT(+)); the "
+                   "random split is then planned only if --split asks for it.")
 @click.option("--split-seed", "split_seeds", type=click.IntRange(0), multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...).")
 @click.option("--layers", default="1-7", show_default=True,
@@ -47,8 +51,9 @@ def _counts(ctx, param, value):
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--partition=gpu.")
-def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tuned, random_frozen, per_class, device,
-               gpus, dry_run, emit_slurm, sbatch_options, **train_options):
+@click.pass_context
+def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
+               per_class, device, gpus, dry_run, emit_slurm, sbatch_options, **train_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
@@ -61,18 +66,24 @@ def experiment(data, out, splits, split_seeds, layers, both_directions, fine_tun
       minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1
       minitransfer experiment --data imagenet -o grid --split natural --layers 1-7 --dry-run
       minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/
+      minitransfer experiment --source-data imagenet --data my-photos -o cross --layers 1,3,5,7
       minitransfer report grid
     """
     data = pathlib.Path(data) if data is not None else _builtin_data()
     preset = run(lambda: _preset_of(train_options["preset"], data))
     layers, random_frozen = (_parse_layers(text, preset, name) for text, name in
                              ((layers, "--layers"), (random_frozen, "--random-frozen")))
+    if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
+        splits = ()
     runs = grid.plan_grid(
         random_seeds=split_seeds if "random" in splits else (), natural="natural" in splits, layers=layers,
-        both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class)
+        both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class,
+        cross=source_data is not None)
     if not runs:
-        raise click.UsageError("the plan is empty: choose a split, --random-frozen or --per-class")
+        raise click.UsageError("the plan is empty: choose a split, --source-data, --random-frozen or --per-class")
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
+    if source_data:  # both datasets' networks must be the same network
+        options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
     if emit_slurm:
         submit = grid.emit_slurm(runs, out, emit_slurm, dict(options, device="cuda"), sbatch_options=sbatch_options)

@@ -33,7 +33,9 @@ def info(checkpoint, as_json):
         f"split {split['kind'] or '-'} seed {split['seed']}{half}",
     ]
     if summary["n_copied"]:
-        lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...")
+        source = summary["source"]
+        origin = f" (trained on another dataset: {source['dataset']})" if source.get("cross_dataset") else ""
+        lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
     if summary["random_frozen"]:
         lines.append(f"first {summary['n_frozen']} layers random and frozen")
     source = summary["mean_source"]

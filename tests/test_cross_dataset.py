@@ -1,0 +1,79 @@
+"""Transfer across datasets: a base trained on one dataset gives its first n layers to a network of
+another dataset (other classes, another image size); the provenance says so, fc8 is the target's,
+the base's mean image goes with its layers (resampled to the target's size); a grid and its report
+hold such transfers."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+FAST = {"batch_size": 16, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    """Six classes of 48 x 48 images: another class table and another size than synthetic_8's."""
+    path = tmp_path_factory.mktemp("target") / "synthetic-6-48"
+    synthetic.build_synthetic(path, classes=6, train_per_class=16, val_per_class=4, size=48, seed=3)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def source_base(synthetic_8, tmp_path_factory):
+    out = tmp_path_factory.mktemp("source") / "base.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, split="all", seed=2, **FAST))
+    return out
+
+
+def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_base, target, synthetic_8, tmp_path):
+    out = tmp_path / "S3T.h5"
+    training.train(config.TrainConfig(out=str(out), data=target, copy_from=str(source_base), n=3, frozen=True,
+                                      seed=5, **FAST))
+    base, moved = checkpoints.load(source_base), checkpoints.load(out)
+    for name in ("conv1", "conv2", "conv3"):
+        assert all(np.array_equal(a, b) for a, b in zip(base.weights[name], moved.weights[name])), name
+        assert moved.frozen[name]
+    assert moved.weights["fc8"][0].shape[0] == 6 and not moved.frozen["conv4"]
+    assert len(moved.classes) == 6 and moved.meta["split_kind"] == "all"  # the target's own classes
+    source = moved.meta["source"]
+    assert source["cross_dataset"] and source["dataset"] == synthetic_8 and source["classes"] == 8
+    assert source["dataset_classes_sha256"] == base.meta["dataset_classes_sha256"] != \
+        moved.meta["dataset_classes_sha256"]
+    assert moved.meta["mean_source"]["kind"] == "checkpoint" and moved.meta["mean_source"]["resized_from"] == [36, 36]
+    assert moved.mean.shape == (48, 48, 3)
+    # the resampled mean keeps the base's average colour
+    assert np.allclose(moved.mean.mean(axis=(0, 1)), base.mean.mean(axis=(0, 1)), atol=0.5)
+    info = CliRunner().invoke(main, ["info", str(out)])
+    assert info.exit_code == 0 and f"trained on another dataset: {synthetic_8}" in info.output
+
+
+def test_a_transfer_within_one_dataset_is_not_marked_cross(synthetic_8, source_base, tmp_path):
+    out = tmp_path / "n.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, copy_from=str(source_base), n=2, seed=1,
+                                      **FAST))
+    assert checkpoints.load(out).meta["source"]["cross_dataset"] is False
+
+
+def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path):
+    grid = tmp_path / "cross"
+    result = CliRunner().invoke(main, ["experiment", "--source-data", synthetic_8, "--data", target, "-o", str(grid),
+                                       "--layers", "2", "--no-fine-tuned", "--max-iter", "4", "--eval-every", "2",
+                                       "--batch-size", "16", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.relative_to(grid).as_posix() for p in grid.glob("*/*.h5"))
+    assert names == ["cross/S2T.h5", "cross/T2T.h5", "cross/baseS.h5", "cross/baseT.h5"]
+    assert json.loads((grid / "cross/baseS.run/config.json").read_text())["data"] == synthetic_8
+    assert json.loads((grid / "cross/S2T.run/config.json").read_text())["data"] == target
+    assert checkpoints.load(grid / "cross/S2T.h5").meta["source"]["cross_dataset"]
+    reported = CliRunner().invoke(main, ["report", str(grid)])
+    assert reported.exit_code == 0, reported.output
+    rows = (grid / "report" / "results.csv").read_text()
+    assert "cross/S2T,S2T,AnB,cross" in rows and "cross/baseS,baseS,source,cross" in rows
