@@ -16,9 +16,11 @@ finished starts without a dependency) and refuses while a job it submitted befor
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``. SIGTERM reaches the training (SLURM's ``--signal`` before
-the time limit, or ``scancel --signal=TERM``), which writes a checkpoint and exits 75; the task then
-requeues itself with ``scontrol requeue`` and runs again under the same job id and array index,
-resuming from the checkpoint (SLURM makes a requeued job wait ``cred_expire``, 120 s by default).
+the time limit, ``scancel --signal=TERM <job>_<task>``, or ``scancel --batch --signal=TERM``, which the
+task passes on to the step), which writes a checkpoint and exits 75; the task then requeues itself
+with ``scontrol requeue`` and runs again under the same job id and array index, resuming from the
+checkpoint (SLURM makes a requeued job wait ``cred_expire``, 120 s by default). Not ``scancel --full``:
+srun answers SIGTERM by killing the step, checkpoint or not.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
@@ -98,7 +100,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
-    header = _sbatch_lines(slurm_dir, gres, partition, time_limit, sbatch_options)
+    header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
     grid.write_plan(out, runs, options, train_command)
     scripts = {SUBMIT_FILE: _submit_script(out, bases, transfers, base_index)}
@@ -112,7 +114,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     return slurm_dir / SUBMIT_FILE
 
 
-def _sbatch_lines(slurm_dir, gres, partition, time_limit, sbatch_options):
+def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
     options += [f"--gres={gres}"] if gres else []
@@ -150,9 +152,10 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         'echo "\\$ ${command[*]}" >> "$log"',
-        "# A job step, so `scancel --signal=TERM` and --signal reach the training; SIGTERM sent to this",
-        "# script only (scancel --batch) is passed on. The training writes a checkpoint and exits 75.",
-        "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM",
+        "# A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
+        "# and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
+        "# would kill the step (so not scancel --full).",
+        "trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
         'srun --ntasks=1 --output="$log" --open-mode=append "${command[@]}" &',
         "pid=$!",
         'wait "$pid"',

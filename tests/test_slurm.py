@@ -55,6 +55,8 @@ FAKE_TOOLS = {
     "sbatch": 'echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch"); echo "$((1000 + n));cluster"',
     "squeue": 'cat "$FAKE_LOG/queue" 2>/dev/null || true',
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
+    # scancel: records its arguments, signals the step (the training started by the srun below)
+    "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"; kill -TERM "$(cat "$FAKE_LOG/srun.pid")"',
     # srun: drops its options, runs the command with --output appended to
     "srun": textwrap.dedent('''\
         while [[ "$1" == --* ]]; do case "$1" in --output=*) output=${1#--output=} ;; esac; shift; done
@@ -234,7 +236,8 @@ def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
 # ---- one array task ----------------------------------------------------------------------------
 
 def run_task(scripts, script, task, job="77", **env):
-    environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task), **env)
+    environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
+                       SLURM_JOB_ID=str(int(job) + 1 + task), **env)
     return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
@@ -249,6 +252,7 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     task.send_signal(signal.SIGTERM)  # scancel --batch --signal=TERM: to the script, which passes it on
     output = task.communicate(timeout=30)[0]
     assert task.returncode == 75, output
+    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "79"]  # the task's job id
     assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
 
@@ -399,7 +403,9 @@ def weights(path):
     return checkpoint.load(path, solver=False).weights
 
 
-def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tmp_path):
+@pytest.mark.parametrize("scancel", [["--signal=TERM"], ["--batch", "--signal=TERM"]],
+                         ids=["to-the-step", "to-the-script"])
+def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tmp_path, scancel):
     run = grid.plan_grid(layers=(1,))[0]  # random0/baseA, long enough to be caught running
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     options = real_options(**{"max-iter": 600, "eval-every": 200, "log-every": 5})
@@ -413,7 +419,7 @@ def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tm
     job = submitted_jobs(submit(cluster, script))["bases"]
     log = grid.run_dir(out, run) / grid.LOG_FILE
     cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
-    cluster.command("scancel", "--signal=TERM", f"{job}_0")
+    cluster.command("scancel", *scancel, f"{job}_0")
     assert settle(cluster) == {}
 
     slurm_log = (scripts / "logs" / f"bases-{job}_0.out").read_text()
