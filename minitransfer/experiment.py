@@ -1,4 +1,4 @@
-"""The paper's grid of networks (Yosinski et al. 2014, §2 and §4): planning, local scheduling, SLURM.
+"""The paper's grid of networks (Yosinski et al. 2014, §2 and §4): planning and local scheduling.
 
 Every network of the grid is an ordinary ``minitransfer train`` run: weights ``OUT/<name>.h5`` and
 its run directory ``OUT/<name>.run/`` (config.json, metrics.jsonl, eval.csv, checkpoint.h5,
@@ -14,8 +14,8 @@ the run is) and ``train.log`` (the run's output). Names::
     all/reduced-0010                      all classes, 10 training images per class (supp. B)
 
 A transfer or selffer run depends on the base it copies from. :mod:`minitransfer.scheduler` runs
-the grid on this machine; :func:`emit_slurm` writes it as SLURM job arrays. ``OUT/experiment.json``
-records the plan.
+the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job arrays.
+``OUT/experiment.json`` records the plan.
 """
 
 import dataclasses
@@ -243,89 +243,3 @@ def describe_plan(runs, out, options, train_command):
         lines.append(f"  [{status}] {run.name}{after}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
     return "\n".join(lines)
-
-
-SUBMIT_FILE = "submit.sh"
-STAGES = ("bases", "transfers")
-
-
-def emit_slurm(runs, out, slurm_dir, options, train_command=None, sbatch_options=()):
-    """Write SLURM job-array scripts instead of running anything; returns the submit script's path.
-
-    ``bases.sh``: one array task per run without a parent (bases, random-weights and reduced-data
-    runs); ``transfers.sh``: one per run copying from a base; ``submit.sh`` submits the bases, reads
-    the job id from ``sbatch --parsable`` and submits the transfers with
-    ``--dependency=afterok:<bases job id>``. Each task runs the run's ``train`` command with
-    ``--resume auto``; SIGTERM before the time limit reaches the training, which writes a
-    checkpoint and exits 75, and the task is then put back in the queue with ``scontrol requeue``.
-    ``sbatch_options``: extra ``#SBATCH`` lines, e.g. ``("--partition=gpu", "--time=48:00:00")``."""
-    train_command = list(train_command or default_train_command())
-    slurm_dir = pathlib.Path(slurm_dir)
-    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    write_plan(out, runs, options, train_command)
-    stages = {"bases": [r for r in runs if r.parent is None], "transfers": [r for r in runs if r.parent]}
-    for stage, stage_runs in stages.items():
-        if stage_runs:
-            script = _array_script(stage, stage_runs, out, slurm_dir, options, train_command, sbatch_options)
-            (slurm_dir / f"{stage}.sh").write_text(script)
-    submit = slurm_dir / SUBMIT_FILE
-    submit.write_text(_submit_script(bool(stages["bases"]), bool(stages["transfers"])))
-    for path in [submit] + [slurm_dir / f"{stage}.sh" for stage in STAGES if stages[stage]]:
-        path.chmod(0o755)
-    return submit
-
-
-def _array_script(stage, runs, out, slurm_dir, options, train_command, sbatch_options):
-    logs = pathlib.Path(slurm_dir).resolve() / "logs"
-    header = [
-        "#!/usr/bin/env bash",
-        f"# minitransfer experiment: {stage}, {len(runs)} array tasks (written by minitransfer experiment --emit-slurm)",
-        f"#SBATCH --job-name=mt-{stage}",
-        f"#SBATCH --array=0-{len(runs) - 1}",
-        "#SBATCH --gres=gpu:1",
-        "#SBATCH --requeue",
-        "#SBATCH --signal=B:TERM@300",
-        f"#SBATCH --output={logs}/{stage}-%A_%a.out",
-    ] + [f"#SBATCH {option}" for option in sbatch_options]
-    cases = []
-    for index, run in enumerate(runs):
-        command = shlex.join(train_command + train_arguments(run, out, options))
-        cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
-    body = [
-        "set -u",
-        'case "${SLURM_ARRAY_TASK_ID:?not a SLURM array task}" in',
-        *cases,
-        '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
-        "esac",
-        'echo "run $run: ${command[*]}"',
-        "# The training writes a checkpoint and exits 75 on SIGTERM (sent before the time limit).",
-        "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM",
-        '"${command[@]}" &',
-        "pid=$!",
-        'wait "$pid"',
-        "status=$?",
-        'if [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then wait "$pid"; status=$?; fi',
-        f'if [ "$status" -eq {EXIT_INTERRUPTED} ]; then',
-        '  echo "run $run interrupted with a checkpoint: requeued"',
-        '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
-        "fi",
-        'exit "$status"',
-    ]
-    return "\n".join(header + [""] + body) + "\n"
-
-
-def _submit_script(has_bases, has_transfers):
-    lines = [
-        "#!/usr/bin/env bash",
-        "# Submit the grid: the bases first, the transfers once every base task has succeeded.",
-        "set -euo pipefail",
-        'cd "$(dirname "$0")"',
-    ]
-    if has_bases:
-        lines += ["bases=$(sbatch --parsable bases.sh)", "bases=${bases%%;*}  # --parsable: id[;cluster]",
-                  'echo "bases: job $bases"']
-    if has_transfers:
-        dependency = ' --dependency="afterok:$bases"' if has_bases else ""
-        lines += [f"transfers=$(sbatch --parsable{dependency} transfers.sh)", "transfers=${transfers%%;*}",
-                  'echo "transfers: job $transfers' + (' (after $bases)"' if has_bases else '"')]
-    return "\n".join(lines) + "\n"

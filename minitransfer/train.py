@@ -22,8 +22,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, optim
-from minitransfer.config import (ConfigError, DataMismatch, TrainConfig, resolve, resume_point,  # noqa: F401 (API)
-                                 warnings_for)
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, resume_point, warnings_for
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
@@ -31,6 +30,8 @@ from minitransfer.ops import softmax_cross_entropy
 from minitransfer.rundir import Progress, RunFiles, RunLock, stop_requests
 from minitransfer.transfer import build_net, snapshot
 
+
+__all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
 
 # A checkpoint is written only while every weight is at most this large (a trained CaffeNet's are
 # well below 1); beyond it the run has diverged even if its loss is still finite.

@@ -1,10 +1,9 @@
-"""The grid planner, the local scheduler (with a fake ``train`` that records its invocations) and
-the SLURM scripts of ``minitransfer.experiment``."""
+"""The grid planner and the local scheduler of ``minitransfer.experiment`` (with a fake ``train``
+that records its invocations); the SLURM scripts are tested in test_slurm.py."""
 
 import json
 import os
 import pathlib
-import re
 import shlex
 import signal
 import subprocess
@@ -305,85 +304,6 @@ def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twi
     assert all("by another process" in output for output in outputs)
 
 
-# ---- SLURM ----------------------------------------------------------------------------------
-
-FAKE_SBATCH = textwrap.dedent('''\
-    #!/usr/bin/env bash
-    echo "$*" >> "$SBATCH_LOG"
-    count=$(wc -l < "$SBATCH_LOG")
-    echo "$((1000 + count));cluster1"
-''')
-
-
-def _array_tasks(script):
-    """Array index → (run name, train argv) from an emitted array script."""
-    tasks = {}
-    for match in re.finditer(r"^  (\d+)\) run=(\S+); command=\((.*)\) ;;$", script, re.MULTILINE):
-        tasks[int(match.group(1))] = (shlex.split(match.group(2))[0], shlex.split(match.group(3)))
-    return tasks
-
-
-def test_emit_slurm_writes_valid_bash_with_bases_before_transfers(tmp_path, fake_train):
-    runs = grid.plan_grid(random_seeds=(0, 1), layers=(1, 4), both_directions=True, random_frozen=(3,))
-    out, slurm = tmp_path / "grid", tmp_path / "slurm"
-    submit = grid.emit_slurm(runs, out, slurm, OPTIONS, train_command=fake_train,
-                             sbatch_options=("--partition=gpu", "--time=2-00:00:00"))
-    for name in ("submit.sh", "bases.sh", "transfers.sh"):
-        check = subprocess.run(["bash", "-n", str(slurm / name)], capture_output=True, text=True)
-        assert check.returncode == 0, (name, check.stderr)
-
-    bases_script, transfers_script = (slurm / "bases.sh").read_text(), (slurm / "transfers.sh").read_text()
-    bases, transfers = _array_tasks(bases_script), _array_tasks(transfers_script)
-    assert f"#SBATCH --array=0-{len(bases) - 1}" in bases_script
-    assert f"#SBATCH --array=0-{len(transfers) - 1}" in transfers_script
-    assert "#SBATCH --partition=gpu" in bases_script and "#SBATCH --requeue" in transfers_script
-    assert sorted(name for name, _ in bases.values()) == sorted(r.name for r in runs if r.parent is None)
-    assert sorted(name for name, _ in transfers.values()) == sorted(r.name for r in runs if r.parent)
-    base_weights = {argv[argv.index("--out") + 1] for _, argv in bases.values()}
-    for name, argv in list(bases.values()) + list(transfers.values()):
-        assert argv[:len(fake_train)] == fake_train
-        assert argv[-4:] == ["--out", str(out / f"{name}.h5"), "--resume", "auto"]
-        if "--copy-from" in argv:
-            assert argv[argv.index("--copy-from") + 1] in base_weights, name
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sbatch").write_text(FAKE_SBATCH)
-    (bin_dir / "sbatch").chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", SBATCH_LOG=str(tmp_path / "sbatch.log"))
-    submitted = subprocess.run(["bash", str(submit)], env=env, capture_output=True, text=True, cwd=tmp_path)
-    assert submitted.returncode == 0, submitted.stderr
-    calls = (tmp_path / "sbatch.log").read_text().splitlines()
-    assert calls == ["--parsable bases.sh", "--parsable --dependency=afterok:1001 transfers.sh"]
-
-
-def test_emitted_task_runs_its_train_command_and_requeues_on_exit_75(tmp_path, fake_train):
-    runs = grid.plan_grid(layers=(2,))
-    out, slurm = tmp_path / "grid", tmp_path / "slurm"
-    grid.emit_slurm(runs, out, slurm, OPTIONS, train_command=fake_train)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "scontrol").write_text('#!/usr/bin/env bash\necho "$*" >> "$SCONTROL_LOG"\n')
-    (bin_dir / "scontrol").chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", SCONTROL_LOG=str(tmp_path / "scontrol.log"),
-               SLURM_ARRAY_JOB_ID="77", SLURM_ARRAY_TASK_ID="1", FAKE_TRAIN_SECONDS="30")
-    task = subprocess.Popen(["bash", str(slurm / "bases.sh")], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    deadline = time.time() + 30
-    while not (out / "random0/baseB.run/pid").exists() and time.time() < deadline:
-        time.sleep(0.02)
-    # What SLURM does before the time limit (--signal=B:TERM): the training must see it and stop.
-    os.kill(int((out / "random0/baseB.run/pid").read_text()), signal.SIGINT)
-    output = task.communicate(timeout=30)[0].decode()
-    assert task.returncode == 75, output
-    assert (tmp_path / "scontrol.log").read_text().split() == ["requeue", "77_1"]
-    env["FAKE_TRAIN_SECONDS"] = "0.01"
-    again = subprocess.run(["bash", str(slurm / "bases.sh")], env=env, capture_output=True, text=True)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "interrupted", "resume", "finished"]
-    assert (tmp_path / "scontrol.log").read_text().split() == ["requeue", "77_1"]
-
-
 # ---- command line ---------------------------------------------------------------------------
 
 def test_cli_dry_run(tmp_path, synthetic_8):
@@ -396,18 +316,6 @@ def test_cli_dry_run(tmp_path, synthetic_8):
     assert "6 runs" in result.output and "[todo] random0/A2B+  (after random0/baseA)" in result.output
     assert "--copy-from" in result.output and "would run on the CPU" in result.output
     assert not list((tmp_path / "grid").glob("*/*.run/invocations.log"))
-
-
-def test_cli_emit_slurm(tmp_path, synthetic_8):
-    from minitransfer.cli.experiment import experiment
-
-    data = synthetic_8
-    result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "1-2",
-                                             "--split", "random", "--split", "natural",
-                                             "--emit-slurm", str(tmp_path / "slurm")])
-    assert result.exit_code == 0, result.output
-    assert "submit with: bash" in result.output
-    assert "--device cuda" in (tmp_path / "slurm" / "transfers.sh").read_text()
 
 
 def test_cli_rejects_bad_layers(tmp_path, synthetic_8):

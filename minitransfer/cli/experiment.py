@@ -6,7 +6,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import models, scheduler
+from minitransfer import models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
 from ._common import (changed_fields, choose_devices, data_option, device_option, grid_train_options,
@@ -21,6 +21,15 @@ def _counts(ctx, param, value):
     if any(count < 1 for count in counts):
         raise click.BadParameter("images per class must be >= 1")
     return counts
+
+
+def _time_limit(ctx, param, value):
+    if value is not None:
+        try:
+            slurm.parse_time_limit(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return value
 
 
 @click.command()
@@ -49,11 +58,18 @@ def _counts(ctx, param, value):
 @click.option("--dry-run", is_flag=True, help="Print the plan and the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
+@click.option("--gres", default=None,
+              help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
+@click.option("--partition", default=None, help="--emit-slurm: the partition to submit to.")
+@click.option("--time", "time_limit", callback=_time_limit, default=None,
+              help="--emit-slurm: time limit per run, e.g. 2-00:00:00 (the training checkpoints before it "
+                   "and is requeued).")
 @click.option("--sbatch-option", "sbatch_options", multiple=True,
-              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--partition=gpu.")
+              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
 @click.pass_context
 def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
-               per_class, device, gpus, dry_run, emit_slurm, sbatch_options, **train_options):
+               per_class, device, gpus, dry_run, emit_slurm, gres, partition, time_limit, sbatch_options,
+               **train_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
@@ -67,6 +83,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
       minitransfer experiment --data imagenet -o grid --split natural --layers 1-7 --dry-run
       minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/
       minitransfer experiment --source-data imagenet --data my-photos -o cross --layers 1,3,5,7
+      minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
+      bash slurm/submit.sh
       minitransfer report grid
     """
     data = pathlib.Path(data) if data is not None else _builtin_data()
@@ -86,9 +104,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
     if emit_slurm:
-        submit = grid.emit_slurm(runs, out, emit_slurm, dict(options, device="cuda"), sbatch_options=sbatch_options)
+        submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
+                                  time_limit=time_limit, sbatch_options=sbatch_options)
         click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
+    if gres or partition or time_limit or sbatch_options:
+        raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:

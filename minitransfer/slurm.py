@@ -1,0 +1,236 @@
+"""The grid as SLURM job arrays (``minitransfer experiment --emit-slurm DIR``).
+
+:func:`emit_slurm` writes three scripts into DIR and runs nothing:
+
+``bases.sh``      one array task per run without a parent (bases, random-weights and reduced-data runs);
+``transfers.sh``  one array task per run copying from a base (selffers and transfers);
+``submit.sh``     submits them: the unfinished bases as one job array, then, for each base, its unfinished
+                  transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``.
+
+SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
+each transfer waits for its own base only, and a failing base leaves its own transfers pending with
+reason ``DependencyNeverSatisfied`` (``scancel`` them, fix the base, rerun ``submit.sh``) while the
+others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result.json`` exist;
+``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
+finished starts without a dependency) and refuses while a job it submitted before is still queued.
+
+Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
+appended to ``OUT/<run>.run/train.log``. SIGTERM reaches the training (SLURM's ``--signal`` before
+the time limit, ``scancel --signal=TERM <job>_<task>``, or ``scancel --batch --signal=TERM``, which the
+task passes on to the step), which writes a checkpoint and exits 75; the task then requeues itself
+with ``scontrol requeue`` and runs again under the same job id and array index, resuming from the
+checkpoint (SLURM makes a requeued job wait ``cred_expire``, 120 s by default). Not ``scancel --full``:
+srun answers SIGTERM by killing the step, checkpoint or not.
+
+Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
+request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
+"""
+
+import pathlib
+import re
+import shlex
+
+from minitransfer import experiment as grid
+
+SUBMIT_FILE = "submit.sh"
+BASES_FILE = "bases.sh"
+TRANSFERS_FILE = "transfers.sh"
+SUBMITTED_FILE = "submitted.txt"  # the job ids of the last submission, one per line
+DEFAULT_GPU_GRES = "gpu:1"
+SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
+SHORTEST_TIME_LIMIT_SECONDS = 300
+_TIME_LIMIT = re.compile(r"^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$")
+
+
+def parse_time_limit(text):
+    """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
+    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``.
+
+    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12")
+    (5400, 7200, 129600)"""
+    match = _TIME_LIMIT.match(str(text).strip())
+    if not match:
+        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS")
+    days, day_hours, day_minutes, day_seconds, first, second, third = (int(g) if g else 0 for g in match.groups())
+    if match.group(1) is not None:
+        seconds = ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
+    elif match.group(7) is not None:
+        seconds = (first * 60 + second) * 60 + third
+    else:
+        seconds = first * 60 + second
+    if seconds < SHORTEST_TIME_LIMIT_SECONDS:
+        raise ValueError(f"time limit {text!r} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the training "
+                         "is told to stop a fifth of it (at most 5 minutes) before the limit")
+    return seconds
+
+
+def signal_margin(time_limit=None):
+    """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
+    if time_limit is None:
+        return SIGNAL_MARGIN_SECONDS
+    return min(SIGNAL_MARGIN_SECONDS, parse_time_limit(time_limit) // 5)
+
+
+def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
+               sbatch_options=()):
+    """Write ``bases.sh``, ``transfers.sh`` and ``submit.sh`` into ``slurm_dir`` (and the plan into
+    ``out``) instead of running anything; returns the path of ``submit.sh``.
+
+    ``options``: train options shared by every run (see :func:`minitransfer.experiment.train_arguments`);
+    its "device" (cpu, cuda or auto) chooses the resources: cpu trains on the CPU and requests no GPU,
+    cuda and auto train with ``--device cuda`` and request ``gres`` (default ``gpu:1``). ``gres``,
+    ``partition``, ``time_limit`` (e.g. ``"2-00:00:00"``) and ``sbatch_options`` (extra ``#SBATCH``
+    lines, e.g. ``("--account=lab",)``) go into both array scripts.
+
+    Example::
+
+        emit_slurm(plan_grid(layers=(1, 3)), "grid", "slurm", {"data": "imagenet", "device": "cuda"},
+                   partition="gpu", time_limit="2-00:00:00")   # then: bash slurm/submit.sh
+    """
+    out = pathlib.Path(out).resolve()
+    slurm_dir = pathlib.Path(slurm_dir).resolve()
+    train_command = list(train_command or grid.default_train_command())
+    device = "cpu" if options.get("device") == "cpu" else "cuda"
+    options = dict(options, device=device)
+    bases = [run for run in runs if run.parent is None]
+    transfers = [run for run in runs if run.parent is not None]
+    base_index = {run.name: index for index, run in enumerate(bases)}
+    missing = sorted({run.parent for run in transfers} - set(base_index))
+    if missing:
+        raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
+    if gres is None and device == "cuda":
+        gres = DEFAULT_GPU_GRES
+    header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
+    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+    grid.write_plan(out, runs, options, train_command)
+    scripts = {SUBMIT_FILE: _submit_script(out, bases, transfers, base_index)}
+    if bases:
+        scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, options, train_command, header)
+    if transfers:
+        scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, options, train_command, header)
+    for name, text in scripts.items():
+        (slurm_dir / name).write_text(text)
+        (slurm_dir / name).chmod(0o755)
+    return slurm_dir / SUBMIT_FILE
+
+
+def _sbatch_lines(gres, partition, time_limit, sbatch_options):
+    """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
+    options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
+    options += [f"--gres={gres}"] if gres else []
+    options += [f"--partition={partition}"] if partition else []
+    options += [f"--time={time_limit}"] if time_limit else []
+    return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
+
+
+def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
+    """One array task per run: skip it when finished, else run its train command as a job step and
+    requeue the task when the training exits 75."""
+    cases = []
+    for index, run in enumerate(runs):
+        command = shlex.join(train_command + grid.train_arguments(run, out, options))
+        cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
+    lines = [
+        "#!/usr/bin/env bash",
+        f"# minitransfer experiment --emit-slurm: the {stage}, one array task each; submit with submit.sh.",
+        f"#SBATCH --job-name=mt-{stage}",
+        f"#SBATCH --output={slurm_dir / 'logs'}/{stage}-%A_%a.out",
+        *header,
+        "",
+        "set -u",
+        'case "${SLURM_ARRAY_TASK_ID:?not a SLURM array task: submit the grid with submit.sh}" in',
+        *cases,
+        '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
+        "esac",
+        f"out={shlex.quote(str(out))}",
+        'log="$out/$run.run/train.log"',
+        'if [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; then',
+        '  echo "run $run: already finished"',
+        "  exit 0",
+        "fi",
+        'mkdir -p "$out/$run.run"',
+        'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
+        ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
+        'echo "\\$ ${command[*]}" >> "$log"',
+        "# A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
+        "# and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
+        "# would kill the step (so not scancel --full).",
+        "trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
+        'srun --ntasks=1 --output="$log" --open-mode=append "${command[@]}" &',
+        "pid=$!",
+        'wait "$pid"',
+        "status=$?",
+        'while [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
+        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
+        '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
+        '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
+        'elif [ "$status" -ne 0 ]; then',
+        '  echo "run $run: FAILED with exit $status; see $log" >&2',
+        "else",
+        '  echo "run $run: done"',
+        "fi",
+        'exit "$status"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _submit_script(out, bases, transfers, base_index):
+    """Submit the unfinished bases as one array, then each base's unfinished transfers as one array
+    that depends on that base's task (no dependency when the base is already finished)."""
+    def bash_array(name, values):
+        return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
+
+    lines = [
+        "#!/usr/bin/env bash",
+        "# minitransfer experiment --emit-slurm: submit the grid's unfinished runs. bases.sh runs the bases as",
+        "# one job array; each base's transfers run as one array of transfers.sh that waits for that base's",
+        "# task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/result.json exist; rerun this",
+        "# script after a failure to submit what is left.",
+        "set -euo pipefail",
+        'cd "$(dirname "$0")"',
+        f"out={shlex.quote(str(out))}",
+        bash_array("base_runs", [run.name for run in bases]),
+        bash_array("transfer_runs", [run.name for run in transfers]),
+        bash_array("transfer_base", [base_index[run.parent] for run in transfers]) + "  # index in base_runs",
+        "",
+        'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
+        'join() { local IFS=,; echo "$*"; }',
+        f"if [ -s {SUBMITTED_FILE} ]; then",
+        "  queued=$(squeue --noheader --format=%F)",
+        f'  queued=$(sort -u <<< "$queued" | grep -Fx -f {SUBMITTED_FILE} | tr "\\n" " " || true)',
+        '  if [ -n "$queued" ]; then',
+        '    echo "jobs of the last submission are still queued or running: ${queued% };" \\',
+        '      "wait for them (squeue), or scancel ${queued% }, then rerun $0" >&2',
+        "    exit 1",
+        "  fi",
+        "fi",
+        f": > {SUBMITTED_FILE}",
+        f'submit() {{ job=$(sbatch --parsable "$@"); job=${{job%%;*}}; echo "$job" >> {SUBMITTED_FILE}; }}',
+        "",
+        "todo=()",
+        "base_pending=()",
+        'for i in "${!base_runs[@]}"; do',
+        '  if finished "${base_runs[$i]}"; then base_pending[i]=0; else base_pending[i]=1; todo+=("$i"); fi',
+        "done",
+        'if [ "${#todo[@]}" -gt 0 ]; then',
+        f'  submit --array="$(join "${{todo[@]}}")" {BASES_FILE}',
+        "  bases=$job",
+        '  echo "bases: job $bases, ${#todo[@]} of ${#base_runs[@]} runs (array tasks $(join "${todo[@]}"))"',
+        "fi",
+        'for i in "${!base_runs[@]}"; do',
+        "  todo=()",
+        '  for j in "${!transfer_runs[@]}"; do',
+        '    if [ "${transfer_base[j]}" -eq "$i" ] && ! finished "${transfer_runs[$j]}"; then todo+=("$j"); fi',
+        "  done",
+        '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
+        "  after=()",
+        '  if [ "${base_pending[i]}" -eq 1 ]; then after=(--dependency="afterok:${bases}_$i"); fi',
+        f'  submit --array="$(join "${{todo[@]}}")" "${{after[@]}}" --job-name="mt-after-${{base_runs[$i]}}" {TRANSFERS_FILE}',
+        '  echo "transfers of ${base_runs[$i]}: job $job, ${#todo[@]} runs${after:+ (after array task ${bases}_$i)}"',
+        "done",
+        f"if [ ! -s {SUBMITTED_FILE} ]; then",
+        '  echo "nothing to submit: all $(( ${#base_runs[@]} + ${#transfer_runs[@]} )) runs are finished in $out"',
+        "fi",
+    ]
+    return "\n".join(lines) + "\n"

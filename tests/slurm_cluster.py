@@ -1,0 +1,173 @@
+"""A private single-node SLURM for the tests: munged, slurmctld and slurmd on this host.
+
+Everything lives in a fresh directory under /tmp: the munge key and socket, slurm.conf, the state
+and spool directories, the logs; the two daemons listen on free ports, so the cluster touches no
+system configuration and another one may run beside it. The node is this host as ``slurmd -C``
+describes it. No cgroups (containers often lack them): process tracking by /proc, no task
+plugin, no accounting. ``cred_expire=5`` lets a requeued job start again after 5 s instead of 120 s,
+and the schedulers run every second.
+
+Needs root (slurmd starts jobs as their user) and Debian's ``slurm-wlm`` and ``munge`` packages:
+:func:`unavailable_reason` says what is missing, for a skip.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+DAEMON_DIRS = os.pathsep.join(("/usr/sbin", "/sbin", "/usr/bin", "/bin"))
+PROGRAMS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo", "srun")
+SLURM_CONF = """\
+# minitransfer's test cluster (tests/slurm_cluster.py): one node, this host; no cgroups, no accounting.
+ClusterName=minitransfer
+SlurmctldHost={host}(127.0.0.1)
+SlurmctldPort={controller_port}
+SlurmdPort={node_port}
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket={root}/munge/munge.socket,cred_expire=5
+StateSaveLocation={root}/state
+SlurmdSpoolDir={root}/spool
+SlurmctldPidFile={root}/slurmctld.pid
+SlurmdPidFile={root}/slurmd.pid
+SlurmctldLogFile={root}/slurmctld.log
+SlurmdLogFile={root}/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+MailProg=/bin/true
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1,bf_interval=1
+JobRequeue=1
+ReturnToService=2
+KillWait=10
+MinJobAge=600
+{node} NodeAddr=127.0.0.1 State=UNKNOWN
+PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
+"""
+
+
+def unavailable_reason():
+    """Why no test cluster can start here (for ``pytest.skip``), or None."""
+    if os.geteuid() != 0:
+        return "a real SLURM test cluster needs root (slurmd starts the jobs as their user)"
+    missing = [name for name in PROGRAMS if shutil.which(name, path=DAEMON_DIRS) is None]
+    if missing:
+        return (f"SLURM/munge not installed (no {', '.join(missing)}): "
+                "apt-get install -y slurm-wlm munge (as .ci/run does)")
+    return None
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Cluster:
+    """The running test cluster. ``env``: the environment for SLURM commands (``SLURM_CONF`` set)."""
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="minitransfer-slurm-"))
+        self.root.chmod(0o755)  # munged wants its socket's folders searchable by everyone
+        self.conf = self.root / "slurm.conf"
+        self.env = dict(os.environ, SLURM_CONF=str(self.conf))
+        self.daemons = []
+
+    def start(self, timeout=60):
+        """Write the configuration, start munged, slurmctld and slurmd, wait for the node to be idle."""
+        for name in ("munge", "state", "spool"):
+            (self.root / name).mkdir(mode=0o755)
+        key = self.root / "munge" / "munge.key"
+        key.write_bytes(os.urandom(1024))
+        key.chmod(0o400)
+        host = socket.gethostname().split(".")[0]
+        node = self._program("slurmd", "-C").splitlines()[0]
+        self.conf.write_text(SLURM_CONF.format(host=host, root=self.root, node=node, controller_port=_free_port(),
+                                               node_port=_free_port()))
+        munge = self.root / "munge"
+        self._daemon("munged", "--foreground", f"--socket={munge}/munge.socket", f"--key-file={key}",
+                     f"--log-file={munge}/munged.log", f"--pid-file={munge}/munged.pid",
+                     f"--seed-file={munge}/munged.seed")
+        self.wait_for(lambda: (munge / "munge.socket").exists(), timeout, "munged's socket")
+        self._daemon("slurmctld", "-D", "-f", str(self.conf))
+        self._daemon("slurmd", "-D", "-f", str(self.conf))
+        self.wait_for(lambda: self.command("sinfo", "--noheader", "--format=%t", check=False).strip() == "idle",
+                      timeout, "the node to be idle")
+
+    def stop(self):
+        """Cancel every job, wait for them to end, stop the daemons (newest first), remove the folder."""
+        if any(daemon.poll() is None for daemon in self.daemons):
+            self.command("scancel", "--full", f"--user={os.getuid()}", check=False)
+            try:
+                self.wait_for(lambda: not self.command("squeue", "--noheader", check=False).strip(), 30, "no jobs")
+            except TimeoutError:
+                pass
+        for daemon in reversed(self.daemons):
+            daemon.terminate()
+            try:
+                daemon.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def command(self, *args, check=True):
+        """Run a SLURM client command against this cluster; its stdout."""
+        done = subprocess.run(args, env=self.env, capture_output=True, text=True, timeout=60)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: {done.stderr.strip()}\n{self.diagnostics()}")
+        return done.stdout
+
+    def jobs(self):
+        """The jobs SLURM still lists: ``{job id: (state, reason)}``, array tasks as ``<job>_<task>``."""
+        listed = self.command("squeue", "--noheader", "--array", "--format=%i %T %r")
+        return {job: (state, reason) for job, state, reason in (line.split(maxsplit=2) for line in listed.splitlines())}
+
+    def job_record(self, job):
+        """``scontrol show job`` as a dict of its ``Key=Value`` fields."""
+        fields = self.command("scontrol", "--oneliner", "show", "job", job).split()
+        return dict(field.split("=", 1) for field in fields if "=" in field)
+
+    def wait_for(self, condition, timeout, what):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            self.check_daemons()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gave up waiting {timeout} s for {what}\n{self.diagnostics()}")
+            time.sleep(0.2)
+
+    def check_daemons(self):
+        for daemon in self.daemons:
+            if daemon.poll() is not None:
+                raise RuntimeError(f"{daemon.args[0]} exited with {daemon.returncode}\n{self.diagnostics()}")
+
+    def diagnostics(self):
+        """The last lines of every daemon's log, for a failure message."""
+        parts = []
+        for log in sorted(self.root.glob("*.log")) + sorted(self.root.glob("*.out")) + sorted(self.root.glob("munge/*.log")):
+            lines = log.read_text(errors="replace").splitlines()[-15:]
+            parts.append(f"--- {log.name}\n" + "\n".join(lines))
+        return "\n".join(parts)
+
+    def _program(self, name, *args):
+        return subprocess.run([shutil.which(name, path=DAEMON_DIRS), *args], env=self.env, capture_output=True,
+                              text=True, check=True, timeout=60).stdout
+
+    def _daemon(self, name, *args):
+        output = open(self.root / f"{name}.out", "w")
+        self.daemons.append(subprocess.Popen([shutil.which(name, path=DAEMON_DIRS), *args], env=self.env,
+                                             stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                             start_new_session=True))
+        output.close()

@@ -1,0 +1,437 @@
+"""``minitransfer.slurm``: the emitted scripts with stand-ins for sbatch/squeue/srun/scontrol, then the
+same scripts on a real single-node SLURM (``tests/slurm_cluster.py``; skipped, with the reason,
+without root or without Debian's slurm-wlm and munge)."""
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import slurm_cluster
+from minitransfer import checkpoint, report, slurm
+from minitransfer import experiment as grid
+from minitransfer.data import synthetic
+
+OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
+
+# A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
+# it; exits FAKE_TRAIN_EXIT when set; otherwise writes the weights and result.json. Each event is
+# appended to <run>.run/events.
+FAKE_TRAIN = textwrap.dedent('''
+    import os, pathlib, signal, sys, time
+    args = sys.argv[1:]
+    weights = pathlib.Path(args[args.index("--out") + 1])
+    folder = weights.with_name(weights.stem + ".run")
+    def note(event):
+        with open(folder / "events", "a") as f:
+            f.write(event + "\\n")
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    note("resume" if (folder / "checkpoint").exists() else "start")
+    if os.environ.get("FAKE_TRAIN_EXIT"):
+        sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
+    deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0"))
+    while time.time() < deadline:
+        if stop:
+            (folder / "checkpoint").write_text("iteration")
+            note("interrupted")
+            sys.exit(75)
+        time.sleep(0.01)
+    weights.write_text("weights")
+    (folder / "result.json").write_text("{}")
+    note("finished")
+''')
+
+FAKE_TOOLS = {
+    # sbatch: records its arguments, answers job ids 1001, 1002, ... as --parsable does (id;cluster)
+    "sbatch": 'echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch"); echo "$((1000 + n));cluster"',
+    "squeue": 'cat "$FAKE_LOG/queue" 2>/dev/null || true',
+    "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
+    # scancel: records its arguments, signals the step (the training started by the srun below)
+    "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"; kill -TERM "$(cat "$FAKE_LOG/srun.pid")"',
+    # srun: drops its options, runs the command with --output appended to
+    "srun": textwrap.dedent('''\
+        while [[ "$1" == --* ]]; do case "$1" in --output=*) output=${1#--output=} ;; esac; shift; done
+        echo "$$" > "$FAKE_LOG/srun.pid"
+        exec "$@" >> "$output" 2>&1'''),
+}
+
+
+@pytest.fixture
+def fake_slurm(tmp_path, monkeypatch):
+    """PATH with the stand-ins above; returns the folder of their logs."""
+    bin_dir, logs = tmp_path / "fake-bin", tmp_path / "fake-log"
+    bin_dir.mkdir()
+    logs.mkdir()
+    for name, body in FAKE_TOOLS.items():
+        (bin_dir / name).write_text(f"#!/usr/bin/env bash\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "fake_train.py").write_text(FAKE_TRAIN)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_LOG", str(logs))
+    return logs
+
+
+def fake_train_command(tmp_path):
+    return [sys.executable, str(tmp_path / "fake_train.py")]
+
+
+def array_tasks(script):
+    """Array index → (run name, train argv) from an emitted array script."""
+    tasks = {}
+    for match in re.finditer(r"^  (\d+)\) run=(\S+); command=\((.*)\) ;;$", script, re.MULTILINE):
+        tasks[int(match.group(1))] = (shlex.split(match.group(2))[0], shlex.split(match.group(3)))
+    return tasks
+
+
+def sbatch_lines(script):
+    return [line[len("#SBATCH "):] for line in script.splitlines() if line.startswith("#SBATCH ")]
+
+
+def finish(out, name):
+    """Make run ``name`` look finished, as train leaves it."""
+    (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.run" / "result.json").write_text("{}")
+    (out / f"{name}.h5").write_text("weights")
+
+
+def sbatch_calls(logs):
+    path = logs / "sbatch"
+    return [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+# ---- resources ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("device, gres, expected_gres, train_device", [
+    ("cpu", None, None, "cpu"), ("cuda", None, "gpu:1", "cuda"), ("auto", None, "gpu:1", "cuda"),
+    ("cuda", "gpu:a100:2", "gpu:a100:2", "cuda"),
+], ids=["cpu", "cuda", "auto", "cuda-own-gres"])
+def test_device_chooses_the_gpu_request_and_the_train_device(tmp_path, device, gres, expected_gres, train_device):
+    runs = grid.plan_grid(layers=(2,))
+    slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", dict(OPTIONS, device=device), gres=gres,
+                     partition="short", time_limit="1-00:00:00", sbatch_options=("--account=lab",))
+    for name in ("bases.sh", "transfers.sh"):
+        script = (tmp_path / "slurm" / name).read_text()
+        options = sbatch_lines(script)
+        assert [o for o in options if o.startswith("--gres")] == ([f"--gres={expected_gres}"] if expected_gres else [])
+        assert {"--partition=short", "--time=1-00:00:00", "--account=lab", "--requeue", "--signal=TERM@300"} \
+            <= set(options)
+        for _, argv in array_tasks(script).values():
+            assert argv[argv.index("--device") + 1] == train_device
+        check = subprocess.run(["bash", "-n", str(tmp_path / "slurm" / name)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize("text, seconds", [
+    ("5", 300), ("90", 5400), ("30:00", 1800), ("2:00:00", 7200), ("1-12", 129600), ("1-0:30", 88200),
+    ("2-00:00:01", 172801),
+], ids=["minutes", "more-minutes", "mm-ss", "hh-mm-ss", "d-hh", "d-hh-mm", "d-hh-mm-ss"])
+def test_parse_time_limit(text, seconds):
+    assert slurm.parse_time_limit(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "1h", "1:2:3:4", "-5", "4", "2:00"], ids=["empty", "unit", "four-fields",
+                                                                          "negative", "too-short", "too-short-mmss"])
+def test_parse_time_limit_rejects(text):
+    with pytest.raises(ValueError, match="time limit"):
+        slurm.parse_time_limit(text)
+
+
+def test_signal_comes_before_short_time_limits():
+    assert slurm.signal_margin(None) == 300 and slurm.signal_margin("2:00:00") == 300
+    assert slurm.signal_margin("10") == 120
+
+
+# ---- submit.sh ---------------------------------------------------------------------------------
+
+def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
+    runs = grid.plan_grid(random_seeds=(0, 1), layers=(1, 4), both_directions=True, random_frozen=(3,))
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    bases = array_tasks((scripts / "bases.sh").read_text())
+    transfers = array_tasks((scripts / "transfers.sh").read_text())
+    assert sorted(name for name, _ in bases.values()) == sorted(r.name for r in runs if r.parent is None)
+    assert sorted(name for name, _ in transfers.values()) == sorted(r.name for r in runs if r.parent)
+    for name, argv in list(bases.values()) + list(transfers.values()):
+        assert argv[-4:] == ["--out", str(out / f"{name}.h5"), "--resume", "auto"]
+
+    done = subprocess.run(["bash", str(submit)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    calls = sbatch_calls(fake_slurm)
+    assert calls[0] == ["--parsable", f"--array={','.join(map(str, sorted(bases)))}", "bases.sh"]
+    parents = {r.name: r.parent for r in runs}
+    base_task = {name: index for index, (name, _) in bases.items()}
+    covered = []
+    for call in calls[1:]:
+        assert call[0] == "--parsable" and call[-1] == "transfers.sh"
+        indices = [int(i) for i in call[1].removeprefix("--array=").split(",")]
+        dependency = call[2].removeprefix("--dependency=afterok:1001_")
+        assert {base_task[parents[transfers[i][0]]] for i in indices} == {int(dependency)}, call
+        covered += indices
+    assert sorted(covered) == sorted(transfers)
+    assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
+    assert (scripts / "submitted.txt").read_text().split() == [str(1001 + i) for i in range(len(calls))]
+
+
+def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):
+    runs = grid.plan_grid(layers=(1, 2))
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    for name in ("random0/baseB", "random0/B1B", "random0/A2B+"):
+        finish(out, name)
+    done = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    left_of_a = sorted(transfers[f"random0/{label}"] for label in ("A1B", "A1B+", "A2B"))
+    left_of_b = sorted(transfers[f"random0/{label}"] for label in ("B1B+", "B2B", "B2B+"))
+    assert sbatch_calls(fake_slurm) == [
+        ["--parsable", "--array=0", "bases.sh"],
+        ["--parsable", f"--array={','.join(map(str, left_of_a))}", "--dependency=afterok:1001_0",
+         "--job-name=mt-after-random0/baseA", "transfers.sh"],
+        ["--parsable", f"--array={','.join(map(str, left_of_b))}", "--job-name=mt-after-random0/baseB",
+         "transfers.sh"],
+    ]
+    assert "after array task 1001_0" in done.stdout
+
+    for run in runs:
+        finish(out, run.name)
+    (fake_slurm / "sbatch").unlink()
+    again = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert sbatch_calls(fake_slurm) == []
+    assert f"nothing to submit: all {len(runs)} runs are finished" in again.stdout
+    assert (scripts / "submitted.txt").read_text() == ""
+
+
+def test_submit_refuses_while_its_last_jobs_are_queued(tmp_path, fake_slurm):
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    assert subprocess.run(["bash", str(submit)], capture_output=True).returncode == 0
+    submitted = (scripts / "submitted.txt").read_text().split()
+    (fake_slurm / "queue").write_text(f"999\n{submitted[1]}\n{submitted[1]}\n")
+    again = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
+    assert again.returncode == 1
+    assert f"still queued or running: {submitted[1]};" in again.stderr
+    assert len(sbatch_calls(fake_slurm)) == len(submitted)
+    (fake_slurm / "queue").write_text("999\n")
+    assert subprocess.run(["bash", str(submit)], capture_output=True).returncode == 0
+    assert len(sbatch_calls(fake_slurm)) == 2 * len(submitted)
+
+
+def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
+    runs = [run for run in grid.plan_grid(layers=(1,)) if run.name != "random0/baseA"]
+    with pytest.raises(ValueError, match="random0/baseA"):
+        slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+
+
+# ---- one array task ----------------------------------------------------------------------------
+
+def run_task(scripts, script, task, job="77", **env):
+    environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
+                       SLURM_JOB_ID=str(int(job) + 1 + task), **env)
+    return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_slurm):
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_SECONDS="30")
+    deadline = time.monotonic() + 30
+    while not (out / "random0/baseB.run/events").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    task.send_signal(signal.SIGTERM)  # scancel --batch --signal=TERM: to the script, which passes it on
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 75, output
+    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "79"]  # the task's job id
+    assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
+    assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+
+    again = run_task(scripts, "bases.sh", 1)
+    output = again.communicate(timeout=30)[0]
+    assert again.returncode == 0, output
+    assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
+    assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+    log = (out / "random0/baseB.run/train.log").read_text()
+    assert log.count("$ ") == 2 and "--half B" in log
+
+    finished = run_task(scripts, "bases.sh", 1)
+    assert "run random0/baseB: already finished" in finished.communicate(timeout=30)[0]
+    assert finished.returncode == 0
+    assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
+
+
+def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT="65")
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 65
+    assert "FAILED with exit 65" in output and not (fake_slurm / "scontrol").exists()
+    unknown = run_task(scripts, "transfers.sh", 99)
+    assert "no run for array task 99" in unknown.communicate(timeout=30)[0] and unknown.returncode == 2
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
+    from minitransfer.cli.experiment import experiment
+
+    data = synthetic_8
+    result = CliRunner().invoke(experiment, ["--data", str(data), "-o", str(tmp_path / "grid"), "--layers", "1-2",
+                                             "--device", "cpu", "--partition", "short", "--time", "4:00:00",
+                                             "--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+    assert "submit with: bash" in result.output
+    script = (tmp_path / "slurm" / "transfers.sh").read_text()
+    assert "--device cpu" in script and "--device cuda" not in script and "--gres" not in script
+    assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
+    (["--partition", "gpu"], "only apply with --emit-slurm"),
+], ids=["bad-time", "without-emit-slurm"])
+def test_cli_rejects_slurm_options(tmp_path, synthetic_8, arguments, message):
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--device", "cpu",
+                                             *arguments])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+# ---- a real single-node SLURM ------------------------------------------------------------------
+
+SETTLE_SECONDS = 120
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    reason = slurm_cluster.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    running = slurm_cluster.Cluster()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+def real_options(**changes):
+    """A tiny mini-preset run on the built-in synthetic set, on the CPU."""
+    options = {"data": str(synthetic.builtin_dataset()), "preset": "mini", "max_iter": 20, "eval_every": 10,
+               "batch_size": 8, "seed": 0, "device": "cpu"}
+    return dict(options, **changes)
+
+
+def submit(cluster, script):
+    """Run submit.sh the way a user does (one BLAS thread per job: the node has few cores)."""
+    env = dict(cluster.env, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr + cluster.diagnostics()
+    return done.stdout
+
+
+def submitted_jobs(output):
+    """``{"bases": id, "random0/baseA": id of its transfers, ...}`` from submit.sh's output."""
+    jobs = {}
+    for line in output.splitlines():
+        match = re.match(r"(?:transfers of )?(\S+): job (\d+)", line)
+        if match:
+            jobs[match.group(1)] = match.group(2)
+    return jobs
+
+
+def settle(cluster):
+    """Wait until no job can run any more: the queue is empty but for never-satisfiable ones."""
+    def settled():
+        return all(reason == "DependencyNeverSatisfied" for _, reason in cluster.jobs().values())
+    cluster.wait_for(settled, SETTLE_SECONDS, "the jobs to finish")
+    return cluster.jobs()
+
+
+def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_path):
+    runs = grid.plan_grid(layers=(1,))  # baseA, baseB; B1B, B1B+ after baseB; A1B, A1B+ after baseA
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    script = slurm.emit_slurm(runs, out, scripts, real_options())
+    transfer_task = {name: i for i, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    # baseA fails on purpose: a corrupt checkpoint where its --resume auto looks for one (exit 65).
+    corrupt = grid.run_dir(out, runs[0]) / "checkpoint.h5"  # the run folder: written by emit_slurm's plan
+    corrupt.write_text("not a checkpoint")
+
+    jobs = submitted_jobs(submit(cluster, script))
+    left = settle(cluster)
+    finished = {run.name for run in runs if grid.is_finished(out, run)}
+    assert finished == {"random0/baseB", "random0/B1B", "random0/B1B+"}, cluster.diagnostics()
+    stuck = {f"{jobs['random0/baseA']}_{transfer_task[name]}" for name in ("random0/A1B", "random0/A1B+")}
+    assert left == {job: ("PENDING", "DependencyNeverSatisfied") for job in stuck}
+    assert "run random0/baseA: FAILED with exit 65" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+
+    corrupt.unlink()
+    cluster.command("scancel", jobs["random0/baseA"])
+    cluster.wait_for(lambda: not cluster.jobs(), 30, "the cancelled transfers to leave the queue")
+    output = submit(cluster, script)
+    jobs = submitted_jobs(output)
+    assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
+    assert set(jobs) == {"bases", "random0/baseA"}, output
+    assert f"(after array task {jobs['bases']}_0)" in output
+    assert settle(cluster) == {}
+    assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
+    written = report.write_report(out, figures=False)
+    assert sorted(result.run.name for result in written.results) == sorted(run.name for run in runs)
+    assert written.unfinished == []
+
+    known = cluster.command("scontrol", "--oneliner", "show", "jobs").count("JobId=")
+    output = submit(cluster, script)
+    assert f"nothing to submit: all {len(runs)} runs are finished" in output
+    assert cluster.jobs() == {}
+    assert cluster.command("scontrol", "--oneliner", "show", "jobs").count("JobId=") == known
+
+
+def weights(path):
+    return checkpoint.load(path, solver=False).weights
+
+
+@pytest.mark.parametrize("scancel", [["--signal=TERM"], ["--batch", "--signal=TERM"]],
+                         ids=["to-the-step", "to-the-script"])
+def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tmp_path, scancel):
+    run = grid.plan_grid(layers=(1,))[0]  # random0/baseA, long enough to be caught running
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    options = real_options(max_iter=600, eval_every=200, log_every=5)
+    script = slurm.emit_slurm([run], out, scripts, options)
+    argv = array_tasks((scripts / "bases.sh").read_text())[0][1]
+    reference_weights = tmp_path / "reference" / "baseA.h5"
+    argv[argv.index("--out") + 1] = str(reference_weights)
+    reference = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"))
+
+    job = submitted_jobs(submit(cluster, script))["bases"]
+    log = grid.run_dir(out, run) / grid.LOG_FILE
+    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
+    cluster.command("scancel", *scancel, f"{job}_0")
+    assert settle(cluster) == {}
+
+    slurm_log = (scripts / "logs" / f"bases-{job}_0.out").read_text()
+    assert "run random0/baseA: exit 75, interrupted with a checkpoint: requeued" in slurm_log, slurm_log
+    assert f"array task {job}_0, restart 0;" in slurm_log and f"array task {job}_0, restart 1;" in slurm_log
+    record = cluster.job_record(f"{job}_0")
+    assert (record["JobState"], record["Restarts"], record["ExitCode"]) == ("COMPLETED", "1", "0:0")
+    stopped = re.search(r"stopped after iteration (\d+)", log.read_text())
+    assert stopped and 0 < int(stopped.group(1)) < 600, log.read_text()
+    assert f"at iteration {stopped.group(1)}" in log.read_text()
+
+    assert reference.wait(timeout=SETTLE_SECONDS) == 0, reference.stdout.read()
+    resumed, uninterrupted = weights(grid.weights_path(out, run.name)), weights(reference_weights)
+    assert list(resumed) == list(uninterrupted)
+    for layer, (w, b) in uninterrupted.items():
+        assert np.array_equal(resumed[layer][0], w) and np.array_equal(resumed[layer][1], b), layer
