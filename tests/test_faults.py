@@ -76,22 +76,27 @@ def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(s
     assert snapshot(tmp_path) == before and same_weights(weights(out), weights(reference))
 
 
-def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path, reference):
-    slow = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *CLI_FAST]
+def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path):
+    long = ["--batch-size", "16", "--max-iter", "60", "--eval-every", "30", "--quiet", "--device", "cpu"]
+    slow = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *long]
     first = subprocess.Popen(MINITRANSFER + slow, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     deadline = time.monotonic() + 60
     while rundir.holder(tmp_path / "net.run") is None:
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.01)
-    second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *CLI_FAST],
+    second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *long],
                  tmp_path)
-    assert first.wait(timeout=120) == 0, first.communicate()
+    assert first.poll() is None, "the first run ended before the second started: make it longer"
+    assert first.wait(timeout=300) == 0, first.communicate()
     assert second.returncode == 2 and f"in use by another minitransfer process (PID {first.pid})" in second.stderr
     assert "Traceback" not in second.stderr
     rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in rows] == ["iteration", "3", "6"]
-    assert same_weights(weights(tmp_path / "net.h5"), weights(reference))
+    assert [row.split(",")[0] for row in rows] == ["iteration", "30", "60"]
+    alone = tmp_path / "alone" / "net.h5"
+    training.train(config.TrainConfig(out=str(alone), data=synthetic_8, seed=4, batch_size=16, max_iter=60,
+                                      eval_every=30, quiet=True, device="cpu"))
+    assert same_weights(weights(tmp_path / "net.h5"), weights(alone))
     assert json.loads((tmp_path / "net.run" / "config.json").read_text())["seed"] == 4
     assert not (tmp_path / "net.run" / "lock").exists()
 
