@@ -1,19 +1,28 @@
 """The paper's figures from the trained networks (needs matplotlib: the ``plot`` extra).
 
-- Figure 2 (§4.1): random splits; top, every network as a point (shifted left/right per
-  treatment); bottom, the treatments' means as lines, baseB dotted.
-- Figure 3 (§4.2–4.3): top left, the natural / man-made split (lines join networks of the same
-  target task); top right, random frozen layers; bottom, each minus its own base.
+Every network is a dot; each treatment's mean is a line with error bars of ± one standard
+deviation across its networks (the seed spread), as in the paper's Figure 2. Accuracies are the
+paper's metric, the mean of the 10 best top-1 evaluations on the target task's validation images;
+the relative panels show each network minus the base of its own target, in percentage points.
+
+- figure2 (§4.1): random A/B splits; top, accuracies; bottom, relative to the own base.
+- figure3 (§4.2–4.3): natural / man-made split (by target), random frozen layers (all classes), and
+  both with the random split's AnB relative to their bases.
+- figure_cross: transfer across datasets (bases on the source dataset S, targets on T), drawn when
+  the grid has such runs.
+- curves: every run's training loss and validation top-1 against iterations, by treatment; runs
+  still rising at the end are drawn in red.
 
 A ``reference`` (the paper's runs, :func:`minitransfer.results.read_reference`) is overlaid as thin
-dashed lines.
+dashed lines of its means.
 """
 
 import math
 
-from minitransfer.results import mean, means_by_n, select
+from minitransfer.results import Spread, relative_by_n, select
 
-FIGURE_2_TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
+POINTS = 100
+TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
 # Paper's colours: dark / light blue for BnB / BnB+, dark / light red for AnB / AnB+.
 STYLE = {
     "baseB": dict(color="black", marker="o", markerfacecolor="white"),
@@ -21,10 +30,14 @@ STYLE = {
     "BnB+": dict(color="#7fb2f0", marker="o"),
     "AnB": dict(color="#a3141c", marker="D"),
     "AnB+": dict(color="#f08a8a", marker="D"),
-    "natural": dict(color="#e07b00", marker="h"),
+    "natural A": dict(color="#e07b00", marker="h"),
+    "natural B": dict(color="#8c4a00", marker="h"),
     "random": dict(color="#555555", marker="s"),
 }
 OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
+ACCURACY_LABEL = "top-1 accuracy, target validation images\n(mean of the 10 best evaluations)"
+RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
+N_LABEL = "n: layers copied from the base (0: the base itself)"
 
 
 def figure_class():
@@ -36,131 +49,163 @@ def figure_class():
     return Figure
 
 
-def _spread(count):
-    """Small horizontal offsets so that several points at one n stay visible."""
-    return [0.0] if count == 1 else [-0.03 + 0.06 * i / (count - 1) for i in range(count)]
+def draw_all(Figure, results, reference=None):
+    """{file stem: figure} of every figure the runs allow."""
+    figures = {"figure2": figure2(Figure, results, reference), "figure3": figure3(Figure, results, reference),
+               "curves": curves(Figure, results)}
+    if select(results, "cross"):
+        figures["figure_cross"] = figure2(Figure, results, split="cross",
+                                          title="transfer across datasets: bases on S, targets on T")
+    return figures
 
 
-def _n_ticks(results):
-    """0 (the base) to the largest n any run copied or froze."""
-    return range(0, max((r.run.n for r in results), default=1) + 1)
+def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
+    """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
+    as a line with error bars (labelled ``label``)."""
+    ns = sorted(by_n)
+    if not ns:
+        return
+    for n in ns:
+        values = [v * scale for v in by_n[n]]
+        xs = [n + offset + dx for dx in _jitter(len(values))]
+        axes.plot(xs, values, linestyle="none", markersize=5, alpha=0.55, markeredgecolor="black",
+                  markeredgewidth=0.4, **style)
+    spreads = [Spread.of(by_n[n]) for n in ns]
+    axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
+                  yerr=[0.0 if math.isnan(s.std) else s.std * scale for s in spreads], capsize=3, linewidth=1.8,
+                  markersize=7, label=f"{label} (mean ± s.d.)", **style)
 
 
-def figure2(Figure, results, reference=None):
-    """Figure 2: random A/B splits; points (top) and means (bottom) against n."""
+def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits"):
+    """Accuracies (top) and accuracies relative to each network's own base (bottom) against n."""
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    bases = select(results, "random", "baseB")
-    for treatment in ("baseB",) + FIGURE_2_TREATMENTS:
-        found = bases if treatment == "baseB" else select(results, "random", treatment)
-        for n in sorted({r.run.n for r in found}):
-            at_n = [r.mean10_top1 for r in found if r.run.n == n]
-            xs = [n + OFFSET[treatment] + dx for dx in _spread(len(at_n))]
-            top.plot(xs, at_n, linestyle="none", markersize=7, markeredgecolor="black", markeredgewidth=0.5,
-                     **STYLE[treatment], label=treatment if n == min(r.run.n for r in found) else None)
-    base = mean([r.mean10_top1 for r in bases])
-    for axes in (top, bottom):
-        if not math.isnan(base):
-            axes.axhline(base, color="black", linestyle=":", linewidth=1)
-    if not math.isnan(base):
-        bottom.plot([0], [base], linestyle="none", markersize=8, label="baseB", **STYLE["baseB"])
-    for treatment in FIGURE_2_TREATMENTS:
-        means = means_by_n(results, treatment=treatment)
-        if means:
-            bottom.plot(list(means), list(means.values()), linewidth=2, markersize=6, label=treatment,
-                        **STYLE[treatment])
+    bases = [r for r in select(results, split, "baseB")]
+    spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
+                "bases" + (" (A and B pooled)" if split == "random" else ""), STYLE["baseB"])
+    for treatment in TREATMENTS:
+        spread_plot(top, _accuracy_by_n(results, split, treatment), treatment, STYLE[treatment], OFFSET[treatment])
+        spread_plot(bottom, relative_by_n(results, split, treatment), treatment, STYLE[treatment], OFFSET[treatment],
+                    scale=POINTS)
     if reference:
-        _reference_lines(bottom, reference, ("baseB",) + FIGURE_2_TREATMENTS)
-    top.set_title("Figure 2: random A/B splits, every network (mean of 10 best top-1)")
-    bottom.set_title("treatment means" + (" (thin dashed: the paper's runs)" if reference else ""))
-    for axes in (top, bottom):
-        axes.set_ylabel("top-1 accuracy")
-        axes.grid(alpha=0.3)
-        if any(not line.get_label().startswith("_") for line in axes.lines):
-            axes.legend(loc="best", fontsize=8, ncol=3)
-        if not select(results, "random"):
-            axes.text(0.5, 0.5, "no random-split runs", transform=axes.transAxes, ha="center")
-    bottom.set_xlabel("layer n at which the network is chopped and retrained")
-    bottom.set_xticks(_n_ticks(results + (reference or [])))
+        _reference_lines(top, reference)
+    bottom.axhline(0, color="black", linestyle=":", linewidth=1)
+    top.set_title(f"{title}: every network, and each treatment's mean ± s.d."
+                  + (" (thin dashed: the paper's runs)" if reference else ""))
+    bottom.set_title("relative to the base of each network's own target")
+    _finish([(top, ACCURACY_LABEL), (bottom, RELATIVE_LABEL)], results + (reference or []),
+            empty=f"no {split}-split runs" if not select(results, split) else None)
     return figure
 
 
-def _reference_lines(axes, reference, treatments):
-    for treatment in treatments:
-        if treatment == "baseB":
-            base = mean([r.mean10_top1 for r in select(reference, "random", "baseB")])
-            if not math.isnan(base):
-                axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label="baseB (paper)")
-            continue
-        means = means_by_n(reference, treatment=treatment)
+def _with_base(bases, by_n):
+    """{0: the bases' accuracies, n: ...}: a line from the base through the treatment's n."""
+    return ({0: bases} if bases else {}) | by_n
+
+
+def _accuracy_by_n(results, split, treatment, target=None):
+    found = select(results, split, treatment, target)
+    return {n: [r.mean10_top1 for r in found if r.run.n == n] for n in sorted({r.run.n for r in found})}
+
+
+def _reference_lines(axes, reference):
+    base = Spread.of([r.mean10_top1 for r in select(reference, "random", "baseB")]).mean
+    if not math.isnan(base):
+        axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label="bases (paper)")
+    for treatment in TREATMENTS:
+        means = {n: Spread.of(values).mean for n, values in _accuracy_by_n(reference, "random", treatment).items()}
         if means:
             style = dict(STYLE[treatment], markerfacecolor="none")
             axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
                       label=f"{treatment} (paper)", **style)
 
 
-def _target_name(target):
-    return {"A": "natural", "B": "man-made"}[target]
-
-
 def figure3(Figure, results, reference=None):
-    """Figure 3: natural / man-made split (top left), random frozen layers (top right), and both
-    with the random-split AnB, each minus its base (bottom)."""
+    """Natural / man-made split by target (top left), random frozen layers (top right), and both
+    with the random split's AnB relative to their own bases (bottom)."""
     figure = Figure(figsize=(10, 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2)
     natural, random_weights = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
-    normalised = figure.add_subplot(grid[1, :])
-    sources = [("", results)] + ([(" (paper)", reference)] if reference else [])
-
-    for suffix, found in sources:
-        dashed = dict(linestyle="--", linewidth=0.9, markerfacecolor="none") if suffix else dict(linewidth=2)
-        for target, shade in (("A", "#e07b00"), ("B", "#8c4a00")):
-            base = mean([r.mean10_top1 for r in select(found, "natural", "baseB", target)])
-            means = means_by_n(found, "natural", "AnB", target)
-            xs, ys = ([0] if not math.isnan(base) else []) + list(means), \
-                ([base] if not math.isnan(base) else []) + list(means.values())
-            if xs:
-                natural.plot(xs, ys, marker="h", color=shade, label=f"target {_target_name(target)}{suffix}",
-                             **dashed)
-            if not suffix and means:
-                points = [r for r in select(found, "natural", target=target) if r.run.treatment in ("baseB", "AnB")]
-                natural.plot([r.run.n for r in points], [r.mean10_top1 for r in points], linestyle="none",
-                             marker="h", color=shade, markersize=7, markeredgecolor="black", markeredgewidth=0.5)
-        base = mean([r.mean10_top1 for r in select(found, "all", "baseB")])
-        means = means_by_n(found, "all", "random")
-        xs, ys = ([0] if not math.isnan(base) else []) + list(means), \
-            ([base] if not math.isnan(base) else []) + list(means.values())
-        if xs:
-            random_weights.plot(xs, ys, marker="s", color="#555555", label=f"random frozen layers{suffix}", **dashed)
-
-        for label, split, treatment, target, style in (
-                ("random A/B split: AnB", "random", "AnB", None, STYLE["AnB"]),
-                ("natural target: AnB", "natural", "AnB", "A", dict(color="#e07b00", marker="h")),
-                ("man-made target: AnB", "natural", "AnB", "B", dict(color="#8c4a00", marker="h")),
-                ("random frozen layers", "all", "random", None, STYLE["random"])):
-            base = mean([r.mean10_top1 for r in select(found, split, "baseB", target)])
-            means = means_by_n(found, split, treatment, target)
-            if means and not math.isnan(base):
-                line_style = dict(style, **dashed) if suffix else dict(style, linewidth=2)
-                normalised.plot([0] + list(means), [0.0] + [m - base for m in means.values()], markersize=6,
-                                label=label + suffix, **line_style)
-
-    natural.set_title("natural / man-made split (lines join a target task)")
+    relative = figure.add_subplot(grid[1, :])
+    for target, name in (("A", "natural"), ("B", "man-made")):
+        style = STYLE[f"natural {target}"]
+        by_n = _accuracy_by_n(results, "natural", "AnB", target)
+        bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
+        spread_plot(natural, _with_base(bases, by_n), f"target {name}", style)
+        spread_plot(relative, relative_by_n(results, "natural", "AnB", target), f"{name} target: AnB", style,
+                    offset=-0.1 if target == "A" else 0.1, scale=POINTS)
+    bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+    spread_plot(random_weights, _with_base(bases, _accuracy_by_n(results, "all", "random")),
+                "random frozen layers", STYLE["random"])
+    spread_plot(relative, relative_by_n(results, "all", "random"), "random frozen layers", STYLE["random"], 0.2,
+                scale=POINTS)
+    spread_plot(relative, relative_by_n(results, "random", "AnB"), "random A/B split: AnB", STYLE["AnB"], -0.2,
+                scale=POINTS)
+    if reference:
+        for target in ("A", "B"):
+            means = {n: Spread.of(v).mean for n, v in _accuracy_by_n(reference, "natural", "AnB", target).items()}
+            if means:
+                natural.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9,
+                             label=f"target {'natural' if target == 'A' else 'man-made'} (paper)",
+                             **dict(STYLE[f"natural {target}"], markerfacecolor="none"))
+    relative.axhline(0, color="black", linestyle=":", linewidth=1)
+    natural.set_title("natural (A) / man-made (B) split, by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
-    normalised.set_title("relative to each base: transfer and random features")
-    normalised.axhline(0, color="black", linestyle=":", linewidth=1)
-    for axes, empty in ((natural, "no natural-split runs (experiment --split natural)"),
-                        (random_weights, "no random-weights runs (experiment --random-frozen 1-7)"),
-                        (normalised, "no runs with their base")):
-        axes.set_xticks(_n_ticks(results + (reference or [])))
-        axes.grid(alpha=0.3)
-        axes.set_xlabel("n")
-        axes.set_ylabel("top-1 accuracy" if axes is not normalised else "accuracy − base accuracy")
-        if any(not line.get_label().startswith("_") for line in axes.lines):
-            axes.legend(fontsize=7, loc="best")
+    relative.set_title("relative to each network's own base: dissimilar tasks and random features")
+    _finish([(natural, ACCURACY_LABEL), (random_weights, ACCURACY_LABEL), (relative, RELATIVE_LABEL)],
+            results + (reference or []), empty=None)
+    for axes, text in ((natural, "no natural-split runs (experiment --split natural)"),
+                       (random_weights, "no random-weights runs (experiment --random-frozen 1-7)"),
+                       (relative, "no runs with their base")):
         if not axes.lines:
-            axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center", fontsize=9)
-    figure.suptitle("Figure 3: performance against n for dissimilar tasks and random weights")
+            axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", fontsize=9)
+    figure.suptitle("Figure 3: dissimilar tasks and random weights")
     return figure
 
 
+def curves(Figure, results):
+    """Training loss (top row) and validation top-1 (bottom row) against iterations, one column per
+    group of runs; a run still rising at the end is red and named."""
+    groups = {}
+    for r in results:
+        key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
+        groups.setdefault(key, []).append(r)
+    figure = Figure(figsize=(3.2 * max(len(groups), 1), 6), constrained_layout=True)
+    axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
+    for column, (name, members) in enumerate(sorted(groups.items())):
+        loss_axes, top1_axes = axes[0][column], axes[1][column]
+        for r in members:
+            style = dict(color="red", linewidth=1.2, label=r.run.name) if r.still_rising else \
+                dict(color="#3060a0", linewidth=0.7, alpha=0.6)
+            if r.losses:
+                loss_axes.plot(*zip(*r.losses), **style)
+            if r.curve:
+                top1_axes.plot(*zip(*r.curve), **style)
+        loss_axes.set_title(f"{name} ({len(members)} runs)")
+        loss_axes.set_ylabel("training loss (logged batches)")
+        top1_axes.set_ylabel("validation top-1")
+        top1_axes.set_xlabel("iteration")
+        for each in (loss_axes, top1_axes):
+            each.grid(alpha=0.3)
+        if any(r.still_rising for r in members):
+            top1_axes.legend(fontsize=6, title="still rising", title_fontsize=7)
+    figure.suptitle("learning curves: a run whose accuracy still rises at the end has not converged")
+    return figure
+
+
+def _finish(panels, results, empty):
+    ticks = range(0, max((r.run.n for r in results), default=1) + 1)
+    for axes, ylabel in panels:
+        axes.set_xticks(ticks)
+        axes.set_xlabel(N_LABEL)
+        axes.set_ylabel(ylabel)
+        axes.grid(alpha=0.3)
+        if any(not line.get_label().startswith("_") for line in axes.lines + axes.containers):
+            axes.legend(loc="best", fontsize=7, ncol=2)
+        if empty:
+            axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center")
+
+
+def _jitter(count):
+    """Small horizontal offsets so that several dots at one n stay visible."""
+    return [0.0] if count == 1 else [-0.04 + 0.08 * i / (count - 1) for i in range(count)]

@@ -1,35 +1,36 @@
-"""The paper's results from run directories: the results table, Figure 2, Figure 3 and Table 1.
+"""The paper's results from run directories: the results table, Table 1, the findings and the figures.
 
-The runs are read by :mod:`minitransfer.results`, the figures drawn by :mod:`minitransfer.figures`.
+The runs are read by :mod:`minitransfer.results`, the claims measured by :mod:`minitransfer.findings`,
+the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric, the mean of the 10
+best validation top-1 evaluations, unless a column says otherwise.
 
-Accuracy is the paper's metric, the mean of the 10 best validation top-1 evaluations, unless a
-column says otherwise. Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA
-as AnB): baseB (every base of a random split), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and
-AnB+ (transfer), random (first n layers random and frozen, all classes), reduced (fewer images).
+- results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
+  was still rising at the end).
+- Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
+  as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
+  same n, for layers 1–7, 3–7, 5–7.
+- findings.md: the paper's five claims as measured, with their uncertainty, and the runs whose
+  metric should not be trusted (still rising, fewer than 10 evaluations).
+- figure2, figure3, figure_cross (transfer across datasets), curves (every run's learning curves).
 
-- Figure 2 (§4.1): random splits; top, every network as a point (shifted left/right per
-  treatment); bottom, the treatments' means as lines, baseB dotted.
-- Figure 3 (§4.2–4.3): top left, the natural / man-made split (lines join networks of the same
-  target task); top right, random frozen layers; bottom, each minus its own base.
-- Table 1 (§4.1): mean boost of AnB+ over baseB and over BnB+ for layers 1–7, 3–7, 5–7: the mean
-  over the layers n in the range of (mean AnB+ at n − mean baseB) and (mean AnB+ at n − mean BnB+ at n).
-
-``--reference FILE`` reads the original runs' numbers (``run<TAB>mean_top10_val_top1<TAB>...``, the
-run names of yosinski/convnet_transfer: half0A, transfer0A0B_1_3, transfer-ft0A0B_1_3,
-transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010) and overlays their means.
+``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
 
 import csv
 import dataclasses
+import io
 import math
 import pathlib
 
+from minitransfer import fileio
 from minitransfer import figures as figure_module
-from minitransfer.results import collect, mean, means_by_n, read_reference, select
+from minitransfer import findings as measured
+from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, read_reference,
+                                  relative_by_n, select)
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
-           "mean10_top1", "evaluations")
+           "mean10_top1", "evaluations", "still_rising")
 PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 
@@ -38,15 +39,21 @@ class NoRuns(RuntimeError):
 
 
 def table1(results, ranges=TABLE_1_RANGES):
-    """Rows of Table 1: layers, mean boost of AnB+ over baseB and over BnB+ (NaN where a control is
-    missing), and the layers that had AnB+ runs."""
-    base = mean([r.mean10_top1 for r in select(results, "random", "baseB")])
+    """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
+    (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
+    interchangeable: :func:`minitransfer.results.interchangeable_halves`), and over the selffer BnB+
+    at the same n; and the layers that had AnB+ runs."""
+    own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+").items()}
+    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
+        if interchangeable_halves(results) else math.nan
     tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
     rows = []
     for first, last in ranges:
         layers = [n for n in tuned if first <= n <= last]
         both = [n for n in layers if n in selffer]
-        rows.append({"layers": f"{first}-{last}", "boost_over_baseB": mean([tuned[n] - base for n in layers]),
+        rows.append({"layers": f"{first}-{last}",
+                     "boost_over_own_base": mean([own[n] for n in layers if n in own]),
+                     "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
                      "layers_with_runs": ",".join(map(str, layers))})
     return rows
@@ -56,13 +63,6 @@ def _format(value):
     if isinstance(value, float):
         return "" if math.isnan(value) else f"{value:.4f}"
     return str(value)
-
-
-def write_csv(path, rows, columns):
-    with open(path, "w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows({key: _format(row[key]) for key in columns} for row in rows)
 
 
 def markdown_table(rows, columns):
@@ -75,79 +75,116 @@ def _percent(value):
     return "–" if math.isnan(value) else f"{100 * value:+.1f}%"
 
 
+TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
+
+
 def table1_markdown(rows, reference_rows=None):
-    columns = ["layers aggregated", "mean boost over baseB", "mean boost over selffer BnB+", "layers with AnB+ runs"]
+    columns = ["layers aggregated", "over the own target's base", "over baseA+baseB pooled (paper)",
+               "over selffer BnB+", "layers with AnB+ runs"]
     if reference_rows:
-        columns += ["paper's runs: over baseB", "paper's runs: over BnB+"]
+        columns += ["paper's runs: over pooled base", "paper's runs: over BnB+"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for index, row in enumerate(rows):
-        cells = [row["layers"], _percent(row["boost_over_baseB"]), _percent(row["boost_over_BnB+"]),
-                 row["layers_with_runs"] or "–"]
+        cells = [row["layers"], _percent(row["boost_over_own_base"]), _percent(row["boost_over_pooled_base"]),
+                 _percent(row["boost_over_BnB+"]), row["layers_with_runs"] or "–"]
         if reference_rows:
-            cells += [_percent(reference_rows[index]["boost_over_baseB"]),
+            cells += [_percent(reference_rows[index]["boost_over_pooled_base"]),
                       _percent(reference_rows[index]["boost_over_BnB+"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-
 @dataclasses.dataclass
 class Report:
-    """What :func:`write_report` wrote: paths by kind, the runs read, and the unfinished runs."""
+    """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
+    findings and warnings, and whether the figures were drawn."""
 
     files: dict
     results: list
     unfinished: list
     figures: bool
+    findings: list = dataclasses.field(default_factory=list)
+    warnings: list = dataclasses.field(default_factory=list)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     """Read every run under ``runs_dir`` and write into ``out_dir`` (default ``runs_dir/report``):
-    results.csv / results.md (one row per network), table1.csv / table1.md, and (``figures``, with
-    matplotlib) figure2.png / .svg and figure3.png / .svg. ``reference``: a TSV of the paper's runs
-    to overlay. ``Report.figures`` says whether the figures were drawn.
+    results.csv / results.md (one row per network), table1.csv / table1.md, findings.md (the paper's
+    claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
+    matplotlib) figure2, figure3, the cross-dataset figure when there are such runs, and every run's
+    learning curves, as PNG and SVG. ``reference``: a TSV of the paper's runs to overlay, or
+    ``"paper"`` for the one shipped with minitransfer.
 
-    Example: ``write_report("grid", reference="../shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv")``
+    Example: ``write_report("grid", reference="paper").findings``
     """
     runs_dir = pathlib.Path(runs_dir)
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     results, unfinished = collect(runs_dir)
     if not results:
         raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}")
-    out_dir.mkdir(parents=True, exist_ok=True)
     reference_results = read_reference(reference) if reference else None
-    files = {}
+    report = Report(files={}, results=results, unfinished=unfinished, figures=False,
+                    findings=measured.findings(results), warnings=measured.warnings(results))
+    _write_results(report, runs_dir, out_dir)
+    _write_table1(report, reference_results, out_dir)
+    _write_findings(report, out_dir)
+    Figure = figure_module.figure_class() if figures else None
+    if Figure is not None:
+        for name, figure in figure_module.draw_all(Figure, results, reference_results).items():
+            for suffix in ("png", "svg"):
+                path = out_dir / f"{name}.{suffix}"
+                with fileio.atomic_path(path) as temporary:
+                    figure.savefig(temporary, dpi=120, format=suffix)
+                report.files[path.name] = path
+        report.figures = True
+    return report
 
-    rows = [r.row() for r in results]
-    write_csv(out_dir / "results.csv", rows, COLUMNS)
-    files["results.csv"] = out_dir / "results.csv"
-    lines = [f"# Results of {len(results)} networks in {runs_dir}", "",
-             "Top-1 validation accuracy: final, best, and the paper's metric (mean of the 10 best evaluations).", ""]
-    lines.append(markdown_table(rows, COLUMNS))
-    if unfinished:
-        lines += ["", f"Not finished ({len(unfinished)}): " + ", ".join(unfinished)]
-    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
-    files["results.md"] = out_dir / "results.md"
 
-    boosts = table1(results)
+def _write_results(report, runs_dir, out_dir):
+    rows = [r.row() for r in report.results]
+    _write(report, out_dir / "results.csv", _csv(rows, COLUMNS))
+    lines = [f"# Results of {len(rows)} networks in {runs_dir}", "",
+             "Top-1 validation accuracy on each network's own target classes: final, best, and the paper's metric "
+             "(mean of the 10 best evaluations); still_rising: the accuracy was still climbing at the end.", "",
+             markdown_table(rows, COLUMNS)]
+    if report.unfinished:
+        lines += ["", f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished)]
+    _write(report, out_dir / "results.md", "\n".join(lines) + "\n")
+
+
+def _write_table1(report, reference_results, out_dir):
+    boosts = table1(report.results)
     reference_boosts = table1(reference_results) if reference_results else None
-    write_csv(out_dir / "table1.csv", boosts, ("layers", "boost_over_baseB", "boost_over_BnB+", "layers_with_runs"))
-    files["table1.csv"] = out_dir / "table1.csv"
+    _write(report, out_dir / "table1.csv", _csv(boosts, TABLE_1_COLUMNS))
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers", "",
-            table1_markdown(boosts, reference_boosts)]
+            table1_markdown(boosts, reference_boosts), "",
+            "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
+            "paper's definition (baseA and baseB averaged) where the halves' bases agree within "
+            f"{100 * INTERCHANGEABLE:.0f} points, and shows – where they do not."]
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    (out_dir / "table1.md").write_text("\n".join(text) + "\n")
-    files["table1.md"] = out_dir / "table1.md"
+    _write(report, out_dir / "table1.md", "\n".join(text) + "\n")
 
-    Figure = figure_module.figure_class() if figures else None
-    if Figure is not None:
-        for name, draw in (("figure2", figure_module.figure2), ("figure3", figure_module.figure3)):
-            figure = draw(Figure, results, reference_results)
-            for suffix in ("png", "svg"):
-                path = out_dir / f"{name}.{suffix}"
-                figure.savefig(path, dpi=120)
-                files[path.name] = path
-    return Report(files=files, results=results, unfinished=unfinished, figures=Figure is not None)
 
+def _write_findings(report, out_dir):
+    lines = ["# What these networks show", "",
+             "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
+             "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
+    lines += [f"- {'holds' if f.holds else 'not shown'}: {f.text}" for f in report.findings]
+    if report.warnings:
+        lines += ["", "## Runs to read with care", ""] + [f"- {warning}" for warning in report.warnings]
+    _write(report, out_dir / "findings.md", "\n".join(lines) + "\n")
+
+
+def _write(report, path, text):
+    fileio.write_text(path, text)
+    report.files[path.name] = path
+
+
+def _csv(rows, columns):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: _format(row[key]) for key in columns} for row in rows)
+    return buffer.getvalue()

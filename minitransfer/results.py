@@ -1,28 +1,42 @@
 """The trained networks of a grid, read back from their run directories, and the paper's own runs.
 
 Everything is read from the runs themselves: each ``*.run/`` directory under RUNS with a
-``result.json`` (written by ``train``: final / best / mean-of-10-best top-1) is one network, and its
-treatment comes from ``treatment.json`` (written by ``experiment``) or, for a run trained by hand,
-from its ``config.json`` (split, half, copy_from, n, frozen, random_frozen, per_class).
+``result.json`` (written by ``train``: final / best / mean-of-10-best top-1) is one network, with its
+learning curve (``eval.csv``, ``metrics.jsonl``); its treatment comes from ``treatment.json``
+(written by ``experiment``) or, for a run trained by hand, from its ``config.json`` (split, half,
+copy_from, n, frozen, random_frozen, per_class).
 
 Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA as AnB): baseB (every
-base of a random split), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer),
-random (first n layers random and frozen, all classes), reduced (fewer images).
+base), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer), random (first n layers
+random and frozen, all classes), reduced (fewer images); "source" is the base of a cross-dataset
+grid trained on the other dataset.
+
+Like is compared with like: a transfer or selffer is measured against the base of its own target
+(:func:`own_base`: the same split, split seed and target half). The paper pooled baseA and baseB as
+"baseB"; :func:`interchangeable_halves` says whether that is fair for a set of runs (every random
+split's two bases within :data:`INTERCHANGEABLE` of each other).
 
 :func:`read_reference` reads the original runs' numbers (``run<TAB>mean_top10_val_top1<TAB>...``,
 the run names of yosinski/convnet_transfer: half0A, transfer0A0B_1_3, transfer-ft0A0B_1_3,
-transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010).
+transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the copy shipped with
+minitransfer.
 """
 
 import csv
 import dataclasses
+import importlib.resources
 import json
 import math
 import os
 import pathlib
 import re
 
+from minitransfer import rundir
 from minitransfer.experiment import CROSS, RESULT_FILE, SOURCE, TARGET, TREATMENT_FILE, Run
+
+INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
+RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
+PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
 
 
 class BadReference(ValueError):
@@ -31,40 +45,59 @@ class BadReference(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """One trained network: its treatment (as :class:`minitransfer.experiment.Run`) and accuracies."""
+    """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
+    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss))."""
 
     run: Run
     final_top1: float
     best_top1: float
     mean10_top1: float
     evaluations: int
+    curve: tuple = ()
+    losses: tuple = ()
+
+    @property
+    def still_rising(self):
+        """Whether validation top-1 still climbs at the end (the mean of the last quarter of the
+        evaluations is more than :data:`RISING` above the quarter before): the run's "mean of the 10
+        best" then measures how fast it learns more than how good its features are."""
+        tops = [top for _, top in self.curve]
+        quarter = len(tops) // 4
+        if quarter < 2:
+            return False
+        return mean(tops[-quarter:]) - mean(tops[-2 * quarter:-quarter]) > RISING
 
     def row(self):
         r = self.run
         return {"run": r.name, "label": r.label, "treatment": r.treatment, "split": r.split,
                 "split_seed": r.split_seed if r.split == "random" else "", "target": r.target or "",
                 "n": r.n, "final_top1": self.final_top1, "best_top1": self.best_top1,
-                "mean10_top1": self.mean10_top1, "evaluations": self.evaluations}
+                "mean10_top1": self.mean10_top1, "evaluations": self.evaluations,
+                "still_rising": "yes" if self.still_rising else ""}
 
 
 def collect(runs_dir):
-    """``(results, unfinished)``: every ``*.run`` directory under ``runs_dir`` with a result, sorted
-    by name, and the names of planned runs without one."""
+    """``(results, unfinished)``: every ``*.run`` directory under ``runs_dir`` with a readable result,
+    sorted by name, and the names of planned or broken runs without one."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
     for folder in sorted(runs_dir.rglob("*.run")):
         if not folder.is_dir():
             continue
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
-        if not (folder / RESULT_FILE).is_file():
+        try:
+            result = json.loads((folder / RESULT_FILE).read_text())
+            run = _treatment(folder, name)
+        except (OSError, ValueError, KeyError, TypeError):  # not finished, or its files are unreadable
             if (folder / TREATMENT_FILE).is_file() or (folder / "config.json").is_file():
                 unfinished.append(name)
             continue
-        result = json.loads((folder / RESULT_FILE).read_text())
-        run = _treatment(folder, name)
+        curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
+        losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
+                       if "event" not in record and "loss" in record)
         results.append(Result(run, float(result.get("final", {}).get("top1", math.nan)),
                               float(result.get("best_top1", math.nan)), float(result.get("mean10_top1", math.nan)),
-                              int(result.get("evaluations", 0))))
+                              int(result.get("evaluations", 0)), curve, losses))
     return results, unfinished
 
 
@@ -119,11 +152,20 @@ REFERENCE_PATTERNS = (
 )
 
 
+def reference_path(reference):
+    """The TSV of ``reference``: a file path, or ``"paper"`` for the original runs' table that ships
+    with minitransfer (means of the 10 best of the original logs of yosinski/convnet_transfer)."""
+    if str(reference) == PAPER_REFERENCE:
+        return importlib.resources.files("minitransfer") / "reference" / "yosinski2014_mean_top10_accuracy.tsv"
+    return pathlib.Path(reference)
+
+
 def read_reference(path):
-    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns) as results
-    (final and best unknown: NaN). Unknown run names are an error naming the line."""
+    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns), or ``"paper"``,
+    as results (final and best unknown: NaN). Unknown run names are an error naming the line."""
+    path = reference_path(path)
     results = []
-    with open(path, newline="") as stream:
+    with path.open(newline="") as stream:
         for line_number, row in enumerate(csv.DictReader(stream, delimiter="\t"), start=2):
             try:
                 results.append(_reference_result(row))
@@ -143,9 +185,33 @@ def _reference_result(row):
     raise ValueError(f"unknown run name {name!r}")
 
 
+# ---- selections and comparisons ----------------------------------------------------------------
+
 def mean(values):
     values = [v for v in values if not math.isnan(v)]
     return sum(values) / len(values) if values else math.nan
+
+
+@dataclasses.dataclass(frozen=True)
+class Spread:
+    """Mean, standard deviation (across networks) and standard error of some values."""
+
+    mean: float
+    std: float
+    count: int
+
+    @property
+    def se(self):
+        return self.std / math.sqrt(self.count) if self.count > 1 else math.nan
+
+    @classmethod
+    def of(cls, values):
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            return cls(math.nan, math.nan, 0)
+        centre = sum(values) / len(values)
+        std = math.sqrt(sum((v - centre) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else math.nan
+        return cls(centre, std, len(values))
 
 
 def select(results, split, treatment=None, target=None):
@@ -159,3 +225,27 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
     return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
 
 
+def own_base(result, results):
+    """The mean accuracy of the base(s) of ``result``'s own target: the same split, split seed (or
+    replicate) and target half; NaN when it was not trained."""
+    r = result.run
+    return mean([b.mean10_top1 for b in results if b.run.kind == "base" and b.run.split == r.split
+                 and b.run.split_seed == r.split_seed and b.run.target == r.target])
+
+
+def relative_by_n(results, split="random", treatment="AnB", target=None):
+    """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
+    trained base left out)."""
+    found = [r for r in select(results, split, treatment, target) if not math.isnan(own_base(r, results))]
+    return {n: [r.mean10_top1 - own_base(r, results) for r in found if r.run.n == n]
+            for n in sorted({r.run.n for r in found})}
+
+
+def interchangeable_halves(results):
+    """Whether the random splits' halves may be pooled as the paper pooled them: for every random
+    split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other."""
+    pairs = {}
+    for r in select(results, "random", "baseB"):
+        pairs.setdefault(r.run.split_seed, {})[r.run.target] = r.mean10_top1
+    both = [pair for pair in pairs.values() if len(pair) == 2]
+    return bool(both) and all(abs(pair["A"] - pair["B"]) <= INTERCHANGEABLE + 1e-9 for pair in both)

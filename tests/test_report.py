@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import figures, report
-from minitransfer.results import collect, means_by_n, read_reference
+from minitransfer.cli import main
+from minitransfer.results import collect, means_by_n, read_reference, reference_path
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
 
@@ -64,7 +65,7 @@ def test_results_table_is_derived_from_the_run_directories(runs_dir, tmp_path):
     assert rows["random0/A3B+"]["treatment"] == "AnB+" and rows["random0/A3B+"]["n"] == "3"
     assert rows["random0/B5B"]["treatment"] == "BnB" and rows["random0/baseA"]["treatment"] == "baseB"
     markdown = written.files["results.md"].read_text()
-    assert "| random0/A5B+ | A5B+ | AnB+ | random | 0 | B | 5 | 0.6900 | 0.7100 | 0.7000 | 30 |" in markdown
+    assert "| random0/A5B+ | A5B+ | AnB+ | random | 0 | B | 5 | 0.6900 | 0.7100 | 0.7000 | 30 | – |" in markdown
 
     # Change one run's result: the table follows.
     write_run(runs_dir, {r.name: r for r in grid.plan_grid(layers=(5,))}["random0/A5B+"], 0.4321)
@@ -74,14 +75,24 @@ def test_results_table_is_derived_from_the_run_directories(runs_dir, tmp_path):
 
 
 def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
+    """AnB+ − the own target's base (baseB, 0.62): 0.03, 0.04, 0.08 at n = 1, 3, 5; − the pooled bases
+    (0.61, the halves within 2 points): 0.04, 0.05, 0.09; − BnB+: 0.03, 0.03, 0.06."""
     written = report.write_report(runs_dir, tmp_path / "report", figures=False)
     rows = {row["layers"]: row for row in read_csv(written.files["table1.csv"])}
-    expected = {"1-7": (0.06, 0.04), "3-7": (0.07, 0.045), "5-7": (0.09, 0.06)}
-    for layers, (over_base, over_selffer) in expected.items():
-        assert float(rows[layers]["boost_over_baseB"]) == pytest.approx(over_base, abs=1e-4)
+    expected = {"1-7": (0.05, 0.06, 0.04), "3-7": (0.06, 0.07, 0.045), "5-7": (0.08, 0.09, 0.06)}
+    for layers, (over_own, over_pooled, over_selffer) in expected.items():
+        assert float(rows[layers]["boost_over_own_base"]) == pytest.approx(over_own, abs=1e-4)
+        assert float(rows[layers]["boost_over_pooled_base"]) == pytest.approx(over_pooled, abs=1e-4)
         assert float(rows[layers]["boost_over_BnB+"]) == pytest.approx(over_selffer, abs=1e-4)
     assert rows["3-7"]["layers_with_runs"] == "3,5"
-    assert "| 5-7 | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+    assert "| 5-7 | +8.0% | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+
+
+def test_unequal_halves_are_not_pooled(runs_dir, tmp_path):
+    write_run(runs_dir, {r.name: r for r in grid.plan_grid(layers=(1,))}["random0/baseA"], 0.50)
+    rows = {row["layers"]: row for row in report.table1(collect(runs_dir)[0])}
+    assert math.isnan(rows["1-7"]["boost_over_pooled_base"])
+    assert rows["1-7"]["boost_over_own_base"] == pytest.approx(0.05)  # baseB's own, unchanged
 
 
 def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
@@ -136,7 +147,8 @@ def test_read_reference_names(tmp_path):
     assert math.isnan(results["half0A"].final_top1)
     assert means_by_n(list(results.values()), treatment="AnB") == {2: pytest.approx(0.56)}
     [row] = report.table1(list(results.values()), ranges=((1, 7),))
-    assert row["boost_over_baseB"] == pytest.approx(0.03) and row["boost_over_BnB+"] == pytest.approx(0.02)
+    assert row["boost_over_pooled_base"] == pytest.approx(0.03) and row["boost_over_BnB+"] == pytest.approx(0.02)
+    assert row["boost_over_own_base"] == pytest.approx(0.02)  # transfer-ft0A0B against half0B
 
 
 def test_read_reference_rejects_unknown_names(tmp_path):
@@ -157,11 +169,22 @@ def test_the_papers_runs_give_the_papers_means_and_table1():
     assert means_by_n(results, "all", "random")[3] == pytest.approx(0.0011, abs=1e-4)
     rows = {row["layers"]: row for row in report.table1(results)}
     for layers, over_base, over_selffer in (("1-7", 0.016, 0.014), ("3-7", 0.018, 0.014), ("5-7", 0.021, 0.017)):
-        assert rows[layers]["boost_over_baseB"] == pytest.approx(over_base, abs=0.003)
+        assert rows[layers]["boost_over_pooled_base"] == pytest.approx(over_base, abs=0.003)
         assert rows[layers]["boost_over_BnB+"] == pytest.approx(over_selffer, abs=0.003)
 
 
-def test_figures_plot_the_measured_accuracies(runs_dir, tmp_path):
+def _dots(axes):
+    """The y values of the single-network dots of a panel (not the means' error-bar caps)."""
+    return sorted(y for line in axes.lines if line.get_linestyle() == "None" and line.get_marker() not in ("_", "|")
+                  for y in line.get_ydata())
+
+
+def _means(axes):
+    """{label: mean values} of the panel's mean ± s.d. lines."""
+    return {container.get_label(): list(container.lines[0].get_ydata()) for container in axes.containers}
+
+
+def test_figures_plot_every_network_and_the_means_with_their_spread(runs_dir, tmp_path):
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
@@ -169,17 +192,16 @@ def test_figures_plot_the_measured_accuracies(runs_dir, tmp_path):
     reference.write_text(TINY_REFERENCE)
     written = report.write_report(runs_dir, tmp_path / "report", reference=reference)
     assert written.figures
-    for name in ("figure2", "figure3"):
+    for name in ("figure2", "figure3", "curves"):
         assert written.files[f"{name}.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert written.files[f"{name}.svg"].read_text().lstrip().startswith("<?xml")
     results = collect(runs_dir)[0]
     top, bottom = figures.figure2(Figure, results).axes
-    points = [line for line in top.lines if line.get_linestyle() == "None"]
-    plotted = sorted(y for line in points for y in line.get_ydata())
-    assert plotted == pytest.approx(sorted(ACCURACY.values()))  # every network is a point
-    means = {line.get_label(): list(line.get_ydata()) for line in bottom.lines}
-    assert means["AnB+"] == pytest.approx([0.65, 0.66, 0.70])
-    assert means["BnB"] == pytest.approx([0.58, 0.55, 0.52])
+    assert _dots(top) == pytest.approx(sorted(ACCURACY.values()))  # every network is a dot
+    assert _means(top)["AnB+ (mean ± s.d.)"] == pytest.approx([0.65, 0.66, 0.70])
+    assert _means(top)["BnB (mean ± s.d.)"] == pytest.approx([0.58, 0.55, 0.52])
+    assert _means(bottom)["AnB+ (mean ± s.d.)"] == pytest.approx([3, 4, 8])  # points over baseB, 0.62
+    assert "mean of the 10 best" in top.get_ylabel() and "own base" in bottom.get_ylabel()
 
 
 def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
@@ -192,37 +214,22 @@ def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(2,), random_frozen=(2,))
     for run in runs:
         write_run(out, run, accuracy[run.name])
-    _, _, normalised = figures.figure3(Figure, collect(out)[0]).axes
-    lines = {line.get_label(): list(line.get_ydata()) for line in normalised.lines}
-    assert lines["natural target: AnB"] == pytest.approx([0.0, -0.10])
-    assert lines["man-made target: AnB"] == pytest.approx([0.0, -0.05])
-    assert lines["random frozen layers"] == pytest.approx([0.0, -0.30])
-    assert "random A/B split: AnB" not in lines
+    _, _, relative = figures.figure3(Figure, collect(out)[0]).axes
+    lines = _means(relative)
+    assert lines["natural target: AnB (mean ± s.d.)"] == pytest.approx([-10])
+    assert lines["man-made target: AnB (mean ± s.d.)"] == pytest.approx([-5])
+    assert lines["random frozen layers (mean ± s.d.)"] == pytest.approx([-30])
+    assert not any(label.startswith("random A/B split") for label in lines)
 
 
-def test_without_matplotlib_the_tables_are_still_written(runs_dir, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    from minitransfer.cli.report import report as report_command
-
-    result = CliRunner().invoke(report_command, [str(runs_dir), "-o", str(tmp_path / "report")])
+def test_the_papers_table_ships_with_minitransfer(runs_dir, tmp_path):
+    shipped = read_reference("paper")
+    assert len(shipped) == 170 and {r.run.treatment for r in shipped} >= {"baseB", "AnB", "AnB+", "BnB", "random"}
+    assert means_by_n(shipped, treatment="AnB")[7] == pytest.approx(0.5425, abs=1e-4)  # the data README's table
+    if REFERENCE.is_file():  # the same bytes as the reference data beside the project
+        assert reference_path("paper").read_bytes() == REFERENCE.read_bytes()
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r"), "--reference", "paper"])
     assert result.exit_code == 0, result.output
-    assert "pip install 'minitransfer[plot]'" in result.output
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == \
-        ["results.csv", "results.md", "table1.csv", "table1.md"]
-
-
-def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
-    from minitransfer.cli.report import report as report_command
-
-    result = CliRunner().invoke(report_command, [str(runs_dir)])
-    assert result.exit_code == 0, result.output
-    assert f"read {len(ACCURACY)} finished runs" in result.output
-    assert str(runs_dir / "report" / "table1.md") in result.output
-
-
-def test_cli_report_without_runs_fails(tmp_path):
-    from minitransfer.cli.report import report as report_command
-
-    result = CliRunner().invoke(report_command, [str(tmp_path)])
-    assert result.exit_code == 1 and "no finished runs" in result.output
+    assert "paper's runs: over pooled base" in (tmp_path / "r" / "table1.md").read_text()
+    refused = CliRunner().invoke(main, ["report", str(runs_dir), "--reference", "papers"])
+    assert refused.exit_code == 2 and "neither 'paper' nor an existing file" in refused.output

@@ -1,37 +1,60 @@
-"""``minitransfer report``: the results table, Figures 2–3 and Table 1 from run directories."""
+"""``minitransfer report``: the results, Table 1, the findings and the figures from run directories."""
 
 import pathlib
 
 import click
 
 from minitransfer import report as reports
+from minitransfer import results
 
 from ._common import run
+
+
+def _reference(ctx, param, value):
+    if value is None or value == results.PAPER_REFERENCE:
+        return value
+    if not pathlib.Path(value).is_file():
+        raise click.BadParameter(f"{value!r} is neither 'paper' nor an existing file")
+    return pathlib.Path(value)
 
 
 @click.command()
 @click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
-@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path), default=None,
-              help="The paper's numbers to overlay (TSV: run, mean_top10_val_top1, ...).")
+@click.option("--reference", callback=_reference, default=None,
+              help="The paper's numbers to overlay: 'paper' (the original runs' table, shipped with minitransfer) "
+                   "or a TSV file (run, mean_top10_val_top1, ...).")
 def report(runs, out, reference):
-    """Tables and figures of the paper from the runs under RUNS.
+    """Tables, findings and figures of the paper from the runs under RUNS.
 
-    Reads every OUT/<name>.run/ with a result.json (from `minitransfer experiment` or `train`) and
-    writes results.csv / results.md (run, treatment, n, final / best / mean-of-10-best top-1),
-    table1.csv / table1.md (boost of AnB+ over baseB and BnB+), and figure2 / figure3 as PNG and
-    SVG (needs matplotlib: pip install 'minitransfer[plot]').
+    Reads every RUNS/<name>.run/ with a result.json (from `minitransfer experiment` or `train`) and
+    writes into OUT: results.csv / .md (run, treatment, n, final / best / mean-of-10-best top-1,
+    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+),
+    findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
+    with care), and as PNG and SVG figure2, figure3, figure_cross and every run's learning curves
+    (needs matplotlib: pip install 'minitransfer[plot]').
 
     \b
     Examples:
-      minitransfer report grid
-      minitransfer report grid --reference ../shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv
+      minitransfer report minitransfer-demo
+      minitransfer report grid --reference paper                  # grid: your experiment's folder
     """
     written = run(lambda: reports.write_report(runs, out, reference))
+    show(written, runs)
+
+
+def show(written, runs):
+    """What a report holds, on the terminal: its files, the findings and the warnings."""
     click.echo(f"read {len(written.results)} finished runs from {runs}"
                + (f" ({len(written.unfinished)} not finished)" if written.unfinished else ""))
     for name, path in written.files.items():
         click.echo(f"  {name:12s} {path}")
     if not written.figures:
         click.echo(f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})")
+    click.echo("what these networks show (percentage points, ± one standard error):")
+    for finding in written.findings:
+        click.echo(f"  {'holds' if finding.holds else 'not shown'}: {finding.text}")
+    for warning in written.warnings:
+        click.echo(f"  careful: {warning}")
+

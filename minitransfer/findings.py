@@ -1,0 +1,175 @@
+"""What a grid's networks show: the paper's five claims, each as a measured difference with its
+uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best evaluations).
+
+Every accuracy is taken relative to the network's own base (:func:`minitransfer.results.own_base`),
+so a transfer is compared with like. A difference of two groups of networks comes with its standard
+error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. A claim *holds* only
+when the runs resolve it (or, for "about as good as the base", when the mean lies within
+:data:`CLOSE` of zero), and the sentence says plainly when they do not.
+
+The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
+good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
+spread); transferred features fine-tuned help (AnB+ at or above its base); a dissimilar task
+transfers worse (the natural / man-made split below a random split at the top n); and random
+frozen features are worse than transferred ones.
+"""
+
+import dataclasses
+import math
+
+from minitransfer.results import Spread, relative_by_n
+
+POINTS = 100      # accuracies are fractions; findings speak in percentage points
+CLOSE = 2.0       # "about as good as the base": within 2 points
+RESOLVED = 2.0    # a difference is resolved beyond this many standard errors
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One claim as measured: ``value`` ± ``se`` points over ``networks`` networks; ``holds`` when
+    the runs resolve it as the paper saw it; ``text`` says it in one sentence."""
+
+    claim: str
+    text: str
+    value: float = math.nan
+    se: float = math.nan
+    networks: int = 0
+    holds: bool = False
+
+
+def findings(results):
+    """The five claims, measured on ``results`` (claims without the runs they need say so)."""
+    return [general(results), specific(results), fine_tuning(results), dissimilar(results),
+            random_weights(results)]
+
+
+def general(results):
+    transfers = relative_by_n(results, "random", "AnB")
+    if not transfers:
+        return Finding("general", "general features: not measured (no random-split AnB runs with their bases)")
+    n = min(transfers)
+    spread = _points(Spread.of(transfers[n]))
+    close = abs(spread.mean) <= CLOSE
+    verdict = (f"within {CLOSE:g} points: the features of layers 1..{n} are general" if close else
+               f"not shown to be within {CLOSE:g} points of it")
+    return Finding("general", f"At n={n}, transferred layers (AnB) score {_signed(spread)} points relative to their "
+                              f"own base ({spread.count} networks): {verdict}.", spread.mean, spread.se,
+                   spread.count, close)
+
+
+def specific(results):
+    transfers, selffers = relative_by_n(results, "random", "AnB"), relative_by_n(results, "random", "BnB")
+    common = sorted(set(transfers) & set(selffers))
+    if not common:
+        return Finding("specific", "specific features: not measured (no random-split AnB and BnB at a common n)")
+    n = common[-1]
+    difference, a, b = _difference(transfers[n], selffers[n])
+    seeds = max(_zero(a.std), _zero(b.std))
+    holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
+    meaning = ("the top layers are specific to their task" if holds else
+               "not resolved by these runs" if not _resolved(difference) else
+               "smaller than the paper's effect or than the seed spread")
+    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {seeds:.1f} points; "
+                               f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
+                   a.count + b.count, holds)
+
+
+def fine_tuning(results):
+    tuned = [value for values in relative_by_n(results, "random", "AnB+").values() for value in values]
+    if not tuned:
+        return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
+    spread = _points(Spread.of(tuned))
+    holds = spread.mean + RESOLVED * _zero(spread.se) >= 0
+    meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
+               "fine-tuning did not recover the base's accuracy here")
+    return Finding("fine-tuning", f"AnB+ scores {_signed(spread)} points relative to its own base, over every n "
+                                  f"({spread.count} networks): {meaning}.", spread.mean, spread.se, spread.count, holds)
+
+
+def dissimilar(results):
+    natural = relative_by_n(results, "natural", "AnB")
+    random_split = relative_by_n(results, "random", "AnB")
+    common = sorted(set(natural) & set(random_split))
+    if not common:
+        return Finding("dissimilar", "dissimilar tasks: not measured (no natural-split and random-split AnB at a "
+                                     "common n)")
+    n = common[-1]
+    difference, a, b = _difference(natural[n], random_split[n])
+    holds = difference.mean < 0 and _resolved(difference)
+    meaning = ("features transfer worse to a dissimilar task" if holds else "not resolved by these runs")
+    return Finding("dissimilar", f"At n={n}, the natural / man-made transfer loses {_more(difference)} than a "
+                                 f"random split's (natural "
+                                 f"{a.mean:+.1f}, random {b.mean:+.1f} points relative to their bases; {a.count} + "
+                                 f"{b.count} networks): {meaning}.", difference.mean, difference.se,
+                   a.count + b.count, holds)
+
+
+def random_weights(results):
+    frozen = relative_by_n(results, "all", "random")
+    transfers = relative_by_n(results, "random", "AnB")
+    common = sorted(set(frozen) & set(transfers))
+    if not common:
+        return Finding("random-weights", "random weights: not measured (no random-frozen and AnB runs at a common n)")
+    n = common[-1]
+    difference, a, b = _difference(frozen[n], transfers[n])
+    holds = difference.mean < 0 and _resolved(difference)
+    meaning = "transferred features beat random ones" if holds else "not resolved by these runs"
+    return Finding("random-weights", f"At n={n}, random frozen layers lose {_more(difference)} than transferred "
+                                     f"ones (random "
+                                     f"{a.mean:+.1f}, AnB {b.mean:+.1f} points relative to their bases; {a.count} + "
+                                     f"{b.count} networks): {meaning}.", difference.mean, difference.se,
+                   a.count + b.count, holds)
+
+
+def _difference(first, second):
+    """(difference of the means with its standard error, spread of first, spread of second), in points."""
+    a, b = _points(Spread.of(first)), _points(Spread.of(second))
+    se = math.sqrt(_zero(a.se) ** 2 + _zero(b.se) ** 2) if a.count > 1 or b.count > 1 else math.nan
+    return _Difference(a.mean - b.mean, se), a, b
+
+
+@dataclasses.dataclass(frozen=True)
+class _Difference:
+    mean: float
+    se: float
+
+
+def _points(spread):
+    return Spread(spread.mean * POINTS, spread.std * POINTS, spread.count)
+
+
+def _resolved(difference):
+    return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se
+
+
+def _zero(value):
+    return 0.0 if math.isnan(value) else value
+
+
+def _signed(spread):
+    return f"{spread.mean:+.1f} ± {_zero(spread.se):.1f}"
+
+
+def _more(difference):
+    """A loss relative to another: "3.1 ± 0.9 points more" (or "less")."""
+    return f"{abs(difference.mean):.1f} ± {_zero(difference.se):.1f} points {'more' if difference.mean < 0 else 'less'}"
+
+
+def _below(difference):
+    side = "below" if difference.mean < 0 else "above"
+    return f"{abs(difference.mean):.1f} ± {_zero(difference.se):.1f} points {side}"
+
+
+def warnings(results):
+    """Runs whose metric should not be trusted as it is: still rising at the end, or fewer than 10
+    evaluations behind the mean of the 10 best."""
+    found = []
+    rising = [r.run.name for r in results if r.still_rising]
+    if rising:
+        found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; their mean of the 10 best "
+                     f"understates what they would reach: train longer (--max-iter)")
+    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations < 10]
+    if few:
+        found.append(f"fewer than 10 evaluations ({len(few)}): {', '.join(few)}; the mean of the 10 best is over "
+                     f"fewer: evaluate more often (--eval-every)")
+    return found

@@ -1,0 +1,99 @@
+"""The paper's claims measured on a grid's networks (minitransfer/findings.py): differences relative
+to each network's own base, their standard errors, and plain words when a difference is not resolved.
+Hand-built results with known answers."""
+
+import math
+
+import pytest
+
+from minitransfer import findings
+from minitransfer.experiment import Run
+from minitransfer.results import Result
+
+
+def network(name, kind, split, seed, accuracy, target="B", source=None, n=0, tuned=False, curve=()):
+    return Result(Run(name, kind, split, seed, target=target, source=source, n=n, fine_tuned=tuned),
+                  accuracy, accuracy, accuracy, len(curve) or 20, curve=tuple(curve))
+
+
+def random_grid(transfer, selffer, tuned=(0.62, 0.63, 0.61), n_low=1, n_top=7):
+    """Three random splits, base B at 0.60 each; AnB at n_low within a point of it; at n_top the given
+    AnB and BnB accuracies; AnB+ at n_top as given."""
+    results = []
+    for seed, (a, b, t) in enumerate(zip(transfer, selffer, tuned)):
+        results += [network(f"random{seed}/baseB", "base", "random", seed, 0.60),
+                    network(f"random{seed}/A{n_low}B", "transfer", "random", seed, 0.60 + 0.002 * (seed - 1),
+                            source="A", n=n_low),
+                    network(f"random{seed}/A{n_top}B", "transfer", "random", seed, a, source="A", n=n_top),
+                    network(f"random{seed}/B{n_top}B", "selffer", "random", seed, b, source="B", n=n_top),
+                    network(f"random{seed}/A{n_top}B+", "transfer", "random", seed, t, source="A", n=n_top,
+                            tuned=True)]
+    return results
+
+
+def by_claim(results):
+    return {f.claim: f for f in findings.findings(results)}
+
+
+def test_a_grid_with_the_papers_effects_is_read_as_the_paper_saw_it():
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    for replicate in range(3):
+        results += [network(f"natural-{replicate}/baseB", "base", "natural", replicate, 0.55),
+                    network(f"natural-{replicate}/A7B", "transfer", "natural", replicate, 0.35 + 0.01 * replicate,
+                            source="A", n=7),
+                    network(f"all-{replicate}/base", "base", "all", replicate, 0.58, target=None),
+                    network(f"all-{replicate}/random7", "random-frozen", "all", replicate, 0.20 + 0.01 * replicate,
+                            target=None, n=7)]
+    found = by_claim(results)
+    assert all(f.holds for f in found.values()), [f.text for f in found.values()]
+    assert found["general"].value == pytest.approx(0.0, abs=1e-9) and found["general"].networks == 3
+    assert found["specific"].value == pytest.approx(-10.0) and found["specific"].se == pytest.approx(0.8165, abs=1e-3)
+    assert "At n=7, AnB is 10.0 ± 0.8 points below BnB (seed spread 1.0 points; 3 + 3 networks): the top layers " \
+           "are specific" in found["specific"].text
+    assert found["fine-tuning"].value == pytest.approx(2.0)
+    assert found["dissimilar"].value == pytest.approx(-19.0 - (-10.0))
+    assert "loses 9.0 ± " in found["dissimilar"].text and "points more than a random split's" in found["dissimilar"].text
+    assert found["random-weights"].value == pytest.approx(-37.0 - (-10.0))
+
+
+def test_an_effect_within_the_noise_is_said_to_be_unresolved():
+    results = random_grid(transfer=(0.59, 0.61, 0.57), selffer=(0.60, 0.605, 0.595))
+    specific = by_claim(results)["specific"]
+    assert not specific.holds and "not resolved by these runs" in specific.text
+    assert specific.value == pytest.approx(-1.0) and specific.value + 2 * specific.se > 0
+
+
+def test_a_resolved_effect_smaller_than_the_seed_spread_does_not_hold():
+    results = []  # twelve splits: AnB 2.5 points below BnB, resolved (s.e. 0.9), but the seeds spread 3.1
+    for seed in range(12):
+        results += [network(f"random{seed}/baseB", "base", "random", seed, 0.60),
+                    network(f"random{seed}/A7B", "transfer", "random", seed, 0.575, source="A", n=7),
+                    network(f"random{seed}/B7B", "selffer", "random", seed, 0.57 if seed % 2 else 0.63, source="B",
+                            n=7)]
+    specific = by_claim(results)["specific"]
+    assert specific.value == pytest.approx(-2.5) and -specific.value > 2 * specific.se
+    assert not specific.holds and "than the seed spread" in specific.text
+
+
+def test_fine_tuned_transfer_below_its_base_is_reported_as_such():
+    results = random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3, tuned=(0.55, 0.56, 0.54))
+    fine = by_claim(results)["fine-tuning"]
+    assert not fine.holds and fine.value == pytest.approx(-5.0) and "did not recover" in fine.text
+
+
+def test_claims_without_their_runs_say_they_were_not_measured():
+    found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
+    assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
+    assert not found["random-weights"].holds and "not measured" in found["random-weights"].text
+    assert math.isnan(found["dissimilar"].value)
+
+
+def test_runs_still_rising_or_with_few_evaluations_are_flagged():
+    climbing = [(10 * i, 0.3 + 0.02 * i) for i in range(1, 21)]
+    flat = [(10 * i, 0.6 + 0.002 * (-1) ** i) for i in range(1, 21)]
+    results = [network("up", "base", "random", 0, 0.6, curve=climbing), network("flat", "base", "random", 1, 0.6,
+                                                                                 curve=flat),
+               network("short", "base", "random", 2, 0.6, curve=flat[:6])]
+    assert [r.still_rising for r in results] == [True, False, False]
+    text = "\n".join(findings.warnings(results))
+    assert "still rising at the end (1): up" in text and "fewer than 10 evaluations (1): short (6)" in text
