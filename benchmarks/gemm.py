@@ -1,6 +1,6 @@
 """Our GEMM (kernels/gemm.cu) against cuBLAS, and the fully connected layers against PyTorch.
 
-- :func:`gemm_rows`: ``minitransfer.ops.linear.gemm`` against cuBLAS through ``cupy.matmul``
+- :func:`gemm_rows`: ``minitransfer.ops.gemm.gemm`` against cuBLAS through ``cupy.matmul``
   with TF32 off (``CUPY_TF32=0``: IEEE fp32, the like-for-like reference) and, when PyTorch is
   installed, ``torch.matmul`` with TF32 on: the square 4096³ product (NN) and the three products
   of each CaffeNet fc layer at the batch size (forward NT, backward-data NN, backward-filter TN).
@@ -19,7 +19,7 @@ os.environ["CUPY_TF32"] = "0"  # read by CuPy at import: cuBLAS stays in IEEE fp
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
-from minitransfer.ops import linear  # noqa: E402
+from minitransfer.ops import gemm, linear  # noqa: E402
 
 MAX_ERROR = 1e-4
 SQUARE = 4096
@@ -53,18 +53,18 @@ def _torch_view(torch, x):
 
 
 def _product_row(cp, torch, name, a, b, trans_a, trans_b, repeat):
-    """One row: linear.gemm(a, b, trans_a, trans_b) against cuBLAS fp32 (and torch TF32)."""
+    """One row: gemm.gemm(a, b, trans_a, trans_b) against cuBLAS fp32 (and torch TF32)."""
     direction = ("t" if trans_a else "n") + ("t" if trans_b else "n")
     op_a, op_b = _op(a, trans_a), _op(b, trans_b)
     m, k = op_a.shape
     n = op_b.shape[1]
     reference = cp.matmul(op_a.astype(cp.float64), op_b.astype(cp.float64))
-    error = common.relative_error(linear.gemm(a, b, trans_a, trans_b), reference)
+    error = common.relative_error(gemm.gemm(a, b, trans_a, trans_b), reference)
     _refuse_if_wrong(f"{name} {direction}", error)
     cublas_error = common.relative_error(cp.matmul(op_a, op_b), reference)
     del reference
 
-    ms = common.median_ms(lambda: linear.gemm(a, b, trans_a, trans_b), repeat=repeat)
+    ms = common.median_ms(lambda: gemm.gemm(a, b, trans_a, trans_b), repeat=repeat)
     ms_fp32 = common.median_ms(lambda: cp.matmul(op_a, op_b), repeat=repeat)
     ms_tf32 = None
     if torch is not None:
@@ -73,7 +73,7 @@ def _product_row(cp, torch, name, a, b, trans_a, trans_b, repeat):
             ms_tf32 = common.median_ms(lambda: torch.matmul(ta, tb), repeat=repeat)
     print(f"  {name} {direction}: ours {ms:.3f} ms, cuBLAS fp32 {ms_fp32:.3f} ms "
           f"(errors vs float64: ours {error:.2e}, cuBLAS {cublas_error:.2e}, "
-          f"splits {linear.gemm_splits(m, n, k, np.float32)})", flush=True)
+          f"splits {gemm.default_splits(m, n, k, np.float32)})", flush=True)
     return common.make_row(name, direction, f"{m}x{n}x{k}", 2 * m * n * k, ms, error, "cuBLAS",
                            ms_ref_fp32=ms_fp32, ms_ref_tf32=ms_tf32)
 

@@ -24,7 +24,7 @@ chosen by :func:`choose_variant`), and for backward-data with few channels per g
 direct kernel.
 """
 
-import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,7 +45,7 @@ KERNELS = (
 )
 
 # The kernel variants of each direction. "m128" and "m64" are the implicit GEMM with 128-row and
-# 64-row float tiles (rows × columns per block below; they must match GemmTile in
+# 64-row float tiles (rows × columns per block below; they must match ConvTile in
 # kernels/conv2d.cu, where double always uses 64 × 64); "small_channels" is the direct
 # backward-data kernel for few channels per group. choose_variant picks one by shape.
 VARIANTS = {
@@ -53,21 +53,34 @@ VARIANTS = {
     "backward-data": ("m128", "m64", "small_channels"),
     "backward-filter": ("m128", "m64"),
 }
-_GEMM_TILES = {
+GEMM_TILES = {
     "m128": {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)},
     "m64": {np.dtype(np.float32): (64, 128), np.dtype(np.float64): (64, 64)},
 }
-_SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
-_SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
-_SMALL_TH = 8  # phase rows per thread (SMALL_TH)
-_SMALL_TR = 3  # kernel rows per register block; the staged rows are padded to a multiple (SMALL_TR)
-_SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
-_GRID_Y_LIMIT = 65535
-_THREADS = 256
-_REDUCE_BLOCKS_MAX = 4096
-_FILTER_BLOCKS_TARGET = 4  # blocks per SM the split of backward-filter aims at
-_FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
-_INT32_LIMIT = 2**31 - 1
+SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
+SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
+SMALL_TH = 8  # phase rows per thread (SMALL_TH)
+SMALL_TR = 3  # kernel rows per register block; the staged rows are padded to a multiple (SMALL_TR)
+SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
+MAX_GRID_Y = 65535
+THREADS = 256  # every conv2d kernel runs 256-thread blocks (CONV_THREADS, SMALL_THREADS, BIAS_THREADS)
+MAX_REDUCE_BLOCKS = 4096
+FILTER_BLOCKS_PER_SM = 4  # blocks per SM the split of backward-filter aims at
+FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
+FILTER_CHUNK_STEP = 8  # a chunk is a whole number of the kernels' reduction steps (BK)
+MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+
+
+class Conv2dCache(NamedTuple):
+    """What :func:`backward` needs: the forward's input, weight and hyper-parameters, and on
+    NumPy arrays the im2col matrix the forward built (None on CuPy arrays)."""
+
+    x: object  # N,C,H,W
+    w: object  # K,Cg,R,S
+    stride: int
+    pad: int
+    groups: int
+    cols: object  # g,NPQ,CgRS (NumPy) or None
 
 
 def output_size(size, kernel, stride, pad):
@@ -78,7 +91,7 @@ def output_size(size, kernel, stride, pad):
 def forward(x, w, b, stride=1, pad=0, groups=1):
     """Convolve ``x`` (N, C, H, W) with ``w`` (K, C/groups, R, S) and add ``b`` (K,).
 
-    Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q). NumPy arrays run the reference,
+    Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q) and a :class:`Conv2dCache`. NumPy arrays run the reference,
     CuPy arrays the CUDA kernels.
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
@@ -89,9 +102,9 @@ def forward(x, w, b, stride=1, pad=0, groups=1):
     stride, pad, groups = _check_forward(x, w, b, stride, pad, groups)
     if cuda.is_cuda_array(x):
         y = _forward_cuda(x, w, b, stride, pad, groups)
-        return y, (x, w, stride, pad, groups, None)
+        return y, Conv2dCache(x, w, stride, pad, groups, None)
     y, cols = _forward_reference(x, w, b, stride, pad, groups)
-    return y, (x, w, stride, pad, groups, cols)
+    return y, Conv2dCache(x, w, stride, pad, groups, cols)
 
 
 def backward(dy, cache, need_dx=True):
@@ -199,19 +212,20 @@ def _shape_args(x, w, stride, pad, groups):
 
 
 def _check_int32_sizes(*sizes):
-    if max(sizes) > _INT32_LIMIT:
+    if max(sizes) > MAX_ELEMENTS:
         raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
 
 
 def gemm_variant(rows):
     """The row tile for a GEMM with ``rows`` rows per group: ``"m64"`` when 64-row tiles leave
     fewer idle rows than 128-row tiles (conv2 backward-data's 48 rows, conv4's 192), else ``"m128"``."""
-    return "m64" if -(-rows // 64) * 64 < -(-rows // 128) * 128 else "m128"
+    return "m64" if cuda.ceil_div(rows, 64) * 64 < cuda.ceil_div(rows, 128) * 128 else "m128"
 
 
 def _small_channels_fit(Cg, R, S, stride, groups):
-    taps = -(-(-(-R // stride)) // _SMALL_TR) * _SMALL_TR * -(-S // stride)  # the largest phase's staged taps
-    return taps * _SMALL_CB <= _SMALL_STAGE and groups * stride * stride * -(-Cg // _SMALL_CB) <= _GRID_Y_LIMIT
+    taps_h, taps_w = cuda.ceil_div(R, stride), cuda.ceil_div(S, stride)  # the largest phase's taps
+    staged = cuda.ceil_div(taps_h, SMALL_TR) * SMALL_TR * taps_w  # its rows padded to a multiple of SMALL_TR
+    return staged * SMALL_CB <= SMALL_STAGE and groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB) <= MAX_GRID_Y
 
 
 def choose_variant(direction, x_shape, w_shape, stride):
@@ -226,7 +240,7 @@ def choose_variant(direction, x_shape, w_shape, stride):
     K, Cg, R, S = w_shape
     groups = x_shape[1] // Cg
     if direction == "backward-data":
-        if Cg <= _SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
+        if Cg <= SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
             return "small_channels"
         return gemm_variant(Cg)
     if direction == "backward-filter":
@@ -255,10 +269,10 @@ def _forward_cuda(x, w, b, stride, pad, groups, variant=None):
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     _check_int32_sizes(x.size, N * K * P * Q)
     variant, name = _variant("forward", x, w, stride, variant)
-    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+    tile_rows, tile_columns = GEMM_TILES[variant][np.dtype(x.dtype)]
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
     grid = (cuda.blocks(N * P * Q, tile_columns), cuda.blocks(K // groups, tile_rows), groups)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
     return y
 
@@ -267,20 +281,13 @@ def filter_splits(tiles, positions, sm_count):
     """How many chunks backward-filter splits the N·P·Q reduction into, and the chunk length.
 
     Enough chunks that ``tiles`` output tiles times the chunks give about
-    ``_FILTER_BLOCKS_TARGET`` blocks per SM, but no chunk shorter than ``_FILTER_MIN_CHUNK``
-    positions. The chunk is a multiple of 8 (the kernels' reduction step).
+    ``FILTER_BLOCKS_PER_SM`` blocks per SM, but no chunk shorter than ``FILTER_MIN_CHUNK``
+    positions. The chunk is a multiple of ``FILTER_CHUNK_STEP`` (the kernels' reduction step).
     """
-    wanted = max(1, -(-_FILTER_BLOCKS_TARGET * sm_count // tiles))
-    splits = max(1, min(wanted, positions // _FILTER_MIN_CHUNK))
-    chunk = -(-positions // splits)
-    chunk = -(-chunk // 8) * 8
-    return -(-positions // chunk), chunk
-
-
-@functools.lru_cache(maxsize=None)
-def _sm_count(device):
-    cp = cuda.cupy()
-    return int(cp.cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
+    wanted = max(1, cuda.ceil_div(FILTER_BLOCKS_PER_SM * sm_count, tiles))
+    splits = max(1, min(wanted, positions // FILTER_MIN_CHUNK))
+    chunk = cuda.ceil_div(cuda.ceil_div(positions, splits), FILTER_CHUNK_STEP) * FILTER_CHUNK_STEP
+    return cuda.ceil_div(positions, chunk), chunk
 
 
 def _backward_cuda(x, w, dy, stride, pad, groups, need_dx=True):
@@ -295,14 +302,14 @@ def _backward_data_cuda(x, w, dy, stride, pad, groups, variant=None):
     Cg = w.shape[1]
     variant, name = _variant("backward-data", x, w, stride, variant)
     dx = cp.empty_like(x)
-    phase_h, phase_w = -(-H // stride), -(-W // stride)  # the largest stride phase's pixels
+    phase_h, phase_w = cuda.ceil_div(H, stride), cuda.ceil_div(W, stride)  # the largest stride phase's pixels
     if variant == "small_channels":
-        threads = N * -(-phase_h // _SMALL_TH) * phase_w
-        grid = (cuda.blocks(threads, _THREADS), groups * stride * stride * -(-Cg // _SMALL_CB))
+        threads = N * cuda.ceil_div(phase_h, SMALL_TH) * phase_w
+        grid = (cuda.blocks(threads, THREADS), groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB))
     else:
-        tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+        tile_rows, tile_columns = GEMM_TILES[variant][np.dtype(x.dtype)]
         grid = (cuda.blocks(N * phase_h * phase_w, tile_columns), cuda.blocks(Cg, tile_rows), groups * stride * stride)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
     return dx
 
@@ -312,18 +319,18 @@ def _backward_filter_cuda(x, w, dy, stride, pad, groups, variant=None):
     N, _, P, Q = dy.shape
     K, Cg, R, S = w.shape
     variant, name = _variant("backward-filter", x, w, stride, variant)
-    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+    tile_rows, tile_columns = GEMM_TILES[variant][np.dtype(x.dtype)]
     tiles = cuda.blocks(K // groups, tile_rows) * cuda.blocks(Cg * R * S, tile_columns) * groups
-    splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp.cuda.Device().id))
+    splits, chunk = filter_splits(tiles, N * P * Q, cuda.sm_count())
     _check_int32_sizes(splits * w.size)
     dw = cp.empty_like(w)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
     grid = (cuda.blocks(Cg * R * S, tile_columns), cuda.blocks(K // groups, tile_rows), groups * splits)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
     if splits > 1:
-        blocks = min(cuda.blocks(w.size, _THREADS), _REDUCE_BLOCKS_MAX)
-        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, _THREADS,
+        blocks = min(cuda.blocks(w.size, THREADS), MAX_REDUCE_BLOCKS)
+        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, THREADS,
                     (workspace, dw, np.int32(w.size), np.int32(splits)))
     return dw
 
@@ -332,6 +339,6 @@ def _backward_bias_cuda(dy):
     cp = cuda.cupy()
     N, K, P, Q = dy.shape
     db = cp.empty((K,), dtype=dy.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dy.dtype), K, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dy.dtype), K, THREADS,
                 (dy, db, np.int32(N), np.int32(K), np.int32(P * Q)))
     return db
