@@ -4,7 +4,9 @@ The entry-point test compiles the exact source the loader hands to CuPy (headers
 nvcc and checks that every kernel an op module names exists for float32 and float64.
 """
 
+import fractions
 import importlib
+import math
 import re
 import shutil
 import subprocess
@@ -76,8 +78,20 @@ def test_every_named_entry_point_exists_in_the_compiled_module(op, tmp_path):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("op", OPS)
-def test_every_named_entry_point_loads_on_the_device(op, cp):
+def test_every_named_entry_point_loads_without_spills_at_its_block_size(op, cp):
+    """Compiled by NVRTC for this device (not the nvcc gate's build): each entry point accepts the
+    op's block size and keeps everything in registers (no local memory: no spill, no stack)."""
     module = importlib.import_module(f"minitransfer.ops.{op}")
     for name in module.KERNELS:
         for dtype in (np.float32, np.float64):
-            assert cuda.function(module.KERNEL_FILE, cuda.entry(name, dtype)) is not None
+            attributes = cuda.function(module.KERNEL_FILE, cuda.entry(name, dtype)).attributes
+            assert attributes["max_threads_per_block"] >= module.THREADS, (cuda.entry(name, dtype), attributes)
+            assert attributes["local_size_bytes"] == 0, (cuda.entry(name, dtype), attributes)
+
+
+def test_ceil_div_against_exact_fractions():
+    for a in range(-20, 21):
+        for b in range(1, 9):
+            assert cuda.ceil_div(a, b) == math.ceil(fractions.Fraction(a, b)), (a, b)
+    assert cuda.ceil_div(np.int64(2**40 + 1), 2**20) == 2**20 + 1
+    assert cuda.blocks(0, 256) == 1 and cuda.blocks(257, 256) == 2
