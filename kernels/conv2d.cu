@@ -43,6 +43,8 @@
 //
 // Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
 #include "common.cuh"
+#include "conv2d_shape.cuh"
+#include "conv2d_mma.cuh"
 
 constexpr int CONV_THREADS = 256;       // threads per block of the implicit GEMMs (THREADS in conv2d.py)
 
@@ -63,21 +65,8 @@ typedef ConvTile<128, 128, 8, 8> Tile128;
 typedef ConvTile<64, 128, 4, 8> Tile64x128;
 typedef ConvTile<64, 64, 4, 4> Tile64;
 
-// Shapes of one convolution, as passed by the launcher, plus the derived sizes.
-struct ConvShape {
-    int N, C, H, W, K, R, S, P, Q, stride, pad, groups;
-    int Cg, Kg, HW, PQ, RS;
-
-    __device__ __forceinline__ ConvShape(int N_, int C_, int H_, int W_, int K_, int R_, int S_, int P_, int Q_,
-                                         int stride_, int pad_, int groups_)
-        : N(N_), C(C_), H(H_), W(W_), K(K_), R(R_), S(S_), P(P_), Q(Q_), stride(stride_), pad(pad_),
-          groups(groups_), Cg(C_ / groups_), Kg(K_ / groups_), HW(H_ * W_), PQ(P_ * Q_), RS(R_ * S_) {}
-};
-
 // Tile row (or column) of a thread's i-th output: runs of 4 consecutive rows, 64 rows apart.
 __device__ __forceinline__ int thread_row(int i, int ty) { return (i / 4) * 64 + ty * 4 + (i % 4); }
-
-__device__ __forceinline__ bool inside(int i, int n) { return (unsigned)i < (unsigned)n; }
 
 // Four consecutive shared-memory values (16-byte aligned) in as few load instructions as possible.
 __device__ __forceinline__ void load_run(const float* from, float* to) {
@@ -256,28 +245,6 @@ __device__ __forceinline__ void conv2d_forward(const T* __restrict__ x, const T*
     ForwardProblem<T, Tile> problem(x, w, b, shape, n0);
     implicit_gemm<T, Tile>(problem, m0, n0, y);
 }
-
-// ---------------------------------------------------------------------------------------------
-// One stride phase (ρh, ρw) of backward-data: the pixels h = h_base + st·ih (ih < phase_h) with
-// (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr (tr < taps_h), at output rows
-// p = p_base + ih − tr. Likewise for columns (w_base, q_base, phase_w, taps_w).
-struct StridePhase {
-    int rho_h, rho_w, h_base, w_base, p_base, q_base, phase_h, phase_w, taps_h, taps_w;
-
-    __device__ __forceinline__ StridePhase(const ConvShape& s, int phase) {
-        const int st = s.stride;
-        rho_h = phase / st;
-        rho_w = phase % st;
-        h_base = ((rho_h - s.pad) % st + st) % st;
-        w_base = ((rho_w - s.pad) % st + st) % st;
-        p_base = (h_base + s.pad - rho_h) / st;
-        q_base = (w_base + s.pad - rho_w) / st;
-        phase_h = h_base < s.H ? (s.H - h_base + st - 1) / st : 0;
-        phase_w = w_base < s.W ? (s.W - w_base + st - 1) / st : 0;
-        taps_h = rho_h < s.R ? (s.R - rho_h + st - 1) / st : 0;
-        taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
-    }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Backward data, one stride phase (ρh, ρw) per blockIdx.z (with the group; StridePhase above).
@@ -699,4 +666,59 @@ conv2d_backward_bias_f32(const float* dy, float* db, int N, int K, int PQ) {
 extern "C" __global__ void __launch_bounds__(BIAS_THREADS)
 conv2d_backward_bias_f64(const double* dy, double* db, int N, int K, int PQ) {
     conv2d_backward_bias<double>(dy, db, N, K, PQ);
+}
+
+// Tensor-core entry points (conv2d_mma.cuh; float32 only, sm_80+): <direction>_tc_<tile>_<precision>_f32,
+// tile m128 = 128 rows × 64 columns, m64 = 64 × 128; precision tf32 or tf32x3. Same arguments and grids
+// as the FFMA entry points of the same direction, with the tile's BM × BN.
+constexpr int MMA_THREADS = MmaTileM128::THREADS;
+static_assert(MmaTileM64::THREADS == MMA_THREADS, "one block size for every tensor-core tile");
+
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m128_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<false, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m128_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<true, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m64_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<false, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m64_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<true, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m128_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m128_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m64_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m64_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m128_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<false, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m128_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<true, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m64_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<false, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m64_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<true, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
 }

@@ -41,6 +41,7 @@
 // Measured on an H100 SXM at 4096³ (NN, aligned): 3.05 ms, 89% of cuBLAS fp32 (2.72 ms); the
 // previous layout (bands half a tile apart, no fragment prefetch) took 3.33 ms (benchmarks/NOTES-gemm.md).
 #include "common.cuh"
+#include "gemm_mma.cuh"
 
 template <typename T>
 struct GemmTile;
@@ -362,4 +363,48 @@ extern "C" __global__ void __launch_bounds__(256)
 gemm_reduce_splits_f64(const double* partials, const double* bias, double* c, int splits, mt_int64 mn, int n,
                        int has_bias) {
     gemm_reduce_splits<double>(partials, bias, c, splits, mn, n, has_bias);
+}
+
+// Tensor-core entry points (gemm_mma.cuh; float32 only, sm_80+): gemm_<transposes>_<precision>_f32,
+// precision tf32 or tf32x3, the same arguments as the FFMA GEMMs; 256 threads, one block per
+// 128 × 64 tile of C and K slice, grid (⌈N/64⌉, ⌈M/128⌉, S); k_chunk a multiple of 16.
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }

@@ -134,9 +134,15 @@ def blocks(n, threads):
 
 def sm_count():
     """Streaming multiprocessors of the current CUDA device (asked once per device)."""
-    return _sm_count(cupy().cuda.Device().id)
+    return _properties(cupy().cuda.Device().id)[0]
+
+
+def compute_capability():
+    """``(major, minor)`` compute capability of the current CUDA device: ``(9, 0)`` on an H100."""
+    return _properties(cupy().cuda.Device().id)[1]
 
 
 @functools.lru_cache(maxsize=None)
-def _sm_count(device):
-    return int(cupy().cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
+def _properties(device):
+    properties = cupy().cuda.runtime.getDeviceProperties(device)
+    return int(properties["multiProcessorCount"]), (int(properties["major"]), int(properties["minor"]))

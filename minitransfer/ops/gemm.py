@@ -6,6 +6,9 @@ The fully connected layer (``minitransfer.ops.linear``) is three of these produc
 side needs no launcher (``a @ b`` is the reference), so :func:`gemm` takes CuPy arrays only.
 Every output element is summed over k in increasing order by one thread (per K slice), and K
 slices are added in slice order by a second kernel: no atomics, bit-reproducible results.
+``precision`` (``minitransfer.ops.precision``): ``ieee`` runs the FFMA kernels, ``tf32x3`` and
+``tf32`` the tensor-core kernels of ``kernels/gemm_mma.cuh`` (float32, compute capability 8.0+;
+UNVERIFIED ON A GPU).
 
 Example::
 
@@ -15,7 +18,7 @@ Example::
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check
+from minitransfer.ops import _check, precision as precisions
 
 KERNEL_FILE = "gemm"
 KERNELS = (
@@ -23,11 +26,16 @@ KERNELS = (
     "gemm_nn_aligned", "gemm_nt_aligned", "gemm_tn_aligned", "gemm_tt_aligned",
     "gemm_reduce_splits",
 )
+# Tensor-core kernels, float32 only: gemm_<transposes>_<precision> (kernels/gemm_mma.cuh).
+TENSOR_CORE_KERNELS = tuple(f"gemm_{t}_{mode}" for t in ("nn", "nt", "tn", "tt") for mode in precisions.TENSOR_CORE)
 
-# Block tile of C per dtype, as in kernels/gemm.cu (GemmTile): (rows BM, columns BN).
+# Block tile of C, (rows BM, columns BN), and k-tile depth BK: per dtype for the FFMA kernels
+# (GemmTile in kernels/gemm.cu), one for the tensor-core kernels (MmaTileM128 in mma_tf32.cuh).
 TILES = {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)}
+TENSOR_CORE_TILE = (128, 64)
+TILE_DEPTH = 8
+TENSOR_CORE_TILE_DEPTH = 16
 THREADS = 256
-TILE_DEPTH = 8  # BK: a K slice is a whole number of k-tiles
 BLOCKS_PER_SM = 2  # the aligned f32 kernels are built for two resident blocks per SM
 MAX_SPLITS = 16
 MIN_SLICE = 128  # never split K into slices shorter than this
@@ -37,7 +45,7 @@ OFFSET_LIMIT = 2**31
 OFFSET_SLACK_ROWS = 128
 
 
-def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
+def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="ieee"):
     """``C = op(A)·op(B)`` (+ ``bias`` added to every row) on the GPU, with ``kernels/gemm.cu``.
 
     op(A) is ``a`` or ``a.T``, op(B) is ``b`` or ``b.T``; a and b are 2-D C-contiguous CuPy
@@ -50,26 +58,25 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None):
     ``splits`` cuts K into that many slices whose partial products are added in a fixed order
     by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
     (:func:`default_splits`) so that products with few output tiles still fill the GPU. The
-    result is bit-reproducible for a given ``splits``.
+    result is bit-reproducible for a given ``splits``. ``precision``: ``ieee`` (default),
+    ``tf32x3`` or ``tf32`` (see the module docstring).
 
     Example::
 
         c = gemm(dy, x, trans_a=True)   # dyᵀ·x, the weight gradient of a linear layer
     """
     m, n, k = _check_operands(a, b, trans_a, trans_b, bias)
-    if splits is None:
-        splits = default_splits(m, n, k, a.dtype)
-    splits = _check.positive_int("gemm", "splits", splits)
-    k_chunk = cuda.blocks(k, splits * TILE_DEPTH) * TILE_DEPTH
-    splits = cuda.blocks(k, k_chunk)  # no empty slice
+    precision = precisions.check("gemm", precision, a.dtype)
+    if precision in precisions.TENSOR_CORE:
+        precisions.require_tensor_cores("gemm", precision)
+    if splits is not None:
+        splits = _check.positive_int("gemm", "splits", splits)
+    splits, k_chunk, grid = plan(m, n, k, a.dtype, precision, splits)
 
     cp = cuda.cupy()
     c = cp.empty((m, n), dtype=a.dtype)
     partials = c if splits == 1 else cp.empty((splits, m, n), dtype=a.dtype)
-    variant = "aligned" if is_aligned(a, b) else None
-    name = "_".join(filter(None, ("gemm", ("t" if trans_a else "n") + ("t" if trans_b else "n"), variant)))
-    tile_m, tile_n = TILES[np.dtype(a.dtype)]
-    grid = (cuda.blocks(n, tile_n), cuda.blocks(m, tile_m), splits)
+    name = kernel_name(trans_a, trans_b, precision, is_aligned(a, b))
     # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias.
     bias_arg = c if bias is None else bias
     fuse_bias = bias is not None and splits == 1
@@ -116,7 +123,34 @@ def check_offsets(op, **arrays):
                              f"offsets: (rows + {OFFSET_SLACK_ROWS})·columns must stay below 2^31")
 
 
-def default_splits(m, n, k, dtype, sm_count=None):
+def kernel_name(trans_a, trans_b, precision="ieee", aligned=False):
+    """The kernel :func:`gemm` runs: ``gemm_nt``, ``gemm_nt_aligned`` (ieee) or ``gemm_nt_tf32`` ..."""
+    transposes = ("t" if trans_a else "n") + ("t" if trans_b else "n")
+    if precision in precisions.TENSOR_CORE:
+        return f"gemm_{transposes}_{precision}"
+    return f"gemm_{transposes}_aligned" if aligned else f"gemm_{transposes}"
+
+
+def tile(dtype, precision="ieee"):
+    """The block tile ``(rows, columns)`` of C and the k-tile depth :func:`gemm` runs with."""
+    if precision in precisions.TENSOR_CORE:
+        return TENSOR_CORE_TILE, TENSOR_CORE_TILE_DEPTH
+    return TILES[np.dtype(dtype)], TILE_DEPTH
+
+
+def plan(m, n, k, dtype, precision="ieee", splits=None, sm_count=None):
+    """``(splits, k_chunk, grid)`` of an (m × k)·(k × n) product: ``splits`` (default
+    :func:`default_splits`) K slices of ``k_chunk`` (a whole number of k-tiles; no slice left
+    empty, so fewer slices than asked when K is short), and the launch grid."""
+    (tile_m, tile_n), depth = tile(dtype, precision)
+    if splits is None:
+        splits = default_splits(m, n, k, dtype, sm_count, precision)
+    k_chunk = cuda.blocks(k, splits * depth) * depth
+    splits = cuda.blocks(k, k_chunk)
+    return splits, k_chunk, (cuda.blocks(n, tile_n), cuda.blocks(m, tile_m), splits)
+
+
+def default_splits(m, n, k, dtype, sm_count=None, precision="ieee"):
     """How many K slices :func:`gemm` uses by default for an (m × k)·(k × n) product.
 
     One slice whenever the output tiles fill at least one wave of the GPU (two blocks per SM);
@@ -127,7 +161,7 @@ def default_splits(m, n, k, dtype, sm_count=None):
 
         default_splits(256, 4096, 9216, np.float32, sm_count=132)   # fc6's weight gradient: > 1
     """
-    tile_m, tile_n = TILES[np.dtype(dtype)]
+    (tile_m, tile_n), _ = tile(dtype, precision)
     tiles = cuda.blocks(m, tile_m) * cuda.blocks(n, tile_n)
     slots = BLOCKS_PER_SM * (cuda.sm_count() if sm_count is None else sm_count)
     if tiles >= slots:

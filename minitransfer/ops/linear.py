@@ -8,7 +8,9 @@
 W has Caffe's shape ``(out, in)`` (DESIGN.md §1). The cache is a :class:`LinearCache`. On CuPy
 arrays the three products run on the hand-written tiled GEMM (``minitransfer.ops.gemm``, the bias
 add fused into the forward product's epilogue) and the bias gradient on the fixed-order
-column-sum kernel of ``kernels/linear.cu``, so every result is bit-reproducible.
+column-sum kernel of ``kernels/linear.cu``, so every result is bit-reproducible. ``precision``
+(``minitransfer.ops.precision``: ``ieee``, ``tf32x3``, ``tf32``) says how the three products are
+computed; the bias gradient is always a plain sum.
 """
 
 from typing import NamedTuple
@@ -16,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check
+from minitransfer.ops import _check, precision as precisions
 from minitransfer.ops.gemm import gemm
 
 KERNEL_FILE = "linear"
@@ -31,12 +33,14 @@ class LinearCache(NamedTuple):
 
     x: object  # N,in
     w: object  # out,in
+    precision: str
 
 
-def forward(x, w, b):
+def forward(x, w, b, precision="ieee"):
     """Fully connected layer: ``y = x·Wᵀ + b``. Returns ``(y, cache)``, a :class:`LinearCache`.
 
-    x (N, in), w (out, in), b (out,), all float32 or all float64, C-contiguous.
+    x (N, in), w (out, in), b (out,), all float32 or all float64, C-contiguous; ``precision``
+    (``ieee``, ``tf32x3``, ``tf32``) also governs :func:`backward`'s products.
 
     Example::
 
@@ -52,9 +56,10 @@ def forward(x, w, b):
                          f"(w must be (out, in) = (out, {x.shape[1]}))")
     _check.shape("linear", "b", b, (w.shape[0],))
     _check.nonempty("linear", x=x, w=w)
+    precision = precisions.check("linear", precision, x.dtype)
     if cuda.is_cuda_array(x):
-        return gemm(x, w, trans_b=True, bias=b), LinearCache(x, w)
-    return _forward_reference(x, w, b), LinearCache(x, w)
+        return gemm(x, w, trans_b=True, bias=b, precision=precision), LinearCache(x, w, precision)
+    return _forward_reference(x, w, b, precision), LinearCache(x, w, precision)
 
 
 def backward(dy, cache, need_dx=True):
@@ -63,24 +68,24 @@ def backward(dy, cache, need_dx=True):
     With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
     trainable layer of a net needs only its parameter gradients).
     """
-    x, w = cache
+    x, w, precision = cache
     _check.array("linear", "dy", dy, ndim=2)
     _check.same_device("linear", dy=dy, x=x)
     _check.same_dtype("linear", dy=dy, x=x)
     _check.shape("linear", "dy", dy, (x.shape[0], w.shape[0]))
     if cuda.is_cuda_array(dy):
-        dx = gemm(dy, w) if need_dx else None
-        return dx, gemm(dy, x, trans_a=True), _bias_gradient_cuda(dy)
-    return _backward_reference(x, w, dy, need_dx)
+        dx = gemm(dy, w, precision=precision) if need_dx else None
+        return dx, gemm(dy, x, trans_a=True, precision=precision), _bias_gradient_cuda(dy)
+    return _backward_reference(x, w, dy, precision, need_dx)
 
 
-def _forward_reference(x, w, b):
-    return x @ w.T + b  # N,out
+def _forward_reference(x, w, b, precision="ieee"):
+    return precisions.matmul(x, w.T, precision) + b  # N,out
 
 
-def _backward_reference(x, w, dy, need_dx=True):
-    dx = dy @ w if need_dx else None  # N,in
-    dw = dy.T @ x  # out,in
+def _backward_reference(x, w, dy, precision="ieee", need_dx=True):
+    dx = precisions.matmul(dy, w, precision) if need_dx else None  # N,in
+    dw = precisions.matmul(dy.T, x, precision)  # out,in
     db = dy.sum(axis=0)  # out
     return dx, dw, db
 

@@ -222,15 +222,16 @@ def test_small_channels_needs_few_taps_per_phase():
     assert conv2d.choose_variant("backward-data", (1, 3, 40, 40), (4, 3, 33, 33), 1) == "m64"
     x, w = np.zeros((1, 3, 40, 40)), np.zeros((4, 3, 33, 33))
     with pytest.raises(ValueError, match=r"conv2d: kernel 33x33 stride 1 has too many taps"):
-        conv2d._variant("backward-data", x, w, 1, "small_channels")
+        conv2d._variant("backward-data", x, w, 1, "small_channels", "ieee")
     with pytest.raises(ValueError, match=r"conv2d: forward has no variant 'small_channels'"):
-        conv2d._variant("forward", x, w, 1, "small_channels")
+        conv2d._variant("forward", x, w, 1, "small_channels", "ieee")
 
 
 def test_every_kernel_has_both_entry_points_in_the_source():
     source = (cuda.kernels_dir() / f"{conv2d.KERNEL_FILE}.cu").read_text()
     declared = set(re.findall(r'extern "C" __global__ void (?:__launch_bounds__\([^)]*\)\s*)?(\w+)\(', source))
     expected = {f"{name}_{suffix}" for name in conv2d.KERNELS for suffix in ("f32", "f64")}
+    expected |= {f"{name}_f32" for name in conv2d.TENSOR_CORE_KERNELS}
     assert declared == expected
 
 
