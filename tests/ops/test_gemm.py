@@ -4,7 +4,8 @@ vectors and scalars), bias epilogue, split K, edges of every tile, against float
 import numpy as np
 import pytest
 
-from minitransfer.ops import gemm
+from minitransfer.ops import gemm, precision
+from oracles import relative_error
 
 TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
 TRANSPOSE_IDS = ["nn", "nt", "tn", "tt"]
@@ -203,3 +204,76 @@ def test_gpu_split_k_is_bitwise_repeatable(cp):
     assert gemm.default_splits(256, 1000, 4096, np.float32) > 1
     first = cp.asnumpy(gemm.gemm(a, b, trans_b=True)).tobytes()
     assert first == cp.asnumpy(gemm.gemm(a, b, trans_b=True)).tobytes()
+
+
+# Tensor-core kernels (tf32, tf32x3): every transpose, odd and aligned shapes, split K, bias.
+
+
+def _check_mode(cp, mode, got, a, b, trans_a, trans_b, ieee, bias=None):
+    """tf32: within 1e-6 of the float64 product of the TF32-rounded operands (real rounding) and
+    clearly worse than ieee; tf32x3: within 1e-5 of float64, no worse than twice ieee's error."""
+    op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
+    shift = 0 if bias is None else bias.astype(np.float64)
+    exact = op_a.astype(np.float64) @ op_b.astype(np.float64) + shift
+    got = cp.asnumpy(got)
+    assert got.dtype == np.float32 and got.shape == exact.shape and np.isfinite(got).all()
+    error, ieee_error = relative_error(got, exact), relative_error(cp.asnumpy(ieee), exact)
+    if mode == "tf32":
+        rounded = precision.round_tf32(op_a).astype(np.float64) @ precision.round_tf32(op_b).astype(np.float64)
+        assert relative_error(got, rounded + shift) < 1e-6, relative_error(got, rounded + shift)
+        assert error > 10 * ieee_error, (error, ieee_error)
+    else:  # one float32 unit of slack where ieee is exact or nearly (a few terms per output)
+        assert error < 1e-5 and error <= 2 * ieee_error + 2**-23, (error, ieee_error)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("shape", ODD_SHAPES + ALIGNED_SHAPES, ids=[shape_id(s) for s in ODD_SHAPES + ALIGNED_SHAPES])
+def test_gpu_tensor_core_gemm_matches_its_oracle(cp, shape, trans_a, trans_b, mode):
+    rng = np.random.default_rng(7)
+    a, b, _ = stored_operands(rng, *shape, trans_a, trans_b, np.float32)
+    a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
+    got = gemm.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b, precision=mode)
+    _check_mode(cp, mode, got, a, b, trans_a, trans_b, gemm.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("splits", [1, 2, 3, 16, 200], ids=lambda s: f"splits{s}")
+def test_gpu_tensor_core_split_k_and_bias(cp, splits, trans_a, trans_b, mode):
+    rng = np.random.default_rng(8)
+    a, b, _ = stored_operands(rng, 70, 133, 203, trans_a, trans_b, np.float32)
+    bias = rng.standard_normal(133).astype(np.float32)
+    a_gpu, b_gpu, bias_gpu = cp.asarray(a), cp.asarray(b), cp.asarray(bias)
+    got = gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=bias_gpu, splits=splits, precision=mode)
+    ieee = gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=bias_gpu, splits=splits)
+    _check_mode(cp, mode, got, a, b, trans_a, trans_b, ieee, bias)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+def test_gpu_tensor_core_split_k_is_bitwise_repeatable(cp, mode):
+    rng = np.random.default_rng(9)
+    a, b, _ = stored_operands(rng, 256, 1000, 4096, False, True, np.float32)
+    a, b = cp.asarray(a), cp.asarray(b)
+    assert gemm.default_splits(256, 1000, 4096, np.float32, precision=mode) > 1
+    first = cp.asnumpy(gemm.gemm(a, b, trans_b=True, precision=mode)).tobytes()
+    assert first == cp.asnumpy(gemm.gemm(a, b, trans_b=True, precision=mode)).tobytes()
+
+
+@pytest.mark.gpu
+def test_gpu_tensor_core_gemm_refuses_float64(cp):
+    a = cp.asarray(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"gemm: precision 'tf32' takes float32 operands"):
+        gemm.gemm(a, a.T.copy(), precision="tf32")
+
+
+def test_tensor_core_plan_uses_its_own_tile_and_depth():
+    splits, k_chunk, grid = gemm.plan(256, 4096, 9216, np.float32, "tf32", splits=3, sm_count=132)
+    assert (splits, k_chunk % 16, grid) == (3, 0, (64, 2, 3))
+    splits, k_chunk, grid = gemm.plan(256, 4096, 9216, np.float32, "ieee", splits=3, sm_count=132)
+    assert (splits, k_chunk % 8, grid) == (3, 0, (32, 2, 3))
+    assert gemm.kernel_name(True, False, "tf32x3", aligned=True) == "gemm_tn_tf32x3"
+    assert gemm.kernel_name(True, False, "ieee", aligned=True) == "gemm_tn_aligned"
