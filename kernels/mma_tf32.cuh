@@ -6,7 +6,7 @@
 //     tf32x3  (SPLIT = true)   a = big + small, big = tf32(a), small = tf32(a − big), b likewise;
 //                              small_a·big_b + big_a·small_b + big_a·big_b (small·small dropped)
 //   tf32(x) = cvt.rna.tf32.f32: nearest value with 10 mantissa bits, ties away from zero (its NumPy
-//   twin: minitransfer/ops/precision.py, round_tf32). Reference: precision.matmul.
+//   twin: minitransfer/ops/precision.py, round_tf32). Reference: precision.matmul_reference.
 //
 // Scheme (MmaTile): 256 threads = 8 warps; a BM × BN block tile, a 32 × 32 warp tile (2 × 4 mma
 // tiles of 16 × 8); BK = 16 reduction steps per shared-memory stage and STAGES = 3 stages in flight:

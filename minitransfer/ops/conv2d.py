@@ -189,7 +189,7 @@ def _forward_reference(x, w, b, stride, pad, groups, precision="ieee"):
     P, Q = output_size(x.shape[2], R, stride, pad), output_size(x.shape[3], S, stride, pad)
     cols = _im2col(x, R, S, stride, pad, groups)  # g,NPQ,CgRS
     w_mat = w.reshape(groups, K // groups, -1)  # g,Kg,CgRS
-    y = precisions.matmul(cols, w_mat.transpose(0, 2, 1), precision)  # g,NPQ,Kg
+    y = precisions.matmul_reference(cols, w_mat.transpose(0, 2, 1), precision)  # g,NPQ,Kg
     y = y.reshape(groups, N, P, Q, K // groups).transpose(1, 0, 4, 2, 3).reshape(N, K, P, Q)
     y += b.reshape(1, K, 1, 1)
     return np.ascontiguousarray(y), cols
@@ -201,11 +201,11 @@ def _backward_reference(x, w, dy, stride, pad, groups, cols, precision="ieee", n
     _, _, P, Q = dy.shape
     Kg = K // groups
     dy_mat = dy.reshape(N, groups, Kg, P * Q).transpose(1, 2, 0, 3).reshape(groups, Kg, N * P * Q)  # g,Kg,NPQ
-    dw = precisions.matmul(dy_mat, cols, precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    dw = precisions.matmul_reference(dy_mat, cols, precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
     db = dy.sum(axis=(0, 2, 3))
     if not need_dx:
         return None, np.ascontiguousarray(dw), db
-    dcols = precisions.matmul(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S), precision)  # g,NPQ,CgRS
+    dcols = precisions.matmul_reference(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S), precision)  # g,NPQ,CgRS
     dcols = dcols.reshape(groups, N, P, Q, Cg, R, S).transpose(1, 0, 4, 5, 6, 2, 3)  # N,g,Cg,R,S,P,Q
     padded = np.zeros((N, groups, Cg, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
     for r in range(R):

@@ -10,7 +10,8 @@ arrays the three products run on the hand-written tiled GEMM (``minitransfer.ops
 add fused into the forward product's epilogue) and the bias gradient on the fixed-order
 column-sum kernel of ``kernels/linear.cu``, so every result is bit-reproducible. ``precision``
 (``minitransfer.ops.precision``: ``ieee``, ``tf32x3``, ``tf32``) says how the three products are
-computed; the bias gradient is always a plain sum.
+computed (the tensor-core modes: float32 only, UNVERIFIED ON A GPU); the bias gradient is always a
+plain sum.
 """
 
 from typing import NamedTuple
@@ -80,12 +81,12 @@ def backward(dy, cache, need_dx=True):
 
 
 def _forward_reference(x, w, b, precision="ieee"):
-    return precisions.matmul(x, w.T, precision) + b  # N,out
+    return precisions.matmul_reference(x, w.T, precision) + b  # N,out
 
 
 def _backward_reference(x, w, dy, precision="ieee", need_dx=True):
-    dx = precisions.matmul(dy, w, precision) if need_dx else None  # N,in
-    dw = precisions.matmul(dy.T, x, precision)  # out,in
+    dx = precisions.matmul_reference(dy, w, precision) if need_dx else None  # N,in
+    dw = precisions.matmul_reference(dy.T, x, precision)  # out,in
     db = dy.sum(axis=0)  # out
     return dx, dw, db
 

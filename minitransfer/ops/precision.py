@@ -14,9 +14,9 @@ NumPy reference is tested, but no GPU has run them yet.
 
 The modes apply to float32 arrays; float64 arrays (the gradient-check dtype) accept only
 ``ieee``, since the float64 kernels have no tensor-core path. The NumPy reference of a mode is
-:func:`matmul`: it rounds or splits the operands exactly as the kernels do and multiplies the
-rounded operands in float32, so its only difference from the kernels is the order of the
-float32 additions (NumPy's BLAS against the kernels' k-order): results agree within float32
+:func:`matmul_reference`: it rounds or splits the operands exactly as the kernels do and
+multiplies the rounded operands in float32, so its only difference from the kernels is the order
+of the float32 additions (NumPy's BLAS against the kernels' k-order): results agree within float32
 accumulation error, not bit for bit. The exact oracle of a GPU result is the float64 product of
 the TF32-rounded (``tf32``) or unrounded (``tf32x3``) inputs.
 
@@ -90,7 +90,7 @@ def split_tf32(x):
     return big, round_tf32(x - big)
 
 
-def matmul(a, b, precision):
+def matmul_reference(a, b, precision):
     """``a @ b`` (NumPy, broadcasting like ``np.matmul``) computed as the kernels of ``precision`` do.
 
     ``ieee`` is the plain product in the operands' dtype. ``tf32`` multiplies the TF32-rounded
@@ -105,7 +105,7 @@ def matmul(a, b, precision):
         a_big, a_small = split_tf32(a)
         b_big, b_small = split_tf32(b)
         return (np.matmul(a_small, b_big) + np.matmul(a_big, b_small)) + np.matmul(a_big, b_big)
-    raise ValueError(f"matmul: precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    raise ValueError(f"matmul_reference: precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
 
 
 def _float32(x):

@@ -1,5 +1,5 @@
 """minitransfer.ops.precision: TF32 rounding against an exact rational oracle, the 3xTF32 split,
-and the NumPy reference of each mode (matmul, and through it conv2d, linear) against float64."""
+and the NumPy reference of each mode (matmul_reference, and through it conv2d, linear) against float64."""
 
 import math
 import struct
@@ -125,14 +125,14 @@ def operands(seed, m=64, k=300, n=48):
 
 def test_ieee_matmul_is_numpys():
     a, b = operands(3)
-    assert np.array_equal(precision.matmul(a, b, "ieee"), a @ b)
+    assert np.array_equal(precision.matmul_reference(a, b, "ieee"), a @ b)
 
 
 def test_tf32_matmul_is_the_float64_product_of_rounded_operands_up_to_float32_sums():
     a, b = operands(4)
     oracle = precision.round_tf32(a).astype(np.float64) @ precision.round_tf32(b).astype(np.float64)
     exact = a.astype(np.float64) @ b.astype(np.float64)
-    got = precision.matmul(a, b, "tf32")
+    got = precision.matmul_reference(a, b, "tf32")
     assert got.dtype == np.float32
     assert relative_error(got, oracle) < 1e-6
     assert 1e-4 < relative_error(got, exact) < 2e-3  # about TF32's 2^-11, well off float32's 2^-24
@@ -151,16 +151,16 @@ def k_ordered_float32_product(a, b):
 def test_tf32x3_matmul_is_as_accurate_as_ieee(m, k, n):
     a, b = operands(5, m, k, n)
     exact = a.astype(np.float64) @ b.astype(np.float64)
-    error = relative_error(precision.matmul(a, b, "tf32x3"), exact)
+    error = relative_error(precision.matmul_reference(a, b, "tf32x3"), exact)
     assert error < 1e-6 and error <= 2 * relative_error(k_ordered_float32_product(a, b), exact)
-    assert error < relative_error(precision.matmul(a, b, "tf32"), exact) / 100
+    assert error < relative_error(precision.matmul_reference(a, b, "tf32"), exact) / 100
 
 
 def test_matmul_broadcasts_like_numpy():
     rng = np.random.default_rng(6)
     a, b = rng.standard_normal((2, 5, 7)).astype(np.float32), rng.standard_normal((2, 7, 3)).astype(np.float32)
     for mode in precision.PRECISIONS:
-        got = precision.matmul(a, b, mode)
+        got = precision.matmul_reference(a, b, mode)
         assert got.shape == (2, 5, 3)
         np.testing.assert_allclose(got, a @ b, rtol=0, atol=3e-3 * np.abs(a @ b).max())
 
