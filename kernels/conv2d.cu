@@ -194,12 +194,10 @@ struct ForwardProblem {
         // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
         // their products are never stored, and the kernel saves a mask's registers.
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int n = col / s.PQ;
-        const int pq = col - n * s.PQ;
-        const int p = pq / s.Q;
-        b_h0 = p * s.stride - s.pad;
-        b_w0 = (pq - p * s.Q) * s.stride - s.pad;
-        b_offset = (n * s.C + g * s.Cg) * s.HW;
+        const ForwardWindow window(s, g, col);
+        b_h0 = window.h0;
+        b_w0 = window.w0;
+        b_offset = window.offset;
     }
 
     __device__ __forceinline__ void gather(int k0) {
@@ -220,21 +218,12 @@ struct ForwardProblem {
             const bool ok = jb < depth && inside(h, shape.H) && inside(ww, shape.W);
             b_regs[i] = ok ? x[b_offset + c * shape.HW + h * shape.W + ww] : T(0);
             ++jb;
-            if (++s == shape.S) {
-                s = 0;
-                if (++r == shape.R) {
-                    r = 0;
-                    ++c;
-                }
-            }
+            next_window_tap(shape, c, r, s);
         }
     }
 
     __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int n = col / shape.PQ;
-        return n * shape.K * shape.PQ + (col - n * shape.PQ);
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return forward_column_offset(shape, col); }
     __device__ __forceinline__ T bias(int m) const { return b[g * shape.Kg + m]; }
 };
 
@@ -276,13 +265,10 @@ struct BackwardDataProblem {
         // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
         // their products are never stored, and the kernel saves a mask's registers.
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int pixels = phase.phase_h * phase.phase_w > 0 ? phase.phase_h * phase.phase_w : 1;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / (phase.phase_w > 0 ? phase.phase_w : 1);
-        b_p0 = phase.p_base + ih;
-        b_q0 = phase.q_base + (ihw - ih * phase.phase_w);
-        b_offset = (n * s.K + g * s.Kg) * s.PQ;
+        const PhasePixel pixel(s, phase, g, col);
+        b_p0 = pixel.p0;
+        b_q0 = pixel.q0;
+        b_offset = pixel.offset;
     }
 
     __device__ __forceinline__ void gather(int k0) {
@@ -311,26 +297,12 @@ struct BackwardDataProblem {
             const bool ok = j < depth && inside(p, shape.P) && inside(q, shape.Q);
             b_regs[i] = ok ? dy[b_offset + k * shape.PQ + p * shape.Q + q] : T(0);
             ++j;
-            if (++ts == phase.taps_w) {
-                ts = 0;
-                if (++tr == phase.taps_h) {
-                    tr = 0;
-                    ++k;
-                }
-            }
+            next_phase_tap(phase, k, tr, ts);
         }
     }
 
     __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int pixels = phase.phase_h * phase.phase_w;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / phase.phase_w;
-        const int h = phase.h_base + shape.stride * ih;
-        const int ww = phase.w_base + shape.stride * (ihw - ih * phase.phase_w);
-        return n * shape.C * shape.HW + h * shape.W + ww;
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return phase_column_offset(shape, phase, col); }
     __device__ __forceinline__ T bias(int) const { return T(0); }
 };
 

@@ -41,12 +41,10 @@ struct MmaForwardProblem {
         b_col = b_slot.row;
         b_k = b_slot.k;
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int n = col / s.PQ;
-        const int pq = col - n * s.PQ;
-        const int p = pq / s.Q;
-        b_h0 = p * s.stride - s.pad;
-        b_w0 = (pq - p * s.Q) * s.stride - s.pad;
-        b_offset = (n * s.C + g * s.Cg) * s.HW;
+        const ForwardWindow window(s, g, col);
+        b_h0 = window.h0;
+        b_w0 = window.w0;
+        b_offset = window.offset;
     }
 
     __device__ __forceinline__ void load(int k0, float (*As)[Tile::LDS], float (*Bs)[Tile::LDS]) const {
@@ -65,21 +63,12 @@ struct MmaForwardProblem {
             const bool ok = j < depth && inside(h, shape.H) && inside(ww, shape.W);
             cp_async4(&Bs[b_col][b_k + i], ok ? x + b_offset + c * shape.HW + h * shape.W + ww : x, ok);
             ++j;
-            if (++s == shape.S) {
-                s = 0;
-                if (++r == shape.R) {
-                    r = 0;
-                    ++c;
-                }
-            }
+            next_window_tap(shape, c, r, s);
         }
     }
 
     __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int n = col / shape.PQ;
-        return n * shape.K * shape.PQ + (col - n * shape.PQ);
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return forward_column_offset(shape, col); }
     __device__ __forceinline__ float bias(int m, int) const { return b[g * shape.Kg + m]; }
 };
 
@@ -111,13 +100,10 @@ struct MmaBackwardDataProblem {
         b_col = b_slot.row;
         b_k = b_slot.k;
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int pixels = phase.phase_h * phase.phase_w > 0 ? phase.phase_h * phase.phase_w : 1;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / (phase.phase_w > 0 ? phase.phase_w : 1);
-        b_p0 = phase.p_base + ih;
-        b_q0 = phase.q_base + (ihw - ih * phase.phase_w);
-        b_offset = (n * s.K + g * s.Kg) * s.PQ;
+        const PhasePixel pixel(s, phase, g, col);
+        b_p0 = pixel.p0;
+        b_q0 = pixel.q0;
+        b_offset = pixel.offset;
     }
 
     __device__ __forceinline__ void load(int k0, float (*As)[Tile::LDS], float (*Bs)[Tile::LDS]) const {
@@ -130,7 +116,8 @@ struct MmaBackwardDataProblem {
         for (int i = 0; i < Tile::A_RUN; ++i) {
             const bool ok = j < depth;
             cp_async4(&As[a_row][a_k + i], ok ? w + a_offset + k * shape.Cg * shape.RS + st * (tr * shape.S + ts) : w, ok);
-            step(j, k, tr, ts);
+            ++j;
+            next_phase_tap(phase, k, tr, ts);
         }
         j = k0 + b_k;
         k = j / taps;
@@ -141,32 +128,13 @@ struct MmaBackwardDataProblem {
             const int p = b_p0 - tr, q = b_q0 - ts;
             const bool ok = j < depth && inside(p, shape.P) && inside(q, shape.Q);
             cp_async4(&Bs[b_col][b_k + i], ok ? dy + b_offset + k * shape.PQ + p * shape.Q + q : dy, ok);
-            step(j, k, tr, ts);
-        }
-    }
-
-    // The next depth index j = (k, tr, ts).
-    __device__ __forceinline__ void step(int& j, int& k, int& tr, int& ts) const {
-        ++j;
-        if (++ts == phase.taps_w) {
-            ts = 0;
-            if (++tr == phase.taps_h) {
-                tr = 0;
-                ++k;
-            }
+            ++j;
+            next_phase_tap(phase, k, tr, ts);
         }
     }
 
     __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int pixels = phase.phase_h * phase.phase_w;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / phase.phase_w;
-        const int h = phase.h_base + shape.stride * ih;
-        const int ww = phase.w_base + shape.stride * (ihw - ih * phase.phase_w);
-        return n * shape.C * shape.HW + h * shape.W + ww;
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return phase_column_offset(shape, phase, col); }
     __device__ __forceinline__ float bias(int, int) const { return 0.0f; }
 };
 

@@ -1,6 +1,8 @@
 // conv2d_shape.cuh — the index spaces of a convolution, shared by conv2d.cu's FFMA problems and
-// conv2d_mma.cuh's tensor-core problems: the shapes (ConvShape) and the stride phases of
-// backward-data (StridePhase). Layouts and formulas: conv2d.cu.
+// conv2d_mma.cuh's tensor-core problems: the shapes (ConvShape), the stride phases of
+// backward-data (StridePhase), and where a GEMM column of forward and of backward-data reads its
+// input (ForwardWindow, PhasePixel), steps along its reduction (next_window_tap, next_phase_tap)
+// and writes its output (forward_column_offset, phase_column_offset). Layouts and formulas: conv2d.cu.
 #pragma once
 
 // Shapes of one convolution, as passed by the launcher, plus the derived sizes.
@@ -36,3 +38,73 @@ struct StridePhase {
         taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
     }
 };
+
+// Forward column col = (n, p, q): the origin (h0, w0) of its receptive field and the offset of x[n, g·Cg].
+struct ForwardWindow {
+    int h0, w0, offset;
+
+    __device__ __forceinline__ ForwardWindow(const ConvShape& s, int g, int col) {
+        const int n = col / s.PQ;
+        const int pq = col - n * s.PQ;
+        const int p = pq / s.Q;
+        h0 = p * s.stride - s.pad;
+        w0 = (pq - p * s.Q) * s.stride - s.pad;
+        offset = (n * s.C + g * s.Cg) * s.HW;
+    }
+};
+
+// Forward column col = (n, p, q) in y: the offset of y[n, 0, p, q].
+__device__ __forceinline__ int forward_column_offset(const ConvShape& s, int col) {
+    const int n = col / s.PQ;
+    return n * s.K * s.PQ + (col - n * s.PQ);
+}
+
+// Backward-data column col = (n, ih, iw) of a stride phase: the output position (p0, q0) it meets
+// at tap (0, 0) and the offset of dy[n, g·Kg]. Safe for an empty phase (its columns are never used).
+struct PhasePixel {
+    int p0, q0, offset;
+
+    __device__ __forceinline__ PhasePixel(const ConvShape& s, const StridePhase& phase, int g, int col) {
+        const int pixels = phase.phase_h * phase.phase_w > 0 ? phase.phase_h * phase.phase_w : 1;
+        const int n = col / pixels;
+        const int ihw = col - n * pixels;
+        const int ih = ihw / (phase.phase_w > 0 ? phase.phase_w : 1);
+        p0 = phase.p_base + ih;
+        q0 = phase.q_base + (ihw - ih * phase.phase_w);
+        offset = (n * s.K + g * s.Kg) * s.PQ;
+    }
+};
+
+// Backward-data column col = (n, ih, iw) of a non-empty stride phase in dx: the offset of dx[n, 0, h, w].
+__device__ __forceinline__ int phase_column_offset(const ConvShape& s, const StridePhase& phase, int col) {
+    const int pixels = phase.phase_h * phase.phase_w;
+    const int n = col / pixels;
+    const int ihw = col - n * pixels;
+    const int ih = ihw / phase.phase_w;
+    const int h = phase.h_base + s.stride * ih;
+    const int ww = phase.w_base + s.stride * (ihw - ih * phase.phase_w);
+    return n * s.C * s.HW + h * s.W + ww;
+}
+
+
+// Forward's reduction index after (c, r, s): kernel column, then row, then channel.
+__device__ __forceinline__ void next_window_tap(const ConvShape& shape, int& c, int& r, int& s) {
+    if (++s == shape.S) {
+        s = 0;
+        if (++r == shape.R) {
+            r = 0;
+            ++c;
+        }
+    }
+}
+
+// Backward-data's reduction index after (k, tr, ts): phase tap column, then tap row, then filter.
+__device__ __forceinline__ void next_phase_tap(const StridePhase& phase, int& k, int& tr, int& ts) {
+    if (++ts == phase.taps_w) {
+        ts = 0;
+        if (++tr == phase.taps_h) {
+            tr = 0;
+            ++k;
+        }
+    }
+}
