@@ -112,14 +112,12 @@ def torch_cuda():
 
 @contextlib.contextmanager
 def cudnn_mode(torch, tf32):
-    """Within the block, cuDNN convolutions and cuBLAS matmuls in torch use TF32 iff ``tf32``."""
-    saved = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
-    torch.backends.cudnn.allow_tf32 = bool(tf32)
-    torch.backends.cuda.matmul.allow_tf32 = bool(tf32)
-    try:
+    """Within the block, cuDNN convolutions and cuBLAS matmuls in torch use TF32 iff ``tf32``
+    (through torch_caffenet.precision: PyTorch's newer fp32_precision flags where it has them)."""
+    import torch_caffenet
+
+    with torch_caffenet.precision(torch, "tf32" if tf32 else "ieee"):
         yield
-    finally:
-        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 def _cuda_version(number):
@@ -193,11 +191,12 @@ def print_table(rows):
             print("  ".join("-" * width for width in widths))
 
 
-def write_results(rows, info, folder="benchmarks/results"):
-    """Write ``<gpu-slug>-<YYYY-MM-DD>.json`` and ``.md`` into ``folder``; return both paths."""
+def write_results(rows, info, folder="benchmarks/results", tag=""):
+    """Write ``<gpu-slug>-<YYYY-MM-DD>[-<tag>].json`` and ``.md`` into ``folder``; return both paths."""
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{_slug(info.get('gpu', 'gpu'))}-{info.get('date', datetime.date.today().isoformat())}"
+    stem = f"{stem}-{tag}" if tag else stem
     json_path, md_path = folder / f"{stem}.json", folder / f"{stem}.md"
     json_path.write_text(json.dumps({"info": info, "rows": rows}, indent=2) + "\n")
     header = [f"# minitransfer kernels on {info.get('gpu', 'unknown GPU')}", ""]

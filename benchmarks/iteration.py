@@ -1,16 +1,28 @@
-"""Time one training iteration (forward, backward, SGD update) of a preset, baseB against A7B frozen.
+"""Time one training iteration (forward, backward, SGD update) per precision and frozen prefix, and
+on CUDA race it against PyTorch in the same process (issue 10).
 
-A7B has weight layers 1..7 frozen: nothing below fc8 runs backward and only fc8 is updated, so
-the difference to baseB (everything trainable) is the saving of the pruned backward pass
-(DESIGN.md §1, "nothing below the lowest trainable layer runs backward"). Input is a random batch
-already on the device (the data loader is not timed). CPU: median wall time; CUDA: median of CUDA
-events around each iteration (no L2 flush: an iteration touches far more than the L2).
+Ours: a preset's Net at each ``--precision`` (ieee, tf32x3, tf32; on the CPU the NumPy reference),
+baseB and frozen prefixes (A4B, A7B: nothing below the lowest trainable layer runs backward).
+PyTorch (CUDA, when installed): the twin of the same net (``torch_caffenet.py``: same layers,
+weights, loss and Caffe SGD) on the same batch, already on the GPU, with ``cudnn.benchmark`` on,
+in each precision configuration (``ieee``: TF32 off; ``tf32-conv``: PyTorch's default, convolutions
+in TF32; ``tf32``: all TF32) and each of ``--torch-variants`` (eager NCHW, channels_last,
+torch.compile). Ours in ieee and tf32x3 (float32 accuracy) race PyTorch's ieee; ours in tf32 races
+the faster of PyTorch's two TF32 configurations; each against PyTorch's best variant.
+
+Timing: everything is warmed up, then runs in ``--blocks`` interleaved blocks of ``--per-block``
+iterations each (drift in clocks or temperature hits every configuration alike); each iteration is
+timed between two device synchronisations; the median of all of a configuration's iterations is
+reported. On CUDA the tables (with the versions, and each conv / fc layer's forward and backward
+per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
 
     python benchmarks/iteration.py --preset mini --batch 64 --device cpu
-    python benchmarks/iteration.py --preset caffenet --batch 256 --device cuda --frozen 0 4 7
+    python benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 --device cuda
+    python benchmarks/iteration.py --device cuda --precision tf32 --frozen 0 --torch-variants eager
 """
 
 import argparse
+import json
 import pathlib
 import statistics
 import sys
@@ -20,21 +32,36 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from minitransfer import models, optim  # noqa: E402
-from minitransfer.layers import to_device  # noqa: E402
+from minitransfer import cuda, models, optim  # noqa: E402
+from minitransfer.layers import Conv2d, to_device  # noqa: E402
+from minitransfer.ops import conv2d, linear  # noqa: E402
+from minitransfer.ops import precision as precisions  # noqa: E402
+
+TORCH_VARIANTS = ("eager", "channels-last", "compile")
+# Which PyTorch configurations each of our modes races: the same accuracy class.
+RIVALS = {"ieee": ("ieee",), "tf32x3": ("ieee",), "tf32": ("tf32-conv", "tf32")}
+# Issue 10's targets for one CaffeNet iteration at batch 256 with 1000 outputs (baseB), in ms.
+TARGETS_MS = {"ieee": 40.0, "tf32x3": 17.0, "tf32": 10.0}
 
 
-def iteration_ms(preset, batch, device, n_frozen, warmup, repeat, num_outputs):
-    """Median milliseconds of one training iteration with weight layers 1..n_frozen frozen."""
-    net = models.PRESETS[preset].build(num_outputs)
+def network_name(n_frozen):
+    return "baseB" if n_frozen == 0 else f"A{n_frozen}B"
+
+
+def make_batch(net, batch, outputs, device):
+    rng = np.random.default_rng(0)
+    x = (40 * rng.standard_normal((batch, *net.input_shape))).astype(np.float32)
+    labels = rng.integers(0, outputs, batch).astype(np.int32)
+    return to_device(x, device), to_device(labels, device)
+
+
+def our_runner(preset, outputs, device, n_frozen, precision, x, labels):
+    """One training iteration of our net, as a callable."""
+    net = models.PRESETS[preset].build(outputs)
     net.initialize(0)
     net.freeze(n_frozen)
-    net.to(device)
-    rng = np.random.default_rng(0)
-    x = to_device((40 * rng.standard_normal((batch, *net.input_shape))).astype(np.float32), device)
-    labels = to_device(rng.integers(0, num_outputs, batch).astype(np.int32), device)
-    solver = optim.Solver()
-    state = {"iteration": 0}
+    net.to(device, precision=precision)
+    solver, state = optim.Solver(), {"iteration": 0}
 
     def run():
         net.forward(x, labels, train=True, iteration=state["iteration"])
@@ -42,41 +69,226 @@ def iteration_ms(preset, batch, device, n_frozen, warmup, repeat, num_outputs):
         optim.step(net.params, solver, state["iteration"])
         state["iteration"] += 1
 
-    if device == "cuda":
-        import common
+    return run
 
-        return common.median_ms(run, warmup=warmup, repeat=repeat, flush_l2=False)
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
+
+def torch_runner(torch, preset, outputs, n_frozen, configuration, variant, x, labels):
+    """One training iteration of the PyTorch twin in ``configuration`` / ``variant``, as a callable."""
+    import torch_caffenet
+
+    net = models.PRESETS[preset].build(outputs)
+    net.initialize(0)
+    net.freeze(n_frozen)
+    model, optimizer = torch_caffenet.build(net, optim.Solver(), torch, device="cuda")
+    x = torch.as_tensor(x, device="cuda")
+    labels = torch.as_tensor(labels, device="cuda").long()
+    if variant == "channels-last":
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    elif variant == "compile":
+        model = torch.compile(model)
+    step = torch_caffenet.train_step(model, optimizer, torch)
+
+    def run():
+        with torch_caffenet.precision(torch, configuration):
+            step(x, labels)
+
+    return run
+
+
+def interleaved_medians(runners, synchronize, warmup, blocks, per_block):
+    """{name: median ms}: each runner warmed up, then timed in interleaved blocks."""
+    for name, run in runners.items():
+        started = time.perf_counter()
+        for _ in range(warmup):
+            run()
+        synchronize()
+        print(f"    warmed up {name} ({time.perf_counter() - started:.1f} s)", flush=True)
+    times = {name: [] for name in runners}
+    for _ in range(blocks):
+        for name, run in runners.items():
+            for _ in range(per_block):
+                synchronize()
+                started = time.perf_counter()
+                run()
+                synchronize()
+                times[name].append(1000 * (time.perf_counter() - started))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def layer_rows(preset, outputs, precision, x, labels, repeat):
+    """Per weight layer of baseB: the median ms of its forward and of its backward in ``precision``."""
+    import common
+
+    net = models.PRESETS[preset].build(outputs)
+    net.initialize(0)
+    net.to("cuda", precision=precision)
+    inputs = {}
+
+    def recording(layer, forward):
+        def record(a, run):
+            inputs[layer.name] = a
+            return forward(a, run)
+        return record
+
+    for layer in net.weight_layers:
+        layer.forward = recording(layer, layer.forward)
+    net.forward(x, labels, train=False)
+    rows = []
+    for position, layer in enumerate(net.weight_layers):
+        a, w, b = inputs[layer.name], layer.weight.data, layer.bias.data
+        if isinstance(layer, Conv2d):
+            def forward(a=a, w=w, b=b, layer=layer):
+                return conv2d.forward(a, w, b, layer.stride, layer.pad, layer.groups, precision=precision)
+            op = conv2d
+        else:
+            def forward(a=a, w=w, b=b):
+                return linear.forward(a, w, b, precision=precision)
+            op = linear
+        y, cache = forward()
+        dy = cuda.cupy().ones_like(y)
+        rows.append({"precision": precision, "layer": layer.name, "input": "x".join(map(str, a.shape)),
+                     "forward_ms": common.median_ms(forward, warmup=3, repeat=repeat, flush_l2=False),
+                     "backward_ms": common.median_ms(lambda: op.backward(dy, cache, need_dx=position > 0),
+                                                     warmup=3, repeat=repeat, flush_l2=False)})
+    return rows
+
+
+def race(args, device, torch, n_frozen, x, labels):
+    """Rows of one network (frozen prefix): ours per precision and PyTorch per configuration and variant."""
+    runners = {f"ours {mode}": our_runner(args.preset, args.outputs, device, n_frozen, mode, x, labels)
+               for mode in args.precision}
+    if torch is not None:
+        for configuration in sorted({rival for mode in args.precision for rival in RIVALS[mode]}):
+            for variant in args.torch_variants:
+                if variant == "compile" and args.compile_frozen is not None and n_frozen not in args.compile_frozen:
+                    continue
+                runners[f"torch {configuration} {variant}"] = torch_runner(
+                    torch, args.preset, args.outputs, n_frozen, configuration, variant, x, labels)
+    synchronize = cuda.cupy().cuda.runtime.deviceSynchronize if device == "cuda" else (lambda: None)
+    medians = interleaved_medians(runners, synchronize, args.warmup, args.blocks, args.per_block)
+    return [{"network": network_name(n_frozen), "who": name, "ms": ms} for name, ms in medians.items()]
+
+
+def head_to_head(rows, args):
+    """Per network and precision of ours: our ms, PyTorch's best rival (configuration, variant), ratio, target."""
+    table = []
+    for network in dict.fromkeys(row["network"] for row in rows):
+        timed = {row["who"]: row["ms"] for row in rows if row["network"] == network}
+        for mode in args.precision:
+            ours = timed[f"ours {mode}"]
+            rivals = {who: ms for who, ms in timed.items() if who.startswith("torch ") and who.split()[1] in RIVALS[mode]}
+            best = min(rivals, key=rivals.get) if rivals else None
+            target = TARGETS_MS[mode] if (network, args.preset, args.batch, args.outputs) == ("baseB", "caffenet", 256, 1000) else None
+            table.append({"network": network, "precision": mode, "ours_ms": ours,
+                          "torch_best": best[len("torch "):] if best else None,
+                          "torch_ms": rivals.get(best), "ratio": ours / rivals[best] if best else None,
+                          "target_ms": target, "meets_target": None if target is None else ours <= target})
+    return table
+
+
+def markdown(table, rows, layers, info, args):
+    def cell(value):
+        return "—" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    lines = [f"# One training iteration, ours against PyTorch, on {info.get('gpu', args.device)}", ""]
+    lines += [f"- {key}: {value}" for key, value in info.items()]
+    lines += [f"- preset {args.preset}, batch {args.batch}, {args.outputs} outputs; medians of "
+              f"{args.blocks}×{args.per_block} iterations in interleaved blocks", "",
+              "Ratio = ours / PyTorch's best of the same accuracy class (below 1 we are faster): ours in ieee "
+              "and tf32x3 against PyTorch with TF32 off, ours in tf32 against PyTorch's TF32 configurations.", "",
+              "| network | precision | ours ms | PyTorch best | PyTorch ms | ratio | target ms | target met |",
+              "|---|---|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(cell(row[key]) for key in ("network", "precision", "ours_ms", "torch_best", "torch_ms",
+                                                            "ratio", "target_ms", "meets_target")) + " |" for row in table]
+    lines += ["", "Every configuration timed:", "", "| network | who | ms |", "|---|---|---|"]
+    lines += [f"| {row['network']} | {row['who']} | {row['ms']:.2f} |" for row in rows]
+    if layers:
+        lines += ["", "Our layers in baseB (forward; backward with the input gradient except for the first layer):", "",
+                  "| precision | layer | input | forward ms | backward ms |", "|---|---|---|---|---|"]
+        lines += [f"| {r['precision']} | {r['layer']} | {r['input']} | {r['forward_ms']:.3f} | {r['backward_ms']:.3f} |"
+                  for r in layers]
+    return "\n".join(lines) + "\n"
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(models.PRESETS), default="caffenet")
+    parser.add_argument("--batch", type=int, default=None, help="batch size (default: the preset's)")
+    parser.add_argument("--outputs", type=int, default=1000, help="fc8 outputs (default 1000)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cuda")
+    parser.add_argument("--precision", nargs="+", choices=precisions.PRECISIONS, default=None,
+                        help="our modes to time (default: all three on CUDA, ieee on the CPU); "
+                             "tf32x3 and tf32 are unverified on a GPU")
+    parser.add_argument("--frozen", type=int, nargs="+", default=[0, 4, 7], help="frozen prefixes (0 = baseB)")
+    parser.add_argument("--torch-variants", nargs="*", choices=TORCH_VARIANTS, default=list(TORCH_VARIANTS),
+                        help="PyTorch variants to race (none: ours only)")
+    parser.add_argument("--compile-frozen", type=int, nargs="*", default=None,
+                        help="frozen prefixes that race torch.compile too (default: all; compiling costs minutes)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--blocks", type=int, default=5)
+    parser.add_argument("--per-block", type=int, default=10)
+    parser.add_argument("--layer-repeat", type=int, default=20, help="runs per layer in the per-layer table (0: none)")
+    parser.add_argument("--results", default="benchmarks/results", help="folder for the tables (CUDA only)")
+    args = parser.parse_args(argv)
+    args.batch = args.batch or models.PRESETS[args.preset].batch_size
+    return args
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(models.PRESETS), default="mini")
-    parser.add_argument("--batch", type=int, default=None, help="batch size (default: the preset's)")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.add_argument("--outputs", type=int, default=None, help="fc8 outputs (default 500 caffenet, 10 mini)")
-    parser.add_argument("--frozen", type=int, nargs="+", default=[0, 7],
-                        help="frozen prefixes to time (0 = baseB, 7 = A7B)")
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=10)
-    args = parser.parse_args(argv)
-    batch = args.batch or models.PRESETS[args.preset].batch_size
-    outputs = args.outputs or (500 if args.preset == "caffenet" else 10)
-    print(f"{args.preset}, batch {batch}, {outputs} outputs, {args.device}: median of {args.repeat} iterations")
-    baseline = None
+    args = parse(argv)
+    device = args.device
+    if device == "cuda" and not cuda.cuda_available():
+        try:
+            cuda.cupy()
+            reason = "no usable CUDA device"
+        except cuda.CudaUnavailable as error:
+            reason = str(error)
+        print(f"iteration: {reason}: nothing to time on a GPU, and the head-to-head with PyTorch needs one; "
+              "--device cpu --preset mini times our NumPy path", file=sys.stderr)
+        return 1
+    args.precision = args.precision or (list(precisions.PRECISIONS) if device == "cuda" else ["ieee"])
+    torch = None
+    if device == "cuda" and args.torch_variants:
+        import common
+
+        torch = common.torch_cuda()
+        if torch is None:
+            print("iteration: PyTorch with CUDA is not installed: timing ours only")
+        else:
+            torch.backends.cudnn.benchmark = True
+    net = models.PRESETS[args.preset].build(args.outputs)
+    x, labels = make_batch(net, args.batch, args.outputs, device)
+    print(f"{args.preset}, batch {args.batch}, {args.outputs} outputs, {device}, "
+          f"medians of {args.blocks}x{args.per_block} interleaved iterations", flush=True)
+    rows = []
     for n_frozen in args.frozen:
-        ms = iteration_ms(args.preset, batch, args.device, n_frozen, args.warmup, args.repeat, outputs)
-        baseline = baseline or ms
-        name = "baseB" if n_frozen == 0 else f"A{n_frozen}B frozen"
-        print(f"  {name:<12} {ms:9.2f} ms   {ms / baseline:6.1%} of the first")
+        print(f"  {network_name(n_frozen)}", flush=True)
+        rows += race(args, device, torch, n_frozen, x, labels)
+    for row in rows:
+        print(f"  {row['network']:<6} {row['who']:<32} {row['ms']:9.2f} ms")
+    table = head_to_head(rows, args) if torch is not None else []
+    for row in table:
+        print(f"  {row['network']:<6} ours {row['precision']:<7} {row['ours_ms']:8.2f} ms against torch "
+              f"{row['torch_best']} {row['torch_ms']:8.2f} ms: ratio {row['ratio']:.2f}"
+              + ("" if row["target_ms"] is None else f", target {row['target_ms']} ms "
+                 f"{'met' if row['meets_target'] else 'MISSED'}"))
+    if device != "cuda":
+        return 0
+    import common
+
+    layers = [r for mode in args.precision for r in layer_rows(args.preset, args.outputs, mode, x, labels, args.layer_repeat)
+              ] if args.layer_repeat else []
+    info = common.device_info()
+    folder = pathlib.Path(args.results)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{common._slug(info['gpu'])}-{info['date']}-iteration"
+    stem.with_suffix(".json").write_text(json.dumps({"info": info, "args": vars(args), "head_to_head": table,
+                                                     "timed": rows, "layers": layers}, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(table, rows, layers, info, args))
+    print(f"wrote {stem}.md and .json")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

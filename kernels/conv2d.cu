@@ -43,39 +43,30 @@
 //
 // Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
 #include "common.cuh"
+#include "conv2d_shape.cuh"
+#include "conv2d_mma.cuh"
+
+constexpr int CONV_THREADS = 256;       // threads per block of the implicit GEMMs (THREADS in conv2d.py)
 
 template <int BM_, int BN_, int TM_, int TN_>
-struct GemmTile {
+struct ConvTile {
     static constexpr int BM = BM_;        // output rows per block
     static constexpr int BN = BN_;        // output columns per block
     static constexpr int BK = 8;          // reduction steps per shared-memory stage
     static constexpr int TM = TM_;        // output rows per thread, in runs of 4 spaced 64 apart
     static constexpr int TN = TN_;        // output columns per thread, likewise
-    static constexpr int THREADS = 256;   // a 16 × 16 grid of threads covers the tile
+    static constexpr int THREADS = CONV_THREADS;  // a 16 × 16 grid of threads covers the tile
     static constexpr int LOADS_A = BM * BK / THREADS;  // A elements each thread gathers per stage
     static constexpr int LOADS_B = BN * BK / THREADS;  // B elements each thread gathers per stage
     static constexpr int PAD = 4;         // shared-memory row padding against bank conflicts (keeps rows 16-byte aligned)
     static_assert(BM == 16 * TM && BN == 16 * TN, "16 × 16 threads must cover the tile");
 };
-typedef GemmTile<128, 128, 8, 8> Tile128;
-typedef GemmTile<64, 128, 4, 8> Tile64x128;
-typedef GemmTile<64, 64, 4, 4> Tile64;
-
-// Shapes of one convolution, as passed by the launcher, plus the derived sizes.
-struct ConvShape {
-    int N, C, H, W, K, R, S, P, Q, stride, pad, groups;
-    int Cg, Kg, HW, PQ, RS;
-
-    __device__ __forceinline__ ConvShape(int N_, int C_, int H_, int W_, int K_, int R_, int S_, int P_, int Q_,
-                                         int stride_, int pad_, int groups_)
-        : N(N_), C(C_), H(H_), W(W_), K(K_), R(R_), S(S_), P(P_), Q(Q_), stride(stride_), pad(pad_),
-          groups(groups_), Cg(C_ / groups_), Kg(K_ / groups_), HW(H_ * W_), PQ(P_ * Q_), RS(R_ * S_) {}
-};
+typedef ConvTile<128, 128, 8, 8> Tile128;
+typedef ConvTile<64, 128, 4, 8> Tile64x128;
+typedef ConvTile<64, 64, 4, 4> Tile64;
 
 // Tile row (or column) of a thread's i-th output: runs of 4 consecutive rows, 64 rows apart.
 __device__ __forceinline__ int thread_row(int i, int ty) { return (i / 4) * 64 + ty * 4 + (i % 4); }
-
-__device__ __forceinline__ bool inside(int i, int n) { return (unsigned)i < (unsigned)n; }
 
 // Four consecutive shared-memory values (16-byte aligned) in as few load instructions as possible.
 __device__ __forceinline__ void load_run(const float* from, float* to) {
@@ -94,10 +85,30 @@ __device__ __forceinline__ void load_run(const double* from, double* to) {
     to[3] = high.y;
 }
 
+// Store the registers a thread gathered for one stage into shared memory, As[j][m] and Bs[j][col]:
+// A at reduction slot a_j, rows a_row + 32·i; B either down the depth of one column
+// (Problem::B_ALONG_DEPTH: Bs[b_j + i][b_col]) or along the columns of one depth slot
+// (Bs[b_j][b_col + 32·i]).
+template <typename T, typename Tile, typename Problem>
+__device__ __forceinline__ void stage(const Problem& problem, T (&As)[Tile::BK][Tile::BM + Tile::PAD],
+                                      T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) {
+    constexpr int SPACING = Tile::THREADS / Tile::BK;
+#pragma unroll
+    for (int i = 0; i < Tile::LOADS_A; ++i) As[problem.a_j][problem.a_row + i * SPACING] = problem.a_regs[i];
+#pragma unroll
+    for (int i = 0; i < Tile::LOADS_B; ++i) {
+        if (Problem::B_ALONG_DEPTH) {
+            Bs[problem.b_j + i][problem.b_col] = problem.b_regs[i];
+        } else {
+            Bs[problem.b_j][problem.b_col + i * SPACING] = problem.b_regs[i];
+        }
+    }
+}
+
 // The GEMM core shared by the three directions. Problem supplies:
 //   rows, columns, depth       this block's GEMM sizes (depth may be 0: the tile is then zero)
 //   gather(k0)                 load the stage starting at reduction step k0 into its registers
-//   stage(As, Bs)              store those registers into shared memory, As[j][m] and Bs[j][col]
+//   a_j, a_row, a_regs, b_j, b_col, b_regs, B_ALONG_DEPTH    those registers and their places (stage above)
 //   row_offset(m), column_offset(col), bias(m)    out[row_offset + column_offset] = acc + bias
 template <typename T, typename Tile, typename Problem>
 __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, T* __restrict__ out) {
@@ -114,7 +125,7 @@ __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, 
     }
 
     problem.gather(0);
-    problem.stage(As[0], Bs[0]);
+    stage<T, Tile>(problem, As[0], Bs[0]);
     __syncthreads();
     int buffer = 0;
     for (int k0 = 0; k0 < problem.depth; k0 += Tile::BK) {
@@ -134,7 +145,7 @@ __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, 
             }
         }
         // The other buffer was last read before the previous barrier: safe to overwrite.
-        if (more) problem.stage(As[buffer ^ 1], Bs[buffer ^ 1]);
+        if (more) stage<T, Tile>(problem, As[buffer ^ 1], Bs[buffer ^ 1]);
         __syncthreads();
         buffer ^= 1;
     }
@@ -158,6 +169,7 @@ __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, 
 // columns are consecutive q), each thread keeping one column and decoding its receptive field once.
 template <typename T, typename Tile>
 struct ForwardProblem {
+    static constexpr bool B_ALONG_DEPTH = true;  // each thread gathers LOADS_B reduction steps of one column
     const T* __restrict__ x;
     const T* __restrict__ w;
     const T* __restrict__ b;
@@ -182,12 +194,10 @@ struct ForwardProblem {
         // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
         // their products are never stored, and the kernel saves a mask's registers.
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int n = col / s.PQ;
-        const int pq = col - n * s.PQ;
-        const int p = pq / s.Q;
-        b_h0 = p * s.stride - s.pad;
-        b_w0 = (pq - p * s.Q) * s.stride - s.pad;
-        b_offset = (n * s.C + g * s.Cg) * s.HW;
+        const ForwardWindow window(s, g, col);
+        b_h0 = window.h0;
+        b_w0 = window.w0;
+        b_offset = window.offset;
     }
 
     __device__ __forceinline__ void gather(int k0) {
@@ -208,28 +218,12 @@ struct ForwardProblem {
             const bool ok = jb < depth && inside(h, shape.H) && inside(ww, shape.W);
             b_regs[i] = ok ? x[b_offset + c * shape.HW + h * shape.W + ww] : T(0);
             ++jb;
-            if (++s == shape.S) {
-                s = 0;
-                if (++r == shape.R) {
-                    r = 0;
-                    ++c;
-                }
-            }
+            next_window_tap(shape, c, r, s);
         }
     }
 
-    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j + i][b_col] = b_regs[i];
-    }
-
     __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int n = col / shape.PQ;
-        return n * shape.K * shape.PQ + (col - n * shape.PQ);
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return forward_column_offset(shape, col); }
     __device__ __forceinline__ T bias(int m) const { return b[g * shape.Kg + m]; }
 };
 
@@ -242,38 +236,16 @@ __device__ __forceinline__ void conv2d_forward(const T* __restrict__ x, const T*
 }
 
 // ---------------------------------------------------------------------------------------------
-// One stride phase (ρh, ρw) of backward-data: the pixels h = h_base + st·ih (ih < phase_h) with
-// (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr (tr < taps_h), at output rows
-// p = p_base + ih − tr. Likewise for columns (w_base, q_base, phase_w, taps_w).
-struct StridePhase {
-    int rho_h, rho_w, h_base, w_base, p_base, q_base, phase_h, phase_w, taps_h, taps_w;
-
-    __device__ __forceinline__ StridePhase(const ConvShape& s, int phase) {
-        const int st = s.stride;
-        rho_h = phase / st;
-        rho_w = phase % st;
-        h_base = ((rho_h - s.pad) % st + st) % st;
-        w_base = ((rho_w - s.pad) % st + st) % st;
-        p_base = (h_base + s.pad - rho_h) / st;
-        q_base = (w_base + s.pad - rho_w) / st;
-        phase_h = h_base < s.H ? (s.H - h_base + st - 1) / st : 0;
-        phase_w = w_base < s.W ? (s.W - w_base + st - 1) / st : 0;
-        taps_h = rho_h < s.R ? (s.R - rho_h + st - 1) / st : 0;
-        taps_w = rho_w < s.S ? (s.S - rho_w + st - 1) / st : 0;
-    }
-};
-
-// ---------------------------------------------------------------------------------------------
-// Backward data, one stride phase (ρh, ρw) per blockIdx.z (with the group): the pixels
-// h = h_base + st·ih with (h + pad) % st == ρh meet only kernel rows r = ρh + st·tr, at output
-// rows p = p_base + ih − tr, where p_base = (h_base + pad − ρh) / st. Likewise for columns.
+// Backward data, one stride phase (ρh, ρw) per blockIdx.z (with the group; StridePhase above).
 // A = w[g·Kg + k, c, r, s] as (Cg rows, (k, tr, ts) depth); B = dy gathered at (p, q).
 template <typename T, typename Tile>
 struct BackwardDataProblem {
+    static constexpr bool B_ALONG_DEPTH = true;  // each thread gathers LOADS_B reduction steps of one column
     const T* __restrict__ dy;
     const T* __restrict__ w;
     ConvShape shape;
-    int g, rho_h, rho_w, h_base, w_base, p_base, q_base, phase_h, phase_w, taps_h, taps_w;
+    int g;
+    StridePhase phase;
     int rows, columns, depth, taps;          // taps = taps_h · taps_w (at least 1, as a divisor)
     int a_j, a_row;
     int b_col, b_j, b_p0, b_q0, b_offset;
@@ -281,24 +253,11 @@ struct BackwardDataProblem {
     T b_regs[Tile::LOADS_B];
 
     __device__ __forceinline__ BackwardDataProblem(const T* dy_, const T* w_, const ConvShape& s, int n0)
-        : dy(dy_), w(w_), shape(s) {
-        const int phases = s.stride * s.stride;
-        g = blockIdx.z / phases;
-        StridePhase phase(s, blockIdx.z % phases);
-        rho_h = phase.rho_h;
-        rho_w = phase.rho_w;
-        h_base = phase.h_base;
-        w_base = phase.w_base;
-        p_base = phase.p_base;
-        q_base = phase.q_base;
-        phase_h = phase.phase_h;
-        phase_w = phase.phase_w;
-        taps_h = phase.taps_h;
-        taps_w = phase.taps_w;
-        taps = taps_h * taps_w > 0 ? taps_h * taps_w : 1;
+        : dy(dy_), w(w_), shape(s), g(blockIdx.z / (s.stride * s.stride)), phase(s, blockIdx.z % (s.stride * s.stride)) {
+        taps = phase.taps_h * phase.taps_w > 0 ? phase.taps_h * phase.taps_w : 1;
         rows = s.Cg;
-        columns = s.N * phase_h * phase_w;
-        depth = s.Kg * taps_h * taps_w;
+        columns = s.N * phase.phase_h * phase.phase_w;
+        depth = s.Kg * phase.taps_h * phase.taps_w;
         a_j = threadIdx.x % Tile::BK;
         a_row = threadIdx.x / Tile::BK;
         b_col = threadIdx.x % Tile::BN;
@@ -306,24 +265,21 @@ struct BackwardDataProblem {
         // Past the GEMM's edge, columns and rows are clamped to the last one rather than masked:
         // their products are never stored, and the kernel saves a mask's registers.
         const int col = n0 + b_col < columns ? n0 + b_col : columns - 1;
-        const int pixels = phase_h * phase_w > 0 ? phase_h * phase_w : 1;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / (phase_w > 0 ? phase_w : 1);
-        b_p0 = p_base + ih;
-        b_q0 = q_base + (ihw - ih * phase_w);
-        b_offset = (n * s.K + g * s.Kg) * s.PQ;
+        const PhasePixel pixel(s, phase, g, col);
+        b_p0 = pixel.p0;
+        b_q0 = pixel.q0;
+        b_offset = pixel.offset;
     }
 
     __device__ __forceinline__ void gather(int k0) {
-        const int taps_w1 = taps_w > 0 ? taps_w : 1;
+        const int taps_w1 = phase.taps_w > 0 ? phase.taps_w : 1;
         {
             const int j = k0 + a_j;
             const int k = j / taps;
             const int tr = (j - k * taps) / taps_w1;
             const int ts = j - k * taps - tr * taps_w1;
-            const int offset = (g * shape.Kg + k) * shape.Cg * shape.RS + (rho_h + shape.stride * tr) * shape.S +
-                               rho_w + shape.stride * ts;
+            const int offset = (g * shape.Kg + k) * shape.Cg * shape.RS + (phase.rho_h + shape.stride * tr) * shape.S +
+                               phase.rho_w + shape.stride * ts;
 #pragma unroll
             for (int i = 0; i < Tile::LOADS_A; ++i) {
                 const int unclamped = blockIdx.y * Tile::BM + a_row + i * (Tile::THREADS / Tile::BK);
@@ -341,33 +297,12 @@ struct BackwardDataProblem {
             const bool ok = j < depth && inside(p, shape.P) && inside(q, shape.Q);
             b_regs[i] = ok ? dy[b_offset + k * shape.PQ + p * shape.Q + q] : T(0);
             ++j;
-            if (++ts == taps_w) {
-                ts = 0;
-                if (++tr == taps_h) {
-                    tr = 0;
-                    ++k;
-                }
-            }
+            next_phase_tap(phase, k, tr, ts);
         }
     }
 
-    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j + i][b_col] = b_regs[i];
-    }
-
     __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
-    __device__ __forceinline__ int column_offset(int col) const {
-        const int pixels = phase_h * phase_w;
-        const int n = col / pixels;
-        const int ihw = col - n * pixels;
-        const int ih = ihw / phase_w;
-        const int h = h_base + shape.stride * ih;
-        const int ww = w_base + shape.stride * (ihw - ih * phase_w);
-        return n * shape.C * shape.HW + h * shape.W + ww;
-    }
+    __device__ __forceinline__ int column_offset(int col) const { return phase_column_offset(shape, phase, col); }
     __device__ __forceinline__ T bias(int) const { return T(0); }
 };
 
@@ -493,6 +428,7 @@ __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __r
 // decodes their (c, r, s) once.
 template <typename T, typename Tile>
 struct BackwardFilterProblem {
+    static constexpr bool B_ALONG_DEPTH = false;  // each thread gathers one reduction step of LOADS_B columns
     const T* __restrict__ dy;
     const T* __restrict__ x;
     ConvShape shape;
@@ -555,13 +491,6 @@ struct BackwardFilterProblem {
         }
     }
 
-    __device__ __forceinline__ void stage(T (&As)[Tile::BK][Tile::BM + Tile::PAD], T (&Bs)[Tile::BK][Tile::BN + Tile::PAD]) const {
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_A; ++i) As[a_j][a_row + i * (Tile::THREADS / Tile::BK)] = a_regs[i];
-#pragma unroll
-        for (int i = 0; i < Tile::LOADS_B; ++i) Bs[b_j][b_col + i * (Tile::THREADS / Tile::BK)] = b_regs[i];
-    }
-
     __device__ __forceinline__ int row_offset(int k) const { return (split * shape.K + g * shape.Kg + k) * columns; }
     __device__ __forceinline__ int column_offset(int col) const { return col; }
     __device__ __forceinline__ T bias(int) const { return T(0); }
@@ -588,19 +517,22 @@ __device__ __forceinline__ void conv2d_reduce_splits(const T* __restrict__ works
     }
 }
 
-// db[k] = Σ_{n, pq} dy[n, k, pq]; block k, 256 threads, thread t sums the flat positions t + 256·i.
+// db[k] = Σ_{n, pq} dy[n, k, pq]; block k, BIAS_THREADS threads, thread t sums the flat positions
+// t + BIAS_THREADS·i, then a shared-memory tree halves the partial sums.
+constexpr int BIAS_THREADS = 256;  // a power of two (THREADS in conv2d.py)
+
 template <typename T>
 __device__ __forceinline__ void conv2d_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int N, int K, int PQ) {
-    __shared__ T partial[256];
+    __shared__ T partial[BIAS_THREADS];
     const int k = blockIdx.x;
     T sum = T(0);
-    for (int l = threadIdx.x; l < N * PQ; l += 256) {
+    for (int l = threadIdx.x; l < N * PQ; l += BIAS_THREADS) {
         const int n = l / PQ;
         sum += dy[(n * K + k) * PQ + (l - n * PQ)];
     }
     partial[threadIdx.x] = sum;
     __syncthreads();
-    for (int half = 128; half > 0; half /= 2) {
+    for (int half = BIAS_THREADS / 2; half > 0; half /= 2) {
         if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
         __syncthreads();
     }
@@ -699,11 +631,66 @@ extern "C" __global__ void conv2d_reduce_splits_f64(const double* workspace, dou
     conv2d_reduce_splits<double>(workspace, dw, count, splits);
 }
 
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(BIAS_THREADS)
 conv2d_backward_bias_f32(const float* dy, float* db, int N, int K, int PQ) {
     conv2d_backward_bias<float>(dy, db, N, K, PQ);
 }
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(BIAS_THREADS)
 conv2d_backward_bias_f64(const double* dy, double* db, int N, int K, int PQ) {
     conv2d_backward_bias<double>(dy, db, N, K, PQ);
+}
+
+// Tensor-core entry points (conv2d_mma.cuh; float32 only, sm_80+): <direction>_tc_<tile>_<precision>_f32,
+// tile m128 = 128 rows × 64 columns, m64 = 64 × 128; precision tf32 or tf32x3. Same arguments and grids
+// as the FFMA entry points of the same direction, with the tile's BM × BN.
+constexpr int MMA_THREADS = MmaTileM128::THREADS;
+static_assert(MmaTileM64::THREADS == MMA_THREADS, "one block size for every tensor-core tile");
+
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m128_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<false, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m128_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<true, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m64_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<false, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_forward_tc_m64_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_forward_mma<true, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m128_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m128_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m64_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_data_tc_m64_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
+    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m128_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<false, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m128_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<true, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m64_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<false, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+}
+extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
+conv2d_backward_filter_tc_m64_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
+    conv2d_backward_filter_mma<true, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
 }

@@ -1,9 +1,8 @@
-// gemm.cu — tiled matrix product C = op(A)·op(B) (+ bias), and the bias gradient of a linear layer.
+// gemm.cu — tiled matrix product C = op(A)·op(B) (+ bias).
 //
 //   gemm:                  C[m, n] = Σ_k op(A)[m, k] · op(B)[k, n]  (+ bias[n] when has_bias)
 //   split K (S slices):    P[s, m, n] = Σ_{k in slice s} op(A)[m, k] · op(B)[k, n]
 //                          C[m, n] = Σ_{s = 0..S-1} P[s, m, n] (+ bias[n]), s in increasing order
-//   linear_backward_bias:  db[n]   = Σ_m dy[m, n]
 //
 // Layouts: row-major, C-contiguous. op(A) is M×K: A is stored M×K (n) or K×M (t); op(B) is K×N:
 // B is stored K×N (n) or N×K (t). C is M×N; bias is (N,). The fully connected layer uses
@@ -11,8 +10,8 @@
 //   backward-data    dx = dy·W       gemm_nn
 //   backward-filter  dW = dyᵀ·x      gemm_tn
 // A and B are indexed with 32-bit offsets: the launcher refuses an operand whose
-// (rows + 128)·columns reaches 2^31. Reference: minitransfer/ops/linear.py (gemm and
-// _forward_reference / _backward_reference).
+// (rows + 128)·columns reaches 2^31. Launcher: minitransfer/ops/gemm.py; reference: NumPy's
+// a @ b (minitransfer/ops/linear.py's _forward_reference / _backward_reference for the fc layer).
 //
 // Kernels (256 threads, one block per BM×BN tile of C and K slice, grid (⌈N/BN⌉, ⌈M/BM⌉, S)):
 //   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, k_chunk, has_bias)
@@ -27,9 +26,6 @@
 //   gemm_reduce_splits_{f32,f64}(partials, bias, c, splits, M·N, N, has_bias)
 //       one thread per element of C, adds the S planes in order: split K without atomics, so
 //       small-M products (the fc layers at batch 256) still fill the GPU, deterministically.
-//   linear_backward_bias_{f32,f64}(dy, db, rows, cols)
-//       block 32×8: each thread sums every 8th row of one column, then one thread adds the 8
-//       partial sums in order. Fixed order, no atomics: bit-reproducible.
 //
 // GEMM scheme: float tiles are 128×128×8, each warp a 32×64 sub-tile, each thread 8×8 outputs;
 // double tiles 64×64×8, warps 16×32, threads 4×4 (keeps the float64 instantiation free of spills).
@@ -45,6 +41,7 @@
 // Measured on an H100 SXM at 4096³ (NN, aligned): 3.05 ms, 89% of cuBLAS fp32 (2.72 ms); the
 // previous layout (bands half a tile apart, no fragment prefetch) took 3.33 ms (benchmarks/NOTES-gemm.md).
 #include "common.cuh"
+#include "gemm_mma.cuh"
 
 template <typename T>
 struct GemmTile;
@@ -280,25 +277,6 @@ __device__ __forceinline__ void gemm_reduce_splits(const T* __restrict__ partial
     }
 }
 
-template <typename T>
-__device__ __forceinline__ void linear_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int rows,
-                                                     int cols) {
-    __shared__ T partial[8][32 + 1];
-    const int col = blockIdx.x * 32 + threadIdx.x;
-    T sum = T(0);
-    if (col < cols) {
-        for (int r = threadIdx.y; r < rows; r += 8) sum += dy[(mt_int64)r * cols + col];
-    }
-    partial[threadIdx.y][threadIdx.x] = sum;
-    __syncthreads();
-    if (threadIdx.y == 0 && col < cols) {
-        T total = T(0);
-#pragma unroll
-        for (int y = 0; y < 8; ++y) total += partial[y][threadIdx.x];
-        db[col] = total;
-    }
-}
-
 // Entry points: the aligned f32 GEMMs ask for two resident blocks per SM (≤ 128 registers per
 // thread); the scalar ones for one (they would spill within 128).
 
@@ -386,11 +364,47 @@ gemm_reduce_splits_f64(const double* partials, const double* bias, double* c, in
                        int has_bias) {
     gemm_reduce_splits<double>(partials, bias, c, splits, mn, n, has_bias);
 }
-extern "C" __global__ void __launch_bounds__(256)
-linear_backward_bias_f32(const float* dy, float* db, int rows, int cols) {
-    linear_backward_bias<float>(dy, db, rows, cols);
+
+// Tensor-core entry points (gemm_mma.cuh; float32 only, sm_80+): gemm_<transposes>_<precision>_f32,
+// precision tf32 or tf32x3, the same arguments as the FFMA GEMMs; 256 threads, one block per
+// 128 × 64 tile of C and K slice, grid (⌈N/64⌉, ⌈M/128⌉, S); k_chunk a multiple of 16.
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }
-extern "C" __global__ void __launch_bounds__(256)
-linear_backward_bias_f64(const double* dy, double* db, int rows, int cols) {
-    linear_backward_bias<double>(dy, db, rows, cols);
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_nt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                 int has_bias) {
+    gemm_mma<true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+}
+extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
+gemm_tt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
+                   int has_bias) {
+    gemm_mma<true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
 }

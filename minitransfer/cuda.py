@@ -14,6 +14,7 @@ Conventions (DESIGN.md §3, §4):
 Nothing here imports CuPy until a kernel is actually asked for.
 """
 
+import functools
 import pathlib
 import re
 
@@ -121,6 +122,27 @@ def launch(stem, name, grid, block, args, shared_mem=0):
     function(stem, name)(grid, block, args, shared_mem=shared_mem)
 
 
+def ceil_div(a, b):
+    """``⌈a / b⌉`` for integers, b > 0: ``ceil_div(7, 2) == 4``, ``ceil_div(0, 8) == 0``."""
+    return -(-int(a) // int(b))
+
+
 def blocks(n, threads):
     """Blocks of ``threads`` needed to cover ``n`` items (at least one)."""
-    return max(1, (int(n) + threads - 1) // threads)
+    return max(1, ceil_div(n, threads))
+
+
+def sm_count():
+    """Streaming multiprocessors of the current CUDA device (asked once per device)."""
+    return _properties(cupy().cuda.Device().id)[0]
+
+
+def compute_capability():
+    """``(major, minor)`` compute capability of the current CUDA device: ``(9, 0)`` on an H100."""
+    return _properties(cupy().cuda.Device().id)[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _properties(device):
+    properties = cupy().cuda.runtime.getDeviceProperties(device)
+    return int(properties["multiProcessorCount"]), (int(properties["major"]), int(properties["minor"]))

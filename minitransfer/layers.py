@@ -11,7 +11,9 @@ trainable weight layer: that layer computes its parameter gradients but no input
 nothing under it runs backward.
 
 Arrays are NumPy or CuPy; the parameters' array type (set by :meth:`Net.to`) decides the backend
-of every op, so the input batch must live on the same side.
+of every op, so the input batch must live on the same side. ``Net.precision`` (``ieee``,
+``tf32x3``, ``tf32``; see ``minitransfer.ops.precision``) says how the convolution and fully
+connected products are computed, on either backend.
 """
 
 import dataclasses
@@ -20,6 +22,7 @@ import numpy as np
 
 from minitransfer import counter_rng, cuda
 from minitransfer.ops import conv2d, dropout, linear, lrn, max_pool2d, relu, softmax_cross_entropy
+from minitransfer.ops import precision as precisions
 
 
 def _zeros_like(a):
@@ -70,11 +73,13 @@ class Param:
 
 @dataclasses.dataclass(frozen=True)
 class Pass:
-    """What a forward pass needs besides the input: training mode and the dropout randomness."""
+    """What a forward pass needs besides the input: training mode, the dropout randomness and the
+    precision of the products."""
 
     train: bool
     seed: int = 0
     iteration: int = 0
+    precision: str = precisions.DEFAULT
 
 
 class Layer:
@@ -163,8 +168,8 @@ class Conv2d(WeightLayer):
         self.stride, self.pad, self.groups = stride, pad, groups
 
     def forward(self, x, run):
-        y, self._cache = conv2d.forward(x, self.weight.data, self.bias.data,
-                                        stride=self.stride, pad=self.pad, groups=self.groups)
+        y, self._cache = conv2d.forward(x, self.weight.data, self.bias.data, stride=self.stride, pad=self.pad,
+                                        groups=self.groups, precision=run.precision)
         return y
 
     def output_shape(self, shape):
@@ -182,7 +187,7 @@ class Linear(WeightLayer):
         super().__init__(name, (out_features, in_features), (out_features,), weight_std, bias_value)
 
     def forward(self, x, run):
-        y, self._cache = linear.forward(x, self.weight.data, self.bias.data)
+        y, self._cache = linear.forward(x, self.weight.data, self.bias.data, precision=run.precision)
         return y
 
     def output_shape(self, shape):
@@ -275,10 +280,13 @@ class Net:
 
     ``weight_layers`` are the layers with parameters, in order (conv1..fc8 for the presets of
     ``minitransfer.models``); the paper's n counts them from 1. ``input_shape`` is (C, H, W).
+    ``precision`` (``ieee`` by default, set by :meth:`to`) is how every convolution and fully
+    connected product is computed.
     """
 
     def __init__(self, preset, layers, input_shape):
         self.preset = preset
+        self.precision = precisions.DEFAULT
         self.layers = tuple(layers)
         self.input_shape = tuple(input_shape)
         self.weight_layers = tuple(layer for layer in self.layers if isinstance(layer, WeightLayer))
@@ -351,8 +359,11 @@ class Net:
             if layer.name in names:
                 layer.initialize(np.random.default_rng([int(seed), index]))
 
-    def to(self, device):
-        """Move every parameter and momentum buffer to ``device`` ("cpu" or "cuda"); returns self."""
+    def to(self, device, precision=None):
+        """Move every parameter and momentum buffer to ``device`` ("cpu" or "cuda") and, when given,
+        set :attr:`precision` (checked); returns self: ``net.to("cuda", precision="tf32x3")``."""
+        if precision is not None:
+            self.precision = precisions.check(f"net {self.preset}", precision, np.float32)
         for param in self.params:
             param.to(device)
         return self
@@ -373,7 +384,7 @@ class Net:
         if tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"net {self.preset}: input must be (N, {', '.join(map(str, self.input_shape))}), "
                              f"got {tuple(x.shape)}")
-        run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration))
+        run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration), precision=self.precision)
         bottom = self._lowest_trainable_position() if train else None
         for position, layer in enumerate(self.layers):
             x = layer.forward(x, run)

@@ -1,13 +1,24 @@
-"""Plain-Python oracles and constants shared by several test modules, written independently of
-minitransfer's code.
+"""Plain-Python oracles, measures and constants shared by several test modules, written
+independently of minitransfer's code.
 
-The counter-based random bits (``minitransfer.counter_rng`` / ``kernels/common.cuh``) recomputed
-one Python int at a time: Wellons' lowbias32 and the documented key / bits formulas.
+- The counter-based random bits (``minitransfer.counter_rng`` / ``kernels/common.cuh``) recomputed
+  one Python int at a time: Wellons' lowbias32 and the documented key / bits formulas.
+- :func:`relative_error`, the Frobenius-norm error the GPU tests bound.
+- ``WEIGHT_LAYERS``, CaffeNet's weight layers, which the presets under test share.
 """
+
+import numpy as np
 
 MASK = 0xFFFFFFFF
 # CaffeNet's weight layers, which the presets under test share (written out, not read from the code).
 WEIGHT_LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
+
+
+def relative_error(got, reference):
+    """``‖got − reference‖ / ‖reference‖`` (Frobenius norms), computed in float64."""
+    got = np.asarray(got, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    return float(np.linalg.norm(got - reference) / np.linalg.norm(reference))
 
 
 def lowbias32(x):

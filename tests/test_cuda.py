@@ -1,14 +1,20 @@
 """The CUDA loader: kernel discovery, header inlining, entry-point names, and a clear error without a GPU.
 
-The entry-point test compiles the exact source the loader hands to CuPy (headers inlined) with
-nvcc and checks that every kernel an op module names exists for float32 and float64.
+The PTX tests compile the exact source the loader hands to CuPy (headers inlined) with nvcc:
+every kernel an op module names exists (float32 and float64; tensor-core kernels float32), and
+only the tensor-core kernels contain TF32 mma (skipped with the reason when nvcc is missing).
 """
 
+import fractions
+import functools
 import importlib
+import math
+import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -59,25 +65,78 @@ def test_importing_minitransfer_does_not_import_cupy():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc is not on PATH")
+def entry_points(module):
+    """Every entry point an op module names: its kernels in float32 and float64, its tensor-core
+    kernels (TENSOR_CORE_KERNELS, float32 only)."""
+    names = [cuda.entry(name, dtype) for name in module.KERNELS for dtype in (np.float32, np.float64)]
+    return names + [cuda.entry(name, np.float32) for name in getattr(module, "TENSOR_CORE_KERNELS", ())]
+
+
+@functools.lru_cache(maxsize=None)
+def compile_ptx(stem, arch):
+    """{entry point: its PTX} of the exact source the loader hands to CuPy (headers inlined)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="minitransfer-ptx-"))
+    source = folder / f"{stem}.cu"
+    source.write_text(cuda.kernel_source(stem))
+    ptx = folder / f"{stem}-{arch}.ptx"
+    subprocess.run(["nvcc", "-std=c++17", f"-arch={arch}", "-ptx", "-o", str(ptx), str(source)], check=True)
+    bodies = re.findall(r"^\.visible \.entry (\w+)\((.*?)^\}$", ptx.read_text(), flags=re.MULTILINE | re.DOTALL)
+    shutil.rmtree(folder)
+    return dict(bodies)
+
+
+needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc is not on PATH")
+
+
+@needs_nvcc
 @pytest.mark.parametrize("op", OPS)
-def test_every_named_entry_point_exists_in_the_compiled_module(op, tmp_path):
+def test_every_named_entry_point_exists_in_the_compiled_module(op):
     module = importlib.import_module(f"minitransfer.ops.{op}")
-    source = tmp_path / f"{module.KERNEL_FILE}.cu"
-    source.write_text(cuda.kernel_source(module.KERNEL_FILE))
-    ptx = tmp_path / "out.ptx"
-    subprocess.run(["nvcc", "-std=c++17", "-arch=sm_90", "-ptx", "-o", str(ptx), str(source)], check=True)
-    entries = set(re.findall(r"\.entry\s+(\w+)", ptx.read_text()))
+    entries = compile_ptx(module.KERNEL_FILE, "sm_90")
     assert module.KERNELS, f"{op} names no kernels"
+    for name in entry_points(module):
+        assert name in entries, f"{name} missing from {module.KERNEL_FILE}.cu"
+
+
+TF32_MMA = "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"
+
+
+@needs_nvcc
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.parametrize("op", ["conv2d", "gemm"])
+def test_tensor_core_kernels_and_only_they_multiply_in_tf32(op, arch):
+    """The PTX of every tensor-core entry point rounds with cvt.rna.tf32.f32, copies with cp.async
+    and multiplies with mma on TF32 (three times as many mma for tf32x3 as for tf32); the ieee
+    entry points contain no mma and no TF32 at all."""
+    module = importlib.import_module(f"minitransfer.ops.{op}")
+    entries = compile_ptx(module.KERNEL_FILE, arch)
+    for name in module.TENSOR_CORE_KERNELS:
+        body = entries[cuda.entry(name, np.float32)]
+        assert body.count(TF32_MMA) > 0 and "cvt.rna.tf32.f32" in body and "cp.async" in body, name
+        if name.endswith("_tf32x3"):
+            single = entries[cuda.entry(name[: -len("x3")], np.float32)]
+            assert body.count(TF32_MMA) == 3 * single.count(TF32_MMA), name
     for name in module.KERNELS:
         for dtype in (np.float32, np.float64):
-            assert cuda.entry(name, dtype) in entries, f"{cuda.entry(name, dtype)} missing from {source.name}"
+            body = entries[cuda.entry(name, dtype)]
+            assert "mma" not in body and "tf32" not in body, cuda.entry(name, dtype)
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("op", OPS)
-def test_every_named_entry_point_loads_on_the_device(op, cp):
+def test_every_named_entry_point_loads_without_spills_at_its_block_size(op, cp):
+    """Compiled by NVRTC for this device (not the nvcc gate's build): each entry point accepts the
+    op's block size and keeps everything in registers (no local memory: no spill, no stack)."""
     module = importlib.import_module(f"minitransfer.ops.{op}")
-    for name in module.KERNELS:
-        for dtype in (np.float32, np.float64):
-            assert cuda.function(module.KERNEL_FILE, cuda.entry(name, dtype)) is not None
+    for name in entry_points(module):
+        attributes = cuda.function(module.KERNEL_FILE, name).attributes
+        assert attributes["max_threads_per_block"] >= module.THREADS, (name, attributes)
+        assert attributes["local_size_bytes"] == 0, (name, attributes)
+
+
+def test_ceil_div_against_exact_fractions():
+    for a in range(-20, 21):
+        for b in range(1, 9):
+            assert cuda.ceil_div(a, b) == math.ceil(fractions.Fraction(a, b)), (a, b)
+    assert cuda.ceil_div(np.int64(2**40 + 1), 2**20) == 2**20 + 1
+    assert cuda.blocks(0, 256) == 1 and cuda.blocks(257, 256) == 2

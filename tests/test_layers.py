@@ -145,3 +145,30 @@ def test_input_shape_is_checked():
 def test_duplicate_layer_names_are_rejected():
     with pytest.raises(ValueError, match="unique"):
         Net("bad", [Conv2d("conv1", 3, 4, 3), ReLU("conv1"), Linear("fc", 4, 2)], (3, 3, 3))
+
+
+def test_precision_reaches_every_product_of_forward_and_backward(monkeypatch):
+    """Net.to(..., precision=...) sets how conv and fc layers multiply: each op is called with it,
+    the loss moves by about TF32's rounding, and a bad name is refused by to()."""
+    from minitransfer.ops import conv2d, linear
+
+    seen = []
+    for op in (conv2d, linear):
+        real = op.forward
+        monkeypatch.setattr(op, "forward", lambda *args, real=real, **kwargs: seen.append(kwargs["precision"]) or real(*args, **kwargs))
+    x, labels = _batch(5)
+    losses = {}
+    for mode in ("ieee", "tf32x3", "tf32"):
+        net = models.mini(N_CLASSES)
+        net.initialize(3)
+        net.to("cpu", precision=mode)
+        seen.clear()
+        losses[mode], _ = net.forward(x, labels, train=True, iteration=1, seed=2)
+        assert seen == [mode] * 8
+        net.backward()
+        assert all(layer.weight.grad is not None for layer in net.weight_layers)
+    assert losses["tf32x3"] != losses["tf32"]
+    assert abs(float(losses["tf32x3"]) - float(losses["ieee"])) < 1e-5 * abs(float(losses["ieee"]))
+    assert 0 < abs(float(losses["tf32"]) - float(losses["ieee"])) < 1e-2 * abs(float(losses["ieee"]))
+    with pytest.raises(ValueError, match=r"net mini: precision must be one of ieee, tf32x3, tf32, got 'bf16'"):
+        models.mini(N_CLASSES).to("cpu", precision="bf16")

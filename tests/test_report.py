@@ -233,3 +233,32 @@ def test_the_papers_table_ships_with_minitransfer(runs_dir, tmp_path):
     assert "paper's runs: over pooled base" in (tmp_path / "r" / "table1.md").read_text()
     refused = CliRunner().invoke(main, ["report", str(runs_dir), "--reference", "papers"])
     assert refused.exit_code == 2 and "neither 'paper' nor an existing file" in refused.output
+
+
+def test_without_matplotlib_the_tables_are_still_written(runs_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(runs_dir), "-o", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert "pip install 'minitransfer[plot]'" in result.output
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == \
+        ["findings.md", "results.csv", "results.md", "table1.csv", "table1.md"]
+
+
+def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(runs_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"read {len(ACCURACY)} finished runs" in result.output
+    assert str(runs_dir / "report" / "table1.md") in result.output
+
+
+def test_cli_report_without_runs_fails(tmp_path):
+    from minitransfer.cli.report import report as report_command
+
+    result = CliRunner().invoke(report_command, [str(tmp_path)])
+    assert result.exit_code == 1 and "no finished runs" in result.output
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -2,8 +2,9 @@
 
 Each op module exposes ``forward(x, ...) -> (y, cache)`` and ``backward(dy, cache) -> grads``
 (DESIGN.md §3); NumPy arrays run the reference, CuPy arrays run the kernels of
-``kernels/<KERNEL_FILE>.cu``. ``sgd.update`` and ``augment.forward`` are the two ops outside the
-forward/backward pattern (an in-place update and a non-differentiable input transform).
+``kernels/<KERNEL_FILE>.cu``. Three modules stand outside the forward/backward pattern:
+``gemm.gemm`` (the matrix product under ``linear``, CuPy arrays only), ``sgd.update`` (an
+in-place update) and ``augment.forward`` (a non-differentiable input transform).
 
     from minitransfer.ops import conv2d
     y, cache = conv2d.forward(x, w, b, stride=4)
@@ -14,7 +15,7 @@ Modules are imported on first use, so ``import minitransfer.ops`` costs nothing.
 
 import importlib
 
-OPS = ("conv2d", "relu", "max_pool2d", "lrn", "dropout", "linear", "softmax_cross_entropy", "sgd", "augment")
+OPS = ("conv2d", "relu", "max_pool2d", "lrn", "dropout", "linear", "gemm", "softmax_cross_entropy", "sgd", "augment")
 
 __all__ = [*OPS, "accuracy"]
 

@@ -49,3 +49,10 @@ def positive_int(op, name, value, minimum=1):
     if isinstance(value, bool) or int(value) != value or value < minimum:
         raise ValueError(f"{op}: {name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def nonempty(op, **arrays):
+    """Check that no named array is empty."""
+    for name, a in arrays.items():
+        if a.size == 0:
+            raise ValueError(f"{op}: {name} must not be empty, got shape {tuple(a.shape)}")

@@ -27,7 +27,7 @@ from minitransfer.ops import _check
 KERNEL_FILE = "augment"
 KERNELS = ("augment_crop_mirror",)
 THREADS = 256
-MAX_PLANES = 65535  # grid.y limit; the kernel strides over the remaining planes
+MAX_GRID_Y = 65535  # the kernel strides over the planes beyond this
 
 
 def offsets(n, height, width, crop, train=True, seed=0, iteration=0):
@@ -93,7 +93,7 @@ def _forward_cuda(images, mean, crop, train, seed, iteration):
     if n_images == 0:
         return y
     key = counter_rng.stream_key(seed, iteration)
-    grid = (cuda.blocks(crop * crop, THREADS), min(3 * n_images, MAX_PLANES))
+    grid = (cuda.blocks(crop * crop, THREADS), min(3 * n_images, MAX_GRID_Y))
     cuda.launch(KERNEL_FILE, cuda.entry("augment_crop_mirror", mean.dtype), grid, THREADS,
                 (images, mean, y, np.int32(n_images), np.int32(height), np.int32(width), np.int32(crop),
                  np.int32(bool(train)), np.uint32(key)))

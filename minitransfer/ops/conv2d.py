@@ -22,14 +22,18 @@ group; dx is col2im, accumulating the R·S kernel offsets. The CUDA kernels (``k
 are implicit GEMMs over the same index spaces, with no im2col buffer, in two row tiles (128 or 64,
 chosen by :func:`choose_variant`), and for backward-data with few channels per group (conv1) a
 direct kernel.
+
+``precision`` (``minitransfer.ops.precision``) says how the products are computed: ``ieee`` (the
+default, FFMA), or on tensor cores ``tf32x3`` / ``tf32`` (float32 only, compute capability 8.0+;
+UNVERIFIED ON A GPU). The bias and its gradient are always plain float32 sums.
 """
 
-import functools
+from typing import NamedTuple
 
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check
+from minitransfer.ops import _check, precision as precisions
 
 KERNEL_FILE = "conv2d"
 KERNELS = (
@@ -43,31 +47,55 @@ KERNELS = (
     "conv2d_reduce_splits",
     "conv2d_backward_bias",
 )
+# Tensor-core kernels, float32 only: <direction>_tc_<tile>_<precision> (kernels/conv2d_mma.cuh).
+TENSOR_CORE_KERNELS = tuple(
+    f"conv2d_{direction}_tc_{tile}_{mode}"
+    for direction in ("forward", "backward_data", "backward_filter")
+    for tile in ("m128", "m64")
+    for mode in precisions.TENSOR_CORE
+)
 
-# The kernel variants of each direction. "m128" and "m64" are the implicit GEMM with 128-row and
-# 64-row float tiles (rows × columns per block below; they must match GemmTile in
-# kernels/conv2d.cu, where double always uses 64 × 64); "small_channels" is the direct
-# backward-data kernel for few channels per group. choose_variant picks one by shape.
+# The kernel variants of each direction. "m128" and "m64" are the FFMA implicit GEMM (precision
+# ieee) with 128-row and 64-row float tiles (rows × columns per block below; they must match
+# ConvTile in kernels/conv2d.cu, where double always uses 64 × 64); "small_channels" is the direct
+# backward-data kernel for few channels per group; "tc_m128" and "tc_m64" are the tensor-core
+# GEMM (tf32x3, tf32; MmaTile in kernels/mma_tf32.cuh). choose_variant picks one by shape.
 VARIANTS = {
-    "forward": ("m128", "m64"),
-    "backward-data": ("m128", "m64", "small_channels"),
-    "backward-filter": ("m128", "m64"),
+    "forward": ("m128", "m64", "tc_m128", "tc_m64"),
+    "backward-data": ("m128", "m64", "small_channels", "tc_m128", "tc_m64"),
+    "backward-filter": ("m128", "m64", "tc_m128", "tc_m64"),
 }
-_GEMM_TILES = {
+GEMM_TILES = {
     "m128": {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)},
     "m64": {np.dtype(np.float32): (64, 128), np.dtype(np.float64): (64, 64)},
+    "tc_m128": {np.dtype(np.float32): (128, 64)},
+    "tc_m64": {np.dtype(np.float32): (64, 128)},
 }
-_SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
-_SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
-_SMALL_TH = 8  # phase rows per thread (SMALL_TH)
-_SMALL_TR = 3  # kernel rows per register block; the staged rows are padded to a multiple (SMALL_TR)
-_SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
-_GRID_Y_LIMIT = 65535
-_THREADS = 256
-_REDUCE_BLOCKS_MAX = 4096
-_FILTER_BLOCKS_TARGET = 4  # blocks per SM the split of backward-filter aims at
-_FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
-_INT32_LIMIT = 2**31 - 1
+SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
+SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
+SMALL_TH = 8  # phase rows per thread (SMALL_TH)
+SMALL_TR = 3  # kernel rows per register block; the staged rows are padded to a multiple (SMALL_TR)
+SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
+MAX_GRID_Y = 65535
+THREADS = 256  # every conv2d kernel runs 256-thread blocks (CONV_THREADS, SMALL_THREADS, BIAS_THREADS)
+MAX_REDUCE_BLOCKS = 4096
+FILTER_BLOCKS_PER_SM = 4  # blocks per SM the split of backward-filter aims at
+FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
+FILTER_CHUNK_STEP = 8  # a chunk is a whole number of the kernels' reduction steps (BK)
+MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+
+
+class Conv2dCache(NamedTuple):
+    """What :func:`backward` needs: the forward's input, weight and hyper-parameters, and on
+    NumPy arrays the im2col matrix the forward built (None on CuPy arrays)."""
+
+    x: object  # N,C,H,W
+    w: object  # K,Cg,R,S
+    stride: int
+    pad: int
+    groups: int
+    cols: object  # g,NPQ,CgRS (NumPy) or None
+    precision: str
 
 
 def output_size(size, kernel, stride, pad):
@@ -75,11 +103,12 @@ def output_size(size, kernel, stride, pad):
     return (size + 2 * pad - kernel) // stride + 1
 
 
-def forward(x, w, b, stride=1, pad=0, groups=1):
+def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee"):
     """Convolve ``x`` (N, C, H, W) with ``w`` (K, C/groups, R, S) and add ``b`` (K,).
 
-    Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q). NumPy arrays run the reference,
-    CuPy arrays the CUDA kernels.
+    Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q) and a :class:`Conv2dCache` (which
+    carries ``precision`` to :func:`backward`). NumPy arrays run the reference, CuPy arrays the
+    CUDA kernels; ``precision`` is ``ieee``, ``tf32x3`` or ``tf32`` (see the module docstring).
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
 
@@ -87,11 +116,12 @@ def forward(x, w, b, stride=1, pad=0, groups=1):
         dx, dw, db = conv2d.backward(dy, cache)
     """
     stride, pad, groups = _check_forward(x, w, b, stride, pad, groups)
+    precision = precisions.check("conv2d", precision, x.dtype)
     if cuda.is_cuda_array(x):
-        y = _forward_cuda(x, w, b, stride, pad, groups)
-        return y, (x, w, stride, pad, groups, None)
-    y, cols = _forward_reference(x, w, b, stride, pad, groups)
-    return y, (x, w, stride, pad, groups, cols)
+        y = _forward_cuda(x, w, b, stride, pad, groups, precision)
+        return y, Conv2dCache(x, w, stride, pad, groups, None, precision)
+    y, cols = _forward_reference(x, w, b, stride, pad, groups, precision)
+    return y, Conv2dCache(x, w, stride, pad, groups, cols, precision)
 
 
 def backward(dy, cache, need_dx=True):
@@ -100,7 +130,7 @@ def backward(dy, cache, need_dx=True):
     With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
     trainable layer of a net, conv1 always: its input is the data).
     """
-    x, w, stride, pad, groups, cols = cache
+    x, w, stride, pad, groups, cols, precision = cache
     N, _, H, W = x.shape
     K, _, R, S = w.shape
     expected = (N, K, output_size(H, R, stride, pad), output_size(W, S, stride, pad))
@@ -109,8 +139,8 @@ def backward(dy, cache, need_dx=True):
     _check.same_dtype("conv2d", dy=dy, x=x)
     _check.shape("conv2d", "dy", dy, expected)
     if cuda.is_cuda_array(dy):
-        return _backward_cuda(x, w, dy, stride, pad, groups, need_dx)
-    return _backward_reference(x, w, dy, stride, pad, groups, cols, need_dx)
+        return _backward_cuda(x, w, dy, stride, pad, groups, precision, need_dx)
+    return _backward_reference(x, w, dy, stride, pad, groups, cols, precision, need_dx)
 
 
 def _check_forward(x, w, b, stride, pad, groups):
@@ -153,29 +183,29 @@ def _im2col(x, R, S, stride, pad, groups):
     return np.ascontiguousarray(cols).reshape(groups, N * P * Q, (C // groups) * R * S)
 
 
-def _forward_reference(x, w, b, stride, pad, groups):
+def _forward_reference(x, w, b, stride, pad, groups, precision="ieee"):
     N = x.shape[0]
     K, _, R, S = w.shape
     P, Q = output_size(x.shape[2], R, stride, pad), output_size(x.shape[3], S, stride, pad)
     cols = _im2col(x, R, S, stride, pad, groups)  # g,NPQ,CgRS
     w_mat = w.reshape(groups, K // groups, -1)  # g,Kg,CgRS
-    y = np.matmul(cols, w_mat.transpose(0, 2, 1))  # g,NPQ,Kg
+    y = precisions.matmul_reference(cols, w_mat.transpose(0, 2, 1), precision)  # g,NPQ,Kg
     y = y.reshape(groups, N, P, Q, K // groups).transpose(1, 0, 4, 2, 3).reshape(N, K, P, Q)
     y += b.reshape(1, K, 1, 1)
     return np.ascontiguousarray(y), cols
 
 
-def _backward_reference(x, w, dy, stride, pad, groups, cols, need_dx=True):
+def _backward_reference(x, w, dy, stride, pad, groups, cols, precision="ieee", need_dx=True):
     N, C, H, W = x.shape
     K, Cg, R, S = w.shape
     _, _, P, Q = dy.shape
     Kg = K // groups
     dy_mat = dy.reshape(N, groups, Kg, P * Q).transpose(1, 2, 0, 3).reshape(groups, Kg, N * P * Q)  # g,Kg,NPQ
-    dw = np.matmul(dy_mat, cols).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    dw = precisions.matmul_reference(dy_mat, cols, precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
     db = dy.sum(axis=(0, 2, 3))
     if not need_dx:
         return None, np.ascontiguousarray(dw), db
-    dcols = np.matmul(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S))  # g,NPQ,CgRS
+    dcols = precisions.matmul_reference(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S), precision)  # g,NPQ,CgRS
     dcols = dcols.reshape(groups, N, P, Q, Cg, R, S).transpose(1, 0, 4, 5, 6, 2, 3)  # N,g,Cg,R,S,P,Q
     padded = np.zeros((N, groups, Cg, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
     for r in range(R):
@@ -191,6 +221,105 @@ def _backward_reference(x, w, dy, stride, pad, groups, cols, need_dx=True):
 # CUDA launchers: one implicit GEMM per direction (kernels/conv2d.cu)
 
 
+def gemm_variant(rows):
+    """The row tile for a GEMM with ``rows`` rows per group: ``"m64"`` when 64-row tiles leave
+    fewer idle rows than 128-row tiles (conv2 backward-data's 48 rows, conv4's 192), else ``"m128"``."""
+    return "m64" if cuda.ceil_div(rows, 64) * 64 < cuda.ceil_div(rows, 128) * 128 else "m128"
+
+
+def _small_channels_fit(Cg, R, S, stride, groups):
+    taps_h, taps_w = cuda.ceil_div(R, stride), cuda.ceil_div(S, stride)  # the largest phase's taps
+    staged = cuda.ceil_div(taps_h, SMALL_TR) * SMALL_TR * taps_w  # its rows padded to a multiple of SMALL_TR
+    return staged * SMALL_CB <= SMALL_STAGE and groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB) <= MAX_GRID_Y
+
+
+def choose_variant(direction, x_shape, w_shape, stride, precision="ieee"):
+    """The kernel variant (one of ``VARIANTS[direction]``) the CUDA path runs for these shapes.
+
+    ``tf32x3`` and ``tf32`` take the tensor-core tile with fewer idle rows (:func:`gemm_variant`
+    on filters, or channels, per group): ``"tc_m64"`` or ``"tc_m128"``. For ``ieee``,
+    backward-data with at most 8 channels per group (conv1: 3) runs the direct kernel
+    ``"small_channels"``; otherwise forward and backward-data take the row tile of
+    :func:`gemm_variant` for their rows (filters, resp. channels per group). Backward-filter
+    takes 64-row tiles only for at most 64 filters per group: on an H100 conv4's 192 rows ran
+    faster in 128-row tiles (2.56 ms against 3.17), unlike its forward and backward-data.
+    """
+    K, Cg, R, S = w_shape
+    groups = x_shape[1] // Cg
+    rows = Cg if direction == "backward-data" else K // groups
+    if precision in precisions.TENSOR_CORE:
+        return "tc_" + gemm_variant(rows)
+    if direction == "backward-data" and Cg <= SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
+        return "small_channels"
+    if direction == "backward-filter":
+        return "m64" if rows <= 64 else "m128"
+    return gemm_variant(rows)
+
+
+def kernel_name(direction, variant, precision="ieee"):
+    """The kernel (entry point without its dtype suffix) of ``variant`` of ``direction``:
+    ``kernel_name("forward", "tc_m64", "tf32") == "conv2d_forward_tc_m64_tf32"``."""
+    stem = "conv2d_" + direction.replace("-", "_")
+    name = stem if variant == "m128" else f"{stem}_{variant}"
+    return f"{name}_{precision}" if variant.startswith("tc_") else name
+
+
+def _variant(direction, x, w, stride, variant, precision):
+    """``variant``, checked, or the shape's choice when None; the kernel's base name."""
+    if variant is None:
+        variant = choose_variant(direction, x.shape, w.shape, stride, precision)
+    if variant not in VARIANTS[direction]:
+        raise ValueError(f"conv2d: {direction} has no variant {variant!r}; choose from {VARIANTS[direction]}")
+    if variant.startswith("tc_") != (precision in precisions.TENSOR_CORE):
+        raise ValueError(f"conv2d: variant {variant!r} does not compute precision {precision!r}")
+    K, Cg, R, S = w.shape
+    if variant == "small_channels" and not _small_channels_fit(Cg, R, S, stride, x.shape[1] // Cg):
+        raise ValueError(f"conv2d: kernel {R}x{S} stride {stride} has too many taps per phase for small_channels; "
+                         f"x {tuple(x.shape)}, w {tuple(w.shape)}")
+    if variant.startswith("tc_"):
+        precisions.require_tensor_cores("conv2d", precision)
+    return variant, kernel_name(direction, variant, precision)
+
+
+def grid(direction, variant, dtype, x_shape, w_shape, stride, pad, splits=1):
+    """The launch grid of ``variant`` of ``direction`` (``splits``: backward-filter's N·P·Q chunks)."""
+    N, C, H, W = x_shape
+    K, Cg, R, S = w_shape
+    groups = C // Cg
+    if variant == "small_channels":
+        threads = N * cuda.ceil_div(cuda.ceil_div(H, stride), SMALL_TH) * cuda.ceil_div(W, stride)
+        return cuda.blocks(threads, THREADS), groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB)
+    tile_rows, tile_columns = GEMM_TILES[variant][np.dtype(dtype)]
+    if direction == "forward":
+        P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+        return cuda.blocks(N * P * Q, tile_columns), cuda.blocks(K // groups, tile_rows), groups
+    if direction == "backward-data":
+        phase_pixels = N * cuda.ceil_div(H, stride) * cuda.ceil_div(W, stride)  # the largest stride phase's
+        return cuda.blocks(phase_pixels, tile_columns), cuda.blocks(Cg, tile_rows), groups * stride * stride
+    return cuda.blocks(Cg * R * S, tile_columns), cuda.blocks(K // groups, tile_rows), groups * splits
+
+
+def filter_plan(variant, dtype, x_shape, w_shape, stride, pad, sm_count):
+    """Backward-filter's ``(splits, chunk)`` for these shapes (:func:`filter_splits` of its tiles)."""
+    N, _, H, W = x_shape
+    columns, rows, groups = grid("backward-filter", variant, dtype, x_shape, w_shape, stride, pad)
+    positions = N * output_size(H, w_shape[2], stride, pad) * output_size(W, w_shape[3], stride, pad)
+    return filter_splits(columns * rows * groups, positions, sm_count)
+
+
+def filter_splits(tiles, positions, sm_count):
+    """How many chunks backward-filter splits the N·P·Q reduction into, and the chunk length.
+
+    Enough chunks that ``tiles`` output tiles times the chunks give about
+    ``FILTER_BLOCKS_PER_SM`` blocks per SM, but no chunk shorter than ``FILTER_MIN_CHUNK``
+    positions. The chunk is a multiple of ``FILTER_CHUNK_STEP`` (the kernels' reduction step).
+    """
+    wanted = max(1, cuda.ceil_div(FILTER_BLOCKS_PER_SM * sm_count, tiles))
+    splits = max(1, min(wanted, positions // FILTER_MIN_CHUNK))
+    chunk = cuda.ceil_div(cuda.ceil_div(positions, splits), FILTER_CHUNK_STEP) * FILTER_CHUNK_STEP
+    return cuda.ceil_div(positions, chunk), chunk
+
+
 def _shape_args(x, w, stride, pad, groups):
     N, C, H, W = x.shape
     K, _, R, S = w.shape
@@ -199,131 +328,52 @@ def _shape_args(x, w, stride, pad, groups):
 
 
 def _check_int32_sizes(*sizes):
-    if max(sizes) > _INT32_LIMIT:
+    if max(sizes) > MAX_ELEMENTS:
         raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
 
 
-def gemm_variant(rows):
-    """The row tile for a GEMM with ``rows`` rows per group: ``"m64"`` when 64-row tiles leave
-    fewer idle rows than 128-row tiles (conv2 backward-data's 48 rows, conv4's 192), else ``"m128"``."""
-    return "m64" if -(-rows // 64) * 64 < -(-rows // 128) * 128 else "m128"
-
-
-def _small_channels_fit(Cg, R, S, stride, groups):
-    taps = -(-(-(-R // stride)) // _SMALL_TR) * _SMALL_TR * -(-S // stride)  # the largest phase's staged taps
-    return taps * _SMALL_CB <= _SMALL_STAGE and groups * stride * stride * -(-Cg // _SMALL_CB) <= _GRID_Y_LIMIT
-
-
-def choose_variant(direction, x_shape, w_shape, stride):
-    """The kernel variant (one of ``VARIANTS[direction]``) the CUDA path runs for these shapes.
-
-    Backward-data with at most 8 channels per group (conv1: 3) runs the direct kernel
-    ``"small_channels"``; otherwise forward and backward-data take the row tile of
-    :func:`gemm_variant` for their rows (filters, resp. channels per group). Backward-filter
-    takes 64-row tiles only for at most 64 filters per group: on an H100 conv4's 192 rows ran
-    faster in 128-row tiles (2.56 ms against 3.17), unlike its forward and backward-data.
-    """
-    K, Cg, R, S = w_shape
-    groups = x_shape[1] // Cg
-    if direction == "backward-data":
-        if Cg <= _SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
-            return "small_channels"
-        return gemm_variant(Cg)
-    if direction == "backward-filter":
-        return "m64" if K // groups <= 64 else "m128"
-    return gemm_variant(K // groups)
-
-
-def _variant(direction, x, w, stride, variant):
-    """``variant``, checked, or the shape's choice when None; the kernel's base name."""
-    if variant is None:
-        variant = choose_variant(direction, x.shape, w.shape, stride)
-    if variant not in VARIANTS[direction]:
-        raise ValueError(f"conv2d: {direction} has no variant {variant!r}; choose from {VARIANTS[direction]}")
-    K, Cg, R, S = w.shape
-    if variant == "small_channels" and not _small_channels_fit(Cg, R, S, stride, x.shape[1] // Cg):
-        raise ValueError(f"conv2d: kernel {R}x{S} stride {stride} has too many taps per phase for small_channels; "
-                         f"x {tuple(x.shape)}, w {tuple(w.shape)}")
-    stem = "conv2d_" + direction.replace("-", "_")
-    return variant, stem if variant == "m128" else f"{stem}_{variant}"
-
-
-def _forward_cuda(x, w, b, stride, pad, groups, variant=None):
+def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None):
     cp = cuda.cupy()
-    N, C, H, W = x.shape
-    K, Cg, R, S = w.shape
+    N, _, H, W = x.shape
+    K, _, R, S = w.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     _check_int32_sizes(x.size, N * K * P * Q)
-    variant, name = _variant("forward", x, w, stride, variant)
-    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
+    variant, name = _variant("forward", x, w, stride, variant, precision)
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
-    grid = (cuda.blocks(N * P * Q, tile_columns), cuda.blocks(K // groups, tile_rows), groups)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
-                (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
+                THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
     return y
 
 
-def filter_splits(tiles, positions, sm_count):
-    """How many chunks backward-filter splits the N·P·Q reduction into, and the chunk length.
-
-    Enough chunks that ``tiles`` output tiles times the chunks give about
-    ``_FILTER_BLOCKS_TARGET`` blocks per SM, but no chunk shorter than ``_FILTER_MIN_CHUNK``
-    positions. The chunk is a multiple of 8 (the kernels' reduction step).
-    """
-    wanted = max(1, -(-_FILTER_BLOCKS_TARGET * sm_count // tiles))
-    splits = max(1, min(wanted, positions // _FILTER_MIN_CHUNK))
-    chunk = -(-positions // splits)
-    chunk = -(-chunk // 8) * 8
-    return -(-positions // chunk), chunk
-
-
-@functools.lru_cache(maxsize=None)
-def _sm_count(device):
-    cp = cuda.cupy()
-    return int(cp.cuda.runtime.getDeviceProperties(device)["multiProcessorCount"])
-
-
-def _backward_cuda(x, w, dy, stride, pad, groups, need_dx=True):
-    return (_backward_data_cuda(x, w, dy, stride, pad, groups) if need_dx else None,
-            _backward_filter_cuda(x, w, dy, stride, pad, groups),
+def _backward_cuda(x, w, dy, stride, pad, groups, precision="ieee", need_dx=True):
+    return (_backward_data_cuda(x, w, dy, stride, pad, groups, precision) if need_dx else None,
+            _backward_filter_cuda(x, w, dy, stride, pad, groups, precision),
             _backward_bias_cuda(dy))
 
 
-def _backward_data_cuda(x, w, dy, stride, pad, groups, variant=None):
+def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
     cp = cuda.cupy()
-    N, _, H, W = x.shape
-    Cg = w.shape[1]
-    variant, name = _variant("backward-data", x, w, stride, variant)
+    variant, name = _variant("backward-data", x, w, stride, variant, precision)
     dx = cp.empty_like(x)
-    phase_h, phase_w = -(-H // stride), -(-W // stride)  # the largest stride phase's pixels
-    if variant == "small_channels":
-        threads = N * -(-phase_h // _SMALL_TH) * phase_w
-        grid = (cuda.blocks(threads, _THREADS), groups * stride * stride * -(-Cg // _SMALL_CB))
-    else:
-        tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
-        grid = (cuda.blocks(N * phase_h * phase_w, tile_columns), cuda.blocks(Cg, tile_rows), groups * stride * stride)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
+                grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS,
                 (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
     return dx
 
 
-def _backward_filter_cuda(x, w, dy, stride, pad, groups, variant=None):
+def _backward_filter_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
     cp = cuda.cupy()
-    N, _, P, Q = dy.shape
-    K, Cg, R, S = w.shape
-    variant, name = _variant("backward-filter", x, w, stride, variant)
-    tile_rows, tile_columns = _GEMM_TILES[variant][np.dtype(x.dtype)]
-    tiles = cuda.blocks(K // groups, tile_rows) * cuda.blocks(Cg * R * S, tile_columns) * groups
-    splits, chunk = filter_splits(tiles, N * P * Q, _sm_count(cp.cuda.Device().id))
+    variant, name = _variant("backward-filter", x, w, stride, variant, precision)
+    splits, chunk = filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
     _check_int32_sizes(splits * w.size)
     dw = cp.empty_like(w)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    grid = (cuda.blocks(Cg * R * S, tile_columns), cuda.blocks(K // groups, tile_rows), groups * splits)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
+                grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits), THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
     if splits > 1:
-        blocks = min(cuda.blocks(w.size, _THREADS), _REDUCE_BLOCKS_MAX)
-        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, _THREADS,
+        blocks = min(cuda.blocks(w.size, THREADS), MAX_REDUCE_BLOCKS)
+        cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, THREADS,
                     (workspace, dw, np.int32(w.size), np.int32(splits)))
     return dw
 
@@ -332,6 +382,6 @@ def _backward_bias_cuda(dy):
     cp = cuda.cupy()
     N, K, P, Q = dy.shape
     db = cp.empty((K,), dtype=dy.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dy.dtype), K, _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry("conv2d_backward_bias", dy.dtype), K, THREADS,
                 (dy, db, np.int32(N), np.int32(K), np.int32(P * Q)))
     return db

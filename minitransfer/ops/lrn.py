@@ -23,8 +23,8 @@ from minitransfer.ops import _check
 KERNEL_FILE = "lrn"
 KERNELS = ("lrn_forward", "lrn_backward")
 
-_THREADS = 256
-_MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+THREADS = 256
+MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
 
 
 class LrnCache(NamedTuple):
@@ -109,7 +109,7 @@ def _backward_reference(dy, cache):
 
 
 def _check_32bit(x):
-    if x.size > _MAX_ELEMENTS:
+    if x.size > MAX_ELEMENTS:
         raise ValueError(f"lrn: the CUDA kernels index with 32 bits; got x of shape {tuple(x.shape)}")
 
 
@@ -121,7 +121,7 @@ def _forward_cuda(x, size, alpha, beta, k):
     scale = cp.empty_like(x)
     y = cp.empty_like(x)
     cuda.launch(
-        KERNEL_FILE, cuda.entry("lrn_forward", x.dtype), cuda.blocks(x.size, _THREADS), _THREADS,
+        KERNEL_FILE, cuda.entry("lrn_forward", x.dtype), cuda.blocks(x.size, THREADS), THREADS,
         (x, scale, y, np.int32(N), np.int32(C), np.int32(H * W), np.int32(size),
          dtype(alpha), dtype(beta), dtype(k)),
     )
@@ -134,7 +134,7 @@ def _backward_cuda(dy, cache):
     dtype = dy.dtype.type
     dx = cp.empty_like(dy)
     cuda.launch(
-        KERNEL_FILE, cuda.entry("lrn_backward", dy.dtype), cuda.blocks(dy.size, _THREADS), _THREADS,
+        KERNEL_FILE, cuda.entry("lrn_backward", dy.dtype), cuda.blocks(dy.size, THREADS), THREADS,
         (cache.x, cache.scale, cache.y, dy, dx, np.int32(N), np.int32(C), np.int32(H * W),
          np.int32(cache.size), dtype(cache.alpha), dtype(cache.beta)),
     )

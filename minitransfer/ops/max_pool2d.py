@@ -29,8 +29,8 @@ from minitransfer.ops import _check
 KERNEL_FILE = "max_pool2d"
 KERNELS = ("max_pool2d_forward", "max_pool2d_backward")
 
-_THREADS = 256
-_MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+THREADS = 256
+MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
 
 
 class PoolCache(NamedTuple):
@@ -47,7 +47,7 @@ class PoolCache(NamedTuple):
 def output_size(length, size=3, stride=2, pad=0):
     """Pooled length of an input side of ``length`` pixels (Caffe's ceil rule, last window kept
     only if it starts inside the image). ``output_size(55) == 27``, ``output_size(13) == 6``."""
-    pooled = -(-(length + 2 * pad - size) // stride) + 1
+    pooled = cuda.ceil_div(length + 2 * pad - size, stride) + 1
     if (pooled - 1) * stride >= length + pad:
         pooled -= 1
     return pooled
@@ -131,7 +131,7 @@ def _backward_reference(dy, cache):
 
 
 def _check_32bit(*sizes):
-    if max(sizes) > _MAX_ELEMENTS:
+    if max(sizes) > MAX_ELEMENTS:
         raise ValueError(f"max_pool2d: the CUDA kernels index with 32 bits; got {max(sizes)} elements")
 
 
@@ -142,7 +142,7 @@ def _forward_cuda(x, size, stride, pad, P, Q):
     y = cp.empty((N, C, P, Q), dtype=x.dtype)
     argmax = cp.empty((N, C, P, Q), dtype=np.int32)
     cuda.launch(
-        KERNEL_FILE, cuda.entry("max_pool2d_forward", x.dtype), cuda.blocks(y.size, _THREADS), _THREADS,
+        KERNEL_FILE, cuda.entry("max_pool2d_forward", x.dtype), cuda.blocks(y.size, THREADS), THREADS,
         (x, y, argmax, np.int32(N * C), np.int32(H), np.int32(W), np.int32(P), np.int32(Q),
          np.int32(size), np.int32(stride), np.int32(pad)),
     )
@@ -155,7 +155,7 @@ def _backward_cuda(dy, cache):
     P, Q = dy.shape[2:]
     dx = cp.empty(cache.x_shape, dtype=dy.dtype)
     cuda.launch(
-        KERNEL_FILE, cuda.entry("max_pool2d_backward", dy.dtype), cuda.blocks(dx.size, _THREADS), _THREADS,
+        KERNEL_FILE, cuda.entry("max_pool2d_backward", dy.dtype), cuda.blocks(dx.size, THREADS), THREADS,
         (dy, cache.argmax, dx, np.int32(N * C), np.int32(H), np.int32(W), np.int32(P), np.int32(Q),
          np.int32(cache.size), np.int32(cache.stride), np.int32(cache.pad)),
     )

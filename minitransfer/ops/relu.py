@@ -15,8 +15,8 @@ from minitransfer.ops import _check
 KERNEL_FILE = "relu"
 KERNELS = ("relu_forward", "relu_backward")
 
-_THREADS = 256
-_MAX_BLOCKS = 1 << 20  # the kernels loop with a grid stride beyond this
+THREADS = 256
+MAX_BLOCKS = 1 << 20  # the kernels loop with a grid stride beyond this
 
 
 def forward(x):
@@ -53,13 +53,13 @@ def _backward_reference(x, dy):
 
 
 def _grid(n):
-    return min(cuda.blocks(n, _THREADS), _MAX_BLOCKS)
+    return min(cuda.blocks(n, THREADS), MAX_BLOCKS)
 
 
 def _forward_cuda(x):
     cp = cuda.cupy()
     y = cp.empty_like(x)
-    cuda.launch(KERNEL_FILE, cuda.entry("relu_forward", x.dtype), _grid(x.size), _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry("relu_forward", x.dtype), _grid(x.size), THREADS,
                 (x, y, np.int64(x.size)))
     return y
 
@@ -67,6 +67,6 @@ def _forward_cuda(x):
 def _backward_cuda(x, dy):
     cp = cuda.cupy()
     dx = cp.empty_like(dy)
-    cuda.launch(KERNEL_FILE, cuda.entry("relu_backward", x.dtype), _grid(x.size), _THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry("relu_backward", x.dtype), _grid(x.size), THREADS,
                 (x, dy, dx, np.int64(x.size)))
     return dx

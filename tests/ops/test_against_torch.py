@@ -2,13 +2,19 @@
 the CPU in float64 (``max_pool2d(ceil_mode=True)`` and ``local_response_norm`` follow Caffe, as
 DESIGN.md §1 notes). Skipped where PyTorch is not installed (it is no dependency of minitransfer).
 
+The PyTorch twin of a whole net that benchmarks/iteration.py races against is checked here too.
+
 LRN is compared for odd sizes only: for even sizes PyTorch centres its window one channel lower
 than Caffe's ``[c − ⌊(size−1)/2⌋, c + ⌊size/2⌋]``, which minitransfer follows.
 """
 
+import pathlib
+import sys
+
 import numpy as np
 import pytest
 
+from minitransfer import models, optim
 from minitransfer.ops import conv2d, linear, lrn, max_pool2d, relu, softmax_cross_entropy
 
 torch = pytest.importorskip("torch")
@@ -93,3 +99,66 @@ def test_relu_linear_and_softmax_cross_entropy_match_torch():
     (dx,) = relu.backward(dhidden, relu_cache)
     for ours, theirs in ((dx, tx), (dw, tw), (db, tb)):
         np.testing.assert_allclose(ours, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# The PyTorch twin of a whole net (benchmarks/torch_caffenet.py), the reference of the head-to-head
+# in benchmarks/iteration.py: same outputs, same gradients, same Caffe SGD steps, in float64.
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _float64_net(net, seed, n_frozen=0, dropout=None):
+    net.initialize(seed)
+    net.freeze(n_frozen)
+    for param in net.params:
+        param.data, param.velocity = param.data.astype(np.float64), param.velocity.astype(np.float64)
+    for layer in net.layers:
+        if dropout is not None and hasattr(layer, "ratio"):
+            layer.ratio = dropout
+    return net
+
+
+def _twin(net, solver):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import torch_caffenet
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return torch_caffenet.build(net, solver, torch, dtype=torch.float64), torch_caffenet
+
+
+def test_torch_twin_of_caffenet_computes_the_same_forward():
+    net = _float64_net(models.caffenet(10), seed=1)
+    (model, _), _ = _twin(net, optim.Solver())
+    x = np.random.default_rng(5).standard_normal((2, 3, 227, 227)) * 40
+    labels = np.array([3, 7], dtype=np.int32)
+    loss, logits = net.forward(x, labels, train=False)
+    model.eval()
+    theirs = model(torch.from_numpy(x))
+    np.testing.assert_allclose(logits, theirs.detach().numpy(), rtol=1e-9, atol=1e-9 * np.abs(logits).max())
+    np.testing.assert_allclose(float(loss), F.cross_entropy(theirs, torch.from_numpy(labels).long()).item(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_frozen", [0, 3])
+def test_torch_twin_trains_like_ours(n_frozen):
+    """Three SGD steps (momentum, weight decay, bias multipliers, frozen layers), dropout off so
+    both sides see the same function: every weight and bias agrees after each step."""
+    solver = optim.Solver(base_lr=0.05)
+    net = _float64_net(models.mini(6), seed=2, n_frozen=n_frozen, dropout=0.0)
+    (model, optimizer), torch_caffenet = _twin(net, solver)
+    step = torch_caffenet.train_step(model, optimizer, torch)
+    rng = np.random.default_rng(6)
+    frozen_before = [w.copy() for w, _ in list(net.weights().values())[:n_frozen]]
+    for iteration in range(3):
+        x = rng.standard_normal((4, 3, 32, 32)) * 30
+        labels = rng.integers(0, 6, 4).astype(np.int32)
+        net.forward(x, labels, train=True, iteration=iteration)
+        net.backward()
+        optim.step(net.params, solver, iteration)
+        step(torch.from_numpy(x), torch.from_numpy(labels).long())
+        twins = [m for m in model if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+        for (name, (w, b)), module in zip(net.weights().items(), twins):
+            np.testing.assert_allclose(w, module.weight.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(b, module.bias.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+    for before, (w, _) in zip(frozen_before, net.weights().values()):
+        np.testing.assert_array_equal(before, w)

@@ -1,10 +1,11 @@
-"""kernels/gemm.cu through minitransfer.ops.linear.gemm: every transpose, both global-load paths
-(16-byte vectors and scalars), bias epilogue, edges of every tile, against float64 NumPy."""
+"""minitransfer.ops.gemm and kernels/gemm.cu: every transpose, both global-load paths (16-byte
+vectors and scalars), bias epilogue, split K, edges of every tile, against float64 NumPy."""
 
 import numpy as np
 import pytest
 
-from minitransfer.ops import linear
+from minitransfer.ops import gemm, precision
+from oracles import relative_error
 
 TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
 TRANSPOSE_IDS = ["nn", "nt", "tn", "tt"]
@@ -52,25 +53,25 @@ def test_test_oracle_agrees_with_a_naive_loop():
 def test_gemm_rejects_bad_operands():
     a, b = np.ones((3, 4)), np.ones((5, 6))
     with pytest.raises(ValueError, match=r"gemm: op\(a\) is 3x4 but op\(b\) is 5x6"):
-        linear.gemm(a, b)
+        gemm.gemm(a, b)
     with pytest.raises(ValueError, match="gemm: a must be 2-D"):
-        linear.gemm(np.ones(3), b)
+        gemm.gemm(np.ones(3), b)
     with pytest.raises(ValueError, match="gemm: arrays must share one dtype"):
-        linear.gemm(a.astype(np.float32), np.ones((4, 2)))
+        gemm.gemm(a.astype(np.float32), np.ones((4, 2)))
     with pytest.raises(ValueError, match="gemm: a must not be empty"):
-        linear.gemm(np.ones((0, 4)), np.ones((4, 2)))
+        gemm.gemm(np.ones((0, 4)), np.ones((4, 2)))
     with pytest.raises(ValueError, match="gemm: a and b must be CuPy arrays"):
-        linear.gemm(a, np.ones((4, 2)))
+        gemm.gemm(a, np.ones((4, 2)))
 
 
 def test_gemm_refuses_operands_beyond_32_bit_offsets():
     """The kernels index with 32-bit offsets up to 128 rows past an operand's end; shapes only
     (broadcast views allocate nothing)."""
     fits = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11 - 1))
-    linear._check_offsets("gemm", a=fits)
+    gemm.check_offsets("gemm", a=fits)
     too_large = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11))
     with pytest.raises(ValueError, match=r"gemm: b \(1048448, 2048\) is too large for the GEMM kernels' 32-bit"):
-        linear._check_offsets("gemm", a=fits, b=too_large)
+        gemm.check_offsets("gemm", a=fits, b=too_large)
 
 
 def _check_close(cp, got, ref, dtype):
@@ -93,9 +94,8 @@ def test_gpu_gemm_matches_float64(cp, shape, trans_a, trans_b, dtype):
     a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
     vector = 16 // np.dtype(dtype).itemsize
     expect_aligned = a.shape[1] % vector == 0 and b.shape[1] % vector == 0
-    assert expect_aligned or shape in ODD_SHAPES
-    assert linear.gemm_is_aligned(a_gpu, b_gpu) == expect_aligned
-    c = linear.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b)
+    assert gemm.is_aligned(a_gpu, b_gpu) == expect_aligned
+    c = gemm.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b)
     _check_close(cp, c, product, dtype)
 
 
@@ -117,10 +117,10 @@ def test_gpu_scalar_and_vector_loads_give_the_same_bits(cp, trans_a, trans_b, dt
     a_aligned, b_aligned = cp.asarray(a), cp.asarray(b)
     a_shifted, b_shifted = shifted(a), shifted(b)
     assert a_shifted.flags.c_contiguous and a_shifted.data.ptr % 16 != 0
-    assert linear.gemm_is_aligned(a_aligned, b_aligned)
-    assert not linear.gemm_is_aligned(a_shifted, b_shifted)
-    vector = linear.gemm(a_aligned, b_aligned, trans_a=trans_a, trans_b=trans_b)
-    scalar = linear.gemm(a_shifted, b_shifted, trans_a=trans_a, trans_b=trans_b)
+    assert gemm.is_aligned(a_aligned, b_aligned)
+    assert not gemm.is_aligned(a_shifted, b_shifted)
+    vector = gemm.gemm(a_aligned, b_aligned, trans_a=trans_a, trans_b=trans_b)
+    scalar = gemm.gemm(a_shifted, b_shifted, trans_a=trans_a, trans_b=trans_b)
     assert cp.asnumpy(vector).tobytes() == cp.asnumpy(scalar).tobytes()
 
 
@@ -133,7 +133,7 @@ def test_gpu_bias_epilogue(cp, shape, dtype):
     a, b, product = stored_operands(rng, m, n, k, False, True, dtype)
     bias = rng.standard_normal(n).astype(dtype)
     ref = product + bias.astype(np.float64)
-    c = linear.gemm(cp.asarray(a), cp.asarray(b), trans_b=True, bias=cp.asarray(bias))
+    c = gemm.gemm(cp.asarray(a), cp.asarray(b), trans_b=True, bias=cp.asarray(bias))
     _check_close(cp, c, ref, dtype)
 
 
@@ -141,9 +141,9 @@ def test_gpu_bias_epilogue(cp, shape, dtype):
 def test_gpu_gemm_rejects_bad_bias(cp):
     a, b = cp.asarray(np.ones((3, 4))), cp.asarray(np.ones((4, 5)))
     with pytest.raises(ValueError, match=r"gemm: bias must have shape \(5,\), got \(4,\)"):
-        linear.gemm(a, b, bias=cp.asarray(np.ones(4)))
+        gemm.gemm(a, b, bias=cp.asarray(np.ones(4)))
     with pytest.raises(ValueError, match="gemm: arrays must all be NumPy or all CuPy"):
-        linear.gemm(a, b, bias=np.ones(5))
+        gemm.gemm(a, b, bias=np.ones(5))
 
 
 @pytest.mark.gpu
@@ -152,8 +152,8 @@ def test_gpu_gemm_is_bitwise_repeatable(cp, trans_a, trans_b):
     rng = np.random.default_rng(4)
     a, b, _ = stored_operands(rng, 300, 257, 129, trans_a, trans_b, np.float32)
     a, b = cp.asarray(a), cp.asarray(b)
-    first = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
-    second = cp.asnumpy(linear.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
+    first = cp.asnumpy(gemm.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
+    second = cp.asnumpy(gemm.gemm(a, b, trans_a=trans_a, trans_b=trans_b))
     assert first.tobytes() == second.tobytes()
 
 
@@ -167,18 +167,33 @@ def test_gpu_split_k_matches_float64(cp, splits, trans_a, trans_b, dtype):
     a, b, product = stored_operands(rng, 70, 133, 203, trans_a, trans_b, dtype)
     bias = rng.standard_normal(133).astype(dtype)
     a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
-    _check_close(cp, linear.gemm(a_gpu, b_gpu, trans_a, trans_b, splits=splits), product, dtype)
-    with_bias = linear.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=cp.asarray(bias), splits=splits)
+    _check_close(cp, gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, splits=splits), product, dtype)
+    with_bias = gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=cp.asarray(bias), splits=splits)
     _check_close(cp, with_bias, product + bias.astype(np.float64), dtype)
 
 
-@pytest.mark.gpu
-def test_gpu_default_splits_fill_the_gpu_only_for_few_tiles(cp):
-    assert linear.gemm_splits(4096, 4096, 4096, np.float32) == 1
-    assert linear.gemm_splits(4096, 9216, 256, np.float32) == 1
-    assert linear.gemm_splits(256, 4096, 9216, np.float32) > 1
-    assert linear.gemm_splits(5, 7, 3, np.float32) == 1  # K too short to split
-    assert 1 <= linear.gemm_splits(256, 1000, 4096, np.float32) <= 16
+@pytest.mark.parametrize("sm_count", [2, 80, 132])
+def test_default_splits_fill_the_gpu_only_for_few_tiles(sm_count):
+    """Independent recount: the split count must give tiles·splits blocks that fill the last wave
+    of 2·sm_count slots at least as well as any other allowed count, and no split for products
+    that fill a wave on their own or whose K is too short."""
+    slots = 2 * sm_count
+    for m, n, k in [(4096, 4096, 4096), (4096, 9216, 256), (256, 4096, 9216), (5, 7, 3), (256, 1000, 4096),
+                    (128, 128, 100000), (64, 64, 300)]:
+        splits = gemm.default_splits(m, n, k, np.float32, sm_count=sm_count)
+        tiles = -(-m // 128) * -(-n // 128)
+        allowed = range(1, min(16, max(1, k // 128)) + 1)
+        assert splits in allowed, (m, n, k, splits)
+        if tiles >= slots:
+            assert splits == 1, (m, n, k, splits)
+            continue
+
+        def fill(s):
+            return tiles * s / (-(-tiles * s // slots) * slots)
+
+        assert fill(splits) >= max(fill(s) for s in allowed) - 1e-9, (m, n, k, splits)
+        assert all(fill(s) < fill(splits) - 1e-9 for s in allowed if s < splits), (m, n, k, splits)
+    assert gemm.default_splits(256, 4096, 9216, np.float32, sm_count=132) > 1  # fc6's weight gradient
 
 
 @pytest.mark.gpu
@@ -186,6 +201,79 @@ def test_gpu_split_k_is_bitwise_repeatable(cp):
     rng = np.random.default_rng(6)
     a, b, _ = stored_operands(rng, 256, 1000, 4096, False, True, np.float32)
     a, b = cp.asarray(a), cp.asarray(b)
-    assert linear.gemm_splits(256, 1000, 4096, np.float32) > 1
-    first = cp.asnumpy(linear.gemm(a, b, trans_b=True)).tobytes()
-    assert first == cp.asnumpy(linear.gemm(a, b, trans_b=True)).tobytes()
+    assert gemm.default_splits(256, 1000, 4096, np.float32) > 1
+    first = cp.asnumpy(gemm.gemm(a, b, trans_b=True)).tobytes()
+    assert first == cp.asnumpy(gemm.gemm(a, b, trans_b=True)).tobytes()
+
+
+# Tensor-core kernels (tf32, tf32x3): every transpose, odd and aligned shapes, split K, bias.
+
+
+def _check_mode(cp, mode, got, a, b, trans_a, trans_b, ieee, bias=None):
+    """tf32: within 1e-6 of the float64 product of the TF32-rounded operands (real rounding) and
+    clearly worse than ieee; tf32x3: within 1e-5 of float64, no worse than twice ieee's error."""
+    op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
+    shift = 0 if bias is None else bias.astype(np.float64)
+    exact = op_a.astype(np.float64) @ op_b.astype(np.float64) + shift
+    got = cp.asnumpy(got)
+    assert got.dtype == np.float32 and got.shape == exact.shape and np.isfinite(got).all()
+    error, ieee_error = relative_error(got, exact), relative_error(cp.asnumpy(ieee), exact)
+    if mode == "tf32":
+        rounded = precision.round_tf32(op_a).astype(np.float64) @ precision.round_tf32(op_b).astype(np.float64)
+        assert relative_error(got, rounded + shift) < 1e-6, relative_error(got, rounded + shift)
+        assert error > 10 * ieee_error, (error, ieee_error)
+    else:  # one float32 unit of slack where ieee is exact or nearly (a few terms per output)
+        assert error < 1e-5 and error <= 2 * ieee_error + 2**-23, (error, ieee_error)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("shape", ODD_SHAPES + ALIGNED_SHAPES, ids=[shape_id(s) for s in ODD_SHAPES + ALIGNED_SHAPES])
+def test_gpu_tensor_core_gemm_matches_its_oracle(cp, shape, trans_a, trans_b, mode):
+    rng = np.random.default_rng(7)
+    a, b, _ = stored_operands(rng, *shape, trans_a, trans_b, np.float32)
+    a_gpu, b_gpu = cp.asarray(a), cp.asarray(b)
+    got = gemm.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b, precision=mode)
+    _check_mode(cp, mode, got, a, b, trans_a, trans_b, gemm.gemm(a_gpu, b_gpu, trans_a=trans_a, trans_b=trans_b))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+@pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=TRANSPOSE_IDS)
+@pytest.mark.parametrize("splits", [1, 2, 3, 16, 200], ids=lambda s: f"splits{s}")
+def test_gpu_tensor_core_split_k_and_bias(cp, splits, trans_a, trans_b, mode):
+    rng = np.random.default_rng(8)
+    a, b, _ = stored_operands(rng, 70, 133, 203, trans_a, trans_b, np.float32)
+    bias = rng.standard_normal(133).astype(np.float32)
+    a_gpu, b_gpu, bias_gpu = cp.asarray(a), cp.asarray(b), cp.asarray(bias)
+    got = gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=bias_gpu, splits=splits, precision=mode)
+    ieee = gemm.gemm(a_gpu, b_gpu, trans_a, trans_b, bias=bias_gpu, splits=splits)
+    _check_mode(cp, mode, got, a, b, trans_a, trans_b, ieee, bias)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+def test_gpu_tensor_core_split_k_is_bitwise_repeatable(cp, mode):
+    rng = np.random.default_rng(9)
+    a, b, _ = stored_operands(rng, 256, 1000, 4096, False, True, np.float32)
+    a, b = cp.asarray(a), cp.asarray(b)
+    assert gemm.default_splits(256, 1000, 4096, np.float32, precision=mode) > 1
+    first = cp.asnumpy(gemm.gemm(a, b, trans_b=True, precision=mode)).tobytes()
+    assert first == cp.asnumpy(gemm.gemm(a, b, trans_b=True, precision=mode)).tobytes()
+
+
+@pytest.mark.gpu
+def test_gpu_tensor_core_gemm_refuses_float64(cp):
+    a = cp.asarray(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"gemm: precision 'tf32' takes float32 operands"):
+        gemm.gemm(a, a.T.copy(), precision="tf32")
+
+
+def test_tensor_core_plan_uses_its_own_tile_and_depth():
+    splits, k_chunk, grid = gemm.plan(256, 4096, 9216, np.float32, "tf32", splits=3, sm_count=132)
+    assert (splits, k_chunk % 16, grid) == (3, 0, (64, 2, 3))
+    splits, k_chunk, grid = gemm.plan(256, 4096, 9216, np.float32, "ieee", splits=3, sm_count=132)
+    assert (splits, k_chunk % 8, grid) == (3, 0, (32, 2, 3))
+    assert gemm.kernel_name(True, False, "tf32x3", aligned=True) == "gemm_tn_tf32x3"
+    assert gemm.kernel_name(True, False, "ieee", aligned=True) == "gemm_tn_aligned"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from minitransfer.gradcheck import gradient_errors
-from minitransfer.ops import linear
+from minitransfer.ops import linear, precision
+from oracles import relative_error
 
 # (batch N, in, out): batch 1, single units, sizes that are not multiples of 4.
 CONFIGS = [(1, 1, 1), (1, 5, 3), (2, 3, 4), (3, 7, 5), (4, 9, 13), (5, 17, 6), (8, 4, 8)]
@@ -52,7 +53,7 @@ def test_forward_matches_naive_loop(n, fan_in, fan_out):
     x, w, b = random_layer(rng, n, fan_in, fan_out)
     y, cache = linear.forward(x, w, b)
     assert y.shape == (n, fan_out) and y.dtype == np.float64
-    assert cache[0] is x and cache[1] is w
+    assert cache.x is x and cache.w is w
     np.testing.assert_allclose(y, naive_forward(x, w, b), rtol=1e-12, atol=1e-12)
 
 
@@ -149,9 +150,6 @@ GPU_CONFIGS = [(1, 3, 5), (7, 33, 65), (31, 129, 131), (129, 257, 63), (256, 300
 GPU_IDS = [f"n{n}-in{i}-out{o}" for n, i, o in GPU_CONFIGS]
 
 
-def _relative_error(got, ref):
-    return float(np.linalg.norm(got.astype(np.float64) - ref) / np.linalg.norm(ref))
-
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("n, fan_in, fan_out", GPU_CONFIGS, ids=GPU_IDS)
@@ -168,7 +166,7 @@ def test_gpu_float32_matches_float64_reference(cp, n, fan_in, fan_out):
     for got, ref in zip((y, *grads), (y_ref, *grads_ref)):
         assert got.dtype == np.float32 and got.shape == ref.shape
         got = cp.asnumpy(got)
-        assert _relative_error(got, ref) < 1e-5
+        assert relative_error(got, ref) < 1e-5
         np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
 
 
@@ -239,3 +237,35 @@ def test_gpu_backward_without_dx_gives_the_same_parameter_gradients(cp):
     dx, dw_only, db_only = linear.backward(dy, cache, need_dx=False)
     assert dx is None
     assert cp.array_equal(dw_only, dw) and cp.array_equal(db_only, db)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("mode", precision.TENSOR_CORE)
+@pytest.mark.parametrize("n, fan_in, fan_out", GPU_CONFIGS, ids=GPU_IDS)
+def test_gpu_tensor_core_modes_match_their_oracles(cp, n, fan_in, fan_out, mode):
+    """y, dx, dw in tf32: within 1e-6 of the float64 products of TF32-rounded operands; in tf32x3
+    within 1e-5 of float64 and no worse than twice the ieee kernels'; db a plain sum in both."""
+    rng = np.random.default_rng(14)
+    x, w, b = random_layer(rng, n, fan_in, fan_out, np.float32)
+    dy = rng.standard_normal((n, fan_out)).astype(np.float32)
+
+    def reference(operand):
+        y, cache = linear.forward(operand(x), operand(w), b.astype(np.float64))
+        return (y, *linear.backward(operand(dy), cache))
+
+    exact = reference(lambda a: a.astype(np.float64))
+    rounded = reference(lambda a: precision.round_tf32(a).astype(np.float64))
+
+    def run(precision_mode):
+        y, cache = linear.forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), precision=precision_mode)
+        return [cp.asnumpy(a) for a in (y, *linear.backward(cp.asarray(dy), cache))]
+
+    ours, ieee = run(mode), run("ieee")
+    for got, want, full, plain in list(zip(ours, rounded, exact, ieee))[:3]:
+        assert np.isfinite(got).all()
+        error, ieee_error = relative_error(got, full), relative_error(plain, full)
+        if mode == "tf32":
+            assert relative_error(got, want) < 1e-6 and error > 10 * ieee_error, (relative_error(got, want), error)
+        else:
+            assert error < 1e-5 and error <= 2 * ieee_error + 2**-23, (error, ieee_error)
+    np.testing.assert_array_equal(ours[3], ieee[3])

@@ -6,6 +6,7 @@ import pytest
 
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import lrn
+from oracles import relative_error
 
 # (N, C, H, W, size, alpha, beta, k)
 CONFIGS = [
@@ -151,9 +152,6 @@ GPU_CONFIGS = CONFIGS + [
 ]
 GPU_IDS = [config_id(config) for config in GPU_CONFIGS]
 
-
-def relative_error(gpu, ref):
-    return np.linalg.norm(gpu - ref) / np.linalg.norm(ref)
 
 
 @pytest.mark.gpu

@@ -8,6 +8,7 @@ import pytest
 
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import max_pool2d
+from oracles import relative_error
 
 # (N, C, H, W, size, stride, pad)
 CONFIGS = [
@@ -190,9 +191,6 @@ def test_backward_rejects_wrong_shape_and_dtype():
 GPU_CONFIGS = CONFIGS + [(3, 5, 27, 31, 3, 2, 0), (2, 3, 55, 55, 3, 2, 0), (1, 4, 33, 17, 4, 3, 3)]
 GPU_IDS = [config_id(config) for config in GPU_CONFIGS]
 
-
-def relative_error(gpu, ref):
-    return np.linalg.norm(gpu - ref) / np.linalg.norm(ref)
 
 
 @pytest.mark.gpu

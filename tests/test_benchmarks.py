@@ -1,0 +1,45 @@
+"""The benchmark scripts from the outside, on the CPU: iteration.py prints its timings, and without a
+GPU a CUDA run ends with one clear message and exit code 1, not a traceback; precision_training.py
+trains every mode and gives its verdict."""
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from minitransfer import cuda
+
+SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "iteration.py"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+
+
+def test_cpu_run_times_every_precision_and_network():
+    done = run("--device", "cpu", "--preset", "mini", "--batch", "4", "--outputs", "10", "--frozen", "0", "7",
+               "--precision", "ieee", "tf32", "--blocks", "1", "--per-block", "1", "--warmup", "1")
+    assert done.returncode == 0, done.stderr
+    for network in ("baseB", "A7B"):
+        for mode in ("ieee", "tf32"):
+            assert any(line.split()[:3] == [network, "ours", mode] and line.endswith(" ms")
+                       for line in done.stdout.splitlines()), done.stdout
+
+
+@pytest.mark.skipif(cuda.cuda_available(), reason="a CUDA device is usable here")
+def test_cuda_run_without_a_gpu_ends_with_one_clear_message():
+    done = run("--device", "cuda")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("iteration: ") and "--device cpu" in done.stderr
+
+
+def test_precision_training_runs_every_mode_and_gives_a_verdict():
+    script = SCRIPT.parent / "precision_training.py"
+    done = subprocess.run([sys.executable, str(script), "--device", "cpu", "--iterations", "3", "--seeds", "2",
+                           "--window", "1", "--batch", "8"], capture_output=True, text=True, timeout=600)
+    assert done.returncode in (0, 1), done.stderr
+    for mode in ("ieee", "tf32x3", "tf32"):
+        assert f"  {mode:<7} seed 1: first " in done.stdout, done.stdout
+    assert done.stdout.splitlines()[-1].startswith("precision_training: ")
