@@ -26,13 +26,15 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, models, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
+from minitransfer.ops import precision as precisions
 from minitransfer.rundir import duration, run_dir_for
 
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
 DEVICES = ("auto", "cpu", "cuda")
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every")
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
+                      "allow_precision_change")
 _SOLVER = optim.Solver()
 
 
@@ -76,6 +78,8 @@ class TrainConfig:
     resume: str = None               # None, "auto" or a checkpoint path
     overwrite: bool = False          # start over even if out / the run's checkpoint exist
     device: str = "auto"             # auto | cpu | cuda
+    precision: str = precisions.DEFAULT  # ieee | tf32x3 | tf32: how conv and fc products are computed
+    allow_precision_change: bool = False  # resume a checkpoint trained in another precision
     workers: int = 0                 # loader worker processes
     progress: bool = None            # progress bar; default: when stderr is a terminal
     quiet: bool = False              # no output at all
@@ -140,6 +144,8 @@ def _check_fields(c):
         raise ConfigError(f"split must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
     if c.half is not None and c.half not in HALVES:
         raise ConfigError(f"half must be A or B, got {c.half!r}")
+    if c.precision not in precisions.PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
     if c.preset is not None and c.preset not in models.PRESETS:
         raise ConfigError(f"preset must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
@@ -354,14 +360,19 @@ def _check_resumable(saved, plan):
                            f"({_first_difference(saved.classes, plan.classes)})")
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
-    differ = [key for key in current
-              if key not in RESUME_FREE_FIELDS and not _same_value(key, stored.get(key), current[key])]
+    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
+    differ = [key for key in current if key not in free and not _same_value(key, stored.get(key, _DEFAULTS.get(key)),
+                                                                            current[key])]
     if differ:
-        listed = ", ".join(f"{key} {stored.get(key)!r} -> {current[key]!r}" for key in differ)
-        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}")
+        listed = ", ".join(f"{key} {stored.get(key, _DEFAULTS.get(key))!r} -> {current[key]!r}" for key in differ)
+        hint = "; to continue in another precision on purpose, add --allow-precision-change" \
+            if "precision" in differ else ""
+        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}{hint}")
 
 
 PATH_FIELDS = ("out", "data", "copy_from")
+# What a checkpoint written before a field existed is taken to have had.
+_DEFAULTS = {"precision": precisions.DEFAULT}
 
 
 def _same_value(key, stored, current):

@@ -12,6 +12,7 @@ from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, 
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
+from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.transfer import load_net
 
@@ -51,11 +52,12 @@ def summarize(rows):
             "mean10_top1": float(np.mean(best[:10])), "evaluations": len(rows)}
 
 
-def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None):
+def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
     """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` defaults to the
-    dataset it was trained on. Raises :class:`DataMismatch` when the classes differ.
+    dataset it was trained on, ``precision`` to the one it was trained in. Raises
+    :class:`DataMismatch` when the classes differ.
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
@@ -74,14 +76,16 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise DataMismatch(f"checkpoint {path} has a {mean.shape[0]}x{mean.shape[1]} mean image, the images of "
                            f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
     device = resolve_device(device)
-    net = load_net(saved, device)
+    if precision is not None and precision not in precisions.PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
+    net = load_net(saved, device, precision)
     batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
     indices = task.val_indices if subset == "val" else task.train_indices
     labels = task.val_labels if subset == "val" else task.train_labels
     with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                              mean=mean, device=device) as batches:
         scores = evaluate(net, batches)
-    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, **scores}
+    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision, **scores}
 
 
 def _task_of(saved, dataset):

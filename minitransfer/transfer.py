@@ -12,6 +12,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.config import classes_sha256
 from minitransfer.layers import to_numpy
+from minitransfer.ops import precision as precisions
 
 
 def build_net(plan):
@@ -27,7 +28,7 @@ def build_net(plan):
         net.freeze(c.random_frozen)
     if plan.resume_from is not None:
         restore(net, plan.resume_from)
-    return net.to(plan.device)
+    return net.to(plan.device, precision=c.precision)
 
 
 def copy_layers(net, source, n):
@@ -49,8 +50,9 @@ def restore(net, saved):
         layer.bias.velocity[...] = velocity_b
 
 
-def load_net(saved, device="cpu"):
-    """The network stored in checkpoint ``saved`` (weights and frozen flags), on ``device``."""
+def load_net(saved, device="cpu", precision=None):
+    """The network stored in checkpoint ``saved`` (weights and frozen flags), on ``device``,
+    computing in ``precision`` (default: the one it was trained in)."""
     if saved.preset not in models.PRESETS:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path}: unknown preset {saved.preset!r}")
     num_outputs = saved.weights[list(saved.weights)[-1]][0].shape[0]
@@ -59,7 +61,7 @@ def load_net(saved, device="cpu"):
     for name in net.weight_layer_names:
         net.layer(name).set_weights(*saved.weights[name])
         net.layer(name).frozen = saved.frozen.get(name, False)
-    return net.to(device)
+    return net.to(device, precision=precision or saved.meta["config"].get("precision", precisions.DEFAULT))
 
 
 def source_of(plan):

@@ -20,6 +20,7 @@ import click
 from minitransfer import checkpoint, config, cuda, experiment, fileio, models, report, results, rundir
 from minitransfer import train as training
 from minitransfer.data import dataset, devkit
+from minitransfer.ops import precision as precisions
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -137,6 +138,10 @@ base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_ope
 stepsize_option = config_option("--stepsize", type=click.IntRange(1),
                                 help="Iterations between learning-rate steps (default: 100000 scaled by "
                                      "max-iter/450000).")
+PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 products), tf32x3 (three TF32 "
+                  "tensor-core products: fp32-level accuracy), tf32 (one TF32 product, PyTorch's default for "
+                  "convolutions). The tensor-core modes are new and not yet verified on a GPU; the CPU emulates them.")
+precision_option = config_option("--precision", type=click.Choice(precisions.PRECISIONS), help=PRECISION_HELP)
 data_option = click.option(
     "--data", type=click.Path(exists=True, file_okay=False), default=None,
     help="Prepared dataset directory (default: the built-in synthetic set, built on first use).")
@@ -144,8 +149,7 @@ checkpoint_argument = click.argument("checkpoint", type=click.Path(exists=True, 
 
 # The options a grid passes on to every network's `train` (experiment and demo share them with train).
 GRID_TRAIN_OPTIONS = (preset_option, fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
-                      eval_every_option, batch_size_option, seed_option)
-GRID_TRAIN_FIELDS = ("preset", "fc8_outputs", "max_iter", "base_lr", "stepsize", "eval_every", "batch_size", "seed")
+                      eval_every_option, batch_size_option, seed_option, precision_option)
 
 
 def grid_train_options(command):

@@ -5,8 +5,9 @@ import json
 import click
 
 from minitransfer import evaluate
+from minitransfer.ops import precision as precisions
 
-from ._common import checkpoint_argument, device_option, run
+from ._common import PRECISION_HELP, checkpoint_argument, device_option, run
 
 
 @click.command("eval", context_settings={"max_content_width": 100})
@@ -16,8 +17,11 @@ from ._common import checkpoint_argument, device_option, run
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=None)
 @device_option
+@click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
+              help="Compute in another precision than the network was trained in (default: its own). "
+                   + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def eval_command(checkpoint, data, subset, batch_size, device, as_json):
+def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
     """Top-1, top-5 and loss of CHECKPOINT on centre crops of its half's images.
 
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
@@ -29,7 +33,7 @@ def eval_command(checkpoint, data, subset, batch_size, device, as_json):
       minitransfer eval baseA.h5 --data imagenet-256 --subset val --json
     """
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
-                                                      batch_size=batch_size))
+                                                      batch_size=batch_size, precision=precision))
     if as_json:
         click.echo(json.dumps(scores, indent=2))
         return

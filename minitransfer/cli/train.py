@@ -8,7 +8,8 @@ from minitransfer import config
 from minitransfer import train as training
 
 from ._common import (base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
-                      fc8_outputs_option, max_iter_option, preset_option, run, seed_option, stepsize_option)
+                      fc8_outputs_option, max_iter_option, precision_option, preset_option, run, seed_option,
+                      stepsize_option)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -50,6 +51,9 @@ from ._common import (base_lr_option, batch_size_option, config_option, data_opt
                help="'auto': continue from the run directory's checkpoint if there is one; or a checkpoint file.")
 @config_option("--overwrite", is_flag=True, help="Start over even if the weights or the run's checkpoint exist.")
 @device_option
+@precision_option
+@config_option("--allow-precision-change", is_flag=True,
+               help="With --resume: continue a run trained in another --precision (refused otherwise).")
 @config_option("--workers", type=click.IntRange(0), help="Data loader processes.")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")

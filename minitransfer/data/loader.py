@@ -109,7 +109,7 @@ class BatchLoader:
     @property
     def num_batches(self):
         """Batches in one pass (evaluation); training streams forever."""
-        return -(-len(self.indices) // self.batch_size)
+        return ceil_div(len(self.indices), self.batch_size)
 
     def positions(self, batch):
         """Positions into ``indices`` of batch ``batch`` (a pure function of seed and batch)."""

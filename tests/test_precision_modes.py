@@ -1,0 +1,73 @@
+"""The precision modes end to end on the CPU (the NumPy emulation of TF32): recorded in the run's
+configuration and checkpoint, a resume in another mode refused unless asked for, eval and
+experiment passing the mode on. (The kernels' accuracy is tested on a GPU, in tests/ops.)"""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config, evaluate
+from minitransfer import train as training
+from minitransfer.cli import main
+
+FAST = {"batch_size": 16, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "quiet": True, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def runs(synthetic_8, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("precision")
+    for mode in ("ieee", "tf32", "tf32x3"):
+        training.train(config.TrainConfig(out=str(folder / f"{mode}.h5"), data=synthetic_8, seed=3, precision=mode,
+                                          **FAST))
+    return folder
+
+
+def test_the_mode_is_recorded_and_changes_the_arithmetic(runs):
+    saved = {mode: checkpoints.load(runs / f"{mode}.h5") for mode in ("ieee", "tf32", "tf32x3")}
+    assert {mode: c.meta["config"]["precision"] for mode, c in saved.items()} == \
+        {"ieee": "ieee", "tf32": "tf32", "tf32x3": "tf32x3"}
+    assert json.loads((runs / "tf32.run" / "config.json").read_text())["precision"] == "tf32"
+    w = {mode: c.weights["conv1"][0] for mode, c in saved.items()}
+    assert not np.array_equal(w["ieee"], w["tf32"])  # the TF32 rounding reached the updates
+    # 3xTF32 stays far closer to ieee than one TF32 product does
+    assert np.abs(w["tf32x3"] - w["ieee"]).max() < np.abs(w["tf32"] - w["ieee"]).max()
+
+
+def test_a_resume_in_another_mode_is_refused_unless_asked_for(synthetic_8, tmp_path):
+    out = str(tmp_path / "net.h5")
+
+    def stop_after_2(done):
+        if done == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, **FAST), on_iteration=stop_after_2)
+    with pytest.raises(config.ConfigError, match=r"precision 'ieee' -> 'tf32'; to continue in another precision on "
+                                                 r"purpose, add --allow-precision-change"):
+        training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, precision="tf32", resume="auto", **FAST))
+    result = training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, precision="tf32", resume="auto",
+                                               allow_precision_change=True, **FAST))
+    assert result.iterations == 4 and checkpoints.load(out).meta["config"]["precision"] == "tf32"
+
+
+def test_eval_uses_the_trained_mode_or_the_one_asked_for(runs, synthetic_8):
+    assert evaluate.evaluate_checkpoint(runs / "tf32.h5", device="cpu")["precision"] == "tf32"
+    assert evaluate.evaluate_checkpoint(runs / "tf32.h5", device="cpu", precision="ieee")["precision"] == "ieee"
+    result = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision", "tf32x3",
+                                       "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["precision"] == "tf32x3"
+    refused = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--precision", "fp16"])
+    assert refused.exit_code == 2
+
+
+def test_experiment_passes_the_mode_to_every_run(synthetic_8, tmp_path):
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
+                                       "--precision", "tf32x3", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    commands = [line for line in result.output.splitlines() if " train " in line]
+    assert commands and all("--precision tf32x3" in line for line in commands)
