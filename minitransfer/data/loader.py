@@ -32,6 +32,7 @@ from multiprocessing import shared_memory
 import numpy as np
 
 from minitransfer import counter_rng, cuda
+from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
