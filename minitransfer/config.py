@@ -64,7 +64,7 @@ class TrainConfig:
     n: int = None                    # layers copied (with copy_from): 1..the preset's copyable layers
     frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
     random_frozen: int = None        # first n layers frozen at their random initialisation
-    base_lr: float = _SOLVER.base_lr
+    base_lr: float = None            # default: 0.01, the paper's (0.0125 for reduced-data runs, as the paper's)
     momentum: float = _SOLVER.momentum
     weight_decay: float = _SOLVER.weight_decay
     gamma: float = _SOLVER.gamma
@@ -276,8 +276,12 @@ def _start_of(plan):
 
 
 def _fill_schedule(c, preset):
-    c.max_iter = c.max_iter or preset.max_iter
-    c.stepsize = c.stepsize or optim.scaled_stepsize(c.max_iter)
+    """The preset's schedule; a reduced-data run (``per_class``) takes the paper's reduced-data solver
+    (base_lr 0.0125, a step at 64,000 of 200,000 iterations), scaled to the preset like the rest."""
+    schedule = optim.REDUCED if c.per_class is not None else optim.PAPER
+    c.base_lr = c.base_lr if c.base_lr is not None else schedule.base_lr
+    c.max_iter = c.max_iter or max(1, round(preset.max_iter * schedule.max_iter / optim.PAPER_MAX_ITER))
+    c.stepsize = c.stepsize or schedule.scaled(c.max_iter)
     c.batch_size = c.batch_size or preset.batch_size
     c.eval_batch_size = c.eval_batch_size or c.batch_size
     c.eval_every = c.eval_every or preset.eval_every

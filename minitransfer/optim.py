@@ -11,7 +11,9 @@ Weights have lr_mult 1 / decay_mult 1, biases lr_mult 2 / decay_mult 0. A frozen
 momentum buffer. The arithmetic is ``minitransfer.ops.sgd.update`` (NumPy or the CUDA kernel).
 
 The paper trains for 450,000 iterations and divides the rate by 10 every 100,000. A shorter run
-keeps the same shape: :func:`scaled_stepsize` scales the step proportionally to ``max_iter``.
+keeps the same shape: :func:`scaled_stepsize` scales the step proportionally to ``max_iter``. Its
+reduced-data runs (supplement B) used another solver: base_lr 0.0125, a step every 64,000 of
+200,000 iterations (:data:`REDUCED`), scaled the same way.
 """
 
 import dataclasses
@@ -20,6 +22,23 @@ from minitransfer.ops import sgd
 
 PAPER_MAX_ITER = 450_000
 PAPER_STEPSIZE = 100_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A solver's learning rate and the shape of its step schedule: ``stepsize`` of ``max_iter``."""
+
+    base_lr: float
+    stepsize: int
+    max_iter: int
+
+    def scaled(self, max_iter):
+        """The stepsize for a run of ``max_iter`` iterations: the same fraction of the run, >= 1."""
+        return max(1, round(self.stepsize * max_iter / self.max_iter))
+
+
+PAPER = Schedule(base_lr=0.01, stepsize=PAPER_STEPSIZE, max_iter=PAPER_MAX_ITER)
+REDUCED = Schedule(base_lr=0.0125, stepsize=64_000, max_iter=200_000)  # the paper's reduced-data runs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +69,7 @@ class Solver:
 
 def scaled_stepsize(max_iter):
     """The paper's stepsize scaled to a run of ``max_iter`` iterations: round(100000·max_iter/450000), >= 1."""
-    return max(1, round(PAPER_STEPSIZE * max_iter / PAPER_MAX_ITER))
+    return PAPER.scaled(max_iter)
 
 
 def learning_rate(solver, iteration):

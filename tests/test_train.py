@@ -278,3 +278,15 @@ def test_gpu_training_follows_the_cpu_reference(cp, data, tmp_path):
         for a, b in zip(gpu[name], cpu[name]):
             scale = float(np.abs(b).max())
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * scale, err_msg=name)
+
+
+def test_reduced_data_runs_take_the_papers_reduced_data_solver(data):
+    """Supplement B: base_lr 0.0125, a step every 64,000 of 200,000 iterations, scaled to the preset."""
+    reduced = training.resolve(training.TrainConfig(data=data, per_class=5, device="cpu")).config
+    assert (reduced.base_lr, reduced.max_iter, reduced.stepsize) == (0.0125, 133, 43)  # mini: 300 * 200/450
+    longer = training.resolve(training.TrainConfig(data=data, per_class=5, max_iter=1000, device="cpu")).config
+    assert (longer.base_lr, longer.stepsize) == (0.0125, 320)
+    chosen = training.resolve(training.TrainConfig(data=data, per_class=5, base_lr=0.02, device="cpu")).config
+    assert chosen.base_lr == 0.02
+    full = training.resolve(training.TrainConfig(data=data, device="cpu")).config
+    assert (full.base_lr, full.max_iter, full.stepsize) == (0.01, 300, 67)

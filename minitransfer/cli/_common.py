@@ -134,10 +134,12 @@ max_iter_option = config_option("--max-iter", type=click.IntRange(1),
 batch_size_option = config_option("--batch-size", type=click.IntRange(1), help="Default: the preset's.")
 eval_every_option = config_option("--eval-every", type=click.IntRange(1),
                                   help="Evaluate on the half's val images every K iterations (default: the preset's).")
-base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True))
+base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
+                               help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
+                                    "--per-class, as the paper's).")
 stepsize_option = config_option("--stepsize", type=click.IntRange(1),
-                                help="Iterations between learning-rate steps (default: 100000 scaled by "
-                                     "max-iter/450000).")
+                                help="Iterations between learning-rate steps (default: the paper's 100000 of "
+                                     "450000, or 64000 of 200000 for reduced-data runs, scaled to max-iter).")
 PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 products), tf32x3 (three TF32 "
                   "tensor-core products: fp32-level accuracy), tf32 (one TF32 product, PyTorch's default for "
                   "convolutions). The tensor-core modes are new and not yet verified on a GPU; the CPU emulates them.")
