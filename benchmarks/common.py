@@ -28,6 +28,7 @@ import datetime
 import json
 import math
 import pathlib
+import sys
 import re
 import statistics
 
@@ -222,3 +223,16 @@ def make_row(name, direction, shape, flop, ms, error, reference, ms_ref_fp32=Non
         "error": error,
         "reference": reference,
     }
+
+
+def gpu_or_message(name):
+    """True when CuPy sees a GPU; otherwise one line on stderr saying why ``name`` has nothing to
+    time (the caller exits 1), never a traceback."""
+    from minitransfer import cuda
+
+    try:
+        cuda.cupy()
+    except cuda.CudaUnavailable as error:
+        print(f"{name}: nothing to benchmark: {error}", file=sys.stderr)
+        return False
+    return True

@@ -209,10 +209,7 @@ def main(argv=None):
     parser.add_argument("--precision", choices=precisions.PRECISIONS, default="ieee",
                         help="how our kernels multiply (tf32x3 and tf32: unverified on a GPU)")
     args = parser.parse_args(argv)
-    try:
-        cuda.cupy()
-    except cuda.CudaUnavailable as error:
-        print(f"conv: nothing to benchmark: {error}", file=sys.stderr)
+    if not common.gpu_or_message("conv"):
         return 1
     info = common.device_info()
     print(", ".join(f"{key} {value}" for key, value in info.items()), flush=True)

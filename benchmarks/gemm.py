@@ -13,6 +13,7 @@ relative error above 1e-4 stops the benchmark. Run it through ``benchmarks/kerne
 """
 
 import os
+import sys
 
 os.environ["CUPY_TF32"] = "0"  # read by CuPy at import: cuBLAS stays in IEEE fp32
 
@@ -160,5 +161,7 @@ def fc_rows(repeat=25, batch=256, precision="ieee"):
 
 
 if __name__ == "__main__":
+    if not common.gpu_or_message("gemm"):
+        sys.exit(1)
     all_rows = gemm_rows() + fc_rows()
     common.print_table(all_rows)

@@ -19,7 +19,6 @@ os.environ["CUPY_TF32"] = "0"  # before CuPy is imported: the cuBLAS reference i
 
 import common  # noqa: E402
 import gemm  # noqa: E402
-from minitransfer import cuda  # noqa: E402
 from minitransfer.ops import precision as precisions  # noqa: E402
 
 GROUPS = ("gemm", "fc", "conv")
@@ -51,10 +50,7 @@ def main(argv=None):
     if args.repeat < 1 or args.batch < 1:
         parser.error("--repeat and --batch must be at least 1")
 
-    try:
-        cuda.cupy()
-    except cuda.CudaUnavailable as error:
-        print(f"kernels: nothing to benchmark: {error}", file=sys.stderr)
+    if not common.gpu_or_message("kernels"):
         return 1
     info = common.device_info()
     print(", ".join(f"{key} {value}" for key, value in info.items()), flush=True)

@@ -110,4 +110,9 @@ def main():
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import common
+
+    if sys.argv[1:] != ["--child"] and not common.gpu_or_message("warm_start"):
+        sys.exit(1)
     sys.exit(child() if sys.argv[1:] == ["--child"] else main())

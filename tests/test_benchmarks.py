@@ -43,3 +43,13 @@ def test_precision_training_runs_every_mode_and_gives_a_verdict():
     for mode in ("ieee", "tf32x3", "tf32"):
         assert f"  {mode:<7} seed 1: first " in done.stdout, done.stdout
     assert done.stdout.splitlines()[-1].startswith("precision_training: ")
+
+
+@pytest.mark.skipif(cuda.cuda_available(), reason="a CUDA device is usable here")
+@pytest.mark.parametrize("script", ["kernels.py", "conv.py", "gemm.py", "warm_start.py", "iteration.py"])
+def test_without_a_gpu_every_gpu_benchmark_ends_with_one_clear_line(script):
+    result = subprocess.run([sys.executable, str(SCRIPT.parent / script)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "CuPy" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
