@@ -15,7 +15,6 @@ half B of the same split unless ``half`` says otherwise, and takes the base's pr
 import dataclasses
 import hashlib
 import json
-import os
 import pathlib
 import sys
 
@@ -32,9 +31,6 @@ from minitransfer.rundir import duration, run_dir_for
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
 DEVICES = ("auto", "cpu", "cuda")
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
-                      "allow_precision_change")
 _SOLVER = optim.Solver()
 
 
@@ -101,7 +97,7 @@ class Plan:
     mean: np.ndarray                 # the mean image subtracted from every crop
     mean_source: dict                # where it came from (the dataset, or the base checkpoint)
     parent: checkpoints.Checkpoint   # the base copied from, or None
-    resume_from: checkpoints.Checkpoint  # the checkpoint continued from (set by resume_point), or None
+    resume_from: checkpoints.Checkpoint  # the checkpoint continued from (set by resume.resume_point), or None
     run_dir: pathlib.Path
     classes: list                    # the class table of fc8's outputs
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
@@ -110,7 +106,7 @@ class Plan:
 def resolve(config):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
-    it resumes is decided under the run's lock by :func:`resume_point`."""
+    it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`."""
     c = dataclasses.replace(config)
     _check_fields(c)
     device = resolve_device(c.device)
@@ -327,71 +323,6 @@ def resize_mean(mean, size):
     channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
                 .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
     return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
-
-
-def resume_point(plan):
-    """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
-    which may not overwrite a finished or started one unless ``overwrite``. It reads the run
-    directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`)."""
-    c = plan.config
-    run_checkpoint = plan.run_dir / "checkpoint.h5"
-    resume_from = None
-    if c.resume == "auto" and run_checkpoint.exists():
-        resume_from = checkpoints.load(run_checkpoint)
-    elif c.resume not in (None, "auto"):
-        resume_from = checkpoints.load(c.resume)
-    if resume_from is not None:
-        _check_resumable(resume_from, plan)
-    elif not c.overwrite:
-        for existing in (pathlib.Path(c.out), run_checkpoint):
-            if existing.exists():
-                raise ConfigError(f"{existing} exists; resume it (resume='auto', --resume auto) or start over "
-                                  f"(overwrite=True, --overwrite)")
-    return resume_from
-
-
-def _check_resumable(saved, plan):
-    """A resumed run continues the same configuration on the same classes and network."""
-    if saved.solver is None:
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
-    probe = plan.preset.build(plan.config.fc8_outputs)
-    if saved.preset != probe.preset:
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
-                                          f"trains {probe.preset!r}")
-    checkpoints.check_architecture(saved, probe)
-    if saved.classes != plan.classes:
-        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
-                           f"({_first_difference(saved.classes, plan.classes)})")
-    stored = dict(saved.meta.get("config", {}))
-    current = plan.config.to_dict()
-    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
-    differ = [key for key in current if key not in free and not _same_value(key, stored.get(key, _DEFAULTS.get(key)),
-                                                                            current[key])]
-    if differ:
-        listed = ", ".join(f"{key} {stored.get(key, _DEFAULTS.get(key))!r} -> {current[key]!r}" for key in differ)
-        hint = "; to continue in another precision on purpose, add --allow-precision-change" \
-            if "precision" in differ else ""
-        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}{hint}")
-
-
-PATH_FIELDS = ("out", "data", "copy_from")
-# What a checkpoint written before a field existed is taken to have had.
-_DEFAULTS = {"precision": precisions.DEFAULT}
-
-
-def _same_value(key, stored, current):
-    """Equal, or (for a path) the same file however it is spelled."""
-    if key in PATH_FIELDS and stored is not None and current is not None:
-        return os.path.realpath(stored) == os.path.realpath(current)
-    return stored == current
-
-
-def _first_difference(saved, current):
-    if len(saved) != len(current):
-        return f"{len(saved)} classes in the checkpoint, {len(current)} in this run's half"
-    label = next(index for index, (a, b) in enumerate(zip(saved, current)) if a != b)
-    return (f"label {label} is {saved[label]['wnid']!r} ({saved[label]['name']}) in the checkpoint, "
-            f"{current[label]['wnid']!r} ({current[label]['name']}) here")
 
 
 def default_out(config, parent):

@@ -22,7 +22,8 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, resume_point, warnings_for
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
+from minitransfer.resume import resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
