@@ -10,6 +10,7 @@ the run is) and ``train.log`` (the run's output). Names::
     random0/A3B    random0/A3B+           transfer from A to B, frozen / fine-tuned
     random0/A3A ... random0/B3A+          the other direction (``both_directions``)
     natural/baseA  natural/A3B  natural/B3A   natural (A) / man-made (B) split, frozen transfers
+    natural-1/...  all-1/...              further replicates (own bases and training seeds)
     all/base       all/random3            all classes; first 3 layers random and frozen (§4.3)
     all/reduced-0010                      all classes, 10 training images per class (supp. B)
 
@@ -111,7 +112,7 @@ def parse_layers(text, highest):
 
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
-              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False):
+              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
@@ -121,25 +122,39 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     ``per_class``: reduced-data runs on all classes (training images kept per class).
     ``cross``: transfer across datasets: cross/baseS on every class of the source dataset (the
     options' ``source_data``), cross/baseT on every class of this one, and for each n the transfers
-    SnT(+) and the selffers TnT(+)."""
+    SnT(+) and the selffers TnT(+).
+    ``replicates``: networks per point of the natural split and of the all-classes controls, each
+    with its own base and training seed (folders natural, natural-1, ...; all, all-1, ...); a random
+    split's replicates are its split seeds."""
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
+    if replicates < 1:
+        raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
     runs = []
     for seed in random_seeds:
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer)
-    if natural:
-        runs += _split_runs("natural", 0, layers, True, True, False, False)
+    for replicate in range(replicates if natural else 0):
+        runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:
         runs += _split_runs(CROSS, 0, layers, False, frozen, fine_tuned, selffer, halves=(SOURCE, TARGET))
-    if random_frozen or per_class:
-        runs.append(Run("all/base", "base", "all", 0))
-    runs += [Run(f"all/random{n}", "random-frozen", "all", 0, n=n) for n in random_frozen]
-    runs += [Run(f"all/reduced-{count:04d}", "reduced", "all", 0, per_class=count) for count in per_class]
+    for replicate in range(replicates if random_frozen or per_class else 0):
+        folder = _folder("all", replicate)
+        runs.append(Run(f"{folder}/base", "base", "all", replicate))
+        runs += [Run(f"{folder}/random{n}", "random-frozen", "all", replicate, n=n) for n in random_frozen]
+        runs += [Run(f"{folder}/reduced-{count:04d}", "reduced", "all", replicate, per_class=count)
+                 for count in per_class]
     return runs
 
 
+def _folder(split, seed):
+    """random3 for a random split; natural, natural-1, ... (all, all-1, ...) for replicates."""
+    if split == "random":
+        return f"random{seed}"
+    return split if seed == 0 else f"{split}-{seed}"
+
+
 def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES):
-    folder = f"random{seed}" if split == "random" else split
+    folder = _folder(split, seed)
     runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
     targets = halves if both_directions else halves[1:]
     for n in layers:

@@ -267,8 +267,9 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
         for pid_file in out.glob("*/*.run/pid"):  # ... and so does the training it was running
             folder = pid_file.parent
             if not (folder / "result.json").exists():
+                pid = pid_file.read_text().strip()  # empty if it was killed while writing it
                 try:
-                    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+                    os.kill(int(pid), signal.SIGKILL) if pid else None
                 except ProcessLookupError:
                     pass
     done_before = {run.name for run in runs if (out / f"{run.name}.run" / "result.json").exists()}
@@ -323,3 +324,18 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
 
     result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "0-9"])
     assert result.exit_code == 2 and "outside 1..7" in result.output
+
+
+def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
+    runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
+    assert names(runs) == [
+        "natural/baseA", "natural/baseB", "natural/B3A", "natural/A3B",
+        "natural-1/baseA", "natural-1/baseB", "natural-1/B3A", "natural-1/A3B",
+        "natural-2/baseA", "natural-2/baseB", "natural-2/B3A", "natural-2/A3B",
+        "all/base", "all/random3", "all-1/base", "all-1/random3", "all-2/base", "all-2/random3"]
+    by_name = {run.name: run for run in runs}
+    assert by_name["natural-2/A3B"].parent == "natural-2/baseA" and by_name["natural-2/A3B"].split_seed == 2
+    seeds = {grid.run_seed(0, run) for run in runs}
+    assert len(seeds) == len(runs)  # every network its own training seed
+    with pytest.raises(ValueError, match="replicates must be >= 1"):
+        grid.plan_grid(replicates=0)

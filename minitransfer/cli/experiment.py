@@ -52,6 +52,9 @@ def _time_limit(ctx, param, value):
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000).")
+@click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
+              help="Networks per point for the natural split and the all-classes controls, each with its own "
+                   "base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
 @click.option("--gpus", default=None, help="GPU ids to use, e.g. 0,1,2,3 (default: all visible).")
@@ -68,7 +71,7 @@ def _time_limit(ctx, param, value):
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
 @click.pass_context
 def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
-               per_class, device, gpus, dry_run, emit_slurm, gres, partition, time_limit, sbatch_options,
+               per_class, replicates, device, gpus, dry_run, emit_slurm, gres, partition, time_limit, sbatch_options,
                **train_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
@@ -96,7 +99,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     runs = grid.plan_grid(
         random_seeds=split_seeds if "random" in splits else (), natural="natural" in splits, layers=layers,
         both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class,
-        cross=source_data is not None)
+        cross=source_data is not None, replicates=replicates)
     if not runs:
         raise click.UsageError("the plan is empty: choose a split, --source-data, --random-frozen or --per-class")
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
