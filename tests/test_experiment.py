@@ -339,3 +339,30 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     assert len(seeds) == len(runs)  # every network its own training seed
     with pytest.raises(ValueError, match="replicates must be >= 1"):
         grid.plan_grid(replicates=0)
+
+
+def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_train):
+    """The lock of random0/baseA is held here (as by another experiment); the scheduler must not
+    start it, and once the holder finishes it, must count it and go on with its transfers."""
+    import threading
+
+    from minitransfer import rundir
+
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+    base_a = {run.name: run for run in runs}["random0/baseA"]
+    lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
+
+    def finish_elsewhere():
+        time.sleep(1.0)
+        grid.weights_path(out, base_a.name).write_text("weights")
+        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        lock.__exit__(None, None, None)
+
+    threading.Thread(target=finish_elsewhere).start()
+    lines = []
+    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0 and outcome.elsewhere == ["random0/baseA"]
+    assert sorted(outcome.finished) == ["random0/A1B", "random0/baseB"]
+    assert events(out, "random0/baseA") == [] and not any("start random0/baseA" in line for line in lines)
+    assert any("random0/baseA is being trained by another process" in line for line in lines)

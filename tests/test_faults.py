@@ -375,3 +375,14 @@ def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
     assert not (tmp_path / "net.run").exists()
+
+
+def test_a_torn_last_row_is_not_read_even_when_it_parses(tmp_path):
+    """What a full disk leaves mid-append may still parse ("6,0.5,0.9,1" of "6,0.5,0.9,1.25\n"): a
+    row without its newline is never read."""
+    path = tmp_path / "eval.csv"
+    path.write_text("iteration,top1,top5,loss\n3,0.4,0.8,1.5\n6,0.5,0.9,1")
+    assert rundir.read_eval_rows(path) == [{"iteration": 3, "top1": 0.4, "top5": 0.8, "loss": 1.5}]
+    metrics = tmp_path / "metrics.jsonl"
+    metrics.write_text('{"iteration": 3, "loss": 1.5}\n{"iteration": 4}')
+    assert rundir.read_metrics(metrics) == [{"iteration": 3, "loss": 1.5}]
