@@ -114,16 +114,22 @@ def test_a_refused_or_failed_run_leaves_no_empty_run_directory(synthetic_8, tmp_
 # ---- a full disk ----------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def small_disk(folder, size):
-    """``folder`` on a tmpfs of ``size`` bytes (root only); skips when it cannot be mounted."""
+def tmpfs(folder, options, why):
+    """``folder`` with a tmpfs mounted there with ``options`` (root with mount rights only, else a
+    skip saying ``why`` it is needed)."""
     folder.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
                                            capture_output=True).returncode:
-        pytest.skip("a small tmpfs needs root and mount rights (the injected-ENOSPC drills run regardless)")
+        pytest.skip(f"{why} needs root with mount rights")
     try:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def small_disk(folder, size):
+    """``folder`` on a tmpfs of ``size`` bytes (the injected-ENOSPC drills run without it)."""
+    return tmpfs(folder, f"size={size}", "a small tmpfs")
 
 
 def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_8, tmp_path, reference):
@@ -328,22 +334,18 @@ def test_a_caffenet_checkpoint_on_small_images_is_bad_data(synthetic_8, tmp_path
 
 @contextlib.contextmanager
 def read_only(folder):
-    """``folder`` where nothing can be written: a read-only tmpfs as root, else chmod 555."""
-    folder.mkdir()
+    """``folder`` where nothing can be written: a read-only tmpfs as root (root ignores modes),
+    else chmod 555."""
     if os.geteuid() == 0:
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
-                          capture_output=True).returncode:
-            pytest.skip("root without mount rights cannot make a read-only folder")
-        try:
-            yield folder
-        finally:
-            subprocess.run(["umount", "-l", str(folder)], check=True)
-    else:
-        folder.chmod(0o555)
-        try:
-            yield folder
-        finally:
-            folder.chmod(0o755)
+        with tmpfs(folder, "ro,size=1m", "a read-only folder for root") as mounted:
+            yield mounted
+        return
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)
 
 
 def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic_8, tmp_path, reference):
