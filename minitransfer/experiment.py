@@ -180,6 +180,12 @@ def train_arguments(run, out, options):
     """The ``train`` arguments of ``run`` (after the command itself). ``options``: configuration
     fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``);
     the seed (default 0) is made distinct per run."""
+    return config.command_line(dict(run_fields(run, out, options), resume="auto"))
+
+
+def run_fields(run, out, options):
+    """The configuration fields ``run`` is trained with (those the grid sets; the rest are train's
+    defaults)."""
     options = dict(options)
     source_data = options.pop(SOURCE_DATA, None)
     if run.split == CROSS:  # every class of the source or of the target dataset
@@ -195,8 +201,27 @@ def train_arguments(run, out, options):
     fields["per_class"] = run.per_class
     fields.update(options)
     fields["seed"] = run_seed(int(options.get("seed") or 0), run)
-    fields.update(out=weights_path(out, run.name), resume="auto")
-    return config.command_line(fields)
+    fields["out"] = weights_path(out, run.name)
+    return fields
+
+
+def trained_otherwise(out, run, options):
+    """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
+    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable)."""
+    try:
+        recorded = json.loads((run_dir(out, run) / "config.json").read_text())
+    except (OSError, ValueError):
+        return []
+    differ = []
+    for name, asked in run_fields(run, out, options).items():
+        if asked is None or name in ("device", "out") or name not in recorded:
+            continue
+        had = recorded[name]
+        same = os.path.realpath(had) == os.path.realpath(asked) if name in ("data", "copy_from") and had \
+            else had == asked
+        if not same:
+            differ.append(f"{name} {had!r} -> {asked!r}")
+    return differ
 
 
 def weights_path(out, name):

@@ -21,11 +21,17 @@ import subprocess
 import time
 
 from minitransfer import rundir
+from minitransfer.config import ConfigError
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
-                                     run_dir, train_arguments, write_plan)
+                                     run_dir, train_arguments, trained_otherwise, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class GridMismatch(ConfigError):
+    """A finished run of the grid's folder was trained with other options than asked for now
+    (exit code 2): skipping it would mix two experiments."""
 
 
 @dataclasses.dataclass
@@ -65,8 +71,13 @@ class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.slots = tuple(devices)
-        write_plan(out, runs, options, train_command)
         finished = [r.name for r in runs if is_finished(out, r)]
+        for run in runs:
+            if run.name in finished and trained_otherwise(out, run, options):
+                raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
+                                   f"({'; '.join(trained_otherwise(out, run, options))}); choose another output "
+                                   f"folder, or remove the runs to train them again")
+        write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
         self.pending = [r for r in runs if r.name not in finished]
         self.done = set(finished)

@@ -366,3 +366,21 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     assert sorted(outcome.finished) == ["random0/A1B", "random0/baseB"]
     assert events(out, "random0/baseA") == [] and not any("start random0/baseA" in line for line in lines)
     assert any("random0/baseA is being trained by another process" in line for line in lines)
+
+
+def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train):
+    """Rerunning into a grid folder with another seed (or max_iter, data ...) would skip its finished
+    runs as if they were this grid's: refused, naming the run and the field, before anything starts."""
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    assert scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+                              poll_seconds=0.01).exit_code == 0
+    base_a = {run.name: run for run in runs}["random0/baseA"]
+    recorded = {key: (str(value) if isinstance(value, pathlib.Path) else value)
+                for key, value in grid.run_fields(base_a, out, OPTIONS).items()}
+    (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(recorded))
+    assert grid.trained_otherwise(out, base_a, OPTIONS) == []
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
+                                                     r"\d+ -> \d+"):
+        scheduler.run_grid(runs, out, dict(OPTIONS, seed=4), train_command=fake_train, log=lambda line: None)
+    assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "finished"]  # nothing started again
