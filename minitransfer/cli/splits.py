@@ -12,7 +12,7 @@ from ._common import run
 @click.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 @click.argument("kind", type=click.Choice(split_lib.KINDS))
-@click.option("--split-seed", type=int, default=0, show_default=True, help="Seed of the random split.")
+@click.option("--split-seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the random split.")
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
 @click.option("--per-class-seed", type=int, default=None,
