@@ -14,9 +14,11 @@ Conventions (DESIGN.md §3, §4):
 Nothing here imports CuPy until a kernel is actually asked for.
 """
 
+import contextlib
 import functools
 import pathlib
 import re
+import typing
 
 import numpy as np
 
@@ -116,10 +118,71 @@ def function(stem, name):
 
 
 def launch(stem, name, grid, block, args, shared_mem=0):
-    """Launch entry point ``name`` of ``kernels/<stem>.cu``; grid and block are int or tuples."""
+    """Launch entry point ``name`` of ``kernels/<stem>.cu``; grid and block are int or tuples.
+
+    Every launch is told to the recorders of :func:`recording_launches` first (they count the
+    launches of a training step), then made by :func:`launch_on_device`.
+    """
     grid = grid if isinstance(grid, tuple) else (int(grid),)
     block = block if isinstance(block, tuple) else (int(block),)
+    for recorder in _recorders:
+        recorder.append(Launch(stem, name, grid, block))
+    launch_on_device(stem, name, grid, block, args, shared_mem)
+
+
+def launch_on_device(stem, name, grid, block, args, shared_mem=0):
+    """The device call of :func:`launch`, on the current CuPy stream (a test emulator stands in here)."""
     function(stem, name)(grid, block, args, shared_mem=shared_mem)
+
+
+class Launch(typing.NamedTuple):
+    """One kernel launch: its file, entry point and geometry."""
+
+    stem: str
+    name: str
+    grid: tuple
+    block: tuple
+
+
+_recorders = []
+
+
+@contextlib.contextmanager
+def recording_launches():
+    """Record every :func:`launch` made inside the block: ``with recording_launches() as launches:``
+    gives a list of :class:`Launch` (recorders nest)."""
+    launches = []
+    _recorders.append(launches)
+    try:
+        yield launches
+    finally:
+        _recorders.remove(launches)
+
+
+def persistent_empty(shape, dtype):
+    """A CuPy array taken straight from CuPy's memory pool, past any allocator a training step's
+    workspace installed (``cupy.cuda.using_allocator``): it outlives the step. Unverified on a GPU."""
+    cp = cupy()
+    shape = tuple(int(n) for n in (shape if isinstance(shape, tuple) else (shape,)))
+    nbytes = max(1, int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize)
+    return cp.ndarray(shape, dtype, memptr=cp.get_default_memory_pool().malloc(nbytes))
+
+
+_counters = {}
+
+
+def zeroed_counters(count):
+    """At least ``count`` zeroed int32 counters for the kernels that finish their own reductions
+    (``last_to_arrive`` in kernels/common.cuh; each leaves its counters zeroed): one array per
+    device and stream, kept for the process, since launches on one stream never overlap."""
+    cp = cupy()
+    key = (cp.cuda.Device().id, cp.cuda.get_current_stream().ptr)
+    counters = _counters.get(key)
+    if counters is None or counters.size < count:
+        counters = persistent_empty((max(int(count), 1024),), np.int32)
+        counters.data.memset_async(0, counters.nbytes)
+        _counters[key] = counters
+    return counters
 
 
 def ceil_div(a, b):

@@ -26,6 +26,15 @@ direct kernel.
 ``precision`` (``minitransfer.ops.precision``) says how the products are computed: ``ieee`` (the
 default, FFMA), or on tensor cores ``tf32x3`` / ``tf32`` (float32 only, compute capability 8.0+;
 UNVERIFIED ON A GPU). The bias and its gradient are always plain float32 sums.
+
+Fusions (the training step's lean path; UNVERIFIED ON A GPU, bit-identical to the unfused kernels
+by construction and on the CPU emulation): ``forward(..., relu=True)`` applies the ReLU after the
+layer, ``backward(..., mask=a)`` the backward of a ReLU before it (dx = 0 where a <= 0, a being
+the ReLU's output, this layer's input). With ``fused=True`` on CUDA they run in the kernels'
+epilogues, and backward-filter also computes the bias gradient (in extra blocks) and sums its
+N·P·Q chunks (the last block of each tile, in chunk order): one launch for dw and db. Otherwise
+``relu``'s kernels or references run after / before, and the bias and the chunk sum have their
+own kernels. The NumPy path computes the same values either way.
 """
 
 from typing import NamedTuple
@@ -33,7 +42,8 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check, precision as precisions
+from minitransfer.ops import _check, relu as relus
+from minitransfer.ops import precision as precisions
 
 KERNEL_FILE = "conv2d"
 KERNELS = (
@@ -103,12 +113,13 @@ def output_size(size, kernel, stride, pad):
     return (size + 2 * pad - kernel) // stride + 1
 
 
-def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee"):
+def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee", relu=False, fused=False):
     """Convolve ``x`` (N, C, H, W) with ``w`` (K, C/groups, R, S) and add ``b`` (K,).
 
     Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q) and a :class:`Conv2dCache` (which
     carries ``precision`` to :func:`backward`). NumPy arrays run the reference, CuPy arrays the
     CUDA kernels; ``precision`` is ``ieee``, ``tf32x3`` or ``tf32`` (see the module docstring).
+    ``relu``: y = max(conv, 0), the ReLU after the layer (in the kernel with ``fused`` on CUDA).
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
 
@@ -118,17 +129,22 @@ def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee"):
     stride, pad, groups = _check_forward(x, w, b, stride, pad, groups)
     precision = precisions.check("conv2d", precision, x.dtype)
     if cuda.is_cuda_array(x):
-        y = _forward_cuda(x, w, b, stride, pad, groups, precision)
-        return y, Conv2dCache(x, w, stride, pad, groups, None, precision)
-    y, cols = _forward_reference(x, w, b, stride, pad, groups, precision)
+        y = _forward_cuda(x, w, b, stride, pad, groups, precision, relu=relu and fused)
+        cols = None
+    else:
+        y, cols = _forward_reference(x, w, b, stride, pad, groups, precision)
+    if relu and not (fused and cuda.is_cuda_array(x)):
+        y, _ = relus.forward(y)
     return y, Conv2dCache(x, w, stride, pad, groups, cols, precision)
 
 
-def backward(dy, cache, need_dx=True):
+def backward(dy, cache, need_dx=True, mask=None, fused=False):
     """Gradient of :func:`forward`: returns ``(dx, dw, db)`` shaped like ``x``, ``w`` and ``b``.
 
     With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
-    trainable layer of a net, conv1 always: its input is the data).
+    trainable layer of a net, conv1 always: its input is the data). ``mask`` (shaped like x):
+    dx = 0 wherever mask <= 0, the backward of the ReLU whose output is this layer's input
+    (``relu.masked_gradient``). ``fused``: see the module docstring.
     """
     x, w, stride, pad, groups, cols, precision = cache
     N, _, H, W = x.shape
@@ -138,9 +154,17 @@ def backward(dy, cache, need_dx=True):
     _check.same_device("conv2d", dy=dy, x=x)
     _check.same_dtype("conv2d", dy=dy, x=x)
     _check.shape("conv2d", "dy", dy, expected)
+    if mask is not None:
+        relus.check_mask("conv2d", mask, x)
+    if cuda.is_cuda_array(dy) and fused:
+        return _backward_fused_cuda(x, w, dy, stride, pad, groups, precision, need_dx, mask)
     if cuda.is_cuda_array(dy):
-        return _backward_cuda(x, w, dy, stride, pad, groups, precision, need_dx)
-    return _backward_reference(x, w, dy, stride, pad, groups, cols, precision, need_dx)
+        dx, dw, db = _backward_cuda(x, w, dy, stride, pad, groups, precision, need_dx)
+    else:
+        dx, dw, db = _backward_reference(x, w, dy, stride, pad, groups, cols, precision, need_dx)
+    if mask is not None and dx is not None:
+        dx = relus.masked_gradient(dx, mask)
+    return dx, dw, db
 
 
 def _check_forward(x, w, b, stride, pad, groups):
@@ -332,7 +356,7 @@ def _check_int32_sizes(*sizes):
         raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
 
 
-def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None):
+def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, relu=False):
     cp = cuda.cupy()
     N, _, H, W = x.shape
     K, _, R, S = w.shape
@@ -341,7 +365,7 @@ def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None):
     variant, name = _variant("forward", x, w, stride, variant, precision)
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
     cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
-                THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
+                THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups) + (np.int32(relu),))
     return y
 
 
@@ -351,26 +375,53 @@ def _backward_cuda(x, w, dy, stride, pad, groups, precision="ieee", need_dx=True
             _backward_bias_cuda(dy))
 
 
-def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
+def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None, mask=None):
     cp = cuda.cupy()
     variant, name = _variant("backward-data", x, w, stride, variant, precision)
     dx = cp.empty_like(x)
     cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
                 grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS,
-                (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
+                (dy, w, dx) + _shape_args(x, w, stride, pad, groups)
+                + (dx if mask is None else mask, np.int32(mask is not None)))  # dx: never read without a mask
     return dx
+
+
+def _backward_fused_cuda(x, w, dy, stride, pad, groups, precision, need_dx, mask):
+    dx = _backward_data_cuda(x, w, dy, stride, pad, groups, precision, mask=mask) if need_dx else None
+    return (dx,) + _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision)
+
+
+def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
+    """Backward-filter's variant, kernel name, (splits, chunk) and grid (its GEMM blocks only)."""
+    variant, name = _variant("backward-filter", x, w, stride, variant, precision)
+    splits, chunk = filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
+    _check_int32_sizes(splits * w.size)
+    return name, splits, chunk, grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
+
+
+def _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
+    """``(dw, db)`` in one launch: the chunks summed by each tile's last block, db in extra z-planes."""
+    cp = cuda.cupy()
+    name, splits, chunk, (gx, gy, gz) = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
+    dw = cp.empty_like(w)
+    db = cp.empty((w.shape[0],), dtype=w.dtype)
+    workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
+    bias_planes = cuda.ceil_div(w.shape[0], gx * gy)
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), (gx, gy, gz + bias_planes), THREADS,
+                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups)
+                + (np.int32(splits), np.int32(chunk), dw, cuda.zeroed_counters(gx * gy * groups), np.int32(1), db,
+                   np.int32(1)))
+    return dw, db
 
 
 def _backward_filter_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
     cp = cuda.cupy()
-    variant, name = _variant("backward-filter", x, w, stride, variant, precision)
-    splits, chunk = filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
-    _check_int32_sizes(splits * w.size)
+    name, splits, chunk, filter_grid = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
     dw = cp.empty_like(w)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
-                grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits), THREADS,
-                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), filter_grid, THREADS,
+                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk))
+                + (dw, cuda.zeroed_counters(1), np.int32(0), dw, np.int32(0)))  # no fixup, no bias blocks
     if splits > 1:
         blocks = min(cuda.blocks(w.size, THREADS), MAX_REDUCE_BLOCKS)
         cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, THREADS,
