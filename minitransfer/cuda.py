@@ -185,6 +185,50 @@ def zeroed_counters(count):
     return counters
 
 
+class StepScalars:
+    """A training step's iteration (uint32, at byte 0) and learning rate (float64, at byte 8) in
+    device memory, where the fused kernels read them: a CUDA graph replays the same arguments every
+    iteration. :meth:`write` enqueues one asynchronous copy from page-locked memory on the current
+    stream, only when a value changed (a ring of ``SLOTS`` host slots: no wait unless the GPU is
+    that many writes behind). Unverified on a GPU.
+    """
+
+    SLOTS = 64
+
+    def __init__(self):
+        cp = cupy()
+        self.device = persistent_empty((16,), np.uint8)
+        self.iteration = self.device[0:4].view(np.uint32)  # the dropout counter of the fused kernels
+        self.lr = self.device[8:16].view(np.float64)
+        self._pinned = cp.cuda.alloc_pinned_memory(16 * self.SLOTS)
+        self._host = np.frombuffer(self._pinned, dtype=np.uint8, count=16 * self.SLOTS).reshape(self.SLOTS, 16)
+        self._events = [None] * self.SLOTS
+        self._slot = 0
+        self.values = None  # (iteration, lr) as last written
+        self.capturing = False  # set while a graph is captured: a write then would be captured with it
+
+    def write(self, iteration=None, lr=None):
+        """Set the iteration and/or the learning rate (the other keeps its last written value)."""
+        old_iteration, old_lr = self.values or (0, 0.0)
+        values = (old_iteration if iteration is None else int(iteration) & 0xFFFFFFFF,
+                  old_lr if lr is None else float(lr))
+        if values == self.values:
+            return
+        if self.capturing:
+            raise RuntimeError(f"step scalars changed from {self.values} to {values} during a graph capture")
+        cp = cupy()
+        slot, self._slot = self._slot, (self._slot + 1) % self.SLOTS
+        if self._events[slot] is not None:
+            self._events[slot].synchronize()
+        row = self._host[slot]
+        row[0:4].view(np.uint32)[0], row[8:16].view(np.float64)[0] = values
+        stream = cp.cuda.get_current_stream()
+        cp.cuda.runtime.memcpyAsync(self.device.data.ptr, row.ctypes.data, 16, cp.cuda.runtime.memcpyHostToDevice,
+                                    stream.ptr)
+        self._events[slot] = stream.record()
+        self.values = values
+
+
 def ceil_div(a, b):
     """``⌈a / b⌉`` for integers, b > 0: ``ceil_div(7, 2) == 4``, ``ceil_div(0, 8) == 0``."""
     return -(-int(a) // int(b))

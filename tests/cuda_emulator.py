@@ -197,6 +197,12 @@ class FakeStream:
     def synchronize(self):
         pass
 
+    def record(self, event=None):
+        return event or FakeEvent()
+
+    def wait_event(self, event):
+        pass  # launches run when they are made: every stream is in order with every other
+
 
 class FakeGraph:
     """A captured graph: its kernels (arguments as captured, by value) run again at each launch."""
