@@ -39,7 +39,14 @@
 //   conv2d_reduce_splits    dw[i] = Σ_split workspace[split, i], summed in split order: no atomics,
 //                           bitwise reproducible.
 //   conv2d_backward_bias    db[k] = Σ_{n, p, q} dy[n, k, p, q]: one block per k, each thread sums a
-//                           fixed strided subset, then a fixed shared-memory tree.
+//                           fixed strided subset, then a fixed shared-memory tree (bias_gradient.cuh).
+//
+// Fusions (the lean training step; the unfused kernels above stay, as the test oracle): forward
+// applies the ReLU after the layer in its epilogue (relu = 1); backward-data zeroes dx where the
+// layer's input, a ReLU's output, is not positive (masked = 1: the ReLU's backward); backward-filter
+// with fixup = 1 lets the last chunk block of each output tile sum the workspace planes into dw in
+// chunk order (conv2d_reduce_splits' order: its bits, no second kernel) and with bias_gradient = 1
+// runs conv2d_backward_bias's blocks as extra z-planes of the same grid: dw and db in one launch.
 //
 // Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
 #include "common.cuh"
@@ -618,32 +625,37 @@ conv2d_forward_m64_f64(const double* x, const double* w, const double* b, double
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
                          int P, int Q, int stride, int pad, int groups, const float* mask, int masked) {
-    conv2d_backward_data<float, Tile128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data<float, Tile128>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_m64_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R,
                              int S, int P, int Q, int stride, int pad, int groups, const float* mask, int masked) {
-    conv2d_backward_data<float, Tile64x128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data<float, Tile64x128>(dy, w, dx,
+                                            ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
                          int S, int P, int Q, int stride, int pad, int groups, const double* mask, int masked) {
-    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data<double, Tile64>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_m64_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
                              int S, int P, int Q, int stride, int pad, int groups, const double* mask, int masked) {
-    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data<double, Tile64>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 3)
 conv2d_backward_data_small_channels_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                                         int R, int S, int P, int Q, int stride, int pad, int groups,
                                         const float* mask, int masked) {
-    conv2d_backward_data_small_channels<float>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_small_channels<float>(dy, w, dx,
+                                               ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 // double: 2 blocks per SM (128 registers); 3 blocks' 80 registers would spill the accumulators.
@@ -651,7 +663,8 @@ extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 2)
 conv2d_backward_data_small_channels_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W,
                                         int K, int R, int S, int P, int Q, int stride, int pad, int groups,
                                         const double* mask, int masked) {
-    conv2d_backward_data_small_channels<double>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_small_channels<double>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -661,7 +674,7 @@ conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, in
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter<float, Tile128>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     Tile128::BM, Tile128::BN);
+                         Tile128::BM, Tile128::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -671,7 +684,7 @@ conv2d_backward_filter_m64_f32(const float* dy, const float* x, float* workspace
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter<float, Tile64x128>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     Tile64x128::BM, Tile64x128::BN);
+                         Tile64x128::BM, Tile64x128::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -681,7 +694,7 @@ conv2d_backward_filter_f64(const double* dy, const double* x, double* workspace,
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter<double, Tile64>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<double>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     Tile64::BM, Tile64::BN);
+                          Tile64::BM, Tile64::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
@@ -691,7 +704,7 @@ conv2d_backward_filter_m64_f64(const double* dy, const double* x, double* worksp
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter<double, Tile64>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<double>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     Tile64::BM, Tile64::BN);
+                          Tile64::BM, Tile64::BN);
 }
 
 extern "C" __global__ void conv2d_reduce_splits_f32(const float* workspace, float* dw, int count, int splits) {
@@ -744,28 +757,32 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
 conv2d_backward_data_tc_m128_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                                       int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
                                       int masked) {
-    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx,
+                                                 ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
 conv2d_backward_data_tc_m128_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                                         int R, int S, int P, int Q, int stride, int pad, int groups,
                                         const float* mask, int masked) {
-    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
 conv2d_backward_data_tc_m64_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                                      int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
                                      int masked) {
-    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
 conv2d_backward_data_tc_m64_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                                        int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
                                        int masked) {
-    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx,
+                                               ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
@@ -776,7 +793,7 @@ conv2d_backward_filter_tc_m128_tf32_f32(const float* dy, const float* x, float* 
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter_mma<false, MmaTileM128>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     MmaTileM128::BM, MmaTileM128::BN);
+                         MmaTileM128::BM, MmaTileM128::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
@@ -787,7 +804,7 @@ conv2d_backward_filter_tc_m128_tf32x3_f32(const float* dy, const float* x, float
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter_mma<true, MmaTileM128>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     MmaTileM128::BM, MmaTileM128::BN);
+                         MmaTileM128::BM, MmaTileM128::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
@@ -798,7 +815,7 @@ conv2d_backward_filter_tc_m64_tf32_f32(const float* dy, const float* x, float* w
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter_mma<false, MmaTileM64>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     MmaTileM64::BM, MmaTileM64::BN);
+                         MmaTileM64::BM, MmaTileM64::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
@@ -809,5 +826,5 @@ conv2d_backward_filter_tc_m64_tf32x3_f32(const float* dy, const float* x, float*
     const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
     const auto product = [&] { conv2d_backward_filter_mma<true, MmaTileM64>(dy, x, workspace, shape, splits, chunk); };
     filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
-                     MmaTileM64::BM, MmaTileM64::BN);
+                         MmaTileM64::BM, MmaTileM64::BN);
 }

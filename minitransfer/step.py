@@ -105,11 +105,16 @@ class TrainingStep:
         self._signature = self._workspace = self._graph = self._outputs = None
         self._inputs = self._stream = None
 
-    def __call__(self, x, labels, iteration):
+    def __call__(self, x, labels, iteration, marks=None):
+        """One iteration on the batch ``x``, ``labels``; a :class:`StepResult`.
+
+        ``marks(phase)``, when given, is called after each phase ("forward", "backward", "solver";
+        on the stream the step runs on) of an eager step: a benchmark records CUDA events there. A
+        replayed graph has no phases: it is not called then."""
         if not cuda.is_cuda_array(x):
-            return self._reference(x, labels, iteration)
+            return self._reference(x, labels, iteration, marks)
         try:
-            return self._lean(x, labels, iteration) if self.fused else self._reference(x, labels, iteration)
+            return self._lean(x, labels, iteration, marks) if self.fused else self._reference(x, labels, iteration, marks)
         except cuda.cupy().cuda.memory.OutOfMemoryError as error:
             raise self._out_of_memory(x) from error
 
@@ -118,19 +123,23 @@ class TrainingStep:
         """Bytes of the lean path's workspace (0 before its first step, or on the plain path)."""
         return 0 if self._workspace is None else self._workspace.nbytes
 
-    def _reference(self, x, labels, iteration):
-        net = self.net
+    def _reference(self, x, labels, iteration, marks=None):
+        net, mark = self.net, marks or (lambda phase: None)
         loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=self.seed)
+        mark("forward")
         lr = optim.learning_rate(self.solver, iteration)
         with np.errstate(over="ignore", invalid="ignore"):
             if not math.isfinite(float(loss)):
                 return StepResult(loss, logits, lr)  # the caller reports it; nothing is updated
             net.backward()
-            return StepResult(loss, logits, optim.step(net.params, self.solver, iteration))
+            mark("backward")
+            lr = optim.step(net.params, self.solver, iteration)
+            mark("solver")
+            return StepResult(loss, logits, lr)
 
     # --- the lean path ----------------------------------------------------------------------
 
-    def _lean(self, x, labels, iteration):
+    def _lean(self, x, labels, iteration, marks=None):
         cp = cuda.cupy()
         signature = self._signature_of(x, labels)
         if signature != self._signature:
@@ -149,17 +158,20 @@ class TrainingStep:
                 self._graph.launch(stream=self._stream)
                 loss, logits = self._outputs
             else:
-                loss, logits = self._body(x, labels, iteration)
+                loss, logits = self._body(x, labels, iteration, marks)
         caller.wait_event(self._stream.record())  # the caller reads the loss on its stream
         return StepResult(loss, logits, lr)
 
-    def _body(self, x, labels, iteration):
+    def _body(self, x, labels, iteration, marks=None):
         """The step's launches, every one of them inside the workspace."""
-        net = self.net
+        net, mark = self.net, marks or (lambda phase: None)
         with self._workspace.active():
             loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=self.seed)
+            mark("forward")
             net.backward()
+            mark("backward")
             optim.step(net.params, self.solver, iteration, scalars=net.step_scalars, loss=loss)
+            mark("solver")
         return loss, logits
 
     def _capture(self, x, labels, iteration):

@@ -219,7 +219,7 @@ class FakeEvent:
     done = True
 
     def record(self, stream=None):
-        pass
+        return self
 
     def synchronize(self):
         pass
@@ -280,10 +280,12 @@ def fake_cupy(emulator):
     cp.zeros_like = lambda a, dtype=None: zeros(a.shape, dtype or a.dtype)
     cp.ascontiguousarray = lambda a: asarray(np.ascontiguousarray(a))
     cp.get_default_memory_pool = lambda: pool
+    cp.abs, cp.asnumpy = np.abs, np.asarray
     cp.cuda = types.SimpleNamespace(
         Device=lambda *args: types.SimpleNamespace(id=0, mem_info=(1 << 34, 1 << 35)),
         using_allocator=using_allocator, Stream=lambda **kwargs: FakeStream(emulator),
         get_current_stream=emulator.current_stream, Event=FakeEvent, alloc_pinned_memory=pinned,
+        get_elapsed_time=lambda start, end: 0.0,
         memory=types.SimpleNamespace(OutOfMemoryError=MemoryError),
         runtime=types.SimpleNamespace(memcpyAsync=memcpy_async, memcpyHostToDevice=1, memcpyDeviceToDevice=3,
                                       memcpyDefault=4, getDeviceCount=lambda: 1, deviceSynchronize=lambda: None))

@@ -29,8 +29,7 @@ def batches(count, batch=4, seed=0):
 
 
 def state(net):
-    return [np.asarray(cuda.cupy().asnumpy(a) if cuda.is_cuda_array(a) else a).tobytes()
-            for p in net.params for a in (p.data, p.velocity)]
+    return [np.asarray(a.get() if cuda.is_cuda_array(a) else a).tobytes() for p in net.params for a in (p.data, p.velocity)]
 
 
 def train(step, data, xp=np, start=0):
@@ -46,11 +45,8 @@ def gpu(monkeypatch, tmp_path_factory):
     """The emulated CUDA backend and its CuPy stand-in (with ``asnumpy``)."""
     if not AVAILABLE:
         pytest.skip(REASON)
-    emulator = install(monkeypatch, cache_dir(tmp_path_factory))
-    cp = cuda.cupy()
-    cp.asnumpy = lambda a: a.get()
-    cp.emulator = emulator
-    return cp
+    install(monkeypatch, cache_dir(tmp_path_factory))
+    return cuda.cupy()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,3 +215,60 @@ def test_out_of_memory_names_the_batch_size_and_the_memory(gpu, monkeypatch):
     x, labels = batches(1, batch=64)[0]
     with pytest.raises(OutOfDeviceMemory, match=r"at batch size 64 .* needs more than \d+\.\d\d GiB .* lower --batch-size"):
         step(gpu.asarray(x), gpu.asarray(labels), 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training runs, with and without the graph
+
+
+@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
+def device_backend(request, monkeypatch, tmp_path_factory):
+    """The CUDA backend under test: the CPU emulation, or a real GPU."""
+    if request.param == "emulated":
+        if not AVAILABLE:
+            pytest.skip(REASON)
+        install(monkeypatch, cache_dir(tmp_path_factory))
+    return request.param
+
+
+def _run_files(out):
+    from minitransfer import checkpoint as checkpoints
+
+    final = checkpoints.load(out)
+    resumable = checkpoints.load(out.parent / f"{out.stem}.run" / "checkpoint.h5")
+    rows = (out.parent / f"{out.stem}.run" / "eval.csv").read_text()
+    return ({name: [a.tobytes() for a in arrays] for name, arrays in final.weights.items()},
+            {name: [a.tobytes() for a in arrays] for name, arrays in resumable.solver.velocity.items()},
+            final.frozen, rows)
+
+
+def test_training_runs_identically_with_and_without_the_graph(device_backend, synthetic_8, tmp_path):
+    """Issue 11: resume, evaluation, freezing and checkpoints identical with and without --cuda-graph;
+    a base, then a transfer with three frozen layers, the graph run interrupted and resumed."""
+    import os
+    import signal
+
+    from minitransfer import train as training
+
+    options = dict(data=synthetic_8, seed=4, batch_size=16, max_iter=6, eval_every=3, checkpoint_every=3,
+                   quiet=True, device="cuda")
+    results = {}
+    for graph in (False, True):
+        folder = tmp_path / ("graph" if graph else "plain")
+        base = folder / "baseA.h5"
+        training.train(training.TrainConfig(out=str(base), half="A", cuda_graph=graph, **options))
+        transfer = folder / "A3B.h5"
+        config = training.TrainConfig(out=str(transfer), copy_from=str(base), n=3, frozen=True, cuda_graph=graph,
+                                      **options)
+        if graph:
+            def interrupt(done):
+                if done == 4:
+                    os.kill(os.getpid(), signal.SIGINT)
+
+            with pytest.raises(training.Interrupted):
+                training.train(config, on_iteration=interrupt)
+            config = training.TrainConfig(**{**config.to_dict(), "resume": "auto"})
+        training.train(config)
+        results[graph] = (_run_files(base), _run_files(transfer))
+    assert results[True] == results[False]
+    assert results[True][1][2]["conv3"] and not results[True][1][2]["conv4"]

@@ -15,7 +15,7 @@ import pytest
 
 from cuda_emulator import AVAILABLE, REASON, cache_dir, install
 from minitransfer import counter_rng, cuda
-from minitransfer.ops import conv2d, dropout, gemm, linear, max_pool2d, max_pool2d_lrn, relu, sgd
+from minitransfer.ops import conv2d, conv2d_plan, dropout, gemm, linear, max_pool2d, max_pool2d_lrn, relu, sgd
 from minitransfer.ops import softmax_cross_entropy
 from oracles import relative_error
 
@@ -69,7 +69,7 @@ def conv_case(config, dtype, seed=0):
 
 
 def conv_variants(direction, dtype):
-    return [(v, p) for v in conv2d.VARIANTS[direction] for p in (("tf32x3", "tf32") if v.startswith("tc_") else ("ieee",))
+    return [(v, p) for v in conv2d_plan.VARIANTS[direction] for p in (("tf32x3", "tf32") if v.startswith("tc_") else ("ieee",))
             if np.dtype(dtype) == np.float32 or p == "ieee"]
 
 
@@ -92,7 +92,7 @@ def test_conv_backward_data_mask_epilogue_is_relu_backward(xp, config, dtype):
     mask = np.maximum(x, 0)  # the input as a ReLU's output: the mask keeps x > 0
     x, w, dy, mask_d = xp.asarray(x), xp.asarray(w), xp.asarray(dy), xp.asarray(mask)
     for variant, precision in conv_variants("backward-data", dtype):
-        if variant == "small_channels" and config[1] // config[9] > conv2d.SMALL_CHANNELS_MAX:
+        if variant == "small_channels" and config[1] // config[9] > conv2d_plan.SMALL_CHANNELS_MAX:
             continue
         fused = conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, precision, variant=variant, mask=mask_d)
         plain = conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, precision, variant=variant)
@@ -118,7 +118,7 @@ def test_conv_backward_filter_fusion_over_many_chunks_and_again(xp):
     """Several chunks per tile (the last one finishes), twice in a row: the tile counters return to zero."""
     x, w, b, dy, stride, pad, groups = conv_case(CONV[2], np.float32, seed=3)
     x, w, dy = xp.asarray(x), xp.asarray(w), xp.asarray(dy)
-    splits, _ = conv2d.filter_plan("m64", np.float32, x.shape, w.shape, stride, pad, cuda.sm_count())
+    splits, _ = conv2d_plan.filter_plan("m64", np.float32, x.shape, w.shape, stride, pad, cuda.sm_count())
     assert splits > 1
     first = conv2d._backward_filter_fused_cuda(x, w, dy, stride, pad, groups)
     second = conv2d._backward_filter_fused_cuda(x, w, dy, stride, pad, groups)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from cuda_emulator import emulated  # noqa: F401 (a fixture)
-from minitransfer.ops import conv2d, gemm, precision
+from minitransfer.ops import conv2d, conv2d_plan, gemm, precision
 from oracles import relative_error
 
 MODES = precision.TENSOR_CORE
@@ -109,7 +109,7 @@ def test_conv2d_backward_filter_chunks_sum_in_order(emulated, monkeypatch, varia
     """Four chunks of 24 positions, the last one short (84 = 3·24 + 12), none a whole number of stages."""
     config = CONV_CONFIGS[0]
     x, w, b, dy = conv_inputs(config, seed=7)
-    monkeypatch.setattr(conv2d, "filter_plan", lambda *args: (4, 24))
+    monkeypatch.setattr(conv2d_plan, "filter_plan", lambda *args: (4, 24))
     got = run_conv(emulated, "backward-filter", variant, mode, config, x, w, b, dy)
     check_mode(mode, got, *conv_oracles("backward-filter", x, w, b, dy, *config[7:]))
 
