@@ -1,8 +1,10 @@
 """The training step (minitransfer/step.py): the NumPy reference, and the CUDA paths on the CPU emulation
-of tests/cuda_emulator.py (the real kernels and launchers): the lean path (fused kernels, one-launch
-solver, workspace, device scalars) and its CUDA graph bit for bit against the plain path over
-several iterations, rebuilt on a new batch size or precision, the launch count against the launch
-plan, CaffeNet's count within issue 11's 40, and a clear out-of-memory error."""
+of tests/cuda_emulator.py (the real kernels and launchers) and, marked gpu, on a GPU: the lean path
+(fused kernels, one-launch solver, workspace, device scalars) and its CUDA graph bit for bit
+against the plain path over several iterations, rebuilt on a new batch size or precision, the
+launch count against the launch plan, training runs with and without the graph (resumed, frozen,
+evaluated, checkpointed) identical; on the emulation only: no allocation after the first step,
+CaffeNet's count within issue 11's 40, and a clear out-of-memory error."""
 
 import numpy as np
 import pytest
@@ -40,9 +42,21 @@ def train(step, data, xp=np, start=0):
     return losses
 
 
+@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
+def gpu(request, monkeypatch, tmp_path_factory):
+    """The CUDA backend under test (the CPU emulation, or a real GPU with poisoned allocations) and
+    its CuPy module."""
+    if request.param == "gpu":
+        return request.getfixturevalue("cp")
+    if not AVAILABLE:
+        pytest.skip(REASON)
+    install(monkeypatch, cache_dir(tmp_path_factory))
+    return cuda.cupy()
+
+
 @pytest.fixture
-def gpu(monkeypatch, tmp_path_factory):
-    """The emulated CUDA backend and its CuPy stand-in (with ``asnumpy``)."""
+def emulated(monkeypatch, tmp_path_factory):
+    """The CPU emulation only: its memory pool can be watched and starved."""
     if not AVAILABLE:
         pytest.skip(REASON)
     install(monkeypatch, cache_dir(tmp_path_factory))
@@ -102,7 +116,8 @@ def test_plain_cuda_step_follows_the_numpy_reference(gpu):
         np.testing.assert_allclose(b.data.get(), a.data, rtol=1e-4, atol=1e-6, err_msg=a.name)
 
 
-def test_the_lean_step_allocates_nothing_after_its_first(gpu, monkeypatch):
+def test_the_lean_step_allocates_nothing_after_its_first(emulated, monkeypatch):
+    gpu = emulated
     data = batches(3)
     step = TrainingStep(make_net(device="cuda"), SOLVER, seed=5, fused=True)
     train(step, data[:1], gpu)
@@ -200,7 +215,8 @@ def test_caffenet_iteration_is_at_most_40_launches(monkeypatch, tmp_path):
     assert len(emulator.launches) == 37
 
 
-def test_out_of_memory_names_the_batch_size_and_the_memory(gpu, monkeypatch):
+def test_out_of_memory_names_the_batch_size_and_the_memory(emulated, monkeypatch):
+    gpu = emulated
     step = TrainingStep(make_net(device="cuda"), SOLVER, seed=5, fused=True)
     pool = gpu.get_default_memory_pool()
     real_malloc, allocated = pool.malloc, []
