@@ -36,6 +36,7 @@ from minitransfer.config import ConfigError
 from minitransfer.ops import gemm
 
 GIB = 2**30
+CUDA_ERROR_MEMORY_ALLOCATION = 2  # cudaErrorMemoryAllocation, e.g. from a graph's instantiation
 
 
 class OutOfDeviceMemory(ConfigError):
@@ -113,10 +114,13 @@ class TrainingStep:
         replayed graph has no phases: it is not called then."""
         if not cuda.is_cuda_array(x):
             return self._reference(x, labels, iteration, marks)
+        cp = cuda.cupy()
         try:
             return self._lean(x, labels, iteration, marks) if self.fused else self._reference(x, labels, iteration, marks)
-        except cuda.cupy().cuda.memory.OutOfMemoryError as error:
-            raise self._out_of_memory(x) from error
+        except (cp.cuda.memory.OutOfMemoryError, cp.cuda.runtime.CUDARuntimeError) as error:
+            if isinstance(error, cp.cuda.runtime.CUDARuntimeError) and error.status != CUDA_ERROR_MEMORY_ALLOCATION:
+                raise
+            raise self._out_of_memory(x) from error  # a buffer, or the graph's instantiation
 
     @property
     def workspace_bytes(self):

@@ -138,7 +138,6 @@ class MemoryPointer:
 
     def __init__(self, buffer, ptr, size):
         self.buffer, self.ptr, self.size = buffer, ptr, size
-        self.mem = self
 
     def memset_async(self, value, size, stream=None):
         ctypes.memset(self.ptr, value, size)
@@ -215,6 +214,14 @@ class FakeGraph:
             self.emulator.run(*item)
 
 
+class CUDARuntimeError(RuntimeError):
+    """CuPy's error of a failed CUDA runtime call, with its ``status``."""
+
+    def __init__(self, status):
+        super().__init__(f"CUDA runtime error {status}")
+        self.status = status
+
+
 class FakeEvent:
     done = True
 
@@ -288,8 +295,8 @@ def fake_cupy(emulator):
         get_elapsed_time=lambda start, end: 0.0,
         memory=types.SimpleNamespace(OutOfMemoryError=MemoryError),
         runtime=types.SimpleNamespace(memcpyAsync=memcpy_async, memcpyHostToDevice=1, memcpyDeviceToDevice=3,
-                                      memcpyDefault=4, getDeviceCount=lambda: 1, deviceSynchronize=lambda: None))
-    cp.ndarray_type = FakeArray
+                                      memcpyDefault=4, getDeviceCount=lambda: 1, deviceSynchronize=lambda: None,
+                                      CUDARuntimeError=CUDARuntimeError))
     return cp
 
 
@@ -386,7 +393,6 @@ def install(monkeypatch, cache_dir, sm_count=132, capability=(9, 0), execute=Tru
     monkeypatch.setattr(cuda, "cupy", lambda: fake)
     monkeypatch.setattr(cuda, "_counters", {})  # device memory of an earlier emulator may be gone
     monkeypatch.setattr(sgd, "_tables", {})
-    fake.emulator = emulator
     monkeypatch.setattr(cuda, "launch_on_device", emulator.launch)
     monkeypatch.setattr(cuda, "_properties", lambda device: (sm_count, tuple(capability)))
     return emulator

@@ -288,3 +288,21 @@ def test_training_runs_identically_with_and_without_the_graph(device_backend, sy
         results[graph] = (_run_files(base), _run_files(transfer))
     assert results[True] == results[False]
     assert results[True][1][2]["conv3"] and not results[True][1][2]["conv4"]
+
+
+def test_a_graph_too_large_to_instantiate_gives_the_same_message(emulated, monkeypatch):
+    from cuda_emulator import CUDARuntimeError, FakeStream
+
+    step = TrainingStep(make_net(device="cuda"), SOLVER, seed=5, cuda_graph=True)
+    train(step, batches(1), emulated)
+
+    def no_room(self):
+        raise CUDARuntimeError(2)  # cudaErrorMemoryAllocation
+
+    monkeypatch.setattr(FakeStream, "end_capture", no_room)
+    with pytest.raises(OutOfDeviceMemory, match=r"at batch size 4 .* GiB"):
+        train(step, batches(1, seed=1), emulated, start=1)
+    monkeypatch.setattr(FakeStream, "end_capture", lambda self: (_ for _ in ()).throw(CUDARuntimeError(700)))
+    step._graph = None
+    with pytest.raises(CUDARuntimeError):  # any other failure stays itself
+        train(step, batches(1, seed=2), emulated, start=2)

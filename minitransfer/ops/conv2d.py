@@ -298,7 +298,7 @@ def _backward_filter_cuda(x, w, dy, stride, pad, groups, precision="ieee", varia
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
     cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), filter_grid, THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk))
-                + (dw, cuda.zeroed_counters(1), np.int32(0), dw, np.int32(0)))  # no fixup, no bias blocks
+                + (dw, cp.empty(1, dtype=np.int32), np.int32(0), dw, np.int32(0)))  # no fixup, no bias blocks
     if splits > 1:
         blocks = min(cuda.blocks(w.size, THREADS), MAX_REDUCE_BLOCKS)
         cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, THREADS,

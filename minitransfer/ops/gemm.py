@@ -140,7 +140,7 @@ def _reduce(partials, bias, c, splits, has_bias, epilogue):
     m, n = c.shape
     dtype = c.dtype.type
     # The kernel reads the counter for dropout only; any uint32 array stands in otherwise.
-    counter = cuda.zeroed_counters(1).view(np.uint32) if epilogue.counter is None else epilogue.counter
+    counter = cuda.cupy().empty(1, dtype=np.uint32) if epilogue.counter is None else epilogue.counter
     cuda.launch(KERNEL_FILE, cuda.entry("gemm_reduce_splits", c.dtype),
                 min(cuda.blocks(m * n, THREADS), MAX_REDUCE_BLOCKS), THREADS,
                 (partials, bias, c, np.int32(splits), np.int64(m * n), np.int32(n), np.int32(has_bias),
