@@ -23,7 +23,7 @@ three convolution directions, N·K·P·Q for the bias.
 
 Each row's shape ends with the kernel variant that ran ([m128], [m64], [small_channels]; with
 ``--precision tf32x3`` or ``tf32`` the tensor-core [tc_m128], [tc_m64]: see
-``conv2d.choose_variant``); the per-layer totals use the chosen variants only. A tf32 result is
+``conv2d_plan.choose_variant``); the per-layer totals use the chosen variants only. A tf32 result is
 timed when within 2e-3 of float64 (issue 10's bound), the others within 1e-4.
 
 Run through ``benchmarks/kernels.py --only conv`` to get the table written to ``benchmarks/results/``.
@@ -37,7 +37,7 @@ import numpy as np
 
 import common
 from minitransfer import cuda
-from minitransfer.ops import conv2d
+from minitransfer.ops import conv2d, conv2d_plan
 from minitransfer.ops import precision as precisions
 
 # Largest relative error against float64 that is still timed, per precision (issue 10: tf32 ≤ 2e-3).
@@ -70,11 +70,11 @@ def _ours(direction, variant, x, w, b, dy, stride, pad, groups, precision="ieee"
 def _variants(direction, x, w, stride, all_variants, precision="ieee"):
     """The variant the launcher chooses for this shape first, then (with ``all_variants``) the others
     that compute ``precision``."""
-    if direction not in conv2d.VARIANTS:
+    if direction not in conv2d_plan.VARIANTS:
         return ["-"]
-    chosen = conv2d.choose_variant(direction, x.shape, w.shape, stride, precision)
+    chosen = conv2d_plan.choose_variant(direction, x.shape, w.shape, stride, precision)
     tensor_core = precision != "ieee"
-    others = [v for v in conv2d.VARIANTS[direction] if v != chosen and v.startswith("tc_") == tensor_core]
+    others = [v for v in conv2d_plan.VARIANTS[direction] if v != chosen and v.startswith("tc_") == tensor_core]
     others = others if all_variants else []
     return [chosen] + others
 
@@ -157,7 +157,7 @@ def _layer_rows(cp, torch, rng, batch, repeat, layer, all_variants, precision):
             row = common.make_row(name if precision == "ieee" else f"{name} {precision}", direction, f"{shape} [{variant}]", flop, ms, error,
                                   reference if torch is not None else "float64 only", ms_fp32, ms_tf32)
             row["variant"] = variant
-            row["chosen"] = index == 0  # the variant conv2d.choose_variant runs for this shape
+            row["chosen"] = index == 0  # the variant conv2d_plan.choose_variant runs for this shape
             row["error_float64_full"] = error_full
             row["error_cudnn_fp32"] = error_cudnn
             rows.append(row)

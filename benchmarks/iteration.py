@@ -1,5 +1,12 @@
-"""Time one training iteration (forward, backward, SGD update) per precision and frozen prefix, and
-on CUDA race it against PyTorch in the same process (issue 10).
+"""Time one training iteration (forward, backward, SGD update) per precision, frozen prefix and step
+mode, count its kernel launches, and on CUDA race it against PyTorch in the same process (issues 10, 11).
+
+Step modes (``minitransfer.step.TrainingStep``): ``plain``, the unfused kernels (the default); ``fused``,
+the lean step (fused kernels, one-launch solver, workspace, no host synchronisation; UNVERIFIED ON
+A GPU until this benchmark and benchmarks/gpu_checks.sh have run on one); ``graph``, the lean step
+replayed as a CUDA graph. For each: launches per iteration (counted on the launch path, and the
+lean step's analytic plan), and on CUDA the median time of each phase (forward, backward, solver)
+of eager steps, next to the iteration's median.
 
 Ours: a preset's Net at each ``--precision`` (ieee, tf32x3, tf32; on the CPU the NumPy reference),
 baseB and frozen prefixes (A4B, A7B: nothing below the lowest trainable layer runs backward).
@@ -19,6 +26,7 @@ per precision) go to ``benchmarks/results/<gpu>-<date>-iteration.{md,json}``.
     python benchmarks/iteration.py --preset mini --batch 64 --device cpu
     python benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 --device cuda
     python benchmarks/iteration.py --device cuda --precision tf32 --frozen 0 --torch-variants eager
+    python benchmarks/iteration.py --device cuda --modes plain graph --torch-variants
 """
 
 import argparse
@@ -36,8 +44,11 @@ from minitransfer import cuda, models, optim  # noqa: E402
 from minitransfer.layers import Conv2d, to_device  # noqa: E402
 from minitransfer.ops import conv2d, linear  # noqa: E402
 from minitransfer.ops import precision as precisions  # noqa: E402
+from minitransfer.step import TrainingStep, launch_plan  # noqa: E402
 
 TORCH_VARIANTS = ("eager", "channels-last", "compile")
+MODES = ("plain", "fused", "graph")
+PHASES = ("forward", "backward", "solver")
 # Which PyTorch configurations each of our modes races: the same accuracy class.
 RIVALS = {"ieee": ("ieee",), "tf32x3": ("ieee",), "tf32": ("tf32-conv", "tf32")}
 # Issue 10's targets for one CaffeNet iteration at batch 256 with 1000 outputs (baseB), in ms.
@@ -55,21 +66,53 @@ def make_batch(net, batch, outputs, device):
     return to_device(x, device), to_device(labels, device)
 
 
-def our_runner(preset, outputs, device, n_frozen, precision, x, labels):
-    """One training iteration of our net, as a callable."""
+def our_step(preset, outputs, device, n_frozen, precision, mode):
+    """Our net in a training step of ``mode``."""
     net = models.PRESETS[preset].build(outputs)
     net.initialize(0)
     net.freeze(n_frozen)
     net.to(device, precision=precision)
-    solver, state = optim.Solver(), {"iteration": 0}
+    return TrainingStep(net, optim.Solver(), seed=0, fused=mode != "plain", cuda_graph=mode == "graph")
 
-    def run():
-        net.forward(x, labels, train=True, iteration=state["iteration"])
-        net.backward()
-        optim.step(net.params, solver, state["iteration"])
+
+def our_runner(step, x, labels):
+    """One training iteration of ``step`` after another, as a callable."""
+    state = {"iteration": 0}
+
+    def run(marks=None):
+        step(x, labels, state["iteration"], marks=marks)
         state["iteration"] += 1
 
     return run
+
+
+def launches_per_iteration(run):
+    """The kernel launches of one iteration of a warmed-up runner (a graph's: those it replays, counted
+    when it was captured, hence from a fresh runner's second iteration)."""
+    run()
+    with cuda.recording_launches() as launches:
+        run()
+    return len(launches)
+
+
+def phase_medians(run, repeat):
+    """{phase: median ms} over ``repeat`` eager iterations, from CUDA events between the phases."""
+    cp = cuda.cupy()
+    samples = {phase: [] for phase in PHASES}
+    for _ in range(repeat):
+        events = {"start": cp.cuda.Event()}
+        events["start"].record()
+
+        def mark(phase):
+            events[phase] = cp.cuda.get_current_stream().record()
+
+        run(marks=mark)
+        cp.cuda.runtime.deviceSynchronize()
+        previous = "start"
+        for phase in PHASES:
+            samples[phase].append(cp.cuda.get_elapsed_time(events[previous], events[phase]))
+            previous = phase
+    return {phase: statistics.median(values) for phase, values in samples.items()}
 
 
 def torch_runner(torch, preset, outputs, n_frozen, configuration, variant, x, labels):
@@ -155,9 +198,18 @@ def layer_rows(preset, outputs, precision, x, labels, repeat):
 
 
 def race(args, device, torch, n_frozen, x, labels):
-    """Rows of one network (frozen prefix): ours per precision and PyTorch per configuration and variant."""
-    runners = {f"ours {mode}": our_runner(args.preset, args.outputs, device, n_frozen, mode, x, labels)
-               for mode in args.precision}
+    """Rows of one network (frozen prefix): ours per precision and step mode (with its launches per
+    iteration and, on CUDA, its phases), PyTorch per configuration and variant."""
+    runners, extra = {}, {}
+    for precision in args.precision:
+        for mode in args.modes:
+            name = f"ours {precision} {mode}"
+            runners[name] = our_runner(our_step(args.preset, args.outputs, device, n_frozen, precision, mode), x, labels)
+            if device != "cuda":
+                continue
+            extra[name] = {"launches": launches_per_iteration(runners[name])}
+            if mode != "graph" and args.phase_repeat:
+                extra[name]["phases_ms"] = phase_medians(runners[name], args.phase_repeat)
     if torch is not None:
         for configuration in sorted({rival for mode in args.precision for rival in RIVALS[mode]}):
             for variant in args.torch_variants:
@@ -167,23 +219,28 @@ def race(args, device, torch, n_frozen, x, labels):
                     torch, args.preset, args.outputs, n_frozen, configuration, variant, x, labels)
     synchronize = cuda.cupy().cuda.runtime.deviceSynchronize if device == "cuda" else (lambda: None)
     medians = interleaved_medians(runners, synchronize, args.warmup, args.blocks, args.per_block)
-    return [{"network": network_name(n_frozen), "who": name, "ms": ms} for name, ms in medians.items()]
+    return [{"network": network_name(n_frozen), "who": name, "ms": ms, **extra.get(name, {})}
+            for name, ms in medians.items()]
 
 
 def head_to_head(rows, args):
-    """Per network and precision of ours: our ms, PyTorch's best rival (configuration, variant), ratio, target."""
+    """Per network, precision and step mode of ours: our ms, launches, PyTorch's best rival
+    (configuration, variant), ratio, target."""
     table = []
     for network in dict.fromkeys(row["network"] for row in rows):
-        timed = {row["who"]: row["ms"] for row in rows if row["network"] == network}
-        for mode in args.precision:
-            ours = timed[f"ours {mode}"]
-            rivals = {who: ms for who, ms in timed.items() if who.startswith("torch ") and who.split()[1] in RIVALS[mode]}
+        timed = {row["who"]: row for row in rows if row["network"] == network}
+        for precision in args.precision:
+            rivals = {who: row["ms"] for who, row in timed.items()
+                      if who.startswith("torch ") and who.split()[1] in RIVALS[precision]}
             best = min(rivals, key=rivals.get) if rivals else None
-            target = TARGETS_MS[mode] if (network, args.preset, args.batch, args.outputs) == ("baseB", "caffenet", 256, 1000) else None
-            table.append({"network": network, "precision": mode, "ours_ms": ours,
-                          "torch_best": best[len("torch "):] if best else None,
-                          "torch_ms": rivals.get(best), "ratio": ours / rivals[best] if best else None,
-                          "target_ms": target, "meets_target": None if target is None else ours <= target})
+            target = TARGETS_MS[precision] if (network, args.preset, args.batch, args.outputs) == \
+                ("baseB", "caffenet", 256, 1000) else None
+            for mode in args.modes:
+                ours = timed[f"ours {precision} {mode}"]
+                table.append({"network": network, "precision": precision, "mode": mode, "ours_ms": ours["ms"],
+                              "launches": ours["launches"], "torch_best": best[len("torch "):] if best else None,
+                              "torch_ms": rivals.get(best), "ratio": ours["ms"] / rivals[best] if best else None,
+                              "target_ms": target, "meets_target": None if target is None else ours["ms"] <= target})
     return table
 
 
@@ -197,12 +254,16 @@ def markdown(table, rows, layers, info, args):
               f"{args.blocks}×{args.per_block} iterations in interleaved blocks", "",
               "Ratio = ours / PyTorch's best of the same accuracy class (below 1 we are faster): ours in ieee "
               "and tf32x3 against PyTorch with TF32 off, ours in tf32 against PyTorch's TF32 configurations.", "",
-              "| network | precision | ours ms | PyTorch best | PyTorch ms | ratio | target ms | target met |",
-              "|---|---|---|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(cell(row[key]) for key in ("network", "precision", "ours_ms", "torch_best", "torch_ms",
-                                                            "ratio", "target_ms", "meets_target")) + " |" for row in table]
-    lines += ["", "Every configuration timed:", "", "| network | who | ms |", "|---|---|---|"]
-    lines += [f"| {row['network']} | {row['who']} | {row['ms']:.2f} |" for row in rows]
+              "| network | precision | step | launches | ours ms | PyTorch best | PyTorch ms | ratio | target ms | "
+              "target met |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(cell(row[key]) for key in ("network", "precision", "mode", "launches", "ours_ms",
+                                                            "torch_best", "torch_ms", "ratio", "target_ms",
+                                                            "meets_target")) + " |" for row in table]
+    lines += ["", "Every configuration timed (ours: launches per iteration, and the medians of each phase of eager "
+              "steps; a graph has no phases):", "",
+              "| network | who | ms | launches | forward ms | backward ms | solver ms |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {row['network']} | {row['who']} | {row['ms']:.2f} | {cell(row.get('launches'))} | "
+              + " | ".join(cell(row.get("phases_ms", {}).get(phase)) for phase in PHASES) + " |" for row in rows]
     if layers:
         lines += ["", "Our layers in baseB (forward; backward with the input gradient except for the first layer):", "",
                   "| precision | layer | input | forward ms | backward ms |", "|---|---|---|---|---|"]
@@ -220,6 +281,11 @@ def parse(argv):
     parser.add_argument("--precision", nargs="+", choices=precisions.PRECISIONS, default=None,
                         help="our modes to time (default: all three on CUDA, ieee on the CPU); "
                              "tf32x3 and tf32 are unverified on a GPU")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=None,
+                        help="our step modes (default: all three on CUDA, plain on the CPU, where the lean step "
+                             "is the NumPy reference too); fused and graph are unverified on a GPU")
+    parser.add_argument("--phase-repeat", type=int, default=10,
+                        help="eager iterations timed phase by phase per mode (CUDA; 0: none)")
     parser.add_argument("--frozen", type=int, nargs="+", default=[0, 4, 7], help="frozen prefixes (0 = baseB)")
     parser.add_argument("--torch-variants", nargs="*", choices=TORCH_VARIANTS, default=list(TORCH_VARIANTS),
                         help="PyTorch variants to race (none: ours only)")
@@ -248,6 +314,7 @@ def main(argv=None):
               "--device cpu --preset mini times our NumPy path", file=sys.stderr)
         return 1
     args.precision = args.precision or (list(precisions.PRECISIONS) if device == "cuda" else ["ieee"])
+    args.modes = args.modes or (list(MODES) if device == "cuda" else ["plain"])
     torch = None
     if device == "cuda" and args.torch_variants:
         import common
@@ -266,13 +333,21 @@ def main(argv=None):
         print(f"  {network_name(n_frozen)}", flush=True)
         rows += race(args, device, torch, n_frozen, x, labels)
     for row in rows:
-        print(f"  {row['network']:<6} {row['who']:<32} {row['ms']:9.2f} ms")
+        counted = "" if "launches" not in row else f"{row['launches']:5d} launches  "
+        phases = " ".join(f"{phase} {ms:.2f}" for phase, ms in row.get("phases_ms", {}).items())
+        print(f"  {row['network']:<6} {row['who']:<32} {counted}{phases + ' | ' if phases else ''}{row['ms']:9.2f} ms")
+    for n_frozen in args.frozen:
+        net = models.PRESETS[args.preset].build(args.outputs)
+        net.freeze(n_frozen)
+        for sm_count in sorted({132, cuda.sm_count() if device == "cuda" else 132}):
+            print(f"  {network_name(n_frozen):<6} lean step's launch plan on {sm_count} SMs: "
+                  f"{len(launch_plan(net, args.batch, sm_count))} launches")
     table = head_to_head(rows, args) if torch is not None else []
     for row in table:
-        print(f"  {row['network']:<6} ours {row['precision']:<7} {row['ours_ms']:8.2f} ms against torch "
-              f"{row['torch_best']} {row['torch_ms']:8.2f} ms: ratio {row['ratio']:.2f}"
-              + ("" if row["target_ms"] is None else f", target {row['target_ms']} ms "
-                 f"{'met' if row['meets_target'] else 'MISSED'}"))
+        print(f"  {row['network']:<6} ours {row['precision']:<7} {row['mode']:<6} {row['ours_ms']:8.2f} ms "
+              f"({row['launches']} launches) against torch {row['torch_best']} {row['torch_ms']:8.2f} ms: ratio "
+              f"{row['ratio']:.2f}" + ("" if row["target_ms"] is None else f", target {row['target_ms']} ms "
+                                         f"{'met' if row['meets_target'] else 'MISSED'}"))
     if device != "cuda":
         return 0
     import common

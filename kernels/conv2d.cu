@@ -39,10 +39,18 @@
 //   conv2d_reduce_splits    dw[i] = Σ_split workspace[split, i], summed in split order: no atomics,
 //                           bitwise reproducible.
 //   conv2d_backward_bias    db[k] = Σ_{n, p, q} dy[n, k, p, q]: one block per k, each thread sums a
-//                           fixed strided subset, then a fixed shared-memory tree.
+//                           fixed strided subset, then a fixed shared-memory tree (bias_gradient.cuh).
+//
+// Fusions (the lean training step; the unfused kernels above stay, as the test oracle): forward
+// applies the ReLU after the layer in its epilogue (relu = 1); backward-data zeroes dx where the
+// layer's input, a ReLU's output, is not positive (masked = 1: the ReLU's backward); backward-filter
+// with fixup = 1 lets the last chunk block of each output tile sum the workspace planes into dw in
+// chunk order (conv2d_reduce_splits' order: its bits, no second kernel) and with bias_gradient = 1
+// runs conv2d_backward_bias's blocks as extra z-planes of the same grid: dw and db in one launch.
 //
 // Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
 #include "common.cuh"
+#include "bias_gradient.cuh"
 #include "conv2d_shape.cuh"
 #include "conv2d_mma.cuh"
 
@@ -109,7 +117,9 @@ __device__ __forceinline__ void stage(const Problem& problem, T (&As)[Tile::BK][
 //   rows, columns, depth       this block's GEMM sizes (depth may be 0: the tile is then zero)
 //   gather(k0)                 load the stage starting at reduction step k0 into its registers
 //   a_j, a_row, a_regs, b_j, b_col, b_regs, B_ALONG_DEPTH    those registers and their places (stage above)
-//   row_offset(m), column_offset(col), bias(m)    out[row_offset + column_offset] = acc + bias
+//   row_offset(m), column_offset(col), bias(m), epilogue()
+//                              out[i] = finish(acc + bias(m), i), i = row_offset(m) + column_offset(col),
+//                              finish = epilogue(): ReLU, ReLU's mask or nothing
 template <typename T, typename Tile, typename Problem>
 __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, T* __restrict__ out) {
     __shared__ __align__(16) T As[2][Tile::BK][Tile::BM + Tile::PAD];
@@ -150,6 +160,7 @@ __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, 
         buffer ^= 1;
     }
 
+    const auto finish = problem.epilogue();
 #pragma unroll
     for (int j = 0; j < Tile::TN; ++j) {
         const int col = n0 + thread_row(j, tx);
@@ -158,7 +169,9 @@ __device__ __forceinline__ void implicit_gemm(Problem& problem, int m0, int n0, 
 #pragma unroll
         for (int i = 0; i < Tile::TM; ++i) {
             const int m = m0 + thread_row(i, ty);
-            if (m < problem.rows) out[problem.row_offset(m) + column_offset] = acc[i][j] + problem.bias(m);
+            if (m >= problem.rows) continue;
+            const int index = problem.row_offset(m) + column_offset;
+            out[index] = finish(acc[i][j] + problem.bias(m), index);
         }
     }
 }
@@ -174,14 +187,15 @@ struct ForwardProblem {
     const T* __restrict__ w;
     const T* __restrict__ b;
     ConvShape shape;
+    int relu;                                 // ReLU on the output, fused (relu.cu's relu_forward)
     int g, rows, columns, depth;
     int a_j, a_row, a_offset;                 // reduction slot, first row, offset of w[g·Kg, 0]
     int b_col, b_j, b_h0, b_w0, b_offset;     // column slot, first reduction slot, window origin, x[n, g·Cg]
     T a_regs[Tile::LOADS_A];
     T b_regs[Tile::LOADS_B];
 
-    __device__ __forceinline__ ForwardProblem(const T* x_, const T* w_, const T* b_, const ConvShape& s, int n0)
-        : x(x_), w(w_), b(b_), shape(s) {
+    __device__ __forceinline__ ForwardProblem(const T* x_, const T* w_, const T* b_, const ConvShape& s, int relu_, int n0)
+        : x(x_), w(w_), b(b_), shape(s), relu(relu_) {
         g = blockIdx.z;
         rows = s.Kg;
         columns = s.N * s.PQ;
@@ -225,13 +239,16 @@ struct ForwardProblem {
     __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
     __device__ __forceinline__ int column_offset(int col) const { return forward_column_offset(shape, col); }
     __device__ __forceinline__ T bias(int m) const { return b[g * shape.Kg + m]; }
+    __device__ __forceinline__ auto epilogue() const {
+        return [relu = relu](T v, int) { return relu ? (v > T(0) ? v : T(0)) : v; };
+    }
 };
 
 template <typename T, typename Tile>
 __device__ __forceinline__ void conv2d_forward(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ b,
-                                               T* __restrict__ y, const ConvShape& shape) {
+                                               T* __restrict__ y, const ConvShape& shape, int relu) {
     const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
-    ForwardProblem<T, Tile> problem(x, w, b, shape, n0);
+    ForwardProblem<T, Tile> problem(x, w, b, shape, relu, n0);
     implicit_gemm<T, Tile>(problem, m0, n0, y);
 }
 
@@ -243,7 +260,9 @@ struct BackwardDataProblem {
     static constexpr bool B_ALONG_DEPTH = true;  // each thread gathers LOADS_B reduction steps of one column
     const T* __restrict__ dy;
     const T* __restrict__ w;
+    const T* __restrict__ mask;              // with `masked`: dx is kept where mask (the layer's input) > 0
     ConvShape shape;
+    int masked;
     int g;
     StridePhase phase;
     int rows, columns, depth, taps;          // taps = taps_h · taps_w (at least 1, as a divisor)
@@ -252,8 +271,10 @@ struct BackwardDataProblem {
     T a_regs[Tile::LOADS_A];
     T b_regs[Tile::LOADS_B];
 
-    __device__ __forceinline__ BackwardDataProblem(const T* dy_, const T* w_, const ConvShape& s, int n0)
-        : dy(dy_), w(w_), shape(s), g(blockIdx.z / (s.stride * s.stride)), phase(s, blockIdx.z % (s.stride * s.stride)) {
+    __device__ __forceinline__ BackwardDataProblem(const T* dy_, const T* w_, const T* mask_, const ConvShape& s,
+                                                   int masked_, int n0)
+        : dy(dy_), w(w_), mask(mask_), shape(s), masked(masked_), g(blockIdx.z / (s.stride * s.stride)),
+          phase(s, blockIdx.z % (s.stride * s.stride)) {
         taps = phase.taps_h * phase.taps_w > 0 ? phase.taps_h * phase.taps_w : 1;
         rows = s.Cg;
         columns = s.N * phase.phase_h * phase.phase_w;
@@ -304,13 +325,16 @@ struct BackwardDataProblem {
     __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
     __device__ __forceinline__ int column_offset(int col) const { return phase_column_offset(shape, phase, col); }
     __device__ __forceinline__ T bias(int) const { return T(0); }
+    __device__ __forceinline__ auto epilogue() const {
+        return [mask = mask, masked = masked](T v, int i) { return masked ? (mask[i] > T(0) ? v : T(0)) : v; };
+    }
 };
 
 template <typename T, typename Tile>
 __device__ __forceinline__ void conv2d_backward_data(const T* __restrict__ dy, const T* __restrict__ w, T* __restrict__ dx,
-                                                     const ConvShape& shape) {
+                                                     const ConvShape& shape, const T* __restrict__ mask, int masked) {
     const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
-    BackwardDataProblem<T, Tile> problem(dy, w, shape, n0);
+    BackwardDataProblem<T, Tile> problem(dy, w, mask, shape, masked, n0);
     if (n0 >= problem.columns) return;  // this phase has fewer pixels than the grid covers
     implicit_gemm<T, Tile>(problem, m0, n0, dx);
 }
@@ -335,7 +359,8 @@ constexpr int SMALL_STAGE = 4096;    // shared-memory w values per round of filt
 
 template <typename T>
 __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __restrict__ dy, const T* __restrict__ w,
-                                                                    T* __restrict__ dx, const ConvShape& s) {
+                                                                    T* __restrict__ dx, const ConvShape& s,
+                                                                    const T* __restrict__ mask, int masked) {
     __shared__ __align__(16) T w_phase[SMALL_STAGE];
     const int st = s.stride;
     const int chunks = (s.Cg + SMALL_CB - 1) / SMALL_CB;
@@ -416,7 +441,9 @@ __device__ __forceinline__ void conv2d_backward_data_small_channels(const T* __r
         const int h = phase.h_base + st * ih;
 #pragma unroll
         for (int c = 0; c < SMALL_CB; ++c) {
-            if (c0 + c < s.Cg) dx[((n * s.C + g * s.Cg + c0 + c) * s.H + h) * s.W + ww] = acc[i][c];
+            if (c0 + c >= s.Cg) continue;
+            const int index = ((n * s.C + g * s.Cg + c0 + c) * s.H + h) * s.W + ww;
+            dx[index] = masked ? (mask[index] > T(0) ? acc[i][c] : T(0)) : acc[i][c];
         }
     }
 }
@@ -494,6 +521,9 @@ struct BackwardFilterProblem {
     __device__ __forceinline__ int row_offset(int k) const { return (split * shape.K + g * shape.Kg + k) * columns; }
     __device__ __forceinline__ int column_offset(int col) const { return col; }
     __device__ __forceinline__ T bias(int) const { return T(0); }
+    __device__ __forceinline__ auto epilogue() const {
+        return [](T v, int) { return v; };
+    }
 };
 
 template <typename T, typename Tile>
@@ -503,6 +533,47 @@ __device__ __forceinline__ void conv2d_backward_filter(const T* __restrict__ dy,
     const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
     BackwardFilterProblem<T, Tile> problem(dy, x, shape, splits, chunk, n0);
     implicit_gemm<T, Tile>(problem, m0, n0, workspace);
+}
+
+// The split fixup of the fused backward-filter launch (common.cuh's last_to_arrive): the last chunk
+// block of the output tile at filters m0.. of group g, columns n0.. adds the chunks' workspace
+// planes like conv2d_reduce_splits, in split order.
+template <typename T>
+__device__ __forceinline__ void finish_filter_tile(const T* __restrict__ workspace, T* __restrict__ dw,
+                                                   const ConvShape& s, int splits, int g, int m0, int n0, int tile_m,
+                                                   int tile_n) {
+    const int columns = s.Cg * s.RS, count = s.K * columns;
+    for (int e = threadIdx.x; e < tile_m * tile_n; e += blockDim.x) {
+        const int k = m0 + e / tile_n, col = n0 + e % tile_n;
+        if (k >= s.Kg || col >= columns) continue;
+        const int i = (g * s.Kg + k) * columns + col;
+        T sum = T(0);
+        for (int split = 0; split < splits; ++split) sum += __ldcg(workspace + split * count + i);
+        dw[i] = sum;
+    }
+}
+
+// One launch of backward-filter with everything around it (the entry points' body):
+//   blockIdx.z < groups · splits:  product() computes chunk blockIdx.z % splits of group
+//                                  blockIdx.z / splits into its workspace plane (dw itself with one
+//                                  chunk); with `fixup` the tile's last chunk block finishes dw;
+//   beyond:                        with `bias_gradient`, one block per k of db (conv2d_backward_bias).
+template <typename T, typename Product>
+__device__ __forceinline__ void filter_launch(Product product, const T* __restrict__ dy, const T* __restrict__ workspace,
+                                              const ConvShape& shape, int splits, T* __restrict__ dw,
+                                              int* tile_counters, int fixup, T* __restrict__ db, int bias_gradient,
+                                              int tile_m, int tile_n) {
+    const int products = shape.groups * splits;
+    if ((int)blockIdx.z >= products) {
+        const int k = ((blockIdx.z - products) * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+        if (bias_gradient && k < shape.K) conv_bias_gradient<T>(dy, db, shape.N, shape.K, shape.PQ, k);
+        return;
+    }
+    product();
+    if (splits == 1 || !fixup) return;
+    const int g = blockIdx.z / splits;
+    if (last_to_arrive(tile_counters + (g * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x, splits))
+        finish_filter_tile(workspace, dw, shape, splits, g, blockIdx.y * tile_m, blockIdx.x * tile_n, tile_m, tile_n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,111 +588,123 @@ __device__ __forceinline__ void conv2d_reduce_splits(const T* __restrict__ works
     }
 }
 
-// db[k] = Σ_{n, pq} dy[n, k, pq]; block k, BIAS_THREADS threads, thread t sums the flat positions
-// t + BIAS_THREADS·i, then a shared-memory tree halves the partial sums.
-constexpr int BIAS_THREADS = 256;  // a power of two (THREADS in conv2d.py)
-
-template <typename T>
-__device__ __forceinline__ void conv2d_backward_bias(const T* __restrict__ dy, T* __restrict__ db, int N, int K, int PQ) {
-    __shared__ T partial[BIAS_THREADS];
-    const int k = blockIdx.x;
-    T sum = T(0);
-    for (int l = threadIdx.x; l < N * PQ; l += BIAS_THREADS) {
-        const int n = l / PQ;
-        sum += dy[(n * K + k) * PQ + (l - n * PQ)];
-    }
-    partial[threadIdx.x] = sum;
-    __syncthreads();
-    for (int half = BIAS_THREADS / 2; half > 0; half /= 2) {
-        if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) db[k] = partial[0];
-}
-
 // ---------------------------------------------------------------------------------------------
-// Entry points. Shape arguments, in order: N, C, H, W, K, R, S, P, Q, stride, pad, groups.
+// Entry points. Shape arguments, in order: N, C, H, W, K, R, S, P, Q, stride, pad, groups; then
+//   forward          relu: ReLU in the epilogue (1) or not (0)
+//   backward-data    mask, masked: with masked = 1, dx[i] = 0 wherever mask[i] <= 0 (ReLU's backward
+//                    fused: mask is the layer's input, the ReLU's output); mask is not read otherwise
+//   backward-filter  splits, chunk (the N·P·Q split), then dw, tile_counters, fixup: with fixup = 1 the
+//                    last chunk block of each tile sums the workspace planes into dw (no reduce kernel;
+//                    tile_counters zero, one per tile, left zero); db, bias_gradient: with
+//                    bias_gradient = 1, blocks beyond groups·splits in z compute db (no bias kernel)
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_forward_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R,
-                   int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward<float, Tile128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
-}
-extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_forward_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W, int K,
-                   int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                   int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward<float, Tile128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_forward_m64_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K,
-                       int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward<float, Tile64x128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                       int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward<float, Tile64x128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
+
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_forward_m64_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W, int K,
-                       int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_forward_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W, int K,
+                   int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_forward_m64_f64(const double* x, const double* w, const double* b, double* y, int N, int C, int H, int W,
+                       int K, int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward<double, Tile64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
-                         int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data<float, Tile128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
-}
-extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
-                         int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                         int P, int Q, int stride, int pad, int groups, const float* mask, int masked) {
+    conv2d_backward_data<float, Tile128>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_data_m64_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S,
-                             int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data<float, Tile64x128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_backward_data_m64_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R,
+                             int S, int P, int Q, int stride, int pad, int groups, const float* mask, int masked) {
+    conv2d_backward_data<float, Tile64x128>(dy, w, dx,
+                                            ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_data_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
+                         int S, int P, int Q, int stride, int pad, int groups, const double* mask, int masked) {
+    conv2d_backward_data<double, Tile64>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
+}
+
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_data_m64_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W, int K, int R,
-                             int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data<double, Tile64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                             int S, int P, int Q, int stride, int pad, int groups, const double* mask, int masked) {
+    conv2d_backward_data<double, Tile64>(dy, w, dx,
+                                         ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 3)
 conv2d_backward_data_small_channels_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
-                                        int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_small_channels<float>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                                        int R, int S, int P, int Q, int stride, int pad, int groups,
+                                        const float* mask, int masked) {
+    conv2d_backward_data_small_channels<float>(dy, w, dx,
+                                               ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
 // double: 2 blocks per SM (128 registers); 3 blocks' 80 registers would spill the accumulators.
 extern "C" __global__ void __launch_bounds__(SMALL_THREADS, 2)
 conv2d_backward_data_small_channels_f64(const double* dy, const double* w, double* dx, int N, int C, int H, int W,
-                                        int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_small_channels<double>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+                                        int K, int R, int S, int P, int Q, int stride, int pad, int groups,
+                                        const double* mask, int masked) {
+    conv2d_backward_data_small_channels<double>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R,
-                           int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter<float, Tile128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
-                                           splits, chunk);
-}
-extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_filter_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
-                           int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter<double, Tile64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
-                                           splits, chunk);
+conv2d_backward_filter_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K,
+                           int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk,
+                           float* dw, int* tile_counters, int fixup, float* db, int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter<float, Tile128>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         Tile128::BM, Tile128::BN);
 }
 
 extern "C" __global__ void __launch_bounds__(256, 2)
 conv2d_backward_filter_m64_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K,
-                               int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter<float, Tile64x128>(dy, x, workspace,
-                                              ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+                               int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk,
+                               float* dw, int* tile_counters, int fixup, float* db, int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter<float, Tile64x128>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         Tile64x128::BM, Tile64x128::BN);
 }
+
 extern "C" __global__ void __launch_bounds__(256, 2)
-conv2d_backward_filter_m64_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
-                               int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter<double, Tile64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups),
-                                           splits, chunk);
+conv2d_backward_filter_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W, int K,
+                           int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk,
+                           double* dw, int* tile_counters, int fixup, double* db, int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter<double, Tile64>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<double>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                          Tile64::BM, Tile64::BN);
+}
+
+extern "C" __global__ void __launch_bounds__(256, 2)
+conv2d_backward_filter_m64_f64(const double* dy, const double* x, double* workspace, int N, int C, int H, int W,
+                               int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits,
+                               int chunk, double* dw, int* tile_counters, int fixup, double* db, int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter<double, Tile64>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<double>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                          Tile64::BM, Tile64::BN);
 }
 
 extern "C" __global__ void conv2d_reduce_splits_f32(const float* workspace, float* dw, int count, int splits) {
@@ -633,11 +716,11 @@ extern "C" __global__ void conv2d_reduce_splits_f64(const double* workspace, dou
 
 extern "C" __global__ void __launch_bounds__(BIAS_THREADS)
 conv2d_backward_bias_f32(const float* dy, float* db, int N, int K, int PQ) {
-    conv2d_backward_bias<float>(dy, db, N, K, PQ);
+    conv_bias_gradient<float>(dy, db, N, K, PQ, blockIdx.x);
 }
 extern "C" __global__ void __launch_bounds__(BIAS_THREADS)
 conv2d_backward_bias_f64(const double* dy, double* db, int N, int K, int PQ) {
-    conv2d_backward_bias<double>(dy, db, N, K, PQ);
+    conv_bias_gradient<double>(dy, db, N, K, PQ, blockIdx.x);
 }
 
 // Tensor-core entry points (conv2d_mma.cuh; float32 only, sm_80+): <direction>_tc_<tile>_<precision>_f32,
@@ -647,50 +730,101 @@ constexpr int MMA_THREADS = MmaTileM128::THREADS;
 static_assert(MmaTileM64::THREADS == MMA_THREADS, "one block size for every tensor-core tile");
 
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_forward_tc_m128_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward_mma<false, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_forward_tc_m128_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W,
+                                int K, int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward_mma<false, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_forward_tc_m128_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward_mma<true, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_forward_tc_m128_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H,
+                                  int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward_mma<true, MmaTileM128>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_forward_tc_m64_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward_mma<false, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_forward_tc_m64_tf32_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W,
+                               int K, int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward_mma<false, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_forward_tc_m64_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_forward_mma<true, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_forward_tc_m64_tf32x3_f32(const float* x, const float* w, const float* b, float* y, int N, int C, int H, int W,
+                                 int K, int R, int S, int P, int Q, int stride, int pad, int groups, int relu) {
+    conv2d_forward_mma<true, MmaTileM64>(x, w, b, y, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), relu);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_data_tc_m128_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_backward_data_tc_m128_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                      int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
+                                      int masked) {
+    conv2d_backward_data_mma<false, MmaTileM128>(dy, w, dx,
+                                                 ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_data_tc_m128_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_backward_data_tc_m128_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                        int R, int S, int P, int Q, int stride, int pad, int groups,
+                                        const float* mask, int masked) {
+    conv2d_backward_data_mma<true, MmaTileM128>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_data_tc_m64_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_backward_data_tc_m64_tf32_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                     int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
+                                     int masked) {
+    conv2d_backward_data_mma<false, MmaTileM64>(dy, w, dx,
+                                                ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_data_tc_m64_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups) {
-    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups));
+conv2d_backward_data_tc_m64_tf32x3_f32(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                       int R, int S, int P, int Q, int stride, int pad, int groups, const float* mask,
+                                       int masked) {
+    conv2d_backward_data_mma<true, MmaTileM64>(dy, w, dx,
+                                               ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), mask, masked);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_filter_tc_m128_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter_mma<false, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+conv2d_backward_filter_tc_m128_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W,
+                                        int K, int R, int S, int P, int Q, int stride, int pad, int groups,
+                                        int splits, int chunk, float* dw, int* tile_counters, int fixup, float* db,
+                                        int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter_mma<false, MmaTileM128>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         MmaTileM128::BM, MmaTileM128::BN);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_filter_tc_m128_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter_mma<true, MmaTileM128>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+conv2d_backward_filter_tc_m128_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H,
+                                          int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups,
+                                          int splits, int chunk, float* dw, int* tile_counters, int fixup, float* db,
+                                          int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter_mma<true, MmaTileM128>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         MmaTileM128::BM, MmaTileM128::BN);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_filter_tc_m64_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter_mma<false, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+conv2d_backward_filter_tc_m64_tf32_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W,
+                                       int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits,
+                                       int chunk, float* dw, int* tile_counters, int fixup, float* db,
+                                       int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter_mma<false, MmaTileM64>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         MmaTileM64::BM, MmaTileM64::BN);
 }
+
 extern "C" __global__ void __launch_bounds__(MMA_THREADS, 2)
-conv2d_backward_filter_tc_m64_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H, int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups, int splits, int chunk) {
-    conv2d_backward_filter_mma<true, MmaTileM64>(dy, x, workspace, ConvShape(N, C, H, W, K, R, S, P, Q, stride, pad, groups), splits, chunk);
+conv2d_backward_filter_tc_m64_tf32x3_f32(const float* dy, const float* x, float* workspace, int N, int C, int H,
+                                         int W, int K, int R, int S, int P, int Q, int stride, int pad, int groups,
+                                         int splits, int chunk, float* dw, int* tile_counters, int fixup, float* db,
+                                         int bias_gradient) {
+    const ConvShape shape(N, C, H, W, K, R, S, P, Q, stride, pad, groups);
+    const auto product = [&] { conv2d_backward_filter_mma<true, MmaTileM64>(dy, x, workspace, shape, splits, chunk); };
+    filter_launch<float>(product, dy, workspace, shape, splits, dw, tile_counters, fixup, db, bias_gradient,
+                         MmaTileM64::BM, MmaTileM64::BN);
 }

@@ -1,6 +1,7 @@
 // conv2d_mma.cuh — the three convolution directions as problems of the tensor-core core
 // (mma_tf32.cuh, precisions tf32 and tf32x3): the GEMMs of conv2d.cu's FFMA problems, with the
-// operands copied into shared memory by cp.async, element by element, instead of through registers.
+// operands copied into shared memory by cp.async, element by element, instead of through registers,
+// and the same epilogues (forward: optional ReLU; backward-data: optional ReLU mask of the input).
 //
 //   forward          A = w as (Kg rows, (c, r, s) depth)          B = im2col(x), columns (n, p, q)
 //   backward-data    one stride phase per blockIdx.z (StridePhase):
@@ -22,13 +23,14 @@ struct MmaForwardProblem {
     const float* __restrict__ w;
     const float* __restrict__ b;
     ConvShape shape;
+    int relu;                               // ReLU on the output, fused (relu.cu's relu_forward)
     int g, rows, columns, depth;
     int a_row, a_k, a_offset;               // A slot; offset of w[g·Kg + m, 0] for its (clamped) row m
     int b_col, b_k, b_h0, b_w0, b_offset;   // B slot; its column's window origin; offset of x[n, g·Cg]
 
     __device__ __forceinline__ MmaForwardProblem(const float* x_, const float* w_, const float* b_, const ConvShape& s,
-                                                 int m0, int n0)
-        : x(x_), w(w_), b(b_), shape(s) {
+                                                 int relu_, int m0, int n0)
+        : x(x_), w(w_), b(b_), shape(s), relu(relu_) {
         g = blockIdx.z;
         rows = s.Kg;
         columns = s.N * s.PQ;
@@ -70,22 +72,28 @@ struct MmaForwardProblem {
     __device__ __forceinline__ int row_offset(int m) const { return (g * shape.Kg + m) * shape.PQ; }
     __device__ __forceinline__ int column_offset(int col) const { return forward_column_offset(shape, col); }
     __device__ __forceinline__ float bias(int m, int) const { return b[g * shape.Kg + m]; }
+    __device__ __forceinline__ auto epilogue() const {
+        return [relu = relu](float v, int) { return relu ? (v > 0.0f ? v : 0.0f) : v; };
+    }
 };
 
 template <typename Tile>
 struct MmaBackwardDataProblem {
     const float* __restrict__ dy;
     const float* __restrict__ w;
+    const float* __restrict__ mask;           // with `masked`: dx is kept where mask (the layer's input) > 0
     ConvShape shape;
+    int masked;
     int g;
     StridePhase phase;
     int rows, columns, depth, taps, taps_w1;  // taps = taps_h · taps_w, taps_w1 = taps_w: both at least 1
     int a_row, a_k, a_offset;                 // A slot; offset of w[g·Kg, c, ρh, ρw] for its (clamped) channel c
     int b_col, b_k, b_p0, b_q0, b_offset;     // B slot; its pixel's output position at tap 0; offset of dy[n, g·Kg]
 
-    __device__ __forceinline__ MmaBackwardDataProblem(const float* dy_, const float* w_, const ConvShape& s, int m0,
-                                                      int n0)
-        : dy(dy_), w(w_), shape(s), g(blockIdx.z / (s.stride * s.stride)), phase(s, blockIdx.z % (s.stride * s.stride)) {
+    __device__ __forceinline__ MmaBackwardDataProblem(const float* dy_, const float* w_, const float* mask_,
+                                                      const ConvShape& s, int masked_, int m0, int n0)
+        : dy(dy_), w(w_), mask(mask_), shape(s), masked(masked_), g(blockIdx.z / (s.stride * s.stride)),
+          phase(s, blockIdx.z % (s.stride * s.stride)) {
         taps = phase.taps_h * phase.taps_w > 0 ? phase.taps_h * phase.taps_w : 1;
         taps_w1 = phase.taps_w > 0 ? phase.taps_w : 1;
         rows = s.Cg;
@@ -136,6 +144,9 @@ struct MmaBackwardDataProblem {
     __device__ __forceinline__ int row_offset(int c) const { return (g * shape.Cg + c) * shape.HW; }
     __device__ __forceinline__ int column_offset(int col) const { return phase_column_offset(shape, phase, col); }
     __device__ __forceinline__ float bias(int, int) const { return 0.0f; }
+    __device__ __forceinline__ auto epilogue() const {
+        return [mask = mask, masked = masked](float v, int i) { return masked ? (mask[i] > 0.0f ? v : 0.0f) : v; };
+    }
 };
 
 template <typename Tile>
@@ -208,21 +219,24 @@ struct MmaBackwardFilterProblem {
     __device__ __forceinline__ int row_offset(int k) const { return (split * shape.K + g * shape.Kg + k) * columns; }
     __device__ __forceinline__ int column_offset(int col) const { return col; }
     __device__ __forceinline__ float bias(int, int) const { return 0.0f; }
+    __device__ __forceinline__ auto epilogue() const {
+        return [](float v, int) { return v; };
+    }
 };
 
 template <bool SPLIT, typename Tile>
 __device__ __forceinline__ void conv2d_forward_mma(const float* x, const float* w, const float* b, float* y,
-                                                   const ConvShape& shape) {
+                                                   const ConvShape& shape, int relu) {
     const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
-    MmaForwardProblem<Tile> problem(x, w, b, shape, m0, n0);
+    MmaForwardProblem<Tile> problem(x, w, b, shape, relu, m0, n0);
     mma_gemm<SPLIT, Tile>(problem, m0, n0, y);
 }
 
 template <bool SPLIT, typename Tile>
 __device__ __forceinline__ void conv2d_backward_data_mma(const float* dy, const float* w, float* dx,
-                                                         const ConvShape& shape) {
+                                                         const ConvShape& shape, const float* mask, int masked) {
     const int m0 = blockIdx.y * Tile::BM, n0 = blockIdx.x * Tile::BN;
-    MmaBackwardDataProblem<Tile> problem(dy, w, shape, m0, n0);
+    MmaBackwardDataProblem<Tile> problem(dy, w, mask, shape, masked, m0, n0);
     if (n0 >= problem.columns) return;  // this phase has fewer pixels than the grid covers
     mma_gemm<SPLIT, Tile>(problem, m0, n0, dx);
 }

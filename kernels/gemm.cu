@@ -13,19 +13,25 @@
 // (rows + 128)·columns reaches 2^31. Launcher: minitransfer/ops/gemm.py; reference: NumPy's
 // a @ b (minitransfer/ops/linear.py's _forward_reference / _backward_reference for the fc layer).
 //
-// Kernels (256 threads, one block per BM×BN tile of C and K slice, grid (⌈N/BN⌉, ⌈M/BM⌉, S)):
-//   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, k_chunk, has_bias)
+// Kernels (256 threads, one block per BM×BN tile of C and K slice, grid (⌈N/BN⌉, ⌈M/BM⌉, S + B)):
+//   gemm_{nn,nt,tn,tt}_{f32,f64}(a, b, bias, c, M, N, K, k_chunk, has_bias, S, db, bias_gradient)
 //       scalar global loads with per-element bounds: any shape, any pointer alignment.
-//       Slice z = blockIdx.z covers k in [z·k_chunk, min(K, (z+1)·k_chunk)) and writes the plane
+//       Slice z = blockIdx.z < S covers k in [z·k_chunk, min(K, (z+1)·k_chunk)) and writes the plane
 //       c + z·M·N; k_chunk is a multiple of BK. S = 1 writes C itself (bias fused); S > 1 writes
-//       the partials P (has_bias 0) for gemm_reduce_splits.
+//       the partials P (has_bias 0) for gemm_reduce_splits. With bias_gradient = 1, the B extra
+//       z-planes of blocks compute db[m] = Σ_k A[k, m] (the bias gradient when A = dy, dW = dyᵀ·x;
+//       bias_gradient.cuh, the code of linear.cu's kernel): dW and db in one launch.
 //   gemm_{nn,nt,tn,tt}_aligned_{f32,f64}(same arguments)
 //       16-byte global loads (float4 / double2); needs the stored row length of A and of B
 //       (a.shape[1], b.shape[1]) to be a multiple of 16 bytes / sizeof(T) and both pointers
 //       16-byte aligned. Same summation order as the scalar variant: results are bit-identical.
-//   gemm_reduce_splits_{f32,f64}(partials, bias, c, splits, M·N, N, has_bias)
+//   gemm_reduce_splits_{f32,f64}(partials, bias, c, splits, M·N, N, has_bias, epilogue_mode,
+//                                epilogue_mask, epilogue_scale, dropout_seed, dropout_counter, dropout_threshold)
 //       one thread per element of C, adds the S planes in order: split K without atomics, so
-//       small-M products (the fc layers at batch 256) still fill the GPU, deterministically.
+//       small-M products (the fc layers at batch 256) still fill the GPU, deterministically; then
+//       the bias and the epilogue (epilogue.cuh: ReLU, ReLU + dropout, ReLU's or ReLU + dropout's
+//       mask): the fused fc layers finish here, with S = 1 too (the GEMM's main loop has no
+//       registers to spare for an epilogue).
 //
 // GEMM scheme: float tiles are 128×128×8, each warp a 32×64 sub-tile, each thread 8×8 outputs;
 // double tiles 64×64×8, warps 16×32, threads 4×4 (keeps the float64 instantiation free of spills).
@@ -41,6 +47,8 @@
 // Measured on an H100 SXM at 4096³ (NN, aligned): 3.05 ms, 89% of cuBLAS fp32 (2.72 ms); the
 // previous layout (bands half a tile apart, no fragment prefetch) took 3.33 ms (benchmarks/NOTES-gemm.md).
 #include "common.cuh"
+#include "bias_gradient.cuh"
+#include "epilogue.cuh"
 #include "gemm_mma.cuh"
 
 template <typename T>
@@ -268,143 +276,198 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
 
 template <typename T>
 __device__ __forceinline__ void gemm_reduce_splits(const T* __restrict__ partials, const T* __restrict__ bias,
-                                                   T* __restrict__ c, int splits, mt_int64 mn, int n, int has_bias) {
+                                                   T* __restrict__ c, int splits, mt_int64 mn, int n, int has_bias,
+                                                   const Epilogue<T>& epilogue) {
     const mt_int64 step = (mt_int64)gridDim.x * blockDim.x;
+    const mt_uint32 key = epilogue.key();
     for (mt_int64 i = (mt_int64)blockIdx.x * blockDim.x + threadIdx.x; i < mn; i += step) {
         T sum = partials[i];
         for (int s = 1; s < splits; ++s) sum += partials[s * mn + i];
-        c[i] = has_bias ? sum + bias[i % n] : sum;
+        c[i] = epilogue.apply(has_bias ? sum + bias[i % n] : sum, i, key);
     }
+}
+
+// The GEMM entry points' body: slice blockIdx.z < splits of the product (gemm or gemm_mma, `product`),
+// or, for blockIdx.z >= splits with `bias_gradient`, blocks of db[m] = Σ_k A[k, m] (A stored K × M:
+// the dy of dW = dyᵀ·x), linear.cu's linear_backward_bias block by block: one launch for dW and db.
+template <typename T, typename Product>
+__device__ __forceinline__ void gemm_launch(Product product, const T* __restrict__ a, int M, int K, int splits,
+                                            T* __restrict__ db, int bias_gradient) {
+    if ((int)blockIdx.z < splits) {
+        product();
+        return;
+    }
+    const int block = ((blockIdx.z - splits) * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+    if (bias_gradient && block < (M + BIAS_COLUMNS - 1) / BIAS_COLUMNS)
+        linear_bias_gradient<T>(a, db, K, M, block, threadIdx.x % BIAS_COLUMNS, threadIdx.x / BIAS_COLUMNS);
 }
 
 // Entry points: the aligned f32 GEMMs ask for two resident blocks per SM (≤ 128 registers per
 // thread); the scalar ones for one (they would spill within 128).
 
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 1)
-gemm_nn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<float, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 1)
-gemm_nt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<float, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 1)
-gemm_tn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<float, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 1)
-gemm_tt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<float, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_nn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<float, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_nt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<float, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_tn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<float, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)
-gemm_tt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<float, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_aligned_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm<float, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<double, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<double, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<double, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias) {
-    gemm<double, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+            int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<double, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_nt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<double, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<double, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K,
-                    int k_chunk, int has_bias) {
-    gemm<double, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_aligned_f64(const double* a, const double* b, const double* bias, double* c, int M, int N, int K, int k_chunk, int has_bias,
+                    int splits, double* db, int bias_gradient) {
+    const auto product = [&] { gemm<double, true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<double>(product, a, M, K, splits, db, bias_gradient);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
-gemm_reduce_splits_f32(const float* partials, const float* bias, float* c, int splits, mt_int64 mn, int n,
-                       int has_bias) {
-    gemm_reduce_splits<float>(partials, bias, c, splits, mn, n, has_bias);
+gemm_reduce_splits_f32(const float* partials, const float* bias, float* c, int splits, mt_int64 mn, int n, int has_bias,
+                       int epilogue_mode, const float* epilogue_mask, float epilogue_scale, mt_uint32 dropout_seed,
+                       const mt_uint32* dropout_counter, mt_uint32 dropout_threshold) {
+    const Epilogue<float> epilogue{epilogue_mode, epilogue_mask, epilogue_scale, dropout_seed, dropout_counter,
+                                    dropout_threshold};
+    gemm_reduce_splits<float>(partials, bias, c, splits, mn, n, has_bias, epilogue);
 }
 extern "C" __global__ void __launch_bounds__(256)
-gemm_reduce_splits_f64(const double* partials, const double* bias, double* c, int splits, mt_int64 mn, int n,
-                       int has_bias) {
-    gemm_reduce_splits<double>(partials, bias, c, splits, mn, n, has_bias);
+gemm_reduce_splits_f64(const double* partials, const double* bias, double* c, int splits, mt_int64 mn, int n, int has_bias,
+                       int epilogue_mode, const double* epilogue_mask, double epilogue_scale, mt_uint32 dropout_seed,
+                       const mt_uint32* dropout_counter, mt_uint32 dropout_threshold) {
+    const Epilogue<double> epilogue{epilogue_mode, epilogue_mask, epilogue_scale, dropout_seed, dropout_counter,
+                                     dropout_threshold};
+    gemm_reduce_splits<double>(partials, bias, c, splits, mn, n, has_bias, epilogue);
 }
 
 // Tensor-core entry points (gemm_mma.cuh; float32 only, sm_80+): gemm_<transposes>_<precision>_f32,
 // precision tf32 or tf32x3, the same arguments as the FFMA GEMMs; 256 threads, one block per
 // 128 × 64 tile of C and K slice, grid (⌈N/64⌉, ⌈M/128⌉, S); k_chunk a multiple of 16.
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_nn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                 int has_bias) {
-    gemm_mma<false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                 int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<false, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_nn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                   int has_bias) {
-    gemm_mma<false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                   int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<false, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_nt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                 int has_bias) {
-    gemm_mma<false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                 int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<false, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_nt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                   int has_bias) {
-    gemm_mma<false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_nt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                   int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<false, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_tn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                 int has_bias) {
-    gemm_mma<true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                 int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<true, false, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_tn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                   int has_bias) {
-    gemm_mma<true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tn_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                   int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<true, false, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_tt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                 int has_bias) {
-    gemm_mma<true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_tf32_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                 int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<true, true, false>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }
 extern "C" __global__ void __launch_bounds__(MmaTileM128::THREADS, 2)
-gemm_tt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk,
-                   int has_bias) {
-    gemm_mma<true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias);
+gemm_tt_tf32x3_f32(const float* a, const float* b, const float* bias, float* c, int M, int N, int K, int k_chunk, int has_bias,
+                   int splits, float* db, int bias_gradient) {
+    const auto product = [&] { gemm_mma<true, true, true>(a, b, bias, c, M, N, K, k_chunk, has_bias); };
+    gemm_launch<float>(product, a, M, K, splits, db, bias_gradient);
 }

@@ -57,6 +57,9 @@ struct MmaGemmProblem {
     __device__ __forceinline__ mt_int64 row_offset(int m) const { return ((mt_int64)blockIdx.z * M + m) * N; }
     __device__ __forceinline__ int column_offset(int col) const { return col; }
     __device__ __forceinline__ float bias(int, int col) const { return has_bias ? bias_values[col] : 0.0f; }
+    __device__ __forceinline__ auto epilogue() const {
+        return [](float v, mt_int64) { return v; };
+    }
 };
 
 template <bool TRANS_A, bool TRANS_B, bool SPLIT>

@@ -14,13 +14,12 @@
 //
 // Kernels (one thread per element; each sums its own window of at most `size` channels in
 // ascending channel order: no running sum to drift, no atomics, bitwise reproducible; neighbouring
-// threads read neighbouring pixels of the same channel, so loads coalesce):
+// threads read neighbouring pixels of the same channel, so loads coalesce; the arithmetic is
+// lrn.cuh's, which max_pool2d_lrn.cu shares):
 //   lrn_forward_{f32,f64}(x, scale, y, N, C, HW, size, alpha, beta, k)     writes scale and y
 //   lrn_backward_{f32,f64}(x, scale, y, dy, dx, N, C, HW, size, alpha, beta)  writes dx
 #include "common.cuh"
-
-__device__ __forceinline__ float lrn_pow(float base, float exponent) { return powf(base, exponent); }
-__device__ __forceinline__ double lrn_pow(double base, double exponent) { return pow(base, exponent); }
+#include "lrn.cuh"
 
 template <typename T>
 __device__ __forceinline__ void lrn_forward(const T* __restrict__ x, T* __restrict__ scale, T* __restrict__ y,
@@ -33,17 +32,9 @@ __device__ __forceinline__ void lrn_forward(const T* __restrict__ x, T* __restri
     const int c = (index / HW) % C;
     const int n = index / (HW * C);
     const T* x_column = x + n * C * HW + pixel;  // x_column[c'·HW] = x[n, c', h, w]
-
-    const int first = c - (size - 1) / 2 > 0 ? c - (size - 1) / 2 : 0;
-    const int last = c + size / 2 < C - 1 ? c + size / 2 : C - 1;
-    T sum = T(0);
-    for (int j = first; j <= last; ++j) {
-        const T value = x_column[j * HW];
-        sum += value * value;
-    }
-    const T scale_c = k + alpha / T(size) * sum;
+    const T scale_c = lrn_scale<T>([&](int j) { return x_column[j * HW]; }, c, C, size, alpha, k);
     scale[index] = scale_c;
-    y[index] = x[index] * lrn_pow(scale_c, -beta);
+    y[index] = lrn_output(x[index], scale_c, beta);
 }
 
 template <typename T>
@@ -58,18 +49,7 @@ __device__ __forceinline__ void lrn_backward(const T* __restrict__ x, const T* _
     const int pixel = index % HW;
     const int c = (index / HW) % C;
     const int n = index / (HW * C);
-    const int column = n * C * HW + pixel;  // element (n, c', h, w) is at column + c'·HW
-
-    // The channels c' whose window holds c.
-    const int first = c - size / 2 > 0 ? c - size / 2 : 0;
-    const int last = c + (size - 1) / 2 < C - 1 ? c + (size - 1) / 2 : C - 1;
-    T ratio_sum = T(0);
-    for (int j = first; j <= last; ++j) {
-        const int at = column + j * HW;
-        ratio_sum += dy[at] * y[at] / scale[at];
-    }
-    dx[index] = dy[index] * lrn_pow(scale[index], -beta)
-                - T(2) * alpha * beta / T(size) * x[index] * ratio_sum;
+    dx[index] = lrn_input_gradient(x, scale, y, dy, index, n * C * HW + pixel, c, C, HW, size, alpha, beta);
 }
 
 extern "C" __global__ void lrn_forward_f32(const float* x, float* scale, float* y, int N, int C, int HW,

@@ -15,11 +15,14 @@
 // Kernels:
 //   max_pool2d_forward_{f32,f64}(x, y, argmax, planes, H, W, P, Q, size, stride, pad)
 //       one thread per output element; writes y and argmax.
-//   max_pool2d_backward_{f32,f64}(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad)
+//   max_pool2d_backward_{f32,f64}(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad, mask, masked)
 //       gather, one thread per input element: loops over the outputs whose window covers it
 //       (ph, then qw, ascending) and sums dy where argmax points at it. No atomics, no races,
-//       bitwise reproducible.
+//       bitwise reproducible. With masked = 1, dx = 0 wherever mask <= 0: the backward of the ReLU
+//       before the pooling, fused (mask = the pooling's input, the ReLU's output).
+// The window scan and the covering outputs are max_pool2d.cuh's, which max_pool2d_lrn.cu shares.
 #include "common.cuh"
+#include "max_pool2d.cuh"
 
 template <typename T>
 __device__ __forceinline__ void max_pool2d_forward(const T* __restrict__ x, T* __restrict__ y,
@@ -32,34 +35,16 @@ __device__ __forceinline__ void max_pool2d_forward(const T* __restrict__ x, T* _
     const int qw = index % Q;
     const int ph = (index / Q) % P;
     const int plane = index / (P * Q);
-
-    int hstart = ph * stride - pad;
-    int wstart = qw * stride - pad;
-    const int hend = hstart + size < H ? hstart + size : H;
-    const int wend = wstart + size < W ? wstart + size : W;
-    hstart = hstart > 0 ? hstart : 0;
-    wstart = wstart > 0 ? wstart : 0;
-
-    const T* x_plane = x + plane * H * W;
-    int best_index = hstart * W + wstart;
-    T best = x_plane[best_index];
-    for (int h = hstart; h < hend; ++h) {
-        for (int w = wstart; w < wend; ++w) {
-            const T value = x_plane[h * W + w];
-            if (value > best) {
-                best = value;
-                best_index = h * W + w;
-            }
-        }
-    }
-    y[index] = best;
+    int best_index;
+    y[index] = pool_window_max(x + plane * H * W, PoolWindow(ph, qw, H, W, size, stride, pad), W, best_index);
     argmax[index] = best_index;
 }
 
 template <typename T>
 __device__ __forceinline__ void max_pool2d_backward(const T* __restrict__ dy, const int* __restrict__ argmax,
                                                     T* __restrict__ dx, int planes, int H, int W,
-                                                    int P, int Q, int size, int stride, int pad) {
+                                                    int P, int Q, int size, int stride, int pad,
+                                                    const T* __restrict__ mask, int masked) {
     const int index = blockIdx.x * blockDim.x + threadIdx.x;
     if (index >= planes * H * W) {
         return;
@@ -67,25 +52,19 @@ __device__ __forceinline__ void max_pool2d_backward(const T* __restrict__ dy, co
     const int w = index % W;
     const int h = (index / W) % H;
     const int plane = index / (H * W);
-
-    // Outputs whose window covers row h: ph·stride − pad <= h < ph·stride − pad + size.
-    const int ph_first = h + pad < size ? 0 : (h + pad - size) / stride + 1;
-    const int ph_end = (h + pad) / stride + 1 < P ? (h + pad) / stride + 1 : P;
-    const int qw_first = w + pad < size ? 0 : (w + pad - size) / stride + 1;
-    const int qw_end = (w + pad) / stride + 1 < Q ? (w + pad) / stride + 1 : Q;
-
+    const CoveringOutputs covering(h, w, P, Q, size, stride, pad);
     const int target = h * W + w;
     const T* dy_plane = dy + plane * P * Q;
     const int* argmax_plane = argmax + plane * P * Q;
     T gradient = T(0);
-    for (int ph = ph_first; ph < ph_end; ++ph) {
-        for (int qw = qw_first; qw < qw_end; ++qw) {
+    for (int ph = covering.ph_first; ph < covering.ph_end; ++ph) {
+        for (int qw = covering.qw_first; qw < covering.qw_end; ++qw) {
             if (argmax_plane[ph * Q + qw] == target) {
                 gradient += dy_plane[ph * Q + qw];
             }
         }
     }
-    dx[index] = gradient;
+    dx[index] = masked ? (mask[index] > T(0) ? gradient : T(0)) : gradient;
 }
 
 extern "C" __global__ void max_pool2d_forward_f32(const float* x, float* y, int* argmax, int planes, int H,
@@ -97,10 +76,12 @@ extern "C" __global__ void max_pool2d_forward_f64(const double* x, double* y, in
     max_pool2d_forward<double>(x, y, argmax, planes, H, W, P, Q, size, stride, pad);
 }
 extern "C" __global__ void max_pool2d_backward_f32(const float* dy, const int* argmax, float* dx, int planes,
-                                                   int H, int W, int P, int Q, int size, int stride, int pad) {
-    max_pool2d_backward<float>(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad);
+                                                   int H, int W, int P, int Q, int size, int stride, int pad,
+                                                   const float* mask, int masked) {
+    max_pool2d_backward<float>(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad, mask, masked);
 }
 extern "C" __global__ void max_pool2d_backward_f64(const double* dy, const int* argmax, double* dx, int planes,
-                                                   int H, int W, int P, int Q, int size, int stride, int pad) {
-    max_pool2d_backward<double>(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad);
+                                                   int H, int W, int P, int Q, int size, int stride, int pad,
+                                                   const double* mask, int masked) {
+    max_pool2d_backward<double>(dy, argmax, dx, planes, H, W, P, Q, size, stride, pad, mask, masked);
 }

@@ -21,7 +21,9 @@
 // Problem supplies (the convolution directions in conv2d.cu, the transposes in gemm.cu):
 //   rows, columns, depth        this block's GEMM sizes (depth may be 0: the tile is then zero)
 //   load(k0, As, Bs)            issue this thread's cp.async copies of the stage starting at k0
-//   row_offset(m), column_offset(col), bias(m, col)   out[row_offset + column_offset] = acc + bias
+//   row_offset(m), column_offset(col), bias(m, col), epilogue()
+//                               out[i] = finish(acc + bias(m, col), i), i = row_offset(m) + column_offset(col),
+//                               finish = epilogue(): the problem's epilogue (ReLU, ReLU's mask or nothing)
 //
 // Needs sm_80 or later (cp.async, mma with .tf32); compiled for an older target the core is a trap,
 // and the launchers never choose it there.
@@ -104,11 +106,13 @@ __device__ __forceinline__ void mma_slice(float (&acc)[2][4][4], const float* a_
     }
 }
 
-// out[row_offset(m) + column_offset(col)] = acc + bias(m, col) for the thread's 4 rows × 8 columns.
+// out[i] = finish(acc + bias(m, col), i), i = row_offset(m) + column_offset(col), finish = problem.epilogue(),
+// for the thread's 4 rows × 8 columns.
 template <typename Problem>
 __device__ __forceinline__ void mma_store(const Problem& problem, const float (&acc)[2][4][4], int m_base,
                                           int n_base, float* __restrict__ out) {
     const int g = (threadIdx.x % 32) / 4, t = threadIdx.x % 4;
+    const auto finish = problem.epilogue();
     int column_offset[4][2];
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
@@ -131,7 +135,8 @@ __device__ __forceinline__ void mma_store(const Problem& problem, const float (&
                 for (int e = 0; e < 2; ++e) {
                     if (column_offset[j][e] < 0) continue;
                     const int col = n_base + j * 8 + t * 2 + e;
-                    out[row_offset + column_offset[j][e]] = acc[i][j][h * 2 + e] + problem.bias(m, col);
+                    const auto index = row_offset + column_offset[j][e];
+                    out[index] = finish(acc[i][j][h * 2 + e] + problem.bias(m, col), index);
                 }
             }
         }

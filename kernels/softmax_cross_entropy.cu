@@ -17,6 +17,9 @@
 //   softmax_cross_entropy_mean_{f32,f64}      one block: loss = mean of row_loss
 //   softmax_cross_entropy_backward_{f32,f64}  one thread per element of dx
 //   softmax_cross_entropy_accuracy_{f32,f64}  one block, one warp per row: count = Σ_n correct[n]
+//   softmax_cross_entropy_step_{f32,f64}      a training step's loss in one launch: forward's rows, their dx
+//                                             (backward's arithmetic, dloss by value) and, by the last block
+//                                             to finish (common.cuh's last_to_arrive), mean's loss
 #include "common.cuh"
 
 __device__ __forceinline__ float exp_of(float x) { return expf(x); }
@@ -68,32 +71,51 @@ __device__ T block_sum(T value) {
     return value;
 }
 
+// The statistics of one row, by one warp (every lane gets them): its maximum and log Σ exp(x − max).
+template <typename T>
+__device__ __forceinline__ void row_statistics(const T* row, int K, int lane, T& peak, T& log_sum) {
+    peak = negative_infinity<T>();
+    for (int k = lane; k < K; k += 32) peak = max_of(peak, row[k]);
+    peak = warp_max(peak);
+    T sum = T(0);
+    for (int k = lane; k < K; k += 32) sum += exp_of(row[k] - peak);
+    log_sum = log_of(warp_sum(sum));
+}
+
+// dx[n, k] of softmax_cross_entropy_backward, from the row's statistics.
+template <typename T>
+__device__ __forceinline__ T logit_gradient(T dloss, T x, T row_max, T row_log_sum, mt_int64 label, int k, int N,
+                                            int K) {
+    const T probability = exp_of(x - row_max - row_log_sum);
+    const T target = k == label ? T(1) : T(0);
+    return (label >= 0 && label < K) ? dloss * (probability - target) / T(N) : quiet_nan<T>();
+}
+
+// Rows n of this warp: row_max, row_log_sum, row_loss; with `gradient`, the row's dx too (dloss given).
 template <typename T>
 __device__ void softmax_cross_entropy_rows(const T* x, const void* labels, int wide_labels, T* row_loss, T* row_max,
-                                           T* row_log_sum, int N, int K) {
+                                           T* row_log_sum, int N, int K, int gradient, T dloss, T* dx) {
     const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     for (int n = blockIdx.x * warps + (threadIdx.x >> 5); n < N; n += gridDim.x * warps) {
         const T* row = x + (mt_int64)n * K;
-        T peak = negative_infinity<T>();
-        for (int k = lane; k < K; k += 32) peak = max_of(peak, row[k]);
-        peak = warp_max(peak);
-        T sum = T(0);
-        for (int k = lane; k < K; k += 32) sum += exp_of(row[k] - peak);
-        sum = warp_sum(sum);
+        T peak, log_sum;
+        row_statistics(row, K, lane, peak, log_sum);
+        const mt_int64 label = label_at(labels, wide_labels, n);
         if (lane == 0) {
-            const mt_int64 label = label_at(labels, wide_labels, n);
-            const T log_sum = log_of(sum);
             row_max[n] = peak;
             row_log_sum[n] = log_sum;
             row_loss[n] = (label >= 0 && label < K) ? log_sum - (row[label] - peak) : quiet_nan<T>();
         }
+        if (!gradient) continue;
+        for (int k = lane; k < K; k += 32)
+            dx[(mt_int64)n * K + k] = logit_gradient(dloss, row[k], peak, log_sum, label, k, N, K);
     }
 }
 
-template <typename T>
+template <typename T, bool FROM_L2>
 __device__ void softmax_cross_entropy_mean(const T* row_loss, T* loss, int N) {
     T partial = T(0);
-    for (int n = threadIdx.x; n < N; n += blockDim.x) partial += row_loss[n];
+    for (int n = threadIdx.x; n < N; n += blockDim.x) partial += FROM_L2 ? __ldcg(row_loss + n) : row_loss[n];
     const T total = block_sum(partial);
     if (threadIdx.x == 0) loss[0] = total / T(N);
 }
@@ -104,11 +126,17 @@ __device__ void softmax_cross_entropy_backward(const T* dloss, const T* x, const
     const mt_int64 size = (mt_int64)N * K, stride = (mt_int64)gridDim.x * blockDim.x;
     for (mt_int64 i = (mt_int64)blockIdx.x * blockDim.x + threadIdx.x; i < size; i += stride) {
         const int n = (int)(i / K), k = (int)(i - (mt_int64)n * K);
-        const mt_int64 label = label_at(labels, wide_labels, n);
-        const T probability = exp_of(x[i] - row_max[n] - row_log_sum[n]);
-        const T target = k == label ? T(1) : T(0);
-        dx[i] = (label >= 0 && label < K) ? dloss[0] * (probability - target) / T(N) : quiet_nan<T>();
+        dx[i] = logit_gradient(dloss[0], x[i], row_max[n], row_log_sum[n], label_at(labels, wide_labels, n), k, N, K);
     }
+}
+
+// A training step's loss in one launch: the rows with their gradients, then the mean by the last
+// block to finish (common.cuh's last_to_arrive; counter: an int, zero, left zero).
+template <typename T>
+__device__ void softmax_cross_entropy_step(const T* x, const void* labels, int wide_labels, T* row_loss, T* row_max,
+                                           T* row_log_sum, T* loss, T dloss, T* dx, int* counter, int N, int K) {
+    softmax_cross_entropy_rows(x, labels, wide_labels, row_loss, row_max, row_log_sum, N, K, 1, dloss, dx);
+    if (last_to_arrive(counter, gridDim.x)) softmax_cross_entropy_mean<T, true>(row_loss, loss, N);
 }
 
 template <typename T>
@@ -133,21 +161,21 @@ __device__ void softmax_cross_entropy_accuracy(const T* x, const void* labels, i
 extern "C" __global__ void softmax_cross_entropy_forward_f32(const float* x, const void* labels, int wide_labels,
                                                              float* row_loss, float* row_max, float* row_log_sum,
                                                              int N, int K) {
-    softmax_cross_entropy_rows(x, labels, wide_labels, row_loss, row_max, row_log_sum, N, K);
+    softmax_cross_entropy_rows(x, labels, wide_labels, row_loss, row_max, row_log_sum, N, K, 0, 0.0f, row_loss);
 }
 
 extern "C" __global__ void softmax_cross_entropy_forward_f64(const double* x, const void* labels, int wide_labels,
                                                              double* row_loss, double* row_max, double* row_log_sum,
                                                              int N, int K) {
-    softmax_cross_entropy_rows(x, labels, wide_labels, row_loss, row_max, row_log_sum, N, K);
+    softmax_cross_entropy_rows(x, labels, wide_labels, row_loss, row_max, row_log_sum, N, K, 0, 0.0, row_loss);
 }
 
 extern "C" __global__ void softmax_cross_entropy_mean_f32(const float* row_loss, float* loss, int N) {
-    softmax_cross_entropy_mean(row_loss, loss, N);
+    softmax_cross_entropy_mean<float, false>(row_loss, loss, N);
 }
 
 extern "C" __global__ void softmax_cross_entropy_mean_f64(const double* row_loss, double* loss, int N) {
-    softmax_cross_entropy_mean(row_loss, loss, N);
+    softmax_cross_entropy_mean<double, false>(row_loss, loss, N);
 }
 
 extern "C" __global__ void softmax_cross_entropy_backward_f32(const float* dloss, const float* x, const void* labels,
@@ -171,4 +199,18 @@ extern "C" __global__ void softmax_cross_entropy_accuracy_f32(const float* x, co
 extern "C" __global__ void softmax_cross_entropy_accuracy_f64(const double* x, const void* labels, int wide_labels,
                                                               int* count, int N, int K, int topk) {
     softmax_cross_entropy_accuracy(x, labels, wide_labels, count, N, K, topk);
+}
+
+extern "C" __global__ void softmax_cross_entropy_step_f32(const float* x, const void* labels, int wide_labels,
+                                                          float* row_loss, float* row_max, float* row_log_sum,
+                                                          float* loss, float dloss, float* dx, int* counter, int N,
+                                                          int K) {
+    softmax_cross_entropy_step(x, labels, wide_labels, row_loss, row_max, row_log_sum, loss, dloss, dx, counter, N, K);
+}
+
+extern "C" __global__ void softmax_cross_entropy_step_f64(const double* x, const void* labels, int wide_labels,
+                                                          double* row_loss, double* row_max, double* row_log_sum,
+                                                          double* loss, double dloss, double* dx, int* counter, int N,
+                                                          int K) {
+    softmax_cross_entropy_step(x, labels, wide_labels, row_loss, row_max, row_log_sum, loss, dloss, dx, counter, N, K);
 }

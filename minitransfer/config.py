@@ -76,6 +76,7 @@ class TrainConfig:
     device: str = "auto"             # auto | cpu | cuda
     precision: str = precisions.DEFAULT  # ieee | tf32x3 | tf32: how conv and fc products are computed
     allow_precision_change: bool = False  # resume a checkpoint trained in another precision
+    cuda_graph: bool = False         # CUDA: the lean step (fused kernels) replayed as a CUDA graph; unverified on a GPU
     workers: int = 0                 # loader worker processes
     progress: bool = None            # progress bar; default: when stderr is a terminal
     quiet: bool = False              # no output at all

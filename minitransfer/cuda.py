@@ -14,9 +14,11 @@ Conventions (DESIGN.md §3, §4):
 Nothing here imports CuPy until a kernel is actually asked for.
 """
 
+import contextlib
 import functools
 import pathlib
 import re
+import typing
 
 import numpy as np
 
@@ -116,10 +118,115 @@ def function(stem, name):
 
 
 def launch(stem, name, grid, block, args, shared_mem=0):
-    """Launch entry point ``name`` of ``kernels/<stem>.cu``; grid and block are int or tuples."""
+    """Launch entry point ``name`` of ``kernels/<stem>.cu``; grid and block are int or tuples.
+
+    Every launch is told to the recorders of :func:`recording_launches` first (they count the
+    launches of a training step), then made by :func:`launch_on_device`.
+    """
     grid = grid if isinstance(grid, tuple) else (int(grid),)
     block = block if isinstance(block, tuple) else (int(block),)
+    for recorder in _recorders:
+        recorder.append(Launch(stem, name, grid, block))
+    launch_on_device(stem, name, grid, block, args, shared_mem)
+
+
+def launch_on_device(stem, name, grid, block, args, shared_mem=0):
+    """The device call of :func:`launch`, on the current CuPy stream (a test emulator stands in here)."""
     function(stem, name)(grid, block, args, shared_mem=shared_mem)
+
+
+class Launch(typing.NamedTuple):
+    """One kernel launch: its file, entry point and geometry."""
+
+    stem: str
+    name: str
+    grid: tuple
+    block: tuple
+
+
+_recorders = []
+
+
+@contextlib.contextmanager
+def recording_launches():
+    """Record every :func:`launch` made inside the block: ``with recording_launches() as launches:``
+    gives a list of :class:`Launch` (recorders nest)."""
+    launches = []
+    _recorders.append(launches)
+    try:
+        yield launches
+    finally:
+        _recorders.remove(launches)
+
+
+def persistent_empty(shape, dtype):
+    """A CuPy array taken straight from CuPy's memory pool, past any allocator a training step's
+    workspace installed (``cupy.cuda.using_allocator``): it outlives the step. Unverified on a GPU."""
+    cp = cupy()
+    shape = tuple(int(n) for n in (shape if isinstance(shape, tuple) else (shape,)))
+    nbytes = max(1, int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize)
+    return cp.ndarray(shape, dtype, memptr=cp.get_default_memory_pool().malloc(nbytes))
+
+
+_counters = {}
+
+
+def zeroed_counters(count):
+    """At least ``count`` zeroed int32 counters for the kernels that finish their own reductions
+    (``last_to_arrive`` in kernels/common.cuh; each leaves its counters zeroed): one array per
+    device and stream, kept for the process, since launches on one stream never overlap."""
+    cp = cupy()
+    key = (cp.cuda.Device().id, cp.cuda.get_current_stream().ptr)
+    counters = _counters.get(key)
+    if counters is None or counters.size < count:
+        counters = persistent_empty((max(int(count), 1024),), np.int32)
+        counters.data.memset_async(0, counters.nbytes)
+        _counters[key] = counters
+    return counters
+
+
+class StepScalars:
+    """A training step's iteration (uint32, at byte 0) and learning rate (float64, at byte 8) in
+    device memory, where the fused kernels read them: a CUDA graph replays the same arguments every
+    iteration. :meth:`write` enqueues one asynchronous copy from page-locked memory on the current
+    stream, only when a value changed (a ring of ``SLOTS`` host slots: no wait unless the GPU is
+    that many writes behind). Unverified on a GPU.
+    """
+
+    SLOTS = 64
+
+    def __init__(self):
+        cp = cupy()
+        self.device = persistent_empty((16,), np.uint8)
+        self.iteration = self.device[0:4].view(np.uint32)  # the dropout counter of the fused kernels
+        self.lr = self.device[8:16].view(np.float64)
+        self._pinned = cp.cuda.alloc_pinned_memory(16 * self.SLOTS)
+        self._host = np.frombuffer(self._pinned, dtype=np.uint8, count=16 * self.SLOTS).reshape(self.SLOTS, 16)
+        self._events = [None] * self.SLOTS
+        self._slot = 0
+        self.values = None  # (iteration, lr) as last written
+        self.capturing = False  # set while a graph is captured: a write then would be captured with it
+
+    def write(self, iteration=None, lr=None):
+        """Set the iteration and/or the learning rate (the other keeps its last written value)."""
+        old_iteration, old_lr = self.values or (0, 0.0)
+        values = (old_iteration if iteration is None else int(iteration) & 0xFFFFFFFF,
+                  old_lr if lr is None else float(lr))
+        if values == self.values:
+            return
+        if self.capturing:
+            raise RuntimeError(f"step scalars changed from {self.values} to {values} during a graph capture")
+        cp = cupy()
+        slot, self._slot = self._slot, (self._slot + 1) % self.SLOTS
+        if self._events[slot] is not None:
+            self._events[slot].synchronize()
+        row = self._host[slot]
+        row[0:4].view(np.uint32)[0], row[8:16].view(np.float64)[0] = values
+        stream = cp.cuda.get_current_stream()
+        cp.cuda.runtime.memcpyAsync(self.device.data.ptr, row.ctypes.data, 16, cp.cuda.runtime.memcpyHostToDevice,
+                                    stream.ptr)
+        self._events[slot] = stream.record()
+        self.values = values
 
 
 def ceil_div(a, b):

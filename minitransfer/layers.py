@@ -14,13 +14,18 @@ Arrays are NumPy or CuPy; the parameters' array type (set by :meth:`Net.to`) dec
 of every op, so the input batch must live on the same side. ``Net.precision`` (``ieee``,
 ``tf32x3``, ``tf32``; see ``minitransfer.ops.precision``) says how the convolution and fully
 connected products are computed, on either backend.
+
+A net runs its layers grouped into stages (``minitransfer.stages``: a convolution with its ReLU,
+a fully connected layer with its ReLU and dropout, a pooling with its LRN), the same graph on both
+backends. ``Net.fused`` (set by :meth:`Net.to`; NumPy always computes the stages' values) runs the
+fused CUDA kernels: fewer launches, bit-identical results, UNVERIFIED ON A GPU and off by default.
 """
 
 import dataclasses
 
 import numpy as np
 
-from minitransfer import counter_rng, cuda
+from minitransfer import counter_rng, cuda, stages
 from minitransfer.ops import conv2d, dropout, linear, lrn, max_pool2d, relu, softmax_cross_entropy
 from minitransfer.ops import precision as precisions
 
@@ -73,13 +78,16 @@ class Param:
 
 @dataclasses.dataclass(frozen=True)
 class Pass:
-    """What a forward pass needs besides the input: training mode, the dropout randomness and the
-    precision of the products."""
+    """What a forward pass needs besides the input: training mode, the dropout randomness, the
+    precision of the products, whether the stages run fused ops, and (fused on CUDA) the device
+    array holding ``iteration`` that the fused dropout reads."""
 
     train: bool
     seed: int = 0
     iteration: int = 0
     precision: str = precisions.DEFAULT
+    fused: bool = True
+    device_counter: object = None
 
 
 class Layer:
@@ -144,10 +152,14 @@ class WeightLayer(Layer):
         """Parameter gradients (unless frozen) and, when asked, the input gradient (else None)."""
         dx, dw, db = self.op.backward(dy, self._cache, need_dx=need_input_grad)
         self._cache = None
+        self.take_gradients(dw, db)
+        return dx
+
+    def take_gradients(self, dw, db):
+        """This iteration's ∇W and ∇b (kept only when the layer trains)."""
         if not self.frozen:
             self.weight.grad = dw
             self.bias.grad = db
-        return dx
 
 
 def _device_of(a):
@@ -287,13 +299,16 @@ class Net:
     def __init__(self, preset, layers, input_shape):
         self.preset = preset
         self.precision = precisions.DEFAULT
+        self.fused = False
+        self.step_scalars = None  # the device copy of the iteration and learning rate (fused CUDA training)
         self.layers = tuple(layers)
         self.input_shape = tuple(input_shape)
         self.weight_layers = tuple(layer for layer in self.layers if isinstance(layer, WeightLayer))
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names):
             raise ValueError(f"net {preset}: layer names must be unique, got {names}")
-        self._loss_cache = None
+        self.stages = stages.build(self.layers)
+        self._loss_cache = self._dlogits = None
         self._bottom = None
 
     # --- structure -------------------------------------------------------------------------
@@ -359,11 +374,14 @@ class Net:
             if layer.name in names:
                 layer.initialize(np.random.default_rng([int(seed), index]))
 
-    def to(self, device, precision=None):
+    def to(self, device, precision=None, fused=None):
         """Move every parameter and momentum buffer to ``device`` ("cpu" or "cuda") and, when given,
-        set :attr:`precision` (checked); returns self: ``net.to("cuda", precision="tf32x3")``."""
+        set :attr:`precision` (checked) and :attr:`fused`; returns self:
+        ``net.to("cuda", precision="tf32x3")``."""
         if precision is not None:
             self.precision = precisions.check(f"net {self.preset}", precision, np.float32)
+        if fused is not None:
+            self.fused = bool(fused)
         for param in self.params:
             param.to(device)
         return self
@@ -379,36 +397,54 @@ class Net:
 
         ``train`` switches dropout on; its masks derive from (seed, iteration, layer), so a
         replayed iteration sees the same masks. The caches kept for :meth:`backward` are those
-        of the layers that will run backward (all layers down to the lowest trainable one).
+        of the stages that will run backward (all stages down to the lowest trainable one); a
+        training pass on the fused path also computes the loss's gradient.
         """
         if tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"net {self.preset}: input must be (N, {', '.join(map(str, self.input_shape))}), "
                              f"got {tuple(x.shape)}")
-        run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration), precision=self.precision)
-        bottom = self._lowest_trainable_position() if train else None
-        for position, layer in enumerate(self.layers):
-            x = layer.forward(x, run)
-            if bottom is None or position < bottom:
-                layer._cache = None
-        loss, self._loss_cache = softmax_cross_entropy.forward(x, labels)
+        fused = self.fused or not cuda.is_cuda_array(x)
+        run = Pass(train=bool(train), seed=int(seed), iteration=int(iteration), precision=self.precision, fused=fused,
+                   device_counter=self._device_counter(iteration) if fused and train else None)
+        bottom = self._lowest_trainable_stage() if train else None
+        for index, stage in enumerate(self.stages):
+            x = stage.forward(x, run)
+            if bottom is None or index < bottom:
+                stage.release()
+        self._loss_cache = self._dlogits = None
+        if train and fused:
+            loss, self._dlogits, _ = softmax_cross_entropy.forward_backward(x, labels, fused=True)
+        else:
+            loss, cache = softmax_cross_entropy.forward(x, labels)
+            self._loss_cache = cache if train else None
         self._bottom = bottom
-        if not train:
-            self._loss_cache = None
         return loss, x
 
     def backward(self):
         """Back-propagate the last training forward pass: parameter gradients of every trainable
         layer; stops at the lowest trainable weight layer, which computes no input gradient."""
-        if self._loss_cache is None or self._bottom is None:
+        if (self._loss_cache is None and self._dlogits is None) or self._bottom is None:
             raise RuntimeError(f"net {self.preset}: backward needs a preceding forward with train=True")
-        (dy,) = softmax_cross_entropy.backward(1.0, self._loss_cache)
-        self._loss_cache = None
-        for position in range(len(self.layers) - 1, self._bottom - 1, -1):
-            dy = self.layers[position].backward(dy, need_input_grad=position > self._bottom)
+        if self._dlogits is not None:
+            dy = self._dlogits
+        else:
+            (dy,) = softmax_cross_entropy.backward(1.0, self._loss_cache)
+        self._loss_cache = self._dlogits = None
+        for index in range(len(self.stages) - 1, self._bottom - 1, -1):
+            dy = self.stages[index].backward(dy, need_input_grad=index > self._bottom)
         self._bottom = None
 
-    def _lowest_trainable_position(self):
-        for position, layer in enumerate(self.layers):
-            if isinstance(layer, WeightLayer) and not layer.frozen:
-                return position
+    def _lowest_trainable_stage(self):
+        for index, stage in enumerate(self.stages):
+            if any(isinstance(layer, WeightLayer) and not layer.frozen for layer in stage.layers):
+                return index
         raise ValueError(f"net {self.preset}: every weight layer is frozen; nothing to train")
+
+    def _device_counter(self, iteration):
+        """The device array holding ``iteration`` (written now if it held another), or None on NumPy."""
+        if self.device != "cuda":
+            return None
+        if self.step_scalars is None:
+            self.step_scalars = cuda.StepScalars()
+        self.step_scalars.write(iteration=iteration)
+        return self.step_scalars.iteration

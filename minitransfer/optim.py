@@ -8,7 +8,9 @@ For every trainable parameter, with ``lr = base_lr · γ^⌊iter/stepsize⌋``:
 
 Weights have lr_mult 1 / decay_mult 1, biases lr_mult 2 / decay_mult 0. A frozen parameter
 (Caffe's ``lr_mult: 0`` plus no decay) is skipped entirely: no update, no decay, no change to its
-momentum buffer. The arithmetic is ``minitransfer.ops.sgd.update`` (NumPy or the CUDA kernel).
+momentum buffer. The arithmetic is ``minitransfer.ops.sgd.update`` (NumPy or the CUDA kernel);
+given the device's step scalars (a training step's lean path), one launch of
+``sgd.update_all`` updates every parameter, reading the learning rate from device memory.
 
 The paper trains for 450,000 iterations and divides the rate by 10 every 100,000. A shorter run
 keeps the same shape: :func:`scaled_stepsize` scales the step proportionally to ``max_iter``. Its
@@ -77,18 +79,26 @@ def learning_rate(solver, iteration):
     return solver.base_lr * solver.gamma ** (iteration // solver.stepsize)
 
 
-def step(params, solver, iteration):
+def step(params, solver, iteration, scalars=None, loss=None):
     """Apply one momentum-SGD update (in place) to every non-frozen parameter; returns the lr used.
 
     ``params`` are :class:`minitransfer.layers.Param` objects whose ``grad`` holds ∇W of this
-    iteration's loss.
+    iteration's loss. With ``scalars`` (a ``cuda.StepScalars``; CUDA only, UNVERIFIED ON A GPU)
+    the learning rate is written to the device and one launch updates every parameter, none of
+    them unless ``loss`` (a device scalar, when given) is finite; the same bits as one update per
+    parameter.
     """
     lr = learning_rate(solver, iteration)
-    for param in params:
-        if param.frozen:
-            continue
+    trainable = [param for param in params if not param.frozen]
+    for param in trainable:
         if param.grad is None:
             raise ValueError(f"solver: parameter {param.name} is trainable but has no gradient (run backward first)")
+    if scalars is not None:
+        scalars.write(lr=lr)
+        sgd.update_all([(p.data, p.grad, p.velocity, p.lr_mult, p.decay_mult) for p in trainable], lr,
+                       solver.momentum, solver.weight_decay, lr_on_device=scalars.lr, loss=loss)
+        return lr
+    for param in trainable:
         sgd.update(
             param.data, param.grad, param.velocity, lr, solver.momentum, solver.weight_decay,
             lr_mult=param.lr_mult, decay_mult=param.decay_mult,

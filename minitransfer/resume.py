@@ -15,7 +15,7 @@ from minitransfer.ops import precision as precisions
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
-                      "allow_precision_change")
+                      "allow_precision_change", "cuda_graph")
 def resume_point(plan):
     """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
     which may not overwrite a finished or started one unless ``overwrite``. It reads the run

@@ -29,6 +29,7 @@ from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.rundir import Progress, RunFiles, RunLock, stop_requests
+from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
 
@@ -139,6 +140,7 @@ class _Run:
         self.plan = plan
         c = plan.config
         self.net = build_net(plan)
+        self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None)
@@ -160,12 +162,10 @@ class _Run:
         """Forward, backward and update on one batch, then log and evaluate when due; returns the lr."""
         c = self.plan.config
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-            loss, logits = self.net.forward(x, labels, train=True, iteration=iteration, seed=c.seed)
+            loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
             loss_value = float(loss)
             if not math.isfinite(loss_value):
-                raise self._divergence(iteration, f"loss became {loss_value}", optim.learning_rate(self.plan.solver, iteration))
-            self.net.backward()
-            lr = optim.step(self.net.params, self.plan.solver, iteration)
+                raise self._divergence(iteration, f"loss became {loss_value}", lr)
         done = iteration + 1
         if done % c.log_every == 0 or done == c.max_iter:
             top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))

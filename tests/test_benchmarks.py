@@ -1,6 +1,7 @@
 """The benchmark scripts from the outside, on the CPU: iteration.py prints its timings, and without a
 GPU a CUDA run ends with one clear message and exit code 1, not a traceback; precision_training.py
-trains every mode and gives its verdict."""
+trains every mode and gives its verdict. iteration.py's CUDA race (step modes, launches per
+iteration, phases) runs on the CPU emulation of tests/cuda_emulator.py."""
 
 import pathlib
 import subprocess
@@ -8,7 +9,9 @@ import sys
 
 import pytest
 
-from minitransfer import cuda
+from cuda_emulator import AVAILABLE, REASON, cache_dir, install
+from minitransfer import cuda, models
+from minitransfer.step import launch_plan
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "iteration.py"
 
@@ -53,3 +56,25 @@ def test_without_a_gpu_every_gpu_benchmark_ends_with_one_clear_line(script):
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "CuPy" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not AVAILABLE, reason=REASON)
+def test_cuda_race_counts_the_launches_of_every_step_mode(monkeypatch, tmp_path_factory):
+    """On the emulated device: each mode's launches per iteration and phases; the lean modes launch
+    what the launch plan says, fewer than the plain step."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    import iteration
+
+    install(monkeypatch, cache_dir(tmp_path_factory))
+    args = iteration.parse(["--preset", "mini", "--batch", "4", "--outputs", "10", "--device", "cuda", "--precision",
+                            "ieee", "--modes", "plain", "fused", "graph", "--torch-variants", "--blocks", "1",
+                            "--per-block", "1", "--warmup", "1", "--phase-repeat", "1"])
+    net = models.mini(10)
+    x, labels = iteration.make_batch(net, 4, 10, "cuda")
+    rows = {row["who"]: row for row in iteration.race(args, "cuda", None, 2, x, labels)}
+    net.freeze(2)
+    planned = len(launch_plan(net, 4, cuda.sm_count()))
+    assert rows["ours ieee fused"]["launches"] == rows["ours ieee graph"]["launches"] == planned
+    assert rows["ours ieee plain"]["launches"] > planned
+    assert set(rows["ours ieee plain"]["phases_ms"]) == {"forward", "backward", "solver"}
+    assert "phases_ms" not in rows["ours ieee graph"] and all(row["network"] == "A2B" for row in rows.values())

@@ -140,3 +140,68 @@ def test_ceil_div_against_exact_fractions():
             assert cuda.ceil_div(a, b) == math.ceil(fractions.Fraction(a, b)), (a, b)
     assert cuda.ceil_div(np.int64(2**40 + 1), 2**20) == 2**20 + 1
     assert cuda.blocks(0, 256) == 1 and cuda.blocks(257, 256) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Launch accounting and the step's device memory, with a recording stand-in for the device
+
+
+def test_recording_launches_sees_every_launch_with_its_geometry(monkeypatch):
+    made = []
+    monkeypatch.setattr(cuda, "launch_on_device", lambda *args: made.append(args[:4]))
+    with cuda.recording_launches() as outer:
+        cuda.launch("relu", "relu_forward_f32", 3, 256, ())
+        with cuda.recording_launches() as inner:
+            cuda.launch("gemm", "gemm_nn_f32", (2, 1, 4), (256,), ())
+    cuda.launch("relu", "relu_backward_f32", 1, 256, ())
+    assert outer == [cuda.Launch("relu", "relu_forward_f32", (3,), (256,)), cuda.Launch("gemm", "gemm_nn_f32", (2, 1, 4), (256,))]
+    assert inner == outer[1:]
+    assert [m[1] for m in made] == ["relu_forward_f32", "gemm_nn_f32", "relu_backward_f32"]
+
+
+@pytest.fixture
+def emulated_memory(monkeypatch, tmp_path):
+    import cuda_emulator
+
+    emulator = cuda_emulator.install(monkeypatch, tmp_path, execute=False)
+    return cuda.cupy(), emulator
+
+
+def test_step_scalars_copy_only_what_changed(emulated_memory, monkeypatch):
+    cp, _ = emulated_memory
+    copies = []
+    real = cp.cuda.runtime.memcpyAsync
+    monkeypatch.setattr(cp.cuda.runtime, "memcpyAsync", lambda *args: copies.append(args) or real(*args))
+    scalars = cuda.StepScalars()
+    scalars.write(iteration=7, lr=0.01)
+    scalars.write(iteration=7)
+    scalars.write(lr=0.01)
+    assert len(copies) == 1 and int(scalars.iteration.get()[0]) == 7 and float(scalars.lr.get()[0]) == 0.01
+    scalars.write(iteration=2**32 + 8)
+    assert len(copies) == 2 and int(scalars.iteration.get()[0]) == 8 and float(scalars.lr.get()[0]) == 0.01
+    scalars.capturing = True
+    with pytest.raises(RuntimeError, match="during a graph capture"):
+        scalars.write(iteration=9)
+    for iteration in range(200):  # the ring of host slots wraps around
+        scalars.capturing = False
+        scalars.write(iteration=iteration, lr=iteration / 10)
+        assert int(scalars.iteration.get()[0]) == iteration and float(scalars.lr.get()[0]) == iteration / 10
+
+
+def test_zeroed_counters_grow_and_belong_to_one_stream(emulated_memory):
+    cp, emulator = emulated_memory
+    small = cuda.zeroed_counters(10)
+    assert small.dtype == np.int32 and small.size >= 10 and not small.get().any()
+    assert cuda.zeroed_counters(5) is small
+    large = cuda.zeroed_counters(small.size + 1)
+    assert large.size > small.size and not large.get().any()
+    with cp.cuda.Stream():
+        assert cuda.zeroed_counters(5) is not large
+
+
+def test_persistent_arrays_bypass_a_steps_allocator(emulated_memory):
+    cp, _ = emulated_memory
+    asked = []
+    with cp.cuda.using_allocator(lambda nbytes: asked.append(nbytes)):
+        kept = cuda.persistent_empty((3, 5), np.float64)
+    assert asked == [] and kept.shape == (3, 5) and kept.dtype == np.float64

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from minitransfer import gradcheck, models
-from minitransfer.layers import Conv2d, Linear, Net, ReLU
+from minitransfer.layers import Conv2d, Linear, Net, Pass, ReLU
+from minitransfer.ops import softmax_cross_entropy
 
 N_CLASSES = 6
 
@@ -51,14 +52,14 @@ def test_net_parameter_gradients_match_central_differences(layer_name):
 
 def _spy_backward(net, monkeypatch):
     calls = []
-    for layer in net.layers:
-        original = layer.backward
+    for stage in net.stages:
+        original = stage.backward
 
-        def spy(dy, need_input_grad=True, original=original, name=layer.name):
+        def spy(dy, need_input_grad=True, original=original, name=stage.name):
             calls.append((name, need_input_grad))
             return original(dy, need_input_grad)
 
-        monkeypatch.setattr(layer, "backward", spy)
+        monkeypatch.setattr(stage, "backward", spy)
     return calls
 
 
@@ -73,16 +74,64 @@ def test_backward_stops_below_the_lowest_trainable_layer(n_frozen, monkeypatch):
     net.forward(x, labels, train=True, iteration=0)
     net.backward()
 
-    bottom = net.weight_layers[n_frozen].name
+    bottom = next(stage.name for stage in net.stages if net.weight_layers[n_frozen] in stage.layers)
     names = [name for name, _ in calls]
-    assert names[-1] == bottom
     assert calls[-1] == (bottom, False), "the lowest trainable layer must not compute an input gradient"
     assert all(need for _, need in calls[:-1])
-    positions = [layer.name for layer in net.layers]
+    positions = [stage.name for stage in net.stages]
     assert names == positions[positions.index(bottom):][::-1]
     for layer in net.weight_layers:
         for param in layer.params:
             assert (param.grad is None) == layer.frozen, param.name
+
+
+def test_caffenet_runs_as_twelve_stages_each_activation_undone_by_the_next():
+    net = models.caffenet(10)
+    assert [stage.name for stage in net.stages] == [
+        "conv1+relu1", "pool1+norm1", "conv2+relu2", "pool2+norm2", "conv3+relu3", "conv4+relu4", "conv5+relu5",
+        "pool5", "flatten", "fc6+relu6+drop6", "fc7+relu7+drop7", "fc8"]
+    activations = [stage.activation for stage in net.stages]
+    assert activations == ["relu", None, "relu", None, "relu", "relu", "relu", None, None, "relu_dropout",
+                           "relu_dropout", None]
+    assert all(before.masked_by_next and after.masks_input for before, after in zip(net.stages, net.stages[1:])
+               if before.activation is not None)
+    assert sum(len(stage.layers) for stage in net.stages) == len(net.layers)
+
+
+def _layer_by_layer(net, x, labels, iteration, seed):
+    """The unfused twin on NumPy: every layer's own forward and backward, in order, as before stages."""
+    run = Pass(train=True, seed=seed, iteration=iteration, precision=net.precision, fused=False)
+    for layer in net.layers:
+        x = layer.forward(x, run)
+    loss, cache = softmax_cross_entropy.forward(x, labels)
+    (dy,) = softmax_cross_entropy.backward(1.0, cache)
+    bottom = next(i for i, layer in enumerate(net.layers) if getattr(layer, "frozen", True) is False)
+    for position in range(len(net.layers) - 1, bottom - 1, -1):
+        dy = net.layers[position].backward(dy, need_input_grad=position > bottom)
+    return loss, x
+
+
+@pytest.mark.parametrize("precision", ["ieee", "tf32"])
+@pytest.mark.parametrize("n_frozen", [0, 2])
+def test_stages_compute_the_layers_bits_on_numpy(n_frozen, precision):
+    """The fused structure changes nothing numerically: the ReLU and dropout masks taken from the next
+    stage's input give the bits of each layer's own backward."""
+    grads = {}
+    for way in ("stages", "layers"):
+        net = models.mini(N_CLASSES)
+        net.initialize(4)
+        net.freeze(n_frozen)
+        net.to("cpu", precision=precision)
+        x, labels = _batch(6, n=5)
+        if way == "stages":
+            loss, logits = net.forward(x, labels, train=True, iteration=5, seed=2)
+            net.backward()
+        else:
+            loss, logits = _layer_by_layer(net, x, labels, iteration=5, seed=2)
+        grads[way] = [loss, logits] + [p.grad for p in net.params if not p.frozen]
+    assert len(grads["stages"]) == len(grads["layers"]) > 2
+    for a, b in zip(grads["stages"], grads["layers"]):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
 
 
 def test_frozen_flags_and_freeze_bounds():

@@ -92,3 +92,34 @@ def test_trainable_param_without_gradient_is_an_error():
     param = Param("fc/W", np.ones((2, 2), np.float32))
     with pytest.raises(ValueError, match="fc/W"):
         optim.step([param], optim.Solver(), 0)
+
+
+def test_one_launch_step_reading_lr_on_the_device_is_the_per_parameter_step(monkeypatch, tmp_path_factory):
+    """optim.step with the device's step scalars (the lean step's solver) on the CPU emulation of the
+    CUDA backend: one launch, the same bits as one update per parameter, frozen ones untouched."""
+    import cuda_emulator
+    from minitransfer import cuda
+
+    if not cuda_emulator.AVAILABLE:
+        pytest.skip(cuda_emulator.REASON)
+    cuda_emulator.install(monkeypatch, cuda_emulator.cache_dir(tmp_path_factory))
+    nets = []
+    for _ in range(2):
+        net = models.mini(6)
+        net.initialize(2)
+        net.freeze(2)
+        net.to("cuda")
+        for param in net.params:
+            param.grad = None if param.frozen else cuda.cupy().asarray(
+                np.random.default_rng(len(param.name)).standard_normal(param.data.shape).astype(np.float32))
+            param.velocity[...] = 0.5
+        nets.append(net)
+    solver = optim.Solver(base_lr=0.03, gamma=0.5, stepsize=4)
+    scalars = cuda.StepScalars()
+    with cuda.recording_launches() as launches:
+        lr = optim.step(nets[0].params, solver, 9, scalars=scalars)
+    assert len(launches) == 1 and lr == optim.step(nets[1].params, solver, 9) == 0.03 * 0.25
+    assert float(scalars.lr.get()[0]) == lr
+    for fused, each in zip(nets[0].params, nets[1].params):
+        assert fused.data.get().tobytes() == each.data.get().tobytes(), fused.name
+        assert fused.velocity.get().tobytes() == each.velocity.get().tobytes(), fused.name

@@ -54,6 +54,9 @@ from ._common import (base_lr_option, batch_size_option, config_option, data_opt
 @precision_option
 @config_option("--allow-precision-change", is_flag=True,
                help="With --resume: continue a run trained in another --precision (refused otherwise).")
+@config_option("--cuda-graph/--no-cuda-graph",
+               help="CUDA: run each iteration as one replayed CUDA graph of fused kernels (same results; "
+                    "new and not yet verified on a GPU, hence off by default).")
 @config_option("--workers", type=click.IntRange(0), help="Data loader processes.")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")

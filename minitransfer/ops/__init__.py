@@ -15,7 +15,8 @@ Modules are imported on first use, so ``import minitransfer.ops`` costs nothing.
 
 import importlib
 
-OPS = ("conv2d", "relu", "max_pool2d", "lrn", "dropout", "linear", "gemm", "softmax_cross_entropy", "sgd", "augment")
+OPS = ("conv2d", "relu", "max_pool2d", "lrn", "max_pool2d_lrn", "dropout", "linear", "gemm", "softmax_cross_entropy",
+       "sgd", "augment")
 
 __all__ = [*OPS, "accuracy"]
 

@@ -20,12 +20,21 @@ Layouts: x (N, C, H, W), w (K, C/groups, R, S), b (K,), y (N, K, P, Q); C-contig
 float64. The NumPy reference is im2col (a strided view of the padded input) and one matmul per
 group; dx is col2im, accumulating the R·S kernel offsets. The CUDA kernels (``kernels/conv2d.cu``)
 are implicit GEMMs over the same index spaces, with no im2col buffer, in two row tiles (128 or 64,
-chosen by :func:`choose_variant`), and for backward-data with few channels per group (conv1) a
-direct kernel.
+chosen by ``conv2d_plan.choose_variant``), and for backward-data with few channels per group (conv1)
+a direct kernel.
 
 ``precision`` (``minitransfer.ops.precision``) says how the products are computed: ``ieee`` (the
 default, FFMA), or on tensor cores ``tf32x3`` / ``tf32`` (float32 only, compute capability 8.0+;
 UNVERIFIED ON A GPU). The bias and its gradient are always plain float32 sums.
+
+Fusions (the training step's lean path; UNVERIFIED ON A GPU, bit-identical to the unfused kernels
+by construction and on the CPU emulation): ``forward(..., relu=True)`` applies the ReLU after the
+layer, ``backward(..., mask=a)`` the backward of a ReLU before it (dx = 0 where a <= 0, a being
+the ReLU's output, this layer's input). With ``fused=True`` on CUDA they run in the kernels'
+epilogues, and backward-filter also computes the bias gradient (in extra blocks) and sums its
+N·P·Q chunks (the last block of each tile, in chunk order): one launch for dw and db. Otherwise
+``relu``'s kernels or references run after / before, and the bias and the chunk sum have their
+own kernels. The NumPy path computes the same values either way.
 """
 
 from typing import NamedTuple
@@ -33,7 +42,9 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check, precision as precisions
+from minitransfer.ops import _check, relu as relus
+from minitransfer.ops import conv2d_plan as plan
+from minitransfer.ops import precision as precisions
 
 KERNEL_FILE = "conv2d"
 KERNELS = (
@@ -55,33 +66,8 @@ TENSOR_CORE_KERNELS = tuple(
     for mode in precisions.TENSOR_CORE
 )
 
-# The kernel variants of each direction. "m128" and "m64" are the FFMA implicit GEMM (precision
-# ieee) with 128-row and 64-row float tiles (rows × columns per block below; they must match
-# ConvTile in kernels/conv2d.cu, where double always uses 64 × 64); "small_channels" is the direct
-# backward-data kernel for few channels per group; "tc_m128" and "tc_m64" are the tensor-core
-# GEMM (tf32x3, tf32; MmaTile in kernels/mma_tf32.cuh). choose_variant picks one by shape.
-VARIANTS = {
-    "forward": ("m128", "m64", "tc_m128", "tc_m64"),
-    "backward-data": ("m128", "m64", "small_channels", "tc_m128", "tc_m64"),
-    "backward-filter": ("m128", "m64", "tc_m128", "tc_m64"),
-}
-GEMM_TILES = {
-    "m128": {np.dtype(np.float32): (128, 128), np.dtype(np.float64): (64, 64)},
-    "m64": {np.dtype(np.float32): (64, 128), np.dtype(np.float64): (64, 64)},
-    "tc_m128": {np.dtype(np.float32): (128, 64)},
-    "tc_m64": {np.dtype(np.float32): (64, 128)},
-}
-SMALL_CHANNELS_MAX = 8  # backward-data runs the direct kernel up to this many channels per group
-SMALL_CB = 4  # channels per thread of the direct kernel (SMALL_CB in kernels/conv2d.cu)
-SMALL_TH = 8  # phase rows per thread (SMALL_TH)
-SMALL_TR = 3  # kernel rows per register block; the staged rows are padded to a multiple (SMALL_TR)
-SMALL_STAGE = 4096  # w values staged in shared memory per round of filters (SMALL_STAGE)
-MAX_GRID_Y = 65535
-THREADS = 256  # every conv2d kernel runs 256-thread blocks (CONV_THREADS, SMALL_THREADS, BIAS_THREADS)
+THREADS = plan.THREADS
 MAX_REDUCE_BLOCKS = 4096
-FILTER_BLOCKS_PER_SM = 4  # blocks per SM the split of backward-filter aims at
-FILTER_MIN_CHUNK = 256  # fewest N·P·Q positions one backward-filter block reduces over
-FILTER_CHUNK_STEP = 8  # a chunk is a whole number of the kernels' reduction steps (BK)
 MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
 
 
@@ -103,12 +89,13 @@ def output_size(size, kernel, stride, pad):
     return (size + 2 * pad - kernel) // stride + 1
 
 
-def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee"):
+def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee", relu=False, fused=False):
     """Convolve ``x`` (N, C, H, W) with ``w`` (K, C/groups, R, S) and add ``b`` (K,).
 
     Returns ``(y, cache)`` with ``y`` of shape (N, K, P, Q) and a :class:`Conv2dCache` (which
     carries ``precision`` to :func:`backward`). NumPy arrays run the reference, CuPy arrays the
     CUDA kernels; ``precision`` is ``ieee``, ``tf32x3`` or ``tf32`` (see the module docstring).
+    ``relu``: y = max(conv, 0), the ReLU after the layer (in the kernel with ``fused`` on CUDA).
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
 
@@ -118,17 +105,22 @@ def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee"):
     stride, pad, groups = _check_forward(x, w, b, stride, pad, groups)
     precision = precisions.check("conv2d", precision, x.dtype)
     if cuda.is_cuda_array(x):
-        y = _forward_cuda(x, w, b, stride, pad, groups, precision)
-        return y, Conv2dCache(x, w, stride, pad, groups, None, precision)
-    y, cols = _forward_reference(x, w, b, stride, pad, groups, precision)
+        y = _forward_cuda(x, w, b, stride, pad, groups, precision, relu=relu and fused)
+        cols = None
+    else:
+        y, cols = _forward_reference(x, w, b, stride, pad, groups, precision)
+    if relu and not (fused and cuda.is_cuda_array(x)):
+        y, _ = relus.forward(y)
     return y, Conv2dCache(x, w, stride, pad, groups, cols, precision)
 
 
-def backward(dy, cache, need_dx=True):
+def backward(dy, cache, need_dx=True, mask=None, fused=False):
     """Gradient of :func:`forward`: returns ``(dx, dw, db)`` shaped like ``x``, ``w`` and ``b``.
 
     With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
-    trainable layer of a net, conv1 always: its input is the data).
+    trainable layer of a net, conv1 always: its input is the data). ``mask`` (shaped like x):
+    dx = 0 wherever mask <= 0, the backward of the ReLU whose output is this layer's input
+    (``relu.masked_gradient``). ``fused``: see the module docstring.
     """
     x, w, stride, pad, groups, cols, precision = cache
     N, _, H, W = x.shape
@@ -138,9 +130,17 @@ def backward(dy, cache, need_dx=True):
     _check.same_device("conv2d", dy=dy, x=x)
     _check.same_dtype("conv2d", dy=dy, x=x)
     _check.shape("conv2d", "dy", dy, expected)
+    if mask is not None:
+        relus.check_mask("conv2d", mask, x)
+    if cuda.is_cuda_array(dy) and fused:
+        return _backward_fused_cuda(x, w, dy, stride, pad, groups, precision, need_dx, mask)
     if cuda.is_cuda_array(dy):
-        return _backward_cuda(x, w, dy, stride, pad, groups, precision, need_dx)
-    return _backward_reference(x, w, dy, stride, pad, groups, cols, precision, need_dx)
+        dx, dw, db = _backward_cuda(x, w, dy, stride, pad, groups, precision, need_dx)
+    else:
+        dx, dw, db = _backward_reference(x, w, dy, stride, pad, groups, cols, precision, need_dx)
+    if mask is not None and dx is not None:
+        dx = relus.masked_gradient(dx, mask)
+    return dx, dw, db
 
 
 def _check_forward(x, w, b, stride, pad, groups):
@@ -221,105 +221,6 @@ def _backward_reference(x, w, dy, stride, pad, groups, cols, precision="ieee", n
 # CUDA launchers: one implicit GEMM per direction (kernels/conv2d.cu)
 
 
-def gemm_variant(rows):
-    """The row tile for a GEMM with ``rows`` rows per group: ``"m64"`` when 64-row tiles leave
-    fewer idle rows than 128-row tiles (conv2 backward-data's 48 rows, conv4's 192), else ``"m128"``."""
-    return "m64" if cuda.ceil_div(rows, 64) * 64 < cuda.ceil_div(rows, 128) * 128 else "m128"
-
-
-def _small_channels_fit(Cg, R, S, stride, groups):
-    taps_h, taps_w = cuda.ceil_div(R, stride), cuda.ceil_div(S, stride)  # the largest phase's taps
-    staged = cuda.ceil_div(taps_h, SMALL_TR) * SMALL_TR * taps_w  # its rows padded to a multiple of SMALL_TR
-    return staged * SMALL_CB <= SMALL_STAGE and groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB) <= MAX_GRID_Y
-
-
-def choose_variant(direction, x_shape, w_shape, stride, precision="ieee"):
-    """The kernel variant (one of ``VARIANTS[direction]``) the CUDA path runs for these shapes.
-
-    ``tf32x3`` and ``tf32`` take the tensor-core tile with fewer idle rows (:func:`gemm_variant`
-    on filters, or channels, per group): ``"tc_m64"`` or ``"tc_m128"``. For ``ieee``,
-    backward-data with at most 8 channels per group (conv1: 3) runs the direct kernel
-    ``"small_channels"``; otherwise forward and backward-data take the row tile of
-    :func:`gemm_variant` for their rows (filters, resp. channels per group). Backward-filter
-    takes 64-row tiles only for at most 64 filters per group: on an H100 conv4's 192 rows ran
-    faster in 128-row tiles (2.56 ms against 3.17), unlike its forward and backward-data.
-    """
-    K, Cg, R, S = w_shape
-    groups = x_shape[1] // Cg
-    rows = Cg if direction == "backward-data" else K // groups
-    if precision in precisions.TENSOR_CORE:
-        return "tc_" + gemm_variant(rows)
-    if direction == "backward-data" and Cg <= SMALL_CHANNELS_MAX and _small_channels_fit(Cg, R, S, stride, groups):
-        return "small_channels"
-    if direction == "backward-filter":
-        return "m64" if rows <= 64 else "m128"
-    return gemm_variant(rows)
-
-
-def kernel_name(direction, variant, precision="ieee"):
-    """The kernel (entry point without its dtype suffix) of ``variant`` of ``direction``:
-    ``kernel_name("forward", "tc_m64", "tf32") == "conv2d_forward_tc_m64_tf32"``."""
-    stem = "conv2d_" + direction.replace("-", "_")
-    name = stem if variant == "m128" else f"{stem}_{variant}"
-    return f"{name}_{precision}" if variant.startswith("tc_") else name
-
-
-def _variant(direction, x, w, stride, variant, precision):
-    """``variant``, checked, or the shape's choice when None; the kernel's base name."""
-    if variant is None:
-        variant = choose_variant(direction, x.shape, w.shape, stride, precision)
-    if variant not in VARIANTS[direction]:
-        raise ValueError(f"conv2d: {direction} has no variant {variant!r}; choose from {VARIANTS[direction]}")
-    if variant.startswith("tc_") != (precision in precisions.TENSOR_CORE):
-        raise ValueError(f"conv2d: variant {variant!r} does not compute precision {precision!r}")
-    K, Cg, R, S = w.shape
-    if variant == "small_channels" and not _small_channels_fit(Cg, R, S, stride, x.shape[1] // Cg):
-        raise ValueError(f"conv2d: kernel {R}x{S} stride {stride} has too many taps per phase for small_channels; "
-                         f"x {tuple(x.shape)}, w {tuple(w.shape)}")
-    if variant.startswith("tc_"):
-        precisions.require_tensor_cores("conv2d", precision)
-    return variant, kernel_name(direction, variant, precision)
-
-
-def grid(direction, variant, dtype, x_shape, w_shape, stride, pad, splits=1):
-    """The launch grid of ``variant`` of ``direction`` (``splits``: backward-filter's N·P·Q chunks)."""
-    N, C, H, W = x_shape
-    K, Cg, R, S = w_shape
-    groups = C // Cg
-    if variant == "small_channels":
-        threads = N * cuda.ceil_div(cuda.ceil_div(H, stride), SMALL_TH) * cuda.ceil_div(W, stride)
-        return cuda.blocks(threads, THREADS), groups * stride * stride * cuda.ceil_div(Cg, SMALL_CB)
-    tile_rows, tile_columns = GEMM_TILES[variant][np.dtype(dtype)]
-    if direction == "forward":
-        P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
-        return cuda.blocks(N * P * Q, tile_columns), cuda.blocks(K // groups, tile_rows), groups
-    if direction == "backward-data":
-        phase_pixels = N * cuda.ceil_div(H, stride) * cuda.ceil_div(W, stride)  # the largest stride phase's
-        return cuda.blocks(phase_pixels, tile_columns), cuda.blocks(Cg, tile_rows), groups * stride * stride
-    return cuda.blocks(Cg * R * S, tile_columns), cuda.blocks(K // groups, tile_rows), groups * splits
-
-
-def filter_plan(variant, dtype, x_shape, w_shape, stride, pad, sm_count):
-    """Backward-filter's ``(splits, chunk)`` for these shapes (:func:`filter_splits` of its tiles)."""
-    N, _, H, W = x_shape
-    columns, rows, groups = grid("backward-filter", variant, dtype, x_shape, w_shape, stride, pad)
-    positions = N * output_size(H, w_shape[2], stride, pad) * output_size(W, w_shape[3], stride, pad)
-    return filter_splits(columns * rows * groups, positions, sm_count)
-
-
-def filter_splits(tiles, positions, sm_count):
-    """How many chunks backward-filter splits the N·P·Q reduction into, and the chunk length.
-
-    Enough chunks that ``tiles`` output tiles times the chunks give about
-    ``FILTER_BLOCKS_PER_SM`` blocks per SM, but no chunk shorter than ``FILTER_MIN_CHUNK``
-    positions. The chunk is a multiple of ``FILTER_CHUNK_STEP`` (the kernels' reduction step).
-    """
-    wanted = max(1, cuda.ceil_div(FILTER_BLOCKS_PER_SM * sm_count, tiles))
-    splits = max(1, min(wanted, positions // FILTER_MIN_CHUNK))
-    chunk = cuda.ceil_div(cuda.ceil_div(positions, splits), FILTER_CHUNK_STEP) * FILTER_CHUNK_STEP
-    return cuda.ceil_div(positions, chunk), chunk
-
-
 def _shape_args(x, w, stride, pad, groups):
     N, C, H, W = x.shape
     K, _, R, S = w.shape
@@ -332,16 +233,16 @@ def _check_int32_sizes(*sizes):
         raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
 
 
-def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None):
+def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, relu=False):
     cp = cuda.cupy()
     N, _, H, W = x.shape
     K, _, R, S = w.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     _check_int32_sizes(x.size, N * K * P * Q)
-    variant, name = _variant("forward", x, w, stride, variant, precision)
+    variant, name = plan.checked_variant("forward", x, w, stride, variant, precision)
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
-                THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups))
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
+                plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups) + (np.int32(relu),))
     return y
 
 
@@ -351,26 +252,53 @@ def _backward_cuda(x, w, dy, stride, pad, groups, precision="ieee", need_dx=True
             _backward_bias_cuda(dy))
 
 
-def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
+def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None, mask=None):
     cp = cuda.cupy()
-    variant, name = _variant("backward-data", x, w, stride, variant, precision)
+    variant, name = plan.checked_variant("backward-data", x, w, stride, variant, precision)
     dx = cp.empty_like(x)
     cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
-                grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS,
-                (dy, w, dx) + _shape_args(x, w, stride, pad, groups))
+                plan.grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS,
+                (dy, w, dx) + _shape_args(x, w, stride, pad, groups)
+                + (dx if mask is None else mask, np.int32(mask is not None)))  # dx: never read without a mask
     return dx
+
+
+def _backward_fused_cuda(x, w, dy, stride, pad, groups, precision, need_dx, mask):
+    dx = _backward_data_cuda(x, w, dy, stride, pad, groups, precision, mask=mask) if need_dx else None
+    return (dx,) + _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision)
+
+
+def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
+    """Backward-filter's variant, kernel name, (splits, chunk) and grid (its GEMM blocks only)."""
+    variant, name = plan.checked_variant("backward-filter", x, w, stride, variant, precision)
+    splits, chunk = plan.filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
+    _check_int32_sizes(splits * w.size)
+    return name, splits, chunk, plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
+
+
+def _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
+    """``(dw, db)`` in one launch: the chunks summed by each tile's last block, db in extra z-planes."""
+    cp = cuda.cupy()
+    name, splits, chunk, (gx, gy, gz) = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
+    dw = cp.empty_like(w)
+    db = cp.empty((w.shape[0],), dtype=w.dtype)
+    workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
+    bias_planes = cuda.ceil_div(w.shape[0], gx * gy)
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), (gx, gy, gz + bias_planes), THREADS,
+                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups)
+                + (np.int32(splits), np.int32(chunk), dw, cuda.zeroed_counters(gx * gy * groups), np.int32(1), db,
+                   np.int32(1)))
+    return dw, db
 
 
 def _backward_filter_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
     cp = cuda.cupy()
-    variant, name = _variant("backward-filter", x, w, stride, variant, precision)
-    splits, chunk = filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
-    _check_int32_sizes(splits * w.size)
+    name, splits, chunk, filter_grid = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
     dw = cp.empty_like(w)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
-                grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits), THREADS,
-                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk)))
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), filter_grid, THREADS,
+                (dy, x, workspace) + _shape_args(x, w, stride, pad, groups) + (np.int32(splits), np.int32(chunk))
+                + (dw, cp.empty(1, dtype=np.int32), np.int32(0), dw, np.int32(0)))  # no fixup, no bias blocks
     if splits > 1:
         blocks = min(cuda.blocks(w.size, THREADS), MAX_REDUCE_BLOCKS)
         cuda.launch(KERNEL_FILE, cuda.entry("conv2d_reduce_splits", x.dtype), blocks, THREADS,

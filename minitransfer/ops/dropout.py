@@ -23,6 +23,7 @@ import numpy as np
 
 from minitransfer import counter_rng, cuda
 from minitransfer.ops import _check
+from minitransfer.ops.gemm import Epilogue
 
 KERNEL_FILE = "dropout"
 KERNELS = ("dropout_forward", "dropout_backward")
@@ -37,6 +38,31 @@ class DropoutCache(NamedTuple):
     counter: int
     threshold: int
     scale: np.generic  # in x's dtype; None in evaluation
+
+
+class Draw(NamedTuple):
+    """Which mask a training dropout draws: ``ratio``, the stream ``seed`` and the ``counter``
+    (the iteration). ``device_counter``: a CuPy uint32 array whose [0] holds the same counter, which
+    fused kernels read on the device instead (a CUDA graph replays the same arguments every
+    iteration); None where nothing fused needs it."""
+
+    ratio: float
+    seed: int
+    counter: int
+    device_counter: object = None
+
+
+def epilogue(draw, dtype):
+    """The ``gemm.Epilogue`` of a ReLU followed by this dropout (the fused fully connected layers)."""
+    if draw.device_counter is None:
+        raise ValueError("dropout: a fused dropout reads its counter on the device; Draw.device_counter is missing")
+    return Epilogue.relu_dropout(int(draw.seed) & counter_rng.MASK32, draw.device_counter, keep_threshold(draw.ratio),
+                                 scale(draw.ratio, dtype))
+
+
+def scale(ratio, dtype):
+    """The inverted dropout's scale 1 / (1 − ratio), rounded to ``dtype``."""
+    return np.dtype(dtype).type(1.0 / (1.0 - float(ratio)))
 
 
 def keep_threshold(ratio):
@@ -56,8 +82,7 @@ def forward(x, ratio=0.5, train=True, seed=0, counter=0):
         raise ValueError(f"dropout: x must have fewer than 2**32 elements, got shape {tuple(x.shape)}")
     if not train:
         return x, DropoutCache(False, tuple(x.shape), 0, 0, 0, None)
-    cache = DropoutCache(True, tuple(x.shape), int(seed), int(counter), keep_threshold(ratio),
-                         np.dtype(x.dtype).type(1.0 / (1.0 - float(ratio))))
+    cache = DropoutCache(True, tuple(x.shape), int(seed), int(counter), keep_threshold(ratio), scale(ratio, x.dtype))
     if cuda.is_cuda_array(x):
         return _apply_cuda("dropout_forward", x, cache), cache
     return _apply_numpy(x, cache), cache

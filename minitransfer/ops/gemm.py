@@ -10,10 +10,18 @@ slices are added in slice order by a second kernel: no atomics, bit-reproducible
 ``tf32`` the tensor-core kernels of ``kernels/gemm_mma.cuh`` (float32, compute capability 8.0+;
 UNVERIFIED ON A GPU).
 
+For the fused fully connected layers (UNVERIFIED ON A GPU, bit-identical to the unfused kernels by
+construction and on the CPU emulation): an :class:`Epilogue` (``kernels/epilogue.cuh``: ReLU,
+ReLU + dropout, or the backward masks of either) is applied by the split reduction, which then runs
+with one slice too; ``row_sums=True`` also returns Σ_k op(A)[m, k] (the bias gradient of
+dW = dyᵀ·x), computed by extra blocks of the same launch with ``linear.cu``'s code.
+
 Example::
 
     c = gemm.gemm(dy, x, trans_a=True)   # dyᵀ·x, the weight gradient of a linear layer
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,9 +51,41 @@ MAX_REDUCE_BLOCKS = 1 << 16
 # The kernels index a and b with 32-bit offsets, up to one block tile past the last stored row.
 OFFSET_LIMIT = 2**31
 OFFSET_SLACK_ROWS = 128
+BIAS_COLUMNS = 32  # columns of op(A)'s row sums per block (BIAS_COLUMNS in kernels/bias_gradient.cuh)
+# kernels/epilogue.cuh's modes
+EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_RELU_DROPOUT, EPILOGUE_MASK, EPILOGUE_MASK_SCALE = range(5)
 
 
-def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="ieee"):
+class Epilogue(NamedTuple):
+    """What the split reduction does to each value of C before storing it (``kernels/epilogue.cuh``).
+
+    ``relu()``: max(v, 0). ``relu_dropout(seed, counter, threshold, scale)``: then inverted dropout,
+    element i kept iff random_bits(seed, *counter, i) >= threshold, counter a CuPy uint32 array
+    whose [0] holds the iteration (read on the device). ``mask(a, scale=None)``: v (times scale)
+    where a > 0, else 0: the backward of a ReLU (and a dropout) whose output is a.
+    """
+
+    mode: int
+    mask: object = None
+    scale: float = 1.0
+    seed: int = 0
+    counter: object = None
+    threshold: int = 0
+
+    @classmethod
+    def relu(cls):
+        return cls(EPILOGUE_RELU)
+
+    @classmethod
+    def relu_dropout(cls, seed, counter, threshold, scale):
+        return cls(EPILOGUE_RELU_DROPOUT, scale=scale, seed=seed, counter=counter, threshold=threshold)
+
+    @classmethod
+    def masked(cls, a, scale=None):
+        return cls(EPILOGUE_MASK, a) if scale is None else cls(EPILOGUE_MASK_SCALE, a, scale)
+
+
+def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="ieee", epilogue=None, row_sums=False):
     """``C = op(A)·op(B)`` (+ ``bias`` added to every row) on the GPU, with ``kernels/gemm.cu``.
 
     op(A) is ``a`` or ``a.T``, op(B) is ``b`` or ``b.T``; a and b are 2-D C-contiguous CuPy
@@ -59,13 +99,16 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
     (:func:`default_splits`) so that products with few output tiles still fill the GPU. The
     result is bit-reproducible for a given ``splits``. ``precision``: ``ieee`` (default),
-    ``tf32x3`` or ``tf32`` (see the module docstring).
+    ``tf32x3`` or ``tf32`` (see the module docstring). ``epilogue`` (an :class:`Epilogue`) is
+    applied to C; with ``row_sums`` (trans_a only) the result is ``(c, sums)``, sums[m] =
+    Σ_k op(A)[m, k] from the same launch.
 
     Example::
 
         c = gemm(dy, x, trans_a=True)   # dyᵀ·x, the weight gradient of a linear layer
     """
     m, n, k = _check_operands(a, b, trans_a, trans_b, bias)
+    _check_fusions(a, (m, n), trans_a, epilogue, row_sums)
     precision = precisions.check("gemm", precision, a.dtype)
     if precision in precisions.TENSOR_CORE:
         precisions.require_tensor_cores("gemm", precision)
@@ -75,20 +118,47 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
 
     cp = cuda.cupy()
     c = cp.empty((m, n), dtype=a.dtype)
-    partials = c if splits == 1 else cp.empty((splits, m, n), dtype=a.dtype)
+    reduced = splits > 1 or epilogue is not None
+    partials = cp.empty((splits, m, n), dtype=a.dtype) if reduced else c
+    sums = cp.empty((m,), dtype=a.dtype) if row_sums else None
     name = kernel_name(trans_a, trans_b, precision, is_aligned(a, b))
-    # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias.
+    # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias (and sums).
     bias_arg = c if bias is None else bias
-    fuse_bias = bias is not None and splits == 1
-    cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), grid, THREADS,
+    gx, gy, gz = grid
+    sum_planes = cuda.ceil_div(cuda.ceil_div(m, BIAS_COLUMNS), gx * gy) if row_sums else 0
+    cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), (gx, gy, gz + sum_planes), THREADS,
                 (a, b, bias_arg, partials, np.int32(m), np.int32(n), np.int32(k), np.int32(k_chunk),
-                 np.int32(fuse_bias)))
-    if splits > 1:
-        cuda.launch(KERNEL_FILE, cuda.entry("gemm_reduce_splits", a.dtype),
-                    min(cuda.blocks(m * n, THREADS), MAX_REDUCE_BLOCKS), THREADS,
-                    (partials, bias_arg, c, np.int32(splits), np.int64(m * n), np.int32(n),
-                     np.int32(bias is not None)))
-    return c
+                 np.int32(bias is not None and not reduced), np.int32(splits), c if sums is None else sums,
+                 np.int32(row_sums)))
+    if reduced:
+        _reduce(partials, bias_arg, c, splits, bias is not None, epilogue or Epilogue(EPILOGUE_NONE))
+    return (c, sums) if row_sums else c
+
+
+def _reduce(partials, bias, c, splits, has_bias, epilogue):
+    """gemm_reduce_splits: C = Σ_s partials[s] (+ bias), then the epilogue."""
+    m, n = c.shape
+    dtype = c.dtype.type
+    # The kernel reads the counter for dropout only; any uint32 array stands in otherwise.
+    counter = cuda.cupy().empty(1, dtype=np.uint32) if epilogue.counter is None else epilogue.counter
+    cuda.launch(KERNEL_FILE, cuda.entry("gemm_reduce_splits", c.dtype),
+                min(cuda.blocks(m * n, THREADS), MAX_REDUCE_BLOCKS), THREADS,
+                (partials, bias, c, np.int32(splits), np.int64(m * n), np.int32(n), np.int32(has_bias),
+                 np.int32(epilogue.mode), c if epilogue.mask is None else epilogue.mask, dtype(epilogue.scale),
+                 np.uint32(epilogue.seed), counter, np.uint32(epilogue.threshold)))
+
+
+def _check_fusions(a, c_shape, trans_a, epilogue, row_sums):
+    if row_sums and not trans_a:
+        raise ValueError("gemm: row_sums sums op(A) = aᵀ along k: it needs trans_a=True")
+    if epilogue is None:
+        return
+    if epilogue.mask is not None:
+        _check.array("gemm", "epilogue mask", epilogue.mask)
+        _check.same_dtype("gemm", a=a, mask=epilogue.mask)
+        _check.shape("gemm", "epilogue mask", epilogue.mask, c_shape)
+    if epilogue.mode == EPILOGUE_RELU_DROPOUT:
+        _check.array("gemm", "dropout counter", epilogue.counter, dtypes=(np.dtype(np.uint32),))
 
 
 def _check_operands(a, b, trans_a, trans_b, bias):

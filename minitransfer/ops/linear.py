@@ -12,6 +12,15 @@ column-sum kernel of ``kernels/linear.cu``, so every result is bit-reproducible.
 (``minitransfer.ops.precision``: ``ieee``, ``tf32x3``, ``tf32``) says how the three products are
 computed (the tensor-core modes: float32 only, UNVERIFIED ON A GPU); the bias gradient is always a
 plain sum.
+
+Fusions (the training step's lean path; UNVERIFIED ON A GPU, bit-identical to the unfused kernels by
+construction and on the CPU emulation): ``forward(..., relu=True, dropout=draw)`` applies the ReLU
+and then the inverted dropout after the layer (``dropout.Draw``: its mask is the dropout op's),
+``backward(..., mask=a, mask_scale=s)`` the backward of a ReLU (and a dropout of scale s) whose
+output a is this layer's input (``relu.masked_gradient``). With ``fused=True`` on CUDA they run in
+the split reduction's epilogue (``gemm.Epilogue``) and the bias gradient in extra blocks of the
+weight gradient's launch; otherwise ``relu``'s and ``dropout``'s kernels or references run
+around the products and the bias gradient has its own kernel.
 """
 
 from typing import NamedTuple
@@ -19,8 +28,9 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check, precision as precisions
-from minitransfer.ops.gemm import gemm
+from minitransfer.ops import _check, dropout as dropouts, relu as relus
+from minitransfer.ops import precision as precisions
+from minitransfer.ops.gemm import Epilogue, gemm
 
 KERNEL_FILE = "linear"
 KERNELS = ("linear_backward_bias",)
@@ -37,11 +47,13 @@ class LinearCache(NamedTuple):
     precision: str
 
 
-def forward(x, w, b, precision="ieee"):
+def forward(x, w, b, precision="ieee", relu=False, dropout=None, fused=False):
     """Fully connected layer: ``y = x·Wᵀ + b``. Returns ``(y, cache)``, a :class:`LinearCache`.
 
     x (N, in), w (out, in), b (out,), all float32 or all float64, C-contiguous; ``precision``
-    (``ieee``, ``tf32x3``, ``tf32``) also governs :func:`backward`'s products.
+    (``ieee``, ``tf32x3``, ``tf32``) also governs :func:`backward`'s products. ``relu``: then
+    y = max(y, 0); ``dropout`` (a ``dropout.Draw``, with relu only): then the training dropout.
+    ``fused``: see the module docstring.
 
     Example::
 
@@ -58,26 +70,48 @@ def forward(x, w, b, precision="ieee"):
     _check.shape("linear", "b", b, (w.shape[0],))
     _check.nonempty("linear", x=x, w=w)
     precision = precisions.check("linear", precision, x.dtype)
-    if cuda.is_cuda_array(x):
-        return gemm(x, w, trans_b=True, bias=b, precision=precision), LinearCache(x, w, precision)
-    return _forward_reference(x, w, b, precision), LinearCache(x, w, precision)
+    if dropout is not None and not relu:
+        raise ValueError("linear: a fused dropout follows a ReLU (relu=True); run dropout.forward after this layer")
+    cache = LinearCache(x, w, precision)
+    if cuda.is_cuda_array(x) and fused:
+        epilogue = None if not relu else Epilogue.relu() if dropout is None else dropouts.epilogue(dropout, x.dtype)
+        return gemm(x, w, trans_b=True, bias=b, precision=precision, epilogue=epilogue), cache
+    y = gemm(x, w, trans_b=True, bias=b, precision=precision) if cuda.is_cuda_array(x) else \
+        _forward_reference(x, w, b, precision)
+    if relu:
+        y, _ = relus.forward(y)
+    if dropout is not None:
+        y, _ = dropouts.forward(y, ratio=dropout.ratio, seed=dropout.seed, counter=dropout.counter)
+    return y, cache
 
 
-def backward(dy, cache, need_dx=True):
+def backward(dy, cache, need_dx=True, mask=None, mask_scale=None, fused=False):
     """Gradients of :func:`forward`: ``(dx, dw, db)`` = ``(dy·W, dyᵀ·x, Σ_n dy)``.
 
     With ``need_dx=False`` the input gradient is not computed and ``dx`` is None (the lowest
-    trainable layer of a net needs only its parameter gradients).
+    trainable layer of a net needs only its parameter gradients). ``mask`` (shaped like x) and
+    ``mask_scale``: dx through the ReLU (and dropout) whose output is this layer's input
+    (``relu.masked_gradient``). ``fused``: see the module docstring.
     """
     x, w, precision = cache
     _check.array("linear", "dy", dy, ndim=2)
     _check.same_device("linear", dy=dy, x=x)
     _check.same_dtype("linear", dy=dy, x=x)
     _check.shape("linear", "dy", dy, (x.shape[0], w.shape[0]))
+    if mask is not None:
+        relus.check_mask("linear", mask, x)
+    if cuda.is_cuda_array(dy) and fused:
+        epilogue = None if mask is None else Epilogue.masked(mask, mask_scale)
+        dx = gemm(dy, w, precision=precision, epilogue=epilogue) if need_dx else None
+        return (dx,) + gemm(dy, x, trans_a=True, precision=precision, row_sums=True)
     if cuda.is_cuda_array(dy):
         dx = gemm(dy, w, precision=precision) if need_dx else None
-        return dx, gemm(dy, x, trans_a=True, precision=precision), _bias_gradient_cuda(dy)
-    return _backward_reference(x, w, dy, precision, need_dx)
+        dx, dw, db = dx, gemm(dy, x, trans_a=True, precision=precision), _bias_gradient_cuda(dy)
+    else:
+        dx, dw, db = _backward_reference(x, w, dy, precision, need_dx)
+    if mask is not None and dx is not None:
+        dx = relus.masked_gradient(dx, mask, mask_scale)
+    return dx, dw, db
 
 
 def _forward_reference(x, w, b, precision="ieee"):

@@ -50,12 +50,7 @@ def forward(x, size=5, alpha=1e-4, beta=0.75, k=1.0):
     _check.array("lrn", "x", x, ndim=4)
     if min(x.shape) < 1:
         raise ValueError(f"lrn: x must have no empty dimension, got shape {tuple(x.shape)}")
-    size = _check.positive_int("lrn", "size", size)
-    alpha, beta, k = (_real("lrn", name, value) for name, value in (("alpha", alpha), ("beta", beta), ("k", k)))
-    if alpha < 0:
-        raise ValueError(f"lrn: alpha must be >= 0, got {alpha!r}")
-    if k <= 0:
-        raise ValueError(f"lrn: k must be > 0 (scale must stay positive), got {k!r}")
+    size, alpha, beta, k = check_hyper("lrn", size, alpha, beta, k)
     if cuda.is_cuda_array(x):
         scale, y = _forward_cuda(x, size, alpha, beta, k)
     else:
@@ -65,13 +60,29 @@ def forward(x, size=5, alpha=1e-4, beta=0.75, k=1.0):
 
 def backward(dy, cache):
     """Gradient of :func:`forward`: returns ``(dx,)``, dx (N,C,H,W)."""
-    _check.array("lrn", "dy", dy, ndim=4)
-    _check.same_device("lrn", dy=dy, x=cache.x)
-    _check.same_dtype("lrn", dy=dy, x=cache.x)
-    _check.shape("lrn", "dy", dy, cache.x.shape)
+    backward_checks(dy, cache)
     if cuda.is_cuda_array(dy):
         return (_backward_cuda(dy, cache),)
     return (_backward_reference(dy, cache),)
+
+
+def backward_checks(dy, cache, op="lrn"):
+    """Check ``dy`` against the forward's cache (errors name ``op``)."""
+    _check.array(op, "dy", dy, ndim=4)
+    _check.same_device(op, dy=dy, x=cache.x)
+    _check.same_dtype(op, dy=dy, x=cache.x)
+    _check.shape(op, "dy", dy, cache.x.shape)
+
+
+def check_hyper(op, size, alpha, beta, k):
+    """Check the LRN's hyper-parameters (errors name ``op``); returns them as (int, float, float, float)."""
+    size = _check.positive_int(op, "size", size)
+    alpha, beta, k = (_real(op, name, value) for name, value in (("alpha", alpha), ("beta", beta), ("k", k)))
+    if alpha < 0:
+        raise ValueError(f"{op}: alpha must be >= 0, got {alpha!r}")
+    if k <= 0:
+        raise ValueError(f"{op}: k must be > 0 (scale must stay positive), got {k!r}")
+    return size, alpha, beta, k
 
 
 def _real(op, name, value):

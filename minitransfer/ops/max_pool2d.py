@@ -16,7 +16,9 @@ The window of output (ph, qw) covers rows ``[ph·stride − pad, ph·stride − 
 
 The cache holds the argmax (int32 flat index ``h·W + w`` within each plane) and the input's
 shape. CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; backward gathers,
-deterministically, without atomics).
+deterministically, without atomics). ``backward(..., mask=a)`` also applies the backward of the
+ReLU before the pooling (a: its output, the pooling's input; ``relu.masked_gradient``), in the
+kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it.
 """
 
 from typing import NamedTuple
@@ -24,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minitransfer import cuda
-from minitransfer.ops import _check
+from minitransfer.ops import _check, relu as relus
 
 KERNEL_FILE = "max_pool2d"
 KERNELS = ("max_pool2d_forward", "max_pool2d_backward")
@@ -61,21 +63,7 @@ def forward(x, size=3, stride=2, pad=0):
         y, cache = max_pool2d.forward(x)          # CaffeNet: 96×55×55 → 96×27×27
         (dx,) = max_pool2d.backward(dy, cache)
     """
-    _check.array("max_pool2d", "x", x, ndim=4)
-    size = _check.positive_int("max_pool2d", "size", size)
-    stride = _check.positive_int("max_pool2d", "stride", stride)
-    pad = _check.positive_int("max_pool2d", "pad", pad, minimum=0)
-    N, C, H, W = x.shape
-    if min(x.shape) < 1:
-        raise ValueError(f"max_pool2d: x must have no empty dimension, got shape {tuple(x.shape)}")
-    if pad >= size:
-        raise ValueError(f"max_pool2d: pad must be smaller than size, got pad {pad} and size {size}")
-    if size > H + 2 * pad or size > W + 2 * pad:
-        raise ValueError(
-            f"max_pool2d: window {size}x{size} is larger than the padded input "
-            f"{H + 2 * pad}x{W + 2 * pad} (x of shape {tuple(x.shape)}, pad {pad})"
-        )
-    P, Q = output_size(H, size, stride, pad), output_size(W, size, stride, pad)
+    size, stride, pad, P, Q = check_forward("max_pool2d", x, size, stride, pad)
     if cuda.is_cuda_array(x):
         y, argmax = _forward_cuda(x, size, stride, pad, P, Q)
     else:
@@ -83,17 +71,47 @@ def forward(x, size=3, stride=2, pad=0):
     return y, PoolCache(argmax, tuple(x.shape), np.dtype(x.dtype), size, stride, pad)
 
 
-def backward(dy, cache):
+def check_forward(op, x, size, stride, pad):
+    """Check a pooling's input and hyper-parameters (errors name ``op``); returns (size, stride, pad, P, Q)."""
+    _check.array(op, "x", x, ndim=4)
+    size = _check.positive_int(op, "size", size)
+    stride = _check.positive_int(op, "stride", stride)
+    pad = _check.positive_int(op, "pad", pad, minimum=0)
+    N, C, H, W = x.shape
+    if min(x.shape) < 1:
+        raise ValueError(f"{op}: x must have no empty dimension, got shape {tuple(x.shape)}")
+    if pad >= size:
+        raise ValueError(f"{op}: pad must be smaller than size, got pad {pad} and size {size}")
+    if size > H + 2 * pad or size > W + 2 * pad:
+        raise ValueError(
+            f"{op}: window {size}x{size} is larger than the padded input "
+            f"{H + 2 * pad}x{W + 2 * pad} (x of shape {tuple(x.shape)}, pad {pad})"
+        )
+    return size, stride, pad, output_size(H, size, stride, pad), output_size(W, size, stride, pad)
+
+
+def backward(dy, cache, mask=None, fused=False):
     """Gradient of :func:`forward`: returns ``(dx,)``, dx (N,C,H,W); each dy goes to the first
-    maximum of its window."""
+    maximum of its window. ``mask`` (shaped like x): dx = 0 wherever mask <= 0 (see above)."""
     _check.array("max_pool2d", "dy", dy, ndim=4)
     _check.same_device("max_pool2d", dy=dy, argmax=cache.argmax)
     if np.dtype(dy.dtype) != cache.dtype:
         raise ValueError(f"max_pool2d: dy must have the dtype of x, {cache.dtype}, got {dy.dtype}")
     _check.shape("max_pool2d", "dy", dy, cache.argmax.shape)
-    if cuda.is_cuda_array(dy):
-        return (_backward_cuda(dy, cache),)
-    return (_backward_reference(dy, cache),)
+    if mask is not None:
+        check_mask("max_pool2d", mask, dy, cache)
+    if cuda.is_cuda_array(dy) and fused:
+        return (_backward_cuda(dy, cache, mask),)
+    dx = _backward_cuda(dy, cache) if cuda.is_cuda_array(dy) else _backward_reference(dy, cache)
+    return (dx if mask is None else relus.masked_gradient(dx, mask),)
+
+
+def check_mask(op, mask, dy, cache):
+    """Check a ReLU mask for a pooling's input gradient (shaped like its input; errors name ``op``)."""
+    _check.array(op, "mask", mask, ndim=4)
+    _check.same_device(op, mask=mask, dy=dy)
+    _check.same_dtype(op, mask=mask, dy=dy)
+    _check.shape(op, "mask", mask, cache.x_shape)
 
 
 def _forward_reference(x, size, stride, pad, P, Q):
@@ -149,7 +167,7 @@ def _forward_cuda(x, size, stride, pad, P, Q):
     return y, argmax
 
 
-def _backward_cuda(dy, cache):
+def _backward_cuda(dy, cache, mask=None):
     cp = cuda.cupy()
     N, C, H, W = cache.x_shape
     P, Q = dy.shape[2:]
@@ -157,6 +175,7 @@ def _backward_cuda(dy, cache):
     cuda.launch(
         KERNEL_FILE, cuda.entry("max_pool2d_backward", dy.dtype), cuda.blocks(dx.size, THREADS), THREADS,
         (dy, cache.argmax, dx, np.int32(N * C), np.int32(H), np.int32(W), np.int32(P), np.int32(Q),
-         np.int32(cache.size), np.int32(cache.stride), np.int32(cache.pad)),
+         np.int32(cache.size), np.int32(cache.stride), np.int32(cache.pad),
+         dx if mask is None else mask, np.int32(mask is not None)),  # dx: never read without a mask
     )
     return dx

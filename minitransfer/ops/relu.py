@@ -5,6 +5,12 @@
 
 Works on any rank. The cache is the input ``x``; the gradient at exactly 0 is taken as 0, as
 in Caffe. CUDA kernels: ``kernels/relu.cu``.
+
+:func:`masked_gradient` is the same backward taken from the ReLU's *output* (y > 0 exactly where
+x > 0), optionally through an inverted dropout after it (its output a > 0 exactly where the
+element was kept and x > 0, since scale >= 1): the layer after them applies it to its own input
+gradient, in its kernel's epilogue on the fused path, so no separate launch and no dropout mask
+redrawn. It gives the bits of relu's (and dropout's) backward.
 """
 
 import numpy as np
@@ -13,7 +19,7 @@ from minitransfer import cuda
 from minitransfer.ops import _check
 
 KERNEL_FILE = "relu"
-KERNELS = ("relu_forward", "relu_backward")
+KERNELS = ("relu_forward", "relu_backward", "relu_dropout_backward")
 
 THREADS = 256
 MAX_BLOCKS = 1 << 20  # the kernels loop with a grid stride beyond this
@@ -44,6 +50,30 @@ def backward(dy, cache):
     return (_backward_reference(x, dy),)
 
 
+def masked_gradient(dx, mask, scale=None):
+    """``dx`` through a ReLU whose output is ``mask`` (and, with ``scale``, an inverted dropout of
+    scale 1/(1 − ratio) after it, ``mask`` then being the dropout's output): ``dx`` (times
+    ``scale``) where mask > 0, else 0. A new array; NumPy or CuPy.
+
+    Example::
+
+        masked_gradient(np.array([1.0, 2.0]), np.array([0.0, 3.0]))   # [0., 2.]
+    """
+    if cuda.is_cuda_array(dx):
+        return _backward_cuda(mask, dx) if scale is None else _dropout_backward_cuda(mask, dx, scale)
+    if scale is None:
+        return _backward_reference(mask, dx)
+    return np.where(mask > 0, dx * dx.dtype.type(scale), dx.dtype.type(0))
+
+
+def check_mask(op, mask, x):
+    """Check that ``mask`` can mask the input gradient of ``op`` whose input is ``x``."""
+    _check.array(op, "mask", mask)
+    _check.same_device(op, mask=mask, x=x)
+    _check.same_dtype(op, mask=mask, x=x)
+    _check.shape(op, "mask", mask, x.shape)
+
+
 def _forward_reference(x):
     return np.where(x > 0, x, x.dtype.type(0))
 
@@ -69,4 +99,12 @@ def _backward_cuda(x, dy):
     dx = cp.empty_like(dy)
     cuda.launch(KERNEL_FILE, cuda.entry("relu_backward", x.dtype), _grid(x.size), THREADS,
                 (x, dy, dx, np.int64(x.size)))
+    return dx
+
+
+def _dropout_backward_cuda(a, dy, scale):
+    cp = cuda.cupy()
+    dx = cp.empty_like(dy)
+    cuda.launch(KERNEL_FILE, cuda.entry("relu_dropout_backward", dy.dtype), _grid(dy.size), THREADS,
+                (a, dy, dx, np.int64(dy.size), dy.dtype.type(scale)))
     return dx

@@ -14,6 +14,12 @@ GPU and NumPy updates agree bit for bit.
 This is the only op that mutates its arguments: the optimizer owns the parameters. Frozen
 parameters (learning rate 0 and weight decay 0, DESIGN.md §1) are never passed here: the optimizer
 skips them, so their momentum buffers stay untouched.
+
+:func:`update_all` steps many parameters at once: on CUDA one launch of ``sgd_update_all`` over a
+device table of the parameters (UNVERIFIED ON A GPU; per element it is :func:`update`'s
+arithmetic, so the same bits), with the learning rate optionally read from device memory and the
+update optionally skipped on the device when the loss is not finite; on NumPy :func:`update` per
+parameter.
 """
 
 import math
@@ -24,9 +30,14 @@ from minitransfer import cuda
 from minitransfer.ops import _check
 
 KERNEL_FILE = "sgd"
-KERNELS = ("sgd_update",)
+KERNELS = ("sgd_update", "sgd_update_all")
 THREADS = 256
 MAX_BLOCKS = 65536
+CHUNK = THREADS * 8  # elements per block of sgd_update_all (SGD_CHUNK in kernels/sgd.cu)
+# One row per parameter: kernels/sgd.cu's SgdRow (pointers, then 64-bit integers and doubles).
+TABLE_DTYPE = np.dtype([("w", "<u8"), ("grad", "<u8"), ("velocity", "<u8"), ("size", "<i8"), ("first_block", "<i8"),
+                        ("lr_mult", "<f8"), ("local_decay", "<f8")])
+_tables = {}
 
 
 def update(w, grad, velocity, lr, momentum, weight_decay, lr_mult=1.0, decay_mult=1.0):
@@ -61,3 +72,55 @@ def update(w, grad, velocity, lr, momentum, weight_decay, lr_mult=1.0, decay_mul
     velocity += local_lr * g
     w -= velocity
     return None
+
+
+def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None):
+    """:func:`update` for every ``(w, grad, velocity, lr_mult, decay_mult)`` of ``entries``, in place.
+
+    On CuPy arrays one launch does them all (arrays of one dtype). ``lr_on_device``: a CuPy float64
+    array whose [0] the kernel reads as the learning rate instead of ``lr`` (a CUDA graph replays
+    the same arguments every iteration). ``loss``: a CuPy scalar array; nothing is updated unless
+    it is finite, decided on the device. On NumPy arrays these two are ignored.
+
+    >>> w, v = np.ones(3, np.float32), np.zeros(3, np.float32)
+    >>> update_all([(w, np.full(3, 0.5, np.float32), v, 1.0, 1.0)], lr=0.1, momentum=0.9, weight_decay=0.0)
+    """
+    if not entries or not cuda.is_cuda_array(entries[0][0]):
+        for w, grad, velocity, lr_mult, decay_mult in entries:
+            update(w, grad, velocity, lr, momentum, weight_decay, lr_mult, decay_mult)
+        return None
+    for w, grad, velocity, _, _ in entries:
+        for name, a in (("w", w), ("grad", grad), ("velocity", velocity)):
+            _check.array("sgd", name, a)
+        _check.same_device("sgd", w=w, grad=grad, velocity=velocity, first=entries[0][0])
+        _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity, first=entries[0][0])
+        _check.shape("sgd", "grad", grad, w.shape)
+        _check.shape("sgd", "velocity", velocity, w.shape)
+    dtype = entries[0][0].dtype
+    table, blocks = _device_table(entries, weight_decay, dtype)
+    first = entries[0][0]
+    cuda.launch(KERNEL_FILE, cuda.entry("sgd_update_all", dtype), blocks, THREADS,
+                (table, np.int32(len(entries)), dtype.type(momentum),
+                 table.view(np.float64) if lr_on_device is None else lr_on_device, np.float64(lr),
+                 np.int32(lr_on_device is not None), first if loss is None else loss, np.int32(loss is not None)))
+    return None
+
+
+def _device_table(entries, weight_decay, dtype):
+    """The device table of ``entries`` (built once per set of arrays and multipliers) and its blocks."""
+    rows = np.zeros(len(entries), dtype=TABLE_DTYPE)
+    first_block = 0
+    for row, (w, grad, velocity, lr_mult, decay_mult) in zip(rows, entries):
+        row["w"], row["grad"], row["velocity"] = w.data.ptr, grad.data.ptr, velocity.data.ptr
+        row["size"], row["first_block"] = w.size, first_block
+        row["lr_mult"] = float(lr_mult)
+        row["local_decay"] = float(dtype.type(float(weight_decay) * float(decay_mult)))
+        first_block += cuda.blocks(w.size, CHUNK)
+    key = (rows.tobytes(), np.dtype(dtype).str)
+    if key not in _tables:
+        if len(_tables) >= 16:
+            _tables.clear()
+        table = cuda.persistent_empty((rows.nbytes,), np.uint8)
+        table.set(rows.view(np.uint8))
+        _tables[key] = table
+    return _tables[key], first_block

@@ -35,6 +35,7 @@ KERNELS = (
     "softmax_cross_entropy_mean",
     "softmax_cross_entropy_backward",
     "softmax_cross_entropy_accuracy",
+    "softmax_cross_entropy_step",
 )
 LABEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 THREADS = 256
@@ -83,6 +84,29 @@ def backward(dloss, cache):
     probabilities = np.exp(logits - row_max[:, None] - row_log_sum[:, None])  # N,K
     probabilities[np.arange(n_rows), labels] -= 1
     return (dloss * probabilities / n_rows,)
+
+
+def forward_backward(logits, labels, dloss=1.0, fused=False):
+    """:func:`forward` then :func:`backward` with ``dloss``: ``(loss, dlogits, cache)``, a training
+    step's loss and its gradient. On CUDA with ``fused`` (UNVERIFIED ON A GPU) one launch of
+    ``softmax_cross_entropy_step`` computes them (the rows, their gradients, then the mean by the last
+    block): the same arithmetic, so the same bits, and no host-to-device copy of ``dloss``.
+    """
+    if not (cuda.is_cuda_array(logits) and fused):
+        loss, cache = forward(logits, labels)
+        (dlogits,) = backward(dloss, cache)
+        return loss, dlogits, cache
+    _validate("softmax_cross_entropy", logits, labels)
+    cp = cuda.cupy()
+    n_rows, n_classes = logits.shape
+    row_loss, row_max, row_log_sum = (cp.empty(n_rows, dtype=logits.dtype) for _ in range(3))
+    loss = cp.empty(1, dtype=logits.dtype)
+    dlogits = cp.empty_like(logits)
+    grid = min(cuda.blocks(n_rows, ROWS_PER_BLOCK), MAX_BLOCKS)
+    cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_step", logits.dtype), grid, THREADS,
+                (logits, *_label_args(labels), row_loss, row_max, row_log_sum, loss, logits.dtype.type(dloss), dlogits,
+                 cuda.zeroed_counters(1), np.int32(n_rows), np.int32(n_classes)))
+    return loss.reshape(()), dlogits, SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
 
 
 def accuracy(logits, labels, k=1):

@@ -23,12 +23,12 @@ def tiny_data(tmp_path_factory):
 
 def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
-    monkeypatch.setattr(demos, "DEMO_LAYERS", (2,))
-    monkeypatch.setattr(demos, "DEMO_TRAIN_OPTIONS", TINY)
+    monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY))
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+"]
+    names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+",
+             "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
     for name in names:
         assert f"done {name}" in result.output
     with open(out / "report" / "results.csv", newline="") as stream:
@@ -40,15 +40,18 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
         assert float(rows[name]["final_top1"]) == pytest.approx(measured["final"]["top1"], abs=5e-5)
     copied = json.loads((out / "random0/A2B.run" / "config.json").read_text())
     assert copied["copy_from"] == str(out / "random0/baseA.h5") and copied["frozen"] and copied["half"] == "B"
+    assert "what these networks show" in result.output and "At n=2, AnB is" in result.output
     figure = out / "report" / "figure2.png"
     if figure.exists():
-        assert f"Figure 2: {figure}" in result.output
+        assert str(figure) in result.output
     else:
         assert "pip install 'minitransfer[plot]'" in result.output
 
     again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert again.exit_code == 0, again.output
-    assert "6 of 6 runs already finished" in again.output and "start " not in again.output
+    assert "12 of 12 runs already finished" in again.output and "start " not in again.output
+    other_seed = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
+    assert other_seed.exit_code == 2 and "trained with other options" in other_seed.output
 
 
 def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):

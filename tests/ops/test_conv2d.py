@@ -9,7 +9,7 @@ import pytest
 
 from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
-from minitransfer.ops import conv2d, precision
+from minitransfer.ops import conv2d, conv2d_plan, precision
 from oracles import relative_error
 
 # (N, C, H, W, K, R, S, stride, pad, groups)
@@ -188,7 +188,7 @@ def test_output_size(size, kernel, stride, pad, expected):
 
 @pytest.mark.parametrize("tiles, positions, sm_count", [(3, 774400, 132), (54, 43264, 132), (1, 100, 132), (4, 1020, 2)])
 def test_filter_splits_cover_every_position_once(tiles, positions, sm_count):
-    splits, chunk = conv2d.filter_splits(tiles, positions, sm_count)
+    splits, chunk = conv2d_plan.filter_splits(tiles, positions, sm_count)
     assert chunk % 8 == 0 and splits >= 1
     assert (splits - 1) * chunk < positions <= splits * chunk
 
@@ -196,7 +196,7 @@ def test_filter_splits_cover_every_position_once(tiles, positions, sm_count):
 @pytest.mark.parametrize("rows, expected", [(3, "m64"), (48, "m64"), (64, "m64"), (65, "m128"), (96, "m128"),
                                              (128, "m128"), (192, "m64"), (256, "m128"), (384, "m128")])
 def test_gemm_variant_takes_the_tile_with_fewer_idle_rows(rows, expected):
-    assert conv2d.gemm_variant(rows) == expected
+    assert conv2d_plan.gemm_variant(rows) == expected
 
 
 # CaffeNet's layers (x shape, w shape, stride) and the variant each direction runs.
@@ -209,22 +209,22 @@ def test_gemm_variant_takes_the_tile_with_fewer_idle_rows(rows, expected):
 ], ids=["conv1", "conv2", "conv3", "conv4", "conv5"])
 def test_choose_variant_for_caffenet(x_shape, w_shape, stride, expected):
     directions = ("forward", "backward-data", "backward-filter")
-    assert tuple(conv2d.choose_variant(d, x_shape, w_shape, stride) for d in directions) == expected
+    assert tuple(conv2d_plan.choose_variant(d, x_shape, w_shape, stride) for d in directions) == expected
 
 
 def test_backward_filter_takes_64_row_tiles_only_for_few_filters():
-    assert conv2d.choose_variant("backward-filter", (2, 8, 9, 9), (64, 8, 3, 3), 1) == "m64"
-    assert conv2d.choose_variant("backward-filter", (2, 8, 9, 9), (65, 8, 3, 3), 1) == "m128"
+    assert conv2d_plan.choose_variant("backward-filter", (2, 8, 9, 9), (64, 8, 3, 3), 1) == "m64"
+    assert conv2d_plan.choose_variant("backward-filter", (2, 8, 9, 9), (65, 8, 3, 3), 1) == "m128"
 
 
 def test_small_channels_needs_few_taps_per_phase():
     """A 33×33 kernel at stride 1 has 1089 taps: 4·1089 w values do not fit the shared-memory stage."""
-    assert conv2d.choose_variant("backward-data", (1, 3, 40, 40), (4, 3, 33, 33), 1) == "m64"
+    assert conv2d_plan.choose_variant("backward-data", (1, 3, 40, 40), (4, 3, 33, 33), 1) == "m64"
     x, w = np.zeros((1, 3, 40, 40)), np.zeros((4, 3, 33, 33))
     with pytest.raises(ValueError, match=r"conv2d: kernel 33x33 stride 1 has too many taps"):
-        conv2d._variant("backward-data", x, w, 1, "small_channels", "ieee")
+        conv2d_plan.checked_variant("backward-data", x, w, 1, "small_channels", "ieee")
     with pytest.raises(ValueError, match=r"conv2d: forward has no variant 'small_channels'"):
-        conv2d._variant("forward", x, w, 1, "small_channels", "ieee")
+        conv2d_plan.checked_variant("forward", x, w, 1, "small_channels", "ieee")
 
 
 def test_every_kernel_has_both_entry_points_in_the_source():
@@ -286,9 +286,9 @@ def test_gpu_float32_matches_float64_reference(cp, config):
 
 # (1 image, 3 channels, 130 filters of 3×3): the small_channels kernel stages w in two rounds.
 SMALL_CHANNELS_TWO_ROUNDS = (1, 3, 7, 8, 130, 3, 3, 1, 1, 1)
-VARIANT_CASES = [(direction, variant) for direction in conv2d.VARIANTS for variant in conv2d.VARIANTS[direction]
+VARIANT_CASES = [(direction, variant) for direction in conv2d_plan.VARIANTS for variant in conv2d_plan.VARIANTS[direction]
                  if not variant.startswith("tc_")]
-TENSOR_CORE_CASES = [(direction, variant, mode) for direction in conv2d.VARIANTS for variant in conv2d.VARIANTS[direction]
+TENSOR_CORE_CASES = [(direction, variant, mode) for direction in conv2d_plan.VARIANTS for variant in conv2d_plan.VARIANTS[direction]
                      if variant.startswith("tc_") for mode in precision.TENSOR_CORE]
 TENSOR_CORE_IDS = [f"{d}-{v}-{m}" for d, v, m in TENSOR_CORE_CASES]
 
@@ -381,7 +381,7 @@ def test_gpu_forward_and_backward_carry_the_precision(cp, mode):
     dx, dw, db = conv2d.backward(cp.asarray(dy), cache)
     arrays = [cp.asarray(a) for a in (x, w, b, dy)]
     for direction, got in (("forward", y), ("backward-data", dx), ("backward-filter", dw)):
-        forced = _launch_direction(direction, conv2d.choose_variant(direction, x.shape, w.shape, stride, mode),
+        forced = _launch_direction(direction, conv2d_plan.choose_variant(direction, x.shape, w.shape, stride, mode),
                                    *arrays, stride, pad, groups, mode)
         assert cp.array_equal(got, forced), direction
     assert cp.array_equal(db, conv2d._backward_bias_cuda(cp.asarray(dy)))

@@ -1,60 +1,24 @@
-"""The tensor-core kernels on the CPU: kernels/mma_tf32.cuh, conv2d_mma.cuh and gemm_mma.cuh compiled
-unchanged with g++ against tests/ops/mma_emulation/, a host twin of kernels/mma_ptx.cuh (cp.async
+"""The tensor-core kernels on the CPU: kernels/mma_tf32.cuh, conv2d_mma.cuh and gemm_mma.cuh, compiled
+unchanged into the CPU emulation of tests/cuda_emulator.py (tests/ops/emulation/mma_ptx.cuh: cp.async
 commit groups, ldmatrix and mma.m16n8k8 emulated warp-wide as the PTX ISA defines them, each CUDA
-thread a fiber), launched with the real launchers' geometry (conv2d.grid, gemm.plan).
+thread a fiber) and launched by the real launchers (conv2d's and gemm's, their plans and arguments).
 
 What this proves without a GPU: the index arithmetic of every problem, the fragment layouts, the
-pipeline's group bookkeeping, zero-fill at edges and padding, no read outside the inputs and no
-write outside the output (poisoned with NaN, guarded on both sides), against independent float64
-oracles. What it cannot prove: the hardware's own semantics and speed (the gpu tests do that).
+pipeline's group bookkeeping, zero-fill at edges and padding, no read outside the inputs (cp.async
+checked) and no write outside the output (guarded), unwritten outputs (poisoned with NaN), against
+independent float64 oracles. What it cannot prove: the hardware's own semantics and speed (the gpu
+tests do that).
 """
-
-import pathlib
-import platform
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-from minitransfer import cuda
-from minitransfer.ops import conv2d, gemm, precision
+from cuda_emulator import emulated  # noqa: F401 (a fixture)
+from minitransfer.ops import conv2d, conv2d_plan, gemm, precision
 from oracles import relative_error
 
-pytestmark = pytest.mark.skipif(shutil.which("g++") is None or platform.machine() != "x86_64",
-                                reason="the emulation needs g++ (C++20) on x86-64")
-
-EMULATION = pathlib.Path(__file__).parent / "mma_emulation"
-KERNEL_HEADERS = ("common.cuh", "conv2d_shape.cuh", "conv2d_mma.cuh", "mma_tf32.cuh", "gemm_mma.cuh")
 MODES = precision.TENSOR_CORE
 TILES = ("tc_m128", "tc_m64")
-
-
-class Emulator:
-    def __init__(self, executable):
-        self.executable = executable
-
-    def run(self, folder, args, inputs, out_size):
-        """Run the kernel named by ``args`` on ``inputs`` ({"a": ..., "b": ..., "bias": ...}); the output, poisoned first."""
-        for name, array in inputs.items():
-            np.ascontiguousarray(array, dtype=np.float32).tofile(folder / f"{name}.bin")
-        np.full(out_size, np.nan, dtype=np.float32).tofile(folder / "out.bin")
-        done = subprocess.run([str(self.executable), *map(str, args), str(folder)], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return np.fromfile(folder / "out.bin", dtype=np.float32)
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mma_emulation")
-    for name in KERNEL_HEADERS:
-        shutil.copy(cuda.kernels_dir() / name, folder)
-    for path in EMULATION.iterdir():
-        shutil.copy(path, folder)  # the twin mma_ptx.cuh sits where the kernels' own would be
-    executable = folder / "run_mma"
-    subprocess.run(["g++", "-std=c++20", "-O2", "-D__CUDA_ARCH__=800", "-o", str(executable),
-                    str(folder / "run_mma.cpp")], check=True, capture_output=True)
-    return Emulator(executable)
 
 
 def check_mode(mode, got, tf32_oracle, exact, ieee):
@@ -118,44 +82,35 @@ def conv_oracles(direction, x, w, b, dy, stride, pad, groups):
             conv_products(direction, x, w, b, dy, stride, pad, groups, exact), ieee)
 
 
-def run_conv(emulator, folder, direction, variant, mode, config, x, w, b, dy, filter_split=None):
-    N, C, H, W, K, R, S, stride, pad, groups = config
-    P, Q = dy.shape[2:]
-    shape_args = [N, C, H, W, K, R, S, P, Q, stride, pad, groups]
-    tile, split = variant[len("tc_"):], int(mode == "tf32x3")
-    kind = ["conv", direction.replace("-", "_"), tile, split]
+def run_conv(cp, direction, variant, mode, config, x, w, b, dy):
+    """``direction`` of the conv launcher forced to ``variant``, on the emulated device."""
+    stride, pad, groups = config[7:]
+    x, w, b, dy = (cp.asarray(a) for a in (x, w, b, dy))
     if direction == "forward":
-        grid = conv2d.grid(direction, variant, np.float32, x.shape, w.shape, stride, pad)
-        return emulator.run(folder, kind + [*grid] + shape_args, {"a": x, "b": w, "bias": b}, dy.size).reshape(dy.shape)
+        return conv2d._forward_cuda(x, w, b, stride, pad, groups, mode, variant=variant).get()
     if direction == "backward-data":
-        grid = conv2d.grid(direction, variant, np.float32, x.shape, w.shape, stride, pad)
-        return emulator.run(folder, kind + [*grid] + shape_args, {"a": dy, "b": w}, x.size).reshape(x.shape)
-    splits, chunk = filter_split or conv2d.filter_plan(variant, np.float32, x.shape, w.shape, stride, pad, 132)
-    grid = conv2d.grid(direction, variant, np.float32, x.shape, w.shape, stride, pad, splits)
-    partials = emulator.run(folder, kind + [*grid] + shape_args + [splits, chunk], {"a": dy, "b": x}, splits * w.size)
-    dw = np.zeros(w.size, dtype=np.float32)
-    for part in partials.reshape(splits, -1):  # conv2d_reduce_splits: in split order, float32
-        dw += part
-    return dw.reshape(w.shape)
+        return conv2d._backward_data_cuda(x, w, dy, stride, pad, groups, mode, variant=variant).get()
+    return conv2d._backward_filter_cuda(x, w, dy, stride, pad, groups, mode, variant=variant).get()
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("variant", TILES)
 @pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.parametrize("config", CONV_CONFIGS, ids=CONV_IDS)
-def test_conv2d_tensor_core_kernels_match_their_oracles(emulator, tmp_path, config, direction, variant, mode):
+def test_conv2d_tensor_core_kernels_match_their_oracles(emulated, config, direction, variant, mode):
     x, w, b, dy = conv_inputs(config, seed=CONV_CONFIGS.index(config))
-    got = run_conv(emulator, tmp_path, direction, variant, mode, config, x, w, b, dy)
+    got = run_conv(emulated, direction, variant, mode, config, x, w, b, dy)
     check_mode(mode, got, *conv_oracles(direction, x, w, b, dy, *config[7:]))
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("variant", TILES)
-def test_conv2d_backward_filter_chunks_sum_in_order(emulator, tmp_path, variant, mode):
+def test_conv2d_backward_filter_chunks_sum_in_order(emulated, monkeypatch, variant, mode):
     """Four chunks of 24 positions, the last one short (84 = 3·24 + 12), none a whole number of stages."""
     config = CONV_CONFIGS[0]
     x, w, b, dy = conv_inputs(config, seed=7)
-    got = run_conv(emulator, tmp_path, "backward-filter", variant, mode, config, x, w, b, dy, filter_split=(4, 24))
+    monkeypatch.setattr(conv2d_plan, "filter_plan", lambda *args: (4, 24))
+    got = run_conv(emulated, "backward-filter", variant, mode, config, x, w, b, dy)
     check_mode(mode, got, *conv_oracles("backward-filter", x, w, b, dy, *config[7:]))
 
 
@@ -166,29 +121,19 @@ GEMM_SHAPES = [(5, 7, 3), (129, 131, 17), (70, 133, 203)]
 TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
 
 
-def run_gemm(emulator, folder, a, b, bias, m, n, k, trans_a, trans_b, mode, splits):
-    splits, k_chunk, grid = gemm.plan(m, n, k, np.float32, mode, splits, sm_count=132)
-    has_bias = int(splits == 1)
-    args = ["gemm", int(trans_a), int(trans_b), int(mode == "tf32x3"), *grid, m, n, k, k_chunk, has_bias]
-    partials = emulator.run(folder, args, {"a": a, "b": b, "bias": bias}, splits * m * n).reshape(splits, m, n)
-    c = partials[0].copy()
-    for part in partials[1:]:  # gemm_reduce_splits: in slice order, bias last
-        c += part
-    return c if has_bias else c + bias
-
-
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("trans_a, trans_b", TRANSPOSES, ids=["nn", "nt", "tn", "tt"])
 @pytest.mark.parametrize("shape, splits", [(s, None) for s in GEMM_SHAPES] + [((70, 133, 203), 3)],
                          ids=["m5-n7-k3", "m129-n131-k17", "m70-n133-k203", "m70-n133-k203-splits3"])
-def test_gemm_tensor_core_kernels_match_their_oracles(emulator, tmp_path, shape, splits, trans_a, trans_b, mode):
+def test_gemm_tensor_core_kernels_match_their_oracles(emulated, shape, splits, trans_a, trans_b, mode):
     m, n, k = shape
     rng = np.random.default_rng(m + n + k)
     a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(np.float32)
     b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
     bias = rng.standard_normal(n).astype(np.float32)
     op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
-    got = run_gemm(emulator, tmp_path, a, b, bias, m, n, k, trans_a, trans_b, mode, splits)
+    got = gemm.gemm(emulated.asarray(a), emulated.asarray(b), trans_a, trans_b, emulated.asarray(bias), splits,
+                    precision=mode).get()
     rounded = precision.round_tf32(op_a).astype(np.float64) @ precision.round_tf32(op_b).astype(np.float64)
     exact = op_a.astype(np.float64) @ op_b.astype(np.float64)
     check_mode(mode, got, rounded + bias, exact + bias, op_a @ op_b + bias)

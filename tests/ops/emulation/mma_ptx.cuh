@@ -11,8 +11,8 @@ struct PendingCopy {
     const float* from;
     bool valid;
 };
-inline std::vector<std::vector<PendingCopy>> cp_committed[BLOCK_THREADS];  // per thread, oldest group first
-inline std::vector<PendingCopy> cp_open[BLOCK_THREADS];
+inline std::vector<std::vector<PendingCopy>> cp_committed[MAX_THREADS];  // per thread, oldest group first
+inline std::vector<PendingCopy> cp_open[MAX_THREADS];
 
 inline void cp_async4(float* to, const float* from, bool valid) {
     if (valid) check_readable(from);
@@ -33,7 +33,7 @@ inline void cp_async_wait() {
     }
 }
 
-inline const float* ldmatrix_rows[WARPS][32];
+inline const float* ldmatrix_rows[MAX_WARPS][32];
 
 inline void ldmatrix_x4(unsigned (&r)[4], const float* row) {
     const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
@@ -53,7 +53,7 @@ inline unsigned to_tf32(float x) {
 struct MmaOperands {
     unsigned a[4], b[2];
 };
-inline MmaOperands mma_operands[WARPS][32];
+inline MmaOperands mma_operands[MAX_WARPS][32];
 
 // D(row, col) = C(row, col) + Σ_k A(row, k)·B(k, col), each lane computing its own four outputs
 // from the fragments the warp deposited: A(row, k) is a[(row ≥ 8) + 2·(k ≥ 4)] of lane
