@@ -1,36 +1,43 @@
-"""The synthetic set: deterministic, fast, two families, and a cached built-in copy."""
+"""The synthetic set: deterministic bytes, the motif / family structure its docstring promises, and
+the cached built-in copy."""
 
+import collections
 import time
 
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset, synthetic
+from minitransfer.data import dataset, splits, synthetic, wordnet
+
+
+def motifs_of(label):
+    return set(synthetic.CLASS_MOTIFS[label])
 
 
 def test_same_parameters_give_the_same_bytes():
-    first, labels = synthetic.generate(classes=4, per_class=6, size=20, seed=3)
-    again, _ = synthetic.generate(classes=4, per_class=6, size=20, seed=3)
-    other, _ = synthetic.generate(classes=4, per_class=6, size=20, seed=4)
-    val, _ = synthetic.generate(classes=4, per_class=6, size=20, seed=3, subset="val")
-    assert first.shape == (24, 20, 20, 3) and first.dtype == np.uint8
-    assert labels.tolist() == np.repeat(np.arange(4), 6).tolist()
+    first, labels = synthetic.generate(classes=4, per_class=6, size=16, seed=3)
+    again, _ = synthetic.generate(classes=4, per_class=6, size=16, seed=3)
+    other, _ = synthetic.generate(classes=4, per_class=6, size=16, seed=4)
+    val, _ = synthetic.generate(classes=4, per_class=6, size=16, seed=3, subset="val")
+    assert first.shape == (24, 16, 16, 3) and first.dtype == np.uint8
+    assert labels.dtype == np.int32 and labels.tolist() == np.repeat(np.arange(4), 6).tolist()
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other) and not np.array_equal(first, val)
 
 
 def test_images_vary_and_use_the_range():
-    images, _ = synthetic.generate(classes=2, per_class=20, size=24, seed=0)
+    images, _ = synthetic.generate(classes=2, per_class=20, size=14, seed=0)
     assert images.std() > 20 and images.min() < 40 and images.max() > 215
     assert len({image.tobytes() for image in images}) == 40
 
 
-def test_families_alternate_and_are_balanced():
+def test_class_table_alternates_families_and_names_the_motifs():
     table = synthetic.class_table(20)
     assert [entry["index"] for entry in table] == list(range(20))
-    assert [entry["family"] for entry in table[:4]] == ["man-made", "natural", "man-made", "natural"]
-    assert sum(entry["family"] == "natural" for entry in table) == 10
+    assert [entry["family"] for entry in table[:4]] == [wordnet.MAN_MADE, wordnet.NATURAL] * 2
+    assert sum(entry["family"] == wordnet.NATURAL for entry in table) == 10
     assert len({entry["name"] for entry in table}) == 20
+    assert table[3]["name"] == "green ring + blue ring"
 
 
 @pytest.mark.parametrize("classes", [0, 3, 22])
@@ -39,14 +46,105 @@ def test_bad_class_count_is_refused(classes):
         synthetic.class_table(classes)
 
 
-def test_man_made_shapes_have_sharper_edges_than_natural_ones():
-    """The families differ in low-level statistics the way the module says (hard vs soft edges)."""
-    images, labels = synthetic.generate(classes=20, per_class=30, size=36, seed=0)
-    gray = images.astype(np.float64).mean(axis=3)
-    gradient = np.abs(np.diff(gray, axis=2))
-    sharp = (gradient > 60).mean(axis=(1, 2))
-    man_made, natural = sharp[labels % 2 == 0].mean(), sharp[labels % 2 == 1].mean()
-    assert man_made > 1.5 * natural
+def test_bad_subset_is_refused():
+    with pytest.raises(ValueError, match="subset"):
+        synthetic.generate(classes=2, per_class=1, subset="test")
+
+
+def test_families_use_disjoint_motifs_built_from_the_same_colours():
+    by_family = collections.defaultdict(set)
+    for label in range(20):
+        by_family[synthetic.family_of(label)] |= motifs_of(label)
+    man_made, natural = by_family[wordnet.MAN_MADE], by_family[wordnet.NATURAL]
+    assert not man_made & natural
+    for family, motifs in by_family.items():
+        assert {shape for _, shape in motifs} == set(synthetic.FAMILY_SHAPES[family])
+        assert {colour for colour, _ in motifs} == set(synthetic.COLOURS)  # every primitive colour in both
+        assert len(motifs) == 8
+
+
+def test_each_motif_serves_two_or_three_classes_and_no_class_is_a_colour_swap_of_another():
+    uses = collections.Counter(motif for label in range(20) for motif in motifs_of(label))
+    assert set(uses.values()) <= {2, 3}
+    pairs = {frozenset(synthetic.CLASS_MOTIFS[label]) for label in range(20)}
+    assert len(pairs) == 20
+    for (colour_a, shape_a), (colour_b, shape_b) in synthetic.CLASS_MOTIFS:
+        if shape_a != shape_b and colour_a != colour_b:
+            assert frozenset(((colour_a, shape_b), (colour_b, shape_a))) not in pairs
+
+
+def test_random_halves_mix_families_and_share_motifs_the_natural_split_shares_none():
+    families = [synthetic.family_of(label) for label in range(20)]
+    for seed in range(20):
+        half_a, half_b = splits.random_halves(20, seed)
+        for half in (half_a, half_b):
+            assert 2 <= sum(families[label] == wordnet.NATURAL for label in half) <= 8
+        seen_in_a = set().union(*(motifs_of(label) for label in half_a))
+        needed_by_b = set().union(*(motifs_of(label) for label in half_b))
+        assert len(needed_by_b & seen_in_a) >= 0.6 * len(needed_by_b), seed
+    natural, man_made = splits.natural_halves(families)
+    assert not set().union(*map(motifs_of, natural)) & set().union(*map(motifs_of, man_made))
+
+
+@pytest.mark.parametrize("shape, inside, outside", [
+    ("disc", [(0, 0), (0.9, 0)], [(1.2, 0)]),
+    ("ring", [(0.78, 0), (0, -0.78)], [(0, 0), (1.2, 0)]),
+    ("bar", [(0, 0), (0, 0.9), (0, -0.9)], [(0.7, 0), (-0.7, 0)]),
+    ("plus", [(0, 0), (0, 0.9), (0.9, 0)], [(0.7, 0.7), (-0.7, 0.7)]),
+])
+def test_shape_coverage(shape, inside, outside):
+    radius = 10.0  # large, so anti-aliasing does not blur the test points
+    for points, expected in ((inside, 1.0), (outside, 0.0)):
+        dy, dx = (np.array([p[i] for p in points]) * radius for i in (0, 1))
+        assert synthetic.shape_coverage(shape, dy, dx, radius).tolist() == [expected] * len(points), (shape, points)
+
+
+def _dominated_by(images, channel, margin, blur=False):
+    """Pixels whose ``channel`` exceeds both other channels by ``margin`` (images uint8; with ``blur``
+    after a 3 × 3 box average, which drops the border): N,H,W bool."""
+    images = images.astype(np.float64) / 255
+    if blur:
+        height, width = images.shape[1:3]
+        images = sum(images[:, i:height - 2 + i, j:width - 2 + j] for i in range(3) for j in range(3)) / 9
+    return images[..., channel] - np.delete(images, channel, axis=3).max(axis=3) > margin
+
+
+def test_rendered_rings_have_holes_and_discs_do_not():
+    """Classes 1 (green disc + blue disc) and 3 (green ring + blue ring) drawn large, one green object
+    per image: the median position of the green pixels is green for a disc and background for a
+    ring (an oracle on the pixels alone)."""
+    middle_is_green = {}
+    for label in (1, 3):
+        green = _dominated_by(synthetic.render_class(label, 8, 56, seed=0, subset="train"), 1, 0.12, blur=True)
+        middles = []
+        for mask in green:
+            ys, xs = np.nonzero(mask)
+            middles.append(bool(mask[int(np.median(ys)), int(np.median(xs))]))
+        middle_is_green[label] = middles
+    assert all(middle_is_green[1]) and not any(middle_is_green[3])
+
+
+def test_bars_lie_both_ways():
+    """Class 14 (green bar + yellow bar): the green bar is taller than wide in some images and wider
+    than tall in others (mirroring the images would not turn one into the other)."""
+    green = _dominated_by(synthetic.render_class(14, 12, 56, seed=0, subset="train"), 1, 0.12, blur=True)
+    orientations = set()
+    for mask in green:
+        ys, xs = np.nonzero(mask)
+        orientations.add("vertical" if np.ptp(ys) > 1.5 * np.ptp(xs) else "horizontal" if np.ptp(xs) > 1.5 * np.ptp(ys) else "?")
+    assert {"vertical", "horizontal"} <= orientations
+
+
+def test_rendered_images_carry_the_class_colours():
+    """Class 0 (red bar + yellow bar) against class 12 (blue bar + yellow plus), both man-made (same
+    background tint): many more red pixels in class 0, many more blue ones in class 12."""
+    counts = {}
+    for label in (0, 12):
+        images = synthetic.render_class(label, 20, 28, seed=1, subset="val")
+        counts[label] = {colour: _dominated_by(images, channel, 0.45).sum(axis=(1, 2)).mean()
+                         for colour, channel in (("red", 0), ("blue", 2))}
+    assert counts[0]["red"] > 20 and counts[0]["red"] > 10 * counts[12]["red"]
+    assert counts[12]["blue"] > 20 and counts[12]["blue"] > 5 * counts[0]["blue"]
 
 
 def test_builtin_dataset_is_built_once_quickly(tmp_path):
@@ -54,12 +152,20 @@ def test_builtin_dataset_is_built_once_quickly(tmp_path):
     path = synthetic.builtin_dataset(tmp_path)
     assert time.perf_counter() - start < 10
     data = dataset.open_dataset(path)
-    assert data.num_classes == 20 and data.image_size == (36, 36)
-    assert (data.num_images("train"), data.num_images("val")) == (6000, 1000)
+    assert data.num_classes == 20 and data.image_size == (14, 14)
+    assert (data.num_images("train"), data.num_images("val")) == (300, 600)
+    assert data.classes[1]["family"] == wordnet.NATURAL
     stamp = (path / "meta.json").stat().st_mtime_ns
     assert synthetic.builtin_dataset(tmp_path) == path
     assert (path / "meta.json").stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_new_generator_version_gets_a_new_cache(tmp_path, monkeypatch):
+    old = synthetic.builtin_tag()
+    monkeypatch.setattr(synthetic, "GENERATOR_VERSION", synthetic.GENERATOR_VERSION + 1)
+    assert synthetic.builtin_tag() != old
+    assert synthetic.builtin_dataset(tmp_path).name == f"synthetic-{synthetic.builtin_tag()}"
 
 
 def test_cache_location_follows_the_environment(tmp_path, monkeypatch):
