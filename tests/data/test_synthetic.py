@@ -82,7 +82,7 @@ def test_random_halves_mix_families_and_share_motifs_the_natural_split_shares_no
         seen_in_a = set().union(*(motifs_of(label) for label in half_a))
         needed_by_b = set().union(*(motifs_of(label) for label in half_b))
         assert len(needed_by_b & seen_in_a) >= 0.6 * len(needed_by_b), seed
-    natural, man_made = splits.natural_halves(families)
+    natural, man_made = splits.family_halves(families)
     assert not set().union(*map(motifs_of, natural)) & set().union(*map(motifs_of, man_made))
 
 
