@@ -128,12 +128,13 @@ def _forward_reference(x, size, stride, pad, P, Q):
     # Scan the window offsets in row-major order; a strict > keeps the first maximum.
     y = window(0, 0).copy()
     offset = np.zeros(y.shape, dtype=np.int32)  # i·size + j of the maximum so far
+    better = np.empty(y.shape, dtype=bool)
     for i in range(size):
         for j in range(size):
             candidate = window(i, j)
-            better = candidate > y
-            y[better] = candidate[better]
-            offset[better] = i * size + j
+            np.greater(candidate, y, out=better)
+            np.copyto(y, candidate, where=better)
+            np.copyto(offset, i * size + j, where=better)
     rows = np.arange(P, dtype=np.int32)[:, None] * stride - pad + offset // size  # N,C,P,Q
     cols = np.arange(Q, dtype=np.int32)[None, :] * stride - pad + offset % size   # N,C,P,Q
     return y, rows * W + cols
