@@ -114,9 +114,11 @@ def sha256_file(path, block=1 << 22):
     return digest.hexdigest()
 
 
-def remove_stale_temporaries(folder):
+def remove_stale_temporaries(folder, folders=False):
     """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
-    leftovers); returns the paths removed. Temporaries of other live processes are left alone.
+    leftovers), and with ``folders`` such staging folders too (only in a folder that is ours
+    alone, such as the cache); returns the paths removed. Temporaries of other live processes are
+    left alone.
     Call it when a run or an import starts, before this process writes: a temporary carrying this
     process's own PID can then only be the leftover of an earlier process with the same PID."""
     folder = pathlib.Path(folder)
@@ -125,9 +127,15 @@ def remove_stale_temporaries(folder):
         return removed
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
-        if match and path.is_file() and not process_alive(int(match[1])):
+        if not match or process_alive(int(match[1])):
+            continue
+        if path.is_file():
             path.unlink(missing_ok=True)
-            removed.append(path)
+        elif folders and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            continue
+        removed.append(path)
     return removed
 
 

@@ -367,16 +367,23 @@ def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic
 
 def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     """SIGTERM while the built-in dataset is being built (before the training loop): a message and
-    exit 75, not a silent 143."""
-    env = dict(os.environ, MINITRANSFER_CACHE=str(tmp_path / "cache"))
-    process = subprocess.Popen(MINITRANSFER + ["train", "-o", "net.h5", "--device", "cpu"], cwd=tmp_path, env=env,
+    exit 75, not a silent 143, and no half-built dataset or run folder left behind. The build is
+    held open by the test (it sleeps after writing) so the signal lands inside it."""
+    cache = tmp_path / "cache"
+    slow_build = ("import time; from minitransfer.data import synthetic; build = synthetic.build_synthetic; "
+                  "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
+                  "from minitransfer.cli import main; main(prog_name='minitransfer')")
+    process = subprocess.Popen([sys.executable, "-c", slow_build, "train", "-o", "net.h5", "--device", "cpu"],
+                               cwd=tmp_path, env=dict(os.environ, MINITRANSFER_CACHE=str(cache)),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 60
+    while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
-    assert not (tmp_path / "net.run").exists()
+    assert not (tmp_path / "net.run").exists() and list(cache.iterdir()) == []
 
 
 def test_a_torn_last_row_is_not_read_even_when_it_parses(tmp_path):

@@ -48,8 +48,11 @@ name, so a cache built by an earlier generator is never reused.
 import hashlib
 import os
 import pathlib
+import shutil
 
 import numpy as np
+
+from minitransfer import fileio
 
 from . import dataset as ds
 from . import importers
@@ -205,14 +208,20 @@ def builtin_dataset(root=None):
 
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
-    first uses are safe."""
+    first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
+    by the next build)."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
         return path
     root.mkdir(parents=True, exist_ok=True)
+    fileio.remove_stale_temporaries(root, folders=True)
     staging = root / f".{path.name}.tmp-{os.getpid()}"
-    build_synthetic(staging, **BUILTIN_PARAMETERS)
+    try:
+        build_synthetic(staging, **BUILTIN_PARAMETERS)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         os.rename(staging, path)
     except OSError:

@@ -2,6 +2,9 @@
 the cached built-in copy."""
 
 import collections
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -171,3 +174,31 @@ def test_a_new_generator_version_gets_a_new_cache(tmp_path, monkeypatch):
 def test_cache_location_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
     assert synthetic.cache_dir() == tmp_path / "cache"
+
+
+def test_an_interrupted_build_leaves_no_staging_folder(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM mid-build (a KeyboardInterrupt) removes the half-built folder."""
+    real_build = synthetic.build_synthetic
+
+    def build_then_interrupt(path, **parameters):
+        real_build(path, **parameters)
+        assert any(path.iterdir())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(synthetic, "build_synthetic", build_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        synthetic.builtin_dataset(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
+    """A staging folder of a process that is gone (kill -9) is removed; a live one's is left alone."""
+    name = f"synthetic-{synthetic.builtin_tag()}"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".{name}.tmp-{int(dead.stdout)}"
+    live = tmp_path / f".{name}.tmp-{os.getppid()}"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "train-00000.h5").write_bytes(b"half")
+    path = synthetic.builtin_dataset(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name])
