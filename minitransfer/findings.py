@@ -50,7 +50,8 @@ def general(results):
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
     close = abs(spread.mean) <= CLOSE
-    verdict = (f"within {CLOSE:g} points: the features of layers 1..{n} are general" if close else
+    layers = "layer 1" if n == 1 else f"layers 1..{n}"
+    verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                f"not shown to be within {CLOSE:g} points of it")
     return Finding("general", f"At n={n}, transferred layers (AnB) score {_signed(spread)} points relative to their "
                               f"own base ({spread.count} networks): {verdict}.", spread.mean, spread.se,
