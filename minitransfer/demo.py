@@ -5,7 +5,7 @@ general and which are specific is known; the demo trains the paper's grid on it 
 says what the networks show, with its uncertainty:
 
 - three random A/B splits (the split seeds are the networks per point): baseA, baseB, and at each n
-  of the plan's layers the selffer BnB and the transfers AnB and AnB+;
+  of the plan's layers the selffer BnB and the transfers AnB and AnB+ (the GPU plan adds BnB+);
 - the natural / man-made split, three replicates: both bases and the frozen transfers both ways;
 - the random-weights control on all classes, three replicates: the base and the first n layers
   random and frozen.
@@ -29,18 +29,20 @@ class DemoPlan:
     layers: tuple
     networks_per_point: int
     train: dict
+    selffer_fine_tuned: bool = True  # BnB+ (no claim of the demo rests on it)
 
     def runs(self, seed):
         """The grid of this plan for demo seed ``seed`` (random split seeds seed·k .. seed·k + k − 1)."""
         count = self.networks_per_point
         return plan_grid(random_seeds=tuple(range(seed * count, seed * count + count)), natural=True,
                          layers=self.layers, frozen=True, fine_tuned=True, random_frozen=self.layers,
-                         replicates=count, selffer=True)
+                         replicates=count, selffer=True, selffer_fine_tuned=self.selffer_fine_tuned)
 
 
 # The demo's training recipe: see minitransfer/data/synthetic.py for the measurements it rests on.
-CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3,
-                    train={"preset": "mini", "max_iter": 300, "eval_every": 15, "seed": 0})
+CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=False,
+                    train={"preset": "micro", "max_iter": 600, "stepsize": 200, "base_lr": 0.004, "batch_size": 32,
+                           "eval_every": 30, "eval_batch_size": 100, "seed": 0})
 GPU_PLAN = DemoPlan(layers=tuple(range(1, 8)), networks_per_point=5, train=CPU_PLAN.train)
 CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 

@@ -112,11 +112,13 @@ def parse_layers(text, highest):
 
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
-              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1):
+              frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1,
+              selffer_fine_tuned=True):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
-    the transfer AnB(+) (``frozen`` and/or ``fine_tuned``); ``both_directions`` adds AnA(+) and BnA(+).
+    the transfer AnB(+) (``frozen`` and/or ``fine_tuned``; ``selffer_fine_tuned`` False leaves out
+    BnB+); ``both_directions`` adds AnA(+) and BnA(+).
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
     ``per_class``: reduced-data runs on all classes (training images kept per class).
@@ -132,7 +134,8 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
     runs = []
     for seed in random_seeds:
-        runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer)
+        runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
+                            selffer_fine_tuned=selffer_fine_tuned)
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:
@@ -153,7 +156,8 @@ def _folder(split, seed):
     return split if seed == 0 else f"{split}-{seed}"
 
 
-def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES):
+def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES,
+                selffer_fine_tuned=True):
     folder = _folder(split, seed)
     runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
     targets = halves if both_directions else halves[1:]
@@ -163,7 +167,8 @@ def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffe
             sources = ((target, "selffer"),) if selffer else ()
             for source, kind in sources + ((other, "transfer"),):
                 for tuned in (False, True):
-                    if (tuned and not fine_tuned) or (not tuned and not frozen):
+                    if (tuned and not fine_tuned) or (not tuned and not frozen) \
+                            or (tuned and kind == "selffer" and not selffer_fine_tuned):
                         continue
                     label = f"{source}{n}{target}{'+' if tuned else ''}"
                     runs.append(Run(f"{folder}/{label}", kind, split, seed, target=target, source=source,

@@ -170,10 +170,10 @@ register(Preset("caffenet", caffenet, crop=227, copyable=7, batch_size=256, max_
                 default_image_sizes=(65, None), cpu_seconds_per_image=0.1))
 register(Preset("mini", mini, crop=32, copyable=7, batch_size=64, max_iter=300, eval_every=50,
                 checkpoint_every=100, log_every=10, description="CaffeNet's layer kinds, small, for 32-64 px data",
-                default_image_sizes=(1, 64), cpu_seconds_per_image=0.0007))
+                default_image_sizes=(32, 64), cpu_seconds_per_image=0.0007))
 register(Preset("micro", micro, crop=12, copyable=7, batch_size=32, max_iter=600, eval_every=30,
                 checkpoint_every=300, log_every=10, description="CaffeNet's weight layers, tiny, for the 14 px built-in "
-                "synthetic set", cpu_seconds_per_image=0.0004))
+                "synthetic set", default_image_sizes=(1, 31), cpu_seconds_per_image=0.0004))
 
 
 def get(name):
@@ -185,7 +185,8 @@ def get(name):
 
 def preset_for_image_size(image_size):
     """The default preset for stored images of (H, W): the registered preset whose
-    ``default_image_sizes`` contains the larger side (``mini`` up to 64 px, else ``caffenet``)."""
+    ``default_image_sizes`` contains the larger side (``micro`` below 32 px, ``mini`` up to 64 px, else
+    ``caffenet``)."""
     side = max(image_size)
     for preset in PRESETS.values():
         if preset.default_image_sizes is not None:

@@ -328,8 +328,8 @@ def cluster():
 
 
 def real_options(**changes):
-    """A tiny mini-preset run on the built-in synthetic set, on the CPU."""
-    options = {"data": str(synthetic.builtin_dataset()), "preset": "mini", "max_iter": 20, "eval_every": 10,
+    """A tiny micro-preset run on the built-in synthetic set (14 px), on the CPU."""
+    options = {"data": str(synthetic.builtin_dataset()), "preset": "micro", "max_iter": 20, "eval_every": 10,
                "batch_size": 8, "seed": 0, "device": "cpu"}
     return dict(options, **changes)
 

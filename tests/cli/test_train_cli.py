@@ -149,7 +149,7 @@ def test_default_data_is_the_builtin_synthetic_set(tmp_path, monkeypatch):
     result = invoke(["train", "--max-iter", "2", "--batch-size", "8", "--quiet"], tmp_path)
     assert result.exit_code == 0, result.output
     saved = checkpoints.load(tmp_path / "baseA.h5")
-    assert saved.preset == "mini" and len(saved.classes) == 10
+    assert saved.preset == "micro" and len(saved.classes) == 10
     assert saved.meta["config"]["data"].startswith(str(tmp_path / "cache"))
 
 

@@ -127,27 +127,27 @@ def test_rendered_rings_have_holes_and_discs_do_not():
     assert all(middle_is_green[1]) and not any(middle_is_green[3])
 
 
-def test_bars_lie_both_ways():
-    """Class 14 (green bar + yellow bar): the green bar is taller than wide in some images and wider
-    than tall in others (mirroring the images would not turn one into the other)."""
-    green = _dominated_by(synthetic.render_class(14, 12, 56, seed=0, subset="train"), 1, 0.12, blur=True)
-    orientations = set()
-    for mask in green:
-        ys, xs = np.nonzero(mask)
-        orientations.add("vertical" if np.ptp(ys) > 1.5 * np.ptp(xs) else "horizontal" if np.ptp(xs) > 1.5 * np.ptp(ys) else "?")
-    assert {"vertical", "horizontal"} <= orientations
+def test_bars_lie_horizontally():
+    """Class 14 (green bar + yellow bar): the green bar is wider than tall (an oracle on the pixels
+    alone; a faint bar in noise may be missed, so 10 of 12 images); in class 18 (green plus + blue bar) the green plus is as tall as wide."""
+    spans = {}
+    for label in (14, 18):
+        green = _dominated_by(synthetic.render_class(label, 12, 56, seed=0, subset="train"), 1, 0.12, blur=True)
+        spans[label] = [(np.ptp(np.nonzero(mask)[1]) + 1) / (np.ptp(np.nonzero(mask)[0]) + 1) for mask in green]
+    assert sum(ratio > 1.5 for ratio in spans[14]) >= 10 and 0.7 < np.median(spans[18]) < 1.4, spans
 
 
 def test_rendered_images_carry_the_class_colours():
-    """Class 0 (red bar + yellow bar) against class 12 (blue bar + yellow plus), both man-made (same
-    background tint): many more red pixels in class 0, many more blue ones in class 12."""
+    """Class 11 (red disc + yellow disc) against class 1 (green disc + blue disc), both natural (same
+    yellowish background tint, which neither channel test mistakes for paint): many more red pixels
+    in class 11, many more blue ones in class 1."""
     counts = {}
-    for label in (0, 12):
+    for label in (11, 1):
         images = synthetic.render_class(label, 20, 28, seed=1, subset="val")
         counts[label] = {colour: _dominated_by(images, channel, 0.45).sum(axis=(1, 2)).mean()
                          for colour, channel in (("red", 0), ("blue", 2))}
-    assert counts[0]["red"] > 20 and counts[0]["red"] > 10 * counts[12]["red"]
-    assert counts[12]["blue"] > 20 and counts[12]["blue"] > 5 * counts[0]["blue"]
+    assert counts[11]["red"] > 20 and counts[11]["red"] > 10 * counts[1]["red"]
+    assert counts[1]["blue"] > 20 and counts[1]["blue"] > 5 * counts[11]["blue"]
 
 
 def test_builtin_dataset_is_built_once_quickly(tmp_path):
