@@ -2,8 +2,9 @@
 
 Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage (also: another process is training into the
 same run), 65 bad data, 74 a file could not be written (disk full, permissions; the previous files
-intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun). Every command runs its work through :func:`run`,
-so a known failure is one line on stderr and its exit code, never a traceback.
+intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun). Every
+command runs its work through :func:`run`, so a known failure is one line on stderr and its exit
+code, never a traceback.
 
 Options shared by several commands are defined once here, with their defaults taken from the
 library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the

@@ -35,9 +35,9 @@ def demo(out, seed, device, precision):
 
     \b
     Examples:
-      minitransfer demo
-      minitransfer demo --seed 1
-      minitransfer demo -o my-demo --device cpu
+      minitransfer demo                           # takes minutes (about 4 on 2 CPU cores)
+      minitransfer demo --seed 1                  # takes minutes: other splits and seeds
+      minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
     out = (out or pathlib.Path("minitransfer-demo" if seed == 0 else f"minitransfer-demo-seed{seed}")).resolve()

@@ -30,7 +30,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     \b
     Examples:
       minitransfer eval A4B.h5
-      minitransfer eval baseA.h5 --data imagenet-256 --subset val --json
+      minitransfer eval baseA.h5 --subset train --json
+      minitransfer eval baseA.h5 --data imagenet-256 --json   # your data
     """
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                       batch_size=batch_size, precision=precision))

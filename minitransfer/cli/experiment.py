@@ -82,13 +82,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     \b
     Examples:
-      minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1
-      minitransfer experiment --data imagenet -o grid --split natural --layers 1-7 --dry-run
-      minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/
-      minitransfer experiment --source-data imagenet --data my-photos -o cross --layers 1,3,5,7
+      minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1        # your data
+      minitransfer experiment --data imagenet -o grid --split natural --layers 1-7 --dry-run   # your data
+      minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/   # your data
+      minitransfer experiment --source-data imagenet --data my-photos -o cross --layers 1,3,5,7   # your data
       minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
       bash slurm/submit.sh
-      minitransfer report grid
+      minitransfer report grid                                   # after the grid has run
     """
     data = pathlib.Path(data) if data is not None else _builtin_data()
     preset = run(lambda: _preset_of(train_options["preset"], data))

@@ -37,8 +37,8 @@ def report(runs, out, reference):
 
     \b
     Examples:
-      minitransfer report minitransfer-demo
-      minitransfer report grid --reference paper                  # grid: your experiment's folder
+      minitransfer report minitransfer-demo                      # after the demo has run
+      minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
     written = run(lambda: reports.write_report(runs, out, reference))
     show(written, runs)

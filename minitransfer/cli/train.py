@@ -69,18 +69,20 @@ def train(as_json, **options):
     default). The base's mean image goes with its layers. Files: the weights file, and its run
     directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
 
-    Exit codes: 0 done, 1 error (e.g. the loss diverged), 2 usage, 65 bad data (dataset,
-    checkpoint or class mismatch), 75 interrupted by SIGINT/SIGTERM with a checkpoint written:
-    rerun the same command with --resume auto.
+    Exit codes: 0 done, 1 error (e.g. the loss diverged), 2 usage (also: another process trains
+    into the same run), 65 bad data (dataset, checkpoint or class mismatch), 74 a file could not be
+    written (disk full, read-only folder; the previous files intact), 75 interrupted by
+    SIGINT/SIGTERM with a checkpoint written: rerun the same command with --resume auto.
 
     \b
     Examples:
       minitransfer train --split random --half A -o baseA.h5
       minitransfer train --split random --copy-from baseA.h5 --n 4 --frozen        # A4B.h5
       minitransfer train --copy-from baseA.h5 --n 4 --fine-tune -o A4B+.h5
+      minitransfer train --split random --half B -o baseB.h5
       minitransfer train --copy-from baseB.h5 --n 3 --frozen -o B3B.h5 --half B   # selffer
       minitransfer train --split all --random-frozen 2                            # all-random2all.h5
-      minitransfer train --data imagenet-256 --half A -o baseA.h5 --max-iter 90000 --resume auto
+      minitransfer train --data imagenet-256 --half A -o baseA.h5 --resume auto   # your data
     """
     result = run(lambda: training.train(config.TrainConfig(**options)))
     if as_json:
