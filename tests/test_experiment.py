@@ -141,6 +141,20 @@ def test_plan_without_fine_tuned_or_selffer():
     assert names(runs) == ["random2/baseA", "random2/baseB", "random2/A4B"]
 
 
+def test_plan_without_the_fine_tuned_selffer_keeps_every_other_treatment():
+    runs = grid.plan_grid(random_seeds=(0,), layers=(4,), selffer_fine_tuned=False)
+    assert names(runs) == ["random0/baseA", "random0/baseB", "random0/B4B", "random0/A4B", "random0/A4B+"]
+
+
+def test_the_cpu_demo_plan_leaves_out_only_bnb_plus():
+    from minitransfer import demo
+
+    cpu, gpu = (set(names(plan.runs(0))) for plan in (demo.CPU_PLAN, demo.GPU_PLAN))
+    assert {"random0/B7B", "random0/A7B", "random0/A7B+", "natural/B7A", "all/random7"} <= cpu
+    assert not any(name.endswith("B+") and "/B" in name for name in cpu)
+    assert "random0/B7B+" in gpu and len(cpu) == 69
+
+
 def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):
     run = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/A3B+"]
     args = grid.train_arguments(run, tmp_path, OPTIONS)
