@@ -21,7 +21,8 @@ import dataclasses
 import math
 import typing
 
-from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, Net, ReLU
+from minitransfer.layers import LRN, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU
+from minitransfer.net import Net
 
 
 def caffenet(num_outputs=1000):

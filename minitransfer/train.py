@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import cuda, fileio, optim
+from minitransfer import cuda, fileio
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
 from minitransfer.resume import resume_point
 from minitransfer.data import loader as loaders

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from minitransfer import gradcheck, models
-from minitransfer.layers import Conv2d, Linear, Net, Pass, ReLU
+from minitransfer.layers import Conv2d, Linear, Pass, ReLU
+from minitransfer.net import Net
 from minitransfer.ops import softmax_cross_entropy
 
 N_CLASSES = 6

@@ -6,7 +6,8 @@ import pathlib
 import sys
 
 from minitransfer import models
-from minitransfer.layers import Conv2d, Flatten, Linear, MaxPool2d, Net, ReLU
+from minitransfer.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU
+from minitransfer.net import Net
 
 
 def toy(num_outputs):
