@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, rundir
+from minitransfer import config, fileio, optim, rundir
 from minitransfer import train as training
 from minitransfer.experiment import default_train_command
 
@@ -283,7 +283,7 @@ def test_the_class_table_mismatch_names_the_first_differing_class(synthetic_8, t
 
 def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tmp_path, monkeypatch):
     out = tmp_path / "net.h5"
-    real_step = training.optim.step
+    real_step = optim.step
 
     def explode(params, solver, iteration):
         lr = real_step(params, solver, iteration)
@@ -291,7 +291,7 @@ def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tm
             params[0].data[...] = 1e24  # finite, but no trained network has such weights
         return lr
 
-    monkeypatch.setattr(training.optim, "step", explode)
+    monkeypatch.setattr(optim, "step", explode)
     with pytest.raises(training.Diverged, match="weights became non-finite or larger than 1e\\+06 at iteration 6"):
         training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
     assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 3
