@@ -1,8 +1,10 @@
 """Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable;
-the poisoning ``cp`` fixture; the small synthetic dataset the training and CLI tests train on."""
+the poisoning ``cp`` fixture; ``cuda_xp``, the CUDA backend under test (emulated or a real GPU);
+the small synthetic dataset the training and CLI tests train on."""
 
 import pytest
 
+import cuda_emulator
 from minitransfer import cuda
 from minitransfer.data import synthetic
 
@@ -40,6 +42,18 @@ def cp(monkeypatch):
     monkeypatch.setattr(cupy, "empty", lambda *args, **kwargs: poison(real_empty(*args, **kwargs)))
     monkeypatch.setattr(cupy, "empty_like", lambda *args, **kwargs: poison(real_empty_like(*args, **kwargs)))
     return cupy
+
+
+@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
+def cuda_xp(request, monkeypatch, tmp_path_factory):
+    """The CuPy module of the CUDA backend under test: the CPU emulation of ``tests/cuda_emulator.py``,
+    or a real GPU's with poisoned allocations (``cp``)."""
+    if request.param == "gpu":
+        return request.getfixturevalue("cp")
+    if not cuda_emulator.AVAILABLE:
+        pytest.skip(cuda_emulator.REASON)
+    cuda_emulator.install(monkeypatch, cuda_emulator.cache_dir(tmp_path_factory))
+    return cuda.cupy()
 
 
 @pytest.fixture(scope="session")

@@ -42,16 +42,10 @@ def train(step, data, xp=np, start=0):
     return losses
 
 
-@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
-def gpu(request, monkeypatch, tmp_path_factory):
-    """The CUDA backend under test (the CPU emulation, or a real GPU with poisoned allocations) and
-    its CuPy module."""
-    if request.param == "gpu":
-        return request.getfixturevalue("cp")
-    if not AVAILABLE:
-        pytest.skip(REASON)
-    install(monkeypatch, cache_dir(tmp_path_factory))
-    return cuda.cupy()
+@pytest.fixture
+def gpu(cuda_xp):
+    """The CuPy module of the CUDA backend under test (conftest's ``cuda_xp``)."""
+    return cuda_xp
 
 
 @pytest.fixture

@@ -13,22 +13,16 @@ parameter in one launch.
 import numpy as np
 import pytest
 
-from cuda_emulator import AVAILABLE, REASON, cache_dir, install
 from minitransfer import counter_rng, cuda
 from minitransfer.ops import conv2d, conv2d_plan, dropout, gemm, linear, max_pool2d, max_pool2d_lrn, relu, sgd
 from minitransfer.ops import softmax_cross_entropy
 from oracles import relative_error
 
 
-@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
-def xp(request, monkeypatch, tmp_path_factory):
-    """The CuPy module of the backend under test: the CPU emulation, or a GPU's (poisoned ``cp``)."""
-    if request.param == "gpu":
-        return request.getfixturevalue("cp")
-    if not AVAILABLE:
-        pytest.skip(REASON)
-    install(monkeypatch, cache_dir(tmp_path_factory))
-    return cuda.cupy()
+@pytest.fixture
+def xp(cuda_xp):
+    """The CuPy module of the backend under test (conftest's ``cuda_xp``)."""
+    return cuda_xp
 
 
 def same_bits(a, b):
