@@ -228,7 +228,5 @@ def builtin_dataset(root=None):
     except OSError:
         if not (path / ds.META_FILE).is_file():
             raise
-        for file in staging.iterdir():  # another process won the race: keep its copy
-            file.unlink()
-        staging.rmdir()
+        shutil.rmtree(staging)  # another process won the race: keep its copy
     return path
