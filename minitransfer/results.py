@@ -236,9 +236,9 @@ def own_base(result, results):
 def relative_by_n(results, split="random", treatment="AnB", target=None):
     """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
     trained base left out)."""
-    found = [r for r in select(results, split, treatment, target) if not math.isnan(own_base(r, results))]
-    return {n: [r.mean10_top1 - own_base(r, results) for r in found if r.run.n == n]
-            for n in sorted({r.run.n for r in found})}
+    with_base = [(r, own_base(r, results)) for r in select(results, split, treatment, target)]
+    relative = [(r.run.n, r.mean10_top1 - base) for r, base in with_base if not math.isnan(base)]
+    return {n: [value for m, value in relative if m == n] for n in sorted({n for n, _ in relative})}
 
 
 def interchangeable_halves(results):
