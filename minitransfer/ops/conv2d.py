@@ -171,49 +171,57 @@ def _check_forward(x, w, b, stride, pad, groups):
 # NumPy reference
 
 
+# The reference keeps images last, (C, H, W, N): every copy below then runs along rows of Q·N (or
+# N) contiguous values, not along rows of Q pixels; at small images that is several times faster.
+
+
+def _windows(images_last, r, s, P, Q, stride):
+    """The pixel at offset (r, s) of every receptive field: a view (C, P, Q, N) of the padded
+    ``images_last`` (C, H+2·pad, W+2·pad, N)."""
+    return images_last[:, r : r + (P - 1) * stride + 1 : stride, s : s + (Q - 1) * stride + 1 : stride]
+
+
 def _im2col(x, R, S, stride, pad, groups):
-    """The receptive fields as a matrix per group: (groups, N·P·Q, Cg·R·S), a copy."""
+    """The receptive fields as a matrix per group: (groups, Cg·R·S, P·Q·N), a copy; column
+    (p·Q + q)·N + n is output pixel (p, q) of image n."""
     N, C, H, W = x.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
-    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))  # N,C,H+2p,W+2p
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (R, S), axis=(2, 3))
-    windows = windows[:, :, : (P - 1) * stride + 1 : stride, : (Q - 1) * stride + 1 : stride]  # N,C,P,Q,R,S
-    windows = windows.reshape(N, groups, C // groups, P, Q, R, S)
-    cols = windows.transpose(1, 0, 3, 4, 2, 5, 6)  # g,N,P,Q,Cg,R,S
-    return np.ascontiguousarray(cols).reshape(groups, N * P * Q, (C // groups) * R * S)
+    images_last = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
+    images_last[:, pad : pad + H, pad : pad + W] = x.transpose(1, 2, 3, 0)
+    cols = np.empty((C, R, S, P, Q, N), dtype=x.dtype)
+    for r in range(R):
+        for s in range(S):
+            cols[:, r, s] = _windows(images_last, r, s, P, Q, stride)
+    return cols.reshape(groups, (C // groups) * R * S, P * Q * N)
 
 
 def _forward_reference(x, w, b, stride, pad, groups, precision="ieee"):
     N = x.shape[0]
     K, _, R, S = w.shape
     P, Q = output_size(x.shape[2], R, stride, pad), output_size(x.shape[3], S, stride, pad)
-    cols = _im2col(x, R, S, stride, pad, groups)  # g,NPQ,CgRS
+    cols = _im2col(x, R, S, stride, pad, groups)  # g,CgRS,PQN
     w_mat = w.reshape(groups, K // groups, -1)  # g,Kg,CgRS
-    y = precisions.matmul_reference(cols, w_mat.transpose(0, 2, 1), precision)  # g,NPQ,Kg
-    y = y.reshape(groups, N, P, Q, K // groups).transpose(1, 0, 4, 2, 3).reshape(N, K, P, Q)
-    y += b.reshape(1, K, 1, 1)
-    return np.ascontiguousarray(y), cols
+    y = precisions.matmul_reference(w_mat, cols, precision).reshape(K, P * Q * N)  # g·Kg = K rows
+    y += b.reshape(K, 1)
+    return np.ascontiguousarray(y.reshape(K, P, Q, N).transpose(3, 0, 1, 2)), cols
 
 
 def _backward_reference(x, w, dy, stride, pad, groups, cols, precision="ieee", need_dx=True):
     N, C, H, W = x.shape
     K, Cg, R, S = w.shape
     _, _, P, Q = dy.shape
-    Kg = K // groups
-    dy_mat = dy.reshape(N, groups, Kg, P * Q).transpose(1, 2, 0, 3).reshape(groups, Kg, N * P * Q)  # g,Kg,NPQ
-    dw = precisions.matmul_reference(dy_mat, cols, precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
+    dy_mat = np.ascontiguousarray(dy.transpose(1, 2, 3, 0)).reshape(groups, K // groups, P * Q * N)  # g,Kg,PQN
+    dw = precisions.matmul_reference(dy_mat, cols.transpose(0, 2, 1), precision).reshape(K, Cg, R, S)  # g,Kg,CgRS
     db = dy.sum(axis=(0, 2, 3))
     if not need_dx:
         return None, np.ascontiguousarray(dw), db
-    dcols = precisions.matmul_reference(dy_mat.transpose(0, 2, 1), w.reshape(groups, Kg, Cg * R * S), precision)  # g,NPQ,CgRS
-    dcols = dcols.reshape(groups, N, P, Q, Cg, R, S).transpose(1, 0, 4, 5, 6, 2, 3)  # N,g,Cg,R,S,P,Q
-    padded = np.zeros((N, groups, Cg, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
+    w_t = w.reshape(groups, K // groups, Cg * R * S).transpose(0, 2, 1)  # g,CgRS,Kg
+    dcols = precisions.matmul_reference(w_t, dy_mat, precision).reshape(C, R, S, P, Q, N)
+    images_last = np.zeros((C, H + 2 * pad, W + 2 * pad, N), dtype=x.dtype)
     for r in range(R):
         for s in range(S):
-            padded[:, :, :, r : r + (P - 1) * stride + 1 : stride, s : s + (Q - 1) * stride + 1 : stride] += (
-                dcols[:, :, :, r, s]
-            )
-    dx = np.ascontiguousarray(padded[:, :, :, pad : pad + H, pad : pad + W]).reshape(N, C, H, W)
+            _windows(images_last, r, s, P, Q, stride)[...] += dcols[:, r, s]
+    dx = np.ascontiguousarray(images_last[:, pad : pad + H, pad : pad + W].transpose(3, 0, 1, 2))
     return dx, np.ascontiguousarray(dw), db
 
 

@@ -121,23 +121,27 @@ def _forward_reference(x, size, stride, pad, P, Q):
     padded_w = max(pad + W, (Q - 1) * stride + size)
     padded = np.full((N, C, padded_h, padded_w), -np.inf, dtype=x.dtype)
     padded[:, :, pad:pad + H, pad:pad + W] = x
-
-    def window(i, j):  # N,C,P,Q: the pixel at offset (i, j) of every window
-        return padded[:, :, i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
-
-    # Scan the window offsets in row-major order; a strict > keeps the first maximum.
-    y = window(0, 0).copy()
-    offset = np.zeros(y.shape, dtype=np.int32)  # i·size + j of the maximum so far
-    better = np.empty(y.shape, dtype=bool)
+    # candidates[i·size + j]: the pixel at offset (i, j) of every window, in row-major scan order.
+    candidates = np.empty((size * size, N, C, P, Q), dtype=x.dtype)
     for i in range(size):
         for j in range(size):
-            candidate = window(i, j)
-            np.greater(candidate, y, out=better)
-            np.copyto(y, candidate, where=better)
-            np.copyto(offset, i * size + j, where=better)
-    rows = np.arange(P, dtype=np.int32)[:, None] * stride - pad + offset // size  # N,C,P,Q
-    cols = np.arange(Q, dtype=np.int32)[None, :] * stride - pad + offset % size   # N,C,P,Q
-    return y, rows * W + cols
+            candidates[i * size + j] = padded[:, :, i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
+    # The scan with a strict > keeps the first maximum and skips NaNs, unless the window's first
+    # pixel is NaN (nothing is greater). fmax skips NaNs; the first offset equal to it is the one
+    # scanned before it: count the offsets at which no equal pixel has been seen yet.
+    best = np.fmax.reduce(candidates, axis=0)
+    equal = candidates == best
+    offset = np.zeros(best.shape, dtype=np.int32)  # i·size + j of the maximum
+    seen = equal[0].copy()
+    for k in range(1, size * size):
+        offset += ~seen
+        seen |= equal[k]
+    offset[np.isnan(candidates[0])] = 0
+    y = np.take(candidates, offset.astype(np.intp) * best.size + np.arange(best.size).reshape(best.shape))
+    # Flat index h·W + w in the plane: the window's corner plus the offset's (i, j).
+    corner = (np.arange(P, dtype=np.int32)[:, None] * stride - pad) * W + np.arange(Q, dtype=np.int32) * stride - pad
+    step = np.arange(size, dtype=np.int32)
+    return y, corner + np.take((step[:, None] * W + step).ravel(), offset)
 
 
 def _backward_reference(dy, cache):

@@ -132,6 +132,21 @@ def test_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(dx, expected)
 
 
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_many_ties_pick_the_first_maximum_like_the_loop(config):
+    """After a ReLU most windows tie (at 0, and -0.0 equals 0): the vectorised reference must pick
+    the pixel the row-major loop picks and return its value, sign of zero included."""
+    n, c, h, w, size, stride, pad = config
+    rng = np.random.default_rng(4)
+    x = np.maximum(rng.integers(-3, 3, (n, c, h, w)), 0).astype(np.float32)
+    x[rng.random(x.shape) < 0.3] = -0.0
+    y, cache = max_pool2d.forward(x, size=size, stride=stride, pad=pad)
+    y_naive, where = naive_pool(x, size, stride, pad)
+    np.testing.assert_array_equal(cache.argmax, where[..., 0] * w + where[..., 1])
+    np.testing.assert_array_equal(np.signbit(y), np.signbit(y_naive))
+    np.testing.assert_array_equal(y, y_naive)
+
+
 @pytest.mark.parametrize("config", [(1, 1, 3, 3, 3, 2, 1), (2, 2, 5, 4, 2, 2, 1)], ids=["k3s2p1", "k2s2p1"])
 def test_padding_never_wins_over_negative_pixels(config):
     n, c, h, w, size, stride, pad = config
