@@ -55,17 +55,26 @@ class Result:
     evaluations: int
     curve: tuple = ()
     losses: tuple = ()
+    last_rate_change: int = 0  # the iteration at which the learning rate last stepped down (0: never)
 
     @property
     def still_rising(self):
         """Whether validation top-1 still climbs at the end (the mean of the last quarter of the
         evaluations is more than :data:`RISING` above the quarter before): the run's "mean of the 10
-        best" then measures how fast it learns more than how good its features are."""
+        best" then measures how fast it learns more than how good its features are.
+
+        A step of the learning rate lifts the accuracy at once; that step is not a climb. With at
+        least four evaluations after the last step, only those are compared (their last half-or-
+        quarter against the same number before it); with fewer, the whole curve is, and a run that
+        ended soon after a step is flagged as not shown to have settled."""
         tops = [top for _, top in self.curve]
-        quarter = len(tops) // 4
-        if quarter < 2:
+        settled = [top for iteration, top in self.curve if iteration > self.last_rate_change]
+        window = len(tops) // 4
+        if len(settled) >= 4:
+            tops, window = settled, min(window, len(settled) // 2)
+        if window < 2:
             return False
-        return mean(tops[-quarter:]) - mean(tops[-2 * quarter:-quarter]) > RISING
+        return mean(tops[-window:]) - mean(tops[-2 * window:-window]) > RISING
 
     def row(self):
         r = self.run
@@ -97,8 +106,21 @@ def collect(runs_dir):
                        if "event" not in record and "loss" in record)
         results.append(Result(run, float(result.get("final", {}).get("top1", math.nan)),
                               float(result.get("best_top1", math.nan)), float(result.get("mean10_top1", math.nan)),
-                              int(result.get("evaluations", 0)), curve, losses))
+                              int(result.get("evaluations", 0)), curve, losses, _last_rate_change(folder)))
     return results, unfinished
+
+
+def _last_rate_change(folder):
+    """The iteration of the run's last learning-rate step, lr = base_lr · γ^⌊iter/stepsize⌋
+    (minitransfer.optim); 0 when it never steps or its config cannot be read."""
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        stepsize, max_iter, gamma = int(config["stepsize"]), int(config["max_iter"]), float(config["gamma"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    if gamma == 1 or stepsize < 1 or max_iter <= stepsize:
+        return 0
+    return stepsize * ((max_iter - 1) // stepsize)
 
 
 def _treatment(folder, name):

@@ -11,9 +11,9 @@ from minitransfer.experiment import Run
 from minitransfer.results import Result
 
 
-def network(name, kind, split, seed, accuracy, target="B", source=None, n=0, tuned=False, curve=()):
+def network(name, kind, split, seed, accuracy, target="B", source=None, n=0, tuned=False, curve=(), last_rate_change=0):
     return Result(Run(name, kind, split, seed, target=target, source=source, n=n, fine_tuned=tuned),
-                  accuracy, accuracy, accuracy, len(curve) or 20, curve=tuple(curve))
+                  accuracy, accuracy, accuracy, len(curve) or 20, curve=tuple(curve), last_rate_change=last_rate_change)
 
 
 def random_grid(transfer, selffer, tuned=(0.62, 0.63, 0.61), n_low=1, n_top=7):
@@ -86,6 +86,31 @@ def test_claims_without_their_runs_say_they_were_not_measured():
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
     assert not found["random-weights"].holds and "not measured" in found["random-weights"].text
     assert math.isnan(found["dissimilar"].value)
+
+
+def stepped(levels, every=50):
+    """A curve of 21 evaluations (iterations 50..1050) flat at ``levels[k]`` in the k-th third: the
+    accuracy jumps when the learning rate steps down at 350 and 700, and stays put in between."""
+    return [(every * i, levels[min((every * i - 1) // 350, 2)]) for i in range(1, 22)]
+
+
+def test_the_jump_at_the_last_learning_rate_step_is_not_a_climb():
+    """Steps at 350 and 700: quarters of the whole curve (evaluations 600-800 against 850-1050)
+    straddle the step at 700; the evaluations after it are flat, so the run has settled."""
+    curve = stepped((0.70, 0.80, 0.82))
+    assert network("settled", "base", "random", 0, 0.8, curve=curve, last_rate_change=700).still_rising is False
+    assert network("no schedule", "base", "random", 0, 0.8, curve=curve).still_rising is True
+
+
+def test_a_climb_after_the_last_step_is_still_flagged():
+    curve = [(it, top + (0.004 * (it - 700) / 50 if it > 700 else 0)) for it, top in stepped((0.70, 0.80, 0.82))]
+    assert network("climbing", "base", "random", 0, 0.8, curve=curve, last_rate_change=700).still_rising is True
+
+
+def test_a_run_that_ends_soon_after_a_step_has_not_shown_a_plateau():
+    """Fewer than four evaluations after the last step (at 950): the whole curve is compared."""
+    curve = [(50 * i, 0.70 if 50 * i <= 950 else 0.75) for i in range(1, 22)]
+    assert network("late step", "base", "random", 0, 0.7, curve=curve, last_rate_change=950).still_rising is True
 
 
 def test_runs_still_rising_or_with_few_evaluations_are_flagged():

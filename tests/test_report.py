@@ -118,6 +118,20 @@ def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
     assert (results["a4a"].treatment, results["a4a"].label) == ("BnB+", "A4A+")
 
 
+def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):
+    """A base whose accuracy jumped at its last step (700 of 1050, stepsize 350) and then stayed
+    flat has settled; the same curve under a schedule that never steps is still rising."""
+    for stepsize in (350, 2000):
+        out = tmp_path / f"stepsize{stepsize}"
+        run = grid.Run("baseB", "base", "random", 0, target="B")
+        write_run(out, run, 0.8, config={"split": "random", "split_seed": 0, "half": "B", "stepsize": stepsize,
+                                         "max_iter": 1050, "gamma": 0.1})
+        rows = "".join(f"{50 * i},{0.75 if 50 * i <= 700 else 0.8},1.0,0.5\n" for i in range(1, 22))
+        (grid.run_dir(out, run) / "eval.csv").write_text("iteration,top1,top5,loss\n" + rows)
+        (result,) = collect(out)[0]
+        assert (result.last_rate_change, result.still_rising) == ((700, False) if stepsize == 350 else (0, True))
+
+
 TINY_REFERENCE = """run\tmean_top10_val_top1\tn_test_points\tmax_iter
 half0A\t0.60\t450\t450000
 half0B\t0.62\t450\t450000
