@@ -54,6 +54,17 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     assert other_seed.exit_code == 2 and "trained with other options" in other_seed.output
 
 
+def test_the_gpu_demo_runs_the_larger_plan_in_several_processes_per_gpu(monkeypatch, tmp_path):
+    seen = {}
+    monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(
+        runs=runs, options=options, devices=devices))
+    demos.run_demo(tmp_path, tmp_path / "data", seed=2, device="cuda", devices=("0", "1"))
+    assert seen["devices"] == ("0",) * demos.PROCESSES_PER_GPU + ("1",) * demos.PROCESSES_PER_GPU
+    assert seen["runs"] == demos.GPU_PLAN.runs(2) and seen["options"]["device"] == "cuda"
+    demos.run_demo(tmp_path, tmp_path / "data", device="cpu", devices=(None, None))
+    assert seen["devices"] == (None, None) and seen["runs"] == demos.CPU_PLAN.runs(0)
+
+
 def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
     out = tmp_path / "grid"
     planned = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(out), "--layers", "1",
