@@ -156,7 +156,9 @@ def test_builtin_dataset_is_built_once_quickly(tmp_path):
     assert time.perf_counter() - start < 10
     data = dataset.open_dataset(path)
     assert data.num_classes == 20 and data.image_size == (14, 14)
-    assert (data.num_images("train"), data.num_images("val")) == (300, 600)
+    per_class = synthetic.BUILTIN_PARAMETERS
+    assert (data.num_images("train"), data.num_images("val")) == (20 * per_class["train_per_class"],
+                                                                   20 * per_class["val_per_class"])
     assert data.classes[1]["family"] == wordnet.NATURAL
     stamp = (path / "meta.json").stat().st_mtime_ns
     assert synthetic.builtin_dataset(tmp_path) == path
