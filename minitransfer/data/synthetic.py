@@ -32,18 +32,20 @@ What an image is (14 × 14 pixels by default; every length below scales with ``s
   while the natural / man-made split shares none.
 
 The ground truth this gives, and what the ``micro`` preset measured on it with the demo's recipe
-(issue 12; 780 iterations, three networks per point, demo seeds 0 and 2-4, the averages over
-three splits or replicates per seed): copying layer 1 from the other random half costs nothing
-measurable (A1B against its own base: SEEDS_A1B points); the top layers are specific (with fc7
-copied and frozen, the other half's features do worse than the target half's own: SEEDS_SPEC
-points); the other family's features transfer much worse than a random half's (at n = 7 SEEDS_NAT
-points lost against SEEDS_RND); random frozen layers lose SEEDS_RW points at n = 7. The hole of a
-ring and the arm of a plus are one- or two-pixel features and the tint differs, so even conv1 is
-not quite general across the families (copied across them it costs SEEDS_NAT1 points on average).
-With 30 training images per class the bases reach 80-98 % and fine-tuning from the other half
-(AnB+) ends about level with them (SEEDS_PLUS points); with 15 per class the same networks'
-seed-to-seed spread hid the 2-point effects. Every base has settled when its metric is taken:
-none still climbed over its last evaluations at the final learning rate.
+(issue 12; 780 iterations, three networks per point, demo seeds 0 and 3; each figure the mean over
+the three splits or replicates of a seed): copying layer 1 from the other random half costs
+about nothing (A1B against its own base: +0.8 and -1.3 points); the top layers are specific
+(with fc7 copied and frozen, the other half's features do worse than the target half's own:
+10.7 and 9.0 points); the other family's features transfer much worse than a random half's (at
+n = 7, 36.8 and 34.8 points lost against 10.2 and 9.2); random frozen layers lose about 60 points
+at n = 7. The hole of a ring and the arm of a plus are one- or two-pixel features and the tint
+differs, so even conv1 is not quite general across the families (copied across them it costs up
+to 4 points in one network). With 45 training images per class the bases reach 78-99 % and
+fine-tuning from the other half (AnB+) ends within about a point of them (+1.3 and +0.0). With 15
+per class one network's metric moved by 2-3 points from seed to seed on a hard half, more than
+the 2-point questions the demo asks (A1B against its base: s.d. 2.5 points over six splits, 1.5
+with 30 per class). No base was still climbing over its last evaluations at the final learning
+rate.
 
 Determinism: the images are a function of (seed, class, subset, image count, size) only; the same
 parameters give the same bytes. :data:`GENERATOR_VERSION` is part of the built-in set's cache
