@@ -79,6 +79,14 @@ def learning_rate(solver, iteration):
     return solver.base_lr * solver.gamma ** (iteration // solver.stepsize)
 
 
+def last_rate_change(solver):
+    """The iteration from which :func:`learning_rate` no longer changes before ``max_iter``: the
+    last multiple of ``stepsize`` below it (0 when the rate never steps: γ = 1 or one stage)."""
+    if solver.gamma == 1:
+        return 0
+    return solver.stepsize * ((solver.max_iter - 1) // solver.stepsize)
+
+
 def step(params, solver, iteration, scalars=None, loss=None):
     """Apply one momentum-SGD update (in place) to every non-frozen parameter; returns the lr used.
 

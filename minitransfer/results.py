@@ -31,7 +31,7 @@ import os
 import pathlib
 import re
 
-from minitransfer import rundir
+from minitransfer import optim, rundir
 from minitransfer.experiment import CROSS, RESULT_FILE, SOURCE, TARGET, TREATMENT_FILE, Run
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
@@ -96,7 +96,8 @@ def collect(runs_dir):
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
         try:
             result = json.loads((folder / RESULT_FILE).read_text())
-            run = _treatment(folder, name)
+            config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else None
+            run = _treatment(folder, name, config)
         except (OSError, ValueError, KeyError, TypeError):  # not finished, or its files are unreadable
             if (folder / TREATMENT_FILE).is_file() or (folder / "config.json").is_file():
                 unfinished.append(name)
@@ -106,27 +107,28 @@ def collect(runs_dir):
                        if "event" not in record and "loss" in record)
         results.append(Result(run, float(result.get("final", {}).get("top1", math.nan)),
                               float(result.get("best_top1", math.nan)), float(result.get("mean10_top1", math.nan)),
-                              int(result.get("evaluations", 0)), curve, losses, _last_rate_change(folder)))
+                              int(result.get("evaluations", 0)), curve, losses, _last_rate_change(config)))
     return results, unfinished
 
 
-def _last_rate_change(folder):
-    """The iteration of the run's last learning-rate step, lr = base_lr · γ^⌊iter/stepsize⌋
-    (minitransfer.optim); 0 when it never steps or its config cannot be read."""
+def _last_rate_change(config):
+    """The iteration of the run's last learning-rate step (:func:`minitransfer.optim.last_rate_change`);
+    0 when its config is missing or does not give its schedule."""
     try:
-        config = json.loads((folder / "config.json").read_text())
-        stepsize, max_iter, gamma = int(config["stepsize"]), int(config["max_iter"]), float(config["gamma"])
-    except (OSError, ValueError, KeyError, TypeError):
+        solver = optim.Solver(gamma=float(config["gamma"]), stepsize=int(config["stepsize"]),
+                              max_iter=int(config["max_iter"]))
+    except (ValueError, KeyError, TypeError):
         return 0
-    if gamma == 1 or stepsize < 1 or max_iter <= stepsize:
-        return 0
-    return stepsize * ((max_iter - 1) // stepsize)
+    return optim.last_rate_change(solver)
 
 
-def _treatment(folder, name):
+def _treatment(folder, name, config):
+    """The run's treatment: its treatment.json (a grid's run), else derived from ``config`` (its
+    config.json, None when missing: KeyError)."""
     if (folder / TREATMENT_FILE).is_file():
         return dataclasses.replace(Run.from_json(json.loads((folder / TREATMENT_FILE).read_text())), name=name)
-    config = json.loads((folder / "config.json").read_text())
+    if config is None:
+        raise KeyError(f"{folder}: neither {TREATMENT_FILE} nor config.json")
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
     if config.get("copy_from"):
         parent = _config_of(pathlib.Path(config["copy_from"]))

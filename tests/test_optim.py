@@ -123,3 +123,11 @@ def test_one_launch_step_reading_lr_on_the_device_is_the_per_parameter_step(monk
     for fused, each in zip(nets[0].params, nets[1].params):
         assert fused.data.get().tobytes() == each.data.get().tobytes(), fused.name
         assert fused.velocity.get().tobytes() == each.velocity.get().tobytes(), fused.name
+
+
+@pytest.mark.parametrize("stepsize, max_iter, gamma", [(260, 780, 0.1), (100_000, 450_000, 0.1), (350, 1050, 0.5),
+                                                       (1000, 780, 0.1), (1, 5, 0.1), (260, 780, 1.0)])
+def test_last_rate_change_is_where_the_learning_rate_last_changes(stepsize, max_iter, gamma):
+    solver = optim.Solver(gamma=gamma, stepsize=stepsize, max_iter=max_iter)
+    changes = [i for i in range(1, max_iter) if optim.learning_rate(solver, i) != optim.learning_rate(solver, i - 1)]
+    assert optim.last_rate_change(solver) == (changes[-1] if changes else 0)
