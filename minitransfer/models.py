@@ -188,10 +188,20 @@ def get(name):
     return PRESETS[name]
 
 
+def image_size_defaults():
+    """Which preset is the default for which stored image size, in words, e.g. "micro up to 31 px,
+    mini 32-64 px, caffenet above 64 px" (from every registered ``default_image_sizes``)."""
+    parts = []
+    for preset in sorted((p for p in PRESETS.values() if p.default_image_sizes), key=lambda p: p.default_image_sizes):
+        low, high = preset.default_image_sizes
+        span = f"above {low - 1} px" if high is None else f"up to {high} px" if low <= 1 else f"{low}-{high} px"
+        parts.append(f"{preset.name} {span}")
+    return ", ".join(parts)
+
+
 def preset_for_image_size(image_size):
     """The default preset for stored images of (H, W): the registered preset whose
-    ``default_image_sizes`` contains the larger side (``micro`` below 32 px, ``mini`` up to 64 px, else
-    ``caffenet``)."""
+    ``default_image_sizes`` contains the larger side (:func:`image_size_defaults` says which)."""
     side = max(image_size)
     for preset in PRESETS.values():
         if preset.default_image_sizes is not None:

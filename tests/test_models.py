@@ -96,6 +96,13 @@ def test_preset_follows_the_stored_image_size(size, preset):
     assert models.preset_for_image_size(size).name == preset
 
 
+def test_the_words_for_the_default_presets_agree_with_the_choice():
+    """--preset's help says which preset each image size gets; it must be what train chooses."""
+    assert models.image_size_defaults() == "micro up to 31 px, mini 32-64 px, caffenet above 64 px"
+    assert [models.preset_for_image_size((side, side)).name for side in (14, 31, 32, 64, 65)] == \
+        ["micro", "micro", "mini", "mini", "caffenet"]
+
+
 def test_presets_build_their_network():
     for name, preset in models.PRESETS.items():
         net = preset.build(12)

@@ -125,8 +125,8 @@ seed_option = config_option("--seed", type=click.IntRange(0), help="Seed of the 
                             "and dropout (a grid derives one per network from it).")
 preset_option = config_option(
     "--preset", type=PresetName(),
-    help="Network (default: the base's when copying; else the one for the dataset's image size: micro below "
-         "32 px, mini up to 64 px, caffenet above).")
+    help="Network (default: the base's when copying; else the one for the dataset's image size: "
+         f"{models.image_size_defaults()}).")
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
 max_iter_option = config_option("--max-iter", type=click.IntRange(1),
