@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The GPU checks of the tensor-core issue (10) and the lean-iteration issue (11) in one command, sized
-# for a lent GPU: one command of at most 10 minutes, 15 minutes of device time in all with the
-# machine's start. The step limits below add up to 8 minutes, in order of priority:
+# The GPU checks of the tensor-core issue (10), the lean-iteration issue (11) and the demo issue (12)
+# in one command, sized for a lent GPU: one command of at most 10 minutes, 15 minutes of device time
+# in all with the machine's start. The step limits below add up to 555 s, in order of priority:
 #
 #   1. compile  every kernel file compiled once, in parallel, into CuPy's cache (later steps load it)
 #   2. ops      the GPU tests of the ops and the loader (xdist workers when pytest-xdist is there):
@@ -17,11 +17,14 @@
 #               phases (forward, backward, solver), head to head with PyTorch in the same process;
 #               torch.compile for baseB only; tables with the versions and a per-layer table
 #   5. train    200 iterations of tf32x3 and tf32 against the seed-to-seed band of ieee runs
+#   6. demo     `minitransfer demo --device cuda` (the demo issue's "about a minute on one GPU"): its
+#               networks per second and the findings; the report lands in LOG_DIR/demo-report (the
+#               runs stay in a scratch folder: a rerun within the same machine skips finished ones)
 #
 #   bash benchmarks/gpu_checks.sh [LOG_DIR]      # from the repository root
 #
 # Without the project installed it runs from the checkout (PYTHONPATH). Every step runs under its
-# own time limit (seconds: COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S) even when an earlier one
+# own time limit (seconds: COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S, DEMO_S) even when an earlier one
 # failed; logs and the result tables land in LOG_DIR (default gpu-logs; results in LOG_DIR/results:
 # copy them to benchmarks/results/ to commit). The summary lists each step's exit code (124: its
 # time limit); the script exits non-zero if any step failed.
@@ -64,6 +67,10 @@ step race "${RACE_S:-200}" python benchmarks/iteration.py --preset caffenet --ba
     --frozen 0 4 7 --compile-frozen 0 --blocks 5 --per-block 10 --phase-repeat 10 --layer-repeat 10 \
     --results "$logs/results"
 step train "${TRAIN_S:-30}" python benchmarks/precision_training.py
+demo_runs=${TMPDIR:-/tmp}/minitransfer-gpu-demo
+step demo "${DEMO_S:-75}" python -c "from minitransfer.cli import main; main(prog_name='minitransfer')" \
+    demo --device cuda -o "$demo_runs"
+[ -d "$demo_runs/report" ] && cp -r "$demo_runs/report" "$logs/demo-report"
 
 echo "== summary"
 printf '%s\n' "${summary[@]}" | tee "$logs/summary.txt"
