@@ -207,8 +207,8 @@ def builtin_tag():
 
 
 def builtin_dataset(root=None):
-    """The default synthetic dataset (:data:`BUILTIN_PARAMETERS`: 20 classes, 15 + 30 images each,
-    14 × 14, seed 0): its path.
+    """The default synthetic dataset (:data:`BUILTIN_PARAMETERS`: 20 classes, 45 training and 50
+    validation images each, 14 × 14, seed 0): its path.
 
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
