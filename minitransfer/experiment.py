@@ -8,7 +8,7 @@ the run is) and ``train.log`` (the run's output). Names::
     random0/baseA  random0/baseB          base networks on the halves of random split seed 0
     random0/B3B    random0/B3B+           selffer, frozen / fine-tuned (first 3 layers of baseB)
     random0/A3B    random0/A3B+           transfer from A to B, frozen / fine-tuned
-    random0/A3A ... random0/B3A+          the other direction (``both_directions``)
+    random0/A3A ... random0/B3A+          the other direction (``both_directions``; B3A alone: ``reverse_layers``)
     natural/baseA  natural/A3B  natural/B3A   natural (A) / man-made (B) split, frozen transfers
     natural-1/...  all-1/...              further replicates (own bases and training seeds)
     all/base       all/random3            all classes; first 3 layers random and frozen (§4.3)
@@ -113,12 +113,13 @@ def parse_layers(text, highest):
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
               frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1,
-              selffer_fine_tuned=True):
+              selffer_fine_tuned=True, reverse_layers=()):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
     the transfer AnB(+) (``frozen`` and/or ``fine_tuned``; ``selffer_fine_tuned`` False leaves out
-    BnB+); ``both_directions`` adds AnA(+) and BnA(+).
+    BnB+); ``both_directions`` adds AnA(+) and BnA(+); ``reverse_layers`` adds only the frozen BnA
+    at those n (twice the transfers where a claim needs them, compared with baseA).
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
     ``per_class``: reduced-data runs on all classes (training images kept per class).
@@ -132,10 +133,12 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if replicates < 1:
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
+    if not set(reverse_layers) <= set(layers):
+        raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
     runs = []
     for seed in random_seeds:
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
-                            selffer_fine_tuned=selffer_fine_tuned)
+                            selffer_fine_tuned=selffer_fine_tuned, reverse_layers=reverse_layers)
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:
@@ -157,10 +160,16 @@ def _folder(split, seed):
 
 
 def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES,
-                selffer_fine_tuned=True):
+                selffer_fine_tuned=True, reverse_layers=()):
     folder = _folder(split, seed)
     runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
     targets = halves if both_directions else halves[1:]
+
+    def add(kind, source, n, target, tuned):
+        label = f"{source}{n}{target}{'+' if tuned else ''}"
+        runs.append(Run(f"{folder}/{label}", kind, split, seed, target=target, source=source, n=n,
+                        fine_tuned=tuned, parent=f"{folder}/base{source}"))
+
     for n in layers:
         for target in targets:
             other = halves[0] if target == halves[1] else halves[1]
@@ -170,9 +179,9 @@ def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffe
                     if (tuned and not fine_tuned) or (not tuned and not frozen) \
                             or (tuned and kind == "selffer" and not selffer_fine_tuned):
                         continue
-                    label = f"{source}{n}{target}{'+' if tuned else ''}"
-                    runs.append(Run(f"{folder}/{label}", kind, split, seed, target=target, source=source,
-                                    n=n, fine_tuned=tuned, parent=f"{folder}/base{source}"))
+                    add(kind, source, n, target, tuned)
+        if n in reverse_layers and not both_directions:
+            add("transfer", halves[1], n, halves[0], False)
     return runs
 
 

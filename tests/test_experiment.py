@@ -146,13 +146,29 @@ def test_plan_without_the_fine_tuned_selffer_keeps_every_other_treatment():
     assert names(runs) == ["random0/baseA", "random0/baseB", "random0/B4B", "random0/A4B", "random0/A4B+"]
 
 
-def test_the_cpu_demo_plan_leaves_out_only_bnb_plus():
+def test_plan_the_frozen_transfer_back_at_chosen_layers_only():
+    runs = grid.plan_grid(random_seeds=(3,), layers=(1, 4), reverse_layers=(1,))
+    assert names(runs) == ["random3/baseA", "random3/baseB", "random3/B1B", "random3/B1B+", "random3/A1B",
+                           "random3/A1B+", "random3/B1A", "random3/B4B", "random3/B4B+", "random3/A4B",
+                           "random3/A4B+"]
+    back = runs[6]
+    assert (back.parent, back.target, back.source, back.fine_tuned, back.treatment) == \
+        ("random3/baseB", "A", "B", False, "AnB")
+    both = names(grid.plan_grid(random_seeds=(3,), layers=(1,), both_directions=True, reverse_layers=(1,)))
+    assert both == names(grid.plan_grid(random_seeds=(3,), layers=(1,), both_directions=True))
+    with pytest.raises(ValueError, match=r"reverse_layers \(7,\) must be among the layers \(1, 4\)"):
+        grid.plan_grid(layers=(1, 4), reverse_layers=(7,))
+
+
+def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_the_lowest_n():
     from minitransfer import demo
 
     cpu, gpu = (set(names(plan.runs(0))) for plan in (demo.CPU_PLAN, demo.GPU_PLAN))
     assert {"random0/B7B", "random0/A7B", "random0/A7B+", "natural/B7A", "all/random7"} <= cpu
     assert not any(name.endswith("B+") and "/B" in name for name in cpu)
-    assert "random0/B7B+" in gpu and len(cpu) == 69
+    assert {name for name in cpu | gpu if name.startswith("random") and name.endswith("A")} == \
+        {f"random{seed}/{label}" for seed in range(5) for label in ("baseA", "B1A")}
+    assert "random0/B7B+" in gpu and len(cpu) == 72
 
 
 def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):

@@ -28,7 +28,7 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+",
-             "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
+             "random0/B2A", "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
     for name in names:
         assert f"done {name}" in result.output
     with open(out / "report" / "results.csv", newline="") as stream:
@@ -40,6 +40,8 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
         assert float(rows[name]["final_top1"]) == pytest.approx(measured["final"]["top1"], abs=5e-5)
     copied = json.loads((out / "random0/A2B.run" / "config.json").read_text())
     assert copied["copy_from"] == str(out / "random0/baseA.h5") and copied["frozen"] and copied["half"] == "B"
+    back = json.loads((out / "random0/B2A.run" / "config.json").read_text())
+    assert back["copy_from"] == str(out / "random0/baseB.h5") and back["frozen"] and back["half"] == "A"
     assert "what these networks show" in result.output and "At n=2, AnB is" in result.output
     figure = out / "report" / "figure2.png"
     if figure.exists():
@@ -49,7 +51,7 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
 
     again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert again.exit_code == 0, again.output
-    assert "12 of 12 runs already finished" in again.output and "start " not in again.output
+    assert "13 of 13 runs already finished" in again.output and "start " not in again.output
     other_seed = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
     assert other_seed.exit_code == 2 and "trained with other options" in other_seed.output
 
