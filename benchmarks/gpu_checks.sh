@@ -24,10 +24,10 @@
 #   bash benchmarks/gpu_checks.sh [LOG_DIR]      # from the repository root
 #
 # Without the project installed it runs from the checkout (PYTHONPATH). Every step runs under its
-# own time limit (seconds: COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S, DEMO_S) even when an earlier one
-# failed; logs and the result tables land in LOG_DIR (default gpu-logs; results in LOG_DIR/results:
-# copy them to benchmarks/results/ to commit). The summary lists each step's exit code (124: its
-# time limit); the script exits non-zero if any step failed.
+# own time limit (seconds: COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S, DEMO_S) even when an earlier
+# one failed; logs and the result tables land in LOG_DIR (default gpu-logs; results in
+# LOG_DIR/results: copy them to benchmarks/results/ to commit). The summary lists each step's exit
+# code (124: its time limit); the script exits non-zero if any step failed.
 set -uo pipefail
 logs=${1:-gpu-logs}
 mkdir -p "$logs/results"
