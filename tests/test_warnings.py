@@ -1,0 +1,34 @@
+"""The warnings ``train`` prints before its first iteration (:func:`minitransfer.config.warnings_for`):
+a crop that sees a small part of each stored image, and a CPU run that would take hours."""
+
+import math
+
+import pytest
+
+from minitransfer import config, models
+
+
+def warnings(**fields):
+    return config.warnings_for(config.resolve(config.TrainConfig(device="cpu", quiet=True, **fields)))
+
+
+def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_it(synthetic_8):
+    found = warnings(data=synthetic_8, preset="micro", max_iter=5)
+    assert len(found) == 1, found
+    assert f"preset micro takes 12x12 crops of the 36x36 images of {synthetic_8}" in found[0]
+    assert "a crop spans 33% of an image's side" in found[0]
+    assert "prepare the images at --size 14" in found[0]  # 12 / (227 / 256) = 13.5
+    assert warnings(data=synthetic_8, preset="mini", max_iter=5) == []  # 32 of 36: 89 %
+
+
+@pytest.mark.parametrize("preset", ["micro", "mini"])
+def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic_8, preset):
+    p = models.get(preset)
+    threshold = config.CPU_HOURS_WARNING * 3600 / (p.cpu_seconds_per_image * p.batch_size)
+    longer = math.ceil(2 * threshold)
+    found = [w for w in warnings(data=synthetic_8, preset=preset, max_iter=longer) if "on the CPU" in w]
+    assert len(found) == 1, found
+    assert f"{preset} on the CPU: {longer} iterations of batch {p.batch_size} take about 4 hours" in found[0]
+    assert "train on a GPU (--device cuda)" in found[0]
+    shorter = math.floor(threshold / 2)
+    assert not [w for w in warnings(data=synthetic_8, preset=preset, max_iter=shorter) if "on the CPU" in w]
