@@ -17,7 +17,7 @@ frozen features are worse than transferred ones.
 import dataclasses
 import math
 
-from minitransfer.results import Spread, relative_by_n
+from minitransfer.results import Spread, relative_by_n, select
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -53,8 +53,10 @@ def general(results):
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                f"not shown to be within {CLOSE:g} points of it")
-    return Finding("general", f"At n={n}, transferred layers (AnB) score {_signed(spread)} points relative to their "
-                              f"own base ({spread.count} networks): {verdict}.", spread.mean, spread.se,
+    targets = {r.run.target for r in select(results, "random", "AnB") if r.run.n == n}
+    which = "AnB and BnA" if targets == {"A", "B"} else "AnB"
+    return Finding("general", f"At n={n}, transferred layers ({which}) score {_signed(spread)} points relative to "
+                              f"their own base ({spread.count} networks): {verdict}.", spread.mean, spread.se,
                    spread.count, close)
 
 

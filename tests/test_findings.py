@@ -47,6 +47,7 @@ def test_a_grid_with_the_papers_effects_is_read_as_the_paper_saw_it():
     found = by_claim(results)
     assert all(f.holds for f in found.values()), [f.text for f in found.values()]
     assert found["general"].value == pytest.approx(0.0, abs=1e-9) and found["general"].networks == 3
+    assert found["general"].text.startswith("At n=1, transferred layers (AnB) score +0.0 ± 0.1 points")
     assert found["specific"].value == pytest.approx(-10.0) and found["specific"].se == pytest.approx(0.8165, abs=1e-3)
     assert "At n=7, AnB is 10.0 ± 0.8 points below BnB (seed spread 1.0 points; 3 + 3 networks): the top layers " \
            "are specific" in found["specific"].text
@@ -54,6 +55,17 @@ def test_a_grid_with_the_papers_effects_is_read_as_the_paper_saw_it():
     assert found["dissimilar"].value == pytest.approx(-19.0 - (-10.0))
     assert "loses 9.0 ± " in found["dissimilar"].text and "points more than a random split's" in found["dissimilar"].text
     assert found["random-weights"].value == pytest.approx(-37.0 - (-10.0))
+
+
+def test_the_lowest_n_transferred_both_ways_counts_both_against_their_own_bases():
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    for seed in range(3):  # base A at 0.80, B1A 3 points below it: BnA measured against baseA, not baseB
+        results += [network(f"random{seed}/baseA", "base", "random", seed, 0.80, target="A"),
+                    network(f"random{seed}/B1A", "transfer", "random", seed, 0.77, target="A", source="B", n=1)]
+    general = findings.general(results)
+    assert general.networks == 6 and general.value == pytest.approx(-1.5)
+    assert general.text.startswith("At n=1, transferred layers (AnB and BnA) score -1.5 ± 0.7 points relative to "
+                                   "their own base (6 networks): within 2 points")
 
 
 def test_an_effect_within_the_noise_is_said_to_be_unresolved():
