@@ -94,12 +94,13 @@ def collect(runs_dir):
         if not folder.is_dir():
             continue
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
+        config_file = folder / "config.json"
         try:
             result = json.loads((folder / RESULT_FILE).read_text())
-            config = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else None
+            config = json.loads(config_file.read_text()) if config_file.is_file() else None
             run = _treatment(folder, name, config)
         except (OSError, ValueError, KeyError, TypeError):  # not finished, or its files are unreadable
-            if (folder / TREATMENT_FILE).is_file() or (folder / "config.json").is_file():
+            if (folder / TREATMENT_FILE).is_file() or config_file.is_file():
                 unfinished.append(name)
             continue
         curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
