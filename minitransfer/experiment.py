@@ -113,13 +113,16 @@ def parse_layers(text, highest):
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
               frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1,
-              selffer_fine_tuned=True, reverse_layers=()):
+              selffer_fine_tuned=True, reverse_layers=(), lowest_only_seeds=()):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
     the transfer AnB(+) (``frozen`` and/or ``fine_tuned``; ``selffer_fine_tuned`` False leaves out
     BnB+); ``both_directions`` adds AnA(+) and BnA(+); ``reverse_layers`` adds only the frozen BnA
     at those n (twice the transfers where a claim needs them, compared with baseA).
+    ``lowest_only_seeds``: more random split seeds, each with only baseA, baseB and the frozen
+    transfers both ways (AnB, BnA) at the lowest n of ``layers``: four networks a split where the
+    claim that the lowest layers are general needs more transfers than the rest of the grid.
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
     ``per_class``: reduced-data runs on all classes (training images kept per class).
@@ -135,10 +138,16 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
     if not set(reverse_layers) <= set(layers):
         raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
+    if set(random_seeds) & set(lowest_only_seeds):
+        raise ValueError(f"plan_grid: lowest_only_seeds {tuple(lowest_only_seeds)} overlap the random_seeds "
+                         f"{tuple(random_seeds)}")
     runs = []
     for seed in random_seeds:
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
                             selffer_fine_tuned=selffer_fine_tuned, reverse_layers=reverse_layers)
+    for seed in lowest_only_seeds:
+        lowest = (min(layers),)
+        runs += _split_runs("random", seed, lowest, False, True, False, False, reverse_layers=lowest)
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:

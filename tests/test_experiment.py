@@ -160,6 +160,20 @@ def test_plan_the_frozen_transfer_back_at_chosen_layers_only():
         grid.plan_grid(layers=(1, 4), reverse_layers=(7,))
 
 
+def test_plan_more_splits_for_the_lowest_n_only():
+    runs = grid.plan_grid(random_seeds=(0,), layers=(4, 2, 7), lowest_only_seeds=(5, 6), selffer_fine_tuned=False)
+    assert [name for name in names(runs) if not name.startswith("random0/")] == [
+        "random5/baseA", "random5/baseB", "random5/A2B", "random5/B2A",
+        "random6/baseA", "random6/baseB", "random6/A2B", "random6/B2A"]
+    by_name = {r.name: r for r in runs}
+    back, forth = by_name["random6/B2A"], by_name["random6/A2B"]
+    assert (back.parent, back.target, back.fine_tuned, forth.parent, forth.target, forth.fine_tuned) == \
+        ("random6/baseB", "A", False, "random6/baseA", "B", False)
+    assert (back.split, back.split_seed, back.n) == ("random", 6, 2)
+    with pytest.raises(ValueError, match=r"lowest_only_seeds \(0, 5\) overlap the random_seeds \(0,\)"):
+        grid.plan_grid(random_seeds=(0,), lowest_only_seeds=(0, 5))
+
+
 def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_the_lowest_n():
     from minitransfer import demo
 
@@ -167,8 +181,12 @@ def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_t
     assert {"random0/B7B", "random0/A7B", "random0/A7B+", "natural/B7A", "all/random7"} <= cpu
     assert not any(name.endswith("B+") and "/B" in name for name in cpu)
     assert {name for name in cpu | gpu if name.startswith("random") and name.endswith("A")} == \
-        {f"random{seed}/{label}" for seed in range(5) for label in ("baseA", "B1A")}
-    assert "random0/B7B+" in gpu and len(cpu) == 72
+        {f"random{seed}/{label}" for seed in range(5) for label in ("baseA", "B1A")}  # GPU: splits 0-4
+    assert {name for name in cpu if name.startswith("random3/")} == \
+        {f"random3/{label}" for label in ("baseA", "baseB", "A1B", "B1A")}
+    assert "random0/B7B+" in gpu and len(cpu) == 76 and len(gpu) == 275
+    assert {r.split_seed for r in demo.CPU_PLAN.runs(2) if r.split == "random"} == {8, 9, 10, 11}
+    assert {r.split_seed for r in demo.GPU_PLAN.runs(2) if r.split == "random"} == {10, 11, 12, 13, 14}
 
 
 def test_train_arguments_of_a_fine_tuned_transfer(tmp_path):
