@@ -113,16 +113,16 @@ def parse_layers(text, highest):
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,
               frozen=True, fine_tuned=True, selffer=True, random_frozen=(), per_class=(), cross=False, replicates=1,
-              selffer_fine_tuned=True, reverse_layers=(), lowest_only_seeds=()):
+              selffer_fine_tuned=True, reverse_layers=(), claim_seeds=()):
     """The list of runs, parents before children.
 
     For each random split seed: baseA, baseB, then for each n in ``layers`` the selffer BnB(+) and
     the transfer AnB(+) (``frozen`` and/or ``fine_tuned``; ``selffer_fine_tuned`` False leaves out
     BnB+); ``both_directions`` adds AnA(+) and BnA(+); ``reverse_layers`` adds only the frozen BnA
     at those n (twice the transfers where a claim needs them, compared with baseA).
-    ``lowest_only_seeds``: more random split seeds, each with only baseA, baseB and the frozen
-    transfers both ways (AnB, BnA) at the lowest n of ``layers``: four networks a split where the
-    claim that the lowest layers are general needs more transfers than the rest of the grid.
+    ``claim_seeds``: more random split seeds, each with only the networks that the claims about the
+    lowest and the top n of ``layers`` compare (six a split): baseA, baseB, the frozen AnB and BnA
+    at the lowest n, the frozen BnB and AnB at the top n.
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
     ``per_class``: reduced-data runs on all classes (training images kept per class).
@@ -138,16 +138,14 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
     if not set(reverse_layers) <= set(layers):
         raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
-    if set(random_seeds) & set(lowest_only_seeds):
-        raise ValueError(f"plan_grid: lowest_only_seeds {tuple(lowest_only_seeds)} overlap the random_seeds "
-                         f"{tuple(random_seeds)}")
+    if set(random_seeds) & set(claim_seeds):
+        raise ValueError(f"plan_grid: claim_seeds {tuple(claim_seeds)} overlap the random_seeds {tuple(random_seeds)}")
     runs = []
     for seed in random_seeds:
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
                             selffer_fine_tuned=selffer_fine_tuned, reverse_layers=reverse_layers)
-    for seed in lowest_only_seeds:
-        lowest = (min(layers),)
-        runs += _split_runs("random", seed, lowest, False, True, False, False, reverse_layers=lowest)
+    for seed in claim_seeds:
+        runs += _claim_split_runs(seed, min(layers), max(layers))
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:
@@ -173,12 +171,6 @@ def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffe
     folder = _folder(split, seed)
     runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
     targets = halves if both_directions else halves[1:]
-
-    def add(kind, source, n, target, tuned):
-        label = f"{source}{n}{target}{'+' if tuned else ''}"
-        runs.append(Run(f"{folder}/{label}", kind, split, seed, target=target, source=source, n=n,
-                        fine_tuned=tuned, parent=f"{folder}/base{source}"))
-
     for n in layers:
         for target in targets:
             other = halves[0] if target == halves[1] else halves[1]
@@ -188,10 +180,24 @@ def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffe
                     if (tuned and not fine_tuned) or (not tuned and not frozen) \
                             or (tuned and kind == "selffer" and not selffer_fine_tuned):
                         continue
-                    add(kind, source, n, target, tuned)
+                    runs.append(_copy_run(folder, kind, split, seed, source, n, target, tuned))
         if n in reverse_layers and not both_directions:
-            add("transfer", halves[1], n, halves[0], False)
+            runs.append(_copy_run(folder, "transfer", split, seed, halves[1], n, halves[0], False))
     return runs
+
+
+def _claim_split_runs(seed, lowest, top):
+    folder = _folder("random", seed)
+    copies = dict.fromkeys((("transfer", "A", lowest, "B"), ("transfer", "B", lowest, "A"), ("selffer", "B", top, "B"),
+                            ("transfer", "A", top, "B")))  # once each when lowest == top
+    return [Run(f"{folder}/base{half}", "base", "random", seed, target=half) for half in HALVES] + [
+        _copy_run(folder, kind, "random", seed, source, n, target, False) for kind, source, n, target in copies]
+
+
+def _copy_run(folder, kind, split, seed, source, n, target, tuned):
+    """The run ``source`` n ``target`` (+ when ``tuned``) of a split: the first n layers from its base ``source``."""
+    return Run(f"{folder}/{source}{n}{target}{'+' if tuned else ''}", kind, split, seed, target=target,
+               source=source, n=n, fine_tuned=tuned, parent=f"{folder}/base{source}")
 
 
 def run_seed(seed, run):

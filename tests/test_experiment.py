@@ -160,18 +160,20 @@ def test_plan_the_frozen_transfer_back_at_chosen_layers_only():
         grid.plan_grid(layers=(1, 4), reverse_layers=(7,))
 
 
-def test_plan_more_splits_for_the_lowest_n_only():
-    runs = grid.plan_grid(random_seeds=(0,), layers=(4, 2, 7), lowest_only_seeds=(5, 6), selffer_fine_tuned=False)
+def test_plan_splits_with_only_what_the_lowest_and_top_n_claims_compare():
+    runs = grid.plan_grid(random_seeds=(0,), layers=(4, 2, 7), claim_seeds=(5, 6), selffer_fine_tuned=False)
     assert [name for name in names(runs) if not name.startswith("random0/")] == [
-        "random5/baseA", "random5/baseB", "random5/A2B", "random5/B2A",
-        "random6/baseA", "random6/baseB", "random6/A2B", "random6/B2A"]
+        f"random{seed}/{label}" for seed in (5, 6) for label in ("baseA", "baseB", "A2B", "B2A", "B7B", "A7B")]
     by_name = {r.name: r for r in runs}
-    back, forth = by_name["random6/B2A"], by_name["random6/A2B"]
-    assert (back.parent, back.target, back.fine_tuned, forth.parent, forth.target, forth.fine_tuned) == \
-        ("random6/baseB", "A", False, "random6/baseA", "B", False)
-    assert (back.split, back.split_seed, back.n) == ("random", 6, 2)
-    with pytest.raises(ValueError, match=r"lowest_only_seeds \(0, 5\) overlap the random_seeds \(0,\)"):
-        grid.plan_grid(random_seeds=(0,), lowest_only_seeds=(0, 5))
+    back, selffer, top = by_name["random6/B2A"], by_name["random6/B7B"], by_name["random6/A7B"]
+    assert (back.parent, back.target, back.kind, back.fine_tuned, back.split, back.split_seed, back.n) == \
+        ("random6/baseB", "A", "transfer", False, "random", 6, 2)
+    assert (selffer.parent, selffer.kind, selffer.treatment, top.parent, top.treatment, top.fine_tuned) == \
+        ("random6/baseB", "selffer", "BnB", "random6/baseA", "AnB", False)
+    one_layer = names(grid.plan_grid(random_seeds=(), layers=(3,), claim_seeds=(1,)))
+    assert one_layer == ["random1/baseA", "random1/baseB", "random1/A3B", "random1/B3A", "random1/B3B"]
+    with pytest.raises(ValueError, match=r"claim_seeds \(0, 5\) overlap the random_seeds \(0,\)"):
+        grid.plan_grid(random_seeds=(0,), claim_seeds=(0, 5))
 
 
 def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_the_lowest_n():
@@ -183,8 +185,8 @@ def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_t
     assert {name for name in cpu | gpu if name.startswith("random") and name.endswith("A")} == \
         {f"random{seed}/{label}" for seed in range(5) for label in ("baseA", "B1A")}  # GPU: splits 0-4
     assert {name for name in cpu if name.startswith("random3/")} == \
-        {f"random3/{label}" for label in ("baseA", "baseB", "A1B", "B1A")}
-    assert "random0/B7B+" in gpu and len(cpu) == 76 and len(gpu) == 275
+        {f"random3/{label}" for label in ("baseA", "baseB", "A1B", "B1A", "B7B", "A7B")}
+    assert "random0/B7B+" in gpu and len(cpu) == 78 and len(gpu) == 275
     assert {r.split_seed for r in demo.CPU_PLAN.runs(2) if r.split == "random"} == {8, 9, 10, 11}
     assert {r.split_seed for r in demo.GPU_PLAN.runs(2) if r.split == "random"} == {10, 11, 12, 13, 14}
 

@@ -24,12 +24,12 @@ def tiny_data(tmp_path_factory):
 def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY,
-                                                               lowest_only_splits=1))
+                                                               claim_splits=1))
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     names = ["random0/baseA", "random0/baseB", "random0/B2B", "random0/B2B+", "random0/A2B", "random0/A2B+",
-             "random0/B2A", "random1/baseA", "random1/baseB", "random1/A2B", "random1/B2A", "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
+             "random0/B2A", "random1/baseA", "random1/baseB", "random1/A2B", "random1/B2A", "random1/B2B", "natural/baseA", "natural/baseB", "natural/B2A", "natural/A2B", "all/base", "all/random2"]
     for name in names:
         assert f"done {name}" in result.output
     with open(out / "report" / "results.csv", newline="") as stream:
@@ -44,8 +44,9 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     back = json.loads((out / "random0/B2A.run" / "config.json").read_text())
     assert back["copy_from"] == str(out / "random0/baseB.h5") and back["frozen"] and back["half"] == "A"
     assert "what these networks show" in result.output and "At n=2, AnB is" in result.output
-    # the lowest n's claim rests on both splits' transfers, both ways
+    # the lowest n's claim rests on both splits' transfers, both ways; the top n's on both splits' AnB and BnB
     assert "At n=2, transferred layers (AnB and BnA) score" in result.output and "(4 networks)" in result.output
+    assert "4 + 2 networks" in result.output
     figure = out / "report" / "figure2.png"
     if figure.exists():
         assert str(figure) in result.output
@@ -54,7 +55,7 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
 
     again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert again.exit_code == 0, again.output
-    assert "17 of 17 runs already finished" in again.output and "start " not in again.output
+    assert "18 of 18 runs already finished" in again.output and "start " not in again.output
     other_seed = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
     assert other_seed.exit_code == 2 and "trained with other options" in other_seed.output
 
