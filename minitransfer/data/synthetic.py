@@ -66,7 +66,7 @@ from . import importers
 from . import wordnet
 
 GENERATOR_VERSION = 3
-BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 90, "val_per_class": 50, "size": 14, "seed": 0}
+BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50, "size": 14, "seed": 0}
 
 COLOURS = {"red": (0.92, 0.12, 0.10), "green": (0.10, 0.72, 0.15), "blue": (0.15, 0.30, 0.95),
            "yellow": (0.95, 0.85, 0.10)}
