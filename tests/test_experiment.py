@@ -274,6 +274,9 @@ DRIVER = textwrap.dedent('''
     def stop(*_):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C as in a terminal, even when the tests run where SIGINT is ignored (a background job
+    # inherits that, and Python then installs no KeyboardInterrupt handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     runs = grid.plan_grid(layers=tuple(int(n) for n in os.environ.get("LAYERS", "1,2,3").split(",")))
     outcome = scheduler.run_grid(runs, out, {"preset": "mini"}, train_command=fake, devices=(None,),
                                  log=lambda line: print(line, flush=True), poll_seconds=0.01)
