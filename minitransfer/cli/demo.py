@@ -32,9 +32,9 @@ def demo(out, seed, device, precision):
     fourth for the lowest and top n's claims, the natural / man-made split both ways and the
     random-weights control, three networks per point; on the CPU two at a time. On a GPU
     (--device cuda) a larger plan: five networks per point, every n, several processes per GPU
-    (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures
-    2-3, learning curves) into OUT/report and prints the findings with their uncertainty. Rerunning
-    skips the finished networks.
+    (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures 2-3, learning
+    curves) into OUT/report and prints the findings with their uncertainty. Rerunning skips the
+    finished networks.
 
     \b
     Examples:
