@@ -116,16 +116,17 @@ def check_mask(op, mask, dy, cache):
 
 def _forward_reference(x, size, stride, pad, P, Q):
     N, C, H, W = x.shape
-    # Pad with −inf so that padded pixels never win; tall and wide enough for every window.
+    # Pad with −inf so that padded pixels never win; tall and wide enough for every window. Images
+    # last, (H, W, N, C): each window copy below then runs along rows of N·C contiguous values.
     padded_h = max(pad + H, (P - 1) * stride + size)
     padded_w = max(pad + W, (Q - 1) * stride + size)
-    padded = np.full((N, C, padded_h, padded_w), -np.inf, dtype=x.dtype)
-    padded[:, :, pad:pad + H, pad:pad + W] = x
+    padded = np.full((padded_h, padded_w, N, C), -np.inf, dtype=x.dtype)
+    padded[pad:pad + H, pad:pad + W] = x.transpose(2, 3, 0, 1)
     # candidates[i·size + j]: the pixel at offset (i, j) of every window, in row-major scan order.
-    candidates = np.empty((size * size, N, C, P, Q), dtype=x.dtype)
+    candidates = np.empty((size * size, P, Q, N, C), dtype=x.dtype)
     for i in range(size):
         for j in range(size):
-            candidates[i * size + j] = padded[:, :, i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
+            candidates[i * size + j] = padded[i:i + (P - 1) * stride + 1:stride, j:j + (Q - 1) * stride + 1:stride]
     # The scan with a strict > keeps the first maximum and skips NaNs, unless the window's first
     # pixel is NaN (nothing is greater). fmax skips NaNs; the first offset equal to it is the one
     # scanned before it: count the offsets at which no equal pixel has been seen yet.
@@ -141,15 +142,20 @@ def _forward_reference(x, size, stride, pad, P, Q):
     # Flat index h·W + w in the plane: the window's corner plus the offset's (i, j).
     corner = (np.arange(P, dtype=np.int32)[:, None] * stride - pad) * W + np.arange(Q, dtype=np.int32) * stride - pad
     step = np.arange(size, dtype=np.int32)
-    return y, corner + np.take((step[:, None] * W + step).ravel(), offset)
+    argmax = corner[:, :, None, None] + np.take((step[:, None] * W + step).ravel(), offset)
+    return np.ascontiguousarray(y.transpose(2, 3, 0, 1)), np.ascontiguousarray(argmax.transpose(2, 3, 0, 1))
 
 
 def _backward_reference(dy, cache):
     N, C, H, W = cache.x_shape
-    P, Q = dy.shape[2:]
-    dx = np.zeros((N * C, H * W), dtype=dy.dtype)
-    planes = np.arange(N * C)[:, None]
-    np.add.at(dx, (planes, cache.argmax.reshape(N * C, P * Q)), dy.reshape(N * C, P * Q))
+    # Each dy is added to its window's maximum in output order (one flat index, NumPy's fast
+    # unbuffered path). An argmax outside its plane (a window whose pixels are all −inf and whose
+    # first scanned pixel is padding) receives nothing, as in the kernel.
+    plane = np.arange(N * C, dtype=np.intp).reshape(N, C, 1, 1) * (H * W)
+    argmax = cache.argmax.astype(np.intp)
+    inside = (argmax >= 0) & (argmax < H * W)
+    dx = np.zeros(N * C * H * W, dtype=dy.dtype)
+    np.add.at(dx, (plane + argmax)[inside], dy[inside])
     return dx.reshape(N, C, H, W)
 
 

@@ -147,6 +147,21 @@ def test_many_ties_pick_the_first_maximum_like_the_loop(config):
     np.testing.assert_array_equal(y, y_naive)
 
 
+def test_a_pixel_shared_by_windows_adds_their_gradients_in_output_order():
+    """float32 sums round: the reference adds in output order (row by row), as the kernel's
+    gather does; 1e8 + 1 - 1e8 is 0 in float32 taken left to right, 1 taken otherwise."""
+    x = np.zeros((1, 1, 5, 5), dtype=np.float32)
+    x[0, 0, 2, 2] = 1.0  # the maximum of all four 3×3 windows (stride 2)
+    dy = np.array([[[[1e8, 1.0], [-1e8, 1.0]]]], dtype=np.float32)
+    y, cache = max_pool2d.forward(x, size=3, stride=2, pad=0)
+    (dx,) = max_pool2d.backward(dy, cache)
+    total = np.float32(0)
+    for value in dy.ravel():
+        total = np.float32(total + value)
+    assert total == 1.0 and dx[0, 0, 2, 2] == total
+    assert np.count_nonzero(dx) == 1
+
+
 @pytest.mark.parametrize("config", [(1, 1, 3, 3, 3, 2, 1), (2, 2, 5, 4, 2, 2, 1)], ids=["k3s2p1", "k2s2p1"])
 def test_padding_never_wins_over_negative_pixels(config):
     n, c, h, w, size, stride, pad = config

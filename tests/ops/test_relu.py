@@ -62,6 +62,31 @@ def test_gradient_at_zero_is_zero():
     np.testing.assert_array_equal(dx, [0.0, 0.0, 5.0])
 
 
+def poisoned(rng, shape, dtype):
+    """Values with NaNs, infinities and zeros of both signs among them."""
+    x = rng.standard_normal(shape).astype(dtype)
+    for value, share in ((np.nan, 0.1), (-0.0, 0.1), (0.0, 0.1), (np.inf, 0.05), (-np.inf, 0.05)):
+        x[rng.random(shape) < share] = value
+    return x
+
+
+def bits(a):
+    return np.ascontiguousarray(a).view(f"u{a.dtype.itemsize}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_infinities_and_signed_zeros_give_the_naive_loops_bits(dtype):
+    """0 where x > 0 fails (x NaN or -0.0 included) is +0.0; a NaN gradient passes where x > 0."""
+    rng = np.random.default_rng(5)
+    x, dy = poisoned(rng, (4, 3, 5, 5), dtype), poisoned(rng, (4, 3, 5, 5), dtype)
+    y, cache = relu.forward(x)
+    (dx,) = relu.backward(dy, cache)
+    np.testing.assert_array_equal(bits(y), bits(naive_relu(x).astype(dtype)))
+    np.testing.assert_array_equal(bits(dx), bits(naive_relu_backward(x, dy).astype(dtype)))
+    scaled = relu.masked_gradient(dy, y, scale=2.0)  # y > 0 exactly where x > 0
+    np.testing.assert_array_equal(bits(scaled), bits((naive_relu_backward(x, dy) * 2.0).astype(dtype)))
+
+
 @pytest.mark.parametrize(
     "x, message",
     [
