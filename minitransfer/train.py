@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import cuda, fileio
+from minitransfer import cuda, fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
 from minitransfer.resume import resume_point
 from minitransfer.data import loader as loaders
@@ -110,6 +110,8 @@ def _already_finished(plan):
 
 
 def _train(plan, on_iteration):
+    if plan.device == "cpu":
+        host_memory.keep_freed_memory()
     run = _Run(plan)
     c = plan.config
     try:
