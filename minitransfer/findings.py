@@ -3,7 +3,8 @@ uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best eva
 
 Every accuracy is taken relative to the network's own base (:func:`minitransfer.results.own_base`),
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
-error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. A claim *holds* only
+error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
+every n against the same bases, takes its standard error over those bases. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
 :data:`CLOSE` of zero), and the sentence says plainly when they do not.
 
@@ -17,7 +18,7 @@ frozen features are worse than transferred ones.
 import dataclasses
 import math
 
-from minitransfer.results import Spread, relative_by_n, select
+from minitransfer.results import Spread, relative_by_base, relative_by_n, select
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -78,15 +79,20 @@ def specific(results):
 
 
 def fine_tuning(results):
-    tuned = [value for values in relative_by_n(results, "random", "AnB+").values() for value in values]
-    if not tuned:
+    """AnB+ at every n against its own base. The networks of one split share that base, and with
+    it its luck: their standard error is the spread of the per-base means over the bases, not of
+    the networks over the networks (which would shrink with every n added to the same base)."""
+    groups = relative_by_base(results, "random", "AnB+")
+    if not groups:
         return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
-    spread = _points(Spread.of(tuned))
-    holds = spread.mean + RESOLVED * _zero(spread.se) >= 0
+    spread = _points(Spread.of([value for values in groups.values() for value in values]))
+    se = _points(Spread.of([sum(values) / len(values) for values in groups.values()])).se
+    holds = spread.mean + RESOLVED * _zero(se) >= 0
     meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
                "fine-tuning did not recover the base's accuracy here")
-    return Finding("fine-tuning", f"AnB+ scores {_signed(spread)} points relative to its own base, over every n "
-                                  f"({spread.count} networks): {meaning}.", spread.mean, spread.se, spread.count, holds)
+    return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f} ± {_zero(se):.1f} points relative to its own "
+                                  f"base, over every n ({spread.count} networks against {len(groups)} bases): "
+                                  f"{meaning}.", spread.mean, se, spread.count, holds)
 
 
 def dissimilar(results):

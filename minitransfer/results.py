@@ -266,6 +266,17 @@ def relative_by_n(results, split="random", treatment="AnB", target=None):
     return {n: [value for m, value in relative if m == n] for n in sorted({n for n, _ in relative})}
 
 
+def relative_by_base(results, split="random", treatment="AnB+"):
+    """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
+    networks grouped by the base they are measured against (networks without a trained base left out)."""
+    groups = {}
+    for r in select(results, split, treatment):
+        base = own_base(r, results)
+        if not math.isnan(base):
+            groups.setdefault((r.run.split_seed, r.run.target), []).append(r.mean10_top1 - base)
+    return groups
+
+
 def interchangeable_halves(results):
     """Whether the random splits' halves may be pooled as the paper pooled them: for every random
     split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other."""

@@ -93,6 +93,22 @@ def test_fine_tuned_transfer_below_its_base_is_reported_as_such():
     assert not fine.holds and fine.value == pytest.approx(-5.0) and "did not recover" in fine.text
 
 
+def test_fine_tuned_networks_sharing_a_base_share_its_uncertainty():
+    """Three splits, AnB+ at n = 1, 4 and 7 each: one split's base did well, so all three of its
+    AnB+ sit 3 points below it, the others' 1 point above theirs. Over the nine networks the mean
+    is -0.33 with an s.e. of 0.67 (resolved below 0 it is not, but barely); the three bases are what
+    vary, and over them the s.e. is 1.33."""
+    results = []
+    for seed, offset in enumerate((-0.03, 0.01, 0.01)):
+        results.append(network(f"random{seed}/baseB", "base", "random", seed, 0.60))
+        results += [network(f"random{seed}/A{n}B+", "transfer", "random", seed, 0.60 + offset, source="A", n=n,
+                            tuned=True) for n in (1, 4, 7)]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(-1 / 3) and fine.networks == 9
+    assert fine.se == pytest.approx(4 / 3)  # s.d. of (-3, 1, 1) over sqrt(3), not s.d. of the nine over 3
+    assert fine.holds and "(9 networks against 3 bases)" in fine.text and "-0.3 ± 1.3 points" in fine.text
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
