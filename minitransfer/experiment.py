@@ -121,8 +121,8 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     BnB+); ``both_directions`` adds AnA(+) and BnA(+); ``reverse_layers`` adds only the frozen BnA
     at those n (twice the transfers where a claim needs them, compared with baseA).
     ``claim_seeds``: more random split seeds, each with only the networks that the claims about the
-    lowest and the top n of ``layers`` compare (six a split): baseA, baseB, the frozen AnB and BnA
-    at the lowest n, the frozen BnB and AnB at the top n.
+    lowest and the top n of ``layers`` compare: baseA, baseB, the frozen AnB and BnA at the lowest
+    n, the frozen BnB and AnB at the top n, and with ``fine_tuned`` AnB+ at both (eight a split).
     ``natural``: baseA (natural), baseB (man-made) and the frozen transfers AnB and BnA (Figure 3).
     ``random_frozen``: layers n for the random-weights control, on all classes, with its base.
     ``per_class``: reduced-data runs on all classes (training images kept per class).
@@ -145,7 +145,7 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
                             selffer_fine_tuned=selffer_fine_tuned, reverse_layers=reverse_layers)
     for seed in claim_seeds:
-        runs += _claim_split_runs(seed, min(layers), max(layers))
+        runs += _claim_split_runs(seed, min(layers), max(layers), fine_tuned)
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
     if cross:
@@ -186,12 +186,14 @@ def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffe
     return runs
 
 
-def _claim_split_runs(seed, lowest, top):
+def _claim_split_runs(seed, lowest, top, fine_tuned):
     folder = _folder("random", seed)
-    copies = dict.fromkeys((("transfer", "A", lowest, "B"), ("transfer", "B", lowest, "A"), ("selffer", "B", top, "B"),
-                            ("transfer", "A", top, "B")))  # once each when lowest == top
+    copies = [("transfer", "A", lowest, "B", False), ("transfer", "B", lowest, "A", False),
+              ("selffer", "B", top, "B", False), ("transfer", "A", top, "B", False)]
+    copies += [("transfer", "A", n, "B", True) for n in (lowest, top) if fine_tuned]
     return [Run(f"{folder}/base{half}", "base", "random", seed, target=half) for half in HALVES] + [
-        _copy_run(folder, kind, "random", seed, source, n, target, False) for kind, source, n, target in copies]
+        _copy_run(folder, kind, "random", seed, source, n, target, tuned)
+        for kind, source, n, target, tuned in dict.fromkeys(copies)]  # once each when lowest == top
 
 
 def _copy_run(folder, kind, split, seed, source, n, target, tuned):

@@ -163,15 +163,21 @@ def test_plan_the_frozen_transfer_back_at_chosen_layers_only():
 def test_plan_splits_with_only_what_the_lowest_and_top_n_claims_compare():
     runs = grid.plan_grid(random_seeds=(0,), layers=(4, 2, 7), claim_seeds=(5, 6), selffer_fine_tuned=False)
     assert [name for name in names(runs) if not name.startswith("random0/")] == [
-        f"random{seed}/{label}" for seed in (5, 6) for label in ("baseA", "baseB", "A2B", "B2A", "B7B", "A7B")]
+        f"random{seed}/{label}" for seed in (5, 6)
+        for label in ("baseA", "baseB", "A2B", "B2A", "B7B", "A7B", "A2B+", "A7B+")]
     by_name = {r.name: r for r in runs}
     back, selffer, top = by_name["random6/B2A"], by_name["random6/B7B"], by_name["random6/A7B"]
     assert (back.parent, back.target, back.kind, back.fine_tuned, back.split, back.split_seed, back.n) == \
         ("random6/baseB", "A", "transfer", False, "random", 6, 2)
     assert (selffer.parent, selffer.kind, selffer.treatment, top.parent, top.treatment, top.fine_tuned) == \
         ("random6/baseB", "selffer", "BnB", "random6/baseA", "AnB", False)
+    tuned = by_name["random6/A2B+"]
+    assert (tuned.parent, tuned.target, tuned.kind, tuned.fine_tuned, tuned.treatment, tuned.n) == \
+        ("random6/baseA", "B", "transfer", True, "AnB+", 2)
     one_layer = names(grid.plan_grid(random_seeds=(), layers=(3,), claim_seeds=(1,)))
-    assert one_layer == ["random1/baseA", "random1/baseB", "random1/A3B", "random1/B3A", "random1/B3B"]
+    assert one_layer == ["random1/baseA", "random1/baseB", "random1/A3B", "random1/B3A", "random1/B3B", "random1/A3B+"]
+    frozen_only = names(grid.plan_grid(random_seeds=(), layers=(1, 7), fine_tuned=False, claim_seeds=(2,)))
+    assert not any(name.endswith("+") for name in frozen_only) and len(frozen_only) == 6
     with pytest.raises(ValueError, match=r"claim_seeds \(0, 5\) overlap the random_seeds \(0,\)"):
         grid.plan_grid(random_seeds=(0,), claim_seeds=(0, 5))
 
@@ -184,10 +190,11 @@ def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_t
     assert not any(name.endswith("B+") and "/B" in name for name in cpu)
     assert {name for name in cpu | gpu if name.startswith("random") and name.endswith("A")} == \
         {f"random{seed}/{label}" for seed in range(5) for label in ("baseA", "B1A")}  # GPU: splits 0-4
-    assert {name for name in cpu if name.startswith("random3/")} == \
-        {f"random3/{label}" for label in ("baseA", "baseB", "A1B", "B1A", "B7B", "A7B")}
-    assert "random0/B7B+" in gpu and len(cpu) == 78 and len(gpu) == 275
-    assert {r.split_seed for r in demo.CPU_PLAN.runs(2) if r.split == "random"} == {8, 9, 10, 11}
+    for claim_split in ("random3", "random4"):
+        assert {name for name in cpu if name.startswith(f"{claim_split}/")} == \
+            {f"{claim_split}/{label}" for label in ("baseA", "baseB", "A1B", "B1A", "B7B", "A7B", "A1B+", "A7B+")}
+    assert "random0/B7B+" in gpu and len(cpu) == 88 and len(gpu) == 275
+    assert {r.split_seed for r in demo.CPU_PLAN.runs(2) if r.split == "random"} == {10, 11, 12, 13, 14}
     assert {r.split_seed for r in demo.GPU_PLAN.runs(2) if r.split == "random"} == {10, 11, 12, 13, 14}
 
 

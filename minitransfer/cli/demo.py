@@ -28,8 +28,8 @@ def demo(out, seed, device, precision):
 
     Builds the built-in synthetic benchmark (cached in ~/.cache/minitransfer), whose classes are
     built so that low layers are general and top layers specific, then trains the paper's grid on
-    it: three random A/B splits (bases, BnB, AnB, AnB+; at the lowest n BnA too) and on the CPU a
-    fourth for the lowest and top n's claims, the natural / man-made split both ways and the
+    it: three random A/B splits (bases, BnB, AnB, AnB+; at the lowest n BnA too) and on the CPU
+    two more for the lowest and top n's claims, the natural / man-made split both ways and the
     random-weights control, three networks per point; on the CPU two at a time. On a GPU
     (--device cuda) a larger plan: five networks per point, every n, several processes per GPU
     (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures 2-3, learning
