@@ -4,8 +4,9 @@ The reference allocates and frees arrays of 0.1-1 MB in every op (im2col columns
 candidates, activations). glibc's malloc serves blocks that large with mmap and, by default,
 unmaps them again on free, so every op of every iteration page-faults its memory back in. Raising
 the mmap and trim thresholds keeps freed blocks in the heap for the next op. Measured on a micro
-training step (batch 32, one core, two runs each): 7.4 and 8.6 ms per iteration by default, 5.7
-and 6.9 ms with the thresholds raised. The process keeps the memory of its largest step.
+training step (batch 32, one core, three runs each on a 2-core machine): 7.0-7.9 ms per iteration
+by default, 5.3-5.6 ms after :func:`keep_freed_memory`. The process keeps the memory of its
+largest step.
 """
 
 import ctypes
