@@ -169,7 +169,7 @@ def _folder(split, seed):
 def _split_runs(split, seed, layers, both_directions, frozen, fine_tuned, selffer, halves=HALVES,
                 selffer_fine_tuned=True, reverse_layers=()):
     folder = _folder(split, seed)
-    runs = [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
+    runs = _base_runs(folder, split, seed, halves)
     targets = halves if both_directions else halves[1:]
     for n in layers:
         for target in targets:
@@ -191,9 +191,14 @@ def _claim_split_runs(seed, lowest, top, fine_tuned):
     copies = [("transfer", "A", lowest, "B", False), ("transfer", "B", lowest, "A", False),
               ("selffer", "B", top, "B", False), ("transfer", "A", top, "B", False)]
     copies += [("transfer", "A", n, "B", True) for n in (lowest, top) if fine_tuned]
-    return [Run(f"{folder}/base{half}", "base", "random", seed, target=half) for half in HALVES] + [
+    return _base_runs(folder, "random", seed, HALVES) + [
         _copy_run(folder, kind, "random", seed, source, n, target, tuned)
         for kind, source, n, target, tuned in dict.fromkeys(copies)]  # once each when lowest == top
+
+
+def _base_runs(folder, split, seed, halves):
+    """The base of each half of a split."""
+    return [Run(f"{folder}/base{half}", "base", split, seed, target=half) for half in halves]
 
 
 def _copy_run(folder, kind, split, seed, source, n, target, tuned):
