@@ -5,6 +5,10 @@ A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a s
 once the base it copies from has finished. A run whose result file exists is skipped and every
 other run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C
 finishes it without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``.
+On a CPU slot with the default train command the runs are forked from a preloaded launcher
+(:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the
+same ``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops
+with an ``OSError`` naming it; rerunning it waits for the runs still going and continues.
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): a run another process is training holds its
@@ -20,7 +24,7 @@ import signal
 import subprocess
 import time
 
-from minitransfer import rundir
+from minitransfer import launcher, rundir
 from minitransfer.config import ConfigError
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
                                      run_dir, train_arguments, trained_otherwise, write_plan)
@@ -64,6 +68,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         scheduler.run(poll_seconds)
     except KeyboardInterrupt:
         scheduler.stop()
+    finally:
+        scheduler.close()
     return scheduler.outcome
 
 
@@ -82,6 +88,8 @@ class _Scheduler:
         self.pending = [r for r in runs if r.name not in finished]
         self.done = set(finished)
         self.running = {}    # slot index -> (run, process, start time)
+        self.launchers = {}  # CPU slot index -> its preloaded launcher
+        self.preload = launcher.usable() and self.train_command == list(default_train_command())
         self.elsewhere = []  # runs another process is training
         self.total, self.started = len(self.pending), 0
         if finished:
@@ -90,14 +98,15 @@ class _Scheduler:
     def run(self, poll_seconds):
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
-            self._collect_exits()
+            ended = self._collect_exits()
             self._collect_elsewhere()
             for run in self._orphans():
                 self.log(f"not run {run.name}: its parent {run.parent} failed")
             if self.outcome.interrupted:
                 raise KeyboardInterrupt
             if self.running or self.elsewhere:
-                time.sleep(poll_seconds)
+                if not ended:  # a slot that has just been freed is filled at once, not after a wait
+                    launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
             elif not any(self._ready(run) for run in self.pending):
                 for run in self.pending:  # nothing left that could finish their parents
                     self.outcome.blocked.append(run.name)
@@ -127,14 +136,33 @@ class _Scheduler:
         self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
         folder = run_dir(self.out, run)
         folder.mkdir(parents=True, exist_ok=True)
-        command = self.train_command + train_arguments(run, self.out, self.options)
+        arguments = train_arguments(run, self.out, self.options)
+        command = self.train_command + arguments
         with open(folder / LOG_FILE, "a") as log_file:
             log_file.write(f"$ {shlex.join(command)}\n")
-            log_file.flush()
-            # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=self._environment(device),
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        process = self._forked(slot, device, arguments, folder / LOG_FILE)
+        if process is None:
+            with open(folder / LOG_FILE, "a") as log_file:
+                # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
+                process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                           env=self._environment(device), stdin=subprocess.DEVNULL,
+                                           start_new_session=True)
         self.running[slot] = (run, process, time.monotonic())
+
+    def _forked(self, slot, device, arguments, log_path):
+        """The run forked from the slot's preloaded launcher (started on first use); None where
+        none is used: a GPU slot, another train command, or a launcher that could not start."""
+        if not self.preload or device is not None:
+            return None
+        try:
+            if not self.launchers:  # one per CPU slot, all at once: their imports overlap
+                self.launchers = {index: launcher.Launcher(self._environment(None))
+                                  for index, each in enumerate(self.slots) if each is None}
+            return self.launchers[slot].start(["train", *arguments], log_path)
+        except OSError as error:
+            self.log(f"starting runs as new processes from now on ({error})")
+            self.preload = False
+            return None
 
     def _environment(self, device):
         env = dict(os.environ)
@@ -149,11 +177,14 @@ class _Scheduler:
         return env
 
     def _collect_exits(self):
+        """Take note of the runs that have ended; returns how many did."""
+        ended = 0
         for slot, (run, process, start) in list(self.running.items()):
             code = process.poll()
             if code is None:
                 continue
             del self.running[slot]
+            ended += 1
             if code == 0 and is_finished(self.out, run):
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
@@ -168,6 +199,7 @@ class _Scheduler:
             else:
                 self.outcome.failed.append(run.name)
                 self.log(f"FAILED {run.name} (exit {code}); see {run_dir(self.out, run) / LOG_FILE}")
+        return ended
 
     def _taken_elsewhere(self, run):
         """Whether another process trains ``run`` now; if so it is waited for, not started."""
@@ -200,6 +232,12 @@ class _Scheduler:
             self.pending.remove(run)
             self.outcome.blocked.append(run.name)
         return found
+
+    def close(self):
+        """End the preloaded launchers."""
+        for each in self.launchers.values():
+            each.close()
+        self.launchers.clear()
 
     def stop(self):
         self.outcome.interrupted = True

@@ -1,0 +1,202 @@
+"""Starting ``minitransfer train`` processes without paying Python's start-up for each one.
+
+Why: a training run of the CPU demo lasts 5-10 s, and a fresh ``minitransfer train`` process
+spends about half a second of it importing NumPy, h5py, click and minitransfer before the first
+iteration (0.50-0.63 s per run measured on the 2-core reference machine, 88 runs a demo). A
+:class:`Launcher` is one Python process per scheduler slot that imports all of that once and then
+forks one child per run: the child is ``minitransfer train ARGS`` as a fresh process would run it
+(its own session, stdin from /dev/null, stdout and stderr appended to the run's log, Python's
+default signal handlers, the command's exit status), started in milliseconds.
+
+Protocol, one JSON line each way per run: the scheduler writes ``{"argv": [...], "log": path}``;
+the launcher forks, answers ``{"pid": pid}``, waits for that child and answers ``{"exit": code}``
+(a signal's death as a negative code, as :class:`subprocess.Popen` reports it). One child at a
+time per launcher. Closing the launcher's stdin ends it once its child has finished.
+
+Where it is not exact it is not used (:func:`usable`): without ``os.fork``, or where the
+scheduler runs a train command other than this package's own.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+# Imported by the launcher before it forks: everything `minitransfer train` imports.
+PRELOAD = "minitransfer.cli"
+
+
+def usable():
+    """Whether runs can be forked from a launcher here (POSIX ``fork``)."""
+    return hasattr(os, "fork")
+
+
+class Launcher:
+    """One preloaded launcher process, started with environment ``env`` (the slot's: thread counts
+    are fixed when NumPy loads, so every run forked from it shares them)."""
+
+    def __init__(self, env):
+        self.process = subprocess.Popen([sys.executable, "-m", "minitransfer.launcher"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, env=env, start_new_session=True)
+        self.replies = self.process.stdout.fileno()
+        self.unread = b""  # read from the pipe, not yet taken: the start of the next lines
+
+    def start(self, argv, log_path):
+        """Fork ``minitransfer ARGV`` with its output appended to ``log_path``; returns its
+        :class:`Forked` handle. Raises ``OSError`` when the launcher is gone."""
+        self.process.stdin.write((json.dumps({"argv": list(argv), "log": str(log_path)}) + "\n").encode())
+        self.process.stdin.flush()
+        return Forked(self, self.message("pid", block=True))
+
+    def message(self, key, block):
+        """The value of the next reply line (``key`` in it); None when ``block`` is false and no
+        whole line has arrived. Raises ``OSError`` when the launcher is gone."""
+        while b"\n" not in self.unread:
+            if not block and not self.ready(0):
+                return None
+            chunk = os.read(self.replies, 4096)
+            if not chunk:
+                raise OSError("the minitransfer launcher process ended unexpectedly")
+            self.unread += chunk
+        line, self.unread = self.unread.split(b"\n", 1)
+        return int(json.loads(line)[key])
+
+    def ready(self, timeout):
+        """Whether a reply has (partly) arrived, waiting at most ``timeout`` seconds (None: forever)."""
+        return b"\n" in self.unread or bool(select.select([self.replies], [], [], timeout)[0])
+
+    def close(self):
+        """End the launcher (after its running child, if any, has finished)."""
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+            self.process.wait()
+
+
+class Forked:
+    """A run forked by a launcher, with the part of :class:`subprocess.Popen`'s interface the
+    scheduler uses: ``pid``, ``poll()``, ``wait()``, ``send_signal()``."""
+
+    def __init__(self, launcher, pid):
+        self.launcher, self.pid, self.returncode = launcher, pid, None
+
+    def poll(self):
+        if self.returncode is None:
+            self.returncode = self.launcher.message("exit", block=False)
+        return self.returncode
+
+    def wait(self):
+        if self.returncode is None:
+            self.returncode = self.launcher.message("exit", block=True)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:  # it has just ended; its exit message is on its way
+                pass
+
+
+# -- the launcher process -------------------------------------------------------------------------
+
+def _serve():
+    """The launcher's loop: import once, then fork a child per request line on stdin."""
+    requests = os.fdopen(os.dup(0), "rb")
+    replies = os.dup(1)
+    quiet = os.open(os.devnull, os.O_RDWR)
+    os.dup2(quiet, 0)  # nothing but the protocol reaches the scheduler's pipes
+    os.dup2(quiet, 1)
+    os.close(quiet)
+    __import__(PRELOAD)
+    try:
+        _answer(requests, replies)
+    except BrokenPipeError:  # the scheduler is gone: its runs go on, as they would without it
+        pass
+
+
+def _answer(requests, replies):
+    for line in requests:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            requests.close()
+            os.close(replies)
+            _child(request["argv"], request["log"])
+        _reply(replies, {"pid": pid})
+        _reply(replies, {"exit": _exit_code(os.waitpid(pid, 0)[1])})
+
+
+def _reply(fd, message):
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _exit_code(status):
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _child(argv, log_path):
+    """Become ``minitransfer ARGV`` as a fresh process would run it; never returns."""
+    code = 1
+    try:
+        os.setsid()
+        log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        quiet = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(quiet, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(quiet)
+        os.close(log)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        from minitransfer.cli import main
+
+        main(args=argv, prog_name="minitransfer")
+        code = 0
+    except SystemExit as stop:
+        code = _status_of(stop.code)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # what a fresh interpreter runs on its way out
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _status_of(code):
+    """The exit status Python gives ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def wait_any(processes, timeout):
+    """Sleep until one of ``processes`` (:class:`Forked` or ``Popen``) may have ended, at most
+    ``timeout`` seconds: on the launchers' pipes when every one is forked, else a plain sleep."""
+    launchers = [p.launcher for p in processes if isinstance(p, Forked)]
+    if not launchers or len(launchers) < len(processes):
+        time.sleep(timeout)
+    elif not any(launcher.unread for launcher in launchers):
+        select.select([launcher.replies for launcher in launchers], [], [], timeout)
+
+
+if __name__ == "__main__":
+    _serve()

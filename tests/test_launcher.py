@@ -1,0 +1,127 @@
+"""The preloaded launcher (:mod:`minitransfer.launcher`): a run forked from it is the
+``minitransfer train`` process a fresh interpreter would be (output, exit codes, signals, bits),
+and the scheduler uses it on CPU slots, falling back to new processes when it cannot start."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from minitransfer import launcher, scheduler
+from minitransfer.experiment import default_train_command, plan_grid
+
+pytestmark = pytest.mark.skipif(not launcher.usable(), reason="no os.fork on this platform")
+MINITRANSFER = default_train_command()[:-1]
+
+
+@pytest.fixture
+def preloaded(monkeypatch):
+    """A launcher whose runs are killed at the end of the test, if one failed with a run alive."""
+    started, runs = launcher.Launcher(dict(os.environ)), []
+    start = started.start
+    monkeypatch.setattr(started, "start", lambda argv, log: runs.append(start(argv, log)) or runs[-1])
+    yield started
+    for run in runs:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    started.close()
+
+
+def test_a_forked_command_logs_what_a_fresh_process_prints_and_exits_with_its_code(preloaded, tmp_path):
+    version = preloaded.start(["--version"], tmp_path / "version.log")
+    assert version.wait() == 0 and version.poll() == 0
+    fresh = subprocess.run(MINITRANSFER + ["--version"], capture_output=True, text=True)
+    assert (tmp_path / "version.log").read_text() == fresh.stdout and fresh.returncode == 0
+
+    bad = preloaded.start(["train", "--no-such-option"], tmp_path / "bad.log")
+    assert bad.wait() == 2
+    fresh = subprocess.run(MINITRANSFER + ["train", "--no-such-option"], capture_output=True, text=True)
+    assert (tmp_path / "bad.log").read_text() == fresh.stderr and fresh.returncode == 2
+    assert "No such option" in fresh.stderr
+
+
+def _wait_for(path, text, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_9(preloaded, synthetic_8, tmp_path):
+    arguments = ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "100000", "--batch-size", "8",
+                 "--log-every", "1", "--checkpoint-every", "100000", "--seed", "3"]
+    log = tmp_path / "a.log"
+    stopped = preloaded.start(arguments + ["--out", str(tmp_path / "a.h5")], log)
+    _wait_for(log, "iteration 2/")
+    assert stopped.poll() is None  # still training
+    stopped.send_signal(signal.SIGINT)
+    assert stopped.wait() == 75
+    assert "rerun with --resume auto" in log.read_text() and (tmp_path / "a.run" / "checkpoint.h5").is_file()
+
+    killed = preloaded.start(arguments + ["--out", str(tmp_path / "b.h5")], tmp_path / "b.log")
+    _wait_for(tmp_path / "b.log", "iteration 2/")
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL
+    again = preloaded.start(["--version"], tmp_path / "c.log")  # the launcher goes on serving
+    assert again.wait() == 0
+
+
+def test_a_forked_training_gives_the_bits_of_a_fresh_process(preloaded, synthetic_8, tmp_path):
+    arguments = ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "6", "--batch-size", "8",
+                 "--eval-every", "2", "--seed", "5"]
+    assert preloaded.start(arguments + ["--out", str(tmp_path / "forked.h5")], tmp_path / "forked.log").wait() == 0
+    fresh = subprocess.run(MINITRANSFER + arguments + ["--out", str(tmp_path / "fresh.h5")], capture_output=True)
+    assert fresh.returncode == 0, fresh.stderr
+    assert (tmp_path / "forked.run" / "eval.csv").read_bytes() == (tmp_path / "fresh.run" / "eval.csv").read_bytes()
+    with h5py.File(tmp_path / "forked.h5", "r") as forked, h5py.File(tmp_path / "fresh.h5", "r") as new:
+        names = []
+        forked.visit(names.append)
+        arrays = [name for name in names if isinstance(forked[name], h5py.Dataset)]
+        assert arrays
+        for name in arrays:
+            assert np.array_equal(forked[name][()], new[name][()]), name
+
+
+GRID_OPTIONS = {"preset": "mini", "max_iter": 2, "eval_every": 1, "batch_size": 8, "seed": 0}
+
+
+def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_8, tmp_path, monkeypatch):
+    # One long run (all classes, 300 iterations) and three short ones: while the long one holds a
+    # slot, the other slot goes through the short ones, each started as soon as the one before it
+    # ends (not when some other run ends, nor after a poll interval).
+    runs = plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=(1,))  # + all/base, all/random1
+    runs = [run for run in runs if run.name != "all/random1"]
+    runs = runs[-1:] + runs[:-1]
+    options = dict(GRID_OPTIONS, data=synthetic_8, all_classes={"max_iter": 300, "eval_every": 100})
+    forked = []
+    start = launcher.Launcher.start
+    monkeypatch.setattr(launcher.Launcher, "start", lambda self, argv, log: forked.append(argv) or start(self, argv, log))
+    lines = []
+    outcome = scheduler.run_grid(runs, tmp_path / "forked", options, devices=(None, None), log=lines.append,
+                                 poll_seconds=60)
+    assert outcome.exit_code == 0 and len(outcome.finished) == 4, lines
+    assert len(forked) == 4 and all(argv[0] == "train" for argv in forked)
+    done = [line.split()[1] for line in lines if line.startswith("done ")]
+    assert done[-1] == "all/base", lines
+    log = (tmp_path / "forked" / "random0" / "A1B.run" / "train.log").read_text()
+    assert log.startswith("$ ") and "done: final top-1" in log
+
+    def broken(self, env):
+        raise OSError("no launcher here")
+
+    monkeypatch.setattr(launcher.Launcher, "__init__", broken)
+    lines.clear()
+    outcome = scheduler.run_grid(runs, tmp_path / "fresh", options, devices=(None,), log=lines.append,
+                                 poll_seconds=0.05)
+    assert outcome.exit_code == 0 and len(outcome.finished) == 4, lines
+    assert any("starting runs as new processes from now on (no launcher here)" in line for line in lines)
+    for name in ("random0/baseA", "random0/A1B"):
+        assert json.loads((tmp_path / "forked" / f"{name}.run" / "result.json").read_text())["mean10_top1"] == \
+            json.loads((tmp_path / "fresh" / f"{name}.run" / "result.json").read_text())["mean10_top1"]
