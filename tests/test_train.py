@@ -290,3 +290,18 @@ def test_reduced_data_runs_take_the_papers_reduced_data_solver(data):
     assert chosen.base_lr == 0.02
     full = training.resolve(training.TrainConfig(data=data, device="cpu")).config
     assert (full.base_lr, full.max_iter, full.stepsize) == (0.01, 300, 67)
+
+
+def test_kept_validation_batches_score_like_batches_read_each_time(data, tmp_path, monkeypatch):
+    """A small validation set is prepared once per run and kept; every evaluation must score what
+    batches read afresh score (the net must not change its input in place, for one)."""
+    options = dict(FAST, data=data, half="B", seed=5, max_iter=8, eval_every=2, eval_batch_size=24)
+    training.train(training.TrainConfig(out=str(tmp_path / "kept.h5"), **options))
+    monkeypatch.setattr(training, "KEEP_VALIDATION_BYTES", 0)
+    read = []
+    original = evaluate.validation_loader
+    monkeypatch.setattr(training, "validation_loader", lambda plan: read.append(1) or original(plan))
+    training.train(training.TrainConfig(out=str(tmp_path / "read.h5"), **options))
+    assert len(read) == 4  # read afresh at each of the 4 evaluations
+    kept = (tmp_path / "kept.run" / "eval.csv").read_text()
+    assert kept == (tmp_path / "read.run" / "eval.csv").read_text() and len(kept.splitlines()) == 5
