@@ -60,7 +60,8 @@ class Launcher:
                 return None
             chunk = os.read(self.replies, 4096)
             if not chunk:
-                raise OSError("the minitransfer launcher process ended unexpectedly")
+                raise OSError(f"the minitransfer launcher process (PID {self.process.pid}) ended unexpectedly; "
+                              f"rerun the same command to continue the grid")
             self.unread += chunk
         line, self.unread = self.unread.split(b"\n", 1)
         return int(json.loads(line)[key])

@@ -28,7 +28,10 @@ def preloaded(monkeypatch):
     yield started
     for run in runs:
         run.send_signal(signal.SIGKILL)
-        run.wait()
+        try:
+            run.wait()
+        except OSError:  # its launcher is gone: the test killed it
+            pass
     started.close()
 
 
@@ -73,6 +76,20 @@ def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_
     assert again.wait() == 0
 
 
+def test_a_dead_launcher_is_an_os_error_that_says_to_rerun(preloaded, synthetic_8, tmp_path):
+    arguments = ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "100000", "--batch-size", "8",
+                 "--log-every", "1", "--out", str(tmp_path / "a.h5")]
+    orphan = preloaded.start(arguments, tmp_path / "a.log")
+    _wait_for(tmp_path / "a.log", "iteration 2/")
+    preloaded.process.kill()
+    preloaded.process.wait()
+    try:
+        with pytest.raises(OSError, match="ended unexpectedly; rerun the same command"):
+            orphan.wait()
+    finally:
+        os.kill(orphan.pid, signal.SIGKILL)  # it went on training without its launcher
+
+
 def test_a_forked_training_gives_the_bits_of_a_fresh_process(preloaded, synthetic_8, tmp_path):
     arguments = ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "6", "--batch-size", "8",
                  "--eval-every", "2", "--seed", "5"]
@@ -93,13 +110,13 @@ GRID_OPTIONS = {"preset": "mini", "max_iter": 2, "eval_every": 1, "batch_size": 
 
 
 def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_8, tmp_path, monkeypatch):
-    # One long run (all classes, 300 iterations) and three short ones: while the long one holds a
+    # One long run (all classes, 120 iterations) and three short ones: while the long one holds a
     # slot, the other slot goes through the short ones, each started as soon as the one before it
     # ends (not when some other run ends, nor after a poll interval).
     runs = plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=(1,))  # + all/base, all/random1
     runs = [run for run in runs if run.name != "all/random1"]
     runs = runs[-1:] + runs[:-1]
-    options = dict(GRID_OPTIONS, data=synthetic_8, all_classes={"max_iter": 300, "eval_every": 100})
+    options = dict(GRID_OPTIONS, data=synthetic_8, all_classes={"max_iter": 120, "eval_every": 60})
     forked = []
     start = launcher.Launcher.start
     monkeypatch.setattr(launcher.Launcher, "start", lambda self, argv, log: forked.append(argv) or start(self, argv, log))
