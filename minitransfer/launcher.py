@@ -60,8 +60,7 @@ class Launcher:
                 return None
             chunk = os.read(self.replies, 4096)
             if not chunk:
-                raise OSError(f"the minitransfer launcher process (PID {self.process.pid}) ended unexpectedly; "
-                              f"rerun the same command to continue the grid")
+                raise OSError(f"the minitransfer launcher process (PID {self.process.pid}) ended unexpectedly")
             self.unread += chunk
         line, self.unread = self.unread.split(b"\n", 1)
         return int(json.loads(line)[key])
@@ -88,13 +87,18 @@ class Forked:
         self.launcher, self.pid, self.returncode = launcher, pid, None
 
     def poll(self):
-        if self.returncode is None:
-            self.returncode = self.launcher.message("exit", block=False)
-        return self.returncode
+        return self._exit(block=False)
 
     def wait(self):
+        return self._exit(block=True)
+
+    def _exit(self, block):
         if self.returncode is None:
-            self.returncode = self.launcher.message("exit", block=True)
+            try:
+                self.returncode = self.launcher.message("exit", block=block)
+            except OSError as error:  # the run may still be training, unwatched
+                raise OSError(f"{error} while running PID {self.pid}; rerun the same command to continue "
+                              f"the grid (it waits for that run if it is still training)") from error
         return self.returncode
 
     def send_signal(self, signum):
