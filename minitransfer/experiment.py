@@ -41,6 +41,10 @@ HALVES = ("A", "B")
 # it), "S" for source; its targets on this one ("T"). Options key of the source dataset:
 CROSS, SOURCE, TARGET = "cross", "S", "T"
 SOURCE_DATA = "source_data"
+# Options key: configuration fields that replace the shared ones for the runs on every class of the
+# dataset (split "all": the random-weights control, its base, the reduced-data runs); e.g. the
+# demo trains them for as many epochs as a half's runs: {"max_iter": 1560, "stepsize": 520, ...}.
+ALL_CLASSES = "all_classes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,8 +218,9 @@ def run_seed(seed, run):
 
 def train_arguments(run, out, options):
     """The ``train`` arguments of ``run`` (after the command itself). ``options``: configuration
-    fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``);
-    the seed (default 0) is made distinct per run."""
+    fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``),
+    and under :data:`ALL_CLASSES` those that differ for the runs on every class; the seed (default
+    0) is made distinct per run."""
     return config.command_line(dict(run_fields(run, out, options), resume="auto"))
 
 
@@ -224,6 +229,7 @@ def run_fields(run, out, options):
     defaults)."""
     options = dict(options)
     source_data = options.pop(SOURCE_DATA, None)
+    all_classes = options.pop(ALL_CLASSES, None) or {}
     if run.split == CROSS:  # every class of the source or of the target dataset
         fields = {"split": "all", "data": source_data if run.target == SOURCE else options.get("data")}
         options.pop("data", None)
@@ -236,6 +242,8 @@ def run_fields(run, out, options):
         fields["random_frozen"] = run.n
     fields["per_class"] = run.per_class
     fields.update(options)
+    if run.split == "all":
+        fields.update(all_classes)
     fields["seed"] = run_seed(int(options.get("seed") or 0), run)
     fields["out"] = weights_path(out, run.name)
     return fields

@@ -220,6 +220,16 @@ def test_train_arguments_of_controls(tmp_path):
     assert reduced[:4] == ["--split", "all", "--per-class", "5"]
 
 
+def test_all_classes_options_reach_the_runs_on_every_class_only(tmp_path):
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, random_frozen=(1,), natural=True)
+    options = {"preset": "mini", "max_iter": 10, grid.ALL_CLASSES: {"max_iter": 20, "stepsize": 7}}
+    for run in runs:
+        args = grid.train_arguments(run, tmp_path, options)
+        on_all = run.split == "all"
+        assert args[args.index("--max-iter") + 1] == ("20" if on_all else "10"), run.name
+        assert ("--stepsize" in args) == on_all and "--all-classes" not in args, run.name
+
+
 # ---- local scheduling -----------------------------------------------------------------------
 
 def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):

@@ -61,6 +61,19 @@ def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp
     assert other_seed.exit_code == 2 and "trained with other options" in other_seed.output
 
 
+def test_the_networks_on_all_classes_train_as_many_epochs_as_a_halfs():
+    """All 20 classes are twice a half's images, so twice the iterations, step and evaluation
+    intervals; the halves' networks keep the recipe."""
+    for plan in (demos.CPU_PLAN, demos.GPU_PLAN):
+        options = plan.options("data", "cpu", seed=0)
+        assert options[demos.ALL_CLASSES] == {name: 2 * plan.train[name]
+                                              for name in ("max_iter", "stepsize", "eval_every")}
+        assert {name: options[name] for name in plan.train if name != "seed"} == \
+            {name: value for name, value in plan.train.items() if name != "seed"}
+    runs = demos.CPU_PLAN.runs(0)
+    assert [run.split for run in runs[:12]] == ["all"] * 12 and all(run.split != "all" for run in runs[12:])
+
+
 def test_the_gpu_demo_runs_the_larger_plan_in_several_processes_per_gpu(monkeypatch, tmp_path):
     seen = {}
     monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(
