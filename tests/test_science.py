@@ -1,6 +1,6 @@
 """The paper's effects, reproduced fast on the built-in synthetic set: the demo's recipe
 (:data:`minitransfer.demo.CPU_PLAN`) on 24 networks, trained by the real grid (``train``
-processes, one thread each, two at a time), read back by the real report code; about 75 s on
+processes, one thread each, two at a time), read back by the real report code; about 60 s on
 two cores.
 
 The synthetic set is built so that low layers are general and top layers specific
