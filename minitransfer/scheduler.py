@@ -150,8 +150,9 @@ class _Scheduler:
         self.running[slot] = (run, process, time.monotonic())
 
     def _forked(self, slot, device, arguments, log_path):
-        """The run forked from the slot's preloaded launcher (started on first use); None where
-        none is used: a GPU slot, another train command, or a launcher that could not start."""
+        """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
+        first use); None where none is used: a GPU slot, another train command, or a launcher that
+        could not start."""
         if not self.preload or device is not None:
             return None
         try:
