@@ -17,6 +17,7 @@ Where it is not exact it is not used (:func:`usable`): without ``os.fork``, or w
 scheduler runs a train command other than this package's own.
 """
 
+import atexit
 import json
 import os
 import select
@@ -55,7 +56,7 @@ class Launcher:
     def message(self, key, block):
         """The value of the next reply line (``key`` in it); None when ``block`` is false and no
         whole line has arrived. Raises ``OSError`` when the launcher is gone."""
-        while b"\n" not in self.unread:
+        while not self.has_line:
             if not block and not self.ready(0):
                 return None
             chunk = os.read(self.replies, 4096)
@@ -67,7 +68,12 @@ class Launcher:
 
     def ready(self, timeout):
         """Whether a reply has (partly) arrived, waiting at most ``timeout`` seconds (None: forever)."""
-        return b"\n" in self.unread or bool(select.select([self.replies], [], [], timeout)[0])
+        return self.has_line or bool(select.select([self.replies], [], [], timeout)[0])
+
+    @property
+    def has_line(self):
+        """Whether a whole reply has been read and not yet taken."""
+        return b"\n" in self.unread
 
     def close(self):
         """End the launcher (after its running child, if any, has finished)."""
@@ -174,8 +180,6 @@ def _child(argv, log_path):
         traceback.print_exc()
     finally:
         try:
-            import atexit
-
             atexit._run_exitfuncs()  # what a fresh interpreter runs on its way out
             sys.stdout.flush()
             sys.stderr.flush()
@@ -199,7 +203,7 @@ def wait_any(processes, timeout):
     launchers = [p.launcher for p in processes if isinstance(p, Forked)]
     if not launchers or len(launchers) < len(processes):
         time.sleep(timeout)
-    elif not any(launcher.unread for launcher in launchers):
+    elif not any(launcher.has_line for launcher in launchers):
         select.select([launcher.replies for launcher in launchers], [], [], timeout)
 
 

@@ -177,24 +177,23 @@ class _Run:
                             "seconds": round(time.perf_counter() - self.started, 3)})
         self.progress.iteration(done, loss_value, lr)
         if done % c.eval_every == 0 or done == c.max_iter:
-            row = self.files.add_eval(done, evaluate(self.net, self._validation_batches()))
+            row = self.files.add_eval(done, self._evaluate())
             self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} "
                                f"loss {row['loss']:.4f}")
         return lr
 
-    def _validation_batches(self):
-        """The validation batches: centre crops in order, the same at every evaluation, so a small
-        set is prepared once per run and kept (on the CPU demo's networks, 20 evaluations each,
-        preparing them took 6 ms of each evaluation's ~50)."""
+    def _evaluate(self):
+        """Scores on the validation batches: centre crops in order, the same at every evaluation, so
+        a small set is prepared once per run and kept (on the CPU demo's networks, 20 evaluations
+        each, preparing them took 6 ms of each evaluation's ~50)."""
         if self._kept_validation is not None:
-            return self._kept_validation
+            return evaluate(self.net, self._kept_validation)
         plan = self.plan
-        crop = plan.preset.crop
-        if len(plan.task.val_indices) * crop * crop * 3 * 4 > KEEP_VALIDATION_BYTES:
-            return _read_through(validation_loader(plan))
         with validation_loader(plan) as val:
+            if len(plan.task.val_indices) * plan.preset.crop ** 2 * 3 * 4 > KEEP_VALIDATION_BYTES:
+                return evaluate(self.net, val)
             self._kept_validation = list(val)
-        return self._kept_validation
+        return evaluate(self.net, self._kept_validation)
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
@@ -222,12 +221,6 @@ class _Run:
         message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
-
-
-def _read_through(loader):
-    """The batches of ``loader``, closing it at the end."""
-    with loader:
-        yield from loader
 
 
 def describe_plan(plan, net):
