@@ -49,6 +49,7 @@ struct Epilogue {
                 return mask[i] > T(0) ? v : T(0);
             case EPILOGUE_MASK_SCALE:
                 return mask[i] > T(0) ? v * scale : T(0);
+            case EPILOGUE_NONE:
             default:
                 return v;
         }
