@@ -81,12 +81,18 @@ def main():
             if stack or stores or loads:
                 failures.append(f"{path.name} ({arch}): {kernel} uses {stack} bytes of stack frame, "
                                 f"{stores}/{loads} bytes of spill stores/loads")
+    return verdict("nvcc gate", failures,
+                   f"{len(files)} files × {len(archs)} architectures, no warnings, spills or stack frames")
+
+
+def verdict(gate, failures, passed):
+    """Print the gate's verdict, every failure or what ``passed`` means; its exit code."""
     if failures:
-        print("\nnvcc gate: FAILED")
+        print(f"\n{gate}: FAILED")
         for failure in failures:
             print(" -", failure)
         return 1
-    print(f"\nnvcc gate: OK — {len(files)} files × {len(archs)} architectures, no warnings, spills or stack frames")
+    print(f"\n{gate}: OK — {passed}")
     return 0
 
 

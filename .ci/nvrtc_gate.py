@@ -28,6 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from minitransfer import cuda  # noqa: E402  (the checkout's, whatever is installed)
+from nvcc_gate import verdict  # noqa: E402  (beside this file)
 
 
 def find_libnvrtc():
@@ -115,13 +116,7 @@ def main():
         print(f"{stem + '.cu':<28}{arch:<7}{seconds:>8.1f}{size:>13}{'  FAILED' if failure else ''}")
         if failure:
             failures.append(failure)
-    if failures:
-        print("\nNVRTC gate: FAILED")
-        for failure in failures:
-            print(" -", failure)
-        return 1
-    print(f"\nNVRTC gate: OK — {len(stems)} files × {len(archs)} architectures, no errors or warnings")
-    return 0
+    return verdict("NVRTC gate", failures, f"{len(stems)} files × {len(archs)} architectures, no errors or warnings")
 
 
 if __name__ == "__main__":
