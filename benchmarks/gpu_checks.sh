@@ -19,7 +19,8 @@
 #   5. train    200 iterations of tf32x3 and tf32 against the seed-to-seed band of ieee runs
 #   6. demo     `minitransfer demo --device cuda` (the demo issue's "about a minute on one GPU"): its
 #               networks per second and the findings; the report lands in LOG_DIR/demo-report (the
-#               runs stay in a scratch folder: a rerun within the same machine skips finished ones)
+#               runs stay in a scratch folder: a rerun within the same machine skips finished ones);
+#               the GPU's utilization and the load average each second in LOG_DIR/demo-use.txt
 #
 #   bash benchmarks/gpu_checks.sh [LOG_DIR]      # from the repository root
 #
@@ -68,8 +69,15 @@ step race "${RACE_S:-200}" python benchmarks/iteration.py --preset caffenet --ba
     --results "$logs/results"
 step train "${TRAIN_S:-30}" python benchmarks/precision_training.py
 demo_runs=${TMPDIR:-/tmp}/minitransfer-gpu-demo
+# The GPU's utilization and the load average each second while the demo runs: whether its
+# processes per GPU (demo.PROCESSES_PER_GPU, a guess) leave the GPU idle or wait for it.
+while sleep 1; do
+    echo "$(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader), load $(cut -d' ' -f1 /proc/loadavg)"
+done >"$logs/demo-use.txt" 2>&1 &
+sampler=$!
 step demo "${DEMO_S:-75}" python -c "from minitransfer.cli import main; main(prog_name='minitransfer')" \
     demo --device cuda -o "$demo_runs"
+kill "$sampler" 2>/dev/null
 [ -d "$demo_runs/report" ] && cp -r "$demo_runs/report" "$logs/demo-report"
 
 echo "== summary"
