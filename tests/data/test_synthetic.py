@@ -76,6 +76,31 @@ def test_each_motif_serves_two_or_three_classes_and_no_class_is_a_colour_swap_of
             assert frozenset(((colour_a, shape_b), (colour_b, shape_a))) not in pairs
 
 
+def _tint_colour(family):
+    """The colour whose direction from mid-grey is closest to the family's background tint."""
+    tint = np.array(synthetic.FAMILY_TINT[family])
+    cosine = {name: np.dot(np.array(rgb) - 0.5, tint) / np.linalg.norm(np.array(rgb) - 0.5) / np.linalg.norm(tint)
+              for name, rgb in synthetic.COLOURS.items()}
+    return max(cosine, key=cosine.get)
+
+
+def test_classes_that_differ_in_one_shape_differ_in_a_colour_that_stands_out_from_their_tint():
+    """A blue bar against a blue plus on the bluish man-made background was never told apart: with
+    generator version 3's classes 12 and 16 in one half, every base of the demo confused them."""
+    assert (_tint_colour(wordnet.MAN_MADE), _tint_colour(wordnet.NATURAL)) == ("blue", "yellow")
+    minimal_pairs = 0
+    for first in range(20):
+        for second in range(first + 1, 20):
+            only_first, only_second = motifs_of(first) - motifs_of(second), motifs_of(second) - motifs_of(first)
+            if synthetic.family_of(first) != synthetic.family_of(second) or len(only_first) != 1:
+                continue
+            (colour, _), (other_colour, _) = only_first.pop(), only_second.pop()
+            if colour == other_colour:
+                minimal_pairs += 1
+                assert colour != _tint_colour(synthetic.family_of(first)), (first, second)
+    assert minimal_pairs >= 2  # the shape distinctions the mid layers must learn are still asked for
+
+
 def test_random_halves_mix_families_and_share_motifs_the_natural_split_shares_none():
     families = [synthetic.family_of(label) for label in range(20)]
     for seed in range(20):
@@ -128,13 +153,14 @@ def test_rendered_rings_have_holes_and_discs_do_not():
 
 
 def test_bars_lie_horizontally():
-    """Class 14 (green bar + yellow bar): the green bar is wider than tall (an oracle on the pixels
-    alone; a faint bar in noise may be missed, so 10 of 12 images); in class 18 (green plus + blue bar) the green plus is as tall as wide."""
+    """Class 8 (red plus + green bar): the green bar is wider than tall (an oracle on the pixels
+    alone; a faint bar in noise may be missed, so 10 of 12 images); in class 18 (green plus + blue
+    bar) the green plus is as tall as wide."""
     spans = {}
-    for label in (14, 18):
+    for label in (8, 18):
         green = _dominated_by(synthetic.render_class(label, 12, 56, seed=0, subset="train"), 1, 0.12, blur=True)
         spans[label] = [(np.ptp(np.nonzero(mask)[1]) + 1) / (np.ptp(np.nonzero(mask)[0]) + 1) for mask in green]
-    assert sum(ratio > 1.5 for ratio in spans[14]) >= 10 and 0.7 < np.median(spans[18]) < 1.4, spans
+    assert sum(ratio > 1.5 for ratio in spans[8]) >= 10 and 0.7 < np.median(spans[18]) < 1.4, spans
 
 
 def test_rendered_images_carry_the_class_colours():
