@@ -77,7 +77,11 @@ def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(s
 
 
 def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path):
-    long = ["--batch-size", "16", "--max-iter", "60", "--eval-every", "30", "--quiet", "--device", "cpu"]
+    # Long enough (about 2 s) that the second process, which needs about 0.6 s to start, meets the
+    # first still training: at 60 iterations a fast machine finished the first run before.
+    max_iter, eval_every = 480, 240
+    long = ["--batch-size", "16", "--max-iter", str(max_iter), "--eval-every", str(eval_every), "--quiet",
+            "--device", "cpu"]
     slow = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *long]
     first = subprocess.Popen(MINITRANSFER + slow, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
@@ -92,10 +96,10 @@ def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, t
     assert second.returncode == 2 and f"in use by another minitransfer process (PID {first.pid})" in second.stderr
     assert "Traceback" not in second.stderr
     rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in rows] == ["iteration", "30", "60"]
+    assert [row.split(",")[0] for row in rows] == ["iteration", str(eval_every), str(max_iter)]
     alone = tmp_path / "alone" / "net.h5"
-    training.train(config.TrainConfig(out=str(alone), data=synthetic_8, seed=4, batch_size=16, max_iter=60,
-                                      eval_every=30, quiet=True, device="cpu"))
+    training.train(config.TrainConfig(out=str(alone), data=synthetic_8, seed=4, batch_size=16, max_iter=max_iter,
+                                      eval_every=eval_every, quiet=True, device="cpu"))
     assert same_weights(weights(tmp_path / "net.h5"), weights(alone))
     assert json.loads((tmp_path / "net.run" / "config.json").read_text())["seed"] == 4
     assert not (tmp_path / "net.run" / "lock").exists()
