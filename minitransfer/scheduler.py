@@ -140,13 +140,11 @@ class _Scheduler:
         command = self.train_command + arguments
         with open(folder / LOG_FILE, "a") as log_file:
             log_file.write(f"$ {shlex.join(command)}\n")
-        process = self._forked(slot, device, arguments, folder / LOG_FILE)
-        if process is None:
-            with open(folder / LOG_FILE, "a") as log_file:
-                # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-                process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                           env=self._environment(device), stdin=subprocess.DEVNULL,
-                                           start_new_session=True)
+            log_file.flush()
+            # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
+            process = self._forked(slot, device, arguments, folder / LOG_FILE) or subprocess.Popen(
+                command, stdout=log_file, stderr=subprocess.STDOUT, env=self._environment(device),
+                stdin=subprocess.DEVNULL, start_new_session=True)
         self.running[slot] = (run, process, time.monotonic())
 
     def _forked(self, slot, device, arguments, log_path):
