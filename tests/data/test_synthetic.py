@@ -76,29 +76,32 @@ def test_each_motif_serves_two_or_three_classes_and_no_class_is_a_colour_swap_of
             assert frozenset(((colour_a, shape_b), (colour_b, shape_a))) not in pairs
 
 
-def _tint_colour(family):
-    """The colour whose direction from mid-grey is closest to the family's background tint."""
-    tint = np.array(synthetic.FAMILY_TINT[family])
-    cosine = {name: np.dot(np.array(rgb) - 0.5, tint) / np.linalg.norm(np.array(rgb) - 0.5) / np.linalg.norm(tint)
-              for name, rgb in synthetic.COLOURS.items()}
-    return max(cosine, key=cosine.get)
+def _contrast(colour, family):
+    """The least RGB distance of ``colour``, over its shades, from the family's tinted mid-grey."""
+    background = 0.5 + np.array(synthetic.FAMILY_TINT[family])
+    return min(np.linalg.norm(shade * np.array(synthetic.COLOURS[colour]) - background)
+               for shade in np.linspace(*synthetic.SHADE, 5))
 
 
-def test_classes_that_differ_in_one_shape_differ_in_a_colour_that_stands_out_from_their_tint():
-    """A blue bar against a blue plus on the bluish man-made background was never told apart: with
-    generator version 3's classes 12 and 16 in one half, every base of the demo confused them."""
-    assert (_tint_colour(wordnet.MAN_MADE), _tint_colour(wordnet.NATURAL)) == ("blue", "yellow")
-    minimal_pairs = 0
+def test_classes_told_apart_only_by_shape_have_a_changed_motif_that_stands_out_from_their_tint():
+    """Two classes with the same colours, told apart only by the shapes of their motifs, need one of
+    the changed motifs to stand out from the background. Measured with the demo's recipe: blue on the
+    bluish man-made tint (0.30 away; generator version 3's classes 12 and 16) was never learnt; green
+    on the yellowish natural tint (0.55; version 4's classes 5 and 7) was confused by some networks,
+    and so was red with yellow on it (0.58 and 0.24; a trial of version 5's class 7 against class 11)."""
+    assert _contrast("blue", wordnet.MAN_MADE) < 0.4 and _contrast("green", wordnet.NATURAL) < 0.6
+    shape_only = collections.Counter()
     for first in range(20):
         for second in range(first + 1, 20):
-            only_first, only_second = motifs_of(first) - motifs_of(second), motifs_of(second) - motifs_of(first)
-            if synthetic.family_of(first) != synthetic.family_of(second) or len(only_first) != 1:
+            family = synthetic.family_of(first)
+            colours = [sorted(colour for colour, _ in synthetic.CLASS_MOTIFS[label]) for label in (first, second)]
+            if family != synthetic.family_of(second) or colours[0] != colours[1]:
                 continue
-            (colour, _), (other_colour, _) = only_first.pop(), only_second.pop()
-            if colour == other_colour:
-                minimal_pairs += 1
-                assert colour != _tint_colour(synthetic.family_of(first)), (first, second)
-    assert minimal_pairs >= 2  # the shape distinctions the mid layers must learn are still asked for
+            shape_only[family] += 1
+            changed = {colour for colour, _ in motifs_of(first) ^ motifs_of(second)}
+            assert max(_contrast(colour, family) for colour in changed) > 0.7, (first, second, changed)
+    # the shape distinctions the mid layers must learn are still asked for, in both families
+    assert set(shape_only) == {wordnet.MAN_MADE, wordnet.NATURAL}
 
 
 def test_random_halves_mix_families_and_share_motifs_the_natural_split_shares_none():
@@ -164,16 +167,16 @@ def test_bars_lie_horizontally():
 
 
 def test_rendered_images_carry_the_class_colours():
-    """Class 11 (red disc + yellow disc) against class 1 (green disc + blue disc), both natural (same
+    """Class 15 (red disc + red ring) against class 1 (green disc + blue disc), both natural (same
     yellowish background tint, which neither channel test mistakes for paint): many more red pixels
-    in class 11, many more blue ones in class 1."""
+    in class 15, many more blue ones in class 1."""
     counts = {}
-    for label in (11, 1):
+    for label in (15, 1):
         images = synthetic.render_class(label, 20, 28, seed=1, subset="val")
         counts[label] = {colour: _dominated_by(images, channel, 0.45).sum(axis=(1, 2)).mean()
                          for colour, channel in (("red", 0), ("blue", 2))}
-    assert counts[11]["red"] > 20 and counts[11]["red"] > 10 * counts[1]["red"]
-    assert counts[1]["blue"] > 20 and counts[1]["blue"] > 5 * counts[11]["blue"]
+    assert counts[15]["red"] > 20 and counts[15]["red"] > 10 * counts[1]["red"]
+    assert counts[1]["blue"] > 20 and counts[1]["blue"] > 5 * counts[15]["blue"]
 
 
 def test_builtin_dataset_is_built_once_quickly(tmp_path):
