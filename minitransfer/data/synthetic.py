@@ -46,15 +46,15 @@ What an image is (14 × 14 pixels by default; every length below scales with ``s
 The ground truth this gives, and what the ``micro`` preset measured on it with the demo's recipe
 (issue 12; 780 iterations, three networks per point, demo seeds 0 and 3; each figure the mean over
 the three splits or replicates of a seed): copying layer 1 from the other random half costs about
-nothing (A1B against its own base: +2.4 and -0.4 points); the top layers are specific (with fc7
-copied and frozen, the other half's features do worse than the target half's own: 11.6 and 11.2
-points); the other family's features transfer much worse than a random half's (at n = 7, 39.4 and
-37.4 points lost against 11.4 and 10.9); random frozen layers lose 57-80 points at n = 7 (demo
+nothing (A1B against its own base: +0.1 and -1.0 points); the top layers are specific (with fc7
+copied and frozen, the other half's features do worse than the target half's own: 14.0 and 10.2
+points); the other family's features transfer much worse than a random half's (at n = 7, 37.3 and
+37.7 points lost against 14.0 and 10.1); random frozen layers lose 61-83 points at n = 7 (demo
 seeds 0-19, against bases on all 20 classes trained for as many epochs as a half's). The hole of a
 ring and the arm of a plus are one- or two-pixel features and the tint differs, so even conv1 is
-not quite general across the families (copied across them it costs up to 11 points in one network).
+not quite general across the families (copied across them it costs up to 7 points in one network).
 With 45 training images per class the bases reach 89-100 % and fine-tuning from the other half
-(AnB+) ends about a point above them on average (+2.4 and -0.1 points on seeds 0 and 3, +0.8 over
+(AnB+) ends about a point above them on average (+0.9 and +0.8 points on seeds 0 and 3, +0.8 over
 demo seeds 0-19). With 15 per class (generator version 3) one network's metric moved by 2-3 points
 from seed to seed on a hard half, more than the 2-point questions the demo asks (A1B against its
 base: s.d. 2.5 points over six splits, 1.5 with 30 per class). A half's bases settle within the 780
