@@ -88,7 +88,7 @@ def test_classes_told_apart_only_by_shape_have_a_changed_motif_that_stands_out_f
     the changed motifs to stand out from the background. Measured with the demo's recipe: blue on the
     bluish man-made tint (0.30 away; generator version 3's classes 12 and 16) was never learnt; green
     on the yellowish natural tint (0.55; version 4's classes 5 and 7) was confused by some networks,
-    and so was red with yellow on it (0.58 and 0.24; a trial of version 5's class 7 against class 11)."""
+    and so was red with yellow on it (0.58 and 0.24; a trial that made class 7 red, against class 11)."""
     assert _contrast("blue", wordnet.MAN_MADE) < 0.4 and _contrast("green", wordnet.NATURAL) < 0.6
     shape_only = collections.Counter()
     for first in range(20):
