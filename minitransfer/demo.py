@@ -58,15 +58,12 @@ class DemoPlan:
         s.d. 2.0 (117 networks). Resampling those splits, a demo seed missed one of the five
         claims on about 8 % of seeds with one frozen-only claim split, 5 % with two that carry
         AnB+ as well, 3 % with three (which the 5-minute budget does not hold); most of it layer
-        1's claim. Each such split costs eight networks. With generator version 4, in which no
-        pair of classes stays at chance, on demo seeds 0-19 (100 splits): A1B and B1A -0.5, s.d.
-        1.9 per network, down to -7.4; AnB+ +0.8, s.d. 1.9; all five claims held on every
-        seed, but seed 20, run after them, missed layer 1's claim (-2.3 ± 1.0): two of its n = 1
-        networks confused two classes told apart only by a green shape on the yellowish natural
-        tint. With version 5, which has no such pair, on demo seeds 0-19: A1B and B1A -0.2, s.d.
-        1.3 per network, down to -4.1; AnB+ +0.8, s.d. 1.5; all five claims held on every seed,
-        and on seeds 20-25, run after them; resampling the splits of seeds 0-19, about two seeds
-        in a thousand would miss layer 1's or AnB+'s claim."""
+        1's claim. Each such split costs eight networks. With generator version 5, in which
+        every pair of classes is learnt (:mod:`minitransfer.data.synthetic` says how the earlier
+        versions failed), on demo seeds 0-19 (100 splits): A1B and B1A -0.2, s.d. 1.3 per
+        network, down to -4.1; AnB+ +0.8, s.d. 1.5; all five claims held on every seed, and on
+        seeds 20-25, run after them; resampling the splits of seeds 0-19, about two seeds in a
+        thousand would miss layer 1's or AnB+'s claim."""
         count = self.networks_per_point
         seeds = range(seed * (count + self.claim_splits), (seed + 1) * (count + self.claim_splits))
         runs = plan_grid(random_seeds=tuple(seeds[:count]), natural=True, layers=self.layers, frozen=True,
@@ -91,11 +88,10 @@ def _as_many_epochs(train, times):
 # and evaluation intervals: as many epochs. With generator version 3, at a half's 780 iterations
 # their bases had not converged (mean of the 10 best 82.7 %, s.d. 2.4, two of the 57 of demo seeds
 # 0-18 flagged as still rising; every one of them held the pair of classes that version never told
-# apart) and at twice the iterations reached 91.3 % (s.d. 1.1). With version 4, at twice the
-# iterations: 95.5 % (s.d. 1.1; the 60 of demo seeds 0-19, none flagged; their last three
-# evaluations 0.08 points above the three before on average, 0.43 at most; random1 above its
-# base in 10). With version 5: 98.0 % (s.d. 0.6; the 60 of demo seeds 0-19, none flagged; 0.03
-# points on average, 0.27 at most; random1 above its base in 4).
+# apart) and at twice the iterations reached 91.3 % (s.d. 1.1). With version 5, at twice the
+# iterations: 98.0 % (s.d. 0.6; the 60 of demo seeds 0-19, none flagged; their last three
+# evaluations 0.03 points above the three before on average, 0.27 at most; random1 above its
+# base in 4).
 DEMO_TRAIN = {"preset": "micro", "max_iter": 780, "stepsize": 260, "base_lr": 0.004, "batch_size": 32,
               "eval_every": 39, "eval_batch_size": 100, "seed": 0}
 CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=False, claim_splits=2,
