@@ -275,7 +275,7 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
     reader = ds.ImageReader(ds.open_dataset(dataset_path), subset)
     try:
-        while (task := tasks.get()) is not None:
+        while (task := _next_task(tasks)) is not None:
             batch, slot, image_indices = task
             try:
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
@@ -286,3 +286,15 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
         reader.close()
         del slots
         memory.close()
+
+
+def _next_task(tasks):
+    """The next task, or None when told to stop or when the training process is gone: one killed
+    with SIGKILL sends no stop, and a worker waiting forever would keep its memory and the dataset."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return tasks.get(timeout=WORKER_POLL_SECONDS)
+        except queue.Empty:
+            if not parent.is_alive():
+                return None

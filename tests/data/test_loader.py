@@ -1,6 +1,12 @@
 """BatchLoader: seeded order, exact resume, workers that agree with the in-process reader, crops."""
 
 import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -154,3 +160,43 @@ def test_cuda_batches_equal_cpu_batches(data, cp):
             assert isinstance(xg, cp.ndarray) and xg.dtype == cp.float32 and yg.dtype == cp.int32
             np.testing.assert_array_equal(cp.asnumpy(xg), x)
             np.testing.assert_array_equal(cp.asnumpy(yg), y)
+
+
+_KILLED_TRAINER = """
+import sys, time
+from minitransfer.data import dataset, loader, splits
+data = dataset.open_dataset(sys.argv[1])
+half = splits.make_half(data, "all")
+batches = loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=2)
+next(iter(batches))
+print(" ".join(str(process.pid) for process in batches._pool.processes), flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid):
+    """Whether process ``pid`` exists and is not a zombie (an orphan's zombie may wait for a reaper)."""
+    try:
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/status").exists(), reason="reads process states from /proc")
+def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
+    trainer = subprocess.Popen([sys.executable, "-c", _KILLED_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        workers = [int(pid) for pid in trainer.stdout.readline().split()]
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+    finally:
+        trainer.kill()
+        trainer.wait()
+    deadline = time.monotonic() + 10 * loader.WORKER_POLL_SECONDS + 5
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their killed training process"
