@@ -390,6 +390,32 @@ def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     assert not (tmp_path / "net.run").exists() and list(cache.iterdir()) == []
 
 
+def test_a_second_signal_while_exiting_interrupted_keeps_exit_75(tmp_path):
+    """A second Ctrl-C or SIGTERM after the first one's "interrupted" message (a user pressing twice,
+    a scheduler escalating) must not turn exit 75 into a death by signal (143), which a requeue
+    script would read as a crash. The exit is held open by the test (an atexit hook sleeps)."""
+    slow_exit = ("import atexit, pathlib, time; from minitransfer.data import synthetic; "
+                 "build = synthetic.build_synthetic; "
+                 "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
+                 "atexit.register(lambda: (pathlib.Path('exiting').touch(), time.sleep(2))); "
+                 "from minitransfer.cli import main; main(prog_name='minitransfer')")
+    cache = tmp_path / "cache"
+    process = subprocess.Popen([sys.executable, "-c", slow_exit, "train", "-o", "net.h5", "--device", "cpu"],
+                               cwd=tmp_path, env=dict(os.environ, MINITRANSFER_CACHE=str(cache)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    while not (tmp_path / "exiting").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 75, stderr
+    assert stderr.startswith("interrupted: ") and "Traceback" not in stderr
+
+
 def test_a_torn_last_row_is_not_read_even_when_it_parses(tmp_path):
     """What a full disk leaves mid-append may still parse ("6,0.5,0.9,1" of "6,0.5,0.9,1.25\n"): a
     row without its newline is never read."""

@@ -55,6 +55,9 @@ def run(work):
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        if code == EXIT_INTERRUPTED:  # already stopping: a second Ctrl-C or SIGTERM must not lose the exit code
+            for stop in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop, signal.SIG_IGN)
         click.echo(f"{prefix}: {str(error) or _INTERRUPTED}", err=True)
         sys.exit(code)
 
@@ -72,7 +75,8 @@ class CommandGroup(click.Group):
         try:
             return run(lambda: super(CommandGroup, self).invoke(ctx))
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
+                signal.signal(signal.SIGTERM, previous)
 
 
 def interrupt_on_sigterm():
