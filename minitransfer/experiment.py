@@ -142,6 +142,10 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
     if not set(reverse_layers) <= set(layers):
         raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
+    for name, seeds in (("random_seeds", random_seeds), ("claim_seeds", claim_seeds)):
+        repeated = sorted({seed for seed in seeds if list(seeds).count(seed) > 1})
+        if repeated:  # each network would be planned twice, and trained twice at once on a cluster
+            raise ValueError(f"plan_grid: {name} repeat split seed {', '.join(map(str, repeated))}")
     if set(random_seeds) & set(claim_seeds):
         raise ValueError(f"plan_grid: claim_seeds {tuple(claim_seeds)} overlap the random_seeds {tuple(random_seeds)}")
     runs = []

@@ -180,6 +180,9 @@ def test_plan_splits_with_only_what_the_lowest_and_top_n_claims_compare():
     assert not any(name.endswith("+") for name in frozen_only) and len(frozen_only) == 6
     with pytest.raises(ValueError, match=r"claim_seeds \(0, 5\) overlap the random_seeds \(0,\)"):
         grid.plan_grid(random_seeds=(0,), claim_seeds=(0, 5))
+    for repeated in ({"random_seeds": (0, 2, 0)}, {"claim_seeds": (3, 3)}):
+        with pytest.raises(ValueError, match="repeat split seed (0|3)$"):
+            grid.plan_grid(**repeated)
 
 
 def test_the_cpu_demo_plan_leaves_out_only_bnb_plus_and_transfers_both_ways_at_the_lowest_n():
@@ -394,6 +397,9 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
 
     result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "0-9"])
     assert result.exit_code == 2 and "outside 1..7" in result.output
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--split-seed", "1",
+                                             "--split-seed", "1", "--dry-run"])
+    assert result.exit_code == 2 and "--split-seed" in result.output and "each split seed once" in result.output
 
 
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():

@@ -300,7 +300,8 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
 @pytest.mark.parametrize("arguments, message", [
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
-], ids=["bad-time", "without-emit-slurm"])
+    (["--emit-slurm", "s", "--sbatch-option", "--account=lab\n#SBATCH --qos=high"], "without line breaks"),
+], ids=["bad-time", "without-emit-slurm", "line-break"])
 def test_cli_rejects_slurm_options(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 

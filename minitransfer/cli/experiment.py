@@ -23,6 +23,12 @@ def _counts(ctx, param, value):
     return counts
 
 
+def _sbatch_options(ctx, param, value):
+    if any("\n" in option or "\r" in option for option in value):
+        raise click.BadParameter("one #SBATCH option per --sbatch-option, without line breaks")
+    return value
+
+
 def _time_limit(ctx, param, value):
     if value is not None:
         try:
@@ -67,7 +73,7 @@ def _time_limit(ctx, param, value):
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
               help="--emit-slurm: time limit per run, e.g. 2-00:00:00 (the training checkpoints before it "
                    "and is requeued).")
-@click.option("--sbatch-option", "sbatch_options", multiple=True,
+@click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
 @click.pass_context
 def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
@@ -96,6 +102,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                              ((layers, "--layers"), (random_frozen, "--random-frozen")))
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
         splits = ()
+    if len(set(split_seeds)) < len(split_seeds):
+        raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
+                                 param_hint="--split-seed")
     runs = grid.plan_grid(
         random_seeds=split_seeds if "random" in splits else (), natural="natural" in splits, layers=layers,
         both_directions=both_directions, fine_tuned=fine_tuned, random_frozen=random_frozen, per_class=per_class,
