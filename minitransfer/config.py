@@ -104,17 +104,19 @@ class Plan:
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
 
 
-def resolve(config):
+def resolve(config, checksums=True):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
-    it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`."""
+    it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
+    ``checksums``: also check every shard of the dataset against meta.json (reads all of it)."""
     c = dataclasses.replace(config)
     _check_fields(c)
     device = resolve_device(c.device)
     parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
     c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
     dataset = datasets.open_dataset(c.data)
-    dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
+    if checksums:
+        dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     if parent is not None and not cross_dataset:
         _inherit_from_parent(c, parent, dataset)

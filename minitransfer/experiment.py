@@ -253,6 +253,20 @@ def run_fields(run, out, options):
     return fields
 
 
+def check_bases(runs, out, options):
+    """Resolve the configuration of every base of ``runs`` as ``train`` will (on the CPU, without
+    reading every shard), so that options no run can take (a preset too large for the images, fc8
+    narrower than a half) stop the grid before anything is queued, naming the run: the same
+    :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
+    for run in runs:
+        if run.parent is None:
+            fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+            try:
+                config.resolve(config.TrainConfig(**fields), checksums=False)
+            except (config.ConfigError, config.DataMismatch) as error:
+                raise type(error)(f"run {run.name}: {error}") from None
+
+
 def trained_otherwise(out, run, options):
     """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
     as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable)."""

@@ -402,6 +402,19 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
     assert result.exit_code == 2 and "--split-seed" in result.output and "each split seed once" in result.output
 
 
+@pytest.mark.parametrize("arguments, message", [
+    (["--preset", "caffenet", "--dry-run"], "run random0/baseA: preset caffenet takes 227x227 crops"),
+    (["--fc8-outputs", "1", "--emit-slurm", "{tmp}/slurm"], "run random0/baseA: fc8_outputs 1 is fewer than the 4 classes"),
+], ids=["preset-too-large", "fc8-too-narrow"])
+def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_path, synthetic_8, arguments, message):
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
+                                             "--device", "cpu", *(a.format(tmp=tmp_path) for a in arguments)])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "g").exists() and not (tmp_path / "slurm").exists()
+
+
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
     assert names(runs) == [

@@ -115,6 +115,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if source_data:  # both datasets' networks must be the same network
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
+    run(lambda: grid.check_bases(runs, out, options))
     if emit_slurm:
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
                                   time_limit=time_limit, sbatch_options=sbatch_options)
