@@ -247,7 +247,8 @@ def _choose_preset(c, parent, dataset, task):
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
-    image, a run that would take days on the CPU."""
+    image, a reduced-data run that keeps every image, a batch larger than the data, a run that
+    would take days on the CPU."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -256,6 +257,14 @@ def warnings_for(plan):
                      f"{plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); "
                      f"prepare the images at --size {round(preset.crop / PAPER_CROP_SHARE)} to keep the paper's "
                      f"proportion, or choose a preset made for {min(height, width)} px images")
+    images = len(plan.task.train_indices)
+    if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
+        found.append(f"per_class {c.per_class} keeps every training image of {plan.dataset.path} ({images} images of "
+                     f"{plan.task.num_classes} classes): the run is not reduced, yet it takes the reduced-data "
+                     f"solver (base_lr {c.base_lr}, stepsize {c.stepsize})")
+    if c.batch_size > images:
+        found.append(f"batch_size {c.batch_size} is larger than the {images} training images: every batch repeats "
+                     f"images")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:
         seconds = preset.cpu_seconds_per_image * c.batch_size * (c.max_iter - _start_of(plan))
         if seconds > CPU_HOURS_WARNING * 3600:

@@ -104,9 +104,9 @@ def parse_layers(text, highest):
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
             continue
-        low, _, high = part.partition("-")
+        low, dash, high = part.partition("-")
         try:
-            first, last = int(low), int(high or low)
+            first, last = int(low), int(high if dash else low)
         except ValueError:
             raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)") from None
         if not 1 <= first <= last <= highest:

@@ -95,7 +95,8 @@ def test_parse_layers(text, expected):
     assert grid.parse_layers(text, 7) == expected
 
 
-@pytest.mark.parametrize("text", ["0-3", "1-8", "x", "4-2"], ids=["zero", "eight", "word", "reversed"])
+@pytest.mark.parametrize("text", ["0-3", "1-8", "x", "4-2", "1-", "-3"],
+                         ids=["zero", "eight", "word", "reversed", "open-end", "open-start"])
 def test_parse_layers_rejects(text):
     with pytest.raises(ValueError, match="layers"):
         grid.parse_layers(text, 7)
@@ -397,6 +398,8 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
 
     result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "0-9"])
     assert result.exit_code == 2 and "outside 1..7" in result.output
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", " , "])
+    assert result.exit_code == 2 and "--layers" in result.output and "no n in ' , '" in result.output
     result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--split-seed", "1",
                                              "--split-seed", "1", "--dry-run"])
     assert result.exit_code == 2 and "--split-seed" in result.output and "each split seed once" in result.output

@@ -1,5 +1,6 @@
 """The warnings ``train`` prints before its first iteration (:func:`minitransfer.config.warnings_for`):
-a crop that sees a small part of each stored image, and a CPU run that would take hours."""
+a crop that sees a small part of each stored image, a reduced-data run that keeps every image, a
+batch larger than the data, and a CPU run that would take hours."""
 
 import math
 
@@ -32,3 +33,17 @@ def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic
     assert "train on a GPU (--device cuda)" in found[0]
     shorter = math.floor(threshold / 2)
     assert not [w for w in warnings(data=synthetic_8, preset=preset, max_iter=shorter) if "on the CPU" in w]
+
+
+def test_a_reduced_data_run_that_keeps_every_image_says_so(synthetic_8):
+    # synthetic_8: 40 training images per class; half A has 4 classes
+    found = warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=40)
+    assert len(found) == 1 and "per_class 40 keeps every training image" in found[0], found
+    assert "(160 images of 4 classes)" in found[0] and "base_lr 0.0125" in found[0]
+    assert warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=39) == []
+
+
+def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
+    found = warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=161)
+    assert found == ["batch_size 161 is larger than the 160 training images: every batch repeats images"]
+    assert warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=160) == []

@@ -149,7 +149,11 @@ def _preset_of(name, data):
 
 
 def _parse_layers(text, preset, option):
+    """The n of ``option``; an empty --layers is refused (--random-frozen is empty by default: none)."""
     try:
-        return grid.parse_layers(text, preset.copyable) if text else ()
+        layers = grid.parse_layers(text, preset.copyable)
     except ValueError as error:
         raise click.BadParameter(f"{error} for preset {preset.name}", param_hint=option) from None
+    if not layers and option == "--layers":
+        raise click.BadParameter(f"no n in {text!r} (e.g. 1-{preset.copyable} or 1,3,5)", param_hint=option)
+    return layers
