@@ -418,6 +418,20 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
     assert not (tmp_path / "g").exists() and not (tmp_path / "slurm").exists()
 
 
+@pytest.mark.parametrize("arguments, message", [
+    (["--device", "cpu", "--gpus", "0"], "--gpus 0 chooses GPUs, but --device cpu trains on the CPU"),
+    (["--gpus", "0,abc"], "--gpus: abc is not a GPU index or UUID"),
+    (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
+], ids=["gpus-on-cpu", "gpus-not-ids", "replicates-of-random-split"])
+def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
+                                             "--max-iter", "2", *arguments])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "g").exists()
+
+
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
     assert names(runs) == [

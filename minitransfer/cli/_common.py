@@ -169,8 +169,13 @@ def grid_train_options(command):
 def choose_devices(device, gpus=None):
     """The scheduler's slots: GPU ids (``gpus`` "0,1" or every visible GPU), or ``(None,)`` for the CPU."""
     if device == "cpu":
+        if gpus:
+            raise config.ConfigError(f"--gpus {gpus} chooses GPUs, but --device cpu trains on the CPU")
         return (None,)
     found = tuple(part.strip() for part in gpus.split(",") if part.strip()) if gpus else experiment.visible_gpus()
+    wrong = [gpu for gpu in found if not (gpu.isdigit() or gpu.startswith(("GPU-", "MIG-")))]
+    if wrong:  # what CUDA_VISIBLE_DEVICES takes: indices, or GPU-/MIG- UUIDs as nvidia-smi -L lists them
+        raise config.ConfigError(f"--gpus: {', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)")
     if found:
         return found
     if device == "cuda":

@@ -102,6 +102,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                              ((layers, "--layers"), (random_frozen, "--random-frozen")))
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
         splits = ()
+    if replicates > 1 and not ("natural" in splits or random_frozen or per_class):
+        raise click.BadParameter("applies to the natural split and the all-classes controls (--random-frozen, "
+                                 "--per-class); a random split's replicates are its --split-seed values",
+                                 param_hint="--replicates")
     if len(set(split_seeds)) < len(split_seeds):
         raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
                                  param_hint="--split-seed")
