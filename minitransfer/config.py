@@ -247,8 +247,8 @@ def _choose_preset(c, parent, dataset, task):
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
-    image, a reduced-data run that keeps every image, a batch larger than the data, a run that
-    would take days on the CPU."""
+    image, a reduced-data run that keeps every image, a batch larger than the data, a CUDA graph
+    asked for on the CPU, a run that would take days on the CPU."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -265,6 +265,8 @@ def warnings_for(plan):
     if c.batch_size > images:
         found.append(f"batch_size {c.batch_size} is larger than the {images} training images: every batch repeats "
                      f"images")
+    if c.cuda_graph and plan.device == "cpu":
+        found.append("cuda_graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:
         seconds = preset.cpu_seconds_per_image * c.batch_size * (c.max_iter - _start_of(plan))
         if seconds > CPU_HOURS_WARNING * 3600:

@@ -47,3 +47,8 @@ def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
     found = warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=161)
     assert found == ["batch_size 161 is larger than the 160 training images: every batch repeats images"]
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=160) == []
+
+
+def test_a_cuda_graph_asked_for_on_the_cpu_says_it_is_not_used(synthetic_8):
+    assert warnings(data=synthetic_8, preset="mini", max_iter=5, cuda_graph=True) == [
+        "cuda_graph replays CUDA kernels; on the CPU the run goes without it"]
