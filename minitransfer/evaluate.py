@@ -4,6 +4,8 @@ The paper reports, for each network, the mean of the 10 best validation top-1 ev
 (:func:`summarize`); evaluation uses centre crops and no dropout.
 """
 
+import pathlib
+
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
@@ -65,6 +67,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise ConfigError(f"subset must be train or val, got {subset!r}")
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
+    if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():
+        raise DataMismatch(f"checkpoint {path} was trained on {stored['data']}, which is not there any more; "
+                           f"give the folder where that dataset is now (--data)")
     dataset = datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:

@@ -3,6 +3,7 @@ transfer and freezing, exact resume after an interruption, divergence, bad input
 
 import json
 import os
+import shutil
 import signal
 
 import numpy as np
@@ -244,6 +245,17 @@ def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
     synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
     with pytest.raises(training.DataMismatch):
         evaluate.evaluate_checkpoint(base_a, data=str(other), device="cpu")
+
+
+def test_evaluate_checkpoint_whose_dataset_moved_asks_for_its_new_place(data, tmp_path):
+    moved = tmp_path / "moved"
+    shutil.copytree(data, tmp_path / "data")
+    training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(tmp_path / "data"), **FAST))
+    (tmp_path / "data").rename(moved)
+    with pytest.raises(training.DataMismatch, match=f"was trained on {tmp_path / 'data'}, which is not there any "
+                                                    r"more; give the folder where that dataset is now \(--data\)"):
+        evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
+    assert evaluate.evaluate_checkpoint(tmp_path / "net.h5", data=str(moved), device="cpu")["images"] == 40
 
 
 @pytest.mark.gpu
