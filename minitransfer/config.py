@@ -247,8 +247,9 @@ def _choose_preset(c, parent, dataset, task):
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
-    image, a reduced-data run that keeps every image, a batch larger than the data, a CUDA graph
-    asked for on the CPU, a run that would take days on the CPU."""
+    image, a reduced-data run that keeps every image, a batch larger than the data, a base's mean
+    image resized to other images, a CUDA graph asked for on the CPU, a run that would take days on
+    the CPU."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -265,6 +266,10 @@ def warnings_for(plan):
     if c.batch_size > images:
         found.append(f"batch_size {c.batch_size} is larger than the {images} training images: every batch repeats "
                      f"images")
+    if "resized_from" in plan.mean_source:
+        height, width = plan.mean_source["resized_from"]
+        found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
+                     f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {plan.dataset.path}")
     if c.cuda_graph and plan.device == "cpu":
         found.append("cuda_graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:

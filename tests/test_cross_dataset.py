@@ -55,6 +55,12 @@ def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_ba
     assert info.exit_code == 0 and f"trained on another dataset: {synthetic_8}" in info.output
 
 
+def test_a_resized_mean_image_is_announced(source_base, target):
+    found = config.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
+                                                                  **FAST)))
+    assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
+
+
 def test_a_transfer_within_one_dataset_is_not_marked_cross(synthetic_8, source_base, tmp_path):
     out = tmp_path / "n.h5"
     training.train(config.TrainConfig(out=str(out), data=synthetic_8, copy_from=str(source_base), n=2, seed=1,
