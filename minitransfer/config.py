@@ -123,6 +123,10 @@ def resolve(config, checksums=True):
     elif cross_dataset:
         c.split = c.split or "all"  # the target's own classes: all of them unless a split is chosen
     task = _select_task(c, dataset)
+    if task.num_classes < 2:
+        which = "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
+        raise ConfigError(f"{which} of {dataset.path} holds {task.num_classes} class; a classifier needs at least 2 to "
+                          f"tell apart ({dataset.num_classes} in the dataset: use split all, or more classes)")
     if len(task.val_indices) == 0:
         raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
                            f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "

@@ -11,7 +11,7 @@ import pytest
 from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import config, fileio
 from minitransfer import evaluate, models, rundir, transfer
 from minitransfer import train as training
 from minitransfer.data import synthetic
@@ -245,6 +245,15 @@ def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
     synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
     with pytest.raises(training.DataMismatch):
         evaluate.evaluate_checkpoint(base_a, data=str(other), device="cpu")
+
+
+def test_a_half_of_one_class_is_refused_before_training(tmp_path):
+    two = tmp_path / "synthetic-2"
+    synthetic.build_synthetic(two, classes=2, train_per_class=4, val_per_class=2, size=36, seed=1)
+    with pytest.raises(config.ConfigError, match=f"half B of the random split of {two} holds 1 class; a classifier "
+                                                 "needs at least 2"):
+        training.resolve(training.TrainConfig(data=str(two), half="B", **FAST))
+    assert training.resolve(training.TrainConfig(data=str(two), split="all", **FAST)).task.num_classes == 2
 
 
 def test_evaluate_checkpoint_whose_dataset_moved_asks_for_its_new_place(data, tmp_path):
