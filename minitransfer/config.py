@@ -31,6 +31,10 @@ from minitransfer.rundir import duration, run_dir_for
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
 DEVICES = ("auto", "cpu", "cuda")
+# The largest seed (of the initialisation and data order, and of the random split). The split seeds
+# NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
+# dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
+MAX_SEED = 2**32 - 1
 _SOLVER = optim.Solver()
 
 
@@ -148,8 +152,9 @@ def _check_fields(c):
     for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
                  "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
         _check_int(name, getattr(c, name), 1)
-    for name in ("seed", "split_seed", "workers"):
-        _check_int(name, getattr(c, name), 0)
+    for name in ("seed", "split_seed"):
+        _check_int(name, getattr(c, name), 0, MAX_SEED)
+    _check_int("workers", c.workers, 0)
     if c.n is not None and c.copy_from is None:
         raise ConfigError("n (layers to copy) needs copy_from (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:

@@ -11,9 +11,9 @@ from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer import evaluate, models, rundir, transfer
+from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
 from minitransfer import train as training
-from minitransfer.data import synthetic
+from minitransfer.data import splits, synthetic
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
 
@@ -182,11 +182,25 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     ({"split": "halves"}, training.ConfigError, "split must be one of"),
     ({"preset": "caffenet"}, training.ConfigError, "227x227 crops"),
     ({"fc8_outputs": 2}, training.ConfigError, "fewer than the 4 classes"),
-], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small"])
+    ({"seed": 2**32}, training.ConfigError, r"seed must be an integer 0\.\.4294967295, got 4294967296"),
+    ({"split_seed": 10**20}, training.ConfigError, r"split_seed must be an integer 0\.\.4294967295"),
+], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
+        "split-seed-10**20"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
     assert os.listdir(tmp_path) == []
+
+
+def test_the_seed_limit_is_what_the_generators_take():
+    """The split's NumPy RandomState takes seeds up to 2**32 - 1; the crops' and dropout's counter-based
+    generator reduces seeds modulo 2**32, so one seed more would repeat seed 0's draws."""
+    assert config.MAX_SEED == 2**32 - 1
+    splits.random_halves(8, config.MAX_SEED)
+    with pytest.raises(ValueError):
+        splits.random_halves(8, config.MAX_SEED + 1)
+    assert counter_rng.stream_key(config.MAX_SEED + 1, 5) == counter_rng.stream_key(0, 5)
+    assert counter_rng.stream_key(config.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
 
 
 def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path):

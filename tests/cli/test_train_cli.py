@@ -128,6 +128,36 @@ def test_existing_weights_are_not_overwritten_without_resume(work, data):
     assert (work / "baseA.h5").read_bytes() == before
 
 
+SEED_LIMIT = 2**32 - 1  # NumPy's RandomState, which draws the random split, takes seeds up to this
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--seed", SEED_LIMIT + 1],
+    ["train", "--split-seed", 99999999999999999999],
+    ["splits", "DATA", "random", "--split-seed", SEED_LIMIT + 1],
+    ["splits", "DATA", "random", "--per-class", "2", "--per-class-seed", SEED_LIMIT + 1],
+    ["experiment", "-o", "grid", "--dry-run", "--split-seed", SEED_LIMIT + 1],
+    ["experiment", "-o", "grid", "--dry-run", "--seed", SEED_LIMIT + 1],
+    ["demo", "--seed", (SEED_LIMIT + 1) // 5],  # its five random splits per seed: S·5 .. S·5 + 4
+], ids=["train-seed", "train-split-seed", "splits-split-seed", "splits-per-class-seed", "experiment-split-seed",
+        "experiment-seed", "demo-seed"])
+def test_every_seed_option_is_checked_against_the_generators_range(data, tmp_path, args):
+    option = next(str(arg) for arg in args if str(arg).endswith("seed"))
+    extra = ["--data", data] if args[0] in ("train", "experiment") else []
+    result = invoke([str(data) if arg == "DATA" else str(arg) for arg in args] + extra, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and "is not in the range 0<=x<=" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_largest_seeds_train(data, tmp_path):
+    result = invoke(["train", "--data", data, "--seed", str(SEED_LIMIT), "--split-seed", str(SEED_LIMIT),
+                     "-o", "net.h5", *FAST], tmp_path)
+    assert result.exit_code == 0, result.output
+    saved = checkpoints.load(tmp_path / "net.h5")
+    assert saved.solver.seed == SEED_LIMIT and saved.meta["split_seed"] == SEED_LIMIT
+
+
 def test_eval_and_info_on_bad_checkpoints(tmp_path):
     (tmp_path / "junk.h5").write_bytes(b"not a checkpoint")
     for command in ("eval", "info"):
