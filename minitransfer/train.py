@@ -23,7 +23,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
-from minitransfer.resume import resume_point
+from minitransfer.resume import check_destination, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
@@ -89,6 +89,7 @@ def train(config, on_iteration=None):
         print(a4b.mean10_top1)
     """
     plan = resolve(config)
+    check_destination(plan)
     with RunLock(plan.run_dir):
         plan.resume_from = resume_point(plan)
         return _already_finished(plan) or _train(plan, on_iteration)
@@ -125,7 +126,7 @@ def _train(plan, on_iteration):
                 if stop and done < c.max_iter:
                     run.save(done, lr)
                     raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {run.files.checkpoint}; "
-                                      f"rerun with --resume auto to continue", run.files.checkpoint, done)
+                                      f"rerun with `resume='auto'` to continue", run.files.checkpoint, done)
                 if done % c.checkpoint_every == 0 or done == c.max_iter:
                     run.save(done, lr)
             final = snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
@@ -247,7 +248,7 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path):
                       for layer in net.weight_layers)
     last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
-            f"Lower base_lr or check the data; {last}.")
+            f"Lower `base_lr` or check the data; {last}.")
 
 
 def _weights_sane(net):

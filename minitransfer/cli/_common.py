@@ -12,7 +12,9 @@ presets' schedules); a command option named like a configuration field (``--max-
 ``max_iter``) means that field.
 """
 
+import ast
 import dataclasses
+import re
 import signal
 import sys
 
@@ -55,8 +57,34 @@ def run(work):
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
-        click.echo(f"{prefix}: {str(error) or _INTERRUPTED}", err=True)
+        click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
         sys.exit(code)
+
+
+def option_text(message):
+    """A library message as the command line says it: each configuration field it quotes becomes
+    the option that sets it, by :func:`minitransfer.config.command_line`'s rule (`copy_from` →
+    --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
+    text stays as it is."""
+    return _QUOTED.sub(_as_option, message)
+
+
+_QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
+
+
+def _as_option(match):
+    name, value = match.groups()
+    try:
+        return " ".join(config.command_line({name: True if value is None else _literal(value)}))
+    except ValueError:  # not a configuration field
+        return match.group(0)
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 _INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
