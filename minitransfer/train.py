@@ -12,6 +12,7 @@ loss raises :class:`Diverged` with the layers' weight norms and the learning rat
 update or checkpoint, so the last good checkpoint stays intact.
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -90,9 +91,28 @@ def train(config, on_iteration=None):
     """
     plan = resolve(config)
     check_destination(plan)
-    with RunLock(plan.run_dir):
+    with contextlib.ExitStack() as lock:
+        try:
+            lock.enter_context(RunLock(plan.run_dir))
+        except fileio.StorageError:
+            finished = _finished_read_only(plan)
+            if finished is None:
+                raise
+            return finished
         plan.resume_from = resume_point(plan)
-        return _already_finished(plan) or _train(plan, on_iteration)
+        try:
+            return _already_finished(plan) or _train(plan, on_iteration)
+        except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
+            raise error.rerun_with("`resume='auto'`") from error
+
+
+def _finished_read_only(plan):
+    """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
+    it writes nothing, so it needs no lock. None when there is more to do than report."""
+    if plan.config.resume != "auto" or not (plan.run_dir / "checkpoint.h5").exists():
+        return None
+    plan.resume_from = resume_point(plan)
+    return _already_finished(plan)
 
 
 def _already_finished(plan):
