@@ -153,6 +153,18 @@ def load(path, solver=True):
     return checkpoint
 
 
+def is_checkpoint(path):
+    """Whether ``path`` is an HDF5 file with the checkpoint format marker (the root attribute
+    ``format``): a cheap look, nothing else is read, before a file is replaced."""
+    try:
+        if not h5py.is_hdf5(path):
+            return False
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("format") == FORMAT
+    except OSError:
+        return False
+
+
 def _read(f, path, with_solver):
     fault = _Faults(path)
     if f.attrs.get("format") != FORMAT:

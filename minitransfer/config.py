@@ -31,11 +31,17 @@ from minitransfer.rundir import duration, run_dir_for
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
 DEVICES = ("auto", "cpu", "cuda")
+# The largest seed (of the initialisation and data order, and of the random split). The split seeds
+# NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
+# dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
+MAX_SEED = 2**32 - 1
 _SOLVER = optim.Solver()
 
 
 class ConfigError(ValueError):
-    """The configuration is invalid or contradicts itself (command line: exit code 2)."""
+    """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
+    the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
+    instead (:func:`minitransfer.cli._common.option_text`)."""
 
 
 class DataMismatch(ValueError):
@@ -144,28 +150,31 @@ def resolve(config, checksums=True):
 def _check_fields(c):
     """Every field on its own and the combinations that exclude each other."""
     if c.split is not None and c.split not in SPLIT_KINDS:
-        raise ConfigError(f"split must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
+        raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
     if c.half is not None and c.half not in HALVES:
-        raise ConfigError(f"half must be A or B, got {c.half!r}")
+        raise ConfigError(f"`half` must be A or B, got {c.half!r}")
     if c.precision not in precisions.PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
+        raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
     if c.preset is not None and c.preset not in models.PRESETS:
-        raise ConfigError(f"preset must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
+        raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
+    if c.out is not None and str(c.out) == "":
+        raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
     for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
                  "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
         _check_int(name, getattr(c, name), 1)
-    for name in ("seed", "split_seed", "workers"):
-        _check_int(name, getattr(c, name), 0)
+    for name in ("seed", "split_seed"):
+        _check_int(name, getattr(c, name), 0, MAX_SEED)
+    _check_int("workers", c.workers, 0)
     if c.n is not None and c.copy_from is None:
-        raise ConfigError("n (layers to copy) needs copy_from (the checkpoint to copy them from)")
+        raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
-        raise ConfigError("copy_from needs n, the number of layers to copy")
+        raise ConfigError("`copy_from` needs `n`, the number of layers to copy")
     if c.frozen and c.copy_from is None:
-        raise ConfigError("frozen applies to copied layers and needs copy_from and n (see random_frozen)")
+        raise ConfigError("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)")
     if c.random_frozen is not None and c.copy_from is not None:
-        raise ConfigError("random_frozen and copy_from exclude each other")
+        raise ConfigError("`random_frozen` and `copy_from` exclude each other")
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
-        raise ConfigError(f"resume must be 'auto' or an existing checkpoint, got {c.resume!r}")
+        raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
 
 
 def _check_int(name, value, low, high=None):
@@ -173,13 +182,13 @@ def _check_int(name, value, low, high=None):
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
         bound = f"{low}..{high}" if high else f">= {low}"
-        raise ConfigError(f"{name} must be an integer {bound}, got {value!r}")
+        raise ConfigError(f"`{name}` must be an integer {bound}, got {value!r}")
 
 
 def resolve_device(device):
     """"auto" → "cuda" when CuPy sees a device, else "cpu"; "cuda" without one is an error."""
     if device not in DEVICES:
-        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+        raise ConfigError(f"`device` must be one of {', '.join(DEVICES)}, got {device!r}")
     if device == "auto":
         return "cuda" if cuda.cuda_available() else "cpu"
     if device == "cuda":
@@ -217,7 +226,7 @@ def _select_task(c, dataset):
     c.split_seed = 0 if c.split_seed is None else c.split_seed
     if c.split == "all":
         if c.half is not None:
-            raise ConfigError("split 'all' has no halves; leave half unset")
+            raise ConfigError("`split` 'all' has no halves; leave `half` unset")
     else:
         c.half = c.half or "A"
     try:
@@ -242,7 +251,7 @@ def _choose_preset(c, parent, dataset, task):
     _check_int("random_frozen", c.random_frozen, 1, preset.copyable)
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs < task.num_classes:
-        raise ConfigError(f"fc8_outputs {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")
+        raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")
     if parent is not None:
         probe = preset.build(c.fc8_outputs)
         checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])

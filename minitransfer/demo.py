@@ -20,6 +20,7 @@ and training seeds. Rerunning the same command skips the finished networks.
 
 import dataclasses
 
+from minitransfer import config
 from minitransfer.experiment import ALL_CLASSES, plan_grid
 from minitransfer.scheduler import run_grid
 
@@ -43,6 +44,11 @@ class DemoPlan:
             options[ALL_CLASSES] = dict(self.all_classes)
         return options
 
+    @property
+    def splits(self):
+        """The random splits of one demo seed: networks per point + claim splits."""
+        return self.networks_per_point + self.claim_splits
+
     def runs(self, seed):
         """The grid of this plan for demo seed ``seed``: random split seeds seed·k .. seed·k + k − 1,
         k = networks per point + claim splits; the first ones carry the whole grid, the others only
@@ -65,7 +71,7 @@ class DemoPlan:
         seeds 20-25, run after them; resampling the splits of seeds 0-19, about two seeds in a
         thousand would miss layer 1's or AnB+'s claim."""
         count = self.networks_per_point
-        seeds = range(seed * (count + self.claim_splits), (seed + 1) * (count + self.claim_splits))
+        seeds = range(seed * self.splits, (seed + 1) * self.splits)
         runs = plan_grid(random_seeds=tuple(seeds[:count]), natural=True, layers=self.layers, frozen=True,
                          fine_tuned=True, random_frozen=self.layers, replicates=count, selffer=True,
                          selffer_fine_tuned=self.selffer_fine_tuned, reverse_layers=self.layers[:1],
@@ -98,6 +104,8 @@ CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=F
                     train=DEMO_TRAIN, all_classes=_as_many_epochs(DEMO_TRAIN, 2))
 GPU_PLAN = DemoPlan(layers=tuple(range(1, 8)), networks_per_point=5, train=DEMO_TRAIN,
                     all_classes=CPU_PLAN.all_classes)
+# The largest demo seed: each of its plan's random split seeds must be a valid split seed.
+MAX_SEED = (config.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
 CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 # A micro network's kernels are tiny: one training process leaves a GPU idle most of the time, so
 # several share each GPU (a guess, not yet measured on a GPU; one Python process needs a core).

@@ -31,6 +31,16 @@ class StorageError(OSError):
     def __str__(self):
         return self.strerror
 
+    def rerun_with(self, how):
+        """This error with its advice to free space and rerun saying how to rerun (``how``: the
+        options that continue what was written), or itself when it gives no such advice."""
+        if not self.strerror.endswith(RERUN):
+            return self
+        return StorageError(self.errno, f"{self.strerror} with {how}")
+
+
+RERUN = "free some space and rerun"
+
 
 def temporary_path(path):
     """The temporary name ``path`` is written under before it is renamed into place."""
@@ -69,7 +79,7 @@ def storage_error(path, error, size=None):
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         free = _free_bytes(pathlib.Path(path).parent)
         needed = f"{_megabytes(size)} needed, " if size else ""
-        message += f" ({needed}{_megabytes(free)} free there); free some space and rerun"
+        message += f" ({needed}{_megabytes(free)} free there); {RERUN}"
     return StorageError(error.errno, message)
 
 

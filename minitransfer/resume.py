@@ -1,11 +1,14 @@
-"""Whether a run continues from a checkpoint, and whether it may: the same configuration, classes
-and network, whatever the spelling of its paths.
+"""Whether a run may write where it is told, and whether it continues from a checkpoint: the same
+configuration, classes and network, whatever the spelling of its paths.
 
-:func:`resume_point` reads the run directory's state, so :func:`minitransfer.train.train` calls it
-under the run's lock (:class:`minitransfer.rundir.RunLock`); a fresh run refuses to overwrite a
-finished or started one unless asked to.
+:func:`check_destination` looks at the weights file and run directory a run would write, before
+anything is written. :func:`resume_point` reads the run directory's state, so
+:func:`minitransfer.train.train` calls it under the run's lock (:class:`minitransfer.rundir.RunLock`);
+a fresh run refuses to overwrite a finished or started one unless asked to, and never takes over
+another weights file's run directory.
 """
 
+import json
 import os
 import pathlib
 
@@ -16,11 +19,39 @@ from minitransfer.ops import precision as precisions
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
                       "allow_precision_change", "cuda_graph")
+
+
+def check_destination(plan):
+    """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
+    destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
+    would be itself, a run directory that is a file, a path inside the dataset, the checkpoint the
+    run copies from or resumes, or an existing file that is not a minitransfer checkpoint."""
+    c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
+    if out.is_dir():
+        raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
+    if run_dir == out:
+        raise ConfigError(f"`out` {out} ends in .run, the suffix of run directories, so it would be its own "
+                          f"run directory; name the weights file e.g. {out.with_suffix('.h5')}")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}, the run directory of {out}, is a file; move it away or choose another `out`")
+    for what, path in ((f"`out` {out}", out), (f"{run_dir}, the run directory of {out},", run_dir)):
+        if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
+            raise ConfigError(f"{what} lies inside the dataset {c.data}; write the weights elsewhere")
+    for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
+        if read is not None and out.exists() and os.path.samefile(out, read):
+            raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "
+                              f"it reads; choose another `out`")
+    if out.exists() and not checkpoints.is_checkpoint(out):
+        raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; training would replace "
+                          f"it: choose another `out` or move the file away")
+
+
 def resume_point(plan):
     """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
     which may not overwrite a finished or started one unless ``overwrite``. It reads the run
     directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`)."""
     c = plan.config
+    _check_owner(plan)
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
@@ -30,11 +61,32 @@ def resume_point(plan):
     if resume_from is not None:
         _check_resumable(resume_from, plan)
     elif not c.overwrite:
-        for existing in (pathlib.Path(c.out), run_checkpoint):
-            if existing.exists():
-                raise ConfigError(f"{existing} exists; resume it (resume='auto', --resume auto) or start over "
-                                  f"(overwrite=True, --overwrite)")
+        _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
+
+
+def _check_owner(plan):
+    """``x.h5`` and ``x.weights`` would share the run directory ``x.run``: it belongs to the weights
+    file its config.json names, while that file exists beside it."""
+    try:
+        recorded = json.loads((plan.run_dir / "config.json").read_text())["out"]
+        owner = plan.run_dir.parent / pathlib.PurePath(recorded).name
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no run recorded there (or an unreadable record): nobody else claims it
+    if owner.name != pathlib.Path(plan.config.out).name and owner.exists():
+        raise ConfigError(f"{plan.run_dir} belongs to {owner} (its config.json says so), not to "
+                          f"{plan.config.out}; choose another `out`, whose run directory is free")
+
+
+def _refuse_to_overwrite(out, run_checkpoint):
+    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works."""
+    if out.exists() and not run_checkpoint.exists():
+        raise ConfigError(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
+                          f"to train it again, `overwrite=True`")
+    for existing in (out, run_checkpoint):
+        if existing.exists():
+            raise ConfigError(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
+                              f"finished) or start over (`overwrite=True`)")
 
 
 def _check_resumable(saved, plan):
@@ -55,8 +107,8 @@ def _check_resumable(saved, plan):
     differ = [key for key in current if key not in free and not _same_value(key, stored.get(key, _DEFAULTS.get(key)),
                                                                             current[key])]
     if differ:
-        listed = ", ".join(f"{key} {stored.get(key, _DEFAULTS.get(key))!r} -> {current[key]!r}" for key in differ)
-        hint = "; to continue in another precision on purpose, add --allow-precision-change" \
+        listed = ", ".join(f"`{key}` {stored.get(key, _DEFAULTS.get(key))!r} -> {current[key]!r}" for key in differ)
+        hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}{hint}")
 

@@ -243,7 +243,10 @@ class RunLock:
         except OSError as error:
             raise fileio.storage_error(self.run_dir, error) from error
         while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:  # a read-only folder, or one this user may not write
+                raise fileio.storage_error(self.path, error) from error
             if not _exclusive(descriptor):
                 os.close(descriptor)
                 pid = holder(self.run_dir)

@@ -12,6 +12,7 @@ loss raises :class:`Diverged` with the layers' weight norms and the learning rat
 update or checkpoint, so the last good checkpoint stays intact.
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -23,7 +24,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
-from minitransfer.resume import resume_point
+from minitransfer.resume import check_destination, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
@@ -89,9 +90,29 @@ def train(config, on_iteration=None):
         print(a4b.mean10_top1)
     """
     plan = resolve(config)
-    with RunLock(plan.run_dir):
+    check_destination(plan)
+    with contextlib.ExitStack() as lock:
+        try:
+            lock.enter_context(RunLock(plan.run_dir))
+        except fileio.StorageError:
+            finished = _finished_read_only(plan)
+            if finished is None:
+                raise
+            return finished
         plan.resume_from = resume_point(plan)
-        return _already_finished(plan) or _train(plan, on_iteration)
+        try:
+            return _already_finished(plan) or _train(plan, on_iteration)
+        except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
+            raise error.rerun_with("`resume='auto'`") from error
+
+
+def _finished_read_only(plan):
+    """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
+    it writes nothing, so it needs no lock. None when there is more to do than report."""
+    if plan.config.resume != "auto" or not (plan.run_dir / "checkpoint.h5").exists():
+        return None
+    plan.resume_from = resume_point(plan)
+    return _already_finished(plan)
 
 
 def _already_finished(plan):
@@ -125,7 +146,7 @@ def _train(plan, on_iteration):
                 if stop and done < c.max_iter:
                     run.save(done, lr)
                     raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {run.files.checkpoint}; "
-                                      f"rerun with --resume auto to continue", run.files.checkpoint, done)
+                                      f"rerun with `resume='auto'` to continue", run.files.checkpoint, done)
                 if done % c.checkpoint_every == 0 or done == c.max_iter:
                     run.save(done, lr)
             final = snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
@@ -247,7 +268,7 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path):
                       for layer in net.weight_layers)
     last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
-            f"Lower base_lr or check the data; {last}.")
+            f"Lower `base_lr` or check the data; {last}.")
 
 
 def _weights_sane(net):

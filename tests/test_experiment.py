@@ -381,6 +381,22 @@ def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twi
 
 # ---- command line ---------------------------------------------------------------------------
 
+def test_the_seeds_a_grid_derives_from_the_largest_seeds_stay_in_range(tmp_path):
+    """Every network's training seed and split seed, from the largest --seed and --split-seed of an
+    experiment and from the largest demo seed; one demo seed more would need a split seed beyond."""
+    from minitransfer import config, demo
+
+    grids = [(grid.plan_grid(random_seeds=(config.MAX_SEED,), natural=True, random_frozen=(1,)), config.MAX_SEED)]
+    grids += [(plan.runs(demo.MAX_SEED), demo.MAX_SEED) for plan in (demo.CPU_PLAN, demo.GPU_PLAN)]
+    for runs, seed in grids:
+        for run in runs:
+            fields = grid.run_fields(run, tmp_path, {"seed": seed})
+            assert 0 <= fields["seed"] <= config.MAX_SEED, run.name
+            assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config.MAX_SEED, run.name
+    assert max(run.split_seed for run in demo.CPU_PLAN.runs(demo.MAX_SEED + 1) if run.split == "random") \
+        > config.MAX_SEED
+
+
 def test_cli_dry_run(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 

@@ -144,6 +144,7 @@ def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_
         assert result.returncode == 74, result.stderr
         assert "error: cannot write" in result.stderr and "No space left on device" in result.stderr
         assert "MB needed" in result.stderr and "Traceback" not in result.stderr
+        assert result.stderr.endswith("free some space and rerun with --resume auto\n")
         assert not [p for p in disk.rglob("*") if ".tmp-" in p.name]
         saved = checkpoints.load(disk / "net.run" / "checkpoint.h5")
         assert saved.solver.iteration == 3 and not (disk / "net.h5").exists()
@@ -184,7 +185,8 @@ def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8
 
     monkeypatch.setattr(fileio, "write_bytes", write_bytes)
     monkeypatch.setattr(fileio, "append_text", append_text)
-    with pytest.raises(fileio.StorageError, match=rf"cannot write .*{site}: No space left on device"):
+    with pytest.raises(fileio.StorageError, match=rf"cannot write .*{site}: No space left on device .*; free some "
+                                                  rf"space and rerun with `resume='auto'`$"):
         training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
     assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
     monkeypatch.undo()
@@ -367,6 +369,26 @@ def test_a_read_only_output_folder_is_exit_74_on_every_writing_command(synthetic
             result = cli(args, tmp_path)
             assert result.returncode == 74, (args[0], result.stdout, result.stderr)
             assert "Traceback" not in result.stderr and str(folder) in result.stderr, args[0]
+
+
+def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_8, tmp_path):
+    """--resume auto on a finished run writes nothing, so a read-only folder is no obstacle; an
+    unfinished one there still cannot be written (exit 74)."""
+    with tmpfs(tmp_path / "disk", "size=8m", "remounting a folder read-only") as disk:
+        train = ["train", "--data", synthetic_8, "--seed", "4", "--resume", "auto",
+                 *[arg for arg in CLI_FAST if arg != "--quiet"]]
+        for name in ("done.h5", "unfinished.h5"):
+            assert cli([*train, "-o", name], disk).returncode == 0
+        (disk / "unfinished.run" / "result.json").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        before = snapshot(disk)
+        finished = cli([*train, "-o", "done.h5"], disk)
+        assert finished.returncode == 0, finished.stderr
+        assert "done.h5 is already finished (mean of 10 best" in finished.stderr and "nothing to do" in finished.stderr
+        unfinished = cli([*train, "-o", "unfinished.h5"], disk)
+        assert unfinished.returncode == 74 and "cannot write unfinished.run/lock: Read-only file system" \
+            in unfinished.stderr, unfinished.stderr
+        assert snapshot(disk) == before
 
 
 def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):

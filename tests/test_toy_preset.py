@@ -27,7 +27,7 @@ def test_train_and_transfer_use_the_toy_presets_defaults(synthetic_8, tmp_path):
     training.train(config.TrainConfig(data=synthetic_8, copy_from=str(tmp_path / "baseA.h5"), n=2, frozen=True,
                                       out=str(tmp_path / "A2B.h5"), quiet=True, device="cpu"))
     assert checkpoints.load(tmp_path / "A2B.h5").frozen == {"conv1": True, "fc1": True, "fc2": False}
-    with pytest.raises(config.ConfigError, match=r"n must be an integer 1\.\.2, got 3"):
+    with pytest.raises(config.ConfigError, match=r"`n` must be an integer 1\.\.2, got 3"):
         training.train(config.TrainConfig(data=synthetic_8, copy_from=str(tmp_path / "baseA.h5"), n=3,
                                           out=str(tmp_path / "A3B.h5"), quiet=True, device="cpu"))
 

@@ -11,10 +11,10 @@ import pytest
 from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio
-from minitransfer import evaluate, models, rundir, transfer
+from minitransfer import fileio
+from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
 from minitransfer import train as training
-from minitransfer.data import synthetic
+from minitransfer.data import splits, synthetic
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
 
@@ -152,15 +152,104 @@ def test_resume_refuses_a_changed_configuration(data, tmp_path):
 
     with pytest.raises(training.Interrupted):
         training.train(training.TrainConfig(out=str(out), max_iter=6, **options), on_iteration=interrupt)
-    with pytest.raises(training.ConfigError, match="max_iter 6 -> 9"):
+    with pytest.raises(training.ConfigError, match="`max_iter` 6 -> 9"):
         training.train(training.TrainConfig(out=str(out), max_iter=9, resume="auto", **options))
 
 
 def test_existing_output_needs_resume_or_overwrite(base_a, data):
     before = base_a.read_bytes()
-    with pytest.raises(training.ConfigError, match="exists"):
+    with pytest.raises(training.ConfigError, match=r"baseA.h5 exists; continue its run \(`resume='auto'`; nothing "
+                                                   r"to do if it finished\) or start over \(`overwrite=True`\)"):
         training.train(training.TrainConfig(out=str(base_a), data=data, half="A", seed=3, **FAST))
     assert base_a.read_bytes() == before
+
+
+def test_weights_without_their_run_checkpoint_say_there_is_nothing_to_resume(data, tmp_path):
+    out = tmp_path / "net.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, seed=3, **FAST))
+    shutil.rmtree(tmp_path / "net.run")
+    before = out.read_bytes()
+    for resume in ("auto", None):
+        with pytest.raises(training.ConfigError, match=r"net.h5 exists but there is nothing to resume from "
+                                                       r"\(.*net.run/checkpoint.h5 is missing\); to train it again, "
+                                                       r"`overwrite=True`$"):
+            training.train(training.TrainConfig(out=str(out), data=data, seed=3, resume=resume, **FAST))
+    assert out.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]
+
+
+def _folder_bytes(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+# What overwrite=True may not replace, and the refusal's message.
+REFUSED_OUTPUTS = {
+    "text-file": r"`out` .*notes.txt exists and is not a minitransfer weights file",
+    "other-hdf5": r"`out` .*shard.h5 exists and is not a minitransfer weights file",
+    "the-base": r"`out` .*base.h5 is the `copy_from` checkpoint",
+    "the-resumed": r"`out` .*net.h5 is the `resume` checkpoint",
+    "in-the-dataset": r"`out` .*data/train-00000.h5 lies inside the dataset .*data;",
+    "run-dir-in-the-dataset": r"data.run, the run directory of .*data.h5, lies inside the dataset .*data.run;",
+    "a-directory": r"`out` .*folder is a directory",
+    "own-run-dir": r"`out` .*x.run ends in .run, the suffix of run directories",
+    "run-dir-is-a-file": r"filerun.run, the run directory of .*filerun.h5, is a file",
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_OUTPUTS)
+def test_overwrite_never_replaces_what_is_not_this_runs(base_a, data, tmp_path, case):
+    """overwrite=True replaces a previous run's weights, never another file, the checkpoint the run
+    reads, the dataset, or a path that cannot be a weights file; refused before anything is written."""
+    (tmp_path / "notes.txt").write_text("notes")
+    (tmp_path / "base.h5").write_bytes(base_a.read_bytes())
+    (tmp_path / "net.h5").write_bytes((base_a.parent / "baseA.run" / "checkpoint.h5").read_bytes())
+    shutil.copytree(data, tmp_path / "data")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "filerun.run").write_text("")
+    dataset, out, extra = tmp_path / "data", tmp_path / "net2.h5", {}
+    if case == "text-file":
+        out = tmp_path / "notes.txt"
+    elif case == "other-hdf5":
+        out = tmp_path / "shard.h5"
+        shutil.copy(dataset / "train-00000.h5", out)
+    elif case == "the-base":
+        out, extra = tmp_path / "base.h5", {"copy_from": str(tmp_path / "base.h5"), "n": 2}
+    elif case == "the-resumed":
+        out, extra = tmp_path / "net.h5", {"resume": str(tmp_path / "net.h5"), "half": "A", "seed": 3}
+    elif case == "in-the-dataset":
+        out = dataset / "train-00000.h5"
+    elif case == "run-dir-in-the-dataset":
+        dataset = tmp_path / "data.run"
+        (tmp_path / "data").rename(dataset)
+        out = tmp_path / "data.h5"
+    else:
+        out = tmp_path / {"a-directory": "folder", "own-run-dir": "x.run", "run-dir-is-a-file": "filerun.h5"}[case]
+    before = _folder_bytes(tmp_path)
+    with pytest.raises(training.ConfigError, match=REFUSED_OUTPUTS[case]):
+        training.train(training.TrainConfig(out=str(out), data=str(dataset), overwrite=True, **{**FAST, **extra}))
+    assert _folder_bytes(tmp_path) == before
+
+
+def test_a_run_directory_belongs_to_the_weights_file_it_records(data, tmp_path):
+    """x.h5 and x.weights share x.run: the second may not take it while x.h5 exists."""
+    first, second = tmp_path / "coll.h5", tmp_path / "coll.weights"
+    training.train(training.TrainConfig(out=str(first), data=data, seed=3, **FAST))
+    before = _folder_bytes(tmp_path)
+    for resume in (None, "auto"):
+        with pytest.raises(training.ConfigError, match=r"coll.run belongs to .*coll.h5 \(its config.json says so\), "
+                                                       r"not to .*coll.weights; choose another `out`"):
+            training.train(training.TrainConfig(out=str(second), data=data, seed=4, resume=resume, overwrite=True,
+                                                **FAST))
+        assert _folder_bytes(tmp_path) == before
+    first.unlink()  # the run directory's weights are gone: it is nobody's any more
+    training.train(training.TrainConfig(out=str(second), data=data, seed=4, overwrite=True, **FAST))
+    assert json.loads((tmp_path / "coll.run" / "config.json").read_text())["out"] == str(second)
+
+
+def test_an_empty_out_is_refused_not_replaced_by_the_default_name(data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(training.ConfigError, match=r"`out` is empty: name a weights file"):
+        training.train(training.TrainConfig(out="", data=data, **FAST))
+    assert os.listdir(tmp_path) == []
 
 
 def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(data, tmp_path):
@@ -177,21 +266,35 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
 
 
 @pytest.mark.parametrize("options, error, pattern", [
-    ({"n": 0}, training.ConfigError, "n must be an integer >= 1"),
+    ({"n": 0}, training.ConfigError, "`n` must be an integer >= 1"),
     ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
-    ({"frozen": True}, training.ConfigError, "needs copy_from"),
-    ({"split": "halves"}, training.ConfigError, "split must be one of"),
+    ({"frozen": True}, training.ConfigError, "needs `copy_from`"),
+    ({"split": "halves"}, training.ConfigError, "`split` must be one of"),
     ({"preset": "caffenet"}, training.ConfigError, "227x227 crops"),
     ({"fc8_outputs": 2}, training.ConfigError, "fewer than the 4 classes"),
-], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small"])
+    ({"seed": 2**32}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got 4294967296"),
+    ({"split_seed": 10**20}, training.ConfigError, r"`split_seed` must be an integer 0\.\.4294967295"),
+], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
+        "split-seed-10**20"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
     assert os.listdir(tmp_path) == []
 
 
+def test_the_seed_limit_is_what_the_generators_take():
+    """The split's NumPy RandomState takes seeds up to 2**32 - 1; the crops' and dropout's counter-based
+    generator reduces seeds modulo 2**32, so one seed more would repeat seed 0's draws."""
+    assert config.MAX_SEED == 2**32 - 1
+    splits.random_halves(8, config.MAX_SEED)
+    with pytest.raises(ValueError):
+        splits.random_halves(8, config.MAX_SEED + 1)
+    assert counter_rng.stream_key(config.MAX_SEED + 1, 5) == counter_rng.stream_key(0, 5)
+    assert counter_rng.stream_key(config.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
+
+
 def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path):
-    with pytest.raises(training.ConfigError, match=r"n must be an integer 1\.\.7, got 8"):
+    with pytest.raises(training.ConfigError, match=r"`n` must be an integer 1\.\.7, got 8"):
         training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(base_a), n=8,
                                             **FAST))
     assert not list(tmp_path.iterdir())

@@ -12,7 +12,9 @@ presets' schedules); a command option named like a configuration field (``--max-
 ``max_iter``) means that field.
 """
 
+import ast
 import dataclasses
+import re
 import signal
 import sys
 
@@ -58,8 +60,34 @@ def run(work):
         if code == EXIT_INTERRUPTED:  # already stopping: a second Ctrl-C or SIGTERM must not lose the exit code
             for stop in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(stop, signal.SIG_IGN)
-        click.echo(f"{prefix}: {str(error) or _INTERRUPTED}", err=True)
+        click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
         sys.exit(code)
+
+
+def option_text(message):
+    """A library message as the command line says it: each configuration field it quotes becomes
+    the option that sets it, by :func:`minitransfer.config.command_line`'s rule (`copy_from` →
+    --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
+    text stays as it is."""
+    return _QUOTED.sub(_as_option, message)
+
+
+_QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
+
+
+def _as_option(match):
+    name, value = match.groups()
+    try:
+        return " ".join(config.command_line({name: True if value is None else _literal(value)}))
+    except ValueError:  # not a configuration field
+        return match.group(0)
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 _INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
@@ -125,7 +153,8 @@ def config_option(*declarations, **attributes):
 device_option = config_option(
     "--device", type=click.Choice(config.DEVICES),
     help="Where to compute: auto = cuda when CuPy sees a GPU (one process per GPU for a grid), else cpu.")
-seed_option = config_option("--seed", type=click.IntRange(0), help="Seed of the initialisation, data order, crops "
+SEED = click.IntRange(0, config.MAX_SEED)  # every seed option's range: what the generators take
+seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
 preset_option = config_option(
     "--preset", type=PresetName(),

@@ -19,7 +19,7 @@ from .report import show
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Folder for the runs and the report (default: minitransfer-demo, or minitransfer-demo-seedS "
                    "with --seed S).")
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds.")
 @device_option
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None, help=PRECISION_HELP)

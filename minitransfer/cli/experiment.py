@@ -9,7 +9,7 @@ from minitransfer import experiment as grid
 from minitransfer import models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
-from ._common import (changed_fields, choose_devices, data_option, device_option, grid_train_options,
+from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options,
                       interrupt_on_sigterm, run)
 
 
@@ -48,7 +48,7 @@ def _time_limit(ctx, param, value):
               help="Transfer across datasets: train the bases on every class of this dataset and transfer their "
                    "first n layers to --data (runs cross/baseS, cross/baseT, cross/SnT(+), cross/TnT(+)); the "
                    "random split is then planned only if --split asks for it.")
-@click.option("--split-seed", "split_seeds", type=click.IntRange(0), multiple=True, default=(0,), show_default=True,
+@click.option("--split-seed", "split_seeds", type=SEED, multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...).")
 @click.option("--layers", default="1-7", show_default=True,
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")

@@ -6,16 +6,16 @@ import click
 
 from minitransfer.data import dataset, splits as split_lib
 
-from ._common import run
+from ._common import SEED, run
 
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 @click.argument("kind", type=click.Choice(split_lib.KINDS))
-@click.option("--split-seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the random split.")
+@click.option("--split-seed", type=SEED, default=0, show_default=True, help="Seed of the random split.")
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
-@click.option("--per-class-seed", type=int, default=None,
+@click.option("--per-class-seed", type=SEED, default=None,
               help="Choose the N images at random with this seed (default: the first N, as the original).")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
               help="WordNet 'parent child' file, for a dataset of WordNet ids imported without families.")

@@ -7,7 +7,7 @@ import click
 from minitransfer import config
 from minitransfer import train as training
 
-from ._common import (base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
+from ._common import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
                       fc8_outputs_option, max_iter_option, precision_option, preset_option, run, seed_option,
                       stepsize_option)
 
@@ -22,7 +22,7 @@ from ._common import (base_lr_option, batch_size_option, config_option, data_opt
                     "(default: the base's when copying, else random).")
 @config_option("--half", type=click.Choice(config.HALVES),
                help="Half to train on (default: A; when copying, the other half than the base's).")
-@config_option("--split-seed", type=click.IntRange(0), help="Seed of the random split (default: the base's, else 0).")
+@config_option("--split-seed", type=SEED, help="Seed of the random split (default: the base's, else 0).")
 @config_option("--per-class", type=click.IntRange(1),
                help="Use at most this many training images per class (reduced-data runs).")
 @seed_option

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.cli import main
+from minitransfer.cli._common import option_text
 from minitransfer.data import synthetic
 
 FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -89,14 +90,14 @@ def test_eval_reports_the_final_accuracy(work):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["--copy-from", "baseA.h5", "--n", "8"], 2, "n must be an integer 1..7, got 8"),
+    (["--copy-from", "baseA.h5", "--n", "8"], 2, "--n must be an integer 1..7, got 8"),
     (["--copy-from", "baseA.h5", "--n", "0"], 2, "0 is not in the range x>=1"),
     (["--copy-from", "missing.h5", "--n", "3"], 2, "missing.h5' does not exist"),
     (["--copy-from", "corrupt.h5", "--n", "3"], 65, "corrupt.h5"),
     (["--copy-from", "caffenet.h5", "--n", "2", "--preset", "mini"], 65, "layer conv1 has W (96, 3, 11, 11)"),
     (["--copy-from", "baseA.h5", "--n", "3", "--data", "OTHER", "--preset", "caffenet"], 2, "227x227 crops"),
-    (["--n", "3"], 2, "needs copy_from"),
-    (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "exclude each other"),
+    (["--n", "3"], 2, "--n (layers to copy) needs --copy-from"),
+    (["--random-frozen", "2", "--copy-from", "baseA.h5", "--n", "2"], 2, "--random-frozen and --copy-from exclude each other"),
 ], ids=["n8", "n0", "missing", "corrupt", "architecture", "other-dataset-crop", "n-without-copy", "random-and-copy"])
 def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, args, code, message):
     (tmp_path / "corrupt.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + os.urandom(200))
@@ -126,6 +127,64 @@ def test_existing_weights_are_not_overwritten_without_resume(work, data):
     result = invoke(["train", "--data", data, "--half", "A", "-o", "baseA.h5", *FAST], work)
     assert result.exit_code == 2 and "--resume auto" in result.output
     assert (work / "baseA.h5").read_bytes() == before
+
+
+def test_library_messages_name_the_options_the_user_typed():
+    assert option_text("`random_frozen` and `copy_from` exclude each other; `resume='auto'` or `overwrite=True`; "
+                       "`max_iter=300`; `n` layers; `not_a_field` and `x=1` stay") == \
+        ("--random-frozen and --copy-from exclude each other; --resume auto or --overwrite; --max-iter 300; "
+         "--n layers; `not_a_field` and `x=1` stay")
+
+
+@pytest.mark.parametrize("case", ["text-file", "empty-out", "weights-without-run"])
+def test_refusals_say_what_is_the_case_and_what_works(work, data, tmp_path, case):
+    """A file that is not a weights file is never replaced, not even with --overwrite; weights whose
+    run directory is gone have nothing to resume; an empty --out is no name."""
+    (tmp_path / "notes.txt").write_text("notes")
+    (tmp_path / "net.h5").write_bytes((work / "baseA.h5").read_bytes())
+    args, message = {
+        "text-file": (["-o", "notes.txt", "--overwrite"], "error: --out notes.txt exists and is not a minitransfer "
+                                                          "weights file; training would replace it: choose another "
+                                                          "--out or move the file away\n"),
+        "empty-out": (["-o", ""], "error: --out is empty: name a weights file (or give none for the paper's name, "
+                                  "e.g. baseA.h5)\n"),
+        "weights-without-run": (["-o", "net.h5", "--resume", "auto"], "error: net.h5 exists but there is nothing to "
+                                "resume from (net.run/checkpoint.h5 is missing); to train it again, --overwrite\n"),
+    }[case]
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    result = invoke(["train", "--data", data, *args, *FAST], tmp_path)
+    assert result.exit_code == 2 and result.output.endswith(message), result.output
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+SEED_LIMIT = 2**32 - 1  # NumPy's RandomState, which draws the random split, takes seeds up to this
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "--seed", SEED_LIMIT + 1],
+    ["train", "--split-seed", 99999999999999999999],
+    ["splits", "DATA", "random", "--split-seed", SEED_LIMIT + 1],
+    ["splits", "DATA", "random", "--per-class", "2", "--per-class-seed", SEED_LIMIT + 1],
+    ["experiment", "-o", "grid", "--dry-run", "--split-seed", SEED_LIMIT + 1],
+    ["experiment", "-o", "grid", "--dry-run", "--seed", SEED_LIMIT + 1],
+    ["demo", "--seed", (SEED_LIMIT + 1) // 5],  # its five random splits per seed: S·5 .. S·5 + 4
+], ids=["train-seed", "train-split-seed", "splits-split-seed", "splits-per-class-seed", "experiment-split-seed",
+        "experiment-seed", "demo-seed"])
+def test_every_seed_option_is_checked_against_the_generators_range(data, tmp_path, args):
+    option = next(str(arg) for arg in args if str(arg).endswith("seed"))
+    extra = ["--data", data] if args[0] in ("train", "experiment") else []
+    result = invoke([str(data) if arg == "DATA" else str(arg) for arg in args] + extra, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and "is not in the range 0<=x<=" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_largest_seeds_train(data, tmp_path):
+    result = invoke(["train", "--data", data, "--seed", str(SEED_LIMIT), "--split-seed", str(SEED_LIMIT),
+                     "-o", "net.h5", *FAST], tmp_path)
+    assert result.exit_code == 0, result.output
+    saved = checkpoints.load(tmp_path / "net.h5")
+    assert saved.solver.seed == SEED_LIMIT and saved.meta["split_seed"] == SEED_LIMIT
 
 
 def test_eval_and_info_on_bad_checkpoints(tmp_path):
