@@ -132,7 +132,7 @@ def resolve(config, checksums=True):
     if task.num_classes < 2:
         which = "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
         raise ConfigError(f"{which} of {dataset.path} holds {task.num_classes} class; a classifier needs at least 2 to "
-                          f"tell apart ({dataset.num_classes} in the dataset: use split all, or more classes)")
+                          f"tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more classes)")
     if len(task.val_indices) == 0:
         raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
                            f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
@@ -273,18 +273,18 @@ def warnings_for(plan):
                      f"proportion, or choose a preset made for {min(height, width)} px images")
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
-        found.append(f"per_class {c.per_class} keeps every training image of {plan.dataset.path} ({images} images of "
+        found.append(f"--per-class {c.per_class} keeps every training image of {plan.dataset.path} ({images} images of "
                      f"{plan.task.num_classes} classes): the run is not reduced, yet it takes the reduced-data "
-                     f"solver (base_lr {c.base_lr}, stepsize {c.stepsize})")
+                     f"solver (--base-lr {c.base_lr}, --stepsize {c.stepsize})")
     if c.batch_size > images:
-        found.append(f"batch_size {c.batch_size} is larger than the {images} training images: every batch repeats "
+        found.append(f"--batch-size {c.batch_size} is larger than the {images} training images: every batch repeats "
                      f"images")
     if "resized_from" in plan.mean_source:
         height, width = plan.mean_source["resized_from"]
         found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
                      f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {plan.dataset.path}")
     if c.cuda_graph and plan.device == "cpu":
-        found.append("cuda_graph replays CUDA kernels; on the CPU the run goes without it")
+        found.append("--cuda-graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:
         seconds = preset.cpu_seconds_per_image * c.batch_size * (c.max_iter - _start_of(plan))
         if seconds > CPU_HOURS_WARNING * 3600:

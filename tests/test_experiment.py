@@ -423,7 +423,7 @@ def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
 
 @pytest.mark.parametrize("arguments, message", [
     (["--preset", "caffenet", "--dry-run"], "run random0/baseA: preset caffenet takes 227x227 crops"),
-    (["--fc8-outputs", "1", "--emit-slurm", "{tmp}/slurm"], "run random0/baseA: fc8_outputs 1 is fewer than the 4 classes"),
+    (["--fc8-outputs", "1", "--emit-slurm", "{tmp}/slurm"], "run random0/baseA: --fc8-outputs 1 is fewer than the 4 classes"),
 ], ids=["preset-too-large", "fc8-too-narrow"])
 def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment

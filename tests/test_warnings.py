@@ -38,17 +38,17 @@ def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic
 def test_a_reduced_data_run_that_keeps_every_image_says_so(synthetic_8):
     # synthetic_8: 40 training images per class; half A has 4 classes
     found = warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=40)
-    assert len(found) == 1 and "per_class 40 keeps every training image" in found[0], found
-    assert "(160 images of 4 classes)" in found[0] and "base_lr 0.0125" in found[0]
+    assert len(found) == 1 and "--per-class 40 keeps every training image" in found[0], found
+    assert "(160 images of 4 classes)" in found[0] and "--base-lr 0.0125" in found[0]
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=39) == []
 
 
 def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
     found = warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=161)
-    assert found == ["batch_size 161 is larger than the 160 training images: every batch repeats images"]
+    assert found == ["--batch-size 161 is larger than the 160 training images: every batch repeats images"]
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=160) == []
 
 
 def test_a_cuda_graph_asked_for_on_the_cpu_says_it_is_not_used(synthetic_8):
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, cuda_graph=True) == [
-        "cuda_graph replays CUDA kernels; on the CPU the run goes without it"]
+        "--cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
