@@ -127,6 +127,46 @@ def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
     assert (results["a4a"].treatment, results["a4a"].label) == ("BnB+", "A4A+")
 
 
+NOT_TRAINS = {
+    "null": ("null", "expected a JSON object, got null"),
+    "list": ("[]", "expected a JSON object, got []"),
+    "final-a-number": ('{"final": 3}', 'expected {"final": {"top1": ...}, '),
+    "top1-a-string": ('{"final": {"top1": "abc"}}', "final top1 is 'abc', expected a top-1 accuracy in [0, 1]"),
+    "best-above-1": ('{"final": {"top1": 0.5}, "best_top1": 5, "mean10_top1": 0.5, "evaluations": 30}',
+                     "best_top1 is 5, expected a top-1 accuracy in [0, 1]"),
+    "mean-below-0": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": -1, "evaluations": 30}',
+                     "mean10_top1 is -1, expected"),
+    "nan-with-evaluations": ('{"final": {"top1": 0.5}, "best_top1": NaN, "mean10_top1": 0.5, "evaluations": 30}',
+                             "best_top1 is nan, expected a top-1 accuracy in [0, 1] (NaN only for a run without"),
+    "evaluations-a-string": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": "30"}',
+                             'expected {"final"'),
+    "truncated": ('{"final": {"to', "not valid JSON (empty, truncated or corrupt)"),
+    "empty": ("", "not valid JSON (empty, truncated or corrupt)"),
+}
+
+
+@pytest.mark.parametrize("content, why", NOT_TRAINS.values(), ids=NOT_TRAINS.keys())
+def test_a_result_json_that_is_not_trains_is_left_out_and_named(runs_dir, tmp_path, monkeypatch, content, why):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # the tables say it all, and faster
+    path = runs_dir / "random0" / "A3B+.run" / "result.json"
+    path.write_text(content)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"left out: random0/A3B+: {path}: " in result.output and why in result.output
+    assert {row["run"] for row in read_csv(tmp_path / "r" / "results.csv")} == set(ACCURACY) - {"random0/A3B+"}
+    markdown = (tmp_path / "r" / "results.md").read_text()
+    assert "Not finished" not in markdown and f"- random0/A3B+: {path}: " in markdown
+
+
+def test_a_run_without_evaluations_is_read_with_no_accuracy(runs_dir, tmp_path):
+    path = runs_dir / "random0" / "A3B+.run" / "result.json"
+    path.write_text('{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
+    results, unfinished, left_out = collect(runs_dir)
+    [run] = [r for r in results if r.run.name == "random0/A3B+"]
+    assert math.isnan(run.final_top1) and math.isnan(run.mean10_top1) and run.evaluations == 0
+    assert len(results) == len(ACCURACY) and not unfinished and not left_out
+
+
 FAST = {"batch_size": 16, "max_iter": 3, "eval_every": 3, "quiet": True, "device": "cpu"}
 
 
