@@ -248,6 +248,22 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
         assert f"- {left_out}" in written.files[name].read_text()
 
 
+def test_runs_of_two_datasets_in_one_folder_are_reported_with_a_warning(runs_dir, tmp_path):
+    """A grid on an 8-class set and a base on a 20-class one: chance levels differ, so findings.md
+    names both datasets rather than pooling them silently."""
+    for run in grid.plan_grid(layers=(1,)):
+        if run.kind == "base":
+            write_run(runs_dir, run, ACCURACY[run.name],
+                      config={"split": "random", "half": run.target, "data": "/data/eight", "preset": "mini"})
+    write_run(runs_dir, grid.Run("twenty/baseA", "base", "random", 0, target="A"), 0.3, treatment=False,
+              config={"split": "random", "half": "A", "data": "/data/twenty", "preset": "mini"})
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    assert ("these runs mix 2 datasets, pooled in every table and finding as if one: /data/eight (2: random0/baseA, "
+            "random0/baseB); /data/twenty (1: twenty/baseA); report each in a folder of its own") \
+        in written.files["findings.md"].read_text()
+    assert not any("presets" in warning for warning in written.warnings)
+
+
 def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):
     """A base whose accuracy jumped at its last step (700 of 1050, stepsize 350) and then stayed
     flat has settled; the same curve under a schedule that never steps is still rising."""
