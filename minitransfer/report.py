@@ -13,6 +13,10 @@ best validation top-1 evaluations, unless a column says otherwise.
   metric should not be trusted (still rising, fewer than 10 evaluations).
 - figure2, figure3, figure_cross (transfer across datasets), curves (every run's learning curves).
 
+A run that cannot be read (:func:`minitransfer.results.collect`: a result.json train would not
+write, a base that cannot be found) is in none of these; results.md and findings.md name it and
+say why, so a report of a large grid is still written while one run is being fixed.
+
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
 
