@@ -97,8 +97,8 @@ def _judge_base(folder, config, bases):
             bases[path] = checkpoints.load(path, solver=False)
         dataset = datasets.open_dataset(config["data"])
     except (checkpoints.CheckpointError, datasets.DatasetError) as error:
-        raise UnreadableRun(f"its treatment depends on its base (--copy-from {config['copy_from']}), which cannot "
-                            f"be read: {error}") from None
+        raise UnreadableRun(f"cannot tell its treatment: train recorded nothing about its base (--copy-from "
+                            f"{config['copy_from']}) and {error}") from None
     base = bases[path]
     return {"split_half": base.meta["split_half"], "cross_dataset": not same_dataset(base, dataset)}
 
