@@ -118,6 +118,8 @@ def resolve(config, checksums=True):
     c = dataclasses.replace(config)
     _check_fields(c)
     device = resolve_device(c.device)
+    if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
+        c.copy_from = str(pathlib.Path(c.copy_from).resolve())
     parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
     c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
     dataset = datasets.open_dataset(c.data)

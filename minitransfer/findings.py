@@ -6,7 +6,9 @@ so a transfer is compared with like. A difference of two groups of networks come
 error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
 every n against the same bases, takes its standard error over those bases. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
-:data:`CLOSE` of zero), and the sentence says plainly when they do not.
+:data:`CLOSE` of zero), and the sentence says plainly when they do not. A group of fewer than
+:data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
+taken to hold with an uncertainty of zero.
 
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
 good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
@@ -23,6 +25,7 @@ from minitransfer.results import Spread, relative_by_base, relative_by_n, select
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
 RESOLVED = 2.0    # a difference is resolved beyond this many standard errors
+MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,14 +53,15 @@ def general(results):
         return Finding("general", "general features: not measured (no random-split AnB runs with their bases)")
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
-    close = abs(spread.mean) <= CLOSE
+    close = abs(spread.mean) <= CLOSE and spread.count >= MIN_NETWORKS
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
+               _too_few([spread.count]) if spread.count < MIN_NETWORKS else
                f"not shown to be within {CLOSE:g} points of it")
     targets = {r.run.target for r in select(results, "random", "AnB") if r.run.n == n}
     which = "AnB and BnA" if targets == {"A", "B"} else "AnB"
     return Finding("general", f"At n={n}, transferred layers ({which}) score {_signed(spread)} points relative to "
-                              f"their own base ({spread.count} networks): {verdict}.", spread.mean, spread.se,
+                              f"their own base ({_networks(spread.count)}): {verdict}.", spread.mean, spread.se,
                    spread.count, close)
 
 
@@ -71,7 +75,7 @@ def specific(results):
     seeds = max(_zero(a.std), _zero(b.std))
     holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
     meaning = ("the top layers are specific to their task" if holds else
-               "not resolved by these runs" if not _resolved(difference) else
+               _unresolved(a.count, b.count) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
     return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {seeds:.1f} points; "
                                f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
@@ -87,11 +91,14 @@ def fine_tuning(results):
         return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
     se = _points(Spread.of([sum(values) / len(values) for values in groups.values()])).se
-    holds = spread.mean + RESOLVED * _zero(se) >= 0
+    holds = not math.isnan(se) and spread.mean + RESOLVED * se >= 0
     meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
+               f"not resolved: one base gives no standard error (the networks measured against it share its "
+               f"luck): {MORE_NETWORKS}" if math.isnan(se) else
                "fine-tuning did not recover the base's accuracy here")
-    return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f} ± {_zero(se):.1f} points relative to its own "
-                                  f"base, over every n ({spread.count} networks against {len(groups)} bases): "
+    bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
+    return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
+                                  f"base, over every n ({_networks(spread.count)} against {bases}): "
                                   f"{meaning}.", spread.mean, se, spread.count, holds)
 
 
@@ -105,7 +112,7 @@ def dissimilar(results):
     n = common[-1]
     difference, a, b = _difference(natural[n], random_split[n])
     holds = difference.mean < 0 and _resolved(difference)
-    meaning = ("features transfer worse to a dissimilar task" if holds else "not resolved by these runs")
+    meaning = "features transfer worse to a dissimilar task" if holds else _unresolved(a.count, b.count)
     return Finding("dissimilar", f"At n={n}, the natural / man-made transfer loses {_more(difference)} than a "
                                  f"random split's (natural "
                                  f"{a.mean:+.1f}, random {b.mean:+.1f} points relative to their bases; {a.count} + "
@@ -122,7 +129,7 @@ def random_weights(results):
     n = common[-1]
     difference, a, b = _difference(frozen[n], transfers[n])
     holds = difference.mean < 0 and _resolved(difference)
-    meaning = "transferred features beat random ones" if holds else "not resolved by these runs"
+    meaning = "transferred features beat random ones" if holds else _unresolved(a.count, b.count)
     return Finding("random-weights", f"At n={n}, random frozen layers lose {_more(difference)} than transferred "
                                      f"ones (random "
                                      f"{a.mean:+.1f}, AnB {b.mean:+.1f} points relative to their bases; {a.count} + "
@@ -131,9 +138,10 @@ def random_weights(results):
 
 
 def _difference(first, second):
-    """(difference of the means with its standard error, spread of first, spread of second), in points."""
+    """(difference of the means with its standard error, spread of first, spread of second), in points.
+    The standard error is NaN unless both groups have one (:data:`MIN_NETWORKS` networks each)."""
     a, b = _points(Spread.of(first)), _points(Spread.of(second))
-    se = math.sqrt(_zero(a.se) ** 2 + _zero(b.se) ** 2) if a.count > 1 or b.count > 1 else math.nan
+    se = math.sqrt(a.se ** 2 + b.se ** 2)  # NaN when either is
     return _Difference(a.mean - b.mean, se), a, b
 
 
@@ -155,24 +163,51 @@ def _zero(value):
     return 0.0 if math.isnan(value) else value
 
 
+MORE_NETWORKS = "train more networks per point (experiment --split-seed, --replicates)"
+
+
+def _too_few(counts):
+    """Why a claim measured on groups of ``counts`` networks is not resolved: a group too small to
+    have a standard error."""
+    sizes = " + ".join(map(str, counts))
+    need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
+    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {MORE_NETWORKS}"
+
+
+def _unresolved(*counts):
+    """Why a difference of groups of ``counts`` networks is not resolved: a group too small to have
+    a standard error, or a difference within the noise."""
+    return _too_few(counts) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+
+
+def _networks(count):
+    return "1 network" if count == 1 else f"{count} networks"
+
+
+def _plus_minus(se):
+    """" ± 0.9" (points), or nothing where there is no standard error."""
+    return "" if math.isnan(se) else f" ± {se:.1f}"
+
+
 def _signed(spread):
-    return f"{spread.mean:+.1f} ± {_zero(spread.se):.1f}"
+    return f"{spread.mean:+.1f}{_plus_minus(spread.se)}"
 
 
 def _more(difference):
     """A loss relative to another: "3.1 ± 0.9 points more" (or "less")."""
-    return f"{abs(difference.mean):.1f} ± {_zero(difference.se):.1f} points {'more' if difference.mean < 0 else 'less'}"
+    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if difference.mean < 0 else 'less'}"
 
 
 def _below(difference):
     side = "below" if difference.mean < 0 else "above"
-    return f"{abs(difference.mean):.1f} ± {_zero(difference.se):.1f} points {side}"
+    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {side}"
 
 
 def warnings(results):
-    """Runs whose metric should not be trusted as it is: still rising at the end, or fewer than 10
-    evaluations behind the mean of the 10 best."""
-    found = []
+    """Runs whose metric should not be trusted as it is: pooled with runs of another dataset or
+    preset (:func:`mixed`), still rising at the end, or fewer than 10 evaluations behind the mean of
+    the 10 best."""
+    found = mixed(results)
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
         found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; their mean of the 10 best "
@@ -182,3 +217,25 @@ def warnings(results):
         found.append(f"fewer than 10 evaluations ({len(few)}): {', '.join(few)}; the mean of the 10 best is over "
                      f"fewer: evaluate more often (--eval-every)")
     return found
+
+
+def mixed(results):
+    """Warnings for networks that every table and finding pools but should not: trained on several
+    datasets or presets (their chance levels, images and capacities differ). The source base of a
+    cross-dataset grid is trained on the other dataset by design and is not counted."""
+    found = []
+    for what, key in (("datasets", lambda r: r.dataset if r.run.treatment != "source" else ""),
+                      ("presets", lambda r: r.preset)):
+        groups = {}
+        for r in results:
+            if key(r):
+                groups.setdefault(key(r), []).append(r.run.name)
+        if len(groups) > 1:
+            listed = "; ".join(f"{value} ({len(names)}: {_some(names)})" for value, names in sorted(groups.items()))
+            found.append(f"these runs mix {len(groups)} {what}, pooled in every table and finding as if one: "
+                         f"{listed}; report each in a folder of its own")
+    return found
+
+
+def _some(names, shown=3):
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")

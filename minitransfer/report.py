@@ -13,6 +13,10 @@ best validation top-1 evaluations, unless a column says otherwise.
   metric should not be trusted (still rising, fewer than 10 evaluations).
 - figure2, figure3, figure_cross (transfer across datasets), curves (every run's learning curves).
 
+A run that cannot be read (:func:`minitransfer.results.collect`: a result.json train would not
+write, a base that cannot be found) is in none of these; results.md and findings.md name it and
+say why, so a report of a large grid is still written while one run is being fixed.
+
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
 
@@ -97,7 +101,8 @@ def table1_markdown(rows, reference_rows=None):
 @dataclasses.dataclass
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
-    findings and warnings, and whether the figures were drawn."""
+    findings and warnings, whether the figures were drawn, and the runs left out ("name: why":
+    a result.json that cannot be read, a base that cannot be found)."""
 
     files: dict
     results: list
@@ -105,6 +110,7 @@ class Report:
     figures: bool
     findings: list = dataclasses.field(default_factory=list)
     warnings: list = dataclasses.field(default_factory=list)
+    left_out: list = dataclasses.field(default_factory=list)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -113,18 +119,21 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
     matplotlib) figure2, figure3, the cross-dataset figure when there are such runs, and every run's
     learning curves, as PNG and SVG. ``reference``: a TSV of the paper's runs to overlay, or
-    ``"paper"`` for the one shipped with minitransfer.
+    ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
+    a base that cannot be found) is left out of every table and figure, and named with the reason
+    in ``left_out``, results.md and findings.md.
 
     Example: ``write_report("grid", reference="paper").findings``
     """
     runs_dir = pathlib.Path(runs_dir)
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
-    results, unfinished = collect(runs_dir)
+    results, unfinished, left_out = collect(runs_dir)
     if not results:
-        raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}")
+        raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}"
+                     + "".join(f"; left out {text}" for text in left_out))
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
-                    findings=measured.findings(results), warnings=measured.warnings(results))
+                    findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out)
     _write_results(report, runs_dir, out_dir)
     _write_table1(report, reference_results, out_dir)
     _write_findings(report, out_dir)
@@ -149,6 +158,7 @@ def _write_results(report, runs_dir, out_dir):
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         lines += ["", f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished)]
+    lines += _left_out(report)
     _write(report, out_dir / "results.md", "\n".join(lines) + "\n")
 
 
@@ -172,9 +182,17 @@ def _write_findings(report, out_dir):
              "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
              "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
     lines += [f"- {'holds' if f.holds else 'not shown'}: {f.text}" for f in report.findings]
+    lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""] + [f"- {warning}" for warning in report.warnings]
     _write(report, out_dir / "findings.md", "\n".join(lines) + "\n")
+
+
+def _left_out(report):
+    if not report.left_out:
+        return []
+    return ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, in no table, figure or finding", ""] \
+        + [f"- {text}" for text in report.left_out]
 
 
 def _write(report, path, text):

@@ -2,9 +2,11 @@
 
 Everything is read from the runs themselves: each ``*.run/`` directory under RUNS with a
 ``result.json`` (written by ``train``: final / best / mean-of-10-best top-1) is one network, with its
-learning curve (``eval.csv``, ``metrics.jsonl``); its treatment comes from ``treatment.json``
-(written by ``experiment``) or, for a run trained by hand, from its ``config.json`` (split, half,
-copy_from, n, frozen, random_frozen, per_class).
+learning curve (``eval.csv``, ``metrics.jsonl``) and its treatment (:mod:`minitransfer.treatments`:
+``treatment.json`` written by ``experiment``, or for a run trained by hand its ``config.json`` and
+what train recorded about its base). A run whose result or treatment cannot be read (a corrupt or
+misshapen result.json, an accuracy outside [0, 1], a base that cannot be found) is left out of every
+table and named with the reason, never guessed at nor counted as unfinished.
 
 Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA as AnB): baseB (every
 base), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer), random (first n layers
@@ -27,12 +29,12 @@ import dataclasses
 import importlib.resources
 import json
 import math
-import os
 import pathlib
 import re
 
-from minitransfer import optim, rundir
-from minitransfer.experiment import CROSS, RESULT_FILE, SOURCE, TARGET, TREATMENT_FILE, Run
+from minitransfer import optim, rundir, treatments
+from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE, Run
+from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
@@ -46,7 +48,8 @@ class BadReference(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
-    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss))."""
+    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
+    and the dataset and preset it was trained with ("" where unknown)."""
 
     run: Run
     final_top1: float
@@ -56,6 +59,8 @@ class Result:
     curve: tuple = ()
     losses: tuple = ()
     last_rate_change: int = 0  # the iteration at which the learning rate last stepped down (0: never)
+    dataset: str = ""
+    preset: str = ""
 
     @property
     def still_rising(self):
@@ -86,30 +91,78 @@ class Result:
 
 
 def collect(runs_dir):
-    """``(results, unfinished)``: every ``*.run`` directory under ``runs_dir`` with a readable result,
-    sorted by name, and the names of planned or broken runs without one."""
+    """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
+    readable result, sorted by name; the names of planned or broken runs without a result.json; and,
+    as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
+    or misshapen result, an unreadable configuration, a base whose treatment cannot be told). Those
+    are left out of every table rather than guessed at."""
     runs_dir = pathlib.Path(runs_dir)
-    results, unfinished = [], []
+    results, unfinished, left_out = [], [], []
+    bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     for folder in sorted(runs_dir.rglob("*.run")):
         if not folder.is_dir():
             continue
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
-        config_file = folder / "config.json"
-        try:
-            result = json.loads((folder / RESULT_FILE).read_text())
-            config = json.loads(config_file.read_text()) if config_file.is_file() else None
-            run = _treatment(folder, name, config)
-        except (OSError, ValueError, KeyError, TypeError):  # not finished, or its files are unreadable
-            if (folder / TREATMENT_FILE).is_file() or config_file.is_file():
+        if not (folder / RESULT_FILE).exists():
+            if (folder / TREATMENT_FILE).is_file() or (folder / CONFIG_FILE).is_file():
                 unfinished.append(name)
             continue
-        curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
-        losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
-                       if "event" not in record and "loss" in record)
-        results.append(Result(run, float(result.get("final", {}).get("top1", math.nan)),
-                              float(result.get("best_top1", math.nan)), float(result.get("mean10_top1", math.nan)),
-                              int(result.get("evaluations", 0)), curve, losses, _last_rate_change(config)))
-    return results, unfinished
+        try:
+            results.append(_read_run(folder, name, bases))
+        except UnreadableRun as error:
+            left_out.append(f"{name}: {error}")
+    return results, unfinished, left_out
+
+
+def _read_run(folder, name, bases):
+    final, best, mean10, evaluations = _read_result(folder / RESULT_FILE)
+    config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
+    run = treatments.treatment(folder, name, config, bases)
+    curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
+    losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
+                   if "event" not in record and "loss" in record)
+    config = config or {}
+    return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
+                  dataset=str(config.get("data") or ""), preset=str(config.get("preset") or ""))
+
+
+RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
+
+
+def _read_result(path):
+    """(final, best, mean of 10 best top-1, evaluations) of a result.json, each accuracy checked to
+    be a fraction in [0, 1]: NaN only for a run that made no evaluation (train writes NaN then)."""
+    record = _read_json(path, dict)
+    final, evaluations = record.get("final", {}), record.get("evaluations", 0)
+    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0:
+        raise UnreadableRun(f"{path}: expected {RESULT_SHAPE} as train writes it, got {json.dumps(record):.80}")
+    accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
+                  "mean10_top1": record.get("mean10_top1", math.nan)}
+    for key, value in accuracies.items():
+        if not _is_accuracy(value, evaluations):
+            raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
+                                + (" (NaN only for a run without evaluations)" if evaluations else ""))
+    return (*(float(value) for value in accuracies.values()), evaluations)
+
+
+def _is_accuracy(value, evaluations):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
+
+
+def _read_json(path, kind):
+    """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
+    try:
+        record = json.loads(path.read_text())
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    except ValueError:
+        raise UnreadableRun(f"{path}: not valid JSON (empty, truncated or corrupt)") from None
+    if not isinstance(record, kind):
+        raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
+                            f"got {json.dumps(record):.80}")
+    return record
 
 
 def _last_rate_change(config):
@@ -121,45 +174,6 @@ def _last_rate_change(config):
     except (ValueError, KeyError, TypeError):
         return 0
     return optim.last_rate_change(solver)
-
-
-def _treatment(folder, name, config):
-    """The run's treatment: its treatment.json (a grid's run), else derived from ``config`` (its
-    config.json, None when missing: KeyError)."""
-    if (folder / TREATMENT_FILE).is_file():
-        return dataclasses.replace(Run.from_json(json.loads((folder / TREATMENT_FILE).read_text())), name=name)
-    if config is None:
-        raise KeyError(f"{folder}: neither {TREATMENT_FILE} nor config.json")
-    split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
-    if config.get("copy_from"):
-        parent = _config_of(pathlib.Path(config["copy_from"]))
-        if not _same_path(parent.get("data"), config.get("data")):  # a base trained on another dataset
-            return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=int(config["n"]),
-                       fine_tuned=not config.get("frozen"))
-        source = parent.get("half")
-        kind = "selffer" if source == half else "transfer"
-        return Run(name, kind, split, seed, target=half, source=source, n=int(config["n"]),
-                   fine_tuned=not config.get("frozen"))
-    if config.get("random_frozen"):
-        return Run(name, "random-frozen", split, seed, target=half, n=int(config["random_frozen"]))
-    if config.get("per_class"):
-        return Run(name, "reduced", split, seed, target=half, per_class=int(config["per_class"]))
-    return Run(name, "base", split, seed, target=half)
-
-
-def _config_of(weights):
-    """The training configuration of a checkpoint: its run's config.json, else its HDF5 attribute."""
-    config = weights.with_name(weights.stem + ".run") / "config.json"
-    if config.is_file():
-        return json.loads(config.read_text())
-    import h5py
-
-    with h5py.File(weights, "r") as f:
-        return json.loads(f.attrs.get("config", "{}"))
-
-
-def _same_path(a, b):
-    return a is None or b is None or os.path.realpath(a) == os.path.realpath(b)
 
 
 REFERENCE_PATTERNS = (

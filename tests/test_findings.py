@@ -2,6 +2,7 @@
 to each network's own base, their standard errors, and plain words when a difference is not resolved.
 Hand-built results with known answers."""
 
+import dataclasses
 import math
 
 import pytest
@@ -150,3 +151,44 @@ def test_runs_still_rising_or_with_few_evaluations_are_flagged():
     assert [r.still_rising for r in results] == [True, False, False]
     text = "\n".join(findings.warnings(results))
     assert "still rising at the end (1): up" in text and "fewer than 10 evaluations (1): short (6)" in text
+
+
+def test_one_network_or_one_base_gives_no_standard_error_and_resolves_nothing():
+    """One AnB at n=1, 1.5 points below its base; two AnB+ against that one base, 4.5 points above
+    it; one AnB and three BnB at n=7, 10 points apart: no claim holds, each says why."""
+    results = [network("random0/baseB", "base", "random", 0, 0.60),
+               network("random0/A1B", "transfer", "random", 0, 0.585, source="A", n=1),
+               network("random0/A7B", "transfer", "random", 0, 0.50, source="A", n=7)]
+    results += [network(f"random0/A{n}B+", "transfer", "random", 0, accuracy, source="A", n=n, tuned=True)
+                for n, accuracy in ((1, 0.64), (7, 0.65))]
+    for seed, accuracy in enumerate((0.60, 0.61, 0.59)):
+        results += [network(f"random{seed}/B7B", "selffer", "random", seed, accuracy, source="B", n=7)]
+        results += [network(f"random{seed}/baseB", "base", "random", seed, 0.60)] if seed else []
+    found = by_claim(results)
+    assert not any(f.holds for f in found.values()), [f.text for f in found.values()]
+    assert found["general"].value == pytest.approx(-1.5) and math.isnan(found["general"].se)
+    assert found["general"].text == ("At n=1, transferred layers (AnB) score -1.5 points relative to their own base "
+                                     "(1 network): not resolved: too few networks for a standard error (1; at least 2 "
+                                     "needed): train more networks per point (experiment --split-seed, --replicates).")
+    assert found["fine-tuning"].value == pytest.approx(4.5) and math.isnan(found["fine-tuning"].se)
+    assert "+4.5 points relative to its own base, over every n (2 networks against 1 base): not resolved: one base " \
+           "gives no standard error" in found["fine-tuning"].text
+    assert found["specific"].value == pytest.approx(-10.0) and math.isnan(found["specific"].se)
+    assert "AnB is 10.0 points below BnB" in found["specific"].text
+    assert "(1 + 3; at least 2 per group)" in found["specific"].text
+    assert not any("± 0.0" in f.text for f in found.values())
+
+
+def test_networks_of_several_datasets_or_presets_are_pooled_only_with_a_warning():
+    def on(dataset, preset, name, kind="base", split="random", target="B"):
+        return dataclasses.replace(network(name, kind, split, 0, 0.6, target=target), dataset=dataset, preset=preset)
+
+    one = [on("/data/eight", "mini", "eight/baseA"), on("/data/eight", "mini", "eight/baseB")]
+    assert findings.mixed(one) == []
+    cross_source = on("/data/source", "mini", "cross/baseS", split="cross", target="S")
+    assert cross_source.run.treatment == "source" and findings.mixed(one + [cross_source]) == []
+    mixed = findings.warnings(one + [on("/data/twenty", "mini", "twenty/baseA"), on("/data/twenty", "toy", "toy")])
+    assert mixed[0] == ("these runs mix 2 datasets, pooled in every table and finding as if one: /data/eight (2: "
+                        "eight/baseA, eight/baseB); /data/twenty (2: twenty/baseA, toy); report each in a folder of "
+                        "its own")
+    assert mixed[1].startswith("these runs mix 2 presets, pooled in every table and finding as if one: mini (3: ")

@@ -5,14 +5,19 @@ and without matplotlib."""
 import csv
 import json
 import math
+import os
 import pathlib
+import shutil
 import sys
 
+import h5py
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import config as configs
 from minitransfer import experiment as grid
 from minitransfer import figures, report
+from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.results import collect, means_by_n, read_reference, reference_path
 
@@ -105,6 +110,8 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
 
 
 def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
+    """The copies' base is told by what train recorded in their checkpoint (its half, and whether it
+    was trained on another dataset), not by the base file, which is not a checkpoint here."""
     out = tmp_path / "hand"
     base = grid.Run("baseA", "base", "random", 0, target="A")
     write_run(out, base, 0.61, treatment=False, config={"split": "random", "split_seed": 0, "half": "A"})
@@ -112,10 +119,149 @@ def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
         config = {"split": "random", "split_seed": 0, "half": half, "copy_from": str(out / "baseA.h5"), "n": 4,
                   "frozen": frozen}
         write_run(out, grid.Run(name, "?", "random", 0), 0.5, treatment=False, config=config)
+        with h5py.File(grid.run_dir(out, grid.Run(name, "?", "random", 0)) / "checkpoint.h5", "w") as f:
+            f.attrs["source"] = json.dumps({"checkpoint": "baseA.h5", "split_half": "A", "cross_dataset": False})
     results = {r.run.name: r.run for r in collect(out)[0]}
     assert results["baseA"].treatment == "baseB"
     assert (results["a4b"].treatment, results["a4b"].label) == ("AnB", "A4B")
     assert (results["a4a"].treatment, results["a4a"].label) == ("BnB+", "A4A+")
+
+
+NOT_TRAINS = {
+    "null": ("null", "expected a JSON object, got null"),
+    "list": ("[]", "expected a JSON object, got []"),
+    "final-a-number": ('{"final": 3}', 'expected {"final": {"top1": ...}, '),
+    "top1-a-string": ('{"final": {"top1": "abc"}}', "final top1 is 'abc', expected a top-1 accuracy in [0, 1]"),
+    "best-above-1": ('{"final": {"top1": 0.5}, "best_top1": 5, "mean10_top1": 0.5, "evaluations": 30}',
+                     "best_top1 is 5, expected a top-1 accuracy in [0, 1]"),
+    "mean-below-0": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": -1, "evaluations": 30}',
+                     "mean10_top1 is -1, expected"),
+    "nan-with-evaluations": ('{"final": {"top1": 0.5}, "best_top1": NaN, "mean10_top1": 0.5, "evaluations": 30}',
+                             "best_top1 is nan, expected a top-1 accuracy in [0, 1] (NaN only for a run without"),
+    "evaluations-a-string": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": "30"}',
+                             'expected {"final"'),
+    "truncated": ('{"final": {"to', "not valid JSON (empty, truncated or corrupt)"),
+    "empty": ("", "not valid JSON (empty, truncated or corrupt)"),
+}
+
+
+@pytest.mark.parametrize("content, why", NOT_TRAINS.values(), ids=NOT_TRAINS.keys())
+def test_a_result_json_that_is_not_trains_is_left_out_and_named(runs_dir, tmp_path, monkeypatch, content, why):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # the tables say it all, and faster
+    path = runs_dir / "random0" / "A3B+.run" / "result.json"
+    path.write_text(content)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"left out: random0/A3B+: {path}: " in result.output and why in result.output
+    assert {row["run"] for row in read_csv(tmp_path / "r" / "results.csv")} == set(ACCURACY) - {"random0/A3B+"}
+    markdown = (tmp_path / "r" / "results.md").read_text()
+    assert "Not finished" not in markdown and f"- random0/A3B+: {path}: " in markdown
+
+
+def test_a_run_without_evaluations_is_read_with_no_accuracy(runs_dir, tmp_path):
+    path = runs_dir / "random0" / "A3B+.run" / "result.json"
+    path.write_text('{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
+    results, unfinished, left_out = collect(runs_dir)
+    [run] = [r for r in results if r.run.name == "random0/A3B+"]
+    assert math.isnan(run.final_top1) and math.isnan(run.mean10_top1) and run.evaluations == 0
+    assert len(results) == len(ACCURACY) and not unfinished and not left_out
+
+
+FAST = {"batch_size": 16, "max_iter": 3, "eval_every": 3, "quiet": True, "device": "cpu"}
+
+
+def train_in(folder, monkeypatch, **fields):
+    """Train as a researcher does by hand: from ``folder``, with paths relative to it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(folder)
+    training.train(configs.TrainConfig(**fields, **FAST))
+
+
+def treatments_seen_from(folders_and_runs, monkeypatch):
+    """{(folder report ran in, RUNS as typed): {name: (label, treatment, split)}}."""
+    seen = {}
+    for folder, runs in folders_and_runs:
+        monkeypatch.chdir(folder)
+        results, unfinished, left_out = collect(runs)
+        assert not unfinished and not left_out, (unfinished, left_out)
+        seen[folder, runs] = {r.run.name: (r.run.label, r.run.treatment, r.run.split) for r in results}
+    return seen
+
+
+def forget_the_record(run_folder):
+    """Make a run look trained before train recorded its base: no ``source`` attribute in its
+    checkpoints, copy_from in config.json as it was typed."""
+    config_file = run_folder / "config.json"
+    config = json.loads(config_file.read_text())
+    for path in (run_folder / "checkpoint.h5", run_folder.parent / pathlib.Path(config["out"]).name):
+        with h5py.File(path, "a") as f:
+            del f.attrs["source"]
+    config_file.write_text(json.dumps(dict(config, copy_from=os.path.basename(config["copy_from"]))))
+
+
+def test_a_hand_trained_transfer_is_the_same_from_any_folder(synthetic_8, tmp_path, monkeypatch):
+    """baseA and A2B trained in hand/ (--copy-from baseA.h5), and a decoy baseA.h5 one folder up,
+    trained on half B: read from hand/, from its parent or from /, A2B is a transfer from A to B,
+    whether train recorded its base or (an older run) only the path as typed."""
+    hand = tmp_path / "hand"
+    train_in(tmp_path, monkeypatch, out="baseA.h5", data=synthetic_8, half="B")  # the decoy
+    train_in(hand, monkeypatch, out="baseA.h5", data=synthetic_8, half="A")
+    train_in(hand, monkeypatch, out="A2B.h5", data=synthetic_8, copy_from="baseA.h5", n=2, frozen=True)
+    assert json.loads((hand / "A2B.run" / "config.json").read_text())["copy_from"] == str(hand / "baseA.h5")
+    places = [(hand, "."), (tmp_path, "hand"), (pathlib.Path("/"), str(hand))]
+    expected = {"A2B": ("A2B", "AnB", "random"), "baseA": ("baseA", "baseB", "random")}
+
+    assert treatments_seen_from(places, monkeypatch) == {place: expected for place in places}
+    forget_the_record(hand / "A2B.run")
+    assert treatments_seen_from(places, monkeypatch) == {place: expected for place in places}
+
+
+def test_a_base_of_another_copy_of_the_dataset_is_no_cross_dataset_transfer(synthetic_8, tmp_path, monkeypatch):
+    """train calls a base of the same class table a transfer within the dataset (config.same_dataset),
+    wherever that table is stored; so does report, from train's record or, for an older run, from
+    the base and the dataset themselves."""
+    copy = tmp_path / "copy-of-synthetic-8"
+    shutil.copytree(synthetic_8, copy)
+    train_in(tmp_path, monkeypatch, out="baseA.h5", data=str(copy), half="A")
+    train_in(tmp_path, monkeypatch, out="A2B+.h5", data=synthetic_8, copy_from="baseA.h5", n=2)
+    expected = {"A2B+": ("A2B+", "AnB+", "random"), "baseA": ("baseA", "baseB", "random")}
+    assert treatments_seen_from([(tmp_path, ".")], monkeypatch)[tmp_path, "."] == expected
+    forget_the_record(tmp_path / "A2B+.run")
+    assert treatments_seen_from([(tmp_path, ".")], monkeypatch)[tmp_path, "."] == expected
+
+
+def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, monkeypatch):
+    """With train's record the base file is not needed; without it (an older run), a missing base
+    leaves the run out of every table, named with its base, neither guessed at nor "not finished"."""
+    train_in(tmp_path, monkeypatch, out="baseA.h5", data=synthetic_8, half="A")
+    train_in(tmp_path, monkeypatch, out="A2B.h5", data=synthetic_8, copy_from="baseA.h5", n=2, frozen=True)
+    (tmp_path / "baseA.h5").unlink()
+    assert {r.run.name: r.run.treatment for r in collect(tmp_path)[0]} == {"A2B": "AnB", "baseA": "baseB"}
+
+    forget_the_record(tmp_path / "A2B.run")
+    written = report.write_report(tmp_path, tmp_path / "report", figures=False)
+    assert [r.run.name for r in written.results] == ["baseA"] and written.unfinished == []
+    [left_out] = written.left_out
+    assert left_out.startswith("A2B: ") and f"{tmp_path / 'baseA.h5'}: no such file" in left_out
+    for name in ("results.md", "findings.md"):
+        assert "Left out (1): runs that cannot be read" in written.files[name].read_text()
+        assert f"- {left_out}" in written.files[name].read_text()
+
+
+def test_runs_of_two_datasets_in_one_folder_are_reported_with_a_warning(runs_dir, tmp_path):
+    """A grid on an 8-class set and a base on a 20-class one: chance levels differ, so findings.md
+    names both datasets rather than pooling them silently."""
+    for run in grid.plan_grid(layers=(1,)):
+        if run.kind == "base":
+            write_run(runs_dir, run, ACCURACY[run.name],
+                      config={"split": "random", "half": run.target, "data": "/data/eight", "preset": "mini"})
+    write_run(runs_dir, grid.Run("twenty/baseA", "base", "random", 0, target="A"), 0.3, treatment=False,
+              config={"split": "random", "half": "A", "data": "/data/twenty", "preset": "mini"})
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    assert ("these runs mix 2 datasets, pooled in every table and finding as if one: /data/eight (2: random0/baseA, "
+            "random0/baseB); /data/twenty (1: twenty/baseA); report each in a folder of its own") \
+        in written.files["findings.md"].read_text()
+    assert not any("presets" in warning for warning in written.warnings)
 
 
 def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):

@@ -38,8 +38,8 @@ def grid(tmp_path_factory):
     options = demo.CPU_PLAN.options(data, "cpu", seed=0)
     outcome = run_grid(runs, out, options, devices=(None, None), log=lambda line: None)
     assert outcome.exit_code == 0, outcome
-    found, unfinished = results.collect(out)
-    assert not unfinished and len(found) == len(runs) == 6 * len(SPLITS) + 6
+    found, unfinished, left_out = results.collect(out)
+    assert not unfinished and not left_out and len(found) == len(runs) == 6 * len(SPLITS) + 6
     return {r.run.name: 100 * r.mean10_top1 for r in found}
 
 

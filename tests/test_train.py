@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 
+import h5py
 import numpy as np
 import pytest
 from oracles import WEIGHT_LAYERS
@@ -154,6 +155,28 @@ def test_resume_refuses_a_changed_configuration(data, tmp_path):
         training.train(training.TrainConfig(out=str(out), max_iter=6, **options), on_iteration=interrupt)
     with pytest.raises(training.ConfigError, match="`max_iter` 6 -> 9"):
         training.train(training.TrainConfig(out=str(out), max_iter=9, resume="auto", **options))
+
+
+def test_copy_from_is_recorded_resolved_and_runs_recorded_either_way_resume(base_a, data, tmp_path, monkeypatch):
+    """--copy-from is recorded as an absolute path, as --data is, so the record names one file
+    wherever it is read; a run recorded before (the path as typed, relative to train's folder)
+    still resumes from that folder, as does one recorded after."""
+    monkeypatch.chdir(base_a.parent)
+    options = dict(data=data, copy_from=base_a.name, n=2, frozen=True, batch_size=16, max_iter=6, eval_every=3,
+                   quiet=True)
+
+    def interrupt(done):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    for out, recorded in ((tmp_path / "after.h5", str(base_a)), (tmp_path / "before.h5", base_a.name)):
+        with pytest.raises(training.Interrupted):
+            training.train(training.TrainConfig(out=str(out), **options), on_iteration=interrupt)
+        run_dir = rundir.run_dir_for(out)
+        assert json.loads((run_dir / "config.json").read_text())["copy_from"] == str(base_a)
+        with h5py.File(run_dir / "checkpoint.h5", "a") as f:
+            f.attrs["config"] = json.dumps(dict(json.loads(f.attrs["config"]), copy_from=recorded))
+        training.train(training.TrainConfig(out=str(out), resume="auto", **options))
+        assert checkpoints.load(out).meta["iteration"] == 6
 
 
 def test_existing_output_needs_resume_or_overwrite(base_a, data):

@@ -35,6 +35,13 @@ def report(runs, out, reference):
     with care), and as PNG and SVG figure2, figure3, figure_cross and every run's learning curves
     (needs matplotlib: pip install 'minitransfer[plot]').
 
+    A run that cannot be read is left out of every table, figure and finding, and named with the
+    reason on the terminal ("left out: ..."), in results.md and in findings.md: a result.json that
+    is not train's (corrupt, truncated, misshapen, an accuracy outside [0, 1]), or a run copied from
+    a base that cannot be found or read, so that its treatment cannot be told. The report is still
+    written from the other runs (exit code 0); with none left, it fails (exit code 1). Runs of
+    several datasets or presets in one folder are pooled only with a warning ("careful: ...").
+
     \b
     Examples:
       minitransfer report minitransfer-demo                      # after the demo has run
@@ -48,6 +55,8 @@ def show(written, runs):
     """What a report holds, on the terminal: its files, the findings and the warnings."""
     click.echo(f"read {len(written.results)} finished runs from {runs}"
                + (f" ({len(written.unfinished)} not finished)" if written.unfinished else ""))
+    for text in written.left_out:
+        click.echo(f"  left out: {text}")
     for name, path in written.files.items():
         click.echo(f"  {name:12s} {path}")
     if not written.figures:
