@@ -16,6 +16,11 @@ Layout (readable with plain h5py)::
         parent_sha256 ("" for none), source (JSON: the base's checkpoint, dataset and split, and
         whether that dataset is another one), mean_source (JSON)
         iteration, config (JSON: the full resolved training configuration)
+        precision_changes (JSON [{iteration, from, to}, ...]: where a resumed run continued in
+        another precision, --allow-precision-change)
+
+Loading trusts nothing it reads: every array must be finite (a run writes a checkpoint only while
+its weights are), the iterations in 0..max_iter and in agreement with each other.
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
 over the target, so a crash leaves either the old file or the new one.
@@ -81,11 +86,11 @@ class Checkpoint:
         return self.meta.get("classes", [])
 
 
-JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source")
+JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source", "precision_changes")
 DEFAULT_META = {
     "classes": [], "dataset_fingerprint": "", "dataset_classes_sha256": "", "split_kind": "", "split_seed": 0, "split_half": "",
     "n_copied": 0, "n_frozen": 0, "frozen_layers": [], "random_frozen": False, "parent_sha256": "",
-    "mean_source": {}, "iteration": 0, "config": {}, "source": {},
+    "mean_source": {}, "iteration": 0, "config": {}, "source": {}, "precision_changes": [],
 }
 
 
@@ -192,6 +197,9 @@ def _read(f, path, with_solver):
                     for name, w_shape, b_shape in architecture}
         solver = Solver(iteration=_typed(group.attrs, "iteration", int, fault), seed=_typed(group.attrs, "seed", int, fault),
                         cursor=_typed(group.attrs, "cursor", dict, fault, decode=True), velocity=velocity)
+        if solver.iteration != meta["iteration"]:
+            raise fault(f"solver attribute iteration {solver.iteration} disagrees with the root attribute iteration "
+                        f"{meta['iteration']}")
     return Checkpoint(preset=preset, weights=weights, frozen=frozen, meta=meta, mean=mean, solver=solver)
 
 
@@ -234,7 +242,10 @@ def _array(group, key, shape, fault):
     if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
         raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
                     f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
-    return dataset[...]
+    array = dataset[...]
+    if not np.isfinite(array).all():
+        raise fault(f"{dataset.name} holds NaN or infinite values (a run writes only finite ones: the file is damaged)")
+    return array
 
 
 def _mean(f, fault):
@@ -249,6 +260,7 @@ META_TYPES = {
     "classes": list, "dataset_fingerprint": str, "dataset_classes_sha256": str, "split_kind": str, "split_seed": int,
     "split_half": str, "n_copied": int, "n_frozen": int, "frozen_layers": list, "random_frozen": bool,
     "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict, "source": dict,
+    "precision_changes": list,
 }
 
 
@@ -264,7 +276,22 @@ def _meta(f, fault):
                         f"got {entry!r:.80}")
     if not all(isinstance(name, str) for name in meta["frozen_layers"]):
         raise fault("attribute frozen_layers must be a list of layer names")
+    for number, entry in enumerate(meta["precision_changes"]):
+        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int and isinstance(entry.get("from"), str)
+                and isinstance(entry.get("to"), str)):
+            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: str, to: str}}, "
+                        f"got {entry!r:.80}")
+    _check_iteration(meta, fault)
     return meta
+
+
+def _check_iteration(meta, fault):
+    """A run's checkpoint lies between its start and its end (the max_iter its configuration records)."""
+    iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
+    if iteration < 0:
+        raise fault(f"attribute iteration is {iteration}; an iteration count is never negative")
+    if type(max_iter) is int and iteration > max_iter:
+        raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
 
 
 def _typed(attrs, key, kind, fault, decode=False):
@@ -323,5 +350,6 @@ def describe(path):
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "resumable": saved.solver is not None,
         "dataset_fingerprint": meta["dataset_fingerprint"],
+        "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
     }

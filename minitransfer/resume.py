@@ -98,6 +98,10 @@ def _check_resumable(saved, plan):
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
     checkpoints.check_architecture(saved, probe)
+    batch = saved.solver.cursor.get("batch")
+    if batch != saved.solver.iteration:
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: solver attribute cursor is at batch {batch!r}, "
+                                          f"its iteration is {saved.solver.iteration} (one batch per iteration)")
     if saved.classes != plan.classes:
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
                            f"({_first_difference(saved.classes, plan.classes)})")
@@ -111,6 +115,26 @@ def _check_resumable(saved, plan):
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}{hint}")
+
+
+def precision_change(plan):
+    """{iteration, from, to} when ``plan`` continues its checkpoint in another precision
+    (--allow-precision-change), else None."""
+    saved = plan.resume_from
+    if saved is None:
+        return None
+    before = saved.meta["config"].get("precision", _DEFAULTS["precision"])
+    if before == plan.config.precision:
+        return None
+    return {"iteration": saved.iteration, "from": before, "to": plan.config.precision}
+
+
+def precision_changes(plan):
+    """Every precision change of the run up to now, oldest first: what its checkpoint recorded, and
+    this resumption's own (so the weights say which precisions trained them)."""
+    earlier = list(plan.resume_from.meta["precision_changes"]) if plan.resume_from is not None else []
+    change = precision_change(plan)
+    return earlier + ([change] if change is not None else [])
 
 
 PATH_FIELDS = ("out", "data", "copy_from")

@@ -13,7 +13,9 @@ directory* ``<out without suffix>.run/`` (``baseA.run/``) holds:
     lock             held (flock) by the one process training into the directory
 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
-middle of an append) is dropped when they are read.
+middle of an append) is dropped when they are read. Damage beyond that is refused on resume
+(:class:`RunLogError`): eval.csv must keep its header and every evaluation up to the checkpoint,
+which result.json is computed from. JSON files hold strict JSON: a non-finite number is written as null.
 """
 
 import contextlib
@@ -36,12 +38,26 @@ def run_dir_for(out):
     return out.with_name(out.stem + ".run") if out.suffix else out.with_name(out.name + ".run")
 
 
+class RunLogError(ValueError):
+    """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
+
+
+RECOVER = "start the run over with --overwrite (overwrite=True), or restore the file"
+
+
 class RunFiles:
-    """metrics.jsonl and eval.csv of a run directory; on resume, rows after the checkpoint are dropped."""
+    """metrics.jsonl and eval.csv of a run directory.
+
+    A resumed run (not ``fresh``) continues the logs of its checkpoint at ``start_iteration``:
+    eval.csv must keep its header and a row for each of ``evaluated`` (the iterations up to the
+    checkpoint at which the run evaluated; result.json is computed from them), else
+    :class:`RunLogError` before anything is rewritten. Only the evaluation at the checkpoint's own
+    iteration may be missing (its row cut off): the resumed run redoes it, as
+    :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped."""
 
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
-    def __init__(self, run_dir, start_iteration, fresh):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=()):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         fileio.remove_stale_temporaries(self.run_dir)
@@ -50,24 +66,46 @@ class RunFiles:
         self.eval_csv = self.run_dir / "eval.csv"
         self.checkpoint = self.run_dir / "checkpoint.h5"
         self.result = self.run_dir / "result.json"
+        self.evaluations_to_redo = []
         if fresh:
             for path in (self.metrics, self.eval_csv, self.result, self.checkpoint):
                 path.unlink(missing_ok=True)
         else:
+            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated)
             self._truncate(start_iteration)
         if not self.eval_csv.exists():
             fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
 
+    def _unlogged(self, iteration, evaluated):
+        """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header or an
+        earlier evaluation lost (its weights are gone, it cannot be redone) is a :class:`RunLogError`."""
+        header = ",".join(self.EVAL_COLUMNS)
+        lines = _whole_lines(self.eval_csv)
+        if lines and lines[0] != header:
+            raise RunLogError(f"{self.eval_csv}: the header is {lines[0]!r:.60}, not {header!r}; its rows cannot be "
+                              f"trusted: {RECOVER}")
+        logged = {row["iteration"] for row in self.eval_rows()}
+        missing = [done for done in evaluated if done not in logged]
+        lost = [done for done in missing if done != iteration]
+        if lost:
+            listed = ", ".join(map(str, lost[:5])) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+            raise RunLogError(f"{self.eval_csv} lacks the evaluations at iteration {listed}, made before the "
+                              f"checkpoint at {iteration} (their weights are gone, they cannot be redone): {RECOVER}")
+        return missing
+
     def _truncate(self, iteration):
-        """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest."""
-        kept = [line for line in _whole_lines(self.metrics) if _metrics_iteration(line) <= iteration]
-        fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
+        """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
+        metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
+        the resumed run redoes is logged once."""
         rows = [row for row in self.eval_rows() if row["iteration"] <= iteration]
+        evaluated = {row["iteration"] for row in rows}
+        kept = [line for line in _whole_lines(self.metrics) if _metrics_kept(line, iteration, evaluated)]
+        fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
         fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def write_json(self, path, record):
-        fileio.write_text(path, json.dumps(record, indent=2) + "\n")
+        fileio.write_text(path, json.dumps(_finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         fileio.append_text(self.metrics, json.dumps(record) + "\n")
@@ -84,7 +122,8 @@ class RunFiles:
 
 
 def read_eval_rows(path):
-    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn or malformed rows are skipped."""
+    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn or malformed rows (accuracies not
+    fractions in [0, 1] included) are skipped."""
     rows = []
     for line in _whole_lines(path)[1:]:
         fields = line.split(",")
@@ -92,7 +131,7 @@ def read_eval_rows(path):
             values = [int(fields[0])] + [float(field) for field in fields[1:]]
         except ValueError:
             continue
-        if len(values) == len(RunFiles.EVAL_COLUMNS):
+        if len(values) == len(RunFiles.EVAL_COLUMNS) and all(0 <= accuracy <= 1 for accuracy in values[1:3]):
             rows.append(dict(zip(RunFiles.EVAL_COLUMNS, values)))
     return rows
 
@@ -110,6 +149,17 @@ def read_metrics(path):
     return records
 
 
+def _finite(value):
+    """``value`` with every non-finite float (a diverged evaluation's loss) replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
 def _whole_lines(path):
     """The newline-terminated, non-empty lines of a log (a partial last line is a torn append)."""
     try:
@@ -119,12 +169,17 @@ def _whole_lines(path):
     return [line for line in text.split("\n")[:-1] if line.strip()]
 
 
-def _metrics_iteration(line):
+def _metrics_kept(line, iteration, evaluated):
+    """Whether a resumed run keeps this metrics.jsonl line: a well-formed record of an iteration up
+    to ``iteration``, and for an evaluation's event, one whose row eval.csv kept (in ``evaluated``)."""
     try:
         record = json.loads(line)
     except ValueError:
-        return math.inf  # malformed: dropped by the truncation
-    return record.get("iteration", 0) if isinstance(record, dict) else math.inf
+        return False
+    if not isinstance(record, dict) or type(record.get("iteration", 0)) is not int:
+        return False
+    done = record.get("iteration", 0)
+    return done <= iteration and (record.get("event") != "eval" or done in evaluated)
 
 
 class Progress:

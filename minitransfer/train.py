@@ -24,7 +24,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
-from minitransfer.resume import check_destination, resume_point
+from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
@@ -124,10 +124,10 @@ def _already_finished(plan):
         return None
     try:
         finished = TrainResult(**json.loads(result.read_text()))
+        summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again
-    Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(
-        f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do")
+    Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(summary)
     return finished
 
 
@@ -167,21 +167,31 @@ class _Run:
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None)
+        self.batches = _training_batches(plan)
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None,
+                              evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
-        self.files.write_json(self.files.config, c.to_dict())
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
+        self._kept_validation = None
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
+            for done in self.files.evaluations_to_redo:
+                self._log_evaluation(done)
+            self._log_precision_change()
+        self.files.write_json(self.files.config, c.to_dict())
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
             self.progress.line(f"warning: {warning}")
-        self._kept_validation = None
         self.started = time.perf_counter()
-        self.batches = loaders.BatchLoader(
-            plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
-            train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers,
-            cursor=resumed.solver.cursor if resumed is not None else None)
+
+    def _log_precision_change(self):
+        """metrics.jsonl records where the run continued in another precision (the checkpoints
+        carry the whole history in their ``precision_changes`` attribute)."""
+        change = precision_change(self.plan)
+        if change is not None:
+            self.files.log({"event": "precision-change", **change})
+            self.progress.line(f"precision changes from {change['from']} to {change['to']} at iteration "
+                               f"{change['iteration']}")
 
     def iteration(self, iteration, x, labels):
         """Forward, backward and update on one batch, then log and evaluate when due; returns the lr."""
@@ -197,11 +207,13 @@ class _Run:
             self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
                             "seconds": round(time.perf_counter() - self.started, 3)})
         self.progress.iteration(done, loss_value, lr)
-        if done % c.eval_every == 0 or done == c.max_iter:
-            row = self.files.add_eval(done, self._evaluate())
-            self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} "
-                               f"loss {row['loss']:.4f}")
+        if _evaluates_after(c, done):
+            self._log_evaluation(done)
         return lr
+
+    def _log_evaluation(self, done):
+        row = self.files.add_eval(done, self._evaluate())
+        self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} loss {row['loss']:.4f}")
 
     def _evaluate(self):
         """Scores on the validation batches: centre crops in order, the same at every evaluation, so
@@ -242,6 +254,26 @@ class _Run:
         message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
+
+
+def _evaluates_after(config, done):
+    """Whether a run evaluates after its iteration ``done``: every eval_every, and at its end."""
+    return done % config.eval_every == 0 or done == config.max_iter
+
+
+def _training_batches(plan):
+    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream)."""
+    c, resumed = plan.config, plan.resume_from
+    batches = loaders.BatchLoader(
+        plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
+        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers)
+    if resumed is not None:
+        try:
+            batches.seek(resumed.solver.cursor)
+        except ValueError as error:
+            raise checkpoints.CheckpointError(f"checkpoint {resumed.path}: solver attribute cursor does not fit this "
+                                              f"run's training images ({error})") from None
+    return batches
 
 
 def describe_plan(plan, net):

@@ -13,6 +13,7 @@ from minitransfer import models
 from minitransfer.config import classes_sha256
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
+from minitransfer.resume import precision_changes
 
 
 def build_net(plan):
@@ -95,6 +96,7 @@ def snapshot(net, plan, iteration, cursor):
         "mean_source": plan.mean_source,
         "iteration": int(iteration),
         "config": c.to_dict(),
+        "precision_changes": precision_changes(plan),
     }
     velocity = {layer.name: (to_numpy(layer.weight.velocity), to_numpy(layer.bias.velocity))
                 for layer in net.weight_layers}

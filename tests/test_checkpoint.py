@@ -25,7 +25,8 @@ def _checkpoint(seed=0, outputs=5, solver=True):
     meta = {"classes": [{"index": 3, "wnid": "n0003", "name": "three"}], "split_kind": "random", "split_seed": 4,
             "split_half": "B", "n_copied": 3, "n_frozen": 3, "frozen_layers": ["conv1", "conv2", "conv3"],
             "parent_sha256": "ab" * 32, "mean_source": {"kind": "dataset"}, "iteration": 17,
-            "config": {"base_lr": 0.01, "max_iter": 40}}
+            "config": {"base_lr": 0.01, "max_iter": 40},
+            "precision_changes": [{"iteration": 9, "from": "tf32", "to": "ieee"}]}
     return checkpoints.Checkpoint(
         preset="mini", weights=net.weights(), frozen={layer.name: layer.frozen for layer in net.weight_layers},
         meta=meta, mean=rng.uniform(0, 255, (36, 36, 3)).astype(np.float32),
@@ -175,10 +176,12 @@ def _saved(tmp_path):
     ("mean_source", json.dumps("dataset"), "attribute mean_source must be a JSON dict"),
     ("frozen_layers", json.dumps([1]), "attribute frozen_layers must be a list of layer names"),
     ("iteration", "seventeen", "attribute iteration must be a int"),
+    ("precision_changes", json.dumps([{"iteration": "9", "from": "tf32", "to": "ieee"}]),
+     "attribute precision_changes entry 0 must be"),
     ("architecture", json.dumps([["conv1", [16, 3, 5, 5]]]), "architecture entry"),
     ("preset", "resnet", "preset 'resnet' is not a known network"),
 ], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
-        "architecture", "preset"])
+        "precision-changes", "architecture", "preset"])
 def test_malformed_attributes_are_named(tmp_path, key, value, message):
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:
@@ -194,6 +197,44 @@ def test_malformed_cursor_is_named(tmp_path):
     with pytest.raises(checkpoints.CheckpointError, match="net.h5: attribute cursor must be a JSON dict"):
         checkpoints.load(path)
     assert checkpoints.load(path, solver=False).solver is None  # weights alone stay readable
+
+
+@pytest.mark.parametrize("dataset, value", [("weights/conv1/W", np.nan), ("weights/fc8/b", -np.inf),
+                                            ("solver/velocity/conv3/W", np.inf), ("solver/velocity/fc8/b", np.nan),
+                                            ("mean", np.nan)],
+                         ids=["weight-nan", "bias-inf", "velocity-inf", "velocity-nan", "mean-nan"])
+def test_non_finite_arrays_are_refused_by_name(tmp_path, dataset, value):
+    """A run writes a checkpoint only while its weights are finite: a NaN or inf is damage, whatever reads it."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        array = f[dataset][...]
+        array.flat[array.size // 2] = value
+        f[dataset][...] = array
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: /{dataset} holds NaN or infinite values"):
+        checkpoints.load(path)
+
+
+@pytest.mark.parametrize("root, solver, message", [
+    (-5, -5, "attribute iteration is -5; an iteration count is never negative"),
+    (41, 41, r"attribute iteration is 41, past the end of its run \(config max_iter 40\)"),
+    (10**6, 10**6, "attribute iteration is 1000000, past the end"),
+    (17, 30, "solver attribute iteration 30 disagrees with the root attribute iteration 17"),
+    (30, 17, "solver attribute iteration 17 disagrees with the root attribute iteration 30"),
+], ids=["negative", "one-past-the-end", "far-past-the-end", "solver-ahead", "root-ahead"])
+def test_iterations_outside_the_run_or_in_disagreement_are_refused(tmp_path, root, solver, message):
+    path = _saved(tmp_path)  # iteration 17 of a 40-iteration run
+    with h5py.File(path, "a") as f:
+        f.attrs["iteration"] = root
+        f["solver"].attrs["iteration"] = solver
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
+        checkpoints.load(path)
+
+
+def test_the_last_iteration_of_a_run_is_accepted(tmp_path):
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f.attrs["iteration"] = f["solver"].attrs["iteration"] = 40
+    assert checkpoints.load(path).iteration == 40
 
 
 def test_declared_sizes_are_checked_before_reading(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -218,6 +219,66 @@ def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_
         ["iteration", "3", "6"]
 
 
+def _finished_run(synthetic_8, folder):
+    """A finished 6-iteration run in ``folder`` (evaluations at 3 and 6) whose result.json is gone, as if it
+    had stopped after its last checkpoint; returns the result it had and its run directory."""
+    result = training.train(config.TrainConfig(out=str(folder / "net.h5"), data=synthetic_8, seed=4, **FAST))
+    (folder / "net.run" / "result.json").unlink()
+    return result, folder / "net.run"
+
+
+def test_a_cut_off_last_evaluation_is_redone_on_resume(synthetic_8, tmp_path):
+    """The row at the checkpoint's own iteration can be redone: the weights it scored are the checkpoint's."""
+    finished, run_dir = _finished_run(synthetic_8, tmp_path)
+    before = (run_dir / "eval.csv").read_text()
+    with open(run_dir / "eval.csv", "r+") as stream:
+        stream.truncate(len(before) - 10)
+    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, resume="auto",
+                                               **FAST))
+    assert (run_dir / "eval.csv").read_text() == before
+    assert (result.final, result.mean10_top1, result.evaluations) == \
+        (finished.final, finished.mean10_top1, finished.evaluations) and result.final["iteration"] == 6
+    events = [r["iteration"] for r in rundir.read_metrics(run_dir / "metrics.jsonl") if r.get("event") == "eval"]
+    assert events == [3, 6]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda text: text.replace("iteration,top1,top5,loss", "x,y"), "eval.csv: the header is 'x,y'"),
+    (lambda text: "x,y\n", "eval.csv: the header is 'x,y'"),
+    (lambda text: "".join(line for line in text.splitlines(keepends=True) if not line.startswith("3,")),
+     "eval.csv lacks the evaluations at iteration 3, made before the checkpoint at 6"),
+    (lambda text: text.replace("\n3,0.", "\n3,7."), "eval.csv lacks the evaluations at iteration 3"),
+    (lambda text: re.sub(r"\n3,.*", "\n3,nan,nan,nan", text), "eval.csv lacks the evaluations at iteration 3"),
+], ids=["header", "header-only", "row-removed", "accuracy-above-1", "nan-row"])
+def test_an_eval_csv_that_lost_evaluations_before_the_checkpoint_is_refused(synthetic_8, tmp_path, damage, message):
+    _, run_dir = _finished_run(synthetic_8, tmp_path)
+    eval_csv = run_dir / "eval.csv"
+    eval_csv.write_text(damage(eval_csv.read_text()))
+    before = snapshot(tmp_path)
+    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+                 tmp_path)
+    assert result.returncode == 65 and message in result.stderr and "--overwrite" in result.stderr, result.stderr
+    assert snapshot(tmp_path) == before and not (run_dir / "result.json").exists()
+
+
+def test_a_result_json_without_numbers_is_written_again_on_resume(synthetic_8, tmp_path):
+    finished, run_dir = _finished_run(synthetic_8, tmp_path)
+    (run_dir / "result.json").write_text(json.dumps({**finished.to_dict(), "mean10_top1": None}))
+    result = training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, resume="auto",
+                                               **FAST))
+    assert result.mean10_top1 == finished.mean10_top1
+    assert json.loads((run_dir / "result.json").read_text())["mean10_top1"] == finished.mean10_top1
+
+
+def test_json_run_files_never_hold_nan(tmp_path):
+    """A diverged evaluation's loss is not finite: strict JSON has no NaN, so it is written as null."""
+    files = rundir.RunFiles(tmp_path / "net.run", 0, fresh=True)
+    files.write_json(files.result, {"final": {"top1": 0.5, "loss": float("nan")}, "best": [float("inf"), 0.25]})
+    text = files.result.read_text()
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in {text}")) == \
+        {"final": {"top1": 0.5, "loss": None}, "best": [None, 0.25]}
+
+
 @pytest.mark.parametrize("trial", range(KILL_TRIALS))
 def test_kill_9_at_a_random_moment_then_resume_gives_the_same_bits(synthetic_8, tmp_path, reference, trial):
     args = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST]
@@ -311,7 +372,7 @@ def _caffenet_checkpoint(solver=False):
     net = models.caffenet(4)
     weights = {name: (np.zeros(w, np.float32), np.zeros(b, np.float32)) for name, w, b in net.architecture()}
     return checkpoints.Checkpoint(
-        preset="caffenet", weights=weights, frozen={}, meta={"classes": []},
+        preset="caffenet", weights=weights, frozen={}, meta={"classes": [], "iteration": 1},
         mean=np.zeros((36, 36, 3), np.float32),
         solver=checkpoints.Solver(iteration=1, seed=0, cursor={}, velocity=weights) if solver else None)
 
@@ -327,6 +388,65 @@ def test_malformed_checkpoint_attributes_exit_65_on_every_command(synthetic_8, t
         result = cli(args, tmp_path)
         assert result.returncode == 65, (args, result.stderr)
         assert f"net.h5: attribute {attribute} must be" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "t.run").exists()
+
+
+def _cursor(**change):
+    return lambda f: f["solver"].attrs.__setitem__("cursor", json.dumps({**json.loads(f["solver"].attrs["cursor"]),
+                                                                         **change}))
+
+
+def _put(dataset, value):
+    def put(f):
+        array = f[dataset][...]
+        array.flat[0] = value
+        f[dataset][...] = array
+    return put
+
+
+def _iteration(root, solver):
+    return lambda f: (f.attrs.__setitem__("iteration", root), f["solver"].attrs.__setitem__("iteration", solver))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: f["solver"].attrs.__setitem__("cursor", '{"batch": 4}'), "solver attribute cursor does not fit"),
+    (_cursor(count=1000), "solver attribute cursor does not fit"),
+    (_cursor(batch=2), "solver attribute cursor is at batch 2, its iteration is 4"),
+    (_iteration(10**6, 10**6), "attribute iteration is 1000000, past the end of its run (config max_iter 6)"),
+    (_iteration(-5, -5), "attribute iteration is -5"),
+    (_iteration(4, 5), "solver attribute iteration 5 disagrees with the root attribute iteration 4"),
+    (_put("weights/conv1/W", np.nan), "/weights/conv1/W holds NaN or infinite values"),
+    (_put("solver/velocity/fc8/b", np.inf), "/solver/velocity/fc8/b holds NaN or infinite values"),
+], ids=["cursor-of-nothing", "cursor-of-another-stream", "cursor-behind", "iteration-past-the-end",
+        "iteration-negative", "iterations-disagree", "nan-weight", "inf-velocity"])
+def test_a_damaged_run_checkpoint_is_refused_on_resume_and_changes_nothing(synthetic_8, tmp_path, damage, message):
+    def stop_after_4(done):
+        if done == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, **FAST),
+                       on_iteration=stop_after_4)
+    with h5py.File(tmp_path / "net.run" / "checkpoint.h5", "a") as f:
+        damage(f)
+    before = snapshot(tmp_path)
+    result = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", "--resume", "auto", *CLI_FAST],
+                 tmp_path)
+    assert result.returncode == 65, result.stderr
+    assert "checkpoint net.run/checkpoint.h5: " in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and snapshot(tmp_path) == before
+
+
+def test_non_finite_weights_exit_65_on_every_command(synthetic_8, tmp_path):
+    out = tmp_path / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
+    with h5py.File(out, "a") as f:
+        _put("weights/conv2/W", np.nan)(f)
+    for args in (["info", out], ["eval", out, "--data", synthetic_8, "--device", "cpu"],
+                 ["train", "--data", synthetic_8, "--copy-from", out, "--n", "7", "-o", tmp_path / "t.h5", *CLI_FAST]):
+        result = cli(args, tmp_path)
+        assert result.returncode == 65, (args, result.stderr)
+        assert "net.h5: /weights/conv2/W holds NaN" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "t.run").exists()
 
 

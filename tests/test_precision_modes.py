@@ -55,6 +55,28 @@ def test_a_resume_in_another_mode_is_refused_unless_asked_for(synthetic_8, tmp_p
     assert result.iterations == 4 and checkpoints.load(out).meta["config"]["precision"] == "tf32"
 
 
+def test_a_precision_change_is_recorded_in_the_logs_the_checkpoints_and_info(synthetic_8, tmp_path):
+    out = tmp_path / "net.h5"
+
+    def stop_after_2(done):
+        if done == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=3, precision="tf32", **FAST),
+                       on_iteration=stop_after_2)
+    training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=3, resume="auto",
+                                      allow_precision_change=True, **FAST))
+    change = {"iteration": 2, "from": "tf32", "to": "ieee"}
+    events = [json.loads(line) for line in (tmp_path / "net.run" / "metrics.jsonl").read_text().splitlines()]
+    assert [event for event in events if event.get("event") == "precision-change"] == [{"event": "precision-change",
+                                                                                        **change}]
+    for path in (out, tmp_path / "net.run" / "checkpoint.h5"):
+        assert checkpoints.load(path).meta["precision_changes"] == [change], path
+    shown = CliRunner().invoke(main, ["info", str(out)])
+    assert shown.exit_code == 0 and "precision ieee; tf32 until iteration 2, then ieee" in shown.output
+
+
 def test_eval_uses_the_trained_mode_or_the_one_asked_for(runs, synthetic_8):
     assert evaluate.evaluate_checkpoint(runs / "tf32.h5", device="cpu")["precision"] == "tf32"
     assert evaluate.evaluate_checkpoint(runs / "tf32.h5", device="cpu", precision="ieee")["precision"] == "ieee"

@@ -41,6 +41,7 @@ EXIT_CODES = (
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
     (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
+    (rundir.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (report.NoRuns, EXIT_ERROR, "error"),
     (training.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),

@@ -38,6 +38,10 @@ def info(checkpoint, as_json):
         lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
     if summary["random_frozen"]:
         lines.append(f"first {summary['n_frozen']} layers random and frozen")
+    if summary["precision"]:
+        changes = "".join(f"; {change['from']} until iteration {change['iteration']}, then {change['to']}"
+                          for change in summary["precision_changes"])
+        lines.append(f"precision {summary['precision']}{changes}")
     source = summary["mean_source"]
     lines.append(f"mean image from {source.get('kind', '-')} {source.get('checkpoint') or source.get('dataset', '')}")
     lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")

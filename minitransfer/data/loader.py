@@ -95,7 +95,9 @@ class BatchLoader:
         if check_checksums:
             self.dataset.check_checksums(subset)
         self._identity = hashlib.sha256(self.indices.tobytes() + self.labels.tobytes()).hexdigest()[:16]
-        self.batch = self._resume(cursor) if cursor is not None else 0
+        self.batch = 0
+        if cursor is not None:
+            self.seek(cursor)
         self._permutations = {}
         self._depth = max(2, prefetch or 2 * self.workers)
         self._pool = None
@@ -138,7 +140,9 @@ class BatchLoader:
         return {"batch": self.batch, "seed": self.seed, "batch_size": self.batch_size, "train": self.train,
                 "subset": self.subset, "count": len(self.indices), "indices_sha256": self._identity}
 
-    def _resume(self, cursor):
+    def seek(self, cursor):
+        """Continue where ``cursor`` (a :attr:`cursor` of this same stream) was taken, before the first
+        batch is read; a ``ValueError`` when it belongs to another stream or is malformed."""
         mine = {"seed": self.seed, "batch_size": self.batch_size, "train": self.train, "subset": self.subset,
                 "count": len(self.indices), "indices_sha256": self._identity}
         different = {key: (cursor.get(key), value) for key, value in mine.items() if cursor.get(key) != value}
@@ -147,7 +151,7 @@ class BatchLoader:
         batch = cursor.get("batch")
         if not isinstance(batch, int) or batch < 0:
             raise ValueError(f"BatchLoader: cursor batch must be a non-negative integer, got {batch!r}")
-        return batch
+        self.batch = batch
 
     # -- iteration ---------------------------------------------------------------------------
 
