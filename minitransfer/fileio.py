@@ -73,19 +73,19 @@ def storage_error(path, error, size=None):
     return StorageError(error.errno, message)
 
 
-def write_bytes(path, data, keep_same=False):
-    """Write ``data`` to ``path`` atomically. With ``keep_same`` a file that already holds exactly
-    ``data`` is left alone: a rerun that changes nothing writes nothing (and so works on a
-    read-only copy)."""
-    if keep_same and _holds(path, data):
-        return
+def write_bytes(path, data):
+    """Write ``data`` to ``path`` atomically."""
     with atomic_path(path, size=len(data)) as temporary:
         temporary.write_bytes(data)
 
 
 def write_text(path, text, keep_same=False):
-    """Write ``text`` (UTF-8) to ``path`` atomically (``keep_same``: see :func:`write_bytes`)."""
-    write_bytes(path, text.encode("utf-8"), keep_same)
+    """Write ``text`` (UTF-8) to ``path`` atomically. With ``keep_same`` a file that already holds
+    exactly that text is left alone: a rerun that changes nothing writes nothing (and so works on
+    a read-only copy)."""
+    data = text.encode("utf-8")
+    if not (keep_same and _holds(path, data)):
+        write_bytes(path, data)
 
 
 def _holds(path, data):
@@ -107,13 +107,14 @@ def append_text(path, text):
 
 def write_hdf5(path, fill, keep_same=False):
     """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
-    written in one piece (``keep_same``: see :func:`write_bytes`; h5py's images are
-    byte-for-byte reproducible). Returns the file's sha256."""
+    written in one piece (``keep_same``: see :func:`write_text`; h5py's images are byte-for-byte
+    reproducible). Returns the file's sha256."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         fill(handle)
     image = buffer.getbuffer()
-    write_bytes(path, image, keep_same)
+    if not (keep_same and _holds(path, image)):
+        write_bytes(path, image)
     return hashlib.sha256(image).hexdigest()
 
 
