@@ -89,9 +89,20 @@ def write_bytes(path, data):
         temporary.write_bytes(data)
 
 
-def write_text(path, text):
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path, text, keep_same=False):
+    """Write ``text`` (UTF-8) to ``path`` atomically. With ``keep_same`` a file that already holds
+    exactly that text is left alone: a rerun that changes nothing writes nothing (and so works on
+    a read-only copy)."""
+    data = text.encode("utf-8")
+    if not (keep_same and _holds(path, data)):
+        write_bytes(path, data)
+
+
+def _holds(path, data):
+    try:
+        return os.path.getsize(path) == len(data) and pathlib.Path(path).read_bytes() == data
+    except OSError:
+        return False
 
 
 def append_text(path, text):
@@ -104,14 +115,16 @@ def append_text(path, text):
         raise storage_error(path, error, len(text)) from error
 
 
-def write_hdf5(path, fill):
+def write_hdf5(path, fill, keep_same=False):
     """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
-    written in one piece. Returns the file's sha256."""
+    written in one piece (``keep_same``: see :func:`write_text`; h5py's images are byte-for-byte
+    reproducible). Returns the file's sha256."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         fill(handle)
     image = buffer.getbuffer()
-    write_bytes(path, image)
+    if not (keep_same and _holds(path, image)):
+        write_bytes(path, image)
     return hashlib.sha256(image).hexdigest()
 
 

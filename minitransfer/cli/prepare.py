@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from minitransfer.data import cifar, dataset, folder, importers, synthetic
+from minitransfer.data import build, cifar, dataset, folder, importers, synthetic
 
 from ._common import run
 
@@ -58,7 +58,11 @@ def _finish(built, verify):
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
 
 
-_size = click.option("--size", type=click.IntRange(1), default=None, help="Warp images to SIZE x SIZE.")
+_size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,
+                     help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
+_overwrite = click.option("--overwrite", is_flag=True,
+                          help="Replace a dataset OUT holds that was prepared from another source or with other "
+                               "options (refused otherwise, naming what differs).")
 _workers = click.option("--workers", type=click.IntRange(0), default=None,
                         help="Decoding processes (default: all cores; 0 decodes in this process).")
 _shard = click.option("--shard-size", type=click.IntRange(1), default=None,
@@ -73,9 +77,11 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
-    Exit codes: 0 done, 1 error (an optional package missing), 2 usage, 65 bad data (the file at
-    fault is named), 74 a file could not be written (full disk, read-only folder: finished shards
-    are kept, rerun the same command).
+    Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
+    optional package missing), 2 usage (also: OUT holds a dataset from another source, see
+    --overwrite; OUT inside SOURCE), 65 bad data (the file at fault is named), 74 a file could not
+    be written (full disk, read-only folder: finished shards are kept, rerun the same command),
+    75 interrupted (finished shards are kept, rerun the same command).
 
     \b
     Examples (lines marked "# your data" need files you download or have):
@@ -106,7 +112,8 @@ def prepare():
 @_workers
 @_shard
 @_verify
-def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers, shard_size, verify):
+@_overwrite
+def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers, shard_size, verify, overwrite):
     """ILSVRC2012: SOURCE holds train/<wnid>/*.JPEG and val/*.JPEG; warped to 256x256 by default.
 
     Unpack the two official archives there: ILSVRC2012_img_train.tar (one tar per class, each into
@@ -124,7 +131,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
         raise click.UsageError("give either --devkit or --val-labels, not both")
     built = _import(lambda: importers.import_imagenet(
         source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size or 256,
-        workers=workers, shard_length=shard_size, progress=_Progress("imagenet")))
+        workers=workers, shard_length=shard_size, progress=_Progress("imagenet"), overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -146,7 +153,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @_workers
 @_shard
 @_verify
-def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify):
+@_overwrite
+def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify,
+                   overwrite):
     """Class-folder trees (torchvision's ImageFolder layout); warped to 256x256 by default.
 
     \b
@@ -154,8 +163,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
 
     Class names are the folder names (labels in sorted order). Every file below a class folder is
-    tried with Pillow; undecodable ones are listed in OUT/skipped.txt. Class folders without a
-    decodable training image are left out and reported; a val/ class that train/ lacks is an error.
+    tried with Pillow; undecodable ones are listed in OUT/skipped.txt, as are floating-point images
+    (their range is unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
+    greyscale too when its values lie in 0..65535. Class folders without a decodable training
+    image are left out and reported; a val/ class that train/ lacks is an error. Beside other
+    folders, train/ and val/ are class folders (train/ must then hold images itself).
 
     \b
     A families file (--families) has one line per class, the family last:
@@ -171,7 +183,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     """
     built = _import(lambda: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
-        size=size or 256, workers=workers, shard_length=shard_size, progress=_Progress("folder")))
+        size=size or 256, workers=workers, shard_length=shard_size, progress=_Progress("folder"), overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -183,7 +195,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @_workers
 @_shard
 @_verify
-def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
+@_overwrite
+def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
 
     \b
@@ -192,7 +205,7 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
     """
     built = _import(lambda: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
-        progress=_Progress("tiny-imagenet")))
+        progress=_Progress("tiny-imagenet"), overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -203,7 +216,8 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify):
 @_workers
 @_shard
 @_verify
-def cifar100(source, out, size, workers, shard_size, verify):
+@_overwrite
+def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
 
     \b
@@ -211,20 +225,23 @@ def cifar100(source, out, size, workers, shard_size, verify):
       minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
     """
     built = _import(lambda: cifar.import_cifar100(
-        source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100")))
+        source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100"),
+        overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
 @prepare.command("synthetic")
 @click.argument("out", type=click.Path(file_okay=False))
-@click.option("--classes", type=click.IntRange(2), default=20, show_default=True, help="Even: half man-made, half natural.")
+@click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=20, show_default=True,
+              help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_size
 @_shard
 @_verify
-def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify):
+@_overwrite
+def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
     """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default.
 
     \b
@@ -233,7 +250,7 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
     """
     built = _import(lambda: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
-        seed=seed, shard_length=shard_size, progress=_Progress("synthetic")))
+        seed=seed, shard_length=shard_size, progress=_Progress("synthetic"), overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -241,6 +258,11 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def verify_command(path):
     """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
+
+    The class table (names, wnids, families) is compared with the digest mean.h5 records for
+    datasets prepared by this version; meta.json's other descriptive fields (source, skipped
+    files, left-out classes) are checked for form only, and someone who edits meta.json and
+    rewrites mean.h5 to match is not detected: verify finds corruption, not forgery.
 
     \b
     Example (after 'minitransfer prepare synthetic synthetic-20'):

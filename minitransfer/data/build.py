@@ -6,16 +6,23 @@ zip-related crosses a fork), writes them shard by shard, each shard atomically, 
 built from the same inputs (its ``plan`` attribute) and whose arrays still hash to its stored
 ``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
 rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
-in ``skipped.txt`` and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG
-files are converted to RGB. Images are warped (aspect ratio not kept) to ``size × size`` with
+in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name`
+says) and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG files are
+converted to RGB, 16-bit greyscale keeps its high byte and floating-point images are skipped
+(:mod:`.inputs`). Images are warped (aspect ratio not kept) to ``size × size`` with
 bilinear interpolation, as the paper did for 256 × 256 (supplement A, following Donahue et al.
 2013); a JPEG is first decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still covers that
 size, which is faster and bounds its memory.
 
-Limits, checked before anything is allocated: an image may decode to at most
+Limits, checked before anything is allocated: images are stored at most :data:`MAX_IMAGE_SIZE`
+pixels square (--size), an image may decode to at most
 :data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning is
 replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
 (according to its header, before it is read).
+
+A finished dataset is replaced only with ``overwrite`` (--overwrite) when it was prepared from
+another source or with other options; a rerun that changes nothing writes nothing (so it also
+succeeds on a read-only copy).
 
 Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
 import starts; once meta.json is written, shards it does not list (left by an import with another
@@ -43,8 +50,10 @@ from PIL import Image
 from minitransfer import fileio
 
 from . import dataset as ds
+from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
+MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 SHARD_BYTES = 192 << 20
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
@@ -100,7 +109,9 @@ def decode_image(source, size):
 
 
 def warp(image, size):
-    """PIL image → uint8 (size, size, 3) RGB (any mode converted; aspect ratio not kept)."""
+    """PIL image → uint8 (size, size, 3) RGB (any mode converted, 16-bit and float greyscale as
+    :func:`.inputs.to_8_bits` says; aspect ratio not kept)."""
+    image = inputs.to_8_bits(image)
     if image.mode != "RGB":
         image = image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
     if image.size != (size, size):
@@ -153,7 +164,7 @@ def remove_unlisted_shards(folder, table):
 def _shard_plan(items, labels, extras, size):
     digest = hashlib.sha256(json.dumps({"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}).encode())
     for item in items:
-        digest.update(item.describe().encode() + b"\n")
+        digest.update(item.describe().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
     for name in sorted(extras):
         digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
     return digest.hexdigest()
@@ -180,7 +191,7 @@ class _Decoder:
 
 
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
-                  skipped=()):
+                  skipped=(), overwrite=False):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
@@ -189,8 +200,13 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
     undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
-    ``StorageError`` when a file cannot be written."""
+    ``StorageError`` when a file cannot be written, ``ValueError`` for a ``size`` above
+    :data:`MAX_IMAGE_SIZE` or, unless ``overwrite``, when ``out`` holds a dataset prepared from
+    another ``source`` or at another size. Files that would not change are not rewritten."""
     out = pathlib.Path(out)
+    check_image_size(size)
+    if not overwrite:
+        _check_same_origin(out, source, size)
     _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
@@ -202,10 +218,10 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     finally:
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
-    _write(out / ds.SKIPPED_FILE, len(report), lambda: fileio.write_text(out / ds.SKIPPED_FILE, report))
+    _write(out / ds.SKIPPED_FILE, len(report), lambda: fileio.write_text(out / ds.SKIPPED_FILE, report, keep_same=True))
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
-    mean_sha = _write(out / ds.MEAN_FILE, mean.nbytes // 2, lambda: ds.write_mean(out / ds.MEAN_FILE, mean))
+    mean_sha = _write(out / ds.MEAN_FILE, mean.nbytes // 2, lambda: ds.write_mean(out / ds.MEAN_FILE, mean, classes))
     meta = {
         "format": ds.FORMAT_NAME,
         "schema": ds.SCHEMA_VERSION,
@@ -220,6 +236,40 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
     _write(out, 0, lambda: remove_unlisted_shards(out, table))
     return ds.open_dataset(out)
+
+
+def check_image_size(size):
+    """``ValueError`` (a usage error) unless 1 <= ``size`` <= :data:`MAX_IMAGE_SIZE`."""
+    if not 1 <= size <= MAX_IMAGE_SIZE:
+        raise ValueError(f"--size must lie in 1..{MAX_IMAGE_SIZE}, got {size}")
+
+
+def _check_same_origin(out, source, size):
+    """``ValueError`` naming what differs when ``out`` holds a finished dataset prepared from
+    another source or at another size (replacing it needs --overwrite)."""
+    try:
+        old = json.loads((out / ds.META_FILE).read_bytes())
+    except (OSError, ValueError):
+        return  # no finished dataset there (or no readable one): nothing to lose
+    old_source = old.get("source") if isinstance(old, dict) else None
+    old_source = old_source if isinstance(old_source, dict) else {}
+    differences = [f"{key} {old_source.get(key)!r}, now {source.get(key)!r}" for key in sorted({*old_source, *source})
+                   if not _same_value(old_source.get(key), source.get(key))]
+    if old.get("image_size") != [size, size]:
+        differences.append(f"image size {old.get('image_size')!r}, now {[size, size]}")
+    if differences:
+        raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
+                         f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+
+
+def _same_value(old, new):
+    """Equal values, or two names of one existing file (a source given by another relative path)."""
+    if old == new:
+        return True
+    try:
+        return isinstance(old, str) and isinstance(new, str) and os.path.samefile(old, new)
+    except OSError:
+        return False
 
 
 def _check_every_class_has_images(out, classes, train_counts, skipped):
@@ -294,8 +344,8 @@ def _write(path, needed, work):
             raise error if isinstance(error, fileio.StorageError) else fileio.storage_error(path, error) from error
         free = shutil.disk_usage(_existing_folder(path)).free
         raise fileio.StorageError(error.errno, (
-            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs about {_mib(needed)}, "
-            f"{_mib(free)} free. Free some space (or choose another output folder) and rerun the same command: "
+            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs about {_amount(needed)}, "
+            f"{_amount(free)} free. Free some space (or choose another output folder) and rerun the same command: "
             f"finished shards are kept")) from error
 
 
@@ -306,8 +356,9 @@ def _existing_folder(path):
     return folder
 
 
-def _mib(count):
-    return f"{count / (1 << 20):.1f} MiB"
+def _amount(count):
+    """A byte count in KiB below 1 MiB (the mean image, meta.json), else in MiB."""
+    return f"{count / 1024:.1f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"
 
 
 def _finished_shard(path, plan, first_index, size, planned, extra_names):
@@ -341,7 +392,8 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
     images, kept, skipped = [], [], []
     for position, (pixels, reason) in enumerate(decoded):
         if pixels is None:
-            skipped.append({"file": items[position].describe(), "reason": reason})
+            skipped.append({"file": inputs.display_name(items[position].describe()),
+                            "reason": inputs.display_name(reason)})
         else:
             images.append(pixels)
             kept.append(position)

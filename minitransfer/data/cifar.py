@@ -15,7 +15,7 @@ import tarfile
 import numpy as np
 
 from . import dataset as ds
-from . import wordnet
+from . import inputs, wordnet
 from .build import MAX_MEMBER_BYTES, ImportItem, build_dataset
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else
@@ -120,21 +120,25 @@ def _describe(value):
     return f"a {type(value).__name__}"
 
 
-def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progress=None):
+def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progress=None, overwrite=False):
     """Import CIFAR-100 (the python version: ``cifar-100-python.tar.gz`` or its folder) into ``out``.
 
     Pickles are read with a restricted unpickler (plain containers and numpy arrays only). The 100
     fine classes keep CIFAR's label order; each class records its ``superclass`` and ``family``
     (:data:`CIFAR100_MAN_MADE_SUPERCLASSES` are man-made, the other 14 superclasses natural); shards
     also hold ``/coarse_labels``. ``train`` is CIFAR's training set, ``val`` its test set. Stored at
-    the native 32 × 32 unless ``size`` says otherwise.
+    the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 (``DatasetError``).
+    ``overwrite`` and ``out`` beside ``source``: as :func:`.importers.import_imagenet`.
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
+    inputs.check_apart(source, out)
     meta = _decode_keys(restricted_load(_read_cifar_file(source, "meta"), f"{source}:meta"))
     try:
         fine_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["fine_label_names"]]
         coarse_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["coarse_label_names"]]
+    except UnicodeDecodeError as error:
+        raise ds.DatasetError(f"{source}:meta: a class name is not UTF-8 ({error.object!r})") from error
     except (KeyError, TypeError) as error:
         raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata ({error})") from error
     subsets, superclass_of = {}, {}
@@ -161,4 +165,5 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     return build_dataset(
         out, source={"kind": "cifar100", "path": str(source)}, classes=classes, subsets=subsets, size=size,
         shard_length=shard_length, workers=workers, progress=progress, extra_meta={"coarse_classes": coarse_classes},
+        overwrite=overwrite,
     )

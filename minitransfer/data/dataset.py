@@ -35,6 +35,8 @@ import numpy as np
 
 from minitransfer import fileio
 
+from . import schema
+
 SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"
 SUBSETS = ("train", "val")
@@ -102,20 +104,24 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
     return fileio.write_hdf5(path, fill)
 
 
-def write_mean(path, mean):
-    """Write ``mean.h5`` (/mean float32 (H, W, 3)) atomically; returns its sha256."""
+def write_mean(path, mean, classes):
+    """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
+    class table ``classes``, which :meth:`Dataset.verify` compares with meta.json's) atomically,
+    unless it already holds the same; returns its sha256."""
 
     def fill(handle):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
+        handle.attrs["classes_sha256"] = schema.classes_sha256(classes)
 
-    return fileio.write_hdf5(path, fill)
+    return fileio.write_hdf5(path, fill, keep_same=True)
 
 
 def write_meta(folder, meta):
-    """Write ``meta.json`` atomically (last step of an import: its presence marks completion)."""
+    """Write ``meta.json`` atomically, unless it already holds the same (last step of an import:
+    its presence marks completion)."""
     text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-    fileio.write_text(pathlib.Path(folder) / META_FILE, text)
+    fileio.write_text(pathlib.Path(folder) / META_FILE, text, keep_same=True)
 
 
 def checked_dataset(handle, path, name, shape, dtype):
@@ -311,6 +317,21 @@ class Dataset:
             self._labels.pop(subset, None)
             self.labels(subset)
         self.mean()
+        self._check_class_table()
+
+    def _check_class_table(self):
+        """meta.json's class table against the digest mean.h5 recorded at the import (datasets
+        prepared before the digest existed have none: nothing to compare)."""
+        path = self.path / self.meta["mean"]["file"]
+        try:
+            with h5py.File(path, "r") as handle:
+                recorded = handle.attrs.get("classes_sha256")
+        except OSError as error:
+            raise DatasetError(f"{path}: unreadable mean image ({error})") from error
+        if recorded is not None and recorded != schema.classes_sha256(self.classes):
+            raise DatasetError(f"{self.path / META_FILE}: the class table (names, wnids, families) is not the one "
+                               f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
+                               f"rerun the prepare command that built it")
 
 
 class ImageReader:
@@ -372,30 +393,12 @@ def open_dataset(path):
         raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file")
     if meta.get("schema") != SCHEMA_VERSION:
         raise DatasetError(f"{meta_path}: schema {meta.get('schema')!r}, this minitransfer reads {SCHEMA_VERSION}")
-    try:
-        height, width = meta["image_size"]
-        for subset in SUBSETS:
-            expected_first = 0
-            for shard in meta["subsets"][subset]["shards"]:
-                if shard["first_index"] != expected_first:
-                    raise DatasetError(f"{meta_path}: {shard['file']} starts at {shard['first_index']}, expected {expected_first}")
-                expected_first += shard["count"]
-                shard_path = path / shard["file"]
-                if not shard_path.is_file():
-                    raise DatasetError(f"{shard_path}: missing shard")
-            if expected_first != meta["subsets"][subset]["count"]:
-                raise DatasetError(f"{meta_path}: {subset} shards hold {expected_first} images, count says {meta['subsets'][subset]['count']}")
-        for number, entry in enumerate(meta["classes"]):
-            if entry["index"] != number or "wnid" not in entry or "name" not in entry:
-                raise DatasetError(f"{meta_path}: class table entry {number} malformed: {entry}")
-        if not {"file", "sha256"} <= set(meta["mean"]):
-            raise DatasetError(f"{meta_path}: the mean entry needs 'file' and 'sha256'")
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, DatasetError):
-            raise
-        raise DatasetError(f"{meta_path}: malformed ({type(error).__name__}: {error})") from error
+    schema.check_meta(meta, meta_path, SUBSETS)
+    height, width = meta["image_size"]
     dataset = Dataset(path, meta, hashlib.sha256(raw).hexdigest())
     for subset in SUBSETS:
         for shard in dataset.shards(subset):
+            if not (path / shard["file"]).is_file():
+                raise DatasetError(f"{path / shard['file']}: missing shard")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset

@@ -21,6 +21,7 @@ import pathlib
 
 import numpy as np
 
+from . import inputs
 from .dataset import DatasetError
 
 META_FILE = "meta.mat"
@@ -93,7 +94,7 @@ def read_synsets(path):
 def read_ground_truth(path, wnid_of_id):
     """The ILSVRC2012_ID of each validation image, in file order, each checked against ``wnid_of_id``."""
     ids = []
-    for number, line in enumerate(pathlib.Path(path).read_text(encoding="ascii", errors="replace").splitlines(), start=1):
+    for number, line in enumerate(inputs.read_text(path, "validation ground truth").splitlines(), start=1):
         text = line.strip()
         if not text.isdigit() or int(text) not in wnid_of_id:
             raise DatasetError(f"{path}:{number}: expected an ILSVRC2012_ID of meta.mat's {len(wnid_of_id)} classes, "

@@ -1,15 +1,22 @@
 """Class-folder trees (the layout torchvision's ImageFolder reads) into the shard format.
 
-Layouts, recognised in this order::
+Layouts::
 
     SRC/train/<class>/...  and  SRC/val/<class>/...   training and validation images as given
     SRC/train/<class>/...  (no val/)                  validation images held out of train/
     SRC/<class>/...                                   SRC is the training set; validation held out
 
+The first two are recognised only when SRC holds no folder but train/ (and val/); beside other
+folders, train/ (and val/) are classes like the others (CIFAR-100 has a class "train") when
+train/ holds files itself, and the tree is refused as ambiguous when it holds only folders.
+
 Classes are the class folder names, sorted (labels 0..C−1 in that order). Every file below a
 class folder, in subfolders too, is tried (sorted by path; names starting with "." are ignored,
-as are files lying directly in SRC, train/ or val/); the files Pillow cannot decode are listed in
-``skipped.txt``. A class folder without files, or whose training files all fail to decode, is
+as are files lying directly in SRC, train/ or val/; links to folders are followed, a folder
+reached twice is listed in ``skipped.txt``); the files Pillow cannot decode are listed in
+``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
+:mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
+class folder names, stored as class names, must be. A class folder without files, or whose training files all fail to decode, is
 left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
 val/ that train/ does not have is an error.
 
@@ -39,35 +46,38 @@ import pathlib
 import numpy as np
 
 from . import dataset as ds
-from . import wordnet
+from . import inputs, wordnet
 from .build import ClassesWithoutImages, ImportItem, build_dataset
 
 DEFAULT_VAL_FRACTION = 0.1
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
-                  workers=None, shard_length=None, progress=None):
+                  workers=None, shard_length=None, progress=None, overwrite=False):
     """Import the class-folder tree ``source`` into ``out`` (see the module docstring); returns the :class:`Dataset`.
 
     ``val_fraction`` (default 0.1; 0 for a train-only dataset) and ``seed`` apply when there is no
     ``val/``; ``families`` a families file or ``is_a`` a WordNet is-a file record each class's
     family, ``family_a`` names the family of half A. ``DatasetError`` for a tree or families file
-    that cannot be imported, ``ValueError`` for options that do not fit the tree."""
+    that cannot be imported, ``ValueError`` for options that do not fit the tree (and for ``out``
+    inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`."""
     source = pathlib.Path(source)
+    inputs.check_apart(source, out)
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     folders = _class_folders(train_root)
     if not folders:
         raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
-    files = {folder.name: _files_below(folder) for folder in folders}
+    scan_skipped = []  # folders reached twice through links
+    files = {folder.name: _files_below(folder, scan_skipped) for folder in folders}
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     train = {name: found for name, found in files.items() if found}
     if val_root is not None:
-        val = _validation_files(val_root, train_root, set(files))
+        val = _validation_files(val_root, train_root, set(files), scan_skipped)
     else:
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed)
     layout = "train/ and val/" if val_root is not None else "held-out validation"
-    known_bad = []  # undecodable files of the classes left out below
+    known_bad = scan_skipped  # and undecodable files of the classes left out below
     while True:
         names = sorted(train)
         if not names:
@@ -79,13 +89,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
                              "seed": seed, "families": str(families) if families else None},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
-                progress=progress, skipped=known_bad,
+                progress=progress, skipped=known_bad, overwrite=overwrite,
                 extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})
         except ClassesWithoutImages as error:
             if len(error.indices) == len(names):
                 raise
             left_out = {names[index] for index in error.indices}  # rare: import again without them (labels shift)
-            left_out_files = {path for name in left_out for path in train[name] + val.get(name, [])}
+            left_out_files = {inputs.display_name(path) for name in left_out for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
                 excluded.append({"name": name, "reason": "no decodable training image"})
@@ -93,10 +103,20 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
 
 
 def _layout(source):
-    if (source / "train").is_dir():
-        val = source / "val"
-        return source / "train", (val if val.is_dir() else None)
-    return source, None
+    """(folder of the training classes, folder of the validation classes or None): see the module docstring."""
+    folders = {folder.name for folder in _class_folders(source)}
+    if "train" not in folders:
+        return source, None
+    train, val = source / "train", (source / "val" if "val" in folders else None)
+    others = sorted(folders - {"train", "val"})
+    if not others:
+        return train, val
+    if any(not path.name.startswith(".") and path.is_file() for path in train.iterdir()):
+        return source, None  # train/ holds images: a class folder like the others
+    raise ds.DatasetError(
+        f"{source}: ambiguous layout: {train} holds only folders, as in the train/ + val/ layout, but {source} "
+        f"also holds {_listed(others)}; a train/ (+ val/) tree must hold nothing else beside them, and a class "
+        f"folder named 'train' must hold image files itself")
 
 
 def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
@@ -113,28 +133,47 @@ def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
 
 
 def _class_folders(root):
-    return sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+    """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
+    name that is not UTF-8."""
+    folders = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+    for folder in folders:
+        inputs.check_utf8_name(folder)
+    return folders
 
 
-def _files_below(folder):
-    """Every file below ``folder`` whose path has no part starting with "." (sorted paths)."""
-    files = []
-    for directory, subfolders, names in os.walk(folder):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+def _files_below(folder, skipped):
+    """Every file below ``folder`` whose path has no part starting with "." (sorted paths).
+
+    Links to folders are followed as the class folders themselves are, except a link to a folder
+    that contains it (a loop, which would also bring in other classes) and a second way to a
+    folder already walked; these are added to ``skipped``."""
+    files, seen = [], {os.path.realpath(folder)}
+    for directory, subfolders, names in os.walk(folder, followlinks=True):
+        kept, here = [], os.path.realpath(directory)
+        for name in sorted(name for name in subfolders if not name.startswith(".")):  # the first link wins
+            real = os.path.realpath(os.path.join(directory, name))
+            reason = ("link to a folder that contains it (a loop): not followed" if here == real or here.startswith(real + os.sep)
+                      else "folder already imported through another link" if real in seen else None)
+            if reason:
+                skipped.append({"file": inputs.display_name(os.path.join(directory, name)), "reason": reason})
+            else:
+                seen.add(real)
+                kept.append(name)
+        subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not name.startswith(".")]
     return sorted(files)
 
 
-def _validation_files(val_root, train_root, known):
+def _validation_files(val_root, train_root, known, skipped):
     folders = _class_folders(val_root)
     if not folders and any(path.is_file() and not path.name.startswith(".") for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
-    unknown = [folder.name for folder in folders if folder.name not in known]
+    unknown = [inputs.display_name(folder.name) for folder in folders if folder.name not in known]
     if unknown:
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
-    return {folder.name: _files_below(folder) for folder in folders}
+    return {folder.name: _files_below(folder, skipped) for folder in folders}
 
 
 def _hold_out(train, fraction, seed):
@@ -184,10 +223,7 @@ def read_families(path, names, known, root):
     class folders under ``root``), and two or more families are needed; ``DatasetError`` naming the
     file and the classes at fault otherwise."""
     family_of, order = {}, []
-    try:
-        lines = pathlib.Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ds.DatasetError(f"{path}: unreadable families file ({error})") from error
+    lines = inputs.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -207,7 +243,9 @@ def read_families(path, names, known, root):
     if missing:
         raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}")
     if len({family_of[name] for name in names}) < 2:
-        raise ds.DatasetError(f"{path}: every class is in one family; the natural split needs two or more")
+        dropped = sorted(set(known) - set(names))
+        because = f" once the class(es) without a decodable image are left out ({_listed(dropped)})" if dropped else ""
+        raise ds.DatasetError(f"{path}: every class is in one family{because}; the natural split needs two or more")
     return family_of, [family for family in order if family in {family_of[name] for name in names}]
 
 

@@ -8,7 +8,7 @@ import zipfile
 
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import wordnet
+from . import inputs, wordnet
 from .build import ImportItem, build_dataset, read_member
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
@@ -19,9 +19,10 @@ def _image_files(folder):
 
 
 def read_class_names(path):
-    """{wnid: name} from a ``wnid<whitespace>names`` file (ImageNet's words.txt or Caffe's synset_words.txt)."""
+    """{wnid: name} from a ``wnid<whitespace>names`` file (ImageNet's words.txt or Caffe's synset_words.txt;
+    UTF-8, ``DatasetError`` naming the file otherwise)."""
     names = {}
-    for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines():
+    for line in inputs.read_text(path, "class names file").splitlines():
         fields = line.strip().split(None, 1)
         if fields:
             names[fields[0]] = fields[1].strip() if len(fields) > 1 else fields[0]
@@ -42,7 +43,7 @@ def class_table(wnids, names, is_a=None):
 
 
 def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is_a=None, size=256, workers=None,
-                    shard_length=None, progress=None):
+                    shard_length=None, progress=None, overwrite=False):
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
     Class order is the sorted wnids (Caffe's order). Validation labels come from the official
@@ -52,15 +53,20 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. ``words``: a
     ``wnid names`` file for readable names (default: the devkit's, else the wnids); ``is_a``: a
     WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
-    split).
+    split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
+    nor ``source`` inside ``out`` (``ValueError``).
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
     source = pathlib.Path(source)
+    inputs.check_apart(source, out)
     train = source / "train"
     if not train.is_dir():
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
-    wnids = sorted(path.name for path in train.iterdir() if path.is_dir())
+    folders = sorted(path for path in train.iterdir() if path.is_dir())
+    for folder in folders:
+        inputs.check_utf8_name(folder)
+    wnids = [folder.name for folder in folders]
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
     train_items, train_labels = [], []
@@ -83,7 +89,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                 "devkit": str(devkit) if devkit else None},
         classes=class_table(wnids, names, is_a),
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
-        size=size, shard_length=shard_length, workers=workers, progress=progress,
+        size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
     )
 
 
@@ -102,7 +108,7 @@ def _listed_validation(val_labels, wnids):
     files, labels = [], []
     if val_labels is None:
         return files, labels
-    for number, line in enumerate(pathlib.Path(val_labels).read_text().splitlines(), start=1):
+    for number, line in enumerate(inputs.read_text(val_labels, "validation label list").splitlines(), start=1):
         fields = line.split()
         if not fields:
             continue
@@ -158,7 +164,7 @@ class _TinyImageNetSource:
         """The text of file ``name`` ("" when missing and not ``required``)."""
         if self.archive:
             try:
-                return read_member(self.archive, self.root + name).decode("utf-8")
+                return read_member(self.archive, self.root + name).decode("utf-8-sig")
             except KeyError as error:
                 if required:
                     raise ds.DatasetError(f"{self.source}: missing {name}") from error
@@ -167,7 +173,7 @@ class _TinyImageNetSource:
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
         path = self.root / name
         if path.is_file():
-            return path.read_text(encoding="utf-8")
+            return inputs.read_text(path, name)
         if required:
             raise ds.DatasetError(f"{path}: missing")
         return ""
@@ -187,16 +193,19 @@ class _TinyImageNetSource:
         return ImportItem(path=str(self.root / name))
 
 
-def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shard_length=None, progress=None):
+def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shard_length=None, progress=None,
+                         overwrite=False):
     """Import Tiny ImageNet (the ``tiny-imagenet-200`` zip or folder) into ``out``.
 
     Classes are the sorted wnids of ``wnids.txt`` with names from ``words.txt``; training images
     from ``train/<wnid>/images/``, validation images labelled by ``val/val_annotations.txt`` (the
     unlabelled test set is not imported). Images are 64 × 64, grayscale ones converted to RGB;
-    ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native.
+    ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native. ``overwrite``
+    and ``out`` beside ``source``: as :func:`import_imagenet`.
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
+    inputs.check_apart(source, out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
@@ -224,7 +233,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         source={"kind": "tiny-imagenet", "path": str(source)},
         classes=class_table(wnids, names, is_a),
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_labels, {})},
-        size=size, shard_length=shard_length, workers=workers, progress=progress,
+        size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
     )
 
 

@@ -78,6 +78,7 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import importers
 from . import wordnet
+from .build import check_image_size
 
 GENERATOR_VERSION = 5
 BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50, "size": 14, "seed": 0}
@@ -191,12 +192,16 @@ def generate(classes=20, per_class=15, size=14, seed=0, subset="train"):
 
 
 def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, size=14, seed=0, shard_length=None,
-                    progress=None):
+                    progress=None, overwrite=False):
     """Write a synthetic dataset directory ``out`` (see the module docstring); returns the :class:`Dataset`.
+
+    ``overwrite``: replace a dataset ``out`` holds that was built with other parameters (see
+    :func:`.build.build_dataset`, which also bounds ``size``).
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
     table = class_table(classes)
+    check_image_size(size)  # before the images are generated
     subsets = {}
     for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
         images, labels = generate(classes, per_class, size, seed, subset)
@@ -205,7 +210,7 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
                   "size": size, "seed": seed, "generator_version": GENERATOR_VERSION}
     return importers.build_dataset(
         out, source={"kind": "synthetic", **parameters}, classes=table, subsets=subsets, size=size,
-        shard_length=shard_length, workers=0, progress=progress,
+        shard_length=shard_length, workers=0, progress=progress, overwrite=overwrite,
     )
 
 

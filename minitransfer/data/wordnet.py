@@ -108,7 +108,7 @@ def read_is_a(path):
     """
     children = collections.defaultdict(list)
     path = pathlib.Path(path)
-    with open(path, encoding="utf-8") as lines:
+    with open(path, encoding="utf-8-sig") as lines:  # a leading byte-order mark is not part of the first wnid
         for number, line in enumerate(lines, start=1):
             fields = line.split()
             if not fields or fields[0].startswith("#"):

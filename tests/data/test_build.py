@@ -179,7 +179,7 @@ def test_a_failed_reimport_leaves_an_unfinished_import_not_a_lying_meta_json(tmp
     out = tmp_path / "out"
     assert _prepare(out, "--shard-size", "8").exit_code == 0
     _fail_writes_of("train-00001.h5", monkeypatch)
-    assert _prepare(out, "--shard-size", "8", "--seed", "3").exit_code == 74
+    assert _prepare(out, "--shard-size", "8", "--seed", "3", "--overwrite").exit_code == 74
     with pytest.raises(dataset.DatasetError, match="meta.json: missing .*unfinished import"):
         dataset.open_dataset(out)
 
@@ -228,3 +228,80 @@ def test_a_read_only_output_folder_exits_74(small_tmpfs, tmp_path):
     assert result.returncode == 74, result.stdout + result.stderr
     assert f"cannot write {disk / 'out'}: Read-only file system" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["synthetic", "folder"])
+def test_a_size_above_the_maximum_is_a_usage_error(tmp_path, command):
+    source = [str(tmp_path)] if command == "folder" else []
+    result = CliRunner().invoke(main, ["prepare", command, *source, str(tmp_path / "out"), "--size",
+                                       str(build.MAX_IMAGE_SIZE + 1)])
+    assert result.exit_code == 2, result.output
+    assert f"{build.MAX_IMAGE_SIZE + 1} is not in the range 1<=x<={build.MAX_IMAGE_SIZE}" in result.output
+    assert "at most 4096" in CliRunner().invoke(main, ["prepare", command, "--help"]).output
+    with pytest.raises(ValueError, match="--size must lie in 1..4096, got 1000000"):
+        build.build_dataset(tmp_path / "lib", source={}, classes=[], subsets={}, size=1_000_000)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "lib").exists()
+
+
+def test_a_rerun_with_nothing_to_do_writes_nothing(tmp_path, tree_state):
+    out = tmp_path / "out"
+    assert _prepare(out).exit_code == 0
+    before = tree_state(out)
+    result = _prepare(out)
+    assert result.exit_code == 0, result.output
+    assert tree_state(out) == before  # skipped.txt, mean.h5 and meta.json were rewritten before
+
+
+def test_a_finished_dataset_reruns_on_a_read_only_mount(small_tmpfs, tmp_path):
+    disk = small_tmpfs(tmp_path / "disk", "4m")
+    assert _prepare_in_a_process(disk / "out").returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    result = _prepare_in_a_process(disk / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_dataset_from_another_source_is_replaced_only_with_overwrite(tmp_path, tree_state):
+    out = tmp_path / "out"
+    assert _prepare(out).exit_code == 0
+    before = tree_state(out)
+    result = _prepare(out, "--seed", "7", "--size", "10")  # SYNTHETIC's --size 12 comes first: the last wins
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert f"{out} holds a dataset prepared from another source or with other options (seed 0, now 7;" in message
+    assert "image size [12, 12], now [10, 10]): pass --overwrite" in message
+    assert tree_state(out) == before
+    assert _prepare(out, "--seed", "7", "--size", "10", "--overwrite").exit_code == 0
+    assert dataset.open_dataset(out).meta["source"]["seed"] == 7
+
+
+def test_a_full_disk_at_the_mean_image_says_how_much_it_needs(tmp_path, monkeypatch):
+    _fail_writes_of("mean.h5", monkeypatch)
+    result = _prepare(tmp_path / "out")
+    assert result.exit_code == 74, result.output
+    assert "the rest of the import needs about 1.7 KiB" in result.output  # 12 x 12 x 3 float32: 1728 bytes
+
+
+def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():
+    assert "75 interrupted" in " ".join(CliRunner().invoke(main, ["prepare", "--help"]).output.split())
+    assert "Even, 2..20" in CliRunner().invoke(main, ["prepare", "synthetic", "--help"]).output
+    assert CliRunner().invoke(main, ["prepare", "synthetic", "x", "--classes", "22"]).exit_code == 2
+
+
+@pytest.mark.parametrize("mode,values,expected", [
+    ("I;16B", [[0, 255], [256, 65535]], [[0, 0], [1, 255]]),
+    ("I", [[0, 511], [40000, 65535]], [[0, 1], [156, 255]]),
+])
+def test_16_bit_greyscale_keeps_its_high_byte(mode, values, expected):
+    from PIL import Image
+    image = Image.fromarray(np.asarray(values, dtype=np.uint16)).convert(mode) if mode != "I;16B" else \
+        Image.frombytes("I;16B", (2, 2), np.asarray(values, dtype=">u2").tobytes())
+    assert image.mode == mode
+    assert build.warp(image, 2)[..., 0].tolist() == expected
+
+
+def test_integer_greyscale_beyond_16_bits_and_float_images_are_skipped():
+    from PIL import Image
+    with pytest.raises(ValueError, match="outside 0..65535"):
+        build.warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
+    with pytest.raises(ValueError, match="floating-point pixels"):
+        build.warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)

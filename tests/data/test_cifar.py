@@ -133,3 +133,18 @@ def test_labels_that_are_not_one_integer_per_image_are_refused(tmp_path, labels,
     _cifar_archive(tmp_path / "bad.tar.gz", evil=pickle.dumps(batch, protocol=2))
     with pytest.raises(dataset.DatasetError, match=rf"bad\.tar\.gz:train: 'fine_labels' {message}"):
         cifar.import_cifar100(tmp_path / "bad.tar.gz", tmp_path / "out")
+
+
+def test_a_class_name_that_is_not_utf8_is_bad_data(tmp_path, monkeypatch):
+    real = pickle.dumps
+
+    def latin1_names(content, protocol):
+        if b"fine_label_names" in content:
+            content = {**content, b"fine_label_names": [b"apple", b"p\xe9ar", b"bus", b"train"]}
+        return real(content, protocol=protocol)
+
+    monkeypatch.setattr(pickle, "dumps", latin1_names)
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz")
+    monkeypatch.undo()
+    with pytest.raises(dataset.DatasetError, match=r"cifar-100-python.tar.gz:meta: a class name is not UTF-8 \(b'p\\xe9ar'\)"):
+        cifar.import_cifar100(tmp_path / "cifar-100-python.tar.gz", tmp_path / "out")

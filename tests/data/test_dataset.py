@@ -79,7 +79,7 @@ def test_missing_shard_and_missing_meta_are_named(tiny_synthetic, tmp_path):
     (lambda meta: meta.update(format="other"), "not a minitransfer-dataset"),
     (lambda meta: meta["subsets"]["train"]["shards"][1].update(first_index=31), "starts at 31"),
     (lambda meta: meta["subsets"]["val"].update(count=5), "hold 24 images"),
-    (lambda meta: meta["classes"][2].update(index=7), "entry 2"),
+    (lambda meta: meta["classes"][2].update(index=7), r"classes\[2\]\.index malformed"),
     (lambda meta: meta.pop("mean"), "malformed"),
 ], ids=["schema", "format", "first-index", "count", "class-table", "no-mean"])
 def test_inconsistent_meta_is_refused(tiny_synthetic, tmp_path, edit, message):

@@ -2,6 +2,7 @@
 files and the natural split they give, and every tree or file that cannot be imported (issue 14)."""
 
 import json
+import os
 import re
 
 import numpy as np
@@ -191,3 +192,122 @@ def test_is_a_with_wnid_folders_records_natural_and_man_made(tmp_path, image_byt
     assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
     assert data.meta["family_a"] == "natural"
     assert json.loads((tmp_path / "out" / "meta.json").read_text())["source"]["kind"] == "folder"
+
+
+def test_16_bit_images_keep_their_high_byte_and_float_images_are_skipped(tmp_path):
+    from PIL import Image
+    ramp = (np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)  # 0..65520: clipped to white before
+    for name in ("a", "b"):
+        (tmp_path / "src" / name).mkdir(parents=True)
+        Image.fromarray(ramp).save(tmp_path / "src" / name / "ramp16.png")
+    Image.fromarray(np.full((8, 8), 0.5, np.float32)).save(tmp_path / "src" / "a" / "float.tiff")
+    result = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "src"), str(tmp_path / "out"), "--size",
+                                       "64", "--workers", "0", "--val-fraction", "0"])
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    images = data.images("train", [0, 1])
+    assert data.num_images("train") == 2
+    for channel in range(3):
+        assert np.array_equal(images[0, :, :, channel], (ramp >> 8).astype(np.uint8))
+    lines = (tmp_path / "out" / "skipped.txt").read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{tmp_path / 'src' / 'a' / 'float.tiff'}\tValueError: floating-point")
+
+
+@pytest.mark.parametrize("moved", [0, 2], ids=["flat", "with-subfolder"])
+def test_a_class_named_train_beside_other_classes_is_a_class(tmp_path, image_bytes, write_files, moved):
+    counts = {"train": 4, "tree": 3, "truck": 3}
+    root = _flat_tree(tmp_path / "src", image_bytes, write_files, counts)
+    (root / "train" / "side").mkdir()
+    for number in range(moved):  # rc 0 with one class built from train/side before
+        (root / "train" / f"{number:02d}.png").rename(root / "train" / "side" / f"{number:02d}.png")
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["train", "tree", "truck"]
+    assert np.bincount(data.labels("train")).tolist() == [4, 3, 3]
+
+
+def test_train_holding_only_folders_beside_other_folders_is_ambiguous(tmp_path, image_bytes, write_files):
+    root = write_files(tmp_path / "src", {"train/cat/1.png": image_bytes((1, 2, 3), kind="PNG"),
+                                         "test/cat/1.png": image_bytes((1, 2, 3), kind="PNG")})
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert f"{root}: ambiguous layout" in result.output and "'test'" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_file_names_that_are_not_utf8_are_imported_and_escaped_in_skipped_txt(tmp_path, image_bytes):
+    root = tmp_path / "src"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        (root / name / "ok.png").write_bytes(image_bytes((9, 9, 9), kind="PNG"))
+    raw = os.fsencode(root / "a")
+    with open(raw + b"/caf\xe9.png", "wb") as stream:
+        stream.write(image_bytes((200, 10, 10), kind="PNG"))
+    with open(raw + b"/bad\xe9\tname\nx.png", "wb") as stream:  # a tab and a line break: one line all the same
+        stream.write(b"not an image")
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    assert result.exit_code == 0, result.output
+    assert dataset.open_dataset(tmp_path / "out").num_images("train") == 3
+    lines = (tmp_path / "out" / "skipped.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and lines[0].split("\t")[0] == f"{root}/a/bad\\xe9\\tname\\nx.png"
+
+
+def test_a_class_folder_name_that_is_not_utf8_is_bad_data_naming_it(tmp_path, image_bytes):
+    root = tmp_path / "src"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "1.png").write_bytes(image_bytes((9, 9, 9), kind="PNG"))
+    os.mkdir(os.fsencode(root) + b"/d\xe9j\xe0")
+    with open(os.fsencode(root) + b"/d\xe9j\xe0/1.png", "wb") as stream:
+        stream.write(image_bytes((9, 9, 9), kind="PNG"))
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert f"{root}/d\\xe9j\\xe0: a class folder's name must be UTF-8" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content,exit_code", [(b"\xef\xbb\xbfa one\nb two\n", 0), (b"a on\xe9\nb two\n", 65)],
+                         ids=["byte-order-mark", "not-utf8"])
+def test_a_families_file_may_start_with_a_byte_order_mark_but_must_be_utf8(tmp_path, image_bytes, write_files,
+                                                                           content, exit_code):
+    root = _flat_tree(tmp_path / "src", image_bytes, write_files, {"a": 2, "b": 2})
+    (tmp_path / "families.txt").write_bytes(content)
+    result = _invoke(root, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == exit_code, result.output
+    if exit_code:
+        assert f"{tmp_path / 'families.txt'}: families file is not UTF-8 text" in result.output
+    else:
+        assert [entry["family"] for entry in dataset.open_dataset(tmp_path / "out").classes] == ["one", "two"]
+
+
+def test_families_of_one_family_once_undecodable_classes_are_dropped_name_them(tmp_path, image_bytes, write_files):
+    root = _flat_tree(tmp_path / "src", image_bytes, write_files, {"a": 2, "b": 2})
+    write_files(root, {"c/1.png": b"not an image"})
+    (tmp_path / "families.txt").write_text("a animal\nb animal\nc vehicle\n")
+    result = _invoke(root, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 65, result.output
+    assert "every class is in one family once the class(es) without a decodable image are left out ('c')" in result.output
+
+
+@pytest.mark.parametrize("inside", ["out-in-source", "source-in-out"])
+def test_an_output_folder_inside_the_source_or_around_it_is_refused(tmp_path, image_bytes, write_files, inside):
+    root = _flat_tree(tmp_path / "src", image_bytes, write_files, {"a": 2, "b": 2})
+    out = root / "prepared" if inside == "out-in-source" else tmp_path
+    result = _invoke(root, out)
+    assert result.exit_code == 2, result.output
+    assert ("lies inside SOURCE" if inside == "out-in-source" else "lies inside OUT") in result.output
+    assert not (root / "prepared").exists() and not (tmp_path / "meta.json").exists()
+
+
+def test_links_to_folders_inside_a_class_are_followed_and_loops_are_listed(tmp_path, image_bytes, write_files):
+    root = _flat_tree(tmp_path / "src", image_bytes, write_files, {"a": 2, "b": 2})
+    write_files(tmp_path, {"elsewhere/1.png": image_bytes((1, 1, 1), kind="PNG")})
+    (root / "a" / "more").symlink_to(tmp_path / "elsewhere")
+    (root / "a" / "again").symlink_to(tmp_path / "elsewhere")
+    (root / "b" / "loop").symlink_to(root)  # would bring class a's images into b
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    assert result.exit_code == 0, result.output
+    assert np.bincount(dataset.open_dataset(tmp_path / "out").labels("train")).tolist() == [3, 2]
+    skipped = (tmp_path / "out" / "skipped.txt").read_text().splitlines()
+    assert skipped == [f"{root}/a/more\tfolder already imported through another link",
+                       f"{root}/b/loop\tlink to a folder that contains it (a loop): not followed"]

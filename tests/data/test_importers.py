@@ -3,6 +3,7 @@ files included; ImageNet's validation labels from the official devkit, and val/ 
 
 import io
 import json
+import os
 import sys
 import zipfile
 
@@ -216,7 +217,7 @@ def test_rerun_skips_finished_shards_and_rebuilds_missing_ones(imagenet_tree, tm
     assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == kept_stamp
     assert again.meta["subsets"] == first.meta["subsets"]  # same counts and sha256
     assert not list(out.glob(".*.tmp-*"))
-    different = importers.import_imagenet(root, out, val_labels=labels, size=6, workers=0, shard_length=2)
+    different = importers.import_imagenet(root, out, val_labels=labels, size=6, workers=0, shard_length=2, overwrite=True)
     assert different.image_size == (6, 6)  # a changed plan rebuilds instead of reusing stale shards
     different.verify()
 
@@ -280,3 +281,44 @@ def test_cli_splits_prints_both_halves_as_json(tiny_synthetic):
     assert [half["half"] for half in halves] == ["A", "B"]
     assert {c["index"] for c in halves[0]["classes"]} == {1, 3, 5}  # odd classes are natural
     assert [c["label"] for c in halves[1]["classes"]] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("option", ["--words", "--val-labels"])
+def test_a_text_file_that_is_not_utf8_is_bad_data_naming_it(imagenet_tree, tmp_path, option):
+    root, labels, *_ = imagenet_tree
+    bad = tmp_path / "binary.txt"
+    bad.write_bytes(b"n01440764 t\xe9nch\n\x00\xff\xfe")
+    extra = [option, str(bad)] + (["--val-labels", str(labels)] if option == "--words" else [])
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", *extra])
+    assert result.exit_code == 65, result.output
+    assert f"{bad}: " in result.output and "is not UTF-8 text" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_text_files_may_start_with_a_byte_order_mark(imagenet_tree, tmp_path):
+    root, labels, *_ = imagenet_tree
+    words = tmp_path / "words.txt"
+    words.write_bytes("\ufeffn01440764 tench\nn02084071 dog\n".encode())
+    labels.write_bytes(b"\xef\xbb\xbf" + labels.read_bytes())
+    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, words=words, size=8, workers=0)
+    assert [entry["name"] for entry in data.classes][:2] == ["tench", "dog"]
+
+
+def test_an_unpacked_tiny_imagenet_with_words_not_utf8_is_bad_data(tiny_zip, tmp_path):
+    with zipfile.ZipFile(tiny_zip) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    (source / "words.txt").write_bytes(b"n01440764\tt\xe9nch\n")
+    with pytest.raises(dataset.DatasetError, match=f"{source / 'words.txt'}: words.txt is not UTF-8 text"):
+        importers.import_tiny_imagenet(source, tmp_path / "out", size=64, workers=0)
+
+
+def test_an_image_folder_not_utf8_under_train_is_bad_data_naming_it(imagenet_tree, tmp_path, image_bytes):
+    root, labels, *_ = imagenet_tree
+    folder = os.fsencode(root / "train") + b"/n0\xe9"
+    os.mkdir(folder)
+    with open(folder + b"/x.JPEG", "wb") as stream:
+        stream.write(image_bytes((1, 2, 3)))
+    with pytest.raises(dataset.DatasetError, match=r"train/n0\\xe9: a class folder's name must be UTF-8"):
+        importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)

@@ -2,6 +2,7 @@
 bytes, an edited meta.json, a class table shorter than the labels, HDF5 datasets declaring sizes
 they do not hold, an empty mean image. Each case names the file and changes nothing on disk."""
 
+import hashlib
 import json
 import re
 
@@ -175,3 +176,45 @@ def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trai
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output) and "Traceback" not in result.output, result.output
     assert not (tmp_path / "net.h5").exists()
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda meta: meta["subsets"]["train"]["shards"][0].pop("sha256"), r"subsets\.train\.shards\[0\]\.sha256 \(missing\)"),
+    (lambda meta: meta["subsets"]["train"]["shards"][0].update(sha256=12345), r"subsets\.train\.shards\[0\]\.sha256"),
+    (lambda meta: meta["subsets"]["train"]["shards"][0].update(file="/etc/passwd"), r"subsets\.train\.shards\[0\]\.file"),
+    (lambda meta: meta["subsets"]["train"].update(count="48"), r"subsets\.train\.count"),
+    (lambda meta: meta["mean"].update(file=5), r"mean\.file"),
+    (lambda meta: meta.update(skipped={"a": 1}), r"skipped"),
+    (lambda meta: meta.update(skipped=["x.jpg"]), r"skipped\[0\]"),
+    (lambda meta: meta.update(excluded_classes="abc"), r"excluded_classes"),
+    (lambda meta: meta.update(image_size=[16, 16, 3]), r"image_size"),
+    (lambda meta: meta.update(classes=None), r"classes"),
+], ids=["no-sha", "sha-int", "absolute-file", "count-str", "mean-file-int", "skipped-dict", "skipped-strs",
+        "excluded-str", "image-size-3", "classes-none"])
+def test_a_malformed_meta_json_field_is_named_by_every_command(copy, edit, field):
+    _edit_meta(copy, edit)
+    with pytest.raises(dataset.DatasetError, match=rf"meta\.json: {field} malformed"):
+        dataset.open_dataset(copy)
+    result = CliRunner().invoke(main, ["prepare", "verify", str(copy)])
+    assert result.exit_code == 65, result.output
+    assert "Traceback" not in result.output and re.search(rf"meta\.json: {field} malformed", result.output)
+
+
+def test_a_wnid_given_twice_in_the_class_table_is_refused(copy):
+    _edit_meta(copy, lambda meta: meta["classes"][1].update(wnid=meta["classes"][0]["wnid"]))
+    with pytest.raises(dataset.DatasetError, match="classes 0 and 1 have the same wnid 'synthetic-000'"):
+        dataset.open_dataset(copy)
+
+
+def test_verify_sees_a_class_table_edited_after_the_import(copy):
+    _edit_meta(copy, lambda meta: meta["classes"][0].update(name="HACKED", family="HACKED"))
+    data = dataset.open_dataset(copy)
+    with pytest.raises(dataset.DatasetError, match="the class table .* is not the one the dataset was prepared with"):
+        data.verify()
+
+
+def test_a_dataset_prepared_before_the_class_digest_still_verifies(copy):
+    with h5py.File(copy / "mean.h5", "r+") as handle:
+        del handle.attrs["classes_sha256"]
+    _edit_meta(copy, lambda meta: meta["mean"].update(sha256=hashlib.sha256((copy / "mean.h5").read_bytes()).hexdigest()))
+    dataset.open_dataset(copy).verify()

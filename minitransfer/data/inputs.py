@@ -1,0 +1,88 @@
+"""What the importers read from users, made safe to store and report: text files, file names,
+the source and output folders, and pixel formats that are not 8 bits.
+
+- Text files (--families, --words, --val-labels, words.txt ...) are UTF-8; a leading byte-order
+  mark (Windows editors write one) is accepted. One that is not UTF-8 is a :class:`DatasetError`
+  naming the file.
+- File names are bytes on POSIX; Python hands names that are not UTF-8 over with "surrogate
+  escapes". Such files are imported; where a name is written (``skipped.txt``, meta.json) it goes
+  through :func:`display_name`, which writes every byte that is not UTF-8 as ``\\xNN`` and a tab,
+  line break or backslash as ``\\t``, ``\\n``, ``\\r``, ``\\\\``, so one line of ``skipped.txt`` is
+  always one file. A class name, which meta.json stores as the class's name, must be UTF-8.
+- 16-bit greyscale (Pillow modes ``I;16``, ``I;16B``, ...) keeps its 8 most significant bits
+  (value >> 8); 32-bit integer greyscale (mode ``I``) is read the same way when every value lies
+  in 0..65535 (Pillow opens some 16-bit files so) and is skipped otherwise; floating-point images
+  (mode ``F``) are skipped: their range (0..1, 0..255, physical units) is not in the file.
+"""
+
+import os
+import pathlib
+
+import numpy as np
+from PIL import Image
+
+from .dataset import DatasetError
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def read_text(path, what):
+    """The text of the UTF-8 file ``path`` (a leading byte-order mark dropped); ``DatasetError``
+    naming the file and ``what`` it is when it cannot be read or is not UTF-8."""
+    try:
+        return pathlib.Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{display_name(path)}: {what} is not UTF-8 text (byte {error.start}: "
+                           f"{error.reason})") from error
+    except OSError as error:
+        raise DatasetError(f"{display_name(path)}: unreadable {what} ({error.strerror or error})") from error
+
+
+def display_name(name):
+    """``name`` (a path or str, possibly with surrogate escapes) as printable, storable UTF-8 text:
+    bytes that are not UTF-8 as ``\\xNN``, control characters and the backslash escaped."""
+    out = []
+    for char in os.fspath(name) if isinstance(name, os.PathLike) else str(name):
+        if "\udc80" <= char <= "\udcff":
+            out.append(f"\\x{ord(char) - 0xdc00:02x}")
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char < " " or char == "\x7f":
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def check_utf8_name(folder):
+    """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8."""
+    try:
+        pathlib.Path(folder).name.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DatasetError(f"{display_name(folder)}: a class folder's name must be UTF-8 (it is the class name "
+                           f"meta.json stores): rename it") from error
+
+
+def check_apart(source, out):
+    """``ValueError`` (a usage error) when ``out`` lies inside ``source`` or ``source`` inside
+    ``out``: a rerun would import the dataset's own files, or the import would write among its inputs."""
+    source_path, out_path = pathlib.Path(source).resolve(), pathlib.Path(out).resolve()
+    if out_path == source_path or source_path in out_path.parents:
+        raise ValueError(f"OUT {out} lies inside SOURCE {source}: choose an output folder outside the source")
+    if out_path in source_path.parents:
+        raise ValueError(f"SOURCE {source} lies inside OUT {out}: choose an output folder outside the source")
+
+
+def to_8_bits(image):
+    """A Pillow image whose samples are 8 bits (see the module docstring for 16-bit, 32-bit and
+    float greyscale); ``ValueError`` (the file is skipped) for one without a sound conversion."""
+    if image.mode.startswith("F"):
+        raise ValueError(f"floating-point pixels (mode {image.mode}) have no known range: convert the file to "
+                         f"8 or 16 bits")
+    if not image.mode.startswith("I"):
+        return image
+    values = np.asarray(image)
+    if values.size and (values.min() < 0 or values.max() > 0xFFFF):
+        raise ValueError(f"integer pixels outside 0..65535 (mode {image.mode}, {values.min()}..{values.max()}): "
+                         f"convert the file to 8 or 16 bits")
+    return Image.fromarray((values.astype(np.uint32) >> 8).astype(np.uint8), "L")

@@ -1,0 +1,118 @@
+"""The shape of ``meta.json``, checked once where it is opened, so every command meets a malformed
+field as one ``DatasetError`` ("meta.json: <field> malformed") rather than a ``KeyError`` deep
+inside (the format is in :mod:`.dataset`).
+
+Also here: :func:`classes_sha256`, the digest of the class table that ``mean.h5`` records when an
+import writes it, so ``prepare verify`` sees a class table edited after the import.
+"""
+
+import hashlib
+import json
+import re
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+FILE_NAME = re.compile(r"[^/\\\x00]+")
+
+
+class _Malformed(Exception):
+    """A field of meta.json that is not what the format says (its dotted name)."""
+
+
+def _integer(value, field, minimum=0):
+    if type(value) is not int or value < minimum:
+        raise _Malformed(field)
+    return value
+
+
+def _text(value, field, pattern=None):
+    if not isinstance(value, str) or (pattern is not None and not pattern.fullmatch(value)) or value in (".", ".."):
+        raise _Malformed(field)
+    return value
+
+
+def _mapping(value, field, required=()):
+    if not isinstance(value, dict):
+        raise _Malformed(field)
+    missing = [key for key in required if key not in value]
+    if missing:
+        raise _Malformed(f"{field}.{missing[0]} (missing)")
+    return value
+
+
+def _listing(value, field):
+    if not isinstance(value, list):
+        raise _Malformed(field)
+    return value
+
+
+def check_meta(meta, meta_path, subsets):
+    """``DatasetError`` naming ``meta_path`` and the first malformed field of the parsed ``meta``.
+
+    Checked: image_size, each subset's count and shard list (plain file names, sha256 digests,
+    counts, contiguous first indices), the class table (entries numbered 0..C−1 with text wnid and
+    name, no wnid twice), the mean entry, and the lists of skipped files and left-out classes."""
+    from .dataset import DatasetError  # dataset imports this module
+
+    try:
+        _check(meta, subsets)
+    except _Malformed as error:
+        raise DatasetError(f"{meta_path}: {error} malformed") from None
+    except ValueError as error:
+        raise DatasetError(f"{meta_path}: {error}") from None
+
+
+def _check(meta, subsets):
+    size = _listing(meta.get("image_size"), "image_size")
+    if len(size) != 2 or any(type(side) is not int or side < 1 for side in size):
+        raise _Malformed("image_size")
+    table = _mapping(meta.get("subsets"), "subsets", subsets)
+    for subset in subsets:
+        _check_subset(_mapping(table[subset], f"subsets.{subset}", ("count", "shards")), f"subsets.{subset}")
+    _check_classes(_listing(meta.get("classes"), "classes"))
+    mean = _mapping(meta.get("mean"), "mean", ("file", "sha256"))
+    _text(mean["file"], "mean.file", FILE_NAME)
+    _text(mean["sha256"], "mean.sha256", SHA256)
+    for number, entry in enumerate(_listing(meta.get("skipped", []), "skipped")):
+        _mapping(entry, f"skipped[{number}]", ("file", "reason"))
+        _text(entry["file"], f"skipped[{number}].file")
+        _text(entry["reason"], f"skipped[{number}].reason")
+    for number, entry in enumerate(_listing(meta.get("excluded_classes", []), "excluded_classes")):
+        _mapping(entry, f"excluded_classes[{number}]", ("name", "reason"))
+        _text(entry["name"], f"excluded_classes[{number}].name")
+        _text(entry["reason"], f"excluded_classes[{number}].reason")
+
+
+def _check_subset(entry, field):
+    expected_first = 0
+    for number, shard in enumerate(_listing(entry["shards"], f"{field}.shards")):
+        where = f"{field}.shards[{number}]"
+        _mapping(shard, where, ("file", "count", "first_index", "sha256"))
+        _text(shard["file"], f"{where}.file", FILE_NAME)
+        _text(shard["sha256"], f"{where}.sha256", SHA256)
+        _integer(shard["count"], f"{where}.count", minimum=1)
+        if _integer(shard["first_index"], f"{where}.first_index") != expected_first:
+            raise ValueError(f"{shard['file']} starts at {shard['first_index']}, expected {expected_first}")
+        expected_first += shard["count"]
+    if _integer(entry["count"], f"{field}.count") != expected_first:
+        raise ValueError(f"{field} shards hold {expected_first} images, count says {entry['count']}")
+
+
+def _check_classes(classes):
+    seen = {}
+    for number, entry in enumerate(classes):
+        where = f"classes[{number}]"
+        _mapping(entry, where, ("index", "wnid", "name"))
+        if entry["index"] != number or type(entry["index"]) is not int:
+            raise _Malformed(f"{where}.index")
+        _text(entry["name"], f"{where}.name")
+        if "family" in entry:
+            _text(entry["family"], f"{where}.family")
+        wnid = _text(entry["wnid"], f"{where}.wnid")
+        if wnid in seen:
+            raise ValueError(f"classes {seen[wnid]} and {number} have the same wnid {wnid!r}")
+        seen[wnid] = number
+
+
+def classes_sha256(classes):
+    """sha256 of a class table (every field of every entry: names, wnids, families ...)."""
+    return hashlib.sha256(json.dumps(classes, sort_keys=True).encode()).hexdigest()
