@@ -95,7 +95,7 @@ def test_a_train_only_tree_is_imported_with_a_note(tmp_path, image_bytes, write_
     assert dataset.open_dataset(tmp_path / "out").num_images("val") == 0
     assert "no validation images, so 'train' will refuse this dataset" in result.output
     refused = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "out"), "-o", str(tmp_path / "net.h5"),
-                                        "--device", "cpu", "--max-iter", "1"])
+                                        "--split", "all", "--device", "cpu", "--max-iter", "1"])
     assert refused.exit_code == 65 and "no validation images of this run's classes" in refused.output
     assert not (tmp_path / "net.run").exists() and not (tmp_path / "net.h5").exists()
 
