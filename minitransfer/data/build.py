@@ -1,6 +1,6 @@
 """Building a dataset directory from a list of images: what every importer and the synthetic set share.
 
-:func:`build_dataset` decodes images in worker processes (the "spawn" context: nothing HDF5- or
+:func:`build_dataset` decodes images in worker processes (:mod:`.decoder_pool`: nothing HDF5- or
 zip-related crosses a fork), writes them shard by shard, each shard atomically, then
 ``skipped.txt``, the mean image and ``meta.json``. A rerun skips every shard whose file exists, was
 built from the same inputs (its ``plan`` attribute) and whose arrays still hash to its stored
@@ -28,7 +28,6 @@ import functools
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import pathlib
 import re
@@ -43,6 +42,7 @@ from PIL import Image
 from minitransfer import fileio
 
 from . import dataset as ds
+from .decoder_pool import DecoderPool
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
@@ -159,26 +159,6 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
-class _Decoder:
-    """Decodes items in order, in a spawn pool started on first use (or in-process for 0 workers)."""
-
-    def __init__(self, size, workers):
-        self.size, self.workers, self.pool = size, workers, None
-
-    def decode(self, items):
-        load = functools.partial(load_item, size=self.size)
-        if self.workers == 0:
-            return map(load, items)
-        if self.pool is None:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
-        return self.pool.imap(load, items, chunksize=max(1, min(64, len(items) // (4 * self.workers) or 1)))
-
-    def close(self):
-        if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
-
-
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
                   skipped=()):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
@@ -196,7 +176,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
-    decoder = _Decoder(size, os.cpu_count() if workers is None else workers)
+    decoder = DecoderPool(functools.partial(load_item, size=size), os.cpu_count() if workers is None else workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
     finally:
@@ -258,7 +238,7 @@ class _Builder:
             entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part))
             if entry is None:
                 self._invalidate_meta()
-                decoded = decoder.decode(items[start:stop])
+                decoded = decoder.map(items[start:stop])
                 entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan))
