@@ -32,6 +32,7 @@ import os
 import pathlib
 import re
 import shutil
+import stat
 import warnings
 import zipfile
 
@@ -117,6 +118,27 @@ def read_member(archive, name):
     return archive.read(info)
 
 
+def open_regular_file(path):
+    """``path`` opened for binary reading when it is a regular file (after following symlinks);
+    ``ValueError`` saying what it is otherwise: opening a FIFO would wait for a writer forever, and
+    a device could be read without end (or have side effects)."""
+    _check_regular(os.stat(path).st_mode)  # before opening: opening is what a FIFO or a device must not see
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since the stat: no wait either
+    try:
+        _check_regular(os.fstat(descriptor).st_mode)
+    except ValueError:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def _check_regular(mode):
+    if not stat.S_ISREG(mode):
+        kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+        raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
+
+
 _open_archives = {}
 
 
@@ -132,7 +154,8 @@ def load_item(item, size):
             if item.path not in _open_archives:
                 _open_archives[item.path] = zipfile.ZipFile(item.path)
             return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
-        return decode_image(item.path, size), None
+        with open_regular_file(item.path) as file:
+            return decode_image(file, size), None
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
         return None, f"{type(error).__name__}: {error}"
 
