@@ -42,6 +42,7 @@ from PIL import Image
 
 from minitransfer import fileio
 
+from . import archives
 from . import dataset as ds
 from .decoder_pool import DecoderPool
 
@@ -111,11 +112,16 @@ def warp(image, size):
 
 def read_member(archive, name):
     """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
-    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then)."""
+    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then), with
+    :class:`~.archives.UnreadableArchive` when encrypted or compressed in a way zipfile cannot read,
+    with ``DatasetError`` when damaged (each naming the archive and the member)."""
     info = archive.getinfo(name)
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
-    return archive.read(info)
+    origin = f"{archive.filename}:{name}"
+    archives.check_zip_member(info, origin)
+    with archives.reading_archive(origin):
+        return archive.read(info)
 
 
 def open_regular_file(path):
@@ -156,8 +162,10 @@ def load_item(item, size):
             return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
         with open_regular_file(item.path) as file:
             return decode_image(file, size), None
+    except archives.UnreadableArchive:
+        raise  # its other members are most likely alike: stop at once rather than skip every one
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
-        return None, f"{type(error).__name__}: {error}"
+        return None, f"{type(error).__name__}: {error}"  # a damaged member too: a DatasetError
 
 
 def images_per_shard(size):
