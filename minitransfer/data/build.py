@@ -40,7 +40,7 @@ import h5py
 import numpy as np
 from PIL import Image
 
-from minitransfer import fileio
+from minitransfer import fileio, rundir
 
 from . import archives
 from . import dataset as ds
@@ -200,9 +200,14 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
     undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
-    ``StorageError`` when a file cannot be written."""
+    ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
+    writes into ``out``."""
     out = pathlib.Path(out)
-    _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
+    with rundir.RunLock(out):  # creates out; two imports into it would mix their shards
+        return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped)
+
+
+def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped):
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
