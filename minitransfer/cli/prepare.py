@@ -73,9 +73,10 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
-    Exit codes: 0 done, 1 error (an optional package missing), 2 usage, 65 bad data (the file at
-    fault is named), 74 a file could not be written (full disk, read-only folder: finished shards
-    are kept, rerun the same command).
+    Exit codes: 0 done, 1 error (an optional package missing, a decoding process killed), 2 usage
+    (also: another process is importing into OUT), 65 bad data (the file at fault is named), 74 a
+    file could not be written (full disk, read-only folder), 75 interrupted (SIGINT, SIGTERM); after
+    74 and 75 finished shards are kept: rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):
