@@ -22,7 +22,7 @@ import click
 
 from minitransfer import checkpoint, config, cuda, experiment, fileio, models, report, results, rundir
 from minitransfer import train as training
-from minitransfer.data import dataset, devkit
+from minitransfer.data import dataset, decoder_pool, devkit
 from minitransfer.ops import precision as precisions
 
 EXIT_ERROR = 1
@@ -46,6 +46,7 @@ EXIT_CODES = (
     (training.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
+    (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
 )

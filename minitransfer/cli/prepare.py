@@ -78,10 +78,11 @@ def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
-    optional package missing), 2 usage (also: OUT holds a dataset from another source, see
-    --overwrite; OUT inside SOURCE), 65 bad data (the file at fault is named), 74 a file could not
-    be written (full disk, read-only folder: finished shards are kept, rerun the same command),
-    75 interrupted (finished shards are kept, rerun the same command).
+    optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
+    another source, see --overwrite; OUT inside SOURCE; another process is importing into OUT), 65
+    bad data (the file at fault is named), 74 a file could not be written (full disk, read-only
+    folder), 75 interrupted (SIGINT, SIGTERM); after 74 and 75 finished shards are kept: rerun the
+    same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):

@@ -1,6 +1,6 @@
 """Building a dataset directory from a list of images: what every importer and the synthetic set share.
 
-:func:`build_dataset` decodes images in worker processes (the "spawn" context: nothing HDF5- or
+:func:`build_dataset` decodes images in worker processes (:mod:`.decoder_pool`: nothing HDF5- or
 zip-related crosses a fork), writes them shard by shard, each shard atomically, then
 ``skipped.txt``, the mean image and ``meta.json``. A rerun skips every shard whose file exists, was
 built from the same inputs (its ``plan`` attribute) and whose arrays still hash to its stored
@@ -30,16 +30,17 @@ import starts; once meta.json is written, shards it does not list (left by an im
 :class:`minitransfer.fileio.StorageError` naming the file and the space the rest of the import needs.
 """
 
+import contextlib
 import errno
 import functools
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import pathlib
 import re
 import shutil
+import stat
 import warnings
 import zipfile
 
@@ -47,10 +48,12 @@ import h5py
 import numpy as np
 from PIL import Image
 
-from minitransfer import fileio
+from minitransfer import fileio, rundir
 
+from . import archives
 from . import dataset as ds
 from . import inputs
+from .decoder_pool import DecoderPool
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
@@ -121,11 +124,37 @@ def warp(image, size):
 
 def read_member(archive, name):
     """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
-    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then)."""
+    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then), with
+    :class:`~.archives.UnreadableArchive` when encrypted or compressed in a way zipfile cannot read,
+    with ``DatasetError`` when damaged (each naming the archive and the member)."""
     info = archive.getinfo(name)
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
-    return archive.read(info)
+    origin = f"{archive.filename}:{name}"
+    archives.check_zip_member(info, origin)
+    with archives.reading_archive(origin):
+        return archive.read(info)
+
+
+def open_regular_file(path):
+    """``path`` opened for binary reading when it is a regular file (after following symlinks);
+    ``ValueError`` saying what it is otherwise: opening a FIFO would wait for a writer forever, and
+    a device could be read without end (or have side effects)."""
+    _check_regular(os.stat(path).st_mode)  # before opening: opening is what a FIFO or a device must not see
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since the stat: no wait either
+    try:
+        _check_regular(os.fstat(descriptor).st_mode)
+    except ValueError:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def _check_regular(mode):
+    if not stat.S_ISREG(mode):
+        kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+        raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
 
 
 _open_archives = {}
@@ -143,9 +172,12 @@ def load_item(item, size):
             if item.path not in _open_archives:
                 _open_archives[item.path] = zipfile.ZipFile(item.path)
             return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
-        return decode_image(item.path, size), None
+        with open_regular_file(item.path) as file:
+            return decode_image(file, size), None
+    except archives.UnreadableArchive:
+        raise  # its other members are most likely alike: stop at once rather than skip every one
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
-        return None, f"{type(error).__name__}: {error}"
+        return None, f"{type(error).__name__}: {error}"  # a damaged member too: a DatasetError
 
 
 def images_per_shard(size):
@@ -170,26 +202,6 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
-class _Decoder:
-    """Decodes items in order, in a spawn pool started on first use (or in-process for 0 workers)."""
-
-    def __init__(self, size, workers):
-        self.size, self.workers, self.pool = size, workers, None
-
-    def decode(self, items):
-        load = functools.partial(load_item, size=self.size)
-        if self.workers == 0:
-            return map(load, items)
-        if self.pool is None:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
-        return self.pool.imap(load, items, chunksize=max(1, min(64, len(items) // (4 * self.workers) or 1)))
-
-    def close(self):
-        if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
-
-
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
                   skipped=(), overwrite=False):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
@@ -200,19 +212,49 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
     undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
-    ``StorageError`` when a file cannot be written, ``ValueError`` for a ``size`` above
-    :data:`MAX_IMAGE_SIZE` or, unless ``overwrite``, when ``out`` holds a dataset prepared from
-    another ``source`` or at another size. Files that would not change are not rewritten."""
+    ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
+    writes into ``out``, ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE` or, unless
+    ``overwrite``, when ``out`` holds a dataset prepared from another ``source`` or at another
+    size. Files that would not change are not rewritten."""
     out = pathlib.Path(out)
     check_image_size(size)
     if not overwrite:
         _check_same_origin(out, source, size)
-    _write(out, 0, lambda: out.mkdir(parents=True, exist_ok=True))
+    with _import_lock(out):  # two imports into out would mix their shards
+        return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped)
+
+
+@contextlib.contextmanager
+def _import_lock(out):
+    """Hold ``out``'s lock (:class:`minitransfer.rundir.RunLock`, which creates ``out``). On a
+    read-only file system there is no lock to take and nobody can write: a finished dataset is
+    checked there without one, and anything left to write fails as usual (exit 74)."""
+    try:
+        lock = rundir.RunLock(out).__enter__()
+    except fileio.StorageError:
+        if not _read_only(out):
+            raise
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _read_only(folder):
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped):
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
-    decoder = _Decoder(size, os.cpu_count() if workers is None else workers)
+    decoder = DecoderPool(functools.partial(load_item, size=size), os.cpu_count() if workers is None else workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
     finally:
@@ -308,7 +350,7 @@ class _Builder:
             entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part))
             if entry is None:
                 self._invalidate_meta()
-                decoded = decoder.decode(items[start:stop])
+                decoded = decoder.map(items[start:stop])
                 entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan))

@@ -14,6 +14,7 @@ import tarfile
 
 import numpy as np
 
+from . import archives
 from . import dataset as ds
 from . import inputs, wordnet
 from .build import MAX_MEMBER_BYTES, ImportItem, build_dataset
@@ -36,6 +37,7 @@ CIFAR100_MAN_MADE_SUPERCLASSES = (
     "vehicles_1",
     "vehicles_2",
 )
+CIFAR_FILES = ("meta", "train", "test")
 IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
 
 
@@ -63,25 +65,47 @@ def _decode_keys(value):
     return value
 
 
-def _read_cifar_file(source, name):
-    """The bytes of ``cifar-100-python/<name>`` from a tar archive or a folder, refused from its
-    declared size (the tar header, the file's size) before reading when above MAX_MEMBER_BYTES."""
+def _read_cifar_files(source):
+    """{name: bytes} of ``cifar-100-python/`` meta, train and test, from a tar archive (gzip, bz2, xz
+    or none) or a folder, each refused from its declared size (the tar header, the file's size)
+    before it is read when above MAX_MEMBER_BYTES."""
     source = pathlib.Path(source)
     if source.is_file():
-        try:
-            with tarfile.open(source) as archive:
-                for member in archive:  # streams: stops at the member wanted
-                    if member.isfile() and pathlib.PurePosixPath(member.name).name == name:
-                        _check_size(f"{source}:{member.name}", member.size)
-                        return archive.extractfile(member).read()
-        except (tarfile.TarError, OSError, EOFError) as error:
-            raise ds.DatasetError(f"{source}: unreadable archive ({error})") from error
-        raise ds.DatasetError(f"{source}: no {name} member (expected the CIFAR-100 python archive)")
+        files = _read_archive(source)
+        missing = "member (expected the CIFAR-100 python archive)"
+    else:
+        files = _read_folder(source)
+        missing = "file (expected the cifar-100-python folder)"
+    for name in CIFAR_FILES:
+        if name not in files:
+            raise ds.DatasetError(f"{source}: no {name} {missing}")
+    return files
+
+
+def _read_archive(source):
+    """One pass through the archive, to the end of its compressed stream: gzip and bz2 check their
+    CRC only there, and damage in the data already read would pass unnoticed otherwise."""
+    files = {}
+    with archives.reading_archive(source), tarfile.open(source) as archive:
+        for member in archive:
+            name = pathlib.PurePosixPath(member.name).name
+            if member.isfile() and name in CIFAR_FILES and name not in files:
+                _check_size(f"{source}:{member.name}", member.size)
+                with archives.reading_archive(f"{source}:{member.name}"):
+                    files[name] = archive.extractfile(member).read()
+        while archive.fileobj.read(1 << 20):
+            pass
+    return files
+
+
+def _read_folder(source):
+    files = {}
     for folder in (source, source / "cifar-100-python"):
-        if (folder / name).is_file():
-            _check_size(folder / name, (folder / name).stat().st_size)
-            return (folder / name).read_bytes()
-    raise ds.DatasetError(f"{source}: no {name} file (expected the cifar-100-python folder)")
+        for name in CIFAR_FILES:
+            if name not in files and (folder / name).is_file():
+                _check_size(folder / name, (folder / name).stat().st_size)
+                files[name] = (folder / name).read_bytes()
+    return files
 
 
 def _check_size(origin, size):
@@ -90,9 +114,8 @@ def _check_size(origin, size):
                               f"(the training set is 155 MB)")
 
 
-def _cifar_part(source, name):
-    origin = f"{source}:{name}"
-    part = _decode_keys(restricted_load(_read_cifar_file(source, name), origin))
+def _cifar_part(data, origin):
+    part = _decode_keys(restricted_load(data, origin))
     if not isinstance(part, dict):
         raise ds.DatasetError(f"{origin}: not a CIFAR-100 batch (a {type(part).__name__}, not a dict)")
     data = part.get("data")
@@ -133,7 +156,8 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
     inputs.check_apart(source, out)
-    meta = _decode_keys(restricted_load(_read_cifar_file(source, "meta"), f"{source}:meta"))
+    files = _read_cifar_files(source)
+    meta = _decode_keys(restricted_load(files["meta"], f"{source}:meta"))
     try:
         fine_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["fine_label_names"]]
         coarse_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["coarse_label_names"]]
@@ -143,7 +167,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
         raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata ({error})") from error
     subsets, superclass_of = {}, {}
     for subset, name in (("train", "train"), ("val", "test")):
-        images, fine, coarse = _cifar_part(source, name)
+        images, fine, coarse = _cifar_part(files[name], f"{source}:{name}")
         if fine.size and (fine.max() >= len(fine_names) or coarse.max() >= len(coarse_names) or min(fine.min(), coarse.min()) < 0):
             raise ds.DatasetError(f"{source}:{name}: labels outside the class tables")
         for fine_label, coarse_label in zip(fine.tolist(), coarse.tolist()):

@@ -169,7 +169,9 @@ class _TinyImageNetSource:
                 if required:
                     raise ds.DatasetError(f"{self.source}: missing {name}") from error
                 return ""
-            except (ValueError, zipfile.BadZipFile) as error:  # too large, corrupt, not UTF-8
+            except ds.DatasetError:
+                raise  # damaged, encrypted, ...: named already
+            except ValueError as error:  # too large, not UTF-8
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
         path = self.root / name
         if path.is_file():

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import rundir
 from minitransfer.cli import main
 from minitransfer.data import build, dataset
 
@@ -214,7 +215,7 @@ def _prepare_in_a_process(out, *extra):
 
 
 def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
-    disk = small_tmpfs(tmp_path / "disk", "192k")
+    disk = small_tmpfs(tmp_path / "disk", "200k")  # the lock file takes a page
     result = _prepare_in_a_process(disk / "out", "--shard-size", "40")  # 152 kB shards: the second does not fit
     assert result.returncode == 74, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("error:") == 1
@@ -305,3 +306,18 @@ def test_integer_greyscale_beyond_16_bits_and_float_images_are_skipped():
         build.warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
     with pytest.raises(ValueError, match="floating-point pixels"):
         build.warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)
+
+
+def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tmp_path, tree_state):
+    """Two imports into one folder would mix shards of two sizes or seeds (and the loser blamed the
+    data); the second is refused (exit 2) and writes nothing, as a second training run is."""
+    out = tmp_path / "out"
+    assert _prepare(out).exit_code == 0
+    before = tree_state(out)
+    with rundir.RunLock(out):  # what a running import holds
+        result = _prepare(out, "--size", "16")
+        assert result.exit_code == 2, result.output
+        assert f"{out} is in use by another minitransfer process (PID {os.getpid()})" in result.output
+    assert tree_state(out) == before
+    assert _prepare(out, "--size", "16").exit_code == 0
+    assert dataset.open_dataset(out).image_size == (16, 16)

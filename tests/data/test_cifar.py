@@ -23,9 +23,10 @@ def _stored_array(data, subset, name):
     return np.concatenate(parts)
 
 
-def _cifar_archive(path, evil=None, member_size=None):
+def _cifar_archive(path, evil=None, member_size=None, compression="gz"):
     """cifar-100-python.tar.gz with 4 fine classes in 2 superclasses; ``evil``: the bytes of the
-    training pickle instead; ``member_size``: its header declares that size, its data left out."""
+    training pickle instead; ``member_size``: its header declares that size, its data left out;
+    ``compression``: gz, bz2 or xz."""
     rng = np.random.default_rng(0)
 
     def batch(count):
@@ -38,7 +39,7 @@ def _cifar_archive(path, evil=None, member_size=None):
                  b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]},
         "train": batch(12), "test": batch(6),
     }
-    with tarfile.open(path, "w:gz") as archive:
+    with tarfile.open(path, f"w:{compression}") as archive:
         for name, content in parts.items():
             raw = evil if (evil is not None and name == "train") else pickle.dumps(content, protocol=2)
             info = tarfile.TarInfo(f"cifar-100-python/{name}")
@@ -148,3 +149,29 @@ def test_a_class_name_that_is_not_utf8_is_bad_data(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(dataset.DatasetError, match=r"cifar-100-python.tar.gz:meta: a class name is not UTF-8 \(b'p\\xe9ar'\)"):
         cifar.import_cifar100(tmp_path / "cifar-100-python.tar.gz", tmp_path / "out")
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2"])
+def test_an_archive_whose_crc_does_not_match_is_bad_data_not_a_silent_import(tmp_path, compression):
+    """A flipped byte of stored (incompressible) pixels decompresses without complaint: only the
+    CRC at the end of the stream can tell, so the archive is read to its end. Here the CRC itself
+    is flipped: the data stays intact, and only that check can fail."""
+    path = tmp_path / f"cifar-100-python.tar.{compression}"
+    _cifar_archive(path, compression=compression)
+    raw = bytearray(path.read_bytes())
+    raw[-8 if compression == "gz" else -5] ^= 0x01  # gzip's trailer: CRC-32, size; bz2's stream CRC, last block on
+    path.write_bytes(bytes(raw))
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(path), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert f"error: bad data: {path}: damaged archive (" in result.output
+
+
+def test_damaged_deflate_data_is_bad_data_naming_the_archive_and_member(tmp_path):
+    path = tmp_path / "cifar-100-python.tar.gz"
+    _cifar_archive(path, evil=np.random.default_rng(1).integers(0, 256, 300_000, dtype=np.uint8).tobytes())
+    raw = bytearray(path.read_bytes())
+    raw[100_000:170_000] = b"\xff" * 70_000  # spans a deflate block header: zlib raises, mid-member
+    path.write_bytes(bytes(raw))
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(path), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert f"{path}:cifar-100-python/train: damaged archive (Error -3 while decompressing data" in result.output

@@ -4,6 +4,8 @@ files and the natural split they give, and every tree or file that cannot be imp
 import json
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -311,3 +313,23 @@ def test_links_to_folders_inside_a_class_are_followed_and_loops_are_listed(tmp_p
     skipped = (tmp_path / "out" / "skipped.txt").read_text().splitlines()
     assert skipped == [f"{root}/a/more\tfolder already imported through another link",
                        f"{root}/b/loop\tlink to a folder that contains it (a loop): not followed"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/null"), reason="needs FIFOs and /dev/null")
+def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, image_bytes, write_files):
+    """A FIFO would block the import forever and a device could be read without end: each is
+    listed in skipped.txt with what it is; a symlink to an image is imported like the image."""
+    root = write_files(tmp_path / "flat", {"cat/1.jpg": image_bytes(COLOURS["cat"]),
+                                           "dog/1.jpg": image_bytes(COLOURS["dog"])})
+    os.mkfifo(root / "cat" / "pipe.jpg")
+    (root / "dog" / "null.jpg").symlink_to("/dev/null")
+    (root / "dog" / "link.jpg").symlink_to(root / "dog" / "1.jpg")
+    command = [sys.executable, "-c", "from minitransfer.cli import main; main()", "prepare", "folder", str(root),
+               str(tmp_path / "out"), "--size", "8", "--workers", "0", "--val-fraction", "0"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # in a process: a hang fails
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text().splitlines() == [
+        f"{root}/cat/pipe.jpg\tValueError: not a regular file but a FIFO (named pipe)",
+        f"{root}/dog/null.jpg\tValueError: not a regular file but a character device"]
+    data = dataset.open_dataset(tmp_path / "out")
+    assert _close(_mean_colours(data, "train"), [COLOURS["cat"], COLOURS["dog"], COLOURS["dog"]])

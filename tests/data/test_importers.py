@@ -4,6 +4,7 @@ files included; ImageNet's validation labels from the official devkit, and val/ 
 import io
 import json
 import os
+import struct
 import sys
 import zipfile
 
@@ -322,3 +323,63 @@ def test_an_image_folder_not_utf8_under_train_is_bad_data_naming_it(imagenet_tre
         stream.write(image_bytes((1, 2, 3)))
     with pytest.raises(dataset.DatasetError, match=r"train/n0\\xe9: a class folder's name must be UTF-8"):
         importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)
+
+
+def _deflated_copy(source, target):
+    """The zip ``source`` rewritten with deflate at ``target``."""
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in original.infolist():
+            copy.writestr(info.filename, original.read(info))
+    return target
+
+
+def _patch_member(path, name, damage):
+    """Damage member ``name`` of the zip at ``path``: "deflate" makes its first deflate block
+    header an invalid block type (zlib raises); "encrypted" sets its encryption flag, "deflate64"
+    its compression method 9, in its local and its central header (zipfile raises)."""
+    raw = bytearray(path.read_bytes())
+    local = zipfile.ZipFile(path).getinfo(name).header_offset
+    central = raw.rindex(name.encode()) - 46  # the central directory comes last, the name 46 bytes into an entry
+    if damage == "deflate":
+        name_length, extra_length = struct.unpack_from("<HH", raw, local + 26)
+        raw[local + 30 + name_length + extra_length] = 0xFF  # BFINAL 1, BTYPE 3: reserved
+    elif damage == "encrypted":
+        for field in (local + 6, central + 8):
+            raw[field] |= 0x01
+    else:
+        for field in (local + 8, central + 10):
+            struct.pack_into("<H", raw, field, 9)
+    path.write_bytes(bytes(raw))
+
+
+TRAIN_IMAGE = "tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG"
+
+
+@pytest.mark.parametrize("member,damage,workers,message", [
+    ("tiny-imagenet-200/val/val_annotations.txt", "deflate", 0,
+     "tiny.zip:tiny-imagenet-200/val/val_annotations.txt: damaged archive (Error -3 while decompressing data: "
+     "invalid block type)"),
+    ("tiny-imagenet-200/wnids.txt", "encrypted", 0, "tiny.zip:tiny-imagenet-200/wnids.txt: encrypted (password-protected)"),
+    (TRAIN_IMAGE, "encrypted", 0, f"tiny.zip:{TRAIN_IMAGE}: encrypted (password-protected)"),
+    (TRAIN_IMAGE, "encrypted", 2, f"tiny.zip:{TRAIN_IMAGE}: encrypted (password-protected)"),
+    (TRAIN_IMAGE, "deflate64", 0, f"tiny.zip:{TRAIN_IMAGE}: That compression method is not supported: unpack the"),
+    (TRAIN_IMAGE, "deflate64", 2, f"tiny.zip:{TRAIN_IMAGE}: That compression method is not supported: unpack the"),
+], ids=["annotations-damaged", "wnids-encrypted", "image-encrypted", "image-encrypted-in-a-worker", "image-deflate64",
+        "image-deflate64-in-a-worker"])
+def test_an_archive_member_that_cannot_be_read_is_bad_data_naming_it(tiny_zip, tmp_path, member, damage, workers,
+                                                                      message):
+    path = _deflated_copy(tiny_zip, tmp_path / "tiny.zip")
+    _patch_member(path, member, damage)
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(path), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", str(workers)])
+    assert result.exit_code == 65, result.output
+    assert f"error: bad data: {tmp_path}/{message}" in result.output
+
+
+def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
+    path = _deflated_copy(tiny_zip, tmp_path / "tiny.zip")
+    _patch_member(path, TRAIN_IMAGE, "deflate")
+    data = importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
+    assert data.labels("train").tolist() == [0, 1, 1]
+    assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
+        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)")}]

@@ -1,0 +1,142 @@
+"""The processes that decode an import's images: results in order, and no process outlives the import.
+
+``multiprocessing.Pool`` is not used: a SIGTERM to the process group (what ``timeout``, ``kill --
+-PGID`` and SLURM send) killed its workers, the pool started new ones, the tasks of the dead were
+lost and its close/join waited for them forever; a worker killed while waiting for a task keeps
+the task queue's lock, for which its ``terminate()`` waits forever too. Here instead:
+
+- workers start with SIGINT and SIGTERM blocked (a signal mask survives exec; multiprocessing's
+  resource tracker starts the same way): a stop signal, to the group or not, is for the importing
+  process to handle, and it kills its workers (SIGKILL: nothing of theirs needs finishing);
+- a worker that dies anyway (the out-of-memory killer) is noticed within
+  :data:`WORKER_POLL_SECONDS` (:class:`WorkerDied`), not waited for;
+- a worker whose importing process is gone (killed with SIGKILL) exits within
+  :data:`WORKER_POLL_SECONDS`.
+"""
+
+import multiprocessing
+import pickle
+import queue
+import signal
+from multiprocessing import resource_tracker
+
+WORKER_POLL_SECONDS = 0.5
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
+
+
+class WorkerDied(RuntimeError):
+    """A decoding process ended while the import still needed it (exit code 1)."""
+
+
+class DecoderPool:
+    """``map(items)`` yields ``function(item)`` for each item, in order, computed by ``workers``
+    processes of the "spawn" context (nothing HDF5- or zip-related crosses a fork) started on first
+    use; ``workers`` 0 computes in this process. ``close()`` kills the workers.
+
+        pool = DecoderPool(functools.partial(load_item, size=64), workers=4)
+        try:
+            decoded = list(pool.map(items))
+        finally:
+            pool.close()
+    """
+
+    def __init__(self, function, workers):
+        self.function, self.workers = function, workers
+        self.processes, self.tasks, self.results = [], None, None
+        self.submitted, self.finished = 0, {}
+
+    def map(self, items):
+        if self.workers == 0:
+            yield from map(self.function, items)
+            return
+        if not self.processes:
+            self._start()
+        length = max(1, min(64, len(items) // (4 * self.workers)))
+        chunks = [items[start:start + length] for start in range(0, len(items), length)]
+        first = self.submitted  # chunk numbers run on across calls: a result left by an abandoned call is never taken
+        for position in range(len(chunks)):
+            while self.submitted < first + min(len(chunks), position + 1 + CHUNKS_AHEAD * self.workers):
+                self.tasks.put((self.submitted, chunks[self.submitted - first]))
+                self.submitted += 1
+            yield from self._result(first + position)
+
+    def _start(self):
+        context = multiprocessing.get_context("spawn")
+        resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM again
+        # blocked: what the workers inherit; and a stop now must not leave a queue's semaphores half registered
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.tasks, self.results = context.Queue(), context.Queue()
+            for _ in range(self.workers):
+                process = context.Process(target=_work, args=(self.function, self.tasks, self.results),
+                                          name="minitransfer-decoder", daemon=True)
+                process.start()
+                self.processes.append(process)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # a signal that came meanwhile is delivered now
+
+    def _result(self, number):
+        while number not in self.finished:
+            try:
+                done, values, error = self.results.get(timeout=WORKER_POLL_SECONDS)
+            except queue.Empty:
+                self._check_workers()
+                continue
+            self.finished[done] = (values, error)
+        values, error = self.finished.pop(number)
+        if error is not None:
+            raise error
+        return values
+
+    def _check_workers(self):
+        ended = [process.exitcode for process in self.processes if process.exitcode is not None]
+        if ended:
+            raise WorkerDied(f"a decoding process ended unexpectedly (exit code {ended[0]}; -9 is SIGKILL, often "
+                             f"the out-of-memory killer); finished shards are kept: rerun the same command, with "
+                             f"fewer --workers if memory ran out")
+
+    def close(self):
+        """Kill the workers and wait for them, with SIGINT and SIGTERM held back meanwhile (a second
+        signal must not leave a worker behind); one that came is delivered on return."""
+        if not self.processes:
+            return
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for process in self.processes:
+                process.kill()
+            for process in self.processes:
+                process.join()
+            self.tasks.cancel_join_thread()  # tasks no worker took: exit without writing them
+            for channel in (self.tasks, self.results):
+                channel.close()
+            self.processes = []
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+def _work(function, tasks, results):
+    """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            number, chunk = tasks.get(timeout=WORKER_POLL_SECONDS)
+        except queue.Empty:
+            if parent.is_alive():
+                continue
+            results.cancel_join_thread()  # nobody reads them any more: exit without writing them
+            return
+        try:
+            results.put((number, [function(item) for item in chunk], None))
+        except Exception as error:  # raised again in the importing process
+            results.put((number, None, _picklable(error)))
+
+
+def _picklable(error):
+    """``error``, or a RuntimeError describing it when it cannot be pickled (the queue's writer
+    thread would drop it, and the importing process wait for the result forever)."""
+    try:
+        pickle.dumps(error)
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error

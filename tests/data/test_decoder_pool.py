@@ -1,0 +1,149 @@
+"""DecoderPool: results in order, errors raised where they are awaited, and an import with workers
+that stops promptly on a signal (to it or to its process group), notices a killed worker, and
+leaves no worker behind when it is killed itself."""
+
+import operator
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from minitransfer.data import decoder_pool
+
+pytestmark = pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+
+
+def test_results_come_in_order_across_calls_and_errors_keep_their_type():
+    pool = decoder_pool.DecoderPool(operator.neg, workers=2)
+    try:
+        assert list(pool.map(list(range(1, 301)))) == [-value for value in range(1, 301)]
+        assert list(pool.map([7, 11])) == [-7, -11]
+        with pytest.raises(TypeError, match="bad operand type for unary -: 'str'"):
+            list(pool.map([1, "x", 3]))
+    finally:
+        pool.close()
+    assert not any(_running(process.pid) for process in pool.processes)
+
+
+# Decodes like build.load_item, slowly, after recording the worker's PID: the test knows when the
+# workers are busy and which processes they are.
+_SLOW_DECODER = """
+import os, pathlib, time
+from minitransfer.data import build
+decode = build.load_item
+def load_item(item, size):
+    pathlib.Path(os.environ["DECODER_PIDS"], str(os.getpid())).touch()
+    time.sleep(0.1)
+    return decode(item, size)
+"""
+_IMPORT = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even where the test runner's parent ignores SIGINT
+import slow_decoder
+from minitransfer.data import build
+build.load_item = slow_decoder.load_item
+from minitransfer.cli import main
+main()
+"""
+
+
+@pytest.fixture
+def slow_import(tmp_path, image_bytes, write_files):
+    """Starts ``prepare folder`` with 2 slow workers in a new process group; returns (process,
+    worker PIDs) once both workers decode. The group is killed afterwards, whatever happened."""
+    source = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 40, 90), kind="PNG")
+                                               for name in ("cat", "dog") for number in range(40)})
+    (tmp_path / "slow_decoder.py").write_text(_SLOW_DECODER)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    environment = {**os.environ, "DECODER_PIDS": str(pids),
+                   "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    started = []
+
+    def start():
+        process = subprocess.Popen([sys.executable, "-c", _IMPORT, "prepare", "folder", str(source), str(tmp_path / "out"),
+                                    "--size", "8", "--shard-size", "10", "--workers", "2"], env=environment,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        started.append(process)
+        deadline = time.monotonic() + 60
+        while len(list(pids.iterdir())) < 2 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [int(path.name) for path in pids.iterdir()]
+        assert len(workers) == 2, process.communicate(timeout=5)
+        return process, workers
+
+    yield start
+    for process in started:
+        for pid in [process.pid, *_group(process.pid)]:
+            _kill(pid)
+        process.wait()
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _running(pid):
+    """Whether process ``pid`` exists and is not a zombie (an orphan's zombie may wait for a reaper)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _group(pgid):
+    """The live (not zombie) processes of process group ``pgid``."""
+    members = []
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _gone(pids, seconds):
+    """Whether every process of ``pids`` (a function giving them) is gone within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while pids() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not pids()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+@pytest.mark.parametrize("to_group", [True, False], ids=["group", "main"])
+def test_a_stop_signal_ends_an_import_with_workers_promptly_with_exit_75(slow_import, stop, to_group):
+    process, workers = slow_import()
+    if to_group:  # what timeout, kill -- -PGID, Ctrl-C and SLURM do
+        os.killpg(process.pid, stop)
+    else:
+        process.send_signal(stop)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 75, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and stderr.startswith("interrupted: ")
+    assert _gone(lambda: _group(process.pid), 10), f"left running: {_group(process.pid)}"
+
+
+def test_workers_exit_when_the_import_is_killed(slow_import):
+    process, workers = slow_import()
+    process.kill()
+    process.wait()
+    assert _gone(lambda: [pid for pid in workers if _running(pid)], 10 * decoder_pool.WORKER_POLL_SECONDS + 5)
+
+
+def test_a_killed_worker_ends_the_import_with_exit_1_instead_of_a_wait(slow_import):
+    process, workers = slow_import()
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1, stderr
+    assert stderr.startswith("error: a decoding process ended unexpectedly (exit code -9;"), stderr
+    assert _gone(lambda: _group(process.pid), 10), f"left running: {_group(process.pid)}"
