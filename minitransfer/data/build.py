@@ -218,9 +218,9 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     size. Files that would not change are not rewritten."""
     out = pathlib.Path(out)
     check_image_size(size)
-    if not overwrite:
-        _check_same_origin(out, source, size)
     with _import_lock(out):  # two imports into out would mix their shards
+        if not overwrite:
+            _check_same_origin(out, source, size)
         return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped)
 
 
