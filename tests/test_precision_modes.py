@@ -47,8 +47,8 @@ def test_a_resume_in_another_mode_is_refused_unless_asked_for(synthetic_8, tmp_p
 
     with pytest.raises(training.Interrupted):
         training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, **FAST), on_iteration=stop_after_2)
-    with pytest.raises(config.ConfigError, match=r"precision 'ieee' -> 'tf32'; to continue in another precision on "
-                                                 r"purpose, add --allow-precision-change"):
+    with pytest.raises(config.ConfigError, match=r"`precision` 'ieee' -> 'tf32'; to continue in another precision on "
+                                                 r"purpose, add `allow_precision_change=True`"):
         training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, precision="tf32", resume="auto", **FAST))
     result = training.train(config.TrainConfig(out=out, data=synthetic_8, seed=3, precision="tf32", resume="auto",
                                                allow_precision_change=True, **FAST))
