@@ -511,12 +511,13 @@ def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_
         assert snapshot(disk) == before
 
 
-def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
-    """SIGTERM while the built-in dataset is being built (before the training loop): a message and
-    exit 75, not a silent 143, and no half-built dataset or run folder left behind. The build is
-    held open by the test (it sleeps after writing) so the signal lands inside it."""
+def _train_stopped_in_the_dataset_build(tmp_path, at_exit=""):
+    """``train`` in a subprocess, sent SIGTERM while it builds the built-in dataset (the build is
+    held open: it sleeps after writing); ``at_exit``: Python run first, e.g. an atexit hook. Returns
+    the process (signalled) and the deadline of the test's waits."""
     cache = tmp_path / "cache"
-    slow_build = ("import time; from minitransfer.data import synthetic; build = synthetic.build_synthetic; "
+    slow_build = (f"import atexit, pathlib, time; {at_exit or 'pass'}; from minitransfer.data import synthetic; "
+                  "build = synthetic.build_synthetic; "
                   "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
                   "from minitransfer.cli import main; main(prog_name='minitransfer')")
     process = subprocess.Popen([sys.executable, "-c", slow_build, "train", "-o", "net.h5", "--device", "cpu"],
@@ -526,29 +527,25 @@ def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
+    return process, deadline
+
+
+def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
+    """SIGTERM while the built-in dataset is being built (before the training loop): a message and
+    exit 75, not a silent 143, and no half-built dataset or run folder left behind."""
+    process, _ = _train_stopped_in_the_dataset_build(tmp_path)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
-    assert not (tmp_path / "net.run").exists() and list(cache.iterdir()) == []
+    assert not (tmp_path / "net.run").exists() and list((tmp_path / "cache").iterdir()) == []
 
 
 def test_a_second_signal_while_exiting_interrupted_keeps_exit_75(tmp_path):
     """A second Ctrl-C or SIGTERM after the first one's "interrupted" message (a user pressing twice,
     a scheduler escalating) must not turn exit 75 into a death by signal (143), which a requeue
     script would read as a crash. The exit is held open by the test (an atexit hook sleeps)."""
-    slow_exit = ("import atexit, pathlib, time; from minitransfer.data import synthetic; "
-                 "build = synthetic.build_synthetic; "
-                 "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
-                 "atexit.register(lambda: (pathlib.Path('exiting').touch(), time.sleep(2))); "
-                 "from minitransfer.cli import main; main(prog_name='minitransfer')")
-    cache = tmp_path / "cache"
-    process = subprocess.Popen([sys.executable, "-c", slow_exit, "train", "-o", "net.h5", "--device", "cpu"],
-                               cwd=tmp_path, env=dict(os.environ, MINITRANSFER_CACHE=str(cache)),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    hold_exit = "atexit.register(lambda: (pathlib.Path('exiting').touch(), time.sleep(2)))"
+    process, deadline = _train_stopped_in_the_dataset_build(tmp_path, at_exit=hold_exit)
     while not (tmp_path / "exiting").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
