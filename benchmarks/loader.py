@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from minitransfer.data import build, dataset, loader
+from minitransfer.data import build, dataset, decode, loader
 
 
 def make_dataset(folder, images, size):
@@ -30,7 +30,7 @@ def make_dataset(folder, images, size):
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, size=(images, size, size, 3), dtype=np.uint8)
     labels = np.arange(images) % 10
-    items = [build.ImportItem(pixels=image) for image in pixels]
+    items = [decode.ImportItem(pixels=image) for image in pixels]
     classes = [{"index": c, "wnid": f"c{c}", "name": f"class {c}"} for c in range(10)]
     return build.build_dataset(folder, source={"kind": "benchmark"}, classes=classes,
                                subsets={"train": (items, labels, {})}, size=size, workers=0)

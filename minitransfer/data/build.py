@@ -8,17 +8,10 @@ built from the same inputs (its ``plan`` attribute) and whose arrays still hash 
 rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
 in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name`
 says) and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG files are
-converted to RGB, 16-bit greyscale keeps its high byte and floating-point images are skipped
-(:mod:`.inputs`). Images are warped (aspect ratio not kept) to ``size × size`` with
-bilinear interpolation, as the paper did for 256 × 256 (supplement A, following Donahue et al.
-2013); a JPEG is first decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still covers that
-size, which is faster and bounds its memory.
+converted to RGB and warped to ``size × size`` as :mod:`.decode` says.
 
-Limits, checked before anything is allocated: images are stored at most :data:`MAX_IMAGE_SIZE`
-pixels square (--size), an image may decode to at most
-:data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning is
-replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
-(according to its header, before it is read).
+Images are stored at most :data:`MAX_IMAGE_SIZE` pixels square (--size), checked before anything
+is allocated.
 
 A finished dataset is replaced only with ``overwrite`` (--overwrite) when it was prepared from
 another source or with other options; a rerun that changes nothing writes nothing (so it also
@@ -34,30 +27,23 @@ import contextlib
 import errno
 import functools
 import hashlib
-import io
 import json
 import os
 import pathlib
 import re
 import shutil
-import stat
-import warnings
-import zipfile
 
 import h5py
 import numpy as np
-from PIL import Image
 
 from minitransfer import fileio, rundir
 
-from . import archives
 from . import dataset as ds
 from . import inputs
+from .decode import load_item
 from .decoder_pool import DecoderPool
 
-MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
-MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 SHARD_BYTES = 192 << 20
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
@@ -70,114 +56,6 @@ class ClassesWithoutImages(ds.DatasetError):
     def __init__(self, message, indices, skipped):
         super().__init__(message)
         self.indices, self.skipped = indices, skipped
-
-
-class ImportItem:
-    """One image to import: a file, a member of a zip archive, or pixels already in memory."""
-
-    __slots__ = ("path", "member", "pixels")
-
-    def __init__(self, path=None, member=None, pixels=None):
-        self.path, self.member, self.pixels = path, member, pixels
-
-    def __getstate__(self):
-        return (self.path, self.member, self.pixels)
-
-    def __setstate__(self, state):
-        self.path, self.member, self.pixels = state
-
-    def describe(self):
-        """What the item is, for the skipped report and the shard plan."""
-        if self.pixels is not None:
-            return hashlib.sha256(np.ascontiguousarray(self.pixels).tobytes()).hexdigest()
-        return f"{self.path}:{self.member}" if self.member else str(self.path)
-
-
-def decode_image(source, size):
-    """An image file (path or binary file object) as uint8 (size, size, 3) RGB, warped bilinearly.
-
-    Raises ``ValueError`` before decoding when the image would decode to more than
-    :data:`MAX_DECODED_PIXELS` pixels, ``OSError`` (PIL's errors for truncated or unidentifiable
-    files) otherwise."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # EXIF / palette / decompression-bomb warnings: sizes are checked below
-        with Image.open(source) as image:
-            image.draft("RGB", (size, size))  # JPEG only: a DCT scale whose result still covers size x size
-            width, height = image.size
-            if width * height > MAX_DECODED_PIXELS:
-                raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
-                                 f"(8192x8192)")
-            image.load()
-            return warp(image, size)
-
-
-def warp(image, size):
-    """PIL image → uint8 (size, size, 3) RGB (any mode converted, 16-bit and float greyscale as
-    :func:`.inputs.to_8_bits` says; aspect ratio not kept)."""
-    image = inputs.to_8_bits(image)
-    if image.mode != "RGB":
-        image = image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
-    if image.size != (size, size):
-        image = image.resize((size, size), Image.BILINEAR)
-    return np.asarray(image, dtype=np.uint8)
-
-
-def read_member(archive, name):
-    """The bytes of member ``name`` of an open ``zipfile.ZipFile``, refused with ``ValueError`` from
-    its header's size when above :data:`MAX_MEMBER_BYTES` (nothing is decompressed then), with
-    :class:`~.archives.UnreadableArchive` when encrypted or compressed in a way zipfile cannot read,
-    with ``DatasetError`` when damaged (each naming the archive and the member)."""
-    info = archive.getinfo(name)
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
-    origin = f"{archive.filename}:{name}"
-    archives.check_zip_member(info, origin)
-    with archives.reading_archive(origin):
-        return archive.read(info)
-
-
-def open_regular_file(path):
-    """``path`` opened for binary reading when it is a regular file (after following symlinks);
-    ``ValueError`` saying what it is otherwise: opening a FIFO would wait for a writer forever, and
-    a device could be read without end (or have side effects)."""
-    _check_regular(os.stat(path).st_mode)  # before opening: opening is what a FIFO or a device must not see
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # replaced by a FIFO since the stat: no wait either
-    try:
-        _check_regular(os.fstat(descriptor).st_mode)
-    except ValueError:
-        os.close(descriptor)
-        raise
-    return os.fdopen(descriptor, "rb")
-
-
-def _check_regular(mode):
-    if not stat.S_ISREG(mode):
-        kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-        raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
-
-
-_open_archives = {}
-
-
-def load_item(item, size):
-    """Decode one :class:`ImportItem` (in a worker): ``(pixels, None)`` or ``(None, reason)``."""
-    try:
-        if item.pixels is not None:
-            pixels = np.asarray(item.pixels, dtype=np.uint8)
-            if pixels.shape != (size, size, 3):
-                pixels = warp(Image.fromarray(pixels), size)
-            return pixels, None
-        if item.member is not None:
-            if item.path not in _open_archives:
-                _open_archives[item.path] = zipfile.ZipFile(item.path)
-            return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
-        with open_regular_file(item.path) as file:
-            return decode_image(file, size), None
-    except archives.UnreadableArchive:
-        raise  # its other members are most likely alike: stop at once rather than skip every one
-    except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
-        return None, f"{type(error).__name__}: {error}"  # a damaged member too: a DatasetError
 
 
 def images_per_shard(size):
@@ -207,7 +85,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
-    labels, extras), "val": ...} with ``items`` a list of :class:`ImportItem`, ``labels`` ints and
+    labels, extras), "val": ...} with ``items`` a list of :class:`.decode.ImportItem`, ``labels`` ints and
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
     as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
     undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises

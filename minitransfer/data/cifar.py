@@ -2,7 +2,7 @@
 
 The archive's pickles are read with a restricted unpickler (plain containers and numpy arrays
 only: an archive can never run code), and everything declared is size-checked before it is
-read or converted: a tar member by its header (at most :data:`~.build.MAX_MEMBER_BYTES`), the
+read or converted: a tar member by its header (at most :data:`~.decode.MAX_MEMBER_BYTES`), the
 pickled ``data`` must already be a uint8 array (N, 3072) and the labels N integers, so a small
 pickle cannot make a huge array out of repeated references.
 """
@@ -17,7 +17,8 @@ import numpy as np
 from . import archives
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import MAX_MEMBER_BYTES, ImportItem, build_dataset
+from .build import build_dataset
+from .decode import MAX_MEMBER_BYTES, ImportItem
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else
 SAFE_PICKLE_GLOBALS = frozenset({

@@ -47,7 +47,8 @@ import numpy as np
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import ClassesWithoutImages, ImportItem, build_dataset
+from .build import ClassesWithoutImages, build_dataset
+from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
 

@@ -9,7 +9,8 @@ import zipfile
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
-from .build import ImportItem, build_dataset, read_member
+from .build import build_dataset
+from .decode import ImportItem, read_member
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 

@@ -1,0 +1,83 @@
+"""Decoding one image to import: bounded before anything is allocated (declared pixels, an archive
+member's declared size, JPEGs at a reduced scale), and greyscale beyond 8 bits kept or refused."""
+
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from minitransfer.data import decode
+
+
+def _png_declaring(width, height):
+    """A 100-byte PNG whose header declares width x height RGB pixels (its data is a few zero rows)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(3 * width + 1) * 2))
+            + chunk(b"IEND", b""))
+
+
+def _jpeg_declaring(image_bytes, width, height):
+    """A small JPEG whose frame header (SOF0) is patched to declare width x height."""
+    raw = bytearray(image_bytes((90, 120, 200), size=(64, 64)))
+    frame = raw.index(b"\xff\xc0")
+    raw[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(raw)
+
+
+def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_declaring(12000, 12000))  # 144 MP: PIL itself only warns below 179 MP
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 16)
+    assert pixels is None
+    assert reason == "ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192)"
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, image_bytes):
+    """12000 x 12000 declared in 700 bytes: decoded at 1/8 scale (1500 x 1500, 7 MB), never at full size
+    (432 MB); measured as the peak memory of a fresh process."""
+    path = tmp_path / "huge.jpg"
+    path.write_bytes(_jpeg_declaring(image_bytes, 12000, 12000))
+    script = ("import resource, sys\n"
+              "from minitransfer.data import decode\n"
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+              "pixels, reason = decode.load_item(decode.ImportItem(path=sys.argv[1]), 256)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, pixels.shape)\n")
+    output = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
+    grown_kib, shape = output.split(" ", 1)
+    assert int(grown_kib) < 64 << 10, output  # KiB: far below the 432 MB a full decode allocates
+    assert shape.strip() == "(256, 256, 3)"  # libjpeg pads the missing rows: imported, as before
+
+
+def test_an_archive_member_declaring_too_many_bytes_is_not_read(tmp_path, image_bytes, monkeypatch):
+    archive = tmp_path / "images.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("a.JPEG", image_bytes((1, 2, 3), size=(64, 64)))
+    monkeypatch.setattr(decode, "MAX_MEMBER_BYTES", 300)
+    monkeypatch.setattr(zipfile.ZipFile, "read", lambda *args: pytest.fail("read a member larger than the limit"))
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
+    assert pixels is None and reason.startswith("ValueError: a.JPEG: ") and "more than the 300" in reason
+
+
+@pytest.mark.parametrize("mode,values,expected", [
+    ("I;16B", [[0, 255], [256, 65535]], [[0, 0], [1, 255]]),
+    ("I", [[0, 511], [40000, 65535]], [[0, 1], [156, 255]]),
+])
+def test_16_bit_greyscale_keeps_its_high_byte(mode, values, expected):
+    image = Image.fromarray(np.asarray(values, dtype=np.uint16)).convert(mode) if mode != "I;16B" else \
+        Image.frombytes("I;16B", (2, 2), np.asarray(values, dtype=">u2").tobytes())
+    assert image.mode == mode
+    assert decode.warp(image, 2)[..., 0].tolist() == expected
+
+
+def test_integer_greyscale_beyond_16_bits_and_float_images_are_skipped():
+    with pytest.raises(ValueError, match="outside 0..65535"):
+        decode.warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
+    with pytest.raises(ValueError, match="floating-point pixels"):
+        decode.warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)
