@@ -107,17 +107,13 @@ def _import_lock(out):
     """Hold ``out``'s lock (:class:`minitransfer.rundir.RunLock`, which creates ``out``). On a
     read-only file system there is no lock to take and nobody can write: a finished dataset is
     checked there without one, and anything left to write fails as usual (exit 74)."""
-    try:
-        lock = rundir.RunLock(out).__enter__()
-    except fileio.StorageError:
-        if not _read_only(out):
-            raise
+    with contextlib.ExitStack() as lock:
+        try:
+            lock.enter_context(rundir.RunLock(out))
+        except fileio.StorageError:
+            if not _read_only(out):
+                raise
         yield
-        return
-    try:
-        yield
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _read_only(folder):

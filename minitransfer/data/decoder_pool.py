@@ -115,21 +115,28 @@ class DecoderPool:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
-def _work(function, tasks, results):
-    """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
+    """In a worker process: the next task of the queue ``tasks``, or None once the process that
+    started this one is gone (killed with SIGKILL, it sends no stop, and a worker waiting forever
+    would keep its memory and its files open), checked every ``poll_seconds``."""
     parent = multiprocessing.parent_process()
     while True:
         try:
-            number, chunk = tasks.get(timeout=WORKER_POLL_SECONDS)
+            return tasks.get(timeout=poll_seconds)
         except queue.Empty:
-            if parent.is_alive():
-                continue
-            results.cancel_join_thread()  # nobody reads them any more: exit without writing them
-            return
+            if not parent.is_alive():
+                return None
+
+
+def _work(function, tasks, results):
+    """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+    while (task := next_task(tasks)) is not None:
+        number, chunk = task
         try:
             results.put((number, [function(item) for item in chunk], None))
         except Exception as error:  # raised again in the importing process
             results.put((number, None, _picklable(error)))
+    results.cancel_join_thread()  # orphaned: nobody reads them any more, exit without writing them
 
 
 def _picklable(error):

@@ -36,6 +36,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
+from .decoder_pool import next_task
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -279,7 +280,7 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
     reader = ds.ImageReader(ds.open_dataset(dataset_path), subset)
     try:
-        while (task := _next_task(tasks)) is not None:
+        while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
             batch, slot, image_indices = task
             try:
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
@@ -291,14 +292,3 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
         del slots
         memory.close()
 
-
-def _next_task(tasks):
-    """The next task, or None when told to stop or when the training process is gone: one killed
-    with SIGKILL sends no stop, and a worker waiting forever would keep its memory and the dataset."""
-    parent = multiprocessing.parent_process()
-    while True:
-        try:
-            return tasks.get(timeout=WORKER_POLL_SECONDS)
-        except queue.Empty:
-            if not parent.is_alive():
-                return None
