@@ -23,7 +23,8 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, warnings_for
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
+from minitransfer.preflight import warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.evaluate import evaluate, summarize, validation_loader

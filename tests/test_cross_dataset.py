@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config
+from minitransfer import config, preflight
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -56,7 +56,7 @@ def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_ba
 
 
 def test_a_resized_mean_image_is_announced(source_base, target):
-    found = config.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
+    found = preflight.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
                                                                   **FAST)))
     assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
 

@@ -1,4 +1,4 @@
-"""The warnings ``train`` prints before its first iteration (:func:`minitransfer.config.warnings_for`):
+"""The warnings ``train`` prints before its first iteration (:func:`minitransfer.preflight.warnings_for`):
 a crop that sees a small part of each stored image, a reduced-data run that keeps every image, a
 batch larger than the data, and a CPU run that would take hours."""
 
@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from minitransfer import config, models
+from minitransfer import config, models, preflight
 
 
 def warnings(**fields):
-    return config.warnings_for(config.resolve(config.TrainConfig(device="cpu", quiet=True, **fields)))
+    return preflight.warnings_for(config.resolve(config.TrainConfig(device="cpu", quiet=True, **fields)))
 
 
 def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_it(synthetic_8):
@@ -25,7 +25,7 @@ def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_i
 @pytest.mark.parametrize("preset", ["micro", "mini"])
 def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic_8, preset):
     p = models.get(preset)
-    threshold = config.CPU_HOURS_WARNING * 3600 / (p.cpu_seconds_per_image * p.batch_size)
+    threshold = preflight.CPU_HOURS_WARNING * 3600 / (p.cpu_seconds_per_image * p.batch_size)
     longer = math.ceil(2 * threshold)
     found = [w for w in warnings(data=synthetic_8, preset=preset, max_iter=longer) if "on the CPU" in w]
     assert len(found) == 1, found
