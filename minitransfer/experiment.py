@@ -28,6 +28,7 @@ import sys
 import zlib
 
 from minitransfer import config, fileio
+from minitransfer.resume import RESUME_FREE_FIELDS
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -260,23 +261,32 @@ def check_bases(runs, out, options):
     :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
     for run in runs:
         if run.parent is None:
-            fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
-            try:
-                config.resolve(config.TrainConfig(**fields), checksums=False)
-            except (config.ConfigError, config.DataMismatch) as error:
-                raise type(error)(f"run {run.name}: {error}") from None
+            resolved_fields(run, out, options)
+
+
+def resolved_fields(run, out, options):
+    """Every configuration field of base ``run`` (no parent) as ``train`` resolves it from
+    ``options``, defaults filled in (on the CPU, without reading every shard)."""
+    fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+    try:
+        return config.resolve(config.TrainConfig(**fields), checksums=False).config.to_dict()
+    except (config.ConfigError, config.DataMismatch) as error:
+        raise type(error)(f"run {run.name}: {error}") from None
 
 
 def trained_otherwise(out, run, options):
     """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
-    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable)."""
+    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
+    A base is compared on every field, defaults included: an option given before and left out now
+    differs there (and a transfer is trained with the same options as its base)."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
     differ = []
-    for name, asked in run_fields(run, out, options).items():
-        if asked is None or name in ("device", "out") or name not in recorded:
+    asked_fields = resolved_fields(run, out, options) if run.parent is None else run_fields(run, out, options)
+    for name, asked in asked_fields.items():
+        if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
         had = recorded[name]
         same = os.path.realpath(had) == os.path.realpath(asked) if name in ("data", "copy_from") and had \
