@@ -448,6 +448,17 @@ def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, a
     assert not (tmp_path / "g").exists()
 
 
+def test_gpus_where_cuda_is_unusable_stop_the_grid_before_every_run_fails(tmp_path, synthetic_8, monkeypatch):
+    from minitransfer import cuda
+    from minitransfer.cli.experiment import experiment
+
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
+                                             "--max-iter", "2", "--gpus", "0,1"])
+    assert result.exit_code == 2 and "--gpus 0,1: no GPU is usable here" in result.output, result.output
+    assert not list(tmp_path.glob("g/*/*.run/train.log"))
+
+
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
     assert names(runs) == [
