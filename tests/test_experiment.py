@@ -534,3 +534,19 @@ def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, syn
     with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
                                                      r"max_iter 2 -> \d+"):
         scheduler.run_grid(runs, out, left_out, log=lambda line: None)
+
+
+def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
+    """The bases were trained on a dataset that was then built again in the same folder with other
+    images: the grid's finished runs are not this dataset's."""
+    from minitransfer.data import synthetic
+
+    data, out = tmp_path / "data", tmp_path / "grid"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    options = {"data": str(data), "max_iter": 2, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
+                                                     rf"dataset {data} has changed since"):
+        scheduler.run_grid(runs, out, options, log=lambda line: None)
