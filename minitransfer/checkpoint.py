@@ -170,6 +170,18 @@ def is_checkpoint(path):
         return False
 
 
+def read_meta(path):
+    """The root attributes of the checkpoint at ``path`` (:data:`META_TYPES`: its provenance),
+    checked as :func:`load` checks them, without reading any array."""
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT:
+                raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint")
+            return _meta(f, _Faults(path))
+    except OSError as error:
+        raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
+
+
 def _read(f, path, with_solver):
     fault = _Faults(path)
     if f.attrs.get("format") != FORMAT:

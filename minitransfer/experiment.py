@@ -27,7 +27,9 @@ import shlex
 import sys
 import zlib
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
+from minitransfer.resume import RESUME_FREE_FIELDS
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -260,23 +262,43 @@ def check_bases(runs, out, options):
     :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
     for run in runs:
         if run.parent is None:
-            fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
-            try:
-                config.resolve(config.TrainConfig(**fields), checksums=False)
-            except (config.ConfigError, config.DataMismatch) as error:
-                raise type(error)(f"run {run.name}: {error}") from None
+            resolved_plan(run, out, options)
+
+
+def resolved_plan(run, out, options):
+    """The :class:`minitransfer.config.Plan` of base ``run`` (no parent) as ``train`` resolves it
+    from ``options``, every default filled in (on the CPU, without reading every shard)."""
+    fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+    try:
+        return config.resolve(config.TrainConfig(**fields), checksums=False)
+    except (config.ConfigError, config.DataMismatch) as error:
+        raise type(error)(f"run {run.name}: {error}") from None
 
 
 def trained_otherwise(out, run, options):
     """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
-    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable)."""
+    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
+    A base is compared on every field, defaults included: an option given before and left out now
+    differs there (and a transfer is trained with the same options as its base), and on the dataset
+    it was trained on (a dataset prepared again in the same folder differs there)."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
     differ = []
-    for name, asked in run_fields(run, out, options).items():
-        if asked is None or name in ("device", "out") or name not in recorded:
+    asked_fields = run_fields(run, out, options)
+    if run.parent is None:
+        plan = resolved_plan(run, out, options)
+        asked_fields = plan.config.to_dict()
+        try:
+            trained_on = checkpoints.read_meta(weights_path(out, run.name))["dataset_fingerprint"]
+        except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
+            trained_on = ""
+        if trained_on and trained_on != plan.dataset.fingerprint:
+            differ.append(f"dataset {plan.dataset.path} has changed since (sha256 of its meta.json {trained_on[:12]} "
+                          f"-> {plan.dataset.fingerprint[:12]})")
+    for name, asked in asked_fields.items():
+        if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
         had = recorded[name]
         same = os.path.realpath(had) == os.path.realpath(asked) if name in ("data", "copy_from") and had \

@@ -79,10 +79,11 @@ class _Scheduler:
         self.slots = tuple(devices)
         finished = [r.name for r in runs if is_finished(out, r)]
         for run in runs:
-            if run.name in finished and trained_otherwise(out, run, options):
+            differ = trained_otherwise(out, run, options) if run.name in finished else []
+            if differ:
                 raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                                   f"({'; '.join(trained_otherwise(out, run, options))}); choose another output "
-                                   f"folder, or remove the runs to train them again")
+                                   f"({'; '.join(differ)}); choose another output folder, or remove the runs to "
+                                   f"train them again")
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
         self.pending = [r for r in runs if r.name not in finished]

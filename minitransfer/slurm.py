@@ -123,6 +123,14 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
 
 
+def _sbatch_quote(path):
+    """``path`` as one word of an ``#SBATCH`` line (sbatch splits it at blanks and stops at ``#``
+    unless quoted, and expands nothing) and as literal text of an ``--output`` file name pattern
+    (``%%`` is ``%``)."""
+    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return f'"{escaped}"'
+
+
 def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
     """One array task per run: skip it when finished, else run its train command as a job step and
     requeue the task when the training exits 75."""
@@ -134,7 +142,7 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         "#!/usr/bin/env bash",
         f"# minitransfer experiment --emit-slurm: the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
-        f"#SBATCH --output={slurm_dir / 'logs'}/{stage}-%A_%a.out",
+        f"#SBATCH --output={_sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
         *header,
         "",
         "set -u",

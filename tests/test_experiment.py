@@ -448,6 +448,17 @@ def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, a
     assert not (tmp_path / "g").exists()
 
 
+def test_gpus_where_cuda_is_unusable_stop_the_grid_before_every_run_fails(tmp_path, synthetic_8, monkeypatch):
+    from minitransfer import cuda
+    from minitransfer.cli.experiment import experiment
+
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    result = CliRunner().invoke(experiment, ["--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
+                                             "--max-iter", "2", "--gpus", "0,1"])
+    assert result.exit_code == 2 and "--gpus 0,1: no GPU is usable here" in result.output, result.output
+    assert not list(tmp_path.glob("g/*/*.run/train.log"))
+
+
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
     assert names(runs) == [
@@ -490,19 +501,52 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     assert any("random0/baseA is being trained by another process" in line for line in lines)
 
 
-def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train):
+def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train, synthetic_8):
     """Rerunning into a grid folder with another seed (or max_iter, data ...) would skip its finished
     runs as if they were this grid's: refused, naming the run and the field, before anything starts."""
     out = tmp_path / "grid"
+    options = dict(OPTIONS, data=synthetic_8)  # a base is compared as train resolves it: a real dataset
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    assert scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+    assert scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None,
                               poll_seconds=0.01).exit_code == 0
     base_a = {run.name: run for run in runs}["random0/baseA"]
     recorded = {key: (str(value) if isinstance(value, pathlib.Path) else value)
-                for key, value in grid.run_fields(base_a, out, OPTIONS).items()}
+                for key, value in grid.run_fields(base_a, out, options).items()}
     (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(recorded))
-    assert grid.trained_otherwise(out, base_a, OPTIONS) == []
+    assert grid.trained_otherwise(out, base_a, options) == []
     with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
                                                      r"\d+ -> \d+"):
-        scheduler.run_grid(runs, out, dict(OPTIONS, seed=4), train_command=fake_train, log=lambda line: None)
+        scheduler.run_grid(runs, out, dict(options, seed=4), train_command=fake_train, log=lambda line: None)
     assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "finished"]  # nothing started again
+
+
+def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, synthetic_8):
+    """The runs were trained for 2 iterations; a rerun without --max-iter asks for the preset's
+    default, so taking them as its own would mix two grids. Naming the default (the preset) that
+    was implicit before is no change."""
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    trained = {"data": synthetic_8, "max_iter": 2, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs, out, trained, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    same = scheduler.run_grid(runs, out, dict(trained, preset="mini"), log=lambda line: None, poll_seconds=0.01)
+    assert same.exit_code == 0 and sorted(same.skipped) == sorted(names(runs))
+    left_out = {key: value for key, value in trained.items() if key != "max_iter"}
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
+                                                     r"max_iter 2 -> \d+"):
+        scheduler.run_grid(runs, out, left_out, log=lambda line: None)
+
+
+def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
+    """The bases were trained on a dataset that was then built again in the same folder with other
+    images: the grid's finished runs are not this dataset's."""
+    from minitransfer.data import synthetic
+
+    data, out = tmp_path / "data", tmp_path / "grid"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    options = {"data": str(data), "max_iter": 2, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
+                                                     rf"dataset {data} has changed since"):
+        scheduler.run_grid(runs, out, options, log=lambda line: None)

@@ -130,6 +130,22 @@ def test_device_chooses_the_gpu_request_and_the_train_device(tmp_path, device, g
         assert check.returncode == 0, check.stderr
 
 
+ODD_FOLDER = "my runs/it's $HOME #1 50%"  # a blank, a quote, a dollar, a hash, a percent sign
+
+
+def test_the_log_folder_is_one_word_of_its_sbatch_line_however_it_is_spelled(tmp_path):
+    """sbatch splits an #SBATCH line at blanks, stops at '#' and takes quotes (as a shell would, but
+    expanding nothing), then reads --output as a file name pattern where '%%' is '%'."""
+    slurm_dir = tmp_path / ODD_FOLDER / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", slurm_dir, OPTIONS)
+    for stage in ("bases", "transfers"):
+        outputs = [o for o in sbatch_lines((slurm_dir / f"{stage}.sh").read_text()) if o.startswith("--output")]
+        words = shlex.split(outputs[0], comments=True)
+        assert len(words) == 1, outputs
+        pattern = words[0][len("--output="):]
+        assert pattern.replace("%A_%a", "7_3").replace("%%", "%") == str(slurm_dir / "logs" / f"{stage}-7_3.out")
+
+
 @pytest.mark.parametrize("text, seconds", [
     ("5", 300), ("90", 5400), ("30:00", 1800), ("2:00:00", 7200), ("1-12", 129600), ("1-0:30", 88200),
     ("2-00:00:01", 172801),
@@ -397,6 +413,15 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert f"nothing to submit: all {len(runs)} runs are finished" in output
     assert cluster.jobs() == {}
     assert cluster.command("scontrol", "--oneliner", "show", "jobs").count("JobId=") == known
+
+
+def test_real_slurm_grid_in_a_folder_with_blanks_quotes_and_percent_signs(cluster, tmp_path):
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+    out, scripts = tmp_path / ODD_FOLDER / "grid", tmp_path / ODD_FOLDER / "slurm"
+    jobs = submitted_jobs(submit(cluster, slurm.emit_slurm(runs, out, scripts, real_options())))
+    assert settle(cluster) == {}
+    assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
+    assert "run random0/baseA: done" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
 
 
 def weights(path):

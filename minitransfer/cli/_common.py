@@ -207,6 +207,9 @@ def choose_devices(device, gpus=None):
     wrong = [gpu for gpu in found if not (gpu.isdigit() or gpu.startswith(("GPU-", "MIG-")))]
     if wrong:  # what CUDA_VISIBLE_DEVICES takes: indices, or GPU-/MIG- UUIDs as nvidia-smi -L lists them
         raise config.ConfigError(f"--gpus: {', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)")
+    if gpus and found and not cuda.cuda_available():  # else each run would start, only to fail without CUDA
+        raise config.ConfigError(f"--gpus {gpus}: no GPU is usable here (install CuPy, check the driver), or train on "
+                                 f"the CPU without --gpus")
     if found:
         return found
     if device == "cuda":
