@@ -2,7 +2,8 @@
 
 Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage (also: another process is training into the
 same run), 65 bad data, 74 a file could not be written (disk full, permissions; the previous files
-intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun). Every
+intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun), 141 the
+reader of the output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every
 command runs its work through :func:`run`, so a known failure is one line on stderr and its exit
 code, never a traceback.
 
@@ -14,7 +15,9 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
+import os
 import re
+import select
 import signal
 import sys
 
@@ -30,6 +33,7 @@ EXIT_USAGE = 2
 EXIT_BAD_DATA = 65
 EXIT_IO = 74
 EXIT_INTERRUPTED = 75
+EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
 # The first row whose exception class matches decides the exit code and the message's prefix.
 EXIT_CODES = (
@@ -58,12 +62,27 @@ def run(work):
     try:
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
+        if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush then fails silently
+            sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
         if code == EXIT_INTERRUPTED:  # already stopping: a second Ctrl-C or SIGTERM must not lose the exit code
             for stop in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(stop, signal.SIG_IGN)
         click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
         sys.exit(code)
+
+
+def _reader_gone(stream):
+    """Whether ``stream`` is a pipe whose reading end is closed (poll reports an error on it); a
+    broken pipe elsewhere (a loader worker's) is an ordinary I/O error."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # not a file descriptor (click's CliRunner)
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def option_text(message):
@@ -98,7 +117,11 @@ _INTERRUPTED = ("stopped by a signal before anything was saved, or with every fi
 
 class CommandGroup(click.Group):
     """The command group: every command's known failures (and SIGINT / SIGTERM anywhere in a
-    command) go through :func:`run`, so none ends in a traceback."""
+    command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
+    (its --help and --version write to a pipe too)."""
+
+    def parse_args(self, ctx, args):
+        return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
 
     def invoke(self, ctx):
         previous = interrupt_on_sigterm()

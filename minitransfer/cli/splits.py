@@ -34,6 +34,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
       minitransfer splits synthetic-20 all --per-class 100
       minitransfer splits imagenet-256 random --split-seed 0   # your data
     """
+    if kind == "all" and half:
+        raise click.BadParameter("the all split has no halves: leave --half out", param_hint="--half")
     data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
     try:

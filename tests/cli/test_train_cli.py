@@ -179,6 +179,12 @@ def test_every_seed_option_is_checked_against_the_generators_range(data, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_splits_all_has_no_half_to_choose(data, tmp_path):
+    result = invoke(["splits", str(data), "all", "--half", "A"], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --half: the all split has no halves" in result.output and "make_half" not in result.output
+
+
 def test_the_largest_seeds_train(data, tmp_path):
     result = invoke(["train", "--data", data, "--seed", str(SEED_LIMIT), "--split-seed", str(SEED_LIMIT),
                      "-o", "net.h5", *FAST], tmp_path)
