@@ -109,6 +109,18 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
     assert "Not finished (4): " in written.files["results.md"].read_text()
 
 
+def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
+    planned = grid.plan_grid(layers=(1, 3, 5, 7), fine_tuned=True, both_directions=True)
+    grid.write_plan(runs_dir, planned, {}, ["train"])
+    unfinished = [run.name for run in planned if run.name not in ACCURACY]
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "not finished" in line)
+    shown = line.split(": ", 1)[1].split(" and ")[0].split(", ")
+    assert line.startswith(f"  not finished ({len(unfinished)}, left out): ") and len(shown) == 5
+    assert set(shown) <= set(unfinished) and f"and {len(unfinished) - 5} more" in line
+
+
 def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
     """The copies' base is told by what train recorded in their checkpoint (its half, and whether it
     was trained on another dataset), not by the base file, which is not a checkpoint here."""

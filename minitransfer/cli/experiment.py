@@ -41,7 +41,8 @@ def _time_limit(ctx, param, value):
 @click.command()
 @data_option
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), required=True,
-              help="Grid directory: one sub-directory per network.")
+              help="Grid directory: OUT/<split>/<network>.h5 (e.g. grid/random0/A3B.h5), each with its run "
+                   "directory <network>.run beside it; the grid's plan in OUT/experiment.json.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
 @click.option("--source-data", type=click.Path(exists=True, file_okay=False), default=None,
@@ -63,7 +64,8 @@ def _time_limit(ctx, param, value):
                    "base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
-@click.option("--gpus", default=None, help="GPU ids to use, e.g. 0,1,2,3 (default: all visible).")
+@click.option("--gpus", default=None, help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
+                   "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")

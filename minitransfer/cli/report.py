@@ -51,10 +51,17 @@ def report(runs, out, reference):
     show(written, runs)
 
 
+UNFINISHED_SHOWN = 5  # names on the terminal; results.md lists every one
+
+
 def show(written, runs):
     """What a report holds, on the terminal: its files, the findings and the warnings."""
-    click.echo(f"read {len(written.results)} finished runs from {runs}"
-               + (f" ({len(written.unfinished)} not finished)" if written.unfinished else ""))
+    click.echo(f"read {len(written.results)} finished runs from {runs}")
+    if written.unfinished:
+        shown = written.unfinished[:UNFINISHED_SHOWN]
+        more = len(written.unfinished) - len(shown)
+        click.echo(f"  not finished ({len(written.unfinished)}, left out): {', '.join(shown)}"
+                   + (f" and {more} more (listed in results.md)" if more else ""))
     for text in written.left_out:
         click.echo(f"  left out: {text}")
     for name, path in written.files.items():
