@@ -198,7 +198,7 @@ class _Scheduler:
                 continue
             else:
                 self.outcome.failed.append(run.name)
-                self.log(f"FAILED {run.name} (exit {code}); see {run_dir(self.out, run) / LOG_FILE}")
+                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); see {run_dir(self.out, run) / LOG_FILE}")
         return ended
 
     def _taken_elsewhere(self, run):
@@ -256,3 +256,14 @@ def _accuracy_note(out, run):
         return ""
     value = result.get("mean10_top1") if isinstance(result, dict) else None
     return f": mean of 10 best {value:.4f}" if isinstance(value, (int, float)) else ""
+
+
+def _how_it_ended(code):
+    """A train process's end as a person reads it: "exit 65", or "killed by SIGKILL" for a negative
+    return code (the signal that ended it)."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"

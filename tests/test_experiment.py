@@ -20,7 +20,8 @@ from minitransfer import scheduler
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
 # does), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
-# checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, then writes result.json.
+# checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
+# is in FAKE_TRAIN_KILL, then writes result.json.
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -51,6 +52,8 @@ FAKE_TRAIN = textwrap.dedent('''
     if weights.stem in os.environ.get("FAKE_TRAIN_FAIL", "").split(","):
         note("fail")
         sys.exit(1)
+    if weights.stem in os.environ.get("FAKE_TRAIN_KILL", "").split(","):
+        os.kill(os.getpid(), signal.SIGKILL)
     deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0.05"))
     while time.time() < deadline:
         if stop:
@@ -285,6 +288,18 @@ def test_a_failed_base_blocks_its_children_only(tmp_path, fake_train, monkeypatc
     assert sorted(outcome.finished) == ["random0/B2B", "random0/B2B+", "random0/baseB"]
     assert outcome.exit_code == 1
     assert events(out, "random0/A2B") == []
+
+
+def test_a_failed_run_is_reported_with_its_exit_code_or_the_signal_that_killed_it(tmp_path, fake_train, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_FAIL", "baseA")
+    monkeypatch.setenv("FAKE_TRAIN_KILL", "baseB")
+    lines = []
+    outcome = scheduler.run_grid(grid.plan_grid(layers=(1,)), tmp_path / "grid", OPTIONS, train_command=fake_train,
+                                 log=lines.append, poll_seconds=0.01)
+    assert sorted(outcome.failed) == ["random0/baseA", "random0/baseB"]
+    failed = sorted(line for line in lines if line.startswith("FAILED"))
+    assert failed[0].startswith("FAILED random0/baseA (exit 1); see ") and failed[0].endswith("baseA.run/train.log")
+    assert failed[1].startswith("FAILED random0/baseB (killed by SIGKILL); see ")
 
 
 DRIVER = textwrap.dedent('''
