@@ -10,8 +10,8 @@ of the stream, augmented with ``ops.augment.forward(..., train=True, seed=seed, 
 over ``indices`` in order, centre crops, the last batch possibly smaller.
 
 Prefetch. With ``workers > 0``, worker processes (the "spawn" context; each opens the HDF5 shards
-itself after it starts, as HDF5 is unsafe across fork) read uint8 batches by memory-mapping the
-shards' contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
+itself after it starts, as HDF5 is unsafe across fork) read uint8 batches from the shards'
+contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
 
@@ -207,7 +207,9 @@ class BatchLoader:
         if getattr(self, "_pool", None) is not None:
             self._pool.close()
             self._pool = None
-        self._reader = None
+        if getattr(self, "_reader", None) is not None:
+            self._reader.close()
+            self._reader = None
 
     def __enter__(self):
         return self
