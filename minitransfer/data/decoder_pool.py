@@ -26,7 +26,7 @@ CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker w
 
 
 class WorkerDied(RuntimeError):
-    """A decoding process ended while the import still needed it (exit code 1)."""
+    """A decoding process ended while the import (or a data loader) still needed it (exit code 1)."""
 
 
 class DecoderPool:

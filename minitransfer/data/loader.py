@@ -36,7 +36,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
-from .decoder_pool import next_task
+from .decoder_pool import WorkerDied, next_task
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -253,7 +253,8 @@ class _WorkerPool:
             except queue.Empty:
                 dead = [process.exitcode for process in self.processes if not process.is_alive()]
                 if dead:
-                    raise RuntimeError(f"BatchLoader: a worker process died (exit codes {dead})") from None
+                    raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
+                                     f"signal, e.g. -9 by the out-of-memory killer)") from None
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)
@@ -280,17 +281,19 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
     """Worker process: open the dataset (after start: HDF5 must not cross a fork), fill slots."""
     memory = shared_memory.SharedMemory(name=memory_name)  # spawn children share the parent's resource tracker
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
-    reader = ds.ImageReader(ds.open_dataset(dataset_path), subset)
+    reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
     try:
         while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
             batch, slot, image_indices = task
             try:
+                reader = reader or ds.ImageReader(ds.open_dataset(dataset_path), subset)
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
                 results.put((batch, f"{dataset_path} ({subset}): {error}"))
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
         del slots
         memory.close()
 
