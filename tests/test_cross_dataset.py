@@ -61,6 +61,13 @@ def test_a_resized_mean_image_is_announced(source_base, target):
     assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
 
 
+def test_copying_into_another_preset_names_both(source_base, target):
+    """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes."""
+    with pytest.raises(checkpoints.CheckpointError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "
+                                                          r"'mini' network, this run builds 'micro': leave `preset` unset"):
+        config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, preset="micro", **FAST))
+
+
 def test_a_transfer_within_one_dataset_is_not_marked_cross(synthetic_8, source_base, tmp_path):
     out = tmp_path / "n.h5"
     training.train(config.TrainConfig(out=str(out), data=synthetic_8, copy_from=str(source_base), n=2, seed=1,
