@@ -36,7 +36,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
-from .decoder_pool import WorkerDied, next_task
+from .decoder_pool import WorkerDied, next_task, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -231,14 +231,16 @@ class _WorkerPool:
         self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
         self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
         context = multiprocessing.get_context("spawn")
-        self.tasks, self.results = context.Queue(), context.Queue()
-        self.processes = [
-            context.Process(target=_worker_main, daemon=True,
-                            args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-            for _ in range(workers)
-        ]
-        for process in self.processes:
-            process.start()
+        with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
+            self.tasks, self.results = context.Queue(), context.Queue()
+            self.processes = [
+                context.Process(target=_worker_main, daemon=True,
+                                args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks,
+                                      self.results))
+                for _ in range(workers)
+            ]
+            for process in self.processes:
+                process.start()
         self.submitted = 0
         self.finished = {}
 
@@ -268,7 +270,7 @@ class _WorkerPool:
         for process in self.processes:
             process.join(timeout=5)
             if process.is_alive():
-                process.terminate()
+                process.kill()  # SIGTERM is blocked in the workers
                 process.join()
         self.tasks.close()
         self.results.close()

@@ -198,6 +198,41 @@ time.sleep(600)
 """
 
 
+_CTRL_C_TRAINER = """
+import signal, sys, time
+from minitransfer.data import dataset, loader, splits
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even where the tests ignore SIGINT
+data = dataset.open_dataset(sys.argv[1])
+half = splits.make_half(data, "all")
+with loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=2) as batches:
+    next(batches)
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    except KeyboardInterrupt:  # the training process saves its checkpoint, reading the batches it needs
+        pass
+    for _ in range(20):
+        next(batches)
+    print("read on", flush=True)
+"""
+
+
+def test_ctrl_c_is_the_training_processs_to_handle_not_the_workers(tiny_synthetic):
+    """Ctrl-C goes to the whole process group: workers that took it each printed a KeyboardInterrupt
+    traceback, and were gone for the batches the stopping run still reads."""
+    trainer = subprocess.Popen([sys.executable, "-c", _CTRL_C_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert trainer.stdout.readline() == "ready\n"
+        os.killpg(trainer.pid, signal.SIGINT)
+        out, err = trainer.communicate(timeout=60)
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert trainer.returncode == 0 and out == "read on\n", err
+    assert "Traceback" not in err, err
+
+
 def _running(pid):
     """Whether process ``pid`` exists and is not a zombie (an orphan's zombie may wait for a reaper)."""
     try:
