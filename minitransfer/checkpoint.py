@@ -342,8 +342,10 @@ def check_architecture(checkpoint, net, layers=None):
         w, b = checkpoint.weights[name]
         want_w, want_b = expected[name]
         if tuple(w.shape) != want_w or tuple(b.shape) != want_b:
+            presets = f" (it holds a {checkpoint.preset!r} network, this run builds {net.preset!r}: leave `preset` " \
+                      f"unset to build the checkpoint's)" if checkpoint.preset != net.preset else ""
             raise CheckpointError(f"{where}: layer {name} has W {tuple(w.shape)} and b {tuple(b.shape)}, "
-                                  f"the network needs W {want_w} and b {want_b}")
+                                  f"the network needs W {want_w} and b {want_b}{presets}")
 
 
 def describe(path):

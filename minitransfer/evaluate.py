@@ -100,6 +100,7 @@ def _task_of(saved, dataset):
     task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
                             half=saved.meta.get("split_half") or None)
     if class_table(dataset, task.class_indices) != saved.classes:
-        raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; split {kind} "
-                           f"half {task.half} of {dataset.path} has {task.num_classes} other ones")
+        which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
+        raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
+                           f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
     return task

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import time
 
-from minitransfer import launcher, rundir
+from minitransfer import fileio, launcher, rundir
 from minitransfer.config import ConfigError
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
                                      run_dir, train_arguments, trained_otherwise, write_plan)
@@ -139,9 +139,8 @@ class _Scheduler:
         folder.mkdir(parents=True, exist_ok=True)
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
+        fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
         with open(folder / LOG_FILE, "a") as log_file:
-            log_file.write(f"$ {shlex.join(command)}\n")
-            log_file.flush()
             # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
             process = self._forked(slot, device, arguments, folder / LOG_FILE) or subprocess.Popen(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=self._environment(device),

@@ -53,12 +53,20 @@ def test_layers_come_from_the_other_dataset_and_the_provenance_says_so(source_ba
     assert np.allclose(moved.mean.mean(axis=(0, 1)), base.mean.mean(axis=(0, 1)), atol=0.5)
     info = CliRunner().invoke(main, ["info", str(out)])
     assert info.exit_code == 0 and f"trained on another dataset: {synthetic_8}" in info.output
+    assert f"mean image from checkpoint {source_base} (resized from 36x36)\n" in info.output
 
 
 def test_a_resized_mean_image_is_announced(source_base, target):
     found = preflight.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
                                                                   **FAST)))
     assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
+
+
+def test_copying_into_another_preset_names_both(source_base, target):
+    """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes."""
+    with pytest.raises(checkpoints.CheckpointError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "
+                                                          r"'mini' network, this run builds 'micro': leave `preset` unset"):
+        config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, preset="micro", **FAST))
 
 
 def test_a_transfer_within_one_dataset_is_not_marked_cross(synthetic_8, source_base, tmp_path):

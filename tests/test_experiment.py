@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import scheduler
+from minitransfer import fileio, scheduler
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
 # does), appends what happens to its run directory's invocations.log,
@@ -300,6 +300,19 @@ def test_a_failed_run_is_reported_with_its_exit_code_or_the_signal_that_killed_i
     failed = sorted(line for line in lines if line.startswith("FAILED"))
     assert failed[0].startswith("FAILED random0/baseA (exit 1); see ") and failed[0].endswith("baseA.run/train.log")
     assert failed[1].startswith("FAILED random0/baseB (killed by SIGKILL); see ")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")
+def test_a_run_log_that_cannot_be_written_is_a_storage_error_naming_it(tmp_path, fake_train):
+    """Not a bare "[Errno 28] No space left on device": the file, the space and how to go on."""
+    runs = grid.plan_grid(layers=(1,))
+    out = tmp_path / "grid"
+    log = out / "random0" / "baseA.run" / "train.log"
+    log.parent.mkdir(parents=True)
+    log.symlink_to("/dev/full")  # the disk fills as the scheduler starts the first run
+    with pytest.raises(fileio.StorageError, match=rf"cannot write {log}: No space left on device .* free some space"):
+        scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert events(out, "random0/baseA") == []
 
 
 DRIVER = textwrap.dedent('''

@@ -373,6 +373,16 @@ def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
         evaluate.evaluate_checkpoint(base_a, data=str(other), device="cpu")
 
 
+def test_evaluate_checkpoint_on_a_dataset_with_more_classes_says_which(data, tmp_path):
+    """A network of 4 classes on a dataset holding those and 4 more: not "split all half None ... 8 other ones"."""
+    four = tmp_path / "synthetic-4"
+    synthetic.build_synthetic(four, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
+    training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(four), split="all", **FAST))
+    with pytest.raises(training.DataMismatch, match=f"checkpoint {tmp_path / 'net.h5'} was trained on 4 classes; "
+                                                    f"every class of {data} is 8 classes, not those 4"):
+        evaluate.evaluate_checkpoint(tmp_path / "net.h5", data=data, device="cpu")
+
+
 def test_a_half_of_one_class_is_refused_before_training(tmp_path):
     two = tmp_path / "synthetic-2"
     synthetic.build_synthetic(two, classes=2, train_per_class=4, val_per_class=2, size=36, seed=1)

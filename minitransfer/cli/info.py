@@ -43,7 +43,9 @@ def info(checkpoint, as_json):
                           for change in summary["precision_changes"])
         lines.append(f"precision {summary['precision']}{changes}")
     source = summary["mean_source"]
-    lines.append(f"mean image from {source.get('kind', '-')} {source.get('checkpoint') or source.get('dataset', '')}")
+    resized = f" (resized from {'x'.join(map(str, source['resized_from']))})" if source.get("resized_from") else ""
+    mean_from = source.get("checkpoint") or source.get("dataset", "")
+    lines.append(f"mean image from {source.get('kind', '-')} {mean_from}{resized}")
     lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")
     for layer in summary["layers"]:
         w = "x".join(map(str, layer["W"]))

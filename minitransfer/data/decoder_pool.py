@@ -14,6 +14,7 @@ the task queue's lock, for which its ``terminate()`` waits forever too. Here ins
   :data:`WORKER_POLL_SECONDS`.
 """
 
+import contextlib
 import multiprocessing
 import pickle
 import queue
@@ -26,7 +27,7 @@ CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker w
 
 
 class WorkerDied(RuntimeError):
-    """A decoding process ended while the import still needed it (exit code 1)."""
+    """A decoding process ended while the import (or a data loader) still needed it (exit code 1)."""
 
 
 class DecoderPool:
@@ -63,18 +64,13 @@ class DecoderPool:
 
     def _start(self):
         context = multiprocessing.get_context("spawn")
-        resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM again
-        # blocked: what the workers inherit; and a stop now must not leave a queue's semaphores half registered
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with stop_signals_blocked():
             self.tasks, self.results = context.Queue(), context.Queue()
             for _ in range(self.workers):
                 process = context.Process(target=_work, args=(self.function, self.tasks, self.results),
                                           name="minitransfer-decoder", daemon=True)
                 process.start()
                 self.processes.append(process)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)  # a signal that came meanwhile is delivered now
 
     def _result(self, number):
         while number not in self.finished:
@@ -113,6 +109,19 @@ class DecoderPool:
             self.processes = []
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+@contextlib.contextmanager
+def stop_signals_blocked():
+    """SIGINT and SIGTERM blocked in this block: worker processes started in it inherit the mask (a
+    stop is for the process that started them to handle), and a stop meanwhile must not leave a
+    queue's semaphores half registered; a signal that came is delivered on leaving."""
+    resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM again
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):

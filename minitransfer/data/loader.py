@@ -10,8 +10,8 @@ of the stream, augmented with ``ops.augment.forward(..., train=True, seed=seed, 
 over ``indices`` in order, centre crops, the last batch possibly smaller.
 
 Prefetch. With ``workers > 0``, worker processes (the "spawn" context; each opens the HDF5 shards
-itself after it starts, as HDF5 is unsafe across fork) read uint8 batches by memory-mapping the
-shards' contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
+itself after it starts, as HDF5 is unsafe across fork) read uint8 batches from the shards'
+contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
 
@@ -36,7 +36,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
-from .decoder_pool import next_task
+from .decoder_pool import WorkerDied, next_task, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -207,7 +207,9 @@ class BatchLoader:
         if getattr(self, "_pool", None) is not None:
             self._pool.close()
             self._pool = None
-        self._reader = None
+        if getattr(self, "_reader", None) is not None:
+            self._reader.close()
+            self._reader = None
 
     def __enter__(self):
         return self
@@ -229,14 +231,16 @@ class _WorkerPool:
         self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
         self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
         context = multiprocessing.get_context("spawn")
-        self.tasks, self.results = context.Queue(), context.Queue()
-        self.processes = [
-            context.Process(target=_worker_main, daemon=True,
-                            args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-            for _ in range(workers)
-        ]
-        for process in self.processes:
-            process.start()
+        with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
+            self.tasks, self.results = context.Queue(), context.Queue()
+            self.processes = [
+                context.Process(target=_worker_main, daemon=True,
+                                args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks,
+                                      self.results))
+                for _ in range(workers)
+            ]
+            for process in self.processes:
+                process.start()
         self.submitted = 0
         self.finished = {}
 
@@ -251,7 +255,8 @@ class _WorkerPool:
             except queue.Empty:
                 dead = [process.exitcode for process in self.processes if not process.is_alive()]
                 if dead:
-                    raise RuntimeError(f"BatchLoader: a worker process died (exit codes {dead})") from None
+                    raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
+                                     f"signal, e.g. -9 by the out-of-memory killer)") from None
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)
@@ -265,7 +270,7 @@ class _WorkerPool:
         for process in self.processes:
             process.join(timeout=5)
             if process.is_alive():
-                process.terminate()
+                process.kill()  # SIGTERM is blocked in the workers
                 process.join()
         self.tasks.close()
         self.results.close()
@@ -278,17 +283,19 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
     """Worker process: open the dataset (after start: HDF5 must not cross a fork), fill slots."""
     memory = shared_memory.SharedMemory(name=memory_name)  # spawn children share the parent's resource tracker
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
-    reader = ds.ImageReader(ds.open_dataset(dataset_path), subset)
+    reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
     try:
         while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
             batch, slot, image_indices = task
             try:
+                reader = reader or ds.ImageReader(ds.open_dataset(dataset_path), subset)
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
                 results.put((batch, f"{dataset_path} ({subset}): {error}"))
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
         del slots
         memory.close()
 

@@ -232,11 +232,16 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
-    by the next build)."""
+    by the next build). A cached copy that fails its checks (a disk error, an edit) is built again:
+    it is only a cache, and no prepare command of the user's could rebuild it."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
-        return path
+        try:
+            ds.open_dataset(path).check_checksums()
+            return path
+        except ds.DatasetError:
+            _remove_damaged(path)
     root.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(root, folders=True)
     staging = root / f".{path.name}.tmp-{os.getpid()}"
@@ -252,3 +257,13 @@ def builtin_dataset(root=None):
             raise
         shutil.rmtree(staging)  # another process won the race: keep its copy
     return path
+
+
+def _remove_damaged(path):
+    """Move the damaged cache ``path`` aside, then delete it (a process reading it keeps its open files)."""
+    aside = path.with_name(f".{path.name}.damaged.tmp-{os.getpid()}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:  # another process moved it first
+        return
+    shutil.rmtree(aside, ignore_errors=True)

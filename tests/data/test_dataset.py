@@ -1,6 +1,8 @@
-"""The shard format: round trip, memory-mapped reads, and corrupt or incomplete datasets detected."""
+"""The shard format: round trip, reads at the images' offset, and corrupt or incomplete datasets detected."""
 
 import json
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -62,6 +64,30 @@ def test_truncated_shard_is_refused_on_open(tiny_synthetic, tmp_path):
     shard.write_bytes(shard.read_bytes()[:-200])
     with pytest.raises(dataset.DatasetError, match=r"val-00000\.h5"):
         dataset.open_dataset(copy)
+
+
+_READ_WHILE_TRUNCATED = """
+import os, sys
+from minitransfer.data import dataset
+reader = dataset.ImageReader(dataset.open_dataset(sys.argv[1]), "train")
+first = reader.read([0])  # the shard is open and checked
+shard = reader.paths[0]
+os.truncate(shard, os.path.getsize(shard) // 4)  # as a full disk's rsync or another process might
+try:
+    reader.read([1, 29])
+except dataset.DatasetError as error:
+    print(error)
+"""
+
+
+def test_a_shard_truncated_while_it_is_read_is_named_not_a_crash(tiny_synthetic, tmp_path):
+    """A memory map of it would die of SIGBUS: no message, no checkpoint; a read names the shard."""
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    child = subprocess.run([sys.executable, "-c", _READ_WHILE_TRUNCATED, str(copy)], capture_output=True, text=True,
+                           timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == (f"{copy / 'train-00000.h5'}: image 29 of train lies beyond the end of the file (the "
+                                    f"shard was truncated after it was checked); rerun the prepare command that built it")
 
 
 def test_missing_shard_and_missing_meta_are_named(tiny_synthetic, tmp_path):

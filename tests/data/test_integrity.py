@@ -161,7 +161,8 @@ def trainable(tmp_path_factory):
     ("image-bytes", r"train-00001\.h5: sha256 mismatch"),
     ("meta-sha256", r"train-00002\.h5: sha256 mismatch"),
     ("label-bytes", r"train-00000\.h5: sha256 mismatch"),  # their range: test_flipped_label_bytes_are_named...
-], ids=["image-bytes", "meta-sha256", "label-bytes"])
+    ("meta-family", r"meta\.json: the class table \(names, wnids, families\) is not the one"),
+], ids=["image-bytes", "meta-sha256", "label-bytes", "meta-family"])
 def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trainable, tmp_path, copy_dataset,
                                                                            corruption, message):
     copy = copy_dataset(trainable, tmp_path / "copy")
@@ -169,6 +170,8 @@ def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trai
         _flip(copy / "train-00001.h5", _offset(copy / "train-00001.h5", "images") + 100)
     elif corruption == "meta-sha256":
         _edit_meta(copy, lambda meta: meta["subsets"]["train"]["shards"][2].update(sha256="f" * 64))
+    elif corruption == "meta-family":  # the natural split's halves would change, the shards not
+        _edit_meta(copy, lambda meta: meta["classes"][0].update(family=meta["classes"][-1]["family"]))
     else:
         _flip(copy / "train-00000.h5", _offset(copy / "train-00000.h5", "labels") + 4 * 10 + 3, mask=0x80)
     result = CliRunner().invoke(main, ["train", "--data", str(copy), "--split", "all", "-o", str(tmp_path / "net.h5"),

@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset, loader, splits
+from minitransfer.data import dataset, decoder_pool, loader, splits
 
 
 @pytest.fixture
@@ -152,6 +153,29 @@ def test_bad_arguments_are_refused(data, options, message):
         loader.BatchLoader(**settings)
 
 
+@pytest.mark.parametrize("when", ["before", "after"], ids=["before-the-worker-starts", "while-it-reads"])
+def test_a_shard_truncated_under_a_worker_is_bad_data_naming_it(tiny_synthetic, copy_dataset, tmp_path, when):
+    """Not a worker's death (a traceback and exit 1): the batch's DatasetError, which train exits 65 with."""
+    data = dataset.open_dataset(copy_dataset(tiny_synthetic, tmp_path / "copy"))
+    shard = data.shard_paths("train")[0]
+    with _train_loader(data, splits.make_half(data, "all"), workers=1) as batches:
+        if when == "after":
+            _take(batches, 1)
+        os.truncate(shard, shard.stat().st_size // 4)
+        with pytest.raises(dataset.DatasetError, match=re.escape(str(shard))):
+            _take(batches, 20)  # every image twice over
+
+
+def test_a_killed_worker_is_reported_as_such(data):
+    with _train_loader(data, splits.make_half(data, "all"), workers=1) as batches:
+        _take(batches, 1)
+        worker = batches._pool.processes[0]
+        worker.kill()
+        worker.join()
+        with pytest.raises(decoder_pool.WorkerDied, match=r"a data loader process died \(exit codes \[-9\]"):
+            _take(batches, 20)
+
+
 @pytest.mark.gpu
 def test_cuda_batches_equal_cpu_batches(data, cp):
     half = splits.make_half(data, "all")
@@ -164,7 +188,7 @@ def test_cuda_batches_equal_cpu_batches(data, cp):
 
 _KILLED_TRAINER = """
 import sys, time
-from minitransfer.data import dataset, loader, splits
+from minitransfer.data import dataset, decoder_pool, loader, splits
 data = dataset.open_dataset(sys.argv[1])
 half = splits.make_half(data, "all")
 batches = loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=2)
@@ -172,6 +196,41 @@ next(iter(batches))
 print(" ".join(str(process.pid) for process in batches._pool.processes), flush=True)
 time.sleep(600)
 """
+
+
+_CTRL_C_TRAINER = """
+import signal, sys, time
+from minitransfer.data import dataset, loader, splits
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even where the tests ignore SIGINT
+data = dataset.open_dataset(sys.argv[1])
+half = splits.make_half(data, "all")
+with loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=2) as batches:
+    next(batches)
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    except KeyboardInterrupt:  # the training process saves its checkpoint, reading the batches it needs
+        pass
+    for _ in range(20):
+        next(batches)
+    print("read on", flush=True)
+"""
+
+
+def test_ctrl_c_is_the_training_processs_to_handle_not_the_workers(tiny_synthetic):
+    """Ctrl-C goes to the whole process group: workers that took it each printed a KeyboardInterrupt
+    traceback, and were gone for the batches the stopping run still reads."""
+    trainer = subprocess.Popen([sys.executable, "-c", _CTRL_C_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert trainer.stdout.readline() == "ready\n"
+        os.killpg(trainer.pid, signal.SIGINT)
+        out, err = trainer.communicate(timeout=60)
+    finally:
+        trainer.kill()
+        trainer.wait()
+    assert trainer.returncode == 0 and out == "read on\n", err
+    assert "Traceback" not in err, err
 
 
 def _running(pid):

@@ -195,6 +195,23 @@ def test_builtin_dataset_is_built_once_quickly(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
+@pytest.mark.parametrize("damage", ["flipped-byte", "missing-shard"])
+def test_a_damaged_cache_is_built_again(tmp_path, damage):
+    """Not every network of the demo failing with exit 65 on every rerun, told to rerun a prepare
+    command the user never ran."""
+    path = synthetic.builtin_dataset(tmp_path)
+    shard = path / "train-00000.h5"
+    intact = shard.read_bytes()
+    if damage == "flipped-byte":
+        shard.write_bytes(intact[:5000] + bytes([intact[5000] ^ 0x01]) + intact[5001:])
+    else:
+        shard.unlink()
+    assert synthetic.builtin_dataset(tmp_path) == path
+    assert shard.read_bytes() == intact
+    dataset.open_dataset(path).verify()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
 def test_a_new_generator_version_gets_a_new_cache(tmp_path, monkeypatch):
     old = synthetic.builtin_tag()
     monkeypatch.setattr(synthetic, "GENERATOR_VERSION", synthetic.GENERATOR_VERSION + 1)
