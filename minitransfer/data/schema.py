@@ -14,6 +14,12 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 FILE_NAME = re.compile(r"[^/\\\x00]+")
 
 
+class DatasetError(ValueError):
+    """A dataset on disk is missing, corrupt or inconsistent; the message names the file at fault.
+
+    The command line maps it to exit code 65 (bad data)."""
+
+
 class _Malformed(Exception):
     """A field of meta.json that is not what the format says (its dotted name)."""
 
@@ -51,8 +57,6 @@ def check_meta(meta, meta_path, subsets):
     Checked: image_size, each subset's count and shard list (plain file names, sha256 digests,
     counts, contiguous first indices), the class table (entries numbered 0..C−1 with text wnid and
     name, no wnid twice), the mean entry, and the lists of skipped files and left-out classes."""
-    from .dataset import DatasetError  # dataset imports this module
-
     try:
         _check(meta, subsets)
     except _Malformed as error:
