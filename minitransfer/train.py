@@ -27,6 +27,7 @@ from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
 from minitransfer.preflight import warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
+from minitransfer.data.dataset import DatasetError
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
@@ -151,6 +152,8 @@ def _train(plan, on_iteration):
                 if done % c.checkpoint_every == 0 or done == c.max_iter:
                     run.save(done, lr)
             final = snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
+    except DatasetError as error:
+        raise run.kept_before(error) from error
     finally:
         run.progress.close()
     checkpoints.save(c.out, final)
@@ -168,6 +171,7 @@ class _Run:
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
+        self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = _training_batches(plan)
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
@@ -203,6 +207,7 @@ class _Run:
             if not math.isfinite(loss_value):
                 raise self._divergence(iteration, f"loss became {loss_value}", lr)
         done = iteration + 1
+        self.done, self.lr = done, lr
         if done % c.log_every == 0 or done == c.max_iter:
             top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
             self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
@@ -235,6 +240,18 @@ class _Run:
         if not _weights_sane(self.net):
             raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
+        self.saved = done
+
+    def kept_before(self, error):
+        """The :class:`DatasetError` to raise when the data fails mid-run (a shard damaged or cut
+        short after it was checked): the iterations done since the last checkpoint are saved first,
+        so that a rerun once the data is repaired loses none of them. The loader's cursor counts
+        only the batches delivered, so the checkpoint continues with the batch that failed."""
+        if self.done <= self.saved:
+            return error
+        self.save(self.done, self.lr)
+        return DatasetError(f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}: once the "
+                            f"data is repaired, rerun with `resume='auto'` to continue")
 
     def finish(self):
         """result.json and the closing line, once the weights file is written."""

@@ -13,6 +13,7 @@ import os
 import pathlib
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import pytest
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, optim, rundir
 from minitransfer import train as training
+from minitransfer.data.dataset import DatasetError
 from minitransfer.experiment import default_train_command
 
 MINITRANSFER = default_train_command()[:-1]
@@ -217,6 +219,34 @@ def test_torn_last_lines_of_the_run_logs_are_dropped_on_resume(synthetic_8, tmp_
         json.loads(line)
     assert [r.split(",")[0] for r in (tmp_path / "net.run" / "eval.csv").read_text().splitlines()] == \
         ["iteration", "3", "6"]
+
+
+def test_data_that_fails_mid_run_saves_the_iterations_done_and_resumes_to_the_same_bits(synthetic_8, tmp_path,
+                                                                                          reference):
+    """Every training shard cut short after iteration 4 (after the checks at the start, with the
+    last checkpoint at 3): DatasetError naming a shard, iteration 4 saved; once the shards are put
+    back, --resume auto ends with the bits of the uninterrupted run."""
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_8, data)
+    shards = sorted(data.glob("train-*.h5"))
+    originals = {shard: shard.read_bytes() for shard in shards}
+    out = tmp_path / "net.h5"
+
+    def cut_shards_after_4(done):
+        if done == 4:
+            for shard in shards:
+                os.truncate(shard, 4096)
+
+    fields = dict(FAST, workers=0)
+    with pytest.raises(DatasetError, match=r"train-\d+\.h5: .*truncated.*the 4 iterations done are saved in "
+                                                    r".*checkpoint\.h5.*resume='auto'"):
+        training.train(config.TrainConfig(out=str(out), data=str(data), seed=4, **fields),
+                       on_iteration=cut_shards_after_4)
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 4
+    for shard, content in originals.items():
+        shard.write_bytes(content)
+    training.train(config.TrainConfig(out=str(out), data=str(data), seed=4, resume="auto", **fields))
+    assert same_weights(weights(out), weights(reference))
 
 
 def _finished_run(synthetic_8, folder):
