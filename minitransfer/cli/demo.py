@@ -53,8 +53,19 @@ def demo(out, seed, device, precision):
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
-        click.echo("the demo grid did not finish; rerun the same command to go on", err=True)
+        click.echo(_unfinished(outcome), err=True)
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
     click.echo(f"{len(written.results)} networks in {time.monotonic() - started:.0f} s")
     show(written, out)
+
+
+def _unfinished(outcome):
+    """Why the demo stopped short, and what to do: an interruption is rerun as it is; failed networks
+    (their train.log named above, in the FAILED lines) fail again until their cause is fixed."""
+    if outcome.interrupted:
+        return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
+    failed = len(outcome.failed)
+    return (f"the demo did not finish: {failed} network{'s' if failed != 1 else ''} failed and "
+            f"{len(outcome.blocked)} that need {'them' if failed != 1 else 'it'} were not run; the train.log (in the FAILED lines above) says why: fix that, then rerun the "
+            f"same command (finished networks are kept)")

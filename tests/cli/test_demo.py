@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from minitransfer import demo as demos
 from minitransfer.cli import main
 from minitransfer.data import synthetic
+from minitransfer.scheduler import GridOutcome
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
@@ -94,3 +95,16 @@ def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
     assert not out.exists()
     reported = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert reported.exit_code == 1 and "no finished runs" in reported.output
+
+
+@pytest.mark.parametrize("outcome, says", [
+    (GridOutcome([], [], ["random0/baseA"], ["random0/A2B", "random0/A2B+"]),
+     "the demo did not finish: 1 network failed and 2 that need it were not run; the train.log (in the FAILED "
+     "lines above) says why: fix that, then rerun"),
+    (GridOutcome([], [], [], [], interrupted=True), "the demo was interrupted; rerun the same command to go on"),
+], ids=["failed", "interrupted"])
+def test_a_demo_that_stops_short_says_whether_a_plain_rerun_will_do(tiny_data, tmp_path, monkeypatch, outcome, says):
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: outcome)
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == outcome.exit_code and says in result.output, result.output
