@@ -146,31 +146,33 @@ _DEFAULTS = {"precision": precisions.DEFAULT}
 
 def _difference(key, stored, current, saved, plan):
     """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
-    current"), else "". A path names the same file however it is spelled; and a run directory moved
-    or copied whole (``saved`` is its own checkpoint) continues where it is: its ``out`` is the
-    same weights file name beside it, its ``copy_from`` the base it copied, wherever that now lies,
-    as the sha256 the checkpoint recorded of it tells (see :func:`same_base`)."""
+    current"), else "". A path names the same file however it is spelled, and ``copy_from`` the
+    base the run copied wherever that now lies, as the sha256 the checkpoint recorded of it tells
+    (:func:`base_change`); a run directory moved or copied whole (``saved`` is its own checkpoint)
+    continues where it is: its ``out`` is the weights file of the same name beside it."""
     text = f"`{key}` {stored!r} -> {current!r}"
     if stored is None or current is None or key not in PATH_FIELDS:
         return "" if stored == current else text
     if key == "copy_from":
-        recorded = saved.meta.get("parent_sha256")
-        if same_base(stored, recorded, current, plan.parent.sha256):
-            return ""
-        return text + (f" (another network: sha256 {recorded[:12]} -> {plan.parent.sha256[:12]})" if recorded else "")
+        change = base_change(stored, saved.meta.get("parent_sha256"), current, plan.parent.sha256)
+        return change and f"`{key}` {change}"
     if key == "out" and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
         return "" if pathlib.PurePath(stored).name == pathlib.PurePath(current).name else text
     return "" if os.path.realpath(stored) == os.path.realpath(current) else text
 
 
-def same_base(recorded, recorded_sha256, asked, asked_sha256):
-    """Whether a run copied its layers from ``asked`` (its base now, a path and its file's sha256),
-    having recorded ``recorded`` and ``recorded_sha256`` (empty for none): a base is the file the
-    run read, so where both sha256 are known they decide (a base moved or copied with its runs is
-    the same base; one trained again in its place is not); else the paths must name the same file."""
+def base_change(recorded, recorded_sha256, asked, asked_sha256):
+    """How the base a run copied its layers from (``recorded``, its path, and ``recorded_sha256``,
+    empty when none was recorded) differs from ``asked`` (the base now, and its file's sha256, None
+    when unknown): "" for the same base, else "'recorded' -> 'asked'", with both sha256 where known.
+    A base is the file the run read, so where both sha256 are known they decide (a base moved or
+    copied with its runs is the same base; one trained again in its place is not); else the paths
+    must name the same file."""
     if recorded_sha256 and asked_sha256:
-        return recorded_sha256 == asked_sha256
-    return os.path.realpath(recorded) == os.path.realpath(asked)
+        if recorded_sha256 == asked_sha256:
+            return ""
+        return f"{recorded!r} -> {asked!r} (another network: sha256 {recorded_sha256[:12]} -> {asked_sha256[:12]})"
+    return "" if os.path.realpath(recorded) == os.path.realpath(asked) else f"{recorded!r} -> {asked!r}"
 
 
 def _first_difference(saved, current):
