@@ -20,6 +20,7 @@ the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job array
 """
 
 import dataclasses
+import functools
 import json
 import os
 import pathlib
@@ -29,7 +30,7 @@ import zlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.resume import RESUME_FREE_FIELDS
+from minitransfer.resume import RESUME_FREE_FIELDS, base_change
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -243,7 +244,7 @@ def run_fields(run, out, options):
         fields = {"split": run.split, "split_seed": run.split_seed if run.split == "random" else None,
                   "half": run.target}
     if run.parent:
-        fields.update(copy_from=weights_path(out, run.parent), n=run.n, frozen=not run.fine_tuned)
+        fields.update(copy_from=str(weights_path(out, run.parent)), n=run.n, frozen=not run.fine_tuned)
     if run.kind == "random-frozen":
         fields["random_frozen"] = run.n
     fields["per_class"] = run.per_class
@@ -251,7 +252,7 @@ def run_fields(run, out, options):
     if run.split == "all":
         fields.update(all_classes)
     fields["seed"] = run_seed(int(options.get("seed") or 0), run)
-    fields["out"] = weights_path(out, run.name)
+    fields["out"] = str(weights_path(out, run.name))
     return fields
 
 
@@ -280,20 +281,23 @@ def trained_otherwise(out, run, options):
     as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     A base is compared on every field, defaults included: an option given before and left out now
     differs there (and a transfer is trained with the same options as its base), and on the dataset
-    it was trained on (a dataset prepared again in the same folder differs there)."""
+    it was trained on (a dataset prepared again in the same folder differs there). A transfer's
+    base is the file whose sha256 its weights recorded, wherever the grid has been moved or copied
+    to (:func:`minitransfer.resume.base_change`)."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
+    try:
+        trained = checkpoints.read_meta(weights_path(out, run.name))
+    except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
+        trained = {}
     differ = []
     asked_fields = run_fields(run, out, options)
     if run.parent is None:
         plan = resolved_plan(run, out, options)
         asked_fields = plan.config.to_dict()
-        try:
-            trained_on = checkpoints.read_meta(weights_path(out, run.name))["dataset_fingerprint"]
-        except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
-            trained_on = ""
+        trained_on = trained.get("dataset_fingerprint")
         if trained_on and trained_on != plan.dataset.fingerprint:
             differ.append(f"dataset {plan.dataset.path} has changed since (sha256 of its meta.json {trained_on[:12]} "
                           f"-> {plan.dataset.fingerprint[:12]})")
@@ -301,11 +305,27 @@ def trained_otherwise(out, run, options):
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
         had = recorded[name]
-        same = os.path.realpath(had) == os.path.realpath(asked) if name in ("data", "copy_from") and had \
-            else had == asked
-        if not same:
+        if name == "copy_from" and had:
+            base_sha256 = trained.get("parent_sha256")
+            change = base_change(had, base_sha256, asked, _sha256(asked) if base_sha256 else None)
+            differ += [f"copy_from {change}"] if change else []
+        elif not (os.path.realpath(had) == os.path.realpath(asked) if name == "data" and had else had == asked):
             differ.append(f"{name} {had!r} -> {asked!r}")
     return differ
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha256(path, size, modified):
+    return fileio.sha256_file(path)
+
+
+def _sha256(path):
+    """The sha256 of the file at ``path`` (read once per version of it), or None when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _file_sha256(os.path.realpath(path), status.st_size, status.st_mtime_ns)
 
 
 def weights_path(out, name):

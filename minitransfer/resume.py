@@ -1,5 +1,6 @@
 """Whether a run may write where it is told, and whether it continues from a checkpoint: the same
-configuration, classes and network, whatever the spelling of its paths.
+configuration, classes and network, whatever the spelling of its paths, and wherever its run
+directory has been moved or copied to.
 
 :func:`check_destination` looks at the weights file and run directory a run would write, before
 anything is written. :func:`resume_point` reads the run directory's state, so
@@ -108,13 +109,14 @@ def _check_resumable(saved, plan):
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
     free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
-    differ = [key for key in current if key not in free and not _same_value(key, stored.get(key, _DEFAULTS.get(key)),
-                                                                            current[key])]
+    differ = {key: _difference(key, stored.get(key, _DEFAULTS.get(key)), current[key], saved, plan)
+              for key in current if key not in free}
+    differ = {key: text for key, text in differ.items() if text}
     if differ:
-        listed = ", ".join(f"`{key}` {stored.get(key, _DEFAULTS.get(key))!r} -> {current[key]!r}" for key in differ)
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
-        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {listed}{hint}")
+        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
+                          f"{hint}")
 
 
 def precision_change(plan):
@@ -142,11 +144,35 @@ PATH_FIELDS = ("out", "data", "copy_from")
 _DEFAULTS = {"precision": precisions.DEFAULT}
 
 
-def _same_value(key, stored, current):
-    """Equal, or (for a path) the same file however it is spelled."""
-    if key in PATH_FIELDS and stored is not None and current is not None:
-        return os.path.realpath(stored) == os.path.realpath(current)
-    return stored == current
+def _difference(key, stored, current, saved, plan):
+    """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
+    current"), else "". A path names the same file however it is spelled, and ``copy_from`` the
+    base the run copied wherever that now lies, as the sha256 the checkpoint recorded of it tells
+    (:func:`base_change`); a run directory moved or copied whole (``saved`` is its own checkpoint)
+    continues where it is: its ``out`` is the weights file of the same name beside it."""
+    text = f"`{key}` {stored!r} -> {current!r}"
+    if stored is None or current is None or key not in PATH_FIELDS:
+        return "" if stored == current else text
+    if key == "copy_from":
+        change = base_change(stored, saved.meta.get("parent_sha256"), current, plan.parent.sha256)
+        return change and f"`{key}` {change}"
+    if key == "out" and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+        return "" if pathlib.PurePath(stored).name == pathlib.PurePath(current).name else text
+    return "" if os.path.realpath(stored) == os.path.realpath(current) else text
+
+
+def base_change(recorded, recorded_sha256, asked, asked_sha256):
+    """How the base a run copied its layers from (``recorded``, its path, and ``recorded_sha256``,
+    empty when none was recorded) differs from ``asked`` (the base now, and its file's sha256, None
+    when unknown): "" for the same base, else "'recorded' -> 'asked'", with both sha256 where known.
+    A base is the file the run read, so where both sha256 are known they decide (a base moved or
+    copied with its runs is the same base; one trained again in its place is not); else the paths
+    must name the same file."""
+    if recorded_sha256 and asked_sha256:
+        if recorded_sha256 == asked_sha256:
+            return ""
+        return f"{recorded!r} -> {asked!r} (another network: sha256 {recorded_sha256[:12]} -> {asked_sha256[:12]})"
+    return "" if os.path.realpath(recorded) == os.path.realpath(asked) else f"{recorded!r} -> {asked!r}"
 
 
 def _first_difference(saved, current):

@@ -38,6 +38,19 @@ class GridMismatch(ConfigError):
     (exit code 2): skipping it would mix two experiments."""
 
 
+def check_finished(runs, out, options):
+    """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
+    than ``options`` ask for (:func:`minitransfer.experiment.trained_otherwise`), which the grid
+    would skip as its own; before anything runs, and before a dry run shows the plan."""
+    for run in runs:
+        differ = trained_otherwise(out, run, options) if is_finished(out, run) else []
+        if differ:
+            raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
+                               f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
+                               f"them again here, delete the runs trained otherwise first (their finished results are "
+                               f"lost)")
+
+
 @dataclasses.dataclass
 class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
@@ -77,13 +90,8 @@ class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.slots = tuple(devices)
+        check_finished(runs, out, options)
         finished = [r.name for r in runs if is_finished(out, r)]
-        for run in runs:
-            differ = trained_otherwise(out, run, options) if run.name in finished else []
-            if differ:
-                raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                                   f"({'; '.join(differ)}); choose another output folder, or remove the runs to "
-                                   f"train them again")
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
         self.pending = [r for r in runs if r.name not in finished]

@@ -4,7 +4,9 @@ that records its invocations); the SLURM scripts are tested in test_slurm.py."""
 import json
 import os
 import pathlib
+import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -538,9 +540,7 @@ def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(t
     assert scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None,
                               poll_seconds=0.01).exit_code == 0
     base_a = {run.name: run for run in runs}["random0/baseA"]
-    recorded = {key: (str(value) if isinstance(value, pathlib.Path) else value)
-                for key, value in grid.run_fields(base_a, out, options).items()}
-    (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(recorded))
+    (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(grid.run_fields(base_a, out, options)))
     assert grid.trained_otherwise(out, base_a, options) == []
     with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
                                                      r"\d+ -> \d+"):
@@ -578,3 +578,99 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
     with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
                                                      rf"dataset {data} has changed since"):
         scheduler.run_grid(runs, out, options, log=lambda line: None)
+
+
+# ---- a grid moved or copied elsewhere -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained_grid(tmp_path_factory):
+    """A grid trained for real on a tiny dataset (4 iterations a run): random0/baseA, baseB and the
+    selffer B1B finished, the transfer A1B interrupted at iteration 2 (a checkpoint, no weights).
+    Returns (grid folder, runs, options); tests work on copies of the folder."""
+    from minitransfer import train as training
+    from minitransfer.data import synthetic
+
+    root = tmp_path_factory.mktemp("trained")
+    data, out = root / "data", root / "grid"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False)
+    assert names(runs) == ["random0/baseA", "random0/baseB", "random0/B1B", "random0/A1B"]
+    options = {"data": str(data.resolve()), "max_iter": 4, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs[:3], out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+
+    def interrupt(done):
+        if done == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(**grid.run_fields(runs[3], out, options), quiet=True),
+                       on_iteration=interrupt)
+    return out, runs, options
+
+
+def _folder_bytes(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("how", ["moved", "copied"])
+def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tmp_path, how):
+    """The grid folder is moved (or copied, the original kept) and the same experiment rerun in its
+    new place: the finished runs are this grid's (the base each copied sits at the same place in
+    it, with the sha256 it recorded), the interrupted transfer continues from its checkpoint, the
+    original is left as it was, and the report reads the grid where it is."""
+    from minitransfer import checkpoint as checkpoints
+    from minitransfer import results
+
+    source, runs, options = trained_grid
+    original, place = tmp_path / "grid", tmp_path / "scratch" / "grid"
+    shutil.copytree(source, original)
+    place.parent.mkdir()
+    if how == "moved":
+        original.rename(place)
+    else:
+        shutil.copytree(original, place)
+        before = _folder_bytes(original)
+    lines = []
+    outcome = scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0, lines
+    assert outcome.finished == ["random0/A1B"] and outcome.skipped == names(runs[:3])
+    assert "resuming" in (place / "random0" / "A1B.run" / "train.log").read_text()
+    assert checkpoints.read_meta(place / "random0" / "A1B.h5")["source"]["checkpoint"] == \
+        str(place / "random0" / "baseA.h5")
+    if how == "copied":
+        assert _folder_bytes(original) == before
+    finished, unfinished, left_out = results.collect(place)
+    assert [(r.run.name, r.run.label) for r in finished] == [
+        ("random0/A1B", "A1B"), ("random0/B1B", "B1B"), ("random0/baseA", "baseA"), ("random0/baseB", "baseB")]
+    assert unfinished == [] and left_out == []
+
+
+def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_and_the_dry_run(trained_grid,
+                                                                                                 tmp_path):
+    """In the moved grid baseB.h5 is now another network (not the sha256 that B1B recorded of the
+    base it copied): B1B was not trained from it. The rerun is refused, naming the paths plainly, offering
+    another output folder before deleting anything and saying what deleting loses; a dry run
+    refuses it the same way instead of showing B1B done."""
+    import h5py
+
+    from minitransfer.cli import main
+
+    source, runs, options = trained_grid
+    place = tmp_path / "moved"
+    shutil.copytree(source, place)
+    with h5py.File(place / "random0" / "baseB.h5", "a") as f:
+        f["weights/conv1/W"][0, 0, 0, 0] += 1.0
+    with pytest.raises(scheduler.GridMismatch) as refused:
+        scheduler.run_grid(runs, place, options, log=lambda line: None)
+    message = str(refused.value)
+    assert "random0/B1B.run was trained with other options" in message and "PosixPath" not in message
+    paths = re.escape(f"copy_from '{source}/random0/baseB.h5' -> '{place}/random0/baseB.h5'")
+    assert re.search(paths + r" \(another network: sha256 [0-9a-f]{12} -> [0-9a-f]{12}\)", message), message
+    assert message.index("choose another output folder") < message.index("delete")
+    assert "their finished results are lost" in message
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu"]
+    for dry_run in (["--dry-run"], []):
+        result = CliRunner().invoke(main, arguments + dry_run)
+        assert result.exit_code == 2 and f"error: {message}" in result.output, result.output
+        assert "[done]" not in result.output

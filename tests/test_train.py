@@ -3,6 +3,7 @@ transfer and freezing, exact resume after an interruption, divergence, bad input
 
 import json
 import os
+import re
 import shutil
 import signal
 
@@ -266,6 +267,78 @@ def test_a_run_directory_belongs_to_the_weights_file_it_records(data, tmp_path):
     first.unlink()  # the run directory's weights are gone: it is nobody's any more
     training.train(training.TrainConfig(out=str(second), data=data, seed=4, overwrite=True, **FAST))
     assert json.loads((tmp_path / "coll.run" / "config.json").read_text())["out"] == str(second)
+
+
+def _interrupted(config, at):
+    """Train ``config`` until iteration ``at``, then stop as SIGTERM does (a checkpoint, no weights)."""
+
+    def interrupt(done):
+        if done == at:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(training.Interrupted):
+        training.train(config, on_iteration=interrupt)
+
+
+def test_a_folder_moved_with_its_interrupted_run_and_base_continues_where_it_is(base_a, data, tmp_path):
+    """A folder holding a base and an interrupted transfer from it is moved (to a cluster's scratch):
+    the run continues there, though its checkpoint recorded `out` and `copy_from` in the old place,
+    and ends as the same network as a run never moved."""
+    options = dict(data=data, n=2, frozen=True, seed=5, **FAST)
+    straight = tmp_path / "straight.h5"
+    training.train(training.TrainConfig(out=str(straight), copy_from=str(base_a), **options))
+    first, moved = tmp_path / "first", tmp_path / "scratch" / "moved"
+    first.mkdir()
+    shutil.copy(base_a, first / "baseA.h5")
+    _interrupted(training.TrainConfig(out=str(first / "A2B.h5"), copy_from=str(first / "baseA.h5"), **options), at=4)
+    moved.parent.mkdir()
+    first.rename(moved)
+    training.train(training.TrainConfig(out=str(moved / "A2B.h5"), copy_from=str(moved / "baseA.h5"), resume="auto",
+                                        **options))
+    a, b = _weights(straight), _weights(moved / "A2B.h5")
+    assert all(_same(a[name], b[name]) for name in WEIGHT_LAYERS)
+    assert (moved / "A2B.run" / "eval.csv").read_text() == (tmp_path / "straight.run" / "eval.csv").read_text()
+    recorded = json.loads((moved / "A2B.run" / "config.json").read_text())
+    assert (recorded["out"], recorded["copy_from"]) == (str(moved / "A2B.h5"), str(moved / "baseA.h5"))
+
+
+def test_a_copied_run_continues_in_its_copy_while_the_original_is_trained_elsewhere(data, tmp_path):
+    """An interrupted run is copied while another process trains the original (it holds the
+    original's lock; the lock file is copied too): the copy is nobody's, continues where it is and
+    writes only itself; the original stays locked to its holder."""
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    options = dict(data=data, half="B", seed=7, **FAST)
+    _interrupted(training.TrainConfig(out=str(original / "net.h5"), **options), at=4)
+    with rundir.RunLock(original / "net.run"):
+        shutil.copytree(original, copy)
+        assert (copy / "net.run" / "lock").exists() and rundir.holder(copy / "net.run") is None
+        before = _folder_bytes(original)
+        result = training.train(training.TrainConfig(out=str(copy / "net.h5"), resume="auto", **options))
+        assert result.out == str(copy / "net.h5") and (copy / "net.h5").exists()
+        assert _folder_bytes(original) == before
+        with pytest.raises(rundir.RunBusy, match=r"original/net.run is in use by another minitransfer process"):
+            training.train(training.TrainConfig(out=str(original / "net.h5"), resume="auto", **options))
+    assert json.loads((copy / "net.run" / "config.json").read_text())["out"] == str(copy / "net.h5")
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["in-place", "moved"])
+def test_a_base_that_is_another_network_now_is_not_resumed_from(base_a, data, tmp_path, moved):
+    """The interrupted transfer's base was trained again in its place, or its moved folder holds
+    another network under the base's name: the checkpoint's sha256 of the base it copied says so."""
+    first, place = tmp_path / "first", tmp_path / ("moved" if moved else "first")
+    first.mkdir()
+    shutil.copy(base_a, first / "baseA.h5")
+    options = dict(data=data, n=2, frozen=True, seed=5, **FAST)
+    _interrupted(training.TrainConfig(out=str(first / "A2B.h5"), copy_from=str(first / "baseA.h5"), **options), at=4)
+    recorded = checkpoints.load(first / "baseA.h5").sha256
+    first.rename(place)
+    with h5py.File(place / "baseA.h5", "a") as f:  # another network: one weight differs
+        f["weights/conv1/W"][0, 0, 0, 0] += 1.0
+    paths = re.escape(f"`copy_from` '{first}/baseA.h5' -> '{place}/baseA.h5'")
+    sha256 = rf" \(another network: sha256 {recorded[:12]} -> [0-9a-f]{{12}}\)"
+    with pytest.raises(training.ConfigError, match=paths + sha256):
+        training.train(training.TrainConfig(out=str(place / "A2B.h5"), copy_from=str(place / "baseA.h5"),
+                                            resume="auto", **options))
 
 
 def test_an_empty_out_is_refused_not_replaced_by_the_default_name(data, tmp_path, monkeypatch):

@@ -133,6 +133,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
+        scheduler.check_finished(runs, out, options)  # refused as the grid itself would refuse it
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
