@@ -30,7 +30,8 @@ import zlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.resume import RESUME_FREE_FIELDS, base_change
+from minitransfer.data import dataset as datasets
+from minitransfer.resume import RESUME_FREE_FIELDS, base_change, dataset_change
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -280,10 +281,10 @@ def trained_otherwise(out, run, options):
     """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
     as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     A base is compared on every field, defaults included: an option given before and left out now
-    differs there (and a transfer is trained with the same options as its base), and on the dataset
-    it was trained on (a dataset prepared again in the same folder differs there). A transfer's
-    base is the file whose sha256 its weights recorded, wherever the grid has been moved or copied
-    to (:func:`minitransfer.resume.base_change`)."""
+    differs there (and a transfer is trained with the same options as its base). The dataset is the
+    one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
+    recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
+    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`)."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
@@ -293,14 +294,7 @@ def trained_otherwise(out, run, options):
     except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
         trained = {}
     differ = []
-    asked_fields = run_fields(run, out, options)
-    if run.parent is None:
-        plan = resolved_plan(run, out, options)
-        asked_fields = plan.config.to_dict()
-        trained_on = trained.get("dataset_fingerprint")
-        if trained_on and trained_on != plan.dataset.fingerprint:
-            differ.append(f"dataset {plan.dataset.path} has changed since (sha256 of its meta.json {trained_on[:12]} "
-                          f"-> {plan.dataset.fingerprint[:12]})")
+    asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
@@ -309,7 +303,11 @@ def trained_otherwise(out, run, options):
             base_sha256 = trained.get("parent_sha256")
             change = base_change(had, base_sha256, asked, _sha256(asked) if base_sha256 else None)
             differ += [f"copy_from {change}"] if change else []
-        elif not (os.path.realpath(had) == os.path.realpath(asked) if name == "data" and had else had == asked):
+        elif name == "data" and had:
+            fingerprint = trained.get("dataset_fingerprint")
+            change = dataset_change(had, fingerprint, asked, _fingerprint(asked) if fingerprint else None)
+            differ += [f"data {change}"] if change else []
+        elif had != asked:
             differ.append(f"{name} {had!r} -> {asked!r}")
     return differ
 
@@ -326,6 +324,14 @@ def _sha256(path):
     except OSError:
         return None
     return _file_sha256(os.path.realpath(path), status.st_size, status.st_mtime_ns)
+
+
+def _fingerprint(path):
+    """The fingerprint of the dataset at ``path`` (the sha256 of its meta.json), or None without one."""
+    try:
+        return datasets.open_dataset(path).fingerprint
+    except datasets.DatasetError:
+        return None
 
 
 def weights_path(out, name):

@@ -156,6 +156,9 @@ def _difference(key, stored, current, saved, plan):
     if key == "copy_from":
         change = base_change(stored, saved.meta.get("parent_sha256"), current, plan.parent.sha256)
         return change and f"`{key}` {change}"
+    if key == "data":
+        change = dataset_change(stored, saved.meta.get("dataset_fingerprint"), current, plan.dataset.fingerprint)
+        return change and f"`{key}` {change}"
     if key == "out" and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
         return "" if pathlib.PurePath(stored).name == pathlib.PurePath(current).name else text
     return "" if os.path.realpath(stored) == os.path.realpath(current) else text
@@ -168,10 +171,22 @@ def base_change(recorded, recorded_sha256, asked, asked_sha256):
     A base is the file the run read, so where both sha256 are known they decide (a base moved or
     copied with its runs is the same base; one trained again in its place is not); else the paths
     must name the same file."""
-    if recorded_sha256 and asked_sha256:
-        if recorded_sha256 == asked_sha256:
+    return _content_change(recorded, recorded_sha256, asked, asked_sha256, "another network: sha256")
+
+
+def dataset_change(recorded, recorded_fingerprint, asked, asked_fingerprint):
+    """As :func:`base_change`, for the dataset a run trains on, known by its fingerprint (the sha256
+    of its meta.json, which lists every shard's sha256): a dataset moved or copied (with its grid, to
+    a cluster's scratch) is the same dataset; one prepared again in its folder is not."""
+    return _content_change(recorded, recorded_fingerprint, asked, asked_fingerprint,
+                           "another dataset: sha256 of its meta.json")
+
+
+def _content_change(recorded, recorded_digest, asked, asked_digest, other):
+    if recorded_digest and asked_digest:
+        if recorded_digest == asked_digest:
             return ""
-        return f"{recorded!r} -> {asked!r} (another network: sha256 {recorded_sha256[:12]} -> {asked_sha256[:12]})"
+        return f"{recorded!r} -> {asked!r} ({other} {recorded_digest[:12]} -> {asked_digest[:12]})"
     return "" if os.path.realpath(recorded) == os.path.realpath(asked) else f"{recorded!r} -> {asked!r}"
 
 

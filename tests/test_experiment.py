@@ -576,7 +576,8 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
     assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
     with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
-                                                     rf"dataset {data} has changed since"):
+                                                     rf"data '{data}' -> '{data}' \(another dataset: sha256 of its "
+                                                     r"meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
         scheduler.run_grid(runs, out, options, log=lambda line: None)
 
 
@@ -612,12 +613,13 @@ def _folder_bytes(folder):
     return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
-@pytest.mark.parametrize("how", ["moved", "copied"])
+@pytest.mark.parametrize("how", ["moved", "copied", "moved-with-its-data"])
 def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tmp_path, how):
-    """The grid folder is moved (or copied, the original kept) and the same experiment rerun in its
-    new place: the finished runs are this grid's (the base each copied sits at the same place in
-    it, with the sha256 it recorded), the interrupted transfer continues from its checkpoint, the
-    original is left as it was, and the report reads the grid where it is."""
+    """The grid folder is moved (or copied, the original kept; or moved with its dataset, both to a
+    cluster's scratch) and the same experiment rerun in its new place: the finished runs are this
+    grid's (the base each copied sits at the same place in it, with the sha256 it recorded; the
+    dataset is the one whose fingerprint they recorded), the interrupted transfer continues from its
+    checkpoint, the original is left as it was, and the report reads the grid where it is."""
     from minitransfer import checkpoint as checkpoints
     from minitransfer import results
 
@@ -625,11 +627,14 @@ def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tm
     original, place = tmp_path / "grid", tmp_path / "scratch" / "grid"
     shutil.copytree(source, original)
     place.parent.mkdir()
-    if how == "moved":
-        original.rename(place)
-    else:
+    if how == "copied":
         shutil.copytree(original, place)
         before = _folder_bytes(original)
+    else:
+        original.rename(place)
+    if how == "moved-with-its-data":
+        shutil.copytree(options["data"], place.parent / "data")
+        options = dict(options, data=str(place.parent / "data"))
     lines = []
     outcome = scheduler.run_grid(runs, place, options, log=lines.append, poll_seconds=0.01)
     assert outcome.exit_code == 0, lines

@@ -302,6 +302,30 @@ def test_a_folder_moved_with_its_interrupted_run_and_base_continues_where_it_is(
     assert (recorded["out"], recorded["copy_from"]) == (str(moved / "A2B.h5"), str(moved / "baseA.h5"))
 
 
+def test_a_run_continues_on_its_dataset_moved_but_not_on_one_prepared_again_in_its_folder(data, tmp_path):
+    """The dataset is known by its fingerprint (the sha256 of its meta.json), not its path: moved
+    (with the run, to a cluster's scratch) the run continues on it to the bits of a run never
+    interrupted; prepared again in its folder with other images, the resume is refused."""
+    from minitransfer.data import synthetic
+
+    options = dict(half="B", seed=7, **FAST)
+    straight = training.train(training.TrainConfig(out=str(tmp_path / "straight.h5"), data=data, **options))
+    first, moved = tmp_path / "first", tmp_path / "moved"
+    shutil.copytree(data, first)
+    _interrupted(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(first), **options), at=4)
+    first.rename(moved)
+    training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(moved), resume="auto", **options))
+    a, b = _weights(straight.out), _weights(tmp_path / "net.h5")
+    assert all(_same(a[name], b[name]) for name in WEIGHT_LAYERS)
+
+    _interrupted(training.TrainConfig(out=str(tmp_path / "again.h5"), data=str(moved), **options), at=4)
+    synthetic.build_synthetic(moved, classes=8, train_per_class=40, val_per_class=10, size=36, seed=2, overwrite=True)
+    with pytest.raises(training.ConfigError, match=rf"`data` '{moved}' -> '{moved}' \(another dataset: sha256 of "
+                                                   r"its meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
+        training.train(training.TrainConfig(out=str(tmp_path / "again.h5"), data=str(moved), resume="auto",
+                                            **options))
+
+
 def test_a_copied_run_continues_in_its_copy_while_the_original_is_trained_elsewhere(data, tmp_path):
     """An interrupted run is copied while another process trains the original (it holds the
     original's lock; the lock file is copied too): the copy is nobody's, continues where it is and
