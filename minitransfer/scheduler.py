@@ -81,6 +81,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         scheduler.run(poll_seconds)
     except KeyboardInterrupt:
         scheduler.stop()
+        scheduler.log("interrupted: rerun the same command to finish the grid")
+    except BaseException:  # the grid itself failed (the disk filled as a run started): no run is left behind
+        scheduler.stop()
+        raise
     finally:
         scheduler.close()
     return scheduler.outcome
@@ -247,13 +251,13 @@ class _Scheduler:
         self.launchers.clear()
 
     def stop(self):
+        """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait for them."""
         self.outcome.interrupted = True
         for run, process, _ in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
         for run, process, _ in self.running.values():
             process.wait()
-        self.log("interrupted: rerun the same command to finish the grid")
 
 
 def _accuracy_note(out, run):
