@@ -67,5 +67,5 @@ def _unfinished(outcome):
         return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
     failed = len(outcome.failed)
     return (f"the demo did not finish: {failed} network{'s' if failed != 1 else ''} failed and "
-            f"{len(outcome.blocked)} that need {'them' if failed != 1 else 'it'} were not run; the train.log (in the FAILED lines above) says why: fix that, then rerun the "
-            f"same command (finished networks are kept)")
+            f"{len(outcome.blocked)} that need {'them' if failed != 1 else 'it'} were not run; the train.log (in "
+            f"the FAILED lines above) says why: fix that, then rerun the same command (finished networks are kept)")
