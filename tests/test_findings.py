@@ -110,6 +110,16 @@ def test_fine_tuned_networks_sharing_a_base_share_its_uncertainty():
     assert fine.holds and "(9 networks against 3 bases)" in fine.text and "-0.3 ± 1.3 points" in fine.text
 
 
+def test_a_network_without_an_accuracy_is_in_no_claim():
+    """A fine-tuned run that made no evaluation (NaN, as train writes it) is no measurement: the
+    claim reads as without it, its base's other networks still counted."""
+    results = random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3, tuned=(0.62, 0.63, 0.61))
+    silent = Result(Run("random0/A4B+", "transfer", "random", 0, target="B", source="A", n=4, fine_tuned=True),
+                    math.nan, math.nan, math.nan, 0)
+    assert findings.fine_tuning(results + [silent]) == findings.fine_tuning(results)
+
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
