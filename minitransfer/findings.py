@@ -84,13 +84,13 @@ def specific(results):
 
 def fine_tuning(results):
     """AnB+ at every n against its own base. The networks of one split share that base, and with
-    it its luck: their standard error is the spread of the per-base means over the bases, not of
-    the networks over the networks (which would shrink with every n added to the same base)."""
+    it its luck: their standard error is taken over the bases (:func:`_clustered_se`), not over the
+    networks (which would shrink with every n added to the same base)."""
     groups = relative_by_base(results, "random", "AnB+")
     if not groups:
         return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
-    se = _points(Spread.of([sum(values) / len(values) for values in groups.values()])).se
+    se = POINTS * _clustered_se(list(groups.values()))
     holds = not math.isnan(se) and spread.mean + RESOLVED * se >= 0
     meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
@@ -135,6 +135,19 @@ def random_weights(results):
                                      f"{a.mean:+.1f}, AnB {b.mean:+.1f} points relative to their bases; {a.count} + "
                                      f"{b.count} networks): {meaning}.", difference.mean, difference.se,
                    a.count + b.count, holds)
+
+
+def _clustered_se(groups):
+    """The standard error of the mean over every value when the values of a group share its luck
+    (the networks measured against one base): over the G groups, of N values in all, with mean m,
+    sqrt(G/(G−1) · Σ_g (Σ_{i∈g} (x_i − m))²) / N (the cluster-robust standard error of a mean).
+    With groups of equal size it is the standard error of the groups' means; NaN for one group."""
+    if len(groups) < MIN_NETWORKS:
+        return math.nan
+    values = [value for group in groups for value in group]
+    centre = sum(values) / len(values)
+    spread = sum(sum(value - centre for value in group) ** 2 for group in groups)
+    return math.sqrt(len(groups) / (len(groups) - 1) * spread) / len(values)
 
 
 def _difference(first, second):

@@ -120,6 +120,24 @@ def test_a_network_without_an_accuracy_is_in_no_claim():
 
 
 
+def test_fine_tuned_networks_of_unequal_bases_have_the_standard_error_of_their_mean():
+    """Three bases with 3, 1 and 2 AnB+ measured against them, 3, -1 and 0 points from them: the
+    mean over the six networks is 4/3. Bases are the independent draws: the groups' summed
+    deviations from 4/3 are 5, -7/3 and -8/3, and the standard error of the mean over the networks
+    is sqrt(3/2 · (25 + 49/9 + 64/9)) / 6 = 1.2509 (the s.e. of the bases' means, 1.2019, is that of
+    another mean, 2/3)."""
+    results = []
+    for seed, offsets in enumerate(((0.03, 0.03, 0.03), (-0.01,), (0.0, 0.0))):
+        results.append(network(f"random{seed}/baseB", "base", "random", seed, 0.60))
+        results += [network(f"random{seed}/A{n}B+", "transfer", "random", seed, 0.60 + offset, source="A", n=n,
+                            tuned=True) for n, offset in zip((1, 4, 7), offsets)]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(4 / 3) and fine.networks == 6
+    assert fine.se == pytest.approx(math.sqrt(1.5 * (25 + 49 / 9 + 64 / 9)) / 6)
+    assert "+1.3 ± 1.3 points relative to its own base, over every n (6 networks against 3 bases)" in fine.text
+
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
