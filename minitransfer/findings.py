@@ -6,7 +6,8 @@ so a transfer is compared with like. A difference of two groups of networks come
 error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
 every n against the same bases, takes its standard error over those bases. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
-:data:`CLOSE` of zero), and the sentence says plainly when they do not. A group of fewer than
+:data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
+plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
 
@@ -20,7 +21,7 @@ frozen features are worse than transferred ones.
 import dataclasses
 import math
 
-from minitransfer.results import Spread, relative_by_base, relative_by_n, select
+from minitransfer.results import Spread, relative_by_base, relative_by_n, targets_by_n
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -53,13 +54,14 @@ def general(results):
         return Finding("general", "general features: not measured (no random-split AnB runs with their bases)")
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
-    close = abs(spread.mean) <= CLOSE and spread.count >= MIN_NETWORKS
+    precise = spread.count >= MIN_NETWORKS and RESOLVED * spread.se <= CLOSE  # could tell CLOSE from 0
+    close = precise and abs(spread.mean) <= CLOSE
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                _too_few([spread.count]) if spread.count < MIN_NETWORKS else
-               f"not shown to be within {CLOSE:g} points of it")
-    targets = {r.run.target for r in select(results, "random", "AnB") if r.run.n == n}
-    which = "AnB and BnA" if targets == {"A", "B"} else "AnB"
+               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}"
+               if not precise else f"not shown to be within {CLOSE:g} points of it")
+    which = "AnB and BnA" if targets_by_n(results, "random", "AnB")[n] == {"A", "B"} else "AnB"
     return Finding("general", f"At n={n}, transferred layers ({which}) score {_signed(spread)} points relative to "
                               f"their own base ({_networks(spread.count)}): {verdict}.", spread.mean, spread.se,
                    spread.count, close)

@@ -286,6 +286,14 @@ def relative_by_n(results, split="random", treatment="AnB", target=None):
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
 
 
+def targets_by_n(results, split="random", treatment="AnB"):
+    """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
+    targets = {}
+    for r, _ in _relative(results, split, treatment):
+        targets.setdefault(r.run.n, set()).add(r.run.target)
+    return targets
+
+
 def relative_by_base(results, split="random", treatment="AnB+"):
     """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
     networks grouped by the base they are measured against (networks without a trained base or an

@@ -138,6 +138,32 @@ def test_fine_tuned_networks_of_unequal_bases_have_the_standard_error_of_their_m
 
 
 
+def test_layers_about_as_good_as_the_base_need_runs_that_can_tell():
+    """Two AnB at n=1, 6 points below and 6.5 above their bases: the mean (+0.3) is within 2 points,
+    but its standard error (6.2) could not tell a 2-point difference from none; 0.7 could."""
+    def lowest(offsets):
+        return [network(f"random{seed}/{name}", kind, "random", seed, accuracy, source=source, n=n)
+                for seed, offset in enumerate(offsets)
+                for name, kind, accuracy, source, n in (("baseB", "base", 0.60, None, 0),
+                                                        ("A1B", "transfer", 0.60 + offset, "A", 1))]
+    wide = findings.general(lowest((-0.06, 0.065)))
+    assert wide.value == pytest.approx(0.25) and wide.se == pytest.approx(6.25)
+    assert not wide.holds and "within 2 points: the features" not in wide.text
+    assert "+0.3 ± 6.2 points" in wide.text and "too uncertain to tell a difference of 2 points" in wide.text
+    assert findings.general(lowest((-0.022, -0.008))).holds  # -1.5 ± 0.7
+
+
+
+def test_the_lowest_n_names_only_the_transfers_measured():
+    """BnA at n=1 without their base A are left out: the claim speaks of the AnB it measured."""
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    results += [network(f"random{seed}/B1A", "transfer", "random", seed, 0.70, target="A", source="B", n=1)
+                for seed in range(3)]
+    general = findings.general(results)
+    assert general.networks == 3 and general.text.startswith("At n=1, transferred layers (AnB) score")
+
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
