@@ -74,12 +74,13 @@ def specific(results):
         return Finding("specific", "specific features: not measured (no random-split AnB and BnB at a common n)")
     n = common[-1]
     difference, a, b = _difference(transfers[n], selffers[n])
-    seeds = max(_zero(a.std), _zero(b.std))
+    seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
     holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
     meaning = ("the top layers are specific to their task" if holds else
                _unresolved(a.count, b.count) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
-    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {seeds:.1f} points; "
+    spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
+    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {spread}; "
                                f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
                    a.count + b.count, holds)
 
@@ -172,10 +173,6 @@ def _points(spread):
 
 def _resolved(difference):
     return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se
-
-
-def _zero(value):
-    return 0.0 if math.isnan(value) else value
 
 
 MORE_NETWORKS = "train more networks per point (experiment --split-seed, --replicates)"

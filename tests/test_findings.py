@@ -164,6 +164,16 @@ def test_the_lowest_n_names_only_the_transfers_measured():
 
 
 
+def test_one_network_per_group_has_no_seed_spread():
+    results = [network("random0/baseB", "base", "random", 0, 0.60),
+               network("random0/A7B", "transfer", "random", 0, 0.45, source="A", n=7),
+               network("random0/B7B", "selffer", "random", 0, 0.58, source="B", n=7)]
+    specific = findings.specific(results)
+    assert specific.value == pytest.approx(-13.0) and not specific.holds
+    assert "(seed spread unknown; 1 + 1 networks)" in specific.text and "0.0" not in specific.text
+
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
