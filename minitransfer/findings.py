@@ -6,7 +6,8 @@ so a transfer is compared with like. A difference of two groups of networks come
 error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
 every n against the same bases, takes its standard error over those bases. A claim *holds* only
 when the runs resolve it (or, for "about as good as the base", when the mean lies within
-:data:`CLOSE` of zero), and the sentence says plainly when they do not. A group of fewer than
+:data:`CLOSE` of zero and two standard errors are no wider than that), and the sentence says
+plainly when they do not. A group of fewer than
 :data:`MIN_NETWORKS` networks (or bases) has no standard error: its claim is not resolved, never
 taken to hold with an uncertainty of zero.
 
@@ -20,7 +21,7 @@ frozen features are worse than transferred ones.
 import dataclasses
 import math
 
-from minitransfer.results import Spread, relative_by_base, relative_by_n, select
+from minitransfer.results import Spread, relative_by_base, relative_by_n, targets_by_n
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -53,13 +54,14 @@ def general(results):
         return Finding("general", "general features: not measured (no random-split AnB runs with their bases)")
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
-    close = abs(spread.mean) <= CLOSE and spread.count >= MIN_NETWORKS
+    precise = spread.count >= MIN_NETWORKS and RESOLVED * spread.se <= CLOSE  # could tell CLOSE from 0
+    close = precise and abs(spread.mean) <= CLOSE
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                _too_few([spread.count]) if spread.count < MIN_NETWORKS else
-               f"not shown to be within {CLOSE:g} points of it")
-    targets = {r.run.target for r in select(results, "random", "AnB") if r.run.n == n}
-    which = "AnB and BnA" if targets == {"A", "B"} else "AnB"
+               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}"
+               if not precise else f"not shown to be within {CLOSE:g} points of it")
+    which = "AnB and BnA" if targets_by_n(results, "random", "AnB")[n] == {"A", "B"} else "AnB"
     return Finding("general", f"At n={n}, transferred layers ({which}) score {_signed(spread)} points relative to "
                               f"their own base ({_networks(spread.count)}): {verdict}.", spread.mean, spread.se,
                    spread.count, close)
@@ -72,25 +74,26 @@ def specific(results):
         return Finding("specific", "specific features: not measured (no random-split AnB and BnB at a common n)")
     n = common[-1]
     difference, a, b = _difference(transfers[n], selffers[n])
-    seeds = max(_zero(a.std), _zero(b.std))
+    seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
     holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
     meaning = ("the top layers are specific to their task" if holds else
                _unresolved(a.count, b.count) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
-    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {seeds:.1f} points; "
+    spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
+    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {spread}; "
                                f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
                    a.count + b.count, holds)
 
 
 def fine_tuning(results):
     """AnB+ at every n against its own base. The networks of one split share that base, and with
-    it its luck: their standard error is the spread of the per-base means over the bases, not of
-    the networks over the networks (which would shrink with every n added to the same base)."""
+    it its luck: their standard error is taken over the bases (:func:`_clustered_se`), not over the
+    networks (which would shrink with every n added to the same base)."""
     groups = relative_by_base(results, "random", "AnB+")
     if not groups:
         return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
-    se = _points(Spread.of([sum(values) / len(values) for values in groups.values()])).se
+    se = POINTS * _clustered_se(list(groups.values()))
     holds = not math.isnan(se) and spread.mean + RESOLVED * se >= 0
     meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
@@ -137,6 +140,19 @@ def random_weights(results):
                    a.count + b.count, holds)
 
 
+def _clustered_se(groups):
+    """The standard error of the mean over every value when the values of a group share its luck
+    (the networks measured against one base): over the G groups, of N values in all, with mean m,
+    sqrt(G/(G−1) · Σ_g (Σ_{i∈g} (x_i − m))²) / N (the cluster-robust standard error of a mean).
+    With groups of equal size it is the standard error of the groups' means; NaN for one group."""
+    if len(groups) < MIN_NETWORKS:
+        return math.nan
+    values = [value for group in groups for value in group]
+    centre = sum(values) / len(values)
+    spread = sum(sum(value - centre for value in group) ** 2 for group in groups)
+    return math.sqrt(len(groups) / (len(groups) - 1) * spread) / len(values)
+
+
 def _difference(first, second):
     """(difference of the means with its standard error, spread of first, spread of second), in points.
     The standard error is NaN unless both groups have one (:data:`MIN_NETWORKS` networks each)."""
@@ -157,10 +173,6 @@ def _points(spread):
 
 def _resolved(difference):
     return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se
-
-
-def _zero(value):
-    return 0.0 if math.isnan(value) else value
 
 
 MORE_NETWORKS = "train more networks per point (experiment --split-seed, --replicates)"

@@ -273,21 +273,31 @@ def own_base(result, results):
 
 
 def _relative(results, split, treatment, target=None):
-    """(network, accuracy − own base) of one treatment; networks without a trained base left out."""
+    """(network, accuracy − own base) of one treatment; networks without a trained base, or without
+    an accuracy (no evaluation), left out."""
     with_base = [(r, own_base(r, results)) for r in select(results, split, treatment, target)]
-    return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(base)]
+    return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
 
 def relative_by_n(results, split="random", treatment="AnB", target=None):
     """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
-    trained base left out)."""
+    trained base or an accuracy left out)."""
     relative = _relative(results, split, treatment, target)
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
 
 
+def targets_by_n(results, split="random", treatment="AnB"):
+    """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
+    targets = {}
+    for r, _ in _relative(results, split, treatment):
+        targets.setdefault(r.run.n, set()).add(r.run.target)
+    return targets
+
+
 def relative_by_base(results, split="random", treatment="AnB+"):
     """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
-    networks grouped by the base they are measured against (networks without a trained base left out)."""
+    networks grouped by the base they are measured against (networks without a trained base or an
+    accuracy left out)."""
     groups = {}
     for r, value in _relative(results, split, treatment):
         groups.setdefault((r.run.split_seed, r.run.target), []).append(value)

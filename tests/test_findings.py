@@ -110,6 +110,70 @@ def test_fine_tuned_networks_sharing_a_base_share_its_uncertainty():
     assert fine.holds and "(9 networks against 3 bases)" in fine.text and "-0.3 ± 1.3 points" in fine.text
 
 
+def test_a_network_without_an_accuracy_is_in_no_claim():
+    """A fine-tuned run that made no evaluation (NaN, as train writes it) is no measurement: the
+    claim reads as without it, its base's other networks still counted."""
+    results = random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3, tuned=(0.62, 0.63, 0.61))
+    silent = Result(Run("random0/A4B+", "transfer", "random", 0, target="B", source="A", n=4, fine_tuned=True),
+                    math.nan, math.nan, math.nan, 0)
+    assert findings.fine_tuning(results + [silent]) == findings.fine_tuning(results)
+
+
+
+def test_fine_tuned_networks_of_unequal_bases_have_the_standard_error_of_their_mean():
+    """Three bases with 3, 1 and 2 AnB+ measured against them, 3, -1 and 0 points from them: the
+    mean over the six networks is 4/3. Bases are the independent draws: the groups' summed
+    deviations from 4/3 are 5, -7/3 and -8/3, and the standard error of the mean over the networks
+    is sqrt(3/2 · (25 + 49/9 + 64/9)) / 6 = 1.2509 (the s.e. of the bases' means, 1.2019, is that of
+    another mean, 2/3)."""
+    results = []
+    for seed, offsets in enumerate(((0.03, 0.03, 0.03), (-0.01,), (0.0, 0.0))):
+        results.append(network(f"random{seed}/baseB", "base", "random", seed, 0.60))
+        results += [network(f"random{seed}/A{n}B+", "transfer", "random", seed, 0.60 + offset, source="A", n=n,
+                            tuned=True) for n, offset in zip((1, 4, 7), offsets)]
+    fine = findings.fine_tuning(results)
+    assert fine.value == pytest.approx(4 / 3) and fine.networks == 6
+    assert fine.se == pytest.approx(math.sqrt(1.5 * (25 + 49 / 9 + 64 / 9)) / 6)
+    assert "+1.3 ± 1.3 points relative to its own base, over every n (6 networks against 3 bases)" in fine.text
+
+
+
+def test_layers_about_as_good_as_the_base_need_runs_that_can_tell():
+    """Two AnB at n=1, 6 points below and 6.5 above their bases: the mean (+0.3) is within 2 points,
+    but its standard error (6.2) could not tell a 2-point difference from none; 0.7 could."""
+    def lowest(offsets):
+        return [network(f"random{seed}/{name}", kind, "random", seed, accuracy, source=source, n=n)
+                for seed, offset in enumerate(offsets)
+                for name, kind, accuracy, source, n in (("baseB", "base", 0.60, None, 0),
+                                                        ("A1B", "transfer", 0.60 + offset, "A", 1))]
+    wide = findings.general(lowest((-0.06, 0.065)))
+    assert wide.value == pytest.approx(0.25) and wide.se == pytest.approx(6.25)
+    assert not wide.holds and "within 2 points: the features" not in wide.text
+    assert "+0.3 ± 6.2 points" in wide.text and "too uncertain to tell a difference of 2 points" in wide.text
+    assert findings.general(lowest((-0.022, -0.008))).holds  # -1.5 ± 0.7
+
+
+
+def test_the_lowest_n_names_only_the_transfers_measured():
+    """BnA at n=1 without their base A are left out: the claim speaks of the AnB it measured."""
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    results += [network(f"random{seed}/B1A", "transfer", "random", seed, 0.70, target="A", source="B", n=1)
+                for seed in range(3)]
+    general = findings.general(results)
+    assert general.networks == 3 and general.text.startswith("At n=1, transferred layers (AnB) score")
+
+
+
+def test_one_network_per_group_has_no_seed_spread():
+    results = [network("random0/baseB", "base", "random", 0, 0.60),
+               network("random0/A7B", "transfer", "random", 0, 0.45, source="A", n=7),
+               network("random0/B7B", "selffer", "random", 0, 0.58, source="B", n=7)]
+    specific = findings.specific(results)
+    assert specific.value == pytest.approx(-13.0) and not specific.holds
+    assert "(seed spread unknown; 1 + 1 networks)" in specific.text and "0.0" not in specific.text
+
+
+
 def test_claims_without_their_runs_say_they_were_not_measured():
     found = by_claim(random_grid(transfer=(0.5,) * 3, selffer=(0.6,) * 3))
     assert not found["dissimilar"].holds and "not measured" in found["dissimilar"].text
