@@ -95,7 +95,10 @@ def fine_tuning(results):
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
     se = POINTS * _clustered_se(list(groups.values()))
     holds = not math.isnan(se) and spread.mean + RESOLVED * se >= 0
-    meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds else
+    meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds and
+               spread.mean >= 0 else
+               "below the base by less than the uncertainty: transferred features, fine-tuned, do about as well as "
+               "training from scratch" if holds else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
                f"luck): {MORE_NETWORKS}" if math.isnan(se) else
                "fine-tuning did not recover the base's accuracy here")

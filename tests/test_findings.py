@@ -108,6 +108,7 @@ def test_fine_tuned_networks_sharing_a_base_share_its_uncertainty():
     assert fine.value == pytest.approx(-1 / 3) and fine.networks == 9
     assert fine.se == pytest.approx(4 / 3)  # s.d. of (-3, 1, 1) over sqrt(3), not s.d. of the nine over 3
     assert fine.holds and "(9 networks against 3 bases)" in fine.text and "-0.3 ± 1.3 points" in fine.text
+    assert "below the base by less than the uncertainty" in fine.text and "at least as well" not in fine.text
 
 
 def test_a_network_without_an_accuracy_is_in_no_claim():
