@@ -136,7 +136,7 @@ def test_fine_tuned_networks_of_unequal_bases_have_the_standard_error_of_their_m
     assert fine.value == pytest.approx(4 / 3) and fine.networks == 6
     assert fine.se == pytest.approx(math.sqrt(1.5 * (25 + 49 / 9 + 64 / 9)) / 6)
     assert "+1.3 ± 1.3 points relative to its own base, over every n (6 networks against 3 bases)" in fine.text
-
+    assert fine.holds and "do at least as well as training from scratch" in fine.text
 
 
 def test_layers_about_as_good_as_the_base_need_runs_that_can_tell():
