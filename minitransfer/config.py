@@ -116,6 +116,7 @@ def resolve(config, checksums=True):
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it)."""
     c = dataclasses.replace(config)
+    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     _check_fields(c)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder

@@ -3,6 +3,7 @@ transfer and freezing, exact resume after an interruption, divergence, bad input
 
 import json
 import os
+import pathlib
 import re
 import shutil
 import signal
@@ -370,6 +371,16 @@ def test_an_empty_out_is_refused_not_replaced_by_the_default_name(data, tmp_path
     with pytest.raises(training.ConfigError, match=r"`out` is empty: name a weights file"):
         training.train(training.TrainConfig(out="", data=data, **FAST))
     assert os.listdir(tmp_path) == []
+
+
+def test_paths_may_be_given_as_pathlib_paths(base_a, data, tmp_path):
+    out = tmp_path / "A2B.h5"
+    training.train(training.TrainConfig(out=out, data=pathlib.Path(data), copy_from=base_a, n=2, **FAST))
+    recorded = json.loads((tmp_path / "A2B.run" / "config.json").read_text())
+    assert recorded["out"] == str(out) and recorded["data"] == data and recorded["copy_from"] == str(base_a)
+    resumed = training.train(training.TrainConfig(out=out, data=data, copy_from=base_a, n=2,
+                                                  resume=tmp_path / "A2B.run" / "checkpoint.h5", **FAST))
+    assert resumed.out == str(out) and resumed.iterations == FAST["max_iter"]
 
 
 def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(data, tmp_path):
