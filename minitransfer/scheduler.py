@@ -13,7 +13,9 @@ with an ``OSError`` naming it; rerunning it waits for the runs still going and c
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): a run another process is training holds its
 run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to that process and
-counted when it finishes; the grid's runs are shared out instead of trained twice.
+counted when it finishes; the grid's runs are shared out instead of trained twice. A run another
+process finished with other options (another grid started on the same folder) stops the grid with
+:class:`GridMismatch`, as it does when found finished at the start.
 """
 
 import dataclasses
@@ -232,6 +234,7 @@ class _Scheduler:
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):
+        check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
         self.done.add(run.name)
         self.outcome.elsewhere.append(run.name)
         self.log(f"done {run.name} (by another process){_accuracy_note(self.out, run)}")

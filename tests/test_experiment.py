@@ -531,6 +531,33 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     assert any("random0/baseA is being trained by another process" in line for line in lines)
 
 
+def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp_path, fake_train, synthetic_8):
+    """Two experiments with other options started on one folder at once: the run the other one
+    finished (here: random0/baseA, another seed) is not counted as this grid's, nor copied from."""
+    import threading
+
+    from minitransfer import rundir
+
+    out = tmp_path / "grid"
+    options = dict(OPTIONS, data=synthetic_8)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+    base_a = {run.name: run for run in runs}["random0/baseA"]
+    lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
+
+    def finish_elsewhere():
+        time.sleep(1.0)
+        fields = grid.run_fields(base_a, out, dict(options, seed=4))
+        (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(fields))
+        grid.weights_path(out, base_a.name).write_text("weights")
+        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        lock.__exit__(None, None, None)
+
+    threading.Thread(target=finish_elsewhere).start()
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "):
+        scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert events(out, "random0/A1B") == []
+
+
 def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train, synthetic_8):
     """Rerunning into a grid folder with another seed (or max_iter, data ...) would skip its finished
     runs as if they were this grid's: refused, naming the run and the field, before anything starts."""
