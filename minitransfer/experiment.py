@@ -377,7 +377,7 @@ def write_plan(out, runs, options, train_command):
     out.mkdir(parents=True, exist_ok=True)
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command), "runs": [run.to_json() for run in runs]}
-    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2) + "\n")
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=os.fspath) + "\n")  # a notebook's pathlib.Path
     for run in runs:
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)

@@ -259,6 +259,17 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
     assert json.loads((out / "experiment.json").read_text())["runs"][0]["name"] == "random0/baseA"
 
 
+def test_a_notebooks_pathlib_paths_in_the_options_are_recorded_as_text(tmp_path, fake_train):
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    options = dict(OPTIONS, data=pathlib.Path(OPTIONS["data"]))
+    outcome = scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert outcome.exit_code == 0
+    assert json.loads((out / "experiment.json").read_text())["options"]["data"] == OPTIONS["data"]
+    args = events(out, "random0/A1B")[0]["args"]
+    assert args[args.index("--data") + 1] == OPTIONS["data"]
+
+
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
     # Long enough that the two bases overlap even when one interpreter starts a second late on a
     # loaded 2-core CI machine (0.3 s was not).
