@@ -164,10 +164,10 @@ def _check_fields(c):
         raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
     for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
                  "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
-        _check_int(name, getattr(c, name), 1)
+        check_int(name, getattr(c, name), 1)
     for name in ("seed", "split_seed"):
-        _check_int(name, getattr(c, name), 0, MAX_SEED)
-    _check_int("workers", c.workers, 0)
+        check_int(name, getattr(c, name), 0, MAX_SEED)
+    check_int("workers", c.workers, 0)
     if c.n is not None and c.copy_from is None:
         raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
@@ -180,7 +180,7 @@ def _check_fields(c):
         raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
 
 
-def _check_int(name, value, low, high=None):
+def check_int(name, value, low, high=None):
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
@@ -250,8 +250,8 @@ def _choose_preset(c, parent, dataset, task):
     if min(dataset.image_size) < preset.crop:
         raise ConfigError(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
-    _check_int("n", c.n, 1, preset.copyable)
-    _check_int("random_frozen", c.random_frozen, 1, preset.copyable)
+    check_int("n", c.n, 1, preset.copyable)
+    check_int("random_frozen", c.random_frozen, 1, preset.copyable)
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")

@@ -10,7 +10,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, class_table, resolve_device
+from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, check_int, class_table, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -65,6 +65,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     """
     if subset not in ("train", "val"):
         raise ConfigError(f"subset must be train or val, got {subset!r}")
+    check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():

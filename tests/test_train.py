@@ -474,6 +474,12 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
     assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
 
 
+@pytest.mark.parametrize("batch_size", [0, 2.5, True], ids=["zero", "fraction", "bool"])
+def test_evaluate_checkpoint_refuses_a_batch_size_that_is_not_a_positive_integer(base_a, batch_size):
+    with pytest.raises(training.ConfigError, match=rf"`batch_size` must be an integer >= 1, got {batch_size!r}"):
+        evaluate.evaluate_checkpoint(str(base_a), batch_size=batch_size)
+
+
 def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
     other = tmp_path / "synthetic-4"
     synthetic.build_synthetic(other, classes=4, train_per_class=5, val_per_class=5, size=36, seed=1)
