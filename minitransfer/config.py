@@ -168,6 +168,10 @@ def _check_fields(c):
     for name in ("seed", "split_seed"):
         check_int(name, getattr(c, name), 0, MAX_SEED)
     check_int("workers", c.workers, 0)
+    for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
+        allowed = (True, False, None) if name == "progress" else (True, False)
+        if getattr(c, name) not in allowed:  # the text "False" would count as true
+            raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
     if c.n is not None and c.copy_from is None:
         raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
