@@ -55,7 +55,8 @@ def summarize(rows):
 
 
 def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
-    """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops).
+    """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
+    of a reduced-data run: the images per class it was trained on).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` defaults to the
     dataset it was trained on, ``precision`` to the one it was trained in. Raises
@@ -98,8 +99,11 @@ def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
     check_classes_exist(saved, dataset, "checkpoint")
     kind = saved.meta.get("split_kind") or "all"
+    stored = saved.meta.get("config", {})
+    per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did
     task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
-                            half=saved.meta.get("split_half") or None)
+                            half=saved.meta.get("split_half") or None, per_class=per_class,
+                            per_class_seed=stored.get("seed") if per_class else None)
     if class_table(dataset, task.class_indices) != saved.classes:
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "

@@ -17,6 +17,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
 from minitransfer import train as training
+from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
@@ -480,6 +481,21 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
 def test_evaluate_checkpoint_refuses_a_batch_size_that_is_not_a_positive_integer(base_a, batch_size):
     with pytest.raises(training.ConfigError, match=rf"`batch_size` must be an integer >= 1, got {batch_size!r}"):
         evaluate.evaluate_checkpoint(str(base_a), batch_size=batch_size)
+
+
+def test_evaluate_checkpoint_on_train_of_a_reduced_data_run_takes_the_images_it_trained_on(data, tmp_path):
+    out = tmp_path / "reduced.h5"
+    config = training.TrainConfig(out=str(out), data=data, split="all", per_class=5, seed=2, **FAST)
+    plan = training.resolve(config)
+    training.train(config)
+    net = transfer.load_net(checkpoints.load(out, solver=False), "cpu", None)
+    with loaders.BatchLoader(plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, 7,
+                             plan.preset.crop, train=False, mean=plan.mean) as batches:
+        expected = evaluate.evaluate(net, batches)
+    scores = evaluate.evaluate_checkpoint(str(out), subset="train")
+    assert scores["images"] == expected["images"] == 5 * 8
+    assert scores["top1"] == expected["top1"] and scores["loss"] == pytest.approx(expected["loss"], rel=1e-5)
+    assert evaluate.evaluate_checkpoint(str(out))["images"] == 10 * 8  # validation is never reduced
 
 
 def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):
