@@ -434,8 +434,8 @@ def test_the_seeds_a_grid_derives_from_the_largest_seeds_stay_in_range(tmp_path)
             fields = grid.run_fields(run, tmp_path, {"seed": seed})
             assert 0 <= fields["seed"] <= config.MAX_SEED, run.name
             assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config.MAX_SEED, run.name
-    assert max(run.split_seed for run in demo.CPU_PLAN.runs(demo.MAX_SEED + 1) if run.split == "random") \
-        > config.MAX_SEED
+    with pytest.raises(ValueError, match=r"random_seeds must be a sequence of integers >= 0, got \(4294967295, "):
+        demo.CPU_PLAN.runs(demo.MAX_SEED + 1)
 
 
 def test_cli_dry_run(tmp_path, synthetic_8):
@@ -513,6 +513,26 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     assert len(seeds) == len(runs)  # every network its own training seed
     with pytest.raises(ValueError, match="replicates must be >= 1"):
         grid.plan_grid(replicates=0)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"layers": (0,)}, r"layers must be a sequence of integers >= 1, got \(0,\)"),
+    ({"layers": "1-3"}, r"layers must be a sequence of integers >= 1, got '1-3'"),
+    ({"layers": 3}, r"layers must be a sequence of integers >= 1, got 3"),
+    ({"layers": (2, 2)}, r"layers repeat value 2$"),
+    ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers >= 0, got \(-1,\)"),
+    ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers >= 0"),
+    ({"per_class": (0,)}, r"per_class must be a sequence of integers >= 1"),
+    ({"random_frozen": (3, 3)}, r"random_frozen repeat value 3$"),
+    ({"replicates": 1.5}, r"replicates must be >= 1, got 1.5"),
+    ({"random_seeds": (), "layers": (), "claim_seeds": (1,)}, r"claim_seeds compare networks .*give layers"),
+], ids=["layer-0", "layers-text", "layers-int", "layer-twice", "seed-negative", "seed-fraction", "per-class-0",
+        "random-frozen-twice", "replicates-fraction", "claims-without-layers"])
+def test_plan_rejects_what_no_grid_can_train(arguments, message):
+    """A notebook's plan_grid, without the command line's parsing: a run planned twice, at n 0 or
+    on split seed -1 would only fail (or train twice) once the grid runs."""
+    with pytest.raises(ValueError, match="plan_grid: " + message):
+        grid.plan_grid(**arguments)
 
 
 def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_train):
