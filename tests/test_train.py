@@ -102,6 +102,16 @@ def test_transfer_starts_from_copies_below_and_fillers_above(base_a, data, tmp_p
     assert net.frozen == (True,) * 3 + (False,) * 5
 
 
+@pytest.mark.parametrize("n", [-1, 8, 2.5])
+def test_copy_layers_takes_only_the_papers_n(base_a, n):
+    """transfer.copy_layers from a notebook: n = -1 would copy every layer but fc8, 2.5 three."""
+    net = models.mini(4)
+    net.initialize(0)
+    with pytest.raises(ValueError, match=rf"net mini: can copy 0..7 layers, got {n!r}"):
+        transfer.copy_layers(net, checkpoints.load(base_a), n)
+    assert all(_same(net.weights()[name], _initial_weights(4, seed=0)[name]) for name in WEIGHT_LAYERS)
+
+
 def test_random_frozen_layers_keep_their_random_start(data, tmp_path):
     out = tmp_path / "random2A.h5"
     training.train(training.TrainConfig(out=str(out), data=data, random_frozen=2, seed=7, **FAST))
