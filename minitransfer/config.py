@@ -15,6 +15,7 @@ half B of the same split unless ``half`` says otherwise, and takes the base's pr
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import sys
 
@@ -116,8 +117,8 @@ def resolve(config, checksums=True):
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it)."""
     c = dataclasses.replace(config)
-    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     _check_fields(c)
+    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
@@ -152,6 +153,9 @@ def resolve(config, checksums=True):
 
 def _check_fields(c):
     """Every field on its own and the combinations that exclude each other."""
+    for name in ("out", "data", "copy_from", "resume"):
+        if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
+            raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
     if c.split is not None and c.split not in SPLIT_KINDS:
         raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
     if c.half is not None and c.half not in HALVES:

@@ -418,8 +418,9 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     ({"split_seed": 10**20}, training.ConfigError, r"`split_seed` must be an integer 0\.\.4294967295"),
     ({"overwrite": "False"}, training.ConfigError, r"`overwrite` must be True or False, got 'False'"),
     ({"cuda_graph": "no"}, training.ConfigError, r"`cuda_graph` must be True or False, got 'no'"),
+    ({"copy_from": 3, "n": 2}, training.ConfigError, r"`copy_from` must be a path \(a str or pathlib.Path\), got int"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
-        "split-seed-10**20", "overwrite-text", "cuda-graph-text"])
+        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
