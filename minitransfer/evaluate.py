@@ -58,8 +58,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
     of a reduced-data run: the images per class it was trained on).
 
-    The half is rebuilt from the split recorded in the checkpoint; ``data`` defaults to the
-    dataset it was trained on, ``precision`` to the one it was trained in. Raises
+    The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in. Raises
     :class:`DataMismatch` when the classes differ.
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
@@ -72,7 +72,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():
         raise DataMismatch(f"checkpoint {path} was trained on {stored['data']}, which is not there any more; "
                            f"give the folder where that dataset is now (--data)")
-    dataset = datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    dataset = data if isinstance(data, datasets.Dataset) else \
+        datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "

@@ -17,6 +17,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
 from minitransfer import train as training
+from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
 
@@ -486,6 +487,8 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
     assert scores["images"] == 40
     assert scores["top1"] == pytest.approx(result["final"]["top1"])
     assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
+    opened = evaluate.evaluate_checkpoint(base_a, data=datasets.open_dataset(data), device="cpu")  # as a notebook has it
+    assert opened == scores
 
 
 @pytest.mark.parametrize("batch_size", [0, 2.5, True], ids=["zero", "fraction", "bool"])
