@@ -93,6 +93,11 @@ class Run:
         return {"base": "baseB", "selffer": f"BnB{plus}", "transfer": f"AnB{plus}",
                 "random-frozen": "random", "reduced": "reduced"}[self.kind]
 
+    @property
+    def base(self):
+        """The base run this one copies from (its :attr:`parent`), or None."""
+        return Run(self.parent, "base", self.split, self.split_seed, target=self.source) if self.parent else None
+
     def to_json(self):
         return dict(dataclasses.asdict(self), label=self.label, treatment=self.treatment)
 

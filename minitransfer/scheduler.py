@@ -96,12 +96,14 @@ class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.slots = tuple(devices)
-        check_finished(runs, out, options)
+        planned = {r.name for r in runs}
+        bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
+        check_finished(runs + bases, out, options)
         finished = [r.name for r in runs if is_finished(out, r)]
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
         self.pending = [r for r in runs if r.name not in finished]
-        self.done = set(finished)
+        self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
         self.launchers = {}  # CPU slot index -> its preloaded launcher
         self.preload = launcher.usable() and self.train_command == list(default_train_command())

@@ -270,6 +270,20 @@ def test_a_notebooks_pathlib_paths_in_the_options_are_recorded_as_text(tmp_path,
     assert args[args.index("--data") + 1] == OPTIONS["data"]
 
 
+def test_transfers_run_on_their_own_after_their_bases_ran_in_an_earlier_call(tmp_path, fake_train):
+    """A notebook runs the bases first, then the transfers: the bases finished there are theirs."""
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    bases, transfers = [r for r in runs if r.parent is None], [r for r in runs if r.parent]
+    assert [run.base for run in transfers] == [bases[0]]
+    assert scheduler.run_grid(bases, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+                              poll_seconds=0.01).exit_code == 0
+    outcome = scheduler.run_grid(transfers, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+                                 poll_seconds=0.01)
+    assert (outcome.finished, outcome.blocked, outcome.exit_code) == (["random0/A1B"], [], 0)
+    assert [e["event"] for e in events(out, "random0/baseA")] == ["start", "finished"]  # not trained again
+
+
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
     # Long enough that the two bases overlap even when one interpreter starts a second late on a
     # loaded 2-core CI machine (0.3 s was not).
