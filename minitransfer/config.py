@@ -15,6 +15,7 @@ half B of the same split unless ``half`` says otherwise, and takes the base's pr
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import sys
 
@@ -117,6 +118,7 @@ def resolve(config, checksums=True):
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it)."""
     c = dataclasses.replace(config)
     _check_fields(c)
+    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
@@ -151,6 +153,9 @@ def resolve(config, checksums=True):
 
 def _check_fields(c):
     """Every field on its own and the combinations that exclude each other."""
+    for name in ("out", "data", "copy_from", "resume"):
+        if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
+            raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
     if c.split is not None and c.split not in SPLIT_KINDS:
         raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
     if c.half is not None and c.half not in HALVES:
@@ -163,10 +168,14 @@ def _check_fields(c):
         raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
     for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
                  "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
-        _check_int(name, getattr(c, name), 1)
+        check_int(name, getattr(c, name), 1)
     for name in ("seed", "split_seed"):
-        _check_int(name, getattr(c, name), 0, MAX_SEED)
-    _check_int("workers", c.workers, 0)
+        check_int(name, getattr(c, name), 0, MAX_SEED)
+    check_int("workers", c.workers, 0)
+    for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
+        allowed = (True, False, None) if name == "progress" else (True, False)
+        if getattr(c, name) not in allowed:  # the text "False" would count as true
+            raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
     if c.n is not None and c.copy_from is None:
         raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
@@ -179,7 +188,7 @@ def _check_fields(c):
         raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
 
 
-def _check_int(name, value, low, high=None):
+def check_int(name, value, low, high=None):
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
@@ -249,8 +258,8 @@ def _choose_preset(c, parent, dataset, task):
     if min(dataset.image_size) < preset.crop:
         raise ConfigError(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
-    _check_int("n", c.n, 1, preset.copyable)
-    _check_int("random_frozen", c.random_frozen, 1, preset.copyable)
+    check_int("n", c.n, 1, preset.copyable)
+    check_int("random_frozen", c.random_frozen, 1, preset.copyable)
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")

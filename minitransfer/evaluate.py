@@ -10,7 +10,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, class_table, resolve_device
+from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, check_int, class_table, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -55,22 +55,25 @@ def summarize(rows):
 
 
 def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
-    """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops).
+    """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
+    of a reduced-data run: the images per class it was trained on).
 
-    The half is rebuilt from the split recorded in the checkpoint; ``data`` defaults to the
-    dataset it was trained on, ``precision`` to the one it was trained in. Raises
+    The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in. Raises
     :class:`DataMismatch` when the classes differ.
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
     if subset not in ("train", "val"):
         raise ConfigError(f"subset must be train or val, got {subset!r}")
+    check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():
         raise DataMismatch(f"checkpoint {path} was trained on {stored['data']}, which is not there any more; "
                            f"give the folder where that dataset is now (--data)")
-    dataset = datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    dataset = data if isinstance(data, datasets.Dataset) else \
+        datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
@@ -97,8 +100,11 @@ def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
     check_classes_exist(saved, dataset, "checkpoint")
     kind = saved.meta.get("split_kind") or "all"
+    stored = saved.meta.get("config", {})
+    per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did
     task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
-                            half=saved.meta.get("split_half") or None)
+                            half=saved.meta.get("split_half") or None, per_class=per_class,
+                            per_class_seed=stored.get("seed") if per_class else None)
     if class_table(dataset, task.class_indices) != saved.classes:
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "

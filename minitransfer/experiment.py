@@ -22,6 +22,7 @@ the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job array
 import dataclasses
 import functools
 import json
+import numbers
 import os
 import pathlib
 import shlex
@@ -92,6 +93,11 @@ class Run:
         return {"base": "baseB", "selffer": f"BnB{plus}", "transfer": f"AnB{plus}",
                 "random-frozen": "random", "reduced": "reduced"}[self.kind]
 
+    @property
+    def base(self):
+        """The base run this one copies from (its :attr:`parent`), or None."""
+        return Run(self.parent, "base", self.split, self.split_seed, target=self.source) if self.parent else None
+
     def to_json(self):
         return dict(dataclasses.asdict(self), label=self.label, treatment=self.treatment)
 
@@ -142,14 +148,16 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     split's replicates are its split seeds."""
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
-    if replicates < 1:
-        raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates}")
+    if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
+        raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates!r}")
+    layers, reverse_layers, random_frozen, per_class = (_integers(name, values, 1) for name, values in (
+        ("layers", layers), ("reverse_layers", reverse_layers), ("random_frozen", random_frozen),
+        ("per_class", per_class)))
+    random_seeds, claim_seeds = _integers("random_seeds", random_seeds, 0), _integers("claim_seeds", claim_seeds, 0)
     if not set(reverse_layers) <= set(layers):
         raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
-    for name, seeds in (("random_seeds", random_seeds), ("claim_seeds", claim_seeds)):
-        repeated = sorted({seed for seed in seeds if list(seeds).count(seed) > 1})
-        if repeated:  # each network would be planned twice, and trained twice at once on a cluster
-            raise ValueError(f"plan_grid: {name} repeat split seed {', '.join(map(str, repeated))}")
+    if claim_seeds and not layers:
+        raise ValueError("plan_grid: claim_seeds compare networks at the lowest and top of the layers; give layers")
     if set(random_seeds) & set(claim_seeds):
         raise ValueError(f"plan_grid: claim_seeds {tuple(claim_seeds)} overlap the random_seeds {tuple(random_seeds)}")
     runs = []
@@ -169,6 +177,21 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         runs += [Run(f"{folder}/reduced-{count:04d}", "reduced", "all", replicate, per_class=count)
                  for count in per_class]
     return runs
+
+
+def _integers(name, values, low):
+    """``values`` (layers, seeds, counts) as a tuple of ints, each >= ``low`` and a valid seed, none
+    repeated (each network would be planned twice, and trained twice at once on a cluster)."""
+    if isinstance(values, (str, numbers.Integral)) or not all(
+            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config.MAX_SEED
+            for value in values):
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers >= {low}, got {values!r}")
+    values = tuple(int(value) for value in values)
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ValueError(f"plan_grid: {name} repeat {'split seed' if name.endswith('seeds') else 'value'} "
+                         f"{', '.join(map(str, repeated))}")
+    return values
 
 
 def _folder(split, seed):
@@ -377,7 +400,7 @@ def write_plan(out, runs, options, train_command):
     out.mkdir(parents=True, exist_ok=True)
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command), "runs": [run.to_json() for run in runs]}
-    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2) + "\n")
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=os.fspath) + "\n")  # a notebook's pathlib.Path
     for run in runs:
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,8 @@ class WeightLayer(Layer):
 
     def __init__(self, name, weight_shape, bias_shape, weight_std, bias_value):
         super().__init__(name)
+        if any(isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1 for size in weight_shape):
+            raise ValueError(f"{name}: every size of W must be an integer >= 1, got W shape {tuple(weight_shape)}")
         self.weight_std = weight_std
         self.bias_value = bias_value
         self.weight = Param(f"{name}/W", np.zeros(weight_shape, np.float32), lr_mult=1.0, decay_mult=1.0)

@@ -16,6 +16,8 @@ backends. ``Net.fused`` (set by :meth:`Net.to`; NumPy always computes the stages
 fused CUDA kernels: fewer launches, bit-identical results, UNVERIFIED ON A GPU and off by default.
 """
 
+import numbers
+
 import numpy as np
 
 from minitransfer import cuda, stages
@@ -95,10 +97,15 @@ class Net:
 
     # --- state -----------------------------------------------------------------------------
 
+    def check_layer_count(self, verb, n):
+        """``n`` counts weight layers from the bottom (as the paper's n): an integer 0..all but the
+        classifier; ValueError saying what ``verb`` ("freeze", "copy") can take otherwise."""
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 0 <= n < len(self.weight_layers):
+            raise ValueError(f"net {self.preset}: can {verb} 0..{len(self.weight_layers) - 1} layers, got {n!r}")
+
     def freeze(self, n):
         """Freeze weight layers 1..n and make n+1..end trainable (n = 0 freezes nothing)."""
-        if not 0 <= n < len(self.weight_layers):
-            raise ValueError(f"net {self.preset}: can freeze 0..{len(self.weight_layers) - 1} layers, got {n}")
+        self.check_layer_count("freeze", n)
         for index, layer in enumerate(self.weight_layers):
             layer.frozen = index < n
 

@@ -19,6 +19,8 @@ reduced-data runs (supplement B) used another solver: base_lr 0.0125, a step eve
 """
 
 import dataclasses
+import math
+import numbers
 
 from minitransfer.ops import sgd
 
@@ -55,6 +57,10 @@ class Solver:
     max_iter: int = PAPER_MAX_ITER
 
     def __post_init__(self):
+        for name in ("base_lr", "momentum", "weight_decay", "gamma"):  # an infinite rate or decay diverges at once
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"solver: {name} must be a finite number, got {value!r}")
         if not self.base_lr > 0:
             raise ValueError(f"solver: base_lr must be > 0, got {self.base_lr!r}")
         if not 0 <= self.momentum < 1:

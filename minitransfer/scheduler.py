@@ -13,7 +13,9 @@ with an ``OSError`` naming it; rerunning it waits for the runs still going and c
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): a run another process is training holds its
 run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to that process and
-counted when it finishes; the grid's runs are shared out instead of trained twice.
+counted when it finishes; the grid's runs are shared out instead of trained twice. A run another
+process finished with other options (another grid started on the same folder) stops the grid with
+:class:`GridMismatch`, as it does when found finished at the start.
 """
 
 import dataclasses
@@ -94,12 +96,14 @@ class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.slots = tuple(devices)
-        check_finished(runs, out, options)
+        planned = {r.name for r in runs}
+        bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
+        check_finished(runs + bases, out, options)
         finished = [r.name for r in runs if is_finished(out, r)]
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
         self.pending = [r for r in runs if r.name not in finished]
-        self.done = set(finished)
+        self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
         self.launchers = {}  # CPU slot index -> its preloaded launcher
         self.preload = launcher.usable() and self.train_command == list(default_train_command())
@@ -232,6 +236,7 @@ class _Scheduler:
                 self.pending.insert(0, run)
 
     def _done_elsewhere(self, run):
+        check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
         self.done.add(run.name)
         self.outcome.elsewhere.append(run.name)
         self.log(f"done {run.name} (by another process){_accuracy_note(self.out, run)}")

@@ -35,6 +35,7 @@ def build_net(plan):
 def copy_layers(net, source, n):
     """Copy weight layers 1..n of checkpoint ``source`` into ``net`` (shapes checked); the rest keep
     their fillers."""
+    net.check_layer_count("copy", n)  # n = -1 would slice off fc8 alone and copy the rest
     names = net.weight_layer_names[:n]
     checkpoints.check_architecture(source, net, layers=names)
     for name in names:

@@ -259,6 +259,31 @@ def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
     assert json.loads((out / "experiment.json").read_text())["runs"][0]["name"] == "random0/baseA"
 
 
+def test_a_notebooks_pathlib_paths_in_the_options_are_recorded_as_text(tmp_path, fake_train):
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    options = dict(OPTIONS, data=pathlib.Path(OPTIONS["data"]))
+    outcome = scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert outcome.exit_code == 0
+    assert json.loads((out / "experiment.json").read_text())["options"]["data"] == OPTIONS["data"]
+    args = events(out, "random0/A1B")[0]["args"]
+    assert args[args.index("--data") + 1] == OPTIONS["data"]
+
+
+def test_transfers_run_on_their_own_after_their_bases_ran_in_an_earlier_call(tmp_path, fake_train):
+    """A notebook runs the bases first, then the transfers: the bases finished there are theirs."""
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    bases, transfers = [r for r in runs if r.parent is None], [r for r in runs if r.parent]
+    assert [run.base for run in transfers] == [bases[0]]
+    assert scheduler.run_grid(bases, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+                              poll_seconds=0.01).exit_code == 0
+    outcome = scheduler.run_grid(transfers, out, OPTIONS, train_command=fake_train, log=lambda line: None,
+                                 poll_seconds=0.01)
+    assert (outcome.finished, outcome.blocked, outcome.exit_code) == (["random0/A1B"], [], 0)
+    assert [e["event"] for e in events(out, "random0/baseA")] == ["start", "finished"]  # not trained again
+
+
 def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch):
     # Long enough that the two bases overlap even when one interpreter starts a second late on a
     # loaded 2-core CI machine (0.3 s was not).
@@ -423,8 +448,8 @@ def test_the_seeds_a_grid_derives_from_the_largest_seeds_stay_in_range(tmp_path)
             fields = grid.run_fields(run, tmp_path, {"seed": seed})
             assert 0 <= fields["seed"] <= config.MAX_SEED, run.name
             assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config.MAX_SEED, run.name
-    assert max(run.split_seed for run in demo.CPU_PLAN.runs(demo.MAX_SEED + 1) if run.split == "random") \
-        > config.MAX_SEED
+    with pytest.raises(ValueError, match=r"random_seeds must be a sequence of integers >= 0, got \(4294967295, "):
+        demo.CPU_PLAN.runs(demo.MAX_SEED + 1)
 
 
 def test_cli_dry_run(tmp_path, synthetic_8):
@@ -504,6 +529,26 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
         grid.plan_grid(replicates=0)
 
 
+@pytest.mark.parametrize("arguments, message", [
+    ({"layers": (0,)}, r"layers must be a sequence of integers >= 1, got \(0,\)"),
+    ({"layers": "1-3"}, r"layers must be a sequence of integers >= 1, got '1-3'"),
+    ({"layers": 3}, r"layers must be a sequence of integers >= 1, got 3"),
+    ({"layers": (2, 2)}, r"layers repeat value 2$"),
+    ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers >= 0, got \(-1,\)"),
+    ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers >= 0"),
+    ({"per_class": (0,)}, r"per_class must be a sequence of integers >= 1"),
+    ({"random_frozen": (3, 3)}, r"random_frozen repeat value 3$"),
+    ({"replicates": 1.5}, r"replicates must be >= 1, got 1.5"),
+    ({"random_seeds": (), "layers": (), "claim_seeds": (1,)}, r"claim_seeds compare networks .*give layers"),
+], ids=["layer-0", "layers-text", "layers-int", "layer-twice", "seed-negative", "seed-fraction", "per-class-0",
+        "random-frozen-twice", "replicates-fraction", "claims-without-layers"])
+def test_plan_rejects_what_no_grid_can_train(arguments, message):
+    """A notebook's plan_grid, without the command line's parsing: a run planned twice, at n 0 or
+    on split seed -1 would only fail (or train twice) once the grid runs."""
+    with pytest.raises(ValueError, match="plan_grid: " + message):
+        grid.plan_grid(**arguments)
+
+
 def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_train):
     """The lock of random0/baseA is held here (as by another experiment); the scheduler must not
     start it, and once the holder finishes it, must count it and go on with its transfers."""
@@ -529,6 +574,33 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     assert sorted(outcome.finished) == ["random0/A1B", "random0/baseB"]
     assert events(out, "random0/baseA") == [] and not any("start random0/baseA" in line for line in lines)
     assert any("random0/baseA is being trained by another process" in line for line in lines)
+
+
+def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp_path, fake_train, synthetic_8):
+    """Two experiments with other options started on one folder at once: the run the other one
+    finished (here: random0/baseA, another seed) is not counted as this grid's, nor copied from."""
+    import threading
+
+    from minitransfer import rundir
+
+    out = tmp_path / "grid"
+    options = dict(OPTIONS, data=synthetic_8)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+    base_a = {run.name: run for run in runs}["random0/baseA"]
+    lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
+
+    def finish_elsewhere():
+        time.sleep(1.0)
+        fields = grid.run_fields(base_a, out, dict(options, seed=4))
+        (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(fields))
+        grid.weights_path(out, base_a.name).write_text("weights")
+        (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        lock.__exit__(None, None, None)
+
+    threading.Thread(target=finish_elsewhere).start()
+    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "):
+        scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert events(out, "random0/A1B") == []
 
 
 def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train, synthetic_8):

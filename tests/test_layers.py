@@ -142,6 +142,8 @@ def test_frozen_flags_and_freeze_bounds():
     assert all(p.frozen for layer in net.weight_layers[:4] for p in layer.params)
     with pytest.raises(ValueError, match="0..7"):
         net.freeze(8)
+    with pytest.raises(ValueError, match=r"can freeze 0..7 layers, got 2.5"):
+        net.freeze(2.5)  # a notebook's n: not silently three layers
 
 
 def test_all_frozen_net_refuses_to_train():

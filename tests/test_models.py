@@ -69,6 +69,13 @@ def test_fc8_outputs(outputs):
     assert models.mini(outputs).num_outputs == outputs
 
 
+@pytest.mark.parametrize("preset", ["caffenet", "mini", "micro"])
+@pytest.mark.parametrize("outputs", [0, -3, 2.0, "5"], ids=["zero", "negative", "float", "text"])
+def test_fc8_outputs_must_be_a_positive_integer(preset, outputs):
+    with pytest.raises(ValueError, match=rf"fc8: every size of W must be an integer >= 1, got W shape \({outputs!r}, "):
+        models.get(preset).build(outputs)
+
+
 def test_mini_keeps_the_layer_kinds_of_caffenet():
     mini, caffenet = models.mini(10), models.caffenet(10)
     assert _kinds(mini) == _kinds(caffenet)

@@ -22,7 +22,9 @@ def test_scaled_stepsize_keeps_the_papers_proportions(max_iter, stepsize):
 
 
 @pytest.mark.parametrize("field, value", [("base_lr", 0.0), ("momentum", 1.0), ("weight_decay", -1.0),
-                                          ("gamma", 0.0), ("stepsize", 0), ("max_iter", 2.5)])
+                                          ("gamma", 0.0), ("stepsize", 0), ("max_iter", 2.5),
+                                          ("base_lr", float("inf")), ("weight_decay", float("inf")),
+                                          ("base_lr", "0.01"), ("momentum", "0.9"), ("gamma", True)])
 def test_solver_rejects_bad_hyper_parameters(field, value):
     with pytest.raises(ValueError, match=field):
         optim.Solver(**{field: value})

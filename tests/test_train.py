@@ -3,6 +3,7 @@ transfer and freezing, exact resume after an interruption, divergence, bad input
 
 import json
 import os
+import pathlib
 import re
 import shutil
 import signal
@@ -16,6 +17,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
 from minitransfer import train as training
+from minitransfer.data import dataset as datasets
+from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
 
 FAST = {"batch_size": 16, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}  # GPU tests pass their own
@@ -98,6 +101,16 @@ def test_transfer_starts_from_copies_below_and_fillers_above(base_a, data, tmp_p
         start = (layer.weight.data, layer.bias.data)
         assert _same(start, base[name] if name in WEIGHT_LAYERS[:3] else fresh[name]), name
     assert net.frozen == (True,) * 3 + (False,) * 5
+
+
+@pytest.mark.parametrize("n", [-1, 8, 2.5])
+def test_copy_layers_takes_only_the_papers_n(base_a, n):
+    """transfer.copy_layers from a notebook: n = -1 would copy every layer but fc8, 2.5 three."""
+    net = models.mini(4)
+    net.initialize(0)
+    with pytest.raises(ValueError, match=rf"net mini: can copy 0..7 layers, got {n!r}"):
+        transfer.copy_layers(net, checkpoints.load(base_a), n)
+    assert all(_same(net.weights()[name], _initial_weights(4, seed=0)[name]) for name in WEIGHT_LAYERS)
 
 
 def test_random_frozen_layers_keep_their_random_start(data, tmp_path):
@@ -372,6 +385,16 @@ def test_an_empty_out_is_refused_not_replaced_by_the_default_name(data, tmp_path
     assert os.listdir(tmp_path) == []
 
 
+def test_paths_may_be_given_as_pathlib_paths(base_a, data, tmp_path):
+    out = tmp_path / "A2B.h5"
+    training.train(training.TrainConfig(out=out, data=pathlib.Path(data), copy_from=base_a, n=2, **FAST))
+    recorded = json.loads((tmp_path / "A2B.run" / "config.json").read_text())
+    assert recorded["out"] == str(out) and recorded["data"] == data and recorded["copy_from"] == str(base_a)
+    resumed = training.train(training.TrainConfig(out=out, data=data, copy_from=base_a, n=2,
+                                                  resume=tmp_path / "A2B.run" / "checkpoint.h5", **FAST))
+    assert resumed.out == str(out) and resumed.iterations == FAST["max_iter"]
+
+
 def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(data, tmp_path):
     out = tmp_path / "diverge.h5"
     config = training.TrainConfig(out=str(out), data=data, half="A", base_lr=1e4, batch_size=16, max_iter=30,
@@ -394,8 +417,11 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     ({"fc8_outputs": 2}, training.ConfigError, "fewer than the 4 classes"),
     ({"seed": 2**32}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got 4294967296"),
     ({"split_seed": 10**20}, training.ConfigError, r"`split_seed` must be an integer 0\.\.4294967295"),
+    ({"overwrite": "False"}, training.ConfigError, r"`overwrite` must be True or False, got 'False'"),
+    ({"cuda_graph": "no"}, training.ConfigError, r"`cuda_graph` must be True or False, got 'no'"),
+    ({"copy_from": 3, "n": 2}, training.ConfigError, r"`copy_from` must be a path \(a str or pathlib.Path\), got int"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
-        "split-seed-10**20"])
+        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
@@ -461,6 +487,29 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
     assert scores["images"] == 40
     assert scores["top1"] == pytest.approx(result["final"]["top1"])
     assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
+    opened = evaluate.evaluate_checkpoint(base_a, data=datasets.open_dataset(data), device="cpu")  # as a notebook has it
+    assert opened == scores
+
+
+@pytest.mark.parametrize("batch_size", [0, 2.5, True], ids=["zero", "fraction", "bool"])
+def test_evaluate_checkpoint_refuses_a_batch_size_that_is_not_a_positive_integer(base_a, batch_size):
+    with pytest.raises(training.ConfigError, match=rf"`batch_size` must be an integer >= 1, got {batch_size!r}"):
+        evaluate.evaluate_checkpoint(str(base_a), batch_size=batch_size)
+
+
+def test_evaluate_checkpoint_on_train_of_a_reduced_data_run_takes_the_images_it_trained_on(data, tmp_path):
+    out = tmp_path / "reduced.h5"
+    config = training.TrainConfig(out=str(out), data=data, split="all", per_class=5, seed=2, **FAST)
+    plan = training.resolve(config)
+    training.train(config)
+    net = transfer.load_net(checkpoints.load(out, solver=False), "cpu", None)
+    with loaders.BatchLoader(plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, 7,
+                             plan.preset.crop, train=False, mean=plan.mean) as batches:
+        expected = evaluate.evaluate(net, batches)
+    scores = evaluate.evaluate_checkpoint(str(out), subset="train")
+    assert scores["images"] == expected["images"] == 5 * 8
+    assert scores["top1"] == expected["top1"] and scores["loss"] == pytest.approx(expected["loss"], rel=1e-5)
+    assert evaluate.evaluate_checkpoint(str(out))["images"] == 10 * 8  # validation is never reduced
 
 
 def test_evaluate_checkpoint_on_a_dataset_without_its_classes(base_a, tmp_path):

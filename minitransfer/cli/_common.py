@@ -51,6 +51,7 @@ EXIT_CODES = (
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
+    (MemoryError, EXIT_ERROR, "error: out of memory (a smaller --batch-size needs less)"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
 )

@@ -26,11 +26,13 @@ def info(checkpoint, as_json):
         return
     split = summary["split"]
     half = f" half {split['half']}" if split["half"] else ""
+    per_class = summary["config"].get("per_class")
+    reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     lines = [
         f"{summary['path']}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
         f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
-        f"split {split['kind'] or '-'} seed {split['seed']}{half}",
+        f"split {split['kind'] or '-'} seed {split['seed']}{half}{reduced}",
     ]
     if summary["n_copied"]:
         source = summary["source"]

@@ -116,7 +116,20 @@ def _check_regular(mode):
         raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
 
 
-_open_archives = {}
+_open_archives = {}  # (path, its device, inode, size and modification time) -> open zip archive
+
+
+def _archive(path):
+    """The zip archive at ``path``, opened once per process and version of the file: a notebook that
+    imports an archive, downloads it again and imports it again (decoding in its own process,
+    workers=0) reads the new one, not the copy it opened first."""
+    status = os.stat(path)
+    key = (path, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+    if key not in _open_archives:
+        for stale in [opened for opened in _open_archives if opened[0] == path]:
+            _open_archives.pop(stale).close()
+        _open_archives[key] = zipfile.ZipFile(path)
+    return _open_archives[key]
 
 
 def load_item(item, size):
@@ -128,9 +141,7 @@ def load_item(item, size):
                 pixels = warp(Image.fromarray(pixels), size)
             return pixels, None
         if item.member is not None:
-            if item.path not in _open_archives:
-                _open_archives[item.path] = zipfile.ZipFile(item.path)
-            return decode_image(io.BytesIO(read_member(_open_archives[item.path], item.member)), size), None
+            return decode_image(io.BytesIO(read_member(_archive(item.path), item.member)), size), None
         with open_regular_file(item.path) as file:
             return decode_image(file, size), None
     except archives.UnreadableArchive:

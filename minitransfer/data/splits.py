@@ -25,6 +25,7 @@ from . import wordnet
 
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
+MAX_SEED = 2**32 - 1  # NumPy's generators take seeds 0..2**32 - 1
 
 
 def random_halves(num_classes, seed):
@@ -145,8 +146,12 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
         raise ValueError(f"make_half: half must be None for kind 'all' and one of {HALVES} otherwise, got kind {kind!r} half {half!r}")
     if half is not None and half not in HALVES:
         raise ValueError(f"make_half: half must be one of {HALVES}, got {half!r}")
-    if per_class is not None and per_class < 1:
-        raise ValueError(f"make_half: per_class must be >= 1, got {per_class}")
+    for name, value, low, high in (("seed", seed, 0, MAX_SEED), ("per_class", per_class, 1, None),
+                                   ("per_class_seed", per_class_seed, 0, MAX_SEED)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low
+                                  or high is not None and value > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise ValueError(f"make_half: {name} must be an integer {bounds}, got {value!r}")
     half_a, half_b = class_halves(dataset, kind, seed, is_a)
     classes = half_b if half == "B" else half_a
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)

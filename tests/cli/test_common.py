@@ -33,3 +33,14 @@ def test_a_broken_pipe_that_is_not_the_output_is_still_an_io_error(tmp_path):
               "_common.run(work)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 74 and "Broken pipe" in done.stderr
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback():
+    """A batch too large for this machine (NumPy's MemoryError names the array it could not allocate)."""
+    script = ("from minitransfer.cli import _common\n"
+              "def work():\n"
+              "    raise MemoryError('Unable to allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)')\n"
+              "_common.run(work)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr == ("error: out of memory (a smaller --batch-size needs less): Unable to "
+                                                    "allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)\n")

@@ -79,6 +79,14 @@ def test_info_shows_layers_frozen_flags_and_provenance(work, data):
     assert summary["n_copied"] == 2 and summary["mean_source"]["kind"] == "checkpoint"
 
 
+def test_info_says_a_reduced_data_run_is_one(work, data):
+    assert invoke(["train", "--data", data, "--split", "all", "--per-class", "5", "-o", "reduced.h5", *FAST],
+                  work).exit_code == 0
+    result = invoke(["info", "reduced.h5"], work)
+    assert result.exit_code == 0 and "split all seed 0, 5 training images per class (reduced data)\n" in result.output
+    assert "per class" not in invoke(["info", "baseA.h5"], work).output
+
+
 def test_eval_reports_the_final_accuracy(work):
     result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
     assert result.exit_code == 0, result.output

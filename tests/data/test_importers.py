@@ -223,14 +223,13 @@ def test_rerun_skips_finished_shards_and_rebuilds_missing_ones(imagenet_tree, tm
     different.verify()
 
 
-@pytest.fixture
-def tiny_zip(tmp_path):
-    """tiny-imagenet-200.zip: 2 classes x 2 training images (one grayscale), 2 validation images."""
-    path = tmp_path / "tiny-imagenet-200.zip"
+def _write_tiny_zip(path, first=(250, 0, 0)):
+    """tiny-imagenet-200.zip: 2 classes x 2 training images (one grayscale, the first of colour
+    ``first``), 2 validation images."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("tiny-imagenet-200/wnids.txt", "n02084071\nn01440764\n")
         archive.writestr("tiny-imagenet-200/words.txt", "n01440764\ttench, Tinca tinca\nn02084071\tdog\nn09999999\tother\n")
-        archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG", _jpeg((250, 0, 0), size=(64, 64)))
+        archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG", _jpeg(first, size=(64, 64)))
         archive.writestr("tiny-imagenet-200/train/n01440764/images/n01440764_1.JPEG", _jpeg(140, mode="L", size=(64, 64)))
         archive.writestr("tiny-imagenet-200/train/n01440764/n01440764_boxes.txt", "n01440764_0.JPEG\t0\t0\t63\t63\n")
         archive.writestr("tiny-imagenet-200/train/n02084071/images/n02084071_0.JPEG", _jpeg((0, 250, 0), size=(64, 64)))
@@ -239,6 +238,12 @@ def tiny_zip(tmp_path):
                          "val_0.JPEG\tn02084071\t0\t0\t63\t63\nval_1.JPEG\tn01440764\t1\t2\t40\t50\n")
         archive.writestr("tiny-imagenet-200/val/images/val_0.JPEG", _jpeg((5, 5, 200), size=(64, 64)))
         archive.writestr("tiny-imagenet-200/val/images/val_1.JPEG", _jpeg((200, 5, 5), size=(64, 64)))
+
+
+@pytest.fixture
+def tiny_zip(tmp_path):
+    path = tmp_path / "tiny-imagenet-200.zip"
+    _write_tiny_zip(path)
     return path
 
 
@@ -257,6 +262,18 @@ def test_tiny_imagenet_import(tiny_zip, tmp_path, unpacked):
     for got, want in zip(_pixels(data.images("train", np.arange(4))), expected):
         assert max(abs(a - b) for a, b in zip(got, want)) <= 3, (got, want)
     assert data.meta["skipped"] == []
+
+
+def test_an_archive_replaced_between_two_imports_in_one_process_is_read_anew(tiny_zip, tmp_path):
+    """A notebook imports a zip, downloads it again (a new file at the same path) and imports it
+    again, decoding in its own process (workers=0): the second import reads the new archive."""
+    importers.import_tiny_imagenet(tiny_zip, tmp_path / "first", size=64, workers=0)
+    replacement = tmp_path / "download.zip"
+    _write_tiny_zip(replacement, first=(0, 200, 200))
+    os.replace(replacement, tiny_zip)
+    data = importers.import_tiny_imagenet(tiny_zip, tmp_path / "second", size=64, workers=0)
+    got = _pixels(data.images("train", np.arange(1)))[0]
+    assert max(abs(a - b) for a, b in zip(got, (0, 200, 200))) <= 3, got
 
 
 def test_cli_prepare_verify_flags_a_corrupt_shard(tmp_path):

@@ -123,6 +123,9 @@ def test_per_class_keeps_the_first_n_or_a_seeded_choice(tiny_synthetic):
 
 @pytest.mark.parametrize("kind,half,extra", [
     ("random", None, {}), ("all", "A", {}), ("random", "C", {}), ("sideways", "A", {}), ("random", "A", {"per_class": 0}),
+    ("random", "A", {"seed": 1.5}), ("random", "A", {"seed": "0"}), ("random", "A", {"seed": -1}),
+    ("random", "A", {"seed": 2**32}), ("random", "A", {"per_class": 2.5}), ("random", "A", {"per_class": "3"}),
+    ("all", None, {"per_class": 3, "per_class_seed": -1}),
 ])
 def test_make_half_rejects_bad_arguments(tiny_synthetic, kind, half, extra):
     with pytest.raises(ValueError, match="make_half"):

@@ -6,8 +6,8 @@ import pytest
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import relu
 
-SHAPES = [(1,), (7,), (3, 5), (1, 1, 1, 1), (2, 3, 5, 7), (5, 4, 3, 2, 3)]
-SHAPE_IDS = ["x".join(str(d) for d in shape) for shape in SHAPES]
+SHAPES = [(), (1,), (7,), (3, 5), (1, 1, 1, 1), (2, 3, 5, 7), (5, 4, 3, 2, 3)]  # (): a 0-d array ("any shape")
+SHAPE_IDS = ["x".join(str(d) for d in shape) or "0d" for shape in SHAPES]
 
 
 def away_from_zero(rng, shape, margin=0.1):
