@@ -15,7 +15,7 @@ processes, or one per machine on a shared disk): a run another process is traini
 run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to that process and
 counted when it finishes; the grid's runs are shared out instead of trained twice. A run another
 process finished with other options (another grid started on the same folder) stops the grid with
-:class:`GridMismatch`, as it does when found finished at the start.
+:class:`minitransfer.grid_check.GridMismatch`, as it does when found finished at the start.
 """
 
 import dataclasses
@@ -27,30 +27,12 @@ import subprocess
 import time
 
 from minitransfer import fileio, launcher, rundir
-from minitransfer.config import ConfigError
+from minitransfer.grid_check import check_finished
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
-                                     run_dir, train_arguments, trained_otherwise, write_plan)
+                                     run_dir, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-class GridMismatch(ConfigError):
-    """A finished run of the grid's folder was trained with other options than asked for now
-    (exit code 2): skipping it would mix two experiments."""
-
-
-def check_finished(runs, out, options):
-    """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
-    than ``options`` ask for (:func:`minitransfer.experiment.trained_otherwise`), which the grid
-    would skip as its own; before anything runs, and before a dry run shows the plan."""
-    for run in runs:
-        differ = trained_otherwise(out, run, options) if is_finished(out, run) else []
-        if differ:
-            raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
-                               f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
-                               f"them again here, delete the runs trained otherwise first (their finished results are "
-                               f"lost)")
 
 
 @dataclasses.dataclass

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, scheduler
+from minitransfer import fileio, grid_check, scheduler
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
 # does), appends what happens to its run directory's invocations.log,
@@ -598,7 +598,7 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
         lock.__exit__(None, None, None)
 
     threading.Thread(target=finish_elsewhere).start()
-    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "):
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "):
         scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
     assert events(out, "random0/A1B") == []
 
@@ -613,8 +613,8 @@ def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(t
                               poll_seconds=0.01).exit_code == 0
     base_a = {run.name: run for run in runs}["random0/baseA"]
     (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(grid.run_fields(base_a, out, options)))
-    assert grid.trained_otherwise(out, base_a, options) == []
-    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
+    assert grid_check.trained_otherwise(out, base_a, options) == []
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
                                                      r"\d+ -> \d+"):
         scheduler.run_grid(runs, out, dict(options, seed=4), train_command=fake_train, log=lambda line: None)
     assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "finished"]  # nothing started again
@@ -631,7 +631,7 @@ def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, syn
     same = scheduler.run_grid(runs, out, dict(trained, preset="mini"), log=lambda line: None, poll_seconds=0.01)
     assert same.exit_code == 0 and sorted(same.skipped) == sorted(names(runs))
     left_out = {key: value for key, value in trained.items() if key != "max_iter"}
-    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
                                                      r"max_iter 2 -> \d+"):
         scheduler.run_grid(runs, out, left_out, log=lambda line: None)
 
@@ -647,7 +647,7 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
     options = {"data": str(data), "max_iter": 2, "seed": 0, "device": "cpu"}
     assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
-    with pytest.raises(scheduler.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
                                                      rf"data '{data}' -> '{data}' \(another dataset: sha256 of its "
                                                      r"meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
         scheduler.run_grid(runs, out, options, log=lambda line: None)
@@ -755,7 +755,7 @@ def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_
     shutil.copytree(source, place)
     with h5py.File(place / "random0" / "baseB.h5", "a") as f:
         f["weights/conv1/W"][0, 0, 0, 0] += 1.0
-    with pytest.raises(scheduler.GridMismatch) as refused:
+    with pytest.raises(grid_check.GridMismatch) as refused:
         scheduler.run_grid(runs, place, options, log=lambda line: None)
     message = str(refused.value)
     assert "random0/B1B.run was trained with other options" in message and "PosixPath" not in message

@@ -6,7 +6,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import models, scheduler, slurm
+from minitransfer import grid_check, models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options,
@@ -122,7 +122,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if source_data:  # both datasets' networks must be the same network
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
-    run(lambda: grid.check_bases(runs, out, options))
+    run(lambda: grid_check.check_bases(runs, out, options))
     if emit_slurm:
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
                                   time_limit=time_limit, sbatch_options=sbatch_options)
@@ -134,7 +134,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
-        scheduler.check_finished(runs, out, options)  # refused as the grid itself would refuse it
+        grid_check.check_finished(runs, out, options)  # refused as the grid itself would refuse it
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return

@@ -1,0 +1,111 @@
+"""Whether the runs a grid folder already holds are this grid's: a finished run is skipped only
+when it was trained as the grid asks now (every option, defaults included; the same dataset and
+the same base, wherever the folder has been moved or copied to), else the grid stops with
+:class:`GridMismatch` rather than mix two experiments. Also here: :func:`check_bases`, the options
+no base can take, refused before anything is queued.
+"""
+
+import functools
+import json
+import os
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config, fileio
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import is_finished, run_dir, run_fields, weights_path
+from minitransfer.resume import RESUME_FREE_FIELDS, base_change, dataset_change
+
+
+class GridMismatch(config.ConfigError):
+    """A finished run of the grid's folder was trained with other options than asked for now
+    (exit code 2): skipping it would mix two experiments."""
+
+
+def check_finished(runs, out, options):
+    """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
+    than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own;
+    before anything runs, and before a dry run shows the plan."""
+    for run in runs:
+        differ = trained_otherwise(out, run, options) if is_finished(out, run) else []
+        if differ:
+            raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
+                               f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
+                               f"them again here, delete the runs trained otherwise first (their finished results are "
+                               f"lost)")
+
+
+def check_bases(runs, out, options):
+    """Resolve the configuration of every base of ``runs`` as ``train`` will (on the CPU, without
+    reading every shard), so that options no run can take (a preset too large for the images, fc8
+    narrower than a half) stop the grid before anything is queued, naming the run: the same
+    :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
+    for run in runs:
+        if run.parent is None:
+            resolved_plan(run, out, options)
+
+
+def resolved_plan(run, out, options):
+    """The :class:`minitransfer.config.Plan` of base ``run`` (no parent) as ``train`` resolves it
+    from ``options``, every default filled in (on the CPU, without reading every shard)."""
+    fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+    try:
+        return config.resolve(config.TrainConfig(**fields), checksums=False)
+    except (config.ConfigError, config.DataMismatch) as error:
+        raise type(error)(f"run {run.name}: {error}") from None
+
+
+def trained_otherwise(out, run, options):
+    """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
+    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
+    A base is compared on every field, defaults included: an option given before and left out now
+    differs there (and a transfer is trained with the same options as its base). The dataset is the
+    one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
+    recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
+    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`)."""
+    try:
+        recorded = json.loads((run_dir(out, run) / "config.json").read_text())
+    except (OSError, ValueError):
+        return []
+    try:
+        trained = checkpoints.read_meta(weights_path(out, run.name))
+    except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
+        trained = {}
+    differ = []
+    asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
+    for name, asked in asked_fields.items():
+        if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
+            continue
+        had = recorded[name]
+        if name == "copy_from" and had:
+            base_sha256 = trained.get("parent_sha256")
+            change = base_change(had, base_sha256, asked, _sha256(asked) if base_sha256 else None)
+            differ += [f"copy_from {change}"] if change else []
+        elif name == "data" and had:
+            fingerprint = trained.get("dataset_fingerprint")
+            change = dataset_change(had, fingerprint, asked, _fingerprint(asked) if fingerprint else None)
+            differ += [f"data {change}"] if change else []
+        elif had != asked:
+            differ.append(f"{name} {had!r} -> {asked!r}")
+    return differ
+
+
+@functools.lru_cache(maxsize=64)
+def _file_sha256(path, size, modified):
+    return fileio.sha256_file(path)
+
+
+def _sha256(path):
+    """The sha256 of the file at ``path`` (read once per version of it), or None when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return _file_sha256(os.path.realpath(path), status.st_size, status.st_mtime_ns)
+
+
+def _fingerprint(path):
+    """The fingerprint of the dataset at ``path`` (the sha256 of its meta.json), or None without one."""
+    try:
+        return datasets.open_dataset(path).fingerprint
+    except datasets.DatasetError:
+        return None
