@@ -35,7 +35,7 @@ DEVICES = ("auto", "cpu", "cuda")
 # The largest seed (of the initialisation and data order, and of the random split). The split seeds
 # NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
-MAX_SEED = 2**32 - 1
+MAX_SEED = splits.MAX_SEED
 _SOLVER = optim.Solver()
 
 
