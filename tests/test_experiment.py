@@ -562,7 +562,7 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
-        time.sleep(1.0)
+        time.sleep(3.0)  # the grid's own baseA process has found the run locked by then, even on a loaded machine
         grid.weights_path(out, base_a.name).write_text("weights")
         (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
         lock.__exit__(None, None, None)
@@ -590,7 +590,7 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
     lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
-        time.sleep(1.0)
+        time.sleep(3.0)  # the grid's own baseA process has found the run locked by then, even on a loaded machine
         fields = grid.run_fields(base_a, out, dict(options, seed=4))
         (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(fields))
         grid.weights_path(out, base_a.name).write_text("weights")
