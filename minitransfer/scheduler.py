@@ -32,6 +32,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, de
                                      run_dir, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
+STOP_RESEND_SECONDS = 1.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -238,13 +239,19 @@ class _Scheduler:
         self.launchers.clear()
 
     def stop(self):
-        """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait for them."""
+        """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
+        for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
+        grid started with SIGINT ignored (nohup, a background job) its trainings inherit that, and
+        one signalled before it has set its own handler would otherwise train on to the end."""
         self.outcome.interrupted = True
-        for run, process, _ in self.running.values():
-            if process.poll() is None:
+        waiting = [process for _, process, _ in self.running.values()]
+        while waiting:
+            for process in waiting:
                 process.send_signal(signal.SIGINT)
-        for run, process, _ in self.running.values():
-            process.wait()
+            resend = time.monotonic() + STOP_RESEND_SECONDS
+            while waiting and time.monotonic() < resend:
+                time.sleep(0.02)
+                waiting = [process for process in waiting if process.poll() is None]
 
 
 def _accuracy_note(out, run):

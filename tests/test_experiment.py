@@ -657,18 +657,24 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
 def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(tmp_path, fake_train, monkeypatch):
     """baseA trains in one slot when starting baseB in the other fails (its train.log cannot be
     written): the error reaches the caller only after baseA was stopped as Ctrl-C stops it, so no
-    training goes on behind the researcher's back."""
-    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.5")
+    training goes on behind the researcher's back. The grid runs with SIGINT ignored, as under nohup
+    or in a background job, which its trainings inherit: the first SIGINT reaches baseA before it
+    has set its handler and is lost, so the grid must send it again."""
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "3")
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
     log.parent.mkdir(parents=True)
     log.symlink_to("/dev/full")
-    with pytest.raises(fileio.StorageError, match="baseB.run/train.log"):
-        scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=(None, None),
-                           log=lambda line: None, poll_seconds=0.01)
-    time.sleep(2.5)  # long enough for a baseA left running to finish
-    assert "finished" not in [event["event"] for event in events(out, "random0/baseA")]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(fileio.StorageError, match="baseB.run/train.log"):
+            scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=(None, None),
+                               log=lambda line: None, poll_seconds=0.01)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    time.sleep(3.5)  # long enough for a baseA left running to finish
+    assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted"]
 
 
 # ---- a grid moved or copied elsewhere -------------------------------------------------------
