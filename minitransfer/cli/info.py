@@ -26,13 +26,14 @@ def info(checkpoint, as_json):
         return
     split = summary["split"]
     half = f" half {split['half']}" if split["half"] else ""
+    seed = f" seed {split['seed']}" if split["kind"] == "random" else ""  # the other splits are not drawn
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     lines = [
         f"{summary['path']}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
         f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
-        f"split {split['kind'] or '-'} seed {split['seed']}{half}{reduced}",
+        f"split {split['kind'] or '-'}{seed}{half}{reduced}",
     ]
     if summary["n_copied"]:
         source = summary["source"]

@@ -83,8 +83,15 @@ def test_info_says_a_reduced_data_run_is_one(work, data):
     assert invoke(["train", "--data", data, "--split", "all", "--per-class", "5", "-o", "reduced.h5", *FAST],
                   work).exit_code == 0
     result = invoke(["info", "reduced.h5"], work)
-    assert result.exit_code == 0 and "split all seed 0, 5 training images per class (reduced data)\n" in result.output
+    assert result.exit_code == 0 and "split all, 5 training images per class (reduced data)\n" in result.output
     assert "per class" not in invoke(["info", "baseA.h5"], work).output
+
+
+def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
+    assert invoke(["train", "--data", data, "--split", "natural", "--half", "A", "--split-seed", "3", "-o",
+                   "natural-baseA.h5", *FAST], work).exit_code == 0
+    assert "split natural half A\n" in invoke(["info", "natural-baseA.h5"], work).output
+    assert "split random seed 0 half A\n" in invoke(["info", "baseA.h5"], work).output
 
 
 def test_eval_reports_the_final_accuracy(work):
