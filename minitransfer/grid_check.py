@@ -13,7 +13,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import is_finished, run_dir, run_fields, weights_path
-from minitransfer.resume import RESUME_FREE_FIELDS, base_change, dataset_change
+from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
 class GridMismatch(config.ConfigError):
@@ -72,20 +72,12 @@ def trained_otherwise(out, run, options):
         trained = {}
     differ = []
     asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
+    digests_now = {"copy_from": _sha256, "data": _fingerprint}
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
-        had = recorded[name]
-        if name == "copy_from" and had:
-            base_sha256 = trained.get("parent_sha256")
-            change = base_change(had, base_sha256, asked, _sha256(asked) if base_sha256 else None)
-            differ += [f"copy_from {change}"] if change else []
-        elif name == "data" and had:
-            fingerprint = trained.get("dataset_fingerprint")
-            change = dataset_change(had, fingerprint, asked, _fingerprint(asked) if fingerprint else None)
-            differ += [f"data {change}"] if change else []
-        elif had != asked:
-            differ.append(f"{name} {had!r} -> {asked!r}")
+        change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
+        differ += [f"{name} {change}"] if change else []
     return differ
 
 

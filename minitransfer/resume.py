@@ -146,48 +146,41 @@ _DEFAULTS = {"precision": precisions.DEFAULT}
 
 def _difference(key, stored, current, saved, plan):
     """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
-    current"), else "". A path names the same file however it is spelled, and ``copy_from`` the
-    base the run copied wherever that now lies, as the sha256 the checkpoint recorded of it tells
-    (:func:`base_change`); a run directory moved or copied whole (``saved`` is its own checkpoint)
-    continues where it is: its ``out`` is the weights file of the same name beside it."""
-    text = f"`{key}` {stored!r} -> {current!r}"
+    current"), else "", by :func:`recorded_change`; a run directory moved or copied whole (``saved``
+    is its own checkpoint) continues where it is: its ``out`` is the weights file of the same name
+    beside it."""
+    if key == "out" and stored is not None and current is not None and \
+            os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+        same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
+        return "" if same else f"`{key}` {stored!r} -> {current!r}"
+    digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}
+    change = recorded_change(key, stored, current, saved.meta, digests_now.get(key))
+    return change and f"`{key}` {change}"
+
+
+# What a checkpoint records of the content a path field named, and what another content is.
+_CONTENT = {"copy_from": ("parent_sha256", "another network: sha256"),
+            "data": ("dataset_fingerprint", "another dataset: sha256 of its meta.json")}
+
+
+def recorded_change(key, stored, current, meta, digest_now):
+    """How field ``key`` of a trained run (``stored``; ``meta``, its checkpoint's provenance)
+    differs from ``current``: "stored -> current", or "" for the same. The base a run copied
+    (``copy_from``) and its dataset (``data``) are known by the digest ``meta`` recorded of them
+    (the base file's sha256, the dataset's fingerprint: the sha256 of its meta.json, which lists
+    every shard's) against ``digest_now(current)``, wherever they now lie: moved or copied with
+    the runs they are the same, trained or prepared again in their place they are not. Without a
+    recorded digest, and for another path, the paths must name the same file; any other field is
+    compared by value."""
+    text = f"{stored!r} -> {current!r}"
     if stored is None or current is None or key not in PATH_FIELDS:
         return "" if stored == current else text
-    if key == "copy_from":
-        change = base_change(stored, saved.meta.get("parent_sha256"), current, plan.parent.sha256)
-        return change and f"`{key}` {change}"
-    if key == "data":
-        change = dataset_change(stored, saved.meta.get("dataset_fingerprint"), current, plan.dataset.fingerprint)
-        return change and f"`{key}` {change}"
-    if key == "out" and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
-        return "" if pathlib.PurePath(stored).name == pathlib.PurePath(current).name else text
+    digest_field, other = _CONTENT.get(key, (None, None))
+    recorded = meta.get(digest_field) if digest_field else None
+    now = digest_now(current) if recorded else None
+    if recorded and now:
+        return "" if recorded == now else f"{text} ({other} {recorded[:12]} -> {now[:12]})"
     return "" if os.path.realpath(stored) == os.path.realpath(current) else text
-
-
-def base_change(recorded, recorded_sha256, asked, asked_sha256):
-    """How the base a run copied its layers from (``recorded``, its path, and ``recorded_sha256``,
-    empty when none was recorded) differs from ``asked`` (the base now, and its file's sha256, None
-    when unknown): "" for the same base, else "'recorded' -> 'asked'", with both sha256 where known.
-    A base is the file the run read, so where both sha256 are known they decide (a base moved or
-    copied with its runs is the same base; one trained again in its place is not); else the paths
-    must name the same file."""
-    return _content_change(recorded, recorded_sha256, asked, asked_sha256, "another network: sha256")
-
-
-def dataset_change(recorded, recorded_fingerprint, asked, asked_fingerprint):
-    """As :func:`base_change`, for the dataset a run trains on, known by its fingerprint (the sha256
-    of its meta.json, which lists every shard's sha256): a dataset moved or copied (with its grid, to
-    a cluster's scratch) is the same dataset; one prepared again in its folder is not."""
-    return _content_change(recorded, recorded_fingerprint, asked, asked_fingerprint,
-                           "another dataset: sha256 of its meta.json")
-
-
-def _content_change(recorded, recorded_digest, asked, asked_digest, other):
-    if recorded_digest and asked_digest:
-        if recorded_digest == asked_digest:
-            return ""
-        return f"{recorded!r} -> {asked!r} ({other} {recorded_digest[:12]} -> {asked_digest[:12]})"
-    return "" if os.path.realpath(recorded) == os.path.realpath(asked) else f"{recorded!r} -> {asked!r}"
 
 
 def _first_difference(saved, current):
