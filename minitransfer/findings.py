@@ -109,38 +109,33 @@ def fine_tuning(results):
 
 
 def dissimilar(results):
-    natural = relative_by_n(results, "natural", "AnB")
-    random_split = relative_by_n(results, "random", "AnB")
-    common = sorted(set(natural) & set(random_split))
-    if not common:
-        return Finding("dissimilar", "dissimilar tasks: not measured (no natural-split and random-split AnB at a "
-                                     "common n)")
-    n = common[-1]
-    difference, a, b = _difference(natural[n], random_split[n])
-    holds = difference.mean < 0 and _resolved(difference)
-    meaning = "features transfer worse to a dissimilar task" if holds else _unresolved(a.count, b.count)
-    return Finding("dissimilar", f"At n={n}, the natural / man-made transfer loses {_more(difference)} than a "
-                                 f"random split's (natural "
-                                 f"{a.mean:+.1f}, random {b.mean:+.1f} points relative to their bases; {a.count} + "
-                                 f"{b.count} networks): {meaning}.", difference.mean, difference.se,
-                   a.count + b.count, holds)
+    return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),
+                       "the natural / man-made transfer loses", "a random split's",
+                       "features transfer worse to a dissimilar task",
+                       "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)")
 
 
 def random_weights(results):
-    frozen = relative_by_n(results, "all", "random")
-    transfers = relative_by_n(results, "random", "AnB")
-    common = sorted(set(frozen) & set(transfers))
+    return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
+                       "random frozen layers lose", "transferred ones", "transferred features beat random ones",
+                       "random weights: not measured (no random-frozen and AnB runs at a common n)")
+
+
+def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured):
+    """The claim that networks ``worse`` (split, treatment, label) lose more, relative to their
+    bases, than networks ``better`` at the highest n both have; ``worse_name`` ends with its verb."""
+    worse_runs, better_runs = relative_by_n(results, *worse[:2]), relative_by_n(results, *better[:2])
+    common = sorted(set(worse_runs) & set(better_runs))
     if not common:
-        return Finding("random-weights", "random weights: not measured (no random-frozen and AnB runs at a common n)")
+        return Finding(claim, unmeasured)
     n = common[-1]
-    difference, a, b = _difference(frozen[n], transfers[n])
+    difference, a, b = _difference(worse_runs[n], better_runs[n])
     holds = difference.mean < 0 and _resolved(difference)
-    meaning = "transferred features beat random ones" if holds else _unresolved(a.count, b.count)
-    return Finding("random-weights", f"At n={n}, random frozen layers lose {_more(difference)} than transferred "
-                                     f"ones (random "
-                                     f"{a.mean:+.1f}, AnB {b.mean:+.1f} points relative to their bases; {a.count} + "
-                                     f"{b.count} networks): {meaning}.", difference.mean, difference.se,
-                   a.count + b.count, holds)
+    verdict = meaning if holds else _unresolved(a.count, b.count)
+    return Finding(claim, f"At n={n}, {worse_name} {_more(difference)} than {better_name} ({worse[2]} "
+                          f"{a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; {a.count} + "
+                          f"{b.count} networks): {verdict}.", difference.mean, difference.se, a.count + b.count,
+                   holds)
 
 
 def _clustered_se(groups):
