@@ -56,7 +56,7 @@ def resolved_plan(run, out, options):
 
 def trained_otherwise(out, run, options):
     """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
-    as "name recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
+    as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     A base is compared on every field, defaults included: an option given before and left out now
     differs there (and a transfer is trained with the same options as its base). The dataset is the
     one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
@@ -77,7 +77,7 @@ def trained_otherwise(out, run, options):
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
             continue
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
-        differ += [f"{name} {change}"] if change else []
+        differ += [f"`{name}` {change}"] if change else []  # the command line names the option
     return differ
 
 

@@ -1,5 +1,5 @@
-"""The networks of DESIGN.md §1: Caffe's reference CaffeNet, which the paper used, and a ``mini``
-preset with the same eight weight layers and layer kinds for 32-pixel crops.
+"""The networks of DESIGN.md §1: Caffe's reference CaffeNet, which the paper used, and two small
+presets with its eight weight layers: ``mini`` for 32-pixel crops, ``micro`` for 12-pixel ones.
 
 CaffeNet (227×227 input; Caffe's ``bvlc_reference_caffenet`` train_val.prototxt):
 
@@ -13,8 +13,8 @@ Fillers: gaussian std 0.01 (conv, fc8) / 0.005 (fc6, fc7); bias 0 (conv1, conv3,
 others). 60,965,224 parameters with 1000 outputs.
 
 Each :class:`Preset` also carries what goes with the graph: the crop size, the batch size and the
-default schedule length (the paper's 450,000 iterations for CaffeNet; a few hundred for ``mini``,
-enough for the built-in synthetic set, whose stored 36-pixel images give 32-pixel crops).
+default schedule length (the paper's 450,000 iterations for CaffeNet; a few hundred for ``mini`` and
+``micro``, whose 12-pixel crops fit the built-in synthetic set's stored 14-pixel images).
 """
 
 import dataclasses

@@ -211,6 +211,9 @@ def read_reference(path):
             except (KeyError, TypeError, ValueError) as error:
                 raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
                                    f"mean_top10_val_top1, tab-separated)") from None
+    if not results:  # it would overlay nothing, silently
+        raise BadReference(f"report: {path} holds no runs (expected a header line with the columns run and "
+                           f"mean_top10_val_top1, tab-separated, then one line per run)")
     return results
 
 

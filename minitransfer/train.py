@@ -302,9 +302,10 @@ def describe_plan(plan, net):
         what = f"copy {c.n} layers from {c.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
     elif c.random_frozen:
         what = f"first {c.random_frozen} layers random and frozen"
-    half = f"half {c.half}" if c.half else "all classes"
-    return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split} "
-            f"seed {c.split_seed} {half} ({plan.task.num_classes} classes); {c.max_iter} iterations of batch "
+    seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
+    half = f" half {c.half}" if c.half else ""
+    return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
+            f"{seed}{half} ({plan.task.num_classes} classes); {c.max_iter} iterations of batch "
             f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 
 

@@ -493,7 +493,10 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
     (["--device", "cpu", "--gpus", "0"], "--gpus 0 chooses GPUs, but --device cpu trains on the CPU"),
     (["--gpus", "0,abc"], "--gpus: abc is not a GPU index or UUID"),
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
-], ids=["gpus-on-cpu", "gpus-not-ids", "replicates-of-random-split"])
+    (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
+    (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
+], ids=["gpus-on-cpu", "gpus-not-ids", "replicates-of-random-split", "split-seed-without-random-split",
+        "both-directions-without-random-split"])
 def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 
@@ -598,7 +601,7 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
         lock.__exit__(None, None, None)
 
     threading.Thread(target=finish_elsewhere).start()
-    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "):
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*`seed` "):
         scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
     assert events(out, "random0/A1B") == []
 
@@ -614,10 +617,22 @@ def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(t
     base_a = {run.name: run for run in runs}["random0/baseA"]
     (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(grid.run_fields(base_a, out, options)))
     assert grid_check.trained_otherwise(out, base_a, options) == []
-    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*seed "
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*`seed` "
                                                      r"\d+ -> \d+"):
         scheduler.run_grid(runs, out, dict(options, seed=4), train_command=fake_train, log=lambda line: None)
     assert [e["event"] for e in events(out, "random0/baseB")] == ["start", "finished"]  # nothing started again
+
+
+def test_the_command_line_names_the_option_a_finished_run_was_trained_otherwise_with(tmp_path, synthetic_8):
+    from minitransfer.cli import main
+
+    grid_options = ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",
+                    "--device", "cpu", "--eval-every", "2"]
+    trained = CliRunner().invoke(main, [*grid_options, "--max-iter", "2"])
+    assert trained.exit_code == 0, trained.output
+    result = CliRunner().invoke(main, [*grid_options, "--max-iter", "3", "--dry-run"])
+    assert result.exit_code == 2 and "trained with other options than this grid asks for (--max-iter 2 -> 3)" \
+        in result.output, result.output
 
 
 def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, synthetic_8):
@@ -632,7 +647,7 @@ def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, syn
     assert same.exit_code == 0 and sorted(same.skipped) == sorted(names(runs))
     left_out = {key: value for key, value in trained.items() if key != "max_iter"}
     with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
-                                                     r"max_iter 2 -> \d+"):
+                                                     r"`max_iter` 2 -> \d+"):
         scheduler.run_grid(runs, out, left_out, log=lambda line: None)
 
 
@@ -648,7 +663,7 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
     assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
     with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
-                                                     rf"data '{data}' -> '{data}' \(another dataset: sha256 of its "
+                                                     rf"`data` '{data}' -> '{data}' \(another dataset: sha256 of its "
                                                      r"meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
         scheduler.run_grid(runs, out, options, log=lambda line: None)
 
@@ -765,7 +780,7 @@ def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_
         scheduler.run_grid(runs, place, options, log=lambda line: None)
     message = str(refused.value)
     assert "random0/B1B.run was trained with other options" in message and "PosixPath" not in message
-    paths = re.escape(f"copy_from '{source}/random0/baseB.h5' -> '{place}/random0/baseB.h5'")
+    paths = re.escape(f"`copy_from` '{source}/random0/baseB.h5' -> '{place}/random0/baseB.h5'")
     assert re.search(paths + r" \(another network: sha256 [0-9a-f]{12} -> [0-9a-f]{12}\)", message), message
     assert message.index("choose another output folder") < message.index("delete")
     assert "their finished results are lost" in message
@@ -773,5 +788,6 @@ def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_
                  "--max-iter", "4", "--device", "cpu"]
     for dry_run in (["--dry-run"], []):
         result = CliRunner().invoke(main, arguments + dry_run)
-        assert result.exit_code == 2 and f"error: {message}" in result.output, result.output
+        as_option = message.replace("`copy_from`", "--copy-from")  # the command line names the option
+        assert result.exit_code == 2 and f"error: {as_option}" in result.output, result.output
         assert "[done]" not in result.output

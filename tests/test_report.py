@@ -329,6 +329,15 @@ def test_read_reference_rejects_unknown_names(tmp_path):
         read_reference(path)
 
 
+@pytest.mark.parametrize("text", ["run\tmean_top10_val_top1\n", "half0A 0.6\n", ""], ids=["header-only", "one-line", "empty"])
+def test_read_reference_rejects_a_file_without_runs(tmp_path, text):
+    """A reference that holds no run would overlay nothing, silently: the wrong file was given."""
+    path = tmp_path / "reference.tsv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=f"report: {path} holds no runs"):
+        read_reference(path)
+
+
 @pytest.mark.skipif(not REFERENCE.is_file(), reason=f"the paper's numbers are not at {REFERENCE}")
 def test_the_papers_runs_give_the_papers_means_and_table1():
     results = read_reference(REFERENCE)

@@ -109,6 +109,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         raise click.BadParameter("applies to the natural split and the all-classes controls (--random-frozen, "
                                  "--per-class); a random split's replicates are its --split-seed values",
                                  param_hint="--replicates")
+    for name, option in (("split_seeds", "--split-seed"), ("both_directions", "--both-directions")):
+        if "random" not in splits and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter("applies to the random split, which is not planned: add --split random",
+                                     param_hint=option)
     if len(set(split_seeds)) < len(split_seeds):
         raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
                                  param_hint="--split-seed")

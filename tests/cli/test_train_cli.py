@@ -94,6 +94,16 @@ def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
     assert "split random seed 0 half A\n" in invoke(["info", "baseA.h5"], work).output
 
 
+def test_train_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
+    shown = [a for a in FAST if a != "--quiet"]
+    for split, half, expected in (("natural", ["--half", "B"], "; split natural half B (4 classes);"),
+                                  ("all", [], "; split all (8 classes);"),
+                                  ("random", ["--half", "B"], "; split random seed 3 half B (4 classes);")):
+        result = invoke(["train", "--data", data, "--split", split, *half, "--split-seed", "3", "-o",
+                         f"seed-shown-{split}.h5", *shown], work)
+        assert result.exit_code == 0 and expected in result.output, result.output
+
+
 def test_eval_reports_the_final_accuracy(work):
     result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
     assert result.exit_code == 0, result.output
