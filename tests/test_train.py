@@ -408,6 +408,21 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     assert events[-1]["event"] == "diverged"
 
 
+def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp_path):
+    """An update that blows the weights up shows first in the evaluation after it (eval_every 1, no
+    checkpoint due): its loss is not finite and its top-1 meaningless (NaN logits compare as "not
+    higher", so every image would count as right). The run stops there, as for a non-finite training
+    loss, and eval.csv keeps only the evaluations of a net that had not diverged."""
+    config = training.TrainConfig(out=str(tmp_path / "diverge.h5"), data=data, half="A", base_lr=1e4, batch_size=16,
+                                  max_iter=30, eval_every=1, checkpoint_every=1000, quiet=True)
+    with pytest.raises(training.Diverged, match=r"validation loss became (nan|inf) at iteration \d+ \(lr 1e\+04\)"):
+        training.train(config)
+    rows = (tmp_path / "diverge.run" / "eval.csv").read_text().splitlines()[1:]
+    assert rows and all(np.isfinite([float(v) for v in row.split(",")]).all() for row in rows)
+    events = [json.loads(line) for line in (tmp_path / "diverge.run" / "metrics.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "diverged" and events[-1]["iteration"] == len(rows) + 1
+
+
 @pytest.mark.parametrize("options, error, pattern", [
     ({"n": 0}, training.ConfigError, "`n` must be an integer >= 1"),
     ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
