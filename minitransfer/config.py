@@ -36,6 +36,8 @@ DEVICES = ("auto", "cpu", "cuda")
 # NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
 MAX_SEED = splits.MAX_SEED
+# The largest batch and fc8 width: the CUDA kernels take sizes as 32-bit integers, labels are int32.
+MAX_COUNT = 2**31 - 1
 _SOLVER = optim.Solver()
 
 
@@ -152,7 +154,11 @@ def resolve(config, checksums=True):
 
 
 def _check_fields(c):
-    """Every field on its own and the combinations that exclude each other."""
+    """Every field on its own and the combinations that exclude each other; NumPy scalars (a
+    notebook's seed or swept rate) become the Python numbers the run's JSON files record."""
+    for field in dataclasses.fields(c):
+        if isinstance(getattr(c, field.name), np.generic):
+            setattr(c, field.name, getattr(c, field.name).item())
     for name in ("out", "data", "copy_from", "resume"):
         if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
             raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
@@ -166,12 +172,14 @@ def _check_fields(c):
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     if c.out is not None and str(c.out) == "":
         raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
-    for name in ("max_iter", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize",
-                 "log_every", "fc8_outputs", "per_class", "n", "random_frozen"):
+    for name in ("max_iter", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "per_class",
+                 "n", "random_frozen"):
         check_int(name, getattr(c, name), 1)
-    for name in ("seed", "split_seed"):
-        check_int(name, getattr(c, name), 0, MAX_SEED)
-    check_int("workers", c.workers, 0)
+    for name in ("batch_size", "fc8_outputs"):
+        check_int(name, getattr(c, name), 1, MAX_COUNT)
+    check_int("seed", c.seed, 0, MAX_SEED, required=True)
+    check_int("split_seed", c.split_seed, 0, MAX_SEED)
+    check_int("workers", c.workers, 0, required=True)
     for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
         allowed = (True, False, None) if name == "progress" else (True, False)
         if getattr(c, name) not in allowed:  # the text "False" would count as true
@@ -188,8 +196,9 @@ def _check_fields(c):
         raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
 
 
-def check_int(name, value, low, high=None):
-    if value is None:
+def check_int(name, value, low, high=None, required=False):
+    """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
+    if value is None and not required:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
         bound = f"{low}..{high}" if high else f">= {low}"

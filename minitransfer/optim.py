@@ -60,19 +60,19 @@ class Solver:
         for name in ("base_lr", "momentum", "weight_decay", "gamma"):  # an infinite rate or decay diverges at once
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-                raise ValueError(f"solver: {name} must be a finite number, got {value!r}")
+                raise ValueError(f"solver: `{name}` must be a finite number, got {value!r}")
         if not self.base_lr > 0:
-            raise ValueError(f"solver: base_lr must be > 0, got {self.base_lr!r}")
+            raise ValueError(f"solver: `base_lr` must be > 0, got {self.base_lr!r}")
         if not 0 <= self.momentum < 1:
-            raise ValueError(f"solver: momentum must lie in [0, 1), got {self.momentum!r}")
+            raise ValueError(f"solver: `momentum` must lie in [0, 1), got {self.momentum!r}")
         if not self.weight_decay >= 0:
-            raise ValueError(f"solver: weight_decay must be >= 0, got {self.weight_decay!r}")
+            raise ValueError(f"solver: `weight_decay` must be >= 0, got {self.weight_decay!r}")
         if not 0 < self.gamma <= 1:
-            raise ValueError(f"solver: gamma must lie in (0, 1], got {self.gamma!r}")
+            raise ValueError(f"solver: `gamma` must lie in (0, 1], got {self.gamma!r}")
         for name in ("stepsize", "max_iter"):
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < 1:
-                raise ValueError(f"solver: {name} must be an integer >= 1, got {value!r}")
+                raise ValueError(f"solver: `{name}` must be an integer >= 1, got {value!r}")
 
 
 def scaled_stepsize(max_iter):

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import cuda, fileio, host_memory
+from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
 from minitransfer.preflight import warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
@@ -218,7 +218,11 @@ class _Run:
         return lr
 
     def _log_evaluation(self, done):
-        row = self.files.add_eval(done, self._evaluate())
+        scores = self._evaluate()
+        if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
+            raise self._divergence(done, f"validation loss became {scores['loss']}",
+                                   optim.learning_rate(self.plan.solver, done - 1))
+        row = self.files.add_eval(done, scores)
         self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} loss {row['loss']:.4f}")
 
     def _evaluate(self):

@@ -408,6 +408,21 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     assert events[-1]["event"] == "diverged"
 
 
+def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp_path):
+    """An update that blows the weights up shows first in the evaluation after it (eval_every 1, no
+    checkpoint due): its loss is not finite and its top-1 meaningless (NaN logits compare as "not
+    higher", so every image would count as right). The run stops there, as for a non-finite training
+    loss, and eval.csv keeps only the evaluations of a net that had not diverged."""
+    config = training.TrainConfig(out=str(tmp_path / "diverge.h5"), data=data, half="A", base_lr=1e4, batch_size=16,
+                                  max_iter=30, eval_every=1, checkpoint_every=1000, quiet=True)
+    with pytest.raises(training.Diverged, match=r"validation loss became (nan|inf) at iteration \d+ \(lr 1e\+04\)"):
+        training.train(config)
+    rows = (tmp_path / "diverge.run" / "eval.csv").read_text().splitlines()[1:]
+    assert rows and all(np.isfinite([float(v) for v in row.split(",")]).all() for row in rows)
+    events = [json.loads(line) for line in (tmp_path / "diverge.run" / "metrics.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "diverged" and events[-1]["iteration"] == len(rows) + 1
+
+
 @pytest.mark.parametrize("options, error, pattern", [
     ({"n": 0}, training.ConfigError, "`n` must be an integer >= 1"),
     ({"random_frozen": 8}, training.ConfigError, "random_frozen"),
@@ -420,12 +435,32 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     ({"overwrite": "False"}, training.ConfigError, r"`overwrite` must be True or False, got 'False'"),
     ({"cuda_graph": "no"}, training.ConfigError, r"`cuda_graph` must be True or False, got 'no'"),
     ({"copy_from": 3, "n": 2}, training.ConfigError, r"`copy_from` must be a path \(a str or pathlib.Path\), got int"),
+    ({"seed": None}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got None"),
+    ({"workers": None}, training.ConfigError, r"`workers` must be an integer >= 0, got None"),
+    ({"batch_size": 10**20}, training.ConfigError, r"`batch_size` must be an integer 1\.\.2147483647"),
+    ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.2147483647"),
+    ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
+    ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
-        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path"])
+        "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path", "seed-none", "workers-none",
+        "batch-10**20", "fc8-10**20", "lr-inf", "momentum-1"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
-        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **FAST, **options))
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **{**FAST, **options}))
     assert os.listdir(tmp_path) == []
+
+
+def test_numpy_scalars_are_recorded_as_plain_numbers(data):
+    """A notebook's NumPy scalars (a seed from a generator, a swept learning rate) configure a run like
+    Python's numbers do and are recorded as them: the run's files are JSON."""
+    plan = config.resolve(training.TrainConfig(
+        data=data, seed=np.uint64(config.MAX_SEED), max_iter=np.int64(6), batch_size=np.int32(16),
+        fc8_outputs=np.int64(5), base_lr=np.float32(0.5), momentum=np.float64(0.5), frozen=np.False_, quiet=True,
+        device="cpu"), checksums=False)
+    recorded = json.loads(json.dumps(plan.config.to_dict()))
+    assert (recorded["seed"], recorded["max_iter"], recorded["batch_size"], recorded["fc8_outputs"]) == \
+        (config.MAX_SEED, 6, 16, 5)
+    assert (recorded["base_lr"], recorded["momentum"], recorded["frozen"]) == (0.5, 0.5, False)
 
 
 def test_the_seed_limit_is_what_the_generators_take():

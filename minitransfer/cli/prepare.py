@@ -237,7 +237,7 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
               help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
 @_size
 @_shard
 @_verify

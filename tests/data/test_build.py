@@ -190,6 +190,15 @@ def test_a_size_above_the_maximum_is_a_usage_error(tmp_path, command):
     assert not (tmp_path / "out").exists() and not (tmp_path / "lib").exists()
 
 
+@pytest.mark.parametrize("command", ["synthetic", "folder"])
+def test_a_negative_seed_is_a_usage_error_naming_the_option(tmp_path, command):
+    source = [str(tmp_path)] if command == "folder" else []
+    result = CliRunner().invoke(main, ["prepare", command, *source, str(tmp_path / "out"), "--seed", "-1"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--seed': -1 is not in the range x>=0" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_rerun_with_nothing_to_do_writes_nothing(tmp_path, tree_state):
     out = tmp_path / "out"
     assert _prepare(out).exit_code == 0
