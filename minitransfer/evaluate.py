@@ -93,6 +93,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                              mean=mean, device=device) as batches:
         scores = evaluate(net, batches)
+    if not np.isfinite(scores["loss"]):  # its accuracy would be meaningless: a NaN logit never loses
+        raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
+                           f"(loss {scores['loss']}): the network's activations overflow on these images")
     return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision, **scores}
 
 

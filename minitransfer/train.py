@@ -41,6 +41,7 @@ __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch",
 # A checkpoint is written only while every weight is at most this large (a trained CaffeNet's are
 # well below 1); beyond it the run has diverged even if its loss is still finite.
 MAX_ABS_WEIGHT = 1e6
+_CAFFE_SOLVER = optim.Solver()  # Caffe's momentum and weight decay, the defaults
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
 
 
@@ -273,7 +274,7 @@ class _Run:
 
     def _divergence(self, iteration, what, lr):
         """The :class:`Diverged` error to raise, with its diagnostic logged to metrics.jsonl."""
-        message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint)
+        message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
 
@@ -318,12 +319,15 @@ def _norm(a):
         return float(np.sqrt(np.sum(np.square(to_numpy(a), dtype=np.float64))))
 
 
-def _diagnostic(net, iteration, what, lr, checkpoint_path):
+def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
     norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
                       for layer in net.weight_layers)
     last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
+    raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
+              if getattr(solver, name) > getattr(_CAFFE_SOLVER, name)]  # they amplify each step as well
+    also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
-            f"Lower `base_lr` or check the data; {last}.")
+            f"Lower `base_lr`{also} or check the data; {last}.")
 
 
 def _weights_sane(net):

@@ -408,6 +408,19 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     assert events[-1]["event"] == "diverged"
 
 
+@pytest.mark.parametrize("solver, hint", [({}, "Lower `base_lr` or check the data"),
+                                          ({"weight_decay": 1e30}, r"Lower `base_lr` \(or `weight_decay` 1e\+30, "
+                                                                   r"above Caffe's\) or check"),
+                                          ({"momentum": 0.999, "weight_decay": 1e3},
+                                           r"\(or `momentum` 0.999 or `weight_decay` 1000, above Caffe's\)")],
+                         ids=["caffe-solver", "weight-decay", "both"])
+def test_the_divergence_hint_names_the_solver_settings_raised_above_caffes(data, tmp_path, solver, hint):
+    config = training.TrainConfig(out=str(tmp_path / "d.h5"), data=data, half="A", base_lr=solver and 0.01 or 1e4,
+                                  batch_size=16, max_iter=30, quiet=True, **solver)
+    with pytest.raises(training.Diverged, match=hint):
+        training.train(config)
+
+
 def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp_path):
     """An update that blows the weights up shows first in the evaluation after it (eval_every 1, no
     checkpoint due): its loss is not finite and its top-1 meaningless (NaN logits compare as "not
@@ -524,6 +537,18 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
     assert scores["loss"] == pytest.approx(result["final"]["loss"], rel=1e-6)
     opened = evaluate.evaluate_checkpoint(base_a, data=datasets.open_dataset(data), device="cpu")  # as a notebook has it
     assert opened == scores
+
+
+def test_evaluate_checkpoint_whose_outputs_overflow_is_refused_not_scored(base_a, data, tmp_path):
+    """Finite weights whose logits overflow: NaN logits never rank below the true class's, so the
+    accuracy would read high; eval refuses instead of printing it (or invalid JSON)."""
+    blown = tmp_path / "blown.h5"
+    shutil.copy(base_a, blown)
+    with h5py.File(blown, "a") as f:
+        for layer in ("fc7", "fc8"):
+            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, 1e20, np.float32)
+    with pytest.raises(training.DataMismatch, match=r"blown.h5: its outputs on the val images of .* are not finite"):
+        evaluate.evaluate_checkpoint(str(blown), data=data, device="cpu")
 
 
 @pytest.mark.parametrize("batch_size", [0, 2.5, True], ids=["zero", "fraction", "bool"])
