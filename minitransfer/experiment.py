@@ -115,6 +115,8 @@ def parse_layers(text, highest):
             first, last = int(low), int(high if dash else low)
         except ValueError:
             raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)") from None
+        if first > last:
+            raise ValueError(f"layers: {part!r} runs backwards (write {last}-{first})")
         if not 1 <= first <= last <= highest:
             raise ValueError(f"layers: {part!r} is outside 1..{highest} (n counts the copied weight layers)")
         layers.update(range(first, last + 1))

@@ -100,10 +100,12 @@ def test_parse_layers(text, expected):
     assert grid.parse_layers(text, 7) == expected
 
 
-@pytest.mark.parametrize("text", ["0-3", "1-8", "x", "4-2", "1-", "-3"],
+@pytest.mark.parametrize("text, reason", [("0-3", "'0-3' is outside 1..7"), ("1-8", "'1-8' is outside 1..7"),
+                                          ("x", "cannot read 'x'"), ("4-2", r"'4-2' runs backwards \(write 2-4\)"),
+                                          ("1-", "cannot read '1-'"), ("-3", "cannot read '-3'")],
                          ids=["zero", "eight", "word", "reversed", "open-end", "open-start"])
-def test_parse_layers_rejects(text):
-    with pytest.raises(ValueError, match="layers"):
+def test_parse_layers_rejects(text, reason):
+    with pytest.raises(ValueError, match=f"layers: {reason}"):
         grid.parse_layers(text, 7)
 
 
