@@ -422,6 +422,40 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
         assert interrupted == ["start", "start", "finished"]
 
 
+def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
+    """A shell script's background job (`minitransfer experiment ... &`) starts with SIGINT ignored,
+    which Python leaves so: `kill -INT` must still stop the grid as Ctrl-C does (its training writes
+    a checkpoint, exit 75), not let it train on to the end."""
+    from minitransfer import checkpoint as checkpoints
+    from minitransfer import rundir
+    from minitransfer.data import synthetic
+
+    data, out = tmp_path / "data", tmp_path / "grid"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    base = out / "random0" / "baseA.run"
+    command = grid.default_train_command()[:-1] + [
+        "experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
+        "--device", "cpu"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 60
+        while not rundir.read_metrics(base / "metrics.jsonl"):  # baseA trains
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=5)[0]
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        process.kill()
+        pid = rundir.holder(base)  # a training left running by a grid that ignored the signal
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 75, output
+    assert "interrupted: rerun the same command to finish the grid" in output and "0 trained" in output
+    assert checkpoints.load(base / "checkpoint.h5").solver.iteration >= 10
+    assert not (base / "result.json").exists() and not (out / "random0" / "baseA.h5").exists()
+
+
 def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twice(tmp_path, fake_train):
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))

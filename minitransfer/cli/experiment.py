@@ -9,8 +9,7 @@ from minitransfer import experiment as grid
 from minitransfer import grid_check, models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options,
-                      interrupt_on_sigterm, run)
+from ._common import SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options, run
 
 
 def _counts(ctx, param, value):
@@ -142,7 +141,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
-    interrupt_on_sigterm()
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
     click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
                f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")
