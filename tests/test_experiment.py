@@ -795,6 +795,31 @@ def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tm
     assert unfinished == [] and left_out == []
 
 
+def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(trained_grid, tmp_path):
+    """A1B was interrupted at iteration 2 (a checkpoint, no result): a rerun continues it there, and
+    the dry run says so; without the checkpoint it starts over ("todo"), and with one its run cannot
+    read it fails ("bad checkpoint")."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu", "--dry-run"]
+    checkpoint = place / "random0" / "A1B.run" / "checkpoint.h5"
+    for damage, status in ((None, "resume at iteration 2"), ("truncate", "bad checkpoint"), ("remove", "todo")):
+        if damage == "truncate":
+            checkpoint.write_bytes(checkpoint.read_bytes()[:100])
+        elif damage == "remove":
+            checkpoint.unlink()
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        assert f"  [{status}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
+        assert "  [done] random0/B1B  (after random0/baseB)\n" in result.output
+        resumed = ", 1 to resume" if damage is None else ""
+        assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
+
+
 def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_and_the_dry_run(trained_grid,
                                                                                                  tmp_path):
     """In the moved grid baseB.h5 is now another network (not the sha256 that B1B recorded of the

@@ -66,7 +66,9 @@ def _time_limit(ctx, param, value):
 @click.option("--gpus", default=None,
               help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
                    "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
-@click.option("--dry-run", is_flag=True, help="Print the plan and the train commands; run nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
+                   "the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
 @click.option("--gres", default=None,
