@@ -81,7 +81,8 @@ class TrainConfig:
     checkpoint_every: int = None     # default: the preset's
     log_every: int = None            # default: the preset's
     resume: str = None               # None, "auto" or a checkpoint path
-    overwrite: bool = False          # start over even if out / the run's checkpoint exist
+    overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
+                                     # as the run starts (resume 'auto' continues a checkpoint instead)
     device: str = "auto"             # auto | cpu | cuda
     precision: str = precisions.DEFAULT  # ieee | tf32x3 | tf32: how conv and fc products are computed
     allow_precision_change: bool = False  # resume a checkpoint trained in another precision

@@ -28,12 +28,14 @@ import shlex
 import sys
 import zlib
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
 RESULT_FILE = "result.json"
+CHECKPOINT_FILE = "checkpoint.h5"
 LOG_FILE = "train.log"
 EXIT_INTERRUPTED = 75
 SPLITS = ("random", "natural")
@@ -328,11 +330,29 @@ def write_plan(out, runs, options, train_command):
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n")
 
 
+def run_status(out, run):
+    """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
+    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", or
+    "bad checkpoint" (one that its run refuses to resume: it fails with exit 65)."""
+    if is_finished(out, run):
+        return "done"
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if not saved.exists():
+        return "todo"
+    try:
+        return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
+    except checkpoints.CheckpointError:
+        return "bad checkpoint"
+
+
 def describe_plan(runs, out, options, train_command):
-    """The plan as text, one line per run: status, name, dependency and the train command."""
-    lines = [f"{len(runs)} runs in {out} ({sum(is_finished(out, run) for run in runs)} finished):"]
-    for run in runs:
-        status = "done" if is_finished(out, run) else "todo"
+    """The plan as text, one line per run: status (:func:`run_status`), name, dependency and the
+    train command."""
+    statuses = [run_status(out, run) for run in runs]
+    resumed = sum(status.startswith("resume") for status in statuses)
+    lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
+             f"{f', {resumed} to resume' if resumed else ''}):"]
+    for run, status in zip(runs, statuses):
         after = f"  (after {run.parent})" if run.parent else ""
         lines.append(f"  [{status}] {run.name}{after}")
         lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))

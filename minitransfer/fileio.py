@@ -128,6 +128,17 @@ def write_hdf5(path, fill, keep_same=False):
     return hashlib.sha256(image).hexdigest()
 
 
+def remove(path):
+    """Remove the file ``path`` if there is one, for good (its folder fsynced) before anything that
+    must come after it is changed; a failure is a :class:`StorageError`."""
+    path = pathlib.Path(path)
+    try:
+        path.unlink(missing_ok=True)
+        _fsync(path.parent, os.O_RDONLY)
+    except OSError as error:
+        raise StorageError(error.errno, f"cannot remove {path}: {error.strerror or error}") from error
+
+
 def sha256_file(path, block=1 << 22):
     """Hex sha256 of a file's bytes."""
     digest = hashlib.sha256()

@@ -1,7 +1,8 @@
 """A run directory and what a run shows while it trains: run files, progress, stop requests.
 
-The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end. Beside it, the *run
-directory* ``<out without suffix>.run/`` (``baseA.run/``) holds:
+The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run that starts over
+(``overwrite``) removes the previous run's weights first. Beside it, the *run directory*
+``<out without suffix>.run/`` (``baseA.run/``) holds:
 
     config.json      the fully resolved configuration (every default filled in)
     metrics.jsonl    one JSON object every log_every iterations ({"iteration", "loss", "top1", "lr",
@@ -53,11 +54,13 @@ class RunFiles:
     checkpoint at which the run evaluated; result.json is computed from them), else
     :class:`RunLogError` before anything is rewritten. Only the evaluation at the checkpoint's own
     iteration may be missing (its row cut off): the resumed run redoes it, as
-    :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped."""
+    :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
+    ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
+    which a previous run wrote) first."""
 
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
-    def __init__(self, run_dir, start_iteration, fresh, evaluated=()):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         fileio.remove_stale_temporaries(self.run_dir)
@@ -68,13 +71,23 @@ class RunFiles:
         self.result = self.run_dir / "result.json"
         self.evaluations_to_redo = []
         if fresh:
-            for path in (self.metrics, self.eval_csv, self.result, self.checkpoint):
-                path.unlink(missing_ok=True)
+            self._start_over(weights)
         else:
             self.evaluations_to_redo = self._unlogged(start_iteration, evaluated)
             self._truncate(start_iteration)
         if not self.eval_csv.exists():
             fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
+
+    def _start_over(self, weights):
+        """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
+        that no weights outlive the run directory they belong to (were this run to fail before
+        writing its own, they would pass for its network), then its result, checkpoint and logs.
+        A crash midway leaves the old run short of its weights, which `resume='auto'` rewrites
+        from its last checkpoint, or a run without a checkpoint, which starts afresh."""
+        if weights is not None:
+            fileio.remove(weights)
+        for path in (self.result, self.checkpoint, self.metrics, self.eval_csv):
+            path.unlink(missing_ok=True)
 
     def _unlogged(self, iteration, evaluated):
         """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header or an

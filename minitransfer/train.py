@@ -174,7 +174,7 @@ class _Run:
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = _training_batches(plan)
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None,
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)

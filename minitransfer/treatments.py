@@ -24,10 +24,9 @@ import h5py
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import same_dataset
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
+from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 
 CONFIG_FILE = "config.json"
-CHECKPOINT_FILE = "checkpoint.h5"
 
 
 class UnreadableRun(ValueError):

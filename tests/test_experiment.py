@@ -424,6 +424,40 @@ def test_killing_the_experiment_mid_grid_then_rerunning_redoes_no_finished_run(t
         assert interrupted == ["start", "start", "finished"]
 
 
+def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
+    """A shell script's background job (`minitransfer experiment ... &`) starts with SIGINT ignored,
+    which Python leaves so: `kill -INT` must still stop the grid as Ctrl-C does (its training writes
+    a checkpoint, exit 75), not let it train on to the end."""
+    from minitransfer import checkpoint as checkpoints
+    from minitransfer import rundir
+    from minitransfer.data import synthetic
+
+    data, out = tmp_path / "data", tmp_path / "grid"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    base = out / "random0" / "baseA.run"
+    command = grid.default_train_command()[:-1] + [
+        "experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
+        "--device", "cpu"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 60
+        while not rundir.read_metrics(base / "metrics.jsonl"):  # baseA trains
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=5)[0]
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    finally:
+        process.kill()
+        pid = rundir.holder(base)  # a training left running by a grid that ignored the signal
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 75, output
+    assert "interrupted: rerun the same command to finish the grid" in output and "0 trained" in output
+    assert checkpoints.load(base / "checkpoint.h5").solver.iteration >= 10
+    assert not (base / "result.json").exists() and not (out / "random0" / "baseA.h5").exists()
+
+
 def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twice(tmp_path, fake_train):
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1, 2))
@@ -761,6 +795,31 @@ def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tm
     assert [(r.run.name, r.run.label) for r in finished] == [
         ("random0/A1B", "A1B"), ("random0/B1B", "B1B"), ("random0/baseA", "baseA"), ("random0/baseB", "baseB")]
     assert unfinished == [] and left_out == []
+
+
+def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(trained_grid, tmp_path):
+    """A1B was interrupted at iteration 2 (a checkpoint, no result): a rerun continues it there, and
+    the dry run says so; without the checkpoint it starts over ("todo"), and with one its run cannot
+    read it fails ("bad checkpoint")."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu", "--dry-run"]
+    checkpoint = place / "random0" / "A1B.run" / "checkpoint.h5"
+    for damage, status in ((None, "resume at iteration 2"), ("truncate", "bad checkpoint"), ("remove", "todo")):
+        if damage == "truncate":
+            checkpoint.write_bytes(checkpoint.read_bytes()[:100])
+        elif damage == "remove":
+            checkpoint.unlink()
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        assert f"  [{status}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
+        assert "  [done] random0/B1B  (after random0/baseB)\n" in result.output
+        resumed = ", 1 to resume" if damage is None else ""
+        assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
 
 
 def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_and_the_dry_run(trained_grid,

@@ -541,33 +541,51 @@ def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_
         assert snapshot(disk) == before
 
 
-def _train_stopped_in_the_dataset_build(tmp_path, at_exit=""):
-    """``train`` in a subprocess, sent SIGTERM while it builds the built-in dataset (the build is
-    held open: it sleeps after writing); ``at_exit``: Python run first, e.g. an atexit hook. Returns
-    the process (signalled) and the deadline of the test's waits."""
+def _stopped_in_the_dataset_build(tmp_path, at_exit="", command=("train", "-o", "net.h5"), stop=signal.SIGTERM,
+                                  preexec_fn=None):
+    """``command`` (train) in a subprocess started with ``preexec_fn``, sent ``stop`` (SIGTERM)
+    while it builds the built-in dataset (the build is held open: it sleeps after writing);
+    ``at_exit``: Python run first, e.g. an atexit hook. Returns the process (signalled) and the
+    deadline of the test's waits."""
     cache = tmp_path / "cache"
     slow_build = (f"import atexit, pathlib, time; {at_exit or 'pass'}; from minitransfer.data import synthetic; "
                   "build = synthetic.build_synthetic; "
                   "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
                   "from minitransfer.cli import main; main(prog_name='minitransfer')")
-    process = subprocess.Popen([sys.executable, "-c", slow_build, "train", "-o", "net.h5", "--device", "cpu"],
+    process = subprocess.Popen([sys.executable, "-c", slow_build, *command, "--device", "cpu"],
                                cwd=tmp_path, env=dict(os.environ, MINITRANSFER_CACHE=str(cache)),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
     deadline = time.monotonic() + 60
     while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     return process, deadline
 
 
 def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     """SIGTERM while the built-in dataset is being built (before the training loop): a message and
     exit 75, not a silent 143, and no half-built dataset or run folder left behind."""
-    process, _ = _train_stopped_in_the_dataset_build(tmp_path)
+    process, _ = _stopped_in_the_dataset_build(tmp_path)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
     assert not (tmp_path / "net.run").exists() and list((tmp_path / "cache").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [("train", "-o", "net.h5"), ("demo", "-o", "demo")], ids=["train", "demo"])
+def test_sigint_stops_a_command_started_with_sigint_ignored(tmp_path, command):
+    """A shell script's background job (`minitransfer demo &`) starts with SIGINT ignored, which
+    Python leaves so: `kill -INT` must still stop it as Ctrl-C does (exit 75, nothing half-built
+    left), not let it run on. (experiment: test_experiment.py, prepare: test_decoder_pool.py.)"""
+    process, _ = _stopped_in_the_dataset_build(tmp_path, command=command, stop=signal.SIGINT,
+                                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 75, stderr
+    assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
+    assert sorted(os.listdir(tmp_path)) == ["cache"] and list((tmp_path / "cache").iterdir()) == []
 
 
 def test_a_second_signal_while_exiting_interrupted_keeps_exit_75(tmp_path):
@@ -575,7 +593,7 @@ def test_a_second_signal_while_exiting_interrupted_keeps_exit_75(tmp_path):
     a scheduler escalating) must not turn exit 75 into a death by signal (143), which a requeue
     script would read as a crash. The exit is held open by the test (an atexit hook sleeps)."""
     hold_exit = "atexit.register(lambda: (pathlib.Path('exiting').touch(), time.sleep(2)))"
-    process, deadline = _train_stopped_in_the_dataset_build(tmp_path, at_exit=hold_exit)
+    process, deadline = _stopped_in_the_dataset_build(tmp_path, at_exit=hold_exit)
     while not (tmp_path / "exiting").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)

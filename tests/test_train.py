@@ -282,6 +282,20 @@ def test_a_run_directory_belongs_to_the_weights_file_it_records(data, tmp_path):
     assert json.loads((tmp_path / "coll.run" / "config.json").read_text())["out"] == str(second)
 
 
+def test_overwrite_removes_the_old_weights_even_when_the_new_run_fails_before_writing_its_own(data, tmp_path):
+    """overwrite=True replaces the old run as the new one starts, its weights with its run files: a
+    new run that diverges before its first checkpoint leaves no weights, not the old run's beside the
+    new run's config and logs (eval and info would show the old network as the new run's)."""
+    out = tmp_path / "net.h5"
+    training.train(training.TrainConfig(out=str(out), data=data, seed=3, **FAST))
+    with pytest.raises(training.Diverged, match="no checkpoint was written"):
+        training.train(training.TrainConfig(out=str(out), data=data, seed=5, base_lr=1e6, overwrite=True, **FAST))
+    run_dir = tmp_path / "net.run"
+    assert json.loads((run_dir / "config.json").read_text())["seed"] == 5
+    assert sorted(os.listdir(tmp_path)) == ["net.run"]
+    assert sorted(os.listdir(run_dir)) == ["config.json", "eval.csv", "metrics.jsonl"]
+
+
 def _interrupted(config, at):
     """Train ``config`` until iteration ``at``, then stop as SIGTERM does (a checkpoint, no weights)."""
 

@@ -125,22 +125,25 @@ class CommandGroup(click.Group):
         return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
 
     def invoke(self, ctx):
-        previous = interrupt_on_sigterm()
+        previous = interrupt_on_stop_signals()
         try:
             return run(lambda: super(CommandGroup, self).invoke(ctx))
         finally:
-            if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
-                signal.signal(signal.SIGTERM, previous)
+            for stop, handler in previous.items():
+                if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
+                    signal.signal(stop, handler)
 
 
-def interrupt_on_sigterm():
-    """Make SIGTERM stop a command like Ctrl-C does (KeyboardInterrupt in the main thread); returns
-    the previous handler."""
+def interrupt_on_stop_signals():
+    """Make SIGINT and SIGTERM stop a command as Ctrl-C does in a terminal (KeyboardInterrupt in the
+    main thread), also where it started with SIGINT ignored: a shell script's background job
+    (``minitransfer experiment ... &``) does, and Python then installs no handler of its own, so
+    ``kill -INT`` would go unheard. Returns the previous handlers, by signal."""
 
     def raise_keyboard_interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    return signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
 
 
 class PresetName(click.ParamType):

@@ -11,7 +11,7 @@ from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, choose_devices, device_option, interrupt_on_sigterm, run
+from ._common import PRECISION_HELP, choose_devices, device_option, run
 from .report import show
 
 
@@ -48,7 +48,6 @@ def demo(out, seed, device, precision):
     data = run(synthetic.builtin_dataset)
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
-    interrupt_on_sigterm()
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
                                          precision=precision, log=click.echo))

@@ -9,8 +9,7 @@ from minitransfer import experiment as grid
 from minitransfer import grid_check, models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options,
-                      interrupt_on_sigterm, run)
+from ._common import SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options, run
 
 
 def _counts(ctx, param, value):
@@ -67,7 +66,9 @@ def _time_limit(ctx, param, value):
 @click.option("--gpus", default=None,
               help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
                    "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
-@click.option("--dry-run", is_flag=True, help="Print the plan and the train commands; run nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
+                   "the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
 @click.option("--gres", default=None,
@@ -142,7 +143,6 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
-    interrupt_on_sigterm()
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
     click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
                f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")

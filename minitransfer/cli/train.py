@@ -49,7 +49,10 @@ from ._common import (SEED, base_lr_option, batch_size_option, config_option, da
 @config_option("--log-every", type=click.IntRange(1), help="Log line every K iterations (default: the preset's).")
 @config_option("--resume", type=str,
                help="'auto': continue from the run directory's checkpoint if there is one; or a checkpoint file.")
-@config_option("--overwrite", is_flag=True, help="Start over even if the weights or the run's checkpoint exist.")
+@config_option("--overwrite", is_flag=True,
+               help="Start over even if the weights or the run's checkpoint exist: the previous run's weights and "
+                    "run files are deleted as the new run starts, so they are gone even if it fails (with "
+                    "--resume auto a checkpoint is continued instead).")
 @device_option
 @precision_option
 @config_option("--allow-precision-change", is_flag=True,

@@ -41,8 +41,6 @@ def load_item(item, size):
     return decode(item, size)
 """
 _IMPORT = """
-import signal
-signal.signal(signal.SIGINT, signal.default_int_handler)  # even where the test runner's parent ignores SIGINT
 import slow_decoder
 from minitransfer.data import build
 build.load_item = slow_decoder.load_item
@@ -53,8 +51,9 @@ main()
 
 @pytest.fixture
 def slow_import(tmp_path, image_bytes, write_files):
-    """Starts ``prepare folder`` with 2 slow workers in a new process group; returns (process,
-    worker PIDs) once both workers decode. The group is killed afterwards, whatever happened."""
+    """Starts ``prepare folder`` with 2 slow workers in a new process group, with SIGINT ignored as
+    a shell script's background job starts (the command must stop on it all the same); returns
+    (process, worker PIDs) once both workers decode. The group is killed afterwards, whatever happened."""
     source = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 40, 90), kind="PNG")
                                                for name in ("cat", "dog") for number in range(40)})
     (tmp_path / "slow_decoder.py").write_text(_SLOW_DECODER)
@@ -67,7 +66,8 @@ def slow_import(tmp_path, image_bytes, write_files):
     def start():
         process = subprocess.Popen([sys.executable, "-c", _IMPORT, "prepare", "folder", str(source), str(tmp_path / "out"),
                                     "--size", "8", "--shard-size", "10", "--workers", "2"], env=environment,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         started.append(process)
         deadline = time.monotonic() + 60
         while len(list(pids.iterdir())) < 2 and process.poll() is None and time.monotonic() < deadline:
