@@ -1,7 +1,7 @@
-"""Whether the runs a grid folder already holds are this grid's: a finished run is skipped only
-when it was trained as the grid asks now (every option, defaults included; the same dataset and
-the same base, wherever the folder has been moved or copied to), else the grid stops with
-:class:`GridMismatch` rather than mix two experiments. Also here: :func:`check_bases`, the options
+"""Whether the runs a grid folder already holds are this grid's: a finished run is skipped, and an
+interrupted one continued, only when it was trained as the grid asks now (every option, defaults
+included; the same dataset and the same base, wherever the folder has been moved or copied to),
+else the grid stops with :class:`GridMismatch` rather than mix two experiments. Also here: :func:`check_bases`, the options
 no base can take, refused before anything is queued.
 """
 
@@ -12,26 +12,26 @@ import os
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import is_finished, run_dir, run_fields, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, is_finished, run_dir, run_fields, weights_path
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
 class GridMismatch(config.ConfigError):
-    """A finished run of the grid's folder was trained with other options than asked for now
-    (exit code 2): skipping it would mix two experiments."""
+    """A finished or interrupted run of the grid's folder was trained with other options than asked
+    for now (exit code 2): skipping or continuing it would mix two experiments."""
 
 
 def check_finished(runs, out, options):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
-    than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own;
-    before anything runs, and before a dry run shows the plan."""
+    than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
+    interrupted run, which its training would refuse to continue (one failed run in a grid that
+    goes on); before anything runs, and before a dry run shows the plan."""
     for run in runs:
-        differ = trained_otherwise(out, run, options) if is_finished(out, run) else []
+        differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
         if differ:
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
-                               f"them again here, delete the runs trained otherwise first (their finished results are "
-                               f"lost)")
+                               f"them again here, delete the runs trained otherwise first (what they trained is lost)")
 
 
 def check_bases(runs, out, options):
@@ -54,8 +54,17 @@ def resolved_plan(run, out, options):
         raise type(error)(f"run {run.name}: {error}") from None
 
 
+def _trained_file(out, run):
+    """What ``run`` has trained so far: its weights file when finished, else its checkpoint if it
+    was interrupted (None when it has not started)."""
+    if is_finished(out, run):
+        return weights_path(out, run.name)
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    return saved if saved.exists() else None
+
+
 def trained_otherwise(out, run, options):
-    """The fields a finished ``run`` was trained with that differ from what ``options`` ask for now,
+    """The fields a finished or interrupted ``run`` was trained with that differ from what ``options`` ask for now,
     as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     A base is compared on every field, defaults included: an option given before and left out now
     differs there (and a transfer is trained with the same options as its base). The dataset is the
@@ -67,8 +76,10 @@ def trained_otherwise(out, run, options):
     except (OSError, ValueError):
         return []
     try:
-        trained = checkpoints.read_meta(weights_path(out, run.name))
+        trained = checkpoints.read_meta(_trained_file(out, run))
     except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
+        if not is_finished(out, run):  # a checkpoint that its run refuses to continue, naming it
+            return []
         trained = {}
     differ = []
     asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()

@@ -822,6 +822,23 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
         assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
 
 
+def test_an_interrupted_run_trained_with_other_options_stops_the_grid_before_anything_runs(trained_grid, tmp_path):
+    """A1B was interrupted after it had started with another seed (another experiment's run, or this
+    one's with other options): continuing it would fail that run and train the rest of the grid;
+    the grid, and its dry run, refuse as they refuse a finished run trained otherwise."""
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    recorded = place / "random0" / "A1B.run" / "config.json"
+    recorded.write_text(json.dumps(dict(json.loads(recorded.read_text()), seed=7)))
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/A1B.run was trained with other options .*`seed` 7 -> \d+"):
+        grid_check.check_finished(runs, place, options)
+    before = _folder_bytes(place)
+    with pytest.raises(grid_check.GridMismatch, match="random0/A1B.run"):
+        scheduler.run_grid(runs, place, options, log=lambda line: None, poll_seconds=0.01)
+    assert _folder_bytes(place) == before
+
+
 def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_and_the_dry_run(trained_grid,
                                                                                                  tmp_path):
     """In the moved grid baseB.h5 is now another network (not the sha256 that B1B recorded of the
@@ -844,7 +861,7 @@ def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_
     paths = re.escape(f"`copy_from` '{source}/random0/baseB.h5' -> '{place}/random0/baseB.h5'")
     assert re.search(paths + r" \(another network: sha256 [0-9a-f]{12} -> [0-9a-f]{12}\)", message), message
     assert message.index("choose another output folder") < message.index("delete")
-    assert "their finished results are lost" in message
+    assert "(what they trained is lost)" in message
     arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
                  "--max-iter", "4", "--device", "cpu"]
     for dry_run in (["--dry-run"], []):
