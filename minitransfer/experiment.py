@@ -30,7 +30,7 @@ import zlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import holder, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -332,10 +332,14 @@ def write_plan(out, runs, options, train_command):
 
 def run_status(out, run):
     """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
-    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", or
-    "bad checkpoint" (one that its run refuses to resume: it fails with exit 65)."""
+    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), or "being trained by
+    PID P" (another process holds its run: the grid waits for it)."""
     if is_finished(out, run):
         return "done"
+    pid = holder(run_dir(out, run))
+    if pid is not None:
+        return f"being trained by PID {pid}" if pid > 0 else "being trained by another process"
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         return "todo"

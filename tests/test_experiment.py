@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, grid_check, scheduler
+from minitransfer import fileio, grid_check, rundir, scheduler
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
 # does), appends what happens to its run directory's invocations.log,
@@ -820,6 +820,9 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
         assert "  [done] random0/B1B  (after random0/baseB)\n" in result.output
         resumed = ", 1 to resume" if damage is None else ""
         assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
+    with rundir.RunLock(place / "random0" / "A1B.run"):  # another process trains it now: the grid waits for it
+        result = CliRunner().invoke(main, arguments)
+    assert f"  [being trained by PID {os.getpid()}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
 
 
 def test_an_interrupted_run_trained_with_other_options_stops_the_grid_before_anything_runs(trained_grid, tmp_path):
