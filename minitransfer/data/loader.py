@@ -36,7 +36,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
-from .decoder_pool import WorkerDied, next_task, stop_signals_blocked
+from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -82,8 +82,9 @@ class BatchLoader:
             raise ValueError("BatchLoader: no images to load (empty indices)")
         if self.indices.min() < 0 or self.indices.max() >= total:
             raise ValueError(f"BatchLoader: indices must lie in 0..{total - 1} for subset {subset!r}")
-        if self.batch_size < 1 or self.workers < 0:
-            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers >= 0, got {batch_size} and {workers}")
+        if self.batch_size < 1 or not 0 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers 0..{MAX_WORKERS}, got {batch_size} and "
+                             f"{workers}")
         if not 1 <= self.crop <= min(self.dataset.image_size):
             raise ValueError(f"BatchLoader: crop {crop} does not fit images of {self.dataset.image_size}")
         if device not in ("cpu", "cuda"):

@@ -204,6 +204,16 @@ def test_every_seed_option_is_checked_against_the_generators_range(data, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("workers", [257, 10**20], ids=["max+1", "10**20"])
+def test_more_loader_workers_than_the_bound_is_a_usage_error(data, tmp_path, workers):
+    """--workers 100000 would start that many processes, 10**20 overflowed in multiprocessing."""
+    result = invoke(["train", "--data", data, "--workers", str(workers), *FAST], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--workers': {workers} is not in the range 0<=x<=256" in result.output
+    assert "at most 256" in invoke(["train", "--help"], tmp_path).output
+    assert os.listdir(tmp_path) == []
+
+
 def test_splits_all_has_no_half_to_choose(data, tmp_path):
     result = invoke(["splits", str(data), "all", "--half", "A"], tmp_path)
     assert result.exit_code == 2, result.output
