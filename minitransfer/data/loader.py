@@ -42,6 +42,12 @@ SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augment
 WORKER_POLL_SECONDS = 1.0
 
 
+def prefetch_slots(workers, prefetch=None):
+    """Batches a loader with ``workers`` processes holds in shared memory (``prefetch``, by default
+    two per worker, at least two); none without workers."""
+    return max(2, prefetch or 2 * workers) if workers else 0
+
+
 def epoch_permutation(seed, epoch, n):
     """The training order of epoch ``epoch`` over ``n`` items (int64 permutation of 0..n−1)."""
     bits = counter_rng.random_bits(seed, SHUFFLE_COUNTER + epoch, np.arange(n, dtype=np.int64))
@@ -101,7 +107,7 @@ class BatchLoader:
         if cursor is not None:
             self.seek(cursor)
         self._permutations = {}
-        self._depth = max(2, prefetch or 2 * self.workers)
+        self._depth = prefetch_slots(self.workers, prefetch)
         self._pool = None
         self._reader = None
         self._gpu = None
