@@ -26,6 +26,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, models, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
+from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import run_dir_for
 
@@ -87,7 +88,7 @@ class TrainConfig:
     precision: str = precisions.DEFAULT  # ieee | tf32x3 | tf32: how conv and fc products are computed
     allow_precision_change: bool = False  # resume a checkpoint trained in another precision
     cuda_graph: bool = False         # CUDA: the lean step (fused kernels) replayed as a CUDA graph; unverified on a GPU
-    workers: int = 0                 # loader worker processes
+    workers: int = 0                 # loader worker processes, 0..decoder_pool.MAX_WORKERS
     progress: bool = None            # progress bar; default: when stderr is a terminal
     quiet: bool = False              # no output at all
 
@@ -180,7 +181,7 @@ def _check_fields(c):
         check_int(name, getattr(c, name), 1, MAX_COUNT)
     check_int("seed", c.seed, 0, MAX_SEED, required=True)
     check_int("split_seed", c.split_seed, 0, MAX_SEED)
-    check_int("workers", c.workers, 0, required=True)
+    check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
     for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
         allowed = (True, False, None) if name == "progress" else (True, False)
         if getattr(c, name) not in allowed:  # the text "False" would count as true

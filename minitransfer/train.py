@@ -24,7 +24,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
-from minitransfer.preflight import warnings_for
+from minitransfer.preflight import check_memory, warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
@@ -82,8 +82,9 @@ def train(config, on_iteration=None):
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
     notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`).
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
-    ``data.dataset.DatasetError``, ``rundir.RunBusy``, ``fileio.StorageError``, :class:`Diverged`
-    or :class:`Interrupted`.
+    ``data.dataset.DatasetError``, ``rundir.RunBusy``, ``fileio.StorageError``, :class:`Diverged`,
+    :class:`Interrupted` or ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the
+    memory available, refused before anything is written).
 
     Example::
 
@@ -94,6 +95,7 @@ def train(config, on_iteration=None):
     """
     plan = resolve(config)
     check_destination(plan)
+    check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
         try:
             lock.enter_context(RunLock(plan.run_dir))

@@ -463,14 +463,16 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"cuda_graph": "no"}, training.ConfigError, r"`cuda_graph` must be True or False, got 'no'"),
     ({"copy_from": 3, "n": 2}, training.ConfigError, r"`copy_from` must be a path \(a str or pathlib.Path\), got int"),
     ({"seed": None}, training.ConfigError, r"`seed` must be an integer 0\.\.4294967295, got None"),
-    ({"workers": None}, training.ConfigError, r"`workers` must be an integer >= 0, got None"),
+    ({"workers": None}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got None"),
+    ({"workers": 257}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 257"),
+    ({"workers": 10**20}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 100000000000000000000"),
     ({"batch_size": 10**20}, training.ConfigError, r"`batch_size` must be an integer 1\.\.2147483647"),
     ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.2147483647"),
     ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
     ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
         "split-seed-10**20", "overwrite-text", "cuda-graph-text", "copy-from-not-a-path", "seed-none", "workers-none",
-        "batch-10**20", "fc8-10**20", "lr-inf", "momentum-1"])
+        "workers-257", "workers-10**20", "batch-10**20", "fc8-10**20", "lr-inf", "momentum-1"])
 def test_bad_configuration_is_rejected_before_anything_is_written(data, tmp_path, options, error, pattern):
     with pytest.raises(error, match=pattern):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=data, **{**FAST, **options}))

@@ -1,8 +1,11 @@
 """The warnings ``train`` prints before its first iteration (:func:`minitransfer.preflight.warnings_for`):
 a crop that sees a small part of each stored image, a reduced-data run that keeps every image, a
-batch larger than the data, and a CPU run that would take hours."""
+batch larger than the data, and a CPU run that would take hours; and the memory estimate behind its
+refusal of a batch too large for the memory (:func:`minitransfer.preflight.check_memory`)."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +55,48 @@ def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
 def test_a_cuda_graph_asked_for_on_the_cpu_says_it_is_not_used(synthetic_8):
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, cuda_graph=True) == [
         "--cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
+
+
+# One training step in a fresh process: how much its peak RSS grows over what the imports took.
+PEAK_GROWTH = """
+import os, resource, sys
+from minitransfer import train
+before = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+data, out, preset, batch = sys.argv[1:]
+train.train(train.TrainConfig(data=data, out=out, preset=preset, batch_size=int(batch), max_iter=1, eval_batch_size=4,
+                              device="cpu", quiet=True))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+"""
+
+
+@pytest.mark.parametrize("preset, batch", [("micro", 512), ("mini", 256)], ids=["micro-512", "mini-256"])
+def test_the_training_memory_estimate_is_within_twice_the_measured_peak(synthetic_8, tmp_path, preset, batch):
+    command = [sys.executable, "-c", PEAK_GROWTH, synthetic_8, str(tmp_path / "net.h5"), preset, str(batch)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    measured = int(done.stdout)
+    estimate = preflight.training_bytes(models.get(preset).build(4), (36, 36), batch)  # half A: 4 classes
+    assert measured / 2 <= estimate <= 2 * measured, (estimate, measured)
+
+
+def test_memory_is_not_checked_where_it_is_unknown_and_an_evaluation_counts_the_images_it_has(synthetic_8, monkeypatch):
+    plan = config.resolve(config.TrainConfig(data=synthetic_8, preset="micro", batch_size=10**6, eval_batch_size=10**6,
+                                             device="cpu", quiet=True), checksums=False)
+    monkeypatch.setattr(preflight, "available_memory", lambda: None)
+    preflight.check_memory(plan)  # nothing to compare with: the run goes on
+    monkeypatch.setattr(preflight, "available_memory", lambda: 2**30)
+    with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=1000000` needs about "
+                                          r"[\d,]+\.\d GiB of memory; 1\.0 GiB is available \(MemAvailable in "
+                                          r"/proc/meminfo\); lower `batch_size`$"):
+        preflight.check_memory(plan)
+    plan.config.batch_size = 1
+    preflight.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB
+
+
+def test_available_memory_is_linuxs_estimate_or_unknown(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24682512 kB\nMemFree:        23011220 kB\nMemAvailable:   12345678 kB\n")
+    assert preflight.available_memory(meminfo) == 12345678 * 1024
+    meminfo.write_text("MemTotal:       24682512 kB\nMemFree:        23011220 kB\n")  # Linux before 3.14
+    assert preflight.available_memory(meminfo) is None
+    assert preflight.available_memory(tmp_path / "absent") is None

@@ -23,7 +23,7 @@ import sys
 
 import click
 
-from minitransfer import checkpoint, config, cuda, experiment, fileio, models, report, results, rundir
+from minitransfer import checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir
 from minitransfer import train as training
 from minitransfer.data import dataset, decoder_pool, devkit
 from minitransfer.ops import precision as precisions
@@ -51,6 +51,7 @@ EXIT_CODES = (
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
+    (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
     (MemoryError, EXIT_ERROR, "error: out of memory (a smaller --batch-size needs less)"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),

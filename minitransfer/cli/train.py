@@ -6,6 +6,7 @@ import click
 
 from minitransfer import config
 from minitransfer import train as training
+from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
                       fc8_outputs_option, max_iter_option, precision_option, preset_option, run, seed_option,
@@ -60,7 +61,7 @@ from ._common import (SEED, base_lr_option, batch_size_option, config_option, da
 @config_option("--cuda-graph/--no-cuda-graph",
                help="CUDA: run each iteration as one replayed CUDA graph of fused kernels (same results; "
                     "new and not yet verified on a GPU, hence off by default).")
-@config_option("--workers", type=click.IntRange(0), help="Data loader processes.")
+@config_option("--workers", type=click.IntRange(0, MAX_WORKERS), help=f"Data loader processes (at most {MAX_WORKERS}).")
 @config_option("--progress/--no-progress", help="Progress bar (default: on a terminal).")
 @config_option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
@@ -72,10 +73,11 @@ def train(as_json, **options):
     default). The base's mean image goes with its layers. Files: the weights file, and its run
     directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
 
-    Exit codes: 0 done, 1 error (e.g. the loss diverged), 2 usage (also: another process trains
-    into the same run), 65 bad data (dataset, checkpoint or class mismatch), 74 a file could not be
-    written (disk full, read-only folder; the previous files intact), 75 interrupted by
-    SIGINT/SIGTERM with a checkpoint written: rerun the same command with --resume auto.
+    Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available),
+    2 usage (also: another process trains into the same run), 65 bad data (dataset, checkpoint or
+    class mismatch), 74 a file could not be written (disk full, read-only folder; the previous files
+    intact), 75 interrupted by SIGINT/SIGTERM with a checkpoint written: rerun the same command with
+    --resume auto.
 
     \b
     Examples:

@@ -41,7 +41,7 @@ from minitransfer import fileio, rundir
 from . import dataset as ds
 from . import inputs
 from .decode import load_item
-from .decoder_pool import DecoderPool
+from .decoder_pool import MAX_WORKERS, DecoderPool
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
@@ -87,15 +87,17 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
     labels, extras), "val": ...} with ``items`` a list of :class:`.decode.ImportItem`, ``labels`` ints and
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
-    as images are processed. ``workers`` None → all cores. ``skipped``: inputs already found
-    undecodable (dicts with ``file`` and ``reason``), reported with the others. Raises
+    as images are processed. ``workers`` None → all cores (at most :data:`.decoder_pool.MAX_WORKERS`).
+    ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``), reported with
+    the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out``, ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE` or, unless
-    ``overwrite``, when ``out`` holds a dataset prepared from another ``source`` or at another
-    size. Files that would not change are not rewritten."""
+    writes into ``out``, ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
+    :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset prepared
+    from another ``source`` or at another size. Files that would not change are not rewritten."""
     out = pathlib.Path(out)
     check_image_size(size)
+    check_workers(workers)
     with _import_lock(out):  # two imports into out would mix their shards
         if not overwrite:
             _check_same_origin(out, source, size)
@@ -128,7 +130,8 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
-    decoder = DecoderPool(functools.partial(load_item, size=size), os.cpu_count() if workers is None else workers)
+    workers = min(os.cpu_count(), MAX_WORKERS) if workers is None else workers
+    decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
     finally:
@@ -158,6 +161,12 @@ def check_image_size(size):
     """``ValueError`` (a usage error) unless 1 <= ``size`` <= :data:`MAX_IMAGE_SIZE`."""
     if not 1 <= size <= MAX_IMAGE_SIZE:
         raise ValueError(f"--size must lie in 1..{MAX_IMAGE_SIZE}, got {size}")
+
+
+def check_workers(workers):
+    """``ValueError`` (a usage error) unless ``workers`` is None (all cores) or 0..``MAX_WORKERS``."""
+    if workers is not None and not 0 <= workers <= MAX_WORKERS:
+        raise ValueError(f"--workers must lie in 0..{MAX_WORKERS}, got {workers}")
 
 
 def _check_same_origin(out, source, size):

@@ -24,6 +24,12 @@ from multiprocessing import resource_tracker
 WORKER_POLL_SECONDS = 0.5
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
+# The most worker processes an import or a data loader starts (--workers, TrainConfig.workers). A
+# fixed number, not one relative to this machine's cores: a configuration checked on one machine
+# (a grid's, a SLURM job's) may run on another, and the help states one bound. Decoding and batch
+# reading gain nothing beyond a few processes per core, and each costs about 50 MiB: 256 is ample
+# for the largest nodes and keeps a mistyped count from forking a machine to death.
+MAX_WORKERS = 256
 
 
 class WorkerDied(RuntimeError):

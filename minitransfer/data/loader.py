@@ -36,10 +36,16 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import augment
 
 from . import dataset as ds
-from .decoder_pool import WorkerDied, next_task, stop_signals_blocked
+from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
+
+
+def prefetch_slots(workers, prefetch=None):
+    """Batches a loader with ``workers`` processes holds in shared memory (``prefetch``, by default
+    two per worker, at least two); none without workers."""
+    return max(2, prefetch or 2 * workers) if workers else 0
 
 
 def epoch_permutation(seed, epoch, n):
@@ -82,8 +88,9 @@ class BatchLoader:
             raise ValueError("BatchLoader: no images to load (empty indices)")
         if self.indices.min() < 0 or self.indices.max() >= total:
             raise ValueError(f"BatchLoader: indices must lie in 0..{total - 1} for subset {subset!r}")
-        if self.batch_size < 1 or self.workers < 0:
-            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers >= 0, got {batch_size} and {workers}")
+        if self.batch_size < 1 or not 0 <= self.workers <= MAX_WORKERS:
+            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers 0..{MAX_WORKERS}, got {batch_size} and "
+                             f"{workers}")
         if not 1 <= self.crop <= min(self.dataset.image_size):
             raise ValueError(f"BatchLoader: crop {crop} does not fit images of {self.dataset.image_size}")
         if device not in ("cpu", "cuda"):
@@ -100,7 +107,7 @@ class BatchLoader:
         if cursor is not None:
             self.seek(cursor)
         self._permutations = {}
-        self._depth = max(2, prefetch or 2 * self.workers)
+        self._depth = prefetch_slots(self.workers, prefetch)
         self._pool = None
         self._reader = None
         self._gpu = None

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from oracles import WEIGHT_LAYERS
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import fileio, preflight
 from minitransfer.cli import main
 from minitransfer.cli._common import option_text
 from minitransfer.data import synthetic
@@ -202,6 +203,34 @@ def test_every_seed_option_is_checked_against_the_generators_range(data, tmp_pat
     assert result.exit_code == 2, result.output
     assert f"Invalid value for '{option}'" in result.output and "is not in the range 0<=x<=" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [257, 10**20], ids=["max+1", "10**20"])
+def test_more_loader_workers_than_the_bound_is_a_usage_error(data, tmp_path, workers):
+    """--workers 100000 would start that many processes, 10**20 overflowed in multiprocessing."""
+    result = invoke(["train", "--data", data, "--workers", str(workers), *FAST], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--workers': {workers} is not in the range 0<=x<=256" in result.output
+    assert "at most 256" in invoke(["train", "--help"], tmp_path).output
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("args, refusal", [
+    (["--batch-size", "64"], r"a training step of mini at --batch-size 64 needs about \d\d MiB of memory"),
+    (["--batch-size", "1", "--eval-batch-size", "40"],
+     r"an evaluation batch of mini at --eval-batch-size 40 needs about 1\d MiB of memory"),
+], ids=["training", "evaluation"])
+def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(data, tmp_path, monkeypatch, args,
+                                                                               refusal):
+    """Not a kill by the kernel's out-of-memory killer (exit 137, no message): one line, exit 1. The
+    memory available is made small, so that without the refusal the run would train, not swap."""
+    monkeypatch.setattr(preflight, "available_memory", lambda: 4 * 2**20)
+    result = invoke(["train", "--data", data, "-o", "net.h5", *FAST, *args], tmp_path)
+    assert result.exit_code == 1, result.output
+    option = args[-2]
+    assert re.fullmatch(f"error: out of memory: {refusal}; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); "
+                        f"lower {option}\n", result.output), result.output
+    assert os.listdir(tmp_path) == []
 
 
 def test_splits_all_has_no_half_to_choose(data, tmp_path):

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from minitransfer import rundir
 from minitransfer.cli import main
-from minitransfer.data import build, dataset
+from minitransfer.data import build, dataset, decoder_pool
 
 SYNTHETIC = ["--classes", "4", "--train-per-class", "5", "--val-per-class", "2", "--size", "12"]
 
@@ -197,6 +197,21 @@ def test_a_negative_seed_is_a_usage_error_naming_the_option(tmp_path, command):
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--seed': -1 is not in the range x>=0" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["imagenet", "tiny-imagenet", "cifar100", "folder"])
+@pytest.mark.parametrize("workers", [decoder_pool.MAX_WORKERS + 1, 10**20], ids=["max+1", "10**20"])
+def test_more_workers_than_the_bound_is_a_usage_error_naming_the_option(tmp_path, command, workers):
+    """--workers 100000 would start that many processes, 10**20 overflowed in multiprocessing: both
+    are refused before anything starts, naming the option and the bound."""
+    result = CliRunner().invoke(main, ["prepare", command, str(tmp_path), str(tmp_path / "out"), "--workers",
+                                       str(workers)])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--workers': {workers} is not in the range 0<=x<=256" in result.output
+    assert "at most 256" in CliRunner().invoke(main, ["prepare", command, "--help"]).output
+    with pytest.raises(ValueError, match=f"--workers must lie in 0..256, got {workers}"):
+        build.build_dataset(tmp_path / "lib", source={}, classes=[], subsets={}, size=8, workers=workers)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "lib").exists()
 
 
 def test_a_rerun_with_nothing_to_do_writes_nothing(tmp_path, tree_state):

@@ -143,6 +143,7 @@ def test_cursor_from_another_stream_is_refused(data):
 @pytest.mark.parametrize("options,message", [
     ({"crop": 17}, "crop"), ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"),
     ({"mean": np.ones((8, 8, 3), np.float32)}, "mean"), ({"indices": [0, 999]}, "indices"),
+    ({"workers": 257}, r"workers 0\.\.256, got 2 and 257"),
 ])
 def test_bad_arguments_are_refused(data, options, message):
     settings = {"dataset": data, "subset": "train", "indices": [0, 1], "labels": [0, 0], "batch_size": 2, "crop": 8,
