@@ -40,7 +40,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
     process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM or a run exited 75
-    (rerun the same command to go on)."""
+    (rerun the same command to go on): ``stopped`` the runs it stopped with their checkpoints,
+    ``not_started`` those it had not yet started."""
 
     finished: list
     skipped: list
@@ -48,6 +49,17 @@ class GridOutcome:
     blocked: list
     elsewhere: list = dataclasses.field(default_factory=list)
     interrupted: bool = False
+    stopped: list = dataclasses.field(default_factory=list)
+    not_started: list = dataclasses.field(default_factory=list)
+
+    def summary(self):
+        """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
+        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
+                  f"{len(self.blocked)} not run"]
+        counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
+        if self.interrupted:
+            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
+        return ", ".join(counts)
 
     @property
     def exit_code(self):
@@ -66,6 +78,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         scheduler.run(poll_seconds)
     except KeyboardInterrupt:
         scheduler.stop()
+        scheduler.outcome.not_started = [run.name for run in scheduler.pending]
         scheduler.log("interrupted: rerun the same command to finish the grid")
     except BaseException:  # the grid itself failed (the disk filled as a run started): no run is left behind
         scheduler.stop()
@@ -189,6 +202,7 @@ class _Scheduler:
                 self.log(f"done {run.name} ({time.monotonic() - start:.0f} s){_accuracy_note(self.out, run)}")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
+                self.outcome.stopped.append(run.name)
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
@@ -252,6 +266,7 @@ class _Scheduler:
             while waiting and time.monotonic() < resend:
                 time.sleep(0.02)
                 waiting = [process for process in waiting if process.poll() is None]
+        self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
 
 
 def _accuracy_note(out, run):

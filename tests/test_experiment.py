@@ -453,7 +453,10 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
         if pid:
             os.kill(pid, signal.SIGKILL)
     assert process.returncode == 75, output
-    assert "interrupted: rerun the same command to finish the grid" in output and "0 trained" in output
+    assert "interrupted: rerun the same command to finish the grid" in output
+    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output
+    assert f"0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; results in " \
+           f"{out}" in output, output
     assert checkpoints.load(base / "checkpoint.h5").solver.iteration >= 10
     assert not (base / "result.json").exists() and not (out / "random0" / "baseA.h5").exists()
 

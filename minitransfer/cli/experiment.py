@@ -144,8 +144,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(f"would run on {where}")
         return
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
-    click.echo(f"{len(outcome.finished)} trained, {len(outcome.skipped)} already done, {len(outcome.failed)} failed, "
-               f"{len(outcome.blocked)} not run; results in {out} (minitransfer report {out})")
+    click.echo(f"{outcome.summary()}; results in {out} (minitransfer report {out})")
     sys.exit(outcome.exit_code)
 
 
