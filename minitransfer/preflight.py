@@ -9,7 +9,7 @@ refuses nothing (refusals of the configuration are :func:`minitransfer.config.re
 (:func:`training_bytes`, :func:`evaluation_bytes`) exceeds what this process has available (the
 system's MemAvailable or its cgroup's headroom, :func:`minitransfer.memory_limit.available_memory`),
 before anything is allocated: the kernel's out-of-memory killer would end the run without a word
-(exit 137).
+(exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``.
 """
 
 import typing
@@ -89,6 +89,16 @@ def check_memory(plan):
     available = available_memory()
     if available is not None:
         check_needs(memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)), available)
+
+
+def check_evaluation_memory(net, image_size, images, batch_size, device):
+    """Raise :class:`OutOfMemory` when evaluating ``net`` on ``images`` images of ``image_size`` in
+    batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
+    available = available_memory()
+    if available is not None:
+        needed = evaluation_bytes(net, image_size, min(batch_size, images), device)
+        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size", needed)],
+                    available)
 
 
 def memory_needs(plan, net):

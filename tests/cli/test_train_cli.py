@@ -18,6 +18,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, memory_limit, preflight
 from minitransfer.cli import main
 from minitransfer.cli._common import option_text
+from minitransfer.data import loader as loaders
 from minitransfer.data import synthetic
 from minitransfer.memory_limit import Available
 
@@ -253,6 +254,20 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
                         f"memory; 6 MiB is available \\(the cgroup limit of {job}/memory.max less its usage\\); "
                         f"lower --batch-size\n", result.output), result.output
     assert sorted(os.listdir(tmp_path / "root")) == ["proc", "sys"]
+
+
+@pytest.mark.parametrize("subset, batch, mib", [("val", 1000, r"1\d"), ("train", 100, r"2\d")],
+                         ids=["val-1000", "train-100"])
+def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(work, monkeypatch, subset, batch, mib):
+    """As train does (its evaluation batch is checked, eval's was not): one line naming --batch-size,
+    exit 1. A batch counts the images there are: half A's 40 validation images, 160 training images."""
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(loaders.BatchLoader, "__init__", lambda *args, **kwargs: pytest.fail("the loader started"))
+    result = invoke(["eval", "baseA.h5", "--subset", subset, "--batch-size", str(batch), "--device", "cpu"], work)
+    assert result.exit_code == 1, result.output
+    assert re.fullmatch(f"error: out of memory: an evaluation batch of mini at --batch-size {batch} needs about "
+                        f"{mib} MiB of memory; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); lower "
+                        f"--batch-size\n", result.output), result.output
 
 
 def test_splits_all_has_no_half_to_choose(data, tmp_path):
