@@ -9,7 +9,8 @@ refuses nothing (refusals of the configuration are :func:`minitransfer.config.re
 (:func:`training_bytes`, :func:`evaluation_bytes`) exceeds what this process has available (the
 system's MemAvailable or its cgroup's headroom, :func:`minitransfer.memory_limit.available_memory`),
 before anything is allocated: the kernel's out-of-memory killer would end the run without a word
-(exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``.
+(exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``, and
+:func:`minitransfer.grid_check.check_memory` for the runs a grid trains at once.
 """
 
 import typing
@@ -27,7 +28,9 @@ CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
 FLOAT32 = 4  # bytes
 CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the weights (measured on caffenet)
-WORKER_PROCESS_BYTES = 64 * 2**20  # a loader worker: an interpreter with NumPy and h5py (45-56 MiB RSS measured)
+# A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
+# process before its first step 51 MiB)
+PROCESS_BYTES = 64 * 2**20
 
 
 def warnings_for(plan):
@@ -71,7 +74,8 @@ def _start_of(plan):
 
 
 class OutOfMemory(MemoryError):
-    """A training step or an evaluation batch needs more memory than this process has available (exit code 1)."""
+    """A training step, an evaluation batch or the runs a grid trains at once need more memory than
+    this process has available (exit code 1)."""
 
 
 class Need(typing.NamedTuple):
@@ -101,10 +105,10 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
                     available)
 
 
-def memory_needs(plan, net):
+def memory_needs(plan, net, device=None):
     """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
-    (built from ``plan.preset``)."""
-    c, image_size, device = plan.config, plan.dataset.image_size, plan.device
+    (built from ``plan.preset``) on ``device`` (default: the plan's)."""
+    c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
     evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
     return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`", "batch_size",
                  training_bytes(net, image_size, c.batch_size, c.workers, device)),
@@ -117,11 +121,11 @@ def check_needs(needs, available):
     (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
     for need in needs:
         if need.bytes > available.bytes:
-            raise OutOfMemory(f"{need.what} needs about {_in_units(need.bytes)} of memory; "
-                              f"{_in_units(available.bytes)} is available ({available.source}); lower `{need.field}`")
+            raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes)} of memory; "
+                              f"{in_units(available.bytes)} is available ({available.source}); lower `{need.field}`")
 
 
-def _in_units(count):
+def in_units(count):
     """A byte count in MiB below 1 GiB, else in GiB."""
     return f"{count / 2**20:.0f} MiB" if count < GIB else f"{count / GIB:,.1f} GiB"
 
@@ -190,7 +194,7 @@ def loader_bytes(image_size, crop, batch, workers, device="cpu"):
     and the augmented float32 crops (CPU) or the pinned copy of the batch sent to the GPU (CUDA)."""
     image = int(np.prod(image_size)) * 3
     augmented = FLOAT32 * 3 * crop * crop if device == "cpu" else image
-    return batch * (image * (1 + prefetch_slots(workers)) + augmented) + workers * WORKER_PROCESS_BYTES
+    return batch * (image * (1 + prefetch_slots(workers)) + augmented) + workers * PROCESS_BYTES
 
 
 def _parameter_bytes(net):
