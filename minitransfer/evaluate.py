@@ -16,6 +16,7 @@ from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
+from minitransfer.preflight import check_evaluation_memory
 from minitransfer.transfer import load_net
 
 
@@ -60,7 +61,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in. Raises
-    :class:`DataMismatch` when the classes differ.
+    :class:`DataMismatch` when the classes differ, ``preflight.OutOfMemory`` when a batch of
+    ``batch_size`` needs more memory than is available.
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
@@ -90,6 +92,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
     indices = task.val_indices if subset == "val" else task.train_indices
     labels = task.val_labels if subset == "val" else task.train_labels
+    check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
     with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                              mean=mean, device=device) as batches:
         scores = evaluate(net, batches)

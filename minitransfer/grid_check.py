@@ -2,17 +2,19 @@
 interrupted one continued, only when it was trained as the grid asks now (every option, defaults
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments. Also here: :func:`check_bases`, the options
-no base can take, refused before anything is queued.
+no base can take, refused before anything is queued; and :func:`check_memory`, the runs a grid
+trains at once that would together need more memory than this machine has available.
 """
 
+import collections
 import functools
 import json
 import os
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio
+from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CHECKPOINT_FILE, is_finished, run_dir, run_fields, weights_path
+from minitransfer.experiment import CHECKPOINT_FILE, Run, is_finished, run_dir, run_fields, weights_path
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
@@ -52,6 +54,62 @@ def resolved_plan(run, out, options):
         return config.resolve(config.TrainConfig(**fields), checksums=False)
     except (config.ConfigError, config.DataMismatch) as error:
         raise type(error)(f"run {run.name}: {error}") from None
+
+
+def check_memory(runs, out, options, slots):
+    """Raise ``preflight.OutOfMemory`` when the largest of ``runs``, one in each of ``slots`` (a GPU
+    id, or None for a CPU slot: :func:`minitransfer.scheduler.run_grid`'s ``devices``), would
+    together need more memory than is available (``preflight.available_memory``): each run checks
+    only itself as it starts, and two that each fit can together exceed it. A run needs the larger
+    of its training step and its evaluation batch (``preflight.memory_needs``), and its process
+    (``preflight.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
+    unknown."""
+    count = min(len(slots), len(runs))
+    available = preflight.available_memory()
+    if count < 2 or available is None:
+        return
+    device = "cpu" if None in slots else "cuda"  # slots of both kinds: the CPU's estimate, the larger
+    sizing = {run: _sizing(run, out, options) for run in runs}
+    peaks = _peak_needs(sizing.values(), out, options, device)
+    need = {run: peaks[fields] for run, (_, fields) in sizing.items()}
+    largest = sorted(runs, key=lambda run: need[run].bytes, reverse=True)[:count]
+    total = sum(need[run].bytes + preflight.PROCESS_BYTES for run in largest)
+    if total > available.bytes:
+        top = need[largest[0]]
+        names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
+        slots_text = ", ".join(f"{number} on {where}" for where, number in collections.Counter(
+            "the CPU" if slot is None else f"GPU {slot}" for slot in slots).items())
+        raise preflight.OutOfMemory(
+            f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
+            f"{preflight.in_units(total)} of memory together (the largest: {top.what} needs about "
+            f"{preflight.in_units(top.bytes)}, and each process {preflight.in_units(preflight.PROCESS_BYTES)}); "
+            f"{preflight.in_units(available.bytes)} is available ({available.source}); give the grid fewer slots "
+            f"or lower `{top.field}`")
+
+
+def _sizing(run, out, options):
+    """The base trained on the classes of ``run`` (a transfer copies weights, not sizes; a
+    reduced-data run keeps every validation image), and the fields that size its memory: its
+    configuration's, less its seed and weights file."""
+    base = Run(run.name, "base", run.split, run.split_seed, target=run.target)
+    return base, tuple(sorted((name, value) for name, value in run_fields(base, out, options).items()
+                              if name not in ("seed", "out")))
+
+
+def _peak_needs(sizings, out, options, device):
+    """The larger ``preflight.Need`` of a training step and an evaluation batch on ``device``, per
+    distinct fields of ``sizings`` (:func:`_sizing`): a base's configuration resolved once, a net
+    built once per preset and fc8 width."""
+    peaks, nets = {}, {}
+    for base, fields in sizings:
+        if fields in peaks:
+            continue
+        plan = resolved_plan(base, out, options)
+        shape = (plan.preset.name, plan.config.fc8_outputs)
+        if shape not in nets:
+            nets[shape] = plan.preset.build(plan.config.fc8_outputs)
+        peaks[fields] = max(preflight.memory_needs(plan, nets[shape], device), key=lambda need: need.bytes)
+    return peaks
 
 
 def _trained_file(out, run):

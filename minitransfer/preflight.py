@@ -6,8 +6,11 @@ memory.
 :func:`warnings_for` reads a resolved :class:`minitransfer.config.Plan`; it writes nothing and
 refuses nothing (refusals of the configuration are :func:`minitransfer.config.resolve`'s).
 :func:`check_memory` refuses a training or evaluation batch whose estimated memory
-(:func:`training_bytes`, :func:`evaluation_bytes`) exceeds what the system has available, before
-anything is allocated: the kernel's out-of-memory killer would end the run without a word (exit 137).
+(:func:`training_bytes`, :func:`evaluation_bytes`) exceeds what this process has available (the
+system's MemAvailable or its cgroup's headroom, :func:`minitransfer.memory_limit.available_memory`),
+before anything is allocated: the kernel's out-of-memory killer would end the run without a word
+(exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``, and
+:func:`minitransfer.grid_check.check_memory` for the runs a grid trains at once.
 """
 
 import typing
@@ -16,6 +19,7 @@ import numpy as np
 
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
+from minitransfer.memory_limit import available_memory
 from minitransfer.rundir import duration
 
 CROP_SHARE_WARNING = 0.8  # a crop spanning less of an image's side than this is warned about
@@ -24,8 +28,9 @@ CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
 FLOAT32 = 4  # bytes
 CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the weights (measured on caffenet)
-WORKER_PROCESS_BYTES = 64 * 2**20  # a loader worker: an interpreter with NumPy and h5py (45-56 MiB RSS measured)
-MEMINFO = "/proc/meminfo"
+# A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
+# process before its first step 51 MiB)
+PROCESS_BYTES = 64 * 2**20
 
 
 def warnings_for(plan):
@@ -69,7 +74,16 @@ def _start_of(plan):
 
 
 class OutOfMemory(MemoryError):
-    """A training step or an evaluation batch needs more memory than the system has available (exit code 1)."""
+    """A training step, an evaluation batch or the runs a grid trains at once need more memory than
+    this process has available (exit code 1)."""
+
+
+class Need(typing.NamedTuple):
+    """The memory one thing a run does needs: what it is (quoting the field that sets its size), that field, bytes."""
+
+    what: str
+    field: str
+    bytes: int
 
 
 def check_memory(plan):
@@ -77,37 +91,43 @@ def check_memory(plan):
     at ``eval_batch_size`` (at most the validation images), needs more memory than is available
     (:func:`available_memory`; no check where that is unknown)."""
     available = available_memory()
-    if available is None:
-        return
-    c, image_size = plan.config, plan.dataset.image_size
-    net = plan.preset.build(c.fc8_outputs)
+    if available is not None:
+        check_needs(memory_needs(plan, plan.preset.build(plan.config.fc8_outputs)), available)
+
+
+def check_evaluation_memory(net, image_size, images, batch_size, device):
+    """Raise :class:`OutOfMemory` when evaluating ``net`` on ``images`` images of ``image_size`` in
+    batches of ``batch_size`` (``evaluate_checkpoint``) needs more memory than is available."""
+    available = available_memory()
+    if available is not None:
+        needed = evaluation_bytes(net, image_size, min(batch_size, images), device)
+        check_needs([Need(f"an evaluation batch of {net.preset} at `batch_size={batch_size}`", "batch_size", needed)],
+                    available)
+
+
+def memory_needs(plan, net, device=None):
+    """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
+    (built from ``plan.preset``) on ``device`` (default: the plan's)."""
+    c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
     evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
-    for what, field, needed in (
-            ("a training step", "batch_size", training_bytes(net, image_size, c.batch_size, c.workers, plan.device)),
-            ("an evaluation batch", "eval_batch_size", evaluation_bytes(net, image_size, evaluated, plan.device))):
-        if needed > available:
-            raise OutOfMemory(f"{what} of {net.preset} at `{field}={getattr(c, field)}` needs about "
-                              f"{_in_units(needed)} of memory; {_in_units(available)} is available (MemAvailable "
-                              f"in {MEMINFO}); lower `{field}`")
+    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`", "batch_size",
+                 training_bytes(net, image_size, c.batch_size, c.workers, device)),
+            Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
+                 evaluation_bytes(net, image_size, evaluated, device)))
 
 
-def _in_units(count):
+def check_needs(needs, available):
+    """Raise :class:`OutOfMemory` for the first of ``needs`` larger than ``available``
+    (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
+    for need in needs:
+        if need.bytes > available.bytes:
+            raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes)} of memory; "
+                              f"{in_units(available.bytes)} is available ({available.source}); lower `{need.field}`")
+
+
+def in_units(count):
     """A byte count in MiB below 1 GiB, else in GiB."""
     return f"{count / 2**20:.0f} MiB" if count < GIB else f"{count / GIB:,.1f} GiB"
-
-
-def available_memory(meminfo=MEMINFO):
-    """Bytes the system can give a process without swapping (Linux's MemAvailable), or None where
-    it cannot be read."""
-    try:
-        with open(meminfo) as lines:
-            for line in lines:
-                name, _, value = line.partition(":")
-                if name == "MemAvailable":
-                    return int(value.split()[0]) * 1024  # kB
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
 
 
 class LayerSizes(typing.NamedTuple):
@@ -174,7 +194,7 @@ def loader_bytes(image_size, crop, batch, workers, device="cpu"):
     and the augmented float32 crops (CPU) or the pinned copy of the batch sent to the GPU (CUDA)."""
     image = int(np.prod(image_size)) * 3
     augmented = FLOAT32 * 3 * crop * crop if device == "cpu" else image
-    return batch * (image * (1 + prefetch_slots(workers)) + augmented) + workers * WORKER_PROCESS_BYTES
+    return batch * (image * (1 + prefetch_slots(workers)) + augmented) + workers * PROCESS_BYTES
 
 
 def _parameter_bytes(net):

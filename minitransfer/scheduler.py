@@ -16,6 +16,10 @@ run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to th
 counted when it finishes; the grid's runs are shared out instead of trained twice. A run another
 process finished with other options (another grid started on the same folder) stops the grid with
 :class:`minitransfer.grid_check.GridMismatch`, as it does when found finished at the start.
+
+Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
+memory available together (:func:`minitransfer.grid_check.check_memory`; each ``train`` checks
+only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
 """
 
 import dataclasses
@@ -27,7 +31,7 @@ import subprocess
 import time
 
 from minitransfer import fileio, launcher, rundir
-from minitransfer.grid_check import check_finished
+from minitransfer.grid_check import check_finished, check_memory
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
                                      run_dir, train_arguments, write_plan)
 
@@ -72,7 +76,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM) forwards SIGINT to
     the running trainings, waits for them to write their checkpoints and returns an interrupted
-    outcome."""
+    outcome. Raises ``preflight.OutOfMemory``, before anything is written, when the runs it would
+    train at once need more memory together than is available."""
     scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
     try:
         scheduler.run(poll_seconds)
@@ -96,13 +101,16 @@ class _Scheduler:
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_finished(runs + bases, out, options)
         finished = [r.name for r in runs if is_finished(out, r)]
+        self.pending = [r for r in runs if r.name not in finished]
+        own_train = self.train_command == list(default_train_command())
+        if own_train:  # what another command needs is not minitransfer's estimate
+            check_memory(self.pending, out, options, self.slots)
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])
-        self.pending = [r for r in runs if r.name not in finished]
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
         self.launchers = {}  # CPU slot index -> its preloaded launcher
-        self.preload = launcher.usable() and self.train_command == list(default_train_command())
+        self.preload = launcher.usable() and own_train
         self.elsewhere = []  # runs another process is training
         self.total, self.started = len(self.pending), 0
         if finished:

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, grid_check, rundir, scheduler
+from minitransfer import fileio, grid_check, models, preflight, rundir, scheduler
+from minitransfer.memory_limit import Available
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
 # does), appends what happens to its run directory's invocations.log,
@@ -471,6 +472,47 @@ def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twi
         kinds = [e["event"] for e in events(out, run.name)]
         assert kinds == ["start", "finished"], (run.name, kinds)
     assert all("by another process" in output for output in outputs)
+
+
+def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_before_anything_is_written(
+        tmp_path, synthetic_8, monkeypatch):
+    """Each run checks only itself as it starts: three micro runs at batch 512 that each fit, in three
+    CPU slots, would together be killed by the out-of-memory killer (exit 137, no message). The
+    three largest are the two on all 8 classes and one on a half's 4; one configuration is resolved
+    per half and one net built per fc8 width."""
+    micro, image = models.get("micro"), (36, 36)
+
+    def peak(classes, val_images):  # the larger of a training step and an evaluation batch, as train checks them
+        net = micro.build(classes)
+        return max(preflight.training_bytes(net, image, 512), preflight.evaluation_bytes(net, image, val_images))
+
+    def machine_with(available):
+        monkeypatch.setattr(preflight, "available_memory", lambda: Available(available, "MemAvailable in /proc/meminfo"))
+
+    runs = grid.plan_grid(layers=(1,), random_frozen=(1,))  # random0/baseA ... A1B+, all/base, all/random1
+    every_class, half = peak(8, 80), peak(4, 40)  # their validation images
+    together = 2 * every_class + half + 3 * preflight.PROCESS_BYTES
+    options = dict(OPTIONS, data=synthetic_8, preset="micro", batch_size=512)
+    machine_with(together - 2**20)
+    builds = []
+    monkeypatch.setattr(models.Preset, "build", lambda preset, classes, _build=models.Preset.build:
+                        builds.append(classes) or _build(preset, classes))
+    out = tmp_path / "grid"
+    with pytest.raises(preflight.OutOfMemory, match=re.escape(
+            "the grid trains 3 runs at once (its slots: 3 on the CPU): all/base, all/random1, random0/baseA need "
+            f"about {preflight.in_units(together)} of memory together (the largest: a training step of micro at "
+            f"`batch_size=512` needs about {preflight.in_units(every_class)}, and each process 64 MiB); "
+            f"{preflight.in_units(together - 2**20)} is available (MemAvailable in /proc/meminfo); give the grid "
+            f"fewer slots or lower `batch_size`")):
+        scheduler.run_grid(runs, out, options, devices=(None,) * 3, log=lambda line: None)
+    assert not out.exists()
+    assert sorted(builds) == [4, 8]
+    machine_with(together)
+    grid_check.check_memory(runs, out, options, (None,) * 3)  # fits: no refusal
+    machine_with(2**20)
+    grid_check.check_memory(runs, out, options, (None,))  # one at a time: each run checks itself
+    machine_with(together // 2)
+    grid_check.check_memory(runs, out, options, ("0", "0", "1"))  # on GPUs the host holds the loaders' batches
 
 
 # ---- command line ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from minitransfer import config, models, preflight
+from minitransfer.memory_limit import Available
 
 
 def warnings(**fields):
@@ -84,19 +85,10 @@ def test_memory_is_not_checked_where_it_is_unknown_and_an_evaluation_counts_the_
                                              device="cpu", quiet=True), checksums=False)
     monkeypatch.setattr(preflight, "available_memory", lambda: None)
     preflight.check_memory(plan)  # nothing to compare with: the run goes on
-    monkeypatch.setattr(preflight, "available_memory", lambda: 2**30)
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, "MemAvailable in /proc/meminfo"))
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=1000000` needs about "
                                           r"[\d,]+\.\d GiB of memory; 1\.0 GiB is available \(MemAvailable in "
                                           r"/proc/meminfo\); lower `batch_size`$"):
         preflight.check_memory(plan)
     plan.config.batch_size = 1
     preflight.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB
-
-
-def test_available_memory_is_linuxs_estimate_or_unknown(tmp_path):
-    meminfo = tmp_path / "meminfo"
-    meminfo.write_text("MemTotal:       24682512 kB\nMemFree:        23011220 kB\nMemAvailable:   12345678 kB\n")
-    assert preflight.available_memory(meminfo) == 12345678 * 1024
-    meminfo.write_text("MemTotal:       24682512 kB\nMemFree:        23011220 kB\n")  # Linux before 3.14
-    assert preflight.available_memory(meminfo) is None
-    assert preflight.available_memory(tmp_path / "absent") is None

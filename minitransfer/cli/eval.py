@@ -16,7 +16,8 @@ from ._common import PRECISION_HELP, checkpoint_argument, device_option, run
               help="Dataset directory (default: the one the checkpoint was trained on).")
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1), default=None,
-              help="Images per batch (default: the evaluation batch the network was trained with).")
+              help="Images per batch (default: the evaluation batch the network was trained with); one too "
+                   "large for the memory available is refused (exit code 1).")
 @device_option
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
               help="Compute in another precision than the network was trained in (default: its own). "

@@ -88,7 +88,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5). Transfers start once their base has finished.
     Finished runs are skipped and interrupted ones resumed, so after a crash or Ctrl-C rerun the
-    same command. Exit code 75: interrupted, rerun to go on; 1: some run failed.
+    same command. Exit code 75: interrupted, rerun to go on; 1: some run failed, or the runs trained
+    at once (--gpus) would together need more memory than is available.
 
     \b
     Examples:

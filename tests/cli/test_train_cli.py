@@ -1,5 +1,6 @@
 """``minitransfer train``, ``eval`` and ``info`` through click (CliRunner) and, for signals, a subprocess."""
 
+import functools
 import json
 import os
 import re
@@ -14,10 +15,12 @@ from oracles import WEIGHT_LAYERS
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, preflight
+from minitransfer import fileio, memory_limit, preflight
 from minitransfer.cli import main
 from minitransfer.cli._common import option_text
+from minitransfer.data import loader as loaders
 from minitransfer.data import synthetic
+from minitransfer.memory_limit import Available
 
 FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
 
@@ -224,13 +227,47 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
                                                                                refusal):
     """Not a kill by the kernel's out-of-memory killer (exit 137, no message): one line, exit 1. The
     memory available is made small, so that without the refusal the run would train, not swap."""
-    monkeypatch.setattr(preflight, "available_memory", lambda: 4 * 2**20)
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
     result = invoke(["train", "--data", data, "-o", "net.h5", *FAST, *args], tmp_path)
     assert result.exit_code == 1, result.output
     option = args[-2]
     assert re.fullmatch(f"error: out of memory: {refusal}; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); "
                         f"lower {option}\n", result.output), result.output
     assert os.listdir(tmp_path) == []
+
+
+def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_naming_it(data, tmp_path, monkeypatch):
+    """A SLURM job (--mem) or a container: the node has gigabytes free, the job's cgroup 6 MiB less
+    than its usage; past its limit the out-of-memory killer would end the run (exit 137, no message)."""
+    job = tmp_path / "root/sys/fs/cgroup/slurm/job_7"
+    job.mkdir(parents=True)
+    (job / "memory.max").write_text(f"{2 * 2**30}\n")
+    (job / "memory.current").write_text(f"{2 * 2**30 - 6 * 2**20}\n")
+    (tmp_path / "root/proc/self").mkdir(parents=True)
+    (tmp_path / "root/proc/self/cgroup").write_text("0::/slurm/job_7\n")
+    (tmp_path / "root/proc/meminfo").write_text(f"MemAvailable:   {64 * 2**20} kB\n")  # 64 GiB
+    fake_machine = functools.partial(memory_limit.available_memory, tmp_path / "root")
+    monkeypatch.setattr(preflight, "available_memory", fake_machine)
+    result = invoke(["train", "--data", data, "-o", "net.h5", *FAST, "--batch-size", "64"], tmp_path / "root")
+    assert result.exit_code == 1, result.output
+    assert re.fullmatch(f"error: out of memory: a training step of mini at --batch-size 64 needs about \\d\\d MiB of "
+                        f"memory; 6 MiB is available \\(the cgroup limit of {job}/memory.max less its usage\\); "
+                        f"lower --batch-size\n", result.output), result.output
+    assert sorted(os.listdir(tmp_path / "root")) == ["proc", "sys"]
+
+
+@pytest.mark.parametrize("subset, batch, mib", [("val", 1000, r"1\d"), ("train", 100, r"2\d")],
+                         ids=["val-1000", "train-100"])
+def test_eval_refuses_a_batch_too_large_for_the_memory_before_its_loader_starts(work, monkeypatch, subset, batch, mib):
+    """As train does (its evaluation batch is checked, eval's was not): one line naming --batch-size,
+    exit 1. A batch counts the images there are: half A's 40 validation images, 160 training images."""
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(loaders.BatchLoader, "__init__", lambda *args, **kwargs: pytest.fail("the loader started"))
+    result = invoke(["eval", "baseA.h5", "--subset", subset, "--batch-size", str(batch), "--device", "cpu"], work)
+    assert result.exit_code == 1, result.output
+    assert re.fullmatch(f"error: out of memory: an evaluation batch of mini at --batch-size {batch} needs about "
+                        f"{mib} MiB of memory; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); lower "
+                        f"--batch-size\n", result.output), result.output
 
 
 def test_splits_all_has_no_half_to_choose(data, tmp_path):
