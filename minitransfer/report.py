@@ -15,7 +15,10 @@ best validation top-1 evaluations, unless a column says otherwise.
 
 A run that cannot be read (:func:`minitransfer.results.collect`: a result.json train would not
 write, a base that cannot be found) is in none of these; results.md and findings.md name it and
-say why, so a report of a large grid is still written while one run is being fixed.
+say why, so a report of a large grid is still written while one run is being fixed. A transfer,
+selffer or random-frozen run whose own base is not among the runs
+(:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
+finding or number relative to a base; results.md and findings.md name it too.
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
@@ -30,7 +33,7 @@ from minitransfer import fileio
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, read_reference,
-                                  relative_by_n, select)
+                                  relative_by_n, select, without_base)
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
@@ -101,8 +104,9 @@ def table1_markdown(rows, reference_rows=None):
 @dataclasses.dataclass
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
-    findings and warnings, whether the figures were drawn, and the runs left out ("name: why":
-    a result.json that cannot be read, a base that cannot be found)."""
+    findings and warnings, whether the figures were drawn, the runs left out ("name: why":
+    a result.json that cannot be read, a base that cannot be found), and the runs left out of the
+    findings ("name: why": their own base is not among the runs)."""
 
     files: dict
     results: list
@@ -111,6 +115,7 @@ class Report:
     findings: list = dataclasses.field(default_factory=list)
     warnings: list = dataclasses.field(default_factory=list)
     left_out: list = dataclasses.field(default_factory=list)
+    without_base: list = dataclasses.field(default_factory=list)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -121,7 +126,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     learning curves, as PNG and SVG. ``reference``: a TSV of the paper's runs to overlay, or
     ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
-    in ``left_out``, results.md and findings.md.
+    in ``left_out``, results.md and findings.md; a run measured against a base that is not among
+    the runs is left out of the findings and every relative number, and named in ``without_base``,
+    results.md and findings.md.
 
     Example: ``write_report("grid", reference="paper").findings``
     """
@@ -133,7 +140,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                      + "".join(f"; left out {text}" for text in left_out))
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
-                    findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out)
+                    findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
+                    without_base=without_base(results))
     _write_results(report, runs_dir, out_dir)
     _write_table1(report, reference_results, out_dir)
     _write_findings(report, out_dir)
@@ -189,10 +197,15 @@ def _write_findings(report, out_dir):
 
 
 def _left_out(report):
-    if not report.left_out:
-        return []
-    return ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, in no table, figure or finding", ""] \
-        + [f"- {text}" for text in report.left_out]
+    lines = []
+    if report.left_out:
+        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, in no table, figure or "
+                      f"finding", ""] + [f"- {text}" for text in report.left_out]
+    if report.without_base:
+        lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "
+                      f"results and accuracies but in no finding or number relative to a base", ""] \
+            + [f"- {text}" for text in report.without_base]
+    return lines
 
 
 def _write(report, path, text):

@@ -33,7 +33,7 @@ import pathlib
 import re
 
 from minitransfer import optim, rundir, treatments
-from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE, Run
+from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
@@ -267,12 +267,37 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
     return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
 
 
+def _is_own_base(base, result):
+    """Whether ``base`` is a base of ``result``'s own target: the same split, split seed (or
+    replicate) and target half."""
+    b, r = base.run, result.run
+    return b.kind == "base" and b.split == r.split and b.split_seed == r.split_seed and b.target == r.target
+
+
 def own_base(result, results):
-    """The mean accuracy of the base(s) of ``result``'s own target: the same split, split seed (or
-    replicate) and target half; NaN when it was not trained."""
-    r = result.run
-    return mean([b.mean10_top1 for b in results if b.run.kind == "base" and b.run.split == r.split
-                 and b.run.split_seed == r.split_seed and b.run.target == r.target])
+    """The mean accuracy of the base(s) of ``result``'s own target (:func:`_is_own_base`); NaN when
+    it was not trained."""
+    return mean([b.mean10_top1 for b in results if _is_own_base(b, result)])
+
+
+MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
+
+
+def without_base(results):
+    """"name: why" of the networks measured relative to their own base (transfers, selffers,
+    random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
+    gathered in the folder): they are in no finding and no number relative to a base."""
+    texts = []
+    for r in results:
+        if r.run.kind in MEASURED_AGAINST_BASE and not any(_is_own_base(b, r) for b in results):
+            folder = r.run.name.rpartition("/")[0]
+            base = dataclasses.replace(r.run, kind="base", n=0).label
+            seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
+            trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
+                r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
+            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) is not among "
+                         f"the runs")
+    return texts
 
 
 def _relative(results, split, treatment, target=None):

@@ -259,6 +259,24 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
         assert f"- {left_out}" in written.files[name].read_text()
 
 
+def test_a_copy_whose_own_base_is_not_among_the_runs_is_named(runs_dir, tmp_path):
+    """random1/A1B alone (its split's bases not copied into the folder) is in the results but no
+    finding counts it, and the report says so; random0's copies, whose own base baseB is there,
+    are measured though the base they copied from (baseA) is gone."""
+    shutil.rmtree(runs_dir / "random0" / "baseA.run")
+    write_run(runs_dir, grid.Run("random1/A1B", "transfer", "random", 1, target="B", source="A", n=1), 0.5)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    text = "random1/A1B: its base random1/baseB (random split 1, half B) is not among the runs"
+    assert [line for line in result.output.splitlines() if "left out" in line] == [f"  left out of the findings: {text}"]
+    assert "random1/A1B" in {row["run"] for row in read_csv(tmp_path / "r" / "results.csv")}
+    for name in ("results.md", "findings.md"):
+        assert "## Left out of the findings (1): runs without their base" in (tmp_path / "r" / name).read_text()
+        assert f"\n- {text}\n" in (tmp_path / "r" / name).read_text()
+    assert "At n=1, transferred layers (AnB) score -5.0 points relative to their own base (1 network)" in \
+        (tmp_path / "r" / "findings.md").read_text()  # random0/A1B alone: 0.57 - 0.62
+
+
 def test_runs_of_two_datasets_in_one_folder_are_reported_with_a_warning(runs_dir, tmp_path):
     """A grid on an 8-class set and a base on a 20-class one: chance levels differ, so findings.md
     names both datasets rather than pooling them silently."""

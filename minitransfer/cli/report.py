@@ -39,7 +39,9 @@ def report(runs, out, reference):
     reason on the terminal ("left out: ..."), in results.md and in findings.md: a result.json that
     is not train's (corrupt, truncated, misshapen, an accuracy outside [0, 1]), or a run copied from
     a base that cannot be found or read, so that its treatment cannot be told. The report is still
-    written from the other runs (exit code 0); with none left, it fails (exit code 1). Runs of
+    written from the other runs (exit code 0); with none left, it fails (exit code 1). A transfer,
+    selffer or random-frozen run whose own base is not among the runs (its folder deleted, or only
+    the copies gathered) is in the results but in no finding: "left out of the findings: ...". Runs of
     several datasets or presets in one folder are pooled only with a warning ("careful: ...").
 
     \b
@@ -64,6 +66,8 @@ def show(written, runs):
                    + (f" and {more} more (listed in results.md)" if more else ""))
     for text in written.left_out:
         click.echo(f"  left out: {text}")
+    for text in written.without_base:
+        click.echo(f"  left out of the findings: {text}")
     for name, path in written.files.items():
         click.echo(f"  {name:12s} {path}")
     if not written.figures:
