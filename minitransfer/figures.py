@@ -6,8 +6,9 @@ paper's metric, the mean of the 10 best top-1 evaluations on the target task's v
 the relative panels show each network minus the base of its own target, in percentage points.
 
 - figure2 (§4.1): random A/B splits; top, accuracies; bottom, relative to the own base.
-- figure3 (§4.2–4.3): natural / man-made split (by target), random frozen layers (all classes), and
-  both with the random split's AnB relative to their bases.
+- figure3 (§4.2–4.3): natural split (by target: its halves named after the families the dataset
+  records, natural / man-made for ImageNet), random frozen layers (all classes), and both with the
+  random split's AnB relative to their bases.
 - figure_cross: transfer across datasets (bases on the source dataset S, targets on T), drawn when
   the grid has such runs.
 - curves: every run's training loss and validation top-1 against iterations, by treatment; runs
@@ -19,7 +20,8 @@ dashed lines of its means.
 
 import math
 
-from minitransfer.results import Spread, relative_by_n, select
+from minitransfer.experiment import HALVES
+from minitransfer.results import Spread, natural_families, relative_by_n, select
 
 POINTS = 100
 TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
@@ -121,13 +123,15 @@ def _reference_lines(axes, reference):
 
 
 def figure3(Figure, results, reference=None):
-    """Natural / man-made split by target (top left), random frozen layers (top right), and both
-    with the random split's AnB relative to their own bases (bottom)."""
+    """The natural split by target (top left; its halves named by :func:`natural_families`), random
+    frozen layers (top right), and both with the random split's AnB relative to their own bases
+    (bottom)."""
     figure = Figure(figsize=(10, 8.5), constrained_layout=True)
     grid = figure.add_gridspec(2, 2)
     natural, random_weights = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
     relative = figure.add_subplot(grid[1, :])
-    for target, name in (("A", "natural"), ("B", "man-made")):
+    names = natural_families(results)
+    for target, name in zip(HALVES, names):
         style = STYLE[f"natural {target}"]
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
         bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
@@ -142,14 +146,14 @@ def figure3(Figure, results, reference=None):
     spread_plot(relative, relative_by_n(results, "random", "AnB"), "random A/B split: AnB", STYLE["AnB"], -0.2,
                 scale=POINTS)
     if reference:
-        for target in ("A", "B"):
+        for target, name in zip(HALVES, natural_families(reference)):
             means = {n: Spread.of(v).mean for n, v in _accuracy_by_n(reference, "natural", "AnB", target).items()}
             if means:
                 natural.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9,
-                             label=f"target {'natural' if target == 'A' else 'man-made'} (paper)",
+                             label=f"target {name} (paper)",
                              **dict(STYLE[f"natural {target}"], markerfacecolor="none"))
     relative.axhline(0, color="black", linestyle=":", linewidth=1)
-    natural.set_title("natural (A) / man-made (B) split, by target task")
+    natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, ACCURACY_LABEL), (random_weights, ACCURACY_LABEL), (relative, RELATIVE_LABEL)],

@@ -14,14 +14,15 @@ taken to hold with an uncertainty of zero.
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
 good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
 spread); transferred features fine-tuned help (AnB+ at or above its base); a dissimilar task
-transfers worse (the natural / man-made split below a random split at the top n); and random
+transfers worse (the natural split, two families such as natural / man-made, below a random
+split at the top n: :func:`minitransfer.results.natural_families` names them); and random
 frozen features are worse than transferred ones.
 """
 
 import dataclasses
 import math
 
-from minitransfer.results import Spread, relative_by_base, relative_by_n, targets_by_n
+from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -109,8 +110,9 @@ def fine_tuning(results):
 
 
 def dissimilar(results):
-    return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),
-                       "the natural / man-made transfer loses", "a random split's",
+    halves = " / ".join(natural_families(results))
+    return _loses_more(results, "dissimilar", ("natural", "AnB", halves), ("random", "AnB", "random"),
+                       f"the {halves} transfer loses", "a random split's",
                        "features transfer worse to a dissimilar task",
                        "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)")
 

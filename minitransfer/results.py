@@ -6,7 +6,9 @@ learning curve (``eval.csv``, ``metrics.jsonl``) and its treatment (:mod:`minitr
 ``treatment.json`` written by ``experiment``, or for a run trained by hand its ``config.json`` and
 what train recorded about its base). A run whose result or treatment cannot be read (a corrupt or
 misshapen result.json, an accuracy outside [0, 1], a base that cannot be found) is left out of every
-table and named with the reason, never guessed at nor counted as unfinished.
+table and named with the reason, never guessed at nor counted as unfinished. The halves of the natural
+split are named after the families its dataset records (:func:`natural_families`: "plant" / "vehicle"
+for a folder of photos prepared with a families file, "natural" / "man-made" for ImageNet).
 
 Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA as AnB): baseB (every
 base), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer), random (first n layers
@@ -33,12 +35,16 @@ import pathlib
 import re
 
 from minitransfer import optim, rundir, treatments
+from minitransfer.data import dataset as datasets
+from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
+PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
+UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that cannot be read where report runs
 
 
 class BadReference(ValueError):
@@ -49,7 +55,9 @@ class BadReference(ValueError):
 class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
-    and the dataset and preset it was trained with ("" where unknown)."""
+    the dataset and preset it was trained with ("" where unknown), and for a run of the natural
+    split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where
+    its dataset is unknown)."""
 
     run: Run
     final_top1: float
@@ -61,6 +69,7 @@ class Result:
     last_rate_change: int = 0  # the iteration at which the learning rate last stepped down (0: never)
     dataset: str = ""
     preset: str = ""
+    families: tuple = ()
 
     @property
     def still_rising(self):
@@ -99,6 +108,7 @@ def collect(runs_dir):
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished, left_out = [], [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
+    families = {}  # the natural split's halves' families, by dataset path
     for folder in sorted(runs_dir.rglob("*.run")):
         if not folder.is_dir():
             continue
@@ -108,13 +118,13 @@ def collect(runs_dir):
                 unfinished.append(name)
             continue
         try:
-            results.append(_read_run(folder, name, bases))
+            results.append(_read_run(folder, name, bases, families))
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
     return results, unfinished, left_out
 
 
-def _read_run(folder, name, bases):
+def _read_run(folder, name, bases, families):
     final, best, mean10, evaluations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
     run = treatments.treatment(folder, name, config, bases)
@@ -122,8 +132,27 @@ def _read_run(folder, name, bases):
     losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
                    if "event" not in record and "loss" in record)
     config = config or {}
-    return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
-                  dataset=str(config.get("data") or ""), preset=str(config.get("preset") or ""))
+    dataset = str(config.get("data") or "")
+    return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
+                  preset=str(config.get("preset") or ""),
+                  families=_half_families(dataset, families) if run.split == "natural" and dataset else ())
+
+
+def _half_families(path, read):
+    """The natural split's (family of half A, of half B) of the dataset at ``path``, opened once
+    (``read``: by path, shared between runs); :data:`UNREAD_FAMILIES` where it cannot be read."""
+    if path not in read:
+        try:
+            read[path] = splits.half_families(datasets.open_dataset(path))
+        except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
+            read[path] = UNREAD_FAMILIES
+    return read[path]
+
+
+def natural_families(results):
+    """(name of half A, name of half B) of the natural split of ``results``: the families their
+    dataset records, else ImageNet's (:data:`PAPER_FAMILIES`), as for the paper's own runs."""
+    return next((r.families for r in results if r.families), PAPER_FAMILIES)
 
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'

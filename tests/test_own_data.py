@@ -55,4 +55,5 @@ def test_from_a_folder_of_photos_to_the_report(photos, synthetic_8, tmp_path):
     for run in ("natural/A2B", "natural/B2A", "random0/A2B", "cross/S2T", "cross/T2T"):
         assert f"\n{run}," in rows
     assert (tmp_path / "grid" / "report" / "figure_cross.png").is_file()
-    assert "the natural / man-made transfer" in (tmp_path / "grid" / "report" / "findings.md").read_text()
+    assert "the plant / vehicle transfer" in (tmp_path / "grid" / "report" / "findings.md").read_text()
+    assert "target vehicle (mean" in (tmp_path / "grid" / "report" / "figure3.svg").read_text()

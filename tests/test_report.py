@@ -11,15 +11,18 @@ import shutil
 import sys
 
 import h5py
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
 from minitransfer import figures, report
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.results import collect, means_by_n, read_reference, reference_path
+from minitransfer.data import folder as folders
+from minitransfer.results import collect, means_by_n, natural_families, read_reference, reference_path
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
 
@@ -418,6 +421,46 @@ def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
     assert lines["man-made target: AnB (mean ± s.d.)"] == pytest.approx([-5])
     assert lines["random frozen layers (mean ± s.d.)"] == pytest.approx([-30])
     assert not any(label.startswith("random A/B split") for label in lines)
+
+
+@pytest.fixture(scope="module")
+def plants_and_vehicles(tmp_path_factory):
+    """A class-folder dataset whose families are plant and vehicle, half A the vehicles (--family-a)."""
+    root = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(4)
+    for number, name in enumerate(("oak", "fern", "car", "bus")):
+        for subset in ("train", "val"):
+            (root / "tree" / subset / name).mkdir(parents=True)
+            for index in range(2):
+                pixels = rng.integers(0, 256, (12, 12, 3)) // (number + 1)
+                Image.fromarray(pixels.astype(np.uint8)).save(root / "tree" / subset / name / f"{index}.png")
+    (root / "families.txt").write_text("oak plant\nfern plant\ncar vehicle\nbus vehicle\n")
+    folders.import_folder(root / "tree", root / "data", families=root / "families.txt", family_a="vehicle", size=12,
+                          workers=1)
+    return root / "data"
+
+
+def test_the_natural_split_is_named_after_the_families_its_dataset_records(runs_dir, plants_and_vehicles, tmp_path):
+    pytest.importorskip("matplotlib")
+    accuracy = {"natural/baseA": 0.70, "natural/baseB": 0.60, "natural/A5B": 0.40, "natural/B5A": 0.50}
+    for run in grid.plan_grid(random_seeds=(), natural=True, layers=(5,)):
+        write_run(runs_dir, run, accuracy[run.name],
+                  config={"split": "natural", "half": run.target, "data": str(plants_and_vehicles)})
+    written = report.write_report(runs_dir, tmp_path / "report")
+    figure3 = written.files["figure3.svg"].read_text()
+    for text in ("target vehicle (mean", "target plant (mean", "plant target: AnB", "natural split: vehicle (A) / "
+                 "plant (B), by target task"):
+        assert text in figure3
+    assert "man-made" not in figure3
+    assert "At n=5, the vehicle / plant transfer loses 3.0 points more than a random split's (vehicle / plant " \
+           "-20.0, random -17.0 points" in written.files["findings.md"].read_text()
+
+    moved = tmp_path / "elsewhere"
+    shutil.move(plants_and_vehicles, moved)  # the dataset is not where the runs were trained
+    try:
+        assert natural_families(collect(runs_dir)[0]) == ("family A", "family B")
+    finally:
+        shutil.move(moved, plants_and_vehicles)
 
 
 def test_the_papers_table_ships_with_minitransfer(runs_dir, tmp_path):

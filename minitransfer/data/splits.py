@@ -67,6 +67,13 @@ def family_of_half_a(dataset, is_a=None):
     return wordnet.NATURAL if is_a is not None else dataset.meta.get("family_a", wordnet.NATURAL)
 
 
+def half_families(dataset, is_a=None):
+    """(A, B): the names of the natural split's halves, the family of half A and the family of the
+    classes of half B (several joined: "building + vehicle"). ImageNet's: ("natural", "man-made")."""
+    family_a = family_of_half_a(dataset, is_a)
+    return family_a, " + ".join(sorted(set(dataset_families(dataset, is_a)) - {family_a}))
+
+
 def class_halves(dataset, kind, seed=0, is_a=None):
     """(A, B) ascending class indices of split ``kind`` of ``dataset`` ("all": (all, empty))."""
     if kind == "random":

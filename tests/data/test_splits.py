@@ -157,6 +157,7 @@ def test_the_natural_split_follows_the_recorded_family_a(tiny_synthetic):
     data.meta["family_a"] = "car"
     assert splits.make_half(data, "natural", half="A").class_indices.tolist() == [2, 5]
     assert splits.make_half(data, "natural", half="B").class_indices.tolist() == [0, 1, 3, 4]
+    assert splits.half_families(data) == ("car", "boat + fish + tree")
     del data.meta["family_a"]  # without a record, half A is "natural": none here
     with pytest.raises(ValueError, match="family 'natural'"):
         splits.make_half(data, "natural", half="A")
