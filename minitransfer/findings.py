@@ -216,10 +216,9 @@ def _below(difference):
 
 
 def warnings(results):
-    """Runs whose metric should not be trusted as it is: pooled with runs of another dataset or
-    preset (:func:`mixed`), still rising at the end, or fewer than 10 evaluations behind the mean of
-    the 10 best."""
-    found = mixed(results)
+    """Runs whose metric should not be trusted as it is: still rising at the end, or fewer than 10
+    evaluations behind the mean of the 10 best."""
+    found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
         found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; their mean of the 10 best "
@@ -229,25 +228,3 @@ def warnings(results):
         found.append(f"fewer than 10 evaluations ({len(few)}): {', '.join(few)}; the mean of the 10 best is over "
                      f"fewer: evaluate more often (--eval-every)")
     return found
-
-
-def mixed(results):
-    """Warnings for networks that every table and finding pools but should not: trained on several
-    datasets or presets (their chance levels, images and capacities differ). The source base of a
-    cross-dataset grid is trained on the other dataset by design and is not counted."""
-    found = []
-    for what, key in (("datasets", lambda r: r.dataset if r.run.treatment != "source" else ""),
-                      ("presets", lambda r: r.preset)):
-        groups = {}
-        for r in results:
-            if key(r):
-                groups.setdefault(key(r), []).append(r.run.name)
-        if len(groups) > 1:
-            listed = "; ".join(f"{value} ({len(names)}: {_some(names)})" for value, names in sorted(groups.items()))
-            found.append(f"these runs mix {len(groups)} {what}, pooled in every table and finding as if one: "
-                         f"{listed}; report each in a folder of its own")
-    return found
-
-
-def _some(names, shown=3):
-    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")

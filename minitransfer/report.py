@@ -20,6 +20,10 @@ selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
+Runs of several datasets or presets (:func:`mixed`) are not compared: the
+report refuses them, naming each group, so that each is reported from a folder of its own. A
+cross-dataset grid's source base, trained on the other dataset by design, is no such mix.
+
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
 
@@ -45,6 +49,11 @@ class NoRuns(RuntimeError):
     """The folder holds no finished run to report (exit code 1); nothing is written."""
 
 
+class MixedRuns(RuntimeError):
+    """The folder holds runs of several datasets or presets, which no table may pool (exit code 1);
+    nothing is written."""
+
+
 def table1(results, ranges=TABLE_1_RANGES):
     """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
@@ -64,6 +73,49 @@ def table1(results, ranges=TABLE_1_RANGES):
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
                      "layers_with_runs": ",".join(map(str, layers))})
     return rows
+
+
+def mixed(results):
+    """The datasets and presets ``results`` mix, one text for each that has several ("2 datasets:
+    NAME (count: runs); ..."): their networks may not be compared (other classes, images, chance
+    levels or capacities). A dataset is known by the fingerprint train recorded (a copy of it in
+    another folder is the same dataset; a run without a checkpoint by the one fingerprint the other
+    runs of its path have), else by its path. The source base of a cross-dataset grid is trained on
+    the other dataset by design and is not counted."""
+    fingerprints = {}
+    for r in results:
+        if r.dataset and r.fingerprint:
+            fingerprints.setdefault(r.dataset, set()).add(r.fingerprint)
+
+    def dataset(r):
+        if r.run.treatment == "source":
+            return ""
+        of_its_path = fingerprints.get(r.dataset, set())
+        return r.fingerprint or (min(of_its_path) if len(of_its_path) == 1 else r.dataset)
+
+    found = []
+    for what, key, name in (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset,
+                                                                    lambda members: members[0].preset)):
+        groups = {}
+        for r in results:
+            if key(r):
+                groups.setdefault(key(r), []).append(r)
+        if len(groups) > 1:
+            listed = sorted(f"{name(members)} ({len(members)}: {_some([r.run.name for r in members])})"
+                            for members in groups.values())
+            found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
+    return found
+
+
+def _dataset_name(members):
+    """The paths of the runs of one dataset, and its fingerprint where recorded."""
+    paths = ", ".join(sorted({r.dataset for r in members if r.dataset}))
+    fingerprint = next((f"meta.json sha256 {r.fingerprint[:12]}" for r in members if r.fingerprint), "")
+    return f"{paths} ({fingerprint})" if paths and fingerprint else paths or fingerprint
+
+
+def _some(names, shown=3):
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
 def _format(value):
@@ -128,7 +180,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
-    results.md and findings.md.
+    results.md and findings.md. Runs of several datasets or presets raise :class:`MixedRuns`.
 
     Example: ``write_report("grid", reference="paper").findings``
     """
@@ -138,6 +190,10 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     if not results:
         raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}"
                      + "".join(f"; left out {text}" for text in left_out))
+    groups = mixed(results)
+    if groups:
+        raise MixedRuns(f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool "
+                        f"them (other classes, images, chance levels or networks): report each from a folder of its own")
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,

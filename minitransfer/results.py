@@ -55,9 +55,10 @@ class BadReference(ValueError):
 class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
-    the dataset and preset it was trained with ("" where unknown), and for a run of the natural
-    split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where
-    its dataset is unknown)."""
+    the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
+    the dataset's meta.json that train recorded in the run's checkpoint), and for a run of the
+    natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
+    () where its dataset is unknown)."""
 
     run: Run
     final_top1: float
@@ -70,6 +71,7 @@ class Result:
     dataset: str = ""
     preset: str = ""
     families: tuple = ()
+    fingerprint: str = ""
 
     @property
     def still_rising(self):
@@ -135,7 +137,8 @@ def _read_run(folder, name, bases, families):
     dataset = str(config.get("data") or "")
     return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
                   preset=str(config.get("preset") or ""),
-                  families=_half_families(dataset, families) if run.split == "natural" and dataset else ())
+                  families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
+                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint") or "")
 
 
 def _half_families(path, read):

@@ -58,7 +58,7 @@ def treatment(folder, name, config, bases):
 def _from_config(folder, name, config, bases):
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
     if config.get("copy_from"):
-        source = _recorded_source(folder, config) or _judge_base(folder, config, bases)
+        source = recorded(folder, config, "source", _source_record) or _judge_base(folder, config, bases)
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
@@ -72,19 +72,25 @@ def _from_config(folder, name, config, bases):
     return Run(name, "base", split, seed, target=half)
 
 
-def _recorded_source(folder, config):
-    """What train decided about the base ({split_half, cross_dataset, ...}), as recorded in the run's
-    checkpoint or its weights file; None when neither holds the record (a run trained before it)."""
+def recorded(folder, config, attribute, read=str):
+    """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
+    file (the first that holds it and ``read`` accepts: no ValueError); None when neither does."""
     weights = pathlib.Path(config.get("out") or "").name
     for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
         try:
             with h5py.File(path, "r") as f:
-                source = json.loads(f.attrs["source"])
+                return read(f.attrs[attribute])
         except (OSError, KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
             continue
-        if isinstance(source, dict) and "cross_dataset" in source and "split_half" in source:
-            return source
     return None
+
+
+def _source_record(value):
+    """What train decided about the base ({split_half, cross_dataset, ...}) from its JSON record."""
+    source = json.loads(value)
+    if not (isinstance(source, dict) and "cross_dataset" in source and "split_half" in source):
+        raise ValueError(f"not train's record of a base: {value!r:.80}")
+    return source
 
 
 def _judge_base(folder, config, bases):

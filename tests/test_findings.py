@@ -2,7 +2,6 @@
 to each network's own base, their standard errors, and plain words when a difference is not resolved.
 Hand-built results with known answers."""
 
-import dataclasses
 import math
 
 import pytest
@@ -242,18 +241,3 @@ def test_one_network_or_one_base_gives_no_standard_error_and_resolves_nothing():
     assert "AnB is 10.0 points below BnB" in found["specific"].text
     assert "(1 + 3; at least 2 per group)" in found["specific"].text
     assert not any("± 0.0" in f.text for f in found.values())
-
-
-def test_networks_of_several_datasets_or_presets_are_pooled_only_with_a_warning():
-    def on(dataset, preset, name, kind="base", split="random", target="B"):
-        return dataclasses.replace(network(name, kind, split, 0, 0.6, target=target), dataset=dataset, preset=preset)
-
-    one = [on("/data/eight", "mini", "eight/baseA"), on("/data/eight", "mini", "eight/baseB")]
-    assert findings.mixed(one) == []
-    cross_source = on("/data/source", "mini", "cross/baseS", split="cross", target="S")
-    assert cross_source.run.treatment == "source" and findings.mixed(one + [cross_source]) == []
-    mixed = findings.warnings(one + [on("/data/twenty", "mini", "twenty/baseA"), on("/data/twenty", "toy", "toy")])
-    assert mixed[0] == ("these runs mix 2 datasets, pooled in every table and finding as if one: /data/eight (2: "
-                        "eight/baseA, eight/baseB); /data/twenty (2: twenty/baseA, toy); report each in a folder of "
-                        "its own")
-    assert mixed[1].startswith("these runs mix 2 presets, pooled in every table and finding as if one: mini (3: ")

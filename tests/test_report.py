@@ -3,6 +3,7 @@ tables derived from the runs, Table 1 against a hand computation, the reference 
 and without matplotlib."""
 
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -22,7 +23,7 @@ from minitransfer import figures, report
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
-from minitransfer.results import collect, means_by_n, natural_families, read_reference, reference_path
+from minitransfer.results import Result, collect, means_by_n, natural_families, read_reference, reference_path
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared/data/reference/yosinski_logs_mean_top10_accuracy.tsv"
 
@@ -280,20 +281,53 @@ def test_a_copy_whose_own_base_is_not_among_the_runs_is_named(runs_dir, tmp_path
         (tmp_path / "r" / "findings.md").read_text()  # random0/A1B alone: 0.57 - 0.62
 
 
-def test_runs_of_two_datasets_in_one_folder_are_reported_with_a_warning(runs_dir, tmp_path):
-    """A grid on an 8-class set and a base on a 20-class one: chance levels differ, so findings.md
-    names both datasets rather than pooling them silently."""
+def record_fingerprint(runs_dir, name, fingerprint):
+    """What train writes into a run's checkpoint: the sha256 of its dataset's meta.json."""
+    with h5py.File(runs_dir / f"{name}.run" / "checkpoint.h5", "w") as f:
+        f.attrs["dataset_fingerprint"] = fingerprint
+
+
+def test_runs_of_two_datasets_in_one_folder_are_refused_each_named(runs_dir, tmp_path):
+    """A grid's bases on an 8-class set (one of them on a copy of it in another folder: the same
+    dataset) and a base on a 20-class one: their chance levels differ, and a transfer of one would be
+    measured against a base of the other. Nothing is written; each dataset is named with its runs."""
+    eight, twenty = "8" * 64, "20" * 32
     for run in grid.plan_grid(layers=(1,)):
         if run.kind == "base":
-            write_run(runs_dir, run, ACCURACY[run.name],
-                      config={"split": "random", "half": run.target, "data": "/data/eight", "preset": "mini"})
+            data = "/data/eight" if run.target == "A" else "/copy/of/eight"
+            write_run(runs_dir, run, ACCURACY[run.name], config={"split": "random", "half": run.target, "data": data,
+                                                                 "preset": "mini"})
+            record_fingerprint(runs_dir, run.name, eight)
     write_run(runs_dir, grid.Run("twenty/baseA", "base", "random", 0, target="A"), 0.3, treatment=False,
               config={"split": "random", "half": "A", "data": "/data/twenty", "preset": "mini"})
-    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
-    assert ("these runs mix 2 datasets, pooled in every table and finding as if one: /data/eight (2: random0/baseA, "
-            "random0/baseB); /data/twenty (1: twenty/baseA); report each in a folder of its own") \
-        in written.files["findings.md"].read_text()
-    assert not any("presets" in warning for warning in written.warnings)
+    record_fingerprint(runs_dir, "twenty/baseA", twenty)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: the runs under {runs_dir} are of 2 datasets: /copy/of/eight, /data/eight (meta.json sha256 "
+        f"888888888888) (2: random0/baseA, random0/baseB); /data/twenty (meta.json sha256 202020202020) (1: "
+        f"twenty/baseA); no table or finding may pool them (other classes, images, chance levels or networks): "
+        f"report each from a folder of its own\n")
+    assert not (tmp_path / "r").exists()
+
+    shutil.rmtree(runs_dir / "twenty")
+    assert report.write_report(runs_dir, tmp_path / "r", figures=False).results
+
+
+def test_a_dataset_is_one_by_its_fingerprint_and_a_cross_grids_source_is_no_mix():
+    def on(dataset, preset, name, fingerprint="", kind="base", split="random", target="B"):
+        return dataclasses.replace(Result(grid.Run(name, kind, split, 0, target=target), 0.6, 0.6, 0.6, 20),
+                                   dataset=dataset, preset=preset, fingerprint=fingerprint)
+
+    one = [on("/data/eight", "mini", "eight/baseA", "f8"), on("/data/eight", "mini", "eight/baseB"),  # no checkpoint
+           on("/data/eight", "mini", "eight/A1B", "f8", kind="transfer"),
+           on("/data/source", "mini", "cross/baseS", "f20", split="cross", target="S")]
+    assert one[-1].run.treatment == "source" and report.mixed(one) == []
+    again = on("/data/eight", "toy", "again/baseA", "f0")  # the folder prepared again (eight/baseB's now unknown)
+    assert report.mixed(one + [again]) == [
+        "3 datasets: /data/eight (1: eight/baseB); /data/eight (meta.json sha256 f0) (1: again/baseA); /data/eight "
+        "(meta.json sha256 f8) (2: eight/baseA, eight/A1B)",
+        "2 presets: mini (4: eight/baseA, eight/baseB, eight/A1B, ...); toy (1: again/baseA)"]
 
 
 def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):

@@ -47,6 +47,7 @@ EXIT_CODES = (
     (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
     (rundir.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (report.NoRuns, EXIT_ERROR, "error"),
+    (report.MixedRuns, EXIT_ERROR, "error"),
     (training.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
