@@ -20,9 +20,9 @@ selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
-Runs of several datasets or presets (:func:`mixed`) are not compared: the
-report refuses them, naming each group, so that each is reported from a folder of its own. A
-cross-dataset grid's source base, trained on the other dataset by design, is no such mix.
+Runs of several datasets or presets (:func:`mixed`) are not compared: the report refuses them,
+naming each group, so that each is reported from a folder of its own. A cross-dataset grid's
+source base, trained on the other dataset by design, is no such mix.
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
@@ -94,8 +94,8 @@ def mixed(results):
         return r.fingerprint or (min(of_its_path) if len(of_its_path) == 1 else r.dataset)
 
     found = []
-    for what, key, name in (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset,
-                                                                    lambda members: members[0].preset)):
+    kinds = (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset, lambda members: members[0].preset))
+    for what, key, name in kinds:
         groups = {}
         for r in results:
             if key(r):
