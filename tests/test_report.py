@@ -486,8 +486,8 @@ def test_the_natural_split_is_named_after_the_families_its_dataset_records(runs_
                  "plant (B), by target task"):
         assert text in figure3
     assert "man-made" not in figure3
-    assert "At n=5, the vehicle / plant transfer loses 3.0 points more than a random split's (vehicle / plant " \
-           "-20.0, random -17.0 points" in written.files["findings.md"].read_text()
+    assert "At n=5, the vehicle / plant transfer loses 3.0 points more than a random split's (natural -20.0, " \
+           "random -17.0 points" in written.files["findings.md"].read_text()  # the two splits, as --split names them
 
     moved = tmp_path / "elsewhere"
     shutil.move(plants_and_vehicles, moved)  # the dataset is not where the runs were trained
