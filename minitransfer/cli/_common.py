@@ -15,7 +15,9 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
+import glob
 import os
+import pathlib
 import re
 import select
 import signal
@@ -212,7 +214,34 @@ precision_option = config_option("--precision", type=click.Choice(precisions.PRE
 data_option = click.option(
     "--data", type=click.Path(exists=True, file_okay=False), default=None,
     help="Prepared dataset directory (default: the built-in synthetic set, built on first use).")
-checkpoint_argument = click.argument("checkpoint", type=click.Path(exists=True, dir_okay=False))
+
+
+class NetworkPath(click.Path):
+    """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
+    file ``baseA.h5`` beside it once finished, else its ``checkpoint.h5``). A dataset folder, or any
+    other folder, is a usage error that says what to give instead."""
+
+    def __init__(self):
+        super().__init__(exists=True)
+
+    def convert(self, value, param, ctx):
+        path = pathlib.Path(super().convert(value, param, ctx))
+        if not path.is_dir():
+            return str(path)
+        if (path / dataset.META_FILE).is_file():
+            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
+                      f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
+        weights = sorted(each for each in path.parent.glob(glob.escape(path.stem) + ".*")
+                         if each.is_file() and rundir.run_dir_for(each) == path) if path.suffix == ".run" else []
+        if weights:
+            return str(weights[0])
+        if (path / "checkpoint.h5").is_file():
+            return str(path / "checkpoint.h5")
+        self.fail(f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
+                  f"(baseA.run) that holds its checkpoint.h5", param, ctx)
+
+
+checkpoint_argument = click.argument("checkpoint", type=NetworkPath())
 
 # The options a grid passes on to every network's `train` (experiment and demo share them with train).
 GRID_TRAIN_OPTIONS = (preset_option, fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,

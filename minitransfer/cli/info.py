@@ -13,12 +13,14 @@ from ._common import checkpoint_argument, run
 @checkpoint_argument
 @click.option("--json", "as_json", is_flag=True, help="Print everything (with the full configuration) as JSON.")
 def info(checkpoint, as_json):
-    """Layers, shapes, frozen flags and provenance of CHECKPOINT.
+    """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
+    run folder (its weights file once finished, else its checkpoint).
 
     \b
     Examples:
       minitransfer info A4B.h5
       minitransfer info baseA.run/checkpoint.h5 --json
+      minitransfer info baseA.run
     """
     summary = run(lambda: checkpoints.describe(checkpoint))
     if as_json:

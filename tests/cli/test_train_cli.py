@@ -108,6 +108,26 @@ def test_train_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
         assert result.exit_code == 0 and expected in result.output, result.output
 
 
+def test_info_and_eval_take_a_run_folder_and_say_what_to_give_for_other_folders(work, data, tmp_path):
+    """A run folder stands for its network: the weights file beside it once finished, else its
+    checkpoint (an interrupted run); a dataset folder or another folder is a usage error that says
+    what to give instead, not click's bare "is a directory"."""
+    finished = invoke(["info", "baseA.run"], work)
+    assert finished.exit_code == 0 and finished.output.startswith("baseA.h5  sha256 "), finished.output
+    scores = json.loads(invoke(["eval", "baseA.run", "--json", "--device", "cpu"], work).output)
+    assert scores["checkpoint"] == "baseA.h5"
+    interrupted = tmp_path / "net.run"
+    interrupted.mkdir()
+    (interrupted / "checkpoint.h5").write_bytes((work / "baseA.run" / "checkpoint.h5").read_bytes())
+    assert invoke(["info", "net.run"], tmp_path).output.startswith("net.run/checkpoint.h5  sha256 ")
+    for folder, says in ((data, "is a dataset folder, not a network (`minitransfer prepare verify "),
+                         (tmp_path, "is a folder without a network: give a weights file (e.g. baseA.h5) or a run "
+                                    "folder")):
+        for command in ("info", "eval"):
+            result = invoke([command, str(folder)], work)
+            assert result.exit_code == 2 and says in result.output, result.output
+
+
 def test_eval_reports_the_final_accuracy(work):
     result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
     assert result.exit_code == 0, result.output
