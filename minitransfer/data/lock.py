@@ -68,17 +68,20 @@ def writing(folder):
 
 
 def readers(folder):
-    """The PIDs holding ``folder``'s lock shared, from ``/proc/locks`` ([] where it cannot be read)."""
+    """The PIDs holding ``folder``'s lock shared, from ``/proc/locks`` ([] where it cannot be read).
+
+    Matched by inode number alone: on an overlay file system (a container) ``/proc/locks`` names the
+    device of the layer underneath, not the one ``stat`` reports. The PIDs only go into a message."""
     try:
-        status = os.stat(pathlib.Path(folder) / LOCK_FILE)
+        inode = str(os.stat(pathlib.Path(folder) / LOCK_FILE).st_ino)
         table = pathlib.Path("/proc/locks").read_text()
     except OSError:
         return []
-    file_id = f"{os.major(status.st_dev):02x}:{os.minor(status.st_dev):02x}:{status.st_ino}"
     pids = set()
     for line in table.splitlines():  # "1: FLOCK  ADVISORY  READ 1234 fe:00:2498739 0 EOF"; "->" marks a waiter
         fields = line.split()
-        if fields[1:2] == ["FLOCK"] and fields[3:4] == ["READ"] and fields[5:6] == [file_id] and fields[4].isdigit():
+        if (fields[1:2] == ["FLOCK"] and fields[3:4] == ["READ"] and len(fields) > 5 and fields[4].isdigit()
+                and fields[5].rpartition(":")[2] == inode):
             pids.add(int(fields[4]))
     return sorted(pids)
 
