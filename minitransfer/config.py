@@ -309,12 +309,11 @@ def _mean_image(c, parent, dataset):
     if parent is not None:
         if parent.mean is None:
             raise checkpoints.CheckpointError(f"checkpoint {parent.path} has no /mean image to go with its layers")
-        mean = parent.mean
         source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
                   "from": parent.meta.get("mean_source", {})}
-        if tuple(mean.shape[:2]) != tuple(dataset.image_size):  # a base trained on another image size
-            source["resized_from"] = list(mean.shape[:2])
-            mean = resize_mean(mean, dataset.image_size)
+        mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
+        if resized_from:
+            source["resized_from"] = resized_from
     else:
         mean = dataset.mean()
         source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
@@ -323,6 +322,14 @@ def _mean_image(c, parent, dataset):
                            f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
                            f"{dataset.image_size[0]}x{dataset.image_size[1]}")
     return mean, source
+
+
+def fit_mean(mean, size):
+    """``mean`` as it is subtracted from images of ``size`` (H, W): resampled by :func:`resize_mean`
+    when it has another size, with the size it had then ([H, W]; None when it fits as it is)."""
+    if tuple(mean.shape[:2]) == tuple(size):
+        return mean, None
+    return resize_mean(mean, size), list(mean.shape[:2])
 
 
 def resize_mean(mean, size):

@@ -10,7 +10,8 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import ConfigError, DataMismatch, check_classes_exist, check_int, class_table, resolve_device
+from minitransfer.config import (ConfigError, DataMismatch, check_classes_exist, check_int, class_table, fit_mean,
+                                 resolve_device)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -60,9 +61,13 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     of a reduced-data run: the images per class it was trained on).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
-    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in. Raises
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in.
+    On images stored at another size than the network's mean image (another dataset: the crop must
+    fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
+    ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
     :class:`DataMismatch` when the classes differ, ``preflight.OutOfMemory`` when a batch of
-    ``batch_size`` needs more memory than is available.
+    ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
+    the dataset (which it does not do while the evaluation reads it).
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
@@ -80,26 +85,26 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
                            f"crops; the images of {dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
-    task = _task_of(saved, dataset)
-    mean = saved.mean if saved.mean is not None else dataset.mean()
-    if tuple(mean.shape) != (*dataset.image_size, 3):
-        raise DataMismatch(f"checkpoint {path} has a {mean.shape[0]}x{mean.shape[1]} mean image, the images of "
-                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
-    device = resolve_device(device)
-    if precision is not None and precision not in precisions.PRECISIONS:
-        raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
-    net = load_net(saved, device, precision)
-    batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
-    indices = task.val_indices if subset == "val" else task.train_indices
-    labels = task.val_labels if subset == "val" else task.train_labels
-    check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
-    with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
-                             mean=mean, device=device) as batches:
-        scores = evaluate(net, batches)
+    with dataset.reading():  # prepare must not replace the shards while they are read
+        task = _task_of(saved, dataset)
+        # on images stored at another size than the network was trained on: its mean resampled, as train does
+        mean, mean_resized_from = fit_mean(saved.mean if saved.mean is not None else dataset.mean(), dataset.image_size)
+        device = resolve_device(device)
+        if precision is not None and precision not in precisions.PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
+        net = load_net(saved, device, precision)
+        batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
+        indices = task.val_indices if subset == "val" else task.train_indices
+        labels = task.val_labels if subset == "val" else task.train_labels
+        check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
+        with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
+                                 mean=mean, device=device) as batches:
+            scores = evaluate(net, batches)
     if not np.isfinite(scores["loss"]):  # its accuracy would be meaningless: a NaN logit never loses
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
-    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision, **scores}
+    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision,
+            "mean_resized_from": mean_resized_from, **scores}
 
 
 def _task_of(saved, dataset):

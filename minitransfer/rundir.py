@@ -315,12 +315,12 @@ class RunLock:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:  # a read-only folder, or one this user may not write
                 raise fileio.storage_error(self.path, error) from error
-            if not _exclusive(descriptor):
+            if not try_lock(descriptor):
                 os.close(descriptor)
                 pid = holder(self.run_dir)
                 raise RunBusy(f"{self.run_dir} is in use by another minitransfer process (PID {pid}); wait for it "
                               f"to finish or stop it, then rerun", pid)
-            if _same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
+            if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
         os.ftruncate(descriptor, 0)
@@ -354,19 +354,21 @@ def holder(run_dir):
         os.close(descriptor)
 
 
-def _exclusive(descriptor, attempts=10):
-    """flock(LOCK_EX) without waiting for a real holder; a few short retries ride out a concurrent
-    :func:`holder` probe, which holds a shared lock for an instant."""
+def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10):
+    """flock(``operation``) without waiting for a real holder; a few short retries ride out a
+    concurrent :func:`holder` probe, which holds a shared lock for an instant (and a releasing
+    dataset reader's exclusive instant, :mod:`minitransfer.data.lock`)."""
     for attempt in range(attempts):
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, operation | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             time.sleep(0.02)
     return False
 
 
-def _same_file(descriptor, path):
+def same_file(descriptor, path):
+    """Whether the open ``descriptor`` is still the file at ``path`` (not unlinked meanwhile)."""
     try:
         return os.fstat(descriptor).st_ino == os.stat(path).st_ino
     except FileNotFoundError:

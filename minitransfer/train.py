@@ -80,11 +80,13 @@ def train(config, on_iteration=None):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
-    notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`).
+    notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
+    and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
-    ``data.dataset.DatasetError``, ``rundir.RunBusy``, ``fileio.StorageError``, :class:`Diverged`,
-    :class:`Interrupted` or ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the
-    memory available, refused before anything is written).
+    ``data.dataset.DatasetError``, ``rundir.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
+    the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
+    ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
+    before anything is written).
 
     Example::
 
@@ -97,6 +99,7 @@ def train(config, on_iteration=None):
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
+        lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
             lock.enter_context(RunLock(plan.run_dir))
         except fileio.StorageError:

@@ -3,6 +3,7 @@ another dataset (other classes, another image size); the provenance says so, fc8
 the base's mean image goes with its layers (resampled to the target's size); a grid and its report
 hold such transfers."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -10,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, preflight
+from minitransfer import config, evaluate, preflight, transfer
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 
 FAST = {"batch_size": 16, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
@@ -91,3 +93,35 @@ def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path
     assert reported.exit_code == 0, reported.output
     rows = (grid / "report" / "results.csv").read_text()
     assert "cross/S2T,S2T,AnB,cross" in rows and "cross/baseS,baseS,source,cross" in rows
+
+
+def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_path):
+    """A micro network trained on 14 x 14 images evaluated on the same classes stored at 36 x 36: its
+    (constant-colour, so resampling keeps it) mean image subtracted from the 36-pixel centre crops."""
+    small, large = tmp_path / "s14", tmp_path / "s36"
+    synthetic.build_synthetic(small, classes=4, train_per_class=8, val_per_class=3, size=14, seed=1)
+    synthetic.build_synthetic(large, classes=4, train_per_class=8, val_per_class=3, size=36, seed=2)
+    trained = tmp_path / "trained.h5"
+    training.train(config.TrainConfig(out=str(trained), data=str(small), preset="micro", split="all", seed=3,
+                                      **FAST))
+    colour = np.array([190.0, 40.0, 120.0], dtype=np.float32)
+    net_path = tmp_path / "net.h5"
+    checkpoints.save(net_path, dataclasses.replace(checkpoints.load(trained), mean=np.broadcast_to(colour, (14, 14, 3))))
+
+    result = CliRunner().invoke(main, ["eval", str(net_path), "--data", str(large), "--device", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["mean_resized_from"] == [14, 14] and scores["images"] == 12
+
+    target = datasets.open_dataset(large)
+    labels = target.labels("val")
+    crops = target.images("val", np.arange(labels.size))[:, 12:24, 12:24].astype(np.float32) - colour  # N,12,12,3
+    loss, logits = transfer.load_net(checkpoints.load(net_path), "cpu").forward(
+        np.ascontiguousarray(crops.transpose(0, 3, 1, 2)), labels, train=False)
+    assert scores["loss"] == pytest.approx(float(loss), rel=1e-5)
+    assert scores["top1"] == pytest.approx(float(np.mean(logits.argmax(axis=1) == labels)))
+
+    text = CliRunner().invoke(main, ["eval", str(net_path), "--data", str(large), "--device", "cpu"])
+    assert text.exit_code == 0 and f"the mean image of {net_path} is 14x14; it was resized to the images of " \
+                                   f"{large}\n" in text.output
+    assert evaluate.evaluate_checkpoint(net_path, data=str(small), device="cpu")["mean_resized_from"] is None

@@ -26,6 +26,7 @@ import pytest
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, optim, rundir
 from minitransfer import train as training
+from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
 from minitransfer.experiment import default_train_command
 
@@ -538,6 +539,26 @@ def test_a_finished_run_in_a_read_only_folder_is_reported_not_refused(synthetic_
         unfinished = cli([*train, "-o", "unfinished.h5"], disk)
         assert unfinished.returncode == 74 and "cannot write unfinished.run/lock: Read-only file system" \
             in unfinished.stderr, unfinished.stderr
+        assert snapshot(disk) == before
+
+
+def test_a_dataset_in_a_read_only_folder_is_trained_on_and_evaluated(tmp_path):
+    """Readers lock the dataset against prepare with a file in its folder: where none can be created,
+    nobody can prepare there either, and reading goes on without it (also beside a lock file a
+    killed reader left, which is locked read-only)."""
+    with tmpfs(tmp_path / "disk", "size=1m", "remounting a folder read-only") as disk:
+        for name in ("clean", "left-lock"):
+            synthetic.build_synthetic(disk / name, classes=4, train_per_class=8, val_per_class=2, size=14, seed=1)
+        (disk / "left-lock" / "lock").write_bytes(b"")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        before = snapshot(disk)
+        for name in ("clean", "left-lock"):
+            trained = cli(["train", "--data", disk / name, "-o", f"{name}.h5", "--preset", "micro", *CLI_FAST],
+                          tmp_path)
+            assert trained.returncode == 0, trained.stderr
+            evaluated = cli(["eval", f"{name}.h5", "--device", "cpu"], tmp_path)
+            assert evaluated.returncode == 0 and f"on val of {disk / name} (4 images)" in evaluated.stdout, \
+                evaluated.stderr
         assert snapshot(disk) == before
 
 

@@ -1,11 +1,12 @@
 """The command line's one vocabulary: exit codes, the table from errors to them, shared options.
 
 Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage (also: another process is training into the
-same run), 65 bad data, 74 a file could not be written (disk full, permissions; the previous files
-intact), 75 interrupted with a checkpoint written or before anything was (safe to rerun), 141 the
-reader of the output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every
-command runs its work through :func:`run`, so a known failure is one line on stderr and its exit
-code, never a traceback.
+same run, preparing the dataset a run would read, or reading the one prepare would rewrite), 65 bad
+data, 74 a file could not be written (disk full, permissions; the previous files intact), 75
+interrupted with a checkpoint written or before anything was (safe to rerun), 141 the reader of the
+output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every command runs its
+work through :func:`run`, so a known failure is one line on stderr and its exit code, never a
+traceback.
 
 Options shared by several commands are defined once here, with their defaults taken from the
 library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the

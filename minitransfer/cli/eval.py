@@ -27,7 +27,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     """Top-1, top-5 and loss of CHECKPOINT on centre crops of its half's images.
 
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
-    must have the classes the network was trained on (exit code 65 otherwise).
+    must have the classes the network was trained on (exit code 65 otherwise). On images stored at
+    another size the mean image is resampled to theirs, as train does, and the output says so.
 
     \b
     Examples:
@@ -42,3 +43,6 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
         return
     click.echo(f"{checkpoint} on {scores['subset']} of {scores['data']} ({scores['images']} images): "
                f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
+    if scores["mean_resized_from"]:
+        height, width = scores["mean_resized_from"]
+        click.echo(f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {scores['data']}")

@@ -81,10 +81,10 @@ def prepare():
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
-    another source, see --overwrite; OUT inside SOURCE; another process is importing into OUT), 65
-    bad data (the file at fault is named), 74 a file could not be written (full disk, read-only
-    folder), 75 interrupted (SIGINT, SIGTERM); after 74 and 75 finished shards are kept: rerun the
-    same command.
+    another source, see --overwrite; OUT inside SOURCE; another process is importing into OUT, or a
+    training or an evaluation is reading the dataset there), 65 bad data (the file at fault is
+    named), 74 a file could not be written (full disk, read-only folder), 75 interrupted (SIGINT,
+    SIGTERM); after 74 and 75 finished shards are kept: rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):

@@ -36,10 +36,10 @@ import shutil
 import h5py
 import numpy as np
 
-from minitransfer import fileio, rundir
+from minitransfer import fileio
 
 from . import dataset as ds
-from . import inputs
+from . import inputs, lock
 from .decode import load_item
 from .decoder_pool import MAX_WORKERS, DecoderPool
 
@@ -92,7 +92,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out``, ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
+    writes into ``out`` (:class:`.lock.DatasetBusy` while a training or an evaluation reads it),
+    ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset prepared
     from another ``source`` or at another size. Files that would not change are not rewritten."""
     out = pathlib.Path(out)
@@ -106,12 +107,13 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
 
 @contextlib.contextmanager
 def _import_lock(out):
-    """Hold ``out``'s lock (:class:`minitransfer.rundir.RunLock`, which creates ``out``). On a
-    read-only file system there is no lock to take and nobody can write: a finished dataset is
-    checked there without one, and anything left to write fails as usual (exit 74)."""
-    with contextlib.ExitStack() as lock:
+    """Hold ``out``'s lock exclusively (:func:`.lock.writing`, which creates ``out``): refused while
+    another import writes there or a training reads the dataset. On a read-only file system there
+    is no lock to take and nobody can write: a finished dataset is checked there without one, and
+    anything left to write fails as usual (exit 74)."""
+    with contextlib.ExitStack() as held:
         try:
-            lock.enter_context(rundir.RunLock(out))
+            held.enter_context(lock.writing(out))
         except fileio.StorageError:
             if not _read_only(out):
                 raise

@@ -22,8 +22,11 @@ the layout above and meta.json's counts before a byte of it is read (a shard dec
 is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 once per process (the
 loader calls it before its first batch). Every failure is a :class:`DatasetError` naming the file.
+A training or an evaluation reads under :meth:`Dataset.reading`, the folder's shared lock (:mod:`.lock`),
+so prepare does not rewrite the files meanwhile.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,7 +37,7 @@ import numpy as np
 
 from minitransfer import fileio
 
-from . import schema
+from . import lock, schema
 from .integrity import check_files
 from .schema import DatasetError
 
@@ -214,6 +217,24 @@ class Dataset:
                 f"the class table of {self.path / META_FILE} (0..{self.num_classes - 1}; {outside.size} such labels)")
         return labels
 
+    @contextlib.contextmanager
+    def reading(self):
+        """Hold the folder's lock shared for the block (:func:`.lock.shared`): prepare refuses to
+        rewrite the dataset meanwhile, and :class:`.lock.DatasetBusy` is raised while it does.
+        ``DatasetError`` when meta.json is no longer the one opened (prepared again meanwhile).
+
+        Example: ``with dataset.reading(): images = dataset.images("val", range(10))``
+        """
+        with lock.shared(self.path):
+            try:
+                unchanged = hashlib.sha256((self.path / META_FILE).read_bytes()).hexdigest() == self.fingerprint
+            except OSError:
+                unchanged = False
+            if not unchanged:
+                raise DatasetError(f"{self.path / META_FILE}: the dataset was prepared again after this process "
+                                   f"opened it; rerun")
+            yield self
+
     def images(self, subset, indices):
         """uint8 (len(indices), H, W, 3) images of ``subset`` (read through h5py; the loader is faster)."""
         indices = np.asarray(indices, dtype=np.int64)
@@ -342,6 +363,7 @@ def open_dataset(path):
     path = pathlib.Path(path)
     meta_path = path / META_FILE
     if not meta_path.is_file():
+        lock.check_not_prepared(path)  # an import under way has no meta.json yet
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
     raw = meta_path.read_bytes()
     try:

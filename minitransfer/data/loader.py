@@ -33,7 +33,7 @@ import numpy as np
 
 from minitransfer import counter_rng, cuda
 from minitransfer.cuda import ceil_div
-from minitransfer.ops import augment
+from minitransfer.ops import _check, augment
 
 from . import dataset as ds
 from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_blocked
@@ -77,10 +77,15 @@ class BatchLoader:
                  device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True):
         self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
         self.subset = subset
-        self.indices = np.asarray(indices, dtype=np.int64)
-        self.labels = np.asarray(labels, dtype=np.int32)
-        self.batch_size, self.crop, self.train, self.seed = int(batch_size), int(crop), bool(train), int(seed)
-        self.device, self.workers = device, int(workers)
+        self.indices = _check.integer_array("BatchLoader", "indices", indices, np.int64)
+        self.labels = _check.integer_array("BatchLoader", "labels", labels, np.int32)
+        self.batch_size = _check.positive_int("BatchLoader", "batch_size", batch_size)
+        self.crop = _check.positive_int("BatchLoader", "crop", crop)
+        self.seed = _check.positive_int("BatchLoader", "seed", seed, minimum=0)
+        self.workers = _check.positive_int("BatchLoader", "workers", workers, minimum=0, maximum=MAX_WORKERS)
+        if prefetch is not None:
+            _check.positive_int("BatchLoader", "prefetch", prefetch)
+        self.train, self.device = bool(train), device
         total = self.dataset.num_images(subset)
         if self.indices.ndim != 1 or self.labels.shape != self.indices.shape:
             raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} and {self.labels.shape}")
@@ -88,10 +93,7 @@ class BatchLoader:
             raise ValueError("BatchLoader: no images to load (empty indices)")
         if self.indices.min() < 0 or self.indices.max() >= total:
             raise ValueError(f"BatchLoader: indices must lie in 0..{total - 1} for subset {subset!r}")
-        if self.batch_size < 1 or not 0 <= self.workers <= MAX_WORKERS:
-            raise ValueError(f"BatchLoader: batch_size must be >= 1 and workers 0..{MAX_WORKERS}, got {batch_size} and "
-                             f"{workers}")
-        if not 1 <= self.crop <= min(self.dataset.image_size):
+        if self.crop > min(self.dataset.image_size):
             raise ValueError(f"BatchLoader: crop {crop} does not fit images of {self.dataset.image_size}")
         if device not in ("cpu", "cuda"):
             raise ValueError(f"BatchLoader: device must be 'cpu' or 'cuda', got {device!r}")
@@ -156,10 +158,7 @@ class BatchLoader:
         different = {key: (cursor.get(key), value) for key, value in mine.items() if cursor.get(key) != value}
         if different:
             raise ValueError(f"BatchLoader: the cursor belongs to another stream (cursor vs loader: {different})")
-        batch = cursor.get("batch")
-        if not isinstance(batch, int) or batch < 0:
-            raise ValueError(f"BatchLoader: cursor batch must be a non-negative integer, got {batch!r}")
-        self.batch = batch
+        self.batch = _check.positive_int("BatchLoader", "cursor batch", cursor.get("batch"), minimum=0)
 
     # -- iteration ---------------------------------------------------------------------------
 

@@ -44,11 +44,24 @@ def shape(op, name, a, expected):
         raise ValueError(f"{op}: {name} must have shape {tuple(expected)}, got {tuple(a.shape)}")
 
 
-def positive_int(op, name, value, minimum=1):
-    """Check an integer hyper-parameter is at least ``minimum``; returns it as int."""
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ValueError(f"{op}: {name} must be an integer >= {minimum}, got {value!r}")
+def positive_int(op, name, value, minimum=1, maximum=None):
+    """Check an integer parameter (a size, stride, seed, count...) lies in ``minimum``..``maximum``;
+    returns it as int. Python and NumPy integers only: a float (even 2.0, a NumPy float) or a bool
+    is refused, never truncated (a seed of 1.5 would silently be seed 1)."""
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum
+            or (maximum is not None and value > maximum)):
+        bound = f">= {minimum}" if maximum is None else f"{minimum}..{maximum}"
+        raise ValueError(f"{op}: {name} must be an integer {bound}, got {value!r}")
     return int(value)
+
+
+def integer_array(op, name, values, dtype):
+    """``values`` (an array or a sequence of integers) as a NumPy array of ``dtype``; floats or bools
+    are refused, never truncated. One dtype check, no per-element work beyond the conversion."""
+    array = np.asarray(values)
+    if array.size and array.dtype.kind not in "iu":
+        raise ValueError(f"{op}: {name} must be integers, got dtype {array.dtype} (shape {array.shape})")
+    return array.astype(dtype, copy=False)
 
 
 def nonempty(op, **arrays):

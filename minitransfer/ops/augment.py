@@ -37,6 +37,7 @@ def offsets(n, height, width, crop, train=True, seed=0, iteration=0):
     """
     n = _check.positive_int("augment", "n", n, minimum=0)
     height, width, crop = _crop_sizes(height, width, crop)
+    seed, iteration = _stream(seed, iteration)
     if 3 * n > counter_rng.MASK32 + 1:
         raise ValueError(f"augment: at most 2**32 / 3 images per batch, got {n}")
     if not train:
@@ -64,6 +65,7 @@ def forward(images, mean, crop, train=True, seed=0, iteration=0):
     if height * width * 3 >= 2**31 or n_images * 3 >= 2**31:
         raise ValueError(f"augment: images of shape {tuple(images.shape)} are too large (H·W·3 or N·3 >= 2**31)")
     height, width, crop = _crop_sizes(height, width, crop)
+    seed, iteration = _stream(seed, iteration)
     if cuda.is_cuda_array(images):
         return _forward_cuda(images, mean, crop, train, seed, iteration)
     oy, ox, flip = offsets(n_images, height, width, crop, train, seed, iteration)
@@ -84,6 +86,12 @@ def _crop_sizes(height, width, crop):
     if crop > min(height, width):
         raise ValueError(f"augment: crop {crop} does not fit in images of {height}x{width}")
     return height, width, crop
+
+
+def _stream(seed, iteration):
+    """The crop draws' ``(seed, iteration)``, checked: a float would be truncated to another stream."""
+    return _check.positive_int("augment", "seed", seed, minimum=0), \
+        _check.positive_int("augment", "iteration", iteration, minimum=0)
 
 
 def _forward_cuda(images, mean, crop, train, seed, iteration):

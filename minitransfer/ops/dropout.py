@@ -56,7 +56,8 @@ def epilogue(draw, dtype):
     """The ``gemm.Epilogue`` of a ReLU followed by this dropout (the fused fully connected layers)."""
     if draw.device_counter is None:
         raise ValueError("dropout: a fused dropout reads its counter on the device; Draw.device_counter is missing")
-    return Epilogue.relu_dropout(int(draw.seed) & counter_rng.MASK32, draw.device_counter, keep_threshold(draw.ratio),
+    seed = _check.positive_int("dropout", "seed", draw.seed, minimum=0)
+    return Epilogue.relu_dropout(seed & counter_rng.MASK32, draw.device_counter, keep_threshold(draw.ratio),
                                  scale(draw.ratio, dtype))
 
 
@@ -76,13 +77,15 @@ def forward(x, ratio=0.5, train=True, seed=0, counter=0):
     >>> y, cache = forward(np.ones((2, 3), np.float32), ratio=0.5, seed=1, counter=7)
     """
     _check.array("dropout", "x", x)
+    seed = _check.positive_int("dropout", "seed", seed, minimum=0)
+    counter = _check.positive_int("dropout", "counter", counter, minimum=0)
     if isinstance(ratio, bool) or not 0 <= float(ratio) < 1:
         raise ValueError(f"dropout: ratio must lie in [0, 1), got {ratio!r} (x shape {tuple(x.shape)})")
     if x.size > counter_rng.MASK32:
         raise ValueError(f"dropout: x must have fewer than 2**32 elements, got shape {tuple(x.shape)}")
     if not train:
         return x, DropoutCache(False, tuple(x.shape), 0, 0, 0, None)
-    cache = DropoutCache(True, tuple(x.shape), int(seed), int(counter), keep_threshold(ratio), scale(ratio, x.dtype))
+    cache = DropoutCache(True, tuple(x.shape), seed, counter, keep_threshold(ratio), scale(ratio, x.dtype))
     if cuda.is_cuda_array(x):
         return _apply_cuda("dropout_forward", x, cache), cache
     return _apply_numpy(x, cache), cache

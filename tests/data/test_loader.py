@@ -143,7 +143,7 @@ def test_cursor_from_another_stream_is_refused(data):
 @pytest.mark.parametrize("options,message", [
     ({"crop": 17}, "crop"), ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"),
     ({"mean": np.ones((8, 8, 3), np.float32)}, "mean"), ({"indices": [0, 999]}, "indices"),
-    ({"workers": 257}, r"workers 0\.\.256, got 2 and 257"),
+    ({"workers": 257}, r"BatchLoader: workers must be an integer 0\.\.256, got 257"),
 ])
 def test_bad_arguments_are_refused(data, options, message):
     settings = {"dataset": data, "subset": "train", "indices": [0, 1], "labels": [0, 0], "batch_size": 2, "crop": 8,
@@ -152,6 +152,43 @@ def test_bad_arguments_are_refused(data, options, message):
         settings["labels"] = [0] * len(options["indices"])
     with pytest.raises(ValueError, match=message):
         loader.BatchLoader(**settings)
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"batch_size": 2.5}, r"batch_size must be an integer >= 1, got 2\.5"),
+    ({"batch_size": 2.0}, r"batch_size must be an integer >= 1, got 2\.0"),
+    ({"batch_size": True}, r"batch_size must be an integer >= 1, got True"),
+    ({"crop": np.float64(8)}, r"crop must be an integer >= 1, got np\.float64\(8\.0\)"),
+    ({"seed": 1.5}, r"seed must be an integer >= 0, got 1\.5"),
+    ({"workers": 1.0}, r"workers must be an integer 0\.\.256, got 1\.0"),
+    ({"prefetch": 2.5}, r"prefetch must be an integer >= 1, got 2\.5"),
+    ({"indices": [0.0, 1.9]}, r"indices must be integers, got dtype float64"),
+    ({"labels": np.array([0.5, 0.0])}, r"labels must be integers, got dtype float64"),
+    ({"labels": [True, False]}, r"labels must be integers, got dtype bool"),
+], ids=["batch-fraction", "batch-whole-float", "batch-bool", "crop-numpy-float", "seed-fraction", "workers-float",
+        "prefetch-fraction", "float-indices", "float-labels", "bool-labels"])
+def test_integer_arguments_are_refused_not_truncated(data, options, message):
+    """BatchLoader(batch_size=2.5) loaded batches of 2, and seed 1.5 shuffled as seed 1."""
+    settings = {"dataset": data, "subset": "train", "indices": [0, 1], "labels": [0, 0], "batch_size": 2, "crop": 8,
+                "train": True, **options}
+    with pytest.raises(ValueError, match=rf"^BatchLoader: {message}"):
+        loader.BatchLoader(**settings)
+
+
+def test_numpy_integer_arguments_load_the_python_integers_batches(data):
+    half = splits.make_half(data, "all")
+    with _train_loader(data, half) as batches:
+        expected = _take(batches, 3)
+        cursor = batches.cursor
+    with loader.BatchLoader(data, "train", half.train_indices.astype(np.uint32), half.train_labels.astype(np.int64),
+                            np.int64(10), np.uint8(12), True, seed=np.int32(7)) as batches:
+        got = _take(batches, 3)
+        assert batches.cursor == cursor and type(batches.batch_size) is int
+    for (x, y), (x_expected, y_expected) in zip(got, expected):
+        np.testing.assert_array_equal(x, x_expected)
+        np.testing.assert_array_equal(y, y_expected)
+    with pytest.raises(ValueError, match=r"BatchLoader: cursor batch must be an integer >= 0, got True"):
+        _train_loader(data, half, cursor={**cursor, "batch": True})
 
 
 @pytest.mark.parametrize("when", ["before", "after"], ids=["before-the-worker-starts", "while-it-reads"])

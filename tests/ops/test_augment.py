@@ -1,6 +1,8 @@
 """minitransfer.ops.augment and kernels/augment.cu: crops, mirrors and mean subtraction against a
 naive per-pixel loop with independently hashed draws, and the GPU against the NumPy reference."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -131,6 +133,24 @@ def test_empty_batch():
 def test_rejects_bad_input(images, mean, crop, message):
     with pytest.raises(ValueError, match=rf"augment: .*{message}"):
         augment.forward(images, mean, crop)
+
+
+@pytest.mark.parametrize("name", ["seed", "iteration"])
+@pytest.mark.parametrize("value", [1.5, 2.0, np.float64(1.0), True, -1], ids=["fraction", "whole-float",
+                                                                         "numpy-float", "bool", "negative"])
+def test_seed_and_iteration_must_be_integers_not_truncated(name, value):
+    """Iteration 2.5 cut iteration 2's crops: another batch than the caller asked for, without a word."""
+    images, mean = batch(np.random.default_rng(6), 3, 8, 8)
+    with pytest.raises(ValueError, match=rf"^augment: {name} must be an integer >= 0, got {re.escape(repr(value))}"):
+        augment.forward(images, mean, 5, **{"seed": 1, "iteration": 2, name: value})
+    with pytest.raises(ValueError, match=rf"^augment: {name} must be an integer >= 0, got {re.escape(repr(value))}"):
+        augment.offsets(3, 8, 8, 5, **{"seed": 1, "iteration": 2, name: value})
+
+
+def test_numpy_integer_seed_and_iteration_cut_the_python_integers_crops():
+    images, mean = batch(np.random.default_rng(7), 4, 9, 11)
+    expected = augment.forward(images, mean, 5, seed=3, iteration=8)
+    np.testing.assert_array_equal(augment.forward(images, mean, 5, seed=np.uint32(3), iteration=np.int64(8)), expected)
 
 
 GPU_CONFIGS = [(1, 5, 6, 3), (3, 7, 9, 4), (2, 8, 8, 8), (5, 13, 7, 5), (4, 256, 256, 227), (21846, 4, 5, 3)]

@@ -158,6 +158,9 @@ BAD_INPUTS = {
     "stride-fraction": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 1.5}), r"stride"),
     "pad-negative": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": -1}), r"pad must be an integer >= 0"),
     "groups-zero": (lambda x, w, b: (x, w, b, {"groups": 0}), r"groups must be an integer >= 1"),
+    "stride-whole-float": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 2.0}), r"stride must be an integer >= 1, got 2\.0"),
+    "pad-numpy-float": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": np.float64(1)}), r"pad must be an integer >= 0"),
+    "groups-bool": (lambda x, w, b: (x, w, b, {"groups": True}), r"groups must be an integer >= 1, got True"),
     "not-an-array": (lambda x, w, b: (x.tolist(), w, b, {"groups": 2}), r"x must be a NumPy or CuPy array"),
 }
 

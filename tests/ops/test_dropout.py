@@ -1,11 +1,13 @@
 """minitransfer.ops.dropout and kernels/dropout.cu: a naive loop over independently hashed bits,
 float64 central differences, mask statistics, and the GPU mask bit for bit against NumPy's."""
 
+import re
+
 import numpy as np
 import pytest
 
 from minitransfer.gradcheck import gradient_errors
-from minitransfer.ops import dropout
+from minitransfer.ops import dropout, linear
 from oracles import MASK, lowbias32, stream_key
 
 SHAPES = [(1,), (7,), (3, 5), (1, 1, 1, 1), (2, 3, 5, 7), (5, 4, 3, 2, 3)]
@@ -135,6 +137,36 @@ def test_scale_is_rounded_to_the_input_dtype():
 def test_forward_rejects_bad_input(x, ratio, message):
     with pytest.raises(ValueError, match=rf"dropout: .*{message}"):
         dropout.forward(x, ratio=ratio)
+
+
+NOT_INTEGERS = [1.5, 2.0, np.float64(1.0), np.float32(3), True, np.bool_(True), -1, "1"]
+NOT_INTEGER_IDS = ["fraction", "whole-float", "numpy-float64", "numpy-float32", "bool", "numpy-bool", "negative", "text"]
+
+
+@pytest.mark.parametrize("name", ["seed", "counter"])
+@pytest.mark.parametrize("value", NOT_INTEGERS, ids=NOT_INTEGER_IDS)
+def test_seed_and_counter_must_be_integers_not_truncated(name, value):
+    """Seed 1.5 drew seed 1's mask: another stream than the caller asked for, without a word."""
+    for train in (True, False):
+        with pytest.raises(ValueError, match=rf"^dropout: {name} must be an integer >= 0, got {re.escape(repr(value))}"):
+            dropout.forward(np.ones((2, 3)), train=train, **{"seed": 3, "counter": 4, name: value})
+
+
+def test_numpy_integer_seed_and_counter_draw_the_python_integers_mask():
+    x = nonzero_values(np.random.default_rng(3), (4, 9))
+    expected = naive_dropout(x, 0.5, 5, 7)
+    for seed, counter in [(np.int64(5), np.uint32(7)), (np.uint8(5), np.int32(7))]:
+        y, cache = dropout.forward(x, seed=seed, counter=counter)
+        np.testing.assert_array_equal(y, expected)
+        assert type(cache.seed) is int and type(cache.counter) is int
+
+
+def test_a_fused_dropouts_seed_must_be_an_integer(cuda_xp):
+    """The fused fully connected layer's Draw reaches the GEMM epilogue without dropout.forward."""
+    x, w, b = (cuda_xp.asarray(np.ones(shape, dtype=np.float32)) for shape in ((2, 3), (4, 3), (4,)))
+    draw = dropout.Draw(0.5, 1.5, 0, cuda_xp.asarray(np.zeros(1, dtype=np.uint32)))
+    with pytest.raises(ValueError, match=r"^dropout: seed must be an integer >= 0, got 1\.5"):
+        linear.forward(x, w, b, relu=True, dropout=draw, fused=True)
 
 
 def test_backward_rejects_wrong_shape_and_dtype():

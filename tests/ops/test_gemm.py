@@ -1,6 +1,8 @@
 """minitransfer.ops.gemm and kernels/gemm.cu: every transpose, both global-load paths (16-byte
 vectors and scalars), bias epilogue, split K, edges of every tile, against float64 NumPy."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,14 @@ def test_gemm_rejects_bad_operands():
         gemm.gemm(np.ones((0, 4)), np.ones((4, 2)))
     with pytest.raises(ValueError, match="gemm: a and b must be CuPy arrays"):
         gemm.gemm(a, np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("splits", [0, 2.0, 2.5, np.float64(2), True], ids=["zero", "whole-float", "fraction",
+                                                                         "numpy-float", "bool"])
+def test_gemm_refuses_splits_that_are_not_a_positive_integer(cuda_xp, splits):
+    a, b = (cuda_xp.asarray(np.ones(shape, dtype=np.float32)) for shape in ((3, 4), (4, 2)))
+    with pytest.raises(ValueError, match=rf"^gemm: splits must be an integer >= 1, got {re.escape(repr(splits))}"):
+        gemm.gemm(a, b, splits=splits)
 
 
 def test_gemm_refuses_operands_beyond_32_bit_offsets():

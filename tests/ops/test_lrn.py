@@ -121,14 +121,16 @@ def test_gradient(config):
         (np.ones((1, 3, 0, 5)), {}, r"no empty dimension, got shape \(1, 3, 0, 5\)"),
         (np.ones((1, 3, 5, 5)), {"size": 0}, "size must be an integer >= 1"),
         (np.ones((1, 3, 5, 5)), {"size": 2.5}, "size must be an integer >= 1"),
+        (np.ones((1, 3, 5, 5)), {"size": 5.0}, r"size must be an integer >= 1, got 5\.0"),
+        (np.ones((1, 3, 5, 5)), {"size": True}, "size must be an integer >= 1, got True"),
         (np.ones((1, 3, 5, 5)), {"alpha": -1e-4}, "alpha must be >= 0"),
         (np.ones((1, 3, 5, 5)), {"alpha": float("nan")}, "alpha must be a finite real number"),
         (np.ones((1, 3, 5, 5)), {"beta": "0.75"}, "beta must be a finite real number"),
         (np.ones((1, 3, 5, 5)), {"k": 0.0}, "k must be > 0"),
         (np.ones((1, 3, 5, 5)), {"k": float("inf")}, "k must be a finite real number"),
     ],
-    ids=["3d", "float16", "strided", "empty", "size0", "size-float", "alpha-negative", "alpha-nan",
-         "beta-string", "k0", "k-inf"],
+    ids=["3d", "float16", "strided", "empty", "size0", "size-float", "size-whole-float", "size-bool", "alpha-negative",
+         "alpha-nan", "beta-string", "k0", "k-inf"],
 )
 def test_forward_rejects_bad_input(x, hyper, message):
     with pytest.raises(ValueError, match=f"lrn: .*{message}"):

@@ -196,11 +196,15 @@ def test_gradient(config):
         (np.ones((1, 1, 5, 5)), {"size": 2.5}, "size must be an integer >= 1"),
         (np.ones((1, 1, 5, 5)), {"stride": 0}, "stride must be an integer >= 1"),
         (np.ones((1, 1, 5, 5)), {"pad": -1}, "pad must be an integer >= 0"),
+        (np.ones((1, 1, 5, 5)), {"size": 3.0}, r"size must be an integer >= 1, got 3\.0"),
+        (np.ones((1, 1, 5, 5)), {"stride": np.float32(2)}, "stride must be an integer >= 1"),
+        (np.ones((1, 1, 5, 5)), {"pad": False}, "pad must be an integer >= 0, got False"),
         (np.ones((1, 1, 5, 5)), {"size": 3, "pad": 3}, "pad must be smaller than size"),
         (np.ones((1, 1, 2, 7)), {"size": 3}, r"window 3x3 is larger than the padded input 2x7"),
         (np.ones((1, 1, 7, 1)), {"size": 5, "pad": 1}, r"window 5x5 is larger than the padded input 9x3"),
     ],
-    ids=["3d", "int64", "strided", "empty", "size0", "size-float", "stride0", "pad-negative", "pad>=size",
+    ids=["3d", "int64", "strided", "empty", "size0", "size-float", "stride0", "pad-negative", "size-whole-float",
+         "stride-numpy-float", "pad-bool", "pad>=size",
          "window>h", "window>w-padded"],
 )
 def test_forward_rejects_bad_input(x, hyper, message):

@@ -179,7 +179,7 @@ def test_rejects_bad_input(logits, labels, message):
         sce.accuracy(logits, labels)
 
 
-@pytest.mark.parametrize("k", [0, -1, 1.5])
+@pytest.mark.parametrize("k", [0, -1, 1.5, 2.0, np.float64(1), True])
 def test_accuracy_rejects_bad_k(k):
     with pytest.raises(ValueError, match="accuracy: k must be an integer >= 1"):
         sce.accuracy(np.ones((2, 3)), np.array([0, 1]), k=k)

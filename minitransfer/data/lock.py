@@ -1,0 +1,125 @@
+"""Who reads a dataset folder while who rewrites it: the folder's ``lock`` file.
+
+``prepare`` holds it exclusively while it writes there (:func:`writing`, a
+:class:`minitransfer.rundir.RunLock`); a training or an evaluation holds it shared for as long as it
+reads the shards (:func:`shared`, through :meth:`.dataset.Dataset.reading`). So prepare (an
+``--overwrite``, or a rerun that rebuilds a shard) is refused while a network reads the files it
+would replace, and a training while prepare writes them: :class:`DatasetBusy` (exit code 2) naming
+the processes. Any number of readers share a folder. The kernel releases the lock when a process
+dies, and the last reader to leave removes the file, as prepare does.
+
+Where the lock file cannot be created and does not exist (a read-only folder or file system, a
+folder of another user's) nobody prepares into the folder either: reading goes on without a lock.
+"""
+
+import contextlib
+import fcntl
+import os
+import pathlib
+
+from minitransfer import rundir
+
+LOCK_FILE = rundir.RunLock.FILE
+
+
+class DatasetBusy(rundir.RunBusy):
+    """A training or an evaluation reads the dataset prepare would rewrite, or prepare rewrites the
+    dataset a training would read (exit code 2); ``pids`` lists the processes in the way."""
+
+    def __init__(self, message, pids):
+        super().__init__(message, pids[0] if pids else None)
+        self.pids = pids
+
+
+@contextlib.contextmanager
+def shared(folder):
+    """Hold ``folder``'s lock shared for the block (a reader of the dataset there); raises
+    :class:`DatasetBusy` naming prepare's PID while it writes there."""
+    path = pathlib.Path(folder) / LOCK_FILE
+    descriptor = _lock_shared(path)
+    try:
+        yield
+    finally:
+        if descriptor is not None:
+            _release(descriptor, path)
+
+
+@contextlib.contextmanager
+def writing(folder):
+    """Hold ``folder``'s lock exclusively for the block (prepare writing the dataset there; the
+    folder is created). Raises :class:`DatasetBusy` naming the readers while trainings or
+    evaluations read it, ``RunBusy`` while another prepare writes there, ``StorageError`` where
+    the lock file cannot be created."""
+    lock = rundir.RunLock(folder)
+    try:
+        lock.__enter__()
+    except rundir.RunBusy as busy:
+        if busy.pid is not None:  # another prepare
+            raise
+        pids = readers(folder)
+        listed = ", ".join(map(str, pids)) or "unknown"
+        raise DatasetBusy(f"{folder} is in use by a training or an evaluation reading it (PID {listed}); preparing it "
+                          f"would replace the files it reads: wait for it to finish or stop it, then rerun",
+                          pids) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def readers(folder):
+    """The PIDs holding ``folder``'s lock shared, from ``/proc/locks`` ([] where it cannot be read).
+
+    Matched by inode number alone: on an overlay file system (a container) ``/proc/locks`` names the
+    device of the layer underneath, not the one ``stat`` reports. The PIDs only go into a message."""
+    try:
+        inode = str(os.stat(pathlib.Path(folder) / LOCK_FILE).st_ino)
+        table = pathlib.Path("/proc/locks").read_text()
+    except OSError:
+        return []
+    pids = set()
+    for line in table.splitlines():  # "1: FLOCK  ADVISORY  READ 1234 fe:00:2498739 0 EOF"; "->" marks a waiter
+        fields = line.split()
+        if (fields[1:2] == ["FLOCK"] and fields[3:4] == ["READ"] and len(fields) > 5 and fields[4].isdigit()
+                and fields[5].rpartition(":")[2] == inode):
+            pids.add(int(fields[4]))
+    return sorted(pids)
+
+
+def _lock_shared(path):
+    """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take."""
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            try:  # flock needs no write access: the lock file of a folder this process may not write
+                descriptor = os.open(path, os.O_RDONLY)
+            except OSError:
+                return None
+        if not rundir.try_lock(descriptor, fcntl.LOCK_SH):
+            os.close(descriptor)
+            check_not_prepared(path.parent)
+        elif rundir.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
+            return descriptor
+        else:
+            os.close(descriptor)
+
+
+def check_not_prepared(folder):
+    """:class:`DatasetBusy` naming prepare's PID while it writes into ``folder``."""
+    pid = rundir.holder(folder)
+    if pid is not None:
+        raise DatasetBusy(f"{folder} is being prepared by another minitransfer process (PID {pid}), which replaces "
+                          f"its files; wait for it to finish, then rerun", [pid])
+
+
+def _release(descriptor, path):
+    """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if rundir.same_file(descriptor, path):
+            path.unlink()
+    except OSError:  # other readers hold it (BlockingIOError), or the folder is read-only: the file stays
+        pass
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,108 @@
+"""A dataset folder's lock: prepare (exclusive) is refused while trainings or evaluations read the
+dataset (shared, any number at once), and they are refused while prepare writes it; real processes."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from minitransfer import config, evaluate
+from minitransfer import train as training
+from minitransfer.data import dataset, lock, synthetic
+from minitransfer.experiment import default_train_command
+
+MINITRANSFER = default_train_command()[:-1]
+TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
+MICRO = ["--preset", "micro", "--batch-size", "8", "--quiet", "--device", "cpu"]
+QUICK = [*MICRO, "--max-iter", "4", "--eval-every", "2"]
+PREPARE_AGAIN = ["prepare", "synthetic", "--classes", "4", "--train-per-class", "8", "--val-per-class", "2", "--seed",
+                 "1", "--size", "16", "--overwrite"]
+
+
+def cli(args, cwd, timeout=60):
+    return subprocess.run(MINITRANSFER + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def data(tmp_path):
+    return synthetic.build_synthetic(tmp_path / "data", **TINY).path
+
+
+def _training_that_reads(data, cwd):
+    """A training of many iterations on ``data``, returned once it holds the dataset."""
+    process = subprocess.Popen(MINITRANSFER + ["train", "--data", str(data), "-o", "long.h5", *MICRO,
+                                               "--max-iter", "1000000", "--eval-every", "1000000"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while process.pid not in lock.readers(data):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the training never held {data}: {process.communicate()}")
+        time.sleep(0.02)
+    return process
+
+
+def test_prepare_is_refused_while_a_training_reads_and_two_trainings_share_the_dataset(data, tmp_path, tree_state):
+    first = _training_that_reads(data, tmp_path)
+    try:
+        before = tree_state(data)
+        refused = cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path)
+        assert refused.returncode == 2, refused.stderr
+        assert f"{data} is in use by a training or an evaluation reading it (PID {first.pid}); preparing it would " \
+               f"replace the files it reads" in refused.stderr and "Traceback" not in refused.stderr
+        assert tree_state(data) == before
+        second = cli(["train", "--data", data, "-o", "second.h5", *QUICK], tmp_path)
+        assert second.returncode == 0, second.stderr
+        assert first.poll() is None, "the first training ended before the second: make it longer"
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, stderr = first.communicate(timeout=60)
+    assert first.returncode == 75, stderr
+    assert not (data / lock.LOCK_FILE).exists()  # the last reader removes the lock file
+    assert cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path).returncode == 0
+    assert dataset.open_dataset(data).image_size == (16, 16)
+
+
+@pytest.mark.parametrize("stage", ["checking-shards", "meta-removed"])
+def test_a_training_or_evaluation_started_while_prepare_writes_is_refused(data, tmp_path, stage):
+    """Prepare first checks the shards it has (meta.json still there), then removes meta.json
+    before it rewrites one: either way a run started meanwhile is refused, naming prepare."""
+    assert cli(["train", "--data", data, "-o", "net.h5", *QUICK], tmp_path).returncode == 0
+    with lock.writing(data):  # what a running prepare holds
+        if stage == "meta-removed":
+            (data / dataset.META_FILE).rename(tmp_path / "meta.json")
+        for command in (["train", "--data", data, "-o", "other.h5", *QUICK], ["eval", "net.h5", "--device", "cpu"]):
+            result = cli(command, tmp_path)
+            assert result.returncode == 2, (command[0], result.stderr)
+            assert f"{data} is being prepared by another minitransfer process (PID {os.getpid()}), which replaces its " \
+                   f"files; wait for it to finish, then rerun" in result.stderr, command[0]
+        assert not (tmp_path / "other.run").exists()
+
+
+def test_an_evaluation_holds_the_dataset_while_it_reads(data, tmp_path, monkeypatch):
+    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(data), preset="micro", batch_size=8,
+                                      max_iter=2, eval_every=2, quiet=True, device="cpu"))
+    real_evaluate = evaluate.evaluate
+
+    def evaluate_while_prepare_tries(net, batches):
+        assert lock.readers(data) == [os.getpid()]
+        with pytest.raises(lock.DatasetBusy, match=rf"reading it \(PID {os.getpid()}\)"):
+            synthetic.build_synthetic(data, **{**TINY, "size": 16}, overwrite=True)
+        return real_evaluate(net, batches)
+
+    monkeypatch.setattr(evaluate, "evaluate", evaluate_while_prepare_tries)
+    assert evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")["images"] == 4  # half A: 2 classes
+    assert not (data / lock.LOCK_FILE).exists() and dataset.open_dataset(data).image_size == (14, 14)
+
+
+def test_a_dataset_prepared_again_after_it_was_opened_is_not_read(data):
+    opened = dataset.open_dataset(data)
+    synthetic.build_synthetic(data, **{**TINY, "seed": 2}, overwrite=True)
+    with pytest.raises(dataset.DatasetError, match=r"meta.json: the dataset was prepared again after this process "
+                                                   r"opened it; rerun"):
+        with opened.reading():
+            pass
+    with dataset.open_dataset(data).reading() as reopened:
+        assert reopened.meta["source"]["seed"] == 2
