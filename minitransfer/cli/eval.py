@@ -24,7 +24,8 @@ from ._common import PRECISION_HELP, checkpoint_argument, device_option, run
                    + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
-    """Top-1, top-5 and loss of CHECKPOINT on centre crops of its half's images.
+    """Top-1, top-5 and loss of CHECKPOINT (a weights file, a checkpoint, or a run folder: its
+    weights file once finished, else its checkpoint) on centre crops of its half's images.
 
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
     must have the classes the network was trained on (exit code 65 otherwise). On images stored at
