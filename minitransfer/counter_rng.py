@@ -30,7 +30,11 @@ def hash32(x):
 
 
 def stream_key(seed, counter):
-    """The per-(seed, counter) key ``hash32(hash32(seed ^ SEED_SALT) ^ counter)``, a Python int."""
+    """The per-(seed, counter) key ``hash32(hash32(seed ^ SEED_SALT) ^ counter)``, a Python int.
+    Both are integers (Python or NumPy): a float is refused, never truncated to another stream."""
+    for name, value in (("seed", seed), ("counter", counter)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"counter_rng: {name} must be an integer, got {value!r}")
     seed_hash = int(hash32((int(seed) & MASK32) ^ SEED_SALT)[0])
     return int(hash32(seed_hash ^ (int(counter) & MASK32))[0])
 

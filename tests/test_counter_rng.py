@@ -60,6 +60,16 @@ def test_random_bits_reject_out_of_range_indices():
         counter_rng.random_bits(0, 0, np.array([2**32]))
 
 
+@pytest.mark.parametrize("seed, counter", [(1.5, 0), (1.0, 0), (np.float32(2), 0), (True, 0), (3, 2.5), (3, None)],
+                         ids=["float", "integral-float", "numpy-float", "bool", "float-counter", "none-counter"])
+def test_a_seed_or_counter_that_is_not_an_integer_is_refused_not_truncated(seed, counter):
+    """1.5 would silently draw seed 1's stream."""
+    with pytest.raises(ValueError, match=r"counter_rng: (seed|counter) must be an integer"):
+        counter_rng.random_bits(seed, counter, np.arange(4))
+    assert np.array_equal(counter_rng.random_bits(np.int64(7), np.uint32(3), np.arange(4)),
+                          counter_rng.random_bits(7, 3, np.arange(4)))  # NumPy integers are integers
+
+
 @pytest.mark.parametrize("seed,counter", [(0, 0), (42, 7), (2024, 123456)])
 def test_random_bits_look_uniform(seed, counter):
     n = 1 << 16
