@@ -39,7 +39,6 @@ DEVICES = ("auto", "cpu", "cuda")
 MAX_SEED = splits.MAX_SEED
 # The largest batch and fc8 width: the CUDA kernels take sizes as 32-bit integers, labels are int32.
 MAX_COUNT = 2**31 - 1
-_SOLVER = optim.Solver()
 
 
 class ConfigError(ValueError):
@@ -71,9 +70,9 @@ class TrainConfig:
     frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
     random_frozen: int = None        # first n layers frozen at their random initialisation
     base_lr: float = None            # default: 0.01, the paper's (0.0125 for reduced-data runs, as the paper's)
-    momentum: float = _SOLVER.momentum
-    weight_decay: float = _SOLVER.weight_decay
-    gamma: float = _SOLVER.gamma
+    momentum: float = optim.CAFFE.momentum
+    weight_decay: float = optim.CAFFE.weight_decay
+    gamma: float = optim.CAFFE.gamma
     stepsize: int = None             # default: 100000 scaled by max_iter/450000
     max_iter: int = None             # default: the preset's
     batch_size: int = None           # default: the preset's

@@ -75,6 +75,9 @@ class Solver:
                 raise ValueError(f"solver: `{name}` must be an integer >= 1, got {value!r}")
 
 
+CAFFE = Solver()  # the paper's solver, every default: what a run's momentum and decay default to
+
+
 def scaled_stepsize(max_iter):
     """The paper's stepsize scaled to a run of ``max_iter`` iterations: round(100000·max_iter/450000), >= 1."""
     return PAPER.scaled(max_iter)

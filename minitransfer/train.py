@@ -41,7 +41,6 @@ __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch",
 # A checkpoint is written only while every weight is at most this large (a trained CaffeNet's are
 # well below 1); beyond it the run has diverged even if its loss is still finite.
 MAX_ABS_WEIGHT = 1e6
-_CAFFE_SOLVER = optim.Solver()  # Caffe's momentum and weight decay, the defaults
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
 
 
@@ -329,7 +328,7 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
                       for layer in net.weight_layers)
     last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
     raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
-              if getattr(solver, name) > getattr(_CAFFE_SOLVER, name)]  # they amplify each step as well
+              if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
     also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
             f"Lower `base_lr`{also} or check the data; {last}.")
