@@ -38,7 +38,7 @@ from minitransfer import optim, rundir, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
-from minitransfer.ops import precision as precisions
+from minitransfer.resume import precision_history
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
@@ -147,10 +147,14 @@ def _read_run(folder, name, bases, families):
 def precision_of(folder, config):
     """The precision a run was computed in ("tf32"), with the ones it was continued in where a
     resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
-    in its checkpoint). A configuration written before the option existed was trained in ieee."""
+    in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
+    copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
+    A configuration written before the option existed was trained in ieee."""
     changes = treatments.recorded(folder, config, "precision_changes", read=_precision_changes) or []
-    first = changes[0]["from"] if changes else config.get("precision", precisions.DEFAULT)
-    return first + "".join(f" until iteration {change['iteration']}, then {change['to']}" for change in changes)
+    own = precision_history({"config": config, "precision_changes": changes})
+    source = treatments.recorded(folder, config, "source", read=json.loads) or {}
+    copied = source.get("precision", own) if isinstance(source, dict) else own
+    return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 
 
 def _precision_changes(value):
