@@ -118,3 +118,16 @@ def test_layers_copied_from_a_network_of_another_precision_are_said_and_recorded
     assert results.precision_of(tmp_path / "same.run", json.loads((tmp_path / "same.run" / "config.json").read_text())) \
         == "tf32"
     assert "(trained in precision" not in CliRunner().invoke(main, ["info", str(tmp_path / "same.h5")]).output
+
+
+def test_eval_in_another_precision_than_training_says_so(runs):
+    """The text output names the precision it computed in when it is not the one the network was
+    trained in (two evaluations of one checkpoint would otherwise read as the same measurement)."""
+    other = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision", "ieee"])
+    assert other.exit_code == 0
+    assert other.output.splitlines()[-1] == "computed in precision ieee; the network was trained in tf32"
+    own = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu"])
+    assert own.exit_code == 0 and "computed in precision" not in own.output
+    scores = json.loads(CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision",
+                                                  "ieee", "--json"]).output)
+    assert (scores["precision"], scores["trained_precision"]) == ("ieee", "tf32")
