@@ -18,6 +18,7 @@ from minitransfer.data import splits, synthetic
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
+from minitransfer.resume import precision_history
 from minitransfer.transfer import load_net
 
 
@@ -61,7 +62,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     of a reduced-data run: the images per class it was trained on).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
-    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in.
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in
+    (``trained_precision``: :func:`minitransfer.resume.precision_history`).
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
@@ -104,6 +106,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
     return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision,
+            "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, **scores}
 
 

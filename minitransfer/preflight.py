@@ -20,6 +20,7 @@ import numpy as np
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
+from minitransfer.resume import precision_history
 from minitransfer.rundir import duration
 
 CROP_SHARE_WARNING = 0.8  # a crop spanning less of an image's side than this is warned about
@@ -36,8 +37,8 @@ PROCESS_BYTES = 64 * 2**20
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
     image, a reduced-data run that keeps every image, a batch larger than the data, a base's mean
-    image resized to other images, a CUDA graph asked for on the CPU, a run that would take days on
-    the CPU."""
+    image resized to other images, layers copied from a base trained in another precision, a CUDA
+    graph asked for on the CPU, a run that would take days on the CPU."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -58,6 +59,9 @@ def warnings_for(plan):
         height, width = plan.mean_source["resized_from"]
         found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
                      f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {plan.dataset.path}")
+    if plan.parent is not None and precision_history(plan.parent.meta) != c.precision:
+        found.append(f"the layers copied from {c.copy_from} were trained in precision "
+                     f"{precision_history(plan.parent.meta)}; this run computes in {c.precision}")
     if c.cuda_graph and plan.device == "cpu":
         found.append("--cuda-graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:

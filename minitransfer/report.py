@@ -20,8 +20,8 @@ selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
-Runs of several datasets or presets (:func:`mixed`) are not compared: the report refuses them,
-naming each group, so that each is reported from a folder of its own. A cross-dataset grid's
+Runs of several datasets, presets or precisions (:func:`mixed`) are not compared: the report
+refuses them, naming each group, so that each is reported from a folder of its own. A cross-dataset grid's
 source base, trained on the other dataset by design, is no such mix.
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
@@ -50,8 +50,8 @@ class NoRuns(RuntimeError):
 
 
 class MixedRuns(RuntimeError):
-    """The folder holds runs of several datasets or presets, which no table may pool (exit code 1);
-    nothing is written."""
+    """The folder holds runs of several datasets, presets or precisions, which no table may pool
+    (exit code 1); nothing is written."""
 
 
 def table1(results, ranges=TABLE_1_RANGES):
@@ -76,9 +76,10 @@ def table1(results, ranges=TABLE_1_RANGES):
 
 
 def mixed(results):
-    """The datasets and presets ``results`` mix, one text for each that has several ("2 datasets:
-    NAME (count: runs); ..."): their networks may not be compared (other classes, images, chance
-    levels or capacities). A dataset is known by the fingerprint train recorded (a copy of it in
+    """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
+    datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
+    chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
+    continued in another precision is one of its own). A dataset is known by the fingerprint train recorded (a copy of it in
     another folder is the same dataset; a run without a checkpoint by the one fingerprint the other
     runs of its path have), else by its path. The source base of a cross-dataset grid is trained on
     the other dataset by design and is not counted."""
@@ -94,7 +95,8 @@ def mixed(results):
         return r.fingerprint or (min(of_its_path) if len(of_its_path) == 1 else r.dataset)
 
     found = []
-    kinds = (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset, lambda members: members[0].preset))
+    kinds = (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset, lambda members: members[0].preset),
+             ("precisions", lambda r: r.precision, lambda members: members[0].precision))
     for what, key, name in kinds:
         groups = {}
         for r in results:
@@ -180,7 +182,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
-    results.md and findings.md. Runs of several datasets or presets raise :class:`MixedRuns`.
+    results.md and findings.md. Runs of several datasets, presets or precisions raise :class:`MixedRuns`.
 
     Example: ``write_report("grid", reference="paper").findings``
     """
@@ -193,7 +195,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     groups = mixed(results)
     if groups:
         raise MixedRuns(f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool "
-                        f"them (other classes, images, chance levels or networks): report each from a folder of its own")
+                        f"them (other classes, images, chance levels, networks or arithmetic): report each from a "
+                        f"folder of its own")
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,

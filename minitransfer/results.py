@@ -38,6 +38,7 @@ from minitransfer import optim, rundir, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
+from minitransfer.resume import precision_history
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
@@ -56,9 +57,9 @@ class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
     the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
-    the dataset's meta.json that train recorded in the run's checkpoint), and for a run of the
-    natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
-    () where its dataset is unknown)."""
+    the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
+    computed in (:func:`precision_of`), and for a run of the natural split the names of its halves
+    A and B (:func:`minitransfer.data.splits.half_families`; () where its dataset is unknown)."""
 
     run: Run
     final_top1: float
@@ -72,6 +73,7 @@ class Result:
     preset: str = ""
     families: tuple = ()
     fingerprint: str = ""
+    precision: str = ""
 
     @property
     def still_rising(self):
@@ -138,7 +140,29 @@ def _read_run(folder, name, bases, families):
     return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
                   preset=str(config.get("preset") or ""),
                   families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint") or "")
+                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint") or "",
+                  precision=precision_of(folder, config) if config else "")
+
+
+def precision_of(folder, config):
+    """The precision a run was computed in ("tf32"), with the ones it was continued in where a
+    resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
+    in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
+    copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
+    A configuration written before the option existed was trained in ieee."""
+    changes = treatments.recorded(folder, config, "precision_changes", read=_precision_changes) or []
+    own = precision_history({"config": config, "precision_changes": changes})
+    source = treatments.recorded(folder, config, "source", read=json.loads) or {}
+    copied = source.get("precision", own) if isinstance(source, dict) else own
+    return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
+
+
+def _precision_changes(value):
+    changes = json.loads(value)
+    if not (isinstance(changes, list) and all(isinstance(c, dict) and {"iteration", "from", "to"} <= set(c)
+                                              for c in changes)):
+        raise ValueError(f"not train's record of precision changes: {value!r:.80}")
+    return changes
 
 
 def _half_families(path, read):

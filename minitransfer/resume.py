@@ -139,6 +139,14 @@ def precision_changes(plan):
     return earlier + ([change] if change is not None else [])
 
 
+def precision_history(meta):
+    """The precision checkpoint ``meta`` was trained in, with those it was continued in where a
+    resumption changed it: "tf32", "tf32 until iteration 200, then ieee"."""
+    changes = meta["precision_changes"]
+    first = changes[0]["from"] if changes else meta["config"].get("precision", _DEFAULTS["precision"])
+    return first + "".join(f" until iteration {change['iteration']}, then {change['to']}" for change in changes)
+
+
 PATH_FIELDS = ("out", "data", "copy_from")
 # What a checkpoint written before a field existed is taken to have had.
 _DEFAULTS = {"precision": precisions.DEFAULT}

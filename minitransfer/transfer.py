@@ -13,7 +13,7 @@ from minitransfer import models
 from minitransfer.config import classes_sha256
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
-from minitransfer.resume import precision_changes
+from minitransfer.resume import precision_changes, precision_history
 
 
 def build_net(plan):
@@ -67,8 +67,9 @@ def load_net(saved, device="cpu", precision=None):
 
 
 def source_of(plan):
-    """Where the copied layers come from: the base checkpoint, its dataset and split, and whether
-    that dataset is another one than this run's ({} for a run that copies nothing)."""
+    """Where the copied layers come from: the base checkpoint, its dataset and split, whether that
+    dataset is another one than this run's, and the precision the base was trained in
+    (:func:`minitransfer.resume.precision_history`); {} for a run that copies nothing."""
     parent = plan.parent
     if parent is None:
         return {}
@@ -76,7 +77,8 @@ def source_of(plan):
     return {"checkpoint": str(parent.path), "sha256": parent.sha256, "dataset": meta["config"].get("data", ""),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
-            "split_half": meta["split_half"], "cross_dataset": bool(plan.cross_dataset)}
+            "split_half": meta["split_half"], "cross_dataset": bool(plan.cross_dataset),
+            "precision": precision_history(meta)}
 
 
 def snapshot(net, plan, iteration, cursor):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate
+from minitransfer import config, evaluate, results
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -93,3 +93,41 @@ def test_experiment_passes_the_mode_to_every_run(synthetic_8, tmp_path):
     assert result.exit_code == 0, result.output
     commands = [line for line in result.output.splitlines() if " train " in line]
     assert commands and all("--precision tf32x3" in line for line in commands)
+
+
+def test_layers_copied_from_a_network_of_another_precision_are_said_and_recorded(runs, synthetic_8, tmp_path):
+    """A transfer in ieee of a base trained in tf32 is allowed (weights are float32 either way), but
+    train warns, the transfer's checkpoint records the base's precision, info shows it, and the
+    report counts the run apart from transfers whose copied layers were computed as they are."""
+    out = tmp_path / "T2B.h5"
+    trained = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--copy-from", str(runs / "tf32.h5"), "--n", "2",
+                                        "--frozen", "--half", "B", "-o", str(out), "--batch-size", "16", "--max-iter",
+                                        "2", "--eval-every", "2", "--device", "cpu"])
+    assert trained.exit_code == 0, trained.output
+    assert (f"warning: the layers copied from {runs / 'tf32.h5'} were trained in precision tf32; this run computes "
+            f"in ieee") in trained.output
+    assert checkpoints.load(out).meta["source"]["precision"] == "tf32"
+    shown = CliRunner().invoke(main, ["info", str(out)])
+    assert "copied layers 1..2 from sha256 " in shown.output and "... (trained in precision tf32)" in shown.output
+    config = json.loads((tmp_path / "T2B.run" / "config.json").read_text())
+    assert results.precision_of(tmp_path / "T2B.run", config) == "ieee, layers 1..2 copied from a tf32 network"
+    same = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--copy-from", str(runs / "tf32.h5"), "--n", "2",
+                                     "--frozen", "--half", "B", "-o", str(tmp_path / "same.h5"), "--batch-size", "16",
+                                     "--max-iter", "2", "--eval-every", "2", "--device", "cpu", "--precision", "tf32"])
+    assert same.exit_code == 0 and "were trained in precision" not in same.output
+    assert results.precision_of(tmp_path / "same.run", json.loads((tmp_path / "same.run" / "config.json").read_text())) \
+        == "tf32"
+    assert "(trained in precision" not in CliRunner().invoke(main, ["info", str(tmp_path / "same.h5")]).output
+
+
+def test_eval_in_another_precision_than_training_says_so(runs):
+    """The text output names the precision it computed in when it is not the one the network was
+    trained in (two evaluations of one checkpoint would otherwise read as the same measurement)."""
+    other = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision", "ieee"])
+    assert other.exit_code == 0
+    assert other.output.splitlines()[-1] == "computed in precision ieee; the network was trained in tf32"
+    own = CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu"])
+    assert own.exit_code == 0 and "computed in precision" not in own.output
+    scores = json.loads(CliRunner().invoke(main, ["eval", str(runs / "tf32.h5"), "--device", "cpu", "--precision",
+                                                  "ieee", "--json"]).output)
+    assert (scores["precision"], scores["trained_precision"]) == ("ieee", "tf32")

@@ -306,7 +306,8 @@ def test_runs_of_two_datasets_in_one_folder_are_refused_each_named(runs_dir, tmp
     assert result.output == (
         f"error: the runs under {runs_dir} are of 2 datasets: /copy/of/eight, /data/eight (meta.json sha256 "
         f"888888888888) (2: random0/baseA, random0/baseB); /data/twenty (meta.json sha256 202020202020) (1: "
-        f"twenty/baseA); no table or finding may pool them (other classes, images, chance levels or networks): "
+        f"twenty/baseA); no table or finding may pool them (other classes, images, chance levels, networks or "
+        f"arithmetic): "
         f"report each from a folder of its own\n")
     assert not (tmp_path / "r").exists()
 
@@ -328,6 +329,35 @@ def test_a_dataset_is_one_by_its_fingerprint_and_a_cross_grids_source_is_no_mix(
         "3 datasets: /data/eight (1: eight/baseB); /data/eight (meta.json sha256 f0) (1: again/baseA); /data/eight "
         "(meta.json sha256 f8) (2: eight/baseA, eight/A1B)",
         "2 presets: mini (4: eight/baseA, eight/baseB, eight/A1B, ...); toy (1: again/baseA)"]
+
+
+def record_precision_changes(runs_dir, name, changes):
+    """What train writes into a run's checkpoint when a resumption continued it in another precision."""
+    with h5py.File(runs_dir / f"{name}.run" / "checkpoint.h5", "a") as f:
+        f.attrs["precision_changes"] = json.dumps(changes)
+
+
+def test_runs_of_two_precisions_in_one_folder_are_refused_each_named(runs_dir, tmp_path):
+    """A grid trained in ieee and the same grid's next seed added in tf32 (experiment started again on
+    the folder with another --precision): TF32 rounds every product to 10 bits, so no table may pool
+    them. A run continued in another precision (--allow-precision-change) is a precision of its own;
+    a run whose configuration predates the option was trained in ieee."""
+    def config(run, precision):
+        return {"split": "random", "half": run.target, "data": "/data/eight", "preset": "mini",
+                **({"precision": precision} if precision else {})}
+
+    for seed, precision in ((0, None), (1, "tf32")):
+        for run in grid.plan_grid(random_seeds=(seed,), layers=(1,), fine_tuned=False):
+            write_run(runs_dir, run, 0.6, config=config(run, precision))
+    record_precision_changes(runs_dir, "random1/baseB", [{"iteration": 200, "from": "tf32", "to": "ieee"}])
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: the runs under {runs_dir} are of 3 precisions: ieee (4: random0/A1B, random0/B1B, random0/baseA, "
+        f"...); tf32 (3: random1/A1B, random1/B1B, random1/baseA); tf32 until iteration 200, then ieee (1: "
+        f"random1/baseB); no table or finding may pool them (other classes, images, chance levels, networks or "
+        f"arithmetic): report each from a folder of its own\n")
+    assert not (tmp_path / "r").exists()
 
 
 def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):

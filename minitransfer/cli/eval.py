@@ -47,3 +47,5 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
         click.echo(f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {scores['data']}")
+    if scores["precision"] != scores["trained_precision"]:
+        click.echo(f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}")

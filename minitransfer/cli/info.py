@@ -40,6 +40,8 @@ def info(checkpoint, as_json):
     if summary["n_copied"]:
         source = summary["source"]
         origin = f" (trained on another dataset: {source['dataset']})" if source.get("cross_dataset") else ""
+        if source.get("precision", summary["precision"]) != summary["precision"]:
+            origin += f" (trained in precision {source['precision']})"
         lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
     if summary["random_frozen"]:
         lines.append(f"first {summary['n_frozen']} layers random and frozen")

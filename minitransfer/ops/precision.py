@@ -67,6 +67,11 @@ def round_tf32(x):
     Subnormals are rounded on the same grid (multiples of 2⁻¹³⁶) and may round up to the smallest
     normal; magnitudes from (2 − 2⁻¹¹)·2¹²⁷ up, and ±inf, give ±inf; a NaN stays a NaN (quiet,
     sign and leading payload kept). Works on NumPy and CuPy arrays.
+
+    NaNs are this emulation's choice, not the GPU's contract: the PTX ISA specifies a NaN result
+    only for ``cvt.rna.satfinite.tf32.f32``, and sm_86 has been seen to compile the plain
+    instruction (the kernels') to a mask of the 13 low bits for NaN and ±inf, which keeps a NaN
+    signalling and turns one whose payload lies only in those bits into ±inf. Unverified on a GPU.
     """
     x = _float32(x)
     bits = x.view(np.uint32)
