@@ -79,9 +79,9 @@ def mixed(results):
     """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
     datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
     chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
-    continued in another precision is one of its own). A dataset is known by the fingerprint train recorded (a copy of it in
-    another folder is the same dataset; a run without a checkpoint by the one fingerprint the other
-    runs of its path have), else by its path. The source base of a cross-dataset grid is trained on
+    continued in another precision is one of its own). A dataset is known by the fingerprint train
+    recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
+    one fingerprint the other runs of its path have), else by its path. The source base of a cross-dataset grid is trained on
     the other dataset by design and is not counted."""
     fingerprints = {}
     for r in results:

@@ -43,8 +43,9 @@ def report(runs, out, reference):
     selffer or random-frozen run whose own base is not among the runs (its folder deleted, or only
     the copies gathered) is in the results but in no finding: "left out of the findings: ...". Runs of
     several datasets, presets or precisions (--precision; a run continued in another one is one of
-    its own) are refused, each group named (exit code 1): report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one dataset's: its source
-    base is trained on the other one by design.
+    its own) are refused, each group named (exit code 1): report each from a folder of its own. A
+    cross-dataset grid (experiment --source-data) is one dataset's: its source base is trained on
+    the other one by design.
 
     \b
     Examples:
