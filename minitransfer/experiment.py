@@ -318,16 +318,30 @@ def is_finished(out, run):
 
 
 def write_plan(out, runs, options, train_command):
-    """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them)."""
+    """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
+    earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
+    added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`)."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    listed = [run.to_json() for run in runs]
+    names = {run.name for run in runs}
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
-            "train_command": list(train_command), "runs": [run.to_json() for run in runs]}
+            "train_command": list(train_command),
+            "runs": listed + [record for record in _planned_before(out) if record.get("name") not in names]}
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=os.fspath) + "\n")  # a notebook's pathlib.Path
     for run in runs:
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n")
+
+
+def _planned_before(out):
+    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one)."""
+    try:
+        runs = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [record for record in runs if isinstance(record, dict)] if isinstance(runs, list) else []
 
 
 def run_status(out, run):

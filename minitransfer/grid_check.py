@@ -1,20 +1,24 @@
 """Whether the runs a grid folder already holds are this grid's: a finished run is skipped, and an
 interrupted one continued, only when it was trained as the grid asks now (every option, defaults
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
-else the grid stops with :class:`GridMismatch` rather than mix two experiments. Also here: :func:`check_bases`, the options
-no base can take, refused before anything is queued; and :func:`check_memory`, the runs a grid
-trains at once that would together need more memory than this machine has available.
+else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
+another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
+pool with this grid's. Also here: :func:`check_bases`, the options no base can take, refused before
+anything is queued; and :func:`check_memory`, the runs a grid trains at once that would together
+need more memory than this machine has available.
 """
 
 import collections
 import functools
 import json
 import os
+import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CHECKPOINT_FILE, Run, is_finished, run_dir, run_fields, weights_path
+from minitransfer.experiment import (CHECKPOINT_FILE, TREATMENT_FILE, Run, is_finished, run_dir, run_fields,
+                                     weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
@@ -34,6 +38,37 @@ def check_finished(runs, out, options):
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
+
+
+def check_others(runs, out, options):
+    """Raise :class:`GridMismatch` for a run that ``out`` holds besides ``runs`` (another grid's: other
+    split seeds, layers or treatments), finished or started, that was trained with other options
+    than ``options`` ask for, its training seed apart (each run has its own): the report of ``out``
+    would pool its network with this grid's (another schedule, learning rate, precision, dataset
+    ...). A run whose options cannot be resolved the way this grid's are (a cross-dataset grid's
+    source base, asked without --source-data) is not judged."""
+    planned = {run.name for run in runs}
+    for other in _other_runs(out, planned):
+        try:
+            differ = trained_otherwise(out, other, options, ignore=("seed",)) if _trained_file(out, other) else []
+        except (config.ConfigError, config.DataMismatch):
+            continue
+        if differ:
+            raise GridMismatch(f"{run_dir(out, other)}, a run of another grid in {out}, was trained with other options "
+                               f"than this grid asks for ({'; '.join(differ)}): the report of {out} would pool its "
+                               f"network with this grid's; choose another output folder for this grid, or delete "
+                               f"that run first (what it trained is lost)")
+
+
+def _other_runs(out, planned):
+    """The runs of the grid folder ``out`` (as their treatment.json records them) not named in ``planned``."""
+    for folder in sorted(pathlib.Path(out).rglob("*.run")):
+        try:
+            run = Run.from_json(json.loads((folder / TREATMENT_FILE).read_text()))
+        except (OSError, ValueError, TypeError, AttributeError):  # not a grid's run: nothing to judge
+            continue
+        if run.name not in planned and run_dir(out, run) == folder:
+            yield run
 
 
 def check_bases(runs, out, options):
@@ -121,14 +156,15 @@ def _trained_file(out, run):
     return saved if saved.exists() else None
 
 
-def trained_otherwise(out, run, options):
+def trained_otherwise(out, run, options, ignore=()):
     """The fields a finished or interrupted ``run`` was trained with that differ from what ``options`` ask for now,
     as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     A base is compared on every field, defaults included: an option given before and left out now
     differs there (and a transfer is trained with the same options as its base). The dataset is the
     one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
     recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
-    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`)."""
+    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`).
+    Fields named in ``ignore`` are not compared."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
@@ -143,7 +179,7 @@ def trained_otherwise(out, run, options):
     asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
     digests_now = {"copy_from": _sha256, "data": _fingerprint}
     for name, asked in asked_fields.items():
-        if asked is None or name in RESUME_FREE_FIELDS + ("out",) or name not in recorded:
+        if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
             continue
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         differ += [f"`{name}` {change}"] if change else []  # the command line names the option

@@ -917,3 +917,38 @@ def test_a_base_that_is_another_network_in_the_moved_grid_is_refused_by_the_run_
         as_option = message.replace("`copy_from`", "--copy-from")  # the command line names the option
         assert result.exit_code == 2 and f"error: {as_option}" in result.output, result.output
         assert "[done]" not in result.output
+
+
+def test_another_grids_runs_trained_otherwise_stop_a_grid_sharing_their_folder(trained_grid, tmp_path):
+    """A second grid (split seed 1) put into a folder whose first grid (split seed 0) ran for 4
+    iterations asks for 5: none of its runs is the first grid's, but the folder's report would pool
+    both grids' networks. Refused before anything is written, by the grid, its dry run and its SLURM
+    scripts (which would skip a finished run as their own), naming the other grid's run and the
+    option; the same options, another training seed (each run has its own) are one experiment."""
+    from minitransfer.cli import main
+
+    source, _, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    second = grid.plan_grid(random_seeds=(1,), layers=(1,), fine_tuned=False)
+    before = _folder_bytes(place)
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/B1B.run, a run of another grid in .* "
+                                                     r"\(`max_iter` 4 -> 5\): the report of .* would pool"):
+        scheduler.run_grid(second, place, dict(options, max_iter=5), log=lambda line: None, poll_seconds=0.01)
+    assert _folder_bytes(place) == before
+    grid_check.check_others(second, place, dict(options, seed=9))  # another training seed: no mix
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1", "--no-fine-tuned",
+                 "--device", "cpu", "--split-seed", "1"]
+    for extra in (["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
+        refused = CliRunner().invoke(main, arguments + ["--max-iter", "5"] + extra)
+        assert refused.exit_code == 2 and "a run of another grid" in refused.output, refused.output
+        assert "(--max-iter 4 -> 5)" in refused.output and "Traceback" not in refused.output, refused.output
+        assert _folder_bytes(place) == before and not (tmp_path / "slurm").exists()
+        same = CliRunner().invoke(main, arguments + ["--max-iter", "4", "--seed", "9"] + extra)
+        assert same.exit_code == 0, same.output
+    assert (tmp_path / "slurm").is_dir()
+    first = json.loads((source / "experiment.json").read_text())["runs"]
+    assert scheduler.run_grid(second, place, dict(options, seed=9), log=lambda line: None,
+                              poll_seconds=0.01).exit_code == 0
+    listed = [record["name"] for record in json.loads((place / "experiment.json").read_text())["runs"]]
+    assert listed == names(second) + [record["name"] for record in first]  # the earlier grid's runs stay listed

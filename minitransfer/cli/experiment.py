@@ -88,8 +88,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5). Transfers start once their base has finished.
     Finished runs are skipped and interrupted ones resumed, so after a crash or Ctrl-C rerun the
-    same command. Exit code 75: interrupted, rerun to go on; 1: some run failed, or the runs trained
-    at once (--gpus) would together need more memory than is available.
+    same command. More seeds, layers or treatments may be added to OUT later with the same training
+    options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
+    its report would pool with the new ones, stop the grid before anything runs (exit code 2). Exit
+    code 75: interrupted, rerun to go on; 1: some run failed, or the runs trained at once (--gpus)
+    would together need more memory than is available.
 
     \b
     Examples:
@@ -129,7 +132,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
     run(lambda: grid_check.check_bases(runs, out, options))
-    if emit_slurm:
+    if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
+        grid_check.check_finished(runs, out, options)
+        grid_check.check_others(runs, out, options)
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
                                   time_limit=time_limit, sbatch_options=sbatch_options)
         click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
@@ -141,6 +146,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         grid_check.check_finished(runs, out, options)  # refused as the grid itself would refuse it
+        grid_check.check_others(runs, out, options)
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
