@@ -24,6 +24,7 @@ from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, natural_families, relative_by_n, select
 
 POINTS = 100
+FIGURES = ("figure2", "figure3", "figure_cross", "curves")  # the file stems of every figure draw_all may give
 TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
 # Paper's colours: dark / light blue for BnB / BnB+, dark / light red for AnB / AnB+.
 STYLE = {

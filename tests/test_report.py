@@ -19,7 +19,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, report
+from minitransfer import figures, fileio, report
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -550,6 +550,29 @@ def test_without_matplotlib_the_tables_are_still_written(runs_dir, tmp_path, mon
     assert "pip install 'minitransfer[plot]'" in result.output
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == \
         ["findings.md", "results.csv", "results.md", "table1.csv", "table1.md"]
+
+
+def test_a_report_leaves_no_figure_of_an_earlier_one(runs_dir, tmp_path, monkeypatch):
+    """Every figure beside the tables is this report's: a cross-dataset figure whose runs are gone,
+    the figures of a report drawn before matplotlib was removed, and a killed report's temporary
+    are not left next to tables they no longer show."""
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "report"
+    for run in grid.plan_grid(random_seeds=(), layers=(1,), cross=True):
+        write_run(runs_dir, run, 0.45)
+    assert "figure_cross.png" in report.write_report(runs_dir, out).files
+    shutil.rmtree(runs_dir / "cross")
+    killed = fileio.temporary_path(out / "figure2.png").with_name(".figure2.png.tmp-999999999")
+    killed.write_bytes(b"\x89PNG half")
+    written = report.write_report(runs_dir, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(written.files) and "figure2.png" in written.files
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    written = report.write_report(runs_dir, out)
+    assert not written.figures
+    assert sorted(p.name for p in out.iterdir()) == ["findings.md", "results.csv", "results.md", "table1.csv",
+                                                     "table1.md"]
 
 
 def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
