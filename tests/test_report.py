@@ -19,7 +19,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, fileio, report
+from minitransfer import figures, report
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -562,7 +562,7 @@ def test_a_report_leaves_no_figure_of_an_earlier_one(runs_dir, tmp_path, monkeyp
         write_run(runs_dir, run, 0.45)
     assert "figure_cross.png" in report.write_report(runs_dir, out).files
     shutil.rmtree(runs_dir / "cross")
-    killed = fileio.temporary_path(out / "figure2.png").with_name(".figure2.png.tmp-999999999")
+    killed = out / ".figure2.png.tmp-999999999"  # fileio's temporary name, of a process that is gone
     killed.write_bytes(b"\x89PNG half")
     written = report.write_report(runs_dir, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(written.files) and "figure2.png" in written.files
@@ -573,6 +573,16 @@ def test_a_report_leaves_no_figure_of_an_earlier_one(runs_dir, tmp_path, monkeyp
     assert not written.figures
     assert sorted(p.name for p in out.iterdir()) == ["findings.md", "results.csv", "results.md", "table1.csv",
                                                      "table1.md"]
+
+
+def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, tmp_path):
+    """The failed write's own error, not the one of removing a temporary that was never made."""
+    in_the_way = tmp_path / "notes.txt"
+    in_the_way.write_text("mine")
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(in_the_way / "report")])
+    assert result.exit_code == 74, result.output
+    assert result.output == f"error: cannot write {in_the_way / 'report' / 'results.csv'}: Not a directory\n"
+    assert in_the_way.read_text() == "mine"
 
 
 def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
