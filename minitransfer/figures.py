@@ -97,7 +97,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     if reference:
         _reference_lines(top, reference)
     bottom.axhline(0, color="black", linestyle=":", linewidth=1)
-    top.set_title(f"{title}: every network, and each treatment's mean ± s.d."
+    top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
                   + (" (thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
     _finish([(top, ACCURACY_LABEL), (bottom, RELATIVE_LABEL)], results + (reference or []))

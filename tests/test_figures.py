@@ -8,7 +8,7 @@ import pytest
 
 from minitransfer import experiment as grid
 from minitransfer import figures
-from minitransfer.results import Result
+from minitransfer.results import Result, read_reference
 
 matplotlib_figure = pytest.importorskip("matplotlib.figure")
 Figure = matplotlib_figure.Figure
@@ -84,3 +84,18 @@ def test_learning_curves_without_records_say_so():
     loss_row, top1_row = axes[:columns], axes[columns:]
     assert [texts(each) for each in loss_row] == [["no training loss logged (metrics.jsonl)"]] * 4 + [[]]
     assert [texts(each) for each in top1_row] == [["no evaluation recorded (eval.csv)"]] * 4 + [[]]  # baseB: one has
+
+
+def test_every_title_fits_its_figure():
+    """With the paper's runs overlaid, figure2's title ran past both edges of the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    runs = grid.plan_grid(layers=(1, 7), natural=True, random_frozen=(1,), cross=True)
+    drawn = figures.draw_all(Figure, networks(runs, lambda run: 0.5 - 0.01 * run.n), read_reference("paper"))
+    for name, figure in drawn.items():
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)  # lays out the panels as savefig does
+        width = figure.bbox.width
+        for title in figure.texts + [axes.title for axes in figure.axes]:  # the suptitle, the panels' titles
+            extent = title.get_window_extent(renderer)
+            assert 0 <= extent.x0 and extent.x1 <= width, f"{name}: {title.get_text()!r}"
