@@ -24,6 +24,7 @@ from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, natural_families, relative_by_n, select
 
 POINTS = 100
+FIGURES = ("figure2", "figure3", "figure_cross", "curves")  # the file stems of every figure draw_all may give
 TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
 # Paper's colours: dark / light blue for BnB / BnB+, dark / light red for AnB / AnB+.
 STYLE = {
@@ -40,6 +41,8 @@ OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
 ACCURACY_LABEL = "top-1 accuracy, target validation images\n(mean of the 10 best evaluations)"
 RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
 N_LABEL = "n: layers copied from the base (0: the base itself)"
+NO_RELATIVE = "no network with an accuracy and its own base"
+NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
 
 
 def figure_class():
@@ -63,8 +66,10 @@ def draw_all(Figure, results, reference=None):
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
     """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
-    as a line with error bars (labelled ``label``)."""
-    ns = sorted(by_n)
+    as a line with error bars (labelled ``label``); NaN values (networks without an evaluation) are
+    left out, and nothing is drawn without a value."""
+    by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
+    ns = sorted(n for n, values in by_n.items() if values)
     if not ns:
         return
     for n in ns:
@@ -92,12 +97,29 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     if reference:
         _reference_lines(top, reference)
     bottom.axhline(0, color="black", linestyle=":", linewidth=1)
-    top.set_title(f"{title}: every network, and each treatment's mean ± s.d."
+    top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
                   + (" (thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
-    _finish([(top, ACCURACY_LABEL), (bottom, RELATIVE_LABEL)], results + (reference or []),
-            empty=f"no {split}-split runs" if not select(results, split) else None)
+    _finish([(top, ACCURACY_LABEL), (bottom, RELATIVE_LABEL)], results + (reference or []))
+    _say_if_empty(top, _no_accuracy(select(results, split), f"no {split}-split runs"))
+    _say_if_empty(bottom, NO_RELATIVE)
     return figure
+
+
+def _no_accuracy(runs, none):
+    """Why a panel of ``runs`` drew no network: ``none`` when there are no such runs."""
+    return f"no accuracy to draw: none of the {len(runs)} networks made an evaluation" if runs else none
+
+
+def _say_if_empty(axes, why):
+    """A panel that drew no network (no mean ± s.d.; its zero line and the paper's lines are not
+    networks) says ``why`` in its middle."""
+    if not axes.containers:
+        _say(axes, why)
+
+
+def _say(axes, why):
+    axes.text(0.5, 0.5, why, transform=axes.transAxes, ha="center", fontsize=8)
 
 
 def _with_base(bases, by_n):
@@ -132,15 +154,16 @@ def figure3(Figure, results, reference=None):
     relative = figure.add_subplot(grid[1, :])
     names = natural_families(results)
     for target, name in zip(HALVES, names):
-        style = STYLE[f"natural {target}"]
+        style, offset = STYLE[f"natural {target}"], -0.1 if target == "A" else 0.1
         by_n = _accuracy_by_n(results, "natural", "AnB", target)
         bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
-        spread_plot(natural, _with_base(bases, by_n), f"target {name}", style)
+        spread_plot(natural, _with_base(bases, by_n), f"target {name}", style, offset)
         spread_plot(relative, relative_by_n(results, "natural", "AnB", target), f"{name} target: AnB", style,
-                    offset=-0.1 if target == "A" else 0.1, scale=POINTS)
-    bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
-    spread_plot(random_weights, _with_base(bases, _accuracy_by_n(results, "all", "random")),
-                "random frozen layers", STYLE["random"])
+                    offset, scale=POINTS)
+    randoms = _accuracy_by_n(results, "all", "random")
+    if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
+        bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+        spread_plot(random_weights, _with_base(bases, randoms), "random frozen layers", STYLE["random"])
     spread_plot(relative, relative_by_n(results, "all", "random"), "random frozen layers", STYLE["random"], 0.2,
                 scale=POINTS)
     spread_plot(relative, relative_by_n(results, "random", "AnB"), "random A/B split: AnB", STYLE["AnB"], -0.2,
@@ -157,12 +180,12 @@ def figure3(Figure, results, reference=None):
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
     _finish([(natural, ACCURACY_LABEL), (random_weights, ACCURACY_LABEL), (relative, RELATIVE_LABEL)],
-            results + (reference or []), empty=None)
-    for axes, text in ((natural, "no natural-split runs (experiment --split natural)"),
-                       (random_weights, "no random-weights runs (experiment --random-frozen 1-7)"),
-                       (relative, "no runs with their base")):
-        if not axes.lines:
-            axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", fontsize=9)
+            results + (reference or []))
+    _say_if_empty(natural, _no_accuracy(select(results, "natural"),
+                                        "no natural-split runs (experiment --split natural)"))
+    _say_if_empty(random_weights, _no_accuracy(select(results, "all", "random"),
+                                               "no random-weights runs (experiment --random-frozen 1-7)"))
+    _say_if_empty(relative, NO_RELATIVE)
     figure.suptitle("Figure 3: dissimilar tasks and random weights")
     return figure
 
@@ -181,23 +204,24 @@ def curves(Figure, results):
         for r in members:
             style = dict(color="red", linewidth=1.2, label=r.run.name) if r.still_rising else \
                 dict(color="#3060a0", linewidth=0.7, alpha=0.6)
-            if r.losses:
-                loss_axes.plot(*zip(*r.losses), **style)
-            if r.curve:
-                top1_axes.plot(*zip(*r.curve), **style)
+            for panel, points in ((loss_axes, r.losses), (top1_axes, r.curve)):
+                if points:
+                    panel.plot(*zip(*points), **style)
         loss_axes.set_title(f"{name} ({len(members)} runs)")
         loss_axes.set_ylabel("training loss (logged batches)")
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")
-        for each in (loss_axes, top1_axes):
+        for each, why in ((loss_axes, NO_LOSSES), (top1_axes, NO_EVALUATIONS)):
             each.grid(alpha=0.3)
+            if not each.lines:
+                _say(each, why)
         if any(r.still_rising for r in members):
             top1_axes.legend(fontsize=6, title="still rising", title_fontsize=7)
     figure.suptitle("learning curves: a run whose accuracy still rises at the end has not converged")
     return figure
 
 
-def _finish(panels, results, empty):
+def _finish(panels, results):
     ticks = range(0, max((r.run.n for r in results), default=1) + 1)
     for axes, ylabel in panels:
         axes.set_xticks(ticks)
@@ -206,8 +230,6 @@ def _finish(panels, results, empty):
         axes.grid(alpha=0.3)
         if any(not line.get_label().startswith("_") for line in axes.lines + axes.containers):
             axes.legend(loc="best", fontsize=7, ncol=2)
-        if empty:
-            axes.text(0.5, 0.5, empty, transform=axes.transAxes, ha="center")
 
 
 def _jitter(count):

@@ -66,7 +66,8 @@ def atomic_path(path, size=None):
         os.replace(temporary, path)
         _fsync(path.parent, os.O_RDONLY)
     except BaseException as error:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # no folder to hold it (a file in the way): the write's error says why
+            temporary.unlink(missing_ok=True)
         if isinstance(error, OSError) and not isinstance(error, StorageError):
             raise storage_error(path, error, size) from error
         raise

@@ -43,6 +43,7 @@ TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
            "mean10_top1", "evaluations", "still_rising")
 PLOT_HINT = "pip install 'minitransfer[plot]'"
+FIGURE_FORMATS = ("png", "svg")
 
 
 class NoRuns(RuntimeError):
@@ -177,7 +178,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     results.csv / results.md (one row per network), table1.csv / table1.md, findings.md (the paper's
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
     matplotlib) figure2, figure3, the cross-dataset figure when there are such runs, and every run's
-    learning curves, as PNG and SVG. ``reference``: a TSV of the paper's runs to overlay, or
+    learning curves, as PNG and SVG (the figures of an earlier report that this one does not draw
+    are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's runs to overlay, or
     ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
@@ -198,6 +200,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                         f"them (other classes, images, chance levels, networks or arithmetic): report each from a "
                         f"folder of its own")
     reference_results = read_reference(reference) if reference else None
+    fileio.remove_stale_temporaries(out_dir)
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
                     without_base=without_base(results))
@@ -205,14 +208,17 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     _write_table1(report, reference_results, out_dir)
     _write_findings(report, out_dir)
     Figure = figure_module.figure_class() if figures else None
-    if Figure is not None:
-        for name, figure in figure_module.draw_all(Figure, results, reference_results).items():
-            for suffix in ("png", "svg"):
-                path = out_dir / f"{name}.{suffix}"
-                with fileio.atomic_path(path) as temporary:
-                    figure.savefig(temporary, dpi=120, format=suffix)
-                report.files[path.name] = path
-        report.figures = True
+    drawn = figure_module.draw_all(Figure, results, reference_results) if Figure is not None else {}
+    for name in figure_module.FIGURES:
+        for suffix in FIGURE_FORMATS:
+            path = out_dir / f"{name}.{suffix}"
+            if name not in drawn:  # an earlier report's, showing other runs than these tables
+                fileio.remove(path)
+                continue
+            with fileio.atomic_path(path) as temporary:
+                drawn[name].savefig(temporary, dpi=120, format=suffix)
+            report.files[path.name] = path
+    report.figures = Figure is not None
     return report
 
 

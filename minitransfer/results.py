@@ -255,21 +255,39 @@ def reference_path(reference):
     return pathlib.Path(reference)
 
 
+REFERENCE_COLUMNS = ("run", "mean_top10_val_top1")
+REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, tab-separated, then one line per run"
+
+
 def read_reference(path):
-    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns), or ``"paper"``,
-    as results (final and best unknown: NaN). Unknown run names are an error naming the line."""
+    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns; UTF-8, with or
+    without a byte order mark), or ``"paper"``, as results (final and best unknown: NaN). A header
+    without those columns, an unknown run name or an accuracy outside [0, 1] (a table in percent)
+    is an error naming the line."""
     path = reference_path(path)
-    results = []
-    with path.open(newline="") as stream:
-        for line_number, row in enumerate(csv.DictReader(stream, delimiter="\t"), start=2):
-            try:
-                results.append(_reference_result(row))
-            except (KeyError, TypeError, ValueError) as error:
-                raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
-                                   f"mean_top10_val_top1, tab-separated)") from None
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            results = _reference_results(path, csv.DictReader(stream, delimiter="\t"))
+    except UnicodeDecodeError:
+        raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
     if not results:  # it would overlay nothing, silently
-        raise BadReference(f"report: {path} holds no runs (expected a header line with the columns run and "
-                           f"mean_top10_val_top1, tab-separated, then one line per run)")
+        raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
+    return results
+
+
+def _reference_results(path, reader):
+    missing = [column for column in REFERENCE_COLUMNS if column not in (reader.fieldnames or REFERENCE_COLUMNS)]
+    if missing:
+        header = "\t".join(reader.fieldnames)
+        raise BadReference(f"report: {path} line 1: no column {', '.join(missing)} (found {header!r}; expected "
+                           f"{REFERENCE_FORMAT})")
+    results = []
+    for line_number, row in enumerate(reader, start=2):
+        try:
+            results.append(_reference_result(row))
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
+                               f"mean_top10_val_top1, tab-separated)") from None
     return results
 
 
@@ -278,8 +296,11 @@ def _reference_result(row):
     for pattern, build in REFERENCE_PATTERNS:
         match = pattern.match(name)
         if match:
-            return Result(build(match), math.nan, math.nan, float(row["mean_top10_val_top1"]),
-                          int(row.get("n_test_points") or 0))
+            text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
+            if not _is_accuracy(float(text), evaluations):
+                raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
+                                 + (" (NaN only for a run without test points)" if evaluations else ""))
+            return Result(build(match), math.nan, math.nan, float(text), evaluations)
     raise ValueError(f"unknown run name {name!r}")
 
 

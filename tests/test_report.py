@@ -414,13 +414,43 @@ def test_read_reference_rejects_unknown_names(tmp_path):
         read_reference(path)
 
 
-@pytest.mark.parametrize("text", ["run\tmean_top10_val_top1\n", "half0A 0.6\n", ""], ids=["header-only", "one-line", "empty"])
+@pytest.mark.parametrize("text", ["run\tmean_top10_val_top1\n", ""], ids=["header-only", "empty"])
 def test_read_reference_rejects_a_file_without_runs(tmp_path, text):
     """A reference that holds no run would overlay nothing, silently: the wrong file was given."""
     path = tmp_path / "reference.tsv"
     path.write_text(text)
     with pytest.raises(ValueError, match=f"report: {path} holds no runs"):
         read_reference(path)
+
+
+NOT_REFERENCES = {
+    "percent": (b"run\tmean_top10_val_top1\nhalf0A\t61.5\n",
+                "line 2: mean_top10_val_top1 is '61.5', expected a top-1 accuracy in [0, 1]"),
+    "nan-with-test-points": (b"run\tmean_top10_val_top1\tn_test_points\nhalf0A\tnan\t450\n",
+                             "line 2: mean_top10_val_top1 is 'nan', expected a top-1 accuracy in [0, 1] (NaN only"),
+    "comma-separated": (b"run,mean_top10_val_top1\nhalf0A,0.6\n",
+                        "line 1: no column run, mean_top10_val_top1 (found 'run,mean_top10_val_top1';"),
+    "no-header": (b"half0A 0.6\n", "line 1: no column run, mean_top10_val_top1 (found 'half0A 0.6';"),
+    "binary": (bytes(range(128, 256)) * 3, "not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize("content, why", NOT_REFERENCES.values(), ids=NOT_REFERENCES.keys())
+def test_a_reference_that_is_not_the_papers_runs_is_refused_naming_the_line(runs_dir, tmp_path, content, why):
+    """A table in percent would be drawn on the fractions' axis and enter Table 1 a hundred times
+    too large; a file of another format named a run '' or stopped on a traceback."""
+    path = tmp_path / "reference.tsv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r"), "--reference", str(path)])
+    assert result.exit_code == 65 and result.exception.code == 65, result.output
+    assert f"error: bad data: report: {path}" in result.output and why in result.output
+
+
+def test_a_reference_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Spreadsheets save UTF-8 with a byte order mark: its first column is still 'run'."""
+    path = tmp_path / "reference.tsv"
+    path.write_bytes("\ufeff".encode() + TINY_REFERENCE.encode())
+    assert [r.run.name for r in read_reference(path)][:2] == ["half0A", "half0B"]
 
 
 @pytest.mark.skipif(not REFERENCE.is_file(), reason=f"the paper's numbers are not at {REFERENCE}")
@@ -550,6 +580,39 @@ def test_without_matplotlib_the_tables_are_still_written(runs_dir, tmp_path, mon
     assert "pip install 'minitransfer[plot]'" in result.output
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == \
         ["findings.md", "results.csv", "results.md", "table1.csv", "table1.md"]
+
+
+def test_a_report_leaves_no_figure_of_an_earlier_one(runs_dir, tmp_path, monkeypatch):
+    """Every figure beside the tables is this report's: a cross-dataset figure whose runs are gone,
+    the figures of a report drawn before matplotlib was removed, and a killed report's temporary
+    are not left next to tables they no longer show."""
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "report"
+    for run in grid.plan_grid(random_seeds=(), layers=(1,), cross=True):
+        write_run(runs_dir, run, 0.45)
+    assert "figure_cross.png" in report.write_report(runs_dir, out).files
+    shutil.rmtree(runs_dir / "cross")
+    killed = out / ".figure2.png.tmp-999999999"  # fileio's temporary name, of a process that is gone
+    killed.write_bytes(b"\x89PNG half")
+    written = report.write_report(runs_dir, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(written.files) and "figure2.png" in written.files
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    written = report.write_report(runs_dir, out)
+    assert not written.figures
+    assert sorted(p.name for p in out.iterdir()) == ["findings.md", "results.csv", "results.md", "table1.csv",
+                                                     "table1.md"]
+
+
+def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, tmp_path):
+    """The failed write's own error, not the one of removing a temporary that was never made."""
+    in_the_way = tmp_path / "notes.txt"
+    in_the_way.write_text("mine")
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(in_the_way / "report")])
+    assert result.exit_code == 74, result.output
+    assert result.output == f"error: cannot write {in_the_way / 'report' / 'results.csv'}: Not a directory\n"
+    assert in_the_way.read_text() == "mine"
 
 
 def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):

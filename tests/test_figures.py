@@ -1,0 +1,101 @@
+"""What the figures of minitransfer/figures.py hand to matplotlib for unusual sets of runs: panels
+without networks say so, the natural split's targets do not hide each other, the random-weights
+panel draws only random-weights runs. Results are built in memory (no training, no files)."""
+
+import math
+
+import pytest
+
+from minitransfer import experiment as grid
+from minitransfer import figures
+from minitransfer.results import Result, read_reference
+
+matplotlib_figure = pytest.importorskip("matplotlib.figure")
+Figure = matplotlib_figure.Figure
+
+
+def networks(runs, accuracy):
+    """A Result for each planned run, its accuracy ``accuracy(run)`` (NaN: no evaluation)."""
+    results = []
+    for run in runs:
+        value = accuracy(run)
+        results.append(Result(run, value, value, value, 0 if math.isnan(value) else 30))
+    return results
+
+
+NO_RELATIVE = "no network with an accuracy and its own base"
+
+
+def texts(axes):
+    return [text.get_text() for text in axes.texts]
+
+
+def dots(axes):
+    """{x: y} of the single-network dots of a panel that have a value."""
+    return {x: y for line in axes.lines if line.get_linestyle() == "None" and line.get_marker() not in ("_", "|")
+            for x, y in zip(line.get_xdata(), line.get_ydata()) if not math.isnan(y)}
+
+
+def test_networks_without_an_accuracy_leave_their_panels_saying_so():
+    """Every run diverged before its first evaluation: no dot, no legend entry, and each panel says
+    why it is empty (it drew an empty frame around an axis of -0.05..0.05 with five legend entries)."""
+    results = networks(grid.plan_grid(layers=(1, 2)), lambda run: math.nan)
+    top, bottom = figures.figure2(Figure, results).axes
+    for axes in (top, bottom):
+        assert not axes.containers and not dots(axes) and axes.get_legend() is None
+    assert texts(top) == ["no accuracy to draw: none of the 10 networks made an evaluation"]
+    assert texts(bottom) == [NO_RELATIVE]
+
+
+def test_a_relative_panel_without_a_network_and_its_base_says_so():
+    """Only the bases were trained: the accuracy panels draw them, the relative panels say they have
+    nothing (figure3's said nothing because its zero line counted as data)."""
+    results = networks([run for run in grid.plan_grid(layers=(1,)) if run.kind == "base"], lambda run: 0.6)
+    top, bottom = figures.figure2(Figure, results).axes
+    assert sorted(dots(top).values()) == [0.6, 0.6] and not texts(top)
+    assert texts(bottom) == [NO_RELATIVE]
+    *_, relative = figures.figure3(Figure, results).axes
+    assert texts(relative) == [NO_RELATIVE]
+
+
+def test_the_random_weights_panel_draws_no_base_without_random_weights_runs():
+    """A reduced-data grid trains the all-classes base but no random-frozen network: the panel
+    drew that base alone as 'random frozen layers'."""
+    results = networks(grid.plan_grid(random_seeds=(), per_class=(10,)), lambda run: 0.5)
+    _, random_weights, _ = figures.figure3(Figure, results).axes
+    assert not random_weights.containers and not dots(random_weights)
+    assert texts(random_weights) == ["no random-weights runs (experiment --random-frozen 1-7)"]
+
+
+def test_the_natural_splits_targets_do_not_hide_each_other():
+    """Both targets at the same accuracies: their dots and means sit apart at every n, the bases too."""
+    results = networks(grid.plan_grid(random_seeds=(), natural=True, layers=(2, 5)), lambda run: 0.5 - 0.02 * run.n)
+    natural, _, _ = figures.figure3(Figure, results).axes
+    first, second = (set(container.lines[0].get_xdata()) for container in natural.containers)
+    assert len(first) == len(second) == 3 and not first & second
+    assert len(dots(natural)) == 2 * 3  # every network a dot of its own x
+
+
+def test_learning_curves_without_records_say_so():
+    results = networks(grid.plan_grid(layers=(1,)), lambda run: 0.5)
+    results[0] = Result(results[0].run, 0.5, 0.5, 0.5, 2, curve=((10, 0.4), (20, 0.5)), losses=((10, 2.0),))
+    axes = figures.curves(Figure, results).axes
+    columns = len(axes) // 2
+    loss_row, top1_row = axes[:columns], axes[columns:]
+    assert [texts(each) for each in loss_row] == [["no training loss logged (metrics.jsonl)"]] * 4 + [[]]
+    assert [texts(each) for each in top1_row] == [["no evaluation recorded (eval.csv)"]] * 4 + [[]]  # baseB: one has
+
+
+def test_every_title_fits_its_figure():
+    """With the paper's runs overlaid, figure2's title ran past both edges of the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    runs = grid.plan_grid(layers=(1, 7), natural=True, random_frozen=(1,), cross=True)
+    drawn = figures.draw_all(Figure, networks(runs, lambda run: 0.5 - 0.01 * run.n), read_reference("paper"))
+    for name, figure in drawn.items():
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        figure.draw(renderer)  # lays out the panels as savefig does
+        width = figure.bbox.width
+        for title in figure.texts + [axes.title for axes in figure.axes]:  # the suptitle, the panels' titles
+            extent = title.get_window_extent(renderer)
+            assert 0 <= extent.x0 and extent.x1 <= width, f"{name}: {title.get_text()!r}"
