@@ -179,8 +179,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
     matplotlib) figure2, figure3, the cross-dataset figure when there are such runs, and every run's
     learning curves, as PNG and SVG (the figures of an earlier report that this one does not draw
-    are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's runs to overlay, or
-    ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
+    are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's
+    runs to overlay, or ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
