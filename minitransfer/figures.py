@@ -66,8 +66,9 @@ def draw_all(Figure, results, reference=None):
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
     """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
-    as a line with error bars (labelled ``label``); NaN values (networks without an evaluation) are
-    left out, and nothing is drawn without a value."""
+    as a line with error bars (labelled ``label``; no bar where one network gives no spread, rather
+    than a bar of zero); NaN values (networks without an evaluation) are left out, and nothing is
+    drawn without a value."""
     by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
     ns = sorted(n for n, values in by_n.items() if values)
     if not ns:
@@ -79,7 +80,7 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
                   markeredgewidth=0.4, **style)
     spreads = [Spread.of(by_n[n]) for n in ns]
     axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
-                  yerr=[0.0 if math.isnan(s.std) else s.std * scale for s in spreads], capsize=3, linewidth=1.8,
+                  yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
                   markersize=7, label=f"{label} (mean ± s.d.)", **style)
 
 
@@ -207,7 +208,7 @@ def curves(Figure, results):
             for panel, points in ((loss_axes, r.losses), (top1_axes, r.curve)):
                 if points:
                     panel.plot(*zip(*points), **style)
-        loss_axes.set_title(f"{name} ({len(members)} runs)")
+        loss_axes.set_title(f"{name} ({len(members)} run{'s' if len(members) != 1 else ''})")
         loss_axes.set_ylabel("training loss (logged batches)")
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")

@@ -99,3 +99,19 @@ def test_every_title_fits_its_figure():
         for title in figure.texts + [axes.title for axes in figure.axes]:  # the suptitle, the panels' titles
             extent = title.get_window_extent(renderer)
             assert 0 <= extent.x0 and extent.x1 <= width, f"{name}: {title.get_text()!r}"
+
+
+def test_one_network_draws_no_spread_and_two_draw_theirs():
+    """n=1 has one network per treatment, n=2 two: n=1's means carry no error bar (its spread is
+    unknown, not zero; a bar of zero height drew caps on the mean), n=2's a bar of the two's s.d."""
+    runs = [run for run in grid.plan_grid(layers=(1, 2)) if run.n != 1 or run.name.startswith("random0/")]
+    runs += [run for run in grid.plan_grid(random_seeds=(1,), layers=(2,))]
+    results = networks(runs, lambda run: 0.5 + 0.1 * run.split_seed + 0.01 * run.n)
+    top = figures.figure2(Figure, results).axes[0]
+    bars = {}
+    for container in top.containers:
+        line, (segments,) = container.lines[0], container.lines[2]
+        for x, segment in zip(line.get_xdata(), segments.get_segments()):
+            bars[round(float(x))] = bars.get(round(float(x)), []) + [segment]
+    assert bars[1] and all(len(segment) == 0 for segment in bars[1])
+    assert bars[2] and all(len(segment) == 2 and segment[1][1] - segment[0][1] > 0.05 for segment in bars[2])
