@@ -60,7 +60,8 @@ def draw_all(Figure, results, reference=None):
                "curves": curves(Figure, results)}
     if select(results, "cross"):
         figures["figure_cross"] = figure2(Figure, results, split="cross",
-                                          title="transfer across datasets: bases on S, targets on T")
+                                          title="transfer across datasets: bases on S, targets on T",
+                                          names=CROSS_NAMES)
     return figures
 
 
@@ -84,16 +85,22 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
                   markersize=7, label=f"{label} (mean ± s.d.)", **style)
 
 
-def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits"):
-    """Accuracies (top) and accuracies relative to each network's own base (bottom) against n."""
+CROSS_NAMES = {"baseB": "baseT", "BnB": "TnT", "BnB+": "TnT+", "AnB": "SnT", "AnB+": "SnT+"}  # S: source, T: target
+
+
+def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits", names=None):
+    """Accuracies (top) and accuracies relative to each network's own base (bottom) against n;
+    ``names``: the legend's names of the treatments where they are not the paper's (:data:`CROSS_NAMES`)."""
+    names = names or {}
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
     spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
-                "bases" + (" (A and B pooled)" if split == "random" else ""), STYLE["baseB"])
+                names.get("baseB", "bases") + (" (A and B pooled)" if split == "random" else ""), STYLE["baseB"])
     for treatment in TREATMENTS:
-        spread_plot(top, _accuracy_by_n(results, split, treatment), treatment, STYLE[treatment], OFFSET[treatment])
-        spread_plot(bottom, relative_by_n(results, split, treatment), treatment, STYLE[treatment], OFFSET[treatment],
+        label = names.get(treatment, treatment)
+        spread_plot(top, _accuracy_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment])
+        spread_plot(bottom, relative_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment],
                     scale=POINTS)
     if reference:
         _reference_lines(top, reference)

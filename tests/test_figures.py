@@ -115,3 +115,13 @@ def test_one_network_draws_no_spread_and_two_draw_theirs():
             bars[round(float(x))] = bars.get(round(float(x)), []) + [segment]
     assert bars[1] and all(len(segment) == 0 for segment in bars[1])
     assert bars[2] and all(len(segment) == 2 and segment[1][1] - segment[0][1] > 0.05 for segment in bars[2])
+
+
+def test_the_cross_dataset_figure_names_its_networks_as_the_runs_are_named():
+    """Across datasets the runs are baseT, TnT(+) and SnT(+): the legend says so, not BnB and AnB."""
+    results = networks(grid.plan_grid(random_seeds=(), layers=(1, 2), cross=True), lambda run: 0.4 + 0.01 * run.n)
+    drawn = figures.draw_all(Figure, results)["figure_cross"]
+    top, bottom = drawn.axes
+    labels = [text.get_text() for text in top.get_legend().get_texts()]
+    assert labels == [f"{name} (mean ± s.d.)" for name in ("baseT", "TnT", "TnT+", "SnT", "SnT+")], labels
+    assert all(text.get_text().split()[0] in ("TnT", "TnT+", "SnT", "SnT+") for text in bottom.get_legend().get_texts())
