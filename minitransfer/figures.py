@@ -11,6 +11,8 @@ the relative panels show each network minus the base of its own target, in perce
   random split's AnB relative to their bases.
 - figure_cross: transfer across datasets (bases on the source dataset S, targets on T), drawn when
   the grid has such runs.
+- figure_s1 (supplement B): reduced-data runs, accuracy against the training images kept per
+  class, on linear and logarithmic x axes; drawn when the grid has such runs.
 - curves: every run's training loss and validation top-1 against iterations, by treatment; runs
   still rising at the end are drawn in red.
 
@@ -24,7 +26,8 @@ from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, natural_families, relative_by_n, select
 
 POINTS = 100
-FIGURES = ("figure2", "figure3", "figure_cross", "curves")  # the file stems of every figure draw_all may give
+# The file stems of every figure draw_all may give (the report removes those it did not draw).
+FIGURES = ("figure2", "figure3", "figure_cross", "figure_s1", "curves")
 TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
 # Paper's colours: dark / light blue for BnB / BnB+, dark / light red for AnB / AnB+.
 STYLE = {
@@ -36,6 +39,7 @@ STYLE = {
     "natural A": dict(color="#e07b00", marker="h"),
     "natural B": dict(color="#8c4a00", marker="h"),
     "random": dict(color="#555555", marker="s"),
+    "reduced": dict(color="#2a7f3f", marker="o"),
 }
 OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
 ACCURACY_LABEL = "top-1 accuracy, target validation images\n(mean of the 10 best evaluations)"
@@ -62,6 +66,8 @@ def draw_all(Figure, results, reference=None):
         figures["figure_cross"] = figure2(Figure, results, split="cross",
                                           title="transfer across datasets: bases on S, targets on T",
                                           names=CROSS_NAMES)
+    if select(results, "all", "reduced"):
+        figures["figure_s1"] = figure_s1(Figure, results, reference)
     return figures
 
 
@@ -198,6 +204,70 @@ def figure3(Figure, results, reference=None):
     return figure
 
 
+PER_CLASS_LABEL = "training images kept per class"
+FULL_DATA = "base: every training image, full schedule"
+ALL_CLASSES_LABEL = "top-1 accuracy, validation images of every class\n(mean of the 10 best evaluations)"
+
+
+def figure_s1(Figure, results, reference=None):
+    """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images kept
+    per class, on linear (top) and logarithmic (bottom) x axes; every network a dot, each count's
+    mean ± s.d. The all-classes base, trained on every image (and on the longer schedule that
+    reduced-data runs shorten), is a horizontal line, with a band of ± s.d. over several bases.
+    The paper's runs (its Table S1, and its base) are dashed."""
+    figure = Figure(figsize=(8, 8.5), constrained_layout=True)
+    linear, logarithmic = figure.subplots(2, 1)
+    reduced = select(results, "all", "reduced")
+    bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+    for axes in (linear, logarithmic):
+        spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"])
+        _base_line(axes, bases)
+        if reference:
+            _reference_s1(axes, reference)
+    logarithmic.set_xscale("log")
+    logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+    linear.set_title("linear axes")
+    logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
+    _label(linear, PER_CLASS_LABEL, ALL_CLASSES_LABEL, legend=False)
+    _label(logarithmic, f"{PER_CLASS_LABEL} (logarithmic)", ALL_CLASSES_LABEL, legend=False)
+    if _labelled(linear):  # one legend for both panels' same lines, where accuracy rising with data leaves room
+        linear.legend(loc="lower right", fontsize=7)
+    for axes in (linear, logarithmic):
+        _say_if_empty(axes, _no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
+    figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\nevery network, "
+                    "and each size's mean ± s.d." + (" (dashed: the paper's runs, Table S1)" if reference else ""))
+    return figure
+
+
+def _accuracy_by_per_class(reduced):
+    """{training images per class: [accuracies]} of reduced-data runs, ascending."""
+    return {count: [r.mean10_top1 for r in reduced if r.run.per_class == count]
+            for count in sorted({r.run.per_class for r in reduced})}
+
+
+def _base_line(axes, accuracies):
+    """The all-classes bases' mean as a horizontal line, with a band of ± one s.d. where several give one."""
+    spread = Spread.of(accuracies)
+    if not spread.count:
+        return
+    networks = "1 network" if spread.count == 1 else f"mean ± s.d. of {spread.count} networks"
+    axes.axhline(spread.mean, color="black", linewidth=1.2, label=f"{FULL_DATA} ({networks})")
+    if spread.count > 1:
+        axes.axhspan(spread.mean - spread.std, spread.mean + spread.std, color="black", alpha=0.12)
+
+
+def _reference_s1(axes, reference):
+    """The paper's reduced-data runs (Table S1) and its all-classes base, dashed."""
+    means = {count: Spread.of(values).mean
+             for count, values in _accuracy_by_per_class(select(reference, "all", "reduced")).items()}
+    if means:
+        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                  label="reduced data (paper, Table S1)", **dict(STYLE["reduced"], markerfacecolor="none"))
+    base = Spread.of([r.mean10_top1 for r in select(reference, "all", "baseB")]).mean
+    if not math.isnan(base):
+        axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label=f"{FULL_DATA} (paper)")
+
+
 def curves(Figure, results):
     """Training loss (top row) and validation top-1 (bottom row) against iterations, one column per
     group of runs; a run still rising at the end is red and named."""
@@ -233,11 +303,20 @@ def _finish(panels, results):
     ticks = range(0, max((r.run.n for r in results), default=1) + 1)
     for axes, ylabel in panels:
         axes.set_xticks(ticks)
-        axes.set_xlabel(N_LABEL)
-        axes.set_ylabel(ylabel)
-        axes.grid(alpha=0.3)
-        if any(not line.get_label().startswith("_") for line in axes.lines + axes.containers):
-            axes.legend(loc="best", fontsize=7, ncol=2)
+        _label(axes, N_LABEL, ylabel)
+
+
+def _label(axes, xlabel, ylabel, legend=True):
+    """The axes' labels, a light grid, and (``legend``) a legend of what the panel labelled."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3)
+    if legend and _labelled(axes):
+        axes.legend(loc="best", fontsize=7, ncol=2)
+
+
+def _labelled(axes):
+    return any(not line.get_label().startswith("_") for line in axes.lines + axes.containers)
 
 
 def _jitter(count):

@@ -11,7 +11,8 @@ best validation top-1 evaluations, unless a column says otherwise.
   same n, for layers 1–7, 3–7, 5–7.
 - findings.md: the paper's five claims as measured, with their uncertainty, and the runs whose
   metric should not be trusted (still rising, fewer than 10 evaluations).
-- figure2, figure3, figure_cross (transfer across datasets), curves (every run's learning curves).
+- figure2, figure3, figure_cross (transfer across datasets), figure_s1 (reduced-data runs: accuracy
+  against training images per class), curves (every run's learning curves).
 
 A run that cannot be read (:func:`minitransfer.results.collect`: a result.json train would not
 write, a base that cannot be found) is in none of these; results.md and findings.md name it and
@@ -177,9 +178,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     """Read every run under ``runs_dir`` and write into ``out_dir`` (default ``runs_dir/report``):
     results.csv / results.md (one row per network), table1.csv / table1.md, findings.md (the paper's
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
-    matplotlib) figure2, figure3, the cross-dataset figure when there are such runs, and every run's
-    learning curves, as PNG and SVG (the figures of an earlier report that this one does not draw
-    are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's
+    matplotlib) figure2, figure3, the cross-dataset figure and figure_s1 (reduced data) when there are
+    such runs, and every run's learning curves, as PNG and SVG (the figures of an earlier report that
+    this one does not draw are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's
     runs to overlay, or ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among

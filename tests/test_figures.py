@@ -2,7 +2,9 @@
 without networks say so, the natural split's targets do not hide each other, the random-weights
 panel draws only random-weights runs. Results are built in memory (no training, no files)."""
 
+import io
 import math
+import warnings
 
 import pytest
 
@@ -90,7 +92,7 @@ def test_every_title_fits_its_figure():
     """With the paper's runs overlaid, figure2's title ran past both edges of the figure."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    runs = grid.plan_grid(layers=(1, 7), natural=True, random_frozen=(1,), cross=True)
+    runs = grid.plan_grid(layers=(1, 7), natural=True, random_frozen=(1,), per_class=(1, 10), cross=True)
     drawn = figures.draw_all(Figure, networks(runs, lambda run: 0.5 - 0.01 * run.n), read_reference("paper"))
     for name, figure in drawn.items():
         renderer = FigureCanvasAgg(figure).get_renderer()
@@ -125,3 +127,79 @@ def test_the_cross_dataset_figure_names_its_networks_as_the_runs_are_named():
     labels = [text.get_text() for text in top.get_legend().get_texts()]
     assert labels == [f"{name} (mean ± s.d.)" for name in ("baseT", "TnT", "TnT+", "SnT", "SnT+")], labels
     assert all(text.get_text().split()[0] in ("TnT", "TnT+", "SnT", "SnT+") for text in bottom.get_legend().get_texts())
+
+
+def errorbars(axes):
+    """{x: (mean, half-height of its bar; NaN where none is drawn)} of a panel's mean ± s.d. lines."""
+    bars = {}
+    for container in axes.containers:
+        line, (segments,) = container.lines[0], container.lines[2]
+        by_x = {round(float(segment[0][0]), 6): segment for segment in segments.get_segments() if len(segment)}
+        for x, y in zip(line.get_xdata(), line.get_ydata()):
+            segment = by_x.get(round(float(x), 6))
+            bars[float(x)] = (float(y), math.nan if segment is None else (segment[1][1] - segment[0][1]) / 2)
+    return bars
+
+
+def test_figure_s1_draws_every_reduced_network_its_means_and_the_full_data_base():
+    """Reduced-data runs had no figure. Two replicates at 10 and 100 images per class, one at 1:
+    every network a dot at its count, means ± s.d. (no bar for the one), the all-classes bases as a
+    line with their band, on a linear and a logarithmic x axis."""
+    runs = [run for run in grid.plan_grid(random_seeds=(), per_class=(1, 10, 100), replicates=2)
+            if run.name != "all-1/reduced-0001"]
+    accuracy = {(run.per_class, run.split_seed): value for run, value in zip(
+        runs, (0.61, 0.09, 0.30, 0.52, 0.65, 0.34, 0.50))}  # all/base, 1, 10, 100, all-1/base, 10, 100
+    results = networks(runs, lambda run: accuracy[(run.per_class, run.split_seed)])
+    drawn = figures.draw_all(Figure, results)
+    assert set(drawn) <= set(figures.FIGURES)  # the report saves, and removes, only the figures it names
+    linear, logarithmic = drawn["figure_s1"].axes
+    assert (linear.get_xscale(), logarithmic.get_xscale()) == ("linear", "log")
+    for axes in (linear, logarithmic):
+        assert sorted(dots(axes).values()) == [0.09, 0.30, 0.34, 0.50, 0.52]
+        assert sorted(round(x) for x in dots(axes)) == [1, 10, 10, 100, 100]
+        bars = errorbars(axes)
+        assert sorted(bars) == [1, 10, 100] and math.isnan(bars[1][1]) and bars[1][0] == pytest.approx(0.09)
+        for count, pair in ((10, (0.30, 0.34)), (100, (0.52, 0.50))):
+            assert bars[count] == pytest.approx((sum(pair) / 2, abs(pair[0] - pair[1]) / math.sqrt(2)))
+        (base,) = [line for line in axes.lines if line.get_label().startswith("base")]
+        assert list(base.get_ydata()) == pytest.approx([0.63, 0.63])
+        (band,) = axes.patches
+        heights = band.get_patch_transform().transform(band.get_path().vertices)[:, 1]  # Rectangle or Polygon
+        assert (min(heights), max(heights)) == pytest.approx((0.63 - 0.02 * 2 ** 0.5, 0.63 + 0.02 * 2 ** 0.5))
+        assert "training images" in axes.get_xlabel() and "top-1" in axes.get_ylabel() and not texts(axes)
+
+
+def test_figure_s1_is_drawn_only_for_reduced_data_runs():
+    results = networks(grid.plan_grid(layers=(1,), random_frozen=(1,)), lambda run: 0.5)
+    assert "figure_s1" not in figures.draw_all(Figure, results)
+
+
+# Table S1 of the paper's supplement, verbatim: top-1 validation accuracy by examples per class.
+TABLE_S1 = {1300: 0.55176, 1000: 0.54094, 750: 0.51470, 500: 0.47568, 250: 0.38428, 100: 0.00110, 50: 0.00111,
+            25: 0.00107, 10: 0.00106, 5: 0.00108, 2: 0.00444, 1: 0.00379}
+
+
+def test_figure_s1_overlays_the_papers_table_s1():
+    """--reference paper: the shipped table's reduced-data runs (means of the original logs, to four
+    decimals) are the paper's Table S1, drawn dashed on both panels with its all-classes base."""
+    results = networks(grid.plan_grid(random_seeds=(), per_class=(10,)), lambda run: 0.4)
+    for axes in figures.figure_s1(Figure, results, read_reference("paper")).axes:
+        (paper,) = [line for line in axes.lines if line.get_label() == "reduced data (paper, Table S1)"]
+        assert paper.get_linestyle() == "--"
+        drawn = dict(zip(paper.get_xdata(), paper.get_ydata()))
+        assert drawn == pytest.approx(TABLE_S1, abs=5e-5)
+        (base,) = [line for line in axes.lines if line.get_label().endswith("(paper)")]
+        assert list(base.get_ydata()) == pytest.approx([0.5763, 0.5763])  # netbase, full data and schedule
+
+
+def test_figure_s1_without_accuracies_says_so():
+    """Every reduced-data run diverged before its first evaluation: both panels say so, and the
+    logarithmic axis without data is drawn without a warning."""
+    results = networks(grid.plan_grid(random_seeds=(), per_class=(5, 50)), lambda run: math.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = figures.draw_all(Figure, results)["figure_s1"]
+        figure.savefig(io.BytesIO(), format="png")
+    for axes in figure.axes:
+        assert not axes.containers and not dots(axes) and axes.get_legend() is None
+        assert texts(axes) == ["no accuracy to draw: none of the 2 networks made an evaluation"]

@@ -57,7 +57,8 @@ def _time_limit(ctx, param, value):
 @click.option("--random-frozen", default="",
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
-              help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000).")
+              help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
+                   "them as figure_s1.")
 @click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
               help="Networks per point for the natural split and the all-classes controls, each with its own "
                    "base and seed (a random split's replicates are its --split-seed values).")

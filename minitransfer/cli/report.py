@@ -32,8 +32,9 @@ def report(runs, out, reference):
     writes into OUT: results.csv / .md (run, treatment, n, final / best / mean-of-10-best top-1,
     still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+),
     findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
-    with care), and as PNG and SVG figure2, figure3, figure_cross and every run's learning curves
-    (needs matplotlib: pip install 'minitransfer[plot]').
+    with care), and as PNG and SVG figure2, figure3, figure_cross (runs across datasets),
+    figure_s1 (reduced-data runs: accuracy against training images per class, linear and log) and
+    every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
 
     A run that cannot be read is left out of every table, figure and finding, and named with the
     reason on the terminal ("left out: ..."), in results.md and in findings.md: a result.json that
