@@ -58,6 +58,14 @@ def figure_class():
     return Figure
 
 
+def save(figure, path, suffix):
+    """Write ``figure`` as ``suffix`` (png or svg) at 120 dpi: the same figure gives the same bytes
+    (matplotlib's SVG otherwise records the time of writing and draws its element ids at random)."""
+    import matplotlib
+    with matplotlib.rc_context({"svg.hashsalt": "minitransfer"}):
+        figure.savefig(path, dpi=120, format=suffix, metadata={"Date": None} if suffix == "svg" else None)
+
+
 def draw_all(Figure, results, reference=None):
     """{file stem: figure} of every figure the runs allow."""
     figures = {"figure2": figure2(Figure, results, reference), "figure3": figure3(Figure, results, reference),

@@ -217,7 +217,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                 fileio.remove(path)
                 continue
             with fileio.atomic_path(path) as temporary:
-                drawn[name].savefig(temporary, dpi=120, format=suffix)
+                figure_module.save(drawn[name], temporary, suffix)
             report.files[path.name] = path
     report.figures = Figure is not None
     return report

@@ -499,6 +499,16 @@ def test_figures_plot_every_network_and_the_means_with_their_spread(runs_dir, tm
     assert "mean of the 10 best" in top.get_ylabel() and "own base" in bottom.get_ylabel()
 
 
+def test_a_report_written_twice_is_the_same_bytes(runs_dir, tmp_path):
+    """The same runs give the same report files, figures included: matplotlib's SVGs carried the
+    time of writing and random element ids, so two reports of one grid differed in every SVG."""
+    pytest.importorskip("matplotlib")
+    first = report.write_report(runs_dir, tmp_path / "first")
+    second = report.write_report(runs_dir, tmp_path / "second")
+    assert sorted(first.files) == sorted(second.files) and "figure2.svg" in first.files
+    assert [name for name in first.files if first.files[name].read_bytes() != second.files[name].read_bytes()] == []
+
+
 def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
