@@ -39,6 +39,9 @@ FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 MAX_IMAGE_SIZE = 4096       # the largest mean image side
+# What h5py raises reading a damaged file: OSError, or RuntimeError where a byte flipped in an object
+# header garbles it (a bad version number, a heap offset out of range).
+HDF5_DAMAGE = (OSError, RuntimeError)
 
 
 class CheckpointError(ValueError):
@@ -151,7 +154,7 @@ def load(path, solver=True):
             checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
-    except (OSError, KeyError, ValueError, TypeError) as error:
+    except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
     checkpoint.sha256 = fileio.sha256_file(path)
@@ -178,7 +181,7 @@ def read_meta(path):
             if f.attrs.get("format") != FORMAT:
                 raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint")
             return _meta(f, _Faults(path))
-    except OSError as error:
+    except HDF5_DAMAGE as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
 
 

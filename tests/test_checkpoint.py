@@ -111,6 +111,20 @@ def test_truncated_file(tmp_path):
         checkpoints.load(tmp_path / "cut.h5")
 
 
+def test_garbled_metadata_is_a_checkpoint_error(tmp_path):
+    """A byte flipped in an HDF5 object header can make h5py raise RuntimeError, not OSError."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(b"split_half\0") + 16] ^= 0xFF  # the version of the attribute's datatype message
+    (tmp_path / "flipped.h5").write_bytes(damaged)
+    with pytest.raises(RuntimeError), h5py.File(tmp_path / "flipped.h5", "r") as f:
+        dict(f.attrs)
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
+        checkpoints.load(tmp_path / "flipped.h5")
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
+        checkpoints.read_meta(tmp_path / "flipped.h5")
+
+
 def test_foreign_hdf5_file(tmp_path):
     with h5py.File(tmp_path / "other.h5", "w") as f:
         f.create_dataset("data", data=np.arange(3))
