@@ -111,14 +111,44 @@ def test_truncated_file(tmp_path):
         checkpoints.load(tmp_path / "cut.h5")
 
 
-def test_garbled_metadata_is_a_checkpoint_error(tmp_path):
-    """A byte flipped in an HDF5 object header can make h5py raise RuntimeError, not OSError."""
+def test_garbled_metadata_is_a_checkpoint_error(tmp_path, monkeypatch):
+    """A byte flipped in an HDF5 object header can make h5py raise RuntimeError, not OSError (here in
+    a checkpoint of the HDF5 format without checksums, as written before they were added)."""
+    monkeypatch.setattr(checkpoints, "LIBVER", None)
     checkpoints.save(tmp_path / "net.h5", _checkpoint())
     damaged = bytearray((tmp_path / "net.h5").read_bytes())
     damaged[damaged.index(b"split_half\0") + 16] ^= 0xFF  # the version of the attribute's datatype message
     (tmp_path / "flipped.h5").write_bytes(damaged)
     with pytest.raises(RuntimeError), h5py.File(tmp_path / "flipped.h5", "r") as f:
         dict(f.attrs)
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
+        checkpoints.load(tmp_path / "flipped.h5")
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
+        checkpoints.read_meta(tmp_path / "flipped.h5")
+
+
+@pytest.mark.parametrize("array", ["weights/conv2/W", "weights/fc8/W", "mean", "solver/velocity/fc6/W"])
+def test_a_byte_flipped_in_an_array_is_refused_by_name(tmp_path, array):
+    """A flipped bit in the middle of a weight array keeps it finite and of its shape: only a
+    checksum tells it from the weights trained (a base copied from would pass it on in silence)."""
+    saved = _checkpoint(seed=3)
+    checkpoints.save(tmp_path / "net.h5", saved)
+    values = {"mean": saved.mean, "weights/fc8/W": saved.weights["fc8"][0], "weights/conv2/W": saved.weights["conv2"][0],
+              "solver/velocity/fc6/W": saved.solver.velocity["fc6"][0]}[array]
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(values.tobytes()) + values.nbytes // 2 + 1] ^= 0x01  # a mantissa bit of one value
+    (tmp_path / "flipped.h5").write_bytes(damaged)
+    with pytest.raises(checkpoints.CheckpointError, match=f"flipped.h5: /{array} .*damaged"):
+        checkpoints.load(tmp_path / "flipped.h5")
+
+
+def test_a_byte_flipped_in_the_attributes_is_refused(tmp_path):
+    """Without a checksum, an attribute whose name a flipped byte changed would be missing: its
+    default taken in silence (split_half "" for "B")."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(b"split_half")] ^= 0x01
+    (tmp_path / "flipped.h5").write_bytes(damaged)
     with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
         checkpoints.load(tmp_path / "flipped.h5")
     with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
