@@ -21,7 +21,7 @@ Layout (readable with plain h5py)::
 
 Loading trusts nothing it reads: every array must be finite (a run writes a checkpoint only while
 its weights are), the iterations in 0..max_iter and in agreement with each other. Every array carries
-a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.8 format), so an
+a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.10 format), so an
 array damaged on disk or in a copy is refused, not copied on into another network; checkpoints
 written before carry none and load as before.
 
@@ -42,8 +42,9 @@ FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 MAX_IMAGE_SIZE = 4096       # the largest mean image side
-# The HDF5 1.8 file format, whose object headers carry checksums; readable by HDF5 >= 1.8.
-LIBVER = ("v108", "v108")
+# The HDF5 1.10 file format: object headers carry checksums, and a one-chunk array's index lies in its
+# own (1.8 kept it in a B-tree node without one); readable by HDF5 >= 1.10.
+LIBVER = ("v110", "v110")
 # What h5py raises reading a damaged file: OSError, or RuntimeError where a byte flipped in an object
 # header garbles it (a bad version number, a heap offset out of range).
 HDF5_DAMAGE = (OSError, RuntimeError)

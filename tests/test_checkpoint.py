@@ -5,6 +5,7 @@ import errno
 import json
 import os
 import pathlib
+import struct
 
 import h5py
 import numpy as np
@@ -140,6 +141,23 @@ def test_a_byte_flipped_in_an_array_is_refused_by_name(tmp_path, array):
     (tmp_path / "flipped.h5").write_bytes(damaged)
     with pytest.raises(checkpoints.CheckpointError, match=f"flipped.h5: /{array} .*damaged"):
         checkpoints.load(tmp_path / "flipped.h5")
+
+
+def test_the_chunk_index_is_checksummed(tmp_path):
+    """An array's chunk index (its size, address and the mask of the filters applied) lies in a
+    checksummed object header, not in an HDF5 1.8 B-tree node without one: a bit flipped in the
+    mask there turns the Fletcher-32 check off and the checksum's 4 bytes are read as weights."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    data = bytearray((tmp_path / "net.h5").read_bytes())
+    with h5py.File(tmp_path / "net.h5", "r") as f:
+        chunk = f["weights/conv3/W"].id.get_chunk_info(0)
+        key = struct.pack("<II", chunk.size, chunk.filter_mask) + bytes(8 * 5) + struct.pack("<Q", chunk.byte_offset)
+    where = data.find(key)  # the B-tree node's key, as HDF5 1.8 writes it
+    if where >= 0:
+        data[where + 4] ^= 0x01
+        (tmp_path / "flipped.h5").write_bytes(data)
+        with pytest.raises(checkpoints.CheckpointError, match="flipped.h5"):
+            checkpoints.load(tmp_path / "flipped.h5")
 
 
 def test_a_byte_flipped_in_the_attributes_is_refused(tmp_path):
