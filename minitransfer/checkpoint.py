@@ -161,15 +161,20 @@ def load(path, solver=True):
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
     if not is_hdf5:
         raise CheckpointError(f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+    # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
+    # checkpoint, written as it trains) is neither hashed nor read in its place.
     try:
-        with h5py.File(path, "r") as f:
-            checkpoint = _read(f, path, solver)
+        with open(path, "rb") as handle:
+            sha256 = fileio.sha256_stream(handle)
+            handle.seek(0)
+            with h5py.File(handle, "r") as f:
+                checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
     except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
-    checkpoint.sha256 = fileio.sha256_file(path)
+    checkpoint.sha256 = sha256
     return checkpoint
 
 

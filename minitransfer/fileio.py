@@ -139,12 +139,17 @@ def remove(path):
         raise StorageError(error.errno, f"cannot remove {path}: {error.strerror or error}") from error
 
 
-def sha256_file(path, block=1 << 22):
+def sha256_file(path):
     """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
+        return sha256_stream(handle)
+
+
+def sha256_stream(handle, block=1 << 22):
+    """Hex sha256 of the bytes an open binary file holds from its position on."""
+    digest = hashlib.sha256()
+    while chunk := handle.read(block):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -70,6 +70,25 @@ def test_layout_is_readable_with_plain_h5py(tmp_path):
         assert f["mean"].shape == (36, 36, 3)
 
 
+def test_the_sha256_is_of_the_file_whose_weights_were_read(tmp_path, monkeypatch):
+    """A base's checkpoint.h5 is replaced (renamed over) every few iterations while the base trains:
+    the sha256 a transfer records of it must be that of the version it copied, not of the next."""
+    first, second = _checkpoint(seed=4), _checkpoint(seed=5)
+    digest = checkpoints.save(tmp_path / "net.h5", first)
+    checkpoints.save(tmp_path / "next.h5", second)
+    read = checkpoints._read
+
+    def read_then_replace(*args):
+        checkpoint = read(*args)
+        os.replace(tmp_path / "next.h5", tmp_path / "net.h5")  # the training writes its next checkpoint
+        return checkpoint
+
+    monkeypatch.setattr(checkpoints, "_read", read_then_replace)
+    loaded = checkpoints.load(tmp_path / "net.h5")
+    assert np.array_equal(loaded.weights["conv1"][0], first.weights["conv1"][0])
+    assert loaded.sha256 == digest
+
+
 def test_weights_only_checkpoint_has_no_solver(tmp_path):
     checkpoints.save(tmp_path / "net.h5", _checkpoint(solver=False))
     assert checkpoints.load(tmp_path / "net.h5").solver is None
