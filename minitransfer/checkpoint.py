@@ -20,7 +20,10 @@ Layout (readable with plain h5py)::
         another precision, --allow-precision-change)
 
 Loading trusts nothing it reads: every array must be finite (a run writes a checkpoint only while
-its weights are), the iterations in 0..max_iter and in agreement with each other.
+its weights are), the iterations in 0..max_iter and in agreement with each other. Every array carries
+a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.10 format), so an
+array damaged on disk or in a copy is refused, not copied on into another network; checkpoints
+written before carry none and load as before.
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
 over the target, so a crash leaves either the old file or the new one.
@@ -39,6 +42,12 @@ FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 MAX_IMAGE_SIZE = 4096       # the largest mean image side
+# The HDF5 1.10 file format: object headers carry checksums, and a one-chunk array's index lies in its
+# own (1.8 kept it in a B-tree node without one); readable by HDF5 >= 1.10.
+LIBVER = ("v110", "v110")
+# What h5py raises reading a damaged file: OSError, or RuntimeError where a byte flipped in an object
+# header garbles it (a bad version number, a heap offset out of range).
+HDF5_DAMAGE = (OSError, RuntimeError)
 
 
 class CheckpointError(ValueError):
@@ -98,7 +107,7 @@ def save(path, checkpoint):
     """Write ``checkpoint`` to ``path`` atomically (built in memory, written in one piece); returns
     the file's sha256. A failed write raises :class:`minitransfer.fileio.StorageError` and leaves the
     previous file as it was."""
-    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint))
+    return fileio.write_hdf5(path, lambda f: _write(f, checkpoint), libver=LIBVER)
 
 
 def _write(f, checkpoint):
@@ -112,11 +121,11 @@ def _write(f, checkpoint):
     weights = f.create_group("weights")
     for name, (w, b) in checkpoint.weights.items():
         group = weights.create_group(name)
-        group.create_dataset("W", data=np.asarray(w, dtype=np.float32))
-        group.create_dataset("b", data=np.asarray(b, dtype=np.float32))
+        _write_array(group, "W", w)
+        _write_array(group, "b", b)
         group.attrs["frozen"] = bool(checkpoint.frozen.get(name, False))
     if checkpoint.mean is not None:
-        f.create_dataset("mean", data=np.asarray(checkpoint.mean, dtype=np.float32))
+        _write_array(f, "mean", checkpoint.mean)
     if checkpoint.solver is not None:
         solver = f.create_group("solver")
         solver.attrs["iteration"] = int(checkpoint.solver.iteration)
@@ -125,8 +134,14 @@ def _write(f, checkpoint):
         velocity = solver.create_group("velocity")
         for name, (vw, vb) in checkpoint.solver.velocity.items():
             group = velocity.create_group(name)
-            group.create_dataset("W", data=np.asarray(vw, dtype=np.float32))
-            group.create_dataset("b", data=np.asarray(vb, dtype=np.float32))
+            _write_array(group, "W", vw)
+            _write_array(group, "b", vb)
+
+
+def _write_array(group, key, array):
+    """``array`` as the float32 dataset ``group[key]`` with a Fletcher-32 checksum (one chunk)."""
+    array = np.asarray(array, dtype=np.float32)
+    group.create_dataset(key, data=array, chunks=array.shape or None, fletcher32=True)
 
 
 def load(path, solver=True):
@@ -146,15 +161,20 @@ def load(path, solver=True):
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
     if not is_hdf5:
         raise CheckpointError(f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+    # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
+    # checkpoint, written as it trains) is neither hashed nor read in its place.
     try:
-        with h5py.File(path, "r") as f:
-            checkpoint = _read(f, path, solver)
+        with open(path, "rb") as handle:
+            sha256 = fileio.sha256_stream(handle)
+            handle.seek(0)
+            with h5py.File(handle, "r") as f:
+                checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
-    except (OSError, KeyError, ValueError, TypeError) as error:
+    except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
-    checkpoint.sha256 = fileio.sha256_file(path)
+    checkpoint.sha256 = sha256
     return checkpoint
 
 
@@ -175,18 +195,18 @@ def read_meta(path):
     checked as :func:`load` checks them, without reading any array."""
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT:
+            if _format(f) != FORMAT:
                 raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint")
             return _meta(f, _Faults(path))
-    except OSError as error:
+    except HDF5_DAMAGE as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
 
 
 def _read(f, path, with_solver):
     fault = _Faults(path)
-    if f.attrs.get("format") != FORMAT:
+    if _format(f) != FORMAT:
         raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
-                              f"{f.attrs.get('format')!r}, expected {FORMAT!r})")
+                              f"{_format(f)!r}, expected {FORMAT!r})")
     version = _plain(f.attrs.get("format_version", -1))
     if version != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path}: format version {version}, this minitransfer reads {FORMAT_VERSION}")
@@ -213,6 +233,12 @@ def _read(f, path, with_solver):
             raise fault(f"solver attribute iteration {solver.iteration} disagrees with the root attribute iteration "
                         f"{meta['iteration']}")
     return Checkpoint(preset=preset, weights=weights, frozen=frozen, meta=meta, mean=mean, solver=solver)
+
+
+def _format(f):
+    """The format attribute, None without one; raises where the attributes are damaged (h5py's
+    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails)."""
+    return _plain(f.attrs["format"]) if "format" in f.attrs else None
 
 
 class _Faults:
@@ -254,7 +280,10 @@ def _array(group, key, shape, fault):
     if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
         raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
                     f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
-    array = dataset[...]
+    try:
+        array = dataset[...]
+    except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
+        raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
     if not np.isfinite(array).all():
         raise fault(f"{dataset.name} holds NaN or infinite values (a run writes only finite ones: the file is damaged)")
     return array

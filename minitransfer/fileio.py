@@ -116,12 +116,12 @@ def append_text(path, text):
         raise storage_error(path, error, len(text)) from error
 
 
-def write_hdf5(path, fill, keep_same=False):
+def write_hdf5(path, fill, keep_same=False, libver=None):
     """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
     written in one piece (``keep_same``: see :func:`write_text`; h5py's images are byte-for-byte
-    reproducible). Returns the file's sha256."""
+    reproducible). ``libver``: h5py's bounds on the file format's versions. Returns the file's sha256."""
     buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as handle:
+    with h5py.File(buffer, "w", libver=libver) as handle:
         fill(handle)
     image = buffer.getbuffer()
     if not (keep_same and _holds(path, image)):
@@ -140,12 +140,17 @@ def remove(path):
         raise StorageError(error.errno, f"cannot remove {path}: {error.strerror or error}") from error
 
 
-def sha256_file(path, block=1 << 22):
+def sha256_file(path):
     """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
+        return sha256_stream(handle)
+
+
+def sha256_stream(handle, block=1 << 22):
+    """Hex sha256 of the bytes an open binary file holds from its position on."""
+    digest = hashlib.sha256()
+    while chunk := handle.read(block):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -5,6 +5,7 @@ import errno
 import json
 import os
 import pathlib
+import struct
 
 import h5py
 import numpy as np
@@ -69,6 +70,25 @@ def test_layout_is_readable_with_plain_h5py(tmp_path):
         assert f["mean"].shape == (36, 36, 3)
 
 
+def test_the_sha256_is_of_the_file_whose_weights_were_read(tmp_path, monkeypatch):
+    """A base's checkpoint.h5 is replaced (renamed over) every few iterations while the base trains:
+    the sha256 a transfer records of it must be that of the version it copied, not of the next."""
+    first, second = _checkpoint(seed=4), _checkpoint(seed=5)
+    digest = checkpoints.save(tmp_path / "net.h5", first)
+    checkpoints.save(tmp_path / "next.h5", second)
+    read = checkpoints._read
+
+    def read_then_replace(*args):
+        checkpoint = read(*args)
+        os.replace(tmp_path / "next.h5", tmp_path / "net.h5")  # the training writes its next checkpoint
+        return checkpoint
+
+    monkeypatch.setattr(checkpoints, "_read", read_then_replace)
+    loaded = checkpoints.load(tmp_path / "net.h5")
+    assert np.array_equal(loaded.weights["conv1"][0], first.weights["conv1"][0])
+    assert loaded.sha256 == digest
+
+
 def test_weights_only_checkpoint_has_no_solver(tmp_path):
     checkpoints.save(tmp_path / "net.h5", _checkpoint(solver=False))
     assert checkpoints.load(tmp_path / "net.h5").solver is None
@@ -109,6 +129,67 @@ def test_truncated_file(tmp_path):
     (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
     with pytest.raises(checkpoints.CheckpointError, match="cut.h5"):
         checkpoints.load(tmp_path / "cut.h5")
+
+
+def test_garbled_metadata_is_a_checkpoint_error(tmp_path, monkeypatch):
+    """A byte flipped in an HDF5 object header can make h5py raise RuntimeError, not OSError (here in
+    a checkpoint of the HDF5 format without checksums, as written before they were added)."""
+    monkeypatch.setattr(checkpoints, "LIBVER", None)
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(b"split_half\0") + 16] ^= 0xFF  # the version of the attribute's datatype message
+    (tmp_path / "flipped.h5").write_bytes(damaged)
+    with pytest.raises(RuntimeError), h5py.File(tmp_path / "flipped.h5", "r") as f:
+        dict(f.attrs)
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
+        checkpoints.load(tmp_path / "flipped.h5")
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
+        checkpoints.read_meta(tmp_path / "flipped.h5")
+
+
+@pytest.mark.parametrize("array", ["weights/conv2/W", "weights/fc8/W", "mean", "solver/velocity/fc6/W"])
+def test_a_byte_flipped_in_an_array_is_refused_by_name(tmp_path, array):
+    """A flipped bit in the middle of a weight array keeps it finite and of its shape: only a
+    checksum tells it from the weights trained (a base copied from would pass it on in silence)."""
+    saved = _checkpoint(seed=3)
+    checkpoints.save(tmp_path / "net.h5", saved)
+    values = {"mean": saved.mean, "weights/fc8/W": saved.weights["fc8"][0], "weights/conv2/W": saved.weights["conv2"][0],
+              "solver/velocity/fc6/W": saved.solver.velocity["fc6"][0]}[array]
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(values.tobytes()) + values.nbytes // 2 + 1] ^= 0x01  # a mantissa bit of one value
+    (tmp_path / "flipped.h5").write_bytes(damaged)
+    with pytest.raises(checkpoints.CheckpointError, match=f"flipped.h5: /{array} .*damaged"):
+        checkpoints.load(tmp_path / "flipped.h5")
+
+
+def test_the_chunk_index_is_checksummed(tmp_path):
+    """An array's chunk index (its size, address and the mask of the filters applied) lies in a
+    checksummed object header, not in an HDF5 1.8 B-tree node without one: a bit flipped in the
+    mask there turns the Fletcher-32 check off and the checksum's 4 bytes are read as weights."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    data = bytearray((tmp_path / "net.h5").read_bytes())
+    with h5py.File(tmp_path / "net.h5", "r") as f:
+        chunk = f["weights/conv3/W"].id.get_chunk_info(0)
+        key = struct.pack("<II", chunk.size, chunk.filter_mask) + bytes(8 * 5) + struct.pack("<Q", chunk.byte_offset)
+    where = data.find(key)  # the B-tree node's key, as HDF5 1.8 writes it
+    if where >= 0:
+        data[where + 4] ^= 0x01
+        (tmp_path / "flipped.h5").write_bytes(data)
+        with pytest.raises(checkpoints.CheckpointError, match="flipped.h5"):
+            checkpoints.load(tmp_path / "flipped.h5")
+
+
+def test_a_byte_flipped_in_the_attributes_is_refused(tmp_path):
+    """Without a checksum, an attribute whose name a flipped byte changed would be missing: its
+    default taken in silence (split_half "" for "B")."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    damaged = bytearray((tmp_path / "net.h5").read_bytes())
+    damaged[damaged.index(b"split_half")] ^= 0x01
+    (tmp_path / "flipped.h5").write_bytes(damaged)
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: corrupt"):
+        checkpoints.load(tmp_path / "flipped.h5")
+    with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
+        checkpoints.read_meta(tmp_path / "flipped.h5")
 
 
 def test_foreign_hdf5_file(tmp_path):
