@@ -219,11 +219,13 @@ data_option = click.option(
 
 class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
-    file ``baseA.h5`` beside it once finished, else its ``checkpoint.h5``). A dataset folder, or any
-    other folder, is a usage error that says what to give instead."""
+    file ``baseA.h5`` beside it once finished, else its ``checkpoint.h5``; with ``finished``, only
+    the weights of a finished run: the base a transfer copies). A dataset folder, or any other
+    folder, is a usage error that says what to give instead."""
 
-    def __init__(self):
+    def __init__(self, finished=False):
         super().__init__(exists=True)
+        self.finished = finished
 
     def convert(self, value, param, ctx):
         path = pathlib.Path(super().convert(value, param, ctx))
@@ -236,6 +238,9 @@ class NetworkPath(click.Path):
                          if each.is_file() and rundir.run_dir_for(each) == path) if path.suffix == ".run" else []
         if weights:
             return str(weights[0])
+        if self.finished and (path / "checkpoint.h5").is_file():
+            self.fail(f"{path} has not finished (no {path.stem}.h5 beside it); to copy from its latest checkpoint "
+                      f"give {path / 'checkpoint.h5'}", param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         self.fail(f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "

@@ -8,9 +8,9 @@ from minitransfer import config
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option, eval_every_option,
-                      fc8_outputs_option, max_iter_option, precision_option, preset_option, run, seed_option,
-                      stepsize_option)
+from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, config_option, data_option, device_option,
+                      eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option, run,
+                      seed_option, stepsize_option)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -29,8 +29,8 @@ from ._common import (SEED, base_lr_option, batch_size_option, config_option, da
 @seed_option
 @preset_option
 @fc8_outputs_option
-@config_option("--copy-from", type=click.Path(exists=True, dir_okay=False),
-               help="Checkpoint to copy the first N weight layers from.")
+@config_option("--copy-from", type=NetworkPath(finished=True),
+               help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder).")
 @config_option("--n", type=click.IntRange(1),
                help="Number of weight layers to copy: 1 up to every weight layer but the classifier (7 in caffenet).")
 @config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+).")

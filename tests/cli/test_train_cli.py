@@ -128,6 +128,23 @@ def test_info_and_eval_take_a_run_folder_and_say_what_to_give_for_other_folders(
             assert result.exit_code == 2 and says in result.output, result.output
 
 
+def test_copy_from_takes_a_finished_run_folder_and_refuses_an_unfinished_one(work, data, tmp_path):
+    """--copy-from baseA.run copies baseA.h5 (was: click's bare "is a directory"); a run folder without
+    its weights beside it has not finished, and its checkpoint is copied only when named."""
+    copied = invoke(["train", "--data", data, "--copy-from", "baseA.run", "--n", "2", "--frozen", "-o",
+                     "A2B-from-run.h5", *FAST], work)
+    assert copied.exit_code == 0, copied.output
+    assert json.loads((work / "A2B-from-run.run" / "config.json").read_text())["copy_from"] == str(work / "baseA.h5")
+    unfinished = tmp_path / "base.run"
+    unfinished.mkdir()
+    (unfinished / "checkpoint.h5").write_bytes((work / "baseA.run" / "checkpoint.h5").read_bytes())
+    refused = invoke(["train", "--data", data, "--copy-from", str(unfinished), "--n", "2", "-o", str(tmp_path / "t.h5"),
+                      *FAST], work)
+    assert refused.exit_code == 2 and f"{unfinished} has not finished (no base.h5 beside it); to copy from its " \
+        f"latest checkpoint give {unfinished / 'checkpoint.h5'}" in refused.output, refused.output
+    assert not (tmp_path / "t.h5").exists() and not (tmp_path / "t.run").exists()
+
+
 def test_eval_reports_the_final_accuracy(work):
     result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
     assert result.exit_code == 0, result.output
