@@ -247,9 +247,9 @@ def fake_cupy(emulator):
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
         return _as_array(malloc(nbytes), shape, dtype)
 
-    def zeros(shape, dtype=np.float32):
+    def full(shape, value, dtype=np.float32):
         a = empty(shape, dtype)
-        a[...] = 0
+        a[...] = value
         return a
 
     def asarray(a, dtype=None):
@@ -282,9 +282,13 @@ def fake_cupy(emulator):
         return np.zeros(nbytes, dtype=np.uint8)
 
     pool = types.SimpleNamespace(malloc=allocations.allocate, used_bytes=lambda: 0, total_bytes=lambda: 0)
-    cp.empty, cp.zeros, cp.asarray, cp.ndarray = empty, zeros, asarray, ndarray
+    cp.empty, cp.asarray, cp.ndarray = empty, asarray, ndarray
+    cp.zeros = lambda shape, dtype=np.float32: full(shape, 0, dtype)
+    cp.ones = lambda shape, dtype=np.float32: full(shape, 1, dtype)
     cp.empty_like = lambda a, dtype=None: empty(a.shape, dtype or a.dtype)
-    cp.zeros_like = lambda a, dtype=None: zeros(a.shape, dtype or a.dtype)
+    cp.zeros_like = lambda a, dtype=None: full(a.shape, 0, dtype or a.dtype)
+    cp.float32, cp.float64, cp.int32, cp.uint8 = np.float32, np.float64, np.int32, np.uint8
+    cp.array_equal = np.array_equal
     cp.ascontiguousarray = lambda a: asarray(np.ascontiguousarray(a))
     cp.get_default_memory_pool = lambda: pool
     cp.abs, cp.asnumpy = np.abs, np.asarray

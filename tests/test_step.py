@@ -231,16 +231,6 @@ def test_out_of_memory_names_the_batch_size_and_the_memory(emulated, monkeypatch
 # Training runs, with and without the graph
 
 
-@pytest.fixture(params=["emulated", pytest.param("gpu", marks=pytest.mark.gpu)])
-def device_backend(request, monkeypatch, tmp_path_factory):
-    """The CUDA backend under test: the CPU emulation, or a real GPU."""
-    if request.param == "emulated":
-        if not AVAILABLE:
-            pytest.skip(REASON)
-        install(monkeypatch, cache_dir(tmp_path_factory))
-    return request.param
-
-
 def _run_files(out):
     from minitransfer import checkpoint as checkpoints
 
@@ -252,7 +242,7 @@ def _run_files(out):
             final.frozen, rows)
 
 
-def test_training_runs_identically_with_and_without_the_graph(device_backend, synthetic_8, tmp_path):
+def test_training_runs_identically_with_and_without_the_graph(cuda_xp, synthetic_8, tmp_path):
     """Issue 11: resume, evaluation, freezing and checkpoints identical with and without --cuda-graph;
     a base, then a transfer with three frozen layers, the graph run interrupted and resumed."""
     import os
