@@ -4,14 +4,15 @@
 # in all with the machine's start. The step limits below add up to 555 s, in order of priority:
 #
 #   1. compile  every kernel file compiled once, in parallel, into CuPy's cache (later steps load it)
-#   2. ops      the GPU tests of the ops and the loader (xdist workers when pytest-xdist is there):
+#   2. ops      the GPU tests of the ops (xdist workers when pytest-xdist is there):
 #               every kernel against float64 with poisoned outputs, every tensor-core variant against
 #               its oracle, and every FUSED kernel against its unfused twin bit for bit
 #               (tests/ops/test_fused_kernels.py)
-#   3. rest     the remaining GPU tests: training on the GPU against the CPU and bitwise on resume, and
-#               the lean step and its CUDA graph against the plain step bit for bit, a base and a
-#               frozen transfer trained with and without --cuda-graph, interrupted and resumed
-#               (tests/test_step.py, tests/test_train.py)
+#   3. rest     the remaining GPU tests: the loader's CUDA batches against its CPU batches, training
+#               on the GPU against the CPU and bitwise on resume, and the lean step and its CUDA graph
+#               against the plain step bit for bit, a base and a frozen transfer trained with and
+#               without --cuda-graph, interrupted and resumed (tests/test_step.py, tests/test_train.py,
+#               tests/data/test_loader.py)
 #   4. race     one CaffeNet training iteration (batch 256, 1000 outputs) per precision, step mode
 #               (plain, fused, graph) and network (baseB, A4B, A7B): launches per iteration, the
 #               phases (forward, backward, solver), head to head with PyTorch in the same process;

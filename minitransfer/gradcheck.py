@@ -7,13 +7,11 @@ unit directions otherwise; the error is Caffe's scaled one, ``|a − n| / max(1,
 
 import numpy as np
 
+from minitransfer import cuda
+
 
 def _array_module(a):
-    if type(a).__module__.split(".")[0] == "cupy":
-        import cupy
-
-        return cupy
-    return np
+    return cuda.cupy() if cuda.is_cuda_array(a) else np
 
 
 def gradient_errors(forward, backward, args, wrt, *, seed=0, h=1e-6, full_below=100, directions=12):

@@ -1,6 +1,8 @@
-"""Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable;
-the poisoning ``cp`` fixture; ``cuda_xp``, the CUDA backend under test (emulated or a real GPU);
-the small synthetic dataset the training and CLI tests train on."""
+"""Shared test configuration: the ``gpu`` marker skips with a reason when no CUDA device is usable,
+or, with ``--emulate-gpu``, runs its tests on the CPU emulation of ``tests/cuda_emulator.py`` (a check
+that code drift has not broken them, no proof of the GPU); the poisoning ``cp`` fixture; ``cuda_xp``,
+the CUDA backend under test (emulated or a real GPU); the small synthetic dataset the training and
+CLI tests train on."""
 
 import pytest
 
@@ -9,7 +11,19 @@ from minitransfer import cuda
 from minitransfer.data import synthetic
 
 
-def _gpu_skip_reason():
+def pytest_addoption(parser):
+    parser.addoption("--emulate-gpu", action="store_true",
+                     help="run the tests marked gpu on the CPU emulation of the CUDA backend (tests/cuda_emulator.py) "
+                          "instead of a device; those marked gpu(no_emulation=why) still skip")
+
+
+def _emulating_gpu(config):
+    return config.getoption("--emulate-gpu")
+
+
+def _gpu_skip_reason(config):
+    if _emulating_gpu(config):
+        return None if cuda_emulator.AVAILABLE else cuda_emulator.REASON
     try:
         cuda.cupy()
     except cuda.CudaUnavailable as error:
@@ -18,20 +32,26 @@ def _gpu_skip_reason():
 
 
 def pytest_collection_modifyitems(config, items):
-    gpu_items = [item for item in items if "gpu" in item.keywords]
+    markers = {item: item.get_closest_marker("gpu") for item in items}
+    gpu_items = [item for item, marker in markers.items() if marker is not None]
     if not gpu_items:
         return
-    reason = _gpu_skip_reason()
-    if reason:
-        for item in gpu_items:
-            item.add_marker(pytest.mark.skip(reason=reason))
+    reason = _gpu_skip_reason(config)
+    for item in gpu_items:
+        why_not_emulated = markers[item].kwargs.get("no_emulation")
+        if reason or (_emulating_gpu(config) and why_not_emulated):
+            item.add_marker(pytest.mark.skip(reason=reason or f"not emulated: {why_not_emulated}"))
 
 
 @pytest.fixture
-def cp(monkeypatch):
+def cp(request, monkeypatch, tmp_path_factory):
     """CuPy, with ``cupy.empty`` / ``cupy.empty_like`` returning poisoned memory (every byte 0xFF:
     NaN for floats, -1 / max for integers), so a kernel that leaves an output element unwritten
-    fails its comparison. Launchers must allocate through ``cupy.empty`` / ``cupy.empty_like``."""
+    fails its comparison. Launchers must allocate through ``cupy.empty`` / ``cupy.empty_like``.
+    With ``--emulate-gpu``: the emulation's CuPy stand-in, which poisons its allocations itself."""
+    if _emulating_gpu(request.config):
+        cuda_emulator.install(monkeypatch, cuda_emulator.cache_dir(tmp_path_factory))
+        return cuda.cupy()
     cupy = cuda.cupy()
     real_empty, real_empty_like = cupy.empty, cupy.empty_like
 
@@ -49,6 +69,8 @@ def cuda_xp(request, monkeypatch, tmp_path_factory):
     """The CuPy module of the CUDA backend under test: the CPU emulation of ``tests/cuda_emulator.py``,
     or a real GPU's with poisoned allocations (``cp``)."""
     if request.param == "gpu":
+        if _emulating_gpu(request.config):
+            pytest.skip("the emulated parameter runs this test under --emulate-gpu")
         return request.getfixturevalue("cp")
     if not cuda_emulator.AVAILABLE:
         pytest.skip(cuda_emulator.REASON)

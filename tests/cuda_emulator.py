@@ -14,6 +14,10 @@ What it proves: the index arithmetic and the data flow of the CUDA code, bit for
 unfused kernels (host arithmetic on both sides: no fused multiply-add), and against the NumPy
 references within rounding. What it cannot prove: the GPU's own semantics (memory ordering across
 concurrent blocks, FMA contraction, speed); blocks run one after another, in launch order.
+
+Memory is never given back (no emulated kernel can read freed bytes), but a captured graph holds
+only the addresses of its arguments, as a real one does: replaying it after the last array over an
+argument's allocation was dropped fails, naming the kernel.
 """
 
 import contextlib
@@ -26,6 +30,7 @@ import shutil
 import subprocess
 import threading
 import types
+import weakref
 
 import numpy as np
 import pytest
@@ -117,7 +122,12 @@ def build(stem, cache_dir):
 
 
 class FakeArray(np.ndarray):
-    """A CuPy array stand-in: NumPy memory that the emulated kernels read and write."""
+    """A CuPy array stand-in: NumPy memory that the emulated kernels read and write. ``allocation``
+    is the :class:`MemoryPointer` it lies in, which it keeps alive (a view: its source's), or None."""
+
+    def __array_finalize__(self, source):
+        allocation = getattr(source, "allocation", None)
+        self.allocation = allocation if allocation is not None and np.may_share_memory(self, source) else None
 
     @property
     def data(self):
@@ -172,7 +182,9 @@ def _as_array(memory, shape, dtype):
     if nbytes > memory.size:
         raise MemoryError(f"an array of {nbytes} bytes on an allocation of {memory.size}")
     raw = (ctypes.c_uint8 * nbytes).from_address(memory.ptr)
-    return np.frombuffer(raw, dtype=np.uint8, count=nbytes).view(dtype).reshape(shape).view(FakeArray)
+    array = np.frombuffer(raw, dtype=np.uint8, count=nbytes).view(dtype).reshape(shape).view(FakeArray)
+    array.allocation = memory
+    return array
 
 
 class FakeStream:
@@ -204,13 +216,16 @@ class FakeStream:
 
 
 class FakeGraph:
-    """A captured graph: its kernels (arguments as captured, by value) run again at each launch."""
+    """A captured graph: its kernels (arguments as captured, by value) run again at each launch.
+    Like a real graph it keeps no argument alive: it watches each kernel's allocations weakly."""
 
     def __init__(self, emulator, work):
         self.emulator, self.work = emulator, work
 
     def launch(self, stream=None):
-        for item in self.work:
+        for item, allocations in self.work:
+            if any(allocation() is None for allocation in allocations):
+                raise AssertionError(f"a CUDA graph replays {item[2]} on memory freed since it was captured")
             self.emulator.run(*item)
 
 
@@ -247,9 +262,9 @@ def fake_cupy(emulator):
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
         return _as_array(malloc(nbytes), shape, dtype)
 
-    def zeros(shape, dtype=np.float32):
+    def full(shape, value, dtype=np.float32):
         a = empty(shape, dtype)
-        a[...] = 0
+        a[...] = value
         return a
 
     def asarray(a, dtype=None):
@@ -274,7 +289,7 @@ def fake_cupy(emulator):
     def memcpy_async(dst, src, size, kind, stream):
         current = emulator.current_stream()
         if current.capture is not None:
-            current.capture.append(("memcpy", dst, src, size))
+            current.capture.append((("memcpy", dst, src, size), []))
         else:
             ctypes.memmove(dst, src, size)
 
@@ -282,9 +297,14 @@ def fake_cupy(emulator):
         return np.zeros(nbytes, dtype=np.uint8)
 
     pool = types.SimpleNamespace(malloc=allocations.allocate, used_bytes=lambda: 0, total_bytes=lambda: 0)
-    cp.empty, cp.zeros, cp.asarray, cp.ndarray = empty, zeros, asarray, ndarray
+    cp.empty, cp.asarray, cp.ndarray = empty, asarray, ndarray
+    cp.zeros = lambda shape, dtype=np.float32: full(shape, 0, dtype)
+    cp.ones = lambda shape, dtype=np.float32: full(shape, 1, dtype)
     cp.empty_like = lambda a, dtype=None: empty(a.shape, dtype or a.dtype)
-    cp.zeros_like = lambda a, dtype=None: zeros(a.shape, dtype or a.dtype)
+    cp.zeros_like = lambda a, dtype=None: full(a.shape, 0, dtype or a.dtype)
+    cp.ones_like = lambda a, dtype=None: full(a.shape, 1, dtype or a.dtype)
+    cp.float32, cp.float64, cp.int32, cp.uint8 = np.float32, np.float64, np.int32, np.uint8
+    cp.array_equal = np.array_equal
     cp.ascontiguousarray = lambda a: asarray(np.ascontiguousarray(a))
     cp.get_default_memory_pool = lambda: pool
     cp.abs, cp.asnumpy = np.abs, np.asarray
@@ -354,10 +374,10 @@ class Emulator:
         grid = tuple(grid) + (1,) * (3 - len(grid))
         block = tuple(block) + (1,) * (3 - len(block))
         arrays = [v for v in args if isinstance(v, FakeArray)]
-        item = ("kernel", stem, name, grid, block, converted, arrays)
+        item = ("kernel", stem, name, grid, block, converted, [(a.ctypes.data, a.nbytes) for a in arrays])
         capture = self.current_stream().capture
         if capture is not None:
-            capture.append(item)
+            capture.append((item, [weakref.ref(a.allocation) for a in arrays if a.allocation is not None]))
         else:
             self.run(*item)
 
@@ -370,11 +390,11 @@ class Emulator:
             dst, src, size = item
             ctypes.memmove(dst, src, size)
             return
-        stem, name, grid, block, converted, arrays = item
+        stem, name, grid, block, converted, spans = item  # spans: (address, bytes) of each array argument
         library = self.library(stem)
-        begins = (ctypes.c_char_p * len(arrays))(*[ctypes.c_char_p(a.ctypes.data) for a in arrays])
-        sizes = (ctypes.c_longlong * len(arrays))(*[a.nbytes for a in arrays])
-        library.emu_readable(len(arrays), ctypes.cast(begins, ctypes.POINTER(ctypes.c_char_p)), sizes)
+        begins = (ctypes.c_char_p * len(spans))(*[ctypes.c_char_p(address) for address, _ in spans])
+        sizes = (ctypes.c_longlong * len(spans))(*[nbytes for _, nbytes in spans])
+        library.emu_readable(len(spans), ctypes.cast(begins, ctypes.POINTER(ctypes.c_char_p)), sizes)
         argv = (ctypes.c_void_p * max(1, len(converted)))(*[ctypes.addressof(c) for c in converted])
         status = library.emu_launch(name.encode(), *map(ctypes.c_uint, grid + block), argv)
         if status != 0:

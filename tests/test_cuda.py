@@ -122,7 +122,7 @@ def test_tensor_core_kernels_and_only_they_multiply_in_tf32(op, arch):
             assert "mma" not in body and "tf32" not in body, cuda.entry(name, dtype)
 
 
-@pytest.mark.gpu
+@pytest.mark.gpu(no_emulation="NVRTC compiles the kernels and reports their registers and local memory")
 @pytest.mark.parametrize("op", OPS)
 def test_every_named_entry_point_loads_without_spills_at_its_block_size(op, cp):
     """Compiled by NVRTC for this device (not the nvcc gate's build): each entry point accepts the

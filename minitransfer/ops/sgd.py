@@ -37,6 +37,9 @@ CHUNK = THREADS * 8  # elements per block of sgd_update_all (SGD_CHUNK in kernel
 # One row per parameter: kernels/sgd.cu's SgdRow (pointers, then 64-bit integers and doubles).
 TABLE_DTYPE = np.dtype([("w", "<u8"), ("grad", "<u8"), ("velocity", "<u8"), ("size", "<i8"), ("first_block", "<i8"),
                         ("lr_mult", "<f8"), ("local_decay", "<f8")])
+# The device tables, by content, kept for the process: a captured CUDA graph holds a table's
+# address, not the table, so one dropped while its graph lives would hand its memory to another
+# array. One table per set of parameter arrays updated (56 bytes a parameter).
 _tables = {}
 
 
@@ -118,8 +121,6 @@ def _device_table(entries, weight_decay, dtype):
         first_block += cuda.blocks(w.size, CHUNK)
     key = (rows.tobytes(), np.dtype(dtype).str)
     if key not in _tables:
-        if len(_tables) >= 16:
-            _tables.clear()
         table = cuda.persistent_empty((rows.nbytes,), np.uint8)
         table.set(rows.view(np.uint8))
         _tables[key] = table

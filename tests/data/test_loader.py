@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from minitransfer import cuda
 from minitransfer.data import dataset, decoder_pool, loader, splits
 
 
@@ -219,7 +220,7 @@ def test_cuda_batches_equal_cpu_batches(data, cp):
     half = splits.make_half(data, "all")
     with _train_loader(data, half) as cpu, _train_loader(data, half, device="cuda") as gpu:
         for (x, y), (xg, yg) in zip(_take(cpu, 9), _take(gpu, 9)):
-            assert isinstance(xg, cp.ndarray) and xg.dtype == cp.float32 and yg.dtype == cp.int32
+            assert cuda.is_cuda_array(xg) and xg.dtype == cp.float32 and yg.dtype == cp.int32
             np.testing.assert_array_equal(cp.asnumpy(xg), x)
             np.testing.assert_array_equal(cp.asnumpy(yg), y)
 
