@@ -31,10 +31,12 @@
 # LOG_DIR/results: copy them to benchmarks/results/ to commit). The summary lists each step's exit
 # code (124: its time limit); the script exits non-zero if any step failed.
 set -uo pipefail
+# The image's Python: python3 (the one with PyTorch and CuPy), else python; PYTHON overrides it.
+python=${PYTHON:-$(command -v python3 || command -v python)}
 logs=${1:-gpu-logs}
 mkdir -p "$logs/results"
 export PYTHONUNBUFFERED=1
-python -c "import minitransfer" 2>/dev/null || export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+"$python" -c "import minitransfer" 2>/dev/null || export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 summary=()
 
 step() {
@@ -48,11 +50,11 @@ step() {
 }
 
 workers=()
-python -c "import xdist" 2>/dev/null && workers=(-n 8)
+"$python" -c "import xdist" 2>/dev/null && workers=(-n 8)
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv | tee "$logs/gpu.txt"
-python -c "import cupy, sys; print('cupy', cupy.__version__, 'python', sys.version.split()[0])" | tee -a "$logs/gpu.txt"
-step compile "${COMPILE_S:-50}" python -c "
+"$python" -c "import cupy, sys; print('cupy', cupy.__version__, 'python', sys.version.split()[0])" | tee -a "$logs/gpu.txt"
+step compile "${COMPILE_S:-50}" "$python" -c "
 import concurrent.futures
 from minitransfer import cuda
 def build(stem):
@@ -61,14 +63,14 @@ def build(stem):
 stems = sorted(path.stem for path in cuda.kernels_dir().glob('*.cu'))
 with concurrent.futures.ProcessPoolExecutor(len(stems)) as pool:
     print('compiled', ' '.join(pool.map(build, stems)))"
-step ops "${OPS_S:-130}" python -m pytest -q -p no:cacheprovider -rs -m gpu "${workers[@]}" tests/ops tests/test_cuda.py \
+step ops "${OPS_S:-130}" "$python" -m pytest -q -p no:cacheprovider -rs -m gpu "${workers[@]}" tests/ops tests/test_cuda.py \
     tests/test_counter_rng.py
-step rest "${REST_S:-70}" python -m pytest -q -p no:cacheprovider -rs -m gpu --ignore=tests/ops \
+step rest "${REST_S:-70}" "$python" -m pytest -q -p no:cacheprovider -rs -m gpu --ignore=tests/ops \
     --ignore=tests/test_cuda.py --ignore=tests/test_counter_rng.py
-step race "${RACE_S:-200}" python benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 \
+step race "${RACE_S:-200}" "$python" benchmarks/iteration.py --preset caffenet --batch 256 --outputs 1000 \
     --frozen 0 4 7 --compile-frozen 0 --blocks 5 --per-block 10 --phase-repeat 10 --layer-repeat 10 \
     --results "$logs/results"
-step train "${TRAIN_S:-30}" python benchmarks/precision_training.py
+step train "${TRAIN_S:-30}" "$python" benchmarks/precision_training.py
 demo_runs=${TMPDIR:-/tmp}/minitransfer-gpu-demo
 # The GPU's utilization and the load average each second while the demo runs: whether its
 # processes per GPU (demo.PROCESSES_PER_GPU, a guess) leave the GPU idle or wait for it.
@@ -76,7 +78,7 @@ while sleep 1; do
     echo "$(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader), load $(cut -d' ' -f1 /proc/loadavg)"
 done >"$logs/demo-use.txt" 2>&1 &
 sampler=$!
-step demo "${DEMO_S:-75}" python -c "from minitransfer.cli import main; main(prog_name='minitransfer')" \
+step demo "${DEMO_S:-75}" "$python" -c "from minitransfer.cli import main; main(prog_name='minitransfer')" \
     demo --device cuda -o "$demo_runs"
 kill "$sampler" 2>/dev/null
 [ -d "$demo_runs/report" ] && cp -r "$demo_runs/report" "$logs/demo-report"
