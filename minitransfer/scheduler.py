@@ -93,6 +93,15 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     return scheduler.outcome
 
 
+def usable_cpus():
+    """The cores this process may run on (its affinity: a SLURM allocation's, a container's), else
+    the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
@@ -185,13 +194,14 @@ class _Scheduler:
             return None
 
     def _environment(self, device):
+        """A run's environment: its GPU, and where the grid runs several processes at once, its share
+        of the cores this process may use for NumPy's threads (a CPU run's training, a GPU run's host
+        work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
         env = dict(os.environ)
         if device is not None:
             env["CUDA_VISIBLE_DEVICES"] = str(device)
-            return env
-        cpu_slots = sum(slot is None for slot in self.slots)
-        if cpu_slots > 1:  # split the cores between the CPU slots (unless the user chose a thread count)
-            threads = str(max(1, (os.cpu_count() or 1) // cpu_slots))
+        if len(self.slots) > 1:
+            threads = str(max(1, usable_cpus() // len(self.slots)))
             for name in THREAD_VARIABLES:
                 env.setdefault(name, threads)
         return env

@@ -43,7 +43,8 @@ FAKE_TRAIN = textwrap.dedent('''
     def note(event):
         with open(log, "a") as f:
             f.write(json.dumps({"event": event, "time": time.time(), "pid": os.getpid(),
-                                "gpu": os.environ.get("CUDA_VISIBLE_DEVICES"), "args": args}) + "\\n")
+                                "gpu": os.environ.get("CUDA_VISIBLE_DEVICES"), "args": args,
+                                "threads": os.environ.get("OMP_NUM_THREADS")}) + "\\n")
     stop = []
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     resumed = (folder / "checkpoint").exists()
@@ -306,6 +307,25 @@ def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch
         assert all(next_start >= end for (_, end), (next_start, _) in zip(mine, mine[1:])), gpu
     overlapping = [(a, b) for a in spans for b in spans if a[1] < b[1] < a[2]]
     assert overlapping, "two GPUs should have trained at the same time"
+
+
+@pytest.mark.parametrize("devices", [("2", "5", "5"), (None, None, None), ("2",)])
+def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, fake_train, monkeypatch, devices):
+    """Three processes at once (on GPUs: their host work; on the CPU: their training) get a third of
+    the cores this process may use for NumPy's threads, one process all of them (left unset); a
+    count the user chose is kept."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)))
+    for name in scheduler.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=devices,
+                              log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    expected = "4" if len(devices) == 3 else None
+    assert [events(tmp_path / "grid", run.name)[0]["threads"] for run in runs] == [expected] * len(runs)
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    assert scheduler.run_grid(runs, tmp_path / "again", OPTIONS, train_command=fake_train, devices=devices,
+                              log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    assert {events(tmp_path / "again", run.name)[0]["threads"] for run in runs} == {"7"}
 
 
 def test_a_failed_base_blocks_its_children_only(tmp_path, fake_train, monkeypatch):
