@@ -262,11 +262,13 @@ def _select_task(c, dataset):
 def _choose_preset(c, parent, dataset, task):
     """The base's preset when copying, else the one for the dataset's image size; checks the crop,
     n against the preset's copyable layers, fc8's width and the base's layer shapes."""
+    origin = ""
     if c.preset is None:
         c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
+        origin = f" (the preset of {parent.path}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
     if min(dataset.image_size) < preset.crop:
-        raise ConfigError(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops but the images of "
+        raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
     check_int("n", c.n, 1, preset.copyable)
     check_int("random_frozen", c.random_frozen, 1, preset.copyable)

@@ -145,6 +145,17 @@ def test_copy_from_takes_a_finished_run_folder_and_refuses_an_unfinished_one(wor
     assert not (tmp_path / "t.h5").exists() and not (tmp_path / "t.run").exists()
 
 
+def test_a_preset_taken_from_the_base_is_named_so_when_the_data_cannot_take_it(work, tmp_path):
+    """baseA is a mini network (32x32 crops) and this transfer names no --data: the built-in 14x14
+    images cannot take its preset, which the researcher never chose; the error says where it came from."""
+    small = tmp_path / "small"
+    synthetic.build_synthetic(small, classes=8, train_per_class=4, val_per_class=2, size=14, seed=1)
+    refused = invoke(["train", "--data", str(small), "--copy-from", "baseA.h5", "--n", "2", "-o",
+                      str(tmp_path / "t.h5"), *FAST], work)
+    assert refused.exit_code == 2 and f"preset mini (the preset of {work / 'baseA.h5'}, whose layers are copied) " \
+        f"takes 32x32 crops but the images of {small} are 14x14" in refused.output, refused.output
+
+
 def test_eval_reports_the_final_accuracy(work):
     result = invoke(["eval", "baseA.h5", "--json", "--device", "cpu"], work)
     assert result.exit_code == 0, result.output
