@@ -301,18 +301,23 @@ def test_runs_of_two_datasets_in_one_folder_are_refused_each_named(runs_dir, tmp
     write_run(runs_dir, grid.Run("twenty/baseA", "base", "random", 0, target="A"), 0.3, treatment=False,
               config={"split": "random", "half": "A", "data": "/data/twenty", "preset": "mini"})
     record_fingerprint(runs_dir, "twenty/baseA", twenty)
-    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
-    assert result.exit_code == 1
-    assert result.output == (
-        f"error: the runs under {runs_dir} are of 2 datasets: /copy/of/eight, /data/eight (meta.json sha256 "
-        f"888888888888) (2: random0/baseA, random0/baseB); /data/twenty (meta.json sha256 202020202020) (1: "
-        f"twenty/baseA); no table or finding may pool them (other classes, images, chance levels, networks or "
-        f"arithmetic): "
-        f"report each from a folder of its own\n")
-    assert not (tmp_path / "r").exists()
+    assert_refused_as_mixed(runs_dir, tmp_path / "r",
+                            "2 datasets: /copy/of/eight, /data/eight (meta.json sha256 888888888888) (2: "
+                            "random0/baseA, random0/baseB); /data/twenty (meta.json sha256 202020202020) (1: "
+                            "twenty/baseA)")
 
     shutil.rmtree(runs_dir / "twenty")
     assert report.write_report(runs_dir, tmp_path / "r", figures=False).results
+
+
+def assert_refused_as_mixed(runs_dir, out, groups):
+    """``report RUNS_DIR -o OUT`` refuses the runs that mix ``groups`` (exit 1), saying so, writing nothing."""
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.output == (f"error: the runs under {runs_dir} are of {groups}; no table or finding may pool them "
+                             f"(other classes, images, chance levels, networks or arithmetic): report each from a "
+                             f"folder of its own\n")
+    assert not out.exists()
 
 
 def test_a_dataset_is_one_by_its_fingerprint_and_a_cross_grids_source_is_no_mix():
@@ -350,14 +355,10 @@ def test_runs_of_two_precisions_in_one_folder_are_refused_each_named(runs_dir, t
         for run in grid.plan_grid(random_seeds=(seed,), layers=(1,), fine_tuned=False):
             write_run(runs_dir, run, 0.6, config=config(run, precision))
     record_precision_changes(runs_dir, "random1/baseB", [{"iteration": 200, "from": "tf32", "to": "ieee"}])
-    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
-    assert result.exit_code == 1
-    assert result.output == (
-        f"error: the runs under {runs_dir} are of 3 precisions: ieee (4: random0/A1B, random0/B1B, random0/baseA, "
-        f"...); tf32 (3: random1/A1B, random1/B1B, random1/baseA); tf32 until iteration 200, then ieee (1: "
-        f"random1/baseB); no table or finding may pool them (other classes, images, chance levels, networks or "
-        f"arithmetic): report each from a folder of its own\n")
-    assert not (tmp_path / "r").exists()
+    assert_refused_as_mixed(runs_dir, tmp_path / "r",
+                            "3 precisions: ieee (4: random0/A1B, random0/B1B, random0/baseA, ...); tf32 (3: "
+                            "random1/A1B, random1/B1B, random1/baseA); tf32 until iteration 200, then ieee (1: "
+                            "random1/baseB)")
 
 
 def test_still_rising_reads_the_runs_learning_rate_steps_from_its_config(tmp_path):
