@@ -293,7 +293,7 @@ def test_training_runs_identically_with_and_without_the_graph(cuda_xp, synthetic
 
 
 def test_a_graph_too_large_to_instantiate_gives_the_same_message(emulated, monkeypatch):
-    from cuda_emulator import CUDARuntimeError, FakeStream
+    from fake_cupy import CUDARuntimeError, FakeStream
 
     step = TrainingStep(make_net(device="cuda"), SOLVER, seed=5, cuda_graph=True)
     train(step, batches(1), emulated)
