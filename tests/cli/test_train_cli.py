@@ -159,7 +159,8 @@ def test_a_run_folder_stands_for_its_weights_not_for_other_files_named_as_them(w
     assert refused.exit_code == 2 and "net.run has not finished (no net.h5 beside it)" in refused.output, refused.output
     shutil.copy(work / "baseA.h5", tmp_path / "net.h5")
     assert invoke(["info", "net.run"], tmp_path).output.startswith("net.h5  sha256 ")
-    assert json.loads(invoke(["eval", "net.run", "--json", "--device", "cpu"], tmp_path).output)["checkpoint"] == "net.h5"
+    scores = json.loads(invoke(["eval", "net.run", "--json", "--device", "cpu"], tmp_path).output)
+    assert scores["checkpoint"] == "net.h5"
     copied = invoke(["train", "--data", data, "--copy-from", "net.run", "--n", "2", "-o", "t.weights", *FAST], tmp_path)
     assert copied.exit_code == 0, copied.output
     assert json.loads((tmp_path / "t.run" / "config.json").read_text())["copy_from"] == str(tmp_path / "net.h5")
