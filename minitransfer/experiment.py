@@ -257,11 +257,15 @@ def train_arguments(run, out, options):
 
 def run_fields(run, out, options):
     """The configuration fields ``run`` is trained with (those the grid sets; the rest are train's
-    defaults)."""
+    defaults); a cross-dataset grid's source base without the options' source dataset is a
+    ``ConfigError``."""
     options = dict(options)
     source_data = options.pop(SOURCE_DATA, None)
     all_classes = options.pop(ALL_CLASSES, None) or {}
     if run.split == CROSS:  # every class of the source or of the target dataset
+        if run.target == SOURCE and source_data is None:  # train would take its default, the built-in dataset
+            raise config.ConfigError(f"run {run.name} trains on the source dataset of a cross-dataset grid: "
+                                     f"give it (--source-data)")
         fields = {"split": "all", "data": source_data if run.target == SOURCE else options.get("data")}
         options.pop("data", None)
     else:

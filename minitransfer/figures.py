@@ -223,6 +223,8 @@ def figure_s1(Figure, results, reference=None):
     mean ± s.d. The all-classes base, trained on every image (and on the longer schedule that
     reduced-data runs shorten), is a horizontal line, with a band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
+    from matplotlib.ticker import LogFormatter
+
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     linear, logarithmic = figure.subplots(2, 1)
     reduced = select(results, "all", "reduced")
@@ -234,6 +236,8 @@ def figure_s1(Figure, results, reference=None):
             _reference_s1(axes, reference)
     logarithmic.set_xscale("log")
     logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+    # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1
+    logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
     _label(linear, PER_CLASS_LABEL, ALL_CLASSES_LABEL, legend=False)

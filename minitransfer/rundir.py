@@ -39,6 +39,19 @@ def run_dir_for(out):
     return out.with_name(out.stem + ".run") if out.suffix else out.with_name(out.name + ".run")
 
 
+def weights_for(run_dir):
+    """The weights file of run directory ``baseA.run`` (:func:`run_dir_for`'s inverse): the one its
+    config.json names (``train -o`` chose it; looked for beside the folder, wherever it has been
+    moved), else ``baseA.h5``; not another file of that stem (``baseA.err``, ``baseA.csv``)."""
+    run_dir = pathlib.Path(run_dir)
+    try:
+        name = pathlib.PurePath(json.loads((run_dir / "config.json").read_text())["out"]).name
+    except (OSError, ValueError, KeyError, TypeError):
+        name = None
+    weights = run_dir.with_name(name) if name else None
+    return weights if weights is not None and run_dir_for(weights) == run_dir else run_dir.with_suffix(".h5")
+
+
 class RunLogError(ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 

@@ -93,6 +93,10 @@ def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path
     assert reported.exit_code == 0, reported.output
     rows = (grid / "report" / "results.csv").read_text()
     assert "cross/S2T,S2T,AnB,cross" in rows and "cross/baseS,baseS,source,cross" in rows
+    beside = CliRunner().invoke(main, ["experiment", "--data", target, "-o", str(grid), "--layers", "2",
+                                       "--no-fine-tuned", "--max-iter", "4", "--eval-every", "2", "--batch-size", "16",
+                                       "--device", "cpu", "--dry-run"])  # a plain grid, the same options
+    assert beside.exit_code == 0 and "a run of another grid" not in beside.output, beside.output
 
 
 def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_path):

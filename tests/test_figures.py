@@ -169,6 +169,18 @@ def test_figure_s1_draws_every_reduced_network_its_means_and_the_full_data_base(
         assert "training images" in axes.get_xlabel() and "top-1" in axes.get_ylabel() and not texts(axes)
 
 
+def test_figure_s1_labels_a_log_axis_within_a_decade_in_plain_numbers():
+    """--per-class 10,20,50: matplotlib labels the minor ticks of a range within about a decade, and
+    labelled them 2×10^1, 3×10^1 beside the major ticks' plain 10 and 100."""
+    results = networks(grid.plan_grid(random_seeds=(), per_class=(10, 20, 50)), lambda run: 0.4)
+    figure = figures.figure_s1(Figure, results)
+    figure.savefig(io.BytesIO(), format="png")  # the tick labels are set as the figure is drawn
+    logarithmic = figure.axes[1]
+    shown = [label.get_text() for label in logarithmic.get_xticklabels(minor=True) if label.get_text()
+             and logarithmic.get_xlim()[0] <= label.get_position()[0] <= logarithmic.get_xlim()[1]]
+    assert "20" in shown and all(text.isdigit() for text in shown), shown
+
+
 def test_figure_s1_is_drawn_only_for_reduced_data_runs():
     results = networks(grid.plan_grid(layers=(1,), random_frozen=(1,)), lambda run: 0.5)
     assert "figure_s1" not in figures.draw_all(Figure, results)

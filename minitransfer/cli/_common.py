@@ -16,7 +16,6 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
-import glob
 import os
 import pathlib
 import re
@@ -219,7 +218,8 @@ data_option = click.option(
 
 class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
-    file ``baseA.h5`` beside it once finished, else its ``checkpoint.h5``; with ``finished``, only
+    file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
+    ``checkpoint.h5``; with ``finished``, only
     the weights of a finished run: the base a transfer copies). A dataset folder, or any other
     folder, is a usage error that says what to give instead."""
 
@@ -234,13 +234,12 @@ class NetworkPath(click.Path):
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
-        weights = sorted(each for each in path.parent.glob(glob.escape(path.stem) + ".*")
-                         if each.is_file() and rundir.run_dir_for(each) == path) if path.suffix == ".run" else []
-        if weights:
-            return str(weights[0])
+        weights = rundir.weights_for(path) if path.suffix == ".run" else None
+        if weights is not None and weights.is_file():
+            return str(weights)
         if self.finished and (path / "checkpoint.h5").is_file():
-            self.fail(f"{path} has not finished (no {path.stem}.h5 beside it); to copy from its latest checkpoint "
-                      f"give {path / 'checkpoint.h5'}", param, ctx)
+            self.fail(f"{path} has not finished (no {rundir.weights_for(path).name} beside it); to copy from its "
+                      f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         self.fail(f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "

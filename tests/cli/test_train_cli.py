@@ -4,6 +4,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -143,6 +144,27 @@ def test_copy_from_takes_a_finished_run_folder_and_refuses_an_unfinished_one(wor
     assert refused.exit_code == 2 and f"{unfinished} has not finished (no base.h5 beside it); to copy from its " \
         f"latest checkpoint give {unfinished / 'checkpoint.h5'}" in refused.output, refused.output
     assert not (tmp_path / "t.h5").exists() and not (tmp_path / "t.run").exists()
+
+
+def test_a_run_folder_stands_for_its_weights_not_for_other_files_named_as_them(work, data, tmp_path):
+    """Beside net.run: net.h5, a job log net.err and a table net.csv (both sorted before net.h5), and a
+    copy net.bak of an earlier net.h5: info, eval and --copy-from net.run read net.h5 (the file its
+    config.json names, else the .h5); without it the run has not finished."""
+    (tmp_path / "net.run").mkdir()
+    (tmp_path / "net.err").write_text("slurmstepd: error\n")
+    (tmp_path / "net.csv").write_text("iteration,top1\n")
+    shutil.copy(work / "baseA.h5", tmp_path / "net.bak")
+    (tmp_path / "net.run" / "checkpoint.h5").write_bytes((work / "baseA.run" / "checkpoint.h5").read_bytes())
+    refused = invoke(["train", "--data", data, "--copy-from", "net.run", "--n", "2", "-o", "t.h5", *FAST], tmp_path)
+    assert refused.exit_code == 2 and "net.run has not finished (no net.h5 beside it)" in refused.output, refused.output
+    shutil.copy(work / "baseA.h5", tmp_path / "net.h5")
+    assert invoke(["info", "net.run"], tmp_path).output.startswith("net.h5  sha256 ")
+    scores = json.loads(invoke(["eval", "net.run", "--json", "--device", "cpu"], tmp_path).output)
+    assert scores["checkpoint"] == "net.h5"
+    copied = invoke(["train", "--data", data, "--copy-from", "net.run", "--n", "2", "-o", "t.weights", *FAST], tmp_path)
+    assert copied.exit_code == 0, copied.output
+    assert json.loads((tmp_path / "t.run" / "config.json").read_text())["copy_from"] == str(tmp_path / "net.h5")
+    assert invoke(["info", "t.run"], tmp_path).output.startswith("t.weights  sha256 ")  # as train -o named it
 
 
 def test_a_preset_taken_from_the_base_is_named_so_when_the_data_cannot_take_it(work, tmp_path):
