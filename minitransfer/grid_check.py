@@ -40,6 +40,13 @@ def check_finished(runs, out, options):
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
 
 
+def check_folder(runs, out, options):
+    """:func:`check_finished` for ``runs`` and :func:`check_others` for the rest of ``out``: what a grid
+    checks of its folder before anything runs (also its dry run and its SLURM scripts)."""
+    check_finished(runs, out, options)
+    check_others(runs, out, options)
+
+
 def check_others(runs, out, options):
     """Raise :class:`GridMismatch` for a run that ``out`` holds besides ``runs`` (another grid's: other
     split seeds, layers or treatments), finished or started, that was trained with other options

@@ -59,9 +59,10 @@ def warnings_for(plan):
         height, width = plan.mean_source["resized_from"]
         found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
                      f"{plan.dataset.image_size[0]}x{plan.dataset.image_size[1]} images of {plan.dataset.path}")
-    if plan.parent is not None and precision_history(plan.parent.meta) != c.precision:
-        found.append(f"the layers copied from {c.copy_from} were trained in precision "
-                     f"{precision_history(plan.parent.meta)}; this run computes in {c.precision}")
+    copied_precision = precision_history(plan.parent.meta) if plan.parent is not None else c.precision
+    if copied_precision != c.precision:
+        found.append(f"the layers copied from {c.copy_from} were trained in precision {copied_precision}; "
+                     f"this run computes in {c.precision}")
     if c.cuda_graph and plan.device == "cpu":
         found.append("--cuda-graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:

@@ -22,8 +22,8 @@ selffer or random-frozen run whose own base is not among the runs
 finding or number relative to a base; results.md and findings.md name it too.
 
 Runs of several datasets, presets or precisions (:func:`mixed`) are not compared: the report
-refuses them, naming each group, so that each is reported from a folder of its own. A cross-dataset grid's
-source base, trained on the other dataset by design, is no such mix.
+refuses them, naming each group, so that each is reported from a folder of its own. A
+cross-dataset grid's source base, trained on the other dataset by design, is no such mix.
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """
@@ -83,8 +83,8 @@ def mixed(results):
     chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
     continued in another precision is one of its own). A dataset is known by the fingerprint train
     recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
-    one fingerprint the other runs of its path have), else by its path. The source base of a cross-dataset grid is trained on
-    the other dataset by design and is not counted."""
+    one fingerprint the other runs of its path have), else by its path. The source base of a
+    cross-dataset grid is trained on the other dataset by design and is not counted."""
     fingerprints = {}
     for r in results:
         if r.dataset and r.fingerprint:
@@ -180,8 +180,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
     matplotlib) figure2, figure3, the cross-dataset figure and figure_s1 (reduced data) when there are
     such runs, and every run's learning curves, as PNG and SVG (the figures of an earlier report that
-    this one does not draw are removed, so that none shows other runs than the tables). ``reference``: a TSV of the paper's
-    runs to overlay, or ``"paper"`` for the one shipped with minitransfer. A run that cannot be read (a corrupt result,
+    this one does not draw are removed, so that none shows other runs than the tables).
+    ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
+    minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,

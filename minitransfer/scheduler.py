@@ -31,7 +31,7 @@ import subprocess
 import time
 
 from minitransfer import fileio, launcher, rundir
-from minitransfer.grid_check import check_finished, check_memory, check_others
+from minitransfer.grid_check import check_finished, check_folder, check_memory
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
                                      run_dir, train_arguments, write_plan)
 
@@ -108,8 +108,7 @@ class _Scheduler:
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
-        check_finished(runs + bases, out, options)
-        check_others(runs + bases, out, options)
+        check_folder(runs + bases, out, options)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
         own_train = self.train_command == list(default_train_command())

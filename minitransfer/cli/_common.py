@@ -234,11 +234,11 @@ class NetworkPath(click.Path):
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
-        weights = rundir.weights_for(path) if path.suffix == ".run" else None
-        if weights is not None and weights.is_file():
+        weights = rundir.weights_for(path)
+        if path.suffix == ".run" and weights.is_file():
             return str(weights)
         if self.finished and (path / "checkpoint.h5").is_file():
-            self.fail(f"{path} has not finished (no {rundir.weights_for(path).name} beside it); to copy from its "
+            self.fail(f"{path} has not finished (no {weights.name} beside it); to copy from its "
                       f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")

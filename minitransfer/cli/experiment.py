@@ -134,8 +134,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     out = out.resolve()
     run(lambda: grid_check.check_bases(runs, out, options))
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
-        grid_check.check_finished(runs, out, options)
-        grid_check.check_others(runs, out, options)
+        grid_check.check_folder(runs, out, options)
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
                                   time_limit=time_limit, sbatch_options=sbatch_options)
         click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
@@ -146,8 +145,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
-        grid_check.check_finished(runs, out, options)  # refused as the grid itself would refuse it
-        grid_check.check_others(runs, out, options)
+        grid_check.check_folder(runs, out, options)  # refused as the grid itself would refuse it
         click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         click.echo(f"would run on {where}")
         return
