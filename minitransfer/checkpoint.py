@@ -18,6 +18,9 @@ Layout (readable with plain h5py)::
         iteration, config (JSON: the full resolved training configuration)
         precision_changes (JSON [{iteration, from, to}, ...]: where a resumed run continued in
         another precision, --allow-precision-change)
+    Text attributes are fixed-length UTF-8 (plain h5py reads bytes: ``.decode()``; see
+    :func:`minitransfer.fileio.text_attribute` for why); checkpoints written before hold them as
+    variable-length strings and load as before.
 
 Loading trusts nothing it reads: every array must be finite (a run writes a checkpoint only while
 its weights are), the iterations in 0..max_iter and in agreement with each other. Every array carries
@@ -112,12 +115,15 @@ def save(path, checkpoint):
 
 def _write(f, checkpoint):
     meta = {**DEFAULT_META, **checkpoint.meta}
-    f.attrs["format"] = FORMAT
+    f.attrs["format"] = fileio.text_attribute(FORMAT)
     f.attrs["format_version"] = FORMAT_VERSION
-    f.attrs["preset"] = checkpoint.preset
-    f.attrs["architecture"] = json.dumps([[n, list(ws), list(bs)] for n, ws, bs in checkpoint.architecture])
+    f.attrs["preset"] = fileio.text_attribute(checkpoint.preset)
+    f.attrs["architecture"] = fileio.text_attribute(
+        json.dumps([[n, list(ws), list(bs)] for n, ws, bs in checkpoint.architecture]))
     for key, value in meta.items():
-        f.attrs[key] = json.dumps(value) if key in JSON_ATTRS else value
+        if key in JSON_ATTRS:
+            value = json.dumps(value)
+        f.attrs[key] = fileio.text_attribute(value) if isinstance(value, str) else value
     weights = f.create_group("weights")
     for name, (w, b) in checkpoint.weights.items():
         group = weights.create_group(name)
@@ -130,7 +136,7 @@ def _write(f, checkpoint):
         solver = f.create_group("solver")
         solver.attrs["iteration"] = int(checkpoint.solver.iteration)
         solver.attrs["seed"] = int(checkpoint.solver.seed)
-        solver.attrs["cursor"] = json.dumps(checkpoint.solver.cursor)
+        solver.attrs["cursor"] = fileio.text_attribute(json.dumps(checkpoint.solver.cursor))
         velocity = solver.create_group("velocity")
         for name, (vw, vb) in checkpoint.solver.velocity.items():
             group = velocity.create_group(name)
@@ -185,7 +191,7 @@ def is_checkpoint(path):
         if not h5py.is_hdf5(path):
             return False
         with h5py.File(path, "r") as f:
-            return f.attrs.get("format") == FORMAT
+            return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
     except OSError:
         return False
 
@@ -207,10 +213,10 @@ def _read(f, path, with_solver):
     if _format(f) != FORMAT:
         raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
                               f"{_format(f)!r}, expected {FORMAT!r})")
-    version = _plain(f.attrs.get("format_version", -1))
+    version = fileio.plain_attribute(f.attrs.get("format_version", -1))
     if version != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path}: format version {version}, this minitransfer reads {FORMAT_VERSION}")
-    preset = _plain(f.attrs.get("preset"))
+    preset = fileio.plain_attribute(f.attrs.get("preset"))
     if preset not in models.PRESETS:
         raise fault(f"preset {preset!r} is not a known network (known: {', '.join(models.PRESETS)})")
     architecture = _architecture(f, fault, models.PRESETS[preset])
@@ -238,7 +244,7 @@ def _read(f, path, with_solver):
 def _format(f):
     """The format attribute, None without one; raises where the attributes are damaged (h5py's
     ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails)."""
-    return _plain(f.attrs["format"]) if "format" in f.attrs else None
+    return fileio.plain_attribute(f.attrs["format"]) if "format" in f.attrs else None
 
 
 class _Faults:
@@ -337,7 +343,7 @@ def _check_iteration(meta, fault):
 
 def _typed(attrs, key, kind, fault, decode=False):
     """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise."""
-    value = _plain(attrs[key])
+    value = fileio.plain_attribute(attrs[key])
     if decode:
         try:
             value = json.loads(value)
@@ -345,15 +351,6 @@ def _typed(attrs, key, kind, fault, decode=False):
             raise fault(f"attribute {key} must be JSON, got {value!r:.80}") from None
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
         raise fault(f"attribute {key} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
-    return value
-
-
-def _plain(value):
-    """h5py attribute scalars as plain Python values."""
-    if isinstance(value, bytes):
-        return value.decode()
-    if isinstance(value, np.generic):
-        return value.item()
     return value
 
 

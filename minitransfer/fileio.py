@@ -21,6 +21,7 @@ import re
 import shutil
 
 import h5py
+import numpy as np
 
 _TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")
 
@@ -127,6 +128,27 @@ def write_hdf5(path, fill, keep_same=False, libver=None):
     if not (keep_same and _holds(path, image)):
         write_bytes(path, image)
     return hashlib.sha256(image).hexdigest()
+
+
+def text_attribute(text):
+    """``text`` as an HDF5 attribute value: fixed-length UTF-8 bytes, kept in its object's header.
+
+    Why not h5py's default for a ``str`` (variable-length): that keeps the text in the file's global
+    heap, and a byte flipped in a heap entry's header sends the HDF5 library into an endless loop
+    when the attribute is read (no error, no timeout: only SIGKILL ends it). A fixed-length value
+    damaged on disk is refused by its object header's checksum (HDF5 1.10 files) or read as other
+    text that the reader's checks refuse. Plain h5py reads it as bytes: ``.decode()``."""
+    return np.bytes_(text.encode())
+
+
+def plain_attribute(value):
+    """An h5py attribute value as plain Python: text (fixed- or variable-length, so files written
+    before :func:`text_attribute` read as before) as ``str``, NumPy scalars as Python ones."""
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def remove(path):

@@ -22,6 +22,7 @@ import pathlib
 import h5py
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer.config import same_dataset
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
@@ -79,7 +80,7 @@ def recorded(folder, config, attribute, read=str):
     for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
         try:
             with h5py.File(path, "r") as f:
-                return read(f.attrs[attribute])
+                return read(fileio.plain_attribute(f.attrs[attribute]))
         except (OSError, KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
             continue
     return None

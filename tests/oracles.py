@@ -5,8 +5,10 @@ independently of minitransfer's code.
   one Python int at a time: Wellons' lowbias32 and the documented key / bits formulas.
 - :func:`relative_error`, the Frobenius-norm error the GPU tests bound.
 - ``WEIGHT_LAYERS``, CaffeNet's weight layers, which the presets under test share.
+- :func:`text_attributes`, every text attribute of an HDF5 file and whether it is variable-length.
 """
 
+import h5py
 import numpy as np
 
 MASK = 0xFFFFFFFF
@@ -40,3 +42,17 @@ def stream_key(seed, counter):
 def random_bits(seed, counter, index):
     """The 32 random bits of element ``index`` of the stream (seed, counter)."""
     return lowbias32(stream_key(seed, counter) ^ index)
+
+
+def text_attributes(path):
+    """(object, attribute, variable-length?) of every text attribute in HDF5 file ``path``."""
+    found = []
+    with h5py.File(path, "r") as f:
+        def check(name, obj):
+            for attribute in obj.attrs:
+                kind = obj.attrs.get_id(attribute).get_type()
+                if isinstance(kind, h5py.h5t.TypeStringID):
+                    found.append((name, attribute, kind.is_variable_str()))
+        check("/", f)
+        f.visititems(check)
+    return found

@@ -6,6 +6,8 @@ import json
 import os
 import pathlib
 import struct
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -14,6 +16,7 @@ import pytest
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import models
+from oracles import text_attributes
 
 
 def _checkpoint(seed=0, outputs=5, solver=True):
@@ -57,15 +60,15 @@ def test_layout_is_readable_with_plain_h5py(tmp_path):
     saved = _checkpoint(seed=2)
     checkpoints.save(tmp_path / "net.h5", saved)
     with h5py.File(tmp_path / "net.h5", "r") as f:
-        assert f.attrs["format"] == "minitransfer-checkpoint" and f.attrs["format_version"] == 1
-        assert f.attrs["preset"] == "mini"
+        assert f.attrs["format"].decode() == "minitransfer-checkpoint" and f.attrs["format_version"] == 1
+        assert f.attrs["preset"].decode() == "mini"  # text: fixed-length UTF-8, read as bytes
         assert list(f["weights"]) == sorted(saved.weights)
         assert f["weights/conv2/W"].shape == (32, 8, 5, 5) and f["weights/conv2/W"].dtype == np.float32
         assert np.array_equal(f["weights/fc8/b"][...], saved.weights["fc8"][1])
         assert bool(f["weights/conv3"].attrs["frozen"]) and not bool(f["weights/conv4"].attrs["frozen"])
         assert json.loads(f.attrs["architecture"])[0] == ["conv1", [16, 3, 5, 5], [16]]
         assert json.loads(f.attrs["config"])["max_iter"] == 40
-        assert f.attrs["split_half"] == "B" and f.attrs["iteration"] == 17
+        assert f.attrs["split_half"].decode() == "B" and f.attrs["iteration"] == 17
         assert f["solver/velocity/fc6/W"].shape == (128, 128) and f["solver"].attrs["iteration"] == 17
         assert f["mean"].shape == (36, 36, 3)
 
@@ -190,6 +193,86 @@ def test_a_byte_flipped_in_the_attributes_is_refused(tmp_path):
         checkpoints.load(tmp_path / "flipped.h5")
     with pytest.raises(checkpoints.CheckpointError, match="flipped.h5: cannot be read"):
         checkpoints.read_meta(tmp_path / "flipped.h5")
+
+
+def test_no_text_attribute_is_kept_in_the_global_heap(tmp_path):
+    """Variable-length text lives in HDF5's global heap, whose damage hangs the reader for good:
+    every text attribute is fixed-length, and the file has no global heap collection at all."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    text = text_attributes(tmp_path / "net.h5")
+    assert {attribute for _, attribute, _ in text} >= {"format", "preset", "architecture", "config", "split_half",
+                                                       "cursor", "dataset_fingerprint", "source"}
+    assert [entry for entry in text if entry[2]] == []
+    assert b"GCOL" not in (tmp_path / "net.h5").read_bytes()
+
+
+def test_a_checkpoint_with_variable_length_text_as_written_before_loads_the_same(tmp_path):
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    with h5py.File(tmp_path / "net.h5", "a") as f:
+        for name, attribute, _ in text_attributes(tmp_path / "net.h5"):
+            f[name].attrs[attribute] = f[name].attrs[attribute].decode()  # a str: variable-length
+    assert all(variable for *_, variable in text_attributes(tmp_path / "net.h5"))
+    old, new = checkpoints.load(tmp_path / "net.h5"), _checkpoint()
+    assert (old.preset, old.meta, old.solver.cursor) == (new.preset, {**checkpoints.DEFAULT_META, **new.meta},
+                                                         new.solver.cursor)
+
+
+# Loads a checkpoint once per position with that byte flipped; prints each position whose damaged
+# file loaded as something other than the original (a CheckpointError is what damage must give).
+_FLIP_AND_LOAD = """
+import sys
+import numpy as np
+from minitransfer import checkpoint as checkpoints
+
+path, damaged = sys.argv[1], sys.argv[2]
+original, data = checkpoints.load(path), open(path, "rb").read()
+
+def arrays(c):
+    pairs = list(c.weights.values()) + list(c.solver.velocity.values()) + [(c.mean, c.mean)]
+    return [array for pair in pairs for array in pair]
+
+for position in map(int, sys.argv[3:]):
+    flipped = bytearray(data)
+    flipped[position] ^= 0xFF
+    open(damaged, "wb").write(flipped)
+    try:
+        loaded = checkpoints.load(damaged)
+    except checkpoints.CheckpointError:
+        continue
+    same = ((loaded.preset, loaded.meta, loaded.frozen, loaded.solver.iteration, loaded.solver.cursor)
+            == (original.preset, original.meta, original.frozen, original.solver.iteration, original.solver.cursor)
+            and all(np.array_equal(a, b) for a, b in zip(arrays(loaded), arrays(original))))
+    if not same:
+        print(position, flush=True)
+"""
+
+
+def test_a_byte_flipped_anywhere_outside_the_arrays_is_refused_or_harmless_and_never_hangs(tmp_path):
+    """A sample of the bytes outside the arrays' data (which their Fletcher-32 checksums cover),
+    and every byte of any global heap's first 256, each flipped in turn: the load refuses the file
+    or reads the original; it never hangs (as a flipped byte in a variable-length text attribute's
+    heap entry made it, for good) nor reads other metadata."""
+    path = tmp_path / "net.h5"
+    checkpoints.save(path, _checkpoint())
+    data = path.read_bytes()
+    in_arrays = np.zeros(len(data), bool)
+    with h5py.File(path, "r") as f:
+        def mark(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                chunk = obj.id.get_chunk_info(0)
+                in_arrays[chunk.byte_offset:chunk.byte_offset + chunk.size] = True
+        f.visititems(mark)
+    metadata = [position for position in range(len(data)) if data[position] and not in_arrays[position]]
+    heaps = [start + offset for start in range(len(data)) if data.startswith(b"GCOL", start) for offset in range(256)]
+    positions = sorted(set(metadata[::16] + heaps))
+    try:
+        done = subprocess.run([sys.executable, "-c", _FLIP_AND_LOAD, str(path), str(tmp_path / "flipped.h5"),
+                               *map(str, positions)], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        done = None
+    assert done is not None, f"loading a checkpoint with one of {len(positions)} bytes flipped did not end in 120 s"
+    assert done.returncode == 0, done.stderr
+    assert len(positions) > 200 and done.stdout == ""
 
 
 def test_foreign_hdf5_file(tmp_path):

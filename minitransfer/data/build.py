@@ -297,7 +297,7 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names):
         return None
     try:
         with h5py.File(path, "r") as shard:
-            if shard.attrs.get("plan") != plan or shard.attrs.get("first_index") != first_index:
+            if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
                 return None
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
@@ -305,10 +305,10 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names):
             labels = ds.checked_dataset(shard, path, "labels", (count,), np.int32)[()]
             images = ds.checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
             extras = {name: ds.checked_dataset(shard, path, name, (count,), shard[name].dtype)[()] for name in extra_names}
-            if ds.content_sha256(images, labels, extras) != shard.attrs.get("content_sha256"):
+            if ds.content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
             pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
-            skipped = json.loads(shard.attrs["skipped"])
+            skipped = json.loads(fileio.plain_attribute(shard.attrs["skipped"]))
     except (OSError, KeyError, ValueError, TypeError):
         return None  # unreadable, corrupt or stale leftover: rebuild it
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),

@@ -7,7 +7,8 @@
     train-00000.h5 ...   /images uint8 (N, H, W, 3), contiguous (no chunking, no compression)
     val-00000.h5 ...     /labels int32 (N,)   /sum float64 (H, W, 3): Σ images, for the mean
                          attrs: schema, subset, first_index, plan (sha256 of the shard's inputs),
-                         content_sha256 (of its images, labels and extra arrays)
+                         content_sha256 (of its images, labels and extra arrays); text
+                         attributes fixed-length UTF-8 (:func:`minitransfer.fileio.text_attribute`)
     mean.h5              /mean float32 (H, W, 3): mean of the training images
     skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
 
@@ -88,11 +89,11 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         for name, values in extra.items():
             shard.create_dataset(name, data=values)
         shard.attrs["schema"] = SCHEMA_VERSION
-        shard.attrs["subset"] = subset
+        shard.attrs["subset"] = fileio.text_attribute(subset)
         shard.attrs["first_index"] = int(first_index)
-        shard.attrs["plan"] = plan
-        shard.attrs["skipped"] = json.dumps(list(skipped))
-        shard.attrs["content_sha256"] = content_sha256(images, labels, extra)
+        shard.attrs["plan"] = fileio.text_attribute(plan)
+        shard.attrs["skipped"] = fileio.text_attribute(json.dumps(list(skipped)))
+        shard.attrs["content_sha256"] = fileio.text_attribute(content_sha256(images, labels, extra))
 
     return fileio.write_hdf5(path, fill)
 
@@ -105,7 +106,7 @@ def write_mean(path, mean, classes):
     def fill(handle):
         handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
         handle.attrs["schema"] = SCHEMA_VERSION
-        handle.attrs["classes_sha256"] = schema.classes_sha256(classes)
+        handle.attrs["classes_sha256"] = fileio.text_attribute(schema.classes_sha256(classes))
 
     return fileio.write_hdf5(path, fill, keep_same=True)
 
@@ -293,7 +294,7 @@ class Dataset:
         path = self.path / self.meta["mean"]["file"]
         try:
             with h5py.File(path, "r") as handle:
-                recorded = handle.attrs.get("classes_sha256")
+                recorded = fileio.plain_attribute(handle.attrs.get("classes_sha256"))
         except OSError as error:
             raise DatasetError(f"{path}: unreadable mean image ({error})") from error
         if recorded is not None and recorded != schema.classes_sha256(self.classes):
