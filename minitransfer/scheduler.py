@@ -31,6 +31,7 @@ import subprocess
 import time
 
 from minitransfer import fileio, launcher, rundir
+from minitransfer.cpus import usable_cpus
 from minitransfer.grid_check import check_finished, check_folder, check_memory
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
                                      run_dir, train_arguments, write_plan)
@@ -91,15 +92,6 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     finally:
         scheduler.close()
     return scheduler.outcome
-
-
-def usable_cpus():
-    """The cores this process may run on (its affinity: a SLURM allocation's, a container's), else
-    the machine's."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class _Scheduler:

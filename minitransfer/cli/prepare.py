@@ -65,8 +65,8 @@ _overwrite = click.option("--overwrite", is_flag=True,
                           help="Replace a dataset OUT holds that was prepared from another source or with other "
                                "options (refused otherwise, naming what differs).")
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
-                        help=f"Decoding processes, at most {MAX_WORKERS} (default: all cores; 0 decodes in this "
-                             f"process).")
+                        help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
+                             f"run on; 0 decodes in this process).")
 _shard = click.option("--shard-size", type=click.IntRange(1), default=None,
                       help="Images per shard (default: about 192 MiB of images).")
 _verify = click.option("--verify", is_flag=True, help="Re-check every file's sha256 afterwards.")

@@ -37,6 +37,7 @@ import h5py
 import numpy as np
 
 from minitransfer import fileio
+from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
 from . import inputs, lock
@@ -132,7 +133,7 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
                        sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
-    workers = min(os.cpu_count(), MAX_WORKERS) if workers is None else workers
+    workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}

@@ -14,6 +14,7 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from minitransfer import rundir
 from minitransfer.cli import main
@@ -271,3 +272,26 @@ def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tm
     assert tree_state(out) == before
     assert _prepare(out, "--size", "16", "--overwrite").exit_code == 0
     assert dataset.open_dataset(out).image_size == (16, 16)
+
+
+def test_the_default_decoding_processes_are_the_cores_this_process_may_run_on(tmp_path, monkeypatch):
+    """A SLURM allocation or a container gives a process fewer cores than the machine has: one
+    decoding process per usable core, not per core of the machine."""
+    started = []
+
+    class Recording(decoder_pool.DecoderPool):
+        def __init__(self, load, workers):
+            started.append(workers)
+            super().__init__(load, 0)  # decode in this process: the test needs only the count
+
+    for name in ("cat", "dog"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for index in range(3):
+            Image.new("RGB", (10, 10), (80 * index, 40, 200)).save(tmp_path / "photos" / name / f"{index}.png")
+    monkeypatch.setattr(build, "DecoderPool", Recording)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5, 7})
+    done = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "data"),
+                                     "--size", "8"])
+    assert done.exit_code == 0, done.output
+    assert started == [3]
