@@ -88,7 +88,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
     labels, extras), "val": ...} with ``items`` a list of :class:`.decode.ImportItem`, ``labels`` ints and
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
-    as images are processed. ``workers`` None → one per usable core (:func:`minitransfer.cpus.usable_cpus`; at most :data:`.decoder_pool.MAX_WORKERS`).
+    as images are processed. ``workers`` None → one per usable core (:func:`minitransfer.cpus.usable_cpus`;
+    at most :data:`.decoder_pool.MAX_WORKERS`).
     ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``), reported with
     the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
