@@ -57,7 +57,7 @@ class TrainConfig:
     :func:`resolve`); the resolved configuration is recorded in the run directory and checkpoints."""
 
     out: str = None                  # weights file; default: the paper's name (baseA.h5, A4B.h5, A4B+.h5 ...)
-    data: str = None                 # dataset directory; None: the built-in synthetic set
+    data: str = None                 # dataset directory; None: copy_from's dataset, else the built-in synthetic set
     split: str = None                # random | natural | all; default: the base's, else random
     half: str = None                 # A | B; default: the other half of the base's, else A
     split_seed: int = None           # default: the base's, else 0
@@ -126,7 +126,9 @@ def resolve(config, checksums=True):
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
     parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
-    c.data = str(pathlib.Path(c.data if c.data is not None else synthetic.builtin_dataset()).resolve())
+    if c.data is None:
+        c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
+    c.data = str(pathlib.Path(c.data).resolve())
     dataset = datasets.open_dataset(c.data)
     if checksums:
         dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
@@ -228,6 +230,28 @@ def same_dataset(parent, dataset):
     except DataMismatch:
         return False
     return True
+
+
+def _data_of(parent):
+    """The dataset of a transfer given no `data`: the one base ``parent`` was trained on (its
+    recorded folder, or the built-in set), so that `copy_from` and `half` alone mean the other half
+    of the base's dataset, not a transfer to the built-in set; a ConfigError when neither holds the
+    base's class table (the folder moved or prepared again: `data` says which dataset is meant)."""
+    recorded = parent.meta["config"].get("data")
+    where = "a dataset it does not record"
+    if isinstance(recorded, str) and recorded:
+        try:
+            if same_dataset(parent, datasets.open_dataset(recorded)):
+                return recorded
+            where = f"{recorded}, which holds other classes now"
+        except datasets.DatasetError:
+            where = f"{recorded}, not a prepared dataset now"
+    builtin = synthetic.builtin_dataset()
+    if same_dataset(parent, datasets.open_dataset(builtin)):
+        return builtin
+    raise ConfigError(f"`copy_from` {parent.path} was trained on {where}; "
+                      f"give `data`: that dataset (moved or prepared again) for a transfer within it, or another "
+                      f"dataset for a transfer across datasets")
 
 
 def _inherit_from_parent(c, parent, dataset):

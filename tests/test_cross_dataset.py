@@ -5,6 +5,7 @@ hold such transfers."""
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -76,6 +77,36 @@ def test_a_transfer_within_one_dataset_is_not_marked_cross(synthetic_8, source_b
     training.train(config.TrainConfig(out=str(out), data=synthetic_8, copy_from=str(source_base), n=2, seed=1,
                                       **FAST))
     assert checkpoints.load(out).meta["source"]["cross_dataset"] is False
+
+
+def test_a_transfer_given_no_data_stays_on_the_dataset_of_its_base(synthetic_8, source_base):
+    """`copy_from` and `n` alone mean the base's dataset (the paper's other half), not the built-in
+    set: before, this was a transfer across datasets that only a mean-image warning hinted at."""
+    plan = config.resolve(config.TrainConfig(copy_from=str(source_base), n=3, **FAST))
+    assert plan.config.data == synthetic_8 and not plan.cross_dataset
+    assert preflight.warnings_for(plan) == []
+
+
+def test_a_transfer_given_no_data_whose_base_dataset_is_gone_is_refused_naming_it(synthetic_8, tmp_path):
+    moved = tmp_path / "moved-away"
+    shutil.copytree(synthetic_8, moved)
+    training.train(config.TrainConfig(out=str(tmp_path / "base.h5"), data=str(moved), split="all", **FAST))
+    shutil.rmtree(moved)
+    done = CliRunner().invoke(main, ["train", "--copy-from", str(tmp_path / "base.h5"), "--n", "2", "--max-iter", "2",
+                                     "-o", str(tmp_path / "n.h5")])
+    assert done.exit_code == 2 and not (tmp_path / "n.h5").exists()
+    assert f"--copy-from {tmp_path / 'base.h5'} was trained on {moved}, not a prepared dataset now; give --data" \
+        in done.output
+
+
+def test_a_base_of_the_built_in_set_trained_elsewhere_finds_the_built_in_set_here(synthetic_8, source_base,
+                                                                                   monkeypatch):
+    """The built-in set's recorded folder is a cache of another machine (or another
+    $MINITRANSFER_CACHE): the built-in set here, which holds the same classes, is the base's."""
+    parent = checkpoints.load(source_base)
+    parent.meta["config"]["data"] = "/nowhere/.cache/minitransfer/synthetic-0123"
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda: synthetic_8)
+    assert config._data_of(parent) == synthetic_8
 
 
 def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path):

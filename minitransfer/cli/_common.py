@@ -211,9 +211,12 @@ PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 p
                   "tensor-core products: fp32-level accuracy), tf32 (one TF32 product, PyTorch's default for "
                   "convolutions). The tensor-core modes are new and not yet verified on a GPU; the CPU emulates them.")
 precision_option = config_option("--precision", type=click.Choice(precisions.PRECISIONS), help=PRECISION_HELP)
-data_option = click.option(
-    "--data", type=click.Path(exists=True, file_okay=False), default=None,
-    help="Prepared dataset directory (default: the built-in synthetic set, built on first use).")
+
+
+def data_option(default="the built-in synthetic set, built on first use"):
+    """The --data option, its help naming what stands for it when it is not given."""
+    return click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+                        help=f"Prepared dataset directory (default: {default}).")
 
 
 class NetworkPath(click.Path):

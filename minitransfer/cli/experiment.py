@@ -38,7 +38,7 @@ def _time_limit(ctx, param, value):
 
 
 @click.command()
-@data_option
+@data_option()
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), required=True,
               help="Grid directory: OUT/<split>/<network>.h5 (e.g. grid/random0/A3B.h5), each with its run "
                    "directory <network>.run beside it; the grid's plan in OUT/experiment.json.")

@@ -14,7 +14,8 @@ from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, conf
 
 
 @click.command(context_settings={"max_content_width": 100})
-@data_option
+@data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
+             "built on first use")
 @config_option("-o", "--out", type=click.Path(dir_okay=False),
                help="Weights file to write; the run directory <stem>.run/ sits beside it "
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
