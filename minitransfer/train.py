@@ -304,7 +304,8 @@ def _training_batches(plan):
 
 
 def describe_plan(plan, net):
-    """One line: the net, where it runs, what is copied or frozen, the data and the schedule."""
+    """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
+    given no `data` takes its base's) and the schedule."""
     c = plan.config
     what = "base"
     if c.copy_from:
@@ -314,7 +315,7 @@ def describe_plan(plan, net):
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} ({plan.task.num_classes} classes); {c.max_iter} iterations of batch "
+            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iterations of batch "
             f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 
 

@@ -87,6 +87,14 @@ def test_a_transfer_given_no_data_stays_on_the_dataset_of_its_base(synthetic_8, 
     assert preflight.warnings_for(plan) == []
 
 
+def test_the_first_line_of_a_run_names_the_dataset_it_trains_on(synthetic_8, source_base, tmp_path):
+    """A transfer given no --data takes its base's: the header says which, so no one has to guess."""
+    done = CliRunner().invoke(main, ["train", "--copy-from", str(source_base), "--n", "2", "--max-iter", "2",
+                                     "--batch-size", "16", "-o", str(tmp_path / "n.h5")])
+    assert done.exit_code == 0, done.output
+    assert f"; split all of {synthetic_8} (8 classes); 2 iterations" in done.output.splitlines()[0]
+
+
 def test_a_transfer_given_no_data_whose_base_dataset_is_gone_is_refused_naming_it(synthetic_8, tmp_path):
     moved = tmp_path / "moved-away"
     shutil.copytree(synthetic_8, moved)
