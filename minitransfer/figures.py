@@ -20,6 +20,7 @@ A ``reference`` (the paper's runs, :func:`minitransfer.results.read_reference`) 
 dashed lines of its means.
 """
 
+import io
 import math
 
 from minitransfer.experiment import HALVES
@@ -58,12 +59,15 @@ def figure_class():
     return Figure
 
 
-def save(figure, path, suffix):
-    """Write ``figure`` as ``suffix`` (png or svg) at 120 dpi: the same figure gives the same bytes
-    (matplotlib's SVG otherwise records the time of writing and draws its element ids at random)."""
+def render(figure, suffix):
+    """``figure`` as the bytes of a ``suffix`` file (png or svg) at 120 dpi: the same figure gives
+    the same bytes (matplotlib's SVG otherwise records the time of writing and draws its element ids
+    at random)."""
     import matplotlib
+    buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "minitransfer"}):
-        figure.savefig(path, dpi=120, format=suffix, metadata={"Date": None} if suffix == "svg" else None)
+        figure.savefig(buffer, dpi=120, format=suffix, metadata={"Date": None} if suffix == "svg" else None)
+    return buffer.getvalue()
 
 
 def draw_all(Figure, results, reference=None):

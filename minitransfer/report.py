@@ -179,8 +179,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     results.csv / results.md (one row per network), table1.csv / table1.md, findings.md (the paper's
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
     matplotlib) figure2, figure3, the cross-dataset figure and figure_s1 (reduced data) when there are
-    such runs, and every run's learning curves, as PNG and SVG (the figures of an earlier report that
-    this one does not draw are removed, so that none shows other runs than the tables).
+    such runs, and every run's learning curves, as PNG and SVG. An earlier report's files are removed
+    as this one is written, those it does not draw too, so that no figure shows other runs than the
+    tables, even after a failure (:func:`_replace`).
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
@@ -202,31 +203,52 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                         f"them (other classes, images, chance levels, networks or arithmetic): report each from a "
                         f"folder of its own")
     reference_results = read_reference(reference) if reference else None
-    fileio.remove_stale_temporaries(out_dir)
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
                     without_base=without_base(results))
-    _write_results(report, runs_dir, out_dir)
-    _write_table1(report, reference_results, out_dir)
-    _write_findings(report, out_dir)
+    contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     drawn = figure_module.draw_all(Figure, results, reference_results) if Figure is not None else {}
-    for name in figure_module.FIGURES:
+    for name in (name for name in figure_module.FIGURES if name in drawn):
         for suffix in FIGURE_FORMATS:
-            path = out_dir / f"{name}.{suffix}"
-            if name not in drawn:  # an earlier report's, showing other runs than these tables
-                fileio.remove(path)
-                continue
-            with fileio.atomic_path(path) as temporary:
-                figure_module.save(drawn[name], temporary, suffix)
-            report.files[path.name] = path
+            contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
+    _replace(out_dir, {name: data.encode("utf-8") if isinstance(data, str) else data
+                       for name, data in contents.items()})
+    report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report
 
 
-def _write_results(report, runs_dir, out_dir):
+REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
+    f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
+
+
+def _replace(out_dir, contents):
+    """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
+    removed first: everything is computed and drawn before the folder is touched, so a failure there
+    leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
+    report and nothing of the earlier one, never tables of one beside figures of the other."""
+    fileio.remove_stale_temporaries(out_dir)
+    earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
+    removed = written = 0
+    try:
+        for path in earlier:
+            fileio.remove(path)
+            removed += 1
+        for name, data in contents.items():
+            fileio.write_bytes(out_dir / name, data)
+            written += 1
+    except fileio.StorageError as error:
+        if not (removed or written):  # nothing changed
+            raise
+        holds = (f"{len(earlier) - removed} of the earlier report's files and none of this one's"
+                 if removed < len(earlier) else
+                 f"{written} of this report's {len(contents)} files and none of the earlier report's")
+        raise fileio.StorageError(error.errno, f"{error}; {out_dir} holds {holds}") from error
+
+
+def _results(report, runs_dir):
     rows = [r.row() for r in report.results]
-    _write(report, out_dir / "results.csv", _csv(rows, COLUMNS))
     lines = [f"# Results of {len(rows)} networks in {runs_dir}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and the paper's metric "
              "(mean of the 10 best evaluations); still_rising: the accuracy was still climbing at the end.", "",
@@ -234,13 +256,12 @@ def _write_results(report, runs_dir, out_dir):
     if report.unfinished:
         lines += ["", f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished)]
     lines += _left_out(report)
-    _write(report, out_dir / "results.md", "\n".join(lines) + "\n")
+    return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
 
-def _write_table1(report, reference_results, out_dir):
+def _table1(report, reference_results):
     boosts = table1(report.results)
     reference_boosts = table1(reference_results) if reference_results else None
-    _write(report, out_dir / "table1.csv", _csv(boosts, TABLE_1_COLUMNS))
     text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers", "",
             table1_markdown(boosts, reference_boosts), "",
             "Each AnB+ network is compared with the base of its own target half; the pooled column repeats the "
@@ -249,10 +270,10 @@ def _write_table1(report, reference_results, out_dir):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    _write(report, out_dir / "table1.md", "\n".join(text) + "\n")
+    return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
 
 
-def _write_findings(report, out_dir):
+def _findings(report):
     lines = ["# What these networks show", "",
              "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
              "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
@@ -260,7 +281,7 @@ def _write_findings(report, out_dir):
     lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""] + [f"- {warning}" for warning in report.warnings]
-    _write(report, out_dir / "findings.md", "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
 def _left_out(report):
@@ -273,11 +294,6 @@ def _left_out(report):
                       f"results and accuracies but in no finding or number relative to a base", ""] \
             + [f"- {text}" for text in report.without_base]
     return lines
-
-
-def _write(report, path, text):
-    fileio.write_text(path, text)
-    report.files[path.name] = path
 
 
 def _csv(rows, columns):

@@ -4,6 +4,7 @@ and without matplotlib."""
 
 import csv
 import dataclasses
+import errno
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, report
+from minitransfer import figures, fileio, report
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -614,6 +615,45 @@ def test_a_report_leaves_no_figure_of_an_earlier_one(runs_dir, tmp_path, monkeyp
     assert not written.figures
     assert sorted(p.name for p in out.iterdir()) == ["findings.md", "results.csv", "results.md", "table1.csv",
                                                      "table1.md"]
+
+
+def test_a_report_that_fails_leaves_nothing_of_the_earlier_one_beside_its_own(runs_dir, tmp_path, monkeypatch):
+    """A full disk halfway through a report: before, the new tables sat beside the earlier report's
+    figures, which showed other runs (and one of runs that are gone). A failure while drawing, before
+    any file is touched, leaves the earlier report whole."""
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "report"
+    for run in grid.plan_grid(random_seeds=(), layers=(1,), cross=True):
+        write_run(runs_dir, run, 0.45)
+    earlier = {path.name: path.read_bytes() for path in report.write_report(runs_dir, out).files.values()}
+    shutil.rmtree(runs_dir / "cross")
+    write_run(runs_dir, next(r for r in grid.plan_grid(layers=(5,)) if r.name == "random0/A5B+"), 0.80)
+    new = {path.name: path.read_bytes() for path in report.write_report(runs_dir, tmp_path / "whole").files.values()}
+    assert "figure_cross.png" in earlier and "figure_cross.png" not in new
+
+    def failing(*args):
+        raise MemoryError("drawing")
+
+    monkeypatch.setattr(figures, "render", failing)
+    with pytest.raises(MemoryError):
+        report.write_report(runs_dir, out)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == earlier
+    monkeypatch.undo()
+
+    written, write_bytes = [], fileio.write_bytes
+
+    def full_disk(path, data):
+        if len(written) == 3:
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        write_bytes(path, data)
+        written.append(path.name)
+
+    monkeypatch.setattr(fileio, "write_bytes", full_disk)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
+    assert result.exit_code == 74, result.output
+    assert f"; {out} holds 3 of this report's {len(new)} files and none of the earlier report's\n" in result.output
+    left = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert sorted(left) == sorted(written) and all(left[name] == new[name] for name in left)
 
 
 def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, tmp_path):

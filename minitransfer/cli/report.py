@@ -48,6 +48,10 @@ def report(runs, out, reference):
     cross-dataset grid (experiment --source-data) is one dataset's: its source base is trained on
     the other one by design.
 
+    A report replaces the earlier one in OUT, figures it no longer draws included. A file that
+    cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
+    OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
+
     \b
     Examples:
       minitransfer report minitransfer-demo                      # after the demo has run
