@@ -195,6 +195,9 @@ def _check_fields(c):
         raise ConfigError("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)")
     if c.random_frozen is not None and c.copy_from is not None:
         raise ConfigError("`random_frozen` and `copy_from` exclude each other")
+    if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
+        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto' or a "
+                          "checkpoint)")
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
 

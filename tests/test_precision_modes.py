@@ -55,6 +55,15 @@ def test_a_resume_in_another_mode_is_refused_unless_asked_for(synthetic_8, tmp_p
     assert result.iterations == 4 and checkpoints.load(out).meta["config"]["precision"] == "tf32"
 
 
+def test_allowing_a_precision_change_without_a_resume_is_a_usage_error(synthetic_8, tmp_path):
+    """It was ignored: a user who meant to continue a run in another precision started a new one."""
+    done = CliRunner().invoke(main, ["train", "--data", synthetic_8, "-o", str(tmp_path / "net.h5"), "--precision",
+                                     "tf32", "--allow-precision-change"])
+    assert done.exit_code == 2 and not (tmp_path / "net.h5").exists() and not (tmp_path / "net.run").exists()
+    assert "--allow-precision-change applies to a resumed run and needs --resume ('auto' or a checkpoint)" \
+        in done.output
+
+
 def test_a_precision_change_is_recorded_in_the_logs_the_checkpoints_and_info(synthetic_8, tmp_path):
     out = tmp_path / "net.h5"
 

@@ -58,7 +58,8 @@ from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, conf
 @device_option
 @precision_option
 @config_option("--allow-precision-change", is_flag=True,
-               help="With --resume: continue a run trained in another --precision (refused otherwise).")
+               help="Only with --resume: continue a run trained in another --precision (such a resume is refused "
+                    "otherwise).")
 @config_option("--cuda-graph/--no-cuda-graph",
                help="CUDA: run each iteration as one replayed CUDA graph of fused kernels (same results; "
                     "new and not yet verified on a GPU, hence off by default).")
