@@ -101,9 +101,9 @@ def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
 
 def test_train_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
     shown = [a for a in FAST if a != "--quiet"]
-    for split, half, expected in (("natural", ["--half", "B"], "; split natural half B (4 classes);"),
-                                  ("all", [], "; split all (8 classes);"),
-                                  ("random", ["--half", "B"], "; split random seed 3 half B (4 classes);")):
+    for split, half, expected in (("natural", ["--half", "B"], f"; split natural half B of {data} (4 classes);"),
+                                  ("all", [], f"; split all of {data} (8 classes);"),
+                                  ("random", ["--half", "B"], f"; split random seed 3 half B of {data} (4 classes);")):
         result = invoke(["train", "--data", data, "--split", split, *half, "--split-seed", "3", "-o",
                          f"seed-shown-{split}.h5", *shown], work)
         assert result.exit_code == 0 and expected in result.output, result.output
