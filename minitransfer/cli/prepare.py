@@ -166,8 +166,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
 
     Class names are the folder names (labels in sorted order). Every file below a class folder is
-    tried with Pillow; undecodable ones are listed in OUT/skipped.txt, as are floating-point images
-    (their range is unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
+    tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
+    undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
+    unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
     greyscale too when its values lie in 0..65535. Class folders without a decodable training
     image are left out and reported; a val/ class that train/ lacks is an error. Beside other
     folders, train/ and val/ are class folders (train/ must then hold images itself).

@@ -73,7 +73,10 @@ def remove_unlisted_shards(folder, table):
 
 
 def _shard_plan(items, labels, extras, size):
-    digest = hashlib.sha256(json.dumps({"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}).encode())
+    plan = {"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}
+    if any(item.pixels is None for item in items):  # files are turned upright (decode.upright) since this key:
+        plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
+    digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
         digest.update(item.describe().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
     for name in sorted(extras):

@@ -2,7 +2,9 @@
 (size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`).
 
 CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB, 16-bit greyscale keeps its
-high byte and floating-point images are skipped (:mod:`.inputs`). Images are warped (aspect ratio
+high byte and floating-point images are skipped (:mod:`.inputs`). An image is turned upright as its
+EXIF orientation says (a phone's photographs are stored sideways with a tag that every viewer
+follows), as OpenCV's imread does; a damaged EXIF block leaves it as stored. Images are warped (aspect ratio
 not kept) to ``size × size`` with bilinear interpolation, as the paper did for 256 × 256
 (supplement A, following Donahue et al. 2013); a JPEG is first decoded at the smallest DCT scale
 (1/2, 1/4, 1/8) that still covers that size, which is faster and bounds its memory.
@@ -29,6 +31,10 @@ from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
+ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
+UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
 
 
 class ImportItem:
@@ -53,7 +59,8 @@ class ImportItem:
 
 
 def decode_image(source, size):
-    """An image file (path or binary file object) as uint8 (size, size, 3) RGB, warped bilinearly.
+    """An image file (path or binary file object) as uint8 (size, size, 3) RGB, upright as its EXIF
+    orientation says, warped bilinearly.
 
     Raises ``ValueError`` before decoding when the image would decode to more than
     :data:`MAX_DECODED_PIXELS` pixels, ``OSError`` (PIL's errors for truncated or unidentifiable
@@ -67,7 +74,17 @@ def decode_image(source, size):
                 raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
                                  f"(8192x8192)")
             image.load()
-            return warp(image, size)
+            return warp(upright(image), size)
+
+
+def upright(image):
+    """``image`` turned as its EXIF orientation says; as stored without one, or with one that cannot
+    be read (the pixels are not at fault)."""
+    try:
+        orientation = image.getexif().get(ORIENTATION)
+    except Exception:  # Pillow's EXIF parser raises many kinds (struct.error, SyntaxError, ...) on a damaged block
+        return image
+    return image.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else image
 
 
 def warp(image, size):

@@ -81,3 +81,51 @@ def test_integer_greyscale_beyond_16_bits_and_float_images_are_skipped():
         decode.warp(Image.fromarray(np.asarray([[0, 70000]], dtype=np.int32)), 2)
     with pytest.raises(ValueError, match="floating-point pixels"):
         decode.warp(Image.fromarray(np.asarray([[0.5, 1.0]], dtype=np.float32)), 2)
+
+
+def _quadrants(width=12, height=8):
+    """An image that no flip or rotation leaves the same: four quadrants of four colours."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:height // 2, :width // 2] = (255, 0, 0)
+    pixels[:height // 2, width // 2:] = (0, 255, 0)
+    pixels[height // 2:, :width // 2] = (0, 0, 255)
+    pixels[height // 2:, width // 2:] = (255, 255, 0)
+    return Image.fromarray(pixels)
+
+
+def _with_orientation(image, orientation, suffix, path):
+    exif = Image.Exif()
+    exif[decode.ORIENTATION] = orientation
+    image.save(path, format=suffix, exif=exif.tobytes(), **({"quality": 95} if suffix == "JPEG" else {}))
+    return path
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("suffix", ["PNG", "JPEG"])
+def test_an_image_is_turned_upright_as_its_exif_orientation_says(tmp_path, orientation, suffix):
+    """A phone's portrait photograph is stored sideways with an orientation tag every viewer follows;
+    it was imported sideways. The oracle is Pillow's own ImageOps.exif_transpose."""
+    from PIL import ImageOps
+
+    path = _with_orientation(_quadrants(), orientation, suffix, tmp_path / f"photo.{suffix.lower()}")
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    assert reason is None
+    with Image.open(path) as stored:
+        expected = decode.warp(ImageOps.exif_transpose(stored), 8)
+    assert np.abs(pixels.astype(int) - expected).max() <= (0 if suffix == "PNG" else 2)
+
+
+def test_orientation_6_puts_the_stored_left_column_on_top(tmp_path):
+    """The meaning of the tag, without Pillow's help: 6 is shown turned 90 degrees clockwise."""
+    stored = np.zeros((8, 8, 3), np.uint8)
+    stored[:, 0] = (255, 0, 0)
+    path = _with_orientation(Image.fromarray(stored), 6, "PNG", tmp_path / "turned.png")
+    pixels, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    assert (pixels[0] == (255, 0, 0)).all() and not pixels[1:].any()
+
+
+def test_a_damaged_exif_block_leaves_the_image_as_stored(tmp_path):
+    path = tmp_path / "damaged.png"
+    _quadrants().save(path, exif=b"garbage!")  # Pillow's parser raises on it: the pixels are not at fault
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    assert reason is None and np.array_equal(pixels, decode.warp(_quadrants(), 8))
