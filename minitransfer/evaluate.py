@@ -67,7 +67,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
-    :class:`DataMismatch` when the classes differ, ``preflight.OutOfMemory`` when a batch of
+    :class:`DataMismatch` when the classes differ, and (without ``data``) when the recorded folder
+    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
     ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
     the dataset (which it does not do while the evaluation reads it).
 
@@ -83,6 +84,12 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                            f"give the folder where that dataset is now (--data)")
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    recorded = saved.meta["dataset_fingerprint"]
+    if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
+        raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
+                           f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
+                           f"ones the network was trained and validated on; to score it on them anyway, give "
+                           f"--data {dataset.path}")
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "

@@ -1,0 +1,54 @@
+"""``minitransfer eval`` on datasets and checkpoints that do not fit each other: one line and exit
+65 naming the checkpoint and the dataset, never a traceback nor a score of the wrong images."""
+
+import json
+import os
+import shutil
+
+import h5py
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config, fileio
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
+FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
+
+
+def invoke(args, folder):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-4"
+    synthetic.build_synthetic(path, **TINY)
+    return path
+
+
+def train(out, data, **options):
+    training.train(config.TrainConfig(out=str(out), data=str(data), **{**FAST, **options}))
+    return out
+
+
+def test_eval_refuses_a_dataset_prepared_again_in_its_folder_unless_given_as_data(tiny, tmp_path):
+    """The dataset a checkpoint records, prepared again with other images, is another dataset: its
+    score would be that of images the network was not validated on (before, it was printed as if)."""
+    data = tmp_path / "data"
+    shutil.copytree(tiny, data)
+    train(tmp_path / "net.h5", data, split="all")
+    synthetic.build_synthetic(data, **{**TINY, "seed": 2, "val_per_class": 3}, overwrite=True)
+    result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint net.h5 was trained on {data} before it was prepared "
+                                    f"again (sha256 of its meta.json ") and f"give --data {data}\n" in result.output
+    scores = invoke(["eval", "net.h5", "--data", str(data), "--json", "--device", "cpu"], tmp_path)
+    assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 3, scores.output
