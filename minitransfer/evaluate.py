@@ -67,8 +67,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
-    :class:`DataMismatch` when the classes differ, and (without ``data``) when the recorded folder
-    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
+    :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
+    dataset, and (without ``data``) when the recorded folder holds another dataset now (prepared
+    again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
     ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
     the dataset (which it does not do while the evaluation reads it).
 
@@ -123,9 +124,15 @@ def _task_of(saved, dataset):
     kind = saved.meta.get("split_kind") or "all"
     stored = saved.meta.get("config", {})
     per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did
-    task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
-                            half=saved.meta.get("split_half") or None, per_class=per_class,
-                            per_class_seed=stored.get("seed") if per_class else None)
+    half = saved.meta.get("split_half") or None
+    try:
+        task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)), half=half,
+                                per_class=per_class, per_class_seed=stored.get("seed") if per_class else None)
+    except datasets.DatasetError:  # a ValueError too, raised as it is
+        raise
+    except ValueError as error:  # a split this dataset cannot make (no families), or one the checkpoint misrecords
+        raise DataMismatch(f"checkpoint {saved.path} was trained on split {kind} half {half or '-'}, which "
+                           f"{dataset.path} cannot give: {error}") from error
     if class_table(dataset, task.class_indices) != saved.classes:
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "

@@ -52,3 +52,34 @@ def test_eval_refuses_a_dataset_prepared_again_in_its_folder_unless_given_as_dat
                                     f"again (sha256 of its meta.json ") and f"give --data {data}\n" in result.output
     scores = invoke(["eval", "net.h5", "--data", str(data), "--json", "--device", "cpu"], tmp_path)
     assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 3, scores.output
+
+
+def test_eval_of_a_natural_split_network_on_a_dataset_without_families(tiny, tmp_path):
+    """Its classes are there but not their families (a folder imported without --families)."""
+    train(tmp_path / "natural-A.h5", tiny, split="natural", half="A")
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny, bare)
+    meta = json.loads((bare / "meta.json").read_text())
+    for entry in meta["classes"]:
+        del entry["family"]
+    (bare / "meta.json").write_text(json.dumps(meta))
+    result = invoke(["eval", "natural-A.h5", "--data", "bare", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith("error: bad data: checkpoint natural-A.h5 was trained on split natural half A, "
+                                    "which bare cannot give: splits: 4 classes of bare have no family "), result.output
+
+
+@pytest.mark.parametrize("attribute, value, fault", [
+    ("split_kind", "bogus", "kind must be one of"),
+    ("split_half", "C", "half must be one of"),
+    ("split_half", "", "half must be None for kind 'all'"),
+    ("split_seed", -1, "seed must be an integer"),
+], ids=["kind-bogus", "half-C", "half-none", "seed-negative"])
+def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribute, value, fault):
+    train(tmp_path / "net.h5", tiny, split="random", half="A")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        f.attrs[attribute] = fileio.text_attribute(value) if isinstance(value, str) else value
+    result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") and fault in result.output
+    assert "Traceback" not in result.output
