@@ -68,8 +68,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
-    dataset, and (without ``data``) when the recorded folder holds another dataset now (prepared
-    again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
+    dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
+    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
     ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
     the dataset (which it does not do while the evaluation reads it).
 
@@ -106,6 +106,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
         indices = task.val_indices if subset == "val" else task.train_indices
         labels = task.val_labels if subset == "val" else task.train_labels
+        if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
+            raise DataMismatch(f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the "
+                               f"{task.num_classes} classes it was trained on; nothing to score it on")
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:

@@ -83,3 +83,15 @@ def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribut
     assert result.exit_code == 65, result.output
     assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") and fault in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
+    """A dataset imported without a validation set (its classes, their training images only)."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    synthetic.build_synthetic(tmp_path / "train-only", **{**TINY, "val_per_class": 0})
+    result = invoke(["eval", "net.h5", "--data", "train-only", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output == ("error: bad data: checkpoint net.h5: the val images of train-only hold none of the 4 "
+                             "classes it was trained on; nothing to score it on\n")
+    scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"], tmp_path)
+    assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
