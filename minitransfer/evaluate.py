@@ -140,4 +140,9 @@ def _task_of(saved, dataset):
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
+    classifier = list(saved.weights)[-1]
+    w_shape = tuple(saved.weights[classifier][0].shape)
+    if w_shape[0] < task.num_classes:  # train makes it at least as wide; else a label would have no output
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: layer {classifier} has W {w_shape}, {w_shape[0]} "
+                                          f"outputs for the {task.num_classes} classes it records (the file is damaged)")
     return task

@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import shutil
 
 import h5py
@@ -95,3 +96,17 @@ def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
                              "classes it was trained on; nothing to score it on\n")
     scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"], tmp_path)
     assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
+
+
+def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny, tmp_path):
+    """A file that records all 4 classes but holds the fc8 of a 2-class half: one line naming the
+    layer and its shape, not softmax_cross_entropy's traceback."""
+    train(tmp_path / "half.h5", tiny, split="random", half="A")
+    train(tmp_path / "all.h5", tiny, split="all")
+    with h5py.File(tmp_path / "all.h5", "r") as whole, h5py.File(tmp_path / "half.h5", "r+") as f:
+        for attribute in ("classes", "split_kind", "split_half"):
+            f.attrs[attribute] = whole.attrs[attribute]
+    result = invoke(["eval", "half.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert re.fullmatch(r"error: bad data: checkpoint half.h5: layer fc8 has W \(2, \d+\), 2 outputs for the 4 "
+                        r"classes it records \(the file is damaged\)\n", result.output), result.output
