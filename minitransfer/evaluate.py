@@ -67,7 +67,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
-    :class:`DataMismatch` when the classes differ, ``preflight.OutOfMemory`` when a batch of
+    :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
+    dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
+    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
     ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
     the dataset (which it does not do while the evaluation reads it).
 
@@ -83,6 +85,12 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                            f"give the folder where that dataset is now (--data)")
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    recorded = saved.meta["dataset_fingerprint"]
+    if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
+        raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
+                           f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
+                           f"ones the network was trained and validated on; to score it on them anyway, give "
+                           f"--data {dataset.path}")
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
@@ -98,6 +106,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
         indices = task.val_indices if subset == "val" else task.train_indices
         labels = task.val_labels if subset == "val" else task.train_labels
+        if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
+            raise DataMismatch(f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the "
+                               f"{task.num_classes} classes it was trained on; nothing to score it on")
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
@@ -116,11 +127,22 @@ def _task_of(saved, dataset):
     kind = saved.meta.get("split_kind") or "all"
     stored = saved.meta.get("config", {})
     per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did
-    task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)),
-                            half=saved.meta.get("split_half") or None, per_class=per_class,
-                            per_class_seed=stored.get("seed") if per_class else None)
+    half = saved.meta.get("split_half") or None
+    try:
+        task = splits.make_half(dataset, kind, seed=int(saved.meta.get("split_seed", 0)), half=half,
+                                per_class=per_class, per_class_seed=stored.get("seed") if per_class else None)
+    except datasets.DatasetError:  # a ValueError too, raised as it is
+        raise
+    except ValueError as error:  # a split this dataset cannot make (no families), or one the checkpoint misrecords
+        raise DataMismatch(f"checkpoint {saved.path} was trained on split {kind} half {half or '-'}, which "
+                           f"{dataset.path} cannot give: {error}") from error
     if class_table(dataset, task.class_indices) != saved.classes:
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
+    classifier = list(saved.weights)[-1]
+    w_shape = tuple(saved.weights[classifier][0].shape)
+    if w_shape[0] < task.num_classes:  # train makes it at least as wide; else a label would have no output
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: layer {classifier} has W {w_shape}, {w_shape[0]} "
+                                          f"outputs for the {task.num_classes} classes it records (the file is damaged)")
     return task

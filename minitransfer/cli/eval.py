@@ -28,7 +28,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     weights file once finished, else its checkpoint) on centre crops of its half's images.
 
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
-    must have the classes the network was trained on (exit code 65 otherwise). On images stored at
+    must have the classes the network was trained on, and without --data be the one it was trained
+    on, not another prepared in its folder since (exit code 65 otherwise). On images stored at
     another size the mean image is resampled to theirs, as train does, and the output says so.
 
     \b

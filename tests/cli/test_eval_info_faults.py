@@ -1,0 +1,112 @@
+"""``minitransfer eval`` on datasets and checkpoints that do not fit each other: one line and exit
+65 naming the checkpoint and the dataset, never a traceback nor a score of the wrong images."""
+
+import json
+import os
+import re
+import shutil
+
+import h5py
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config, fileio
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
+FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
+
+
+def invoke(args, folder):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-4"
+    synthetic.build_synthetic(path, **TINY)
+    return path
+
+
+def train(out, data, **options):
+    training.train(config.TrainConfig(out=str(out), data=str(data), **{**FAST, **options}))
+    return out
+
+
+def test_eval_refuses_a_dataset_prepared_again_in_its_folder_unless_given_as_data(tiny, tmp_path):
+    """The dataset a checkpoint records, prepared again with other images, is another dataset: its
+    score would be that of images the network was not validated on (before, it was printed as if)."""
+    data = tmp_path / "data"
+    shutil.copytree(tiny, data)
+    train(tmp_path / "net.h5", data, split="all")
+    synthetic.build_synthetic(data, **{**TINY, "seed": 2, "val_per_class": 3}, overwrite=True)
+    result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint net.h5 was trained on {data} before it was prepared "
+                                    f"again (sha256 of its meta.json ") and f"give --data {data}\n" in result.output
+    scores = invoke(["eval", "net.h5", "--data", str(data), "--json", "--device", "cpu"], tmp_path)
+    assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 3, scores.output
+
+
+def test_eval_of_a_natural_split_network_on_a_dataset_without_families(tiny, tmp_path):
+    """Its classes are there but not their families (a folder imported without --families)."""
+    train(tmp_path / "natural-A.h5", tiny, split="natural", half="A")
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny, bare)
+    meta = json.loads((bare / "meta.json").read_text())
+    for entry in meta["classes"]:
+        del entry["family"]
+    (bare / "meta.json").write_text(json.dumps(meta))
+    result = invoke(["eval", "natural-A.h5", "--data", "bare", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith("error: bad data: checkpoint natural-A.h5 was trained on split natural half A, "
+                                    "which bare cannot give: splits: 4 classes of bare have no family "), result.output
+
+
+@pytest.mark.parametrize("attribute, value, fault", [
+    ("split_kind", "bogus", "kind must be one of"),
+    ("split_half", "C", "half must be one of"),
+    ("split_half", "", "half must be None for kind 'all'"),
+    ("split_seed", -1, "seed must be an integer"),
+], ids=["kind-bogus", "half-C", "half-none", "seed-negative"])
+def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribute, value, fault):
+    train(tmp_path / "net.h5", tiny, split="random", half="A")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        f.attrs[attribute] = fileio.text_attribute(value) if isinstance(value, str) else value
+    result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith("error: bad data: checkpoint net.h5 was trained on split ") and fault in result.output
+    assert "Traceback" not in result.output
+
+
+def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
+    """A dataset imported without a validation set (its classes, their training images only)."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    synthetic.build_synthetic(tmp_path / "train-only", **{**TINY, "val_per_class": 0})
+    result = invoke(["eval", "net.h5", "--data", "train-only", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output == ("error: bad data: checkpoint net.h5: the val images of train-only hold none of the 4 "
+                             "classes it was trained on; nothing to score it on\n")
+    scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"], tmp_path)
+    assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
+
+
+def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny, tmp_path):
+    """A file that records all 4 classes but holds the fc8 of a 2-class half: one line naming the
+    layer and its shape, not softmax_cross_entropy's traceback."""
+    train(tmp_path / "half.h5", tiny, split="random", half="A")
+    train(tmp_path / "all.h5", tiny, split="all")
+    with h5py.File(tmp_path / "all.h5", "r") as whole, h5py.File(tmp_path / "half.h5", "r+") as f:
+        for attribute in ("classes", "split_kind", "split_half"):
+            f.attrs[attribute] = whole.attrs[attribute]
+    result = invoke(["eval", "half.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert re.fullmatch(r"error: bad data: checkpoint half.h5: layer fc8 has W \(2, \d+\), 2 outputs for the 4 "
+                        r"classes it records \(the file is damaged\)\n", result.output), result.output
