@@ -219,13 +219,17 @@ def _read(f, path, with_solver):
     preset = fileio.plain_attribute(f.attrs.get("preset"))
     if preset not in models.PRESETS:
         raise fault(f"preset {preset!r} is not a known network (known: {', '.join(models.PRESETS)})")
-    architecture = _architecture(f, fault, models.PRESETS[preset])
+    architecture, classifier = _architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:
         group = f["weights"][name]
         weights[name] = (_array(group, "W", w_shape, fault), _array(group, "b", b_shape, fault))
         frozen[name] = bool(group.attrs.get("frozen", False))
     meta = _meta(f, fault)
+    outputs = weights[classifier][0].shape[0] if classifier in weights else len(meta["classes"])
+    if outputs < len(meta["classes"]):  # train makes it at least as wide as the classes
+        raise fault(f"layer {classifier} has W {weights[classifier][0].shape}: {outputs} outputs for the "
+                    f"{len(meta['classes'])} classes the file records (a class would have no output)")
     mean = _mean(f, fault) if "mean" in f else None
     solver = None
     if with_solver and "solver" in f:
@@ -259,7 +263,7 @@ class _Faults:
 
 def _architecture(f, fault, preset):
     """The declared [(name, W shape, b shape)], each layer checked against ``preset`` (the last
-    layer's output count may differ, up to :data:`MAX_OUTPUTS`)."""
+    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer."""
     declared = _typed(f.attrs, "architecture", list, fault, decode=True)
     probe = preset.build(1)
     expected = {name: (w, b) for name, w, b in probe.architecture()}
@@ -277,7 +281,7 @@ def _architecture(f, fault, preset):
             raise fault(f"layer {name} is declared W {w_shape} and b {b_shape}; preset {preset.name} has W {want_w} "
                         f"and b {want_b}" + (f" (up to {MAX_OUTPUTS} outputs)" if name == classifier else ""))
         layers.append((name, w_shape, b_shape))
-    return layers
+    return layers, classifier
 
 
 def _array(group, key, shape, fault):
@@ -328,8 +332,34 @@ def _meta(f, fault):
                 and isinstance(entry.get("to"), str)):
             raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: str, to: str}}, "
                         f"got {entry!r:.80}")
+    for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
+        _check_fields(meta[key], fields, f"attribute {key}", fault)
     _check_iteration(meta, fault)
     return meta
+
+
+# The provenance records' fields and their types (fields not listed are kept unchecked). A mean
+# image copied from a base records the base's own record under "from".
+SOURCE_FIELDS = {"checkpoint": str, "sha256": str, "dataset": str, "dataset_fingerprint": str,
+                 "dataset_classes_sha256": str, "classes": int, "split_kind": str, "split_seed": int,
+                 "split_half": str, "cross_dataset": bool, "precision": str}
+MEAN_SOURCE_FIELDS = {"kind": str, "checkpoint": str, "sha256": str, "dataset": str, "fingerprint": str, "from": dict,
+                      "resized_from": list}
+
+
+def _check_fields(record, fields, what, fault):
+    """Each field of ``record`` listed in ``fields`` has its type (and "from", the same fields)."""
+    while True:
+        for key, kind in fields.items():
+            value = record.get(key, kind())
+            if not (type(value) is kind or kind is str and isinstance(value, str)):
+                raise fault(f"{what} field {key} must be {kind.__name__}, got {value!r:.80}")
+        resized = record.get("resized_from", [1, 1])
+        if not (len(resized) == 2 and all(type(side) is int and 1 <= side <= MAX_IMAGE_SIZE for side in resized)):
+            raise fault(f"{what} field resized_from must be [height, width], got {resized!r:.80}")
+        if "from" not in fields or not record.get("from"):
+            return
+        record, what = record["from"], f"{what} field from"
 
 
 def _check_iteration(meta, fault):

@@ -62,16 +62,17 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     of a reduced-data run: the images per class it was trained on).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
-    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on, ``precision`` to the one it was trained in
-    (``trained_precision``: :func:`minitransfer.resume.precision_history`).
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on,
+    ``precision`` to the one it was trained in (``trained_precision``:
+    :func:`minitransfer.resume.precision_history`).
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
-    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory`` when a batch of
-    ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy`` while prepare rewrites
-    the dataset (which it does not do while the evaluation reads it).
+    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory``
+    when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
+    while prepare rewrites the dataset (which it does not do while the evaluation reads it).
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
@@ -109,7 +110,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
             raise DataMismatch(f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the "
                                f"{task.num_classes} classes it was trained on; nothing to score it on")
-        check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the loader's batches
+        check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
             scores = evaluate(net, batches)
@@ -140,9 +141,4 @@ def _task_of(saved, dataset):
         which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
-    classifier = list(saved.weights)[-1]
-    w_shape = tuple(saved.weights[classifier][0].shape)
-    if w_shape[0] < task.num_classes:  # train makes it at least as wide; else a label would have no output
-        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: layer {classifier} has W {w_shape}, {w_shape[0]} "
-                                          f"outputs for the {task.num_classes} classes it records (the file is damaged)")
     return task

@@ -344,8 +344,13 @@ def _saved(tmp_path):
      "attribute precision_changes entry 0 must be"),
     ("architecture", json.dumps([["conv1", [16, 3, 5, 5]]]), "architecture entry"),
     ("preset", "resnet", "preset 'resnet' is not a known network"),
+    ("mean_source", json.dumps({"kind": "checkpoint", "resized_from": 5}),
+     r"attribute mean_source field resized_from must be list, got 5"),
+    ("mean_source", json.dumps({"kind": "checkpoint", "from": {"resized_from": [36]}}),
+     r"attribute mean_source field from field resized_from must be \[height, width\], got \[36\]"),
+    ("source", json.dumps({"cross_dataset": "yes"}), "attribute source field cross_dataset must be bool, got 'yes'"),
 ], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
-        "precision-changes", "architecture", "preset"])
+        "precision-changes", "architecture", "preset", "mean-source-resized", "mean-source-from", "source-field"])
 def test_malformed_attributes_are_named(tmp_path, key, value, message):
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:

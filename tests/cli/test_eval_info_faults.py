@@ -100,7 +100,7 @@ def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
 
 def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny, tmp_path):
     """A file that records all 4 classes but holds the fc8 of a 2-class half: one line naming the
-    layer and its shape, not softmax_cross_entropy's traceback."""
+    layer and its shape, not softmax_cross_entropy's traceback; info and resume refuse it too."""
     train(tmp_path / "half.h5", tiny, split="random", half="A")
     train(tmp_path / "all.h5", tiny, split="all")
     with h5py.File(tmp_path / "all.h5", "r") as whole, h5py.File(tmp_path / "half.h5", "r+") as f:
@@ -108,5 +108,6 @@ def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny
             f.attrs[attribute] = whole.attrs[attribute]
     result = invoke(["eval", "half.h5", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
-    assert re.fullmatch(r"error: bad data: checkpoint half.h5: layer fc8 has W \(2, \d+\), 2 outputs for the 4 "
-                        r"classes it records \(the file is damaged\)\n", result.output), result.output
+    assert re.fullmatch(r"error: bad data: checkpoint half.h5: layer fc8 has W \(2, \d+\): 2 outputs for the 4 "
+                        r"classes the file records \(a class would have no output\)\n", result.output), result.output
+    assert invoke(["info", "half.h5"], tmp_path).exit_code == 65
