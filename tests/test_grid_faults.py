@@ -1,0 +1,61 @@
+"""A grid folder used oddly between runs of ``minitransfer experiment``: files replaced or
+hand-edited, the folder put where it does not belong. Each is refused, naming what is at fault,
+before anything is trained or written."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer import grid_check, scheduler
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class): its path."""
+    from minitransfer.data import synthetic
+
+    data = tmp_path_factory.mktemp("data") / "tiny"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    return data
+
+
+@pytest.fixture(scope="module")
+def trained_bases(tmp_path_factory, tiny_data):
+    """random0/baseA and baseB trained for real (4 iterations each), their transfer A1B not yet:
+    (grid folder, runs, options); tests work on copies of the folder."""
+    out = tmp_path_factory.mktemp("bases") / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    assert [run.name for run in runs] == ["random0/baseA", "random0/baseB", "random0/A1B"]
+    options = {"data": str(tiny_data), "max_iter": 4, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs[:2], out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    return out, runs, options
+
+
+def _listing(folder):
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def test_a_base_whose_weights_file_is_another_networks_is_not_copied_from(trained_bases, tmp_path):
+    """baseB.h5 copied over baseA.h5 (a slip between two runs of the grid): baseA's run folder still
+    says it finished on half A, so the grid took it as done and trained A1B from half B's network,
+    a selffer reported as a transfer. Refused, by the grid and its dry run, naming the file and
+    what differs, before A1B starts."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    shutil.copyfile(out / "random0" / "baseB.h5", out / "random0" / "baseA.h5")
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*its "
+                                                     r"weights file .*/random0/baseA.h5 is another run's network.*"
+                                                     r"`half` 'A' -> 'B'"):
+        scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01)
+    assert not (out / "random0" / "A1B.run").exists()
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4",
+                                       "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 2 and "baseA.h5 is another run's network" in result.output, result.output
+    assert "--half 'A' -> 'B'" in result.output and "Traceback" not in result.output
