@@ -17,8 +17,8 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, TREATMENT_FILE, Run, is_finished, run_dir, run_fields,
-                                     weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished, run_dir,
+                                     run_fields, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
@@ -42,9 +42,21 @@ def check_finished(runs, out, options):
 
 def check_folder(runs, out, options):
     """:func:`check_finished` for ``runs`` and :func:`check_others` for the rest of ``out``: what a grid
-    checks of its folder before anything runs (also its dry run and its SLURM scripts)."""
+    checks of its folder before anything runs (also its dry run and its SLURM scripts), after
+    :func:`check_outside_data`."""
+    check_outside_data(out, options)
     check_finished(runs, out, options)
     check_others(runs, out, options)
+
+
+def check_outside_data(out, options):
+    """Raise ``ConfigError`` when the grid folder ``out`` lies inside a dataset of ``options`` (its
+    data or source data): every run's `train` would refuse to write there, after the grid had
+    written its plan into the dataset."""
+    for key in ("data", SOURCE_DATA):
+        data = options.get(key)
+        if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
+            raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
 
 
 def check_others(runs, out, options):

@@ -59,3 +59,25 @@ def test_a_base_whose_weights_file_is_another_networks_is_not_copied_from(traine
                                        "--device", "cpu", "--dry-run"])
     assert result.exit_code == 2 and "baseA.h5 is another run's network" in result.output, result.output
     assert "--half 'A' -> 'B'" in result.output and "Traceback" not in result.output
+
+
+def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(tiny_data, tmp_path):
+    """-o inside --data (or --source-data): every run's train refuses to write there, so the grid
+    used to write its plan and run folders into the dataset, then fail every base (exit 1)."""
+    from minitransfer.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data, data)
+    before = _listing(data)
+    arguments = ["experiment", "--data", str(data), "--layers", "1", "--no-fine-tuned", "--max-iter", "4",
+                 "--device", "cpu"]
+    for extra in (["-o", str(data / "grid")], ["-o", str(data)], ["-o", str(data / "grid"), "--dry-run"],
+                  ["-o", str(data / "grid"), "--emit-slurm", str(tmp_path / "slurm")]):
+        result = CliRunner().invoke(main, arguments + extra)
+        assert result.exit_code == 2, result.output
+        assert f"the grid folder {data}" in result.output and f"lies inside the dataset {data}" in result.output
+        assert _listing(data) == before
+    cross = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "--source-data", str(data), "-o",
+                                      str(data / "cross"), "--layers", "1", "--max-iter", "4", "--device", "cpu"])
+    assert cross.exit_code == 2 and f"lies inside the dataset {data}" in cross.output, cross.output
+    assert _listing(data) == before
