@@ -340,12 +340,15 @@ def write_plan(out, runs, options, train_command):
 
 
 def _planned_before(out):
-    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one)."""
+    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
+    without a name as text, hand-edited, is left out)."""
     try:
         runs = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
-    return [record for record in runs if isinstance(record, dict)] if isinstance(runs, list) else []
+    if not isinstance(runs, list):
+        return []
+    return [record for record in runs if isinstance(record, dict) and isinstance(record.get("name"), str)]
 
 
 def run_status(out, run):

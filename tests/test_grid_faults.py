@@ -81,3 +81,15 @@ def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(
                                       str(data / "cross"), "--layers", "1", "--max-iter", "4", "--device", "cpu"])
     assert cross.exit_code == 2 and f"lies inside the dataset {data}" in cross.output, cross.output
     assert _listing(data) == before
+
+
+def test_a_hand_edited_plan_with_a_run_name_that_is_not_text_is_rewritten_not_a_traceback(tmp_path):
+    """OUT/experiment.json edited by hand ("name": a list): writing the plan again keeps the
+    earlier grid's readable records and leaves that one out."""
+    out = tmp_path / "grid"
+    out.mkdir()
+    (out / grid.PLAN_FILE).write_text(json.dumps({"runs": [{"name": ["random0", "baseA"]}, {"name": "random7/baseA"}]}))
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    grid.write_plan(out, runs, {"max_iter": 4}, ["minitransfer", "train"])
+    listed = [record["name"] for record in json.loads((out / grid.PLAN_FILE).read_text())["runs"]]
+    assert listed == [run.name for run in runs] + ["random7/baseA"]
