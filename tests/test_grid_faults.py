@@ -93,3 +93,18 @@ def test_a_hand_edited_plan_with_a_run_name_that_is_not_text_is_rewritten_not_a_
     grid.write_plan(out, runs, {"max_iter": 4}, ["minitransfer", "train"])
     listed = [record["name"] for record in json.loads((out / grid.PLAN_FILE).read_text())["runs"]]
     assert listed == [run.name for run in runs] + ["random7/baseA"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--dry-run"], "--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them"),
+    (["--gpus", "0,1"], "--gpus 0,1 chooses this machine's GPUs; with --emit-slurm each run asks SLURM for its own"),
+], ids=["dry-run", "gpus"])
+def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(tiny_data, tmp_path, extra, message):
+    """--emit-slurm used to write its scripts and the plan whatever --dry-run said, and to drop --gpus."""
+    from minitransfer.cli import main
+
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "grid"),
+                                       "--layers", "1", "--max-iter", "4", "--emit-slurm", str(tmp_path / "slurm"),
+                                       *extra])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
