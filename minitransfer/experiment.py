@@ -354,8 +354,10 @@ def _planned_before(out):
 def run_status(out, run):
     """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
     "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), or "being trained by
-    PID P" (another process holds its run: the grid waits for it)."""
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
+    checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
+    to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
+    run: the grid waits for it)."""
     if is_finished(out, run):
         return "done"
     pid = holder(run_dir(out, run))
@@ -363,7 +365,7 @@ def run_status(out, run):
         return f"being trained by PID {pid}" if pid > 0 else "being trained by another process"
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
-        return "todo"
+        return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
     try:
         return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
     except checkpoints.CheckpointError:

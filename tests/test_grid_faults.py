@@ -108,3 +108,23 @@ def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(tiny_data, tmp_p
                                        *extra])
     assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+
+
+def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_are(trained_bases, tmp_path):
+    """baseB.run deleted, baseB.h5 left: its train refuses to replace the weights (exit 2), so the
+    dry run must not promise to train it ("todo")."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    shutil.rmtree(out / "random0" / "baseB.run")
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "  [weights without a checkpoint] random0/baseB\n" in result.output, result.output
+    lines = []
+    outcome = scheduler.run_grid(runs, out, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.failed == ["random0/baseB"] and outcome.finished == ["random0/A1B"], lines
+    assert "random0/baseB.h5 exists but there is nothing to resume from" in \
+        (out / "random0" / "baseB.run" / "train.log").read_text()
