@@ -340,19 +340,24 @@ def write_plan(out, runs, options, train_command):
 
 
 def _planned_before(out):
-    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one)."""
+    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
+    without a name as text, hand-edited, is left out)."""
     try:
         runs = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
-    return [record for record in runs if isinstance(record, dict)] if isinstance(runs, list) else []
+    if not isinstance(runs, list):
+        return []
+    return [record for record in runs if isinstance(record, dict) and isinstance(record.get("name"), str)]
 
 
 def run_status(out, run):
     """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
     "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), or "being trained by
-    PID P" (another process holds its run: the grid waits for it)."""
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
+    checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
+    to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
+    run: the grid waits for it)."""
     if is_finished(out, run):
         return "done"
     pid = holder(run_dir(out, run))
@@ -360,7 +365,7 @@ def run_status(out, run):
         return f"being trained by PID {pid}" if pid > 0 else "being trained by another process"
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
-        return "todo"
+        return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
     try:
         return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
     except checkpoints.CheckpointError:

@@ -17,8 +17,8 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, TREATMENT_FILE, Run, is_finished, run_dir, run_fields,
-                                     weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished, run_dir,
+                                     run_fields, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
@@ -42,9 +42,21 @@ def check_finished(runs, out, options):
 
 def check_folder(runs, out, options):
     """:func:`check_finished` for ``runs`` and :func:`check_others` for the rest of ``out``: what a grid
-    checks of its folder before anything runs (also its dry run and its SLURM scripts)."""
+    checks of its folder before anything runs (also its dry run and its SLURM scripts), after
+    :func:`check_outside_data`."""
+    check_outside_data(out, options)
     check_finished(runs, out, options)
     check_others(runs, out, options)
+
+
+def check_outside_data(out, options):
+    """Raise ``ConfigError`` when the grid folder ``out`` lies inside a dataset of ``options`` (its
+    data or source data): every run's `train` would refuse to write there, after the grid had
+    written its plan into the dataset."""
+    for key in ("data", SOURCE_DATA):
+        data = options.get(key)
+        if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
+            raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
 
 
 def check_others(runs, out, options):
@@ -170,8 +182,9 @@ def trained_otherwise(out, run, options, ignore=()):
     differs there (and a transfer is trained with the same options as its base). The dataset is the
     one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
     recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
-    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`).
-    Fields named in ``ignore`` are not compared."""
+    again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`);
+    so does a finished run whose weights file is another run's network. Fields named in ``ignore``
+    are not compared."""
     try:
         recorded = json.loads((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
@@ -182,6 +195,11 @@ def trained_otherwise(out, run, options, ignore=()):
         if not is_finished(out, run):  # a checkpoint that its run refuses to continue, naming it
             return []
         trained = {}
+    if is_finished(out, run) and trained.get("config"):
+        swapped = _another_network(recorded, trained["config"])
+        if swapped:  # each transfer copying it would copy that other network
+            return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
+                    f"config.json records ({swapped})"]
     differ = []
     asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
     digests_now = {"copy_from": _sha256, "data": _fingerprint}
@@ -191,6 +209,16 @@ def trained_otherwise(out, run, options, ignore=()):
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         differ += [f"`{name}` {change}"] if change else []  # the command line names the option
     return differ
+
+
+def _another_network(recorded, weights_config):
+    """How the configuration a finished run's weights file records differs from its config.json
+    (both written by the same `train`: they differ only when the file was replaced by another
+    run's, e.g. another half's base copied over it), as "`name` in config.json -> in the weights
+    file" texts joined by "; ", or "" when they agree."""
+    fields = sorted(set(recorded) | set(weights_config))
+    return "; ".join(f"`{name}` {recorded.get(name)!r} -> {weights_config.get(name)!r}" for name in fields
+                     if name not in RESUME_FREE_FIELDS and recorded.get(name) != weights_config.get(name))
 
 
 @functools.lru_cache(maxsize=64)

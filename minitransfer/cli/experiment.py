@@ -133,6 +133,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
     run(lambda: grid_check.check_bases(runs, out, options))
+    if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
+        raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
+    if emit_slurm and gpus:  # else ignored
+        raise click.UsageError(f"--gpus {gpus} chooses this machine's GPUs; with --emit-slurm each run asks SLURM for "
+                               f"its own (--gres)")
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options)
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,

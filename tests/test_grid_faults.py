@@ -1,0 +1,130 @@
+"""A grid folder used oddly between runs of ``minitransfer experiment``: files replaced or
+hand-edited, the folder put where it does not belong. Each is refused, naming what is at fault,
+before anything is trained or written."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer import grid_check, scheduler
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class): its path."""
+    from minitransfer.data import synthetic
+
+    data = tmp_path_factory.mktemp("data") / "tiny"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    return data
+
+
+@pytest.fixture(scope="module")
+def trained_bases(tmp_path_factory, tiny_data):
+    """random0/baseA and baseB trained for real (4 iterations each), their transfer A1B not yet:
+    (grid folder, runs, options); tests work on copies of the folder."""
+    out = tmp_path_factory.mktemp("bases") / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    assert [run.name for run in runs] == ["random0/baseA", "random0/baseB", "random0/A1B"]
+    options = {"data": str(tiny_data), "max_iter": 4, "seed": 0, "device": "cpu"}
+    assert scheduler.run_grid(runs[:2], out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    return out, runs, options
+
+
+def _listing(folder):
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def test_a_base_whose_weights_file_is_another_networks_is_not_copied_from(trained_bases, tmp_path):
+    """baseB.h5 copied over baseA.h5 (a slip between two runs of the grid): baseA's run folder still
+    says it finished on half A, so the grid took it as done and trained A1B from half B's network,
+    a selffer reported as a transfer. Refused, by the grid and its dry run, naming the file and
+    what differs, before A1B starts."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    shutil.copyfile(out / "random0" / "baseB.h5", out / "random0" / "baseA.h5")
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*its "
+                                                     r"weights file .*/random0/baseA.h5 is another run's network.*"
+                                                     r"`half` 'A' -> 'B'"):
+        scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01)
+    assert not (out / "random0" / "A1B.run").exists()
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4",
+                                       "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 2 and "baseA.h5 is another run's network" in result.output, result.output
+    assert "--half 'A' -> 'B'" in result.output and "Traceback" not in result.output
+
+
+def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(tiny_data, tmp_path):
+    """-o inside --data (or --source-data): every run's train refuses to write there, so the grid
+    used to write its plan and run folders into the dataset, then fail every base (exit 1)."""
+    from minitransfer.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(tiny_data, data)
+    before = _listing(data)
+    arguments = ["experiment", "--data", str(data), "--layers", "1", "--no-fine-tuned", "--max-iter", "4",
+                 "--device", "cpu"]
+    for extra in (["-o", str(data / "grid")], ["-o", str(data)], ["-o", str(data / "grid"), "--dry-run"],
+                  ["-o", str(data / "grid"), "--emit-slurm", str(tmp_path / "slurm")]):
+        result = CliRunner().invoke(main, arguments + extra)
+        assert result.exit_code == 2, result.output
+        assert f"the grid folder {data}" in result.output and f"lies inside the dataset {data}" in result.output
+        assert _listing(data) == before
+    cross = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "--source-data", str(data), "-o",
+                                      str(data / "cross"), "--layers", "1", "--max-iter", "4", "--device", "cpu"])
+    assert cross.exit_code == 2 and f"lies inside the dataset {data}" in cross.output, cross.output
+    assert _listing(data) == before
+
+
+def test_a_hand_edited_plan_with_a_run_name_that_is_not_text_is_rewritten_not_a_traceback(tmp_path):
+    """OUT/experiment.json edited by hand ("name": a list): writing the plan again keeps the
+    earlier grid's readable records and leaves that one out."""
+    out = tmp_path / "grid"
+    out.mkdir()
+    (out / grid.PLAN_FILE).write_text(json.dumps({"runs": [{"name": ["random0", "baseA"]}, {"name": "random7/baseA"}]}))
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    grid.write_plan(out, runs, {"max_iter": 4}, ["minitransfer", "train"])
+    listed = [record["name"] for record in json.loads((out / grid.PLAN_FILE).read_text())["runs"]]
+    assert listed == [run.name for run in runs] + ["random7/baseA"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--dry-run"], "--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them"),
+    (["--gpus", "0,1"], "--gpus 0,1 chooses this machine's GPUs; with --emit-slurm each run asks SLURM for its own"),
+], ids=["dry-run", "gpus"])
+def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(tiny_data, tmp_path, extra, message):
+    """--emit-slurm used to write its scripts and the plan whatever --dry-run said, and to drop --gpus."""
+    from minitransfer.cli import main
+
+    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "grid"),
+                                       "--layers", "1", "--max-iter", "4", "--emit-slurm", str(tmp_path / "slurm"),
+                                       *extra])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+
+
+def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_are(trained_bases, tmp_path):
+    """baseB.run deleted, baseB.h5 left: its train refuses to replace the weights (exit 2), so the
+    dry run must not promise to train it ("todo")."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    shutil.rmtree(out / "random0" / "baseB.run")
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "  [weights without a checkpoint] random0/baseB\n" in result.output, result.output
+    lines = []
+    outcome = scheduler.run_grid(runs, out, options, log=lines.append, poll_seconds=0.01)
+    assert outcome.failed == ["random0/baseB"] and outcome.finished == ["random0/A1B"], lines
+    assert "random0/baseB.h5 exists but there is nothing to resume from" in \
+        (out / "random0" / "baseB.run" / "train.log").read_text()
