@@ -348,18 +348,17 @@ MEAN_SOURCE_FIELDS = {"kind": str, "checkpoint": str, "sha256": str, "dataset": 
 
 
 def _check_fields(record, fields, what, fault):
-    """Each field of ``record`` listed in ``fields`` has its type (and "from", the same fields)."""
-    while True:
+    """Each field of ``record`` listed in ``fields`` has its type, a resized_from is [height, width],
+    and the record under "from" (where ``fields`` has one) is checked the same way."""
+    while record:
         for key, kind in fields.items():
-            value = record.get(key, kind())
-            if not (type(value) is kind or kind is str and isinstance(value, str)):
-                raise fault(f"{what} field {key} must be {kind.__name__}, got {value!r:.80}")
-        resized = record.get("resized_from", [1, 1])
-        if not (len(resized) == 2 and all(type(side) is int and 1 <= side <= MAX_IMAGE_SIZE for side in resized)):
+            if key in record and type(record[key]) is not kind:
+                raise fault(f"{what} field {key} must be {kind.__name__}, got {record[key]!r:.80}")
+        resized = record.get("resized_from")
+        if resized is not None and not (len(resized) == 2 and all(type(side) is int and 1 <= side <= MAX_IMAGE_SIZE
+                                                                    for side in resized)):
             raise fault(f"{what} field resized_from must be [height, width], got {resized!r:.80}")
-        if "from" not in fields or not record.get("from"):
-            return
-        record, what = record["from"], f"{what} field from"
+        record, what = record.get("from") if "from" in fields else None, f"{what} field from"
 
 
 def _check_iteration(meta, fault):
