@@ -66,7 +66,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
     folders = sorted(path for path in train.iterdir() if path.is_dir())
     for folder in folders:
-        inputs.check_utf8_name(folder)
+        inputs.check_class_name(folder)
     wnids = [folder.name for folder in folders]
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
