@@ -149,3 +149,71 @@ def test_a_macos_zips_forks_folder_is_neither_a_class_nor_an_ambiguous_layout(tm
     data = dataset.open_dataset(tmp_path / "out")
     assert [entry["name"] for entry in data.classes] == ["cat", "dog"]
     assert data.meta["excluded_classes"] == [] and data.meta["skipped"] == []
+
+
+def _imagenet_tree(root, image_bytes, write_files):
+    """ILSVRC2012's layout with what macOS and Jupyter leave in it: ._ files, .DS_Store, hidden folders."""
+    files = {f"train/{wnid}/{wnid}_{number}.JPEG": image_bytes((40 * number, 9, 9))
+             for wnid in ("n01440764", "n03000134") for number in range(2)}
+    files.update({"val/ILSVRC2012_val_00000001.JPEG": image_bytes((99, 9, 9)), "train/n01440764/._n01440764_0.JPEG":
+                  APPLE_DOUBLE, "train/.ipynb_checkpoints/notes.txt": b"x", "val/._ILSVRC2012_val_00000001.JPEG":
+                  APPLE_DOUBLE, "val/.DS_Store": b"x", "val/.ipynb_checkpoints/notes.txt": b"x"})
+    write_files(root, files)
+    (root.parent / "val.txt").write_text("ILSVRC2012_val_00000001.JPEG 1\n")
+    return root
+
+
+def test_imagenet_passes_over_hidden_folders_and_macos_files(tmp_path, image_bytes, write_files):
+    root = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    options = ["--size", "8", "--workers", "0"]
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", tmp_path / "val.txt", *options)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["wnid"] for entry in data.classes] == ["n01440764", "n03000134"]
+    assert data.meta["skipped"] == [] and data.labels("val").tolist() == [1]
+    unlabelled = _invoke("prepare", "imagenet", root, tmp_path / "out-2", *options)
+    assert unlabelled.exit_code == 2 and "val holds 1 files but no labels were given" in unlabelled.output
+
+
+def _tiny_tree(root, image_bytes, write_files, wnids=("n01440764", "n02084071")):
+    files = {f"tiny-imagenet-200/train/{wnid}/images/{wnid}_{number}.JPEG": image_bytes((40 * number, 9, 9), (64, 64))
+             for wnid in ("n01440764", "n02084071") for number in range(2)}
+    files.update({"tiny-imagenet-200/wnids.txt": "".join(f"{wnid}\r\n" for wnid in wnids).encode(),
+                  "tiny-imagenet-200/val/images/val_0.JPEG": image_bytes((99, 9, 9), (64, 64)),
+                  "tiny-imagenet-200/val/val_annotations.txt": b"val_0.JPEG\tn02084071\t0\t0\t63\t63\n",
+                  "tiny-imagenet-200/train/n01440764/images/._n01440764_0.JPEG": APPLE_DOUBLE})
+    return write_files(root, files)
+
+
+def _zip(folder, path, extra=()):
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+        for name, data in extra:
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_tiny_imagenet_made_on_a_mac_imports_without_its_forks(tmp_path, image_bytes, write_files, form):
+    """A Mac's zip of the folder's contents holds __MACOSX/._wnids.txt, a shorter path than the
+    real wnids.txt; a copy through a FAT disk leaves ._ files beside the images."""
+    root = _tiny_tree(tmp_path / "unpacked", image_bytes, write_files)
+    if form == "zip":
+        source = _zip(root, tmp_path / "tiny.zip", [("__MACOSX/._wnids.txt", APPLE_DOUBLE)])
+    else:
+        source = root / "tiny-imagenet-200"
+    result = _invoke("prepare", "tiny-imagenet", source, tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.meta["skipped"] == []
+
+
+def test_a_tiny_imagenet_class_without_training_images_is_named_before_decoding(tmp_path, image_bytes, write_files,
+                                                                                monkeypatch):
+    from minitransfer.data import build
+    root = _tiny_tree(tmp_path / "unpacked", image_bytes, write_files, wnids=("n01440764", "n02084071", "n09999999"))
+    monkeypatch.setattr(build, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    result = _invoke("prepare", "tiny-imagenet", root, tmp_path / "out", "--size", "8", "--workers", "0")
+    _refused(result, r"wnids.txt lists 1 class\(es\) without an image in train/<wnid>/images/: n09999999", tmp_path)
