@@ -217,3 +217,31 @@ def test_a_tiny_imagenet_class_without_training_images_is_named_before_decoding(
     monkeypatch.setattr(build, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     result = _invoke("prepare", "tiny-imagenet", root, tmp_path / "out", "--size", "8", "--workers", "0")
     _refused(result, r"wnids.txt lists 1 class\(es\) without an image in train/<wnid>/images/: n09999999", tmp_path)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["random", "--per-class-seed", "3"], "Invalid value for --per-class-seed: it chooses the images --per-class N "
+                                          "keeps: give --per-class too"),
+    (["random", "--is-a", "IS_A"], "Invalid value for --is-a: it gives the families of the natural split, and the "
+                                   "random split has none"),
+    (["all", "--is-a", "IS_A"], "the all split has none: leave --is-a out"),
+], ids=["per-class-seed-alone", "is-a-random", "is-a-all"])
+def test_splits_refuses_options_that_would_be_ignored(tiny_synthetic, tmp_path, args, message):
+    (tmp_path / "is_a.txt").write_text("n00004475 n01440764\n")
+    result = _invoke("splits", tiny_synthetic, *[str(tmp_path / "is_a.txt") if arg == "IS_A" else arg for arg in args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()), result.output
+
+
+def test_make_half_refuses_a_per_class_seed_without_per_class(tiny_synthetic):
+    from minitransfer.data import splits
+    with pytest.raises(ValueError, match="per_class_seed chooses the per_class images kept, and per_class is None"):
+        splits.make_half(dataset.open_dataset(tiny_synthetic), "all", per_class_seed=3)
+
+
+def test_splits_help_says_how_train_chooses_the_per_class_images():
+    result = _invoke("splits", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "as 'train --per-class' does with its --seed (default: the first N)" in text
+    assert "as the original" not in text
