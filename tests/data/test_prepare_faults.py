@@ -245,3 +245,23 @@ def test_splits_help_says_how_train_chooses_the_per_class_images():
     text = " ".join(result.output.split())
     assert "as 'train --per-class' does with its --seed (default: the first N)" in text
     assert "as the original" not in text
+
+
+@pytest.mark.parametrize("layout", ["held-out", "val-folder"])
+def test_classes_without_a_validation_image_are_named_in_a_note(tmp_path, image_bytes, write_files, layout):
+    if layout == "held-out":  # a class of one image keeps it for training
+        root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 4, "dog": 1, "owl": 4})
+    else:  # val/dog is empty, val/owl missing
+        root = _classes(tmp_path / "src" / "train", image_bytes, write_files, {"cat": 2, "dog": 2, "owl": 2}).parent
+        _classes(root / "val", image_bytes, write_files, {"cat": 1})
+        (root / "val" / "dog").mkdir()
+    result = _prepare_folder(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    expected = "'dog'" if layout == "held-out" else "'dog', 'owl'"
+    count = expected.count("'") // 2
+    assert (f"note: {count} class(es) have no validation image, so validation accuracy says nothing about them: "
+            f"{expected} (") in result.output
+    write_files(root, {"dog/01.png" if layout == "held-out" else "val/dog/v.png": image_bytes((5, 5, 5), kind="PNG"),
+                       **({} if layout == "held-out" else {"val/owl/v.png": image_bytes((6, 6, 6), kind="PNG")})})
+    every = _prepare_folder(root, tmp_path / "every")
+    assert every.exit_code == 0 and "no validation image" not in every.output, every.output
