@@ -178,8 +178,10 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
     greyscale too when its values lie in 0..65535. Class folders without a decodable training
-    image are left out and reported; a val/ class that train/ lacks is an error. Beside other
-    folders, train/ and val/ are class folders (train/ must then hold images itself).
+    image are left out and reported; a val/ class that train/ lacks is an error, and so is one
+    file linked into two classes or into train/ and val/. Hidden files and folders (".*",
+    __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders (train/ must
+    then hold images itself).
 
     \b
     A families file (--families) has one line per class, the family last:

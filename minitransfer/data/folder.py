@@ -11,13 +11,17 @@ folders, train/ (and val/) are classes like the others (CIFAR-100 has a class "t
 train/ holds files itself, and the tree is refused as ambiguous when it holds only folders.
 
 Classes are the class folder names, sorted (labels 0..C−1 in that order). Every file below a
-class folder, in subfolders too, is tried (sorted by path; names starting with "." are ignored,
-as are files lying directly in SRC, train/ or val/; links to folders are followed, a folder
-reached twice is listed in ``skipped.txt``); the files Pillow cannot decode are listed in
+class folder, in subfolders too, is tried (sorted by path; names starting with "." and
+``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
+folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached
+through links from two classes, or from train/ and val/, is an error, and held-out validation
+keeps a file's paths on one side); the files Pillow cannot decode are listed in
 ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
-class folder names, stored as class names, must be. A class folder without files, or whose training files all fail to decode, is
-left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
+class folder names, stored as class names, must be, without control characters. A val/ folder
+and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
+writes names, alike). A class folder without files, or whose training files all fail to decode,
+is left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
 val/ that train/ does not have is an error.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
