@@ -3,6 +3,7 @@
 import sys
 
 import click
+import numpy as np
 
 from minitransfer.data import build, cifar, dataset, folder, importers, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
@@ -57,6 +58,13 @@ def _finish(built, verify):
     if built.num_images("val") == 0:
         click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
+        return
+    counts = np.bincount(built.labels("val"), minlength=built.num_classes)
+    unseen = [repr(entry["name"]) for entry, count in zip(built.classes, counts) if count == 0]
+    if unseen:
+        click.echo(f"note: {len(unseen)} class(es) have no validation image, so validation accuracy says nothing "
+                   f"about them: {', '.join(unseen[:10])}{' ...' if len(unseen) > 10 else ''} (held-out "
+                   f"validation takes images only from classes of two or more; a val/ folder needs an image of each)", err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,
@@ -170,8 +178,10 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
     greyscale too when its values lie in 0..65535. Class folders without a decodable training
-    image are left out and reported; a val/ class that train/ lacks is an error. Beside other
-    folders, train/ and val/ are class folders (train/ must then hold images itself).
+    image are left out and reported; a val/ class that train/ lacks is an error, and so is one
+    file linked into two classes or into train/ and val/. Hidden files and folders (".*",
+    __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders (train/ must
+    then hold images itself).
 
     \b
     A families file (--families) has one line per class, the family last:

@@ -16,9 +16,11 @@ from ._common import SEED, run
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
 @click.option("--per-class-seed", type=SEED, default=None,
-              help="Choose the N images at random with this seed (default: the first N, as the original).")
+              help="With --per-class: choose the N images at random with this seed, as 'train --per-class' does "
+                   "with its --seed (default: the first N). Recorded in the JSON; the counts do not depend on it.")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="WordNet 'parent child' file, for a dataset of WordNet ids imported without families.")
+              help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
+                   "without families.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
@@ -36,6 +38,12 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     """
     if kind == "all" and half:
         raise click.BadParameter("the all split has no halves: leave --half out", param_hint="--half")
+    if per_class_seed is not None and per_class is None:
+        raise click.BadParameter("it chooses the images --per-class N keeps: give --per-class too",
+                                 param_hint="--per-class-seed")
+    if is_a is not None and kind != "natural":
+        raise click.BadParameter(f"it gives the families of the natural split, and the {kind} split has none: leave "
+                                 f"--is-a out", param_hint="--is-a")
     data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
     try:

@@ -11,13 +11,17 @@ folders, train/ (and val/) are classes like the others (CIFAR-100 has a class "t
 train/ holds files itself, and the tree is refused as ambiguous when it holds only folders.
 
 Classes are the class folder names, sorted (labels 0..C−1 in that order). Every file below a
-class folder, in subfolders too, is tried (sorted by path; names starting with "." are ignored,
-as are files lying directly in SRC, train/ or val/; links to folders are followed, a folder
-reached twice is listed in ``skipped.txt``); the files Pillow cannot decode are listed in
+class folder, in subfolders too, is tried (sorted by path; names starting with "." and
+``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
+folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached
+through links from two classes, or from train/ and val/, is an error, and held-out validation
+keeps a file's paths on one side); the files Pillow cannot decode are listed in
 ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
-class folder names, stored as class names, must be. A class folder without files, or whose training files all fail to decode, is
-left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
+class folder names, stored as class names, must be, without control characters. A val/ folder
+and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
+writes names, alike). A class folder without files, or whose training files all fail to decode,
+is left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
 val/ that train/ does not have is an error.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
@@ -42,6 +46,7 @@ Example::
 import hashlib
 import os
 import pathlib
+import unicodedata
 
 import numpy as np
 
@@ -75,8 +80,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train = {name: found for name, found in files.items() if found}
     if val_root is not None:
         val = _validation_files(val_root, train_root, set(files), scan_skipped)
+        _file_identities(train, val)
     else:
-        train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed)
+        identity = _file_identities(train, {})
+        train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     while True:
@@ -135,15 +142,27 @@ def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
 
 def _class_folders(root):
     """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
-    name that is not UTF-8."""
-    folders = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+    name that is not UTF-8 or holds a control character, and for two names that are one text
+    (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
+    folders = sorted(path for path in root.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    seen = {}
     for folder in folders:
-        inputs.check_utf8_name(folder)
+        inputs.check_class_name(folder)
+        twin = seen.setdefault(_same_text(folder.name), folder.name)
+        if twin != folder.name:
+            raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in two "
+                                  f"Unicode forms (composed and decomposed, as macOS writes names): merge them or "
+                                  f"rename one")
     return folders
 
 
+def _same_text(name):
+    """``name`` in Unicode's composed form (NFC): names that read the same compare equal."""
+    return unicodedata.normalize("NFC", name)
+
+
 def _files_below(folder, skipped):
-    """Every file below ``folder`` whose path has no part starting with "." (sorted paths).
+    """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted.
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
@@ -151,7 +170,7 @@ def _files_below(folder, skipped):
     files, seen = [], {os.path.realpath(folder)}
     for directory, subfolders, names in os.walk(folder, followlinks=True):
         kept, here = [], os.path.realpath(directory)
-        for name in sorted(name for name in subfolders if not name.startswith(".")):  # the first link wins
+        for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             reason = ("link to a folder that contains it (a loop): not followed" if here == real or here.startswith(real + os.sep)
                       else "folder already imported through another link" if real in seen else None)
@@ -161,32 +180,68 @@ def _files_below(folder, skipped):
                 seen.add(real)
                 kept.append(name)
         subfolders[:] = kept
-        files += [os.path.join(directory, name) for name in names if not name.startswith(".")]
+        files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
     return sorted(files)
 
 
 def _validation_files(val_root, train_root, known, skipped):
     folders = _class_folders(val_root)
-    if not folders and any(path.is_file() and not path.name.startswith(".") for path in val_root.iterdir()):
+    if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
-    unknown = [inputs.display_name(folder.name) for folder in folders if folder.name not in known]
+    train_name = {_same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
+    unknown = [inputs.display_name(folder.name) for folder in folders if _same_text(folder.name) not in train_name]
     if unknown:
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
-    return {folder.name: _files_below(folder, skipped) for folder in folders}
+    return {train_name[_same_text(folder.name)]: _files_below(folder, skipped) for folder in folders}
 
 
-def _hold_out(train, fraction, seed):
-    """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name)."""
+def _file_identities(train, val):
+    """{path: (device, inode)} of every file of ``train`` and ``val`` ({class: paths}), the path
+    itself where it cannot be examined (the decoder then says why).
+
+    A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
+    ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
+    another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
+    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together."""
+    identity, first = {}, {}
+    for subset, classes in (("train", train), ("val", val)):
+        for name, files in sorted(classes.items()):
+            for path in files:
+                try:
+                    found = os.stat(path)
+                except OSError:
+                    identity[path] = path
+                    continue
+                key = identity[path] = (found.st_dev, found.st_ino)
+                other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
+                if other_name != name:
+                    raise ds.DatasetError(
+                        f"{inputs.display_name(path)} (class {name!r}) is the same file as "
+                        f"{inputs.display_name(other_path)} (class {other_name!r}), through a link: an image has one "
+                        f"class; remove the link")
+                if other_subset != subset:
+                    raise ds.DatasetError(
+                        f"{inputs.display_name(path)} (validation) is the same file as {inputs.display_name(other_path)} "
+                        f"(training), through a link: a validation image must not be a training image; remove the link")
+    return identity
+
+
+def _hold_out(train, fraction, seed, identity):
+    """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name).
+
+    The choice is over distinct files (``identity``: :func:`_file_identities`), so two paths of one
+    file (a link) stay on one side; without links it is a choice over the paths."""
     kept, held = {}, {}
     for name, files in train.items():
-        count = len(files)
+        distinct = list(dict.fromkeys(identity.get(file, file) for file in files))
+        count = len(distinct)
         chosen = 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
         name_seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
-        held_out = set(np.random.default_rng([seed, name_seed]).permutation(count)[:chosen].tolist())
-        kept[name] = [file for position, file in enumerate(files) if position not in held_out]
-        held[name] = [file for position, file in enumerate(files) if position in held_out]
+        held_out = {distinct[position] for position in np.random.default_rng([seed, name_seed]).permutation(count)[:chosen]}
+        kept[name] = [file for file in files if identity.get(file, file) not in held_out]
+        held[name] = [file for file in files if identity.get(file, file) in held_out]
     return kept, held
 
 
@@ -204,7 +259,7 @@ def _class_table(names, families, family_a, is_a, known, root):
     if families:
         family_of, order = read_families(families, names, known, root)
         chosen = [family_of[name] for name in names]
-        family_a = family_a or order[0]
+        family_a = _same_text(family_a) if family_a else order[0]
     elif is_a:
         chosen = wordnet.families_from_file(names, is_a)
         family_a = family_a or wordnet.NATURAL
@@ -222,8 +277,15 @@ def read_families(path, names, known, root):
 
     Every class of ``names`` must have a family, every class named must be one of ``known`` (the
     class folders under ``root``), and two or more families are needed; ``DatasetError`` naming the
-    file and the classes at fault otherwise."""
-    family_of, order = {}, []
+    file and the classes at fault otherwise. A line names a folder as its name reads: spaces at
+    its ends (which a line cannot keep) and the Unicode form (composed or decomposed, as macOS
+    writes names) do not matter."""
+    folder_of, twins = {}, {}
+    for folder in sorted(known):
+        key = _same_text(folder).strip()
+        if folder_of.setdefault(key, folder) != folder:
+            twins.setdefault(key, [folder_of[key]]).append(folder)
+    family_of, order, unknown = {}, [], set()
     lines = inputs.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
@@ -232,14 +294,24 @@ def read_families(path, names, known, root):
         fields = text.rsplit(None, 1)
         if len(fields) != 2:
             raise ds.DatasetError(f"{path}:{number}: expected 'CLASS FAMILY', got {line!r}")
-        name, family = fields[0].strip(), fields[1]
-        if family_of.setdefault(name, family) != family:
-            raise ds.DatasetError(f"{path}:{number}: class {name!r} is given a second family ({family_of[name]}, {family})")
+        name, family = _same_text(fields[0]).strip(), _same_text(fields[1])
+        if name in twins:
+            raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {_listed(twins[name])}, which differ "
+                                  f"only in spaces at their ends: rename one")
+        if name not in folder_of:
+            unknown.add(name)
+            continue
+        if family_of.setdefault(folder_of[name], family) != family:
+            raise ds.DatasetError(f"{path}:{number}: class {name!r} is given a second family "
+                                  f"({family_of[folder_of[name]]}, {family})")
         if family not in order:
             order.append(family)
-    unknown = sorted(set(family_of) - set(known))
     if unknown:
-        raise ds.DatasetError(f"{path}: {len(unknown)} class(es) that are not class folders of {root}: {_listed(unknown)}")
+        like = {key.casefold(): folder for key, folder in folder_of.items()}
+        shown = [f"{name!r} (the folder {like[name.casefold()]!r}?)" if name.casefold() in like else repr(name)
+                 for name in sorted(unknown)]
+        raise ds.DatasetError(f"{path}: {len(unknown)} class(es) that are not class folders of {root}: "
+                              f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     missing = [name for name in names if name not in family_of]
     if missing:
         raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}")

@@ -16,7 +16,9 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
 
 def _image_files(folder):
-    return sorted(path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+    """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images."""
+    return sorted(path for path in folder.iterdir()
+                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
 def read_class_names(path):
@@ -64,9 +66,9 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     train = source / "train"
     if not train.is_dir():
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
-    folders = sorted(path for path in train.iterdir() if path.is_dir())
+    folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     for folder in folders:
-        inputs.check_utf8_name(folder)
+        inputs.check_class_name(folder)
     wnids = [folder.name for folder in folders]
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
@@ -126,11 +128,12 @@ def _validation_items(val, files, labels_given):
         if labels_given:
             raise ds.DatasetError(f"{val}: missing (the labelled validation images should be there)")
         return []
-    if any(path.is_dir() for path in val.iterdir()):
+    shown = [path for path in val.iterdir() if not inputs.hidden(path.name)]
+    if any(path.is_dir() for path in shown):
         raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
                          f"(class order is the sorted folder names there too)")
     if not labels_given:
-        count = sum(1 for path in val.iterdir() if path.is_file())
+        count = sum(1 for path in shown if path.is_file())
         raise ValueError(f"{val} holds {count} files but no labels were given: pass --devkit DIR (the official "
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
     return [ImportItem(path=str(val / name)) for name in files]
@@ -147,7 +150,9 @@ class _TinyImageNetSource:
             except (zipfile.BadZipFile, OSError) as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             names = self.archive.namelist()
-            roots = [name[: -len("wnids.txt")] for name in names if name.endswith("wnids.txt")]
+            roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
+                     if pathlib.PurePosixPath(name).name == "wnids.txt"
+                     and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
             if not roots:
                 raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
             self.root = min(roots, key=len)
@@ -186,7 +191,8 @@ class _TinyImageNetSource:
         if self.archive:
             prefix = folder.rstrip("/") + "/"
             return sorted(name for name in self.files if name.startswith(prefix) and "/" not in name[len(prefix):]
-                          and pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES)
+                          and pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES
+                          and not inputs.hidden(pathlib.PurePath(name).name))
         path = self.root / folder
         return [f"{folder}/{file.name}" for file in _image_files(path)] if path.is_dir() else []
 
@@ -217,11 +223,16 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         fields = line.split("\t", 1)
         if len(fields) == 2 and fields[0] in label_of:
             names[fields[0]] = fields[1].strip()
-    train_items, train_labels = [], []
+    train_items, train_labels, without = [], [], []
     for wnid in wnids:
-        for name in tree.images(f"train/{wnid}/images"):
+        found = tree.images(f"train/{wnid}/images")
+        without += [] if found else [wnid]
+        for name in found:
             train_items.append(tree.item(name))
             train_labels.append(label_of[wnid])
+    if without:
+        raise ds.DatasetError(f"{source}: wnids.txt lists {len(without)} class(es) without an image in "
+                              f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}")
     val_items, val_labels = [], []
     for number, line in enumerate(tree.text("val/val_annotations.txt").splitlines(), start=1):
         fields = line.split("\t")

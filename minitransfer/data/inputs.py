@@ -8,7 +8,11 @@ the source and output folders, and pixel formats that are not 8 bits.
   escapes". Such files are imported; where a name is written (``skipped.txt``, meta.json) it goes
   through :func:`display_name`, which writes every byte that is not UTF-8 as ``\\xNN`` and a tab,
   line break or backslash as ``\\t``, ``\\n``, ``\\r``, ``\\\\``, so one line of ``skipped.txt`` is
-  always one file. A class name, which meta.json stores as the class's name, must be UTF-8.
+  always one file. A class name, which meta.json stores as the class's name, must be UTF-8
+  without control characters (a tab or line break would split the lines ``splits`` prints, and
+  no families file line could name the class).
+- Files and folders whose names start with "." and ``__MACOSX`` folders (:func:`hidden`) are
+  not images nor classes: .DS_Store, ._AppleDouble files, .git, a macOS zip's resource forks.
 - 16-bit greyscale (Pillow modes ``I;16``, ``I;16B``, ...) keeps its 8 most significant bits
   (value >> 8); 32-bit integer greyscale (mode ``I``) is read the same way when every value lies
   in 0..65535 (Pillow opens some 16-bit files so) and is skipped otherwise; floating-point images
@@ -23,6 +27,7 @@ from PIL import Image
 
 from .dataset import DatasetError
 
+MACOS_FORKS = "__MACOSX"
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -54,13 +59,25 @@ def display_name(name):
     return "".join(out)
 
 
-def check_utf8_name(folder):
-    """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8."""
+def hidden(name):
+    """Whether a file or folder ``name`` is one the importers pass over: names starting with "."
+    (.DS_Store, macOS's ._AppleDouble files, .git, .ipynb_checkpoints) and ``__MACOSX`` (the
+    folder of those files that macOS adds to a zip it makes)."""
+    return name.startswith(".") or name == MACOS_FORKS
+
+
+def check_class_name(folder):
+    """``DatasetError`` naming ``folder`` when its name (a class name) is not UTF-8 or holds a
+    control character (a tab, a line break)."""
+    name = pathlib.Path(folder).name
     try:
-        pathlib.Path(folder).name.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError as error:
         raise DatasetError(f"{display_name(folder)}: a class folder's name must be UTF-8 (it is the class name "
                            f"meta.json stores): rename it") from error
+    if any(char < " " or char == "\x7f" for char in name):
+        raise DatasetError(f"{display_name(folder)}: a class folder's name must not hold a control character (a tab "
+                           f"or line break would split the lines of 'splits' and of a families file): rename it")
 
 
 def check_apart(source, out):

@@ -86,8 +86,8 @@ def class_halves(dataset, kind, seed=0, is_a=None):
 
 
 def select_per_class(labels, per_class, seed=None):
-    """Indices (ascending) keeping ``per_class`` images of each label: the first ones (as the
-    original reduced-data runs) or, with ``seed``, a seeded random choice. A class with fewer
+    """Indices (ascending) keeping ``per_class`` images of each label: the first ones or, with
+    ``seed``, a seeded random choice (``train --per-class`` passes its --seed). A class with fewer
     images keeps them all."""
     keep = []
     for label in np.unique(labels):
@@ -159,6 +159,8 @@ def make_half(dataset, kind, seed=0, half=None, per_class=None, per_class_seed=N
                                   or high is not None and value > high):
             bounds = f"{low}..{high}" if high is not None else f">= {low}"
             raise ValueError(f"make_half: {name} must be an integer {bounds}, got {value!r}")
+    if per_class_seed is not None and per_class is None:
+        raise ValueError("make_half: per_class_seed chooses the per_class images kept, and per_class is None")
     half_a, half_b = class_halves(dataset, kind, seed, is_a)
     classes = half_b if half == "B" else half_a
     return Half(dataset, kind, seed if kind == "random" else None, half, classes, per_class, per_class_seed)

@@ -1,0 +1,267 @@
+"""prepare (folder, imagenet, tiny-imagenet) and splits on the trees researchers bring: links that
+give one image two labels or put it in train and val, names macOS writes decomposed, names with
+spaces or control characters, macOS's hidden files and __MACOSX folders, classes without
+validation images, and the splits options that do not apply."""
+
+import os
+import re
+import unicodedata
+import zipfile
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import dataset
+
+CAFE_COMPOSED = "caf\u00e9"
+CAFE_DECOMPOSED = unicodedata.normalize("NFD", CAFE_COMPOSED)
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [*map(str, args)])
+
+
+def _prepare_folder(source, out, *options):
+    return _invoke("prepare", "folder", source, out, "--size", "8", "--workers", "0", *options)
+
+
+def _classes(root, image_bytes, write_files, counts, first_colour=0):
+    """``root/<class>/NN.png`` for {class: count}, every image its own colour (red = its number)."""
+    return write_files(root, {f"{name}/{number:02d}.png": image_bytes((first_colour + number, 9 * index, 100), kind="PNG")
+                              for index, (name, count) in enumerate(counts.items()) for number in range(count)})
+
+
+def _reds(data, subset):
+    images = data.images(subset, np.arange(data.num_images(subset)))
+    return [int(round(float(image[..., 0].mean()))) for image in images]
+
+
+def _refused(result, message, tmp_path):
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_class_folder_linked_to_another_class_is_bad_data_naming_both(tmp_path, image_bytes, write_files):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
+    (root / "kitty").symlink_to("cat")  # the same images under a second label
+    _refused(_prepare_folder(root, tmp_path / "out"),
+             r"kitty/00.png \(class 'kitty'\) is the same file as .*/cat/00.png \(class 'cat'\), through a link: an "
+             r"image has one class", tmp_path)
+
+
+@pytest.mark.parametrize("link", ["folder-symlink", "file-hardlink"])
+def test_a_validation_image_that_is_a_training_image_through_a_link_is_bad_data(tmp_path, image_bytes, write_files,
+                                                                                 link):
+    root = _classes(tmp_path / "src" / "train", image_bytes, write_files, {"cat": 2, "dog": 2}).parent
+    write_files(root, {"val/dog/v.png": image_bytes((7, 7, 7), kind="PNG")})
+    if link == "folder-symlink":
+        (root / "val" / "cat").symlink_to(root / "train" / "cat")
+    else:
+        (root / "val" / "cat").mkdir()
+        os.link(root / "train" / "cat" / "00.png", root / "val" / "cat" / "00.png")
+    _refused(_prepare_folder(root, tmp_path / "out"),
+             r"val/cat/00.png \(validation\) is the same file as .*train/cat/00.png \(training\), through a link: a "
+             r"validation image must not be a training image", tmp_path)
+
+
+def test_links_to_one_file_stay_on_one_side_of_the_held_out_split(tmp_path, image_bytes, write_files):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 6, "dog": 6})
+    for number in range(6):  # every file reached twice: a held-out choice over paths would leak about half
+        (root / "cat" / f"link-{number}.png").symlink_to(f"{number:02d}.png")
+        os.link(root / "dog" / f"{number:02d}.png", root / "dog" / f"hard-{number}.png")
+    result = _prepare_folder(root, tmp_path / "out", "--val-fraction", "0.5")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    for label in (0, 1):
+        train = [red for red, own in zip(_reds(data, "train"), data.labels("train")) if own == label]
+        val = [red for red, own in zip(_reds(data, "val"), data.labels("val")) if own == label]
+        assert len(train) == len(val) == 6 and not set(train) & set(val), (label, train, val)
+        assert sorted(set(train) | set(val)) == list(range(6))
+
+
+def test_a_val_folder_named_in_the_other_unicode_form_is_its_train_class(tmp_path, image_bytes, write_files):
+    """A val/ copied from a Mac spells "café" decomposed; the train/ folder and the families file
+    spell it composed (or the other way round): one class, named as train/ names it."""
+    root = tmp_path / "src"
+    _classes(root / "train", image_bytes, write_files, {CAFE_COMPOSED: 2, "dog": 2})
+    write_files(root, {f"val/{CAFE_DECOMPOSED}/v.png": image_bytes((50, 0, 0), kind="PNG"),
+                       "val/dog/v.png": image_bytes((60, 0, 0), kind="PNG")})
+    (tmp_path / "families.txt").write_text(f"{CAFE_DECOMPOSED} drink\ndog animal\n")
+    result = _prepare_folder(root, tmp_path / "out", "--families", tmp_path / "families.txt", "--family-a",
+                             unicodedata.normalize("NFD", "drink"))
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [(entry["name"], entry["family"]) for entry in data.classes] == [(CAFE_COMPOSED, "drink"), ("dog", "animal")]
+    assert data.labels("val").tolist() == [0, 1] and data.meta["family_a"] == "drink"
+
+
+def test_class_folders_that_are_one_name_in_two_unicode_forms_are_bad_data(tmp_path, image_bytes, write_files):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {CAFE_COMPOSED: 2, CAFE_DECOMPOSED: 2, "dog": 2})
+    _refused(_prepare_folder(root, tmp_path / "out"),
+             "the class folders .* have one name, written in two Unicode forms", tmp_path)
+
+
+def test_a_families_file_names_folders_whose_names_end_in_spaces(tmp_path, image_bytes, write_files):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {" cat ": 2, "dog": 2})
+    (tmp_path / "two.txt").write_bytes(b"\xef\xbb\xbfcat\tanimal\r\n  dog   vehicle \r\n")  # BOM, CRLF, tabs
+    result = _prepare_folder(root, tmp_path / "out", "--families", tmp_path / "two.txt")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [(entry["name"], entry["family"]) for entry in data.classes] == [(" cat ", "animal"), ("dog", "vehicle")]
+    write_files(root, {"cat/00.png": image_bytes((1, 2, 3), kind="PNG")})  # now "cat" could be either folder
+    _refused(_prepare_folder(root, tmp_path / "out-2", "--families", tmp_path / "two.txt"),
+             r"two.txt:1: 'cat' names the class folders ' cat ', 'cat', which differ only in spaces", tmp_path / "out-2")
+
+
+def test_a_families_file_that_misspells_a_class_by_case_points_to_the_folder(tmp_path, image_bytes, write_files):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
+    (tmp_path / "families.txt").write_text("Cat animal\ndog vehicle\nhorse animal\n")
+    _refused(_prepare_folder(root, tmp_path / "out", "--families", tmp_path / "families.txt"),
+             r"families.txt: 2 class\(es\) that are not class folders of .*: 'Cat' \(the folder 'cat'\?\), 'horse'",
+             tmp_path)
+
+
+@pytest.mark.parametrize("name", ["bad\nname", "tab\there", "bell\x07"], ids=["newline", "tab", "bell"])
+def test_a_class_folder_name_with_a_control_character_is_bad_data(tmp_path, image_bytes, write_files, name):
+    root = _classes(tmp_path / "src", image_bytes, write_files, {name: 2, "dog": 2})
+    _refused(_prepare_folder(root, tmp_path / "out"),
+             r"src/(bad\\nname|tab\\there|bell\\x07): a class folder's name must not hold a control character", tmp_path)
+
+
+APPLE_DOUBLE = b"\x00\x05\x16\x07" + bytes(78)  # the header of a ._ resource-fork file
+
+
+@pytest.mark.parametrize("layout", ["train-val", "flat"])
+def test_a_macos_zips_forks_folder_is_neither_a_class_nor_an_ambiguous_layout(tmp_path, image_bytes, write_files,
+                                                                               layout):
+    root = tmp_path / "src"
+    base = root / "train" if layout == "train-val" else root
+    _classes(base, image_bytes, write_files, {"cat": 2, "dog": 2})
+    if layout == "train-val":
+        _classes(root / "val", image_bytes, write_files, {"cat": 1, "dog": 1})
+    write_files(root, {"__MACOSX/train/cat/._00.png": APPLE_DOUBLE, "__MACOSX/._train": APPLE_DOUBLE,
+                       "cat/__MACOSX/._x.png" if layout == "flat" else "train/cat/__MACOSX/._x.png": APPLE_DOUBLE})
+    result = _prepare_folder(root, tmp_path / "out", *(["--val-fraction", "0"] if layout == "flat" else []))
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["cat", "dog"]
+    assert data.meta["excluded_classes"] == [] and data.meta["skipped"] == []
+
+
+def _imagenet_tree(root, image_bytes, write_files):
+    """ILSVRC2012's layout with what macOS and Jupyter leave in it: ._ files, .DS_Store, hidden folders."""
+    files = {f"train/{wnid}/{wnid}_{number}.JPEG": image_bytes((40 * number, 9, 9))
+             for wnid in ("n01440764", "n03000134") for number in range(2)}
+    files.update({"val/ILSVRC2012_val_00000001.JPEG": image_bytes((99, 9, 9)), "train/n01440764/._n01440764_0.JPEG":
+                  APPLE_DOUBLE, "train/.ipynb_checkpoints/notes.txt": b"x", "val/._ILSVRC2012_val_00000001.JPEG":
+                  APPLE_DOUBLE, "val/.DS_Store": b"x", "val/.ipynb_checkpoints/notes.txt": b"x"})
+    write_files(root, files)
+    (root.parent / "val.txt").write_text("ILSVRC2012_val_00000001.JPEG 1\n")
+    return root
+
+
+def test_imagenet_passes_over_hidden_folders_and_macos_files(tmp_path, image_bytes, write_files):
+    root = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    options = ["--size", "8", "--workers", "0"]
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", tmp_path / "val.txt", *options)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["wnid"] for entry in data.classes] == ["n01440764", "n03000134"]
+    assert data.meta["skipped"] == [] and data.labels("val").tolist() == [1]
+    unlabelled = _invoke("prepare", "imagenet", root, tmp_path / "out-2", *options)
+    assert unlabelled.exit_code == 2 and "val holds 1 files but no labels were given" in unlabelled.output
+
+
+def _tiny_tree(root, image_bytes, write_files, wnids=("n01440764", "n02084071")):
+    files = {f"tiny-imagenet-200/train/{wnid}/images/{wnid}_{number}.JPEG": image_bytes((40 * number, 9, 9), (64, 64))
+             for wnid in ("n01440764", "n02084071") for number in range(2)}
+    files.update({"tiny-imagenet-200/wnids.txt": "".join(f"{wnid}\r\n" for wnid in wnids).encode(),
+                  "tiny-imagenet-200/val/images/val_0.JPEG": image_bytes((99, 9, 9), (64, 64)),
+                  "tiny-imagenet-200/val/val_annotations.txt": b"val_0.JPEG\tn02084071\t0\t0\t63\t63\n",
+                  "tiny-imagenet-200/train/n01440764/images/._n01440764_0.JPEG": APPLE_DOUBLE})
+    return write_files(root, files)
+
+
+def _zip(folder, path, extra=()):
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+        for name, data in extra:
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_tiny_imagenet_made_on_a_mac_imports_without_its_forks(tmp_path, image_bytes, write_files, form):
+    """A Mac's zip of the folder's contents holds __MACOSX/._wnids.txt, a shorter path than the
+    real wnids.txt; a copy through a FAT disk leaves ._ files beside the images."""
+    root = _tiny_tree(tmp_path / "unpacked", image_bytes, write_files)
+    if form == "zip":
+        source = _zip(root, tmp_path / "tiny.zip", [("__MACOSX/._wnids.txt", APPLE_DOUBLE)])
+    else:
+        source = root / "tiny-imagenet-200"
+    result = _invoke("prepare", "tiny-imagenet", source, tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.meta["skipped"] == []
+
+
+def test_a_tiny_imagenet_class_without_training_images_is_named_before_decoding(tmp_path, image_bytes, write_files,
+                                                                                monkeypatch):
+    from minitransfer.data import build
+    root = _tiny_tree(tmp_path / "unpacked", image_bytes, write_files, wnids=("n01440764", "n02084071", "n09999999"))
+    monkeypatch.setattr(build, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    result = _invoke("prepare", "tiny-imagenet", root, tmp_path / "out", "--size", "8", "--workers", "0")
+    _refused(result, r"wnids.txt lists 1 class\(es\) without an image in train/<wnid>/images/: n09999999", tmp_path)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["random", "--per-class-seed", "3"], "Invalid value for --per-class-seed: it chooses the images --per-class N "
+                                          "keeps: give --per-class too"),
+    (["random", "--is-a", "IS_A"], "Invalid value for --is-a: it gives the families of the natural split, and the "
+                                   "random split has none"),
+    (["all", "--is-a", "IS_A"], "the all split has none: leave --is-a out"),
+], ids=["per-class-seed-alone", "is-a-random", "is-a-all"])
+def test_splits_refuses_options_that_would_be_ignored(tiny_synthetic, tmp_path, args, message):
+    (tmp_path / "is_a.txt").write_text("n00004475 n01440764\n")
+    result = _invoke("splits", tiny_synthetic, *[str(tmp_path / "is_a.txt") if arg == "IS_A" else arg for arg in args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()), result.output
+
+
+def test_make_half_refuses_a_per_class_seed_without_per_class(tiny_synthetic):
+    from minitransfer.data import splits
+    with pytest.raises(ValueError, match="per_class_seed chooses the per_class images kept, and per_class is None"):
+        splits.make_half(dataset.open_dataset(tiny_synthetic), "all", per_class_seed=3)
+
+
+def test_splits_help_says_how_train_chooses_the_per_class_images():
+    result = _invoke("splits", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "as 'train --per-class' does with its --seed (default: the first N)" in text
+    assert "as the original" not in text
+
+
+@pytest.mark.parametrize("layout", ["held-out", "val-folder"])
+def test_classes_without_a_validation_image_are_named_in_a_note(tmp_path, image_bytes, write_files, layout):
+    if layout == "held-out":  # a class of one image keeps it for training
+        root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 4, "dog": 1, "owl": 4})
+    else:  # val/dog is empty, val/owl missing
+        root = _classes(tmp_path / "src" / "train", image_bytes, write_files, {"cat": 2, "dog": 2, "owl": 2}).parent
+        _classes(root / "val", image_bytes, write_files, {"cat": 1})
+        (root / "val" / "dog").mkdir()
+    result = _prepare_folder(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    expected = "'dog'" if layout == "held-out" else "'dog', 'owl'"
+    count = expected.count("'") // 2
+    assert (f"note: {count} class(es) have no validation image, so validation accuracy says nothing about them: "
+            f"{expected} (") in result.output
+    write_files(root, {"dog/01.png" if layout == "held-out" else "val/dog/v.png": image_bytes((5, 5, 5), kind="PNG"),
+                       **({} if layout == "held-out" else {"val/owl/v.png": image_bytes((6, 6, 6), kind="PNG")})})
+    every = _prepare_folder(root, tmp_path / "every")
+    assert every.exit_code == 0 and "no validation image" not in every.output, every.output
