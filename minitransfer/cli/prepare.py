@@ -64,7 +64,8 @@ def _finish(built, verify):
     if unseen:
         click.echo(f"note: {len(unseen)} class(es) have no validation image, so validation accuracy says nothing "
                    f"about them: {', '.join(unseen[:10])}{' ...' if len(unseen) > 10 else ''} (held-out "
-                   f"validation takes images only from classes of two or more; a val/ folder needs an image of each)", err=True)
+                   f"validation takes images only from classes of two or more; a val/ folder needs an image of each)",
+                   err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,

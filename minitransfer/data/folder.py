@@ -150,9 +150,9 @@ def _class_folders(root):
         inputs.check_class_name(folder)
         twin = seen.setdefault(_same_text(folder.name), folder.name)
         if twin != folder.name:
-            raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in two "
-                                  f"Unicode forms (composed and decomposed, as macOS writes names): merge them or "
-                                  f"rename one")
+            raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in "
+                                  f"two Unicode forms (composed and decomposed, as macOS writes names): merge them "
+                                  f"or rename one")
     return folders
 
 
@@ -223,8 +223,9 @@ def _file_identities(train, val):
                         f"class; remove the link")
                 if other_subset != subset:
                     raise ds.DatasetError(
-                        f"{inputs.display_name(path)} (validation) is the same file as {inputs.display_name(other_path)} "
-                        f"(training), through a link: a validation image must not be a training image; remove the link")
+                        f"{inputs.display_name(path)} (validation) is the same file as "
+                        f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
+                        f"be a training image; remove the link")
     return identity
 
 
@@ -239,7 +240,8 @@ def _hold_out(train, fraction, seed, identity):
         count = len(distinct)
         chosen = 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
         name_seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
-        held_out = {distinct[position] for position in np.random.default_rng([seed, name_seed]).permutation(count)[:chosen]}
+        order = np.random.default_rng([seed, name_seed]).permutation(count)
+        held_out = {distinct[position] for position in order[:chosen]}
         kept[name] = [file for file in files if identity.get(file, file) not in held_out]
         held[name] = [file for file in files if identity.get(file, file) in held_out]
     return kept, held
@@ -296,8 +298,8 @@ def read_families(path, names, known, root):
             raise ds.DatasetError(f"{path}:{number}: expected 'CLASS FAMILY', got {line!r}")
         name, family = _same_text(fields[0]).strip(), _same_text(fields[1])
         if name in twins:
-            raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {_listed(twins[name])}, which differ "
-                                  f"only in spaces at their ends: rename one")
+            raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {_listed(twins[name])}, which "
+                                  f"differ only in spaces at their ends: rename one")
         if name not in folder_of:
             unknown.add(name)
             continue
