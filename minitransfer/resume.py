@@ -80,10 +80,11 @@ def _check_owner(plan):
 
 
 def _refuse_to_overwrite(out, run_checkpoint):
-    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works."""
+    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works,
+    also where there is no ``overwrite`` to pass (an experiment's grid reruns its runs as they are)."""
     if out.exists() and not run_checkpoint.exists():
         raise ConfigError(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
-                          f"to train it again, `overwrite=True`")
+                          f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
     for existing in (out, run_checkpoint):
         if existing.exists():
             raise ConfigError(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
