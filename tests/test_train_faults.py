@@ -3,13 +3,15 @@ files edited between runs, destinations that collide, schedules longer than the 
 awkward moments. Each either works or is refused with one line naming what is at fault."""
 
 import json
+import os
 import shutil
+import signal
 
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import scheduler
+from minitransfer import rundir, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
 
@@ -31,6 +33,17 @@ def _train(out, data, **fields):
     return training.train(training.TrainConfig(out=str(out), data=data, **{**FAST, **fields}))
 
 
+def _interrupted(out, data, after, **fields):
+    """Train ``out`` until SIGINT stops it after iteration ``after``; its run folder."""
+    def stop(done):
+        if done == after:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(out), data=data, **{**FAST, **fields}), on_iteration=stop)
+    return out.with_suffix(".run")
+
+
 def test_weights_without_their_run_say_how_to_train_again_without_overwrite(tiny_data, tmp_path):
     """An experiment's grid has no --overwrite: its train.log must also name the other way, removing
     the weights file (the message used to offer --overwrite alone)."""
@@ -44,3 +57,18 @@ def test_weights_without_their_run_say_how_to_train_again_without_overwrite(tiny
     assert outcome.failed == ["random0/baseA"]
     log = (out / "random0" / "baseA.run" / "train.log").read_text()
     assert f"to train it again, delete or move away {weights}, or start over with --overwrite" in log, log
+
+
+@pytest.mark.parametrize("extra_row", [2, 3], ids=["repeated", "not-evaluated"])
+def test_a_resume_refuses_eval_rows_the_run_did_not_write(tiny_data, tmp_path, extra_row):
+    """A row of eval.csv repeated, or added at an iteration the run did not evaluate, used to be kept
+    and counted by result.json (its best, its mean of 10 best, its number of evaluations)."""
+    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=5, max_iter=8)
+    eval_csv = run_dir / "eval.csv"
+    with eval_csv.open("a") as rows:
+        rows.write(f"{extra_row},0.99,1.0,0.1\n")
+    before = eval_csv.read_text()
+    with pytest.raises(rundir.RunLogError, match=rf"net.run/eval.csv has rows at iteration {extra_row} that the "
+                                                 rf"run did not write .*result.json would count them"):
+        _train(tmp_path / "net.h5", tiny_data, max_iter=8, resume="auto")
+    assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
