@@ -92,13 +92,16 @@ def _refuse_to_overwrite(out, run_checkpoint):
 
 
 def _check_resumable(saved, plan):
-    """A resumed run continues the same configuration on the same classes and network."""
+    """A resumed run continues the same configuration on the same classes and network. The
+    configuration is compared before the layers' shapes: a rerun on another dataset (its folder
+    moved, and `data` not given) is told so, not that fc8 has another shape."""
     if saved.solver is None:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
     probe = plan.preset.build(plan.config.fc8_outputs)
     if saved.preset != probe.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
+    _check_configuration(saved, plan)
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")
     if batch != saved.solver.iteration:
@@ -107,6 +110,9 @@ def _check_resumable(saved, plan):
     if saved.classes != plan.classes:
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
                            f"({_first_difference(saved.classes, plan.classes)})")
+
+
+def _check_configuration(saved, plan):
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
     free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
@@ -116,6 +122,9 @@ def _check_resumable(saved, plan):
     if differ:
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
+        trained_on = stored.get("data")
+        if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
+            hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
 

@@ -72,3 +72,22 @@ def test_a_resume_refuses_eval_rows_the_run_did_not_write(tiny_data, tmp_path, e
                                                  rf"run did not write .*result.json would count them"):
         _train(tmp_path / "net.h5", tiny_data, max_iter=8, resume="auto")
     assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
+
+
+def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(tiny_data, tmp_path, monkeypatch):
+    """Rerun without `data` once the dataset's folder was moved: the run falls back on the built-in
+    set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained)."""
+    from minitransfer.data import synthetic
+
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny_data, tmp_path / "data")
+    _interrupted(tmp_path / "net.h5", str(tmp_path / "data"), after=3, max_iter=8)
+    (tmp_path / "data").rename(moved)
+    other = tmp_path / "builtin"
+    synthetic.build_synthetic(other, classes=20, train_per_class=2, val_per_class=1, size=14, seed=0)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: other)
+    with pytest.raises(training.ConfigError, match=rf"with a different configuration: `data` '{tmp_path}/data' -> "
+                                                   rf"'{other}' \(another dataset.*; {tmp_path}/data is not there "
+                                                   rf"now: if its dataset moved, give its new folder as `data`$"):
+        _train(tmp_path / "net.h5", None, max_iter=8, resume="auto")
+    assert _train(tmp_path / "net.h5", str(moved), max_iter=8, resume="auto").iterations == 8
