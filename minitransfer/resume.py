@@ -16,6 +16,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
+from minitransfer.rundir import is_run_dir
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
@@ -25,8 +26,9 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
 def check_destination(plan):
     """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
-    would be itself, a run directory that is a file, a path inside the dataset, the checkpoint the
-    run copies from or resumes, or an existing file that is not a minitransfer checkpoint."""
+    would be itself, a run directory that is a file, a path inside the dataset or inside another
+    run's directory, the checkpoint the run copies from or resumes, or an existing file that is not
+    a minitransfer checkpoint."""
     c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
     if out.is_dir():
         raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
@@ -38,6 +40,10 @@ def check_destination(plan):
     for what, path in ((f"`out` {out}", out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {c.data}; write the weights elsewhere")
+    host = next((folder for folder in out.absolute().parents if is_run_dir(folder)), None)
+    if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
+        raise ConfigError(f"`out` {out} lies inside {host}, the run directory of another run; write the weights "
+                          f"beside it instead, e.g. {host.parent / out.name}")
     for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
         if read is not None and out.exists() and os.path.samefile(out, read):
             raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "

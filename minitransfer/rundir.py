@@ -53,6 +53,15 @@ def weights_for(run_dir):
     return weights if weights is not None and run_dir_for(weights) == run_dir else run_dir.with_suffix(".h5")
 
 
+RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")
+
+
+def is_run_dir(folder):
+    """Whether ``folder`` is a run directory: named ``*.run`` and holding a run's files."""
+    folder = pathlib.Path(folder)
+    return folder.suffix == ".run" and folder.is_dir() and any((folder / name).exists() for name in RUN_FILES)
+
+
 class RunLogError(ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 

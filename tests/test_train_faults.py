@@ -91,3 +91,23 @@ def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(tiny_d
                                                    rf"now: if its dataset moved, give its new folder as `data`$"):
         _train(tmp_path / "net.h5", None, max_iter=8, resume="auto")
     assert _train(tmp_path / "net.h5", str(moved), max_iter=8, resume="auto").iterations == 8
+
+
+def _folder_bytes(folder):
+    return {str(path.relative_to(folder)): path.read_bytes() if path.is_file() else None
+            for path in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("name", ["x.h5", "checkpoint.h5", "lock", "sub/x.h5"])
+def test_out_inside_another_runs_directory_is_refused(tiny_data, tmp_path, name):
+    """-o baseA.run/checkpoint.h5 --overwrite used to replace baseA's checkpoint with another
+    network; -o baseA.run/lock wrote weights where the next run of baseA takes its lock; any name
+    there nested a run inside a folder that `overwrite` or a user's rm deletes with baseA's."""
+    _train(tmp_path / "baseA.h5", tiny_data)
+    before = _folder_bytes(tmp_path / "baseA.run")
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "baseA.run" / name),
+                                       "--overwrite", *FAST_OPTIONS])
+    assert result.exit_code == 2, result.output
+    assert f"lies inside {tmp_path / 'baseA.run'}, the run directory of another run; write the weights beside " \
+           f"it instead" in result.output
+    assert _folder_bytes(tmp_path / "baseA.run") == before
