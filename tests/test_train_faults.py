@@ -111,3 +111,27 @@ def test_out_inside_another_runs_directory_is_refused(tiny_data, tmp_path, name)
     assert f"lies inside {tmp_path / 'baseA.run'}, the run directory of another run; write the weights beside " \
            f"it instead" in result.output
     assert _folder_bytes(tmp_path / "baseA.run") == before
+
+
+@pytest.mark.parametrize("name, fields, warned", [
+    ("A4B.h5", {"half": "A"}, "(baseA); report lists it as A4B"),
+    ("A2B+.h5", {"n": 2, "frozen": True}, "(A2B); report lists it as A2B+"),
+    ("A2B.h5", {"n": 2, "frozen": True}, None),
+    ("baseA.h5", {"split": "natural", "half": "A"}, None),  # experiment's natural/baseA.h5
+    ("mine.h5", {"half": "A"}, None),
+], ids=["base-as-A4B", "frozen-as-fine-tuned", "A2B", "natural-baseA", "own-name"])
+def test_out_named_as_another_network_of_the_paper_is_warned_about(tiny_data, tmp_path, capsys, name, fields,
+                                                                     warned):
+    """report lists runs by their file name, beside the treatment their config.json records: a base
+    trained as -o A4B.h5 (or a frozen transfer as A2B+.h5, --fine-tune forgotten) showed up
+    unannounced as a run 'A4B' of treatment base."""
+    if "n" in fields:
+        fields = {**fields, "copy_from": str(_train(tmp_path / "baseA.h5", tiny_data, half="A").out)}
+    capsys.readouterr()
+    _train(tmp_path / "runs" / name, tiny_data, quiet=False, **fields)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "the paper's name" in line]
+    if warned is None:
+        assert warnings == []
+    else:
+        assert warnings == [f"warning: --out {tmp_path / 'runs' / name} is the paper's name of another network than "
+                            f"this run trains {warned}, beside the treatment its config.json records"]
