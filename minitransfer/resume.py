@@ -27,8 +27,8 @@ def check_destination(plan):
     """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
     would be itself, a run directory that is a file, a path inside the dataset or inside another
-    run's directory, the checkpoint the run copies from or resumes, or an existing file that is not
-    a minitransfer checkpoint."""
+    run's directory, the checkpoint the run copies from or resumes (or copies from its own run
+    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint."""
     c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
     if out.is_dir():
         raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
@@ -48,6 +48,11 @@ def check_destination(plan):
         if read is not None and out.exists() and os.path.samefile(out, read):
             raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "
                               f"it reads; choose another `out`")
+    checkpoint = run_dir / "checkpoint.h5"
+    if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
+                                    checkpoint.exists() and os.path.samefile(checkpoint, c.copy_from)):
+        raise ConfigError(f"`copy_from` {c.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
+                          f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
         raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; training would replace "
                           f"it: choose another `out` or move the file away")

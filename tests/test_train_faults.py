@@ -135,3 +135,17 @@ def test_out_named_as_another_network_of_the_paper_is_warned_about(tiny_data, tm
     else:
         assert warnings == [f"warning: --out {tmp_path / 'runs' / name} is the paper's name of another network than "
                             f"this run trains {warned}, beside the treatment its config.json records"]
+
+
+def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(tiny_data, tmp_path):
+    """-o baseA.h5 --overwrite --copy-from baseA.run/checkpoint.h5 used to delete the checkpoint it
+    copied from and write its own there: the weights recorded as the source were gone."""
+    base = tmp_path / "baseA.h5"
+    _train(base, tiny_data, half="A")
+    before = _folder_bytes(tmp_path)
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(base), "--overwrite", "--copy-from",
+                                       str(tmp_path / "baseA.run" / "checkpoint.h5"), "--n", "2", *FAST_OPTIONS])
+    assert result.exit_code == 2, result.output
+    assert f"--copy-from {tmp_path}/baseA.run/checkpoint.h5 is a file of {tmp_path}/baseA.run, the run directory " \
+           f"of --out {base}: training would delete what it copies; choose another --out" in result.output
+    assert _folder_bytes(tmp_path) == before
