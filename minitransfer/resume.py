@@ -16,7 +16,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir
+from minitransfer.rundir import is_run_dir, weights_for
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
@@ -69,12 +69,23 @@ def resume_point(plan):
     if c.resume == "auto" and run_checkpoint.exists():
         resume_from = checkpoints.load(run_checkpoint)
     elif c.resume not in (None, "auto"):
+        _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
     if resume_from is not None:
         _check_resumable(resume_from, plan)
     elif not c.overwrite:
         _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
+
+
+def _check_own_run(resume, run_dir):
+    """A checkpoint in another run directory continues there, where its logs are: resumed into
+    ``run_dir`` (the same `out` name in another folder), the run was refused for lacking them, or
+    went on without its earlier evaluations."""
+    folder = resume.resolve().parent
+    if is_run_dir(folder) and folder != run_dir.resolve():
+        raise ConfigError(f"`resume` {resume} is the checkpoint of the run in {folder}, not of {run_dir}: continue "
+                          f"it there, with `out` {weights_for(folder)} and `resume='auto'`")
 
 
 def _check_owner(plan):

@@ -149,3 +149,18 @@ def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(tiny_data, tmp_path
     assert f"--copy-from {tmp_path}/baseA.run/checkpoint.h5 is a file of {tmp_path}/baseA.run, the run directory " \
            f"of --out {base}: training would delete what it copies; choose another --out" in result.output
     assert _folder_bytes(tmp_path) == before
+
+
+@pytest.mark.parametrize("out_name", ["net.h5", "other.h5"], ids=["same-name-elsewhere", "other-name"])
+def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(tiny_data, tmp_path, out_name):
+    """--resume X/net.run/checkpoint.h5 with -o Y/net.h5 (the same name in another folder) passed
+    the configuration check, then was refused as if Y/net.run had lost its eval.csv rows: 'restore
+    the file'. The run continues where its logs are."""
+    run_dir = _interrupted(tmp_path / "X" / "net.h5", tiny_data, after=5, max_iter=8)
+    (tmp_path / "Y").mkdir()
+    with pytest.raises(training.ConfigError, match=rf"^`resume` {run_dir}/checkpoint.h5 is the checkpoint of the "
+                                                   rf"run in {run_dir}, not of {tmp_path}/Y/{out_name[:-3]}.run: "
+                                                   rf"continue it there, with `out` {tmp_path}/X/net.h5 and "
+                                                   rf"`resume='auto'`$"):
+        _train(tmp_path / "Y" / out_name, tiny_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
+    assert sorted(path.name for path in (tmp_path / "Y").iterdir()) == []
