@@ -67,7 +67,7 @@ def resume_point(plan):
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
-        resume_from = checkpoints.load(run_checkpoint)
+        resume_from = _load_run_checkpoint(run_checkpoint)
     elif c.resume not in (None, "auto"):
         _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
@@ -76,6 +76,17 @@ def resume_point(plan):
     elif not c.overwrite:
         _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
+
+
+def _load_run_checkpoint(path):
+    """The run's own checkpoint; one that cannot be read says how to start over, as `overwrite`
+    with `resume='auto'` continues a checkpoint rather than replacing it, and an experiment's grid
+    reruns with `resume='auto'` alone."""
+    try:
+        return checkpoints.load(path)
+    except checkpoints.CheckpointError as error:
+        raise checkpoints.CheckpointError(f"{error}; the run cannot continue from it: to start it over, rerun "
+                                          f"without `resume`, with `overwrite=True`, or delete {path.parent}") from None
 
 
 def _check_own_run(resume, run_dir):

@@ -164,3 +164,20 @@ def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(tiny_data
                                                    rf"`resume='auto'`$"):
         _train(tmp_path / "Y" / out_name, tiny_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
     assert sorted(path.name for path in (tmp_path / "Y").iterdir()) == []
+
+
+def test_an_unreadable_run_checkpoint_says_how_to_start_over(tiny_data, tmp_path):
+    """--resume auto on a cut-off checkpoint.h5 was refused without a way out: --overwrite with
+    --resume auto continues a checkpoint, and an experiment's grid has neither to change."""
+    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8)
+    checkpoint = run_dir / "checkpoint.h5"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:5000])
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--resume",
+                                       "auto", *FAST_OPTIONS, "--max-iter", "8"])
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint {checkpoint}: corrupt or incomplete")
+    assert result.output.endswith(f"; the run cannot continue from it: to start it over, rerun without --resume, "
+                                  f"with --overwrite, or delete {run_dir}\n")
+    fresh = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
+                                      *FAST_OPTIONS, "--max-iter", "8"])
+    assert fresh.exit_code == 0, fresh.output
