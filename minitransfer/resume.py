@@ -19,7 +19,7 @@ from minitransfer.ops import precision as precisions
 from minitransfer.rundir import is_run_dir, weights_for
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
                       "allow_precision_change", "cuda_graph")
 
 

@@ -181,3 +181,17 @@ def test_an_unreadable_run_checkpoint_says_how_to_start_over(tiny_data, tmp_path
     fresh = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
                                       *FAST_OPTIONS, "--max-iter", "8"])
     assert fresh.exit_code == 0, fresh.output
+
+
+def test_a_resumed_run_may_checkpoint_more_often(tiny_data, tmp_path):
+    """A run that lost hours to a crash is resumed with a shorter --checkpoint-every: it used to be
+    refused as 'a different configuration', though checkpoints do not change the numbers."""
+    from minitransfer import checkpoint as checkpoints
+
+    _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8, checkpoint_every=100)
+    resumed = _train(tmp_path / "net.h5", tiny_data, max_iter=8, checkpoint_every=2, resume="auto")
+    straight = _train(tmp_path / "straight.h5", tiny_data, max_iter=8, checkpoint_every=100)
+    assert resumed.mean10_top1 == straight.mean10_top1
+    a, b = checkpoints.load(tmp_path / "net.h5").weights, checkpoints.load(tmp_path / "straight.h5").weights
+    assert all((a[name][0] == b[name][0]).all() and (a[name][1] == b[name][1]).all() for name in a)
+    assert json.loads((tmp_path / "net.run" / "config.json").read_text())["checkpoint_every"] == 2
