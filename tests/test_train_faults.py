@@ -10,10 +10,12 @@ import signal
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import rundir, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
+from minitransfer.data import synthetic
 
 FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
 FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
@@ -22,8 +24,6 @@ FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
     """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class; the micro preset): its path."""
-    from minitransfer.data import synthetic
-
     data = tmp_path_factory.mktemp("data") / "tiny"
     synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
     return str(data)
@@ -77,8 +77,6 @@ def test_a_resume_refuses_eval_rows_the_run_did_not_write(tiny_data, tmp_path, e
 def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(tiny_data, tmp_path, monkeypatch):
     """Rerun without `data` once the dataset's folder was moved: the run falls back on the built-in
     set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained)."""
-    from minitransfer.data import synthetic
-
     moved = tmp_path / "moved"
     shutil.copytree(tiny_data, tmp_path / "data")
     _interrupted(tmp_path / "net.h5", str(tmp_path / "data"), after=3, max_iter=8)
@@ -186,8 +184,6 @@ def test_an_unreadable_run_checkpoint_says_how_to_start_over(tiny_data, tmp_path
 def test_a_resumed_run_may_checkpoint_more_often(tiny_data, tmp_path):
     """A run that lost hours to a crash is resumed with a shorter --checkpoint-every: it used to be
     refused as 'a different configuration', though checkpoints do not change the numbers."""
-    from minitransfer import checkpoint as checkpoints
-
     _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8, checkpoint_every=100)
     resumed = _train(tmp_path / "net.h5", tiny_data, max_iter=8, checkpoint_every=2, resume="auto")
     straight = _train(tmp_path / "straight.h5", tiny_data, max_iter=8, checkpoint_every=100)
