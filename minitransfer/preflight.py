@@ -13,10 +13,13 @@ before anything is allocated: the kernel's out-of-memory killer would end the ru
 :func:`minitransfer.grid_check.check_memory` for the runs a grid trains at once.
 """
 
+import pathlib
+import re
 import typing
 
 import numpy as np
 
+from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
@@ -32,13 +35,16 @@ CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
+# The paper's names of networks (config.default_out's): baseA, A4B, A4B+, random2B, a split's prefix before them.
+PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\+?|random\d+(?:A|B|all))")
 
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
     image, a reduced-data run that keeps every image, a batch larger than the data, a base's mean
     image resized to other images, layers copied from a base trained in another precision, a CUDA
-    graph asked for on the CPU, a run that would take days on the CPU."""
+    graph asked for on the CPU, a run that would take days on the CPU, a weights file named as
+    the paper names another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -63,6 +69,9 @@ def warnings_for(plan):
     if copied_precision != c.precision:
         found.append(f"the layers copied from {c.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
+    misnamed = _paper_name_of_another_network(plan)
+    if misnamed:
+        found.append(misnamed)
     if c.cuda_graph and plan.device == "cpu":
         found.append("--cuda-graph replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:
@@ -72,6 +81,18 @@ def warnings_for(plan):
                          f"{duration(seconds)} on two cores; train on a GPU (--device cuda), or fewer iterations "
                          f"(--max-iter) or the mini preset for a trial")
     return found
+
+
+def _paper_name_of_another_network(plan):
+    """The warning for an ``out`` named as the paper names another network than the one trained
+    (``-o A4B+.h5`` for a frozen transfer, ``-o A4B.h5`` for a base), else "": report lists runs by
+    their file name, beside the treatment their config.json records."""
+    named = PAPER_NAME.fullmatch(pathlib.Path(plan.config.out).stem)
+    trained = PAPER_NAME.fullmatch(pathlib.Path(default_out(plan.config, plan.parent)).stem)
+    if named is None or trained is None or named.group(1) == trained.group(1):
+        return ""
+    return (f"--out {plan.config.out} is the paper's name of another network than this run trains "
+            f"({trained.group(1)}); report lists it as {named.group(1)}, beside the treatment its config.json records")
 
 
 def _start_of(plan):

@@ -16,17 +16,19 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
+from minitransfer.rundir import is_run_dir, weights_for
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every",
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
                       "allow_precision_change", "cuda_graph")
 
 
 def check_destination(plan):
     """Refuse (:class:`ConfigError`) a weights file ``out`` or run directory that training would
     destroy or could not write, whatever ``overwrite`` says: a directory, a name whose run directory
-    would be itself, a run directory that is a file, a path inside the dataset, the checkpoint the
-    run copies from or resumes, or an existing file that is not a minitransfer checkpoint."""
+    would be itself, a run directory that is a file, a path inside the dataset or inside another
+    run's directory, the checkpoint the run copies from or resumes (or copies from its own run
+    directory, which a fresh run empties), or an existing file that is not a minitransfer checkpoint."""
     c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
     if out.is_dir():
         raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
@@ -38,10 +40,19 @@ def check_destination(plan):
     for what, path in ((f"`out` {out}", out), (f"{run_dir}, the run directory of {out},", run_dir)):
         if path.resolve().is_relative_to(pathlib.Path(c.data).resolve()):
             raise ConfigError(f"{what} lies inside the dataset {c.data}; write the weights elsewhere")
+    host = next((folder for folder in out.absolute().parents if is_run_dir(folder)), None)
+    if host is not None:  # its checkpoint, lock or logs would be replaced, or deleted with it
+        raise ConfigError(f"`out` {out} lies inside {host}, the run directory of another run; write the weights "
+                          f"beside it instead, e.g. {host.parent / out.name}")
     for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
         if read is not None and out.exists() and os.path.samefile(out, read):
             raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "
                               f"it reads; choose another `out`")
+    checkpoint = run_dir / "checkpoint.h5"
+    if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
+                                    checkpoint.exists() and os.path.samefile(checkpoint, c.copy_from)):
+        raise ConfigError(f"`copy_from` {c.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
+                          f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
         raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; training would replace "
                           f"it: choose another `out` or move the file away")
@@ -56,14 +67,36 @@ def resume_point(plan):
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
-        resume_from = checkpoints.load(run_checkpoint)
+        resume_from = _load_run_checkpoint(run_checkpoint)
     elif c.resume not in (None, "auto"):
+        _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
     if resume_from is not None:
         _check_resumable(resume_from, plan)
     elif not c.overwrite:
         _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
+
+
+def _load_run_checkpoint(path):
+    """The run's own checkpoint; one that cannot be read says how to start over, as `overwrite`
+    with `resume='auto'` continues a checkpoint rather than replacing it, and an experiment's grid
+    reruns with `resume='auto'` alone."""
+    try:
+        return checkpoints.load(path)
+    except checkpoints.CheckpointError as error:
+        raise checkpoints.CheckpointError(f"{error}; the run cannot continue from it: to start it over, rerun "
+                                          f"without `resume`, with `overwrite=True`, or delete {path.parent}") from None
+
+
+def _check_own_run(resume, run_dir):
+    """A checkpoint in another run directory continues there, where its logs are: resumed into
+    ``run_dir`` (the same `out` name in another folder), the run was refused for lacking them, or
+    went on without its earlier evaluations."""
+    folder = resume.resolve().parent
+    if is_run_dir(folder) and folder != run_dir.resolve():
+        raise ConfigError(f"`resume` {resume} is the checkpoint of the run in {folder}, not of {run_dir}: continue "
+                          f"it there, with `out` {weights_for(folder)} and `resume='auto'`")
 
 
 def _check_owner(plan):
@@ -80,10 +113,11 @@ def _check_owner(plan):
 
 
 def _refuse_to_overwrite(out, run_checkpoint):
-    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works."""
+    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works,
+    also where there is no ``overwrite`` to pass (an experiment's grid reruns its runs as they are)."""
     if out.exists() and not run_checkpoint.exists():
         raise ConfigError(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
-                          f"to train it again, `overwrite=True`")
+                          f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
     for existing in (out, run_checkpoint):
         if existing.exists():
             raise ConfigError(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
@@ -91,13 +125,16 @@ def _refuse_to_overwrite(out, run_checkpoint):
 
 
 def _check_resumable(saved, plan):
-    """A resumed run continues the same configuration on the same classes and network."""
+    """A resumed run continues the same configuration on the same classes and network. The
+    configuration is compared before the layers' shapes: a rerun on another dataset (its folder
+    moved, and `data` not given) is told so, not that fc8 has another shape."""
     if saved.solver is None:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
     probe = plan.preset.build(plan.config.fc8_outputs)
     if saved.preset != probe.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
+    _check_configuration(saved, plan)
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")
     if batch != saved.solver.iteration:
@@ -106,6 +143,9 @@ def _check_resumable(saved, plan):
     if saved.classes != plan.classes:
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
                            f"({_first_difference(saved.classes, plan.classes)})")
+
+
+def _check_configuration(saved, plan):
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
     free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
@@ -115,6 +155,9 @@ def _check_resumable(saved, plan):
     if differ:
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
+        trained_on = stored.get("data")
+        if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
+            hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
 

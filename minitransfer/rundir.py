@@ -16,9 +16,10 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
 middle of an append) is dropped when they are read. Damage beyond that is refused on resume
 (:class:`RunLogError`): eval.csv must keep its header and every evaluation up to the checkpoint,
-which result.json is computed from. JSON files hold strict JSON: a non-finite number is written as null.
+once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a non-finite number is written as null.
 """
 
+import collections
 import contextlib
 import fcntl
 import json
@@ -52,6 +53,15 @@ def weights_for(run_dir):
     return weights if weights is not None and run_dir_for(weights) == run_dir else run_dir.with_suffix(".h5")
 
 
+RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")
+
+
+def is_run_dir(folder):
+    """Whether ``folder`` is a run directory: named ``*.run`` and holding a run's files."""
+    folder = pathlib.Path(folder)
+    return folder.suffix == ".run" and folder.is_dir() and any((folder / name).exists() for name in RUN_FILES)
+
+
 class RunLogError(ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 
@@ -63,8 +73,8 @@ class RunFiles:
     """metrics.jsonl and eval.csv of a run directory.
 
     A resumed run (not ``fresh``) continues the logs of its checkpoint at ``start_iteration``:
-    eval.csv must keep its header and a row for each of ``evaluated`` (the iterations up to the
-    checkpoint at which the run evaluated; result.json is computed from them), else
+    eval.csv must keep its header and one row for each of ``evaluated`` (the iterations up to the
+    checkpoint at which the run evaluated; result.json is computed from them) and no other, else
     :class:`RunLogError` before anything is rewritten. Only the evaluation at the checkpoint's own
     iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
@@ -103,14 +113,23 @@ class RunFiles:
             path.unlink(missing_ok=True)
 
     def _unlogged(self, iteration, evaluated):
-        """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header or an
-        earlier evaluation lost (its weights are gone, it cannot be redone) is a :class:`RunLogError`."""
+        """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header, an
+        earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
+        ``iteration`` that is not one of ``evaluated`` or repeats one (result.json, computed from
+        the rows, would count it) is a :class:`RunLogError`."""
         header = ",".join(self.EVAL_COLUMNS)
         lines = _whole_lines(self.eval_csv)
         if lines and lines[0] != header:
             raise RunLogError(f"{self.eval_csv}: the header is {lines[0]!r:.60}, not {header!r}; its rows cannot be "
                               f"trusted: {RECOVER}")
-        logged = {row["iteration"] for row in self.eval_rows()}
+        made = collections.Counter(row["iteration"] for row in self.eval_rows() if row["iteration"] <= iteration)
+        foreign = sorted(set(made) - set(evaluated) | {done for done, rows in made.items() if rows > 1})
+        if foreign:
+            listed = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise RunLogError(f"{self.eval_csv} has rows at iteration {listed} that the run did not write (a row "
+                              f"repeated, or at an iteration it did not evaluate); result.json would count them: "
+                              f"remove them, or {RECOVER}")
+        logged = set(made)
         missing = [done for done in evaluated if done not in logged]
         lost = [done for done in missing if done != iteration]
         if lost:

@@ -1,0 +1,193 @@
+"""``minitransfer train`` used as a researcher uses it, oddly: weights left without their run, run
+files edited between runs, destinations that collide, schedules longer than the run, signals at
+awkward moments. Each either works or is refused with one line naming what is at fault."""
+
+import json
+import os
+import shutil
+import signal
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import experiment as grid
+from minitransfer import rundir, scheduler
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+
+FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
+FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class; the micro preset): its path."""
+    data = tmp_path_factory.mktemp("data") / "tiny"
+    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    return str(data)
+
+
+def _train(out, data, **fields):
+    return training.train(training.TrainConfig(out=str(out), data=data, **{**FAST, **fields}))
+
+
+def _interrupted(out, data, after, **fields):
+    """Train ``out`` until SIGINT stops it after iteration ``after``; its run folder."""
+    def stop(done):
+        if done == after:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(out), data=data, **{**FAST, **fields}), on_iteration=stop)
+    return out.with_suffix(".run")
+
+
+def test_weights_without_their_run_say_how_to_train_again_without_overwrite(tiny_data, tmp_path):
+    """An experiment's grid has no --overwrite: its train.log must also name the other way, removing
+    the weights file (the message used to offer --overwrite alone)."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:1]
+    options = {"data": tiny_data, "max_iter": 4, "seed": 0, "device": "cpu"}
+    out = tmp_path / "grid"
+    assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
+    weights = out / "random0" / "baseA.h5"
+    shutil.rmtree(out / "random0" / "baseA.run")
+    outcome = scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01)
+    assert outcome.failed == ["random0/baseA"]
+    log = (out / "random0" / "baseA.run" / "train.log").read_text()
+    assert f"to train it again, delete or move away {weights}, or start over with --overwrite" in log, log
+
+
+@pytest.mark.parametrize("extra_row", [2, 3], ids=["repeated", "not-evaluated"])
+def test_a_resume_refuses_eval_rows_the_run_did_not_write(tiny_data, tmp_path, extra_row):
+    """A row of eval.csv repeated, or added at an iteration the run did not evaluate, used to be kept
+    and counted by result.json (its best, its mean of 10 best, its number of evaluations)."""
+    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=5, max_iter=8)
+    eval_csv = run_dir / "eval.csv"
+    with eval_csv.open("a") as rows:
+        rows.write(f"{extra_row},0.99,1.0,0.1\n")
+    before = eval_csv.read_text()
+    with pytest.raises(rundir.RunLogError, match=rf"net.run/eval.csv has rows at iteration {extra_row} that the "
+                                                 rf"run did not write .*result.json would count them"):
+        _train(tmp_path / "net.h5", tiny_data, max_iter=8, resume="auto")
+    assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
+
+
+def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(tiny_data, tmp_path, monkeypatch):
+    """Rerun without `data` once the dataset's folder was moved: the run falls back on the built-in
+    set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained)."""
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny_data, tmp_path / "data")
+    _interrupted(tmp_path / "net.h5", str(tmp_path / "data"), after=3, max_iter=8)
+    (tmp_path / "data").rename(moved)
+    other = tmp_path / "builtin"
+    synthetic.build_synthetic(other, classes=20, train_per_class=2, val_per_class=1, size=14, seed=0)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: other)
+    with pytest.raises(training.ConfigError, match=rf"with a different configuration: `data` '{tmp_path}/data' -> "
+                                                   rf"'{other}' \(another dataset.*; {tmp_path}/data is not there "
+                                                   rf"now: if its dataset moved, give its new folder as `data`$"):
+        _train(tmp_path / "net.h5", None, max_iter=8, resume="auto")
+    assert _train(tmp_path / "net.h5", str(moved), max_iter=8, resume="auto").iterations == 8
+
+
+def _folder_bytes(folder):
+    return {str(path.relative_to(folder)): path.read_bytes() if path.is_file() else None
+            for path in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("name", ["x.h5", "checkpoint.h5", "lock", "sub/x.h5"])
+def test_out_inside_another_runs_directory_is_refused(tiny_data, tmp_path, name):
+    """-o baseA.run/checkpoint.h5 --overwrite used to replace baseA's checkpoint with another
+    network; -o baseA.run/lock wrote weights where the next run of baseA takes its lock; any name
+    there nested a run inside a folder that `overwrite` or a user's rm deletes with baseA's."""
+    _train(tmp_path / "baseA.h5", tiny_data)
+    before = _folder_bytes(tmp_path / "baseA.run")
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "baseA.run" / name),
+                                       "--overwrite", *FAST_OPTIONS])
+    assert result.exit_code == 2, result.output
+    assert f"lies inside {tmp_path / 'baseA.run'}, the run directory of another run; write the weights beside " \
+           f"it instead" in result.output
+    assert _folder_bytes(tmp_path / "baseA.run") == before
+
+
+@pytest.mark.parametrize("name, fields, warned", [
+    ("A4B.h5", {"half": "A"}, "(baseA); report lists it as A4B"),
+    ("A2B+.h5", {"n": 2, "frozen": True}, "(A2B); report lists it as A2B+"),
+    ("A2B.h5", {"n": 2, "frozen": True}, None),
+    ("baseA.h5", {"split": "natural", "half": "A"}, None),  # experiment's natural/baseA.h5
+    ("mine.h5", {"half": "A"}, None),
+], ids=["base-as-A4B", "frozen-as-fine-tuned", "A2B", "natural-baseA", "own-name"])
+def test_out_named_as_another_network_of_the_paper_is_warned_about(tiny_data, tmp_path, capsys, name, fields,
+                                                                     warned):
+    """report lists runs by their file name, beside the treatment their config.json records: a base
+    trained as -o A4B.h5 (or a frozen transfer as A2B+.h5, --fine-tune forgotten) showed up
+    unannounced as a run 'A4B' of treatment base."""
+    if "n" in fields:
+        fields = {**fields, "copy_from": str(_train(tmp_path / "baseA.h5", tiny_data, half="A").out)}
+    capsys.readouterr()
+    _train(tmp_path / "runs" / name, tiny_data, quiet=False, **fields)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "the paper's name" in line]
+    if warned is None:
+        assert warnings == []
+    else:
+        assert warnings == [f"warning: --out {tmp_path / 'runs' / name} is the paper's name of another network than "
+                            f"this run trains {warned}, beside the treatment its config.json records"]
+
+
+def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(tiny_data, tmp_path):
+    """-o baseA.h5 --overwrite --copy-from baseA.run/checkpoint.h5 used to delete the checkpoint it
+    copied from and write its own there: the weights recorded as the source were gone."""
+    base = tmp_path / "baseA.h5"
+    _train(base, tiny_data, half="A")
+    before = _folder_bytes(tmp_path)
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(base), "--overwrite", "--copy-from",
+                                       str(tmp_path / "baseA.run" / "checkpoint.h5"), "--n", "2", *FAST_OPTIONS])
+    assert result.exit_code == 2, result.output
+    assert f"--copy-from {tmp_path}/baseA.run/checkpoint.h5 is a file of {tmp_path}/baseA.run, the run directory " \
+           f"of --out {base}: training would delete what it copies; choose another --out" in result.output
+    assert _folder_bytes(tmp_path) == before
+
+
+@pytest.mark.parametrize("out_name", ["net.h5", "other.h5"], ids=["same-name-elsewhere", "other-name"])
+def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(tiny_data, tmp_path, out_name):
+    """--resume X/net.run/checkpoint.h5 with -o Y/net.h5 (the same name in another folder) passed
+    the configuration check, then was refused as if Y/net.run had lost its eval.csv rows: 'restore
+    the file'. The run continues where its logs are."""
+    run_dir = _interrupted(tmp_path / "X" / "net.h5", tiny_data, after=5, max_iter=8)
+    (tmp_path / "Y").mkdir()
+    with pytest.raises(training.ConfigError, match=rf"^`resume` {run_dir}/checkpoint.h5 is the checkpoint of the "
+                                                   rf"run in {run_dir}, not of {tmp_path}/Y/{out_name[:-3]}.run: "
+                                                   rf"continue it there, with `out` {tmp_path}/X/net.h5 and "
+                                                   rf"`resume='auto'`$"):
+        _train(tmp_path / "Y" / out_name, tiny_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
+    assert sorted(path.name for path in (tmp_path / "Y").iterdir()) == []
+
+
+def test_an_unreadable_run_checkpoint_says_how_to_start_over(tiny_data, tmp_path):
+    """--resume auto on a cut-off checkpoint.h5 was refused without a way out: --overwrite with
+    --resume auto continues a checkpoint, and an experiment's grid has neither to change."""
+    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8)
+    checkpoint = run_dir / "checkpoint.h5"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:5000])
+    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--resume",
+                                       "auto", *FAST_OPTIONS, "--max-iter", "8"])
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint {checkpoint}: corrupt or incomplete")
+    assert result.output.endswith(f"; the run cannot continue from it: to start it over, rerun without --resume, "
+                                  f"with --overwrite, or delete {run_dir}\n")
+    fresh = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
+                                      *FAST_OPTIONS, "--max-iter", "8"])
+    assert fresh.exit_code == 0, fresh.output
+
+
+def test_a_resumed_run_may_checkpoint_more_often(tiny_data, tmp_path):
+    """A run that lost hours to a crash is resumed with a shorter --checkpoint-every: it used to be
+    refused as 'a different configuration', though checkpoints do not change the numbers."""
+    _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8, checkpoint_every=100)
+    resumed = _train(tmp_path / "net.h5", tiny_data, max_iter=8, checkpoint_every=2, resume="auto")
+    straight = _train(tmp_path / "straight.h5", tiny_data, max_iter=8, checkpoint_every=100)
+    assert resumed.mean10_top1 == straight.mean10_top1
+    a, b = checkpoints.load(tmp_path / "net.h5").weights, checkpoints.load(tmp_path / "straight.h5").weights
+    assert all((a[name][0] == b[name][0]).all() and (a[name][1] == b[name][1]).all() for name in a)
+    assert json.loads((tmp_path / "net.run" / "config.json").read_text())["checkpoint_every"] == 2
