@@ -16,7 +16,8 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
 middle of an append) is dropped when they are read. Damage beyond that is refused on resume
 (:class:`RunLogError`): eval.csv must keep its header and every evaluation up to the checkpoint,
-once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a non-finite number is written as null.
+once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a
+non-finite number is written as null.
 """
 
 import collections

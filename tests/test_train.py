@@ -209,6 +209,7 @@ def test_weights_without_their_run_checkpoint_say_there_is_nothing_to_resume(dat
     for resume in ("auto", None):
         with pytest.raises(training.ConfigError, match=r"net.h5 exists but there is nothing to resume from "
                                                        r"\(.*net.run/checkpoint.h5 is missing\); to train it again, "
+                                                       r"delete or move away .*net.h5, or start over with "
                                                        r"`overwrite=True`$"):
             training.train(training.TrainConfig(out=str(out), data=data, seed=3, resume=resume, **FAST))
     assert out.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]
