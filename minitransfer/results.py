@@ -31,6 +31,7 @@ import dataclasses
 import importlib.resources
 import json
 import math
+import os
 import pathlib
 import re
 
@@ -107,16 +108,25 @@ def collect(runs_dir):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
     readable result, sorted by name; the names of planned or broken runs without a result.json; and,
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
-    or misshapen result, an unreadable configuration, a base whose treatment cannot be told). Those
-    are left out of every table rather than guessed at."""
+    or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
+    treatment that is not its folder's or contradicts its configuration, layers copied from another
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), and a second name of
+    one run folder (a symbolic link to it). Those are left out of every table rather than guessed at
+    or counted twice. Folders linked into ``runs_dir`` are read as if they were in it."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished, left_out = [], [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
-    for folder in sorted(runs_dir.rglob("*.run")):
-        if not folder.is_dir():
-            continue
+    folders = run_folders(runs_dir)
+    named = _first_names(folders, runs_dir)
+    for folder in folders:
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
+        first = named[os.path.realpath(folder)]
+        if first != folder:
+            first = first.relative_to(runs_dir).with_suffix("").as_posix()
+            left_out.append(f"{name}: {folder} is a link to the run folder of {first}, which is reported once, "
+                            f"as {first}")
+            continue
         if not (folder / RESULT_FILE).exists():
             if (folder / TREATMENT_FILE).is_file() or (folder / CONFIG_FILE).is_file():
                 unfinished.append(name)
@@ -128,31 +138,75 @@ def collect(runs_dir):
     return results, unfinished, left_out
 
 
+def run_folders(runs_dir):
+    """The ``*.run`` directories under ``runs_dir``, sorted, through linked folders too (a link to a
+    folder being walked, which would never end, is not followed)."""
+    found = []
+
+    def walk(folder, chain):
+        try:
+            entries = sorted((entry for entry in os.scandir(folder) if entry.is_dir()), key=lambda entry: entry.name)
+        except OSError:  # unreadable, or gone while read
+            return
+        for entry in entries:
+            if entry.name.endswith(".run"):
+                found.append(pathlib.Path(entry.path))
+            elif os.path.realpath(entry.path) not in chain:
+                walk(entry.path, chain | {os.path.realpath(entry.path)})
+
+    walk(runs_dir, {os.path.realpath(runs_dir)})
+    return sorted(found)
+
+
+def _first_names(folders, runs_dir):
+    """{real path: the folder that names it}: of the names of one run folder, the one through the
+    fewest links (the folder itself before a link to it)."""
+    named = {}
+    for folder in sorted(folders, key=lambda folder: (_links(folder, runs_dir), folder)):
+        named.setdefault(os.path.realpath(folder), folder)
+    return named
+
+
+def _links(folder, runs_dir):
+    """How many of the folders from ``runs_dir`` down to ``folder`` (itself included) are links."""
+    parts = folder.relative_to(runs_dir).parts
+    return sum(runs_dir.joinpath(*parts[:depth]).is_symlink() for depth in range(1, len(parts) + 1))
+
+
 def _read_run(folder, name, bases, families):
     final, best, mean10, evaluations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
-    run = treatments.treatment(folder, name, config, bases)
+    records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
+    run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
-    losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
-                   if "event" not in record and "loss" in record)
+    losses = tuple((record["iteration"], float(record["loss"]))
+                   for record in rundir.read_metrics(folder / "metrics.jsonl")
+                   if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
     return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
                   preset=str(config.get("preset") or ""),
                   families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint") or "",
-                  precision=precision_of(folder, config) if config else "")
+                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint", records=records) or "",
+                  precision=precision_of(folder, config, records) if config else "")
 
 
-def precision_of(folder, config):
+def _is_loss_record(record):
+    """A training-loss line of metrics.jsonl as train writes it (a hand-edited one is skipped, as a torn one is)."""
+    iteration, loss = record.get("iteration"), record.get("loss")
+    return type(iteration) is int and isinstance(loss, (int, float)) and not isinstance(loss, bool)
+
+
+def precision_of(folder, config, records=None):
     """The precision a run was computed in ("tf32"), with the ones it was continued in where a
     resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
     in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
     copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
-    A configuration written before the option existed was trained in ieee."""
-    changes = treatments.recorded(folder, config, "precision_changes", read=_precision_changes) or []
+    A configuration written before the option existed was trained in ieee. ``records``: the run's
+    :func:`minitransfer.treatments.run_records`, when already read."""
+    changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
     own = precision_history({"config": config, "precision_changes": changes})
-    source = treatments.recorded(folder, config, "source", read=json.loads) or {}
+    source = treatments.recorded(folder, config, "source", json.loads, records) or {}
     copied = source.get("precision", own) if isinstance(source, dict) else own
     return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 
