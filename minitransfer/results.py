@@ -59,8 +59,9 @@ class Result:
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
     the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
     the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
-    computed in (:func:`precision_of`), and for a run of the natural split the names of its halves
-    A and B (:func:`minitransfer.data.splits.half_families`; () where its dataset is unknown)."""
+    computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), and for a run
+    of the natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
+    () where its dataset is unknown)."""
 
     run: Run
     final_top1: float
@@ -75,6 +76,7 @@ class Result:
     families: tuple = ()
     fingerprint: str = ""
     precision: str = ""
+    schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
 
     @property
     def still_rising(self):
@@ -188,7 +190,8 @@ def _read_run(folder, name, bases, families):
                   preset=str(config.get("preset") or ""),
                   families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
                   fingerprint=treatments.recorded(folder, config, "dataset_fingerprint", records=records) or "",
-                  precision=precision_of(folder, config, records) if config else "")
+                  precision=precision_of(folder, config, records) if config else "",
+                  schedule=schedule_of(config))
 
 
 def _is_loss_record(record):
@@ -273,6 +276,25 @@ def _read_json(path, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")
     return record
+
+
+# The options that decide how far a network is trained and how its metric is taken: runs compared
+# with each other must share them (a grid sets them once; its runs on every class may differ as a
+# group, experiment's all_classes options, and the reduced-data runs take their own learning rate).
+SCHEDULE_FIELDS = ("max_iter", "stepsize", "gamma", "base_lr", "momentum", "weight_decay", "batch_size", "eval_every")
+
+
+def schedule_of(config):
+    """((field, value), ...) of the :data:`SCHEDULE_FIELDS` a run's config.json gives (as numbers or text)."""
+    return tuple((key, config[key]) for key in SCHEDULE_FIELDS if isinstance(config.get(key), (int, float, str)))
+
+
+def schedule_group(result):
+    """The runs whose schedules must agree: those on a half of a split, those on every class (the
+    reduced-data runs apart)."""
+    if result.run.kind == "reduced":
+        return "reduced-data runs"
+    return "runs on every class" if result.run.split == "all" else "runs on a half"
 
 
 def _last_rate_change(config):

@@ -1,7 +1,8 @@
 """``minitransfer report`` on run folders that are not what their names say: a transfer whose base
 file was another network when it was trained, a run folder copied or linked into another split's
-folder, a treatment.json that contradicts its config.json, hand-edited files,
-folders linked into the grid; and each run's files read once."""
+folder, a treatment.json that contradicts its config.json, hand-edited files, runs trained with
+another schedule than the runs they are compared with, folders linked into the grid; and each run's
+files read once."""
 
 import json
 import os
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
+from minitransfer import report
 from minitransfer.cli import main
 from minitransfer.results import collect
 from test_report import ACCURACY, read_csv, train_in, write_run
@@ -207,6 +209,23 @@ def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
     assert reported == set(ACCURACY)
     [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
     assert run.losses == ((3, 1.5),)
+
+
+def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):
+    """random0/A5B+ trained again with --max-iter 300 where the grid trained for 3000: its boost is
+    a shorter training's; the warning names the schedules and their runs. The runs on every class
+    (the grid's all_classes options) are a group of their own."""
+    runs = {run.name: run for run in grid.plan_grid(layers=(1, 3, 5), random_frozen=(2,))}
+    for name, run in runs.items():
+        max_iter = 300 if name in ("random0/A5B+", "all/base", "all/random2") else 3000
+        write_run(runs_dir, run, ACCURACY.get(name, 0.3), config=dict(grid_config(run), max_iter=max_iter))
+    written = report.write_report(runs_dir, tmp_path / "r", figures=False)
+    assert written.warnings == [
+        "runs on a half trained with 2 schedules: max_iter 300 (1: random0/A5B+); max_iter 3000 (13: random0/A1B+, "
+        "random0/A1B, random0/A3B+, random0/A3B, random0/A5B, random0/B1B+, random0/B1B, random0/B3B+, random0/B3B, "
+        "random0/B5B+, random0/B5B, random0/baseA, random0/baseB); their accuracies are not comparable: train them "
+        "again with the grid's options"]
+    assert f"- {written.warnings[0]}" in written.files["findings.md"].read_text()
 
 
 def test_each_runs_checkpoint_and_weights_are_opened_once(runs_dir, monkeypatch):
