@@ -176,8 +176,11 @@ def _links(folder, runs_dir):
 
 
 def _read_run(folder, name, bases, families):
-    final, best, mean10, evaluations = _read_result(folder / RESULT_FILE)
+    final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
+    if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
+        raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
+                            f"trains it for {config['max_iter']}: the result is another training's")
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
@@ -243,11 +246,13 @@ RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "
 
 
 def _read_result(path):
-    """(final, best, mean of 10 best top-1, evaluations) of a result.json, each accuracy checked to
-    be a fraction in [0, 1]: NaN only for a run that made no evaluation (train writes NaN then)."""
+    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
+    result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
+    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv."""
     record = _read_json(path, dict)
-    final, evaluations = record.get("final", {}), record.get("evaluations", 0)
-    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0:
+    final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
+    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
+            or not (iterations is None or type(iterations) is int):
         raise UnreadableRun(f"{path}: expected {RESULT_SHAPE} as train writes it, got {json.dumps(record):.80}")
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
@@ -255,7 +260,11 @@ def _read_result(path):
         if not _is_accuracy(value, evaluations):
             raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
                                 + (" (NaN only for a run without evaluations)" if evaluations else ""))
-    return (*(float(value) for value in accuracies.values()), evaluations)
+    top, best, mean10 = (float(value) for value in accuracies.values())
+    if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
+        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
+                            f"train's summary of one run's evaluations")
+    return top, best, mean10, evaluations, iterations
 
 
 def _is_accuracy(value, evaluations):

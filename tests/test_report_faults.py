@@ -249,3 +249,30 @@ def test_each_runs_checkpoint_and_weights_are_opened_once(runs_dir, monkeypatch)
     assert len(results) == len(ACCURACY) and not left_out
     assert {r.fingerprint for r in results} == {"8" * 64}
     assert sorted(opened) == sorted(set(opened)) and len(opened) == 2 * len(ACCURACY)
+
+
+NOT_ONE_TRAINING = {
+    "best-below-final": ({"best_top1": 0.4}, None,
+                         "best_top1 0.4 is below final top1 0.52 or mean10_top1 0.53: not train's summary"),
+    "best-below-mean": ({"final": {"top1": 0.3}, "best_top1": 0.5}, None,
+                        "best_top1 0.5 is below final top1 0.3 or mean10_top1 0.53"),
+    "other-iterations": ({"iterations": 300}, {"max_iter": 3000},
+                         "is the result of 300 iterations, but config.json trains it for 3000: the result is another "
+                         "training's"),
+}
+
+
+@pytest.mark.parametrize("changes, config, why", NOT_ONE_TRAINING.values(), ids=NOT_ONE_TRAINING.keys())
+def test_a_result_that_is_not_its_runs_training_is_left_out_and_named(runs_dir, tmp_path, changes, config, why):
+    """result.json copied from another run, or edited by hand: its numbers are no one training's."""
+    run = {run.name: run for run in grid.plan_grid(layers=(3,))}["random0/A3B"]
+    write_run(runs_dir, run, 0.53, config=config and {**grid_config(run), **config})
+    path = runs_dir / "random0" / "A3B.run" / "result.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}" in output and why in output
+
+    path.write_text(json.dumps({**json.loads(path.read_text()), "best_top1": 0.54, "final": {"top1": 0.52},
+                                "iterations": 3000}))
+    assert report_of(runs_dir, tmp_path / "r")[1] == set(ACCURACY)
