@@ -198,9 +198,10 @@ def _read_run(folder, name, bases, families):
 
 
 def _is_loss_record(record):
-    """A training-loss line of metrics.jsonl as train writes it (a hand-edited one is skipped, as a torn one is)."""
+    """A training-loss line of metrics.jsonl as train writes it, a finite loss at an iteration (train
+    stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
     iteration, loss = record.get("iteration"), record.get("loss")
-    return type(iteration) is int and isinstance(loss, (int, float)) and not isinstance(loss, bool)
+    return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
 
 
 def precision_of(folder, config, records=None):
