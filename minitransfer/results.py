@@ -430,17 +430,26 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
     return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
 
 
-def _is_own_base(base, result):
-    """Whether ``base`` is a base of ``result``'s own target: the same split, split seed (or
-    replicate) and target half."""
-    b, r = base.run, result.run
-    return b.kind == "base" and b.split == r.split and b.split_seed == r.split_seed and b.target == r.target
+def _target_of(result):
+    """What a network is trained on, and its own base with it: split, split seed (or replicate) and
+    target half."""
+    return result.run.split, result.run.split_seed, result.run.target
+
+
+def _bases_by_target(results):
+    """{:func:`_target_of`: [accuracy of each base trained on it]}, built once for a whole grid
+    (a look-up per network, not a pass over every run per network)."""
+    bases = {}
+    for b in results:
+        if b.run.kind == "base":
+            bases.setdefault(_target_of(b), []).append(b.mean10_top1)
+    return bases
 
 
 def own_base(result, results):
-    """The mean accuracy of the base(s) of ``result``'s own target (:func:`_is_own_base`); NaN when
-    it was not trained."""
-    return mean([b.mean10_top1 for b in results if _is_own_base(b, result)])
+    """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
+    replicate, and target half); NaN when it was not trained."""
+    return mean(_bases_by_target(results).get(_target_of(result), []))
 
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
@@ -450,9 +459,9 @@ def without_base(results):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder): they are in no finding and no number relative to a base."""
-    texts = []
+    texts, bases = [], _bases_by_target(results)
     for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and not any(_is_own_base(b, r) for b in results):
+        if r.run.kind in MEASURED_AGAINST_BASE and _target_of(r) not in bases:
             folder = r.run.name.rpartition("/")[0]
             base = dataclasses.replace(r.run, kind="base", n=0).label
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
@@ -466,7 +475,8 @@ def without_base(results):
 def _relative(results, split, treatment, target=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
-    with_base = [(r, own_base(r, results)) for r in select(results, split, treatment, target)]
+    bases = _bases_by_target(results)
+    with_base = [(r, mean(bases.get(_target_of(r), []))) for r in select(results, split, treatment, target)]
     return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
 

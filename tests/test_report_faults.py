@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import report
+from minitransfer import findings, report
 from minitransfer.cli import main
-from minitransfer.results import collect
+from minitransfer.results import Result, collect, without_base
 from test_report import ACCURACY, read_csv, train_in, write_run
 
 
@@ -281,3 +281,24 @@ def test_a_result_that_is_not_its_runs_training_is_left_out_and_named(runs_dir, 
     path.write_text(json.dumps({**json.loads(path.read_text()), "best_top1": 0.54, "final": {"top1": 0.52},
                                 "iterations": 3000}))
     assert report_of(runs_dir, tmp_path / "r")[1] == set(ACCURACY)
+
+
+class PassCountingList(list):
+    """The runs, counting the passes made over them."""
+
+    passes = 0
+
+    def __iter__(self):
+        PassCountingList.passes += 1
+        return super().__iter__()
+
+
+def test_a_huge_grids_findings_look_each_base_up_once(monkeypatch):
+    """100 random splits, every n both ways (5800 networks): each network's own base is looked up,
+    not found by a pass over every run (quadratic: seconds per claim, minutes for the figures)."""
+    runs = grid.plan_grid(random_seeds=range(100), layers=range(1, 8), both_directions=True)
+    results = PassCountingList(Result(run, 0.5, 0.6, 0.55, 30) for run in runs)
+    monkeypatch.setattr(PassCountingList, "passes", 0)
+    claims = findings.findings(results)
+    assert [claim.networks for claim in claims[:3]] == [200, 400, 1400]
+    assert without_base(results) == [] and PassCountingList.passes < 50
