@@ -22,7 +22,8 @@ frozen features are worse than transferred ones.
 import dataclasses
 import math
 
-from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
+from minitransfer.results import (SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
+                                  schedule_group, targets_by_n)
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -216,8 +217,9 @@ def _below(difference):
 
 
 def warnings(results):
-    """Runs whose metric should not be trusted as it is: still rising at the end, or fewer than 10
-    evaluations behind the mean of the 10 best."""
+    """Runs whose metric should not be trusted as it is: still rising at the end, fewer than 10
+    evaluations behind the mean of the 10 best, or trained with another schedule than the runs they
+    are compared with."""
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
@@ -227,4 +229,24 @@ def warnings(results):
     if few:
         found.append(f"fewer than 10 evaluations ({len(few)}): {', '.join(few)}; the mean of the 10 best is over "
                      f"fewer: evaluate more often (--eval-every)")
+    return found + _other_schedules(results)
+
+
+def _other_schedules(results):
+    """A warning for each group of runs (:func:`minitransfer.results.schedule_group`) trained with
+    other schedules (:data:`minitransfer.results.SCHEDULE_FIELDS`): a network trained for fewer
+    iterations, or evaluated more often, is not comparable with its base."""
+    groups = {}
+    for r in results:
+        if r.schedule:
+            groups.setdefault(schedule_group(r), {}).setdefault(r.schedule, []).append(r.run.name)
+    found = []
+    for group, schedules in sorted(groups.items()):
+        if len(schedules) < 2:
+            continue
+        differ = [key for key in SCHEDULE_FIELDS if len({dict(schedule).get(key) for schedule in schedules}) > 1]
+        listed = sorted(f"{', '.join(f'{key} {dict(schedule).get(key)}' for key in differ)} ({len(names)}: "
+                        f"{', '.join(names)})" for schedule, names in schedules.items())
+        found.append(f"{group} trained with {len(schedules)} schedules: {'; '.join(listed)}; their accuracies are "
+                     f"not comparable: train them again with the grid's options")
     return found

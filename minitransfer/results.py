@@ -31,6 +31,7 @@ import dataclasses
 import importlib.resources
 import json
 import math
+import os
 import pathlib
 import re
 
@@ -58,8 +59,9 @@ class Result:
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
     the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
     the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
-    computed in (:func:`precision_of`), and for a run of the natural split the names of its halves
-    A and B (:func:`minitransfer.data.splits.half_families`; () where its dataset is unknown)."""
+    computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), and for a run
+    of the natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
+    () where its dataset is unknown)."""
 
     run: Run
     final_top1: float
@@ -74,6 +76,7 @@ class Result:
     families: tuple = ()
     fingerprint: str = ""
     precision: str = ""
+    schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
 
     @property
     def still_rising(self):
@@ -107,16 +110,25 @@ def collect(runs_dir):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
     readable result, sorted by name; the names of planned or broken runs without a result.json; and,
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
-    or misshapen result, an unreadable configuration, a base whose treatment cannot be told). Those
-    are left out of every table rather than guessed at."""
+    or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
+    treatment that is not its folder's or contradicts its configuration, layers copied from another
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), and a second name of
+    one run folder (a symbolic link to it). Those are left out of every table rather than guessed at
+    or counted twice. Folders linked into ``runs_dir`` are read as if they were in it."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished, left_out = [], [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
-    for folder in sorted(runs_dir.rglob("*.run")):
-        if not folder.is_dir():
-            continue
+    folders = run_folders(runs_dir)
+    named = _first_names(folders, runs_dir)
+    for folder in folders:
         name = folder.relative_to(runs_dir).with_suffix("").as_posix()
+        first = named[os.path.realpath(folder)]
+        if first != folder:
+            first = first.relative_to(runs_dir).with_suffix("").as_posix()
+            left_out.append(f"{name}: {folder} is a link to the run folder of {first}, which is reported once, "
+                            f"as {first}")
+            continue
         if not (folder / RESULT_FILE).exists():
             if (folder / TREATMENT_FILE).is_file() or (folder / CONFIG_FILE).is_file():
                 unfinished.append(name)
@@ -128,31 +140,80 @@ def collect(runs_dir):
     return results, unfinished, left_out
 
 
+def run_folders(runs_dir):
+    """The ``*.run`` directories under ``runs_dir``, sorted, through linked folders too (a link to a
+    folder being walked, which would never end, is not followed)."""
+    found = []
+
+    def walk(folder, chain):
+        try:
+            entries = sorted((entry for entry in os.scandir(folder) if entry.is_dir()), key=lambda entry: entry.name)
+        except OSError:  # unreadable, or gone while read
+            return
+        for entry in entries:
+            if entry.name.endswith(".run"):
+                found.append(pathlib.Path(entry.path))
+            elif os.path.realpath(entry.path) not in chain:
+                walk(entry.path, chain | {os.path.realpath(entry.path)})
+
+    walk(runs_dir, {os.path.realpath(runs_dir)})
+    return sorted(found)
+
+
+def _first_names(folders, runs_dir):
+    """{real path: the folder that names it}: of the names of one run folder, the one through the
+    fewest links (the folder itself before a link to it)."""
+    named = {}
+    for folder in sorted(folders, key=lambda folder: (_links(folder, runs_dir), folder)):
+        named.setdefault(os.path.realpath(folder), folder)
+    return named
+
+
+def _links(folder, runs_dir):
+    """How many of the folders from ``runs_dir`` down to ``folder`` (itself included) are links."""
+    parts = folder.relative_to(runs_dir).parts
+    return sum(runs_dir.joinpath(*parts[:depth]).is_symlink() for depth in range(1, len(parts) + 1))
+
+
 def _read_run(folder, name, bases, families):
-    final, best, mean10, evaluations = _read_result(folder / RESULT_FILE)
+    final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
-    run = treatments.treatment(folder, name, config, bases)
+    if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
+        raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
+                            f"trains it for {config['max_iter']}: the result is another training's")
+    records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
+    run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
-    losses = tuple((record["iteration"], record["loss"]) for record in rundir.read_metrics(folder / "metrics.jsonl")
-                   if "event" not in record and "loss" in record)
+    losses = tuple((record["iteration"], float(record["loss"]))
+                   for record in rundir.read_metrics(folder / "metrics.jsonl")
+                   if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
     return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
                   preset=str(config.get("preset") or ""),
                   families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint") or "",
-                  precision=precision_of(folder, config) if config else "")
+                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint", records=records) or "",
+                  precision=precision_of(folder, config, records) if config else "",
+                  schedule=schedule_of(config))
 
 
-def precision_of(folder, config):
+def _is_loss_record(record):
+    """A training-loss line of metrics.jsonl as train writes it, a finite loss at an iteration (train
+    stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
+    iteration, loss = record.get("iteration"), record.get("loss")
+    return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
+
+
+def precision_of(folder, config, records=None):
     """The precision a run was computed in ("tf32"), with the ones it was continued in where a
     resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
     in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
     copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
-    A configuration written before the option existed was trained in ieee."""
-    changes = treatments.recorded(folder, config, "precision_changes", read=_precision_changes) or []
+    A configuration written before the option existed was trained in ieee. ``records``: the run's
+    :func:`minitransfer.treatments.run_records`, when already read."""
+    changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
     own = precision_history({"config": config, "precision_changes": changes})
-    source = treatments.recorded(folder, config, "source", read=json.loads) or {}
+    source = treatments.recorded(folder, config, "source", json.loads, records) or {}
     copied = source.get("precision", own) if isinstance(source, dict) else own
     return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 
@@ -186,11 +247,13 @@ RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "
 
 
 def _read_result(path):
-    """(final, best, mean of 10 best top-1, evaluations) of a result.json, each accuracy checked to
-    be a fraction in [0, 1]: NaN only for a run that made no evaluation (train writes NaN then)."""
+    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
+    result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
+    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv."""
     record = _read_json(path, dict)
-    final, evaluations = record.get("final", {}), record.get("evaluations", 0)
-    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0:
+    final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
+    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
+            or not (iterations is None or type(iterations) is int):
         raise UnreadableRun(f"{path}: expected {RESULT_SHAPE} as train writes it, got {json.dumps(record):.80}")
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
@@ -198,7 +261,11 @@ def _read_result(path):
         if not _is_accuracy(value, evaluations):
             raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
                                 + (" (NaN only for a run without evaluations)" if evaluations else ""))
-    return (*(float(value) for value in accuracies.values()), evaluations)
+    top, best, mean10 = (float(value) for value in accuracies.values())
+    if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
+        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
+                            f"train's summary of one run's evaluations")
+    return top, best, mean10, evaluations, iterations
 
 
 def _is_accuracy(value, evaluations):
@@ -219,6 +286,25 @@ def _read_json(path, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")
     return record
+
+
+# The options that decide how far a network is trained and how its metric is taken: runs compared
+# with each other must share them (a grid sets them once; its runs on every class may differ as a
+# group, experiment's all_classes options, and the reduced-data runs take their own learning rate).
+SCHEDULE_FIELDS = ("max_iter", "stepsize", "gamma", "base_lr", "momentum", "weight_decay", "batch_size", "eval_every")
+
+
+def schedule_of(config):
+    """((field, value), ...) of the :data:`SCHEDULE_FIELDS` a run's config.json gives (as numbers or text)."""
+    return tuple((key, config[key]) for key in SCHEDULE_FIELDS if isinstance(config.get(key), (int, float, str)))
+
+
+def schedule_group(result):
+    """The runs whose schedules must agree: those on a half of a split, those on every class (the
+    reduced-data runs apart)."""
+    if result.run.kind == "reduced":
+        return "reduced-data runs"
+    return "runs on every class" if result.run.split == "all" else "runs on a half"
 
 
 def _last_rate_change(config):
@@ -344,17 +430,26 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
     return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
 
 
-def _is_own_base(base, result):
-    """Whether ``base`` is a base of ``result``'s own target: the same split, split seed (or
-    replicate) and target half."""
-    b, r = base.run, result.run
-    return b.kind == "base" and b.split == r.split and b.split_seed == r.split_seed and b.target == r.target
+def _target_of(result):
+    """What a network is trained on, and its own base with it: split, split seed (or replicate) and
+    target half."""
+    return result.run.split, result.run.split_seed, result.run.target
+
+
+def _bases_by_target(results):
+    """{:func:`_target_of`: [accuracy of each base trained on it]}, built once for a whole grid
+    (a look-up per network, not a pass over every run per network)."""
+    bases = {}
+    for b in results:
+        if b.run.kind == "base":
+            bases.setdefault(_target_of(b), []).append(b.mean10_top1)
+    return bases
 
 
 def own_base(result, results):
-    """The mean accuracy of the base(s) of ``result``'s own target (:func:`_is_own_base`); NaN when
-    it was not trained."""
-    return mean([b.mean10_top1 for b in results if _is_own_base(b, result)])
+    """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
+    replicate, and target half); NaN when it was not trained."""
+    return mean(_bases_by_target(results).get(_target_of(result), []))
 
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
@@ -364,9 +459,9 @@ def without_base(results):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
     gathered in the folder): they are in no finding and no number relative to a base."""
-    texts = []
+    texts, bases = [], _bases_by_target(results)
     for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and not any(_is_own_base(b, r) for b in results):
+        if r.run.kind in MEASURED_AGAINST_BASE and _target_of(r) not in bases:
             folder = r.run.name.rpartition("/")[0]
             base = dataclasses.replace(r.run, kind="base", n=0).label
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
@@ -380,7 +475,8 @@ def without_base(results):
 def _relative(results, split, treatment, target=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
-    with_base = [(r, own_base(r, results)) for r in select(results, split, treatment, target)]
+    bases = _bases_by_target(results)
+    with_base = [(r, mean(bases.get(_target_of(r), []))) for r in select(results, split, treatment, target)]
     return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
 

@@ -28,6 +28,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 
 CONFIG_FILE = "config.json"
+KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
 
 
 class UnreadableRun(ValueError):
@@ -35,31 +36,132 @@ class UnreadableRun(ValueError):
     treatment file is corrupt, or its base cannot be found. ``report`` leaves it out and names it."""
 
 
-def treatment(folder, name, config, bases):
+def treatment(folder, name, config, bases, records=None):
     """The :class:`minitransfer.experiment.Run` of the run in ``folder``: its treatment.json, else
     derived from ``config`` (its config.json as a dict; None when missing). ``bases``: a dict of the
-    base checkpoints read so far, by path, shared between calls."""
+    base checkpoints read so far, by path, shared between calls; ``records``: the run's
+    :func:`run_records`, when already read.
+
+    A treatment.json that is not this folder's (:func:`_check_placed`) or that contradicts the
+    config.json train wrote beside it (:func:`_check_config`), and a copy whose layers train recorded
+    as coming from another base than its treatment says (:func:`check_source`), raise
+    :class:`UnreadableRun`: the run is not the network its name says."""
+    records = run_records(folder, config or {}) if records is None else records
     if (folder / TREATMENT_FILE).is_file():
         path = folder / TREATMENT_FILE
-        try:
-            return dataclasses.replace(Run.from_json(json.loads(path.read_text())), name=name)
-        except (OSError, ValueError, TypeError, AttributeError) as error:
-            raise UnreadableRun(f"{path}: not a treatment as experiment writes it ({error})") from None
-    if config is None:
+        planned = _read_treatment(path)
+        run = dataclasses.replace(planned, name=name)
+        _check_placed(path, folder, planned.name)
+        if config is not None:
+            _check_config(path, run, config)
+    elif config is None:
         raise UnreadableRun(f"neither {TREATMENT_FILE} nor {CONFIG_FILE} in {folder}: its treatment is unknown")
+    else:
+        try:
+            run = _from_config(folder, name, config, bases, records)
+        except UnreadableRun:
+            raise
+        except (KeyError, ValueError, TypeError) as error:
+            raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
+                                f"({type(error).__name__}: {error})") from None
+    check_source(run, recorded(folder, config or {}, "source", _source_record, records))
+    return run
+
+
+def _read_treatment(path):
+    """The run a treatment.json records, its label and treatment known (a kind experiment never
+    writes, or a reduced run without its count, is named here rather than a traceback in a table)."""
     try:
-        return _from_config(folder, name, config, bases)
-    except UnreadableRun:
-        raise
-    except (KeyError, ValueError, TypeError) as error:
-        raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
-                            f"({type(error).__name__}: {error})") from None
+        run = Run.from_json(json.loads(path.read_text()))
+        if run.kind not in KINDS or (run.kind == "reduced" and type(run.per_class) is not int):
+            raise ValueError(f"kind {run.kind!r}, per_class {run.per_class!r}")
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        raise UnreadableRun(f"{path}: not a treatment as experiment writes it ({error})") from None
+    return run
 
 
-def _from_config(folder, name, config, bases):
+def _check_placed(path, folder, planned_name):
+    """The run folder is where experiment planned the run ``planned_name``: ``<grid>/<name>.run``
+    (a run folder copied or linked into another split's folder keeps the treatment, split seed and
+    base of the one it was copied from, and would be measured as the other's)."""
+    if not isinstance(planned_name, str) or not planned_name:
+        return  # written by hand without a name: nothing to check it against
+    planned = pathlib.PurePosixPath(planned_name + ".run").parts
+    placed = pathlib.Path(os.path.abspath(folder)).parts
+    if placed[len(placed) - len(planned):] != planned:
+        raise UnreadableRun(f"{path} is the treatment of run {planned_name} (experiment wrote it in "
+                            f"{planned_name}.run), not of {folder.name}: the folder was copied, moved or linked "
+                            f"from there; train this run in its own folder")
+
+
+def _check_config(path, run, config):
+    """``run`` (from treatment.json) is the run train was configured as (its config.json): the same
+    split, seed, half, base, n, freezing, random layers and images per class."""
+    on_halves = run.split not in ("all", CROSS)
+    expected = {"split": run.split if on_halves else "all", "half": run.target if on_halves else None,
+                "copy_from": bool(run.parent), "n": run.n if run.parent else None,
+                "frozen": not run.fine_tuned if run.parent else None,
+                "random_frozen": run.n if run.kind == "random-frozen" else None, "per_class": run.per_class}
+    if run.split == "random":
+        expected["split_seed"] = run.split_seed
+    found = dict(config, copy_from=bool(config.get("copy_from")))
+    if not run.parent:
+        found.update(n=None, frozen=None)  # train's defaults, meaningless without a base
+    differ = [(key, found[key], value) for key, value in expected.items() if key in config and found[key] != value]
+    if run.parent and config.get("copy_from") and not _is_weights_of(config["copy_from"], run.parent):
+        differ.append(("copy_from", config["copy_from"], f"<grid>/{run.parent}.h5"))
+    if differ:
+        said = ", ".join(f"{key} {value!r} where it says {planned!r}" for key, value, planned in differ)
+        raise UnreadableRun(f"{path} says {run.label} ({run.treatment}) but train ran it with {said} "
+                            f"({path.parent / CONFIG_FILE}): which network it is cannot be told")
+
+
+def _is_weights_of(path, name):
+    """Whether ``path`` is the weights file of the grid's run ``name``: ``<grid>/<name>.h5``."""
+    weights = pathlib.PurePosixPath(name + ".h5").parts
+    return pathlib.PurePath(path).parts[-len(weights):] == weights
+
+
+def check_source(run, source):
+    """Raise :class:`UnreadableRun` when ``run`` copied layers from another base than its treatment
+    says, by train's record ``source`` (None, or a record of another kind of run: nothing to check).
+    AnB and BnB copy from half A, B of the same split (and split seed, for a random split) of the same
+    dataset; a cross-dataset grid's SnT from the other dataset, its TnT from every class of this one.
+    E.g. A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer."""
+    if run.kind not in ("transfer", "selffer") or not source:
+        return
+    if run.split == CROSS:
+        expected = {"cross_dataset": run.source == SOURCE}
+    else:
+        expected = {"cross_dataset": False, "split_kind": run.split, "split_half": run.source or ""}
+        if run.split == "random":
+            expected["split_seed"] = run.split_seed
+    if all(source.get(key, value) == value for key, value in expected.items()):
+        return
+    checkpoint = f" ({source['checkpoint']})" if source.get("checkpoint") else ""
+    if run.split != CROSS and not run.source:  # a run trained by hand from a base without a half
+        raise UnreadableRun(f"its layers come from a base of {_base_text(source)}{checkpoint}, trained on no half of "
+                            f"the {run.split} split it was trained on: none of the paper's treatments")
+    raise UnreadableRun(f"{run.label} ({run.treatment}) should have copied its layers from "
+                        f"{_base_text(expected)}, but train recorded a base of {_base_text(source)}{checkpoint}: "
+                        f"the base file was another network when it was trained; train it again from its own base")
+
+
+def _base_text(source):
+    """A base as a record says it: "half A of random split 0", "the other dataset"."""
+    if source.get("cross_dataset"):
+        return "another dataset"
+    kind, half = source.get("split_kind"), source.get("split_half")
+    if kind == "all" or (kind is None and not half):
+        return "every class of this dataset"
+    seed = f" {source['split_seed']}" if kind == "random" and "split_seed" in source else ""
+    return f"half {half} of {f'the {kind} split' if kind else 'its split'}{seed}"
+
+
+def _from_config(folder, name, config, bases, records):
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
     if config.get("copy_from"):
-        source = recorded(folder, config, "source", _source_record) or _judge_base(folder, config, bases)
+        source = recorded(folder, config, "source", _source_record, records) or _judge_base(folder, config, bases)
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
@@ -73,15 +175,36 @@ def _from_config(folder, name, config, bases):
     return Run(name, "base", split, seed, target=half)
 
 
-def recorded(folder, config, attribute, read=str):
-    """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
-    file (the first that holds it and ``read`` accepts: no ValueError); None when neither does."""
+def run_records(folder, config):
+    """The root attributes train wrote into the run's checkpoint and into its weights file (named by
+    ``config``'s out), in that order, each file opened once, as plain values; a file that is missing
+    or unreadable, or an attribute that cannot be read, is left out."""
     weights = pathlib.Path(config.get("out") or "").name
+    records = []
     for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
         try:
             with h5py.File(path, "r") as f:
-                return read(fileio.plain_attribute(f.attrs[attribute]))
-        except (OSError, KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
+                records.append({key: _attribute(f.attrs, key) for key in f.attrs})
+        except OSError:
+            continue
+    return records
+
+
+def _attribute(attrs, key):
+    try:
+        return fileio.plain_attribute(attrs[key])
+    except (OSError, ValueError, TypeError):  # a type h5py cannot read back: as if not written
+        return None
+
+
+def recorded(folder, config, attribute, read=str, records=None):
+    """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
+    file (the first that holds it and ``read`` accepts: no ValueError); None when neither does.
+    ``records``: the run's :func:`run_records`, when already read."""
+    for attributes in run_records(folder, config) if records is None else records:
+        try:
+            return read(attributes[attribute])
+        except (KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
             continue
     return None
 

@@ -1,0 +1,304 @@
+"""``minitransfer report`` on run folders that are not what their names say: a transfer whose base
+file was another network when it was trained, a run folder copied or linked into another split's
+folder, a treatment.json that contradicts its config.json, hand-edited files, runs trained with
+another schedule than the runs they are compared with, folders linked into the grid; and each run's
+files read once."""
+
+import json
+import os
+import shutil
+
+import h5py
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer import findings, report
+from minitransfer.cli import main
+from minitransfer.results import Result, collect, without_base
+from test_report import ACCURACY, read_csv, train_in, write_run
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    out = tmp_path / "grid"
+    for run in grid.plan_grid(layers=(1, 3, 5)):
+        write_run(out, run, ACCURACY[run.name])
+    return out
+
+
+def record_source(runs_dir, name, **source):
+    """What train writes into a copy's checkpoint about its base (transfer.source_of)."""
+    record = {"checkpoint": f"/cluster/grid/{name.split('/')[0]}/baseA.h5", "split_kind": "random", "split_seed": 0,
+              "split_half": "A", "cross_dataset": False, **source}
+    with h5py.File(runs_dir / f"{name}.run" / "checkpoint.h5", "a") as f:
+        f.attrs["source"] = json.dumps(record)
+
+
+def report_of(runs_dir, out):
+    """``report RUNS_DIR -o OUT``: (its output, the names in results.csv); exit 0 asserted."""
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return result.output, {row["run"] for row in read_csv(out / "results.csv")}
+
+
+WRONG_BASES = {
+    "AnB-from-half-B": ("random0/A1B", {"split_half": "B"},
+                        "A1B (AnB) should have copied its layers from half A of the random split 0, but train recorded "
+                        "a base of half B of the random split 0 (/cluster/grid/random0/baseA.h5)"),
+    "AnB+-from-another-split-seed": ("random0/A3B+", {"split_seed": 1},
+                                     "A3B+ (AnB+) should have copied its layers from half A of the random split 0, "
+                                     "but train recorded a base of half A of the random split 1"),
+    "BnB-from-half-A": ("random0/B5B", {"split_half": "A"},
+                        "B5B (BnB) should have copied its layers from half B of the random split 0, but train "
+                        "recorded a base of half A of the random split 0"),
+    "AnB-from-the-natural-split": ("random0/A5B", {"split_kind": "natural"},
+                                   "should have copied its layers from half A of the random split 0, but train "
+                                   "recorded a base of half A of the natural split"),
+    "AnB-from-another-dataset": ("random0/A1B+", {"cross_dataset": True},
+                                 "recorded a base of another dataset"),
+}
+
+
+@pytest.mark.parametrize("name, source, why", WRONG_BASES.values(), ids=WRONG_BASES.keys())
+def test_a_copy_whose_base_was_another_network_is_left_out_and_named(runs_dir, tmp_path, name, source, why):
+    """A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer:
+    train recorded the base's half, and report believes that record over the run's name. The
+    copies whose record agrees stay in."""
+    for other in ("random0/A3B", "random0/B3B"):
+        record_source(runs_dir, other, split_half=other.split("/")[1][0])
+    record_source(runs_dir, name, **{"split_half": name.split("/")[1][0], **source})
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {name}
+    assert f"left out: {name}: " in output and why in output
+    assert f"- {name}: " in (tmp_path / "r" / "findings.md").read_text()
+
+
+def test_a_grid_whose_base_file_was_replaced_before_its_transfer_was_trained(synthetic_8, tmp_path, monkeypatch):
+    """The fault end to end: baseB's network copied over random0/baseA.h5, then A1B trained as the
+    grid trains it (split, seed and half given, --copy-from random0/baseA.h5)."""
+    planned = {run.name: run for run in grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)}
+    for name, half in (("random0/baseA", "A"), ("random0/baseB", "B")):
+        train_in(tmp_path, monkeypatch, out=f"{name}.h5", data=synthetic_8, split="random", split_seed=0, half=half)
+    shutil.copyfile(tmp_path / "random0" / "baseB.h5", tmp_path / "random0" / "baseA.h5")
+    train_in(tmp_path, monkeypatch, out="random0/A1B.h5", data=synthetic_8, split="random", split_seed=0, half="B",
+             copy_from="random0/baseA.h5", n=1, frozen=True)
+    grid.write_plan(tmp_path, list(planned.values()), {}, ["train"])
+    results, unfinished, left_out = collect(tmp_path)
+    assert sorted(r.run.name for r in results) == ["random0/baseA", "random0/baseB"] and not unfinished
+    assert left_out == [f"random0/A1B: A1B (AnB) should have copied its layers from half A of the random split 0, but "
+                        f"train recorded a base of half B of the random split 0 ({tmp_path / 'random0' / 'baseA.h5'}): "
+                        f"the base file was another network when it was trained; train it again from its own base"]
+
+
+def test_a_cross_dataset_grids_copies_are_checked_against_their_own_bases(tmp_path):
+    """SnT copies from the other dataset, TnT from every class of this one; swapped, both are out."""
+    out = tmp_path / "grid"
+    for run in grid.plan_grid(random_seeds=(), layers=(2,), cross=True, fine_tuned=False):
+        write_run(out, run, 0.5)
+    record_source(out, "cross/S2T", cross_dataset=False, split_kind="all", split_half="")
+    record_source(out, "cross/T2T", cross_dataset=True, split_kind="all", split_half="")
+    results, _, left_out = collect(out)
+    assert sorted(r.run.name for r in results) == ["cross/baseS", "cross/baseT"]
+    assert [text.split(": ", 1)[0] for text in left_out] == ["cross/S2T", "cross/T2T"]
+    assert "S2T (AnB) should have copied its layers from another dataset, but train recorded a base of every class " \
+           "of this dataset" in left_out[0]
+    assert "T2T (BnB) should have copied its layers from every class of this dataset, but train recorded a base " \
+           "of another dataset" in left_out[1]
+
+    record_source(out, "cross/S2T", cross_dataset=True, split_kind="all", split_half="")
+    record_source(out, "cross/T2T", cross_dataset=False, split_kind="all", split_half="")
+    assert len(collect(out)[0]) == 4 and not collect(out)[2]
+
+
+def test_a_run_folder_copied_into_another_splits_folder_is_left_out_and_named(runs_dir, tmp_path):
+    """random0/A3B.run copied as random1/A3B.run keeps split seed 0 and random0's base in its
+    treatment.json: it would be reported as random1's A3B and measured against random0's baseB."""
+    shutil.copytree(runs_dir / "random0" / "A3B.run", runs_dir / "random1" / "A3B.run")
+    shutil.copyfile(runs_dir / "random0" / "A3B.h5", runs_dir / "random1" / "A3B.h5")
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY)
+    assert (f"left out: random1/A3B: {runs_dir / 'random1' / 'A3B.run' / 'treatment.json'} is the treatment of run "
+            f"random0/A3B (experiment wrote it in random0/A3B.run), not of A3B.run") in output
+
+
+def test_a_link_to_a_run_folder_counts_it_once(runs_dir, tmp_path):
+    """A grid's run linked under another name, and a hand-trained run (no treatment.json) linked
+    twice: each network is one row; the links are named."""
+    os.symlink("A3B.run", runs_dir / "random0" / "A3B-again.run")
+    hand = runs_dir / "hand"
+    write_run(hand, grid.Run("baseA", "base", "random", 0, target="A"), 0.6, treatment=False,
+              config={"split": "random", "split_seed": 0, "half": "A"})
+    os.symlink("baseA.run", hand / "baseA-link.run")
+    results, _, left_out = collect(runs_dir)
+    assert sorted(r.run.name for r in results) == sorted(set(ACCURACY) | {"hand/baseA"})
+    assert left_out == [
+        f"hand/baseA-link: {hand / 'baseA-link.run'} is a link to the run folder of hand/baseA, which is reported "
+        f"once, as hand/baseA",
+        f"random0/A3B-again: {runs_dir / 'random0' / 'A3B-again.run'} is a link to the run folder of random0/A3B, "
+        f"which is reported once, as random0/A3B"]
+
+
+def test_a_grid_linked_twice_under_other_names_is_read_once(runs_dir, tmp_path):
+    """random1 a link to random0: random0's runs are reported, random1's names are not read as
+    random1's networks (their treatment says split seed 0, their base random0's)."""
+    os.symlink("random0", runs_dir / "random1")
+    results, _, left_out = collect(runs_dir)
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY)
+    assert len(left_out) == len(ACCURACY) and all(" is a link to the run folder of random0/" in t for t in left_out)
+
+
+def test_a_split_folder_linked_into_the_grid_is_read(runs_dir, tmp_path):
+    """random0/ kept on another disk and linked into the grid (a cluster's scratch space): its runs
+    are the grid's, read once, and a link back up to the grid ends no loop."""
+    shutil.move(runs_dir / "random0", tmp_path / "scratch-random0")
+    os.symlink(tmp_path / "scratch-random0", runs_dir / "random0")
+    os.symlink(runs_dir, tmp_path / "scratch-random0" / "back-to-the-grid")
+    results, unfinished, left_out = collect(runs_dir)
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+def grid_config(run, **changes):
+    """The config.json train writes for a run of the grid (the fields report compares)."""
+    fields = grid.run_fields(run, "/cluster/grid", {"data": "/data/eight", "preset": "mini"})
+    return {**fields, "frozen": bool(fields.get("frozen")), "random_frozen": None, **changes}
+
+
+DISAGREEMENTS = {
+    "other-half": ({"half": "A"}, "half 'A' where it says 'B'"),
+    "other-split-seed": ({"split_seed": 1}, "split_seed 1 where it says 0"),
+    "other-n": ({"n": 5}, "n 5 where it says 3"),
+    "fine-tuned": ({"frozen": False}, "frozen False where it says True"),
+    "another-base": ({"copy_from": "/cluster/grid/random0/baseB.h5"},
+                     "copy_from '/cluster/grid/random0/baseB.h5' where it says '<grid>/random0/baseA.h5'"),
+}
+
+
+@pytest.mark.parametrize("changes, why", DISAGREEMENTS.values(), ids=DISAGREEMENTS.keys())
+def test_a_treatment_that_contradicts_its_config_is_left_out_and_named(runs_dir, tmp_path, changes, why):
+    runs = {run.name: run for run in grid.plan_grid(layers=(1, 3, 5))}
+    for name in ("random0/A3B", "random0/B3B+", "random0/baseB"):
+        write_run(runs_dir, runs[name], ACCURACY[name], config=grid_config(runs[name]))
+    write_run(runs_dir, runs["random0/A3B"], 0.53, config=grid_config(runs["random0/A3B"], **changes))
+    results, _, left_out = collect(runs_dir)
+    assert {r.run.name for r in results} == set(ACCURACY) - {"random0/A3B"}
+    [text] = left_out
+    assert text.startswith(f"random0/A3B: {runs_dir / 'random0' / 'A3B.run' / 'treatment.json'} says A3B (AnB) but "
+                           f"train ran it with ") and why in text
+
+
+NOT_EXPERIMENTS = {
+    "unknown-kind": ({"kind": "distilled"}, "kind 'distilled'"),
+    "reduced-without-count": ({"kind": "reduced", "per_class": None}, "per_class None"),
+}
+
+
+@pytest.mark.parametrize("changes, why", NOT_EXPERIMENTS.values(), ids=NOT_EXPERIMENTS.keys())
+def test_a_treatment_experiment_never_writes_is_left_out_not_a_traceback(runs_dir, tmp_path, changes, why):
+    path = runs_dir / "random0" / "A3B.run" / "treatment.json"
+    path.write_text(json.dumps(dict(json.loads(path.read_text()), **changes)))
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}: not a treatment as experiment writes it" in output and why in output
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # matplotlib's ticks of 1e308
+def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
+    """Lines train never writes (no iteration, a loss as text, NaN: train stops there) are skipped;
+    a NaN beside a huge loss ended the learning curves' figure in matplotlib's traceback."""
+    (runs_dir / "random0" / "A3B.run" / "metrics.jsonl").write_text(
+        '{"loss": 2.0}\n{"iteration": 2, "loss": "low"}\n{"iteration": 3, "loss": 1.5}\n'
+        '{"iteration": 4, "loss": NaN}\n{"iteration": 5, "loss": 1e308}\n')
+    [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
+    assert run.losses == ((3, 1.5), (5, 1e308))
+    pytest.importorskip("matplotlib")
+    written = report.write_report(runs_dir, tmp_path / "r")
+    assert written.figures and written.files["curves.png"].is_file()
+
+
+def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):
+    """random0/A5B+ trained again with --max-iter 300 where the grid trained for 3000: its boost is
+    a shorter training's; the warning names the schedules and their runs. The runs on every class
+    (the grid's all_classes options) are a group of their own."""
+    runs = {run.name: run for run in grid.plan_grid(layers=(1, 3, 5), random_frozen=(2,))}
+    for name, run in runs.items():
+        max_iter = 300 if name in ("random0/A5B+", "all/base", "all/random2") else 3000
+        write_run(runs_dir, run, ACCURACY.get(name, 0.3), config=dict(grid_config(run), max_iter=max_iter))
+    written = report.write_report(runs_dir, tmp_path / "r", figures=False)
+    assert written.warnings == [
+        "runs on a half trained with 2 schedules: max_iter 300 (1: random0/A5B+); max_iter 3000 (13: random0/A1B+, "
+        "random0/A1B, random0/A3B+, random0/A3B, random0/A5B, random0/B1B+, random0/B1B, random0/B3B+, random0/B3B, "
+        "random0/B5B+, random0/B5B, random0/baseA, random0/baseB); their accuracies are not comparable: train them "
+        "again with the grid's options"]
+    assert f"- {written.warnings[0]}" in written.files["findings.md"].read_text()
+
+
+def test_each_runs_checkpoint_and_weights_are_opened_once(runs_dir, monkeypatch):
+    """A grid of thousands of runs on a network file system: its fingerprint, precision and base are
+    read from one opening of each file, not one per attribute."""
+    for run in grid.plan_grid(layers=(1, 3, 5)):
+        write_run(runs_dir, run, ACCURACY[run.name], config=grid_config(run, out=str(runs_dir / f"{run.name}.h5")))
+        with h5py.File(runs_dir / f"{run.name}.run" / "checkpoint.h5", "w") as f:
+            f.attrs["dataset_fingerprint"] = "8" * 64
+        if run.parent:
+            record_source(runs_dir, run.name, split_half=run.source)
+    opened = []
+    real_file = h5py.File
+
+    def counting_file(path, *args, **kwargs):
+        opened.append(os.fspath(path))
+        return real_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(h5py, "File", counting_file)
+    results, _, left_out = collect(runs_dir)
+    assert len(results) == len(ACCURACY) and not left_out
+    assert {r.fingerprint for r in results} == {"8" * 64}
+    assert sorted(opened) == sorted(set(opened)) and len(opened) == 2 * len(ACCURACY)
+
+
+NOT_ONE_TRAINING = {
+    "best-below-final": ({"best_top1": 0.4}, None,
+                         "best_top1 0.4 is below final top1 0.52 or mean10_top1 0.53: not train's summary"),
+    "best-below-mean": ({"final": {"top1": 0.3}, "best_top1": 0.5}, None,
+                        "best_top1 0.5 is below final top1 0.3 or mean10_top1 0.53"),
+    "other-iterations": ({"iterations": 300}, {"max_iter": 3000},
+                         "is the result of 300 iterations, but config.json trains it for 3000: the result is another "
+                         "training's"),
+}
+
+
+@pytest.mark.parametrize("changes, config, why", NOT_ONE_TRAINING.values(), ids=NOT_ONE_TRAINING.keys())
+def test_a_result_that_is_not_its_runs_training_is_left_out_and_named(runs_dir, tmp_path, changes, config, why):
+    """result.json copied from another run, or edited by hand: its numbers are no one training's."""
+    run = {run.name: run for run in grid.plan_grid(layers=(3,))}["random0/A3B"]
+    write_run(runs_dir, run, 0.53, config=config and {**grid_config(run), **config})
+    path = runs_dir / "random0" / "A3B.run" / "result.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}" in output and why in output
+
+    path.write_text(json.dumps({**json.loads(path.read_text()), "best_top1": 0.54, "final": {"top1": 0.52},
+                                "iterations": 3000}))
+    assert report_of(runs_dir, tmp_path / "r")[1] == set(ACCURACY)
+
+
+class PassCountingList(list):
+    """The runs, counting the passes made over them."""
+
+    passes = 0
+
+    def __iter__(self):
+        PassCountingList.passes += 1
+        return super().__iter__()
+
+
+def test_a_huge_grids_findings_look_each_base_up_once(monkeypatch):
+    """100 random splits, every n both ways (5800 networks): each network's own base is looked up,
+    not found by a pass over every run (quadratic: seconds per claim, minutes for the figures)."""
+    runs = grid.plan_grid(random_seeds=range(100), layers=range(1, 8), both_directions=True)
+    results = PassCountingList(Result(run, 0.5, 0.6, 0.55, 30) for run in runs)
+    monkeypatch.setattr(PassCountingList, "passes", 0)
+    claims = findings.findings(results)
+    assert [claim.networks for claim in claims[:3]] == [200, 400, 1400]
+    assert without_base(results) == [] and PassCountingList.passes < 50
