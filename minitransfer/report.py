@@ -14,8 +14,9 @@ best validation top-1 evaluations, unless a column says otherwise.
 - figure2, figure3, figure_cross (transfer across datasets), figure_s1 (reduced-data runs: accuracy
   against training images per class), curves (every run's learning curves).
 
-A run that cannot be read (:func:`minitransfer.results.collect`: a result.json train would not
-write, a base that cannot be found) is in none of these; results.md and findings.md name it and
+A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:
+a result.json train would not write, a base that cannot be found, layers copied from another base
+than its treatment says) is in none of these; results.md and findings.md name it and
 say why, so a report of a large grid is still written while one run is being fixed. A transfer,
 selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
@@ -287,8 +288,8 @@ def _findings(report):
 def _left_out(report):
     lines = []
     if report.left_out:
-        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, in no table, figure or "
-                      f"finding", ""] + [f"- {text}" for text in report.left_out]
+        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read or are not the network their "
+                      f"name says, in no table, figure or finding", ""] + [f"- {text}" for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "
                       f"results and accuracies but in no finding or number relative to a base", ""] \

@@ -36,17 +36,22 @@ def report(runs, out, reference):
     figure_s1 (reduced-data runs: accuracy against training images per class, linear and log) and
     every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
 
-    A run that cannot be read is left out of every table, figure and finding, and named with the
-    reason on the terminal ("left out: ..."), in results.md and in findings.md: a result.json that
-    is not train's (corrupt, truncated, misshapen, an accuracy outside [0, 1]), or a run copied from
-    a base that cannot be found or read, so that its treatment cannot be told. The report is still
-    written from the other runs (exit code 0); with none left, it fails (exit code 1). A transfer,
-    selffer or random-frozen run whose own base is not among the runs (its folder deleted, or only
-    the copies gathered) is in the results but in no finding: "left out of the findings: ...". Runs of
-    several datasets, presets or precisions (--precision; a run continued in another one is one of
-    its own) are refused, each group named (exit code 1): report each from a folder of its own. A
-    cross-dataset grid (experiment --source-data) is one dataset's: its source base is trained on
-    the other one by design.
+    A run that cannot be read, or is not the network its name says, is left out of every table,
+    figure and finding, and named with the reason on the terminal ("left out: ..."), in results.md
+    and in findings.md: a result.json that is not train's (corrupt, truncated, misshapen, an
+    accuracy outside [0, 1], another training's), a run copied from a base that cannot be found or
+    read, so that its treatment cannot be told, a copy whose layers train recorded as coming from
+    another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
+    folder copied into another's place or whose treatment.json contradicts its config.json, and a
+    second name (a link) of a run folder, which is read once. The report is still written from
+    the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
+    schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
+    warning. A transfer, selffer or random-frozen run whose own base is not among the runs (its
+    folder deleted, or only the copies gathered) is in the results but in no finding: "left out of
+    the findings: ...". Runs of several datasets, presets or precisions (--precision; a run
+    continued in another one is one of its own) are refused, each group named (exit code 1):
+    report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
+    dataset's: its source base is trained on the other one by design.
 
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
