@@ -14,6 +14,8 @@ import json
 import os
 import pathlib
 
+import numpy as np
+
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
@@ -88,6 +90,20 @@ def _other_runs(out, planned):
             continue
         if run.name not in planned and run_dir(out, run) == folder:
             yield run
+
+
+def per_class_notes(runs, options):
+    """A note for each --per-class count of ``runs`` above the training images of every class of the
+    grid's dataset: such a run keeps every image (as the largest class's count would), so two such
+    counts train the same network, which Figure S1 places at the counts asked for."""
+    counts = sorted({run.per_class for run in runs if run.kind == "reduced"})
+    if not counts:
+        return []
+    dataset = datasets.open_dataset(options["data"])
+    largest = int(np.bincount(dataset.labels("train"), minlength=dataset.num_classes).max())
+    return [f"--per-class {count}: no class of {dataset.path} has more than {largest} training images, so these runs "
+            f"keep every image, as --per-class {largest} would (Figure S1 places them at {count})"
+            for count in counts if count > largest]
 
 
 def check_bases(runs, out, options):

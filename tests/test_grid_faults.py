@@ -128,3 +128,18 @@ def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_ar
     assert outcome.failed == ["random0/baseB"] and outcome.finished == ["random0/A1B"], lines
     assert "random0/baseB.h5 exists but there is nothing to resume from" in \
         (out / "random0" / "baseB.run" / "train.log").read_text()
+
+
+def test_per_class_counts_above_every_class_are_noted_on_the_terminal(tiny_data, tmp_path):
+    """With 8 training images a class, --per-class 4,10,100 trains 10 and 100 on every image, as
+    8 would: two identical networks that Figure S1 places at 10 and 100. The runs' train.log
+    warned; the grid's terminal, where the researcher looks, said nothing."""
+    from minitransfer.cli import main
+
+    done = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "g"), "--per-class",
+                                     "4,10,100", "--dry-run", "--device", "cpu"])
+    assert done.exit_code == 0, done.output
+    notes = [line for line in done.output.splitlines() if line.startswith("note: --per-class")]
+    assert notes == [f"note: --per-class {count}: no class of {tiny_data} has more than 8 training images, so these "
+                     f"runs keep every image, as --per-class 8 would (Figure S1 places them at {count})"
+                     for count in (10, 100)]

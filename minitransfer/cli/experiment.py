@@ -58,7 +58,7 @@ def _time_limit(ctx, param, value):
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
-                   "them as figure_s1.")
+                   "them as figure_s1. A count above every class's training images keeps them all (a note says so).")
 @click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
               help="Networks per point for the natural split and the all-classes controls, each with its own "
                    "base and seed (a random split's replicates are its --split-seed values).")
@@ -133,6 +133,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
     out = out.resolve()
     run(lambda: grid_check.check_bases(runs, out, options))
+    for note in run(lambda: grid_check.per_class_notes(runs, options)):
+        click.echo(f"note: {note}", err=True)
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
