@@ -1,0 +1,227 @@
+"""Data that goes bad after the checks at the start of a run: a shard written to or replaced while the
+loader reads it, meta.json edited under the loader's workers, a mean image no 8-bit images have,
+and HDF5 headers with a flipped byte. Each is a DatasetError naming the file (or, for meta.json, no effect on what is read), never
+images nobody checked, and never a hang."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config, fileio
+from minitransfer import train as training
+from minitransfer.cli import main
+from minitransfer.data import dataset, loader, splits
+from minitransfer.data.dataset import DatasetError
+
+WORKERS = [pytest.param(0, id="in-process"), pytest.param(1, id="1-worker")]
+
+
+@pytest.fixture
+def copy(tiny_synthetic, tmp_path, copy_dataset):
+    return copy_dataset(tiny_synthetic, tmp_path / "copy")
+
+
+def _train_loader(data, workers):
+    half = splits.make_half(data, "all")
+    return loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, seed=7,
+                              workers=workers)
+
+
+def _take(batches, count):
+    return [(x.copy(), y.copy()) for _, (x, y) in zip(range(count), batches)]
+
+
+def _image_offset(path):
+    with h5py.File(path, "r") as handle:
+        return handle["images"].id.get_offset()
+
+
+def _write_in_place(path, position, data):
+    """Overwrite bytes of ``path`` at ``position`` without replacing the file (as a bad disk or
+    another program writing into it would)."""
+    with open(path, "r+b") as handle:
+        handle.seek(position)
+        handle.write(data)
+
+
+def _rehash(folder):
+    """meta.json's sha256 of every file recomputed: a hand-made dataset's checksums, which prove nothing."""
+    meta = json.loads((folder / "meta.json").read_text())
+    for subset in meta["subsets"].values():
+        for shard in subset["shards"]:
+            shard["sha256"] = fileio.sha256_file(folder / shard["file"])
+    meta["mean"]["sha256"] = fileio.sha256_file(folder / "mean.h5")
+    dataset.write_meta(folder, meta)
+
+
+# ---- shards changed after the check ---------------------------------------------------------------
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_a_shard_written_to_after_the_check_stops_the_loader_naming_it(copy, workers):
+    """Every image of train-00000 inverted in place after the first batch: without the check after
+    each read the loader went on with images nobody checked."""
+    shard = copy / "train-00000.h5"
+    with _train_loader(dataset.open_dataset(copy), workers) as batches:
+        _take(batches, 1)
+        offset = _image_offset(shard)
+        raw = shard.read_bytes()[offset:offset + 30 * 16 * 16 * 3]
+        _write_in_place(shard, offset, bytes(255 - value for value in raw))
+        with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to while the run read it"):
+            _take(batches, 20)  # every image more than twice over
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_a_shard_replaced_after_the_check_is_refused_where_it_is_opened(copy, workers):
+    """Another file renamed over train-00001 between the check and the first batch (its images
+    zeroed): the reader opens it by name, and read it unchecked before."""
+    shard, other = copy / "train-00001.h5", copy / "other.h5"
+    with _train_loader(dataset.open_dataset(copy), workers) as batches:
+        shutil.copyfile(shard, other)
+        _write_in_place(other, _image_offset(other), bytes(30 * 16 * 16 * 3))
+        os.replace(other, shard)
+        with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced after its checksum was checked"):
+            _take(batches, 20)
+
+
+def test_a_training_stops_naming_a_shard_written_to_mid_run_and_keeps_its_iterations(synthetic_8, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_8, data)
+    shard = data / "train-00000.h5"
+    offset = _image_offset(shard)
+
+    def flip_after_2(done):
+        if done == 2:
+            _write_in_place(shard, offset + 1000, bytes([shard.read_bytes()[offset + 1000] ^ 0xFF]))
+
+    fields = {"batch_size": 16, "max_iter": 10, "eval_every": 5, "checkpoint_every": 10, "quiet": True,
+              "device": "cpu", "workers": 1}
+    with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to while the run read it.*"
+                                           r"iterations done are saved in .*checkpoint\.h5"):
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(data), seed=4, **fields),
+                       on_iteration=flip_after_2)
+
+
+# ---- meta.json edited under the workers ------------------------------------------------------------
+
+def _swap_first_two_train_shards(meta):
+    first, second = meta["subsets"]["train"]["shards"][:2]
+    assert first["count"] == second["count"]
+    for key in ("file", "sha256"):
+        first[key], second[key] = second[key], first[key]
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda folder: (folder / "meta.json").write_text(json.dumps(
+        _edited(folder, _swap_first_two_train_shards))), id="shards-swapped"),
+    pytest.param(lambda folder: (folder / "meta.json").write_text("{"), id="not-json"),
+    pytest.param(lambda folder: (folder / "meta.json").unlink(), id="deleted"),
+])
+def test_loader_workers_read_the_dataset_the_run_opened_not_meta_json_as_edited_since(tiny_synthetic, copy, edit):
+    """meta.json edited after the loader checked the dataset, before its worker starts: the worker
+    re-read it and read other images under the run's labels (shards swapped: silently), or stopped
+    the run for a file the run does not use any more."""
+    expected = _take(_train_loader(dataset.open_dataset(tiny_synthetic), 0), 8)
+    with _train_loader(dataset.open_dataset(copy), 1) as batches:
+        edit(copy)
+        for (x, y), (x_expected, y_expected) in zip(_take(batches, 8), expected, strict=True):
+            np.testing.assert_array_equal(x, x_expected)
+            np.testing.assert_array_equal(y, y_expected)
+
+
+def _edited(folder, edit):
+    meta = json.loads((folder / "meta.json").read_text())
+    edit(meta)
+    return meta
+
+
+# ---- a mean image no 8-bit images have ---------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [np.nan, 1e30, -1.0], ids=["nan", "huge", "negative"])
+def test_a_mean_image_outside_the_pixel_range_is_bad_data_naming_it(copy, value):
+    """A hand-made mean.h5 whose checksum was recorded after the damage: trained (top-1 at chance,
+    exit 0) and passed `prepare verify` before."""
+    with h5py.File(copy / "mean.h5", "a") as handle:
+        handle["mean"][3, 4, 1] = value
+    _rehash(copy)
+    message = re.escape(str(copy / "mean.h5")) + r": /mean holds 1 values outside 0\.\.255"
+    with pytest.raises(DatasetError, match=message):
+        dataset.open_dataset(copy).mean()
+    result = CliRunner().invoke(main, ["prepare", "verify", str(copy)])
+    assert result.exit_code == 65 and re.search(message, result.output), result.output
+
+
+# ---- HDF5 headers with a flipped byte: never a hang, never another exception -------------------------
+
+_FLIP_AND_READ = """
+import pathlib, sys
+import numpy as np
+from minitransfer.data import dataset, build
+
+kind, source, damaged = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+recorded = sys.argv[4]
+data = source.read_bytes()
+for position in map(int, sys.argv[5:]):
+    flipped = bytearray(data)
+    flipped[position] ^= 0xFF
+    damaged.write_bytes(flipped)
+    try:
+        if kind == "read":
+            dataset.image_offset(damaged, (3, 4, 4, 3))
+            dataset.read_checked(damaged, "labels", (3,), np.int32)
+            dataset.read_checked(damaged, "sum", (4, 4, 3), np.float64)
+    except dataset.DatasetError:
+        pass
+    except Exception as error:
+        print("raised", position, type(error).__name__, error)
+"""
+
+
+def _small_shard(path, variable_length=False):
+    """A 3-image 4 x 4 shard; ``variable_length``: its text attributes as minitransfer wrote them
+    before they became fixed-length (in the global heap)."""
+    rng = np.random.default_rng(0)
+    dataset.write_shard(path, rng.integers(0, 256, (3, 4, 4, 3), dtype=np.uint8), np.array([0, 1, 0], np.int32),
+                        "train", 0, "plan-digest", skipped=[{"file": "a.jpg", "reason": "not an image"}])
+    if variable_length:
+        with h5py.File(path, "a") as handle:
+            for name, value in list(handle.attrs.items()):
+                if isinstance(value, bytes):
+                    handle.attrs[name] = value.decode()
+    return path
+
+
+def _outside_arrays(path):
+    data = path.read_bytes()
+    inside = np.zeros(len(data), bool)
+    with h5py.File(path, "r") as handle:
+        for name in handle:
+            start = handle[name].id.get_offset()
+            inside[start:start + handle[name].id.get_storage_size()] = True
+    return np.flatnonzero(~inside).tolist()
+
+
+def _flip_each(kind, path, positions, recorded, tmp_path):
+    try:
+        done = subprocess.run([sys.executable, "-c", _FLIP_AND_READ, kind, str(path), str(tmp_path / "flipped.h5"),
+                               recorded, *map(str, positions)], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        done = None
+    assert done is not None, f"reading a shard with one of {len(positions)} bytes flipped did not end in 120 s"
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    return done.stdout
+
+
+def test_a_shard_with_any_header_byte_flipped_is_bad_data_naming_it_or_read_as_before(tmp_path):
+    """What open_dataset and the readers do before any checksum (the shard's headers carry none):
+    every byte outside the arrays flipped in turn. A flipped precision of /sum's float type made
+    h5py raise a bare ValueError, which named no file."""
+    shard = _small_shard(tmp_path / "train-00000.h5")
+    assert _flip_each("read", shard, _outside_arrays(shard), "", tmp_path) == ""
