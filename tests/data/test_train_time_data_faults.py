@@ -1,6 +1,7 @@
 """Data that goes bad after the checks at the start of a run: a shard written to or replaced while the
 loader reads it, meta.json edited under the loader's workers, a mean image no 8-bit images have,
-and HDF5 headers with a flipped byte. Each is a DatasetError naming the file (or, for meta.json, no effect on what is read), never
+HDF5 headers with a flipped byte, and a rerun of prepare over shards whose text sits in HDF5's global
+heap. Each is a DatasetError naming the file (or, for meta.json, no effect on what is read), never
 images nobody checked, and never a hang."""
 
 import json
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import dataset, loader, splits
+from minitransfer.data import build, dataset, loader, splits, synthetic
 from minitransfer.data.dataset import DatasetError
 
 WORKERS = [pytest.param(0, id="in-process"), pytest.param(1, id="1-worker")]
@@ -177,6 +178,8 @@ for position in map(int, sys.argv[5:]):
             dataset.image_offset(damaged, (3, 4, 4, 3))
             dataset.read_checked(damaged, "labels", (3,), np.int32)
             dataset.read_checked(damaged, "sum", (4, 4, 3), np.float64)
+        elif build._finished_shard(damaged, "plan-digest", 0, 4, 3, [], recorded) is not None:
+            print("reused", position)
     except dataset.DatasetError:
         pass
     except Exception as error:
@@ -225,3 +228,32 @@ def test_a_shard_with_any_header_byte_flipped_is_bad_data_naming_it_or_read_as_b
     h5py raise a bare ValueError, which named no file."""
     shard = _small_shard(tmp_path / "train-00000.h5")
     assert _flip_each("read", shard, _outside_arrays(shard), "", tmp_path) == ""
+
+
+def test_a_rerun_of_prepare_never_reads_text_from_a_damaged_global_heap(tmp_path):
+    """Shards written before text attributes became fixed-length keep them in the global heap; a
+    rerun read them from every existing shard, and a flipped heap byte hung it for good (or crashed
+    it: SIGSEGV). Each of the heap's first 256 bytes flipped in turn: the shard is rebuilt, never read."""
+    shard = _small_shard(tmp_path / "train-00000.h5", variable_length=True)
+    data = shard.read_bytes()
+    heap = data.index(b"GCOL")
+    positions = [heap + offset for offset in range(256) if heap + offset < len(data)]
+    assert _flip_each("rerun", shard, positions, fileio.sha256_file(shard), tmp_path) == ""
+
+
+def test_an_intact_dataset_with_variable_length_text_is_reused_by_a_rerun(tmp_path, tree_state):
+    """The guard above costs an intact dataset of an older minitransfer nothing: its shards match
+    meta.json's sha256, are read and reused, and a rerun writes nothing."""
+    out = tmp_path / "old"
+    options = {"classes": 4, "train_per_class": 6, "val_per_class": 2, "size": 8, "seed": 3, "shard_length": 10}
+    synthetic.build_synthetic(out, **options)
+    for shard in sorted(out.glob("*-000*.h5")):
+        with h5py.File(shard, "a") as handle:
+            for name, value in list(handle.attrs.items()):
+                if isinstance(value, bytes):
+                    handle.attrs[name] = value.decode()
+    _rehash(out)
+    before = tree_state(out)
+    synthetic.build_synthetic(out, **options)
+    assert tree_state(out) == before
+    assert build._finished_shard(out / "train-00000.h5", "other plan", 0, 8, 10, []) is None
