@@ -27,6 +27,7 @@ A training or an evaluation reads under :meth:`Dataset.reading`, the folder's sh
 so prepare does not rewrite the files meanwhile.
 """
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -48,6 +49,10 @@ SUBSETS = ("train", "val")
 META_FILE = "meta.json"
 MEAN_FILE = "mean.h5"
 SKIPPED_FILE = "skipped.txt"
+# Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
+# has ~1250 training shards, more than the 1024 files a process may open by default; a shard
+# closed is opened again (and held to the same file) when a batch needs it.
+MAX_OPEN_SHARDS = 128
 
 
 def shard_name(subset, number):
@@ -346,28 +351,43 @@ class ImageReader:
         self.counts = [shard["count"] for shard in shards]
         self.paths = dataset.shard_paths(subset)
         self.total = dataset.num_images(subset)
-        self._files = {}  # shard number -> (open file, byte offset of its /images, its identity when opened)
+        self._files = collections.OrderedDict()  # shard number -> open file, the most recently used last
+        self._known = {}  # shard number -> (byte offset of its /images, its identity when first opened)
 
     def _open(self, number):
-        if number not in self._files:
-            path = self.paths[number]
-            shard = open(path, "rb", buffering=0)
-            try:
-                opened = identity(os.fstat(shard.fileno()))
-                if opened != self.dataset.verified.get(str(path), opened):
-                    raise DatasetError(f"{path}: replaced after its checksum was checked at the start: {_CHANGED}")
+        """The open file of shard ``number`` and the offset of its images; at most
+        :data:`MAX_OPEN_SHARDS` stay open."""
+        if number in self._files:
+            self._files.move_to_end(number)
+            return self._files[number], self._known[number][0]
+        path = self.paths[number]
+        shard = open(path, "rb", buffering=0)
+        try:
+            opened = identity(os.fstat(shard.fileno()))
+            offset, expected = self._known.get(number, (None, self.dataset.verified.get(str(path), opened)))
+            if opened != expected:
+                raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                                   f"{_CHANGED}")
+            if offset is None:
                 offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
-            except BaseException:
-                shard.close()
-                raise
-            self._files[number] = (shard, offset, opened)
-        return self._files[number]
+        except BaseException:
+            shard.close()
+            raise
+        self._known[number] = (offset, opened)
+        self._files[number] = shard
+        if len(self._files) > MAX_OPEN_SHARDS:
+            oldest = next(iter(self._files))
+            self._check_unchanged([oldest])  # written to before it is closed: seen now, or never
+            self._files.pop(oldest).close()
+        return shard, offset
 
     def _check_unchanged(self, numbers):
-        """``DatasetError`` when one of the shards ``numbers`` changed since it was opened."""
+        """``DatasetError`` when one of the open shards ``numbers`` changed since it was first opened."""
         for number in numbers:
-            shard, _, opened = self._files[number]
-            now = identity(os.fstat(shard.fileno()))
+            if number not in self._files:
+                continue  # closed since: checked when it was closed, held to the same file when opened again
+            opened = self._known[number][1]
+            now = identity(os.fstat(self._files[number].fileno()))
             if now[2] < opened[2]:
                 raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
                                    f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
@@ -387,7 +407,7 @@ class ImageReader:
         shard_of = np.searchsorted(self.starts, indices[order], side="right") - 1
         for position, number in zip(order.tolist(), shard_of.tolist()):
             try:
-                shard, offset, _ = self._open(number)
+                shard, offset = self._open(number)
                 shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
                 got = shard.readinto(out[position])
             except FileNotFoundError:
@@ -403,7 +423,7 @@ class ImageReader:
         return out
 
     def close(self):
-        for shard, *_ in self._files.values():
+        for shard in self._files.values():
             shard.close()
         self._files.clear()
 

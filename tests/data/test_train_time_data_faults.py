@@ -88,8 +88,45 @@ def test_a_shard_replaced_after_the_check_is_refused_where_it_is_opened(copy, wo
         shutil.copyfile(shard, other)
         _write_in_place(other, _image_offset(other), bytes(30 * 16 * 16 * 3))
         os.replace(other, shard)
-        with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced after its checksum was checked"):
+        with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced or written to after its checksum"):
             _take(batches, 20)
+
+
+def test_a_shard_written_to_while_its_reader_had_closed_it_is_refused_when_opened_again(copy, monkeypatch):
+    """Readers keep at most MAX_OPEN_SHARDS files open (here 1): a shard closed to make room is held
+    to the file first opened when a later batch opens it again."""
+    monkeypatch.setattr(dataset, "MAX_OPEN_SHARDS", 1)
+    shard = copy / "train-00000.h5"
+    with _train_loader(dataset.open_dataset(copy), 0) as batches:
+        _take(batches, 1)  # 10 of 72 images: each shard read, train-00000 first (reads go in image order)
+        assert list(batches._reader._files) != [0]
+        _write_in_place(shard, _image_offset(shard), b"\x00")
+        with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced or written to after its checksum"):
+            _take(batches, 20)
+
+
+_READ_UNDER_A_FILE_LIMIT = """
+import os, resource, sys
+from minitransfer.data import dataset
+
+dataset.MAX_OPEN_SHARDS = 8
+open_now = len(os.listdir("/proc/self/fd"))
+resource.setrlimit(resource.RLIMIT_NOFILE, (open_now + 16, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+data = dataset.open_dataset(sys.argv[1])
+data.check_checksums("train")
+for _ in range(2):
+    data.images("train", range(data.num_images("train")))
+"""
+
+
+def test_a_reader_keeps_no_more_shards_open_than_its_limit(tmp_path):
+    """60 shards read under a limit of 16 more open files: every shard stayed open, so ImageNet at
+    256 px (~1250 training shards) stopped at the default limit of 1024 files, as 'bad data'."""
+    out = tmp_path / "many"
+    synthetic.build_synthetic(out, classes=4, train_per_class=30, val_per_class=1, size=4, seed=2, shard_length=2)
+    done = subprocess.run([sys.executable, "-c", _READ_UNDER_A_FILE_LIMIT, str(out)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_a_training_stops_naming_a_shard_written_to_mid_run_and_keeps_its_iterations(synthetic_8, tmp_path):
