@@ -281,6 +281,7 @@ class _WorkerPool:
             if process.is_alive():
                 process.kill()  # SIGTERM is blocked in the workers
                 process.join()
+        self.tasks.cancel_join_thread()  # tasks no worker took (all dead): exit without writing them, not wait forever
         self.tasks.close()
         self.results.close()
         del self.slots

@@ -147,6 +147,41 @@ def test_a_training_stops_naming_a_shard_written_to_mid_run_and_keeps_its_iterat
                        on_iteration=flip_after_2)
 
 
+# ---- loader workers killed -----------------------------------------------------------------------
+
+_KILL_THE_WORKERS = """
+import sys
+from minitransfer.data import dataset, decoder_pool, loader, splits
+
+data = dataset.open_dataset(sys.argv[1])
+half = splits.make_half(data, "all")
+batches = loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 8192, 12, train=True, workers=2)
+next(batches)
+for worker in batches._pool.processes:
+    worker.kill()
+    worker.join()
+try:
+    for _ in range(20):  # the first few may have been read before the workers died
+        next(batches)
+except decoder_pool.WorkerDied:
+    print("worker died", flush=True)
+batches.close()
+"""
+
+
+def test_a_process_whose_loader_workers_were_killed_exits(tiny_synthetic):
+    """Batches of 8192 images: the tasks submitted after the workers died (64 KiB each) fill the
+    pipe nobody reads any more, and the process that reported WorkerDied hung at its exit, waiting
+    to write them (a training stopped by the out-of-memory killer never ended)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _KILL_THE_WORKERS, str(tiny_synthetic)], capture_output=True,
+                              text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        done = None
+    assert done is not None, "the process did not exit within 60 s of its loader workers being killed"
+    assert done.returncode == 0 and done.stdout == "worker died\n", done.stderr[-2000:]
+
+
 # ---- meta.json edited under the workers ------------------------------------------------------------
 
 def _swap_first_two_train_shards(meta):
