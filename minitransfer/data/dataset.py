@@ -22,7 +22,9 @@ Reading trusts nothing it has not checked: every HDF5 dataset's shape and dtype 
 the layout above and meta.json's counts before a byte of it is read (a shard declaring 2³⁴ labels
 is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 once per process (the
-loader calls it before its first batch). Every failure is a :class:`DatasetError` naming the file.
+loader calls it before its first batch), and :class:`ImageReader` reads only the files so checked,
+unchanged since (a shard replaced or written to during a run stops it). Every failure is a
+:class:`DatasetError` naming the file.
 A training or an evaluation reads under :meth:`Dataset.reading`, the folder's shared lock (:mod:`.lock`),
 so prepare does not rewrite the files meanwhile.
 """
