@@ -173,7 +173,7 @@ def test_a_process_whose_loader_workers_were_killed_exits(tiny_synthetic):
     """Batches of 8192 images: the tasks submitted after the workers died (64 KiB each) fill the
     pipe nobody reads any more, and the process that reported WorkerDied hung at its exit, waiting
     to write them: `minitransfer train --batch-size 8192 --workers 2` never ended once its workers
-    were killed (as the out-of-memory killer does); with batches of 256, from about 32 workers."""
+    were killed (as the out-of-memory killer does); with batches of 256, from about 16 workers."""
     try:
         done = subprocess.run([sys.executable, "-c", _KILL_THE_WORKERS, str(tiny_synthetic)], capture_output=True,
                               text=True, timeout=60)
