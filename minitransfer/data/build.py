@@ -225,6 +225,7 @@ class _Builder:
         self.train_counts = np.zeros(num_classes, dtype=np.int64)
         self.num_classes = num_classes
         self.meta_removed = False
+        self.recorded = _recorded_digests(out)
 
     def build_subset(self, subset, items, labels, extras, decoder):
         """The shard table of ``subset``: {"count", "shards"}, writing the shards that need it."""
@@ -237,7 +238,8 @@ class _Builder:
             part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
             plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
             path = self.out / ds.shard_name(subset, number)
-            entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part))
+            entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
+                                    self.recorded.get(path.name))
             if entry is None:
                 self._invalidate_meta()
                 decoded = decoder.map(items[start:stop])
@@ -293,15 +295,44 @@ def _amount(count):
     return f"{count / 1024:.1f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"
 
 
-def _finished_shard(path, plan, first_index, size, planned, extra_names):
+def _recorded_digests(out):
+    """{shard file name: sha256} of the meta.json a finished import left in ``out`` ({} without one)."""
+    try:
+        meta = json.loads((out / ds.META_FILE).read_bytes())
+        return {shard["file"]: shard["sha256"] for subset in meta["subsets"].values() for shard in subset["shards"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _text_in_global_heap(handle, names):
+    """Whether one of the attributes ``names`` is variable-length (its text in HDF5's global heap, as
+    shards written before :func:`minitransfer.fileio.text_attribute` keep it). Only the attribute's
+    type, in its object header, is read: reading the text of a damaged heap entry hangs the HDF5
+    library for good or crashes the process."""
+    for name in names:
+        if name in handle.attrs:
+            kind = handle.attrs.get_id(name).get_type()
+            if isinstance(kind, h5py.h5t.TypeVlenID) or (isinstance(kind, h5py.h5t.TypeStringID)
+                                                         and kind.is_variable_str()):
+                return True
+    return False
+
+
+def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
     """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
 
     Declared shapes are checked before reading (at most ``planned`` images), and the arrays must
-    still hash to the shard's ``content_sha256``."""
+    still hash to the shard's ``content_sha256``. A shard whose text attributes are variable-length
+    (written by an older minitransfer) is read only when the whole file hashes to
+    ``recorded_sha256``, the digest the finished import's meta.json recorded: otherwise a damaged
+    heap entry would hang the rerun for good; without that proof it is rebuilt."""
     if not path.is_file():
         return None
     try:
         with h5py.File(path, "r") as shard:
+            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256"))
+                    and fileio.sha256_file(path) != recorded_sha256):
+                return None
             if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
                 return None
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
@@ -309,15 +340,25 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names):
                 return None
             labels = ds.checked_dataset(shard, path, "labels", (count,), np.int32)[()]
             images = ds.checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
-            extras = {name: ds.checked_dataset(shard, path, name, (count,), shard[name].dtype)[()] for name in extra_names}
+            extras = {name: ds.checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
+                      for name in extra_names}
             if ds.content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
             pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             skipped = json.loads(fileio.plain_attribute(shard.attrs["skipped"]))
-    except (OSError, KeyError, ValueError, TypeError):
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
             "sum": pixel_sum, "labels": labels, "skipped": skipped}
+
+
+def _number_type(shard, name):
+    """The dtype of the per-image array ``name``: numbers only (a variable-length one, a hand-made
+    file's, keeps its values in the global heap, see :func:`_text_in_global_heap`)."""
+    dtype = shard[name].dtype if isinstance(shard.get(name), h5py.Dataset) else None
+    if dtype is None or dtype.kind not in "biuf":
+        raise ValueError(f"/{name} is not an array of numbers")
+    return dtype
 
 
 def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan):

@@ -22,11 +22,14 @@ Reading trusts nothing it has not checked: every HDF5 dataset's shape and dtype 
 the layout above and meta.json's counts before a byte of it is read (a shard declaring 2³⁴ labels
 is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 once per process (the
-loader calls it before its first batch). Every failure is a :class:`DatasetError` naming the file.
+loader calls it before its first batch), and :class:`ImageReader` reads only the files so checked,
+unchanged since (a shard replaced or written to during a run stops it). Every failure is a
+:class:`DatasetError` naming the file.
 A training or an evaluation reads under :meth:`Dataset.reading`, the folder's shared lock (:mod:`.lock`),
 so prepare does not rewrite the files meanwhile.
 """
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -39,7 +42,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import lock, schema
-from .integrity import check_files
+from .integrity import check_files, identity
 from .schema import DatasetError
 
 SCHEMA_VERSION = 1
@@ -48,6 +51,10 @@ SUBSETS = ("train", "val")
 META_FILE = "meta.json"
 MEAN_FILE = "mean.h5"
 SKIPPED_FILE = "skipped.txt"
+# Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
+# has ~1250 training shards, more than the 1024 files a process may open by default; a shard
+# closed is opened again (and held to the same file) when a batch needs it.
+MAX_OPEN_SHARDS = 128
 
 
 def shard_name(subset, number):
@@ -122,12 +129,17 @@ def checked_dataset(handle, path, name, shape, dtype):
     """``handle[name]`` once it is known to be an HDF5 dataset of ``shape`` and ``dtype``.
 
     Only metadata is read, so a file declaring a huge array costs nothing; ``DatasetError``
-    naming ``path`` otherwise."""
+    naming ``path`` otherwise (also for a type h5py cannot map to NumPy, e.g. a float whose
+    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there)."""
     data = handle.get(name)
     if not isinstance(data, h5py.Dataset):
         raise DatasetError(f"{path}: no /{name} dataset")
-    if data.shape != tuple(shape) or data.dtype != np.dtype(dtype):
-        raise DatasetError(f"{path}: /{name} is {data.dtype} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
+    try:
+        found = data.dtype
+    except (ValueError, TypeError) as error:
+        raise DatasetError(f"{path}: /{name} has a damaged or unknown type ({error})") from error
+    if data.shape != tuple(shape) or found != np.dtype(dtype):
+        raise DatasetError(f"{path}: /{name} is {found} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
     return data
 
 
@@ -140,19 +152,21 @@ def read_checked(path, name, shape, dtype):
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
 
 
-def image_offset(path, shape):
-    """Byte offset of the contiguous ``/images`` dataset in shard ``path`` (where :class:`ImageReader` reads).
+def image_offset(path, shape, file=None):
+    """Byte offset of the contiguous ``/images`` dataset in shard ``path`` (where :class:`ImageReader` reads);
+    ``file``: the shard already open (binary), to parse that very file rather than what ``path`` names now.
 
     Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
     its shape is not ``shape``."""
     try:
-        with h5py.File(path, "r") as shard:
+        with h5py.File(path if file is None else file, "r") as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
+        size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except (OSError, KeyError) as error:
         raise DatasetError(f"{path}: unreadable shard ({error})") from error
     if offset is None:
         raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
-    if os.path.getsize(path) < offset + int(np.prod(shape)):
+    if size < offset + int(np.prod(shape)):
         raise DatasetError(f"{path}: file is shorter than its /images dataset (truncated shard)")
     return offset
 
@@ -163,15 +177,17 @@ class Dataset:
     Attributes: ``path``, ``meta`` (the parsed meta.json), ``classes`` (list of dicts with at
     least ``index``, ``wnid``, ``name``; ``family`` when known: "man-made" / "natural" for the
     built-in importers, any name from a families file), ``image_size`` (H, W), ``fingerprint``
-    (sha256 of meta.json).
+    (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns)} of the
+    files whose checksum this process found as meta.json says, which readers hold them to).
     """
 
-    def __init__(self, path, meta, fingerprint):
+    def __init__(self, path, meta, fingerprint, verified=None):
         self.path = pathlib.Path(path)
         self.meta = meta
         self.fingerprint = fingerprint
         self.classes = meta["classes"]
         self.image_size = tuple(meta["image_size"])
+        self.verified = dict(verified or {})
         self._labels = {}
 
     def __repr__(self):
@@ -246,10 +262,18 @@ class Dataset:
             reader.close()
 
     def mean(self):
-        """The mean training image, float32 (H, W, 3), checked against meta.json's sha256."""
+        """The mean training image, float32 (H, W, 3), checked against meta.json's sha256 and, as
+        a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
+        after the damage: NaN or a huge value would train the network on garbage without a word)."""
         path = self.path / self.meta["mean"]["file"]
         check_files([(path, self.meta["mean"]["sha256"], "mean image")])
-        return read_checked(path, "mean", (*self.image_size, 3), np.float32)
+        mean = read_checked(path, "mean", (*self.image_size, 3), np.float32)
+        outside = ~((mean >= 0) & (mean <= 255))  # NaN included
+        if outside.any():
+            raise DatasetError(f"{path}: /mean holds {int(outside.sum())} values outside 0..255 (e.g. "
+                               f"{mean[outside].flat[0]}), which no mean of 8-bit images has: rerun the prepare "
+                               f"command that built the dataset")
+        return mean
 
     def checked_files(self, subset=None):
         """``(path, sha256, what)`` of the shards of ``subset`` (None: both subsets and the mean image)."""
@@ -264,8 +288,9 @@ class Dataset:
         per process (see :func:`check_files`); ``DatasetError`` naming the first corrupt file.
 
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
-        every file, the class table too (an edited family changes the natural split, not a sha256)."""
-        check_files(self.checked_files(subset))
+        every file, the class table too (an edited family changes the natural split, not a sha256).
+        :attr:`verified` records the files as checked."""
+        self.verified.update(check_files(self.checked_files(subset)))
         if subset is None:
             self._check_class_table()
 
@@ -277,7 +302,7 @@ class Dataset:
         called after each file."""
         files = self.checked_files()
         for done, file in enumerate(files, start=1):
-            check_files([file], remember=False)
+            self.verified.update(check_files([file], remember=False))
             if progress:
                 progress(done, len(files))
         for subset in SUBSETS:
@@ -303,12 +328,22 @@ class Dataset:
                                f"rerun the prepare command that built it")
 
 
+_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun the "
+            "prepare command that built it")
+
+
 class ImageReader:
     """Reads images of one subset from each shard's contiguous ``/images`` straight into the output.
 
     Opens files lazily, so it can be created in the process that uses it (HDF5 handles must not
     cross a fork). Not a memory map: a shard truncated while a run reads it is a short read and a
-    ``DatasetError`` naming it, where a map would kill the process with SIGBUS."""
+    ``DatasetError`` naming it, where a map would kill the process with SIGBUS.
+
+    Reads only the files that were checked: a shard whose checksum this process found intact
+    (:attr:`Dataset.verified`) must still be that file (device, inode, size, mtime) when it is
+    opened, and every shard read must be unchanged after each :meth:`read`, so a shard replaced or
+    rewritten in place after the check (a byte flipped, another copy renamed over it) is a
+    ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read."""
 
     def __init__(self, dataset, subset):
         self.dataset = dataset
@@ -318,13 +353,49 @@ class ImageReader:
         self.counts = [shard["count"] for shard in shards]
         self.paths = dataset.shard_paths(subset)
         self.total = dataset.num_images(subset)
-        self._files = {}  # shard number -> (open file, byte offset of its /images)
+        self._files = collections.OrderedDict()  # shard number -> open file, the most recently used last
+        self._known = {}  # shard number -> (byte offset of its /images, its identity when first opened)
 
     def _open(self, number):
-        if number not in self._files:
-            offset = image_offset(self.paths[number], (self.counts[number], *self.dataset.image_size, 3))
-            self._files[number] = (open(self.paths[number], "rb", buffering=0), offset)
-        return self._files[number]
+        """The open file of shard ``number`` and the offset of its images; at most
+        :data:`MAX_OPEN_SHARDS` stay open."""
+        if number in self._files:
+            self._files.move_to_end(number)
+            return self._files[number], self._known[number][0]
+        path = self.paths[number]
+        shard = open(path, "rb", buffering=0)
+        try:
+            opened = identity(os.fstat(shard.fileno()))
+            offset, expected = self._known.get(number, (None, self.dataset.verified.get(str(path), opened)))
+            if opened != expected:
+                raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                                   f"{_CHANGED}")
+            if offset is None:
+                offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
+        except BaseException:
+            shard.close()
+            raise
+        self._known[number] = (offset, opened)
+        self._files[number] = shard
+        if len(self._files) > MAX_OPEN_SHARDS:
+            oldest = next(iter(self._files))
+            self._check_unchanged([oldest])  # written to before it is closed: seen now, or never
+            self._files.pop(oldest).close()
+        return shard, offset
+
+    def _check_unchanged(self, numbers):
+        """``DatasetError`` when one of the open shards ``numbers`` changed since it was first opened."""
+        for number in numbers:
+            if number not in self._files:
+                continue  # closed since: checked when it was closed, held to the same file when opened again
+            opened = self._known[number][1]
+            now = identity(os.fstat(self._files[number].fileno()))
+            if now[2] < opened[2]:
+                raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
+                                   f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
+            if now != opened:
+                raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
+                                   f"modification time changed since its checksum was checked): {_CHANGED}")
 
     def read(self, indices, out=None):
         """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""
@@ -341,16 +412,20 @@ class ImageReader:
                 shard, offset = self._open(number)
                 shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
                 got = shard.readinto(out[position])
+            except FileNotFoundError:
+                raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
+                                   f"moved while the run read it") from None
             except OSError as error:
                 raise DatasetError(f"{self.paths[number]}: unreadable shard ({error.strerror or error})") from error
             if got != image_bytes:
                 raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
                                    f"the end of the file (the shard was truncated after it was checked); rerun the "
                                    f"prepare command that built it")
+        self._check_unchanged(np.unique(shard_of).tolist())
         return out
 
     def close(self):
-        for shard, _ in self._files.values():
+        for shard in self._files.values():
             shard.close()
         self._files.clear()
 

@@ -22,14 +22,19 @@ def check_files(files, remember=True):
     Raises ``DatasetError`` naming the first missing, empty, unreadable or differing file (``what``
     says what it is: "shard", "mean image"). Files found intact are remembered for this process
     by device, inode, size and modification time, and not hashed again until they change; with
-    ``remember=False`` every file is hashed. Several files are hashed in parallel threads."""
-    pending = []
+    ``remember=False`` every file is hashed. Several files are hashed in parallel threads.
+
+    Returns ``{str(path): (device, inode, size, mtime_ns)}`` of the files as checked: a reader that
+    opens one later compares it with what it opened (:class:`.dataset.ImageReader`), so a file
+    replaced or rewritten after the check is refused, not read unchecked."""
+    pending, identities = [], {}
     for path, expected, what in files:
         key = _file_key(path, expected, what)
+        identities[str(path)] = key[:4]
         if not remember or key not in _intact_files:
             pending.append((path, expected, what, key))
     if not pending:
-        return
+        return identities
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
     try:
         digests = pool.map(lambda item: _sha256(item[0]), pending)
@@ -41,6 +46,7 @@ def check_files(files, remember=True):
             _intact_files.add(key)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return identities
 
 
 def _file_key(path, expected, what):
@@ -52,7 +58,13 @@ def _file_key(path, expected, what):
         raise DatasetError(f"{path}: unreadable {what} ({error.strerror})") from error
     if status.st_size == 0:
         raise DatasetError(f"{path}: empty file (0 bytes) where meta.json expects the {what}")
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, expected)
+    return (*identity(status), expected)
+
+
+def identity(status):
+    """(device, inode, size, mtime_ns) of an ``os.stat_result``: what changes when a file is
+    replaced (device, inode) or written (size, mtime)."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _sha256(path):

@@ -11,14 +11,17 @@ over ``indices`` in order, centre crops, the last batch possibly smaller.
 
 Prefetch. With ``workers > 0``, worker processes (the "spawn" context; each opens the HDF5 shards
 itself after it starts, as HDF5 is unsafe across fork) read uint8 batches from the shards'
-contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. The main
+contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. They read the
+dataset as this process opened and checked it (its meta.json as parsed then, the files as
+checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
 flipped bytes or an edited meta.json stop a run before it trains on them, with a ``DatasetError``
-naming the file.
+naming the file; a shard replaced or written to after that check is one too, when it is opened or
+read (:class:`~minitransfer.data.dataset.ImageReader`).
 
 The mean subtracted is ``mean`` when given (transfer runs pass the *base* dataset's mean, as the
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
@@ -241,8 +244,8 @@ class _WorkerPool:
             self.tasks, self.results = context.Queue(), context.Queue()
             self.processes = [
                 context.Process(target=_worker_main, daemon=True,
-                                args=(str(dataset.path), subset, self.memory.name, depth, self.slot_shape, self.tasks,
-                                      self.results))
+                                args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified), subset,
+                                      self.memory.name, depth, self.slot_shape, self.tasks, self.results))
                 for _ in range(workers)
             ]
             for process in self.processes:
@@ -278,6 +281,7 @@ class _WorkerPool:
             if process.is_alive():
                 process.kill()  # SIGTERM is blocked in the workers
                 process.join()
+        self.tasks.cancel_join_thread()  # tasks no worker took (all dead): exit without writing them, not wait forever
         self.tasks.close()
         self.results.close()
         del self.slots
@@ -285,8 +289,11 @@ class _WorkerPool:
         self.memory.unlink()
 
 
-def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, results):
-    """Worker process: open the dataset (after start: HDF5 must not cross a fork), fill slots."""
+def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
+    """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
+    dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
+    and checked it, not meta.json as it may read now) into the slots."""
+    dataset = ds.Dataset(*dataset_fields)
     memory = shared_memory.SharedMemory(name=memory_name)  # spawn children share the parent's resource tracker
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
     reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
@@ -294,11 +301,11 @@ def _worker_main(dataset_path, subset, memory_name, depth, slot_shape, tasks, re
         while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
             batch, slot, image_indices = task
             try:
-                reader = reader or ds.ImageReader(ds.open_dataset(dataset_path), subset)
+                reader = reader or ds.ImageReader(dataset, subset)
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
-                results.put((batch, f"{dataset_path} ({subset}): {error}"))
+                results.put((batch, f"{dataset.path} ({subset}): {error}"))
     finally:
         if reader is not None:
             reader.close()
