@@ -28,6 +28,7 @@ from minitransfer.preflight import check_memory, warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
+from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
@@ -157,7 +158,7 @@ def _train(plan, on_iteration):
                 if done % c.checkpoint_every == 0 or done == c.max_iter:
                     run.save(done, lr)
             final = snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
-    except DatasetError as error:
+    except (DatasetError, WorkerDied) as error:
         raise run.kept_before(error) from error
     finally:
         run.progress.close()
@@ -252,15 +253,19 @@ class _Run:
         self.saved = done
 
     def kept_before(self, error):
-        """The :class:`DatasetError` to raise when the data fails mid-run (a shard damaged or cut
-        short after it was checked): the iterations done since the last checkpoint are saved first,
-        so that a rerun once the data is repaired loses none of them. The loader's cursor counts
-        only the batches delivered, so the checkpoint continues with the batch that failed."""
+        """The error to raise when the data fails mid-run (a :class:`DatasetError`: a shard damaged
+        or cut short after it was checked; a :class:`WorkerDied`: a loader process killed, e.g. by the
+        out-of-memory killer): the iterations done since the last checkpoint are saved first, so that
+        a rerun loses none of them. The loader's cursor counts only the batches delivered, so the
+        checkpoint continues with the batch that failed."""
         if self.done <= self.saved:
             return error
         self.save(self.done, self.lr)
-        return DatasetError(f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}: once the "
-                            f"data is repaired, rerun with `resume='auto'` to continue")
+        saved = f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}"
+        if isinstance(error, WorkerDied):
+            return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue (with fewer `workers` if memory ran "
+                              f"short)")
+        return DatasetError(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
 
     def finish(self):
         """result.json and the closing line, once the weights file is written."""

@@ -191,3 +191,25 @@ def test_a_resumed_run_may_checkpoint_more_often(tiny_data, tmp_path):
     a, b = checkpoints.load(tmp_path / "net.h5").weights, checkpoints.load(tmp_path / "straight.h5").weights
     assert all((a[name][0] == b[name][0]).all() and (a[name][1] == b[name][1]).all() for name in a)
     assert json.loads((tmp_path / "net.run" / "config.json").read_text())["checkpoint_every"] == 2
+
+
+def test_a_loader_process_killed_mid_run_keeps_the_iterations_done(tiny_data, tmp_path):
+    """The out-of-memory killer ends a loader process at iteration 3 of a run checkpointed every
+    100: the 3 iterations are saved and the message says to resume (they were lost, and the
+    message said nothing of resuming); the resumed run ends where an uninterrupted one does."""
+    from minitransfer.data.decoder_pool import WorkerDied
+
+    def killed_at_3(done):
+        if done == 3:
+            raise WorkerDied("a data loader process died (exit codes [-9])")
+
+    out = tmp_path / "net.h5"
+    options = dict(FAST, data=tiny_data, seed=4, checkpoint_every=100)
+    with pytest.raises(WorkerDied, match=r"exit codes \[-9\]\); the 3 iterations done are saved in .*checkpoint.h5: "
+                                         r"rerun with `resume='auto'` to continue \(with fewer `workers`"):
+        training.train(training.TrainConfig(out=str(out), **options), on_iteration=killed_at_3)
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").iteration == 3
+    training.train(training.TrainConfig(out=str(out), resume="auto", **options))
+    training.train(training.TrainConfig(out=str(tmp_path / "whole.h5"), **options))
+    resumed, whole = checkpoints.load(out), checkpoints.load(tmp_path / "whole.h5")
+    assert all((a == b).all() for name in whole.weights for a, b in zip(resumed.weights[name], whole.weights[name]))
