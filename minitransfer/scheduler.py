@@ -46,7 +46,8 @@ class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
     process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM or a run exited 75
     (rerun the same command to go on): ``stopped`` the runs it stopped with their checkpoints,
-    ``not_started`` those it had not yet started."""
+    ``not_started`` those it had not yet started; ``killed``: the failed runs a signal ended (SIGKILL
+    from the kernel's out-of-memory killer or a person), which left no message of their own."""
 
     finished: list
     skipped: list
@@ -56,6 +57,7 @@ class GridOutcome:
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
+    killed: list = dataclasses.field(default_factory=list)
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
@@ -220,6 +222,8 @@ class _Scheduler:
                 continue
             else:
                 self.outcome.failed.append(run.name)
+                if code < 0:
+                    self.outcome.killed.append(run.name)
                 self.log(f"FAILED {run.name} ({_how_it_ended(code)}); see {run_dir(self.out, run) / LOG_FILE}")
         return ended
 
