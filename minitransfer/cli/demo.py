@@ -26,7 +26,8 @@ from .report import show
 def demo(out, seed, device, precision):
     """Run the paper's experiment in miniature and say what it shows.
 
-    Builds the built-in synthetic benchmark (cached in ~/.cache/minitransfer), whose classes are
+    Builds the built-in synthetic benchmark (cached in $MINITRANSFER_CACHE, default
+    ~/.cache/minitransfer; built again if deleted or damaged), whose classes are
     built so that low layers are general and top layers specific, then trains the paper's grid on
     it: three random A/B splits (bases, BnB, AnB, AnB+; at the lowest n BnA too) and on the CPU
     two more for the lowest and top n's claims, the natural / man-made split both ways and the
@@ -43,7 +44,7 @@ def demo(out, seed, device, precision):
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
-    out = (out or pathlib.Path("minitransfer-demo" if seed == 0 else f"minitransfer-demo-seed{seed}")).resolve()
+    out = (out or demos.default_out(seed)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
     data = run(synthetic.builtin_dataset)
     devices = run(lambda: choose_devices(device))
@@ -52,19 +53,41 @@ def demo(out, seed, device, precision):
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
-        click.echo(_unfinished(outcome), err=True)
+        click.echo(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)), err=True)
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
-    click.echo(f"{len(written.results)} networks in {time.monotonic() - started:.0f} s")
+    click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
 
 
-def _unfinished(outcome):
-    """Why the demo stopped short, and what to do: an interruption is rerun as it is; failed networks
-    (their train.log named above, in the FAILED lines) fail again until their cause is fixed."""
+def _trained(networks, outcome, seconds):
+    """The line that times the demo: "88 networks in 248 s" when this command trained them all; a
+    rerun names the networks it found finished, whose time is not in its seconds."""
+    before = len(outcome.skipped) + len(outcome.elsewhere)
+    if not before:
+        return f"{networks} networks in {seconds:.0f} s"
+    elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
+    return (f"{networks} networks: {len(outcome.finished)} trained in {seconds:.0f} s, "
+            f"{len(outcome.skipped)} finished before{elsewhere}")
+
+
+def _unfinished(outcome, data_intact=True):
+    """Why the demo stopped short, and what to do: an interruption, networks killed by a signal and a
+    built-in benchmark deleted or damaged meanwhile (``data_intact`` false) are rerun as they are;
+    other failed networks (their train.log named above, in the FAILED lines) fail again until their
+    cause is fixed."""
+    rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:
         return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
-    failed = len(outcome.failed)
-    return (f"the demo did not finish: {failed} network{'s' if failed != 1 else ''} failed and "
-            f"{len(outcome.blocked)} that need {'them' if failed != 1 else 'it'} were not run; the train.log (in "
-            f"the FAILED lines above) says why: fix that, then rerun the same command (finished networks are kept)")
+    failed, blocked = len(outcome.failed), len(outcome.blocked)
+    stopped = f"{failed} network{'s' if failed != 1 else ''} failed" + (
+        f" and {blocked} that need {'them' if failed != 1 else 'it'} were not run" if blocked else "")
+    if not data_intact:
+        return (f"the demo did not finish: {stopped}: the built-in benchmark was deleted or damaged while it ran; "
+                f"{rerun}: it builds the benchmark again")
+    if outcome.killed and len(outcome.killed) == failed:
+        return (f"the demo did not finish: {stopped}, killed by a signal (the FAILED lines above name it; SIGKILL: the "
+                f"machine ran out of memory, or someone killed it); "
+                f"rerun the same command to train {'them' if failed != 1 else 'it'} again (finished networks are kept)")
+    return (f"the demo did not finish: {stopped}; the train.log (in the FAILED lines above) says why: fix that, "
+            f"then {rerun}")

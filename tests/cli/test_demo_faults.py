@@ -1,0 +1,110 @@
+"""``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
+demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
+
+import shutil
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import demo as demos
+from minitransfer import experiment as grid
+from minitransfer import scheduler
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+from minitransfer.scheduler import GridOutcome
+
+TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
+TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
+KILLS_ITSELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-4"
+    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished_demo(tiny_data, tmp_path_factory):
+    """A tiny demo of seed 0, trained to the end: its folder."""
+    out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+        patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+        result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(TINY_PLAN.runs(0))} networks in " in result.output  # all trained now: the README's line
+    return out
+
+
+@pytest.fixture
+def tiny_demo(tiny_data, monkeypatch):
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+
+
+def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(finished_demo, tiny_demo):
+    again = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    count = len(TINY_PLAN.runs(0))
+    assert again.exit_code == 0, again.output
+    assert f"{count} networks: 0 trained in " in again.output and f"{count} finished before" in again.output
+    assert f"{count} networks in " not in again.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--precision", "tf32"]], ids=["same-precision", "other-precision"])
+def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_training_seeds(
+        finished_demo, tiny_demo, extra):
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu", "--seed", "1", *extra])
+    assert result.exit_code == 2, result.output
+    assert f"{finished_demo} holds the demo of seed 0, not of seed 1" in result.output
+    assert "minitransfer-demo-seed1" in result.output and "--seed 17" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_network_killed_by_a_signal_is_counted_as_killed(tmp_path):
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False)
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
+                                 train_command=KILLS_ITSELF, log=lambda line: None, poll_seconds=0.01)
+    bases = sorted(run.name for run in runs if run.parent is None)
+    assert sorted(outcome.failed) == bases and sorted(outcome.killed) == bases and outcome.exit_code == 1
+
+
+@pytest.mark.parametrize("outcome, says, not_says", [
+    (GridOutcome([], [], ["random0/baseA"], [], killed=["random0/baseA"]),
+     "1 network failed, killed by a signal (the FAILED lines above name it; SIGKILL: the machine ran out of memory, "
+     "or someone killed it); rerun the same command to train it again", "fix that"),
+    (GridOutcome([], [], ["random0/baseA"], []),
+     "1 network failed; the train.log (in the FAILED lines above) says why: fix that", "0 that need"),
+    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], killed=["random0/A1B"]),
+     "2 networks failed and 1 that need them were not run; the train.log", "killed"),
+], ids=["killed", "failed-alone", "killed-and-failed"])
+def test_a_demo_that_stops_short_says_what_its_failures_need(tiny_demo, tmp_path, monkeypatch, outcome, says,
+                                                             not_says):
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: outcome)
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 1 and says in result.output and not_says not in result.output, result.output
+
+
+@pytest.mark.parametrize("damage", ["deleted", "shard-damaged"])
+def test_a_benchmark_damaged_while_the_demo_runs_is_rebuilt_by_a_plain_rerun(tiny_data, tmp_path, monkeypatch,
+                                                                               damage):
+    cache = tmp_path / "cache"
+    shutil.copytree(tiny_data, cache)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: cache)
+
+    def damaged_meanwhile(*args, **kwargs):
+        if damage == "deleted":
+            shutil.rmtree(cache)
+        else:
+            shard = next(cache.glob("train-*.h5"))
+            data = shard.read_bytes()
+            shard.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+        return GridOutcome([], [], ["random0/baseB"], ["random0/B1B"])
+
+    monkeypatch.setattr(demos, "run_demo", damaged_meanwhile)
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 1, result.output
+    assert "the built-in benchmark was deleted or damaged while it ran; rerun the same command" in result.output
+    assert "fix that" not in result.output
