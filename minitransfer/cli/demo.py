@@ -1,5 +1,6 @@
 """``minitransfer demo``: the paper's experiment in miniature on the built-in synthetic benchmark."""
 
+import os
 import pathlib
 import sys
 import time
@@ -54,10 +55,21 @@ def demo(out, seed, device, precision):
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
         click.echo(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)), err=True)
+        _drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
     click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
+
+
+def _drop_output_if_reader_gone():
+    """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``demo | tee
+    demo.log`` ends tee too): Python's last flush would otherwise print a BrokenPipeError and turn
+    the exit code into 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _trained(networks, outcome, seconds):

@@ -1,8 +1,12 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
+import os
 import shutil
+import subprocess
 import sys
+import textwrap
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +21,13 @@ from minitransfer.scheduler import GridOutcome
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
 KILLS_ITSELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+
+
+def stops_on_sigint(ready):
+    """A training that, like train, exits 75 on SIGINT (as if it had written its checkpoint); it
+    creates the file ``ready`` once it listens."""
+    return [sys.executable, "-c", "import pathlib, signal, sys, time; signal.signal(signal.SIGINT, lambda *_: "
+            f"sys.exit(75)); pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"]
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +119,61 @@ def test_a_benchmark_damaged_while_the_demo_runs_is_rebuilt_by_a_plain_rerun(tin
     assert result.exit_code == 1, result.output
     assert "the built-in benchmark was deleted or damaged while it ran; rerun the same command" in result.output
     assert "fix that" not in result.output
+
+
+def test_a_ctrl_c_that_also_ends_the_reader_of_the_output_still_stops_the_grid_as_interrupted(tmp_path):
+    """`minitransfer demo | tee demo.log`, then Ctrl-C: the terminal's SIGINT ends tee as well, so
+    every line the stopping grid logs meets a closed pipe."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False)
+    ready = tmp_path / "first base listens"
+    said = []
+
+    def log(line):
+        if said and said[-1] == "Ctrl-C":
+            raise BrokenPipeError(32, "Broken pipe")
+        said.append(line)
+        if line.startswith("[2/"):  # the first base is training
+            while not ready.exists():
+                time.sleep(0.01)
+            said.append("Ctrl-C")
+            raise KeyboardInterrupt
+
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
+                                 train_command=stops_on_sigint(ready), devices=(None, None), log=log,
+                                 poll_seconds=0.01)
+    assert outcome.interrupted and outcome.exit_code == 75 and len(outcome.stopped) == 1
+
+
+def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_stderr(tiny_data, tmp_path):
+    """Its last lines, left in stdout's buffer, go nowhere: not a BrokenPipeError and exit code 120."""
+    script = textwrap.dedent(f"""
+        import sys
+
+        import click
+        from minitransfer import demo as demos
+        from minitransfer.cli import main
+        from minitransfer.data import synthetic
+        from minitransfer.scheduler import GridOutcome
+
+        def interrupted(*args, **kwargs):  # as the grid stopping: its log drops the lines it cannot write
+            sys.stdin.readline()  # the reader of stdout has gone
+            try:
+                click.echo("interrupted: rerun the same command to finish the grid")
+            except BrokenPipeError:  # the line stays in stdout's buffer
+                pass
+            return GridOutcome([], [], [], [], interrupted=True)
+
+        synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
+        demos.run_demo = interrupted
+        main(["demo", "-o", {str(tmp_path / "demo")!r}, "--device", "cpu"], prog_name="minitransfer")
+        """)
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
+    demo = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=buffered)
+    assert demo.stdout.readline().startswith("preparing the built-in synthetic benchmark")
+    demo.stdout.close()
+    demo.stdin.write("go\n")
+    demo.stdin.close()
+    error = demo.stderr.read()
+    assert demo.wait(timeout=60) == 75, error
+    assert "the demo was interrupted; rerun the same command" in error and "BrokenPipe" not in error
