@@ -8,6 +8,7 @@ import time
 import click
 
 from minitransfer import demo as demos
+from minitransfer import fileio
 from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
@@ -47,7 +48,7 @@ def demo(out, seed, device, precision):
     started = time.monotonic()
     out = (out or demos.default_out(seed)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
-    data = run(synthetic.builtin_dataset)
+    data = run(_builtin_dataset)
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
@@ -60,6 +61,17 @@ def demo(out, seed, device, precision):
     written = run(lambda: reports.write_report(out))
     click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
+
+
+def _builtin_dataset():
+    """The built-in benchmark's folder; where its cache cannot be written, an error that names the
+    cache and the variable that moves it (exit code 74)."""
+    try:
+        return synthetic.builtin_dataset()
+    except OSError as error:
+        message = (f"the built-in benchmark cannot be cached in {synthetic.cache_dir()} ({error}); set "
+                   f"MINITRANSFER_CACHE to a folder that can be written")
+        raise fileio.StorageError(error.errno, message) from error
 
 
 def _drop_output_if_reader_gone():
@@ -75,12 +87,11 @@ def _drop_output_if_reader_gone():
 def _trained(networks, outcome, seconds):
     """The line that times the demo: "88 networks in 248 s" when this command trained them all; a
     rerun names the networks it found finished, whose time is not in its seconds."""
-    before = len(outcome.skipped) + len(outcome.elsewhere)
-    if not before:
+    if not outcome.skipped and not outcome.elsewhere:
         return f"{networks} networks in {seconds:.0f} s"
+    trained = f"{len(outcome.finished)} trained in {seconds:.0f} s" if outcome.finished else "none left to train"
     elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
-    return (f"{networks} networks: {len(outcome.finished)} trained in {seconds:.0f} s, "
-            f"{len(outcome.skipped)} finished before{elsewhere}")
+    return f"{networks} networks: {trained}, {len(outcome.skipped)} finished before{elsewhere}"
 
 
 def _unfinished(outcome, data_intact=True):

@@ -60,7 +60,7 @@ def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(fin
     again = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
     count = len(TINY_PLAN.runs(0))
     assert again.exit_code == 0, again.output
-    assert f"{count} networks: 0 trained in " in again.output and f"{count} finished before" in again.output
+    assert f"{count} networks: none left to train, {count} finished before" in again.output
     assert f"{count} networks in " not in again.output
 
 
@@ -72,6 +72,16 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert f"{finished_demo} holds the demo of seed 0, not of seed 1" in result.output
     assert "minitransfer-demo-seed1" in result.output and "--seed 17" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(not_a_folder))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 74, result.output
+    assert f"the built-in benchmark cannot be cached in {not_a_folder}" in result.output
+    assert "set MINITRANSFER_CACHE to a folder that can be written" in result.output
 
 
 def test_a_network_killed_by_a_signal_is_counted_as_killed(tmp_path):
