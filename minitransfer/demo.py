@@ -25,6 +25,7 @@ import pathlib
 from minitransfer import config
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, plan_grid
+from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
 
@@ -115,10 +116,13 @@ CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 PROCESSES_PER_GPU = 8
 
 
-def default_out(seed):
-    """The demo's folder when none is given: ``minitransfer-demo``, or ``minitransfer-demo-seedS``
-    for demo seed S (every seed's networks share names: all/base, natural/baseA ...)."""
-    return pathlib.Path("minitransfer-demo" if seed == 0 else f"minitransfer-demo-seed{seed}")
+def default_out(seed, precision=None):
+    """The demo's folder when none is given: ``minitransfer-demo``, ``minitransfer-demo-seedS`` for
+    demo seed S, ``minitransfer-demo-tf32`` for another precision than the default (every seed's and
+    precision's networks share names: all/base, natural/baseA ..., and one folder's report would pool
+    them)."""
+    name = "minitransfer-demo" + (f"-seed{seed}" if seed else "")
+    return pathlib.Path(name + (f"-{precision}" if precision not in (None, precisions.DEFAULT) else ""))
 
 
 def check_demo_seed(out, options):
@@ -137,7 +141,8 @@ def check_demo_seed(out, options):
         raise config.ConfigError(
             f"{out} holds the demo of seed {recorded['seed']}, not of seed {seed}: its networks were trained with "
             f"other options (split and training seeds) under the names seed {seed}'s would take; give seed {seed} a "
-            f"folder of its own (its default: {default_out(seed)}), or delete {out} first (what it trained is lost)")
+            f"folder of its own (its default: {default_out(seed, options.get('precision'))}), or delete {out} first "
+            f"(what it trained is lost)")
 
 
 def _recipe(options):

@@ -19,8 +19,8 @@ from .report import show
 
 @click.command()
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
-              help="Folder for the runs and the report (default: minitransfer-demo, or minitransfer-demo-seedS "
-                   "with --seed S).")
+              help="Folder for the runs and the report (default: minitransfer-demo; minitransfer-demo-seedS with "
+                   "--seed S, minitransfer-demo-tf32 with --precision tf32 ...).")
 @click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds.")
 @device_option
@@ -46,7 +46,7 @@ def demo(out, seed, device, precision):
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
-    out = (out or demos.default_out(seed)).resolve()
+    out = (out or demos.default_out(seed, precision)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
     data = run(_builtin_dataset)
     devices = run(lambda: choose_devices(device))

@@ -74,6 +74,22 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("options, folder", [
+    ([], "minitransfer-demo"), (["--precision", "ieee"], "minitransfer-demo"),
+    (["--precision", "tf32"], "minitransfer-demo-tf32"), (["--seed", "3", "--precision", "tf32x3"],
+                                                          "minitransfer-demo-seed3-tf32x3"),
+], ids=["default", "ieee", "tf32", "seed-tf32x3"])
+def test_another_precision_gets_a_default_folder_of_its_own_as_another_seed_does(tiny_demo, tmp_path, monkeypatch,
+                                                                                 options, folder):
+    """Else `demo --precision tf32` after `demo` was refused: the folder's networks were trained in ieee."""
+    seen = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(demos, "run_demo", lambda out, *args, **kwargs: seen.update(out=out) or GridOutcome(
+        [], [], [], [], interrupted=True))
+    result = CliRunner().invoke(main, ["demo", "--device", "cpu", *options])
+    assert result.exit_code == 75 and seen["out"] == tmp_path / folder, result.output
+
+
 def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
     not_a_folder = tmp_path / "cache"
     not_a_folder.write_text("")
