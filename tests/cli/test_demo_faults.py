@@ -74,6 +74,19 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("where", ["inside", "around"])
+def test_a_demo_inside_another_demos_folder_or_around_it_is_refused_before_anything_is_written(
+        finished_demo, tiny_demo, where):
+    """A folder's report reads every run under it: the outer one would pool the two demos' networks."""
+    out = finished_demo / "seed1" if where == "inside" else finished_demo.parent
+    before = sorted(finished_demo.parent.rglob("*"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
+    assert result.exit_code == 2, result.output
+    says = f"lies inside {finished_demo}" if where == "inside" else f"holds {finished_demo}"
+    assert says in result.output and "the folder of another grid" in result.output
+    assert sorted(finished_demo.parent.rglob("*")) == before
+
+
 @pytest.mark.parametrize("options, folder", [
     ([], "minitransfer-demo"), (["--precision", "ieee"], "minitransfer-demo"),
     (["--precision", "tf32"], "minitransfer-demo-tf32"), (["--seed", "3", "--precision", "tf32x3"],
