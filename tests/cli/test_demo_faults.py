@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import scheduler
+from minitransfer import cuda, scheduler
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.scheduler import GridOutcome
@@ -101,6 +101,23 @@ def test_another_precision_gets_a_default_folder_of_its_own_as_another_seed_does
         [], [], [], [], interrupted=True))
     result = CliRunner().invoke(main, ["demo", "--device", "cpu", *options])
     assert result.exit_code == 75 and seen["out"] == tmp_path / folder, result.output
+
+
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkeypatch, device):
+    """CUDA_VISIBLE_DEVICES set where CuPy is missing (a shared server, a container) started the GPU
+    plan, and all its 275 networks failed or were not run."""
+    seen = {}
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: seen.update(kwargs) or GridOutcome(
+        [], [], [], [], interrupted=True))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", device])
+    if device == "auto":
+        assert result.exit_code == 75 and seen["device"] == "cpu" and seen["devices"] == (None,) * demos.CPU_SLOTS
+    else:
+        assert result.exit_code == 2 and not seen, result.output
+        assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
 
 
 def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
