@@ -157,8 +157,9 @@ def check_not_nested(out):
                                  f"pool this demo's networks with its own; give the demo a folder outside it")
     inner = next((plan.parent for plan in sorted(out.rglob(PLAN_FILE)) if plan.parent != out), None)
     if inner is not None:
-        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid: this demo's report would pool its "
-                                 f"networks with the demo's; give the demo a folder of its own")
+        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid, whose networks the report of {out} "
+                                 f"would pool with this demo's; give the demo a folder of its own, or move {inner} "
+                                 f"out of it")
 
 
 def _recipe(options):
