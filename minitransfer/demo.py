@@ -19,9 +19,13 @@ and training seeds. Rerunning the same command skips the finished networks.
 """
 
 import dataclasses
+import json
+import pathlib
 
 from minitransfer import config
-from minitransfer.experiment import ALL_CLASSES, plan_grid
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, plan_grid
+from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
 
@@ -112,6 +116,68 @@ CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 PROCESSES_PER_GPU = 8
 
 
+def default_out(seed, precision=None):
+    """The demo's folder when none is given: ``minitransfer-demo``, ``minitransfer-demo-seedS`` for
+    demo seed S, ``minitransfer-demo-tf32`` for another precision than the default (every seed's and
+    precision's networks share names: all/base, natural/baseA ..., and one folder's report would pool
+    them)."""
+    name = "minitransfer-demo" + (f"-seed{seed}" if seed else "")
+    return pathlib.Path(name + (f"-{precision}" if precision not in (None, precisions.DEFAULT) else ""))
+
+
+def check_demo_seed(out, options):
+    """Raise ``ConfigError`` when ``out`` holds the demo of another demo seed (its plan's options are
+    ``options`` but for the seed, the device and the precision): its networks on all classes and on
+    the natural split have the names this seed's would, and the grid would refuse them naming
+    training seeds the user never gave. Any other folder is left to the grid's own checks."""
+    try:
+        recorded = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if not isinstance(recorded, dict) or recorded.get("seed") == options["seed"]:
+        return
+    seed = options["seed"]
+    if _recipe(recorded) == _recipe(json.loads(json.dumps(options, default=str))):
+        raise config.ConfigError(
+            f"{out} holds the demo of seed {recorded['seed']}, not of seed {seed}: its networks were trained with "
+            f"other options (split and training seeds) under the names seed {seed}'s would take; give seed {seed} a "
+            f"folder of its own (its default: {default_out(seed, options.get('precision'))}), or delete {out} first "
+            f"(what it trained is lost)")
+
+
+def check_not_nested(out):
+    """Raise ``ConfigError`` when ``out`` lies inside another grid's folder (one holding its
+    experiment.json) or holds one below it: a folder's report reads every run under it, so the
+    outer folder's report would pool the two grids' networks (a demo of seed 1 in
+    ``minitransfer-demo/seed1`` made the seed-0 demo's findings rest on both seeds)."""
+    out = pathlib.Path(out).resolve()
+    outer = next((folder for folder in out.parents if (folder / PLAN_FILE).is_file()), None)
+    if outer is not None:
+        raise config.ConfigError(f"{out} lies inside {outer}, the folder of another grid: the report of {outer} would "
+                                 f"pool this demo's networks with its own; give the demo a folder outside it")
+    inner = next((plan.parent for plan in sorted(out.rglob(PLAN_FILE)) if plan.parent != out), None)
+    if inner is not None:
+        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid, whose networks the report of {out} "
+                                 f"would pool with this demo's; give the demo a folder of its own, or move {inner} "
+                                 f"out of it")
+
+
+def _recipe(options):
+    """A demo's options less those that tell its runs apart but not its recipe: seed, device, precision."""
+    return {name: value for name, value in options.items() if name not in ("seed", "device", "precision")}
+
+
+def builtin_intact(data):
+    """Whether the dataset folder ``data`` is still whole (every file re-hashed against its meta.json):
+    a demo whose networks failed tells a cache deleted or damaged meanwhile, which its rerun builds
+    again, from a failure that needs fixing."""
+    try:
+        datasets.open_dataset(data).verify()
+    except (datasets.DatasetError, OSError):
+        return False
+    return True
+
+
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
     :class:`minitransfer.scheduler.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
@@ -123,4 +189,6 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     options = plan.options(data, device, seed)
     if precision is not None:
         options["precision"] = precision
+    check_not_nested(out)
+    check_demo_seed(out, options)
     return run_grid(plan.runs(seed), out, options, devices=devices, log=log)

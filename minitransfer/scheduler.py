@@ -46,7 +46,8 @@ class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
     process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM or a run exited 75
     (rerun the same command to go on): ``stopped`` the runs it stopped with their checkpoints,
-    ``not_started`` those it had not yet started."""
+    ``not_started`` those it had not yet started; ``killed``: the failed runs a signal ended (SIGKILL
+    from the kernel's out-of-memory killer or a person), which left no message of their own."""
 
     finished: list
     skipped: list
@@ -56,6 +57,7 @@ class GridOutcome:
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
+    killed: list = dataclasses.field(default_factory=list)
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
@@ -220,6 +222,8 @@ class _Scheduler:
                 continue
             else:
                 self.outcome.failed.append(run.name)
+                if code < 0:
+                    self.outcome.killed.append(run.name)
                 self.log(f"FAILED {run.name} ({_how_it_ended(code)}); see {run_dir(self.out, run) / LOG_FILE}")
         return ended
 
@@ -266,8 +270,12 @@ class _Scheduler:
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
         grid started with SIGINT ignored (nohup, a background job) its trainings inherit that, and
-        one signalled before it has set its own handler would otherwise train on to the end."""
+        one signalled before it has set its own handler would otherwise train on to the end.
+        From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
+        the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
+        still be counted and the outcome returned as interrupted."""
         self.outcome.interrupted = True
+        self.log = _unless_unwritable(self.log)
         waiting = [process for _, process, _ in self.running.values()]
         while waiting:
             for process in waiting:
@@ -277,6 +285,18 @@ class _Scheduler:
                 time.sleep(0.02)
                 waiting = [process for process in waiting if process.poll() is None]
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
+
+
+def _unless_unwritable(log):
+    """``log``, dropping the lines it fails to write (``OSError``: a closed pipe, a full disk)."""
+
+    def log_if_possible(line):
+        try:
+            log(line)
+        except OSError:
+            pass
+
+    return log_if_possible
 
 
 def _accuracy_note(out, run):

@@ -1,11 +1,13 @@
 """``minitransfer demo``: the paper's experiment in miniature on the built-in synthetic benchmark."""
 
+import os
 import pathlib
 import sys
 import time
 
 import click
 
+from minitransfer import config, cuda, fileio
 from minitransfer import demo as demos
 from minitransfer import report as reports
 from minitransfer.data import synthetic
@@ -17,8 +19,8 @@ from .report import show
 
 @click.command()
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
-              help="Folder for the runs and the report (default: minitransfer-demo, or minitransfer-demo-seedS "
-                   "with --seed S).")
+              help="Folder for the runs and the report (default: minitransfer-demo; minitransfer-demo-seedS with "
+                   "--seed S, minitransfer-demo-tf32 with --precision tf32 ...).")
 @click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds.")
 @device_option
@@ -26,7 +28,8 @@ from .report import show
 def demo(out, seed, device, precision):
     """Run the paper's experiment in miniature and say what it shows.
 
-    Builds the built-in synthetic benchmark (cached in ~/.cache/minitransfer), whose classes are
+    Builds the built-in synthetic benchmark (cached in $MINITRANSFER_CACHE, default
+    ~/.cache/minitransfer; built again if deleted or damaged), whose classes are
     built so that low layers are general and top layers specific, then trains the paper's grid on
     it: three random A/B splits (bases, BnB, AnB, AnB+; at the lowest n BnA too) and on the CPU
     two more for the lowest and top n's claims, the natural / man-made split both ways and the
@@ -43,28 +46,85 @@ def demo(out, seed, device, precision):
       minitransfer demo -o my-demo --device cpu   # takes minutes
     """
     started = time.monotonic()
-    out = (out or pathlib.Path("minitransfer-demo" if seed == 0 else f"minitransfer-demo-seed{seed}")).resolve()
+    out = (out or demos.default_out(seed, precision)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
-    data = run(synthetic.builtin_dataset)
-    devices = run(lambda: choose_devices(device))
+    data = run(_builtin_dataset)
+    devices = run(lambda: _slots(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
-        click.echo(_unfinished(outcome), err=True)
+        click.echo(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)), err=True)
+        _drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
-    click.echo(f"{len(written.results)} networks in {time.monotonic() - started:.0f} s")
+    click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
 
 
-def _unfinished(outcome):
-    """Why the demo stopped short, and what to do: an interruption is rerun as it is; failed networks
-    (their train.log named above, in the FAILED lines) fail again until their cause is fixed."""
+def _slots(device):
+    """The scheduler's slots (:func:`choose_devices`), where a GPU that CUDA_VISIBLE_DEVICES lists but
+    CuPy cannot use (not installed, no driver) is no GPU: auto trains on the CPU, cuda is refused;
+    else the GPU plan started and every one of its 275 networks failed or was not run."""
+    devices = choose_devices(device)
+    if devices == (None,) or cuda.cuda_available():
+        return devices
+    if device == "cuda":
+        raise config.ConfigError(f"--device cuda: CUDA_VISIBLE_DEVICES lists GPU {', '.join(devices)}, but CuPy "
+                                 f"cannot use it here (install CuPy, check the driver); or train on the CPU "
+                                 f"(--device cpu)")
+    return (None,)
+
+
+def _builtin_dataset():
+    """The built-in benchmark's folder; where its cache cannot be written, an error that names the
+    cache and the variable that moves it (exit code 74)."""
+    try:
+        return synthetic.builtin_dataset()
+    except OSError as error:
+        message = (f"the built-in benchmark cannot be cached in {synthetic.cache_dir()} ({error}); set "
+                   f"MINITRANSFER_CACHE to a folder that can be written")
+        raise fileio.StorageError(error.errno, message) from error
+
+
+def _drop_output_if_reader_gone():
+    """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``demo | tee
+    demo.log`` ends tee too): Python's last flush would otherwise print a BrokenPipeError and turn
+    the exit code into 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _trained(networks, outcome, seconds):
+    """The line that times the demo: "88 networks in 248 s" when this command trained them all; a
+    rerun names the networks it found finished, whose time is not in its seconds."""
+    if not outcome.skipped and not outcome.elsewhere:
+        return f"{networks} networks in {seconds:.0f} s"
+    trained = f"{len(outcome.finished)} trained in {seconds:.0f} s" if outcome.finished else "none left to train"
+    elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
+    return f"{networks} networks: {trained}, {len(outcome.skipped)} finished before{elsewhere}"
+
+
+def _unfinished(outcome, data_intact=True):
+    """Why the demo stopped short, and what to do: an interruption, networks killed by a signal and a
+    built-in benchmark deleted or damaged meanwhile (``data_intact`` false) are rerun as they are;
+    other failed networks (their train.log named above, in the FAILED lines) fail again until their
+    cause is fixed."""
+    rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:
         return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
-    failed = len(outcome.failed)
-    return (f"the demo did not finish: {failed} network{'s' if failed != 1 else ''} failed and "
-            f"{len(outcome.blocked)} that need {'them' if failed != 1 else 'it'} were not run; the train.log (in "
-            f"the FAILED lines above) says why: fix that, then rerun the same command (finished networks are kept)")
+    failed, blocked = len(outcome.failed), len(outcome.blocked)
+    stopped = f"{failed} network{'s' if failed != 1 else ''} failed" + (
+        f" and {blocked} that need {'them' if failed != 1 else 'it'} were not run" if blocked else "")
+    if not data_intact:
+        return (f"the demo did not finish: {stopped}: the built-in benchmark was deleted or damaged while it ran; "
+                f"{rerun}: it builds the benchmark again")
+    if outcome.killed and len(outcome.killed) == failed:
+        return (f"the demo did not finish: {stopped}, killed by a signal (the FAILED lines above name it; SIGKILL: the "
+                f"machine ran out of memory, or someone killed it); "
+                f"rerun the same command to train {'them' if failed != 1 else 'it'} again (finished networks are kept)")
+    return (f"the demo did not finish: {stopped}; the train.log (in the FAILED lines above) says why: fix that, "
+            f"then {rerun}")

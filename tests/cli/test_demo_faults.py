@@ -1,0 +1,235 @@
+"""``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
+demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import demo as demos
+from minitransfer import experiment as grid
+from minitransfer import cuda, scheduler
+from minitransfer.cli import main
+from minitransfer.data import synthetic
+from minitransfer.scheduler import GridOutcome
+
+TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
+TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
+KILLS_ITSELF = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+
+
+def stops_on_sigint(ready):
+    """A training that, like train, exits 75 on SIGINT (as if it had written its checkpoint); it
+    creates the file ``ready`` once it listens."""
+    return [sys.executable, "-c", "import pathlib, signal, sys, time; signal.signal(signal.SIGINT, lambda *_: "
+            f"sys.exit(75)); pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "synthetic-4"
+    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished_demo(tiny_data, tmp_path_factory):
+    """A tiny demo of seed 0, trained to the end: its folder."""
+    out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+        patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+        result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(TINY_PLAN.runs(0))} networks in " in result.output  # all trained now: the README's line
+    return out
+
+
+@pytest.fixture
+def tiny_demo(tiny_data, monkeypatch):
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+
+
+def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(finished_demo, tiny_demo):
+    again = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    count = len(TINY_PLAN.runs(0))
+    assert again.exit_code == 0, again.output
+    assert f"{count} networks: none left to train, {count} finished before" in again.output
+    assert f"{count} networks in " not in again.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--precision", "tf32"]], ids=["same-precision", "other-precision"])
+def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_training_seeds(
+        finished_demo, tiny_demo, extra):
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu", "--seed", "1", *extra])
+    assert result.exit_code == 2, result.output
+    assert f"{finished_demo} holds the demo of seed 0, not of seed 1" in result.output
+    assert "minitransfer-demo-seed1" in result.output and "--seed 17" not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("where", ["inside", "around"])
+def test_a_demo_inside_another_demos_folder_or_around_it_is_refused_before_anything_is_written(
+        finished_demo, tiny_demo, where):
+    """A folder's report reads every run under it: the outer one would pool the two demos' networks."""
+    out = finished_demo / "seed1" if where == "inside" else finished_demo.parent
+    before = sorted(finished_demo.parent.rglob("*"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
+    assert result.exit_code == 2, result.output
+    says = f"lies inside {finished_demo}" if where == "inside" else f"holds {finished_demo}"
+    assert says in result.output and "the folder of another grid" in result.output
+    assert sorted(finished_demo.parent.rglob("*")) == before
+
+
+@pytest.mark.parametrize("options, folder", [
+    ([], "minitransfer-demo"), (["--precision", "ieee"], "minitransfer-demo"),
+    (["--precision", "tf32"], "minitransfer-demo-tf32"), (["--seed", "3", "--precision", "tf32x3"],
+                                                          "minitransfer-demo-seed3-tf32x3"),
+], ids=["default", "ieee", "tf32", "seed-tf32x3"])
+def test_another_precision_gets_a_default_folder_of_its_own_as_another_seed_does(tiny_demo, tmp_path, monkeypatch,
+                                                                                 options, folder):
+    """Else `demo --precision tf32` after `demo` was refused: the folder's networks were trained in ieee."""
+    seen = {}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(demos, "run_demo", lambda out, *args, **kwargs: seen.update(out=out) or GridOutcome(
+        [], [], [], [], interrupted=True))
+    result = CliRunner().invoke(main, ["demo", "--device", "cpu", *options])
+    assert result.exit_code == 75 and seen["out"] == tmp_path / folder, result.output
+
+
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkeypatch, device):
+    """CUDA_VISIBLE_DEVICES set where CuPy is missing (a shared server, a container) started the GPU
+    plan, and all its 275 networks failed or were not run."""
+    seen = {}
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: seen.update(kwargs) or GridOutcome(
+        [], [], [], [], interrupted=True))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", device])
+    if device == "auto":
+        assert result.exit_code == 75 and seen["device"] == "cpu" and seen["devices"] == (None,) * demos.CPU_SLOTS
+    else:
+        assert result.exit_code == 2 and not seen, result.output
+        assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
+
+
+def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(not_a_folder))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 74, result.output
+    assert f"the built-in benchmark cannot be cached in {not_a_folder}" in result.output
+    assert "set MINITRANSFER_CACHE to a folder that can be written" in result.output
+
+
+def test_a_network_killed_by_a_signal_is_counted_as_killed(tmp_path):
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False)
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
+                                 train_command=KILLS_ITSELF, log=lambda line: None, poll_seconds=0.01)
+    bases = sorted(run.name for run in runs if run.parent is None)
+    assert sorted(outcome.failed) == bases and sorted(outcome.killed) == bases and outcome.exit_code == 1
+
+
+@pytest.mark.parametrize("outcome, says, not_says", [
+    (GridOutcome([], [], ["random0/baseA"], [], killed=["random0/baseA"]),
+     "1 network failed, killed by a signal (the FAILED lines above name it; SIGKILL: the machine ran out of memory, "
+     "or someone killed it); rerun the same command to train it again", "fix that"),
+    (GridOutcome([], [], ["random0/baseA"], []),
+     "1 network failed; the train.log (in the FAILED lines above) says why: fix that", "0 that need"),
+    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], killed=["random0/A1B"]),
+     "2 networks failed and 1 that need them were not run; the train.log", "killed"),
+], ids=["killed", "failed-alone", "killed-and-failed"])
+def test_a_demo_that_stops_short_says_what_its_failures_need(tiny_demo, tmp_path, monkeypatch, outcome, says,
+                                                             not_says):
+    monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: outcome)
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 1 and says in result.output and not_says not in result.output, result.output
+
+
+@pytest.mark.parametrize("damage", ["deleted", "shard-damaged"])
+def test_a_benchmark_damaged_while_the_demo_runs_is_rebuilt_by_a_plain_rerun(tiny_data, tmp_path, monkeypatch,
+                                                                               damage):
+    cache = tmp_path / "cache"
+    shutil.copytree(tiny_data, cache)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: cache)
+
+    def damaged_meanwhile(*args, **kwargs):
+        if damage == "deleted":
+            shutil.rmtree(cache)
+        else:
+            shard = next(cache.glob("train-*.h5"))
+            data = shard.read_bytes()
+            shard.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+        return GridOutcome([], [], ["random0/baseB"], ["random0/B1B"])
+
+    monkeypatch.setattr(demos, "run_demo", damaged_meanwhile)
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 1, result.output
+    assert "the built-in benchmark was deleted or damaged while it ran; rerun the same command" in result.output
+    assert "fix that" not in result.output
+
+
+def test_a_ctrl_c_that_also_ends_the_reader_of_the_output_still_stops_the_grid_as_interrupted(tmp_path):
+    """`minitransfer demo | tee demo.log`, then Ctrl-C: the terminal's SIGINT ends tee as well, so
+    every line the stopping grid logs meets a closed pipe."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False)
+    ready = tmp_path / "first base listens"
+    said = []
+
+    def log(line):
+        if said and said[-1] == "Ctrl-C":
+            raise BrokenPipeError(32, "Broken pipe")
+        said.append(line)
+        if line.startswith("[2/"):  # the first base is training
+            while not ready.exists():
+                time.sleep(0.01)
+            said.append("Ctrl-C")
+            raise KeyboardInterrupt
+
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "/data/synthetic", "seed": 0},
+                                 train_command=stops_on_sigint(ready), devices=(None, None), log=log,
+                                 poll_seconds=0.01)
+    assert outcome.interrupted and outcome.exit_code == 75 and len(outcome.stopped) == 1
+
+
+def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_stderr(tiny_data, tmp_path):
+    """Its last lines, left in stdout's buffer, go nowhere: not a BrokenPipeError and exit code 120."""
+    script = textwrap.dedent(f"""
+        import sys
+
+        import click
+        from minitransfer import demo as demos
+        from minitransfer.cli import main
+        from minitransfer.data import synthetic
+        from minitransfer.scheduler import GridOutcome
+
+        def interrupted(*args, **kwargs):  # as the grid stopping: its log drops the lines it cannot write
+            sys.stdin.readline()  # the reader of stdout has gone
+            try:
+                click.echo("interrupted: rerun the same command to finish the grid")
+            except BrokenPipeError:  # the line stays in stdout's buffer
+                pass
+            return GridOutcome([], [], [], [], interrupted=True)
+
+        synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
+        demos.run_demo = interrupted
+        main(["demo", "-o", {str(tmp_path / "demo")!r}, "--device", "cpu"], prog_name="minitransfer")
+        """)
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
+    demo = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=buffered)
+    assert demo.stdout.readline().startswith("preparing the built-in synthetic benchmark")
+    demo.stdout.close()
+    demo.stdin.write("go\n")
+    demo.stdin.close()
+    error = demo.stderr.read()
+    assert demo.wait(timeout=60) == 75, error
+    assert "the demo was interrupted; rerun the same command" in error and "BrokenPipe" not in error
