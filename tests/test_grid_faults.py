@@ -3,7 +3,11 @@ hand-edited, the folder put where it does not belong. Each is refused, naming wh
 before anything is trained or written."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from click.testing import CliRunner
@@ -143,3 +147,31 @@ def test_per_class_counts_above_every_class_are_noted_on_the_terminal(tiny_data,
     assert notes == [f"note: --per-class {count}: no class of {tiny_data} has more than 8 training images, so these "
                      f"runs keep every image, as --per-class 8 would (Figure S1 places them at {count})"
                      for count in (10, 100)]
+
+
+def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summary_on_stderr(tiny_data, tmp_path):
+    """Ctrl-C on `minitransfer experiment | tee grid.log` ends tee too: the closing summary met a
+    closed pipe, a BrokenPipeError traceback and exit code 1 (or 120) instead of 75."""
+    script = textwrap.dedent(f"""
+        import sys
+
+        from minitransfer import scheduler
+        from minitransfer.cli import main
+
+        def interrupted(runs, out, options, devices, log):
+            sys.stdin.readline()  # the reader of stdout has gone
+            return scheduler.GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseA"])
+
+        scheduler.run_grid = interrupted
+        main(["experiment", "--data", {str(tiny_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",
+              "--device", "cpu"], prog_name="minitransfer")
+        """)
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
+    grid_run = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=buffered)
+    grid_run.stdout.close()
+    grid_run.stdin.write("go\n")
+    grid_run.stdin.close()
+    error = grid_run.stderr.read()
+    assert grid_run.wait(timeout=60) == 75, error
+    assert "1 stopped with a checkpoint" in error and "Traceback" not in error

@@ -78,6 +78,16 @@ def run(work):
         sys.exit(code)
 
 
+def drop_output_if_reader_gone():
+    """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``minitransfer
+    demo | tee demo.log`` ends tee too): Python's last flush would otherwise print a
+    BrokenPipeError and turn the exit code into 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _reader_gone(stream):
     """Whether ``stream`` is a pipe whose reading end is closed (poll reports an error on it); a
     broken pipe elsewhere (a loader worker's) is an ordinary I/O error."""

@@ -1,6 +1,5 @@
 """``minitransfer demo``: the paper's experiment in miniature on the built-in synthetic benchmark."""
 
-import os
 import pathlib
 import sys
 import time
@@ -13,7 +12,7 @@ from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, choose_devices, device_option, run
+from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, run
 from .report import show
 
 
@@ -56,7 +55,7 @@ def demo(out, seed, device, precision):
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
         click.echo(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)), err=True)
-        _drop_output_if_reader_gone()
+        drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
     click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
@@ -86,16 +85,6 @@ def _builtin_dataset():
         message = (f"the built-in benchmark cannot be cached in {synthetic.cache_dir()} ({error}); set "
                    f"MINITRANSFER_CACHE to a folder that can be written")
         raise fileio.StorageError(error.errno, message) from error
-
-
-def _drop_output_if_reader_gone():
-    """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``demo | tee
-    demo.log`` ends tee too): Python's last flush would otherwise print a BrokenPipeError and turn
-    the exit code into 120."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _trained(networks, outcome, seconds):

@@ -9,7 +9,8 @@ from minitransfer import experiment as grid
 from minitransfer import grid_check, models, scheduler, slurm
 from minitransfer.data import dataset, synthetic
 
-from ._common import SEED, changed_fields, choose_devices, data_option, device_option, grid_train_options, run
+from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
+                      grid_train_options, run)
 
 
 def _counts(ctx, param, value):
@@ -157,7 +158,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(f"would run on {where}")
         return
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
-    click.echo(f"{outcome.summary()}; results in {out} (minitransfer report {out})")
+    summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
+    try:
+        click.echo(summary)
+    except BrokenPipeError:  # Ctrl-C on `experiment | tee grid.log` ends tee too: say it where it can be read
+        click.echo(summary, err=True)
+    drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
 
 
