@@ -175,3 +175,21 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
     error = grid_run.stderr.read()
     assert grid_run.wait(timeout=60) == 75, error
     assert "1 stopped with a checkpoint" in error and "Traceback" not in error
+
+
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(tiny_data, tmp_path, monkeypatch, device):
+    """CUDA_VISIBLE_DEVICES set where CuPy is missing (a container, a shared server): the grid
+    planned one run per listed GPU, each to fail without CUDA."""
+    from minitransfer import cuda
+    from minitransfer.cli import main
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    done = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "g"), "--layers",
+                                     "1", "--dry-run", "--device", device])
+    if device == "auto":
+        assert done.exit_code == 0 and "would run on the CPU, one at a time" in done.output, done.output
+    else:
+        assert done.exit_code == 2, done.output
+        assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, 1, but CuPy cannot use it here" in done.output

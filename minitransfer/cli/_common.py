@@ -274,7 +274,10 @@ def grid_train_options(command):
 
 
 def choose_devices(device, gpus=None):
-    """The scheduler's slots: GPU ids (``gpus`` "0,1" or every visible GPU), or ``(None,)`` for the CPU."""
+    """The scheduler's slots: GPU ids (``gpus`` "0,1" or every visible GPU), or ``(None,)`` for the CPU.
+    A GPU that CUDA_VISIBLE_DEVICES lists but CuPy cannot use (not installed, no driver) is no GPU:
+    ``auto`` trains on the CPU, ``cuda`` and ``gpus`` are refused; else every run started on it
+    would fail."""
     if device == "cpu":
         if gpus:
             raise config.ConfigError(f"--gpus {gpus} chooses GPUs, but --device cpu trains on the CPU")
@@ -286,7 +289,10 @@ def choose_devices(device, gpus=None):
     if gpus and found and not cuda.cuda_available():  # else each run would start, only to fail without CUDA
         raise config.ConfigError(f"--gpus {gpus}: no GPU is usable here (install CuPy, check the driver), or train on "
                                  f"the CPU without --gpus")
-    if found:
+    if found and device == "cuda" and not cuda.cuda_available():
+        raise config.ConfigError(f"--device cuda: CUDA_VISIBLE_DEVICES lists GPU {', '.join(found)}, but CuPy cannot "
+                                 f"use it here (install CuPy, check the driver); or train on the CPU (--device cpu)")
+    if found and cuda.cuda_available():
         return found
     if device == "cuda":
         raise config.ConfigError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES)")

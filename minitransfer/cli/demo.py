@@ -6,7 +6,7 @@ import time
 
 import click
 
-from minitransfer import config, cuda, fileio
+from minitransfer import fileio
 from minitransfer import demo as demos
 from minitransfer import report as reports
 from minitransfer.data import synthetic
@@ -48,7 +48,7 @@ def demo(out, seed, device, precision):
     out = (out or demos.default_out(seed, precision)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
     data = run(_builtin_dataset)
-    devices = run(lambda: _slots(device))
+    devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
@@ -60,20 +60,6 @@ def demo(out, seed, device, precision):
     written = run(lambda: reports.write_report(out))
     click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
-
-
-def _slots(device):
-    """The scheduler's slots (:func:`choose_devices`), where a GPU that CUDA_VISIBLE_DEVICES lists but
-    CuPy cannot use (not installed, no driver) is no GPU: auto trains on the CPU, cuda is refused;
-    else the GPU plan started and every one of its 275 networks failed or was not run."""
-    devices = choose_devices(device)
-    if devices == (None,) or cuda.cuda_available():
-        return devices
-    if device == "cuda":
-        raise config.ConfigError(f"--device cuda: CUDA_VISIBLE_DEVICES lists GPU {', '.join(devices)}, but CuPy "
-                                 f"cannot use it here (install CuPy, check the driver); or train on the CPU "
-                                 f"(--device cpu)")
-    return (None,)
 
 
 def _builtin_dataset():
