@@ -248,7 +248,8 @@ def test_refusals_say_what_is_the_case_and_what_works(work, data, tmp_path, case
         "empty-out": (["-o", ""], "error: --out is empty: name a weights file (or give none for the paper's name, "
                                   "e.g. baseA.h5)\n"),
         "weights-without-run": (["-o", "net.h5", "--resume", "auto"], "error: net.h5 exists but there is nothing to "
-                                "resume from (net.run/checkpoint.h5 is missing); to train it again, --overwrite\n"),
+                                "resume from (net.run/checkpoint.h5 is missing); to train it again, delete or move "
+                                "away net.h5, or start over with --overwrite\n"),
     }[case]
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     result = invoke(["train", "--data", data, *args, *FAST], tmp_path)
