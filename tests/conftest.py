@@ -84,3 +84,12 @@ def synthetic_8(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "synthetic-8"
     synthetic.build_synthetic(path, classes=8, train_per_class=40, val_per_class=10, size=36, seed=1)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def micro_data(tmp_path_factory):
+    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class; the micro preset): its
+    path as a string."""
+    path = tmp_path_factory.mktemp("data") / "synthetic-4-micro"
+    synthetic.build_synthetic(path, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
+    return str(path)

@@ -17,23 +17,13 @@ from minitransfer import grid_check, scheduler
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class): its path."""
-    from minitransfer.data import synthetic
-
-    data = tmp_path_factory.mktemp("data") / "tiny"
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
-    return data
-
-
-@pytest.fixture(scope="module")
-def trained_bases(tmp_path_factory, tiny_data):
+def trained_bases(tmp_path_factory, micro_data):
     """random0/baseA and baseB trained for real (4 iterations each), their transfer A1B not yet:
     (grid folder, runs, options); tests work on copies of the folder."""
     out = tmp_path_factory.mktemp("bases") / "grid"
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     assert [run.name for run in runs] == ["random0/baseA", "random0/baseB", "random0/A1B"]
-    options = {"data": str(tiny_data), "max_iter": 4, "seed": 0, "device": "cpu"}
+    options = {"data": str(micro_data), "max_iter": 4, "seed": 0, "device": "cpu"}
     assert scheduler.run_grid(runs[:2], out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     return out, runs, options
 
@@ -65,13 +55,13 @@ def test_a_base_whose_weights_file_is_another_networks_is_not_copied_from(traine
     assert "--half 'A' -> 'B'" in result.output and "Traceback" not in result.output
 
 
-def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(tiny_data, tmp_path):
+def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(micro_data, tmp_path):
     """-o inside --data (or --source-data): every run's train refuses to write there, so the grid
     used to write its plan and run folders into the dataset, then fail every base (exit 1)."""
     from minitransfer.cli import main
 
     data = tmp_path / "data"
-    shutil.copytree(tiny_data, data)
+    shutil.copytree(micro_data, data)
     before = _listing(data)
     arguments = ["experiment", "--data", str(data), "--layers", "1", "--no-fine-tuned", "--max-iter", "4",
                  "--device", "cpu"]
@@ -81,7 +71,7 @@ def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(
         assert result.exit_code == 2, result.output
         assert f"the grid folder {data}" in result.output and f"lies inside the dataset {data}" in result.output
         assert _listing(data) == before
-    cross = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "--source-data", str(data), "-o",
+    cross = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "--source-data", str(data), "-o",
                                       str(data / "cross"), "--layers", "1", "--max-iter", "4", "--device", "cpu"])
     assert cross.exit_code == 2 and f"lies inside the dataset {data}" in cross.output, cross.output
     assert _listing(data) == before
@@ -103,11 +93,11 @@ def test_a_hand_edited_plan_with_a_run_name_that_is_not_text_is_rewritten_not_a_
     (["--dry-run"], "--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them"),
     (["--gpus", "0,1"], "--gpus 0,1 chooses this machine's GPUs; with --emit-slurm each run asks SLURM for its own"),
 ], ids=["dry-run", "gpus"])
-def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(tiny_data, tmp_path, extra, message):
+def test_options_of_a_run_here_are_usage_errors_with_emit_slurm(micro_data, tmp_path, extra, message):
     """--emit-slurm used to write its scripts and the plan whatever --dry-run said, and to drop --gpus."""
     from minitransfer.cli import main
 
-    result = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "grid"),
+    result = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "grid"),
                                        "--layers", "1", "--max-iter", "4", "--emit-slurm", str(tmp_path / "slurm"),
                                        *extra])
     assert result.exit_code == 2 and message in result.output, result.output
@@ -134,22 +124,22 @@ def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_ar
         (out / "random0" / "baseB.run" / "train.log").read_text()
 
 
-def test_per_class_counts_above_every_class_are_noted_on_the_terminal(tiny_data, tmp_path):
+def test_per_class_counts_above_every_class_are_noted_on_the_terminal(micro_data, tmp_path):
     """With 8 training images a class, --per-class 4,10,100 trains 10 and 100 on every image, as
     8 would: two identical networks that Figure S1 places at 10 and 100. The runs' train.log
     warned; the grid's terminal, where the researcher looks, said nothing."""
     from minitransfer.cli import main
 
-    done = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "g"), "--per-class",
+    done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--per-class",
                                      "4,10,100", "--dry-run", "--device", "cpu"])
     assert done.exit_code == 0, done.output
     notes = [line for line in done.output.splitlines() if line.startswith("note: --per-class")]
-    assert notes == [f"note: --per-class {count}: no class of {tiny_data} has more than 8 training images, so these "
+    assert notes == [f"note: --per-class {count}: no class of {micro_data} has more than 8 training images, so these "
                      f"runs keep every image, as --per-class 8 would (Figure S1 places them at {count})"
                      for count in (10, 100)]
 
 
-def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summary_on_stderr(tiny_data, tmp_path):
+def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summary_on_stderr(micro_data, tmp_path):
     """Ctrl-C on `minitransfer experiment | tee grid.log` ends tee too: the closing summary met a
     closed pipe, a BrokenPipeError traceback and exit code 1 (or 120) instead of 75."""
     script = textwrap.dedent(f"""
@@ -163,7 +153,7 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
             return scheduler.GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseA"])
 
         scheduler.run_grid = interrupted
-        main(["experiment", "--data", {str(tiny_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",
+        main(["experiment", "--data", {str(micro_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",
               "--device", "cpu"], prog_name="minitransfer")
         """)
     buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
@@ -178,7 +168,7 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
 
 
 @pytest.mark.parametrize("device", ["auto", "cuda"])
-def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(tiny_data, tmp_path, monkeypatch, device):
+def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(micro_data, tmp_path, monkeypatch, device):
     """CUDA_VISIBLE_DEVICES set where CuPy is missing (a container, a shared server): the grid
     planned one run per listed GPU, each to fail without CUDA."""
     from minitransfer import cuda
@@ -186,7 +176,7 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(tiny_data, tmp_p
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
     monkeypatch.setattr(cuda, "cuda_available", lambda: False)
-    done = CliRunner().invoke(main, ["experiment", "--data", str(tiny_data), "-o", str(tmp_path / "g"), "--layers",
+    done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--layers",
                                      "1", "--dry-run", "--device", device])
     if device == "auto":
         assert done.exit_code == 0 and "would run on the CPU, one at a time" in done.output, done.output

@@ -21,14 +21,6 @@ FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "quiet": True, "device"
 FAST_OPTIONS = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    """A 4-class synthetic dataset of 14 x 14 images (8 train + 4 val per class; the micro preset): its path."""
-    data = tmp_path_factory.mktemp("data") / "tiny"
-    synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
-    return str(data)
-
-
 def _train(out, data, **fields):
     return training.train(training.TrainConfig(out=str(out), data=data, **{**FAST, **fields}))
 
@@ -44,11 +36,11 @@ def _interrupted(out, data, after, **fields):
     return out.with_suffix(".run")
 
 
-def test_weights_without_their_run_say_how_to_train_again_without_overwrite(tiny_data, tmp_path):
+def test_weights_without_their_run_say_how_to_train_again_without_overwrite(micro_data, tmp_path):
     """An experiment's grid has no --overwrite: its train.log must also name the other way, removing
     the weights file (the message used to offer --overwrite alone)."""
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:1]
-    options = {"data": tiny_data, "max_iter": 4, "seed": 0, "device": "cpu"}
+    options = {"data": micro_data, "max_iter": 4, "seed": 0, "device": "cpu"}
     out = tmp_path / "grid"
     assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     weights = out / "random0" / "baseA.h5"
@@ -60,25 +52,25 @@ def test_weights_without_their_run_say_how_to_train_again_without_overwrite(tiny
 
 
 @pytest.mark.parametrize("extra_row", [2, 3], ids=["repeated", "not-evaluated"])
-def test_a_resume_refuses_eval_rows_the_run_did_not_write(tiny_data, tmp_path, extra_row):
+def test_a_resume_refuses_eval_rows_the_run_did_not_write(micro_data, tmp_path, extra_row):
     """A row of eval.csv repeated, or added at an iteration the run did not evaluate, used to be kept
     and counted by result.json (its best, its mean of 10 best, its number of evaluations)."""
-    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=5, max_iter=8)
+    run_dir = _interrupted(tmp_path / "net.h5", micro_data, after=5, max_iter=8)
     eval_csv = run_dir / "eval.csv"
     with eval_csv.open("a") as rows:
         rows.write(f"{extra_row},0.99,1.0,0.1\n")
     before = eval_csv.read_text()
     with pytest.raises(rundir.RunLogError, match=rf"net.run/eval.csv has rows at iteration {extra_row} that the "
                                                  rf"run did not write .*result.json would count them"):
-        _train(tmp_path / "net.h5", tiny_data, max_iter=8, resume="auto")
+        _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
     assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
 
 
-def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(tiny_data, tmp_path, monkeypatch):
+def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(micro_data, tmp_path, monkeypatch):
     """Rerun without `data` once the dataset's folder was moved: the run falls back on the built-in
     set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained)."""
     moved = tmp_path / "moved"
-    shutil.copytree(tiny_data, tmp_path / "data")
+    shutil.copytree(micro_data, tmp_path / "data")
     _interrupted(tmp_path / "net.h5", str(tmp_path / "data"), after=3, max_iter=8)
     (tmp_path / "data").rename(moved)
     other = tmp_path / "builtin"
@@ -97,13 +89,13 @@ def _folder_bytes(folder):
 
 
 @pytest.mark.parametrize("name", ["x.h5", "checkpoint.h5", "lock", "sub/x.h5"])
-def test_out_inside_another_runs_directory_is_refused(tiny_data, tmp_path, name):
+def test_out_inside_another_runs_directory_is_refused(micro_data, tmp_path, name):
     """-o baseA.run/checkpoint.h5 --overwrite used to replace baseA's checkpoint with another
     network; -o baseA.run/lock wrote weights where the next run of baseA takes its lock; any name
     there nested a run inside a folder that `overwrite` or a user's rm deletes with baseA's."""
-    _train(tmp_path / "baseA.h5", tiny_data)
+    _train(tmp_path / "baseA.h5", micro_data)
     before = _folder_bytes(tmp_path / "baseA.run")
-    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "baseA.run" / name),
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "baseA.run" / name),
                                        "--overwrite", *FAST_OPTIONS])
     assert result.exit_code == 2, result.output
     assert f"lies inside {tmp_path / 'baseA.run'}, the run directory of another run; write the weights beside " \
@@ -118,15 +110,15 @@ def test_out_inside_another_runs_directory_is_refused(tiny_data, tmp_path, name)
     ("baseA.h5", {"split": "natural", "half": "A"}, None),  # experiment's natural/baseA.h5
     ("mine.h5", {"half": "A"}, None),
 ], ids=["base-as-A4B", "frozen-as-fine-tuned", "A2B", "natural-baseA", "own-name"])
-def test_out_named_as_another_network_of_the_paper_is_warned_about(tiny_data, tmp_path, capsys, name, fields,
+def test_out_named_as_another_network_of_the_paper_is_warned_about(micro_data, tmp_path, capsys, name, fields,
                                                                      warned):
     """report lists runs by their file name, beside the treatment their config.json records: a base
     trained as -o A4B.h5 (or a frozen transfer as A2B+.h5, --fine-tune forgotten) showed up
     unannounced as a run 'A4B' of treatment base."""
     if "n" in fields:
-        fields = {**fields, "copy_from": str(_train(tmp_path / "baseA.h5", tiny_data, half="A").out)}
+        fields = {**fields, "copy_from": str(_train(tmp_path / "baseA.h5", micro_data, half="A").out)}
     capsys.readouterr()
-    _train(tmp_path / "runs" / name, tiny_data, quiet=False, **fields)
+    _train(tmp_path / "runs" / name, micro_data, quiet=False, **fields)
     warnings = [line for line in capsys.readouterr().err.splitlines() if "the paper's name" in line]
     if warned is None:
         assert warnings == []
@@ -135,13 +127,13 @@ def test_out_named_as_another_network_of_the_paper_is_warned_about(tiny_data, tm
                             f"this run trains {warned}, beside the treatment its config.json records"]
 
 
-def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(tiny_data, tmp_path):
+def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(micro_data, tmp_path):
     """-o baseA.h5 --overwrite --copy-from baseA.run/checkpoint.h5 used to delete the checkpoint it
     copied from and write its own there: the weights recorded as the source were gone."""
     base = tmp_path / "baseA.h5"
-    _train(base, tiny_data, half="A")
+    _train(base, micro_data, half="A")
     before = _folder_bytes(tmp_path)
-    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(base), "--overwrite", "--copy-from",
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(base), "--overwrite", "--copy-from",
                                        str(tmp_path / "baseA.run" / "checkpoint.h5"), "--n", "2", *FAST_OPTIONS])
     assert result.exit_code == 2, result.output
     assert f"--copy-from {tmp_path}/baseA.run/checkpoint.h5 is a file of {tmp_path}/baseA.run, the run directory " \
@@ -150,50 +142,50 @@ def test_copy_from_the_checkpoint_of_outs_own_run_is_refused(tiny_data, tmp_path
 
 
 @pytest.mark.parametrize("out_name", ["net.h5", "other.h5"], ids=["same-name-elsewhere", "other-name"])
-def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(tiny_data, tmp_path, out_name):
+def test_resume_from_another_runs_checkpoint_says_where_to_continue_it(micro_data, tmp_path, out_name):
     """--resume X/net.run/checkpoint.h5 with -o Y/net.h5 (the same name in another folder) passed
     the configuration check, then was refused as if Y/net.run had lost its eval.csv rows: 'restore
     the file'. The run continues where its logs are."""
-    run_dir = _interrupted(tmp_path / "X" / "net.h5", tiny_data, after=5, max_iter=8)
+    run_dir = _interrupted(tmp_path / "X" / "net.h5", micro_data, after=5, max_iter=8)
     (tmp_path / "Y").mkdir()
     with pytest.raises(training.ConfigError, match=rf"^`resume` {run_dir}/checkpoint.h5 is the checkpoint of the "
                                                    rf"run in {run_dir}, not of {tmp_path}/Y/{out_name[:-3]}.run: "
                                                    rf"continue it there, with `out` {tmp_path}/X/net.h5 and "
                                                    rf"`resume='auto'`$"):
-        _train(tmp_path / "Y" / out_name, tiny_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
+        _train(tmp_path / "Y" / out_name, micro_data, max_iter=8, resume=str(run_dir / "checkpoint.h5"))
     assert sorted(path.name for path in (tmp_path / "Y").iterdir()) == []
 
 
-def test_an_unreadable_run_checkpoint_says_how_to_start_over(tiny_data, tmp_path):
+def test_an_unreadable_run_checkpoint_says_how_to_start_over(micro_data, tmp_path):
     """--resume auto on a cut-off checkpoint.h5 was refused without a way out: --overwrite with
     --resume auto continues a checkpoint, and an experiment's grid has neither to change."""
-    run_dir = _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8)
+    run_dir = _interrupted(tmp_path / "net.h5", micro_data, after=3, max_iter=8)
     checkpoint = run_dir / "checkpoint.h5"
     checkpoint.write_bytes(checkpoint.read_bytes()[:5000])
-    result = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--resume",
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--resume",
                                        "auto", *FAST_OPTIONS, "--max-iter", "8"])
     assert result.exit_code == 65, result.output
     assert result.output.startswith(f"error: bad data: checkpoint {checkpoint}: corrupt or incomplete")
     assert result.output.endswith(f"; the run cannot continue from it: to start it over, rerun without --resume, "
                                   f"with --overwrite, or delete {run_dir}\n")
-    fresh = CliRunner().invoke(main, ["train", "--data", tiny_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
+    fresh = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
                                       *FAST_OPTIONS, "--max-iter", "8"])
     assert fresh.exit_code == 0, fresh.output
 
 
-def test_a_resumed_run_may_checkpoint_more_often(tiny_data, tmp_path):
+def test_a_resumed_run_may_checkpoint_more_often(micro_data, tmp_path):
     """A run that lost hours to a crash is resumed with a shorter --checkpoint-every: it used to be
     refused as 'a different configuration', though checkpoints do not change the numbers."""
-    _interrupted(tmp_path / "net.h5", tiny_data, after=3, max_iter=8, checkpoint_every=100)
-    resumed = _train(tmp_path / "net.h5", tiny_data, max_iter=8, checkpoint_every=2, resume="auto")
-    straight = _train(tmp_path / "straight.h5", tiny_data, max_iter=8, checkpoint_every=100)
+    _interrupted(tmp_path / "net.h5", micro_data, after=3, max_iter=8, checkpoint_every=100)
+    resumed = _train(tmp_path / "net.h5", micro_data, max_iter=8, checkpoint_every=2, resume="auto")
+    straight = _train(tmp_path / "straight.h5", micro_data, max_iter=8, checkpoint_every=100)
     assert resumed.mean10_top1 == straight.mean10_top1
     a, b = checkpoints.load(tmp_path / "net.h5").weights, checkpoints.load(tmp_path / "straight.h5").weights
     assert all((a[name][0] == b[name][0]).all() and (a[name][1] == b[name][1]).all() for name in a)
     assert json.loads((tmp_path / "net.run" / "config.json").read_text())["checkpoint_every"] == 2
 
 
-def test_a_loader_process_killed_mid_run_keeps_the_iterations_done(tiny_data, tmp_path):
+def test_a_loader_process_killed_mid_run_keeps_the_iterations_done(micro_data, tmp_path):
     """The out-of-memory killer ends a loader process at iteration 3 of a run checkpointed every
     100: the 3 iterations are saved and the message says to resume (they were lost, and the
     message said nothing of resuming); the resumed run ends where an uninterrupted one does."""
@@ -204,7 +196,7 @@ def test_a_loader_process_killed_mid_run_keeps_the_iterations_done(tiny_data, tm
             raise WorkerDied("a data loader process died (exit codes [-9])")
 
     out = tmp_path / "net.h5"
-    options = dict(FAST, data=tiny_data, seed=4, checkpoint_every=100)
+    options = dict(FAST, data=micro_data, seed=4, checkpoint_every=100)
     with pytest.raises(WorkerDied, match=r"exit codes \[-9\]\); the 3 iterations done are saved in .*checkpoint.h5: "
                                          r"rerun with `resume='auto'` to continue \(with fewer `workers`"):
         training.train(training.TrainConfig(out=str(out), **options), on_iteration=killed_at_3)

@@ -15,13 +15,6 @@ from minitransfer.scheduler import GridOutcome
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "synthetic-4"
-    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
-    return path
-
-
 def test_demo_trains_the_grid_and_reports_the_measured_accuracies(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY,

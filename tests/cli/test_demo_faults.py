@@ -31,13 +31,6 @@ def stops_on_sigint(ready):
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "synthetic-4"
-    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
-    return path
-
-
-@pytest.fixture(scope="module")
 def finished_demo(tiny_data, tmp_path_factory):
     """A tiny demo of seed 0, trained to the end: its folder."""
     out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
