@@ -72,11 +72,17 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     wnids = [folder.name for folder in folders]
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
-    train_items, train_labels = [], []
+    train_items, train_labels, without = [], [], []
     for label, wnid in enumerate(wnids):
-        for path in _image_files(train / wnid):
+        found = _image_files(train / wnid)
+        without += [] if found else [wnid]
+        for path in found:
             train_items.append(ImportItem(path=str(path)))
             train_labels.append(label)
+    if without:  # named before hours of decoding, not after as a class none of whose images decoded
+        listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
+        raise ds.DatasetError(f"{train}: {len(without)} class folder(s) without an image file "
+                              f"({', '.join(IMAGE_SUFFIXES)}): {listed}")
     names = {}
     if devkit is not None:
         official = ilsvrc_devkit.read_devkit(devkit)

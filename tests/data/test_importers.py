@@ -190,10 +190,13 @@ def test_an_is_a_file_that_places_no_family_is_bad_data(imagenet_tree, tmp_path)
     assert f"{is_a}: wordnet: 2 classes descend from neither" in result.output and "Traceback" not in result.output
 
 
-def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, tmp_path):
+def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, tmp_path, monkeypatch):
+    """Named before anything is decoded (ImageNet decodes for hours): it was named after."""
     root, labels, *_ = imagenet_tree
     (root / "train" / "n09999999").mkdir()
-    with pytest.raises(dataset.DatasetError, match=r"no training image of 1 class\(es\) could be imported: n09999999"):
+    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    with pytest.raises(dataset.DatasetError, match=r"train: 1 class folder\(s\) without an image file \(.jpeg, .jpg, "
+                                                   r".png\): n09999999$"):
         importers.import_imagenet(root, tmp_path / "out", size=8, workers=0, val_labels=labels)
     assert not (tmp_path / "out" / "meta.json").exists()
 
