@@ -6,7 +6,6 @@ import time
 
 import click
 
-from minitransfer import fileio
 from minitransfer import demo as demos
 from minitransfer import report as reports
 from minitransfer.data import synthetic
@@ -47,7 +46,7 @@ def demo(out, seed, device, precision):
     started = time.monotonic()
     out = (out or demos.default_out(seed, precision)).resolve()
     click.echo("preparing the built-in synthetic benchmark ...")
-    data = run(_builtin_dataset)
+    data = run(synthetic.builtin_dataset)
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
@@ -60,17 +59,6 @@ def demo(out, seed, device, precision):
     written = run(lambda: reports.write_report(out))
     click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
-
-
-def _builtin_dataset():
-    """The built-in benchmark's folder; where its cache cannot be written, an error that names the
-    cache and the variable that moves it (exit code 74)."""
-    try:
-        return synthetic.builtin_dataset()
-    except OSError as error:
-        message = (f"the built-in benchmark cannot be cached in {synthetic.cache_dir()} ({error}); set "
-                   f"MINITRANSFER_CACHE to a folder that can be written")
-        raise fileio.StorageError(error.errno, message) from error
 
 
 def _trained(networks, outcome, seconds):

@@ -106,7 +106,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
       bash slurm/submit.sh
       minitransfer report grid                                   # after the grid has run
     """
-    data = pathlib.Path(data) if data is not None else _builtin_data()
+    data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
     layers, random_frozen = (_parse_layers(text, preset, name) for text, name in
                              ((layers, "--layers"), (random_frozen, "--random-frozen")))

@@ -233,7 +233,8 @@ def builtin_dataset(root=None):
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
     by the next build). A cached copy that fails its checks (a disk error, an edit) is built again:
-    it is only a cache, and no prepare command of the user's could rebuild it."""
+    it is only a cache, and no prepare command of the user's could rebuild it. A cache that cannot
+    be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
@@ -242,6 +243,15 @@ def builtin_dataset(root=None):
             return path
         except ds.DatasetError:
             _remove_damaged(path)
+    try:
+        return _build_cached(root, path)
+    except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
+        raise fileio.StorageError(error.errno, f"the built-in benchmark cannot be cached in {root} ({error}); set "
+                                               f"MINITRANSFER_CACHE to a folder that can be written") from error
+
+
+def _build_cached(root, path):
+    """Build the built-in set in a temporary folder under ``root`` and rename it to ``path``."""
     root.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(root, folders=True)
     staging = root / f".{path.name}.tmp-{os.getpid()}"
