@@ -133,10 +133,12 @@ def resolve(config, checksums=True):
     if checksums:
         dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
+    given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
         _inherit_from_parent(c, parent, dataset)
     elif cross_dataset:
         c.split = c.split or "all"  # the target's own classes: all of them unless a split is chosen
+    _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
     if task.num_classes < 2:
         which = "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
@@ -266,6 +268,16 @@ def _inherit_from_parent(c, parent, dataset):
     if c.half is None and c.split != "all":
         parent_half = parent.meta["split_half"] if parent.meta["split_kind"] == c.split else ""
         c.half = {"A": "B", "B": "A"}.get(parent_half, "A")
+
+
+def _check_split_seed(split, given, parent):
+    """ConfigError for a split seed ``given`` to a split that has none (natural, all: the same classes
+    for every seed), rather than recording a seed that changed nothing; 0 (the default) and, for a
+    transfer, its base's own seed (what it inherits) pass."""
+    inherited = int(parent.meta["split_seed"]) if parent is not None else None
+    if split != "random" and given and given != inherited:
+        raise ConfigError(f"`split_seed` applies to the random split; the {split} split takes the same classes for "
+                          f"every seed: leave `split_seed` unset (got {given})")
 
 
 def _select_task(c, dataset):

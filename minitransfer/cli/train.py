@@ -24,7 +24,8 @@ from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, conf
                     "(default: the base's when copying, else random).")
 @config_option("--half", type=click.Choice(config.HALVES),
                help="Half to train on (default: A; when copying, the other half than the base's).")
-@config_option("--split-seed", type=SEED, help="Seed of the random split (default: the base's, else 0).")
+@config_option("--split-seed", type=SEED,
+               help="Seed of the random split, which alone has one (default: the base's, else 0).")
 @config_option("--per-class", type=click.IntRange(1),
                help="Use at most this many training images per class (reduced-data runs).")
 @seed_option

@@ -93,8 +93,8 @@ def test_info_says_a_reduced_data_run_is_one(work, data):
 
 
 def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
-    assert invoke(["train", "--data", data, "--split", "natural", "--half", "A", "--split-seed", "3", "-o",
-                   "natural-baseA.h5", *FAST], work).exit_code == 0
+    assert invoke(["train", "--data", data, "--split", "natural", "--half", "A", "-o", "natural-baseA.h5", *FAST],
+                  work).exit_code == 0
     assert "split natural half A\n" in invoke(["info", "natural-baseA.h5"], work).output
     assert "split random seed 0 half A\n" in invoke(["info", "baseA.h5"], work).output
 
@@ -104,9 +104,35 @@ def test_train_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
     for split, half, expected in (("natural", ["--half", "B"], f"; split natural half B of {data} (4 classes);"),
                                   ("all", [], f"; split all of {data} (8 classes);"),
                                   ("random", ["--half", "B"], f"; split random seed 3 half B of {data} (4 classes);")):
-        result = invoke(["train", "--data", data, "--split", split, *half, "--split-seed", "3", "-o",
-                         f"seed-shown-{split}.h5", *shown], work)
+        seed = ["--split-seed", "3"] if split == "random" else []
+        result = invoke(["train", "--data", data, "--split", split, *half, *seed, "-o", f"seed-shown-{split}.h5",
+                         *shown], work)
         assert result.exit_code == 0 and expected in result.output, result.output
+
+
+@pytest.mark.parametrize("split", ["natural", "all"])
+def test_a_split_seed_for_a_split_without_one_is_a_usage_error(work, data, split):
+    """The natural split and all classes are the same for every seed: a seed given to them changed
+    nothing, yet it was recorded (and shown nowhere); it is refused as experiment refuses it. A
+    transfer may repeat its base's own seed, which it inherits anyway."""
+    result = invoke(["train", "--data", data, "--split", split, "--split-seed", "3", "-o", f"seeded-{split}.h5",
+                     *FAST], work)
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: --split-seed applies to the random split; the {split} split takes the same "
+                             f"classes for every seed: leave --split-seed unset (got 3)\n")
+    assert not (work / f"seeded-{split}.h5").exists() and not (work / f"seeded-{split}.run").exists()
+    zero = invoke(["train", "--data", data, "--split", split, "--split-seed", "0", "-o", f"seeded-{split}.h5",
+                   *FAST], work)
+    assert zero.exit_code == 0, zero.output
+
+
+def test_a_transfer_may_repeat_its_bases_split_seed_but_not_give_another(work, data, tmp_path):
+    base = ["train", "--data", data, "--split", "random", "--split-seed", "4", "--half", "A", "-o", "seed4.h5"]
+    assert invoke([*base, *FAST], tmp_path).exit_code == 0
+    copy = ["train", "--copy-from", "seed4.h5", "--n", "2", "--split", "natural", "-o", "natural-copy.h5", *FAST]
+    assert invoke([*copy, "--split-seed", "4"], tmp_path).exit_code == 0
+    refused = invoke([*copy, "--split-seed", "5", "--overwrite"], tmp_path)
+    assert refused.exit_code == 2 and "leave --split-seed unset (got 5)" in refused.output, refused.output
 
 
 def test_info_and_eval_take_a_run_folder_and_say_what_to_give_for_other_folders(work, data, tmp_path):
