@@ -22,7 +22,7 @@ import dataclasses
 import json
 import pathlib
 
-from minitransfer import config
+from minitransfer import config, grid_check
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, plan_grid
 from minitransfer.ops import precision as precisions
@@ -145,23 +145,6 @@ def check_demo_seed(out, options):
             f"(what it trained is lost)")
 
 
-def check_not_nested(out):
-    """Raise ``ConfigError`` when ``out`` lies inside another grid's folder (one holding its
-    experiment.json) or holds one below it: a folder's report reads every run under it, so the
-    outer folder's report would pool the two grids' networks (a demo of seed 1 in
-    ``minitransfer-demo/seed1`` made the seed-0 demo's findings rest on both seeds)."""
-    out = pathlib.Path(out).resolve()
-    outer = next((folder for folder in out.parents if (folder / PLAN_FILE).is_file()), None)
-    if outer is not None:
-        raise config.ConfigError(f"{out} lies inside {outer}, the folder of another grid: the report of {outer} would "
-                                 f"pool this demo's networks with its own; give the demo a folder outside it")
-    inner = next((plan.parent for plan in sorted(out.rglob(PLAN_FILE)) if plan.parent != out), None)
-    if inner is not None:
-        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid, whose networks the report of {out} "
-                                 f"would pool with this demo's; give the demo a folder of its own, or move {inner} "
-                                 f"out of it")
-
-
 def _recipe(options):
     """A demo's options less those that tell its runs apart but not its recipe: seed, device, precision."""
     return {name: value for name, value in options.items() if name not in ("seed", "device", "precision")}
@@ -189,6 +172,6 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     options = plan.options(data, device, seed)
     if precision is not None:
         options["precision"] = precision
-    check_not_nested(out)
+    grid_check.check_not_nested(out, "this demo")
     check_demo_seed(out, options)
     return run_grid(plan.runs(seed), out, options, devices=devices, log=log)

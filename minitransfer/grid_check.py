@@ -3,7 +3,7 @@ interrupted one continued, only when it was trained as the grid asks now (every 
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
-pool with this grid's. Also here: :func:`check_bases`, the options no base can take, refused before
+pool with this grid's, and a grid folder inside another's or around one (:func:`check_not_nested`). Also here: :func:`check_bases`, the options no base can take, refused before
 anything is queued; and :func:`check_memory`, the runs a grid trains at once that would together
 need more memory than this machine has available.
 """
@@ -19,8 +19,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished, run_dir,
-                                     run_fields, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
+                                     run_dir, run_fields, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 
 
@@ -47,6 +47,7 @@ def check_folder(runs, out, options):
     checks of its folder before anything runs (also its dry run and its SLURM scripts), after
     :func:`check_outside_data`."""
     check_outside_data(out, options)
+    check_not_nested(out)
     check_finished(runs, out, options)
     check_others(runs, out, options)
 
@@ -59,6 +60,25 @@ def check_outside_data(out, options):
         data = options.get(key)
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
+
+
+def check_not_nested(out, what="this grid"):
+    """Raise ``ConfigError`` when ``out`` lies inside another grid's folder (one holding its
+    experiment.json) or holds one below it: a folder's report reads every run under it, so the
+    outer folder's report would pool the two grids' networks, whatever their options (a demo of
+    seed 1 in ``minitransfer-demo/seed1`` made the seed-0 demo's findings rest on both seeds).
+    More runs for a grid go into its own folder, where :func:`check_others` compares their options."""
+    out = pathlib.Path(out).resolve()
+    outer = next((folder for folder in out.parents if (folder / PLAN_FILE).is_file()), None)
+    if outer is not None:
+        raise config.ConfigError(f"{out} lies inside {outer}, the folder of another grid: the report of {outer} would "
+                                 f"pool {what}'s networks with its own; give {what} a folder outside it (more runs "
+                                 f"for that grid go into {outer} itself)")
+    inner = next((plan.parent for plan in sorted(out.rglob(PLAN_FILE)) if plan.parent != out), None)
+    if inner is not None:
+        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid, whose networks the report of {out} "
+                                 f"would pool with {what}'s; give {what} a folder of its own, or move {inner} out of "
+                                 f"it")
 
 
 def check_others(runs, out, options):

@@ -183,3 +183,30 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(micro_data, tmp_
     else:
         assert done.exit_code == 2, done.output
         assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, 1, but CuPy cannot use it here" in done.output
+
+
+@pytest.mark.parametrize("where", ["inside", "around"])
+def test_a_grid_inside_another_grids_folder_or_around_it_is_refused_before_anything_is_written(
+        trained_bases, tmp_path, where):
+    """A folder's report reads every run under it: the outer folder's report pooled the two grids'
+    networks, whatever their options (the demo refused this; experiment ran, then the report of
+    the outer grid mixed another schedule into its tables). Refused by the grid, its dry run and
+    its SLURM scripts, naming both folders."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    work = tmp_path / "work"
+    first = work / "first"
+    shutil.copytree(source, first)
+    out = first / "more" if where == "inside" else work
+    before = _listing(work)
+    arguments = ["experiment", "--data", options["data"], "--layers", "1", "--no-fine-tuned", "--device", "cpu"]
+    for extra in ([], ["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
+        result = CliRunner().invoke(main, [*arguments, "-o", str(out), "--max-iter", "6", *extra])
+        assert result.exit_code == 2, result.output
+        says = f"{out} lies inside {first}, the folder of another grid" if where == "inside" else \
+            f"{out} holds {first}, the folder of another grid"
+        assert says in result.output and "Traceback" not in result.output, result.output
+        assert _listing(work) == before and not (tmp_path / "slurm").exists()
+    same_folder = CliRunner().invoke(main, [*arguments, "-o", str(first), "--max-iter", "4", "--dry-run"])
+    assert same_folder.exit_code == 0, same_folder.output
