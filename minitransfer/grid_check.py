@@ -3,9 +3,10 @@ interrupted one continued, only when it was trained as the grid asks now (every 
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
-pool with this grid's, and a grid folder inside another's or around one (:func:`check_not_nested`). Also here: :func:`check_bases`, the options no base can take, refused before
-anything is queued; and :func:`check_memory`, the runs a grid trains at once that would together
-need more memory than this machine has available.
+pool with this grid's, and a grid folder inside another's or around one (:func:`check_not_nested`).
+Also here: :func:`check_bases`, the options no base can take, refused before anything is queued;
+and :func:`check_memory`, the runs a grid trains at once that would together need more memory
+than this machine has available.
 """
 
 import collections
