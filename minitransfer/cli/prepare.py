@@ -52,7 +52,7 @@ def _finish(built, verify):
         click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)
     skipped = built.meta.get("skipped", [])
     if skipped:
-        click.echo(f"skipped {len(skipped)} undecodable file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
+        click.echo(f"skipped {len(skipped)} file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
         for entry in skipped[:20]:
             click.echo(f"  {entry['file']}: {entry['reason']}", err=True)
     if built.num_images("val") == 0:
@@ -180,8 +180,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
     greyscale too when its values lie in 0..65535. Class folders without a decodable training
     image are left out and reported; a val/ class that train/ lacks is an error, and so is one
-    file linked into two classes or into train/ and val/. Hidden files and folders (".*",
-    __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders (train/ must
+    file linked into two classes or into train/ and val/. A validation file that is a byte copy
+    of a training image is left out of validation and listed in OUT/skipped.txt (copies within a
+    class are held out together). Hidden files and folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders (train/ must
     then hold images itself).
 
     \b

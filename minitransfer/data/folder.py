@@ -26,7 +26,13 @@ val/ that train/ does not have is an error.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
-class's choice does not depend on the others.
+class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
+"photo (1).jpg") count as one file, held out or kept together, as links do.
+
+Validation never holds a training image: a validation file whose bytes a training file repeats
+(a copy in val/, or one in another class's folder) is left out of validation and listed in
+``skipped.txt`` naming the training file. Only files of equal size are read to compare; images
+that differ in any byte (re-encoded, resized) are not found.
 
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
@@ -46,9 +52,12 @@ Example::
 import hashlib
 import os
 import pathlib
+import stat
 import unicodedata
 
 import numpy as np
+
+from minitransfer import fileio
 
 from . import dataset as ds
 from . import inputs, wordnet
@@ -80,10 +89,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train = {name: found for name, found in files.items() if found}
     if val_root is not None:
         val = _validation_files(val_root, train_root, set(files), scan_skipped)
-        _file_identities(train, val)
+        sizes = _file_identities(train, val)[1]
     else:
-        identity = _file_identities(train, {})
+        identity, sizes = _file_identities(train, {})
+        identity = _same_content_in_a_class(train, identity, sizes)
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
+    val, copies = _without_copies_of_training(train, val, sizes)
+    scan_skipped += copies
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     while True:
@@ -198,14 +210,15 @@ def _validation_files(val_root, train_root, known, skipped):
 
 
 def _file_identities(train, val):
-    """{path: (device, inode)} of every file of ``train`` and ``val`` ({class: paths}), the path
-    itself where it cannot be examined (the decoder then says why).
+    """({path: (device, inode)}, {path: size in bytes}) of every file of ``train`` and ``val``
+    ({class: paths}); the identity is the path itself, and the size missing, where a file cannot be
+    examined (the decoder then says why); empty files and others than regular ones have no size here.
 
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
     and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together."""
-    identity, first = {}, {}
+    identity, sizes, first = {}, {}, {}
     for subset, classes in (("train", train), ("val", val)):
         for name, files in sorted(classes.items()):
             for path in files:
@@ -215,6 +228,8 @@ def _file_identities(train, val):
                     identity[path] = path
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
+                if stat.S_ISREG(found.st_mode) and found.st_size:  # never read a FIFO or device here; an
+                    sizes[path] = found.st_size                      # empty file is no image, not "a copy"
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -226,7 +241,78 @@ def _file_identities(train, val):
                         f"{inputs.display_name(path)} (validation) is the same file as "
                         f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
                         f"be a training image; remove the link")
+    return identity, sizes
+
+
+def _content_digest(path, digests):
+    """The SHA-256 of the bytes of ``path``, remembered in ``digests``; None when it cannot be read
+    (the decoder then says why)."""
+    if path not in digests:
+        try:
+            digests[path] = fileio.sha256_file(path)
+        except OSError:
+            digests[path] = None
+    return digests[path]
+
+
+def _twins(paths, identity, sizes, digests):
+    """{path: sha256} of each of ``paths`` whose bytes another distinct file among them (not a
+    link to it) repeats; only files of a size another has are read."""
+    by_size = {}
+    for path in paths:
+        if path in sizes:
+            by_size.setdefault(sizes[path], {}).setdefault(identity[path], path)
+    twins = {}
+    for files in by_size.values():
+        if len(files) < 2:
+            continue
+        by_digest = {}
+        for path in files.values():
+            digest = _content_digest(path, digests)
+            if digest is not None:
+                by_digest.setdefault(digest, []).append(path)
+        twins.update({path: digest for digest, same in by_digest.items() if len(same) > 1 for path in same})
+    return twins
+
+
+def _same_content_in_a_class(train, identity, sizes):
+    """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
+    made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
+    holds a copy of a training image of its class."""
+    identity, digests = dict(identity), {}
+    for files in train.values():
+        twins = _twins(files, identity, sizes, digests)
+        for path in files:
+            if path in twins:
+                identity[path] = ("content", twins[path])
     return identity
+
+
+def _without_copies_of_training(train, val, sizes):
+    """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
+    a validation image that is also a training image (a copy in val/, or in another class's
+    folder) would measure memory, not generalisation. Only files of a size a training file has are
+    read, each once."""
+    training = {}  # {size: training files of that size}
+    for name in sorted(train):
+        for path in train[name]:
+            if path in sizes:
+                training.setdefault(sizes[path], []).append(path)
+    digests, kept, skipped = {}, {}, []
+    for name, files in val.items():
+        kept[name] = []
+        for path in files:
+            same_size = training.get(sizes.get(path), ()) if path in sizes else ()
+            digest = _content_digest(path, digests) if same_size else None
+            original = next((other for other in same_size if digest is not None and
+                             _content_digest(other, digests) == digest), None)
+            if original is None:
+                kept[name].append(path)
+            else:
+                skipped.append({"file": inputs.display_name(path),
+                                "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
+                                          f"of validation"})
+    return kept, skipped
 
 
 def _hold_out(train, fraction, seed, identity):

@@ -37,7 +37,7 @@ def split_tree(tmp_path, image_bytes, write_files):
     for name, colour in COLOURS.items():
         for number in range(3):
             files[f"train/{name}/{number}.jpg"] = image_bytes(colour)
-        files[f"val/{name}/v.jpg"] = image_bytes(colour)
+        files[f"val/{name}/v.jpg"] = image_bytes(colour, size=(30, 40))  # not a copy of a training image
     files["train/cat/more/3.png"] = image_bytes((30, 200, 40), kind="PNG")
     files["train/cat/README.txt"] = b"not an image"
     files["train/cat/.DS_Store"] = b"hidden: ignored"
@@ -61,8 +61,9 @@ def test_train_and_val_folders_give_sorted_classes_and_their_images(split_tree, 
 
 
 def _flat_tree(root, image_bytes, write_files, counts):
-    return write_files(root, {f"{name}/{number:02d}.png": image_bytes((number, 3 * number, 100), kind="PNG")
-                              for name, count in counts.items() for number in range(count)})
+    """``root/<class>/NN.png``, every image its own (red: its number; blue: its class)."""
+    return write_files(root, {f"{name}/{number:02d}.png": image_bytes((number, 3 * number, 100 + index), kind="PNG")
+                              for index, (name, count) in enumerate(counts.items()) for number in range(count)})
 
 
 def _held_out(data):
@@ -333,3 +334,66 @@ def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, 
         f"{root}/dog/null.jpg\tValueError: not a regular file but a character device"]
     data = dataset.open_dataset(tmp_path / "out")
     assert _close(_mean_colours(data, "train"), [COLOURS["cat"], COLOURS["dog"], COLOURS["dog"]])
+
+
+def _decoded(data, subset):
+    """The images of ``subset`` as bytes, to compare decoded pixels."""
+    return [image.tobytes() for image in data.images(subset, np.arange(data.num_images(subset)))]
+
+
+def test_a_validation_file_that_is_a_copy_of_a_training_image_is_left_out_and_listed(tmp_path, image_bytes,
+                                                                                     write_files):
+    """A copy in val/ of a training image (its own class's or another's) made validation measure
+    memory, not generalisation: left out of validation, listed in skipped.txt naming the training
+    file, and said by prepare. A file of a training image's size but other bytes is kept."""
+    twin = image_bytes((5, 5, 5), kind="PNG")
+    files = {f"train/{name}/{number}.png": image_bytes((10 * number, index * 60, 30), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(3)}
+    files.update({"val/cat/copy-of-cat-1.png": files["train/cat/1.png"], "val/cat/copy-of-dog-2.png":
+                  files["train/dog/2.png"], "val/cat/own.png": image_bytes((200, 9, 9), kind="PNG"),
+                  "train/dog/twin-x.png": twin + b"x", "val/dog/twin-y.png": twin + b"y",
+                  "val/dog/own.png": image_bytes((9, 200, 9), kind="PNG")})
+    root = write_files(tmp_path / "src", files)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("val").tolist() == [0, 1, 1] and data.num_images("train") == 7
+    training = set(_decoded(data, "train"))
+    assert [image in training for image in _decoded(data, "val")] == [False, False, True]  # twin-y: other bytes
+    listed = [f"{root}/val/cat/copy-of-cat-1.png\ta copy of the training image {root}/train/cat/1.png: left out of "
+              f"validation", f"{root}/val/cat/copy-of-dog-2.png\ta copy of the training image {root}/train/dog/2.png: "
+              f"left out of validation"]
+    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text().splitlines() == listed
+    assert f"skipped 2 file(s), listed in {tmp_path / 'out' / dataset.SKIPPED_FILE}:" in result.output
+    assert f"  {root}/val/cat/copy-of-cat-1.png: a copy of the training image {root}/train/cat/1.png" in result.output
+    again = _invoke(root, tmp_path / "out")  # the same choice again: nothing to rebuild
+    assert again.exit_code == 0 and dataset.open_dataset(tmp_path / "out").meta == data.meta, again.output
+
+
+def test_held_out_validation_keeps_copies_together_and_never_holds_a_copy_of_a_training_image(
+        tmp_path, image_bytes, write_files):
+    """Copies of one photo in a class ("photo.jpg", "photo (1).jpg") are one image to hold out, as
+    links are: both paths on one side, so half of cat's 8 photos is 8 validation files. A copy in
+    another class's folder held out while its original trains (or the other way) is left out of
+    validation. No validation image is then a training image, whatever the seed."""
+    files = {f"{name}/{number:02d}.png": image_bytes((number, index * 60, 30), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(8)}
+    files.update({f"cat/{number:02d} (1).png": files[f"cat/{number:02d}.png"] for number in range(8)})
+    within = write_files(tmp_path / "within", files)
+    across = write_files(tmp_path / "across", {**files, "dog/cat 00.png": files["cat/00.png"]})
+    left_out = 0  # seeds whose validation left a copy out
+    for seed in range(4):
+        for root in (within, across):
+            out = tmp_path / f"{root.name}{seed}"
+            result = _invoke(root, out, "--val-fraction", "0.5", "--seed", str(seed))
+            assert result.exit_code == 0, result.output
+            data = dataset.open_dataset(out)
+            training, validation = set(_decoded(data, "train")), _decoded(data, "val")
+            assert validation and not training & set(validation), (root, seed)
+            copies = (out / dataset.SKIPPED_FILE).read_text().splitlines()
+            if root == within:
+                assert np.bincount(data.labels("val")).tolist() == [8, 4] and not copies, seed
+            else:
+                assert all(" 00" in line and "a copy of the training image" in line for line in copies), copies
+                left_out += bool(copies)
+    assert left_out, "no seed held out one of the copies across classes and not the other: choose other seeds"

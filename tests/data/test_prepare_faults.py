@@ -141,7 +141,7 @@ def test_a_macos_zips_forks_folder_is_neither_a_class_nor_an_ambiguous_layout(tm
     base = root / "train" if layout == "train-val" else root
     _classes(base, image_bytes, write_files, {"cat": 2, "dog": 2})
     if layout == "train-val":
-        _classes(root / "val", image_bytes, write_files, {"cat": 1, "dog": 1})
+        _classes(root / "val", image_bytes, write_files, {"cat": 1, "dog": 1}, first_colour=50)
     write_files(root, {"__MACOSX/train/cat/._00.png": APPLE_DOUBLE, "__MACOSX/._train": APPLE_DOUBLE,
                        "cat/__MACOSX/._x.png" if layout == "flat" else "train/cat/__MACOSX/._x.png": APPLE_DOUBLE})
     result = _prepare_folder(root, tmp_path / "out", *(["--val-fraction", "0"] if layout == "flat" else []))
@@ -253,7 +253,7 @@ def test_classes_without_a_validation_image_are_named_in_a_note(tmp_path, image_
         root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 4, "dog": 1, "owl": 4})
     else:  # val/dog is empty, val/owl missing
         root = _classes(tmp_path / "src" / "train", image_bytes, write_files, {"cat": 2, "dog": 2, "owl": 2}).parent
-        _classes(root / "val", image_bytes, write_files, {"cat": 1})
+        _classes(root / "val", image_bytes, write_files, {"cat": 1}, first_colour=50)
         (root / "val" / "dog").mkdir()
     result = _prepare_folder(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
