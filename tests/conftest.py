@@ -2,12 +2,12 @@
 or, with ``--emulate-gpu``, runs its tests on the CPU emulation of ``tests/cuda_emulator.py`` (a check
 that code drift has not broken them, no proof of the GPU); the poisoning ``cp`` fixture; ``cuda_xp``,
 the CUDA backend under test (emulated or a real GPU); the small synthetic dataset the training and
-CLI tests train on."""
+CLI tests train on; ``placeholder_figures``, reports whose figures are not rendered."""
 
 import pytest
 
 import cuda_emulator
-from minitransfer import cuda
+from minitransfer import cuda, figures
 from minitransfer.data import synthetic
 
 
@@ -93,3 +93,12 @@ def micro_data(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "synthetic-4-micro"
     synthetic.build_synthetic(path, classes=4, train_per_class=8, val_per_class=4, size=14, seed=1)
     return str(path)
+
+
+@pytest.fixture
+def placeholder_figures(monkeypatch):
+    """Reports whose figures are drawn (``figures.draw_all``) but not rendered: every PNG and SVG is a
+    few placeholder bytes, not matplotlib's savefig (about 3 s a report on 2 cores). For tests that
+    never look at the figure files; a test of the figures, their files, bytes, titles or presence,
+    renders them."""
+    monkeypatch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())

@@ -117,6 +117,7 @@ def test_a_base_of_the_built_in_set_trained_elsewhere_finds_the_built_in_set_her
     assert config._data_of(parent) == synthetic_8
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path):
     grid = tmp_path / "cross"
     result = CliRunner().invoke(main, ["experiment", "--source-data", synthetic_8, "--data", target, "-o", str(grid),

@@ -114,6 +114,7 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
     assert "Not finished (4): " in written.files["results.md"].read_text()
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
     planned = grid.plan_grid(layers=(1, 3, 5, 7), fine_tuned=True, both_directions=True)
     grid.write_plan(runs_dir, planned, {}, ["train"])
@@ -162,6 +163,7 @@ NOT_TRAINS = {
 }
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("content, why", NOT_TRAINS.values(), ids=NOT_TRAINS.keys())
 def test_a_result_json_that_is_not_trains_is_left_out_and_named(runs_dir, tmp_path, content, why):
     path = runs_dir / "random0" / "A3B+.run" / "result.json"
@@ -264,6 +266,7 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
         assert f"- {left_out}" in written.files[name].read_text()
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_copy_whose_own_base_is_not_among_the_runs_is_named(runs_dir, tmp_path):
     """random1/A1B alone (its split's bases not copied into the folder) is in the results but no
     finding counts it, and the report says so; random0's copies, whose own base baseB is there,
@@ -569,6 +572,7 @@ def test_the_natural_split_is_named_after_the_families_its_dataset_records(runs_
         shutil.move(moved, plants_and_vehicles)
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_the_papers_table_ships_with_minitransfer(runs_dir, tmp_path):
     shipped = read_reference("paper")
     assert len(shipped) == 170 and {r.run.treatment for r in shipped} >= {"baseB", "AnB", "AnB+", "BnB", "random"}
@@ -656,6 +660,7 @@ def test_a_report_that_fails_leaves_nothing_of_the_earlier_one_beside_its_own(ru
     assert sorted(left) == sorted(written) and all(left[name] == new[name] for name in left)
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, tmp_path):
     """The failed write's own error, not the one of removing a temporary that was never made."""
     in_the_way = tmp_path / "notes.txt"
@@ -666,6 +671,7 @@ def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, 
     assert in_the_way.read_text() == "mine"
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
     from minitransfer.cli.report import report as report_command
 

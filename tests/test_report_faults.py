@@ -60,6 +60,7 @@ WRONG_BASES = {
 }
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("name, source, why", WRONG_BASES.values(), ids=WRONG_BASES.keys())
 def test_a_copy_whose_base_was_another_network_is_left_out_and_named(runs_dir, tmp_path, name, source, why):
     """A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer:
@@ -111,6 +112,7 @@ def test_a_cross_dataset_grids_copies_are_checked_against_their_own_bases(tmp_pa
     assert len(collect(out)[0]) == 4 and not collect(out)[2]
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_run_folder_copied_into_another_splits_folder_is_left_out_and_named(runs_dir, tmp_path):
     """random0/A3B.run copied as random1/A3B.run keeps split seed 0 and random0's base in its
     treatment.json: it would be reported as random1's A3B and measured against random0's baseB."""
@@ -193,6 +195,7 @@ NOT_EXPERIMENTS = {
 }
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("changes, why", NOT_EXPERIMENTS.values(), ids=NOT_EXPERIMENTS.keys())
 def test_a_treatment_experiment_never_writes_is_left_out_not_a_traceback(runs_dir, tmp_path, changes, why):
     path = runs_dir / "random0" / "A3B.run" / "treatment.json"
@@ -267,6 +270,7 @@ NOT_ONE_TRAINING = {
 }
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 @pytest.mark.parametrize("changes, config, why", NOT_ONE_TRAINING.values(), ids=NOT_ONE_TRAINING.keys())
 def test_a_result_that_is_not_its_runs_training_is_left_out_and_named(runs_dir, tmp_path, changes, config, why):
     """result.json copied from another run, or edited by hand: its numbers are no one training's."""

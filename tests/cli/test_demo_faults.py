@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import cuda, scheduler
+from minitransfer import cuda, figures, scheduler
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.scheduler import GridOutcome
@@ -32,11 +32,13 @@ def stops_on_sigint(ready):
 
 @pytest.fixture(scope="module")
 def finished_demo(tiny_data, tmp_path_factory):
-    """A tiny demo of seed 0, trained to the end: its folder."""
+    """A tiny demo of seed 0, trained to the end: its folder (its figures placeholders, as
+    ``placeholder_figures`` writes them: no test looks at them)."""
     out = tmp_path_factory.mktemp("demo") / "minitransfer-demo"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
         patch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+        patch.setattr(figures, "render", lambda figure, suffix: f"placeholder {suffix}, not rendered\n".encode())
         result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert f"{len(TINY_PLAN.runs(0))} networks in " in result.output  # all trained now: the README's line
@@ -49,6 +51,7 @@ def tiny_demo(tiny_data, monkeypatch):
     monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
 
 
+@pytest.mark.usefixtures("placeholder_figures")
 def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(finished_demo, tiny_demo):
     again = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
     count = len(TINY_PLAN.runs(0))
