@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-from minitransfer import fileio
+from minitransfer import fileio, stopping
 
 
 def run_dir_for(out):
@@ -292,8 +292,9 @@ def duration(seconds):
 
 @contextlib.contextmanager
 def stop_requests():
-    """Turn SIGINT / SIGTERM into a flag checked between iterations (main thread only): yields a
-    list that holds the signal's name once one arrived."""
+    """Turn SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
+    :func:`minitransfer.stopping.stop_signals_heard`) into a flag checked between iterations (main
+    thread only): yields a list that holds the signal's name once one arrived."""
     requested = []
     if threading.current_thread() is not threading.main_thread():
         yield requested
@@ -302,7 +303,7 @@ def stop_requests():
     def handler(signum, frame):
         requested.append(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in stopping.stop_signals_heard()}
     try:
         yield requested
     finally:

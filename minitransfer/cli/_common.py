@@ -25,7 +25,8 @@ import sys
 
 import click
 
-from minitransfer import checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir
+from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir,
+                          stopping)
 from minitransfer import train as training
 from minitransfer.data import dataset, decoder_pool, devkit
 from minitransfer.ops import precision as precisions
@@ -71,8 +72,8 @@ def run(work):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush then fails silently
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
-        if code == EXIT_INTERRUPTED:  # already stopping: a second Ctrl-C or SIGTERM must not lose the exit code
-            for stop in (signal.SIGINT, signal.SIGTERM):
+        if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
+            for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
         click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
         sys.exit(code)
@@ -131,8 +132,8 @@ _INTERRUPTED = ("stopped by a signal before anything was saved, or with every fi
 
 
 class CommandGroup(click.Group):
-    """The command group: every command's known failures (and SIGINT / SIGTERM anywhere in a
-    command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
+    """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
+    a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
     (its --help and --version write to a pipe too)."""
 
     def parse_args(self, ctx, args):
@@ -149,15 +150,16 @@ class CommandGroup(click.Group):
 
 
 def interrupt_on_stop_signals():
-    """Make SIGINT and SIGTERM stop a command as Ctrl-C does in a terminal (KeyboardInterrupt in the
-    main thread), also where it started with SIGINT ignored: a shell script's background job
-    (``minitransfer experiment ... &``) does, and Python then installs no handler of its own, so
-    ``kill -INT`` would go unheard. Returns the previous handlers, by signal."""
+    """Make SIGINT, SIGTERM and SIGHUP (a closed terminal) stop a command as Ctrl-C does in a
+    terminal (KeyboardInterrupt in the main thread), also where it started with SIGINT ignored: a
+    shell script's background job (``minitransfer experiment ... &``) does, and Python then installs
+    no handler of its own, so ``kill -INT`` would go unheard. SIGHUP ignored stays ignored (``nohup``:
+    :func:`minitransfer.stopping.stop_signals_heard`). Returns the previous handlers, by signal."""
 
     def raise_keyboard_interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
+    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in stopping.stop_signals_heard()}
 
 
 class PresetName(click.ParamType):
