@@ -16,7 +16,6 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
-import os
 import pathlib
 import re
 import select
@@ -69,24 +68,36 @@ def run(work):
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush then fails silently
+            stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
+        say(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}")
         sys.exit(code)
+
+
+def say(message):
+    """Write ``message`` on stderr where it can still be read: after a hangup (the terminal closed)
+    or a full disk under ``2> log`` it cannot, and it is dropped, with what follows on stderr; the
+    exit code, not a traceback, is what is left to say."""
+    try:
+        click.echo(message, err=True)
+    except OSError:
+        stopping.drop_stream(sys.stderr)
 
 
 def drop_output_if_reader_gone():
     """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``minitransfer
-    demo | tee demo.log`` ends tee too): Python's last flush would otherwise print a
-    BrokenPipeError and turn the exit code into 120."""
+    demo | tee demo.log`` ends tee too; a hangup closes the terminal): Python's last flush would
+    otherwise print a BrokenPipeError and turn the exit code into 120."""
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:
+        if not stopping.reader_gone(error):
+            raise
+        stopping.drop_stream(sys.stdout)
 
 
 def _reader_gone(stream):

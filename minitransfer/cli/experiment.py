@@ -6,11 +6,11 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, models, scheduler, slurm
+from minitransfer import grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
-                      grid_train_options, run)
+                      grid_train_options, run, say)
 
 
 def _counts(ctx, param, value):
@@ -162,8 +162,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
     try:
         click.echo(summary)
-    except BrokenPipeError:  # Ctrl-C on `experiment | tee grid.log` ends tee too: say it where it can be read
-        click.echo(summary, err=True)
+    except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal
+        if not stopping.reader_gone(error):
+            raise
+        say(summary)  # where it can be read, if anywhere
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import hangup
 import numpy as np
 import pytest
 from oracles import WEIGHT_LAYERS
@@ -404,3 +405,61 @@ def test_a_stop_signal_to_the_job_writes_a_checkpoint_and_exits_75(data, tmp_pat
     saved = checkpoints.load(tmp_path / "net.run" / "checkpoint.h5")
     assert 2 <= saved.solver.iteration < 100000
     assert not (tmp_path / "net.h5").exists()
+
+
+# `minitransfer train` that holds still in its 2nd iteration, before showing it, until the test has
+# taken its output away (the file "gone"), having said when (the file "ready").
+_HELD_TRAIN = """
+import pathlib, time
+from minitransfer import rundir
+show = rundir.Progress.iteration
+def iteration(progress, done, loss, lr):
+    if done == 2:
+        pathlib.Path("ready").touch()
+        while not pathlib.Path("gone").exists():
+            time.sleep(0.01)
+    show(progress, done, loss, lr)
+rundir.Progress.iteration = iteration
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def _train_through_a_hangup(data, folder, output, max_iter, options=(), preexec_fn=None):
+    """``train OPTIONS`` whose output goes away in its 2nd iteration (:mod:`hangup`: to a terminal,
+    or a pipe, ``output``), as when the ssh connection of its terminal drops; ``preexec_fn`` runs
+    in the child before it starts. Returns the process, ended."""
+    command = [sys.executable, "-c", _HELD_TRAIN, "train", "--data", data, "-o", "net.h5", "--batch-size", "8",
+               "--max-iter", str(max_iter), "--log-every", "1", "--device", "cpu", *options]
+    process, ours = hangup.start(command, folder, output, preexec_fn=preexec_fn)
+    try:
+        hangup.wait_for(folder / "ready", process, ours)
+        hangup.hang_up(process, ours, output)
+        (folder / "gone").touch()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    return process
+
+
+@pytest.mark.parametrize("output, options", [("terminal", ()), ("terminal", ("--quiet",)), ("pipe", ())],
+                         ids=["terminal", "terminal-quiet", "pipe"])
+def test_a_closed_terminal_stops_training_with_a_checkpoint_and_exit_75(micro_data, tmp_path, output, options):
+    """The researcher's ssh connection drops: SIGHUP, and the terminal (or the ``| tee``) takes no
+    more output. The iteration under way, whose progress cannot be shown, still ends with a
+    checkpoint, and the exit code is 75: the messages nobody can read are dropped, not a traceback
+    or an I/O error (74) instead. With --quiet the first of them is the closing "interrupted" line."""
+    process = _train_through_a_hangup(micro_data, tmp_path, output, max_iter=100000, options=options)
+    assert process.returncode == 75
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 2
+    assert not (tmp_path / "net.h5").exists()
+
+
+def test_a_training_started_with_sighup_ignored_trains_on_when_its_terminal_closes(micro_data, tmp_path):
+    """``nohup``, ``setsid`` or ``trap '' HUP`` start a training with SIGHUP ignored so that it
+    outlives its terminal: it must, and finish (exit 0) though its progress can no longer be shown."""
+    process = _train_through_a_hangup(micro_data, tmp_path, "terminal", max_iter=6,
+                                      preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    assert process.returncode == 0
+    assert checkpoints.load(tmp_path / "net.h5").solver.iteration == 6
+    assert (tmp_path / "net.run" / "result.json").is_file()
