@@ -18,11 +18,13 @@ import time
 OUTPUTS = ("terminal", "pipe")
 
 
-def start(command, cwd, output, env=None, preexec_fn=None):
+def start(command, cwd, output, preexec_fn=None):
     """``command`` in a session of its own, as a login shell's job, its stdout and stderr going to
-    ``output``: "terminal", a pseudo-terminal it controls, or "pipe" (``| tee``). ``preexec_fn``
-    runs in the child before it starts. Returns the process and our end of its output."""
+    ``output``: "terminal", a pseudo-terminal it controls, or "pipe" (``| tee``), buffered as a
+    user's are (a write that fails leaves its bytes for Python's last flush, which fails again).
+    ``preexec_fn`` runs in the child before it starts. Returns the process and our end of its output."""
     ours, theirs = pty.openpty() if output == "terminal" else os.pipe()
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
 
     def in_the_child():
         if preexec_fn is not None:
