@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-from minitransfer import fileio
+from minitransfer import fileio, stopping
 
 
 def run_dir_for(out):
@@ -231,7 +231,9 @@ def _metrics_kept(line, iteration, evaluated):
 class Progress:
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
     least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). Once the first
-    iterations are timed, one line estimates when the run ends."""
+    iterations are timed, one line estimates when the run ends. A display whose reader has gone (the
+    terminal closed, the ``| tee`` ended) is dropped, never an error: the run goes on to its
+    checkpoint (metrics.jsonl keeps what it would have shown)."""
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
@@ -253,9 +255,8 @@ class Progress:
         if self.bar:
             width = 30
             filled = int(width * done / self.total)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                              f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s ")
-            self.stream.flush()
+            self._show(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
+                       f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s ")
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
             self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s")
 
@@ -270,16 +271,22 @@ class Progress:
     def line(self, text):
         if self.quiet:
             return
-        if self.bar:
-            self.stream.write("\r\033[K")
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self._show(("\r\033[K" if self.bar else "") + text + "\n")
         self.last_line = time.perf_counter()
 
     def close(self):
         if self.bar and not self.quiet:
-            self.stream.write("\n")
+            self._show("\n")
+
+    def _show(self, text):
+        try:
+            self.stream.write(text)
             self.stream.flush()
+        except OSError as error:
+            if not stopping.reader_gone(error):
+                raise
+            stopping.drop_stream(self.stream)
+            self.quiet = True
 
 
 def duration(seconds):
@@ -292,8 +299,9 @@ def duration(seconds):
 
 @contextlib.contextmanager
 def stop_requests():
-    """Turn SIGINT / SIGTERM into a flag checked between iterations (main thread only): yields a
-    list that holds the signal's name once one arrived."""
+    """Turn SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
+    :func:`minitransfer.stopping.stop_signals_heard`) into a flag checked between iterations (main
+    thread only): yields a list that holds the signal's name once one arrived."""
     requested = []
     if threading.current_thread() is not threading.main_thread():
         yield requested
@@ -302,7 +310,7 @@ def stop_requests():
     def handler(signum, frame):
         requested.append(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in stopping.stop_signals_heard()}
     try:
         yield requested
     finally:

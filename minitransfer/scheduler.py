@@ -44,10 +44,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 @dataclasses.dataclass
 class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
-    process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM or a run exited 75
-    (rerun the same command to go on): ``stopped`` the runs it stopped with their checkpoints,
-    ``not_started`` those it had not yet started; ``killed``: the failed runs a signal ended (SIGKILL
-    from the kernel's out-of-memory killer or a person), which left no message of their own."""
+    process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM / SIGHUP or a run
+    exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
+    checkpoints, ``not_started`` those it had not yet started; ``killed``: the failed runs a signal
+    ended (SIGKILL from the kernel's out-of-memory killer or a person), which left no message of
+    their own."""
 
     finished: list
     skipped: list
@@ -77,9 +78,9 @@ class GridOutcome:
 
 def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2):
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
-    parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM) forwards SIGINT to
-    the running trainings, waits for them to write their checkpoints and returns an interrupted
-    outcome. Raises ``preflight.OutOfMemory``, before anything is written, when the runs it would
+    parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
+    SIGINT to the running trainings, waits for them to write their checkpoints and returns an
+    interrupted outcome. Raises ``preflight.OutOfMemory``, before anything is written, when the runs it would
     train at once need more memory together than is available."""
     scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
     try:

@@ -6,10 +6,11 @@ build the net with its copied / frozen layers (:mod:`minitransfer.transfer`), th
 iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), log, evaluate
 (:mod:`minitransfer.evaluate`) and checkpoint into the run directory (:mod:`minitransfer.rundir`).
 
-Stopping. SIGINT/SIGTERM finish the current iteration, write ``checkpoint.h5`` and raise
-:class:`Interrupted` (exit code 75); ``resume="auto"`` continues from it bit for bit. A non-finite
-loss raises :class:`Diverged` with the layers' weight norms and the learning rate, before any
-update or checkpoint, so the last good checkpoint stays intact.
+Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
+finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
+75); ``resume="auto"`` continues from it bit for bit. A non-finite loss raises :class:`Diverged`
+with the layers' weight norms and the learning rate, before any update or checkpoint, so the last
+good checkpoint stays intact.
 """
 
 import contextlib
@@ -50,7 +51,7 @@ class Diverged(RuntimeError):
 
 
 class Interrupted(Exception):
-    """SIGINT or SIGTERM stopped the run after writing a checkpoint (exit code 75)."""
+    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75)."""
 
     def __init__(self, message, checkpoint_path, iteration):
         super().__init__(message)

@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 
+import hangup
 import pytest
 from click.testing import CliRunner
 
@@ -480,6 +481,30 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
            f"{out}" in output, output
     assert checkpoints.load(base / "checkpoint.h5").solver.iteration >= 10
     assert not (base / "result.json").exists() and not (out / "random0" / "baseA.h5").exists()
+
+
+def test_a_closed_terminal_stops_an_experiment_and_its_training_with_exit_75(micro_data, tmp_path):
+    """The ssh connection of the terminal an experiment runs in drops: SIGHUP reaches the grid (its
+    trainings run in sessions of their own), which stops its training as Ctrl-C does (a checkpoint,
+    exit 75), and ends with exit 75 itself though nothing it says can be shown any more."""
+    out = tmp_path / "grid"
+    base = out / "random0" / "baseA.run"
+    command = grid.default_train_command()[:-1] + [
+        "experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
+        "--device", "cpu"]
+    process, ours = hangup.start(command, tmp_path, "terminal")
+    try:
+        hangup.wait_for(base / "metrics.jsonl", process, ours)  # baseA trains
+        hangup.hang_up(process, ours, "terminal")
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 75 and pid is None
+    assert "interrupted: SIGINT" in (base / "train.log").read_text()
+    assert (base / "checkpoint.h5").is_file()
 
 
 def test_two_experiments_on_one_grid_share_the_runs_instead_of_training_them_twice(tmp_path, fake_train):

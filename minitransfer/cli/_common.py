@@ -16,7 +16,6 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
-import os
 import pathlib
 import re
 import select
@@ -25,7 +24,8 @@ import sys
 
 import click
 
-from minitransfer import checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir
+from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir,
+                          stopping)
 from minitransfer import train as training
 from minitransfer.data import dataset, decoder_pool, devkit
 from minitransfer.ops import precision as precisions
@@ -68,24 +68,36 @@ def run(work):
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
         if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's last flush then fails silently
+            stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
-        if code == EXIT_INTERRUPTED:  # already stopping: a second Ctrl-C or SIGTERM must not lose the exit code
-            for stop in (signal.SIGINT, signal.SIGTERM):
+        if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
+            for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        click.echo(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}", err=True)
+        say(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}")
         sys.exit(code)
+
+
+def say(message):
+    """Write ``message`` on stderr where it can still be read: after a hangup (the terminal closed)
+    or a full disk under ``2> log`` it cannot, and it is dropped, with what follows on stderr; the
+    exit code, not a traceback, is what is left to say."""
+    try:
+        click.echo(message, err=True)
+    except OSError:
+        stopping.drop_stream(sys.stderr)
 
 
 def drop_output_if_reader_gone():
     """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``minitransfer
-    demo | tee demo.log`` ends tee too): Python's last flush would otherwise print a
-    BrokenPipeError and turn the exit code into 120."""
+    demo | tee demo.log`` ends tee too; a hangup closes the terminal): Python's last flush would
+    otherwise print a BrokenPipeError and turn the exit code into 120."""
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:
+        if not stopping.reader_gone(error):
+            raise
+        stopping.drop_stream(sys.stdout)
 
 
 def _reader_gone(stream):
@@ -131,8 +143,8 @@ _INTERRUPTED = ("stopped by a signal before anything was saved, or with every fi
 
 
 class CommandGroup(click.Group):
-    """The command group: every command's known failures (and SIGINT / SIGTERM anywhere in a
-    command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
+    """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
+    a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
     (its --help and --version write to a pipe too)."""
 
     def parse_args(self, ctx, args):
@@ -149,15 +161,16 @@ class CommandGroup(click.Group):
 
 
 def interrupt_on_stop_signals():
-    """Make SIGINT and SIGTERM stop a command as Ctrl-C does in a terminal (KeyboardInterrupt in the
-    main thread), also where it started with SIGINT ignored: a shell script's background job
-    (``minitransfer experiment ... &``) does, and Python then installs no handler of its own, so
-    ``kill -INT`` would go unheard. Returns the previous handlers, by signal."""
+    """Make SIGINT, SIGTERM and SIGHUP (a closed terminal) stop a command as Ctrl-C does in a
+    terminal (KeyboardInterrupt in the main thread), also where it started with SIGINT ignored: a
+    shell script's background job (``minitransfer experiment ... &``) does, and Python then installs
+    no handler of its own, so ``kill -INT`` would go unheard. SIGHUP ignored stays ignored (``nohup``:
+    :func:`minitransfer.stopping.stop_signals_heard`). Returns the previous handlers, by signal."""
 
     def raise_keyboard_interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
+    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in stopping.stop_signals_heard()}
 
 
 class PresetName(click.ParamType):

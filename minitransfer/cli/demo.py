@@ -11,7 +11,7 @@ from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, run
+from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, run, say
 from .report import show
 
 
@@ -53,7 +53,7 @@ def demo(out, seed, device, precision):
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
                                          precision=precision, log=click.echo))
     if outcome.exit_code != 0:
-        click.echo(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)), err=True)
+        say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))

@@ -6,11 +6,11 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, models, scheduler, slurm
+from minitransfer import grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
-                      grid_train_options, run)
+                      grid_train_options, run, say)
 
 
 def _counts(ctx, param, value):
@@ -89,12 +89,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5). Transfers start once their base has finished.
-    Finished runs are skipped and interrupted ones resumed, so after a crash or Ctrl-C rerun the
-    same command. More seeds, layers or treatments may be added to OUT later with the same training
-    options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
-    its report would pool with the new ones, stop the grid before anything runs (exit code 2). Exit
-    code 75: interrupted, rerun to go on; 1: some run failed, or the runs trained at once (--gpus)
-    would together need more memory than is available.
+    Finished runs are skipped and interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a
+    closed terminal (SIGHUP; under nohup the grid trains on) rerun the same command. More seeds,
+    layers or treatments may be added to OUT later with the same training options: runs OUT holds
+    that were trained with other ones (--max-iter, --precision, ...), which its report would pool
+    with the new ones, stop the grid before anything runs (exit code 2). Exit code 75: interrupted,
+    rerun to go on; 1: some run failed, or the runs trained at once (--gpus) would together need
+    more memory than is available.
 
     \b
     Examples:
@@ -161,8 +162,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
     try:
         click.echo(summary)
-    except BrokenPipeError:  # Ctrl-C on `experiment | tee grid.log` ends tee too: say it where it can be read
-        click.echo(summary, err=True)
+    except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal
+        if not stopping.reader_gone(error):
+            raise
+        say(summary)  # where it can be read, if anywhere
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
 

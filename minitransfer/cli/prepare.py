@@ -93,7 +93,8 @@ def prepare():
     another source, see --overwrite; OUT inside SOURCE; another process is importing into OUT, or a
     training or an evaluation is reading the dataset there), 65 bad data (the file at fault is
     named), 74 a file could not be written (full disk, read-only folder), 75 interrupted (SIGINT,
-    SIGTERM); after 74 and 75 finished shards are kept: rerun the same command.
+    SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are kept:
+    rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):

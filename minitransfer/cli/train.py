@@ -79,8 +79,9 @@ def train(as_json, **options):
     Exit codes: 0 done, 1 error (e.g. the loss diverged, a batch too large for the memory available),
     2 usage (also: another process trains into the same run, or prepares the dataset), 65 bad data
     (dataset, checkpoint or class mismatch), 74 a file could not be written (disk full, read-only
-    folder; the previous files intact), 75 interrupted by SIGINT/SIGTERM with a checkpoint written:
-    rerun the same command with --resume auto.
+    folder; the previous files intact), 75 interrupted by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal
+    closed; under nohup the run trains on) with a checkpoint written: rerun the same command with
+    --resume auto.
 
     \b
     Examples:

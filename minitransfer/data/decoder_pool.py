@@ -5,9 +5,10 @@
 lost and its close/join waited for them forever; a worker killed while waiting for a task keeps
 the task queue's lock, for which its ``terminate()`` waits forever too. Here instead:
 
-- workers start with SIGINT and SIGTERM blocked (a signal mask survives exec; multiprocessing's
-  resource tracker starts the same way): a stop signal, to the group or not, is for the importing
-  process to handle, and it kills its workers (SIGKILL: nothing of theirs needs finishing);
+- workers start with the stop signals blocked (SIGINT, SIGTERM and SIGHUP, which a closed terminal's
+  shell sends the whole job; a signal mask survives exec; multiprocessing's resource tracker
+  starts the same way): a stop signal, to the group or not, is for the importing process to
+  handle, and it kills its workers (SIGKILL: nothing of theirs needs finishing);
 - a worker that dies anyway (the out-of-memory killer) is noticed within
   :data:`WORKER_POLL_SECONDS` (:class:`WorkerDied`), not waited for;
 - a worker whose importing process is gone (killed with SIGKILL) exits within
@@ -21,8 +22,9 @@ import queue
 import signal
 from multiprocessing import resource_tracker
 
+from minitransfer.stopping import STOP_SIGNALS
+
 WORKER_POLL_SECONDS = 0.5
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
 # The most worker processes an import or a data loader starts (--workers, TrainConfig.workers). A
 # fixed number, not one relative to this machine's cores: a configuration checked on one machine
@@ -99,7 +101,7 @@ class DecoderPool:
                              f"fewer --workers if memory ran out")
 
     def close(self):
-        """Kill the workers and wait for them, with SIGINT and SIGTERM held back meanwhile (a second
+        """Kill the workers and wait for them, with the stop signals held back meanwhile (a second
         signal must not leave a worker behind); one that came is delivered on return."""
         if not self.processes:
             return
@@ -119,12 +121,16 @@ class DecoderPool:
 
 @contextlib.contextmanager
 def stop_signals_blocked():
-    """SIGINT and SIGTERM blocked in this block: worker processes started in it inherit the mask (a
-    stop is for the process that started them to handle), and a stop meanwhile must not leave a
-    queue's semaphores half registered; a signal that came is delivered on leaving."""
-    resource_tracker.ensure_running()  # first: starting it unblocks SIGINT and SIGTERM again
+    """SIGINT, SIGTERM and SIGHUP blocked in this block: worker processes started in it inherit the
+    mask (a stop is for the process that started them to handle), and a stop meanwhile must not
+    leave a queue's semaphores half registered; a signal that came is delivered on leaving."""
     unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
+        # Started here if not yet running, the resource tracker inherits SIGHUP blocked (it ignores
+        # the other two itself; killed by a hangup, it would be started again at exit, with a
+        # warning); starting it unblocks SIGINT and SIGTERM, blocked again next.
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)

@@ -237,10 +237,11 @@ class _WorkerPool:
         self.depth = depth
         self.slot_shape = (batch_size, *dataset.image_size, 3)
         slot_bytes = int(np.prod(self.slot_shape))
-        self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
-        self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
         context = multiprocessing.get_context("spawn")
         with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
+            # In here too: the first to register with multiprocessing's resource tracker starts it.
+            self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
+            self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
             self.tasks, self.results = context.Queue(), context.Queue()
             self.processes = [
                 context.Process(target=_worker_main, daemon=True,

@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import hangup
 import pytest
 from click.testing import CliRunner
 
@@ -229,3 +230,34 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
     error = demo.stderr.read()
     assert demo.wait(timeout=60) == 75, error
     assert "the demo was interrupted; rerun the same command" in error and "BrokenPipe" not in error
+
+
+def test_an_interrupted_demo_whose_terminal_has_closed_exits_75(tiny_data, tmp_path):
+    """The ssh connection drops mid-demo: the grid stops on the SIGHUP, and the demo's last words,
+    which the closed terminal cannot take (EIO), are dropped: exit 75, not an I/O error (74)."""
+    script = textwrap.dedent(f"""
+        import pathlib, time
+
+        from minitransfer import demo as demos
+        from minitransfer.cli import main
+        from minitransfer.data import synthetic
+        from minitransfer.scheduler import GridOutcome
+
+        def interrupted(*args, **kwargs):  # as the grid stopping on the hangup's SIGHUP
+            pathlib.Path("ready").touch()
+            try:
+                time.sleep(60)
+            except KeyboardInterrupt:
+                return GridOutcome([], [], [], [], interrupted=True)
+
+        synthetic.builtin_dataset = lambda root=None: {str(tiny_data)!r}
+        demos.run_demo = interrupted
+        main(["demo", "-o", "demo", "--device", "cpu"], prog_name="minitransfer")
+        """)
+    demo, ours = hangup.start([sys.executable, "-c", script], tmp_path, "terminal")
+    try:
+        hangup.wait_for(tmp_path / "ready", demo, ours)
+        hangup.hang_up(demo, ours, "terminal")
+        assert demo.wait(timeout=60) == 75
+    finally:
+        demo.kill()

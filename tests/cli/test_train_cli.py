@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import hangup
 import numpy as np
 import pytest
 from oracles import WEIGHT_LAYERS
@@ -406,20 +407,85 @@ def test_default_data_is_the_builtin_synthetic_set(tmp_path, monkeypatch):
     assert saved.meta["config"]["data"].startswith(str(tmp_path / "cache"))
 
 
-def test_sigterm_writes_a_checkpoint_and_exits_75(data, tmp_path):
-    command = [sys.executable, "-c", "from minitransfer.cli import main; main(prog_name='minitransfer')", "train",
-               "--data", data, "-o", "net.h5", "--batch-size", "8", "--max-iter", "100000", "--log-every", "1",
-               "--eval-every", "100000", "--no-progress"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+MINITRANSFER = [sys.executable, "-c", "from minitransfer.cli import main; main(prog_name='minitransfer')"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_a_stop_signal_to_the_job_writes_a_checkpoint_and_exits_75(data, tmp_path, stop):
+    """SIGTERM (``kill -- -PGID``, ``timeout``) or SIGHUP (the shell of a closed terminal passes it
+    on to its jobs) to the whole process group, the loader's workers and multiprocessing's resource
+    tracker included: the training stops with a checkpoint, and says so without a warning."""
+    command = [*MINITRANSFER, "train", "--data", data, "-o", "net.h5", "--batch-size", "8", "--max-iter", "100000",
+               "--log-every", "1", "--eval-every", "100000", "--no-progress", "--workers", "2"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     metrics = tmp_path / "net.run" / "metrics.jsonl"
     deadline = time.monotonic() + 120
     while not (metrics.exists() and metrics.read_text().count("\n") >= 2):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    os.killpg(process.pid, stop)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 75, stderr
-    assert "interrupted: SIGTERM" in stderr and "--resume auto" in stderr
+    assert f"interrupted: {stop.name}" in stderr and "--resume auto" in stderr and "Warning" not in stderr, stderr
     saved = checkpoints.load(tmp_path / "net.run" / "checkpoint.h5")
     assert 2 <= saved.solver.iteration < 100000
     assert not (tmp_path / "net.h5").exists()
+
+
+# `minitransfer train` that holds still in its 2nd iteration, before showing it, until the test has
+# taken its output away (the file "gone"), having said when (the file "ready").
+_HELD_TRAIN = """
+import pathlib, time
+from minitransfer import rundir
+show = rundir.Progress.iteration
+def iteration(progress, done, loss, lr):
+    if done == 2:
+        pathlib.Path("ready").touch()
+        while not pathlib.Path("gone").exists():
+            time.sleep(0.01)
+    show(progress, done, loss, lr)
+rundir.Progress.iteration = iteration
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def _train_through_a_hangup(data, folder, output, max_iter, options=(), preexec_fn=None):
+    """``train OPTIONS`` whose output goes away in its 2nd iteration (:mod:`hangup`: to a terminal,
+    or a pipe, ``output``), as when the ssh connection of its terminal drops; ``preexec_fn`` runs
+    in the child before it starts. Returns the process, ended."""
+    command = [sys.executable, "-c", _HELD_TRAIN, "train", "--data", data, "-o", "net.h5", "--batch-size", "8",
+               "--max-iter", str(max_iter), "--log-every", "1", "--device", "cpu", *options]
+    process, ours = hangup.start(command, folder, output, preexec_fn=preexec_fn)
+    try:
+        hangup.wait_for(folder / "ready", process, ours)
+        hangup.hang_up(process, ours, output)
+        (folder / "gone").touch()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    return process
+
+
+@pytest.mark.parametrize("output, options", [("terminal", ()), ("terminal", ("--quiet",)), ("pipe", ())],
+                         ids=["terminal", "terminal-quiet", "pipe"])
+def test_a_closed_terminal_stops_training_with_a_checkpoint_and_exit_75(micro_data, tmp_path, output, options):
+    """The researcher's ssh connection drops: SIGHUP, and the terminal (or the ``| tee``) takes no
+    more output. The iteration under way, whose progress cannot be shown, still ends with a
+    checkpoint, and the exit code is 75: the messages nobody can read are dropped, not a traceback
+    or an I/O error (74) instead. With --quiet the first of them is the closing "interrupted" line."""
+    process = _train_through_a_hangup(micro_data, tmp_path, output, max_iter=100000, options=options)
+    assert process.returncode == 75
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 2
+    assert not (tmp_path / "net.h5").exists()
+
+
+def test_a_training_started_with_sighup_ignored_trains_on_when_its_terminal_closes(micro_data, tmp_path):
+    """``nohup``, ``setsid`` or ``trap '' HUP`` start a training with SIGHUP ignored so that it
+    outlives its terminal: it must, and finish (exit 0) though its progress can no longer be shown."""
+    process = _train_through_a_hangup(micro_data, tmp_path, "terminal", max_iter=6,
+                                      preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    assert process.returncode == 0
+    assert checkpoints.load(tmp_path / "net.h5").solver.iteration == 6
+    assert (tmp_path / "net.run" / "result.json").is_file()

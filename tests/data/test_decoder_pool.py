@@ -119,11 +119,11 @@ def _gone(pids, seconds):
     return not pids()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["sigterm", "sigint", "sighup"])
 @pytest.mark.parametrize("to_group", [True, False], ids=["group", "main"])
 def test_a_stop_signal_ends_an_import_with_workers_promptly_with_exit_75(slow_import, stop, to_group):
     process, workers = slow_import()
-    if to_group:  # what timeout, kill -- -PGID, Ctrl-C and SLURM do
+    if to_group:  # what timeout, kill -- -PGID, Ctrl-C, SLURM and a closed terminal's shell do
         os.killpg(process.pid, stop)
     else:
         process.send_signal(stop)

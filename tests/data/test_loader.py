@@ -240,7 +240,8 @@ time.sleep(600)
 _CTRL_C_TRAINER = """
 import signal, sys, time
 from minitransfer.data import dataset, loader, splits
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even where the tests ignore SIGINT
+stop = signal.Signals[sys.argv[2]]
+signal.signal(stop, signal.default_int_handler)  # as a command takes it, even where the tests ignore SIGINT
 data = dataset.open_dataset(sys.argv[1])
 half = splits.make_half(data, "all")
 with loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=2) as batches:
@@ -256,14 +257,16 @@ with loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10
 """
 
 
-def test_ctrl_c_is_the_training_processs_to_handle_not_the_workers(tiny_synthetic):
-    """Ctrl-C goes to the whole process group: workers that took it each printed a KeyboardInterrupt
-    traceback, and were gone for the batches the stopping run still reads."""
-    trainer = subprocess.Popen([sys.executable, "-c", _CTRL_C_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
+def test_a_stop_signal_to_the_group_is_the_training_processs_to_handle_not_the_workers(tiny_synthetic, stop):
+    """Ctrl-C, or the SIGHUP of a closed terminal, goes to the whole process group: workers that
+    took Ctrl-C each printed a KeyboardInterrupt traceback, workers that took SIGHUP died, and they
+    were gone for the batches the stopping run still reads."""
+    trainer = subprocess.Popen([sys.executable, "-c", _CTRL_C_TRAINER, str(tiny_synthetic), stop.name],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert trainer.stdout.readline() == "ready\n"
-        os.killpg(trainer.pid, signal.SIGINT)
+        os.killpg(trainer.pid, stop)
         out, err = trainer.communicate(timeout=60)
     finally:
         trainer.kill()
