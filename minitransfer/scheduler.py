@@ -270,7 +270,7 @@ class _Scheduler:
     def stop(self):
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
-        grid started with SIGINT ignored (nohup, a background job) its trainings inherit that, and
+        grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
         one signalled before it has set its own handler would otherwise train on to the end.
         From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
         the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must

@@ -798,8 +798,8 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
 def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(tmp_path, fake_train, monkeypatch):
     """baseA trains in one slot when starting baseB in the other fails (its train.log cannot be
     written): the error reaches the caller only after baseA was stopped as Ctrl-C stops it, so no
-    training goes on behind the researcher's back. The grid runs with SIGINT ignored, as under nohup
-    or in a background job, which its trainings inherit: the first SIGINT reaches baseA before it
+    training goes on behind the researcher's back. The grid runs with SIGINT ignored, as in a shell
+    script's background job, which its trainings inherit: the first SIGINT reaches baseA before it
     has set its handler and is lost, so the grid must send it again."""
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "3")
     runs = grid.plan_grid(layers=(1,))
