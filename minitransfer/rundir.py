@@ -11,7 +11,9 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
     result.json      final, best and mean-of-10-best top-1 (the paper's metric), and more
-    lock             held (flock) by the one process training into the directory
+    lock             held (flock) by the one process training into the directory; on a file
+                     system without locks (Lustre mounted without -o flock, NFS without its lock
+                     daemon) a run goes on unlocked, with a warning: :func:`try_lock`
 
 The logs survive torn writes: a partial last line (what a crash or a full disk leaves in the
 middle of an append) is dropped when they are read. Damage beyond that is refused on resume
@@ -22,6 +24,7 @@ non-finite number is written as null.
 
 import collections
 import contextlib
+import errno
 import fcntl
 import json
 import math
@@ -356,7 +359,12 @@ class RunLock:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:  # a read-only folder, or one this user may not write
                 raise fileio.storage_error(self.path, error) from error
-            if not try_lock(descriptor):
+            try:
+                locked = try_lock(descriptor, path=self.path)
+            except OSError:
+                os.close(descriptor)
+                raise
+            if not locked:
                 os.close(descriptor)
                 pid = holder(self.run_dir)
                 raise RunBusy(f"{self.run_dir} is in use by another minitransfer process (PID {pid}); wait for it "
@@ -389,23 +397,60 @@ def holder(run_dir):
     except BlockingIOError:
         text = os.read(descriptor, 32).decode(errors="replace").strip()
         return int(text) if text.isdigit() else -1
+    except OSError as error:
+        if error.errno not in NO_LOCKS:
+            raise
+        return None  # a file system without locks: nobody can be seen holding one
     else:
         return None
     finally:
         os.close(descriptor)
 
 
-def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10):
+# flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose
+# lock daemon does not answer (ENOLCK), some FUSE file systems (EOPNOTSUPP).
+NO_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)
+_UNLOCKED_DEVICES = set()  # the file systems warned about, by device: once each per process
+
+
+def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10, path=None):
     """flock(``operation``) without waiting for a real holder; a few short retries ride out a
     concurrent :func:`holder` probe, which holds a shared lock for an instant (and a releasing
-    dataset reader's exclusive instant, :mod:`minitransfer.data.lock`)."""
+    dataset reader's exclusive instant, :mod:`minitransfer.data.lock`).
+
+    On a file system without locks (:data:`NO_LOCKS`) this is True, as if the lock were held, after
+    a warning on stderr naming the folder of ``path`` (once per file system and process), as HDF5
+    does by default where its own file locks are not supported: training there goes on, but two
+    processes writing one run (or a prepare rewriting the dataset a training reads) are not stopped.
+    Another error of flock is a :class:`minitransfer.fileio.StorageError` naming ``path`` (given)."""
     for attempt in range(attempts):
         try:
             fcntl.flock(descriptor, operation | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             time.sleep(0.02)
+        except OSError as error:
+            if error.errno in NO_LOCKS:
+                _warn_unlocked(descriptor, path, error)
+                return True
+            if path is None:
+                raise
+            raise fileio.StorageError(error.errno, f"cannot lock {path}: {error.strerror or error}") from error
     return False
+
+
+def _warn_unlocked(descriptor, path, error):
+    device = os.fstat(descriptor).st_dev
+    if device in _UNLOCKED_DEVICES:
+        return
+    _UNLOCKED_DEVICES.add(device)
+    where = f"the file system of {pathlib.Path(path).parent}" if path is not None else "a file system"
+    try:
+        print(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, so "
+              f"nothing stops a second process from training into the same run or preparing the dataset a training "
+              f"reads meanwhile; on Lustre, mount with -o flock", file=sys.stderr, flush=True)
+    except OSError:  # stderr gone: the warning is all that is lost
+        pass
 
 
 def same_file(descriptor, path):

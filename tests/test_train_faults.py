@@ -2,8 +2,11 @@
 files edited between runs, destinations that collide, schedules longer than the run, signals at
 awkward moments. Each either works or is refused with one line naming what is at fault."""
 
+import errno
+import fcntl
 import json
 import os
+import pathlib
 import shutil
 import signal
 
@@ -205,3 +208,43 @@ def test_a_loader_process_killed_mid_run_keeps_the_iterations_done(micro_data, t
     training.train(training.TrainConfig(out=str(tmp_path / "whole.h5"), **options))
     resumed, whole = checkpoints.load(out), checkpoints.load(tmp_path / "whole.h5")
     assert all((a == b).all() for name in whole.weights for a, b in zip(resumed.weights[name], whole.weights[name]))
+
+
+def _flock_failing_with(code):
+    """An fcntl.flock that fails with errno ``code`` on every call, as on a file system without locks."""
+    def flock(descriptor, operation):
+        raise OSError(code, os.strerror(code))
+    return flock
+
+
+@pytest.mark.parametrize("code", [errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP], ids=["ENOSYS", "ENOLCK", "EOPNOTSUPP"])
+def test_a_file_system_without_locks_trains_and_prepares_with_one_warning(micro_data, tmp_path, monkeypatch,
+                                                                         code):
+    """Lustre mounted without -o flock answers flock with ENOSYS, NFS without its lock daemon with
+    ENOLCK: every train, prepare and grid ended with "error: I/O: [Errno 38] Function not
+    implemented" (exit 74), naming nothing. They go on without locks, as HDF5 does, after one
+    warning naming the folder."""
+    monkeypatch.setattr(rundir, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(code))
+    data = tmp_path / "data"
+    shutil.copytree(micro_data, data)
+    result = CliRunner().invoke(main, ["train", "--data", str(data), "-o", str(tmp_path / "net.h5"), *FAST_OPTIONS])
+    assert result.exit_code == 0, result.output
+    warning = (f"warning: the file system of {data} does not support file locks (flock: {os.strerror(code)}): "
+               f"going on without them")
+    assert result.output.count("warning: ") == 1 and warning in result.output, result.output
+    assert checkpoints.load(tmp_path / "net.h5").meta["iteration"] == 4
+    assert not (tmp_path / "net.run" / rundir.RunLock.FILE).exists()
+    assert rundir.holder(tmp_path / "net.run") is None
+    monkeypatch.setattr(rundir, "_UNLOCKED_DEVICES", set())
+    prepared = CliRunner().invoke(main, ["prepare", "synthetic", str(tmp_path / "other"), "--classes", "4",
+                                         "--train-per-class", "4", "--val-per-class", "2", "--size", "14"])
+    assert prepared.exit_code == 0 and prepared.output.count("does not support file locks") == 1, prepared.output
+
+
+def test_another_lock_error_is_an_io_error_naming_the_lock(micro_data, tmp_path, monkeypatch):
+    """flock failing otherwise (EIO) is exit 74 naming the lock file (it said "[Errno 5]" alone)."""
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.EIO))
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), *FAST_OPTIONS])
+    assert result.exit_code == 74, result.output
+    assert result.output == f"error: cannot lock {pathlib.Path(micro_data) / rundir.RunLock.FILE}: Input/output error\n"

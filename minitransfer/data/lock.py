@@ -96,7 +96,12 @@ def _lock_shared(path):
                 descriptor = os.open(path, os.O_RDONLY)
             except OSError:
                 return None
-        if not rundir.try_lock(descriptor, fcntl.LOCK_SH):
+        try:
+            locked = rundir.try_lock(descriptor, fcntl.LOCK_SH, path=path)
+        except OSError:
+            os.close(descriptor)
+            raise
+        if not locked:
             os.close(descriptor)
             check_not_prepared(path.parent)
         elif rundir.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
