@@ -1,7 +1,7 @@
 """Crash-safe files (DESIGN.md §5, §6): everything minitransfer writes — shards, the mean image,
 meta.json, checkpoints, run files — goes to a temporary name ``.<name>.tmp-<pid>`` in the target's
-folder, is fsynced, renamed over the target and the folder fsynced. A crash leaves either the old
-file or the new one under the real name, never half of one; :func:`remove_stale_temporaries`
+folder, is fsynced, renamed over the target and the folder fsynced (where its file system can sync a
+folder). A crash leaves either the old file or the new one under the real name, never half of one; :func:`remove_stale_temporaries`
 clears what dead processes left behind.
 
 A failed write (disk full, quota, read-only folder, I/O error) raises :class:`StorageError`
@@ -65,7 +65,7 @@ def atomic_path(path, size=None):
         yield temporary
         _fsync(temporary, os.O_RDONLY)
         os.replace(temporary, path)
-        _fsync(path.parent, os.O_RDONLY)
+        _fsync_folder(path.parent)
     except BaseException as error:
         with contextlib.suppress(OSError):  # no folder to hold it (a file in the way): the write's error says why
             temporary.unlink(missing_ok=True)
@@ -157,7 +157,7 @@ def remove(path):
     path = pathlib.Path(path)
     try:
         path.unlink(missing_ok=True)
-        _fsync(path.parent, os.O_RDONLY)
+        _fsync_folder(path.parent)
     except OSError as error:
         raise StorageError(error.errno, f"cannot remove {path}: {error.strerror or error}") from error
 
@@ -233,3 +233,14 @@ def _fsync(path, flags):
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _fsync_folder(path):
+    """fsync the folder ``path`` (its entries: a rename or removal made durable), where its file
+    system can: some cannot sync a folder and say EINVAL (WSL's drvfs for Windows drives, SMB and
+    several FUSE mounts), where the rename itself is all there is to have."""
+    try:
+        _fsync(path, os.O_RDONLY)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
+            raise

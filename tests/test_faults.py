@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -197,6 +198,30 @@ def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8
     resumed = config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", overwrite=True, **FAST)
     training.train(resumed)
     assert same_weights(weights(out), weights(reference))
+
+
+def _fsync_failing_on_folders(code):
+    """An os.fsync that fails with errno ``code`` on a folder and syncs files, as on WSL's drvfs."""
+    real = os.fsync
+
+    def fsync(descriptor):
+        if stat.S_ISDIR(os.fstat(descriptor).st_mode):
+            raise OSError(code, os.strerror(code))
+        real(descriptor)
+    return fsync
+
+
+def test_a_file_system_that_cannot_sync_folders_trains_and_prepares(synthetic_8, tmp_path, reference, monkeypatch):
+    """Windows drives under WSL, SMB and some FUSE mounts answer a folder's fsync with EINVAL: every
+    write ended in "cannot write ...: Invalid argument" (exit 74). The rename is what there is to
+    have there; the run trains to the uninterrupted bits. Another errno (EIO) is still exit 74."""
+    monkeypatch.setattr(os, "fsync", _fsync_failing_on_folders(errno.EINVAL))
+    training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=synthetic_8, seed=4, **FAST))
+    assert same_weights(weights(tmp_path / "net.h5"), weights(reference))
+    synthetic.build_synthetic(tmp_path / "data", classes=2, train_per_class=2, val_per_class=1, size=8, seed=0)
+    monkeypatch.setattr(os, "fsync", _fsync_failing_on_folders(errno.EIO))
+    with pytest.raises(fileio.StorageError, match=r"cannot (write|remove) .*other\S*: Input/output error"):
+        training.train(config.TrainConfig(out=str(tmp_path / "other.h5"), data=synthetic_8, seed=4, **FAST))
 
 
 # ---- torn run files and kill -9 -------------------------------------------------------------------
