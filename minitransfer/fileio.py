@@ -1,8 +1,8 @@
 """Crash-safe files (DESIGN.md §5, §6): everything minitransfer writes — shards, the mean image,
 meta.json, checkpoints, run files — goes to a temporary name ``.<name>.tmp-<pid>`` in the target's
 folder, is fsynced, renamed over the target and the folder fsynced (where its file system can sync a
-folder). A crash leaves either the old file or the new one under the real name, never half of one; :func:`remove_stale_temporaries`
-clears what dead processes left behind.
+folder). A crash leaves either the old file or the new one under the real name, never half of
+one; :func:`remove_stale_temporaries` clears what dead processes left behind.
 
 A failed write (disk full, quota, read-only folder, I/O error) raises :class:`StorageError`
 (command line: exit code 74) naming the file and, when space ran out, the space it needed; the
