@@ -15,7 +15,8 @@ others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result
 finished starts without a dependency) and refuses while a job it submitted before is still queued.
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
-appended to ``OUT/<run>.run/train.log``. SIGTERM reaches the training (SLURM's ``--signal`` before
+appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
+after some launch failures) fails the task, so no transfer starts from a base that is not there. SIGTERM reaches the training (SLURM's ``--signal`` before
 the time limit, ``scancel --signal=TERM <job>_<task>``, or ``scancel --batch --signal=TERM``, which the
 task passes on to the step), which writes a checkpoint and exits 75; the task then requeues itself
 with ``scontrol requeue`` and runs again under the same job id and array index, resuming from the
@@ -162,9 +163,10 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         'echo "\\$ ${command[*]}" >> "$log"',
         "# A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
         "# and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
-        "# would kill the step (so not scancel --full).",
+        "# would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
+        "# would read the path as a file name pattern (a folder named 10%noise becomes 100oise).",
         "trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
-        'srun --ntasks=1 --output="$log" --open-mode=append "${command[@]}" &',
+        'srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
         "pid=$!",
         'wait "$pid"',
         "status=$?",
@@ -175,6 +177,9 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
         'elif [ "$status" -ne 0 ]; then',
         '  echo "run $run: FAILED with exit $status; see $log" >&2',
+        'elif ! [ -f "$out/$run.h5" ] || ! [ -f "$out/$run.run/result.json" ]; then',
+        '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
+        "  status=1",
         "else",
         '  echo "run $run: done"',
         "fi",

@@ -36,6 +36,7 @@ FAKE_TRAIN = textwrap.dedent('''
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     note("resume" if (folder / "checkpoint").exists() else "start")
+    print("fake training", flush=True)
     if os.environ.get("FAKE_TRAIN_EXIT"):
         sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
     deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0"))
@@ -57,10 +58,22 @@ FAKE_TOOLS = {
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
     # scancel: records its arguments, signals the step (the training started by the srun below)
     "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"; kill -TERM "$(cat "$FAKE_LOG/srun.pid")"',
-    # srun: drops its options, runs the command with --output appended to
+    # srun: drops its options and runs the command; its --output, if given, is a file name pattern
+    # as SLURM's (%% is %, %j the job id, %n, %s and %t zero), appended to
     "srun": textwrap.dedent('''\
-        while [[ "$1" == --* ]]; do case "$1" in --output=*) output=${1#--output=} ;; esac; shift; done
+        while [[ "$1" == --* ]]; do case "$1" in --output=*) pattern=${1#--output=} ;; esac; shift; done
         echo "$$" > "$FAKE_LOG/srun.pid"
+        [ -n "${pattern-}" ] || exec "$@"
+        output=
+        while [ -n "$pattern" ]; do
+          if [ "${pattern:0:1}" = % ]; then
+            case "${pattern:1:1}" in %) output+=% ;; j) output+=$SLURM_JOB_ID ;; n|s|t) output+=0 ;;
+                                     *) output+=%${pattern:1:1} ;; esac
+            pattern=${pattern:2}
+          else
+            output+=${pattern:0:1}; pattern=${pattern:1}
+          fi
+        done
         exec "$@" >> "$output" 2>&1'''),
 }
 
@@ -130,7 +143,7 @@ def test_device_chooses_the_gpu_request_and_the_train_device(tmp_path, device, g
         assert check.returncode == 0, check.stderr
 
 
-ODD_FOLDER = "my runs/it's $HOME #1 50%"  # a blank, a quote, a dollar, a hash, a percent sign
+ODD_FOLDER = "my runs/it's $HOME `id` #1 50% 10%noise"  # a blank, a quote, $, `, #, %, a %n of srun's patterns
 
 
 def test_the_log_folder_is_one_word_of_its_sbatch_line_however_it_is_spelled(tmp_path):
@@ -295,6 +308,31 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
     assert "FAILED with exit 65" in output and not (fake_slurm / "scontrol").exists()
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=30)[0] and unknown.returncode == 2
+
+
+def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
+    """srun --output reads its file name as a pattern (%n: the node, %j: the job id): handed the log of
+    a grid in "10%noise", srun would write to "100oise" (a folder that does not exist) and fail."""
+    out, scripts = tmp_path / "noise 10%noise %j" / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 0, output
+    assert "run random0/baseA: done" in output
+    log = (out / "random0/baseA.run/train.log").read_text()
+    assert log.startswith("$ ") and log.endswith("fake training\n"), log
+
+
+def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fake_slurm):
+    """A job step that ends with exit 0 without the run's weights (srun reports 0 after some launch
+    failures) is a failed task, so the transfers waiting for the base (afterok) do not start."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="0")
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 1, output
+    assert "run random0/baseA: FAILED: its job step exited 0 without finishing the run" in output
+    assert "done" not in output
 
 
 # ---- command line ------------------------------------------------------------------------------
