@@ -13,6 +13,8 @@ reason ``DependencyNeverSatisfied`` (``scancel`` them, fix the base, rerun ``sub
 others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result.json`` exist;
 ``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
 finished starts without a dependency) and refuses while a job it submitted before is still queued.
+DIR may hold other files; a file of those three names that these scripts did not write (a
+``submit.sh`` of the user's own) is not replaced: :class:`~minitransfer.config.ConfigError`.
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
@@ -27,16 +29,19 @@ Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 """
 
+import os
 import pathlib
 import re
 import shlex
 
+from minitransfer import config
 from minitransfer import experiment as grid
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
 TRANSFERS_FILE = "transfers.sh"
 SUBMITTED_FILE = "submitted.txt"  # the job ids of the last submission, one per line
+HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 DEFAULT_GPU_GRES = "gpu:1"
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
@@ -102,17 +107,32 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
     header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
-    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    grid.write_plan(out, runs, options, train_command)
     scripts = {SUBMIT_FILE: _submit_script(out, bases, transfers, base_index)}
     if bases:
         scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, options, train_command, header)
     if transfers:
         scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, options, train_command, header)
+    foreign = [str(slurm_dir / name) for name in scripts if not _replaceable(slurm_dir / name)]
+    if foreign:
+        raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
+                                 f"another folder for the SLURM scripts, or move the file away")
+    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+    grid.write_plan(out, runs, options, train_command)
     for name, text in scripts.items():
         (slurm_dir / name).write_text(text)
         (slurm_dir / name).chmod(0o755)
     return slurm_dir / SUBMIT_FILE
+
+
+def _replaceable(path):
+    """Whether ``path`` is absent or a script written by :func:`emit_slurm` (it begins with :data:`HEADER`)."""
+    if not os.path.lexists(path):
+        return True
+    try:
+        with open(path, "rb") as script:
+            return script.read(len(HEADER.encode())) == HEADER.encode()
+    except OSError:  # a folder of that name, a dangling link, a file this user may not read
+        return False
 
 
 def _sbatch_lines(gres, partition, time_limit, sbatch_options):
@@ -140,8 +160,7 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
         cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
     lines = [
-        "#!/usr/bin/env bash",
-        f"# minitransfer experiment --emit-slurm: the {stage}, one array task each; submit with submit.sh.",
+        f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
         f"#SBATCH --output={_sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
         *header,
@@ -195,8 +214,7 @@ def _submit_script(out, bases, transfers, base_index):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
     lines = [
-        "#!/usr/bin/env bash",
-        "# minitransfer experiment --emit-slurm: submit the grid's unfinished runs. bases.sh runs the bases as",
+        f"{HEADER}submit the grid's unfinished runs. bases.sh runs the bases as",
         "# one job array; each base's transfers run as one array of transfers.sh that waits for that base's",
         "# task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/result.json exist; rerun this",
         "# script after a failure to submit what is left.",

@@ -351,6 +351,38 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
     assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
 
 
+@pytest.mark.parametrize("own", ["file", "folder"])
+def test_cli_emit_slurm_keeps_a_file_of_the_users_named_like_its_scripts(tmp_path, synthetic_8, own):
+    """A folder that holds other files takes the scripts, and the scripts of an earlier --emit-slurm are
+    replaced; a submit.sh (or a folder of that name) that --emit-slurm did not write is kept, and
+    nothing is written (exit code 2)."""
+    from minitransfer.cli import main
+
+    scripts, grid_folder = tmp_path / "project", tmp_path / "grid"
+    scripts.mkdir()
+    (scripts / "notes.txt").write_text("mine")
+    arguments = ["experiment", "--data", synthetic_8, "-o", str(grid_folder), "--layers", "1", "--device", "cpu",
+                 "--emit-slurm", str(scripts)]
+    for attempt in range(2):  # the second replaces the scripts the first wrote
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+    assert (scripts / "notes.txt").read_text() == "mine"
+
+    for name in ("submit.sh", "bases.sh", "transfers.sh"):
+        (scripts / name).unlink()
+    if own == "file":
+        (scripts / "submit.sh").write_text("#!/bin/sh\nsbatch my-own-job.sh\n")
+    else:
+        (scripts / "submit.sh").mkdir()
+    (grid_folder / "experiment.json").unlink()
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert (f"error: not replacing {scripts / 'submit.sh'}, which --emit-slurm did not write: choose another folder "
+            f"for the SLURM scripts, or move the file away") in result.output
+    assert own == "folder" or (scripts / "submit.sh").read_text() == "#!/bin/sh\nsbatch my-own-job.sh\n"
+    assert not (scripts / "bases.sh").exists() and not (grid_folder / "experiment.json").exists()
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
