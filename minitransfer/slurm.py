@@ -14,7 +14,9 @@ others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result
 ``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
 finished starts without a dependency) and refuses while a job it submitted before is still queued.
 DIR may hold other files; a file of those three names that these scripts did not write (a
-``submit.sh`` of the user's own) is not replaced: :class:`~minitransfer.config.ConfigError`.
+``submit.sh`` of the user's own) is not replaced: :class:`~minitransfer.config.ConfigError`, as for a
+DIR whose path holds a backslash: SLURM fails to launch the jobs of scripts there
+(``JobLaunchFailure``, no log written), where a ``%`` or a quote is fine.
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
@@ -95,6 +97,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     """
     out = pathlib.Path(out).resolve()
     slurm_dir = pathlib.Path(slurm_dir).resolve()
+    if "\\" in str(slurm_dir):
+        raise config.ConfigError(f"{slurm_dir}: SLURM fails to launch the jobs of scripts in a folder whose path holds "
+                                 f"a backslash (JobLaunchFailure, without a log); choose another folder for them")
     train_command = list(train_command or grid.default_train_command())
     device = "cpu" if options.get("device") == "cpu" else "cuda"
     options = dict(options, device=device)

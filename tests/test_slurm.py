@@ -383,6 +383,23 @@ def test_cli_emit_slurm_keeps_a_file_of_the_users_named_like_its_scripts(tmp_pat
     assert not (scripts / "bases.sh").exists() and not (grid_folder / "experiment.json").exists()
 
 
+def test_cli_emit_slurm_refuses_a_folder_whose_path_holds_a_backslash(tmp_path, synthetic_8):
+    """SLURM fails to launch the jobs of scripts in a folder below a backslash (JobLaunchFailure, no log
+    at all: seen on the test cluster), so the scripts are not written there; the grid's folder may hold one."""
+    from minitransfer.cli import main
+
+    scripts = tmp_path / "back\\slash" / "slurm"
+    arguments = ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu"]
+    result = CliRunner().invoke(main, [*arguments, "-o", str(tmp_path / "grid"), "--emit-slurm", str(scripts)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {scripts}: SLURM fails to launch the jobs of scripts in a folder whose path holds a backslash" \
+        in result.output
+    assert not (tmp_path / "back\\slash").exists() and not (tmp_path / "grid").exists()
+    result = CliRunner().invoke(main, [*arguments, "-o", str(tmp_path / "back\\slash" / "grid"),
+                                       "--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
