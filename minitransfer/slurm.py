@@ -16,7 +16,8 @@ finished starts without a dependency) and refuses while a job it submitted befor
 DIR may hold other files; a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced: :class:`~minitransfer.config.ConfigError`, as for a
 DIR whose path holds a backslash: SLURM fails to launch the jobs of scripts there
-(``JobLaunchFailure``, no log written), where a ``%`` or a quote is fine.
+(``JobLaunchFailure``, no log written), where a ``%`` or a quote is fine; so is any line break in an
+``#SBATCH`` line (DIR, ``gres``, ``partition``, ``time_limit``, ``sbatch_options``).
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
@@ -100,6 +101,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if "\\" in str(slurm_dir):
         raise config.ConfigError(f"{slurm_dir}: SLURM fails to launch the jobs of scripts in a folder whose path holds "
                                  f"a backslash (JobLaunchFailure, without a log); choose another folder for them")
+    _check_one_line(f"--output={slurm_dir / 'logs'}")
     train_command = list(train_command or grid.default_train_command())
     device = "cpu" if options.get("device") == "cpu" else "cuda"
     options = dict(options, device=device)
@@ -146,7 +148,17 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [f"--gres={gres}"] if gres else []
     options += [f"--partition={partition}"] if partition else []
     options += [f"--time={time_limit}"] if time_limit else []
+    for option in options + list(sbatch_options):
+        _check_one_line(option)
     return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
+
+
+def _check_one_line(option):
+    """ConfigError for an ``#SBATCH`` line that would hold a line break: what follows it would be a
+    line of the script of its own (a command every job runs, or a quote left open)."""
+    if "\n" in option or "\r" in option:
+        raise config.ConfigError(f"an #SBATCH line cannot hold a line break, as {option!r} would: what follows it "
+                                 f"would be a line of the script of its own")
 
 
 def _sbatch_quote(path):

@@ -400,6 +400,24 @@ def test_cli_emit_slurm_refuses_a_folder_whose_path_holds_a_backslash(tmp_path, 
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("option, value, line", [
+    ("--emit-slurm", "new\nline", "--output={tmp}/new\\nline/logs"), ("--gres", "gpu:1\ntouch x", "--gres=gpu:1\\ntouch x"),
+    ("--partition", "gpu\r", "--partition=gpu\\r"), ("--time", "30\n", "--time=30\\n"),
+], ids=["folder", "gres", "partition", "time"])
+def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthetic_8, option, value, line):
+    """What follows a line break in an #SBATCH line is a line of the script of its own: a command every
+    job runs (--gres), or a quote left open that bash cannot parse (the log folder)."""
+    from minitransfer.cli import main
+
+    folder = tmp_path / (value if option == "--emit-slurm" else "slurm")
+    extra = [] if option == "--emit-slurm" else [option, value]
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu",
+                                       "-o", str(tmp_path / "grid"), "--emit-slurm", str(folder), *extra])
+    assert result.exit_code == 2, result.output
+    assert f"error: an #SBATCH line cannot hold a line break, as '{line.format(tmp=tmp_path)}' would" in result.output
+    assert not (tmp_path / "grid").exists() and not any(tmp_path.glob("*/*.sh"))
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
