@@ -49,17 +49,22 @@ DEFAULT_GPU_GRES = "gpu:1"
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
 _TIME_LIMIT = re.compile(r"^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$")
+NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
 
 
 def parse_time_limit(text):
     """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
-    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``.
+    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
+    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them).
 
-    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12")
-    (5400, 7200, 129600)"""
+    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
+    (5400, 7200, 129600, None)"""
+    if str(text).strip().upper() in NO_TIME_LIMIT:
+        return None
     match = _TIME_LIMIT.match(str(text).strip())
     if not match:
-        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS")
+        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or "
+                         f"0 or UNLIMITED for none")
     days, day_hours, day_minutes, day_seconds, first, second, third = (int(g) if g else 0 for g in match.groups())
     if match.group(1) is not None:
         seconds = ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
@@ -67,6 +72,8 @@ def parse_time_limit(text):
         seconds = (first * 60 + second) * 60 + third
     else:
         seconds = first * 60 + second
+    if seconds == 0:
+        return None
     if seconds < SHORTEST_TIME_LIMIT_SECONDS:
         raise ValueError(f"time limit {text!r} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the training "
                          "is told to stop a fifth of it (at most 5 minutes) before the limit")
@@ -75,9 +82,8 @@ def parse_time_limit(text):
 
 def signal_margin(time_limit=None):
     """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
-    if time_limit is None:
-        return SIGNAL_MARGIN_SECONDS
-    return min(SIGNAL_MARGIN_SECONDS, parse_time_limit(time_limit) // 5)
+    seconds = None if time_limit is None else parse_time_limit(time_limit)
+    return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,

@@ -179,6 +179,15 @@ def test_signal_comes_before_short_time_limits():
     assert slurm.signal_margin("10") == 120
 
 
+@pytest.mark.parametrize("text", ["0", "00:00:00", "0-0", "UNLIMITED", "infinite"])
+def test_no_time_limit_as_sbatch_spells_it(tmp_path, text):
+    """sbatch takes a limit of 0 (any spelling) and UNLIMITED / INFINITE (any case) as no limit: the
+    training is signalled 5 minutes before a partition's limit, as without --time."""
+    assert slurm.parse_time_limit(text) is None and slurm.signal_margin(text) == 300
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS, time_limit=text)
+    assert {"--signal=TERM@300", f"--time={text}"} <= set(sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text()))
+
+
 # ---- submit.sh ---------------------------------------------------------------------------------
 
 def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
