@@ -20,7 +20,7 @@ from ._common import SEED, run
                    "with its --seed (default: the first N). Recorded in the JSON; the counts do not depend on it.")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
-                   "without families.")
+                   "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
