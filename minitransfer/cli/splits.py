@@ -29,6 +29,11 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
     man-made; for 'prepare folder --families' A = its --family-a) or all.
 
+    Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
+    with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
+    dataset or is damaged, the --is-a file is malformed or leaves a class out), 74 the output could
+    not be written, 141 its reader went away (| head), silently.
+
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
       minitransfer splits synthetic-20 random --split-seed 0 --half A
