@@ -2,6 +2,9 @@
 where train cannot make one, what both say to do is something the user can do."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -72,3 +75,28 @@ def test_is_a_is_refused_on_a_dataset_with_families_as_train_would_split_it_othe
     assert result.exit_code == 2, result.output
     assert (f"splits: the classes of {data} have their families, the natural split train uses (A = family "
             f"'man-made'); --is-a is for a dataset imported without them: leave it out") in result.output
+
+
+def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path):
+    """``minitransfer splits imagenet-256 random --format json | head -1``: ImageNet's JSON (170 kB) is
+    more than a pipe holds; written at once and cut short by the reader leaving, it ended with exit
+    code 0, as if every line had been read; a Unix tool killed by SIGPIPE ends with 141."""
+    image = Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8))
+    for number in range(1000):  # ImageNet's class count, each named as long as a WordNet synset's names
+        for subset in ("train", "val"):
+            folder = tmp_path / "photos" / subset / f"class {number:04d}, a name as long as many of ImageNet's"
+            folder.mkdir(parents=True)
+            image.save(folder / "0.png")
+    data = prepare(tmp_path, "many-classes")
+    read_end, write_end = os.pipe()
+    try:
+        command = subprocess.Popen([sys.executable, "-c", "from minitransfer.cli import main; main()", "splits",
+                                    str(data), "random", "--format", "json"], stdout=write_end, stderr=subprocess.PIPE,
+                                   text=True)
+        os.close(write_end)
+        assert os.read(read_end, 1) == b"["
+    finally:
+        os.close(read_end)  # the reader leaves after the first byte, as head -c 1 does
+    assert command.wait(timeout=120) == 141 and command.stderr.read() == ""
+    result = invoke("splits", data, "random", "--format", "json")
+    assert len(result.output) > 2**16 and [half["num_classes"] for half in json.loads(result.output)] == [500, 500]

@@ -63,7 +63,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
         for side in chosen
     ]
     if output_format == "json":
-        click.echo(json.dumps(report, indent=1))
+        # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
+        # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
+        for line in json.dumps(report, indent=1).splitlines():
+            click.echo(line)
         return
     family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
     for side in report:
