@@ -13,20 +13,21 @@ reason ``DependencyNeverSatisfied`` (``scancel`` them, fix the base, rerun ``sub
 others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result.json`` exist;
 ``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
 finished starts without a dependency) and refuses while a job it submitted before is still queued.
-DIR may hold other files; a file of those three names that these scripts did not write (a
-``submit.sh`` of the user's own) is not replaced: :class:`~minitransfer.config.ConfigError`, as for a
-DIR whose path holds a backslash: SLURM fails to launch the jobs of scripts there
-(``JobLaunchFailure``, no log written), where a ``%`` or a quote is fine; so is any line break in an
-``#SBATCH`` line (DIR, ``gres``, ``partition``, ``time_limit``, ``sbatch_options``).
+DIR may hold other files, but a file of those three names that these scripts did not write (a
+``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
+a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
+written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
+``partition``, ``time_limit``, ``sbatch_options``).
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
-after some launch failures) fails the task, so no transfer starts from a base that is not there. SIGTERM reaches the training (SLURM's ``--signal`` before
-the time limit, ``scancel --signal=TERM <job>_<task>``, or ``scancel --batch --signal=TERM``, which the
-task passes on to the step), which writes a checkpoint and exits 75; the task then requeues itself
-with ``scontrol requeue`` and runs again under the same job id and array index, resuming from the
-checkpoint (SLURM makes a requeued job wait ``cred_expire``, 120 s by default). Not ``scancel --full``:
-srun answers SIGTERM by killing the step, checkpoint or not.
+after some launch failures) fails the task, so no transfer starts from a base that is not there.
+SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
+<job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
+writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
+again under the same job id and array index, resuming from the checkpoint (SLURM makes a requeued
+job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
+the step, checkpoint or not.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.

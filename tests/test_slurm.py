@@ -410,7 +410,8 @@ def test_cli_emit_slurm_refuses_a_folder_whose_path_holds_a_backslash(tmp_path, 
 
 
 @pytest.mark.parametrize("option, value, line", [
-    ("--emit-slurm", "new\nline", "--output={tmp}/new\\nline/logs"), ("--gres", "gpu:1\ntouch x", "--gres=gpu:1\\ntouch x"),
+    ("--emit-slurm", "new\nline", "--output={tmp}/new\\nline/logs"),
+    ("--gres", "gpu:1\ntouch x", "--gres=gpu:1\\ntouch x"),
     ("--partition", "gpu\r", "--partition=gpu\\r"), ("--time", "30\n", "--time=30\\n"),
 ], ids=["folder", "gres", "partition", "time"])
 def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthetic_8, option, value, line):
