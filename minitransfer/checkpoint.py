@@ -403,6 +403,14 @@ def check_architecture(checkpoint, net, layers=None):
                                   f"the network needs W {want_w} and b {want_b}{presets}")
 
 
+def _split(meta):
+    """The split a checkpoint was trained on, as :meth:`minitransfer.data.splits.Half.describe` names it:
+    a seed for the random split only (the others are not drawn, whatever ``split_seed`` was given), no
+    half for the all split."""
+    kind = meta["split_kind"]
+    return {"kind": kind, "seed": meta["split_seed"] if kind == "random" else None, "half": meta["split_half"] or None}
+
+
 def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
     provenance (what ``minitransfer info`` prints)."""
@@ -414,7 +422,7 @@ def describe(path):
         "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
                    for name, (w, b) in saved.weights.items()],
         "classes": len(meta["classes"]),
-        "split": {"kind": meta["split_kind"], "seed": meta["split_seed"], "half": meta["split_half"]},
+        "split": _split(meta),
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "resumable": saved.solver is not None,

@@ -13,44 +13,59 @@ reason ``DependencyNeverSatisfied`` (``scancel`` them, fix the base, rerun ``sub
 others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result.json`` exist;
 ``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
 finished starts without a dependency) and refuses while a job it submitted before is still queued.
+DIR may hold other files, but a file of those three names that these scripts did not write (a
+``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
+a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
+written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
+``partition``, ``time_limit``, ``sbatch_options``).
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
-appended to ``OUT/<run>.run/train.log``. SIGTERM reaches the training (SLURM's ``--signal`` before
-the time limit, ``scancel --signal=TERM <job>_<task>``, or ``scancel --batch --signal=TERM``, which the
-task passes on to the step), which writes a checkpoint and exits 75; the task then requeues itself
-with ``scontrol requeue`` and runs again under the same job id and array index, resuming from the
-checkpoint (SLURM makes a requeued job wait ``cred_expire``, 120 s by default). Not ``scancel --full``:
-srun answers SIGTERM by killing the step, checkpoint or not.
+appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
+after some launch failures) fails the task, so no transfer starts from a base that is not there.
+SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
+<job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
+writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
+again under the same job id and array index, resuming from the checkpoint (SLURM makes a requeued
+job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
+the step, checkpoint or not.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 """
 
+import os
 import pathlib
 import re
 import shlex
 
+from minitransfer import config
 from minitransfer import experiment as grid
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
 TRANSFERS_FILE = "transfers.sh"
 SUBMITTED_FILE = "submitted.txt"  # the job ids of the last submission, one per line
+HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 DEFAULT_GPU_GRES = "gpu:1"
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
 _TIME_LIMIT = re.compile(r"^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$")
+NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
 
 
 def parse_time_limit(text):
     """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
-    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``.
+    ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
+    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them).
 
-    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12")
-    (5400, 7200, 129600)"""
+    >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
+    (5400, 7200, 129600, None)"""
+    if str(text).strip().upper() in NO_TIME_LIMIT:
+        return None
     match = _TIME_LIMIT.match(str(text).strip())
     if not match:
-        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS")
+        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or "
+                         f"0 or UNLIMITED for none")
     days, day_hours, day_minutes, day_seconds, first, second, third = (int(g) if g else 0 for g in match.groups())
     if match.group(1) is not None:
         seconds = ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
@@ -58,6 +73,8 @@ def parse_time_limit(text):
         seconds = (first * 60 + second) * 60 + third
     else:
         seconds = first * 60 + second
+    if seconds == 0:
+        return None
     if seconds < SHORTEST_TIME_LIMIT_SECONDS:
         raise ValueError(f"time limit {text!r} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the training "
                          "is told to stop a fifth of it (at most 5 minutes) before the limit")
@@ -66,9 +83,8 @@ def parse_time_limit(text):
 
 def signal_margin(time_limit=None):
     """Seconds before the time limit at which SLURM sends SIGTERM: 300, or a fifth of a short limit."""
-    if time_limit is None:
-        return SIGNAL_MARGIN_SECONDS
-    return min(SIGNAL_MARGIN_SECONDS, parse_time_limit(time_limit) // 5)
+    seconds = None if time_limit is None else parse_time_limit(time_limit)
+    return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
@@ -89,6 +105,10 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     """
     out = pathlib.Path(out).resolve()
     slurm_dir = pathlib.Path(slurm_dir).resolve()
+    if "\\" in str(slurm_dir):
+        raise config.ConfigError(f"{slurm_dir}: SLURM fails to launch the jobs of scripts in a folder whose path holds "
+                                 f"a backslash (JobLaunchFailure, without a log); choose another folder for them")
+    _check_one_line(f"--output={slurm_dir / 'logs'}")
     train_command = list(train_command or grid.default_train_command())
     device = "cpu" if options.get("device") == "cpu" else "cuda"
     options = dict(options, device=device)
@@ -101,17 +121,32 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
     header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
-    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    grid.write_plan(out, runs, options, train_command)
     scripts = {SUBMIT_FILE: _submit_script(out, bases, transfers, base_index)}
     if bases:
         scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, options, train_command, header)
     if transfers:
         scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, options, train_command, header)
+    foreign = [str(slurm_dir / name) for name in scripts if not _replaceable(slurm_dir / name)]
+    if foreign:
+        raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
+                                 f"another folder for the SLURM scripts, or move the file away")
+    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+    grid.write_plan(out, runs, options, train_command)
     for name, text in scripts.items():
         (slurm_dir / name).write_text(text)
         (slurm_dir / name).chmod(0o755)
     return slurm_dir / SUBMIT_FILE
+
+
+def _replaceable(path):
+    """Whether ``path`` is absent or a script written by :func:`emit_slurm` (it begins with :data:`HEADER`)."""
+    if not os.path.lexists(path):
+        return True
+    try:
+        with open(path, "rb") as script:
+            return script.read(len(HEADER.encode())) == HEADER.encode()
+    except OSError:  # a folder of that name, a dangling link, a file this user may not read
+        return False
 
 
 def _sbatch_lines(gres, partition, time_limit, sbatch_options):
@@ -120,7 +155,17 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [f"--gres={gres}"] if gres else []
     options += [f"--partition={partition}"] if partition else []
     options += [f"--time={time_limit}"] if time_limit else []
+    for option in options + list(sbatch_options):
+        _check_one_line(option)
     return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
+
+
+def _check_one_line(option):
+    """ConfigError for an ``#SBATCH`` line that would hold a line break: what follows it would be a
+    line of the script of its own (a command every job runs, or a quote left open)."""
+    if "\n" in option or "\r" in option:
+        raise config.ConfigError(f"an #SBATCH line cannot hold a line break, as {option!r} would: what follows it "
+                                 f"would be a line of the script of its own")
 
 
 def _sbatch_quote(path):
@@ -139,8 +184,7 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
         cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
     lines = [
-        "#!/usr/bin/env bash",
-        f"# minitransfer experiment --emit-slurm: the {stage}, one array task each; submit with submit.sh.",
+        f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
         f"#SBATCH --output={_sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
         *header,
@@ -162,9 +206,10 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         'echo "\\$ ${command[*]}" >> "$log"',
         "# A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
         "# and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
-        "# would kill the step (so not scancel --full).",
+        "# would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
+        "# would read the path as a file name pattern (a folder named 10%noise becomes 100oise).",
         "trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
-        'srun --ntasks=1 --output="$log" --open-mode=append "${command[@]}" &',
+        'srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
         "pid=$!",
         'wait "$pid"',
         "status=$?",
@@ -175,6 +220,9 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
         'elif [ "$status" -ne 0 ]; then',
         '  echo "run $run: FAILED with exit $status; see $log" >&2',
+        'elif ! [ -f "$out/$run.h5" ] || ! [ -f "$out/$run.run/result.json" ]; then',
+        '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
+        "  status=1",
         "else",
         '  echo "run $run: done"',
         "fi",
@@ -190,8 +238,7 @@ def _submit_script(out, bases, transfers, base_index):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
     lines = [
-        "#!/usr/bin/env bash",
-        "# minitransfer experiment --emit-slurm: submit the grid's unfinished runs. bases.sh runs the bases as",
+        f"{HEADER}submit the grid's unfinished runs. bases.sh runs the bases as",
         "# one job array; each base's transfers run as one array of transfers.sh that waits for that base's",
         "# task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/result.json exist; rerun this",
         "# script after a failure to submit what is left.",

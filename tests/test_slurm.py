@@ -36,6 +36,7 @@ FAKE_TRAIN = textwrap.dedent('''
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     note("resume" if (folder / "checkpoint").exists() else "start")
+    print("fake training", flush=True)
     if os.environ.get("FAKE_TRAIN_EXIT"):
         sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
     deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0"))
@@ -57,10 +58,22 @@ FAKE_TOOLS = {
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
     # scancel: records its arguments, signals the step (the training started by the srun below)
     "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"; kill -TERM "$(cat "$FAKE_LOG/srun.pid")"',
-    # srun: drops its options, runs the command with --output appended to
+    # srun: drops its options and runs the command; its --output, if given, is a file name pattern
+    # as SLURM's (%% is %, %j the job id, %n, %s and %t zero), appended to
     "srun": textwrap.dedent('''\
-        while [[ "$1" == --* ]]; do case "$1" in --output=*) output=${1#--output=} ;; esac; shift; done
+        while [[ "$1" == --* ]]; do case "$1" in --output=*) pattern=${1#--output=} ;; esac; shift; done
         echo "$$" > "$FAKE_LOG/srun.pid"
+        [ -n "${pattern-}" ] || exec "$@"
+        output=
+        while [ -n "$pattern" ]; do
+          if [ "${pattern:0:1}" = % ]; then
+            case "${pattern:1:1}" in %) output+=% ;; j) output+=$SLURM_JOB_ID ;; n|s|t) output+=0 ;;
+                                     *) output+=%${pattern:1:1} ;; esac
+            pattern=${pattern:2}
+          else
+            output+=${pattern:0:1}; pattern=${pattern:1}
+          fi
+        done
         exec "$@" >> "$output" 2>&1'''),
 }
 
@@ -130,7 +143,7 @@ def test_device_chooses_the_gpu_request_and_the_train_device(tmp_path, device, g
         assert check.returncode == 0, check.stderr
 
 
-ODD_FOLDER = "my runs/it's $HOME #1 50%"  # a blank, a quote, a dollar, a hash, a percent sign
+ODD_FOLDER = "my runs/it's $HOME `id` #1 50% 10%noise"  # a blank, a quote, $, `, #, %, a %n of srun's patterns
 
 
 def test_the_log_folder_is_one_word_of_its_sbatch_line_however_it_is_spelled(tmp_path):
@@ -164,6 +177,15 @@ def test_parse_time_limit_rejects(text):
 def test_signal_comes_before_short_time_limits():
     assert slurm.signal_margin(None) == 300 and slurm.signal_margin("2:00:00") == 300
     assert slurm.signal_margin("10") == 120
+
+
+@pytest.mark.parametrize("text", ["0", "00:00:00", "0-0", "UNLIMITED", "infinite"])
+def test_no_time_limit_as_sbatch_spells_it(tmp_path, text):
+    """sbatch takes a limit of 0 (any spelling) and UNLIMITED / INFINITE (any case) as no limit: the
+    training is signalled 5 minutes before a partition's limit, as without --time."""
+    assert slurm.parse_time_limit(text) is None and slurm.signal_margin(text) == 300
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS, time_limit=text)
+    assert {"--signal=TERM@300", f"--time={text}"} <= set(sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text()))
 
 
 # ---- submit.sh ---------------------------------------------------------------------------------
@@ -297,6 +319,31 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
     assert "no run for array task 99" in unknown.communicate(timeout=30)[0] and unknown.returncode == 2
 
 
+def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
+    """srun --output reads its file name as a pattern (%n: the node, %j: the job id): handed the log of
+    a grid in "10%noise", srun would write to "100oise" (a folder that does not exist) and fail."""
+    out, scripts = tmp_path / "noise 10%noise %j" / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 0, output
+    assert "run random0/baseA: done" in output
+    log = (out / "random0/baseA.run/train.log").read_text()
+    assert log.startswith("$ ") and log.endswith("fake training\n"), log
+
+
+def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fake_slurm):
+    """A job step that ends with exit 0 without the run's weights (srun reports 0 after some launch
+    failures) is a failed task, so the transfers waiting for the base (afterok) do not start."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="0")
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 1, output
+    assert "run random0/baseA: FAILED: its job step exited 0 without finishing the run" in output
+    assert "done" not in output
+
+
 # ---- command line ------------------------------------------------------------------------------
 
 def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
@@ -311,6 +358,74 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
     script = (tmp_path / "slurm" / "transfers.sh").read_text()
     assert "--device cpu" in script and "--device cuda" not in script and "--gres" not in script
     assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
+
+
+@pytest.mark.parametrize("own", ["file", "folder"])
+def test_cli_emit_slurm_keeps_a_file_of_the_users_named_like_its_scripts(tmp_path, synthetic_8, own):
+    """A folder that holds other files takes the scripts, and the scripts of an earlier --emit-slurm are
+    replaced; a submit.sh (or a folder of that name) that --emit-slurm did not write is kept, and
+    nothing is written (exit code 2)."""
+    from minitransfer.cli import main
+
+    scripts, grid_folder = tmp_path / "project", tmp_path / "grid"
+    scripts.mkdir()
+    (scripts / "notes.txt").write_text("mine")
+    arguments = ["experiment", "--data", synthetic_8, "-o", str(grid_folder), "--layers", "1", "--device", "cpu",
+                 "--emit-slurm", str(scripts)]
+    for attempt in range(2):  # the second replaces the scripts the first wrote
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+    assert (scripts / "notes.txt").read_text() == "mine"
+
+    for name in ("submit.sh", "bases.sh", "transfers.sh"):
+        (scripts / name).unlink()
+    if own == "file":
+        (scripts / "submit.sh").write_text("#!/bin/sh\nsbatch my-own-job.sh\n")
+    else:
+        (scripts / "submit.sh").mkdir()
+    (grid_folder / "experiment.json").unlink()
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert (f"error: not replacing {scripts / 'submit.sh'}, which --emit-slurm did not write: choose another folder "
+            f"for the SLURM scripts, or move the file away") in result.output
+    assert own == "folder" or (scripts / "submit.sh").read_text() == "#!/bin/sh\nsbatch my-own-job.sh\n"
+    assert not (scripts / "bases.sh").exists() and not (grid_folder / "experiment.json").exists()
+
+
+def test_cli_emit_slurm_refuses_a_folder_whose_path_holds_a_backslash(tmp_path, synthetic_8):
+    """SLURM fails to launch the jobs of scripts in a folder below a backslash (JobLaunchFailure, no log
+    at all: seen on the test cluster), so the scripts are not written there; the grid's folder may hold one."""
+    from minitransfer.cli import main
+
+    scripts = tmp_path / "back\\slash" / "slurm"
+    arguments = ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu"]
+    result = CliRunner().invoke(main, [*arguments, "-o", str(tmp_path / "grid"), "--emit-slurm", str(scripts)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {scripts}: SLURM fails to launch the jobs of scripts in a folder whose path holds a backslash" \
+        in result.output
+    assert not (tmp_path / "back\\slash").exists() and not (tmp_path / "grid").exists()
+    result = CliRunner().invoke(main, [*arguments, "-o", str(tmp_path / "back\\slash" / "grid"),
+                                       "--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("option, value, line", [
+    ("--emit-slurm", "new\nline", "--output={tmp}/new\\nline/logs"),
+    ("--gres", "gpu:1\ntouch x", "--gres=gpu:1\\ntouch x"),
+    ("--partition", "gpu\r", "--partition=gpu\\r"), ("--time", "30\n", "--time=30\\n"),
+], ids=["folder", "gres", "partition", "time"])
+def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthetic_8, option, value, line):
+    """What follows a line break in an #SBATCH line is a line of the script of its own: a command every
+    job runs (--gres), or a quote left open that bash cannot parse (the log folder)."""
+    from minitransfer.cli import main
+
+    folder = tmp_path / (value if option == "--emit-slurm" else "slurm")
+    extra = [] if option == "--emit-slurm" else [option, value]
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu",
+                                       "-o", str(tmp_path / "grid"), "--emit-slurm", str(folder), *extra])
+    assert result.exit_code == 2, result.output
+    assert f"error: an #SBATCH line cannot hold a line break, as '{line.format(tmp=tmp_path)}' would" in result.output
+    assert not (tmp_path / "grid").exists() and not any(tmp_path.glob("*/*.sh"))
 
 
 @pytest.mark.parametrize("arguments, message", [

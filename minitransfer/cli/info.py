@@ -16,6 +16,11 @@ def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
     run folder (its weights file once finished, else its checkpoint).
 
+    Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
+    dataset, a grid, a run that has not written a checkpoint yet), 65 bad data (not a minitransfer
+    checkpoint, or a damaged or truncated one), 74 the output could not be written, 141 its reader
+    went away (| head), silently.
+
     \b
     Examples:
       minitransfer info A4B.h5

@@ -20,7 +20,7 @@ from ._common import SEED, run
                    "with its --seed (default: the first N). Recorded in the JSON; the counts do not depend on it.")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
-                   "without families.")
+                   "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
@@ -28,6 +28,11 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     KIND is random (the paper's seeded halves), natural (the dissimilar split: A = the classes of
     one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
     man-made; for 'prepare folder --families' A = its --family-a) or all.
+
+    Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
+    with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
+    dataset or is damaged, the --is-a file is malformed or leaves a class out), 74 the output could
+    not be written, 141 its reader went away (| head), silently.
 
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
@@ -58,7 +63,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
         for side in chosen
     ]
     if output_format == "json":
-        click.echo(json.dumps(report, indent=1))
+        # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
+        # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
+        for line in json.dumps(report, indent=1).splitlines():
+            click.echo(line)
         return
     family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
     for side in report:

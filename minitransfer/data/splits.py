@@ -49,14 +49,21 @@ def family_halves(families, family_a=wordnet.NATURAL):
 
 
 def dataset_families(dataset, is_a=None):
-    """Family of every class of ``dataset``: from a WordNet ``is_a`` file when given, else its class table."""
-    if is_a is not None:
-        return wordnet.families_from_file([entry["wnid"] for entry in dataset.classes], is_a)
+    """Family of every class of ``dataset``: its class table's, or from a WordNet ``is_a`` file for a
+    dataset imported without families (one with them is trained on their natural split, which an
+    ``is_a`` file would replace: ``ValueError``)."""
     missing = [entry["wnid"] for entry in dataset.classes if "family" not in entry]
+    if is_a is not None:
+        if not missing:
+            raise ValueError(f"splits: the classes of {dataset.path} have their families, the natural split train "
+                             f"uses (A = family {family_of_half_a(dataset)!r}); --is-a is for a dataset imported "
+                             f"without them: leave it out")
+        return wordnet.families_from_file([entry["wnid"] for entry in dataset.classes], is_a)
     if missing:
         raise ValueError(
-            f"splits: {len(missing)} classes of {dataset.path} have no family (import with --families FILE, or "
-            "--is-a for WordNet ids, or give the WordNet is-a file to the split)"
+            f"splits: {len(missing)} classes of {dataset.path} have no family (the natural split needs every class's): "
+            f"prepare the dataset again with --families FILE (or --is-a FILE, for WordNet ids); 'minitransfer splits' "
+            f"also shows the split --is-a FILE would give"
         )
     return [entry["family"] for entry in dataset.classes]
 

@@ -2,10 +2,14 @@
 subprocess: what a shell pipeline sees."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
 
 
 @pytest.mark.parametrize("args", [["--help"], ["info", "--help"], ["splits", "DATA", "random"]],
@@ -44,3 +48,33 @@ def test_running_out_of_memory_is_one_line_not_a_traceback():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr == ("error: out of memory (a smaller --batch-size needs less): Unable to "
                                                     "allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)\n")
+
+
+def documented_exit_codes(command):
+    """The codes listed in the "Exit codes:" paragraph of ``minitransfer COMMAND --help``."""
+    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    paragraph = text.partition("Exit codes: ")[2].partition(" Example")[0]
+    return {int(code) for code in re.findall(r"(?:^|, )(\d+) ", paragraph)}
+
+
+@pytest.mark.parametrize("command, cases", [
+    ("splits", [(["DATA", "random"], None, 0), (["DATA", "all", "--half", "A"], None, 2),
+                (["EMPTY", "random"], None, 65), (["DATA", "random"], "/dev/full", 74)]),
+    ("info", [(["WEIGHTS"], None, 0), (["EMPTY"], None, 2), (["EMPTY/file.h5"], None, 65),
+              (["WEIGHTS"], "/dev/full", 74)]),
+])
+def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path, command, cases):
+    """What a script calling the command can tell apart: every code it exits with, listed in --help
+    (with 141, a reader gone: above)."""
+    (tmp_path / "EMPTY").mkdir()
+    (tmp_path / "EMPTY" / "file.h5").write_bytes(b"")
+    train = [sys.executable, "-c", "from minitransfer.cli import main; main()", "train", "--data", micro_data,
+             "--max-iter", "1", "--batch-size", "4", "--device", "cpu", "--quiet", "-o", "net.h5"]
+    assert subprocess.run(train, cwd=tmp_path, timeout=120).returncode == 0
+    for args, output, code in cases:
+        args = [{"DATA": micro_data, "WEIGHTS": "net.h5"}.get(arg, arg) for arg in args]
+        with open(output or os.devnull, "w") as stdout:
+            done = subprocess.run([sys.executable, "-c", "from minitransfer.cli import main; main()", command, *args],
+                                  cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == code, (args, done.stderr)
+    assert documented_exit_codes(command) == {code for _, _, code in cases} | {141}

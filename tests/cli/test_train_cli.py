@@ -93,6 +93,22 @@ def test_info_says_a_reduced_data_run_is_one(work, data):
     assert "per class" not in invoke(["info", "baseA.h5"], work).output
 
 
+@pytest.mark.parametrize("weights, train_options, split_options", [
+    ("baseA.h5", None, ["random", "--split-seed", "0", "--half", "A"]),
+    ("natural-seeded.h5", ["--split", "natural", "--half", "B", "--split-seed", "3"], ["natural", "--half", "B"]),
+    ("every-class.h5", ["--split", "all"], ["all"]),
+], ids=["random", "natural", "all"])
+def test_info_json_names_the_split_as_splits_json_does(work, data, weights, train_options, split_options):
+    """The split of a network (info --json) is the one `splits` describes for the same options: no seed
+    but the random split's (it alone is drawn), no half for the all split."""
+    if train_options:
+        assert invoke(["train", "--data", data, *train_options, "-o", weights, *FAST], work).exit_code == 0
+    described = json.loads(invoke(["info", weights, "--json"], work).output)
+    [half] = json.loads(invoke(["splits", data, *split_options, "--format", "json"], work).output)
+    assert described["split"] == {key: half[key] for key in ("kind", "seed", "half")}
+    assert described["classes"] == half["num_classes"]
+
+
 def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
     assert invoke(["train", "--data", data, "--split", "natural", "--half", "A", "-o", "natural-baseA.h5", *FAST],
                   work).exit_code == 0

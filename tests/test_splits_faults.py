@@ -1,0 +1,102 @@
+"""``minitransfer splits`` against ``train``: the natural split it prints is the one train uses, and
+where train cannot make one, what both say to do is something the user can do."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer.cli import main
+
+# Two natural classes (under organism) and two man-made ones (under artifact), by WordNet id.
+CLASSES = {"n01440764": "natural", "n01443537": "natural", "n02690373": "man-made", "n02701002": "man-made"}
+IS_A = "".join(f"{'n00004475' if family == 'natural' else 'n00021939'} {wnid}\n" for wnid, family in CLASSES.items())
+FAST = ["--max-iter", "1", "--batch-size", "4", "--eval-every", "1", "--preset", "micro", "--device", "cpu",
+        "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def wordnet_photos(tmp_path_factory):
+    """train/<wnid>/*.png and val/<wnid>/*.png (14 x 14), and the is-a file placing each class."""
+    root = tmp_path_factory.mktemp("wordnet-photos")
+    rng = np.random.default_rng(3)
+    for wnid in CLASSES:
+        for subset, count in (("train", 4), ("val", 2)):
+            (root / "photos" / subset / wnid).mkdir(parents=True)
+            for index in range(count):
+                pixels = rng.integers(0, 256, (14, 14, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(root / "photos" / subset / wnid / f"{index}.png")
+    (root / "is_a.txt").write_text(IS_A)
+    return root
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(arg) for arg in args])
+
+
+def prepare(root, name, *options):
+    result = invoke("prepare", "folder", root / "photos", root / name, "--workers", "0", *options)
+    assert result.exit_code == 0, result.output
+    return root / name
+
+
+def test_natural_split_without_families_says_how_to_give_them(wordnet_photos, tmp_path):
+    """train has no --is-a: it was told to "give the WordNet is-a file to the split"."""
+    data = prepare(wordnet_photos, "bare")
+    for args in (["train", "--data", data, "--split", "natural", "-o", tmp_path / "net.h5", *FAST],
+                 ["splits", data, "natural"]):
+        result = invoke(*args)
+        assert result.exit_code == 2, result.output
+        assert (f"4 classes of {data} have no family (the natural split needs every class's): prepare the dataset "
+                f"again with --families FILE (or --is-a FILE, for WordNet ids)") in result.output
+    result = invoke("splits", data, "natural", "--is-a", wordnet_photos / "is_a.txt", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [[c["wnid"] for c in half["classes"]] for half in json.loads(result.output)] == \
+        [["n01440764", "n01443537"], ["n02690373", "n02701002"]]
+
+
+def test_is_a_is_refused_on_a_dataset_with_families_as_train_would_split_it_otherwise(wordnet_photos, tmp_path):
+    """A dataset imported with --family-a man-made is trained with half A = man-made; --is-a gave half A
+    = natural, a split no train of this dataset uses."""
+    data = prepare(wordnet_photos, "man-made-first", "--is-a", wordnet_photos / "is_a.txt", "--family-a", "man-made")
+    result = invoke("train", "--data", data, "--split", "natural", "--half", "A", "-o", tmp_path / "A.h5", *FAST)
+    assert result.exit_code == 0, result.output
+    trained = [entry["wnid"] for entry in checkpoints.load(tmp_path / "A.h5").meta["classes"]]
+    [shown] = json.loads(invoke("splits", data, "natural", "--half", "A", "--format", "json").output)
+    assert [entry["wnid"] for entry in shown["classes"]] == trained == ["n02690373", "n02701002"]
+
+    result = invoke("splits", data, "natural", "--half", "A", "--is-a", wordnet_photos / "is_a.txt")
+    assert result.exit_code == 2, result.output
+    assert (f"splits: the classes of {data} have their families, the natural split train uses (A = family "
+            f"'man-made'); --is-a is for a dataset imported without them: leave it out") in result.output
+
+
+def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path):
+    """``minitransfer splits imagenet-256 random --format json | head -1``: ImageNet's JSON (170 kB) is
+    more than a pipe holds; written at once and cut short by the reader leaving, it ended with exit
+    code 0, as if every line had been read; a Unix tool killed by SIGPIPE ends with 141."""
+    image = Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8))
+    for number in range(1000):  # ImageNet's class count, each named as long as a WordNet synset's names
+        for subset in ("train", "val"):
+            folder = tmp_path / "photos" / subset / f"class {number:04d}, a name as long as many of ImageNet's"
+            folder.mkdir(parents=True)
+            image.save(folder / "0.png")
+    data = prepare(tmp_path, "many-classes")
+    read_end, write_end = os.pipe()
+    try:
+        command = subprocess.Popen([sys.executable, "-c", "from minitransfer.cli import main; main()", "splits",
+                                    str(data), "random", "--format", "json"], stdout=write_end, stderr=subprocess.PIPE,
+                                   text=True)
+        os.close(write_end)
+        assert os.read(read_end, 1) == b"["
+    finally:
+        os.close(read_end)  # the reader leaves after the first byte, as head -c 1 does
+    assert command.wait(timeout=120) == 141 and command.stderr.read() == ""
+    result = invoke("splits", data, "random", "--format", "json")
+    assert len(result.output) > 2**16 and [half["num_classes"] for half in json.loads(result.output)] == [500, 500]
