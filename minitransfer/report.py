@@ -38,6 +38,7 @@ import pathlib
 from minitransfer import fileio
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
+from minitransfer.data import inputs
 from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, read_reference,
                                   relative_by_n, select, without_base)
 
@@ -213,8 +214,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     for name in (name for name in figure_module.FIGURES if name in drawn):
         for suffix in FIGURE_FORMATS:
             contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
-    _replace(out_dir, {name: data.encode("utf-8") if isinstance(data, str) else data
-                       for name, data in contents.items()})
+    _replace(out_dir, {name: data.encode("utf-8", inputs.DISPLAY_ERRORS) if isinstance(data, str) else data
+                       for name, data in contents.items()})  # a run or folder named in bytes not UTF-8: as \xNN
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report

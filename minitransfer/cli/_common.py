@@ -27,7 +27,7 @@ import click
 from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir,
                           stopping)
 from minitransfer import train as training
-from minitransfer.data import dataset, decoder_pool, devkit
+from minitransfer.data import dataset, decoder_pool, devkit, inputs
 from minitransfer.ops import precision as precisions
 
 EXIT_ERROR = 1
@@ -147,6 +147,10 @@ class CommandGroup(click.Group):
     a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
     (its --help and --version write to a pipe too)."""
 
+    def main(self, *args, **kwargs):
+        displays_any_name()
+        return super().main(*args, **kwargs)
+
     def parse_args(self, ctx, args):
         return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
 
@@ -158,6 +162,16 @@ class CommandGroup(click.Group):
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
                     signal.signal(stop, handler)
+
+
+def displays_any_name():
+    """Let stdout and stderr write a path that is not UTF-8 (Python hands its bytes over as
+    surrogate escapes) as ``\\xNN``, where they would refuse it (stdout on a UTF-8 terminal: ``info``
+    on such a weights file ended in a traceback) or write ``\\udcNN`` (stderr); streams that write
+    the bytes back (the C locale's) are left as they are."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in ("strict", "backslashreplace") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=inputs.DISPLAY_ERRORS)
 
 
 def interrupt_on_stop_signals():

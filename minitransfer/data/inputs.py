@@ -19,6 +19,7 @@ the source and output folders, and pixel formats that are not 8 bits.
   (mode ``F``) are skipped: their range (0..1, 0..255, physical units) is not in the file.
 """
 
+import codecs
 import os
 import pathlib
 
@@ -57,6 +58,23 @@ def display_name(name):
         else:
             out.append(char)
     return "".join(out)
+
+
+def _display_errors(error):
+    """The codecs error handler :data:`DISPLAY_ERRORS`: what an output cannot encode, written as
+    :func:`display_name` writes it (a file name's byte that is not UTF-8 as ``\\xNN``; another
+    character the output's encoding lacks as ``\\uNNNN``)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    return "".join(f"\\x{ord(char) - 0xdc00:02x}" if "\udc80" <= char <= "\udcff"
+                   else char.encode("ascii", "backslashreplace").decode("ascii") for char in text), error.end
+
+
+# Text holding names that are not UTF-8 (a folder, a weights file named so) written where it must
+# be text: a UTF-8 terminal (which refused such names: a traceback), a report's tables.
+DISPLAY_ERRORS = "minitransfer-display"
+codecs.register_error(DISPLAY_ERRORS, _display_errors)
 
 
 def hidden(name):

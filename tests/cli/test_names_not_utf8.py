@@ -1,0 +1,38 @@
+"""Paths whose names are not UTF-8 (an archive's Latin-1 folder, a weights file named so): Python
+hands their bytes over as surrogate escapes, which a UTF-8 terminal refuses and a report's tables
+cannot hold. Every command writes such a byte as ``\\xNN``, as skipped.txt does, instead of ending
+in a traceback (``info`` and ``eval`` did on a UTF-8 terminal, ``report`` everywhere)."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from minitransfer.experiment import default_train_command
+
+MINITRANSFER = default_train_command()[:-1]
+FAST = ["--max-iter", "2", "--eval-every", "1", "--batch-size", "8", "--device", "cpu"]
+UTF8_TERMINAL = {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"}  # stdout refuses surrogate escapes
+
+
+def command(args, cwd):
+    environment = {**os.environ, **UTF8_TERMINAL}
+    return subprocess.run([*MINITRANSFER, *args], cwd=cwd, capture_output=True, env=environment, timeout=300)
+
+
+@pytest.mark.skipif(os.fsencode(os.fsdecode(b"\xff")) != b"\xff", reason="the file system encoding is not UTF-8")
+def test_every_command_writes_a_name_that_is_not_utf8_as_xnn(micro_data, tmp_path):
+    data, weights = os.fsdecode(b"data-\xff"), os.fsdecode(b"net-\xfe.h5")
+    shutil.copytree(micro_data, tmp_path / data)
+    steps = {"train": ["train", "--data", data, "-o", weights, *FAST], "info": ["info", weights],
+             "eval": ["eval", weights, "--device", "cpu"], "report": ["report", ".", "-o", "summary"]}
+    for name, args in steps.items():
+        result = command(args, tmp_path)
+        said = result.stdout + result.stderr
+        assert result.returncode == 0, (name, said)
+        assert b"Traceback" not in said and b"\\udc" not in said, (name, said)
+        assert b"net-\\xfe" in said, (name, said)
+    assert b"data-\\xff" in command(steps["eval"], tmp_path).stdout
+    table = (tmp_path / "summary" / "results.csv").read_bytes().decode("utf-8")  # UTF-8, the name as \xNN
+    assert "\nnet-\\xfe,baseA," in table
