@@ -16,6 +16,8 @@ presets' schedules); a command option named like a configuration field (``--max-
 
 import ast
 import dataclasses
+import errno
+import os
 import pathlib
 import re
 import select
@@ -268,6 +270,9 @@ class NetworkPath(click.Path):
         self.finished = finished
 
     def convert(self, value, param, ctx):
+        if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
+            self.fail(f"{value} is a symbolic link that leads nowhere ({_dead_end(value)}): give the network's "
+                      f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
             return str(path)
@@ -282,8 +287,22 @@ class NetworkPath(click.Path):
                       f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
+        if path.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
+            self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
+                      f"written its first checkpoint (or not started); wait for it, or give another network",
+                      param, ctx)
         self.fail(f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                   f"(baseA.run) that holds its checkpoint.h5", param, ctx)
+
+
+def _dead_end(link):
+    """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a loop of links"
+    return f"{os.readlink(link)} does not exist"
 
 
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())

@@ -111,3 +111,22 @@ def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny
     assert re.fullmatch(r"error: bad data: checkpoint half.h5: layer fc8 has W \(2, \d+\): 2 outputs for the 4 "
                         r"classes the file records \(a class would have no output\)\n", result.output), result.output
     assert invoke(["info", "half.h5"], tmp_path).exit_code == 65
+
+
+@pytest.mark.parametrize("command", ["info", "eval"])
+def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_such(tmp_path, command):
+    """A loop of links was "Path 'loop1' does not exist", a started run's folder "a folder without
+    a network": each is now said as what it is (exit 2)."""
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    (tmp_path / "moved").symlink_to("gone.h5")
+    (tmp_path / "started.run").mkdir()
+    (tmp_path / "started.run" / "config.json").write_text("{}")
+    (tmp_path / "empty").mkdir()
+    expected = {"loop1": "loop1 is a symbolic link that leads nowhere (a loop of links)",
+                "moved": "moved is a symbolic link that leads nowhere (gone.h5 does not exist)",
+                "started.run": "started.run is the run folder of started.h5, which has no network yet",
+                "empty": "empty is a folder without a network"}
+    for name, message in expected.items():
+        result = invoke([command, name], tmp_path)
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
