@@ -72,13 +72,14 @@ def _time_limit(ctx, param, value):
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
                    "the train commands; run nothing.")
 @click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
-              help="Write SLURM job-array scripts and submit.sh to this folder instead of running.")
+              help="Write SLURM job-array scripts and submit.sh to this folder instead of running (its other "
+                   "files are kept; a submit.sh, bases.sh or transfers.sh of your own is refused, not replaced).")
 @click.option("--gres", default=None,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
 @click.option("--partition", default=None, help="--emit-slurm: the partition to submit to.")
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
-              help="--emit-slurm: time limit per run, e.g. 2-00:00:00 (the training checkpoints before it "
-                   "and is requeued).")
+              help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
+                   "UNLIMITED for none (the training checkpoints before the limit and is requeued).")
 @click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
 @click.pass_context
