@@ -78,3 +78,15 @@ def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path
                                   cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
         assert done.returncode == code, (args, done.stderr)
     assert documented_exit_codes(command) == {code for _, _, code in cases} | {141}
+
+
+def test_python_dash_m_minitransfer_is_the_command(tmp_path):
+    """Where the venv's bin/ is not on PATH, ``python -m minitransfer`` is the command (it was "No
+    module named minitransfer.__main__")."""
+    done = subprocess.run([sys.executable, "-m", "minitransfer", "--help"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: minitransfer [OPTIONS] COMMAND [ARGS]...")
+    refused = subprocess.run([sys.executable, "-m", "minitransfer", "info", "nothing.h5"], capture_output=True,
+                             text=True, cwd=tmp_path, timeout=120)
+    assert refused.returncode == 2 and "Usage: minitransfer info" in refused.stderr, refused.stderr
