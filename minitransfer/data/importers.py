@@ -53,7 +53,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     Class order is the sorted wnids (Caffe's order). Validation labels come from the official
     devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
-    sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
+    sorted-wnid order (Caffe's ``val.txt``). A class tar left packed in ``train/`` (without its
+    folder) is a ``DatasetError``, not a class left out. A ``val/`` folder without either is refused
     (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
     name every image file in ``val/``, each once, and nothing else (``DatasetError`` before anything
     is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
@@ -70,6 +71,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not train.is_dir():
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
+                    and not inputs.hidden(path.name) and not (train / path.stem).is_dir())
+    if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
+        raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {_some(packed)}: unpack each "
+                              f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
     wnids = [folder.name for folder in folders]

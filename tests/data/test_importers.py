@@ -5,8 +5,10 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import sys
+import tarfile
 import zipfile
 
 import numpy as np
@@ -475,4 +477,24 @@ def test_tiny_imagenet_annotations_that_do_not_match_the_images_are_bad_data(tmp
                                        "--workers", "0"])
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output), result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("packed", [(WNIDS[2],), WNIDS], ids=["one-class", "every-class"])
+def test_class_archives_left_packed_in_train_are_bad_data_not_missing_classes(imagenet_tree, tmp_path, packed):
+    """ILSVRC2012_img_train.tar holds one tar per class: those an interrupted unpacking loop left were
+    classes missing from the dataset without a word (or 'no class folders' when none was unpacked)."""
+    root, *_ = imagenet_tree
+    (root / "val").rename(tmp_path / "val-elsewhere")
+    for wnid in packed:
+        with tarfile.open(root / "train" / f"{wnid}.tar", "w") as archive:
+            archive.add(root / "train" / wnid, arcname=".")
+        shutil.rmtree(root / "train" / wnid)
+    if WNIDS[0] not in packed:
+        (root / "train" / f"{WNIDS[0]}.tar").touch()  # kept beside its unpacked folder: not in the way
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    listed = " ".join(f"{wnid}.tar" for wnid in packed)
+    assert f"{root / 'train'}: {len(packed)} class archive(s) not unpacked: {listed}" in result.output, result.output
     assert not (tmp_path / "out").exists()
