@@ -50,11 +50,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                     shard_length=None, progress=None, overwrite=False):
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
-    Class order is the sorted wnids (Caffe's order). Validation labels come from the official
+    Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
+    its folder) is a ``DatasetError``, not a class left out. Validation labels come from the official
     devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
-    sorted-wnid order (Caffe's ``val.txt``). A class tar left packed in ``train/`` (without its
-    folder) is a ``DatasetError``, not a class left out. A ``val/`` folder without either is refused
+    sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
     (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
     name every image file in ``val/``, each once, and nothing else (``DatasetError`` before anything
     is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
