@@ -498,3 +498,16 @@ def test_class_archives_left_packed_in_train_are_bad_data_not_missing_classes(im
     listed = " ".join(f"{wnid}.tar" for wnid in packed)
     assert f"{root / 'train'}: {len(packed)} class archive(s) not unpacked: {listed}" in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_ground_truth_ending_in_blank_lines_is_read_and_one_with_a_gap_refused(imagenet_tree, tmp_path, make_devkit):
+    """Blank lines after the last label (an editor's, a copy's) shift nothing; one between labels would."""
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=[1, 2, 3])
+    ground_truth = kit / "data" / "ILSVRC2012_validation_ground_truth.txt"
+    ground_truth.write_bytes(b"1\r\n2\r\n3\r\n\r\n \n")
+    data = importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+    assert data.labels("val").tolist() == [2, 0, 1]
+    ground_truth.write_bytes(b"1\n\n2\n3\n")
+    with pytest.raises(dataset.DatasetError, match=r"ground_truth\.txt:2: expected an ILSVRC2012_ID .*, got ''"):
+        importers.import_imagenet(root, tmp_path / "out-2", devkit=kit, size=8, workers=0)
