@@ -158,7 +158,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     fine classes keep CIFAR's label order; each class records its ``superclass`` and ``family``
     (:data:`CIFAR100_MAN_MADE_SUPERCLASSES` are man-made, the other 14 superclasses natural); shards
     also hold ``/coarse_labels``. ``train`` is CIFAR's training set, ``val`` its test set. Stored at
-    the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 (``DatasetError``).
+    the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 and distinct (``DatasetError``).
     ``overwrite`` and ``out`` beside ``source``: as :func:`.importers.import_imagenet`.
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
