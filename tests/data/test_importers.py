@@ -457,8 +457,8 @@ ANNOTATED = "val_0.JPEG\tn02084071\t0\t0\t63\t63\nval_1.JPEG\tn01440764\t1\t2\t4
 @pytest.mark.parametrize("annotations,message", [
     (ANNOTATED.splitlines(keepends=True)[0], r"images: 1 image file\(s\) without a label in .*val_annotations\.txt: "
                                              r"val_1\.JPEG"),
-    (ANNOTATED + "val_2.JPEG\tn01440764\t1\t2\t40\t50\n", r"val_annotations\.txt labels 1 file\(s\) that .*images lacks: "
-                                                          r"val_2\.JPEG"),
+    (ANNOTATED + "val_2.JPEG\tn01440764\t1\t2\t40\t50\n",
+     r"val_annotations\.txt labels 1 file\(s\) that .*images lacks: val_2\.JPEG"),
     (ANNOTATED + "val_0.JPEG\tn01440764\t1\t2\t40\t50\n", r"val_annotations\.txt:3: val_0\.JPEG is labelled on line 1 "
                                                           r"already"),
 ], ids=["an-image-unlabelled", "a-labelled-file-missing", "a-file-labelled-twice"])
