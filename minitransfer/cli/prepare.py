@@ -132,8 +132,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     Unpack the two official archives there: ILSVRC2012_img_train.tar (one tar per class, each into
     train/<wnid>/) and ILSVRC2012_img_val.tar (into val/), and give the devkit
     (ILSVRC2012_devkit_t12.tar.gz, unpacked) with --devkit. A val/ folder without --devkit or
-    --val-labels is refused, not dropped; a val/ already sorted into class folders is imported
-    with 'prepare folder'.
+    --val-labels is refused, not dropped, and so is one whose images and labels differ (an image
+    without a label, a labelled file missing, a file labelled twice); a val/ already sorted into
+    class folders is imported with 'prepare folder'.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):

@@ -115,25 +115,32 @@ def _check_size(origin, size):
                               f"(the training set is 155 MB)")
 
 
-def _cifar_part(data, origin):
+def _cifar_part(data, origin, fine_classes, coarse_classes):
+    """(images N,32,32,3, fine labels, coarse labels) of a batch, each label checked against its class table."""
     part = _decode_keys(restricted_load(data, origin))
     if not isinstance(part, dict):
         raise ds.DatasetError(f"{origin}: not a CIFAR-100 batch (a {type(part).__name__}, not a dict)")
     data = part.get("data")
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES:
         raise ds.DatasetError(f"{origin}: 'data' must be a uint8 array (N, {IMAGE_BYTES}), got {_describe(data)}")
-    fine, coarse = (_labels(part.get(key), len(data), f"{origin}: '{key}'") for key in ("fine_labels", "coarse_labels"))
+    fine, coarse = (_labels(part.get(key), len(data), classes, f"{origin}: '{key}'")
+                    for key, classes in (("fine_labels", fine_classes), ("coarse_labels", coarse_classes)))
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # N,32,32,3
     return images, fine, coarse
 
 
-def _labels(values, count, origin):
-    """``values`` as int32 (count,) once it is known to be ``count`` integers (a list or a 1-D integer array)."""
+def _labels(values, count, classes, origin):
+    """``values`` as int32 (count,) once it is known to be ``count`` integers in 0..``classes`` - 1 (a list or a
+    1-D integer array): checked before the conversion, which would wrap 2**32 + 1 to 1."""
     if isinstance(values, np.ndarray) and values.shape == (count,) and values.dtype.kind in "iu":
-        return values.astype(np.int32)
-    if isinstance(values, list) and len(values) == count and all(type(value) is int for value in values):
-        return np.asarray(values, dtype=np.int32)
-    raise ds.DatasetError(f"{origin} must be {count} integers, got {_describe(values)}")
+        inside = not values.size or (values.min() >= 0 and values.max() < classes)
+    elif isinstance(values, list) and len(values) == count and all(type(value) is int for value in values):
+        inside = all(0 <= value < classes for value in values)
+    else:
+        raise ds.DatasetError(f"{origin} must be {count} integers, got {_describe(values)}")
+    if not inside:
+        raise ds.DatasetError(f"{origin} holds labels outside the class table (0..{classes - 1})")
+    return np.asarray(values, dtype=np.int32)
 
 
 def _describe(value):
@@ -151,7 +158,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     fine classes keep CIFAR's label order; each class records its ``superclass`` and ``family``
     (:data:`CIFAR100_MAN_MADE_SUPERCLASSES` are man-made, the other 14 superclasses natural); shards
     also hold ``/coarse_labels``. ``train`` is CIFAR's training set, ``val`` its test set. Stored at
-    the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 (``DatasetError``).
+    the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 and distinct (``DatasetError``).
     ``overwrite`` and ``out`` beside ``source``: as :func:`.importers.import_imagenet`.
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
@@ -159,6 +166,8 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     inputs.check_apart(source, out)
     files = _read_cifar_files(source)
     meta = _decode_keys(restricted_load(files["meta"], f"{source}:meta"))
+    if not isinstance(meta, dict):
+        raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata (a {type(meta).__name__}, not a dict)")
     try:
         fine_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["fine_label_names"]]
         coarse_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["coarse_label_names"]]
@@ -166,11 +175,14 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
         raise ds.DatasetError(f"{source}:meta: a class name is not UTF-8 ({error.object!r})") from error
     except (KeyError, TypeError) as error:
         raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata ({error})") from error
+    first = {}
+    for index, name in enumerate(fine_names):  # a class's name is its wnid in meta.json, which must be distinct
+        if first.setdefault(name, index) != index:
+            raise ds.DatasetError(f"{source}:meta: the class name {name!r} is given twice (classes {first[name]} and "
+                                  f"{index})")
     subsets, superclass_of = {}, {}
     for subset, name in (("train", "train"), ("val", "test")):
-        images, fine, coarse = _cifar_part(files[name], f"{source}:{name}")
-        if fine.size and (fine.max() >= len(fine_names) or coarse.max() >= len(coarse_names) or min(fine.min(), coarse.min()) < 0):
-            raise ds.DatasetError(f"{source}:{name}: labels outside the class tables")
+        images, fine, coarse = _cifar_part(files[name], f"{source}:{name}", len(fine_names), len(coarse_names))
         for fine_label, coarse_label in zip(fine.tolist(), coarse.tolist()):
             if superclass_of.setdefault(fine_label, coarse_label) != coarse_label:
                 raise ds.DatasetError(f"{source}:{name}: class {fine_names[fine_label]} under two superclasses")

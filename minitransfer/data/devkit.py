@@ -92,9 +92,11 @@ def read_synsets(path):
 
 
 def read_ground_truth(path, wnid_of_id):
-    """The ILSVRC2012_ID of each validation image, in file order, each checked against ``wnid_of_id``."""
+    """The ILSVRC2012_ID of each validation image, in file order, each checked against ``wnid_of_id``
+    (blank lines after the last one are ignored: they shift nothing, unlike one between two)."""
     ids = []
-    for number, line in enumerate(inputs.read_text(path, "validation ground truth").splitlines(), start=1):
+    lines = inputs.read_text(path, "validation ground truth").rstrip().splitlines()
+    for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text.isdigit() or int(text) not in wnid_of_id:
             raise DatasetError(f"{path}:{number}: expected an ILSVRC2012_ID of meta.mat's {len(wnid_of_id)} classes, "

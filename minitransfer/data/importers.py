@@ -3,6 +3,7 @@
 resuming, skipped files). CIFAR-100 is in :mod:`.cifar`, class-folder trees in :mod:`.folder`.
 """
 
+import collections
 import pathlib
 import zipfile
 
@@ -49,11 +50,14 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                     shard_length=None, progress=None, overwrite=False):
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
-    Class order is the sorted wnids (Caffe's order). Validation labels come from the official
+    Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
+    its folder) is a ``DatasetError``, not a class left out. Validation labels come from the official
     devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
     sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
-    (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. ``words``: a
+    (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
+    name every image file in ``val/``, each once, and nothing else (``DatasetError`` before anything
+    is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
     ``wnid names`` file for readable names (default: the devkit's, else the wnids); ``is_a``: a
     WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
     split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
@@ -67,6 +71,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not train.is_dir():
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
+                    and not inputs.hidden(path.name) and not (train / path.stem).is_dir())
+    if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
+        raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {_some(packed)}: unpack each "
+                              f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
     wnids = [folder.name for folder in folders]
@@ -83,15 +92,15 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
         raise ds.DatasetError(f"{train}: {len(without)} class folder(s) without an image file "
                               f"({', '.join(IMAGE_SUFFIXES)}): {listed}")
-    names = {}
+    names, labelled_by = {}, val_labels
     if devkit is not None:
         official = ilsvrc_devkit.read_devkit(devkit)
-        names = official.words
+        names, labelled_by = official.words, official.ground_truth
         val_files, val_label_list = _devkit_validation(official, wnids, train)
     else:
         val_files, val_label_list = _listed_validation(val_labels, wnids)
     names = read_class_names(words) if words else names
-    val_items = _validation_items(source / "val", val_files, labels_given=devkit is not None or val_labels is not None)
+    val_items = _validation_items(source / "val", val_files, labelled_by)
     return build_dataset(
         out,
         source={"kind": "imagenet", "path": str(source), "val_labels": str(val_labels) if val_labels else None,
@@ -117,32 +126,67 @@ def _listed_validation(val_labels, wnids):
     files, labels = [], []
     if val_labels is None:
         return files, labels
+    line_of = {}
     for number, line in enumerate(inputs.read_text(val_labels, "validation label list").splitlines(), start=1):
         fields = line.split()
         if not fields:
             continue
         if len(fields) != 2 or not fields[1].lstrip("-").isdigit() or not 0 <= int(fields[1]) < len(wnids):
             raise ds.DatasetError(f"{val_labels}:{number}: expected '<file> <label in 0..{len(wnids) - 1}>', got {line!r}")
+        _check_labelled_once(line_of, fields[0], val_labels, number)
         files.append(fields[0])
         labels.append(int(fields[1]))
     return files, labels
 
 
-def _validation_items(val, files, labels_given):
-    """Items for ``val/<file>``; refuses a val/ folder that would be dropped or cannot be labelled."""
+def _check_labelled_once(line_of, name, labels_file, number):
+    """Record that line ``number`` of ``labels_file`` labels ``name``; ``DatasetError`` when an earlier line did
+    (the image would be imported twice, perhaps under two classes)."""
+    if name in line_of:
+        raise ds.DatasetError(f"{labels_file}:{number}: {name} is labelled on line {line_of[name]} already")
+    line_of[name] = number
+
+
+def _validation_items(val, files, labelled_by):
+    """Items for ``val/<file>``; refuses a val/ folder that would be dropped in whole or in part, or cannot be
+    labelled (``labelled_by``: the file of the labels, None without one)."""
     if not val.is_dir():
-        if labels_given:
+        if labelled_by is not None:
             raise ds.DatasetError(f"{val}: missing (the labelled validation images should be there)")
         return []
     shown = [path for path in val.iterdir() if not inputs.hidden(path.name)]
     if any(path.is_dir() for path in shown):
         raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
                          f"(class order is the sorted folder names there too)")
-    if not labels_given:
-        count = sum(1 for path in shown if path.is_file())
-        raise ValueError(f"{val} holds {count} files but no labels were given: pass --devkit DIR (the official "
+    present = [path.name for path in shown if path.is_file()]
+    if labelled_by is None:
+        raise ValueError(f"{val} holds {len(present)} files but no labels were given: pass --devkit DIR (the official "
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
+    _check_labelled(files, present, labelled_by, val)
     return [ImportItem(path=str(val / name)) for name in files]
+
+
+def _check_labelled(named, present, labelled_by, folder):
+    """``DatasetError`` unless the validation files ``named`` by the labels file ``labelled_by`` are the image files
+    among ``present`` (the names of the files in ``folder``), checked before anything is decoded: a labelled file
+    missing there (an archive unpacked in part, names with a folder in front) would be skipped only after hours of
+    decoding, an image without a label dropped without a word."""
+    present_set = set(present)
+    missing = [name for name in named if name not in present_set]
+    if missing:
+        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: {_some(missing)} "
+                              f"(names are of files directly in that folder)")
+    unlabelled = sorted({name for name in present if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES}
+                        - set(named))
+    if unlabelled:
+        raise ds.DatasetError(f"{folder}: {len(unlabelled)} image file(s) without a label in {labelled_by}: "
+                              f"{_some(unlabelled)} (they would be left out of validation: label them, or move them "
+                              f"out of {folder})")
+
+
+def _some(names, shown=10):
+    """The first ``shown`` of ``names``, space-separated, with " ..." when there are more."""
+    return " ".join(inputs.display_name(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")
 
 
 class _TinyImageNetSource:
@@ -162,7 +206,11 @@ class _TinyImageNetSource:
             if not roots:
                 raise ds.DatasetError(f"{self.source}: no wnids.txt in the archive (not tiny-imagenet-200)")
             self.root = min(roots, key=len)
-            self.files = [name[len(self.root):] for name in names if name.startswith(self.root) and not name.endswith("/")]
+            self.folders = collections.defaultdict(list)  # {folder: names of its files}, relative to the root
+            for name in names:
+                if name.startswith(self.root) and not name.endswith("/"):
+                    folder, _, file = name[len(self.root):].rpartition("/")
+                    self.folders[folder].append(file)
         else:
             self.archive = None
             candidates = [self.source, self.source / "tiny-imagenet-200"]
@@ -170,7 +218,6 @@ class _TinyImageNetSource:
             if not roots:
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder)")
             self.root = roots[0]
-            self.files = None
 
     def text(self, name, required=True):
         """The text of file ``name`` ("" when missing and not ``required``)."""
@@ -192,15 +239,22 @@ class _TinyImageNetSource:
             raise ds.DatasetError(f"{path}: missing")
         return ""
 
+    def files(self, folder):
+        """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder)."""
+        if self.archive:
+            return [name for name in self.folders.get(folder, []) if not inputs.hidden(name)]
+        path = self.root / folder
+        return [file.name for file in path.iterdir() if file.is_file() and not inputs.hidden(file.name)] \
+            if path.is_dir() else []
+
     def images(self, folder):
         """Relative names of the image files directly in ``folder`` (sorted)."""
-        if self.archive:
-            prefix = folder.rstrip("/") + "/"
-            return sorted(name for name in self.files if name.startswith(prefix) and "/" not in name[len(prefix):]
-                          and pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES
-                          and not inputs.hidden(pathlib.PurePath(name).name))
-        path = self.root / folder
-        return [f"{folder}/{file.name}" for file in _image_files(path)] if path.is_dir() else []
+        return [f"{folder}/{name}" for name in sorted(self.files(folder))
+                if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES]
+
+    def where(self, name):
+        """File or folder ``name`` as messages name it: its path, or the archive and the member."""
+        return f"{self.source}:{self.root}{name}" if self.archive else self.root / name
 
     def item(self, name):
         if self.archive:
@@ -213,7 +267,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     """Import Tiny ImageNet (the ``tiny-imagenet-200`` zip or folder) into ``out``.
 
     Classes are the sorted wnids of ``wnids.txt`` with names from ``words.txt``; training images
-    from ``train/<wnid>/images/``, validation images labelled by ``val/val_annotations.txt`` (the
+    from ``train/<wnid>/images/``, validation images labelled by ``val/val_annotations.txt``, which
+    must name every file of ``val/images/`` once and nothing else (``DatasetError`` otherwise; the
     unlabelled test set is not imported). Images are 64 × 64, grayscale ones converted to RGB;
     ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native. ``overwrite``
     and ``out`` beside ``source``: as :func:`import_imagenet`.
@@ -239,15 +294,20 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     if without:
         raise ds.DatasetError(f"{source}: wnids.txt lists {len(without)} class(es) without an image in "
                               f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}")
-    val_items, val_labels = [], []
+    val_files, val_labels, line_of = [], [], {}
+    annotations = tree.where("val/val_annotations.txt")
     for number, line in enumerate(tree.text("val/val_annotations.txt").splitlines(), start=1):
         fields = line.split("\t")
         if not fields[0].strip():
             continue
         if len(fields) < 2 or fields[1] not in label_of:
-            raise ds.DatasetError(f"{source}: val/val_annotations.txt:{number}: unknown class in {line!r}")
-        val_items.append(tree.item(f"val/images/{fields[0]}"))
+            raise ds.DatasetError(f"{source}: val/val_annotations.txt:{number}: expected '<file><TAB><wnid of "
+                                  f"wnids.txt>...', got {line!r}")
+        _check_labelled_once(line_of, fields[0], annotations, number)
+        val_files.append(fields[0])
         val_labels.append(label_of[fields[1]])
+    _check_labelled(val_files, tree.files("val/images"), annotations, tree.where("val/images"))
+    val_items = [tree.item(f"val/images/{name}") for name in val_files]
     return build_dataset(
         out,
         source={"kind": "tiny-imagenet", "path": str(source)},

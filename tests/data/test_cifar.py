@@ -23,10 +23,10 @@ def _stored_array(data, subset, name):
     return np.concatenate(parts)
 
 
-def _cifar_archive(path, evil=None, member_size=None, compression="gz"):
+def _cifar_archive(path, evil=None, member_size=None, compression="gz", meta=None):
     """cifar-100-python.tar.gz with 4 fine classes in 2 superclasses; ``evil``: the bytes of the
     training pickle instead; ``member_size``: its header declares that size, its data left out;
-    ``compression``: gz, bz2 or xz."""
+    ``compression``: gz, bz2 or xz; ``meta``: what the meta pickle holds instead."""
     rng = np.random.default_rng(0)
 
     def batch(count):
@@ -36,7 +36,7 @@ def _cifar_archive(path, evil=None, member_size=None, compression="gz"):
 
     parts = {
         "meta": {b"fine_label_names": [b"apple", b"pear", b"bus", b"train"],
-                 b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]},
+                 b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]} if meta is None else meta,
         "train": batch(12), "test": batch(6),
     }
     with tarfile.open(path, f"w:{compression}") as archive:
@@ -175,3 +175,39 @@ def test_damaged_deflate_data_is_bad_data_naming_the_archive_and_member(tmp_path
     result = CliRunner().invoke(main, ["prepare", "cifar100", str(path), str(tmp_path / "out")])
     assert result.exit_code == 65, result.output
     assert f"{path}:cifar-100-python/train: damaged archive (Error -3 while decompressing data" in result.output
+
+
+@pytest.mark.parametrize("meta", [np.arange(3), [b"apple", b"pear"]], ids=["an-array", "a-list"])
+def test_metadata_that_is_not_a_dict_is_bad_data(tmp_path, meta):
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta=meta)
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert "cifar-100-python.tar.gz:meta: not CIFAR-100 metadata" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("labels", [[2 ** 40] * 12, np.full(12, 2 ** 33 + 1, dtype=np.int64)],
+                         ids=["a-list-beyond-int32", "an-array-that-wraps-to-label-1"])
+def test_labels_beyond_the_class_table_are_refused_not_wrapped(tmp_path, labels):
+    """int32 2**33 + 1 is 1: the array's labels passed as class 1, the list's were an OverflowError."""
+    rng = np.random.default_rng(2)
+    batch = {b"data": rng.integers(0, 256, (12, 3072), dtype=np.uint8), b"fine_labels": labels,
+             b"coarse_labels": [0] * 12}
+    _cifar_archive(tmp_path / "big.tar.gz", evil=pickle.dumps(batch, protocol=2))
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "big.tar.gz"), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert "big.tar.gz:train: 'fine_labels' holds labels outside the class table (0..3)" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_class_named_twice_is_bad_data_naming_the_archive_before_decoding(tmp_path):
+    """It was refused only after every image was written, as the output's meta.json's fault."""
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta={
+        b"fine_label_names": [b"apple", b"pear", b"apple", b"train"],
+        b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]})
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert "cifar-100-python.tar.gz:meta: the class name 'apple' is given twice (classes 0 and 2)" in result.output
+    assert not (tmp_path / "out").exists()

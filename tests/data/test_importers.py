@@ -4,8 +4,11 @@ files included; ImageNet's validation labels from the official devkit, and val/ 
 import io
 import json
 import os
+import re
+import shutil
 import struct
 import sys
+import tarfile
 import zipfile
 
 import numpy as np
@@ -403,3 +406,108 @@ def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
     assert data.labels("train").tolist() == [0, 1, 1]
     assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
         f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)")}]
+
+
+LABELLED = ("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\nILSVRC2012_val_00000003.JPEG 1\n")
+
+
+@pytest.mark.parametrize("labels,message", [
+    (LABELLED.rsplit("ILSVRC2012_val_00000003", 1)[0],
+     r"val: 1 image file\(s\) without a label in .*val\.txt: ILSVRC2012_val_00000003\.JPEG \(they would be left out"),
+    (LABELLED + "ILSVRC2012_val_00000004.JPEG 1\n",
+     r"val\.txt labels 1 file\(s\) that .*/val lacks: ILSVRC2012_val_00000004\.JPEG"),
+    ("".join(f"val/{line}\n" for line in LABELLED.splitlines()),
+     r"val\.txt labels 3 file\(s\) that .*/val lacks: val/ILSVRC2012_val_00000001\.JPEG val/ILSVRC2012_val_000000"),
+    (LABELLED + "ILSVRC2012_val_00000001.JPEG 1\n", r"val\.txt:4: ILSVRC2012_val_00000001\.JPEG is labelled on line 1 "
+                                                    r"already"),
+], ids=["an-image-unlabelled", "a-labelled-file-missing", "names-with-a-folder", "a-file-labelled-twice"])
+def test_val_labels_that_do_not_match_val_are_bad_data_before_decoding(imagenet_tree, tmp_path, labels, message):
+    """A shorter list dropped the images it left out without a word, a longer one (or one whose names
+    carry a folder) had its files skipped only after every image was decoded, a repeated line imported
+    an image twice."""
+    root, labels_file, *_ = imagenet_tree
+    labels_file.write_text(labels)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
+                                       str(labels_file), "--size", "8", "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output) and "Traceback" not in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("ground_truth,message", [
+    ([1, 2], r"val: 1 image file\(s\) without a label in .*ILSVRC2012_validation_ground_truth\.txt: "
+             r"ILSVRC2012_val_00000003\.JPEG"),
+    ([1, 2, 3, 1], r"ground_truth\.txt labels 1 file\(s\) that .*/val lacks: ILSVRC2012_val_00000004\.JPEG"),
+], ids=["fewer-lines-than-images", "more-lines-than-images"])
+def test_a_devkit_ground_truth_that_does_not_match_val_is_bad_data(imagenet_tree, tmp_path, make_devkit, ground_truth,
+                                                                    message):
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=ground_truth)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit),
+                                       "--size", "8", "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output), result.output
+    assert not (tmp_path / "out").exists()
+
+
+ANNOTATED = "val_0.JPEG\tn02084071\t0\t0\t63\t63\nval_1.JPEG\tn01440764\t1\t2\t40\t50\n"
+
+
+@pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
+@pytest.mark.parametrize("annotations,message", [
+    (ANNOTATED.splitlines(keepends=True)[0], r"images: 1 image file\(s\) without a label in .*val_annotations\.txt: "
+                                             r"val_1\.JPEG"),
+    (ANNOTATED + "val_2.JPEG\tn01440764\t1\t2\t40\t50\n",
+     r"val_annotations\.txt labels 1 file\(s\) that .*images lacks: val_2\.JPEG"),
+    (ANNOTATED + "val_0.JPEG\tn01440764\t1\t2\t40\t50\n", r"val_annotations\.txt:3: val_0\.JPEG is labelled on line 1 "
+                                                          r"already"),
+], ids=["an-image-unlabelled", "a-labelled-file-missing", "a-file-labelled-twice"])
+def test_tiny_imagenet_annotations_that_do_not_match_the_images_are_bad_data(tmp_path, unpacked, annotations, message):
+    path = tmp_path / "tiny.zip"
+    _write_tiny_zip(path)
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(tmp_path / "edited.zip", "w") as edited:
+        for info in original.infolist():
+            edited.writestr(info, annotations if info.filename.endswith("val_annotations.txt") else original.read(info))
+    source = tmp_path / "edited.zip"
+    if unpacked:
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp_path / "unpacked")
+        source = tmp_path / "unpacked"
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    assert re.search(message, result.output), result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("packed", [(WNIDS[2],), WNIDS], ids=["one-class", "every-class"])
+def test_class_archives_left_packed_in_train_are_bad_data_not_missing_classes(imagenet_tree, tmp_path, packed):
+    """ILSVRC2012_img_train.tar holds one tar per class: those an interrupted unpacking loop left were
+    classes missing from the dataset without a word (or 'no class folders' when none was unpacked)."""
+    root, *_ = imagenet_tree
+    (root / "val").rename(tmp_path / "val-elsewhere")
+    for wnid in packed:
+        with tarfile.open(root / "train" / f"{wnid}.tar", "w") as archive:
+            archive.add(root / "train" / wnid, arcname=".")
+        shutil.rmtree(root / "train" / wnid)
+    if WNIDS[0] not in packed:
+        (root / "train" / f"{WNIDS[0]}.tar").touch()  # kept beside its unpacked folder: not in the way
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    listed = " ".join(f"{wnid}.tar" for wnid in packed)
+    assert f"{root / 'train'}: {len(packed)} class archive(s) not unpacked: {listed}" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_ground_truth_ending_in_blank_lines_is_read_and_one_with_a_gap_refused(imagenet_tree, tmp_path, make_devkit):
+    """Blank lines after the last label (an editor's, a copy's) shift nothing; one between labels would."""
+    root, *_ = imagenet_tree
+    kit = make_devkit(tmp_path / "kit", DEVKIT_CLASSES, ground_truth=[1, 2, 3])
+    ground_truth = kit / "data" / "ILSVRC2012_validation_ground_truth.txt"
+    ground_truth.write_bytes(b"1\r\n2\r\n3\r\n\r\n \n")
+    data = importers.import_imagenet(root, tmp_path / "out", devkit=kit, size=8, workers=0)
+    assert data.labels("val").tolist() == [2, 0, 1]
+    ground_truth.write_bytes(b"1\n\n2\n3\n")
+    with pytest.raises(dataset.DatasetError, match=r"ground_truth\.txt:2: expected an ILSVRC2012_ID .*, got ''"):
+        importers.import_imagenet(root, tmp_path / "out-2", devkit=kit, size=8, workers=0)
