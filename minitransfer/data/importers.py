@@ -280,8 +280,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     wnids = sorted(set(tree.text("wnids.txt").split()))
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
     names = {}
-    for line in tree.text("words.txt", required=False).splitlines():
-        fields = line.split("\t", 1)
+    for line in tree.text("words.txt", required=False).splitlines():  # tab-separated; spaces too, as ImageNet's
+        fields = line.strip().split(None, 1)
         if len(fields) == 2 and fields[0] in label_of:
             names[fields[0]] = fields[1].strip()
     train_items, train_labels, without = [], [], []

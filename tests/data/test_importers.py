@@ -511,3 +511,14 @@ def test_a_ground_truth_ending_in_blank_lines_is_read_and_one_with_a_gap_refused
     ground_truth.write_bytes(b"1\n\n2\n3\n")
     with pytest.raises(dataset.DatasetError, match=r"ground_truth\.txt:2: expected an ILSVRC2012_ID .*, got ''"):
         importers.import_imagenet(root, tmp_path / "out-2", devkit=kit, size=8, workers=0)
+
+
+def test_tiny_imagenets_words_separated_by_blanks_give_the_class_names(tiny_zip, tmp_path):
+    """words.txt is tab-separated; one rewritten with spaces (an editor, a copy from a web page) gave
+    every class its wnid as name, silently; ImageNet's words files were read either way."""
+    with zipfile.ZipFile(tiny_zip) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    (source / "words.txt").write_text("n01440764   tench, Tinca tinca\r\nn02084071 dog\r\n")
+    data = importers.import_tiny_imagenet(source, tmp_path / "out", size=64, workers=0)
+    assert [entry["name"] for entry in data.classes] == ["tench, Tinca tinca", "dog"]
