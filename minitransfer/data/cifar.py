@@ -197,7 +197,9 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
         for index, name in enumerate(fine_names) if index in superclass_of
     ]
     if len(classes) != len(fine_names):
-        raise ds.DatasetError(f"{source}: some classes have no image")
+        empty = [name for index, name in enumerate(fine_names) if index not in superclass_of]
+        raise ds.DatasetError(f"{source}: {len(empty)} of its {len(fine_names)} classes have no image: "
+                              f"{', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
     coarse_classes = [{"index": index, "name": name, "family": family(index)} for index, name in enumerate(coarse_names)]
     return build_dataset(
         out, source={"kind": "cifar100", "path": str(source)}, classes=classes, subsets=subsets, size=size,

@@ -211,3 +211,14 @@ def test_a_class_named_twice_is_bad_data_naming_the_archive_before_decoding(tmp_
     assert result.exit_code == 65, result.output
     assert "cifar-100-python.tar.gz:meta: the class name 'apple' is given twice (classes 0 and 2)" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_classes_without_an_image_are_named(tmp_path):
+    """It said "some classes have no image", naming none: here the meta lists two classes no batch has."""
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta={
+        b"fine_label_names": [b"apple", b"pear", b"bus", b"train", b"kiwi", b"tram"],
+        b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]})
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert "cifar-100-python.tar.gz: 2 of its 6 classes have no image: kiwi, tram" in result.output
