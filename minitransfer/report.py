@@ -5,8 +5,8 @@ the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric
 best validation top-1 evaluations, unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
-  was still rising at the end). The CSV files hold the numbers unrounded, for scripts; the markdown
-  tables round them to 4 decimals.
+  was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
+  rounds them to 4 decimals, table1.md gives percentage points.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7.
