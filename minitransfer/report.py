@@ -5,7 +5,8 @@ the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric
 best validation top-1 evaluations, unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
-  was still rising at the end).
+  was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
+  rounds them to 4 decimals, table1.md gives percentage points.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7.
@@ -299,8 +300,16 @@ def _left_out(report):
 
 
 def _csv(rows, columns):
+    """The rows as CSV, for scripts: every number as it is (an accuracy as result.json holds it), not
+    rounded as the markdown tables round it; NaN (nothing to compute) as an empty field."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({key: _format(row[key]) for key in columns} for row in rows)
+    writer.writerows({key: _csv_field(row[key]) for key in columns} for row in rows)
     return buffer.getvalue()
+
+
+def _csv_field(value):
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)

@@ -20,6 +20,9 @@ process finished with other options (another grid started on the same folder) st
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_check.check_memory`; each ``train`` checks
 only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
+
+Each run that ends is logged with how many runs are left and, from the runs this process has
+trained, about how long they take and when the grid ends (:class:`_TimeLeft`).
 """
 
 import dataclasses
@@ -30,11 +33,12 @@ import signal
 import subprocess
 import time
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
 from minitransfer.grid_check import check_finished, check_folder, check_memory
-from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command, is_finished,
-                                     run_dir, train_arguments, write_plan)
+from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
+                                     is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 STOP_RESEND_SECONDS = 1.0
@@ -117,6 +121,7 @@ class _Scheduler:
         self.preload = launcher.usable() and own_train
         self.elsewhere = []  # runs another process is training
         self.total, self.started = len(self.pending), 0
+        self.time_left = _TimeLeft(_work_left(self.pending, out, options), len(self.slots))
         if finished:
             log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
 
@@ -212,7 +217,9 @@ class _Scheduler:
             if code == 0 and is_finished(self.out, run):
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
-                self.log(f"done {run.name} ({time.monotonic() - start:.0f} s){_accuracy_note(self.out, run)}")
+                seconds = time.monotonic() - start
+                self.time_left.add(run.name, seconds)
+                self.log(f"done {run.name} ({seconds:.0f} s){_accuracy_note(self.out, run)}{self._runs_left()}")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)
@@ -227,6 +234,20 @@ class _Scheduler:
                     self.outcome.killed.append(run.name)
                 self.log(f"FAILED {run.name} ({_how_it_ended(code)}); see {run_dir(self.out, run) / LOG_FILE}")
         return ended
+
+    def _runs_left(self):
+        """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended
+        (nothing once none is left; no time before the runs trained here tell it)."""
+        left = len(self.pending) + len(self.running) + len(self.elsewhere)
+        if not left:
+            return ""
+        now = time.monotonic()
+        seconds = self.time_left.seconds([run.name for run in self.pending],
+                                         {run.name: now - start for run, _, start in self.running.values()})
+        if seconds is None:
+            return f"; {left} run{'s' if left != 1 else ''} left"
+        end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
+        return f"; {left} run{'s' if left != 1 else ''} left, about {rundir.duration(seconds)} (until {end})"
 
     def _taken_elsewhere(self, run):
         """Whether another process trains ``run`` now; if so it is waited for, not started."""
@@ -286,6 +307,55 @@ class _Scheduler:
                 time.sleep(0.02)
                 waiting = [process for process in waiting if process.poll() is None]
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
+
+
+class _TimeLeft:
+    """How long the runs left take on the grid's slots, from the runs this scheduler trained to their
+    end: their seconds per unit of work. ``work`` gives each run's work left when the grid started
+    (:func:`_work_left`): its iterations where the options give every run's (the demo trains its
+    runs on all classes twice as long), else a share of one run; an interrupted run counts only
+    what its checkpoint has left. The slots share the work; a run is never split between them."""
+
+    def __init__(self, work, slots):
+        self.work, self.slots = work, slots
+        self.spent = self.trained = 0.0  # seconds, and units of work, of the runs trained to the end
+
+    def add(self, name, seconds):
+        """Run ``name``, trained here to its end in ``seconds``."""
+        self.spent += seconds
+        self.trained += self.work[name]
+
+    def seconds(self, waiting, running):
+        """Seconds until the runs ``waiting`` to start and those ``running`` ({name: seconds they have
+        run}) have ended; None until a run trained here tells the pace."""
+        if not self.trained:
+            return None
+        pace = self.spent / self.trained
+        left = [self.work[name] * pace for name in waiting]
+        left += [max(self.work[name] * pace - seconds, 0.0) for name, seconds in running.items()]
+        return max([sum(left) / self.slots, *left], default=0.0)
+
+
+def _work_left(runs, out, options):
+    """Each run's work left, by name: its iterations (the options' max_iter: every run's, or the
+    preset's defaults for all, a run each), less the share of them its checkpoint has trained."""
+    iterations = {run.name: run_fields(run, out, options).get("max_iter") for run in runs}
+    by_iteration = all(iterations.values())
+    return {run.name: (iterations[run.name] if by_iteration else 1) * (1 - _share_trained(out, run)) for run in runs}
+
+
+def _share_trained(out, run):
+    """The share of its iterations an interrupted run's checkpoint has trained: 0 without one (or
+    with one that its run will refuse, and start over or fail)."""
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if not saved.exists():
+        return 0.0
+    try:
+        meta = checkpoints.read_meta(saved)
+    except checkpoints.CheckpointError:
+        return 0.0
+    max_iter = meta["config"].get("max_iter")
+    return min(meta["iteration"] / max_iter, 1.0) if isinstance(max_iter, int) and max_iter > 0 else 0.0
 
 
 def _unless_unwritable(log):

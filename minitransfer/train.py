@@ -126,13 +126,16 @@ def _finished_read_only(plan):
 
 def _already_finished(plan):
     """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter,
-    its weights and result written), or None."""
+    its weights and result written), or None. Its files are named as this call names them, as a
+    run trained now would be: result.json holds the paths of the call that trained it (another
+    working directory, or the folder the run has since been moved from)."""
     saved, c = plan.resume_from, plan.config
     result = plan.run_dir / "result.json"
     if saved is None or saved.solver.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
         return None
     try:
-        finished = TrainResult(**json.loads(result.read_text()))
+        recorded = json.loads(result.read_text())
+        finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again

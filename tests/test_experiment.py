@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import fileio, grid_check, models, preflight, rundir, scheduler
+from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
@@ -351,6 +352,45 @@ def test_a_failed_run_is_reported_with_its_exit_code_or_the_signal_that_killed_i
     failed = sorted(line for line in lines if line.startswith("FAILED"))
     assert failed[0].startswith("FAILED random0/baseA (exit 1); see ") and failed[0].endswith("baseA.run/train.log")
     assert failed[1].startswith("FAILED random0/baseB (killed by SIGKILL); see ")
+
+
+def _interrupted_checkpoint(data, folder, iteration, max_iter):
+    """The checkpoint.h5 of a run of ``max_iter`` iterations stopped (as SIGTERM stops it) after ``iteration``."""
+
+    def interrupt(done):
+        if done == iteration:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(data=data, out=str(folder / "net.h5"), max_iter=max_iter, batch_size=4,
+                                            device="cpu", quiet=True), on_iteration=interrupt)
+    return folder / "net.run" / "checkpoint.h5"
+
+
+def test_each_run_that_ends_says_how_many_are_left_and_when_the_grid_ends(tmp_path, fake_train, micro_data,
+                                                                         monkeypatch):
+    """Someone watching a grid of hours sees after each run the runs left, their time and the hour the
+    grid ends, from the pace of the runs trained so far: by iterations (the runs on all classes train
+    twice as many here, as in the demo), an interrupted run counting only what its checkpoint has
+    left (baseB: 1 of its 4). A fake clock: each run takes 10 s, and the time is 1e9."""
+    out = tmp_path / "grid"
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=(1,))
+    assert names(runs) == ["random0/baseA", "random0/baseB", "random0/A1B", "all/base", "all/random1"]
+    options = dict(OPTIONS, **{grid.ALL_CLASSES: {"max_iter": 2 * OPTIONS["max_iter"]}})  # 20, 20, 20, 40, 40
+    saved = _interrupted_checkpoint(micro_data, tmp_path / "stopped", iteration=1, max_iter=4)
+    grid.run_dir(out, runs[1]).mkdir(parents=True)
+    shutil.copy(saved, grid.run_dir(out, runs[1]) / "checkpoint.h5")
+    monkeypatch.setattr(scheduler.time, "monotonic", lambda: 10.0 * len(list(out.glob("**/result.json"))))
+    monkeypatch.setattr(scheduler.time, "time", lambda: 1e9)
+    lines = []
+    outcome = scheduler.run_grid(runs, out, options, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0
+    done = [line for line in lines if line.startswith("done ")]
+    # baseA: 20 iterations in 10 s; left: baseB's 15 (3/4 of 20), A1B's 20 and 40 + 40 on all classes, 115 x 0.5 s
+    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(1e9 + 57.5))
+    assert done[0] == f"done random0/baseA (10 s): mean of 10 best 0.5500; 4 runs left, about 58 s (until {until})"
+    assert [line.split("; ")[1].split(",")[0] for line in done[1:-1]] == ["3 runs left", "2 runs left", "1 run left"]
+    assert done[-1] == "done all/random1 (10 s): mean of 10 best 0.5500"
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")

@@ -84,6 +84,25 @@ def test_results_table_is_derived_from_the_run_directories(runs_dir, tmp_path):
     assert rows["random0/A5B+"]["mean10_top1"] == "0.4321"
 
 
+def test_the_csv_tables_hold_the_runs_numbers_unrounded(runs_dir, tmp_path):
+    """results.csv and table1.csv are what scripts read: each accuracy as the run's result.json (and
+    train --json) holds it, and each boost as Table 1 computes it, not rounded to the 4 decimals of
+    the markdown tables (a mean of 3 evaluations of 500 images is 0.40866..., not 0.4087)."""
+    a1b = {r.name: r for r in grid.plan_grid(layers=(1,))}["random0/A1B+"]
+    write_run(runs_dir, a1b, 613 / 1500, final=0.40866, best=623 / 1500)
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    row = {row["run"]: row for row in read_csv(written.files["results.csv"])}["random0/A1B+"]
+    recorded = json.loads((grid.run_dir(runs_dir, a1b) / "result.json").read_text())
+    assert (float(row["mean10_top1"]), float(row["final_top1"]), float(row["best_top1"])) == \
+        (recorded["mean10_top1"], recorded["final"]["top1"], recorded["best_top1"])
+    boosts = read_csv(written.files["table1.csv"])
+    computed = report.table1(collect(runs_dir)[0])
+    assert [[float(row[key]) for key in report.TABLE_1_COLUMNS[1:4]] for row in boosts] == \
+        [[row[key] for key in report.TABLE_1_COLUMNS[1:4]] for row in computed]
+    assert "| random0/A1B+ | A1B+ | AnB+ | random | 0 | B | 1 | 0.4087 | 0.4153 | 0.4087 | 30 | – |" in \
+        written.files["results.md"].read_text()
+
+
 def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
     """AnB+ − the own target's base (baseB, 0.62): 0.03, 0.04, 0.08 at n = 1, 3, 5; − the pooled bases
     (0.61, the halves within 2 points): 0.04, 0.05, 0.09; − BnB+: 0.03, 0.03, 0.06."""

@@ -89,9 +89,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
-    OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5). Transfers start once their base has finished.
-    Finished runs are skipped and interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a
-    closed terminal (SIGHUP; under nohup the grid trains on) rerun the same command. More seeds,
+    OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log. Transfers
+    start once their base has finished. After each run the grid says how many are left and, from
+    the pace of the runs it has trained, about how long they take and when it ends. Finished runs
+    are skipped and interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a closed
+    terminal (SIGHUP; under nohup the grid trains on) rerun the same command. More seeds,
     layers or treatments may be added to OUT later with the same training options: runs OUT holds
     that were trained with other ones (--max-iter, --precision, ...), which its report would pool
     with the new ones, stop the grid before anything runs (exit code 2). Exit code 75: interrupted,

@@ -30,7 +30,9 @@ def report(runs, out, reference):
 
     Reads every RUNS/<name>.run/ with a result.json (from `minitransfer experiment` or `train`) and
     writes into OUT: results.csv / .md (run, treatment, n, final / best / mean-of-10-best top-1,
-    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+),
+    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+;
+    the CSV files hold accuracies and boosts as unrounded fractions, results.md to 4 decimals,
+    table1.md in percentage points),
     findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
     with care), and as PNG and SVG figure2, figure3, figure_cross (runs across datasets),
     figure_s1 (reduced-data runs: accuracy against training images per class, linear and log) and

@@ -70,6 +70,25 @@ def test_json_result(work, data):
     assert summary["iterations"] == 4 and summary["out"] == "baseB.h5" and 0 <= summary["mean10_top1"] <= 1
 
 
+def test_json_of_a_finished_run_names_its_files_as_this_command_does(work, data, tmp_path):
+    """`train --resume auto --json` on a run already finished prints its result with the paths this
+    command gave, as a run trained now would: result.json holds the paths of the command that
+    trained it, relative to that command's working directory, or the folder the run was moved from."""
+    options = ["--data", data, "--half", "B", "--split-seed", "1", *FAST, "--json"]
+    trained = invoke(["train", "-o", "finished.h5", *options], work)
+    assert trained.exit_code == 0, trained.output
+    again = invoke(["train", "-o", str(work / "finished.h5"), "--resume", "auto", *options], tmp_path)
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    assert (summary["out"], summary["run_dir"]) == (str(work / "finished.h5"), str(work / "finished.run"))
+    assert summary["mean10_top1"] == json.loads(trained.stdout)["mean10_top1"]
+    shutil.copytree(work / "finished.run", tmp_path / "moved" / "finished.run")
+    shutil.copy(work / "finished.h5", tmp_path / "moved")
+    moved = tmp_path / "moved" / "finished.h5"
+    summary = json.loads(invoke(["train", "-o", str(moved), "--resume", "auto", *options], work).stdout)
+    assert (summary["out"], summary["run_dir"]) == (str(moved), str(moved.with_suffix(".run")))
+
+
 def test_info_shows_layers_frozen_flags_and_provenance(work, data):
     assert invoke(["train", "--copy-from", "baseA.h5", "--n", "2", "--frozen", "--data", data, "-o", "A2B.h5",
                    *FAST], work).exit_code == 0
