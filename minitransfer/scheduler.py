@@ -352,10 +352,12 @@ def _share_trained(out, run):
         return 0.0
     try:
         meta = checkpoints.read_meta(saved)
-    except checkpoints.CheckpointError:
+        max_iter, iteration = meta["config"].get("max_iter"), meta["iteration"]
+    except (checkpoints.CheckpointError, KeyError, TypeError, AttributeError):  # its run says what is wrong
         return 0.0
-    max_iter = meta["config"].get("max_iter")
-    return min(meta["iteration"] / max_iter, 1.0) if isinstance(max_iter, int) and max_iter > 0 else 0.0
+    if not all(isinstance(value, int) for value in (max_iter, iteration)) or max_iter <= 0:
+        return 0.0
+    return min(max(iteration, 0) / max_iter, 1.0)
 
 
 def _unless_unwritable(log):
