@@ -233,10 +233,13 @@ def _metrics_kept(line, iteration, evaluated):
 
 class Progress:
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
-    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). Once the first
-    iterations are timed, one line estimates when the run ends. A display whose reader has gone (the
-    terminal closed, the ``| tee`` ended) is dropped, never an error: the run goes on to its
-    checkpoint (metrics.jsonl keeps what it would have shown)."""
+    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (it/s) and the
+    time left are timed from the end of the first iteration this process trains, which also pays
+    for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
+    once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
+    later line how long is left. A display whose reader has gone (the terminal closed, the ``| tee``
+    ended) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl keeps what
+    it would have shown)."""
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
@@ -246,29 +249,33 @@ class Progress:
         self.stream = stream or sys.stderr
         self.started, self.start = time.perf_counter(), start
         self.last_line, self.estimated = self.started, False
+        self.first = None  # (time, iteration) at the end of the first iteration trained here
 
     def iteration(self, done, loss, lr):
         if self.quiet:
             return
         now = time.perf_counter()
-        rate = (done - self.start) / max(now - self.started, 1e-9)
-        if not self.estimated and (now - self.started >= self.ESTIMATE_SECONDS or done == self.total):
+        if self.first is None:
+            self.first = (now, done)
+        timed, counted = now - self.first[0], done - self.first[1]
+        rate = counted / timed if counted and timed > 0 else (done - self.start) / max(now - self.started, 1e-9)
+        if not self.estimated and (timed >= self.ESTIMATE_SECONDS or done == self.total):
             self.estimated = True
-            self._estimate(done, now - self.started)
+            self._estimate(done, rate)
+        left = f", {duration((self.total - done) / rate)} left" if self.estimated and done < self.total and rate else ""
         if self.bar:
             width = 30
             filled = int(width * done / self.total)
             self._show(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                       f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s ")
+                       f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left} ")
         elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
-            self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s")
+            self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left}")
 
-    def _estimate(self, done, seconds):
-        per_iteration = seconds / max(done - self.start, 1)
-        left = per_iteration * (self.total - done)
+    def _estimate(self, done, rate):
+        left = (self.total - done) / rate if rate > 0 else 0
         if left > 0:
             end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + left))
-            self.line(f"{per_iteration:.3g} s per iteration: the remaining {self.total - done} iterations take about "
+            self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
                       f"{duration(left)} (until {end})")
 
     def line(self, text):

@@ -1,0 +1,61 @@
+"""What ``train`` shows while it runs (:class:`minitransfer.rundir.Progress`), on a fake clock: the
+pace and the time left are timed from the end of the first iteration, which also pays for the
+start (kernels compiled on first use, an evaluation a resume redoes)."""
+
+import io
+import re
+
+from minitransfer import rundir
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def lines_of(stream):
+    return stream.getvalue().splitlines()
+
+
+def test_a_slow_first_iteration_does_not_make_the_estimate_or_the_pace(monkeypatch):
+    """450,000 iterations, 30 s for the first (starting up), then 45 ms each: about 5.6 hours. The
+    estimate said "30 s per iteration ... 156 days" and the pace stayed below the real one for long."""
+    clock = Clock()
+    monkeypatch.setattr(rundir.time, "perf_counter", clock)
+    stream = io.StringIO()
+    progress = rundir.Progress(450_000, 0, bar=False, quiet=False, every=100, stream=stream)
+    clock.now += 30
+    progress.iteration(1, 2.3, 0.01)
+    for done in range(2, 1001):
+        clock.now += 0.045
+        progress.iteration(done, 2.3, 0.01)
+    [estimate] = [line for line in lines_of(stream) if "per iteration" in line]
+    assert estimate.startswith("0.045 s per iteration: the remaining 449954 iterations take about 6 hours (until ")
+    last = lines_of(stream)[-1]
+    assert re.fullmatch(r"iteration 1000/450000 loss 2\.3000 lr 0\.01 22\.2 it/s, 6 hours left", last), last
+
+
+def test_the_time_left_follows_the_pace_and_a_finished_run_has_none(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(rundir.time, "perf_counter", clock)
+    stream = io.StringIO()
+    progress = rundir.Progress(400, 100, bar=False, quiet=False, every=100, stream=stream)  # resumed at 100
+    for done in range(101, 401):
+        clock.now += 1.0 if done <= 200 else 0.5  # twice as fast after 200 (another run on the core ended)
+        progress.iteration(done, 1.0, 0.01)
+    shown = {int(line.split()[1].split("/")[0]): line for line in lines_of(stream) if line.startswith("iteration ")}
+    assert shown[200].endswith("1.0 it/s, 3 minutes left")  # 200 left at 1 it/s
+    assert shown[300].endswith("1.3 it/s, 75 s left")  # 199 iterations in 149 s since the first: 100 left
+    assert shown[400].endswith(" it/s")  # done: nothing left to say
+    assert sum("per iteration" in line for line in lines_of(stream)) == 1
+
+
+def test_a_quiet_run_shows_nothing(monkeypatch):
+    stream = io.StringIO()
+    progress = rundir.Progress(10, 0, bar=False, quiet=True, every=1, stream=stream)
+    for done in range(1, 11):
+        progress.iteration(done, 1.0, 0.01)
+    assert stream.getvalue() == ""
