@@ -132,7 +132,9 @@ def _already_finished(plan):
     if saved is None or saved.solver.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
         return None
     try:
-        finished = TrainResult(**json.loads(result.read_text()))
+        # result.json names the paths as the call that finished the run spelled them, in its working
+        # folder, wherever the run was then: the caller's own name them now
+        finished = TrainResult(**{**json.loads(result.read_text()), "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again

@@ -1,0 +1,55 @@
+"""minitransfer called from a notebook: repeated calls in one process, a run moved or the working
+folder changed between calls, interrupts raised by a callback, calls from a background thread, and
+what the calls raise (typed exceptions whose messages name the arguments, not command-line options)."""
+
+import concurrent.futures
+import os
+import shutil
+import signal
+
+import numpy as np
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import train as training
+
+FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}
+
+
+def _same_weights(a, b):
+    wa, wb = checkpoints.load(a).weights, checkpoints.load(b).weights
+    return wa.keys() == wb.keys() and all(np.array_equal(x, y) for name in wa for x, y in zip(wa[name], wb[name]))
+
+
+@pytest.fixture(scope="module")
+def straight(micro_data, tmp_path_factory):
+    """A run of FAST on the micro set, uninterrupted: its weights file."""
+    out = tmp_path_factory.mktemp("straight") / "net.h5"
+    training.train(training.TrainConfig(out=out, data=micro_data, **FAST))
+    return out
+
+
+def test_a_finished_run_moved_elsewhere_reports_where_it_is_now(straight, micro_data, tmp_path):
+    """A finished run's folder moved (a notebook's results tidied into a folder of their own):
+    resume='auto' finds it finished and returns its result, naming the weights and run directory
+    where they are now, not where result.json was written."""
+    moved = tmp_path / "moved"
+    shutil.copytree(straight.parent, moved)
+    result = training.train(training.TrainConfig(out=moved / "net.h5", data=micro_data, resume="auto", **FAST))
+    assert (result.out, result.run_dir) == (str(moved / "net.h5"), str(moved / "net.run"))
+    assert result.iterations == FAST["max_iter"] and result.evaluations == 2
+
+
+def test_a_finished_run_named_from_another_working_folder_is_named_as_the_caller_named_it(micro_data, tmp_path,
+                                                                                          monkeypatch):
+    """Trained as "net.h5" in one folder, asked for as "../first/net.h5" from another: the result
+    names the file the caller can open from where it is (result.json's "net.h5" is another file
+    there, or none)."""
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    monkeypatch.chdir(tmp_path / "first")
+    training.train(training.TrainConfig(out="net.h5", data=micro_data, **FAST))
+    monkeypatch.chdir(tmp_path / "second")
+    result = training.train(training.TrainConfig(out="../first/net.h5", data=micro_data, resume="auto", **FAST))
+    assert (result.out, result.run_dir) == ("../first/net.h5", "../first/net.run")
+    assert checkpoints.load(result.out).iteration == FAST["max_iter"]
