@@ -8,7 +8,8 @@ iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), l
 
 Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
 finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
-75); ``resume="auto"`` continues from it bit for bit. A non-finite loss raises :class:`Diverged`
+75), as does a KeyboardInterrupt raised by the ``on_iteration`` hook; ``resume="auto"`` continues
+from it bit for bit. A non-finite loss raises :class:`Diverged`
 with the layers' weight norms and the learning rate, before any update or checkpoint, so the last
 good checkpoint stays intact.
 """
@@ -81,7 +82,9 @@ def train(config, on_iteration=None):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
-    notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
+    notebooks); a ``KeyboardInterrupt`` it raises stops the run as SIGINT does, with a checkpoint
+    and :class:`Interrupted` (in a background thread, where no signal reaches the run, the way to
+    stop it). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
     and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
     ``data.dataset.DatasetError``, ``rundir.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
@@ -153,7 +156,7 @@ def _train(plan, on_iteration):
                 lr = run.iteration(iteration, x, labels)
                 done = iteration + 1
                 if on_iteration is not None:
-                    on_iteration(done)
+                    _notify(on_iteration, done, stop)
                 if stop and done < c.max_iter:
                     run.save(done, lr)
                     raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {run.files.checkpoint}; "
@@ -167,6 +170,15 @@ def _train(plan, on_iteration):
         run.progress.close()
     checkpoints.save(c.out, final)
     return run.finish()
+
+
+def _notify(on_iteration, done, stop):
+    """``on_iteration(done)``; a KeyboardInterrupt it raises is a stop request, as SIGINT is: the
+    iteration is complete, so its checkpoint can be written before :class:`Interrupted`."""
+    try:
+        on_iteration(done)
+    except KeyboardInterrupt:
+        stop.append("KeyboardInterrupt")
 
 
 class _Run:

@@ -53,3 +53,37 @@ def test_a_finished_run_named_from_another_working_folder_is_named_as_the_caller
     result = training.train(training.TrainConfig(out="../first/net.h5", data=micro_data, resume="auto", **FAST))
     assert (result.out, result.run_dir) == ("../first/net.h5", "../first/net.run")
     assert checkpoints.load(result.out).iteration == FAST["max_iter"]
+
+
+def _stop_handlers():
+    return [signal.getsignal(stop) for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
+
+
+def _in_thread(function, *args, **kwargs):
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+@pytest.mark.parametrize("where", ["main-thread", "background-thread"])
+def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkpoint(straight, micro_data, tmp_path,
+                                                                                     where):
+    """A notebook's callback raises KeyboardInterrupt (its stop button; in a background thread,
+    where SIGINT never reaches the run, the only way to stop it): the run stops as on SIGINT, with
+    its checkpoint and Interrupted, and resume='auto' continues it to the same bits as a run never
+    stopped. The notebook's signal handlers are as they were."""
+    out, handlers = tmp_path / "net.h5", _stop_handlers()
+    call = (lambda function, *args, **kwargs: function(*args, **kwargs)) if where == "main-thread" else _in_thread
+
+    def stop_button(done):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(training.Interrupted, match="KeyboardInterrupt: stopped after iteration 3") as stopped:
+        try:
+            call(training.train, training.TrainConfig(out=out, data=micro_data, **FAST), on_iteration=stop_button)
+        except KeyboardInterrupt:  # escaped train(): it would end pytest's session, not this test
+            pytest.fail("the callback's KeyboardInterrupt escaped train(), which wrote no checkpoint")
+    assert stopped.value.iteration == 3 and checkpoints.load(stopped.value.checkpoint_path).solver.iteration == 3
+    assert _stop_handlers() == handlers and not out.exists()
+    call(training.train, training.TrainConfig(out=out, data=micro_data, resume="auto", **FAST))
+    assert _same_weights(out, straight)
