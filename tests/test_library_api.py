@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import evaluate
 from minitransfer import train as training
+from minitransfer.data import synthetic
 
+MICRO = {"classes": 4, "train_per_class": 8, "val_per_class": 4, "size": 14, "seed": 1}  # conftest's micro_data
 FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}
 
 
@@ -87,3 +90,21 @@ def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkp
     assert _stop_handlers() == handlers and not out.exists()
     call(training.train, training.TrainConfig(out=out, data=micro_data, resume="auto", **FAST))
     assert _same_weights(out, straight)
+
+
+def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option(micro_data, tmp_path):
+    """The dataset a checkpoint was trained on, prepared again in its folder, then moved away: both
+    refusals say which argument to give, `data`, as every library message names its fields (the
+    command line shows them as --data)."""
+    data = tmp_path / "data"
+    shutil.copytree(micro_data, data)
+    training.train(training.TrainConfig(out=tmp_path / "net.h5", data=data, **FAST))
+    synthetic.build_synthetic(data, **{**MICRO, "seed": 2}, overwrite=True)
+    with pytest.raises(training.DataMismatch) as prepared_again:
+        evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
+    assert str(prepared_again.value).endswith(f"to score it on them anyway, give `data={str(data)!r}`")
+    data.rename(tmp_path / "moved")
+    with pytest.raises(training.DataMismatch) as moved:
+        evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
+    assert str(moved.value).endswith("give the folder where that dataset is now as `data`")
+    assert "--" not in str(prepared_again.value) + str(moved.value)
