@@ -108,3 +108,17 @@ def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option
         evaluate.evaluate_checkpoint(tmp_path / "net.h5", device="cpu")
     assert str(moved.value).endswith("give the folder where that dataset is now as `data`")
     assert "--" not in str(prepared_again.value) + str(moved.value)
+
+
+def test_build_synthetic_takes_numpy_integers_and_refuses_other_numbers_naming_them(tmp_path):
+    """A notebook's sweep (np.arange) passes NumPy integers: the same dataset as Python's, byte for
+    byte (before, a TypeError from meta.json's JSON once every image was generated). A float, a bool,
+    a count of no images or a negative seed is a ValueError naming the parameter, before anything is
+    written (before, a TypeError, an opaque NumPy error or bad data blaming skipped.txt)."""
+    plain = synthetic.build_synthetic(tmp_path / "plain", **MICRO)
+    swept = synthetic.build_synthetic(tmp_path / "swept", **{name: np.int64(value) for name, value in MICRO.items()})
+    assert swept.fingerprint == plain.fingerprint
+    for name, value in (("size", 14.0), ("classes", True), ("train_per_class", 0), ("seed", -1)):
+        with pytest.raises(ValueError, match=f"^synthetic: {name} must be an integer (>= |\\d+\\.\\.)"):
+            synthetic.build_synthetic(tmp_path / name, **{**MICRO, name: value})
+        assert not (tmp_path / name).exists()
