@@ -3,7 +3,8 @@ folder changed between calls, interrupts raised by a callback, calls from a back
 what the calls raise (typed exceptions whose messages name the arguments, not command-line options)."""
 
 import concurrent.futures
-import os
+import json
+import pathlib
 import shutil
 import signal
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate
+from minitransfer import evaluate, experiment, scheduler
 from minitransfer import train as training
 from minitransfer.data import synthetic
 
@@ -122,3 +123,21 @@ def test_build_synthetic_takes_numpy_integers_and_refuses_other_numbers_naming_t
         with pytest.raises(ValueError, match=f"^synthetic: {name} must be an integer (>= |\\d+\\.\\.)"):
             synthetic.build_synthetic(tmp_path / name, **{**MICRO, name: value})
         assert not (tmp_path / name).exists()
+
+
+def test_a_grid_takes_a_notebooks_numpy_options_as_train_does(micro_data, tmp_path):
+    """Options swept in a notebook (np.int64, np.float32, pathlib.Path): the grid trains its runs
+    with the values train() would take from them (np.float32(0.01) is 0.009999999776482582, not the
+    0.01 its str() gives), records them in experiment.json, and a rerun finds its runs finished
+    (before: a TypeError writing experiment.json; with the numbers written, a rerun refused the
+    grid's own runs as trained with other options)."""
+    runs = experiment.plan_grid(layers=(1,), frozen=True, fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+    options = {"data": pathlib.Path(micro_data), "batch_size": np.int64(8), "max_iter": np.int64(2),
+               "eval_every": np.int64(2), "base_lr": np.float32(0.01), "device": "cpu"}
+    first = scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
+    assert (len(first.finished), first.failed) == (3, [])
+    recorded = json.loads((tmp_path / "grid" / "random0" / "baseA.run" / "config.json").read_text())
+    assert recorded["base_lr"] == np.float32(0.01).item() and recorded["max_iter"] == 2
+    assert json.loads((tmp_path / "grid" / "experiment.json").read_text())["options"]["base_lr"] == recorded["base_lr"]
+    again = scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
+    assert (len(again.skipped), again.finished, again.failed) == (3, [], [])
