@@ -59,6 +59,9 @@ class Interrupted(Exception):
         self.checkpoint_path = checkpoint_path
         self.iteration = iteration
 
+    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+
 
 @dataclasses.dataclass
 class TrainResult:

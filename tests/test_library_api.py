@@ -4,7 +4,10 @@ what the calls raise (typed exceptions whose messages name the arguments, not co
 
 import concurrent.futures
 import json
+import multiprocessing
+import os
 import pathlib
+import pickle
 import shutil
 import signal
 
@@ -12,9 +15,9 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, experiment, scheduler
+from minitransfer import evaluate, experiment, rundir, scheduler
 from minitransfer import train as training
-from minitransfer.data import synthetic
+from minitransfer.data import build, lock, synthetic
 
 MICRO = {"classes": 4, "train_per_class": 8, "val_per_class": 4, "size": 14, "seed": 1}  # conftest's micro_data
 FAST = {"batch_size": 8, "max_iter": 6, "eval_every": 3, "quiet": True, "device": "cpu"}
@@ -141,3 +144,40 @@ def test_a_grid_takes_a_notebooks_numpy_options_as_train_does(micro_data, tmp_pa
     assert json.loads((tmp_path / "grid" / "experiment.json").read_text())["options"]["base_lr"] == recorded["base_lr"]
     again = scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
     assert (len(again.skipped), again.finished, again.failed) == (3, [], [])
+
+
+@pytest.mark.parametrize("error", [
+    training.Interrupted("SIGTERM: stopped after iteration 3", pathlib.Path("net.run/checkpoint.h5"), 3),
+    rundir.RunBusy("net.run is in use", 1234),
+    lock.DatasetBusy("data is being prepared", [1234, 5678]),
+    build.ClassesWithoutImages("no training image of 1 class", [3], [{"file": "a.jpg", "reason": "truncated"}]),
+], ids=lambda error: type(error).__name__)
+def test_exceptions_with_fields_survive_pickling(error):
+    """A process pool sends a worker's exception back pickled: those with fields of their own must
+    come back whole (before, unpickling them failed and broke the whole pool)."""
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error)
+    assert vars(again) == vars(error)
+
+
+def _stop_at_3(done):
+    if done == 3:
+        raise KeyboardInterrupt
+
+
+def test_a_process_pool_gets_back_an_interrupted_or_refused_run(micro_data, tmp_path):
+    """A notebook trains networks in a ProcessPoolExecutor: an interrupted run and one refused for
+    its busy run directory come back as Interrupted and RunBusy with their fields, and the pool
+    goes on (before, both broke the pool: BrokenProcessPool for every run it held)."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        stopped = pool.submit(training.train, training.TrainConfig(out=tmp_path / "a.h5", data=micro_data, **FAST),
+                              on_iteration=_stop_at_3).exception()
+        assert isinstance(stopped, training.Interrupted) and stopped.iteration == 3
+        assert checkpoints.load(stopped.checkpoint_path).solver.iteration == 3
+        with rundir.RunLock(tmp_path / "b.run"):
+            busy = pool.submit(training.train, training.TrainConfig(out=tmp_path / "b.h5", data=micro_data,
+                                                                    **FAST)).exception()
+        assert isinstance(busy, rundir.RunBusy) and busy.pid == os.getpid()
+        finished = pool.submit(training.train, training.TrainConfig(out=tmp_path / "a.h5", data=micro_data,
+                                                                    resume="auto", **FAST)).result()
+    assert finished.iterations == FAST["max_iter"]
