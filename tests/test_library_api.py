@@ -10,12 +10,13 @@ import pathlib
 import pickle
 import shutil
 import signal
+import threading
 
 import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, experiment, rundir, scheduler
+from minitransfer import evaluate, experiment, report, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.data import build, lock, synthetic
 
@@ -70,6 +71,53 @@ def _in_thread(function, *args, **kwargs):
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(function, *args, **kwargs).result()
 
+
+def _children():
+    """The PIDs of this process's live child processes."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.add(int(entry))
+    return found
+
+
+def _process_state():
+    """What a call could leave behind in a notebook's process: open descriptors, child processes,
+    threads and the stop signals' handlers."""
+    return {"descriptors": sorted(os.listdir("/proc/self/fd")), "children": _children(),
+            "threads": threading.active_count(), "handlers": _stop_handlers()}
+
+
+def test_repeated_calls_leave_the_process_as_they_found_it_and_train_the_same_bits(straight, micro_data, tmp_path):
+    """train (with loader workers), evaluate_checkpoint and write_report, called again and again in
+    one process under a notebook's own signal handlers: the process is the same after each round
+    (the first starts multiprocessing's resource tracker, once per process): no descriptor, process
+    or thread left behind, the handlers restored; and every round trains the same bits."""
+    def notebooks_handler(signum, frame):
+        raise KeyboardInterrupt
+
+    earlier = {stop: signal.signal(stop, handler) for stop, handler in (
+        (signal.SIGINT, notebooks_handler), (signal.SIGTERM, signal.SIG_IGN), (signal.SIGHUP, signal.SIG_DFL))}
+    try:
+        results, states = [], []
+        for call in range(3):
+            out = tmp_path / f"net{call}.h5"
+            training.train(training.TrainConfig(out=out, data=micro_data, workers=2, **FAST))
+            results.append(evaluate.evaluate_checkpoint(out, device="cpu"))
+            report.write_report(tmp_path, figures=False)
+            states.append(_process_state())
+        assert states[0] == states[1] == states[2]
+        assert states[2]["handlers"] == [notebooks_handler, signal.SIG_IGN, signal.SIG_DFL]
+        assert all(_same_weights(tmp_path / f"net{call}.h5", straight) for call in range(3))
+        assert results[0] == {**results[2], "checkpoint": results[0]["checkpoint"]}
+    finally:
+        for stop, handler in earlier.items():
+            signal.signal(stop, handler)
 
 @pytest.mark.parametrize("where", ["main-thread", "background-thread"])
 def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkpoint(straight, micro_data, tmp_path,
