@@ -3,6 +3,7 @@ folder changed between calls, interrupts raised by a callback, calls from a back
 what the calls raise (typed exceptions whose messages name the arguments, not command-line options)."""
 
 import concurrent.futures
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -94,30 +95,33 @@ def _process_state():
 
 
 def test_repeated_calls_leave_the_process_as_they_found_it_and_train_the_same_bits(straight, micro_data, tmp_path):
-    """train (with loader workers), evaluate_checkpoint and write_report, called again and again in
-    one process under a notebook's own signal handlers: the process is the same after each round
-    (the first starts multiprocessing's resource tracker, once per process): no descriptor, process
-    or thread left behind, the handlers restored; and every round trains the same bits."""
+    """One TrainConfig (with loader workers), trained again and again in one process under a
+    notebook's own signal handlers, each time evaluated and reported: the process is the same after
+    each round (the first starts multiprocessing's resource tracker, once per process): no
+    descriptor, process or thread left behind, the handlers restored; the configuration is not
+    changed by the calls; and every round trains the same bits."""
     def notebooks_handler(signum, frame):
         raise KeyboardInterrupt
 
     earlier = {stop: signal.signal(stop, handler) for stop, handler in (
         (signal.SIGINT, notebooks_handler), (signal.SIGTERM, signal.SIG_IGN), (signal.SIGHUP, signal.SIG_DFL))}
+    reused = training.TrainConfig(out=tmp_path / "net.h5", data=micro_data, workers=2, overwrite=True, **FAST)
+    as_given = dataclasses.replace(reused)
     try:
-        results, states = [], []
-        for call in range(3):
-            out = tmp_path / f"net{call}.h5"
-            training.train(training.TrainConfig(out=out, data=micro_data, workers=2, **FAST))
-            results.append(evaluate.evaluate_checkpoint(out, device="cpu"))
+        scores, states = [], []
+        for _ in range(3):
+            training.train(reused)
+            assert reused == as_given and _same_weights(reused.out, straight)
+            scores.append(evaluate.evaluate_checkpoint(reused.out, device="cpu"))
             report.write_report(tmp_path, figures=False)
             states.append(_process_state())
         assert states[0] == states[1] == states[2]
         assert states[2]["handlers"] == [notebooks_handler, signal.SIG_IGN, signal.SIG_DFL]
-        assert all(_same_weights(tmp_path / f"net{call}.h5", straight) for call in range(3))
-        assert results[0] == {**results[2], "checkpoint": results[0]["checkpoint"]}
+        assert scores[0] == scores[1] == scores[2]
     finally:
         for stop, handler in earlier.items():
             signal.signal(stop, handler)
+
 
 @pytest.mark.parametrize("where", ["main-thread", "background-thread"])
 def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkpoint(straight, micro_data, tmp_path,
