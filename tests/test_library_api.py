@@ -129,7 +129,8 @@ def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkp
     """A notebook's callback raises KeyboardInterrupt (its stop button; in a background thread,
     where SIGINT never reaches the run, the only way to stop it): the run stops as on SIGINT, with
     its checkpoint and Interrupted, and resume='auto' continues it to the same bits as a run never
-    stopped. The notebook's signal handlers are as they were."""
+    stopped, which evaluate_checkpoint scores there as here. The notebook's signal handlers are as
+    they were."""
     out, handlers = tmp_path / "net.h5", _stop_handlers()
     call = (lambda function, *args, **kwargs: function(*args, **kwargs)) if where == "main-thread" else _in_thread
 
@@ -146,6 +147,8 @@ def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkp
     assert _stop_handlers() == handlers and not out.exists()
     call(training.train, training.TrainConfig(out=out, data=micro_data, resume="auto", **FAST))
     assert _same_weights(out, straight)
+    scores = call(evaluate.evaluate_checkpoint, out, device="cpu")
+    assert {**scores, "checkpoint": None} == {**evaluate.evaluate_checkpoint(straight, device="cpu"), "checkpoint": None}
 
 
 def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option(micro_data, tmp_path):
