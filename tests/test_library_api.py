@@ -148,7 +148,8 @@ def test_a_keyboard_interrupt_raised_by_the_callback_stops_the_run_with_a_checkp
     call(training.train, training.TrainConfig(out=out, data=micro_data, resume="auto", **FAST))
     assert _same_weights(out, straight)
     scores = call(evaluate.evaluate_checkpoint, out, device="cpu")
-    assert {**scores, "checkpoint": None} == {**evaluate.evaluate_checkpoint(straight, device="cpu"), "checkpoint": None}
+    expected = evaluate.evaluate_checkpoint(straight, device="cpu")
+    assert {**scores, "checkpoint": None} == {**expected, "checkpoint": None}
 
 
 def test_evaluate_checkpoint_names_its_data_argument_not_the_command_line_option(micro_data, tmp_path):

@@ -242,8 +242,8 @@ def test_out_of_memory_names_the_batch_size_and_the_memory(emulated, monkeypatch
 
     monkeypatch.setattr(pool, "malloc", scarce)
     x, labels = batches(1, batch=64)[0]
-    with pytest.raises(OutOfDeviceMemory, match=r"at batch size 64 .* needs more than \d+\.\d\d GiB .* lower `batch_size`$") \
-            as refused:  # the field a notebook sets; the command line shows its option
+    needs = r"at batch size 64 .* needs more than \d+\.\d\d GiB .* lower `batch_size`$"  # the field a notebook sets
+    with pytest.raises(OutOfDeviceMemory, match=needs) as refused:
         step(gpu.asarray(x), gpu.asarray(labels), 0)
     assert option_text(str(refused.value)).endswith("; lower --batch-size")
 
