@@ -72,18 +72,20 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
     holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory``
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
-    while prepare rewrites the dataset (which it does not do while the evaluation reads it).
+    while prepare rewrites the dataset (which it does not do while the evaluation reads it);
+    :class:`ConfigError` for an argument out of its range, ``checkpoint.CheckpointError`` for a
+    checkpoint that cannot be read, ``data.dataset.DatasetError`` for a damaged dataset.
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
     if subset not in ("train", "val"):
-        raise ConfigError(f"subset must be train or val, got {subset!r}")
+        raise ConfigError(f"`subset` must be train or val, got {subset!r}")
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():
         raise DataMismatch(f"checkpoint {path} was trained on {stored['data']}, which is not there any more; "
-                           f"give the folder where that dataset is now (--data)")
+                           f"give the folder where that dataset is now as `data`")
     dataset = data if isinstance(data, datasets.Dataset) else \
         datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
     recorded = saved.meta["dataset_fingerprint"]
@@ -91,7 +93,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
                            f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
                            f"ones the network was trained and validated on; to score it on them anyway, give "
-                           f"--data {dataset.path}")
+                           f"`data={str(dataset.path)!r}`")
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
@@ -102,7 +104,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         mean, mean_resized_from = fit_mean(saved.mean if saved.mean is not None else dataset.mean(), dataset.image_size)
         device = resolve_device(device)
         if precision is not None and precision not in precisions.PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
+            raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
         net = load_net(saved, device, precision)
         batch_size = batch_size or stored.get("eval_batch_size") or preset.batch_size
         indices = task.val_indices if subset == "val" else task.train_indices

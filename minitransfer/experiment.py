@@ -28,6 +28,8 @@ import shlex
 import sys
 import zlib
 
+import numpy as np
+
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.rundir import holder, run_dir_for
@@ -281,7 +283,9 @@ def run_fields(run, out, options):
         fields.update(all_classes)
     fields["seed"] = run_seed(int(options.get("seed") or 0), run)
     fields["out"] = str(weights_path(out, run.name))
-    return fields
+    # a notebook's NumPy numbers as train() takes them (np.float32(0.01) is 0.009999999776482582, whose
+    # str() would give its runs 0.01): the grid's runs train with the values train() would record
+    return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
 
 
 def weights_path(out, name):
@@ -332,11 +336,19 @@ def write_plan(out, runs, options, train_command):
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in _planned_before(out) if record.get("name") not in names]}
-    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=os.fspath) + "\n")  # a notebook's pathlib.Path
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n")
     for run in runs:
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n")
+
+
+def _plain(value):
+    """What JSON records of an option value a notebook passes: a path (pathlib.Path) as its text, a
+    NumPy number (a swept np.int64 or np.float64) as the Python number."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return os.fspath(value)
 
 
 def _planned_before(out):

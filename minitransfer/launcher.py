@@ -76,13 +76,14 @@ class Launcher:
         return b"\n" in self.unread
 
     def close(self):
-        """End the launcher (after its running child, if any, has finished)."""
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
-            self.process.wait()
+        """End the launcher (after its running child, if any, has finished) and close its pipes:
+        a notebook runs grid after grid in one process."""
+        try:
+            self.process.stdin.close()  # the end of its requests
+        except OSError:  # a request it never read: it is gone
+            pass
+        self.process.wait()
+        self.process.stdout.close()
 
 
 class Forked:

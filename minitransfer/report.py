@@ -190,7 +190,11 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     a base that cannot be found) is left out of every table and figure, and named with the reason
     in ``left_out``, results.md and findings.md; a run measured against a base that is not among
     the runs is left out of the findings and every relative number, and named in ``without_base``,
-    results.md and findings.md. Runs of several datasets, presets or precisions raise :class:`MixedRuns`.
+    results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
+    :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
+    written), ``results.BadReference`` for a ``reference`` that is not a table of the paper's runs
+    (``FileNotFoundError`` for one that is not there), ``fileio.StorageError`` when a file cannot be
+    written.
 
     Example: ``write_report("grid", reference="paper").findings``
     """

@@ -335,6 +335,9 @@ class RunBusy(RuntimeError):
         super().__init__(message)
         self.pid = pid
 
+    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.pid)
+
 
 class RunLock:
     """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as

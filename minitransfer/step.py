@@ -228,7 +228,7 @@ class TrainingStep:
         return OutOfDeviceMemory(
             f"out of GPU memory: a training step of {self.net.preset} at batch size {x.shape[0]} "
             f"(precision {self.net.precision}) needs more than {needed / GIB:.2f} GiB ({what}); the GPU has "
-            f"{free / GIB:.2f} GiB free of {total / GIB:.2f} GiB; lower --batch-size")
+            f"{free / GIB:.2f} GiB free of {total / GIB:.2f} GiB; lower `batch_size`")
 
 
 # ---------------------------------------------------------------------------------------------

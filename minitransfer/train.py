@@ -8,7 +8,8 @@ iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), l
 
 Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
 finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
-75); ``resume="auto"`` continues from it bit for bit. A non-finite loss raises :class:`Diverged`
+75), as does a KeyboardInterrupt raised by the ``on_iteration`` hook; ``resume="auto"`` continues
+from it bit for bit. A non-finite loss raises :class:`Diverged`
 with the layers' weight norms and the learning rate, before any update or checkpoint, so the last
 good checkpoint stays intact.
 """
@@ -58,6 +59,9 @@ class Interrupted(Exception):
         self.checkpoint_path = checkpoint_path
         self.iteration = iteration
 
+    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+
 
 @dataclasses.dataclass
 class TrainResult:
@@ -81,7 +85,9 @@ def train(config, on_iteration=None):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
-    notebooks). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
+    notebooks); a ``KeyboardInterrupt`` it raises stops the run as SIGINT does, with a checkpoint
+    and :class:`Interrupted` (in a background thread, where no signal reaches the run, the way to
+    stop it). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
     and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
     ``data.dataset.DatasetError``, ``rundir.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
@@ -134,8 +140,9 @@ def _already_finished(plan):
     if saved is None or saved.solver.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
         return None
     try:
-        recorded = json.loads(result.read_text())
-        finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
+        # result.json names the paths as the call that finished the run spelled them, in its working
+        # folder, wherever the run was then: the caller's own name them now
+        finished = TrainResult(**{**json.loads(result.read_text()), "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again
@@ -154,7 +161,7 @@ def _train(plan, on_iteration):
                 lr = run.iteration(iteration, x, labels)
                 done = iteration + 1
                 if on_iteration is not None:
-                    on_iteration(done)
+                    _notify(on_iteration, done, stop)
                 if stop and done < c.max_iter:
                     run.save(done, lr)
                     raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {run.files.checkpoint}; "
@@ -168,6 +175,15 @@ def _train(plan, on_iteration):
         run.progress.close()
     checkpoints.save(c.out, final)
     return run.finish()
+
+
+def _notify(on_iteration, done, stop):
+    """``on_iteration(done)``; a KeyboardInterrupt it raises is a stop request, as SIGINT is: the
+    iteration is complete, so its checkpoint can be written before :class:`Interrupted`."""
+    try:
+        on_iteration(done)
+    except KeyboardInterrupt:
+        stop.append("KeyboardInterrupt")
 
 
 class _Run:

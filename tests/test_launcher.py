@@ -76,6 +76,19 @@ def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_
     assert again.wait() == 0
 
 
+@pytest.mark.parametrize("ended", [False, True], ids=["running", "killed"])
+def test_closing_a_launcher_closes_its_pipes(preloaded, tmp_path, ended):
+    """A notebook runs grid after grid in one process: a closed launcher, running or killed
+    meanwhile, leaves no pipe open (its replies' stayed open until garbage collection)."""
+    assert preloaded.start(["--version"], tmp_path / "version.log").wait() == 0
+    if ended:
+        preloaded.process.kill()
+        preloaded.process.wait()
+    preloaded.close()
+    assert preloaded.process.stdin.closed and preloaded.process.stdout.closed
+    assert preloaded.process.returncode == (-signal.SIGKILL if ended else 0)
+
+
 def test_a_dead_launcher_is_an_os_error_that_says_to_rerun(preloaded, synthetic_8, tmp_path):
     arguments = ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "100000", "--batch-size", "8",
                  "--log-every", "1", "--out", str(tmp_path / "a.h5")]

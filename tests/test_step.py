@@ -11,6 +11,7 @@ import pytest
 
 from cuda_emulator import cache_dir, install, AVAILABLE, REASON
 from minitransfer import cuda, models, optim
+from minitransfer.cli._common import option_text
 from minitransfer.ops import sgd
 from minitransfer.step import OutOfDeviceMemory, TrainingStep, launch_plan
 
@@ -241,8 +242,10 @@ def test_out_of_memory_names_the_batch_size_and_the_memory(emulated, monkeypatch
 
     monkeypatch.setattr(pool, "malloc", scarce)
     x, labels = batches(1, batch=64)[0]
-    with pytest.raises(OutOfDeviceMemory, match=r"at batch size 64 .* needs more than \d+\.\d\d GiB .* lower --batch-size"):
+    needs = r"at batch size 64 .* needs more than \d+\.\d\d GiB .* lower `batch_size`$"  # the field a notebook sets
+    with pytest.raises(OutOfDeviceMemory, match=needs) as refused:
         step(gpu.asarray(x), gpu.asarray(labels), 0)
+    assert option_text(str(refused.value)).endswith("; lower --batch-size")
 
 
 # ---------------------------------------------------------------------------------------------

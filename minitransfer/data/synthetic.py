@@ -78,7 +78,7 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import importers
 from . import wordnet
-from .build import check_image_size
+from .build import MAX_IMAGE_SIZE
 
 GENERATOR_VERSION = 5
 BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50, "size": 14, "seed": 0}
@@ -200,8 +200,11 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
 
     Example: ``build_synthetic("synthetic-20", classes=20, size=14)``
     """
+    classes, train_per_class, val_per_class, size, seed = (  # checked before the images are generated
+        _integer(name, value, low, high) for name, value, low, high in (
+            ("classes", classes, 2, len(CLASS_MOTIFS)), ("train_per_class", train_per_class, 1, None),
+            ("val_per_class", val_per_class, 0, None), ("size", size, 1, MAX_IMAGE_SIZE), ("seed", seed, 0, None)))
     table = class_table(classes)
-    check_image_size(size)  # before the images are generated
     subsets = {}
     for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
         images, labels = generate(classes, per_class, size, seed, subset)
@@ -212,6 +215,17 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
         out, source={"kind": "synthetic", **parameters}, classes=table, subsets=subsets, size=size,
         shard_length=shard_length, workers=0, progress=progress, overwrite=overwrite,
     )
+
+
+def _integer(name, value, low, high):
+    """``value`` as a Python int (the JSON of meta.json takes no NumPy integer, a notebook's
+    ``np.arange`` gives them), or a ValueError unless it is an integer in ``low``..``high`` (None: no
+    upper bound)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low or \
+            (high is not None and value > high):
+        bound = f"{low}..{high}" if high is not None else f">= {low}"
+        raise ValueError(f"synthetic: {name} must be an integer {bound}, got {value!r}")
+    return int(value)
 
 
 def cache_dir():
