@@ -36,7 +36,7 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
-from minitransfer.grid_check import check_finished, check_folder, check_memory
+from minitransfer.grid_check import check_bases, check_finished, check_folder, check_memory
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      is_finished, run_dir, run_fields, train_arguments, write_plan)
 
@@ -84,8 +84,9 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
-    interrupted outcome. Raises ``preflight.OutOfMemory``, before anything is written, when the runs it would
-    train at once need more memory together than is available."""
+    interrupted outcome. Raises, before anything is written, ``ConfigError`` (or a bad-data error)
+    naming a base whose options ``train`` would refuse, and ``preflight.OutOfMemory`` when the runs it
+    would train at once need more memory together than is available."""
     scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
     try:
         scheduler.run(poll_seconds)
@@ -111,7 +112,8 @@ class _Scheduler:
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
         own_train = self.train_command == list(default_train_command())
-        if own_train:  # what another command needs is not minitransfer's estimate
+        if own_train:  # what another command takes and needs is not minitransfer's to judge
+            check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
             check_memory(self.pending, out, options, self.slots)
         write_plan(out, runs, options, train_command)
         self.outcome = GridOutcome([], finished, [], [])

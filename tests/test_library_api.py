@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, experiment, report, rundir, scheduler
+from minitransfer import config, evaluate, experiment, report, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.data import build, lock, synthetic
 
@@ -237,3 +237,18 @@ def test_a_process_pool_gets_back_an_interrupted_or_refused_run(micro_data, tmp_
         finished = pool.submit(training.train, training.TrainConfig(out=tmp_path / "a.h5", data=micro_data,
                                                                     resume="auto", **FAST)).result()
     assert finished.iterations == FAST["max_iter"]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"max_iter": 0}, r"run random0/baseA: `max_iter` must be an integer >= 1, got 0"),
+    ({"preset": "caffenet", "max_iter": 4}, r"run random0/baseA: preset caffenet takes 227x227 crops"),
+], ids=["max-iter-0", "preset-too-large"])
+def test_a_grid_whose_options_no_base_can_take_is_refused_before_anything_is_written(micro_data, tmp_path, options,
+                                                                                     message):
+    """Only the command line checked them: run_grid queued every run, and each failed in its
+    train.log ("2 failed, 1 not run")."""
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    with pytest.raises(config.ConfigError, match=message):
+        scheduler.run_grid(runs, tmp_path / "grid", {"data": micro_data, "device": "cpu", **options},
+                           log=lambda line: None, poll_seconds=0.01)
+    assert not (tmp_path / "grid").exists()
