@@ -9,9 +9,8 @@ iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), l
 Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
 finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
 75), as does a KeyboardInterrupt raised by the ``on_iteration`` hook; ``resume="auto"`` continues
-from it bit for bit. A non-finite loss raises :class:`Diverged`
-with the layers' weight norms and the learning rate, before any update or checkpoint, so the last
-good checkpoint stays intact.
+from it bit for bit. A non-finite loss raises :class:`Diverged` with the layers' weight norms and
+the learning rate, before any update or checkpoint, so the last good checkpoint stays intact.
 """
 
 import contextlib
