@@ -15,7 +15,9 @@ contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. 
 dataset as this process opened and checked it (its meta.json as parsed then, the files as
 checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
-pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel).
+pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A worker that dies
+is :class:`~minitransfer.data.decoder_pool.WorkerDied`; one alive that gives no batch for
+:data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on stderr, again after twice as long.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -30,6 +32,8 @@ paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records whic
 import hashlib
 import multiprocessing
 import queue
+import sys
+import time
 from multiprocessing import shared_memory
 
 import numpy as np
@@ -43,6 +47,7 @@ from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_block
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
+STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again after twice as long, ...)
 
 
 def prefetch_slots(workers, prefetch=None):
@@ -253,12 +258,14 @@ class _WorkerPool:
                 process.start()
         self.submitted = 0
         self.finished = {}
+        self.reading = f"{dataset.path} ({subset})"
 
     def submit(self, batch, image_indices):
         self.tasks.put((batch, batch % self.depth, image_indices))
         self.submitted = batch + 1
 
     def take(self, batch, count):
+        waiting, said = time.monotonic(), 0
         while batch not in self.finished:
             try:
                 done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
@@ -267,6 +274,12 @@ class _WorkerPool:
                 if dead:
                     raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
                                      f"signal, e.g. -9 by the out-of-memory killer)") from None
+                waited = time.monotonic() - waiting
+                if waited >= STALL_NOTICE_SECONDS * 2 ** said:  # after 1, 2, 4 ... minutes
+                    said += 1
+                    _notice(f"warning: the data loader has given no batch for {waited:.0f} s (its "
+                            f"{len(self.processes)} processes, alive, read {self.reading}): a slow or stalled file "
+                            f"system? The run goes on when the batch comes")
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)
@@ -288,6 +301,14 @@ class _WorkerPool:
         del self.slots
         self.memory.close()
         self.memory.unlink()
+
+
+def _notice(text):
+    """``text`` on stderr, dropped where it cannot be written (the terminal gone)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -213,6 +214,35 @@ def test_a_killed_worker_is_reported_as_such(data):
         worker.join()
         with pytest.raises(decoder_pool.WorkerDied, match=r"a data loader process died \(exit codes \[-9\]"):
             _take(batches, 20)
+
+
+def test_a_stalled_worker_is_said_on_stderr_and_the_batches_go_on_when_it_resumes(data, monkeypatch, capsys):
+    """A worker alive but stuck (a stalled file system; here stopped with SIGSTOP) left the run
+    waiting without a word: after STALL_NOTICE_SECONDS (then twice as long, ...) stderr says so,
+    naming the dataset; once the worker goes on, the batches are those of a loader never stalled."""
+    monkeypatch.setattr(loader, "STALL_NOTICE_SECONDS", 0.5)
+    half = splits.make_half(data, "all")
+    with _train_loader(data, half, workers=0) as batches:
+        expected = _take(batches, 20)
+    with _train_loader(data, half, workers=1) as batches:
+        first = _take(batches, 1)
+        worker = batches._pool.processes[0]
+        os.kill(worker.pid, signal.SIGSTOP)
+        resume = threading.Timer(3.5, os.kill, (worker.pid, signal.SIGCONT))
+        resume.start()
+        try:
+            rest = _take(batches, 19)  # more than it prefetched before it stopped
+        finally:
+            resume.cancel()
+            os.kill(worker.pid, signal.SIGCONT)
+    said = [line for line in capsys.readouterr().err.splitlines() if "data loader" in line]
+    assert 2 <= len(said) <= 3, said  # at 0.5 (said at the poll after 1 s), 1 and 2 s; not every second
+    assert re.fullmatch(rf"warning: the data loader has given no batch for \d+ s \(its 1 processes, alive, read "
+                        rf"{re.escape(str(data.path))} \(train\)\): a slow or stalled file system\? The run goes on "
+                        rf"when the batch comes", said[0]), said[0]
+    for (x, y), (x_expected, y_expected) in zip(first + rest, expected):
+        np.testing.assert_array_equal(x, x_expected)
+        np.testing.assert_array_equal(y, y_expected)
 
 
 @pytest.mark.gpu
