@@ -455,12 +455,9 @@ def _warn_unlocked(descriptor, path, error):
         return
     _UNLOCKED_DEVICES.add(device)
     where = f"the file system of {pathlib.Path(path).parent}" if path is not None else "a file system"
-    try:
-        print(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, so "
-              f"nothing stops a second process from training into the same run or preparing the dataset a training "
-              f"reads meanwhile; on Lustre, mount with -o flock", file=sys.stderr, flush=True)
-    except OSError:  # stderr gone: the warning is all that is lost
-        pass
+    stopping.warn(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, "
+                  f"so nothing stops a second process from training into the same run or preparing the dataset a "
+                  f"training reads meanwhile; on Lustre, mount with -o flock")
 
 
 def same_file(descriptor, path):

@@ -15,6 +15,7 @@ written and the exit code still the one documented.
 import errno
 import os
 import signal
+import sys
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
@@ -47,3 +48,12 @@ def drop_stream(stream):
     os.dup2(devnull, descriptor)
     os.close(devnull)
     stream.flush()
+
+
+def warn(text):
+    """``text`` on stderr, from code below the command line (no click there); dropped where it
+    cannot be written (the terminal gone): a warning is all that is lost."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass

@@ -32,13 +32,12 @@ paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records whic
 import hashlib
 import multiprocessing
 import queue
-import sys
 import time
 from multiprocessing import shared_memory
 
 import numpy as np
 
-from minitransfer import counter_rng, cuda
+from minitransfer import counter_rng, cuda, stopping
 from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
@@ -277,9 +276,9 @@ class _WorkerPool:
                 waited = time.monotonic() - waiting
                 if waited >= STALL_NOTICE_SECONDS * 2 ** said:  # after 1, 2, 4 ... minutes
                     said += 1
-                    _notice(f"warning: the data loader has given no batch for {waited:.0f} s (its "
-                            f"{len(self.processes)} processes, alive, read {self.reading}): a slow or stalled file "
-                            f"system? The run goes on when the batch comes")
+                    stopping.warn(f"warning: the data loader has given no batch for {waited:.0f} s (its "
+                                  f"{len(self.processes)} processes, alive, read {self.reading}): a slow or "
+                                  f"stalled file system? The run goes on when the batch comes")
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)
@@ -301,14 +300,6 @@ class _WorkerPool:
         del self.slots
         self.memory.close()
         self.memory.unlink()
-
-
-def _notice(text):
-    """``text`` on stderr, dropped where it cannot be written (the terminal gone)."""
-    try:
-        print(text, file=sys.stderr, flush=True)
-    except OSError:
-        pass
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
