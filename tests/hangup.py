@@ -18,13 +18,18 @@ import time
 OUTPUTS = ("terminal", "pipe")
 
 
+def buffered_environment():
+    """This environment less ``PYTHONUNBUFFERED`` (which this sandbox sets): a command's output then
+    buffered as a user's is, so that a write that fails leaves its bytes for Python's last flush."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
 def start(command, cwd, output, preexec_fn=None):
     """``command`` in a session of its own, as a login shell's job, its stdout and stderr going to
     ``output``: "terminal", a pseudo-terminal it controls, or "pipe" (``| tee``), buffered as a
     user's are (a write that fails leaves its bytes for Python's last flush, which fails again).
     ``preexec_fn`` runs in the child before it starts. Returns the process and our end of its output."""
     ours, theirs = pty.openpty() if output == "terminal" else os.pipe()
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
 
     def in_the_child():
         if preexec_fn is not None:
@@ -32,7 +37,8 @@ def start(command, cwd, output, preexec_fn=None):
         if output == "terminal":  # the controlling terminal of the session start_new_session began
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=theirs if output == "terminal" else subprocess.DEVNULL,
+    stdin = theirs if output == "terminal" else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=cwd, env=buffered_environment(), stdin=stdin,
                                stdout=theirs, stderr=theirs, start_new_session=True, preexec_fn=in_the_child)
     os.close(theirs)
     return process, ours

@@ -3,12 +3,12 @@ hand-edited, the folder put where it does not belong. Each is refused, naming wh
 before anything is trained or written."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import textwrap
 
+import hangup
 import pytest
 from click.testing import CliRunner
 
@@ -156,9 +156,8 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
         main(["experiment", "--data", {str(micro_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",
               "--device", "cpu"], prog_name="minitransfer")
         """)
-    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
     grid_run = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=buffered)
+                                stderr=subprocess.PIPE, text=True, env=hangup.buffered_environment())
     grid_run.stdout.close()
     grid_run.stdin.write("go\n")
     grid_run.stdin.close()

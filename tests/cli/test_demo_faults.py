@@ -1,7 +1,6 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -220,9 +219,8 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
         demos.run_demo = interrupted
         main(["demo", "-o", {str(tmp_path / "demo")!r}, "--device", "cpu"], prog_name="minitransfer")
         """)
-    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as a user's
     demo = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=buffered)
+                            stderr=subprocess.PIPE, text=True, env=hangup.buffered_environment())
     assert demo.stdout.readline().startswith("preparing the built-in synthetic benchmark")
     demo.stdout.close()
     demo.stdin.write("go\n")
