@@ -87,14 +87,15 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     files = {folder.name: _files_below(folder, scan_skipped) for folder in folders}
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     train = {name: found for name, found in files.items() if found}
+    digests = {}  # {path: sha256 of its bytes}: each file read once to find copies
     if val_root is not None:
         val = _validation_files(val_root, train_root, set(files), scan_skipped)
         sizes = _file_identities(train, val)[1]
     else:
         identity, sizes = _file_identities(train, {})
-        identity = _same_content_in_a_class(train, identity, sizes)
+        identity = _same_content_in_a_class(train, identity, sizes, digests)
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
-    val, copies = _without_copies_of_training(train, val, sizes)
+    val, copies = _without_copies_of_training(train, val, sizes, digests)
     scan_skipped += copies
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
@@ -275,11 +276,11 @@ def _twins(paths, identity, sizes, digests):
     return twins
 
 
-def _same_content_in_a_class(train, identity, sizes):
+def _same_content_in_a_class(train, identity, sizes, digests):
     """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
     made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
     holds a copy of a training image of its class."""
-    identity, digests = dict(identity), {}
+    identity = dict(identity)
     for files in train.values():
         twins = _twins(files, identity, sizes, digests)
         for path in files:
@@ -288,7 +289,7 @@ def _same_content_in_a_class(train, identity, sizes):
     return identity
 
 
-def _without_copies_of_training(train, val, sizes):
+def _without_copies_of_training(train, val, sizes, digests):
     """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
     a validation image that is also a training image (a copy in val/, or in another class's
     folder) would measure memory, not generalisation. Only files of a size a training file has are
@@ -298,7 +299,7 @@ def _without_copies_of_training(train, val, sizes):
         for path in train[name]:
             if path in sizes:
                 training.setdefault(sizes[path], []).append(path)
-    digests, kept, skipped = {}, {}, []
+    kept, skipped = {}, []
     for name, files in val.items():
         kept[name] = []
         for path in files:
