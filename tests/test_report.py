@@ -51,12 +51,16 @@ def write_run(out, run, mean10, final=None, best=None, treatment=True, config=No
     (folder / "result.json").write_text(json.dumps(result))
 
 
-@pytest.fixture
-def runs_dir(tmp_path):
-    out = tmp_path / "grid"
+def write_runs(out):
+    """``out`` holding the results of a grid at layers 1, 3 and 5, their accuracies :data:`ACCURACY`'s."""
     for run in grid.plan_grid(layers=(1, 3, 5)):
         write_run(out, run, ACCURACY[run.name])
     return out
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    return write_runs(tmp_path / "grid")
 
 
 def read_csv(path):

@@ -16,15 +16,12 @@ from minitransfer import experiment as grid
 from minitransfer import findings, report
 from minitransfer.cli import main
 from minitransfer.results import Result, collect, without_base
-from test_report import ACCURACY, read_csv, train_in, write_run
+from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
 
 
 @pytest.fixture
 def runs_dir(tmp_path):
-    out = tmp_path / "grid"
-    for run in grid.plan_grid(layers=(1, 3, 5)):
-        write_run(out, run, ACCURACY[run.name])
-    return out
+    return write_runs(tmp_path / "grid")
 
 
 def record_source(runs_dir, name, **source):
