@@ -33,7 +33,7 @@ import hashlib
 import multiprocessing
 import queue
 import time
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
@@ -307,7 +307,12 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
     dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
     and checked it, not meta.json as it may read now) into the slots."""
     dataset = ds.Dataset(*dataset_fields)
-    memory = shared_memory.SharedMemory(name=memory_name)  # spawn children share the parent's resource tracker
+    # Attaching registers the segment with the resource tracker the spawn children share with the
+    # parent (Python < 3.13 has no track=False): a worker's registration arriving after the parent
+    # unlinked it made the tracker warn at exit of a "leaked" segment it could not remove. The
+    # parent, which created it, alone registers and unregisters it.
+    resource_tracker.register = lambda name, rtype: None  # this worker process only
+    memory = shared_memory.SharedMemory(name=memory_name)
     slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
     reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
     try:
