@@ -12,6 +12,7 @@ from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps t
 half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -39,6 +40,27 @@ DEVICES = ("auto", "cpu", "cuda")
 MAX_SEED = splits.MAX_SEED
 # The largest batch and fc8 width: the CUDA kernels take sizes as 32-bit integers, labels are int32.
 MAX_COUNT = 2**31 - 1
+
+
+def worded(message):
+    """``message`` in the words of this process's user: the fields it quotes (`per_class=40`) as
+    the library names them, or as the rule of :func:`fields_worded_by` says them while it holds
+    (the command line's: --per-class 40)."""
+    return _FIELD_WORDING[-1](message)
+
+
+@contextlib.contextmanager
+def fields_worded_by(rule):
+    """While this holds, :func:`worded` passes messages through ``rule`` (the command line's
+    :func:`minitransfer.cli._common.option_text`)."""
+    _FIELD_WORDING.append(rule)
+    try:
+        yield
+    finally:
+        _FIELD_WORDING.pop()
+
+
+_FIELD_WORDING = [str]
 
 
 class ConfigError(ValueError):

@@ -1,5 +1,6 @@
 """What a researcher should know before a training run starts, printed as warnings by ``train``
-(the run goes on): each names the option or the file behind it and what to do instead; and the one
+(the run goes on): each names the option or the file behind it and what to do instead (quoting
+the configuration fields as errors do: :func:`minitransfer.config.worded`); and the one
 thing that stops a run before it starts that only this machine can tell: a batch too large for its
 memory.
 
@@ -51,15 +52,15 @@ def warnings_for(plan):
     if share < CROP_SHARE_WARNING:
         found.append(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
                      f"{plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); "
-                     f"prepare the images at --size {round(preset.crop / PAPER_CROP_SHARE)} to keep the paper's "
-                     f"proportion, or choose a preset made for {min(height, width)} px images")
+                     f"prepare the images at {round(preset.crop / PAPER_CROP_SHARE)} px (prepare's --size) to "
+                     f"keep the paper's proportion, or choose a preset made for {min(height, width)} px images")
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
-        found.append(f"--per-class {c.per_class} keeps every training image of {plan.dataset.path} ({images} images of "
+        found.append(f"`per_class={c.per_class}` keeps every training image of {plan.dataset.path} ({images} images of "
                      f"{plan.task.num_classes} classes): the run is not reduced, yet it takes the reduced-data "
-                     f"solver (--base-lr {c.base_lr}, --stepsize {c.stepsize})")
+                     f"solver (`base_lr={c.base_lr}`, `stepsize={c.stepsize}`)")
     if c.batch_size > images:
-        found.append(f"--batch-size {c.batch_size} is larger than the {images} training images: every batch repeats "
+        found.append(f"`batch_size={c.batch_size}` is larger than the {images} training images: every batch repeats "
                      f"images")
     if "resized_from" in plan.mean_source:
         height, width = plan.mean_source["resized_from"]
@@ -73,13 +74,13 @@ def warnings_for(plan):
     if misnamed:
         found.append(misnamed)
     if c.cuda_graph and plan.device == "cpu":
-        found.append("--cuda-graph replays CUDA kernels; on the CPU the run goes without it")
+        found.append("`cuda_graph` replays CUDA kernels; on the CPU the run goes without it")
     if plan.device == "cpu" and preset.cpu_seconds_per_image:
         seconds = preset.cpu_seconds_per_image * c.batch_size * (c.max_iter - _start_of(plan))
         if seconds > CPU_HOURS_WARNING * 3600:
             found.append(f"{preset.name} on the CPU: {c.max_iter} iterations of batch {c.batch_size} take about "
-                         f"{duration(seconds)} on two cores; train on a GPU (--device cuda), or fewer iterations "
-                         f"(--max-iter) or the mini preset for a trial")
+                         f"{duration(seconds)} on two cores; train on a GPU (`device='cuda'`), or fewer "
+                         f"iterations (`max_iter`) or the mini preset for a trial")
     return found
 
 
@@ -91,7 +92,7 @@ def _paper_name_of_another_network(plan):
     trained = PAPER_NAME.fullmatch(pathlib.Path(default_out(plan.config, plan.parent)).stem)
     if named is None or trained is None or named.group(1) == trained.group(1):
         return ""
-    return (f"--out {plan.config.out} is the paper's name of another network than this run trains "
+    return (f"`out={plan.config.out}` is the paper's name of another network than this run trains "
             f"({trained.group(1)}); report lists it as {named.group(1)}, beside the treatment its config.json records")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
 from minitransfer.resume import check_destination, precision_change, resume_point
 from minitransfer.data import loader as loaders
@@ -211,7 +211,7 @@ class _Run:
         self.files.write_json(self.files.config, c.to_dict())
         self.progress.line(describe_plan(plan, self.net))
         for warning in warnings_for(plan):
-            self.progress.line(f"warning: {warning}")
+            self.progress.line(f"warning: {worded(warning)}")
         self.started = time.perf_counter()
 
     def _log_precision_change(self):

@@ -126,7 +126,7 @@ def test_out_named_as_another_network_of_the_paper_is_warned_about(micro_data, t
     if warned is None:
         assert warnings == []
     else:
-        assert warnings == [f"warning: --out {tmp_path / 'runs' / name} is the paper's name of another network than "
+        assert warnings == [f"warning: `out={tmp_path / 'runs' / name}` is the paper's name of another network than "
                             f"this run trains {warned}, beside the treatment its config.json records"]
 
 

@@ -8,8 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
 from minitransfer import config, models, preflight
+from minitransfer.cli import main
 from minitransfer.memory_limit import Available
 
 
@@ -22,7 +24,7 @@ def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_i
     assert len(found) == 1, found
     assert f"preset micro takes 12x12 crops of the 36x36 images of {synthetic_8}" in found[0]
     assert "a crop spans 33% of an image's side" in found[0]
-    assert "prepare the images at --size 14" in found[0]  # 12 / (227 / 256) = 13.5
+    assert "prepare the images at 14 px (prepare's --size)" in found[0]  # 12 / (227 / 256) = 13.5
     assert warnings(data=synthetic_8, preset="mini", max_iter=5) == []  # 32 of 36: 89 %
 
 
@@ -34,7 +36,7 @@ def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic
     found = [w for w in warnings(data=synthetic_8, preset=preset, max_iter=longer) if "on the CPU" in w]
     assert len(found) == 1, found
     assert f"{preset} on the CPU: {longer} iterations of batch {p.batch_size} take about 4 hours" in found[0]
-    assert "train on a GPU (--device cuda)" in found[0]
+    assert "train on a GPU (`device='cuda'`)" in found[0]
     shorter = math.floor(threshold / 2)
     assert not [w for w in warnings(data=synthetic_8, preset=preset, max_iter=shorter) if "on the CPU" in w]
 
@@ -42,20 +44,20 @@ def test_a_cpu_run_of_more_than_two_hours_is_announced_with_its_length(synthetic
 def test_a_reduced_data_run_that_keeps_every_image_says_so(synthetic_8):
     # synthetic_8: 40 training images per class; half A has 4 classes
     found = warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=40)
-    assert len(found) == 1 and "--per-class 40 keeps every training image" in found[0], found
-    assert "(160 images of 4 classes)" in found[0] and "--base-lr 0.0125" in found[0]
+    assert len(found) == 1 and "`per_class=40` keeps every training image" in found[0], found
+    assert "(160 images of 4 classes)" in found[0] and "`base_lr=0.0125`" in found[0]
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, per_class=39) == []
 
 
 def test_a_batch_larger_than_the_training_images_says_so(synthetic_8):
     found = warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=161)
-    assert found == ["--batch-size 161 is larger than the 160 training images: every batch repeats images"]
+    assert found == ["`batch_size=161` is larger than the 160 training images: every batch repeats images"]
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, batch_size=160) == []
 
 
 def test_a_cuda_graph_asked_for_on_the_cpu_says_it_is_not_used(synthetic_8):
     assert warnings(data=synthetic_8, preset="mini", max_iter=5, cuda_graph=True) == [
-        "--cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
+        "`cuda_graph` replays CUDA kernels; on the CPU the run goes without it"]
 
 
 # One training step in a fresh process: how much its peak RSS grows over what the imports took.
@@ -96,3 +98,18 @@ def test_memory_is_not_checked_where_it_is_unknown_and_an_evaluation_counts_the_
         preflight.check_memory(plan)
     plan.config.batch_size = 1
     preflight.check_memory(plan)  # evaluated in one batch of half A's 40 validation images: a few MiB
+
+
+def test_train_names_the_options_and_the_library_the_fields(synthetic_8, tmp_path):
+    """A notebook's run was told to change --per-class and --batch-size, options it has not got;
+    the command line's user still reads the options."""
+    result = CliRunner().invoke(main, ["train", "--data", synthetic_8, "--preset", "mini", "--max-iter", "1",
+                                       "--per-class", "40", "--batch-size", "161", "--cuda-graph", "--device", "cpu",
+                                       "--log-every", "1", "-o", str(tmp_path / "net.h5")])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(said) == 3 and not any("`" in line for line in said), said
+    assert "--per-class 40 keeps every training image" in said[0] and "(--base-lr 0.0125, --stepsize" in said[0]
+    assert said[1:] == ["warning: --batch-size 161 is larger than the 160 training images: every batch repeats images",
+                        "warning: --cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
+    assert config.worded("`batch_size=161`") == "`batch_size=161`"  # the command has ended: the library's words again

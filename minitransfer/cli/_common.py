@@ -151,7 +151,8 @@ class CommandGroup(click.Group):
 
     def main(self, *args, **kwargs):
         displays_any_name()
-        return super().main(*args, **kwargs)
+        with config.fields_worded_by(option_text):
+            return super().main(*args, **kwargs)
 
     def parse_args(self, ctx, args):
         return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
