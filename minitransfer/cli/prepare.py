@@ -90,11 +90,12 @@ def prepare():
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
-    another source, see --overwrite; OUT inside SOURCE; another process is importing into OUT, or a
-    training or an evaluation is reading the dataset there), 65 bad data (the file at fault is
-    named), 74 a file could not be written (full disk, read-only folder), 75 interrupted (SIGINT,
-    SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are kept:
-    rerun the same command.
+    another source, see --overwrite; OUT inside SOURCE; SOURCE is another dataset than the command
+    imports, e.g. CIFAR-100 given to cifar10: the command to use is named; another process is importing
+    into OUT, or a training or an evaluation is reading the dataset there), 65 bad data (the file at
+    fault is named), 74 a file could not be written (full disk, read-only folder), 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are
+    kept: rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):
@@ -103,6 +104,7 @@ def prepare():
       minitransfer prepare folder photos photos-64 --size 64 --families families.txt   # your data
       minitransfer prepare imagenet ILSVRC2012 imagenet-256 --devkit ILSVRC2012_devkit_t12   # your data
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
+      minitransfer prepare cifar10 cifar-10-python.tar.gz cifar10   # your data
       minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
     """
 
@@ -227,25 +229,51 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     run(lambda: _finish(built, verify))
 
 
+def _cifar_options(command):
+    """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
+    for option in reversed((click.argument("source", type=click.Path(exists=True)),
+                            click.argument("out", type=click.Path(file_okay=False)),
+                            _size, _workers, _shard, _verify, _overwrite)):
+        command = option(command)
+    return command
+
+
+def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
+    built = _import(lambda: importer(source, out, size=size or 32, workers=workers or 0, shard_length=shard_size,
+                                     progress=_Progress(label), overwrite=overwrite))
+    run(lambda: _finish(built, verify))
+
+
 @prepare.command()
-@click.argument("source", type=click.Path(exists=True))
-@click.argument("out", type=click.Path(file_okay=False))
-@_size
-@_workers
-@_shard
-@_verify
-@_overwrite
+@_cifar_options
+def cifar10(source, out, size, workers, shard_size, verify, overwrite):
+    """CIFAR-10, python version (archive or folder); native 32x32 unless --size. Animals natural, vehicles man-made.
+
+    SOURCE is cifar-10-python.tar.gz or the cifar-10-batches-py folder it unpacks into:
+    data_batch_1..5 are imported as training images, test_batch as validation. Half A of the natural
+    split is the six animals (bird, cat, deer, dog, frog, horse), half B the four vehicles
+    (airplane, automobile, ship, truck). A CIFAR-100 archive given here is refused (exit 2), naming
+    'prepare cifar100'.
+
+    \b
+    Example (your data):
+      minitransfer prepare cifar10 cifar-10-python.tar.gz cifar10   # your data
+    """
+    _import_cifar(cifar.import_cifar10, "cifar10", source, out, size, workers, shard_size, verify, overwrite)
+
+
+@prepare.command()
+@_cifar_options
 def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
+
+    A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'.
 
     \b
     Example (your data):
       minitransfer prepare cifar100 cifar-100-python.tar.gz cifar100   # your data
     """
-    built = _import(lambda: cifar.import_cifar100(
-        source, out, size=size or 32, workers=workers or 0, shard_length=shard_size, progress=_Progress("cifar100"),
-        overwrite=overwrite))
-    run(lambda: _finish(built, verify))
+    _import_cifar(cifar.import_cifar100, "cifar100", source, out, size, workers, shard_size, verify, overwrite)
 
 
 @prepare.command("synthetic")

@@ -1,16 +1,19 @@
-"""CIFAR-100 (the python version) into the shard format of :mod:`minitransfer.data.dataset`.
+"""CIFAR-10 and CIFAR-100 (the python versions) into the shard format of :mod:`minitransfer.data.dataset`.
 
 The archive's pickles are read with a restricted unpickler (plain containers and numpy arrays
 only: an archive can never run code), and everything declared is size-checked before it is
 read or converted: a tar member by its header (at most :data:`~.decode.MAX_MEMBER_BYTES`), the
 pickled ``data`` must already be a uint8 array (N, 3072) and the labels N integers, so a small
-pickle cannot make a huge array out of repeated references.
+pickle cannot make a huge array out of repeated references. The two differ only in their
+:class:`CifarLayout` (file names) and their class tables; an archive of the one given to the
+other's importer is named as such, with the command that imports it.
 """
 
 import io
 import pathlib
 import pickle
 import tarfile
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,8 +41,32 @@ CIFAR100_MAN_MADE_SUPERCLASSES = (
     "vehicles_1",
     "vehicles_2",
 )
-CIFAR_FILES = ("meta", "train", "test")
+# CIFAR-10's classes in its label order; the vehicles are man-made, the six animals natural.
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CIFAR10_VEHICLES = ("airplane", "automobile", "ship", "truck")
 IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
+
+
+class CifarLayout(NamedTuple):
+    """Where the python version of one CIFAR keeps its pickles, and what messages call it."""
+
+    title: str  # "CIFAR-100"
+    command: str  # the 'minitransfer prepare' command that imports it
+    folder: str  # the folder its archive unpacks into
+    meta: str  # the class names
+    train: tuple  # the training batches, in the order their images are imported
+    test: str  # the test batch: the dataset's val
+    largest: str  # the size of its largest file, for the size limit's message
+
+    @property
+    def files(self):
+        return (self.meta, *self.train, self.test)
+
+
+CIFAR10 = CifarLayout("CIFAR-10", "cifar10", "cifar-10-batches-py", "batches.meta",
+                      tuple(f"data_batch_{number}" for number in range(1, 6)), "test_batch", "31 MB")
+CIFAR100 = CifarLayout("CIFAR-100", "cifar100", "cifar-100-python", "meta", ("train",), "test", "155 MB")
+LAYOUTS = (CIFAR10, CIFAR100)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -66,67 +93,101 @@ def _decode_keys(value):
     return value
 
 
-def _read_cifar_files(source):
-    """{name: bytes} of ``cifar-100-python/`` meta, train and test, from a tar archive (gzip, bz2, xz
-    or none) or a folder, each refused from its declared size (the tar header, the file's size)
-    before it is read when above MAX_MEMBER_BYTES."""
+def _read_cifar_files(source, layout):
+    """{name: bytes} of ``layout``'s files, from a tar archive (gzip, bz2, xz or none) or a folder,
+    each refused from its declared size (the tar header, the file's size) before it is read when
+    above MAX_MEMBER_BYTES. The other CIFAR's files, without any of ``layout``'s, are a
+    ``ValueError`` naming the command that imports them."""
     source = pathlib.Path(source)
     if source.is_file():
-        files = _read_archive(source)
-        missing = "member (expected the CIFAR-100 python archive)"
+        files, present = _read_archive(source, layout)
+        expected = f"member (expected the {layout.title} python archive)"
     else:
-        files = _read_folder(source)
-        missing = "file (expected the cifar-100-python folder)"
-    for name in CIFAR_FILES:
-        if name not in files:
-            raise ds.DatasetError(f"{source}: no {name} {missing}")
+        files, present = _read_folder(source, layout)
+        expected = f"file (expected the {layout.folder} folder)"
+    missing = [name for name in layout.files if name not in files]
+    if missing:
+        for other in LAYOUTS:
+            if other != layout and other.meta in present and not present & set(layout.files):
+                raise ValueError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: import it with "
+                                 f"'minitransfer prepare {other.command}'")
+        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}")
     return files
 
 
-def _read_archive(source):
-    """One pass through the archive, to the end of its compressed stream: gzip and bz2 check their
-    CRC only there, and damage in the data already read would pass unnoticed otherwise."""
-    files = {}
+def _read_archive(source, layout):
+    """({name: bytes} of ``layout``'s files, the names of every file in the archive), in one pass
+    through the archive to the end of its compressed stream: gzip and bz2 check their CRC only
+    there, and damage in the data already read would pass unnoticed otherwise."""
+    files, present = {}, set()
     with archives.reading_archive(source), tarfile.open(source) as archive:
         for member in archive:
+            if not member.isfile():
+                continue
             name = pathlib.PurePosixPath(member.name).name
-            if member.isfile() and name in CIFAR_FILES and name not in files:
-                _check_size(f"{source}:{member.name}", member.size)
+            present.add(name)
+            if name in layout.files and name not in files:
+                _check_size(f"{source}:{member.name}", member.size, layout)
                 with archives.reading_archive(f"{source}:{member.name}"):
                     files[name] = archive.extractfile(member).read()
         while archive.fileobj.read(1 << 20):
             pass
-    return files
+    return files, present
 
 
-def _read_folder(source):
+def _read_folder(source, layout):
+    """({name: bytes} of ``layout``'s files in ``source`` or its ``layout.folder``, the names of the
+    files there and in the other CIFARs' folders)."""
     files = {}
-    for folder in (source, source / "cifar-100-python"):
-        for name in CIFAR_FILES:
+    for folder in (source, source / layout.folder):
+        for name in layout.files:
             if name not in files and (folder / name).is_file():
-                _check_size(folder / name, (folder / name).stat().st_size)
+                _check_size(folder / name, (folder / name).stat().st_size, layout)
                 files[name] = (folder / name).read_bytes()
-    return files
+    folders = [source, *(source / other.folder for other in LAYOUTS)]
+    present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
+    return files, present
 
 
-def _check_size(origin, size):
+def _check_size(origin, size, layout):
     if size > MAX_MEMBER_BYTES:
-        raise ds.DatasetError(f"{origin}: {size} bytes, more than the {MAX_MEMBER_BYTES} a CIFAR-100 file may have "
-                              f"(the training set is 155 MB)")
+        raise ds.DatasetError(f"{origin}: {size} bytes, more than the {MAX_MEMBER_BYTES} a {layout.title} file may "
+                              f"have (its largest is {layout.largest})")
 
 
-def _cifar_part(data, origin, fine_classes, coarse_classes):
-    """(images N,32,32,3, fine labels, coarse labels) of a batch, each label checked against its class table."""
+def _read_meta(data, origin, layout, keys):
+    """(the metadata dict, the lists of class names under ``keys``): UTF-8 names, those of the first
+    key (the classes) distinct, as each is its class's wnid in meta.json; ``DatasetError`` naming
+    ``origin`` otherwise."""
+    meta = _decode_keys(restricted_load(data, origin))
+    if not isinstance(meta, dict):
+        raise ds.DatasetError(f"{origin}: not {layout.title} metadata (a {type(meta).__name__}, not a dict)")
+    try:
+        names = [[name.decode() if isinstance(name, bytes) else str(name) for name in meta[key]] for key in keys]
+    except UnicodeDecodeError as error:
+        raise ds.DatasetError(f"{origin}: a class name is not UTF-8 ({error.object!r})") from error
+    except (KeyError, TypeError) as error:
+        raise ds.DatasetError(f"{origin}: not {layout.title} metadata ({error})") from error
+    first = {}
+    for index, name in enumerate(names[0]):
+        if first.setdefault(name, index) != index:
+            raise ds.DatasetError(f"{origin}: the class name {name!r} is given twice (classes {first[name]} and "
+                                  f"{index})")
+    return meta, names
+
+
+def _cifar_part(data, origin, layout, label_keys):
+    """(images N,32,32,3, [labels of each of ``label_keys``]) of a batch: ``label_keys`` is {key: the
+    number of classes its labels index}, each checked against it."""
     part = _decode_keys(restricted_load(data, origin))
     if not isinstance(part, dict):
-        raise ds.DatasetError(f"{origin}: not a CIFAR-100 batch (a {type(part).__name__}, not a dict)")
+        raise ds.DatasetError(f"{origin}: not a {layout.title} batch (a {type(part).__name__}, not a dict)")
     data = part.get("data")
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES:
         raise ds.DatasetError(f"{origin}: 'data' must be a uint8 array (N, {IMAGE_BYTES}), got {_describe(data)}")
-    fine, coarse = (_labels(part.get(key), len(data), classes, f"{origin}: '{key}'")
-                    for key, classes in (("fine_labels", fine_classes), ("coarse_labels", coarse_classes)))
+    labels = [_labels(part.get(key), len(data), classes, f"{origin}: '{key}'") for key, classes in label_keys.items()]
     images = data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # N,32,32,3
-    return images, fine, coarse
+    return images, labels
 
 
 def _labels(values, count, classes, origin):
@@ -151,6 +212,20 @@ def _describe(value):
     return f"a {type(value).__name__}"
 
 
+def _check_every_class_seen(source, names, seen):
+    """``DatasetError`` naming the classes of ``names`` whose labels are not in ``seen`` (no image has them)."""
+    empty = [name for index, name in enumerate(names) if index not in seen]
+    if empty:
+        raise ds.DatasetError(f"{source}: {len(empty)} of its {len(names)} classes have no image: "
+                              f"{', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
+
+
+def _build(layout, source, out, classes, subsets, options, extra_meta=None):
+    """:func:`.build.build_dataset` of a CIFAR import; ``options``: the importer's keyword arguments."""
+    return build_dataset(out, source={"kind": layout.command, "path": str(source)}, classes=classes, subsets=subsets,
+                         extra_meta=extra_meta, **options)
+
+
 def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progress=None, overwrite=False):
     """Import CIFAR-100 (the python version: ``cifar-100-python.tar.gz`` or its folder) into ``out``.
 
@@ -159,34 +234,24 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     (:data:`CIFAR100_MAN_MADE_SUPERCLASSES` are man-made, the other 14 superclasses natural); shards
     also hold ``/coarse_labels``. ``train`` is CIFAR's training set, ``val`` its test set. Stored at
     the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 and distinct (``DatasetError``).
-    ``overwrite`` and ``out`` beside ``source``: as :func:`.importers.import_imagenet`.
+    CIFAR-10 given here is a ``ValueError`` that names ``prepare cifar10``. ``overwrite`` and ``out``
+    beside ``source``: as :func:`.importers.import_imagenet`.
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
     inputs.check_apart(source, out)
-    files = _read_cifar_files(source)
-    meta = _decode_keys(restricted_load(files["meta"], f"{source}:meta"))
-    if not isinstance(meta, dict):
-        raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata (a {type(meta).__name__}, not a dict)")
-    try:
-        fine_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["fine_label_names"]]
-        coarse_names = [name.decode() if isinstance(name, bytes) else str(name) for name in meta["coarse_label_names"]]
-    except UnicodeDecodeError as error:
-        raise ds.DatasetError(f"{source}:meta: a class name is not UTF-8 ({error.object!r})") from error
-    except (KeyError, TypeError) as error:
-        raise ds.DatasetError(f"{source}:meta: not CIFAR-100 metadata ({error})") from error
-    first = {}
-    for index, name in enumerate(fine_names):  # a class's name is its wnid in meta.json, which must be distinct
-        if first.setdefault(name, index) != index:
-            raise ds.DatasetError(f"{source}:meta: the class name {name!r} is given twice (classes {first[name]} and "
-                                  f"{index})")
+    files = _read_cifar_files(source, CIFAR100)
+    _, (fine_names, coarse_names) = _read_meta(files.pop(CIFAR100.meta), f"{source}:{CIFAR100.meta}", CIFAR100,
+                                               ("fine_label_names", "coarse_label_names"))
     subsets, superclass_of = {}, {}
     for subset, name in (("train", "train"), ("val", "test")):
-        images, fine, coarse = _cifar_part(files[name], f"{source}:{name}", len(fine_names), len(coarse_names))
+        images, (fine, coarse) = _cifar_part(files.pop(name), f"{source}:{name}", CIFAR100,
+                                             {"fine_labels": len(fine_names), "coarse_labels": len(coarse_names)})
         for fine_label, coarse_label in zip(fine.tolist(), coarse.tolist()):
             if superclass_of.setdefault(fine_label, coarse_label) != coarse_label:
                 raise ds.DatasetError(f"{source}:{name}: class {fine_names[fine_label]} under two superclasses")
         subsets[subset] = ([ImportItem(pixels=image) for image in images], fine, {"coarse_labels": coarse})
+    _check_every_class_seen(source, fine_names, superclass_of)
 
     def family(coarse_label):
         return wordnet.MAN_MADE if coarse_names[coarse_label] in CIFAR100_MAN_MADE_SUPERCLASSES else wordnet.NATURAL
@@ -194,15 +259,68 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     classes = [
         {"index": index, "wnid": name, "name": name, "superclass": coarse_names[superclass_of[index]],
          "family": family(superclass_of[index])}
-        for index, name in enumerate(fine_names) if index in superclass_of
+        for index, name in enumerate(fine_names)
     ]
-    if len(classes) != len(fine_names):
-        empty = [name for index, name in enumerate(fine_names) if index not in superclass_of]
-        raise ds.DatasetError(f"{source}: {len(empty)} of its {len(fine_names)} classes have no image: "
-                              f"{', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}")
     coarse_classes = [{"index": index, "name": name, "family": family(index)} for index, name in enumerate(coarse_names)]
-    return build_dataset(
-        out, source={"kind": "cifar100", "path": str(source)}, classes=classes, subsets=subsets, size=size,
-        shard_length=shard_length, workers=workers, progress=progress, extra_meta={"coarse_classes": coarse_classes},
-        overwrite=overwrite,
-    )
+    options = dict(size=size, workers=workers, shard_length=shard_length, progress=progress, overwrite=overwrite)
+    return _build(CIFAR100, source, out, classes, subsets, options, extra_meta={"coarse_classes": coarse_classes})
+
+
+def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progress=None, overwrite=False):
+    """Import CIFAR-10 (the python version: ``cifar-10-python.tar.gz`` or its ``cifar-10-batches-py``
+    folder) into ``out``.
+
+    ``train`` is ``data_batch_1`` .. ``data_batch_5`` in that order, ``val`` is ``test_batch``. The
+    classes are ``batches.meta``'s ``label_names`` in its label order, which must be CIFAR-10's ten
+    (:data:`CIFAR10_CLASSES`, distinct, each with an image); each records its ``family``: the
+    vehicles (:data:`CIFAR10_VEHICLES`) man-made, the six animals natural, so the natural split's
+    half A is the animals and half B the vehicles. Each batch must hold ``num_cases_per_batch``
+    images and ``num_vis`` must be 3072 where the metadata gives them (``DatasetError`` otherwise,
+    as for CIFAR-100). CIFAR-100 given here is a ``ValueError`` that names ``prepare cifar100``.
+    Stored at the native 32 × 32 unless ``size`` says otherwise; ``overwrite`` and ``out`` beside
+    ``source``: as :func:`.importers.import_imagenet`.
+
+    Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
+    """
+    inputs.check_apart(source, out)
+    files = _read_cifar_files(source, CIFAR10)
+    origin = f"{source}:{CIFAR10.meta}"
+    meta, (names,) = _read_meta(files.pop(CIFAR10.meta), origin, CIFAR10, ("label_names",))
+    _check_cifar10_meta(meta, names, origin)
+    subsets, seen = {}, set()
+    for subset, batches in (("train", CIFAR10.train), ("val", (CIFAR10.test,))):
+        items, labels = [], []
+        for batch in batches:
+            images, (batch_labels,) = _cifar_part(files.pop(batch), f"{source}:{batch}", CIFAR10,
+                                                  {"labels": len(names)})
+            if meta.get("num_cases_per_batch", len(images)) != len(images):
+                raise ds.DatasetError(f"{source}:{batch}: {len(images)} images, but {CIFAR10.meta} says a batch holds "
+                                      f"{meta['num_cases_per_batch']} (a batch cut short or replaced?)")
+            items += [ImportItem(pixels=image) for image in images]
+            labels.append(batch_labels)
+        subsets[subset] = (items, np.concatenate(labels), {})
+        seen.update(subsets[subset][1].tolist())
+    _check_every_class_seen(source, names, seen)
+    classes = [{"index": index, "wnid": name, "name": name,
+                "family": wordnet.MAN_MADE if name in CIFAR10_VEHICLES else wordnet.NATURAL}
+               for index, name in enumerate(names)]
+    options = dict(size=size, workers=workers, shard_length=shard_length, progress=progress, overwrite=overwrite)
+    return _build(CIFAR10, source, out, classes, subsets, options)
+
+
+def _check_cifar10_meta(meta, names, origin):
+    """``DatasetError`` unless ``names`` are CIFAR-10's ten classes (in any order: the labels follow
+    them) and the declared ``num_vis`` and ``num_cases_per_batch`` are what the batches can hold."""
+    unknown = [name for name in names if name not in CIFAR10_CLASSES]
+    absent = [name for name in CIFAR10_CLASSES if name not in names]
+    if unknown or absent:
+        found = "; ".join(part for part in (f"unknown {', '.join(map(repr, unknown))}" if unknown else "",
+                                            f"missing {', '.join(absent)}" if absent else "") if part)
+        raise ds.DatasetError(f"{origin}: 'label_names' must be CIFAR-10's ten classes ({', '.join(CIFAR10_CLASSES)}), "
+                              f"each of which is an animal or a vehicle for the natural split: {found}")
+    if meta.get("num_vis", IMAGE_BYTES) != IMAGE_BYTES:
+        raise ds.DatasetError(f"{origin}: 'num_vis' is {meta['num_vis']!r}, not the {IMAGE_BYTES} values of a "
+                              f"32 x 32 colour image")
+    per_batch = meta.get("num_cases_per_batch")
+    if per_batch is not None and (type(per_batch) is not int or per_batch < 1):
+        raise ds.DatasetError(f"{origin}: 'num_cases_per_batch' must be a positive integer, got {per_batch!r}")

@@ -23,10 +23,11 @@ def _stored_array(data, subset, name):
     return np.concatenate(parts)
 
 
-def _cifar_archive(path, evil=None, member_size=None, compression="gz", meta=None):
+def _cifar_archive(path, evil=None, member_size=None, compression="gz", meta=None, leave_out=()):
     """cifar-100-python.tar.gz with 4 fine classes in 2 superclasses; ``evil``: the bytes of the
     training pickle instead; ``member_size``: its header declares that size, its data left out;
-    ``compression``: gz, bz2 or xz; ``meta``: what the meta pickle holds instead."""
+    ``compression``: gz, bz2 or xz; ``meta``: what the meta pickle holds instead; ``leave_out``:
+    the names of members not written."""
     rng = np.random.default_rng(0)
 
     def batch(count):
@@ -41,6 +42,8 @@ def _cifar_archive(path, evil=None, member_size=None, compression="gz", meta=Non
     }
     with tarfile.open(path, f"w:{compression}") as archive:
         for name, content in parts.items():
+            if name in leave_out:
+                continue
             raw = evil if (evil is not None and name == "train") else pickle.dumps(content, protocol=2)
             info = tarfile.TarInfo(f"cifar-100-python/{name}")
             if member_size is not None and name == "train":
@@ -222,3 +225,14 @@ def test_classes_without_an_image_are_named(tmp_path):
                                        str(tmp_path / "out")])
     assert result.exit_code == 65, result.output
     assert "cifar-100-python.tar.gz: 2 of its 6 classes have no image: kiwi, tram" in result.output
+
+
+@pytest.mark.parametrize("missing", [("test",), ("meta", "train")], ids=["test", "meta-and-train"])
+def test_missing_members_are_bad_data_naming_them(tmp_path, missing):
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz", leave_out=missing)
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert (f"cifar-100-python.tar.gz: no {', '.join(missing)} member (expected the CIFAR-100 python archive)"
+            in result.output)
+    assert not (tmp_path / "out").exists()
