@@ -229,11 +229,16 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     run(lambda: _finish(built, verify))
 
 
+_cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
+                              help=f"Processes resizing to --size, at most {MAX_WORKERS} (default: 0, in this process: "
+                                   f"CIFAR's pixels need no decoding).")
+
+
 def _cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
     for option in reversed((click.argument("source", type=click.Path(exists=True)),
                             click.argument("out", type=click.Path(file_okay=False)),
-                            _size, _workers, _shard, _verify, _overwrite)):
+                            _size, _cifar_workers, _shard, _verify, _overwrite)):
         command = option(command)
     return command
 

@@ -200,7 +200,7 @@ def test_a_negative_seed_is_a_usage_error_naming_the_option(tmp_path, command):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("command", ["imagenet", "tiny-imagenet", "cifar100", "folder"])
+@pytest.mark.parametrize("command", ["imagenet", "tiny-imagenet", "cifar10", "cifar100", "folder"])
 @pytest.mark.parametrize("workers", [decoder_pool.MAX_WORKERS + 1, 10**20], ids=["max+1", "10**20"])
 def test_more_workers_than_the_bound_is_a_usage_error_naming_the_option(tmp_path, command, workers):
     """--workers 100000 would start that many processes, 10**20 overflowed in multiprocessing: both
