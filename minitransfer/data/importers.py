@@ -1,6 +1,6 @@
 """Importers: ImageNet (ILSVRC2012) and Tiny ImageNet into the shard format of
 :mod:`minitransfer.data.dataset`, through :func:`~.build.build_dataset` (decoding, limits,
-resuming, skipped files). CIFAR-100 is in :mod:`.cifar`, class-folder trees in :mod:`.folder`.
+resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-folder trees in :mod:`.folder`.
 """
 
 import collections
