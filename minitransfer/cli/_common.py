@@ -6,7 +6,9 @@ data, 74 a file could not be written (disk full, permissions; the previous files
 interrupted with a checkpoint written or before anything was (safe to rerun), 141 the reader of the
 output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every command runs its
 work through :func:`run`, so a known failure is one line on stderr and its exit code, never a
-traceback.
+traceback. A standard output that is closed (``>&-``) is refused before any work (74): what a
+command prints would be lost without a word (send it to /dev/null to discard it). A closed
+stderr drops the messages, never the exit code.
 
 Options shared by several commands are defined once here, with their defaults taken from the
 library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the
@@ -39,6 +41,11 @@ EXIT_IO = 74
 EXIT_INTERRUPTED = 75
 EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
+
+class OutputUnwritable(OSError):
+    """Standard output is closed (``>&-``)."""
+
+
 # The first row whose exception class matches decides the exit code and the message's prefix.
 EXIT_CODES = (
     (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
@@ -58,6 +65,7 @@ EXIT_CODES = (
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
     (MemoryError, EXIT_ERROR, "error: out of memory (a smaller --batch-size needs less)"),
+    (OutputUnwritable, EXIT_IO, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
 )
@@ -100,6 +108,32 @@ def drop_output_if_reader_gone():
         if not stopping.reader_gone(error):
             raise
         stopping.drop_stream(sys.stdout)
+
+
+def refuse_closed_output():
+    """:class:`OutputUnwritable` where stdout was closed when the command started (``>&-``: Python
+    then sets sys.stdout to None, and every print is dropped without a word)."""
+    if sys.stdout is None:
+        raise OutputUnwritable("standard output is closed: nothing could be written (to discard the output, send it "
+                               "to /dev/null: > /dev/null)")
+
+
+def hold_standard_descriptors():
+    """Put /dev/null on each of the descriptors 0, 1 and 2 that is closed, so that no file the
+    command opens takes its number (a checkpoint opened as descriptor 2 would receive what a library
+    or a child process writes on stderr), and give Python a stderr there: with none, click writes
+    its usage errors on stdout and ``print(file=sys.stderr)`` prints on stdout. With stderr closed
+    its messages are dropped; the exit code says what happened."""
+    for descriptor in (0, 1, 2):  # ascending: os.open takes the lowest free number, the closed one
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != descriptor:
+                os.dup2(devnull, descriptor)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False, errors=inputs.DISPLAY_ERRORS)
 
 
 def _reader_gone(stream):
@@ -150,6 +184,8 @@ class CommandGroup(click.Group):
     (its --help and --version write to a pipe too)."""
 
     def main(self, *args, **kwargs):
+        hold_standard_descriptors()
+        run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
         displays_any_name()
         return super().main(*args, **kwargs)
 

@@ -1,0 +1,65 @@
+"""What the commands write, where it cannot go: a standard output closed (``>&-``) or on a full
+disk (/dev/full), a stderr closed (``2>&-``), names that would split a line of text, numbers
+that JSON cannot hold. The standard streams' faults in a subprocess, its output buffered as a
+user's is (a failed write then leaves its bytes for Python's last flush, which exited with 120)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import hangup
+from minitransfer import config
+from minitransfer import train as training
+
+CLOSED = ("error: standard output is closed: nothing could be written (to discard the output, send it to /dev/null: "
+          "> /dev/null)\n")
+FAST = {"preset": "micro", "batch_size": 4, "max_iter": 1, "eval_every": 1, "quiet": True, "device": "cpu"}
+
+
+def minitransfer(args, cwd, stdout=subprocess.PIPE, close=()):
+    """``minitransfer ARGS`` in a subprocess with the descriptors ``close`` closed (1: ``>&-``, 2:
+    ``2>&-``): its exit code, stdout (None where it was not a pipe) and stderr."""
+    done = subprocess.run([sys.executable, "-m", "minitransfer", *map(str, args)], cwd=cwd, stdout=stdout,
+                          stderr=subprocess.PIPE if 2 not in close else None, text=True, timeout=300,
+                          env=hangup.buffered_environment(), preexec_fn=lambda: [os.close(fd) for fd in close])
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(scope="module")
+def network(micro_data, tmp_path_factory):
+    """A network trained for one iteration on ``micro_data``: its weights file."""
+    out = tmp_path_factory.mktemp("network") / "net.h5"
+    training.train(config.TrainConfig(out=str(out), data=micro_data, **FAST))
+    return out
+
+
+@pytest.mark.parametrize("args", [
+    ["info", "NET"], ["info", "NET", "--json"], ["splits", "DATA", "random"], ["eval", "NET", "--device", "cpu"],
+    ["report", "EMPTY"], ["train", "--data", "DATA", "--max-iter", "1", "--device", "cpu", "-o", "new.h5"],
+    ["--version"], ["splits", "--help"],
+], ids=["info", "info-json", "splits", "eval", "report", "train", "version", "help"])
+def test_a_closed_output_is_refused_before_the_command_starts(micro_data, network, tmp_path, args):
+    """``minitransfer info A4B.h5 >&-`` printed nothing and exited 0: Python sets sys.stdout to None
+    where descriptor 1 is closed, and every print goes nowhere. Refused before any work: report of
+    a folder without runs would fail with 1, train would write new.h5."""
+    (tmp_path / "EMPTY").mkdir()
+    args = [{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args]
+    assert minitransfer(args, tmp_path, stdout=None, close=(1,)) == (74, None, CLOSED)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["EMPTY"]
+
+
+@pytest.mark.parametrize("args, code", [
+    (["splits", "MISSING", "random"], 2), (["splits", "EMPTY", "random"], 65), (["info", "EMPTY/net.h5"], 65),
+], ids=["usage", "bad-data", "bad-checkpoint"])
+def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, tmp_path, args, code):
+    """``minitransfer splits MISSING random 2>&-`` printed its usage error on stdout: without a
+    stderr (sys.stderr None) click and print(file=sys.stderr) write on stdout. What stdout carries
+    is the command's output, the same as with stderr open; the exit code is what is left to say."""
+    (tmp_path / "EMPTY").mkdir()
+    (tmp_path / "EMPTY" / "net.h5").write_bytes(b"not a checkpoint")
+    args = [micro_data if arg == "DATA" else arg for arg in args]
+    expected_code, expected_output, said = minitransfer(args, tmp_path)
+    assert expected_code == code and said
+    assert minitransfer(args, tmp_path, close=(2,)) == (code, expected_output, None)
