@@ -21,7 +21,8 @@ def main():
     the CPU. Run `minitransfer COMMAND --help` for a command's options and examples.
 
     Every command refuses to start when its standard output is closed (`>&-`; exit code 74):
-    what it prints would be lost without a word; send it to /dev/null to discard it. With stderr closed (`2>&-`) the messages
+    what it prints would be lost without a word; send it to /dev/null to discard it. Output that
+    cannot be written (a full disk) is exit code 74 too. With stderr closed (`2>&-`) the messages
     are lost, not the exit code.
     """
 

@@ -7,8 +7,9 @@ interrupted with a checkpoint written or before anything was (safe to rerun), 14
 output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every command runs its
 work through :func:`run`, so a known failure is one line on stderr and its exit code, never a
 traceback. A standard output that is closed (``>&-``) is refused before any work (74): what a
-command prints would be lost without a word (send it to /dev/null to discard it). A closed
-stderr drops the messages, never the exit code.
+command prints would be lost without a word (send it to /dev/null to discard it); one that refuses
+a write (a full disk under ``> file``, /dev/full) is 74 too, and said so. A closed stderr drops the
+messages, never the exit code.
 
 Options shared by several commands are defined once here, with their defaults taken from the
 library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the
@@ -17,6 +18,7 @@ presets' schedules); a command option named like a configuration field (``--max-
 """
 
 import ast
+import contextlib
 import dataclasses
 import errno
 import os
@@ -43,7 +45,8 @@ EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool ki
 
 
 class OutputUnwritable(OSError):
-    """Standard output is closed (``>&-``)."""
+    """Standard output is closed (``>&-``) or refused a write (a full disk, /dev/full); the message
+    says which."""
 
 
 # The first row whose exception class matches decides the exit code and the message's prefix.
@@ -81,6 +84,7 @@ def run(work):
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        _drop_output_if_unwritable()
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
@@ -110,6 +114,19 @@ def drop_output_if_reader_gone():
         stopping.drop_stream(sys.stdout)
 
 
+@contextlib.contextmanager
+def printing():
+    """Around what a command prints on stdout: a write it refuses (a full disk under ``> file``,
+    /dev/full) becomes :class:`OutputUnwritable`, which says that standard output is at fault; a
+    reader gone stays the broken pipe :func:`run` ends quietly with 141."""
+    try:
+        yield
+    except OSError as error:
+        if stopping.reader_gone(error) or isinstance(error, OutputUnwritable):
+            raise
+        raise OutputUnwritable(f"standard output could not be written: {error.strerror or error}") from error
+
+
 def refuse_closed_output():
     """:class:`OutputUnwritable` where stdout was closed when the command started (``>&-``: Python
     then sets sys.stdout to None, and every print is dropped without a word)."""
@@ -134,6 +151,18 @@ def hold_standard_descriptors():
                 os.close(devnull)
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False, errors=inputs.DISPLAY_ERRORS)
+
+
+def _drop_output_if_unwritable():
+    """Before exiting on an error: what stdout still holds and cannot be written (the write that
+    failed left it in the buffer) is dropped, else Python's last flush fails again and turns the
+    exit code into 120."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError:
+        stopping.drop_stream(sys.stdout)
 
 
 def _reader_gone(stream):
@@ -190,16 +219,28 @@ class CommandGroup(click.Group):
         return super().main(*args, **kwargs)
 
     def parse_args(self, ctx, args):
-        return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
+        def parse():
+            with printing():  # the group's --help and --version print here
+                return super(CommandGroup, self).parse_args(ctx, args)
+
+        return run(parse)
 
     def invoke(self, ctx):
         previous = interrupt_on_stop_signals()
         try:
-            return run(lambda: super(CommandGroup, self).invoke(ctx))
+            return run(lambda: _flushed(super(CommandGroup, self).invoke(ctx)))
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
                     signal.signal(stop, handler)
+
+
+def _flushed(result):
+    """``result``, once what the command printed is written: a write that fails here is reported
+    (74), where Python's last flush would turn the exit code into 120."""
+    with printing():
+        sys.stdout.flush()
+    return result
 
 
 def displays_any_name():

@@ -6,7 +6,7 @@ import click
 
 from minitransfer import checkpoint as checkpoints
 
-from ._common import checkpoint_argument, run
+from ._common import checkpoint_argument, printing, run
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -28,9 +28,12 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run
     """
     summary = run(lambda: checkpoints.describe(checkpoint))
-    if as_json:
-        click.echo(json.dumps(summary, indent=2))
-        return
+    with printing():
+        click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+
+
+def _lines(summary):
+    """The text ``info`` prints: a line for each fact, one for each layer."""
     split = summary["split"]
     half = f" half {split['half']}" if split["half"] else ""
     seed = f" seed {split['seed']}" if split["kind"] == "random" else ""  # the other splits are not drawn
@@ -63,4 +66,4 @@ def info(checkpoint, as_json):
         w = "x".join(map(str, layer["W"]))
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
-    click.echo("\n".join(lines))
+    return lines

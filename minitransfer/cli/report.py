@@ -7,7 +7,7 @@ import click
 from minitransfer import report as reports
 from minitransfer import results
 
-from ._common import run
+from ._common import printing, run
 
 
 def _reference(ctx, param, value):
@@ -59,13 +59,20 @@ def report(runs, out, reference):
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
     OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
 
+    Exit codes: 0 done (also with runs left out), 1 error (no run left to report; runs of several
+    datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
+    a file), 65 bad data (a --reference file that is not a table of runs), 74 a file could not be
+    written (in OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
+    reader went away (| head), silently.
+
     \b
     Examples:
       minitransfer report minitransfer-demo                      # after the demo has run
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
     written = run(lambda: reports.write_report(runs, out, reference))
-    show(written, runs)
+    with printing():
+        show(written, runs)
 
 
 UNFINISHED_SHOWN = 5  # names on the terminal; results.md lists every one

@@ -6,7 +6,7 @@ import click
 
 from minitransfer.data import dataset, splits as split_lib
 
-from ._common import SEED, run
+from ._common import SEED, printing, run
 
 
 @click.command()
@@ -62,17 +62,21 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
                      for label, entry in enumerate(side.classes)]}
         for side in chosen
     ]
-    if output_format == "json":
-        # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
-        # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
-        for line in json.dumps(report, indent=1).splitlines():
-            click.echo(line)
-        return
     family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
+    # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
+    # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
+    lines = json.dumps(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
+    with printing():
+        for line in lines:
+            click.echo(line)
+
+
+def _lines(report, kind, family_a):
+    """The text ``splits`` prints: a title line for each half, then one line for each class."""
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
         title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
-        click.echo(f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
-                   f"{side['train_images']} train / {side['val_images']} val images")
+        yield (f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
+               f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:
-            click.echo(f"{entry['label']}\t{entry['index']}\t{entry['wnid']}\t{entry['name']}")
+            yield f"{entry['label']}\t{entry['index']}\t{entry['wnid']}\t{entry['name']}"

@@ -10,11 +10,13 @@ import sys
 import pytest
 
 import hangup
+import test_report
 from minitransfer import config
 from minitransfer import train as training
 
 CLOSED = ("error: standard output is closed: nothing could be written (to discard the output, send it to /dev/null: "
           "> /dev/null)\n")
+FULL = "error: standard output could not be written: No space left on device\n"
 FAST = {"preset": "micro", "batch_size": 4, "max_iter": 1, "eval_every": 1, "quiet": True, "device": "cpu"}
 
 
@@ -63,3 +65,18 @@ def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, 
     expected_code, expected_output, said = minitransfer(args, tmp_path)
     assert expected_code == code and said
     assert minitransfer(args, tmp_path, close=(2,)) == (code, expected_output, None)
+
+
+@pytest.mark.parametrize("args", [
+    ["splits", "DATA", "random"], ["splits", "DATA", "random", "--format", "json"], ["info", "NET"],
+    ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"], ["report", "GRID"], ["--help"], ["--version"],
+], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version"])
+def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, tmp_path, args):
+    """``minitransfer splits DATA random > /dev/full`` ended with Python's "Exception ignored ...
+    OSError: [Errno 28]" and exit code 120 after the error message: the failed write's bytes stayed
+    in the buffer for the last flush. It names standard output, not an unknown file."""
+    if "GRID" in args:
+        test_report.write_runs(tmp_path / "GRID")
+    args = [{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args]
+    with open("/dev/full", "w") as full:
+        assert minitransfer(args, tmp_path, stdout=full) == (74, None, FULL)
