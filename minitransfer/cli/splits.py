@@ -6,7 +6,7 @@ import click
 
 from minitransfer.data import dataset, splits as split_lib
 
-from ._common import SEED, printing, run
+from ._common import SEED, option_text, printing, run, say
 
 
 @click.command()
@@ -28,6 +28,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     KIND is random (the paper's seeded halves), natural (the dissimilar split: A = the classes of
     one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
     man-made; for 'prepare folder --families' A = its --family-a) or all.
+
+    With --per-class N, a note on stderr names the classes that have fewer than N training
+    images: they keep all they have, in train too.
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
@@ -56,6 +59,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
                   for side in halves]
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    for side in chosen:
+        if side.short_classes:
+            say(f"note: {option_text(side.short_classes_note())}")
     report = [
         {**side.describe(), "train_images": len(side.train_indices), "val_images": len(side.val_indices),
          "classes": [{"label": label, "index": entry["index"], "wnid": entry["wnid"], "name": entry["name"]}

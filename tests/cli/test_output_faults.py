@@ -6,13 +6,16 @@ user's is (a failed write then leaves its bytes for Python's last flush, which e
 import os
 import subprocess
 import sys
+import types
 
+import numpy as np
 import pytest
 
 import hangup
 import test_report
 from minitransfer import config
 from minitransfer import train as training
+from minitransfer.data import dataset, splits as split_lib, synthetic
 
 CLOSED = ("error: standard output is closed: nothing could be written (to discard the output, send it to /dev/null: "
           "> /dev/null)\n")
@@ -54,7 +57,8 @@ def test_a_closed_output_is_refused_before_the_command_starts(micro_data, networ
 
 @pytest.mark.parametrize("args, code", [
     (["splits", "MISSING", "random"], 2), (["splits", "EMPTY", "random"], 65), (["info", "EMPTY/net.h5"], 65),
-], ids=["usage", "bad-data", "bad-checkpoint"])
+    (["splits", "DATA", "all", "--per-class", "9"], 0),
+], ids=["usage", "bad-data", "bad-checkpoint", "note"])
 def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, tmp_path, args, code):
     """``minitransfer splits MISSING random 2>&-`` printed its usage error on stdout: without a
     stderr (sys.stderr None) click and print(file=sys.stderr) write on stdout. What stdout carries
@@ -80,3 +84,34 @@ def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, 
     args = [{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args]
     with open("/dev/full", "w") as full:
         assert minitransfer(args, tmp_path, stdout=full) == (74, None, FULL)
+
+
+def test_the_per_class_note_names_the_classes_that_keep_fewer_images(tmp_path):
+    """``splits DATA all --per-class N`` with N above some classes' training images said nothing,
+    while the counts it printed were not N per class: a note on stderr counts those classes and
+    names the first few, their images in brackets; the classes with N or more say nothing."""
+    data = tmp_path / "synthetic-8"
+    synthetic.build_synthetic(data, classes=8, train_per_class=6, val_per_class=1, size=14)
+    opened = dataset.open_dataset(data)
+    names = [entry["name"] for entry in opened.classes]
+    shown = ", ".join(f"{name!r} (6)" for name in names[:5])
+    code, output, said = minitransfer(["splits", data, "all", "--per-class", "7"], tmp_path)
+    assert (code, said) == (0, f"note: --per-class 7: 8 of the 8 classes have fewer than 7 training images, and keep "
+                               f"all they have: {shown} and 3 more\n")
+    assert "48 train" in output
+    code, output, said = minitransfer(["splits", data, "random", "--half", "B", "--per-class", "6"], tmp_path)
+    assert (code, said) == (0, "")
+
+
+def test_the_per_class_note_leaves_out_the_classes_with_enough_images():
+    """Classes of 3, 9, 1 and 5 training images kept at 5: the first and the third are short, the
+    one with exactly 5 is not."""
+    labels = {"train": np.repeat(np.arange(4), [3, 9, 1, 5]), "val": np.arange(4)}
+    classes = [{"index": index, "wnid": name, "name": name} for index, name in enumerate("abcd")]
+    data = types.SimpleNamespace(num_classes=4, labels=labels.get, classes=classes)  # as Half reads a dataset
+    half = split_lib.Half(data, "all", None, None, np.arange(4), per_class=5)
+    assert len(half.train_indices) == 3 + 5 + 1 + 5
+    assert [(entry["name"], count) for entry, count in half.short_classes] == [("a", 3), ("c", 1)]
+    assert half.short_classes_note() == ("`per_class=5`: 2 of the 4 classes have fewer than 5 training images, and "
+                                         "keep all they have: 'a' (3), 'c' (1)")
+    assert split_lib.Half(data, "all", None, None, np.arange(4), per_class=1).short_classes_note() == ""
