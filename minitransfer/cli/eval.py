@@ -5,6 +5,7 @@ import json
 import click
 
 from minitransfer import evaluate
+from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
 from ._common import PRECISION_HELP, checkpoint_argument, device_option, printing, run
@@ -51,11 +52,13 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 
 
 def _lines(checkpoint, scores):
-    """The text ``eval`` prints: the scores, then what was computed otherwise than trained."""
-    yield (f"{checkpoint} on {scores['subset']} of {scores['data']} ({scores['images']} images): "
+    """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
+    line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
+    checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
+    yield (f"{checkpoint} on {scores['subset']} of {data} ({scores['images']} images): "
            f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
-        yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {scores['data']}"
+        yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"
     if scores["precision"] != scores["trained_precision"]:
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"

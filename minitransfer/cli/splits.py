@@ -4,7 +4,7 @@ import json
 
 import click
 
-from minitransfer.data import dataset, splits as split_lib
+from minitransfer.data import dataset, inputs, splits as split_lib
 
 from ._common import SEED, option_text, printing, run, say
 
@@ -29,8 +29,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
     man-made; for 'prepare folder --families' A = its --family-a) or all.
 
-    With --per-class N, a note on stderr names the classes that have fewer than N training
-    images: they keep all they have, in train too.
+    The text is a title line for each half, then a line for each class: label, index, wnid and
+    name, apart by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
+    --format json gives them as they are. With --per-class N, a note on stderr names the classes
+    that have fewer than N training images: they keep all they have, in train too.
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
@@ -78,11 +80,14 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
 
 def _lines(report, kind, family_a):
-    """The text ``splits`` prints: a title line for each half, then one line for each class."""
+    """The text ``splits`` prints: a title line for each half, then one line for each class, its
+    fields separated by tabs; a tab, line break or backslash in a wnid or name is escaped
+    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class."""
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
         title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
         yield (f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
                f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:
-            yield f"{entry['label']}\t{entry['index']}\t{entry['wnid']}\t{entry['name']}"
+            yield "\t".join((str(entry["label"]), str(entry["index"]), inputs.display_name(entry["wnid"]),
+                             inputs.display_name(entry["name"])))

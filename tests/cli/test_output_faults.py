@@ -3,18 +3,22 @@ disk (/dev/full), a stderr closed (``2>&-``), names that would split a line of t
 that JSON cannot hold. The standard streams' faults in a subprocess, its output buffered as a
 user's is (a failed write then leaves its bytes for Python's last flush, which exited with 120)."""
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import types
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import hangup
 import test_report
 from minitransfer import config
 from minitransfer import train as training
+from minitransfer.cli import main
 from minitransfer.data import dataset, splits as split_lib, synthetic
 
 CLOSED = ("error: standard output is closed: nothing could be written (to discard the output, send it to /dev/null: "
@@ -115,3 +119,49 @@ def test_the_per_class_note_leaves_out_the_classes_with_enough_images():
     assert half.short_classes_note() == ("`per_class=5`: 2 of the 4 classes have fewer than 5 training images, and "
                                          "keep all they have: 'a' (3), 'c' (1)")
     assert split_lib.Half(data, "all", None, None, np.arange(4), per_class=1).short_classes_note() == ""
+
+
+def test_a_class_name_with_a_tab_or_line_break_stays_on_its_line(tmp_path):
+    """A class named with a tab or a line break (a words.txt line with two tabs, a meta.json edited
+    by hand) split its line of ``splits``: each line is one class, its four fields apart by tabs;
+    the JSON keeps the names as they are."""
+    data = tmp_path / "synthetic-4"
+    synthetic.build_synthetic(data, classes=4, train_per_class=2, val_per_class=1, size=14)
+    meta = json.loads((data / dataset.META_FILE).read_text())
+    meta["classes"][0]["name"] = "tabby\tcat\nof C:\\cats"
+    meta["classes"][1]["wnid"] = "n01\tn02"
+    (data / dataset.META_FILE).write_text(json.dumps(meta))
+    result = CliRunner().invoke(main, ["splits", str(data), "all"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()[1:]
+    assert [len(line.split("\t")) for line in lines] == [4, 4, 4, 4]
+    assert lines[0].split("\t")[3] == "tabby\\tcat\\nof C:\\\\cats" and lines[1].split("\t")[2] == "n01\\tn02"
+    result = CliRunner().invoke(main, ["splits", str(data), "all", "--format", "json"])
+    classes = json.loads(result.output)[0]["classes"]
+    assert (classes[0]["name"], classes[1]["wnid"]) == ("tabby\tcat\nof C:\\cats", "n01\tn02")
+
+
+def test_info_and_eval_write_a_path_with_a_line_break_on_one_line(network, micro_data, tmp_path):
+    """A weights file whose name holds a line break: info's first line and eval's line name it
+    escaped, so that each fact stays on its line."""
+    odd = tmp_path / "net\nwork.h5"
+    odd.write_bytes(network.read_bytes())
+    result = CliRunner().invoke(main, ["info", str(odd)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith(f"{tmp_path}/net\\nwork.h5  sha256 ")
+    result = CliRunner().invoke(main, ["eval", str(odd), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"{tmp_path}/net\\nwork.h5 on val of {micro_data} (")
+
+
+def test_report_names_a_run_folder_with_a_line_break_on_one_line(tmp_path, placeholder_figures):
+    """A run folder named with a line break (unfinished: no result.json) split the line of report
+    that names the unfinished runs, and the line that leaves out a copied folder."""
+    runs = test_report.write_runs(tmp_path / "grid")
+    shutil.copytree(runs / "random0" / "baseA.run", runs / "random0" / "odd\nname.run")
+    (runs / "random0" / "odd\nname.run" / "result.json").unlink()
+    result = CliRunner().invoke(main, ["report", str(runs)])
+    assert result.exit_code == 0, result.output
+    assert "  not finished (1, left out): random0/odd\\nname\n" in result.output
+    assert not any(line.startswith("name") for line in result.output.splitlines())
