@@ -1,13 +1,11 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
-import json
-
 import click
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import inputs
 
-from ._common import checkpoint_argument, printing, run
+from ._common import checkpoint_argument, json_text, printing, run
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -30,7 +28,7 @@ def info(checkpoint, as_json):
     """
     summary = run(lambda: checkpoints.describe(checkpoint))
     with printing():
-        click.echo(json.dumps(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+        click.echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
 
 
 def _lines(summary):

@@ -1,12 +1,10 @@
 """``minitransfer splits``: print the classes (and image counts) of a split's halves."""
 
-import json
-
 import click
 
 from minitransfer.data import dataset, inputs, splits as split_lib
 
-from ._common import SEED, option_text, printing, run, say
+from ._common import SEED, json_text, option_text, printing, run, say
 
 
 @click.command()
@@ -73,7 +71,7 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
     # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
     # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
-    lines = json.dumps(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
+    lines = json_text(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
     with printing():
         for line in lines:
             click.echo(line)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import types
 
+import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -153,6 +154,20 @@ def test_info_and_eval_write_a_path_with_a_line_break_on_one_line(network, micro
     assert result.exit_code == 0, result.output
     [line] = result.output.splitlines()
     assert line.startswith(f"{tmp_path}/net\\nwork.h5 on val of {micro_data} (")
+
+
+def test_info_json_holds_no_nan(network, tmp_path):
+    """A checkpoint whose configuration holds a NaN (damaged, or written by hand): ``info --json``
+    wrote ``NaN``, which no JSON reader but Python's takes; it is null."""
+    damaged = tmp_path / "damaged.h5"
+    damaged.write_bytes(network.read_bytes())
+    with h5py.File(damaged, "r+") as written:
+        stored = json.loads(written.attrs["config"])
+        written.attrs["config"] = json.dumps({**stored, "base_lr": float("nan")})
+    result = CliRunner().invoke(main, ["info", str(damaged), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output, parse_constant=lambda constant: pytest.fail(f"{constant} in the JSON"))
+    assert summary["config"]["base_lr"] is None and summary["config"]["momentum"] == stored["momentum"]
 
 
 def test_report_names_a_run_folder_with_a_line_break_on_one_line(tmp_path, placeholder_figures):
