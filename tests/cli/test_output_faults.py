@@ -91,6 +91,20 @@ def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, 
         assert minitransfer(args, tmp_path, stdout=full) == (74, None, FULL)
 
 
+@pytest.mark.parametrize("args", [["info", "NET"], ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"]],
+                         ids=["info", "info-json", "eval"])
+def test_output_whose_reader_has_gone_still_ends_quietly_with_141(network, tmp_path, args):
+    """``minitransfer info A4B.h5 | head -1``: a broken pipe on stdout is no full disk; the
+    command stops silently with 128 + SIGPIPE, as a Unix tool does."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        assert minitransfer([network if arg == "NET" else arg for arg in args], tmp_path, stdout=write_end) == \
+            (141, None, "")
+    finally:
+        os.close(write_end)
+
+
 def test_the_per_class_note_names_the_classes_that_keep_fewer_images(tmp_path):
     """``splits DATA all --per-class N`` with N above some classes' training images said nothing,
     while the counts it printed were not N per class: a note on stderr counts those classes and
