@@ -234,7 +234,11 @@ class CommandGroup(click.Group):
         hold_standard_descriptors()
         run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
         displays_any_name()
-        return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **kwargs)
+        except OSError:  # run() takes every other: this is click's usage error, which stderr refused (2> full disk)
+            stopping.drop_stream(sys.stderr)  # else Python's last flush of it fails again: exit code 120
+            sys.exit(EXIT_USAGE)
 
     def parse_args(self, ctx, args):
         def parse():

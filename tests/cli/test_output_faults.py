@@ -76,6 +76,22 @@ def test_a_closed_stderr_drops_the_messages_and_keeps_the_exit_code(micro_data, 
     assert minitransfer(args, tmp_path, close=(2,)) == (code, expected_output, None)
 
 
+@pytest.mark.parametrize("args, code", [
+    (["splits", "MISSING", "random"], 2), (["splits", "DATA", "all", "--half", "A"], 2), (["--bogus"], 2),
+    (["splits", "EMPTY", "random"], 65),
+], ids=["missing-path", "bad-option-value", "unknown-option", "bad-data"])
+def test_errors_whose_stderr_is_on_a_full_disk_keep_their_exit_code(micro_data, tmp_path, args, code):
+    """``minitransfer splits MISSING random 2> log`` on a full disk: click's usage error, which
+    stderr refused, escaped as an OSError, and Python's last flush of stderr failed again: exit code
+    120 for a usage error (2)."""
+    (tmp_path / "EMPTY").mkdir()
+    args = [micro_data if arg == "DATA" else arg for arg in args]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "minitransfer", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=full, text=True, timeout=300, env=hangup.buffered_environment())
+    assert (done.returncode, done.stdout) == (code, "")
+
+
 @pytest.mark.parametrize("args", [
     ["splits", "DATA", "random"], ["splits", "DATA", "random", "--format", "json"], ["info", "NET"],
     ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"], ["report", "GRID"], ["--help"], ["--version"],
