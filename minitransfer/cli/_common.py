@@ -120,7 +120,8 @@ def drop_output_if_reader_gone():
 def printing():
     """Around what a command prints on stdout: a write it refuses (a full disk under ``> file``,
     /dev/full) becomes :class:`OutputUnwritable`, which says that standard output is at fault; a
-    reader gone stays the broken pipe :func:`run` ends quietly with 141."""
+    reader gone (:func:`minitransfer.stopping.reader_gone`) stays as it was: the broken pipe
+    :func:`run` ends quietly with 141."""
     try:
         yield
     except OSError as error:
