@@ -19,6 +19,11 @@ def main():
     A from-scratch reproduction of Yosinski et al., "How transferable are features in deep
     neural networks?" (NIPS 2014): hand-written CUDA kernels on the GPU, a NumPy reference on
     the CPU. Run `minitransfer COMMAND --help` for a command's options and examples.
+
+    Every command refuses to start when its standard output is closed (`>&-`; exit code 74):
+    what it prints would be lost without a word; send it to /dev/null to discard it. Output that
+    cannot be written (a full disk) is exit code 74 too. With stderr closed (`2>&-`) the messages
+    are lost, not the exit code.
     """
 
 from . import prepare as _prepare, splits as _splits  # noqa: E402  (commands register after the group exists)

@@ -6,7 +6,10 @@ data, 74 a file could not be written (disk full, permissions; the previous files
 interrupted with a checkpoint written or before anything was (safe to rerun), 141 the reader of the
 output went away (``| head``), silently, as a Unix tool killed by SIGPIPE. Every command runs its
 work through :func:`run`, so a known failure is one line on stderr and its exit code, never a
-traceback.
+traceback. A standard output that is closed (``>&-``) is refused before any work (74): what a
+command prints would be lost without a word (send it to /dev/null to discard it); one that refuses
+a write (a full disk under ``> file``, /dev/full) is 74 too, and said so. A closed stderr drops the
+messages, never the exit code.
 
 Options shared by several commands are defined once here, with their defaults taken from the
 library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the
@@ -15,8 +18,11 @@ presets' schedules); a command option named like a configuration field (``--max-
 """
 
 import ast
+import contextlib
 import dataclasses
 import errno
+import json
+import math
 import os
 import pathlib
 import re
@@ -39,6 +45,12 @@ EXIT_IO = 74
 EXIT_INTERRUPTED = 75
 EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
+
+class OutputUnwritable(OSError):
+    """Standard output is closed (``>&-``) or refused a write (a full disk, /dev/full); the message
+    says which."""
+
+
 # The first row whose exception class matches decides the exit code and the message's prefix.
 EXIT_CODES = (
     (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
@@ -58,6 +70,7 @@ EXIT_CODES = (
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
     (MemoryError, EXIT_ERROR, "error: out of memory (a smaller --batch-size needs less)"),
+    (OutputUnwritable, EXIT_IO, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
 )
@@ -73,6 +86,7 @@ def run(work):
             stopping.drop_stream(sys.stdout)
             sys.exit(EXIT_OUTPUT_CLOSED)
         code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        _drop_output_if_unwritable()
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
@@ -99,6 +113,74 @@ def drop_output_if_reader_gone():
     except OSError as error:
         if not stopping.reader_gone(error):
             raise
+        stopping.drop_stream(sys.stdout)
+
+
+@contextlib.contextmanager
+def printing():
+    """Around what a command prints on stdout: a write it refuses (a full disk under ``> file``,
+    /dev/full) becomes :class:`OutputUnwritable`, which says that standard output is at fault; a
+    reader gone (:func:`minitransfer.stopping.reader_gone`) stays as it was: the broken pipe
+    :func:`run` ends quietly with 141."""
+    try:
+        yield
+    except OSError as error:
+        if stopping.reader_gone(error) or isinstance(error, OutputUnwritable):
+            raise
+        raise OutputUnwritable(f"standard output could not be written: {error.strerror or error}") from error
+
+
+def refuse_closed_output():
+    """:class:`OutputUnwritable` where stdout was closed when the command started (``>&-``: Python
+    then sets sys.stdout to None, and every print is dropped without a word)."""
+    if sys.stdout is None:
+        raise OutputUnwritable("standard output is closed: nothing could be written (to discard the output, send it "
+                               "to /dev/null: > /dev/null)")
+
+
+def hold_standard_descriptors():
+    """Put /dev/null on each of the descriptors 0, 1 and 2 that is closed, so that no file the
+    command opens takes its number (a checkpoint opened as descriptor 2 would receive what a library
+    or a child process writes on stderr), and give Python a stderr there: with none, click writes
+    its usage errors on stdout and ``print(file=sys.stderr)`` prints on stdout. With stderr closed
+    its messages are dropped; the exit code says what happened."""
+    for descriptor in (0, 1, 2):  # ascending: os.open takes the lowest free number, the closed one
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != descriptor:
+                os.dup2(devnull, descriptor)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False, errors=inputs.DISPLAY_ERRORS)
+
+
+def json_text(value, indent):
+    """``value`` as JSON that every reader takes: a NaN or an infinity (a damaged checkpoint's
+    configuration may hold one), which Python would write as the non-JSON ``NaN``, is null."""
+    return json.dumps(_finite(value), indent=indent, allow_nan=False)
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _drop_output_if_unwritable():
+    """Before exiting on an error: what stdout still holds and cannot be written (the write that
+    failed left it in the buffer) is dropped, else Python's last flush fails again and turns the
+    exit code into 120."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError:
         stopping.drop_stream(sys.stdout)
 
 
@@ -150,21 +232,39 @@ class CommandGroup(click.Group):
     (its --help and --version write to a pipe too)."""
 
     def main(self, *args, **kwargs):
+        hold_standard_descriptors()
+        run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
         displays_any_name()
-        with config.fields_worded_by(option_text):
-            return super().main(*args, **kwargs)
+        try:
+            with config.fields_worded_by(option_text):
+                return super().main(*args, **kwargs)
+        except OSError:  # run() takes every other: this is click's usage error, which stderr refused (2> full disk)
+            stopping.drop_stream(sys.stderr)  # else Python's last flush of it fails again: exit code 120
+            sys.exit(EXIT_USAGE)
 
     def parse_args(self, ctx, args):
-        return run(lambda: super(CommandGroup, self).parse_args(ctx, args))
+        def parse():
+            with printing():  # the group's --help and --version print here
+                return super(CommandGroup, self).parse_args(ctx, args)
+
+        return run(parse)
 
     def invoke(self, ctx):
         previous = interrupt_on_stop_signals()
         try:
-            return run(lambda: super(CommandGroup, self).invoke(ctx))
+            return run(lambda: _flushed(super(CommandGroup, self).invoke(ctx)))
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
                     signal.signal(stop, handler)
+
+
+def _flushed(result):
+    """``result``, once what the command printed is written: a write that fails here is reported
+    (74), where Python's last flush would turn the exit code into 120."""
+    with printing():
+        sys.stdout.flush()
+    return result
 
 
 def displays_any_name():

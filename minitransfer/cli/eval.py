@@ -1,13 +1,12 @@
 """``minitransfer eval``: accuracy of a checkpoint on its half's images."""
 
-import json
-
 import click
 
 from minitransfer import evaluate
+from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, checkpoint_argument, device_option, run
+from ._common import PRECISION_HELP, checkpoint_argument, device_option, json_text, printing, run
 
 
 @click.command("eval", context_settings={"max_content_width": 100})
@@ -32,6 +31,11 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     on, not another prepared in its folder since (exit code 65 otherwise). On images stored at
     another size the mean image is resampled to theirs, as train does, and the output says so.
 
+    Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
+    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network), 65
+    bad data (a damaged checkpoint, a dataset that does not fit it), 74 the output could not be
+    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+
     \b
     Examples:
       minitransfer eval A4B.h5
@@ -40,13 +44,19 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     """
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                       batch_size=batch_size, precision=precision))
-    if as_json:
-        click.echo(json.dumps(scores, indent=2))
-        return
-    click.echo(f"{checkpoint} on {scores['subset']} of {scores['data']} ({scores['images']} images): "
-               f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
+    with printing():
+        for line in [json_text(scores, indent=2)] if as_json else _lines(checkpoint, scores):
+            click.echo(line)
+
+
+def _lines(checkpoint, scores):
+    """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
+    line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
+    checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
+    yield (f"{checkpoint} on {scores['subset']} of {data} ({scores['images']} images): "
+           f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
-        click.echo(f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {scores['data']}")
+        yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"
     if scores["precision"] != scores["trained_precision"]:
-        click.echo(f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}")
+        yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"

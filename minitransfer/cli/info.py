@@ -1,12 +1,11 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
-import json
-
 import click
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer.data import inputs
 
-from ._common import checkpoint_argument, run
+from ._common import checkpoint_argument, json_text, printing, run
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -28,23 +27,28 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run
     """
     summary = run(lambda: checkpoints.describe(checkpoint))
-    if as_json:
-        click.echo(json.dumps(summary, indent=2))
-        return
+    with printing():
+        click.echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+
+
+def _lines(summary):
+    """The text ``info`` prints: a line for each fact, one for each layer; a tab, line break or
+    backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     split = summary["split"]
     half = f" half {split['half']}" if split["half"] else ""
     seed = f" seed {split['seed']}" if split["kind"] == "random" else ""  # the other splits are not drawn
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     lines = [
-        f"{summary['path']}  sha256 {summary['sha256'][:16]}...",
+        f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
         f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
         f"split {split['kind'] or '-'}{seed}{half}{reduced}",
     ]
     if summary["n_copied"]:
         source = summary["source"]
-        origin = f" (trained on another dataset: {source['dataset']})" if source.get("cross_dataset") else ""
+        other = source.get("cross_dataset") and inputs.display_name(source["dataset"])
+        origin = f" (trained on another dataset: {other})" if other else ""
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"
         lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
@@ -57,10 +61,10 @@ def info(checkpoint, as_json):
     source = summary["mean_source"]
     resized = f" (resized from {'x'.join(map(str, source['resized_from']))})" if source.get("resized_from") else ""
     mean_from = source.get("checkpoint") or source.get("dataset", "")
-    lines.append(f"mean image from {source.get('kind', '-')} {mean_from}{resized}")
+    lines.append(f"mean image from {source.get('kind', '-')} {inputs.display_name(mean_from)}{resized}")
     lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")
     for layer in summary["layers"]:
         w = "x".join(map(str, layer["W"]))
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
-    click.echo("\n".join(lines))
+    return lines

@@ -6,8 +6,9 @@ import click
 
 from minitransfer import report as reports
 from minitransfer import results
+from minitransfer.data import inputs
 
-from ._common import run
+from ._common import printing, run
 
 
 def _reference(ctx, param, value):
@@ -59,37 +60,50 @@ def report(runs, out, reference):
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
     OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
 
+    Exit codes: 0 done (also with runs left out), 1 error (no run left to report; runs of several
+    datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
+    a file), 65 bad data (a --reference file that is not a table of runs), 74 a file could not be
+    written (in OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
+    reader went away (| head), silently.
+
     \b
     Examples:
       minitransfer report minitransfer-demo                      # after the demo has run
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
     written = run(lambda: reports.write_report(runs, out, reference))
-    show(written, runs)
+    with printing():
+        show(written, runs)
 
 
 UNFINISHED_SHOWN = 5  # names on the terminal; results.md lists every one
 
 
 def show(written, runs):
-    """What a report holds, on the terminal: its files, the findings and the warnings."""
-    click.echo(f"read {len(written.results)} finished runs from {runs}")
+    """What a report holds, on the terminal: its files, the findings and the warnings; a line
+    break, tab or backslash in a run's name or a path is escaped
+    (:func:`minitransfer.data.inputs.display_name`), so that each line is one of them."""
+    for line in _lines(written, runs):
+        click.echo(inputs.display_name(line))
+
+
+def _lines(written, runs):
+    yield f"read {len(written.results)} finished runs from {runs}"
     if written.unfinished:
         shown = written.unfinished[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)
-        click.echo(f"  not finished ({len(written.unfinished)}, left out): {', '.join(shown)}"
-                   + (f" and {more} more (listed in results.md)" if more else ""))
+        yield (f"  not finished ({len(written.unfinished)}, left out): {', '.join(shown)}"
+               + (f" and {more} more (listed in results.md)" if more else ""))
     for text in written.left_out:
-        click.echo(f"  left out: {text}")
+        yield f"  left out: {text}"
     for text in written.without_base:
-        click.echo(f"  left out of the findings: {text}")
+        yield f"  left out of the findings: {text}"
     for name, path in written.files.items():
-        click.echo(f"  {name:12s} {path}")
+        yield f"  {name:12s} {path}"
     if not written.figures:
-        click.echo(f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})")
-    click.echo("what these networks show (percentage points, ± one standard error):")
+        yield f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})"
+    yield "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
-        click.echo(f"  {'holds' if finding.holds else 'not shown'}: {finding.text}")
+        yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
     for warning in written.warnings:
-        click.echo(f"  careful: {warning}")
-
+        yield f"  careful: {warning}"

@@ -1,12 +1,10 @@
 """``minitransfer splits``: print the classes (and image counts) of a split's halves."""
 
-import json
-
 import click
 
-from minitransfer.data import dataset, splits as split_lib
+from minitransfer.data import dataset, inputs, splits as split_lib
 
-from ._common import SEED, run
+from ._common import SEED, json_text, option_text, printing, run, say
 
 
 @click.command()
@@ -28,6 +26,11 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     KIND is random (the paper's seeded halves), natural (the dissimilar split: A = the classes of
     one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
     man-made; for 'prepare folder --families' A = its --family-a) or all.
+
+    The text is a title line for each half, then a line for each class: label, index, wnid and
+    name, apart by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
+    --format json gives them as they are. With --per-class N, a note on stderr names the classes
+    that have fewer than N training images: they keep all they have, in train too.
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
@@ -56,23 +59,33 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
                   for side in halves]
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    for side in chosen:
+        if side.short_classes:
+            say(f"note: {option_text(side.short_classes_note())}")
     report = [
         {**side.describe(), "train_images": len(side.train_indices), "val_images": len(side.val_indices),
          "classes": [{"label": label, "index": entry["index"], "wnid": entry["wnid"], "name": entry["name"]}
                      for label, entry in enumerate(side.classes)]}
         for side in chosen
     ]
-    if output_format == "json":
-        # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
-        # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
-        for line in json.dumps(report, indent=1).splitlines():
-            click.echo(line)
-        return
     family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
+    # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
+    # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
+    lines = json_text(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
+    with printing():
+        for line in lines:
+            click.echo(line)
+
+
+def _lines(report, kind, family_a):
+    """The text ``splits`` prints: a title line for each half, then one line for each class, its
+    fields separated by tabs; a tab, line break or backslash in a wnid or name is escaped
+    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class."""
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
         title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
-        click.echo(f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
-                   f"{side['train_images']} train / {side['val_images']} val images")
+        yield (f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
+               f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:
-            click.echo(f"{entry['label']}\t{entry['index']}\t{entry['wnid']}\t{entry['name']}")
+            yield "\t".join((str(entry["label"]), str(entry["index"]), inputs.display_name(entry["wnid"]),
+                             inputs.display_name(entry["name"])))

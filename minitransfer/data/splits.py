@@ -26,6 +26,7 @@ from . import wordnet
 KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
 MAX_SEED = 2**32 - 1  # NumPy's generators take seeds 0..2**32 - 1
+SHORT_CLASSES_NAMED = 5  # in the note on the classes that have fewer images than per_class; the count says the rest
 
 
 def random_halves(num_classes, seed):
@@ -112,7 +113,8 @@ class Half:
 
     ``class_indices`` ascending original class indices; ``train_indices`` / ``val_indices`` image
     indices into the dataset's subsets; ``train_labels`` / ``val_labels`` int32, renumbered
-    0..num_classes−1 in ascending original-index order."""
+    0..num_classes−1 in ascending original-index order; ``short_classes``: with ``per_class``, the
+    (class table entry, training images) of each class that has fewer, and keeps them all."""
 
     def __init__(self, dataset, kind, seed, half, class_indices, per_class=None, per_class_seed=None):
         self.kind, self.seed, self.half = kind, seed, half
@@ -121,10 +123,14 @@ class Half:
         self.classes = [dataset.classes[index] for index in self.class_indices]
         renumber = np.full(dataset.num_classes, -1, dtype=np.int64)
         renumber[self.class_indices] = np.arange(len(self.class_indices))
+        self.short_classes = []
         for subset in ("train", "val"):
             labels = dataset.labels(subset)
             indices = np.flatnonzero(renumber[labels] >= 0)
             if subset == "train" and per_class is not None:
+                counts = np.bincount(renumber[labels[indices]], minlength=len(self.class_indices))
+                self.short_classes = [(self.classes[label], int(counts[label]))
+                                      for label in np.flatnonzero(counts < per_class)]
                 indices = indices[select_per_class(labels[indices], per_class, per_class_seed)]
             setattr(self, f"{subset}_indices", indices)
             setattr(self, f"{subset}_labels", renumber[labels[indices]].astype(np.int32))
@@ -132,6 +138,17 @@ class Half:
     @property
     def num_classes(self):
         return len(self.class_indices)
+
+    def short_classes_note(self):
+        """What ``per_class`` does not do to this half, or "" where every class has that many images:
+        how many classes keep all their fewer training images, the first few named."""
+        if not self.short_classes:
+            return ""
+        shown = ", ".join(f"{entry['name']!r} ({count})" for entry, count in self.short_classes[:SHORT_CLASSES_NAMED])
+        more = len(self.short_classes) - SHORT_CLASSES_NAMED
+        return (f"`per_class={self.per_class}`: {len(self.short_classes)} of the {self.num_classes} classes"
+                f"{f' of half {self.half}' if self.half else ''} have fewer than {self.per_class} training images, "
+                f"and keep all they have: {shown}" + (f" and {more} more" if more > 0 else ""))
 
     def describe(self):
         """JSON-serialisable provenance: kind, seed, half, class count, per_class."""

@@ -80,6 +80,13 @@ def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path
     assert documented_exit_codes(command) == {code for _, _, code in cases} | {141}
 
 
+@pytest.mark.parametrize("command", ["splits", "info", "eval", "report"])
+def test_each_command_that_prints_its_result_lists_74_and_141_in_its_help(command):
+    """Output that cannot be written (a closed stdout, a full disk) and a reader gone (| head):
+    eval and report had no Exit codes paragraph."""
+    assert {0, 2, 65, 74, 141} <= documented_exit_codes(command)
+
+
 def test_python_dash_m_minitransfer_is_the_command(tmp_path):
     """Where the venv's bin/ is not on PATH, ``python -m minitransfer`` is the command (it was "No
     module named minitransfer.__main__")."""
