@@ -42,7 +42,7 @@ PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
-    image, a reduced-data run that keeps every image, a batch larger than the data, a base's mean
+    image, a reduced-data run that keeps every image (or every image of some classes), a batch larger than the data, a base's mean
     image resized to other images, layers copied from a base trained in another precision, a CUDA
     graph asked for on the CPU, a run that would take days on the CPU, a weights file named as
     the paper names another network."""
@@ -59,6 +59,8 @@ def warnings_for(plan):
         found.append(f"`per_class={c.per_class}` keeps every training image of {plan.dataset.path} ({images} images of "
                      f"{plan.task.num_classes} classes): the run is not reduced, yet it takes the reduced-data "
                      f"solver (`base_lr={c.base_lr}`, `stepsize={c.stepsize}`)")
+    elif plan.task.short_classes:
+        found.append(plan.task.short_classes_note())
     if c.batch_size > images:
         found.append(f"`batch_size={c.batch_size}` is larger than the {images} training images: every batch repeats "
                      f"images")

@@ -7,11 +7,14 @@ import math
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import config, models, preflight
 from minitransfer.cli import main
+from minitransfer.data import build
+from minitransfer.data.decode import ImportItem
 from minitransfer.memory_limit import Available
 
 
@@ -113,3 +116,23 @@ def test_train_names_the_options_and_the_library_the_fields(synthetic_8, tmp_pat
     assert said[1:] == ["warning: --batch-size 161 is larger than the 160 training images: every batch repeats images",
                         "warning: --cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
     assert config.worded("`batch_size=161`") == "`batch_size=161`"  # the command has ended: the library's words again
+
+
+def test_a_reduced_data_run_names_the_classes_that_keep_fewer_images(tmp_path):
+    """--per-class 5 where two classes have 3 and 1 training images: those keep all they have, and
+    the run's classes are not equally weighted; train said nothing (splits --per-class says the same)."""
+    counts = [3, 9, 1, 5]
+    rng = np.random.default_rng(0)
+    classes = [{"index": index, "wnid": name, "name": name} for index, name in enumerate("abcd")]
+
+    def subset(per_class):
+        labels = np.repeat(np.arange(len(per_class)), per_class)
+        return [ImportItem(pixels=rng.integers(0, 256, (14, 14, 3), dtype=np.uint8)) for _ in labels], labels, {}
+
+    data = tmp_path / "unequal"
+    build.build_dataset(data, source={"kind": "test"}, classes=classes, size=14, workers=0,
+                        subsets={"train": subset(counts), "val": subset([2] * 4)})
+    found = warnings(data=str(data), split="all", preset="micro", max_iter=5, batch_size=4, per_class=5)
+    assert found == ["`per_class=5`: 2 of the 4 classes have fewer than 5 training images, and keep all they have: "
+                     "'a' (3), 'c' (1)"]
+    assert warnings(data=str(data), split="all", preset="micro", max_iter=5, batch_size=4, per_class=1) == []
