@@ -614,7 +614,8 @@ def test_the_seeds_a_grid_derives_from_the_largest_seeds_stay_in_range(tmp_path)
             fields = grid.run_fields(run, tmp_path, {"seed": seed})
             assert 0 <= fields["seed"] <= config.MAX_SEED, run.name
             assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config.MAX_SEED, run.name
-    with pytest.raises(ValueError, match=r"random_seeds must be a sequence of integers >= 0, got \(4294967295, "):
+    with pytest.raises(ValueError,
+                       match=r"random_seeds must be a sequence of integers in 0..4294967295, got \(4294967295, "):
         demo.CPU_PLAN.runs(demo.MAX_SEED + 1)
 
 
@@ -699,13 +700,13 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"layers": (0,)}, r"layers must be a sequence of integers >= 1, got \(0,\)"),
-    ({"layers": "1-3"}, r"layers must be a sequence of integers >= 1, got '1-3'"),
-    ({"layers": 3}, r"layers must be a sequence of integers >= 1, got 3"),
+    ({"layers": (0,)}, r"layers must be a sequence of integers in 1..4294967295, got \(0,\)"),
+    ({"layers": "1-3"}, r"layers must be a sequence of integers in 1..4294967295, got '1-3'"),
+    ({"layers": 3}, r"layers must be a sequence of integers in 1..4294967295, got 3"),
     ({"layers": (2, 2)}, r"layers repeat value 2$"),
-    ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers >= 0, got \(-1,\)"),
-    ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers >= 0"),
-    ({"per_class": (0,)}, r"per_class must be a sequence of integers >= 1"),
+    ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers in 0..4294967295, got \(-1,\)"),
+    ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers in 0..4294967295"),
+    ({"per_class": (0,)}, r"per_class must be a sequence of integers in 1..4294967295"),
     ({"random_frozen": (3, 3)}, r"random_frozen repeat value 3$"),
     ({"replicates": 1.5}, r"replicates must be >= 1, got 1.5"),
     ({"random_seeds": (), "layers": (), "claim_seeds": (1,)}, r"claim_seeds compare networks .*give layers"),

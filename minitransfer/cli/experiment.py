@@ -6,7 +6,7 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, models, scheduler, slurm, stopping
+from minitransfer import config, grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
@@ -18,8 +18,8 @@ def _counts(ctx, param, value):
         counts = tuple(sorted({int(part) for part in value.split(",") if part.strip()})) if value else ()
     except ValueError:
         raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}") from None
-    if any(count < 1 for count in counts):
-        raise click.BadParameter("images per class must be >= 1")
+    if any(not 1 <= count <= config.MAX_SEED for count in counts):
+        raise click.BadParameter(f"images per class must lie in 1..{config.MAX_SEED}")
     return counts
 
 
