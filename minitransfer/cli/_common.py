@@ -130,6 +130,14 @@ def printing():
         raise OutputUnwritable(f"standard output could not be written: {error.strerror or error}") from error
 
 
+def echo(message=""):
+    """``click.echo(message)`` on stdout, a write it refuses being :class:`OutputUnwritable` (74,
+    said as standard output's fault: a full disk under ``> log`` read as the dataset's or the run's
+    disk being full)."""
+    with printing():
+        click.echo(message)
+
+
 def refuse_closed_output():
     """:class:`OutputUnwritable` where stdout was closed when the command started (``>&-``: Python
     then sets sys.stdout to None, and every print is dropped without a word)."""

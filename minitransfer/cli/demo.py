@@ -11,7 +11,7 @@ from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, run, say
+from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, echo, run, say
 from .report import show
 
 
@@ -45,19 +45,19 @@ def demo(out, seed, device, precision):
     """
     started = time.monotonic()
     out = (out or demos.default_out(seed, precision)).resolve()
-    click.echo("preparing the built-in synthetic benchmark ...")
+    echo("preparing the built-in synthetic benchmark ...")
     data = run(synthetic.builtin_dataset)
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                          devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
-                                         precision=precision, log=click.echo))
+                                         precision=precision, log=echo))
     if outcome.exit_code != 0:
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written = run(lambda: reports.write_report(out))
-    click.echo(_trained(len(written.results), outcome, time.monotonic() - started))
+    echo(_trained(len(written.results), outcome, time.monotonic() - started))
     show(written, out)
 
 

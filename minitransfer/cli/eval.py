@@ -6,7 +6,7 @@ from minitransfer import evaluate
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, checkpoint_argument, device_option, json_text, printing, run
+from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, json_text, run
 
 
 @click.command("eval", context_settings={"max_content_width": 100})
@@ -44,9 +44,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     """
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
                                                       batch_size=batch_size, precision=precision))
-    with printing():
-        for line in [json_text(scores, indent=2)] if as_json else _lines(checkpoint, scores):
-            click.echo(line)
+    for line in [json_text(scores, indent=2)] if as_json else _lines(checkpoint, scores):
+        echo(line)
 
 
 def _lines(checkpoint, scores):

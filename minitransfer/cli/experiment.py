@@ -10,7 +10,7 @@ from minitransfer import config, grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
-                      grid_train_options, run, say)
+                      echo, grid_train_options, run, say)
 
 
 def _counts(ctx, param, value):
@@ -149,7 +149,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_check.check_folder(runs, out, options)
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
                                   time_limit=time_limit, sbatch_options=sbatch_options)
-        click.echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
+        echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
     if gres or partition or time_limit or sbatch_options:
         raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
@@ -158,13 +158,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         grid_check.check_folder(runs, out, options)  # refused as the grid itself would refuse it
-        click.echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
-        click.echo(f"would run on {where}")
+        echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
+        echo(f"would run on {where}")
         return
-    outcome = scheduler.run_grid(runs, out, options, devices=devices, log=click.echo)
+    outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo)
     summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
     try:
-        click.echo(summary)
+        echo(summary)
     except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal
         if not stopping.reader_gone(error):
             raise
@@ -175,7 +175,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
 def _builtin_data():
     data = synthetic.builtin_dataset()
-    click.echo(f"using the built-in synthetic dataset: {data}")
+    echo(f"using the built-in synthetic dataset: {data}")
     return data
 
 

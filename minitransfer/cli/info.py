@@ -5,7 +5,7 @@ import click
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import inputs
 
-from ._common import checkpoint_argument, json_text, printing, run
+from ._common import checkpoint_argument, echo, json_text, run
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -27,8 +27,7 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run
     """
     summary = run(lambda: checkpoints.describe(checkpoint))
-    with printing():
-        click.echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
+    echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
 
 
 def _lines(summary):

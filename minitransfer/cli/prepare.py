@@ -8,7 +8,7 @@ import numpy as np
 from minitransfer.data import build, cifar, dataset, folder, importers, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import run
+from ._common import echo, run
 
 class _Progress:
     """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable)."""
@@ -29,7 +29,7 @@ class _Progress:
         tenth = 10 * done // max(total, 1)
         if tenth != self.reported:
             self.reported = tenth
-            click.echo(f"{self.label}: {done}/{total} ({100 * done // max(total, 1)}%)")
+            echo(f"{self.label}: {done}/{total} ({100 * done // max(total, 1)}%)")
 
 
 def _import(work):
@@ -46,7 +46,7 @@ def _finish(built, verify):
     if verify:
         built.verify(progress=_Progress("verifying"))
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
-    click.echo(f"{built.path}: {built.num_classes} classes, {counts} images of "
+    echo(f"{built.path}: {built.num_classes} classes, {counts} images of "
                f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
     for entry in built.meta.get("excluded_classes", []):
         click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)

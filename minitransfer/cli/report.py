@@ -8,7 +8,7 @@ from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.data import inputs
 
-from ._common import printing, run
+from ._common import echo, run
 
 
 def _reference(ctx, param, value):
@@ -72,8 +72,7 @@ def report(runs, out, reference):
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
     written = run(lambda: reports.write_report(runs, out, reference))
-    with printing():
-        show(written, runs)
+    show(written, runs)
 
 
 UNFINISHED_SHOWN = 5  # names on the terminal; results.md lists every one
@@ -84,7 +83,7 @@ def show(written, runs):
     break, tab or backslash in a run's name or a path is escaped
     (:func:`minitransfer.data.inputs.display_name`), so that each line is one of them."""
     for line in _lines(written, runs):
-        click.echo(inputs.display_name(line))
+        echo(inputs.display_name(line))
 
 
 def _lines(written, runs):

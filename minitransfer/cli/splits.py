@@ -4,7 +4,7 @@ import click
 
 from minitransfer.data import dataset, inputs, splits as split_lib
 
-from ._common import SEED, json_text, option_text, printing, run, say
+from ._common import SEED, echo, json_text, option_text, run, say
 
 
 @click.command()
@@ -72,9 +72,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
     # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
     lines = json_text(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
-    with printing():
-        for line in lines:
-            click.echo(line)
+    for line in lines:
+        echo(line)
 
 
 def _lines(report, kind, family_a):

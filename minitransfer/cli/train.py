@@ -9,8 +9,8 @@ from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, config_option, data_option, device_option,
-                      eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option, run,
-                      seed_option, stepsize_option)
+                      echo, eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
+                      run, seed_option, stepsize_option)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -95,4 +95,4 @@ def train(as_json, **options):
     """
     result = run(lambda: training.train(config.TrainConfig(**options)))
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        echo(json.dumps(result.to_dict(), indent=2))

@@ -95,11 +95,17 @@ def test_errors_whose_stderr_is_on_a_full_disk_keep_their_exit_code(micro_data, 
 @pytest.mark.parametrize("args", [
     ["splits", "DATA", "random"], ["splits", "DATA", "random", "--format", "json"], ["info", "NET"],
     ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"], ["report", "GRID"], ["--help"], ["--version"],
-], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version"])
+    ["prepare", "synthetic", "small", "--classes", "2", "--train-per-class", "4", "--val-per-class", "2", "--size", "8"],
+    ["train", "--data", "DATA", "--preset", "micro", "--max-iter", "1", "--device", "cpu", "--quiet", "--json"],
+    ["experiment", "--data", "DATA", "-o", "grid", "--layers", "1", "--dry-run"],
+], ids=["splits", "splits-json", "info", "info-json", "eval", "report", "group-help", "version", "prepare", "train-json",
+        "experiment-dry-run"])
 def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, tmp_path, args):
     """``minitransfer splits DATA random > /dev/full`` ended with Python's "Exception ignored ...
     OSError: [Errno 28]" and exit code 120 after the error message: the failed write's bytes stayed
-    in the buffer for the last flush. It names standard output, not an unknown file."""
+    in the buffer for the last flush. It names standard output, not an unknown file: prepare and
+    train said "error: I/O: [Errno 28] No space left on device", as if the dataset's or the run's
+    disk were full."""
     if "GRID" in args:
         test_report.write_runs(tmp_path / "GRID")
     args = [{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args]
