@@ -35,7 +35,8 @@ MAX_WORKERS = 256
 
 
 class WorkerDied(RuntimeError):
-    """A decoding process ended while the import (or a data loader) still needed it (exit code 1)."""
+    """A decoding process ended while the import (or a data loader) still needed it, or could not
+    start (exit code 1)."""
 
 
 class DecoderPool:
@@ -74,11 +75,10 @@ class DecoderPool:
         context = multiprocessing.get_context("spawn")
         with stop_signals_blocked():
             self.tasks, self.results = context.Queue(), context.Queue()
-            for _ in range(self.workers):
-                process = context.Process(target=_work, args=(self.function, self.tasks, self.results),
-                                          name="minitransfer-decoder", daemon=True)
-                process.start()
-                self.processes.append(process)
+            processes = [context.Process(target=_work, args=(self.function, self.tasks, self.results),
+                                         name="minitransfer-decoder", daemon=True) for _ in range(self.workers)]
+            start_processes(processes, "decoding process")
+            self.processes = processes
 
     def _result(self, number):
         while number not in self.finished:
@@ -134,6 +134,21 @@ def stop_signals_blocked():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+def start_processes(processes, what):
+    """Start ``processes``; when one cannot (the system out of processes or memory: fork fails with
+    EAGAIN or ENOMEM), kill those started and raise :class:`WorkerDied` naming it as ``what``."""
+    for number, process in enumerate(processes):
+        try:
+            process.start()
+        except OSError as error:
+            for started in processes[:number]:
+                started.kill()
+            for started in processes[:number]:
+                started.join()
+            raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system is "
+                             f"out of processes or memory; use fewer `workers`") from error
 
 
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):

@@ -32,17 +32,19 @@ paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records whic
 import hashlib
 import multiprocessing
 import queue
+import signal
 import time
 from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
 from minitransfer import counter_rng, cuda, stopping
+from minitransfer.stopping import STOP_SIGNALS
 from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_blocked
+from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, start_processes, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -242,19 +244,24 @@ class _WorkerPool:
         self.slot_shape = (batch_size, *dataset.image_size, 3)
         slot_bytes = int(np.prod(self.slot_shape))
         context = multiprocessing.get_context("spawn")
+        self.processes, self.slots, self.tasks, self.results = [], None, None, None
         with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
             # In here too: the first to register with multiprocessing's resource tracker starts it.
             self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
-            self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
-            self.tasks, self.results = context.Queue(), context.Queue()
-            self.processes = [
-                context.Process(target=_worker_main, daemon=True,
-                                args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified), subset,
-                                      self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-                for _ in range(workers)
-            ]
-            for process in self.processes:
-                process.start()
+            try:
+                self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
+                self.tasks, self.results = context.Queue(), context.Queue()
+                processes = [
+                    context.Process(target=_worker_main, daemon=True,
+                                    args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified),
+                                          subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
+                    for _ in range(workers)
+                ]
+                start_processes(processes, "data loader process")
+                self.processes = processes
+            except BaseException:  # a worker that could not start: the segment is freed now, not at exit
+                self.close()
+                raise
         self.submitted = 0
         self.finished = {}
         self.reading = f"{dataset.path} ({subset})"
@@ -287,19 +294,25 @@ class _WorkerPool:
         return self.slots[batch % self.depth, :count]
 
     def close(self):
-        for _ in self.processes:
-            self.tasks.put(None)
-        for process in self.processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()  # SIGTERM is blocked in the workers
+        """Kill the workers (nothing of theirs needs finishing; a stalled one would not take a stop)
+        and free the shared memory, with the stop signals held back meanwhile: a second stop must
+        not leave a worker or the segment behind (one that came is delivered on return)."""
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for process in self.processes:
+                process.kill()
+            for process in self.processes:
                 process.join()
-        self.tasks.cancel_join_thread()  # tasks no worker took (all dead): exit without writing them, not wait forever
-        self.tasks.close()
-        self.results.close()
-        del self.slots
-        self.memory.close()
-        self.memory.unlink()
+            self.processes = []
+            for channel in (self.tasks, self.results):
+                if channel is not None:
+                    channel.cancel_join_thread()  # tasks no worker took: exit without writing them
+                    channel.close()
+            self.slots = None
+            self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
+            self.memory.close()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):

@@ -1,0 +1,84 @@
+"""The data loader's worker processes failing (and prepare's, which start alike): one that cannot start, one killed mid-run."""
+
+import errno
+import multiprocessing.process
+import pathlib
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import dataset, decoder_pool, loader, splits
+
+SHM = pathlib.Path("/dev/shm")
+needs_shm = pytest.mark.skipif(not SHM.is_dir(), reason="lists POSIX shared memory in /dev/shm")
+
+
+@pytest.fixture
+def data(tiny_synthetic):
+    return dataset.open_dataset(tiny_synthetic)
+
+
+def _train_loader(data, **options):
+    half = splits.make_half(data, "all")
+    return loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, seed=7,
+                              **options)
+
+
+def _start_failing_at(monkeypatch, failing):
+    """Process.start raising EAGAIN at its ``failing``-th call, as fork does when the system is out of
+    processes. Returns what it saw: the processes it started, and at the failure the loader's
+    shared-memory segment (a worker's 3rd argument) and the names in /dev/shm."""
+    start, seen = multiprocessing.process.BaseProcess.start, {"started": []}
+
+    def start_or_fail(process):
+        if len(seen["started"]) + 1 == failing:
+            seen["memory"], seen["listed"] = process._args[2], {path.name for path in SHM.iterdir()}
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        start(process)
+        seen["started"].append(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", start_or_fail)
+    return seen
+
+
+@needs_shm
+def test_a_worker_that_cannot_start_stops_those_started_and_frees_the_shared_memory_at_once(data, monkeypatch):
+    """Out of processes at the 2nd of 3 workers: the 1st was left running and the segment in
+    /dev/shm until the training process exited, and the error was a bare OSError."""
+    seen = _start_failing_at(monkeypatch, 2)
+    with _train_loader(data, workers=3) as batches:
+        with pytest.raises(decoder_pool.WorkerDied, match=re.escape(
+                "could not start data loader process 2 of 3 ([Errno 11] Resource temporarily unavailable): the "
+                "system is out of processes or memory; use fewer `workers`")):
+            next(batches)
+        assert seen["memory"] in seen["listed"]  # the listing sees the segment while it exists
+        assert seen["memory"] not in {path.name for path in SHM.iterdir()}
+        assert [process.exitcode for process in seen["started"]] == [-9]
+
+
+@needs_shm
+def test_train_says_which_loader_worker_could_not_start_and_exits_1(micro_data, tmp_path, monkeypatch):
+    seen = _start_failing_at(monkeypatch, 2)
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--batch-size",
+                                       "8", "--max-iter", "2", "--quiet", "--device", "cpu", "--workers", "2"])
+    assert result.exit_code == 1, result.output
+    assert result.output == ("error: could not start data loader process 2 of 2 ([Errno 11] Resource temporarily "
+                             "unavailable): the system is out of processes or memory; use fewer --workers\n")
+    assert seen["memory"] in seen["listed"] and seen["memory"] not in {path.name for path in SHM.iterdir()}
+    assert [process.exitcode for process in seen["started"]] == [-9]
+
+
+def test_an_import_worker_that_cannot_start_stops_those_started_and_says_so(monkeypatch):
+    """The same for prepare's decoding processes (DecoderPool, which shares the start): the error
+    was a bare OSError (exit 74, as for a file that cannot be written)."""
+    seen = _start_failing_at(monkeypatch, 2)
+    pool = decoder_pool.DecoderPool(abs, workers=3)
+    try:
+        with pytest.raises(decoder_pool.WorkerDied, match=re.escape(
+                "could not start decoding process 2 of 3 ([Errno 11] Resource temporarily unavailable)")):
+            list(pool.map([-1, -2]))
+        assert [process.exitcode for process in seen["started"]] == [-9]
+    finally:
+        pool.close()
