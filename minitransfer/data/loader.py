@@ -18,6 +18,8 @@ process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copie
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A worker that dies
 is :class:`~minitransfer.data.decoder_pool.WorkerDied`; one alive that gives no batch for
 :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on stderr, again after twice as long.
+A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives the batch up within
+:data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -51,6 +53,11 @@ WORKER_POLL_SECONDS = 1.0
 STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again after twice as long, ...)
 
 
+class StopRequested(Exception):
+    """A stop was asked for (:attr:`BatchLoader.stop` not empty) while the loader waited for a batch
+    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it."""
+
+
 def prefetch_slots(workers, prefetch=None):
     """Batches a loader with ``workers`` processes holds in shared memory (``prefetch``, by default
     two per worker, at least two); none without workers."""
@@ -72,7 +79,10 @@ class BatchLoader:
     endless shuffled stream with random crops and mirrors, else one ordered pass with centre crops.
     ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
     NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``. ``check_checksums``
-    False skips the sha256 check of the shards (benchmarks only).
+    False skips the sha256 check of the shards (benchmarks only). ``stop`` (also settable later as
+    :attr:`stop`): a list that a stop signal's handler appends to (``rundir.stop_requests``); once
+    it is not empty, a wait for the workers' batch (a stalled file system) ends with
+    :class:`StopRequested` instead of lasting until the batch comes.
 
     Example::
 
@@ -83,7 +93,7 @@ class BatchLoader:
     """
 
     def __init__(self, dataset, subset, indices, labels, batch_size, crop, train, seed=0, mean=None,
-                 device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True):
+                 device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True, stop=None):
         self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
         self.subset = subset
         self.indices = _check.integer_array("BatchLoader", "indices", indices, np.int64)
@@ -95,6 +105,7 @@ class BatchLoader:
         if prefetch is not None:
             _check.positive_int("BatchLoader", "prefetch", prefetch)
         self.train, self.device = bool(train), device
+        self.stop = stop if stop is not None else []
         total = self.dataset.num_images(subset)
         if self.indices.ndim != 1 or self.labels.shape != self.indices.shape:
             raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} and {self.labels.shape}")
@@ -213,7 +224,7 @@ class BatchLoader:
             stop = batch + self._depth if limit is None else min(batch + self._depth, limit)
             for ahead in range(max(batch, self._pool.submitted), stop):
                 self._pool.submit(ahead, self.indices[self.positions(ahead)])
-            images = self._pool.take(batch, len(positions))
+            images = self._pool.take(batch, len(positions), self.stop)
         self.batch += 1
         return images, self.labels[positions]
 
@@ -270,12 +281,16 @@ class _WorkerPool:
         self.tasks.put((batch, batch % self.depth, image_indices))
         self.submitted = batch + 1
 
-    def take(self, batch, count):
+    def take(self, batch, count, stop=()):
+        """Batch ``batch`` (its first ``count`` images), once a worker has read it; :class:`StopRequested`
+        when ``stop`` is not empty meanwhile (checked every :data:`WORKER_POLL_SECONDS`)."""
         waiting, said = time.monotonic(), 0
         while batch not in self.finished:
             try:
                 done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
             except queue.Empty:
+                if stop:
+                    raise StopRequested(stop[0]) from None
                 dead = [process.exitcode for process in self.processes if not process.is_alive()]
                 if dead:
                     raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
