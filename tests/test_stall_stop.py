@@ -1,7 +1,7 @@
-"""A training whose data loader has stalled (its workers hung on a slow file system) stops on SIGTERM
-as any interrupted run does: promptly, with its checkpoint at the last whole iteration, exit 75, and
-a resume that ends with the bits of a run never stopped."""
-
+"""Stopping a training at awkward moments. Its data loader stalled (the workers hung on a slow file
+system): SIGTERM stops it as any interrupted run, promptly, with its checkpoint at the last whole
+iteration, exit 75, and a resume that ends with the bits of a run never stopped. While it writes its
+final weights: it finishes."""
 import json
 import os
 import signal
@@ -139,3 +139,29 @@ def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_star
     assert not (tmp_path / "net.run" / "checkpoint.h5").exists()
     monkeypatch.setattr(loader._WorkerPool, "__init__", start)
     assert training.train(config).iterations == 2
+
+
+# `minitransfer train` sent SIGTERM as it starts writing its final weights (not a checkpoint).
+_STOPPED_WHILE_FINISHING = """
+import os, signal
+from minitransfer import checkpoint
+save = checkpoint.save
+def save_after_a_stop(path, saved):
+    if not str(path).endswith("checkpoint.h5"):
+        os.kill(os.getpid(), signal.SIGTERM)
+    return save(path, saved)
+checkpoint.save = save_after_a_stop
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def test_a_stop_while_the_final_weights_are_written_lets_the_run_finish(micro_data, tmp_path):
+    """The stop came too late to save time: the run was left without its weights and result
+    (exit 75, a rerun needed to write them) or, where SIGTERM kept its default action, killed."""
+    finished = subprocess.run([sys.executable, "-c", _STOPPED_WHILE_FINISHING, "train", "--quiet",
+                               *_command_line(micro_data, "net.h5")], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert checkpoints.load(tmp_path / "net.h5").solver.iteration == MAX_ITER
+    assert json.loads((tmp_path / "net.run" / "result.json").read_text())["iterations"] == MAX_ITER
