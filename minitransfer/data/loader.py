@@ -15,11 +15,12 @@ contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. 
 dataset as this process opened and checked it (its meta.json as parsed then, the files as
 checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
-pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A worker that dies
-is :class:`~minitransfer.data.decoder_pool.WorkerDied`; one alive that gives no batch for
-:data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on stderr, again after twice as long.
-A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives the batch up within
-:data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before that batch.
+pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A
+worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
+alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
+stderr, again after twice as long. A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives
+the batch up within :data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before
+that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -285,16 +286,14 @@ class _WorkerPool:
         """Batch ``batch`` (its first ``count`` images), once a worker has read it; :class:`StopRequested`
         when ``stop`` is not empty meanwhile (checked every :data:`WORKER_POLL_SECONDS`)."""
         waiting, said = time.monotonic(), 0
+        self._check_workers()  # each batch: the others may keep up, and the dead one's next batch be far off
         while batch not in self.finished:
             try:
                 done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
             except queue.Empty:
                 if stop:
                     raise StopRequested(stop[0]) from None
-                dead = [process.exitcode for process in self.processes if not process.is_alive()]
-                if dead:
-                    raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
-                                     f"signal, e.g. -9 by the out-of-memory killer)") from None
+                self._check_workers()
                 waited = time.monotonic() - waiting
                 if waited >= STALL_NOTICE_SECONDS * 2 ** said:  # after 1, 2, 4 ... minutes
                     said += 1
@@ -307,6 +306,15 @@ class _WorkerPool:
         if error:
             raise ds.DatasetError(error)
         return self.slots[batch % self.depth, :count]
+
+    def _check_workers(self):
+        """:class:`WorkerDied` naming each worker that has ended, and how."""
+        dead = [(number, process) for number, process in enumerate(self.processes, 1) if process.exitcode is not None]
+        if dead:
+            which = "; ".join(f"process {number} of {len(self.processes)}, PID {process.pid}: "
+                              f"{_ending(process.exitcode)}" for number, process in dead)
+            raise WorkerDied(f"a data loader process died (exit codes {[process.exitcode for _, process in dead]}; "
+                             f"{which})")
 
     def close(self):
         """Kill the workers (nothing of theirs needs finishing; a stalled one would not take a stop)
@@ -328,6 +336,17 @@ class _WorkerPool:
             self.memory.close()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+def _ending(exitcode):
+    """How a process with ``exitcode`` ended, in words: "exit code 1", "killed by SIGBUS"."""
+    if exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        return f"killed by signal {-exitcode}"
+    return f"killed by {name}" + (", as the out-of-memory killer does" if -exitcode == signal.SIGKILL else "")
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):

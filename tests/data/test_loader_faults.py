@@ -1,9 +1,11 @@
-"""The data loader's worker processes failing (and prepare's, which start alike): one that cannot start, one killed mid-run."""
+"""The data loader's worker processes failing (and prepare's, which start alike): one that cannot start,
+one killed mid-run."""
 
 import errno
 import multiprocessing.process
 import pathlib
 import re
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -82,3 +84,18 @@ def test_an_import_worker_that_cannot_start_stops_those_started_and_says_so(monk
         assert [process.exitcode for process in seen["started"]] == [-9]
     finally:
         pool.close()
+
+
+def test_a_worker_killed_while_the_others_keep_up_is_reported_at_the_next_batch(data):
+    """It was noticed only once no batch came for a second: while the other worker kept up (and the
+    dead one had no batch in hand), the run went on with fewer workers, or failed much later."""
+    with _train_loader(data, workers=2) as batches:
+        next(batches)
+        time.sleep(2)  # the batches submitted so far are read
+        killed = batches._pool.processes[0]
+        killed.kill()
+        killed.join()
+        with pytest.raises(decoder_pool.WorkerDied, match=re.escape(
+                f"a data loader process died (exit codes [-9]; process 1 of 2, PID {killed.pid}: killed by SIGKILL, "
+                f"as the out-of-memory killer does)")):
+            next(batches)
