@@ -15,7 +15,8 @@ contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. 
 dataset as this process opened and checked it (its meta.json as parsed then, the files as
 checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
-pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A
+pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). The slots are
+allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
 worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
 alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
 stderr, again after twice as long. A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives
@@ -32,8 +33,10 @@ The mean subtracted is ``mean`` when given (transfer runs pass the *base* datase
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
 """
 
+import errno
 import hashlib
 import multiprocessing
+import os
 import queue
 import signal
 import time
@@ -261,6 +264,7 @@ class _WorkerPool:
             # In here too: the first to register with multiprocessing's resource tracker starts it.
             self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
             try:
+                _reserve(self.memory, f"{depth} batches of {batch_size} images")
                 self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
                 self.tasks, self.results = context.Queue(), context.Queue()
                 processes = [
@@ -347,6 +351,27 @@ def _ending(exitcode):
     except ValueError:
         return f"killed by signal {-exitcode}"
     return f"killed by {name}" + (", as the out-of-memory killer does" if -exitcode == signal.SIGKILL else "")
+
+
+def _reserve(memory, holding):
+    """Allocate the pages of the shared ``memory`` (``holding``: what it is for) now. A /dev/shm
+    too small for them (a container's default is 64 MiB) made a worker's read into a slot fail
+    with EFAULT, said as a damaged shard (exit 65), or its write die of SIGBUS; here it is a
+    MemoryError saying what to change."""
+    try:
+        os.posix_fallocate(memory._fd, 0, memory.size)  # SharedMemory keeps the descriptor it mapped
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.ENOMEM):
+            return  # shared memory that cannot be allocated ahead (not tmpfs): used as it comes
+        shm = os.statvfs("/dev/shm")
+        raise MemoryError(f"the data loader's shared memory for {holding} ({_mib(memory.size)}) does not fit in "
+                          f"/dev/shm ({_mib(shm.f_bavail * shm.f_frsize)} free of {_mib(shm.f_blocks * shm.f_frsize)}): "
+                          f"use fewer `workers` (each prefetches 2 batches), a smaller `batch_size`, or a larger "
+                          f"/dev/shm (docker run --shm-size)") from None
+
+
+def _mib(size):
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):

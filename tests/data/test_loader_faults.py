@@ -1,10 +1,13 @@
 """The data loader's worker processes failing (and prepare's, which start alike): one that cannot start,
-one killed mid-run."""
+one killed mid-run, shared memory that does not fit in /dev/shm."""
 
 import errno
 import multiprocessing.process
+import os
 import pathlib
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -99,3 +102,46 @@ def test_a_worker_killed_while_the_others_keep_up_is_reported_at_the_next_batch(
                 f"a data loader process died (exit codes [-9]; process 1 of 2, PID {killed.pid}: killed by SIGKILL, "
                 f"as the out-of-memory killer does)")):
             next(batches)
+
+
+@needs_shm
+def test_shared_memory_that_does_not_fit_in_dev_shm_is_refused_at_the_start_and_freed(data, monkeypatch):
+    reserved = []
+
+    def full(descriptor, offset, length):
+        reserved.append(os.path.basename(os.readlink(f"/proc/self/fd/{descriptor}")))
+        assert reserved[-1] in {path.name for path in SHM.iterdir()}  # the listing sees it while it exists
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    with _train_loader(data, workers=2) as batches:
+        with pytest.raises(MemoryError, match=r"^the data loader's shared memory for 4 batches of 10 images \(0\.0 "
+                                              r"MiB\) does not fit in /dev/shm \([0-9,.]+ MiB free of [0-9,.]+ MiB\): "
+                                              r"use fewer `workers` \(each prefetches 2 batches\), a smaller "
+                                              r"`batch_size`, or a larger /dev/shm \(docker run --shm-size\)$"):
+            next(batches)
+    assert len(reserved) == 1 and reserved[0] not in {path.name for path in SHM.iterdir()}
+
+
+def _can_mount_a_private_dev_shm():
+    try:
+        return subprocess.run(["unshare", "--mount", "--propagation", "private", "mount", "-t", "tmpfs", "-o",
+                               "size=64k", "tmpfs", "/dev/shm"], capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not SHM.is_dir() or not _can_mount_a_private_dev_shm(),
+                    reason="mounts a small /dev/shm in a mount namespace of its own (unshare, as root)")
+def test_train_on_a_dev_shm_too_small_for_the_loader_says_so_not_that_the_data_is_bad(synthetic_8, tmp_path):
+    """A container's /dev/shm (here 64 KiB; Docker's default is 64 MiB) smaller than the loader's
+    slots: a worker's read into a slot failed with EFAULT, reported as an unreadable shard (exit 65)."""
+    train = (f"mount -t tmpfs -o size=64k tmpfs /dev/shm && exec {sys.executable} -m minitransfer train --data "
+             f"{synthetic_8} -o net.h5 --batch-size 64 --max-iter 2 --workers 2 --device cpu --quiet")
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", train], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert re.fullmatch(r"error: out of memory \(a smaller --batch-size needs less\): the data loader's shared memory "
+                        r"for 4 batches of 64 images \(0\.9 MiB\) does not fit in /dev/shm \(0\.1 MiB free of 0\.1 "
+                        r"MiB\): use fewer --workers \(each prefetches 2 batches\), a smaller --batch-size, or a "
+                        r"larger /dev/shm \(docker run --shm-size\)\n", result.stderr), result.stderr
