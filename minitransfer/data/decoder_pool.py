@@ -12,19 +12,25 @@ the task queue's lock, for which its ``terminate()`` waits forever too. Here ins
 - a worker that dies anyway (the out-of-memory killer) is noticed within
   :data:`WORKER_POLL_SECONDS` (:class:`WorkerDied`), not waited for;
 - a worker whose importing process is gone (killed with SIGKILL) exits within
-  :data:`WORKER_POLL_SECONDS`.
+  :data:`WORKER_POLL_SECONDS`;
+- a worker stuck in the kernel (a read from a hung file server), which SIGKILL ends only once the
+  read returns, is let go after :data:`KILLED_EXIT_SECONDS`, with a warning: :func:`kill_processes`.
 """
 
 import contextlib
 import multiprocessing
+import multiprocessing.process
 import pickle
 import queue
 import signal
+import time
 from multiprocessing import resource_tracker
 
+from minitransfer import stopping
 from minitransfer.stopping import STOP_SIGNALS
 
 WORKER_POLL_SECONDS = 0.5
+KILLED_EXIT_SECONDS = 5  # a killed process ends at once, unless stuck in the kernel (a read from a hung file server)
 CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
 # The most worker processes an import or a data loader starts (--workers, TrainConfig.workers). A
 # fixed number, not one relative to this machine's cores: a configuration checked on one machine
@@ -107,10 +113,7 @@ class DecoderPool:
             return
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
-            for process in self.processes:
-                process.kill()
-            for process in self.processes:
-                process.join()
+            kill_processes(self.processes, "decoding process")
             self.tasks.cancel_join_thread()  # tasks no worker took: exit without writing them
             for channel in (self.tasks, self.results):
                 channel.close()
@@ -143,12 +146,27 @@ def start_processes(processes, what):
         try:
             process.start()
         except OSError as error:
-            for started in processes[:number]:
-                started.kill()
-            for started in processes[:number]:
-                started.join()
+            kill_processes(processes[:number], what)
             raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system is "
                              f"out of processes or memory; use fewer `workers`") from error
+
+
+def kill_processes(processes, what):
+    """SIGKILL ``processes`` (``what`` they are) and wait for them, at most :data:`KILLED_EXIT_SECONDS`
+    together: one stuck in the kernel (a read from a hung file server) ends only once its read
+    returns, and neither this call nor this process's exit waits for it; a warning names it."""
+    for process in processes:
+        process.kill()
+    deadline = time.monotonic() + KILLED_EXIT_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    stuck = [process for process in processes if process.exitcode is None]
+    for process in stuck:
+        multiprocessing.process._children.discard(process)  # else multiprocessing's exit handler joins it, forever
+    if stuck:
+        stopping.warn(f"warning: {what} PID {', '.join(str(process.pid) for process in stuck)} did not end when "
+                      f"killed (stuck in the kernel: a hung file system?); it ends once its read returns, and this "
+                      f"process does not wait for it")
 
 
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):

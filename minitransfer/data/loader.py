@@ -50,7 +50,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, start_processes, stop_signals_blocked
+from .decoder_pool import MAX_WORKERS, WorkerDied, kill_processes, next_task, start_processes, stop_signals_blocked
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -326,10 +326,7 @@ class _WorkerPool:
         not leave a worker or the segment behind (one that came is delivered on return)."""
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
-            for process in self.processes:
-                process.kill()
-            for process in self.processes:
-                process.join()
+            kill_processes(self.processes, "data loader process")
             self.processes = []
             for channel in (self.tasks, self.results):
                 if channel is not None:

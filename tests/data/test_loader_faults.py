@@ -1,13 +1,15 @@
 """The data loader's worker processes failing (and prepare's, which start alike): one that cannot start,
-one killed mid-run, shared memory that does not fit in /dev/shm."""
+one killed mid-run, one that a kill does not end, shared memory that does not fit in /dev/shm."""
 
 import errno
 import multiprocessing.process
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -145,3 +147,32 @@ def test_train_on_a_dev_shm_too_small_for_the_loader_says_so_not_that_the_data_i
                         r"for 4 batches of 64 images \(0\.9 MiB\) does not fit in /dev/shm \(0\.1 MiB free of 0\.1 "
                         r"MiB\): use fewer --workers \(each prefetches 2 batches\), a smaller --batch-size, or a "
                         r"larger /dev/shm \(docker run --shm-size\)\n", result.stderr), result.stderr
+
+
+def test_a_worker_that_a_kill_does_not_end_is_let_go_with_a_warning_not_waited_for(data, monkeypatch, capsys):
+    """A read from a hung NFS server holds a worker in the kernel, where SIGKILL waits for the read
+    to return: closing the loader (a stopped run, its checkpoint written) waited for it forever,
+    with the stop signals blocked, and Python's exit would have too. Here a kill that does nothing
+    stands for it."""
+    monkeypatch.setattr(decoder_pool, "KILLED_EXIT_SECONDS", 0.5)
+    batches = _train_loader(data, workers=2)
+    next(batches)
+    stuck = batches._pool.processes[1]
+    kill = multiprocessing.process.BaseProcess.kill
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "kill",
+                        lambda process: None if process is stuck else kill(process))
+    ended = threading.Timer(20, os.kill, (stuck.pid, signal.SIGKILL))  # not to hang if it is waited for
+    ended.start()
+    try:
+        started = time.monotonic()
+        batches.close()
+        took = time.monotonic() - started
+        assert stuck.is_alive() and stuck not in multiprocessing.active_children()
+    finally:
+        ended.cancel()
+        kill(stuck)
+        stuck.join()
+    assert took < 5, took
+    assert capsys.readouterr().err == (f"warning: data loader process PID {stuck.pid} did not end when killed (stuck in "
+                                       f"the kernel: a hung file system?); it ends once its read returns, and this "
+                                       f"process does not wait for it\n")
