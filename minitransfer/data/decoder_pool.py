@@ -11,18 +11,21 @@ the task queue's lock, for which its ``terminate()`` waits forever too. Here ins
   handle, and it kills its workers (SIGKILL: nothing of theirs needs finishing);
 - a worker that dies anyway (the out-of-memory killer) is noticed within
   :data:`WORKER_POLL_SECONDS` (:class:`WorkerDied`), not waited for;
-- a worker whose importing process is gone (killed with SIGKILL) exits within
-  :data:`WORKER_POLL_SECONDS`;
+- a worker whose importing process is gone (killed with SIGKILL) is killed with it, even in the
+  middle of a task (:func:`die_with_parent`; elsewhere than on Linux it exits within
+  :data:`WORKER_POLL_SECONDS` once the task is done);
 - a worker stuck in the kernel (a read from a hung file server), which SIGKILL ends only once the
   read returns, is let go after :data:`KILLED_EXIT_SECONDS`, with a warning: :func:`kill_processes`.
 """
 
 import contextlib
+import ctypes
 import multiprocessing
 import multiprocessing.process
 import pickle
 import queue
 import signal
+import sys
 import time
 from multiprocessing import resource_tracker
 
@@ -30,6 +33,7 @@ from minitransfer import stopping
 from minitransfer.stopping import STOP_SIGNALS
 
 WORKER_POLL_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
 KILLED_EXIT_SECONDS = 5  # a killed process ends at once, unless stuck in the kernel (a read from a hung file server)
 CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
 # The most worker processes an import or a data loader starts (--workers, TrainConfig.workers). A
@@ -169,6 +173,15 @@ def kill_processes(processes, what):
                       f"process does not wait for it")
 
 
+def die_with_parent():
+    """In a worker process: have the kernel kill it (SIGKILL) when the process that started it
+    ends, also in the middle of a task (a decode that never ends, a read that waits), which
+    :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
+    kernel, the thread that started the worker: a pool must not outlive that thread (none here does)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
     """In a worker process: the next task of the queue ``tasks``, or None once the process that
     started this one is gone (killed with SIGKILL, it sends no stop, and a worker waiting forever
@@ -184,6 +197,7 @@ def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
 
 def _work(function, tasks, results):
     """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+    die_with_parent()
     while (task := next_task(tasks)) is not None:
         number, chunk = task
         try:

@@ -50,7 +50,8 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from .decoder_pool import MAX_WORKERS, WorkerDied, kill_processes, next_task, start_processes, stop_signals_blocked
+from .decoder_pool import (MAX_WORKERS, WorkerDied, die_with_parent, kill_processes, next_task, start_processes,
+                           stop_signals_blocked)
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -375,6 +376,7 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
     """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
     dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
     and checked it, not meta.json as it may read now) into the slots."""
+    die_with_parent()
     dataset = ds.Dataset(*dataset_fields)
     # Attaching registers the segment with the resource tracker the spawn children share with the
     # parent (Python < 3.13 has no track=False): a worker's registration arriving after the parent

@@ -176,3 +176,61 @@ def test_a_worker_that_a_kill_does_not_end_is_let_go_with_a_warning_not_waited_f
     assert capsys.readouterr().err == (f"warning: data loader process PID {stuck.pid} did not end when killed (stuck in "
                                        f"the kernel: a hung file system?); it ends once its read returns, and this "
                                        f"process does not wait for it\n")
+
+
+# A training process whose loader worker is busy (here: stopped, as in a read that waits), and an
+# import whose decoding process is busy (a decode of 600 s, which says "busy" as it starts); each
+# prints its worker's PID.
+_BUSY_WORKER = {
+    "loader": """
+import sys, time
+from minitransfer.data import dataset, loader, splits
+data = dataset.open_dataset(sys.argv[1])
+half = splits.make_half(data, "all")
+batches = loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, workers=1)
+next(batches)
+print(batches._pool.processes[0].pid, flush=True)
+time.sleep(600)
+""",
+    "import": """
+from minitransfer.data import decoder_pool
+pool = decoder_pool.DecoderPool(exec, workers=1)
+pool._start()
+print(pool.processes[0].pid, flush=True)
+list(pool.map(["import time; print('busy', flush=True); time.sleep(600)"]))
+"""}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel kills the orphan: Linux's prctl")
+@pytest.mark.parametrize("kind", ["loader", "import"])
+def test_a_worker_busy_when_its_process_is_killed_dies_with_it(tiny_synthetic, kind):
+    """The out-of-memory killer takes the training (or import) process: a worker in the middle of a
+    task noticed only after it, which a decode that never ends or a stalled read never is."""
+    parent = subprocess.Popen([sys.executable, "-c", _BUSY_WORKER[kind], str(tiny_synthetic)], stdout=subprocess.PIPE,
+                              text=True)
+    worker = None
+    try:
+        worker = int(parent.stdout.readline())
+        if kind == "loader":
+            os.kill(worker, signal.SIGSTOP)
+        else:
+            assert parent.stdout.readline() == "busy\n"
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(worker)
+    finally:
+        parent.kill()
+        parent.wait()
+        if worker is not None and _running(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
+def _running(pid):
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return "\nState:\tZ" not in pathlib.Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
