@@ -351,6 +351,7 @@ class RunLock:
     in it (a run that failed before writing anything), it is removed again on release."""
 
     FILE = "lock"
+    ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
     def __init__(self, run_dir):
         self.run_dir = pathlib.Path(run_dir)
@@ -364,6 +365,7 @@ class RunLock:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise fileio.storage_error(self.run_dir, error) from error
+        gone = 0
         while True:
             try:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -377,8 +379,12 @@ class RunLock:
             if not locked:
                 os.close(descriptor)
                 pid = holder(self.run_dir)
-                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process (PID {pid}); wait for it "
-                              f"to finish or stop it, then rerun", pid)
+                gone += pid is None
+                if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
+                    continue
+                named = {None: "", -1: " (starting up: its PID is not written yet)"}.get(pid, f" (PID {pid})")
+                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{named}; wait for it to "
+                              f"finish or stop it, then rerun", pid)
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
@@ -395,24 +401,35 @@ class RunLock:
             self.run_dir.rmdir()
 
 
+PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
+
+
 def holder(run_dir):
-    """The PID holding the lock of ``run_dir``, or None when nobody does."""
+    """The PID holding the lock of ``run_dir``, or None when nobody does (or only readers, with shared
+    locks: :mod:`minitransfer.data.lock`); -1 when the holder has not written it within
+    :data:`PID_WAIT_SECONDS`."""
     path = pathlib.Path(run_dir) / RunLock.FILE
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
+    deadline = time.monotonic() + PID_WAIT_SECONDS
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = os.read(descriptor, 32).decode(errors="replace").strip()
-        return int(text) if text.isdigit() else -1
-    except OSError as error:
-        if error.errno not in NO_LOCKS:
-            raise
-        return None  # a file system without locks: nobody can be seen holding one
-    else:
-        return None
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return None
+            except BlockingIOError:
+                text = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+                if text.isdigit():
+                    return int(text)
+                if time.monotonic() >= deadline:
+                    return -1
+                time.sleep(0.02)
+            except OSError as error:
+                if error.errno not in NO_LOCKS:
+                    raise
+                return None  # a file system without locks: nobody can be seen holding one
     finally:
         os.close(descriptor)
 

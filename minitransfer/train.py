@@ -9,8 +9,11 @@ iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), l
 Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
 finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
 75), as does a KeyboardInterrupt raised by the ``on_iteration`` hook; ``resume="auto"`` continues
-from it bit for bit. A non-finite loss raises :class:`Diverged` with the layers' weight norms and
-the learning rate, before any update or checkpoint, so the last good checkpoint stays intact.
+from it bit for bit. A stop while the data loader's workers are stalled (a hung file system)
+gives their batch up within a second and stops the same way, at the last completed iteration; a
+stop after the last iteration lets the run finish writing its weights. A non-finite loss raises
+:class:`Diverged` with the layers' weight norms and the learning rate, before any update or
+checkpoint, so the last good checkpoint stays intact.
 """
 
 import contextlib
@@ -153,27 +156,36 @@ def _train(plan, on_iteration):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = _Run(plan)
-    c = plan.config
+    with stop_requests() as stop:  # to the end: a stop while the weights are written lets the run finish
+        with run.batches:
+            run.batches.stop = stop  # a batch stalled on its file system is given up on a stop
+            final = _iterations(run, stop, on_iteration)
+        checkpoints.save(plan.config.out, final)
+        return run.finish()
+
+
+def _iterations(run, stop, on_iteration):
+    """Train from ``run.start`` to max_iter, checkpointing when due; returns the final snapshot. A
+    stop request (``stop`` not empty), after an iteration or while its batch is awaited, raises
+    :class:`Interrupted` once the iterations done are saved."""
+    c = run.plan.config
     try:
-        with stop_requests() as stop, run.batches:
-            for iteration, (x, labels) in zip(range(run.start, c.max_iter), run.batches):
-                lr = run.iteration(iteration, x, labels)
-                done = iteration + 1
-                if on_iteration is not None:
-                    _notify(on_iteration, done, stop)
-                if stop and done < c.max_iter:
-                    run.save(done, lr)
-                    raise Interrupted(f"{stop[0]}: stopped after iteration {done}; wrote {run.files.checkpoint}; "
-                                      f"rerun with `resume='auto'` to continue", run.files.checkpoint, done)
-                if done % c.checkpoint_every == 0 or done == c.max_iter:
-                    run.save(done, lr)
-            final = snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
+        for iteration, (x, labels) in zip(range(run.start, c.max_iter), run.batches):
+            lr = run.iteration(iteration, x, labels)
+            done = iteration + 1
+            if on_iteration is not None:
+                _notify(on_iteration, done, stop)
+            if stop and done < c.max_iter:
+                raise run.interrupted(stop[0])
+            if done % c.checkpoint_every == 0 or done == c.max_iter:
+                run.save(done, lr)
+        return snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
+    except loaders.StopRequested as stopped:
+        raise run.interrupted(str(stopped), " while the data loader's next batch was awaited") from None
     except (DatasetError, WorkerDied) as error:
         raise run.kept_before(error) from error
     finally:
         run.progress.close()
-    checkpoints.save(c.out, final)
-    return run.finish()
 
 
 def _notify(on_iteration, done, stop):
@@ -270,6 +282,19 @@ class _Run:
             raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
         self.saved = done
+
+    def interrupted(self, reason, where=""):
+        """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the
+        iterations done since the last checkpoint saved first; ``where`` says what was under way."""
+        wrote = self.done > self.saved
+        if wrote:
+            self.save(self.done, self.lr)
+        if self.saved == 0:
+            return Interrupted(f"{reason}: stopped before the first iteration{where}; there is nothing to continue "
+                               f"from: rerun to start the run", None, 0)
+        kept = f"wrote {self.files.checkpoint}" if wrote else f"{self.files.checkpoint} holds them"
+        return Interrupted(f"{reason}: stopped after iteration {self.done}{where}; {kept}; rerun with "
+                           f"`resume='auto'` to continue", self.files.checkpoint, self.done)
 
     def kept_before(self, error):
         """The error to raise when the data fails mid-run (a :class:`DatasetError`: a shard damaged

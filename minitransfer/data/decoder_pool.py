@@ -11,20 +11,30 @@ the task queue's lock, for which its ``terminate()`` waits forever too. Here ins
   handle, and it kills its workers (SIGKILL: nothing of theirs needs finishing);
 - a worker that dies anyway (the out-of-memory killer) is noticed within
   :data:`WORKER_POLL_SECONDS` (:class:`WorkerDied`), not waited for;
-- a worker whose importing process is gone (killed with SIGKILL) exits within
-  :data:`WORKER_POLL_SECONDS`.
+- a worker whose importing process is gone (killed with SIGKILL) is killed with it, even in the
+  middle of a task (:func:`die_with_parent`; elsewhere than on Linux it exits within
+  :data:`WORKER_POLL_SECONDS` once the task is done);
+- a worker stuck in the kernel (a read from a hung file server), which SIGKILL ends only once the
+  read returns, is let go after :data:`KILLED_EXIT_SECONDS`, with a warning: :func:`kill_processes`.
 """
 
 import contextlib
+import ctypes
 import multiprocessing
+import multiprocessing.process
 import pickle
 import queue
 import signal
+import sys
+import time
 from multiprocessing import resource_tracker
 
+from minitransfer import stopping
 from minitransfer.stopping import STOP_SIGNALS
 
 WORKER_POLL_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
+KILLED_EXIT_SECONDS = 5  # a killed process ends at once, unless stuck in the kernel (a read from a hung file server)
 CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker waits for the next
 # The most worker processes an import or a data loader starts (--workers, TrainConfig.workers). A
 # fixed number, not one relative to this machine's cores: a configuration checked on one machine
@@ -35,7 +45,8 @@ MAX_WORKERS = 256
 
 
 class WorkerDied(RuntimeError):
-    """A decoding process ended while the import (or a data loader) still needed it (exit code 1)."""
+    """A decoding process ended while the import (or a data loader) still needed it, or could not
+    start (exit code 1)."""
 
 
 class DecoderPool:
@@ -74,11 +85,10 @@ class DecoderPool:
         context = multiprocessing.get_context("spawn")
         with stop_signals_blocked():
             self.tasks, self.results = context.Queue(), context.Queue()
-            for _ in range(self.workers):
-                process = context.Process(target=_work, args=(self.function, self.tasks, self.results),
-                                          name="minitransfer-decoder", daemon=True)
-                process.start()
-                self.processes.append(process)
+            processes = [context.Process(target=_work, args=(self.function, self.tasks, self.results),
+                                         name="minitransfer-decoder", daemon=True) for _ in range(self.workers)]
+            start_processes(processes, "decoding process")
+            self.processes = processes
 
     def _result(self, number):
         while number not in self.finished:
@@ -107,10 +117,7 @@ class DecoderPool:
             return
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
-            for process in self.processes:
-                process.kill()
-            for process in self.processes:
-                process.join()
+            kill_processes(self.processes, "decoding process")
             self.tasks.cancel_join_thread()  # tasks no worker took: exit without writing them
             for channel in (self.tasks, self.results):
                 channel.close()
@@ -136,6 +143,45 @@ def stop_signals_blocked():
         signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
 
+def start_processes(processes, what):
+    """Start ``processes``; when one cannot (the system out of processes or memory: fork fails with
+    EAGAIN or ENOMEM), kill those started and raise :class:`WorkerDied` naming it as ``what``."""
+    for number, process in enumerate(processes):
+        try:
+            process.start()
+        except OSError as error:
+            kill_processes(processes[:number], what)
+            raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system is "
+                             f"out of processes or memory; use fewer `workers`") from error
+
+
+def kill_processes(processes, what):
+    """SIGKILL ``processes`` (``what`` they are) and wait for them, at most :data:`KILLED_EXIT_SECONDS`
+    together: one stuck in the kernel (a read from a hung file server) ends only once its read
+    returns, and neither this call nor this process's exit waits for it; a warning names it."""
+    for process in processes:
+        process.kill()
+    deadline = time.monotonic() + KILLED_EXIT_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    stuck = [process for process in processes if process.exitcode is None]
+    for process in stuck:
+        multiprocessing.process._children.discard(process)  # else multiprocessing's exit handler joins it, forever
+    if stuck:
+        stopping.warn(f"warning: {what} PID {', '.join(str(process.pid) for process in stuck)} did not end when "
+                      f"killed (stuck in the kernel: a hung file system?); it ends once its read returns, and this "
+                      f"process does not wait for it")
+
+
+def die_with_parent():
+    """In a worker process: have the kernel kill it (SIGKILL) when the process that started it
+    ends, also in the middle of a task (a decode that never ends, a read that waits), which
+    :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
+    kernel, the thread that started the worker: a pool must not outlive that thread (none here does)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
     """In a worker process: the next task of the queue ``tasks``, or None once the process that
     started this one is gone (killed with SIGKILL, it sends no stop, and a worker waiting forever
@@ -151,6 +197,7 @@ def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
 
 def _work(function, tasks, results):
     """Worker process: ``function`` over each chunk received, until killed or orphaned."""
+    die_with_parent()
     while (task := next_task(tasks)) is not None:
         number, chunk = task
         try:

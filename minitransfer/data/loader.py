@@ -15,9 +15,13 @@ contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. 
 dataset as this process opened and checked it (its meta.json as parsed then, the files as
 checked): never meta.json as edited since, nor a shard replaced since. The main
 process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copies it through
-pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). A worker that dies
-is :class:`~minitransfer.data.decoder_pool.WorkerDied`; one alive that gives no batch for
-:data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on stderr, again after twice as long.
+pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). The slots are
+allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
+worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
+alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
+stderr, again after twice as long. A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives
+the batch up within :data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before
+that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -29,24 +33,34 @@ The mean subtracted is ``mean`` when given (transfer runs pass the *base* datase
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
 """
 
+import errno
 import hashlib
 import multiprocessing
+import os
 import queue
+import signal
 import time
 from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
 from minitransfer import counter_rng, cuda, stopping
+from minitransfer.stopping import STOP_SIGNALS
 from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from .decoder_pool import MAX_WORKERS, WorkerDied, next_task, stop_signals_blocked
+from .decoder_pool import (MAX_WORKERS, WorkerDied, die_with_parent, kill_processes, next_task, start_processes,
+                           stop_signals_blocked)
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
 STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again after twice as long, ...)
+
+
+class StopRequested(Exception):
+    """A stop was asked for (:attr:`BatchLoader.stop` not empty) while the loader waited for a batch
+    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it."""
 
 
 def prefetch_slots(workers, prefetch=None):
@@ -70,7 +84,10 @@ class BatchLoader:
     endless shuffled stream with random crops and mirrors, else one ordered pass with centre crops.
     ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
     NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``. ``check_checksums``
-    False skips the sha256 check of the shards (benchmarks only).
+    False skips the sha256 check of the shards (benchmarks only). ``stop`` (also settable later as
+    :attr:`stop`): a list that a stop signal's handler appends to (``rundir.stop_requests``); once
+    it is not empty, a wait for the workers' batch (a stalled file system) ends with
+    :class:`StopRequested` instead of lasting until the batch comes.
 
     Example::
 
@@ -81,7 +98,7 @@ class BatchLoader:
     """
 
     def __init__(self, dataset, subset, indices, labels, batch_size, crop, train, seed=0, mean=None,
-                 device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True):
+                 device="cpu", workers=0, cursor=None, prefetch=None, check_checksums=True, stop=None):
         self.dataset = dataset if isinstance(dataset, ds.Dataset) else ds.open_dataset(dataset)
         self.subset = subset
         self.indices = _check.integer_array("BatchLoader", "indices", indices, np.int64)
@@ -93,6 +110,7 @@ class BatchLoader:
         if prefetch is not None:
             _check.positive_int("BatchLoader", "prefetch", prefetch)
         self.train, self.device = bool(train), device
+        self.stop = stop if stop is not None else []
         total = self.dataset.num_images(subset)
         if self.indices.ndim != 1 or self.labels.shape != self.indices.shape:
             raise ValueError(f"BatchLoader: indices and labels must be 1-D of one length, got {self.indices.shape} and {self.labels.shape}")
@@ -211,7 +229,7 @@ class BatchLoader:
             stop = batch + self._depth if limit is None else min(batch + self._depth, limit)
             for ahead in range(max(batch, self._pool.submitted), stop):
                 self._pool.submit(ahead, self.indices[self.positions(ahead)])
-            images = self._pool.take(batch, len(positions))
+            images = self._pool.take(batch, len(positions), self.stop)
         self.batch += 1
         return images, self.labels[positions]
 
@@ -242,19 +260,25 @@ class _WorkerPool:
         self.slot_shape = (batch_size, *dataset.image_size, 3)
         slot_bytes = int(np.prod(self.slot_shape))
         context = multiprocessing.get_context("spawn")
+        self.processes, self.slots, self.tasks, self.results = [], None, None, None
         with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
             # In here too: the first to register with multiprocessing's resource tracker starts it.
             self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
-            self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
-            self.tasks, self.results = context.Queue(), context.Queue()
-            self.processes = [
-                context.Process(target=_worker_main, daemon=True,
-                                args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified), subset,
-                                      self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-                for _ in range(workers)
-            ]
-            for process in self.processes:
-                process.start()
+            try:
+                _reserve(self.memory, f"{depth} batches of {batch_size} images")
+                self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
+                self.tasks, self.results = context.Queue(), context.Queue()
+                processes = [
+                    context.Process(target=_worker_main, daemon=True,
+                                    args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified),
+                                          subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
+                    for _ in range(workers)
+                ]
+                start_processes(processes, "data loader process")
+                self.processes = processes
+            except BaseException:  # a worker that could not start: the segment is freed now, not at exit
+                self.close()
+                raise
         self.submitted = 0
         self.finished = {}
         self.reading = f"{dataset.path} ({subset})"
@@ -263,16 +287,18 @@ class _WorkerPool:
         self.tasks.put((batch, batch % self.depth, image_indices))
         self.submitted = batch + 1
 
-    def take(self, batch, count):
+    def take(self, batch, count, stop=()):
+        """Batch ``batch`` (its first ``count`` images), once a worker has read it; :class:`StopRequested`
+        when ``stop`` is not empty meanwhile (checked every :data:`WORKER_POLL_SECONDS`)."""
         waiting, said = time.monotonic(), 0
+        self._check_workers()  # each batch: the others may keep up, and the dead one's next batch be far off
         while batch not in self.finished:
             try:
                 done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
             except queue.Empty:
-                dead = [process.exitcode for process in self.processes if not process.is_alive()]
-                if dead:
-                    raise WorkerDied(f"a data loader process died (exit codes {dead}; negative: killed by that "
-                                     f"signal, e.g. -9 by the out-of-memory killer)") from None
+                if stop:
+                    raise StopRequested(stop[0]) from None
+                self._check_workers()
                 waited = time.monotonic() - waiting
                 if waited >= STALL_NOTICE_SECONDS * 2 ** said:  # after 1, 2, 4 ... minutes
                     said += 1
@@ -286,26 +312,71 @@ class _WorkerPool:
             raise ds.DatasetError(error)
         return self.slots[batch % self.depth, :count]
 
+    def _check_workers(self):
+        """:class:`WorkerDied` naming each worker that has ended, and how."""
+        dead = [(number, process) for number, process in enumerate(self.processes, 1) if process.exitcode is not None]
+        if dead:
+            which = "; ".join(f"process {number} of {len(self.processes)}, PID {process.pid}: "
+                              f"{_ending(process.exitcode)}" for number, process in dead)
+            raise WorkerDied(f"a data loader process died (exit codes {[process.exitcode for _, process in dead]}; "
+                             f"{which})")
+
     def close(self):
-        for _ in self.processes:
-            self.tasks.put(None)
-        for process in self.processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()  # SIGTERM is blocked in the workers
-                process.join()
-        self.tasks.cancel_join_thread()  # tasks no worker took (all dead): exit without writing them, not wait forever
-        self.tasks.close()
-        self.results.close()
-        del self.slots
-        self.memory.close()
-        self.memory.unlink()
+        """Kill the workers (nothing of theirs needs finishing; a stalled one would not take a stop)
+        and free the shared memory, with the stop signals held back meanwhile: a second stop must
+        not leave a worker or the segment behind (one that came is delivered on return)."""
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            kill_processes(self.processes, "data loader process")
+            self.processes = []
+            for channel in (self.tasks, self.results):
+                if channel is not None:
+                    channel.cancel_join_thread()  # tasks no worker took: exit without writing them
+                    channel.close()
+            self.slots = None
+            self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
+            self.memory.close()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+
+
+def _ending(exitcode):
+    """How a process with ``exitcode`` ended, in words: "exit code 1", "killed by SIGBUS"."""
+    if exitcode >= 0:
+        return f"exit code {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        return f"killed by signal {-exitcode}"
+    return f"killed by {name}" + (", as the out-of-memory killer does" if -exitcode == signal.SIGKILL else "")
+
+
+def _reserve(memory, holding):
+    """Allocate the pages of the shared ``memory`` (``holding``: what it is for) now. A /dev/shm
+    too small for them (a container's default is 64 MiB) made a worker's read into a slot fail
+    with EFAULT, said as a damaged shard (exit 65), or its write die of SIGBUS; here it is a
+    MemoryError saying what to change."""
+    try:
+        os.posix_fallocate(memory._fd, 0, memory.size)  # SharedMemory keeps the descriptor it mapped
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.ENOMEM):
+            return  # shared memory that cannot be allocated ahead (not tmpfs): used as it comes
+        shm = os.statvfs("/dev/shm")
+        raise MemoryError(f"the data loader's shared memory for {holding} ({_mib(memory.size)}) does not fit in "
+                          f"/dev/shm ({_mib(shm.f_bavail * shm.f_frsize)} free of {_mib(shm.f_blocks * shm.f_frsize)}): "
+                          f"use fewer `workers` (each prefetches 2 batches), a smaller `batch_size`, or a larger "
+                          f"/dev/shm (docker run --shm-size)") from None
+
+
+def _mib(size):
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
     """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
     dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
     and checked it, not meta.json as it may read now) into the slots."""
+    die_with_parent()
     dataset = ds.Dataset(*dataset_fields)
     # Attaching registers the segment with the resource tracker the spawn children share with the
     # parent (Python < 3.13 has no track=False): a worker's registration arriving after the parent

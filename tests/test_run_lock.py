@@ -1,0 +1,60 @@
+"""RunLock met by another process at an instant of its own: having taken the lock but not yet
+written its PID, or releasing it; the message never names "PID None" or "PID -1"."""
+
+import fcntl
+import os
+import threading
+
+import pytest
+
+from minitransfer import rundir
+
+
+@pytest.fixture
+def held(tmp_path):
+    """The lock of ``tmp_path / "net.run"`` held by another open file (as another process holds it),
+    its file still empty; yields the descriptor to write a PID into."""
+    run_dir = tmp_path / "net.run"
+    run_dir.mkdir()
+    descriptor = os.open(run_dir / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    yield descriptor
+    os.close(descriptor)
+
+
+def test_a_holder_that_has_not_written_its_pid_is_named_as_starting_up(tmp_path, held):
+    with pytest.raises(rundir.RunBusy) as busy:
+        rundir.RunLock(tmp_path / "net.run").__enter__()
+    assert str(busy.value) == (f"{tmp_path / 'net.run'} is in use by another minitransfer process (starting up: its "
+                               f"PID is not written yet); wait for it to finish or stop it, then rerun")
+    assert busy.value.pid == -1
+
+
+def test_a_pid_written_just_after_the_lock_was_seen_taken_is_named(tmp_path, held, monkeypatch):
+    """Written after try_lock's retries (10 of 20 ms) have given up: read once, the file was empty."""
+    monkeypatch.setattr(rundir, "PID_WAIT_SECONDS", 5)
+    writer = threading.Timer(0.4, os.write, (held, b"4242\n"))
+    writer.start()
+    try:
+        with pytest.raises(rundir.RunBusy, match=r"net.run is in use by another minitransfer process \(PID 4242\); "):
+            rundir.RunLock(tmp_path / "net.run").__enter__()
+    finally:
+        writer.join()
+    assert rundir.holder(tmp_path / "net.run") == 4242
+
+
+def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(tmp_path, monkeypatch):
+    """The holder gone when it was to be named: the lock is free, and this process takes it."""
+    taken = rundir.try_lock
+    seen_taken = []
+
+    def held_until_now(descriptor, *args, **kwargs):
+        if not seen_taken:
+            seen_taken.append(True)
+            return False
+        return taken(descriptor, *args, **kwargs)
+
+    monkeypatch.setattr(rundir, "try_lock", held_until_now)
+    with rundir.RunLock(tmp_path / "net.run"):
+        assert rundir.holder(tmp_path / "net.run") == os.getpid()
+    assert seen_taken

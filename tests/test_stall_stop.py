@@ -1,0 +1,167 @@
+"""Stopping a training at awkward moments. Its data loader stalled (the workers hung on a slow file
+system): SIGTERM stops it as any interrupted run, promptly, with its checkpoint at the last whole
+iteration, exit 75, and a resume that ends with the bits of a run never stopped. While it writes its
+final weights: it finishes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from oracles import WEIGHT_LAYERS
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import train as training
+from minitransfer.data import loader
+
+MAX_ITER = 10
+
+# `minitransfer train` whose loader workers are stopped (SIGSTOP: alive, giving nothing, as on a
+# hung file system) when the 3rd batch is awaited; the stall is said after half a second.
+_STALLING_TRAIN = """
+import os, pathlib, signal
+from minitransfer.data import loader
+loader.STALL_NOTICE_SECONDS = 0.5
+take = loader._WorkerPool.take
+def stalling_take(pool, batch, count, *rest):
+    if batch == 2:
+        for process in pool.processes:
+            os.kill(process.pid, signal.SIGSTOP)
+        pathlib.Path("workers").write_text(" ".join(str(process.pid) for process in pool.processes))
+    return take(pool, batch, count, *rest)
+loader._WorkerPool.take = stalling_take
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+OPTIONS = {"batch_size": 8, "max_iter": MAX_ITER, "eval_every": 3, "log_every": 1, "workers": 1, "device": "cpu"}
+
+
+def _command_line(data, out):
+    return ["--data", data, "-o", out, "--no-progress",
+            *(item for key, value in OPTIONS.items() for item in (f"--{key.replace('_', '-')}", str(value)))]
+
+
+def _weights_and_velocities(path):
+    saved = checkpoints.load(path)
+    return [saved.weights[name] for name in WEIGHT_LAYERS] + [saved.solver.velocity[name] for name in WEIGHT_LAYERS]
+
+
+def _read_lines(stream, lines):
+    for line in stream:
+        lines.append(line)
+
+
+def test_sigterm_stops_a_training_whose_loader_stalled_with_its_checkpoint_and_the_resume_is_exact(micro_data,
+                                                                                                   tmp_path):
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", _STALLING_TRAIN, "train", *_command_line(micro_data, "net.h5")],
+                               cwd=stopped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    said = []
+    reader = threading.Thread(target=_read_lines, args=(process.stderr, said), daemon=True)
+    reader.start()
+    workers = []
+    try:
+        deadline = time.monotonic() + 120
+        while not any("the data loader has given no batch" in line for line in said):
+            assert process.poll() is None and time.monotonic() < deadline, "".join(said)
+            time.sleep(0.05)
+        workers = [int(pid) for pid in (stopped / "workers").read_text().split()]
+        os.killpg(process.pid, signal.SIGTERM)
+        sent = time.monotonic()
+        process.wait(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        process.kill()
+        process.wait()
+        for pid in workers:  # left stopped (without the fix): let them see their parent is gone
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+    reader.join(timeout=10)
+    stderr = "".join(said)
+    assert process.returncode == 75, stderr
+    assert waited < 5, waited  # a poll of the loader (1 s), the checkpoint, the workers killed
+    logged = [record["iteration"] for record in map(json.loads, (stopped / "net.run" / "metrics.jsonl").open())
+              if "event" not in record]
+    last = logged[-1]
+    assert logged == list(range(1, last + 1)) and 2 <= last < MAX_ITER
+    assert f"interrupted: SIGTERM: stopped after iteration {last} while the data loader's next batch was awaited; " \
+           f"wrote net.run/checkpoint.h5; rerun with --resume auto to continue" in stderr, stderr
+    assert "Traceback" not in stderr and "Warning" not in stderr, stderr
+    saved = checkpoints.load(stopped / "net.run" / "checkpoint.h5")
+    assert saved.solver.iteration == last and saved.solver.cursor["batch"] == last
+
+    training.train(training.TrainConfig(data=micro_data, out=str(stopped / "net.h5"), resume="auto", quiet=True,
+                                        progress=False, **OPTIONS))
+    straight = tmp_path / "straight.h5"
+    training.train(training.TrainConfig(data=micro_data, out=str(straight), quiet=True, progress=False, **OPTIONS))
+    for resumed, expected in zip(_weights_and_velocities(stopped / "net.h5"), _weights_and_velocities(straight)):
+        np.testing.assert_array_equal(resumed[0], expected[0])
+        np.testing.assert_array_equal(resumed[1], expected[1])
+    eval_csv = lambda folder: (folder / "eval.csv").read_text()  # noqa: E731
+    assert eval_csv(stopped / "net.run") == eval_csv(tmp_path / "straight.run")
+
+
+def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_starts_the_run(micro_data, tmp_path,
+                                                                                          monkeypatch):
+    """Its workers stalled from the start: no iteration to save, and no checkpoint at iteration 0 to
+    pass for one; the rerun trains the run."""
+    start, stalled = loader._WorkerPool.__init__, []
+
+    def stalled_from_the_start(pool, *args):
+        start(pool, *args)
+        for process in pool.processes:
+            os.kill(process.pid, signal.SIGSTOP)
+            stalled.append(threading.Timer(20, os.kill, (process.pid, signal.SIGCONT)))  # not to hang if it waits on
+            stalled[-1].start()
+        os.kill(os.getpid(), signal.SIGTERM)  # to the training's handler: a stop request
+
+    monkeypatch.setattr(loader._WorkerPool, "__init__", stalled_from_the_start)
+    config = training.TrainConfig(data=micro_data, out=str(tmp_path / "net.h5"), quiet=True, **{**OPTIONS,
+                                                                                               "max_iter": 2})
+    try:
+        with pytest.raises(training.Interrupted) as stopped:
+            training.train(config)
+    finally:
+        for timer in stalled:
+            timer.cancel()
+    assert str(stopped.value) == ("SIGTERM: stopped before the first iteration while the data loader's next batch "
+                                  "was awaited; there is nothing to continue from: rerun to start the run")
+    assert stopped.value.checkpoint_path is None and stopped.value.iteration == 0
+    assert not (tmp_path / "net.run" / "checkpoint.h5").exists()
+    monkeypatch.setattr(loader._WorkerPool, "__init__", start)
+    assert training.train(config).iterations == 2
+
+
+# `minitransfer train` sent SIGTERM as it starts writing its final weights (not a checkpoint).
+_STOPPED_WHILE_FINISHING = """
+import os, signal
+from minitransfer import checkpoint
+save = checkpoint.save
+def save_after_a_stop(path, saved):
+    if not str(path).endswith("checkpoint.h5"):
+        os.kill(os.getpid(), signal.SIGTERM)
+    return save(path, saved)
+checkpoint.save = save_after_a_stop
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def test_a_stop_while_the_final_weights_are_written_lets_the_run_finish(micro_data, tmp_path):
+    """The stop came too late to save time: the run was left without its weights and result
+    (exit 75, a rerun needed to write them) or, where SIGTERM kept its default action, killed."""
+    finished = subprocess.run([sys.executable, "-c", _STOPPED_WHILE_FINISHING, "train", "--quiet",
+                               *_command_line(micro_data, "net.h5")], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert checkpoints.load(tmp_path / "net.h5").solver.iteration == MAX_ITER
+    assert json.loads((tmp_path / "net.run" / "result.json").read_text())["iterations"] == MAX_ITER
