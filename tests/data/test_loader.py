@@ -236,7 +236,8 @@ def test_a_stalled_worker_is_said_on_stderr_and_the_batches_go_on_when_it_resume
             resume.cancel()
             os.kill(worker.pid, signal.SIGCONT)
     said = [line for line in capsys.readouterr().err.splitlines() if "data loader" in line]
-    assert 2 <= len(said) <= 3, said  # at 0.5 (said at the poll after 1 s), 1 and 2 s; not every second
+    # at 0.5 (said at the poll after 1 s), 1 and 2 s, on a busy machine 4 s too; not at every poll (7)
+    assert 2 <= len(said) <= 4, said
     assert re.fullmatch(rf"warning: the data loader has given no batch for \d+ s \(its 1 processes, alive, read "
                         rf"{re.escape(str(data.path))} \(train\)\): a slow or stalled file system\? The run goes on "
                         rf"when the batch comes", said[0]), said[0]
