@@ -10,7 +10,7 @@ the run is) and ``train.log`` (the run's output). Names::
     random0/A3B    random0/A3B+           transfer from A to B, frozen / fine-tuned
     random0/A3A ... random0/B3A+          the other direction (``both_directions``; B3A alone: ``reverse_layers``)
     natural/baseA  natural/A3B  natural/B3A   natural (A) / man-made (B) split, frozen transfers
-    natural-1/...  all-1/...              further replicates (own bases and training seeds)
+    natural-1/...  all-1/...  cross-1/... further replicates (own bases and training seeds)
     all/base       all/random3            all classes; first 3 layers random and frozen (§4.3)
     all/reduced-0010                      all classes, 10 training images per class (supp. B)
 
@@ -145,9 +145,9 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     ``cross``: transfer across datasets: cross/baseS on every class of the source dataset (the
     options' ``source_data``), cross/baseT on every class of this one, and for each n the transfers
     SnT(+) and the selffers TnT(+).
-    ``replicates``: networks per point of the natural split and of the all-classes controls, each
-    with its own base and training seed (folders natural, natural-1, ...; all, all-1, ...); a random
-    split's replicates are its split seeds."""
+    ``replicates``: networks per point of the natural split, of the all-classes controls and of a
+    cross-dataset grid, each with its own base and training seed (folders natural, natural-1, ...;
+    all, all-1, ...; cross, cross-1, ...); a random split's replicates are its split seeds."""
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
@@ -170,8 +170,8 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         runs += _claim_split_runs(seed, min(layers), max(layers), fine_tuned)
     for replicate in range(replicates if natural else 0):
         runs += _split_runs("natural", replicate, layers, True, True, False, False)
-    if cross:
-        runs += _split_runs(CROSS, 0, layers, False, frozen, fine_tuned, selffer, halves=(SOURCE, TARGET))
+    for replicate in range(replicates if cross else 0):
+        runs += _split_runs(CROSS, replicate, layers, False, frozen, fine_tuned, selffer, halves=(SOURCE, TARGET))
     for replicate in range(replicates if random_frozen or per_class else 0):
         folder = _folder("all", replicate)
         runs.append(Run(f"{folder}/base", "base", "all", replicate))

@@ -16,12 +16,15 @@ good as its base); the top layers are specific (AnB at the top n below BnB by mo
 spread); transferred features fine-tuned help (AnB+ at or above its base); a dissimilar task
 transfers worse (the natural split, two families such as natural / man-made, below a random
 split at the top n: :func:`minitransfer.results.natural_families` names them); and random
-frozen features are worse than transferred ones.
+frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
+has the first two measured across datasets too: SnT (layers of the source dataset's base) at the
+lowest n about as good as the target's base, and below TnT at the top n.
 """
 
 import dataclasses
 import math
 
+from minitransfer.experiment import CROSS
 from minitransfer.results import (SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
                                   schedule_group, targets_by_n)
 
@@ -45,15 +48,31 @@ class Finding:
 
 
 def findings(results):
-    """The five claims, measured on ``results`` (claims without the runs they need say so)."""
-    return [general(results), specific(results), fine_tuning(results), dissimilar(results),
-            random_weights(results)]
+    """The five claims, measured on ``results`` (claims without the runs they need say so); and,
+    where ``results`` hold a cross-dataset grid's runs, the first two measured across datasets."""
+    measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
+                random_weights(results)]
+    if any(r.run.split == CROSS for r in results):
+        measured += [general(results, CROSS), specific(results, CROSS)]
+    return measured
 
 
-def general(results):
-    transfers = relative_by_n(results, "random", "AnB")
+# How the findings name the networks of a split: a cross-dataset grid's transfers are SnT (layers of
+# the source dataset's base), its selffers TnT, both measured on the target dataset against baseT.
+_NAMES = {"random": {"AnB": "AnB", "BnB": "BnB", "both": "AnB and BnA", "where": "", "claim": "",
+                     "runs": "random-split "},
+          CROSS: {"AnB": "SnT", "BnB": "TnT", "both": "SnT", "where": " across datasets", "claim": "-across-datasets",
+                  "runs": "cross-dataset "}}
+
+
+def general(results, split="random"):
+    """The lowest n's transfers (AnB; across datasets SnT) about as good as their own base."""
+    names = _NAMES[split]
+    claim = "general" + names["claim"]
+    transfers = relative_by_n(results, split, "AnB")
     if not transfers:
-        return Finding("general", "general features: not measured (no random-split AnB runs with their bases)")
+        return Finding(claim, f"general features{names['where']}: not measured (no {names['runs']}{names['AnB']} runs "
+                              f"with their bases)")
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
     precise = spread.count >= MIN_NETWORKS and RESOLVED * spread.se <= CLOSE  # could tell CLOSE from 0
@@ -63,27 +82,32 @@ def general(results):
                _too_few([spread.count]) if spread.count < MIN_NETWORKS else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}"
                if not precise else f"not shown to be within {CLOSE:g} points of it")
-    which = "AnB and BnA" if targets_by_n(results, "random", "AnB")[n] == {"A", "B"} else "AnB"
-    return Finding("general", f"At n={n}, transferred layers ({which}) score {_signed(spread)} points relative to "
-                              f"their own base ({_networks(spread.count)}): {verdict}.", spread.mean, spread.se,
-                   spread.count, close)
+    which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]
+    return Finding(claim, f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points "
+                          f"relative to their own base ({_networks(spread.count)}): {verdict}.", spread.mean,
+                   spread.se, spread.count, close)
 
 
-def specific(results):
-    transfers, selffers = relative_by_n(results, "random", "AnB"), relative_by_n(results, "random", "BnB")
+def specific(results, split="random"):
+    """The highest n's transfers (AnB; across datasets SnT) below the selffers (BnB; TnT) by more
+    than the seed spread."""
+    names = _NAMES[split]
+    claim = "specific" + names["claim"]
+    transfers, selffers = relative_by_n(results, split, "AnB"), relative_by_n(results, split, "BnB")
     common = sorted(set(transfers) & set(selffers))
     if not common:
-        return Finding("specific", "specific features: not measured (no random-split AnB and BnB at a common n)")
+        return Finding(claim, f"specific features{names['where']}: not measured (no {names['runs']}{names['AnB']} "
+                              f"and {names['BnB']} at a common n)")
     n = common[-1]
     difference, a, b = _difference(transfers[n], selffers[n])
     seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
     holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
-    meaning = ("the top layers are specific to their task" if holds else
+    meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
                _unresolved(a.count, b.count) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
-    return Finding("specific", f"At n={n}, AnB is {_below(difference)} BnB (seed spread {spread}; "
-                               f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
+    return Finding(claim, f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
+                          f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
                    a.count + b.count, holds)
 
 

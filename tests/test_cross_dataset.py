@@ -133,6 +133,13 @@ def test_a_cross_dataset_grid_runs_and_is_reported(synthetic_8, target, tmp_path
     assert reported.exit_code == 0, reported.output
     rows = (grid / "report" / "results.csv").read_text()
     assert "cross/S2T,S2T,AnB,cross" in rows and "cross/baseS,baseS,source,cross" in rows
+    assert "  not shown: At n=2, transferred layers across datasets (SnT) score " in reported.output
+    assert "  not shown: At n=2, SnT is " in reported.output and " TnT (seed spread unknown; 1 + 1 networks)" in \
+        reported.output
+    replicated = CliRunner().invoke(main, ["experiment", "--source-data", synthetic_8, "--data", target, "-o",
+                                           str(tmp_path / "cross2"), "--layers", "2", "--replicates", "2",
+                                           "--dry-run"])
+    assert replicated.exit_code == 0 and "cross-1/S2T" in replicated.output, replicated.output
     beside = CliRunner().invoke(main, ["experiment", "--data", target, "-o", str(grid), "--layers", "2",
                                        "--no-fine-tuned", "--max-iter", "4", "--eval-every", "2", "--batch-size", "16",
                                        "--device", "cpu", "--dry-run"])  # a plain grid, the same options

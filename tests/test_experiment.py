@@ -684,6 +684,17 @@ def test_gpus_where_cuda_is_unusable_stop_the_grid_before_every_run_fails(tmp_pa
     assert not list(tmp_path.glob("g/*/*.run/train.log"))
 
 
+def test_replicates_give_a_cross_dataset_grid_its_own_bases_too():
+    """A cross-dataset grid had one network per point whatever --replicates said: its findings could
+    never be resolved, and their advice (--replicates) was refused."""
+    runs = grid.plan_grid(random_seeds=(), layers=(2,), cross=True, fine_tuned=False, replicates=2)
+    assert names(runs) == ["cross/baseS", "cross/baseT", "cross/T2T", "cross/S2T",
+                           "cross-1/baseS", "cross-1/baseT", "cross-1/T2T", "cross-1/S2T"]
+    by_name = {run.name: run for run in runs}
+    assert by_name["cross-1/S2T"].parent == "cross-1/baseS" and by_name["cross-1/S2T"].split_seed == 1
+    assert len({grid.run_seed(0, run) for run in runs}) == len(runs)
+
+
 def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(3,), random_frozen=(3,), replicates=3)
     assert names(runs) == [

@@ -241,3 +241,38 @@ def test_one_network_or_one_base_gives_no_standard_error_and_resolves_nothing():
     assert "AnB is 10.0 points below BnB" in found["specific"].text
     assert "(1 + 3; at least 2 per group)" in found["specific"].text
     assert not any("± 0.0" in f.text for f in found.values())
+
+
+def cross_grid(top_transfer, top_selffer, low_transfer=(0.60, 0.602, 0.598)):
+    """Three replicates of a cross-dataset grid, baseT at 0.60 each: SnT at n=1 and n=5, TnT at n=5."""
+    results = []
+    for replicate, (low, a, b) in enumerate(zip(low_transfer, top_transfer, top_selffer)):
+        folder = "cross" if replicate == 0 else f"cross-{replicate}"
+        results += [network(f"{folder}/baseS", "base", "cross", replicate, 0.45, target="S"),
+                    network(f"{folder}/baseT", "base", "cross", replicate, 0.60, target="T"),
+                    network(f"{folder}/S1T", "transfer", "cross", replicate, low, target="T", source="S", n=1),
+                    network(f"{folder}/S5T", "transfer", "cross", replicate, a, target="T", source="S", n=5),
+                    network(f"{folder}/T5T", "selffer", "cross", replicate, b, target="T", source="T", n=5)]
+    return results
+
+
+def test_a_cross_dataset_grid_is_measured_across_datasets():
+    """A grid of experiment --source-data had no finding at all: the paper's five said "not
+    measured". The lowest n's SnT is measured against the target's base, the top n's against TnT."""
+    found = by_claim(cross_grid(top_transfer=(0.40, 0.41, 0.39), top_selffer=(0.58, 0.59, 0.57)))
+    general, specific = found["general-across-datasets"], found["specific-across-datasets"]
+    assert general.holds and general.networks == 3 and general.value == pytest.approx(0.0, abs=1e-9)
+    assert general.text.startswith("At n=1, transferred layers across datasets (SnT) score +0.0 ± 0.1 points "
+                                   "relative to their own base (3 networks): within 2 points")
+    assert specific.holds and specific.value == pytest.approx(-18.0)
+    assert specific.text.startswith("At n=5, SnT is 18.0 ± 0.8 points below TnT (seed spread 1.0 points; 3 + 3 "
+                                    "networks): the top layers are specific to their dataset")
+    assert not found["general"].holds and "not measured" in found["general"].text  # no random split here
+    close = by_claim(cross_grid(top_transfer=(0.58, 0.59, 0.57), top_selffer=(0.58, 0.59, 0.57)))
+    assert not close["specific-across-datasets"].holds
+
+
+def test_a_grid_without_cross_dataset_runs_has_the_papers_five_findings():
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    assert [f.claim for f in findings.findings(results)] == [
+        "general", "specific", "fine-tuning", "dissimilar", "random-weights"]

@@ -61,8 +61,8 @@ def _time_limit(ctx, param, value):
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
                    "them as figure_s1. A count above every class's training images keeps them all (a note says so).")
 @click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
-              help="Networks per point for the natural split and the all-classes controls, each with its own "
-                   "base and seed (a random split's replicates are its --split-seed values).")
+              help="Networks per point for the natural split, the all-classes controls and --source-data, "
+                   "each with its own base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
 @click.option("--gpus", default=None,
@@ -116,9 +116,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                              ((layers, "--layers"), (random_frozen, "--random-frozen")))
     if source_data and ctx.get_parameter_source("splits") == click.core.ParameterSource.DEFAULT:
         splits = ()
-    if replicates > 1 and not ("natural" in splits or random_frozen or per_class):
-        raise click.BadParameter("applies to the natural split and the all-classes controls (--random-frozen, "
-                                 "--per-class); a random split's replicates are its --split-seed values",
+    if replicates > 1 and not ("natural" in splits or random_frozen or per_class or source_data):
+        raise click.BadParameter("applies to the natural split, the all-classes controls (--random-frozen, "
+                                 "--per-class) and --source-data; a random split's replicates are its --split-seed "
+                                 "values",
                                  param_hint="--replicates")
     for name, option in (("split_seeds", "--split-seed"), ("both_directions", "--both-directions")):
         if "random" not in splits and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
