@@ -154,7 +154,7 @@ class RunFiles:
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def write_json(self, path, record):
-        fileio.write_text(path, json.dumps(_finite(record), indent=2, allow_nan=False) + "\n")
+        fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         fileio.append_text(self.metrics, json.dumps(record) + "\n")
@@ -198,14 +198,14 @@ def read_metrics(path):
     return records
 
 
-def _finite(value):
+def finite(value):
     """``value`` with every non-finite float (a diverged evaluation's loss) replaced by None."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
+        return [finite(item) for item in value]
     return value
 
 

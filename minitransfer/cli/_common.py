@@ -22,7 +22,6 @@ import contextlib
 import dataclasses
 import errno
 import json
-import math
 import os
 import pathlib
 import re
@@ -167,17 +166,7 @@ def hold_standard_descriptors():
 def json_text(value, indent):
     """``value`` as JSON that every reader takes: a NaN or an infinity (a damaged checkpoint's
     configuration may hold one), which Python would write as the non-JSON ``NaN``, is null."""
-    return json.dumps(_finite(value), indent=indent, allow_nan=False)
-
-
-def _finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
+    return json.dumps(rundir.finite(value), indent=indent, allow_nan=False)
 
 
 def _drop_output_if_unwritable():
