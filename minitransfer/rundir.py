@@ -382,9 +382,8 @@ class RunLock:
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
-                named = {None: "", -1: " (starting up: its PID is not written yet)"}.get(pid, f" (PID {pid})")
-                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{named}; wait for it to "
-                              f"finish or stop it, then rerun", pid)
+                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{holder_named(pid)}; wait for "
+                              f"it to finish or stop it, then rerun", pid)
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
@@ -432,6 +431,18 @@ def holder(run_dir):
                 return None  # a file system without locks: nobody can be seen holding one
     finally:
         os.close(descriptor)
+
+
+def holder_named(pids):
+    """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
+    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PIDs 1234, 5678)", " (starting
+    up: its PID is not written yet)" for -1, and nothing for None or none known."""
+    if pids == -1:
+        return " (starting up: its PID is not written yet)"
+    pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
+    if not pids:
+        return ""
+    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(str, pids))})"
 
 
 # flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose

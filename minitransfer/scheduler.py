@@ -257,7 +257,7 @@ class _Scheduler:
         if pid is None:
             return False
         self.elsewhere.append(run)
-        self.log(f"{run.name} is being trained by another process (PID {pid}); waiting for it")
+        self.log(f"{run.name} is being trained by another process{rundir.holder_named(pid)}; waiting for it")
         return True
 
     def _collect_elsewhere(self):
