@@ -19,9 +19,9 @@ pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). Th
 allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
 worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
 alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
-stderr, again after twice as long. A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives
-the batch up within :data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before
-that batch.
+stderr, again after twice as long, with the way out (Ctrl-C). A stop asked for meanwhile
+(:attr:`BatchLoader.stop`) gives the batch up within :data:`WORKER_POLL_SECONDS`:
+:class:`StopRequested`, the cursor still before that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -304,7 +304,8 @@ class _WorkerPool:
                     said += 1
                     stopping.warn(f"warning: the data loader has given no batch for {waited:.0f} s (its "
                                   f"{len(self.processes)} processes, alive, read {self.reading}): a slow or "
-                                  f"stalled file system? The run goes on when the batch comes")
+                                  f"stalled file system? The run goes on when the batch comes; Ctrl-C stops it "
+                                  f"with its iterations saved")
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)
