@@ -38,7 +38,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, stop_requests
+from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
@@ -110,6 +110,8 @@ def train(config, on_iteration=None):
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
+        # heard once the run trains (_train), until the locks are released: a second stop must not cut that short
+        stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
             lock.enter_context(RunLock(plan.run_dir))
@@ -120,7 +122,7 @@ def train(config, on_iteration=None):
             return finished
         plan.resume_from = resume_point(plan)
         try:
-            return _already_finished(plan) or _train(plan, on_iteration)
+            return _already_finished(plan) or _train(plan, on_iteration, stop)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -154,16 +156,16 @@ def _already_finished(plan):
     return finished
 
 
-def _train(plan, on_iteration):
+def _train(plan, on_iteration, stop):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = _Run(plan)
-    with stop_requests() as stop:  # to the end: a stop while the weights are written lets the run finish
-        with run.batches:
-            run.stop = run.batches.stop = stop  # an evaluation, or a batch stalled on its file system, given up
-            final = _iterations(run, stop, on_iteration)
-        checkpoints.save(plan.config.out, final)
-        return run.finish()
+    stop.listen()  # to the end: a stop while the weights are written lets the run finish
+    with run.batches:
+        run.stop = run.batches.stop = stop  # an evaluation, or a batch stalled on its file system, given up
+        final = _iterations(run, stop, on_iteration)
+    checkpoints.save(plan.config.out, final)
+    return run.finish()
 
 
 def _iterations(run, stop, on_iteration):
@@ -217,7 +219,7 @@ class _Run:
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
-        self.stop = []  # stop requests, once they are heard: rundir.stop_requests
+        self.stop = []  # stop requests, once they are heard: rundir.StopRequests
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
             for done in self.files.evaluations_to_redo:
