@@ -90,13 +90,15 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
     try:
         scheduler.run(poll_seconds)
-    except KeyboardInterrupt:
-        scheduler.stop()
-        scheduler.outcome.not_started = [run.name for run in scheduler.pending]
-        scheduler.log("interrupted: rerun the same command to finish the grid")
-    except BaseException:  # the grid itself failed (the disk filled as a run started): no run is left behind
-        scheduler.stop()
-        raise
+    except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
+        with rundir.StopRequests() as again:  # the runs are stopping: a second Ctrl-C must not leave them unwaited
+            scheduler.stop(again)
+            scheduler.close()
+            if isinstance(error, KeyboardInterrupt):
+                scheduler.outcome.not_started = [run.name for run in scheduler.pending]
+                scheduler.log("interrupted: rerun the same command to finish the grid")
+        if not isinstance(error, KeyboardInterrupt):
+            raise
     finally:
         scheduler.close()
     return scheduler.outcome
@@ -290,17 +292,20 @@ class _Scheduler:
             each.close()
         self.launchers.clear()
 
-    def stop(self):
+    def stop(self, again=()):
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
         grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
         one signalled before it has set its own handler would otherwise train on to the end.
         From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
         the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
-        still be counted and the outcome returned as interrupted."""
+        still be counted and the outcome returned as interrupted. ``again``: the stop requests
+        heard meanwhile (:class:`minitransfer.rundir.StopRequests`), answered with a line saying what
+        the grid waits for."""
         self.outcome.interrupted = True
         self.log = _unless_unwritable(self.log)
         waiting = [process for _, process, _ in self.running.values()]
+        answered = 0
         while waiting:
             for process in waiting:
                 process.send_signal(signal.SIGINT)
@@ -308,6 +313,11 @@ class _Scheduler:
             while waiting and time.monotonic() < resend:
                 time.sleep(0.02)
                 waiting = [process for process in waiting if process.poll() is None]
+                if len(again) > answered and waiting:
+                    answered = len(again)
+                    names = ", ".join(run.name for run, process, _ in self.running.values() if process in waiting)
+                    self.log(f"already stopping: waiting for {names} to write "
+                             f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
 
 
