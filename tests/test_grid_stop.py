@@ -33,11 +33,14 @@ if os.environ.get("SLOW_MARKERS"):
 """
 
 
-def _experiment(data, out):
-    # batches of 1: the evaluations of half A's 8 validation images take 8 batches, after 3, 6, 9 and 10
-    return grid.default_train_command()[:-1] + [
-        "experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "10",
-        "--eval-every", "3", "--batch-size", "1", "--device", "cpu"]
+MINITRANSFER = grid.default_train_command()[:-1]
+
+
+def _experiment(data, out, max_iter=10):
+    """The arguments of a grid of 4 runs; batches of 1: the evaluations of half A's 8 validation
+    images take 8 batches, after iterations 3, 6, 9 and 10."""
+    return ["experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter",
+            str(max_iter), "--eval-every", "3", "--batch-size", "1", "--device", "cpu"]
 
 
 @pytest.mark.parametrize("signals", [1, 2], ids=["sigterm", "sigterm-twice"])
@@ -47,11 +50,11 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     site.mkdir()
     markers.mkdir()
     (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
-    slow = {**os.environ, "SLOW_MARKERS": str(markers), "SLOW_AFTER": "8", "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS),
-            "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    slow = {**os.environ, "SLOW_MARKERS": str(markers), "SLOW_AFTER": "8",
+            "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS), "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
     base = out / "random0" / "baseA.run"
-    process = subprocess.Popen(_experiment(micro_data, out), cwd=tmp_path, env=slow, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, env=slow,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while not any(markers.iterdir()):  # baseA's evaluation after iteration 6 has begun
@@ -79,7 +82,46 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     assert "interrupted: SIGINT: stopped after iteration 6 during its evaluation" in (base / "train.log").read_text()
     assert checkpoints.load(base / "checkpoint.h5").solver.iteration == 6
 
-    rerun = subprocess.run(_experiment(micro_data, out), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, capture_output=True, text=True,
+                           timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.stdout, rerun.stdout
     assert [row["iteration"] for row in rundir.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
+
+
+# `minitransfer experiment` sent SIGTERM as it starts its first run: its launcher has forked the
+# run, whose PID the grid is about to read.
+_STOPPED_AS_A_RUN_STARTS = """
+import os, signal
+from minitransfer import launcher
+message = launcher.Launcher.message
+def stopped_as_it_starts(self, key, block):
+    if key == "pid" and not os.environ.get("STOPPED"):
+        os.environ["STOPPED"] = "1"
+        os.kill(os.getpid(), signal.SIGTERM)
+    return message(self, key, block)
+launcher.Launcher.message = stopped_as_it_starts
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path):
+    """The run started but not yet counted as running was never sent the stop: it trained on, and
+    the grid waited for its launcher, which waited for the run, to the end of its training."""
+    out = tmp_path / "grid"
+    base = out / "random0" / "baseA.run"
+    command = [sys.executable, "-c", _STOPPED_AS_A_RUN_STARTS, *_experiment(micro_data, out, max_iter=100000)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = process.communicate(timeout=60)[0]
+    finally:
+        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+    assert process.returncode == 75, output
+    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
+    assert "1 stopped with a checkpoint, 3 not started" in output, output
+    assert "interrupted: SIGINT" in (base / "train.log").read_text()
