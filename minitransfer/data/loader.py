@@ -60,7 +60,8 @@ STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again 
 
 class StopRequested(Exception):
     """A stop was asked for (:attr:`BatchLoader.stop` not empty) while the loader waited for a batch
-    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it."""
+    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it. An
+    evaluation's batches end with it too (:func:`minitransfer.evaluate.until_stopped`)."""
 
 
 def prefetch_slots(workers, prefetch=None):
