@@ -308,8 +308,9 @@ def duration(seconds):
 
 class StopRequests(list):
     """SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
-    :func:`minitransfer.stopping.stop_signals_heard`) turned into a flag checked between iterations
-    (main thread only): the list holds the signal's name once one arrived.
+    :func:`minitransfer.stopping.stop_signals_heard`) turned into a flag that the work checks where
+    it can stop (a training between its iterations; main thread only): the list holds the signal's
+    name once one arrived.
 
         with StopRequests() as stop:    # heard from here to the end of the block
             ...
