@@ -22,12 +22,13 @@ from minitransfer.resume import precision_history
 from minitransfer.transfer import load_net
 
 
-def evaluate(net, batches):
-    """Top-1, top-5 and mean loss of ``net`` over ``batches`` of (x, labels) (evaluation mode)."""
+def evaluate(net, batches, stop=()):
+    """Top-1, top-5 and mean loss of ``net`` over ``batches`` of (x, labels) (evaluation mode).
+    ``stop``: as for :func:`until_stopped`."""
     k5 = min(5, net.num_outputs)
     images = 0
     sums = {"top1": 0.0, "top5": 0.0, "loss": 0.0}
-    for x, labels in batches:
+    for x, labels in until_stopped(batches, stop):
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged net scores NaN, without warnings
             loss, logits = net.forward(x, labels, train=False)
         count = int(labels.shape[0])
@@ -38,6 +39,16 @@ def evaluate(net, batches):
     if images == 0:
         raise DataMismatch("evaluation set is empty")
     return {key: value / images for key, value in sums.items()} | {"images": images}
+
+
+def until_stopped(batches, stop):
+    """``batches`` one by one while ``stop`` (a list a stop signal's handler appends to:
+    ``rundir.StopRequests``) is empty; then ``data.loader.StopRequested`` before the next one. An
+    evaluation of ImageNet's 25,000 validation images lasts minutes: a stop must not wait for its end."""
+    for batch in batches:
+        if stop:
+            raise loaders.StopRequested(stop[0])
+        yield batch
 
 
 def validation_loader(plan):

@@ -23,7 +23,6 @@ non-finite number is written as null.
 """
 
 import collections
-import contextlib
 import errno
 import fcntl
 import json
@@ -307,25 +306,40 @@ def duration(seconds):
     return f"{seconds:.0f} s"
 
 
-@contextlib.contextmanager
-def stop_requests():
-    """Turn SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
-    :func:`minitransfer.stopping.stop_signals_heard`) into a flag checked between iterations (main
-    thread only): yields a list that holds the signal's name once one arrived."""
-    requested = []
-    if threading.current_thread() is not threading.main_thread():
-        yield requested
-        return
+class StopRequests(list):
+    """SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
+    :func:`minitransfer.stopping.stop_signals_heard`) turned into a flag that the work checks where
+    it can stop (a training between its iterations; main thread only): the list holds the signal's
+    name once one arrived.
 
-    def handler(signum, frame):
-        requested.append(signal.Signals(signum).name)
+        with StopRequests() as stop:    # heard from here to the end of the block
+            ...
 
-    previous = {sig: signal.signal(sig, handler) for sig in stopping.stop_signals_heard()}
-    try:
-        yield requested
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    ``listening=False`` hears them from :meth:`listen` on, to the end of the block, which can reach
+    past the part of the work that checks the flag: a stop is then under way, and a second one must
+    not break into what the work does on its way out (release its locks, report its stop)."""
+
+    def __init__(self, listening=True):
+        super().__init__()
+        self._listening, self._previous = listening, {}
+
+    def __enter__(self):
+        if self._listening:
+            self.listen()
+        return self
+
+    def listen(self):
+        """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
+        if threading.current_thread() is threading.main_thread() and not self._previous:
+            self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()}
+
+    def _heard(self, signum, frame):
+        self.append(signal.Signals(signum).name)
+
+    def __exit__(self, *exc):
+        for stop, previous in self._previous.items():
+            signal.signal(stop, previous)
+        self._previous = {}
 
 
 class RunBusy(RuntimeError):
@@ -382,9 +396,8 @@ class RunLock:
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
-                named = {None: "", -1: " (starting up: its PID is not written yet)"}.get(pid, f" (PID {pid})")
-                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{named}; wait for it to "
-                              f"finish or stop it, then rerun", pid)
+                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{holder_named(pid)}; wait for "
+                              f"it to finish or stop it, then rerun", pid)
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
@@ -432,6 +445,18 @@ def holder(run_dir):
                 return None  # a file system without locks: nobody can be seen holding one
     finally:
         os.close(descriptor)
+
+
+def holder_named(pids):
+    """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
+    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PIDs 1234, 5678)", " (starting
+    up: its PID is not written yet)" for -1, and nothing for None or none known."""
+    if pids == -1:
+        return " (starting up: its PID is not written yet)"
+    pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
+    if not pids:
+        return ""
+    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(str, pids))})"
 
 
 # flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose

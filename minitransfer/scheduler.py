@@ -90,13 +90,15 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
     try:
         scheduler.run(poll_seconds)
-    except KeyboardInterrupt:
-        scheduler.stop()
-        scheduler.outcome.not_started = [run.name for run in scheduler.pending]
-        scheduler.log("interrupted: rerun the same command to finish the grid")
-    except BaseException:  # the grid itself failed (the disk filled as a run started): no run is left behind
-        scheduler.stop()
-        raise
+    except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
+        with rundir.StopRequests() as again:  # the runs are stopping: a second Ctrl-C must not leave them unwaited
+            scheduler.stop(again)
+            scheduler.close()
+            if isinstance(error, KeyboardInterrupt):
+                scheduler.outcome.not_started = [run.name for run in scheduler.pending]
+                scheduler.log("interrupted: rerun the same command to finish the grid")
+        if not isinstance(error, KeyboardInterrupt):
+            raise
     finally:
         scheduler.close()
     return scheduler.outcome
@@ -171,12 +173,21 @@ class _Scheduler:
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
-        with open(folder / LOG_FILE, "a") as log_file:
-            # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-            process = self._forked(slot, device, arguments, folder / LOG_FILE) or subprocess.Popen(
-                command, stdout=log_file, stderr=subprocess.STDOUT, env=self._environment(device),
-                stdin=subprocess.DEVNULL, start_new_session=True)
-        self.running[slot] = (run, process, time.monotonic())
+        # A stop while a launcher forks the run waits until the run is running, where stop() reaches it:
+        # else the run trained on unstopped, and the grid waited for its launcher, which waits for the run.
+        with rundir.StopRequests() as stop:
+            process = self._forked(slot, device, arguments, folder / LOG_FILE)
+            if process is not None:
+                self.running[slot] = (run, process, time.monotonic())
+        if stop:
+            raise KeyboardInterrupt
+        if process is None:
+            with open(folder / LOG_FILE, "a") as log_file:
+                # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
+                process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                           env=self._environment(device), stdin=subprocess.DEVNULL,
+                                           start_new_session=True)
+            self.running[slot] = (run, process, time.monotonic())
 
     def _forked(self, slot, device, arguments, log_path):
         """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
@@ -257,7 +268,7 @@ class _Scheduler:
         if pid is None:
             return False
         self.elsewhere.append(run)
-        self.log(f"{run.name} is being trained by another process (PID {pid}); waiting for it")
+        self.log(f"{run.name} is being trained by another process{rundir.holder_named(pid)}; waiting for it")
         return True
 
     def _collect_elsewhere(self):
@@ -290,17 +301,20 @@ class _Scheduler:
             each.close()
         self.launchers.clear()
 
-    def stop(self):
+    def stop(self, again=()):
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
         grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
         one signalled before it has set its own handler would otherwise train on to the end.
         From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
         the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
-        still be counted and the outcome returned as interrupted."""
+        still be counted and the outcome returned as interrupted. ``again``: the stop requests
+        heard meanwhile (:class:`minitransfer.rundir.StopRequests`), answered with a line saying what
+        the grid waits for."""
         self.outcome.interrupted = True
         self.log = _unless_unwritable(self.log)
         waiting = [process for _, process, _ in self.running.values()]
+        answered = 0
         while waiting:
             for process in waiting:
                 process.send_signal(signal.SIGINT)
@@ -308,6 +322,11 @@ class _Scheduler:
             while waiting and time.monotonic() < resend:
                 time.sleep(0.02)
                 waiting = [process for process in waiting if process.poll() is None]
+                if len(again) > answered and waiting:
+                    answered = len(again)
+                    names = ", ".join(run.name for run, process, _ in self.running.values() if process in waiting)
+                    self.log(f"already stopping: waiting for {names} to write "
+                             f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
 
 

@@ -9,11 +9,13 @@ iteration take a batch, forward, backward, update (:mod:`minitransfer.optim`), l
 Stopping. SIGINT/SIGTERM/SIGHUP (a closed terminal; not where SIGHUP is ignored, as under nohup)
 finish the current iteration, write ``checkpoint.h5`` and raise :class:`Interrupted` (exit code
 75), as does a KeyboardInterrupt raised by the ``on_iteration`` hook; ``resume="auto"`` continues
-from it bit for bit. A stop while the data loader's workers are stalled (a hung file system)
-gives their batch up within a second and stops the same way, at the last completed iteration; a
-stop after the last iteration lets the run finish writing its weights. A non-finite loss raises
-:class:`Diverged` with the layers' weight norms and the learning rate, before any update or
-checkpoint, so the last good checkpoint stays intact.
+from it bit for bit. A stop during an evaluation (minutes, on ImageNet) ends it before its next
+batch and stops the same way: the checkpoint is at the iteration evaluated, which the resumed run
+evaluates again. A stop while the data loader's workers are stalled (a hung file system) gives
+their batch up within a second and stops the same way, at the last completed iteration; a stop
+once the last evaluation is made lets the run finish writing its weights. A non-finite loss
+raises :class:`Diverged` with the layers' weight norms and the learning rate, before any update
+or checkpoint, so the last good checkpoint stays intact.
 """
 
 import contextlib
@@ -33,10 +35,10 @@ from minitransfer.resume import check_destination, precision_change, resume_poin
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
-from minitransfer.evaluate import evaluate, summarize, validation_loader
+from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, stop_requests
+from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
@@ -108,6 +110,8 @@ def train(config, on_iteration=None):
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
+        # heard once the run trains (_train), until the locks are released: a second stop must not cut that short
+        stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
             lock.enter_context(RunLock(plan.run_dir))
@@ -118,7 +122,7 @@ def train(config, on_iteration=None):
             return finished
         plan.resume_from = resume_point(plan)
         try:
-            return _already_finished(plan) or _train(plan, on_iteration)
+            return _already_finished(plan) or _train(plan, on_iteration, stop)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -152,16 +156,16 @@ def _already_finished(plan):
     return finished
 
 
-def _train(plan, on_iteration):
+def _train(plan, on_iteration, stop):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
     run = _Run(plan)
-    with stop_requests() as stop:  # to the end: a stop while the weights are written lets the run finish
-        with run.batches:
-            run.batches.stop = stop  # a batch stalled on its file system is given up on a stop
-            final = _iterations(run, stop, on_iteration)
-        checkpoints.save(plan.config.out, final)
-        return run.finish()
+    stop.listen()  # to the end: a stop while the weights are written lets the run finish
+    with run.batches:
+        run.stop = run.batches.stop = stop  # an evaluation, or a batch stalled on its file system, given up
+        final = _iterations(run, stop, on_iteration)
+    checkpoints.save(plan.config.out, final)
+    return run.finish()
 
 
 def _iterations(run, stop, on_iteration):
@@ -215,6 +219,7 @@ class _Run:
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
+        self.stop = []  # stop requests, once they are heard: rundir.StopRequests
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
             for done in self.files.evaluations_to_redo:
@@ -255,7 +260,10 @@ class _Run:
         return lr
 
     def _log_evaluation(self, done):
-        scores = self._evaluate()
+        try:
+            scores = self._evaluate()
+        except loaders.StopRequested as stopped:  # the iteration is complete: its checkpoint lacks only this row
+            raise self.interrupted(str(stopped), " during its evaluation, which the resumed run makes again") from None
         if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
             raise self._divergence(done, f"validation loss became {scores['loss']}",
                                    optim.learning_rate(self.plan.solver, done - 1))
@@ -267,13 +275,13 @@ class _Run:
         a small set is prepared once per run and kept (on the CPU demo's networks, 20 evaluations
         each, preparing them took 6 ms of each evaluation's ~50)."""
         if self._kept_validation is not None:
-            return evaluate(self.net, self._kept_validation)
+            return evaluate(self.net, self._kept_validation, self.stop)
         plan = self.plan
         with validation_loader(plan) as val:
             if len(plan.task.val_indices) * plan.preset.crop ** 2 * 3 * 4 > KEEP_VALIDATION_BYTES:
-                return evaluate(self.net, val)
-            self._kept_validation = list(val)
-        return evaluate(self.net, self._kept_validation)
+                return evaluate(self.net, val, self.stop)
+            self._kept_validation = list(until_stopped(val, self.stop))
+        return evaluate(self.net, self._kept_validation, self.stop)
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one

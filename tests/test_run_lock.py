@@ -58,3 +58,33 @@ def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(
     with rundir.RunLock(tmp_path / "net.run"):
         assert rundir.holder(tmp_path / "net.run") == os.getpid()
     assert seen_taken
+
+
+def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_as_starting_up(tmp_path):
+    """The scheduler's log, met with the same instant: not "PID -1"."""
+    import types
+
+    from minitransfer import experiment, scheduler
+
+    run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
+    folder = experiment.run_dir(tmp_path, run)
+    folder.mkdir(parents=True)
+    descriptor = os.open(folder / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    lines = []
+    grid = types.SimpleNamespace(out=tmp_path, elsewhere=[], log=lines.append)
+    try:
+        assert scheduler._Scheduler._taken_elsewhere(grid, run)
+    finally:
+        os.close(descriptor)
+    assert lines == [f"{run.name} is being trained by another process (starting up: its PID is not written yet); "
+                     f"waiting for it"]
+    assert grid.elsewhere == [run]
+
+
+@pytest.mark.parametrize("pids, named", [(None, ""), ([], ""), (-1, " (starting up: its PID is not written yet)"),
+                                         (4242, " (PID 4242)"), ([4242], " (PID 4242)"),
+                                         ([12, 4242], " (PIDs 12, 4242)")],
+                         ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers"])
+def test_holder_named(pids, named):
+    assert rundir.holder_named(pids) == named

@@ -165,3 +165,54 @@ def test_a_stop_while_the_final_weights_are_written_lets_the_run_finish(micro_da
     assert finished.returncode == 0, finished.stderr
     assert checkpoints.load(tmp_path / "net.h5").solver.iteration == MAX_ITER
     assert json.loads((tmp_path / "net.run" / "result.json").read_text())["iterations"] == MAX_ITER
+
+
+# `minitransfer train` sent SIGTERM during its 5th iteration, then a second stop signal (SIGINT, a
+# second Ctrl-C) where SECOND says: "checkpoint", halfway through writing its checkpoint's file;
+# "release", as it releases its run directory's lock, on its way out.
+_STOPPED_TWICE = """
+import os, pathlib, signal, time
+from minitransfer import rundir, step
+call = step.TrainingStep.__call__
+def stopped_in_the_5th(self, x, labels, iteration):
+    if iteration == 4:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return call(self, x, labels, iteration)
+step.TrainingStep.__call__ = stopped_in_the_5th
+write_bytes = pathlib.Path.write_bytes
+def written_halfway_then_stopped(path, data):
+    if os.environ["SECOND"] == "checkpoint" and path.name.startswith(".checkpoint.h5.tmp-"):
+        with open(path, "wb") as half:
+            half.write(bytes(data[: len(data) // 2]))
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+    return write_bytes(path, data)
+pathlib.Path.write_bytes = written_halfway_then_stopped
+release = rundir.RunLock.__exit__
+def stopped_while_released(lock, *exc):
+    if os.environ["SECOND"] == "release":
+        os.kill(os.getpid(), signal.SIGINT)
+    return release(lock, *exc)
+rundir.RunLock.__exit__ = stopped_while_released
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+@pytest.mark.parametrize("second", ["checkpoint", "release"])
+def test_a_second_stop_while_the_run_stops_keeps_its_checkpoint_its_message_and_exit_75(micro_data, tmp_path, second):
+    """A second Ctrl-C (or the grid's SIGINT, sent again every second until its run has ended) as the
+    run writes its checkpoint, or releases its locks: without a word of the checkpoint written
+    ("stopped by a signal before anything was saved, or ..."), the lock file left behind."""
+    stopped = subprocess.run([sys.executable, "-c", _STOPPED_TWICE, "train", "--quiet",
+                              *_command_line(micro_data, "net.h5")], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "SECOND": second})
+    assert stopped.returncode == 75, stopped.stderr
+    assert stopped.stderr == ("interrupted: SIGTERM: stopped after iteration 5; wrote net.run/checkpoint.h5; rerun "
+                              "with --resume auto to continue\n"), stopped.stderr
+    assert sorted(path.name for path in (tmp_path / "net.run").iterdir()) == ["checkpoint.h5", "config.json",
+                                                                              "eval.csv", "metrics.jsonl"]
+    assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 5
+    resumed = training.train(training.TrainConfig(data=micro_data, out=str(tmp_path / "net.h5"), resume="auto",
+                                                  quiet=True, progress=False, **OPTIONS))
+    assert resumed.iterations == MAX_ITER and resumed.evaluations == 4

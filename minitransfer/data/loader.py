@@ -19,9 +19,9 @@ pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). Th
 allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
 worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
 alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
-stderr, again after twice as long. A stop asked for meanwhile (:attr:`BatchLoader.stop`) gives
-the batch up within :data:`WORKER_POLL_SECONDS`: :class:`StopRequested`, the cursor still before
-that batch.
+stderr, again after twice as long, with the way out (Ctrl-C). A stop asked for meanwhile
+(:attr:`BatchLoader.stop`) gives the batch up within :data:`WORKER_POLL_SECONDS`:
+:class:`StopRequested`, the cursor still before that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -60,7 +60,8 @@ STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again 
 
 class StopRequested(Exception):
     """A stop was asked for (:attr:`BatchLoader.stop` not empty) while the loader waited for a batch
-    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it."""
+    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it. An
+    evaluation's batches end with it too (:func:`minitransfer.evaluate.until_stopped`)."""
 
 
 def prefetch_slots(workers, prefetch=None):
@@ -85,7 +86,7 @@ class BatchLoader:
     ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
     NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``. ``check_checksums``
     False skips the sha256 check of the shards (benchmarks only). ``stop`` (also settable later as
-    :attr:`stop`): a list that a stop signal's handler appends to (``rundir.stop_requests``); once
+    :attr:`stop`): a list that a stop signal's handler appends to (``rundir.StopRequests``); once
     it is not empty, a wait for the workers' batch (a stalled file system) ends with
     :class:`StopRequested` instead of lasting until the batch comes.
 
@@ -304,7 +305,8 @@ class _WorkerPool:
                     said += 1
                     stopping.warn(f"warning: the data loader has given no batch for {waited:.0f} s (its "
                                   f"{len(self.processes)} processes, alive, read {self.reading}): a slow or "
-                                  f"stalled file system? The run goes on when the batch comes")
+                                  f"stalled file system? The run goes on when the batch comes; Ctrl-C stops it "
+                                  f"with its iterations saved")
                 continue
             self.finished[done] = error
         error = self.finished.pop(batch)

@@ -60,10 +60,9 @@ def writing(folder):
         if busy.pid is not None:  # another prepare
             raise
         pids = readers(folder)
-        listed = ", ".join(map(str, pids)) or "unknown"
-        raise DatasetBusy(f"{folder} is in use by a training or an evaluation reading it (PID {listed}); preparing it "
-                          f"would replace the files it reads: wait for it to finish or stop it, then rerun",
-                          pids) from None
+        raise DatasetBusy(f"{folder} is in use by a training or an evaluation reading it{rundir.holder_named(pids)}; "
+                          f"preparing it would replace the files it reads: wait for it to finish or stop it, then "
+                          f"rerun", pids) from None
     try:
         yield
     finally:
@@ -117,8 +116,8 @@ def check_not_prepared(folder):
     """:class:`DatasetBusy` naming prepare's PID while it writes into ``folder``."""
     pid = rundir.holder(folder)
     if pid is not None:
-        raise DatasetBusy(f"{folder} is being prepared by another minitransfer process (PID {pid}), which replaces "
-                          f"its files; wait for it to finish, then rerun", [pid])
+        raise DatasetBusy(f"{folder} is being prepared by another minitransfer process{rundir.holder_named(pid)}, "
+                          f"which replaces its files; wait for it to finish, then rerun", [pid])
 
 
 def _release(descriptor, path):

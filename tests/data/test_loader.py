@@ -240,7 +240,7 @@ def test_a_stalled_worker_is_said_on_stderr_and_the_batches_go_on_when_it_resume
     assert 2 <= len(said) <= 4, said
     assert re.fullmatch(rf"warning: the data loader has given no batch for \d+ s \(its 1 processes, alive, read "
                         rf"{re.escape(str(data.path))} \(train\)\): a slow or stalled file system\? The run goes on "
-                        rf"when the batch comes", said[0]), said[0]
+                        rf"when the batch comes; Ctrl-C stops it with its iterations saved", said[0]), said[0]
     for (x, y), (x_expected, y_expected) in zip(first + rest, expected):
         np.testing.assert_array_equal(x, x_expected)
         np.testing.assert_array_equal(y, y_expected)

@@ -1,9 +1,11 @@
 """A dataset folder's lock: prepare (exclusive) is refused while trainings or evaluations read the
 dataset (shared, any number at once), and they are refused while prepare writes it; real processes."""
 
+import fcntl
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -106,3 +108,47 @@ def test_a_dataset_prepared_again_after_it_was_opened_is_not_read(data):
             pass
     with dataset.open_dataset(data).reading() as reopened:
         assert reopened.meta["source"]["seed"] == 2
+
+
+@pytest.fixture
+def held_exclusively(data):
+    """``data``'s lock held exclusively by another open file (as a prepare that has just taken it),
+    no PID written in it yet."""
+    descriptor = os.open(data / lock.LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    yield descriptor
+    os.close(descriptor)
+
+
+def test_a_prepare_that_has_not_written_its_pid_is_named_as_starting_up(data, held_exclusively):
+    for reading in (lambda: lock.check_not_prepared(data), lambda: lock.shared(data).__enter__()):
+        with pytest.raises(lock.DatasetBusy) as busy:
+            reading()
+        assert str(busy.value) == (f"{data} is being prepared by another minitransfer process (starting up: its PID "
+                                   f"is not written yet), which replaces its files; wait for it to finish, then rerun")
+
+
+def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch):
+    """Two readers: "PIDs" and both named; none known (/proc/locks unreadable): not "PID unknown"."""
+    holding = ("import fcntl, os, sys; descriptor = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); "
+               "fcntl.flock(descriptor, fcntl.LOCK_SH); print('held', flush=True); sys.stdin.read()")
+    other = subprocess.Popen([sys.executable, "-c", holding, str(data / lock.LOCK_FILE)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline() == "held\n"
+        with lock.shared(data):
+            with pytest.raises(lock.DatasetBusy) as busy:
+                lock.writing(data).__enter__()
+            listed = ", ".join(map(str, sorted([os.getpid(), other.pid])))
+            assert str(busy.value) == (f"{data} is in use by a training or an evaluation reading it (PIDs {listed}); "
+                                       f"preparing it would replace the files it reads: wait for it to finish or "
+                                       f"stop it, then rerun")
+            assert busy.value.pids == sorted([os.getpid(), other.pid])
+            monkeypatch.setattr(lock, "readers", lambda folder: [])
+            with pytest.raises(lock.DatasetBusy) as busy:
+                lock.writing(data).__enter__()
+            assert str(busy.value).startswith(f"{data} is in use by a training or an evaluation reading it; "
+                                              f"preparing it"), str(busy.value)
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)

@@ -1,0 +1,123 @@
+"""Stopping during an evaluation, which on ImageNet's 25,000 validation images lasts minutes: a
+training's periodic (or last) evaluation ends before its next batch, the run stops as any
+interrupted run (its checkpoint at the iteration evaluated, exit 75) and the resumed run, which
+evaluates that iteration again, ends with the bits and logs of a run never stopped; ``eval`` stops
+as promptly."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from oracles import WEIGHT_LAYERS
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import train as training
+
+MAX_ITER = 10
+# evaluations after iterations 3, 6, 9 and 10, of half A's 8 validation images one at a time
+OPTIONS = {"batch_size": 8, "eval_batch_size": 1, "max_iter": MAX_ITER, "eval_every": 3, "checkpoint_every": 4,
+           "log_every": 1, "workers": 1, "device": "cpu"}
+VALIDATION_IMAGES = 8
+SLOW_BATCH_SECONDS = 4.0  # an evaluation of 8 such batches lasts 32 s
+
+# `minitransfer ...` whose evaluation batches take SLOW_BATCH_SECONDS each once SLOW_AFTER batches
+# have been evaluated; the file "evaluating" says that the slow evaluation has begun.
+_SLOW_EVALUATION = """
+import os, pathlib, time
+from minitransfer import net
+forward, evaluated = net.Net.forward, [0]
+def slow_forward(self, x, labels, train, *rest, **options):
+    if not train:
+        evaluated[0] += 1
+        if evaluated[0] > int(os.environ["SLOW_AFTER"]):
+            pathlib.Path("evaluating").touch()
+            time.sleep(float(os.environ["SLOW_BATCH_SECONDS"]))
+    return forward(self, x, labels, train, *rest, **options)
+net.Net.forward = slow_forward
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def _command_line(data, out):
+    return ["--data", data, "-o", out, "--no-progress",
+            *(item for key, value in OPTIONS.items() for item in (f"--{key.replace('_', '-')}", str(value)))]
+
+
+def _stopped_while_evaluating(arguments, cwd, slow_after):
+    """Run ``minitransfer ARGUMENTS`` with its evaluation slowed after ``slow_after`` batches,
+    SIGTERM its process group once the slow evaluation has begun; returns (exit code, stderr, the
+    seconds it took to end after the signal)."""
+    environment = {**os.environ, "SLOW_AFTER": str(slow_after), "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS)}
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_EVALUATION, *arguments], cwd=cwd, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (cwd / "evaluating").exists():
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGTERM)
+        sent = time.monotonic()
+        _, stderr = process.communicate(timeout=120)
+        return process.returncode, stderr, time.monotonic() - sent
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _weights_and_velocities(path):
+    saved = checkpoints.load(path)
+    return [saved.weights[name] for name in WEIGHT_LAYERS] + [saved.solver.velocity[name] for name in WEIGHT_LAYERS]
+
+
+def _metrics(run_dir):
+    """metrics.jsonl's records without their wall-clock seconds."""
+    return [{key: value for key, value in json.loads(line).items() if key != "seconds"}
+            for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("evaluated, stopped_at", [(1, 6), (3, MAX_ITER)], ids=["periodic", "last"])
+def test_sigterm_during_an_evaluation_stops_the_training_promptly_and_the_resume_is_exact(micro_data, tmp_path,
+                                                                                          evaluated, stopped_at):
+    """The evaluation after iteration 6 (the checkpoint before it at 4), or the last one: without the
+    stop heard during it, the run went on evaluating for the 28 s it had left."""
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    code, stderr, waited = _stopped_while_evaluating(["train", *_command_line(micro_data, "net.h5")], stopped,
+                                                     evaluated * VALIDATION_IMAGES)
+    assert code == 75, stderr
+    assert waited < 20, waited  # the batch under way (4 s), the checkpoint, the loader's workers ended
+    assert f"interrupted: SIGTERM: stopped after iteration {stopped_at} during its evaluation, which the resumed " \
+           f"run makes again; wrote net.run/checkpoint.h5; rerun with --resume auto to continue" in stderr, stderr
+    assert "Traceback" not in stderr and "Warning" not in stderr, stderr
+    assert checkpoints.load(stopped / "net.run" / "checkpoint.h5").solver.iteration == stopped_at
+    assert not (stopped / "net.h5").exists()
+    assert [row.split(",")[0] for row in (stopped / "net.run" / "eval.csv").read_text().splitlines()[1:]] == \
+           [str(done) for done in (3, 6, 9)[:evaluated]]
+
+    training.train(training.TrainConfig(data=micro_data, out=str(stopped / "net.h5"), resume="auto", quiet=True,
+                                        progress=False, **OPTIONS))
+    straight = tmp_path / "straight.h5"
+    training.train(training.TrainConfig(data=micro_data, out=str(straight), quiet=True, progress=False, **OPTIONS))
+    for resumed, expected in zip(_weights_and_velocities(stopped / "net.h5"), _weights_and_velocities(straight)):
+        np.testing.assert_array_equal(resumed[0], expected[0])
+        np.testing.assert_array_equal(resumed[1], expected[1])
+    assert (stopped / "net.run" / "eval.csv").read_text() == (tmp_path / "straight.run" / "eval.csv").read_text()
+    assert _metrics(stopped / "net.run") == _metrics(tmp_path / "straight.run")
+    result = json.loads((stopped / "net.run" / "result.json").read_text())
+    assert result["evaluations"] == 4 and result["iterations"] == MAX_ITER
+
+
+def test_sigterm_during_eval_of_a_checkpoint_stops_it_promptly(micro_data, tmp_path):
+    """``minitransfer eval``: the CLI's handler ends the evaluation at once (KeyboardInterrupt)."""
+    training.train(training.TrainConfig(data=micro_data, out=str(tmp_path / "net.h5"), quiet=True, progress=False,
+                                        **{**OPTIONS, "max_iter": 2}))
+    code, stderr, waited = _stopped_while_evaluating(["eval", "net.h5", "--batch-size", "1", "--device", "cpu"],
+                                                     tmp_path, 0)
+    assert code == 75, stderr
+    assert waited < 20, waited
+    assert stderr.startswith("interrupted: ") and "Traceback" not in stderr, stderr

@@ -1,0 +1,131 @@
+"""Stopping ``minitransfer experiment`` while its run evaluates (minutes, on ImageNet): the run stops
+at once with its checkpoint, the grid exits 75 having said so, also when a second stop signal
+follows the first (a second Ctrl-C), and a rerun finishes the grid."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import experiment as grid
+from minitransfer import rundir
+
+SLOW_BATCH_SECONDS = 4.0
+# Every Python process started with this folder on its path (the grid, its launcher, the runs it
+# forks) evaluates slowly from the batch SLOW_AFTER on: SLOW_BATCH_SECONDS each, its PID written in
+# the folder SLOW_MARKERS as it begins.
+_SITECUSTOMIZE = """
+import os, pathlib, time
+if os.environ.get("SLOW_MARKERS"):
+    from minitransfer import net
+    forward, evaluated = net.Net.forward, [0]
+    def slow_forward(self, x, labels, train, *rest, **options):
+        if not train:
+            evaluated[0] += 1
+            if evaluated[0] > int(os.environ["SLOW_AFTER"]):
+                (pathlib.Path(os.environ["SLOW_MARKERS"]) / str(os.getpid())).touch()
+                time.sleep(float(os.environ["SLOW_BATCH_SECONDS"]))
+        return forward(self, x, labels, train, *rest, **options)
+    net.Net.forward = slow_forward
+"""
+
+
+MINITRANSFER = grid.default_train_command()[:-1]
+
+
+def _experiment(data, out, max_iter=10):
+    """The arguments of a grid of 4 runs; batches of 1: the evaluations of half A's 8 validation
+    images take 8 batches, after iterations 3, 6, 9 and 10."""
+    return ["experiment", "--data", str(data), "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter",
+            str(max_iter), "--eval-every", "3", "--batch-size", "1", "--device", "cpu"]
+
+
+@pytest.mark.parametrize("signals", [1, 2], ids=["sigterm", "sigterm-twice"])
+def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_rerun_finishes(micro_data, tmp_path,
+                                                                                            signals):
+    site, markers, out = tmp_path / "site", tmp_path / "markers", tmp_path / "grid"
+    site.mkdir()
+    markers.mkdir()
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    slow = {**os.environ, "SLOW_MARKERS": str(markers), "SLOW_AFTER": "8",
+            "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS), "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    base = out / "random0" / "baseA.run"
+    process = subprocess.Popen(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, env=slow,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(markers.iterdir()):  # baseA's evaluation after iteration 6 has begun
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=10)[0]
+            time.sleep(0.05)
+        sent = time.monotonic()
+        for _ in range(signals):
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)  # the second while the grid waits for its run, which finishes its batch
+        output = process.communicate(timeout=120)[0]
+        waited = time.monotonic() - sent
+    finally:
+        process.kill()
+        process.wait()
+        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+    assert process.returncode == 75, output
+    assert waited < 20, waited  # the batch under way (4 s), the checkpoint; not the 28 s left of the evaluation
+    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
+    assert f"0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; results in " \
+           f"{out}" in output, output
+    assert "Traceback" not in output, output
+    assert ("already stopping: waiting for random0/baseA to write its checkpoint" in output) == (signals == 2), output
+    assert "interrupted: SIGINT: stopped after iteration 6 during its evaluation" in (base / "train.log").read_text()
+    assert checkpoints.load(base / "checkpoint.h5").solver.iteration == 6
+
+    rerun = subprocess.run(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, capture_output=True, text=True,
+                           timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.stdout, rerun.stdout
+    assert [row["iteration"] for row in rundir.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
+
+
+# `minitransfer experiment` sent SIGTERM as it starts its first run: its launcher has forked the
+# run, whose PID the grid is about to read. (The grid is slow to go on from there: a run signalled
+# in the first instants of its fork, before its command line is up, fails with a traceback.)
+_STOPPED_AS_A_RUN_STARTS = """
+import os, signal, time
+from minitransfer import launcher
+message = launcher.Launcher.message
+def stopped_as_it_starts(self, key, block):
+    if key != "pid" or os.environ.get("STOPPED"):
+        return message(self, key, block)
+    os.environ["STOPPED"] = "1"
+    os.kill(os.getpid(), signal.SIGTERM)
+    pid = message(self, key, block)
+    time.sleep(2)
+    return pid
+launcher.Launcher.message = stopped_as_it_starts
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path):
+    """The run started but not yet counted as running was never sent the stop: it trained on, and
+    the grid waited for its launcher, which waited for the run, to the end of its training."""
+    out = tmp_path / "grid"
+    base = out / "random0" / "baseA.run"
+    command = [sys.executable, "-c", _STOPPED_AS_A_RUN_STARTS, *_experiment(micro_data, out, max_iter=100000)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = process.communicate(timeout=60)[0]
+    finally:
+        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+    assert process.returncode == 75, output
+    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
+    assert "1 stopped with a checkpoint, 3 not started" in output, output
+    assert "interrupted: " in (base / "train.log").read_text()
