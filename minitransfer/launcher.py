@@ -177,6 +177,11 @@ def _child(argv, log_path):
         code = 0
     except SystemExit as stop:
         code = _status_of(stop.code)
+    except KeyboardInterrupt:  # a stop in the run's first instants, before the command line handles stops itself
+        from minitransfer.cli._common import EXIT_INTERRUPTED, say
+
+        say("interrupted: stopped as it started, before anything was written; rerun to train it")
+        code = EXIT_INTERRUPTED
     except BaseException:
         traceback.print_exc()
     finally:

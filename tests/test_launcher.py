@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import h5py
@@ -74,6 +75,26 @@ def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_
     assert killed.wait() == -signal.SIGKILL
     again = preloaded.start(["--version"], tmp_path / "c.log")  # the launcher goes on serving
     assert again.wait() == 0
+
+
+def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_traceback(tmp_path, monkeypatch):
+    """SIGINT in a forked run's first instants (the grid resends its stop every second) raised a
+    KeyboardInterrupt before the command line's own handling: a traceback in its log, exit 1, and
+    the grid reported the run FAILED rather than stopped."""
+    import minitransfer.cli
+
+    def stopped_at_once(**_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(minitransfer.cli, "main", stopped_at_once)
+    monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))  # as in the launcher: not pytest's capture
+    log = tmp_path / "log"
+    pid = os.fork()
+    if pid == 0:
+        launcher._child(["train"], str(log))  # never returns: os._exit
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 75
+    assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
 
 
 @pytest.mark.parametrize("ended", [False, True], ids=["running", "killed"])
