@@ -26,8 +26,10 @@ transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the c
 minitransfer.
 """
 
+import collections
 import csv
 import dataclasses
+import heapq
 import importlib.resources
 import json
 import math
@@ -112,20 +114,23 @@ def collect(runs_dir):
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
     or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
     treatment that is not its folder's or contradicts its configuration, layers copied from another
-    base than its treatment says: :func:`minitransfer.treatments.treatment`), and a second name of
-    one run folder (a symbolic link to it). Those are left out of every table rather than guessed at
-    or counted twice. Folders linked into ``runs_dir`` are read as if they were in it."""
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), a second name of one
+    run folder (a symbolic link to it), and a second name of a folder of runs (a link to a split's
+    folder), whose runs are read once. Those are left out of every table rather than guessed at or
+    counted twice. Folders linked into ``runs_dir`` are read as if they were in it
+    (:func:`find_runs`)."""
     runs_dir = pathlib.Path(runs_dir)
-    results, unfinished, left_out = [], [], []
+    results, unfinished = [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
-    folders = run_folders(runs_dir)
-    named = _first_names(folders, runs_dir)
-    for folder in folders:
-        name = folder.relative_to(runs_dir).with_suffix("").as_posix()
-        first = named[os.path.realpath(folder)]
-        if first != folder:
-            first = first.relative_to(runs_dir).with_suffix("").as_posix()
+    found = find_runs(runs_dir)
+    first_of = _first_names(found.runs)
+    reported = sorted(folder for folder, first in first_of.items() if folder == first)
+    left_out = _other_names_of_folders(found.again, reported, runs_dir)
+    for folder in sorted(first_of):
+        name = _name(folder, runs_dir)
+        if first_of[folder] != folder:
+            first = _name(first_of[folder], runs_dir)
             left_out.append(f"{name}: {folder} is a link to the run folder of {first}, which is reported once, "
                             f"as {first}")
             continue
@@ -140,39 +145,92 @@ def collect(runs_dir):
     return results, unfinished, left_out
 
 
-def run_folders(runs_dir):
-    """The ``*.run`` directories under ``runs_dir``, sorted, through linked folders too (a link to a
-    folder being walked, which would never end, is not followed)."""
-    found = []
+def _name(folder, runs_dir):
+    """A run's name: its folder's path below ``runs_dir``, without ``.run``."""
+    return folder.relative_to(runs_dir).with_suffix("").as_posix()
 
-    def walk(folder, chain):
+
+@dataclasses.dataclass(frozen=True)
+class FoundRuns:
+    """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
+    reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
+    each folder reached a second time, and not read again; ``folders``, how many folders were read."""
+
+    runs: list
+    again: list
+    folders: int
+
+
+def find_runs(runs_dir):
+    """The ``*.run`` folders under ``runs_dir``, through linked folders too, each folder read once:
+    one reached again (through a link to a split's folder, a link back up, one of many links to a
+    folder) is noted in ``again`` and not read again, so that the walk ends and costs the folders
+    there are, not the routes to them (``report /proc``: a link to / in every process). Of a
+    folder's names, the one through the fewest links is read (the folder itself before a link to
+    it), of those the first by name. A folder that cannot be read is passed by."""
+    runs_dir = pathlib.Path(runs_dir)
+    runs, again, read = [], [], {}  # read: {identity: the path a folder was read as}
+    waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
+    while waiting:
+        links, parts, folder = heapq.heappop(waiting)
         try:
-            entries = sorted((entry for entry in os.scandir(folder) if entry.is_dir()), key=lambda entry: entry.name)
+            identity = _identity(folder)
+            if identity in read:
+                again.append((folder, read[identity]))
+                continue
+            read[identity] = folder
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:  # unreadable, or gone while read
-            return
-        for entry in entries:
+            continue
+        for entry in (entry for entry in entries if _is_folder(entry)):
+            linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
-                found.append(pathlib.Path(entry.path))
-            elif os.path.realpath(entry.path) not in chain:
-                walk(entry.path, chain | {os.path.realpath(entry.path)})
-
-    walk(runs_dir, {os.path.realpath(runs_dir)})
-    return sorted(found)
+                runs.append((linked, pathlib.Path(entry.path)))
+            else:
+                heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
+    return FoundRuns(runs, again, len(read))
 
 
-def _first_names(folders, runs_dir):
-    """{real path: the folder that names it}: of the names of one run folder, the one through the
-    fewest links (the folder itself before a link to it)."""
-    named = {}
-    for folder in sorted(folders, key=lambda folder: (_links(folder, runs_dir), folder)):
-        named.setdefault(os.path.realpath(folder), folder)
-    return named
+def _identity(path):
+    """(device, inode) of the folder ``path`` names, through links: one per folder, whatever its names."""
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
 
 
-def _links(folder, runs_dir):
-    """How many of the folders from ``runs_dir`` down to ``folder`` (itself included) are links."""
-    parts = folder.relative_to(runs_dir).parts
-    return sum(runs_dir.joinpath(*parts[:depth]).is_symlink() for depth in range(1, len(parts) + 1))
+def _is_folder(entry):
+    try:
+        return entry.is_dir()
+    except OSError:  # a link that cannot be followed
+        return False
+
+
+def _first_names(runs):
+    """{run folder: the name it is read under}: of the names of one run folder (``runs``: (links on
+    the way, path) of each), the one through the fewest links (the folder itself before a link to
+    it), of those the first by name."""
+    first_of, named = {}, {}
+    for _, folder in sorted(runs):
+        try:
+            identity = _identity(folder)
+        except OSError:  # gone meanwhile: collect finds it missing
+            identity = folder
+        first_of[folder] = named.setdefault(identity, folder)
+    return first_of
+
+
+def _other_names_of_folders(again, reported, runs_dir):
+    """"name: why" of each folder that is a second name (a link) of a folder whose runs are
+    reported (``reported``: their run folders), once for all of them: a link back up to a folder
+    it is in (a loop) and one to a folder without runs are no second names of runs."""
+    held = collections.Counter(parent for folder in reported for parent in folder.parents)
+    texts = []
+    for folder, first in sorted(again):
+        if held[first] and first not in folder.parents:
+            name, first_name = (path.relative_to(runs_dir).as_posix() for path in (folder, first))
+            texts.append(f"{name}: {folder} is a link to the folder {first_name}, whose {held[first]} run folders "
+                         f"are read once, as {first_name}/...")
+    return texts
 
 
 def _read_run(folder, name, bases, families):

@@ -139,12 +139,42 @@ def test_a_link_to_a_run_folder_counts_it_once(runs_dir, tmp_path):
 
 
 def test_a_grid_linked_twice_under_other_names_is_read_once(runs_dir, tmp_path):
-    """random1 a link to random0: random0's runs are reported, random1's names are not read as
-    random1's networks (their treatment says split seed 0, their base random0's)."""
+    """random1 and a-copy links to random0: random0's runs are reported, under the folder's own name
+    though a link's sorts first; the links' names are not read as random1's networks (their
+    treatment says split seed 0, their base random0's). Each link is one left-out line, naming the
+    folder, not one per run in it."""
     os.symlink("random0", runs_dir / "random1")
+    os.symlink("random0", runs_dir / "a-copy")
     results, _, left_out = collect(runs_dir)
     assert sorted(r.run.name for r in results) == sorted(ACCURACY)
-    assert len(left_out) == len(ACCURACY) and all(" is a link to the run folder of random0/" in t for t in left_out)
+    assert left_out == [f"{name}: {runs_dir / name} is a link to the folder random0, whose {len(ACCURACY)} run "
+                        f"folders are read once, as random0/..." for name in ("a-copy", "random1")]
+
+
+def test_a_folder_reached_through_many_links_is_read_once(runs_dir, tmp_path, monkeypatch):
+    """Ten folders, each with two links to the next, the grid in the last: 1024 routes to the grid
+    (a link to / in every process of /proc), each folder read once and the grid's runs reported
+    once; of the links, only those to a folder the runs are reported under are named (level8's to
+    level9, level9's second one to the grid)."""
+    levels = [tmp_path / "tree" / f"level{number}" for number in range(10)]
+    for level, below in zip(levels, levels[1:] + [runs_dir]):
+        level.mkdir(parents=True)
+        for link in ("a", "b"):
+            os.symlink(below, level / link)
+    read = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path):
+        read.append(os.path.realpath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    results, unfinished, left_out = collect(tmp_path / "tree")
+    assert sorted(read) == sorted(set(read)) and len(read) == 1 + 10 + 2  # tree, its levels, grid, random0
+    assert sorted(r.run.name for r in results) == sorted(f"level9/a/{name}" for name in ACCURACY)
+    assert left_out == [f"{link}: {tmp_path / 'tree' / link} is a link to the folder {first}, whose {len(ACCURACY)} "
+                        f"run folders are read once, as {first}/..."
+                        for link, first in (("level8/a", "level9"), ("level8/b", "level9"), ("level9/b", "level9/a"))]
 
 
 def test_a_split_folder_linked_into_the_grid_is_read(runs_dir, tmp_path):

@@ -46,7 +46,7 @@ def report(runs, out, reference):
     read, so that its treatment cannot be told, a copy whose layers train recorded as coming from
     another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
     folder copied into another's place or whose treatment.json contradicts its config.json, and a
-    second name (a link) of a run folder, which is read once. The report is still written from
+    second name (a link) of a run folder or of a folder of runs, which is read once. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
     schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
     warning. A transfer, selffer or random-frozen run whose own base is not among the runs (its
