@@ -167,7 +167,9 @@ def find_runs(runs_dir):
     folder) is noted in ``again`` and not read again, so that the walk ends and costs the folders
     there are, not the routes to them (``report /proc``: a link to / in every process). Of a
     folder's names, the one through the fewest links is read (the folder itself before a link to
-    it), of those the first by name. A folder that cannot be read is passed by."""
+    it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
+    to ImageNet's in a grid) holds no runs and is not looked into; a folder that cannot be read is
+    passed by."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, read = [], [], {}  # read: {identity: the path a folder was read as}
     waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
@@ -183,6 +185,8 @@ def find_runs(runs_dir):
                 entries = list(listing)
         except OSError:  # unreadable, or gone while read
             continue
+        if is_dataset_folder(entry.name for entry in entries):
+            continue
         for entry in (entry for entry in entries if _is_folder(entry)):
             linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
@@ -190,6 +194,13 @@ def find_runs(runs_dir):
             else:
                 heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
     return FoundRuns(runs, again, len(read))
+
+
+def is_dataset_folder(names):
+    """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
+    again): its meta.json and first training shard (:mod:`minitransfer.data.dataset`)."""
+    names = set(names)
+    return datasets.META_FILE in names and datasets.shard_name("train", 0) in names
 
 
 def _identity(path):

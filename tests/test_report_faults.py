@@ -24,6 +24,19 @@ def runs_dir(tmp_path):
     return write_runs(tmp_path / "grid")
 
 
+def collect_listing(runs_dir, monkeypatch):
+    """``collect(runs_dir)``, and the real path of each folder it listed (``os.scandir``), in order."""
+    listed = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path):
+        listed.append(os.path.realpath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    return collect(runs_dir), listed
+
+
 def record_source(runs_dir, name, **source):
     """What train writes into a copy's checkpoint about its base (transfer.source_of)."""
     record = {"checkpoint": f"/cluster/grid/{name.split('/')[0]}/baseA.h5", "split_kind": "random", "split_seed": 0,
@@ -161,16 +174,8 @@ def test_a_folder_reached_through_many_links_is_read_once(runs_dir, tmp_path, mo
         level.mkdir(parents=True)
         for link in ("a", "b"):
             os.symlink(below, level / link)
-    read = []
-    real_scandir = os.scandir
-
-    def counting_scandir(path):
-        read.append(os.path.realpath(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", counting_scandir)
-    results, unfinished, left_out = collect(tmp_path / "tree")
-    assert sorted(read) == sorted(set(read)) and len(read) == 1 + 10 + 2  # tree, its levels, grid, random0
+    (results, unfinished, left_out), listed = collect_listing(tmp_path / "tree", monkeypatch)
+    assert sorted(listed) == sorted(set(listed)) and len(listed) == 1 + 10 + 2  # tree, its levels, grid, random0
     assert sorted(r.run.name for r in results) == sorted(f"level9/a/{name}" for name in ACCURACY)
     assert left_out == [f"{link}: {tmp_path / 'tree' / link} is a link to the folder {first}, whose {len(ACCURACY)} "
                         f"run folders are read once, as {first}/..."
@@ -184,6 +189,19 @@ def test_a_split_folder_linked_into_the_grid_is_read(runs_dir, tmp_path):
     os.symlink(tmp_path / "scratch-random0", runs_dir / "random0")
     os.symlink(runs_dir, tmp_path / "scratch-random0" / "back-to-the-grid")
     results, unfinished, left_out = collect(runs_dir)
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+def test_a_dataset_linked_into_the_grid_is_not_looked_into(runs_dir, tmp_path, micro_data, monkeypatch):
+    """A grid holding a link to its dataset (ImageNet's: 1.3 M files, beside which its images were
+    kept): the dataset's folder, meta.json and shards, holds no runs, and nothing in it is read."""
+    dataset = tmp_path / "imagenet"
+    shutil.copytree(micro_data, dataset)
+    for klass in ("n01440764", "n01443537"):
+        (dataset / "images" / "train" / klass).mkdir(parents=True)
+    os.symlink(dataset, runs_dir / "data")
+    (results, unfinished, left_out), listed = collect_listing(runs_dir, monkeypatch)
+    assert sorted(listed) == sorted(map(str, (runs_dir, runs_dir / "random0", dataset)))
     assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
 
 
