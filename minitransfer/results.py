@@ -36,10 +36,11 @@ import math
 import os
 import pathlib
 import re
+import time
 
-from minitransfer import optim, rundir, treatments
+from minitransfer import optim, rundir, stopping, treatments
 from minitransfer.data import dataset as datasets
-from minitransfer.data import splits, wordnet
+from minitransfer.data import inputs, splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.resume import precision_history
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
@@ -118,16 +119,19 @@ def collect(runs_dir):
     run folder (a symbolic link to it), and a second name of a folder of runs (a link to a split's
     folder), whose runs are read once. Those are left out of every table rather than guessed at or
     counted twice. Folders linked into ``runs_dir`` are read as if they were in it
-    (:func:`find_runs`)."""
+    (:func:`find_runs`). Looking for the runs and reading them, where it takes longer than
+    :data:`WALK_NOTICE_SECONDS`, says on stderr how far it is (:class:`WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
-    found = find_runs(runs_dir)
+    notice = WalkNotice(runs_dir)
+    found = find_runs(runs_dir, notice)
     first_of = _first_names(found.runs)
     reported = sorted(folder for folder, first in first_of.items() if folder == first)
     left_out = _other_names_of_folders(found.again, reported, runs_dir)
-    for folder in sorted(first_of):
+    for number, folder in enumerate(sorted(first_of)):
+        notice.tick(lambda: f"{number:,} of {len(first_of):,} run folders read, now {folder}")
         name = _name(folder, runs_dir)
         if first_of[folder] != folder:
             first = _name(first_of[folder], runs_dir)
@@ -142,12 +146,41 @@ def collect(runs_dir):
             results.append(_read_run(folder, name, bases, families))
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
+    notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
 
 
 def _name(folder, runs_dir):
     """A run's name: its folder's path below ``runs_dir``, without ``.run``."""
     return folder.relative_to(runs_dir).with_suffix("").as_posix()
+
+
+WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
+
+
+class WalkNotice:
+    """Life shown while runs are looked for and read (``report ~`` reads every folder of a home,
+    ``report /`` every one of the machine): a line on stderr each time :data:`WALK_NOTICE_SECONDS`
+    have passed since the last ("looking for runs under grid: 12,000 folders read, ..."), and a last
+    one at the end where one was said; nothing from a search that takes less."""
+
+    def __init__(self, runs_dir):
+        self.runs_dir, self.started = runs_dir, time.monotonic()
+        self.due, self.said = self.started + WALK_NOTICE_SECONDS, False
+
+    def tick(self, text):
+        """Say ``text()`` (built only then) where a line is due."""
+        now = time.monotonic()
+        if now >= self.due:
+            self.due, self.said = now + WALK_NOTICE_SECONDS, True
+            self._say(f"{text()} ...")
+
+    def done(self, text):
+        if self.said:
+            self._say(f"{text()} in {rundir.duration(time.monotonic() - self.started)}")
+
+    def _say(self, text):
+        stopping.warn(inputs.display_name(f"looking for runs under {self.runs_dir}: {text}"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +194,7 @@ class FoundRuns:
     folders: int
 
 
-def find_runs(runs_dir):
+def find_runs(runs_dir, notice=None):
     """The ``*.run`` folders under ``runs_dir``, through linked folders too, each folder read once:
     one reached again (through a link to a split's folder, a link back up, one of many links to a
     folder) is noted in ``again`` and not read again, so that the walk ends and costs the folders
@@ -169,12 +202,14 @@ def find_runs(runs_dir):
     folder's names, the one through the fewest links is read (the folder itself before a link to
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) holds no runs and is not looked into; a folder that cannot be read is
-    passed by."""
+    passed by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, read = [], [], {}  # read: {identity: the path a folder was read as}
     waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
     while waiting:
         links, parts, folder = heapq.heappop(waiting)
+        if notice is not None:
+            notice.tick(lambda: f"{len(read):,} folders read, {len(runs):,} run folders found, now in {folder}")
         try:
             identity = _identity(folder)
             if identity in read:

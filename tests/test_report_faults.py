@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import findings, report
+from minitransfer import results as results_module
 from minitransfer.cli import main
 from minitransfer.results import Result, collect, without_base
 from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
@@ -203,6 +204,44 @@ def test_a_dataset_linked_into_the_grid_is_not_looked_into(runs_dir, tmp_path, m
     (results, unfinished, left_out), listed = collect_listing(runs_dir, monkeypatch)
     assert sorted(listed) == sorted(map(str, (runs_dir, runs_dir / "random0", dataset)))
     assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+class SlowListing:
+    """A clock for :mod:`minitransfer.results` on which each folder takes ``seconds`` to list (a slow
+    network file system): ``os.scandir`` advances it."""
+
+    def __init__(self, monkeypatch, seconds):
+        self.now, self.seconds, self.real_scandir = 1000.0, seconds, os.scandir
+        monkeypatch.setattr(os, "scandir", self.scandir)
+        monkeypatch.setattr(results_module, "time", self, raising=False)
+
+    def scandir(self, path):
+        self.now += self.seconds
+        return self.real_scandir(path)
+
+    def monotonic(self):
+        return self.now
+
+
+def test_a_long_search_for_runs_shows_life(runs_dir, monkeypatch, capsys):
+    """Eight folders of 6 s each: a line on stderr once 10 s have passed since the last, saying how
+    far the search (then the reading of the runs found) is and where, and one at the end; a quick
+    search says nothing."""
+    for number in range(6):
+        (runs_dir / f"notes{number}").mkdir()
+    SlowListing(monkeypatch, 0)
+    collect(runs_dir)
+    assert capsys.readouterr().err == ""
+
+    SlowListing(monkeypatch, 6)
+    results, _, _ = collect(runs_dir)
+    assert len(results) == len(ACCURACY)
+    assert capsys.readouterr().err.splitlines() == [
+        f"looking for runs under {runs_dir}: 2 folders read, 0 run folders found, now in {runs_dir / 'notes1'} ...",
+        f"looking for runs under {runs_dir}: 4 folders read, 0 run folders found, now in {runs_dir / 'notes3'} ...",
+        f"looking for runs under {runs_dir}: 6 folders read, 0 run folders found, now in {runs_dir / 'notes5'} ...",
+        f"looking for runs under {runs_dir}: 0 of 14 run folders read, now {runs_dir / 'random0' / 'A1B+.run'} ...",
+        f"looking for runs under {runs_dir}: 14 run folders read, found in 8 folders in 48 s"]
 
 
 def grid_config(run, **changes):
