@@ -202,8 +202,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     results, unfinished, left_out = collect(runs_dir)
     if not results:
-        raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}"
-                     + "".join(f"; left out {text}" for text in left_out))
+        raise NoRuns(_no_runs(runs_dir, unfinished, left_out))
     groups = mixed(results)
     if groups:
         raise MixedRuns(f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool "
@@ -224,6 +223,25 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report
+
+
+UNFINISHED_NAMED = 5  # in the message of a folder of unfinished runs
+
+
+def _no_runs(runs_dir, unfinished, left_out):
+    """Why ``runs_dir`` holds no run to report: its runs not finished, left out, or none there (a
+    mistyped folder, a home folder, a run folder itself)."""
+    why = [f"left out {text}" for text in left_out]
+    if unfinished:
+        more = len(unfinished) - UNFINISHED_NAMED
+        why.insert(0, f"{len(unfinished)} not finished ({', '.join(unfinished[:UNFINISHED_NAMED])}"
+                      + (f" and {more} more)" if more > 0 else ")"))
+    elif not why and runs_dir.suffix == ".run":
+        why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
+    elif not why:
+        why = ["no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it: give "
+               "the folder experiment --out wrote into, or the one that holds train's --out"]
+    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
 
 
 REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(

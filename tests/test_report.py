@@ -710,3 +710,43 @@ def test_cli_report_without_runs_fails(tmp_path):
     result = CliRunner().invoke(report_command, [str(tmp_path)])
     assert result.exit_code == 1 and "no finished runs" in result.output
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def home_folder(tmp_path):
+    """A folder of everything but runs (a home folder: notes, code, a weights file)."""
+    for folder in ("notes", "code/minitransfer", ".cache/pip"):
+        (tmp_path / "home" / folder).mkdir(parents=True)
+    (tmp_path / "home" / "baseA.h5").write_text("weights")
+    return tmp_path / "home"
+
+
+def unfinished_grid(tmp_path):
+    """A grid planned by experiment, none of its runs trained yet."""
+    runs = grid.plan_grid(layers=(1, 3, 5))
+    for run in runs:
+        grid.run_dir(tmp_path / "grid", run).mkdir(parents=True)
+        (grid.run_dir(tmp_path / "grid", run) / "treatment.json").write_text(json.dumps(run.to_json()))
+    return tmp_path / "grid"
+
+
+NOT_RUNS = {
+    "home-folder": (home_folder, "no run folder (<name>.run/, which experiment and train write) is in it or in a "
+                                 "folder below it: give the folder experiment --out wrote into, or the one that holds "
+                                 "train's --out"),
+    "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run",
+                          "it is a run folder itself: give the folder that holds it, {runs.parent}"),
+    "nothing-finished": (unfinished_grid, "14 not finished (random0/A1B+, random0/A1B, random0/A3B+, random0/A3B, "
+                                          "random0/A5B+ and 9 more)"),
+}
+
+
+@pytest.mark.parametrize("folder, why", NOT_RUNS.values(), ids=NOT_RUNS.keys())
+def test_cli_report_of_a_folder_without_finished_runs_says_why(tmp_path, folder, why):
+    """A mistyped or wrong folder (a home folder, a run's own folder), or a grid not trained yet:
+    one line naming the folder and why there is nothing to report, exit code 1, nothing written."""
+    runs = folder(tmp_path)
+    before = sorted(runs.rglob("*"))
+    result = CliRunner().invoke(main, ["report", str(runs)])
+    assert result.exit_code == 1
+    assert result.output == f"error: no finished runs (*.run/result.json) under {runs}: {why.format(runs=runs)}\n"
+    assert sorted(runs.rglob("*")) == before

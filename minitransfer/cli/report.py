@@ -64,8 +64,9 @@ def report(runs, out, reference):
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
     OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
 
-    Exit codes: 0 done (also with runs left out), 1 error (no run left to report; runs of several
-    datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
+    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
+    message says why: no run folder there, as in a home folder or a run's own folder, none finished
+    yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
     a file), 65 bad data (a --reference file that is not a table of runs), 74 a file could not be
     written (in OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
     reader went away (| head), silently.
