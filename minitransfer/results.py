@@ -36,6 +36,7 @@ import math
 import os
 import pathlib
 import re
+import stat
 import time
 
 from minitransfer import optim, rundir, stopping, treatments
@@ -138,14 +139,15 @@ def collect(runs_dir):
             left_out.append(f"{name}: {folder} is a link to the run folder of {first}, which is reported once, "
                             f"as {first}")
             continue
-        if not (folder / RESULT_FILE).exists():
-            if (folder / TREATMENT_FILE).is_file() or (folder / CONFIG_FILE).is_file():
-                unfinished.append(name)
-            continue
         try:
-            results.append(_read_run(folder, name, bases, families))
+            if _is_there(folder / RESULT_FILE):
+                results.append(_read_run(folder, name, bases, families))
+            elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
+                unfinished.append(name)
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
+        except OSError as error:  # one run's files, not the report's: it is left out, the others reported
+            left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
 
@@ -279,17 +281,31 @@ def _other_names_of_folders(again, reported, runs_dir):
     return texts
 
 
+def _is_there(path):
+    """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
+    cannot be told (its folder cannot be read)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    return True
+
+
 def _read_run(folder, name, bases, families):
     final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
-    config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
+    config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
+    if _is_there(folder / TREATMENT_FILE):
+        _checked(folder / TREATMENT_FILE)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
-    curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
+    curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in rundir.read_metrics(folder / "metrics.jsonl")
+                   for record in _read_log(rundir.read_metrics, folder / "metrics.jsonl")
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
@@ -378,8 +394,29 @@ def _is_accuracy(value, evaluations):
     return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
 
 
+def _read_log(read, path):
+    """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
+    once :func:`_checked`."""
+    return read(path) if not _is_there(path) else read(_checked(path))
+
+
+def _checked(path):
+    """``path``, a run's file: :class:`UnreadableRun` naming it where it is not a file, which would
+    be read for ever (a named pipe, a device) or fail the report (a folder)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+        raise UnreadableRun(f"{path}: not a file ({kind})")
+    return path
+
+
 def _read_json(path, kind):
     """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
+    _checked(path)
     try:
         record = json.loads(path.read_text())
     except OSError as error:

@@ -244,6 +244,51 @@ def test_a_long_search_for_runs_shows_life(runs_dir, monkeypatch, capsys):
         f"looking for runs under {runs_dir}: 14 run folders read, found in 8 folders in 48 s"]
 
 
+NOT_FILES = {
+    "result.json-a-folder": ("result.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "eval.csv-a-folder": ("eval.csv", lambda path: path.mkdir(), "not a file (a folder)"),
+    "metrics.jsonl-a-folder": ("metrics.jsonl", lambda path: path.mkdir(), "not a file (a folder)"),
+    "config.json-a-folder": ("config.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "treatment.json-a-folder": ("treatment.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "metrics.jsonl-a-pipe": ("metrics.jsonl", os.mkfifo, "not a file (a named pipe)"),
+    "eval.csv-a-device": ("eval.csv", lambda path: os.symlink("/dev/zero", path), "not a file (a device)"),
+}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, make, why", NOT_FILES.values(), ids=NOT_FILES.keys())
+def test_a_runs_file_that_is_not_a_file_leaves_the_run_out(runs_dir, tmp_path, file, make, why):
+    """A folder, a named pipe or a device where a run's file should be: the run is left out and named,
+    the others reported. A folder was exit code 74 for the whole report ("I/O: Is a directory", as if
+    a file could not be written), a treatment.json folder "neither treatment.json nor config.json",
+    a config.json folder no config at all; a pipe or /dev/zero would be read for ever."""
+    path = runs_dir / "random0" / "A3B.run" / file
+    if path.exists():
+        path.unlink()
+    make(path)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}: {why}" in output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_run_folder_that_cannot_be_read_leaves_the_run_out(runs_dir, tmp_path):
+    """Another user's run in a shared grid (its folder mode 700): left out and named, the others
+    reported; it was exit code 74 for the whole report, as if a file could not be written. (Root
+    reads every folder: run as root, this test runs under ``setpriv --bounding-set=-dac_override,
+    -dac_read_search``.)"""
+    folder = runs_dir / "random0" / "A3B.run"
+    folder.chmod(0)
+    try:
+        if os.access(folder, os.R_OK | os.X_OK):
+            pytest.skip("folder permissions do not stop this user (root)")
+        output, reported = report_of(runs_dir, tmp_path / "r")
+    finally:
+        folder.chmod(0o755)
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {folder / 'result.json'}: cannot be read (Permission denied)" in output
+
+
 def grid_config(run, **changes):
     """The config.json train writes for a run of the grid (the fields report compares)."""
     fields = grid.run_fields(run, "/cluster/grid", {"data": "/data/eight", "preset": "mini"})
