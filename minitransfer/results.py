@@ -300,7 +300,7 @@ def _read_run(folder, name, bases, families):
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
     if _is_there(folder / TREATMENT_FILE):
-        _checked(folder / TREATMENT_FILE)
+        _checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
@@ -394,29 +394,41 @@ def _is_accuracy(value, evaluations):
     return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
 
 
+# The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of
+# 450,000 iterations, ~60 MB; a result.json or config.json, a few kB): a larger one is no run's file
+# (a crash can leave a tail of zeros, a sparse file of any size), and reading it whole ends the
+# report in a MemoryError.
+LOG_BYTES = 1 << 30
+JSON_BYTES = 16 << 20
+
+
 def _read_log(read, path):
     """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
     once :func:`_checked`."""
-    return read(path) if not _is_there(path) else read(_checked(path))
+    return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
 
 
-def _checked(path):
+def _checked(path, most):
     """``path``, a run's file: :class:`UnreadableRun` naming it where it is not a file, which would
-    be read for ever (a named pipe, a device) or fail the report (a folder)."""
+    be read for ever (a named pipe, a device) or fail the report (a folder), or holds more than
+    ``most`` bytes."""
     try:
-        mode = os.stat(path).st_mode
+        status = os.stat(path)
     except OSError as error:
         raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    if not stat.S_ISREG(mode):
-        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
-                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+    if not stat.S_ISREG(status.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(status.st_mode) else "a named pipe" if stat.S_ISFIFO(status.st_mode)
+                else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "a socket")
         raise UnreadableRun(f"{path}: not a file ({kind})")
+    if status.st_size > most:
+        raise UnreadableRun(f"{path}: {status.st_size:,} bytes, more than train writes there ({most:,} at most): "
+                            f"not read")
     return path
 
 
 def _read_json(path, kind):
     """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
-    _checked(path)
+    _checked(path, JSON_BYTES)
     try:
         record = json.loads(path.read_text())
     except OSError as error:

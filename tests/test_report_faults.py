@@ -271,6 +271,26 @@ def test_a_runs_file_that_is_not_a_file_leaves_the_run_out(runs_dir, tmp_path, f
     assert f"left out: random0/A3B: {path}: {why}" in output
 
 
+OVERSIZED = {"metrics.jsonl": "LOG_BYTES", "eval.csv": "LOG_BYTES", "result.json": "JSON_BYTES",
+             "config.json": "JSON_BYTES", "treatment.json": "JSON_BYTES"}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, limit", OVERSIZED.items(), ids=OVERSIZED.keys())
+def test_a_runs_file_larger_than_train_writes_is_not_read(runs_dir, tmp_path, monkeypatch, file, limit):
+    """A metrics.jsonl that a crash left with a tail of zeros (a sparse file, one huge line) was read
+    whole: past the memory, the report ended in "out of memory (a smaller --batch-size needs less)".
+    The limits are lowered here, the file a sparse megabyte."""
+    monkeypatch.setattr(results_module, limit, 1000, raising=False)
+    path = runs_dir / "random0" / "A3B.run" / file
+    with open(path, "ab") as stream:
+        stream.truncate(1 << 20)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}: 1,048,576 bytes, more than train writes there (1,000 at most): not " \
+           f"read" in output
+
+
 @pytest.mark.usefixtures("placeholder_figures")
 def test_a_run_folder_that_cannot_be_read_leaves_the_run_out(runs_dir, tmp_path):
     """Another user's run in a shared grid (its folder mode 700): left out and named, the others
