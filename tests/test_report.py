@@ -704,6 +704,26 @@ def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
     assert str(runs_dir / "report" / "table1.md") in result.output
 
 
+def test_run_names_with_line_breaks_and_bars_keep_one_line_per_run(runs_dir, tmp_path):
+    """A run folder named with a line break and a "|" (a hand-trained run named from a pasted
+    note), another with a tab, left out: results.md's table keeps one row per run and its columns,
+    each list one line per run (the names escaped as on the terminal: \\n, \\t, \\|); results.csv
+    keeps the names as they are."""
+    write_run(runs_dir, grid.Run("random1/odd\nbase|A", "base", "random", 1, target="A"), 0.6)
+    broken = runs_dir / "random0" / "broken\tA3B.run"
+    broken.mkdir()
+    (broken / "result.json").write_text("{")
+    written = report.write_report(runs_dir, tmp_path / "r", figures=False)
+    table = [line for line in written.files["results.md"].read_text().splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(ACCURACY) + 1
+    assert all(line.replace("\\|", "").count("|") == len(report.COLUMNS) + 1 for line in table)
+    assert any(line.startswith("| random1/odd\\nbase\\|A | baseA | baseB | random | 1 | A | 0 |") for line in table)
+    left_out = f"- random0/broken\\tA3B: {runs_dir}/random0/broken\\tA3B.run/result.json: not valid JSON"
+    for name in ("results.md", "findings.md"):
+        assert left_out in written.files[name].read_text().splitlines()[-1]
+    assert "random1/odd\nbase|A" in {row["run"] for row in read_csv(written.files["results.csv"])}
+
+
 def test_cli_report_without_runs_fails(tmp_path):
     from minitransfer.cli.report import report as report_command
 
