@@ -117,10 +117,11 @@ def collect(runs_dir):
     or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
     treatment that is not its folder's or contradicts its configuration, layers copied from another
     base than its treatment says: :func:`minitransfer.treatments.treatment`), a second name of one
-    run folder (a symbolic link to it), and a second name of a folder of runs (a link to a split's
-    folder), whose runs are read once. Those are left out of every table rather than guessed at or
-    counted twice. Folders linked into ``runs_dir`` are read as if they were in it
-    (:func:`find_runs`). Looking for the runs and reading them, where it takes longer than
+    run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
+    folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
+    whose runs would otherwise be missing without a word. Those are left out of every table rather
+    than guessed at or counted twice. Folders linked into ``runs_dir`` are read as if they were in
+    it (:func:`find_runs`). Looking for the runs and reading them, where it takes longer than
     :data:`WALK_NOTICE_SECONDS`, says on stderr how far it is (:class:`WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
@@ -130,7 +131,9 @@ def collect(runs_dir):
     found = find_runs(runs_dir, notice)
     first_of = _first_names(found.runs)
     reported = sorted(folder for folder, first in first_of.items() if folder == first)
-    left_out = _other_names_of_folders(found.again, reported, runs_dir)
+    left_out = [f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
+                f"missing from the report" for folder, why in found.unreadable]
+    left_out += _other_names_of_folders(found.again, reported, runs_dir)
     for number, folder in enumerate(sorted(first_of)):
         notice.tick(lambda: f"{number:,} of {len(first_of):,} run folders read, now {folder}")
         name = _name(folder, runs_dir)
@@ -189,11 +192,13 @@ class WalkNotice:
 class FoundRuns:
     """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
     reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
-    each folder reached a second time, and not read again; ``folders``, how many folders were read."""
+    each folder reached a second time, and not read again; ``folders``, how many folders were read;
+    ``unreadable``, (path, why) of each folder that could not be read."""
 
     runs: list
     again: list
     folders: int
+    unreadable: list
 
 
 def find_runs(runs_dir, notice=None):
@@ -204,9 +209,10 @@ def find_runs(runs_dir, notice=None):
     folder's names, the one through the fewest links is read (the folder itself before a link to
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) holds no runs and is not looked into; a folder that cannot be read is
-    passed by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
+    noted in ``unreadable``, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told
+    of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
-    runs, again, read = [], [], {}  # read: {identity: the path a folder was read as}
+    runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
     waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
     while waiting:
         links, parts, folder = heapq.heappop(waiting)
@@ -220,7 +226,10 @@ def find_runs(runs_dir, notice=None):
             read[identity] = folder
             with os.scandir(folder) as listing:
                 entries = list(listing)
-        except OSError:  # unreadable, or gone while read
+        except (FileNotFoundError, NotADirectoryError):  # gone while read
+            continue
+        except OSError as error:
+            unreadable.append((folder, error.strerror or str(error)))
             continue
         if is_dataset_folder(entry.name for entry in entries):
             continue
@@ -230,7 +239,7 @@ def find_runs(runs_dir, notice=None):
                 runs.append((linked, pathlib.Path(entry.path)))
             else:
                 heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
-    return FoundRuns(runs, again, len(read))
+    return FoundRuns(runs, again, len(read), unreadable)
 
 
 def is_dataset_folder(names):

@@ -4,6 +4,7 @@ folder, a treatment.json that contradicts its config.json, hand-edited files, ru
 another schedule than the runs they are compared with, folders linked into the grid; and each run's
 files read once."""
 
+import errno
 import json
 import os
 import shutil
@@ -269,6 +270,28 @@ def test_a_runs_file_that_is_not_a_file_leaves_the_run_out(runs_dir, tmp_path, f
     output, reported = report_of(runs_dir, tmp_path / "r")
     assert reported == set(ACCURACY) - {"random0/A3B"}
     assert f"left out: random0/A3B: {path}: {why}" in output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_folder_that_cannot_be_read_is_named(runs_dir, tmp_path, monkeypatch):
+    """A split's folder of another user (mode 700) in a shared grid: its runs were missing from the
+    report without a word, as if never trained. A folder gone while read is no fault."""
+    shutil.copytree(runs_dir / "random0", runs_dir / "random1")
+    shutil.copytree(runs_dir / "random0", runs_dir / "random2")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path) == os.fspath(runs_dir / "random1"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        if os.fspath(path) == os.fspath(runs_dir / "random2"):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY)
+    assert (f"left out: random1: {runs_dir / 'random1'} cannot be read (Permission denied): any runs in it are "
+            f"missing from the report") in output and "random2" not in output
 
 
 OVERSIZED = {"metrics.jsonl": "LOG_BYTES", "eval.csv": "LOG_BYTES", "result.json": "JSON_BYTES",

@@ -50,7 +50,8 @@ def report(runs, out, reference):
     read, so that its treatment cannot be told, a copy whose layers train recorded as coming from
     another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
     folder copied into another's place or whose treatment.json contradicts its config.json, and a
-    second name (a link) of a run folder or of a folder of runs, which is read once. The report is still written from
+    second name (a link) of a run folder or of a folder of runs, which is read once; a folder that
+    cannot be read (permissions) is named too, its runs missing. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
     schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
     warning. A transfer, selffer or random-frozen run whose own base is not among the runs (its
@@ -66,10 +67,10 @@ def report(runs, out, reference):
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
     message says why: no run folder there, as in a home folder or a run's own folder, none finished
-    yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
-    a file), 65 bad data (a --reference file that is not a table of runs), 74 a file could not be
-    written (in OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
-    reader went away (| head), silently.
+    yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS
+    does not exist, --reference neither 'paper' nor a file), 65 bad data (a --reference file that
+    is not a table of runs), 74 a file could not be written (in OUT, or the output), 75
+    interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
