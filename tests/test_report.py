@@ -724,6 +724,19 @@ def test_run_names_with_line_breaks_and_bars_keep_one_line_per_run(runs_dir, tmp
     assert "random1/odd\nbase|A" in {row["run"] for row in read_csv(written.files["results.csv"])}
 
 
+def test_cli_report_whose_only_run_is_named_with_a_line_break_fails_on_one_line(tmp_path):
+    """Every run left out, one named with a line break: the error is one line, the name escaped as
+    in the report's other lines."""
+    folder = tmp_path / "grid" / "odd\nbase.run"
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text("{")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "grid")])
+    assert result.exit_code == 1
+    assert result.output == (f"error: no finished runs (*.run/result.json) under {tmp_path}/grid: left out "
+                             f"odd\\nbase: {tmp_path}/grid/odd\\nbase.run/result.json: not valid JSON (empty, "
+                             f"truncated or corrupt)\n")
+
+
 def test_cli_report_without_runs_fails(tmp_path):
     from minitransfer.cli.report import report as report_command
 
