@@ -208,11 +208,13 @@ def find_runs(runs_dir, notice=None):
     there are, not the routes to them (``report /proc``: a link to / in every process). Of a
     folder's names, the one through the fewest links is read (the folder itself before a link to
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
-    to ImageNet's in a grid) holds no runs and is not looked into; a folder that cannot be read is
+    to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
+    looked into; a folder that cannot be read is
     noted in ``unreadable``, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told
     of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
+    kernel = _kernel_devices()
     waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
     while waiting:
         links, parts, folder = heapq.heappop(waiting)
@@ -224,6 +226,8 @@ def find_runs(runs_dir, notice=None):
                 again.append((folder, read[identity]))
                 continue
             read[identity] = folder
+            if identity[0] in kernel:
+                continue
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except (FileNotFoundError, NotADirectoryError):  # gone while read
@@ -240,6 +244,15 @@ def find_runs(runs_dir, notice=None):
             else:
                 heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
     return FoundRuns(runs, again, len(read), unreadable)
+
+
+KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device
+
+
+def _kernel_devices():
+    """The devices of the :data:`KERNEL_FOLDERS` mounted here (a folder of that name not mounted is
+    one of the root's)."""
+    return {os.stat(folder).st_dev for folder in KERNEL_FOLDERS if os.path.ismount(folder)}
 
 
 def is_dataset_folder(names):

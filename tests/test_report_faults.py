@@ -26,13 +26,15 @@ def runs_dir(tmp_path):
     return write_runs(tmp_path / "grid")
 
 
-def collect_listing(runs_dir, monkeypatch):
-    """``collect(runs_dir)``, and the real path of each folder it listed (``os.scandir``), in order."""
+def collect_listing(runs_dir, monkeypatch, most=10_000):
+    """``collect(runs_dir)``, and the real path of each folder it listed (``os.scandir``), in order;
+    the test fails at the listing of more than ``most`` folders."""
     listed = []
     real_scandir = os.scandir
 
     def counting_scandir(path):
         listed.append(os.path.realpath(path))
+        assert len(listed) <= most, f"more than {most} folders listed, the last {listed[-1]}"
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", counting_scandir)
@@ -292,6 +294,19 @@ def test_a_folder_that_cannot_be_read_is_named(runs_dir, tmp_path, monkeypatch):
     assert reported == set(ACCURACY)
     assert (f"left out: random1: {runs_dir / 'random1'} cannot be read (Permission denied): any runs in it are "
             f"missing from the report") in output and "random2" not in output
+
+
+@pytest.mark.skipif(not os.path.ismount("/proc"), reason="no /proc mounted")
+def test_the_kernels_folders_are_not_looked_into(runs_dir, tmp_path, monkeypatch):
+    """/proc and /sys linked into a grid (as under report /): every process's cwd and root, every
+    device's links, no run; report /proc walked them for minutes. Not one of their folders is
+    listed (a walk into them stops the test at the 1,000th)."""
+    for kernel in ("/proc", "/sys"):
+        if os.path.ismount(kernel):
+            os.symlink(kernel, runs_dir / kernel.strip("/"))
+    (results, unfinished, left_out), listed = collect_listing(runs_dir, monkeypatch, most=1000)
+    assert sorted(listed) == sorted(map(str, (runs_dir, runs_dir / "random0")))
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
 
 
 OVERSIZED = {"metrics.jsonl": "LOG_BYTES", "eval.csv": "LOG_BYTES", "result.json": "JSON_BYTES",
