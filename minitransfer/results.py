@@ -209,9 +209,8 @@ def find_runs(runs_dir, notice=None):
     folder's names, the one through the fewest links is read (the folder itself before a link to
     it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
     to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
-    looked into; a folder that cannot be read is
-    noted in ``unreadable``, one gone while read passed by. ``notice``: a :class:`WalkNotice`, told
-    of each folder read."""
+    looked into; a folder that cannot be read is noted in ``unreadable``, one gone while read passed
+    by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
     runs_dir = pathlib.Path(runs_dir)
     runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
     kernel = _kernel_devices()
