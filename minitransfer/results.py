@@ -151,6 +151,10 @@ def collect(runs_dir):
             left_out.append(f"{name}: {error}")
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
+        except RecursionError:  # json.loads of "[[[[..." 100,000 deep, where treatments reads it
+            left_out.append(f"{name}: {folder}: a file of the run ({TREATMENT_FILE}, a record in "
+                            f"{treatments.CHECKPOINT_FILE}) nests JSON deeper than can be read: not what train and "
+                            f"experiment write")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
 
@@ -426,7 +430,10 @@ JSON_BYTES = 16 << 20
 def _read_log(read, path):
     """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
     once :func:`_checked`."""
-    return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
+    try:
+        return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
+    except RecursionError:
+        raise UnreadableRun(f"{path}: a line nests JSON deeper than can be read: not what train writes") from None
 
 
 def _checked(path, most):
@@ -456,6 +463,8 @@ def _read_json(path, kind):
         raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
     except ValueError:
         raise UnreadableRun(f"{path}: not valid JSON (empty, truncated or corrupt)") from None
+    except RecursionError:
+        raise UnreadableRun(f"{path}: not valid JSON (nested too deep)") from None
     if not isinstance(record, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")

@@ -309,6 +309,34 @@ def test_the_kernels_folders_are_not_looked_into(runs_dir, tmp_path, monkeypatch
     assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
 
 
+NESTED_TOO_DEEP = {
+    "result.json": "A3B.run/result.json: not valid JSON (nested too deep)",
+    "config.json": "A3B.run/config.json: not valid JSON (nested too deep)",
+    "treatment.json": "A3B.run: a file of the run (treatment.json, a record in checkpoint.h5) nests JSON deeper "
+                      "than can be read: not what train and experiment write",
+    "metrics.jsonl": "A3B.run/metrics.jsonl: a line nests JSON deeper than can be read: not what train writes",
+    "checkpoint.h5": "A3B.run: a file of the run (treatment.json, a record in checkpoint.h5) nests JSON deeper "
+                     "than can be read: not what train and experiment write",
+}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, why", NESTED_TOO_DEEP.items(), ids=NESTED_TOO_DEEP.keys())
+def test_json_nested_deeper_than_python_reads_leaves_the_run_out(runs_dir, tmp_path, file, why):
+    """100,000 "[" in a run's JSON file, a metrics.jsonl line or a checkpoint's record: Python's
+    JSON reader raises RecursionError, which ended report in a traceback."""
+    folder = runs_dir / "random0" / "A3B.run"
+    if file == "checkpoint.h5":
+        record_source(runs_dir, "random0/A3B", split_half="A")
+        with h5py.File(folder / file, "a") as f:
+            f.attrs["source"] = "[" * 100_000
+    else:
+        (folder / file).write_text("[" * 100_000 + "\n")
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {runs_dir / 'random0'}/{why}" in output
+
+
 OVERSIZED = {"metrics.jsonl": "LOG_BYTES", "eval.csv": "LOG_BYTES", "result.json": "JSON_BYTES",
              "config.json": "JSON_BYTES", "treatment.json": "JSON_BYTES"}
 
