@@ -536,9 +536,13 @@ def read_reference(path):
     path = reference_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            results = _reference_results(path, csv.DictReader(stream, delimiter="\t"))
+            reader = csv.DictReader(stream, delimiter="\t")
+            results = _reference_results(path, reader)
     except UnicodeDecodeError:
         raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
+    except csv.Error as error:  # a field past csv's limit: a stray quote runs to the end of the file
+        line = reader.line_num + 1  # where the row that cannot be read starts (line_num: the lines of the rows read)
+        raise BadReference(f"report: {path} line {line}: {error} (expected {REFERENCE_FORMAT})") from None
     if not results:  # it would overlay nothing, silently
         raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
     return results

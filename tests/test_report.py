@@ -460,6 +460,10 @@ NOT_REFERENCES = {
                         "line 1: no column run, mean_top10_val_top1 (found 'run,mean_top10_val_top1';"),
     "no-header": (b"half0A 0.6\n", "line 1: no column run, mean_top10_val_top1 (found 'half0A 0.6';"),
     "binary": (bytes(range(128, 256)) * 3, "not UTF-8 text"),
+    "field-over-csv-limit": (b"run\tmean_top10_val_top1\nhalf0A\t" + b"0" * 200_000 + b"\n",
+                             "line 2: field larger than field limit (131072)"),
+    "stray-quote": (b'run\tmean_top10_val_top1\n"half0A\t0.6\n' + b"half0B\t0.6\n" * 20_000,
+                    "line 2: field larger than field limit (131072)"),
 }
 
 
