@@ -132,9 +132,19 @@ def _format(value):
 
 
 def markdown_table(rows, columns):
+    """The rows as a markdown table, one line each: a "|" in a run's name escaped, as its line
+    breaks and tabs are (:func:`_one_line`)."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_format(row[key]) or "–" for key in columns) + " |" for row in rows]
+    cells = ([_one_line(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text):
+    """``text`` as one line (of a markdown file, of an error): a line break, tab or backslash in a
+    run's name or a path escaped as on the terminal (:func:`minitransfer.data.inputs.display_name`),
+    so that a run named with one is still one row, one item, one message."""
+    return inputs.display_name(text)
 
 
 def _percent(value):
@@ -202,13 +212,12 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     results, unfinished, left_out = collect(runs_dir)
     if not results:
-        raise NoRuns(f"no finished runs (*.run/result.json) under {runs_dir}"
-                     + "".join(f"; left out {text}" for text in left_out))
+        raise NoRuns(_one_line(_no_runs(runs_dir, unfinished, left_out)))
     groups = mixed(results)
     if groups:
-        raise MixedRuns(f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool "
-                        f"them (other classes, images, chance levels, networks or arithmetic): report each from a "
-                        f"folder of its own")
+        raise MixedRuns(_one_line(
+            f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
+            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
@@ -224,6 +233,25 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report
+
+
+UNFINISHED_NAMED = 5  # in the message of a folder of unfinished runs
+
+
+def _no_runs(runs_dir, unfinished, left_out):
+    """Why ``runs_dir`` holds no run to report: its runs not finished, left out, or none there (a
+    mistyped folder, a home folder, a run folder itself)."""
+    why = [f"left out {text}" for text in left_out]
+    if unfinished:
+        more = len(unfinished) - UNFINISHED_NAMED
+        why.insert(0, f"{len(unfinished)} not finished ({', '.join(unfinished[:UNFINISHED_NAMED])}"
+                      + (f" and {more} more)" if more > 0 else ")"))
+    elif not why and runs_dir.suffix == ".run":
+        why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
+    elif not why:
+        why = ["no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it: give "
+               "the folder experiment --out wrote into, or the one that holds train's --out"]
+    return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
 
 
 REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
@@ -256,12 +284,12 @@ def _replace(out_dir, contents):
 
 def _results(report, runs_dir):
     rows = [r.row() for r in report.results]
-    lines = [f"# Results of {len(rows)} networks in {runs_dir}", "",
+    lines = [f"# Results of {len(rows)} networks in {_one_line(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and the paper's metric "
              "(mean of the 10 best evaluations); still_rising: the accuracy was still climbing at the end.", "",
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
-        lines += ["", f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished)]
+        lines += ["", _one_line(f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished))]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
@@ -284,10 +312,10 @@ def _findings(report):
     lines = ["# What these networks show", "",
              "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
              "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
-    lines += [f"- {'holds' if f.holds else 'not shown'}: {f.text}" for f in report.findings]
+    lines += [_one_line(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     lines += _left_out(report)
     if report.warnings:
-        lines += ["", "## Runs to read with care", ""] + [f"- {warning}" for warning in report.warnings]
+        lines += ["", "## Runs to read with care", ""] + [_one_line(f"- {warning}") for warning in report.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -295,11 +323,12 @@ def _left_out(report):
     lines = []
     if report.left_out:
         lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read or are not the network their "
-                      f"name says, in no table, figure or finding", ""] + [f"- {text}" for text in report.left_out]
+                      f"name says, in no table, figure or finding", ""] \
+            + [_one_line(f"- {text}") for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "
                       f"results and accuracies but in no finding or number relative to a base", ""] \
-            + [f"- {text}" for text in report.without_base]
+            + [_one_line(f"- {text}") for text in report.without_base]
     return lines
 
 

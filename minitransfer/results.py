@@ -26,18 +26,22 @@ transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the c
 minitransfer.
 """
 
+import collections
 import csv
 import dataclasses
+import heapq
 import importlib.resources
 import json
 import math
 import os
 import pathlib
 import re
+import stat
+import time
 
-from minitransfer import optim, rundir, treatments
+from minitransfer import optim, rundir, stopping, treatments
 from minitransfer.data import dataset as datasets
-from minitransfer.data import splits, wordnet
+from minitransfer.data import inputs, splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.resume import precision_history
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
@@ -112,80 +116,221 @@ def collect(runs_dir):
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
     or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
     treatment that is not its folder's or contradicts its configuration, layers copied from another
-    base than its treatment says: :func:`minitransfer.treatments.treatment`), and a second name of
-    one run folder (a symbolic link to it). Those are left out of every table rather than guessed at
-    or counted twice. Folders linked into ``runs_dir`` are read as if they were in it."""
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), a second name of one
+    run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
+    folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
+    whose runs would otherwise be missing without a word. Those are left out of every table rather
+    than guessed at or counted twice. Folders linked into ``runs_dir`` are read as if they were in
+    it (:func:`find_runs`). Looking for the runs and reading them, where it takes longer than
+    :data:`WALK_NOTICE_SECONDS`, says on stderr how far it is (:class:`WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
-    results, unfinished, left_out = [], [], []
+    results, unfinished = [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
-    folders = run_folders(runs_dir)
-    named = _first_names(folders, runs_dir)
-    for folder in folders:
-        name = folder.relative_to(runs_dir).with_suffix("").as_posix()
-        first = named[os.path.realpath(folder)]
-        if first != folder:
-            first = first.relative_to(runs_dir).with_suffix("").as_posix()
+    notice = WalkNotice(runs_dir)
+    found = find_runs(runs_dir, notice)
+    first_of = _first_names(found.runs)
+    reported = sorted(folder for folder, first in first_of.items() if folder == first)
+    left_out = [f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
+                f"missing from the report" for folder, why in found.unreadable]
+    left_out += _other_names_of_folders(found.again, reported, runs_dir)
+    for number, folder in enumerate(sorted(first_of)):
+        notice.tick(lambda: f"{number:,} of {len(first_of):,} run folders read, now {folder}")
+        name = _name(folder, runs_dir)
+        if first_of[folder] != folder:
+            first = _name(first_of[folder], runs_dir)
             left_out.append(f"{name}: {folder} is a link to the run folder of {first}, which is reported once, "
                             f"as {first}")
             continue
-        if not (folder / RESULT_FILE).exists():
-            if (folder / TREATMENT_FILE).is_file() or (folder / CONFIG_FILE).is_file():
-                unfinished.append(name)
-            continue
         try:
-            results.append(_read_run(folder, name, bases, families))
+            if _is_there(folder / RESULT_FILE):
+                results.append(_read_run(folder, name, bases, families))
+            elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
+                unfinished.append(name)
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
+        except OSError as error:  # one run's files, not the report's: it is left out, the others reported
+            left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
+        except RecursionError:  # json.loads of "[[[[..." 100,000 deep, where treatments reads it
+            left_out.append(f"{name}: {folder}: a file of the run ({TREATMENT_FILE}, a record in "
+                            f"{treatments.CHECKPOINT_FILE}) nests JSON deeper than can be read: not what train and "
+                            f"experiment write")
+    notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
 
 
-def run_folders(runs_dir):
-    """The ``*.run`` directories under ``runs_dir``, sorted, through linked folders too (a link to a
-    folder being walked, which would never end, is not followed)."""
-    found = []
+def _name(folder, runs_dir):
+    """A run's name: its folder's path below ``runs_dir``, without ``.run``."""
+    return folder.relative_to(runs_dir).with_suffix("").as_posix()
 
-    def walk(folder, chain):
+
+WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
+
+
+class WalkNotice:
+    """Life shown while runs are looked for and read (``report ~`` reads every folder of a home,
+    ``report /`` every one of the machine): a line on stderr each time :data:`WALK_NOTICE_SECONDS`
+    have passed since the last ("looking for runs under grid: 12,000 folders read, ..."), and a last
+    one at the end where one was said; nothing from a search that takes less."""
+
+    def __init__(self, runs_dir):
+        self.runs_dir, self.started = runs_dir, time.monotonic()
+        self.due, self.said = self.started + WALK_NOTICE_SECONDS, False
+
+    def tick(self, text):
+        """Say ``text()`` (built only then) where a line is due."""
+        now = time.monotonic()
+        if now >= self.due:
+            self.due, self.said = now + WALK_NOTICE_SECONDS, True
+            self._say(f"{text()} ...")
+
+    def done(self, text):
+        if self.said:
+            self._say(f"{text()} in {rundir.duration(time.monotonic() - self.started)}")
+
+    def _say(self, text):
+        stopping.warn(inputs.display_name(f"looking for runs under {self.runs_dir}: {text}"))
+
+
+@dataclasses.dataclass(frozen=True)
+class FoundRuns:
+    """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
+    reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
+    each folder reached a second time, and not read again; ``folders``, how many folders were read;
+    ``unreadable``, (path, why) of each folder that could not be read."""
+
+    runs: list
+    again: list
+    folders: int
+    unreadable: list
+
+
+def find_runs(runs_dir, notice=None):
+    """The ``*.run`` folders under ``runs_dir``, through linked folders too, each folder read once:
+    one reached again (through a link to a split's folder, a link back up, one of many links to a
+    folder) is noted in ``again`` and not read again, so that the walk ends and costs the folders
+    there are, not the routes to them (``report /proc``: a link to / in every process). Of a
+    folder's names, the one through the fewest links is read (the folder itself before a link to
+    it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
+    to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
+    looked into; a folder that cannot be read is noted in ``unreadable``, one gone while read passed
+    by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
+    runs_dir = pathlib.Path(runs_dir)
+    runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
+    kernel = _kernel_devices()
+    waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
+    while waiting:
+        links, parts, folder = heapq.heappop(waiting)
+        if notice is not None:
+            notice.tick(lambda: f"{len(read):,} folders read, {len(runs):,} run folders found, now in {folder}")
         try:
-            entries = sorted((entry for entry in os.scandir(folder) if entry.is_dir()), key=lambda entry: entry.name)
-        except OSError:  # unreadable, or gone while read
-            return
-        for entry in entries:
+            identity = _identity(folder)
+            if identity in read:
+                again.append((folder, read[identity]))
+                continue
+            read[identity] = folder
+            if identity[0] in kernel:
+                continue
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except (FileNotFoundError, NotADirectoryError):  # gone while read
+            continue
+        except OSError as error:
+            unreadable.append((folder, error.strerror or str(error)))
+            continue
+        if is_dataset_folder(entry.name for entry in entries):
+            continue
+        for entry in (entry for entry in entries if _is_folder(entry)):
+            linked = links + entry.is_symlink()
             if entry.name.endswith(".run"):
-                found.append(pathlib.Path(entry.path))
-            elif os.path.realpath(entry.path) not in chain:
-                walk(entry.path, chain | {os.path.realpath(entry.path)})
-
-    walk(runs_dir, {os.path.realpath(runs_dir)})
-    return sorted(found)
+                runs.append((linked, pathlib.Path(entry.path)))
+            else:
+                heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
+    return FoundRuns(runs, again, len(read), unreadable)
 
 
-def _first_names(folders, runs_dir):
-    """{real path: the folder that names it}: of the names of one run folder, the one through the
-    fewest links (the folder itself before a link to it)."""
-    named = {}
-    for folder in sorted(folders, key=lambda folder: (_links(folder, runs_dir), folder)):
-        named.setdefault(os.path.realpath(folder), folder)
-    return named
+KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device
 
 
-def _links(folder, runs_dir):
-    """How many of the folders from ``runs_dir`` down to ``folder`` (itself included) are links."""
-    parts = folder.relative_to(runs_dir).parts
-    return sum(runs_dir.joinpath(*parts[:depth]).is_symlink() for depth in range(1, len(parts) + 1))
+def _kernel_devices():
+    """The devices of the :data:`KERNEL_FOLDERS` mounted here (a folder of that name not mounted is
+    one of the root's)."""
+    return {os.stat(folder).st_dev for folder in KERNEL_FOLDERS if os.path.ismount(folder)}
+
+
+def is_dataset_folder(names):
+    """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
+    again): its meta.json and first training shard (:mod:`minitransfer.data.dataset`)."""
+    names = set(names)
+    return datasets.META_FILE in names and datasets.shard_name("train", 0) in names
+
+
+def _identity(path):
+    """(device, inode) of the folder ``path`` names, through links: one per folder, whatever its names."""
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
+def _is_folder(entry):
+    try:
+        return entry.is_dir()
+    except OSError:  # a link that cannot be followed
+        return False
+
+
+def _first_names(runs):
+    """{run folder: the name it is read under}: of the names of one run folder (``runs``: (links on
+    the way, path) of each), the one through the fewest links (the folder itself before a link to
+    it), of those the first by name."""
+    first_of, named = {}, {}
+    for _, folder in sorted(runs):
+        try:
+            identity = _identity(folder)
+        except OSError:  # gone meanwhile: collect finds it missing
+            identity = folder
+        first_of[folder] = named.setdefault(identity, folder)
+    return first_of
+
+
+def _other_names_of_folders(again, reported, runs_dir):
+    """"name: why" of each folder that is a second name (a link) of a folder whose runs are
+    reported (``reported``: their run folders), once for all of them: a link back up to a folder
+    it is in (a loop) and one to a folder without runs are no second names of runs."""
+    held = collections.Counter(parent for folder in reported for parent in folder.parents)
+    texts = []
+    for folder, first in sorted(again):
+        if held[first] and first not in folder.parents:
+            name, first_name = (path.relative_to(runs_dir).as_posix() for path in (folder, first))
+            texts.append(f"{name}: {folder} is a link to the folder {first_name}, whose {held[first]} run folders "
+                         f"are read once, as {first_name}/...")
+    return texts
+
+
+def _is_there(path):
+    """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
+    cannot be told (its folder cannot be read)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    return True
 
 
 def _read_run(folder, name, bases, families):
     final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
-    config = _read_json(folder / CONFIG_FILE, dict) if (folder / CONFIG_FILE).is_file() else None
+    config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
+    if _is_there(folder / TREATMENT_FILE):
+        _checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
-    curve = tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(folder / "eval.csv"))
+    curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in rundir.read_metrics(folder / "metrics.jsonl")
+                   for record in _read_log(rundir.read_metrics, folder / "metrics.jsonl")
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
@@ -274,14 +419,52 @@ def _is_accuracy(value, evaluations):
     return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
 
 
+# The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of
+# 450,000 iterations, ~60 MB; a result.json or config.json, a few kB): a larger one is no run's file
+# (a crash can leave a tail of zeros, a sparse file of any size), and reading it whole ends the
+# report in a MemoryError.
+LOG_BYTES = 1 << 30
+JSON_BYTES = 16 << 20
+
+
+def _read_log(read, path):
+    """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
+    once :func:`_checked`."""
+    try:
+        return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
+    except RecursionError:
+        raise UnreadableRun(f"{path}: a line nests JSON deeper than can be read: not what train writes") from None
+
+
+def _checked(path, most):
+    """``path``, a run's file: :class:`UnreadableRun` naming it where it is not a file, which would
+    be read for ever (a named pipe, a device) or fail the report (a folder), or holds more than
+    ``most`` bytes."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(status.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(status.st_mode) else "a named pipe" if stat.S_ISFIFO(status.st_mode)
+                else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "a socket")
+        raise UnreadableRun(f"{path}: not a file ({kind})")
+    if status.st_size > most:
+        raise UnreadableRun(f"{path}: {status.st_size:,} bytes, more than train writes there ({most:,} at most): "
+                            f"not read")
+    return path
+
+
 def _read_json(path, kind):
     """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
+    _checked(path, JSON_BYTES)
     try:
         record = json.loads(path.read_text())
     except OSError as error:
         raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
     except ValueError:
         raise UnreadableRun(f"{path}: not valid JSON (empty, truncated or corrupt)") from None
+    except RecursionError:
+        raise UnreadableRun(f"{path}: not valid JSON (nested too deep)") from None
     if not isinstance(record, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")
@@ -353,9 +536,13 @@ def read_reference(path):
     path = reference_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            results = _reference_results(path, csv.DictReader(stream, delimiter="\t"))
+            reader = csv.DictReader(stream, delimiter="\t")
+            results = _reference_results(path, reader)
     except UnicodeDecodeError:
         raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
+    except csv.Error as error:  # a field past csv's limit: a stray quote runs to the end of the file
+        line = reader.line_num + 1  # where the row that cannot be read starts (line_num: the lines of the rows read)
+        raise BadReference(f"report: {path} line {line}: {error} (expected {REFERENCE_FORMAT})") from None
     if not results:  # it would overlay nothing, silently
         raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
     return results

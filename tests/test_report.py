@@ -460,6 +460,10 @@ NOT_REFERENCES = {
                         "line 1: no column run, mean_top10_val_top1 (found 'run,mean_top10_val_top1';"),
     "no-header": (b"half0A 0.6\n", "line 1: no column run, mean_top10_val_top1 (found 'half0A 0.6';"),
     "binary": (bytes(range(128, 256)) * 3, "not UTF-8 text"),
+    "field-over-csv-limit": (b"run\tmean_top10_val_top1\nhalf0A\t" + b"0" * 200_000 + b"\n",
+                             "line 2: field larger than field limit (131072)"),
+    "stray-quote": (b'run\tmean_top10_val_top1\n"half0A\t0.6\n' + b"half0B\t0.6\n" * 20_000,
+                    "line 2: field larger than field limit (131072)"),
 }
 
 
@@ -704,9 +708,82 @@ def test_cli_report_says_where_the_files_are(runs_dir, tmp_path):
     assert str(runs_dir / "report" / "table1.md") in result.output
 
 
+def test_run_names_with_line_breaks_and_bars_keep_one_line_per_run(runs_dir, tmp_path):
+    """A run folder named with a line break and a "|" (a hand-trained run named from a pasted
+    note), another with a tab, left out: results.md's table keeps one row per run and its columns,
+    each list one line per run (the names escaped as on the terminal: \\n, \\t, \\|); results.csv
+    keeps the names as they are."""
+    write_run(runs_dir, grid.Run("random1/odd\nbase|A", "base", "random", 1, target="A"), 0.6)
+    broken = runs_dir / "random0" / "broken\tA3B.run"
+    broken.mkdir()
+    (broken / "result.json").write_text("{")
+    written = report.write_report(runs_dir, tmp_path / "r", figures=False)
+    table = [line for line in written.files["results.md"].read_text().splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(ACCURACY) + 1
+    assert all(line.replace("\\|", "").count("|") == len(report.COLUMNS) + 1 for line in table)
+    assert any(line.startswith("| random1/odd\\nbase\\|A | baseA | baseB | random | 1 | A | 0 |") for line in table)
+    left_out = f"- random0/broken\\tA3B: {runs_dir}/random0/broken\\tA3B.run/result.json: not valid JSON"
+    for name in ("results.md", "findings.md"):
+        assert left_out in written.files[name].read_text().splitlines()[-1]
+    assert "random1/odd\nbase|A" in {row["run"] for row in read_csv(written.files["results.csv"])}
+
+
+def test_cli_report_whose_only_run_is_named_with_a_line_break_fails_on_one_line(tmp_path):
+    """Every run left out, one named with a line break: the error is one line, the name escaped as
+    in the report's other lines."""
+    folder = tmp_path / "grid" / "odd\nbase.run"
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text("{")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "grid")])
+    assert result.exit_code == 1
+    assert result.output == (f"error: no finished runs (*.run/result.json) under {tmp_path}/grid: left out "
+                             f"odd\\nbase: {tmp_path}/grid/odd\\nbase.run/result.json: not valid JSON (empty, "
+                             f"truncated or corrupt)\n")
+
+
 def test_cli_report_without_runs_fails(tmp_path):
     from minitransfer.cli.report import report as report_command
 
     result = CliRunner().invoke(report_command, [str(tmp_path)])
     assert result.exit_code == 1 and "no finished runs" in result.output
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def home_folder(tmp_path):
+    """A folder of everything but runs (a home folder: notes, code, a weights file)."""
+    for folder in ("notes", "code/minitransfer", ".cache/pip"):
+        (tmp_path / "home" / folder).mkdir(parents=True)
+    (tmp_path / "home" / "baseA.h5").write_text("weights")
+    return tmp_path / "home"
+
+
+def unfinished_grid(tmp_path):
+    """A grid planned by experiment, none of its runs trained yet."""
+    runs = grid.plan_grid(layers=(1, 3, 5))
+    for run in runs:
+        grid.run_dir(tmp_path / "grid", run).mkdir(parents=True)
+        (grid.run_dir(tmp_path / "grid", run) / "treatment.json").write_text(json.dumps(run.to_json()))
+    return tmp_path / "grid"
+
+
+NOT_RUNS = {
+    "home-folder": (home_folder, "no run folder (<name>.run/, which experiment and train write) is in it or in a "
+                                 "folder below it: give the folder experiment --out wrote into, or the one that holds "
+                                 "train's --out"),
+    "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run",
+                          "it is a run folder itself: give the folder that holds it, {runs.parent}"),
+    "nothing-finished": (unfinished_grid, "14 not finished (random0/A1B+, random0/A1B, random0/A3B+, random0/A3B, "
+                                          "random0/A5B+ and 9 more)"),
+}
+
+
+@pytest.mark.parametrize("folder, why", NOT_RUNS.values(), ids=NOT_RUNS.keys())
+def test_cli_report_of_a_folder_without_finished_runs_says_why(tmp_path, folder, why):
+    """A mistyped or wrong folder (a home folder, a run's own folder), or a grid not trained yet:
+    one line naming the folder and why there is nothing to report, exit code 1, nothing written."""
+    runs = folder(tmp_path)
+    before = sorted(runs.rglob("*"))
+    result = CliRunner().invoke(main, ["report", str(runs)])
+    assert result.exit_code == 1
+    assert result.output == f"error: no finished runs (*.run/result.json) under {runs}: {why.format(runs=runs)}\n"
+    assert sorted(runs.rglob("*")) == before

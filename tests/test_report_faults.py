@@ -4,6 +4,7 @@ folder, a treatment.json that contradicts its config.json, hand-edited files, ru
 another schedule than the runs they are compared with, folders linked into the grid; and each run's
 files read once."""
 
+import errno
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import findings, report
+from minitransfer import results as results_module
 from minitransfer.cli import main
 from minitransfer.results import Result, collect, without_base
 from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
@@ -22,6 +24,21 @@ from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
 @pytest.fixture
 def runs_dir(tmp_path):
     return write_runs(tmp_path / "grid")
+
+
+def collect_listing(runs_dir, monkeypatch, most=10_000):
+    """``collect(runs_dir)``, and the real path of each folder it listed (``os.scandir``), in order;
+    the test fails at the listing of more than ``most`` folders."""
+    listed = []
+    real_scandir = os.scandir
+
+    def counting_scandir(path):
+        listed.append(os.path.realpath(path))
+        assert len(listed) <= most, f"more than {most} folders listed, the last {listed[-1]}"
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting_scandir)
+    return collect(runs_dir), listed
 
 
 def record_source(runs_dir, name, **source):
@@ -139,12 +156,34 @@ def test_a_link_to_a_run_folder_counts_it_once(runs_dir, tmp_path):
 
 
 def test_a_grid_linked_twice_under_other_names_is_read_once(runs_dir, tmp_path):
-    """random1 a link to random0: random0's runs are reported, random1's names are not read as
-    random1's networks (their treatment says split seed 0, their base random0's)."""
+    """random1 and a-copy links to random0: random0's runs are reported, under the folder's own name
+    though a link's sorts first; the links' names are not read as random1's networks (their
+    treatment says split seed 0, their base random0's). Each link is one left-out line, naming the
+    folder, not one per run in it."""
     os.symlink("random0", runs_dir / "random1")
+    os.symlink("random0", runs_dir / "a-copy")
     results, _, left_out = collect(runs_dir)
     assert sorted(r.run.name for r in results) == sorted(ACCURACY)
-    assert len(left_out) == len(ACCURACY) and all(" is a link to the run folder of random0/" in t for t in left_out)
+    assert left_out == [f"{name}: {runs_dir / name} is a link to the folder random0, whose {len(ACCURACY)} run "
+                        f"folders are read once, as random0/..." for name in ("a-copy", "random1")]
+
+
+def test_a_folder_reached_through_many_links_is_read_once(runs_dir, tmp_path, monkeypatch):
+    """Ten folders, each with two links to the next, the grid in the last: 1024 routes to the grid
+    (a link to / in every process of /proc), each folder read once and the grid's runs reported
+    once; of the links, only those to a folder the runs are reported under are named (level8's to
+    level9, level9's second one to the grid)."""
+    levels = [tmp_path / "tree" / f"level{number}" for number in range(10)]
+    for level, below in zip(levels, levels[1:] + [runs_dir]):
+        level.mkdir(parents=True)
+        for link in ("a", "b"):
+            os.symlink(below, level / link)
+    (results, unfinished, left_out), listed = collect_listing(tmp_path / "tree", monkeypatch)
+    assert sorted(listed) == sorted(set(listed)) and len(listed) == 1 + 10 + 2  # tree, its levels, grid, random0
+    assert sorted(r.run.name for r in results) == sorted(f"level9/a/{name}" for name in ACCURACY)
+    assert left_out == [f"{link}: {tmp_path / 'tree' / link} is a link to the folder {first}, whose {len(ACCURACY)} "
+                        f"run folders are read once, as {first}/..."
+                        for link, first in (("level8/a", "level9"), ("level8/b", "level9"), ("level9/b", "level9/a"))]
 
 
 def test_a_split_folder_linked_into_the_grid_is_read(runs_dir, tmp_path):
@@ -155,6 +194,185 @@ def test_a_split_folder_linked_into_the_grid_is_read(runs_dir, tmp_path):
     os.symlink(runs_dir, tmp_path / "scratch-random0" / "back-to-the-grid")
     results, unfinished, left_out = collect(runs_dir)
     assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+def test_a_dataset_linked_into_the_grid_is_not_looked_into(runs_dir, tmp_path, micro_data, monkeypatch):
+    """A grid holding a link to its dataset (ImageNet's: 1.3 M files, beside which its images were
+    kept): the dataset's folder, meta.json and shards, holds no runs, and nothing in it is read."""
+    dataset = tmp_path / "imagenet"
+    shutil.copytree(micro_data, dataset)
+    for klass in ("n01440764", "n01443537"):
+        (dataset / "images" / "train" / klass).mkdir(parents=True)
+    os.symlink(dataset, runs_dir / "data")
+    (results, unfinished, left_out), listed = collect_listing(runs_dir, monkeypatch)
+    assert sorted(listed) == sorted(map(str, (runs_dir, runs_dir / "random0", dataset)))
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+class SlowListing:
+    """A clock for :mod:`minitransfer.results` on which each folder takes ``seconds`` to list (a slow
+    network file system): ``os.scandir`` advances it."""
+
+    def __init__(self, monkeypatch, seconds):
+        self.now, self.seconds, self.real_scandir = 1000.0, seconds, os.scandir
+        monkeypatch.setattr(os, "scandir", self.scandir)
+        monkeypatch.setattr(results_module, "time", self, raising=False)
+
+    def scandir(self, path):
+        self.now += self.seconds
+        return self.real_scandir(path)
+
+    def monotonic(self):
+        return self.now
+
+
+def test_a_long_search_for_runs_shows_life(runs_dir, monkeypatch, capsys):
+    """Eight folders of 6 s each: a line on stderr once 10 s have passed since the last, saying how
+    far the search (then the reading of the runs found) is and where, and one at the end; a quick
+    search says nothing."""
+    for number in range(6):
+        (runs_dir / f"notes{number}").mkdir()
+    SlowListing(monkeypatch, 0)
+    collect(runs_dir)
+    assert capsys.readouterr().err == ""
+
+    SlowListing(monkeypatch, 6)
+    results, _, _ = collect(runs_dir)
+    assert len(results) == len(ACCURACY)
+    assert capsys.readouterr().err.splitlines() == [
+        f"looking for runs under {runs_dir}: 2 folders read, 0 run folders found, now in {runs_dir / 'notes1'} ...",
+        f"looking for runs under {runs_dir}: 4 folders read, 0 run folders found, now in {runs_dir / 'notes3'} ...",
+        f"looking for runs under {runs_dir}: 6 folders read, 0 run folders found, now in {runs_dir / 'notes5'} ...",
+        f"looking for runs under {runs_dir}: 0 of 14 run folders read, now {runs_dir / 'random0' / 'A1B+.run'} ...",
+        f"looking for runs under {runs_dir}: 14 run folders read, found in 8 folders in 48 s"]
+
+
+NOT_FILES = {
+    "result.json-a-folder": ("result.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "eval.csv-a-folder": ("eval.csv", lambda path: path.mkdir(), "not a file (a folder)"),
+    "metrics.jsonl-a-folder": ("metrics.jsonl", lambda path: path.mkdir(), "not a file (a folder)"),
+    "config.json-a-folder": ("config.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "treatment.json-a-folder": ("treatment.json", lambda path: path.mkdir(), "not a file (a folder)"),
+    "metrics.jsonl-a-pipe": ("metrics.jsonl", os.mkfifo, "not a file (a named pipe)"),
+    "eval.csv-a-device": ("eval.csv", lambda path: os.symlink("/dev/zero", path), "not a file (a device)"),
+}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, make, why", NOT_FILES.values(), ids=NOT_FILES.keys())
+def test_a_runs_file_that_is_not_a_file_leaves_the_run_out(runs_dir, tmp_path, file, make, why):
+    """A folder, a named pipe or a device where a run's file should be: the run is left out and named,
+    the others reported. A folder was exit code 74 for the whole report ("I/O: Is a directory", as if
+    a file could not be written), a treatment.json folder "neither treatment.json nor config.json",
+    a config.json folder no config at all; a pipe or /dev/zero would be read for ever."""
+    path = runs_dir / "random0" / "A3B.run" / file
+    if path.exists():
+        path.unlink()
+    make(path)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}: {why}" in output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_folder_that_cannot_be_read_is_named(runs_dir, tmp_path, monkeypatch):
+    """A split's folder of another user (mode 700) in a shared grid: its runs were missing from the
+    report without a word, as if never trained. A folder gone while read is no fault."""
+    shutil.copytree(runs_dir / "random0", runs_dir / "random1")
+    shutil.copytree(runs_dir / "random0", runs_dir / "random2")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path) == os.fspath(runs_dir / "random1"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        if os.fspath(path) == os.fspath(runs_dir / "random2"):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY)
+    assert (f"left out: random1: {runs_dir / 'random1'} cannot be read (Permission denied): any runs in it are "
+            f"missing from the report") in output and "random2" not in output
+
+
+@pytest.mark.skipif(not os.path.ismount("/proc"), reason="no /proc mounted")
+def test_the_kernels_folders_are_not_looked_into(runs_dir, tmp_path, monkeypatch):
+    """/proc and /sys linked into a grid (as under report /): every process's cwd and root, every
+    device's links, no run; report /proc walked them for minutes. Not one of their folders is
+    listed (a walk into them stops the test at the 1,000th)."""
+    for kernel in ("/proc", "/sys"):
+        if os.path.ismount(kernel):
+            os.symlink(kernel, runs_dir / kernel.strip("/"))
+    (results, unfinished, left_out), listed = collect_listing(runs_dir, monkeypatch, most=1000)
+    assert sorted(listed) == sorted(map(str, (runs_dir, runs_dir / "random0")))
+    assert sorted(r.run.name for r in results) == sorted(ACCURACY) and not unfinished and not left_out
+
+
+NESTED_TOO_DEEP = {
+    "result.json": "A3B.run/result.json: not valid JSON (nested too deep)",
+    "config.json": "A3B.run/config.json: not valid JSON (nested too deep)",
+    "treatment.json": "A3B.run: a file of the run (treatment.json, a record in checkpoint.h5) nests JSON deeper "
+                      "than can be read: not what train and experiment write",
+    "metrics.jsonl": "A3B.run/metrics.jsonl: a line nests JSON deeper than can be read: not what train writes",
+    "checkpoint.h5": "A3B.run: a file of the run (treatment.json, a record in checkpoint.h5) nests JSON deeper "
+                     "than can be read: not what train and experiment write",
+}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, why", NESTED_TOO_DEEP.items(), ids=NESTED_TOO_DEEP.keys())
+def test_json_nested_deeper_than_python_reads_leaves_the_run_out(runs_dir, tmp_path, file, why):
+    """100,000 "[" in a run's JSON file, a metrics.jsonl line or a checkpoint's record: Python's
+    JSON reader raises RecursionError, which ended report in a traceback."""
+    folder = runs_dir / "random0" / "A3B.run"
+    if file == "checkpoint.h5":
+        record_source(runs_dir, "random0/A3B", split_half="A")
+        with h5py.File(folder / file, "a") as f:
+            f.attrs["source"] = "[" * 100_000
+    else:
+        (folder / file).write_text("[" * 100_000 + "\n")
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {runs_dir / 'random0'}/{why}" in output
+
+
+OVERSIZED = {"metrics.jsonl": "LOG_BYTES", "eval.csv": "LOG_BYTES", "result.json": "JSON_BYTES",
+             "config.json": "JSON_BYTES", "treatment.json": "JSON_BYTES"}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("file, limit", OVERSIZED.items(), ids=OVERSIZED.keys())
+def test_a_runs_file_larger_than_train_writes_is_not_read(runs_dir, tmp_path, monkeypatch, file, limit):
+    """A metrics.jsonl that a crash left with a tail of zeros (a sparse file, one huge line) was read
+    whole: past the memory, the report ended in "out of memory (a smaller --batch-size needs less)".
+    The limits are lowered here, the file a sparse megabyte."""
+    monkeypatch.setattr(results_module, limit, 1000, raising=False)
+    path = runs_dir / "random0" / "A3B.run" / file
+    with open(path, "ab") as stream:
+        stream.truncate(1 << 20)
+    output, reported = report_of(runs_dir, tmp_path / "r")
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {path}: 1,048,576 bytes, more than train writes there (1,000 at most): not " \
+           f"read" in output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_run_folder_that_cannot_be_read_leaves_the_run_out(runs_dir, tmp_path):
+    """Another user's run in a shared grid (its folder mode 700): left out and named, the others
+    reported; it was exit code 74 for the whole report, as if a file could not be written. (Root
+    reads every folder: run as root, this test runs under ``setpriv --bounding-set=-dac_override,
+    -dac_read_search``.)"""
+    folder = runs_dir / "random0" / "A3B.run"
+    folder.chmod(0)
+    try:
+        if os.access(folder, os.R_OK | os.X_OK):
+            pytest.skip("folder permissions do not stop this user (root)")
+        output, reported = report_of(runs_dir, tmp_path / "r")
+    finally:
+        folder.chmod(0o755)
+    assert reported == set(ACCURACY) - {"random0/A3B"}
+    assert f"left out: random0/A3B: {folder / 'result.json'}: cannot be read (Permission denied)" in output
 
 
 def grid_config(run, **changes):

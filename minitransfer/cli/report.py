@@ -39,6 +39,10 @@ def report(runs, out, reference):
     figure_s1 (reduced-data runs: accuracy against training images per class, linear and log) and
     every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
 
+    The runs are looked for in every folder under RUNS, through folders linked into it (each folder
+    read once; a prepared dataset's, /proc and /sys not looked into); where that takes long (a grid
+    on a slow network disk, RUNS a home folder), a line on stderr every 10 s says how far it is.
+
     A run that cannot be read, or is not the network its name says, is left out of every table,
     figure and finding, and named with the reason on the terminal ("left out: ..."), in results.md
     and in findings.md: a result.json that is not train's (corrupt, truncated, misshapen, an
@@ -46,7 +50,8 @@ def report(runs, out, reference):
     read, so that its treatment cannot be told, a copy whose layers train recorded as coming from
     another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
     folder copied into another's place or whose treatment.json contradicts its config.json, and a
-    second name (a link) of a run folder, which is read once. The report is still written from
+    second name (a link) of a run folder or of a folder of runs, which is read once; a folder that
+    cannot be read (permissions) is named too, its runs missing. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
     schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
     warning. A transfer, selffer or random-frozen run whose own base is not among the runs (its
@@ -60,11 +65,12 @@ def report(runs, out, reference):
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
     OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
 
-    Exit codes: 0 done (also with runs left out), 1 error (no run left to report; runs of several
-    datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither 'paper' nor
-    a file), 65 bad data (a --reference file that is not a table of runs), 74 a file could not be
-    written (in OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's
-    reader went away (| head), silently.
+    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
+    message says why: no run folder there, as in a home folder or a run's own folder, none finished
+    yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS
+    does not exist, --reference neither 'paper' nor a file), 65 bad data (a --reference file that
+    is not a table of runs), 74 a file could not be written (in OUT, or the output), 75
+    interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
