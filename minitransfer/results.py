@@ -26,10 +26,8 @@ transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the c
 minitransfer.
 """
 
-import collections
 import csv
 import dataclasses
-import heapq
 import importlib.resources
 import json
 import math
@@ -37,13 +35,13 @@ import os
 import pathlib
 import re
 import stat
-import time
 
-from minitransfer import optim, rundir, stopping, treatments
+from minitransfer import optim, rundir, treatments
 from minitransfer.data import dataset as datasets
-from minitransfer.data import inputs, splits, wordnet
+from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.resume import precision_history
+from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
@@ -121,19 +119,20 @@ def collect(runs_dir):
     folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
     whose runs would otherwise be missing without a word. Those are left out of every table rather
     than guessed at or counted twice. Folders linked into ``runs_dir`` are read as if they were in
-    it (:func:`find_runs`). Looking for the runs and reading them, where it takes longer than
-    :data:`WALK_NOTICE_SECONDS`, says on stderr how far it is (:class:`WalkNotice`)."""
+    it (:func:`minitransfer.run_search.find_runs`). Looking for the runs and reading them, where it
+    takes longer than :data:`minitransfer.run_search.WALK_NOTICE_SECONDS`, says on stderr how far it
+    is (:class:`minitransfer.run_search.WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
     notice = WalkNotice(runs_dir)
     found = find_runs(runs_dir, notice)
-    first_of = _first_names(found.runs)
+    first_of = first_names(found.runs)
     reported = sorted(folder for folder, first in first_of.items() if folder == first)
     left_out = [f"{folder.relative_to(runs_dir).as_posix()}: {folder} cannot be read ({why}): any runs in it are "
                 f"missing from the report" for folder, why in found.unreadable]
-    left_out += _other_names_of_folders(found.again, reported, runs_dir)
+    left_out += other_names_of_folders(found.again, reported, runs_dir)
     for number, folder in enumerate(sorted(first_of)):
         notice.tick(lambda: f"{number:,} of {len(first_of):,} run folders read, now {folder}")
         name = _name(folder, runs_dir)
@@ -162,148 +161,6 @@ def collect(runs_dir):
 def _name(folder, runs_dir):
     """A run's name: its folder's path below ``runs_dir``, without ``.run``."""
     return folder.relative_to(runs_dir).with_suffix("").as_posix()
-
-
-WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
-
-
-class WalkNotice:
-    """Life shown while runs are looked for and read (``report ~`` reads every folder of a home,
-    ``report /`` every one of the machine): a line on stderr each time :data:`WALK_NOTICE_SECONDS`
-    have passed since the last ("looking for runs under grid: 12,000 folders read, ..."), and a last
-    one at the end where one was said; nothing from a search that takes less."""
-
-    def __init__(self, runs_dir):
-        self.runs_dir, self.started = runs_dir, time.monotonic()
-        self.due, self.said = self.started + WALK_NOTICE_SECONDS, False
-
-    def tick(self, text):
-        """Say ``text()`` (built only then) where a line is due."""
-        now = time.monotonic()
-        if now >= self.due:
-            self.due, self.said = now + WALK_NOTICE_SECONDS, True
-            self._say(f"{text()} ...")
-
-    def done(self, text):
-        if self.said:
-            self._say(f"{text()} in {rundir.duration(time.monotonic() - self.started)}")
-
-    def _say(self, text):
-        stopping.warn(inputs.display_name(f"looking for runs under {self.runs_dir}: {text}"))
-
-
-@dataclasses.dataclass(frozen=True)
-class FoundRuns:
-    """What :func:`find_runs` found: ``runs``, (links on the way, path) of each ``*.run`` folder as
-    reached (one reached by two names is there twice); ``again``, (path, the path it was read as) of
-    each folder reached a second time, and not read again; ``folders``, how many folders were read;
-    ``unreadable``, (path, why) of each folder that could not be read."""
-
-    runs: list
-    again: list
-    folders: int
-    unreadable: list
-
-
-def find_runs(runs_dir, notice=None):
-    """The ``*.run`` folders under ``runs_dir``, through linked folders too, each folder read once:
-    one reached again (through a link to a split's folder, a link back up, one of many links to a
-    folder) is noted in ``again`` and not read again, so that the walk ends and costs the folders
-    there are, not the routes to them (``report /proc``: a link to / in every process). Of a
-    folder's names, the one through the fewest links is read (the folder itself before a link to
-    it), of those the first by name. A prepared dataset's folder (:func:`is_dataset_folder`: a link
-    to ImageNet's in a grid) and the kernel's (:data:`KERNEL_FOLDERS`) hold no runs and are not
-    looked into; a folder that cannot be read is noted in ``unreadable``, one gone while read passed
-    by. ``notice``: a :class:`WalkNotice`, told of each folder read."""
-    runs_dir = pathlib.Path(runs_dir)
-    runs, again, unreadable, read = [], [], [], {}  # read: {identity: the path a folder was read as}
-    kernel = _kernel_devices()
-    waiting = [(0, (), runs_dir)]  # a heap of (links on the way, path parts below runs_dir, path)
-    while waiting:
-        links, parts, folder = heapq.heappop(waiting)
-        if notice is not None:
-            notice.tick(lambda: f"{len(read):,} folders read, {len(runs):,} run folders found, now in {folder}")
-        try:
-            identity = _identity(folder)
-            if identity in read:
-                again.append((folder, read[identity]))
-                continue
-            read[identity] = folder
-            if identity[0] in kernel:
-                continue
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except (FileNotFoundError, NotADirectoryError):  # gone while read
-            continue
-        except OSError as error:
-            unreadable.append((folder, error.strerror or str(error)))
-            continue
-        if is_dataset_folder(entry.name for entry in entries):
-            continue
-        for entry in (entry for entry in entries if _is_folder(entry)):
-            linked = links + entry.is_symlink()
-            if entry.name.endswith(".run"):
-                runs.append((linked, pathlib.Path(entry.path)))
-            else:
-                heapq.heappush(waiting, (linked, parts + (entry.name,), pathlib.Path(entry.path)))
-    return FoundRuns(runs, again, len(read), unreadable)
-
-
-KERNEL_FOLDERS = ("/proc", "/sys")  # the kernel's views: no runs; a link to / in every process, to each device
-
-
-def _kernel_devices():
-    """The devices of the :data:`KERNEL_FOLDERS` mounted here (a folder of that name not mounted is
-    one of the root's)."""
-    return {os.stat(folder).st_dev for folder in KERNEL_FOLDERS if os.path.ismount(folder)}
-
-
-def is_dataset_folder(names):
-    """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
-    again): its meta.json and first training shard (:mod:`minitransfer.data.dataset`)."""
-    names = set(names)
-    return datasets.META_FILE in names and datasets.shard_name("train", 0) in names
-
-
-def _identity(path):
-    """(device, inode) of the folder ``path`` names, through links: one per folder, whatever its names."""
-    status = os.stat(path)
-    return status.st_dev, status.st_ino
-
-
-def _is_folder(entry):
-    try:
-        return entry.is_dir()
-    except OSError:  # a link that cannot be followed
-        return False
-
-
-def _first_names(runs):
-    """{run folder: the name it is read under}: of the names of one run folder (``runs``: (links on
-    the way, path) of each), the one through the fewest links (the folder itself before a link to
-    it), of those the first by name."""
-    first_of, named = {}, {}
-    for _, folder in sorted(runs):
-        try:
-            identity = _identity(folder)
-        except OSError:  # gone meanwhile: collect finds it missing
-            identity = folder
-        first_of[folder] = named.setdefault(identity, folder)
-    return first_of
-
-
-def _other_names_of_folders(again, reported, runs_dir):
-    """"name: why" of each folder that is a second name (a link) of a folder whose runs are
-    reported (``reported``: their run folders), once for all of them: a link back up to a folder
-    it is in (a loop) and one to a folder without runs are no second names of runs."""
-    held = collections.Counter(parent for folder in reported for parent in folder.parents)
-    texts = []
-    for folder, first in sorted(again):
-        if held[first] and first not in folder.parents:
-            name, first_name = (path.relative_to(runs_dir).as_posix() for path in (folder, first))
-            texts.append(f"{name}: {folder} is a link to the folder {first_name}, whose {held[first]} run folders "
-                         f"are read once, as {first_name}/...")
-    return texts
 
 
 def _is_there(path):

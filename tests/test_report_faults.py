@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from minitransfer import experiment as grid
 from minitransfer import findings, report
 from minitransfer import results as results_module
+from minitransfer import run_search
 from minitransfer.cli import main
 from minitransfer.results import Result, collect, without_base
 from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
@@ -210,13 +211,13 @@ def test_a_dataset_linked_into_the_grid_is_not_looked_into(runs_dir, tmp_path, m
 
 
 class SlowListing:
-    """A clock for :mod:`minitransfer.results` on which each folder takes ``seconds`` to list (a slow
+    """A clock for :mod:`minitransfer.run_search` on which each folder takes ``seconds`` to list (a slow
     network file system): ``os.scandir`` advances it."""
 
     def __init__(self, monkeypatch, seconds):
         self.now, self.seconds, self.real_scandir = 1000.0, seconds, os.scandir
         monkeypatch.setattr(os, "scandir", self.scandir)
-        monkeypatch.setattr(results_module, "time", self, raising=False)
+        monkeypatch.setattr(run_search, "time", self)
 
     def scandir(self, path):
         self.now += self.seconds
