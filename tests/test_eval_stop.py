@@ -10,9 +10,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
-from oracles import WEIGHT_LAYERS
+from test_stall_stop import resume_equals_a_run_never_stopped
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
@@ -69,11 +68,6 @@ def _stopped_while_evaluating(arguments, cwd, slow_after):
         process.wait()
 
 
-def _weights_and_velocities(path):
-    saved = checkpoints.load(path)
-    return [saved.weights[name] for name in WEIGHT_LAYERS] + [saved.solver.velocity[name] for name in WEIGHT_LAYERS]
-
-
 def _metrics(run_dir):
     """metrics.jsonl's records without their wall-clock seconds."""
     return [{key: value for key, value in json.loads(line).items() if key != "seconds"}
@@ -99,15 +93,8 @@ def test_sigterm_during_an_evaluation_stops_the_training_promptly_and_the_resume
     assert [row.split(",")[0] for row in (stopped / "net.run" / "eval.csv").read_text().splitlines()[1:]] == \
            [str(done) for done in (3, 6, 9)[:evaluated]]
 
-    training.train(training.TrainConfig(data=micro_data, out=str(stopped / "net.h5"), resume="auto", quiet=True,
-                                        progress=False, **OPTIONS))
-    straight = tmp_path / "straight.h5"
-    training.train(training.TrainConfig(data=micro_data, out=str(straight), quiet=True, progress=False, **OPTIONS))
-    for resumed, expected in zip(_weights_and_velocities(stopped / "net.h5"), _weights_and_velocities(straight)):
-        np.testing.assert_array_equal(resumed[0], expected[0])
-        np.testing.assert_array_equal(resumed[1], expected[1])
-    assert (stopped / "net.run" / "eval.csv").read_text() == (tmp_path / "straight.run" / "eval.csv").read_text()
-    assert _metrics(stopped / "net.run") == _metrics(tmp_path / "straight.run")
+    straight = resume_equals_a_run_never_stopped(micro_data, stopped, tmp_path, OPTIONS)
+    assert _metrics(stopped / "net.run") == _metrics(straight)
     result = json.loads((stopped / "net.run" / "result.json").read_text())
     assert result["evaluations"] == 4 and result["iterations"] == MAX_ITER
 

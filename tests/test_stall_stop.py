@@ -51,6 +51,21 @@ def _weights_and_velocities(path):
     return [saved.weights[name] for name in WEIGHT_LAYERS] + [saved.solver.velocity[name] for name in WEIGHT_LAYERS]
 
 
+def resume_equals_a_run_never_stopped(data, stopped, tmp_path, options):
+    """Resume the run ``stopped`` (the folder of its net.h5) to its end, train the same run
+    straight through as ``tmp_path/straight.h5``: their weights, velocities and eval.csv are equal.
+    Returns the straight run's folder."""
+    training.train(training.TrainConfig(data=data, out=str(stopped / "net.h5"), resume="auto", quiet=True,
+                                        progress=False, **options))
+    straight = tmp_path / "straight.h5"
+    training.train(training.TrainConfig(data=data, out=str(straight), quiet=True, progress=False, **options))
+    for resumed, expected in zip(_weights_and_velocities(stopped / "net.h5"), _weights_and_velocities(straight)):
+        np.testing.assert_array_equal(resumed[0], expected[0])  # W
+        np.testing.assert_array_equal(resumed[1], expected[1])  # b
+    assert (stopped / "net.run" / "eval.csv").read_text() == (tmp_path / "straight.run" / "eval.csv").read_text()
+    return tmp_path / "straight.run"
+
+
 def _read_lines(stream, lines):
     for line in stream:
         lines.append(line)
@@ -99,15 +114,7 @@ def test_sigterm_stops_a_training_whose_loader_stalled_with_its_checkpoint_and_t
     saved = checkpoints.load(stopped / "net.run" / "checkpoint.h5")
     assert saved.solver.iteration == last and saved.solver.cursor["batch"] == last
 
-    training.train(training.TrainConfig(data=micro_data, out=str(stopped / "net.h5"), resume="auto", quiet=True,
-                                        progress=False, **OPTIONS))
-    straight = tmp_path / "straight.h5"
-    training.train(training.TrainConfig(data=micro_data, out=str(straight), quiet=True, progress=False, **OPTIONS))
-    for resumed, expected in zip(_weights_and_velocities(stopped / "net.h5"), _weights_and_velocities(straight)):
-        np.testing.assert_array_equal(resumed[0], expected[0])
-        np.testing.assert_array_equal(resumed[1], expected[1])
-    eval_csv = lambda folder: (folder / "eval.csv").read_text()  # noqa: E731
-    assert eval_csv(stopped / "net.run") == eval_csv(tmp_path / "straight.run")
+    resume_equals_a_run_never_stopped(micro_data, stopped, tmp_path, OPTIONS)
 
 
 def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_starts_the_run(micro_data, tmp_path,
