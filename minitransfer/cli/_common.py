@@ -68,7 +68,7 @@ EXIT_CODES = (
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
     (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
-    (MemoryError, EXIT_ERROR, "error: out of memory (a smaller --batch-size needs less)"),
+    (MemoryError, EXIT_ERROR, "error: out of memory"),  # and, in a command with --batch-size: _memory_hint
     (OutputUnwritable, EXIT_IO, "error"),
     (fileio.StorageError, EXIT_IO, "error"),
     (OSError, EXIT_IO, "error: I/O"),
@@ -89,8 +89,17 @@ def run(work):
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        say(f"{prefix}: {option_text(str(error)) or _INTERRUPTED}")
+        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or _INTERRUPTED}")
         sys.exit(code)
+
+
+def _memory_hint(error):
+    """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
+    CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
+    smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
+    context = click.get_current_context(silent=True)
+    has_batch = context is not None and any(param.name == "batch_size" for param in context.command.params)
+    return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
 
 
 def say(message):

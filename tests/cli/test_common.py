@@ -39,15 +39,23 @@ def test_a_broken_pipe_that_is_not_the_output_is_still_an_io_error(tmp_path):
     assert done.returncode == 74 and "Broken pipe" in done.stderr
 
 
-def test_running_out_of_memory_is_one_line_not_a_traceback():
-    """A batch too large for this machine (NumPy's MemoryError names the array it could not allocate)."""
-    script = ("from minitransfer.cli import _common\n"
+@pytest.mark.parametrize("option, hint", [("--batch-size", " (a smaller --batch-size needs less)"), ("--out", "")],
+                         ids=["with-batch-size", "without"])
+def test_running_out_of_memory_is_one_line_not_a_traceback(option, hint):
+    """A batch too large for this machine (NumPy's MemoryError names the array it could not allocate);
+    a command without a batch (report) was told to make --batch-size smaller too."""
+    script = ("import click\n"
+              "from minitransfer.cli import _common\n"
               "def work():\n"
               "    raise MemoryError('Unable to allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)')\n"
-              "_common.run(work)\n")
+              "@click.command()\n"
+              f"@click.option('{option}')\n"
+              "def command(**_):\n"
+              "    _common.run(work)\n"
+              "command([])\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1 and done.stderr == ("error: out of memory (a smaller --batch-size needs less): Unable to "
-                                                    "allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)\n")
+    assert done.returncode == 1 and done.stderr == (f"error: out of memory{hint}: Unable to allocate 71.5 GiB for an "
+                                                    f"array with shape (3, 5, 5, 16, 16, 1000000)\n")
 
 
 def documented_exit_codes(command):
