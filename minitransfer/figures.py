@@ -71,9 +71,15 @@ def render(figure, suffix):
 
 
 def draw_all(Figure, results, reference=None):
-    """{file stem: figure} of every figure the runs allow."""
-    figures = {"figure2": figure2(Figure, results, reference), "figure3": figure3(Figure, results, reference),
-               "curves": curves(Figure, results)}
+    """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
+    with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
+    have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's)."""
+    figures = {}
+    if reference or select(results, "random"):
+        figures["figure2"] = figure2(Figure, results, reference)
+    if reference or select(results, "natural") or select(results, "all", "random"):
+        figures["figure3"] = figure3(Figure, results, reference)
+    figures["curves"] = curves(Figure, results)
     if select(results, "cross"):
         figures["figure_cross"] = figure2(Figure, results, split="cross",
                                           title="transfer across datasets: bases on S, targets on T",

@@ -215,3 +215,15 @@ def test_figure_s1_without_accuracies_says_so():
     for axes in figure.axes:
         assert not axes.containers and not dots(axes) and axes.get_legend() is None
         assert texts(axes) == ["no accuracy to draw: none of the 2 networks made an evaluation"]
+
+
+@pytest.mark.parametrize("plan, drawn", [
+    ({"random_seeds": (), "layers": (2,), "cross": True}, ["curves", "figure_cross"]),
+    ({"random_seeds": (0,), "layers": (2,)}, ["curves", "figure2"]),
+    ({"random_seeds": (), "natural": True, "layers": (2,)}, ["curves", "figure3"]),
+    ({"random_seeds": (), "per_class": (5,)}, ["curves", "figure_s1"]),
+], ids=["cross-dataset", "random", "natural", "reduced"])
+def test_a_figure_is_drawn_for_the_runs_it_shows(plan, drawn):
+    """A cross-dataset grid's report held a figure2 and a figure3 that only said 'no random-split runs'."""
+    results = networks(grid.plan_grid(**plan), lambda run: 0.5)
+    assert sorted(figures.draw_all(Figure, results)) == drawn
