@@ -10,10 +10,12 @@ best validation top-1 evaluations, unless a column says otherwise.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7.
-- findings.md: the paper's five claims as measured, with their uncertainty, and the runs whose
-  metric should not be trusted (still rising, fewer than 10 evaluations).
-- figure2, figure3, figure_cross (transfer across datasets), figure_s1 (reduced-data runs: accuracy
-  against training images per class), curves (every run's learning curves).
+- findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
+  datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
+  fewer than 10 evaluations).
+- figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
+  datasets), figure_s1 (reduced-data runs: accuracy against training images per class), each where
+  there are such runs; curves (every run's learning curves).
 
 A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:
 a result.json train would not write, a base that cannot be found, layers copied from another base
@@ -191,8 +193,8 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     """Read every run under ``runs_dir`` and write into ``out_dir`` (default ``runs_dir/report``):
     results.csv / results.md (one row per network), table1.csv / table1.md, findings.md (the paper's
     claims as measured, with their uncertainty, and the runs not to trust), and (``figures``, with
-    matplotlib) figure2, figure3, the cross-dataset figure and figure_s1 (reduced data) when there are
-    such runs, and every run's learning curves, as PNG and SVG. An earlier report's files are removed
+    matplotlib) figure2 (random splits), figure3 (natural split, random weights), the cross-dataset
+    figure and figure_s1 (reduced data) when there are such runs, and every run's learning curves, as PNG and SVG. An earlier report's files are removed
     as this one is written, those it does not draw too, so that no figure shows other runs than the
     tables, even after a failure (:func:`_replace`).
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with

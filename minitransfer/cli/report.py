@@ -35,9 +35,10 @@ def report(runs, out, reference):
     the CSV files hold accuracies and boosts as unrounded fractions, results.md to 4 decimals,
     table1.md in percentage points),
     findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
-    with care), and as PNG and SVG figure2, figure3, figure_cross (runs across datasets),
-    figure_s1 (reduced-data runs: accuracy against training images per class, linear and log) and
-    every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
+    with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
+    (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
+    runs: accuracy against training images per class, linear and log), and every run's learning
+    curves (needs matplotlib: pip install 'minitransfer[plot]').
 
     The runs are looked for in every folder under RUNS, through folders linked into it (each folder
     read once; a prepared dataset's, /proc and /sys not looked into); where that takes long (a grid
