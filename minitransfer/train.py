@@ -159,20 +159,19 @@ def _already_finished(plan):
 def _train(plan, on_iteration, stop):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
-    run = _Run(plan)
+    run = _Run(plan, stop)
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
-        run.stop = run.batches.stop = stop  # an evaluation, or a batch stalled on its file system, given up
-        final = _iterations(run, stop, on_iteration)
+        final = _iterations(run, on_iteration)
     checkpoints.save(plan.config.out, final)
     return run.finish()
 
 
-def _iterations(run, stop, on_iteration):
+def _iterations(run, on_iteration):
     """Train from ``run.start`` to max_iter, checkpointing when due; returns the final snapshot. A
-    stop request (``stop`` not empty), after an iteration or while its batch is awaited, raises
+    stop request (``run.stop`` not empty), after an iteration or while its batch is awaited, raises
     :class:`Interrupted` once the iterations done are saved."""
-    c = run.plan.config
+    c, stop = run.plan.config, run.stop
     try:
         for iteration, (x, labels) in zip(range(run.start, c.max_iter), run.batches):
             lr = run.iteration(iteration, x, labels)
@@ -205,21 +204,21 @@ class _Run:
     """The state of one training run between its iterations: the plan, the net, the training
     batches, the run files and the progress display."""
 
-    def __init__(self, plan):
+    def __init__(self, plan, stop):
         self.plan = plan
+        self.stop = stop  # the stop requests heard (rundir.StopRequests): they end an evaluation too
         c = plan.config
         self.net = build_net(plan)
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
-        self.batches = _training_batches(plan)
+        self.batches = _training_batches(plan, stop)
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
-        self.stop = []  # stop requests, once they are heard: rundir.StopRequests
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
             for done in self.files.evaluations_to_redo:
@@ -345,12 +344,13 @@ def _evaluates_after(config, done):
     return done % config.eval_every == 0 or done == config.max_iter
 
 
-def _training_batches(plan):
-    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream)."""
+def _training_batches(plan, stop):
+    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream);
+    ``stop``: as :class:`minitransfer.data.loader.BatchLoader` takes it."""
     c, resumed = plan.config, plan.resume_from
     batches = loaders.BatchLoader(
         plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
-        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers)
+        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers, stop=stop)
     if resumed is not None:
         try:
             batches.seek(resumed.solver.cursor)
