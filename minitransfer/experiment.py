@@ -187,7 +187,8 @@ def _integers(name, values, low):
     if isinstance(values, (str, numbers.Integral)) or not all(
             isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config.MAX_SEED
             for value in values):
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config.MAX_SEED}, got {values!r}")
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config.MAX_SEED}, "
+                         f"got {values!r}")
     values = tuple(int(value) for value in values)
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:

@@ -42,10 +42,10 @@ PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\
 
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
-    image, a reduced-data run that keeps every image (or every image of some classes), a batch larger than the data, a base's mean
-    image resized to other images, layers copied from a base trained in another precision, a CUDA
-    graph asked for on the CPU, a run that would take days on the CPU, a weights file named as
-    the paper names another network."""
+    image, a reduced-data run that keeps every image (or every image of some classes), a batch
+    larger than the data, a base's mean image resized to other images, layers copied from a base
+    trained in another precision, a CUDA graph asked for on the CPU, a run that would take days on
+    the CPU, a weights file named as the paper names another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)

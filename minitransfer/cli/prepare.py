@@ -47,7 +47,7 @@ def _finish(built, verify):
         built.verify(progress=_Progress("verifying"))
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
     echo(f"{built.path}: {built.num_classes} classes, {counts} images of "
-               f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
+         f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
     for entry in built.meta.get("excluded_classes", []):
         click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)
     skipped = built.meta.get("skipped", [])

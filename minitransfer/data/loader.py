@@ -364,8 +364,9 @@ def _reserve(memory, holding):
         if error.errno not in (errno.ENOSPC, errno.ENOMEM):
             return  # shared memory that cannot be allocated ahead (not tmpfs): used as it comes
         shm = os.statvfs("/dev/shm")
+        free, total = _mib(shm.f_bavail * shm.f_frsize), _mib(shm.f_blocks * shm.f_frsize)
         raise MemoryError(f"the data loader's shared memory for {holding} ({_mib(memory.size)}) does not fit in "
-                          f"/dev/shm ({_mib(shm.f_bavail * shm.f_frsize)} free of {_mib(shm.f_blocks * shm.f_frsize)}): "
+                          f"/dev/shm ({free} free of {total}): "
                           f"use fewer `workers` (each prefetches 2 batches), a smaller `batch_size`, or a larger "
                           f"/dev/shm (docker run --shm-size)") from None
 
