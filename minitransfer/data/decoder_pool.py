@@ -42,6 +42,8 @@ CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker w
 # reading gain nothing beyond a few processes per core, and each costs about 50 MiB: 256 is ample
 # for the largest nodes and keeps a mistyped count from forking a machine to death.
 MAX_WORKERS = 256
+# Closed queues whose feeder thread had not ended yet: kept until it has (see close_queue).
+_CLOSING_QUEUES = []
 
 
 class WorkerDied(RuntimeError):
@@ -118,9 +120,8 @@ class DecoderPool:
         unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             kill_processes(self.processes, "decoding process")
-            self.tasks.cancel_join_thread()  # tasks no worker took: exit without writing them
             for channel in (self.tasks, self.results):
-                channel.close()
+                close_queue(channel)
             self.processes = []
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
@@ -171,6 +172,23 @@ def kill_processes(processes, what):
         stopping.warn(f"warning: {what} PID {', '.join(str(process.pid) for process in stuck)} did not end when "
                       f"killed (stuck in the kernel: a hung file system?); it ends once its read returns, and this "
                       f"process does not wait for it")
+
+
+def close_queue(channel):
+    """Close the multiprocessing queue ``channel`` once its readers are gone (the workers killed),
+    its semaphores left for this thread to free. They are freed (unlinked, then struck off
+    multiprocessing's resource tracker) by the thread that drops their last reference, and the
+    queue's feeder thread (CPython's, writing what ``put`` buffered) holds two until it ends: had it
+    ended last, at a process's exit, between the two steps, the interpreter stopped it there and the
+    tracker warned of a "leaked semaphore" (seen after a stopped training). So a queue whose feeder
+    is still running is kept here until it has ended, or until this process's exit, whose cleanup
+    then frees its semaphores in the main thread. A feeder blocked on a full pipe nobody reads any
+    more never ends, and the exit does not wait for it."""
+    channel.cancel_join_thread()  # tasks no worker took: exit without writing them
+    channel.close()
+    # Queue._thread: the feeder, None until the first put (no public way to wait for it with a bound)
+    _CLOSING_QUEUES[:] = [queue for queue in (*_CLOSING_QUEUES, channel)
+                          if queue._thread is not None and queue._thread.is_alive()]
 
 
 def die_with_parent():

@@ -50,8 +50,8 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from .decoder_pool import (MAX_WORKERS, WorkerDied, die_with_parent, kill_processes, next_task, start_processes,
-                           stop_signals_blocked)
+from .decoder_pool import (MAX_WORKERS, WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
+                           start_processes, stop_signals_blocked)
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -333,8 +333,7 @@ class _WorkerPool:
             self.processes = []
             for channel in (self.tasks, self.results):
                 if channel is not None:
-                    channel.cancel_join_thread()  # tasks no worker took: exit without writing them
-                    channel.close()
+                    close_queue(channel)
             self.slots = None
             self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
             self.memory.close()

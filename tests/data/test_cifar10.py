@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
-from minitransfer.data import cifar, dataset
+from minitransfer.data import cifar
 
 ANIMALS = ["bird", "cat", "deer", "dog", "frog", "horse"]
 VEHICLES = ["airplane", "automobile", "ship", "truck"]

@@ -147,3 +147,50 @@ def test_a_killed_worker_ends_the_import_with_exit_1_instead_of_a_wait(slow_impo
     assert process.returncode == 1, stderr
     assert stderr.startswith("error: a decoding process ended unexpectedly (exit code -9;"), stderr
     assert _gone(lambda: _group(process.pid), 10), f"left running: {_group(process.pid)}"
+
+
+# A process whose pool of 1 worker did some work, was closed, and exits a second later, with the
+# two steps that free a multiprocessing semaphore (unlink it, strike it off the resource tracker)
+# two seconds apart, and the end of a queue's feeder thread 0.4 s late, when not in the main
+# thread: freed by a feeder thread that ended last, a semaphore was unlinked, the interpreter
+# stopped at exit before the tracker was told, and the tracker warned of a "leaked semaphore".
+_CLOSED_AND_EXITING = """
+import operator, sys, threading, time
+import multiprocessing.connection as connection
+import multiprocessing.synchronize as synchronize
+from minitransfer.data import dataset, decoder_pool, loader, splits
+
+def late(function, seconds, after):
+    def slowed(*args):
+        if threading.current_thread() is not threading.main_thread() and not after:
+            time.sleep(seconds)
+        function(*args)
+        if threading.current_thread() is not threading.main_thread() and after:
+            time.sleep(seconds)
+    return slowed
+
+synchronize.sem_unlink = late(synchronize.sem_unlink, 2.0, after=True)
+connection.Connection.close = late(connection.Connection.close, 0.2, after=False)  # the feeder closes two
+if __name__ == "__main__":
+    if sys.argv[1] == "loader":
+        data = dataset.open_dataset(sys.argv[2])
+        half = splits.make_half(data, "all")
+        with loader.BatchLoader(data, "train", half.train_indices, half.train_labels, batch_size=8, crop=12,
+                                train=True, seed=7, workers=1) as batches:
+            next(iter(batches))
+    else:
+        pool = decoder_pool.DecoderPool(operator.neg, workers=1)
+        assert list(pool.map([1, 2, 3])) == [-1, -2, -3]
+        pool.close()
+        del pool  # as when the importing function returns
+    time.sleep(1.0)
+    print("closed")
+"""
+
+
+@pytest.mark.parametrize("pool", ["loader", "decoder pool"])
+def test_a_closed_pool_leaves_no_semaphore_to_the_resource_tracker(tiny_synthetic, pool):
+    done = subprocess.run([sys.executable, "-c", _CLOSED_AND_EXITING, pool, str(tiny_synthetic)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "closed\n", done.stderr
+    assert "leaked" not in done.stderr and "Warning" not in done.stderr, done.stderr
