@@ -375,7 +375,7 @@ def _typed(attrs, key, kind, fault, decode=False):
     value = fileio.plain_attribute(attrs[key])
     if decode:
         try:
-            value = json.loads(value)
+            value = fileio.parse_json(value)
         except (TypeError, ValueError):
             raise fault(f"attribute {key} must be JSON, got {value!r:.80}") from None
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):

@@ -22,7 +22,7 @@ import dataclasses
 import json
 import pathlib
 
-from minitransfer import config, grid_check
+from minitransfer import config, fileio, grid_check
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, plan_grid
 from minitransfer.ops import precision as precisions
@@ -131,7 +131,7 @@ def check_demo_seed(out, options):
     the natural split have the names this seed's would, and the grid would refuse them naming
     training seeds the user never gave. Any other folder is left to the grid's own checks."""
     try:
-        recorded = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
+        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
     except (OSError, ValueError, KeyError, TypeError):
         return
     if not isinstance(recorded, dict) or recorded.get("seed") == options["seed"]:

@@ -356,7 +356,7 @@ def _planned_before(out):
     """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
     without a name as text, hand-edited, is left out)."""
     try:
-        runs = json.loads((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
+        runs = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
     if not isinstance(runs, list):

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import hashlib
 import io
+import json
 import os
 import pathlib
 import re
@@ -128,6 +129,16 @@ def write_hdf5(path, fill, keep_same=False, libver=None):
     if not (keep_same and _holds(path, image)):
         write_bytes(path, image)
     return hashlib.sha256(image).hexdigest()
+
+
+def parse_json(text):
+    """``json.loads(text)``, where a document nested deeper than Python's parser reaches (``[[[[...``
+    a hundred thousand deep: a damaged or hostile file) is a ValueError, as any other invalid JSON
+    is and as every reader of one here expects, not a RecursionError (a traceback)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested deeper than can be read") from None
 
 
 def text_attribute(text):

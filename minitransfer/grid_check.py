@@ -11,7 +11,6 @@ than this machine has available.
 
 import collections
 import functools
-import json
 import os
 import pathlib
 
@@ -106,7 +105,7 @@ def _other_runs(out, planned):
     """The runs of the grid folder ``out`` (as their treatment.json records them) not named in ``planned``."""
     for folder in sorted(pathlib.Path(out).rglob("*.run")):
         try:
-            run = Run.from_json(json.loads((folder / TREATMENT_FILE).read_text()))
+            run = Run.from_json(fileio.parse_json((folder / TREATMENT_FILE).read_text()))
         except (OSError, ValueError, TypeError, AttributeError):  # not a grid's run: nothing to judge
             continue
         if run.name not in planned and run_dir(out, run) == folder:
@@ -223,7 +222,7 @@ def trained_otherwise(out, run, options, ignore=()):
     so does a finished run whose weights file is another run's network. Fields named in ``ignore``
     are not compared."""
     try:
-        recorded = json.loads((run_dir(out, run) / "config.json").read_text())
+        recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
         return []
     try:

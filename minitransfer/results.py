@@ -36,7 +36,7 @@ import pathlib
 import re
 import stat
 
-from minitransfer import optim, rundir, treatments
+from minitransfer import fileio, optim, rundir, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
@@ -150,10 +150,6 @@ def collect(runs_dir):
             left_out.append(f"{name}: {error}")
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
-        except RecursionError:  # json.loads of "[[[[..." 100,000 deep, where treatments reads it
-            left_out.append(f"{name}: {folder}: a file of the run ({TREATMENT_FILE}, a record in "
-                            f"{treatments.CHECKPOINT_FILE}) nests JSON deeper than can be read: not what train and "
-                            f"experiment write")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
 
@@ -215,13 +211,13 @@ def precision_of(folder, config, records=None):
     :func:`minitransfer.treatments.run_records`, when already read."""
     changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
     own = precision_history({"config": config, "precision_changes": changes})
-    source = treatments.recorded(folder, config, "source", json.loads, records) or {}
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records) or {}
     copied = source.get("precision", own) if isinstance(source, dict) else own
     return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 
 
 def _precision_changes(value):
-    changes = json.loads(value)
+    changes = fileio.parse_json(value)
     if not (isinstance(changes, list) and all(isinstance(c, dict) and {"iteration", "from", "to"} <= set(c)
                                               for c in changes)):
         raise ValueError(f"not train's record of precision changes: {value!r:.80}")
@@ -287,10 +283,7 @@ JSON_BYTES = 16 << 20
 def _read_log(read, path):
     """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
     once :func:`_checked`."""
-    try:
-        return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
-    except RecursionError:
-        raise UnreadableRun(f"{path}: a line nests JSON deeper than can be read: not what train writes") from None
+    return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
 
 
 def _checked(path, most):
@@ -315,13 +308,12 @@ def _read_json(path, kind):
     """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
     _checked(path, JSON_BYTES)
     try:
-        record = json.loads(path.read_text())
+        record = fileio.parse_json(path.read_text())
     except OSError as error:
         raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    except ValueError:
-        raise UnreadableRun(f"{path}: not valid JSON (empty, truncated or corrupt)") from None
-    except RecursionError:
-        raise UnreadableRun(f"{path}: not valid JSON (nested too deep)") from None
+    except ValueError as error:  # or nested too deep: fileio.parse_json
+        why = "empty, truncated or corrupt" if isinstance(error, json.JSONDecodeError) else error
+        raise UnreadableRun(f"{path}: not valid JSON ({why})") from None
     if not isinstance(record, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")

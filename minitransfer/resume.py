@@ -9,14 +9,13 @@ a fresh run refuses to overwrite a finished or started one unless asked to, and 
 another weights file's run directory.
 """
 
-import json
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir, weights_for
+from minitransfer.rundir import is_run_dir, recorded_out, weights_for
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
@@ -102,11 +101,10 @@ def _check_own_run(resume, run_dir):
 def _check_owner(plan):
     """``x.h5`` and ``x.weights`` would share the run directory ``x.run``: it belongs to the weights
     file its config.json names, while that file exists beside it."""
-    try:
-        recorded = json.loads((plan.run_dir / "config.json").read_text())["out"]
-        owner = plan.run_dir.parent / pathlib.PurePath(recorded).name
-    except (OSError, ValueError, KeyError, TypeError):
+    recorded = recorded_out(plan.run_dir)
+    if recorded is None:
         return  # no run recorded there (or an unreadable record): nobody else claims it
+    owner = plan.run_dir.parent / recorded
     if owner.name != pathlib.Path(plan.config.out).name and owner.exists():
         raise ConfigError(f"{plan.run_dir} belongs to {owner} (its config.json says so), not to "
                           f"{plan.config.out}; choose another `out`, whose run directory is free")

@@ -48,12 +48,18 @@ def weights_for(run_dir):
     config.json names (``train -o`` chose it; looked for beside the folder, wherever it has been
     moved), else ``baseA.h5``; not another file of that stem (``baseA.err``, ``baseA.csv``)."""
     run_dir = pathlib.Path(run_dir)
-    try:
-        name = pathlib.PurePath(json.loads((run_dir / "config.json").read_text())["out"]).name
-    except (OSError, ValueError, KeyError, TypeError):
-        name = None
+    name = recorded_out(run_dir)
     weights = run_dir.with_name(name) if name else None
     return weights if weights is not None and run_dir_for(weights) == run_dir else run_dir.with_suffix(".h5")
+
+
+def recorded_out(run_dir):
+    """The name of the weights file (``out``) the config.json of ``run_dir`` records, without its
+    folder; None where there is no readable record of one."""
+    try:
+        return pathlib.PurePath(fileio.parse_json((pathlib.Path(run_dir) / "config.json").read_text())["out"]).name
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")
@@ -189,7 +195,7 @@ def read_metrics(path):
     records = []
     for line in _whole_lines(path):
         try:
-            record = json.loads(line)
+            record = fileio.parse_json(line)
         except ValueError:
             continue
         if isinstance(record, dict):
@@ -221,7 +227,7 @@ def _metrics_kept(line, iteration, evaluated):
     """Whether a resumed run keeps this metrics.jsonl line: a well-formed record of an iteration up
     to ``iteration``, and for an evaluation's event, one whose row eval.csv kept (in ``evaluated``)."""
     try:
-        record = json.loads(line)
+        record = fileio.parse_json(line)
     except ValueError:
         return False
     if not isinstance(record, dict) or type(record.get("iteration", 0)) is not int:

@@ -26,7 +26,6 @@ trained, about how long they take and when the grid ends (:class:`_TimeLeft`).
 """
 
 import dataclasses
-import json
 import os
 import shlex
 import signal
@@ -395,7 +394,7 @@ def _unless_unwritable(log):
 
 def _accuracy_note(out, run):
     try:
-        result = json.loads((run_dir(out, run) / RESULT_FILE).read_text())
+        result = fileio.parse_json((run_dir(out, run) / RESULT_FILE).read_text())
     except (OSError, ValueError):
         return ""
     value = result.get("mean10_top1") if isinstance(result, dict) else None

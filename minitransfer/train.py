@@ -20,7 +20,6 @@ or checkpoint, so the last good checkpoint stays intact.
 
 import contextlib
 import dataclasses
-import json
 import math
 import pathlib
 import time
@@ -148,7 +147,7 @@ def _already_finished(plan):
     try:
         # result.json names the paths as the call that finished the run spelled them, in its working
         # folder, wherever the run was then: the caller's own name them now
-        finished = TrainResult(**{**json.loads(result.read_text()), "out": str(c.out), "run_dir": str(plan.run_dir)})
+        finished = TrainResult(**{**fileio.parse_json(result.read_text()), "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again

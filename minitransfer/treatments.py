@@ -15,7 +15,6 @@ A run whose treatment cannot be told (its base missing or unreadable, its files 
 """
 
 import dataclasses
-import json
 import os
 import pathlib
 
@@ -72,7 +71,7 @@ def _read_treatment(path):
     """The run a treatment.json records, its label and treatment known (a kind experiment never
     writes, or a reduced run without its count, is named here rather than a traceback in a table)."""
     try:
-        run = Run.from_json(json.loads(path.read_text()))
+        run = Run.from_json(fileio.parse_json(path.read_text()))
         if run.kind not in KINDS or (run.kind == "reduced" and type(run.per_class) is not int):
             raise ValueError(f"kind {run.kind!r}, per_class {run.per_class!r}")
     except (OSError, ValueError, TypeError, AttributeError) as error:
@@ -211,7 +210,7 @@ def recorded(folder, config, attribute, read=str, records=None):
 
 def _source_record(value):
     """What train decided about the base ({split_half, cross_dataset, ...}) from its JSON record."""
-    source = json.loads(value)
+    source = fileio.parse_json(value)
     if not (isinstance(source, dict) and "cross_dataset" in source and "split_half" in source):
         raise ValueError(f"not train's record of a base: {value!r:.80}")
     return source

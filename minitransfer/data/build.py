@@ -183,7 +183,7 @@ def _check_same_origin(out, source, size):
     """``ValueError`` naming what differs when ``out`` holds a finished dataset prepared from
     another source or at another size (replacing it needs --overwrite)."""
     try:
-        old = json.loads((out / ds.META_FILE).read_bytes())
+        old = fileio.parse_json((out / ds.META_FILE).read_bytes())
     except (OSError, ValueError):
         return  # no finished dataset there (or no readable one): nothing to lose
     old_source = old.get("source") if isinstance(old, dict) else None
@@ -301,7 +301,7 @@ def _amount(count):
 def _recorded_digests(out):
     """{shard file name: sha256} of the meta.json a finished import left in ``out`` ({} without one)."""
     try:
-        meta = json.loads((out / ds.META_FILE).read_bytes())
+        meta = fileio.parse_json((out / ds.META_FILE).read_bytes())
         return {shard["file"]: shard["sha256"] for subset in meta["subsets"].values() for shard in subset["shards"]}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
@@ -348,7 +348,7 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
             if ds.content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
             pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
-            skipped = json.loads(fileio.plain_attribute(shard.attrs["skipped"]))
+            skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),

@@ -443,8 +443,8 @@ def open_dataset(path):
         raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
     raw = meta_path.read_bytes()
     try:
-        meta = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        meta = fileio.parse_json(raw)
+    except ValueError as error:  # UnicodeDecodeError is one too
         raise DatasetError(f"{meta_path}: not valid JSON ({error})") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise DatasetError(f"{meta_path}: not a {FORMAT_NAME} meta file")
