@@ -188,7 +188,7 @@ def is_checkpoint(path):
     """Whether ``path`` is an HDF5 file with the checkpoint format marker (the root attribute
     ``format``): a cheap look, nothing else is read, before a file is replaced."""
     try:
-        if not h5py.is_hdf5(path):
+        if not pathlib.Path(path).is_file() or not h5py.is_hdf5(path):  # a named pipe: opening it waits
             return False
         with h5py.File(path, "r") as f:
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
@@ -199,6 +199,8 @@ def is_checkpoint(path):
 def read_meta(path):
     """The root attributes of the checkpoint at ``path`` (:data:`META_TYPES`: its provenance),
     checked as :func:`load` checks them, without reading any array."""
+    if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():  # a named pipe: opening it waits, forever
+        raise CheckpointError(f"checkpoint {path}: not a file")
     try:
         with h5py.File(path, "r") as f:
             if _format(f) != FORMAT:

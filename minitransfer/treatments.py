@@ -176,11 +176,14 @@ def _from_config(folder, name, config, bases, records):
 
 def run_records(folder, config):
     """The root attributes train wrote into the run's checkpoint and into its weights file (named by
-    ``config``'s out), in that order, each file opened once, as plain values; a file that is missing
-    or unreadable, or an attribute that cannot be read, is left out."""
+    ``config``'s out), in that order, each file opened once, as plain values; a file that is missing,
+    unreadable or not a file (a named pipe, whose opening waits for a writer), or an attribute that
+    cannot be read, is left out."""
     weights = pathlib.Path(config.get("out") or "").name
     records = []
     for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
+        if not path.is_file():
+            continue
         try:
             with h5py.File(path, "r") as f:
                 records.append({key: _attribute(f.attrs, key) for key in f.attrs})

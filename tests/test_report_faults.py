@@ -8,11 +8,15 @@ import errno
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 
 import h5py
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
 from minitransfer import findings, report
 from minitransfer import results as results_module
@@ -525,3 +529,41 @@ def test_a_huge_grids_findings_look_each_base_up_once(monkeypatch):
     claims = findings.findings(results)
     assert [claim.networks for claim in claims[:3]] == [200, 400, 1400]
     assert without_base(results) == [] and PassCountingList.passes < 50
+
+
+# report's reading of the runs, in a process of its own: one that waits in the HDF5 library
+# (opening a named pipe) holds the GIL, and no thread of the test's could let it go.
+_COLLECT = """
+import sys
+from minitransfer import results
+found, unfinished, left_out = results.collect(sys.argv[1])
+print(sorted(result.run.name for result in found), unfinished, left_out)
+"""
+
+
+@pytest.mark.parametrize("file", ["random0/A3B.run/checkpoint.h5", "random0/A3B.h5"], ids=["checkpoint", "weights"])
+def test_a_named_pipe_in_place_of_a_runs_hdf5_file_is_passed_over(runs_dir, file):
+    """Opening a named pipe waits for a writer: report, reading train's records from the run's
+    checkpoint and weights file, hung there for good. The pipe is now no record (here the
+    treatment.json says all), and the run reported."""
+    (runs_dir / "random0" / "A3B.run" / "config.json").write_text(json.dumps({"out": "A3B.h5"}))  # names the weights
+    pipe = runs_dir / file
+    pipe.unlink(missing_ok=True)
+    os.mkfifo(pipe)
+    collecting = subprocess.Popen([sys.executable, "-c", _COLLECT, str(runs_dir)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+    waited, deadline = False, time.monotonic() + 60
+    while collecting.poll() is None:  # past the deadline, writers end its waits, and the test fails
+        if time.monotonic() > deadline:
+            try:
+                os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                waited = True
+            except OSError:  # ENXIO: nobody reads it, nobody waits
+                pass
+        time.sleep(0.1)
+    output, errors = collecting.communicate()
+    assert collecting.returncode == 0 and not waited, ("report waited on the named pipe", errors)
+    assert output == f"{sorted(ACCURACY)} [] []\n"  # every run found, none left out
+    assert not checkpoints.is_checkpoint(pipe)
+    with pytest.raises(checkpoints.CheckpointError, match="not a file"):
+        checkpoints.read_meta(pipe)
