@@ -163,5 +163,7 @@ def load_item(item, size):
             return decode_image(file, size), None
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
+    except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
+        return None, "UnidentifiedImageError: not an image, or in a format PIL cannot read"
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
         return None, f"{type(error).__name__}: {error}"  # a damaged member too: a DatasetError

@@ -129,3 +129,16 @@ def test_a_damaged_exif_block_leaves_the_image_as_stored(tmp_path):
     _quadrants().save(path, exif=b"garbage!")  # Pillow's parser raises on it: the pixels are not at fault
     pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert reason is None and np.array_equal(pixels, decode.warp(_quadrants(), 8))
+
+
+@pytest.mark.parametrize("member", [None, "notes.txt"], ids=["file", "archive member"])
+def test_a_file_that_is_no_image_is_skipped_saying_so_not_naming_a_file_object(tmp_path, member):
+    """PIL's "cannot identify image file <_io.BufferedReader name=10>" went to skipped.txt as it was."""
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping list")
+    if member is not None:
+        with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+            archive.write(path, member)
+        path = tmp_path / "photos.zip"
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(path), member=member), 8)
+    assert pixels is None and reason == "UnidentifiedImageError: not an image, or in a format PIL cannot read"
