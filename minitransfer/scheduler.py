@@ -172,21 +172,20 @@ class _Scheduler:
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
-        # A stop while a launcher forks the run waits until the run is running, where stop() reaches it:
-        # else the run trained on unstopped, and the grid waited for its launcher, which waits for the run.
+        # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
+        # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
+        # its launcher, which waits for the run).
         with rundir.StopRequests() as stop:
             process = self._forked(slot, device, arguments, folder / LOG_FILE)
-            if process is not None:
-                self.running[slot] = (run, process, time.monotonic())
+            if process is None:
+                with open(folder / LOG_FILE, "a") as log_file:
+                    # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
+                    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
+                                               env=self._environment(device), stdin=subprocess.DEVNULL,
+                                               start_new_session=True)
+            self.running[slot] = (run, process, time.monotonic())
         if stop:
             raise KeyboardInterrupt
-        if process is None:
-            with open(folder / LOG_FILE, "a") as log_file:
-                # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-                process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                           env=self._environment(device), stdin=subprocess.DEVNULL,
-                                           start_new_session=True)
-            self.running[slot] = (run, process, time.monotonic())
 
     def _forked(self, slot, device, arguments, log_path):
         """The run forked from the slot's preloaded launcher (one per CPU slot, all started on

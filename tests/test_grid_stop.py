@@ -2,6 +2,7 @@
 at once with its checkpoint, the grid exits 75 having said so, also when a second stop signal
 follows the first (a second Ctrl-C), and a rerun finishes the grid."""
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -128,4 +129,62 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path):
     assert process.returncode == 75, output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
     assert "1 stopped with a checkpoint, 3 not started" in output, output
+    assert "interrupted: " in (base / "train.log").read_text()
+
+
+# The same where the grid starts its runs as new processes (a GPU slot's, another train command's):
+# SIGTERM as Popen has started the first run.
+_STOPPED_AS_A_PROCESS_STARTS = """
+import os, signal, subprocess, time
+from minitransfer import launcher
+launcher.usable = lambda: False
+
+class StoppedAsItStarts(subprocess.Popen):
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        if "train" in args[0] and not os.environ.get("STOPPED"):  # the grid's first run
+            os.environ["STOPPED"] = "1"
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(2)
+
+subprocess.Popen = StoppedAsItStarts
+from minitransfer.cli import main
+main(prog_name="minitransfer")
+"""
+
+
+def _training_in(out):
+    """The PIDs of the processes whose command line names the folder ``out`` (its grid's runs)."""
+    pids = []
+    for cmdline in pathlib.Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:  # ended meanwhile
+            pass
+    return pids
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/cmdline").exists(), reason="finds the runs' processes in /proc")
+def test_a_stop_as_a_run_process_starts_stops_that_run_too(micro_data, tmp_path):
+    """The run's process started but not yet counted as running was never sent the stop: the
+    grid exited, and the run trained on, alone."""
+    out = tmp_path / "grid"
+    base = out / "random0" / "baseA.run"
+    command = [sys.executable, "-c", _STOPPED_AS_A_PROCESS_STARTS, *_experiment(micro_data, out, max_iter=100000)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = process.communicate(timeout=60)[0]
+        deadline = time.monotonic() + 10  # a stopped run ends at once: its checkpoint, then exit
+        while _training_in(out) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        left = _training_in(out)  # a training left running by a grid that did not stop it
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+    assert not left, f"the run (PID {left}) trained on after the grid had stopped"
+    assert process.returncode == 75, output
+    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
     assert "interrupted: " in (base / "train.log").read_text()
