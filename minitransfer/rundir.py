@@ -55,9 +55,10 @@ def weights_for(run_dir):
 
 def recorded_out(run_dir):
     """The name of the weights file (``out``) the config.json of ``run_dir`` records, without its
-    folder; None where there is no readable record of one."""
+    folder; None where there is no readable record of one (an empty name is none either)."""
     try:
-        return pathlib.PurePath(fileio.parse_json((pathlib.Path(run_dir) / "config.json").read_text())["out"]).name
+        recorded = fileio.parse_json((pathlib.Path(run_dir) / "config.json").read_text())["out"]
+        return pathlib.PurePath(recorded).name or None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -69,10 +69,12 @@ def test_a_resume_refuses_eval_rows_the_run_did_not_write(micro_data, tmp_path, 
     assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
 
 
-@pytest.mark.parametrize("config_json", ['{"out": "net', "[" * 100_000], ids=["truncated", "nested-too-deep"])
+@pytest.mark.parametrize("config_json", ['{"out": "net', "[" * 100_000, '{"out": ""}'],
+                         ids=["truncated", "nested-too-deep", "empty-out"])
 def test_a_resume_reads_past_a_damaged_config_json_and_writes_it_again(micro_data, tmp_path, config_json):
     """config.json, read before a resume for the weights file it names: nested 100,000 deep it
-    ended the resume in a RecursionError; like a truncated one it is now no record, and rewritten."""
+    ended the resume in a RecursionError, and one naming no weights file refused it as the run of
+    the folder that holds it; like a truncated one each is now no record, and rewritten."""
     run_dir = _interrupted(tmp_path / "net.h5", micro_data, after=5, max_iter=8)
     (run_dir / "config.json").write_text(config_json)
     result = _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
