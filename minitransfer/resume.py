@@ -31,6 +31,9 @@ def check_destination(plan):
     c, out, run_dir = plan.config, pathlib.Path(plan.config.out), plan.run_dir
     if out.is_dir():
         raise ConfigError(f"`out` {out} is a directory; name a weights file, e.g. {out / 'net.h5'}")
+    if str(c.out).endswith((os.sep, f"{os.sep}.")):  # pathlib drops the slash: the weights would be the file `out`
+        raise ConfigError(f"`out` {c.out} names a folder (it ends in {os.sep}); name the weights file in it, "
+                          f"e.g. {out / 'net.h5'}")
     if run_dir == out:
         raise ConfigError(f"`out` {out} ends in .run, the suffix of run directories, so it would be its own "
                           f"run directory; name the weights file e.g. {out.with_suffix('.h5')}")

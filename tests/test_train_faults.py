@@ -99,6 +99,18 @@ def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(micro_
     assert _train(tmp_path / "net.h5", str(moved), max_iter=8, resume="auto").iterations == 8
 
 
+@pytest.mark.parametrize("ending", ["/", "/."])
+def test_out_ending_in_a_slash_is_refused_not_written_as_a_file(micro_data, tmp_path, ending):
+    """`-o sub/` wrote the weights to a file named sub (pathlib drops the slash), and sub.run beside it."""
+    with pytest.raises(training.ConfigError, match=r"`out` .*/sub/\.? names a folder \(it ends in /\); name the "
+                                                   r"weights file in it, e.g. .*/sub/net\.h5"):
+        _train(f"{tmp_path / 'sub'}{ending}", micro_data)
+    assert not (tmp_path / "sub").exists() and not (tmp_path / "sub.run").exists()
+    result = CliRunner().invoke(main, ["train", "--data", str(micro_data), "-o", f"{tmp_path / 'sub'}{ending}",
+                                       *FAST_OPTIONS])
+    assert result.exit_code == 2 and "--out" in result.output, result.output
+
+
 def _folder_bytes(folder):
     return {str(path.relative_to(folder)): path.read_bytes() if path.is_file() else None
             for path in sorted(folder.rglob("*"))}
