@@ -199,7 +199,10 @@ class _TinyImageNetSource:
                 self.archive = zipfile.ZipFile(self.source)
             except (zipfile.BadZipFile, OSError) as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
-            names = self.archive.namelist()
+            # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
+            # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
+            self.members = {name.replace("\\", "/"): name for name in self.archive.namelist()}
+            names = list(self.members)
             roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
                      if pathlib.PurePosixPath(name).name == "wnids.txt"
                      and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
@@ -223,7 +226,7 @@ class _TinyImageNetSource:
         """The text of file ``name`` ("" when missing and not ``required``)."""
         if self.archive:
             try:
-                return read_member(self.archive, self.root + name).decode("utf-8-sig")
+                return read_member(self.archive, self.members[self.root + name]).decode("utf-8-sig")
             except KeyError as error:
                 if required:
                     raise ds.DatasetError(f"{self.source}: missing {name}") from error
@@ -258,7 +261,7 @@ class _TinyImageNetSource:
 
     def item(self, name):
         if self.archive:
-            return ImportItem(path=str(self.source), member=self.root + name)
+            return ImportItem(path=str(self.source), member=self.members[self.root + name])
         return ImportItem(path=str(self.root / name))
 
 
@@ -278,6 +281,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     inputs.check_apart(source, out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))
+    if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt
+        raise ds.DatasetError(f"{tree.where('wnids.txt')}: lists no class (expected one wnid a line)")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
     names = {}
     for line in tree.text("words.txt", required=False).splitlines():  # tab-separated; spaces too, as ImageNet's
