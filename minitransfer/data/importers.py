@@ -72,7 +72,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
-                    and not inputs.hidden(path.name) and not (train / path.stem).is_dir())
+                    and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;
+    # not ILSVRC2012_img_train.tar, the archive of the class tars, which unpacking it in train/ leaves there
     if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
         raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {_some(packed)}: unpack each "
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")

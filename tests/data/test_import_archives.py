@@ -94,3 +94,29 @@ def test_a_wnids_txt_that_lists_no_class_is_bad_data_naming_it(tmp_path, image_b
     assert result.exit_code == 65, result.output
     assert re.search(r"tiny\.zip:tiny-imagenet-200/wnids\.txt: lists no class", result.output), result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def _imagenet_tree(root, image_bytes, write_files):
+    """ILSVRC2012 unpacked: 2 classes x 2 training images, 2 validation images and their val.txt."""
+    files = {f"train/{wnid}/{wnid}_{number}.JPEG": image_bytes((10 * (2 * index + number + 1), 9, 9), (16, 16))
+             for index, wnid in enumerate(WNIDS) for number in range(2)}
+    files.update({f"val/ILSVRC2012_val_0000000{number}.JPEG": image_bytes((200 + number, 9, 9), (16, 16))
+                  for number in (1, 2)})
+    write_files(root, files)
+    labels = root.parent / "val.txt"
+    labels.write_text("ILSVRC2012_val_00000001.JPEG 1\nILSVRC2012_val_00000002.JPEG 0\n")
+    return root, labels
+
+
+def test_the_training_archive_left_in_train_beside_its_unpacked_classes_is_not_a_class(tmp_path, image_bytes,
+                                                                                       write_files):
+    """The common recipe moves ILSVRC2012_img_train.tar into train/ and unpacks it there: left
+    beside the class folders, it was refused as a class archive not unpacked."""
+    root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    (root / "train" / "ILSVRC2012_img_train.tar").write_bytes(b"\0" * 1024)
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+                     "--workers", "0")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
