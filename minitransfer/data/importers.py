@@ -65,7 +65,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
-    source = pathlib.Path(source)
+    source = inputs.absolute(source)
     inputs.check_apart(source, out)
     train = source / "train"
     if not train.is_dir():
@@ -104,8 +104,9 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     val_items = _validation_items(source / "val", val_files, labelled_by)
     return build_dataset(
         out,
-        source={"kind": "imagenet", "path": str(source), "val_labels": str(val_labels) if val_labels else None,
-                "devkit": str(devkit) if devkit else None},
+        source={"kind": "imagenet", "path": str(source),
+                "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
+                "devkit": str(inputs.absolute(devkit)) if devkit else None},
         classes=class_table(wnids, names, is_a),
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
         size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
@@ -279,6 +280,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
+    source = inputs.absolute(source)
     inputs.check_apart(source, out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))

@@ -1,8 +1,11 @@
-"""prepare tiny-imagenet and imagenet on the archives and trees real downloads and tools make: a zip
-whose member names use Windows' backslashes, a zip updated in place (a member stored twice), an
-empty wnids.txt, the whole training tar left beside the class folders."""
+"""prepare on the archives and trees real downloads and tools make: a zip whose member names use
+Windows' backslashes, a zip updated in place (a member stored twice), an empty wnids.txt, the whole
+training tar left beside the class folders; and a rerun that names the source another way."""
 
+import io
+import pickle
 import re
+import tarfile
 import zipfile
 
 import numpy as np
@@ -120,3 +123,58 @@ def test_the_training_archive_left_in_train_beside_its_unpacked_classes_is_not_a
     data = dataset.open_dataset(tmp_path / "out")
     assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
     assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
+
+
+def _cifar100_archive(path):
+    """cifar-100-python.tar.gz of 2 classes (one superclass each), 2 training and 2 test images."""
+    rng = np.random.default_rng(0)
+    parts = {"meta": {b"fine_label_names": [b"apple", b"bus"], b"coarse_label_names": [b"fruit", b"vehicles_1"]}}
+    for name in ("train", "test"):
+        parts[name] = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"fine_labels": [0, 1],
+                       b"coarse_labels": [0, 1]}
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in parts.items():
+            raw = pickle.dumps(content, protocol=2)
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return path
+
+
+def _source(command, work, image_bytes, write_files):
+    """(SOURCE, the files its options name: {option: path}) of ``command``, below ``work``."""
+    if command == "folder":
+        write_files(work / "photos", {f"{name}/{number}.png": image_bytes((40 * number, 9 * index, 9), kind="PNG")
+                                      for index, name in enumerate(("cat", "bus")) for number in range(3)})
+        (work / "families.txt").write_text("cat animal\nbus vehicle\n")
+        return work / "photos", {"--families": work / "families.txt"}
+    if command == "imagenet":
+        root, labels = _imagenet_tree(work / "ILSVRC2012", image_bytes, write_files)
+        return root, {"--val-labels": labels}
+    if command == "tiny-imagenet":
+        files = _tiny_files(image_bytes)
+        return _zip(work / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]), {}
+    return _cifar100_archive(work / "cifar-100-python.tar.gz"), {}
+
+
+@pytest.mark.parametrize("command", ["folder", "imagenet", "tiny-imagenet", "cifar100"])
+def test_a_rerun_naming_the_source_another_way_finds_the_finished_import(tmp_path, monkeypatch, image_bytes,
+                                                                          write_files, tree_state, command):
+    """Imported from the data's folder with relative paths, then rerun (after a Ctrl-C, say) from
+    elsewhere with absolute ones: it was refused as another source (exit 2), and with --overwrite
+    decoded every image again (the shards' plans held the paths as typed)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    source, files = _source(command, work, image_bytes, write_files)
+    monkeypatch.chdir(work)
+    relative = [str(part) for option, path in files.items() for part in (option, path.relative_to(work))]
+    first = _invoke("prepare", command, source.relative_to(work), "out", "--size", "8", "--workers", "0", *relative)
+    assert first.exit_code == 0, first.output
+    before = tree_state(work / "out")
+    monkeypatch.chdir(tmp_path)
+    absolute = [str(part) for option, path in files.items() for part in (option, path)]
+    for overwrite in ([], ["--overwrite"]):
+        again = _invoke("prepare", command, source, work / "out", "--size", "8", "--workers", "0", *absolute,
+                        *overwrite)
+        assert again.exit_code == 0, again.output
+        assert tree_state(work / "out") == before  # nothing decoded or written again
