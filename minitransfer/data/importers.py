@@ -158,6 +158,7 @@ def _validation_items(val, files, labelled_by):
         return []
     shown = [path for path in val.iterdir() if not inputs.hidden(path.name)]
     if any(path.is_dir() for path in shown):
+        _refuse_a_folder_around(val, [path for path in shown if path.is_dir()], files, labelled_by)
         raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
                          f"(class order is the sorted folder names there too)")
     present = [path.name for path in shown if path.is_file()]
@@ -166,6 +167,20 @@ def _validation_items(val, files, labelled_by):
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
     _check_labelled(files, present, labelled_by, val)
     return [ImportItem(path=str(val / name)) for name in files]
+
+
+def _refuse_a_folder_around(val, folders, named, labelled_by):
+    """``DatasetError`` when one of ``folders`` (in ``val``), not named like a class (a wnid), holds files
+    that ``labelled_by`` labels: the validation archive unpacked into a folder of its own, not val/
+    sorted into class folders (which 'prepare folder' imports)."""
+    named = set(named)
+    for folder in folders:
+        if not wordnet.WNID.fullmatch(folder.name):
+            inside = sorted(path.name for path in folder.iterdir() if path.name in named)
+            if inside:
+                raise ds.DatasetError(f"{inputs.display_name(folder)}: holds {len(inside)} of the files {labelled_by} "
+                                      f"labels ({_some(inside, 3)}), which belong directly in {val}: move them there "
+                                      f"(the archive unpacked into a folder of its own?)")
 
 
 def _check_labelled(named, present, labelled_by, folder):

@@ -178,3 +178,19 @@ def test_a_rerun_naming_the_source_another_way_finds_the_finished_import(tmp_pat
                         *overwrite)
         assert again.exit_code == 0, again.output
         assert tree_state(work / "out") == before  # nothing decoded or written again
+
+
+def test_validation_images_unpacked_into_a_folder_inside_val_are_named_there(tmp_path, image_bytes, write_files):
+    """val/ILSVRC2012_img_val/*.JPEG (an archive tool that makes a folder per archive): it was a
+    usage error saying val/ holds class folders, to import with 'prepare folder'."""
+    root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    (root / "val" / "ILSVRC2012_img_val").mkdir()
+    for path in sorted((root / "val").glob("*.JPEG")):
+        path.rename(root / "val" / "ILSVRC2012_img_val" / path.name)
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+                     "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert (f"{root}/val/ILSVRC2012_img_val: holds 2 of the files {labels} labels (ILSVRC2012_val_00000001.JPEG "
+            f"ILSVRC2012_val_00000002.JPEG), which belong directly in {root}/val: move them there"
+            in " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
