@@ -17,9 +17,11 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
 
 def _image_files(folder):
-    """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images."""
+    """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
+    A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
+    saying what it is, rather than the dataset losing it without a word."""
     return sorted(path for path in folder.iterdir()
-                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
+                  if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
 def read_class_names(path):
@@ -260,11 +262,12 @@ class _TinyImageNetSource:
         return ""
 
     def files(self, folder):
-        """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder)."""
+        """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder); as
+        :func:`_image_files`, everything but folders."""
         if self.archive:
             return [name for name in self.folders.get(folder, []) if not inputs.hidden(name)]
         path = self.root / folder
-        return [file.name for file in path.iterdir() if file.is_file() and not inputs.hidden(file.name)] \
+        return [file.name for file in path.iterdir() if not file.is_dir() and not inputs.hidden(file.name)] \
             if path.is_dir() else []
 
     def images(self, folder):

@@ -3,6 +3,7 @@ Windows' backslashes, a zip updated in place (a member stored twice), an empty w
 training tar left beside the class folders; and a rerun that names the source another way."""
 
 import io
+import os
 import pickle
 import re
 import tarfile
@@ -194,3 +195,25 @@ def test_validation_images_unpacked_into_a_folder_inside_val_are_named_there(tmp
             f"ILSVRC2012_val_00000002.JPEG), which belong directly in {root}/val: move them there"
             in " ".join(result.output.split())), result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["imagenet", "tiny-imagenet"])
+def test_a_link_to_nowhere_or_a_fifo_named_like_an_image_is_listed_not_dropped(tmp_path, image_bytes, write_files,
+                                                                               command):
+    """A tree of links (a subset linked from a shared copy) whose target moved: the link was left out
+    of the dataset without a word, where 'prepare folder' lists it in skipped.txt."""
+    if command == "imagenet":
+        root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+        options, images = ["--val-labels", labels], ""
+    else:
+        root = write_files(tmp_path / "tiny-imagenet-200", _tiny_files(image_bytes))
+        options, images = [], "images/"
+    link, fifo = root / f"train/{WNIDS[0]}/{images}gone.JPEG", root / f"train/{WNIDS[1]}/{images}pipe.JPEG"
+    link.symlink_to(tmp_path / "moved" / "gone.JPEG")
+    os.mkfifo(fifo)
+    result = _invoke("prepare", command, root, tmp_path / "out", "--size", "8", "--workers", "0", *options)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1]
+    assert [(entry["file"], entry["reason"].split(":")[0]) for entry in data.meta["skipped"]] == [
+        (str(link), "FileNotFoundError"), (str(fifo), "ValueError")]
