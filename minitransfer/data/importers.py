@@ -238,7 +238,10 @@ class _TinyImageNetSource:
             candidates = [self.source, self.source / "tiny-imagenet-200"]
             roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
             if not roots:
-                raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder)")
+                zips = sorted(path.name for path in self.source.iterdir()
+                              if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
+                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else ""
+                raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
     def text(self, name, required=True):

@@ -217,3 +217,19 @@ def test_a_link_to_nowhere_or_a_fifo_named_like_an_image_is_listed_not_dropped(t
     assert data.labels("train").tolist() == [0, 0, 1, 1]
     assert [(entry["file"], entry["reason"].split(":")[0]) for entry in data.meta["skipped"]] == [
         (str(link), "FileNotFoundError"), (str(fifo), "ValueError")]
+
+
+@pytest.mark.parametrize("command", ["tiny-imagenet", "cifar100"])
+def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_path, image_bytes, command):
+    """It said only that the folder was not the unpacked dataset."""
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    if command == "tiny-imagenet":
+        archive = _zip(downloads / "tiny-imagenet-200.zip", [(f"tiny-imagenet-200/{name}", data)
+                                                            for name, data in _tiny_files(image_bytes).items()])
+    else:
+        archive = _cifar100_archive(downloads / "cifar-100-python.tar.gz")
+    result = _invoke("prepare", command, downloads, tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert f"; it holds {archive.name}: give the" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
