@@ -71,7 +71,10 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     inputs.check_apart(source, out)
     train = source / "train"
     if not train.is_dir():
-        raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
+        classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
+        hint = (f"; {source} holds class folders ({_some(classes, 3)}) itself: give the folder that holds train/ "
+                f"(and val/)" if classes else "")
+        raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
                     and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;

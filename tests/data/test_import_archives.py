@@ -233,3 +233,13 @@ def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_p
     assert result.exit_code == 65, result.output
     assert f"; it holds {archive.name}: give the" in result.output, result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_the_train_folder_given_as_imagenets_source_is_named_as_such(tmp_path, image_bytes, write_files):
+    """It said only that SOURCE/train was missing."""
+    root, _ = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    result = _invoke("prepare", "imagenet", root / "train", tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert (f"{root}/train/train: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); {root}/train holds class "
+            f"folders ({' '.join(WNIDS)}) itself: give the folder that holds train/" in " ".join(result.output.split()))
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
