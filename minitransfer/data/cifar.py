@@ -111,8 +111,17 @@ def _read_cifar_files(source, layout):
             if other != layout and other.meta in present and not present & set(layout.files):
                 raise ValueError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: import it with "
                                  f"'minitransfer prepare {other.command}'")
-        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}")
+        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{_archives_in(source)}")
     return files
+
+
+def _archives_in(source):
+    """", but it holds <archives>: ..." when the folder ``source`` holds tar archives (the download
+    folder given for the archive in it); "" otherwise."""
+    found = sorted(path.name for path in source.iterdir() if path.is_file() and not inputs.hidden(path.name)
+                   and path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"))) \
+        if source.is_dir() else []
+    return f"; it holds {', '.join(found[:5])}: give the archive itself as SOURCE" if found else ""
 
 
 def _read_archive(source, layout):
@@ -222,8 +231,8 @@ def _check_every_class_seen(source, names, seen):
 
 def _build(layout, source, out, classes, subsets, options, extra_meta=None):
     """:func:`.build.build_dataset` of a CIFAR import; ``options``: the importer's keyword arguments."""
-    return build_dataset(out, source={"kind": layout.command, "path": str(source)}, classes=classes, subsets=subsets,
-                         extra_meta=extra_meta, **options)
+    return build_dataset(out, source={"kind": layout.command, "path": str(inputs.absolute(source))}, classes=classes,
+                         subsets=subsets, extra_meta=extra_meta, **options)
 
 
 def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progress=None, overwrite=False):

@@ -51,7 +51,6 @@ Example::
 
 import hashlib
 import os
-import pathlib
 import stat
 import unicodedata
 
@@ -76,7 +75,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     family, ``family_a`` names the family of half A. ``DatasetError`` for a tree or families file
     that cannot be imported, ``ValueError`` for options that do not fit the tree (and for ``out``
     inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`."""
-    source = pathlib.Path(source)
+    source = inputs.absolute(source)
     inputs.check_apart(source, out)
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
@@ -108,7 +107,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         try:
             return build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
-                             "seed": seed, "families": str(families) if families else None},
+                             "seed": seed, "families": str(inputs.absolute(families)) if families else None},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite,
                 extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})

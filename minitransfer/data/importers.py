@@ -17,9 +17,11 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
 
 def _image_files(folder):
-    """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images."""
+    """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
+    A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
+    saying what it is, rather than the dataset losing it without a word."""
     return sorted(path for path in folder.iterdir()
-                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
+                  if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
 def read_class_names(path):
@@ -65,14 +67,18 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
-    source = pathlib.Path(source)
+    source = inputs.absolute(source)
     inputs.check_apart(source, out)
     train = source / "train"
     if not train.is_dir():
-        raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG)")
+        classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
+        hint = (f"; {source} holds class folders ({_some(classes, 3)}) itself: give the folder that holds train/ "
+                f"(and val/)" if classes else "")
+        raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
-                    and not inputs.hidden(path.name) and not (train / path.stem).is_dir())
+                    and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;
+    # not ILSVRC2012_img_train.tar, the archive of the class tars, which unpacking it in train/ leaves there
     if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
         raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {_some(packed)}: unpack each "
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
@@ -103,8 +109,9 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     val_items = _validation_items(source / "val", val_files, labelled_by)
     return build_dataset(
         out,
-        source={"kind": "imagenet", "path": str(source), "val_labels": str(val_labels) if val_labels else None,
-                "devkit": str(devkit) if devkit else None},
+        source={"kind": "imagenet", "path": str(source),
+                "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
+                "devkit": str(inputs.absolute(devkit)) if devkit else None},
         classes=class_table(wnids, names, is_a),
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
         size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
@@ -156,6 +163,7 @@ def _validation_items(val, files, labelled_by):
         return []
     shown = [path for path in val.iterdir() if not inputs.hidden(path.name)]
     if any(path.is_dir() for path in shown):
+        _refuse_a_folder_around(val, [path for path in shown if path.is_dir()], files, labelled_by)
         raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
                          f"(class order is the sorted folder names there too)")
     present = [path.name for path in shown if path.is_file()]
@@ -164,6 +172,20 @@ def _validation_items(val, files, labelled_by):
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
     _check_labelled(files, present, labelled_by, val)
     return [ImportItem(path=str(val / name)) for name in files]
+
+
+def _refuse_a_folder_around(val, folders, named, labelled_by):
+    """``DatasetError`` when one of ``folders`` (in ``val``), not named like a class (a wnid), holds files
+    that ``labelled_by`` labels: the validation archive unpacked into a folder of its own, not val/
+    sorted into class folders (which 'prepare folder' imports)."""
+    named = set(named)
+    for folder in folders:
+        if not wordnet.WNID.fullmatch(folder.name):
+            inside = sorted(path.name for path in folder.iterdir() if path.name in named)
+            if inside:
+                raise ds.DatasetError(f"{inputs.display_name(folder)}: holds {len(inside)} of the files {labelled_by} "
+                                      f"labels ({_some(inside, 3)}), which belong directly in {val}: move them there "
+                                      f"(the archive unpacked into a folder of its own?)")
 
 
 def _check_labelled(named, present, labelled_by, folder):
@@ -199,7 +221,10 @@ class _TinyImageNetSource:
                 self.archive = zipfile.ZipFile(self.source)
             except (zipfile.BadZipFile, OSError) as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
-            names = self.archive.namelist()
+            # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
+            # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
+            self.members = {name.replace("\\", "/"): name for name in self.archive.namelist()}
+            names = list(self.members)
             roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
                      if pathlib.PurePosixPath(name).name == "wnids.txt"
                      and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
@@ -216,14 +241,17 @@ class _TinyImageNetSource:
             candidates = [self.source, self.source / "tiny-imagenet-200"]
             roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
             if not roots:
-                raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder)")
+                zips = sorted(path.name for path in self.source.iterdir()
+                              if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
+                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else ""
+                raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
     def text(self, name, required=True):
         """The text of file ``name`` ("" when missing and not ``required``)."""
         if self.archive:
             try:
-                return read_member(self.archive, self.root + name).decode("utf-8-sig")
+                return read_member(self.archive, self.members[self.root + name]).decode("utf-8-sig")
             except KeyError as error:
                 if required:
                     raise ds.DatasetError(f"{self.source}: missing {name}") from error
@@ -240,11 +268,12 @@ class _TinyImageNetSource:
         return ""
 
     def files(self, folder):
-        """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder)."""
+        """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder); as
+        :func:`_image_files`, everything but folders."""
         if self.archive:
             return [name for name in self.folders.get(folder, []) if not inputs.hidden(name)]
         path = self.root / folder
-        return [file.name for file in path.iterdir() if file.is_file() and not inputs.hidden(file.name)] \
+        return [file.name for file in path.iterdir() if not file.is_dir() and not inputs.hidden(file.name)] \
             if path.is_dir() else []
 
     def images(self, folder):
@@ -258,7 +287,7 @@ class _TinyImageNetSource:
 
     def item(self, name):
         if self.archive:
-            return ImportItem(path=str(self.source), member=self.root + name)
+            return ImportItem(path=str(self.source), member=self.members[self.root + name])
         return ImportItem(path=str(self.root / name))
 
 
@@ -275,9 +304,12 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
+    source = inputs.absolute(source)
     inputs.check_apart(source, out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))
+    if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt
+        raise ds.DatasetError(f"{tree.where('wnids.txt')}: lists no class (expected one wnid a line)")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
     names = {}
     for line in tree.text("words.txt", required=False).splitlines():  # tab-separated; spaces too, as ImageNet's

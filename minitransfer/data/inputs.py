@@ -98,6 +98,15 @@ def check_class_name(folder):
                            f"or line break would split the lines of 'splits' and of a families file): rename it")
 
 
+def absolute(path):
+    """``path`` (a source, a labels or families file) as an absolute path, symbolic links kept so
+    that names read as given: as importers record it in meta.json's source and, for the files
+    imported, in the shards' plans. Recorded as typed, a rerun given it another way (absolute after
+    relative, from another folder) was refused as another source, and with --overwrite found no
+    finished shard and decoded every image again (hours for ImageNet)."""
+    return pathlib.Path(os.path.abspath(path))
+
+
 def check_apart(source, out):
     """``ValueError`` (a usage error) when ``out`` lies inside ``source`` or ``source`` inside
     ``out``: a rerun would import the dataset's own files, or the import would write among its inputs."""

@@ -1,0 +1,245 @@
+"""prepare on the archives and trees real downloads and tools make: a zip whose member names use
+Windows' backslashes, a zip updated in place (a member stored twice), an empty wnids.txt, the whole
+training tar left beside the class folders; and a rerun that names the source another way."""
+
+import io
+import os
+import pickle
+import re
+import tarfile
+import zipfile
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+from minitransfer.data import dataset
+
+WNIDS = ("n01440764", "n02084071")
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, [*map(str, args)])
+
+
+def _tiny_files(image_bytes, wnids_text="n02084071\nn01440764\n"):
+    """{member: bytes} of a tiny-imagenet-200 with 2 images a class (the red channel 10, 20 / 30, 40)
+    and 2 validation images (red 200 of n02084071, 210 of n01440764)."""
+    files = {f"train/{wnid}/images/{wnid}_{number}.JPEG": image_bytes((10 * (2 * index + number + 1), 9, 9), (16, 16))
+             for index, wnid in enumerate(WNIDS) for number in range(2)}
+    files.update({"wnids.txt": wnids_text.encode(), "words.txt": b"n01440764\ttench\nn02084071\tdog\n",
+                  "val/val_annotations.txt": b"val_0.JPEG\tn02084071\t0\t0\t9\t9\nval_1.JPEG\tn01440764\t0\t0\t9\t9\n",
+                  "val/images/val_0.JPEG": image_bytes((200, 9, 9), (16, 16)),
+                  "val/images/val_1.JPEG": image_bytes((210, 9, 9), (16, 16))})
+    return files
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return path
+
+
+def _reds(data, subset):
+    images = data.images(subset, np.arange(data.num_images(subset)))
+    return [int(round(float(image[..., 0].mean()))) for image in images]
+
+
+def _prepare_tiny(source, out, *options):
+    return _invoke("prepare", "tiny-imagenet", source, out, "--size", "8", "--workers", "0", *options)
+
+
+def _imported(result, out):
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(out)
+    assert [entry["name"] for entry in data.classes] == ["tench", "dog"]
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
+    assert data.meta["skipped"] == []
+    return data
+
+
+def _near(got, want):
+    return all(abs(a - b) <= 3 for a, b in zip(got, want, strict=True))
+
+
+def test_a_zip_whose_member_names_use_backslashes_imports_as_one_with_slashes(tmp_path, image_bytes):
+    """Windows tools (PowerShell's Compress-Archive before .NET 4.6.1, among others) store
+    "tiny-imagenet-200\\wnids.txt": it was refused as holding no wnids.txt."""
+    files = _tiny_files(image_bytes)
+    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200\\{name.replace('/', chr(92))}", data)
+                                          for name, data in files.items()])
+    data = _imported(_prepare_tiny(source, tmp_path / "out"), tmp_path / "out")
+    assert _near(_reds(data, "train"), [10, 20, 30, 40]) and _near(_reds(data, "val"), [200, 210])
+
+
+def test_a_member_stored_twice_is_one_image_read_as_zipfile_reads_it(tmp_path, image_bytes):
+    """``zip -u`` or zipfile's append mode add a second member of one name: it was imported twice (in
+    train/ a duplicated training image; both copies the last one's bytes)."""
+    files = _tiny_files(image_bytes)
+    members = [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]
+    members.append(("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG", image_bytes((120, 9, 9), (16, 16))))
+    members.append(("tiny-imagenet-200/val/images/val_1.JPEG", image_bytes((230, 9, 9), (16, 16))))
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        source = _zip(tmp_path / "tiny.zip", members)
+    data = _imported(_prepare_tiny(source, tmp_path / "out"), tmp_path / "out")
+    assert _near(_reds(data, "train"), [120, 20, 30, 40]) and _near(_reds(data, "val"), [200, 230])
+
+
+@pytest.mark.parametrize("wnids_text", ["", "\r\n\n"], ids=["empty", "blank-lines"])
+def test_a_wnids_txt_that_lists_no_class_is_bad_data_naming_it(tmp_path, image_bytes, wnids_text):
+    """It was "no training image could be imported (see OUT/skipped.txt)", with an empty skipped.txt."""
+    files = _tiny_files(image_bytes, wnids_text=wnids_text)
+    files["val/val_annotations.txt"] = b""
+    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()
+                                          if not name.startswith("val/images/")])
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert re.search(r"tiny\.zip:tiny-imagenet-200/wnids\.txt: lists no class", result.output), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def _imagenet_tree(root, image_bytes, write_files):
+    """ILSVRC2012 unpacked: 2 classes x 2 training images, 2 validation images and their val.txt."""
+    files = {f"train/{wnid}/{wnid}_{number}.JPEG": image_bytes((10 * (2 * index + number + 1), 9, 9), (16, 16))
+             for index, wnid in enumerate(WNIDS) for number in range(2)}
+    files.update({f"val/ILSVRC2012_val_0000000{number}.JPEG": image_bytes((200 + number, 9, 9), (16, 16))
+                  for number in (1, 2)})
+    write_files(root, files)
+    labels = root.parent / "val.txt"
+    labels.write_text("ILSVRC2012_val_00000001.JPEG 1\nILSVRC2012_val_00000002.JPEG 0\n")
+    return root, labels
+
+
+def test_the_training_archive_left_in_train_beside_its_unpacked_classes_is_not_a_class(tmp_path, image_bytes,
+                                                                                       write_files):
+    """The common recipe moves ILSVRC2012_img_train.tar into train/ and unpacks it there: left
+    beside the class folders, it was refused as a class archive not unpacked."""
+    root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    (root / "train" / "ILSVRC2012_img_train.tar").write_bytes(b"\0" * 1024)
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+                     "--workers", "0")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
+
+
+def _cifar100_archive(path):
+    """cifar-100-python.tar.gz of 2 classes (one superclass each), 2 training and 2 test images."""
+    rng = np.random.default_rng(0)
+    parts = {"meta": {b"fine_label_names": [b"apple", b"bus"], b"coarse_label_names": [b"fruit", b"vehicles_1"]}}
+    for name in ("train", "test"):
+        parts[name] = {b"data": rng.integers(0, 256, (2, 3072), dtype=np.uint8), b"fine_labels": [0, 1],
+                       b"coarse_labels": [0, 1]}
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in parts.items():
+            raw = pickle.dumps(content, protocol=2)
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return path
+
+
+def _source(command, work, image_bytes, write_files):
+    """(SOURCE, the files its options name: {option: path}) of ``command``, below ``work``."""
+    if command == "folder":
+        write_files(work / "photos", {f"{name}/{number}.png": image_bytes((40 * number, 9 * index, 9), kind="PNG")
+                                      for index, name in enumerate(("cat", "bus")) for number in range(3)})
+        (work / "families.txt").write_text("cat animal\nbus vehicle\n")
+        return work / "photos", {"--families": work / "families.txt"}
+    if command == "imagenet":
+        root, labels = _imagenet_tree(work / "ILSVRC2012", image_bytes, write_files)
+        return root, {"--val-labels": labels}
+    if command == "tiny-imagenet":
+        files = _tiny_files(image_bytes)
+        return _zip(work / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()]), {}
+    return _cifar100_archive(work / "cifar-100-python.tar.gz"), {}
+
+
+@pytest.mark.parametrize("command", ["folder", "imagenet", "tiny-imagenet", "cifar100"])
+def test_a_rerun_naming_the_source_another_way_finds_the_finished_import(tmp_path, monkeypatch, image_bytes,
+                                                                          write_files, tree_state, command):
+    """Imported from the data's folder with relative paths, then rerun (after a Ctrl-C, say) from
+    elsewhere with absolute ones: it was refused as another source (exit 2), and with --overwrite
+    decoded every image again (the shards' plans held the paths as typed)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    source, files = _source(command, work, image_bytes, write_files)
+    monkeypatch.chdir(work)
+    relative = [str(part) for option, path in files.items() for part in (option, path.relative_to(work))]
+    first = _invoke("prepare", command, source.relative_to(work), "out", "--size", "8", "--workers", "0", *relative)
+    assert first.exit_code == 0, first.output
+    before = tree_state(work / "out")
+    monkeypatch.chdir(tmp_path)
+    absolute = [str(part) for option, path in files.items() for part in (option, path)]
+    for overwrite in ([], ["--overwrite"]):
+        again = _invoke("prepare", command, source, work / "out", "--size", "8", "--workers", "0", *absolute,
+                        *overwrite)
+        assert again.exit_code == 0, again.output
+        assert tree_state(work / "out") == before  # nothing decoded or written again
+
+
+def test_validation_images_unpacked_into_a_folder_inside_val_are_named_there(tmp_path, image_bytes, write_files):
+    """val/ILSVRC2012_img_val/*.JPEG (an archive tool that makes a folder per archive): it was a
+    usage error saying val/ holds class folders, to import with 'prepare folder'."""
+    root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    (root / "val" / "ILSVRC2012_img_val").mkdir()
+    for path in sorted((root / "val").glob("*.JPEG")):
+        path.rename(root / "val" / "ILSVRC2012_img_val" / path.name)
+    result = _invoke("prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8",
+                     "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert (f"{root}/val/ILSVRC2012_img_val: holds 2 of the files {labels} labels (ILSVRC2012_val_00000001.JPEG "
+            f"ILSVRC2012_val_00000002.JPEG), which belong directly in {root}/val: move them there"
+            in " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["imagenet", "tiny-imagenet"])
+def test_a_link_to_nowhere_or_a_fifo_named_like_an_image_is_listed_not_dropped(tmp_path, image_bytes, write_files,
+                                                                               command):
+    """A tree of links (a subset linked from a shared copy) whose target moved: the link was left out
+    of the dataset without a word, where 'prepare folder' lists it in skipped.txt."""
+    if command == "imagenet":
+        root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+        options, images = ["--val-labels", labels], ""
+    else:
+        root = write_files(tmp_path / "tiny-imagenet-200", _tiny_files(image_bytes))
+        options, images = [], "images/"
+    link, fifo = root / f"train/{WNIDS[0]}/{images}gone.JPEG", root / f"train/{WNIDS[1]}/{images}pipe.JPEG"
+    link.symlink_to(tmp_path / "moved" / "gone.JPEG")
+    os.mkfifo(fifo)
+    result = _invoke("prepare", command, root, tmp_path / "out", "--size", "8", "--workers", "0", *options)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1]
+    assert [(entry["file"], entry["reason"].split(":")[0]) for entry in data.meta["skipped"]] == [
+        (str(link), "FileNotFoundError"), (str(fifo), "ValueError")]
+
+
+@pytest.mark.parametrize("command", ["tiny-imagenet", "cifar100"])
+def test_the_download_folder_given_for_the_archive_in_it_names_the_archive(tmp_path, image_bytes, command):
+    """It said only that the folder was not the unpacked dataset."""
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    if command == "tiny-imagenet":
+        archive = _zip(downloads / "tiny-imagenet-200.zip", [(f"tiny-imagenet-200/{name}", data)
+                                                            for name, data in _tiny_files(image_bytes).items()])
+    else:
+        archive = _cifar100_archive(downloads / "cifar-100-python.tar.gz")
+    result = _invoke("prepare", command, downloads, tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert f"; it holds {archive.name}: give the" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_the_train_folder_given_as_imagenets_source_is_named_as_such(tmp_path, image_bytes, write_files):
+    """It said only that SOURCE/train was missing."""
+    root, _ = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    result = _invoke("prepare", "imagenet", root / "train", tmp_path / "out", "--size", "8", "--workers", "0")
+    assert result.exit_code == 65, result.output
+    assert (f"{root}/train/train: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); {root}/train holds class "
+            f"folders ({' '.join(WNIDS)}) itself: give the folder that holds train/" in " ".join(result.output.split()))
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
