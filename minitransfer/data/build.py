@@ -3,7 +3,8 @@
 :func:`build_dataset` decodes images in worker processes (:mod:`.decoder_pool`: nothing HDF5- or
 zip-related crosses a fork), writes them shard by shard, each shard atomically, then
 ``skipped.txt``, the mean image and ``meta.json``. A rerun skips every shard whose file exists, was
-built from the same inputs (its ``plan`` attribute) and whose arrays still hash to its stored
+built from the same inputs (its ``plan`` attribute: their names, and each file's size and
+modification time, each zip member's size and CRC-32) and whose arrays still hash to its stored
 ``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
 rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
 in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name`
@@ -81,7 +82,7 @@ def _shard_plan(items, labels, extras, size):
         plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
     digest = hashlib.sha256(json.dumps(plan).encode())
     for item in items:
-        digest.update(item.describe().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
+        digest.update(item.identity().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
     for name in sorted(extras):
         digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
     return digest.hexdigest()

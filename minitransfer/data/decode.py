@@ -57,6 +57,23 @@ class ImportItem:
             return hashlib.sha256(np.ascontiguousarray(self.pixels).tobytes()).hexdigest()
         return f"{self.path}:{self.member}" if self.member else str(self.path)
 
+    def identity(self):
+        """What a shard's plan records of the item: :meth:`describe`, and for a file or an archive's
+        member what tells that its content changed (the file's size and modification time; the
+        member's size and CRC-32, from the archive's directory). Named alone, an input repaired or
+        replaced in place (a download done again, a truncated photo fixed) was left on a rerun as
+        the finished shard had it: still skipped, or the old image."""
+        if self.pixels is not None:
+            return self.describe()
+        try:
+            if self.member:
+                info = _archive(self.path).getinfo(self.member)
+                return f"{self.describe()}\t{info.file_size}\t{info.CRC}"
+            status = os.stat(self.path)
+            return f"{self.describe()}\t{status.st_size}\t{status.st_mtime_ns}"
+        except (OSError, KeyError, zipfile.BadZipFile):  # gone or unreadable: the decoder says why
+            return self.describe()
+
 
 def decode_image(source, size):
     """An image file (path or binary file object) as uint8 (size, size, 3) RGB, upright as its EXIF

@@ -243,3 +243,36 @@ def test_the_train_folder_given_as_imagenets_source_is_named_as_such(tmp_path, i
     assert (f"{root}/train/train: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); {root}/train holds class "
             f"folders ({' '.join(WNIDS)}) itself: give the folder that holds train/" in " ".join(result.output.split()))
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["folder", "zip"])
+def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, image_bytes, write_files, where):
+    """A truncated photo fixed, or an archive downloaded again, under the same name: the rerun (the
+    same command) reused the finished shard, the image still skipped, for shards' plans named the
+    inputs only."""
+    good = image_bytes((120, 9, 9), (16, 16))  # red 120: no other image's
+    broken = good[: len(good) // 3]
+    if where == "folder":
+        files = {f"photos/train/{name}/{number}.png": image_bytes((10 * number + 10, 9, 9), (16, 16), kind="PNG")
+                 for name in ("cat", "dog") for number in range(2)}
+        write_files(tmp_path, {**files, "photos/train/dog/late.jpg": broken})
+        command = ("prepare", "folder", tmp_path / "photos", tmp_path / "out", "--size", "8", "--workers", "0",
+                   "--val-fraction", "0.25")
+        repair = lambda: (tmp_path / "photos/train/dog/late.jpg").write_bytes(good)  # noqa: E731
+    else:
+        members = _tiny_files(image_bytes)
+        damaged = f"train/{WNIDS[1]}/images/{WNIDS[1]}_1.JPEG"
+        members[damaged] = good
+        _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", broken if name == damaged else data)
+                                     for name, data in members.items()])
+        command = ("prepare", "tiny-imagenet", tmp_path / "tiny.zip", tmp_path / "out", "--size", "8", "--workers", "0")
+        repair = lambda: _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data)  # noqa: E731
+                                                      for name, data in members.items()])
+    first = _invoke(*command)
+    assert first.exit_code == 0, first.output
+    assert len(dataset.open_dataset(tmp_path / "out").meta["skipped"]) == 1
+    repair()
+    rerun = _invoke(*command)
+    assert rerun.exit_code == 0, rerun.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.meta["skipped"] == [] and any(abs(red - 120) <= 2 for red in _reds(data, "train") + _reds(data, "val"))
