@@ -38,7 +38,7 @@ import pathlib
 import re
 import shlex
 
-from minitransfer import config
+from minitransfer import config, fileio
 from minitransfer import experiment as grid
 
 SUBMIT_FILE = "submit.sh"
@@ -132,8 +132,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
                                  f"another folder for the SLURM scripts, or move the file away")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
     grid.write_plan(out, runs, options, train_command)
-    for name, text in scripts.items():
-        (slurm_dir / name).write_text(text)
+    for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
+        fileio.write_bytes(slurm_dir / name, os.fsencode(text))
         (slurm_dir / name).chmod(0o755)
     return slurm_dir / SUBMIT_FILE
 

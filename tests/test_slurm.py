@@ -277,7 +277,7 @@ def run_task(scripts, script, task, job="77", **env):
     environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
                        SLURM_JOB_ID=str(int(job) + 1 + task), **env)
     return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
 def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_slurm):
@@ -330,6 +330,22 @@ def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name
     assert "run random0/baseA: done" in output
     log = (out / "random0/baseA.run/train.log").read_text()
     assert log.startswith("$ ") and log.endswith("fake training\n"), log
+
+
+def test_scripts_hold_the_bytes_of_a_path_that_is_not_utf_8(tmp_path, fake_slurm):
+    """A folder named in Latin-1 (b"r\\xe9sultats") is no UTF-8 text: the scripts hold its bytes as they
+    are, and its runs write there (emit_slurm used to fail with a UnicodeEncodeError, leaving an empty
+    submit.sh that the next --emit-slurm refused to replace as not its own)."""
+    folder = tmp_path / os.fsdecode(b"r\xe9sultats \xff")
+    out, scripts = folder / "grid", folder / "slurm"
+    for attempt in range(2):
+        slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS,
+                         train_command=fake_train_command(tmp_path))
+    assert os.fsencode(out) in (scripts / "bases.sh").read_bytes()
+    assert f"{scripts}/logs".encode("utf-8", "surrogateescape") in (scripts / "transfers.sh").read_bytes()
+    task = run_task(scripts, "bases.sh", 0)
+    assert task.communicate(timeout=30)[0].endswith("run random0/baseA: done\n")
+    assert (out / "random0/baseA.run/train.log").read_bytes().endswith(b"fake training\n")
 
 
 def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fake_slurm):
