@@ -154,7 +154,7 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
     options += [f"--gres={gres}"] if gres else []
     options += [f"--partition={partition}"] if partition else []
-    options += [f"--time={time_limit}"] if time_limit else []
+    options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
     for option in options + list(sbatch_options):
         _check_one_line(option)
     return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
