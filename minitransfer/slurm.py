@@ -30,7 +30,9 @@ SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scan
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
 again under the same job id and array index, resuming from the checkpoint (SLURM makes a requeued
 job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
-the step, checkpoint or not.
+the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
+but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
+``submit.sh`` resumes the run.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
@@ -217,7 +219,13 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         'wait "$pid"',
         "status=$?",
         'while [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
-        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
+        "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
+        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
+        'state=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%T 2>/dev/null || true)',
+        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
+        ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',

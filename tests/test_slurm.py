@@ -58,8 +58,11 @@ FAKE_TOOLS = {
         echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch")
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
-    # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them
-    "squeue": 'cat "$FAKE_LOG/queue" 2>/dev/null || true',
+    # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
+    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING)
+    "squeue": textwrap.dedent('''\
+        if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
+        cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
     # scancel: records its arguments, signals the step (the training started by the srun below) if any
     "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"\n'
@@ -392,6 +395,21 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
 
 
+@pytest.mark.parametrize("state", ["COMPLETING", ""], ids=["cancelled", "gone"])
+def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, state):
+    """A plain scancel sends SIGTERM too, and the training exits 75 with a checkpoint; the job is then
+    COMPLETING, not RUNNING (seen on the test cluster). Requeued anyway, it came back: scancel could not
+    stop the grid."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_JOB_STATE=state)
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 75, output
+    assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
+            "(cancelled, or out of time); rerun submit.sh to resume it") in output
+    assert not (fake_slurm / "scontrol").exists()
+
+
 def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
@@ -636,6 +654,24 @@ def test_real_slurm_grid_in_a_folder_with_blanks_quotes_and_percent_signs(cluste
     assert settle(cluster) == {}
     assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
     assert "run random0/baseA: done" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+
+
+def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(cluster, tmp_path):
+    """scancel without --signal: the training still writes its checkpoint (exit 75), but the task is
+    not requeued (it used to requeue itself, so that the cancelled run started again)."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    job = submitted_jobs(submit(cluster, slurm.emit_slurm([run], out, scripts, real_options(max_iter=100000))))["bases"]
+    log = grid.run_dir(out, run) / grid.LOG_FILE
+    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
+    cluster.command("scancel", f"{job}_0")
+    slurm_log = scripts / "logs" / f"bases-{job}_0.out"
+    cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), 60, "the task to see the training's exit")
+    assert settle(cluster) == {}
+    assert "not requeued: the job is COMPLETING (cancelled, or out of time)" in slurm_log.read_text()
+    record = cluster.job_record(f"{job}_0")
+    assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record
+    assert grid.run_status(out, run).startswith("resume at iteration ")
 
 
 def weights(path):
