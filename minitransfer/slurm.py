@@ -9,10 +9,13 @@
 
 SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
 each transfer waits for its own base only, and a failing base leaves its own transfers pending with
-reason ``DependencyNeverSatisfied`` (``scancel`` them, fix the base, rerun ``submit.sh``) while the
-others go on. A run is finished when ``OUT/<run>.h5`` and ``OUT/<run>.run/result.json`` exist;
-``submit.sh`` submits only unfinished runs (none once the grid is complete; a transfer whose base is
-finished starts without a dependency) and refuses while a job it submitted before is still queued.
+reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5``
+and ``OUT/<run>.run/result.json`` exist. ``submit.sh`` may be rerun at any time (after sbatch failed
+midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
+that are neither finished nor still listed by SLURM from an earlier submission (``submitted.txt``
+records which run each array task trains), a transfer after its base's task, new or listed (none
+once the base is finished); it cancels the tasks stuck with ``DependencyNeverSatisfied`` and submits
+them again, and refuses while another ``submit.sh`` of this folder runs.
 DIR may hold other files, but a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
@@ -27,7 +30,9 @@ SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scan
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
 again under the same job id and array index, resuming from the checkpoint (SLURM makes a requeued
 job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
-the step, checkpoint or not.
+the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
+but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
+``submit.sh`` resumes the run.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
@@ -38,13 +43,13 @@ import pathlib
 import re
 import shlex
 
-from minitransfer import config
+from minitransfer import config, fileio
 from minitransfer import experiment as grid
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
 TRANSFERS_FILE = "transfers.sh"
-SUBMITTED_FILE = "submitted.txt"  # the job ids of the last submission, one per line
+SUBMITTED_FILE = "submitted.txt"  # "<job>_<task>\tOUT/<run> as printf %q writes it", one per array task
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 DEFAULT_GPU_GRES = "gpu:1"
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
@@ -132,8 +137,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
                                  f"another folder for the SLURM scripts, or move the file away")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
     grid.write_plan(out, runs, options, train_command)
-    for name, text in scripts.items():
-        (slurm_dir / name).write_text(text)
+    for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
+        fileio.write_bytes(slurm_dir / name, os.fsencode(text))
         (slurm_dir / name).chmod(0o755)
     return slurm_dir / SUBMIT_FILE
 
@@ -154,7 +159,7 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
     options += [f"--gres={gres}"] if gres else []
     options += [f"--partition={partition}"] if partition else []
-    options += [f"--time={time_limit}"] if time_limit else []
+    options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
     for option in options + list(sbatch_options):
         _check_one_line(option)
     return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
@@ -214,7 +219,13 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         'wait "$pid"',
         "status=$?",
         'while [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
-        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
+        "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
+        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
+        'state=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%T 2>/dev/null || true)',
+        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
+        ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
@@ -232,16 +243,22 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
 
 
 def _submit_script(out, bases, transfers, base_index):
-    """Submit the unfinished bases as one array, then each base's unfinished transfers as one array
-    that depends on that base's task (no dependency when the base is already finished)."""
+    """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
+    transfers as one array that depends on that base's task, submitted now or queued before (no
+    dependency when the base is finished). Rerun at any time: a task of an earlier submission that
+    SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains), but one
+    that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
+    to be submitted again after its base's new task."""
     def bash_array(name, values):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
     lines = [
-        f"{HEADER}submit the grid's unfinished runs. bases.sh runs the bases as",
-        "# one job array; each base's transfers run as one array of transfers.sh that waits for that base's",
-        "# task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/result.json exist; rerun this",
-        "# script after a failure to submit what is left.",
+        f"{HEADER}submit the grid's runs that are neither finished nor queued.",
+        "# bases.sh runs the bases as one job array; each base's transfers run as one array of transfers.sh",
+        "# that waits for that base's task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/",
+        "# result.json exist. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
+        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, then OUT/<run>",
+        "# as bash's printf %q writes it); those SLURM still lists are not submitted again.",
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
         f"out={shlex.quote(str(out))}",
@@ -251,41 +268,74 @@ def _submit_script(out, bases, transfers, base_index):
         "",
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
+        'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        f"exec 9>> {SUBMITTED_FILE}",
+        "if ! flock --nonblock 9; then",
+        '  echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
+        "  exit 1",
+        "fi",
+        "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
+        "kept=() never=()",
         f"if [ -s {SUBMITTED_FILE} ]; then",
-        "  queued=$(squeue --noheader --format=%F)",
-        f'  queued=$(sort -u <<< "$queued" | grep -Fx -f {SUBMITTED_FILE} | tr "\\n" " " || true)',
-        '  if [ -n "$queued" ]; then',
-        '    echo "jobs of the last submission are still queued or running: ${queued% };" \\',
-        '      "wait for them (squeue), or scancel ${queued% }, then rerun $0" >&2',
-        "    exit 1",
-        "  fi",
+        '  listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r")',
+        '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
+        "  while IFS=$'\\t' read -r task key; do",
+        '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
+        '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
+        '    task_of[$key]=$task',
+        "    kept+=(\"$task\"$'\\t'\"$key\")",
+        f"  done < {SUBMITTED_FILE}",
+        "fi",
+        'if [ "${#never[@]}" -gt 0 ]; then',
+        '  scancel "${never[@]}"',
+        '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed (DependencyNeverSatisfied)"',
         "fi",
         f": > {SUBMITTED_FILE}",
-        f'submit() {{ job=$(sbatch --parsable "$@"); job=${{job%%;*}}; echo "$job" >> {SUBMITTED_FILE}; }}',
+        f'for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
+        "submitted=0 skipped=0",
+        "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
+        "  local index run",
+        '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1"); then',
+        '    echo "sbatch failed; the runs submitted before are queued: rerun $0 to submit the others" >&2',
+        "    exit 1",
+        "  fi",
+        "  job=${job%%;*}",
+        '  for index in ${2//,/ }; do',
+        f'    if [ "$1" = {BASES_FILE} ]; then run=${{base_runs[index]}}; else run=${{transfer_runs[index]}}; fi',
+        '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
+        f"    printf '%s\\t%s\\n' \"${{job}}_$index\" \"$key\" >> {SUBMITTED_FILE}",
+        "  done",
+        "}",
         "",
         "todo=()",
-        "base_pending=()",
         'for i in "${!base_runs[@]}"; do',
-        '  if finished "${base_runs[$i]}"; then base_pending[i]=0; else base_pending[i]=1; todo+=("$i"); fi',
+        '  key_of "${base_runs[i]}"',
+        '  if finished "${base_runs[i]}"; then continue; fi',
+        '  if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$i"); fi',
         "done",
         'if [ "${#todo[@]}" -gt 0 ]; then',
-        f'  submit --array="$(join "${{todo[@]}}")" {BASES_FILE}',
-        "  bases=$job",
-        '  echo "bases: job $bases, ${#todo[@]} of ${#base_runs[@]} runs (array tasks $(join "${todo[@]}"))"',
+        f'  submit {BASES_FILE} "$(join "${{todo[@]}}")"',
+        '  echo "bases: job $job, ${#todo[@]} of ${#base_runs[@]} runs (array tasks $(join "${todo[@]}"))"',
         "fi",
         'for i in "${!base_runs[@]}"; do',
         "  todo=()",
         '  for j in "${!transfer_runs[@]}"; do',
-        '    if [ "${transfer_base[j]}" -eq "$i" ] && ! finished "${transfer_runs[$j]}"; then todo+=("$j"); fi',
+        '    if [ "${transfer_base[j]}" -ne "$i" ] || finished "${transfer_runs[j]}"; then continue; fi',
+        '    key_of "${transfer_runs[j]}"',
+        '    if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$j"); fi',
         "  done",
         '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
-        "  after=()",
-        '  if [ "${base_pending[i]}" -eq 1 ]; then after=(--dependency="afterok:${bases}_$i"); fi',
-        f'  submit --array="$(join "${{todo[@]}}")" "${{after[@]}}" --job-name="mt-after-${{base_runs[$i]}}" {TRANSFERS_FILE}',
-        '  echo "transfers of ${base_runs[$i]}: job $job, ${#todo[@]} runs${after:+ (after array task ${bases}_$i)}"',
+        '  after=""',
+        '  if ! finished "${base_runs[i]}"; then key_of "${base_runs[i]}"; after=${task_of[$key]}; fi',
+        f'  submit {TRANSFERS_FILE} "$(join "${{todo[@]}}")" ${{after:+"--dependency=afterok:$after"}} '
+        '--job-name="mt-after-${base_runs[i]}"',
+        '  echo "transfers of ${base_runs[i]}: job $job, ${#todo[@]} runs${after:+ (after array task $after)}"',
         "done",
-        f"if [ ! -s {SUBMITTED_FILE} ]; then",
-        '  echo "nothing to submit: all $(( ${#base_runs[@]} + ${#transfer_runs[@]} )) runs are finished in $out"',
+        'total=$(( ${#base_runs[@]} + ${#transfer_runs[@]} ))',
+        'if [ "$skipped" -gt 0 ]; then',
+        '  echo "not submitted again: $skipped runs queued or running from an earlier submission (squeue)"',
+        'elif [ "$submitted" -eq 0 ]; then',
+        '  echo "nothing to submit: all $total runs are finished in $out"',
         "fi",
     ]
     return "\n".join(lines) + "\n"

@@ -52,12 +52,21 @@ FAKE_TRAIN = textwrap.dedent('''
 ''')
 
 FAKE_TOOLS = {
-    # sbatch: records its arguments, answers job ids 1001, 1002, ... as --parsable does (id;cluster)
-    "sbatch": 'echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch"); echo "$((1000 + n));cluster"',
-    "squeue": 'cat "$FAKE_LOG/queue" 2>/dev/null || true',
+    # sbatch: records its arguments, answers job ids 1001, 1002, ... as --parsable does (id;cluster); the
+    # FAKE_SBATCH_FAIL_AT-th call fails as sbatch does when the controller refuses a job
+    "sbatch": textwrap.dedent('''\
+        echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch")
+        if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
+        echo "$((1000 + n));cluster"'''),
+    # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
+    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING)
+    "squeue": textwrap.dedent('''\
+        if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
+        cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
-    # scancel: records its arguments, signals the step (the training started by the srun below)
-    "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"; kill -TERM "$(cat "$FAKE_LOG/srun.pid")"',
+    # scancel: records its arguments, signals the step (the training started by the srun below) if any
+    "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"\n'
+               '[ ! -f "$FAKE_LOG/srun.pid" ] || kill -TERM "$(< "$FAKE_LOG/srun.pid")"',
     # srun: drops its options and runs the command; its --output, if given, is a file name pattern
     # as SLURM's (%% is %, %j the job id, %n, %s and %t zero), appended to
     "srun": textwrap.dedent('''\
@@ -188,6 +197,14 @@ def test_no_time_limit_as_sbatch_spells_it(tmp_path, text):
     assert {"--signal=TERM@300", f"--time={text}"} <= set(sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text()))
 
 
+def test_time_limit_is_written_without_the_blanks_around_it(tmp_path):
+    """parse_time_limit takes " 90 " as 90 minutes; sbatch refuses "#SBATCH --time= 90" (Invalid --time
+    specification, seen on the test cluster), so the scripts could not be submitted."""
+    for text in (" 90\t", "90\n"):
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS, time_limit=text)
+        assert "--time=90" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
+
+
 # ---- submit.sh ---------------------------------------------------------------------------------
 
 def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
@@ -216,7 +233,9 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
         covered += indices
     assert sorted(covered) == sorted(transfers)
     assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
-    assert (scripts / "submitted.txt").read_text().split() == [str(1001 + i) for i in range(len(calls))]
+    submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
+    assert sorted(shlex.split(key)[0] for _, key in submitted) == sorted(str(out / run.name) for run in runs)
+    assert {task.split("_")[0] for task, _ in submitted} == {str(1001 + i) for i in range(len(calls))}
 
 
 def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):
@@ -249,20 +268,88 @@ def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slur
     assert (scripts / "submitted.txt").read_text() == ""
 
 
-def test_submit_refuses_while_its_last_jobs_are_queued(tmp_path, fake_slurm):
+def submit_grid(submit, **env):
+    return subprocess.run(["bash", str(submit)], capture_output=True, text=True, env=dict(os.environ, **env))
+
+
+def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_base(tmp_path, fake_slurm):
+    """sbatch fails on the third array (baseB's transfers) while the bases run: a rerun submits those
+    transfers at once, after baseB's queued task, and nothing else (it used to refuse until every job of
+    the first submission had ended, or was cancelled)."""
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS,
                               train_command=fake_train_command(tmp_path))
-    assert subprocess.run(["bash", str(submit)], capture_output=True).returncode == 0
-    submitted = (scripts / "submitted.txt").read_text().split()
-    (fake_slurm / "queue").write_text(f"999\n{submitted[1]}\n{submitted[1]}\n")
-    again = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
-    assert again.returncode == 1
-    assert f"still queued or running: {submitted[1]};" in again.stderr
-    assert len(sbatch_calls(fake_slurm)) == len(submitted)
-    (fake_slurm / "queue").write_text("999\n")
-    assert subprocess.run(["bash", str(submit)], capture_output=True).returncode == 0
-    assert len(sbatch_calls(fake_slurm)) == 2 * len(submitted)
+    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="3")
+    assert first.returncode == 1 and "sbatch failed; the runs submitted before are queued: rerun" in first.stderr
+    (fake_slurm / "queue").write_text("999_0 None\n1001_0 None\n1001_1 None\n"
+                                      + "".join(f"1002_{transfers[f'random0/A1B{t}']} Dependency\n" for t in ("", "+")))
+    again = submit_grid(submit)
+    assert again.returncode == 0, again.stderr
+    left = sorted(transfers[f"random0/B1B{t}"] for t in ("", "+"))
+    assert sbatch_calls(fake_slurm)[3:] == [
+        ["--parsable", f"--array={','.join(map(str, left))}", "--dependency=afterok:1001_1",
+         "--job-name=mt-after-random0/baseB", "transfers.sh"]]
+    assert "not submitted again: 4 runs queued or running from an earlier submission" in again.stdout
+    assert not (fake_slurm / "scancel").exists()
+    assert sorted(line.split("\t")[0] for line in (scripts / "submitted.txt").read_text().splitlines()) == sorted(
+        ["1001_0", "1001_1", *(f"1002_{transfers[f'random0/A1B{t}']}" for t in ("", "+")),
+         *(f"1004_{index}" for index in left)])
+
+
+def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(tmp_path, fake_slurm):
+    """baseA failed (no longer listed), its transfers wait with DependencyNeverSatisfied, baseB's still
+    run: a rerun cancels the stuck ones and submits baseA and its transfers after it, leaving baseB's
+    transfers alone (it used to refuse until those had ended, or were cancelled too)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    assert submit_grid(submit).returncode == 0
+    finish(out, "random0/baseB")
+    of_a = [f"1002_{transfers[f'random0/A1B{t}']}" for t in ("", "+")]
+    (fake_slurm / "queue").write_text("".join(f"{task} DependencyNeverSatisfied\n" for task in of_a)
+                                      + "".join(f"1003_{transfers[f'random0/B1B{t}']} None\n" for t in ("", "+")))
+    again = submit_grid(submit)
+    assert again.returncode == 0, again.stderr
+    assert (fake_slurm / "scancel").read_text().split() == of_a
+    assert f"cancelled array tasks {' '.join(of_a)}: they waited for a base that failed" in again.stdout
+    left = sorted(transfers[f"random0/A1B{t}"] for t in ("", "+"))
+    assert sbatch_calls(fake_slurm)[3:] == [
+        ["--parsable", "--array=0", "bases.sh"],
+        ["--parsable", f"--array={','.join(map(str, left))}", "--dependency=afterok:1004_0",
+         "--job-name=mt-after-random0/baseA", "transfers.sh"]]
+
+
+def test_submit_of_a_grid_emitted_again_with_more_layers_leaves_the_queued_runs_alone(tmp_path, fake_slurm):
+    """Emitted again with n=2 added while n=1 is queued, the transfers' array indices change: what is
+    queued is known by run, so only the n=2 runs are submitted, after their bases' queued tasks."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS)
+    assert submit_grid(submit).returncode == 0
+    (fake_slurm / "queue").write_text("".join(f"{line.split(chr(9))[0]} None\n"
+                                              for line in (scripts / "submitted.txt").read_text().splitlines()))
+    slurm.emit_slurm(grid.plan_grid(layers=(1, 2)), out, scripts, OPTIONS)
+    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    again = submit_grid(submit)
+    assert again.returncode == 0, again.stderr
+    assert sbatch_calls(fake_slurm)[3:] == [
+        ["--parsable", f"--array={','.join(str(transfers[f'random0/{n}']) for n in ('A2B', 'A2B+'))}",
+         "--dependency=afterok:1001_0", "--job-name=mt-after-random0/baseA", "transfers.sh"],
+        ["--parsable", f"--array={','.join(str(transfers[f'random0/{n}']) for n in ('B2B', 'B2B+'))}",
+         "--dependency=afterok:1001_1", "--job-name=mt-after-random0/baseB", "transfers.sh"]]
+
+
+def test_submit_refuses_while_another_submit_runs(tmp_path, fake_slurm):
+    """Two submit.sh at once would both find a run unsubmitted and submit it twice."""
+    import fcntl
+
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    with open(tmp_path / "slurm" / "submitted.txt", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = submit_grid(submit)
+    assert busy.returncode == 1 and "is already running" in busy.stderr and sbatch_calls(fake_slurm) == []
+    assert submit_grid(submit).returncode == 0 and len(sbatch_calls(fake_slurm)) == 3
 
 
 def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
@@ -277,7 +364,7 @@ def run_task(scripts, script, task, job="77", **env):
     environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
                        SLURM_JOB_ID=str(int(job) + 1 + task), **env)
     return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
 def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_slurm):
@@ -308,6 +395,21 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
 
 
+@pytest.mark.parametrize("state", ["COMPLETING", ""], ids=["cancelled", "gone"])
+def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, state):
+    """A plain scancel sends SIGTERM too, and the training exits 75 with a checkpoint; the job is then
+    COMPLETING, not RUNNING (seen on the test cluster). Requeued anyway, it came back: scancel could not
+    stop the grid."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_JOB_STATE=state)
+    output = task.communicate(timeout=30)[0]
+    assert task.returncode == 75, output
+    assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
+            "(cancelled, or out of time); rerun submit.sh to resume it") in output
+    assert not (fake_slurm / "scontrol").exists()
+
+
 def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
@@ -330,6 +432,22 @@ def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name
     assert "run random0/baseA: done" in output
     log = (out / "random0/baseA.run/train.log").read_text()
     assert log.startswith("$ ") and log.endswith("fake training\n"), log
+
+
+def test_scripts_hold_the_bytes_of_a_path_that_is_not_utf_8(tmp_path, fake_slurm):
+    """A folder named in Latin-1 (b"r\\xe9sultats") is no UTF-8 text: the scripts hold its bytes as they
+    are, and its runs write there (emit_slurm used to fail with a UnicodeEncodeError, leaving an empty
+    submit.sh that the next --emit-slurm refused to replace as not its own)."""
+    folder = tmp_path / os.fsdecode(b"r\xe9sultats \xff")
+    out, scripts = folder / "grid", folder / "slurm"
+    for attempt in range(2):
+        slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS,
+                         train_command=fake_train_command(tmp_path))
+    assert os.fsencode(out) in (scripts / "bases.sh").read_bytes()
+    assert f"{scripts}/logs".encode("utf-8", "surrogateescape") in (scripts / "transfers.sh").read_bytes()
+    task = run_task(scripts, "bases.sh", 0)
+    assert task.communicate(timeout=30)[0].endswith("run random0/baseA: done\n")
+    assert (out / "random0/baseA.run/train.log").read_bytes().endswith(b"fake training\n")
 
 
 def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fake_slurm):
@@ -412,8 +530,8 @@ def test_cli_emit_slurm_refuses_a_folder_whose_path_holds_a_backslash(tmp_path, 
 @pytest.mark.parametrize("option, value, line", [
     ("--emit-slurm", "new\nline", "--output={tmp}/new\\nline/logs"),
     ("--gres", "gpu:1\ntouch x", "--gres=gpu:1\\ntouch x"),
-    ("--partition", "gpu\r", "--partition=gpu\\r"), ("--time", "30\n", "--time=30\\n"),
-], ids=["folder", "gres", "partition", "time"])
+    ("--partition", "gpu\r", "--partition=gpu\\r"),
+], ids=["folder", "gres", "partition"])
 def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthetic_8, option, value, line):
     """What follows a line break in an #SBATCH line is a line of the script of its own: a command every
     job runs (--gres), or a quote left open that bash cannot parse (the log folder)."""
@@ -509,10 +627,9 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert left == {job: ("PENDING", "DependencyNeverSatisfied") for job in stuck}
     assert "run random0/baseA: FAILED with exit 65" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
 
-    corrupt.unlink()
-    cluster.command("scancel", jobs["random0/baseA"])
-    cluster.wait_for(lambda: not cluster.jobs(), 30, "the cancelled transfers to leave the queue")
+    corrupt.unlink()  # fixed: submit.sh cancels the stuck transfers, submits baseA and them after it
     output = submit(cluster, script)
+    assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed" in output
     jobs = submitted_jobs(output)
     assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output
@@ -537,6 +654,24 @@ def test_real_slurm_grid_in_a_folder_with_blanks_quotes_and_percent_signs(cluste
     assert settle(cluster) == {}
     assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
     assert "run random0/baseA: done" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+
+
+def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(cluster, tmp_path):
+    """scancel without --signal: the training still writes its checkpoint (exit 75), but the task is
+    not requeued (it used to requeue itself, so that the cancelled run started again)."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    job = submitted_jobs(submit(cluster, slurm.emit_slurm([run], out, scripts, real_options(max_iter=100000))))["bases"]
+    log = grid.run_dir(out, run) / grid.LOG_FILE
+    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
+    cluster.command("scancel", f"{job}_0")
+    slurm_log = scripts / "logs" / f"bases-{job}_0.out"
+    cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), 60, "the task to see the training's exit")
+    assert settle(cluster) == {}
+    assert "not requeued: the job is COMPLETING (cancelled, or out of time)" in slurm_log.read_text()
+    record = cluster.job_record(f"{job}_0")
+    assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record
+    assert grid.run_status(out, run).startswith("resume at iteration ")
 
 
 def weights(path):
