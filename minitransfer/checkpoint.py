@@ -40,6 +40,7 @@ import h5py
 import numpy as np
 
 from minitransfer import fileio, models
+from minitransfer.ops import precision as precisions
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
@@ -216,18 +217,22 @@ def _read(f, path, with_solver):
         raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
                               f"{_format(f)!r}, expected {FORMAT!r})")
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {path}: format version {version}, this minitransfer reads {FORMAT_VERSION}")
+    if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
+        raise CheckpointError(f"checkpoint {path}: format version {version!r:.80}, this minitransfer reads "
+                              f"{FORMAT_VERSION}")
     preset = fileio.plain_attribute(f.attrs.get("preset"))
-    if preset not in models.PRESETS:
-        raise fault(f"preset {preset!r} is not a known network (known: {', '.join(models.PRESETS)})")
+    if not isinstance(preset, str) or preset not in models.PRESETS:
+        raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")
     architecture, classifier = _architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:
-        group = f["weights"][name]
+        group = _member(f, f"weights/{name}", h5py.Group, fault)
         weights[name] = (_array(group, "W", w_shape, fault), _array(group, "b", b_shape, fault))
-        frozen[name] = bool(group.attrs.get("frozen", False))
+        frozen[name] = "frozen" in group.attrs and _typed(group.attrs, "frozen", bool, fault, where=group.name)
     meta = _meta(f, fault)
+    for key in ("n_copied", "n_frozen"):  # info says "copied layers 1..n": a count of this network's layers
+        if not 0 <= meta[key] <= len(architecture):
+            raise fault(f"attribute {key} is {meta[key]}; {preset} has {len(architecture)} weight layers")
     outputs = weights[classifier][0].shape[0] if classifier in weights else len(meta["classes"])
     if outputs < len(meta["classes"]):  # train makes it at least as wide as the classes
         raise fault(f"layer {classifier} has W {weights[classifier][0].shape}: {outputs} outputs for the "
@@ -235,8 +240,8 @@ def _read(f, path, with_solver):
     mean = _mean(f, fault) if "mean" in f else None
     solver = None
     if with_solver and "solver" in f:
-        group = f["solver"]
-        velocity = {name: tuple(_array(group["velocity"][name], key, shape, fault)
+        group = _member(f, "solver", h5py.Group, fault)
+        velocity = {name: tuple(_array(_member(group, f"velocity/{name}", h5py.Group, fault), key, shape, fault)
                                 for key, shape in (("W", w_shape), ("b", b_shape)))
                     for name, w_shape, b_shape in architecture}
         solver = Solver(iteration=_typed(group.attrs, "iteration", int, fault), seed=_typed(group.attrs, "seed", int, fault),
@@ -249,8 +254,25 @@ def _read(f, path, with_solver):
 
 def _format(f):
     """The format attribute, None without one; raises where the attributes are damaged (h5py's
-    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails)."""
-    return fileio.plain_attribute(f.attrs["format"]) if "format" in f.attrs else None
+    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails). Any
+    other type than text (an array: comparing it would raise) is repr'd, so it never equals FORMAT."""
+    if "format" not in f.attrs:
+        return None
+    value = fileio.plain_attribute(f.attrs["format"])
+    return value if isinstance(value, str) else repr(value)
+
+
+def _member(group, key, kind, fault):
+    """``group[key]`` if it is there and a ``kind`` (h5py.Group or h5py.Dataset); a clear error
+    naming the object otherwise (h5py's KeyError names neither it nor the file)."""
+    where = f"{group.name.rstrip('/')}/{key}"
+    try:
+        member = group[key]
+    except KeyError:
+        raise fault(f"{where} is missing (the file is corrupt or incomplete)") from None
+    if not isinstance(member, kind):
+        raise fault(f"{where} must be an HDF5 {kind.__name__.lower()}, the file has a {type(member).__name__}")
+    return member
 
 
 class _Faults:
@@ -265,7 +287,10 @@ class _Faults:
 
 def _architecture(f, fault, preset):
     """The declared [(name, W shape, b shape)], each layer checked against ``preset`` (the last
-    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer."""
+    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer.
+    The layers are the preset's (some may be missing), each once and in its order: a network is
+    loaded by it (fc8's width read off the last layer), and a file written by :func:`save` lists
+    them so."""
     declared = _typed(f.attrs, "architecture", list, fault, decode=True)
     probe = preset.build(1)
     expected = {name: (w, b) for name, w, b in probe.architecture()}
@@ -283,12 +308,16 @@ def _architecture(f, fault, preset):
             raise fault(f"layer {name} is declared W {w_shape} and b {b_shape}; preset {preset.name} has W {want_w} "
                         f"and b {want_b}" + (f" (up to {MAX_OUTPUTS} outputs)" if name == classifier else ""))
         layers.append((name, w_shape, b_shape))
+    order = [probe.weight_layer_names.index(name) for name, _, _ in layers]
+    if order != sorted(set(order)):
+        raise fault(f"attribute architecture lists layers {', '.join(name for name, _, _ in layers)}; "
+                    f"preset {preset.name} has {', '.join(probe.weight_layer_names)}, in that order, each once")
     return layers, classifier
 
 
 def _array(group, key, shape, fault):
     """``group[key]`` read as float32 once its declared shape and type are checked."""
-    dataset = group[key]
+    dataset = _member(group, key, h5py.Dataset, fault)
     if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
         raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
                     f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
@@ -303,8 +332,8 @@ def _array(group, key, shape, fault):
 
 def _mean(f, fault):
     shape = getattr(f["mean"], "shape", None)
-    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE:
-        raise fault(f"/mean must be an (H, W, 3) image of at most {MAX_IMAGE_SIZE} pixels a side, got {shape}")
+    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE or min(shape) < 1:
+        raise fault(f"/mean must be an (H, W, 3) image of 1 to {MAX_IMAGE_SIZE} pixels a side, got {shape}")
     return _array(f, "mean", shape, fault)
 
 
@@ -334,8 +363,13 @@ def _meta(f, fault):
                 and isinstance(entry.get("to"), str)):
             raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: str, to: str}}, "
                         f"got {entry!r:.80}")
+    indices = [entry["index"] for entry in meta["classes"]]
+    if len(set(indices)) != len(indices):  # fc8's outputs are distinct classes
+        twice = next(index for index in indices if indices.count(index) > 1)
+        raise fault(f"attribute classes lists class {twice} more than once")
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
+    _check_config(meta["config"], fault)
     _check_iteration(meta, fault)
     return meta
 
@@ -363,6 +397,27 @@ def _check_fields(record, fields, what, fault):
         record, what = record.get("from") if "from" in fields else None, f"{what} field from"
 
 
+# The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
+# type and least value; None (a default left unresolved) is taken as absent.
+CONFIG_FIELDS = {"data": (str, None), "precision": (str, None), "seed": (int, 0), "split_seed": (int, 0),
+                 "per_class": (int, 1), "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+
+
+def _check_config(config, fault):
+    """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and a
+    precision one this minitransfer computes in."""
+    for key, (kind, least) in CONFIG_FIELDS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if type(value) is not kind or least is not None and value < least:
+            bound = f" >= {least}" if least is not None else ""
+            raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
+    if config.get("precision") not in (None, *precisions.PRECISIONS):
+        raise fault(f"attribute config field precision must be one of {', '.join(precisions.PRECISIONS)}, "
+                    f"got {config['precision']!r:.80}")
+
+
 def _check_iteration(meta, fault):
     """A run's checkpoint lies between its start and its end (the max_iter its configuration records)."""
     iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
@@ -372,16 +427,18 @@ def _check_iteration(meta, fault):
         raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
 
 
-def _typed(attrs, key, kind, fault, decode=False):
-    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise."""
+def _typed(attrs, key, kind, fault, decode=False, where=None):
+    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
+    naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
     value = fileio.plain_attribute(attrs[key])
+    name = f"attribute {key}" + (f" of {where}" if where else "")
     if decode:
         try:
             value = fileio.parse_json(value)
         except (TypeError, ValueError):
-            raise fault(f"attribute {key} must be JSON, got {value!r:.80}") from None
+            raise fault(f"{name} must be JSON, got {value!r:.80}") from None
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-        raise fault(f"attribute {key} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
+        raise fault(f"{name} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
     return value
 
 
