@@ -34,6 +34,7 @@ over the target, so a crash leaves either the old file or the new one.
 
 import dataclasses
 import json
+import math
 import pathlib
 
 import h5py
@@ -237,9 +238,9 @@ def _read(f, path, with_solver):
     if outputs < len(meta["classes"]):  # train makes it at least as wide as the classes
         raise fault(f"layer {classifier} has W {weights[classifier][0].shape}: {outputs} outputs for the "
                     f"{len(meta['classes'])} classes the file records (a class would have no output)")
-    mean = _mean(f, fault) if "mean" in f else None
+    mean = _mean(f, fault) if _holds(f, "mean") else None
     solver = None
-    if with_solver and "solver" in f:
+    if with_solver and _holds(f, "solver"):
         group = _member(f, "solver", h5py.Group, fault)
         velocity = {name: tuple(_array(_member(group, f"velocity/{name}", h5py.Group, fault), key, shape, fault)
                                 for key, shape in (("W", w_shape), ("b", b_shape)))
@@ -262,14 +263,30 @@ def _format(f):
     return value if isinstance(value, str) else repr(value)
 
 
+def _holds(group, name):
+    """Whether ``group`` has a member called ``name`` (a link of any kind, not followed: ``name in
+    group`` would follow an external link, and opening a named pipe it names waits forever)."""
+    return group.get(name, getlink=True) is not None
+
+
 def _member(group, key, kind, fault):
-    """``group[key]`` if it is there and a ``kind`` (h5py.Group or h5py.Dataset); a clear error
-    naming the object otherwise (h5py's KeyError names neither it nor the file)."""
+    """``group[key]`` (``key`` a path: "velocity/fc8") if it is there and a ``kind`` (h5py.Group or
+    h5py.Dataset); a clear error naming the object otherwise (h5py's KeyError names neither it nor
+    the file). Every step must be an object of this file: a soft link may lead nowhere or in a
+    circle, an external link to another file (a named pipe: opening it waits forever)."""
     where = f"{group.name.rstrip('/')}/{key}"
-    try:
-        member = group[key]
-    except KeyError:
-        raise fault(f"{where} is missing (the file is corrupt or incomplete)") from None
+    member = group
+    for step in key.split("/"):
+        link = member.get(step, getlink=True) if isinstance(member, h5py.Group) else None
+        if link is None:
+            raise fault(f"{where} is missing (the file is corrupt or incomplete)")
+        if isinstance(link, h5py.ExternalLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a link to {link.filename}: a checkpoint holds its "
+                        f"arrays itself")
+        if not isinstance(link, h5py.HardLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a soft link (to {link.path}): a checkpoint holds its "
+                        f"arrays under their own names")
+        member = member[step]
     if not isinstance(member, kind):
         raise fault(f"{where} must be an HDF5 {kind.__name__.lower()}, the file has a {type(member).__name__}")
     return member
@@ -318,9 +335,13 @@ def _architecture(f, fault, preset):
 def _array(group, key, shape, fault):
     """``group[key]`` read as float32 once its declared shape and type are checked."""
     dataset = _member(group, key, h5py.Dataset, fault)
-    if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
-        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
-                    f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
+    if tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
+        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares {dataset.dtype} {dataset.shape}")
+    if dataset.external or dataset.is_virtual:  # its values in other files: one may be a named pipe, or vanish
+        raise fault(f"{dataset.name} keeps its values in other files ({'virtual' if dataset.is_virtual else 'external'}"
+                    f" storage): a checkpoint holds its arrays itself")
+    if _unwritten(dataset):  # HDF5 reads what was never written as zeros, without an error
+        raise fault(f"{dataset.name} was never written (no data stored for it: the file is incomplete)")
     try:
         array = dataset[...]
     except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
@@ -330,8 +351,19 @@ def _array(group, key, shape, fault):
     return array
 
 
+def _unwritten(dataset):
+    """Whether part of ``dataset`` has no storage in the file: a chunk never written, or a
+    contiguous array never allocated."""
+    if dataset.size == 0:
+        return False
+    if dataset.chunks is None:
+        return dataset.id.get_storage_size() == 0
+    chunks = math.prod(-(-side // chunk) for side, chunk in zip(dataset.shape, dataset.chunks))
+    return dataset.id.get_num_chunks() < chunks
+
+
 def _mean(f, fault):
-    shape = getattr(f["mean"], "shape", None)
+    shape = getattr(_member(f, "mean", object, fault), "shape", None)  # a group: no shape
     if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE or min(shape) < 1:
         raise fault(f"/mean must be an (H, W, 3) image of 1 to {MAX_IMAGE_SIZE} pixels a side, got {shape}")
     return _array(f, "mean", shape, fault)

@@ -305,16 +305,58 @@ def _replace(group, key, value):
 
 @pytest.mark.parametrize("change, message", [
     (lambda f: f["solver/velocity"].__delitem__("fc8"), r"/solver/velocity/fc8 is missing \(the file is corrupt"),
-    (lambda f: _replace(f["weights/conv2"], "W", h5py.SoftLink("/nowhere")), r"/weights/conv2/W is missing"),
+    (lambda f: _replace(f["weights/conv2"], "W", h5py.SoftLink("/nowhere")),
+     r"/weights/conv2/W is a soft link \(to /nowhere\)"),
+    (lambda f: _replace(f["weights"], "fc8", h5py.SoftLink("/weights/fc8")),
+     r"/weights/fc8 is a soft link \(to /weights/fc8\)"),
     (lambda f: _replace(f["weights"], "conv2", np.ones(3, np.float32)),
      "/weights/conv2 must be an HDF5 group, the file has a Dataset"),
-], ids=["velocity-missing", "weight-dangling-link", "layer-a-dataset"])
+], ids=["velocity-missing", "weight-dangling-link", "layer-a-link-to-itself", "layer-a-dataset"])
 def test_a_missing_or_misplaced_object_is_named(tmp_path, change, message):
     """Was h5py's KeyError ("Unable to synchronously open object (component not found)") or a
     ValueError about compound types, naming neither the object nor where it should be."""
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:
         change(f)
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
+        checkpoints.load(path)
+
+
+def _elsewhere(tmp_path, f, how):
+    """Make /weights/conv3/W of the open checkpoint ``f`` take its values from another file (a copy
+    of the same checkpoint, or its raw bytes): ``how`` says by what."""
+    source = tmp_path / "source.h5"
+    checkpoints.save(source, _checkpoint())
+    array = f["weights/conv3/W"][...]
+    group = f["weights/conv3"]
+    del group["W"]
+    if how == "external-link":
+        group["W"] = h5py.ExternalLink(str(source), "/weights/conv3/W")
+    elif how == "external-storage":
+        (tmp_path / "raw").write_bytes(array.tobytes())
+        group.create_dataset("W", shape=array.shape, dtype=np.float32,
+                             external=[(str(tmp_path / "raw"), 0, array.nbytes)])
+    elif how == "virtual":
+        layout = h5py.VirtualLayout(shape=array.shape, dtype=np.float32)
+        layout[...] = h5py.VirtualSource(str(source), "weights/conv3/W", shape=array.shape)
+        group.create_virtual_dataset("W", layout)
+    else:  # declared but never written: HDF5 reads it as zeros
+        group.create_dataset("W", shape=array.shape, dtype=np.float32, chunks=array.shape, fletcher32=True)
+
+
+@pytest.mark.parametrize("how, message", [
+    ("external-link", r"/weights/conv3/W is a link to .*source.h5: a checkpoint holds its arrays itself"),
+    ("external-storage", r"/weights/conv3/W keeps its values in other files \(external storage\)"),
+    ("virtual", r"/weights/conv3/W keeps its values in other files \(virtual storage\)"),
+    ("never-written", r"/weights/conv3/W was never written"),
+], ids=["external-link", "external-storage", "virtual", "never-written"])
+def test_an_array_kept_in_another_file_or_never_written_is_refused(tmp_path, how, message):
+    """Each loaded before: another file's weights (an external link or external storage naming a
+    named pipe hung the reader; a virtual dataset hung it whatever it named, read through the file
+    handle load hashes), or zeros for an array never written."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        _elsewhere(tmp_path, f, how)
     with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
         checkpoints.load(path)
 
