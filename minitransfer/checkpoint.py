@@ -391,10 +391,10 @@ def _meta(f, fault):
     if not all(isinstance(name, str) for name in meta["frozen_layers"]):
         raise fault("attribute frozen_layers must be a list of layer names")
     for number, entry in enumerate(meta["precision_changes"]):
-        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int and isinstance(entry.get("from"), str)
-                and isinstance(entry.get("to"), str)):
-            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: str, to: str}}, "
-                        f"got {entry!r:.80}")
+        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int
+                and entry.get("from") in precisions.PRECISIONS and entry.get("to") in precisions.PRECISIONS):
+            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: precision, to: "
+                        f"precision}} (precisions: {', '.join(precisions.PRECISIONS)}), got {entry!r:.80}")
     indices = [entry["index"] for entry in meta["classes"]]
     if len(set(indices)) != len(indices):  # fc8's outputs are distinct classes
         twice = next(index for index in indices if indices.count(index) > 1)
@@ -431,13 +431,14 @@ def _check_fields(record, fields, what, fault):
 
 # The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
 # type and least value; None (a default left unresolved) is taken as absent.
-CONFIG_FIELDS = {"data": (str, None), "precision": (str, None), "seed": (int, 0), "split_seed": (int, 0),
-                 "per_class": (int, 1), "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
+                 "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
 
 
 def _check_config(config, fault):
-    """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and a
-    precision one this minitransfer computes in."""
+    """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and the
+    precision, where one is recorded (always, since precisions exist), one this minitransfer
+    computes in."""
     for key, (kind, least) in CONFIG_FIELDS.items():
         value = config.get(key)
         if value is None:
@@ -445,7 +446,7 @@ def _check_config(config, fault):
         if type(value) is not kind or least is not None and value < least:
             bound = f" >= {least}" if least is not None else ""
             raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
-    if config.get("precision") not in (None, *precisions.PRECISIONS):
+    if "precision" in config and config["precision"] not in precisions.PRECISIONS:
         raise fault(f"attribute config field precision must be one of {', '.join(precisions.PRECISIONS)}, "
                     f"got {config['precision']!r:.80}")
 

@@ -63,7 +63,7 @@ def load_net(saved, device="cpu", precision=None):
     for name in net.weight_layer_names:
         net.layer(name).set_weights(*saved.weights[name])
         net.layer(name).frozen = saved.frozen.get(name, False)
-    return net.to(device, precision=precision or saved.meta["config"].get("precision") or precisions.DEFAULT)
+    return net.to(device, precision=precision or saved.meta["config"].get("precision", precisions.DEFAULT))
 
 
 def source_of(plan):

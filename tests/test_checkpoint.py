@@ -442,11 +442,16 @@ def _saved(tmp_path):
     ("config", json.dumps({"max_iter": 40, "precision": "fp16"}),
      "attribute config field precision must be one of ieee, tf32x3, tf32, got 'fp16'"),
     ("config", json.dumps({"max_iter": 40, "per_class": 2.5}), "attribute config field per_class must be int"),
+    ("config", json.dumps({"max_iter": 40, "precision": None}), "attribute config field precision must be one of "
+     "ieee, tf32x3, tf32, got None"),
+    ("precision_changes", json.dumps([{"iteration": 9, "from": "x\ny", "to": "ieee"}]),
+     "attribute precision_changes entry 0 must be {iteration: int, from: precision, to: precision}"),
 ], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
         "precision-changes", "architecture", "preset", "mean-source-resized", "mean-source-from", "source-field",
         "format-array", "format-version-text", "preset-array", "architecture-reversed", "architecture-twice",
         "n-copied-negative", "n-frozen-too-many", "classes-twice", "config-eval-batch-text", "config-eval-batch-0",
-        "config-data-number", "config-precision-unknown", "config-per-class-float"])
+        "config-data-number", "config-precision-unknown", "config-per-class-float", "config-precision-none",
+        "precision-changes-unknown"])
 def test_malformed_attributes_are_named(tmp_path, key, value, message):
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:

@@ -164,3 +164,15 @@ def test_eval_on_a_dataset_whose_class_is_named_otherwise_names_that_class(tiny,
     assert result.output == (f"error: bad data: checkpoint net.h5 was trained on other classes than every class of "
                              f"renamed: its output 2 is class 2 {wnid!r} ({name}), there class 2 {wnid!r} "
                              f"(another name)\n")
+
+
+def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_path):
+    """A source record saying "another dataset" without naming it: info ended in a KeyError traceback."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        f.attrs["n_copied"] = 2
+        f.attrs["source"] = fileio.text_attribute(json.dumps({"cross_dataset": True}))
+    result = invoke(["info", "net.h5"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\ncopied layers 1\.\.2 from sha256 \.\.\. \(trained on another dataset: not recorded\)\n",
+                     result.output), result.output
