@@ -395,10 +395,11 @@ def _meta(f, fault):
                 and entry.get("from") in precisions.PRECISIONS and entry.get("to") in precisions.PRECISIONS):
             raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: precision, to: "
                         f"precision}} (precisions: {', '.join(precisions.PRECISIONS)}), got {entry!r:.80}")
-    indices = [entry["index"] for entry in meta["classes"]]
-    if len(set(indices)) != len(indices):  # fc8's outputs are distinct classes
-        twice = next(index for index in indices if indices.count(index) > 1)
-        raise fault(f"attribute classes lists class {twice} more than once")
+    seen = set()
+    for entry in meta["classes"]:  # fc8's outputs are distinct classes
+        if entry["index"] in seen:
+            raise fault(f"attribute classes lists class {entry['index']} more than once")
+        seen.add(entry["index"])
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
     _check_config(meta["config"], fault)
