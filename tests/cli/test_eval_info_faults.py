@@ -145,8 +145,8 @@ def test_eval_of_a_checkpoint_whose_configuration_is_damaged(tiny, tmp_path, fie
     for command in ("eval", "info"):
         result = invoke([command, "net.h5", "--device", "cpu"] if command == "eval" else [command, "net.h5"], tmp_path)
         assert result.exit_code == 65, result.output
-        assert result.output.startswith(f"error: bad data: checkpoint net.h5: attribute config field {field} must be "), \
-            result.output
+        expected = f"error: bad data: checkpoint net.h5: attribute config field {field} must be "
+        assert result.output.startswith(expected), result.output
 
 
 def test_eval_on_a_dataset_whose_class_is_named_otherwise_names_that_class(tiny, tmp_path):
