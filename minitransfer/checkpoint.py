@@ -34,12 +34,14 @@ over the target, so a crash leaves either the old file or the new one.
 
 import dataclasses
 import json
+import math
 import pathlib
 
 import h5py
 import numpy as np
 
 from minitransfer import fileio, models
+from minitransfer.ops import precision as precisions
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
@@ -216,27 +218,31 @@ def _read(f, path, with_solver):
         raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
                               f"{_format(f)!r}, expected {FORMAT!r})")
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {path}: format version {version}, this minitransfer reads {FORMAT_VERSION}")
+    if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
+        raise CheckpointError(f"checkpoint {path}: format version {version!r:.80}, this minitransfer reads "
+                              f"{FORMAT_VERSION}")
     preset = fileio.plain_attribute(f.attrs.get("preset"))
-    if preset not in models.PRESETS:
-        raise fault(f"preset {preset!r} is not a known network (known: {', '.join(models.PRESETS)})")
+    if not isinstance(preset, str) or preset not in models.PRESETS:
+        raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")
     architecture, classifier = _architecture(f, fault, models.PRESETS[preset])
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:
-        group = f["weights"][name]
+        group = _member(f, f"weights/{name}", h5py.Group, fault)
         weights[name] = (_array(group, "W", w_shape, fault), _array(group, "b", b_shape, fault))
-        frozen[name] = bool(group.attrs.get("frozen", False))
+        frozen[name] = "frozen" in group.attrs and _typed(group.attrs, "frozen", bool, fault, where=group.name)
     meta = _meta(f, fault)
+    for key in ("n_copied", "n_frozen"):  # info says "copied layers 1..n": a count of this network's layers
+        if not 0 <= meta[key] <= len(architecture):
+            raise fault(f"attribute {key} is {meta[key]}; {preset} has {len(architecture)} weight layers")
     outputs = weights[classifier][0].shape[0] if classifier in weights else len(meta["classes"])
     if outputs < len(meta["classes"]):  # train makes it at least as wide as the classes
         raise fault(f"layer {classifier} has W {weights[classifier][0].shape}: {outputs} outputs for the "
                     f"{len(meta['classes'])} classes the file records (a class would have no output)")
-    mean = _mean(f, fault) if "mean" in f else None
+    mean = _mean(f, fault) if _holds(f, "mean") else None
     solver = None
-    if with_solver and "solver" in f:
-        group = f["solver"]
-        velocity = {name: tuple(_array(group["velocity"][name], key, shape, fault)
+    if with_solver and _holds(f, "solver"):
+        group = _member(f, "solver", h5py.Group, fault)
+        velocity = {name: tuple(_array(_member(group, f"velocity/{name}", h5py.Group, fault), key, shape, fault)
                                 for key, shape in (("W", w_shape), ("b", b_shape)))
                     for name, w_shape, b_shape in architecture}
         solver = Solver(iteration=_typed(group.attrs, "iteration", int, fault), seed=_typed(group.attrs, "seed", int, fault),
@@ -249,8 +255,41 @@ def _read(f, path, with_solver):
 
 def _format(f):
     """The format attribute, None without one; raises where the attributes are damaged (h5py's
-    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails)."""
-    return fileio.plain_attribute(f.attrs["format"]) if "format" in f.attrs else None
+    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails). Any
+    other type than text (an array: comparing it would raise) is repr'd, so it never equals FORMAT."""
+    if "format" not in f.attrs:
+        return None
+    value = fileio.plain_attribute(f.attrs["format"])
+    return value if isinstance(value, str) else repr(value)
+
+
+def _holds(group, name):
+    """Whether ``group`` has a member called ``name`` (a link of any kind, not followed: ``name in
+    group`` would follow an external link, and opening a named pipe it names waits forever)."""
+    return group.get(name, getlink=True) is not None
+
+
+def _member(group, key, kind, fault):
+    """``group[key]`` (``key`` a path: "velocity/fc8") if it is there and a ``kind`` (h5py.Group or
+    h5py.Dataset); a clear error naming the object otherwise (h5py's KeyError names neither it nor
+    the file). Every step must be an object of this file: a soft link may lead nowhere or in a
+    circle, an external link to another file (a named pipe: opening it waits forever)."""
+    where = f"{group.name.rstrip('/')}/{key}"
+    member = group
+    for step in key.split("/"):
+        link = member.get(step, getlink=True) if isinstance(member, h5py.Group) else None
+        if link is None:
+            raise fault(f"{where} is missing (the file is corrupt or incomplete)")
+        if isinstance(link, h5py.ExternalLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a link to {link.filename}: a checkpoint holds its "
+                        f"arrays itself")
+        if not isinstance(link, h5py.HardLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a soft link (to {link.path}): a checkpoint holds its "
+                        f"arrays under their own names")
+        member = member[step]
+    if not isinstance(member, kind):
+        raise fault(f"{where} must be an HDF5 {kind.__name__.lower()}, the file has a {type(member).__name__}")
+    return member
 
 
 class _Faults:
@@ -265,7 +304,10 @@ class _Faults:
 
 def _architecture(f, fault, preset):
     """The declared [(name, W shape, b shape)], each layer checked against ``preset`` (the last
-    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer."""
+    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer.
+    The layers are the preset's (some may be missing), each once and in its order: a network is
+    loaded by it (fc8's width read off the last layer), and a file written by :func:`save` lists
+    them so."""
     declared = _typed(f.attrs, "architecture", list, fault, decode=True)
     probe = preset.build(1)
     expected = {name: (w, b) for name, w, b in probe.architecture()}
@@ -283,15 +325,23 @@ def _architecture(f, fault, preset):
             raise fault(f"layer {name} is declared W {w_shape} and b {b_shape}; preset {preset.name} has W {want_w} "
                         f"and b {want_b}" + (f" (up to {MAX_OUTPUTS} outputs)" if name == classifier else ""))
         layers.append((name, w_shape, b_shape))
+    order = [probe.weight_layer_names.index(name) for name, _, _ in layers]
+    if order != sorted(set(order)):
+        raise fault(f"attribute architecture lists layers {', '.join(name for name, _, _ in layers)}; "
+                    f"preset {preset.name} has {', '.join(probe.weight_layer_names)}, in that order, each once")
     return layers, classifier
 
 
 def _array(group, key, shape, fault):
     """``group[key]`` read as float32 once its declared shape and type are checked."""
-    dataset = group[key]
-    if not isinstance(dataset, h5py.Dataset) or tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
-        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares "
-                    f"{getattr(dataset, 'dtype', '?')} {getattr(dataset, 'shape', '?')}")
+    dataset = _member(group, key, h5py.Dataset, fault)
+    if tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
+        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares {dataset.dtype} {dataset.shape}")
+    if dataset.external or dataset.is_virtual:  # its values in other files: one may be a named pipe, or vanish
+        raise fault(f"{dataset.name} keeps its values in other files ({'virtual' if dataset.is_virtual else 'external'}"
+                    f" storage): a checkpoint holds its arrays itself")
+    if _unwritten(dataset):  # HDF5 reads what was never written as zeros, without an error
+        raise fault(f"{dataset.name} was never written (no data stored for it: the file is incomplete)")
     try:
         array = dataset[...]
     except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
@@ -301,10 +351,21 @@ def _array(group, key, shape, fault):
     return array
 
 
+def _unwritten(dataset):
+    """Whether part of ``dataset`` has no storage in the file: a chunk never written, or a
+    contiguous array never allocated."""
+    if dataset.size == 0:
+        return False
+    if dataset.chunks is None:
+        return dataset.id.get_storage_size() == 0
+    chunks = math.prod(-(-side // chunk) for side, chunk in zip(dataset.shape, dataset.chunks))
+    return dataset.id.get_num_chunks() < chunks
+
+
 def _mean(f, fault):
-    shape = getattr(f["mean"], "shape", None)
-    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE:
-        raise fault(f"/mean must be an (H, W, 3) image of at most {MAX_IMAGE_SIZE} pixels a side, got {shape}")
+    shape = getattr(_member(f, "mean", object, fault), "shape", None)  # a group: no shape
+    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE or min(shape) < 1:
+        raise fault(f"/mean must be an (H, W, 3) image of 1 to {MAX_IMAGE_SIZE} pixels a side, got {shape}")
     return _array(f, "mean", shape, fault)
 
 
@@ -330,12 +391,18 @@ def _meta(f, fault):
     if not all(isinstance(name, str) for name in meta["frozen_layers"]):
         raise fault("attribute frozen_layers must be a list of layer names")
     for number, entry in enumerate(meta["precision_changes"]):
-        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int and isinstance(entry.get("from"), str)
-                and isinstance(entry.get("to"), str)):
-            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: str, to: str}}, "
-                        f"got {entry!r:.80}")
+        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int
+                and entry.get("from") in precisions.PRECISIONS and entry.get("to") in precisions.PRECISIONS):
+            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: precision, to: "
+                        f"precision}} (precisions: {', '.join(precisions.PRECISIONS)}), got {entry!r:.80}")
+    seen = set()
+    for entry in meta["classes"]:  # fc8's outputs are distinct classes
+        if entry["index"] in seen:
+            raise fault(f"attribute classes lists class {entry['index']} more than once")
+        seen.add(entry["index"])
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
+    _check_config(meta["config"], fault)
     _check_iteration(meta, fault)
     return meta
 
@@ -363,6 +430,28 @@ def _check_fields(record, fields, what, fault):
         record, what = record.get("from") if "from" in fields else None, f"{what} field from"
 
 
+# The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
+# type and least value; None (a default left unresolved) is taken as absent.
+CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
+                 "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+
+
+def _check_config(config, fault):
+    """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and the
+    precision, where one is recorded (always, since precisions exist), one this minitransfer
+    computes in."""
+    for key, (kind, least) in CONFIG_FIELDS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if type(value) is not kind or least is not None and value < least:
+            bound = f" >= {least}" if least is not None else ""
+            raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
+    if "precision" in config and config["precision"] not in precisions.PRECISIONS:
+        raise fault(f"attribute config field precision must be one of {', '.join(precisions.PRECISIONS)}, "
+                    f"got {config['precision']!r:.80}")
+
+
 def _check_iteration(meta, fault):
     """A run's checkpoint lies between its start and its end (the max_iter its configuration records)."""
     iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
@@ -372,16 +461,18 @@ def _check_iteration(meta, fault):
         raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
 
 
-def _typed(attrs, key, kind, fault, decode=False):
-    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise."""
+def _typed(attrs, key, kind, fault, decode=False, where=None):
+    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
+    naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
     value = fileio.plain_attribute(attrs[key])
+    name = f"attribute {key}" + (f" of {where}" if where else "")
     if decode:
         try:
             value = fileio.parse_json(value)
         except (TypeError, ValueError):
-            raise fault(f"attribute {key} must be JSON, got {value!r:.80}") from None
+            raise fault(f"{name} must be JSON, got {value!r:.80}") from None
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-        raise fault(f"attribute {key} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
+        raise fault(f"{name} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
     return value
 
 

@@ -150,8 +150,15 @@ def _task_of(saved, dataset):
     except ValueError as error:  # a split this dataset cannot make (no families), or one the checkpoint misrecords
         raise DataMismatch(f"checkpoint {saved.path} was trained on split {kind} half {half or '-'}, which "
                            f"{dataset.path} cannot give: {error}") from error
-    if class_table(dataset, task.class_indices) != saved.classes:
-        which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
+    table = class_table(dataset, task.class_indices)
+    which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
+    if len(table) != len(saved.classes):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
+    if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
+        label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
+        ours, theirs = saved.classes[label], table[label]
+        raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than {which} of {dataset.path}: "
+                           f"its output {label} is class {ours['index']} {ours['wnid']!r} ({ours['name']}), "
+                           f"there class {theirs['index']} {theirs['wnid']!r} ({theirs['name']})")
     return task

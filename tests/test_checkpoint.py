@@ -294,8 +294,82 @@ def test_missing_layer_is_corrupt(tmp_path):
     checkpoints.save(tmp_path / "net.h5", _checkpoint())
     with h5py.File(tmp_path / "net.h5", "a") as f:
         del f["weights/conv3/W"]
-    with pytest.raises(checkpoints.CheckpointError, match="corrupt"):
+    with pytest.raises(checkpoints.CheckpointError, match="net.h5: /weights/conv3/W is missing .*corrupt"):
         checkpoints.load(tmp_path / "net.h5")
+
+
+def _replace(group, key, value):
+    del group[key]
+    group[key] = value
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f["solver/velocity"].__delitem__("fc8"), r"/solver/velocity/fc8 is missing \(the file is corrupt"),
+    (lambda f: _replace(f["weights/conv2"], "W", h5py.SoftLink("/nowhere")),
+     r"/weights/conv2/W is a soft link \(to /nowhere\)"),
+    (lambda f: _replace(f["weights"], "fc8", h5py.SoftLink("/weights/fc8")),
+     r"/weights/fc8 is a soft link \(to /weights/fc8\)"),
+    (lambda f: _replace(f["weights"], "conv2", np.ones(3, np.float32)),
+     "/weights/conv2 must be an HDF5 group, the file has a Dataset"),
+], ids=["velocity-missing", "weight-dangling-link", "layer-a-link-to-itself", "layer-a-dataset"])
+def test_a_missing_or_misplaced_object_is_named(tmp_path, change, message):
+    """Was h5py's KeyError ("Unable to synchronously open object (component not found)") or a
+    ValueError about compound types, naming neither the object nor where it should be."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        change(f)
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
+        checkpoints.load(path)
+
+
+def _elsewhere(tmp_path, f, how):
+    """Make /weights/conv3/W of the open checkpoint ``f`` take its values from another file (a copy
+    of the same checkpoint, or its raw bytes): ``how`` says by what."""
+    source = tmp_path / "source.h5"
+    checkpoints.save(source, _checkpoint())
+    array = f["weights/conv3/W"][...]
+    group = f["weights/conv3"]
+    del group["W"]
+    if how == "external-link":
+        group["W"] = h5py.ExternalLink(str(source), "/weights/conv3/W")
+    elif how == "external-storage":
+        (tmp_path / "raw").write_bytes(array.tobytes())
+        group.create_dataset("W", shape=array.shape, dtype=np.float32,
+                             external=[(str(tmp_path / "raw"), 0, array.nbytes)])
+    elif how == "virtual":
+        layout = h5py.VirtualLayout(shape=array.shape, dtype=np.float32)
+        layout[...] = h5py.VirtualSource(str(source), "weights/conv3/W", shape=array.shape)
+        group.create_virtual_dataset("W", layout)
+    else:  # declared but never written: HDF5 reads it as zeros
+        group.create_dataset("W", shape=array.shape, dtype=np.float32, chunks=array.shape, fletcher32=True)
+
+
+@pytest.mark.parametrize("how, message", [
+    ("external-link", r"/weights/conv3/W is a link to .*source.h5: a checkpoint holds its arrays itself"),
+    ("external-storage", r"/weights/conv3/W keeps its values in other files \(external storage\)"),
+    ("virtual", r"/weights/conv3/W keeps its values in other files \(virtual storage\)"),
+    ("never-written", r"/weights/conv3/W was never written"),
+], ids=["external-link", "external-storage", "virtual", "never-written"])
+def test_an_array_kept_in_another_file_or_never_written_is_refused(tmp_path, how, message):
+    """Each loaded before: another file's weights (an external link or external storage naming a
+    named pipe hung the reader; a virtual dataset hung it whatever it named, read through the file
+    handle load hashes), or zeros for an array never written."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        _elsewhere(tmp_path, f, how)
+    with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
+        checkpoints.load(path)
+
+
+@pytest.mark.parametrize("value", ["no", np.array([1, 0])], ids=["text", "array"])
+def test_a_frozen_flag_of_another_type_is_refused(tmp_path, value):
+    """A text "no" was read as frozen (bool("no")), shown so by info; an array raised NumPy's
+    "truth value of an array is ambiguous"."""
+    path = _saved(tmp_path)
+    with h5py.File(path, "a") as f:
+        f["weights/conv4"].attrs["frozen"] = value
+    with pytest.raises(checkpoints.CheckpointError, match="net.h5: attribute frozen of /weights/conv4 must be a bool"):
+        checkpoints.load(path)
 
 
 def test_a_layer_that_does_not_fit_its_preset_is_refused_at_load(tmp_path):
@@ -349,8 +423,35 @@ def _saved(tmp_path):
     ("mean_source", json.dumps({"kind": "checkpoint", "from": {"resized_from": [36]}}),
      r"attribute mean_source field from field resized_from must be \[height, width\], got \[36\]"),
     ("source", json.dumps({"cross_dataset": "yes"}), "attribute source field cross_dataset must be bool, got 'yes'"),
+    ("format", np.array([1, 2]), r"not a minitransfer checkpoint \(format attribute 'array\(\[1, 2\]\)'"),
+    ("format_version", "1", "format version '1', this minitransfer reads 1"),
+    ("preset", np.array([1, 2]), r"preset array\(\[1, 2\]\) is not a known network"),
+    ("architecture", json.dumps([[name, list(w), list(b)] for name, w, b in reversed(_checkpoint().architecture)]),
+     "attribute architecture lists layers fc8, fc7, fc6, conv5, conv4, conv3, conv2, conv1; preset mini has conv1, "
+     "conv2, conv3, conv4, conv5, fc6, fc7, fc8, in that order, each once"),
+    ("architecture", json.dumps([[name, list(w), list(b)] for name, w, b in _checkpoint().architecture * 2]),
+     "attribute architecture lists layers conv1, .*, fc8, conv1, .*; preset mini has"),
+    ("n_copied", -3, "attribute n_copied is -3; mini has 8 weight layers"),
+    ("n_frozen", 9, "attribute n_frozen is 9; mini has 8 weight layers"),
+    ("classes", json.dumps([{"index": 3, "wnid": "n0003", "name": "three"}] * 2),
+     "attribute classes lists class 3 more than once"),
+    ("config", json.dumps({"max_iter": 40, "eval_batch_size": "abc"}),
+     "attribute config field eval_batch_size must be int >= 1, got 'abc'"),
+    ("config", json.dumps({"max_iter": 40, "eval_batch_size": 0}), "attribute config field eval_batch_size must be"),
+    ("config", json.dumps({"max_iter": 40, "data": 5}), "attribute config field data must be str, got 5"),
+    ("config", json.dumps({"max_iter": 40, "precision": "fp16"}),
+     "attribute config field precision must be one of ieee, tf32x3, tf32, got 'fp16'"),
+    ("config", json.dumps({"max_iter": 40, "per_class": 2.5}), "attribute config field per_class must be int"),
+    ("config", json.dumps({"max_iter": 40, "precision": None}), "attribute config field precision must be one of "
+     "ieee, tf32x3, tf32, got None"),
+    ("precision_changes", json.dumps([{"iteration": 9, "from": "x\ny", "to": "ieee"}]),
+     "attribute precision_changes entry 0 must be {iteration: int, from: precision, to: precision}"),
 ], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
-        "precision-changes", "architecture", "preset", "mean-source-resized", "mean-source-from", "source-field"])
+        "precision-changes", "architecture", "preset", "mean-source-resized", "mean-source-from", "source-field",
+        "format-array", "format-version-text", "preset-array", "architecture-reversed", "architecture-twice",
+        "n-copied-negative", "n-frozen-too-many", "classes-twice", "config-eval-batch-text", "config-eval-batch-0",
+        "config-data-number", "config-precision-unknown", "config-per-class-float", "config-precision-none",
+        "precision-changes-unknown"])
 def test_malformed_attributes_are_named(tmp_path, key, value, message):
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:
@@ -433,12 +534,16 @@ def test_a_weight_whose_data_disagrees_with_the_architecture_is_refused(tmp_path
         checkpoints.load(path)
 
 
-def test_oversized_mean_image_is_refused(tmp_path):
+@pytest.mark.parametrize("shape", [(50_000, 50_000, 3), (0, 5, 3)], ids=["oversized", "empty"])
+def test_a_mean_image_too_large_or_empty_is_refused(tmp_path, shape):
+    """An empty one was resampled to the images' size by eval, which then scored the network on
+    images from which no mean, or garbage, had been subtracted."""
     path = _saved(tmp_path)
     with h5py.File(path, "a") as f:
         del f["mean"]
-        f.create_dataset("mean", shape=(50_000, 50_000, 3), dtype=np.float32, compression="gzip", chunks=(64, 64, 3))
-    with pytest.raises(checkpoints.CheckpointError, match="/mean must be an"):
+        f.create_dataset("mean", shape=shape, dtype=np.float32, compression="gzip" if shape[0] else None,
+                         chunks=(64, 64, 3) if shape[0] else None)
+    with pytest.raises(checkpoints.CheckpointError, match=r"/mean must be an \(H, W, 3\) image of 1 to 4096 pixels"):
         checkpoints.load(path)
 
 

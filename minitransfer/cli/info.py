@@ -46,7 +46,7 @@ def _lines(summary):
     ]
     if summary["n_copied"]:
         source = summary["source"]
-        other = source.get("cross_dataset") and inputs.display_name(source["dataset"])
+        other = source.get("cross_dataset") and inputs.display_name(source.get("dataset", "not recorded"))
         origin = f" (trained on another dataset: {other})" if other else ""
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"

@@ -130,3 +130,49 @@ def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_
     for name, message in expected.items():
         result = invoke([command, name], tmp_path)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize("field, value", [("eval_batch_size", "abc"), ("eval_batch_size", -3), ("data", 5),
+                                          ("precision", "fp16")],
+                         ids=["eval-batch-text", "eval-batch-negative", "data-number", "precision-unknown"])
+def test_eval_of_a_checkpoint_whose_configuration_is_damaged(tiny, tmp_path, field, value):
+    """eval reads its batch size, dataset and precision from the recorded configuration: each of
+    these ended in a traceback (BatchLoader's ValueError, TypeError, Net.to's ValueError)."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        recorded = json.loads(f.attrs["config"])
+        f.attrs["config"] = fileio.text_attribute(json.dumps({**recorded, field: value}))
+    for command in ("eval", "info"):
+        result = invoke([command, "net.h5", "--device", "cpu"] if command == "eval" else [command, "net.h5"], tmp_path)
+        assert result.exit_code == 65, result.output
+        expected = f"error: bad data: checkpoint net.h5: attribute config field {field} must be "
+        assert result.output.startswith(expected), result.output
+
+
+def test_eval_on_a_dataset_whose_class_is_named_otherwise_names_that_class(tiny, tmp_path):
+    """As many classes, one renamed: was "trained on 4 classes; every class of renamed is 4 classes,
+    not those 4", which says nothing of what differs."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    renamed = tmp_path / "renamed"
+    shutil.copytree(tiny, renamed)
+    meta = json.loads((renamed / "meta.json").read_text())
+    wnid, name = meta["classes"][2]["wnid"], meta["classes"][2]["name"]
+    meta["classes"][2]["name"] = "another name"
+    (renamed / "meta.json").write_text(json.dumps(meta))
+    result = invoke(["eval", "net.h5", "--data", "renamed", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65, result.output
+    assert result.output == (f"error: bad data: checkpoint net.h5 was trained on other classes than every class of "
+                             f"renamed: its output 2 is class 2 {wnid!r} ({name}), there class 2 {wnid!r} "
+                             f"(another name)\n")
+
+
+def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_path):
+    """A source record saying "another dataset" without naming it: info ended in a KeyError traceback."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        f.attrs["n_copied"] = 2
+        f.attrs["source"] = fileio.text_attribute(json.dumps({"cross_dataset": True}))
+    result = invoke(["info", "net.h5"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\ncopied layers 1\.\.2 from sha256 \.\.\. \(trained on another dataset: not recorded\)\n",
+                     result.output), result.output
