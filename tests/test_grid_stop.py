@@ -111,27 +111,6 @@ main(prog_name="minitransfer")
 """
 
 
-def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path):
-    """The run started but not yet counted as running was never sent the stop: it trained on, and
-    the grid waited for its launcher, which waited for the run, to the end of its training."""
-    out = tmp_path / "grid"
-    base = out / "random0" / "baseA.run"
-    command = [sys.executable, "-c", _STOPPED_AS_A_RUN_STARTS, *_experiment(micro_data, out, max_iter=100000)]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        output = process.communicate(timeout=60)[0]
-    finally:
-        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
-        if pid:
-            os.kill(pid, signal.SIGKILL)
-        process.kill()
-        process.wait()
-    assert process.returncode == 75, output
-    assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
-    assert "1 stopped with a checkpoint, 3 not started" in output, output
-    assert "interrupted: " in (base / "train.log").read_text()
-
-
 # The same where the grid starts its runs as new processes (a GPU slot's, another train command's):
 # SIGTERM as Popen has started the first run.
 _STOPPED_AS_A_PROCESS_STARTS = """
@@ -166,12 +145,15 @@ def _training_in(out):
 
 
 @pytest.mark.skipif(not pathlib.Path("/proc/self/cmdline").exists(), reason="finds the runs' processes in /proc")
-def test_a_stop_as_a_run_process_starts_stops_that_run_too(micro_data, tmp_path):
-    """The run's process started but not yet counted as running was never sent the stop: the
-    grid exited, and the run trained on, alone."""
+@pytest.mark.parametrize("script", [_STOPPED_AS_A_RUN_STARTS, _STOPPED_AS_A_PROCESS_STARTS],
+                         ids=["forked-by-a-launcher", "new-process"])
+def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script):
+    """The run started but not yet counted as running was never sent the stop: it trained on, and
+    the grid waited for its launcher, which waited for the run, to the end of its training; or, a
+    run started as a new process, the grid exited and the run trained on, alone."""
     out = tmp_path / "grid"
     base = out / "random0" / "baseA.run"
-    command = [sys.executable, "-c", _STOPPED_AS_A_PROCESS_STARTS, *_experiment(micro_data, out, max_iter=100000)]
+    command = [sys.executable, "-c", script, *_experiment(micro_data, out, max_iter=100000)]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         output = process.communicate(timeout=60)[0]
@@ -187,4 +169,5 @@ def test_a_stop_as_a_run_process_starts_stops_that_run_too(micro_data, tmp_path)
     assert not left, f"the run (PID {left}) trained on after the grid had stopped"
     assert process.returncode == 75, output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
+    assert "1 stopped with a checkpoint, 3 not started" in output, output
     assert "interrupted: " in (base / "train.log").read_text()
