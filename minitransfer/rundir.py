@@ -324,11 +324,13 @@ class StopRequests(list):
 
     ``listening=False`` hears them from :meth:`listen` on, to the end of the block, which can reach
     past the part of the work that checks the flag: a stop is then under way, and a second one must
-    not break into what the work does on its way out (release its locks, report its stop)."""
+    not break into what the work does on its way out (release its locks, report its stop).
+    ``keep_ignored``: a signal this process ignores stays ignored (not heard): a process started in
+    the block inherits it so, where a signal heard would be reset to its default (ending the process)."""
 
-    def __init__(self, listening=True):
+    def __init__(self, listening=True, keep_ignored=False):
         super().__init__()
-        self._listening, self._previous = listening, {}
+        self._listening, self._keep_ignored, self._previous = listening, keep_ignored, {}
 
     def __enter__(self):
         if self._listening:
@@ -338,7 +340,8 @@ class StopRequests(list):
     def listen(self):
         """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
         if threading.current_thread() is threading.main_thread() and not self._previous:
-            self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()}
+            self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
+                              if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
 
     def _heard(self, signum, frame):
         self.append(signal.Signals(signum).name)

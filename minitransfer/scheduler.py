@@ -174,8 +174,8 @@ class _Scheduler:
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
         # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
         # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
-        # its launcher, which waits for the run).
-        with rundir.StopRequests() as stop:
+        # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
+        with rundir.StopRequests(keep_ignored=True) as stop:
             process = self._forked(slot, device, arguments, folder / LOG_FILE)
             if process is None:
                 with open(folder / LOG_FILE, "a") as log_file:
