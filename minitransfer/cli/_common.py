@@ -386,15 +386,16 @@ class NetworkPath(click.Path):
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
-        weights = rundir.weights_for(path)
-        if path.suffix == ".run" and weights.is_file():
+        folder = path.resolve() if path.is_symlink() else path  # latest -> net.run: the run folder it names
+        weights = rundir.weights_for(folder)
+        if folder.suffix == ".run" and weights.is_file():
             return str(weights)
         if self.finished and (path / "checkpoint.h5").is_file():
             self.fail(f"{path} has not finished (no {weights.name} beside it); to copy from its "
                       f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
-        if path.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
+        if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)

@@ -176,3 +176,14 @@ def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_p
     assert result.exit_code == 0, result.output
     assert re.search(r"\ncopied layers 1\.\.2 from sha256 \.\.\. \(trained on another dataset: not recorded\)\n",
                      result.output), result.output
+
+
+def test_a_link_to_a_finished_run_folder_names_its_weights_file(tiny, tmp_path):
+    """`latest -> net.run`: the link's own name lacks .run, and the network read was the run's last
+    checkpoint, not the weights file that finished it."""
+    from minitransfer.cli._common import NetworkPath
+
+    train(tmp_path / "net.h5", tiny)
+    (tmp_path / "latest").symlink_to("net.run")
+    assert NetworkPath().convert(str(tmp_path / "latest"), None, None) == str(tmp_path / "net.h5")
+    assert NetworkPath(finished=True).convert(str(tmp_path / "latest"), None, None) == str(tmp_path / "net.h5")
