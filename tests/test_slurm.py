@@ -478,6 +478,18 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
     assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
 
 
+def test_cli_emit_slurm_notes_a_gpu_asked_for_a_cpu_training(tmp_path, synthetic_8):
+    """--device cpu --gres gpu:1 held a GPU per run that the runs never used, without a word."""
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", str(synthetic_8), "-o", str(tmp_path / "grid"), "--layers", "1",
+                                             "--device", "cpu", "--gres", "gpu:a100:1",
+                                             "--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+    assert "note: --gres gpu:a100:1 asks SLURM for a GPU, but --device cpu trains on the CPU" in result.output
+    assert "--gres=gpu:a100:1" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
+
+
 @pytest.mark.parametrize("own", ["file", "folder"])
 def test_cli_emit_slurm_keeps_a_file_of_the_users_named_like_its_scripts(tmp_path, synthetic_8, own):
     """A folder that holds other files takes the scripts, and the scripts of an earlier --emit-slurm are

@@ -146,6 +146,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if emit_slurm and gpus:  # else ignored
         raise click.UsageError(f"--gpus {gpus} chooses this machine's GPUs; with --emit-slurm each run asks SLURM for "
                                f"its own (--gres)")
+    if emit_slurm and device == "cpu" and gres and "gpu" in gres.lower():  # allowed: a GPU node's cores, say
+        click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
+                   f"cuda to use it", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options)
         submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
