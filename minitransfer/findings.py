@@ -32,6 +32,10 @@ POINTS = 100      # accuracies are fractions; findings speak in percentage point
 CLOSE = 2.0       # "about as good as the base": within 2 points
 RESOLVED = 2.0    # a difference is resolved beyond this many standard errors
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
+# Rounding of the arithmetic, in points: networks as good as their bases by the same margin give
+# relative accuracies that differ by ~1e-15 (0.50 − 0.60 is not 0.40 − 0.50 in binary), which is no
+# difference, and no measured accuracy (a count over a validation set) is closer than this to another.
+ROUNDING = 1e-9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +79,8 @@ def general(results, split="random"):
                               f"with their bases)")
     n = min(transfers)
     spread = _points(Spread.of(transfers[n]))
-    precise = spread.count >= MIN_NETWORKS and RESOLVED * spread.se <= CLOSE  # could tell CLOSE from 0
-    close = precise and abs(spread.mean) <= CLOSE
+    precise = _precise(spread)
+    close = precise and abs(spread.mean) <= CLOSE + ROUNDING
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                _too_few([spread.count]) if spread.count < MIN_NETWORKS else
@@ -101,7 +105,7 @@ def specific(results, split="random"):
     n = common[-1]
     difference, a, b = _difference(transfers[n], selffers[n])
     seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
-    holds = -difference.mean >= CLOSE and -difference.mean > seeds and _resolved(difference)
+    holds = -difference.mean >= CLOSE - ROUNDING and -difference.mean > seeds + ROUNDING and _resolved(difference)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
                _unresolved(a.count, b.count) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
@@ -197,7 +201,14 @@ def _points(spread):
 
 
 def _resolved(difference):
-    return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se
+    """Whether ``difference`` (a mean with its standard error) is more than :data:`RESOLVED` standard
+    errors from zero, beyond the :data:`ROUNDING` of the arithmetic (identical networks give none)."""
+    return not math.isnan(difference.se) and abs(difference.mean) > RESOLVED * difference.se + ROUNDING
+
+
+def _precise(spread):
+    """Whether ``spread``'s standard error could tell a difference of :data:`CLOSE` points from none."""
+    return not math.isnan(spread.se) and RESOLVED * spread.se <= CLOSE + ROUNDING
 
 
 MORE_NETWORKS = "train more networks per point (experiment --split-seed, --replicates)"

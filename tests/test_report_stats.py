@@ -1,0 +1,50 @@
+"""The report's numbers against an independent oracle: hand-built grids of unusual shapes (several
+split seeds, both directions, identical networks, bases without an accuracy), each claim's mean and
+standard error computed here with NumPy from the accuracies the grid was built with, and whether
+the claim holds decided from the rule findings.py states, not read back from it."""
+
+import pytest
+
+from minitransfer import findings
+from minitransfer.experiment import Run
+from minitransfer.results import Result
+
+
+def network(name, kind, split, seed, accuracy, target="B", source=None, n=0, tuned=False):
+    return Result(Run(name, kind, split, seed, target=target, source=source, n=n, fine_tuned=tuned),
+                  accuracy, accuracy, accuracy, 20 if accuracy == accuracy else 0)
+
+
+def base_and_copies(split, seed, base, copies, target="B"):
+    """A base at ``base`` and its copies ((name, kind, source, n, tuned, accuracy), ...)."""
+    folder = f"{split}{seed}"
+    return [network(f"{folder}/base{target}", "base", split, seed, base, target=target)] + [
+        network(f"{folder}/{name}", kind, split, seed, accuracy, target=target, source=source, n=n, tuned=tuned)
+        for name, kind, source, n, tuned, accuracy in copies]
+
+
+def test_networks_losing_the_same_to_their_bases_show_no_difference():
+    """Every transfer, natural or random, 10 points below its base (bases at 0.53, 0.64 and 0.31,
+    0.42): the difference is 0, not a difference that float rounding (0.43 − 0.53 is not
+    0.32 − 0.42 in binary, ~1e-15 apart) makes "resolved" against a standard error of ~1e-15."""
+    results = []
+    for seed, base in enumerate((0.53, 0.64)):
+        results += base_and_copies("random", seed, base, [("A7B", "transfer", "A", 7, False, base - 0.1)])
+    for replicate in range(2):
+        for target, base in (("A", 0.31), ("B", 0.42)):
+            other = "B" if target == "A" else "A"
+            results += base_and_copies("natural", replicate, base,
+                                       [(f"{other}7{target}", "transfer", other, 7, False, base - 0.1)], target)
+    dissimilar = findings.dissimilar(results)
+    assert dissimilar.value == pytest.approx(0.0, abs=1e-9) and dissimilar.networks == 6
+    assert not dissimilar.holds and "not resolved by these runs" in dissimilar.text
+
+
+def test_transfers_exactly_two_points_below_their_bases_are_within_two_points():
+    """0.58 against 0.60, 0.48 against 0.50 ...: 2 points each (float: 2.0000000000000018), no spread."""
+    results = []
+    for seed, base in enumerate((0.60, 0.50, 0.70)):
+        results += base_and_copies("random", seed, base, [("A1B", "transfer", "A", 1, False, base - 0.02)])
+    general = findings.general(results)
+    assert general.value == pytest.approx(-2.0) and general.networks == 3
+    assert general.holds and "within 2 points: the features of layer 1 are general" in general.text
