@@ -13,9 +13,9 @@ taken to hold with an uncertainty of zero.
 
 The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at the lowest n about as
 good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
-spread); transferred features fine-tuned help (AnB+ at or above its base); a dissimilar task
-transfers worse (the natural split, two families such as natural / man-made, below a random
-split at the top n: :func:`minitransfer.results.natural_families` names them); and random
+spread); transferred features fine-tuned help (AnB+ resolved above its base, or about as good
+as it); a dissimilar task transfers worse (the natural split, two families such as natural /
+man-made, below a random split at the top n: :func:`minitransfer.results.natural_families` names them); and random
 frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
 has the first two measured across datasets too: SnT (layers of the source dataset's base) at the
 lowest n about as good as the target's base, and below TnT at the top n.
@@ -118,24 +118,28 @@ def specific(results, split="random"):
 def fine_tuning(results):
     """AnB+ at every n against its own base. The networks of one split share that base, and with
     it its luck: their standard error is taken over the bases (:func:`_clustered_se`), not over the
-    networks (which would shrink with every n added to the same base)."""
+    networks (which would shrink with every n added to the same base). It holds when AnB+ is resolved
+    above its base, or (as for :func:`general`) within :data:`CLOSE` of it with two standard errors no
+    wider than that; a mean below the base by less than an uncertainty of any width is not resolved."""
     groups = relative_by_base(results, "random", "AnB+")
     if not groups:
         return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
     se = POINTS * _clustered_se(list(groups.values()))
-    holds = not math.isnan(se) and spread.mean + RESOLVED * se >= 0
-    meaning = ("transferred features, fine-tuned, do at least as well as training from scratch" if holds and
-               spread.mean >= 0 else
-               "below the base by less than the uncertainty: transferred features, fine-tuned, do about as well as "
-               "training from scratch" if holds else
+    measured = _Difference(spread.mean, se)
+    better = spread.mean > 0 and _resolved(measured)
+    close = not _resolved(measured) and _precise(measured) and abs(spread.mean) <= CLOSE + ROUNDING
+    meaning = ("transferred features, fine-tuned, do better than training from scratch" if better else
+               f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
+               f"scratch" if close else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
                f"luck): {MORE_NETWORKS}" if math.isnan(se) else
-               "fine-tuning did not recover the base's accuracy here")
+               "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
+               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}")
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
                                   f"base, over every n ({_networks(spread.count)} against {bases}): "
-                                  f"{meaning}.", spread.mean, se, spread.count, holds)
+                                  f"{meaning}.", spread.mean, se, spread.count, better or close)
 
 
 def dissimilar(results):

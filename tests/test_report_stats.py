@@ -3,6 +3,7 @@ split seeds, both directions, identical networks, bases without an accuracy), ea
 standard error computed here with NumPy from the accuracies the grid was built with, and whether
 the claim holds decided from the rule findings.py states, not read back from it."""
 
+import numpy as np
 import pytest
 
 from minitransfer import findings
@@ -48,3 +49,38 @@ def test_transfers_exactly_two_points_below_their_bases_are_within_two_points():
     general = findings.general(results)
     assert general.value == pytest.approx(-2.0) and general.networks == 3
     assert general.holds and "within 2 points: the features of layer 1 are general" in general.text
+
+
+def fine_tuned_grid(offsets_by_base):
+    """One random split per entry of ``offsets_by_base``, base B at 0.60 + 0.01·seed, AnB+ at n = 1, 2, ...
+    at the base plus each offset; and the oracle: (mean over every network, cluster-robust s.e. over
+    the bases), in points, computed with NumPy."""
+    results, groups = [], []
+    for seed, offsets in enumerate(offsets_by_base):
+        base = 0.60 + 0.01 * seed
+        results += base_and_copies("random", seed, base, [(f"A{n}B+", "transfer", "A", n, True, base + offset)
+                                                          for n, offset in enumerate(offsets, start=1)])
+        groups.append(100 * np.array(offsets))
+    values = np.concatenate(groups)
+    g = len(groups)
+    se = np.sqrt(g / (g - 1) * sum((group - values.mean()).sum() ** 2 for group in groups)) / len(values)
+    return results, values.mean(), se
+
+
+@pytest.mark.parametrize("offsets, holds, says", [
+    # 5 points below on average, s.e. 7: neither about as good (within 2 points, 2 s.e. <= 2) nor resolved
+    (((-0.12, -0.12), (0.02, 0.02)), False, "not resolved: too uncertain to tell a difference of 2 points"),
+    # 1 point below, s.e. 0.5: within 2 points, precise enough to tell
+    (((-0.015, -0.015), (-0.005, -0.005)), True, "within 2 points: transferred features, fine-tuned, do about as well"),
+    # 3 points above, s.e. 0.5: resolved above the base
+    (((0.025, 0.025), (0.035, 0.035)), True, "do better than training from scratch"),
+    # 5 points below, s.e. 0.5: resolved below
+    (((-0.055, -0.055), (-0.045, -0.045)), False, "fine-tuning did not recover the base's accuracy here"),
+    # 2 points above, s.e. 3: not resolved, too wide for "about as good"
+    (((0.05,), (-0.01,)), False, "not resolved: too uncertain"),
+], ids=["below-wide", "close-precise", "above", "below-resolved", "above-wide"])
+def test_fine_tuning_holds_only_where_the_runs_resolve_it(offsets, holds, says):
+    results, mean, se = fine_tuned_grid(offsets)
+    fine = findings.fine_tuning(results)
+    assert (fine.value, fine.se) == (pytest.approx(mean), pytest.approx(se))
+    assert fine.holds is holds and says in fine.text
