@@ -494,17 +494,18 @@ MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measur
 def without_base(results):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
-    gathered in the folder): they are in no finding and no number relative to a base."""
+    gathered in the folder) or has no accuracy (it made no evaluation): they are in no finding and
+    no number relative to a base."""
     texts, bases = [], _bases_by_target(results)
     for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and _target_of(r) not in bases:
+        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(mean(bases.get(_target_of(r), []))):
             folder = r.run.name.rpartition("/")[0]
             base = dataclasses.replace(r.run, kind="base", n=0).label
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) is not among "
-                         f"the runs")
+            why = "has no accuracy (it made no evaluation)" if _target_of(r) in bases else "is not among the runs"
+            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}")
     return texts
 
 

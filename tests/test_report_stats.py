@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from minitransfer import findings
+from minitransfer import results as results_module
 from minitransfer.experiment import Run
 from minitransfer.results import Result
 
@@ -84,3 +85,17 @@ def test_fine_tuning_holds_only_where_the_runs_resolve_it(offsets, holds, says):
     fine = findings.fine_tuning(results)
     assert (fine.value, fine.se) == (pytest.approx(mean), pytest.approx(se))
     assert fine.holds is holds and says in fine.text
+
+
+def test_copies_of_a_base_without_an_accuracy_are_named_as_left_out_of_the_findings():
+    """Split 0's baseB made no evaluation (NaN): its A1B and A7B have nothing to be measured against,
+    so the claims count the two other splits' networks only, and the report names the two it left out."""
+    results = []
+    for seed, base in enumerate((float("nan"), 0.60, 0.50)):
+        results += base_and_copies("random", seed, base, [("A1B", "transfer", "A", 1, False, 0.59),
+                                                          ("A7B", "transfer", "A", 7, False, 0.40)])
+    general = findings.general(results)
+    assert general.networks == 2 and general.value == pytest.approx(100 * np.mean([0.59 - 0.60, 0.59 - 0.50]))
+    assert results_module.without_base(results) == [
+        f"random0/A{n}B: its base random0/baseB (random split 0, half B) has no accuracy (it made no evaluation)"
+        for n in (1, 7)]
