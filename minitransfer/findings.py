@@ -84,6 +84,8 @@ def general(results, split="random"):
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
                _too_few([spread.count]) if spread.count < MIN_NETWORKS else
+               f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
+               f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}"
                if not precise else f"not shown to be within {CLOSE:g} points of it")
     which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]

@@ -99,3 +99,22 @@ def test_copies_of_a_base_without_an_accuracy_are_named_as_left_out_of_the_findi
     assert results_module.without_base(results) == [
         f"random0/A{n}B: its base random0/baseB (random split 0, half B) has no accuracy (it made no evaluation)"
         for n in (1, 7)]
+
+
+def test_layers_resolved_far_from_their_base_are_not_said_to_be_unresolved():
+    """SnT 20 and 23 points below their bases: -21.5 ± 1.5 points, wider than 2 points at two standard
+    errors, yet resolved beyond them: the runs show the layers are not general, "not resolved" they do
+    not say. Three closer networks (1, 2 and 6 points below, -3 ± 1.5) could be within 2 points."""
+    def cross_grid(losses):
+        results = []
+        for replicate, loss in enumerate(losses):
+            results += base_and_copies("cross", replicate, 0.60, [("S1T", "transfer", "S", 1, False, 0.60 - loss)],
+                                       target="T")
+        return results
+    far = findings.general(cross_grid((0.20, 0.23)), "cross")
+    losses = -100 * np.array((0.20, 0.23))
+    assert (far.value, far.se) == (pytest.approx(losses.mean()), pytest.approx(losses.std(ddof=1) / np.sqrt(2)))
+    assert not far.holds and "not resolved" not in far.text
+    assert "more than 2 points from it, beyond two standard errors: the features of layer 1 are not general" in far.text
+    near = findings.general(cross_grid((0.01, 0.02, 0.06)), "cross")
+    assert near.value == pytest.approx(-3.0) and not near.holds and "not resolved: too uncertain" in near.text
