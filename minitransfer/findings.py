@@ -168,7 +168,8 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     n = common[-1]
     difference, a, b = _difference(worse_runs[n], better_runs[n])
     holds = difference.mean < 0 and _resolved(difference)
-    verdict = meaning if holds else _unresolved(a.count, b.count)
+    verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
+               _unresolved(a.count, b.count))
     return Finding(claim, f"At n={n}, {worse_name} {_more(difference)} than {better_name} ({worse[2]} "
                           f"{a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; {a.count} + "
                           f"{b.count} networks): {verdict}.", difference.mean, difference.se, a.count + b.count,
