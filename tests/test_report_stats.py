@@ -6,7 +6,8 @@ the claim holds decided from the rule findings.py states, not read back from it.
 import numpy as np
 import pytest
 
-from minitransfer import findings
+from minitransfer import experiment as grid
+from minitransfer import findings, report
 from minitransfer import results as results_module
 from minitransfer.experiment import Run
 from minitransfer.results import Result
@@ -133,3 +134,63 @@ def test_a_difference_resolved_the_other_way_round_is_not_said_to_be_unresolved(
     assert (found.value, found.se) == (pytest.approx(9.0), pytest.approx(se)) and found.networks == 6
     assert not found.holds and "not resolved" not in found.text
     assert "lose 9.0 ± 0.8 points less than transferred ones" in found.text and "the other way round" in found.text
+
+
+def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_path):
+    """Two random split seeds and a claim seed, both directions, layers 2 and 5 only, the natural split,
+    random weights, reduced data and a cross-dataset grid with two replicates, each network at its own
+    accuracy: every claim's mean, standard error and count in findings.md, and Table 1, as computed here
+    from the accuracies written, each network against the base of its own split, seed and target."""
+    from tests.test_report import read_csv, write_run
+    runs = grid.plan_grid(random_seeds=(0, 3), natural=True, layers=(2, 5), both_directions=True, random_frozen=(5,),
+                          per_class=(10,), cross=True, replicates=2, claim_seeds=(7,))
+    accuracy = {r.name: 0.3 + 0.4 * ((37 * i) % 101) / 101 for i, r in enumerate(runs)}
+    for r in runs:
+        write_run(tmp_path / "grid", r, accuracy[r.name])
+    written = report.write_report(tmp_path / "grid", figures=False)
+
+    def relative(split, treatment, n=None):
+        bases = {}
+        for b in (b for b in runs if b.kind == "base"):
+            bases.setdefault((b.split, b.split_seed, b.target), []).append(accuracy[b.name])
+        return [(r, 100 * (accuracy[r.name] - np.mean(bases[(r.split, r.split_seed, r.target)]))) for r in runs
+                if r.split == split and r.treatment == treatment and n in (None, r.n)]
+
+    def values(split, treatment, n):
+        return np.array([value for _, value in relative(split, treatment, n)])
+
+    def welch(a, b):
+        return a.mean() - b.mean(), np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)), len(a) + len(b)
+
+    low = values("random", "AnB", 2)
+    tuned = relative("random", "AnB+")
+    groups = {}
+    for r, value in tuned:
+        groups.setdefault((r.split_seed, r.target), []).append(value)
+    everything = np.array([value for _, value in tuned])
+    clustered = np.sqrt(len(groups) / (len(groups) - 1) * sum((np.array(g) - everything.mean()).sum() ** 2
+                                                               for g in groups.values())) / len(everything)
+    cross_low = values("cross", "AnB", 2)
+    expected = {"general": (low.mean(), low.std(ddof=1) / np.sqrt(len(low)), len(low)),
+                "specific": welch(values("random", "AnB", 5), values("random", "BnB", 5)),
+                "fine-tuning": (everything.mean(), clustered, len(everything)),
+                "dissimilar": welch(values("natural", "AnB", 5), values("random", "AnB", 5)),
+                "random-weights": welch(values("all", "random", 5), values("random", "AnB", 5)),
+                "general-across-datasets": (cross_low.mean(), cross_low.std(ddof=1) / np.sqrt(2), 2),
+                "specific-across-datasets": welch(values("cross", "AnB", 5), values("cross", "BnB", 5))}
+    measured = {f.claim: (f.value, f.se, f.networks) for f in written.findings}
+    assert measured == {claim: (pytest.approx(mean), pytest.approx(se), count)
+                        for claim, (mean, se, count) in expected.items()}
+    assert (len(low), len(everything), len(groups)) == (6, 10, 5)  # claim seed 7: AnB and BnA at 2; B's AnB+ at 2, 5
+    text = written.files["findings.md"].read_text()
+    assert f"{expected['fine-tuning'][0]:+.1f} ± {expected['fine-tuning'][1]:.1f} points" in text
+    assert f"{abs(expected['dissimilar'][0]):.1f} ± {expected['dissimilar'][1]:.1f} points" in text
+    selffer = {n: np.mean([accuracy[r.name] for r in runs if r.split == "random" and r.treatment == "BnB+"
+                           and r.n == n]) for n in (2, 5)}
+    own = {n: np.mean([value for r, value in tuned if r.n == n]) / 100 for n in (2, 5)}
+    transfer = {n: np.mean([accuracy[r.name] for r, _ in tuned if r.n == n]) for n in (2, 5)}
+    table = {row["layers"]: row for row in read_csv(written.files["table1.csv"])}
+    for layers, ns in (("1-7", (2, 5)), ("3-7", (5,)), ("5-7", (5,))):
+        assert float(table[layers]["boost_over_own_base"]) == pytest.approx(np.mean([own[n] for n in ns]))
+        assert float(table[layers]["boost_over_BnB+"]) == pytest.approx(np.mean([transfer[n] - selffer[n]
+                                                                                 for n in ns]))
