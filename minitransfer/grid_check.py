@@ -3,7 +3,8 @@ interrupted one continued, only when it was trained as the grid asks now (every 
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
-pool with this grid's, and a grid folder inside another's or around one (:func:`check_not_nested`).
+pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`), and
+one inside a run's directory (:func:`check_outside_run_dirs`).
 Also here: :func:`check_bases`, the options no base can take, refused before anything is queued;
 and :func:`check_memory`, the runs a grid trains at once that would together need more memory
 than this machine has available.
@@ -22,6 +23,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
                                      run_dir, run_fields, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
+from minitransfer.rundir import is_run_dir
 
 
 class GridMismatch(config.ConfigError):
@@ -48,6 +50,7 @@ def check_folder(runs, out, options):
     :func:`check_outside_data`."""
     check_outside_data(out, options)
     check_not_nested(out)
+    check_outside_run_dirs(out)
     check_finished(runs, out, options)
     check_others(runs, out, options)
 
@@ -60,6 +63,18 @@ def check_outside_data(out, options):
         data = options.get(key)
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
+
+
+def check_outside_run_dirs(out):
+    """Raise ``ConfigError`` when the grid folder ``out`` is, or lies inside, the run directory of a
+    run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would refuse to write
+    there, after the grid had written its plan into that run's files."""
+    out = pathlib.Path(out).resolve()
+    host = next((folder for folder in (out, *out.parents) if is_run_dir(folder)), None)
+    if host is not None:
+        raise config.ConfigError(f"the grid folder {out} {'is' if host == out else 'lies inside'} {host}, the run "
+                                 f"directory of another run, where no run of the grid may write; write the grid "
+                                 f"elsewhere, e.g. {host.parent / 'grid'}")
 
 
 def check_not_nested(out, what="this grid"):

@@ -222,3 +222,23 @@ def test_a_grid_inside_another_grids_folder_or_around_it_is_refused_before_anyth
         assert _listing(work) == before and not (tmp_path / "slurm").exists()
     same_folder = CliRunner().invoke(main, [*arguments, "-o", str(first), "--max-iter", "4", "--dry-run"])
     assert same_folder.exit_code == 0, same_folder.output
+
+
+@pytest.mark.parametrize("where", ["is", "lies inside"], ids=["is", "inside"])
+def test_a_grid_folder_in_a_runs_directory_is_refused_before_anything_is_written(micro_data, tmp_path, where):
+    """-o baseA.run (or a folder in it), the run directory of a `train -o baseA.h5`: every run's train
+    refuses to write there, so the grid wrote its plan and run folders into that run's files, then
+    failed every base (exit 1), where its dry run had shown them all to do."""
+    from minitransfer.cli import main
+
+    host = tmp_path / "baseA.run"
+    host.mkdir()
+    (host / "config.json").write_text("{}")
+    out = host if where == "is" else host / "grid"
+    arguments = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter",
+                 "4", "--device", "cpu"]
+    for extra in ([], ["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
+        result = CliRunner().invoke(main, arguments + extra)
+        assert result.exit_code == 2, result.output
+        assert f"the grid folder {out} {where} {host}, the run directory of another run" in result.output
+        assert _listing(host) == ["config.json"] and not (tmp_path / "slurm").exists()
