@@ -242,3 +242,22 @@ def test_a_grid_folder_in_a_runs_directory_is_refused_before_anything_is_written
         assert result.exit_code == 2, result.output
         assert f"the grid folder {out} {where} {host}, the run directory of another run" in result.output
         assert _listing(host) == ["config.json"] and not (tmp_path / "slurm").exists()
+
+
+def test_the_dry_run_refuses_runs_trained_at_once_that_need_more_memory_than_there_is_as_the_grid_does(
+        micro_data, tmp_path, monkeypatch):
+    """--gpus 0,0,0 where three runs at once do not fit: the dry run showed the plan and "would run
+    on GPUs 0, 0, 0", then the grid itself stopped (exit 1, out of memory) before any run."""
+    from minitransfer import cuda, preflight
+    from minitransfer.cli import main
+    from minitransfer.memory_limit import Available
+
+    monkeypatch.setattr(cuda, "cuda_available", lambda: True)
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: pytest.fail("the grid must not start"))
+    arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--gpus", "0,0,0", "--dry-run"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1, result.output
+    assert "error: out of memory: the grid trains 3 runs at once (its slots: 3 on GPU 0)" in result.output
+    assert "would run on" not in result.output and not (tmp_path / "g").exists()
