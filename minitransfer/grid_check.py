@@ -21,7 +21,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
-                                     run_dir, run_fields, weights_path)
+                                     run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer.rundir import is_run_dir
 
@@ -258,8 +258,25 @@ def trained_otherwise(out, run, options, ignore=()):
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
             continue
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
+        if change and name == "seed":
+            change = _seed_change(out, run, recorded[name], options)
         differ += [f"`{name}` {change}"] if change else []  # the command line names the option
     return differ
+
+
+def _seed_change(out, run, recorded, options):
+    """How the training seed of ``run`` differs, as the grid's seeds: each run trains with a seed
+    derived from the grid's (:func:`minitransfer.experiment.run_seed`), which is what a person gave
+    and should read. The earlier grid's is the one its plan (``OUT/experiment.json``) recorded, when
+    that seed gives this run's; else the run's own seed is named."""
+    asked = int(options.get("seed") or 0)
+    try:
+        before = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
+    except (OSError, ValueError, KeyError, TypeError):
+        before = None
+    if isinstance(before, int) and not isinstance(before, bool) and run_seed(before, run) == recorded:
+        return f"{before!r} -> {asked!r} (the grid's; its runs train with seeds derived from it)"
+    return f"{recorded!r} -> {run_seed(asked, run)!r} (the run's own; the grid's seed {asked!r} derives it)"
 
 
 def _another_network(recorded, weights_config):

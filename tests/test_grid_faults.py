@@ -261,3 +261,25 @@ def test_the_dry_run_refuses_runs_trained_at_once_that_need_more_memory_than_the
     assert result.exit_code == 1, result.output
     assert "error: out of memory: the grid trains 3 runs at once (its slots: 3 on GPU 0)" in result.output
     assert "would run on" not in result.output and not (tmp_path / "g").exists()
+
+
+def test_a_grid_rerun_with_another_seed_is_refused_naming_the_seeds_given_not_those_derived(trained_bases, tmp_path):
+    """The bases were trained with --seed 0; --seed 1 was refused with "--seed 94819094 -> 95819097",
+    the runs' own seeds, which no one typed."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    arguments = ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu", "--dry-run", "--seed", "1"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert "random0/baseA.run was trained with other options than this grid asks for (--seed 0 -> 1 (the grid's; " \
+           "its runs train with seeds derived from it))" in result.output, result.output
+    (out / grid.PLAN_FILE).unlink()  # no plan to tell the grid's seed: the run's own is named
+    derived = grid.run_seed(1, runs[0])
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert f"(--seed {grid.run_seed(0, runs[0])} -> {derived} (the run's own; the grid's seed 1 derives it))" \
+        in result.output, result.output
