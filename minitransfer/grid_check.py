@@ -35,8 +35,16 @@ def check_finished(runs, out, options):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
     than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
     interrupted run, which its training would refuse to continue (one failed run in a grid that
-    goes on); before anything runs, and before a dry run shows the plan."""
+    goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
+    base's weights file is gone (deleted by hand): the grid would train the base again, another
+    network than the one the run copied (its sha256 differs), and keep the run as if from it."""
     for run in runs:
+        base = weights_path(out, run.parent) if run.parent else None
+        if base is not None and _trained_file(out, run) and not base.exists():
+            raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
+                               f"file {base} is gone: the grid would train {run.parent} again, another network than "
+                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to train it again "
+                               f"from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
         if differ:
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "

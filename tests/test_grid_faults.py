@@ -3,6 +3,7 @@ hand-edited, the folder put where it does not belong. Each is refused, naming wh
 before anything is trained or written."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -283,3 +284,32 @@ def test_a_grid_rerun_with_another_seed_is_refused_naming_the_seeds_given_not_th
     assert result.exit_code == 2, result.output
     assert f"(--seed {grid.run_seed(0, runs[0])} -> {derived} (the run's own; the grid's seed 1 derives it))" \
         in result.output, result.output
+
+
+@pytest.mark.parametrize("how", ["in-place", "copied"])
+def test_a_finished_transfer_whose_base_was_deleted_is_refused_before_the_base_is_trained_again(trained_bases, tmp_path,
+                                                                                                how):
+    """baseA (weights and run) deleted by hand after A1B had copied it: the rerun trained baseA again,
+    another network (its file's sha256 differs), and skipped A1B as done, so the grid's A1B no longer
+    came from its baseA, and the next rerun refused the folder. In a copied grid the same rerun was
+    refused up front, but as if A1B had been trained with another --copy-from. Refused before
+    anything is trained, by the grid and its dry run, naming A1B and the missing base."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).finished == ["random0/A1B"]
+    if how == "copied":
+        shutil.copytree(out, tmp_path / "copy")
+        out = tmp_path / "copy"
+    shutil.rmtree(out / "random0" / "baseA.run")
+    (out / "random0" / "baseA.h5").unlink()
+    says = (f"{out}/random0/A1B.run copied the first 1 layers of random0/baseA, whose weights file "
+            f"{out}/random0/baseA.h5 is gone: the grid would train random0/baseA again")
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output, result.output
+    with pytest.raises(grid_check.GridMismatch, match=re.escape(says)):
+        scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01)
+    assert not (out / "random0" / "baseA.run").exists()
