@@ -24,6 +24,7 @@ import json
 import numbers
 import os
 import pathlib
+import re
 import shlex
 import sys
 import zlib
@@ -109,22 +110,29 @@ class Run:
 
 def parse_layers(text, highest):
     """``"1-7"`` / ``"1,3,5"`` / ``"2-4,7"`` → sorted tuple of the n of the paper, each in 1..``highest``
-    (the preset's copyable layers)."""
+    (the preset's copyable layers); ``()`` for a text without any. An empty entry beside others
+    (``"1,,3"``: an n left out by a slip) and a number Python reads but a person would not write
+    so (``"1_0"``, non-ASCII digits) are refused, not skipped or read."""
+    parts = [part.strip() for part in str(text).split(",")]
+    if not any(parts):
+        return ()
+    if not all(parts):
+        raise ValueError(f"layers: {text!r} has an empty entry between its commas (expected e.g. 1-7 or 1,3,5)")
     layers = set()
-    for part in (p.strip() for p in str(text).split(",")):
-        if not part:
-            continue
-        low, dash, high = part.partition("-")
-        try:
-            first, last = int(low), int(high if dash else low)
-        except ValueError:
-            raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)") from None
+    for part in parts:
+        match = _LAYER_RANGE.fullmatch(part)
+        if match is None:
+            raise ValueError(f"layers: cannot read {part!r} in {text!r} (expected e.g. 1-7 or 1,3,5)")
+        first, last = int(match["first"]), int(match["last"] or match["first"])
         if first > last:
             raise ValueError(f"layers: {part!r} runs backwards (write {last}-{first})")
         if not 1 <= first <= last <= highest:
             raise ValueError(f"layers: {part!r} is outside 1..{highest} (n counts the copied weight layers)")
         layers.update(range(first, last + 1))
     return tuple(sorted(layers))
+
+
+_LAYER_RANGE = re.compile(r"(?P<first>[0-9]+)\s*(?:-\s*(?P<last>[0-9]+))?")
 
 
 def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_directions=False,

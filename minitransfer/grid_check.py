@@ -3,7 +3,8 @@ interrupted one continued, only when it was trained as the grid asks now (every 
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
-pool with this grid's, and a grid folder inside another's or around one (:func:`check_not_nested`).
+pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`), and
+one inside a run's directory (:func:`check_outside_run_dirs`).
 Also here: :func:`check_bases`, the options no base can take, refused before anything is queued;
 and :func:`check_memory`, the runs a grid trains at once that would together need more memory
 than this machine has available.
@@ -20,8 +21,9 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
-                                     run_dir, run_fields, weights_path)
+                                     run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
+from minitransfer.rundir import is_run_dir
 
 
 class GridMismatch(config.ConfigError):
@@ -33,8 +35,16 @@ def check_finished(runs, out, options):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
     than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
     interrupted run, which its training would refuse to continue (one failed run in a grid that
-    goes on); before anything runs, and before a dry run shows the plan."""
+    goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
+    base's weights file is gone (deleted by hand): the grid would train the base again, another
+    network than the one the run copied (its sha256 differs), and keep the run as if from it."""
     for run in runs:
+        base = weights_path(out, run.parent) if run.parent else None
+        if base is not None and _trained_file(out, run) and not base.exists():
+            raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
+                               f"file {base} is gone: the grid would train {run.parent} again, another network than "
+                               f"the one {run.name} copied; restore {base}, or delete {run.name} too to train it again "
+                               f"from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
         if differ:
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
@@ -48,6 +58,7 @@ def check_folder(runs, out, options):
     :func:`check_outside_data`."""
     check_outside_data(out, options)
     check_not_nested(out)
+    check_outside_run_dirs(out)
     check_finished(runs, out, options)
     check_others(runs, out, options)
 
@@ -60,6 +71,18 @@ def check_outside_data(out, options):
         data = options.get(key)
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
+
+
+def check_outside_run_dirs(out):
+    """Raise ``ConfigError`` when the grid folder ``out`` is, or lies inside, the run directory of a
+    run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would refuse to write
+    there, after the grid had written its plan into that run's files."""
+    out = pathlib.Path(out).resolve()
+    host = next((folder for folder in (out, *out.parents) if is_run_dir(folder)), None)
+    if host is not None:
+        raise config.ConfigError(f"the grid folder {out} {'is' if host == out else 'lies inside'} {host}, the run "
+                                 f"directory of another run, where no run of the grid may write; write the grid "
+                                 f"elsewhere, e.g. {host.parent / 'grid'}")
 
 
 def check_not_nested(out, what="this grid"):
@@ -243,8 +266,25 @@ def trained_otherwise(out, run, options, ignore=()):
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
             continue
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
+        if change and name == "seed":
+            change = _seed_change(out, run, recorded[name], options)
         differ += [f"`{name}` {change}"] if change else []  # the command line names the option
     return differ
+
+
+def _seed_change(out, run, recorded, options):
+    """How the training seed of ``run`` differs, as the grid's seeds: each run trains with a seed
+    derived from the grid's (:func:`minitransfer.experiment.run_seed`), which is what a person gave
+    and should read. The earlier grid's is the one its plan (``OUT/experiment.json``) recorded, when
+    that seed gives this run's; else the run's own seed is named."""
+    asked = int(options.get("seed") or 0)
+    try:
+        before = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]["seed"]
+    except (OSError, ValueError, KeyError, TypeError):
+        before = None
+    if isinstance(before, int) and not isinstance(before, bool) and run_seed(before, run) == recorded:
+        return f"{before!r} -> {asked!r} (the grid's; its runs train with seeds derived from it)"
+    return f"{recorded!r} -> {run_seed(asked, run)!r} (the run's own; the grid's seed {asked!r} derives it)"
 
 
 def _another_network(recorded, weights_config):

@@ -106,8 +106,11 @@ def test_parse_layers(text, expected):
 
 @pytest.mark.parametrize("text, reason", [("0-3", "'0-3' is outside 1..7"), ("1-8", "'1-8' is outside 1..7"),
                                           ("x", "cannot read 'x'"), ("4-2", r"'4-2' runs backwards \(write 2-4\)"),
-                                          ("1-", "cannot read '1-'"), ("-3", "cannot read '-3'")],
-                         ids=["zero", "eight", "word", "reversed", "open-end", "open-start"])
+                                          ("1-", "cannot read '1-'"), ("-3", "cannot read '-3'"),
+                                          ("1,,3", "'1,,3' has an empty entry"), ("1,3,", "'1,3,' has an empty entry"),
+                                          ("1_0", "cannot read '1_0'"), ("\u0661-3", "cannot read '\u0661-3'")],
+                         ids=["zero", "eight", "word", "reversed", "open-end", "open-start", "empty-entry",
+                              "trailing-comma", "underscore", "arabic-indic-digit"])
 def test_parse_layers_rejects(text, reason):
     with pytest.raises(ValueError, match=f"layers: {reason}"):
         grid.parse_layers(text, 7)

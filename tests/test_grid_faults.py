@@ -3,6 +3,7 @@ hand-edited, the folder put where it does not belong. Each is refused, naming wh
 before anything is trained or written."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -222,3 +223,93 @@ def test_a_grid_inside_another_grids_folder_or_around_it_is_refused_before_anyth
         assert _listing(work) == before and not (tmp_path / "slurm").exists()
     same_folder = CliRunner().invoke(main, [*arguments, "-o", str(first), "--max-iter", "4", "--dry-run"])
     assert same_folder.exit_code == 0, same_folder.output
+
+
+@pytest.mark.parametrize("where", ["is", "lies inside"], ids=["is", "inside"])
+def test_a_grid_folder_in_a_runs_directory_is_refused_before_anything_is_written(micro_data, tmp_path, where):
+    """-o baseA.run (or a folder in it), the run directory of a `train -o baseA.h5`: every run's train
+    refuses to write there, so the grid wrote its plan and run folders into that run's files, then
+    failed every base (exit 1), where its dry run had shown them all to do."""
+    from minitransfer.cli import main
+
+    host = tmp_path / "baseA.run"
+    host.mkdir()
+    (host / "config.json").write_text("{}")
+    out = host if where == "is" else host / "grid"
+    arguments = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter",
+                 "4", "--device", "cpu"]
+    for extra in ([], ["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
+        result = CliRunner().invoke(main, arguments + extra)
+        assert result.exit_code == 2, result.output
+        assert f"the grid folder {out} {where} {host}, the run directory of another run" in result.output
+        assert _listing(host) == ["config.json"] and not (tmp_path / "slurm").exists()
+
+
+def test_the_dry_run_refuses_runs_trained_at_once_that_need_more_memory_than_there_is_as_the_grid_does(
+        micro_data, tmp_path, monkeypatch):
+    """--gpus 0,0,0 where three runs at once do not fit: the dry run showed the plan and "would run
+    on GPUs 0, 0, 0", then the grid itself stopped (exit 1, out of memory) before any run."""
+    from minitransfer import cuda, preflight
+    from minitransfer.cli import main
+    from minitransfer.memory_limit import Available
+
+    monkeypatch.setattr(cuda, "cuda_available", lambda: True)
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
+    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: pytest.fail("the grid must not start"))
+    arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--gpus", "0,0,0", "--dry-run"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 1, result.output
+    assert "error: out of memory: the grid trains 3 runs at once (its slots: 3 on GPU 0)" in result.output
+    assert "would run on" not in result.output and not (tmp_path / "g").exists()
+
+
+def test_a_grid_rerun_with_another_seed_is_refused_naming_the_seeds_given_not_those_derived(trained_bases, tmp_path):
+    """The bases were trained with --seed 0; --seed 1 was refused with "--seed 94819094 -> 95819097",
+    the runs' own seeds, which no one typed."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    arguments = ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu", "--dry-run", "--seed", "1"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert "random0/baseA.run was trained with other options than this grid asks for (--seed 0 -> 1 (the grid's; " \
+           "its runs train with seeds derived from it))" in result.output, result.output
+    (out / grid.PLAN_FILE).unlink()  # no plan to tell the grid's seed: the run's own is named
+    derived = grid.run_seed(1, runs[0])
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert f"(--seed {grid.run_seed(0, runs[0])} -> {derived} (the run's own; the grid's seed 1 derives it))" \
+        in result.output, result.output
+
+
+@pytest.mark.parametrize("how", ["in-place", "copied"])
+def test_a_finished_transfer_whose_base_was_deleted_is_refused_before_the_base_is_trained_again(trained_bases, tmp_path,
+                                                                                                how):
+    """baseA (weights and run) deleted by hand after A1B had copied it: the rerun trained baseA again,
+    another network (its file's sha256 differs), and skipped A1B as done, so the grid's A1B no longer
+    came from its baseA, and the next rerun refused the folder. In a copied grid the same rerun was
+    refused up front, but as if A1B had been trained with another --copy-from. Refused before
+    anything is trained, by the grid and its dry run, naming A1B and the missing base."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).finished == ["random0/A1B"]
+    if how == "copied":
+        shutil.copytree(out, tmp_path / "copy")
+        out = tmp_path / "copy"
+    shutil.rmtree(out / "random0" / "baseA.run")
+    (out / "random0" / "baseA.h5").unlink()
+    says = (f"{out}/random0/A1B.run copied the first 1 layers of random0/baseA, whose weights file "
+            f"{out}/random0/baseA.h5 is gone: the grid would train random0/baseA again")
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output, result.output
+    with pytest.raises(grid_check.GridMismatch, match=re.escape(says)):
+        scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01)
+    assert not (out / "random0" / "baseA.run").exists()

@@ -162,6 +162,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         grid_check.check_folder(runs, out, options)  # refused as the grid itself would refuse it
+        grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
         echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         echo(f"would run on {where}")
         return
