@@ -118,6 +118,17 @@ def test_per_class_counts_out_of_range_are_usage_errors(micro_data, tmp_path, co
     assert not (tmp_path / "grid").exists()
 
 
+@pytest.mark.parametrize("counts", ["10,,100", "10,", "1_0", "\u0661"])
+def test_per_class_counts_with_an_empty_or_unusual_entry_are_usage_errors(micro_data, tmp_path, counts):
+    """--per-class 10,,100 skipped the empty entry (a count left out by a slip), and 1_0 read as 10."""
+    from minitransfer.cli import main
+
+    result = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "grid"),
+                                       "--per-class", counts, "--dry-run"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--per-class': expected a comma-separated list of integers" in result.output
+
+
 def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_are(trained_bases, tmp_path):
     """baseB.run deleted, baseB.h5 left: its train refuses to replace the weights (exit 2), so the
     dry run must not promise to train it ("todo")."""

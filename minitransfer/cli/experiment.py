@@ -14,10 +14,12 @@ from ._common import (SEED, changed_fields, choose_devices, data_option, device_
 
 
 def _counts(ctx, param, value):
-    try:
-        counts = tuple(sorted({int(part) for part in value.split(",") if part.strip()})) if value else ()
-    except ValueError:
-        raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}") from None
+    """--per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10), none
+    empty ("10,,100": a count left out by a slip)."""
+    parts = [part.strip() for part in value.split(",")] if value else []
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}")
+    counts = tuple(sorted({int(part) for part in parts}))
     if any(not 1 <= count <= config.MAX_SEED for count in counts):
         raise click.BadParameter(f"images per class must lie in 1..{config.MAX_SEED}")
     return counts
