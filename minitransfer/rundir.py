@@ -23,6 +23,7 @@ non-finite number is written as null.
 """
 
 import collections
+import contextlib
 import errno
 import fcntl
 import json
@@ -96,6 +97,7 @@ class RunFiles:
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._folder = _folder_identity(self.run_dir)
         fileio.remove_stale_temporaries(self.run_dir)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
@@ -159,14 +161,29 @@ class RunFiles:
         fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
+    def check_in_place(self):
+        """:class:`minitransfer.fileio.StorageError` (exit code 74) when the run directory is no longer
+        the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
+        on would make a second run folder under its name, without its lock, config.json or earlier
+        evaluations (eval.csv without its header, result.json counting only the rows since), and
+        leave the moved one without the checkpoints written since. Called before every write."""
+        if _folder_identity(self.run_dir) != self._folder:
+            raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
+                                                    f"stopped rather than start a second, partial run folder there: "
+                                                    f"put it back and rerun with `resume='auto'`, or start over with "
+                                                    f"`overwrite=True`")
+
     def write_json(self, path, record):
+        self.check_in_place()
         fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
+        self.check_in_place()
         fileio.append_text(self.metrics, json.dumps(record) + "\n")
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
+        self.check_in_place()
         fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
         self.log({"event": "eval", **row})
         return row
@@ -213,6 +230,15 @@ def finite(value):
     if isinstance(value, (list, tuple)):
         return [finite(item) for item in value]
     return value
+
+
+def _folder_identity(folder):
+    """(device, inode) of ``folder``, or None where nothing is there now."""
+    try:
+        status = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _whole_lines(path):
@@ -417,11 +443,15 @@ class RunLock:
         return self
 
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
+        # only its own lock file: the folder may have been moved or deleted meanwhile, and another
+        # process may lock a new one under the same name, whose lock file must stay
+        if same_file(self._descriptor, self.path):
+            self.path.unlink(missing_ok=True)
         os.close(self._descriptor)
         self._descriptor = None
-        if self._created and not any(self.run_dir.iterdir()):
-            self.run_dir.rmdir()
+        with contextlib.suppress(FileNotFoundError):
+            if self._created and not any(self.run_dir.iterdir()):
+                self.run_dir.rmdir()
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for

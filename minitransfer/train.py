@@ -162,6 +162,7 @@ def _train(plan, on_iteration, stop):
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         final = _iterations(run, on_iteration)
+    run.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
     checkpoints.save(plan.config.out, final)
     return run.finish()
 
@@ -286,6 +287,7 @@ class _Run:
         with weights that are not finite or have blown up (beyond :data:`MAX_ABS_WEIGHT`)."""
         if not _weights_sane(self.net):
             raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
+        self.files.check_in_place()
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
         self.saved = done
 

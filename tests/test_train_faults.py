@@ -273,3 +273,35 @@ def test_another_lock_error_is_an_io_error_naming_the_lock(micro_data, tmp_path,
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), *FAST_OPTIONS])
     assert result.exit_code == 74, result.output
     assert result.output == f"error: cannot lock {pathlib.Path(micro_data) / rundir.RunLock.FILE}: Input/output error\n"
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved"])
+def test_a_run_folder_moved_or_deleted_mid_run_stops_it_not_a_second_partial_folder(micro_data, tmp_path, how):
+    """A run whose folder went away by hand used to write on into a new folder of the same name:
+    checkpoints, eval.csv without its header or earlier rows, a result.json counting only those, no
+    lock, no config.json, exit 0; and its lock's release removed whatever lock file was there then."""
+    run_dir = tmp_path / "net.run"
+
+    def move_away(done):
+        if done == 3:
+            if how == "deleted":
+                shutil.rmtree(run_dir)
+            else:
+                os.rename(run_dir, tmp_path / "moved.run")
+
+    with pytest.raises(training.fileio.StorageError, match=r"net.run was moved or deleted while the run wrote to "
+                                                           r"it; .*put it back and rerun with `resume='auto'`"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 3}),
+                       on_iteration=move_away)
+    assert not run_dir.exists() and not (tmp_path / "net.h5").exists()
+
+
+def test_a_lock_released_after_its_folder_moved_leaves_the_new_folders_lock_file(tmp_path):
+    """The release unlinked ``<name>/lock`` whatever file it then was: a run started in a new folder
+    of the moved one's name lost its lock file, and a third process could take a lock of its own."""
+    first = rundir.RunLock(tmp_path / "net.run").__enter__()
+    os.rename(tmp_path / "net.run", tmp_path / "moved.run")
+    with rundir.RunLock(tmp_path / "net.run"):
+        first.__exit__(None, None, None)
+        assert rundir.holder(tmp_path / "net.run") == os.getpid()
