@@ -305,3 +305,16 @@ def test_a_lock_released_after_its_folder_moved_leaves_the_new_folders_lock_file
     with rundir.RunLock(tmp_path / "net.run"):
         first.__exit__(None, None, None)
         assert rundir.holder(tmp_path / "net.run") == os.getpid()
+
+
+def test_a_run_starting_removes_only_its_own_weights_temporaries_from_a_shared_folder(micro_data, tmp_path):
+    """A run removed every temporary of a process not running here from its weights' folder: on a
+    cluster, where runs of one grid on other nodes write there, their weights mid-write (their PIDs
+    mean nothing on this node) were lost."""
+    elsewhere = 2**22 + 1  # above Linux's pid_max: a PID no process here has
+    own = tmp_path / f".net.h5.tmp-{elsewhere}"
+    other = tmp_path / f".baseB.h5.tmp-{elsewhere}"
+    for path in (own, other):
+        path.write_bytes(b"half a file")
+    _train(tmp_path / "net.h5", micro_data)
+    assert not own.exists() and other.read_bytes() == b"half a file"
