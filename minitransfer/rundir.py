@@ -437,9 +437,13 @@ class RunLock:
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode())
         self._descriptor = descriptor
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+        except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
+            self.__exit__(None, None, None)
+            raise fileio.storage_error(self.path, error) from error
         return self
 
     def __exit__(self, *exc):
