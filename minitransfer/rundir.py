@@ -270,8 +270,9 @@ class Progress:
     for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
     once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
     later line how long is left. A display whose reader has gone (the terminal closed, the ``| tee``
-    ended) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl keeps what
-    it would have shown)."""
+    ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own folder
+    may have room) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl
+    keeps what it would have shown)."""
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
@@ -324,9 +325,7 @@ class Progress:
         try:
             self.stream.write(text)
             self.stream.flush()
-        except OSError as error:
-            if not stopping.reader_gone(error):
-                raise
+        except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
             stopping.drop_stream(self.stream)
             self.quiet = True
 

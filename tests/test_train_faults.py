@@ -318,3 +318,30 @@ def test_a_run_starting_removes_only_its_own_weights_temporaries_from_a_shared_f
         path.write_bytes(b"half a file")
     _train(tmp_path / "net.h5", micro_data)
     assert not own.exists() and other.read_bytes() == b"half a file"
+
+
+class _FullFile:
+    """stderr redirected to a file on a full disk (``2> train.log`` over its quota): every write fails."""
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        raise OSError(errno.EBADF, "not a real file")
+
+    def isatty(self):
+        return False
+
+
+def test_a_progress_display_on_a_full_disk_is_dropped_and_the_run_trains_on(micro_data, tmp_path, monkeypatch):
+    """The display's own write failing on a full disk (a job's log on a home over quota, while the
+    run's folder has room) ended the run with an I/O error, its iterations since the last
+    checkpoint lost: a display whose reader had gone was dropped, one that could not be written not."""
+    monkeypatch.setattr("sys.stderr", _FullFile())
+    result = _train(tmp_path / "net.h5", micro_data, quiet=False)
+    monkeypatch.undo()
+    assert result.evaluations == 2 and (tmp_path / "net.h5").exists()
+    assert [row["iteration"] for row in rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")] == [2, 4]
