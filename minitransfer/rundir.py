@@ -173,6 +173,25 @@ class RunFiles:
                                                     f"put it back and rerun with `resume='auto'`, or start over with "
                                                     f"`overwrite=True`")
 
+    def sync_logs(self):
+        """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
+        are otherwise on disk only when the kernel gets to them (seconds later), so a machine that
+        went down (power, kernel panic, a node rebooted) just after the checkpoint, which is fsynced,
+        could lose rows it counts on, and its resume was refused for lacking them."""
+        for path in (self.eval_csv, self.metrics):
+            try:
+                descriptor = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # nothing logged yet
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+            try:
+                os.fsync(descriptor)
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+            finally:
+                os.close(descriptor)
+
     def write_json(self, path, record):
         self.check_in_place()
         fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")

@@ -289,6 +289,7 @@ class _Run:
         if not _weights_sane(self.net):
             raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
+        self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
         self.saved = done
 

@@ -345,3 +345,30 @@ def test_a_progress_display_on_a_full_disk_is_dropped_and_the_run_trains_on(micr
     monkeypatch.undo()
     assert result.evaluations == 2 and (tmp_path / "net.h5").exists()
     assert [row["iteration"] for row in rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")] == [2, 4]
+
+
+def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_data, tmp_path, monkeypatch):
+    """eval.csv's and metrics.jsonl's appends were left to the kernel's writeback, the checkpoint
+    after them fsynced: a machine down just after it (power, a node rebooted) could keep the
+    checkpoint and lose rows it counts on, a resume then refused for lacking them."""
+    events, append, fsync = [], training.fileio.append_text, os.fsync
+
+    def appending(path, text):
+        append(path, text)
+        events.append(("append", pathlib.Path(path).name))
+
+    def syncing(descriptor):
+        fsync(descriptor)
+        events.append(("fsync", pathlib.Path(os.readlink(f"/proc/self/fd/{descriptor}")).name))
+
+    monkeypatch.setattr(training.fileio, "append_text", appending)
+    monkeypatch.setattr(os, "fsync", syncing)
+    _train(tmp_path / "net.h5", micro_data, max_iter=6, checkpoint_every=3, log_every=1)
+    monkeypatch.undo()
+    checkpoint = ("fsync", f".checkpoint.h5.tmp-{os.getpid()}")
+    checkpoints_synced = [at for at, event in enumerate(events) if event == checkpoint]
+    assert len(checkpoints_synced) == 2
+    for at in checkpoints_synced:
+        for log in ("eval.csv", "metrics.jsonl"):
+            appended = max(index for index, event in enumerate(events[:at]) if event == ("append", log))
+            assert ("fsync", log) in events[appended:at], (log, events[:at])
