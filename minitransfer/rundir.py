@@ -94,10 +94,10 @@ class RunFiles:
 
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
-    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._folder = _folder_identity(self.run_dir)
+        self._folder, self._lock = _folder_identity(self.run_dir), lock
         fileio.remove_stale_temporaries(self.run_dir)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
@@ -166,12 +166,20 @@ class RunFiles:
         the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
         on would make a second run folder under its name, without its lock, config.json or earlier
         evaluations (eval.csv without its header, result.json counting only the rows since), and
-        leave the moved one without the checkpoints written since. Called before every write."""
+        leave the moved one without the checkpoints written since. Also when the ``lock`` it was given
+        (:class:`RunLock`) is no longer the lock file there (removed by hand to "unstick" a run): a
+        second process may be training into the folder, and the two would mix their files. Called
+        before every write."""
         if _folder_identity(self.run_dir) != self._folder:
             raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
                                                     f"stopped rather than start a second, partial run folder there: "
                                                     f"put it back and rerun with `resume='auto'`, or start over with "
                                                     f"`overwrite=True`")
+        if self._lock is not None and not self._lock.held():
+            raise fileio.StorageError(errno.ENOENT, f"{self._lock.path} was removed or replaced while this run held "
+                                                    f"it: another process may be training into {self.run_dir}"
+                                                    f"{holder_named(holder(self.run_dir))}; stopped so as not to mix "
+                                                    f"their files: once none does, rerun with `resume='auto'`")
 
     def sync_logs(self):
         """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
@@ -463,6 +471,11 @@ class RunLock:
             self.__exit__(None, None, None)
             raise fileio.storage_error(self.path, error) from error
         return self
+
+    def held(self):
+        """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
+        locked (not removed, nor replaced by another process's, meanwhile)."""
+        return self._descriptor is not None and same_file(self._descriptor, self.path)
 
     def __exit__(self, *exc):
         # only its own lock file: the folder may have been moved or deleted meanwhile, and another

@@ -114,7 +114,7 @@ def train(config, on_iteration=None):
         stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
-            lock.enter_context(RunLock(plan.run_dir))
+            run_lock = lock.enter_context(RunLock(plan.run_dir))
         except fileio.StorageError:
             finished = _finished_read_only(plan)
             if finished is None:
@@ -122,7 +122,7 @@ def train(config, on_iteration=None):
             return finished
         plan.resume_from = resume_point(plan)
         try:
-            return _already_finished(plan) or _train(plan, on_iteration, stop)
+            return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -156,10 +156,10 @@ def _already_finished(plan):
     return finished
 
 
-def _train(plan, on_iteration, stop):
+def _train(plan, on_iteration, stop, run_lock):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
-    run = _Run(plan, stop)
+    run = _Run(plan, stop, run_lock)
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         final = _iterations(run, on_iteration)
@@ -205,7 +205,7 @@ class _Run:
     """The state of one training run between its iterations: the plan, the net, the training
     batches, the run files and the progress display."""
 
-    def __init__(self, plan, stop):
+    def __init__(self, plan, stop, run_lock):
         self.plan = plan
         self.stop = stop  # the stop requests heard (rundir.StopRequests): they end an evaluation too
         c = plan.config
@@ -215,7 +215,7 @@ class _Run:
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = _training_batches(plan, stop)
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out,
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
         _remove_weights_temporaries(c.out)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)

@@ -372,3 +372,20 @@ def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_dat
         for log in ("eval.csv", "metrics.jsonl"):
             appended = max(index for index, event in enumerate(events[:at]) if event == ("append", log))
             assert ("fsync", log) in events[appended:at], (log, events[:at])
+
+
+def test_a_run_whose_lock_file_was_removed_stops_before_a_second_run_mixes_its_files(micro_data, tmp_path):
+    """A lock file removed by hand (to "unstick" a run) let a second process lock a new one and train
+    into the same folder, while the first went on writing there: two runs mixed in one folder."""
+    run_dir = tmp_path / "net.run"
+
+    def unlock(done):
+        if done == 3:
+            (run_dir / "lock").unlink()
+
+    with pytest.raises(training.fileio.StorageError, match=r"net.run/lock was removed or replaced while this run "
+                                                           r"held it: another process may be training into"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 2}), on_iteration=unlock)
+    assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
+    assert [row["iteration"] for row in rundir.read_eval_rows(run_dir / "eval.csv")] == [2]
