@@ -176,10 +176,12 @@ class RunFiles:
                                                     f"put it back and rerun with `resume='auto'`, or start over with "
                                                     f"`overwrite=True`")
         if self._lock is not None and not self._lock.held():
-            raise fileio.StorageError(errno.ENOENT, f"{self._lock.path} was removed or replaced while this run held "
-                                                    f"it: another process may be training into {self.run_dir}"
-                                                    f"{holder_named(holder(self.run_dir))}; stopped so as not to mix "
-                                                    f"their files: once none does, rerun with `resume='auto'`")
+            raise fileio.StorageError(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or "
+                                                    f"taken by another process (on a file system without locks) "
+                                                    f"while it trained: another process may be training into "
+                                                    f"{self.run_dir}{holder_named(self._lock.other())}; stopped so "
+                                                    f"as not to mix their files: once none does, rerun with "
+                                                    f"`resume='auto'`")
 
     def sync_logs(self):
         """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
@@ -474,13 +476,27 @@ class RunLock:
 
     def held(self):
         """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
-        locked (not removed, nor replaced by another process's, meanwhile)."""
-        return self._descriptor is not None and same_file(self._descriptor, self.path)
+        locked (not removed, nor replaced by another process's, meanwhile) and holds its PID (on a
+        file system without locks, :func:`try_lock`, a second process takes it too and writes its own)."""
+        return self._descriptor is not None and same_file(self._descriptor, self.path) and \
+            self._pid_written() == os.getpid()
+
+    def other(self):
+        """The PID of the process that took this lock from this one (:meth:`held` False), where known."""
+        pid = holder(self.run_dir)
+        if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
+            pid = self._pid_written()
+        return pid
+
+    def _pid_written(self):
+        """The PID the lock file this process opened holds, or None."""
+        text = os.pread(self._descriptor, 32, 0).decode(errors="replace").strip()
+        return int(text) if text.isdigit() else None
 
     def __exit__(self, *exc):
-        # only its own lock file: the folder may have been moved or deleted meanwhile, and another
-        # process may lock a new one under the same name, whose lock file must stay
-        if same_file(self._descriptor, self.path):
+        # only its own lock file: the folder may have been moved or deleted meanwhile, another process
+        # may lock a new one under the same name, or (without locks) have written its PID in this one
+        if same_file(self._descriptor, self.path) and self._pid_written() in (None, os.getpid()):
             self.path.unlink(missing_ok=True)
         os.close(self._descriptor)
         self._descriptor = None

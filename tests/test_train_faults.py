@@ -383,9 +383,30 @@ def test_a_run_whose_lock_file_was_removed_stops_before_a_second_run_mixes_its_f
         if done == 3:
             (run_dir / "lock").unlink()
 
-    with pytest.raises(training.fileio.StorageError, match=r"net.run/lock was removed or replaced while this run "
-                                                           r"held it: another process may be training into"):
+    with pytest.raises(training.fileio.StorageError, match=r"net.run/lock: this run's lock was removed, replaced "
+                                                           r"or taken .* another process may be training into"):
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
                                             **{**FAST, "max_iter": 8, "checkpoint_every": 2}), on_iteration=unlock)
     assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
     assert [row["iteration"] for row in rundir.read_eval_rows(run_dir / "eval.csv")] == [2]
+
+
+def test_a_second_run_on_a_file_system_without_locks_stops_the_first_before_they_mix(micro_data, tmp_path,
+                                                                                      monkeypatch):
+    """Without locks (Lustre without -o flock) a second process took the run's lock as well, writing
+    its PID in the lock file, and both trained into one folder: the first now stops, naming it."""
+    monkeypatch.setattr(rundir, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
+    run_dir, second = tmp_path / "net.run", 2**22 + 1
+
+    def second_process_starts(done):
+        if done == 3:  # as its RunLock does
+            (run_dir / "lock").write_text(f"{second}\n")
+
+    with pytest.raises(training.fileio.StorageError, match=rf"net.run/lock: this run's lock was .* taken by another "
+                                                           rf"process .* training into .*net.run \(PID {second}\)"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 2}),
+                       on_iteration=second_process_starts)
+    assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
+    assert (run_dir / "lock").read_text() == f"{second}\n"
