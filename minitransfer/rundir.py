@@ -271,9 +271,10 @@ def _folder_identity(folder):
 
 
 def _whole_lines(path):
-    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append)."""
+    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append), without
+    the byte-order mark a spreadsheet saving eval.csv as "CSV UTF-8" puts before its header."""
     try:
-        text = pathlib.Path(path).read_text(errors="replace")
+        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:
         return []
     return [line for line in text.split("\n")[:-1] if line.strip()]

@@ -410,3 +410,14 @@ def test_a_second_run_on_a_file_system_without_locks_stops_the_first_before_they
                        on_iteration=second_process_starts)
     assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
     assert (run_dir / "lock").read_text() == f"{second}\n"
+
+
+def test_an_eval_csv_saved_by_a_spreadsheet_is_resumed_from(micro_data, tmp_path):
+    """eval.csv opened in a spreadsheet and saved as "CSV UTF-8" (a byte-order mark before the
+    header, CRLF line ends) made the resume refuse the header as not eval.csv's."""
+    run_dir = _interrupted(tmp_path / "net.h5", micro_data, after=5, max_iter=8)
+    eval_csv = run_dir / "eval.csv"
+    rows = eval_csv.read_text()
+    eval_csv.write_bytes(b"\xef\xbb\xbf" + rows.replace("\n", "\r\n").encode())
+    result = _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
+    assert result.evaluations == 4 and eval_csv.read_text().startswith(rows)
