@@ -23,6 +23,7 @@ non-finite number is written as null.
 """
 
 import collections
+import contextlib
 import errno
 import fcntl
 import json
@@ -93,9 +94,10 @@ class RunFiles:
 
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
-    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None):
+    def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._folder, self._lock = _folder_identity(self.run_dir), lock
         fileio.remove_stale_temporaries(self.run_dir)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
@@ -159,14 +161,58 @@ class RunFiles:
         fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
+    def check_in_place(self):
+        """:class:`minitransfer.fileio.StorageError` (exit code 74) when the run directory is no longer
+        the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
+        on would make a second run folder under its name, without its lock, config.json or earlier
+        evaluations (eval.csv without its header, result.json counting only the rows since), and
+        leave the moved one without the checkpoints written since. Also when the ``lock`` it was given
+        (:class:`RunLock`) is no longer the lock file there (removed by hand to "unstick" a run): a
+        second process may be training into the folder, and the two would mix their files. Called
+        before every write."""
+        if _folder_identity(self.run_dir) != self._folder:
+            raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
+                                                    f"stopped rather than start a second, partial run folder there: "
+                                                    f"put it back and rerun with `resume='auto'`, or start over with "
+                                                    f"`overwrite=True`")
+        if self._lock is not None and not self._lock.held():
+            raise fileio.StorageError(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or "
+                                                    f"taken by another process (on a file system without locks) "
+                                                    f"while it trained: another process may be training into "
+                                                    f"{self.run_dir}{holder_named(self._lock.other())}; stopped so "
+                                                    f"as not to mix their files: once none does, rerun with "
+                                                    f"`resume='auto'`")
+
+    def sync_logs(self):
+        """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
+        are otherwise on disk only when the kernel gets to them (seconds later), so a machine that
+        went down (power, kernel panic, a node rebooted) just after the checkpoint, which is fsynced,
+        could lose rows it counts on, and its resume was refused for lacking them."""
+        for path in (self.eval_csv, self.metrics):
+            try:
+                descriptor = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # nothing logged yet
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+            try:
+                os.fsync(descriptor)
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+            finally:
+                os.close(descriptor)
+
     def write_json(self, path, record):
+        self.check_in_place()
         fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
+        self.check_in_place()
         fileio.append_text(self.metrics, json.dumps(record) + "\n")
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
+        self.check_in_place()
         fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
         self.log({"event": "eval", **row})
         return row
@@ -215,10 +261,20 @@ def finite(value):
     return value
 
 
-def _whole_lines(path):
-    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append)."""
+def _folder_identity(folder):
+    """(device, inode) of ``folder``, or None where nothing is there now."""
     try:
-        text = pathlib.Path(path).read_text(errors="replace")
+        status = os.stat(folder)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _whole_lines(path):
+    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append), without
+    the byte-order mark a spreadsheet saving eval.csv as "CSV UTF-8" puts before its header."""
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:
         return []
     return [line for line in text.split("\n")[:-1] if line.strip()]
@@ -244,8 +300,9 @@ class Progress:
     for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
     once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
     later line how long is left. A display whose reader has gone (the terminal closed, the ``| tee``
-    ended) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl keeps what
-    it would have shown)."""
+    ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own folder
+    may have room) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl
+    keeps what it would have shown)."""
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
@@ -298,9 +355,7 @@ class Progress:
         try:
             self.stream.write(text)
             self.stream.flush()
-        except OSError as error:
-            if not stopping.reader_gone(error):
-                raise
+        except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
             stopping.drop_stream(self.stream)
             self.quiet = True
 
@@ -411,17 +466,44 @@ class RunLock:
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode())
         self._descriptor = descriptor
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode())
+        except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
+            self.__exit__(None, None, None)
+            raise fileio.storage_error(self.path, error) from error
         return self
 
+    def held(self):
+        """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
+        locked (not removed, nor replaced by another process's, meanwhile) and holds its PID (on a
+        file system without locks, :func:`try_lock`, a second process takes it too and writes its own)."""
+        return self._descriptor is not None and same_file(self._descriptor, self.path) and \
+            self._pid_written() == os.getpid()
+
+    def other(self):
+        """The PID of the process that took this lock from this one (:meth:`held` False), where known."""
+        pid = holder(self.run_dir)
+        if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
+            pid = self._pid_written()
+        return pid
+
+    def _pid_written(self):
+        """The PID the lock file this process opened holds, or None."""
+        text = os.pread(self._descriptor, 32, 0).decode(errors="replace").strip()
+        return int(text) if text.isdigit() else None
+
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
+        # only its own lock file: the folder may have been moved or deleted meanwhile, another process
+        # may lock a new one under the same name, or (without locks) have written its PID in this one
+        if same_file(self._descriptor, self.path) and self._pid_written() in (None, os.getpid()):
+            self.path.unlink(missing_ok=True)
         os.close(self._descriptor)
         self._descriptor = None
-        if self._created and not any(self.run_dir.iterdir()):
-            self.run_dir.rmdir()
+        with contextlib.suppress(FileNotFoundError):
+            if self._created and not any(self.run_dir.iterdir()):
+                self.run_dir.rmdir()
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for

@@ -20,6 +20,7 @@ or checkpoint, so the last good checkpoint stays intact.
 
 import contextlib
 import dataclasses
+import glob
 import math
 import pathlib
 import time
@@ -113,7 +114,7 @@ def train(config, on_iteration=None):
         stop = lock.enter_context(StopRequests(listening=False))
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
-            lock.enter_context(RunLock(plan.run_dir))
+            run_lock = lock.enter_context(RunLock(plan.run_dir))
         except fileio.StorageError:
             finished = _finished_read_only(plan)
             if finished is None:
@@ -121,7 +122,7 @@ def train(config, on_iteration=None):
             return finished
         plan.resume_from = resume_point(plan)
         try:
-            return _already_finished(plan) or _train(plan, on_iteration, stop)
+            return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
 
@@ -155,13 +156,14 @@ def _already_finished(plan):
     return finished
 
 
-def _train(plan, on_iteration, stop):
+def _train(plan, on_iteration, stop, run_lock):
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
-    run = _Run(plan, stop)
+    run = _Run(plan, stop, run_lock)
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         final = _iterations(run, on_iteration)
+    run.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
     checkpoints.save(plan.config.out, final)
     return run.finish()
 
@@ -203,7 +205,7 @@ class _Run:
     """The state of one training run between its iterations: the plan, the net, the training
     batches, the run files and the progress display."""
 
-    def __init__(self, plan, stop):
+    def __init__(self, plan, stop, run_lock):
         self.plan = plan
         self.stop = stop  # the stop requests heard (rundir.StopRequests): they end an evaluation too
         c = plan.config
@@ -213,9 +215,9 @@ class _Run:
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = _training_batches(plan, stop)
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out,
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
-        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent)
+        _remove_weights_temporaries(c.out)
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
         if resumed is not None:
@@ -286,6 +288,8 @@ class _Run:
         with weights that are not finite or have blown up (beyond :data:`MAX_ABS_WEIGHT`)."""
         if not _weights_sane(self.net):
             raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
+        self.files.check_in_place()
+        self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
         self.saved = done
 
@@ -336,6 +340,19 @@ class _Run:
         message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
+
+
+def _remove_weights_temporaries(out):
+    """The temporaries of weights file ``out`` (:func:`minitransfer.fileio.temporary_path`) that a
+    crash left beside it, whatever their PID: under the run's lock no other process writes ``out``.
+    Only those: the folder may be shared with other runs (an experiment's grid on several nodes of
+    a cluster), whose temporaries, written by processes that this machine does not see running,
+    were removed mid-write and their weights lost."""
+    out = pathlib.Path(out)
+    prefix = f".{out.name}.tmp-"
+    for path in out.parent.glob(glob.escape(prefix) + "*"):
+        if path.name[len(prefix):].isdigit() and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 def _evaluates_after(config, done):

@@ -1,13 +1,14 @@
 """RunLock met by another process at an instant of its own: having taken the lock but not yet
 written its PID, or releasing it; the message never names "PID None" or "PID -1"."""
 
+import errno
 import fcntl
 import os
 import threading
 
 import pytest
 
-from minitransfer import rundir
+from minitransfer import fileio, rundir
 
 
 @pytest.fixture
@@ -88,3 +89,19 @@ def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_
                          ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers"])
 def test_holder_named(pids, named):
     assert rundir.holder_named(pids) == named
+
+
+def test_a_lock_whose_pid_cannot_be_written_is_an_io_error_and_released(tmp_path, monkeypatch):
+    """A full disk as the PID was written raised a bare OSError with the lock still held by a
+    descriptor nobody closed: the next run in the same process (a notebook, a grid) was refused,
+    busy with its own PID, and the run folder created for the lock stayed."""
+    def full(descriptor, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(rundir.os, "write", full)
+    with pytest.raises(fileio.StorageError, match=r"net.run/lock.*No space left on device"):
+        rundir.RunLock(tmp_path / "net.run").__enter__()
+    monkeypatch.undo()
+    assert not (tmp_path / "net.run").exists()
+    with rundir.RunLock(tmp_path / "net.run"):
+        assert rundir.holder(tmp_path / "net.run") == os.getpid()

@@ -273,3 +273,151 @@ def test_another_lock_error_is_an_io_error_naming_the_lock(micro_data, tmp_path,
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), *FAST_OPTIONS])
     assert result.exit_code == 74, result.output
     assert result.output == f"error: cannot lock {pathlib.Path(micro_data) / rundir.RunLock.FILE}: Input/output error\n"
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved"])
+def test_a_run_folder_moved_or_deleted_mid_run_stops_it_not_a_second_partial_folder(micro_data, tmp_path, how):
+    """A run whose folder went away by hand used to write on into a new folder of the same name:
+    checkpoints, eval.csv without its header or earlier rows, a result.json counting only those, no
+    lock, no config.json, exit 0; and its lock's release removed whatever lock file was there then."""
+    run_dir = tmp_path / "net.run"
+
+    def move_away(done):
+        if done == 3:
+            if how == "deleted":
+                shutil.rmtree(run_dir)
+            else:
+                os.rename(run_dir, tmp_path / "moved.run")
+
+    with pytest.raises(training.fileio.StorageError, match=r"net.run was moved or deleted while the run wrote to "
+                                                           r"it; .*put it back and rerun with `resume='auto'`"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 3}),
+                       on_iteration=move_away)
+    assert not run_dir.exists() and not (tmp_path / "net.h5").exists()
+
+
+def test_a_lock_released_after_its_folder_moved_leaves_the_new_folders_lock_file(tmp_path):
+    """The release unlinked ``<name>/lock`` whatever file it then was: a run started in a new folder
+    of the moved one's name lost its lock file, and a third process could take a lock of its own."""
+    first = rundir.RunLock(tmp_path / "net.run").__enter__()
+    os.rename(tmp_path / "net.run", tmp_path / "moved.run")
+    with rundir.RunLock(tmp_path / "net.run"):
+        first.__exit__(None, None, None)
+        assert rundir.holder(tmp_path / "net.run") == os.getpid()
+
+
+def test_a_run_starting_removes_only_its_own_weights_temporaries_from_a_shared_folder(micro_data, tmp_path):
+    """A run removed every temporary of a process not running here from its weights' folder: on a
+    cluster, where runs of one grid on other nodes write there, their weights mid-write (their PIDs
+    mean nothing on this node) were lost."""
+    elsewhere = 2**22 + 1  # above Linux's pid_max: a PID no process here has
+    own = tmp_path / f".net.h5.tmp-{elsewhere}"
+    other = tmp_path / f".baseB.h5.tmp-{elsewhere}"
+    for path in (own, other):
+        path.write_bytes(b"half a file")
+    _train(tmp_path / "net.h5", micro_data)
+    assert not own.exists() and other.read_bytes() == b"half a file"
+
+
+class _FullFile:
+    """stderr redirected to a file on a full disk (``2> train.log`` over its quota): every write fails."""
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        raise OSError(errno.EBADF, "not a real file")
+
+    def isatty(self):
+        return False
+
+
+def test_a_progress_display_on_a_full_disk_is_dropped_and_the_run_trains_on(micro_data, tmp_path, monkeypatch):
+    """The display's own write failing on a full disk (a job's log on a home over quota, while the
+    run's folder has room) ended the run with an I/O error, its iterations since the last
+    checkpoint lost: a display whose reader had gone was dropped, one that could not be written not."""
+    monkeypatch.setattr("sys.stderr", _FullFile())
+    result = _train(tmp_path / "net.h5", micro_data, quiet=False)
+    monkeypatch.undo()
+    assert result.evaluations == 2 and (tmp_path / "net.h5").exists()
+    assert [row["iteration"] for row in rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")] == [2, 4]
+
+
+def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_data, tmp_path, monkeypatch):
+    """eval.csv's and metrics.jsonl's appends were left to the kernel's writeback, the checkpoint
+    after them fsynced: a machine down just after it (power, a node rebooted) could keep the
+    checkpoint and lose rows it counts on, a resume then refused for lacking them."""
+    events, append, fsync = [], training.fileio.append_text, os.fsync
+
+    def appending(path, text):
+        append(path, text)
+        events.append(("append", pathlib.Path(path).name))
+
+    def syncing(descriptor):
+        fsync(descriptor)
+        events.append(("fsync", pathlib.Path(os.readlink(f"/proc/self/fd/{descriptor}")).name))
+
+    monkeypatch.setattr(training.fileio, "append_text", appending)
+    monkeypatch.setattr(os, "fsync", syncing)
+    _train(tmp_path / "net.h5", micro_data, max_iter=6, checkpoint_every=3, log_every=1)
+    monkeypatch.undo()
+    checkpoint = ("fsync", f".checkpoint.h5.tmp-{os.getpid()}")
+    checkpoints_synced = [at for at, event in enumerate(events) if event == checkpoint]
+    assert len(checkpoints_synced) == 2
+    for at in checkpoints_synced:
+        for log in ("eval.csv", "metrics.jsonl"):
+            appended = max(index for index, event in enumerate(events[:at]) if event == ("append", log))
+            assert ("fsync", log) in events[appended:at], (log, events[:at])
+
+
+def test_a_run_whose_lock_file_was_removed_stops_before_a_second_run_mixes_its_files(micro_data, tmp_path):
+    """A lock file removed by hand (to "unstick" a run) let a second process lock a new one and train
+    into the same folder, while the first went on writing there: two runs mixed in one folder."""
+    run_dir = tmp_path / "net.run"
+
+    def unlock(done):
+        if done == 3:
+            (run_dir / "lock").unlink()
+
+    with pytest.raises(training.fileio.StorageError, match=r"net.run/lock: this run's lock was removed, replaced "
+                                                           r"or taken .* another process may be training into"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 2}), on_iteration=unlock)
+    assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
+    assert [row["iteration"] for row in rundir.read_eval_rows(run_dir / "eval.csv")] == [2]
+
+
+def test_a_second_run_on_a_file_system_without_locks_stops_the_first_before_they_mix(micro_data, tmp_path,
+                                                                                      monkeypatch):
+    """Without locks (Lustre without -o flock) a second process took the run's lock as well, writing
+    its PID in the lock file, and both trained into one folder: the first now stops, naming it."""
+    monkeypatch.setattr(rundir, "_UNLOCKED_DEVICES", set())
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
+    run_dir, second = tmp_path / "net.run", 2**22 + 1
+
+    def second_process_starts(done):
+        if done == 3:  # as its RunLock does
+            (run_dir / "lock").write_text(f"{second}\n")
+
+    with pytest.raises(training.fileio.StorageError, match=rf"net.run/lock: this run's lock was .* taken by another "
+                                                           rf"process .* training into .*net.run \(PID {second}\)"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8, "checkpoint_every": 2}),
+                       on_iteration=second_process_starts)
+    assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
+    assert (run_dir / "lock").read_text() == f"{second}\n"
+
+
+def test_an_eval_csv_saved_by_a_spreadsheet_is_resumed_from(micro_data, tmp_path):
+    """eval.csv opened in a spreadsheet and saved as "CSV UTF-8" (a byte-order mark before the
+    header, CRLF line ends) made the resume refuse the header as not eval.csv's."""
+    run_dir = _interrupted(tmp_path / "net.h5", micro_data, after=5, max_iter=8)
+    eval_csv = run_dir / "eval.csv"
+    rows = eval_csv.read_text()
+    eval_csv.write_bytes(b"\xef\xbb\xbf" + rows.replace("\n", "\r\n").encode())
+    result = _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
+    assert result.evaluations == 4 and eval_csv.read_text().startswith(rows)
