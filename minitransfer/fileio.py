@@ -24,7 +24,7 @@ import shutil
 import h5py
 import numpy as np
 
-_TEMPORARY = re.compile(r"^\..+\.tmp-(\d+)$")
+_TEMPORARY = re.compile(r"^\.(.+)\.tmp-(\d+)$")  # .<name>.tmp-<pid>
 
 
 class StorageError(OSError):
@@ -187,11 +187,12 @@ def sha256_stream(handle, block=1 << 22):
     return digest.hexdigest()
 
 
-def remove_stale_temporaries(folder, folders=False):
+def remove_stale_temporaries(folder, folders=False, names=None):
     """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
     leftovers), and with ``folders`` such staging folders too (only in a folder that is ours
     alone, such as the cache); returns the paths removed. Temporaries of other live processes are
-    left alone.
+    left alone; with ``names``, only the temporaries of those file names (a folder shared with
+    others, such as the nodes of a cluster, whose processes this machine cannot see).
     Call it when a run or an import starts, before this process writes: a temporary carrying this
     process's own PID can then only be the leftover of an earlier process with the same PID."""
     folder = pathlib.Path(folder)
@@ -200,7 +201,7 @@ def remove_stale_temporaries(folder, folders=False):
         return removed
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
-        if not match or process_alive(int(match[1])):
+        if not match or (names is not None and match[1] not in names) or process_alive(int(match[2])):
             continue
         if path.is_file():
             path.unlink(missing_ok=True)

@@ -266,7 +266,7 @@ def _replace(out_dir, contents):
     removed first: everything is computed and drawn before the folder is touched, so a failure there
     leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
     report and nothing of the earlier one, never tables of one beside figures of the other."""
-    fileio.remove_stale_temporaries(out_dir)
+    fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
     earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
     removed = written = 0
     try:

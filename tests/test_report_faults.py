@@ -567,3 +567,18 @@ def test_a_named_pipe_in_place_of_a_runs_hdf5_file_is_passed_over(runs_dir, file
     assert not checkpoints.is_checkpoint(pipe)
     with pytest.raises(checkpoints.CheckpointError, match="not a file"):
         checkpoints.read_meta(pipe)
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_removes_only_its_own_files_temporaries_from_its_folder(runs_dir, tmp_path):
+    """-o a folder that trainings write into too (a cluster's nodes: their PIDs mean nothing on this
+    machine): report removed every temporary whose PID it did not see running, a run's weights mid-write."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(ended.stdout)  # a process that has ended
+    out = tmp_path / "shared"
+    out.mkdir()
+    weights, own = out / f".baseA.h5.tmp-{pid}", out / f".results.csv.tmp-{pid}"
+    for path in (weights, own):
+        path.write_bytes(b"partial")
+    report_of(runs_dir, out)
+    assert weights.exists() and not own.exists()
