@@ -148,7 +148,8 @@ def _already_finished(plan):
     try:
         # result.json names the paths as the call that finished the run spelled them, in its working
         # folder, wherever the run was then: the caller's own name them now
-        finished = TrainResult(**{**fileio.parse_json(result.read_text()), "out": str(c.out), "run_dir": str(plan.run_dir)})
+        recorded = fileio.parse_json(result.read_text())
+        finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again
