@@ -213,6 +213,10 @@ class RunFiles:
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
         self.check_in_place()
+        if not self.eval_csv.is_file():  # the append would start another, without its header or earlier rows
+            raise fileio.StorageError(errno.ENOENT, f"{self.eval_csv} was removed while the run wrote to it: its "
+                                                    f"earlier rows, which result.json counts, are gone; stopped "
+                                                    f"rather than start another without them: {RECOVER}")
         fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
         self.log({"event": "eval", **row})
         return row

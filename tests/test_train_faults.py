@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import rundir, scheduler
+from minitransfer import fileio, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -421,3 +421,18 @@ def test_an_eval_csv_saved_by_a_spreadsheet_is_resumed_from(micro_data, tmp_path
     eval_csv.write_bytes(b"\xef\xbb\xbf" + rows.replace("\n", "\r\n").encode())
     result = _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
     assert result.evaluations == 4 and eval_csv.read_text().startswith(rows)
+
+
+def test_an_eval_csv_removed_mid_run_stops_it_rather_than_start_a_headless_one(micro_data, tmp_path):
+    """eval.csv deleted while the run trained: its next row started a new file without header or
+    earlier rows, and result.json counted only the rows since."""
+    run_dir = tmp_path / "net.run"
+
+    def remove_eval_csv(done):
+        if done == 3:
+            (run_dir / "eval.csv").unlink()
+
+    with pytest.raises(fileio.StorageError, match=r"net.run/eval.csv was removed while the run wrote to it"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
+                                            **{**FAST, "max_iter": 8}), on_iteration=remove_eval_csv)
+    assert not (run_dir / "eval.csv").exists() and not (run_dir / "result.json").exists()
