@@ -20,7 +20,6 @@ or checkpoint, so the last good checkpoint stays intact.
 
 import contextlib
 import dataclasses
-import glob
 import math
 import pathlib
 import time
@@ -218,7 +217,9 @@ class _Run:
         self.batches = _training_batches(plan, stop)
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
-        _remove_weights_temporaries(c.out)
+        # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
+        # nodes of a cluster, whose temporaries this machine cannot see written
+        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
         if resumed is not None:
@@ -341,19 +342,6 @@ class _Run:
         message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
-
-
-def _remove_weights_temporaries(out):
-    """The temporaries of weights file ``out`` (:func:`minitransfer.fileio.temporary_path`) that a
-    crash left beside it, whatever their PID: under the run's lock no other process writes ``out``.
-    Only those: the folder may be shared with other runs (an experiment's grid on several nodes of
-    a cluster), whose temporaries, written by processes that this machine does not see running,
-    were removed mid-write and their weights lost."""
-    out = pathlib.Path(out)
-    prefix = f".{out.name}.tmp-"
-    for path in out.parent.glob(glob.escape(prefix) + "*"):
-        if path.name[len(prefix):].isdigit() and path.is_file():
-            path.unlink(missing_ok=True)
 
 
 def _evaluates_after(config, done):
