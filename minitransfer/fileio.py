@@ -64,7 +64,7 @@ def atomic_path(path, size=None):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         yield temporary
-        _fsync(temporary, os.O_RDONLY)
+        fsync_path(temporary)
         os.replace(temporary, path)
         _fsync_folder(path.parent)
     except BaseException as error:
@@ -239,8 +239,9 @@ def _megabytes(size):
     return "unknown space" if size is None else f"{size / 1e6:.1f} MB"
 
 
-def _fsync(path, flags):
-    descriptor = os.open(path, flags)
+def fsync_path(path):
+    """Flush what was written to the file or folder ``path`` to its disk."""
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
@@ -252,7 +253,7 @@ def _fsync_folder(path):
     system can: some cannot sync a folder and say EINVAL (WSL's drvfs for Windows drives, SMB and
     several FUSE mounts), where the rename itself is all there is to have."""
     try:
-        _fsync(path, os.O_RDONLY)
+        fsync_path(path)
     except OSError as error:
         if error.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
             raise

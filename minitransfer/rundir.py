@@ -166,15 +166,19 @@ class RunFiles:
         the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
         on would make a second run folder under its name, without its lock, config.json or earlier
         evaluations (eval.csv without its header, result.json counting only the rows since), and
-        leave the moved one without the checkpoints written since. Also when the ``lock`` it was given
-        (:class:`RunLock`) is no longer the lock file there (removed by hand to "unstick" a run): a
-        second process may be training into the folder, and the two would mix their files. Called
-        before every write."""
+        leave the moved one without the checkpoints written since. Also when its eval.csv was removed,
+        and when the ``lock`` it was given (:class:`RunLock`) is no longer the lock file there (removed
+        by hand to "unstick" a run): a second process may be training into the folder, and the two
+        would mix their files. Called before every write."""
         if _folder_identity(self.run_dir) != self._folder:
             raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
                                                     f"stopped rather than start a second, partial run folder there: "
                                                     f"put it back and rerun with `resume='auto'`, or start over with "
                                                     f"`overwrite=True`")
+        if not self.eval_csv.is_file():  # an append would start another, without its header or earlier rows
+            raise fileio.StorageError(errno.ENOENT, f"{self.eval_csv} was removed while the run wrote to it: its "
+                                                    f"earlier rows, which result.json counts, are gone; stopped "
+                                                    f"rather than start another without them: {RECOVER}")
         if self._lock is not None and not self._lock.held():
             raise fileio.StorageError(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or "
                                                     f"taken by another process (on a file system without locks) "
@@ -190,17 +194,11 @@ class RunFiles:
         could lose rows it counts on, and its resume was refused for lacking them."""
         for path in (self.eval_csv, self.metrics):
             try:
-                descriptor = os.open(path, os.O_RDONLY)
+                fileio.fsync_path(path)
             except FileNotFoundError:
                 continue  # nothing logged yet
             except OSError as error:
                 raise fileio.storage_error(path, error) from error
-            try:
-                os.fsync(descriptor)
-            except OSError as error:
-                raise fileio.storage_error(path, error) from error
-            finally:
-                os.close(descriptor)
 
     def write_json(self, path, record):
         self.check_in_place()
@@ -213,10 +211,6 @@ class RunFiles:
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
         self.check_in_place()
-        if not self.eval_csv.is_file():  # the append would start another, without its header or earlier rows
-            raise fileio.StorageError(errno.ENOENT, f"{self.eval_csv} was removed while the run wrote to it: its "
-                                                    f"earlier rows, which result.json counts, are gone; stopped "
-                                                    f"rather than start another without them: {RECOVER}")
         fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
         self.log({"event": "eval", **row})
         return row
