@@ -135,18 +135,11 @@ def _format(value):
 
 def markdown_table(rows, columns):
     """The rows as a markdown table, one line each: a "|" in a run's name escaped, as its line
-    breaks and tabs are (:func:`_one_line`)."""
+    breaks and tabs are (:func:`minitransfer.data.inputs.display_name`)."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    cells = ([_one_line(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
+    cells = ([inputs.display_name(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
     lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
-
-
-def _one_line(text):
-    """``text`` as one line (of a markdown file, of an error): a line break, tab or backslash in a
-    run's name or a path escaped as on the terminal (:func:`minitransfer.data.inputs.display_name`),
-    so that a run named with one is still one row, one item, one message."""
-    return inputs.display_name(text)
 
 
 def _percent(value):
@@ -215,10 +208,10 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     results, unfinished, left_out = collect(runs_dir)
     if not results:
-        raise NoRuns(_one_line(_no_runs(runs_dir, unfinished, left_out)))
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out)))
     groups = mixed(results)
     if groups:
-        raise MixedRuns(_one_line(
+        raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
     reference_results = read_reference(reference) if reference else None
@@ -287,12 +280,13 @@ def _replace(out_dir, contents):
 
 def _results(report, runs_dir):
     rows = [r.row() for r in report.results]
-    lines = [f"# Results of {len(rows)} networks in {_one_line(runs_dir)}", "",
+    lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and the paper's metric "
              "(mean of the 10 best evaluations); still_rising: the accuracy was still climbing at the end.", "",
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
-        lines += ["", _one_line(f"Not finished ({len(report.unfinished)}): " + ", ".join(report.unfinished))]
+        unfinished = ", ".join(report.unfinished)
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}): {unfinished}")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
@@ -315,10 +309,11 @@ def _findings(report):
     lines = ["# What these networks show", "",
              "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
              "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
-    lines += [_one_line(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
+    lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     lines += _left_out(report)
     if report.warnings:
-        lines += ["", "## Runs to read with care", ""] + [_one_line(f"- {warning}") for warning in report.warnings]
+        lines += ["", "## Runs to read with care", ""]
+        lines += [inputs.display_name(f"- {warning}") for warning in report.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -327,11 +322,11 @@ def _left_out(report):
     if report.left_out:
         lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read or are not the network their "
                       f"name says, in no table, figure or finding", ""] \
-            + [_one_line(f"- {text}") for text in report.left_out]
+            + [inputs.display_name(f"- {text}") for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "
                       f"results and accuracies but in no finding or number relative to a base", ""] \
-            + [_one_line(f"- {text}") for text in report.without_base]
+            + [inputs.display_name(f"- {text}") for text in report.without_base]
     return lines
 
 
