@@ -102,7 +102,8 @@ def test_missing_shard_and_missing_meta_are_named(tiny_synthetic, tmp_path):
 
 
 @pytest.mark.parametrize("text, why", [('{"format": "minitr', "Unterminated string"), ("[" * 100_000, "nested deeper"),
-                                       (b'{"format": "\xff"}', "can't decode")], ids=["truncated", "nested-too-deep", "not-utf-8"])
+                                       (b'{"format": "\xff"}', "can't decode")],
+                         ids=["truncated", "nested-too-deep", "not-utf-8"])
 def test_a_meta_json_that_is_not_json_is_named(tiny_synthetic, tmp_path, text, why):
     copy = _copy(tiny_synthetic, tmp_path / "copy")
     (copy / "meta.json").write_bytes(text if isinstance(text, bytes) else text.encode())
