@@ -5,6 +5,7 @@ resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-fol
 
 import collections
 import pathlib
+import stat
 import zipfile
 
 from . import dataset as ds
@@ -14,6 +15,7 @@ from .build import build_dataset
 from .decode import ImportItem, read_member
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
+ZIP_FROM_UNIX = 3  # a zip member's create_system when the high 16 bits of its external_attr are a Unix st_mode
 
 
 def _image_files(folder):
@@ -139,7 +141,8 @@ def _listed_validation(val_labels, wnids):
         if not fields:
             continue
         if len(fields) != 2 or not fields[1].lstrip("-").isdigit() or not 0 <= int(fields[1]) < len(wnids):
-            raise ds.DatasetError(f"{val_labels}:{number}: expected '<file> <label in 0..{len(wnids) - 1}>', got {line!r}")
+            raise ds.DatasetError(f"{val_labels}:{number}: expected '<file> <label in 0..{len(wnids) - 1}>', "
+                                  f"got {line!r}")
         _check_labelled_once(line_of, fields[0], val_labels, number)
         files.append(fields[0])
         labels.append(int(fields[1]))
@@ -150,7 +153,8 @@ def _check_labelled_once(line_of, name, labels_file, number):
     """Record that line ``number`` of ``labels_file`` labels ``name``; ``DatasetError`` when an earlier line did
     (the image would be imported twice, perhaps under two classes)."""
     if name in line_of:
-        raise ds.DatasetError(f"{labels_file}:{number}: {name} is labelled on line {line_of[name]} already")
+        raise ds.DatasetError(f"{labels_file}:{number}: {inputs.display_name(name)} is labelled on line "
+                              f"{line_of[name]} already")
     line_of[name] = number
 
 
@@ -225,6 +229,7 @@ class _TinyImageNetSource:
             # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
             self.members = {name.replace("\\", "/"): name for name in self.archive.namelist()}
             names = list(self.members)
+            self.links = {name for name, member in self.members.items() if _is_link(self.archive.getinfo(member))}
             roots = [name[: -len("wnids.txt")] for name in names  # not __MACOSX/._wnids.txt, which macOS adds
                      if pathlib.PurePosixPath(name).name == "wnids.txt"
                      and not any(inputs.hidden(part) for part in pathlib.PurePosixPath(name).parts)]
@@ -237,7 +242,7 @@ class _TinyImageNetSource:
                     folder, _, file = name[len(self.root):].rpartition("/")
                     self.folders[folder].append(file)
         else:
-            self.archive = None
+            self.archive = None  # links on disk: the system follows them
             candidates = [self.source, self.source / "tiny-imagenet-200"]
             roots = [folder for folder in candidates if (folder / "wnids.txt").is_file()]
             if not roots:
@@ -250,6 +255,8 @@ class _TinyImageNetSource:
     def text(self, name, required=True):
         """The text of file ``name`` ("" when missing and not ``required``)."""
         if self.archive:
+            if self.root + name in self.links:
+                raise ds.DatasetError(f"{self.where(name)}: {self.link_reason(name)}")
             try:
                 return read_member(self.archive, self.members[self.root + name]).decode("utf-8-sig")
             except KeyError as error:
@@ -276,14 +283,38 @@ class _TinyImageNetSource:
         return [file.name for file in path.iterdir() if not file.is_dir() and not inputs.hidden(file.name)] \
             if path.is_dir() else []
 
+    def subfolders(self, folder):
+        """Names of the folders directly in ``folder`` that hold something (hidden ones left out), sorted."""
+        if self.archive:
+            prefix = f"{folder}/"
+            parts = {name[len(prefix):].split("/")[0] for name in self.folders if name.startswith(prefix)}
+            return sorted(part for part in parts if not inputs.hidden(part))
+        path = self.root / folder
+        return sorted(sub.name for sub in path.iterdir() if sub.is_dir() and not inputs.hidden(sub.name)) \
+            if path.is_dir() else []
+
     def images(self, folder):
         """Relative names of the image files directly in ``folder`` (sorted)."""
         return [f"{folder}/{name}" for name in sorted(self.files(folder))
                 if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES]
 
     def where(self, name):
-        """File or folder ``name`` as messages name it: its path, or the archive and the member."""
-        return f"{self.source}:{self.root}{name}" if self.archive else self.root / name
+        """File or folder ``name`` as messages name it: its path, or the archive and the member (escaped as
+        :func:`.inputs.display_name` says: a member's name may hold any character)."""
+        return inputs.display_name(f"{self.source}:{self.root}{name}" if self.archive else self.root / name)
+
+    def link_reason(self, name):
+        """Why the symbolic link ``name`` stored in the archive is not read: the bytes zipfile gives are the
+        path it points to, which PIL called "not an image"."""
+        target = read_member(self.archive, self.members[self.root + name]).decode("utf-8", "surrogateescape")
+        return (f"a symbolic link inside the archive (to {inputs.display_name(target)}): not followed (unpack the "
+                f"archive and import the folder to import what it points to)")
+
+    def skipped_link(self, name):
+        """The skipped.txt entry of ``name`` when it is a symbolic link stored in the archive, else None."""
+        if not self.archive or self.root + name not in self.links:
+            return None
+        return {"file": self.where(name), "reason": self.link_reason(name)}
 
     def item(self, name):
         if self.archive:
@@ -298,7 +329,10 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     Classes are the sorted wnids of ``wnids.txt`` with names from ``words.txt``; training images
     from ``train/<wnid>/images/``, validation images labelled by ``val/val_annotations.txt``, which
     must name every file of ``val/images/`` once and nothing else (``DatasetError`` otherwise; the
-    unlabelled test set is not imported). Images are 64 × 64, grayscale ones converted to RGB;
+    unlabelled test set is not imported), or a val/ already sorted into class folders
+    (``val/<wnid>/``, ``val/<wnid>/images/`` or ``val/images/<wnid>/``) labelled by their folder.
+    A symbolic link stored in the zip is not followed: it is listed in ``skipped.txt`` as such.
+    Images are 64 × 64, grayscale ones converted to RGB;
     ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native. ``overwrite``
     and ``out`` beside ``source``: as :func:`import_imagenet`.
 
@@ -320,32 +354,82 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     for wnid in wnids:
         found = tree.images(f"train/{wnid}/images")
         without += [] if found else [wnid]
-        for name in found:
-            train_items.append(tree.item(name))
-            train_labels.append(label_of[wnid])
+        train_items += found
+        train_labels += [label_of[wnid]] * len(found)
     if without:
         raise ds.DatasetError(f"{source}: wnids.txt lists {len(without)} class(es) without an image in "
                               f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}")
-    val_files, val_labels, line_of = [], [], {}
-    annotations = tree.where("val/val_annotations.txt")
-    for number, line in enumerate(tree.text("val/val_annotations.txt").splitlines(), start=1):
-        fields = line.split("\t")
-        if not fields[0].strip():
-            continue
-        if len(fields) < 2 or fields[1] not in label_of:
-            raise ds.DatasetError(f"{source}: val/val_annotations.txt:{number}: expected '<file><TAB><wnid of "
-                                  f"wnids.txt>...', got {line!r}")
-        _check_labelled_once(line_of, fields[0], annotations, number)
-        val_files.append(fields[0])
-        val_labels.append(label_of[fields[1]])
-    _check_labelled(val_files, tree.files("val/images"), annotations, tree.where("val/images"))
-    val_items = [tree.item(f"val/images/{name}") for name in val_files]
+    val_files, val_wnids = _tiny_validation(tree, label_of)
+    subsets, skipped = {}, []
+    for subset, files, labels in (("train", train_items, train_labels),
+                                  ("val", val_files, [label_of[wnid] for wnid in val_wnids])):
+        links = [tree.skipped_link(name) for name in files]
+        skipped += [link for link in links if link]
+        subsets[subset] = ([tree.item(name) for name, link in zip(files, links) if not link],
+                           [label for label, link in zip(labels, links) if not link], {})
     return build_dataset(
         out,
         source={"kind": "tiny-imagenet", "path": str(source)},
         classes=class_table(wnids, names, is_a),
-        subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_labels, {})},
-        size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
+        subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress, skipped=skipped,
+        overwrite=overwrite,
     )
 
 
+def _is_link(info):
+    """Whether the zip member ``info`` is a symbolic link (``zip -y``, macOS's Archive Utility store them so)."""
+    return info.create_system == ZIP_FROM_UNIX and stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _tiny_validation(tree, label_of):
+    """(relative names, wnids) of Tiny ImageNet's validation images: ``val/images/*`` labelled by
+    ``val/val_annotations.txt``, as distributed, or val/ sorted into class folders (``val/<wnid>/``,
+    ``val/<wnid>/images/`` or ``val/images/<wnid>/``, as the scripts that sort it make) labelled by their
+    folder; a ``val_annotations.txt`` kept beside sorted images must agree with their folders."""
+    annotations = tree.where("val/val_annotations.txt")
+    by_folder = _sorted_validation(tree, label_of)
+    loose = tree.images("val/images")
+    if by_folder and loose:
+        raise ds.DatasetError(f"{tree.where('val')}: {len(loose)} image(s) directly in val/images/ "
+                              f"({_some(loose, 3)}) beside {len(by_folder)} sorted into class folders: sort them "
+                              f"all (a sorting interrupted?) or move them all back to val/images/")
+    annotated = _tiny_annotations(tree, label_of, required=not by_folder)
+    if not by_folder:
+        _check_labelled(list(annotated), tree.files("val/images"), annotations, tree.where("val/images"))
+        return [f"val/images/{name}" for name in annotated], list(annotated.values())
+    elsewhere = [name for name, wnid in by_folder.items()
+                 if annotated.get(pathlib.PurePosixPath(name).name, wnid) != wnid]
+    if elsewhere:
+        raise ds.DatasetError(f"{annotations} labels {len(elsewhere)} image(s) of another class than the folder "
+                              f"that holds them: {_some(elsewhere)} (sorted by another list?): move them, or "
+                              f"remove val_annotations.txt to label images by their folder")
+    return list(by_folder), list(by_folder.values())
+
+
+def _sorted_validation(tree, label_of):
+    """{relative name: wnid of its folder} of the validation images sorted into class folders (see
+    :func:`_tiny_validation`); ``DatasetError`` for a folder there not named as a class of wnids.txt."""
+    folders = [(f"val/images/{name}", name) for name in tree.subfolders("val/images")]
+    folders += [(f"val/{name}", name) for name in tree.subfolders("val") if name != "images"]
+    unknown = [folder for folder, wnid in folders if wnid not in label_of]
+    if unknown:
+        raise ds.DatasetError(f"{tree.where('val')}: {len(unknown)} folder(s) not named after a class of wnids.txt: "
+                              f"{_some(unknown)} (validation images lie in val/images/, or sorted into "
+                              f"val/<wnid>/)")
+    return {name: wnid for folder, wnid in folders for name in tree.images(folder) + tree.images(f"{folder}/images")}
+
+
+def _tiny_annotations(tree, label_of, required):
+    """{file name: wnid} of ``val/val_annotations.txt``, in its order ({} when missing and not ``required``)."""
+    annotated, line_of = {}, {}
+    annotations = tree.where("val/val_annotations.txt")
+    for number, line in enumerate(tree.text("val/val_annotations.txt", required).splitlines(), start=1):
+        fields = line.split("\t")
+        if not fields[0].strip():
+            continue
+        if len(fields) < 2 or fields[1] not in label_of:
+            raise ds.DatasetError(f"{annotations}:{number}: expected '<file><TAB><wnid of wnids.txt>...', "
+                                  f"got {line!r}")
+        _check_labelled_once(line_of, fields[0], annotations, number)
+        annotated[fields[0]] = fields[1]
+    return annotated

@@ -6,6 +6,7 @@ import io
 import os
 import pickle
 import re
+import stat
 import tarfile
 import zipfile
 
@@ -276,3 +277,101 @@ def test_an_input_repaired_in_place_is_decoded_again_on_the_rerun(tmp_path, imag
     assert rerun.exit_code == 0, rerun.output
     data = dataset.open_dataset(tmp_path / "out")
     assert data.meta["skipped"] == [] and any(abs(red - 120) <= 2 for red in _reds(data, "train") + _reds(data, "val"))
+
+
+def _zip_link(name, target):
+    """A zip member that is a symbolic link to ``target``, as ``zip -y`` stores one."""
+    info = zipfile.ZipInfo(name)
+    info.create_system, info.external_attr = 3, (stat.S_IFLNK | 0o777) << 16
+    return info, target
+
+
+def test_a_symbolic_link_stored_in_a_zip_is_listed_as_a_link(tmp_path, image_bytes):
+    """``zip -y`` (and macOS's Archive Utility) store a link as its target's path: it was listed as
+    "UnidentifiedImageError: not an image"."""
+    members = [(f"tiny-imagenet-200/{name}", data) for name, data in _tiny_files(image_bytes).items()]
+    members.append(_zip_link(f"tiny-imagenet-200/train/{WNIDS[0]}/images/copy.JPEG", f"{WNIDS[0]}_0.JPEG"))
+    source = _zip(tmp_path / "tiny.zip", members)
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
+    assert data.meta["skipped"] == [{"file": f"{source}:tiny-imagenet-200/train/{WNIDS[0]}/images/copy.JPEG",
+                                     "reason": f"a symbolic link inside the archive (to {WNIDS[0]}_0.JPEG): not "
+                                               f"followed (unpack the archive and import the folder to import what "
+                                               f"it points to)"}]
+
+
+def test_a_text_file_stored_in_a_zip_as_a_link_is_named_as_one(tmp_path, image_bytes):
+    """Its target's path was read as the file's text (here: a class list of one wnid, the path)."""
+    members = [(f"tiny-imagenet-200/{name}", data) for name, data in _tiny_files(image_bytes).items()
+               if name != "wnids.txt"]
+    members.append(_zip_link("tiny-imagenet-200/wnids.txt", "../lists/wnids.txt"))
+    result = _prepare_tiny(_zip(tmp_path / "tiny.zip", members), tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert ("tiny.zip:tiny-imagenet-200/wnids.txt: a symbolic link inside the archive (to ../lists/wnids.txt)"
+            in " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+SORTED_VAL = {"val-wnid": "val/{wnid}/{name}", "val-wnid-images": "val/{wnid}/images/{name}",
+              "val-images-wnid": "val/images/{wnid}/{name}"}
+
+
+def _sorted_tiny(image_bytes, layout, annotations=True):
+    """{member: bytes} of :func:`_tiny_files` with val/ sorted into class folders as ``layout`` says."""
+    wnid_of = {"val_0.JPEG": WNIDS[1], "val_1.JPEG": WNIDS[0]}
+    files = {}
+    for name, data in _tiny_files(image_bytes).items():
+        if name.startswith("val/images/"):
+            file = name.rsplit("/", 1)[1]
+            name = SORTED_VAL[layout].format(wnid=wnid_of[file], name=file)
+        if annotations or not name.endswith("val_annotations.txt"):
+            files[name] = data
+    return files
+
+
+@pytest.mark.parametrize("annotations", [True, False], ids=["annotated", "no-annotations"])
+@pytest.mark.parametrize("packed", [True, False], ids=["zip", "folder"])
+@pytest.mark.parametrize("layout", sorted(SORTED_VAL))
+def test_a_validation_set_sorted_into_class_folders_is_labelled_by_its_folders(tmp_path, image_bytes, write_files,
+                                                                               layout, packed, annotations):
+    """Sorting val/ into class folders is a common first step: it was refused as val/images/
+    lacking the annotated files (or val_annotations.txt missing)."""
+    files = _sorted_tiny(image_bytes, layout, annotations)
+    source = (_zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+              if packed else write_files(tmp_path / "tiny-imagenet-200", files))
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("val").tolist() == [0, 1] and _near(_reds(data, "val"), [210, 200])
+    assert data.meta["skipped"] == []
+
+
+@pytest.mark.parametrize("fault", ["mislabelled", "half-sorted", "unknown-folder"])
+def test_a_validation_set_sorted_wrongly_is_bad_data_saying_what_to_do(tmp_path, image_bytes, write_files, fault):
+    files = _sorted_tiny(image_bytes, "val-wnid")
+    if fault == "mislabelled":
+        files[f"val/{WNIDS[0]}/val_0.JPEG"] = files.pop(f"val/{WNIDS[1]}/val_0.JPEG")
+        expected = (f"val_annotations.txt labels 1 image(s) of another class than the folder that holds them: "
+                    f"val/{WNIDS[0]}/val_0.JPEG")
+    elif fault == "half-sorted":
+        files["val/images/val_0.JPEG"] = files.pop(f"val/{WNIDS[1]}/val_0.JPEG")
+        expected = "val: 1 image(s) directly in val/images/ (val/images/val_0.JPEG) beside 1 sorted into class folders"
+    else:
+        files["val/n09999999/val_0.JPEG"] = files.pop(f"val/{WNIDS[1]}/val_0.JPEG")
+        expected = "val: 1 folder(s) not named after a class of wnids.txt: val/n09999999"
+    result = _prepare_tiny(write_files(tmp_path / "tiny-imagenet-200", files), tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert expected in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_a_member_name_with_a_line_break_is_named_on_one_line(tmp_path, image_bytes):
+    """A zip member's name may hold any character: a message naming its folder spanned two lines."""
+    files = _tiny_files(image_bytes, wnids_text="")
+    source = _zip(tmp_path / "tiny.zip", [(f"tiny\nimagenet/{name}", data) for name, data in files.items()])
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: bad data: {source}:tiny\\nimagenet/wnids.txt: lists no class (expected one wnid a line)"]
