@@ -181,13 +181,14 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Class names are the folder names (labels in sorted order). Every file below a class folder is
     tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
-    unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer
-    greyscale too when its values lie in 0..65535. Class folders without a decodable training
-    image are left out and reported; a val/ class that train/ lacks is an error, and so is one
-    file linked into two classes or into train/ and val/. A validation file that is a byte copy
-    of a training image is left out of validation and listed in OUT/skipped.txt (copies within a
-    class are held out together). Hidden files and folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders (train/ must
-    then hold images itself).
+    unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
+    its values lie in 0..65535. Class folders without a decodable training image, and links to
+    folders that do not exist, are left out and reported; a val/ class that train/ lacks is an
+    error, and so is one file linked into two classes or into train/ and val/. A validation file
+    that is a byte copy of a training image is left out of validation and listed in OUT/skipped.txt
+    (copies within a class are held out together). Hidden files and folders (".*", __MACOSX) are
+    ignored. Beside other folders, train/ and val/ are class folders (train/ must then hold images
+    itself).
 
     \b
     A families file (--families) has one line per class, the family last:
@@ -218,6 +219,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @_overwrite
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
+
+    Validation images are val/images/*, labelled by val/val_annotations.txt as downloaded, or a val/
+    already sorted into class folders (val/<wnid>/, val/<wnid>/images/ or val/images/<wnid>/),
+    labelled by their folder (val_annotations.txt, when kept, must agree). A symbolic link stored in
+    the zip is not followed: it is listed in OUT/skipped.txt.
 
     \b
     Example (your data):

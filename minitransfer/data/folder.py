@@ -21,8 +21,9 @@ keeps a file's paths on one side); the files Pillow cannot decode are listed in
 class folder names, stored as class names, must be, without control characters. A val/ folder
 and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
-is left out of the class table and reported (meta.json ``excluded_classes``); a class folder in
-val/ that train/ does not have is an error.
+and a link to a folder that does not exist (moved, on a drive not mounted) are left out of the
+class table and reported (meta.json ``excluded_classes``; such a link in val/ is listed in
+``skipped.txt``); a class folder in val/ that train/ does not have is an error.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
@@ -85,6 +86,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     scan_skipped = []  # folders reached twice through links
     files = {folder.name: _files_below(folder, scan_skipped) for folder in folders}
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
+    excluded += [{"name": inputs.display_name(link.name), "reason": reason}
+                 for link, reason in _dangling_links(train_root)]
     train = {name: found for name, found in files.items() if found}
     digests = {}  # {path: sha256 of its bytes}: each file read once to find copies
     if val_root is not None:
@@ -115,7 +118,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             if len(error.indices) == len(names):
                 raise
             left_out = {names[index] for index in error.indices}  # rare: import again without them (labels shift)
-            left_out_files = {inputs.display_name(path) for name in left_out for path in train[name] + val.get(name, [])}
+            left_out_files = {inputs.display_name(path) for name in left_out
+                              for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
                 excluded.append({"name": name, "reason": "no decodable training image"})
@@ -168,6 +172,14 @@ def _class_folders(root):
     return folders
 
 
+def _dangling_links(root):
+    """[(link, why it is no class folder)] for each link in ``root`` to nothing (a folder moved, a drive
+    not mounted): as a class folder that is no folder, it was left out without a word."""
+    return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist: not a class folder")
+            for path in sorted(root.iterdir())
+            if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
+
+
 def _same_text(name):
     """``name`` in Unicode's composed form (NFC): names that read the same compare equal."""
     return unicodedata.normalize("NFC", name)
@@ -184,7 +196,8 @@ def _files_below(folder, skipped):
         kept, here = [], os.path.realpath(directory)
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
-            reason = ("link to a folder that contains it (a loop): not followed" if here == real or here.startswith(real + os.sep)
+            looped = here == real or here.startswith(real + os.sep)
+            reason = ("link to a folder that contains it (a loop): not followed" if looped
                       else "folder already imported through another link" if real in seen else None)
             if reason:
                 skipped.append({"file": inputs.display_name(os.path.join(directory, name)), "reason": reason})
@@ -206,6 +219,7 @@ def _validation_files(val_root, train_root, known, skipped):
     if unknown:
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
     return {train_name[_same_text(folder.name)]: _files_below(folder, skipped) for folder in folders}
 
 

@@ -397,3 +397,30 @@ def test_held_out_validation_keeps_copies_together_and_never_holds_a_copy_of_a_t
                 assert all(" 00" in line and "a copy of the training image" in line for line in copies), copies
                 left_out += bool(copies)
     assert left_out, "no seed held out one of the copies across classes and not the other: choose other seeds"
+
+
+@pytest.mark.parametrize("layout", ["flat", "train-val"])
+def test_a_class_folder_link_to_nothing_is_reported_not_dropped_without_a_word(tmp_path, image_bytes, write_files,
+                                                                                layout):
+    """Classes linked from a drive not mounted, or a folder moved: the class was left out silently."""
+    root = tmp_path / "tree"
+    if layout == "flat":
+        write_files(root, {f"{name}/{number}.png": image_bytes((80 * index + 10 * number, 5, 5), kind="PNG")
+                           for index, name in enumerate("ab") for number in range(2)})
+        (root / "gone").symlink_to(tmp_path / "unmounted" / "gone")
+    else:
+        write_files(root, {f"{subset}/{name}/{number}.png": image_bytes((80 * index + 10 * number + 40 * held, 5, 5),
+                                                                        kind="PNG")
+                           for index, name in enumerate("ab") for number in range(2)
+                           for held, subset in enumerate(("train", "val"))})
+        (root / "val" / "gone").symlink_to(tmp_path / "unmounted" / "gone")
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["a", "b"]
+    reason = f"a link to {tmp_path}/unmounted/gone, which does not exist: not a class folder"
+    if layout == "flat":
+        assert data.meta["excluded_classes"] == [{"name": "gone", "reason": reason}]
+        assert f"left out class 'gone': {reason}" in " ".join(result.output.split())
+    else:
+        assert data.meta["skipped"] == [{"file": f"{root}/val/gone", "reason": reason}]
