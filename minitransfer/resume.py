@@ -81,7 +81,7 @@ def resume_point(plan):
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]
     elif recorded_base:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
-        raise ConfigError(f"`copy_from` {c.copy_from} does not exist and there is no checkpoint {run_checkpoint} "
+        raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint {run_checkpoint} "
                           f"to continue from; give the base's file")
     elif not c.overwrite:
         _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
@@ -97,7 +97,7 @@ def read_base(c):
     dataset and split, for the defaults and for the weights' record). Anything else is refused."""
     if os.path.exists(c.copy_from):
         return checkpoints.load(c.copy_from, solver=False)
-    missing = f"`copy_from` {c.copy_from} does not exist"
+    missing = f"`copy_from` {c.copy_from!r} does not exist"
     if c.resume is None:
         run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
         started = run_checkpoint is not None and run_checkpoint.exists()

@@ -82,7 +82,7 @@ def test_the_command_line_resumes_a_transfer_whose_base_is_gone(micro_data, base
                "--frozen", *FAST_OPTIONS]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 2 and result.output == (
-        f"error: --copy-from {tmp_path / 'baseA.h5'} does not exist; to continue the run from "
+        f"error: --copy-from '{tmp_path / 'baseA.h5'}' does not exist; to continue the run from "
         f"{out.with_suffix('.run') / 'checkpoint.h5'}, which holds the layers copied from it, add --resume auto\n")
     result = CliRunner().invoke(main, [*command, "--resume", "auto", "--quiet"])
     assert result.exit_code == 0, result.output
@@ -93,7 +93,7 @@ def test_a_missing_base_with_nothing_to_resume_is_a_usage_error(micro_data, tmp_
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "A2B.h5"), "--copy-from",
                                        str(tmp_path / "baseA.h5"), "--n", "2", "--resume", "auto", *FAST_OPTIONS])
     assert result.exit_code == 2
-    assert result.output == (f"error: --copy-from {tmp_path / 'baseA.h5'} does not exist, and "
+    assert result.output == (f"error: --copy-from '{tmp_path / 'baseA.h5'}' does not exist, and "
                              f"{tmp_path / 'A2B.run' / 'checkpoint.h5'} has no run to continue from it\n")
     assert not list(tmp_path.iterdir())
 
