@@ -82,6 +82,7 @@ class Checkpoint:
     solver: Solver = None
     path: pathlib.Path = None
     sha256: str = None
+    recorded_in: pathlib.Path = None  # a base not there, known by what this run checkpoint holds of it
 
     @property
     def architecture(self):
@@ -153,7 +154,8 @@ def _write_array(group, key, array):
 
 
 def load(path, solver=True):
-    """Read and validate a checkpoint; raises :class:`CheckpointError` naming the file and the fault.
+    """Read and validate a checkpoint; raises :class:`CheckpointError` naming the file and the fault
+    (:class:`minitransfer.fileio.StorageError` for a file this user may not read).
 
     Nothing is trusted before it is checked: the format, the preset (it must be registered), every
     layer's declared shape against the preset's (before any array is read, so a small file cannot
@@ -163,6 +165,10 @@ def load(path, solver=True):
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: not a file")
+    try:
+        open(path, "rb").close()
+    except OSError as error:  # no read permission: an I/O error (74), the file itself may be sound
+        raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
     try:
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as error:

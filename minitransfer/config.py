@@ -136,18 +136,21 @@ class Plan:
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
 
 
-def resolve(config, checksums=True):
+def resolve(config, checksums=True, read_base=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
-    ``checksums``: also check every shard of the dataset against meta.json (reads all of it)."""
+    ``checksums``: also check every shard of the dataset against meta.json (reads all of it).
+    ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
+    passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
     c = dataclasses.replace(config)
     _check_fields(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
-    parent = checkpoints.load(c.copy_from, solver=False) if c.copy_from is not None else None
+    read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
+    parent = read_base(c) if c.copy_from is not None else None
     if c.data is None:
         c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
     c.data = str(pathlib.Path(c.data).resolve())

@@ -15,7 +15,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir, recorded_out, weights_for
+from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
 
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
@@ -47,12 +47,13 @@ def check_destination(plan):
         raise ConfigError(f"`out` {out} lies inside {host}, the run directory of another run; write the weights "
                           f"beside it instead, e.g. {host.parent / out.name}")
     for field, read in (("copy_from", c.copy_from), ("resume", None if c.resume == "auto" else c.resume)):
-        if read is not None and out.exists() and os.path.samefile(out, read):
+        if read is not None and out.exists() and os.path.exists(read) and os.path.samefile(out, read):
             raise ConfigError(f"`out` {out} is the `{field}` checkpoint {read}: training would replace what "
                               f"it reads; choose another `out`")
     checkpoint = run_dir / "checkpoint.h5"
     if c.copy_from is not None and (pathlib.Path(c.copy_from).resolve().is_relative_to(run_dir.resolve()) or
-                                    checkpoint.exists() and os.path.samefile(checkpoint, c.copy_from)):
+                                    checkpoint.exists() and os.path.exists(c.copy_from) and
+                                    os.path.samefile(checkpoint, c.copy_from)):
         raise ConfigError(f"`copy_from` {c.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
                           f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
@@ -63,7 +64,8 @@ def check_destination(plan):
 def resume_point(plan):
     """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
     which may not overwrite a finished or started one unless ``overwrite``. It reads the run
-    directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`)."""
+    directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`). A run
+    whose base is not there (:func:`read_base`) takes its mean image's record from the checkpoint."""
     c = plan.config
     _check_owner(plan)
     run_checkpoint = plan.run_dir / "checkpoint.h5"
@@ -73,11 +75,60 @@ def resume_point(plan):
     elif c.resume not in (None, "auto"):
         _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
+    recorded_base = plan.parent is not None and plan.parent.recorded_in is not None
     if resume_from is not None:
         _check_resumable(resume_from, plan)
+        if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
+            plan.mean_source = resume_from.meta["mean_source"]
+    elif recorded_base:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
+        raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint {run_checkpoint} "
+                          f"to continue from; give the base's file")
     elif not c.overwrite:
         _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
+
+
+def read_base(c):
+    """The base checkpoint that ``c`` (a :class:`minitransfer.config.TrainConfig` being resolved)
+    copies from: its `copy_from` file, or, when that is not there (moved, deleted, or on another
+    machine) and the run resumes, what the run's checkpoint holds of it, which the rest of the run
+    needs: the copied layers (restored from the checkpoint anyway), the mean image, the base's
+    sha256 (so a base that is there must still be the same network) and its provenance (the base's
+    dataset and split, for the defaults and for the weights' record). Anything else is refused."""
+    if os.path.exists(c.copy_from):
+        return checkpoints.load(c.copy_from, solver=False)
+    missing = f"`copy_from` {c.copy_from!r} does not exist"
+    if c.resume is None:
+        run_checkpoint = run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
+        started = run_checkpoint is not None and run_checkpoint.exists()
+        raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied from "
+                          f"it, add `resume='auto'`" if started else missing)
+    if c.resume != "auto":
+        saved = checkpoints.load(c.resume)
+    elif c.out is None:
+        raise ConfigError(f"{missing}; to continue a run from its checkpoint without it, name the run's weights "
+                          f"file with `out`")
+    elif not (run_dir_for(c.out) / "checkpoint.h5").exists():
+        raise ConfigError(f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
+    else:
+        saved = _load_run_checkpoint(run_dir_for(c.out) / "checkpoint.h5")
+    return _recorded_base(saved, missing)
+
+
+def _recorded_base(saved, missing):
+    """The base of the run checkpoint ``saved`` as it recorded it (:func:`read_base`)."""
+    source = saved.meta["source"]
+    if not (saved.meta["parent_sha256"] and source.get("checkpoint")):
+        copied = "records no base it copied from" if not saved.meta["parent_sha256"] else "predates its base's record"
+        raise ConfigError(f"{missing}, and checkpoint {saved.path} {copied}: give the base's file")
+    # precision_history() of this record gives back the one the checkpoint recorded, changes included
+    meta = {"config": {"data": source.get("dataset", ""), "precision": source.get("precision", _DEFAULTS["precision"])},
+            "precision_changes": [], "mean_source": saved.meta["mean_source"].get("from", {}),
+            **{key: source.get(key, checkpoints.DEFAULT_META[key]) for key in
+               ("dataset_fingerprint", "dataset_classes_sha256", "split_kind", "split_seed", "split_half")}}
+    return checkpoints.Checkpoint(preset=saved.preset, weights=saved.weights, frozen=saved.frozen, meta=meta,
+                                  mean=saved.mean, path=pathlib.Path(source["checkpoint"]),
+                                  sha256=saved.meta["parent_sha256"], recorded_in=saved.path)
 
 
 def _load_run_checkpoint(path):

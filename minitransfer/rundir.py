@@ -496,7 +496,10 @@ class RunLock:
         # only its own lock file: the folder may have been moved or deleted meanwhile, another process
         # may lock a new one under the same name, or (without locks) have written its PID in this one
         if same_file(self._descriptor, self.path) and self._pid_written() in (None, os.getpid()):
-            self.path.unlink(missing_ok=True)
+            # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
+            # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
         os.close(self._descriptor)
         self._descriptor = None
         with contextlib.suppress(FileNotFoundError):

@@ -30,7 +30,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
-from minitransfer.resume import check_destination, precision_change, resume_point
+from minitransfer.resume import check_destination, precision_change, read_base, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
@@ -105,7 +105,7 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
-    plan = resolve(config)
+    plan = resolve(config, read_base=read_base)
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
@@ -224,6 +224,9 @@ class _Run:
         self._kept_validation = None
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
+            if plan.parent is not None and plan.parent.recorded_in is not None:
+                self.progress.line(f"note: the base {c.copy_from} is not there; the run continues with its "
+                                   f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()

@@ -69,10 +69,13 @@ def load_net(saved, device="cpu", precision=None):
 def source_of(plan):
     """Where the copied layers come from: the base checkpoint, its dataset and split, whether that
     dataset is another one than this run's, and the precision the base was trained in
-    (:func:`minitransfer.resume.precision_history`); {} for a run that copies nothing."""
+    (:func:`minitransfer.resume.precision_history`); {} for a run that copies nothing. A resumed run
+    whose base is not there keeps what its checkpoint recorded."""
     parent = plan.parent
     if parent is None:
         return {}
+    if parent.recorded_in is not None:  # a base not there (resume.read_base): as the checkpoint recorded it
+        return plan.resume_from.meta["source"]
     meta = parent.meta
     return {"checkpoint": str(parent.path), "sha256": parent.sha256, "dataset": meta["config"].get("data", ""),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],

@@ -512,7 +512,7 @@ def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path):
 
 
 def test_copy_from_missing_or_corrupt_checkpoint(data, tmp_path):
-    with pytest.raises(checkpoints.CheckpointError, match="no such file"):
+    with pytest.raises(training.ConfigError, match=r"`copy_from` '.*a\.h5' does not exist$"):
         training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(tmp_path / "a.h5"),
                                             n=2, **FAST))
     (tmp_path / "bad.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)

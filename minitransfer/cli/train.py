@@ -1,6 +1,7 @@
 """``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
 
 import json
+import os
 
 import click
 
@@ -11,6 +12,17 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, config_option, data_option, device_option,
                       echo, eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
                       run, seed_option, stepsize_option)
+
+
+class _BasePath(NetworkPath):
+    """--copy-from: a base that is not there is left to train, which continues a run with --resume from
+    what its checkpoint holds of the base, and refuses anything else."""
+
+    def __init__(self):
+        super().__init__(finished=True)
+
+    def convert(self, value, param, ctx):
+        return value if not os.path.lexists(value) else super().convert(value, param, ctx)
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -31,8 +43,10 @@ from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, conf
 @seed_option
 @preset_option
 @fc8_outputs_option
-@config_option("--copy-from", type=NetworkPath(finished=True),
-               help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder).")
+@config_option("--copy-from", type=_BasePath(),
+               help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder). "
+                    "With --resume, a base no longer there (moved, deleted, on another machine) is not needed: the "
+                    "run's checkpoint holds its layers and records its sha256.")
 @config_option("--n", type=click.IntRange(1),
                help="Number of weight layers to copy: 1 up to every weight layer but the classifier (7 in caffenet).")
 @config_option("--frozen/--fine-tune", help="Freeze the copied layers (AnB) or let them learn (AnB+).")
