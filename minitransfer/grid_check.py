@@ -130,12 +130,13 @@ class GridLock:
             os.close(descriptor)
 
     def __exit__(self, *exc):
-        if self._planning is not None and set(os.listdir(self.out)) <= {self.PLANNING, self.WORKING}:
-            for name in (self.WORKING, self.PLANNING):  # refused before its plan: the folder as it was found
-                (self.out / name).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # another grid has begun planning there meanwhile
-                if self._created:
-                    self.out.rmdir()
+        if self._planning is not None:  # refused before its plan: the folder as it was found
+            with contextlib.suppress(OSError):  # removed meanwhile, or another grid has begun planning there
+                if set(os.listdir(self.out)) <= {self.PLANNING, self.WORKING}:
+                    for name in (self.WORKING, self.PLANNING):
+                        (self.out / name).unlink(missing_ok=True)
+                    if self._created:
+                        self.out.rmdir()
         for descriptor in (self._planning, self._working):
             if descriptor is not None:
                 os.close(descriptor)

@@ -16,9 +16,9 @@ after the other (:class:`minitransfer.grid_check.GridLock`), and one whose optio
 those of a grid at work there is refused before anything runs (``GridMismatch``). A run another
 process is training holds its run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is
 left to that process and counted when it finishes; the grid's runs are shared out instead of
-trained twice. A run another process finished with other options (a grid that was at work before
-the locks) stops the grid with :class:`minitransfer.grid_check.GridMismatch`, as it does when found
-finished at the start.
+trained twice. A run another process finished with other options (a SLURM job of another grid's
+scripts, or a grid on a file system without locks) stops the grid with ``GridMismatch``, as it
+does when found finished at the start.
 
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_check.check_memory`; each ``train`` checks
@@ -87,9 +87,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
-    interrupted outcome. Raises, before anything is written, ``ConfigError`` (or a bad-data error)
-    naming a base whose options ``train`` would refuse, and ``preflight.OutOfMemory`` when the runs it
-    would train at once need more memory together than is available."""
+    interrupted outcome. Another grid planning in ``out`` is waited for (a line logged says so).
+    Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
+    options ``train`` would refuse, or naming the options that differ from those of another grid
+    at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
+    train at once need more memory together than is available."""
     check_place(out, options)  # before the grid lock's files are written there
     with GridLock(out, log) as lock:  # another grid started at once on `out` checks and plans after this one
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
