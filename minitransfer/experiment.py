@@ -337,9 +337,12 @@ def is_finished(out, run):
 def write_plan(out, runs, options, train_command):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
-    added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`)."""
+    added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
+    Called holding :class:`minitransfer.grid_check.GridLock`: no other grid reads and writes the plan
+    meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
     listed = [run.to_json() for run in runs]
     names = {run.name for run in runs}
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,

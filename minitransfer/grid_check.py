@@ -3,14 +3,18 @@ interrupted one continued, only when it was trained as the grid asks now (every 
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
 else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
-pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`), and
-one inside a run's directory (:func:`check_outside_run_dirs`).
+pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`),
+one inside a run's directory (:func:`check_outside_run_dirs`), and another ``experiment`` process
+working on the folder at the same time with other options (:func:`check_at_work`; :class:`GridLock`
+has them check and plan one after the other).
 Also here: :func:`check_bases`, the options no base can take, refused before anything is queued;
-and :func:`check_memory`, the runs a grid trains at once that would together need more memory
-than this machine has available.
+and :func:`check_memory`, the runs a grid trains at once that would together need more memory than
+this machine has available.
 """
 
 import collections
+import contextlib
+import fcntl
 import functools
 import os
 import pathlib
@@ -23,7 +27,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
                                      run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
-from minitransfer.rundir import is_run_dir
+from minitransfer import rundir
 
 
 class GridMismatch(config.ConfigError):
@@ -53,14 +57,137 @@ def check_finished(runs, out, options):
 
 
 def check_folder(runs, out, options):
-    """:func:`check_finished` for ``runs`` and :func:`check_others` for the rest of ``out``: what a grid
-    checks of its folder before anything runs (also its dry run and its SLURM scripts), after
-    :func:`check_outside_data`."""
+    """:func:`check_finished` for ``runs``, :func:`check_others` for the rest of ``out`` and
+    :func:`check_at_work` for the other processes working on it: what a grid checks of its folder
+    before anything runs (also its dry run and its SLURM scripts), after :func:`check_place`. A grid
+    checks and writes its plan holding :class:`GridLock`."""
+    check_place(out, options)
+    check_finished(runs, out, options)
+    check_others(runs, out, options)
+    check_at_work(runs, out, options)
+
+
+def check_place(out, options):
+    """Where the grid folder ``out`` lies: outside the datasets, other grids and run directories
+    (checked before anything is written there, the lock files of :class:`GridLock` included)."""
     check_outside_data(out, options)
     check_not_nested(out)
     check_outside_run_dirs(out)
-    check_finished(runs, out, options)
-    check_others(runs, out, options)
+
+
+class GridLock:
+    """Who plans and who trains in a grid folder, so that two ``experiment`` processes started on it at
+    once cannot both pass its checks: each finds no run of the other trained yet. Held exclusively
+    (flock) while a process checks the folder and writes its plan, ``OUT/.experiment-planning.lock``
+    has them plan one after the other (a second waits, saying so; no run of either plan is lost from
+    ``OUT/experiment.json``); ``OUT/.experiment-working.lock``, held shared by each from the end of
+    its planning to its end, tells the next one that another works there now, trained with the
+    options the plan records (:func:`check_at_work`). The kernel releases both when a process dies.
+    A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
+
+        with GridLock(out, log) as lock:
+            ...                 # check_folder, write_plan
+            lock.planned()      # from here on: working
+            ...                 # train
+    """
+
+    PLANNING, WORKING = ".experiment-planning.lock", ".experiment-working.lock"
+
+    def __init__(self, out, log=print):
+        self.out, self.log = pathlib.Path(out), log
+        self._planning = self._working = None
+        self._created = False
+
+    def __enter__(self):
+        self._created = not self.out.exists()
+        self._planning = self._locked(self.PLANNING, fcntl.LOCK_EX)
+        return self
+
+    def planned(self):
+        """The plan is written: work on (holding the working lock), and let the next process plan."""
+        self._working = self._locked(self.WORKING, fcntl.LOCK_SH)
+        os.close(self._planning)
+        self._planning = None
+
+    def _locked(self, name, operation):
+        """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""
+        path = self.out / name
+        while True:
+            try:
+                self.out.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+            try:
+                if not rundir.try_lock(descriptor, operation, path=path):
+                    self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
+                    fcntl.flock(descriptor, operation)
+            except BaseException:
+                os.close(descriptor)
+                raise
+            if rundir.same_file(descriptor, path):  # not removed by a planner refused meanwhile
+                return descriptor
+            os.close(descriptor)
+
+    def __exit__(self, *exc):
+        if self._planning is not None:  # refused before its plan: the folder as it was found
+            with contextlib.suppress(OSError):  # removed meanwhile, or another grid has begun planning there
+                if set(os.listdir(self.out)) <= {self.PLANNING, self.WORKING}:
+                    for name in (self.WORKING, self.PLANNING):
+                        (self.out / name).unlink(missing_ok=True)
+                    if self._created:
+                        self.out.rmdir()
+        for descriptor in (self._planning, self._working):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._planning = self._working = None
+
+
+def others_at_work(out):
+    """Whether another process works on the grid folder ``out`` now: it holds the working lock of
+    :class:`GridLock` (False where the file system has no locks)."""
+    path = pathlib.Path(out) / GridLock.WORKING
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # none has worked there, or it cannot be read: nothing to tell
+        return False
+    try:
+        return not rundir.try_lock(descriptor, fcntl.LOCK_EX, path=path)
+    finally:
+        os.close(descriptor)
+
+
+def check_at_work(runs, out, options):
+    """Raise :class:`GridMismatch` when another process works on ``out`` now (:func:`others_at_work`)
+    with other training options than ``options``: its plan, ``OUT/experiment.json``, records them,
+    and its runs may not have trained far enough yet for :func:`check_finished` and
+    :func:`check_others` to see them (two grids started at once on one folder both passed those and
+    trained, say, two schedules into it). Compared as those compare: each base of either plan on
+    every field, defaults included; the training seed only for a base both plans list (each run
+    has its own). A base either cannot resolve (a cross-dataset grid's source base, asked without
+    --source-data) is not judged."""
+    if not others_at_work(out):
+        return
+    try:
+        plan = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())
+        recorded, theirs = dict(plan["options"]), [Run.from_json(record) for record in plan["runs"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a plan not written yet, or hand-edited
+        return
+    shared = {run.name for run in runs} & {run.name for run in theirs}
+    for base in {run.name: run for run in runs + theirs if run.parent is None}.values():
+        try:
+            asked, before = (resolved_plan(base, out, fields).config.to_dict() for fields in (options, recorded))
+        except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
+            continue
+        free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
+        differ = [f"`{name}` {before.get(name)!r} -> {value!r}" if name != "seed" else
+                  f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
+                  for name, value in asked.items() if name not in free and before.get(name) != value]
+        if differ:
+            raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
+                               f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
+                               f"run {base.name}): the report of {out} would pool its networks with this grid's; "
+                               f"wait for it to end, or choose another output folder for this grid")
 
 
 def check_outside_data(out, options):
@@ -78,7 +205,7 @@ def check_outside_run_dirs(out):
     run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would refuse to write
     there, after the grid had written its plan into that run's files."""
     out = pathlib.Path(out).resolve()
-    host = next((folder for folder in (out, *out.parents) if is_run_dir(folder)), None)
+    host = next((folder for folder in (out, *out.parents) if rundir.is_run_dir(folder)), None)
     if host is not None:
         raise config.ConfigError(f"the grid folder {out} {'is' if host == out else 'lies inside'} {host}, the run "
                                  f"directory of another run, where no run of the grid may write; write the grid "

@@ -11,11 +11,14 @@ same ``minitransfer train`` process, in a session of its own. If a launcher dies
 with an ``OSError`` naming it; rerunning it waits for the runs still going and continues.
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
-processes, or one per machine on a shared disk): a run another process is training holds its
-run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is left to that process and
-counted when it finishes; the grid's runs are shared out instead of trained twice. A run another
-process finished with other options (another grid started on the same folder) stops the grid with
-:class:`minitransfer.grid_check.GridMismatch`, as it does when found finished at the start.
+processes, or one per machine on a shared disk): they check the folder and write the plan one
+after the other (:class:`minitransfer.grid_check.GridLock`), and one whose options differ from
+those of a grid at work there is refused before anything runs (``GridMismatch``). A run another
+process is training holds its run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is
+left to that process and counted when it finishes; the grid's runs are shared out instead of
+trained twice. A run another process finished with other options (a SLURM job of another grid's
+scripts, or a grid on a file system without locks) stops the grid with ``GridMismatch``, as it
+does when found finished at the start.
 
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
 memory available together (:func:`minitransfer.grid_check.check_memory`; each ``train`` checks
@@ -35,7 +38,8 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
-from minitransfer.grid_check import check_bases, check_finished, check_folder, check_memory
+from minitransfer.grid_check import (GridLock, check_bases, check_finished, check_folder, check_memory,
+                                    check_place)
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      is_finished, run_dir, run_fields, train_arguments, write_plan)
 
@@ -83,23 +87,28 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
-    interrupted outcome. Raises, before anything is written, ``ConfigError`` (or a bad-data error)
-    naming a base whose options ``train`` would refuse, and ``preflight.OutOfMemory`` when the runs it
-    would train at once need more memory together than is available."""
-    scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
-    try:
-        scheduler.run(poll_seconds)
-    except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
-        with rundir.StopRequests() as again:  # the runs are stopping: a second Ctrl-C must not leave them unwaited
-            scheduler.stop(again)
+    interrupted outcome. Another grid planning in ``out`` is waited for (a line logged says so).
+    Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
+    options ``train`` would refuse, or naming the options that differ from those of another grid
+    at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
+    train at once need more memory together than is available."""
+    check_place(out, options)  # before the grid lock's files are written there
+    with GridLock(out, log) as lock:  # another grid started at once on `out` checks and plans after this one
+        scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
+        lock.planned()
+        try:
+            scheduler.run(poll_seconds)
+        except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
+            with rundir.StopRequests() as again:  # the runs are stopping: a second Ctrl-C must not leave them unwaited
+                scheduler.stop(again)
+                scheduler.close()
+                if isinstance(error, KeyboardInterrupt):
+                    scheduler.outcome.not_started = [run.name for run in scheduler.pending]
+                    scheduler.log("interrupted: rerun the same command to finish the grid")
+            if not isinstance(error, KeyboardInterrupt):
+                raise
+        finally:
             scheduler.close()
-            if isinstance(error, KeyboardInterrupt):
-                scheduler.outcome.not_started = [run.name for run in scheduler.pending]
-                scheduler.log("interrupted: rerun the same command to finish the grid")
-        if not isinstance(error, KeyboardInterrupt):
-            raise
-    finally:
-        scheduler.close()
     return scheduler.outcome
 
 

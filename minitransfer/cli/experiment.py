@@ -98,7 +98,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     terminal (SIGHUP; under nohup the grid trains on) rerun the same command. More seeds,
     layers or treatments may be added to OUT later with the same training options: runs OUT holds
     that were trained with other ones (--max-iter, --precision, ...), which its report would pool
-    with the new ones, stop the grid before anything runs (exit code 2). Exit code 75: interrupted,
+    with the new ones, stop the grid before anything runs (exit code 2). Two experiments may work on
+    OUT at once (e.g. other --split-seed values, or one per machine on a shared disk): they plan one
+    after the other and share out the runs, each trained once; one started with other training
+    options while another works there is refused the same way. Exit code 75: interrupted,
     rerun to go on; 1: some run failed, or the runs trained at once (--gpus) would together need
     more memory than is available.
 
@@ -152,9 +155,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
                    f"cuda to use it", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
-        grid_check.check_folder(runs, out, options)
-        submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres, partition=partition,
-                                  time_limit=time_limit, sbatch_options=sbatch_options)
+        grid_check.check_place(out, options)
+        with grid_check.GridLock(out, echo):  # its plan written after (or before) that of a grid working there
+            grid_check.check_folder(runs, out, options)
+            submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
+                                      partition=partition, time_limit=time_limit, sbatch_options=sbatch_options)
         echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
     if gres or partition or time_limit or sbatch_options:
