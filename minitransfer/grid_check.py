@@ -60,8 +60,7 @@ def check_folder(runs, out, options):
     """:func:`check_finished` for ``runs``, :func:`check_others` for the rest of ``out`` and
     :func:`check_at_work` for the other processes working on it: what a grid checks of its folder
     before anything runs (also its dry run and its SLURM scripts), after :func:`check_place`. A grid
-    checks and writes its plan holding :class:`GridLock`."""
-    check_place(out, options)
+    checks and writes its plan holding :class:`GridLock`, which checks the place first."""
     check_finished(runs, out, options)
     check_others(runs, out, options)
     check_at_work(runs, out, options)
@@ -85,7 +84,7 @@ class GridLock:
     options the plan records (:func:`check_at_work`). The kernel releases both when a process dies.
     A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
 
-        with GridLock(out, log) as lock:
+        with GridLock(out, options, log) as lock:
             ...                 # check_folder, write_plan
             lock.planned()      # from here on: working
             ...                 # train
@@ -93,12 +92,13 @@ class GridLock:
 
     PLANNING, WORKING = ".experiment-planning.lock", ".experiment-working.lock"
 
-    def __init__(self, out, log=print):
-        self.out, self.log = pathlib.Path(out), log
+    def __init__(self, out, options, log=print):
+        self.out, self.options, self.log = pathlib.Path(out), options, log
         self._planning = self._working = None
         self._created = False
 
     def __enter__(self):
+        check_place(self.out, self.options)  # before the lock files are written there
         self._created = not self.out.exists()
         self._planning = self._locked(self.PLANNING, fcntl.LOCK_EX)
         return self

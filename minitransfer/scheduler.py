@@ -38,8 +38,7 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
-from minitransfer.grid_check import (GridLock, check_bases, check_finished, check_folder, check_memory,
-                                    check_place)
+from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      is_finished, run_dir, run_fields, train_arguments, write_plan)
 
@@ -92,8 +91,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     options ``train`` would refuse, or naming the options that differ from those of another grid
     at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
     train at once need more memory together than is available."""
-    check_place(out, options)  # before the grid lock's files are written there
-    with GridLock(out, log) as lock:  # another grid started at once on `out` checks and plans after this one
+    with GridLock(out, options, log) as lock:  # another grid started at once on `out` checks and plans after this one
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
         lock.planned()
         try:

@@ -40,7 +40,7 @@ def test_a_grid_started_with_other_options_while_one_works_on_its_folder_is_refu
 
     out = tmp_path / "grid"
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    with grid_check.GridLock(out, log=lambda line: None) as lock:
+    with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
         grid.write_plan(out, first, _options(micro_data), ["train"])
         lock.planned()
         plan = (out / grid.PLAN_FILE).read_bytes()
@@ -62,7 +62,7 @@ def test_a_grid_with_the_same_options_trains_beside_one_working_on_its_folder(mi
 
     out = tmp_path / "grid"
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    with grid_check.GridLock(out, log=lambda line: None) as lock:
+    with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
         grid.write_plan(out, first, _options(micro_data), ["train"])
         lock.planned()
         result = CliRunner().invoke(main, [*GRID, "--data", micro_data, "-o", str(out), "--split-seed", "1",
@@ -81,7 +81,7 @@ def test_a_grid_started_while_another_plans_waits_and_both_plans_are_kept(micro_
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     second = grid.plan_grid(random_seeds=(1,), layers=(1,), fine_tuned=False, selffer=False)
     lines, helpers = [], []
-    with grid_check.GridLock(out, log=lambda line: None) as lock:
+    with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
         def plan_first():  # the other grid, once this one waits for it: its plan written, it works on
             lines.append(f"plan found while waiting: {(out / grid.PLAN_FILE).exists()}")
             grid.write_plan(out, first, _options(micro_data), ["train"])
@@ -126,6 +126,6 @@ def test_a_grid_refused_while_planning_leaves_no_lock_files_behind(micro_data, t
         if out.name == "empty":
             out.mkdir()
         with pytest.raises(grid_check.GridMismatch):
-            with grid_check.GridLock(out, log=lambda line: None):
+            with grid_check.GridLock(out, _options(micro_data), log=lambda line: None):
                 raise grid_check.GridMismatch("refused")
         assert out.exists() == (out.name == "empty") and not (out.exists() and list(out.iterdir()))

@@ -155,8 +155,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
                    f"cuda to use it", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
-        grid_check.check_place(out, options)
-        with grid_check.GridLock(out, echo):  # its plan written after (or before) that of a grid working there
+        with grid_check.GridLock(out, options, echo):  # its plan written after (or before) that of a grid working there
             grid_check.check_folder(runs, out, options)
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options)
@@ -168,7 +167,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
-        grid_check.check_folder(runs, out, options)  # refused as the grid itself would refuse it
+        grid_check.check_place(out, options)  # refused as the grid itself would refuse it
+        grid_check.check_folder(runs, out, options)
         grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
         echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         echo(f"would run on {where}")
