@@ -121,7 +121,7 @@ def prepare():
                    "e.g. Caffe's val.txt).")
 @click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
-                   "the devkit's names, else the wnids).")
+                   "the devkit's names, else the wnids); a name holding a control character is refused.")
 @_is_a
 @_size
 @_workers
