@@ -6,7 +6,7 @@ zip-related crosses a fork), writes them shard by shard, each shard atomically, 
 built from the same inputs (its ``plan`` attribute: their names, and each file's size and
 modification time, each zip member's size and CRC-32) and whose arrays still hash to its stored
 ``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
-rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
+rebuilt. Files that cannot be decoded (empty, truncated, not an image, too large) are skipped and listed
 in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name`
 says) and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG files are
 converted to RGB and warped to ``size × size`` as :mod:`.decode` says.
