@@ -60,12 +60,21 @@ def _finish(built, verify):
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
         return
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
-    unseen = [repr(entry["name"]) for entry, count in zip(built.classes, counts) if count == 0]
-    if unseen:
-        click.echo(f"note: {len(unseen)} class(es) have no validation image, so validation accuracy says nothing "
-                   f"about them: {', '.join(unseen[:10])}{' ...' if len(unseen) > 10 else ''} (held-out "
-                   f"validation takes images only from classes of two or more; a val/ folder needs an image of each)",
-                   err=True)
+    unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
+    skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
+    _note_without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
+                             f"their validation images could not be imported: they are listed in "
+                             f"{built.path / dataset.SKIPPED_FILE}")
+    _note_without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
+                             "held-out validation takes images only from classes of two or more; a val/ folder "
+                             "needs an image of each")
+
+
+def _note_without_validation(classes, why):
+    if classes:
+        names = [repr(entry["name"]) for entry in classes]
+        click.echo(f"note: {len(names)} class(es) have no validation image, so validation accuracy says nothing "
+                   f"about them: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} ({why})", err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,

@@ -97,7 +97,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
     as images are processed. ``workers`` None → one per usable core (:func:`minitransfer.cpus.usable_cpus`;
     at most :data:`.decoder_pool.MAX_WORKERS`).
-    ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``), reported with
+    ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
+    the ``subset`` and the ``class`` (wnid) it was for, as the decoder's are recorded), reported with
     the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
@@ -138,8 +139,8 @@ def _read_only(folder):
 
 def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped):
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
-    builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
-                       sum(len(items) for items, _, _ in subsets.values()))
+    builder = _Builder(out, size, shard_length or images_per_shard(size), [entry["wnid"] for entry in classes],
+                       progress, sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
@@ -222,12 +223,12 @@ def _check_every_class_has_images(out, classes, train_counts, skipped):
 class _Builder:
     """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need."""
 
-    def __init__(self, out, size, shard_length, num_classes, progress, total):
+    def __init__(self, out, size, shard_length, wnids, progress, total):
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
-        self.train_counts = np.zeros(num_classes, dtype=np.int64)
-        self.num_classes = num_classes
+        self.train_counts = np.zeros(len(wnids), dtype=np.int64)
+        self.wnids, self.num_classes = wnids, len(wnids)
         self.meta_removed = False
         self.recorded = _recorded_digests(out)
 
@@ -249,7 +250,7 @@ class _Builder:
                 decoded = decoder.map(items[start:stop])
                 entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
-                                                    first_index, plan))
+                                                    first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")
             shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
             if subset == "train":
@@ -365,12 +366,15 @@ def _number_type(shard, name):
     return dtype
 
 
-def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan):
+def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
+    """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
+    its class (what 'prepare' needs to say why a class has no validation image)."""
     images, kept, skipped = [], [], []
     for position, (pixels, reason) in enumerate(decoded):
         if pixels is None:
             skipped.append({"file": inputs.display_name(items[position].describe()),
-                            "reason": inputs.display_name(reason)})
+                            "reason": inputs.display_name(reason), "subset": subset,
+                            "class": wnids[labels[position]]})
         else:
             images.append(pixels)
             kept.append(position)

@@ -325,7 +325,7 @@ def _without_copies_of_training(train, val, sizes, digests):
             else:
                 skipped.append({"file": inputs.display_name(path),
                                 "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
-                                          f"of validation"})
+                                          f"of validation", "subset": "val", "class": name})
     return kept, skipped
 
 

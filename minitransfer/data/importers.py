@@ -379,7 +379,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     for subset, files, labels in (("train", train_items, train_labels),
                                   ("val", val_files, [label_of[wnid] for wnid in val_wnids])):
         links = [tree.skipped_link(name) for name in files]
-        skipped += [link for link in links if link]
+        skipped += [{**link, "subset": subset, "class": wnids[label]} for link, label in zip(links, labels) if link]
         subsets[subset] = ([tree.item(name) for name, link in zip(files, links) if not link],
                            [label for label, link in zip(labels, links) if not link], {})
     return build_dataset(

@@ -405,7 +405,8 @@ def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
     data = importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
     assert data.labels("train").tolist() == [0, 1, 1]
     assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
-        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)")}]
+        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)"),
+        "subset": "train", "class": "n01440764"}]
 
 
 LABELLED = ("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\nILSVRC2012_val_00000003.JPEG 1\n")
