@@ -192,7 +192,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
     its values lie in 0..65535. Class folders without a decodable training image, and links to
-    folders that do not exist, are left out and reported; a val/ class that train/ lacks is an
+    nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
+    README.md, in OUT/skipped.txt); a val/ class that train/ lacks is an
     error, and so is one file linked into two classes or into train/ and val/. A validation file
     that is a byte copy of a training image is left out of validation and listed in OUT/skipped.txt
     (copies within a class are held out together). Hidden files and folders (".*", __MACOSX) are
