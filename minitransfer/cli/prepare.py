@@ -10,6 +10,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import echo, run
 
+
 class _Progress:
     """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable)."""
 

@@ -88,8 +88,8 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
-def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
-                  skipped=(), overwrite=False):
+def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
+                  extra_meta=None, skipped=(), overwrite=False):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
@@ -145,7 +145,8 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
-        table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
+        table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder)
+                 for subset in ds.SUBSETS}
     finally:
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
@@ -215,7 +216,8 @@ def _check_every_class_has_images(out, classes, train_counts, skipped):
         raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty,
                                    skipped)
     if empty:
-        names = ", ".join(str(classes[index]["name"]) for index in empty[:20]) + (" ..." if len(empty) > 20 else "")
+        names = ", ".join(inputs.display_name(classes[index]["name"]) for index in empty[:20])
+        names += " ..." if len(empty) > 20 else ""
         raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
                                    f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty, skipped)
 

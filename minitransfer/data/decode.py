@@ -148,7 +148,8 @@ def _check_regular(mode):
     if not stat.S_ISREG(mode):
         kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-        raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
+        kind = next((kind for test, kind in kinds if test(mode)), "a special file")
+        raise ValueError(f"not a regular file but {kind}")
 
 
 _open_archives = {}  # (path, its device, inode, size and modification time) -> open zip archive
