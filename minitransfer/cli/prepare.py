@@ -10,6 +10,7 @@ from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import echo, run
 
+
 class _Progress:
     """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable)."""
 
@@ -60,12 +61,21 @@ def _finish(built, verify):
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
         return
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
-    unseen = [repr(entry["name"]) for entry, count in zip(built.classes, counts) if count == 0]
-    if unseen:
-        click.echo(f"note: {len(unseen)} class(es) have no validation image, so validation accuracy says nothing "
-                   f"about them: {', '.join(unseen[:10])}{' ...' if len(unseen) > 10 else ''} (held-out "
-                   f"validation takes images only from classes of two or more; a val/ folder needs an image of each)",
-                   err=True)
+    unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
+    skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
+    _note_without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
+                             f"their validation images could not be imported: they are listed in "
+                             f"{built.path / dataset.SKIPPED_FILE}")
+    _note_without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
+                             "held-out validation takes images only from classes of two or more; a val/ folder "
+                             "needs an image of each")
+
+
+def _note_without_validation(classes, why):
+    if classes:
+        names = [repr(entry["name"]) for entry in classes]
+        click.echo(f"note: {len(names)} class(es) have no validation image, so validation accuracy says nothing "
+                   f"about them: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} ({why})", err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,
@@ -121,7 +131,7 @@ def prepare():
                    "e.g. Caffe's val.txt).")
 @click.option("--words", type=click.Path(exists=True, dir_okay=False), default=None,
               help="'wnid names' file for readable class names (words.txt or synset_words.txt; default: "
-                   "the devkit's names, else the wnids).")
+                   "the devkit's names, else the wnids); a name holding a control character is refused.")
 @_is_a
 @_size
 @_workers
@@ -183,7 +193,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
     its values lie in 0..65535. Class folders without a decodable training image, and links to
-    folders that do not exist, are left out and reported; a val/ class that train/ lacks is an
+    nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
+    README.md, in OUT/skipped.txt); a val/ class that train/ lacks is an
     error, and so is one file linked into two classes or into train/ and val/. A validation file
     that is a byte copy of a training image is left out of validation and listed in OUT/skipped.txt
     (copies within a class are held out together). Hidden files and folders (".*", __MACOSX) are

@@ -6,7 +6,7 @@ zip-related crosses a fork), writes them shard by shard, each shard atomically, 
 built from the same inputs (its ``plan`` attribute: their names, and each file's size and
 modification time, each zip member's size and CRC-32) and whose arrays still hash to its stored
 ``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
-rebuilt. Files that cannot be decoded (truncated, not an image, too large) are skipped and listed
+rebuilt. Files that cannot be decoded (empty, truncated, not an image, too large) are skipped and listed
 in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name`
 says) and in meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG files are
 converted to RGB and warped to ``size × size`` as :mod:`.decode` says.
@@ -88,8 +88,8 @@ def _shard_plan(items, labels, extras, size):
     return digest.hexdigest()
 
 
-def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None, extra_meta=None,
-                  skipped=(), overwrite=False):
+def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
+                  extra_meta=None, skipped=(), overwrite=False):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
@@ -97,7 +97,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``extras`` {name: per-image array} stored beside ``/labels``. ``progress(done, total)`` is called
     as images are processed. ``workers`` None → one per usable core (:func:`minitransfer.cpus.usable_cpus`;
     at most :data:`.decoder_pool.MAX_WORKERS`).
-    ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``), reported with
+    ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
+    the ``subset`` and the ``class`` (wnid) it was for, as the decoder's are recorded), reported with
     the others. Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
@@ -138,13 +139,14 @@ def _read_only(folder):
 
 def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped):
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
-    builder = _Builder(out, size, shard_length or images_per_shard(size), len(classes), progress,
-                       sum(len(items) for items, _, _ in subsets.values()))
+    builder = _Builder(out, size, shard_length or images_per_shard(size), [entry["wnid"] for entry in classes],
+                       progress, sum(len(items) for items, _, _ in subsets.values()))
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
-        table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder) for subset in ds.SUBSETS}
+        table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder)
+                 for subset in ds.SUBSETS}
     finally:
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
@@ -214,7 +216,8 @@ def _check_every_class_has_images(out, classes, train_counts, skipped):
         raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty,
                                    skipped)
     if empty:
-        names = ", ".join(str(classes[index]["name"]) for index in empty[:20]) + (" ..." if len(empty) > 20 else "")
+        names = ", ".join(inputs.display_name(classes[index]["name"]) for index in empty[:20])
+        names += " ..." if len(empty) > 20 else ""
         raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
                                    f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty, skipped)
 
@@ -222,12 +225,12 @@ def _check_every_class_has_images(out, classes, train_counts, skipped):
 class _Builder:
     """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need."""
 
-    def __init__(self, out, size, shard_length, num_classes, progress, total):
+    def __init__(self, out, size, shard_length, wnids, progress, total):
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
-        self.train_counts = np.zeros(num_classes, dtype=np.int64)
-        self.num_classes = num_classes
+        self.train_counts = np.zeros(len(wnids), dtype=np.int64)
+        self.wnids, self.num_classes = wnids, len(wnids)
         self.meta_removed = False
         self.recorded = _recorded_digests(out)
 
@@ -249,7 +252,7 @@ class _Builder:
                 decoded = decoder.map(items[start:stop])
                 entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
-                                                    first_index, plan))
+                                                    first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")
             shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
             if subset == "train":
@@ -365,12 +368,15 @@ def _number_type(shard, name):
     return dtype
 
 
-def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan):
+def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
+    """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
+    its class (what 'prepare' needs to say why a class has no validation image)."""
     images, kept, skipped = [], [], []
     for position, (pixels, reason) in enumerate(decoded):
         if pixels is None:
             skipped.append({"file": inputs.display_name(items[position].describe()),
-                            "reason": inputs.display_name(reason)})
+                            "reason": inputs.display_name(reason), "subset": subset,
+                            "class": wnids[labels[position]]})
         else:
             images.append(pixels)
             kept.append(position)

@@ -13,7 +13,7 @@ Limits, checked before anything is allocated: an image may decode to at most
 :data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning is
 replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
 (according to its header, before it is read). Only regular files are opened: a FIFO or a device
-is a reason to skip, not something to wait on.
+is a reason to skip, not something to wait on. An empty file (0 bytes) is skipped as such.
 """
 
 import hashlib
@@ -31,6 +31,7 @@ from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
+EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
@@ -147,7 +148,8 @@ def _check_regular(mode):
     if not stat.S_ISREG(mode):
         kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
-        raise ValueError(f"not a regular file but {next((kind for test, kind in kinds if test(mode)), 'a special file')}")
+        kind = next((kind for test, kind in kinds if test(mode)), "a special file")
+        raise ValueError(f"not a regular file but {kind}")
 
 
 _open_archives = {}  # (path, its device, inode, size and modification time) -> open zip archive
@@ -175,9 +177,10 @@ def load_item(item, size):
                 pixels = warp(Image.fromarray(pixels), size)
             return pixels, None
         if item.member is not None:
-            return decode_image(io.BytesIO(read_member(_archive(item.path), item.member)), size), None
+            data = read_member(_archive(item.path), item.member)
+            return (decode_image(io.BytesIO(data), size), None) if data else (None, EMPTY)
         with open_regular_file(item.path) as file:
-            return decode_image(file, size), None
+            return (decode_image(file, size), None) if os.fstat(file.fileno()).st_size else (None, EMPTY)
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)

@@ -21,9 +21,10 @@ keeps a file's paths on one side); the files Pillow cannot decode are listed in
 class folder names, stored as class names, must be, without control characters. A val/ folder
 and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
-and a link to a folder that does not exist (moved, on a drive not mounted) are left out of the
-class table and reported (meta.json ``excluded_classes``; such a link in val/ is listed in
-``skipped.txt``); a class folder in val/ that train/ does not have is an error.
+and a link to nothing (a folder moved, on a drive not mounted) are left out of the class table and
+reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
+1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
+val/ that train/ does not have is an error.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
@@ -52,6 +53,7 @@ Example::
 
 import hashlib
 import os
+import re
 import stat
 import unicodedata
 
@@ -65,6 +67,7 @@ from .build import ClassesWithoutImages, build_dataset
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
+FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -83,11 +86,14 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     folders = _class_folders(train_root)
     if not folders:
         raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
-    scan_skipped = []  # folders reached twice through links
+    scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files = {folder.name: _files_below(folder, scan_skipped) for folder in folders}
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
-    excluded += [{"name": inputs.display_name(link.name), "reason": reason}
-                 for link, reason in _dangling_links(train_root)]
+    for link, reason in _dangling_links(train_root):
+        if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
+            scan_skipped.append({"file": inputs.display_name(link), "reason": reason})
+        else:
+            excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     digests = {}  # {path: sha256 of its bytes}: each file read once to find copies
     if val_root is not None:
@@ -173,9 +179,10 @@ def _class_folders(root):
 
 
 def _dangling_links(root):
-    """[(link, why it is no class folder)] for each link in ``root`` to nothing (a folder moved, a drive
-    not mounted): as a class folder that is no folder, it was left out without a word."""
-    return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist: not a class folder")
+    """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
+    mounted): neither folder nor file, it was left out without a word."""
+    return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist (moved? on a drive "
+                   f"not mounted?)")
             for path in sorted(root.iterdir())
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 
@@ -325,7 +332,7 @@ def _without_copies_of_training(train, val, sizes, digests):
             else:
                 skipped.append({"file": inputs.display_name(path),
                                 "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
-                                          f"of validation"})
+                                          f"of validation", "subset": "val", "class": name})
     return kept, skipped
 
 

@@ -26,15 +26,29 @@ def _image_files(folder):
                   if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
-def read_class_names(path):
-    """{wnid: name} from a ``wnid<whitespace>names`` file (ImageNet's words.txt or Caffe's synset_words.txt;
-    UTF-8, ``DatasetError`` naming the file otherwise)."""
+def read_class_names(text, where, wnids):
+    """{wnid: name} of the lines of ``text``, a ``wnid<whitespace>names`` file (ImageNet's or Tiny ImageNet's
+    words.txt, Caffe's synset_words.txt) named ``where`` in messages, that name one of ``wnids``.
+
+    A name is stored in meta.json and printed by later commands: one holding a control character (an
+    ESC would recolour the terminal, a tab split a line of 'splits') is a ``DatasetError`` naming the
+    line, as a class folder named so is. Lines are split at line feeds only, so that no other control
+    character moves the line numbers."""
     names = {}
-    for line in inputs.read_text(path, "class names file").splitlines():
+    for number, line in enumerate(text.split("\n"), start=1):
         fields = line.strip().split(None, 1)
-        if fields:
-            names[fields[0]] = fields[1].strip() if len(fields) > 1 else fields[0]
+        if len(fields) == 2 and fields[0] in wnids:
+            names[fields[0]] = _checked_name(fields[1].strip(), f"{where}:{number}", fields[0])
     return names
+
+
+def _checked_name(name, where, wnid):
+    """``name``, the class ``wnid``'s name read from ``where``; ``DatasetError`` when it holds a control character."""
+    char = inputs.control_character(name)
+    if char:
+        raise ds.DatasetError(f"{where}: the name of class {wnid} holds a control character "
+                              f"({inputs.display_name(char)}): remove it")
+    return name
 
 
 def class_table(wnids, names, is_a=None):
@@ -62,7 +76,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
     name every image file in ``val/``, each once, and nothing else (``DatasetError`` before anything
     is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
-    ``wnid names`` file for readable names (default: the devkit's, else the wnids); ``is_a``: a
+    ``wnid names`` file for readable names (default: the devkit's, else the wnids; a name holding a
+    control character is a ``DatasetError``, see :func:`read_class_names`); ``is_a``: a
     WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
     split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
     nor ``source`` inside ``out`` (``ValueError``).
@@ -103,11 +118,15 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     names, labelled_by = {}, val_labels
     if devkit is not None:
         official = ilsvrc_devkit.read_devkit(devkit)
-        names, labelled_by = official.words, official.ground_truth
+        labelled_by = official.ground_truth
         val_files, val_label_list = _devkit_validation(official, wnids, train)
     else:
         val_files, val_label_list = _listed_validation(val_labels, wnids)
-    names = read_class_names(words) if words else names
+    if words:
+        names = read_class_names(inputs.read_text(words, "class names file"), inputs.display_name(words), set(wnids))
+    elif devkit is not None:
+        names = {wnid: _checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
+                 if wnid in official.words}
     val_items = _validation_items(source / "val", val_files, labelled_by)
     return build_dataset(
         out,
@@ -345,11 +364,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt
         raise ds.DatasetError(f"{tree.where('wnids.txt')}: lists no class (expected one wnid a line)")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
-    names = {}
-    for line in tree.text("words.txt", required=False).splitlines():  # tab-separated; spaces too, as ImageNet's
-        fields = line.strip().split(None, 1)
-        if len(fields) == 2 and fields[0] in label_of:
-            names[fields[0]] = fields[1].strip()
+    names = read_class_names(tree.text("words.txt", required=False), tree.where("words.txt"), label_of)
     train_items, train_labels, without = [], [], []
     for wnid in wnids:
         found = tree.images(f"train/{wnid}/images")
@@ -364,7 +379,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     for subset, files, labels in (("train", train_items, train_labels),
                                   ("val", val_files, [label_of[wnid] for wnid in val_wnids])):
         links = [tree.skipped_link(name) for name in files]
-        skipped += [link for link in links if link]
+        skipped += [{**link, "subset": subset, "class": wnids[label]} for link, label in zip(links, labels) if link]
         subsets[subset] = ([tree.item(name) for name, link in zip(files, links) if not link],
                            [label for label, link in zip(labels, links) if not link], {})
     return build_dataset(

@@ -8,7 +8,7 @@ the source and output folders, and pixel formats that are not 8 bits.
   escapes". Such files are imported; where a name is written (``skipped.txt``, meta.json) it goes
   through :func:`display_name`, which writes every byte that is not UTF-8 as ``\\xNN`` and a tab,
   line break or backslash as ``\\t``, ``\\n``, ``\\r``, ``\\\\``, so one line of ``skipped.txt`` is
-  always one file. A class name, which meta.json stores as the class's name, must be UTF-8
+  always one file. A class name (a class folder's, a words.txt line's), which meta.json stores, must be UTF-8
   without control characters (a tab or line break would split the lines ``splits`` prints, and
   no families file line could name the class).
 - Files and folders whose names start with "." and ``__MACOSX`` folders (:func:`hidden`) are
@@ -53,11 +53,17 @@ def display_name(name):
             out.append(f"\\x{ord(char) - 0xdc00:02x}")
         elif char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif char < " " or char == "\x7f":
+        elif control_character(char):
             out.append(f"\\x{ord(char):02x}")
         else:
             out.append(char)
     return "".join(out)
+
+
+def control_character(text):
+    """The first control character in ``text`` (one :func:`display_name` escapes: an ESC, a tab, a
+    line break, DEL), or None."""
+    return next((char for char in text if char < " " or char == "\x7f"), None)
 
 
 def _display_errors(error):
@@ -93,7 +99,7 @@ def check_class_name(folder):
     except UnicodeEncodeError as error:
         raise DatasetError(f"{display_name(folder)}: a class folder's name must be UTF-8 (it is the class name "
                            f"meta.json stores): rename it") from error
-    if any(char < " " or char == "\x7f" for char in name):
+    if control_character(name):
         raise DatasetError(f"{display_name(folder)}: a class folder's name must not hold a control character (a tab "
                            f"or line break would split the lines of 'splits' and of a families file): rename it")
 

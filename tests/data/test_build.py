@@ -19,6 +19,7 @@ from PIL import Image
 from minitransfer import rundir
 from minitransfer.cli import main
 from minitransfer.data import build, dataset, decoder_pool
+from minitransfer.data.decode import ImportItem
 
 SYNTHETIC = ["--classes", "4", "--train-per-class", "5", "--val-per-class", "2", "--size", "12"]
 
@@ -295,3 +296,17 @@ def test_the_default_decoding_processes_are_the_cores_this_process_may_run_on(tm
                                      "--size", "8"])
     assert done.exit_code == 0, done.output
     assert started == [3]
+
+
+def test_a_class_without_images_is_named_on_one_line_whatever_its_name(tmp_path):
+    """Class names an importer does not check (a CIFAR archive's) went into the message as they were: an
+    ESC recoloured the terminal, a line break split the message."""
+    (tmp_path / "empty.png").write_bytes(b"")
+    classes = [{"index": 0, "wnid": "a", "name": "tench\x1b[31m\nred"}, {"index": 1, "wnid": "b", "name": "dog"}]
+    items = [ImportItem(path=str(tmp_path / "empty.png")), ImportItem(pixels=np.full((4, 4, 3), 9, np.uint8))]
+    with pytest.raises(build.ClassesWithoutImages) as raised:
+        build.build_dataset(tmp_path / "out", source={}, classes=classes, size=4, workers=0,
+                            subsets={"train": (items, [0, 1], {})})
+    assert "no training image of 1 class(es) could be imported: tench\\x1b[31m\\nred (" in str(raised.value)
+    assert raised.value.skipped == [{"file": str(tmp_path / "empty.png"), "reason": "empty file (0 bytes)",
+                                     "subset": "train", "class": "a"}]

@@ -142,3 +142,17 @@ def test_a_file_that_is_no_image_is_skipped_saying_so_not_naming_a_file_object(t
         path = tmp_path / "photos.zip"
     pixels, reason = decode.load_item(decode.ImportItem(path=str(path), member=member), 8)
     assert pixels is None and reason == "UnidentifiedImageError: not an image, or in a format PIL cannot read"
+
+
+@pytest.mark.parametrize("member", [None, "photo.jpg"], ids=["file", "archive member"])
+def test_an_empty_file_is_skipped_as_empty_not_as_no_image(tmp_path, member):
+    """A 0-byte file (a copy or download that stopped at once) was "not an image, or in a format PIL
+    cannot read", which sends one to check the file's format."""
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"")
+    if member is not None:
+        with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+            archive.write(path, member)
+        path = tmp_path / "photos.zip"
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(path), member=member), 8)
+    assert pixels is None and reason == "empty file (0 bytes)"

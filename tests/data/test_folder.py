@@ -402,12 +402,14 @@ def test_held_out_validation_keeps_copies_together_and_never_holds_a_copy_of_a_t
 @pytest.mark.parametrize("layout", ["flat", "train-val"])
 def test_a_class_folder_link_to_nothing_is_reported_not_dropped_without_a_word(tmp_path, image_bytes, write_files,
                                                                                 layout):
-    """Classes linked from a drive not mounted, or a folder moved: the class was left out silently."""
+    """Classes linked from a drive not mounted, or a folder moved: the class was left out silently. A
+    link to nothing named as a file is (README.md) is listed in skipped.txt, not as a class left out."""
     root = tmp_path / "tree"
     if layout == "flat":
         write_files(root, {f"{name}/{number}.png": image_bytes((80 * index + 10 * number, 5, 5), kind="PNG")
                            for index, name in enumerate("ab") for number in range(2)})
         (root / "gone").symlink_to(tmp_path / "unmounted" / "gone")
+        (root / "README.md").symlink_to(tmp_path / "unmounted" / "README.md")
     else:
         write_files(root, {f"{subset}/{name}/{number}.png": image_bytes((80 * index + 10 * number + 40 * held, 5, 5),
                                                                         kind="PNG")
@@ -418,9 +420,18 @@ def test_a_class_folder_link_to_nothing_is_reported_not_dropped_without_a_word(t
     assert result.exit_code == 0, result.output
     data = dataset.open_dataset(tmp_path / "out")
     assert [entry["name"] for entry in data.classes] == ["a", "b"]
-    reason = f"a link to {tmp_path}/unmounted/gone, which does not exist: not a class folder"
+    reason = f"a link to {tmp_path}/unmounted/gone, which does not exist (moved? on a drive not mounted?)"
     if layout == "flat":
         assert data.meta["excluded_classes"] == [{"name": "gone", "reason": reason}]
         assert f"left out class 'gone': {reason}" in " ".join(result.output.split())
+        assert data.meta["skipped"] == [{"file": f"{root}/README.md", "reason": reason.replace("gone,", "README.md,")}]
+        assert "left out class 'README.md'" not in result.output
     else:
         assert data.meta["skipped"] == [{"file": f"{root}/val/gone", "reason": reason}]
+
+
+@pytest.mark.parametrize("name,named_as_a_file", [("README.md", True), ("photo.jpeg", True), ("notes.txt", True),
+                                                   ("gone", False), ("St. Bernard", False), ("n.d.", False),
+                                                   ("n01440764", False), ("Mr.Smith", False)])
+def test_a_link_to_nothing_is_a_file_by_its_suffix(name, named_as_a_file):
+    assert bool(folder.FILE_NAME.fullmatch(name)) == named_as_a_file

@@ -299,7 +299,7 @@ def test_a_symbolic_link_stored_in_a_zip_is_listed_as_a_link(tmp_path, image_byt
     assert data.meta["skipped"] == [{"file": f"{source}:tiny-imagenet-200/train/{WNIDS[0]}/images/copy.JPEG",
                                      "reason": f"a symbolic link inside the archive (to {WNIDS[0]}_0.JPEG): not "
                                                f"followed (unpack the archive and import the folder to import what "
-                                               f"it points to)"}]
+                                               f"it points to)", "subset": "train", "class": WNIDS[0]}]
 
 
 def test_a_text_file_stored_in_a_zip_as_a_link_is_named_as_one(tmp_path, image_bytes):

@@ -405,7 +405,8 @@ def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
     data = importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
     assert data.labels("train").tolist() == [0, 1, 1]
     assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
-        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)")}]
+        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)"),
+        "subset": "train", "class": "n01440764"}]
 
 
 LABELLED = ("ILSVRC2012_val_00000001.JPEG 2\nILSVRC2012_val_00000002.JPEG 0\nILSVRC2012_val_00000003.JPEG 1\n")
@@ -522,3 +523,35 @@ def test_tiny_imagenets_words_separated_by_blanks_give_the_class_names(tiny_zip,
     (source / "words.txt").write_text("n01440764   tench, Tinca tinca\r\nn02084071 dog\r\n")
     data = importers.import_tiny_imagenet(source, tmp_path / "out", size=64, workers=0)
     assert [entry["name"] for entry in data.classes] == ["tench, Tinca tinca", "dog"]
+
+
+@pytest.mark.parametrize("source", ["words", "tiny-zip", "tiny-folder", "devkit"])
+def test_a_class_name_holding_a_control_character_is_bad_data_naming_the_line(imagenet_tree, tiny_zip, tmp_path,
+                                                                               make_devkit, source):
+    """An ESC in a words.txt name was stored in meta.json and printed raw (recolouring the terminal) by the
+    messages naming classes; a class folder named so is refused. A line naming no class of the dataset
+    may hold anything (ImageNet's words.txt lists all of WordNet)."""
+    root, labels, *_ = imagenet_tree
+    words = b"n09999999\tother\x07\nn01440764\ttench\x1b[31m red\nn02084071\tdog\n"
+    out, where = tmp_path / "out", "words.txt:2"
+    if source == "words":
+        (tmp_path / "words.txt").write_bytes(words)
+        command = ["imagenet", root, out, "--val-labels", labels, "--words", tmp_path / "words.txt"]
+    elif source == "devkit":
+        kit = make_devkit(tmp_path / "kit", (("n03000134", "fence"), ("n01440764", "tench\x1b[31m"),
+                                             ("n02084071", "dog")), ground_truth=[1, 2, 3])
+        command, where = ["imagenet", root, out, "--devkit", kit], "meta.mat"
+    else:
+        with zipfile.ZipFile(tiny_zip) as archive, zipfile.ZipFile(tmp_path / "edited.zip", "w") as edited:
+            for info in archive.infolist():
+                edited.writestr(info, words if info.filename.endswith("words.txt") else archive.read(info))
+        command = ["tiny-imagenet", tmp_path / "edited.zip", out]
+        if source == "tiny-folder":
+            with zipfile.ZipFile(tmp_path / "edited.zip") as archive:
+                archive.extractall(tmp_path / "unpacked")
+            command[1] = tmp_path / "unpacked" / "tiny-imagenet-200"
+    result = CliRunner().invoke(main, ["prepare", *map(str, command), "--size", "8", "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    assert f"{where}: the name of class n01440764 holds a control character (\\x1b): remove it" in result.output
+    assert "\x1b" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

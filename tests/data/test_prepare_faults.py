@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset
+from minitransfer.data import dataset, folder
 
 CAFE_COMPOSED = "caf\u00e9"
 CAFE_DECOMPOSED = unicodedata.normalize("NFD", CAFE_COMPOSED)
@@ -265,3 +265,27 @@ def test_classes_without_a_validation_image_are_named_in_a_note(tmp_path, image_
                        **({} if layout == "held-out" else {"val/owl/v.png": image_bytes((6, 6, 6), kind="PNG")})})
     every = _prepare_folder(root, tmp_path / "every")
     assert every.exit_code == 0 and "no validation image" not in every.output, every.output
+
+
+@pytest.mark.parametrize("fault", ["held-out-undecodable", "val-undecodable", "val-copy-of-training"])
+def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, image_bytes, write_files, fault):
+    """The note said 'held-out validation takes images only from classes of two or more' of a class of
+    two whose held-out image failed to decode: the class had one; it lies in skipped.txt."""
+    src, options = tmp_path / "src", []
+    if fault == "held-out-undecodable":
+        _classes(src, image_bytes, write_files, {"cat": 2, "dog": 4})
+        (src / "cat" / "01.png").write_bytes(b"\x89PNG truncated")
+        paths = [str(src / "cat" / name) for name in ("00.png", "01.png")]
+        seed = next(seed for seed in range(50) if folder._hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])
+        options = ["--seed", seed]
+    else:
+        _classes(src / "train", image_bytes, write_files, {"cat": 2, "dog": 2})
+        _classes(src / "val", image_bytes, write_files, {"dog": 1}, first_colour=50)
+        damaged = b"\x89PNG truncated" if fault == "val-undecodable" else (src / "train" / "dog" / "00.png").read_bytes()
+        write_files(src, {"val/cat/v.png": damaged})
+    result = _prepare_folder(src, tmp_path / "out", *options)
+    assert result.exit_code == 0, result.output
+    assert (f"note: 1 class(es) have no validation image, so validation accuracy says nothing about them: 'cat' "
+            f"(their validation images could not be imported: they are listed in {tmp_path / 'out' / 'skipped.txt'})"
+            in " ".join(result.output.split()))
+    assert "classes of two or more" not in result.output
