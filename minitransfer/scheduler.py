@@ -4,7 +4,8 @@ A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a s
 (``None``: several CPU slots split the cores, each process single- or few-threaded). A run starts
 once the base it copies from has finished. A run whose result file exists is skipped and every
 other run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C
-finishes it without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``.
+finishes it without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``;
+the warnings it writes there are told on the grid's output too, each text once (:class:`_Warnings`).
 On a CPU slot with the default train command the runs are forked from a preloaded launcher
 (:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the
 same ``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops
@@ -130,6 +131,7 @@ class _Scheduler:
         self.launchers = {}  # CPU slot index -> its preloaded launcher
         self.preload = launcher.usable() and own_train
         self.elsewhere = []  # runs another process is training
+        self.warnings = _Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = _TimeLeft(_work_left(self.pending, out, options), len(self.slots))
         if finished:
@@ -138,6 +140,7 @@ class _Scheduler:
     def run(self, poll_seconds):
         while self.pending or self.running or self.elsewhere:
             self._start_ready()
+            self.warnings.relay()
             ended = self._collect_exits()
             self._collect_elsewhere()
             for run in self._orphans():
@@ -179,6 +182,7 @@ class _Scheduler:
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
+        self.warnings.watch(run.name, folder / LOG_FILE)
         # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
         # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
         # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
@@ -231,6 +235,7 @@ class _Scheduler:
             if code is None:
                 continue
             del self.running[slot]
+            self.warnings.relay(run.name, ended=True)
             ended += 1
             if code == 0 and is_finished(self.out, run):
                 self.done.add(run.name)
@@ -333,6 +338,46 @@ class _Scheduler:
                     self.log(f"already stopping: waiting for {names} to write "
                              f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
+
+
+class _Warnings:
+    """The warnings the runs' ``train`` processes write into their logs (a CPU run that would take
+    months, crops that see a small part of each image, a batch larger than the data), told on the
+    grid's output as "RUN: warning: ...", where a researcher watching the grid sees them; each text
+    once, as the grid's runs mostly share them. Only whole lines are read: a line still being
+    written is read at the next look."""
+
+    PREFIX = "warning: "
+
+    def __init__(self, log):
+        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read]
+
+    def watch(self, name, path):
+        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past)."""
+        try:
+            self.logs[name] = [path, path.stat().st_size]
+        except OSError:  # the log it was just started with went: nothing to relay, its run says why
+            pass
+
+    def relay(self, name=None, ended=False):
+        """Tell the new warnings of run ``name`` (default: of every run watched); ``ended``: its last."""
+        for each in [name] if name is not None else list(self.logs):
+            if each not in self.logs:
+                continue
+            path, read = self.logs.pop(each) if ended else self.logs[each]
+            try:
+                with open(path, "rb") as stream:
+                    stream.seek(read)
+                    text = stream.read()
+            except OSError:
+                continue
+            whole = text[:text.rfind(b"\n") + 1]
+            if not ended:
+                self.logs[each][1] = read + len(whole)
+            for line in whole.decode("utf-8", "replace").splitlines():
+                if line.startswith(self.PREFIX) and line not in self.told:
+                    self.told.add(line)
+                    self.log(f"{each}: {line}")
 
 
 class _TimeLeft:

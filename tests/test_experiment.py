@@ -26,7 +26,8 @@ from minitransfer.memory_limit import Available
 # does), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
-# is in FAKE_TRAIN_KILL, then writes result.json.
+# is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
+# them, {run} its weights' name) as it starts.
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -51,6 +52,8 @@ FAKE_TRAIN = textwrap.dedent('''
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     resumed = (folder / "checkpoint").exists()
     note("resume" if resumed else "start")
+    for line in filter(None, os.environ.get("FAKE_TRAIN_SAY", "").split("|")):
+        print(line.replace("{run}", weights.stem), flush=True)
     (folder / "pid").write_text(str(os.getpid()))
     assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
     if "--copy-from" in args:
@@ -249,6 +252,18 @@ def test_all_classes_options_reach_the_runs_on_every_class_only(tmp_path):
 
 
 # ---- local scheduling -----------------------------------------------------------------------
+
+def test_the_warnings_of_the_runs_are_told_on_the_grids_output_each_text_once(tmp_path, fake_train, monkeypatch):
+    """A run's train writes its warnings (a CPU run that would take months, a batch larger than the
+    data) into its train.log, where a researcher watching the grid did not see them."""
+    monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: every run's|iteration 1/20|warning: {run}'s own|note: not one")
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    lines = []
+    assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, log=lines.append,
+                              poll_seconds=0.01).exit_code == 0
+    assert [line for line in lines if "warning" in line or "note" in line] == [
+        f"{runs[0].name}: warning: every run's", *(f"{run.name}: warning: {run.label}'s own" for run in runs)]
+
 
 def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):
     runs = grid.plan_grid(layers=(1, 2))

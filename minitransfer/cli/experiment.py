@@ -91,19 +91,19 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
-    OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log. Transfers
-    start once their base has finished. After each run the grid says how many are left and, from
-    the pace of the runs it has trained, about how long they take and when it ends. Finished runs
-    are skipped and interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a closed
-    terminal (SIGHUP; under nohup the grid trains on) rerun the same command. More seeds,
-    layers or treatments may be added to OUT later with the same training options: runs OUT holds
-    that were trained with other ones (--max-iter, --precision, ...), which its report would pool
-    with the new ones, stop the grid before anything runs (exit code 2). Two experiments may work on
-    OUT at once (e.g. other --split-seed values, or one per machine on a shared disk): they plan one
-    after the other and share out the runs, each trained once; one started with other training
-    options while another works there is refused the same way. Exit code 75: interrupted,
-    rerun to go on; 1: some run failed, or the runs trained at once (--gpus) would together need
-    more memory than is available.
+    OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
+    shown here too, each text once). Transfers start once their base has finished. After each run
+    the grid says how many are left and, from the pace of the runs it has trained, about how long
+    they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
+    crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
+    same command. More seeds, layers or treatments may be added to OUT later with the same training
+    options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
+    its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
+    experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
+    shared disk): they plan one after the other and share out the runs, each trained once; one
+    started with other training options while another works there is refused the same way. Exit code
+    75: interrupted, rerun to go on; 1: some run failed, or the runs trained at once (--gpus) would
+    together need more memory than is available.
 
     \b
     Examples:
