@@ -209,7 +209,11 @@ def _check_configuration(saved, plan):
             if "precision" in differ else ""
         trained_on = stored.get("data")
         if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
+            # the fields the data sets (fc8_outputs) differ with it: the folder given is what to change
             hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
+        elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
+            hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
+                     "(`overwrite=True`, without `resume`)")
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
 

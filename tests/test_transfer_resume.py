@@ -119,7 +119,9 @@ def test_a_resume_with_other_copied_layers_is_refused_naming_the_field(micro_dat
     _interrupted(_transfer(out, micro_data, base))
     if not base_there:
         base.unlink()
-    with pytest.raises(training.ConfigError, match=f"with a different configuration: {named}$"):
+    hint = r"; to train the new configuration from the start, give another `out`, or replace this run " \
+        r"\(`overwrite=True`, without `resume`\)"
+    with pytest.raises(training.ConfigError, match=f"with a different configuration: {named}{hint}$"):
         training.train(_transfer(out, micro_data, base, resume="auto", **change))
 
 
