@@ -331,7 +331,7 @@ def config_option(*declarations, **attributes):
 
 device_option = config_option(
     "--device", type=click.Choice(config.DEVICES),
-    help="Where to compute: auto = cuda when CuPy sees a GPU (one process per GPU for a grid), else cpu.")
+    help="Where to compute: auto = cuda when CuPy sees a GPU, else cpu.")
 SEED = click.IntRange(0, config.MAX_SEED)  # every seed option's range: what the generators take
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
