@@ -331,7 +331,7 @@ def config_option(*declarations, **attributes):
 
 device_option = config_option(
     "--device", type=click.Choice(config.DEVICES),
-    help="Where to compute: auto = cuda when CuPy sees a GPU (one process per GPU for a grid), else cpu.")
+    help="Where to compute: auto = cuda when CuPy sees a GPU, else cpu.")
 SEED = click.IntRange(0, config.MAX_SEED)  # every seed option's range: what the generators take
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
@@ -386,7 +386,12 @@ class NetworkPath(click.Path):
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
-        folder = path.resolve() if path.is_symlink() else path  # latest -> net.run: the run folder it names
+        without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
+                           f"(baseA.run) that holds its checkpoint.h5")
+        # latest -> net.run, or `.` in net.run: the run folder it names (a path's last part names its weights file)
+        folder = path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
+        if not folder.name:  # the root folder: no run's, and no weights file beside it
+            self.fail(without_network, param, ctx)
         weights = rundir.weights_for(folder)
         if folder.suffix == ".run" and weights.is_file():
             return str(weights)
@@ -399,8 +404,7 @@ class NetworkPath(click.Path):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
-        self.fail(f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
-                  f"(baseA.run) that holds its checkpoint.h5", param, ctx)
+        self.fail(without_network, param, ctx)
 
 
 def _dead_end(link):

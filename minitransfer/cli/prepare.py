@@ -111,7 +111,7 @@ def prepare():
     Examples (lines marked "# your data" need files you download or have):
       minitransfer prepare synthetic synthetic-20
       minitransfer prepare verify synthetic-20
-      minitransfer prepare folder photos photos-64 --size 64 --families families.txt   # your data
+      minitransfer prepare folder photos photos-36 --size 36 --families families.txt   # your data
       minitransfer prepare imagenet ILSVRC2012 imagenet-256 --devkit ILSVRC2012_devkit_t12   # your data
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
       minitransfer prepare cifar10 cifar-10-python.tar.gz cifar10   # your data
@@ -211,7 +211,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 
     \b
     Example (your data):
-      minitransfer prepare folder photos photos-64 --size 64 --families families.txt   # your data
+      minitransfer prepare folder photos photos-36 --size 36 --families families.txt   # your data
     """
     built = _import(lambda: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,

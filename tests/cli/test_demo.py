@@ -102,3 +102,11 @@ def test_a_demo_that_stops_short_says_whether_a_plain_rerun_will_do(tiny_data, t
     monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: outcome)
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
     assert result.exit_code == outcome.exit_code and says in result.output, result.output
+
+
+def test_the_device_help_does_not_promise_one_process_per_gpu_where_the_demo_runs_several():
+    """The shared --device help said "one process per GPU for a grid"; the demo trains
+    demos.PROCESSES_PER_GPU networks at once on each GPU, as its own text says."""
+    assert demos.PROCESSES_PER_GPU > 1
+    text = " ".join(CliRunner().invoke(main, ["demo", "--help"], terminal_width=200).output.split())
+    assert "several processes per GPU" in text and "one process per GPU" not in text, text

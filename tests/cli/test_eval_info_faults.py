@@ -187,3 +187,21 @@ def test_a_link_to_a_finished_run_folder_names_its_weights_file(tiny, tmp_path):
     (tmp_path / "latest").symlink_to("net.run")
     assert NetworkPath().convert(str(tmp_path / "latest"), None, None) == str(tmp_path / "net.h5")
     assert NetworkPath(finished=True).convert(str(tmp_path / "latest"), None, None) == str(tmp_path / "net.h5")
+
+
+@pytest.mark.parametrize("command", [["info"], ["eval", "--device", "cpu"], ["train", "--n", "2", "--copy-from"]],
+                         ids=["info", "eval", "train-copy-from"])
+def test_a_network_named_dot_from_inside_its_run_folder_and_the_root_folder(tiny, tmp_path, command):
+    """`.` (in net.run) and `/` have no last part to name a weights file by: each ended in a ValueError
+    traceback. `.` in a finished run's folder now reads its weights file, as `net.run` does (train
+    then refuses to write its own run inside that folder); other folders are named as without a network."""
+    train(tmp_path / "net.h5", tiny)
+    (tmp_path / "empty").mkdir()
+    for folder, name in ((tmp_path / "empty", "."), (tmp_path / "empty", ".."), (tmp_path, "/")):
+        result = invoke([*command, name], folder)
+        assert result.exit_code == 2 and f"{name} is a folder without a network" in result.output, result.output
+    result = invoke([*command, "."], tmp_path / "net.run")
+    if command[0] == "train":
+        assert result.exit_code == 2 and "lies inside" in result.output, result.output
+    else:
+        assert result.exit_code == 0 and result.output.startswith(str(tmp_path / "net.h5")), result.output
