@@ -12,25 +12,37 @@ from ._common import echo, run
 
 
 class _Progress:
-    """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable)."""
+    """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable).
+
+    ``stage`` names a step before the images are decoded (listing files, finding copies): each
+    stage has a bar (or lines) of its own, "folder: listing training files: 500/1000 (50%)"."""
 
     def __init__(self, label):
-        self.label, self.bar, self.shown, self.reported = label, None, 0, -1
+        self.label, self.stage, self.bar, self.shown, self.reported = label, None, None, 0, -1
 
-    def __call__(self, done, total):
+    def __call__(self, done, total, stage=None):
+        if stage != self.stage:
+            self._close_bar()
+            self.stage, self.shown, self.reported = stage, 0, -1
+        label = f"{self.label}: {stage}" if stage else self.label
         if sys.stdout.isatty():
             if self.bar is None:
-                self.bar = click.progressbar(length=total, label=self.label)
+                self.bar = click.progressbar(length=total, label=label)
                 self.bar.__enter__()
             self.bar.update(done - self.shown)
             self.shown = done
             if done >= total:
-                self.bar.__exit__(None, None, None)
+                self._close_bar()
             return
         tenth = 10 * done // max(total, 1)
         if tenth != self.reported:
             self.reported = tenth
-            echo(f"{self.label}: {done}/{total} ({100 * done // max(total, 1)}%)")
+            echo(f"{label}: {done}/{total} ({100 * done // max(total, 1)}%)")
+
+    def _close_bar(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _import(work):

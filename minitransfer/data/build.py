@@ -49,6 +49,7 @@ MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 
 SHARD_BYTES = 192 << 20
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
+PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
 
 
 class ClassesWithoutImages(ds.DatasetError):
@@ -249,7 +250,7 @@ class _Builder:
                                     self.recorded.get(path.name))
             if entry is None:
                 self._invalidate_meta()
-                decoded = decoder.map(items[start:stop])
+                decoded = self._reported(decoder.map(items[start:stop]))
                 entry = _write(path, (self.total - self.done) * self.size * self.size * 3,
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan, self.wnids))
@@ -265,6 +266,14 @@ class _Builder:
             if self.progress:
                 self.progress(self.done, self.total)
         return {"count": first_index, "shards": shards}
+
+    def _reported(self, decoded):
+        """``decoded``, calling ``progress`` every :data:`PROGRESS_EVERY` images: at ``--size 16`` a shard holds
+        262,144 images, and an import of fewer was silent from its start to its end."""
+        for position, result in enumerate(decoded, start=1):
+            yield result
+            if self.progress and position % PROGRESS_EVERY == 0:
+                self.progress(self.done + position, self.total)
 
     def _invalidate_meta(self):
         """Before the first shard changes, remove meta.json: until the new one is written the

@@ -78,7 +78,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     ``val/``; ``families`` a families file or ``is_a`` a WordNet is-a file record each class's
     family, ``family_a`` names the family of half A. ``DatasetError`` for a tree or families file
     that cannot be imported, ``ValueError`` for options that do not fit the tree (and for ``out``
-    inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`."""
+    inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`.
+    ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before,
+    while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     train_root, val_root = _layout(source)
@@ -87,7 +89,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     if not folders:
         raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
-    files = {folder.name: _files_below(folder, scan_skipped) for folder in folders}
+    files, listed = {}, inputs.stage_progress(progress, "listing training files")
+    for number, folder in enumerate(folders, start=1):
+        files[folder.name] = _files_below(folder, scan_skipped)
+        listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in _dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
@@ -96,14 +101,18 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     digests = {}  # {path: sha256 of its bytes}: each file read once to find copies
+    examined = inputs.stage_progress(progress, "examining files")
     if val_root is not None:
-        val = _validation_files(val_root, train_root, set(files), scan_skipped)
-        sizes = _file_identities(train, val)[1]
+        val = _validation_files(val_root, train_root, set(files), scan_skipped,
+                                inputs.stage_progress(progress, "listing validation files"))
+        sizes = _file_identities(train, val, examined)[1]
     else:
-        identity, sizes = _file_identities(train, {})
-        identity = _same_content_in_a_class(train, identity, sizes, digests)
+        identity, sizes = _file_identities(train, {}, examined)
+        identity = _same_content_in_a_class(train, identity, sizes, digests,
+                                            inputs.stage_progress(progress, "finding copies in each class"))
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
-    val, copies = _without_copies_of_training(train, val, sizes, digests)
+    val, copies = _without_copies_of_training(
+        train, val, sizes, digests, inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
@@ -216,7 +225,7 @@ def _files_below(folder, skipped):
     return sorted(files)
 
 
-def _validation_files(val_root, train_root, known, skipped):
+def _validation_files(val_root, train_root, known, skipped, listed):
     folders = _class_folders(val_root)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
@@ -227,10 +236,14 @@ def _validation_files(val_root, train_root, known, skipped):
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
-    return {train_name[_same_text(folder.name)]: _files_below(folder, skipped) for folder in folders}
+    files = {}
+    for number, folder in enumerate(folders, start=1):
+        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped)
+        listed(number, len(folders))
+    return files
 
 
-def _file_identities(train, val):
+def _file_identities(train, val, examined):
     """({path: (device, inode)}, {path: size in bytes}) of every file of ``train`` and ``val``
     ({class: paths}); the identity is the path itself, and the size missing, where a file cannot be
     examined (the decoder then says why); empty files and others than regular ones have no size here.
@@ -238,10 +251,14 @@ def _file_identities(train, val):
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
-    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together."""
+    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
+    ``examined(done, total)`` is called after each class folder."""
     identity, sizes, first = {}, {}, {}
+    done, total = 0, len(train) + len(val)
     for subset, classes in (("train", train), ("val", val)):
         for name, files in sorted(classes.items()):
+            done += 1
+            examined(done, total)
             for path in files:
                 try:
                     found = os.stat(path)
@@ -296,43 +313,53 @@ def _twins(paths, identity, sizes, digests):
     return twins
 
 
-def _same_content_in_a_class(train, identity, sizes, digests):
+def _same_content_in_a_class(train, identity, sizes, digests, compared):
     """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
     made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
-    holds a copy of a training image of its class."""
+    holds a copy of a training image of its class. ``compared(done, total)`` is called after each class."""
     identity = dict(identity)
-    for files in train.values():
+    for number, files in enumerate(train.values(), start=1):
         twins = _twins(files, identity, sizes, digests)
         for path in files:
             if path in twins:
                 identity[path] = ("content", twins[path])
+        compared(number, len(train))
     return identity
 
 
-def _without_copies_of_training(train, val, sizes, digests):
+def _without_copies_of_training(train, val, sizes, digests, compared):
     """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
     a validation image that is also a training image (a copy in val/, or in another class's
     folder) would measure memory, not generalisation. Only files of a size a training file has are
-    read, each once."""
+    read, each once; each validation file is looked up by its digest, not compared with every training
+    file of its size (files of one format and dimensions, BMP or random-noise PNG, often share one size).
+    ``compared(done, total)`` is called after each class."""
     training = {}  # {size: training files of that size}
     for name in sorted(train):
         for path in train[name]:
             if path in sizes:
                 training.setdefault(sizes[path], []).append(path)
+    originals = {}  # {size: {digest: the first training file of that size with those bytes}}, filled as needed
     kept, skipped = {}, []
-    for name, files in val.items():
+    for number, (name, files) in enumerate(val.items(), start=1):
         kept[name] = []
         for path in files:
-            same_size = training.get(sizes.get(path), ()) if path in sizes else ()
-            digest = _content_digest(path, digests) if same_size else None
-            original = next((other for other in same_size if digest is not None and
-                             _content_digest(other, digests) == digest), None)
+            size = sizes.get(path)
+            if size in training and size not in originals:
+                originals[size] = {}
+                for other in training[size]:
+                    digest = _content_digest(other, digests)
+                    if digest is not None:
+                        originals[size].setdefault(digest, other)
+            digest = _content_digest(path, digests) if size in training else None
+            original = originals[size].get(digest) if digest is not None else None
             if original is None:
                 kept[name].append(path)
             else:
                 skipped.append({"file": inputs.display_name(path),
                                 "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
                                           f"of validation", "subset": "val", "class": name})
+        compared(number, len(val))
     return kept, skipped
 
 

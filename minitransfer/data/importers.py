@@ -80,7 +80,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     control character is a ``DatasetError``, see :func:`read_class_names`); ``is_a``: a
     WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
     split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
-    nor ``source`` inside ``out`` (``ValueError``).
+    nor ``source`` inside ``out`` (``ValueError``). ``progress(done, total)`` is called as images are decoded,
+    and ``progress(done, total, "listing training files")`` after each class folder is listed, before.
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
@@ -105,12 +106,14 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
     train_items, train_labels, without = [], [], []
+    listed = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
         found = _image_files(train / wnid)
         without += [] if found else [wnid]
         for path in found:
             train_items.append(ImportItem(path=str(path)))
             train_labels.append(label)
+        listed(label + 1, len(wnids))
     if without:  # named before hours of decoding, not after as a class none of whose images decoded
         listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
         raise ds.DatasetError(f"{train}: {len(without)} class folder(s) without an image file "

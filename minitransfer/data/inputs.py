@@ -113,6 +113,13 @@ def absolute(path):
     return pathlib.Path(os.path.abspath(path))
 
 
+def stage_progress(progress, stage):
+    """A ``report(done, total)`` calling ``progress(done, total, stage)`` (nothing without ``progress``): an
+    importer's steps before decoding (listing a million files, reading them to find copies) take minutes at
+    ImageNet's scale, and a command silent that long looks hung."""
+    return (lambda done, total: progress(done, total, stage)) if progress else (lambda done, total: None)
+
+
 def check_apart(source, out):
     """``ValueError`` (a usage error) when ``out`` lies inside ``source`` or ``source`` inside
     ``out``: a rerun would import the dataset's own files, or the import would write among its inputs."""

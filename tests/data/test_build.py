@@ -310,3 +310,15 @@ def test_a_class_without_images_is_named_on_one_line_whatever_its_name(tmp_path)
     assert "no training image of 1 class(es) could be imported: tench\\x1b[31m\\nred (" in str(raised.value)
     assert raised.value.skipped == [{"file": str(tmp_path / "empty.png"), "reason": "empty file (0 bytes)",
                                      "subset": "train", "class": "a"}]
+
+
+def test_progress_is_reported_inside_a_shard(tmp_path, monkeypatch):
+    """A shard of small images holds up to 262,144 of them (192 MiB): progress came once a shard, so
+    an import at --size 16 of 100,000 files said nothing from its start to its end."""
+    from minitransfer.data import synthetic
+
+    monkeypatch.setattr(build, "PROGRESS_EVERY", 4)
+    calls = []
+    synthetic.build_synthetic(tmp_path / "out", classes=2, train_per_class=10, val_per_class=2, size=8,
+                              shard_length=100, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(4, 24), (8, 24), (12, 24), (16, 24), (20, 24), (20, 24), (24, 24), (24, 24)]

@@ -435,3 +435,57 @@ def test_a_class_folder_link_to_nothing_is_reported_not_dropped_without_a_word(t
                                                    ("n01440764", False), ("Mr.Smith", False)])
 def test_a_link_to_nothing_is_a_file_by_its_suffix(name, named_as_a_file):
     assert bool(folder.FILE_NAME.fullmatch(name)) == named_as_a_file
+
+
+def _bmp_tree(root, image_bytes, write_files, train_per_class, val_per_class):
+    """train/<a, b>/ and val/<a, b>/ of distinct BMP files of one size (as files of one format and
+    dimensions often are); val/a/copy.bmp is a copy of train/b/2.bmp."""
+    files = {}
+    for number in range(train_per_class):
+        for name, base in (("a", 0), ("b", 100)):
+            files[f"train/{name}/{number}.bmp"] = image_bytes((base + number, 7, 9), size=(6, 4), kind="BMP")
+    for number in range(val_per_class):
+        for name, base in (("a", 200), ("b", 220)):
+            files[f"val/{name}/{number}.bmp"] = image_bytes((base + number, 7, 9), size=(6, 4), kind="BMP")
+    files["val/a/copy.bmp"] = files["train/b/2.bmp"]
+    return write_files(root, files)
+
+
+def test_validation_files_are_looked_up_by_digest_not_compared_with_every_training_file(
+        tmp_path, image_bytes, write_files, monkeypatch):
+    """Files of one size (BMPs, PNGs of noise): each validation file was compared with every training
+    file of its size, (validation files) x (training files) digest look-ups: 10,000 x 90,000 took 100 s
+    before the first line was printed. Each file's digest is now taken about once, and copies are
+    still found."""
+    root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=20, val_per_class=10)
+    looked_up = []
+    digest = folder._content_digest
+    monkeypatch.setattr(folder, "_content_digest",
+                        lambda path, digests: looked_up.append(path) or digest(path, digests))
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert len(looked_up) <= 2 * 61, len(looked_up)  # 40 training, 21 validation files
+    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text() == (
+        f"{root}/val/a/copy.bmp\ta copy of the training image {root}/train/b/2.bmp: left out of validation\n")
+
+
+@pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
+def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write_files, held_out):
+    """Listing 1.28 million files, examining them and reading those of one size to find copies took
+    minutes before the first progress line: a command silent that long looks hung."""
+    root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=3, val_per_class=1)
+    if held_out:
+        os.rename(root / "val", tmp_path / "val-moved")
+    calls = []
+    folder.import_folder(root, tmp_path / "out", size=8, workers=0,
+                         progress=lambda done, total, stage=None: calls.append((stage, done, total)))
+    stages = list(dict.fromkeys(stage for stage, _, _ in calls))
+    assert stages == ["listing training files", *([] if held_out else ["listing validation files"]), "examining files",
+                      *(["finding copies in each class"] if held_out else []),
+                      "finding validation copies of training images", None]
+    last = {stage: (done, total) for stage, done, total in calls}
+    assert all(done == total for done, total in last.values()), calls
+    result = _invoke(root, tmp_path / "out-cli")
+    assert result.exit_code == 0, result.output
+    assert "folder: listing training files: 2/2 (100%)\n" in result.output
+    assert "folder: finding validation copies of training images: 2/2 (100%)\n" in result.output
