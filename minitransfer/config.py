@@ -332,8 +332,11 @@ def _choose_preset(c, parent, dataset, task):
         origin = f" (the preset of {parent.path}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
     if min(dataset.image_size) < preset.crop:
+        others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
         raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
+                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                          f"{models.prepared_size(preset)} px (prepare's --size)"
+                          + "".join(f", or choose `preset={name!r}`" for name in others))
     check_int("n", c.n, 1, preset.copyable)
     check_int("random_frozen", c.random_frozen, 1, preset.copyable)
     c.fc8_outputs = c.fc8_outputs or task.num_classes

@@ -158,6 +158,8 @@ class Preset:
 
 
 PRESETS = {}
+PAPER_CROP_SHARE = 227 / 256  # CaffeNet's crops of the paper's 256 px images
+CROP_SHARE = 0.8              # a crop spanning less of an image's side sees too little of it (warned about)
 
 
 def register(preset):
@@ -199,6 +201,19 @@ def image_size_defaults():
         span = f"above {low - 1} px" if high is None else f"up to {high} px" if low <= 1 else f"{low}-{high} px"
         parts.append(f"{preset.name} {span}")
     return ", ".join(parts)
+
+
+def prepared_size(preset):
+    """The image size (prepare's --size) at which ``preset``'s crops keep the paper's proportion: 256
+    px for caffenet, 36 for mini (its 32 px crops)."""
+    return round(preset.crop / PAPER_CROP_SHARE)
+
+
+def presets_fitting(image_size):
+    """The names of the registered presets whose crops fit images of (H, W) and span at least
+    :data:`CROP_SHARE` of their shorter side."""
+    side = min(image_size)
+    return [preset.name for preset in PRESETS.values() if CROP_SHARE * side <= preset.crop <= side]
 
 
 def preset_for_image_size(image_size):

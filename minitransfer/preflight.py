@@ -20,6 +20,7 @@ import typing
 
 import numpy as np
 
+from minitransfer import models
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
@@ -27,8 +28,6 @@ from minitransfer.memory_limit import available_memory
 from minitransfer.resume import precision_history
 from minitransfer.rundir import duration
 
-CROP_SHARE_WARNING = 0.8  # a crop spanning less of an image's side than this is warned about
-PAPER_CROP_SHARE = 227 / 256
 CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
 FLOAT32 = 4  # bytes
@@ -49,11 +48,10 @@ def warnings_for(plan):
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
-    if share < CROP_SHARE_WARNING:
+    if share < models.CROP_SHARE:
         found.append(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
                      f"{plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); "
-                     f"prepare the images at {round(preset.crop / PAPER_CROP_SHARE)} px (prepare's --size) to "
-                     f"keep the paper's proportion, or choose a preset made for {min(height, width)} px images")
+                     f"{_fitting(plan)}")
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
         found.append(f"`per_class={c.per_class}` keeps every training image of {plan.dataset.path} ({images} images of "
@@ -84,6 +82,16 @@ def warnings_for(plan):
                          f"{duration(seconds)} on two cores; train on a GPU (`device='cuda'`), or fewer "
                          f"iterations (`max_iter`) or the mini preset for a trial")
     return found
+
+
+def _fitting(plan):
+    """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or
+    (unless the preset is the base's) a preset made for them."""
+    preset, image_size = plan.preset, plan.dataset.image_size
+    others = [] if plan.parent is not None else [name for name in models.presets_fitting(image_size)
+                                                  if name != preset.name]
+    return (f"prepare the images at {models.prepared_size(preset)} px (prepare's --size) to keep the paper's "
+            f"proportion" + "".join(f", or choose `preset={name!r}`" for name in others))
 
 
 def _paper_name_of_another_network(plan):

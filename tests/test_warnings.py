@@ -27,8 +27,20 @@ def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_i
     assert len(found) == 1, found
     assert f"preset micro takes 12x12 crops of the 36x36 images of {synthetic_8}" in found[0]
     assert "a crop spans 33% of an image's side" in found[0]
-    assert "prepare the images at 14 px (prepare's --size)" in found[0]  # 12 / (227 / 256) = 13.5
+    assert "prepare the images at 14 px (prepare's --size) to keep the paper's proportion, or choose " \
+        "`preset='mini'`" in found[0]  # 12 / (227 / 256) = 13.5; mini's 32 px crops span 89 % of 36
     assert warnings(data=synthetic_8, preset="mini", max_iter=5) == []  # 32 of 36: 89 %
+
+
+@pytest.mark.parametrize("data, preset, fix", [
+    ("micro_data", "mini", "prepare them at 36 px (prepare's --size), or choose `preset='micro'`"),
+    ("synthetic_8", "caffenet", "prepare them at 256 px (prepare's --size), or choose `preset='mini'`")])
+def test_a_crop_larger_than_the_images_is_refused_saying_what_fits(request, data, preset, fix):
+    """Images prepared at, say, 128 px take caffenet by default, whose 227 px crops cannot be cut
+    from them: the refusal said so and nothing of what to do."""
+    with pytest.raises(config.ConfigError, match=f"crops but the images of .* are .*: {fix}$".replace("(", r"\(")
+                       .replace(")", r"\)")):
+        warnings(data=request.getfixturevalue(data), preset=preset, max_iter=5)
 
 
 @pytest.mark.parametrize("preset", ["micro", "mini"])
