@@ -365,6 +365,20 @@ def data_option(default="the built-in synthetic set, built on first use"):
                         help=f"Prepared dataset directory (default: {default}).")
 
 
+class OutputFolder(click.Path):
+    """A folder a command writes into; an empty one (``-o "$OUT"`` with OUT unset) is a usage error,
+    where the system would read it as the current folder and fill that with the command's files."""
+
+    def __init__(self, **attributes):
+        super().__init__(file_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value:
+            self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
+                      param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
     file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its

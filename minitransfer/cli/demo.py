@@ -11,12 +11,13 @@ from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, choose_devices, device_option, drop_output_if_reader_gone, echo, run, say
+from ._common import (PRECISION_HELP, OutputFolder, choose_devices, device_option, drop_output_if_reader_gone, echo,
+                      run, say)
 from .report import show
 
 
 @click.command()
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
+@click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the runs and the report (default: minitransfer-demo; minitransfer-demo-seedS with "
                    "--seed S, minitransfer-demo-tf32 with --precision tf32 ...).")
 @click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,

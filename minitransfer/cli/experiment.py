@@ -9,8 +9,8 @@ from minitransfer import experiment as grid
 from minitransfer import config, grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, changed_fields, choose_devices, data_option, device_option, drop_output_if_reader_gone,
-                      echo, grid_train_options, run, say)
+from ._common import (SEED, OutputFolder, changed_fields, choose_devices, data_option, device_option,
+                      drop_output_if_reader_gone, echo, grid_train_options, run, say)
 
 
 def _counts(ctx, param, value):
@@ -42,7 +42,7 @@ def _time_limit(ctx, param, value):
 
 @click.command()
 @data_option()
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), required=True,
+@click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), required=True,
               help="Grid directory: OUT/<split>/<network>.h5 (e.g. grid/random0/A3B.h5), each with its run "
                    "directory <network>.run beside it; the grid's plan in OUT/experiment.json.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
@@ -73,7 +73,7 @@ def _time_limit(ctx, param, value):
 @click.option("--dry-run", is_flag=True,
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
                    "the train commands; run nothing.")
-@click.option("--emit-slurm", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
+@click.option("--emit-slurm", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running (its other "
                    "files are kept; a submit.sh, bases.sh or transfers.sh of your own is refused, not replaced).")
 @click.option("--gres", default=None,

@@ -8,7 +8,7 @@ import numpy as np
 from minitransfer.data import build, cifar, dataset, folder, importers, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import echo, run
+from ._common import OutputFolder, echo, run
 
 
 class _Progress:
@@ -133,7 +133,7 @@ def prepare():
 
 @prepare.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("out", type=OutputFolder())
 @click.option("--devkit", "devkit_folder", type=click.Path(exists=True, file_okay=False), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
@@ -175,7 +175,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 
 @prepare.command("folder")
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
-@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
                    "(default 0.1; 0 makes a train-only dataset).")
@@ -233,7 +233,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 
 @prepare.command("tiny-imagenet")
 @click.argument("source", type=click.Path(exists=True))
-@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("out", type=OutputFolder())
 @_is_a
 @_size
 @_workers
@@ -266,7 +266,7 @@ _cifar_workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), 
 def _cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
     for option in reversed((click.argument("source", type=click.Path(exists=True)),
-                            click.argument("out", type=click.Path(file_okay=False)),
+                            click.argument("out", type=OutputFolder()),
                             _size, _cifar_workers, _shard, _verify, _overwrite)):
         command = option(command)
     return command
@@ -311,7 +311,7 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
 
 
 @prepare.command("synthetic")
-@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("out", type=OutputFolder())
 @click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=20, show_default=True,
               help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)

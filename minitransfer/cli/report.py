@@ -8,7 +8,7 @@ from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.data import inputs
 
-from ._common import echo, run
+from ._common import OutputFolder, echo, run
 
 
 def _reference(ctx, param, value):
@@ -21,7 +21,7 @@ def _reference(ctx, param, value):
 
 @click.command()
 @click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=pathlib.Path), default=None,
+@click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
 @click.option("--reference", callback=_reference, default=None,
               help="The paper's numbers to overlay: 'paper' (the original runs' table, shipped with minitransfer) "

@@ -105,3 +105,23 @@ def test_python_dash_m_minitransfer_is_the_command(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "minitransfer", "info", "nothing.h5"], capture_output=True,
                              text=True, cwd=tmp_path, timeout=120)
     assert refused.returncode == 2 and "Usage: minitransfer info" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["prepare", "synthetic", ""], ["prepare", "folder", "SOURCE", ""], ["report", "RUNS", "-o", ""],
+    ["experiment", "--data", "DATA", "-o", "", "--layers", "1", "--dry-run"],
+    ["experiment", "--data", "DATA", "-o", "grid", "--layers", "1", "--emit-slurm", ""], ["demo", "-o", ""]],
+    ids=["prepare-synthetic", "prepare-folder", "report", "experiment", "emit-slurm", "demo"])
+def test_an_empty_output_folder_is_a_usage_error_not_the_current_folder(synthetic_8, tmp_path, monkeypatch, args):
+    """``-o "$OUT"`` with OUT unset: the commands wrote a dataset, a report or a grid into the
+    folder they were run in."""
+    (tmp_path / "source" / "cat").mkdir(parents=True)
+    (tmp_path / "runs").mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    given = {"DATA": str(synthetic_8), "SOURCE": str(tmp_path / "source"), "RUNS": str(tmp_path / "runs")}
+    result = CliRunner().invoke(main, [given.get(arg, arg) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "is empty: name the folder to write into" in result.output
+    assert list(work.iterdir()) == []
