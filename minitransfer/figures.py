@@ -23,6 +23,8 @@ dashed lines of its means.
 import io
 import math
 
+from minitransfer import run_search, stopping
+from minitransfer.data import inputs
 from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, natural_families, relative_by_n, select
 
@@ -87,6 +89,17 @@ def draw_all(Figure, results, reference=None):
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
     return figures
+
+
+class DrawNotice(run_search.WalkNotice):
+    """Life shown while the figures of many runs are drawn and rendered (2,000 runs' learning
+    curves, as PNG and SVG, take seconds each): as the search for the runs shows it, a line on stderr
+    each time :data:`minitransfer.run_search.WALK_NOTICE_SECONDS` have passed since the last ("drawing
+    the figures of 2,000 runs: curves.svg (10 of 10 files) ..."), and one at the end where one was
+    said. Made with the runs drawn as the lines name them ("2,000 runs")."""
+
+    def _say(self, text):
+        stopping.warn(inputs.display_name(f"drawing the figures of {self.runs_dir}: {text}"))
 
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
