@@ -313,6 +313,8 @@ def curves(Figure, results):
     group of runs; a run still rising at the end is red, the first :data:`RISING_NAMED` of a group
     named. The runs' lines are drawn as an image in the SVG too: a grid's 1,000 runs made 20 MB of
     vector paths."""
+    from matplotlib.ticker import EngFormatter
+
     groups = {}
     for r in results:
         key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
@@ -333,6 +335,8 @@ def curves(Figure, results):
         loss_axes.set_ylabel("training loss (logged batches)")
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")
+        for each in (loss_axes, top1_axes):  # 450,000 iterations: "100k", not digits running into each other
+            each.xaxis.set_major_formatter(EngFormatter(sep=""))
         for each, why in ((loss_axes, NO_LOSSES), (top1_axes, NO_EVALUATIONS)):
             each.grid(alpha=0.3)
             if not each.lines:

@@ -243,3 +243,17 @@ def test_learning_curves_name_a_few_runs_still_rising_and_draw_runs_as_an_image(
     assert legend.get_title().get_text() == "still rising (40; 32 more in findings.md)"
     assert len(loss_axes.lines) == len(top1_axes.lines) == 40
     assert all(line.get_rasterized() for line in loss_axes.lines + top1_axes.lines)
+
+
+def test_learning_curves_of_the_papers_length_label_iterations_in_thousands():
+    """450,000 iterations: the ticks' "100000200000300000" ran into each other in every panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    run = grid.Run("random0/baseB", "base", "random", 0, target="B")
+    result = Result(run, 0.5, 0.5, 0.5, 3, curve=((1000, 0.1), (200_000, 0.4), (450_000, 0.5)),
+                    losses=((20, 6.9), (450_000, 1.0)))
+    figure = figures.curves(Figure, [result])
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    for axes in figure.axes:
+        labels = [label.get_text() for label in axes.get_xticklabels()]
+        assert "400k" in labels and not any("0000" in label for label in labels)
