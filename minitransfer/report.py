@@ -220,10 +220,13 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
                     without_base=without_base(results))
     contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
+    notice = figure_module.DrawNotice(f"{len(results):,} runs")
     drawn = figure_module.draw_all(Figure, results, reference_results) if Figure is not None else {}
-    for name in (name for name in figure_module.FIGURES if name in drawn):
-        for suffix in FIGURE_FORMATS:
-            contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
+    files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
+    for number, (name, suffix) in enumerate(files, start=1):
+        notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
+        contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
+    notice.done(lambda: f"{len(files)} files drawn")
     _replace(out_dir, {name: data.encode("utf-8", inputs.DISPLAY_ERRORS) if isinstance(data, str) else data
                        for name, data in contents.items()})  # a run or folder named in bytes not UTF-8: as \xNN
     report.files = {name: out_dir / name for name in contents}

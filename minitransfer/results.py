@@ -58,7 +58,8 @@ class BadReference(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
-    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss)),
+    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss) of
+    at most :data:`LOSS_POINTS` of the logged batches, from lines evenly spaced over its log),
     the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
     the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
     computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), and for a run
@@ -183,7 +184,7 @@ def _read_run(folder, name, bases, families):
     run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in _read_log(rundir.read_metrics, folder / "metrics.jsonl")
+                   for record in _read_log(_read_losses, folder / "metrics.jsonl")
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
@@ -193,6 +194,16 @@ def _read_run(folder, name, bases, families):
                   fingerprint=treatments.recorded(folder, config, "dataset_fingerprint", records=records) or "",
                   precision=precision_of(folder, config, records) if config else "",
                   schedule=schedule_of(config))
+
+
+# The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
+# 22,500 batches a CaffeNet run logs, read for each of a grid's 1,000 runs, took most of the report's
+# time and memory (and 100 MB of SVG).
+LOSS_POINTS = 500
+
+
+def _read_losses(path):
+    return rundir.read_metrics(path, most=LOSS_POINTS)
 
 
 def _is_loss_record(record):

@@ -227,3 +227,33 @@ def test_a_figure_is_drawn_for_the_runs_it_shows(plan, drawn):
     """A cross-dataset grid's report held a figure2 and a figure3 that only said 'no random-split runs'."""
     results = networks(grid.plan_grid(**plan), lambda run: 0.5)
     assert sorted(figures.draw_all(Figure, results)) == drawn
+
+
+def test_learning_curves_name_a_few_runs_still_rising_and_draw_runs_as_an_image():
+    """A grid of 40 runs trained too short: the legend named each (hundreds in a large grid, taller
+    than the figure); it names RISING_NAMED and counts the rest. The runs' lines are rasterized: a
+    grid of 1,000 runs wrote 20 MB of vector paths into curves.svg."""
+    climbing = tuple((10 * i, 0.1 + 0.02 * i) for i in range(1, 21))
+    runs = [grid.Run(f"random{seed}/A1B", "transfer", "random", seed, target="B", source="A", n=1)
+            for seed in range(40)]
+    results = [Result(run, 0.5, 0.5, 0.5, 20, curve=climbing, losses=((10, 2.0), (200, 1.0))) for run in runs]
+    loss_axes, top1_axes = figures.curves(Figure, results).axes
+    legend = top1_axes.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == [f"random{seed}/A1B" for seed in range(8)]
+    assert legend.get_title().get_text() == "still rising (40; 32 more in findings.md)"
+    assert len(loss_axes.lines) == len(top1_axes.lines) == 40
+    assert all(line.get_rasterized() for line in loss_axes.lines + top1_axes.lines)
+
+
+def test_learning_curves_of_the_papers_length_label_iterations_in_thousands():
+    """450,000 iterations: the ticks' "100000200000300000" ran into each other in every panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    run = grid.Run("random0/baseB", "base", "random", 0, target="B")
+    result = Result(run, 0.5, 0.5, 0.5, 3, curve=((1000, 0.1), (200_000, 0.4), (450_000, 0.5)),
+                    losses=((20, 6.9), (450_000, 1.0)))
+    figure = figures.curves(Figure, [result])
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    for axes in figure.axes:
+        labels = [label.get_text() for label in axes.get_xticklabels()]
+        assert "400k" in labels and not any("0000" in label for label in labels)

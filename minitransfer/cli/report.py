@@ -42,7 +42,8 @@ def report(runs, out, reference):
 
     The runs are looked for in every folder under RUNS, through folders linked into it (each folder
     read once; a prepared dataset's, /proc and /sys not looked into); where that takes long (a grid
-    on a slow network disk, RUNS a home folder), a line on stderr every 10 s says how far it is.
+    on a slow network disk, RUNS a home folder), a line on stderr every 10 s says how far it is, as
+    it does while the figures of a large grid are drawn.
 
     A run that cannot be read, or is not the network its name says, is left out of every table,
     figure and finding, and named with the reason on the terminal ("left out: ..."), in results.md

@@ -1,0 +1,66 @@
+"""``minitransfer report`` on a grid of a thousand runs: each run's files read once and no more of
+them than the report shows, and life shown on stderr while the figures are drawn."""
+
+import json
+
+import pytest
+
+from minitransfer import figures, fileio, report, run_search
+from minitransfer import results as results_module
+from minitransfer.results import collect
+from test_report import write_runs
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    return write_runs(tmp_path / "grid")
+
+
+def test_a_long_training_log_is_read_as_a_few_hundred_points(runs_dir, monkeypatch):
+    """A CaffeNet run logs 22,500 training losses: every line of every run's metrics.jsonl parsed
+    took most of a 1,000-run report's time and memory, for a panel a few hundred pixels wide. At
+    most LOSS_POINTS lines are parsed, evenly spaced, the first and the last loss among them."""
+    monkeypatch.setattr(results_module, "LOSS_POINTS", 11)
+    lines = [json.dumps({"iteration": 20 * i, "loss": 7.0 - i / 100, "top1": 0.1, "lr": 0.01}) for i in range(1, 1002)]
+    lines[500] = json.dumps({"iteration": 10_000, "event": "eval", "top1": 0.4})
+    (runs_dir / "random0" / "A3B.run" / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    parsed = []
+    parse_json = fileio.parse_json
+    monkeypatch.setattr(fileio, "parse_json", lambda text: parsed.append(text) or parse_json(text))
+    [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
+    assert [iteration for iteration, _ in run.losses] == [20 * (1 + 100 * i) for i in range(11) if i != 5]
+    assert run.losses[0] == (20, 6.99) and run.losses[-1] == (20_020, 7.0 - 1001 / 100)
+    assert len([text for text in parsed if text in lines]) == 11
+
+
+class SlowRendering:
+    """A clock for :mod:`minitransfer.run_search` on which each figure file takes ``seconds`` to
+    render (2,000 runs' learning curves); the files are placeholder bytes."""
+
+    def __init__(self, monkeypatch, seconds):
+        self.now, self.seconds = 1000.0, seconds
+        monkeypatch.setattr(run_search, "time", self)
+        monkeypatch.setattr(figures, "render", self.render)
+
+    def render(self, figure, suffix):
+        self.now += self.seconds
+        return b"placeholder"
+
+    def monotonic(self):
+        return self.now
+
+
+def test_figures_long_to_draw_show_life(runs_dir, tmp_path, monkeypatch, capsys):
+    """After the runs were read, the figures of 1,000 runs took 12 s without a word (before the
+    learning curves were thinned, 55 s): a line once 10 s have passed since the last, naming the
+    file drawn, and one at the end; figures drawn quickly say nothing."""
+    pytest.importorskip("matplotlib")
+    SlowRendering(monkeypatch, 0)
+    report.write_report(runs_dir, tmp_path / "quick")
+    assert capsys.readouterr().err == ""
+
+    SlowRendering(monkeypatch, 6)
+    report.write_report(runs_dir, tmp_path / "slow")
+    assert capsys.readouterr().err.splitlines() == [
+        "drawing the figures of 14 runs: curves.png (3 of 4 files) ...",
+        "drawing the figures of 14 runs: 4 files drawn in 24 s"]
