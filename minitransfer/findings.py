@@ -218,7 +218,7 @@ def _precise(spread):
     return not math.isnan(spread.se) and RESOLVED * spread.se <= CLOSE + ROUNDING
 
 
-MORE_NETWORKS = "train more networks per point (experiment --split-seed, --replicates)"
+MORE_NETWORKS = "train more networks per point (experiment --split-seed for random splits, --replicates for others)"
 
 
 def _too_few(counts):
@@ -287,8 +287,13 @@ def _other_schedules(results):
         if len(schedules) < 2:
             continue
         differ = [key for key in SCHEDULE_FIELDS if len({dict(schedule).get(key) for schedule in schedules}) > 1]
-        listed = sorted(f"{', '.join(f'{key} {dict(schedule).get(key)}' for key in differ)} ({len(names)}: "
+        listed = sorted(f"{', '.join(_option(key, dict(schedule).get(key)) for key in differ)} ({len(names)}: "
                         f"{', '.join(names)})" for schedule, names in schedules.items())
         found.append(f"{group} trained with {len(schedules)} schedules: {'; '.join(listed)}; their accuracies are "
                      f"not comparable: train them again with the grid's options")
     return found
+
+
+def _option(field, value):
+    """A training field as the option that sets it: "--max-iter 300"."""
+    return f"--{field.replace('_', '-')} {value}"
