@@ -78,7 +78,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     :func:`minitransfer.resume.precision_history`).
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
-    ``mean_resized_from`` gives the size it had ([H, W]; None when it fits). Raises
+    ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of
+    the centre crops scored, ``image_size`` the images' [H, W]. Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
     holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory``
@@ -132,7 +133,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
     return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
-            "mean_resized_from": mean_resized_from, **scores}
+            "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
+            **scores}
 
 
 def _task_of(saved, dataset):

@@ -163,6 +163,7 @@ def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_pat
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)
     assert scores["mean_resized_from"] == [14, 14] and scores["images"] == 12
+    assert (scores["crop"], scores["image_size"]) == (12, [36, 36])
 
     target = datasets.open_dataset(large)
     labels = target.labels("val")
@@ -175,4 +176,6 @@ def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_pat
     text = CliRunner().invoke(main, ["eval", str(net_path), "--data", str(large), "--device", "cpu"])
     assert text.exit_code == 0 and f"the mean image of {net_path} is 14x14; it was resized to the images of " \
                                    f"{large}\n" in text.output
+    assert "its 12x12 centre crops span 33% of the side of these 36x36 images (86% of the 14x14 images it was " \
+        "trained on): it is scored on a small part of each; prepare them at 14 px" in text.output  # as train warns
     assert evaluate.evaluate_checkpoint(net_path, data=str(small), device="cpu")["mean_resized_from"] is None

@@ -2,7 +2,7 @@
 
 import click
 
-from minitransfer import evaluate
+from minitransfer import evaluate, models
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
@@ -57,5 +57,11 @@ def _lines(checkpoint, scores):
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
         yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"
+        crop, share = scores["crop"], scores["crop"] / min(scores["image_size"])
+        if share < models.CROP_SHARE:  # as train warns: the network sees a small part of each image
+            yield (f"its {crop}x{crop} centre crops span {share:.0%} of the side of these "
+                   f"{scores['image_size'][0]}x{scores['image_size'][1]} images ({crop / min(height, width):.0%} of "
+                   f"the {height}x{width} images it was trained on): it is scored on a small part of each; prepare "
+                   f"them at {height} px (prepare's --size) to score it as trained")
     if scores["precision"] != scores["trained_precision"]:
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
