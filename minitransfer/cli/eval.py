@@ -29,7 +29,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
     must have the classes the network was trained on, and without --data be the one it was trained
     on, not another prepared in its folder since (exit code 65 otherwise). On images stored at
-    another size the mean image is resampled to theirs, as train does, and the output says so.
+    another size the mean image is resampled to theirs, as train does, and the output says so (and
+    when the network's crops see a small part of each: prepare them at the size it was trained on).
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
     memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network), 65
