@@ -107,8 +107,9 @@ def test_parse_layers(text, expected):
     assert grid.parse_layers(text, 7) == expected
 
 
-@pytest.mark.parametrize("text, reason", [("0-3", "'0-3' is outside 1..7"), ("1-8", "'1-8' is outside 1..7 .* copied or left random; layer 8, the classifier, is "
-                                                  "always trained"),
+@pytest.mark.parametrize("text, reason", [("0-3", "'0-3' is outside 1..7"),
+                                          ("1-8", "'1-8' is outside 1..7 .* copied or left random; layer 8, the "
+                                                  "classifier, is always trained"),
                                           ("x", "cannot read 'x'"), ("4-2", r"'4-2' runs backwards \(write 2-4\)"),
                                           ("1-", "cannot read '1-'"), ("-3", "cannot read '-3'"),
                                           ("1,,3", "'1,,3' has an empty entry"), ("1,3,", "'1,3,' has an empty entry"),
