@@ -316,10 +316,16 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     _import_cifar(cifar.import_cifar100, "cifar100", source, out, size, workers, shard_size, verify, overwrite)
 
 
+def _even(context, parameter, value):
+    if value % 2:
+        raise click.BadParameter(f"must be even (half the classes man-made, half natural), got {value}")
+    return value
+
+
 @prepare.command("synthetic")
 @click.argument("out", type=OutputFolder())
 @click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=20, show_default=True,
-              help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
+              callback=_even, help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)

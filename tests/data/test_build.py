@@ -282,6 +282,13 @@ def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():
     assert CliRunner().invoke(main, ["prepare", "synthetic", "x", "--classes", "22"]).exit_code == 2
 
 
+def test_an_odd_number_of_synthetic_classes_is_refused_naming_the_option(tmp_path):
+    result = CliRunner().invoke(main, ["prepare", "synthetic", str(tmp_path / "out"), "--classes", "3"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert "Invalid value for '--classes': must be even (half the classes man-made, half natural), got 3" in \
+        " ".join(result.output.split())
+
+
 def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tmp_path, tree_state):
     """Two imports into one folder would mix shards of two sizes or seeds (and the loser blamed the
     data); the second is refused (exit 2) and writes nothing, as a second training run is."""
