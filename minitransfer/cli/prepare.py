@@ -74,6 +74,11 @@ def _finish(built, verify):
         return
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
     unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
+    returned = set(built.meta.get("returned_to_training", []))
+    _note_without_validation([entry for entry in unseen if entry["name"] in returned],
+                             "their only decodable images had been held out for validation: they went back to "
+                             "training")
+    unseen = [entry for entry in unseen if entry["name"] not in returned]
     skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
     _note_without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
                              f"their validation images could not be imported: they are listed in "
@@ -206,12 +211,13 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
     its values lie in 0..65535. Class folders without a decodable training image, and links to
     nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
-    README.md, in OUT/skipped.txt); a val/ class that train/ lacks is an
-    error, and so is one file linked into two classes or into train/ and val/. A validation file
-    that is a byte copy of a training image is left out of validation and listed in OUT/skipped.txt
-    (copies within a class are held out together). Hidden files and folders (".*", __MACOSX) are
-    ignored. Beside other folders, train/ and val/ are class folders (train/ must then hold images
-    itself).
+    README.md, in OUT/skipped.txt); a class whose only decodable images were held out for
+    validation gets them back for training (a note says it has no validation image); a val/ class
+    that train/ lacks is an error, and so is one file linked into two classes or into train/ and
+    val/. A validation file that is a byte copy of a training image is left out of validation and
+    listed in OUT/skipped.txt (copies within a class are held out together). Hidden files and
+    folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders
+    (train/ must then hold images itself).
 
     \b
     A families file (--families) has one line per class, the family last:
@@ -310,10 +316,16 @@ def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     _import_cifar(cifar.import_cifar100, "cifar100", source, out, size, workers, shard_size, verify, overwrite)
 
 
+def _even(context, parameter, value):
+    if value % 2:
+        raise click.BadParameter(f"must be even (half the classes man-made, half natural), got {value}")
+    return value
+
+
 @prepare.command("synthetic")
 @click.argument("out", type=OutputFolder())
 @click.option("--classes", type=click.IntRange(2, len(synthetic.CLASS_MOTIFS)), default=20, show_default=True,
-              help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
+              callback=_even, help=f"Even, 2..{len(synthetic.CLASS_MOTIFS)}: half man-made, half natural.")
 @click.option("--train-per-class", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--val-per-class", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)

@@ -184,21 +184,36 @@ def check_workers(workers):
 
 
 def _check_same_origin(out, source, size):
-    """``ValueError`` naming what differs when ``out`` holds a finished dataset prepared from
-    another source or at another size (replacing it needs --overwrite)."""
+    """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
+    dataset prepared from another source or at another size (replacing it needs --overwrite)."""
     try:
         old = fileio.parse_json((out / ds.META_FILE).read_bytes())
     except (OSError, ValueError):
         return  # no finished dataset there (or no readable one): nothing to lose
-    old_source = old.get("source") if isinstance(old, dict) else None
-    old_source = old_source if isinstance(old_source, dict) else {}
-    differences = [f"{key} {old_source.get(key)!r}, now {source.get(key)!r}" for key in sorted({*old_source, *source})
-                   if not _same_value(old_source.get(key), source.get(key))]
-    if old.get("image_size") != [size, size]:
-        differences.append(f"image size {old.get('image_size')!r}, now {[size, size]}")
+    old = old if isinstance(old, dict) else {}
+    old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
+    if old_source.get("kind") != source.get("kind"):
+        differences = [f"made by 'prepare {old_source.get('kind')}', now 'prepare {source.get('kind')}'"]
+    else:
+        differing = [key for key in sorted({*old_source, *source})
+                     if not _same_value(old_source.get(key), source.get(key))]
+        differences = [f"{_SOURCE_WORDS.get(key, '--' + key.replace('_', '-'))} {_given(old_source.get(key))}, "
+                       f"now {_given(source.get(key))}" for key in differing]
+        old_size = old.get("image_size")
+        if old_size != [size, size] and "size" not in differing:  # synthetic sets record --size in their source
+            square = isinstance(old_size, list) and len(old_size) == 2 and old_size[0] == old_size[1]
+            differences.append(f"--size {old_size[0] if square else repr(old_size)}, now {size}")
     if differences:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
                          f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+
+
+_SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version"}
+
+
+def _given(value):
+    """An option's recorded value as the command line gives it (None: the option was left out)."""
+    return "not given" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
 def _same_value(old, new):

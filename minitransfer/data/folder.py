@@ -29,7 +29,10 @@ val/ that train/ does not have is an error.
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
 class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
-"photo (1).jpg") count as one file, held out or kept together, as links do.
+"photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
+before they are decoded: a class whose training files all fail to decode while a held-out one
+decodes gets its held-out files back (it trains, without validation images; meta.json
+``returned_to_training`` names it) rather than being left out.
 
 Validation never holds a training image: a validation file whose bytes a training file repeats
 (a copy in val/, or one in another class's folder) is left out of validation and listed in
@@ -116,6 +119,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     scan_skipped += copies
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
+    returned = []  # classes whose held-out files went back to training
     while True:
         names = sorted(train)
         if not names:
@@ -128,17 +132,29 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                              "seed": seed, "families": str(inputs.absolute(families)) if families else None},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite,
-                extra_meta={"excluded_classes": excluded, **({"family_a": chosen_a} if chosen_a else {})})
-        except ClassesWithoutImages as error:
-            if len(error.indices) == len(names):
+                extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
+                            **({"family_a": chosen_a} if chosen_a else {})})
+        except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
+            without = [names[index] for index in error.indices]
+            given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
+            if not given_back and len(without) == len(names):
                 raise
-            left_out = {names[index] for index in error.indices}  # rare: import again without them (labels shift)
+            for name in given_back:  # its held-out image was its only decodable one: it trains, unvalidated
+                train[name], val[name] = sorted(train[name] + val[name]), []
+                returned.append(name)
+            left_out = set(without) - set(given_back)  # left out: the labels of the classes after them shift
             left_out_files = {inputs.display_name(path) for name in left_out
                               for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
                 excluded.append({"name": name, "reason": "no decodable training image"})
                 del train[name]
+
+
+def _decoded_any(paths, error):
+    """Whether a file of ``paths`` decoded in the import that raised the :class:`ClassesWithoutImages` ``error``."""
+    undecodable = {entry["file"] for entry in error.skipped}
+    return any(inputs.display_name(path) not in undecodable for path in paths)
 
 
 def _layout(source):

@@ -56,7 +56,8 @@ def check_meta(meta, meta_path, subsets):
 
     Checked: image_size, each subset's count and shard list (plain file names, sha256 digests,
     counts, contiguous first indices), the class table (entries numbered 0..C−1 with text wnid and
-    name, no wnid twice), the mean entry, and the lists of skipped files and left-out classes."""
+    name, no wnid twice), the mean entry, and the lists of skipped files, left-out classes and classes
+    whose held-out images went back to training."""
     try:
         _check(meta, subsets)
     except _Malformed as error:
@@ -84,6 +85,8 @@ def _check(meta, subsets):
         _mapping(entry, f"excluded_classes[{number}]", ("name", "reason"))
         _text(entry["name"], f"excluded_classes[{number}].name")
         _text(entry["reason"], f"excluded_classes[{number}].reason")
+    for number, name in enumerate(_listing(meta.get("returned_to_training", []), "returned_to_training")):
+        _text(name, f"returned_to_training[{number}]")
 
 
 def _check_subset(entry, field):

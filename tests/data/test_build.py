@@ -240,11 +240,33 @@ def test_a_dataset_from_another_source_is_replaced_only_with_overwrite(tmp_path,
     result = _prepare(out, "--seed", "7", "--size", "10")  # SYNTHETIC's --size 12 comes first: the last wins
     assert result.exit_code == 2, result.output
     message = " ".join(result.output.split())
-    assert f"{out} holds a dataset prepared from another source or with other options (seed 0, now 7;" in message
-    assert "image size [12, 12], now [10, 10]): pass --overwrite" in message
+    assert (f"{out} holds a dataset prepared from another source or with other options (--seed 0, now 7; "
+            f"--size 12, now 10): pass --overwrite to replace it") in message  # as the options the user gave
     assert tree_state(out) == before
     assert _prepare(out, "--seed", "7", "--size", "10", "--overwrite").exit_code == 0
     assert dataset.open_dataset(out).meta["source"]["seed"] == 7
+
+
+def test_another_source_is_named_by_the_options_and_the_command_that_differ(tmp_path, tree_state):
+    photos = tmp_path / "photos"
+    for name, colour in (("cat", (200, 10, 10)), ("dog", (10, 10, 200))):
+        (photos / name).mkdir(parents=True)
+        for number in range(2):
+            Image.new("RGB", (8, 8), (colour[0], colour[1] + number, colour[2])).save(photos / name / f"{number}.png")
+    (tmp_path / "families.txt").write_text("cat animal\ndog pet\n")
+    out = tmp_path / "out"
+    folder = ["prepare", "folder", str(photos), str(out), "--size", "8", "--workers", "0"]
+    assert CliRunner().invoke(main, [*folder, "--families", str(tmp_path / "families.txt"),
+                                     "--val-fraction", "0.5"]).exit_code == 0
+    before = tree_state(out)
+    refused = CliRunner().invoke(main, folder)
+    assert refused.exit_code == 2, refused.output
+    assert (f"(--families {str(tmp_path / 'families.txt')!r}, now not given; --val-fraction 0.5, now not given): "
+            f"pass --overwrite") in " ".join(refused.output.split())
+    refused = _prepare(out)
+    assert refused.exit_code == 2, refused.output
+    assert "(made by 'prepare folder', now 'prepare synthetic'): pass --overwrite" in " ".join(refused.output.split())
+    assert tree_state(out) == before
 
 
 def test_a_full_disk_at_the_mean_image_says_how_much_it_needs(tmp_path, monkeypatch):
@@ -258,6 +280,13 @@ def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():
     assert "75 interrupted" in " ".join(CliRunner().invoke(main, ["prepare", "--help"]).output.split())
     assert "Even, 2..20" in CliRunner().invoke(main, ["prepare", "synthetic", "--help"]).output
     assert CliRunner().invoke(main, ["prepare", "synthetic", "x", "--classes", "22"]).exit_code == 2
+
+
+def test_an_odd_number_of_synthetic_classes_is_refused_naming_the_option(tmp_path):
+    result = CliRunner().invoke(main, ["prepare", "synthetic", str(tmp_path / "out"), "--classes", "3"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert "Invalid value for '--classes': must be even (half the classes man-made, half natural), got 3" in \
+        " ".join(result.output.split())
 
 
 def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tmp_path, tree_state):

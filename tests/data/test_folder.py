@@ -119,6 +119,34 @@ def test_empty_and_unreadable_classes_are_left_out_and_reported(tmp_path, image_
     data.verify()
 
 
+@pytest.mark.parametrize("seed,held_out", [(2, "good.jpg"), (3, "garbage.jpg")], ids=["good-held-out", "bad-held-out"])
+def test_a_class_whose_only_decodable_image_was_held_out_gets_it_back_for_training(
+        tmp_path, image_bytes, write_files, tree_state, seed, held_out):
+    root = _flat_tree(tmp_path / "flat", image_bytes, write_files, {"a": 3, "b": 3})
+    write_files(root, {"cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": b"not an image" * 10,
+                       "cat/empty.jpg": b""})  # one of the three held out: 0.4 * 3 rounds to 1
+    command = (root, tmp_path / "out", "--val-fraction", "0.4", "--seed", seed)
+    result = _invoke(*command)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert [entry["name"] for entry in data.classes] == ["a", "b", "cat"] and data.meta["excluded_classes"] == []
+    assert _close([colour for label, colour in zip(data.labels("train"), _mean_colours(data, "train")) if label == 2],
+                  [(250, 0, 0)])
+    assert 2 not in data.labels("val").tolist()
+    skipped_val = [os.path.basename(entry["file"]) for entry in data.meta["skipped"] if entry.get("subset") == "val"]
+    if held_out == "good.jpg":  # it went back: the class trains without validation, and says so
+        assert data.meta["returned_to_training"] == ["cat"] and skipped_val == []
+        assert re.search(r"no validation image.*'cat' \(their only decodable images had been held out for "
+                         r"validation: they went back to training\)", result.output)
+    else:
+        assert data.meta["returned_to_training"] == [] and skipped_val == ["garbage.jpg"]
+        assert "'cat' (their validation images could not be imported" in result.output
+    data.verify()
+    before = {name: digest for name, (digest, _) in tree_state(tmp_path / "out").items()}
+    assert _invoke(*command).exit_code == 0  # the same dataset again (rebuilt: the first try plans the hold-out)
+    assert {name: digest for name, (digest, _) in tree_state(tmp_path / "out").items()} == before
+
+
 @pytest.mark.parametrize("setup,message", [
     (lambda root: (root / "val" / "horse").mkdir(parents=True),
      r"val: 1 class folder\(s\) that .*train does not have: horse"),

@@ -190,10 +190,11 @@ def test_train_refuses_corrupt_data_with_exit_65_before_the_first_iteration(trai
     (lambda meta: meta.update(skipped={"a": 1}), r"skipped"),
     (lambda meta: meta.update(skipped=["x.jpg"]), r"skipped\[0\]"),
     (lambda meta: meta.update(excluded_classes="abc"), r"excluded_classes"),
+    (lambda meta: meta.update(returned_to_training=[7]), r"returned_to_training\[0\]"),
     (lambda meta: meta.update(image_size=[16, 16, 3]), r"image_size"),
     (lambda meta: meta.update(classes=None), r"classes"),
 ], ids=["no-sha", "sha-int", "absolute-file", "count-str", "mean-file-int", "skipped-dict", "skipped-strs",
-        "excluded-str", "image-size-3", "classes-none"])
+        "excluded-str", "returned-int", "image-size-3", "classes-none"])
 def test_a_malformed_meta_json_field_is_named_by_every_command(copy, edit, field):
     _edit_meta(copy, edit)
     with pytest.raises(dataset.DatasetError, match=rf"meta\.json: {field} malformed"):
