@@ -32,7 +32,10 @@ class's choice does not depend on the others; byte-identical copies in one class
 "photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
 before they are decoded: a class whose training files all fail to decode while a held-out one
 decodes gets its held-out files back (it trains, without validation images; meta.json
-``returned_to_training`` names it) rather than being left out.
+``returned_to_training`` names it) rather than being left out. meta.json ``decision_inputs`` records,
+for each class left out or given its files back, a digest of the files it was decided from (paths,
+sizes, modification times): a rerun makes the decision again while they are unchanged (so it decodes
+and writes nothing) and decides anew once one changed (a broken file repaired).
 
 Validation never holds a training image: a validation file whose bytes a training file repeats
 (a copy in val/, or one in another class's folder) is left out of validation and listed in
@@ -56,6 +59,7 @@ Example::
 
 import hashlib
 import os
+import pathlib
 import re
 import stat
 import unicodedata
@@ -66,11 +70,12 @@ from minitransfer import fileio
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import ClassesWithoutImages, build_dataset
+from .build import DECODER, ClassesWithoutImages, build_dataset
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
+NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -120,6 +125,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
+    decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
+    _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
         if not names:
@@ -133,12 +140,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
-                            **({"family_a": chosen_a} if chosen_a else {})})
+                            "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
             given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
             if not given_back and len(without) == len(names):
                 raise
+            decided.update({name: _decision_inputs(name, train, val) for name in without})
             for name in given_back:  # its held-out image was its only decodable one: it trains, unvalidated
                 train[name], val[name] = sorted(train[name] + val[name]), []
                 returned.append(name)
@@ -147,8 +155,48 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                               for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
-                excluded.append({"name": name, "reason": "no decodable training image"})
+                excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
                 del train[name]
+
+
+def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
+    """Make again the decisions the meta.json in ``out`` records (classes left out as without a decodable
+    training image, classes given their held-out files back) for each class whose files, split as now, are
+    those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
+    the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
+    again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
+    try:
+        meta = fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())
+        recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
+        left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
+                    if entry.get("reason") == NO_TRAINING_IMAGE}
+        given_back = set(meta.get("returned_to_training", []))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
+        return
+    still = {name for name, inputs_digest in recorded.items()
+             if name in train and inputs_digest == _decision_inputs(name, train, val)}
+    for name in sorted(still & given_back - left_out):
+        decided[name] = recorded[name]
+        train[name], val[name] = sorted(train[name] + val.get(name, [])), []
+        returned.append(name)
+    left_out &= still
+    left_out_files = {inputs.display_name(path) for name in left_out for path in train[name] + val.get(name, [])}
+    known_bad += [entry for entry in skipped if isinstance(entry, dict) and entry.get("file") in left_out_files]
+    for name in sorted(left_out):
+        decided[name] = recorded[name]
+        excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
+        del train[name]
+
+
+def _decision_inputs(name, train, val):
+    """The SHA-256 of what decides whether class ``name`` has a decodable training image: its training and
+    held-out files, each's path, size and modification time (:meth:`.decode.ImportItem.identity`, as shard
+    plans record them), and the decoder."""
+    digest = hashlib.sha256(DECODER.encode() + b"\n")
+    for subset, files in (("train", train.get(name, [])), ("val", val.get(name, []))):
+        for path in files:
+            digest.update(f"{subset}\t{ImportItem(path=path).identity()}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _decoded_any(paths, error):
