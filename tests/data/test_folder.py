@@ -567,6 +567,34 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
 
 
 @pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
+def test_a_rerun_reads_no_file_of_the_source_to_find_copies_until_one_changes(
+        tmp_path, image_bytes, write_files, tree_state, monkeypatch, held_out):
+    """Every file of a size a validation file has was read again on each rerun to find copies (at ImageNet's
+    scale tens of GB, for a rerun that writes nothing); the digests are kept beside the dataset, by path,
+    size and modification time."""
+    root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=4, val_per_class=2)
+    if held_out:  # copies within a class are looked for there
+        os.rename(root / "val", tmp_path / "val-moved")
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    before = tree_state(tmp_path / "out")
+    read = []
+    sha256_file = folder.fileio.sha256_file
+    monkeypatch.setattr(folder.fileio, "sha256_file",
+                        lambda path: (read.append(os.path.relpath(path, root)) if str(path).startswith(str(root))
+                                      else None) or sha256_file(path))
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    assert read == [] and tree_state(tmp_path / "out") == before
+    changed = root / "train/a/1.bmp"
+    changed.write_bytes(image_bytes((77, 7, 9), size=(6, 4), kind="BMP"))  # its size, another image
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))  # also on a coarse clock
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    assert read == ["train/a/1.bmp"]
+    if not held_out:
+        skipped = (tmp_path / "out" / dataset.SKIPPED_FILE).read_text()
+        assert "val/a/copy.bmp\ta copy of the training image" in skipped
+
+
+@pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
 def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write_files, held_out):
     """Listing 1.28 million files, examining them and reading those of one size to find copies took
     minutes before the first progress line: a command silent that long looks hung."""
