@@ -215,7 +215,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     validation gets them back for training (a note says it has no validation image); a val/ class
     that train/ lacks is an error, and so is one file linked into two classes or into train/ and
     val/. A validation file that is a byte copy of a training image is left out of validation and
-    listed in OUT/skipped.txt (copies within a class are held out together). Hidden files and
+    listed in OUT/skipped.txt (copies within a class are held out together; the files' digests are
+    kept in OUT/source-digests.json, so a rerun reads only the files that changed). Hidden files and
     folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders
     (train/ must then hold images itself).
 

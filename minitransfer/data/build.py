@@ -90,7 +90,7 @@ def _shard_plan(items, labels, extras, size):
 
 
 def build_dataset(out, *, source, classes, subsets, size, shard_length=None, workers=None, progress=None,
-                  extra_meta=None, skipped=(), overwrite=False):
+                  extra_meta=None, skipped=(), overwrite=False, caches=None):
     """Write (or finish) a dataset directory ``out``; returns the opened :class:`Dataset`.
 
     ``classes``: list of dicts (index, wnid, name, optional family...); ``subsets``: {"train": (items,
@@ -100,7 +100,10 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     at most :data:`.decoder_pool.MAX_WORKERS`).
     ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
     the ``subset`` and the ``class`` (wnid) it was for, as the decoder's are recorded), reported with
-    the others. Raises
+    the others. ``caches``: {file name: text} an importer keeps in ``out`` to spare work on a rerun, written
+    (unless it holds that text already) with a new meta.json, when a shard was written (or by an import that
+    had been interrupted), so that a rerun that changes no shard writes nothing.
+    Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
     writes into ``out`` (:class:`.lock.DatasetBusy` while a training or an evaluation reads it),
@@ -113,7 +116,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     with _import_lock(out):  # two imports into out would mix their shards
         if not overwrite:
             _check_same_origin(out, source, size)
-        return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped)
+        return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
+                      caches or {})
 
 
 @contextlib.contextmanager
@@ -138,7 +142,7 @@ def _read_only(folder):
         return False
 
 
-def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped):
+def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped, caches):
     _write(out, 0, lambda: fileio.remove_stale_temporaries(out))
     builder = _Builder(out, size, shard_length or images_per_shard(size), [entry["wnid"] for entry in classes],
                        progress, sum(len(items) for items, _, _ in subsets.values()))
@@ -166,6 +170,8 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
         "skipped": builder.skipped,
         **(extra_meta or {}),
     }
+    for name, text in caches.items() if not (out / ds.META_FILE).is_file() else ():  # removed when a shard changed
+        _write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
     _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
     _write(out, 0, lambda: remove_unlisted_shards(out, table))
     return ds.open_dataset(out)

@@ -32,12 +32,17 @@ class's choice does not depend on the others; byte-identical copies in one class
 "photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
 before they are decoded: a class whose training files all fail to decode while a held-out one
 decodes gets its held-out files back (it trains, without validation images; meta.json
-``returned_to_training`` names it) rather than being left out.
+``returned_to_training`` names it) rather than being left out. meta.json ``decision_inputs`` records,
+for each class left out or given its files back, a digest of the files it was decided from (paths,
+sizes, modification times): a rerun makes the decision again while they are unchanged (so it decodes
+and writes nothing) and decides anew once one changed (a broken file repaired).
 
 Validation never holds a training image: a validation file whose bytes a training file repeats
 (a copy in val/, or one in another class's folder) is left out of validation and listed in
 ``skipped.txt`` naming the training file. Only files of equal size are read to compare; images
-that differ in any byte (re-encoded, resized) are not found.
+that differ in any byte (re-encoded, resized) are not found. The digests are kept in OUT
+(:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time: a rerun reads
+only the files that changed.
 
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
@@ -55,7 +60,9 @@ Example::
 """
 
 import hashlib
+import json
 import os
+import pathlib
 import re
 import stat
 import unicodedata
@@ -66,11 +73,13 @@ from minitransfer import fileio
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import ClassesWithoutImages, build_dataset
+from .build import DECODER, ClassesWithoutImages, build_dataset
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
+DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
+NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -103,23 +112,25 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         else:
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
-    digests = {}  # {path: sha256 of its bytes}: each file read once to find copies
     examined = inputs.stage_progress(progress, "examining files")
-    if val_root is not None:
-        val = _validation_files(val_root, train_root, set(files), scan_skipped,
-                                inputs.stage_progress(progress, "listing validation files"))
-        sizes = _file_identities(train, val, examined)[1]
-    else:
-        identity, sizes = _file_identities(train, {}, examined)
+    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped,
+                                                        inputs.stage_progress(progress, "listing validation files"))
+    identity, sizes, modified = _file_identities(train, val, examined)
+    digests = _recorded_content_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
+    if val_root is None:
         identity = _same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
         train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
     val, copies = _without_copies_of_training(
         train, val, sizes, digests, inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
+    digests_text = json.dumps({path: [sizes[path], modified[path], digest] for path, digest in digests.items()
+                               if digest is not None}, sort_keys=True, separators=(",", ":")) + "\n"
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
+    decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
+    _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
         if not names:
@@ -131,14 +142,15 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
                              "seed": seed, "families": str(inputs.absolute(families)) if families else None},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
-                progress=progress, skipped=known_bad, overwrite=overwrite,
+                progress=progress, skipped=known_bad, overwrite=overwrite, caches={DIGESTS_FILE: digests_text},
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
-                            **({"family_a": chosen_a} if chosen_a else {})})
+                            "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
             given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
             if not given_back and len(without) == len(names):
                 raise
+            decided.update({name: _decision_inputs(name, train, val) for name in without})
             for name in given_back:  # its held-out image was its only decodable one: it trains, unvalidated
                 train[name], val[name] = sorted(train[name] + val[name]), []
                 returned.append(name)
@@ -147,8 +159,48 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                               for path in train[name] + val.get(name, [])}
             known_bad += [entry for entry in error.skipped if entry["file"] in left_out_files]
             for name in sorted(left_out):
-                excluded.append({"name": name, "reason": "no decodable training image"})
+                excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
                 del train[name]
+
+
+def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
+    """Make again the decisions the meta.json in ``out`` records (classes left out as without a decodable
+    training image, classes given their held-out files back) for each class whose files, split as now, are
+    those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
+    the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
+    again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
+    try:
+        meta = fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())
+        recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
+        left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
+                    if entry.get("reason") == NO_TRAINING_IMAGE}
+        given_back = set(meta.get("returned_to_training", []))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
+        return
+    still = {name for name, inputs_digest in recorded.items()
+             if name in train and inputs_digest == _decision_inputs(name, train, val)}
+    for name in sorted(still & given_back - left_out):
+        decided[name] = recorded[name]
+        train[name], val[name] = sorted(train[name] + val.get(name, [])), []
+        returned.append(name)
+    left_out &= still
+    left_out_files = {inputs.display_name(path) for name in left_out for path in train[name] + val.get(name, [])}
+    known_bad += [entry for entry in skipped if isinstance(entry, dict) and entry.get("file") in left_out_files]
+    for name in sorted(left_out):
+        decided[name] = recorded[name]
+        excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
+        del train[name]
+
+
+def _decision_inputs(name, train, val):
+    """The SHA-256 of what decides whether class ``name`` has a decodable training image: its training and
+    held-out files, each's path, size and modification time (:meth:`.decode.ImportItem.identity`, as shard
+    plans record them), and the decoder."""
+    digest = hashlib.sha256(DECODER.encode() + b"\n")
+    for subset, files in (("train", train.get(name, [])), ("val", val.get(name, []))):
+        for path in files:
+            digest.update(f"{subset}\t{ImportItem(path=path).identity()}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def _decoded_any(paths, error):
@@ -260,16 +312,17 @@ def _validation_files(val_root, train_root, known, skipped, listed):
 
 
 def _file_identities(train, val, examined):
-    """({path: (device, inode)}, {path: size in bytes}) of every file of ``train`` and ``val``
-    ({class: paths}); the identity is the path itself, and the size missing, where a file cannot be
-    examined (the decoder then says why); empty files and others than regular ones have no size here.
+    """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}) of every file of
+    ``train`` and ``val`` ({class: paths}); the identity is the path itself, and the size and time missing,
+    where a file cannot be examined (the decoder then says why); empty files and others than regular ones have
+    no size or time here.
 
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
     and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
     ``examined(done, total)`` is called after each class folder."""
-    identity, sizes, first = {}, {}, {}
+    identity, sizes, modified, first = {}, {}, {}, {}
     done, total = 0, len(train) + len(val)
     for subset, classes in (("train", train), ("val", val)):
         for name, files in sorted(classes.items()):
@@ -283,7 +336,7 @@ def _file_identities(train, val, examined):
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
                 if stat.S_ISREG(found.st_mode) and found.st_size:  # never read a FIFO or device here; an
-                    sizes[path] = found.st_size                      # empty file is no image, not "a copy"
+                    sizes[path], modified[path] = found.st_size, found.st_mtime_ns  # empty file is not "a copy"
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -295,7 +348,19 @@ def _file_identities(train, val, examined):
                         f"{inputs.display_name(path)} (validation) is the same file as "
                         f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
                         f"be a training image; remove the link")
-    return identity, sizes
+    return identity, sizes, modified
+
+
+def _recorded_content_digests(out, sizes, modified):
+    """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
+    (``sizes``, ``modified``: :func:`_file_identities`) are still those recorded, as shard plans trust them:
+    a rerun reads no file to find copies again but those that changed."""
+    try:
+        recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
+        return {path: digest for path, (size, time, digest) in recorded.items()
+                if isinstance(digest, str) and sizes.get(path) == size and modified.get(path) == time}
+    except (OSError, ValueError, TypeError, AttributeError):  # none yet, or damaged: files are read again
+        return {}
 
 
 def _content_digest(path, digests):

@@ -1,10 +1,13 @@
 """Fixtures for the data tests: a tiny synthetic dataset, the reference data beside the project, and
 helpers (fixtures returning functions, so test modules need no import path): tiny image files,
-copying a dataset, and seeing that nothing else changed on disk."""
+copying a dataset, seeing that nothing else changed on disk, and a small (or read-only) tmpfs."""
 
 import hashlib
 import io
+import os
 import pathlib
+import shutil
+import subprocess
 
 import pytest
 from PIL import Image
@@ -79,6 +82,28 @@ def image_bytes():
 @pytest.fixture
 def write_files():
     return _write_files
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A mounting function: ``mount(folder, size, read_only)`` mounts a tmpfs there (root only), all
+    unmounted afterwards; skips where mounting is not allowed."""
+    mounted = []
+
+    def mount(folder, size="192k", read_only=False):
+        folder.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root")
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 SYNSET_FIELDS = ("ILSVRC2012_ID", "WNID", "words", "gloss", "num_children", "children", "wordnet_height",

@@ -6,7 +6,6 @@ import errno
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -131,28 +130,6 @@ def test_a_failed_reimport_leaves_an_unfinished_import_not_a_lying_meta_json(tmp
     assert _prepare(out, "--shard-size", "8", "--seed", "3", "--overwrite").exit_code == 74
     with pytest.raises(dataset.DatasetError, match="meta.json: missing .*unfinished import"):
         dataset.open_dataset(out)
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A mounting function: ``mount(folder, size, read_only)`` mounts a tmpfs there (root only), all
-    unmounted afterwards; skips where mounting is not allowed."""
-    mounted = []
-
-    def mount(folder, size="192k", read_only=False):
-        folder.mkdir()
-        options = f"size={size}" + (",ro" if read_only else "")
-        if os.geteuid() != 0 or shutil.which("mount") is None:
-            pytest.skip("mounting a tmpfs needs root")
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
-        mounted.append(folder)
-        return folder
-
-    yield mount
-    for folder in mounted:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def _prepare_in_a_process(out, *extra):

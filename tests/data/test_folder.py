@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, folder, splits
+from minitransfer.data import build, dataset, folder, splits
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -142,9 +142,78 @@ def test_a_class_whose_only_decodable_image_was_held_out_gets_it_back_for_traini
         assert data.meta["returned_to_training"] == [] and skipped_val == ["garbage.jpg"]
         assert "'cat' (their validation images could not be imported" in result.output
     data.verify()
-    before = {name: digest for name, (digest, _) in tree_state(tmp_path / "out").items()}
-    assert _invoke(*command).exit_code == 0  # the same dataset again (rebuilt: the first try plans the hold-out)
-    assert {name: digest for name, (digest, _) in tree_state(tmp_path / "out").items()} == before
+    before = tree_state(tmp_path / "out")
+    assert _invoke(*command).exit_code == 0  # nothing left to do: nothing written
+    assert tree_state(tmp_path / "out") == before
+
+
+
+def _decided_tree(root, image_bytes, write_files):
+    """Classes a and b; 'broken' (no decodable file: left out) and 'cat' (its only decodable image, good.jpg,
+    held out with --seed 2: given back to training)."""
+    _flat_tree(root, image_bytes, write_files, {"a": 3, "b": 3})
+    return write_files(root, {"broken/1.jpg": image_bytes((1, 1, 1))[:50], "broken/2.jpg": b"not an image",
+                              "cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": b"not an image" * 10,
+                              "cat/empty.jpg": b""})
+
+
+def _files_and_inodes(folder):
+    return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in sorted(folder.iterdir())}
+
+
+def test_a_rerun_after_leaving_a_class_out_and_giving_one_back_writes_and_decodes_nothing(
+        tmp_path, image_bytes, write_files, tree_state, monkeypatch):
+    """The first try planned the original hold-out and class table, so every rerun rebuilt every shard
+    (twice: once for the first try) and rewrote meta.json; the decisions meta.json records now stand while
+    the files they were made from are unchanged."""
+    root = _decided_tree(tmp_path / "flat", image_bytes, write_files)
+    command = (root, tmp_path / "out", "--val-fraction", "0.4", "--seed", "2", "--shard-size", "3")
+    assert _invoke(*command).exit_code == 0
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.meta["returned_to_training"] == ["cat"]
+    assert data.meta["excluded_classes"] == [{"name": "broken", "reason": "no decodable training image"}]
+    before, inodes = tree_state(tmp_path / "out"), _files_and_inodes(tmp_path / "out")
+    decoded = []
+    monkeypatch.setattr(build, "load_item", lambda item, size: decoded.append(item.path))
+    result = _invoke(*command)
+    assert result.exit_code == 0, result.output
+    assert "left out class 'broken': no decodable training image" in result.output
+    assert tree_state(tmp_path / "out") == before and _files_and_inodes(tmp_path / "out") == inodes
+    assert decoded == []
+
+
+def test_a_finished_import_that_left_a_class_out_reruns_on_a_read_only_mount(
+        tmp_path, image_bytes, write_files, small_tmpfs):
+    root = _decided_tree(tmp_path / "flat", image_bytes, write_files)
+    disk = small_tmpfs(tmp_path / "disk", "4m")
+    command = (root, disk / "out", "--val-fraction", "0.4", "--seed", "2")
+    assert _invoke(*command).exit_code == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    result = _invoke(*command)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("repaired,returned,excluded", [
+    ("broken/2.jpg", ["cat"], []),  # broken trains (its repaired file was not held out)
+    ("cat/garbage.jpg", [], ["broken"]),  # cat trains on garbage.jpg and keeps good.jpg for validation
+], ids=["left-out", "given-back"])
+def test_a_repaired_file_changes_the_decision_a_rerun_made(tmp_path, image_bytes, write_files, repaired, returned,
+                                                           excluded):
+    root = _decided_tree(tmp_path / "flat", image_bytes, write_files)
+    command = (root, tmp_path / "out", "--val-fraction", "0.4", "--seed", "2")
+    assert _invoke(*command).exit_code == 0
+    (root / repaired).write_bytes(image_bytes((0, 250, 0)))
+    result = _invoke(*command)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.meta["returned_to_training"] == returned
+    assert [entry["name"] for entry in data.meta["excluded_classes"]] == excluded
+    names = [entry["name"] for entry in data.classes]
+    labels = data.labels("val").tolist()
+    assert ("cat" in [names[label] for label in labels]) == (repaired == "cat/garbage.jpg")
+    assert (0, 250, 0) in [tuple(round(value / 10) * 10 for value in colour)
+                           for colour in _mean_colours(data, "train")]
+    data.verify()
 
 
 @pytest.mark.parametrize("setup,message", [
@@ -495,6 +564,34 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
     assert len(looked_up) <= 2 * 61, len(looked_up)  # 40 training, 21 validation files
     assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text() == (
         f"{root}/val/a/copy.bmp\ta copy of the training image {root}/train/b/2.bmp: left out of validation\n")
+
+
+@pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
+def test_a_rerun_reads_no_file_of_the_source_to_find_copies_until_one_changes(
+        tmp_path, image_bytes, write_files, tree_state, monkeypatch, held_out):
+    """Every file of a size a validation file has was read again on each rerun to find copies (at ImageNet's
+    scale tens of GB, for a rerun that writes nothing); the digests are kept beside the dataset, by path,
+    size and modification time."""
+    root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=4, val_per_class=2)
+    if held_out:  # copies within a class are looked for there
+        os.rename(root / "val", tmp_path / "val-moved")
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    before = tree_state(tmp_path / "out")
+    read = []
+    sha256_file = folder.fileio.sha256_file
+    monkeypatch.setattr(folder.fileio, "sha256_file",
+                        lambda path: (read.append(os.path.relpath(path, root)) if str(path).startswith(str(root))
+                                      else None) or sha256_file(path))
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    assert read == [] and tree_state(tmp_path / "out") == before
+    changed = root / "train/a/1.bmp"
+    changed.write_bytes(image_bytes((77, 7, 9), size=(6, 4), kind="BMP"))  # its size, another image
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))  # also on a coarse clock
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    assert read == ["train/a/1.bmp"]
+    if not held_out:
+        skipped = (tmp_path / "out" / dataset.SKIPPED_FILE).read_text()
+        assert "val/a/copy.bmp\ta copy of the training image" in skipped
 
 
 @pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
