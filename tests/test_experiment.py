@@ -1074,8 +1074,7 @@ def test_another_grids_runs_trained_otherwise_stop_a_grid_sharing_their_folder(t
 
 def test_waiting_for_the_runs_wakes_when_a_train_process_ends_not_after_the_poll(monkeypatch):
     """A run started with Popen (a GPU slot, another train command) was waited for with a plain sleep
-    of the poll: every run of the grid started up to 0.2 s after the one before it ended (a grid of
-    464 short runs slept 96 s of its 98)."""
+    of the poll: every run of the grid started up to 0.2 s after the one before it ended."""
     from minitransfer import launcher
 
     process = subprocess.Popen([sys.executable, "-c", "pass"])
