@@ -27,6 +27,7 @@ import pathlib
 import re
 import shlex
 import sys
+import time
 import zlib
 
 import numpy as np
@@ -51,6 +52,10 @@ SOURCE_DATA = "source_data"
 # dataset (split "all": the random-weights control, its base, the reduced-data runs); e.g. the
 # demo trains them for as many epochs as a half's runs: {"max_iter": 1560, "stepsize": 520, ...}.
 ALL_CLASSES = "all_classes"
+# A step of a grid's planning that goes through every run (checking what OUT holds, writing the plan)
+# says how far it has got this often: a thousand runs' weights to hash or files to sync on a network
+# disk took a minute without a word.
+PROGRESS_SECONDS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,12 +340,26 @@ def is_finished(out, run):
     return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
 
 
-def write_plan(out, runs, options, train_command):
+def counted(runs, what, progress):
+    """``runs``, one by one, telling ``progress`` (a callable taking a line, or None) every
+    :data:`PROGRESS_SECONDS` "WHAT: K of N runs" while they last."""
+    runs = list(runs)
+    last = time.monotonic()
+    for index, run in enumerate(runs):
+        if progress is not None and time.monotonic() - last >= PROGRESS_SECONDS:
+            progress(f"{what}: {index} of {len(runs)} runs")
+            last = time.monotonic()
+        yield run
+
+
+def write_plan(out, runs, options, train_command, progress=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
     added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
     Called holding :class:`minitransfer.grid_check.GridLock`: no other grid reads and writes the plan
-    meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed."""
+    meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
+    A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
+    ``progress``: told how far the writing has got (:func:`counted`)."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
@@ -349,11 +368,11 @@ def write_plan(out, runs, options, train_command):
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in _planned_before(out) if record.get("name") not in names]}
-    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n")
-    for run in runs:
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
+    for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
-        fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n")
+        fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
 
 
 def _plain(value):

@@ -24,8 +24,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, is_finished,
-                                     run_dir, run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
+                                     is_finished, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir
 
@@ -35,14 +35,16 @@ class GridMismatch(config.ConfigError):
     for now (exit code 2): skipping or continuing it would mix two experiments."""
 
 
-def check_finished(runs, out, options):
+def check_finished(runs, out, options, progress=None):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
     than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
     interrupted run, which its training would refuse to continue (one failed run in a grid that
     goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
     base's weights file is gone (deleted by hand): the grid would train the base again, another
-    network than the one the run copied (its sha256 differs), and keep the run as if from it."""
-    for run in runs:
+    network than the one the run copied (its sha256 differs), and keep the run as if from it.
+    ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; each
+    base's weights are hashed)."""
+    for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
         if base is not None and _trained_file(out, run) and not base.exists():
             raise GridMismatch(f"{run_dir(out, run)} copied the first {run.n} layers of {run.parent}, whose weights "
@@ -56,13 +58,14 @@ def check_finished(runs, out, options):
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
 
 
-def check_folder(runs, out, options):
+def check_folder(runs, out, options, progress=None):
     """:func:`check_finished` for ``runs``, :func:`check_others` for the rest of ``out`` and
     :func:`check_at_work` for the other processes working on it: what a grid checks of its folder
     before anything runs (also its dry run and its SLURM scripts), after :func:`check_place`. A grid
-    checks and writes its plan holding :class:`GridLock`, which checks the place first."""
-    check_finished(runs, out, options)
-    check_others(runs, out, options)
+    checks and writes its plan holding :class:`GridLock`, which checks the place first. ``progress``:
+    told how far the checks of a large folder have got (:func:`minitransfer.experiment.counted`)."""
+    check_finished(runs, out, options, progress)
+    check_others(runs, out, options, progress)
     check_at_work(runs, out, options)
 
 
@@ -231,15 +234,15 @@ def check_not_nested(out, what="this grid"):
                                  f"it")
 
 
-def check_others(runs, out, options):
+def check_others(runs, out, options, progress=None):
     """Raise :class:`GridMismatch` for a run that ``out`` holds besides ``runs`` (another grid's: other
     split seeds, layers or treatments), finished or started, that was trained with other options
     than ``options`` ask for, its training seed apart (each run has its own): the report of ``out``
     would pool its network with this grid's (another schedule, learning rate, precision, dataset
     ...). A run whose options cannot be resolved the way this grid's are (a cross-dataset grid's
-    source base, asked without --source-data) is not judged."""
+    source base, asked without --source-data) is not judged. ``progress``: as for :func:`check_finished`."""
     planned = {run.name for run in runs}
-    for other in _other_runs(out, planned):
+    for other in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         try:
             differ = trained_otherwise(out, other, options, ignore=("seed",)) if _trained_file(out, other) else []
         except (config.ConfigError, config.DataMismatch):

@@ -205,12 +205,28 @@ def _status_of(code):
 
 def wait_any(processes, timeout):
     """Sleep until one of ``processes`` (:class:`Forked` or ``Popen``) may have ended, at most
-    ``timeout`` seconds: on the launchers' pipes when every one is forked, else a plain sleep."""
+    ``timeout`` seconds: on the launchers' pipes and, for a ``Popen``, on a pidfd of its process
+    (Linux), so that the next run starts as soon as one ends, not at the end of the grid's poll
+    (0.2 s a run lost, a whole grid of short runs slept through); a plain sleep where a process
+    has no pidfd (another system)."""
     launchers = [p.launcher for p in processes if isinstance(p, Forked)]
-    if not launchers or len(launchers) < len(processes):
-        time.sleep(timeout)
-    elif not any(launcher.has_line for launcher in launchers):
-        select.select([launcher.replies for launcher in launchers], [], [], timeout)
+    if any(launcher.has_line for launcher in launchers):
+        return
+    handles = []
+    try:
+        for process in processes:
+            if not isinstance(process, Forked):
+                try:
+                    handles.append(os.pidfd_open(process.pid))
+                except ProcessLookupError:  # it has ended (and been waited for): poll() tells
+                    return
+                except (AttributeError, OSError):  # no pidfd here (not Linux 5.3+): sleep the poll through
+                    time.sleep(timeout)
+                    return
+        select.select([launcher.replies for launcher in launchers] + handles, [], [], timeout)
+    finally:
+        for handle in handles:
+            os.close(handle)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ class GridOutcome:
         return 1 if self.failed or self.blocked else 0
 
 
-def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2):
+def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None):
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
@@ -91,9 +91,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
     options ``train`` would refuse, or naming the options that differ from those of another grid
     at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
-    train at once need more memory together than is available."""
+    train at once need more memory together than is available. ``progress``: told how far the checks
+    and the plan of a large grid have got before its first run starts (e.g. a line on stderr)."""
     with GridLock(out, options, log) as lock:  # another grid started at once on `out` checks and plans after this one
-        scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log)
+        scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
+                               progress)
         lock.planned()
         try:
             scheduler.run(poll_seconds)
@@ -112,19 +114,19 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
 
 
 class _Scheduler:
-    def __init__(self, runs, out, options, train_command, devices, log):
+    def __init__(self, runs, out, options, train_command, devices, log, progress=None):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
-        check_folder(runs + bases, out, options)
+        check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
             check_memory(self.pending, out, options, self.slots)
-        write_plan(out, runs, options, train_command)
+        write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], [])
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)

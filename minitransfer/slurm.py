@@ -93,7 +93,7 @@ def signal_margin(time_limit=None):
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
-               sbatch_options=()):
+               sbatch_options=(), progress=None):
     """Write ``bases.sh``, ``transfers.sh`` and ``submit.sh`` into ``slurm_dir`` (and the plan into
     ``out``) instead of running anything; returns the path of ``submit.sh``.
 
@@ -101,7 +101,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     its "device" (cpu, cuda or auto) chooses the resources: cpu trains on the CPU and requests no GPU,
     cuda and auto train with ``--device cuda`` and request ``gres`` (default ``gpu:1``). ``gres``,
     ``partition``, ``time_limit`` (e.g. ``"2-00:00:00"``) and ``sbatch_options`` (extra ``#SBATCH``
-    lines, e.g. ``("--account=lab",)``) go into both array scripts.
+    lines, e.g. ``("--account=lab",)``) go into both array scripts. ``progress``: told how far the
+    writing of a large plan has got (:func:`minitransfer.experiment.counted`).
 
     Example::
 
@@ -136,7 +137,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
                                  f"another folder for the SLURM scripts, or move the file away")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    grid.write_plan(out, runs, options, train_command)
+    grid.write_plan(out, runs, options, train_command, progress)
     for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
         fileio.write_bytes(slurm_dir / name, os.fsencode(text))
         (slurm_dir / name).chmod(0o755)

@@ -1069,3 +1069,67 @@ def test_another_grids_runs_trained_otherwise_stop_a_grid_sharing_their_folder(t
                               poll_seconds=0.01).exit_code == 0
     listed = [record["name"] for record in json.loads((place / "experiment.json").read_text())["runs"]]
     assert listed == names(second) + [record["name"] for record in first]  # the earlier grid's runs stay listed
+
+
+# ---- the grid at scale: no poll slept through, no step of a large grid silent -------------------
+
+def test_waiting_for_the_runs_wakes_when_a_train_process_ends_not_after_the_poll(monkeypatch):
+    """A run started with Popen (a GPU slot, another train command) was waited for with a plain sleep
+    of the poll: every run of the grid started up to 0.2 s after the one before it ended."""
+    from minitransfer import launcher
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # ended, not yet taken note of
+    monkeypatch.setattr(launcher.time, "sleep", lambda seconds: pytest.fail(f"slept {seconds} s"))
+    launcher.wait_any([process], 600)
+    assert process.wait() == 0
+
+
+def test_a_rerun_writes_none_of_the_plan_it_left_as_it_is(tmp_path, monkeypatch):
+    """Each rerun of a finished grid wrote (and synced) every run's treatment.json again: 2,900
+    fsyncs for 1450 runs before it said they were all done."""
+    runs, out = grid.plan_grid(layers=(1, 2)), tmp_path / "grid"
+    grid.write_plan(out, runs, OPTIONS, ["train"])
+    written = []
+    monkeypatch.setattr(fileio, "write_bytes", lambda path, data: written.append(path))
+    grid.write_plan(out, runs, OPTIONS, ["train"])
+    assert written == []
+
+
+def _finished_fakes(out, runs):
+    for run in runs:
+        run_dir = grid.run_dir(out, run)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        grid.weights_path(out, run.name).write_text("weights")
+        (run_dir / "result.json").write_text("{}")
+
+
+def test_the_checks_and_the_plan_of_a_large_grid_say_how_far_they_have_got(tmp_path, fake_train, monkeypatch):
+    """Before its first run a grid checks every run its folder holds (hashing each base's weights)
+    and writes every run's treatment.json: with a thousand runs that took long without a word."""
+    monkeypatch.setattr(grid, "PROGRESS_SECONDS", 0)  # a line for every run
+    runs, out = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False), tmp_path / "grid"
+    _finished_fakes(out, runs[:2])
+    _finished_fakes(out, grid.plan_grid(random_seeds=(1,), layers=(1,), fine_tuned=False, selffer=False))
+    for run in grid.plan_grid(random_seeds=(1,), layers=(1,), fine_tuned=False, selffer=False):  # another grid's
+        (grid.run_dir(out, run) / grid.TREATMENT_FILE).write_text(json.dumps(run.to_json()))
+    said, lines = [], []
+    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01,
+                                 progress=said.append)
+    assert outcome.exit_code == 0 and outcome.finished == [runs[2].name]
+    assert said == [f"checking the runs {out} holds: {index} of 3 runs" for index in range(3)] + [
+        f"checking the other runs {out} holds: {index} of 3 runs" for index in range(3)] + [
+        f"writing the plan into {out}: {index} of 3 runs" for index in range(3)]
+    assert not any(line.startswith(("checking", "writing")) for line in lines)  # said apart from the grid's lines
+
+
+def test_the_dry_run_says_how_far_its_checks_have_got_on_stderr(tmp_path, synthetic_8, monkeypatch):
+    """Its plan on stdout is what `--dry-run > plan.txt` keeps: the progress goes to stderr."""
+    from minitransfer.cli.experiment import experiment
+
+    monkeypatch.setattr(grid, "PROGRESS_SECONDS", 0)
+    result = CliRunner().invoke(experiment, ["--data", str(synthetic_8), "-o", str(tmp_path / "grid"), "--layers",
+                                             "2", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"checking the runs {tmp_path / 'grid'} holds: 5 of 6 runs" in result.stderr
+    assert "checking" not in result.stdout and "6 runs in" in result.stdout

@@ -173,7 +173,7 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
         from minitransfer import scheduler
         from minitransfer.cli import main
 
-        def interrupted(runs, out, options, devices, log):
+        def interrupted(runs, out, options, devices, log, progress):
             sys.stdin.readline()  # the reader of stdout has gone
             return scheduler.GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseA"])
 

@@ -156,9 +156,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                    f"cuda to use it", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         with grid_check.GridLock(out, options, echo):  # its plan written after (or before) that of a grid working there
-            grid_check.check_folder(runs, out, options)
+            grid_check.check_folder(runs, out, options, say)
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
-                                      partition=partition, time_limit=time_limit, sbatch_options=sbatch_options)
+                                      partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
+                                      progress=say)
         echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
         return
     if gres or partition or time_limit or sbatch_options:
@@ -168,12 +169,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
         grid_check.check_place(out, options)  # refused as the grid itself would refuse it
-        grid_check.check_folder(runs, out, options)
+        grid_check.check_folder(runs, out, options, say)
         grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
         echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
         echo(f"would run on {where}")
         return
-    outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo)
+    outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
     summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
     try:
         echo(summary)
