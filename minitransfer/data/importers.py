@@ -106,14 +106,14 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not wnids:
         raise ds.DatasetError(f"{train}: no class folders")
     train_items, train_labels, without = [], [], []
-    listed = inputs.stage_progress(progress, "listing training files")
+    listing = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
         found = _image_files(train / wnid)
         without += [] if found else [wnid]
         for path in found:
             train_items.append(ImportItem(path=str(path)))
             train_labels.append(label)
-        listed(label + 1, len(wnids))
+        listing(label + 1, len(wnids))
     if without:  # named before hours of decoding, not after as a class none of whose images decoded
         listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
         raise ds.DatasetError(f"{train}: {len(without)} class folder(s) without an image file "
