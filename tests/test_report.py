@@ -257,6 +257,24 @@ def test_a_hand_trained_transfer_is_the_same_from_any_folder(synthetic_8, tmp_pa
     assert treatments_seen_from(places, monkeypatch) == {place: expected for place in places}
 
 
+def test_the_bases_of_older_runs_are_kept_without_their_weights(synthetic_8, tmp_path, monkeypatch):
+    """A run trained before train recorded its base is told from the base checkpoint, and every base
+    read was kept, weights and all (CaffeNet's: 240 MB a base), until the last run was read: what
+    is kept of it is what tells the treatment (its metadata), and the treatment is still told."""
+    from minitransfer import treatments
+
+    train_in(tmp_path, monkeypatch, out="baseA.h5", data=synthetic_8, half="A")
+    train_in(tmp_path, monkeypatch, out="A2B.h5", data=synthetic_8, copy_from="baseA.h5", n=2, frozen=True)
+    forget_the_record(tmp_path / "A2B.run")
+    kept = []
+    treatment = treatments.treatment
+    monkeypatch.setattr(treatments, "treatment", lambda folder, name, config, bases, records=None:
+                        kept.append(bases) or treatment(folder, name, config, bases, records))
+    assert {r.run.name: r.run.treatment for r in collect(tmp_path)[0]} == {"A2B": "AnB", "baseA": "baseB"}
+    [base] = kept[0].values()
+    assert base.meta["split_half"] == "A" and not base.weights and base.mean is None
+
+
 def test_a_base_of_another_copy_of_the_dataset_is_no_cross_dataset_transfer(synthetic_8, tmp_path, monkeypatch):
     """train calls a base of the same class table a transfer within the dataset (config.same_dataset),
     wherever that table is stored; so does report, from train's record or, for an older run, from
