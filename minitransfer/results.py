@@ -125,7 +125,7 @@ def collect(runs_dir):
     is (:class:`minitransfer.run_search.WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
-    bases = BaseRecords()  # base checkpoints read so far, by path: the runs copied from one base share it
+    bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
     notice = WalkNotice(runs_dir)
     found = find_runs(runs_dir, notice)
@@ -153,16 +153,6 @@ def collect(runs_dir):
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
-
-
-class BaseRecords(dict):
-    """The base checkpoints read so far, by path, as :func:`minitransfer.treatments.treatment` keeps
-    them (a run trained before train recorded its base is told from the base itself), without their
-    weights, mean image and solver: its half and classes are in its metadata, and a grid of such
-    runs held every base's weights (CaffeNet's: 240 MB a base) until the last run was read."""
-
-    def __setitem__(self, path, checkpoint):
-        super().__setitem__(path, dataclasses.replace(checkpoint, weights={}, mean=None, solver=None))
 
 
 def _name(folder, runs_dir):
