@@ -276,12 +276,14 @@ def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, imag
         _classes(src, image_bytes, write_files, {"cat": 2, "dog": 4})
         (src / "cat" / "01.png").write_bytes(b"\x89PNG truncated")
         paths = [str(src / "cat" / name) for name in ("00.png", "01.png")]
-        seed = next(seed for seed in range(50) if folder._hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])
+        seed = next(seed for seed in range(50)
+                    if folder._hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])
         options = ["--seed", seed]
     else:
         _classes(src / "train", image_bytes, write_files, {"cat": 2, "dog": 2})
         _classes(src / "val", image_bytes, write_files, {"dog": 1}, first_colour=50)
-        damaged = b"\x89PNG truncated" if fault == "val-undecodable" else (src / "train" / "dog" / "00.png").read_bytes()
+        damaged = b"\x89PNG truncated" if fault == "val-undecodable" else \
+            (src / "train" / "dog" / "00.png").read_bytes()
         write_files(src, {"val/cat/v.png": damaged})
     result = _prepare_folder(src, tmp_path / "out", *options)
     assert result.exit_code == 0, result.output
