@@ -191,7 +191,9 @@ def check_workers(workers):
 
 def _check_same_origin(out, source, size):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
-    dataset prepared from another source or at another size (replacing it needs --overwrite)."""
+    dataset prepared from another source or at another size (replacing it needs --overwrite). Only what
+    both record is compared: a dataset prepared before an option was recorded (--is-a, --words,
+    --family-a) reruns as it did."""
     try:
         old = fileio.parse_json((out / ds.META_FILE).read_bytes())
     except (OSError, ValueError):
@@ -201,7 +203,7 @@ def _check_same_origin(out, source, size):
     if old_source.get("kind") != source.get("kind"):
         differences = [f"made by 'prepare {old_source.get('kind')}', now 'prepare {source.get('kind')}'"]
     else:
-        differing = [key for key in sorted({*old_source, *source})
+        differing = [key for key in sorted(old_source.keys() & source.keys())
                      if not _same_value(old_source.get(key), source.get(key))]
         differences = [f"{_SOURCE_WORDS.get(key, '--' + key.replace('_', '-'))} {_given(old_source.get(key))}, "
                        f"now {_given(source.get(key))}" for key in differing]
@@ -218,14 +220,24 @@ _SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_versi
 
 
 def _given(value):
-    """An option's recorded value as the command line gives it (None: the option was left out)."""
+    """An option's recorded value as the command line gives it (None: the option was left out; a file
+    recorded by :func:`.inputs.file_record`: its path and the start of its sha256)."""
+    if _is_file_record(value):
+        return f"{value['path']!r} (sha256 {str(value['sha256'])[:12]})"
     return "not given" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
+def _is_file_record(value):
+    return isinstance(value, dict) and {"path", "sha256"} <= value.keys()
+
+
 def _same_value(old, new):
-    """Equal values, or two names of one existing file (a source given by another relative path)."""
+    """Equal values, two names of one existing file (a source given by another relative path), or two
+    records of files (:func:`.inputs.file_record`) with the same bytes, wherever they lie."""
     if old == new:
         return True
+    if _is_file_record(old) and _is_file_record(new):
+        return old["sha256"] == new["sha256"]
     try:
         return isinstance(old, str) and isinstance(new, str) and os.path.samefile(old, new)
     except OSError:
