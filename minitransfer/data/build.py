@@ -115,7 +115,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_workers(workers)
     with _import_lock(out):  # two imports into out would mix their shards
         if not overwrite:
-            _check_same_origin(out, source, size)
+            source = _check_same_origin(out, source, size)
         return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
                       caches or {})
 
@@ -191,13 +191,15 @@ def check_workers(workers):
 
 def _check_same_origin(out, source, size):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
-    dataset prepared from another source or at another size (replacing it needs --overwrite). Only what
-    both record is compared: a dataset prepared before an option was recorded (--is-a, --words,
-    --family-a) reruns as it did."""
+    dataset prepared from another source or at another size (replacing it needs --overwrite); else the
+    ``source`` to record. Only what both record is compared: a dataset prepared before an option was
+    recorded (--is-a, --words, --family-a) reruns as it did. The source recorded is kept (without such an
+    option; naming a file moved since by its former path), so that a rerun writes nothing: meta.json's
+    sha256 is the fingerprint runs trained on the dataset check."""
     try:
         old = fileio.parse_json((out / ds.META_FILE).read_bytes())
     except (OSError, ValueError):
-        return  # no finished dataset there (or no readable one): nothing to lose
+        return source  # no finished dataset there (or no readable one): nothing to lose
     old = old if isinstance(old, dict) else {}
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
     if old_source.get("kind") != source.get("kind"):
@@ -214,6 +216,7 @@ def _check_same_origin(out, source, size):
     if differences:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
                          f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+    return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
 _SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version"}
