@@ -115,7 +115,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     check_workers(workers)
     with _import_lock(out):  # two imports into out would mix their shards
         if not overwrite:
-            _check_same_origin(out, source, size)
+            source = _check_same_origin(out, source, size)
         return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
                       caches or {})
 
@@ -191,17 +191,21 @@ def check_workers(workers):
 
 def _check_same_origin(out, source, size):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
-    dataset prepared from another source or at another size (replacing it needs --overwrite)."""
+    dataset prepared from another source or at another size (replacing it needs --overwrite); else the
+    ``source`` to record. Only what both record is compared: a dataset prepared before an option was
+    recorded (--is-a, --words, --family-a) reruns as it did. The source recorded is kept (without such an
+    option; naming a file moved since by its former path), so that a rerun writes nothing: meta.json's
+    sha256 is the fingerprint runs trained on the dataset check."""
     try:
         old = fileio.parse_json((out / ds.META_FILE).read_bytes())
     except (OSError, ValueError):
-        return  # no finished dataset there (or no readable one): nothing to lose
+        return source  # no finished dataset there (or no readable one): nothing to lose
     old = old if isinstance(old, dict) else {}
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
     if old_source.get("kind") != source.get("kind"):
         differences = [f"made by 'prepare {old_source.get('kind')}', now 'prepare {source.get('kind')}'"]
     else:
-        differing = [key for key in sorted({*old_source, *source})
+        differing = [key for key in sorted(old_source.keys() & source.keys())
                      if not _same_value(old_source.get(key), source.get(key))]
         differences = [f"{_SOURCE_WORDS.get(key, '--' + key.replace('_', '-'))} {_given(old_source.get(key))}, "
                        f"now {_given(source.get(key))}" for key in differing]
@@ -212,20 +216,31 @@ def _check_same_origin(out, source, size):
     if differences:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
                          f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+    return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
 _SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version"}
 
 
 def _given(value):
-    """An option's recorded value as the command line gives it (None: the option was left out)."""
+    """An option's recorded value as the command line gives it (None: the option was left out; a file
+    recorded by :func:`.inputs.file_record`: its path and the start of its sha256)."""
+    if _is_file_record(value):
+        return f"{value['path']!r} (sha256 {str(value['sha256'])[:12]})"
     return "not given" if value is None else repr(value) if isinstance(value, str) else str(value)
 
 
+def _is_file_record(value):
+    return isinstance(value, dict) and {"path", "sha256"} <= value.keys()
+
+
 def _same_value(old, new):
-    """Equal values, or two names of one existing file (a source given by another relative path)."""
+    """Equal values, two names of one existing file (a source given by another relative path), or two
+    records of files (:func:`.inputs.file_record`) with the same bytes, wherever they lie."""
     if old == new:
         return True
+    if _is_file_record(old) and _is_file_record(new):
+        return old["sha256"] == new["sha256"]
     try:
         return isinstance(old, str) and isinstance(new, str) and os.path.samefile(old, new)
     except OSError:

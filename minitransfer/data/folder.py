@@ -130,6 +130,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
+    is_a_record = inputs.file_record(is_a, "is-a file")
     _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
@@ -140,7 +141,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         try:
             return build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
-                             "seed": seed, "families": str(inputs.absolute(families)) if families else None},
+                             "seed": seed, "families": str(inputs.absolute(families)) if families else None,
+                             "is_a": is_a_record, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches={DIGESTS_FILE: digests_text},
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,

@@ -131,12 +131,14 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         names = {wnid: _checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
                  if wnid in official.words}
     val_items = _validation_items(source / "val", val_files, labelled_by)
+    classes = class_table(wnids, names, is_a)
     return build_dataset(
         out,
         source={"kind": "imagenet", "path": str(source),
                 "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
-                "devkit": str(inputs.absolute(devkit)) if devkit else None},
-        classes=class_table(wnids, names, is_a),
+                "devkit": str(inputs.absolute(devkit)) if devkit else None,
+                "words": inputs.file_record(words, "class names file"), "is_a": inputs.file_record(is_a, "is-a file")},
+        classes=classes,
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
         size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
     )
@@ -385,10 +387,11 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         skipped += [{**link, "subset": subset, "class": wnids[label]} for link, label in zip(links, labels) if link]
         subsets[subset] = ([tree.item(name) for name, link in zip(files, links) if not link],
                            [label for label, link in zip(labels, links) if not link], {})
+    classes = class_table(wnids, names, is_a)
     return build_dataset(
         out,
-        source={"kind": "tiny-imagenet", "path": str(source)},
-        classes=class_table(wnids, names, is_a),
+        source={"kind": "tiny-imagenet", "path": str(source), "is_a": inputs.file_record(is_a, "is-a file")},
+        classes=classes,
         subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress, skipped=skipped,
         overwrite=overwrite,
     )

@@ -26,6 +26,8 @@ import pathlib
 import numpy as np
 from PIL import Image
 
+from minitransfer import fileio
+
 from .dataset import DatasetError
 
 MACOS_FORKS = "__MACOSX"
@@ -111,6 +113,20 @@ def absolute(path):
     relative, from another folder) was refused as another source, and with --overwrite found no
     finished shard and decoded every image again (hours for ImageNet)."""
     return pathlib.Path(os.path.abspath(path))
+
+
+def file_record(path, what):
+    """What meta.json's source records of an option naming a file (``--is-a``, ``--words``): {"path": absolute,
+    "sha256": of its bytes}, None without one. A rerun compares the bytes (:func:`.build.build_dataset`): the
+    file edited in place changes the class table as another file would, and the same bytes moved do not.
+    ``DatasetError`` naming the file and ``what`` it is when it cannot be read."""
+    if path is None:
+        return None
+    try:
+        digest = fileio.sha256_file(path)
+    except OSError as error:
+        raise DatasetError(f"{display_name(path)}: unreadable {what} ({error.strerror or error})") from error
+    return {"path": str(absolute(path)), "sha256": digest}
 
 
 def stage_progress(progress, stage):

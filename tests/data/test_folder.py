@@ -1,6 +1,7 @@
 """prepare folder: class-folder trees (torchvision's ImageFolder layout), held-out validation, families
 files and the natural split they give, and every tree or file that cannot be imported (issue 14)."""
 
+import hashlib
 import json
 import os
 import re
@@ -292,6 +293,74 @@ def test_is_a_with_wnid_folders_records_natural_and_man_made(tmp_path, image_byt
     assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
     assert data.meta["family_a"] == "natural"
     assert json.loads((tmp_path / "out" / "meta.json").read_text())["source"]["kind"] == "folder"
+
+
+IS_A = "n00004475 n01440764\nn00021939 n03000134\n"  # a fish (natural), a fence (man-made)
+
+
+def _wnid_tree(tmp_path, image_bytes, write_files):
+    """wnids/<wnid>/ (two classes, two images each) and is_a.txt placing them, as 'prepare folder --is-a' takes."""
+    files = {f"{wnid}/{number}.png": image_bytes((number, 9, blue), kind="PNG")
+             for wnid, blue in (("n01440764", 9), ("n03000134", 200)) for number in range(2)}
+    (tmp_path / "is_a.txt").write_text(IS_A)
+    return write_files(tmp_path / "wnids", files), tmp_path / "is_a.txt"
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+@pytest.mark.parametrize("change", ["is-a edited", "is-a left out", "family-a"])
+def test_a_rerun_with_another_is_a_or_family_a_is_refused_naming_it(tmp_path, image_bytes, write_files, tree_state,
+                                                                   change):
+    """Neither was recorded: such a rerun rewrote the families or half A in meta.json, changing the
+    fingerprint of the dataset under the runs trained on it, which then refused to resume."""
+    root, is_a = _wnid_tree(tmp_path, image_bytes, write_files)
+    out = tmp_path / "out"
+    assert _invoke(root, out, "--is-a", is_a).exit_code == 0
+    before, old_sha = tree_state(out), _sha(is_a)
+    options = ["--is-a", is_a]
+    if change == "is-a edited":
+        is_a.write_text(IS_A.replace("n00021939 n03000134", "n00004475 n03000134"))  # the fence natural too
+        expected = f"--is-a {str(is_a)!r} (sha256 {old_sha}), now {str(is_a)!r} (sha256 {_sha(is_a)})"
+    elif change == "is-a left out":
+        options = []
+        expected = f"--family-a 'natural', now not given; --is-a {str(is_a)!r} (sha256 {old_sha}), now not given"
+    else:
+        options += ["--family-a", "man-made"]
+        expected = "--family-a 'natural', now 'man-made'"
+    refused = _invoke(root, out, *options)
+    assert refused.exit_code == 2, refused.output
+    assert f"other options ({expected}): pass --overwrite" in " ".join(refused.output.split())
+    assert tree_state(out) == before
+    assert _invoke(root, out, *options, "--overwrite").exit_code == 0
+    assert tree_state(out) != before
+
+
+def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_writing_nothing(
+        tmp_path, image_bytes, write_files, tree_state):
+    """The is-a file is known by its bytes; a dataset prepared before --is-a and --family-a were recorded
+    (meta.json's source without them) is compared on what it records, and keeps its meta.json."""
+    root, is_a = _wnid_tree(tmp_path, image_bytes, write_files)
+    out = tmp_path / "out"
+    assert _invoke(root, out, "--is-a", is_a).exit_code == 0
+    before = tree_state(out)
+    moved = is_a.rename(tmp_path / "moved-is_a.txt")
+    result = _invoke(root, out, "--is-a", moved)
+    assert result.exit_code == 0, result.output
+    assert tree_state(out) == before
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["source"]["is_a"]["path"] == str(is_a) and meta["source"]["family_a"] == "natural"
+    del meta["source"]["is_a"], meta["source"]["family_a"]
+    dataset.write_meta(out, meta)
+    older = tree_state(out)
+    assert _invoke(root, out, "--is-a", moved).exit_code == 0
+    assert tree_state(out) == older  # the options recorded since are not added: its fingerprint stays
+    assert CliRunner().invoke(main, ["prepare", "verify", str(out)]).exit_code == 0
+    moved.write_text(IS_A.replace("n00021939 n03000134", "n00004475 n03000134"))  # not recorded: not compared
+    result = _invoke(root, out, "--is-a", moved)
+    assert result.exit_code == 0, result.output
+    assert [entry["family"] for entry in dataset.open_dataset(out).classes] == ["natural", "natural"]
 
 
 def test_16_bit_images_keep_their_high_byte_and_float_images_are_skipped(tmp_path):

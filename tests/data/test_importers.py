@@ -1,6 +1,7 @@
 """ImageNet and Tiny ImageNet importers on fixture trees built here in the real on-disk layouts, odd
 files included; ImageNet's validation labels from the official devkit, and val/ never dropped."""
 
+import hashlib
 import io
 import json
 import os
@@ -556,3 +557,70 @@ def test_a_class_name_holding_a_control_character_is_bad_data_naming_the_line(im
     messages = [line for line in result.output.splitlines() if not re.fullmatch(r".*: \d+/\d+ \(\d+%\)", line)]
     assert "\x1b" not in result.output and len(messages) == 1, result.output  # progress lines aside
     assert not out.exists()
+
+
+def _recorded(path):
+    """How a refusal names the file ``path`` recorded by a rerun's options: its path and its sha256's start."""
+    return f"{str(path)!r} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]})"
+
+
+@pytest.mark.parametrize("option", ["--words", "--is-a"])
+@pytest.mark.parametrize("change", ["edited", "left out"])
+def test_an_imagenet_rerun_with_another_words_or_is_a_file_is_refused_naming_it(imagenet_tree, tmp_path, tree_state,
+                                                                                option, change):
+    """Neither was recorded: such a rerun rewrote the class names or families in meta.json, changing the
+    fingerprint of the dataset under the runs trained on it, which then refused to resume."""
+    root, labels, words, is_a = imagenet_tree
+    given = {"--words": words, "--is-a": is_a}
+    out = tmp_path / "out"
+    options = {"val_labels": labels, "words": words, "is_a": is_a, "size": 8, "workers": 0}
+    importers.import_imagenet(root, out, **options)
+    before, old = tree_state(out), _recorded(given[option])
+    key = option[2:].replace("-", "_")
+    if change == "edited":
+        given[option].write_text(given[option].read_text().replace("n00004475 n02084071", "n00021939 n02084071")
+                                 .replace("dog, domestic dog", "hound"))
+        expected = f"{option} {old}, now {_recorded(given[option])}"
+    else:
+        options[key] = None
+        expected = f"{option} {old}, now not given"
+    with pytest.raises(ValueError, match=re.escape(f"other options ({expected}): pass --overwrite")):
+        importers.import_imagenet(root, out, **options)
+    assert tree_state(out) == before
+    importers.import_imagenet(root, out, **options, overwrite=True)
+    assert tree_state(out) != before
+
+
+@pytest.mark.parametrize("change", ["given", "edited"])
+def test_a_tiny_imagenet_rerun_with_another_is_a_file_is_refused_naming_it(tiny_zip, tmp_path, tree_state, change):
+    is_a = tmp_path / "is_a.txt"
+    is_a.write_text("n00004475 n01440764\nn00004475 n02084071\n")
+    out = tmp_path / "out"
+    importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a if change == "edited" else None, size=8, workers=0)
+    before, old = tree_state(out), _recorded(is_a) if change == "edited" else "not given"
+    is_a.write_text("n00004475 n01440764\nn00021939 n02084071\n")  # the dog man-made
+    with pytest.raises(ValueError, match=re.escape(f"(--is-a {old}, now {_recorded(is_a)}): pass --overwrite")):
+        importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=8, workers=0)
+    assert tree_state(out) == before
+    data = importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=8, workers=0, overwrite=True)
+    assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
+
+
+def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_words_or_is_a_is_not_refused(
+        imagenet_tree, tmp_path, tree_state):
+    """A dataset prepared before --words and --is-a were recorded reruns as before, and keeps its meta.json."""
+    root, labels, words, is_a = imagenet_tree
+    out = tmp_path / "out"
+    options = {"val_labels": labels, "words": words, "is_a": is_a, "size": 8, "workers": 0}
+    importers.import_imagenet(root, out, **options)
+    before = tree_state(out)
+    importers.import_imagenet(root, out, **options)
+    assert tree_state(out) == before
+    meta = json.loads((out / "meta.json").read_text())
+    del meta["source"]["words"], meta["source"]["is_a"]
+    dataset.write_meta(out, meta)
+    older = tree_state(out)
+    importers.import_imagenet(root, out, **options).verify()
+    assert tree_state(out) == older
+    words.write_text(words.read_text().replace("dog, domestic dog", "hound"))  # not recorded: not compared
+    assert importers.import_imagenet(root, out, **options).classes[1]["name"] == "hound"
