@@ -99,8 +99,8 @@ _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), def
                      help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
 _overwrite = click.option("--overwrite", is_flag=True,
                           help="Replace a dataset OUT holds that was prepared from another source or with other "
-                               "options, an --is-a or --words file edited since included (refused otherwise, naming "
-                               "what differs).")
+                               "options, a --families, --is-a or --words file edited since included (refused otherwise, "
+                               "naming what differs).")
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
                         help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
                              f"run on; 0 decodes in this process).")

@@ -236,11 +236,13 @@ def _is_file_record(value):
 
 def _same_value(old, new):
     """Equal values, two names of one existing file (a source given by another relative path), or two
-    records of files (:func:`.inputs.file_record`) with the same bytes, wherever they lie."""
+    records of files (:func:`.inputs.file_record`) with the same bytes, wherever they lie; a file
+    recorded by its path alone (--families, before its bytes were recorded) is the file of that path."""
     if old == new:
         return True
     if _is_file_record(old) and _is_file_record(new):
         return old["sha256"] == new["sha256"]
+    new = new["path"] if isinstance(old, str) and _is_file_record(new) else new
     try:
         return isinstance(old, str) and isinstance(new, str) and os.path.samefile(old, new)
     except OSError:

@@ -141,7 +141,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         try:
             return build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
-                             "seed": seed, "families": str(inputs.absolute(families)) if families else None,
+                             "seed": seed, "families": inputs.file_record(families, "families file"),
                              "is_a": is_a_record, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches={DIGESTS_FILE: digests_text},

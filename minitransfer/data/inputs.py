@@ -116,10 +116,11 @@ def absolute(path):
 
 
 def file_record(path, what):
-    """What meta.json's source records of an option naming a file (``--is-a``, ``--words``): {"path": absolute,
-    "sha256": of its bytes}, None without one. A rerun compares the bytes (:func:`.build.build_dataset`): the
-    file edited in place changes the class table as another file would, and the same bytes moved do not.
-    ``DatasetError`` naming the file and ``what`` it is when it cannot be read."""
+    """What meta.json's source records of an option naming a file (``--families``, ``--is-a``,
+    ``--words``): {"path": absolute, "sha256": of its bytes}, None without one. A rerun compares the
+    bytes (:func:`.build.build_dataset`): the file edited in place changes the class table as another
+    file would, and the same bytes moved do not. ``DatasetError`` naming the file and ``what`` it is
+    when it cannot be read."""
     if path is None:
         return None
     try:

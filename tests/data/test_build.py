@@ -3,6 +3,7 @@ shards on a rerun, and a full disk or read-only folder (exit 74, one message, no
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import pathlib
@@ -238,8 +239,10 @@ def test_another_source_is_named_by_the_options_and_the_command_that_differ(tmp_
     before = tree_state(out)
     refused = CliRunner().invoke(main, folder)
     assert refused.exit_code == 2, refused.output
-    assert (f"(--families {str(tmp_path / 'families.txt')!r}, now not given; --family-a 'animal', now not given; "
-            f"--val-fraction 0.5, now not given): pass --overwrite") in " ".join(refused.output.split())
+    digest = hashlib.sha256(b"cat animal\ndog pet\n").hexdigest()[:12]
+    assert (f"(--families {str(tmp_path / 'families.txt')!r} (sha256 {digest}), now not given; --family-a "
+            f"'animal', now not given; --val-fraction 0.5, now not given): pass --overwrite") in \
+        " ".join(refused.output.split())
     refused = _prepare(out)
     assert refused.exit_code == 2, refused.output
     assert "(made by 'prepare folder', now 'prepare synthetic'): pass --overwrite" in " ".join(refused.output.split())

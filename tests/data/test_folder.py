@@ -363,6 +363,34 @@ def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_wri
     assert [entry["family"] for entry in dataset.open_dataset(out).classes] == ["natural", "natural"]
 
 
+def test_a_families_file_edited_is_refused_and_one_recorded_by_its_path_alone_still_reruns(
+        tmp_path, image_bytes, write_files, tree_state):
+    """--families was recorded by its path: editing the file in place changed the families (and the
+    fingerprint under the runs trained on the dataset) without a word. A dataset that recorded only
+    the path reruns as it did, writing nothing."""
+    root = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 9, blue), kind="PNG")
+                                             for name, blue in (("cat", 9), ("dog", 200)) for number in range(2)})
+    families = tmp_path / "families.txt"
+    families.write_text("cat animal\ndog pet\n")
+    out = tmp_path / "out"
+    assert _invoke(root, out, "--families", families).exit_code == 0
+    before, old_sha = tree_state(out), _sha(families)
+    families.write_text("cat pet\ndog animal\n")
+    refused = _invoke(root, out, "--families", families)
+    assert refused.exit_code == 2, refused.output
+    assert f"(--families {str(families)!r} (sha256 {old_sha}), now {str(families)!r} (sha256 {_sha(families)})" \
+        in " ".join(refused.output.split())
+    assert tree_state(out) == before
+    meta = json.loads((out / "meta.json").read_text())
+    meta["source"]["families"] = str(families)  # as datasets prepared before recorded it
+    families.write_text("cat animal\ndog pet\n")
+    dataset.write_meta(out, meta)
+    older = tree_state(out)
+    result = _invoke(root, out, "--families", families)
+    assert result.exit_code == 0, result.output
+    assert tree_state(out) == older
+
+
 def test_16_bit_images_keep_their_high_byte_and_float_images_are_skipped(tmp_path):
     from PIL import Image
     ramp = (np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)  # 0..65520: clipped to white before
