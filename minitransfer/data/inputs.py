@@ -55,8 +55,8 @@ def display_name(name):
             out.append(f"\\x{ord(char) - 0xdc00:02x}")
         elif char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif control_character(char):
-            out.append(f"\\x{ord(char):02x}")
+        elif control_character(char):  # a C1 one as \u0080..\u009f: \x80 is a byte that is not UTF-8
+            out.append(f"\\x{ord(char):02x}" if char < "\x80" else f"\\u{ord(char):04x}")
         else:
             out.append(char)
     return "".join(out)
@@ -64,8 +64,9 @@ def display_name(name):
 
 def control_character(text):
     """The first control character in ``text`` (one :func:`display_name` escapes: an ESC, a tab, a
-    line break, DEL), or None."""
-    return next((char for char in text if char < " " or char == "\x7f"), None)
+    line break, DEL, or a C1 one, U+0080-U+009F, such as U+009B, which some terminals read as an
+    escape sequence's start), or None."""
+    return next((char for char in text if char < " " or "\x7f" <= char <= "\x9f"), None)
 
 
 def _display_errors(error):

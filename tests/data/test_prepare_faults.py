@@ -124,11 +124,15 @@ def test_a_families_file_that_misspells_a_class_by_case_points_to_the_folder(tmp
              tmp_path)
 
 
-@pytest.mark.parametrize("name", ["bad\nname", "tab\there", "bell\x07"], ids=["newline", "tab", "bell"])
+@pytest.mark.parametrize("name", ["bad\nname", "tab\there", "bell\x07", "csi\x9b"],
+                         ids=["newline", "tab", "bell", "c1"])
 def test_a_class_folder_name_with_a_control_character_is_bad_data(tmp_path, image_bytes, write_files, name):
+    """A C1 control (U+009B: an escape sequence's start to some terminals) is escaped as \\u009b, not
+    as \\x9b, which names a byte that is not UTF-8."""
     root = _classes(tmp_path / "src", image_bytes, write_files, {name: 2, "dog": 2})
     _refused(_prepare_folder(root, tmp_path / "out"),
-             r"src/(bad\\nname|tab\\there|bell\\x07): a class folder's name must not hold a control character", tmp_path)
+             r"src/(bad\\nname|tab\\there|bell\\x07|csi\\u009b): a class folder's name must not hold a control "
+             r"character", tmp_path)
 
 
 APPLE_DOUBLE = b"\x00\x05\x16\x07" + bytes(78)  # the header of a ._ resource-fork file
