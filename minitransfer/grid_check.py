@@ -42,8 +42,8 @@ def check_finished(runs, out, options, progress=None):
     goes on); before anything runs, and before a dry run shows the plan. So does such a run whose
     base's weights file is gone (deleted by hand): the grid would train the base again, another
     network than the one the run copied (its sha256 differs), and keep the run as if from it.
-    ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; each
-    base's weights are hashed)."""
+    ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
+    weights are hashed only where their result.json's record of them no longer holds)."""
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
         if base is not None and _trained_file(out, run) and not base.exists():
@@ -428,17 +428,20 @@ def _another_network(recorded, weights_config):
 
 
 @functools.lru_cache(maxsize=64)
-def _file_sha256(path, size, modified):
+def _file_sha256(path, device, inode, size, modified):
     return fileio.sha256_file(path)
 
 
 def _sha256(path):
-    """The sha256 of the file at ``path`` (read once per version of it), or None when there is none."""
+    """The sha256 of the weights file at ``path``, or None when there is none: the one its run's
+    result.json recorded while the file is as train wrote it (:func:`minitransfer.rundir.recorded_sha256`),
+    else the file read, once per version of it (device, inode, size, mtime) in this process."""
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return _file_sha256(os.path.realpath(path), status.st_size, status.st_mtime_ns)
+    return rundir.recorded_sha256(path, status) or _file_sha256(
+        os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 def _fingerprint(path):

@@ -10,7 +10,8 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
     eval.csv         iteration,top1,top5,loss: one row per evaluation on the half's val images
     checkpoint.h5    the latest resumable checkpoint (weights + momentum + iteration + data cursor)
-    result.json      final, best and mean-of-10-best top-1 (the paper's metric), and more
+    result.json      final, best and mean-of-10-best top-1 (the paper's metric), and more: the
+                     weights file's sha256, size and mtime as written (:func:`recorded_sha256`)
     lock             held (flock) by the one process training into the directory; on a file
                      system without locks (Lustre mounted without -o flock, NFS without its lock
                      daemon) a run goes on unlocked, with a warning: :func:`try_lock`
@@ -36,6 +37,7 @@ import threading
 import time
 
 from minitransfer import fileio, stopping
+from minitransfer.data.schema import SHA256
 
 
 def run_dir_for(out):
@@ -251,6 +253,32 @@ def read_metrics(path, most=None):
         if isinstance(record, dict):
             records.append(record)
     return records
+
+
+def weights_record(out, sha256):
+    """What result.json records of the weights file ``out`` train has just written, whose sha256 is
+    ``sha256``: ``{"sha256", "size", "mtime_ns"}``, the digest with the file's size and modification
+    time, which :func:`recorded_sha256` trusts while they are unchanged."""
+    try:
+        status = os.stat(out)
+    except OSError as error:
+        raise fileio.storage_error(out, error) from error
+    return {"sha256": sha256, "size": status.st_size, "mtime_ns": status.st_mtime_ns}
+
+
+def recorded_sha256(out, status):
+    """The sha256 that the result.json of the weights file ``out`` recorded of it (:func:`weights_record`)
+    while the file, whose ``os.stat`` is ``status``, has the size and modification time it was written
+    with; else None, and the file is to be hashed (a run trained again, a file copied over it or edited
+    has another modification time; a folder copied with its times kept, e.g. ``cp -a``, keeps them). So
+    a grid checks each base it holds without reading its weights, hundreds of MB each."""
+    try:
+        record = fileio.parse_json((run_dir_for(out) / "result.json").read_text())["weights"]
+        sha256, size, modified = record["sha256"], record["size"], record["mtime_ns"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    known = isinstance(sha256, str) and SHA256.fullmatch(sha256)
+    return sha256 if known and (size, modified) == (status.st_size, status.st_mtime_ns) else None
 
 
 def finite(value):

@@ -37,7 +37,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests
+from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, weights_record
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
@@ -79,6 +79,7 @@ class TrainResult:
     evaluations: int
     seconds: float
     ms_per_iteration: float
+    weights: dict = None             # the weights file as written: sha256, size, mtime_ns (None in older ones)
 
     def to_dict(self):
         return dataclasses.asdict(self)
@@ -164,8 +165,8 @@ def _train(plan, on_iteration, stop, run_lock):
     with run.batches:
         final = _iterations(run, on_iteration)
     run.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-    checkpoints.save(plan.config.out, final)
-    return run.finish()
+    sha256 = checkpoints.save(plan.config.out, final)
+    return run.finish(weights_record(plan.config.out, sha256))
 
 
 def _iterations(run, on_iteration):
@@ -326,14 +327,15 @@ class _Run:
                               f"short)")
         return DatasetError(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
 
-    def finish(self):
-        """result.json and the closing line, once the weights file is written."""
+    def finish(self, weights):
+        """result.json and the closing line, once the weights file is written (``weights``: its
+        :func:`minitransfer.rundir.weights_record`)."""
         c = self.plan.config
         seconds = time.perf_counter() - self.started
         ran = c.max_iter - self.start
         result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
                              seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
-                             **summarize(self.files.eval_rows()))
+                             weights=weights, **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
         self.progress.line(f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best "
                            f"{result.best_top1:.4f}, mean of 10 best {result.mean10_top1:.4f}; weights in {c.out}, "

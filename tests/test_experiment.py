@@ -1133,3 +1133,66 @@ def test_the_dry_run_says_how_far_its_checks_have_got_on_stderr(tmp_path, synthe
     assert result.exit_code == 0, result.output
     assert f"checking the runs {tmp_path / 'grid'} holds: 5 of 6 runs" in result.stderr
     assert "checking" not in result.stdout and "6 runs in" in result.stdout
+
+
+def _hashed(monkeypatch):
+    """How many times each file is read whole to hash it, by file name, from now on in this process."""
+    import collections
+
+    counts, sha256_stream = collections.Counter(), fileio.sha256_stream
+
+    def counted(handle, *args, **kwargs):
+        counts[pathlib.Path(handle.name).name] += 1
+        return sha256_stream(handle, *args, **kwargs)
+
+    monkeypatch.setattr(fileio, "sha256_stream", counted)
+    grid_check._file_sha256.cache_clear()
+    return counts
+
+
+def test_the_checks_before_a_grid_trust_each_bases_recorded_sha256_and_hash_a_base_at_most_once(
+        trained_grid, tmp_path, monkeypatch):
+    """Each finished or started transfer is checked against its base's sha256, and each check hashed
+    the base's weights file (a CaffeNet base: 244 MB; the paper's grid has ~40 bases) on every run, rerun,
+    dry run and SLURM emit of the grid. The digest train recorded in the base's result.json is used while
+    the file keeps the size and mtime it was written with; a base without that record (trained before
+    it was kept) or touched since is hashed once per process, however many transfers copied it."""
+    from minitransfer.cli import main
+
+    source, _, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    runs = grid.plan_grid(layers=(1, 2), fine_tuned=False, both_directions=True)
+    rest = [run for run in runs if run.name != "random0/A1B"]  # A1B stays interrupted: a started transfer
+    assert scheduler.run_grid(rest, place, options, log=lambda line: None, poll_seconds=0.01).finished == names(
+        [run for run in rest if run.parent and run.name != "random0/B1B"])
+    arguments = ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1,2", "--no-fine-tuned",
+                 "--both-directions", "--max-iter", "4", "--device", "cpu"]
+    base_a, base_b = place / "random0" / "baseA.h5", place / "random0" / "baseB.h5"
+    hashed = _hashed(monkeypatch)
+    result = CliRunner().invoke(main, arguments + ["--dry-run"])
+    assert result.exit_code == 0 and "[resume at iteration 2] random0/A1B" in result.output, result.output
+    assert hashed["baseA.h5"] == hashed["baseB.h5"] == 0
+    result_a = base_a.with_suffix(".run") / "result.json"  # as train wrote it before it kept the record
+    result_a.write_text(json.dumps({key: value for key, value in json.loads(result_a.read_text()).items()
+                                    if key != "weights"}))
+    touched = os.stat(base_b).st_mtime_ns + 10 ** 9
+    os.utime(base_b, ns=(touched, touched))  # same bytes, another mtime: the record no longer holds
+    hashed = _hashed(monkeypatch)
+    result = CliRunner().invoke(main, arguments + ["--emit-slurm", str(tmp_path / "slurm")])
+    assert result.exit_code == 0, result.output
+    assert hashed["baseA.h5"] == hashed["baseB.h5"] == 1
+
+
+def test_a_base_replaced_by_another_file_of_the_same_size_and_mtime_is_hashed_again(tmp_path):
+    """The digests a process keeps are keyed by the file's device and inode too: a base replaced
+    (renamed over) by another network of the same size and modification time (a coarse clock, or
+    times kept as it was copied) is read again, not taken for the one hashed before."""
+    base, other = tmp_path / "baseA.h5", tmp_path / "other.h5"
+    base.write_bytes(b"first network")
+    assert grid_check._sha256(base) == fileio.sha256_file(base)
+    other.write_bytes(b"other network")
+    modified = os.stat(base).st_mtime_ns
+    os.utime(other, ns=(modified, modified))
+    os.replace(other, base)
+    assert grid_check._sha256(base) == fileio.sha256_file(base)

@@ -64,9 +64,32 @@ def test_base_run_writes_weights_and_run_files(base_a):
     tops = [float(r.split(",")[1]) for r in eval_rows[1:]]
     assert result["best_top1"] == max(tops) and result["mean10_top1"] == pytest.approx(np.mean(tops))
     assert result["final"]["top1"] == tops[-1]
+    written = os.stat(base_a)
+    assert result["weights"] == {"sha256": fileio.sha256_file(base_a), "size": written.st_size,
+                                 "mtime_ns": written.st_mtime_ns}
     assert json.loads((run_dir / "config.json").read_text())["max_iter"] == 6
     initial = _initial_weights(4, seed=3)
     assert all(not _same(saved.weights[name], initial[name]) for name in WEIGHT_LAYERS)
+
+
+def test_the_weights_sha256_result_json_records_is_trusted_while_the_file_is_as_written(base_a, data, tmp_path):
+    """A grid checks each base its transfers copied by sha256 without reading it while the file keeps
+    the size and mtime train recorded; a run finished before the record was kept is still finished."""
+    shutil.copytree(base_a.with_name("baseA.run"), tmp_path / "baseA.run")
+    out = tmp_path / "baseA.h5"
+    shutil.copy2(base_a, out)  # the time kept, as `cp -a` of a grid keeps it
+    recorded = json.loads((tmp_path / "baseA.run" / "result.json").read_text())
+    assert rundir.recorded_sha256(out, os.stat(out)) == recorded["weights"]["sha256"] == fileio.sha256_file(out)
+    with h5py.File(out, "a") as f:  # edited in place: another network, another mtime
+        f["weights/conv1/W"][0, 0, 0, 0] += 1.0
+    assert rundir.recorded_sha256(out, os.stat(out)) is None
+    shutil.copy2(base_a, out)
+    del recorded["weights"]
+    (tmp_path / "baseA.run" / "result.json").write_text(json.dumps(recorded))
+    assert rundir.recorded_sha256(out, os.stat(out)) is None
+    finished = training.train(training.TrainConfig(out=str(out), data=data, half="A", seed=3,
+                                                   resume="auto", **FAST))
+    assert finished.weights is None and finished.mean10_top1 == recorded["mean10_top1"]
 
 
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
