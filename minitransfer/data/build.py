@@ -219,7 +219,8 @@ def _check_same_origin(out, source, size):
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
 
 
-_SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version"}
+_SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version",
+                 "words_txt": "SOURCE's words.txt"}
 
 
 def _given(value):

@@ -4,6 +4,7 @@ resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-fol
 """
 
 import collections
+import hashlib
 import pathlib
 import stat
 import zipfile
@@ -369,7 +370,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt
         raise ds.DatasetError(f"{tree.where('wnids.txt')}: lists no class (expected one wnid a line)")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
-    names = read_class_names(tree.text("words.txt", required=False), tree.where("words.txt"), label_of)
+    words = tree.text("words.txt", required=False)
+    names = read_class_names(words, tree.where("words.txt"), label_of)
     train_items, train_labels, without = [], [], []
     for wnid in wnids:
         found = tree.images(f"train/{wnid}/images")
@@ -390,7 +392,10 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     classes = class_table(wnids, names, is_a)
     return build_dataset(
         out,
-        source={"kind": "tiny-imagenet", "path": str(source), "is_a": inputs.file_record(is_a, "is-a file")},
+        source={"kind": "tiny-imagenet", "path": str(source), "is_a": inputs.file_record(is_a, "is-a file"),
+                # the class names: words.txt edited in an unpacked tree renames the classes, as --words would
+                "words_txt": {"path": str(tree.where("words.txt")),
+                              "sha256": hashlib.sha256(words.encode("utf-8")).hexdigest()}},
         classes=classes,
         subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress, skipped=skipped,
         overwrite=overwrite,

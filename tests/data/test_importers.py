@@ -606,6 +606,25 @@ def test_a_tiny_imagenet_rerun_with_another_is_a_file_is_refused_naming_it(tiny_
     assert [entry["family"] for entry in data.classes] == ["natural", "man-made"]
 
 
+def test_a_tiny_imagenet_rerun_after_its_words_txt_was_edited_is_refused_naming_it(tiny_zip, tmp_path, tree_state):
+    """The class names come from SOURCE's words.txt: edited in an unpacked tree, a rerun renamed the
+    classes (and changed the dataset's fingerprint under the runs trained on it) without a word."""
+    with zipfile.ZipFile(tiny_zip) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    source, out = tmp_path / "unpacked" / "tiny-imagenet-200", tmp_path / "out"
+    importers.import_tiny_imagenet(source, out, size=8, workers=0)
+    before = tree_state(out)
+    importers.import_tiny_imagenet(source, out, size=8, workers=0)
+    assert tree_state(out) == before
+    words = source / "words.txt"
+    words.write_text(words.read_text().replace("\tdog", "\thound"))
+    with pytest.raises(ValueError, match=re.escape(f"(SOURCE's words.txt {str(words)!r} (sha256 ")):
+        importers.import_tiny_imagenet(source, out, size=8, workers=0)
+    assert tree_state(out) == before
+    data = importers.import_tiny_imagenet(source, out, size=8, workers=0, overwrite=True)
+    assert [entry["name"] for entry in data.classes] == ["tench, Tinca tinca", "hound"]
+
+
 def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_words_or_is_a_is_not_refused(
         imagenet_tree, tmp_path, tree_state):
     """A dataset prepared before --words and --is-a were recorded reruns as before, and keeps its meta.json."""
