@@ -103,15 +103,15 @@ def read_base(c):
         started = run_checkpoint is not None and run_checkpoint.exists()
         raise ConfigError(f"{missing}; to continue the run from {run_checkpoint}, which holds the layers copied from "
                           f"it, add `resume='auto'`" if started else missing)
-    if c.resume != "auto":
-        saved = checkpoints.load(c.resume)
+    if c.resume != "auto":  # the base's record, not the solver state, which resume_point reads under the lock
+        saved = checkpoints.load(c.resume, solver=False)
     elif c.out is None:
         raise ConfigError(f"{missing}; to continue a run from its checkpoint without it, name the run's weights "
                           f"file with `out`")
     elif not (run_dir_for(c.out) / "checkpoint.h5").exists():
         raise ConfigError(f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
     else:
-        saved = _load_run_checkpoint(run_dir_for(c.out) / "checkpoint.h5")
+        saved = _load_run_checkpoint(run_dir_for(c.out) / "checkpoint.h5", solver=False)
     return _recorded_base(saved, missing)
 
 
@@ -131,12 +131,12 @@ def _recorded_base(saved, missing):
                                   sha256=saved.meta["parent_sha256"], recorded_in=saved.path)
 
 
-def _load_run_checkpoint(path):
-    """The run's own checkpoint; one that cannot be read says how to start over, as `overwrite`
-    with `resume='auto'` continues a checkpoint rather than replacing it, and an experiment's grid
-    reruns with `resume='auto'` alone."""
+def _load_run_checkpoint(path, solver=True):
+    """The run's own checkpoint (without its solver state unless ``solver``); one that cannot be read
+    says how to start over, as `overwrite` with `resume='auto'` continues a checkpoint rather than
+    replacing it, and an experiment's grid reruns with `resume='auto'` alone."""
     try:
-        return checkpoints.load(path)
+        return checkpoints.load(path, solver=solver)
     except checkpoints.CheckpointError as error:
         raise checkpoints.CheckpointError(f"{error}; the run cannot continue from it: to start it over, rerun "
                                           f"without `resume`, with `overwrite=True`, or delete {path.parent}") from None
