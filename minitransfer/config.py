@@ -449,6 +449,11 @@ def check_classes_exist(checkpoint, dataset, what):
 
 
 
+def option_name(field):
+    """The command-line option of configuration field ``field``: ``max_iter`` → ``--max-iter``."""
+    return "--" + field.replace("_", "-")
+
+
 def command_line(fields):
     """The ``minitransfer train`` arguments that set the configuration ``fields`` (field name →
     value), by one rule: the field's name with dashes (``max_iter`` → ``--max-iter 300``); True is a
@@ -460,6 +465,6 @@ def command_line(fields):
             raise ValueError(f"command_line: {name!r} is not a TrainConfig field")
         if value is None or value is False:
             continue
-        flag = "--" + name.replace("_", "-")
+        flag = option_name(name)
         arguments += [flag] if value is True else [flag, str(value)]
     return arguments

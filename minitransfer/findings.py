@@ -24,6 +24,7 @@ lowest n about as good as the target's base, and below TnT at the top n.
 import dataclasses
 import math
 
+from minitransfer.config import option_name
 from minitransfer.experiment import CROSS
 from minitransfer.results import (SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
                                   schedule_group, targets_by_n)
@@ -296,4 +297,4 @@ def _other_schedules(results):
 
 def _option(field, value):
     """A training field as the option that sets it: "--max-iter 300"."""
-    return f"--{field.replace('_', '-')} {value}"
+    return f"{option_name(field)} {value}"
