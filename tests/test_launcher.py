@@ -144,9 +144,8 @@ GRID_OPTIONS = {"preset": "mini", "max_iter": 2, "eval_every": 1, "batch_size": 
 
 
 def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_8, tmp_path, monkeypatch):
-    # One long run (all classes, 120 iterations) and three short ones: while the long one holds a
-    # slot, the other slot goes through the short ones, each started as soon as the one before it
-    # ends (not when some other run ends, nor after a poll interval).
+    # One long run (all classes, 120 iterations) and three short ones on two slots: each run is
+    # started as soon as a slot is free (not after a poll interval: the poll here is a minute).
     runs = plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=(1,))  # + all/base, all/random1
     runs = [run for run in runs if run.name != "all/random1"]
     runs = runs[-1:] + runs[:-1]
@@ -159,8 +158,11 @@ def test_the_scheduler_forks_cpu_runs_and_falls_back_to_new_processes(synthetic_
                                  poll_seconds=60)
     assert outcome.exit_code == 0 and len(outcome.finished) == 4, lines
     assert len(forked) == 4 and all(argv[0] == "train" for argv in forked)
-    done = [line.split()[1] for line in lines if line.startswith("done ")]
-    assert done[-1] == "all/base", lines
+    # Which run ends first is up to the machine's load; what must hold is that each run after the
+    # first two starts on the line after one ends: a freed slot is filled at once.
+    events = [line for line in lines if line.startswith(("[", "done "))]
+    starts = [index for index, line in enumerate(events) if line.startswith("[")]
+    assert starts[:2] == [0, 1] and all(events[index - 1].startswith("done ") for index in starts[2:]), lines
     log = (tmp_path / "forked" / "random0" / "A1B.run" / "train.log").read_text()
     assert log.startswith("$ ") and "done: final top-1" in log
 
