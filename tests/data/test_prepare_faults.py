@@ -98,6 +98,40 @@ def test_a_val_folder_named_in_the_other_unicode_form_is_its_train_class(tmp_pat
     assert data.labels("val").tolist() == [0, 1] and data.meta["family_a"] == "drink"
 
 
+def test_a_tree_named_decomposed_and_the_same_tree_named_composed_are_one_dataset(tmp_path, image_bytes,
+                                                                                   write_files):
+    """macOS writes "élan" decomposed (e + U+0301), which sorts before "fox"; typed on Linux it is
+    composed (U+00E9), which sorts after "zebra". The two trees gave other labels, other held-out
+    images and other class names, so a base trained on one was, on the other, another dataset."""
+    prepared = []
+    for form in ("NFD", "NFC"):
+        names = {unicodedata.normalize(form, "\u00e9lan"): 5, "fox": 5, "zebra": 5}
+        root = _classes(tmp_path / f"src-{form}", image_bytes, write_files, names)
+        assert _prepare_folder(root, tmp_path / form, "--val-fraction", "0.4").exit_code == 0
+        prepared.append(dataset.open_dataset(tmp_path / form))
+    decomposed, composed = prepared
+    assert [entry["name"] for entry in decomposed.classes] == ["fox", "zebra", "\u00e9lan"]
+    assert decomposed.meta["classes"] == composed.meta["classes"]
+    for subset in dataset.SUBSETS:
+        assert decomposed.labels(subset).tolist() == composed.labels(subset).tolist()
+        assert _reds(decomposed, subset) == _reds(composed, subset)
+
+
+def test_a_dataset_that_recorded_decomposed_class_names_reruns_writing_nothing(tmp_path, image_bytes, write_files,
+                                                                                tree_state, monkeypatch):
+    """One prepared before class names were composed keeps its names, labels and fingerprint."""
+    root = _classes(tmp_path / "src", image_bytes, write_files, {unicodedata.normalize("NFD", "\u00e9lan"): 3,
+                                                                  "fox": 3})
+    with monkeypatch.context() as older:  # as names were stored before: as the folders spell them
+        older.setattr(folder, "_class_names", lambda folders, out: {path.name: path for path in folders})
+        assert _prepare_folder(root, tmp_path / "out").exit_code == 0
+    before = tree_state(tmp_path / "out")
+    assert _prepare_folder(root, tmp_path / "out").exit_code == 0
+    assert tree_state(tmp_path / "out") == before
+    assert [entry["name"] for entry in dataset.open_dataset(tmp_path / "out").classes] == [
+        unicodedata.normalize("NFD", "\u00e9lan"), "fox"]
+
+
 def test_class_folders_that_are_one_name_in_two_unicode_forms_are_bad_data(tmp_path, image_bytes, write_files):
     root = _classes(tmp_path / "src", image_bytes, write_files, {CAFE_COMPOSED: 2, CAFE_DECOMPOSED: 2, "dog": 2})
     _refused(_prepare_folder(root, tmp_path / "out"),
