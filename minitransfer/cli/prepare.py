@@ -121,7 +121,8 @@ def prepare():
     another source, see --overwrite; OUT inside SOURCE; SOURCE is another dataset than the command
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named; another process is importing
     into OUT, or a training or an evaluation is reading the dataset there), 65 bad data (the file at
-    fault is named), 74 a file could not be written (full disk, read-only folder), 75 interrupted
+    fault is named), 74 a file could not be written (full disk, read-only folder) or a source folder
+    listed (no read permission: it is named), 75 interrupted
     (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are
     kept: rerun the same command.
 
@@ -206,7 +207,8 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     SOURCE/train/<class>/... and SOURCE/val/<class>/...   validation as given
     SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
 
-    Class names are the folder names (labels in sorted order). Every file below a class folder is
+    Class names are the folder names, composed as Linux types them (a tree copied from a Mac, whose
+    names are decomposed, gives the same dataset), labels in sorted order. Every file below a class folder is
     tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when

@@ -17,8 +17,8 @@ class folder, in subfolders too, is tried (sorted by path; names starting with "
 ``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
 folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached
 through links from two classes, or from train/ and val/, is an error, and held-out validation
-keeps a file's paths on one side); the files Pillow cannot decode are listed in
-``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
+keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow
+cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
 :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
 class folder names, stored as class names, must be, without control characters. A val/ folder
 and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
@@ -292,9 +292,11 @@ def _files_below(folder, skipped):
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
-    folder already walked; these are added to ``skipped``."""
+    folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
+    permission, an I/O error) raises its ``OSError`` (exit 74), naming it: its images are not left out
+    without a word."""
     files, seen = [], {os.path.realpath(folder)}
-    for directory, subfolders, names in os.walk(folder, followlinks=True):
+    for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
         kept, here = [], os.path.realpath(directory)
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
@@ -309,6 +311,10 @@ def _files_below(folder, skipped):
         subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
     return sorted(files)
+
+
+def _raise(error):
+    raise error
 
 
 def _validation_files(val_root, train_root, known, skipped, listed):

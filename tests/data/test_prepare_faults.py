@@ -132,6 +132,26 @@ def test_a_dataset_that_recorded_decomposed_class_names_reruns_writing_nothing(t
         unicodedata.normalize("NFD", "\u00e9lan"), "fox"]
 
 
+@pytest.mark.parametrize("unreadable", ["dog", "dog/more"])
+def test_a_folder_that_cannot_be_listed_is_an_io_error_naming_it(tmp_path, image_bytes, write_files, monkeypatch,
+                                                                 unreadable):
+    """A folder without read permission (or on a failing drive): its images were left out without a
+    word (a class folder: "left out class 'dog': no files", as if it were empty), exit 0."""
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
+    write_files(root, {"dog/more/02.png": image_bytes((2, 9, 100), kind="PNG")})
+    listing, refused = os.scandir, str(root / unreadable)
+
+    def scandir(path="."):
+        if os.fspath(path) == refused:  # chmod 000 does not stop root, who runs these tests in containers
+            raise PermissionError(13, "Permission denied", refused)
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = _prepare_folder(root, tmp_path / "out")
+    assert result.exit_code == 74 and result.output.endswith(f"Permission denied: '{refused}'\n"), result.output
+    assert not (tmp_path / "out" / dataset.META_FILE).exists()
+
+
 def test_class_folders_that_are_one_name_in_two_unicode_forms_are_bad_data(tmp_path, image_bytes, write_files):
     root = _classes(tmp_path / "src", image_bytes, write_files, {CAFE_COMPOSED: 2, CAFE_DECOMPOSED: 2, "dog": 2})
     _refused(_prepare_folder(root, tmp_path / "out"),
