@@ -12,9 +12,9 @@ train/ holds files itself, and the tree is refused as ambiguous when it holds on
 
 Classes are the class folder names in Unicode's composed form (NFC), sorted (labels 0..C−1 in that
 order): a tree copied from a Mac, whose names are decomposed, gives the labels and the held-out images
-of the same tree named on Linux (a dataset prepared before keeps the names it records). Every file below a
-class folder, in subfolders too, is tried (sorted by path; names starting with "." and
-``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
+of the same tree named on Linux (a dataset prepared before keeps the names it records, unless replaced
+with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted by path;
+names starting with "." and ``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
 folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached
 through links from two classes, or from train/ and val/, is an error, and held-out validation
 keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow
@@ -104,7 +104,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
-    for number, (name, folder) in enumerate(_class_names(folders, out).items(), start=1):
+    for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
         files[name] = _files_below(folder, scan_skipped)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
@@ -264,9 +264,9 @@ def _class_names(folders, out):
     (:func:`_same_text`), which orders the classes (their labels) and seeds the held-out choice, so that
     a tree copied from a Mac (names decomposed) and the same tree named on Linux give one dataset; a
     class that the meta.json in ``out`` names in the other form (a dataset this version did not
-    prepare) keeps that name, so that a rerun writes nothing."""
+    prepare) keeps that name, so that a rerun writes nothing (``out`` None: none kept, as --overwrite)."""
     try:
-        classes = fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())["classes"]
+        classes = [] if out is None else fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())["classes"]
         recorded = {_same_text(entry["name"]): entry["name"] for entry in classes}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         recorded = {}

@@ -119,7 +119,8 @@ def test_a_tree_named_decomposed_and_the_same_tree_named_composed_are_one_datase
 
 def test_a_dataset_that_recorded_decomposed_class_names_reruns_writing_nothing(tmp_path, image_bytes, write_files,
                                                                                 tree_state, monkeypatch):
-    """One prepared before class names were composed keeps its names, labels and fingerprint."""
+    """One prepared before class names were composed keeps its names, labels and fingerprint (until
+    --overwrite replaces it)."""
     root = _classes(tmp_path / "src", image_bytes, write_files, {unicodedata.normalize("NFD", "\u00e9lan"): 3,
                                                                   "fox": 3})
     with monkeypatch.context() as older:  # as names were stored before: as the folders spell them
@@ -130,6 +131,8 @@ def test_a_dataset_that_recorded_decomposed_class_names_reruns_writing_nothing(t
     assert tree_state(tmp_path / "out") == before
     assert [entry["name"] for entry in dataset.open_dataset(tmp_path / "out").classes] == [
         unicodedata.normalize("NFD", "\u00e9lan"), "fox"]
+    assert _prepare_folder(root, tmp_path / "out", "--overwrite").exit_code == 0  # replaced: as a new one names them
+    assert [entry["name"] for entry in dataset.open_dataset(tmp_path / "out").classes] == ["fox", "\u00e9lan"]
 
 
 @pytest.mark.parametrize("unreadable", ["dog", "dog/more"])
