@@ -10,12 +10,13 @@ not kept) to ``size × size`` with bilinear interpolation, as the paper did for 
 (1/2, 1/4, 1/8) that still covers that size, which is faster and bounds its memory.
 
 Limits, checked before anything is allocated: an image may decode to at most
-:data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning is
-replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
+:data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning and error
+are replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
 (according to its header, before it is read). Only regular files are opened: a FIFO or a device
 is a reason to skip, not something to wait on. An empty file (0 bytes) is skipped as such.
 """
 
+import contextlib
 import hashlib
 import io
 import os
@@ -85,7 +86,7 @@ def decode_image(source, size):
     files) otherwise."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # EXIF / palette / decompression-bomb warnings: sizes are checked below
-        with Image.open(source) as image:
+        with _opened_without_pillow_limit(source) as image:
             image.draft("RGB", (size, size))  # JPEG only: a DCT scale whose result still covers size x size
             width, height = image.size
             if width * height > MAX_DECODED_PIXELS:
@@ -93,6 +94,21 @@ def decode_image(source, size):
                                  f"(8192x8192)")
             image.load()
             return warp(upright(image), size)
+
+
+@contextlib.contextmanager
+def _opened_without_pillow_limit(source):
+    """``Image.open(source)`` without Pillow's own pixel limit (an error above 179 MP, raised before a
+    JPEG's draft scale is chosen): a 20000x20000 JPEG, which decodes at 1/8 scale to 2500x2500, was skipped
+    as "could be decompression bomb DOS attack". :func:`decode_image` checks the pixels it will decode.
+    Pillow reads its limit at open only, from a global: decoding runs one image at a time per process."""
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        image = Image.open(source)
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    with image:
+        yield image
 
 
 def upright(image):

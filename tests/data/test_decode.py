@@ -39,6 +39,20 @@ def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path)
     assert reason == "ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192)"
 
 
+def test_pillows_own_limit_neither_skips_a_jpeg_it_would_draft_nor_words_the_reason(tmp_path, image_bytes):
+    """Above 179 MP Pillow raised its DecompressionBombError at open, before the JPEG's scale was
+    chosen: a 20000 x 20000 JPEG (2500 x 2500 at 1/8) was skipped as "could be decompression bomb DOS
+    attack", and a PNG of that size named a limit (178956970 pixels) that is not the one applied."""
+    (tmp_path / "big.jpg").write_bytes(_jpeg_declaring(image_bytes, 20000, 20000))
+    (tmp_path / "big.png").write_bytes(_png_declaring(20000, 20000))
+    limit = Image.MAX_IMAGE_PIXELS
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.jpg")), 16)
+    assert reason is None and pixels.shape == (16, 16, 3)
+    pixels, reason = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.png")), 16)
+    assert reason == "ValueError: 20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192)"
+    assert Image.MAX_IMAGE_PIXELS == limit is not None  # Pillow's limit is left as it was for everything else
+
+
 def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, image_bytes):
     """12000 x 12000 declared in 700 bytes: decoded at 1/8 scale (1500 x 1500, 7 MB), never at full size
     (432 MB); measured as the peak memory of a fresh process."""
