@@ -92,6 +92,21 @@ def test_the_weights_sha256_result_json_records_is_trusted_while_the_file_is_as_
     assert finished.weights is None and finished.mean10_top1 == recorded["mean10_top1"]
 
 
+def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over(base_a, data, tmp_path, capsys):
+    """With fewer than 10 evaluations mean10_top1 is the mean of them all: the closing line and the
+    'already finished' line say so; from 10 on they keep the paper's words."""
+    shutil.copytree(base_a.with_name("baseA.run"), tmp_path / "baseA.run")
+    shutil.copy2(base_a, tmp_path / "baseA.h5")
+    again = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=data, half="A", seed=3,
+                                                resume="auto", **{**FAST, "quiet": False}))
+    assert f"is already finished (mean of the 2 best (2 evaluations) {again.mean10_top1:.4f}); nothing to do" \
+        in capsys.readouterr().err
+    training.train(training.TrainConfig(out=str(tmp_path / "once.h5"), data=data, half="A", seed=3,
+                                        **{**FAST, "max_iter": 2, "quiet": False}))
+    assert ", mean of the 1 best (1 evaluation) " in capsys.readouterr().err
+    assert [evaluate.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
+
+
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
     out = tmp_path / "A4B.h5"
     training.train(training.TrainConfig(out=str(out), data=data, copy_from=str(base_a), n=4, frozen=True, **FAST))
