@@ -395,12 +395,14 @@ def _norm(a):
 def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
     norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
                       for layer in net.weight_layers)
-    last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
+    # resumed as it is, the run would replay its iterations bit for bit and diverge again; changed, it is refused
+    last = (f", and start the run over (`overwrite=True`): resumed from its last good checkpoint {checkpoint_path}, "
+            f"it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
     raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
               if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
     also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
-            f"Lower `base_lr`{also} or check the data; {last}.")
+            f"Lower `base_lr`{also} or check the data{last}.")
 
 
 def _weights_sane(net):

@@ -461,6 +461,25 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     assert events[-1]["event"] == "diverged"
 
 
+def test_a_diverged_run_says_to_start_over_as_resumed_it_diverges_again(data, tmp_path):
+    """Its diagnostic named the last good checkpoint, and a rerun with a lower `base_lr` was refused
+    twice (another configuration; a checkpoint exists) before `overwrite=True`; resumed as it was,
+    the run replays its iterations and diverges at the same one."""
+    def config(**options):
+        return training.TrainConfig(out=str(tmp_path / "d.h5"), data=data, half="A", batch_size=16, max_iter=30,
+                                    checkpoint_every=1, quiet=True, **options)
+
+    with pytest.raises(training.Diverged) as first:
+        training.train(config(base_lr=1e4))
+    assert str(first.value).endswith(f"Lower `base_lr` or check the data, and start the run over (`overwrite=True`): "
+                                     f"resumed from its last good checkpoint {tmp_path / 'd.run' / 'checkpoint.h5'}, "
+                                     f"it would diverge again.")
+    with pytest.raises(training.Diverged) as resumed:
+        training.train(config(base_lr=1e4, resume="auto"))
+    assert str(resumed.value) == str(first.value)
+    assert training.train(config(base_lr=1e-3, overwrite=True)).iterations == 30
+
+
 @pytest.mark.parametrize("solver, hint", [({}, "Lower `base_lr` or check the data"),
                                           ({"weight_decay": 1e30}, r"Lower `base_lr` \(or `weight_decay` 1e\+30, "
                                                                    r"above Caffe's\) or check"),
