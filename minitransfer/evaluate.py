@@ -68,6 +68,14 @@ def summarize(rows):
             "mean10_top1": float(np.mean(best[:10])), "evaluations": len(rows)}
 
 
+def mean_best_words(evaluations):
+    """How a summary line names :func:`summarize`'s ``mean10_top1``: "mean of 10 best", or for a run
+    with fewer evaluations, whose value is the mean of them all, "mean of the 3 best (3 evaluations)"."""
+    if evaluations >= 10:
+        return "mean of 10 best"
+    return f"mean of the {evaluations} best ({evaluations} evaluation{'' if evaluations == 1 else 's'})"
+
+
 def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
     """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
     of a reduced-data run: the images per class it was trained on).

@@ -34,7 +34,7 @@ from minitransfer.resume import check_destination, precision_change, read_base, 
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
-from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
+from minitransfer.evaluate import evaluate, mean_best_words, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, weights_record
@@ -150,7 +150,8 @@ def _already_finished(plan):
         # folder, wherever the run was then: the caller's own name them now
         recorded = fileio.parse_json(result.read_text())
         finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
-        summary = f"{c.out} is already finished (mean of 10 best {finished.mean10_top1:.4f}); nothing to do"
+        summary = (f"{c.out} is already finished ({mean_best_words(finished.evaluations)} "
+                   f"{finished.mean10_top1:.4f}); nothing to do")
     except (ValueError, TypeError):
         return None  # an unreadable result: finish the run again
     Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(summary)
@@ -338,8 +339,8 @@ class _Run:
                              weights=weights, **summarize(self.files.eval_rows()))
         self.files.write_json(self.files.result, result.to_dict())
         self.progress.line(f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best "
-                           f"{result.best_top1:.4f}, mean of 10 best {result.mean10_top1:.4f}; weights in {c.out}, "
-                           f"run files in {self.plan.run_dir}")
+                           f"{result.best_top1:.4f}, {mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; "
+                           f"weights in {c.out}, run files in {self.plan.run_dir}")
         return result
 
     def _divergence(self, iteration, what, lr):
@@ -394,12 +395,14 @@ def _norm(a):
 def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
     norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
                       for layer in net.weight_layers)
-    last = f"the last good checkpoint is {checkpoint_path}" if checkpoint_path.exists() else "no checkpoint was written"
+    # resumed as it is, the run would replay its iterations bit for bit and diverge again; changed, it is refused
+    last = (f", and start the run over (`overwrite=True`): resumed from its last good checkpoint {checkpoint_path}, "
+            f"it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
     raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
               if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
     also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
     return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
-            f"Lower `base_lr`{also} or check the data; {last}.")
+            f"Lower `base_lr`{also} or check the data{last}.")
 
 
 def _weights_sane(net):

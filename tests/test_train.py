@@ -92,6 +92,21 @@ def test_the_weights_sha256_result_json_records_is_trusted_while_the_file_is_as_
     assert finished.weights is None and finished.mean10_top1 == recorded["mean10_top1"]
 
 
+def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over(base_a, data, tmp_path, capsys):
+    """With fewer than 10 evaluations mean10_top1 is the mean of them all: the closing line and the
+    'already finished' line say so; from 10 on they keep the paper's words."""
+    shutil.copytree(base_a.with_name("baseA.run"), tmp_path / "baseA.run")
+    shutil.copy2(base_a, tmp_path / "baseA.h5")
+    again = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=data, half="A", seed=3,
+                                                resume="auto", **{**FAST, "quiet": False}))
+    assert f"is already finished (mean of the 2 best (2 evaluations) {again.mean10_top1:.4f}); nothing to do" \
+        in capsys.readouterr().err
+    training.train(training.TrainConfig(out=str(tmp_path / "once.h5"), data=data, half="A", seed=3,
+                                        **{**FAST, "max_iter": 2, "quiet": False}))
+    assert ", mean of the 1 best (1 evaluation) " in capsys.readouterr().err
+    assert [evaluate.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
+
+
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):
     out = tmp_path / "A4B.h5"
     training.train(training.TrainConfig(out=str(out), data=data, copy_from=str(base_a), n=4, frozen=True, **FAST))
@@ -444,6 +459,25 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
     assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in last.weights.values())
     events = [json.loads(line) for line in (tmp_path / "diverge.run" / "metrics.jsonl").read_text().splitlines()]
     assert events[-1]["event"] == "diverged"
+
+
+def test_a_diverged_run_says_to_start_over_as_resumed_it_diverges_again(data, tmp_path):
+    """Its diagnostic named the last good checkpoint, and a rerun with a lower `base_lr` was refused
+    twice (another configuration; a checkpoint exists) before `overwrite=True`; resumed as it was,
+    the run replays its iterations and diverges at the same one."""
+    def config(**options):
+        return training.TrainConfig(out=str(tmp_path / "d.h5"), data=data, half="A", batch_size=16, max_iter=30,
+                                    checkpoint_every=1, quiet=True, **options)
+
+    with pytest.raises(training.Diverged) as first:
+        training.train(config(base_lr=1e4))
+    assert str(first.value).endswith(f"Lower `base_lr` or check the data, and start the run over (`overwrite=True`): "
+                                     f"resumed from its last good checkpoint {tmp_path / 'd.run' / 'checkpoint.h5'}, "
+                                     f"it would diverge again.")
+    with pytest.raises(training.Diverged) as resumed:
+        training.train(config(base_lr=1e4, resume="auto"))
+    assert str(resumed.value) == str(first.value)
+    assert training.train(config(base_lr=1e-3, overwrite=True)).iterations == 30
 
 
 @pytest.mark.parametrize("solver, hint", [({}, "Lower `base_lr` or check the data"),

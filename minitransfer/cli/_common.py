@@ -415,6 +415,10 @@ class NetworkPath(click.Path):
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
+            if (path / "eval.csv").is_file() and rundir.holder(path) is None:  # its training started, and ended
+                self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
+                          f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
+                          f"and output say why); train it again, or give another network", param, ctx)
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)

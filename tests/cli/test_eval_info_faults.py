@@ -10,7 +10,7 @@ import h5py
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, fileio
+from minitransfer import config, fileio, rundir
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -130,6 +130,24 @@ def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_
     for name, message in expected.items():
         result = invoke([command, name], tmp_path)
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, result.output
+
+
+def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_said_to_be_waited_for(tiny, tmp_path):
+    """A run diverged before its first checkpoint: eval, info and train --copy-from of its folder said
+    to wait for its training, which had ended; while a process trains into it, they still do."""
+    with pytest.raises(training.Diverged, match="no checkpoint was written"):
+        train(tmp_path / "diverged.h5", tiny, base_lr=1e4, max_iter=30, checkpoint_every=100)
+    commands = (["eval", "diverged.run"], ["info", "diverged.run"],
+                ["train", "--data", str(tiny), "--copy-from", "diverged.run", "--n", "2", "-o", "t.h5"])
+    for args in commands:
+        result = invoke(args, tmp_path)
+        assert result.exit_code == 2, result.output
+        assert "diverged.run is the run folder of diverged.h5, which has no network: its training stopped before " \
+               "writing its first checkpoint (diverged, failed or interrupted" in result.output, result.output
+    with rundir.RunLock(tmp_path / "diverged.run"):  # trained again now
+        result = invoke(["info", "diverged.run"], tmp_path)
+    assert result.exit_code == 2 and "which has no network yet: its training has not written its first checkpoint " \
+                                      "(or not started); wait for it" in result.output, result.output
 
 
 @pytest.mark.parametrize("field, value", [("eval_batch_size", "abc"), ("eval_batch_size", -3), ("data", 5),
