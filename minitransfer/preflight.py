@@ -70,6 +70,9 @@ def warnings_for(plan):
     if copied_precision != c.precision:
         found.append(f"the layers copied from {c.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
+    shared = _classes_shared_with_base(plan)
+    if shared:
+        found.append(shared)
     misnamed = _paper_name_of_another_network(plan)
     if misnamed:
         found.append(misnamed)
@@ -92,6 +95,32 @@ def _fitting(plan):
                                                   if name != preset.name]
     return (f"prepare the images at {models.prepared_size(preset)} px (prepare's --size) to keep the paper's "
             f"proportion" + "".join(f", or choose `preset={name!r}`" for name in others))
+
+
+def _classes_shared_with_base(plan):
+    """The warning for a transfer within the base's dataset whose classes are neither the base's
+    (a selffer, BnB) nor disjoint from them (a transfer, AnB), e.g. half B of the natural split
+    copied from a base of half A of a random split, else "": its copied layers have learned some of
+    the classes it trains on, and the report would list it as a transfer or a selffer."""
+    if plan.parent is None or plan.cross_dataset or not plan.parent.classes:  # a missing base's record has none
+        return ""
+    base = {int(entry["index"]) for entry in plan.parent.classes}
+    target = {int(index) for index in plan.task.class_indices}
+    shared = len(base & target)
+    if shared == 0 or base == target:
+        return ""
+    meta, c = plan.parent.meta, plan.config
+    return (f"{shared} of the {len(target)} classes this run trains on ({_task_words(c.split, c.split_seed, c.half)}) "
+            f"are among the {len(base)} that {c.copy_from} was trained on "
+            f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): neither a "
+            f"transfer (AnB: other classes) nor a selffer (BnB: the same ones); leave `split` and `split_seed` unset "
+            f"to split as the base did")
+
+
+def _task_words(kind, seed, half):
+    if kind == "all" or not half:
+        return "every class"
+    return f"half {half} of the {kind} split" + (f", seed {seed}" if kind == "random" else "")
 
 
 def _paper_name_of_another_network(plan):

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import config, models, preflight
+from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import build
 from minitransfer.data.decode import ImportItem
@@ -148,3 +149,19 @@ def test_a_reduced_data_run_names_the_classes_that_keep_fewer_images(tmp_path):
     assert found == ["`per_class=5`: 2 of the 4 classes have fewer than 5 training images, and keep all they have: "
                      "'a' (3), 'c' (1)"]
     assert warnings(data=str(data), split="all", preset="micro", max_iter=5, batch_size=4, per_class=1) == []
+
+
+
+def test_a_transfer_onto_classes_its_base_partly_learned_names_both_tasks(micro_data, tmp_path):
+    """A transfer given a split other than its base's (every class, or another split's half) trained
+    without a word, yet its copied layers had learned some of its classes: neither AnB nor BnB.
+    Splitting as the base did (the default) gives AnB, the same half BnB: no warning."""
+    base = tmp_path / "baseA.h5"
+    fast = dict(preset="micro", batch_size=8, max_iter=2, eval_every=2, quiet=True, device="cpu")
+    training.train(config.TrainConfig(out=str(base), data=micro_data, split="random", half="A", **fast))
+    assert warnings(copy_from=str(base), n=2, batch_size=8) == []              # AnB
+    assert warnings(copy_from=str(base), n=2, batch_size=8, half="A") == []    # AnA, a selffer
+    found = warnings(copy_from=str(base), n=2, batch_size=8, split="all")
+    assert found == [f"2 of the 4 classes this run trains on (every class) are among the 2 that {base} was trained on "
+                     f"(half A of the random split, seed 0): neither a transfer (AnB: other classes) nor a selffer "
+                     f"(BnB: the same ones); leave `split` and `split_seed` unset to split as the base did"]
