@@ -83,7 +83,8 @@ class GridLock:
     (flock) while a process checks the folder and writes its plan, ``OUT/.experiment-planning.lock``
     has them plan one after the other (a second waits, saying so; no run of either plan is lost from
     ``OUT/experiment.json``); ``OUT/.experiment-working.lock``, held shared by each from the end of
-    its planning to its end, tells the next one that another works there now, trained with the
+    its planning to its end (and by each task of its SLURM scripts while it runs,
+    :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`check_at_work`). The kernel releases both when a process dies.
     A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
 
