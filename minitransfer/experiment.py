@@ -367,7 +367,7 @@ def write_plan(out, runs, options, train_command, progress=None):
     names = {run.name for run in runs}
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command),
-            "runs": listed + [record for record in _planned_before(out) if record.get("name") not in names]}
+            "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
@@ -383,7 +383,7 @@ def _plain(value):
     return os.fspath(value)
 
 
-def _planned_before(out):
+def planned_records(out):
     """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
     without a name as text, hand-edited, is left out)."""
     try:

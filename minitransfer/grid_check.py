@@ -25,7 +25,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
-                                     is_finished, run_dir, run_fields, run_seed, weights_path)
+                                     is_finished, planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir
 
@@ -83,7 +83,8 @@ class GridLock:
     (flock) while a process checks the folder and writes its plan, ``OUT/.experiment-planning.lock``
     has them plan one after the other (a second waits, saying so; no run of either plan is lost from
     ``OUT/experiment.json``); ``OUT/.experiment-working.lock``, held shared by each from the end of
-    its planning to its end, tells the next one that another works there now, trained with the
+    its planning to its end (and by each task of its SLURM scripts while it runs,
+    :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`check_at_work`). The kernel releases both when a process dies.
     A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
 
@@ -172,10 +173,15 @@ def check_at_work(runs, out, options):
     if not others_at_work(out):
         return
     try:
-        plan = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())
-        recorded, theirs = dict(plan["options"]), [Run.from_json(record) for record in plan["runs"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a plan not written yet, or hand-edited
+        recorded = dict(fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"])
+    except (OSError, ValueError, KeyError, TypeError):  # a plan not written yet, or hand-edited
         return
+    theirs = []
+    for record in planned_records(out):
+        try:
+            theirs.append(Run.from_json(record))
+        except TypeError:  # a record edited by hand, missing fields: the others and the options still tell
+            continue
     shared = {run.name for run in runs} & {run.name for run in theirs}
     for base in {run.name: run for run in runs + theirs if run.parent is None}.values():
         try:

@@ -17,7 +17,9 @@ after the other (:class:`minitransfer.grid_check.GridLock`), and one whose optio
 those of a grid at work there is refused before anything runs (``GridMismatch``). A run another
 process is training holds its run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is
 left to that process and counted when it finishes; the grid's runs are shared out instead of
-trained twice. A run another process finished with other options (a SLURM job of another grid's
+trained twice. One taken by another process just as the grid starts it (its ``train`` refused, exit 2)
+is waited for likewise; if that process has already stopped it unfinished, it is started again here,
+once. A run another process finished with other options (a SLURM job of another grid's
 scripts, or a grid on a file system without locks) stops the grid with ``GridMismatch``, as it
 does when found finished at the start.
 
@@ -44,6 +46,7 @@ from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE
                                      is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
+BUSY_TEXT = " is in use by another minitransfer process"  # in its error line then (rundir.RunLock's RunBusy)
 STOP_RESEND_SECONDS = 1.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -133,6 +136,7 @@ class _Scheduler:
         self.launchers = {}  # CPU slot index -> its preloaded launcher
         self.preload = launcher.usable() and own_train
         self.elsewhere = []  # runs another process is training
+        self.raced = set()   # runs started again after losing their folder to another process as they started
         self.warnings = _Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
         self.time_left = _TimeLeft(_work_left(self.pending, out, options), len(self.slots))
@@ -253,6 +257,11 @@ class _Scheduler:
                 self._done_elsewhere(run)
             elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it
                 continue
+            elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
+                self.raced.add(run.name)  # once: another process taking it at each start would loop forever
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
             else:
                 self.outcome.failed.append(run.name)
                 if code < 0:
@@ -282,6 +291,18 @@ class _Scheduler:
         self.elsewhere.append(run)
         self.log(f"{run.name} is being trained by another process{rundir.holder_named(pid)}; waiting for it")
         return True
+
+    def _lost_race(self, run):
+        """Whether the train of ``run`` that has just exited 2 found its run held by another process
+        (its last line: rundir.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
+        found it free, and has ended since."""
+        try:
+            with open(run_dir(self.out, run) / LOG_FILE, "rb") as log:
+                log.seek(max(log.seek(0, os.SEEK_END) - 4096, 0))
+                lines = log.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return False
+        return bool(lines) and lines[-1].startswith("error: ") and BUSY_TEXT in lines[-1]
 
     def _collect_elsewhere(self):
         for run in list(self.elsewhere):

@@ -23,7 +23,10 @@ written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (
 ``partition``, ``time_limit``, ``sbatch_options``).
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
-appended to ``OUT/<run>.run/train.log``; a step that exits 0 without finishing the run (srun does so
+appended to ``OUT/<run>.run/train.log``, holding the grid folder's working lock shared as a local grid
+does (:class:`~minitransfer.grid_check.GridLock`): a local ``experiment`` with other options started on
+OUT while a task runs is refused (one started while the tasks only wait in the queue is not: nothing of
+theirs is in OUT yet to tell it); a step that exits 0 without finishing the run (srun does so
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
@@ -45,6 +48,7 @@ import shlex
 
 from minitransfer import config, fileio
 from minitransfer import experiment as grid
+from minitransfer.grid_check import GridLock
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -207,6 +211,10 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         "  exit 0",
         "fi",
         'mkdir -p "$out/$run.run"',
+        "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
+        "# `minitransfer experiment` with other options started on the folder meanwhile is refused.",
+        f'exec 8>> "$out/{GridLock.WORKING}"',
+        f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         'echo "\\$ ${command[*]}" >> "$log"',

@@ -23,7 +23,9 @@ from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
 # A stand-in for `minitransfer train`: holds the run directory's lock (exit 2 when another process
-# does), appends what happens to its run directory's invocations.log,
+# does; a run named in FAKE_TRAIN_RACE loses it, its first FAKE_TRAIN_RACES times (default 1), to a
+# holder that then stops, or finishes the run with FAKE_TRAIN_RACE_WINNER=finishes, before the grid
+# looks), appends what happens to its run directory's invocations.log,
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
 # is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
@@ -35,6 +37,21 @@ FAKE_TRAIN = textwrap.dedent('''
     folder = weights.with_name(weights.stem + ".run")
     folder.mkdir(parents=True, exist_ok=True)
     from minitransfer import rundir
+    races = folder / "races"
+    if weights.stem in os.environ.get("FAKE_TRAIN_RACE", "").split(",") and \
+            len(races.read_text() if races.exists() else "") < int(os.environ.get("FAKE_TRAIN_RACES", "1")):
+        with races.open("a") as f:
+            f.write("x")
+        other = rundir.RunLock(folder).__enter__()  # as another process taking the run just before this one
+        try:
+            rundir.RunLock(folder).__enter__()
+        except rundir.RunBusy as busy:
+            print(f"error: {busy}")
+        if os.environ.get("FAKE_TRAIN_RACE_WINNER") == "finishes":
+            weights.write_text("weights")
+            (folder / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+        other.__exit__(None, None, None)  # the other one has ended before the grid looks
+        sys.exit(2)
     try:
         lock = rundir.RunLock(folder).__enter__()  # as the real train: one process per run directory
     except rundir.RunBusy as busy:
@@ -374,6 +391,42 @@ def test_a_failed_run_is_reported_with_its_exit_code_or_the_signal_that_killed_i
     assert failed[1].startswith("FAILED random0/baseB (killed by SIGKILL); see ")
 
 
+@pytest.mark.parametrize("winner", ["stops", "finishes"])
+def test_a_run_that_loses_the_race_for_its_folder_is_not_failed(tmp_path, fake_train, monkeypatch, winner):
+    """Between the grid's look at random0/baseA's lock and its train's, another process (a grid with
+    the same options, a hand `train`) took the run: the train exits 2. Once that one has ended the
+    run is counted done by it, or, stopped unfinished there, trained here again; not FAILED."""
+    monkeypatch.setenv("FAKE_TRAIN_RACE", "baseA")
+    monkeypatch.setenv("FAKE_TRAIN_RACE_WINNER", winner)
+    lines = []
+    outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False), tmp_path / "grid",
+                                 OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert outcome.exit_code == 0 and outcome.failed == [], lines
+    assert not any(line.startswith("FAILED") for line in lines)
+    trained_here = [e["event"] for e in events(tmp_path / "grid", "random0/baseA")]
+    if winner == "stops":
+        assert trained_here == ["start", "finished"] and "random0/baseA" in outcome.finished
+        assert any(line.startswith("random0/baseA was taken by another process, which stopped it unfinished")
+                   for line in lines), lines
+    else:
+        assert trained_here == [] and outcome.elsewhere == ["random0/baseA"]
+    assert sorted(outcome.finished + outcome.elsewhere) == ["random0/A1B", "random0/baseA", "random0/baseB"]
+
+
+def test_a_run_that_loses_the_race_for_its_folder_again_after_its_second_start_fails(tmp_path, fake_train,
+                                                                                     monkeypatch):
+    """Started again once after losing its folder to a process that stopped it; lost again, it fails
+    (a loop of starts against another process taking it each time would never end)."""
+    monkeypatch.setenv("FAKE_TRAIN_RACE", "baseA")
+    monkeypatch.setenv("FAKE_TRAIN_RACES", "2")
+    lines = []
+    outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False), tmp_path / "grid",
+                                 OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
+    assert outcome.failed == ["random0/baseA"] and outcome.blocked == ["random0/A1B"]
+    assert (tmp_path / "grid" / "random0" / "baseA.run" / "races").read_text() == "xx"
+    assert any(line.startswith("FAILED random0/baseA (exit 2") for line in lines), lines
+
+
 def _interrupted_checkpoint(data, folder, iteration, max_iter):
     """The checkpoint.h5 of a run of ``max_iter`` iterations stopped (as SIGTERM stops it) after ``iteration``."""
 
@@ -679,10 +732,14 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
 @pytest.mark.parametrize("arguments, message", [
     (["--device", "cpu", "--gpus", "0"], "--gpus 0 chooses GPUs, but --device cpu trains on the CPU"),
     (["--gpus", "0,abc"], "--gpus: abc is not a GPU index or UUID"),
+    (["--gpus", ","], "Invalid value for '--gpus': an empty GPU id in ','"),
+    (["--gpus", ""], "Invalid value for '--gpus': an empty GPU id in ''"),
+    (["--gpus", "0,,1"], "Invalid value for '--gpus': an empty GPU id in '0,,1'"),
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
     (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
     (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
-], ids=["gpus-on-cpu", "gpus-not-ids", "replicates-of-random-split", "split-seed-without-random-split",
+], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-comma", "gpus-empty", "gpus-empty-entry", "replicates-of-random-split",
+        "split-seed-without-random-split",
         "both-directions-without-random-split"])
 def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment

@@ -129,3 +129,25 @@ def test_a_grid_refused_while_planning_leaves_no_lock_files_behind(micro_data, t
             with grid_check.GridLock(out, _options(micro_data), log=lambda line: None):
                 raise grid_check.GridMismatch("refused")
         assert out.exists() == (out.name == "empty") and not (out.exists() and list(out.iterdir()))
+
+
+@pytest.mark.parametrize("record", [{"name": ["random7", "baseA"], "kind": "base", "split": "random", "split_seed": 7},
+                                    {"name": "random7/baseA"}, "random7/baseA"],
+                         ids=["name-not-text", "incomplete", "not-a-record"])
+def test_a_hand_edited_record_in_the_plan_of_a_grid_at_work_does_not_hide_its_options(micro_data, tmp_path, record):
+    """One record of OUT/experiment.json edited by hand (write_plan keeps an earlier grid's records
+    that have a name) made the check of a grid at work a traceback, or skip the plan altogether: a
+    grid with another schedule then trained into the folder beside it."""
+    from minitransfer.cli import main
+
+    out = tmp_path / "grid"
+    first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
+        grid.write_plan(out, first, _options(micro_data), ["train"])
+        plan = json.loads((out / grid.PLAN_FILE).read_text())
+        (out / grid.PLAN_FILE).write_text(json.dumps(dict(plan, runs=plan["runs"] + [record])))
+        lock.planned()
+        result = CliRunner().invoke(main, [*GRID, "--data", micro_data, "-o", str(out), "--max-iter", "6",
+                                           "--dry-run"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert f"another minitransfer experiment works on {out} now, with other options" in result.output

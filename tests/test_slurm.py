@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import slurm_cluster
-from minitransfer import checkpoint, report, slurm
+from minitransfer import checkpoint, grid_check, report, scheduler, slurm
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
 
@@ -393,6 +393,31 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     assert "run random0/baseB: already finished" in finished.communicate(timeout=30)[0]
     assert finished.returncode == 0
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
+
+
+def test_a_grid_with_other_options_is_refused_while_a_task_trains_in_its_folder(tmp_path, fake_slurm, synthetic_8):
+    """A SLURM task trains holding the grid folder's working lock, shared, as a local grid does: a
+    local `experiment` with other options started on the folder meanwhile is refused before it
+    plans, instead of pooling another schedule's networks with the jobs' (none of their runs has a
+    checkpoint or weights yet to tell it)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs, options = grid.plan_grid(layers=(2,)), dict(OPTIONS, data=synthetic_8)
+    slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_SECONDS="30")
+    deadline = time.monotonic() + 30
+    while not (out / "random0/baseB.run/events").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        assert grid_check.others_at_work(out)
+        with pytest.raises(grid_check.GridMismatch, match=f"another minitransfer experiment works on {out} now, "
+                                                          f"with other options .*`max_iter` 20 -> 30"):
+            scheduler.run_grid(runs, out, dict(options, max_iter=30), train_command=fake_train_command(tmp_path),
+                               log=lambda line: None)
+    finally:
+        task.send_signal(signal.SIGTERM)
+        output = task.communicate(timeout=30)[0]
+    assert task.returncode == 75, output
+    assert not grid_check.others_at_work(out)  # released with the task
 
 
 @pytest.mark.parametrize("state", ["COMPLETING", ""], ids=["cancelled", "gone"])

@@ -31,6 +31,14 @@ def _sbatch_options(ctx, param, value):
     return value
 
 
+def _gpu_ids(ctx, param, value):
+    """--gpus 0,1 with no entry empty: "0,," or an empty --gpus "$GPUS" (a variable left unset) had the
+    grid train on every visible GPU, or on the CPU without a word."""
+    if value is not None and not all(part.strip() for part in value.split(",")):
+        raise click.BadParameter(f"an empty GPU id in {value!r} (expected e.g. 0,1)")
+    return value
+
+
 def _time_limit(ctx, param, value):
     if value is not None:
         try:
@@ -67,7 +75,7 @@ def _time_limit(ctx, param, value):
                    "each with its own base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
-@click.option("--gpus", default=None,
+@click.option("--gpus", default=None, callback=_gpu_ids,
               help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
                    "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
 @click.option("--dry-run", is_flag=True,
