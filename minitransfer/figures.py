@@ -344,7 +344,8 @@ def curves(Figure, results):
     for r in results:
         key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
         groups.setdefault(key, []).append(r)
-    figure = Figure(figsize=(3.2 * max(len(groups), 1), 6), constrained_layout=True)
+    # A column is 3.2 inches; the title needs two columns' width (one group's figure cut it at both edges)
+    figure = Figure(figsize=(3.2 * max(len(groups), 2), 6), constrained_layout=True)
     axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
     for column, (name, members) in enumerate(sorted(groups.items())):
         loss_axes, top1_axes = axes[0][column], axes[1][column]
@@ -372,7 +373,7 @@ def curves(Figure, results):
             more = len(rising) - len(named)
             top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
                              + (f"; {more} more in findings.md)" if more else ")"))
-    figure.suptitle("learning curves: a run whose accuracy still rises at the end has not converged")
+    figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
 
 
