@@ -44,6 +44,7 @@ from minitransfer.resume import precision_history
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
+BEST_EVALUATIONS = 10       # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
@@ -435,6 +436,21 @@ def _reference_result(row):
                                  + (" (NaN only for a run without test points)" if evaluations else ""))
             return Result(build(match), math.nan, math.nan, float(text), evaluations)
     raise ValueError(f"unknown run name {name!r}")
+
+
+def metric_words(results):
+    """The paper's metric as ``results`` took it, in words true of every run: "mean of the 10 best
+    evaluations"; train takes the mean of all of a run's evaluations where it made fewer than
+    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3, "mean of the 10 best
+    evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
+    accuracy and is not counted."""
+    fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
+    if not fewer:
+        return f"mean of the {BEST_EVALUATIONS} best evaluations"
+    if len(fewer) == len([r for r in results if r.evaluations]) and len(set(fewer)) == 1:
+        return "each run's one evaluation" if fewer[0] == 1 else f"mean of all {fewer[0]} evaluations"
+    runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
+    return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"
 
 
 # ---- selections and comparisons ----------------------------------------------------------------

@@ -117,6 +117,16 @@ def test_the_learning_curves_title_fits_a_figure_of_few_groups(treatments):
     assert_titles_fit("curves", figures.curves(Figure, results))
 
 
+def test_accuracy_axes_name_the_metric_as_the_runs_took_it():
+    """A grid evaluated 3 times per run: every accuracy axis said "mean of the 10 best evaluations"."""
+    runs = grid.plan_grid(layers=(1,), natural=True, random_frozen=(1,), per_class=(10,))
+    results = [Result(run, 0.5, 0.5, 0.5, 3) for run in runs]
+    drawn = figures.draw_all(Figure, results)
+    labels = [axes.get_ylabel() for name in ("figure2", "figure3", "figure_s1") for axes in drawn[name].axes]
+    accuracy = [label for label in labels if label.startswith("top-1 accuracy")]
+    assert len(accuracy) == 5 and all(label.endswith("\n(mean of all 3 evaluations)") for label in accuracy)
+
+
 def test_one_network_draws_no_spread_and_two_draw_theirs():
     """n=1 has one network per treatment, n=2 two: n=1's means carry no error bar (its spread is
     unknown, not zero; a bar of zero height drew caps on the mean), n=2's a bar of the two's s.d."""

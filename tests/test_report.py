@@ -208,6 +208,28 @@ def test_a_run_without_evaluations_is_read_with_no_accuracy(runs_dir, tmp_path):
     assert len(results) == len(ACCURACY) and not unfinished and not left_out
 
 
+def set_evaluations(runs_dir, counts):
+    """Give the runs named in ``counts`` that many evaluations in their result.json."""
+    for name, count in counts.items():
+        path = runs_dir / f"{name}.run" / "result.json"
+        path.write_text(json.dumps(dict(json.loads(path.read_text()), evaluations=count)))
+
+
+@pytest.mark.parametrize("counts, words", [
+    ({}, "mean of the 10 best evaluations"),
+    ({name: 3 for name in ACCURACY}, "mean of all 3 evaluations"),
+    ({name: 1 for name in ACCURACY}, "each run's one evaluation"),
+    ({"random0/A1B": 3, "random0/A3B": 5}, "mean of the 10 best evaluations; of all, for the 2 runs with fewer"),
+], ids=["ten-or-more", "all-three", "all-one", "some-fewer"])
+def test_the_metric_is_named_as_the_runs_took_it(runs_dir, tmp_path, counts, words):
+    """Runs of 3 evaluations each: results.md and the findings called their accuracy the mean of the
+    10 best evaluations, which train takes as the mean of all 3."""
+    set_evaluations(runs_dir, counts)
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    assert f"mean10_top1, the paper's metric ({words});" in written.files["results.md"].read_text()
+    assert f"top-1 accuracy ({words}), each network" in written.files["findings.md"].read_text()
+
+
 FAST = {"batch_size": 16, "max_iter": 3, "eval_every": 3, "quiet": True, "device": "cpu"}
 
 
