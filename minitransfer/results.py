@@ -441,13 +441,16 @@ def _reference_result(row):
 def metric_words(results):
     """The paper's metric as ``results`` took it, in words true of every run: "mean of the 10 best
     evaluations"; train takes the mean of all of a run's evaluations where it made fewer than
-    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3, "mean of the 10 best
+    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3 ("..., 1 to 3" where
+    every run made fewer, not as many), "mean of the 10 best
     evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
     accuracy and is not counted."""
     fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
     if not fewer:
         return f"mean of the {BEST_EVALUATIONS} best evaluations"
-    if len(fewer) == len([r for r in results if r.evaluations]) and len(set(fewer)) == 1:
+    if len(fewer) == len([r for r in results if r.evaluations]):
+        if len(set(fewer)) > 1:
+            return f"mean of all of a run's evaluations, {min(fewer)} to {max(fewer)}"
         return "each run's one evaluation" if fewer[0] == 1 else f"mean of all {fewer[0]} evaluations"
     runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
     return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"

@@ -219,8 +219,9 @@ def set_evaluations(runs_dir, counts):
     ({}, "mean of the 10 best evaluations"),
     ({name: 3 for name in ACCURACY}, "mean of all 3 evaluations"),
     ({name: 1 for name in ACCURACY}, "each run's one evaluation"),
+    ({name: 1 + len(name) % 3 for name in ACCURACY}, "mean of all of a run's evaluations, 1 to 3"),
     ({"random0/A1B": 3, "random0/A3B": 5}, "mean of the 10 best evaluations; of all, for the 2 runs with fewer"),
-], ids=["ten-or-more", "all-three", "all-one", "some-fewer"])
+], ids=["ten-or-more", "all-three", "all-one", "all-fewer", "some-fewer"])
 def test_the_metric_is_named_as_the_runs_took_it(runs_dir, tmp_path, counts, words):
     """Runs of 3 evaluations each: results.md and the findings called their accuracy the mean of the
     10 best evaluations, which train takes as the mean of all 3."""
