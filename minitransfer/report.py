@@ -20,7 +20,7 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 
 A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:
 a result.json train would not write, a base that cannot be found, layers copied from another base
-than its treatment says) is in none of these; results.md and findings.md name it and
+than its treatment says), and a run whose training diverged (no result: not unfinished), is in none of these; results.md and findings.md name it and
 say why, so a report of a large grid is still written while one run is being fixed. A transfer,
 selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
@@ -326,8 +326,8 @@ def _findings(report):
 def _left_out(report):
     lines = []
     if report.left_out:
-        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read or are not the network their "
-                      f"name says, in no table, figure or finding", ""] \
+        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, or are not the "
+                      f"network their name says, in no table, figure or finding", ""] \
             + [inputs.display_name(f"- {text}") for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "

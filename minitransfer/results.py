@@ -116,7 +116,8 @@ def collect(runs_dir):
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
     or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
     treatment that is not its folder's or contradicts its configuration, layers copied from another
-    base than its treatment says: :func:`minitransfer.treatments.treatment`), a second name of one
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), a run without a result
+    whose training diverged (:func:`_divergence`: no result will come), a second name of one
     run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
     folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
     whose runs would otherwise be missing without a word. Those are left out of every table rather
@@ -147,13 +148,43 @@ def collect(runs_dir):
             if _is_there(folder / RESULT_FILE):
                 results.append(_read_run(folder, name, bases, families))
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
-                unfinished.append(name)
+                diverged = _divergence(folder / METRICS_FILE)
+                if diverged:
+                    left_out.append(f"{name}: {diverged}")
+                else:
+                    unfinished.append(name)
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
+
+
+METRICS_FILE = "metrics.jsonl"
+LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
+
+
+def _divergence(path):
+    """Why a run without a result stopped, where train's last line in its metrics.jsonl ``path`` is a
+    divergence ("training diverged: loss became nan at iteration 2 (lr 1000); ..."): such a run is not
+    unfinished, it gets no result until it is trained again; "" otherwise (training, stopped, or
+    failed in another way). Only the end of the log is read: a CaffeNet run's is 60 MB."""
+    if not _is_there(path):
+        return ""
+    with open(_checked(path, LOG_BYTES), "rb") as stream:
+        stream.seek(max(0, stream.seek(0, os.SEEK_END) - LAST_LINE_BYTES))
+        lines = stream.read().decode("utf-8", "replace").split("\n")
+    try:
+        record = fileio.parse_json(next((line for line in reversed(lines) if line.strip()), "{}"))
+    except ValueError:  # a torn last line: not a divergence train logged
+        return ""
+    if not isinstance(record, dict) or record.get("event") != "diverged":
+        return ""
+    message = record.get("message")
+    what = message.split(";")[0] if isinstance(message, str) else f"at iteration {record.get('iteration')}"
+    return (f"training diverged: {what}; no result: see {path}, and train it again with a lower --base-lr or check "
+            f"the data")
 
 
 def _name(folder, runs_dir):
@@ -185,7 +216,7 @@ def _read_run(folder, name, bases, families):
     run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in _read_log(_read_losses, folder / "metrics.jsonl")
+                   for record in _read_log(_read_losses, folder / METRICS_FILE)
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")

@@ -241,6 +241,27 @@ def train_in(folder, monkeypatch, **fields):
     training.train(configs.TrainConfig(**fields, **FAST))
 
 
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_run_whose_training_diverged_is_named_not_unfinished(synthetic_8, tmp_path, monkeypatch):
+    """A base whose loss became NaN has no result.json: it was listed as not finished, as if it were
+    still training, and a folder of it alone said only "1 not finished"."""
+    train_in(tmp_path, monkeypatch, data=synthetic_8, half="B", out="baseB.h5")
+    with pytest.raises(training.Diverged):
+        train_in(tmp_path, monkeypatch, data=synthetic_8, half="A", out="baseA.h5", base_lr=1e6)
+    (tmp_path / "A2B.run").mkdir()
+    (tmp_path / "A2B.run" / "config.json").write_text("{}")  # planned, not started: unfinished
+    written = report.write_report(tmp_path, tmp_path / "report")
+    assert [r.run.name for r in written.results] == ["baseB"] and written.unfinished == ["A2B"]
+    [left_out] = written.left_out
+    assert left_out.startswith("baseA: training diverged: loss became nan at iteration ")
+    assert left_out.endswith(f"no result: see {tmp_path / 'baseA.run' / 'metrics.jsonl'}, and train it again with a "
+                             f"lower --base-lr or check the data")
+    assert f"- {left_out}" in written.files["results.md"].read_text()
+    shutil.rmtree(tmp_path / "baseB.run")
+    with pytest.raises(report.NoRuns, match="left out baseA: training diverged: "):
+        report.write_report(tmp_path, tmp_path / "report")
+
+
 def treatments_seen_from(folders_and_runs, monkeypatch):
     """{(folder report ran in, RUNS as typed): {name: (label, treatment, split)}}."""
     seen = {}
@@ -326,7 +347,8 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
     [left_out] = written.left_out
     assert left_out.startswith("A2B: ") and f"{tmp_path / 'baseA.h5'}: no such file" in left_out
     for name in ("results.md", "findings.md"):
-        assert "Left out (1): runs that cannot be read or are not the network their name says" in written.files[name].read_text()
+        assert "Left out (1): runs that cannot be read, diverged, or are not the network their name says" in \
+            written.files[name].read_text()
         assert f"- {left_out}" in written.files[name].read_text()
 
 
