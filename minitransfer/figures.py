@@ -2,7 +2,8 @@
 
 Every network is a dot; each treatment's mean is a line with error bars of ± one standard
 deviation across its networks (the seed spread), as in the paper's Figure 2. Accuracies are the
-paper's metric, the mean of the 10 best top-1 evaluations on the target task's validation images;
+paper's metric, the mean of the 10 best top-1 evaluations on the target task's validation images
+(of all of them, for a run that made fewer: the axis says so);
 the relative panels show each network minus the base of its own target, in percentage points.
 
 - figure2 (§4.1): random A/B splits; top, accuracies; bottom, relative to the own base.
@@ -27,7 +28,7 @@ import math
 from minitransfer import run_search, stopping
 from minitransfer.data import inputs
 from minitransfer.experiment import HALVES
-from minitransfer.results import Spread, natural_families, relative_by_n, select
+from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
 
 POINTS = 100
 DPI = 120  # of the PNGs, and of the images in the SVGs
@@ -47,7 +48,6 @@ STYLE = {
     "reduced": dict(color="#2a7f3f", marker="o"),
 }
 OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
-ACCURACY_LABEL = "top-1 accuracy, target validation images\n(mean of the 10 best evaluations)"
 RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
 N_LABEL = "n: layers copied from the base (0: the base itself)"
 NO_RELATIVE = "no network with an accuracy and its own base"
@@ -169,10 +169,17 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
                   + (" (thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
-    _finish([(top, ACCURACY_LABEL), (bottom, RELATIVE_LABEL)], results + (reference or []))
+    _finish([(top, _accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
     _say_if_empty(top, _no_accuracy(select(results, split), f"no {split}-split runs"))
     _say_if_empty(bottom, NO_RELATIVE)
     return figure
+
+
+def _accuracy_label(runs, images="target validation images"):
+    """The y label of an accuracy panel of ``runs``, its metric in words true of them
+    (:func:`minitransfer.results.metric_words`: a run of 3 evaluations has no 10 best)."""
+    words = metric_words(runs).replace("; ", ";\n")
+    return f"top-1 accuracy, {images}\n({words})"
 
 
 def _no_accuracy(runs, none):
@@ -248,7 +255,9 @@ def figure3(Figure, results, reference=None):
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
-    _finish([(natural, ACCURACY_LABEL), (random_weights, ACCURACY_LABEL), (relative, RELATIVE_LABEL)],
+    _finish([(natural, _accuracy_label(select(results, "natural"))),
+             (random_weights, _accuracy_label(select(results, "all", "random") + select(results, "all", "baseB"))),
+             (relative, RELATIVE_LABEL)],
             results + (reference or []))
     _say_if_empty(natural, _no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
@@ -261,7 +270,6 @@ def figure3(Figure, results, reference=None):
 
 PER_CLASS_LABEL = "training images kept per class"
 FULL_DATA = "base: every training image, full schedule"
-ALL_CLASSES_LABEL = "top-1 accuracy, validation images of every class\n(mean of the 10 best evaluations)"
 
 
 def figure_s1(Figure, results, reference=None):
@@ -287,8 +295,9 @@ def figure_s1(Figure, results, reference=None):
     logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
-    _label(linear, PER_CLASS_LABEL, ALL_CLASSES_LABEL, legend=False)
-    _label(logarithmic, f"{PER_CLASS_LABEL} (logarithmic)", ALL_CLASSES_LABEL, legend=False)
+    accuracy = _accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
+    _label(linear, PER_CLASS_LABEL, accuracy, legend=False)
+    _label(logarithmic, f"{PER_CLASS_LABEL} (logarithmic)", accuracy, legend=False)
     if _labelled(linear):  # one legend for both panels' same lines, where accuracy rising with data leaves room
         linear.legend(loc="lower right", fontsize=7)
     for axes in (linear, logarithmic):
@@ -344,7 +353,8 @@ def curves(Figure, results):
     for r in results:
         key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
         groups.setdefault(key, []).append(r)
-    figure = Figure(figsize=(3.2 * max(len(groups), 1), 6), constrained_layout=True)
+    # A column is 3.2 inches; the title needs two columns' width (one group's figure cut it at both edges)
+    figure = Figure(figsize=(3.2 * max(len(groups), 2), 6), constrained_layout=True)
     axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
     for column, (name, members) in enumerate(sorted(groups.items())):
         loss_axes, top1_axes = axes[0][column], axes[1][column]
@@ -372,7 +382,7 @@ def curves(Figure, results):
             more = len(rising) - len(named)
             top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
                              + (f"; {more} more in findings.md)" if more else ")"))
-    figure.suptitle("learning curves: a run whose accuracy still rises at the end has not converged")
+    figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
 
 

@@ -26,7 +26,7 @@ import math
 
 from minitransfer.config import option_name
 from minitransfer.experiment import CROSS
-from minitransfer.results import (SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
+from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
                                   schedule_group, targets_by_n)
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
@@ -266,12 +266,12 @@ def warnings(results):
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
-        found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; their mean of the 10 best "
-                     f"understates what they would reach: train longer (--max-iter)")
-    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations < 10]
+        found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; the mean of their best "
+                     f"evaluations understates what they would reach: train longer (--max-iter)")
+    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
     if few:
-        found.append(f"fewer than 10 evaluations ({len(few)}): {', '.join(few)}; the mean of the 10 best is over "
-                     f"fewer: evaluate more often (--eval-every)")
+        found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {', '.join(few)}; their accuracy is "
+                     f"the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more often (--eval-every)")
     return found + _other_schedules(results)
 
 

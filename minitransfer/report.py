@@ -2,7 +2,8 @@
 
 The runs are read by :mod:`minitransfer.results`, the claims measured by :mod:`minitransfer.findings`,
 the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric, the mean of the 10
-best validation top-1 evaluations, unless a column says otherwise.
+best validation top-1 evaluations (of all of them, for a run that made fewer: the text says so,
+:func:`minitransfer.results.metric_words`), unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
   was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
@@ -19,7 +20,7 @@ best validation top-1 evaluations, unless a column says otherwise.
 
 A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:
 a result.json train would not write, a base that cannot be found, layers copied from another base
-than its treatment says) is in none of these; results.md and findings.md name it and
+than its treatment says), and a run whose training diverged (no result: not unfinished), is in none of these; results.md and findings.md name it and
 say why, so a report of a large grid is still written while one run is being fixed. A transfer,
 selffer or random-frozen run whose own base is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
@@ -42,8 +43,8 @@ from minitransfer import fileio
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.data import inputs
-from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, read_reference,
-                                  relative_by_n, select, without_base)
+from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, metric_words,
+                                  read_reference, relative_by_n, select, without_base)
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
@@ -284,8 +285,9 @@ def _replace(out_dir, contents):
 def _results(report, runs_dir):
     rows = [r.row() for r in report.results]
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
-             "Top-1 validation accuracy on each network's own target classes: final, best, and the paper's metric "
-             "(mean of the 10 best evaluations); still_rising: the accuracy was still climbing at the end.", "",
+             "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
+             f"paper's metric ({metric_words(report.results)}); still_rising: the accuracy was still climbing at "
+             "the end.", "",
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished)
@@ -310,8 +312,9 @@ def _table1(report, reference_results):
 
 def _findings(report):
     lines = ["# What these networks show", "",
-             "Differences in percentage points of top-1 accuracy, each network relative to the base of its own "
-             "target, ± one standard error; a difference is resolved beyond two standard errors.", ""]
+             f"Differences in percentage points of top-1 accuracy ({metric_words(report.results)}), each network "
+             "relative to the base of its own target, ± one standard error; a difference is resolved beyond two "
+             "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     lines += _left_out(report)
     if report.warnings:
@@ -323,8 +326,8 @@ def _findings(report):
 def _left_out(report):
     lines = []
     if report.left_out:
-        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read or are not the network their "
-                      f"name says, in no table, figure or finding", ""] \
+        lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, or are not the "
+                      f"network their name says, in no table, figure or finding", ""] \
             + [inputs.display_name(f"- {text}") for text in report.left_out]
     if report.without_base:
         lines += ["", f"## Left out of the findings ({len(report.without_base)}): runs without their base, in the "

@@ -44,6 +44,7 @@ from minitransfer.resume import precision_history
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
+BEST_EVALUATIONS = 10       # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
@@ -115,7 +116,8 @@ def collect(runs_dir):
     as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
     or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
     treatment that is not its folder's or contradicts its configuration, layers copied from another
-    base than its treatment says: :func:`minitransfer.treatments.treatment`), a second name of one
+    base than its treatment says: :func:`minitransfer.treatments.treatment`), a run without a result
+    whose training diverged (:func:`_divergence`: no result will come), a second name of one
     run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
     folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
     whose runs would otherwise be missing without a word. Those are left out of every table rather
@@ -146,13 +148,43 @@ def collect(runs_dir):
             if _is_there(folder / RESULT_FILE):
                 results.append(_read_run(folder, name, bases, families))
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
-                unfinished.append(name)
+                diverged = _divergence(folder / METRICS_FILE)
+                if diverged:
+                    left_out.append(f"{name}: {diverged}")
+                else:
+                    unfinished.append(name)
         except UnreadableRun as error:
             left_out.append(f"{name}: {error}")
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
     return results, unfinished, left_out
+
+
+METRICS_FILE = "metrics.jsonl"
+LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
+
+
+def _divergence(path):
+    """Why a run without a result stopped, where train's last line in its metrics.jsonl ``path`` is a
+    divergence ("training diverged: loss became nan at iteration 2 (lr 1000); ..."): such a run is not
+    unfinished, it gets no result until it is trained again; "" otherwise (training, stopped, or
+    failed in another way). Only the end of the log is read: a CaffeNet run's is 60 MB."""
+    if not _is_there(path):
+        return ""
+    with open(_checked(path, LOG_BYTES), "rb") as stream:
+        stream.seek(max(0, stream.seek(0, os.SEEK_END) - LAST_LINE_BYTES))
+        lines = stream.read().decode("utf-8", "replace").split("\n")
+    try:
+        record = fileio.parse_json(next((line for line in reversed(lines) if line.strip()), "{}"))
+    except ValueError:  # a torn last line: not a divergence train logged
+        return ""
+    if not isinstance(record, dict) or record.get("event") != "diverged":
+        return ""
+    message = record.get("message")
+    what = message.split(";")[0] if isinstance(message, str) else f"at iteration {record.get('iteration')}"
+    return (f"training diverged: {what}; no result: see {path}, and train it again with a lower --base-lr or check "
+            f"the data")
 
 
 def _name(folder, runs_dir):
@@ -184,7 +216,7 @@ def _read_run(folder, name, bases, families):
     run = treatments.treatment(folder, name, config, bases, records)
     curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in _read_log(_read_losses, folder / "metrics.jsonl")
+                   for record in _read_log(_read_losses, folder / METRICS_FILE)
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
@@ -435,6 +467,24 @@ def _reference_result(row):
                                  + (" (NaN only for a run without test points)" if evaluations else ""))
             return Result(build(match), math.nan, math.nan, float(text), evaluations)
     raise ValueError(f"unknown run name {name!r}")
+
+
+def metric_words(results):
+    """The paper's metric as ``results`` took it, in words true of every run: "mean of the 10 best
+    evaluations"; train takes the mean of all of a run's evaluations where it made fewer than
+    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3 ("..., 1 to 3" where
+    every run made fewer, not as many), "mean of the 10 best
+    evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
+    accuracy and is not counted."""
+    fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
+    if not fewer:
+        return f"mean of the {BEST_EVALUATIONS} best evaluations"
+    if len(fewer) == len([r for r in results if r.evaluations]):
+        if len(set(fewer)) > 1:
+            return f"mean of all of a run's evaluations, {min(fewer)} to {max(fewer)}"
+        return "each run's one evaluation" if fewer[0] == 1 else f"mean of all {fewer[0]} evaluations"
+    runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
+    return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"
 
 
 # ---- selections and comparisons ----------------------------------------------------------------

@@ -174,11 +174,16 @@ def _from_config(folder, name, config, bases, records):
     return Run(name, "base", split, seed, target=half)
 
 
+# The root attributes of a run's checkpoint and weights file that the report reads (:func:`recorded`): reading
+# every one (its configuration, class table, ...) took most of a report's time, 3 ms a run of a grid of thousands.
+RECORDED = ("source", "dataset_fingerprint", "precision_changes")
+
+
 def run_records(folder, config):
-    """The root attributes train wrote into the run's checkpoint and into its weights file (named by
-    ``config``'s out), in that order, each file opened once, as plain values; a file that is missing,
-    unreadable or not a file (a named pipe, whose opening waits for a writer), or an attribute that
-    cannot be read, is left out."""
+    """The :data:`RECORDED` root attributes train wrote into the run's checkpoint and into its weights
+    file (named by ``config``'s out), in that order, each file opened once, as plain values; a file
+    that is missing, unreadable or not a file (a named pipe, whose opening waits for a writer), or an
+    attribute that cannot be read, is left out."""
     weights = pathlib.Path(config.get("out") or "").name
     records = []
     for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
@@ -186,7 +191,8 @@ def run_records(folder, config):
             continue
         try:
             with h5py.File(path, "r") as f:
-                records.append({key: _attribute(f.attrs, key) for key in f.attrs})
+                attributes = f.attrs
+                records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
         except OSError:
             continue
     return records
@@ -201,7 +207,8 @@ def _attribute(attrs, key):
 
 def recorded(folder, config, attribute, read=str, records=None):
     """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
-    file (the first that holds it and ``read`` accepts: no ValueError); None when neither does.
+    file, one of :data:`RECORDED` (the first that holds it and ``read`` accepts: no ValueError); None
+    when neither does.
     ``records``: the run's :func:`run_records`, when already read."""
     for attributes in run_records(folder, config) if records is None else records:
         try:

@@ -88,19 +88,43 @@ def test_learning_curves_without_records_say_so():
     assert [texts(each) for each in top1_row] == [["no evaluation recorded (eval.csv)"]] * 4 + [[]]  # baseB: one has
 
 
-def test_every_title_fits_its_figure():
-    """With the paper's runs overlaid, figure2's title ran past both edges of the figure."""
+def assert_titles_fit(name, figure):
+    """The suptitle and the panels' titles of ``figure``, laid out as savefig lays it out, within its width."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    width = figure.bbox.width
+    for title in figure.texts + [axes.title for axes in figure.axes]:
+        extent = title.get_window_extent(renderer)
+        assert 0 <= extent.x0 and extent.x1 <= width, f"{name}: {title.get_text()!r}"
+
+
+def test_every_title_fits_its_figure():
+    """With the paper's runs overlaid, figure2's title ran past both edges of the figure."""
     runs = grid.plan_grid(layers=(1, 7), natural=True, random_frozen=(1,), per_class=(1, 10), cross=True)
     drawn = figures.draw_all(Figure, networks(runs, lambda run: 0.5 - 0.01 * run.n), read_reference("paper"))
     for name, figure in drawn.items():
-        renderer = FigureCanvasAgg(figure).get_renderer()
-        figure.draw(renderer)  # lays out the panels as savefig does
-        width = figure.bbox.width
-        for title in figure.texts + [axes.title for axes in figure.axes]:  # the suptitle, the panels' titles
-            extent = title.get_window_extent(renderer)
-            assert 0 <= extent.x0 and extent.x1 <= width, f"{name}: {title.get_text()!r}"
+        assert_titles_fit(name, figure)
+
+
+@pytest.mark.parametrize("treatments", [("baseB",), ("baseB", "AnB")], ids=["one-group", "two-groups"])
+def test_the_learning_curves_title_fits_a_figure_of_few_groups(treatments):
+    """Two bases alone (a first run of train): the learning curves' figure, one column wide, cut its
+    title at both edges; two columns cut it too."""
+    runs = [run for run in grid.plan_grid(layers=(1,)) if run.treatment in treatments]
+    results = [Result(run, 0.5, 0.5, 0.5, 2, curve=((10, 0.4), (20, 0.5)), losses=((10, 2.0),)) for run in runs]
+    assert_titles_fit("curves", figures.curves(Figure, results))
+
+
+def test_accuracy_axes_name_the_metric_as_the_runs_took_it():
+    """A grid evaluated 3 times per run: every accuracy axis said "mean of the 10 best evaluations"."""
+    runs = grid.plan_grid(layers=(1,), natural=True, random_frozen=(1,), per_class=(10,))
+    results = [Result(run, 0.5, 0.5, 0.5, 3) for run in runs]
+    drawn = figures.draw_all(Figure, results)
+    labels = [axes.get_ylabel() for name in ("figure2", "figure3", "figure_s1") for axes in drawn[name].axes]
+    accuracy = [label for label in labels if label.startswith("top-1 accuracy")]
+    assert len(accuracy) == 5 and all(label.endswith("\n(mean of all 3 evaluations)") for label in accuracy)
 
 
 def test_one_network_draws_no_spread_and_two_draw_theirs():

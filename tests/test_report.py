@@ -208,6 +208,29 @@ def test_a_run_without_evaluations_is_read_with_no_accuracy(runs_dir, tmp_path):
     assert len(results) == len(ACCURACY) and not unfinished and not left_out
 
 
+def set_evaluations(runs_dir, counts):
+    """Give the runs named in ``counts`` that many evaluations in their result.json."""
+    for name, count in counts.items():
+        path = runs_dir / f"{name}.run" / "result.json"
+        path.write_text(json.dumps(dict(json.loads(path.read_text()), evaluations=count)))
+
+
+@pytest.mark.parametrize("counts, words", [
+    ({}, "mean of the 10 best evaluations"),
+    ({name: 3 for name in ACCURACY}, "mean of all 3 evaluations"),
+    ({name: 1 for name in ACCURACY}, "each run's one evaluation"),
+    ({name: 1 + len(name) % 3 for name in ACCURACY}, "mean of all of a run's evaluations, 1 to 3"),
+    ({"random0/A1B": 3, "random0/A3B": 5}, "mean of the 10 best evaluations; of all, for the 2 runs with fewer"),
+], ids=["ten-or-more", "all-three", "all-one", "all-fewer", "some-fewer"])
+def test_the_metric_is_named_as_the_runs_took_it(runs_dir, tmp_path, counts, words):
+    """Runs of 3 evaluations each: results.md and the findings called their accuracy the mean of the
+    10 best evaluations, which train takes as the mean of all 3."""
+    set_evaluations(runs_dir, counts)
+    written = report.write_report(runs_dir, tmp_path / "report", figures=False)
+    assert f"mean10_top1, the paper's metric ({words});" in written.files["results.md"].read_text()
+    assert f"top-1 accuracy ({words}), each network" in written.files["findings.md"].read_text()
+
+
 FAST = {"batch_size": 16, "max_iter": 3, "eval_every": 3, "quiet": True, "device": "cpu"}
 
 
@@ -216,6 +239,27 @@ def train_in(folder, monkeypatch, **fields):
     folder.mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(folder)
     training.train(configs.TrainConfig(**fields, **FAST))
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_run_whose_training_diverged_is_named_not_unfinished(synthetic_8, tmp_path, monkeypatch):
+    """A base whose loss became NaN has no result.json: it was listed as not finished, as if it were
+    still training, and a folder of it alone said only "1 not finished"."""
+    train_in(tmp_path, monkeypatch, data=synthetic_8, half="B", out="baseB.h5")
+    with pytest.raises(training.Diverged):
+        train_in(tmp_path, monkeypatch, data=synthetic_8, half="A", out="baseA.h5", base_lr=1e6)
+    (tmp_path / "A2B.run").mkdir()
+    (tmp_path / "A2B.run" / "config.json").write_text("{}")  # planned, not started: unfinished
+    written = report.write_report(tmp_path, tmp_path / "report")
+    assert [r.run.name for r in written.results] == ["baseB"] and written.unfinished == ["A2B"]
+    [left_out] = written.left_out
+    assert left_out.startswith("baseA: training diverged: loss became nan at iteration ")
+    assert left_out.endswith(f"no result: see {tmp_path / 'baseA.run' / 'metrics.jsonl'}, and train it again with a "
+                             f"lower --base-lr or check the data")
+    assert f"- {left_out}" in written.files["results.md"].read_text()
+    shutil.rmtree(tmp_path / "baseB.run")
+    with pytest.raises(report.NoRuns, match="left out baseA: training diverged: "):
+        report.write_report(tmp_path, tmp_path / "report")
 
 
 def treatments_seen_from(folders_and_runs, monkeypatch):
@@ -303,7 +347,8 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
     [left_out] = written.left_out
     assert left_out.startswith("A2B: ") and f"{tmp_path / 'baseA.h5'}: no such file" in left_out
     for name in ("results.md", "findings.md"):
-        assert "Left out (1): runs that cannot be read or are not the network their name says" in written.files[name].read_text()
+        assert "Left out (1): runs that cannot be read, diverged, or are not the network their name says" in \
+            written.files[name].read_text()
         assert f"- {left_out}" in written.files[name].read_text()
 
 

@@ -3,9 +3,10 @@ them than the report shows, and life shown on stderr while the figures are drawn
 
 import json
 
+import h5py
 import pytest
 
-from minitransfer import figures, fileio, report, run_search
+from minitransfer import figures, fileio, report, run_search, treatments
 from minitransfer import results as results_module
 from minitransfer.results import collect
 from test_report import write_runs
@@ -31,6 +32,22 @@ def test_a_long_training_log_is_read_as_a_few_hundred_points(runs_dir, monkeypat
     assert [iteration for iteration, _ in run.losses] == [20 * (1 + 100 * i) for i in range(11) if i != 5]
     assert run.losses[0] == (20, 6.99) and run.losses[-1] == (20_020, 7.0 - 1001 / 100)
     assert len([text for text in parsed if text in lines]) == 11
+
+
+def test_of_a_runs_checkpoint_only_the_attributes_the_report_needs_are_read(runs_dir, monkeypatch):
+    """Every root attribute of each run's checkpoint and weights file was read (its configuration,
+    its class table, a thousand classes for ImageNet): most of the time of reading a grid of
+    thousands of runs. Only its fingerprint, precision changes and base are, and still read."""
+    folder = runs_dir / "random0" / "A3B.run"
+    with h5py.File(folder / "checkpoint.h5", "w") as f:
+        f.attrs["dataset_fingerprint"] = "8" * 64
+        f.attrs["config"] = json.dumps({"max_iter": 300})
+        f.attrs["classes"] = json.dumps([{"index": i, "wnid": f"n{i:08d}"} for i in range(1000)])
+    read = []
+    attribute = treatments._attribute
+    monkeypatch.setattr(treatments, "_attribute", lambda attrs, key: read.append(key) or attribute(attrs, key))
+    [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
+    assert run.fingerprint == "8" * 64 and read == ["dataset_fingerprint"]
 
 
 class SlowRendering:

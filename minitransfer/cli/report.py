@@ -53,7 +53,9 @@ def report(runs, out, reference):
     another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
     folder copied into another's place or whose treatment.json contradicts its config.json, and a
     second name (a link) of a run folder or of a folder of runs, which is read once; a folder that
-    cannot be read (permissions) is named too, its runs missing. The report is still written from
+    cannot be read (permissions) is named too, its runs missing, and so is a run whose training
+    diverged (its loss became NaN: no result.json, and none until it is trained again), which is not
+    counted as unfinished. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
     schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
     warning. A transfer, selffer or random-frozen run whose own base is not among the runs (its
