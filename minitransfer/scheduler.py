@@ -39,7 +39,7 @@ import subprocess
 import time
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, launcher, rundir
+from minitransfer import evaluate, fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
@@ -472,7 +472,11 @@ def _accuracy_note(out, run):
     except (OSError, ValueError):
         return ""
     value = result.get("mean10_top1") if isinstance(result, dict) else None
-    return f": mean of 10 best {value:.4f}" if isinstance(value, (int, float)) else ""
+    if not isinstance(value, (int, float)):
+        return ""
+    evaluations = result.get("evaluations")
+    counted = evaluate.mean_best_words(evaluations) if isinstance(evaluations, int) else "mean of 10 best"
+    return f": {counted} {value:.4f}"
 
 
 def _how_it_ended(code):

@@ -88,7 +88,8 @@ FAKE_TRAIN = textwrap.dedent('''
             sys.exit(75)
         time.sleep(0.01)
     weights.write_text("weights")
-    result = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55}
+    result = {"final": {"top1": 0.5}, "best_top1": 0.6, "mean10_top1": 0.55,
+              "evaluations": int(os.environ.get("FAKE_TRAIN_EVALUATIONS", "10"))}
     (folder / "result.json.tmp").write_text(json.dumps(result))
     os.replace(folder / "result.json.tmp", folder / "result.json")
     note("finished")
@@ -464,6 +465,17 @@ def test_each_run_that_ends_says_how_many_are_left_and_when_the_grid_ends(tmp_pa
     assert done[0] == f"done random0/baseA (10 s): mean of 10 best 0.5500; 4 runs left, about 58 s (until {until})"
     assert [line.split("; ")[1].split(",")[0] for line in done[1:-1]] == ["3 runs left", "2 runs left", "1 run left"]
     assert done[-1] == "done all/random1 (10 s): mean of 10 best 0.5500"
+
+
+def test_a_run_of_fewer_than_10_evaluations_is_said_to_end_with_the_mean_of_them_all(tmp_path, fake_train,
+                                                                                      monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_EVALUATIONS", "3")
+    lines = []
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=())[:1]
+    assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, log=lines.append,
+                              poll_seconds=0.01).exit_code == 0
+    assert [line.split(" (", 1)[0] + ": " + line.split(": ", 1)[1] for line in lines if line.startswith("done ")] == \
+        ["done random0/baseA: mean of the 3 best (3 evaluations) 0.5500"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")
