@@ -183,8 +183,8 @@ def _divergence(path):
         return ""
     message = record.get("message")
     what = message.split(";")[0] if isinstance(message, str) else f"at iteration {record.get('iteration')}"
-    return (f"training diverged: {what}; no result: see {path}, and train it again with a lower --base-lr or check "
-            f"the data")
+    return (f"training diverged: {what}; no result: see {path}, and start it over (--overwrite: resumed, it "
+            f"diverges again) with a lower --base-lr, or check the data")
 
 
 def _name(folder, runs_dir):
