@@ -219,7 +219,10 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     that train/ lacks is an error, and so is one file linked into two classes or into train/ and
     val/. A validation file that is a byte copy of a training image is left out of validation and
     listed in OUT/skipped.txt (copies within a class are held out together; the files' digests are
-    kept in OUT/source-digests.json, so a rerun reads only the files that changed). Hidden files and
+    kept in OUT/source-digests.json, so a rerun reads only the files that changed). An image whose
+    bytes lie in two or more classes (of the training folders, or of val/) is imported with each
+    label, listed in OUT/copies-across-classes.txt and warned of: delete the copies in the classes
+    it does not belong to and rerun. Hidden files and
     folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders
     (train/ must then hold images itself).
 

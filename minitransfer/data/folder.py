@@ -46,6 +46,12 @@ that differ in any byte (re-encoded, resized) are not found. The digests are kep
 (:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time: a rerun reads
 only the files that changed.
 
+One image in two classes (files of equal bytes in two or more class folders of train/, or of val/; a
+photo scraped under two queries) is imported with each label, not refused nor dropped, but listed in
+:data:`COPIES_FILE` in OUT (``group<TAB>subset<TAB>class<TAB>file`` lines, one group per image) and warned
+of on stderr: delete each copy from the classes it does not belong to and rerun (the file then goes). The
+same digests find them: only files of a size a file of another class has are read, once.
+
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
 lines starting with ``#`` are ignored), with any two or more family names. Half A of the split is
@@ -71,7 +77,7 @@ import unicodedata
 
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs, wordnet
@@ -81,6 +87,7 @@ from .decode import ImportItem
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
+COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 
 
@@ -118,6 +125,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped,
                                                         inputs.stage_progress(progress, "listing validation files"))
     identity, sizes, modified = _file_identities(train, val, examined)
+    listed_train = train  # each class folder's files, before any is held out
     digests = _recorded_content_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = _same_content_in_a_class(train, identity, sizes, digests,
@@ -126,6 +134,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     val, copies = _without_copies_of_training(
         train, val, sizes, digests, inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
+    across = _copies_across_classes({"train": listed_train, "val": val if val_root is not None else {}}, sizes,
+                                    digests, inputs.stage_progress(progress, "finding copies across classes"))
     digests_text = json.dumps({path: [sizes[path], modified[path], digest] for path, digest in digests.items()
                                if digest is not None}, sort_keys=True, separators=(",", ":")) + "\n"
     layout = "train/ and val/" if val_root is not None else "held-out validation"
@@ -141,7 +151,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         table, chosen_a = _class_table(names, families, family_a, is_a, set(files), train_root)
         subsets = {subset: _items(names, chosen) for subset, chosen in (("train", train), ("val", val))}
         try:
-            return build_dataset(
+            built = build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
                              "seed": seed, "families": inputs.file_record(families, "families file"),
                              "is_a": is_a_record, "family_a": chosen_a},
@@ -149,6 +159,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches={DIGESTS_FILE: digests_text},
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
+            _report_copies_across_classes(out, across)
+            return built
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
             given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
@@ -466,6 +478,52 @@ def _without_copies_of_training(train, val, sizes, digests, compared):
                                           f"of validation", "subset": "val", "class": name})
         compared(number, len(val))
     return kept, skipped
+
+
+def _copies_across_classes(subsets, sizes, digests, compared):
+    """[[(subset, class, path), ...]: one list per content] of the files whose bytes a file of another class
+    of the same subset repeats (``subsets``: {subset: {class: paths}}): such an image is imported with two
+    labels, which is most often a mistake (a scraped photo saved under two queries). Only files of a size a
+    file of another class has are read, and each at most once (``digests``, recorded in OUT: a rerun reads
+    none). ``compared(done, total)`` is called after each class."""
+    classes_of_size = {}  # {(subset, size): classes holding a file of that size}
+    for subset, classes in subsets.items():
+        for name, files in classes.items():
+            for path in files:
+                if path in sizes:
+                    classes_of_size.setdefault((subset, sizes[path]), set()).add(name)
+    same, done, total = {}, 0, sum(len(classes) for classes in subsets.values())  # {(subset, sha256): files}
+    for subset, classes in subsets.items():
+        for name, files in sorted(classes.items()):
+            for path in files:
+                if len(classes_of_size.get((subset, sizes.get(path)), ())) > 1:
+                    digest = _content_digest(path, digests)
+                    if digest is not None:
+                        same.setdefault((subset, digest), []).append((subset, name, path))
+            done += 1
+            compared(done, total)
+    return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
+
+
+def _report_copies_across_classes(out, groups):
+    """List ``groups`` (:func:`_copies_across_classes`) in :data:`COPIES_FILE` in ``out`` (the file removed
+    when there are none) and warn on stderr: the researcher decides which label each image keeps.
+    A file that holds this list already is not written again (a rerun writes nothing)."""
+    path = pathlib.Path(out) / COPIES_FILE
+    if not groups:
+        if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
+            try:
+                path.unlink()
+            except OSError as error:
+                raise fileio.storage_error(path, error) from error
+        return
+    fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.display_name(file)}\n"
+                                    for number, files in enumerate(groups, start=1) for subset, name, file in files),
+                      keep_same=True)
+    stopping.warn(f"warning: {len(groups)} image(s) lie in two or more classes, as {sum(map(len, groups))} files "
+                  f"with the same bytes, so each is imported with two or more labels (a scraping mistake?); "
+                  f"listed in {path} (group, subset, class, file): delete each copy from the classes it does not "
+                  f"belong to and rerun, or keep them where an image belongs to several")
 
 
 def _hold_out(train, fraction, seed, identity):

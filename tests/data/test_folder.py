@@ -704,10 +704,87 @@ def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write
     stages = list(dict.fromkeys(stage for stage, _, _ in calls))
     assert stages == ["listing training files", *([] if held_out else ["listing validation files"]), "examining files",
                       *(["finding copies in each class"] if held_out else []),
-                      "finding validation copies of training images", None]
+                      "finding validation copies of training images", "finding copies across classes", None]
     last = {stage: (done, total) for stage, done, total in calls}
     assert all(done == total for done, total in last.values()), calls
     result = _invoke(root, tmp_path / "out-cli")
     assert result.exit_code == 0, result.output
     assert "folder: listing training files: 2/2 (100%)\n" in result.output
     assert "folder: finding validation copies of training images: 2/2 (100%)\n" in result.output
+
+
+@pytest.mark.parametrize("layout", ["held-out", "train-val"])
+def test_the_same_image_in_two_classes_is_listed_and_warned_of_not_dropped(
+        tmp_path, image_bytes, write_files, tree_state, monkeypatch, layout):
+    """The same bytes in two classes' folders (a photo scraped under two queries) trained with two labels
+    without a word. Now they are listed in OUT/copies-across-classes.txt and warned of, and still imported
+    (the researcher decides); copies within one class are not listed; only files of a size another class
+    has are read; a rerun reads and writes nothing, and once the copy is deleted the list goes too."""
+    photo = image_bytes((7, 7, 7), kind="PNG")
+    prefix = "train/" if layout == "train-val" else ""
+    files = {f"{prefix}{name}/{number}.png": image_bytes((60 * index + number, 9, 9), kind="PNG")
+             for index, name in enumerate(("cat", "dog", "fox")) for number in range(4)}
+    files.update({f"{prefix}cat/photo.png": photo, f"{prefix}cat/photo (1).png": photo, f"{prefix}dog/photo.png": photo,
+                  f"{prefix}fox/own.png": image_bytes((1, 2, 3), size=(50, 40), kind="PNG")})  # a size of its own
+    if layout == "train-val":
+        files.update({f"val/{name}/v.png": image_bytes((60 * index, 99, 9), size=(30, 40), kind="PNG")
+                      for index, name in enumerate(("cat", "dog", "fox"))})
+    root = write_files(tmp_path / "src", files)
+    read = []
+    sha256_file = folder.fileio.sha256_file
+    monkeypatch.setattr(folder.fileio, "sha256_file",
+                        lambda path: (read.append(os.path.relpath(path, root)) if str(path).startswith(str(root))
+                                      else None) or sha256_file(path))
+    out = tmp_path / "out"
+    result = _invoke(root, out)
+    assert result.exit_code == 0, result.output
+    listed = [f"1\ttrain\tcat\t{root}/{prefix}cat/photo (1).png", f"1\ttrain\tcat\t{root}/{prefix}cat/photo.png",
+              f"1\ttrain\tdog\t{root}/{prefix}dog/photo.png"]
+    assert (out / folder.COPIES_FILE).read_text().splitlines() == listed
+    assert (f"warning: 1 image(s) lie in two or more classes, as 3 files with the same bytes, so each is imported "
+            f"with two or more labels (a scraping mistake?); listed in {out / folder.COPIES_FILE}") in result.output
+    data = dataset.open_dataset(out)
+    copies = [entry for entry in data.meta["skipped"] if "a copy of the training image" in entry["reason"]]
+    assert data.num_images("train") + data.num_images("val") + len(copies) == 16 + 3 * (layout == "train-val")
+    assert f"{prefix}fox/own.png" not in read
+    before, read[:] = tree_state(out), []
+    again = _invoke(root, out)
+    assert again.exit_code == 0 and "warning: 1 image(s)" in again.output, again.output
+    assert read == [] and tree_state(out) == before
+    (root / f"{prefix}dog/photo.png").unlink()
+    fixed = _invoke(root, out)
+    assert fixed.exit_code == 0 and "warning" not in fixed.output, fixed.output
+    assert not (out / folder.COPIES_FILE).exists()
+
+
+def test_the_same_image_in_two_classes_of_a_val_folder_is_listed_too(tmp_path, image_bytes, write_files):
+    """val/ given: a validation image in two classes scores one of its labels wrong whatever the network says."""
+    photo = image_bytes((7, 7, 7), kind="PNG")
+    files = {f"{subset}/{name}/{number}.png": image_bytes((60 * index + number, 9, 50 * held), kind="PNG")
+             for held, subset in enumerate(("train", "val")) for index, name in enumerate(("cat", "dog"))
+             for number in range(2)}
+    files.update({"val/cat/photo.png": photo, "val/dog/same photo.png": photo})
+    root = write_files(tmp_path / "src", files)
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == [
+        f"1\tval\tcat\t{root}/val/cat/photo.png", f"1\tval\tdog\t{root}/val/dog/same photo.png"]
+    assert "warning: 1 image(s) lie in two or more classes" in result.output
+    assert dataset.open_dataset(tmp_path / "out").num_images("val") == 6
+
+
+@pytest.mark.parametrize("copied", [True, False], ids=["copies", "none"])
+def test_a_finished_import_reruns_on_a_read_only_mount_with_or_without_copies_across_classes(
+        tmp_path, image_bytes, write_files, small_tmpfs, copied):
+    """The list of copies across classes is neither rewritten nor removed by a rerun that changes nothing."""
+    files = {f"{name}/{number}.png": image_bytes((60 * index + number, 9, 9), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(3)}
+    if copied:
+        files["dog/cat 0.png"] = files["cat/0.png"]
+    root = write_files(tmp_path / "src", files)
+    disk = small_tmpfs(tmp_path / "disk", "4m")
+    assert _invoke(root, disk / "out").exit_code == 0
+    assert (disk / "out" / folder.COPIES_FILE).exists() == copied
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    result = _invoke(root, disk / "out")
+    assert result.exit_code == 0 and ("warning: 1 image(s)" in result.output) == copied, result.output
