@@ -101,8 +101,10 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
     the ``subset`` and the ``class`` (wnid) it was for, as the decoder's are recorded), reported with
     the others. ``caches``: {file name: text} an importer keeps in ``out`` to spare work on a rerun, written
-    (unless it holds that text already) with a new meta.json, when a shard was written (or by an import that
-    had been interrupted), so that a rerun that changes no shard writes nothing.
+    unless it holds that text already, so that a rerun that changes nothing writes nothing: with a new
+    meta.json when a shard was written (or by an import that had been interrupted); else when its text
+    changed (the cache of a dataset an older version prepared lacked what its rerun read; a source file
+    touched), where it can be (a read-only dataset keeps its cache, and its reruns read those files again).
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
@@ -170,8 +172,13 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
         "skipped": builder.skipped,
         **(extra_meta or {}),
     }
-    for name, text in caches.items() if not (out / ds.META_FILE).is_file() else ():  # removed when a shard changed
-        _write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
+    rebuilt = not (out / ds.META_FILE).is_file()  # removed when a shard changed
+    for name, text in caches.items():
+        if rebuilt:
+            _write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
+        else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
+            with contextlib.suppress(OSError):
+                fileio.write_text(out / name, text, keep_same=True)
     _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
     _write(out, 0, lambda: remove_unlisted_shards(out, table))
     return ds.open_dataset(out)

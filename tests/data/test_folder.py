@@ -757,6 +757,27 @@ def test_the_same_image_in_two_classes_is_listed_and_warned_of_not_dropped(
     assert not (out / folder.COPIES_FILE).exists()
 
 
+def test_a_dataset_whose_digests_lack_files_records_them_on_its_first_rerun(
+        tmp_path, image_bytes, write_files, tree_state, monkeypatch):
+    """A dataset prepared by an older version recorded no digest of the files the copies across classes
+    are now found with; its digests were written only with a changed shard, so each rerun read those
+    files again. The first rerun now records them, and the next reads and writes nothing."""
+    photo = image_bytes((7, 7, 7), kind="PNG")
+    files = {f"{name}/{number}.png": image_bytes((60 * index + number, 9, 9), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(4)}
+    files.update({"cat/photo.png": photo, "dog/photo.png": photo})
+    root, out = write_files(tmp_path / "src", files), tmp_path / "out"
+    assert _invoke(root, out).exit_code == 0
+    (out / folder.DIGESTS_FILE).write_text("{}\n")  # as an older version left it
+    read = []
+    sha256_file = folder.fileio.sha256_file
+    monkeypatch.setattr(folder.fileio, "sha256_file", lambda path: (read.append(path) if str(path).startswith(
+        str(root)) else None) or sha256_file(path))  # the source's files, not the shards checked
+    assert _invoke(root, out).exit_code == 0 and read
+    before, read[:] = tree_state(out), []
+    assert _invoke(root, out).exit_code == 0
+    assert read == [] and tree_state(out) == before
+
 def test_the_same_image_in_two_classes_of_a_val_folder_is_listed_too(tmp_path, image_bytes, write_files):
     """val/ given: a validation image in two classes scores one of its labels wrong whatever the network says."""
     photo = image_bytes((7, 7, 7), kind="PNG")
