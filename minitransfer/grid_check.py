@@ -27,7 +27,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
                                      is_finished, planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
-from minitransfer import rundir
+from minitransfer import rundir, run_search
 
 
 class GridMismatch(config.ConfigError):
@@ -202,11 +202,19 @@ def check_at_work(runs, out, options):
 def check_outside_data(out, options):
     """Raise ``ConfigError`` when the grid folder ``out`` lies inside a dataset of ``options`` (its
     data or source data): every run's `train` would refuse to write there, after the grid had
-    written its plan into the dataset."""
+    written its plan into the dataset; or is, or lies inside, any other prepared dataset: a report
+    passes dataset folders by, so the grid's own would find none of its runs (``demo -o`` a dataset
+    trained them all, then failed), and the report of a folder above the dataset would miss them."""
     for key in ("data", SOURCE_DATA):
         data = options.get(key)
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
+    resolved = pathlib.Path(out).resolve()
+    marks = (datasets.META_FILE, datasets.shard_name("train", 0))
+    for folder in (resolved, *resolved.parents):  # their names looked up, not listed: / or a scratch space is large
+        if run_search.is_dataset_folder(name for name in marks if (folder / name).exists()):
+            raise config.ConfigError(f"the grid folder {out} {'is' if folder == resolved else 'lies inside'} the "
+                                     f"dataset {folder}; write the grid elsewhere")
 
 
 def check_outside_run_dirs(out):

@@ -66,6 +66,7 @@ parameters give the same bytes. :data:`GENERATOR_VERSION` is part of the built-i
 name, so a cache built by an earlier generator is never reused.
 """
 
+import errno
 import hashlib
 import os
 import pathlib
@@ -229,8 +230,17 @@ def _integer(name, value, low, high):
 
 
 def cache_dir():
-    """``$MINITRANSFER_CACHE`` or ``~/.cache/minitransfer``."""
-    return pathlib.Path(os.environ.get("MINITRANSFER_CACHE") or pathlib.Path.home() / ".cache" / "minitransfer")
+    """``$MINITRANSFER_CACHE`` or ``~/.cache/minitransfer``, a leading ``~`` standing for the home
+    folder (a quoted ``"~/cache"`` in a shell or a .env file is not expanded: the cache would land
+    in a folder named ``~``). A ``fileio.StorageError`` where the home folder is unknown (HOME unset
+    and the user not in the password database: a container's arbitrary user id)."""
+    spelled = os.environ.get("MINITRANSFER_CACHE") or "~/.cache/minitransfer"
+    try:
+        return pathlib.Path(spelled).expanduser()
+    except RuntimeError as error:
+        raise fileio.StorageError(errno.ENOENT, f"the built-in benchmark cannot be cached in {spelled}: the home "
+                                                f"folder is unknown (HOME is not set); set MINITRANSFER_CACHE to a "
+                                                f"folder that can be written") from error
 
 
 def builtin_tag():
@@ -246,9 +256,9 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
-    by the next build). A cached copy that fails its checks (a disk error, an edit) is built again:
-    it is only a cache, and no prepare command of the user's could rebuild it. A cache that cannot
-    be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it."""
+    by the next build). A cached copy that fails its checks (a disk error, an edit, a file deleted)
+    is built again: it is only a cache, and no prepare command of the user's could rebuild it. A
+    cache that cannot be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
@@ -257,6 +267,8 @@ def builtin_dataset(root=None):
             return path
         except ds.DatasetError:
             _remove_damaged(path)
+    elif os.path.lexists(path):  # no build leaves it without meta.json (it renames a whole one): a file deleted
+        _remove_damaged(path)
     try:
         return _build_cached(root, path)
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
