@@ -54,10 +54,13 @@ def _mem_available(meminfo):
     return None
 
 
-def _cgroup_headrooms(root):
-    """The headroom under every memory limit of this process's cgroups (v2 and v1) and their ancestors."""
+def cgroup_folders(root, controller):
+    """[(version, folder)]: the folders of this process's cgroups where ``controller``'s files lie,
+    each cgroup's own first, then its ancestors' up to the mount's root: cgroup v2's (version 2) and
+    the v1 hierarchy that holds ``controller`` (version 1; mounted at sys/fs/cgroup/<controller>).
+    ``root``: where /proc and /sys are found. [] where /proc/self/cgroup cannot be read."""
     try:
-        lines = (root / CGROUP_OF_PROCESS).read_text().splitlines()
+        lines = (pathlib.Path(root) / CGROUP_OF_PROCESS).read_text().splitlines()
     except OSError:
         return []
     found = []
@@ -65,19 +68,22 @@ def _cgroup_headrooms(root):
         hierarchy, _, rest = line.partition(":")
         controllers, _, path = rest.partition(":")
         if hierarchy == "0" and controllers == "":
-            found += _headrooms(root / CGROUP_MOUNT, path, *V2_FILES)
-        elif "memory" in controllers.split(","):
-            found += _headrooms(root / CGROUP_MOUNT / "memory", path, *V1_FILES)
+            version, mount = 2, pathlib.Path(root) / CGROUP_MOUNT
+        elif controller in controllers.split(","):
+            version, mount = 1, pathlib.Path(root) / CGROUP_MOUNT / controller
+        else:
+            continue
+        parts = pathlib.PurePosixPath(path).parts[1:]  # "/slurm/job_7" -> ("slurm", "job_7")
+        found += [(version, mount.joinpath(*parts[:depth])) for depth in range(len(parts), -1, -1)]
     return found
 
 
-def _headrooms(mount, path, limit_name, usage_name, cache_name):
-    """The headroom of the cgroup at ``path`` under ``mount`` and of each of its ancestors that has
-    a limit: limit - (usage - inactive page cache), at least 0."""
-    parts = pathlib.PurePosixPath(path).parts[1:]  # "/slurm/job_7" -> ("slurm", "job_7")
+def _cgroup_headrooms(root):
+    """The headroom under every memory limit of this process's cgroups (v2 and v1) and their
+    ancestors: limit - (usage - inactive page cache), at least 0."""
     found = []
-    for depth in range(len(parts), -1, -1):
-        folder = mount.joinpath(*parts[:depth])
+    for version, folder in cgroup_folders(root, "memory"):
+        limit_name, usage_name, cache_name = V2_FILES if version == 2 else V1_FILES
         limit, usage = _read_number(folder / limit_name), _read_number(folder / usage_name)
         if limit is None or usage is None:
             continue
