@@ -14,12 +14,12 @@ Classes are the class folder names in Unicode's composed form (NFC), sorted (lab
 order): a tree copied from a Mac, whose names are decomposed, gives the labels and the held-out images
 of the same tree named on Linux (a dataset prepared before keeps the names it records, unless replaced
 with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted by path;
-names starting with "." and ``__MACOSX`` folders are ignored, as are files lying directly in SRC, train/ or val/; links to
-folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached
-through links from two classes, or from train/ and val/, is an error, and held-out validation
-keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow
-cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
-:mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
+names starting with "." and ``__MACOSX`` folders are ignored, as are files lying directly in SRC,
+train/ or val/; links to folders are followed, a folder reached twice is listed in ``skipped.txt``;
+one file reached through links from two classes, or from train/ and val/, is an error, and held-out
+validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
+files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones
+keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
 class folder names, stored as class names, must be, without control characters. A val/ folder
 and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
