@@ -25,7 +25,7 @@ import contextlib
 import io
 import math
 
-from minitransfer import run_search, stopping
+from minitransfer import models, run_search, stopping
 from minitransfer.data import inputs
 from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
@@ -401,10 +401,22 @@ def _lines(axes, curves, **style):
 
 
 def _finish(panels, results):
-    ticks = range(0, max((r.run.n for r in results), default=1) + 1)
+    """The n axis of ``panels`` from 0 to :func:`_top_n`, half a layer of room at either end, and
+    their labels."""
+    top = _top_n(results)
     for axes, ylabel in panels:
-        axes.set_xticks(ticks)
+        axes.set_xticks(range(top + 1))
+        axes.set_xlim(-0.5, top + 0.5)
         _label(axes, N_LABEL, ylabel)
+
+
+def _top_n(results):
+    """The highest n of an axis of ``results``: their highest; for a grid still at its bases (n 0
+    alone, whose dots spread across an axis of one tick), the layers its preset copies (the paper's
+    n 1..7, those of CaffeNet where the runs do not say), as its transfers will."""
+    top = max((r.run.n for r in results), default=0)
+    presets = {models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS}
+    return top or max(presets, default=models.get("caffenet").copyable)
 
 
 def _label(axes, xlabel, ylabel, legend=True):

@@ -314,3 +314,17 @@ def test_learning_curves_of_the_papers_length_label_iterations_in_thousands():
     for axes in figure.axes:
         labels = [label.get_text() for label in axes.get_xticklabels()]
         assert "400k" in labels and not any("0000" in label for label in labels)
+
+
+def test_a_grid_still_at_its_bases_draws_them_at_n_0_of_the_whole_axis():
+    """Only the bases were trained: the axis was n 0 alone, 0 ± 0.04, and the bases' dots spread
+    across its whole width. They stand at n 0 of an axis of the n their preset copies (1..7), as a
+    grid with transfers draws them."""
+    results = networks([run for run in grid.plan_grid(random_seeds=(0, 1, 2)) if run.kind == "base"],
+                       lambda run: 0.6 + 0.01 * run.split_seed)
+    for axes in figures.figure2(Figure, results).axes:
+        assert axes.get_xlim() == (-0.5, 7.5) and list(axes.get_xticks()) == list(range(8))
+    top = figures.figure2(Figure, results).axes[0]
+    assert all(abs(x) < 0.05 for x in dots(top))
+    with_transfers = networks(grid.plan_grid(layers=(1, 7)), lambda run: 0.6)
+    assert figures.figure2(Figure, with_transfers).axes[0].get_xlim() == (-0.5, 7.5)
