@@ -22,6 +22,7 @@ dashed lines of its means.
 """
 
 import contextlib
+import functools
 import io
 import math
 
@@ -112,7 +113,48 @@ def draw_all(Figure, results, reference=None):
                                           names=CROSS_NAMES)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
+    for figure in figures.values():
+        readable(figure)
     return figures
+
+
+def readable(figure):
+    """Every text of ``figure`` (a run's name, a dataset's family) drawn with glyphs for its
+    characters: one of a script its font lacks (CJK in DejaVu Sans) was an empty box, and a
+    "Glyph ... missing from font" warning on stderr for each. Such a text falls back to a font on
+    this machine that has them (:func:`_font_with`), else shows them escaped (\\u57fa), in the
+    figure only: the tables keep the names."""
+    from matplotlib import font_manager
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        font = font_manager.get_font(font_manager.findfont(text.get_fontproperties()))
+        missing = frozenset(c for c in text.get_text() if not c.isspace() and not font.get_char_index(ord(c)))
+        fallback = _font_with(missing) if missing else None
+        if fallback:
+            text.set_fontfamily([*text.get_fontfamily(), fallback])
+        elif missing:
+            text.set_text("".join(c.encode("unicode_escape").decode() if c in missing else c
+                                  for c in text.get_text()))
+
+
+@functools.lru_cache(maxsize=None)
+def _font_with(characters):
+    """The name of a font matplotlib knows on this machine (regular ones first) that has a glyph for
+    every one of ``characters``, or None; not matplotlib's Last Resort font, whose glyphs are boxes."""
+    from matplotlib import font_manager
+
+    entries = sorted(font_manager.fontManager.ttflist, key=lambda e: (e.style != "normal", e.weight != 400, e.name))
+    for entry in entries:
+        if entry.name.startswith("Last Resort"):
+            continue
+        try:
+            font = font_manager.get_font(entry.fname)
+        except (OSError, RuntimeError):  # a font file that cannot be read is no font
+            continue
+        if all(font.get_char_index(ord(c)) for c in characters):
+            return entry.name
+    return None
 
 
 class DrawNotice(run_search.WalkNotice):
@@ -376,12 +418,16 @@ def curves(Figure, results):
             each.xaxis.set_major_formatter(EngFormatter(sep=""))
         for each, why in ((loss_axes, NO_LOSSES), (top1_axes, NO_EVALUATIONS)):
             each.grid(alpha=0.3)
-            if not each.lines and not each.collections:
+            if not each.lines and not each.collections:  # no axis of nothing: 0 to 1 iteration, "200m"
+                each.set_xticks([])
+                each.set_yticks([])
                 _say(each, why)
         if rising:
             more = len(rising) - len(named)
-            top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
-                             + (f"; {more} more in findings.md)" if more else ")"))
+            legend = top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
+                                      + (f"; {more} more in findings.md)" if more else ")"))
+            for text in legend.get_texts():  # a name is no formula: "lr$\x$" stopped the report, "a$b$" italic
+                text.set_parse_math(False)
     figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
 

@@ -328,3 +328,53 @@ def test_a_grid_still_at_its_bases_draws_them_at_n_0_of_the_whole_axis():
     assert all(abs(x) < 0.05 for x in dots(top))
     with_transfers = networks(grid.plan_grid(layers=(1, 7)), lambda run: 0.6)
     assert figures.figure2(Figure, with_transfers).axes[0].get_xlim() == (-0.5, 7.5)
+
+
+CLIMBING = tuple((10 * i, 0.1 + 0.02 * i) for i in range(1, 21))
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("ℊrid/baseB", "ℊrid/baseB"),    # not in DejaVu Sans; in the STIX fonts matplotlib ships
+    ("\u0378/baseB", "\\u0378/baseB"),  # in no font (no character yet)
+    ("基础/baseB", None),              # the name where the machine has a CJK font, escaped where not
+], ids=["a-font-has-it", "no-font-has-it", "cjk"])
+def test_a_run_name_in_a_script_the_font_lacks_is_readable_and_silent(name, shown):
+    """A still-rising run named in Chinese: its name in the legend was empty boxes, and matplotlib
+    printed a "Glyph ... missing from font(s) DejaVu Sans" warning for each character, on every file
+    drawn. The legend falls back to a font of the machine that has the glyphs, else escapes the
+    characters none has; nothing is warned."""
+    from matplotlib import font_manager
+
+    run = grid.Run(name, "base", "random", 0, target="B")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure = figures.draw_all(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])["curves"]
+        for suffix in ("png", "svg"):
+            figures.render(figure, suffix)
+    assert [str(warning.message) for warning in caught] == []
+    [text] = figure.axes[1].get_legend().get_texts()
+    escaped = name.encode("unicode_escape").decode().replace("/baseB", "") + "/baseB"
+    assert text.get_text() == (shown or (name if len(text.get_fontfamily()) > 1 else escaped))
+    if text.get_text() == name:
+        fallback = font_manager.findfont(font_manager.FontProperties(family=text.get_fontfamily()[-1]))
+        assert font_manager.get_font(fallback).get_char_index(ord(name[0]))
+
+
+def test_a_panel_without_data_shows_no_axis_of_nothing():
+    """A run without a training log: its loss panel's empty axis ran 0 to 1 iterations, labelled
+    200m, 400m (milli-iterations); the panel shows only why it is empty."""
+    run = grid.Run("random0/baseB", "base", "random", 0, target="B")
+    loss_axes, top1_axes = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)]).axes
+    assert texts(loss_axes) == [figures.NO_LOSSES] and not loss_axes.get_xticks().size
+    assert not loss_axes.get_yticks().size and top1_axes.get_xticks().size
+
+
+@pytest.mark.parametrize("name", ["lr$\\x$/baseB", "a$b$/baseB"], ids=["not-a-formula", "a-formula"])
+def test_a_run_name_with_dollars_is_a_name_not_a_formula(name):
+    """A run named lr$\\x$ still rising: matplotlib read its name in the legend as a formula and
+    failed on \\x, a traceback instead of a report; a$b$ was drawn with an italic b."""
+    run = grid.Run(name, "base", "random", 0, target="B")
+    figure = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])
+    figures.render(figure, "png")
+    [text] = figure.axes[1].get_legend().get_texts()
+    assert text.get_text() == name and not text.get_parse_math()
