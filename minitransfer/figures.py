@@ -438,12 +438,17 @@ RISING_STYLE = dict(color="red", linewidth=1.2)
 
 def _lines(axes, curves, **style):
     """The ``curves`` (each a sequence of (x, y) points; the empty left out) as one rasterized
-    collection of lines in ``axes``, none where no curve has a point."""
+    collection of lines in ``axes``, none where no curve has a point; a curve of one point (a run
+    of one evaluation, a line of no length: its panel looked empty) is a dot too."""
     from matplotlib.collections import LineCollection
 
     segments = [curve for curve in curves if curve]
     if segments:
         axes.add_collection(LineCollection(segments, rasterized=True, label="_runs", **style))
+    points = [curve[0] for curve in segments if len(curve) == 1]
+    if points:
+        axes.plot(*zip(*points), linestyle="none", marker="o", markersize=3, rasterized=True, label="_runs",
+                  color=style["color"], alpha=style.get("alpha"))
 
 
 def _finish(panels, results):

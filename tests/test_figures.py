@@ -378,3 +378,14 @@ def test_a_run_name_with_dollars_is_a_name_not_a_formula(name):
     figures.render(figure, "png")
     [text] = figure.axes[1].get_legend().get_texts()
     assert text.get_text() == name and not text.get_parse_math()
+
+
+def test_a_run_of_one_evaluation_is_a_dot_in_the_learning_curves():
+    """Runs of one evaluation each (--eval-every as long as the run): each curve a line of one point,
+    of no length, and the validation panels looked empty without saying why."""
+    runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(2)]
+    results = [Result(run, 0.5, 0.5, 0.5, 1, curve=((300, 0.4 + 0.1 * run.split_seed),)) for run in runs]
+    _, top1_axes = figures.curves(Figure, results).axes
+    drawn = [(x, y) for line in top1_axes.lines if line.get_marker() == "o"
+             for x, y in zip(line.get_xdata(), line.get_ydata())]
+    assert drawn == [(300, 0.4), (300, 0.5)]
