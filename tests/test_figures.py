@@ -389,3 +389,13 @@ def test_a_run_of_one_evaluation_is_a_dot_in_the_learning_curves():
     drawn = [(x, y) for line in top1_axes.lines if line.get_marker() == "o"
              for x, y in zip(line.get_xdata(), line.get_ydata())]
     assert drawn == [(300, 0.4), (300, 0.5)]
+
+
+def test_an_empty_panel_says_why_above_the_papers_lines():
+    """--reference paper on a grid without natural-split runs: the panel's "no natural-split runs"
+    was written across the paper's dashed lines; it stands on white, above them."""
+    results = networks(grid.plan_grid(layers=(1,)), lambda run: 0.5)
+    natural, _, _ = figures.figure3(Figure, results, read_reference("paper")).axes
+    [why] = natural.texts
+    assert natural.lines and why.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
+    assert why.get_zorder() > max(line.get_zorder() for line in natural.lines)
