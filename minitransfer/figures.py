@@ -22,10 +22,11 @@ dashed lines of its means.
 """
 
 import contextlib
+import functools
 import io
 import math
 
-from minitransfer import run_search, stopping
+from minitransfer import models, run_search, stopping
 from minitransfer.data import inputs
 from minitransfer.experiment import HALVES
 from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
@@ -112,7 +113,48 @@ def draw_all(Figure, results, reference=None):
                                           names=CROSS_NAMES)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
+    for figure in figures.values():
+        readable(figure)
     return figures
+
+
+def readable(figure):
+    """Every text of ``figure`` (a run's name, a dataset's family) drawn with glyphs for its
+    characters: one of a script its font lacks (CJK in DejaVu Sans) was an empty box, and a
+    "Glyph ... missing from font" warning on stderr for each. Such a text falls back to a font on
+    this machine that has them (:func:`_font_with`), else shows them escaped (\\u57fa), in the
+    figure only: the tables keep the names."""
+    from matplotlib import font_manager
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
+        font = font_manager.get_font(font_manager.findfont(text.get_fontproperties()))
+        missing = frozenset(c for c in text.get_text() if not c.isspace() and not font.get_char_index(ord(c)))
+        fallback = _font_with(missing) if missing else None
+        if fallback:
+            text.set_fontfamily([*text.get_fontfamily(), fallback])
+        elif missing:
+            text.set_text("".join(c.encode("unicode_escape").decode() if c in missing else c
+                                  for c in text.get_text()))
+
+
+@functools.lru_cache(maxsize=None)
+def _font_with(characters):
+    """The name of a font matplotlib knows on this machine (regular ones first) that has a glyph for
+    every one of ``characters``, or None; not matplotlib's Last Resort font, whose glyphs are boxes."""
+    from matplotlib import font_manager
+
+    entries = sorted(font_manager.fontManager.ttflist, key=lambda e: (e.style != "normal", e.weight != 400, e.name))
+    for entry in entries:
+        if entry.name.startswith("Last Resort"):
+            continue
+        try:
+            font = font_manager.get_font(entry.fname)
+        except (OSError, RuntimeError):  # a font file that cannot be read is no font
+            continue
+        if all(font.get_char_index(ord(c)) for c in characters):
+            return entry.name
+    return None
 
 
 class DrawNotice(run_search.WalkNotice):
@@ -195,7 +237,9 @@ def _say_if_empty(axes, why):
 
 
 def _say(axes, why):
-    axes.text(0.5, 0.5, why, transform=axes.transAxes, ha="center", fontsize=8)
+    """``why`` in the middle of ``axes``, on white: the paper's lines of an empty panel ran through it."""
+    axes.text(0.5, 0.5, why, transform=axes.transAxes, ha="center", fontsize=8, zorder=5,
+              bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
 
 
 def _with_base(bases, by_n):
@@ -376,12 +420,16 @@ def curves(Figure, results):
             each.xaxis.set_major_formatter(EngFormatter(sep=""))
         for each, why in ((loss_axes, NO_LOSSES), (top1_axes, NO_EVALUATIONS)):
             each.grid(alpha=0.3)
-            if not each.lines and not each.collections:
+            if not each.lines and not each.collections:  # no axis of nothing: 0 to 1 iteration, "200m"
+                each.set_xticks([])
+                each.set_yticks([])
                 _say(each, why)
         if rising:
             more = len(rising) - len(named)
-            top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
-                             + (f"; {more} more in findings.md)" if more else ")"))
+            legend = top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
+                                      + (f"; {more} more in findings.md)" if more else ")"))
+            for text in legend.get_texts():  # a name is no formula: "lr$\x$" stopped the report, "a$b$" italic
+                text.set_parse_math(False)
     figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
 
@@ -392,19 +440,36 @@ RISING_STYLE = dict(color="red", linewidth=1.2)
 
 def _lines(axes, curves, **style):
     """The ``curves`` (each a sequence of (x, y) points; the empty left out) as one rasterized
-    collection of lines in ``axes``, none where no curve has a point."""
+    collection of lines in ``axes``, none where no curve has a point; a curve of one point (a run
+    of one evaluation, a line of no length: its panel looked empty) is a dot too."""
     from matplotlib.collections import LineCollection
 
     segments = [curve for curve in curves if curve]
     if segments:
         axes.add_collection(LineCollection(segments, rasterized=True, label="_runs", **style))
+    points = [curve[0] for curve in segments if len(curve) == 1]
+    if points:
+        axes.plot(*zip(*points), linestyle="none", marker="o", markersize=3, rasterized=True, label="_runs",
+                  color=style["color"], alpha=style.get("alpha"))
 
 
 def _finish(panels, results):
-    ticks = range(0, max((r.run.n for r in results), default=1) + 1)
+    """The n axis of ``panels`` from 0 to :func:`_top_n`, half a layer of room at either end, and
+    their labels."""
+    top = _top_n(results)
     for axes, ylabel in panels:
-        axes.set_xticks(ticks)
+        axes.set_xticks(range(top + 1))
+        axes.set_xlim(-0.5, top + 0.5)
         _label(axes, N_LABEL, ylabel)
+
+
+def _top_n(results):
+    """The highest n of an axis of ``results``: their highest; for a grid still at its bases (n 0
+    alone, whose dots spread across an axis of one tick), the layers its preset copies (the paper's
+    n 1..7, those of CaffeNet where the runs do not say), as its transfers will."""
+    top = max((r.run.n for r in results), default=0)
+    presets = {models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS}
+    return top or max(presets, default=models.get("caffenet").copyable)
 
 
 def _label(axes, xlabel, ylabel, legend=True):

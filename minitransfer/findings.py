@@ -26,8 +26,8 @@ import math
 
 from minitransfer.config import option_name
 from minitransfer.experiment import CROSS
-from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base, relative_by_n,
-                                  schedule_group, targets_by_n)
+from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base,
+                                  relative_by_n, schedule_group, targets_by_n)
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -259,23 +259,32 @@ def _below(difference):
     return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {side}"
 
 
-def warnings(results):
+def warnings(results, shown=None, listed_in=None):
     """Runs whose metric should not be trusted as it is: still rising at the end, fewer than 10
     evaluations behind the mean of the 10 best, or trained with another schedule than the runs they
-    are compared with."""
+    are compared with. ``shown``: the names a warning gives at most, the others counted and said to
+    be listed in ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
-        found.append(f"still rising at the end ({len(rising)}): {', '.join(rising)}; the mean of their best "
-                     f"evaluations understates what they would reach: train longer (--max-iter)")
+        found.append(f"still rising at the end ({len(rising)}): {_listed(rising, shown, listed_in)}; the mean of "
+                     f"their best evaluations understates what they would reach: train longer (--max-iter)")
     few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
     if few:
-        found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {', '.join(few)}; their accuracy is "
-                     f"the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more often (--eval-every)")
-    return found + _other_schedules(results)
+        found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {_listed(few, shown, listed_in)}; "
+                     f"their accuracy is the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more "
+                     f"often (--eval-every)")
+    return found + _other_schedules(results, shown, listed_in)
 
 
-def _other_schedules(results):
+def _listed(names, shown, listed_in):
+    """The ``names``, or the first ``shown`` of them and how many more, "all listed in ``listed_in``"."""
+    if shown is None or len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more, all listed in {listed_in}"
+
+
+def _other_schedules(results, shown=None, listed_in=None):
     """A warning for each group of runs (:func:`minitransfer.results.schedule_group`) trained with
     other schedules (:data:`minitransfer.results.SCHEDULE_FIELDS`): a network trained for fewer
     iterations, or evaluated more often, is not comparable with its base."""
@@ -289,7 +298,7 @@ def _other_schedules(results):
             continue
         differ = [key for key in SCHEDULE_FIELDS if len({dict(schedule).get(key) for schedule in schedules}) > 1]
         listed = sorted(f"{', '.join(_option(key, dict(schedule).get(key)) for key in differ)} ({len(names)}: "
-                        f"{', '.join(names)})" for schedule, names in schedules.items())
+                        f"{_listed(names, shown, listed_in)})" for schedule, names in schedules.items())
         found.append(f"{group} trained with {len(schedules)} schedules: {'; '.join(listed)}; their accuracies are "
                      f"not comparable: train them again with the grid's options")
     return found

@@ -182,6 +182,12 @@ class Report:
     left_out: list = dataclasses.field(default_factory=list)
     without_base: list = dataclasses.field(default_factory=list)
 
+    def brief_warnings(self, shown):
+        """The warnings, each naming ``shown`` runs at most and counting the others, which
+        findings.md lists (a grid of thousands of runs trained too short named every one on one
+        line of the terminal)."""
+        return measured.warnings(self.results, shown, self.files["findings.md"])
+
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     """Read every run under ``runs_dir`` and write into ``out_dir`` (default ``runs_dir/report``):

@@ -314,3 +314,88 @@ def test_learning_curves_of_the_papers_length_label_iterations_in_thousands():
     for axes in figure.axes:
         labels = [label.get_text() for label in axes.get_xticklabels()]
         assert "400k" in labels and not any("0000" in label for label in labels)
+
+
+def test_a_grid_still_at_its_bases_draws_them_at_n_0_of_the_whole_axis():
+    """Only the bases were trained: the axis was n 0 alone, 0 ± 0.04, and the bases' dots spread
+    across its whole width. They stand at n 0 of an axis of the n their preset copies (1..7), as a
+    grid with transfers draws them."""
+    results = networks([run for run in grid.plan_grid(random_seeds=(0, 1, 2)) if run.kind == "base"],
+                       lambda run: 0.6 + 0.01 * run.split_seed)
+    for axes in figures.figure2(Figure, results).axes:
+        assert axes.get_xlim() == (-0.5, 7.5) and list(axes.get_xticks()) == list(range(8))
+    top = figures.figure2(Figure, results).axes[0]
+    assert all(abs(x) < 0.05 for x in dots(top))
+    with_transfers = networks(grid.plan_grid(layers=(1, 7)), lambda run: 0.6)
+    assert figures.figure2(Figure, with_transfers).axes[0].get_xlim() == (-0.5, 7.5)
+
+
+CLIMBING = tuple((10 * i, 0.1 + 0.02 * i) for i in range(1, 21))
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("ℊrid/baseB", "ℊrid/baseB"),    # not in DejaVu Sans; in the STIX fonts matplotlib ships
+    ("\u0378/baseB", "\\u0378/baseB"),  # in no font (no character yet)
+    ("基础/baseB", None),              # the name where the machine has a CJK font, escaped where not
+], ids=["a-font-has-it", "no-font-has-it", "cjk"])
+def test_a_run_name_in_a_script_the_font_lacks_is_readable_and_silent(name, shown):
+    """A still-rising run named in Chinese: its name in the legend was empty boxes, and matplotlib
+    printed a "Glyph ... missing from font(s) DejaVu Sans" warning for each character, on every file
+    drawn. The legend falls back to a font of the machine that has the glyphs, else escapes the
+    characters none has; nothing is warned."""
+    from matplotlib import font_manager
+
+    run = grid.Run(name, "base", "random", 0, target="B")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure = figures.draw_all(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])["curves"]
+        for suffix in ("png", "svg"):
+            figures.render(figure, suffix)
+    assert [str(warning.message) for warning in caught] == []
+    [text] = figure.axes[1].get_legend().get_texts()
+    escaped = name.encode("unicode_escape").decode().replace("/baseB", "") + "/baseB"
+    assert text.get_text() == (shown or (name if len(text.get_fontfamily()) > 1 else escaped))
+    if text.get_text() == name:
+        fallback = font_manager.findfont(font_manager.FontProperties(family=text.get_fontfamily()[-1]))
+        assert font_manager.get_font(fallback).get_char_index(ord(name[0]))
+
+
+def test_a_panel_without_data_shows_no_axis_of_nothing():
+    """A run without a training log: its loss panel's empty axis ran 0 to 1 iterations, labelled
+    200m, 400m (milli-iterations); the panel shows only why it is empty."""
+    run = grid.Run("random0/baseB", "base", "random", 0, target="B")
+    loss_axes, top1_axes = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)]).axes
+    assert texts(loss_axes) == [figures.NO_LOSSES] and not loss_axes.get_xticks().size
+    assert not loss_axes.get_yticks().size and top1_axes.get_xticks().size
+
+
+@pytest.mark.parametrize("name", ["lr$\\x$/baseB", "a$b$/baseB"], ids=["not-a-formula", "a-formula"])
+def test_a_run_name_with_dollars_is_a_name_not_a_formula(name):
+    """A run named lr$\\x$ still rising: matplotlib read its name in the legend as a formula and
+    failed on \\x, a traceback instead of a report; a$b$ was drawn with an italic b."""
+    run = grid.Run(name, "base", "random", 0, target="B")
+    figure = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])
+    figures.render(figure, "png")
+    [text] = figure.axes[1].get_legend().get_texts()
+    assert text.get_text() == name and not text.get_parse_math()
+
+
+def test_a_run_of_one_evaluation_is_a_dot_in_the_learning_curves():
+    """Runs of one evaluation each (--eval-every as long as the run): each curve a line of one point,
+    of no length, and the validation panels looked empty without saying why."""
+    runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(2)]
+    results = [Result(run, 0.5, 0.5, 0.5, 1, curve=((300, 0.4 + 0.1 * run.split_seed),)) for run in runs]
+    _, top1_axes = figures.curves(Figure, results).axes
+    drawn = [(x, y) for line in top1_axes.lines if line.get_marker() == "o"
+             for x, y in zip(line.get_xdata(), line.get_ydata())]
+    assert drawn == [(300, 0.4), (300, 0.5)]
+
+
+def test_an_empty_panel_says_why_above_the_papers_lines():
+    """--reference paper on a grid without natural-split runs: the panel's "no natural-split runs"
+    was written across the paper's dashed lines; it stands on white, above them."""
+    results = networks(grid.plan_grid(layers=(1,)), lambda run: 0.5)
+    natural, _, _ = figures.figure3(Figure, results, read_reference("paper")).axes
+    [why] = natural.texts
+    assert natural.lines and why.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
+    assert why.get_zorder() > max(line.get_zorder() for line in natural.lines)

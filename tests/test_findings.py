@@ -2,6 +2,7 @@
 to each network's own base, their standard errors, and plain words when a difference is not resolved.
 Hand-built results with known answers."""
 
+import dataclasses
 import math
 
 import pytest
@@ -278,3 +279,23 @@ def test_a_grid_without_cross_dataset_runs_has_the_papers_five_findings():
     results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
     assert [f.claim for f in findings.findings(results)] == [
         "general", "specific", "fine-tuning", "dissimilar", "random-weights"]
+
+
+def test_a_warning_of_a_huge_grid_names_a_few_runs_when_asked_and_counts_the_rest():
+    """A grid of 1,000 runs trained too short, half of them with another schedule: the terminal's
+    "careful:" lines named every run, thousands of names a line. With ``shown``, each list names
+    that many and says where all are listed; without, every one (findings.md)."""
+    climbing = [(10 * i, 0.3 + 0.02 * i) for i in range(1, 21)]
+    results = [dataclasses.replace(network(f"random{seed}/baseB", "base", "random", seed, 0.6, curve=climbing),
+                                   evaluations=4, schedule=(("max_iter", 300 if seed % 2 else 600),))
+               for seed in range(1000)]
+    full = findings.warnings(results)
+    assert [text.count("random") for text in full] == [1000, 1000, 1000]
+    brief = findings.warnings(results, 5, "grid/report/findings.md")
+    names = ", ".join(f"random{seed}/baseB" for seed in range(5))
+    assert brief[0].startswith(f"still rising at the end (1000): {names} and 995 more, all listed in "
+                               "grid/report/findings.md; the mean of their best")
+    assert f"(1000): {names.replace('/baseB', '/baseB (4)')} and 995 more, all listed in" in brief[1]
+    assert "--max-iter 300 (500: random1/baseB, random3/baseB, random5/baseB, random7/baseB, random9/baseB and " \
+           "495 more, all listed in grid/report/findings.md)" in brief[2]
+    assert [text.count("random") for text in brief] == [5, 5, 10]

@@ -150,6 +150,22 @@ def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
     assert set(shown) <= set(unfinished) and f"and {len(unfinished) - 5} more" in line
 
 
+@pytest.mark.usefixtures("placeholder_figures")
+def test_the_terminals_warnings_name_a_few_runs_and_findings_md_every_one(runs_dir, tmp_path):
+    """Every run still rising: the "careful:" line named all of them (thousands in a large grid trained
+    too short), while the unfinished runs' line names 5; it names 5 too and says where all are."""
+    rows = "".join(f"{50 * i},{0.1 + 0.03 * i},1.0,0.5\n" for i in range(1, 22))
+    for name in ACCURACY:
+        (runs_dir / f"{name}.run" / "eval.csv").write_text("iteration,top1,top5,loss\n" + rows)
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("  careful: still rising"))
+    assert line.count("random0/") == 5
+    assert f" and {len(ACCURACY) - 5} more, all listed in {tmp_path / 'r' / 'findings.md'}; the mean" in line
+    findings_md = (tmp_path / "r" / "findings.md").read_text()
+    assert all(name in findings_md for name in ACCURACY) and "more, all listed" not in findings_md
+
+
 def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
     """The copies' base is told by what train recorded in their checkpoint (its half, and whether it
     was trained on another dataset), not by the base file, which is not a checkpoint here."""

@@ -582,3 +582,23 @@ def test_a_report_removes_only_its_own_files_temporaries_from_its_folder(runs_di
         path.write_bytes(b"partial")
     report_of(runs_dir, out)
     assert weights.exists() and not own.exists()
+
+
+def test_a_run_named_in_a_script_the_font_lacks_keeps_its_name_in_the_tables_and_the_report_is_silent(tmp_path):
+    """A still-rising base named in Chinese: matplotlib warned "Glyph ... missing from font(s)" on
+    stderr for each character of each figure file; the figure names it readably (a font that has the
+    glyphs, else escaped), the tables as it is."""
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    run = grid.Run("基础B", "base", "random", 0, target="B")
+    write_run(tmp_path / "grid", run, 0.8, treatment=False, config={"split": "random", "split_seed": 0, "half": "B"})
+    rows = "".join(f"{50 * i},{0.1 + 0.03 * i},1.0,0.5\n" for i in range(1, 22))
+    (grid.run_dir(tmp_path / "grid", run) / "eval.csv").write_text("iteration,top1,top5,loss\n" + rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = report.write_report(tmp_path / "grid", tmp_path / "report")
+    assert [str(warning.message) for warning in caught] == []
+    assert [row["run"] for row in read_csv(written.files["results.csv"])] == ["基础B"]
+    assert "| 基础B |" in written.files["results.md"].read_text()
+    assert "基础B" in written.warnings[0]

@@ -65,6 +65,9 @@ def report(runs, out, reference):
     report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
     dataset's: its source base is trained on the other one by design.
 
+    On the terminal, a list of runs (not finished, still rising, of fewer evaluations, of another
+    schedule) names 5 and counts the others; results.md and findings.md list every one.
+
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
     OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
@@ -85,7 +88,7 @@ def report(runs, out, reference):
     show(written, runs)
 
 
-UNFINISHED_SHOWN = 5  # names on the terminal; results.md lists every one
+UNFINISHED_SHOWN = 5  # names on the terminal, of the unfinished runs and of each warning; the files list every one
 
 
 def show(written, runs):
@@ -114,5 +117,5 @@ def _lines(written, runs):
     yield "what these networks show (percentage points, ± one standard error):"
     for finding in written.findings:
         yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
-    for warning in written.warnings:
+    for warning in written.brief_warnings(UNFINISHED_SHOWN):
         yield f"  careful: {warning}"
