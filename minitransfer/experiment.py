@@ -80,14 +80,15 @@ class Run:
 
     @property
     def label(self):
-        """The paper's name: baseB, A3B, B3B+, random3, reduced-0010."""
+        """The paper's name: baseB, A3B, B3B+, random3, reduced-0010; all2all for a copy from every class
+        onto every class of one dataset (trained by hand: the selffer of a transfer across datasets)."""
         if self.kind == "base":
             return f"base{self.target or ''}"
         if self.kind == "random-frozen":
             return f"random{self.n}"
         if self.kind == "reduced":
             return f"reduced-{self.per_class:04d}"
-        return f"{self.source}{self.n}{self.target}{'+' if self.fine_tuned else ''}"
+        return f"{self.source or 'all'}{self.n}{self.target or 'all'}{'+' if self.fine_tuned else ''}"
 
     @property
     def treatment(self):

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate, preflight, transfer
+from minitransfer import config, evaluate, preflight, transfer, treatments
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
@@ -208,3 +208,14 @@ def test_a_transfer_across_datasets_given_a_half_trains_on_that_half_of_the_rand
     plan = config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, **given, **FAST))
     assert plan.cross_dataset and (plan.config.split, plan.config.half, plan.config.split_seed) == split
     assert plan.task.num_classes == (6 if split[0] == "all" else 3)
+
+
+def test_a_hand_trained_copy_from_every_class_onto_every_class_is_labelled_all_to_all(tmp_path):
+    """The selffer of a transfer across datasets trained by hand (train --copy-from its own base of every
+    class): its label in the report's tables was None2None."""
+    record = {"split_kind": "all", "split_seed": 0, "split_half": "", "cross_dataset": False}
+    config_json = {"split": "all", "half": None, "copy_from": str(tmp_path / "baseT.h5"), "n": 2, "frozen": True,
+                   "out": "T2T.h5"}
+    run = treatments.treatment(tmp_path / "T2T.run", "T2T", config_json, {}, records=[{"source": json.dumps(record)}])
+    assert (run.kind, run.label, run.treatment) == ("selffer", "all2all", "BnB")
+    assert dataclasses.replace(run, fine_tuned=True).label == "all2all+"
