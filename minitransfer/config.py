@@ -9,7 +9,9 @@ directory's ``config.json`` and every checkpoint record.
 Defaults. The solver's are the paper's (:class:`minitransfer.optim.Solver`); the schedule's come
 from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps the paper's shape
 (``stepsize`` = round(100000 · max_iter / 450000)). Copying from a base trained on half A trains on
-half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image.
+half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image; copying
+from a base of another dataset (another class table) trains on every class of this one, or on a half of
+its random split when ``half`` or ``split_seed`` is given.
 """
 
 import contextlib
@@ -80,7 +82,8 @@ class TrainConfig:
 
     out: str = None                  # weights file; default: the paper's name (baseA.h5, A4B.h5, A4B+.h5 ...)
     data: str = None                 # dataset directory; None: copy_from's dataset, else the built-in synthetic set
-    split: str = None                # random | natural | all; default: the base's, else random
+    split: str = None                # random | natural | all; default: the base's (all for a base of another
+                                     # dataset, random if `half` or `split_seed` is given), else random
     half: str = None                 # A | B; default: the other half of the base's, else A
     split_seed: int = None           # default: the base's, else 0
     per_class: int = None            # at most this many training images per class
@@ -161,8 +164,8 @@ def resolve(config, checksums=True, read_base=None):
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
         _inherit_from_parent(c, parent, dataset)
-    elif cross_dataset:
-        c.split = c.split or "all"  # the target's own classes: all of them unless a split is chosen
+    elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
+        c.split = "random" if c.half is not None or given_split_seed is not None else "all"
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
     if task.num_classes < 2:

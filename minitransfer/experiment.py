@@ -34,6 +34,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
+from minitransfer.data import dataset as datasets
 from minitransfer.rundir import holder, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -79,14 +80,15 @@ class Run:
 
     @property
     def label(self):
-        """The paper's name: baseB, A3B, B3B+, random3, reduced-0010."""
+        """The paper's name: baseB, A3B, B3B+, random3, reduced-0010; all2all for a copy from every class
+        onto every class of one dataset (trained by hand: the selffer of a transfer across datasets)."""
         if self.kind == "base":
             return f"base{self.target or ''}"
         if self.kind == "random-frozen":
             return f"random{self.n}"
         if self.kind == "reduced":
             return f"reduced-{self.per_class:04d}"
-        return f"{self.source}{self.n}{self.target}{'+' if self.fine_tuned else ''}"
+        return f"{self.source or 'all'}{self.n}{self.target or 'all'}{'+' if self.fine_tuned else ''}"
 
     @property
     def treatment(self):
@@ -270,6 +272,26 @@ def train_arguments(run, out, options):
     and under :data:`ALL_CLASSES` those that differ for the runs on every class; the seed (default
     0) is made distinct per run."""
     return config.command_line(dict(run_fields(run, out, options), resume="auto"))
+
+
+def check_source_data(source_data, data):
+    """Raise ``ConfigError`` when a cross-dataset grid's source dataset ``source_data`` holds the classes
+    of its target ``data`` (the same folder, a copy of it, or another set of images of the same class
+    table): ``train`` takes a base of a dataset's own classes as a transfer within it
+    (:func:`minitransfer.config.same_dataset`), so each SnT would be trained and recorded as one, and
+    the report would leave every SnT out as copied from the wrong base."""
+    source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
+    if config.classes_sha256(source) != config.classes_sha256(target):
+        return
+    if source.path.resolve() == target.path.resolve():
+        what = "are the same dataset"
+    elif source.fingerprint == target.fingerprint:
+        what = "are the same prepared dataset (one a copy of the other)"
+    else:
+        what = "hold the same classes (index and wnid), which train takes for one dataset"
+    raise config.ConfigError(f"--source-data {source_data} and --data {data} {what}: their transfers would not be "
+                             f"across datasets; for transfers within one dataset plan its halves without "
+                             f"--source-data (--split random)")
 
 
 def run_fields(run, out, options):

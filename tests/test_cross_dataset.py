@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate, preflight, transfer
+from minitransfer import config, evaluate, preflight, transfer, treatments
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
@@ -179,3 +179,43 @@ def test_eval_on_images_of_another_size_resamples_the_mean_as_train_does(tmp_pat
     assert "its 12x12 centre crops span 33% of the side of these 36x36 images (86% of the 14x14 images it was " \
         "trained on): it is scored on a small part of each; prepare them at 14 px" in text.output  # as train warns
     assert evaluate.evaluate_checkpoint(net_path, data=str(small), device="cpu")["mean_resized_from"] is None
+
+
+@pytest.mark.parametrize("given", ["itself", "a-copy", "same-classes"])
+def test_a_cross_dataset_grid_onto_the_classes_of_its_source_is_refused(synthetic_8, given, tmp_path):
+    """train takes a base of the target's own classes as a transfer within one dataset: before, such a
+    grid trained every SnT as one, and the report left them all out as copied from the wrong base."""
+    target = {"itself": synthetic_8, "a-copy": str(tmp_path / "copy"), "same-classes": str(tmp_path / "other")}[given]
+    if given == "a-copy":
+        shutil.copytree(synthetic_8, target)
+    elif given == "same-classes":  # other images of the same eight classes
+        synthetic.build_synthetic(target, classes=8, train_per_class=2, val_per_class=1, size=36, seed=2)
+    done = CliRunner().invoke(main, ["experiment", "--source-data", synthetic_8, "--data", target, "-o",
+                                     str(tmp_path / "grid"), "--layers", "2", "--dry-run"])
+    what = {"itself": "are the same dataset", "a-copy": "are the same prepared dataset (one a copy of the other)",
+            "same-classes": "hold the same classes (index and wnid), which train takes for one dataset"}[given]
+    assert done.exit_code == 2, done.output
+    assert f"error: --source-data {synthetic_8} and --data {target} {what}: their transfers would not be across " \
+           f"datasets; for transfers within one dataset plan its halves without --source-data" in done.output
+    assert not (tmp_path / "grid").exists()
+
+
+@pytest.mark.parametrize("given, split", [({}, ("all", None, 0)), ({"half": "B"}, ("random", "B", 0)),
+                                          ({"split_seed": 4}, ("random", "A", 4))], ids=["none", "half", "seed"])
+def test_a_transfer_across_datasets_given_a_half_trains_on_that_half_of_the_random_split(source_base, target,
+                                                                                        given, split):
+    """Before, `half` (or `split_seed`) alone was refused as if the user had asked for split 'all'."""
+    plan = config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=2, **given, **FAST))
+    assert plan.cross_dataset and (plan.config.split, plan.config.half, plan.config.split_seed) == split
+    assert plan.task.num_classes == (6 if split[0] == "all" else 3)
+
+
+def test_a_hand_trained_copy_from_every_class_onto_every_class_is_labelled_all_to_all(tmp_path):
+    """The selffer of a transfer across datasets trained by hand (train --copy-from its own base of every
+    class): its label in the report's tables was None2None."""
+    record = {"split_kind": "all", "split_seed": 0, "split_half": "", "cross_dataset": False}
+    config_json = {"split": "all", "half": None, "copy_from": str(tmp_path / "baseT.h5"), "n": 2, "frozen": True,
+                   "out": "T2T.h5"}
+    run = treatments.treatment(tmp_path / "T2T.run", "T2T", config_json, {}, records=[{"source": json.dumps(record)}])
+    assert (run.kind, run.label, run.treatment) == ("selffer", "all2all", "BnB")
+    assert dataclasses.replace(run, fine_tuned=True).label == "all2all+"

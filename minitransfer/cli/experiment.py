@@ -56,8 +56,9 @@ def _time_limit(ctx, param, value):
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
 @click.option("--source-data", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Transfer across datasets: train the bases on every class of this dataset and transfer their "
-                   "first n layers to --data (runs cross/baseS, cross/baseT, cross/SnT(+), cross/TnT(+)); the "
+              help="Transfer across datasets: train the bases on every class of this dataset (other classes than "
+                   "--data's) and transfer their first n layers to --data (runs cross/baseS, cross/baseT, "
+                   "cross/SnT(+), cross/TnT(+)); the "
                    "random split is then planned only if --split asks for it.")
 @click.option("--split-seed", "split_seeds", type=SEED, multiple=True, default=(0,), show_default=True,
               help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...).")
@@ -150,6 +151,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
+        run(lambda: grid.check_source_data(options[grid.SOURCE_DATA], options["data"]))
     out = out.resolve()
     run(lambda: grid_check.check_bases(runs, out, options))
     for note in run(lambda: grid_check.per_class_notes(runs, options)):
