@@ -21,8 +21,9 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:
 a result.json train would not write, a base that cannot be found, layers copied from another base
 than its treatment says), and a run whose training diverged (no result: not unfinished), is in
-none of these; results.md and findings.md name it and say why, so a report of a large grid is still written while one run is being fixed. A transfer,
-selffer or random-frozen run whose own base is not among the runs
+none of these; results.md and findings.md name it and say why, so a report of a large grid is
+still written while one run is being fixed. A transfer, selffer or random-frozen run whose own base
+is not among the runs
 (:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
