@@ -29,7 +29,8 @@ finding or number relative to a base; results.md and findings.md name it too.
 
 Runs of several datasets, presets or precisions (:func:`mixed`) are not compared: the report
 refuses them, naming each group, so that each is reported from a folder of its own. A
-cross-dataset grid's source base, trained on the other dataset by design, is no such mix.
+cross-dataset grid's source base, trained on the other dataset by design, is no such mix, nor is
+that of such a study trained by hand in one folder (:func:`minitransfer.treatments.cross_studies`).
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 """

@@ -13,7 +13,8 @@ for a folder of photos prepared with a families file, "natural" / "man-made" for
 Treatments as in the paper (footnote 3 of §4.1: AnA counts as BnB and BnA as AnB): baseB (every
 base), BnB and BnB+ (selffer, frozen / fine-tuned), AnB and AnB+ (transfer), random (first n layers
 random and frozen, all classes), reduced (fewer images); "source" is the base of a cross-dataset
-grid trained on the other dataset.
+grid trained on the other dataset. A cross-dataset study trained by hand in one folder is read as
+the grid's (:func:`minitransfer.treatments.cross_studies`).
 
 Like is compared with like: a transfer or selffer is measured against the base of its own target
 (:func:`own_base`: the same split, split seed and target half). The paper pooled baseA and baseB as
@@ -127,6 +128,7 @@ def collect(runs_dir):
     is (:class:`minitransfer.run_search.WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
+    by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for treatments.cross_studies
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
     families = {}  # the natural split's halves' families, by dataset path
     notice = WalkNotice(runs_dir)
@@ -146,7 +148,7 @@ def collect(runs_dir):
             continue
         try:
             if _is_there(folder / RESULT_FILE):
-                results.append(_read_run(folder, name, bases, families))
+                results.append(_read_run(folder, name, bases, families, by_hand))
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
                 diverged = _divergence(folder / METRICS_FILE)
                 if diverged:
@@ -158,7 +160,10 @@ def collect(runs_dir):
         except OSError as error:  # one run's files, not the report's: it is left out, the others reported
             left_out.append(f"{name}: {error.filename or folder}: cannot be read ({error.strerror or error})")
     notice.done(lambda: f"{len(first_of):,} run folders read, found in {found.folders:,} folders")
-    return results, unfinished, left_out
+    hand_trained = [r for r in results if r.run.name in by_hand]
+    runs = treatments.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
+    relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
+    return [relabelled.get(r.run.name, r) for r in results], unfinished, left_out
 
 
 METRICS_FILE = "metrics.jsonl"
@@ -204,13 +209,16 @@ def _is_there(path):
     return True
 
 
-def _read_run(folder, name, bases, families):
+def _read_run(folder, name, bases, families, by_hand):
+    """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
+    its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`)."""
     final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
-    if _is_there(folder / TREATMENT_FILE):
+    planned = _is_there(folder / TREATMENT_FILE)
+    if planned:
         _checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
@@ -220,11 +228,14 @@ def _read_run(folder, name, bases, families):
                    if "event" not in record and _is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
+    fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
+    if not planned:
+        source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+        by_hand[name] = (fingerprint or dataset, treatments.base_key(source) if isinstance(source, dict) else None)
     return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
                   preset=str(config.get("preset") or ""),
                   families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=treatments.recorded(folder, config, "dataset_fingerprint", records=records) or "",
-                  precision=precision_of(folder, config, records) if config else "",
+                  fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                   schedule=schedule_of(config))
 
 
@@ -566,8 +577,23 @@ def without_base(results):
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
             why = "has no accuracy (it made no evaluation)" if _target_of(r) in bases else "is not among the runs"
-            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}")
+            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}"
+                         + _controls_base(r, results))
     return texts
+
+
+def _controls_base(result, results):
+    """Why a transfer across datasets trained by hand did not take the base on every class of its
+    dataset beside it (:func:`minitransfer.treatments.cross_studies`): ": NAME ... is theirs", or ""."""
+    if result.run.split != CROSS:
+        return ""
+    folder = result.run.name.rpartition("/")[0]
+    beside = [r.run.name for r in results if r.run.kind == "base" and r.run.split == "all" and r.fingerprint
+              and r.fingerprint == result.fingerprint and r.run.name.rpartition("/")[0] == folder]
+    if not beside:
+        return ""
+    return (f": {beside[0]}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
+            f"beside it; train those in a folder of their own")
 
 
 def _relative(results, split, treatment, target=None):

@@ -12,6 +12,10 @@ typed, relative to the folder train ran in, which the run folder and its recorde
 
 A run whose treatment cannot be told (its base missing or unreadable, its files corrupt) raises
 :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
+
+A transfer across datasets trained by hand is one run of a study whose other runs (its bases, its
+selffers) say nothing of it in their own files: :func:`cross_studies` reads the hand-trained runs of
+one folder together, as ``experiment --source-data`` plans them.
 """
 
 import dataclasses
@@ -172,6 +176,52 @@ def _from_config(folder, name, config, bases, records):
     if config.get("per_class"):
         return Run(name, "reduced", split, seed, target=half, per_class=int(config["per_class"]))
     return Run(name, "base", split, seed, target=half)
+
+
+def cross_studies(runs):
+    """The runs of ``runs`` (``[(run, dataset, base)]``, each trained by hand: no treatment.json),
+    those of a transfer across datasets read as experiment --source-data plans its cross/ runs.
+    ``dataset``: what the run was trained on (its fingerprint, else its path); ``base``: for a copy
+    whose base train recorded, what that base was trained on, :func:`base_key` (None otherwise).
+
+    In a folder holding a transfer across datasets (SnT, from its config.json), by the datasets the
+    runs record, not their file names: a base on every class of the dataset the transfer was trained
+    on is baseT; a copy from every class onto every class of that dataset (all2all elsewhere) is its
+    selffer TnT; the base the transfer's layers were recorded to come from (its dataset, split and
+    half) is the source base baseS. Every run of another folder stays as it is. So does a base on
+    every class beside random-frozen or reduced-data runs on every class of its dataset (it is the
+    random-weights control's base, split all), and a copy from every class onto every class with it:
+    the report says so of the transfers then without their base (train the controls in a folder of
+    their own, as experiment does: cross/, all/)."""
+    relabelled = [run for run, _, _ in runs]
+    folders = {}
+    for index, (run, _, _) in enumerate(runs):
+        folders.setdefault(run.name.rpartition("/")[0], []).append(index)
+    for members in folders.values():
+        crosses = [runs[i] for i in members if runs[i][0].split == CROSS]
+        controls = {runs[i][1] for i in members
+                    if runs[i][0].split == "all" and runs[i][0].kind in ("random-frozen", "reduced")}
+        targets = {dataset for _, dataset, _ in crosses if dataset} - controls
+        sources = {base for _, _, base in crosses if base}
+        for i in members:
+            run, dataset, _ = runs[i]
+            if run.split == "all" and dataset in targets and run.kind in ("base", "selffer"):
+                relabelled[i] = Run(run.name, run.kind, CROSS, 0, target=TARGET, n=run.n, fine_tuned=run.fine_tuned,
+                                    source=TARGET if run.kind == "selffer" else None)
+            elif run.kind == "base" and (dataset, run.split, run.split_seed if run.split == "random" else None,
+                                         run.target or "") in sources:
+                relabelled[i] = Run(run.name, "base", CROSS, 0, target=SOURCE)
+    return relabelled
+
+
+def base_key(source):
+    """(dataset, split, split seed of a random split, half) of the base train recorded in ``source``
+    (:func:`recorded` "source"), its dataset by fingerprint, else path; None for a record without it."""
+    dataset = source.get("dataset_fingerprint") or source.get("dataset")
+    if not dataset:
+        return None
+    split = source.get("split_kind") or "all"
+    return dataset, split, source.get("split_seed") if split == "random" else None, source.get("split_half") or ""
 
 
 # The root attributes of a run's checkpoint and weights file that the report reads (:func:`recorded`): reading

@@ -12,11 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate, preflight, transfer, treatments
+from minitransfer import config, evaluate, preflight, results, transfer, treatments
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
+from minitransfer.experiment import Run
+from minitransfer.results import Result
 
 FAST = {"batch_size": 16, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
 
@@ -219,3 +221,89 @@ def test_a_hand_trained_copy_from_every_class_onto_every_class_is_labelled_all_t
     run = treatments.treatment(tmp_path / "T2T.run", "T2T", config_json, {}, records=[{"source": json.dumps(record)}])
     assert (run.kind, run.label, run.treatment) == ("selffer", "all2all", "BnB")
     assert dataclasses.replace(run, fine_tuned=True).label == "all2all+"
+
+
+@pytest.fixture
+def two_datasets(tmp_path):
+    """Two small datasets of other class tables (4 and 6 classes of 14 x 14 images), for micro networks."""
+    paths = (str(tmp_path / "X"), str(tmp_path / "Y"))
+    for path, classes, seed in zip(paths, (4, 6), (1, 2)):
+        synthetic.build_synthetic(path, classes=classes, train_per_class=8, val_per_class=2, size=14, seed=seed)
+    return paths
+
+
+def train_here(folder, monkeypatch, **fields):
+    """Train as a researcher does by hand, in ``folder``, a micro network (copy_from relative to it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(folder)
+    training.train(config.TrainConfig(preset="micro", seed=len(fields["out"]), **fields, **FAST))
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_transfer_across_datasets_trained_by_hand_is_reported_as_the_grid_is(two_datasets, tmp_path, monkeypatch):
+    """baseS (every class of X), baseT (every class of Y), S2T and T2T trained by hand in one folder:
+    the report refused them as runs of two datasets (baseS was a plain base of X), and without baseS
+    said S2T's baseT was not among the runs; the grid's cross/ runs are paired and measured. The
+    random-weights control trained by hand on every class of Y in a folder of its own stays as it is."""
+    source, target = two_datasets
+    study = tmp_path / "study"
+    train_here(study / "cross", monkeypatch, data=source, split="all", out="baseS.h5")
+    train_here(study / "cross", monkeypatch, data=target, split="all", out="baseT.h5")
+    train_here(study / "cross", monkeypatch, data=target, copy_from="baseS.h5", n=2, frozen=True, out="S2T.h5")
+    train_here(study / "cross", monkeypatch, copy_from="baseT.h5", n=2, frozen=True, out="T2T.h5")
+    train_here(study / "all", monkeypatch, data=target, split="all", out="base.h5")
+    train_here(study / "all", monkeypatch, data=target, split="all", random_frozen=2, out="random2.h5")
+    reported = CliRunner().invoke(main, ["report", str(study)])
+    assert reported.exit_code == 0, reported.output
+    rows = {line.split(",")[0]: line.split(",")[1:4] for line in (study / "report" / "results.csv").read_text().split()}
+    assert rows["cross/baseS"] == ["baseS", "source", "cross"] and rows["cross/baseT"] == ["baseT", "baseB", "cross"]
+    assert rows["cross/S2T"] == ["S2T", "AnB", "cross"] and rows["cross/T2T"] == ["T2T", "BnB", "cross"]
+    assert rows["all/base"] == ["base", "baseB", "all"] and rows["all/random2"] == ["random2", "random", "all"]
+    assert "left out" not in reported.output
+    assert "  not shown: At n=2, transferred layers across datasets (SnT) score " in reported.output
+    assert "  not shown: At n=2, SnT is " in reported.output and " TnT (seed spread unknown; 1 + 1 networks)" in \
+        reported.output
+    assert "At n=2, random frozen layers lose " in reported.output or "random weights: not measured" in \
+        reported.output
+
+
+def hand_runs(folder, *runs):
+    """(run, dataset, base) of hand-trained runs in ``folder``: ``runs`` as (name, kind, split, dataset), a
+    transfer across datasets (split cross) copied from every class of dataset X."""
+    found = []
+    for name, kind, split, dataset in runs:
+        run = Run(f"{folder}{name}", kind, split, 0, target="T" if split == "cross" else None,
+                  source="S" if split == "cross" else None, n=0 if kind in ("base", "reduced") else 2,
+                  per_class=10 if kind == "reduced" else None)
+        found.append((run, dataset, ("X", "all", None, "") if split == "cross" else None))
+    return found
+
+
+def test_only_the_runs_on_every_class_beside_a_transfer_across_datasets_read_as_its_study():
+    """The study's folder: baseT, TnT, baseS; the random-weights control's folder (all/), its reduced-data
+    runs, and every class of Y beside no transfer across datasets stay as they are."""
+    runs = (hand_runs("cross/", ("baseS", "base", "all", "X"), ("baseT", "base", "all", "Y"),
+                      ("S2T", "transfer", "cross", "Y"), ("T2T", "selffer", "all", "Y"))
+            + hand_runs("all/", ("base", "base", "all", "Y"), ("random2", "random-frozen", "all", "Y"),
+                        ("reduced", "reduced", "all", "Y"), ("all2all", "selffer", "all", "Y")))
+    labels = [(run.name, run.label, run.treatment, run.split) for run in treatments.cross_studies(runs)]
+    assert labels == [("cross/baseS", "baseS", "source", "cross"), ("cross/baseT", "baseT", "baseB", "cross"),
+                      ("cross/S2T", "S2T", "AnB", "cross"), ("cross/T2T", "T2T", "BnB", "cross"),
+                      ("all/base", "base", "baseB", "all"), ("all/random2", "random2", "random", "all"),
+                      ("all/reduced", "reduced-0010", "reduced", "all"), ("all/all2all", "all2all", "BnB", "all")]
+
+
+def test_a_base_on_every_class_beside_the_random_weights_control_stays_its_and_the_report_says_so():
+    """A base and a copy on every class of Y beside random-frozen runs of Y and a transfer across datasets
+    onto Y: the base is the control's, and the transfer, without its base, is named with the reason."""
+    runs = hand_runs("", ("baseS", "base", "all", "X"), ("base", "base", "all", "Y"),
+                     ("all2all", "selffer", "all", "Y"), ("random2", "random-frozen", "all", "Y"),
+                     ("S2T", "transfer", "cross", "Y"))
+    relabelled = treatments.cross_studies(runs)
+    assert [(run.name, run.label, run.split) for run in relabelled] == [
+        ("baseS", "baseS", "cross"), ("base", "base", "all"), ("all2all", "all2all", "all"),
+        ("random2", "random2", "all"), ("S2T", "S2T", "cross")]
+    read = [Result(run, 0.5, 0.5, 0.5, 10, fingerprint=dataset) for run, (_, dataset, _) in zip(relabelled, runs)]
+    assert results.without_base(read) == [
+        "S2T: its base baseT (the target dataset) is not among the runs: base, on every class of its dataset, is the "
+        "base of the random-frozen or reduced-data runs beside it; train those in a folder of their own"]
