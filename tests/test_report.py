@@ -151,6 +151,28 @@ def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
 
 
 @pytest.mark.usefixtures("placeholder_figures")
+def test_the_terminal_names_a_few_runs_left_out_and_the_files_every_one(runs_dir, tmp_path):
+    """Six runs unreadable and seven without their base: the terminal gave a line to each (thousands in a
+    large grid whose base is gone); it names 5 of each, as the "careful:" lines do, and says where all are."""
+    unreadable = ["random0/baseA", "random0/B1B", "random0/B1B+", "random0/A1B", "random0/A1B+", "random0/B3B"]
+    for name in unreadable:
+        (runs_dir / f"{name}.run" / "result.json").write_text("{")
+    shutil.rmtree(runs_dir / "random0" / "baseB.run")
+    without_base = set(ACCURACY) - set(unreadable) - {"random0/baseB"}
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    files = f"all listed in {tmp_path / 'r' / 'results.md'} and {tmp_path / 'r' / 'findings.md'}"
+    for label, names in (("left out", unreadable), ("left out of the findings", without_base)):
+        lines = [line for line in result.output.splitlines() if line.startswith(f"  {label}: ")]
+        shown = [line.split(": ")[1] for line in lines[:-1]]
+        assert len(shown) == 5 and set(shown) < set(names), lines
+        assert lines[-1] == f"  {label}: {len(names) - 5} more, {files}"
+        for markdown in ("results.md", "findings.md"):
+            listed = (tmp_path / "r" / markdown).read_text()
+            assert all(f"\n- {name}: " in listed for name in names) and "more, all listed" not in listed
+
+
+@pytest.mark.usefixtures("placeholder_figures")
 def test_the_terminals_warnings_name_a_few_runs_and_findings_md_every_one(runs_dir, tmp_path):
     """Every run still rising: the "careful:" line named all of them (thousands in a large grid trained
     too short), while the unfinished runs' line names 5; it names 5 too and says where all are."""

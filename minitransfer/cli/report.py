@@ -63,10 +63,16 @@ def report(runs, out, reference):
     the findings: ...". Runs of several datasets, presets or precisions (--precision; a run
     continued in another one is one of its own) are refused, each group named (exit code 1):
     report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
-    dataset's: its source base is trained on the other one by design.
+    dataset's: its source base is trained on the other one by design. So is such a study trained
+    by hand in one folder, read as the grid's cross/ runs are: beside a transfer across datasets
+    (train --data T --copy-from a base of another dataset), a base on every class of T is baseT,
+    a copy from every class of T onto every class of T is TnT, and the base the transfer copied
+    from is baseS (by the datasets the runs record, not by their names); a base on every class
+    beside random-frozen or reduced-data runs of its dataset stays theirs.
 
-    On the terminal, a list of runs (not finished, still rising, of fewer evaluations, of another
-    schedule) names 5 and counts the others; results.md and findings.md list every one.
+    On the terminal, a list of runs (not finished, left out, left out of the findings, still rising,
+    of fewer evaluations, of another schedule) names 5 and counts the others; results.md and
+    findings.md list every one.
 
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
@@ -88,7 +94,7 @@ def report(runs, out, reference):
     show(written, runs)
 
 
-UNFINISHED_SHOWN = 5  # names on the terminal, of the unfinished runs and of each warning; the files list every one
+UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in a warning; the files list every one
 
 
 def show(written, runs):
@@ -106,10 +112,8 @@ def _lines(written, runs):
         more = len(written.unfinished) - len(shown)
         yield (f"  not finished ({len(written.unfinished)}, left out): {', '.join(shown)}"
                + (f" and {more} more (listed in results.md)" if more else ""))
-    for text in written.left_out:
-        yield f"  left out: {text}"
-    for text in written.without_base:
-        yield f"  left out of the findings: {text}"
+    yield from _some(written, "left out", written.left_out)
+    yield from _some(written, "left out of the findings", written.without_base)
     for name, path in written.files.items():
         yield f"  {name:12s} {path}"
     if not written.figures:
@@ -119,3 +123,13 @@ def _lines(written, runs):
         yield f"  {'holds' if finding.holds else 'not shown'}: {finding.text}"
     for warning in written.brief_warnings(UNFINISHED_SHOWN):
         yield f"  careful: {warning}"
+
+
+def _some(written, what, texts):
+    """A line for each of the first :data:`UNFINISHED_SHOWN` ``texts`` ("name: why"), and one counting the
+    others, which results.md and findings.md list (a grid whose base is gone has thousands)."""
+    for text in texts[:UNFINISHED_SHOWN]:
+        yield f"  {what}: {text}"
+    if len(texts) > UNFINISHED_SHOWN:
+        yield (f"  {what}: {len(texts) - UNFINISHED_SHOWN} more, all listed in {written.files['results.md']} and "
+               f"{written.files['findings.md']}")
