@@ -13,6 +13,7 @@ from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
+from minitransfer.data import lock, synthetic
 
 # Two natural classes (under organism) and two man-made ones (under artifact), by WordNet id.
 CLASSES = {"n01440764": "natural", "n01443537": "natural", "n02690373": "man-made", "n02701002": "man-made"}
@@ -100,3 +101,16 @@ def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path)
     assert command.wait(timeout=120) == 141 and command.stderr.read() == ""
     result = invoke("splits", data, "random", "--format", "json")
     assert len(result.output) > 2**16 and [half["num_classes"] for half in json.loads(result.output)] == [500, 500]
+
+
+def test_splits_of_a_dataset_being_prepared_again_is_refused_as_its_help_says(tmp_path):
+    """``prepare --overwrite`` rewrites the shards while meta.json is still there: splits read the labels
+    there anyway and printed a split of half-replaced files with exit code 0 (train and eval refuse)."""
+    data = tmp_path / "data"
+    synthetic.build_synthetic(data, classes=4, train_per_class=2, val_per_class=1, size=14, seed=1)
+    with lock.writing(data):  # what a running prepare holds
+        result = invoke("splits", data, "random")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: {data} is being prepared by another minitransfer process (PID {os.getpid()}), "
+                             f"which replaces its files; wait for it to finish, then rerun\n")
+    assert invoke("splits", data, "random").exit_code == 0 and not (data / lock.LOCK_FILE).exists()

@@ -54,11 +54,13 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
                                  f"--is-a out", param_hint="--is-a")
     data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
-    try:
-        chosen = [run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class, per_class_seed, is_a))
-                  for side in halves]
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
+    with data.reading():  # as train reads it: not while prepare rewrites its shards (exit code 2)
+        try:
+            chosen = [run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class,
+                                                                per_class_seed, is_a))
+                      for side in halves]
+        except ValueError as error:
+            raise click.UsageError(str(error)) from error
     for side in chosen:
         if side.short_classes:
             say(f"note: {option_text(side.short_classes_note())}")
