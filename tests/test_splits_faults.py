@@ -114,3 +114,15 @@ def test_splits_of_a_dataset_being_prepared_again_is_refused_as_its_help_says(tm
     assert result.output == (f"error: {data} is being prepared by another minitransfer process (PID {os.getpid()}), "
                              f"which replaces its files; wait for it to finish, then rerun\n")
     assert invoke("splits", data, "random").exit_code == 0 and not (data / lock.LOCK_FILE).exists()
+
+
+def test_a_half_train_refuses_is_said_to_be_one(tmp_path):
+    """Two classes: each random half holds one, which train refuses; splits showed them without a word."""
+    data = tmp_path / "data"
+    synthetic.build_synthetic(data, classes=2, train_per_class=2, val_per_class=1, size=14, seed=1)
+    result = CliRunner().invoke(main, ["splits", str(data), "random"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "".join(f"note: half {half} holds 1 class; train refuses it (a classifier needs at least 2 "
+                                    f"to tell apart)\n" for half in "AB")
+    assert [line.split("\t")[1] for line in result.stdout.splitlines() if not line.startswith("#")] == ["0", "1"]
+    assert CliRunner().invoke(main, ["splits", str(data), "all"]).stderr == ""

@@ -30,7 +30,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     The text is a title line for each half, then a line for each class: label, index, wnid and
     name, apart by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
     --format json gives them as they are. With --per-class N, a note on stderr names the classes
-    that have fewer than N training images: they keep all they have, in train too.
+    that have fewer than N training images: they keep all they have, in train too; another says
+    which half holds fewer than the 2 classes train needs (a dataset of 1 or 3 classes).
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
@@ -64,6 +65,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     for side in chosen:
         if side.short_classes:
             say(f"note: {option_text(side.short_classes_note())}")
+        if side.num_classes < 2:  # a dataset of 1 or 3 classes: shown, but no network can be trained on it
+            which = f"half {side.half}" if side.half else "the all split"
+            say(f"note: {which} holds {side.num_classes} class{'' if side.num_classes == 1 else 'es'}; train refuses "
+                f"it (a classifier needs at least 2 to tell apart)")
     report = [
         {**side.describe(), "train_images": len(side.train_indices), "val_images": len(side.val_indices),
          "classes": [{"label": label, "index": entry["index"], "wnid": entry["wnid"], "name": entry["name"]}
