@@ -126,3 +126,13 @@ def test_a_half_train_refuses_is_said_to_be_one(tmp_path):
                                     f"to tell apart)\n" for half in "AB")
     assert [line.split("\t")[1] for line in result.stdout.splitlines() if not line.startswith("#")] == ["0", "1"]
     assert CliRunner().invoke(main, ["splits", str(data), "all"]).stderr == ""
+
+
+def test_json_names_the_family_of_each_natural_half_as_the_text_does(wordnet_photos):
+    """The text's title said "A = family 'man-made'"; the JSON said nothing of which half is which family."""
+    data = prepare(wordnet_photos, "families", "--is-a", wordnet_photos / "is_a.txt", "--family-a", "man-made")
+    natural = json.loads(invoke("splits", data, "natural", "--format", "json").output)
+    assert [(half["half"], half["family"]) for half in natural] == [("A", "man-made"), ("B", "natural")]
+    assert "(A = family 'man-made', B = the rest)" in invoke("splits", data, "natural").output
+    assert [half["family"] for half in json.loads(invoke("splits", data, "random", "--format", "json").output)] == \
+        [None, None]
