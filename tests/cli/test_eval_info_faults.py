@@ -239,3 +239,11 @@ def test_info_names_the_dataset_a_network_and_its_base_were_trained_on(tiny, tmp
     assert (f" (trained on other images of these classes: {tiny}, meta.json sha256 {theirs}...)\n"
             in result.output), result.output
     assert f"\ndata {tiny} (meta.json sha256 {theirs}...)\nprecision" in invoke(["info", "base.h5"], tmp_path).output
+
+
+def test_info_json_gives_the_class_of_each_output_as_splits_json_does(tiny, tmp_path):
+    """info --json gave the class count alone: which class each of fc8's outputs scores was not there."""
+    train(tmp_path / "net.h5", tiny, split="random", half="B")
+    described = json.loads(invoke(["info", "net.h5", "--json"], tmp_path).output)
+    [half] = json.loads(invoke(["splits", str(tiny), "random", "--half", "B", "--format", "json"], tmp_path).output)
+    assert described["class_table"] == half["classes"] and [c["index"] for c in half["classes"]] == [1, 2]
