@@ -9,7 +9,8 @@ from minitransfer.ops import precision as precisions
 from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, json_text, run
 
 
-@click.command("eval", context_settings={"max_content_width": 100})
+@click.command("eval", context_settings={"max_content_width": 100},
+               short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
 @click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
               help="Dataset directory (default: the one the checkpoint was trained on).")

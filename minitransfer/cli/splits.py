@@ -7,7 +7,7 @@ from minitransfer.data import dataset, inputs, splits as split_lib
 from ._common import SEED, echo, json_text, option_text, run, say
 
 
-@click.command()
+@click.command(short_help="The classes and image counts of a split's halves.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 @click.argument("kind", type=click.Choice(split_lib.KINDS))
 @click.option("--split-seed", type=SEED, default=0, show_default=True, help="Seed of the random split.")
