@@ -11,7 +11,8 @@ from ._common import checkpoint_argument, echo, json_text, run
 @click.command(context_settings={"max_content_width": 100},
                short_help="Layers, frozen flags and provenance of a network.")
 @checkpoint_argument
-@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON, with the full configuration and the class table (fc8's output "
+@click.option("--json", "as_json", is_flag=True,
+              help="Print everything as JSON, with the full configuration and the class table (fc8's output "
                    "label: the class's index, wnid and name, as 'splits --format json' lists them).")
 def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
