@@ -521,6 +521,7 @@ def describe(path):
         "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
                    for name, (w, b) in saved.weights.items()],
         "classes": len(meta["classes"]),
+        "class_table": [{"label": label, **entry} for label, entry in enumerate(meta["classes"])],  # fc8's outputs
         "split": _split(meta),
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],

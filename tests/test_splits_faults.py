@@ -13,6 +13,7 @@ from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
+from minitransfer.data import lock, synthetic
 
 # Two natural classes (under organism) and two man-made ones (under artifact), by WordNet id.
 CLASSES = {"n01440764": "natural", "n01443537": "natural", "n02690373": "man-made", "n02701002": "man-made"}
@@ -100,3 +101,38 @@ def test_json_larger_than_a_pipe_to_a_reader_that_leaves_ends_with_141(tmp_path)
     assert command.wait(timeout=120) == 141 and command.stderr.read() == ""
     result = invoke("splits", data, "random", "--format", "json")
     assert len(result.output) > 2**16 and [half["num_classes"] for half in json.loads(result.output)] == [500, 500]
+
+
+def test_splits_of_a_dataset_being_prepared_again_is_refused_as_its_help_says(tmp_path):
+    """``prepare --overwrite`` rewrites the shards while meta.json is still there: splits read the labels
+    there anyway and printed a split of half-replaced files with exit code 0 (train and eval refuse)."""
+    data = tmp_path / "data"
+    synthetic.build_synthetic(data, classes=4, train_per_class=2, val_per_class=1, size=14, seed=1)
+    with lock.writing(data):  # what a running prepare holds
+        result = invoke("splits", data, "random")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: {data} is being prepared by another minitransfer process (PID {os.getpid()}), "
+                             f"which replaces its files; wait for it to finish, then rerun\n")
+    assert invoke("splits", data, "random").exit_code == 0 and not (data / lock.LOCK_FILE).exists()
+
+
+def test_a_half_train_refuses_is_said_to_be_one(tmp_path):
+    """Two classes: each random half holds one, which train refuses; splits showed them without a word."""
+    data = tmp_path / "data"
+    synthetic.build_synthetic(data, classes=2, train_per_class=2, val_per_class=1, size=14, seed=1)
+    result = CliRunner().invoke(main, ["splits", str(data), "random"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "".join(f"note: half {half} holds 1 class; train refuses it (a classifier needs at least 2 "
+                                    f"to tell apart)\n" for half in "AB")
+    assert [line.split("\t")[1] for line in result.stdout.splitlines() if not line.startswith("#")] == ["0", "1"]
+    assert CliRunner().invoke(main, ["splits", str(data), "all"]).stderr == ""
+
+
+def test_json_names_the_family_of_each_natural_half_as_the_text_does(wordnet_photos):
+    """The text's title said "A = family 'man-made'"; the JSON said nothing of which half is which family."""
+    data = prepare(wordnet_photos, "families", "--is-a", wordnet_photos / "is_a.txt", "--family-a", "man-made")
+    natural = json.loads(invoke("splits", data, "natural", "--format", "json").output)
+    assert [(half["half"], half["family"]) for half in natural] == [("A", "man-made"), ("B", "natural")]
+    assert "(A = family 'man-made', B = the rest)" in invoke("splits", data, "natural").output
+    assert [half["family"] for half in json.loads(invoke("splits", data, "random", "--format", "json").output)] == \
+        [None, None]

@@ -4,6 +4,9 @@ Each command lives in its own module and is added to the group below by name; th
 exit codes and the table from errors to exit codes are in ``_common``.
 """
 
+import importlib.metadata
+import platform
+
 import click
 
 from minitransfer import __version__
@@ -11,8 +14,29 @@ from minitransfer import __version__
 from ._common import CommandGroup
 
 
+def _print_version(ctx, param, value):
+    """--version: minitransfer's, then those of what its results depend on (a bug report needs them:
+    NumPy draws the random split, CuPy's CUDA computes on the GPU)."""
+    if not value or ctx.resilient_parsing:
+        return
+    cupy = next((f"{dist.metadata['Name']} {dist.version}" for dist in importlib.metadata.distributions()
+                 if (dist.metadata["Name"] or "").lower().startswith("cupy")), "CuPy not installed")
+    click.echo(f"minitransfer, version {__version__}\nPython {platform.python_version()}, NumPy "
+               f"{_installed('numpy')}, h5py {_installed('h5py')}, click {_installed('click')}, {cupy}")
+    ctx.exit()
+
+
+def _installed(package):
+    """The version of the installed ``package``."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="minitransfer")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, and those of Python, NumPy, h5py, click and CuPy, and exit.")
 def main():
     """Measure how transferable the features of each layer of a convnet are.
 

@@ -9,11 +9,14 @@ from minitransfer.ops import precision as precisions
 from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, json_text, run
 
 
-@click.command("eval", context_settings={"max_content_width": 100})
+@click.command("eval", context_settings={"max_content_width": 100},
+               short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
 @click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
               help="Dataset directory (default: the one the checkpoint was trained on).")
-@click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True)
+@click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True,
+              help="The half's validation images, or its training images (of a reduced-data run, --per-class N: "
+                   "the N per class it was trained on, chosen again as train chose them).")
 @click.option("--batch-size", type=click.IntRange(1), default=None,
               help="Images per batch (default: the evaluation batch the network was trained with); one too "
                    "large for the memory available is refused (exit code 1).")

@@ -8,12 +8,19 @@ from minitransfer.data import inputs
 from ._common import checkpoint_argument, echo, json_text, run
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(context_settings={"max_content_width": 100},
+               short_help="Layers, frozen flags and provenance of a network.")
 @checkpoint_argument
-@click.option("--json", "as_json", is_flag=True, help="Print everything (with the full configuration) as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print everything as JSON, with the full configuration and the class table (fc8's output "
+                   "label: the class's index, wnid and name, as 'splits --format json' lists them).")
 def info(checkpoint, as_json):
     """Layers, shapes, frozen flags and provenance of CHECKPOINT: a weights file, a checkpoint, or a
     run folder (its weights file once finished, else its checkpoint).
+
+    Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
+    prepared again in its folder has another), the base's sha256 and, where the base was trained on
+    other images, on which, the precision and its changes on resuming, and the mean image's source.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a grid, a run that has not written a checkpoint yet), 65 bad data (not a minitransfer
@@ -43,11 +50,16 @@ def _lines(summary):
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
         f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
         f"split {split['kind'] or '-'}{seed}{half}{reduced}",
+        f"data {_dataset_text(summary['config'].get('data'), summary['dataset_fingerprint'])}",
     ]
     if summary["n_copied"]:
         source = summary["source"]
         other = source.get("cross_dataset") and inputs.display_name(source.get("dataset", "not recorded"))
         origin = f" (trained on another dataset: {other})" if other else ""
+        fingerprint = source.get("dataset_fingerprint", summary["dataset_fingerprint"])
+        if not other and fingerprint != summary["dataset_fingerprint"]:  # its classes, other images (or prepared again)
+            where = inputs.display_name(source.get("dataset", "not recorded"))
+            origin = f" (trained on other images of these classes: {where}, meta.json sha256 {fingerprint[:16]}...)"
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"
         lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
@@ -67,3 +79,10 @@ def _lines(summary):
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
     return lines
+
+
+def _dataset_text(path, fingerprint):
+    """The dataset a network was trained on, as ``info`` names it: its folder and the sha256 of its
+    meta.json (which tells it from another dataset prepared in that folder since)."""
+    return (inputs.display_name(path) if path else "not recorded") + \
+        (f" (meta.json sha256 {fingerprint[:16]}...)" if fingerprint else "")

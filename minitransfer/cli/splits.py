@@ -7,7 +7,7 @@ from minitransfer.data import dataset, inputs, splits as split_lib
 from ._common import SEED, echo, json_text, option_text, run, say
 
 
-@click.command()
+@click.command(short_help="The classes and image counts of a split's halves.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 @click.argument("kind", type=click.Choice(split_lib.KINDS))
 @click.option("--split-seed", type=SEED, default=0, show_default=True, help="Seed of the random split.")
@@ -29,8 +29,10 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
     The text is a title line for each half, then a line for each class: label, index, wnid and
     name, apart by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
-    --format json gives them as they are. With --per-class N, a note on stderr names the classes
-    that have fewer than N training images: they keep all they have, in train too.
+    --format json gives them as they are, and each half's family (null but in the natural split).
+    With --per-class N, a note on stderr names the classes that have fewer than N training images:
+    they keep all they have, in train too; another says which half holds fewer than the 2 classes
+    train needs (a dataset of 1 or 3 classes).
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
@@ -54,24 +56,33 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
                                  f"--is-a out", param_hint="--is-a")
     data = run(lambda: dataset.open_dataset(path))
     halves = [half] if half else (list(split_lib.HALVES) if kind != "all" else [None])
-    try:
-        chosen = [run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class, per_class_seed, is_a))
-                  for side in halves]
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
+    with data.reading():  # as train reads it: not while prepare rewrites its shards (exit code 2)
+        try:
+            chosen = [run(lambda side=side: split_lib.make_half(data, kind, split_seed, side, per_class,
+                                                                per_class_seed, is_a))
+                      for side in halves]
+        except ValueError as error:
+            raise click.UsageError(str(error)) from error
     for side in chosen:
         if side.short_classes:
             say(f"note: {option_text(side.short_classes_note())}")
+        if side.num_classes < 2:  # a dataset of 1 or 3 classes: shown, but no network can be trained on it
+            which = f"half {side.half}" if side.half else "the all split"
+            say(f"note: {which} holds {side.num_classes} class{'' if side.num_classes == 1 else 'es'}; train refuses "
+                f"it (a classifier needs at least 2 to tell apart)")
+    # the natural split's halves by family (A = natural, B = man-made); the text's title line names them too
+    families = dict(zip(split_lib.HALVES, split_lib.half_families(data, is_a))) if kind == "natural" else {}
     report = [
-        {**side.describe(), "train_images": len(side.train_indices), "val_images": len(side.val_indices),
+        {**side.describe(), "family": families.get(side.half),
+         "train_images": len(side.train_indices), "val_images": len(side.val_indices),
          "classes": [{"label": label, "index": entry["index"], "wnid": entry["wnid"], "name": entry["name"]}
                      for label, entry in enumerate(side.classes)]}
         for side in chosen
     ]
-    family_a = split_lib.family_of_half_a(data, is_a) if kind == "natural" else None
     # Line by line: one write of ImageNet's 170 kB that a reader (| head) leaves part-way is cut short
     # without an error (Python's buffered writer takes the partial write), so the exit code was 0.
-    lines = json_text(report, indent=1).splitlines() if output_format == "json" else _lines(report, kind, family_a)
+    lines = (json_text(report, indent=1).splitlines() if output_format == "json"
+             else _lines(report, kind, families.get("A")))
     for line in lines:
         echo(line)
 

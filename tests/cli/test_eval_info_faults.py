@@ -223,3 +223,27 @@ def test_a_network_named_dot_from_inside_its_run_folder_and_the_root_folder(tiny
         assert result.exit_code == 2 and "lies inside" in result.output, result.output
     else:
         assert result.exit_code == 0 and result.output.startswith(str(tmp_path / "net.h5")), result.output
+
+
+def test_info_names_the_dataset_a_network_and_its_base_were_trained_on(tiny, tmp_path):
+    """A transfer trained on other images of its base's classes: info named neither dataset nor its
+    meta.json's sha256 (only --json did), so which images a network had seen was not to be read."""
+    other = tmp_path / "other"
+    synthetic.build_synthetic(other, **{**TINY, "seed": 2})
+    base = train(tmp_path / "base.h5", tiny, split="all")
+    train(tmp_path / "net.h5", other, split="all", copy_from=str(base), n=2)
+    result = invoke(["info", "net.h5"], tmp_path)
+    assert result.exit_code == 0, result.output
+    mine, theirs = (fileio.sha256_file(folder / "meta.json")[:16] for folder in (other, tiny))
+    assert f"\ndata {other} (meta.json sha256 {mine}...)\n" in result.output
+    assert (f" (trained on other images of these classes: {tiny}, meta.json sha256 {theirs}...)\n"
+            in result.output), result.output
+    assert f"\ndata {tiny} (meta.json sha256 {theirs}...)\nprecision" in invoke(["info", "base.h5"], tmp_path).output
+
+
+def test_info_json_gives_the_class_of_each_output_as_splits_json_does(tiny, tmp_path):
+    """info --json gave the class count alone: which class each of fc8's outputs scores was not there."""
+    train(tmp_path / "net.h5", tiny, split="random", half="B")
+    described = json.loads(invoke(["info", "net.h5", "--json"], tmp_path).output)
+    [half] = json.loads(invoke(["splits", str(tiny), "random", "--half", "B", "--format", "json"], tmp_path).output)
+    assert described["class_table"] == half["classes"] and [c["index"] for c in half["classes"]] == [1, 2]
