@@ -366,8 +366,10 @@ def data_option(default="the built-in synthetic set, built on first use"):
 
 
 class OutputFolder(click.Path):
-    """A folder a command writes into; an empty one (``-o "$OUT"`` with OUT unset) is a usage error,
-    where the system would read it as the current folder and fill that with the command's files."""
+    """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
+    with OUT unset), where the system would read it as the current folder and fill that with the
+    command's files; a symbolic link that leads nowhere on its way (:func:`refuse_dead_link`); a path
+    that is there and no folder (a file, a FIFO)."""
 
     def __init__(self, **attributes):
         super().__init__(file_okay=False, **attributes)
@@ -376,7 +378,35 @@ class OutputFolder(click.Path):
         if isinstance(value, str) and not value:
             self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
                       param, ctx)
+        refuse_dead_link(self, value, param, ctx)
+        converted = super().convert(value, param, ctx)
+        if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
+            self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
+        return converted
+
+
+class OutputFile(click.Path):
+    """A file a command writes (train's weights): a symbolic link that leads nowhere on its way is a
+    usage error (:func:`refuse_dead_link`)."""
+
+    def __init__(self, **attributes):
+        super().__init__(dir_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        refuse_dead_link(self, value, param, ctx)
         return super().convert(value, param, ctx)
+
+
+def refuse_dead_link(path_type, value, param, ctx):
+    """Fail ``path_type``'s conversion of ``value``, a path to write, where it or a folder on its way
+    is a symbolic link that leads nowhere (to a drive not mounted, a folder deleted): a folder was
+    refused with a bare "File exists" after the command's work, or created in place of what the link
+    names, on the disk beneath the drive's mount point, as was a weights file in place of the link."""
+    path = pathlib.PurePath(value)
+    for link in reversed((path, *path.parents)):
+        if os.path.islink(link) and not os.path.exists(link):
+            path_type.fail(f"{link} is a symbolic link that leads nowhere ({_dead_end(link)}): give another path, or "
+                           f"make the link lead somewhere (mount its drive, create what it names)", param, ctx)
 
 
 class NetworkPath(click.Path):
