@@ -9,7 +9,7 @@ from minitransfer import experiment as grid
 from minitransfer import config, grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, OutputFolder, changed_fields, choose_devices, data_option, device_option,
+from ._common import (SEED, GpuIds, OutputFolder, changed_fields, choose_devices, data_option, device_option,
                       drop_output_if_reader_gone, echo, grid_train_options, run, say)
 
 
@@ -28,14 +28,6 @@ def _counts(ctx, param, value):
 def _sbatch_options(ctx, param, value):
     if any("\n" in option or "\r" in option for option in value):
         raise click.BadParameter("one #SBATCH option per --sbatch-option, without line breaks")
-    return value
-
-
-def _gpu_ids(ctx, param, value):
-    """--gpus 0,1 with no entry empty: "0,," or an empty --gpus "$GPUS" (a variable left unset) had the
-    grid train on every visible GPU, or on the CPU without a word."""
-    if value is not None and not all(part.strip() for part in value.split(",")):
-        raise click.BadParameter(f"an empty GPU id in {value!r} (expected e.g. 0,1)")
     return value
 
 
@@ -75,9 +67,10 @@ def _time_limit(ctx, param, value):
                    "each with its own base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
-@click.option("--gpus", default=None, callback=_gpu_ids,
-              help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
-                   "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
+@click.option("--gpus", type=GpuIds(), default=None,
+              help="GPUs to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); numbered as "
+                   "CUDA numbers them: where CUDA_VISIBLE_DEVICES is set (a SLURM job's 2,3), 0 is its first. "
+                   "Repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
                    "the train commands; run nothing.")
