@@ -368,8 +368,8 @@ def data_option(default="the built-in synthetic set, built on first use"):
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
     with OUT unset), where the system would read it as the current folder and fill that with the
-    command's files; a symbolic link that leads nowhere on its way (:func:`refuse_dead_link`); a path
-    that is there and no folder (a file, a FIFO)."""
+    command's files; one :func:`refuse_unwritable_path` refuses; a path that is there and no folder
+    (a file, a FIFO)."""
 
     def __init__(self, **attributes):
         super().__init__(file_okay=False, **attributes)
@@ -378,7 +378,7 @@ class OutputFolder(click.Path):
         if isinstance(value, str) and not value:
             self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
                       param, ctx)
-        refuse_dead_link(self, value, param, ctx)
+        refuse_unwritable_path(self, value, param, ctx)
         converted = super().convert(value, param, ctx)
         if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
             self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
@@ -386,22 +386,29 @@ class OutputFolder(click.Path):
 
 
 class OutputFile(click.Path):
-    """A file a command writes (train's weights): a symbolic link that leads nowhere on its way is a
-    usage error (:func:`refuse_dead_link`)."""
+    """A file a command writes (train's weights): one :func:`refuse_unwritable_path` refuses is a usage
+    error."""
 
     def __init__(self, **attributes):
         super().__init__(dir_okay=False, **attributes)
 
     def convert(self, value, param, ctx):
-        refuse_dead_link(self, value, param, ctx)
+        refuse_unwritable_path(self, value, param, ctx)
         return super().convert(value, param, ctx)
 
 
-def refuse_dead_link(path_type, value, param, ctx):
+def refuse_unwritable_path(path_type, value, param, ctx):
     """Fail ``path_type``'s conversion of ``value``, a path to write, where it or a folder on its way
     is a symbolic link that leads nowhere (to a drive not mounted, a folder deleted): a folder was
     refused with a bare "File exists" after the command's work, or created in place of what the link
-    names, on the disk beneath the drive's mount point, as was a weights file in place of the link."""
+    names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
+    So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
+    a folder named ``~`` was made here, where the home folder was meant."""
+    home = value.split(os.sep)[0]
+    if home.startswith("~") and os.path.expanduser(home) != home and not os.path.lexists(home):
+        path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
+                       f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
+                       f"{os.path.expanduser(value)}", param, ctx)
     path = pathlib.PurePath(value)
     for link in reversed((path, *path.parents)):
         if os.path.islink(link) and not os.path.exists(link):

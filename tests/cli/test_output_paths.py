@@ -61,3 +61,25 @@ def test_a_fifo_is_no_folder_to_write_into(tmp_path, command):
     result = _invoke(command, tmp_path, fifo)
     assert result.exit_code == 2 and f"{fifo} exists and is not a folder: give a folder to write into" \
         in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["report", "experiment", "prepare", "train"])
+def test_a_tilde_the_shell_left_as_it_is_is_refused_naming_the_home_folder(tmp_path, monkeypatch, command):
+    """--out=~/grid (bash expands ~ only at a word's start) or a quoted "~/grid": the command made a
+    folder named ~ in the current one and wrote there."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(command, tmp_path, "~/out")
+    assert result.exit_code == 2, result.output
+    assert (f"~/out starts with ~, which the shell expands only at the start of a word and unquoted (not in "
+            f"--out=~/...), so it would name a folder ~ here: give {tmp_path / 'home' / 'out'}") in result.output
+    assert not (tmp_path / "~").exists()
+
+
+def test_a_folder_named_tilde_that_is_there_is_written_into(tmp_path, monkeypatch):
+    from minitransfer.cli._common import OutputFile, OutputFolder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "~").mkdir()
+    assert OutputFolder().convert("~/out", None, None) == "~/out"
+    assert OutputFile().convert("~/out.h5", None, None) == "~/out.h5"
