@@ -97,7 +97,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     the grid says how many are left and, from the pace of the runs it has trained, about how long
     they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
-    same command. More seeds, layers or treatments may be added to OUT later with the same training
+    same command; once every run has finished it writes nothing, so it also runs on a read-only copy
+    of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT later with the same training
     options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
     its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
     experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
