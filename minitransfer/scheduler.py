@@ -31,7 +31,9 @@ Each run that ends is logged with how many runs are left and, from the runs this
 trained, about how long they take and when the grid ends (:class:`_TimeLeft`).
 """
 
+import contextlib
 import dataclasses
+import errno
 import os
 import shlex
 import signal
@@ -95,8 +97,14 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     options ``train`` would refuse, or naming the options that differ from those of another grid
     at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
     train at once need more memory together than is available. ``progress``: told how far the checks
-    and the plan of a large grid have got before its first run starts (e.g. a line on stderr)."""
-    with GridLock(out, options, log) as lock:  # another grid started at once on `out` checks and plans after this one
+    and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
+    folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
+    finished is checked and reported, writing nothing; one with runs left is a ``StorageError``."""
+    with contextlib.ExitStack() as held:  # another grid started at once on `out` checks and plans after this one
+        try:
+            lock = held.enter_context(GridLock(out, options, log))
+        except fileio.StorageError as error:
+            return _finished_unwritable(runs, out, options, error, log, progress)
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
                                progress)
         lock.planned()
@@ -114,6 +122,25 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         finally:
             scheduler.close()
     return scheduler.outcome
+
+
+def _finished_unwritable(runs, out, options, error, log, progress):
+    """The outcome of a grid whose every run is finished, in a folder where its lock file cannot be
+    written (``error``: read-only, as results copied from a cluster onto a read-only mount, or
+    another user's): checked as a rerun checks them, with nothing to write and no lock needed. A
+    grid with runs left there, or stopped by another error (a full disk), raises a
+    ``StorageError``, naming the folder where it cannot be written."""
+    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        raise error
+    check_folder(runs, out, options, progress)
+    left = [run for run in runs if not is_finished(out, run)]
+    if left:
+        raise fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): {len(left)} of "
+                                               f"{len(runs)} runs are left to train there; give a folder this "
+                                               f"process can write (a copy of this one keeps its finished runs)")
+    log(f"all {len(runs)} runs already finished; nothing to do, and nothing written in {out} (which this process "
+        f"cannot write)")
+    return GridOutcome([], [run.name for run in runs], [], [])
 
 
 class _Scheduler:

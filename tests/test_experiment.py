@@ -743,15 +743,16 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
 
 @pytest.mark.parametrize("arguments, message", [
     (["--device", "cpu", "--gpus", "0"], "--gpus 0 chooses GPUs, but --device cpu trains on the CPU"),
-    (["--gpus", "0,abc"], "--gpus: abc is not a GPU index or UUID"),
+    (["--gpus", "0,abc"], "Invalid value for '--gpus': abc is not a GPU index or UUID"),
+    (["--gpus", "\u00b2"], "Invalid value for '--gpus': \u00b2 is not a GPU index or UUID"),
     (["--gpus", ","], "Invalid value for '--gpus': an empty GPU id in ','"),
     (["--gpus", ""], "Invalid value for '--gpus': an empty GPU id in ''"),
     (["--gpus", "0,,1"], "Invalid value for '--gpus': an empty GPU id in '0,,1'"),
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
     (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
     (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
-], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-comma", "gpus-empty", "gpus-empty-entry", "replicates-of-random-split",
-        "split-seed-without-random-split",
+], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-superscript-digit", "gpus-comma", "gpus-empty", "gpus-empty-entry",
+        "replicates-of-random-split", "split-seed-without-random-split",
         "both-directions-without-random-split"])
 def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment

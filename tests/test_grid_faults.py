@@ -2,7 +2,9 @@
 hand-edited, the folder put where it does not belong. Each is refused, naming what is at fault,
 before anything is trained or written."""
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -191,6 +193,50 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
     assert "1 stopped with a checkpoint" in error and "Traceback" not in error
 
 
+@contextlib.contextmanager
+def _read_only(folder):
+    """``folder``, holding its files, made read-only: a read-only bind mount of itself as root (root
+    ignores modes), else chmod 555."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode:
+        pytest.skip("a read-only folder for root needs mount rights (a read-only bind mount)")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def _snapshot(folder):
+    return {path: (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*")}
+
+
+def test_a_finished_grid_in_a_read_only_folder_is_reported_not_refused(trained_bases, tmp_path):
+    """Results copied onto a read-only mount (or another user's folder), the grid rerun as it was
+    run: it stopped with exit code 74 naming its lock file, with nothing to do. Its runs are checked
+    and reported finished, writing nothing; with runs left there, it is still 74, naming the folder."""
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    lines = []
+    with _read_only(out):
+        before = _snapshot(out)
+        outcome = scheduler.run_grid(runs[:2], out, options, log=lines.append, poll_seconds=0.01)
+        assert (outcome.exit_code, outcome.skipped) == (0, ["random0/baseA", "random0/baseB"])
+        assert lines == [f"all 2 runs already finished; nothing to do, and nothing written in {out} (which this "
+                         f"process cannot write)"]
+        with pytest.raises(OSError, match=rf"^cannot write in {re.escape(str(out))} \(.+\): 1 of 3 runs are left "
+                                          rf"to train there; give a folder this process can write"):
+            scheduler.run_grid(runs, out, options, log=lines.append, poll_seconds=0.01)
+        assert _snapshot(out) == before
+
+
 @pytest.mark.parametrize("device", ["auto", "cuda"])
 def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(micro_data, tmp_path, monkeypatch, device):
     """CUDA_VISIBLE_DEVICES set where CuPy is missing (a container, a shared server): the grid
@@ -265,6 +311,7 @@ def test_the_dry_run_refuses_runs_trained_at_once_that_need_more_memory_than_the
     from minitransfer.memory_limit import Available
 
     monkeypatch.setattr(cuda, "cuda_available", lambda: True)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")  # the GPU --gpus 0 names
     monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
     monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: pytest.fail("the grid must not start"))
     arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--no-fine-tuned",

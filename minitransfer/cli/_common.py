@@ -366,8 +366,10 @@ def data_option(default="the built-in synthetic set, built on first use"):
 
 
 class OutputFolder(click.Path):
-    """A folder a command writes into; an empty one (``-o "$OUT"`` with OUT unset) is a usage error,
-    where the system would read it as the current folder and fill that with the command's files."""
+    """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
+    with OUT unset), where the system would read it as the current folder and fill that with the
+    command's files; one :func:`refuse_unwritable_path` refuses; a path that is there and no folder
+    (a file, a FIFO)."""
 
     def __init__(self, **attributes):
         super().__init__(file_okay=False, **attributes)
@@ -376,7 +378,42 @@ class OutputFolder(click.Path):
         if isinstance(value, str) and not value:
             self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
                       param, ctx)
+        refuse_unwritable_path(self, value, param, ctx)
+        converted = super().convert(value, param, ctx)
+        if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
+            self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
+        return converted
+
+
+class OutputFile(click.Path):
+    """A file a command writes (train's weights): one :func:`refuse_unwritable_path` refuses is a usage
+    error."""
+
+    def __init__(self, **attributes):
+        super().__init__(dir_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        refuse_unwritable_path(self, value, param, ctx)
         return super().convert(value, param, ctx)
+
+
+def refuse_unwritable_path(path_type, value, param, ctx):
+    """Fail ``path_type``'s conversion of ``value``, a path to write, where it or a folder on its way
+    is a symbolic link that leads nowhere (to a drive not mounted, a folder deleted): a folder was
+    refused with a bare "File exists" after the command's work, or created in place of what the link
+    names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
+    So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
+    a folder named ``~`` was made here, where the home folder was meant."""
+    home = value.split(os.sep)[0]
+    if home.startswith("~") and os.path.expanduser(home) != home and not os.path.lexists(home):
+        path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
+                       f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
+                       f"{os.path.expanduser(value)}", param, ctx)
+    path = pathlib.PurePath(value)
+    for link in reversed((path, *path.parents)):
+        if os.path.islink(link) and not os.path.exists(link):
+            path_type.fail(f"{link} is a symbolic link that leads nowhere ({_dead_end(link)}): give another path, or "
+                           f"make the link lead somewhere (mount its drive, create what it names)", param, ctx)
 
 
 class NetworkPath(click.Path):
@@ -449,27 +486,67 @@ def grid_train_options(command):
     return command
 
 
+class GpuIds(click.ParamType):
+    """--gpus 0,1: GPUs as CUDA numbers those this process sees (:func:`choose_devices`), or their
+    GPU-/MIG- UUIDs as ``nvidia-smi -L`` lists them; the text as given. None empty: "0,," or an empty
+    --gpus "$GPUS" (a variable left unset) had the grid train on every visible GPU, or on the CPU
+    without a word."""
+
+    name = "ids"
+
+    def convert(self, value, param, ctx):
+        parts = [part.strip() for part in value.split(",")]
+        if not all(parts):
+            self.fail(f"an empty GPU id in {value!r} (expected e.g. 0,1)", param, ctx)
+        wrong = [part for part in parts if not (_is_index(part) or part.startswith(("GPU-", "MIG-")))]
+        if wrong:
+            self.fail(f"{', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)", param, ctx)
+        return value
+
+
+def _is_index(text):
+    return text.isascii() and text.isdigit()  # "²" is a digit to str.isdigit, not to int()
+
+
 def choose_devices(device, gpus=None):
-    """The scheduler's slots: GPU ids (``gpus`` "0,1" or every visible GPU), or ``(None,)`` for the CPU.
-    A GPU that CUDA_VISIBLE_DEVICES lists but CuPy cannot use (not installed, no driver) is no GPU:
-    ``auto`` trains on the CPU, ``cuda`` and ``gpus`` are refused; else every run started on it
-    would fail."""
+    """The scheduler's slots: the ``CUDA_VISIBLE_DEVICES`` each run is given, one GPU each (every
+    visible GPU, or those ``gpus`` "0,1" names), or ``(None,)`` for the CPU. ``gpus`` numbers the GPUs
+    as CUDA does in this process: where a scheduler has set CUDA_VISIBLE_DEVICES (SLURM: "2,3"), 0 is
+    its first entry, and a run on it gets that entry (an index, a UUID or a MIG id); a UUID must be
+    among them. A GPU that CUDA_VISIBLE_DEVICES lists but CuPy cannot use (not installed, no driver)
+    is no GPU: ``auto`` trains on the CPU, ``cuda`` and ``gpus`` are refused; else every run started
+    on it would fail."""
     if device == "cpu":
         if gpus:
             raise config.ConfigError(f"--gpus {gpus} chooses GPUs, but --device cpu trains on the CPU")
         return (None,)
-    found = tuple(part.strip() for part in gpus.split(",") if part.strip()) if gpus else experiment.visible_gpus()
-    wrong = [gpu for gpu in found if not (gpu.isdigit() or gpu.startswith(("GPU-", "MIG-")))]
-    if wrong:  # what CUDA_VISIBLE_DEVICES takes: indices, or GPU-/MIG- UUIDs as nvidia-smi -L lists them
-        raise config.ConfigError(f"--gpus: {', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)")
-    if gpus and found and not cuda.cuda_available():  # else each run would start, only to fail without CUDA
+    visible = experiment.visible_gpus()
+    if gpus and not cuda.cuda_available():  # else each run would start, only to fail without CUDA
         raise config.ConfigError(f"--gpus {gpus}: no GPU is usable here (install CuPy, check the driver), or train on "
                                  f"the CPU without --gpus")
-    if found and device == "cuda" and not cuda.cuda_available():
-        raise config.ConfigError(f"--device cuda: CUDA_VISIBLE_DEVICES lists GPU {', '.join(found)}, but CuPy cannot "
-                                 f"use it here (install CuPy, check the driver); or train on the CPU (--device cpu)")
-    if found and cuda.cuda_available():
-        return found
+    if visible and device == "cuda" and not cuda.cuda_available():
+        raise config.ConfigError(f"--device cuda: CUDA_VISIBLE_DEVICES lists GPU {', '.join(visible)}, but CuPy "
+                                 f"cannot use it here (install CuPy, check the driver); or train on the CPU "
+                                 f"(--device cpu)")
+    if gpus:
+        return tuple(_visible_entry(part.strip(), visible, gpus) for part in gpus.split(","))
+    if visible and cuda.cuda_available():
+        return visible
     if device == "cuda":
         raise config.ConfigError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES)")
     return (None,)
+
+
+def _visible_entry(gpu, visible, gpus):
+    """What CUDA_VISIBLE_DEVICES of a run on ``gpu`` (an entry of --gpus ``gpus``) holds: the entry
+    ``visible`` (:func:`minitransfer.experiment.visible_gpus`) has at that index, or the UUID itself."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    among = f"CUDA_VISIBLE_DEVICES={listed} lists {len(visible)}" if listed is not None else f"{len(visible)} visible"
+    if _is_index(gpu):
+        if int(gpu) >= len(visible):
+            raise config.ConfigError(f"--gpus {gpus}: there is no GPU {gpu} here ({among}, numbered from 0)")
+        return visible[int(gpu)]
+    if listed is not None and not any(gpu.startswith(entry) for entry in visible):
+        raise config.ConfigError(f"--gpus {gpus}: GPU {gpu} is not among those this process may use "
+                                 f"(CUDA_VISIBLE_DEVICES={listed}); give their indices, from 0")
+    return gpu

@@ -9,7 +9,7 @@ from minitransfer import experiment as grid
 from minitransfer import config, grid_check, models, scheduler, slurm, stopping
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, OutputFolder, changed_fields, choose_devices, data_option, device_option,
+from ._common import (SEED, GpuIds, OutputFolder, changed_fields, choose_devices, data_option, device_option,
                       drop_output_if_reader_gone, echo, grid_train_options, run, say)
 
 
@@ -28,14 +28,6 @@ def _counts(ctx, param, value):
 def _sbatch_options(ctx, param, value):
     if any("\n" in option or "\r" in option for option in value):
         raise click.BadParameter("one #SBATCH option per --sbatch-option, without line breaks")
-    return value
-
-
-def _gpu_ids(ctx, param, value):
-    """--gpus 0,1 with no entry empty: "0,," or an empty --gpus "$GPUS" (a variable left unset) had the
-    grid train on every visible GPU, or on the CPU without a word."""
-    if value is not None and not all(part.strip() for part in value.split(",")):
-        raise click.BadParameter(f"an empty GPU id in {value!r} (expected e.g. 0,1)")
     return value
 
 
@@ -76,9 +68,10 @@ def _time_limit(ctx, param, value):
                    "each with its own base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
 @device_option
-@click.option("--gpus", default=None, callback=_gpu_ids,
-              help="GPU ids to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); "
-                   "repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
+@click.option("--gpus", type=GpuIds(), default=None,
+              help="GPUs to use, one network at a time on each, e.g. 0,1,2,3 (default: all visible); numbered as "
+                   "CUDA numbers them: where CUDA_VISIBLE_DEVICES is set (a SLURM job's 2,3), 0 is its first. "
+                   "Repeat an id to train several networks at once on that GPU, e.g. 0,0,1,1.")
 @click.option("--dry-run", is_flag=True,
               help="Print the plan, what a run does with each network (done, todo, resume at iteration K), and "
                    "the train commands; run nothing.")
@@ -105,7 +98,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     the grid says how many are left and, from the pace of the runs it has trained, about how long
     they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
-    same command. More seeds, layers or treatments may be added to OUT later with the same training
+    same command; once every run has finished it writes nothing, so it also runs on a read-only copy
+    of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT later with the same training
     options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
     its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
     experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a

@@ -9,9 +9,9 @@ from minitransfer import config
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import (SEED, NetworkPath, base_lr_option, batch_size_option, config_option, data_option, device_option,
-                      echo, eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
-                      run, seed_option, stepsize_option)
+from ._common import (SEED, NetworkPath, OutputFile, base_lr_option, batch_size_option, config_option, data_option,
+                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option, precision_option,
+                      preset_option, run, seed_option, stepsize_option)
 
 
 class _BasePath(NetworkPath):
@@ -28,7 +28,7 @@ class _BasePath(NetworkPath):
 @click.command(context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
              "built on first use")
-@config_option("-o", "--out", type=click.Path(dir_okay=False),
+@config_option("-o", "--out", type=OutputFile(),
                help="Weights file to write; the run directory <stem>.run/ sits beside it "
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
 @config_option("--split", type=click.Choice(config.SPLIT_KINDS),

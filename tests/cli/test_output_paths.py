@@ -1,0 +1,85 @@
+"""The paths a command writes to (``-o``, ``--emit-slurm``, prepare's OUT): refused as usage errors
+(exit 2) before any work where writing there cannot do what was asked."""
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+
+# Each command with the path it writes to as OUT; it is refused while its arguments are read.
+COMMANDS = {
+    "report": ["report", "{tmp}", "-o", "{out}"],
+    "experiment": ["experiment", "--data", "{tmp}", "-o", "{out}", "--device", "cpu"],
+    "emit-slurm": ["experiment", "--data", "{tmp}", "-o", "{tmp}/grid", "--emit-slurm", "{out}"],
+    "prepare": ["prepare", "folder", "{tmp}", "{out}"],
+    "demo": ["demo", "-o", "{out}", "--device", "cpu"],
+    "train": ["train", "--data", "{tmp}", "-o", "{out}", "--device", "cpu"],
+}
+
+
+def _invoke(command, tmp_path, out):
+    args = [arg.format(tmp=tmp_path, out=out) for arg in COMMANDS[command]]
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("below", [False, True], ids=["link", "folder-below-link"])
+def test_a_symbolic_link_that_leads_nowhere_is_a_usage_error_naming_it_and_its_target(tmp_path, command, below):
+    """-o naming a link to a folder on a drive not mounted (or deleted): report failed after its work
+    with "cannot write .../results.csv: File exists" (74), prepare likewise; experiment and demo
+    created the folder the link names (on the disk beneath the mount point) and trained there; train
+    replaced the link with its weights file. Refused, naming the link and where it points, writing
+    nothing."""
+    target = tmp_path / "unmounted" / ("out.h5" if command == "train" else "out")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    out = link / "sub" if below else link
+    before = sorted(os.listdir(tmp_path))
+    result = _invoke(command, tmp_path, out)
+    assert result.exit_code == 2, result.output
+    assert f"{link} is a symbolic link that leads nowhere ({target} does not exist)" in result.output
+    assert "Traceback" not in result.output
+    assert sorted(os.listdir(tmp_path)) == before and link.is_symlink()
+
+
+def test_a_loop_of_links_is_named_as_such(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    result = _invoke("report", tmp_path, tmp_path / "a")
+    assert result.exit_code == 2 and f"{tmp_path / 'a'} is a symbolic link that leads nowhere (a loop of links)" \
+        in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["report", "experiment", "prepare"])
+def test_a_fifo_is_no_folder_to_write_into(tmp_path, command):
+    """-o naming a FIFO (or a socket, a device): click refuses only a regular file, and the command
+    failed after its work with "cannot write ...: File exists" (74)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = _invoke(command, tmp_path, fifo)
+    assert result.exit_code == 2 and f"{fifo} exists and is not a folder: give a folder to write into" \
+        in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["report", "experiment", "prepare", "train"])
+def test_a_tilde_the_shell_left_as_it_is_is_refused_naming_the_home_folder(tmp_path, monkeypatch, command):
+    """--out=~/grid (bash expands ~ only at a word's start) or a quoted "~/grid": the command made a
+    folder named ~ in the current one and wrote there."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    result = _invoke(command, tmp_path, "~/out")
+    assert result.exit_code == 2, result.output
+    assert (f"~/out starts with ~, which the shell expands only at the start of a word and unquoted (not in "
+            f"--out=~/...), so it would name a folder ~ here: give {tmp_path / 'home' / 'out'}") in result.output
+    assert not (tmp_path / "~").exists()
+
+
+def test_a_folder_named_tilde_that_is_there_is_written_into(tmp_path, monkeypatch):
+    from minitransfer.cli._common import OutputFile, OutputFolder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "~").mkdir()
+    assert OutputFolder().convert("~/out", None, None) == "~/out"
+    assert OutputFile().convert("~/out.h5", None, None) == "~/out.h5"
