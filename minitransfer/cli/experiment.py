@@ -40,7 +40,7 @@ def _time_limit(ctx, param, value):
     return value
 
 
-@click.command()
+@click.command(short_help="Run the paper's grid of networks here, or as SLURM job arrays.")
 @data_option()
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), required=True,
               help="Grid directory: OUT/<split>/<network>.h5 (e.g. grid/random0/A3B.h5), each with its run "

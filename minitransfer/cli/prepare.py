@@ -112,7 +112,7 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
                           "(class names must be WordNet ids such as n01440764).")
 
 
-@click.group()
+@click.group(short_help="Import ImageNet, CIFAR or a folder of images into HDF5 shards.")
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 

@@ -19,7 +19,7 @@ def _reference(ctx, param, value):
     return pathlib.Path(value)
 
 
-@click.command()
+@click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
 @click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")

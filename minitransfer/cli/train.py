@@ -25,7 +25,8 @@ class _BasePath(NetworkPath):
         return value if not os.path.lexists(value) else super().convert(value, param, ctx)
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
+               context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
              "built on first use")
 @config_option("-o", "--out", type=OutputFile(),
