@@ -20,7 +20,8 @@ def test_the_inspection_commands_are_summed_up_in_a_whole_sentence():
     assert listed["eval"] == "Top-1, top-5 and loss of a network on its half's images."
     assert listed["info"] == "Layers, frozen flags and provenance of a network."
     assert listed["splits"] == "The classes and image counts of a split's halves."
-    assert set(listed) == set(main.commands) and all(line.endswith(".") for line in listed.values()), listed
+    assert set(listed) == set(main.commands), listed  # each on one line
+    assert all(line.endswith(".") and not line.endswith("...") for line in listed.values()), listed
 
 
 def test_version_names_the_libraries_results_depend_on():
