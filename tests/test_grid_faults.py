@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import grid_check, scheduler
+from minitransfer.data import synthetic
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,9 @@ def test_a_grid_folder_inside_its_dataset_is_refused_before_anything_is_written(
         assert result.exit_code == 2, result.output
         assert f"the grid folder {data}" in result.output and f"lies inside the dataset {data}" in result.output
         assert _listing(data) == before
-    cross = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "--source-data", str(data), "-o",
+    target = tmp_path / "target"  # other classes than the source's: a transfer across datasets
+    synthetic.build_synthetic(target, classes=6, train_per_class=8, val_per_class=4, size=14, seed=2)
+    cross = CliRunner().invoke(main, ["experiment", "--data", str(target), "--source-data", str(data), "-o",
                                       str(data / "cross"), "--layers", "1", "--max-iter", "4", "--device", "cpu"])
     assert cross.exit_code == 2 and f"lies inside the dataset {data}" in cross.output, cross.output
     assert _listing(data) == before
