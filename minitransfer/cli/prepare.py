@@ -119,7 +119,8 @@ def prepare():
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
     another source, see --overwrite; OUT inside SOURCE; SOURCE is another dataset than the command
-    imports, e.g. CIFAR-100 given to cifar10: the command to use is named; another process is importing
+    imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
+    version: its python download is named; another process is importing
     into OUT, or a training or an evaluation is reading the dataset there), 65 bad data (the file at
     fault is named), 74 a file could not be written (full disk, read-only folder) or a source folder
     listed (no read permission: it is named), 75 interrupted
@@ -300,7 +301,7 @@ def cifar10(source, out, size, workers, shard_size, verify, overwrite):
     data_batch_1..5 are imported as training images, test_batch as validation. Half A of the natural
     split is the six animals (bird, cat, deer, dog, frog, horse), half B the four vehicles
     (airplane, automobile, ship, truck). A CIFAR-100 archive given here is refused (exit 2), naming
-    'prepare cifar100'.
+    'prepare cifar100'; so is CIFAR's binary or MATLAB version, naming the python download to use.
 
     \b
     Example (your data):
@@ -314,7 +315,8 @@ def cifar10(source, out, size, workers, shard_size, verify, overwrite):
 def cifar100(source, out, size, workers, shard_size, verify, overwrite):
     """CIFAR-100, python version (archive or folder); native 32x32 unless --size. Families by superclass.
 
-    A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'.
+    A CIFAR-10 archive given here is refused (exit 2), naming 'prepare cifar10'; so is CIFAR's binary or MATLAB
+    version, naming the python download to use (cifar-100-python.tar.gz).
 
     \b
     Example (your data):

@@ -6,7 +6,8 @@ read or converted: a tar member by its header (at most :data:`~.decode.MAX_MEMBE
 pickled ``data`` must already be a uint8 array (N, 3072) and the labels N integers, so a small
 pickle cannot make a huge array out of repeated references. The two differ only in their
 :class:`CifarLayout` (file names) and their class tables; an archive of the one given to the
-other's importer is named as such, with the command that imports it.
+other's importer is named as such, with the command that imports it, and so is a download of
+CIFAR's binary or MATLAB version (:data:`OTHER_VERSIONS`), with the python download to get instead.
 """
 
 import io
@@ -57,6 +58,7 @@ class CifarLayout(NamedTuple):
     train: tuple  # the training batches, in the order their images are imported
     test: str  # the test batch: the dataset's val
     largest: str  # the size of its largest file, for the size limit's message
+    download: str  # the name of its python version's archive
 
     @property
     def files(self):
@@ -64,9 +66,28 @@ class CifarLayout(NamedTuple):
 
 
 CIFAR10 = CifarLayout("CIFAR-10", "cifar10", "cifar-10-batches-py", "batches.meta",
-                      tuple(f"data_batch_{number}" for number in range(1, 6)), "test_batch", "31 MB")
-CIFAR100 = CifarLayout("CIFAR-100", "cifar100", "cifar-100-python", "meta", ("train",), "test", "155 MB")
+                      tuple(f"data_batch_{number}" for number in range(1, 6)), "test_batch", "31 MB",
+                      "cifar-10-python.tar.gz")
+CIFAR100 = CifarLayout("CIFAR-100", "cifar100", "cifar-100-python", "meta", ("train",), "test", "155 MB",
+                       "cifar-100-python.tar.gz")
 LAYOUTS = (CIFAR10, CIFAR100)
+
+
+class OtherVersion(NamedTuple):
+    """A download of CIFAR in another format than the python version (which alone is read)."""
+
+    layout: CifarLayout  # the CIFAR it holds
+    name: str  # "binary"
+    folder: str  # the folder its archive unpacks into
+    files: tuple  # names of files only it has
+
+
+OTHER_VERSIONS = (
+    OtherVersion(CIFAR10, "binary", "cifar-10-batches-bin", ("batches.meta.txt", "data_batch_1.bin", "test_batch.bin")),
+    OtherVersion(CIFAR10, "MATLAB", "cifar-10-batches-mat", ("batches.meta.mat", "data_batch_1.mat", "test_batch.mat")),
+    OtherVersion(CIFAR100, "binary", "cifar-100-binary", ("fine_label_names.txt", "train.bin", "test.bin")),
+    OtherVersion(CIFAR100, "MATLAB", "cifar-100-matlab", ("meta.mat", "train.mat", "test.mat")),
+)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -97,7 +118,8 @@ def _read_cifar_files(source, layout):
     """{name: bytes} of ``layout``'s files, from a tar archive (gzip, bz2, xz or none) or a folder,
     each refused from its declared size (the tar header, the file's size) before it is read when
     above MAX_MEMBER_BYTES. The other CIFAR's files, without any of ``layout``'s, are a
-    ``ValueError`` naming the command that imports them."""
+    ``ValueError`` naming the command that imports them; the files of another version
+    (:data:`OTHER_VERSIONS`), one naming the python download and its command."""
     source = pathlib.Path(source)
     if source.is_file():
         files, present = _read_archive(source, layout)
@@ -111,6 +133,12 @@ def _read_cifar_files(source, layout):
             if other != layout and other.meta in present and not present & set(layout.files):
                 raise ValueError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: import it with "
                                  f"'minitransfer prepare {other.command}'")
+        for version in OTHER_VERSIONS:
+            if present & set(version.files) and not present & set(layout.files):
+                raise ValueError(f"{source} holds the {version.name} version of {version.layout.title} "
+                                 f"({version.folder}), which minitransfer does not read: download its python version, "
+                                 f"{version.layout.download}, and import that with "
+                                 f"'minitransfer prepare {version.layout.command}'")
         raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{_archives_in(source)}")
     return files
 
@@ -146,14 +174,14 @@ def _read_archive(source, layout):
 
 def _read_folder(source, layout):
     """({name: bytes} of ``layout``'s files in ``source`` or its ``layout.folder``, the names of the
-    files there and in the other CIFARs' folders)."""
+    files there and in the folders of the other CIFARs and versions)."""
     files = {}
     for folder in (source, source / layout.folder):
         for name in layout.files:
             if name not in files and (folder / name).is_file():
                 _check_size(folder / name, (folder / name).stat().st_size, layout)
                 files[name] = (folder / name).read_bytes()
-    folders = [source, *(source / other.folder for other in LAYOUTS)]
+    folders = [source, *(source / other.folder for other in (*LAYOUTS, *OTHER_VERSIONS))]
     present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
     return files, present
 

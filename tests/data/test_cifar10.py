@@ -300,3 +300,37 @@ def test_prepare_help_shows_the_cifar10_example_and_the_exit_code_of_the_other_c
     assert "2 usage (also:" in group and "CIFAR-100 given to cifar10: the command to use is named" in group
     command = " ".join(CliRunner().invoke(main, ["prepare", "cifar10", "--help"]).output.split())
     assert "Half A of the natural split is the six animals" in command and "refused (exit 2)" in command
+
+
+# CIFAR's other downloads, as their archives hold them (https://www.cs.toronto.edu/~kriz/cifar.html)
+_OTHER_VERSIONS = {
+    "cifar-10-binary": ("cifar-10-batches-bin", [*(f"data_batch_{n}.bin" for n in range(1, 6)), "test_batch.bin",
+                                                 "batches.meta.txt", "readme.html"]),
+    "cifar-10-matlab": ("cifar-10-batches-mat", [*(f"data_batch_{n}.mat" for n in range(1, 6)), "test_batch.mat",
+                                                 "batches.meta.mat", "readme.html"]),
+    "cifar-100-binary": ("cifar-100-binary", ["train.bin", "test.bin", "fine_label_names.txt",
+                                              "coarse_label_names.txt"]),
+    "cifar-100-matlab": ("cifar-100-matlab", ["train.mat", "test.mat", "meta.mat"]),
+}
+
+
+@pytest.mark.parametrize("form", ["archive", "folder"])
+@pytest.mark.parametrize("command", ["cifar10", "cifar100"])
+@pytest.mark.parametrize("download", list(_OTHER_VERSIONS))
+def test_cifars_binary_or_matlab_version_is_a_usage_error_naming_the_python_download(tmp_path, tree_state, form,
+                                                                                      command, download):
+    folder, names = _OTHER_VERSIONS[download]
+    parts = {name: b"\0" * 3073 for name in names}
+    if form == "archive":
+        source = _write_archive(tmp_path / f"{download}.tar.gz", folder, parts)
+    else:
+        source = _write_folder(tmp_path / "downloads", folder, parts)
+    before = tree_state(tmp_path)
+    result = _prepare(command, source, tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    number = download.split("-")[1]
+    version = "binary" if download.endswith("binary") else "MATLAB"
+    assert (f"Error: {source} holds the {version} version of CIFAR-{number} ({folder}), which minitransfer does not "
+            f"read: download its python version, cifar-{number}-python.tar.gz, and import that with 'minitransfer "
+            f"prepare cifar{number}'") in " ".join(result.output.split())
+    assert "Traceback" not in result.output and tree_state(tmp_path) == before
