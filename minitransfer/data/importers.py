@@ -70,7 +70,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
     Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out. Validation labels come from the official
+    its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
+    packed and images lying directly in ``train/`` (each message says how to unpack). Validation labels come from the official
     devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
     sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
@@ -92,7 +93,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
         hint = (f"; {source} holds class folders ({_some(classes, 3)}) itself: give the folder that holds train/ "
-                f"(and val/)" if classes else "")
+                f"(and val/)" if classes else _packed_training_archive(source))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
@@ -105,7 +106,10 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         inputs.check_class_name(folder)
     wnids = [folder.name for folder in folders]
     if not wnids:
-        raise ds.DatasetError(f"{train}: no class folders")
+        loose = _image_files(train)
+        hint = (f"; it holds {len(loose)} image file(s) itself ({_some([path.name for path in loose], 3)}): each "
+                f"class's belong in train/<wnid>/, where its tar unpacks" if loose else _packed_training_archive(train))
+        raise ds.DatasetError(f"{train}: no class folders{hint}")
     train_items, train_labels, without = [], [], []
     listing = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
@@ -143,6 +147,15 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
         size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
     )
+
+
+def _packed_training_archive(folder):
+    """"; it holds <tar>: unpack ..." when ``folder`` (SOURCE, or its train/ without class folders) holds tar
+    archives: ILSVRC2012_img_train.tar not unpacked yet; "" otherwise."""
+    tars = sorted(path.name for path in folder.iterdir() if path.name.lower().endswith(".tar") and path.is_file()
+                  and not inputs.hidden(path.name))
+    return (f"; {inputs.display_name(folder)} holds {_some(tars, 3)}: unpack the training archive (ILSVRC2012_img_train.tar) into train/, then "
+            f"each class tar it holds into its folder, train/<wnid>/" if tars else "")
 
 
 def _devkit_validation(official, wnids, train):

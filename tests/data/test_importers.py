@@ -502,6 +502,40 @@ def test_class_archives_left_packed_in_train_are_bad_data_not_missing_classes(im
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("where", ["in-train", "beside-train", "images-in-train"])
+def test_a_training_archive_not_unpacked_is_bad_data_saying_how_to_unpack_it(imagenet_tree, tmp_path, where):
+    """ILSVRC2012_img_train.tar (of class tars) left packed in train/ or beside it, or the class tars unpacked
+    all into train/ itself: it said only 'train: no class folders' or 'train: missing'."""
+    root, labels, *_ = imagenet_tree
+    train = root / "train"
+    if where == "images-in-train":
+        for image in sorted(train.glob("*/*.JPEG")):
+            image.rename(train / image.name)
+        for wnid in WNIDS:
+            (train / wnid).rmdir()
+    else:
+        packed = tmp_path / "ILSVRC2012_img_train.tar"
+        with tarfile.open(packed, "w") as archive:
+            archive.add(train, arcname=".")
+        shutil.rmtree(train)
+        if where == "in-train":
+            train.mkdir()
+        packed.rename((train if where == "in-train" else root) / packed.name)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
+                                       str(labels), "--size", "8", "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    message = " ".join(result.output.split())
+    if where == "images-in-train":
+        assert (f"{train}: no class folders; it holds 6 image file(s) itself (n01440764_1.JPEG n01440764_2.JPEG "
+                f"n02084071_1.JPEG ...): each class's belong in train/<wnid>/, where its tar unpacks") in message
+    else:
+        found = (f"{train}: no class folders; {train}" if where == "in-train"
+                 else f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); {root}")
+        assert (f"{found} holds ILSVRC2012_img_train.tar: unpack the training archive (ILSVRC2012_img_train.tar) "
+                f"into train/, then each class tar it holds into its folder, train/<wnid>/") in message, message
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
 def test_a_ground_truth_ending_in_blank_lines_is_read_and_one_with_a_gap_refused(imagenet_tree, tmp_path, make_devkit):
     """Blank lines after the last label (an editor's, a copy's) shift nothing; one between labels would."""
     root, *_ = imagenet_tree
