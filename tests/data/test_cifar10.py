@@ -1,10 +1,11 @@
 """CIFAR-10: layout, labels and families from a fake archive in the real on-disk format, the
 faults the CIFAR-100 importer refuses, an archive of the one CIFAR given to the other's command,
-and the way from the archive to a trained network through the command line."""
+the way from the archive to a trained network through the command line, and kill -9 of an import."""
 
 import io
 import json
 import pickle
+import shutil
 import tarfile
 
 import numpy as np
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
 from minitransfer.data import cifar
+from test_kill_anywhere import _crash_then_rerun, _files, _leftovers, _minitransfer, killing  # noqa: F401 (fixture)
 
 ANIMALS = ["bird", "cat", "deer", "dog", "frog", "horse"]
 VEHICLES = ["airplane", "automobile", "ship", "truck"]
@@ -334,3 +336,17 @@ def test_cifars_binary_or_matlab_version_is_a_usage_error_naming_the_python_down
             f"read: download its python version, cifar-{number}-python.tar.gz, and import that with 'minitransfer "
             f"prepare cifar{number}'") in " ".join(result.output.split())
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
+
+
+@pytest.mark.parametrize("path", ["train-00001.h5", "meta.json"])
+def test_prepare_cifar10_killed_then_rerun_writes_the_same_files(killing, tmp_path, path):
+    """kill -9 as a shard or meta.json is renamed into place (the importer extracts nothing to disk): the
+    rerun leaves the same bytes as an uninterrupted import, and no temporary (see tests/test_kill_anywhere.py)."""
+    archive = _write_archive(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", _cifar10_parts())
+    arguments = ["prepare", "cifar10", str(archive), "data", "--shard-size", "40"]
+    _minitransfer(arguments, tmp_path)
+    uninterrupted = _files(tmp_path / "data")
+    shutil.rmtree(tmp_path / "data")
+    _crash_then_rerun(killing, arguments, "self", path, tmp_path)
+    assert _files(tmp_path / "data") == uninterrupted
+    assert not _leftovers(tmp_path / "data")
