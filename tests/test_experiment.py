@@ -751,9 +751,11 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
     (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
     (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
+    (["--split", "natural", "--per-class", "5", "--fine-tuned"],
+     "--fine-tuned: the natural split plans frozen transfers only (AnB, BnA: Figure 3)"),
 ], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-superscript-digit", "gpus-comma", "gpus-empty", "gpus-empty-entry",
         "replicates-of-random-split", "split-seed-without-random-split",
-        "both-directions-without-random-split"])
+        "both-directions-without-random-split", "fine-tuned-without-random-split"])
 def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 

@@ -57,7 +57,7 @@ def _time_limit(ctx, param, value):
 @click.option("--layers", default="1-7", show_default=True,
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
-@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True, help="Plan the BnB+ / AnB+ runs.")
+@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True, help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
 @click.option("--random-frozen", default="",
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
@@ -133,6 +133,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         if "random" not in splits and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
             raise click.BadParameter("applies to the random split, which is not planned: add --split random",
                                      param_hint=option)
+    if fine_tuned and not ("random" in splits or source_data) \
+            and ctx.get_parameter_source("fine_tuned") != click.core.ParameterSource.DEFAULT:
+        raise click.BadParameter("the natural split plans frozen transfers only (AnB, BnA: Figure 3), the controls "
+                                 "on all classes none: fine-tuned ones are planned for the random split (add --split "
+                                 "random) and --source-data", param_hint="--fine-tuned")
     if len(set(split_seeds)) < len(split_seeds):
         raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
                                  param_hint="--split-seed")
