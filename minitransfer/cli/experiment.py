@@ -57,7 +57,8 @@ def _time_limit(ctx, param, value):
 @click.option("--layers", default="1-7", show_default=True,
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
-@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True, help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
+@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True,
+              help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
 @click.option("--random-frozen", default="",
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
