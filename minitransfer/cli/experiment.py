@@ -95,9 +95,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, each text once). Transfers start once their base has finished. After each run
-    the grid says how many are left and, from the pace of the runs it has trained, about how long
-    they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
+    shown here too, each text once). Runs that would evaluate fewer than 10 times (--max-iter,
+    --eval-every), whose accuracy the report then takes as the mean of them all rather than of the 10
+    best, are warned about before anything runs. Transfers start once their base has finished. After
+    each run the grid says how many are left and, from the pace of the runs it has trained, about how
+    long they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
     same command; once every run has finished it writes nothing, so it also runs on a read-only copy
     of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT later with the same training
@@ -156,6 +158,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     run(lambda: grid_check.check_bases(runs, out, options))
     for note in run(lambda: grid_check.per_class_notes(runs, options)):
         click.echo(f"note: {note}", err=True)
+    for warning in run(lambda: grid.few_evaluations(runs, out, options, grid_check.resolved_plan)):
+        click.echo(f"warning: {warning}", err=True)
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
