@@ -325,6 +325,49 @@ def run_fields(run, out, options):
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
 
 
+def evaluations(max_iter, eval_every):
+    """How many times a run of ``max_iter`` iterations evaluates: every ``eval_every`` and at its end."""
+    return -(-max_iter // eval_every)
+
+
+def few_evaluations(runs, out, options, resolve):
+    """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates fewer
+    times than the 10 best whose mean is the paper's accuracy: the report takes the mean of them all
+    instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
+    plan of a base run (:func:`minitransfer.grid_check.resolved_plan`), one per set of fields its
+    bases share; a copy trains with its base's schedule."""
+    from minitransfer.results import BEST_EVALUATIONS  # results imports this module
+
+    by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
+    for run in runs:
+        base = by_name.get(run.parent, run)
+        fields = run_fields(base, out, options)
+        key = repr(sorted((name, value) for name, value in fields.items() if name not in _RUN_OWN_FIELDS))
+        if key not in plans:
+            plans[key] = resolve(base, out, options).config
+        schedules.setdefault((plans[key].max_iter, plans[key].eval_every), []).append(run.name)
+    found = []
+    for (max_iter, eval_every), names in schedules.items():
+        count = evaluations(max_iter, eval_every)
+        if count >= BEST_EVALUATIONS:
+            continue
+        enough = (f"give --eval-every {(max_iter - 1) // (BEST_EVALUATIONS - 1)} or less for {BEST_EVALUATIONS}"
+                  if max_iter >= BEST_EVALUATIONS else
+                  f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
+                  f"more")
+        listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({listed}) train{'' if len(names) > 1 else 's'} "
+                     f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
+                     f"evaluation{'s' if count > 1 else ''}, fewer than the "
+                     f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
+                     f"{'all of them' if count > 1 else 'the one'}; {enough}")
+    return found
+
+
+# The fields of a base that name it rather than set how it trains (its seed, file and half)
+_RUN_OWN_FIELDS = ("seed", "out", "split_seed", "half")
+
+
 def weights_path(out, name):
     """``OUT/random0/A3B.h5``: where the run called ``name`` writes its weights."""
     return pathlib.Path(out) / f"{name}.h5"

@@ -716,6 +716,33 @@ def test_cli_dry_run(tmp_path, synthetic_8):
     assert not list((tmp_path / "grid").glob("*/*.run/invocations.log"))
 
 
+@pytest.mark.parametrize("arguments, warned", [
+    (["--max-iter", "50"], "warning: 8 runs (random0/baseA, random0/baseB, random0/B1B and 5 more) train 50 "
+                           "iterations, evaluated every 30 and at the end: 2 evaluations, fewer than the 10 best whose "
+                           "mean is the paper's accuracy, so the report takes the mean of all of them; give "
+                           "--eval-every 5 or less for 10"),
+    (["--max-iter", "50", "--eval-every", "5"], None),
+    ([], "warning: 1 run (all/reduced-0003) trains 267 iterations, evaluated every 30 and at the end: 9 evaluations"),
+    (["--max-iter", "5"], "1 evaluation, fewer than the 10 best whose mean is the paper's accuracy, so the report "
+                          "takes the mean of the one; even --eval-every 1 gives fewer in 5 iterations: give "
+                          "--max-iter 10"),
+], ids=["max-iter-below-eval-every-x10", "eval-every-enough", "reduced-schedule", "max-iter-below-10"])
+def test_a_grid_whose_runs_evaluate_fewer_than_10_times_says_so_as_it_is_planned(tmp_path, micro_data, arguments,
+                                                                               warned):
+    """The paper's accuracy is the mean of the 10 best evaluations; runs that make fewer are averaged
+    over all of them, which the report said only after the grid had trained ("careful: fewer than
+    10 evaluations"). The dry run (and the grid) says it first, once per schedule: the reduced-data
+    runs' own (267 of micro's 600 iterations) included."""
+    from minitransfer.cli.experiment import experiment
+
+    result = CliRunner().invoke(experiment, ["--data", micro_data, "-o", str(tmp_path / "g"), "--preset", "micro",
+                                             "--layers", "1", "--per-class", "3", "--device", "cpu", "--dry-run",
+                                             *arguments])
+    assert result.exit_code == 0, result.output
+    found = [line for line in result.stderr.splitlines() if "evaluation" in line]
+    assert len(found) == (warned is not None) and all(warned in line for line in found), result.stderr
+
+
 def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 
@@ -751,9 +778,11 @@ def test_options_no_base_can_take_stop_the_grid_before_anything_is_planned(tmp_p
     (["--replicates", "3"], "a random split's replicates are its --split-seed values"),
     (["--split", "natural", "--split-seed", "1"], "--split-seed: applies to the random split, which is not planned"),
     (["--split", "natural", "--both-directions"], "--both-directions: applies to the random split, which is not planned"),
+    (["--split", "natural", "--per-class", "5", "--fine-tuned"],
+     "--fine-tuned: the natural split plans frozen transfers only (AnB, BnA: Figure 3)"),
 ], ids=["gpus-on-cpu", "gpus-not-ids", "gpus-superscript-digit", "gpus-comma", "gpus-empty", "gpus-empty-entry",
         "replicates-of-random-split", "split-seed-without-random-split",
-        "both-directions-without-random-split"])
+        "both-directions-without-random-split", "fine-tuned-without-random-split"])
 def test_options_that_would_be_ignored_are_usage_errors(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 

@@ -57,7 +57,8 @@ def _time_limit(ctx, param, value):
 @click.option("--layers", default="1-7", show_default=True,
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
-@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True, help="Plan the BnB+ / AnB+ runs.")
+@click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True,
+              help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
 @click.option("--random-frozen", default="",
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
@@ -94,9 +95,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, each text once). Transfers start once their base has finished. After each run
-    the grid says how many are left and, from the pace of the runs it has trained, about how long
-    they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
+    shown here too, each text once). Runs that would evaluate fewer than 10 times (--max-iter,
+    --eval-every), whose accuracy the report then takes as the mean of them all rather than of the 10
+    best, are warned about before anything runs. Transfers start once their base has finished. After
+    each run the grid says how many are left and, from the pace of the runs it has trained, about how
+    long they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
     same command; once every run has finished it writes nothing, so it also runs on a read-only copy
     of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT later with the same training
@@ -133,6 +136,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         if "random" not in splits and ctx.get_parameter_source(name) != click.core.ParameterSource.DEFAULT:
             raise click.BadParameter("applies to the random split, which is not planned: add --split random",
                                      param_hint=option)
+    if fine_tuned and not ("random" in splits or source_data) \
+            and ctx.get_parameter_source("fine_tuned") != click.core.ParameterSource.DEFAULT:
+        raise click.BadParameter("the natural split plans frozen transfers only (AnB, BnA: Figure 3), the controls "
+                                 "on all classes none: fine-tuned ones are planned for the random split (add --split "
+                                 "random) and --source-data", param_hint="--fine-tuned")
     if len(set(split_seeds)) < len(split_seeds):
         raise click.BadParameter(f"each split seed once, got {' '.join(map(str, split_seeds))}",
                                  param_hint="--split-seed")
@@ -150,6 +158,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     run(lambda: grid_check.check_bases(runs, out, options))
     for note in run(lambda: grid_check.per_class_notes(runs, options)):
         click.echo(f"note: {note}", err=True)
+    for warning in run(lambda: grid.few_evaluations(runs, out, options, grid_check.resolved_plan)):
+        click.echo(f"warning: {warning}", err=True)
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
