@@ -24,8 +24,9 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
-                                     is_finished, planned_records, run_dir, run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SOURCE, SOURCE_DATA, TREATMENT_FILE, Run,
+                                     counted, is_finished, planned_records, run_dir, run_fields, run_seed,
+                                     weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir, run_search
 
@@ -189,7 +190,7 @@ def check_at_work(runs, out, options):
         except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
             continue
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
-        differ = [f"`{name}` {before.get(name)!r} -> {value!r}" if name != "seed" else
+        differ = [f"{_option(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
                   f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
                   for name, value in asked.items() if name not in free and before.get(name) != value]
         if differ:
@@ -412,8 +413,17 @@ def trained_otherwise(out, run, options, ignore=()):
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         if change and name == "seed":
             change = _seed_change(out, run, recorded[name], options)
-        differ += [f"`{name}` {change}"] if change else []  # the command line names the option
+        differ += [f"{_option(run, name)} {change}"] if change else []
     return differ
+
+
+def _option(run, name):
+    """How a change of configuration field ``name`` of ``run`` names the option that made it: quoted
+    (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
+    dataset of a cross-dataset grid's source base, which the grid's --data does not set."""
+    if name == "data" and run.split == CROSS and run.target == SOURCE:
+        return config.option_name(SOURCE_DATA)
+    return f"`{name}`"
 
 
 def _seed_change(out, run, recorded, options):
