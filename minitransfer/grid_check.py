@@ -14,6 +14,7 @@ this machine has available.
 
 import collections
 import contextlib
+import errno
 import fcntl
 import functools
 import os
@@ -122,7 +123,7 @@ class GridLock:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:
-                raise fileio.storage_error(path, error) from error
+                raise _unwritable(self.out, path, error) from error
             try:
                 if not rundir.try_lock(descriptor, operation, path=path):
                     self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
@@ -146,6 +147,19 @@ class GridLock:
             if descriptor is not None:
                 os.close(descriptor)
         self._planning = self._working = None
+
+
+def _unwritable(out, path, error):
+    """The ``StorageError`` of the grid folder ``out`` where the lock file ``path`` cannot be
+    written: a folder this process may not write (read-only, another user's) named as such, with
+    what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
+    says it."""
+    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return fileio.storage_error(path, error)
+    return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): a grid writes its "
+                                            f"plan ({PLAN_FILE}), its runs and its lock files there ({path.name} "
+                                            f"first); give a folder this process can write (a copy of this one "
+                                            f"keeps its finished runs)")
 
 
 def others_at_work(out):
