@@ -346,12 +346,19 @@ def default_train_command():
 
 def visible_gpus():
     """The GPU ids a scheduler may hand out, one process each: the entries of the parent's
-    ``CUDA_VISIBLE_DEVICES`` when set, else 0..count−1 as CuPy counts them; () without a GPU."""
+    ``CUDA_VISIBLE_DEVICES`` when set, else 0..count−1 as CuPy counts them; () without a GPU.
+    CUDA reads that list up to its first entry that is neither an index nor a GPU-/MIG- UUID
+    (``0,-1,1`` shows GPU 0 alone), and so does this."""
     from minitransfer import cuda
 
     listed = os.environ.get("CUDA_VISIBLE_DEVICES")
     if listed is not None:
-        return tuple(part.strip() for part in listed.split(",") if part.strip() and part.strip() != "-1")
+        entries = []
+        for entry in (part.strip() for part in listed.split(",")):
+            if not (entry.isascii() and entry.isdigit() or entry.startswith(("GPU-", "MIG-"))):
+                break
+            entries.append(entry)
+        return tuple(entries)
     try:
         return tuple(str(index) for index in range(cuda.cupy().cuda.runtime.getDeviceCount()))
     except cuda.CudaUnavailable:

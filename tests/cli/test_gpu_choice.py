@@ -8,7 +8,7 @@ import types
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, cuda
+from minitransfer import config, cuda, experiment
 from minitransfer.cli import main
 from minitransfer.cli._common import choose_devices
 
@@ -40,6 +40,23 @@ def test_gpu_ids_are_indices_into_the_visible_gpus(gpus_counted, monkeypatch, li
     if listed is not None:
         monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
     assert choose_devices("auto", gpus) == runs_get
+
+
+@pytest.mark.parametrize("listed, visible", [
+    ("0,-1,1", ("0",)),
+    ("-1", ()),
+    ("2,3,abc,4", ("2", "3")),
+    ("GPU-5e3a, MIG-77b1,1", ("GPU-5e3a", "MIG-77b1", "1")),
+    ("1,,2", ("1",)),
+    ("", ()),
+], ids=["minus-one-inside", "minus-one-alone", "text-inside", "uuids", "empty-entry", "empty"])
+def test_cuda_visible_devices_is_read_up_to_its_first_invalid_entry_as_cuda_reads_it(
+        gpus_counted, monkeypatch, listed, visible):
+    """CUDA stops reading the list at an entry that is neither an index nor a UUID: under "0,-1,1"
+    it shows GPU 0 alone, but the grid handed out GPU 1 too, and every run started there failed."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
+    assert experiment.visible_gpus() == visible
+    assert choose_devices("auto") == (visible or (None,))
 
 
 @pytest.mark.parametrize("listed, gpus, message", [
