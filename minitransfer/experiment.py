@@ -365,6 +365,16 @@ def visible_gpus():
         return ()
 
 
+def gpu_name(entry):
+    """GPU ``entry`` (what a run's CUDA_VISIBLE_DEVICES is set to, :func:`visible_gpus`) as the user
+    numbers it (--gpus, CUDA's numbering in this process), and the entry too where they differ:
+    "GPU 1 (CUDA_VISIBLE_DEVICES entry 7)" under CUDA_VISIBLE_DEVICES=6,7, else "GPU 7"."""
+    visible = visible_gpus() if os.environ.get("CUDA_VISIBLE_DEVICES") is not None else ()
+    if entry in visible and str(visible.index(entry)) != entry:
+        return f"GPU {visible.index(entry)} (CUDA_VISIBLE_DEVICES entry {entry})"
+    return f"GPU {entry}"
+
+
 def is_finished(out, run):
     return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
 

@@ -26,7 +26,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SOURCE, SOURCE_DATA, TREATMENT_FILE, Run,
-                                     counted, is_finished, planned_records, run_dir, run_fields, run_seed,
+                                     counted, gpu_name, is_finished, planned_records, run_dir, run_fields, run_seed,
                                      weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir, run_search
@@ -350,7 +350,7 @@ def check_memory(runs, out, options, slots):
         top = need[largest[0]]
         names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
         slots_text = ", ".join(f"{number} on {where}" for where, number in collections.Counter(
-            "the CPU" if slot is None else f"GPU {slot}" for slot in slots).items())
+            "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
         raise preflight.OutOfMemory(
             f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
             f"{preflight.in_units(total)} of memory together (the largest: {top.what} needs about "

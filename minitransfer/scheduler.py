@@ -45,7 +45,7 @@ from minitransfer import evaluate, fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
-                                     is_finished, run_dir, run_fields, train_arguments, write_plan)
+                                     gpu_name, is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 BUSY_TEXT = " is in use by another minitransfer process"  # in its error line then (rundir.RunLock's RunBusy)
@@ -208,7 +208,7 @@ class _Scheduler:
 
     def _start(self, slot, device, run):
         self.started += 1
-        where = "CPU" if device is None else f"GPU {device}"
+        where = "CPU" if device is None else gpu_name(device)
         self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
         folder = run_dir(self.out, run)
         folder.mkdir(parents=True, exist_ok=True)
