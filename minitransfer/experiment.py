@@ -39,6 +39,7 @@ from minitransfer.rundir import holder, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
+SLURM_SCRIPTS = "slurm_scripts"  # the plan's key of the folder of the SLURM scripts it was written for
 RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOG_FILE = "train.log"
@@ -391,14 +392,15 @@ def counted(runs, what, progress):
         yield run
 
 
-def write_plan(out, runs, options, train_command, progress=None):
+def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
     added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
     Called holding :class:`minitransfer.grid_check.GridLock`: no other grid reads and writes the plan
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
-    ``progress``: told how far the writing has got (:func:`counted`)."""
+    ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
+    the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`)."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
@@ -407,6 +409,8 @@ def write_plan(out, runs, options, train_command, progress=None):
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
+    if slurm_dir is not None:
+        plan[SLURM_SCRIPTS] = str(slurm_dir)
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
