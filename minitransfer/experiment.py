@@ -39,6 +39,7 @@ from minitransfer.rundir import holder, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
+SLURM_SCRIPTS = "slurm_scripts"  # the plan's key of the folder of the SLURM scripts it was written for
 RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOG_FILE = "train.log"
@@ -389,16 +390,33 @@ def default_train_command():
 
 def visible_gpus():
     """The GPU ids a scheduler may hand out, one process each: the entries of the parent's
-    ``CUDA_VISIBLE_DEVICES`` when set, else 0..count−1 as CuPy counts them; () without a GPU."""
+    ``CUDA_VISIBLE_DEVICES`` when set, else 0..count−1 as CuPy counts them; () without a GPU.
+    CUDA reads that list up to its first entry that is neither an index nor a GPU-/MIG- UUID
+    (``0,-1,1`` shows GPU 0 alone), and so does this."""
     from minitransfer import cuda
 
     listed = os.environ.get("CUDA_VISIBLE_DEVICES")
     if listed is not None:
-        return tuple(part.strip() for part in listed.split(",") if part.strip() and part.strip() != "-1")
+        entries = []
+        for entry in (part.strip() for part in listed.split(",")):
+            if not (entry.isascii() and entry.isdigit() or entry.startswith(("GPU-", "MIG-"))):
+                break
+            entries.append(entry)
+        return tuple(entries)
     try:
         return tuple(str(index) for index in range(cuda.cupy().cuda.runtime.getDeviceCount()))
     except cuda.CudaUnavailable:
         return ()
+
+
+def gpu_name(entry):
+    """GPU ``entry`` (what a run's CUDA_VISIBLE_DEVICES is set to, :func:`visible_gpus`) as the user
+    numbers it (--gpus, CUDA's numbering in this process), and the entry too where they differ:
+    "GPU 1 (CUDA_VISIBLE_DEVICES entry 7)" under CUDA_VISIBLE_DEVICES=6,7, else "GPU 7"."""
+    visible = visible_gpus() if os.environ.get("CUDA_VISIBLE_DEVICES") is not None else ()
+    if entry in visible and str(visible.index(entry)) != entry:
+        return f"GPU {visible.index(entry)} (CUDA_VISIBLE_DEVICES entry {entry})"
+    return f"GPU {entry}"
 
 
 def is_finished(out, run):
@@ -417,14 +435,15 @@ def counted(runs, what, progress):
         yield run
 
 
-def write_plan(out, runs, options, train_command, progress=None):
+def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None):
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
     added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
     Called holding :class:`minitransfer.grid_check.GridLock`: no other grid reads and writes the plan
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
-    ``progress``: told how far the writing has got (:func:`counted`)."""
+    ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
+    the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`)."""
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
@@ -433,6 +452,8 @@ def write_plan(out, runs, options, train_command, progress=None):
     plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
+    if slurm_dir is not None:
+        plan[SLURM_SCRIPTS] = str(slurm_dir)
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)

@@ -6,7 +6,9 @@ another grid in the folder trained otherwise (:func:`check_others`), which the f
 pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`),
 one inside a run's directory (:func:`check_outside_run_dirs`), and another ``experiment`` process
 working on the folder at the same time with other options (:func:`check_at_work`; :class:`GridLock`
-has them check and plan one after the other).
+has them check and plan one after the other). A plan nothing was trained from (written for SLURM
+scripts, or by a grid stopped before its first checkpoint) is replaced by one of other options, with
+a note saying so and that its SLURM scripts are stale (:func:`replaced_plan`).
 Also here: :func:`check_bases`, the options no base can take, refused before anything is queued;
 and :func:`check_memory`, the runs a grid trains at once that would together need more memory than
 this machine has available.
@@ -14,6 +16,7 @@ this machine has available.
 
 import collections
 import contextlib
+import errno
 import fcntl
 import functools
 import os
@@ -24,8 +27,9 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
-                                     is_finished, planned_records, run_dir, run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
+                                     TREATMENT_FILE, Run, counted, gpu_name, is_finished, planned_records, run_dir,
+                                     run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir, run_search
 
@@ -121,7 +125,7 @@ class GridLock:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:
-                raise fileio.storage_error(path, error) from error
+                raise _unwritable(self.out, path, error) from error
             try:
                 if not rundir.try_lock(descriptor, operation, path=path):
                     self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
@@ -147,6 +151,19 @@ class GridLock:
         self._planning = self._working = None
 
 
+def _unwritable(out, path, error):
+    """The ``StorageError`` of the grid folder ``out`` where the lock file ``path`` cannot be
+    written: a folder this process may not write (read-only, another user's) named as such, with
+    what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
+    says it."""
+    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return fileio.storage_error(path, error)
+    return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): a grid writes its "
+                                            f"plan ({PLAN_FILE}), its runs and its lock files there ({path.name} "
+                                            f"first); give a folder this process can write (a copy of this one "
+                                            f"keeps its finished runs)")
+
+
 def others_at_work(out):
     """Whether another process works on the grid folder ``out`` now: it holds the working lock of
     :class:`GridLock` (False where the file system has no locks)."""
@@ -166,16 +183,67 @@ def check_at_work(runs, out, options):
     with other training options than ``options``: its plan, ``OUT/experiment.json``, records them,
     and its runs may not have trained far enough yet for :func:`check_finished` and
     :func:`check_others` to see them (two grids started at once on one folder both passed those and
-    trained, say, two schedules into it). Compared as those compare: each base of either plan on
-    every field, defaults included; the training seed only for a base both plans list (each run
-    has its own). A base either cannot resolve (a cross-dataset grid's source base, asked without
-    --source-data) is not judged."""
+    trained, say, two schedules into it). Compared as those compare (:func:`_plan_changes`)."""
     if not others_at_work(out):
         return
+    differ, base = _plan_changes(runs, out, options)
+    if differ:
+        raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
+                           f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
+                           f"run {base}): the report of {out} would pool its networks with this grid's; "
+                           f"wait for it to end, or choose another output folder for this grid")
+
+
+def replaced_plan(runs, out, options, slurm_dir=None):
+    """What to tell of the plan ``OUT/experiment.json`` that this grid's replaces, when it planned
+    its runs with other training options than ``options`` (:func:`_plan_changes`): a plan nothing
+    was trained from (:func:`check_folder` refuses a folder holding a run trained otherwise), as
+    one a grid stopped before its first checkpoint, or one written for SLURM scripts
+    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale, and their
+    tasks still queued would train with the earlier options. None when it planned them as
+    ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
+    differ, base = _plan_changes(runs, out, options)
+    if not differ:
+        return None
+    from minitransfer.slurm import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module
+
+    plan = pathlib.Path(out) / PLAN_FILE
+    note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
+            f"replaced by this grid's plan")
+    scripts = _recorded_slurm_dir(plan)
+    if scripts is not None:
+        cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
+        if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
+            note += (f"; its SLURM scripts in {scripts} are written again, but their tasks still queued would train "
+                     f"with the earlier options: {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
+        else:
+            note += (f"; the SLURM scripts written for it in {scripts} are stale, and their tasks still queued would "
+                     f"train with the earlier options: {cancel}, and do not submit those scripts again")
+    return config.worded(note)
+
+
+def _recorded_slurm_dir(plan):
+    """The folder of the SLURM scripts the plan at ``plan`` was written for, or None."""
+    try:
+        scripts = fileio.parse_json(plan.read_text()).get(SLURM_SCRIPTS)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return scripts if isinstance(scripts, str) else None
+
+
+def _plan_changes(runs, out, options):
+    """How the training options the plan ``OUT/experiment.json`` records differ from ``options``,
+    as check_finished and check_others compare a run's: each base of either plan on every field,
+    defaults included; the training seed only for a base both plans list (each run has its own).
+    A base either cannot resolve (a cross-dataset grid's source base, asked without --source-data)
+    is not judged. Returns the "`name` before -> asked" texts of the first base that differs and
+    its name, or ``([], None)`` (also without a readable plan)."""
     try:
         recorded = dict(fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"])
     except (OSError, ValueError, KeyError, TypeError):  # a plan not written yet, or hand-edited
-        return
+        return [], None
+    if recorded == dict(options):  # a rerun as planned: nothing to resolve, base by base, in a large grid
+        return [], None
     theirs = []
     for record in planned_records(out):
         try:
@@ -189,14 +257,12 @@ def check_at_work(runs, out, options):
         except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
             continue
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
-        differ = [f"`{name}` {before.get(name)!r} -> {value!r}" if name != "seed" else
+        differ = [f"{_option(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
                   f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
                   for name, value in asked.items() if name not in free and before.get(name) != value]
         if differ:
-            raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
-                               f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
-                               f"run {base.name}): the report of {out} would pool its networks with this grid's; "
-                               f"wait for it to end, or choose another output folder for this grid")
+            return differ, base.name
+    return [], None
 
 
 def check_outside_data(out, options):
@@ -335,7 +401,7 @@ def check_memory(runs, out, options, slots):
         top = need[largest[0]]
         names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
         slots_text = ", ".join(f"{number} on {where}" for where, number in collections.Counter(
-            "the CPU" if slot is None else f"GPU {slot}" for slot in slots).items())
+            "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
         raise preflight.OutOfMemory(
             f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
             f"{preflight.in_units(total)} of memory together (the largest: {top.what} needs about "
@@ -412,8 +478,17 @@ def trained_otherwise(out, run, options, ignore=()):
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         if change and name == "seed":
             change = _seed_change(out, run, recorded[name], options)
-        differ += [f"`{name}` {change}"] if change else []  # the command line names the option
+        differ += [f"{_option(run, name)} {change}"] if change else []
     return differ
+
+
+def _option(run, name):
+    """How a change of configuration field ``name`` of ``run`` names the option that made it: quoted
+    (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
+    dataset of a cross-dataset grid's source base, which the grid's --data does not set."""
+    if name == "data" and run.split == CROSS and run.target == SOURCE:
+        return config.option_name(SOURCE_DATA)
+    return f"`{name}`"
 
 
 def _seed_change(out, run, recorded, options):

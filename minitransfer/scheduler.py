@@ -43,9 +43,9 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
-from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory
+from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
-                                     is_finished, run_dir, run_fields, train_arguments, write_plan)
+                                     gpu_name, is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 BUSY_TEXT = " is in use by another minitransfer process"  # in its error line then (rundir.RunLock's RunBusy)
@@ -156,6 +156,9 @@ class _Scheduler:
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
             check_memory(self.pending, out, options, self.slots)
+        replaced = replaced_plan(runs, out, options)
+        if replaced:
+            log(f"note: {replaced}")
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], [])
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
@@ -208,7 +211,7 @@ class _Scheduler:
 
     def _start(self, slot, device, run):
         self.started += 1
-        where = "CPU" if device is None else f"GPU {device}"
+        where = "CPU" if device is None else gpu_name(device)
         self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
         folder = run_dir(self.out, run)
         folder.mkdir(parents=True, exist_ok=True)

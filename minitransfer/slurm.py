@@ -48,7 +48,7 @@ import shlex
 
 from minitransfer import config, fileio
 from minitransfer import experiment as grid
-from minitransfer.grid_check import GridLock
+from minitransfer.grid_check import GridLock, replaced_plan
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -106,7 +106,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     cuda and auto train with ``--device cuda`` and request ``gres`` (default ``gpu:1``). ``gres``,
     ``partition``, ``time_limit`` (e.g. ``"2-00:00:00"``) and ``sbatch_options`` (extra ``#SBATCH``
     lines, e.g. ``("--account=lab",)``) go into both array scripts. ``progress``: told how far the
-    writing of a large plan has got (:func:`minitransfer.experiment.counted`).
+    writing of a large plan has got (:func:`minitransfer.experiment.counted`), and given a note when
+    this plan replaces one of other options (:func:`minitransfer.grid_check.replaced_plan`).
 
     Example::
 
@@ -140,8 +141,11 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if foreign:
         raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
                                  f"another folder for the SLURM scripts, or move the file away")
+    replaced = replaced_plan(runs, out, options, slurm_dir)
+    if replaced and progress is not None:
+        progress(f"note: {replaced}")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    grid.write_plan(out, runs, options, train_command, progress)
+    grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
     for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
         fileio.write_bytes(slurm_dir / name, os.fsencode(text))
         (slurm_dir / name).chmod(0o755)

@@ -240,6 +240,29 @@ def test_a_finished_grid_in_a_read_only_folder_is_reported_not_refused(trained_b
         assert _snapshot(out) == before
 
 
+def test_slurm_scripts_for_a_read_only_grid_folder_are_refused_naming_the_folder(trained_bases, tmp_path):
+    """--emit-slurm on a read-only copy of a grid folder exited 74 saying "cannot write
+    OUT/.experiment-planning.lock", a file the user never named: it names the folder, as the local
+    grid does, and what a grid writes there."""
+    from minitransfer.cli import main
+
+    source, runs, options = trained_bases
+    out = tmp_path / "grid"
+    shutil.copytree(source, out)
+    with _read_only(out):
+        before = _snapshot(out)
+        result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(out), "--layers", "1",
+                                           "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--emit-slurm",
+                                           str(tmp_path / "slurm")])
+        assert _snapshot(out) == before
+    assert result.exit_code == 74, result.output
+    assert re.fullmatch(rf"error: cannot write in {re.escape(str(out))} \(.+\): a grid writes its plan "
+                        rf"\(experiment.json\), its runs and its lock files there \(.experiment-planning.lock first\); "
+                        rf"give a folder this process can write \(a copy of this one keeps its finished runs\)\n",
+                        result.output), result.output
+    assert not (tmp_path / "slurm" / "submit.sh").exists()
+
+
 @pytest.mark.parametrize("device", ["auto", "cuda"])
 def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu_for_a_grid(micro_data, tmp_path, monkeypatch, device):
     """CUDA_VISIBLE_DEVICES set where CuPy is missing (a container, a shared server): the grid

@@ -3,12 +3,13 @@ CUDA's own numbering in this process, the run handed the parent's CUDA_VISIBLE_D
 needed: CuPy's device count is faked."""
 
 import os
+import sys
 import types
 
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, cuda
+from minitransfer import config, cuda, experiment, scheduler
 from minitransfer.cli import main
 from minitransfer.cli._common import choose_devices
 
@@ -42,6 +43,23 @@ def test_gpu_ids_are_indices_into_the_visible_gpus(gpus_counted, monkeypatch, li
     assert choose_devices("auto", gpus) == runs_get
 
 
+@pytest.mark.parametrize("listed, visible", [
+    ("0,-1,1", ("0",)),
+    ("-1", ()),
+    ("2,3,abc,4", ("2", "3")),
+    ("GPU-5e3a, MIG-77b1,1", ("GPU-5e3a", "MIG-77b1", "1")),
+    ("1,,2", ("1",)),
+    ("", ()),
+], ids=["minus-one-inside", "minus-one-alone", "text-inside", "uuids", "empty-entry", "empty"])
+def test_cuda_visible_devices_is_read_up_to_its_first_invalid_entry_as_cuda_reads_it(
+        gpus_counted, monkeypatch, listed, visible):
+    """CUDA stops reading the list at an entry that is neither an index nor a UUID: under "0,-1,1"
+    it shows GPU 0 alone, but the grid handed out GPU 1 too, and every run started there failed."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
+    assert experiment.visible_gpus() == visible
+    assert choose_devices("auto") == (visible or (None,))
+
+
 @pytest.mark.parametrize("listed, gpus, message", [
     ("2,3", "2", "--gpus 2: there is no GPU 2 here (CUDA_VISIBLE_DEVICES=2,3 lists 2, numbered from 0)"),
     (None, "0,4", "--gpus 0,4: there is no GPU 4 here (4 visible, numbered from 0)"),
@@ -64,3 +82,42 @@ def test_each_run_of_the_grid_gets_the_visible_entry(gpus_counted, monkeypatch, 
     assert done.exit_code == 0 and "would run on GPUs 7, one run each" in done.output, done.output
     done = CliRunner().invoke(main, [*arguments, "--gpus", "2"])
     assert done.exit_code == 2 and "--gpus 2: there is no GPU 2 here" in done.output, done.output
+
+
+@pytest.mark.parametrize("listed, entry, name", [
+    ("6,7", "7", "GPU 1 (CUDA_VISIBLE_DEVICES entry 7)"),
+    ("GPU-5e3a,MIG-77b1", "MIG-77b1", "GPU 1 (CUDA_VISIBLE_DEVICES entry MIG-77b1)"),
+    ("0,1", "1", "GPU 1"),
+    (None, "3", "GPU 3"),
+], ids=["slurm-set", "uuids", "same-numbers", "unset"])
+def test_a_gpu_is_named_as_the_user_numbers_it_and_by_its_entry_where_they_differ(gpus_counted, monkeypatch, listed,
+                                                                                   entry, name):
+    if listed is not None:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
+    assert experiment.gpu_name(entry) == name
+
+
+def test_the_grid_says_which_gpu_a_run_starts_on_as_gpus_numbers_it(gpus_counted, monkeypatch, tmp_path):
+    """--gpus 1 under CUDA_VISIBLE_DEVICES=6,7: the run is handed entry 7, which the grid's log
+    called "GPU 7", a GPU the user had not asked for by that number."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "6,7")
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:1]
+    devices = choose_devices("cuda", "1")
+    shows_its_gpu = [sys.executable, "-c", "import os; print('handed', os.environ['CUDA_VISIBLE_DEVICES'])"]
+    lines = []
+    scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0}, train_command=shows_its_gpu,
+                       devices=devices, log=lines.append, poll_seconds=0.01)
+    assert "[1/1] start random0/baseA on GPU 1 (CUDA_VISIBLE_DEVICES entry 7)" in lines, lines
+    assert "handed 7\n" in (tmp_path / "grid" / "random0" / "baseA.run" / "train.log").read_text()
+
+
+def test_runs_that_together_need_more_memory_than_a_gpu_has_name_it_as_gpus_numbers_it(micro_data, tmp_path,
+                                                                                        monkeypatch):
+    from minitransfer import grid_check, preflight
+    from minitransfer.memory_limit import Available
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "6,7")
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**20, "MemAvailable in /proc/meminfo"))
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:2]
+    with pytest.raises(preflight.OutOfMemory, match=r"\(its slots: 2 on GPU 1 \(CUDA_VISIBLE_DEVICES entry 7\)\)"):
+        grid_check.check_memory(runs, tmp_path / "g", {"data": micro_data, "max_iter": 4, "seed": 0}, ("7", "7"))
