@@ -181,7 +181,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        where = "the CPU, one at a time" if devices == (None,) else f"GPUs {', '.join(devices)}, one run each"
+        where = "the CPU, one at a time" if devices == (None,) else f"{', '.join(map(grid.gpu_name, devices))}, one run each"
         grid_check.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
         grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
