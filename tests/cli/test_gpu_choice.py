@@ -79,7 +79,8 @@ def test_each_run_of_the_grid_gets_the_visible_entry(gpus_counted, monkeypatch, 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "6,7")
     arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--dry-run"]
     done = CliRunner().invoke(main, [*arguments, "--gpus", "1"])
-    assert done.exit_code == 0 and "would run on GPU 1 (CUDA_VISIBLE_DEVICES entry 7), one run each" in done.output, done.output
+    assert done.exit_code == 0, done.output
+    assert "would run on GPU 1 (CUDA_VISIBLE_DEVICES entry 7), one run each" in done.output, done.output
     done = CliRunner().invoke(main, [*arguments, "--gpus", "2"])
     assert done.exit_code == 2 and "--gpus 2: there is no GPU 2 here" in done.output, done.output
 
