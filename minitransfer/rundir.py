@@ -363,6 +363,7 @@ class Progress:
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
+    DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
         self.total, self.bar, self.quiet, self.every = total, bar, quiet, every
@@ -394,9 +395,11 @@ class Progress:
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
         if left > 0:
-            end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + left))
+            # a date far beyond is no help, and past the year 2**31 time.localtime fails (EOVERFLOW, OverflowError)
+            end = time.strftime(" (until %Y-%m-%d %H:%M)", time.localtime(time.time() + left)) \
+                if left < self.DATED_SECONDS else ""
             self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
-                      f"{duration(left)} (until {end})")
+                      f"{duration(left)}{end}")
 
     def line(self, text):
         if self.quiet:
