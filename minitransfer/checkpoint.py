@@ -40,7 +40,7 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import fileio, models
+from minitransfer import fileio, models, rundir
 from minitransfer.ops import precision as precisions
 
 FORMAT = "minitransfer-checkpoint"
@@ -512,7 +512,9 @@ def _split(meta):
 
 def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
-    provenance (what ``minitransfer info`` prints)."""
+    provenance (what ``minitransfer info`` prints). ``diverged``: where ``path`` is the checkpoint of a
+    run directory whose training diverged after it, what :func:`minitransfer.rundir.divergence` says
+    (resumed, it would diverge again); else ""."""
     saved = load(path)
     meta = saved.meta
     return {
@@ -526,7 +528,19 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "resumable": saved.solver is not None,
+        "diverged": _diverged_after(path) if saved.solver is not None else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
     }
+
+
+def _diverged_after(path):
+    """What :func:`minitransfer.rundir.divergence` says of the run directory whose checkpoint.h5 is
+    ``path``; "" for another file, and where its metrics.jsonl cannot be read (``info`` shows the rest)."""
+    metrics = pathlib.Path(path).with_name("metrics.jsonl")
+    try:
+        in_run = pathlib.Path(path).name == "checkpoint.h5" and rundir.is_run_dir(metrics.parent)
+        return rundir.divergence(metrics) if in_run and metrics.is_file() else ""
+    except OSError:
+        return ""

@@ -49,9 +49,10 @@ def warnings_for(plan):
     found = []
     share = preset.crop / min(height, width)
     if share < models.CROP_SHARE:
-        found.append(f"preset {preset.name} takes {preset.crop}x{preset.crop} crops of the {height}x{width} images of "
-                     f"{plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 of 256: 89%); "
-                     f"{_fitting(plan)}")
+        base = f" (the preset of {c.copy_from}, whose layers are copied)" if plan.parent is not None else ""
+        found.append(f"preset {preset.name}{base} takes {preset.crop}x{preset.crop} crops of the {height}x{width} "
+                     f"images of {plan.dataset.path}: a crop spans {share:.0%} of an image's side (CaffeNet's 227 "
+                     f"of 256: 89%); {_fitting(plan)}")
     images = len(plan.task.train_indices)
     if c.per_class and images == np.isin(plan.dataset.labels("train"), plan.task.class_indices).sum():
         found.append(f"`per_class={c.per_class}` keeps every training image of {plan.dataset.path} ({images} images of "
@@ -88,13 +89,18 @@ def warnings_for(plan):
 
 
 def _fitting(plan):
-    """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or
-    (unless the preset is the base's) a preset made for them."""
-    preset, image_size = plan.preset, plan.dataset.image_size
-    others = [] if plan.parent is not None else [name for name in models.presets_fitting(image_size)
-                                                  if name != preset.name]
-    return (f"prepare the images at {models.prepared_size(preset)} px (prepare's --size) to keep the paper's "
-            f"proportion" + "".join(f", or choose `preset={name!r}`" for name in others))
+    """What makes ``plan``'s crops fit its images: the images prepared at the preset's size, or a
+    preset made for them. A transfer's preset is its base's: across datasets, only its target's
+    images can change; within its base's dataset, that dataset prepared again takes the base trained again."""
+    preset, dataset, size = plan.preset, plan.dataset.path, models.prepared_size(plan.preset)
+    keep = "to keep the paper's proportion"
+    if plan.parent is None:
+        others = [name for name in models.presets_fitting(plan.dataset.image_size) if name != preset.name]
+        return f"prepare the images at {size} px (prepare's --size) {keep}" + "".join(
+            f", or choose `preset={name!r}`" for name in others)
+    if plan.cross_dataset:
+        return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
+    return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.config.copy_from} again on it, {keep}"
 
 
 def _classes_shared_with_base(plan):

@@ -167,29 +167,15 @@ def collect(runs_dir):
 
 
 METRICS_FILE = "metrics.jsonl"
-LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
 
 
 def _divergence(path):
-    """Why a run without a result stopped, where train's last line in its metrics.jsonl ``path`` is a
-    divergence ("training diverged: loss became nan at iteration 2 (lr 1000); ..."): such a run is not
-    unfinished, it gets no result until it is trained again; "" otherwise (training, stopped, or
-    failed in another way). Only the end of the log is read: a CaffeNet run's is 60 MB."""
-    if not _is_there(path):
-        return ""
-    with open(_checked(path, LOG_BYTES), "rb") as stream:
-        stream.seek(max(0, stream.seek(0, os.SEEK_END) - LAST_LINE_BYTES))
-        lines = stream.read().decode("utf-8", "replace").split("\n")
-    try:
-        record = fileio.parse_json(next((line for line in reversed(lines) if line.strip()), "{}"))
-    except ValueError:  # a torn last line: not a divergence train logged
-        return ""
-    if not isinstance(record, dict) or record.get("event") != "diverged":
-        return ""
-    message = record.get("message")
-    what = message.split(";")[0] if isinstance(message, str) else f"at iteration {record.get('iteration')}"
-    return (f"training diverged: {what}; no result: see {path}, and start it over (--overwrite: resumed, it "
-            f"diverges again) with a lower --base-lr, or check the data")
+    """Why a run without a result stopped, where its metrics.jsonl ``path`` ends in a divergence
+    (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
+    is trained again; "" otherwise (training, stopped, or failed in another way)."""
+    diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
+    return (f"{diverged}; no result: see {path}, and start it over (--overwrite: resumed, it diverges again) with "
+            f"a lower --base-lr, or check the data") if diverged else ""
 
 
 def _name(folder, runs_dir):

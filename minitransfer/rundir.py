@@ -255,6 +255,32 @@ def read_metrics(path, most=None):
     return records
 
 
+LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
+
+
+def divergence(metrics):
+    """"training diverged: loss became nan at iteration 2 (lr 1000)" where train's last record in the
+    run's ``metrics`` (its metrics.jsonl) is a divergence: resumed from its checkpoint, the run would
+    diverge again; "" otherwise (training, stopped, finished or failed in another way). Only the end
+    of the log is read: a CaffeNet run's is 60 MB."""
+    try:
+        stream = open(metrics, "rb")
+    except FileNotFoundError:
+        return ""
+    with stream:
+        stream.seek(max(0, stream.seek(0, os.SEEK_END) - LAST_LINE_BYTES))
+        lines = stream.read().decode("utf-8", "replace").split("\n")
+    try:
+        record = fileio.parse_json(next((line for line in reversed(lines) if line.strip()), "{}"))
+    except ValueError:  # a torn last line: not a divergence train logged
+        return ""
+    if not isinstance(record, dict) or record.get("event") != "diverged":
+        return ""
+    message = record.get("message")
+    return "training diverged: " + (message.split(";")[0] if isinstance(message, str)
+                                    else f"at iteration {record.get('iteration')}")
+
+
 def weights_record(out, sha256):
     """What result.json records of the weights file ``out`` train has just written, whose sha256 is
     ``sha256``: ``{"sha256", "size", "mtime_ns"}``, the digest with the file's size and modification
@@ -337,6 +363,7 @@ class Progress:
 
     LINE_SECONDS = 30
     ESTIMATE_SECONDS = 2
+    DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
         self.total, self.bar, self.quiet, self.every = total, bar, quiet, every
@@ -368,9 +395,11 @@ class Progress:
     def _estimate(self, done, rate):
         left = (self.total - done) / rate if rate > 0 else 0
         if left > 0:
-            end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + left))
+            # a date far beyond is no help, and past the year 2**31 time.localtime fails (EOVERFLOW, OverflowError)
+            end = time.strftime(" (until %Y-%m-%d %H:%M)", time.localtime(time.time() + left)) \
+                if left < self.DATED_SECONDS else ""
             self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
-                      f"{duration(left)} (until {end})")
+                      f"{duration(left)}{end}")
 
     def line(self, text):
         if self.quiet:

@@ -67,6 +67,17 @@ def test_a_resized_mean_image_is_announced(source_base, target):
     assert f"the mean image of {source_base} is 36x36; it is resized to the 48x48 images of {target}" in found
 
 
+def test_a_small_crop_of_the_target_says_to_prepare_the_target_as_the_preset_is_the_bases(source_base, target):
+    """The target's 48 px images and the base's mini preset: the advice named neither the images to
+    prepare again (the target's, not the base's) nor why the preset could not change."""
+    found = preflight.warnings_for(config.resolve(config.TrainConfig(data=target, copy_from=str(source_base), n=3,
+                                                                  **FAST)))
+    crop = [warning for warning in found if "crops" in warning]
+    assert crop == [f"preset mini (the preset of {source_base}, whose layers are copied) takes 32x32 crops of the "
+                    f"48x48 images of {target}: a crop spans 67% of an image's side (CaffeNet's 227 of 256: 89%); "
+                    f"prepare {target} at 36 px (prepare's --size) to keep the paper's proportion"], found
+
+
 def test_copying_into_another_preset_names_both(source_base, target):
     """The base is a mini network; --preset micro cannot take its conv1: say so, not only the shapes."""
     with pytest.raises(checkpoints.CheckpointError, match=r"layer conv1 has W .* the network needs W .* \(it holds a "

@@ -33,6 +33,19 @@ def test_a_small_crop_of_large_images_names_the_images_and_the_size_that_fixes_i
     assert warnings(data=synthetic_8, preset="mini", max_iter=5) == []  # 32 of 36: 89 %
 
 
+def test_a_small_crop_of_a_transfer_within_its_bases_dataset_says_the_base_must_be_trained_again(synthetic_8,
+                                                                                                   tmp_path):
+    """A transfer takes its base's preset, and the base was trained on the images to prepare again."""
+    base = tmp_path / "base.h5"
+    training.train(config.TrainConfig(out=str(base), data=synthetic_8, preset="micro", max_iter=1, batch_size=4,
+                                      device="cpu", quiet=True))
+    found = warnings(copy_from=str(base), n=2, max_iter=5)
+    assert len(found) == 1 and found[0].startswith(f"preset micro (the preset of {base}, whose layers are copied) "
+                                                   f"takes 12x12 crops of the 36x36 images of {synthetic_8}"), found
+    assert found[0].endswith(f"prepare {synthetic_8} at 14 px (prepare's --size) and train {base} again on it, to "
+                             f"keep the paper's proportion"), found
+
+
 @pytest.mark.parametrize("data, preset, fix", [
     ("micro_data", "mini", "prepare them at 36 px (prepare's --size), or choose `preset='micro'`"),
     ("synthetic_8", "caffenet", "prepare them at 256 px (prepare's --size), or choose `preset='mini'`")])

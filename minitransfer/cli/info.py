@@ -21,6 +21,7 @@ def info(checkpoint, as_json):
     Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
     prepared again in its folder has another), the base's sha256 and, where the base was trained on
     other images, on which, the precision and its changes on resuming, and the mean image's source.
+    The checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a grid, a run that has not written a checkpoint yet), 65 bad data (not a minitransfer
@@ -45,10 +46,14 @@ def _lines(summary):
     seed = f" seed {split['seed']}" if split["kind"] == "random" else ""  # the other splits are not drawn
     per_class = summary["config"].get("per_class")
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
+    state = " (resumable)" if summary["resumable"] else ""
+    if summary["diverged"]:  # resumed, it replays its iterations bit for bit
+        state = (f" (resumable, but its {summary['diverged']}: resumed, it diverges again; start it over with "
+                 f"--overwrite and a lower --base-lr, or check the data)")
     lines = [
         f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
-        f"iteration {summary['iteration']}{' (resumable)' if summary['resumable'] else ''}",
+        f"iteration {summary['iteration']}{state}",
         f"split {split['kind'] or '-'}{seed}{half}{reduced}",
         f"data {_dataset_text(summary['config'].get('data'), summary['dataset_fingerprint'])}",
     ]

@@ -33,12 +33,15 @@ class _BasePath(NetworkPath):
                help="Weights file to write; the run directory <stem>.run/ sits beside it "
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
 @config_option("--split", type=click.Choice(config.SPLIT_KINDS),
-               help="Class split: random halves, natural (A) / man-made (B), or all classes "
-                    "(default: the base's when copying, else random).")
+               help="Class split: random halves, natural (A) / man-made (B), or all classes (default: the base's "
+                    "when copying within its dataset; from a base of another dataset, all, or random where --half "
+                    "or --split-seed is given; else random).")
 @config_option("--half", type=click.Choice(config.HALVES),
-               help="Half to train on (default: A; when copying, the other half than the base's).")
+               help="Half to train on (default: A; when copying within the base's dataset, the other half than "
+                    "the base's).")
 @config_option("--split-seed", type=SEED,
-               help="Seed of the random split, which alone has one (default: the base's, else 0).")
+               help="Seed of the random split, which alone has one (default: the base's when copying within its "
+                    "dataset, else 0).")
 @config_option("--per-class", type=click.IntRange(1),
                help="Use at most this many training images per class (reduced-data runs).")
 @seed_option

@@ -150,6 +150,23 @@ def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_sai
                                       "(or not started); wait for it" in result.output, result.output
 
 
+def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_again(tiny, tmp_path):
+    """Its checkpoint, the last before the divergence, was shown as "(resumable)" without a word of
+    the divergence after it, which a resume replays bit for bit."""
+    with pytest.raises(training.Diverged, match="it would diverge again"):
+        train(tmp_path / "diverged.h5", tiny, base_lr=1e4, max_iter=30, checkpoint_every=1)
+    for given in ("diverged.run", "diverged.run/checkpoint.h5"):
+        result = invoke(["info", given], tmp_path)
+        assert result.exit_code == 0, result.output
+        assert re.search(r"iteration \d+ \(resumable, but its training diverged: .* at iteration \d+ \(lr 1e\+04\): "
+                         r"resumed, it diverges again; start it over with --overwrite and a lower --base-lr",
+                         result.output), result.output
+    summary = json.loads(invoke(["info", "diverged.run", "--json"], tmp_path).output)
+    assert summary["resumable"] and summary["diverged"].startswith("training diverged: "), summary["diverged"]
+    shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
+    assert "(resumable)\n" in invoke(["info", "copy.h5"], tmp_path).output
+
+
 @pytest.mark.parametrize("field, value", [("eval_batch_size", "abc"), ("eval_batch_size", -3), ("data", 5),
                                           ("precision", "fp16")],
                          ids=["eval-batch-text", "eval-batch-negative", "data-number", "precision-unknown"])

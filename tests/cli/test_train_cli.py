@@ -435,6 +435,12 @@ def test_help_has_examples():
     assert "--copy-from baseA.h5 --n 4 --frozen" in CliRunner().invoke(main, ["train", "--help"]).output
 
 
+def test_help_says_a_base_of_another_dataset_trains_on_every_class_by_default():
+    """--split's help said "the base's when copying", which a base of another dataset has not."""
+    text = " ".join(CliRunner().invoke(main, ["train", "--help"]).output.split())
+    assert "from a base of another dataset, all, or random where --half or --split-seed is given" in text
+
+
 def test_default_data_is_the_builtin_synthetic_set(tmp_path, monkeypatch):
     monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
     result = invoke(["train", "--max-iter", "2", "--batch-size", "8", "--quiet"], tmp_path)
