@@ -56,7 +56,13 @@ if os.environ.get("KILL_AT"):
 
 @pytest.fixture
 def killing(tmp_path):
-    """run(arguments, who, path): the command run with the hook armed; returns (exit status, where killed)."""
+    """run(arguments, who, path, cwd): the command run with the hook armed; returns (exit status, where
+    killed)."""
+    return killer(tmp_path)
+
+
+def killer(tmp_path):
+    """:func:`killing`'s runner, its hook and records in ``tmp_path``."""
     site, records = tmp_path / "site", tmp_path / "kill-records"
     site.mkdir()
     records.mkdir()
@@ -99,22 +105,28 @@ def _crash_then_rerun(killing, arguments, who, path, cwd, killed_status=-signal.
     return _minitransfer(arguments, cwd)
 
 
+def assert_import_survives_a_kill(arguments, path, cwd):
+    """``arguments``, a prepare command writing ``cwd``/data, killed as it renames ``path`` into place,
+    then rerun: the same bytes as an uninterrupted import, and no temporary left."""
+    _minitransfer(arguments, cwd)
+    uninterrupted = _files(cwd / "data")
+    shutil.rmtree(cwd / "data")
+    _crash_then_rerun(killer(cwd), arguments, "self", path, cwd)
+    assert _files(cwd / "data") == uninterrupted
+    assert not _leftovers(cwd / "data")
+
+
 _SYNTHETIC = ["prepare", "synthetic", "data", "--classes", "4", "--size", "14", "--train-per-class", "6",
               "--val-per-class", "3", "--shard-size", "8"]
 
 
 @pytest.mark.parametrize("path", ["train-00001.h5", "val-00000.h5", "mean.h5", "meta.json"])
-def test_prepare_synthetic_killed_then_rerun_writes_the_same_files(killing, tmp_path, path):
-    _minitransfer(_SYNTHETIC, tmp_path)
-    uninterrupted = _files(tmp_path / "data")
-    shutil.rmtree(tmp_path / "data")
-    _crash_then_rerun(killing, _SYNTHETIC, "self", path, tmp_path)
-    assert _files(tmp_path / "data") == uninterrupted
-    assert not _leftovers(tmp_path / "data")
+def test_prepare_synthetic_killed_then_rerun_writes_the_same_files(tmp_path, path):
+    assert_import_survives_a_kill(_SYNTHETIC, path, tmp_path)
 
 
 @pytest.mark.parametrize("path", ["train-00000.h5", "source-digests.json", "meta.json"])
-def test_prepare_folder_killed_then_rerun_writes_the_same_files(killing, tmp_path, path):
+def test_prepare_folder_killed_then_rerun_writes_the_same_files(tmp_path, path):
     rng = np.random.default_rng(0)
     for label in range(3):
         folder = tmp_path / "photos" / f"class{label}"
@@ -122,12 +134,7 @@ def test_prepare_folder_killed_then_rerun_writes_the_same_files(killing, tmp_pat
         for number in range(6):
             Image.fromarray(rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)).save(folder / f"{number}.png")
     arguments = ["prepare", "folder", "photos", "data", "--size", "10", "--shard-size", "5"]
-    _minitransfer(arguments, tmp_path)
-    uninterrupted = _files(tmp_path / "data")
-    shutil.rmtree(tmp_path / "data")
-    _crash_then_rerun(killing, arguments, "self", path, tmp_path)
-    assert _files(tmp_path / "data") == uninterrupted
-    assert not _leftovers(tmp_path / "data")
+    assert_import_survives_a_kill(arguments, path, tmp_path)
 
 
 def _experiment(data):

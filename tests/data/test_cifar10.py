@@ -5,7 +5,6 @@ the way from the archive to a trained network through the command line, and kill
 import io
 import json
 import pickle
-import shutil
 import tarfile
 
 import numpy as np
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 from minitransfer import checkpoint as checkpoints
 from minitransfer.cli import main
 from minitransfer.data import cifar
-from test_kill_anywhere import _crash_then_rerun, _files, _leftovers, _minitransfer, killing  # noqa: F401 (fixture)
+from test_kill_anywhere import assert_import_survives_a_kill
 
 ANIMALS = ["bird", "cat", "deer", "dog", "frog", "horse"]
 VEHICLES = ["airplane", "automobile", "ship", "truck"]
@@ -274,6 +273,14 @@ def test_a_member_declaring_a_gibibyte_is_refused_from_its_header(tmp_path):
             f"may have (its largest is 31 MB)") in result.output
 
 
+def _written(form, tmp_path, folder, parts):
+    """``parts`` in ``folder`` of a .tar.gz archive (``form`` "archive") or of a folder unpacked, in
+    ``tmp_path``: the source to import."""
+    if form == "archive":
+        return _write_archive(tmp_path / f"{folder}.tar.gz", folder, parts)
+    return _write_folder(tmp_path / "unpacked", folder, parts)
+
+
 @pytest.mark.parametrize("form", ["archive", "folder"])
 @pytest.mark.parametrize("given,command,folder,message", [
     ("cifar100", "cifar10", "cifar-100-python",
@@ -283,11 +290,7 @@ def test_a_member_declaring_a_gibibyte_is_refused_from_its_header(tmp_path):
 ], ids=["100-to-10", "10-to-100"])
 def test_the_other_cifar_is_a_usage_error_naming_its_command(tmp_path, tree_state, form, given, command, folder,
                                                              message):
-    parts = _cifar100_parts() if given == "cifar100" else _cifar10_parts()
-    if form == "archive":
-        source = _write_archive(tmp_path / f"{folder}.tar.gz", folder, parts)
-    else:
-        source = _write_folder(tmp_path / "unpacked", folder, parts)
+    source = _written(form, tmp_path, folder, _cifar100_parts() if given == "cifar100" else _cifar10_parts())
     before = tree_state(tmp_path)
     result = _prepare(command, source, tmp_path / "out")
     assert result.exit_code == 2, result.output
@@ -322,11 +325,7 @@ _OTHER_VERSIONS = {
 def test_cifars_binary_or_matlab_version_is_a_usage_error_naming_the_python_download(tmp_path, tree_state, form,
                                                                                       command, download):
     folder, names = _OTHER_VERSIONS[download]
-    parts = {name: b"\0" * 3073 for name in names}
-    if form == "archive":
-        source = _write_archive(tmp_path / f"{download}.tar.gz", folder, parts)
-    else:
-        source = _write_folder(tmp_path / "downloads", folder, parts)
+    source = _written(form, tmp_path, folder, {name: b"\0" * 3073 for name in names})
     before = tree_state(tmp_path)
     result = _prepare(command, source, tmp_path / "out")
     assert result.exit_code == 2, result.output
@@ -339,14 +338,9 @@ def test_cifars_binary_or_matlab_version_is_a_usage_error_naming_the_python_down
 
 
 @pytest.mark.parametrize("path", ["train-00001.h5", "meta.json"])
-def test_prepare_cifar10_killed_then_rerun_writes_the_same_files(killing, tmp_path, path):
+def test_prepare_cifar10_killed_then_rerun_writes_the_same_files(tmp_path, path):
     """kill -9 as a shard or meta.json is renamed into place (the importer extracts nothing to disk): the
     rerun leaves the same bytes as an uninterrupted import, and no temporary (see tests/test_kill_anywhere.py)."""
     archive = _write_archive(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", _cifar10_parts())
     arguments = ["prepare", "cifar10", str(archive), "data", "--shard-size", "40"]
-    _minitransfer(arguments, tmp_path)
-    uninterrupted = _files(tmp_path / "data")
-    shutil.rmtree(tmp_path / "data")
-    _crash_then_rerun(killing, arguments, "self", path, tmp_path)
-    assert _files(tmp_path / "data") == uninterrupted
-    assert not _leftovers(tmp_path / "data")
+    assert_import_survives_a_kill(arguments, path, tmp_path)
