@@ -102,8 +102,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     long they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
     same command; once every run has finished it writes nothing, so it also runs on a read-only copy
-    of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT later with the same training
-    options: runs OUT holds that were trained with other ones (--max-iter, --precision, ...), which
+    of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT
+    later with the same training options: runs OUT holds that were trained with other ones
+    (--max-iter, --precision, ...), which
     its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
     experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
     shared disk): they plan one after the other and share out the runs, each trained once; one
@@ -181,7 +182,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        where = "the CPU, one at a time" if devices == (None,) else f"{', '.join(map(grid.gpu_name, devices))}, one run each"
+        where = "the CPU, one at a time" if devices == (None,) else \
+            f"{', '.join(map(grid.gpu_name, devices))}, one run each"
         grid_check.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
         grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)

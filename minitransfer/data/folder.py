@@ -19,9 +19,9 @@ train/ or val/; links to folders are followed, a folder reached twice is listed 
 one file reached through links from two classes, or from train/ and val/, is an error, and held-out
 validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
 files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones
-keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
-class folder names, stored as class names, must be, without control characters. A val/ folder
-and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
+keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other
+bytes as ``\\xNN``); class folder names, stored as class names, must be, without control characters.
+A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
 and a link to nothing (a folder moved, on a drive not mounted) are left out of the class table and
 reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of

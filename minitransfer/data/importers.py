@@ -71,8 +71,9 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
     its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed and images lying directly in ``train/`` (each message says how to unpack). Validation labels come from the official
-    devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
+    packed and images lying directly in ``train/`` (each message says how to unpack). Validation
+    labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
+    ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
     sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
     (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
@@ -154,8 +155,9 @@ def _packed_training_archive(folder):
     archives: ILSVRC2012_img_train.tar not unpacked yet; "" otherwise."""
     tars = sorted(path.name for path in folder.iterdir() if path.name.lower().endswith(".tar") and path.is_file()
                   and not inputs.hidden(path.name))
-    return (f"; {inputs.display_name(folder)} holds {_some(tars, 3)}: unpack the training archive (ILSVRC2012_img_train.tar) into train/, then "
-            f"each class tar it holds into its folder, train/<wnid>/" if tars else "")
+    return (f"; {inputs.display_name(folder)} holds {_some(tars, 3)}: unpack the training archive "
+            f"(ILSVRC2012_img_train.tar) into train/, then each class tar it holds into its folder, train/<wnid>/"
+            if tars else "")
 
 
 def _devkit_validation(official, wnids, train):
