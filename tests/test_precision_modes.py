@@ -100,7 +100,7 @@ def test_experiment_passes_the_mode_to_every_run(synthetic_8, tmp_path):
     result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "-o", str(tmp_path / "g"), "--layers", "1",
                                        "--precision", "tf32x3", "--device", "cpu", "--dry-run"])
     assert result.exit_code == 0, result.output
-    commands = [line for line in result.output.splitlines() if " train " in line]
+    commands = [line for line in result.output.splitlines() if " train " in line and " --out " in line]
     assert commands and all("--precision tf32x3" in line for line in commands)
 
 
