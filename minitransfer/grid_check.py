@@ -347,16 +347,25 @@ def _other_runs(out, planned):
 
 def per_class_notes(runs, options):
     """A note for each --per-class count of ``runs`` above the training images of every class of the
-    grid's dataset: such a run keeps every image (as the largest class's count would), so two such
-    counts train the same network, which Figure S1 places at the counts asked for."""
+    grid's dataset: such a run keeps every image (as the largest class's count would), which Figure
+    S1 places at the count asked for. Raise ``ConfigError`` (exit code 2) when two or more counts
+    keep every image (the largest class's count or above): they train the same network, each its
+    own run, which the report shows as as many points."""
     counts = sorted({run.per_class for run in runs if run.kind == "reduced"})
     if not counts:
         return []
     dataset = datasets.open_dataset(options["data"])
     largest = int(np.bincount(dataset.labels("train"), minlength=dataset.num_classes).max())
+    whole = [count for count in counts if count >= largest]
+    if len(whole) > 1:
+        reduces = f"; {largest - 1} is the largest count that still reduces a class" if largest > 1 else ""
+        raise config.ConfigError(
+            f"--per-class {', '.join(map(str, whole[:-1]))} and {whole[-1]} each keep every training image of "
+            f"{dataset.path} (no class has more than {largest}): the same network trained {len(whole)} times, which "
+            f"Figure S1 would show as {len(whole)} points; keep one of them{reduces}")
     return [f"--per-class {count}: no class of {dataset.path} has more than {largest} training images, so these runs "
             f"keep every image, as --per-class {largest} would (Figure S1 places them at {count})"
-            for count in counts if count > largest]
+            for count in whole if count > largest]
 
 
 def check_bases(runs, out, options):

@@ -155,18 +155,34 @@ def test_the_dry_run_shows_weights_left_without_their_run_as_the_failure_they_ar
 
 
 def test_per_class_counts_above_every_class_are_noted_on_the_terminal(micro_data, tmp_path):
-    """With 8 training images a class, --per-class 4,10,100 trains 10 and 100 on every image, as
-    8 would: two identical networks that Figure S1 places at 10 and 100. The runs' train.log
-    warned; the grid's terminal, where the researcher looks, said nothing."""
+    """With 8 training images a class, --per-class 4,10 trains 10 on every image, as 8 would, which
+    Figure S1 places at 10. The run's train.log warned; the grid's terminal, where the researcher
+    looks, said nothing."""
     from minitransfer.cli import main
 
     done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--per-class",
-                                     "4,10,100", "--dry-run", "--device", "cpu"])
+                                     "4,10", "--dry-run", "--device", "cpu"])
     assert done.exit_code == 0, done.output
     notes = [line for line in done.output.splitlines() if line.startswith("note: --per-class")]
-    assert notes == [f"note: --per-class {count}: no class of {micro_data} has more than 8 training images, so these "
-                     f"runs keep every image, as --per-class 8 would (Figure S1 places them at {count})"
-                     for count in (10, 100)]
+    assert notes == [f"note: --per-class 10: no class of {micro_data} has more than 8 training images, so these "
+                     f"runs keep every image, as --per-class 8 would (Figure S1 places them at 10)"]
+
+
+@pytest.mark.parametrize("counts, whole", [("4,10,100", "10 and 100"), ("2,8,1000", "8 and 1000")])
+def test_per_class_counts_that_each_keep_every_image_are_usage_errors(micro_data, tmp_path, counts, whole):
+    """With 8 training images a class, --per-class 4,10,100 planned reduced-0010 and reduced-0100,
+    the same network (every image) trained twice, with a note each, and Figure S1 showed two points
+    that are one; so did 8 (every image too, without a note) and 1000."""
+    from minitransfer.cli import main
+
+    done = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(tmp_path / "g"), "--per-class",
+                                     counts, "--dry-run", "--device", "cpu"])
+    assert done.exit_code == 2, done.output
+    assert done.output.splitlines()[-1] == (
+        f"error: --per-class {whole} each keep every training image of {micro_data} (no class has more than 8): the "
+        f"same network trained 2 times, which Figure S1 would show as 2 points; keep one of them; 7 is the largest "
+        f"count that still reduces a class")
+    assert "note: --per-class" not in done.output and not (tmp_path / "g").exists()
 
 
 def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summary_on_stderr(micro_data, tmp_path):

@@ -63,7 +63,8 @@ def _time_limit(ctx, param, value):
               help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
 @click.option("--per-class", callback=_counts, default="",
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
-                   "them as figure_s1. A count above every class's training images keeps them all (a note says so).")
+                   "them as figure_s1. A count above every class's training images keeps them all (a note says so); "
+                   "two counts that each keep them all, the same network twice, are refused.")
 @click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
               help="Networks per point for the natural split, the all-classes controls and --source-data, "
                    "each with its own base and seed (a random split's replicates are its --split-seed values).")
