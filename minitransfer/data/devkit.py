@@ -63,7 +63,13 @@ def _find(folder, name):
             if candidate.stat().st_size > MAX_FILE_BYTES:
                 raise DatasetError(f"{candidate}: {candidate.stat().st_size} bytes, too large for a devkit file")
             return candidate
-    raise DatasetError(f"{folder / 'data' / name}: missing (is {folder} the ILSVRC2012 devkit, ILSVRC2012_devkit_t12?)")
+    found = sorted({path.name for place in (folder / "data", folder) if place.is_dir() for path in place.iterdir()
+                    if path.suffix == ".mat" or "ground_truth" in path.name})  # another year's names them otherwise
+    held = f"; {folder} holds {' '.join(found[:4])}{' ...' if len(found) > 4 else ''} (another year's devkit?)" \
+        if found else ""
+    raise DatasetError(f"{folder / 'data' / name}: missing (expected the ILSVRC2012 devkit, ILSVRC2012_devkit_t12: "
+                       f"data/{META_FILE} and data/{GROUND_TRUTH_FILE}){held}: give ILSVRC2012_devkit_t12, or pass "
+                       f"--val-labels with a '<file> <label>' list instead")
 
 
 def read_synsets(path):

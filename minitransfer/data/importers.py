@@ -6,6 +6,7 @@ resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-fol
 import collections
 import hashlib
 import pathlib
+import shlex
 import stat
 import zipfile
 
@@ -71,7 +72,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
     its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed and images lying directly in ``train/`` (each message says how to unpack). Validation
+    packed, images lying directly in ``train/``, and a class folder or ``val/`` holding a tar but no
+    image (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -122,8 +124,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         listing(label + 1, len(wnids))
     if without:  # named before hours of decoding, not after as a class none of whose images decoded
         listed = " ".join(without[:10]) + (" ..." if len(without) > 10 else "")
+        packed = [(train / wnid, _tars(train / wnid)) for wnid in without if _tars(train / wnid)]
+        hint = (f"; {inputs.display_name(packed[0][0])} {_unpack_there(*packed[0])}"
+                + (f" (and so in {len(packed) - 1} more)" if len(packed) > 1 else "")) if packed else ""
         raise ds.DatasetError(f"{train}: {len(without)} class folder(s) without an image file "
-                              f"({', '.join(IMAGE_SUFFIXES)}): {listed}")
+                              f"({', '.join(IMAGE_SUFFIXES)}): {listed}{hint}")
     names, labelled_by = {}, val_labels
     if devkit is not None:
         official = ilsvrc_devkit.read_devkit(devkit)
@@ -153,11 +158,25 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 def _packed_training_archive(folder):
     """"; it holds <tar>: unpack ..." when ``folder`` (SOURCE, or its train/ without class folders) holds tar
     archives: ILSVRC2012_img_train.tar not unpacked yet; "" otherwise."""
-    tars = sorted(path.name for path in folder.iterdir() if path.name.lower().endswith(".tar") and path.is_file()
-                  and not inputs.hidden(path.name))
+    tars = _tars(folder)
     return (f"; {inputs.display_name(folder)} holds {_some(tars, 3)}: unpack the training archive "
             f"(ILSVRC2012_img_train.tar) into train/, then each class tar it holds into its folder, train/<wnid>/"
             if tars else "")
+
+
+def _tars(folder):
+    """The names of the tar archives directly in ``folder``, sorted (hidden ones left out)."""
+    return sorted(path.name for path in folder.iterdir() if path.name.lower().endswith(".tar") and path.is_file()
+                  and not inputs.hidden(path.name))
+
+
+def _unpack_there(folder, tars):
+    """"holds <tar>: unpack it there (tar -xf ...)": what to do about ``folder`` holding the archives
+    ``tars`` (names) where its images belong."""
+    command = f"tar -xf {shlex.quote(inputs.display_name(folder / tars[0]))} -C " \
+              f"{shlex.quote(inputs.display_name(folder))}"
+    return f"holds {_some(tars, 3)}: unpack {'it' if len(tars) == 1 else 'each'} there " \
+           f"({command})"
 
 
 def _devkit_validation(official, wnids, train):
@@ -211,6 +230,8 @@ def _validation_items(val, files, labelled_by):
         raise ValueError(f"{val} holds class folders: import this tree with 'minitransfer prepare folder' "
                          f"(class order is the sorted folder names there too)")
     present = [path.name for path in shown if path.is_file()]
+    if _tars(val) and not any(pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES for name in present):
+        raise ds.DatasetError(f"{val}: no image file, but it {_unpack_there(val, _tars(val))}")
     if labelled_by is None:
         raise ValueError(f"{val} holds {len(present)} files but no labels were given: pass --devkit DIR (the official "
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
@@ -292,8 +313,9 @@ class _TinyImageNetSource:
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
-    def text(self, name, required=True):
-        """The text of file ``name`` ("" when missing and not ``required``)."""
+    def text(self, name, required=True, hint=""):
+        """The text of file ``name`` ("" when missing and not ``required``; when ``required``, a ``DatasetError``
+        naming it, followed by ``hint``: what to do)."""
         if self.archive:
             if self.root + name in self.links:
                 raise ds.DatasetError(f"{self.where(name)}: {self.link_reason(name)}")
@@ -301,7 +323,7 @@ class _TinyImageNetSource:
                 return read_member(self.archive, self.members[self.root + name]).decode("utf-8-sig")
             except KeyError as error:
                 if required:
-                    raise ds.DatasetError(f"{self.source}: missing {name}") from error
+                    raise ds.DatasetError(f"{self.source}: missing {name}{hint}") from error
                 return ""
             except ds.DatasetError:
                 raise  # damaged, encrypted, ...: named already
@@ -311,8 +333,14 @@ class _TinyImageNetSource:
         if path.is_file():
             return inputs.read_text(path, name)
         if required:
-            raise ds.DatasetError(f"{path}: missing")
+            raise ds.DatasetError(f"{path}: missing{hint}")
         return ""
+
+    def unpack_again(self):
+        """What to do about a file or folder of the distribution missing from this tree: get all of it back."""
+        if self.archive:
+            return f"download tiny-imagenet-200.zip again ({inputs.display_name(self.source)} lacks part of it)"
+        return "unpack tiny-imagenet-200.zip again (an unpacking interrupted?), or give the zip itself as SOURCE"
 
     def files(self, folder):
         """Names of the files directly in ``folder`` (hidden ones left out; none when there is no such folder); as
@@ -395,7 +423,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         train_labels += [label_of[wnid]] * len(found)
     if without:
         raise ds.DatasetError(f"{source}: wnids.txt lists {len(without)} class(es) without an image in "
-                              f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}")
+                              f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}"
+                              f": {tree.unpack_again()}")
     val_files, val_wnids = _tiny_validation(tree, label_of)
     subsets, skipped = {}, []
     for subset, files, labels in (("train", train_items, train_labels),
@@ -464,7 +493,9 @@ def _tiny_annotations(tree, label_of, required):
     """{file name: wnid} of ``val/val_annotations.txt``, in its order ({} when missing and not ``required``)."""
     annotated, line_of = {}, {}
     annotations = tree.where("val/val_annotations.txt")
-    for number, line in enumerate(tree.text("val/val_annotations.txt", required).splitlines(), start=1):
+    hint = (f" (it labels val/images/): {tree.unpack_again()}; a val/ already sorted into class folders "
+            f"(val/<wnid>/) needs no labels, and 'minitransfer prepare folder' reads such a tree too")
+    for number, line in enumerate(tree.text("val/val_annotations.txt", required, hint).splitlines(), start=1):
         fields = line.split("\t")
         if not fields[0].strip():
             continue

@@ -692,3 +692,65 @@ def test_an_import_killed_then_rerun_writes_the_same_files(imagenet_tree, tiny_z
                                                                                   "--val-labels", str(labels)]
     arguments = ["prepare", *source, "data", "--size", "8", "--shard-size", "2", "--workers", "2"]
     assert_import_survives_a_kill(arguments, path, tmp_path)
+
+
+@pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
+@pytest.mark.parametrize("lost", ["val_annotations", "a-class-folder"])
+def test_a_tiny_imagenet_missing_a_part_says_to_unpack_it_again(tiny_zip, tmp_path, unpacked, lost):
+    """They named the file at fault only: 'val/val_annotations.txt: missing', 'wnids.txt lists 1 class(es)
+    without an image in train/<wnid>/images/: n02084071'."""
+    gone = "val/val_annotations.txt" if lost == "val_annotations" else "train/n02084071/"
+    source = tmp_path / "partial.zip"
+    with zipfile.ZipFile(tiny_zip) as original, zipfile.ZipFile(source, "w") as partial:
+        for info in original.infolist():
+            if not info.filename.startswith(f"tiny-imagenet-200/{gone}"):
+                partial.writestr(info, original.read(info))
+    if unpacked:
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp_path / "unpacked")
+        source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    again = ("unpack tiny-imagenet-200.zip again (an unpacking interrupted?), or give the zip itself as SOURCE"
+             if unpacked else f"download tiny-imagenet-200.zip again ({source} lacks part of it)")
+    if lost == "val_annotations":
+        missing = (f"{source / 'val' / 'val_annotations.txt'}: missing" if unpacked
+                   else f"{source}: missing val/val_annotations.txt")
+        assert (f"{missing} (it labels val/images/): {again}; a val/ already sorted into class folders (val/<wnid>/) "
+                f"needs no labels, and 'minitransfer prepare folder' reads such a tree too\n") in result.output
+    else:
+        assert f"train/<wnid>/images/: n02084071: {again}\n" in result.output, result.output
+
+
+@pytest.mark.parametrize("where", ["class-folder", "val"])
+def test_a_folder_holding_only_its_tar_says_to_unpack_it_there(imagenet_tree, tmp_path, where):
+    """A class folder or val/ holding its archive, not its images: it said 'class folder(s) without an image
+    file' or that val/ lacks the labelled files."""
+    root, labels, *_ = imagenet_tree
+    folder = root / "train" / WNIDS[1] if where == "class-folder" else root / "val"
+    with tarfile.open(tmp_path / "images.tar", "w") as archive:
+        for image in sorted(folder.iterdir()):
+            archive.add(image, image.name)
+            image.unlink()
+    (tmp_path / "images.tar").rename(folder / "packed.tar")
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
+                                       str(labels)])
+    assert result.exit_code == 65, result.output
+    unpack = f"holds packed.tar: unpack it there (tar -xf {folder / 'packed.tar'} -C {folder})"
+    expected = (f"{WNIDS[1]}; {folder} {unpack}" if where == "class-folder"
+                else f"{folder}: no image file, but it {unpack}")
+    assert expected in result.output, result.output
+
+
+def test_a_devkit_of_another_year_names_the_files_it_expected_and_found(imagenet_tree, tmp_path):
+    root, *_ = imagenet_tree
+    kit = tmp_path / "ILSVRC2014_devkit"
+    (kit / "data").mkdir(parents=True)
+    (kit / "data" / "meta_clsloc.mat").write_bytes(b"x")
+    (kit / "data" / "ILSVRC2014_clsloc_validation_ground_truth.txt").write_text("1\n")
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--devkit", str(kit)])
+    assert result.exit_code == 65, result.output
+    assert (f"{kit / 'data' / 'meta.mat'}: missing (expected the ILSVRC2012 devkit, ILSVRC2012_devkit_t12: "
+            f"data/meta.mat and data/ILSVRC2012_validation_ground_truth.txt); {kit} holds "
+            f"ILSVRC2014_clsloc_validation_ground_truth.txt meta_clsloc.mat (another year's devkit?): give "
+            f"ILSVRC2012_devkit_t12, or pass --val-labels with a '<file> <label>' list instead") in result.output
