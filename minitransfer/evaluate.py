@@ -19,6 +19,7 @@ from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
 from minitransfer.resume import precision_history
+from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import load_net
 
 
@@ -65,15 +66,7 @@ def summarize(rows):
     best = sorted((row["top1"] for row in rows), reverse=True)
     final = max(rows, key=lambda row: row["iteration"])
     return {"final": {k: final[k] for k in ("iteration", "top1", "top5", "loss")}, "best_top1": best[0],
-            "mean10_top1": float(np.mean(best[:10])), "evaluations": len(rows)}
-
-
-def mean_best_words(evaluations):
-    """How a summary line names :func:`summarize`'s ``mean10_top1``: "mean of 10 best", or for a run
-    with fewer evaluations, whose value is the mean of them all, "mean of the 3 best (3 evaluations)"."""
-    if evaluations >= 10:
-        return "mean of 10 best"
-    return f"mean of the {evaluations} best ({evaluations} evaluation{'' if evaluations == 1 else 's'})"
+            "mean10_top1": float(np.mean(best[:BEST_EVALUATIONS])), "evaluations": len(rows)}
 
 
 def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):

@@ -35,7 +35,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.rundir import holder, run_dir_for
+from minitransfer.rundir import BEST_EVALUATIONS, holder, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -337,8 +337,6 @@ def few_evaluations(runs, out, options, resolve):
     instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
     plan of a base run (:func:`minitransfer.grid_check.resolved_plan`), one per set of fields its
     bases share; a copy trains with its base's schedule."""
-    from minitransfer.results import BEST_EVALUATIONS  # results imports this module
-
     by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
     for run in runs:
         base = by_name.get(run.parent, run)
@@ -399,7 +397,7 @@ def visible_gpus():
     if listed is not None:
         entries = []
         for entry in (part.strip() for part in listed.split(",")):
-            if not (entry.isascii() and entry.isdigit() or entry.startswith(("GPU-", "MIG-"))):
+            if not is_gpu_id(entry):
                 break
             entries.append(entry)
         return tuple(entries)
@@ -407,6 +405,17 @@ def visible_gpus():
         return tuple(str(index) for index in range(cuda.cupy().cuda.runtime.getDeviceCount()))
     except cuda.CudaUnavailable:
         return ()
+
+
+def is_gpu_index(text):
+    """Whether ``text`` is a GPU index as CUDA reads one ("²" is a digit to str.isdigit, not to int())."""
+    return text.isascii() and text.isdigit()
+
+
+def is_gpu_id(text):
+    """Whether ``text`` names a GPU as CUDA_VISIBLE_DEVICES does: an index, or a GPU-/MIG- UUID as
+    ``nvidia-smi -L`` lists them."""
+    return is_gpu_index(text) or text.startswith(("GPU-", "MIG-"))
 
 
 def gpu_name(entry):

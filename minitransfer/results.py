@@ -42,10 +42,10 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
 from minitransfer.resume import precision_history
+from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
-BEST_EVALUATIONS = 10       # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
 INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
 RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package

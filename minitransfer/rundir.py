@@ -255,6 +255,18 @@ def read_metrics(path, most=None):
     return records
 
 
+BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
+
+
+def mean_best_words(evaluations):
+    """How a line names result.json's ``mean10_top1`` of a run of ``evaluations`` evaluations: "mean of
+    10 best", or for a run with fewer, whose value is the mean of them all, "mean of the 3 best (3
+    evaluations)"."""
+    if evaluations >= BEST_EVALUATIONS:
+        return f"mean of {BEST_EVALUATIONS} best"
+    return f"mean of the {evaluations} best ({evaluations} evaluation{'' if evaluations == 1 else 's'})"
+
+
 LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
 
 
@@ -264,14 +276,9 @@ def divergence(metrics):
     diverge again; "" otherwise (training, stopped, finished or failed in another way). Only the end
     of the log is read: a CaffeNet run's is 60 MB."""
     try:
-        stream = open(metrics, "rb")
+        record = fileio.parse_json(fileio.last_line(metrics, LAST_LINE_BYTES) or "{}")
     except FileNotFoundError:
         return ""
-    with stream:
-        stream.seek(max(0, stream.seek(0, os.SEEK_END) - LAST_LINE_BYTES))
-        lines = stream.read().decode("utf-8", "replace").split("\n")
-    try:
-        record = fileio.parse_json(next((line for line in reversed(lines) if line.strip()), "{}"))
     except ValueError:  # a torn last line: not a divergence train logged
         return ""
     if not isinstance(record, dict) or record.get("event") != "diverged":
@@ -467,6 +474,9 @@ class StopRequests(list):
         self._previous = {}
 
 
+BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
+
+
 class RunBusy(RuntimeError):
     """Another process holds the run directory's lock (exit code 2); ``pid`` names it."""
 
@@ -521,8 +531,8 @@ class RunLock:
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
-                raise RunBusy(f"{self.run_dir} is in use by another minitransfer process{holder_named(pid)}; wait for "
-                              f"it to finish or stop it, then rerun", pid)
+                raise RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun",
+                              pid)
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)

@@ -41,14 +41,13 @@ import subprocess
 import time
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, fileio, launcher, rundir
+from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      gpu_name, is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
-BUSY_TEXT = " is in use by another minitransfer process"  # in its error line then (rundir.RunLock's RunBusy)
 STOP_RESEND_SECONDS = 1.0
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -327,12 +326,10 @@ class _Scheduler:
         (its last line: rundir.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
         found it free, and has ended since."""
         try:
-            with open(run_dir(self.out, run) / LOG_FILE, "rb") as log:
-                log.seek(max(log.seek(0, os.SEEK_END) - 4096, 0))
-                lines = log.read().decode("utf-8", "replace").splitlines()
+            last = fileio.last_line(run_dir(self.out, run) / LOG_FILE, 4096)
         except OSError:
             return False
-        return bool(lines) and lines[-1].startswith("error: ") and BUSY_TEXT in lines[-1]
+        return last.startswith("error: ") and rundir.BUSY in last
 
     def _collect_elsewhere(self):
         for run in list(self.elsewhere):
@@ -505,7 +502,7 @@ def _accuracy_note(out, run):
     if not isinstance(value, (int, float)):
         return ""
     evaluations = result.get("evaluations")
-    counted = evaluate.mean_best_words(evaluations) if isinstance(evaluations, int) else "mean of 10 best"
+    counted = rundir.mean_best_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
     return f": {counted} {value:.4f}"
 
 

@@ -34,10 +34,10 @@ from minitransfer.resume import check_destination, precision_change, read_base, 
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
-from minitransfer.evaluate import evaluate, mean_best_words, summarize, until_stopped, validation_loader
+from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, weights_record
+from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, mean_best_words, weights_record
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 

@@ -104,7 +104,7 @@ def test_the_summary_lines_say_how_many_evaluations_the_mean_of_the_best_is_over
     training.train(training.TrainConfig(out=str(tmp_path / "once.h5"), data=data, half="A", seed=3,
                                         **{**FAST, "max_iter": 2, "quiet": False}))
     assert ", mean of the 1 best (1 evaluation) " in capsys.readouterr().err
-    assert [evaluate.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
+    assert [rundir.mean_best_words(count) for count in (10, 12)] == ["mean of 10 best"] * 2
 
 
 def test_frozen_transfer_keeps_copied_layers_bit_identical(base_a, data, tmp_path):

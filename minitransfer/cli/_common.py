@@ -498,14 +498,10 @@ class GpuIds(click.ParamType):
         parts = [part.strip() for part in value.split(",")]
         if not all(parts):
             self.fail(f"an empty GPU id in {value!r} (expected e.g. 0,1)", param, ctx)
-        wrong = [part for part in parts if not (_is_index(part) or part.startswith(("GPU-", "MIG-")))]
+        wrong = [part for part in parts if not experiment.is_gpu_id(part)]
         if wrong:
             self.fail(f"{', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)", param, ctx)
         return value
-
-
-def _is_index(text):
-    return text.isascii() and text.isdigit()  # "²" is a digit to str.isdigit, not to int()
 
 
 def choose_devices(device, gpus=None):
@@ -542,7 +538,7 @@ def _visible_entry(gpu, visible, gpus):
     ``visible`` (:func:`minitransfer.experiment.visible_gpus`) has at that index, or the UUID itself."""
     listed = os.environ.get("CUDA_VISIBLE_DEVICES")
     among = f"CUDA_VISIBLE_DEVICES={listed} lists {len(visible)}" if listed is not None else f"{len(visible)} visible"
-    if _is_index(gpu):
+    if experiment.is_gpu_index(gpu):
         if int(gpu) >= len(visible):
             raise config.ConfigError(f"--gpus {gpus}: there is no GPU {gpu} here ({among}, numbered from 0)")
         return visible[int(gpu)]
