@@ -28,6 +28,10 @@ does (:class:`~minitransfer.grid_check.GridLock`): a local ``experiment`` with o
 OUT while a task runs is refused (one started while the tasks only wait in the queue is not: nothing of
 theirs is in OUT yet to tell it); a step that exits 0 without finishing the run (srun does so
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
+A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
+submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
+to release it, then ends as done where the run is finished, or trains it, resuming what it left; a
+run taken by another process just as the task starts it, and released already, is started again once.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
@@ -46,9 +50,10 @@ import pathlib
 import re
 import shlex
 
-from minitransfer import config, fileio
+from minitransfer import config, fileio, rundir
 from minitransfer import experiment as grid
 from minitransfer.grid_check import GridLock, replaced_plan
+from minitransfer.scheduler import EXIT_BUSY
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -210,7 +215,8 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         "esac",
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
-        'if [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; then',
+        'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
+        "if finished; then",
         '  echo "run $run: already finished"',
         "  exit 0",
         "fi",
@@ -221,17 +227,51 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
-        'echo "\\$ ${command[*]}" >> "$log"',
-        "# A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
-        "# and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
-        "# would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
-        "# would read the path as a file name pattern (a folder named 10%noise becomes 100oise).",
-        "trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
-        'srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
-        "pid=$!",
-        'wait "$pid"',
-        "status=$?",
-        'while [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
+        "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
+        "# submission) holds its lock (flock on <run>.run/lock, rundir.RunLock), which the kernel releases when",
+        "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
+        "waited_for_release() {",
+        f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
+        "  flock --shared --nonblock 7",
+        '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
+        '  local pid=""',
+        "  read -r pid <&7 || true",
+        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run"',
+        "  flock --shared 7",
+        "  exec 7<&-",
+        "}",
+        "busy=no raced=no",
+        "while :; do",
+        "  # a refusal with nobody seen holding the run after it: a race lost to a process that has ended",
+        "  # already; started again once, as a local grid does (another process taking it each time would",
+        "  # loop forever)",
+        '  if ! waited_for_release && [ "$busy" = yes ]; then',
+        '    if [ "$raced" = yes ]; then break; fi',
+        "    raced=yes",
+        "  fi",
+        '  if finished; then echo "run $run: finished by another process"; exit 0; fi',
+        '  size=$(stat --format=%s "$log" 2>/dev/null || echo 0)',
+        '  echo "\\$ ${command[*]}" >> "$log"',
+        "  # A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
+        "  # and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
+        "  # would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
+        "  # would read the path as a file name pattern (a folder named 10%noise becomes 100oise).",
+        "  trap 'scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
+        '  srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
+        "  pid=$!",
+        '  wait "$pid"',
+        "  status=$?",
+        '  while [ "$status" -gt 128 ] && kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done',
+        "  trap - TERM",
+        "  # Refused as another process took the run between the wait and the step's start: its error is",
+        "  # among the lines this step wrote (srun may add its own after it).",
+        f'  if [ "$status" -ne {EXIT_BUSY} ] || ! tail --bytes="+$((size + 1))" "$log" | '
+        f'grep --fixed-strings -- {shlex.quote(rundir.BUSY)} | grep --quiet "^error: "; then',
+        "    break",
+        "  fi",
+        "  busy=yes",
+        '  echo "run $run: taken by another process as this task started it"',
+        "done",
         "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
         "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
         'state=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%T 2>/dev/null || true)',
@@ -244,7 +284,7 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
         'elif [ "$status" -ne 0 ]; then',
         '  echo "run $run: FAILED with exit $status; see $log" >&2',
-        'elif ! [ -f "$out/$run.h5" ] || ! [ -f "$out/$run.run/result.json" ]; then',
+        "elif ! finished; then",
         '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
         "  status=1",
         "else",

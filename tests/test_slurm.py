@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import numpy as np
@@ -16,15 +17,16 @@ import pytest
 from click.testing import CliRunner
 
 import slurm_cluster
-from minitransfer import checkpoint, grid_check, report, scheduler, slurm
+from minitransfer import checkpoint, grid_check, report, rundir, scheduler, slurm
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
 
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
-# it; exits FAKE_TRAIN_EXIT when set; otherwise writes the weights and result.json. Each event is
-# appended to <run>.run/events.
+# it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
+# exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
+# writes the weights and result.json. Each event is appended to <run>.run/events.
 FAKE_TRAIN = textwrap.dedent('''
     import os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -35,21 +37,26 @@ FAKE_TRAIN = textwrap.dedent('''
             f.write(event + "\\n")
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    refused = (folder / "events").read_text().split().count("busy") if (folder / "events").exists() else 0
+    if refused < int(os.environ.get("FAKE_TRAIN_BUSY", "0")):
+        note("busy")
+        print(f"error: {folder}BUSY_WORDS (PID 1); wait for it to finish or stop it, then rerun", flush=True)
+        sys.exit(2)
     note("resume" if (folder / "checkpoint").exists() else "start")
     print("fake training", flush=True)
     if os.environ.get("FAKE_TRAIN_EXIT"):
         sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
-    deadline = time.time() + float(os.environ.get("FAKE_TRAIN_SECONDS", "0"))
-    while time.time() < deadline:
-        if stop:
-            (folder / "checkpoint").write_text("iteration")
-            note("interrupted")
-            sys.exit(75)
+    while os.environ.get("FAKE_TRAIN_UNTIL_STOPPED") and not stop:
         time.sleep(0.01)
+    if stop:
+        (folder / "checkpoint").write_text("iteration")
+        note("interrupted")
+        sys.exit(75)
     weights.write_text("weights")
     (folder / "result.json").write_text("{}")
     note("finished")
-''')
+''').replace("BUSY_WORDS", rundir.BUSY)
+GUARD_SECONDS = 600  # against a hang only: the tests wait for what the fakes write, never for a time to pass
 
 FAKE_TOOLS = {
     # sbatch: records its arguments, answers job ids 1001, 1002, ... as --parsable does (id;cluster); the
@@ -367,22 +374,30 @@ def run_task(scripts, script, task, job="77", **env):
                             stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
+def wait_for_file(path, task):
+    """Until ``path`` exists (the fake train writes its events once its SIGTERM handler is set); fails
+    at once if the task ends first, and after GUARD_SECONDS."""
+    deadline = time.monotonic() + GUARD_SECONDS
+    while not path.exists():
+        assert task.poll() is None, task.communicate()[0]
+        assert time.monotonic() < deadline, f"no {path} after {GUARD_SECONDS} s"
+        time.sleep(0.02)
+
+
 def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_SECONDS="30")
-    deadline = time.monotonic() + 30
-    while not (out / "random0/baseB.run/events").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_UNTIL_STOPPED="1")
+    wait_for_file(out / "random0/baseB.run/events", task)
     task.send_signal(signal.SIGTERM)  # scancel --batch --signal=TERM: to the script, which passes it on
-    output = task.communicate(timeout=30)[0]
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
     assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "79"]  # the task's job id
     assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
 
     again = run_task(scripts, "bases.sh", 1)
-    output = again.communicate(timeout=30)[0]
+    output = again.communicate(timeout=GUARD_SECONDS)[0]
     assert again.returncode == 0, output
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
@@ -390,7 +405,7 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     assert log.count("$ ") == 2 and "--half B" in log
 
     finished = run_task(scripts, "bases.sh", 1)
-    assert "run random0/baseB: already finished" in finished.communicate(timeout=30)[0]
+    assert "run random0/baseB: already finished" in finished.communicate(timeout=GUARD_SECONDS)[0]
     assert finished.returncode == 0
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
 
@@ -403,10 +418,8 @@ def test_a_grid_with_other_options_is_refused_while_a_task_trains_in_its_folder(
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     runs, options = grid.plan_grid(layers=(2,)), dict(OPTIONS, data=synthetic_8)
     slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
-    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_SECONDS="30")
-    deadline = time.monotonic() + 30
-    while not (out / "random0/baseB.run/events").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_UNTIL_STOPPED="1")
+    wait_for_file(out / "random0/baseB.run/events", task)
     try:
         assert grid_check.others_at_work(out)
         with pytest.raises(grid_check.GridMismatch, match=f"another minitransfer experiment works on {out} now, "
@@ -415,7 +428,7 @@ def test_a_grid_with_other_options_is_refused_while_a_task_trains_in_its_folder(
                                log=lambda line: None)
     finally:
         task.send_signal(signal.SIGTERM)
-        output = task.communicate(timeout=30)[0]
+        output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
     assert not grid_check.others_at_work(out)  # released with the task
 
@@ -428,7 +441,7 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_JOB_STATE=state)
-    output = task.communicate(timeout=30)[0]
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
     assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
             "(cancelled, or out of time); rerun submit.sh to resume it") in output
@@ -439,11 +452,79 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT="65")
-    output = task.communicate(timeout=30)[0]
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 65
     assert "FAILED with exit 65" in output and not (fake_slurm / "scontrol").exists()
     unknown = run_task(scripts, "transfers.sh", 99)
-    assert "no run for array task 99" in unknown.communicate(timeout=30)[0] and unknown.returncode == 2
+    assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
+
+
+def output_until(task, text):
+    """The task's output up to the line holding ``text``, read as it comes (a watchdog kills the task
+    after GUARD_SECONDS, which ends its output)."""
+    watchdog = threading.Timer(GUARD_SECONDS, task.kill)
+    watchdog.start()
+    lines = []
+    try:
+        for line in task.stdout:
+            lines.append(line)
+            if text in line:
+                return "".join(lines)
+    finally:
+        watchdog.cancel()
+    raise AssertionError(f"the task ended (exit {task.wait()}) without {text!r}:\n{''.join(lines)}")
+
+
+@pytest.mark.parametrize("finished_there", [True, False], ids=["finished-there", "stopped-there"])
+def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, finished_there):
+    """Another process trains the run (a local grid of the same options on OUT, or a task of a second
+    submission): the task's train was refused (exit 2), and the task failed, although that process
+    would finish the run. It waits for it to release the run's lock, then ends as done where that
+    process finished the run, or trains it (resuming from what it left) where it stopped unfinished."""
+    out, scripts = tmp_path / "my grid's ü" / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    with rundir.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
+        task = run_task(scripts, "bases.sh", 1)
+        waiting = output_until(task, "waiting for it to release the run")
+        assert f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting" in waiting
+        if finished_there:
+            finish(out, "random0/baseB")
+    output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 0, output
+    events = out / "random0/baseB.run/events"
+    if finished_there:
+        assert output.endswith("run random0/baseB: finished by another process\n") and not events.exists()
+    else:
+        assert output.endswith("run random0/baseB: done\n") and events.read_text().split() == ["start", "finished"]
+
+
+@pytest.mark.parametrize("refusals, status, events", [(1, 0, ["busy", "start", "finished"]), (3, 2, ["busy", "busy"])],
+                         ids=["once", "again"])
+def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, fake_slurm, refusals, status, events):
+    """train refused the run as in use, but nobody holds it any more: the process that took it just
+    before has ended. Started again once, as a local grid does (it used to fail at once); refused
+    again, the task fails rather than loop, should another process take the run at each start."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_BUSY=str(refusals))
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == status, output
+    assert (out / "random0/baseA.run/events").read_text().split() == events
+    assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
+    assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED with exit 2; see "
+                           f"{out / 'random0/baseA.run/train.log'}\n"), output
+
+
+def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
+    """A run's lock is flock's, which dies with its process: the lock file of a process that was killed
+    (or one written by hand) holds the task up no more than an absent one."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    (out / "random0/baseA.run").mkdir(parents=True, exist_ok=True)
+    (out / "random0/baseA.run" / rundir.RunLock.FILE).write_text("999999\n")
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 0 and output.endswith("run random0/baseA: done\n") and "waiting" not in output, output
 
 
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
@@ -452,7 +533,7 @@ def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name
     out, scripts = tmp_path / "noise 10%noise %j" / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "bases.sh", 0)
-    output = task.communicate(timeout=30)[0]
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0, output
     assert "run random0/baseA: done" in output
     log = (out / "random0/baseA.run/train.log").read_text()
@@ -471,7 +552,7 @@ def test_scripts_hold_the_bytes_of_a_path_that_is_not_utf_8(tmp_path, fake_slurm
     assert os.fsencode(out) in (scripts / "bases.sh").read_bytes()
     assert f"{scripts}/logs".encode("utf-8", "surrogateescape") in (scripts / "transfers.sh").read_bytes()
     task = run_task(scripts, "bases.sh", 0)
-    assert task.communicate(timeout=30)[0].endswith("run random0/baseA: done\n")
+    assert task.communicate(timeout=GUARD_SECONDS)[0].endswith("run random0/baseA: done\n")
     assert (out / "random0/baseA.run/train.log").read_bytes().endswith(b"fake training\n")
 
 
@@ -481,7 +562,7 @@ def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fa
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT="0")
-    output = task.communicate(timeout=30)[0]
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 1, output
     assert "run random0/baseA: FAILED: its job step exited 0 without finishing the run" in output
     assert "done" not in output
