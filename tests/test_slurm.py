@@ -781,15 +781,32 @@ def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(clust
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     job = submitted_jobs(submit(cluster, slurm.emit_slurm([run], out, scripts, real_options(max_iter=100000))))["bases"]
     log = grid.run_dir(out, run) / grid.LOG_FILE
-    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
+    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), SETTLE_SECONDS,
+                     "the first iterations")
     cluster.command("scancel", f"{job}_0")
     slurm_log = scripts / "logs" / f"bases-{job}_0.out"
-    cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), 60, "the task to see the training's exit")
+    cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), SETTLE_SECONDS, "the task to see the training's exit")
     assert settle(cluster) == {}
     assert "not requeued: the job is COMPLETING (cancelled, or out of time)" in slurm_log.read_text()
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record
     assert grid.run_status(out, run).startswith("resume at iteration ")
+
+
+def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_path):
+    """A task whose run another process trains (its lock held here, as that process's train holds it)
+    waits for it, then trains what it left unfinished (it used to fail with train's refusal, exit 2)."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    script = slurm.emit_slurm([run], out, scripts, real_options())
+    with rundir.RunLock(grid.run_dir(out, run)):
+        job = submitted_jobs(submit(cluster, script))["bases"]
+        slurm_log = scripts / "logs" / f"bases-{job}_0.out"
+        cluster.wait_for(lambda: slurm_log.exists() and "waiting for it to release the run" in slurm_log.read_text(),
+                         SETTLE_SECONDS, "the task to wait for the run")
+    assert settle(cluster) == {}
+    assert grid.is_finished(out, run), slurm_log.read_text()
+    assert slurm_log.read_text().endswith("run random0/baseA: done\n")
 
 
 def weights(path):
@@ -811,7 +828,8 @@ def test_real_slurm_sigterm_requeues_and_resumes_to_the_same_weights(cluster, tm
 
     job = submitted_jobs(submit(cluster, script))["bases"]
     log = grid.run_dir(out, run) / grid.LOG_FILE
-    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), 60, "the first iterations")
+    cluster.wait_for(lambda: log.exists() and "\niteration " in log.read_text(), SETTLE_SECONDS,
+                     "the first iterations")
     cluster.command("scancel", *scancel, f"{job}_0")
     assert settle(cluster) == {}
 
