@@ -5,6 +5,7 @@ without root or without Debian's slurm-wlm and munge)."""
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -525,6 +526,44 @@ def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
     task = run_task(scripts, "bases.sh", 0)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0 and output.endswith("run random0/baseA: done\n") and "waiting" not in output, output
+
+
+@pytest.mark.parametrize("unset", ["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_JOB_ID", "SLURM_JOB_ID"])
+def test_task_run_by_hand_is_refused_before_it_trains(tmp_path, fake_slurm, unset):
+    """`bash bases.sh` outside SLURM, SLURM_ARRAY_TASK_ID set by hand or not: it used to die on the
+    first unset variable (exit 1, "SLURM_ARRAY_JOB_ID: unbound variable"), with the grid's lock taken,
+    or, without SLURM_JOB_ID, after the training."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SLURM_")}
+    env.update({name: "7" for name in ("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_JOB_ID", "SLURM_JOB_ID") if name != unset})
+    env["SLURM_ARRAY_TASK_ID"] = "0" if unset != "SLURM_ARRAY_TASK_ID" else ""
+    done = subprocess.run(["bash", str(scripts / "bases.sh")], env=env, capture_output=True, text=True,
+                          timeout=GUARD_SECONDS)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    assert done.stderr == (f"{scripts / 'bases.sh'}: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID "
+                           "or SLURM_JOB_ID unset): submit the grid with submit.sh\n")
+    assert not (out / "random0/baseA.run/events").exists()
+
+
+@pytest.mark.parametrize("in_the_way", [False, True], ids=["deleted", "file-in-the-way"])
+def test_task_of_a_run_whose_folder_is_gone(tmp_path, fake_slurm, in_the_way):
+    """The folders the plan wrote were deleted before the task ran: it makes them again and trains.
+    A file in their way is one error naming it (exit 74, I/O); the task used to go on past mkdir's
+    error to the grid's lock and the training, failing at each, and ended "FAILED with exit 1; see" a
+    log that could not be written."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    shutil.rmtree(out / "random0")
+    if in_the_way:
+        (out / "random0").write_text("not a folder")
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    if in_the_way:
+        assert task.returncode == 74 and output.startswith("run random0/baseA: mkdir: cannot create directory"), output
+        assert output.count("\n") == 1 and str(out / "random0") in output, output
+    else:
+        assert task.returncode == 0 and output.endswith("run random0/baseA: done\n"), output
 
 
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
