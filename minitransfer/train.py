@@ -21,6 +21,7 @@ or checkpoint, so the last good checkpoint stays intact.
 import contextlib
 import dataclasses
 import math
+import os
 import pathlib
 import time
 
@@ -106,7 +107,7 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
-    plan = resolve(config, read_base=read_base)
+    plan = resolve(_through_link(config), read_base=read_base)
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
@@ -125,6 +126,16 @@ def train(config, on_iteration=None):
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
+
+
+def _through_link(config):
+    """``config`` with an ``out`` that is a symbolic link (``baseA.h5 -> /scratch/me/baseA.h5``) naming
+    the file it leads to, as any other path of a run is followed: the run's folder is the one beside
+    that file, whose run it continues, and the weights are written there, leaving the link in place
+    (a run folder was made beside the link, and the weights replaced the link)."""
+    if not isinstance(config.out, (str, os.PathLike)) or not os.path.islink(config.out):
+        return config
+    return dataclasses.replace(config, out=os.path.realpath(config.out))
 
 
 def _finished_read_only(plan):
