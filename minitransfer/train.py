@@ -406,9 +406,10 @@ def _norm(a):
 def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
     norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
                       for layer in net.weight_layers)
-    # resumed as it is, the run would replay its iterations bit for bit and diverge again; changed, it is refused
-    last = (f", and start the run over (`overwrite=True`): resumed from its last good checkpoint {checkpoint_path}, "
-            f"it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
+    # resumed as it is, the run would replay its iterations bit for bit and diverge again; with another rate it is
+    # refused, and `overwrite` beside `resume` continues the checkpoint rather than start over
+    last = (f", and start the run over (`overwrite=True`, without `resume`): resumed from its last good checkpoint "
+            f"{checkpoint_path}, it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
     raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
               if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
     also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
