@@ -261,12 +261,12 @@ class _Run:
     def iteration(self, iteration, x, labels):
         """Forward, backward and update on one batch, then log and evaluate when due; returns the lr."""
         c = self.plan.config
+        done = iteration + 1  # as metrics.jsonl counts them: its row `done` is this iteration's
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
             loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
             loss_value = float(loss)
             if not math.isfinite(loss_value):
-                raise self._divergence(iteration, f"loss became {loss_value}", lr)
-        done = iteration + 1
+                raise self._divergence(done, f"loss became {loss_value}", lr)
         self.done, self.lr = done, lr
         if done % c.log_every == 0 or done == c.max_iter:
             top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))

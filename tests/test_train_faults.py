@@ -452,3 +452,13 @@ def test_out_a_link_to_a_weights_file_trains_beside_the_file_it_leads_to(micro_d
     _train(link, micro_data, overwrite=True, seed=1)
     assert link.is_symlink() and checkpoints.load(link).meta["config"]["seed"] == 1
     assert not (tmp_path / "baseA.run").exists()
+
+
+def test_a_divergence_names_the_iteration_as_metrics_jsonl_counts_it(micro_data, tmp_path):
+    """The loss of the 4th iteration became NaN: the diagnostic said "at iteration 3" with the 4th's
+    rate, beside metrics.jsonl's row for iteration 3, whose loss was finite and rate another."""
+    with pytest.raises(training.Diverged, match=r"^loss became nan at iteration 4 \(lr 0\.3\)"):
+        _train(tmp_path / "d.h5", micro_data, base_lr=3, max_iter=12, eval_every=100, log_every=1)
+    *rows, diverged = rundir.read_metrics(tmp_path / "d.run" / "metrics.jsonl")
+    assert [row["iteration"] for row in rows] == [1, 2, 3] and rows[-1]["lr"] == 3
+    assert diverged["event"] == "diverged" and diverged["iteration"] == 4
