@@ -9,3 +9,7 @@ Importing minitransfer never needs CuPy or a GPU.
 """
 
 __version__ = "0.1.0"
+
+from minitransfer import cpus as _cpus  # noqa: E402
+
+_cpus.bound_blas_threads()  # before anything loads NumPy: its BLAS reads its thread count as it loads

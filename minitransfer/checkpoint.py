@@ -40,7 +40,7 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import fileio, models, rundir
+from minitransfer import __version__, fileio, models, rundir
 from minitransfer.ops import precision as precisions
 
 FORMAT = "minitransfer-checkpoint"
@@ -225,8 +225,10 @@ def _read(f, path, with_solver):
                               f"{_format(f)!r}, expected {FORMAT!r})")
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
     if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
+        newer = (f": it was written by a newer minitransfer; upgrade this one ({__version__}) to read it"
+                 if type(version) is int and version > FORMAT_VERSION else "")
         raise CheckpointError(f"checkpoint {path}: format version {version!r:.80}, this minitransfer reads "
-                              f"{FORMAT_VERSION}")
+                              f"{FORMAT_VERSION}{newer}")
     preset = fileio.plain_attribute(f.attrs.get("preset"))
     if not isinstance(preset, str) or preset not in models.PRESETS:
         raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")

@@ -7,10 +7,16 @@ time: threads and processes sized for 64 would take turns on 2. The quota is cgr
 ``cpu.max`` ("QUOTA PERIOD", "max" for none) or v1's ``cpu.cfs_quota_us`` (-1 for none) over
 ``cpu.cfs_period_us``, of the process's cgroup and its ancestors (the tightest binds), rounded up:
 1.5 cores' quota keeps two busy.
+
+NumPy's BLAS (OpenBLAS in NumPy's wheels) starts as many threads as the affinity allows, blind to
+the quota: :func:`bound_blas_threads`, called as minitransfer is imported, bounds them for a single
+run (``train``, a grid of one slot; a grid of several gives each its share of the cores).
 """
 
+import importlib
 import math
 import os
+import sys
 
 from minitransfer.memory_limit import cgroup_folders
 
@@ -18,12 +24,32 @@ from minitransfer.memory_limit import cgroup_folders
 def usable_cpus(root="/"):
     """The cores this process may run on (its affinity, else the machine's), at most its cgroups' CPU
     quota. ``root``: where /proc and /sys are found (a test's fake tree)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
+    cores = _affinity()
     quota = cpu_quota(root)
     return cores if quota is None else max(1, min(cores, math.ceil(quota)))
+
+
+# What NumPy's BLAS reads, as it loads, for its number of threads: OpenMP, OpenBLAS, MKL.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):
+    """Load NumPy (``load``) with at most :func:`usable_cpus` BLAS threads where a CPU quota binds
+    tighter than the affinity: a training on a 2-core quota of a 64-core host ran 64 threads taking
+    turns on 2. Too late once NumPy is loaded, and nothing to do where the user set one of
+    :data:`THREAD_VARIABLES`. They are set for the load only: the processes this one starts (a
+    grid's slots, which share the cores out) choose their own."""
+    if "numpy" in sys.modules or any(name in os.environ for name in THREAD_VARIABLES):
+        return
+    cores = usable_cpus(root)
+    if cores >= _affinity():
+        return
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(cores)))
+    try:
+        load()
+    finally:
+        for name in THREAD_VARIABLES:
+            os.environ.pop(name, None)
 
 
 def cpu_quota(root="/"):
@@ -42,6 +68,14 @@ def cpu_quota(root="/"):
         if quota > 0 and period > 0:  # v1's -1: none
             found.append(quota / period)
     return min(found, default=None)
+
+
+def _affinity():
+    """The cores this process may run on: its affinity, else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _read_words(path, count):

@@ -21,6 +21,7 @@ or checkpoint, so the last good checkpoint stays intact.
 import contextlib
 import dataclasses
 import math
+import os
 import pathlib
 import time
 
@@ -106,7 +107,7 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
-    plan = resolve(config, read_base=read_base)
+    plan = resolve(_through_link(config), read_base=read_base)
     check_destination(plan)
     check_memory(plan)  # before anything is written: the lock creates the run directory
     with contextlib.ExitStack() as lock:
@@ -125,6 +126,16 @@ def train(config, on_iteration=None):
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
+
+
+def _through_link(config):
+    """``config`` with an ``out`` that is a symbolic link (``baseA.h5 -> /scratch/me/baseA.h5``) naming
+    the file it leads to, as any other path of a run is followed: the run's folder is the one beside
+    that file, whose run it continues, and the weights are written there, leaving the link in place
+    (a run folder was made beside the link, and the weights replaced the link)."""
+    if not isinstance(config.out, (str, os.PathLike)) or not os.path.islink(config.out):
+        return config
+    return dataclasses.replace(config, out=os.path.realpath(config.out))
 
 
 def _finished_read_only(plan):
@@ -250,12 +261,12 @@ class _Run:
     def iteration(self, iteration, x, labels):
         """Forward, backward and update on one batch, then log and evaluate when due; returns the lr."""
         c = self.plan.config
+        done = iteration + 1  # as metrics.jsonl counts them: its row `done` is this iteration's
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
             loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
             loss_value = float(loss)
             if not math.isfinite(loss_value):
-                raise self._divergence(iteration, f"loss became {loss_value}", lr)
-        done = iteration + 1
+                raise self._divergence(done, f"loss became {loss_value}", lr)
         self.done, self.lr = done, lr
         if done % c.log_every == 0 or done == c.max_iter:
             top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
@@ -395,9 +406,10 @@ def _norm(a):
 def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
     norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
                       for layer in net.weight_layers)
-    # resumed as it is, the run would replay its iterations bit for bit and diverge again; changed, it is refused
-    last = (f", and start the run over (`overwrite=True`): resumed from its last good checkpoint {checkpoint_path}, "
-            f"it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
+    # resumed as it is, the run would replay its iterations bit for bit and diverge again; with another rate it is
+    # refused, and `overwrite` beside `resume` continues the checkpoint rather than start over
+    last = (f", and start the run over (`overwrite=True`, without `resume`): resumed from its last good checkpoint "
+            f"{checkpoint_path}, it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
     raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
               if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
     also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""

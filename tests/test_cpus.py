@@ -2,11 +2,16 @@
 container's --cpus, a Kubernetes CPU limit), read from fake /proc and /sys trees."""
 
 import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 
-from minitransfer.cpus import cpu_quota, usable_cpus
+from minitransfer.cpus import THREAD_VARIABLES, bound_blas_threads, cpu_quota, usable_cpus
 from test_memory_limit import tree
+
+QUOTA_2 = {"proc/self/cgroup": "0::/docker/abc\n", "sys/fs/cgroup/docker/abc/cpu.max": "200000 100000\n"}
 
 
 @pytest.fixture
@@ -47,3 +52,58 @@ def test_a_quota_above_the_affinity_leaves_the_affinity(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     root = tree(tmp_path, {"proc/self/cgroup": "0::/a\n", "sys/fs/cgroup/a/cpu.max": "800000 100000\n"})
     assert cpu_quota(root) == 8.0 and usable_cpus(root) == 2
+
+
+@pytest.fixture
+def blas_not_loaded(monkeypatch):
+    """A process whose NumPy is not loaded yet, without any of the thread variables set."""
+    monkeypatch.delitem(sys.modules, "numpy")  # put back afterwards; the fake loads below import nothing
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def _loaded_with(root):
+    """The thread variables NumPy's load saw under bound_blas_threads(root), or None where it did not load it."""
+    seen = []
+    bound_blas_threads(root, load=lambda: seen.append({name: os.environ.get(name) for name in THREAD_VARIABLES}))
+    return seen[0] if seen else None
+
+
+def test_a_quota_bounds_blas_threads_for_numpys_load_only(tmp_path, cores, blas_not_loaded):
+    """A single training (train, a grid of one slot) on a 2-core quota of a 64-core host: its BLAS
+    started 64 threads. Its children (a grid's slots) choose their own: the variables are gone again."""
+    assert _loaded_with(tree(tmp_path, QUOTA_2)) == dict.fromkeys(THREAD_VARIABLES, "2")
+    assert not any(name in os.environ for name in THREAD_VARIABLES)
+
+
+def test_no_quota_or_a_users_thread_count_leaves_blas_alone(tmp_path, cores, blas_not_loaded, monkeypatch):
+    assert _loaded_with(tree(tmp_path, {"proc/self/cgroup": "0::/\n"})) is None
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    assert _loaded_with(tree(tmp_path, QUOTA_2)) is None and os.environ["OPENBLAS_NUM_THREADS"] == "8"
+
+
+SPY = """
+import os, pathlib, sys
+os.sched_getaffinity = lambda pid: set(range(64))
+fake = {"/proc/self/cgroup": "0::/box\\n", "/sys/fs/cgroup/box/cpu.max": "100000 100000\\n"}
+read = pathlib.Path.read_text
+pathlib.Path.read_text = lambda self, *args, **kwargs: fake.get(str(self)) or read(self, *args, **kwargs)
+
+class Spy:  # what NumPy's BLAS finds as it loads
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            print(os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("OMP_NUM_THREADS"))
+            sys.meta_path.remove(self)
+
+sys.meta_path.insert(0, Spy())
+import minitransfer.train
+print(os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+def test_importing_minitransfer_loads_numpy_with_the_quotas_threads():
+    """What `minitransfer train` imports first: NumPy loads under the bound, on a 1-core quota."""
+    env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    env["PYTHONPATH"] = str(pathlib.Path(__file__).parents[1])
+    lines = subprocess.run([sys.executable, "-c", SPY], env=env, capture_output=True, text=True, check=True)
+    assert lines.stdout.split("\n") == ["1 1", "None", ""], lines

@@ -464,19 +464,26 @@ def test_non_finite_loss_stops_with_a_diagnostic_and_keeps_the_last_checkpoint(d
 def test_a_diverged_run_says_to_start_over_as_resumed_it_diverges_again(data, tmp_path):
     """Its diagnostic named the last good checkpoint, and a rerun with a lower `base_lr` was refused
     twice (another configuration; a checkpoint exists) before `overwrite=True`; resumed as it was,
-    the run replays its iterations and diverges at the same one."""
+    the run replays its iterations and diverges at the same one, also with `overwrite=True` beside
+    `resume` (which continues a checkpoint): the diagnostic says to start over without `resume`. A
+    resume in another precision, whose arithmetic differs, is allowed as for any other run."""
     def config(**options):
         return training.TrainConfig(out=str(tmp_path / "d.h5"), data=data, half="A", batch_size=16, max_iter=30,
                                     checkpoint_every=1, quiet=True, **options)
 
     with pytest.raises(training.Diverged) as first:
         training.train(config(base_lr=1e4))
-    assert str(first.value).endswith(f"Lower `base_lr` or check the data, and start the run over (`overwrite=True`): "
-                                     f"resumed from its last good checkpoint {tmp_path / 'd.run' / 'checkpoint.h5'}, "
-                                     f"it would diverge again.")
-    with pytest.raises(training.Diverged) as resumed:
-        training.train(config(base_lr=1e4, resume="auto"))
-    assert str(resumed.value) == str(first.value)
+    assert str(first.value).endswith(f"Lower `base_lr` or check the data, and start the run over (`overwrite=True`, "
+                                     f"without `resume`): resumed from its last good checkpoint "
+                                     f"{tmp_path / 'd.run' / 'checkpoint.h5'}, it would diverge again.")
+    for unchanged in ({}, {"overwrite": True}, {"log_every": 1}):
+        with pytest.raises(training.Diverged) as resumed:
+            training.train(config(base_lr=1e4, resume="auto", **unchanged))
+        assert str(resumed.value) == str(first.value)
+    with pytest.raises(training.ConfigError, match="--allow-precision-change|allow_precision_change"):
+        training.train(config(base_lr=1e4, resume="auto", precision="tf32"))
+    with pytest.raises(training.Diverged):
+        training.train(config(base_lr=1e4, resume="auto", precision="tf32", allow_precision_change=True))
     assert training.train(config(base_lr=1e-3, overwrite=True)).iterations == 30
 
 

@@ -436,3 +436,29 @@ def test_an_eval_csv_removed_mid_run_stops_it_rather_than_start_a_headless_one(m
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
                                             **{**FAST, "max_iter": 8}), on_iteration=remove_eval_csv)
     assert not (run_dir / "eval.csv").exists() and not (run_dir / "result.json").exists()
+
+
+def test_out_a_link_to_a_weights_file_trains_beside_the_file_it_leads_to(micro_data, tmp_path):
+    """-o baseA.h5, a link to /scratch/baseA.h5: a resume started a second run in baseA.run beside the
+    link instead of continuing the one beside the file, and its weights replaced the link; so did
+    `overwrite`, leaving the file the link led to, and its run, behind."""
+    (tmp_path / "scratch").mkdir()
+    target, link = tmp_path / "scratch" / "baseA.h5", tmp_path / "baseA.h5"
+    link.symlink_to(target)  # the run is started: its weights are not written yet
+    _interrupted(target, micro_data, after=2, max_iter=4)
+    resumed = _train(link, micro_data, resume="auto")
+    assert resumed.out == str(target) and resumed.run_dir == str(tmp_path / "scratch" / "baseA.run")
+    assert link.is_symlink() and checkpoints.is_checkpoint(link) and not (tmp_path / "baseA.run").exists()
+    _train(link, micro_data, overwrite=True, seed=1)
+    assert link.is_symlink() and checkpoints.load(link).meta["config"]["seed"] == 1
+    assert not (tmp_path / "baseA.run").exists()
+
+
+def test_a_divergence_names_the_iteration_as_metrics_jsonl_counts_it(micro_data, tmp_path):
+    """The loss of the 4th iteration became NaN: the diagnostic said "at iteration 3" with the 4th's
+    rate, beside metrics.jsonl's row for iteration 3, whose loss was finite and rate another."""
+    with pytest.raises(training.Diverged, match=r"^loss became nan at iteration 4 \(lr 0\.3\)"):
+        _train(tmp_path / "d.h5", micro_data, base_lr=3, max_iter=12, eval_every=100, log_every=1)
+    *rows, diverged = rundir.read_metrics(tmp_path / "d.run" / "metrics.jsonl")
+    assert [row["iteration"] for row in rows] == [1, 2, 3] and rows[-1]["lr"] == 3
+    assert diverged["event"] == "diverged" and diverged["iteration"] == 4
