@@ -43,7 +43,7 @@ from minitransfer import fileio
 
 from . import lock, schema
 from .integrity import check_files, identity
-from .schema import DatasetError
+from .schema import DatasetError, DatasetUnreadable, read_error
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"
@@ -148,8 +148,10 @@ def read_checked(path, name, shape, dtype):
     try:
         with h5py.File(path, "r") as handle:
             return checked_dataset(handle, path, name, shape, dtype)[()]
-    except (OSError, KeyError) as error:
+    except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
+    except OSError as error:
+        raise read_error(path, "file", error) from error
 
 
 def image_offset(path, shape, file=None):
@@ -162,8 +164,10 @@ def image_offset(path, shape, file=None):
         with h5py.File(path if file is None else file, "r") as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
-    except (OSError, KeyError) as error:
+    except KeyError as error:
         raise DatasetError(f"{path}: unreadable shard ({error})") from error
+    except OSError as error:
+        raise read_error(path, "shard", error) from error
     if offset is None:
         raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
     if size < offset + int(np.prod(shape)):
@@ -321,7 +325,7 @@ class Dataset:
             with h5py.File(path, "r") as handle:
                 recorded = fileio.plain_attribute(handle.attrs.get("classes_sha256"))
         except OSError as error:
-            raise DatasetError(f"{path}: unreadable mean image ({error})") from error
+            raise read_error(path, "mean image", error) from error
         if recorded is not None and recorded != schema.classes_sha256(self.classes):
             raise DatasetError(f"{self.path / META_FILE}: the class table (names, wnids, families) is not the one "
                                f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
@@ -416,7 +420,7 @@ class ImageReader:
                 raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
                                    f"moved while the run read it") from None
             except OSError as error:
-                raise DatasetError(f"{self.paths[number]}: unreadable shard ({error.strerror or error})") from error
+                raise read_error(self.paths[number], "shard", error) from error
             if got != image_bytes:
                 raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
                                    f"the end of the file (the shard was truncated after it was checked); rerun the "
