@@ -460,6 +460,16 @@ def open_dataset(path):
     for subset in SUBSETS:
         for shard in dataset.shards(subset):
             if not (path / shard["file"]).is_file():
-                raise DatasetError(f"{path / shard['file']}: missing shard")
+                raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset
+
+
+def _not_a_file(path):
+    """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
+    symbolic links, a shard name made a folder by hand): "missing shard", else what is there."""
+    if path.is_symlink():
+        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or rerun prepare"
+    if path.is_dir():
+        return "a folder where meta.json lists a shard file: rerun prepare"
+    return "missing shard"

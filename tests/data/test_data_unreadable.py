@@ -1,6 +1,7 @@
 """Dataset files the system refuses to read, though they may be intact: an HDF5 lock another process
 holds (h5py opened the shard for writing), no read permission, a disk's I/O error. Each is one line
-naming the file and what to do, exit code 74 (I/O), not "bad data" (65) with HDF5's error stack."""
+naming the file and what to do, exit code 74 (I/O), not "bad data" (65) with HDF5's error stack. And
+a shard's name that holds a symbolic link leading nowhere or a folder, said to be one."""
 
 import errno
 import fcntl
@@ -107,3 +108,20 @@ def test_a_read_refused_by_the_system_is_told_from_a_damaged_file(number, kind):
     assert str(error).startswith("data/train-00000.h5: ")
     if kind is DatasetUnreadable:
         assert isinstance(error, OSError) and "rerun" in str(error)
+
+
+@pytest.mark.parametrize("replacement, message", [
+    ("link", "a symbolic link to {target}, which leads to no file: copy the shard there, or rerun prepare"),
+    ("folder", "a folder where meta.json lists a shard file: rerun prepare"),
+    ("none", "missing shard")], ids=["dangling-link", "folder", "missing"])
+def test_a_shard_that_is_a_link_leading_nowhere_or_a_folder_is_said_to_be_one(copy, tmp_path, replacement, message):
+    """Before, each was "missing shard", though `ls` shows it there."""
+    shard, target = copy / "val-00000.h5", tmp_path / "elsewhere" / "val-00000.h5"
+    shard.unlink()
+    if replacement == "link":
+        shard.symlink_to(target)
+    elif replacement == "folder":
+        shard.mkdir()
+    with pytest.raises(DatasetError) as error:
+        dataset.open_dataset(copy)
+    assert str(error.value) == f"{shard}: {message.format(target=target)}"
