@@ -56,6 +56,7 @@ EXIT_CODES = (
     (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
     (rundir.RunBusy, EXIT_USAGE, "error"),
+    (dataset.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
     (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),

@@ -43,7 +43,7 @@ from minitransfer import fileio
 
 from . import lock, schema
 from .integrity import check_files, identity
-from .schema import DatasetError
+from .schema import DatasetError, DatasetUnreadable, read_error
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"
@@ -148,8 +148,10 @@ def read_checked(path, name, shape, dtype):
     try:
         with h5py.File(path, "r") as handle:
             return checked_dataset(handle, path, name, shape, dtype)[()]
-    except (OSError, KeyError) as error:
+    except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
+    except OSError as error:
+        raise read_error(path, "file", error) from error
 
 
 def image_offset(path, shape, file=None):
@@ -162,8 +164,10 @@ def image_offset(path, shape, file=None):
         with h5py.File(path if file is None else file, "r") as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
-    except (OSError, KeyError) as error:
+    except KeyError as error:
         raise DatasetError(f"{path}: unreadable shard ({error})") from error
+    except OSError as error:
+        raise read_error(path, "shard", error) from error
     if offset is None:
         raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
     if size < offset + int(np.prod(shape)):
@@ -321,7 +325,7 @@ class Dataset:
             with h5py.File(path, "r") as handle:
                 recorded = fileio.plain_attribute(handle.attrs.get("classes_sha256"))
         except OSError as error:
-            raise DatasetError(f"{path}: unreadable mean image ({error})") from error
+            raise read_error(path, "mean image", error) from error
         if recorded is not None and recorded != schema.classes_sha256(self.classes):
             raise DatasetError(f"{self.path / META_FILE}: the class table (names, wnids, families) is not the one "
                                f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
@@ -416,7 +420,7 @@ class ImageReader:
                 raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
                                    f"moved while the run read it") from None
             except OSError as error:
-                raise DatasetError(f"{self.paths[number]}: unreadable shard ({error.strerror or error})") from error
+                raise read_error(self.paths[number], "shard", error) from error
             if got != image_bytes:
                 raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
                                    f"the end of the file (the shard was truncated after it was checked); rerun the "
@@ -456,6 +460,16 @@ def open_dataset(path):
     for subset in SUBSETS:
         for shard in dataset.shards(subset):
             if not (path / shard["file"]).is_file():
-                raise DatasetError(f"{path / shard['file']}: missing shard")
+                raise DatasetError(f"{path / shard['file']}: {_not_a_file(path / shard['file'])}")
             image_offset(path / shard["file"], (shard["count"], height, width, 3))
     return dataset
+
+
+def _not_a_file(path):
+    """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
+    symbolic links, a shard name made a folder by hand): "missing shard", else what is there."""
+    if path.is_symlink():
+        return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or rerun prepare"
+    if path.is_dir():
+        return "a folder where meta.json lists a shard file: rerun prepare"
+    return "missing shard"

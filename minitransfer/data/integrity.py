@@ -7,7 +7,7 @@ import os
 
 from minitransfer import fileio
 
-from .schema import DatasetError
+from .schema import DatasetError, read_error
 
 HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset a few times faster
 
@@ -37,7 +37,7 @@ def check_files(files, remember=True):
         return identities
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
     try:
-        digests = pool.map(lambda item: _sha256(item[0]), pending)
+        digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
         for (path, expected, what, key), actual in zip(pending, digests):
             if actual != expected:
                 raise DatasetError(f"{path}: sha256 mismatch (file {actual[:16]}…, meta.json {expected[:16]}…): "
@@ -55,7 +55,7 @@ def _file_key(path, expected, what):
     except FileNotFoundError:
         raise DatasetError(f"{path}: missing {what}") from None
     except OSError as error:
-        raise DatasetError(f"{path}: unreadable {what} ({error.strerror})") from error
+        raise read_error(path, what, error) from error
     if status.st_size == 0:
         raise DatasetError(f"{path}: empty file (0 bytes) where meta.json expects the {what}")
     return (*identity(status), expected)
@@ -67,8 +67,8 @@ def identity(status):
     return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
-def _sha256(path):
+def _sha256(path, what):
     try:
         return fileio.sha256_file(path)
     except OSError as error:
-        raise DatasetError(f"{path}: unreadable ({error.strerror or error})") from error
+        raise read_error(path, what, error) from error

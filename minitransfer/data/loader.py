@@ -311,7 +311,8 @@ class _WorkerPool:
             self.finished[done] = error
         error = self.finished.pop(batch)
         if error:
-            raise ds.DatasetError(error)
+            unreadable, message = error
+            raise (ds.DatasetUnreadable if unreadable else ds.DatasetError)(message)
         return self.slots[batch % self.depth, :count]
 
     def _check_workers(self):
@@ -396,7 +397,7 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
-                results.put((batch, f"{dataset.path} ({subset}): {error}"))
+                results.put((batch, (isinstance(error, ds.DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
     finally:
         if reader is not None:
             reader.close()

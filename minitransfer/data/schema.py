@@ -2,12 +2,15 @@
 field as one ``DatasetError`` ("meta.json: <field> malformed") rather than a ``KeyError`` deep
 inside (the format is in :mod:`.dataset`).
 
-Also here: :func:`classes_sha256`, the digest of the class table that ``mean.h5`` records when an
+Also here: :func:`read_error`, which tells a file the system refused to read (exit code 74) from
+bad data (65), and :func:`classes_sha256`, the digest of the class table that ``mean.h5`` records when an
 import writes it, so ``prepare verify`` sees a class table edited after the import.
 """
 
+import errno
 import hashlib
 import json
+import os
 import re
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -18,6 +21,34 @@ class DatasetError(ValueError):
     """A dataset on disk is missing, corrupt or inconsistent; the message names the file at fault.
 
     The command line maps it to exit code 65 (bad data)."""
+
+
+class DatasetUnreadable(DatasetError, OSError):
+    """A dataset file that cannot be read now, though it may be intact: no read permission, a lock
+    another process holds, a disk's or network file system's I/O error. The command line maps it to
+    exit code 74 (I/O); the message names the file and what to do."""
+
+
+def read_error(path, what, error):
+    """The error to raise when ``what`` ("shard", "mean image") at ``path`` could not be read
+    (``error``, an ``OSError`` of Python's or of h5py's): :class:`DatasetUnreadable` when the
+    system refused the read (an errno), a :class:`DatasetError` (bad data) when the file itself is
+    at fault (h5py found no HDF5 file in it: no errno), or when it is missing or not a file."""
+    number = getattr(error, "errno", None)
+    if number is None or number in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+        return DatasetError(f"{path}: unreadable {what} ({error})")
+    if number in (errno.EACCES, errno.EPERM):
+        return DatasetUnreadable(f"{path}: the {what} is not readable by this user (permission denied): give read "
+                                 f"access to it (chmod a+r) and rerun")
+    if number == errno.EAGAIN:  # HDF5's file lock, which h5py takes in every process that opens the file
+        return DatasetUnreadable(f"{path}: the {what} is locked by another process that holds it open for writing "
+                                 f"(h5py mode 'a', 'r+' or 'w'): close it there and rerun (if that process wrote "
+                                 f"to it, the rerun finds its sha256 changed: then rerun the prepare command)")
+    if number in (errno.ENOSYS, errno.ENOLCK):
+        return DatasetUnreadable(f"{path}: this file system does not support HDF5's file locks: rerun with "
+                                 f"HDF5_USE_FILE_LOCKING=FALSE in the environment")
+    return DatasetUnreadable(f"{path}: the {what} could not be read ({os.strerror(number)}): a fault of the disk or "
+                             f"file system; rerun once it is repaired")
 
 
 class _Malformed(Exception):
