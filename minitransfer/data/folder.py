@@ -82,7 +82,7 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import DECODER, ClassesWithoutImages, build_dataset
+from .build import DECODER, PROGRESS_EVERY, ClassesWithoutImages, build_dataset
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
@@ -386,11 +386,14 @@ def _file_identities(train, val, examined):
     return identity, sizes, modified
 
 
-def examine(paths):
+def examine(paths, progress=None):
     """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
-    empty (those :class:`CopiesAcrossClasses` compares)."""
-    sizes, modified = {}, {}
-    for path in paths:
+    empty (those :class:`CopiesAcrossClasses` compares); ``progress(done, total, "examining files")`` is called
+    every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    sizes, modified, examined = {}, {}, inputs.stage_progress(progress, "examining files")
+    for number, path in enumerate(paths, start=1):
+        if number % PROGRESS_EVERY == 0 or number == len(paths):
+            examined(number, len(paths))
         try:
             found = os.stat(path)
         except OSError:  # the decoder says why
@@ -418,7 +421,7 @@ def _content_digest(path, digests, read=None):
     if path not in digests:
         try:
             digests[path] = (read or fileio.sha256_file)(path)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a damaged archive member (DatasetError)
             digests[path] = None
     return digests[path]
 
@@ -512,14 +515,13 @@ class CopiesAcrossClasses:
 
     def caches(self, decoded):
         """{:data:`DIGESTS_FILE`: its text}, once the copies are found with ``decoded`` ({path: sha256} of the
-        files the import decoded), which it records too."""
-        self.digests.update({path: decoded[path] for path in self.sizes if path in decoded})
-        self.groups = self._find()
+        files the import decoded), recording those it compared."""
+        self.groups = self._find(decoded)
         return {DIGESTS_FILE: json.dumps({path: [self.sizes[path], self.modified[path], digest]
                                           for path, digest in self.digests.items() if digest is not None},
                                          sort_keys=True, separators=(",", ":")) + "\n"}
 
-    def _find(self):
+    def _find(self, decoded):
         """[[(subset, class, path), ...]: one list per content]."""
         classes_of_size = {}  # {(subset, size): classes holding a file of that size}
         for subset, classes in self.subsets.items():
@@ -532,6 +534,8 @@ class CopiesAcrossClasses:
             for name, files in sorted(classes.items()):
                 for path in files:
                     if len(classes_of_size.get((subset, self.sizes.get(path)), ())) > 1:
+                        if path in decoded:  # what an interrupted import's rerun did not decode is read
+                            self.digests.setdefault(path, decoded[path])
                         digest = _content_digest(path, self.digests, self.read)
                         if digest is not None:
                             same.setdefault((subset, digest), []).append((subset, name, path))
