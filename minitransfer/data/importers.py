@@ -75,8 +75,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
     its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed, images lying directly in ``train/``, and a class folder or ``val/`` holding a tar but no
-    image (each message says how to unpack). Validation
+    packed, images lying directly in ``train/``, a class folder or ``val/`` holding a tar but no
+    image, and ILSVRC2012_img_val.tar lying in ``source`` without ``val/`` (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -242,6 +242,14 @@ def _validation_items(val, files, labelled_by):
     """Items for ``val/<file>``; refuses a val/ folder that would be dropped in whole or in part, or cannot be
     labelled (``labelled_by``: the file of the labels, None without one)."""
     if not val.is_dir():
+        packed = [name for name in _tars(val.parent) if "val" in name.lower()]  # ILSVRC2012_img_val.tar
+        if packed:  # not imported as a train-only dataset, nor refused as "missing" without saying why
+            into, tar = (shlex.quote(inputs.display_name(path)) for path in (val, val.parent / packed[0]))
+            command = f"mkdir {into} && tar -xf {tar} -C {into}"
+            labels = "" if labelled_by is not None else " and give its labels (--devkit DIR or --val-labels FILE)"
+            raise ds.DatasetError(f"{val}: missing, but {inputs.display_name(val.parent)} holds {_some(packed, 3)}: "
+                                  f"unpack the validation archive into val/ ({command}){labels}, or move it away "
+                                  f"for a train-only dataset")
         if labelled_by is not None:
             raise ds.DatasetError(f"{val}: missing (the labelled validation images should be there)")
         return []

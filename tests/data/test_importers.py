@@ -802,3 +802,23 @@ def test_a_tiny_imagenet_image_in_two_classes_is_listed_and_warned_of(tmp_path, 
         f"1\ttrain\tn01440764\t{where}train/n01440764/images/n01440764_0.JPEG",
         f"1\ttrain\tn02084071\t{where}train/n02084071/images/n02084071_2.JPEG"]
     assert "warning: 1 image(s) lie in two or more classes" in result.output
+
+
+@pytest.mark.parametrize("labelled", [True, False], ids=["val-labels", "no-labels"])
+def test_the_validation_tar_left_packed_beside_a_missing_val_folder_says_to_unpack_it(
+        imagenet_tree, tmp_path, tree_state, labelled):
+    """ILSVRC2012_img_val.tar beside no val/: 'val: missing' with labels, a train-only dataset without."""
+    root, labels, *_ = imagenet_tree
+    with tarfile.open(root / "ILSVRC2012_img_val.tar", "w") as archive:
+        for path in sorted((root / "val").iterdir()):
+            archive.add(path, path.name)
+    shutil.rmtree(root / "val")
+    before = tree_state(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", *(["--val-labels", str(labels)] if labelled else [])])
+    assert result.exit_code == 65, result.output
+    give = "" if labelled else " and give its labels (--devkit DIR or --val-labels FILE)"
+    assert (f"{root / 'val'}: missing, but {root} holds ILSVRC2012_img_val.tar: unpack the validation archive into "
+            f"val/ (mkdir {root / 'val'} && tar -xf {root / 'ILSVRC2012_img_val.tar'} -C {root / 'val'}){give}, or "
+            f"move it away for a train-only dataset\n") in result.output
+    assert tree_state(tmp_path) == before
