@@ -14,7 +14,7 @@ from ._common import OutputFolder, echo, run
 class _Progress:
     """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable).
 
-    ``stage`` names a step before the images are decoded (listing files, finding copies): each
+    ``stage`` names a step other than decoding (listing files, finding copies): each
     stage has a bar (or lines) of its own, "folder: listing training files: 500/1000 (50%)"."""
 
     def __init__(self, label):

@@ -100,7 +100,9 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     at most :data:`.decoder_pool.MAX_WORKERS`).
     ``skipped``: inputs already found undecodable (dicts with ``file`` and ``reason``, and where known
     the ``subset`` and the ``class`` (wnid) it was for, as the decoder's are recorded), reported with
-    the others. ``caches``: {file name: text} an importer keeps in ``out`` to spare work on a rerun, written
+    the others. ``caches``: a function called once every image is decoded, given {:meth:`.decode.ImportItem.describe`:
+    sha256 of its bytes} of the files this import decoded (not those of shards kept from before), and returning
+    {file name: text}: what an importer keeps in ``out`` to spare work on a rerun, written
     unless it holds that text already, so that a rerun that changes nothing writes nothing: with a new
     meta.json when a shard was written (or by an import that had been interrupted); else when its text
     changed (the cache of a dataset an older version prepared lacked what its rerun read; a source file
@@ -119,7 +121,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
         if not overwrite:
             source = _check_same_origin(out, source, size)
         return _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped,
-                      caches or {})
+                      caches or (lambda decoded: {}))
 
 
 @contextlib.contextmanager
@@ -173,7 +175,7 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
         **(extra_meta or {}),
     }
     rebuilt = not (out / ds.META_FILE).is_file()  # removed when a shard changed
-    for name, text in caches.items():
+    for name, text in caches(builder.digests).items():
         if rebuilt:
             _write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
@@ -276,6 +278,7 @@ class _Builder:
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
+        self.digests = {}  # {item described: sha256 of the bytes decoded}
         self.train_counts = np.zeros(len(wnids), dtype=np.int64)
         self.wnids, self.num_classes = wnids, len(wnids)
         self.meta_removed = False
@@ -301,6 +304,7 @@ class _Builder:
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")
+            self.digests.update(entry.pop("digests", {}))
             shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
             if subset == "train":
                 self.pixel_sum += shard_sum
@@ -426,8 +430,10 @@ def _number_type(shard, name):
 def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
     """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
     its class (what 'prepare' needs to say why a class has no validation image)."""
-    images, kept, skipped = [], [], []
-    for position, (pixels, reason) in enumerate(decoded):
+    images, kept, skipped, digests = [], [], [], {}
+    for position, (pixels, reason, digest) in enumerate(decoded):
+        if digest is not None:
+            digests[items[position].describe()] = digest
         if pixels is None:
             skipped.append({"file": inputs.display_name(items[position].describe()),
                             "reason": inputs.display_name(reason), "subset": subset,
@@ -437,11 +443,11 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
             kept.append(position)
     if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
         return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,
-                "labels": np.zeros(0, np.int32), "skipped": skipped}
+                "labels": np.zeros(0, np.int32), "skipped": skipped, "digests": digests}
     images = np.stack(images)
     kept = np.asarray(kept)
     pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
     sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
                          extra={name: values[kept] for name, values in extras.items()})
     return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
-            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped}
+            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests}

@@ -185,21 +185,32 @@ def _archive(path):
 
 
 def load_item(item, size):
-    """Decode one :class:`ImportItem` (in a worker): ``(pixels, None)`` or ``(None, reason)``."""
+    """Decode one :class:`ImportItem` (in a worker): ``(pixels, None, sha256)`` or ``(None, reason, sha256)``.
+
+    ``sha256`` is the digest of the bytes read and decoded (None for pixels in memory and for a file not held
+    in memory whole: empty, unreadable, or above :data:`MAX_MEMBER_BYTES`, which is decoded from the file):
+    importers find one image in two classes with it without reading the file a second time."""
+    digest = None
     try:
         if item.pixels is not None:
             pixels = np.asarray(item.pixels, dtype=np.uint8)
             if pixels.shape != (size, size, 3):
                 pixels = warp(Image.fromarray(pixels), size)
-            return pixels, None
+            return pixels, None, None
         if item.member is not None:
             data = read_member(_archive(item.path), item.member)
-            return (decode_image(io.BytesIO(data), size), None) if data else (None, EMPTY)
-        with open_regular_file(item.path) as file:
-            return (decode_image(file, size), None) if os.fstat(file.fileno()).st_size else (None, EMPTY)
+        else:
+            with open_regular_file(item.path) as file:
+                if os.fstat(file.fileno()).st_size > MAX_MEMBER_BYTES:  # not held in memory
+                    return decode_image(file, size), None, None
+                data = file.read()
+        if not data:
+            return None, EMPTY, None
+        digest = hashlib.sha256(data).hexdigest()
+        return decode_image(io.BytesIO(data), size), None, digest
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
-        return None, "UnidentifiedImageError: not an image, or in a format PIL cannot read"
+        return None, "UnidentifiedImageError: not an image, or in a format PIL cannot read", digest
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
-        return None, f"{type(error).__name__}: {error}"  # a damaged member too: a DatasetError
+        return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError

@@ -49,8 +49,9 @@ only the files that changed.
 One image in two classes (files of equal bytes in two or more class folders of train/, or of val/; a
 photo scraped under two queries) is imported with each label, not refused nor dropped, but listed in
 :data:`COPIES_FILE` in OUT (``group<TAB>subset<TAB>class<TAB>file`` lines, one group per image) and warned
-of on stderr: delete each copy from the classes it does not belong to and rerun (the file then goes). The
-same digests find them: only files of a size a file of another class has are read, once.
+of on stderr: delete each copy from the classes it does not belong to and rerun (the file then goes). They
+are found once the images are decoded, with the digests the decoder takes of the bytes it reads: no file is
+read twice (:class:`CopiesAcrossClasses`, which the ImageNet and Tiny ImageNet importers use too).
 
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
@@ -81,7 +82,7 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import DECODER, ClassesWithoutImages, build_dataset
+from .build import DECODER, PROGRESS_EVERY, ClassesWithoutImages, build_dataset
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
@@ -126,7 +127,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                                                         inputs.stage_progress(progress, "listing validation files"))
     identity, sizes, modified = _file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
-    digests = _recorded_content_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
+    digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
         identity = _same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
@@ -134,10 +135,8 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     val, copies = _without_copies_of_training(
         train, val, sizes, digests, inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
-    across = _copies_across_classes({"train": listed_train, "val": val if val_root is not None else {}}, sizes,
-                                    digests, inputs.stage_progress(progress, "finding copies across classes"))
-    digests_text = json.dumps({path: [sizes[path], modified[path], digest] for path, digest in digests.items()
-                               if digest is not None}, sort_keys=True, separators=(",", ":")) + "\n"
+    across = CopiesAcrossClasses(out, {"train": listed_train, "val": val if val_root is not None else {}}, sizes,
+                                 modified, digests, progress)
     layout = "train/ and val/" if val_root is not None else "held-out validation"
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
@@ -156,10 +155,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                              "seed": seed, "families": inputs.file_record(families, "families file"),
                              "is_a": is_a_record, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
-                progress=progress, skipped=known_bad, overwrite=overwrite, caches={DIGESTS_FILE: digests_text},
+                progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
-            _report_copies_across_classes(out, across)
+            across.report()
             return built
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
@@ -387,7 +386,24 @@ def _file_identities(train, val, examined):
     return identity, sizes, modified
 
 
-def _recorded_content_digests(out, sizes, modified):
+def examine(paths, progress=None):
+    """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
+    empty (those :class:`CopiesAcrossClasses` compares); ``progress(done, total, "examining files")`` is called
+    every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    sizes, modified, examined = {}, {}, inputs.stage_progress(progress, "examining files")
+    for number, path in enumerate(paths, start=1):
+        if number % PROGRESS_EVERY == 0 or number == len(paths):
+            examined(number, len(paths))
+        try:
+            found = os.stat(path)
+        except OSError:  # the decoder says why
+            continue
+        if stat.S_ISREG(found.st_mode) and found.st_size:
+            sizes[path], modified[path] = found.st_size, found.st_mtime_ns
+    return sizes, modified
+
+
+def recorded_digests(out, sizes, modified):
     """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
     (``sizes``, ``modified``: :func:`_file_identities`) are still those recorded, as shard plans trust them:
     a rerun reads no file to find copies again but those that changed."""
@@ -399,13 +415,13 @@ def _recorded_content_digests(out, sizes, modified):
         return {}
 
 
-def _content_digest(path, digests):
-    """The SHA-256 of the bytes of ``path``, remembered in ``digests``; None when it cannot be read
-    (the decoder then says why)."""
+def _content_digest(path, digests, read=None):
+    """The SHA-256 of the bytes of ``path`` (``read(path)``, by default the file's), remembered in ``digests``;
+    None when it cannot be read (the decoder then says why)."""
     if path not in digests:
         try:
-            digests[path] = fileio.sha256_file(path)
-        except OSError:
+            digests[path] = (read or fileio.sha256_file)(path)
+        except (OSError, ValueError):  # ValueError: a damaged archive member (DatasetError)
             digests[path] = None
     return digests[path]
 
@@ -480,50 +496,73 @@ def _without_copies_of_training(train, val, sizes, digests, compared):
     return kept, skipped
 
 
-def _copies_across_classes(subsets, sizes, digests, compared):
-    """[[(subset, class, path), ...]: one list per content] of the files whose bytes a file of another class
-    of the same subset repeats (``subsets``: {subset: {class: paths}}): such an image is imported with two
-    labels, which is most often a mistake (a scraped photo saved under two queries). Only files of a size a
-    file of another class has are read, and each at most once (``digests``, recorded in OUT: a rerun reads
-    none). ``compared(done, total)`` is called after each class."""
-    classes_of_size = {}  # {(subset, size): classes holding a file of that size}
-    for subset, classes in subsets.items():
-        for name, files in classes.items():
-            for path in files:
-                if path in sizes:
-                    classes_of_size.setdefault((subset, sizes[path]), set()).add(name)
-    same, done, total = {}, 0, sum(len(classes) for classes in subsets.values())  # {(subset, sha256): files}
-    for subset, classes in subsets.items():
-        for name, files in sorted(classes.items()):
-            for path in files:
-                if len(classes_of_size.get((subset, sizes.get(path)), ())) > 1:
-                    digest = _content_digest(path, digests)
-                    if digest is not None:
-                        same.setdefault((subset, digest), []).append((subset, name, path))
-            done += 1
-            compared(done, total)
-    return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
+class CopiesAcrossClasses:
+    """One image in two classes: the files whose bytes a file of another class of the same subset repeats
+    (``subsets``: {subset: {class: paths}}). Such an image is imported with two labels, which is most often a
+    mistake (a scraped photo saved under two queries; ILSVRC2012 has some): :meth:`report` lists them in
+    :data:`COPIES_FILE` and warns. Found once the images are decoded (:meth:`caches`, given to
+    :func:`.build.build_dataset`), from the digests the decoder took of the bytes it read, so that no file is read
+    twice; a file it did not read (in a shard kept from an interrupted import) is read, and only when its size
+    (``sizes``: {path: bytes}, :func:`examine`) is one that a file of another class has. ``digests`` ({path:
+    sha256}, filled as files are read: :func:`recorded_digests`) is kept in :data:`DIGESTS_FILE` in ``out`` with
+    the sizes and ``modified`` times: a rerun reads none. ``progress(done, total, "finding copies across
+    classes")`` is called after each class. ``read(path)`` gives a file's sha256 (zip members: another reader)."""
 
+    def __init__(self, out, subsets, sizes, modified, digests, progress, read=None):
+        self.out, self.subsets, self.sizes, self.modified, self.digests = out, subsets, sizes, modified, digests
+        self.compared, self.read = inputs.stage_progress(progress, "finding copies across classes"), read
+        self.groups = []
 
-def _report_copies_across_classes(out, groups):
-    """List ``groups`` (:func:`_copies_across_classes`) in :data:`COPIES_FILE` in ``out`` (the file removed
-    when there are none) and warn on stderr: the researcher decides which label each image keeps.
-    A file that holds this list already is not written again (a rerun writes nothing)."""
-    path = pathlib.Path(out) / COPIES_FILE
-    if not groups:
-        if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
-            try:
-                path.unlink()
-            except OSError as error:
-                raise fileio.storage_error(path, error) from error
-        return
-    fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.display_name(file)}\n"
-                                    for number, files in enumerate(groups, start=1) for subset, name, file in files),
-                      keep_same=True)
-    stopping.warn(f"warning: {len(groups)} image(s) lie in two or more classes, as {sum(map(len, groups))} files "
-                  f"with the same bytes, so each is imported with two or more labels (a scraping mistake?); "
-                  f"listed in {path} (group, subset, class, file): delete each copy from the classes it does not "
-                  f"belong to and rerun, or keep them where an image belongs to several")
+    def caches(self, decoded):
+        """{:data:`DIGESTS_FILE`: its text}, once the copies are found with ``decoded`` ({path: sha256} of the
+        files the import decoded), recording those it compared."""
+        self.groups = self._find(decoded)
+        return {DIGESTS_FILE: json.dumps({path: [self.sizes[path], self.modified[path], digest]
+                                          for path, digest in self.digests.items() if digest is not None},
+                                         sort_keys=True, separators=(",", ":")) + "\n"}
+
+    def _find(self, decoded):
+        """[[(subset, class, path), ...]: one list per content]."""
+        classes_of_size = {}  # {(subset, size): classes holding a file of that size}
+        for subset, classes in self.subsets.items():
+            for name, files in classes.items():
+                for path in files:
+                    if path in self.sizes:
+                        classes_of_size.setdefault((subset, self.sizes[path]), set()).add(name)
+        same, done, total = {}, 0, sum(len(classes) for classes in self.subsets.values())  # {(subset, sha256): files}
+        for subset, classes in self.subsets.items():
+            for name, files in sorted(classes.items()):
+                for path in files:
+                    if len(classes_of_size.get((subset, self.sizes.get(path)), ())) > 1:
+                        if path in decoded:  # what an interrupted import's rerun did not decode is read
+                            self.digests.setdefault(path, decoded[path])
+                        digest = _content_digest(path, self.digests, self.read)
+                        if digest is not None:
+                            same.setdefault((subset, digest), []).append((subset, name, path))
+                done += 1
+                self.compared(done, total)
+        return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
+
+    def report(self):
+        """List the copies in :data:`COPIES_FILE` in ``out`` (the file removed when there are none) and warn on
+        stderr: the researcher decides which label each image keeps. A file that holds this list already is not
+        written again (a rerun writes nothing)."""
+        path = pathlib.Path(self.out) / COPIES_FILE
+        if not self.groups:
+            if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
+                try:
+                    path.unlink()
+                except OSError as error:
+                    raise fileio.storage_error(path, error) from error
+            return
+        fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.display_name(file)}\n"
+                                        for number, files in enumerate(self.groups, start=1)
+                                        for subset, name, file in files), keep_same=True)
+        stopping.warn(f"warning: {len(self.groups)} image(s) lie in two or more classes, as "
+                      f"{sum(map(len, self.groups))} files with the same bytes, so each is imported with two or more "
+                      f"labels (a scraping mistake?); listed in {path} (group, subset, class, file): delete each copy "
+                      f"from the classes it does not belong to and rerun, or keep them where an image belongs to "
+                      f"several")
 
 
 def _hold_out(train, fraction, seed, identity):

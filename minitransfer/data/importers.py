@@ -10,11 +10,14 @@ import shlex
 import stat
 import zipfile
 
+from minitransfer import fileio
+
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
 from .build import build_dataset
 from .decode import ImportItem, read_member
+from .folder import CopiesAcrossClasses, examine, recorded_digests
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 ZIP_FROM_UNIX = 3  # a zip member's create_system when the high 16 bits of its external_attr are a Unix st_mode
@@ -72,8 +75,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
     its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed, images lying directly in ``train/``, and a class folder or ``val/`` holding a tar but no
-    image (each message says how to unpack). Validation
+    packed, images lying directly in ``train/``, a class folder or ``val/`` holding a tar but no
+    image, and ILSVRC2012_img_val.tar lying in ``source`` without ``val/`` (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -86,7 +89,10 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
     split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
     nor ``source`` inside ``out`` (``ValueError``). ``progress(done, total)`` is called as images are decoded,
-    and ``progress(done, total, "listing training files")`` after each class folder is listed, before.
+    and ``progress(done, total, stage)`` before and after ("listing training files", "examining files", "finding
+    copies across classes"). One image in two classes (files of equal bytes; ILSVRC2012 has some) is imported
+    with each label, listed in ``copies-across-classes.txt`` in ``out`` and warned of, as
+    :class:`.folder.CopiesAcrossClasses` says.
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
@@ -143,16 +149,31 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                  if wnid in official.words}
     val_items = _validation_items(source / "val", val_files, labelled_by)
     classes = class_table(wnids, names, is_a)
-    return build_dataset(
+    subsets = {"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})}
+    sizes, modified = examine([item.path for items, _, _ in subsets.values() for item in items], progress)
+    across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
+                                 recorded_digests(out, sizes, modified), progress)
+    built = build_dataset(
         out,
         source={"kind": "imagenet", "path": str(source),
                 "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
                 "devkit": str(inputs.absolute(devkit)) if devkit else None,
                 "words": inputs.file_record(words, "class names file"), "is_a": inputs.file_record(is_a, "is-a file")},
-        classes=classes,
-        subsets={"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})},
-        size=size, shard_length=shard_length, workers=workers, progress=progress, overwrite=overwrite,
+        classes=classes, subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress,
+        overwrite=overwrite, caches=across.caches,
     )
+    across.report()
+    return built
+
+
+def _paths_by_class(subsets, wnids):
+    """{subset: {wnid: descriptions of its items}} of ``subsets`` as :func:`.build.build_dataset` takes them."""
+    by_class = {}
+    for subset, (items, labels, _) in subsets.items():
+        by_class[subset] = {}
+        for item, label in zip(items, labels):
+            by_class[subset].setdefault(wnids[label], []).append(item.describe())
+    return by_class
 
 
 def _packed_training_archive(folder):
@@ -221,6 +242,14 @@ def _validation_items(val, files, labelled_by):
     """Items for ``val/<file>``; refuses a val/ folder that would be dropped in whole or in part, or cannot be
     labelled (``labelled_by``: the file of the labels, None without one)."""
     if not val.is_dir():
+        packed = [name for name in _tars(val.parent) if "val" in name.lower()]  # ILSVRC2012_img_val.tar
+        if packed:  # not imported as a train-only dataset, nor refused as "missing" without saying why
+            into, tar = (shlex.quote(inputs.display_name(path)) for path in (val, val.parent / packed[0]))
+            command = f"mkdir {into} && tar -xf {tar} -C {into}"
+            labels = "" if labelled_by is not None else " and give its labels (--devkit DIR or --val-labels FILE)"
+            raise ds.DatasetError(f"{val}: missing, but {inputs.display_name(val.parent)} holds {_some(packed, 3)}: "
+                                  f"unpack the validation archive into val/ ({command}){labels}, or move it away "
+                                  f"for a train-only dataset")
         if labelled_by is not None:
             raise ds.DatasetError(f"{val}: missing (the labelled validation images should be there)")
         return []
@@ -384,6 +413,23 @@ class _TinyImageNetSource:
             return None
         return {"file": self.where(name), "reason": self.link_reason(name)}
 
+    def examine(self, described, progress):
+        """As :func:`.folder.examine`, of the items ``described`` (:meth:`item`'s, described); of members of
+        the zip, their sizes and CRC-32 (what tells that one changed) from the archive's directory."""
+        if not self.archive:
+            return examine(described, progress)
+        infos = {ImportItem(path=str(self.source), member=member).describe(): self.archive.getinfo(member)
+                 for member in self.members.values()}
+        sizes = {key: infos[key].file_size for key in described if infos[key].file_size}
+        return sizes, {key: infos[key].CRC for key in sizes}
+
+    def sha256(self, described):
+        """The sha256 of the bytes of the item ``described`` (a file, or a member of the zip)."""
+        if not self.archive:
+            return fileio.sha256_file(described)
+        member = described[len(str(self.source)) + 1:]
+        return hashlib.sha256(read_member(self.archive, member)).hexdigest()
+
     def item(self, name):
         if self.archive:
             return ImportItem(path=str(self.source), member=self.members[self.root + name])
@@ -401,8 +447,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     (``val/<wnid>/``, ``val/<wnid>/images/`` or ``val/images/<wnid>/``) labelled by their folder.
     A symbolic link stored in the zip is not followed: it is listed in ``skipped.txt`` as such.
     Images are 64 × 64, grayscale ones converted to RGB;
-    ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native. ``overwrite``
-    and ``out`` beside ``source``: as :func:`import_imagenet`.
+    ``size`` 256 (default) warps them like ImageNet, ``size=64`` keeps them native. ``overwrite``,
+    ``out`` beside ``source`` and one image in two classes: as :func:`import_imagenet`.
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
@@ -434,7 +480,11 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         subsets[subset] = ([tree.item(name) for name, link in zip(files, links) if not link],
                            [label for label, link in zip(labels, links) if not link], {})
     classes = class_table(wnids, names, is_a)
-    return build_dataset(
+    described = [item.describe() for items, _, _ in subsets.values() for item in items]
+    sizes, modified = tree.examine(described, progress)
+    across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
+                                 recorded_digests(out, sizes, modified), progress, read=tree.sha256)
+    built = build_dataset(
         out,
         source={"kind": "tiny-imagenet", "path": str(source), "is_a": inputs.file_record(is_a, "is-a file"),
                 # the class names: words.txt edited in an unpacked tree renames the classes, as --words would
@@ -442,8 +492,10 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
                               "sha256": hashlib.sha256(words.encode("utf-8")).hexdigest()}},
         classes=classes,
         subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress, skipped=skipped,
-        overwrite=overwrite,
+        overwrite=overwrite, caches=across.caches,
     )
+    across.report()
+    return built
 
 
 def _is_link(info):

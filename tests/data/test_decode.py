@@ -34,7 +34,7 @@ def _jpeg_declaring(image_bytes, width, height):
 def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path):
     path = tmp_path / "huge.png"
     path.write_bytes(_png_declaring(12000, 12000))  # 144 MP: PIL itself only warns below 179 MP
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 16)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 16)
     assert pixels is None
     assert reason == "ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192)"
 
@@ -46,9 +46,9 @@ def test_pillows_own_limit_neither_skips_a_jpeg_it_would_draft_nor_words_the_rea
     (tmp_path / "big.jpg").write_bytes(_jpeg_declaring(image_bytes, 20000, 20000))
     (tmp_path / "big.png").write_bytes(_png_declaring(20000, 20000))
     limit = Image.MAX_IMAGE_PIXELS
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.jpg")), 16)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.jpg")), 16)
     assert reason is None and pixels.shape == (16, 16, 3)
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.png")), 16)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.png")), 16)
     assert reason == "ValueError: 20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192)"
     assert Image.MAX_IMAGE_PIXELS == limit is not None  # Pillow's limit is left as it was for everything else
 
@@ -61,7 +61,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(tmp_path, image_bytes):
     script = ("import resource, sys\n"
               "from minitransfer.data import decode\n"
               "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-              "pixels, reason = decode.load_item(decode.ImportItem(path=sys.argv[1]), 256)\n"
+              "pixels, reason, _ = decode.load_item(decode.ImportItem(path=sys.argv[1]), 256)\n"
               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, pixels.shape)\n")
     output = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True).stdout
     grown_kib, shape = output.split(" ", 1)
@@ -75,7 +75,7 @@ def test_an_archive_member_declaring_too_many_bytes_is_not_read(tmp_path, image_
         handle.writestr("a.JPEG", image_bytes((1, 2, 3), size=(64, 64)))
     monkeypatch.setattr(decode, "MAX_MEMBER_BYTES", 300)
     monkeypatch.setattr(zipfile.ZipFile, "read", lambda *args: pytest.fail("read a member larger than the limit"))
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
     assert pixels is None and reason.startswith("ValueError: a.JPEG: ") and "more than the 300" in reason
 
 
@@ -122,7 +122,7 @@ def test_an_image_is_turned_upright_as_its_exif_orientation_says(tmp_path, orien
     from PIL import ImageOps
 
     path = _with_orientation(_quadrants(), orientation, suffix, tmp_path / f"photo.{suffix.lower()}")
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert reason is None
     with Image.open(path) as stored:
         expected = decode.warp(ImageOps.exif_transpose(stored), 8)
@@ -134,14 +134,14 @@ def test_orientation_6_puts_the_stored_left_column_on_top(tmp_path):
     stored = np.zeros((8, 8, 3), np.uint8)
     stored[:, 0] = (255, 0, 0)
     path = _with_orientation(Image.fromarray(stored), 6, "PNG", tmp_path / "turned.png")
-    pixels, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    pixels, _, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert (pixels[0] == (255, 0, 0)).all() and not pixels[1:].any()
 
 
 def test_a_damaged_exif_block_leaves_the_image_as_stored(tmp_path):
     path = tmp_path / "damaged.png"
     _quadrants().save(path, exif=b"garbage!")  # Pillow's parser raises on it: the pixels are not at fault
-    pixels, reason = decode.load_item(decode.ImportItem(path=str(path)), 8)
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert reason is None and np.array_equal(pixels, decode.warp(_quadrants(), 8))
 
 
@@ -159,4 +159,4 @@ def test_a_file_that_is_no_image_is_skipped_saying_why(tmp_path, member, content
         with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
             archive.write(path, member)
         path = tmp_path / "photos.zip"
-    assert decode.load_item(decode.ImportItem(path=str(path), member=member), 8) == (None, reason)
+    assert decode.load_item(decode.ImportItem(path=str(path), member=member), 8)[:2] == (None, reason)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, folder, splits
+from minitransfer.data import build, dataset, decode, folder, splits
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -655,7 +655,7 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
     looked_up = []
     digest = folder._content_digest
     monkeypatch.setattr(folder, "_content_digest",
-                        lambda path, digests: looked_up.append(path) or digest(path, digests))
+                        lambda path, digests, read=None: looked_up.append(path) or digest(path, digests, read))
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert len(looked_up) <= 2 * 61, len(looked_up)  # 40 training, 21 validation files
@@ -704,7 +704,7 @@ def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write
     stages = list(dict.fromkeys(stage for stage, _, _ in calls))
     assert stages == ["listing training files", *([] if held_out else ["listing validation files"]), "examining files",
                       *(["finding copies in each class"] if held_out else []),
-                      "finding validation copies of training images", "finding copies across classes", None]
+                      "finding validation copies of training images", None, "finding copies across classes"]
     last = {stage: (done, total) for stage, done, total in calls}
     assert all(done == total for done, total in last.values()), calls
     result = _invoke(root, tmp_path / "out-cli")
@@ -809,3 +809,24 @@ def test_a_finished_import_reruns_on_a_read_only_mount_with_or_without_copies_ac
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
     result = _invoke(root, disk / "out")
     assert result.exit_code == 0 and ("warning: 1 image(s)" in result.output) == copied, result.output
+
+
+def test_a_first_import_reads_each_file_once_also_to_find_copies_across_classes(
+        tmp_path, image_bytes, write_files, monkeypatch):
+    """Every file of a size a file of another class has (at ImageNet's scale, nearly all) was read to find the
+    copies across classes before decoding, then read again by the decoder. The copies are now found with the
+    digests the decoder takes of the bytes it reads: each file is opened once, and the copy still found."""
+    files = {f"{name}/{width}.bmp": image_bytes((index * 90 + width, 7, 9), size=(width, 4), kind="BMP")
+             for index, name in enumerate(("cat", "dog")) for width in (4, 5, 6)}  # each size in both classes
+    files["dog/copy.bmp"] = files.pop("dog/6.bmp") and files["cat/6.bmp"]  # no size twice in a class
+    root = write_files(tmp_path / "src", files)
+    opened = []
+    sha256_file, open_regular_file = folder.fileio.sha256_file, decode.open_regular_file
+    monkeypatch.setattr(folder.fileio, "sha256_file", lambda path: opened.append(path) or sha256_file(path))
+    monkeypatch.setattr(decode, "open_regular_file", lambda path: opened.append(path) or open_regular_file(path))
+    result = _invoke(root, tmp_path / "out", "--val-fraction", "0")
+    assert result.exit_code == 0, result.output
+    source_files = sorted(os.path.relpath(path, root) for path in opened if str(path).startswith(str(root)))
+    assert source_files == sorted(files), source_files
+    assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == [
+        f"1\ttrain\tcat\t{root}/cat/6.bmp", f"1\ttrain\tdog\t{root}/dog/copy.bmp"]

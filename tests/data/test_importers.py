@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, importers
+from minitransfer.data import dataset, decode, folder, importers
 from test_kill_anywhere import assert_import_survives_a_kill
 
 WNIDS = ("n01440764", "n02084071", "n03000134")  # sorted: the class order
@@ -754,3 +754,71 @@ def test_a_devkit_of_another_year_names_the_files_it_expected_and_found(imagenet
             f"data/meta.mat and data/ILSVRC2012_validation_ground_truth.txt); {kit} holds "
             f"ILSVRC2014_clsloc_validation_ground_truth.txt meta_clsloc.mat (another year's devkit?): give "
             f"ILSVRC2012_devkit_t12, or pass --val-labels with a '<file> <label>' list instead") in result.output
+
+
+def test_an_imagenet_image_in_two_classes_is_listed_and_warned_of_reading_each_file_once(
+        imagenet_tree, tmp_path, monkeypatch):
+    """ILSVRC2012 holds images whose bytes lie in two class folders; only 'prepare folder' said so. The ImageNet
+    importer now lists them in OUT/copies-across-classes.txt and warns, as 'prepare folder' does, with the
+    digests the decoder takes (each file opened once); a rerun reads no file to find them again."""
+    root, labels, *_ = imagenet_tree
+    shutil.copy(root / "train/n01440764/n01440764_1.JPEG", root / "train/n03000134/n03000134_3.JPEG")
+    opened = []
+    sha256_file, open_regular_file = importers.fileio.sha256_file, decode.open_regular_file
+    monkeypatch.setattr(importers.fileio, "sha256_file", lambda path: opened.append(path) or sha256_file(path))
+    monkeypatch.setattr(decode, "open_regular_file", lambda path: opened.append(path) or open_regular_file(path))
+    command = ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels), "--size", "8",
+               "--workers", "0"]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    listed = [f"1\ttrain\tn01440764\t{root}/train/n01440764/n01440764_1.JPEG",
+              f"1\ttrain\tn03000134\t{root}/train/n03000134/n03000134_3.JPEG"]
+    assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == listed
+    assert "warning: 1 image(s) lie in two or more classes" in result.output
+    read = [str(path) for path in opened if str(path).startswith(str(root))]
+    assert sorted(read) == sorted(set(read)) and len(read) == 10, read  # 7 + 3 validation images, each once
+    opened.clear()
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code == 0 and "warning: 1 image(s)" in again.output, again.output
+    assert [path for path in opened if str(path).startswith(str(root))] == []
+
+
+@pytest.mark.parametrize("unpacked", [False, True], ids=["zip", "folder"])
+def test_a_tiny_imagenet_image_in_two_classes_is_listed_and_warned_of(tmp_path, unpacked):
+    source = tmp_path / "tiny-imagenet-200.zip"
+    _write_tiny_zip(source)
+    with zipfile.ZipFile(source, "a") as archive:
+        archive.writestr("tiny-imagenet-200/train/n02084071/images/n02084071_2.JPEG",
+                         archive.read("tiny-imagenet-200/train/n01440764/images/n01440764_0.JPEG"))
+    if unpacked:
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp_path / "unpacked")
+        source = tmp_path / "unpacked" / "tiny-imagenet-200"
+    where = f"{source}:tiny-imagenet-200/" if not unpacked else f"{source}/"
+    result = CliRunner().invoke(main, ["prepare", "tiny-imagenet", str(source), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == [
+        f"1\ttrain\tn01440764\t{where}train/n01440764/images/n01440764_0.JPEG",
+        f"1\ttrain\tn02084071\t{where}train/n02084071/images/n02084071_2.JPEG"]
+    assert "warning: 1 image(s) lie in two or more classes" in result.output
+
+
+@pytest.mark.parametrize("labelled", [True, False], ids=["val-labels", "no-labels"])
+def test_the_validation_tar_left_packed_beside_a_missing_val_folder_says_to_unpack_it(
+        imagenet_tree, tmp_path, tree_state, labelled):
+    """ILSVRC2012_img_val.tar beside no val/: 'val: missing' with labels, a train-only dataset without."""
+    root, labels, *_ = imagenet_tree
+    with tarfile.open(root / "ILSVRC2012_img_val.tar", "w") as archive:
+        for path in sorted((root / "val").iterdir()):
+            archive.add(path, path.name)
+    shutil.rmtree(root / "val")
+    before = tree_state(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", *(["--val-labels", str(labels)] if labelled else [])])
+    assert result.exit_code == 65, result.output
+    give = "" if labelled else " and give its labels (--devkit DIR or --val-labels FILE)"
+    assert (f"{root / 'val'}: missing, but {root} holds ILSVRC2012_img_val.tar: unpack the validation archive into "
+            f"val/ (mkdir {root / 'val'} && tar -xf {root / 'ILSVRC2012_img_val.tar'} -C {root / 'val'}){give}, or "
+            f"move it away for a train-only dataset\n") in result.output
+    assert tree_state(tmp_path) == before
