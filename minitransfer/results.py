@@ -174,8 +174,8 @@ def _divergence(path):
     (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
     is trained again; "" otherwise (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
-    return (f"{diverged}; no result: see {path}, and start it over (--overwrite: resumed, it diverges again) with "
-            f"a lower --base-lr, or check the data") if diverged else ""
+    return (f"{diverged}; no result: see {path}, and start it over (--overwrite, without --resume: resumed, it "
+            f"diverges again) with a lower --base-lr, or check the data") if diverged else ""
 
 
 def _name(folder, runs_dir):

@@ -42,14 +42,13 @@ import time
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
-from minitransfer.cpus import usable_cpus
+from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      gpu_name, is_finished, run_dir, run_fields, train_arguments, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 STOP_RESEND_SECONDS = 1.0
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclasses.dataclass

@@ -337,7 +337,8 @@ class _Run:
         if isinstance(error, WorkerDied):
             return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue (with fewer `workers` if memory ran "
                               f"short)")
-        return DatasetError(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
+        # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data
+        return type(error)(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
 
     def finish(self, weights):
         """result.json and the closing line, once the weights file is written (``weights``: its

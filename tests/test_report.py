@@ -293,7 +293,8 @@ def test_a_run_whose_training_diverged_is_named_not_unfinished(synthetic_8, tmp_
     [left_out] = written.left_out
     assert left_out.startswith("baseA: training diverged: loss became nan at iteration ")
     assert left_out.endswith(f"no result: see {tmp_path / 'baseA.run' / 'metrics.jsonl'}, and start it over "
-                             f"(--overwrite: resumed, it diverges again) with a lower --base-lr, or check the data")
+                             f"(--overwrite, without --resume: resumed, it diverges again) with a lower --base-lr, "
+                             f"or check the data")
     assert f"- {left_out}" in written.files["results.md"].read_text()
     shutil.rmtree(tmp_path / "baseB.run")
     with pytest.raises(report.NoRuns, match="left out baseA: training diverged: "):

@@ -49,7 +49,7 @@ def _lines(summary):
     state = " (resumable)" if summary["resumable"] else ""
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = (f" (resumable, but its {summary['diverged']}: resumed, it diverges again; start it over with "
-                 f"--overwrite and a lower --base-lr, or check the data)")
+                 f"--overwrite (without --resume) and a lower --base-lr, or check the data)")
     lines = [
         f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "

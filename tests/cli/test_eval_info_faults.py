@@ -159,7 +159,8 @@ def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_agai
         result = invoke(["info", given], tmp_path)
         assert result.exit_code == 0, result.output
         assert re.search(r"iteration \d+ \(resumable, but its training diverged: .* at iteration \d+ \(lr 1e\+04\): "
-                         r"resumed, it diverges again; start it over with --overwrite and a lower --base-lr",
+                         r"resumed, it diverges again; start it over with --overwrite \(without --resume\) and a "
+                         r"lower --base-lr",
                          result.output), result.output
     summary = json.loads(invoke(["info", "diverged.run", "--json"], tmp_path).output)
     assert summary["resumable"] and summary["diverged"].startswith("training diverged: "), summary["diverged"]

@@ -21,6 +21,7 @@ from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import build, dataset, loader, splits, synthetic
 from minitransfer.data.dataset import DatasetError
+from minitransfer.data.schema import DatasetUnreadable
 
 WORKERS = [pytest.param(0, id="in-process"), pytest.param(1, id="1-worker")]
 
@@ -146,6 +147,26 @@ def test_a_training_stops_naming_a_shard_written_to_mid_run_and_keeps_its_iterat
         training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(data), seed=4, **fields),
                        on_iteration=flip_after_2)
 
+
+
+def test_a_shard_the_system_stops_reading_mid_run_stays_an_io_error_and_keeps_its_iterations(synthetic_8, tmp_path,
+                                                                                              monkeypatch):
+    """A read refused by the system mid-run (permission taken away, a network file system's I/O error):
+    the iterations done are saved, and the error stays :class:`DatasetUnreadable` (exit code 74), not
+    the plain DatasetError (65, "bad data") it was rebuilt as."""
+    reads, read = [], dataset.ImageReader.read
+
+    def refused_after_3(self, indices, out=None):
+        reads.append(len(indices))
+        if len(reads) > 3:
+            raise DatasetUnreadable(f"{self.paths[0]}: permission denied")
+        return read(self, indices, out)
+
+    monkeypatch.setattr(dataset.ImageReader, "read", refused_after_3)
+    fields = {"batch_size": 16, "max_iter": 10, "eval_every": 5, "checkpoint_every": 10, "quiet": True,
+              "device": "cpu", "workers": 0}
+    with pytest.raises(DatasetUnreadable, match=r"permission denied; the \d+ iterations done are saved in "):
+        training.train(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(synthetic_8), seed=4, **fields))
 
 # ---- loader workers killed -----------------------------------------------------------------------
 
