@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import dataset, loader, splits, synthetic
+from minitransfer.data import dataset, synthetic
 from minitransfer.data.schema import DatasetError, DatasetUnreadable, read_error
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1, "shard_length": 8}
