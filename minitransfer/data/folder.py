@@ -113,11 +113,11 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     folders = _class_folders(train_root)
-    _check_two_class_folders(train_root, folders)
+    _check_two_class_folders(train_root, folders, source)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
-        files[name] = _files_below(folder, scan_skipped)
+        files[name] = _files_below(folder, scan_skipped, out)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in _dangling_links(train_root):
@@ -127,7 +127,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
-    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped,
+    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped, out,
                                                         inputs.stage_progress(progress, "listing validation files"))
     identity, sizes, modified = _file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
@@ -186,15 +186,16 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 del train[name]
 
 
-def _check_two_class_folders(root, folders):
-    """``DatasetError`` naming ``root`` when it holds fewer than two class ``folders``: nothing can be trained
-    on one class (nor split into halves), and a researcher who gave one class's folder (``photos/cat``), or the
-    folder above the classes' (``data``, holding only ``photos``), learns which folder to give instead."""
+def _check_two_class_folders(root, folders, source):
+    """``DatasetError`` naming ``root`` (``source`` or its train/) when it holds fewer than two class ``folders``:
+    nothing can be trained on one class (nor split into halves), and a researcher who gave one class's folder
+    (``photos/cat``), or the folder above the classes' (``data``, holding only ``photos``), learns which folder
+    to give instead."""
     if len(folders) >= 2:
         return
     if not folders:
         loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        files = f", only {loose} file(s) (the folder of one class?)" if loose else ""
+        files = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
         raise ds.DatasetError(f"{root}: no class folders{files}; {ONE_PER_CLASS}")
     inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
     if len(inner) >= 2:
@@ -323,17 +324,21 @@ def _same_text(name):
     return unicodedata.normalize("NFC", name)
 
 
-def _files_below(folder, skipped):
+def _files_below(folder, skipped, out):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted.
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
     folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
     permission, an I/O error) raises its ``OSError`` (exit 74), naming it: its images are not left out
-    without a word."""
-    files, seen = [], {os.path.realpath(folder)}
+    without a word. A link into ``out`` is a ``ValueError`` (a usage error, as :func:`.inputs.check_apart`
+    says): a rerun would import the dataset's own files."""
+    files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
     for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
         kept, here = [], os.path.realpath(directory)
+        if here == into or here.startswith(into + os.sep):
+            raise ValueError(f"{inputs.display_name(directory)} leads into OUT {out} (a link): the import would read "
+                             f"the dataset's own files; remove the link or choose another output folder")
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             looped = here == real or here.startswith(real + os.sep)
@@ -353,7 +358,7 @@ def _raise(error):
     raise error
 
 
-def _validation_files(val_root, train_root, known, skipped, listed):
+def _validation_files(val_root, train_root, known, skipped, out, listed):
     folders = _class_folders(val_root)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
@@ -366,7 +371,7 @@ def _validation_files(val_root, train_root, known, skipped, listed):
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped)
+        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)
         listed(number, len(folders))
     return files
 

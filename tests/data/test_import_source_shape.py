@@ -1,6 +1,6 @@
 """prepare folder: a SOURCE that cannot give two classes (one class's folder, the folder above the classes'
 folder, a tree left with one class) is refused, saying which folder to give; systems' files (Thumbs.db,
-desktop.ini, @eaDir ...) are passed over as .DS_Store is."""
+desktop.ini, @eaDir ...) are passed over as .DS_Store is; a link in SOURCE into OUT is refused."""
 
 import numpy as np
 import pytest
@@ -59,6 +59,29 @@ def test_a_train_folder_of_one_class_is_refused(tmp_path, image_bytes, write_fil
     _tree(root / "val", image_bytes, write_files, ["a"], per_class=1)
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 65 and f"{root / 'train'}: one class folder, 'a';" in result.output, result.output
+
+
+def test_train_and_val_holding_images_themselves_are_not_called_one_class_folder(tmp_path, image_bytes,
+                                                                                   write_files):
+    root = write_files(tmp_path / "tree", {"train/1.png": image_bytes((1, 2, 3), kind="PNG"),
+                                           "val/1.png": image_bytes((4, 5, 6), kind="PNG")})
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert f"{root / 'train'}: no class folders, only 1 file(s); SOURCE must hold one folder per class" in result.output
+
+
+@pytest.mark.parametrize("link", ["a/more", "o"], ids=["below-a-class", "class-folder"])
+def test_a_link_in_the_source_into_out_is_refused_before_anything_is_read(tmp_path, image_bytes, write_files,
+                                                                          tree_state, link):
+    root = _tree(tmp_path / "tree", image_bytes, write_files, ["a", "b"])
+    assert _invoke(root, tmp_path / "out").exit_code == 0
+    (root / link).symlink_to(tmp_path / "out")
+    before = tree_state(tmp_path / "out")
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert f"{root / link} leads into OUT {tmp_path / 'out'} (a link): the import would read the dataset's own " \
+           f"files" in " ".join(result.output.split())
+    assert tree_state(tmp_path / "out") == before
 
 
 def test_two_classes_are_imported_with_a_note_that_the_halves_cannot_be_trained(tmp_path, image_bytes, write_files):
