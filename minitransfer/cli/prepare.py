@@ -59,8 +59,14 @@ def _finish(built, verify):
     if verify:
         built.verify(progress=_Progress("verifying"))
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
-    echo(f"{built.path}: {built.num_classes} classes, {counts} images of "
+    echo(f"{built.path}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, {counts} images of "
          f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
+    if built.num_classes < 2:  # a dataset an older version prepared: nothing can be trained on it
+        click.echo("note: 1 class: 'train' refuses it (a classifier needs two or more classes)", err=True)
+    elif built.num_classes < 4:  # train needs two classes: a half of one (random split of 2 or 3) is refused
+        click.echo(f"note: {built.num_classes} classes: a half of the random split holds fewer than the 2 classes "
+                   f"'train' needs, so train with --split all (the random and natural splits need 2 classes in "
+                   f"each half)", err=True)
     for entry in built.meta.get("excluded_classes", []):
         click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)
     skipped = built.meta.get("skipped", [])
@@ -224,8 +230,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     bytes lie in two or more classes (of the training folders, or of val/) is imported with each
     label, listed in OUT/copies-across-classes.txt and warned of: delete the copies in the classes
     it does not belong to and rerun. Hidden files and
-    folders (".*", __MACOSX) are ignored. Beside other folders, train/ and val/ are class folders
-    (train/ must then hold images itself).
+    folders (".*", __MACOSX) and other systems' (Thumbs.db, desktop.ini, Synology's @eaDir,
+    $RECYCLE.BIN, lost+found ...) are ignored. Beside other folders, train/ and val/ are class folders
+    (train/ must then hold images itself). SOURCE (or its train/) must hold two or more class
+    folders with images: one (SOURCE given as one class's folder, or as the folder above the
+    classes' folder) is refused (65), naming the folder to give.
 
     \b
     A families file (--families) has one line per class, the family last:

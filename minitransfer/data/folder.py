@@ -14,7 +14,8 @@ Classes are the class folder names in Unicode's composed form (NFC), sorted (lab
 order): a tree copied from a Mac, whose names are decomposed, gives the labels and the held-out images
 of the same tree named on Linux (a dataset prepared before keeps the names it records, unless replaced
 with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted by path;
-names starting with "." and ``__MACOSX`` folders are ignored, as are files lying directly in SRC,
+names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir ...
+(:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC,
 train/ or val/; links to folders are followed, a folder reached twice is listed in ``skipped.txt``;
 one file reached through links from two classes, or from train/ and val/, is an error, and held-out
 validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
@@ -26,7 +27,9 @@ writes names, alike). A class folder without files, or whose training files all 
 and a link to nothing (a folder moved, on a drive not mounted) are left out of the class table and
 reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
-val/ that train/ does not have is an error.
+val/ that train/ does not have is an error, and so is a tree left with fewer than two classes (nothing can
+be trained on one): the error says which folder to give when SRC is one class's folder, or holds only
+the folder of the classes.
 
 Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
@@ -90,6 +93,8 @@ FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "S
 DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
 COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
+ONE_PER_CLASS = ("SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
+                 "two or more: a classifier tells classes apart")
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -108,12 +113,11 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     folders = _class_folders(train_root)
-    if not folders:
-        raise ds.DatasetError(f"{train_root}: no class folders (expected {train_root}/<class>/<image files>)")
+    _check_two_class_folders(train_root, folders, source)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
-        files[name] = _files_below(folder, scan_skipped)
+        files[name] = _files_below(folder, scan_skipped, out)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in _dangling_links(train_root):
@@ -123,7 +127,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
-    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped,
+    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped, out,
                                                         inputs.stage_progress(progress, "listing validation files"))
     identity, sizes, modified = _file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
@@ -147,6 +151,10 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         names = sorted(train)
         if not names:
             raise ds.DatasetError(f"{train_root}: no class folder holds an image file")
+        if len(names) == 1:
+            left_out = ", ".join(f"{entry['name']!r} ({entry['reason']})" for entry in excluded[:10])
+            raise ds.DatasetError(f"{train_root}: {names[0]!r} is the only class folder left with a training image "
+                                  f"(left out: {left_out}{' ...' if len(excluded) > 10 else ''}); {ONE_PER_CLASS}")
         table, chosen_a = _class_table(names, families, family_a, is_a, set(files), train_root)
         subsets = {subset: _items(names, chosen) for subset, chosen in (("train", train), ("val", val))}
         try:
@@ -176,6 +184,24 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             for name in sorted(left_out):
                 excluded.append({"name": name, "reason": NO_TRAINING_IMAGE})
                 del train[name]
+
+
+def _check_two_class_folders(root, folders, source):
+    """``DatasetError`` naming ``root`` (``source`` or its train/) when it holds fewer than two class ``folders``:
+    nothing can be trained on one class (nor split into halves), and a researcher who gave one class's folder
+    (``photos/cat``), or the folder above the classes' (``data``, holding only ``photos``), learns which folder
+    to give instead."""
+    if len(folders) >= 2:
+        return
+    if not folders:
+        loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
+        files = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
+        raise ds.DatasetError(f"{root}: no class folders{files}; {ONE_PER_CLASS}")
+    inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    if len(inner) >= 2:
+        raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}, which holds folders ({_listed(inner)}): "
+                              f"give {folders[0]} if these are the classes; {ONE_PER_CLASS}")
+    raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}; {ONE_PER_CLASS}")
 
 
 def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
@@ -298,17 +324,21 @@ def _same_text(name):
     return unicodedata.normalize("NFC", name)
 
 
-def _files_below(folder, skipped):
+def _files_below(folder, skipped, out):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted.
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
     folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
     permission, an I/O error) raises its ``OSError`` (exit 74), naming it: its images are not left out
-    without a word."""
-    files, seen = [], {os.path.realpath(folder)}
+    without a word. A link into ``out`` is a ``ValueError`` (a usage error, as :func:`.inputs.check_apart`
+    says): a rerun would import the dataset's own files."""
+    files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
     for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
         kept, here = [], os.path.realpath(directory)
+        if here == into or here.startswith(into + os.sep):
+            raise ValueError(f"{inputs.display_name(directory)} leads into OUT {out} (a link): the import would read "
+                             f"the dataset's own files; remove the link or choose another output folder")
         for name in sorted(name for name in subfolders if not inputs.hidden(name)):  # the first link wins
             real = os.path.realpath(os.path.join(directory, name))
             looped = here == real or here.startswith(real + os.sep)
@@ -328,7 +358,7 @@ def _raise(error):
     raise error
 
 
-def _validation_files(val_root, train_root, known, skipped, listed):
+def _validation_files(val_root, train_root, known, skipped, out, listed):
     folders = _class_folders(val_root)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
@@ -341,7 +371,7 @@ def _validation_files(val_root, train_root, known, skipped, listed):
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped)
+        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)
         listed(number, len(folders))
     return files
 

@@ -12,7 +12,8 @@ the source and output folders, and pixel formats that are not 8 bits.
   without control characters (a tab or line break would split the lines ``splits`` prints, and
   no families file line could name the class).
 - Files and folders whose names start with "." and ``__MACOSX`` folders (:func:`hidden`) are
-  not images nor classes: .DS_Store, ._AppleDouble files, .git, a macOS zip's resource forks.
+  not images nor classes: .DS_Store, ._AppleDouble files, .git, a macOS zip's resource forks; nor
+  are other systems' files (:data:`SYSTEM_NAMES`: Thumbs.db, desktop.ini, Synology's @eaDir ...).
 - 16-bit greyscale (Pillow modes ``I;16``, ``I;16B``, ...) keeps its 8 most significant bits
   (value >> 8); 32-bit integer greyscale (mode ``I``) is read the same way when every value lies
   in 0..65535 (Pillow opens some 16-bit files so) and is skipped otherwise; floating-point images
@@ -31,6 +32,11 @@ from minitransfer import fileio
 from .dataset import DatasetError
 
 MACOS_FORKS = "__MACOSX"
+# Files and folders that operating systems, file managers and NAS boxes write beside photos, in any case (Windows
+# and macOS names are case-blind): thumbnail caches (Thumbs.db, Synology's @eaDir of thumbnails, which decode),
+# folder settings (desktop.ini, macOS's "Icon\r"), a drive's recycle bin and system folders.
+SYSTEM_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r", "@eadir",
+                          "$recycle.bin", "system volume information", "lost+found", MACOS_FORKS.casefold()})
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -88,9 +94,11 @@ codecs.register_error(DISPLAY_ERRORS, _display_errors)
 
 def hidden(name):
     """Whether a file or folder ``name`` is one the importers pass over: names starting with "."
-    (.DS_Store, macOS's ._AppleDouble files, .git, .ipynb_checkpoints) and ``__MACOSX`` (the
-    folder of those files that macOS adds to a zip it makes)."""
-    return name.startswith(".") or name == MACOS_FORKS
+    (.DS_Store, macOS's ._AppleDouble files, .git, .ipynb_checkpoints), ``__MACOSX`` (the
+    folder of those files that macOS adds to a zip it makes) and the other :data:`SYSTEM_NAMES`
+    (Thumbs.db, desktop.ini, @eaDir, $RECYCLE.BIN, lost+found ...), whatever their case: they
+    filled ``skipped.txt`` as "not an image", and @eaDir's thumbnails were imported as images."""
+    return name.startswith(".") or name.casefold() in SYSTEM_NAMES
 
 
 def check_class_name(folder):
