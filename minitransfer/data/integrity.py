@@ -13,7 +13,9 @@ verify`` finds. A file changed less than :data:`UNSETTLED_NS` before it was hash
 second write in the same clock tick could leave its times as they were (git's "racy" files).
 
 A record that cannot be read or parsed is ignored, and so is an entry of the wrong form: the files are
-hashed again. One that cannot be written is said once per process on stderr and the run goes on.
+hashed again, silently (the next write replaces the record: nothing for the user to do). One that cannot
+be written (no home folder, a read-only or full disk) is said on stderr, once per process and dataset,
+and the run goes on: every later run would hash everything, which setting $MINITRANSFER_CACHE mends.
 Processes checking at once each merge their entries into the record they read and replace it atomically
 (:func:`minitransfer.fileio.write_text`): one may drop an entry another just added, which costs that file
 one more hash, never a wrong answer.
@@ -33,7 +35,7 @@ from .schema import DatasetError, read_error
 HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset a few times faster
 RECORDS = "verified"  # the records' folder in the cache folder
 RECORD_LIMIT = 1 << 24  # bytes; a larger record is damaged (ImageNet's ~1300 files take ~250 KB): ignored
-UNSETTLED_NS = 2_000_000_000
+UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's ctime
 
 # (device, inode, size, mtime_ns, ctime_ns, sha256) of every file this process has hashed, or found
 # recorded, as meta.json says

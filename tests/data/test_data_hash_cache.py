@@ -30,7 +30,8 @@ def hashed(monkeypatch):
     remembered in this one), and files count as settled as soon as they are written."""
     names = []
     real = integrity.fileio.sha256_file
-    monkeypatch.setattr(integrity.fileio, "sha256_file", lambda path: names.append(pathlib.Path(path).name) or real(path))
+    monkeypatch.setattr(integrity.fileio, "sha256_file",
+                        lambda path: names.append(pathlib.Path(path).name) or real(path))
     monkeypatch.setattr(integrity, "_intact_files", set())
     monkeypatch.setattr(integrity, "_unrecorded_warned", set())
     monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)
@@ -139,7 +140,8 @@ def _floats(record):
     lambda record: b"[" * 100_000,
     lambda record: b"[]",
     lambda record: json.dumps({**record, "files": []}).encode(),
-    lambda record: json.dumps({**record, "files": {name: entry[:5] for name, entry in record["files"].items()}}).encode(),
+    lambda record: json.dumps({**record, "files": {name: entry[:5] for name, entry in record["files"].items()}}
+                              ).encode(),
     lambda record: json.dumps(_floats(record)).encode(),
     lambda record: json.dumps(record).encode()[:-20],
 ], ids=["garbage", "deep", "a-list", "files-a-list", "entries-short", "device-a-float", "cut-short"])
