@@ -2,7 +2,8 @@
 or, with ``--emulate-gpu``, runs its tests on the CPU emulation of ``tests/cuda_emulator.py`` (a check
 that code drift has not broken them, no proof of the GPU); the poisoning ``cp`` fixture; ``cuda_xp``,
 the CUDA backend under test (emulated or a real GPU); the small synthetic dataset the training and
-CLI tests train on; ``placeholder_figures``, reports whose figures are not rendered."""
+CLI tests train on; ``placeholder_figures``, reports whose figures are not rendered; and for every
+test a ``$MINITRANSFER_CACHE`` of its own."""
 
 import pytest
 
@@ -41,6 +42,14 @@ def pytest_collection_modifyitems(config, items):
         why_not_emulated = markers[item].kwargs.get("no_emulation")
         if reason or (_emulating_gpu(config) and why_not_emulated):
             item.add_marker(pytest.mark.skip(reason=reason or f"not emulated: {why_not_emulated}"))
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """``$MINITRANSFER_CACHE`` an empty folder of this test's (not in its ``tmp_path``, which some tests
+    list): train, eval and the demo write there (the built-in benchmark, the records of the dataset
+    files found intact), never into the user's ~/.cache, nor where one test would see another's."""
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

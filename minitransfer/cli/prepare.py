@@ -369,6 +369,10 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
 def verify_command(path):
     """Re-check a prepared dataset: meta.json, every file's sha256, every shard's shapes and labels, the mean image.
 
+    Every file is hashed again. train and eval hash a file only until it is found intact, then again
+    only once it changes (a record in $MINITRANSFER_CACHE/verified, by the file's size and times):
+    bits rotting on the disk change neither, so only verify finds them.
+
     The class table (names, wnids, families) is compared with the digest mean.h5 records for
     datasets prepared by this version; meta.json's other descriptive fields (source, skipped
     files, left-out classes) are checked for form only, and someone who edits meta.json and

@@ -21,8 +21,9 @@ its shards in shard order; splits and loaders are index lists over that numberin
 Reading trusts nothing it has not checked: every HDF5 dataset's shape and dtype are compared with
 the layout above and meta.json's counts before a byte of it is read (a shard declaring 2³⁴ labels
 is refused, not allocated), labels are range-checked against the class table when read, and
-:meth:`Dataset.check_checksums` compares files with meta.json's sha256 once per process (the
-loader calls it before its first batch), and :class:`ImageReader` reads only the files so checked,
+:meth:`Dataset.check_checksums` compares files with meta.json's sha256 (the loader calls it before its
+first batch; a file found intact is not hashed again until it changes, in this process or a later one:
+:mod:`.integrity`), and :class:`ImageReader` reads only the files so checked,
 unchanged since (a shard replaced or written to during a run stops it). Every failure is a
 :class:`DatasetError` naming the file.
 A training or an evaluation reads under :meth:`Dataset.reading`, the folder's shared lock (:mod:`.lock`),
@@ -270,7 +271,7 @@ class Dataset:
         a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
         after the damage: NaN or a huge value would train the network on garbage without a word)."""
         path = self.path / self.meta["mean"]["file"]
-        check_files([(path, self.meta["mean"]["sha256"], "mean image")])
+        check_files(self.path, [(path, self.meta["mean"]["sha256"], "mean image")])
         mean = read_checked(path, "mean", (*self.image_size, 3), np.float32)
         outside = ~((mean >= 0) & (mean <= 255))  # NaN included
         if outside.any():
@@ -289,24 +290,26 @@ class Dataset:
 
     def check_checksums(self, subset=None):
         """Compare the shards of ``subset`` (None: every file) with meta.json's sha256, each file once
-        per process (see :func:`check_files`); ``DatasetError`` naming the first corrupt file.
+        until it changes, across processes (see :func:`check_files`); ``DatasetError`` naming the first
+        corrupt file.
 
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
         :attr:`verified` records the files as checked."""
-        self.verified.update(check_files(self.checked_files(subset)))
+        self.verified.update(check_files(self.path, self.checked_files(subset)))
         if subset is None:
             self._check_class_table()
 
     def verify(self, progress=None):
-        """Re-hash every file (ignoring what this process checked before) and re-check every shard's
-        shapes and labels and the mean image against meta.json.
+        """Re-hash every file (ignoring what this or an earlier process found intact: a file rotting on
+        the disk keeps the times and size they go by) and re-check every shard's shapes and labels and
+        the mean image against meta.json.
 
         Raises ``DatasetError`` naming the first file at fault. ``progress(done, total)`` is
         called after each file."""
         files = self.checked_files()
         for done, file in enumerate(files, start=1):
-            self.verified.update(check_files([file], remember=False))
+            self.verified.update(check_files(self.path, [file], remember=False))
             if progress:
                 progress(done, len(files))
         for subset in SUBSETS:

@@ -1,40 +1,73 @@
-"""Files against the sha256 that ``meta.json`` records for them, each hashed once per process until
-it changes (the loader checks a dataset before its first batch; ``prepare verify`` re-hashes all).
+"""Files against the sha256 that ``meta.json`` records for them (the loader checks a dataset before its
+first batch), each hashed once until it changes: a file found intact is remembered by its identity in this
+process and in a record in the user's cache folder, so a later process (each network of a grid is one)
+does not hash it again. ``prepare verify`` re-hashes every file whatever is recorded.
+
+The record is ``$MINITRANSFER_CACHE/verified/<sha256 of the dataset folder's resolved path>.json``
+(default ``~/.cache/minitransfer``; not in the dataset, which may be on read-only shared storage):
+``{"dataset": the resolved path, "files": {name: [device, inode, size, mtime_ns, ctime_ns, sha256]}}``.
+An entry counts only while all six match the file and meta.json: a write, a copy or a rename over the
+file changes its ctime, which no user-space call sets back (``touch -d`` and ``os.utime`` restore the
+mtime only), so it is hashed again. What no stat can see, bits rotting on the disk, only ``prepare
+verify`` finds. A file changed less than :data:`UNSETTLED_NS` before it was hashed is not recorded: a
+second write in the same clock tick could leave its times as they were (git's "racy" files).
+
+A record that cannot be read or parsed is ignored, and so is an entry of the wrong form: the files are
+hashed again, silently (the next write replaces the record: nothing for the user to do). One that cannot
+be written (no home folder, a read-only or full disk) is said on stderr, once per process and dataset,
+and the run goes on: every later run would hash everything, which setting $MINITRANSFER_CACHE mends.
+Processes checking at once each merge their entries into the record they read and replace it atomically
+(:func:`minitransfer.fileio.write_text`): one may drop an entry another just added, which costs that file
+one more hash, never a wrong answer.
 """
 
 import concurrent.futures
+import errno
+import hashlib
+import json
 import os
+import time
 
-from minitransfer import fileio
+from minitransfer import fileio, stopping
 
 from .schema import DatasetError, read_error
 
 HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset a few times faster
+RECORDS = "verified"  # the records' folder in the cache folder
+RECORD_LIMIT = 1 << 24  # bytes; a larger record is damaged (ImageNet's ~1300 files take ~250 KB): ignored
+UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's ctime
 
-# (device, inode, size, mtime_ns, sha256) of every file this process has hashed and found as
-# meta.json says: checked once per process, again whenever a file changes
+# (device, inode, size, mtime_ns, ctime_ns, sha256) of every file this process has hashed, or found
+# recorded, as meta.json says
 _intact_files = set()
+_unrecorded_warned = set()  # the dataset folders whose record could not be written, said once each
 
 
-def check_files(files, remember=True):
-    """Compare files with their expected sha256: ``files`` a list of ``(path, sha256, what)``.
+def check_files(folder, files, remember=True):
+    """Compare files of the dataset ``folder`` with their expected sha256: ``files`` a list of
+    ``(path, sha256, what)``.
 
     Raises ``DatasetError`` naming the first missing, empty, unreadable or differing file (``what``
-    says what it is: "shard", "mean image"). Files found intact are remembered for this process
-    by device, inode, size and modification time, and not hashed again until they change; with
-    ``remember=False`` every file is hashed. Several files are hashed in parallel threads.
+    says what it is: "shard", "mean image"). Files found intact are remembered, in this process and in
+    the record of ``folder`` (see the module), by device, inode, size, modification and change time,
+    and not hashed again until they change; with ``remember=False`` every file is hashed (and those
+    found intact are recorded). Several files are hashed in parallel threads.
 
     Returns ``{str(path): (device, inode, size, mtime_ns)}`` of the files as checked: a reader that
     opens one later compares it with what it opened (:class:`.dataset.ImageReader`), so a file
     replaced or rewritten after the check is refused, not read unchecked."""
-    pending, identities = [], {}
-    for path, expected, what in files:
-        key = _file_key(path, expected, what)
-        identities[str(path)] = key[:4]
-        if not remember or key not in _intact_files:
-            pending.append((path, expected, what, key))
+    started = time.time_ns()
+    pending = [(path, expected, what, _file_key(path, expected, what)) for path, expected, what in files]
+    identities = {str(path): key[:4] for path, _, _, key in pending}
+    if remember:
+        pending = [item for item in pending if item[3] not in _intact_files]
+        if pending:
+            recorded = _read_record(*_record_path(folder))
+            _intact_files.update(key for path, _, _, key in pending if recorded.get(_name(folder, path)) == key)
+            pending = [item for item in pending if item[3] not in _intact_files]
     if not pending:
         return identities
+    settled = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(HASH_THREADS, len(pending)))
     try:
         digests = pool.map(lambda item: _sha256(item[0], item[2]), pending)
@@ -44,8 +77,12 @@ def check_files(files, remember=True):
                                    f"corrupt {what}, or meta.json was edited (rerunning the prepare command "
                                    f"that built it rebuilds what is corrupt)")
             _intact_files.add(key)
+            if key[4] < started - UNSETTLED_NS:
+                settled[_name(folder, path)] = key
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if settled:
+        _record(folder, settled)
     return identities
 
 
@@ -58,7 +95,7 @@ def _file_key(path, expected, what):
         raise read_error(path, what, error) from error
     if status.st_size == 0:
         raise DatasetError(f"{path}: empty file (0 bytes) where meta.json expects the {what}")
-    return (*identity(status), expected)
+    return (*identity(status), status.st_ctime_ns, expected)
 
 
 def identity(status):
@@ -72,3 +109,56 @@ def _sha256(path, what):
         return fileio.sha256_file(path)
     except OSError as error:
         raise read_error(path, what, error) from error
+
+
+def _name(folder, path):
+    return os.path.relpath(path, folder)
+
+
+def _record_path(folder):
+    """The record of the dataset ``folder`` (None where the cache folder is unknown: no home folder)
+    and the folder's resolved path."""
+    from .synthetic import cache_dir  # which imports this module (through dataset)
+    resolved = os.path.realpath(folder)
+    try:
+        root = cache_dir()
+    except fileio.StorageError:
+        return None, resolved
+    return root / RECORDS / f"{hashlib.sha256(os.fsencode(resolved)).hexdigest()}.json", resolved
+
+
+def _read_record(path, resolved):
+    """``{name: key}`` of the well-formed entries of the record at ``path`` (None: no cache folder) of the
+    dataset folder ``resolved``; {} where there is none, or it cannot be read or parsed, or it is another
+    folder's."""
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read(RECORD_LIMIT + 1)
+        record = fileio.parse_json(text) if len(text) <= RECORD_LIMIT else None
+    except (OSError, ValueError):
+        return {}
+    if not (isinstance(record, dict) and record.get("dataset") == resolved and isinstance(record.get("files"), dict)):
+        return {}
+    return {name: tuple(entry) for name, entry in record["files"].items() if _well_formed(entry)}
+
+
+def _well_formed(entry):
+    return isinstance(entry, list) and len(entry) == 6 and all(type(value) is int for value in entry[:5]) and \
+        type(entry[5]) is str  # type(), not isinstance: JSON's true would pass for 1
+
+
+def _record(folder, settled):
+    """Add ``settled`` ({name: key}) to the record of ``folder``, or say once why it cannot be written."""
+    path, resolved = _record_path(folder)
+    try:
+        if path is None:
+            raise fileio.StorageError(errno.ENOENT, "the home folder is unknown (HOME is not set)")
+        files = {**_read_record(path, resolved), **settled}
+        fileio.write_text(path, json.dumps({"dataset": resolved, "files": files}, sort_keys=True))
+    except OSError as error:
+        if folder not in _unrecorded_warned:
+            _unrecorded_warned.add(folder)
+            stopping.warn(f"warning: cannot record the files of {folder} found intact ({error}): the next run "
+                          f"hashes them again; set MINITRANSFER_CACHE to a folder that can be written")
