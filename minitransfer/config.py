@@ -159,7 +159,7 @@ def resolve(config, checksums=True, read_base=None):
     c.data = str(pathlib.Path(c.data).resolve())
     dataset = datasets.open_dataset(c.data)
     if checksums:
-        dataset.check_checksums()  # every shard against meta.json before the first iteration (once per process)
+        dataset.check_checksums()  # every shard against meta.json before the first iteration (unless unchanged since)
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:

@@ -34,7 +34,7 @@ import click
 from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir,
                           stopping)
 from minitransfer import train as training
-from minitransfer.data import dataset, decoder_pool, devkit, inputs
+from minitransfer.data import dataset, decoder_pool, devkit, inputs, schema
 from minitransfer.ops import precision as precisions
 
 EXIT_ERROR = 1
@@ -56,7 +56,7 @@ EXIT_CODES = (
     (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
     (rundir.RunBusy, EXIT_USAGE, "error"),
-    (dataset.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
+    (schema.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
     (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
     (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),

@@ -44,7 +44,7 @@ from minitransfer import fileio
 
 from . import lock, schema
 from .integrity import check_files, identity
-from .schema import DatasetError, DatasetUnreadable, read_error
+from .schema import DatasetError, read_error
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"

@@ -52,6 +52,7 @@ from minitransfer.ops import _check, augment
 from . import dataset as ds
 from .decoder_pool import (MAX_WORKERS, WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
                            start_processes, stop_signals_blocked)
+from .schema import DatasetUnreadable
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
 WORKER_POLL_SECONDS = 1.0
@@ -312,7 +313,7 @@ class _WorkerPool:
         error = self.finished.pop(batch)
         if error:
             unreadable, message = error
-            raise (ds.DatasetUnreadable if unreadable else ds.DatasetError)(message)
+            raise (DatasetUnreadable if unreadable else ds.DatasetError)(message)
         return self.slots[batch % self.depth, :count]
 
     def _check_workers(self):
@@ -397,7 +398,7 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:
-                results.put((batch, (isinstance(error, ds.DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
+                results.put((batch, (isinstance(error, DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
     finally:
         if reader is not None:
             reader.close()
