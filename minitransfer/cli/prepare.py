@@ -124,7 +124,8 @@ def prepare():
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
-    another source, see --overwrite; OUT inside SOURCE; SOURCE is another dataset than the command
+    another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
+    import writes into; OUT inside SOURCE; SOURCE is another dataset than the command
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
     version: its python download is named; another process is importing
     into OUT, or a training or an evaluation is reading the dataset there), 65 bad data (the file at

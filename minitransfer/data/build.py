@@ -49,6 +49,10 @@ MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 
 SHARD_BYTES = 192 << 20
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
+DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
+COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
+# What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<pid>)
+DATASET_FILES = frozenset((ds.META_FILE, ds.MEAN_FILE, ds.SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE))
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
 
 
@@ -75,6 +79,28 @@ def remove_unlisted_shards(folder, table):
     for path in sorted(pathlib.Path(folder).iterdir()):
         if SHARD_NAME.fullmatch(path.name) and path.name not in listed and path.is_file():
             path.unlink()
+
+
+def check_out(out):
+    """``ValueError`` (a usage error) when ``out`` is a folder of other files than a dataset's: without
+    meta.json (a finished dataset, whose rerun checks its source), every entry must be one an import
+    writes, as an interrupted import leaves them (hidden names, such as .DS_Store, aside). An import into
+    a home folder or a folder of images wrote its dataset among their files, and removed those named like
+    shards (train-00007.h5). :func:`build_dataset` checks it; importers first, before listing their source
+    (minutes for ImageNet)."""
+    out = pathlib.Path(out)
+    if (out / ds.META_FILE).is_file():
+        return
+    try:
+        others = sorted(name for name in os.listdir(out)
+                        if not (name in DATASET_FILES or SHARD_NAME.fullmatch(name) or inputs.hidden(name)))
+    except OSError:  # not there yet (made by the import), or not a folder: said where it is written
+        return
+    if others:
+        shown = ", ".join(repr(inputs.display_name(name)) for name in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        raise ValueError(f"OUT {out} holds files that are not a dataset's ({shown}{more}): an import writes "
+                         f"its shards, meta.json and mean.h5 into OUT; choose a new or empty folder")
 
 
 def _shard_plan(items, labels, extras, size):
@@ -117,6 +143,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     out = pathlib.Path(out)
     check_image_size(size)
     check_workers(workers)
+    check_out(out)
     with _import_lock(out):  # two imports into out would mix their shards
         if not overwrite:
             source = _check_same_origin(out, source, size)

@@ -21,7 +21,7 @@ import numpy as np
 from . import archives
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import build_dataset
+from .build import build_dataset, check_out
 from .decode import MAX_MEMBER_BYTES, ImportItem
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else
@@ -277,6 +277,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
     inputs.check_apart(source, out)
+    check_out(out)
     files = _read_cifar_files(source, CIFAR100)
     _, (fine_names, coarse_names) = _read_meta(files.pop(CIFAR100.meta), f"{source}:{CIFAR100.meta}", CIFAR100,
                                                ("fine_label_names", "coarse_label_names"))
@@ -320,6 +321,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
     """
     inputs.check_apart(source, out)
+    check_out(out)
     files = _read_cifar_files(source, CIFAR10)
     origin = f"{source}:{CIFAR10.meta}"
     meta, (names,) = _read_meta(files.pop(CIFAR10.meta), origin, CIFAR10, ("label_names",))

@@ -85,13 +85,11 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .build import DECODER, PROGRESS_EVERY, ClassesWithoutImages, build_dataset
+from .build import COPIES_FILE, DECODER, DIGESTS_FILE, PROGRESS_EVERY, ClassesWithoutImages, build_dataset, check_out
 from .decode import ImportItem
 
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
-DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
-COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
 ONE_PER_CLASS = ("SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
                  "two or more: a classifier tells classes apart")
@@ -110,6 +108,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
+    check_out(out)
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
     folders = _class_folders(train_root)

@@ -15,7 +15,7 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
-from .build import build_dataset
+from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .folder import CopiesAcrossClasses, examine, recorded_digests
 
@@ -98,6 +98,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     """
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
+    check_out(out)
     train = source / "train"
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
@@ -454,6 +455,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     """
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
+    check_out(out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))
     if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt

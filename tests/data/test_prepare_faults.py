@@ -352,3 +352,35 @@ def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, imag
             f"(their validation images could not be imported: they are listed in {tmp_path / 'out' / 'skipped.txt'})"
             in " ".join(result.output.split()))
     assert "classes of two or more" not in result.output
+
+
+@pytest.mark.parametrize("command", ["folder", "synthetic", "synthetic --overwrite"])
+def test_an_out_holding_other_files_than_a_datasets_is_refused_before_anything_is_written(tmp_path, image_bytes,
+                                                                                       write_files, command):
+    """`prepare folder photos ~` wrote the dataset among the home folder's files and removed those
+    named like shards: an OUT without meta.json may hold only what an import writes."""
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
+    home = write_files(tmp_path / "home", {"notes.txt": b"mine", "train-00007.h5": b"mine too", ".bashrc": b"",
+                                          "photos/a.png": image_bytes((1, 2, 3), kind="PNG")})
+    before = sorted(os.listdir(home))
+    kind, *options = command.split()
+    args = [kind, root, home, "--size", "8", "--workers", "0"] if kind == "folder" else [kind, home, *options]
+    result = _invoke("prepare", *args)
+    assert result.exit_code == 2, result.output
+    assert result.output.endswith(f"OUT {home} holds files that are not a dataset's ('notes.txt', 'photos'): "
+                                  f"an import writes its shards, meta.json and mean.h5 into OUT; "
+                                  f"choose a new or empty folder\n"), result.output
+    assert sorted(os.listdir(home)) == before and (home / "train-00007.h5").read_bytes() == b"mine too"
+
+
+def test_an_interrupted_imports_out_and_hidden_files_are_not_other_files(tmp_path, image_bytes, write_files):
+    """What an interrupted import leaves (a shard, its lock, a temporary, skipped.txt) and a .DS_Store do
+    not make OUT a folder of other files: the rerun finishes the dataset."""
+    root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
+    out = tmp_path / "out"
+    assert _prepare_folder(root, out).exit_code == 0
+    (out / dataset.META_FILE).unlink()  # as an import killed before its last step leaves it
+    write_files(out, {".DS_Store": b"", "lock": b"", ".mean.h5.tmp-99999999": b"", "train-00009.h5": b"x"})
+    result = _prepare_folder(root, out)
+    assert result.exit_code == 0, result.output
+    assert (out / dataset.META_FILE).is_file() and not (out / "train-00009.h5").exists()
