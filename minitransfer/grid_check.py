@@ -21,15 +21,16 @@ import fcntl
 import functools
 import os
 import pathlib
+import re
 
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
-                                     TREATMENT_FILE, Run, counted, gpu_name, is_finished, planned_records, run_dir,
-                                     run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
+                                     TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
+                                     planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir, run_search
 
@@ -210,7 +211,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
-    scripts = _recorded_slurm_dir(plan)
+    scripts = _recorded(plan, SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
@@ -222,13 +223,26 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     return config.worded(note)
 
 
-def _recorded_slurm_dir(plan):
-    """The folder of the SLURM scripts the plan at ``plan`` was written for, or None."""
+def plan_id(runs, out, options):
+    """The id of the plan of ``runs`` with ``options`` (:data:`~minitransfer.experiment.PLAN_ID`): that
+    of the plan ``OUT/experiment.json`` holds where this one plans its runs as it did (the same grid
+    again, more seeds or layers, another --device: :func:`_plan_changes`), else a fingerprint of
+    ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
+    (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
+    recorded = _recorded(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
+    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not _plan_changes(runs, out, options)[0]:
+        return recorded
+    return options_fingerprint(options)
+
+
+def _recorded(plan, key):
+    """The text the plan at ``plan`` records under ``key`` (the folder of the SLURM scripts it was
+    written for, its id), or None."""
     try:
-        scripts = fileio.parse_json(plan.read_text()).get(SLURM_SCRIPTS)
+        value = fileio.parse_json(plan.read_text()).get(key)
     except (OSError, ValueError, AttributeError):
         return None
-    return scripts if isinstance(scripts, str) else None
+    return value if isinstance(value, str) else None
 
 
 def _plan_changes(runs, out, options):

@@ -27,7 +27,9 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
 # it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
 # exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
-# writes the weights and result.json. Each event is appended to <run>.run/events.
+# writes the weights and result.json. Each event is appended to <run>.run/events. A finished run it
+# leaves as it is, as train does: said to be finished, or refused (exit 2) where another command line
+# than this one trained it (recorded in <run>.run/arguments).
 FAKE_TRAIN = textwrap.dedent('''
     import os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -38,6 +40,13 @@ FAKE_TRAIN = textwrap.dedent('''
             f.write(event + "\\n")
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    if (folder / "result.json").exists() and weights.exists():
+        if (folder / "arguments").exists() and (folder / "arguments").read_text() != repr(args):
+            print(f"error: cannot resume {folder}/checkpoint with a different configuration", flush=True)
+            sys.exit(2)
+        print(f"{weights} is already finished; nothing to do", flush=True)
+        sys.exit(0)
+    (folder / "arguments").write_text(repr(args))
     refused = (folder / "events").read_text().split().count("busy") if (folder / "events").exists() else 0
     if refused < int(os.environ.get("FAKE_TRAIN_BUSY", "0")):
         note("busy")
