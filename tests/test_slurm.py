@@ -966,6 +966,28 @@ def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_pat
     assert slurm_log.read_text().endswith("run random0/baseA: done\n")
 
 
+
+def test_real_slurm_task_of_a_plan_replaced_while_it_starts_trains_nothing(cluster, tmp_path):
+    """A grid of other options plans in OUT as the task starts (its planning lock held here, as
+    `experiment` holds it): the task, run by SLURM from its copy of the script, waits for it, sees
+    the new plan and fails (exit 2) without training, naming its scripts' folder."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    script = slurm.emit_slurm([run], out, scripts, real_options())
+    before = plan_of(out)
+    with grid_check.GridLock(out, real_options(max_iter=30), log=lambda line: None):
+        job = submitted_jobs(submit(cluster, script))["bases"]
+        slurm_log = scripts / "logs" / f"bases-{job}_0.out"
+        cluster.wait_for(lambda: slurm_log.exists() and "finish planning its runs" in slurm_log.read_text(),
+                         SETTLE_SECONDS, "the task to wait for the planning")
+        slurm.emit_slurm([run], out, tmp_path / "slurm-2", real_options(max_iter=30))
+    assert settle(cluster) == {}
+    assert slurm_log.read_text().endswith(replaced_plan_line("run random0/baseA: not trained", out, scripts, before,
+                                                             plan_of(out)))
+    record = cluster.job_record(f"{job}_0")
+    assert (record["JobState"], record["ExitCode"]) == ("FAILED", "2:0"), record
+    assert not grid.run_dir(out, run).joinpath(grid.LOG_FILE).exists()
+
 def weights(path):
     return checkpoint.load(path, solver=False).weights
 
