@@ -30,8 +30,18 @@ theirs is in OUT yet to tell it); a step that exits 0 without finishing the run 
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
-to release it, then ends as done where the run is finished, or trains it, resuming what it left; a
-run taken by another process just as the task starts it, and released already, is started again once.
+to release it, then trains it, resuming what it left; a run taken by another process just as the
+task starts it, and released already, is started again once. A finished run, too, is left to its
+``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
+was trained with other options, as a local grid refuses it (:func:`~minitransfer.grid_check.check_finished`).
+
+The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
+recorded in ``OUT/experiment.json``): once OUT is planned again with other options (a local
+``experiment``, or ``--emit-slurm`` into another folder), each task still queued, and ``submit.sh``,
+ends with exit 2 and a line saying to cancel the old jobs and submit the new plan, training and
+submitting nothing. A task reads the plan holding the grid's planning lock shared
+(:class:`~minitransfer.grid_check.GridLock`), so a grid planning as it starts is waited for. The
+same plan emitted again (the same options, more layers or seeds, another ``--device``) keeps its id.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
