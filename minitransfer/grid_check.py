@@ -200,8 +200,8 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     its runs with other training options than ``options`` (:func:`_plan_changes`): a plan nothing
     was trained from (:func:`check_folder` refuses a folder holding a run trained otherwise), as
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
-    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale, and their
-    tasks still queued would train with the earlier options. None when it planned them as
+    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
+    still queued end without training (:func:`plan_id`), to be cancelled. None when it planned them as
     ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
     differ, base = _plan_changes(runs, out, options)
     if not differ:
@@ -215,11 +215,11 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
-            note += (f"; its SLURM scripts in {scripts} are written again, but their tasks still queued would train "
-                     f"with the earlier options: {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
+            note += (f"; its SLURM scripts in {scripts} are written again, and their tasks still queued will end "
+                     f"without training (exit 2): {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
         else:
-            note += (f"; the SLURM scripts written for it in {scripts} are stale, and their tasks still queued would "
-                     f"train with the earlier options: {cancel}, and do not submit those scripts again")
+            note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
+                     f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
     return config.worded(note)
 
 
