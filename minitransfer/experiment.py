@@ -20,6 +20,7 @@ the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job array
 """
 
 import dataclasses
+import hashlib
 import json
 import numbers
 import os
@@ -40,6 +41,7 @@ from minitransfer.rundir import BEST_EVALUATIONS, holder, run_dir_for
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
 SLURM_SCRIPTS = "slurm_scripts"  # the plan's key of the folder of the SLURM scripts it was written for
+PLAN_ID = "plan_id"  # the plan's key of its id: a task of SLURM scripts trains only while OUT's plan has theirs
 RESULT_FILE = "result.json"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOG_FILE = "train.log"
@@ -452,13 +454,17 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
     ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
-    the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`)."""
+    the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`). Returns the
+    plan's id (:data:`PLAN_ID`, :func:`minitransfer.grid_check.plan_id`), which it records too."""
+    from minitransfer.grid_check import plan_id  # which imports this module
+
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
     listed = [run.to_json() for run in runs]
     names = {run.name for run in runs}
-    plan = {"format": "minitransfer-experiment", "format_version": 1, "options": options,
+    identity = plan_id(runs, out, options)
+    plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
             "train_command": list(train_command),
             "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
     if slurm_dir is not None:
@@ -468,6 +474,12 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
         folder = run_dir(out, run)
         folder.mkdir(parents=True, exist_ok=True)
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
+    return identity
+
+
+def options_fingerprint(options):
+    """A plan's options as a short hex digest, the same for the same options in any order."""
+    return hashlib.sha256(json.dumps(options, sort_keys=True, default=_plain).encode()).hexdigest()[:16]
 
 
 def _plain(value):

@@ -21,15 +21,16 @@ import fcntl
 import functools
 import os
 import pathlib
+import re
 
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
-                                     TREATMENT_FILE, Run, counted, gpu_name, is_finished, planned_records, run_dir,
-                                     run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
+                                     TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
+                                     planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import rundir, run_search
 
@@ -199,8 +200,8 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     its runs with other training options than ``options`` (:func:`_plan_changes`): a plan nothing
     was trained from (:func:`check_folder` refuses a folder holding a run trained otherwise), as
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
-    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale, and their
-    tasks still queued would train with the earlier options. None when it planned them as
+    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
+    still queued end without training (:func:`plan_id`), to be cancelled. None when it planned them as
     ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
     differ, base = _plan_changes(runs, out, options)
     if not differ:
@@ -210,25 +211,38 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")
-    scripts = _recorded_slurm_dir(plan)
+    scripts = _recorded(plan, SLURM_SCRIPTS)
     if scripts is not None:
         cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
         if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
-            note += (f"; its SLURM scripts in {scripts} are written again, but their tasks still queued would train "
-                     f"with the earlier options: {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
+            note += (f"; its SLURM scripts in {scripts} are written again, and their tasks still queued will end "
+                     f"without training (exit 2): {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
         else:
-            note += (f"; the SLURM scripts written for it in {scripts} are stale, and their tasks still queued would "
-                     f"train with the earlier options: {cancel}, and do not submit those scripts again")
+            note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
+                     f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
     return config.worded(note)
 
 
-def _recorded_slurm_dir(plan):
-    """The folder of the SLURM scripts the plan at ``plan`` was written for, or None."""
+def plan_id(runs, out, options):
+    """The id of the plan of ``runs`` with ``options`` (:data:`~minitransfer.experiment.PLAN_ID`): that
+    of the plan ``OUT/experiment.json`` holds where this one plans its runs as it did (the same grid
+    again, more seeds or layers, another --device: :func:`_plan_changes`), else a fingerprint of
+    ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
+    (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
+    recorded = _recorded(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
+    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not _plan_changes(runs, out, options)[0]:
+        return recorded
+    return options_fingerprint(options)
+
+
+def _recorded(plan, key):
+    """The text the plan at ``plan`` records under ``key`` (the folder of the SLURM scripts it was
+    written for, its id), or None."""
     try:
-        scripts = fileio.parse_json(plan.read_text()).get(SLURM_SCRIPTS)
+        value = fileio.parse_json(plan.read_text()).get(key)
     except (OSError, ValueError, AttributeError):
         return None
-    return scripts if isinstance(scripts, str) else None
+    return value if isinstance(value, str) else None
 
 
 def _plan_changes(runs, out, options):

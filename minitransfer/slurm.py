@@ -30,8 +30,18 @@ theirs is in OUT yet to tell it); a step that exits 0 without finishing the run 
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
-to release it, then ends as done where the run is finished, or trains it, resuming what it left; a
-run taken by another process just as the task starts it, and released already, is started again once.
+to release it, then trains it, resuming what it left; a run taken by another process just as the
+task starts it, and released already, is started again once. A finished run, too, is left to its
+``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
+was trained with other options, as a local grid refuses it (:func:`~minitransfer.grid_check.check_finished`).
+
+The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
+recorded in ``OUT/experiment.json``): once OUT is planned again with other options (a local
+``experiment``, or ``--emit-slurm`` into another folder), each task still queued, and ``submit.sh``,
+ends with exit 2 and a line saying to cancel the old jobs and submit the new plan, training and
+submitting nothing. A task reads the plan holding the grid's planning lock shared
+(:class:`~minitransfer.grid_check.GridLock`), so a grid planning as it starts is waited for. The
+same plan emitted again (the same options, more layers or seeds, another ``--device``) keeps its id.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
@@ -137,12 +147,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
     header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
-    scripts = {SUBMIT_FILE: _submit_script(out, bases, transfers, base_index)}
-    if bases:
-        scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, options, train_command, header)
-    if transfers:
-        scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, options, train_command, header)
-    foreign = [str(slurm_dir / name) for name in scripts if not _replaceable(slurm_dir / name)]
+    names = [SUBMIT_FILE] + [BASES_FILE] * bool(bases) + [TRANSFERS_FILE] * bool(transfers)
+    foreign = [str(slurm_dir / name) for name in names if not _replaceable(slurm_dir / name)]
     if foreign:
         raise config.ConfigError(f"not replacing {', '.join(foreign)}, which --emit-slurm did not write: choose "
                                  f"another folder for the SLURM scripts, or move the file away")
@@ -150,7 +156,13 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if replaced and progress is not None:
         progress(f"note: {replaced}")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
-    grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
+    plan = grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
+    scripts = {SUBMIT_FILE: _submit_script(out, slurm_dir, plan, bases, transfers, base_index)}
+    if bases:
+        scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, plan, options, train_command, header)
+    if transfers:
+        scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, plan, options, train_command,
+                                                header)
     for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
         fileio.write_bytes(slurm_dir / name, os.fsencode(text))
         (slurm_dir / name).chmod(0o755)
@@ -195,9 +207,30 @@ def _sbatch_quote(path):
     return f'"{escaped}"'
 
 
-def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
-    """One array task per run: skip it when finished, else run its train command as a job step and
-    requeue the task when the training exits 75."""
+def _plan_check(out, slurm_dir, plan, what):
+    """Bash lines that end the script (exit 2, saying ``what`` is not done and why) unless the plan
+    ``OUT/experiment.json`` holds is still ``plan``, the one the scripts were written for
+    (:func:`minitransfer.grid_check.plan_id`), read from its line as :func:`minitransfer.experiment.write_plan`
+    writes it."""
+    return [
+        f"plan={plan} scripts={shlex.quote(str(slurm_dir))}",
+        f'now=$(grep --max-count=1 --only-matching \'^  "{grid.PLAN_ID}": "[0-9a-f]*"\' "$out/{grid.PLAN_FILE}" '
+        "2>/dev/null || true)",
+        'now=${now%\\"}; now=${now##*\\"}',
+        'if [ "$now" != "$plan" ]; then',
+        f'  echo "{what}: $out is no longer planned as these scripts were written for ($out/{grid.PLAN_FILE}: plan '
+        '${now:-none}; theirs, in $scripts: plan $plan), it was planned again with other options: cancel the jobs '
+        f'of these scripts (scancel; $scripts/{SUBMITTED_FILE} lists them), then submit the new plan with the '
+        f'{SUBMIT_FILE} written for it" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, header):
+    """One array task per run: run its train command as a job step (which ends at once where the
+    run is finished, or refuses it if trained otherwise) and requeue the task when the training
+    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`_plan_check`)."""
     cases = []
     for index, run in enumerate(runs):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
@@ -222,16 +255,22 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
         'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
-        "if finished; then",
-        '  echo "run $run: already finished"',
-        "  exit 0",
-        "fi",
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
         "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
-        "# `minitransfer experiment` with other options started on the folder meanwhile is refused.",
+        "# `minitransfer experiment` with other options started on the folder meanwhile is refused. Taken,",
+        "# and the plan read, while no such grid plans there (its planning lock, shared): one that planned",
+        "# before has replaced the plan, which the task then sees.",
+        f'exec 6>> "$out/{GridLock.PLANNING}"',
+        "flock --shared --nonblock 6",
+        'if [ "$?" -eq 1 ]; then',
+        '  echo "run $run: waiting for a minitransfer experiment to finish planning its runs in $out"',
+        "  flock --shared 6",
+        "fi",
         f'exec 8>> "$out/{GridLock.WORKING}"',
         f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
+        *_plan_check(out, slurm_dir, plan, "run $run: not trained"),
+        "exec 6>&-",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
@@ -247,16 +286,20 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         "  flock --shared 7",
         "  exec 7<&-",
         "}",
-        "busy=no raced=no",
+        "# A finished run too is train's to judge, as a local grid judges it (grid_check.check_finished): it",
+        "# ends at once where the run was trained as asked, and refuses it (exit 2) where it was trained otherwise.",
+        'busy=no raced=no ended=done',
+        'if finished; then ended="already finished"; fi',
         "while :; do",
         "  # a refusal with nobody seen holding the run after it: a race lost to a process that has ended",
         "  # already; started again once, as a local grid does (another process taking it each time would",
         "  # loop forever)",
-        '  if ! waited_for_release && [ "$busy" = yes ]; then',
+        "  if waited_for_release; then",
+        '    if finished; then ended="finished by another process"; fi',
+        '  elif [ "$busy" = yes ]; then',
         '    if [ "$raced" = yes ]; then break; fi',
         "    raced=yes",
         "  fi",
-        '  if finished; then echo "run $run: finished by another process"; exit 0; fi',
         '  size=$(stat --format=%s "$log" 2>/dev/null || echo 0)',
         '  echo "\\$ ${command[*]}" >> "$log"',
         "  # A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
@@ -295,20 +338,20 @@ def _array_script(stage, runs, out, slurm_dir, options, train_command, header):
         '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
         "  status=1",
         "else",
-        '  echo "run $run: done"',
+        '  echo "run $run: $ended"',
         "fi",
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
 
 
-def _submit_script(out, bases, transfers, base_index):
+def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
     SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains), but one
     that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
-    to be submitted again after its base's new task."""
+    to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``."""
     def bash_array(name, values):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
@@ -322,6 +365,7 @@ def _submit_script(out, bases, transfers, base_index):
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
         f"out={shlex.quote(str(out))}",
+        *_plan_check(out, slurm_dir, plan, "nothing submitted"),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
         bash_array("transfer_base", [base_index[run.parent] for run in transfers]) + "  # index in base_runs",

@@ -76,26 +76,30 @@ def test_a_plan_written_for_slurm_and_replaced_by_one_of_other_options_says_its_
     failing = [sys.executable, "-c", "raise SystemExit(1)"]
     notes = []
     slurm.emit_slurm(CROSS_RUNS, out, first, _options(datasets), train_command=failing, progress=notes.append)
+    planned = _plan(out)[grid.PLAN_ID]  # the first scripts' tasks train while OUT's plan has this id
     slurm.emit_slurm(CROSS_RUNS, out, first, _options(datasets), train_command=failing, progress=notes.append)
-    assert notes == []  # the same plan again
+    assert notes == [] and _plan(out)[grid.PLAN_ID] == planned  # the same plan again
     changed = (f"{out / grid.PLAN_FILE} planned runs with other options than this grid's (--source-data "
                f"{datasets['source']!r} -> {datasets['other-source']!r}; `fc8_outputs` 4 -> 8; run cross/baseS): "
                f"replaced by this grid's plan")
     slurm.emit_slurm(CROSS_RUNS, out, first, _options(datasets, "other-source"), train_command=failing,
                      progress=notes.append)
-    assert notes == [f"note: {changed}; its SLURM scripts in {first} are written again, but their tasks still queued "
-                     f"would train with the earlier options: cancel them (scancel; {first / 'submitted.txt'} lists "
+    assert notes == [f"note: {changed}; its SLURM scripts in {first} are written again, and their tasks still queued "
+                     f"will end without training (exit 2): cancel them (scancel; {first / 'submitted.txt'} lists "
                      f"them) before running {first / 'submit.sh'}"]
-    assert _planned_source(out) == datasets["other-source"]
+    assert _planned_source(out) == datasets["other-source"] and _plan(out)[grid.PLAN_ID] != planned
     notes.clear()
     slurm.emit_slurm(CROSS_RUNS, out, second, _options(datasets), train_command=failing, progress=notes.append)
-    assert len(notes) == 1 and f"; the SLURM scripts written for it in {first} are stale, and their tasks still " \
-                               f"queued would train with the earlier options: cancel them" in notes[0], notes
+    assert _plan(out)[grid.PLAN_ID] == planned  # the first options again: the first scripts' tasks may train
+    assert len(notes) == 1 and f"; the SLURM scripts written for it in {first} are stale: their tasks still queued " \
+                               f"will end without training (exit 2), and their submit.sh submits nothing; cancel " \
+                               f"them" in notes[0], notes
     lines = []
     scheduler.run_grid(CROSS_RUNS, out, _options(datasets, "other-source"), train_command=failing, log=lines.append,
                        poll_seconds=0.01)
     assert lines[0].startswith(f"note: {changed}; the SLURM scripts written for it in {second} are stale"), lines
     assert _planned_source(out) == datasets["other-source"] and grid.SLURM_SCRIPTS not in _plan(out)
+    assert _plan(out)[grid.PLAN_ID] != planned  # a local grid replaced it: the tasks of both scripts train nothing
 
 
 def _plan(out):

@@ -2,6 +2,7 @@
 same scripts on a real single-node SLURM (``tests/slurm_cluster.py``; skipped, with the reason,
 without root or without Debian's slurm-wlm and munge)."""
 
+import json
 import os
 import re
 import shlex
@@ -27,7 +28,9 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
 # it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
 # exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
-# writes the weights and result.json. Each event is appended to <run>.run/events.
+# writes the weights and result.json. Each event is appended to <run>.run/events. A finished run it
+# leaves as it is, as train does: said to be finished, or refused (exit 2) where another command line
+# than this one trained it (recorded in <run>.run/arguments).
 FAKE_TRAIN = textwrap.dedent('''
     import os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -38,6 +41,13 @@ FAKE_TRAIN = textwrap.dedent('''
             f.write(event + "\\n")
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    if (folder / "result.json").exists() and weights.exists():
+        if (folder / "arguments").exists() and (folder / "arguments").read_text() != repr(args):
+            print(f"error: cannot resume {folder}/checkpoint with a different configuration", flush=True)
+            sys.exit(2)
+        print(f"{weights} is already finished; nothing to do", flush=True)
+        sys.exit(0)
+    (folder / "arguments").write_text(repr(args))
     refused = (folder / "events").read_text().split().count("busy") if (folder / "events").exists() else 0
     if refused < int(os.environ.get("FAKE_TRAIN_BUSY", "0")):
         note("busy")
@@ -607,6 +617,114 @@ def test_task_fails_when_its_step_exits_0_without_finishing_the_run(tmp_path, fa
     assert "done" not in output
 
 
+def plan_of(out):
+    return json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]
+
+
+def replaced_plan_line(what, out, scripts, plan, now):
+    return (f"{what}: {out} is no longer planned as these scripts were written for ({out / grid.PLAN_FILE}: plan "
+            f"{now}; theirs, in {scripts}: plan {plan}), it was planned again with other options: cancel the jobs of "
+            f"these scripts (scancel; {scripts / 'submitted.txt'} lists them), then submit the new plan with the "
+            f"submit.sh written for it\n")
+
+
+def test_task_and_submit_of_a_replaced_plan_train_nothing(tmp_path, fake_slurm, synthetic_8):
+    """The folder planned again with other options (--max-iter 30) while the tasks of the first scripts
+    wait in the queue: they trained with the earlier options, beside the new plan's networks, and the
+    report compared both as one grid. They now end (exit 2) before training, saying why and what to
+    do; so does the first scripts' submit.sh, submitting nothing. The new plan's tasks train."""
+    out, first, second = tmp_path / "grid", tmp_path / "slurm", tmp_path / "slurm-2"
+    runs, options = grid.plan_grid(layers=(2,)), dict(OPTIONS, data=synthetic_8)
+    slurm.emit_slurm(runs, out, first, options, train_command=fake_train_command(tmp_path))
+    before = plan_of(out)
+    slurm.emit_slurm(runs, out, second, dict(options, max_iter=30), train_command=fake_train_command(tmp_path))
+    assert plan_of(out) != before
+    task = run_task(first, "bases.sh", 1)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 2, output
+    assert output == replaced_plan_line("run random0/baseB: not trained", out, first, before, plan_of(out))
+    assert not (out / "random0/baseB.run/events").exists()
+    submitted = submit_grid(first / "submit.sh")
+    assert submitted.returncode == 2 and sbatch_calls(fake_slurm) == [], submitted.stdout + submitted.stderr
+    assert submitted.stderr == replaced_plan_line("nothing submitted", out, first, before, plan_of(out))
+
+    task = run_task(second, "bases.sh", 1)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 0 and output.endswith("run random0/baseB: done\n"), output
+    assert "--max-iter 30" in (out / "random0/baseB.run/train.log").read_text()
+
+
+@pytest.mark.parametrize("again", ["same", "more-layers-on-the-gpu", "replaced-then-back"])
+def test_tasks_queued_from_a_plan_emitted_again_as_it_was_still_train(tmp_path, fake_slurm, synthetic_8, again):
+    """The same grid emitted again (to add layers, or with another --device, which the runs may change
+    as they resume), or planned with other options and then back with the first ones: the tasks
+    queued from the first scripts are of OUT's plan and train."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs, options = grid.plan_grid(layers=(2,)), dict(OPTIONS, data=synthetic_8)
+    slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
+    queued = tmp_path / "queued.sh"  # SLURM runs the copy of the script it was given
+    queued.write_text((scripts / "bases.sh").read_text())
+    before = plan_of(out)
+    if again == "same":
+        slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
+    elif again == "more-layers-on-the-gpu":
+        slurm.emit_slurm(grid.plan_grid(layers=(1, 2)), out, scripts, dict(options, device="cuda"),
+                         train_command=fake_train_command(tmp_path))
+    else:
+        slurm.emit_slurm(runs, out, tmp_path / "slurm-2", dict(options, max_iter=30),
+                         train_command=fake_train_command(tmp_path))
+        assert plan_of(out) != before
+        slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
+    assert plan_of(out) == before
+    task = run_task(tmp_path, "queued.sh", 1)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 0 and output.endswith("run random0/baseB: done\n"), output
+
+
+def test_task_waits_for_a_grid_planning_in_its_folder_and_sees_its_plan(tmp_path, fake_slurm, synthetic_8):
+    """A grid of other options planning in OUT as the task starts had found nobody at work there: the
+    task, reading the plan before that grid wrote its own, trained the earlier options beside it. It
+    waits for the planning to end, and ends seeing the new plan."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs, options = grid.plan_grid(layers=(2,)), dict(OPTIONS, data=synthetic_8)
+    slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
+    before = plan_of(out)
+    with grid_check.GridLock(out, options, log=lambda line: None):  # as `experiment` holds it while it plans
+        task = run_task(scripts, "bases.sh", 1)
+        waiting = output_until(task, "waiting for a minitransfer experiment to finish planning")
+        slurm.emit_slurm(runs, out, tmp_path / "slurm-2", dict(options, max_iter=30),
+                         train_command=fake_train_command(tmp_path))
+    output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 2, output
+    assert output.endswith(replaced_plan_line("run random0/baseB: not trained", out, scripts, before, plan_of(out)))
+    assert not (out / "random0/baseB.run/events").exists()
+
+
+@pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED with exit 2; see")],
+                         ids=["as-planned", "otherwise"])
+def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_path, fake_slurm, micro_data,
+                                                                              max_iter, status, ending):
+    """A run finished meanwhile (by hand, or by another grid: here the task's own train command with
+    --max-iter 6): the task took it as done whatever options had trained it, and its transfers started
+    from it; a local grid refuses it (grid_check.check_finished). The real train ends at once on a run
+    trained as asked, and refuses one trained otherwise (exit 2), naming the option."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    options = {"data": micro_data, "preset": "micro", "max_iter": 4, "eval_every": 2, "batch_size": 8, "seed": 0,
+               "device": "cpu"}
+    slurm.emit_slurm([run], out, scripts, options)
+    argv = array_tasks((scripts / "bases.sh").read_text())[0][1]
+    argv[argv.index("--max-iter") + 1] = str(max_iter)
+    trained = subprocess.run(argv, capture_output=True, text=True, timeout=GUARD_SECONDS)
+    assert trained.returncode == 0 and grid.is_finished(out, run), trained.stdout + trained.stderr
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == status and output.splitlines()[-1].startswith(f"run random0/baseA: {ending}"), output
+    log = grid.run_dir(out, run) / grid.LOG_FILE
+    refusal = f"cannot resume {log.with_name('checkpoint.h5')} with a different configuration: --max-iter 6 -> 4"
+    assert (refusal in log.read_text()) == (status == 2), log.read_text()
+
+
 # ---- command line ------------------------------------------------------------------------------
 
 def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
@@ -847,6 +965,28 @@ def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_pat
     assert grid.is_finished(out, run), slurm_log.read_text()
     assert slurm_log.read_text().endswith("run random0/baseA: done\n")
 
+
+
+def test_real_slurm_task_of_a_plan_replaced_while_it_starts_trains_nothing(cluster, tmp_path):
+    """A grid of other options plans in OUT as the task starts (its planning lock held here, as
+    `experiment` holds it): the task, run by SLURM from its copy of the script, waits for it, sees
+    the new plan and fails (exit 2) without training, naming its scripts' folder."""
+    run = grid.plan_grid(layers=(1,))[0]
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    script = slurm.emit_slurm([run], out, scripts, real_options())
+    before = plan_of(out)
+    with grid_check.GridLock(out, real_options(max_iter=30), log=lambda line: None):
+        job = submitted_jobs(submit(cluster, script))["bases"]
+        slurm_log = scripts / "logs" / f"bases-{job}_0.out"
+        cluster.wait_for(lambda: slurm_log.exists() and "finish planning its runs" in slurm_log.read_text(),
+                         SETTLE_SECONDS, "the task to wait for the planning")
+        slurm.emit_slurm([run], out, tmp_path / "slurm-2", real_options(max_iter=30))
+    assert settle(cluster) == {}
+    assert slurm_log.read_text().endswith(replaced_plan_line("run random0/baseA: not trained", out, scripts, before,
+                                                             plan_of(out)))
+    record = cluster.job_record(f"{job}_0")
+    assert (record["JobState"], record["ExitCode"]) == ("FAILED", "2:0"), record
+    assert not grid.run_dir(out, run).joinpath(grid.LOG_FILE).exists()
 
 def weights(path):
     return checkpoint.load(path, solver=False).weights
