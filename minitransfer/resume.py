@@ -13,6 +13,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
 from minitransfer.config import ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
@@ -84,7 +85,7 @@ def resume_point(plan):
         raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint {run_checkpoint} "
                           f"to continue from; give the base's file")
     elif not c.overwrite:
-        _refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
+        return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
     return resume_from
 
 
@@ -164,7 +165,23 @@ def _check_owner(plan):
                           f"{plan.config.out}; choose another `out`, whose run directory is free")
 
 
-def _refuse_to_overwrite(out, run_checkpoint):
+def _finished_weights(plan):
+    """With `resume='auto'`, the weights of a run that finished (its result.json written) and whose
+    checkpoint was deleted to save space, read without their solver state: a run to report, not to
+    train. Their configuration must be this run's, as a checkpoint's must; weights that say the run
+    did not reach max_iter, or cannot be read, give None (a fresh run over them is refused)."""
+    c, out = plan.config, pathlib.Path(plan.config.out)
+    if c.resume != "auto" or not (out.exists() and (plan.run_dir / "result.json").exists()):
+        return None
+    try:
+        saved = checkpoints.load(out, solver=False)
+    except (checkpoints.CheckpointError, fileio.StorageError):
+        return None
+    _check_configuration(saved, plan)
+    return saved if saved.iteration == c.max_iter else None
+
+
+def refuse_to_overwrite(out, run_checkpoint):
     """A fresh run may not replace weights or a started run's checkpoint; say which rerun works,
     also where there is no ``overwrite`` to pass (an experiment's grid reruns its runs as they are)."""
     if out.exists() and not run_checkpoint.exists():
@@ -254,10 +271,10 @@ _DEFAULTS = {"precision": precisions.DEFAULT}
 def _difference(key, stored, current, saved, plan):
     """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
     current"), else "", by :func:`recorded_change`; a run directory moved or copied whole (``saved``
-    is its own checkpoint) continues where it is: its ``out`` is the weights file of the same name
-    beside it."""
-    if key == "out" and stored is not None and current is not None and \
-            os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+    is its own checkpoint, or its weights) continues where it is: its ``out`` is the weights file of
+    the same name beside it."""
+    if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
+            (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
         same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
         return "" if same else f"`{key}` {stored!r} -> {current!r}"
     digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}

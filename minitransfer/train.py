@@ -31,7 +31,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
-from minitransfer.resume import check_destination, precision_change, read_base, resume_point
+from minitransfer.resume import check_destination, precision_change, read_base, refuse_to_overwrite, resume_point
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
@@ -141,20 +141,22 @@ def _through_link(config):
 def _finished_read_only(plan):
     """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
     it writes nothing, so it needs no lock. None when there is more to do than report."""
-    if plan.config.resume != "auto" or not (plan.run_dir / "checkpoint.h5").exists():
+    if plan.config.resume != "auto" or not ((plan.run_dir / "checkpoint.h5").exists() or
+                                            pathlib.Path(plan.config.out).exists()):
         return None
     plan.resume_from = resume_point(plan)
     return _already_finished(plan)
 
 
 def _already_finished(plan):
-    """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter,
-    its weights and result written), or None. Its files are named as this call names them, as a
-    run trained now would be: result.json holds the paths of the call that trained it (another
-    working directory, or the folder the run has since been moved from)."""
+    """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter, or
+    its weights alone where the checkpoint was deleted, its weights and result written), or None.
+    Its files are named as this call names them, as a run trained now would be: result.json holds
+    the paths of the call that trained it (another working directory, or the folder the run has
+    since been moved from)."""
     saved, c = plan.resume_from, plan.config
     result = plan.run_dir / "result.json"
-    if saved is None or saved.solver.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
+    if saved is None or saved.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
         return None
     try:
         # result.json names the paths as the call that finished the run spelled them, in its working
@@ -163,8 +165,10 @@ def _already_finished(plan):
         finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = (f"{c.out} is already finished ({mean_best_words(finished.evaluations)} "
                    f"{finished.mean10_top1:.4f}); nothing to do")
-    except (ValueError, TypeError):
-        return None  # an unreadable result: finish the run again
+    except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
+        if saved.solver is None:
+            refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
+        return None
     Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(summary)
     return finished
 

@@ -54,6 +54,63 @@ def test_weights_without_their_run_say_how_to_train_again_without_overwrite(micr
     assert f"to train it again, delete or move away {weights}, or start over with --overwrite" in log, log
 
 
+def _files(folder):
+    """Every file under ``folder``: its bytes and modification time, to show nothing was written."""
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _finished_without_checkpoint(out, data, **fields):
+    """``out`` trained to the end, then its checkpoint deleted to save space, as after a grid."""
+    finished = _train(out, data, **fields)
+    (out.with_suffix(".run") / "checkpoint.h5").unlink()
+    return finished
+
+
+def test_a_finished_run_whose_checkpoint_was_deleted_is_already_finished(micro_data, tmp_path):
+    """Its weights and result.json say it finished: --resume auto (a SLURM task's rerun) reported it,
+    like the local grid, instead of refusing it for lacking the checkpoint (exit 2)."""
+    out = tmp_path / "baseA.h5"
+    finished = _finished_without_checkpoint(out, micro_data)
+    before = _files(tmp_path)
+    again = _train(out, micro_data, resume="auto")
+    assert again.mean10_top1 == finished.mean10_top1 and again.iterations == finished.iterations
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), "--resume", "auto",
+                                       *[option for option in FAST_OPTIONS if option != "--quiet"]])
+    assert result.exit_code == 0, result.output
+    assert f"{out} is already finished (mean of the 2 best (2 evaluations) " in result.output
+    assert "nothing to do" in result.output
+    assert _files(tmp_path) == before
+
+
+def test_a_finished_run_without_its_checkpoint_refuses_other_options_naming_them(micro_data, tmp_path):
+    """Its weights record the configuration: another one is refused as a checkpoint's would be."""
+    out = tmp_path / "baseA.h5"
+    _finished_without_checkpoint(out, micro_data)
+    before = _files(tmp_path)
+    with pytest.raises(training.ConfigError, match=f"cannot resume {out} with a different configuration: "
+                                                   f"`max_iter` 4 -> 6"):
+        _train(out, micro_data, resume="auto", max_iter=6)
+    assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize("fault", ["weights of iteration 2", "unreadable result.json"])
+def test_a_run_without_its_checkpoint_that_did_not_finish_is_refused_as_before(micro_data, tmp_path, fault):
+    """Weights short of max_iter (a checkpoint copied in their place) or a result.json that cannot
+    be read do not say the run finished: nothing to resume from, as before."""
+    out = tmp_path / "baseA.h5"
+    run = _interrupted(out, micro_data, 2, checkpoint_every=2)
+    shutil.copyfile(run / "checkpoint.h5", tmp_path / "at-2.h5")
+    _finished_without_checkpoint(out, micro_data, resume="auto", checkpoint_every=2)
+    if fault == "unreadable result.json":
+        (run / "result.json").write_text("{")
+    else:
+        shutil.copyfile(tmp_path / "at-2.h5", out)
+    before = _files(tmp_path)
+    with pytest.raises(training.ConfigError, match="exists but there is nothing to resume from"):
+        _train(out, micro_data, resume="auto", checkpoint_every=2)
+    assert _files(tmp_path) == before
+
+
 @pytest.mark.parametrize("extra_row", [2, 3], ids=["repeated", "not-evaluated"])
 def test_a_resume_refuses_eval_rows_the_run_did_not_write(micro_data, tmp_path, extra_row):
     """A row of eval.csv repeated, or added at an iteration the run did not evaluate, used to be kept
