@@ -700,14 +700,16 @@ def test_task_waits_for_a_grid_planning_in_its_folder_and_sees_its_plan(tmp_path
     assert not (out / "random0/baseB.run/events").exists()
 
 
+@pytest.mark.parametrize("kept", ["checkpoint", "weights"], ids=["with-checkpoint", "checkpoint-deleted"])
 @pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED with exit 2; see")],
                          ids=["as-planned", "otherwise"])
 def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_path, fake_slurm, micro_data,
-                                                                              max_iter, status, ending):
+                                                                              max_iter, status, ending, kept):
     """A run finished meanwhile (by hand, or by another grid: here the task's own train command with
     --max-iter 6): the task took it as done whatever options had trained it, and its transfers started
     from it; a local grid refuses it (grid_check.check_finished). The real train ends at once on a run
-    trained as asked, and refuses one trained otherwise (exit 2), naming the option."""
+    trained as asked, and refuses one trained otherwise (exit 2), naming the option; also where its
+    checkpoint was deleted to save space (the task failed there, exit 2, for want of it)."""
     run = grid.plan_grid(layers=(1,))[0]
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     options = {"data": micro_data, "preset": "micro", "max_iter": 4, "eval_every": 2, "batch_size": 8, "seed": 0,
@@ -717,11 +719,14 @@ def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_
     argv[argv.index("--max-iter") + 1] = str(max_iter)
     trained = subprocess.run(argv, capture_output=True, text=True, timeout=GUARD_SECONDS)
     assert trained.returncode == 0 and grid.is_finished(out, run), trained.stdout + trained.stderr
+    log = grid.run_dir(out, run) / grid.LOG_FILE
+    if kept == "weights":
+        log.with_name("checkpoint.h5").unlink()
     task = run_task(scripts, "bases.sh", 0)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == status and output.splitlines()[-1].startswith(f"run random0/baseA: {ending}"), output
-    log = grid.run_dir(out, run) / grid.LOG_FILE
-    refusal = f"cannot resume {log.with_name('checkpoint.h5')} with a different configuration: --max-iter 6 -> 4"
+    resumed = log.with_name("checkpoint.h5") if kept == "checkpoint" else grid.weights_path(out, run.name)
+    refusal = f"cannot resume {resumed} with a different configuration: --max-iter 6 -> 4"
     assert (refusal in log.read_text()) == (status == 2), log.read_text()
 
 
