@@ -64,7 +64,8 @@ def check_destination(plan):
 
 def resume_point(plan):
     """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
-    which may not overwrite a finished or started one unless ``overwrite``. It reads the run
+    which may not overwrite a finished or started one unless ``overwrite``; with ``resume`` "auto",
+    the weights of a run finished without its checkpoint (:func:`_finished_weights`). It reads the run
     directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`). A run
     whose base is not there (:func:`read_base`) takes its mean image's record from the checkpoint."""
     c = plan.config

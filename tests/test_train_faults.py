@@ -82,6 +82,16 @@ def test_a_finished_run_whose_checkpoint_was_deleted_is_already_finished(micro_d
     assert _files(tmp_path) == before
 
 
+def test_a_finished_run_without_its_checkpoint_moved_elsewhere_is_already_finished(micro_data, tmp_path):
+    """Its weights name the `out` they were written as: moved with its run folder, a run whose
+    checkpoint was deleted is known by the name beside it, as its checkpoint would have been."""
+    finished = _finished_without_checkpoint(tmp_path / "before" / "baseA.h5", micro_data)
+    (tmp_path / "before").rename(tmp_path / "after")
+    before = _files(tmp_path)
+    assert _train(tmp_path / "after" / "baseA.h5", micro_data, resume="auto").mean10_top1 == finished.mean10_top1
+    assert _files(tmp_path) == before
+
+
 def test_a_finished_run_without_its_checkpoint_refuses_other_options_naming_them(micro_data, tmp_path):
     """Its weights record the configuration: another one is refused as a checkpoint's would be."""
     out = tmp_path / "baseA.h5"
