@@ -69,7 +69,8 @@ class _BasePath(NetworkPath):
                help="Write the run's checkpoint every K iterations (default: the preset's).")
 @config_option("--log-every", type=click.IntRange(1), help="Log line every K iterations (default: the preset's).")
 @config_option("--resume", type=str,
-               help="'auto': continue from the run directory's checkpoint if there is one; or a checkpoint file.")
+               help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
+                    "whose checkpoint was deleted, ends at once: nothing to do); or a checkpoint file.")
 @config_option("--overwrite", is_flag=True,
                help="Start over even if the weights or the run's checkpoint exist: the previous run's weights and "
                     "run files are deleted as the new run starts, so they are gone even if it fails (with "
