@@ -12,10 +12,11 @@ each transfer waits for its own base only, and a failing base leaves its own tra
 reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5``
 and ``OUT/<run>.run/result.json`` exist. ``submit.sh`` may be rerun at any time (after sbatch failed
 midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
-that are neither finished nor still listed by SLURM from an earlier submission (``submitted.txt``
-records which run each array task trains), a transfer after its base's task, new or listed (none
-once the base is finished); it cancels the tasks stuck with ``DependencyNeverSatisfied`` and submits
-them again, and refuses while another ``submit.sh`` of this folder runs.
+that are neither finished nor still listed by SLURM from an earlier submission of this plan
+(``submitted.txt`` records which run each array task trains, and for which plan), a transfer after
+its base's task, new or listed (none once the base is finished); it cancels the tasks stuck with
+``DependencyNeverSatisfied`` and submits them again, and refuses while another ``submit.sh`` of this
+folder runs.
 DIR may hold other files, but a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
@@ -37,11 +38,13 @@ was trained with other options, as a local grid refuses it (:func:`~minitransfer
 
 The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
 recorded in ``OUT/experiment.json``): once OUT is planned again with other options (a local
-``experiment``, or ``--emit-slurm`` into another folder), each task still queued, and ``submit.sh``,
-ends with exit 2 and a line saying to cancel the old jobs and submit the new plan, training and
-submitting nothing. A task reads the plan holding the grid's planning lock shared
-(:class:`~minitransfer.grid_check.GridLock`), so a grid planning as it starts is waited for. The
-same plan emitted again (the same options, more layers or seeds, another ``--device``) keeps its id.
+``experiment``, or ``--emit-slurm`` into this folder or another), each task still queued, and
+``submit.sh``, ends with exit 2 and a line saying to cancel the old jobs and submit the new plan,
+training and submitting nothing. The new plan's ``submit.sh`` counts them as not queued (emitted
+into the same folder, it submits their runs anew and names those tasks, still listed, to cancel). A
+task reads the plan holding the grid's planning lock shared (:class:`~minitransfer.grid_check.GridLock`),
+so a grid planning as it starts is waited for. The same plan emitted again (the same options, more
+layers or seeds, another ``--device``) keeps its id.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
@@ -68,7 +71,9 @@ from minitransfer.scheduler import EXIT_BUSY
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
 TRANSFERS_FILE = "transfers.sh"
-SUBMITTED_FILE = "submitted.txt"  # "<job>_<task>\tOUT/<run> as printf %q writes it", one per array task
+# "<job>_<task>\tOUT/<run> as printf %q writes it\t<plan id>", one per array task; without the plan id (written
+# by older versions), or with another, the task is of another plan: not queued for this one
+SUBMITTED_FILE = "submitted.txt"
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 DEFAULT_GPU_GRES = "gpu:1"
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
@@ -349,7 +354,8 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
-    SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains), but one
+    SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains, and for
+    which plan: one of another plan ends without training, so its run is submitted anew), but one
     that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
     to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``."""
     def bash_array(name, values):
@@ -360,8 +366,8 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "# bases.sh runs the bases as one job array; each base's transfers run as one array of transfers.sh",
         "# that waits for that base's task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/",
         "# result.json exist. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
-        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, then OUT/<run>",
-        "# as bash's printf %q writes it); those SLURM still lists are not submitted again.",
+        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, OUT/<run> as",
+        "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
         f"out={shlex.quote(str(out))}",
@@ -379,15 +385,16 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "  exit 1",
         "fi",
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
-        "kept=() never=()",
+        "kept=() never=() stale=()",
         f"if [ -s {SUBMITTED_FILE} ]; then",
         '  listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r")',
         '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
-        "  while IFS=$'\\t' read -r task key; do",
+        "  while IFS=$'\\t' read -r task key of_plan; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
         '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
-        '    task_of[$key]=$task',
-        "    kept+=(\"$task\"$'\\t'\"$key\")",
+        "    kept+=(\"$task\"$'\\t'\"$key\"$'\\t'\"$of_plan\")",
+        "    # a task of another plan ends without training (exit 2): its run is not queued for this one",
+        '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
         f"  done < {SUBMITTED_FILE}",
         "fi",
         'if [ "${#never[@]}" -gt 0 ]; then',
@@ -407,7 +414,7 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         '  for index in ${2//,/ }; do',
         f'    if [ "$1" = {BASES_FILE} ]; then run=${{base_runs[index]}}; else run=${{transfer_runs[index]}}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
-        f"    printf '%s\\t%s\\n' \"${{job}}_$index\" \"$key\" >> {SUBMITTED_FILE}",
+        f"    printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> {SUBMITTED_FILE}",
         "  done",
         "}",
         "",
@@ -440,6 +447,11 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         '  echo "not submitted again: $skipped runs queued or running from an earlier submission (squeue)"',
         'elif [ "$submitted" -eq 0 ]; then',
         '  echo "nothing to submit: all $total runs are finished in $out"',
+        "fi",
+        'if [ "${#stale[@]}" -gt 0 ]; then',
+        f'  echo "${{#stale[@]}} array tasks of another plan of $out (or of one $scripts/{SUBMITTED_FILE} does not'
+        ' name) are still queued: this plan submits their runs anew where not finished; a task of another plan ends'
+        ' without training (exit 2) but holds its place in the queue meanwhile: cancel them (scancel ${stale[*]})" >&2',
         "fi",
     ]
     return "\n".join(lines) + "\n"

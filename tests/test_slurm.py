@@ -252,8 +252,9 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     assert sorted(covered) == sorted(transfers)
     assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
     submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
-    assert sorted(shlex.split(key)[0] for _, key in submitted) == sorted(str(out / run.name) for run in runs)
-    assert {task.split("_")[0] for task, _ in submitted} == {str(1001 + i) for i in range(len(calls))}
+    assert sorted(shlex.split(key)[0] for _, key, _ in submitted) == sorted(str(out / run.name) for run in runs)
+    assert {task.split("_")[0] for task, _, _ in submitted} == {str(1001 + i) for i in range(len(calls))}
+    assert {plan for *_, plan in submitted} == {json.loads((out / grid.PLAN_FILE).read_text())[grid.PLAN_ID]}
 
 
 def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slurm):
@@ -356,6 +357,54 @@ def test_submit_of_a_grid_emitted_again_with_more_layers_leaves_the_queued_runs_
          "--dependency=afterok:1001_0", "--job-name=mt-after-random0/baseA", "transfers.sh"],
         ["--parsable", f"--array={','.join(str(transfers[f'random0/{n}']) for n in ('B2B', 'B2B+'))}",
          "--dependency=afterok:1001_1", "--job-name=mt-after-random0/baseB", "transfers.sh"]]
+
+
+@pytest.mark.parametrize("recorded", ["plan", "nothing"], ids=["other-plan", "older-submitted-txt"])
+def test_submit_of_a_plan_emitted_into_the_folder_of_another_submits_runs_queued_for_that_one(
+        tmp_path, fake_slurm, synthetic_8, recorded):
+    """OUT planned again with other options (--max-iter 30) and its scripts emitted into the same
+    folder, the first plan's tasks still queued: submit.sh took them for its own and submitted none of
+    their runs, while those tasks end without training (exit 2), so nobody trained the runs until a
+    second submit.sh. It submits them all, after the new bases' tasks, and names the old tasks to
+    cancel; so it does with a submitted.txt of an older version, which did not record the plan."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs, options = grid.plan_grid(layers=(1,)), dict(OPTIONS, data=synthetic_8)
+    submit = slurm.emit_slurm(runs, out, scripts, options)
+    assert submit_grid(submit).returncode == 0
+    old = (scripts / "submitted.txt").read_text().splitlines()
+    if recorded == "nothing":
+        (scripts / "submitted.txt").write_text("".join("\t".join(line.split("\t")[:2]) + "\n" for line in old))
+    old_tasks = [line.split("\t")[0] for line in old]
+    (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task in old_tasks))
+    before = plan_of(out)
+    slurm.emit_slurm(runs, out, scripts, dict(options, max_iter=30))
+    assert plan_of(out) != before
+    again = submit_grid(submit)
+    assert again.returncode == 0, again.stderr
+    transfers = array_tasks((scripts / "transfers.sh").read_text())
+    of = {base: ",".join(str(i) for i, (name, _) in sorted(transfers.items()) if name.startswith(f"random0/{base[0]}"))
+          for base in ("A", "B")}
+    assert sbatch_calls(fake_slurm)[3:] == [
+        ["--parsable", "--array=0,1", "bases.sh"],
+        ["--parsable", f"--array={of['A']}", "--dependency=afterok:1004_0", "--job-name=mt-after-random0/baseA",
+         "transfers.sh"],
+        ["--parsable", f"--array={of['B']}", "--dependency=afterok:1004_1", "--job-name=mt-after-random0/baseB",
+         "transfers.sh"]]
+    assert "not submitted again" not in again.stdout
+    assert again.stderr == (
+        f"{len(old_tasks)} array tasks of another plan of {out} (or of one {scripts / 'submitted.txt'} does not "
+        f"name) are still queued: this plan submits their runs anew where not finished; a task of another plan ends "
+        f"without training (exit 2) but holds its place in the queue meanwhile: cancel them "
+        f"(scancel {' '.join(old_tasks)})\n")
+    lines = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
+    assert [task for task, *_ in lines[:len(old_tasks)]] == old_tasks  # kept: still queued, to be cancelled
+    assert {plan for *_, plan in lines[len(old_tasks):]} == {plan_of(out)} and len(lines) == 2 * len(old_tasks)
+
+    (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task, *_ in lines))
+    third = submit_grid(submit)
+    assert third.returncode == 0 and len(sbatch_calls(fake_slurm)) == 6, third.stderr
+    assert f"not submitted again: {len(old_tasks)} runs queued or running" in third.stdout
+    assert third.stderr == again.stderr
 
 
 def test_submit_refuses_while_another_submit_runs(tmp_path, fake_slurm):
