@@ -399,8 +399,7 @@ def _file_identities(train, val, examined):
                     identity[path] = path
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
-                if stat.S_ISREG(found.st_mode) and found.st_size:  # never read a FIFO or device here; an
-                    sizes[path], modified[path] = found.st_size, found.st_mtime_ns  # empty file is not "a copy"
+                _note_size(path, found, sizes, modified)
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -427,9 +426,16 @@ def examine(paths, progress=None):
             found = os.stat(path)
         except OSError:  # the decoder says why
             continue
-        if stat.S_ISREG(found.st_mode) and found.st_size:
-            sizes[path], modified[path] = found.st_size, found.st_mtime_ns
+        _note_size(path, found, sizes, modified)
     return sizes, modified
+
+
+def _note_size(path, found, sizes, modified):
+    """Record in ``sizes`` and ``modified`` the size and modification time (ns) of ``path`` (``found``: its
+    ``os.stat``) where it is a regular file that is not empty: a FIFO or a device is never read to find
+    copies, and an empty file is not "a copy"."""
+    if stat.S_ISREG(found.st_mode) and found.st_size:
+        sizes[path], modified[path] = found.st_size, found.st_mtime_ns
 
 
 def recorded_digests(out, sizes, modified):
