@@ -20,6 +20,7 @@ import os
 import pathlib
 import re
 import shutil
+import time
 
 import h5py
 import numpy as np
@@ -196,12 +197,13 @@ def sha256_stream(handle, block=1 << 22):
     return digest.hexdigest()
 
 
-def remove_stale_temporaries(folder, folders=False, names=None):
+def remove_stale_temporaries(folder, folders=False, names=None, idle_s=None):
     """Remove the ``.<name>.tmp-<pid>`` files in ``folder`` whose process is gone (a crash's
     leftovers), and with ``folders`` such staging folders too (only in a folder that is ours
     alone, such as the cache); returns the paths removed. Temporaries of other live processes are
-    left alone; with ``names``, only the temporaries of those file names (a folder shared with
-    others, such as the nodes of a cluster, whose processes this machine cannot see).
+    left alone; with ``names``, only the temporaries of those file names, and with ``idle_s``, only
+    those not modified for that many seconds (two ways to share a folder with others, such as the
+    nodes of a cluster, whose processes this machine cannot see).
     Call it when a run or an import starts, before this process writes: a temporary carrying this
     process's own PID can then only be the leftover of an earlier process with the same PID."""
     folder = pathlib.Path(folder)
@@ -210,7 +212,8 @@ def remove_stale_temporaries(folder, folders=False, names=None):
         return removed
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
-        if not match or (names is not None and match[1] not in names) or process_alive(int(match[2])):
+        if not match or (names is not None and match[1] not in names) or process_alive(int(match[2])) or \
+                (idle_s is not None and not _idle(path, idle_s)):
             continue
         if path.is_file():
             path.unlink(missing_ok=True)
@@ -220,6 +223,14 @@ def remove_stale_temporaries(folder, folders=False, names=None):
             continue
         removed.append(path)
     return removed
+
+
+def _idle(path, seconds):
+    """Whether ``path`` was last modified ``seconds`` ago or earlier (False where it is gone)."""
+    try:
+        return os.lstat(path).st_mtime < time.time() - seconds
+    except OSError:
+        return False
 
 
 def process_alive(pid):

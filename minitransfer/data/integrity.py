@@ -18,7 +18,9 @@ be written (no home folder, a read-only or full disk) is said on stderr, once pe
 and the run goes on: every later run would hash everything, which setting $MINITRANSFER_CACHE mends.
 Processes checking at once each merge their entries into the record they read and replace it atomically
 (:func:`minitransfer.fileio.write_text`): one may drop an entry another just added, which costs that file
-one more hash, never a wrong answer.
+one more hash, never a wrong answer. The temporaries a crash left in the records' folder are removed
+when a record is next written, once their process is gone and an hour has passed (:data:`STALE_S`; the
+cache may be shared with other machines, whose processes this one cannot see).
 """
 
 import concurrent.futures
@@ -36,6 +38,7 @@ HASH_THREADS = 4  # sha256 releases the GIL: a few threads hash a large dataset 
 RECORDS = "verified"  # the records' folder in the cache folder
 RECORD_LIMIT = 1 << 24  # bytes; a larger record is damaged (ImageNet's ~1300 files take ~250 KB): ignored
 UNSETTLED_NS = 2_000_000_000  # ns, by this machine's clock against the file's ctime
+STALE_S = 3600  # s; a record's temporary untouched for this long is no longer being written (it takes ms)
 
 # (device, inode, size, mtime_ns, ctime_ns, sha256) of every file this process has hashed, or found
 # recorded, as meta.json says
@@ -155,6 +158,7 @@ def _record(folder, settled):
     try:
         if path is None:
             raise fileio.StorageError(errno.ENOENT, "the home folder is unknown (HOME is not set)")
+        fileio.remove_stale_temporaries(path.parent, idle_s=STALE_S)
         files = {**_read_record(path, resolved), **settled}
         fileio.write_text(path, json.dumps({"dataset": resolved, "files": files}, sort_keys=True))
     except OSError as error:

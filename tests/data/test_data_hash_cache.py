@@ -207,6 +207,25 @@ def test_a_record_that_cannot_be_written_is_said_once_and_the_check_goes_on(copy
     assert err.endswith("the next run hashes them again; set MINITRANSFER_CACHE to a folder that can be written\n")
 
 
+def test_temporaries_a_crash_left_among_the_records_are_removed_when_a_record_is_next_written(copy, hashed):
+    """A record's temporary left by a dead process an hour ago is removed; one of a live process, and a fresh
+    one whose PID is not running here (another machine sharing the cache, writing it now), are kept."""
+    records = _record_of(copy).parent
+    records.mkdir(parents=True)
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    crashed, writing_elsewhere = records / f".a.json.tmp-{dead}", records / f".b.json.tmp-{dead}"
+    writing_here = records / f".c.json.tmp-{os.getppid()}"
+    hour_ago = time.time() - integrity.STALE_S - 60
+    for path in (crashed, writing_elsewhere, writing_here):
+        path.write_text("{")
+    for path in (crashed, writing_here):
+        os.utime(path, (hour_ago, hour_ago))
+    dataset.open_dataset(copy).check_checksums()
+    assert sorted(path.name for path in records.iterdir()) == sorted(
+        [writing_elsewhere.name, writing_here.name, _record_of(copy).name])
+
+
 def test_verify_hashes_every_file_whatever_is_recorded(copy, hashed, monkeypatch):
     data = dataset.open_dataset(copy)
     data.check_checksums()
