@@ -81,9 +81,8 @@ def storage_error(path, error, size=None):
     the space needed and the space free."""
     message = f"cannot write {path}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        free = _free_bytes(pathlib.Path(path).parent)
         needed = f"{_megabytes(size)} needed, " if size else ""
-        message += f" ({needed}{_megabytes(free)} free there); {RERUN}"
+        message += f" ({needed}{_space_left(pathlib.Path(path).parent)}); {RERUN}"
     return StorageError(error.errno, message)
 
 
@@ -246,13 +245,19 @@ def process_alive(pid):
     return True
 
 
-def _free_bytes(folder):
+def _space_left(folder):
+    """What is left where ``folder`` is (or would be), for a message: the free bytes, and that no inodes
+    are left when none are (a disk full of small files says ENOSPC with megabytes free)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     try:
-        return shutil.disk_usage(folder).free
+        status = os.statvfs(folder)
     except OSError:
-        return None
+        return f"{_megabytes(None)} free there"
+    free = _megabytes(status.f_bavail * status.f_frsize)
+    if status.f_files and not status.f_favail:  # f_files 0: a file system that counts no inodes (btrfs)
+        return f"{free} free but no inodes (file entries) left there"
+    return f"{free} free there"
 
 
 def _megabytes(size):

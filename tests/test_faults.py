@@ -160,6 +160,28 @@ def test_a_full_disk_ends_with_exit_74_the_previous_checkpoint_intact(synthetic_
         assert same_weights(weights(disk / "net.h5"), weights(reference))
 
 
+def test_a_disk_out_of_inodes_says_so_not_only_the_megabytes_it_has_free(tmp_path, monkeypatch):
+    """ENOSPC with space free: the file system has no inodes left (a tmpfs with nr_inodes, a disk
+    filled with small files); the message said only "N MB free there", contradicting itself."""
+    real_statvfs = os.statvfs
+
+    def no_inodes(path):
+        status = real_statvfs(path)
+        return os.statvfs_result((status.f_bsize, status.f_frsize, status.f_blocks, status.f_bfree,
+                                  status.f_bavail, 1000, 0, 0, status.f_flag, status.f_namemax))
+
+    def no_space(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "statvfs", no_inodes)
+    monkeypatch.setattr(pathlib.Path, "write_bytes", no_space)
+    with pytest.raises(fileio.StorageError, match=rf"^cannot write {re.escape(str(tmp_path))}/net\.h5: No space left "
+                                                  r"on device \(0\.0 MB needed, \d+\.\d MB free but no inodes "
+                                                  r"\(file entries\) left there\); free some space and rerun$"):
+        fileio.write_bytes(tmp_path / "net.h5", b"weights")
+    assert os.listdir(tmp_path) == []
+
+
 WRITE_SITES = ("config.json", "eval.csv", "metrics.jsonl", "checkpoint.h5", "net.h5", "result.json")
 
 
