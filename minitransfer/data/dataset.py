@@ -350,7 +350,10 @@ class ImageReader:
     (:attr:`Dataset.verified`) must still be that file (device, inode, size, mtime) when it is
     opened, and every shard read must be unchanged after each :meth:`read`, so a shard replaced or
     rewritten in place after the check (a byte flipped, another copy renamed over it) is a
-    ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read."""
+    ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read.
+    A write in place whose modification time was then set back keeps those four: the next run's check
+    sees it by the file's change time, this run does not (a chmod or a hard link changes that time too,
+    and must not stop a run)."""
 
     def __init__(self, dataset, subset):
         self.dataset = dataset
