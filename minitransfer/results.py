@@ -167,6 +167,10 @@ def collect(runs_dir):
 
 
 METRICS_FILE = "metrics.jsonl"
+# What to do with a run whose training diverged, as report and info say it: resumed from its checkpoint, it
+# replays its iterations bit for bit.
+START_OVER = ("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower --base-lr, "
+              "or check the data")
 
 
 def _divergence(path):
@@ -174,8 +178,7 @@ def _divergence(path):
     (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
     is trained again; "" otherwise (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
-    return (f"{diverged}; no result: see {path}, and start it over (--overwrite, without --resume: resumed, it "
-            f"diverges again) with a lower --base-lr, or check the data") if diverged else ""
+    return f"{diverged}; no result (see {path}): {START_OVER}" if diverged else ""
 
 
 def _name(folder, runs_dir):
