@@ -218,14 +218,21 @@ def _read_run(folder, name, bases, families, by_hand):
     config = config or {}
     dataset = str(config.get("data") or "")
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
+    result = Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
+                    dataset=dataset, preset=str(config.get("preset") or ""),
+                    families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
+                    fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
+                    schedule=schedule_of(config))
     if not planned:
         source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
-        by_hand[name] = (fingerprint or dataset, treatments.base_key(source) if isinstance(source, dict) else None)
-    return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
-                  preset=str(config.get("preset") or ""),
-                  families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
-                  schedule=schedule_of(config))
+        by_hand[name] = (_study_dataset(result), treatments.base_key(source) if isinstance(source, dict) else None)
+    return result
+
+
+def _study_dataset(result):
+    """What a run was trained on, as :func:`minitransfer.treatments.cross_studies` tells datasets
+    apart: its dataset's fingerprint, else its path."""
+    return result.fingerprint or result.dataset
 
 
 # The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
@@ -573,15 +580,15 @@ def without_base(results):
 
 def _controls_base(result, results):
     """Why a transfer across datasets trained by hand did not take the base on every class of its
-    dataset beside it (:func:`minitransfer.treatments.cross_studies`): ": NAME ... is theirs", or ""."""
+    dataset beside it (:func:`minitransfer.treatments.controls_datasets`): ": NAME ... is theirs", or ""."""
     if result.run.split != CROSS:
         return ""
-    folder = result.run.name.rpartition("/")[0]
-    beside = [r.run.name for r in results if r.run.kind == "base" and r.run.split == "all" and r.fingerprint
-              and r.fingerprint == result.fingerprint and r.run.name.rpartition("/")[0] == folder]
-    if not beside:
+    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
+    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
+    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
+    if base is None or dataset not in treatments.controls_datasets(beside):
         return ""
-    return (f": {beside[0]}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
+    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
             f"beside it; train those in a folder of their own")
 
 
