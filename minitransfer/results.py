@@ -292,12 +292,15 @@ def natural_families(results):
 
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
+RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
 
 
 def _read_result(path):
     """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
     result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv."""
+    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv;
+    each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
+    a run without evaluations, in no finding)."""
     record = _read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
@@ -309,6 +312,10 @@ def _read_result(path):
         if not _is_accuracy(value, evaluations):
             raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
                                 + (" (NaN only for a run without evaluations)" if evaluations else ""))
+    missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
+    if missing:
+        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
+                            f"version's, or edited)")
     top, best, mean10 = (float(value) for value in accuracies.values())
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "

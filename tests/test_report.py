@@ -221,6 +221,10 @@ NOT_TRAINS = {
                              'expected {"final"'),
     "truncated": ('{"final": {"to', "not valid JSON (empty, truncated or corrupt)"),
     "empty": ("", "not valid JSON (empty, truncated or corrupt)"),
+    # read as a finished run without an accuracy, it vanished from every finding without a word
+    "no-fields": ("{}", "no final, best_top1, mean10_top1, evaluations: not a result train writes"),
+    "another-versions-fields": ('{"final": {"top1": 0.5}, "best": 0.6, "mean_best": 0.55, "evaluated": 30}',
+                                "no best_top1, mean10_top1, evaluations: not a result train writes"),
 }
 
 
