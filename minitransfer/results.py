@@ -402,7 +402,7 @@ def _last_rate_change(config):
     try:
         solver = optim.Solver(gamma=float(config["gamma"]), stepsize=int(config["stepsize"]),
                               max_iter=int(config["max_iter"]))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a hand-edited 1e400, infinity
         return 0
     return optim.last_rate_change(solver)
 

@@ -6,6 +6,7 @@ files read once."""
 
 import errno
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -440,6 +441,17 @@ def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
     pytest.importorskip("matplotlib")
     written = report.write_report(runs_dir, tmp_path / "r")
     assert written.figures and written.files["curves.png"].is_file()
+
+
+def test_a_schedule_beyond_any_integer_is_named_not_a_traceback(runs_dir, tmp_path):
+    """A hand-edited config.json whose max_iter is 1e400 (JSON reads it as infinity) ended the report in
+    OverflowError's traceback while its learning-rate steps were worked out."""
+    run = next(run for run in grid.plan_grid(layers=(1, 3, 5)) if run.name == "random0/A3B")
+    path = grid.run_dir(runs_dir, run) / "config.json"
+    text = json.dumps(grid_config(run, max_iter=3000, stepsize=100, gamma=0.1))
+    path.write_text(text.replace('"max_iter": 3000', '"max_iter": 1e400'))
+    [result] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
+    assert result.last_rate_change == 0 and ("max_iter", math.inf) in result.schedule
 
 
 def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):
