@@ -443,6 +443,19 @@ def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
     assert written.figures and written.files["curves.png"].is_file()
 
 
+def test_a_grid_whose_every_run_is_left_out_names_a_few_and_counts_the_others(runs_dir, tmp_path):
+    """A split's folder renamed by hand leaves each of its runs out (its treatment.json names the old
+    folder): the error named every one with its reason on one line, for a grid of a thousand runs
+    hundreds of kilobytes."""
+    (runs_dir / "random0").rename(runs_dir / "seed0")
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1 and not (tmp_path / "r").exists(), result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"error: no finished runs (*.run/result.json) under {runs_dir}: left out seed0/A1B+: ")
+    assert line.count("left out seed0/") == report.UNFINISHED_NAMED, line
+    assert line.endswith(f"; and {len(ACCURACY) - report.UNFINISHED_NAMED} more left out"), line
+
+
 def test_a_schedule_beyond_any_integer_is_named_not_a_traceback(runs_dir, tmp_path):
     """A hand-edited config.json whose max_iter is 1e400 (JSON reads it as infinity) ended the report in
     OverflowError's traceback while its learning-rate steps were worked out."""
