@@ -243,13 +243,16 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     return report
 
 
-UNFINISHED_NAMED = 5  # in the message of a folder of unfinished runs
+UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
 
 def _no_runs(runs_dir, unfinished, left_out):
-    """Why ``runs_dir`` holds no run to report: its runs not finished, left out, or none there (a
-    mistyped folder, a home folder, a run folder itself)."""
-    why = [f"left out {text}" for text in left_out]
+    """Why ``runs_dir`` holds no run to report: its runs not finished, left out (the first
+    :data:`UNFINISHED_NAMED`, each with its reason, and how many more), or none there (a mistyped
+    folder, a home folder, a run folder itself)."""
+    why = [f"left out {text}" for text in left_out[:UNFINISHED_NAMED]]
+    if len(left_out) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
+        why.append(f"and {len(left_out) - UNFINISHED_NAMED} more left out")
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
         why.insert(0, f"{len(unfinished)} not finished ({', '.join(unfinished[:UNFINISHED_NAMED])}"

@@ -167,6 +167,10 @@ def collect(runs_dir):
 
 
 METRICS_FILE = "metrics.jsonl"
+# What to do with a run whose training diverged, as report and info say it: resumed from its checkpoint, it
+# replays its iterations bit for bit.
+START_OVER = ("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower --base-lr, "
+              "or check the data")
 
 
 def _divergence(path):
@@ -174,8 +178,7 @@ def _divergence(path):
     (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
     is trained again; "" otherwise (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
-    return (f"{diverged}; no result: see {path}, and start it over (--overwrite, without --resume: resumed, it "
-            f"diverges again) with a lower --base-lr, or check the data") if diverged else ""
+    return f"{diverged}; no result (see {path}): {START_OVER}" if diverged else ""
 
 
 def _name(folder, runs_dir):
@@ -215,14 +218,21 @@ def _read_run(folder, name, bases, families, by_hand):
     config = config or {}
     dataset = str(config.get("data") or "")
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
+    result = Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
+                    dataset=dataset, preset=str(config.get("preset") or ""),
+                    families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
+                    fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
+                    schedule=schedule_of(config))
     if not planned:
         source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
-        by_hand[name] = (fingerprint or dataset, treatments.base_key(source) if isinstance(source, dict) else None)
-    return Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config), dataset=dataset,
-                  preset=str(config.get("preset") or ""),
-                  families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
-                  fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
-                  schedule=schedule_of(config))
+        by_hand[name] = (_study_dataset(result), treatments.base_key(source) if isinstance(source, dict) else None)
+    return result
+
+
+def _study_dataset(result):
+    """What a run was trained on, as :func:`minitransfer.treatments.cross_studies` tells datasets
+    apart: its dataset's fingerprint, else its path."""
+    return result.fingerprint or result.dataset
 
 
 # The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
@@ -282,12 +292,15 @@ def natural_families(results):
 
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
+RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
 
 
 def _read_result(path):
     """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
     result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv."""
+    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv;
+    each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
+    a run without evaluations, in no finding)."""
     record = _read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
     if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
@@ -299,6 +312,10 @@ def _read_result(path):
         if not _is_accuracy(value, evaluations):
             raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
                                 + (" (NaN only for a run without evaluations)" if evaluations else ""))
+    missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
+    if missing:
+        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
+                            f"version's, or edited)")
     top, best, mean10 = (float(value) for value in accuracies.values())
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
@@ -385,7 +402,7 @@ def _last_rate_change(config):
     try:
         solver = optim.Solver(gamma=float(config["gamma"]), stepsize=int(config["stepsize"]),
                               max_iter=int(config["max_iter"]))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a hand-edited 1e400, infinity
         return 0
     return optim.last_rate_change(solver)
 
@@ -570,15 +587,15 @@ def without_base(results):
 
 def _controls_base(result, results):
     """Why a transfer across datasets trained by hand did not take the base on every class of its
-    dataset beside it (:func:`minitransfer.treatments.cross_studies`): ": NAME ... is theirs", or ""."""
+    dataset beside it (:func:`minitransfer.treatments.controls_datasets`): ": NAME ... is theirs", or ""."""
     if result.run.split != CROSS:
         return ""
-    folder = result.run.name.rpartition("/")[0]
-    beside = [r.run.name for r in results if r.run.kind == "base" and r.run.split == "all" and r.fingerprint
-              and r.fingerprint == result.fingerprint and r.run.name.rpartition("/")[0] == folder]
-    if not beside:
+    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
+    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
+    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
+    if base is None or dataset not in treatments.controls_datasets(beside):
         return ""
-    return (f": {beside[0]}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
+    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
             f"beside it; train those in a folder of their own")
 
 

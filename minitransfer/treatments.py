@@ -199,9 +199,7 @@ def cross_studies(runs):
         folders.setdefault(run.name.rpartition("/")[0], []).append(index)
     for members in folders.values():
         crosses = [runs[i] for i in members if runs[i][0].split == CROSS]
-        controls = {runs[i][1] for i in members
-                    if runs[i][0].split == "all" and runs[i][0].kind in ("random-frozen", "reduced")}
-        targets = {dataset for _, dataset, _ in crosses if dataset} - controls
+        targets = {dataset for _, dataset, _ in crosses if dataset} - controls_datasets([runs[i] for i in members])
         sources = {base for _, _, base in crosses if base}
         for i in members:
             run, dataset, _ = runs[i]
@@ -212,6 +210,13 @@ def cross_studies(runs):
                                          run.target or "") in sources:
                 relabelled[i] = Run(run.name, "base", CROSS, 0, target=SOURCE)
     return relabelled
+
+
+def controls_datasets(runs):
+    """The datasets of the random-frozen and reduced-data runs on every class among ``runs`` (``[(run,
+    dataset, ...)]`` of one folder, ``dataset`` as :func:`cross_studies` takes it): a base on every
+    class of one of them is the random-weights control's (split all), not a cross-dataset study's baseT."""
+    return {dataset for run, dataset, *_ in runs if run.split == "all" and run.kind in ("random-frozen", "reduced")}
 
 
 def base_key(source):

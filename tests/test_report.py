@@ -221,6 +221,10 @@ NOT_TRAINS = {
                              'expected {"final"'),
     "truncated": ('{"final": {"to', "not valid JSON (empty, truncated or corrupt)"),
     "empty": ("", "not valid JSON (empty, truncated or corrupt)"),
+    # read as a finished run without an accuracy, it vanished from every finding without a word
+    "no-fields": ("{}", "no final, best_top1, mean10_top1, evaluations: not a result train writes"),
+    "another-versions-fields": ('{"final": {"top1": 0.5}, "best": 0.6, "mean_best": 0.55, "evaluated": 30}',
+                                "no best_top1, mean10_top1, evaluations: not a result train writes"),
 }
 
 
@@ -292,9 +296,9 @@ def test_a_run_whose_training_diverged_is_named_not_unfinished(synthetic_8, tmp_
     assert [r.run.name for r in written.results] == ["baseB"] and written.unfinished == ["A2B"]
     [left_out] = written.left_out
     assert left_out.startswith("baseA: training diverged: loss became nan at iteration ")
-    assert left_out.endswith(f"no result: see {tmp_path / 'baseA.run' / 'metrics.jsonl'}, and start it over "
-                             f"(--overwrite, without --resume: resumed, it diverges again) with a lower --base-lr, "
-                             f"or check the data")
+    assert left_out.endswith(f"no result (see {tmp_path / 'baseA.run' / 'metrics.jsonl'}): resumed, it diverges "
+                             f"again; start it over with --overwrite (without --resume) and a lower --base-lr, or "
+                             f"check the data")
     assert f"- {left_out}" in written.files["results.md"].read_text()
     shutil.rmtree(tmp_path / "baseB.run")
     with pytest.raises(report.NoRuns, match="left out baseA: training diverged: "):

@@ -6,6 +6,7 @@ files read once."""
 
 import errno
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -440,6 +441,30 @@ def test_hand_edited_loss_lines_are_skipped_not_a_traceback(runs_dir, tmp_path):
     pytest.importorskip("matplotlib")
     written = report.write_report(runs_dir, tmp_path / "r")
     assert written.figures and written.files["curves.png"].is_file()
+
+
+def test_a_grid_whose_every_run_is_left_out_names_a_few_and_counts_the_others(runs_dir, tmp_path):
+    """A split's folder renamed by hand leaves each of its runs out (its treatment.json names the old
+    folder): the error named every one with its reason on one line, for a grid of a thousand runs
+    hundreds of kilobytes."""
+    (runs_dir / "random0").rename(runs_dir / "seed0")
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1 and not (tmp_path / "r").exists(), result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"error: no finished runs (*.run/result.json) under {runs_dir}: left out seed0/A1B+: ")
+    assert line.count("left out seed0/") == report.UNFINISHED_NAMED, line
+    assert line.endswith(f"; and {len(ACCURACY) - report.UNFINISHED_NAMED} more left out"), line
+
+
+def test_a_schedule_beyond_any_integer_is_named_not_a_traceback(runs_dir, tmp_path):
+    """A hand-edited config.json whose max_iter is 1e400 (JSON reads it as infinity) ended the report in
+    OverflowError's traceback while its learning-rate steps were worked out."""
+    run = next(run for run in grid.plan_grid(layers=(1, 3, 5)) if run.name == "random0/A3B")
+    path = grid.run_dir(runs_dir, run) / "config.json"
+    text = json.dumps(grid_config(run, max_iter=3000, stepsize=100, gamma=0.1))
+    path.write_text(text.replace('"max_iter": 3000', '"max_iter": 1e400'))
+    [result] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
+    assert result.last_rate_change == 0 and ("max_iter", math.inf) in result.schedule
 
 
 def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):

@@ -4,6 +4,7 @@ import click
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import inputs
+from minitransfer.results import START_OVER
 
 from ._common import checkpoint_argument, echo, json_text, run
 
@@ -48,8 +49,7 @@ def _lines(summary):
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
-        state = (f" (resumable, but its {summary['diverged']}: resumed, it diverges again; start it over with "
-                 f"--overwrite (without --resume) and a lower --base-lr, or check the data)")
+        state = f" (resumable, but its {summary['diverged']}: {START_OVER})"
     lines = [
         f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "

@@ -47,12 +47,13 @@ def report(runs, out, reference):
 
     A run that cannot be read, or is not the network its name says, is left out of every table,
     figure and finding, and named with the reason on the terminal ("left out: ..."), in results.md
-    and in findings.md: a result.json that is not train's (corrupt, truncated, misshapen, an
-    accuracy outside [0, 1], another training's), a run copied from a base that cannot be found or
-    read, so that its treatment cannot be told, a copy whose layers train recorded as coming from
-    another base than its treatment says (A1B trained while baseA.h5 held half B's network), a run
-    folder copied into another's place or whose treatment.json contradicts its config.json, and a
-    second name (a link) of a run folder or of a folder of runs, which is read once; a folder that
+    and in findings.md: a result.json that is not train's (corrupt, truncated, misshapen, without a
+    field train writes, an accuracy outside [0, 1], another training's), a run copied from a base
+    that cannot be found or read, so that its treatment cannot be told, a copy whose layers train
+    recorded as coming from another base than its treatment says (A1B trained while baseA.h5 held
+    half B's network), a run folder copied into another's place or whose treatment.json
+    contradicts its config.json, and a second name (a link) of a run folder or of a folder of runs,
+    which is read once; a folder that
     cannot be read (permissions) is named too, its runs missing, and so is a run whose training
     diverged (its loss became NaN: no result.json, and none until it is trained again), which is not
     counted as unfinished. The report is still written from
