@@ -91,8 +91,9 @@ from .decode import ImportItem
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
-ONE_PER_CLASS = ("SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
-                 "two or more: a classifier tells classes apart")
+TWO_OR_MORE = "two or more: a classifier tells classes apart"
+ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
+                 f"{TWO_OR_MORE}")
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -186,21 +187,29 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
 
 
 def _check_two_class_folders(root, folders, source):
-    """``DatasetError`` naming ``root`` (``source`` or its train/) when it holds fewer than two class ``folders``:
-    nothing can be trained on one class (nor split into halves), and a researcher who gave one class's folder
-    (``photos/cat``), or the folder above the classes' (``data``, holding only ``photos``), learns which folder
-    to give instead."""
-    if len(folders) >= 2:
-        return
+    """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
+    gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
+    ``photos``), learns which folder to give instead."""
+    hint = ""
     if not folders:
         loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        files = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
-        raise ds.DatasetError(f"{root}: no class folders{files}; {ONE_PER_CLASS}")
-    inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
-    if len(inner) >= 2:
-        raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}, which holds folders ({_listed(inner)}): "
-                              f"give {folders[0]} if these are the classes; {ONE_PER_CLASS}")
-    raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}; {ONE_PER_CLASS}")
+        hint = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
+    elif len(folders) == 1:
+        inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
+        hint = f", which holds folders ({_listed(inner)}): give {folders[0]} if these are the classes" \
+            if len(inner) >= 2 else ""
+    check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def check_two_classes(where, names, layout, hint="", kind="class folder"):
+    """``DatasetError`` naming ``where`` (the folder of the classes, or the file that lists them) when it gives
+    fewer than two classes (``names``, each a ``kind``): nothing can be trained on one class (nor split into
+    halves). The message says what was found, then ``hint`` (what the researcher may have given instead), then
+    ``layout``: what the source must hold. Every importer refuses such a source so, before decoding anything."""
+    if len(names) >= 2:
+        return
+    found = f"one {kind}, {names[0]!r}" if names else f"no {kind}s"
+    raise ds.DatasetError(f"{where}: {found}{hint}; {layout}")
 
 
 def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
