@@ -174,7 +174,8 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     --val-labels is refused, not dropped, and so is one whose images and labels differ (an image
     without a label, a labelled file missing, a file labelled twice); a val/ already sorted into
     class folders is imported with 'prepare folder'. train/ must hold two or more class folders
-    (one is refused, 65: a classifier tells classes apart).
+    (one is refused, 65: a classifier tells classes apart); a class folder that is a link to nothing
+    (a drive not mounted) is refused (65), not left out.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):

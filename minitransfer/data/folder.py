@@ -120,7 +120,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         files[name] = _files_below(folder, scan_skipped, out)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
-    for link, reason in _dangling_links(train_root):
+    for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
             scan_skipped.append({"file": inputs.display_name(link), "reason": reason})
         else:
@@ -318,7 +318,7 @@ def _class_names(folders, out):
     return {recorded.get(_same_text(folder.name), _same_text(folder.name)): folder for folder in folders}
 
 
-def _dangling_links(root):
+def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
     mounted): neither folder nor file, it was left out without a word."""
     return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist (moved? on a drive "
@@ -376,7 +376,7 @@ def _validation_files(val_root, train_root, known, skipped, out, listed):
     if unknown:
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
-    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
+    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
         files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)

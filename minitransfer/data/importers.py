@@ -17,7 +17,8 @@ from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
-from .folder import TWO_OR_MORE, CopiesAcrossClasses, check_two_classes, examine, recorded_digests
+from .folder import (TWO_OR_MORE, CopiesAcrossClasses, check_two_classes, dangling_links, examine,
+                     recorded_digests)
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
@@ -78,9 +79,10 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
     ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed, images lying directly in ``train/``, a class folder or ``val/`` holding a tar but no
-    image, and ILSVRC2012_img_val.tar lying in ``source`` without ``val/`` (each message says how to unpack). Validation
+    its folder) is a ``DatasetError``, not a class left out, and so are a class folder that is a link to
+    nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
+    a class folder or ``val/`` holding a tar but no image, and ILSVRC2012_img_val.tar lying in ``source``
+    without ``val/`` (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -118,6 +120,11 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
+    lost = [(link, reason) for link, reason in dangling_links(train) if wordnet.WNID.fullmatch(link.name)]
+    if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it
+        more = f" (and {len(lost) - 1} more: {_some([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
+        raise ds.DatasetError(f"{inputs.display_name(lost[0][0])}: {lost[0][1]}{more}: its class would be "
+                              f"missing from the dataset; mount or restore it, or remove the link")
     wnids, hint = [folder.name for folder in folders], ""
     if not wnids:
         loose = _image_files(train)
