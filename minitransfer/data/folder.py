@@ -24,7 +24,7 @@ keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipp
 bytes as ``\\xNN``); class folder names, stored as class names, must be, without control characters.
 A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
-and a link to nothing (a folder moved, on a drive not mounted) are left out of the class table and
+and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table and
 reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
 val/ that train/ does not have is an error, and so is a tree left with fewer than two classes (nothing can
@@ -71,6 +71,7 @@ Example::
     #   bicycle            vehicle
 """
 
+import errno
 import hashlib
 import json
 import os
@@ -320,11 +321,19 @@ def _class_names(folders, out):
 
 def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
-    mounted): neither folder nor file, it was left out without a word."""
-    return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist (moved? on a drive "
-                   f"not mounted?)")
-            for path in sorted(root.iterdir())
+    mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
+    return [(path, _why_nowhere(path)) for path in sorted(root.iterdir())
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
+
+
+def _why_nowhere(link):
+    """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"a link to {inputs.display_name(os.readlink(link))}, which leads back to it (a loop of links)"
+    return f"a link to {inputs.display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
 def _same_text(name):
