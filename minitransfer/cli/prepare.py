@@ -173,7 +173,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     (ILSVRC2012_devkit_t12.tar.gz, unpacked) with --devkit. A val/ folder without --devkit or
     --val-labels is refused, not dropped, and so is one whose images and labels differ (an image
     without a label, a labelled file missing, a file labelled twice); a val/ already sorted into
-    class folders is imported with 'prepare folder'.
+    class folders is imported with 'prepare folder'. train/ must hold two or more class folders
+    (one is refused, 65: a classifier tells classes apart); a class folder that is a link to nothing
+    (a drive not mounted) is refused (65), not left out.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
@@ -270,7 +272,8 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     Validation images are val/images/*, labelled by val/val_annotations.txt as downloaded, or a val/
     already sorted into class folders (val/<wnid>/, val/<wnid>/images/ or val/images/<wnid>/),
     labelled by their folder (val_annotations.txt, when kept, must agree). A symbolic link stored in
-    the zip is not followed: it is listed in OUT/skipped.txt.
+    the zip is not followed: it is listed in OUT/skipped.txt. wnids.txt must list two or more classes
+    (one is refused, 65: a classifier tells classes apart).
 
     \b
     Example (your data):

@@ -24,7 +24,7 @@ keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipp
 bytes as ``\\xNN``); class folder names, stored as class names, must be, without control characters.
 A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
-and a link to nothing (a folder moved, on a drive not mounted) are left out of the class table and
+and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table and
 reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
 val/ that train/ does not have is an error, and so is a tree left with fewer than two classes (nothing can
@@ -71,6 +71,7 @@ Example::
     #   bicycle            vehicle
 """
 
+import errno
 import hashlib
 import json
 import os
@@ -91,8 +92,9 @@ from .decode import ImportItem
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
 NO_TRAINING_IMAGE = "no decodable training image"  # why a class is left out (meta.json excluded_classes)
-ONE_PER_CLASS = ("SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
-                 "two or more: a classifier tells classes apart")
+TWO_OR_MORE = "two or more: a classifier tells classes apart"
+ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
+                 f"{TWO_OR_MORE}")
 
 
 def import_folder(source, out, *, val_fraction=None, seed=0, families=None, family_a=None, is_a=None, size=256,
@@ -119,7 +121,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         files[name] = _files_below(folder, scan_skipped, out)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
-    for link, reason in _dangling_links(train_root):
+    for link, reason in dangling_links(train_root):
         if FILE_NAME.fullmatch(link.name):  # README.md: a file lying beside the classes, no class left out
             scan_skipped.append({"file": inputs.display_name(link), "reason": reason})
         else:
@@ -186,21 +188,29 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
 
 
 def _check_two_class_folders(root, folders, source):
-    """``DatasetError`` naming ``root`` (``source`` or its train/) when it holds fewer than two class ``folders``:
-    nothing can be trained on one class (nor split into halves), and a researcher who gave one class's folder
-    (``photos/cat``), or the folder above the classes' (``data``, holding only ``photos``), learns which folder
-    to give instead."""
-    if len(folders) >= 2:
-        return
+    """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
+    gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
+    ``photos``), learns which folder to give instead."""
+    hint = ""
     if not folders:
         loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        files = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
-        raise ds.DatasetError(f"{root}: no class folders{files}; {ONE_PER_CLASS}")
-    inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
-    if len(inner) >= 2:
-        raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}, which holds folders ({_listed(inner)}): "
-                              f"give {folders[0]} if these are the classes; {ONE_PER_CLASS}")
-    raise ds.DatasetError(f"{root}: one class folder, {folders[0].name!r}; {ONE_PER_CLASS}")
+        hint = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
+    elif len(folders) == 1:
+        inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
+        hint = f", which holds folders ({_listed(inner)}): give {folders[0]} if these are the classes" \
+            if len(inner) >= 2 else ""
+    check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def check_two_classes(where, names, layout, hint="", kind="class folder"):
+    """``DatasetError`` naming ``where`` (the folder of the classes, or the file that lists them) when it gives
+    fewer than two classes (``names``, each a ``kind``): nothing can be trained on one class (nor split into
+    halves). The message says what was found, then ``hint`` (what the researcher may have given instead), then
+    ``layout``: what the source must hold. Every importer refuses such a source so, before decoding anything."""
+    if len(names) >= 2:
+        return
+    found = f"one {kind}, {names[0]!r}" if names else f"no {kind}s"
+    raise ds.DatasetError(f"{where}: {found}{hint}; {layout}")
 
 
 def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
@@ -309,13 +319,21 @@ def _class_names(folders, out):
     return {recorded.get(_same_text(folder.name), _same_text(folder.name)): folder for folder in folders}
 
 
-def _dangling_links(root):
+def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
-    mounted): neither folder nor file, it was left out without a word."""
-    return [(path, f"a link to {inputs.display_name(os.readlink(path))}, which does not exist (moved? on a drive "
-                   f"not mounted?)")
-            for path in sorted(root.iterdir())
+    mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
+    return [(path, _why_nowhere(path)) for path in sorted(root.iterdir())
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
+
+
+def _why_nowhere(link):
+    """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return f"a link to {inputs.display_name(os.readlink(link))}, which leads back to it (a loop of links)"
+    return f"a link to {inputs.display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
 def _same_text(name):
@@ -367,7 +385,7 @@ def _validation_files(val_root, train_root, known, skipped, out, listed):
     if unknown:
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
-    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in _dangling_links(val_root)]
+    skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
         files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)

@@ -17,9 +17,13 @@ from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
-from .folder import CopiesAcrossClasses, examine, recorded_digests
+from .folder import (TWO_OR_MORE, CopiesAcrossClasses, check_two_classes, dangling_links, examine,
+                     recorded_digests)
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
+IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
+TINY_IMAGENET_LAYOUT = (f"wnids.txt must list the classes, one wnid a line (images in train/<wnid>/images/), "
+                        f"{TWO_OR_MORE}")
 ZIP_FROM_UNIX = 3  # a zip member's create_system when the high 16 bits of its external_attr are a Unix st_mode
 
 
@@ -73,10 +77,12 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                     shard_length=None, progress=None, overwrite=False):
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
-    Class order is the sorted wnids (Caffe's order); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out, and so are ILSVRC2012_img_train.tar left
-    packed, images lying directly in ``train/``, a class folder or ``val/`` holding a tar but no
-    image, and ILSVRC2012_img_val.tar lying in ``source`` without ``val/`` (each message says how to unpack). Validation
+    Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
+    ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
+    its folder) is a ``DatasetError``, not a class left out, and so are a class folder that is a link to
+    nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
+    a class folder or ``val/`` holding a tar but no image, and ILSVRC2012_img_val.tar lying in ``source``
+    without ``val/`` (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -114,12 +120,17 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
-    wnids = [folder.name for folder in folders]
+    lost = [(link, reason) for link, reason in dangling_links(train) if wordnet.WNID.fullmatch(link.name)]
+    if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it
+        more = f" (and {len(lost) - 1} more: {_some([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
+        raise ds.DatasetError(f"{inputs.display_name(lost[0][0])}: {lost[0][1]}{more}: its class would be "
+                              f"missing from the dataset; mount or restore it, or remove the link")
+    wnids, hint = [folder.name for folder in folders], ""
     if not wnids:
         loose = _image_files(train)
         hint = (f"; it holds {len(loose)} image file(s) itself ({_some([path.name for path in loose], 3)}): each "
                 f"class's belong in train/<wnid>/, where its tar unpacks" if loose else _packed_training_archive(train))
-        raise ds.DatasetError(f"{train}: no class folders{hint}")
+    check_two_classes(train, wnids, IMAGENET_LAYOUT, hint)
     train_items, train_labels, without = [], [], []
     listing = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
@@ -441,7 +452,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
                          overwrite=False):
     """Import Tiny ImageNet (the ``tiny-imagenet-200`` zip or folder) into ``out``.
 
-    Classes are the sorted wnids of ``wnids.txt`` with names from ``words.txt``; training images
+    Classes are the sorted wnids of ``wnids.txt`` (two or more, else a ``DatasetError``:
+    :func:`.folder.check_two_classes`) with names from ``words.txt``; training images
     from ``train/<wnid>/images/``, validation images labelled by ``val/val_annotations.txt``, which
     must name every file of ``val/images/`` once and nothing else (``DatasetError`` otherwise; the
     unlabelled test set is not imported), or a val/ already sorted into class folders
@@ -458,8 +470,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     check_out(out)
     tree = _TinyImageNetSource(source)
     wnids = sorted(set(tree.text("wnids.txt").split()))
-    if not wnids:  # else "no training image could be imported", pointing at an empty skipped.txt
-        raise ds.DatasetError(f"{tree.where('wnids.txt')}: lists no class (expected one wnid a line)")
+    check_two_classes(tree.where("wnids.txt"), wnids, TINY_IMAGENET_LAYOUT, kind="wnid")
     label_of = {wnid: label for label, wnid in enumerate(wnids)}
     words = tree.text("words.txt", required=False)
     names = read_class_names(words, tree.where("words.txt"), label_of)

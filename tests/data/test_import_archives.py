@@ -5,7 +5,6 @@ training tar left beside the class folders; and a rerun that names the source an
 import io
 import os
 import pickle
-import re
 import stat
 import tarfile
 import zipfile
@@ -97,7 +96,24 @@ def test_a_wnids_txt_that_lists_no_class_is_bad_data_naming_it(tmp_path, image_b
                                           if not name.startswith("val/images/")])
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert re.search(r"tiny\.zip:tiny-imagenet-200/wnids\.txt: lists no class", result.output), result.output
+    assert f"{source}:tiny-imagenet-200/wnids.txt: no wnids; wnids.txt must list the classes, one wnid a line " \
+           f"(images in train/<wnid>/images/), two or more: a classifier tells classes apart" \
+           in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("wnids_text", ["n01440764\n", "n01440764\nn01440764\n"], ids=["once", "twice"])
+def test_a_wnids_txt_that_lists_one_class_is_bad_data_naming_it(tmp_path, image_bytes, wnids_text):
+    """A Tiny ImageNet cut down to one class was imported (exit 0), a dataset no training can use: 'prepare
+    folder' refuses a tree of one class, and this importer now says the same."""
+    files = {name: data for name, data in _tiny_files(image_bytes, wnids_text=wnids_text).items()
+             if not name.startswith(f"train/{WNIDS[1]}/") and name != "val/images/val_0.JPEG"}
+    files["val/val_annotations.txt"] = b"val_1.JPEG\tn01440764\t0\t0\t9\t9\n"
+    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert f"{source}:tiny-imagenet-200/wnids.txt: one wnid, 'n01440764'; wnids.txt must list the classes" \
+           in " ".join(result.output.split()), result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
@@ -374,4 +390,5 @@ def test_a_member_name_with_a_line_break_is_named_on_one_line(tmp_path, image_by
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert result.output.strip().splitlines() == [
-        f"error: bad data: {source}:tiny\\nimagenet/wnids.txt: lists no class (expected one wnid a line)"]
+        f"error: bad data: {source}:tiny\\nimagenet/wnids.txt: no wnids; wnids.txt must list the classes, one wnid a "
+        f"line (images in train/<wnid>/images/), two or more: a classifier tells classes apart"]

@@ -84,6 +84,18 @@ def test_a_link_in_the_source_into_out_is_refused_before_anything_is_read(tmp_pa
     assert tree_state(tmp_path / "out") == before
 
 
+def test_a_class_folder_linked_to_itself_is_left_out_as_a_loop_not_as_missing(tmp_path, image_bytes, write_files):
+    """A link leading back to itself was said to lead to something "which does not exist (moved? on a drive not
+    mounted?)": the researcher looked for a drive."""
+    root = _tree(tmp_path / "tree", image_bytes, write_files, ["a", "b"])
+    (root / "loop").symlink_to("loop")
+    result = _invoke(root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    reason = "a link to loop, which leads back to it (a loop of links)"
+    assert dataset.open_dataset(tmp_path / "out").meta["excluded_classes"] == [{"name": "loop", "reason": reason}]
+    assert f"left out class 'loop': {reason}" in result.output
+
+
 def test_two_classes_are_imported_with_a_note_that_the_halves_cannot_be_trained(tmp_path, image_bytes, write_files):
     root = _tree(tmp_path / "tree", image_bytes, write_files, ["a", "b"])
     result = _invoke(root, tmp_path / "out")

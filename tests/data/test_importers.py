@@ -207,6 +207,43 @@ def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, 
     assert not (tmp_path / "out" / "meta.json").exists()
 
 
+@pytest.mark.parametrize("lost", [1, 2], ids=["one", "two"])
+def test_a_class_folder_linked_to_nothing_is_bad_data_not_a_class_missing(imagenet_tree, tmp_path, monkeypatch, lost):
+    """train/<wnid> a link to a drive not mounted (ImageNet spread over disks) was passed over as not a folder:
+    the dataset lacked that class without a word, and --val-labels' labels after it named the next class."""
+    root, labels, *_ = imagenet_tree
+    for number in range(lost):
+        (root / "train" / f"n0999999{number}").symlink_to(tmp_path / "unmounted" / f"n0999999{number}")
+    (root / "train" / "README").symlink_to(tmp_path / "unmounted" / "README")  # not a class: passed over
+    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
+                                       str(labels), "--size", "8", "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    more = " (and 1 more: n09999991)" if lost == 2 else ""
+    assert (f"{root / 'train' / 'n09999990'}: a link to {tmp_path / 'unmounted' / 'n09999990'}, which does not exist "
+            f"(moved? on a drive not mounted?){more}: its class would be missing from the dataset; mount or restore "
+            f"it, or remove the link") in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["alone", "beside-a-hidden-folder"])
+def test_a_train_folder_of_one_class_is_refused_before_decoding(imagenet_tree, tmp_path, monkeypatch, hidden):
+    """It was imported (exit 0), a dataset no training can use; 'prepare folder' refuses a tree of one class."""
+    root, *_ = imagenet_tree
+    for wnid in WNIDS[1:]:
+        shutil.rmtree(root / "train" / wnid)
+    shutil.rmtree(root / "val")
+    if hidden:
+        (root / "train" / ".ipynb_checkpoints").mkdir()
+    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0"])
+    assert result.exit_code == 65, result.output
+    assert (f"{root / 'train'}: one class folder, '{WNIDS[0]}'; ILSVRC2012's train/ must hold one folder per class "
+            f"(train/<wnid>/*.JPEG), two or more: a classifier tells classes apart") in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
 def test_bad_val_label_line_is_bad_data(imagenet_tree, tmp_path):
     root, labels, *_ = imagenet_tree
     labels.write_text("ILSVRC2012_val_00000001.JPEG 3\n")
