@@ -54,7 +54,8 @@ def _resumed_run(options):
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
              "built on first use")
 @config_option("-o", "--out", type=OutputFile(),
-               help="Weights file to write; the run directory <stem>.run/ sits beside it "
+               help="Weights file to write; the run directory <stem>.run/ sits beside it, or, for a symbolic link, "
+                    "beside the file it leads to, whose folder must exist "
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
 @config_option("--split", type=click.Choice(config.SPLIT_KINDS),
                help="Class split: random halves, natural (A) / man-made (B), or all classes (default: the base's "
