@@ -31,7 +31,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
-from minitransfer.resume import check_destination, precision_change, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume import (WouldReplace, check_destination, precision_change, read_base, refuse_to_overwrite,
+                                resume_point)
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
@@ -151,11 +152,16 @@ def _through_link(config):
 
 def _finished_read_only(plan):
     """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
-    it writes nothing, so it needs no lock. None when there is more to do than report."""
+    it writes nothing, so it needs no lock. None when there is more to do than report, training the
+    run again too (weights without their checkpoint, unfinished): the folder not written is the fault
+    to name, not the refusal to start over, whose remedies (delete the weights, `overwrite`) write."""
     if plan.config.resume != "auto" or not ((plan.run_dir / "checkpoint.h5").exists() or
                                             pathlib.Path(plan.config.out).exists()):
         return None
-    plan.resume_from = resume_point(plan)
+    try:
+        plan.resume_from = resume_point(plan)
+    except WouldReplace:
+        return None
     return _already_finished(plan)
 
 
