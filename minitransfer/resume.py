@@ -182,16 +182,22 @@ def _finished_weights(plan):
     return saved if saved.iteration == c.max_iter else None
 
 
+class WouldReplace(ConfigError):
+    """A fresh run would replace a run's weights or checkpoint (:func:`refuse_to_overwrite`); what to
+    do needs the run's folder written."""
+
+
 def refuse_to_overwrite(out, run_checkpoint):
-    """A fresh run may not replace weights or a started run's checkpoint; say which rerun works,
-    also where there is no ``overwrite`` to pass (an experiment's grid reruns its runs as they are)."""
+    """A fresh run may not replace weights or a started run's checkpoint (:class:`WouldReplace`); say
+    which rerun works, also where there is no ``overwrite`` to pass (an experiment's grid reruns its
+    runs as they are)."""
     if out.exists() and not run_checkpoint.exists():
-        raise ConfigError(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
-                          f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
+        raise WouldReplace(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
+                           f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
     for existing in (out, run_checkpoint):
         if existing.exists():
-            raise ConfigError(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
-                              f"finished) or start over (`overwrite=True`)")
+            raise WouldReplace(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
+                               f"finished) or start over (`overwrite=True`)")
 
 
 def _check_resumable(saved, plan):

@@ -31,14 +31,16 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
-from minitransfer.resume import check_destination, precision_change, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume import (WouldReplace, check_destination, precision_change, read_base, refuse_to_overwrite,
+                                resume_point)
 from minitransfer.data import loader as loaders
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, mean_best_words, weights_record
+from minitransfer.rundir import (Progress, RunFiles, RunLock, StopRequests, link_leading_nowhere, mean_best_words,
+                                weights_record)
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
@@ -132,19 +134,34 @@ def _through_link(config):
     """``config`` with an ``out`` that is a symbolic link (``baseA.h5 -> /scratch/me/baseA.h5``) naming
     the file it leads to, as any other path of a run is followed: the run's folder is the one beside
     that file, whose run it continues, and the weights are written there, leaving the link in place
-    (a run folder was made beside the link, and the weights replaced the link)."""
-    if not isinstance(config.out, (str, os.PathLike)) or not os.path.islink(config.out):
+    (a run folder was made beside the link, and the weights replaced the link). A link on its way that
+    leads nowhere (:func:`minitransfer.rundir.link_leading_nowhere`: a drive not mounted) is refused, as
+    the command line refuses it: the folders it names were created beneath the drive's mount point."""
+    if not isinstance(config.out, (str, os.PathLike)):
+        return config
+    dead = link_leading_nowhere(config.out, file=True)
+    if dead is not None:
+        link, why = dead
+        named = f"`out` {link}" if link == pathlib.PurePath(config.out) else f"`out` {config.out}: {link}"
+        raise ConfigError(f"{named} is a symbolic link that leads nowhere ({why}): give another `out`, or make the "
+                          f"link lead somewhere (mount its drive, create what it names)")
+    if not os.path.islink(config.out):
         return config
     return dataclasses.replace(config, out=os.path.realpath(config.out))
 
 
 def _finished_read_only(plan):
     """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
-    it writes nothing, so it needs no lock. None when there is more to do than report."""
+    it writes nothing, so it needs no lock. None when there is more to do than report, training the
+    run again too (weights without their checkpoint, unfinished): the folder not written is the fault
+    to name, not the refusal to start over, whose remedies (delete the weights, `overwrite`) write."""
     if plan.config.resume != "auto" or not ((plan.run_dir / "checkpoint.h5").exists() or
                                             pathlib.Path(plan.config.out).exists()):
         return None
-    plan.resume_from = resume_point(plan)
+    try:
+        plan.resume_from = resume_point(plan)
+    except WouldReplace:
+        return None
     return _already_finished(plan)
 
 

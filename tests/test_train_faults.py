@@ -521,6 +521,23 @@ def test_out_a_link_to_a_weights_file_trains_beside_the_file_it_leads_to(micro_d
     assert not (tmp_path / "baseA.run").exists()
 
 
+@pytest.mark.parametrize("below", [False, True], ids=["link", "folder-below-link"])
+def test_out_through_a_link_that_leads_nowhere_is_refused_as_the_command_line_refuses_it(micro_data, tmp_path, below):
+    """`out` a link into a folder that is not there (a drive not mounted), or a file in a folder that
+    is such a link: the first trained into folders created beneath the mount point, the second failed
+    with a bare "File exists". Refused before anything is written, naming the link."""
+    target = tmp_path / "unmounted" / ("scratch" if below else "baseA.h5")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    out = link / "baseA.h5" if below else link
+    named, why = (f"{out}: {link}", target) if below else (link, f"{target.parent}, the folder of {target},")
+    with pytest.raises(training.ConfigError) as refused:
+        _train(out, micro_data)
+    assert str(refused.value).startswith(f"`out` {named} is a symbolic link that leads nowhere ({why} does not "
+                                         f"exist): give another `out`"), refused.value
+    assert sorted(os.listdir(tmp_path)) == ["link"]
+
+
 def test_a_divergence_names_the_iteration_as_metrics_jsonl_counts_it(micro_data, tmp_path):
     """The loss of the 4th iteration became NaN: the diagnostic said "at iteration 3" with the 4th's
     rate, beside metrics.jsonl's row for iteration 3, whose loss was finite and rate another."""

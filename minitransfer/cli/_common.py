@@ -20,7 +20,6 @@ presets' schedules); a command option named like a configuration field (``--max-
 import ast
 import contextlib
 import dataclasses
-import errno
 import json
 import os
 import pathlib
@@ -403,6 +402,8 @@ def refuse_unwritable_path(path_type, value, param, ctx):
     is a symbolic link that leads nowhere (to a drive not mounted, a folder deleted): a folder was
     refused with a bare "File exists" after the command's work, or created in place of what the link
     names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
+    A file's link to a file not written yet, in a folder that is there, is followed, as the library
+    follows it (:func:`minitransfer.rundir.link_leading_nowhere`).
     So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
     a folder named ``~`` was made here, where the home folder was meant."""
     home = value.split(os.sep)[0]
@@ -410,11 +411,10 @@ def refuse_unwritable_path(path_type, value, param, ctx):
         path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
                        f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
                        f"{os.path.expanduser(value)}", param, ctx)
-    path = pathlib.PurePath(value)
-    for link in reversed((path, *path.parents)):
-        if os.path.islink(link) and not os.path.exists(link):
-            path_type.fail(f"{link} is a symbolic link that leads nowhere ({_dead_end(link)}): give another path, or "
-                           f"make the link lead somewhere (mount its drive, create what it names)", param, ctx)
+    dead = rundir.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
+    if dead is not None:
+        path_type.fail(f"{dead[0]} is a symbolic link that leads nowhere ({dead[1]}): give another path, or make "
+                       f"the link lead somewhere (mount its drive, create what it names)", param, ctx)
 
 
 class NetworkPath(click.Path):
@@ -430,7 +430,7 @@ class NetworkPath(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
-            self.fail(f"{value} is a symbolic link that leads nowhere ({_dead_end(value)}): give the network's "
+            self.fail(f"{value} is a symbolic link that leads nowhere ({rundir.dead_end(value)}): give the network's "
                       f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
@@ -440,8 +440,7 @@ class NetworkPath(click.Path):
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
-        # latest -> net.run, or `.` in net.run: the run folder it names (a path's last part names its weights file)
-        folder = path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
+        folder = named_folder(path)
         if not folder.name:  # the root folder: no run's, and no weights file beside it
             self.fail(without_network, param, ctx)
         weights = rundir.weights_for(folder)
@@ -463,14 +462,11 @@ class NetworkPath(click.Path):
         self.fail(without_network, param, ctx)
 
 
-def _dead_end(link):
-    """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
-    try:
-        os.stat(link)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "a loop of links"
-    return f"{os.readlink(link)} does not exist"
+def named_folder(path):
+    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
+    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
+    path = pathlib.Path(path)
+    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())

@@ -2,16 +2,17 @@
 
 import json
 import os
+import pathlib
 
 import click
 
-from minitransfer import config
+from minitransfer import config, rundir
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import (SEED, NetworkPath, OutputFile, base_lr_option, batch_size_option, config_option, data_option,
-                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option, precision_option,
-                      preset_option, run, seed_option, stepsize_option)
+                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option, named_folder,
+                      precision_option, preset_option, run, seed_option, stepsize_option)
 
 
 class _BasePath(NetworkPath):
@@ -25,12 +26,36 @@ class _BasePath(NetworkPath):
         return value if not os.path.lexists(value) else super().convert(value, param, ctx)
 
 
+def _resumed_run(options):
+    """``options`` where --resume names a run folder: --resume auto on that run, its weights file (what
+    its config.json names, beside it) the default --out. A folder that is no run, a run with nothing to
+    continue, or an --out of another run are usage errors."""
+    given = options["resume"]
+    if given in (None, "auto") or not os.path.isdir(given):
+        return options
+    folder = named_folder(given)
+    if not rundir.is_run_dir(folder):
+        raise click.BadParameter(f"{given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
+                                 f"baseA.h5); give a run folder, a checkpoint file or auto", param_hint="--resume")
+    weights = rundir.weights_for(folder)
+    out = options["out"] if options["out"] is not None else str(weights)
+    if rundir.run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
+        raise click.BadParameter(f"{given} is the run folder of {weights}, not of --out {out}: give --out {weights}, "
+                                 f"or no --out", param_hint="--resume")
+    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
+        raise click.BadParameter(f"{given} holds no checkpoint to continue from: its training stopped before "
+                                 f"writing its first one, or has not written it yet; to train it from the start, "
+                                 f"rerun without --resume", param_hint="--resume")
+    return {**options, "out": out, "resume": "auto"}
+
+
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
                context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
              "built on first use")
 @config_option("-o", "--out", type=OutputFile(),
-               help="Weights file to write; the run directory <stem>.run/ sits beside it "
+               help="Weights file to write; the run directory <stem>.run/ sits beside it, or, for a symbolic link, "
+                    "beside the file it leads to, whose folder must exist "
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
 @config_option("--split", type=click.Choice(config.SPLIT_KINDS),
                help="Class split: random halves, natural (A) / man-made (B), or all classes (default: the base's "
@@ -68,9 +93,11 @@ class _BasePath(NetworkPath):
 @config_option("--checkpoint-every", type=click.IntRange(1),
                help="Write the run's checkpoint every K iterations (default: the preset's).")
 @config_option("--log-every", type=click.IntRange(1), help="Log line every K iterations (default: the preset's).")
-@config_option("--resume", type=str,
+@config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",
                help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
-                    "whose checkpoint was deleted, ends at once: nothing to do); or a checkpoint file.")
+                    "whose checkpoint was deleted, ends at once: nothing to do); a run folder (baseA.run, as train "
+                    "writes it): continue that run as 'auto' does, its weights file being the default --out; or a "
+                    "checkpoint file.")
 @config_option("--overwrite", is_flag=True,
                help="Start over even if the weights or the run's checkpoint exist: the previous run's weights and "
                     "run files are deleted as the new run starts, so they are gone even if it fails (with "
@@ -112,6 +139,7 @@ def train(as_json, **options):
       minitransfer train --split all --random-frozen 2                            # all-random2all.h5
       minitransfer train --data imagenet-256 --half A -o baseA.h5 --resume auto   # your data
     """
+    options = _resumed_run(options)
     result = run(lambda: training.train(config.TrainConfig(**options)))
     if as_json:
         echo(json.dumps(result.to_dict(), indent=2))

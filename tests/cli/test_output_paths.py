@@ -39,9 +39,23 @@ def test_a_symbolic_link_that_leads_nowhere_is_a_usage_error_naming_it_and_its_t
     before = sorted(os.listdir(tmp_path))
     result = _invoke(command, tmp_path, out)
     assert result.exit_code == 2, result.output
-    assert f"{link} is a symbolic link that leads nowhere ({target} does not exist)" in result.output
+    why = f"{target.parent}, the folder of {target}," if command == "train" and not below else target
+    assert f"{link} is a symbolic link that leads nowhere ({why} does not exist)" in result.output
     assert "Traceback" not in result.output
     assert sorted(os.listdir(tmp_path)) == before and link.is_symlink()
+
+
+def test_train_out_a_link_to_weights_not_written_yet_trains_where_it_leads(micro_data, tmp_path):
+    """train -o baseA.h5, a link made beforehand to /scratch/me/baseA.h5 (the weights not written yet):
+    the command refused it as leading nowhere, while the library trains there (train._through_link)."""
+    (tmp_path / "scratch").mkdir()
+    link = tmp_path / "baseA.h5"
+    link.symlink_to(tmp_path / "scratch" / "baseA.h5")
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(link), "--max-iter", "2",
+                                       "--batch-size", "8", "--eval-every", "2", "--quiet", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and (tmp_path / "scratch" / "baseA.run" / "result.json").is_file()
+    assert sorted(os.listdir(tmp_path)) == ["baseA.h5", "scratch"]
 
 
 def test_a_loop_of_links_is_named_as_such(tmp_path):

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, memory_limit, preflight
+from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.cli._common import option_text
 from minitransfer.data import loader as loaders
@@ -25,6 +26,7 @@ from minitransfer.data import synthetic
 from minitransfer.memory_limit import Available
 
 FAST = ["--batch-size", "16", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
+LOUD = [arg for arg in FAST if arg != "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +138,12 @@ def test_info_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
 
 
 def test_train_gives_a_seed_only_to_the_random_split_which_is_drawn(work, data):
-    shown = [a for a in FAST if a != "--quiet"]
     for split, half, expected in (("natural", ["--half", "B"], f"; split natural half B of {data} (4 classes);"),
                                   ("all", [], f"; split all of {data} (8 classes);"),
                                   ("random", ["--half", "B"], f"; split random seed 3 half B of {data} (4 classes);")):
         seed = ["--split-seed", "3"] if split == "random" else []
         result = invoke(["train", "--data", data, "--split", split, *half, *seed, "-o", f"seed-shown-{split}.h5",
-                         *shown], work)
+                         *LOUD], work)
         assert result.exit_code == 0 and expected in result.output, result.output
 
 
@@ -227,6 +228,53 @@ def test_a_run_folder_stands_for_its_weights_not_for_other_files_named_as_them(w
     assert copied.exit_code == 0, copied.output
     assert json.loads((tmp_path / "t.run" / "config.json").read_text())["copy_from"] == str(tmp_path / "net.h5")
     assert invoke(["info", "t.run"], tmp_path).output.startswith("t.weights  sha256 ")  # as train -o named it
+
+
+def _interrupted_after_2(out, data):
+    """Train ``out`` as FAST does until a stop after iteration 2 (its checkpoint written)."""
+    def stop(done):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(out), data=str(data), batch_size=16, max_iter=4, eval_every=2,
+                                            quiet=True, device="cpu"), on_iteration=stop)
+
+
+def test_resume_takes_the_run_folder_that_ls_shows(data, tmp_path):
+    """--resume runs/net.run, the folder train wrote (was: "--resume must be 'auto' or an existing
+    checkpoint"): the run continues, from another working folder too, its weights file the default --out."""
+    (tmp_path / "elsewhere").mkdir()
+    _interrupted_after_2(tmp_path / "runs" / "net.h5", data)
+    result = invoke(["train", "--data", data, "--resume", str(tmp_path / "runs" / "net.run"), "--json", *LOUD],
+                    tmp_path / "elsewhere")
+    assert result.exit_code == 0, result.output
+    assert f"resuming {tmp_path / 'runs' / 'net.run' / 'checkpoint.h5'} at iteration 2" in result.stderr
+    assert json.loads(result.stdout)["out"] == str(tmp_path / "runs" / "net.h5")
+    assert checkpoints.load(tmp_path / "runs" / "net.h5").iteration == 4 and not os.listdir(tmp_path / "elsewhere")
+    again = invoke(["train", "--data", data, "--resume", "net.run", *LOUD], tmp_path / "runs")
+    assert again.exit_code == 0 and "net.h5 is already finished" in again.stderr, again.output
+
+
+@pytest.mark.parametrize("case", ["no-run-folder", "another-out", "no-checkpoint"])
+def test_resume_of_a_run_folder_that_cannot_continue_says_why(data, tmp_path, case):
+    _interrupted_after_2(tmp_path / "net.h5", data)
+    (tmp_path / "started.run").mkdir()
+    (tmp_path / "started.run" / "config.json").write_text("{}")
+    args, message = {
+        "no-run-folder": (["--resume", "."], ". is a folder but no run folder (e.g. baseA.run, beside its weights "
+                                             "file baseA.h5); give a run folder, a checkpoint file or auto"),
+        "another-out": (["--resume", "net.run", "-o", "other.h5"], "net.run is the run folder of net.h5, not of "
+                                                                   "--out other.h5: give --out net.h5, or no --out"),
+        "no-checkpoint": (["--resume", "started.run"], "started.run holds no checkpoint to continue from: its "
+                                                       "training stopped before writing its first one, or has not "
+                                                       "written it yet; to train it from the start, rerun without "
+                                                       "--resume"),
+    }[case]
+    before = sorted(tmp_path.rglob("*"))
+    result = invoke(["train", "--data", data, *args, *FAST], tmp_path)
+    assert result.exit_code == 2 and f"Invalid value for --resume: {message}\n" in result.output, result.output
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 def test_a_preset_taken_from_the_base_is_named_so_when_the_data_cannot_take_it(work, tmp_path):
