@@ -203,11 +203,14 @@ def refuse_to_overwrite(out, run_checkpoint):
 def _check_resumable(saved, plan):
     """A resumed run continues the same configuration on the same classes and network. The
     configuration is compared before the layers' shapes: a rerun on another dataset (its folder
-    moved, and `data` not given) is told so, not that fc8 has another shape."""
+    moved, and `data` not given) is told so, not that fc8 has another shape; and a rerun whose
+    options pick another preset (a `copy_from` base of another network) is told which option
+    changed. Only a checkpoint whose recorded configuration does not name the network it holds (a
+    foreign file in the run's place) is refused for its network, before its configuration."""
     if saved.solver is None:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} has no solver state; it cannot be resumed")
     probe = plan.preset.build(plan.config.fc8_outputs)
-    if saved.preset != probe.preset:
+    if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
     _check_configuration(saved, plan)

@@ -108,6 +108,21 @@ def test_another_network_in_the_place_of_the_base_is_still_refused(micro_data, b
         training.train(_transfer(out, micro_data, base, resume="auto"))
 
 
+def test_a_resume_from_a_base_of_another_preset_names_copy_from_as_a_usage_error(synthetic_8, tmp_path):
+    """The base's preset is the run's: a resume given a base of another network was exit 65, "checkpoint
+    .../checkpoint.h5 holds a 'mini' network; this run trains 'micro'", as if the run's file were foreign."""
+    bases = {preset: tmp_path / f"{preset}.h5" for preset in ("mini", "micro")}
+    for preset, base in bases.items():
+        training.train(training.TrainConfig(out=str(base), data=synthetic_8, half="A", preset=preset, **FAST))
+    _interrupted(_transfer(tmp_path / "t.h5", synthetic_8, bases["mini"]))
+    result = CliRunner().invoke(main, ["train", "--resume", "auto", "-o", str(tmp_path / "t.h5"), "--copy-from",
+                                       str(bases["micro"]), "--n", "2", "--frozen", *FAST_OPTIONS])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: cannot resume {tmp_path / 't.run' / 'checkpoint.h5'} with a different "
+                                    f"configuration: --preset 'mini' -> 'micro', --copy-from '{bases['mini']}' -> "
+                                    f"'{bases['micro']}' (another network: sha256 ")
+
+
 @pytest.mark.parametrize("base_there", [True, False], ids=["base-there", "base-gone"])
 @pytest.mark.parametrize("change, named", [({"n": 1}, "`n` 2 -> 1"), ({"frozen": False}, "`frozen` True -> False")],
                          ids=["n", "frozen"])
