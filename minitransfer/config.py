@@ -31,7 +31,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import run_dir_for
+from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
 HALVES = ("A", "B")
 SPLIT_KINDS = ("random", "natural", "all")
@@ -105,7 +105,8 @@ class TrainConfig:
     eval_batch_size: int = None      # default: batch_size
     checkpoint_every: int = None     # default: the preset's
     log_every: int = None            # default: the preset's
-    resume: str = None               # None, "auto" or a checkpoint path
+    resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
+                                     # that run, its weights file the default `out`)
     overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
                                      # as the run starts (resume 'auto' continues a checkpoint instead)
     device: str = "auto"             # auto | cpu | cuda
@@ -228,8 +229,38 @@ def _check_fields(c):
     if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
         raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto' or a "
                           "checkpoint)")
+    if c.resume not in (None, "auto") and os.path.isdir(c.resume):
+        c.out, c.resume = resumed_run(c.resume, c.out)
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
-        raise ConfigError(f"`resume` must be 'auto' or an existing checkpoint, got {c.resume!r}")
+        raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
+
+
+def resumed_run(folder, out):
+    """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
+    ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
+    the default ``out``. A folder that is no run, an ``out`` of another run, or a run with nothing to
+    continue (no checkpoint, no weights) is a ConfigError."""
+    given, folder = folder, named_folder(folder)
+    if not is_run_dir(folder):
+        raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
+                          f"baseA.h5); give a run folder, a checkpoint file or 'auto'")
+    weights = weights_for(folder)
+    out = str(weights) if out is None else out
+    if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
+        raise ConfigError(f"`resume` {given} is the run folder of {weights}, not of `out` {out}: give `out` {weights}, "
+                          f"or no `out`")
+    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
+        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
+                          f"writing its first one, or has not written it yet; to train it from the start, leave "
+                          f"`resume` unset")
+    return out, "auto"
+
+
+def named_folder(path):
+    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
+    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
+    path = pathlib.Path(path)
+    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
 def check_int(name, value, low, high=None, required=False):

@@ -1,0 +1,46 @@
+"""A notebook continues a run by its run folder, as the command line does (``train --resume
+runs/net.run``): ``TrainConfig(resume="runs/net.run")``."""
+
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import train as training
+
+FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
+
+
+def _interrupted(out, data):
+    def stop(done):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(training.Interrupted):
+        training.train(training.TrainConfig(out=str(out), data=data, **FAST), on_iteration=stop)
+
+
+def test_a_run_folder_given_as_resume_continues_its_run(micro_data, tmp_path):
+    """It was "`resume` must be 'auto' or an existing checkpoint", the folder ls shows refused."""
+    _interrupted(tmp_path / "runs" / "net.h5", micro_data)
+    result = training.train(training.TrainConfig(data=micro_data, resume=tmp_path / "runs" / "net.run", **FAST))
+    assert result.out == str(tmp_path / "runs" / "net.h5")
+    assert checkpoints.load(tmp_path / "runs" / "net.h5").iteration == 4
+
+
+@pytest.mark.parametrize("case", ["no-run-folder", "another-out", "no-checkpoint"])
+def test_a_run_folder_that_cannot_continue_is_refused_naming_resume(micro_data, tmp_path, case):
+    _interrupted(tmp_path / "net.h5", micro_data)
+    (tmp_path / "started.run").mkdir()
+    (tmp_path / "started.run" / "config.json").write_text("{}")
+    fields, message = {
+        "no-run-folder": ({"resume": tmp_path}, f"`resume` {tmp_path} is a folder but no run folder"),
+        "another-out": ({"resume": tmp_path / "net.run", "out": str(tmp_path / "other.h5")},
+                        f"`resume` {tmp_path / 'net.run'} is the run folder of {tmp_path / 'net.h5'}, not of `out` "
+                        f"{tmp_path / 'other.h5'}: give `out` {tmp_path / 'net.h5'}, or no `out`"),
+        "no-checkpoint": ({"resume": tmp_path / "started.run"}, f"`resume` {tmp_path / 'started.run'} holds no "
+                                                                f"checkpoint to continue from"),
+    }[case]
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(training.ConfigError) as refused:
+        training.train(training.TrainConfig(data=micro_data, **FAST, **fields))
+    assert str(refused.value).startswith(message), refused.value
+    assert sorted(tmp_path.rglob("*")) == before
