@@ -263,6 +263,12 @@ def named_folder(path):
     return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
+def evaluates_after(config, done):
+    """Whether a run of the resolved ``config`` evaluates after its iteration ``done``: every
+    `eval_every`, and at its end (`max_iter`), so that its last weights are measured too."""
+    return done % config.eval_every == 0 or done == config.max_iter
+
+
 def check_int(name, value, low, high=None, required=False):
     """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
     if value is None and not required:

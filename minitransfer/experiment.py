@@ -328,9 +328,9 @@ def run_fields(run, out, options):
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
 
 
-def evaluations(max_iter, eval_every):
-    """How many times a run of ``max_iter`` iterations evaluates: every ``eval_every`` and at its end."""
-    return -(-max_iter // eval_every)
+def evaluations(plan_config):
+    """How many times a run of the resolved ``plan_config`` evaluates (:func:`minitransfer.config.evaluates_after`)."""
+    return sum(config.evaluates_after(plan_config, done) for done in range(1, plan_config.max_iter + 1))
 
 
 def few_evaluations(runs, out, options, resolve):
@@ -346,10 +346,10 @@ def few_evaluations(runs, out, options, resolve):
         key = repr(sorted((name, value) for name, value in fields.items() if name not in _RUN_OWN_FIELDS))
         if key not in plans:
             plans[key] = resolve(base, out, options).config
-        schedules.setdefault((plans[key].max_iter, plans[key].eval_every), []).append(run.name)
+        schedules.setdefault((plans[key].max_iter, plans[key].eval_every), (plans[key], []))[1].append(run.name)
     found = []
-    for (max_iter, eval_every), names in schedules.items():
-        count = evaluations(max_iter, eval_every)
+    for (max_iter, eval_every), (plan_config, names) in schedules.items():
+        count = evaluations(plan_config)
         if count >= BEST_EVALUATIONS:
             continue
         enough = (f"give --eval-every {(max_iter - 1) // (BEST_EVALUATIONS - 1)} or less for {BEST_EVALUATIONS}"

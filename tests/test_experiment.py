@@ -743,6 +743,15 @@ def test_a_grid_whose_runs_evaluate_fewer_than_10_times_says_so_as_it_is_planned
     assert len(found) == (warned is not None) and all(warned in line for line in found), result.stderr
 
 
+def test_the_evaluations_a_grid_counts_are_those_a_run_makes(tmp_path, micro_data):
+    """The grid's warning counts by train's own rule (config.evaluates_after): 4 and 5 of 5 iterations."""
+    result = training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, batch_size=8,
+                                                 max_iter=5, eval_every=4, device="cpu", quiet=True))
+    rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()[1:]
+    assert [int(row.split(",")[0]) for row in rows] == [4, 5]
+    assert grid.evaluations(training.TrainConfig(max_iter=5, eval_every=4)) == len(rows) == result.evaluations
+
+
 def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
     from minitransfer.cli.experiment import experiment
 
