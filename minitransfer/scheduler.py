@@ -294,7 +294,7 @@ class _Scheduler:
                 self.outcome.failed.append(run.name)
                 if code < 0:
                     self.outcome.killed.append(run.name)
-                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); see {run_dir(self.out, run) / LOG_FILE}")
+                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {_where_its_output_is(self.out, run)}")
         return ended
 
     def _runs_left(self):
@@ -503,6 +503,16 @@ def _accuracy_note(out, run):
     evaluations = result.get("evaluations")
     counted = rundir.mean_best_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
     return f": {counted} {value:.4f}"
+
+
+def _where_its_output_is(out, run):
+    """Where to read why ``run`` failed: its train.log; or, its run folder deleted while it trained
+    (the log with it), that there is nothing to read and that a rerun trains it from the start."""
+    folder = run_dir(out, run)
+    if folder.exists():
+        return f"see {folder / LOG_FILE}"
+    return (f"{folder} was deleted while it trained, and its output ({LOG_FILE}) with it; rerun the grid to train it "
+            f"from the start")
 
 
 def _how_it_ended(code):

@@ -392,6 +392,23 @@ def test_a_failed_run_is_reported_with_its_exit_code_or_the_signal_that_killed_i
     assert failed[1].startswith("FAILED random0/baseB (killed by SIGKILL); see ")
 
 
+def test_a_run_whose_folder_was_deleted_while_it_trained_is_not_sent_to_its_log(tmp_path):
+    """rm -r OUT/random0/baseA.run while baseA trained: the grid said "see .../baseA.run/train.log", a
+    file deleted with its folder."""
+    deleting = tmp_path / "deleting_train.py"
+    deleting.write_text(textwrap.dedent('''
+        import pathlib, shutil, sys
+        weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+        shutil.rmtree(weights.with_name(weights.stem + ".run"))
+        sys.exit(74)
+    '''))
+    lines, out = [], tmp_path / "grid"
+    scheduler.run_grid(grid.plan_grid(layers=(1,))[:1], out, OPTIONS, train_command=[sys.executable, str(deleting)],
+                       log=lines.append, poll_seconds=0.01)
+    assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained, and its " \
+           f"output (train.log) with it; rerun the grid to train it from the start" in lines
+
+
 @pytest.mark.parametrize("winner", ["stops", "finishes"])
 def test_a_run_that_loses_the_race_for_its_folder_is_not_failed(tmp_path, fake_train, monkeypatch, winner):
     """Between the grid's look at random0/baseA's lock and its train's, another process (a grid with
