@@ -29,7 +29,7 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve, worded
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, evaluates_after, resolve, worded
 from minitransfer.preflight import check_memory, warnings_for
 from minitransfer.resume import (WouldReplace, check_destination, precision_change, read_base, refuse_to_overwrite,
                                 resume_point)
@@ -250,7 +250,7 @@ class _Run:
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
         self.batches = _training_batches(plan, stop)
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
-                              evaluated=[done for done in range(1, self.start + 1) if _evaluates_after(c, done)])
+                              evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
@@ -294,7 +294,7 @@ class _Run:
             self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
                             "seconds": round(time.perf_counter() - self.started, 3)})
         self.progress.iteration(done, loss_value, lr)
-        if _evaluates_after(c, done):
+        if evaluates_after(c, done):
             self._log_evaluation(done)
         return lr
 
@@ -381,11 +381,6 @@ class _Run:
         message = _diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
-
-
-def _evaluates_after(config, done):
-    """Whether a run evaluates after its iteration ``done``: every eval_every, and at its end."""
-    return done % config.eval_every == 0 or done == config.max_iter
 
 
 def _training_batches(plan, stop):

@@ -440,7 +440,7 @@ class NetworkPath(click.Path):
                       f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
-        folder = named_folder(path)
+        folder = config.named_folder(path)
         if not folder.name:  # the root folder: no run's, and no weights file beside it
             self.fail(without_network, param, ctx)
         weights = rundir.weights_for(folder)
@@ -460,13 +460,6 @@ class NetworkPath(click.Path):
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
         self.fail(without_network, param, ctx)
-
-
-def named_folder(path):
-    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
-    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
-    path = pathlib.Path(path)
-    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())

@@ -2,16 +2,15 @@
 
 import json
 import os
-import pathlib
 
 import click
 
-from minitransfer import config, rundir
+from minitransfer import config
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import (SEED, NetworkPath, OutputFile, base_lr_option, batch_size_option, config_option, data_option,
-                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option, named_folder,
+                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option,
                       precision_option, preset_option, run, seed_option, stepsize_option)
 
 
@@ -24,29 +23,6 @@ class _BasePath(NetworkPath):
 
     def convert(self, value, param, ctx):
         return value if not os.path.lexists(value) else super().convert(value, param, ctx)
-
-
-def _resumed_run(options):
-    """``options`` where --resume names a run folder: --resume auto on that run, its weights file (what
-    its config.json names, beside it) the default --out. A folder that is no run, a run with nothing to
-    continue, or an --out of another run are usage errors."""
-    given = options["resume"]
-    if given in (None, "auto") or not os.path.isdir(given):
-        return options
-    folder = named_folder(given)
-    if not rundir.is_run_dir(folder):
-        raise click.BadParameter(f"{given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
-                                 f"baseA.h5); give a run folder, a checkpoint file or auto", param_hint="--resume")
-    weights = rundir.weights_for(folder)
-    out = options["out"] if options["out"] is not None else str(weights)
-    if rundir.run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
-        raise click.BadParameter(f"{given} is the run folder of {weights}, not of --out {out}: give --out {weights}, "
-                                 f"or no --out", param_hint="--resume")
-    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
-        raise click.BadParameter(f"{given} holds no checkpoint to continue from: its training stopped before "
-                                 f"writing its first one, or has not written it yet; to train it from the start, "
-                                 f"rerun without --resume", param_hint="--resume")
-    return {**options, "out": out, "resume": "auto"}
 
 
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
@@ -139,7 +115,6 @@ def train(as_json, **options):
       minitransfer train --split all --random-frozen 2                            # all-random2all.h5
       minitransfer train --data imagenet-256 --half A -o baseA.h5 --resume auto   # your data
     """
-    options = _resumed_run(options)
     result = run(lambda: training.train(config.TrainConfig(**options)))
     if as_json:
         echo(json.dumps(result.to_dict(), indent=2))

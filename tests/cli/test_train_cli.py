@@ -262,18 +262,18 @@ def test_resume_of_a_run_folder_that_cannot_continue_says_why(data, tmp_path, ca
     (tmp_path / "started.run").mkdir()
     (tmp_path / "started.run" / "config.json").write_text("{}")
     args, message = {
-        "no-run-folder": (["--resume", "."], ". is a folder but no run folder (e.g. baseA.run, beside its weights "
-                                             "file baseA.h5); give a run folder, a checkpoint file or auto"),
-        "another-out": (["--resume", "net.run", "-o", "other.h5"], "net.run is the run folder of net.h5, not of "
-                                                                   "--out other.h5: give --out net.h5, or no --out"),
-        "no-checkpoint": (["--resume", "started.run"], "started.run holds no checkpoint to continue from: its "
+        "no-run-folder": (["--resume", "."], "--resume . is a folder but no run folder (e.g. baseA.run, beside its "
+                                             "weights file baseA.h5); give a run folder, a checkpoint file or 'auto'"),
+        "another-out": (["--resume", "net.run", "-o", "other.h5"], "--resume net.run is the run folder of net.h5, not "
+                                                                   "of --out other.h5: give --out net.h5, or no --out"),
+        "no-checkpoint": (["--resume", "started.run"], "--resume started.run holds no checkpoint to continue from: its "
                                                        "training stopped before writing its first one, or has not "
-                                                       "written it yet; to train it from the start, rerun without "
-                                                       "--resume"),
+                                                       "written it yet; to train it from the start, leave --resume "
+                                                       "unset"),
     }[case]
     before = sorted(tmp_path.rglob("*"))
     result = invoke(["train", "--data", data, *args, *FAST], tmp_path)
-    assert result.exit_code == 2 and f"Invalid value for --resume: {message}\n" in result.output, result.output
+    assert result.exit_code == 2 and f"error: {message}\n" in result.output, result.output
     assert sorted(tmp_path.rglob("*")) == before
 
 
