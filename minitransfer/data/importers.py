@@ -5,6 +5,7 @@ resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-fol
 
 import collections
 import hashlib
+import os
 import pathlib
 import shlex
 import stat
@@ -24,6 +25,7 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
 TINY_IMAGENET_LAYOUT = (f"wnids.txt must list the classes, one wnid a line (images in train/<wnid>/images/), "
                         f"{TWO_OR_MORE}")
+ZIP_SIGNATURE = b"PK\x03\x04"  # what a zip archive begins with (its first member's header)
 ZIP_FROM_UNIX = 3  # a zip member's create_system when the high 16 bits of its external_attr are a Unix st_mode
 
 
@@ -325,7 +327,10 @@ class _TinyImageNetSource:
         if self.source.is_file():
             try:
                 self.archive = zipfile.ZipFile(self.source)
-            except (zipfile.BadZipFile, OSError) as error:
+            except zipfile.BadZipFile as error:
+                raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error}){_why_not_a_zip(self.source)}"
+                                      ) from error
+            except OSError as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
             # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
@@ -509,6 +514,20 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     )
     across.report()
     return built
+
+
+def _why_not_a_zip(path):
+    """What to do about ``path``, which zipfile refused: a download cut short (or damaged) begins as a zip does but
+    lacks the directory at its end, which zipfile calls "File is not a zip file" (as of an empty one)."""
+    try:
+        with open(path, "rb") as file:
+            head, size = file.read(4), os.fstat(file.fileno()).st_size
+    except OSError:
+        return ""
+    if head == ZIP_SIGNATURE or not size:
+        return (f": the download is incomplete or damaged ({size} bytes): download tiny-imagenet-200.zip again "
+                f"(an unpacked tiny-imagenet-200 folder may be given instead)")
+    return ": give the tiny-imagenet-200.zip download, or the folder it unpacks into"
 
 
 def _is_link(info):
