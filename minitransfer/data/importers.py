@@ -328,8 +328,8 @@ class _TinyImageNetSource:
             try:
                 self.archive = zipfile.ZipFile(self.source)
             except zipfile.BadZipFile as error:
-                raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error}){_why_not_a_zip(self.source)}"
-                                      ) from error
+                raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})"
+                                      f"{_why_not_a_zip(self.source)}") from error
             except OSError as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
