@@ -175,7 +175,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     without a label, a labelled file missing, a file labelled twice); a val/ already sorted into
     class folders is imported with 'prepare folder'. train/ must hold two or more class folders
     (one is refused, 65: a classifier tells classes apart); a class folder that is a link to nothing
-    (a drive not mounted) is refused (65), not left out.
+    (a drive not mounted) is refused (65), not left out. A folder in train/ not named as a wnid (n + 8
+    digits, such as a stray 'backup') is no ILSVRC2012 class: it is left out and warned of, not imported
+    as a class (which would shift every label after it); import your own class folders with 'prepare folder'.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
