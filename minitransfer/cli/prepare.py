@@ -5,7 +5,7 @@ import sys
 import click
 import numpy as np
 
-from minitransfer.data import build, cifar, dataset, folder, importers, synthetic
+from minitransfer.data import build, cifar, dataset, decode, folder, importers, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import OutputFolder, echo, run
@@ -74,6 +74,12 @@ def _finish(built, verify):
         click.echo(f"skipped {len(skipped)} file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
         for entry in skipped[:20]:
             click.echo(f"  {entry['file']}: {entry['reason']}", err=True)
+    formats = decode.needing_plugins(skipped)
+    if formats:  # a phone's photos: without this line, hundreds of "skipped" lines that read like damaged files
+        click.echo(f"note: {sum(formats.values())} skipped file(s) are "
+                   f"{', '.join(f'{count} {name}' for name, count in formats.items())} images, which Pillow reads "
+                   f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
+                   f"then rerun the same command (the shards holding them are decoded again)", err=True)
     if built.num_images("val") == 0:
         click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
@@ -175,7 +181,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     without a label, a labelled file missing, a file labelled twice); a val/ already sorted into
     class folders is imported with 'prepare folder'. train/ must hold two or more class folders
     (one is refused, 65: a classifier tells classes apart); a class folder that is a link to nothing
-    (a drive not mounted) is refused (65), not left out.
+    (a drive not mounted) is refused (65), not left out. A folder in train/ not named as a wnid (n + 8
+    digits, such as a stray 'backup') is no ILSVRC2012 class: it is left out and warned of, not imported
+    as a class (which would shift every label after it); import your own class folders with 'prepare folder'.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
@@ -221,7 +229,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     names are decomposed, gives the same dataset), labels in sorted order. Every file below a class folder is
     tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
-    unknown); 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
+    unknown) and HEIC/HEIF photos (AVIF too, with a Pillow built without it) while the plugin Pillow
+    reads them with is missing: pip install pillow-heif (or pillow-avif-plugin), which is used once
+    installed, and rerun; 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
     its values lie in 0..65535. Class folders without a decodable training image, and links to
     nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
     README.md, in OUT/skipped.txt); a class whose only decodable images were held out for

@@ -42,7 +42,7 @@ from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
 from . import inputs, lock
-from .decode import load_item
+from .decode import load_item, readable_now
 from .decoder_pool import MAX_WORKERS, DecoderPool
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
@@ -439,6 +439,8 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
                 return None
             pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
+            if any(readable_now(entry.get("reason")) for entry in skipped):  # its plugin installed since
+                return None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),

@@ -14,10 +14,14 @@ Limits, checked before anything is allocated: an image may decode to at most
 are replaced by this check), an archive member may hold at most :data:`MAX_MEMBER_BYTES` bytes
 (according to its header, before it is read). Only regular files are opened: a FIFO or a device
 is a reason to skip, not something to wait on. An empty file (0 bytes) is skipped as such.
+
+HEIF (the iPhone's HEIC photos) and, with a Pillow built without libavif, AVIF need a plugin
+(:data:`PLUGINS`): used where installed, and named by the skipped file's reason where missing.
 """
 
 import contextlib
 import hashlib
+import importlib
 import io
 import os
 import stat
@@ -25,15 +29,22 @@ import warnings
 import zipfile
 
 import numpy as np
-from PIL import Image
+from PIL import Image, features
 
 from . import archives
 from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
+UNIDENTIFIED = "UnidentifiedImageError: not an image, or in a format PIL cannot read"
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
+# Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
+# (the plugin's package, its module, the ISO base media file brands of the ftyp box that opens such a file)}
+# (AVIF first: its files list HEIF's brand mif1 too)
+PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
+           "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
+                                                    b"hevs", b"mif1", b"msf1"})}
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
            8: Image.Transpose.ROTATE_90}
@@ -75,6 +86,58 @@ class ImportItem:
             return f"{self.describe()}\t{status.st_size}\t{status.st_mtime_ns}"
         except (OSError, KeyError, zipfile.BadZipFile):  # gone or unreadable: the decoder says why
             return self.describe()
+
+
+def _use_installed_plugins():
+    """Let Pillow read the formats of :data:`PLUGINS` whose plugin is installed (optional packages, not
+    dependencies: :func:`plugin_reason` tells the researcher which to install)."""
+    for name, (_, module, _) in PLUGINS.items():
+        if not _pillow_reads(name):
+            with contextlib.suppress(ImportError):
+                plugin = importlib.import_module(module)  # pillow_avif registers itself as it is imported
+                getattr(plugin, "register_heif_opener", lambda: None)()
+
+
+def format_needing_plugin(head):
+    """The name of the format of :data:`PLUGINS` that a file beginning with the bytes ``head`` is in (its ftyp box:
+    ``size, "ftyp", major brand, version, compatible brands``) when this Pillow cannot read it, else None."""
+    if head[4:8] != b"ftyp":
+        return None
+    box = head[8:int.from_bytes(head[:4], "big")]
+    brands = {box[:4]} | {box[start:start + 4] for start in range(8, len(box) - 3, 4)}
+    for name, (_, _, signatures) in PLUGINS.items():
+        if brands & signatures:
+            return None if _pillow_reads(name) else name
+    return None
+
+
+def _pillow_reads(name):
+    Image.init()
+    return name in Image.OPEN and (name != "AVIF" or features.check("avif"))  # AVIF registered without libavif
+
+
+_use_installed_plugins()
+
+
+def plugin_reason(name):
+    """Why a file in format ``name`` (of :data:`PLUGINS`) is skipped: what to install to import it."""
+    return f"{name} image (a phone's photo?), which Pillow reads only with a plugin: pip install {PLUGINS[name][0]}"
+
+
+def readable_now(reason):
+    """Whether a file skipped for ``reason`` was skipped for a plugin missing that is installed now: the shard
+    that lists it is decoded again, not kept."""
+    return any(reason == plugin_reason(name) and _pillow_reads(name) for name in PLUGINS)
+
+
+def needing_plugins(skipped):
+    """{format: count} of the files among ``skipped`` (entries with a ``reason``) skipped for a plugin missing."""
+    reasons = {plugin_reason(name): name for name in PLUGINS}
+    counts = {}
+    for entry in skipped:
+        if entry.get("reason") in reasons:
+            counts[reasons[entry["reason"]]] = counts.get(reasons[entry["reason"]], 0) + 1
+    return counts
 
 
 def decode_image(source, size):
@@ -190,7 +253,7 @@ def load_item(item, size):
     ``sha256`` is the digest of the bytes read and decoded (None for pixels in memory and for a file not held
     in memory whole: empty, unreadable, or above :data:`MAX_MEMBER_BYTES`, which is decoded from the file):
     importers find one image in two classes with it without reading the file a second time."""
-    digest = None
+    digest, data = None, b""
     try:
         if item.pixels is not None:
             pixels = np.asarray(item.pixels, dtype=np.uint8)
@@ -211,6 +274,7 @@ def load_item(item, size):
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
-        return None, "UnidentifiedImageError: not an image, or in a format PIL cannot read", digest
+        name = format_needing_plugin(data[:256])
+        return None, plugin_reason(name) if name else UNIDENTIFIED, digest
     except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
         return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError

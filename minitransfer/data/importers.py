@@ -5,12 +5,13 @@ resuming, skipped files). CIFAR-10 and CIFAR-100 are in :mod:`.cifar`, class-fol
 
 import collections
 import hashlib
+import os
 import pathlib
 import shlex
 import stat
 import zipfile
 
-from minitransfer import fileio
+from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
@@ -24,6 +25,9 @@ IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
 TINY_IMAGENET_LAYOUT = (f"wnids.txt must list the classes, one wnid a line (images in train/<wnid>/images/), "
                         f"{TWO_OR_MORE}")
+NOT_A_WNID = ("not named as a wnid (n + 8 digits): ILSVRC2012's train/ holds only its classes' folders (import "
+              "folders of your own with 'prepare folder')")
+ZIP_SIGNATURE = b"PK\x03\x04"  # what a zip archive begins with (its first member's header)
 ZIP_FROM_UNIX = 3  # a zip member's create_system when the high 16 bits of its external_attr are a Unix st_mode
 
 
@@ -79,10 +83,12 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
     ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out, and so are a class folder that is a link to
+    its folder) is a ``DatasetError``, not a class left out. A folder there not named as a wnid (``n`` + 8 digits: a
+    stray ``backup``) is no class of ILSVRC2012: it is left out, warned of and listed in meta.json's
+    ``excluded_classes`` (imported as a class, it shifted every label after it). A class folder that is a link to
     nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
     a class folder or ``val/`` holding a tar but no image, and ILSVRC2012_img_val.tar lying in ``source``
-    without ``val/`` (each message says how to unpack). Validation
+    without ``val/`` are each a ``DatasetError`` too (each message says how to unpack). Validation
     labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
     ``data/ILSVRC2012_validation_ground_truth.txt``;
     reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
@@ -112,6 +118,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                 f"(and val/)" if classes else _packed_training_archive(source))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    strays = [folder for folder in folders if not wordnet.WNID.fullmatch(folder.name)]  # 'backup', 'n01440764 copy'
+    folders = [folder for folder in folders if wordnet.WNID.fullmatch(folder.name)]
     packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
                     and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;
     # not ILSVRC2012_img_train.tar, the archive of the class tars, which unpacking it in train/ leaves there
@@ -126,11 +134,18 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         raise ds.DatasetError(f"{inputs.display_name(lost[0][0])}: {lost[0][1]}{more}: its class would be "
                               f"missing from the dataset; mount or restore it, or remove the link")
     wnids, hint = [folder.name for folder in folders], ""
-    if not wnids:
+    if strays and len(wnids) < 2:
+        hint = (f", but {len(strays)} folder(s) not named as wnids ({_some([path.name for path in strays], 3)}): "
+                f"import a tree of your own class folders with 'minitransfer prepare folder'")
+    elif not wnids:
         loose = _image_files(train)
         hint = (f"; it holds {len(loose)} image file(s) itself ({_some([path.name for path in loose], 3)}): each "
                 f"class's belong in train/<wnid>/, where its tar unpacks" if loose else _packed_training_archive(train))
     check_two_classes(train, wnids, IMAGENET_LAYOUT, hint)
+    left_out = [{"name": inputs.display_name(folder.name), "reason": NOT_A_WNID} for folder in strays]
+    if left_out:  # before hours of decoding: the researcher may stop and move them
+        stopping.warn(f"warning: {train}: {len(strays)} folder(s) not named as wnids (n + 8 digits) left out, not "
+                      f"imported as classes: {_some([path.name for path in strays])}")
     train_items, train_labels, without = [], [], []
     listing = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
@@ -172,7 +187,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                 "devkit": str(inputs.absolute(devkit)) if devkit else None,
                 "words": inputs.file_record(words, "class names file"), "is_a": inputs.file_record(is_a, "is-a file")},
         classes=classes, subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress,
-        overwrite=overwrite, caches=across.caches,
+        overwrite=overwrite, caches=across.caches, extra_meta={"excluded_classes": left_out} if left_out else None,
     )
     across.report()
     return built
@@ -325,7 +340,10 @@ class _TinyImageNetSource:
         if self.source.is_file():
             try:
                 self.archive = zipfile.ZipFile(self.source)
-            except (zipfile.BadZipFile, OSError) as error:
+            except zipfile.BadZipFile as error:
+                raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})"
+                                      f"{_why_not_a_zip(self.source)}") from error
+            except OSError as error:
                 raise ds.DatasetError(f"{self.source}: not a readable zip archive ({error})") from error
             # {name with "/" between its parts: the member's own name}: Windows tools that write "\\" there made
             # many a zip; a name stored twice (a zip updated in place) is one file, read as zipfile reads it: the last
@@ -509,6 +527,20 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     )
     across.report()
     return built
+
+
+def _why_not_a_zip(path):
+    """What to do about ``path``, which zipfile refused: a download cut short (or damaged) begins as a zip does but
+    lacks the directory at its end, which zipfile calls "File is not a zip file" (as of an empty one)."""
+    try:
+        with open(path, "rb") as file:
+            head, size = file.read(4), os.fstat(file.fileno()).st_size
+    except OSError:
+        return ""
+    if head == ZIP_SIGNATURE or not size:
+        return (f": the download is incomplete or damaged ({size} bytes): download tiny-imagenet-200.zip again "
+                f"(an unpacked tiny-imagenet-200 folder may be given instead)")
+    return ": give the tiny-imagenet-200.zip download, or the folder it unpacks into"
 
 
 def _is_link(info):

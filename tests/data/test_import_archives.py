@@ -392,3 +392,29 @@ def test_a_member_name_with_a_line_break_is_named_on_one_line(tmp_path, image_by
     assert result.output.strip().splitlines() == [
         f"error: bad data: {source}:tiny\\nimagenet/wnids.txt: no wnids; wnids.txt must list the classes, one wnid a "
         f"line (images in train/<wnid>/images/), two or more: a classifier tells classes apart"]
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.99, 0], ids=["half", "all-but-its-end", "empty"])
+def test_a_tiny_imagenet_zip_cut_short_says_to_download_it_again(tmp_path, image_bytes, kept):
+    """A download interrupted leaves a zip without its directory (at its end): the error said only "File is not a
+    zip file" of what the researcher knows is one."""
+    whole = _zip(tmp_path / "whole.zip", [(f"tiny-imagenet-200/{name}", data)
+                                          for name, data in _tiny_files(image_bytes).items()]).read_bytes()
+    cut = tmp_path / "tiny-imagenet-200.zip"
+    cut.write_bytes(whole[:int(len(whole) * kept)])
+    result = _prepare_tiny(cut, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [
+        f"error: bad data: {cut}: not a readable zip archive (File is not a zip file): the download is incomplete or "
+        f"damaged ({cut.stat().st_size} bytes): download tiny-imagenet-200.zip again (an unpacked tiny-imagenet-200 "
+        f"folder may be given instead)"]
+
+
+def test_another_kind_of_file_given_as_the_tiny_imagenet_zip_names_what_to_give(tmp_path):
+    archive = tmp_path / "tiny-imagenet-200.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.addfile(tarfile.TarInfo("tiny-imagenet-200/wnids.txt"), io.BytesIO(b""))
+    result = _prepare_tiny(archive, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.endswith("(File is not a zip file): give the tiny-imagenet-200.zip download, or the folder "
+                                  "it unpacks into\n")

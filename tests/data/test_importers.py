@@ -378,14 +378,55 @@ def test_an_unpacked_tiny_imagenet_with_words_not_utf8_is_bad_data(tiny_zip, tmp
         importers.import_tiny_imagenet(source, tmp_path / "out", size=64, workers=0)
 
 
-def test_an_image_folder_not_utf8_under_train_is_bad_data_naming_it(imagenet_tree, tmp_path, image_bytes):
+def test_an_image_folder_not_utf8_under_train_is_left_out_named_escaped(imagenet_tree, tmp_path, image_bytes, capsys):
+    """Not a wnid, so no class of ILSVRC2012 (see the test below); its name, stored in meta.json and printed, is
+    escaped."""
     root, labels, *_ = imagenet_tree
     folder = os.fsencode(root / "train") + b"/n0\xe9"
     os.mkdir(folder)
     with open(folder + b"/x.JPEG", "wb") as stream:
         stream.write(image_bytes((1, 2, 3)))
-    with pytest.raises(dataset.DatasetError, match=r"train/n0\\xe9: a class folder's name must be UTF-8"):
-        importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)
+    data = importers.import_imagenet(root, tmp_path / "out", val_labels=labels, size=8, workers=0)
+    assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
+    assert data.meta["excluded_classes"] == [{"name": "n0\\xe9", "reason": importers.NOT_A_WNID}]
+    assert "left out, not imported as classes: n0\\xe9\n" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("strays", [("backup",), ("My Photos", "n01440764 copy")], ids=["one", "two"])
+def test_folders_in_train_not_named_as_wnids_are_left_out_and_warned_of_not_classes(imagenet_tree, tmp_path,
+                                                                                     image_bytes, strays):
+    """A stray 'backup' folder in train/ was imported as a class: a dataset of 1001 classes, and with
+    --val-labels (labels in sorted-wnid order) every validation label after it one class off. ILSVRC2012's
+    classes are its wnids: the folder is left out, warned of before decoding and listed in meta.json."""
+    root, labels, *_ = imagenet_tree
+    for stray in strays:
+        (root / "train" / stray).mkdir()
+        (root / "train" / stray / "mine.JPEG").write_bytes(image_bytes((5, 5, 5)))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(out), "--val-labels", str(labels),
+                                       "--size", "8", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(out)
+    assert [entry["wnid"] for entry in data.classes] == list(WNIDS)
+    assert data.labels("val").tolist() == [2, 0, 1] and data.num_images("train") == 5
+    shown = " ".join(sorted(strays))
+    assert result.output.startswith(f"warning: {root / 'train'}: {len(strays)} folder(s) not named as wnids (n + 8 "
+                                    f"digits) left out, not imported as classes: {shown}\n"), result.output
+    assert all(f"left out class {stray!r}: not named as a wnid" in result.output for stray in strays)
+    assert data.meta["excluded_classes"] == [{"name": stray, "reason": importers.NOT_A_WNID}
+                                             for stray in sorted(strays)]
+
+
+def test_a_train_folder_of_folders_not_named_as_wnids_points_to_prepare_folder(imagenet_tree, tmp_path, monkeypatch):
+    root, *_ = imagenet_tree
+    for number, wnid in enumerate(WNIDS):
+        (root / "train" / wnid).rename(root / "train" / f"class {number}")
+    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    with pytest.raises(dataset.DatasetError) as error:
+        importers.import_imagenet(root, tmp_path / "out", size=8, workers=0)
+    assert str(error.value).startswith(
+        f"{root / 'train'}: no class folders, but 3 folder(s) not named as wnids (class 0 class 1 class 2): import a "
+        f"tree of your own class folders with 'minitransfer prepare folder'; ILSVRC2012's train/")
 
 
 def _deflated_copy(source, target):
