@@ -93,7 +93,9 @@ def _use_installed_plugins():
     dependencies: :func:`plugin_reason` tells the researcher which to install)."""
     for name, (_, module, _) in PLUGINS.items():
         if not _pillow_reads(name):
-            with contextlib.suppress(ImportError):
+            # Exception: a plugin that fails to load (its native library missing or too old) is as good as none,
+            # its files skipped naming it, not every import ended at its start
+            with contextlib.suppress(Exception):
                 plugin = importlib.import_module(module)  # pillow_avif registers itself as it is imported
                 getattr(plugin, "register_heif_opener", lambda: None)()
 

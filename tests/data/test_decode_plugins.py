@@ -70,3 +70,15 @@ def test_prepare_counts_the_photos_needing_a_plugin_and_decodes_them_again_once_
     monkeypatch.setattr(decode, "_pillow_reads", lambda format_name: format_name == "HEIF")  # pillow-heif installed
     assert CliRunner().invoke(main, command).exit_code == 0
     assert f"{root}/cat/IMG_0001.HEIC" in decoded
+
+
+@pytest.mark.parametrize("error", [ImportError("no module"), OSError("libheif.so.1: cannot open shared object file")],
+                         ids=["missing", "broken"])
+def test_a_plugin_that_fails_to_load_is_as_if_absent(monkeypatch, error):
+    """A plugin installed whose native library is missing raised OSError as decode was imported: every import
+    ended at its start in a traceback, for the sake of a format the researcher may not even have."""
+    def failing(name):
+        raise error
+    monkeypatch.setattr(decode, "_pillow_reads", lambda format_name: False)
+    monkeypatch.setattr(decode.importlib, "import_module", failing)
+    decode._use_installed_plugins()  # no exception: the plugins' files are skipped, naming the plugin
