@@ -232,6 +232,16 @@ def _idle(path, seconds):
         return False
 
 
+def loops(link):
+    """Whether following the symbolic link ``link`` leads into a loop of links (``a -> a``) rather than
+    to something, or to a path that does not exist."""
+    try:
+        os.stat(link)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
 def process_alive(pid):
     """Whether another process with this id runs (on this machine)."""
     if pid <= 0 or pid == os.getpid():

@@ -90,12 +90,7 @@ LINK_LOOP = "a loop of links"
 
 def dead_end(link):
     """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
-    try:
-        os.stat(link)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return LINK_LOOP
-    return f"{os.readlink(link)} does not exist"
+    return LINK_LOOP if fileio.loops(link) else f"{os.readlink(link)} does not exist"
 
 
 RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")

@@ -71,7 +71,6 @@ Example::
     #   bicycle            vehicle
 """
 
-import errno
 import hashlib
 import json
 import os
@@ -328,11 +327,8 @@ def dangling_links(root):
 
 def _why_nowhere(link):
     """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
-    try:
-        os.stat(link)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            return f"a link to {inputs.display_name(os.readlink(link))}, which leads back to it (a loop of links)"
+    if fileio.loops(link):
+        return f"a link to {inputs.display_name(os.readlink(link))}, which leads back to it (a loop of links)"
     return f"a link to {inputs.display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
