@@ -265,3 +265,24 @@ def test_info_json_gives_the_class_of_each_output_as_splits_json_does(tiny, tmp_
     described = json.loads(invoke(["info", "net.h5", "--json"], tmp_path).output)
     [half] = json.loads(invoke(["splits", str(tiny), "random", "--half", "B", "--format", "json"], tmp_path).output)
     assert described["class_table"] == half["classes"] and [c["index"] for c in half["classes"]] == [1, 2]
+
+
+def test_info_of_a_finished_run_says_finished_and_names_its_weights_file_renamed_or_not(tiny, tmp_path):
+    """A run's last checkpoint (at max_iter) and its weights file were shown as "(resumable)": a
+    folder renamed by hand, without its weights beside it under the new name, looked like a run to
+    resume; it is finished, and info says where its weights file is, or would be."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    assert re.search(r" iteration 2 \(finished\)\n", invoke(["info", "net.h5"], tmp_path).output)
+    given = invoke(["info", "net.run/checkpoint.h5"], tmp_path).output
+    assert f"iteration 2 (finished: the last checkpoint of its run; its weights file is {tmp_path / 'net.h5'})\n" \
+           in given, given
+    (tmp_path / "net.run").rename(tmp_path / "old.run")
+    for folder, given in ((tmp_path, "old.run"), (tmp_path / "old.run", "checkpoint.h5")):
+        result = invoke(["info", given], folder)
+        assert result.exit_code == 0, result.output
+        assert (f"iteration 2 (finished: the last checkpoint of its run, whose weights file {tmp_path / 'old.h5'} is "
+                f"not there; its training wrote {tmp_path / 'net.h5'})\n") in result.output, result.output
+    summary = json.loads(invoke(["info", "old.run", "--json"], tmp_path).output)
+    assert summary["finished"] and not summary["resumable"], summary
+    assert summary["run"] == {"folder": str(tmp_path / "old.run"), "weights_file": str(tmp_path / "old.h5"),
+                              "weights_file_exists": False}
