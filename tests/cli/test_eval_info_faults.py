@@ -286,3 +286,26 @@ def test_info_of_a_finished_run_says_finished_and_names_its_weights_file_renamed
     assert summary["finished"] and not summary["resumable"], summary
     assert summary["run"] == {"folder": str(tmp_path / "old.run"), "weights_file": str(tmp_path / "old.h5"),
                               "weights_file_exists": False}
+
+
+def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_benchmark_again(tiny, tmp_path,
+                                                                                             monkeypatch):
+    """A demo's networks record the built-in benchmark's folder in the cache: once the cache was
+    cleaned (or $MINITRANSFER_CACHE moved), eval said to give "the folder where that dataset is now",
+    which no folder of the user's is; it is a cache, built again. Another dataset gone is still named."""
+    cached = tmp_path / "old-cache" / f"synthetic-{synthetic.builtin_tag()}"
+    shutil.copytree(tiny, cached)
+    train(tmp_path / "net.h5", cached, split="all")
+    train(tmp_path / "other.h5", cached, split="all")
+    with h5py.File(tmp_path / "other.h5", "r+") as f:  # trained on a dataset of the user's, deleted since
+        recorded = json.loads(f.attrs["config"])
+        f.attrs["config"] = fileio.text_attribute(json.dumps({**recorded, "data": str(tmp_path / "mine")}))
+    shutil.rmtree(cached)
+    rebuilt = tmp_path / "new-cache" / cached.name
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: shutil.copytree(tiny, rebuilt))
+    result = invoke(["eval", "net.h5", "--device", "cpu", "--json"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["data"] == str(rebuilt) and json.loads(result.output)["images"] == 4 * 2
+    result = invoke(["eval", "other.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65 and f"was trained on {tmp_path / 'mine'}, which is not there any more; give the " \
+                                      f"folder where that dataset is now as --data" in result.output, result.output
