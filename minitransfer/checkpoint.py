@@ -518,16 +518,17 @@ def describe(path):
     (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
     before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
     ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
-    would be) and whether it ``weights_file_exists``; else None. ``diverged``: where the run's
-    training diverged after this checkpoint, what :func:`minitransfer.rundir.divergence` says
-    (resumed, it would diverge again); else ""."""
+    would be), whether it ``weights_file_exists`` and the PID ``training`` it now (None when no
+    process does; -1 for one starting up: :func:`minitransfer.rundir.holder`); else None.
+    ``diverged``: where the run's training diverged after this checkpoint, what
+    :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)
     meta = saved.meta
     finished = saved.iteration == meta["config"].get("max_iter")
     run_folder = _run_folder(path)
     run = None if run_folder is None else {
         "folder": str(run_folder), "weights_file": str(rundir.weights_for(run_folder)),
-        "weights_file_exists": rundir.weights_for(run_folder).is_file()}
+        "weights_file_exists": rundir.weights_for(run_folder).is_file(), "training": _training(run_folder)}
     return {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
@@ -557,6 +558,15 @@ def _run_folder(path):
     except (OSError, RuntimeError):  # RuntimeError: a loop of links on the way (Python < 3.13)
         return None
     return folder if in_run and folder.name else None
+
+
+def _training(run_folder):
+    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.rundir.holder`);
+    None where none does, or its lock cannot be read (``info`` shows the rest)."""
+    try:
+        return rundir.holder(run_folder)
+    except OSError:
+        return None
 
 
 def _diverged_after(run_folder):

@@ -7,6 +7,7 @@ import click
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import inputs
 from minitransfer.results import START_OVER
+from minitransfer.rundir import holder_named
 
 from ._common import checkpoint_argument, echo, json_text, run
 
@@ -24,10 +25,11 @@ def info(checkpoint, as_json):
     Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
     prepared again in its folder has another), the base's sha256 and, where the base was trained on
     other images, on which, the precision and its changes on resuming, and the mean image's source.
-    A checkpoint before the end of its run is resumable; one at its end (max_iter) is finished, and
-    the last checkpoint of a run folder names that run's weights file, or where it would be (a folder
-    renamed by hand has none beside it under its new name). The checkpoint of a run whose training
-    diverged after it says so: resumed, it would diverge again.
+    A checkpoint before the end of its run is resumable (while its training runs, the latest: the
+    PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
+    run folder names that run's weights file, or where it would be (a folder renamed by hand has none
+    beside it under its new name). The checkpoint of a run whose training diverged after it says so:
+    resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a grid, a run that has not written a checkpoint yet), 65 bad data (not a minitransfer
@@ -55,6 +57,8 @@ def _lines(summary):
     state = " (resumable)" if summary["resumable"] else ""
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {START_OVER})"
+    if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
+        state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
     if summary["finished"]:
         state = f" ({_finished_text(summary)})"
     lines = [

@@ -285,7 +285,7 @@ def test_info_of_a_finished_run_says_finished_and_names_its_weights_file_renamed
     summary = json.loads(invoke(["info", "old.run", "--json"], tmp_path).output)
     assert summary["finished"] and not summary["resumable"], summary
     assert summary["run"] == {"folder": str(tmp_path / "old.run"), "weights_file": str(tmp_path / "old.h5"),
-                              "weights_file_exists": False}
+                              "weights_file_exists": False, "training": None}
 
 
 def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_benchmark_again(tiny, tmp_path,
@@ -309,3 +309,20 @@ def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_ben
     result = invoke(["eval", "other.h5", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65 and f"was trained on {tmp_path / 'mine'}, which is not there any more; give the " \
                                       f"folder where that dataset is now as --data" in result.output, result.output
+
+
+def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_resume(tiny, tmp_path):
+    """The checkpoint of a run still training was shown as "(resumable)", which the run's lock refuses
+    while that process runs; it is its latest checkpoint, and info names the PID training it."""
+    train(tmp_path / "net.h5", tiny, split="all", max_iter=4, checkpoint_every=2)
+    with h5py.File(tmp_path / "net.run" / "checkpoint.h5", "r+") as f:  # as it was at iteration 2 of 4
+        f.attrs["iteration"] = 2
+        f["solver"].attrs["iteration"] = 2
+    (tmp_path / "net.h5").unlink()
+    with rundir.RunLock(tmp_path / "net.run"):  # a training in this process
+        result = invoke(["info", "net.run"], tmp_path)
+        summary = json.loads(invoke(["info", "net.run", "--json"], tmp_path).output)
+    assert result.exit_code == 0 and (f" iteration 2 (its latest checkpoint: its training runs now (PID {os.getpid()}))"
+                                      f"\n") in result.output, result.output
+    assert summary["resumable"] and summary["run"]["training"] == os.getpid()
+    assert " iteration 2 (resumable)\n" in invoke(["info", "net.run"], tmp_path).output
