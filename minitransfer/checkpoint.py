@@ -514,11 +514,21 @@ def _split(meta):
 
 def describe(path):
     """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
-    provenance (what ``minitransfer info`` prints). ``diverged``: where ``path`` is the checkpoint of a
-    run directory whose training diverged after it, what :func:`minitransfer.rundir.divergence` says
-    (resumed, it would diverge again); else ""."""
+    provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
+    (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
+    before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
+    ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
+    would be), whether it ``weights_file_exists`` and the PID ``training`` it now (None when no
+    process does; -1 for one starting up: :func:`minitransfer.rundir.holder`); else None.
+    ``diverged``: where the run's training diverged after this checkpoint, what
+    :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)
     meta = saved.meta
+    finished = saved.iteration == meta["config"].get("max_iter")
+    run_folder = _run_folder(path)
+    run = None if run_folder is None else {
+        "folder": str(run_folder), "weights_file": str(rundir.weights_for(run_folder)),
+        "weights_file_exists": rundir.weights_for(run_folder).is_file(), "training": _training(run_folder)}
     return {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
@@ -529,20 +539,41 @@ def describe(path):
         "split": _split(meta),
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
-        "iteration": meta["iteration"], "resumable": saved.solver is not None,
-        "diverged": _diverged_after(path) if saved.solver is not None else "",
+        "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
+        "run": run, "diverged": _diverged_after(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
     }
 
 
-def _diverged_after(path):
-    """What :func:`minitransfer.rundir.divergence` says of the run directory whose checkpoint.h5 is
-    ``path``; "" for another file, and where its metrics.jsonl cannot be read (``info`` shows the rest)."""
-    metrics = pathlib.Path(path).with_name("metrics.jsonl")
+def _run_folder(path):
+    """The run folder whose checkpoint.h5 ``path`` is, under its own name (``.`` inside it, a link to it:
+    the folder itself, whose name names its weights file); None for another file. A folder renamed by
+    hand is still one: it holds the run's config.json, whatever it is called now."""
+    path = pathlib.Path(path)
     try:
-        in_run = pathlib.Path(path).name == "checkpoint.h5" and rundir.is_run_dir(metrics.parent)
-        return rundir.divergence(metrics) if in_run and metrics.is_file() else ""
+        folder = path.absolute().parent.resolve()
+        in_run = path.name == "checkpoint.h5" and (rundir.is_run_dir(folder) or (folder / "config.json").is_file())
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links on the way (Python < 3.13)
+        return None
+    return folder if in_run and folder.name else None
+
+
+def _training(run_folder):
+    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.rundir.holder`);
+    None where none does, or its lock cannot be read (``info`` shows the rest)."""
+    try:
+        return rundir.holder(run_folder)
+    except OSError:
+        return None
+
+
+def _diverged_after(run_folder):
+    """What :func:`minitransfer.rundir.divergence` says of ``run_folder``; "" where its metrics.jsonl
+    cannot be read (``info`` shows the rest)."""
+    metrics = run_folder / "metrics.jsonl"
+    try:
+        return rundir.divergence(metrics) if metrics.is_file() else ""
     except OSError:
         return ""

@@ -74,7 +74,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     of a reduced-data run: the images per class it was trained on).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
-    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on,
+    :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
+    built-in benchmark, a demo's, built again in the cache where that was emptied),
     ``precision`` to the one it was trained in (``trained_precision``:
     :func:`minitransfer.resume.precision_history`).
     On images stored at another size than the network's mean image (another dataset: the crop must
@@ -96,11 +97,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
-    if data is None and stored.get("data") and not pathlib.Path(stored["data"]).is_dir():
-        raise DataMismatch(f"checkpoint {path} was trained on {stored['data']}, which is not there any more; "
-                           f"give the folder where that dataset is now as `data`")
-    dataset = data if isinstance(data, datasets.Dataset) else \
-        datasets.open_dataset(data or stored.get("data") or synthetic.builtin_dataset())
+    dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))
     recorded = saved.meta["dataset_fingerprint"]
     if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
         raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
@@ -136,6 +133,19 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             **scores}
+
+
+def _trained_on(saved):
+    """The folder of the dataset ``saved`` was trained on. The built-in benchmark's (the demo's) is a
+    cache, deleted or moved ($MINITRANSFER_CACHE) at will, and no folder of the user's holds it: it is
+    built again in the cache (the same files: the fingerprint check that follows holds)."""
+    recorded = saved.meta.get("config", {}).get("data")
+    if recorded and pathlib.Path(recorded).is_dir():
+        return recorded
+    if not recorded or pathlib.Path(recorded).name == f"synthetic-{synthetic.builtin_tag()}":
+        return synthetic.builtin_dataset()
+    raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
+                       f"folder where that dataset is now as `data`")
 
 
 def _task_of(saved, dataset):

@@ -1,10 +1,13 @@
 """``minitransfer info``: what a checkpoint holds and where it came from."""
 
+import pathlib
+
 import click
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import inputs
 from minitransfer.results import START_OVER
+from minitransfer.rundir import holder_named
 
 from ._common import checkpoint_argument, echo, json_text, run
 
@@ -22,7 +25,11 @@ def info(checkpoint, as_json):
     Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
     prepared again in its folder has another), the base's sha256 and, where the base was trained on
     other images, on which, the precision and its changes on resuming, and the mean image's source.
-    The checkpoint of a run whose training diverged after it says so: resumed, it would diverge again.
+    A checkpoint before the end of its run is resumable (while its training runs, the latest: the
+    PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
+    run folder names that run's weights file, or where it would be (a folder renamed by hand has none
+    beside it under its new name). The checkpoint of a run whose training diverged after it says so:
+    resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
     dataset, a grid, a run that has not written a checkpoint yet), 65 bad data (not a minitransfer
@@ -50,6 +57,10 @@ def _lines(summary):
     state = " (resumable)" if summary["resumable"] else ""
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
         state = f" (resumable, but its {summary['diverged']}: {START_OVER})"
+    if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
+        state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
+    if summary["finished"]:
+        state = f" ({_finished_text(summary)})"
     lines = [
         f"{inputs.display_name(summary['path'])}  sha256 {summary['sha256'][:16]}...",
         f"preset {summary['preset']}, {summary['parameters']:,} parameters, {summary['classes']} classes, "
@@ -84,6 +95,21 @@ def _lines(summary):
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
     return lines
+
+
+def _finished_text(summary):
+    """What ``info`` says of a network whose training ended: where it is the last checkpoint of a run
+    folder, where that run's weights file is, or would be (a folder renamed by hand: not beside it)."""
+    run = summary["run"]
+    if run is None:
+        return "finished"
+    weights = inputs.display_name(run["weights_file"])
+    if run["weights_file_exists"]:
+        return f"finished: the last checkpoint of its run; its weights file is {weights}"
+    written = summary["config"].get("out")
+    renamed = (f"; its training wrote {inputs.display_name(written)}"
+               if written and pathlib.PurePath(written).name != pathlib.PurePath(run["weights_file"]).name else "")
+    return f"finished: the last checkpoint of its run, whose weights file {weights} is not there{renamed}"
 
 
 def _dataset_text(path, fingerprint):

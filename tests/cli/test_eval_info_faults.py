@@ -265,3 +265,64 @@ def test_info_json_gives_the_class_of_each_output_as_splits_json_does(tiny, tmp_
     described = json.loads(invoke(["info", "net.h5", "--json"], tmp_path).output)
     [half] = json.loads(invoke(["splits", str(tiny), "random", "--half", "B", "--format", "json"], tmp_path).output)
     assert described["class_table"] == half["classes"] and [c["index"] for c in half["classes"]] == [1, 2]
+
+
+def test_info_of_a_finished_run_says_finished_and_names_its_weights_file_renamed_or_not(tiny, tmp_path):
+    """A run's last checkpoint (at max_iter) and its weights file were shown as "(resumable)": a
+    folder renamed by hand, without its weights beside it under the new name, looked like a run to
+    resume; it is finished, and info says where its weights file is, or would be."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    assert re.search(r" iteration 2 \(finished\)\n", invoke(["info", "net.h5"], tmp_path).output)
+    given = invoke(["info", "net.run/checkpoint.h5"], tmp_path).output
+    assert f"iteration 2 (finished: the last checkpoint of its run; its weights file is {tmp_path / 'net.h5'})\n" \
+           in given, given
+    (tmp_path / "net.run").rename(tmp_path / "old.run")
+    for folder, given in ((tmp_path, "old.run"), (tmp_path / "old.run", "checkpoint.h5")):
+        result = invoke(["info", given], folder)
+        assert result.exit_code == 0, result.output
+        assert (f"iteration 2 (finished: the last checkpoint of its run, whose weights file {tmp_path / 'old.h5'} is "
+                f"not there; its training wrote {tmp_path / 'net.h5'})\n") in result.output, result.output
+    summary = json.loads(invoke(["info", "old.run", "--json"], tmp_path).output)
+    assert summary["finished"] and not summary["resumable"], summary
+    assert summary["run"] == {"folder": str(tmp_path / "old.run"), "weights_file": str(tmp_path / "old.h5"),
+                              "weights_file_exists": False, "training": None}
+
+
+def test_eval_of_a_demo_network_whose_benchmark_cache_was_emptied_builds_the_benchmark_again(tiny, tmp_path,
+                                                                                             monkeypatch):
+    """A demo's networks record the built-in benchmark's folder in the cache: once the cache was
+    cleaned (or $MINITRANSFER_CACHE moved), eval said to give "the folder where that dataset is now",
+    which no folder of the user's is; it is a cache, built again. Another dataset gone is still named."""
+    cached = tmp_path / "old-cache" / f"synthetic-{synthetic.builtin_tag()}"
+    shutil.copytree(tiny, cached)
+    train(tmp_path / "net.h5", cached, split="all")
+    train(tmp_path / "other.h5", cached, split="all")
+    with h5py.File(tmp_path / "other.h5", "r+") as f:  # trained on a dataset of the user's, deleted since
+        recorded = json.loads(f.attrs["config"])
+        f.attrs["config"] = fileio.text_attribute(json.dumps({**recorded, "data": str(tmp_path / "mine")}))
+    shutil.rmtree(cached)
+    rebuilt = tmp_path / "new-cache" / cached.name
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: shutil.copytree(tiny, rebuilt))
+    result = invoke(["eval", "net.h5", "--device", "cpu", "--json"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["data"] == str(rebuilt) and json.loads(result.output)["images"] == 4 * 2
+    result = invoke(["eval", "other.h5", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65 and f"was trained on {tmp_path / 'mine'}, which is not there any more; give the " \
+                                      f"folder where that dataset is now as --data" in result.output, result.output
+
+
+def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_resume(tiny, tmp_path):
+    """The checkpoint of a run still training was shown as "(resumable)", which the run's lock refuses
+    while that process runs; it is its latest checkpoint, and info names the PID training it."""
+    train(tmp_path / "net.h5", tiny, split="all", max_iter=4, checkpoint_every=2)
+    with h5py.File(tmp_path / "net.run" / "checkpoint.h5", "r+") as f:  # as it was at iteration 2 of 4
+        f.attrs["iteration"] = 2
+        f["solver"].attrs["iteration"] = 2
+    (tmp_path / "net.h5").unlink()
+    with rundir.RunLock(tmp_path / "net.run"):  # a training in this process
+        result = invoke(["info", "net.run"], tmp_path)
+        summary = json.loads(invoke(["info", "net.run", "--json"], tmp_path).output)
+    assert result.exit_code == 0 and (f" iteration 2 (its latest checkpoint: its training runs now (PID {os.getpid()}))"
+                                      f"\n") in result.output, result.output
+    assert summary["resumable"] and summary["run"]["training"] == os.getpid()
+    assert " iteration 2 (resumable)\n" in invoke(["info", "net.run"], tmp_path).output
