@@ -369,11 +369,16 @@ def _write(path, needed, work):
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise error if isinstance(error, fileio.StorageError) else fileio.storage_error(path, error) from error
-        free = shutil.disk_usage(_existing_folder(path)).free
         raise fileio.StorageError(error.errno, (
-            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs about {_amount(needed)}, "
-            f"{_amount(free)} free. Free some space (or choose another output folder) and rerun the same command: "
-            f"finished shards are kept")) from error
+            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs {room(path, needed)}. "
+            f"Free some space (or choose another output folder) and rerun the same command: finished shards are "
+            f"kept")) from error
+
+
+def room(path, needed):
+    """"about <needed>, <free> free" for a full disk's message: ``needed`` bytes, and the space free where the
+    file ``path`` is (or would be)."""
+    return f"about {_amount(needed)}, {_amount(shutil.disk_usage(_existing_folder(path)).free)} free"
 
 
 def _existing_folder(path):

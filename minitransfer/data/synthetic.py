@@ -76,10 +76,10 @@ import numpy as np
 
 from minitransfer import fileio
 
+from . import build
 from . import dataset as ds
 from . import importers
 from . import wordnet
-from .build import MAX_IMAGE_SIZE
 
 GENERATOR_VERSION = 5
 BUILTIN_PARAMETERS = {"classes": 20, "train_per_class": 45, "val_per_class": 50, "size": 14, "seed": 0}
@@ -204,7 +204,7 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     classes, train_per_class, val_per_class, size, seed = (  # checked before the images are generated
         _integer(name, value, low, high) for name, value, low, high in (
             ("classes", classes, 2, len(CLASS_MOTIFS)), ("train_per_class", train_per_class, 1, None),
-            ("val_per_class", val_per_class, 0, None), ("size", size, 1, MAX_IMAGE_SIZE), ("seed", seed, 0, None)))
+            ("val_per_class", val_per_class, 0, None), ("size", size, 1, build.MAX_IMAGE_SIZE), ("seed", seed, 0, None)))
     table = class_table(classes)
     subsets = {}
     for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
@@ -258,7 +258,8 @@ def builtin_dataset(root=None):
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
     by the next build). A cached copy that fails its checks (a disk error, an edit, a file deleted)
     is built again: it is only a cache, and no prepare command of the user's could rebuild it. A
-    cache that cannot be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it."""
+    cache that cannot be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it
+    (on a full disk, with the space the set needs and the space free)."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
@@ -272,8 +273,21 @@ def builtin_dataset(root=None):
     try:
         return _build_cached(root, path)
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):  # not the import's advice: the cache keeps no shard
+            raise fileio.StorageError(error.errno, (
+                f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: it needs "
+                f"{build.room(path, _builtin_bytes())}; free some space there, or set MINITRANSFER_CACHE to a "
+                f"folder on a disk with room for it, and rerun")) from error
         raise fileio.StorageError(error.errno, f"the built-in benchmark cannot be cached in {root} ({error}); set "
                                                f"MINITRANSFER_CACHE to a folder that can be written") from error
+
+
+def _builtin_bytes():
+    """About what the built-in set takes on disk: its images (the rest, HDF5 headers, meta.json, the mean image,
+    is some 3 % more)."""
+    parameters = BUILTIN_PARAMETERS
+    images = parameters["classes"] * (parameters["train_per_class"] + parameters["val_per_class"])
+    return images * parameters["size"] ** 2 * 3
 
 
 def _build_cached(root, path):

@@ -2,6 +2,7 @@
 the cached built-in copy."""
 
 import collections
+import errno
 import os
 import subprocess
 import sys
@@ -10,7 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset, splits, synthetic, wordnet
+from minitransfer import fileio
+from minitransfer.data import build, dataset, splits, synthetic, wordnet
 
 
 def motifs_of(label):
@@ -250,3 +252,23 @@ def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
         (folder / "train-00000.h5").write_bytes(b"half")
     path = synthetic.builtin_dataset(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name])
+
+
+@pytest.mark.parametrize("number", [errno.ENOSPC, errno.EDQUOT], ids=["disk-full", "quota"])
+def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_imports_advice(tmp_path, monkeypatch,
+                                                                                            number):
+    """The import's message said to choose another output folder and that finished shards were kept: the
+    cache's staging folder is deleted, and the folder is $MINITRANSFER_CACHE's."""
+    def full(path, *arguments):
+        raise OSError(number, os.strerror(number))
+
+    monkeypatch.setattr(build, "_write_shard", full)
+    monkeypatch.setattr(build.shutil, "disk_usage", lambda path: collections.namedtuple("usage", "free")(300 << 10))
+    with pytest.raises(fileio.StorageError) as raised:
+        synthetic.builtin_dataset(tmp_path / "cache")
+    assert str(raised.value) == (
+        f"the built-in benchmark cannot be cached in {tmp_path / 'cache'}: {os.strerror(number)}: it needs about 1.1 "
+        f"MiB, 300.0 KiB free; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room for "
+        f"it, and rerun")
+    assert raised.value.errno == number
+    assert list((tmp_path / "cache").iterdir()) == []
