@@ -5,16 +5,20 @@ zipfile, tarfile and every decompressor they use raise their own errors for the 
 ``OSError`` (gzip's CRC, bz2's stream), ``lzma.LZMAError``, ``EOFError`` (a stream cut short);
 a compression method zipfile lacks (deflate64, which Windows uses for large archives) is a
 ``NotImplementedError``. :func:`reading_archive` turns them into :class:`~.dataset.DatasetError`
-naming the archive and the member.
+naming the archive and the member and, for a download, saying to download it again
+(:func:`download_again`, as a zip cut short is told); a read the system refused (permission, a disk's
+I/O error) is no damage of the file's: it is said as such (exit 74).
 """
 
 import contextlib
 import lzma
+import os
 import tarfile
 import zipfile
 import zlib
 
 from . import dataset as ds
+from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
@@ -26,17 +30,37 @@ class UnreadableArchive(ds.DatasetError):
 
 
 @contextlib.contextmanager
-def reading_archive(origin):
+def reading_archive(origin, download=None, name=None, whole=None):
     """Inside, the errors of a damaged archive become a ``DatasetError`` and those of an unsupported
-    compression method an :class:`UnreadableArchive`, both naming ``origin`` ("images.zip:a.JPEG")."""
+    compression method an :class:`UnreadableArchive`, both naming ``origin`` ("images.zip:a.JPEG"); a
+    read the system refused, :func:`.schema.read_error`'s. ``download``: the archive's path, when it is
+    a download to get again if damaged, under ``name`` (by default its own) and of ``whole`` size as
+    the page offering it gives it (``"161 MB"``; None where not known)."""
     try:
         yield
     except NotImplementedError as error:
         raise UnreadableArchive(f"{origin}: {error}: unpack the archive with another tool (7z, unzip) and import "
                                 f"the folder it makes") from error
     except DAMAGED_ARCHIVE_ERRORS as error:
+        if isinstance(error, OSError) and error.errno is not None:  # gzip's and bz2's damage carry no errno
+            raise schema.read_error(origin, "archive", error) from error
         reason = " ".join(str(error).split()) or type(error).__name__  # one line: tarfile lists each method tried
-        raise ds.DatasetError(f"{origin}: damaged archive ({reason})") from error
+        again = ""
+        if download:
+            again = f": {download_again(name or os.path.basename(download), os.stat(download).st_size, whole)}"
+        raise ds.DatasetError(f"{origin}: damaged archive ({reason}){again}") from error
+
+
+def download_again(name, size, whole=None):
+    """What to do about a download cut short or damaged, of ``size`` bytes: download it again, as ``name``;
+    ``whole``: its full size, where known ("161 MB")."""
+    whole = f"; the whole download is {whole}" if whole else ""
+    return f"the download is incomplete or damaged ({size} bytes{whole}): download {name} again"
+
+
+def give_the_download(name, folder):
+    """What to do about a file given for the download ``name`` that is no such archive."""
+    return f"give the {name} download, or the {folder} folder it unpacks into"
 
 
 def check_zip_member(info, origin):

@@ -46,6 +46,8 @@ CIFAR100_MAN_MADE_SUPERCLASSES = (
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CIFAR10_VEHICLES = ("airplane", "automobile", "ship", "truck")
 IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
+COMPRESSED_TAR_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # what gzip, bz2 and xz files begin with
+TAR_MAGIC, TAR_MAGIC_AT = b"ustar", 257  # in a tar archive's first header (POSIX and GNU)
 
 
 class CifarLayout(NamedTuple):
@@ -59,6 +61,7 @@ class CifarLayout(NamedTuple):
     test: str  # the test batch: the dataset's val
     largest: str  # the size of its largest file, for the size limit's message
     download: str  # the name of its python version's archive
+    download_size: str  # that archive's size, as https://www.cs.toronto.edu/~kriz/cifar.html gives it
 
     @property
     def files(self):
@@ -67,9 +70,9 @@ class CifarLayout(NamedTuple):
 
 CIFAR10 = CifarLayout("CIFAR-10", "cifar10", "cifar-10-batches-py", "batches.meta",
                       tuple(f"data_batch_{number}" for number in range(1, 6)), "test_batch", "31 MB",
-                      "cifar-10-python.tar.gz")
+                      "cifar-10-python.tar.gz", "163 MB")
 CIFAR100 = CifarLayout("CIFAR-100", "cifar100", "cifar-100-python", "meta", ("train",), "test", "155 MB",
-                       "cifar-100-python.tar.gz")
+                       "cifar-100-python.tar.gz", "161 MB")
 LAYOUTS = (CIFAR10, CIFAR100)
 
 
@@ -155,9 +158,13 @@ def _archives_in(source):
 def _read_archive(source, layout):
     """({name: bytes} of ``layout``'s files, the names of every file in the archive), in one pass
     through the archive to the end of its compressed stream: gzip and bz2 check their CRC only
-    there, and damage in the data already read would pass unnoticed otherwise."""
+    there, and damage in the data already read would pass unnoticed otherwise. A damaged archive
+    is a download to get again; a file that is no tar archive (a web page saved in its place), one
+    to give instead."""
     files, present = {}, set()
-    with archives.reading_archive(source), tarfile.open(source) as archive:
+    download = {"download": source, "name": layout.download, "whole": layout.download_size}
+    _check_tar(source, layout)
+    with archives.reading_archive(source, **download), tarfile.open(source) as archive:
         for member in archive:
             if not member.isfile():
                 continue
@@ -165,11 +172,22 @@ def _read_archive(source, layout):
             present.add(name)
             if name in layout.files and name not in files:
                 _check_size(f"{source}:{member.name}", member.size, layout)
-                with archives.reading_archive(f"{source}:{member.name}"):
+                with archives.reading_archive(f"{source}:{member.name}", **download):
                     files[name] = archive.extractfile(member).read()
         while archive.fileobj.read(1 << 20):
             pass
     return files, present
+
+
+def _check_tar(source, layout):
+    """``DatasetError`` unless ``source`` is empty (a download cut short) or begins as a tar archive does,
+    compressed (gzip, bz2, xz) or not."""
+    with archives.reading_archive(source):
+        with open(source, "rb") as file:
+            head = file.read(TAR_MAGIC_AT + len(TAR_MAGIC))
+    if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
+        raise ds.DatasetError(f"{source}: not a tar archive: "
+                              f"{archives.give_the_download(layout.download, layout.folder)}")
 
 
 def _read_folder(source, layout):

@@ -207,7 +207,7 @@ def read_member(archive, name):
         raise ValueError(f"{name}: {info.file_size} bytes, more than the {MAX_MEMBER_BYTES} an archive member may hold")
     origin = f"{archive.filename}:{name}"
     archives.check_zip_member(info, origin)
-    with archives.reading_archive(origin):
+    with archives.reading_archive(origin, download=archive.filename):
         return archive.read(info)
 
 

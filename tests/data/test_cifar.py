@@ -1,7 +1,9 @@
 """CIFAR-100: layout and labels, and archives that must be refused without running code or
 allocating what they declare (issue 13, item 5)."""
 
+import errno
 import io
+import os
 import pickle
 import tarfile
 
@@ -236,3 +238,57 @@ def test_missing_members_are_bad_data_naming_them(tmp_path, missing):
     assert (f"cifar-100-python.tar.gz: no {', '.join(missing)} member (expected the CIFAR-100 python archive)"
             in result.output)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("damage,origin,reason", [
+    ("cut-short", "", "Compressed file ended before the end-of-stream marker was reached"),
+    ("crc", "", "CRC check failed"),
+    ("mid-stream", ":cifar-100-python/train", "Error -3 while decompressing data: invalid block type"),
+], ids=["cut-short", "crc", "mid-stream"])
+def test_a_damaged_archive_says_to_download_it_again_with_its_size(tmp_path, damage, origin, reason):
+    """It said "damaged archive (...)" and nothing of what to do; the whole size is cifar.html's."""
+    path = tmp_path / "cifar-100-python.tar.gz"
+    _cifar_archive(path, evil=np.random.default_rng(1).integers(0, 256, 300_000, dtype=np.uint8).tobytes())
+    raw = bytearray(path.read_bytes())
+    if damage == "cut-short":
+        raw = raw[:-3]
+    elif damage == "crc":
+        raw[-8] ^= 0x01
+    else:
+        raw[100_000:170_000] = b"\xff" * 70_000
+    path.write_bytes(bytes(raw))
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(path), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    line, = result.output.splitlines()
+    assert line.startswith(f"error: bad data: {path}{origin}: damaged archive ({reason}")
+    assert line.endswith(f"): the download is incomplete or damaged ({len(raw)} bytes; the whole download is 161 MB): "
+                         f"download cifar-100-python.tar.gz again")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command,download,folder", [("cifar100", "cifar-100-python.tar.gz", "cifar-100-python"),
+                                                     ("cifar10", "cifar-10-python.tar.gz", "cifar-10-batches-py")])
+def test_a_file_that_is_no_tar_archive_names_the_download_to_give(tmp_path, command, download, folder):
+    """A web page saved under the archive's name was "damaged archive (file could not be opened successfully:
+    - method gz: ...)", and would have been told to download again what it never was."""
+    path = tmp_path / download
+    path.write_text("<!DOCTYPE html><html><body>Moved</body></html>\n")
+    result = CliRunner().invoke(main, ["prepare", command, str(path), str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [f"error: bad data: {path}: not a tar archive: give the {download} download, "
+                                          f"or the {folder} folder it unpacks into"]
+
+
+def test_an_archive_the_disk_cannot_read_is_an_io_error_not_a_download_to_get_again(tmp_path, monkeypatch):
+    """A disk's I/O error reading the archive was bad data (65), "damaged archive ([Errno 5] ...)"."""
+    path = tmp_path / "cifar-100-python.tar.gz"
+    _cifar_archive(path)
+
+    def unreadable(*arguments, **options):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(tarfile, "open", unreadable)
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(path), str(tmp_path / "out")])
+    assert result.exit_code == 74, result.output
+    assert result.output.splitlines() == [f"error: I/O: {path}: the archive could not be read (Input/output error): "
+                                          f"a fault of the disk or file system; rerun once it is repaired"]

@@ -418,3 +418,18 @@ def test_another_kind_of_file_given_as_the_tiny_imagenet_zip_names_what_to_give(
     assert result.exit_code == 65, result.output
     assert result.output.endswith("(File is not a zip file): give the tiny-imagenet-200.zip download, or the folder "
                                   "it unpacks into\n")
+
+
+def test_a_zip_member_failing_its_crc_says_to_download_the_zip_again(tmp_path, image_bytes):
+    """A damaged member said "damaged archive (Bad CRC-32 ...)" and nothing of what to do."""
+    path = _zip(tmp_path / "tiny-imagenet-200.zip", [(f"tiny-imagenet-200/{name}", data)
+                                                     for name, data in _tiny_files(image_bytes).items()])
+    raw = path.read_bytes()
+    at = raw.index(b"n02084071\nn01440764\n")  # wnids.txt's data, stored as it is
+    path.write_bytes(raw[:at] + b"n02084071\nn01440765\n" + raw[at + 20:])
+    result = _prepare_tiny(path, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output.splitlines() == [
+        f"error: bad data: {path}:tiny-imagenet-200/wnids.txt: damaged archive (Bad CRC-32 for file "
+        f"'tiny-imagenet-200/wnids.txt'): the download is incomplete or damaged ({len(raw)} bytes): download "
+        f"tiny-imagenet-200.zip again"]

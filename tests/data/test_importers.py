@@ -486,7 +486,8 @@ def test_a_damaged_image_member_is_skipped_and_listed(tiny_zip, tmp_path):
     data = importers.import_tiny_imagenet(path, tmp_path / "out", size=8, workers=0)
     assert data.labels("train").tolist() == [0, 1, 1]
     assert data.meta["skipped"] == [{"file": f"{path}:{TRAIN_IMAGE}", "reason": (
-        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type)"),
+        f"DatasetError: {path}:{TRAIN_IMAGE}: damaged archive (Error -3 while decompressing data: invalid block type): "
+        f"the download is incomplete or damaged ({path.stat().st_size} bytes): download tiny.zip again"),
         "subset": "train", "class": "n01440764"}]
 
 
