@@ -66,6 +66,7 @@ parameters give the same bytes. :data:`GENERATOR_VERSION` is part of the built-i
 name, so a cache built by an earlier generator is never reused.
 """
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -74,11 +75,12 @@ import shutil
 
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, rundir
 
 from . import build
 from . import dataset as ds
 from . import importers
+from . import integrity
 from . import wordnet
 
 GENERATOR_VERSION = 5
@@ -256,23 +258,33 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
-    by the next build). A cached copy that fails its checks (a disk error, an edit, a file deleted)
-    is built again: it is only a cache, and no prepare command of the user's could rebuild it. A
-    cache that cannot be written is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE, which moves it
-    (on a full disk, with the space the set needs and the space free)."""
+    by the next build, or by a use an hour later). A cached copy that fails its checks (a disk error,
+    an edit, a file deleted) is built again: it is only a cache, and no prepare command of the user's
+    could rebuild it. A cache that cannot be written (a link to a drive not mounted, a read-only file
+    system holding a damaged copy) is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE,
+    which moves it (on a full disk, with the space the set needs and the space free)."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
         try:
             ds.open_dataset(path).check_checksums()
-            return path
         except ds.DatasetError:
             _remove_damaged(path)
+        else:  # no build follows to remove a killed one's staging folder; idle: not another node's, being built
+            with contextlib.suppress(OSError):
+                fileio.remove_stale_temporaries(root, folders=True, idle_s=integrity.STALE_S)
+            return path
     elif os.path.lexists(path):  # no build leaves it without meta.json (it renames a whole one): a file deleted
         _remove_damaged(path)
     try:
         return _build_cached(root, path)
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
+        dead = rundir.link_leading_nowhere(root)
+        if dead is not None:  # mkdir's "File exists" of a link to a drive not mounted
+            raise fileio.StorageError(error.errno, (
+                f"the built-in benchmark cannot be cached in {root}: {dead[0]} is a symbolic link that leads nowhere "
+                f"({dead[1]}): make it lead somewhere (mount its drive, create what it names), or set "
+                f"MINITRANSFER_CACHE to another folder")) from error
         if error.errno in (errno.ENOSPC, errno.EDQUOT):  # not the import's advice: the cache keeps no shard
             raise fileio.StorageError(error.errno, (
                 f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: it needs "
@@ -310,10 +322,19 @@ def _build_cached(root, path):
 
 
 def _remove_damaged(path):
-    """Move the damaged cache ``path`` aside, then delete it (a process reading it keeps its open files)."""
+    """Move the damaged cache ``path`` aside, then delete it (a process reading it keeps its open files;
+    a symbolic link in its place goes, not what it leads to). A ``fileio.StorageError`` where it cannot
+    be moved (a read-only file system)."""
     aside = path.with_name(f".{path.name}.damaged.tmp-{os.getpid()}")
     try:
         os.rename(path, aside)
     except FileNotFoundError:  # another process moved it first
         return
-    shutil.rmtree(aside, ignore_errors=True)
+    except OSError as error:
+        raise fileio.StorageError(error.errno, f"the cached built-in benchmark {path} is damaged and cannot be "
+                                               f"replaced ({error.strerror}): set MINITRANSFER_CACHE to a folder "
+                                               f"that can be written, where it is built again") from error
+    if aside.is_symlink():
+        aside.unlink()
+    else:
+        shutil.rmtree(aside, ignore_errors=True)

@@ -2,6 +2,7 @@
 as a newcomer's machine may have them (a cache missing a file, no home folder, an output folder
 that is a dataset)."""
 
+import errno
 import os
 import pwd
 import shutil
@@ -94,3 +95,48 @@ def test_a_demo_into_a_dataset_folder_is_refused_before_anything_is_written(tiny
 def test_a_folder_with_some_other_meta_json_is_no_dataset(tiny_data, tmp_path):
     (tmp_path / datasets.META_FILE).write_text("{}")
     grid_check.check_place(tmp_path / "demo", {"data": str(tiny_data)})
+
+
+def test_a_cache_folder_that_is_a_link_to_nowhere_is_named_as_such(tmp_path, monkeypatch):
+    """A cache linked to a drive not mounted said "[Errno 17] File exists" of the link."""
+    (tmp_path / "cache").symlink_to(tmp_path / "unmounted" / "cache")
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 74, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: the built-in benchmark cannot be cached in {tmp_path / 'cache'}: {tmp_path / 'cache'} is a symbolic "
+        f"link that leads nowhere ({tmp_path / 'unmounted' / 'cache'} does not exist): make it lead somewhere (mount "
+        f"its drive, create what it names), or set MINITRANSFER_CACHE to another folder")
+    assert not (tmp_path / "unmounted").exists() and not (tmp_path / "demo").exists()
+
+
+def test_a_link_to_nowhere_in_place_of_the_cached_benchmark_is_replaced_leaving_nothing_aside(tmp_path):
+    """The link, moved aside, was never removed (rmtree refuses a link, and the next builds pass it by)."""
+    path = tmp_path / f"synthetic-{synthetic.builtin_tag()}"
+    path.symlink_to(tmp_path / "gone")
+    assert synthetic.builtin_dataset(tmp_path) == path
+    datasets.open_dataset(path).verify()
+    assert sorted(os.listdir(tmp_path)) == [path.name]
+
+
+def test_a_damaged_cache_that_cannot_be_replaced_names_it_and_the_variable(cached, tmp_path, monkeypatch):
+    """On a read-only file system the damaged copy could not be moved aside: "[Errno 30] Read-only file
+    system: '.../synthetic-...' -> '.../.synthetic-....damaged.tmp-...'", with no word of what to do."""
+    root = tmp_path / "cache"
+    shutil.copytree(cached, root)
+    path = root / f"synthetic-{synthetic.builtin_tag()}"
+    shard = path / "train-00000.h5"
+    raw = bytearray(shard.read_bytes())
+    raw[5000] ^= 0x01
+    shard.write_bytes(bytes(raw))
+
+    def read_only(source, target):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(source), None, str(target))
+
+    monkeypatch.setattr(os, "rename", read_only)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(root))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert result.exit_code == 74, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: the cached built-in benchmark {path} is damaged and cannot be replaced (Read-only file system): set "
+        f"MINITRANSFER_CACHE to a folder that can be written, where it is built again")

@@ -272,3 +272,18 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
         f"it, and rerun")
     assert raised.value.errno == number
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_killed_builds_staging_folder_beside_an_intact_cache_goes_once_idle(tmp_path):
+    """The build killed while another finished left its folder for good: only a build removed it, and the
+    intact cache needed none. One modified within the hour may be another machine's build (a shared disk)."""
+    path = synthetic.builtin_dataset(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    old, recent = (tmp_path / f".{path.name}-{age}.tmp-{int(dead.stdout)}" for age in ("old", "recent"))
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "train-00000.h5").write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    assert synthetic.builtin_dataset(tmp_path) == path
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, recent.name])
