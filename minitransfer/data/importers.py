@@ -15,7 +15,7 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import inputs, wordnet
+from . import archives, inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .folder import (TWO_OR_MORE, CopiesAcrossClasses, check_two_classes, dangling_links, examine,
@@ -538,9 +538,9 @@ def _why_not_a_zip(path):
     except OSError:
         return ""
     if head == ZIP_SIGNATURE or not size:
-        return (f": the download is incomplete or damaged ({size} bytes): download tiny-imagenet-200.zip again "
-                f"(an unpacked tiny-imagenet-200 folder may be given instead)")
-    return ": give the tiny-imagenet-200.zip download, or the folder it unpacks into"
+        return (f": {archives.download_again('tiny-imagenet-200.zip', size)} (an unpacked tiny-imagenet-200 folder "
+                f"may be given instead)")
+    return f": {archives.give_the_download('tiny-imagenet-200.zip', 'tiny-imagenet-200')}"
 
 
 def _is_link(info):

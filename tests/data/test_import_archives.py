@@ -416,8 +416,8 @@ def test_another_kind_of_file_given_as_the_tiny_imagenet_zip_names_what_to_give(
         tar.addfile(tarfile.TarInfo("tiny-imagenet-200/wnids.txt"), io.BytesIO(b""))
     result = _prepare_tiny(archive, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert result.output.endswith("(File is not a zip file): give the tiny-imagenet-200.zip download, or the folder "
-                                  "it unpacks into\n")
+    assert result.output.endswith("(File is not a zip file): give the tiny-imagenet-200.zip download, or the "
+                                  "tiny-imagenet-200 folder it unpacks into\n")
 
 
 def test_a_zip_member_failing_its_crc_says_to_download_the_zip_again(tmp_path, image_bytes):
