@@ -66,33 +66,6 @@ def recorded_out(run_dir):
         return None
 
 
-def link_leading_nowhere(path, file=False):
-    """The symbolic link on ``path`` to write (itself, or a folder on its way) that leads nowhere, and
-    why ("a loop of links", "X does not exist"); None where there is none. With ``file``, ``path`` is a
-    file to write: a link to one not written yet, in a folder that is there, leads to where it is
-    written (``baseA.h5 -> /scratch/me/baseA.h5``); the folder missing (a drive not mounted) is why
-    it leads nowhere."""
-    path = pathlib.PurePath(path)
-    for link in reversed((path, *path.parents)):
-        if os.path.islink(link) and not os.path.exists(link):
-            why = dead_end(link)
-            if file and link == path and why != LINK_LOOP:
-                folder = pathlib.Path(os.path.realpath(link)).parent
-                if folder.is_dir():
-                    continue
-                why = f"{folder}, the folder of {os.readlink(link)}, does not exist"
-            return link, why
-    return None
-
-
-LINK_LOOP = "a loop of links"
-
-
-def dead_end(link):
-    """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
-    return LINK_LOOP if fileio.loops(link) else f"{os.readlink(link)} does not exist"
-
-
 RUN_FILES = ("config.json", "metrics.jsonl", "eval.csv", "checkpoint.h5", "result.json")
 
 

@@ -39,8 +39,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import (Progress, RunFiles, RunLock, StopRequests, link_leading_nowhere, mean_best_words,
-                                weights_record)
+from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, mean_best_words, weights_record
 from minitransfer.step import TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
@@ -135,11 +134,11 @@ def _through_link(config):
     the file it leads to, as any other path of a run is followed: the run's folder is the one beside
     that file, whose run it continues, and the weights are written there, leaving the link in place
     (a run folder was made beside the link, and the weights replaced the link). A link on its way that
-    leads nowhere (:func:`minitransfer.rundir.link_leading_nowhere`: a drive not mounted) is refused, as
+    leads nowhere (:func:`minitransfer.fileio.link_leading_nowhere`: a drive not mounted) is refused, as
     the command line refuses it: the folders it names were created beneath the drive's mount point."""
     if not isinstance(config.out, (str, os.PathLike)):
         return config
-    dead = link_leading_nowhere(config.out, file=True)
+    dead = fileio.link_leading_nowhere(config.out, file=True)
     if dead is not None:
         link, why = dead
         named = f"`out` {link}" if link == pathlib.PurePath(config.out) else f"`out` {config.out}: {link}"

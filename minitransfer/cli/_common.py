@@ -403,7 +403,7 @@ def refuse_unwritable_path(path_type, value, param, ctx):
     refused with a bare "File exists" after the command's work, or created in place of what the link
     names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
     A file's link to a file not written yet, in a folder that is there, is followed, as the library
-    follows it (:func:`minitransfer.rundir.link_leading_nowhere`).
+    follows it (:func:`minitransfer.fileio.link_leading_nowhere`).
     So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
     a folder named ``~`` was made here, where the home folder was meant."""
     home = value.split(os.sep)[0]
@@ -411,7 +411,7 @@ def refuse_unwritable_path(path_type, value, param, ctx):
         path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
                        f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
                        f"{os.path.expanduser(value)}", param, ctx)
-    dead = rundir.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
+    dead = fileio.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
     if dead is not None:
         path_type.fail(f"{dead[0]} is a symbolic link that leads nowhere ({dead[1]}): give another path, or make "
                        f"the link lead somewhere (mount its drive, create what it names)", param, ctx)
@@ -430,7 +430,7 @@ class NetworkPath(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
-            self.fail(f"{value} is a symbolic link that leads nowhere ({rundir.dead_end(value)}): give the network's "
+            self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
                       f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():

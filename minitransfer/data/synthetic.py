@@ -75,7 +75,7 @@ import shutil
 
 import numpy as np
 
-from minitransfer import fileio, rundir
+from minitransfer import fileio
 
 from . import build
 from . import dataset as ds
@@ -279,7 +279,7 @@ def builtin_dataset(root=None):
     try:
         return _build_cached(root, path)
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
-        dead = rundir.link_leading_nowhere(root)
+        dead = fileio.link_leading_nowhere(root)
         if dead is not None:  # mkdir's "File exists" of a link to a drive not mounted
             raise fileio.StorageError(error.errno, (
                 f"the built-in benchmark cannot be cached in {root}: {dead[0]} is a symbolic link that leads nowhere "
