@@ -1,5 +1,6 @@
 """Every example a user reads runs as written: each command's ``--help`` examples and the README's
-``minitransfer`` lines, in one folder, in the order they are shown (issue 14).
+``minitransfer`` lines, in one folder, in the order they are shown (issue 14); the files the README
+names are those the repository and ``train`` have, and its prose fits 100 columns.
 
 An example that needs what a user brings is marked at its end and only its options are checked:
 ``# your data`` (their images, ImageNet, a cluster), ``# takes minutes`` (a whole grid or the demo,
@@ -18,7 +19,8 @@ from click.testing import CliRunner
 from minitransfer.cli import main
 
 NOT_RUN = ("# your data", "# takes minutes", "# after ")
-README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 ORDER = ("prepare", "splits", "train", "eval", "info", "experiment", "report", "demo")
 
 
@@ -42,10 +44,15 @@ def _help_examples():
         yield path, _examples(text)
 
 
+def _readme_blocks():
+    """The README's code blocks, and its text outside them."""
+    parts = re.split(r"^```[^\n]*\n", README.read_text(), flags=re.M)
+    return parts[1::2], "".join(parts[::2])
+
+
 def _readme_examples():
     """The ``minitransfer`` lines of the README's code blocks."""
-    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", README.read_text(), flags=re.S | re.M)
-    return [line for block in blocks for line in _examples(block)]
+    return [line for block in _readme_blocks()[0] for line in _examples(block)]
 
 
 def _command(words):
@@ -91,6 +98,38 @@ def test_the_readmes_examples_run_or_are_marked(tmp_path, monkeypatch):
     assert examples
     for line in examples:
         _run_or_check(line)
+    # "`train` writes the weights file and, beside it, a run directory `<stem>.run` (`config.json`, ..."
+    listed = re.search(r"a run directory `<stem>\.run` \((.*?) with final", README.read_text(), flags=re.S)
+    assert listed, "the README no longer lists the files of a run directory"
+    written = sorted(path.name for path in (tmp_path / "baseA.run").iterdir())
+    assert sorted(re.findall(r"`([^`]+)`", listed[1])) == written
+
+
+def test_the_readmes_layout_names_every_module_and_only_what_is_there():
+    """The Layout block left out five modules (cpus.py, host_memory.py, launcher.py, stopping.py,
+    treatments.py): a newcomer looking for where the signals are handled did not find it there."""
+    layout = next(block for block in _readme_blocks()[0] if block.startswith("kernels/"))
+    entries = [line.split()[0] for line in layout.splitlines() if line[:1].strip()]  # kernels/, minitransfer/ ...
+    assert [entry for entry in entries if not (ROOT / entry).exists()] == []
+    named = set(re.findall(r"(?<![\w*])(\w+\.(?:py|cuh?))\b", layout))
+    there = {path.name for path in ROOT.glob("**/*")
+             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(ROOT).parts)}
+    assert named - there == set(), "the layout names files the repository lacks"
+    modules = {path.name for path in (ROOT / "minitransfer").glob("*.py") if not path.name.startswith("__")}
+    assert modules - named == set(), "modules the layout does not name"
+    packages = {path.name + "/" for path in (ROOT / "minitransfer").iterdir() if (path / "__init__.py").is_file()}
+    assert packages - set(re.findall(r"\b\w+/", layout)) == set(), "packages the layout does not name"
+
+
+def test_the_readmes_links_lead_to_files_and_its_prose_fits_100_columns():
+    blocks, prose = _readme_blocks()
+    links = re.findall(r"\]\(([^)#]+)\)", prose)
+    assert links and [link for link in links if not (ROOT / link).exists()] == []
+    commands = [line.split()[1] for block in blocks for line in block.splitlines()
+                if re.match(r"(\.venv/bin/python|bash) benchmarks/", line)]
+    assert commands and [path for path in commands if not (ROOT / path).is_file()] == []
+    wide = [line for line in prose.splitlines() if len(line) > 100 and not line.startswith("![")]  # a figure's link
+    assert wide == []
 
 
 def test_an_unmarked_failing_example_or_an_unknown_option_is_caught(tmp_path, monkeypatch):
