@@ -9,7 +9,12 @@ the warnings it writes there are told on the grid's output too, each text once (
 On a CPU slot with the default train command the runs are forked from a preloaded launcher
 (:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the
 same ``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops
-with an ``OSError`` naming it; rerunning it waits for the runs still going and continues.
+with an ``OSError`` naming it, and its run stops with a checkpoint; rerunning the grid continues.
+A grid killed with SIGKILL (``kill -9``, a crash, a notebook's kernel restarted) does not leave its
+runs training on unwatched (on the cores or GPUs its rerun hands out again): the kernel sends each
+run it started SIGTERM (Linux; :func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C
+does, with a checkpoint its rerun resumes. A train command that starts the training in a process
+of its own (a wrapper script) passes that on only if it stops its child on SIGTERM.
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): they check the folder and write the plan one
@@ -37,6 +42,7 @@ an I/O or bad-data exit code every failed run shares (:attr:`GridOutcome.exit_co
 import contextlib
 import dataclasses
 import errno
+import functools
 import os
 import shlex
 import signal
@@ -304,7 +310,8 @@ class _Scheduler:
                     # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
                     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
                                                env=self._environment(device), stdin=subprocess.DEVNULL,
-                                               start_new_session=True)
+                                               start_new_session=True, preexec_fn=functools.partial(
+                                                   launcher.ends_with, os.getpid(), signal.SIGTERM))
             self.running[slot] = (run, process, time.monotonic())
         if stop:
             raise KeyboardInterrupt
