@@ -356,7 +356,8 @@ def few_evaluations(runs, out, options, resolve):
                   if max_iter >= BEST_EVALUATIONS else
                   f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
                   f"more")
-        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) train{'' if len(names) > 1 else 's'} "
+        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) "
+                     f"train{'' if len(names) > 1 else 's'} "
                      f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
                      f"evaluation{'s' if count > 1 else ''}, fewer than the "
                      f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
