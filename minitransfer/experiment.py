@@ -356,13 +356,18 @@ def few_evaluations(runs, out, options, resolve):
                   if max_iter >= BEST_EVALUATIONS else
                   f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
                   f"more")
-        listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({listed}) train{'' if len(names) > 1 else 's'} "
+        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) "
+                     f"train{'' if len(names) > 1 else 's'} "
                      f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
                      f"evaluation{'s' if count > 1 else ''}, fewer than the "
                      f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
                      f"{'all of them' if count > 1 else 'the one'}; {enough}")
     return found
+
+
+def some_names(names, shown=3):
+    """The run ``names``, or the first ``shown`` of them and how many more: "a, b, c and 5 more"."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 # The fields of a base that name it rather than set how it trains (its seed, file and half)

@@ -6,7 +6,9 @@ iteration (0.50-0.63 s per run measured on the 2-core reference machine, 88 runs
 :class:`Launcher` is one Python process per scheduler slot that imports all of that once and then
 forks one child per run: the child is ``minitransfer train ARGS`` as a fresh process would run it
 (its own session, stdin from /dev/null, stdout and stderr appended to the run's log, Python's
-default signal handlers, the command's exit status), started in milliseconds.
+default signal handlers, the command's exit status), started in milliseconds. As a run the
+scheduler starts itself, it is stopped (SIGTERM: a checkpoint, exit 75) when the scheduler dies: the
+launcher dies with the scheduler (:func:`ends_with`), and the run with the launcher.
 
 Protocol, one JSON line each way per run: the scheduler writes ``{"argv": [...], "log": path}``;
 the launcher forks, answers ``{"pid": pid}``, waits for that child and answers ``{"exit": code}``
@@ -18,6 +20,7 @@ scheduler runs a train command other than this package's own.
 """
 
 import atexit
+import functools
 import json
 import os
 import select
@@ -26,6 +29,8 @@ import subprocess
 import sys
 import time
 import traceback
+
+from minitransfer.data.decoder_pool import die_with_parent
 
 # Imported by the launcher before it forks: everything `minitransfer train` imports.
 PRELOAD = "minitransfer.cli"
@@ -42,7 +47,8 @@ class Launcher:
 
     def __init__(self, env):
         self.process = subprocess.Popen([sys.executable, "-m", "minitransfer.launcher"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env, start_new_session=True)
+                                        stdout=subprocess.PIPE, env=env, start_new_session=True,
+                                        preexec_fn=functools.partial(ends_with, os.getpid(), signal.SIGKILL))
         self.replies = self.process.stdout.fileno()
         self.unread = b""  # read from the pipe, not yet taken: the start of the next lines
 
@@ -129,18 +135,19 @@ def _serve():
     __import__(PRELOAD)
     try:
         _answer(requests, replies)
-    except BrokenPipeError:  # the scheduler is gone: its runs go on, as they would without it
+    except BrokenPipeError:  # the scheduler is gone (where this process does not end with it: not Linux)
         pass
 
 
 def _answer(requests, replies):
+    launcher = os.getpid()
     for line in requests:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             requests.close()
             os.close(replies)
-            _child(request["argv"], request["log"])
+            _child(request["argv"], request["log"], launcher)
         _reply(replies, {"pid": pid})
         _reply(replies, {"exit": _exit_code(os.waitpid(pid, 0)[1])})
 
@@ -157,8 +164,9 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
-def _child(argv, log_path):
-    """Become ``minitransfer ARGV`` as a fresh process would run it; never returns."""
+def _child(argv, log_path, launcher):
+    """Become ``minitransfer ARGV`` as a fresh process would run it, stopped as Ctrl-C stops it when
+    its ``launcher`` (PID) ends; never returns."""
     code = 1
     try:
         os.setsid()
@@ -171,6 +179,7 @@ def _child(argv, log_path):
         os.close(log)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        ends_with(launcher, signal.SIGTERM)
         from minitransfer.cli import main
 
         main(args=argv, prog_name="minitransfer")
@@ -201,6 +210,18 @@ def _status_of(code):
         return code & 0xFF
     print(code, file=sys.stderr)
     return 1
+
+
+def ends_with(parent, signum):
+    """In a child of process ``parent`` (its PID), before it runs anything: have the kernel send it
+    ``signum`` when ``parent`` ends (Linux; the parent being, to the kernel, the thread that forked
+    this process); where ``parent`` has ended already, end now (nothing has started). Why: a grid
+    killed with SIGKILL (``kill -9``, a crash) or a notebook's kernel restarted left its trainings
+    training on unwatched, on the cores or GPU its rerun's runs were given, which that rerun waited
+    for; told SIGTERM, each writes its checkpoint and exits 75, and the rerun resumes it."""
+    die_with_parent(signum)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def wait_any(processes, timeout):

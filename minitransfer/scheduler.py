@@ -9,7 +9,12 @@ the warnings it writes there are told on the grid's output too, each text once (
 On a CPU slot with the default train command the runs are forked from a preloaded launcher
 (:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the
 same ``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops
-with an ``OSError`` naming it; rerunning it waits for the runs still going and continues.
+with an ``OSError`` naming it, and its run stops with a checkpoint; rerunning the grid continues.
+A grid killed with SIGKILL (``kill -9``, a crash, a notebook's kernel restarted) does not leave its
+runs training on unwatched (on the cores or GPUs its rerun hands out again): the kernel sends each
+run it started SIGTERM (Linux; :func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C
+does, with a checkpoint its rerun resumes. A train command that starts the training in a process
+of its own (a wrapper script) passes that on only if it stops its child on SIGTERM.
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): they check the folder and write the plan one
@@ -28,12 +33,16 @@ memory available together (:func:`minitransfer.grid_check.check_memory`; each ``
 only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
 
 Each run that ends is logged with how many runs are left and, from the runs this process has
-trained, about how long they take and when the grid ends (:class:`_TimeLeft`).
+trained, about how long they take and when the grid ends (:class:`_TimeLeft`). Each run that fails
+is logged as it ends (its exit code, its log); the outcome keeps how each ended, so that the grid's
+end says why once per cause (:meth:`GridOutcome.causes`: a full disk, bad data, ...) and passes on
+an I/O or bad-data exit code every failed run shares (:attr:`GridOutcome.exit_code`).
 """
 
 import contextlib
 import dataclasses
 import errno
+import functools
 import os
 import shlex
 import signal
@@ -45,10 +54,29 @@ from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
-                                     gpu_name, is_finished, run_dir, run_fields, train_arguments, write_plan)
+                                     gpu_name, is_finished, run_dir, run_fields, some_names, train_arguments,
+                                     write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 STOP_RESEND_SECONDS = 1.0
+
+
+# What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
+EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
+# The failures the grid's own exit code passes on where every failed run ended with the same one: a
+# script or a person then knows what to fix for the whole grid (74: free space and rerun).
+PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """How a failed run ended: ``code``, its train's exit code (negative: the signal that killed it);
+    ``log``, its train.log (None: not known); ``deleted``, whether its run folder was deleted while it
+    trained, and the log with it."""
+
+    code: int = EXIT_FAILED
+    log: object = None
+    deleted: bool = False
 
 
 @dataclasses.dataclass
@@ -56,9 +84,9 @@ class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
     process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM / SIGHUP or a run
     exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
-    checkpoints, ``not_started`` those it had not yet started; ``killed``: the failed runs a signal
-    ended (SIGKILL from the kernel's out-of-memory killer or a person), which left no message of
-    their own."""
+    checkpoints, ``not_started`` those it had not yet started; ``failures``: how each failed run
+    ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
+    :meth:`causes` groups and :attr:`exit_code` passes on."""
 
     finished: list
     skipped: list
@@ -68,7 +96,7 @@ class GridOutcome:
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
-    killed: list = dataclasses.field(default_factory=list)
+    failures: dict = dataclasses.field(default_factory=dict)
 
     def summary(self):
         """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
@@ -79,11 +107,66 @@ class GridOutcome:
             counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
         return ", ".join(counts)
 
+    def failure(self, name):
+        """How failed run ``name`` ended (:class:`Failure`)."""
+        return self.failures.get(name, Failure())
+
+    @property
+    def killed(self):
+        """The failed runs a signal ended (SIGKILL from the kernel's out-of-memory killer or a
+        person), which left no message of their own."""
+        return [name for name in self.failed if self.failure(name).code < 0]
+
+    def causes(self):
+        """The failed runs grouped by cause, one line each (none without failures): the runs, what their
+        exit code means, where to read more and what to do, said once for all of them ("...: an I/O
+        error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
+        whose folder was deleted while they trained (their log with it) are a cause of their own."""
+        groups = {}
+        for name in sorted(self.failed):  # random0/baseA beside random0/baseB, whichever ended first
+            failure = self.failure(name)
+            key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
+            groups.setdefault(key, []).append(name)
+        return [_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
+
     @property
     def exit_code(self):
+        """75 interrupted; 0 every run finished; the failed runs' exit code where they all ended with the
+        same one of :data:`PASSED_ON` (74 I/O, 65 bad data); else 1."""
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return 1 if self.failed or self.blocked else 0
+        if not (self.failed or self.blocked):
+            return 0
+        codes = {self.failure(name).code for name in self.failed}
+        return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
+
+
+def _cause(key, names, failures):
+    """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
+    exit code, "killed" or "deleted"), and what to do."""
+    several = len(names) > 1
+    their, them = ("their", "them") if several else ("its", "it")
+    logs = [failure.log for failure in failures if failure.log is not None]
+    read = f"{their} {LOG_FILE}{f' (e.g. {logs[0]})' if logs else ''}"
+    rerun = "rerun the same command"
+    if key == "deleted":
+        why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
+               f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
+    elif key == "killed":
+        signals = ", ".join(dict.fromkeys(_how_it_ended(failure.code)[len("killed by "):] for failure in failures))
+        why = (f"killed by {signals}, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
+               f"killed {them}); {rerun} to train {them} again")
+    elif key == EXIT_IO:
+        why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
+               f"free space or fix the permissions, then {rerun}")
+    elif key == EXIT_BAD_DATA:
+        why = (f"bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which {read} "
+               f"names; fix or replace it, then {rerun}")
+    elif key == EXIT_BUSY:
+        why = f"refused by train (exit 2: an option, or a file in the way), which {read} names; fix that, then {rerun}"
+    else:
+        why = f"failed (exit {key}): {read} says why; fix that, then {rerun}"
+    return f"{some_names(names)}: {why}"
 
 
 def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None):
@@ -227,7 +310,8 @@ class _Scheduler:
                     # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
                     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
                                                env=self._environment(device), stdin=subprocess.DEVNULL,
-                                               start_new_session=True)
+                                               start_new_session=True, preexec_fn=functools.partial(
+                                                   launcher.ends_with, os.getpid(), signal.SIGTERM))
             self.running[slot] = (run, process, time.monotonic())
         if stop:
             raise KeyboardInterrupt
@@ -291,10 +375,10 @@ class _Scheduler:
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
             else:
+                folder = run_dir(self.out, run)
+                failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
-                if code < 0:
-                    self.outcome.killed.append(run.name)
-                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {_where_its_output_is(self.out, run)}")
+                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {_where_its_output_is(failure)}")
         return ended
 
     def _runs_left(self):
@@ -505,14 +589,14 @@ def _accuracy_note(out, run):
     return f": {counted} {value:.4f}"
 
 
-def _where_its_output_is(out, run):
-    """Where to read why ``run`` failed: its train.log; or, its run folder deleted while it trained
-    (the log with it), that there is nothing to read and that a rerun trains it from the start."""
-    folder = run_dir(out, run)
-    if folder.exists():
-        return f"see {folder / LOG_FILE}"
-    return (f"{folder} was deleted while it trained, and its output ({LOG_FILE}) with it; rerun the grid to train it "
-            f"from the start")
+def _where_its_output_is(failure):
+    """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
+    while it trained (the log with it), that there is nothing to read and that a rerun trains it from
+    the start."""
+    if not failure.deleted:
+        return f"see {failure.log}"
+    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; rerun the grid "
+            f"to train it from the start")
 
 
 def _how_it_ended(code):

@@ -88,10 +88,10 @@ def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_trace
 
     monkeypatch.setattr(minitransfer.cli, "main", stopped_at_once)
     monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))  # as in the launcher: not pytest's capture
-    log = tmp_path / "log"
+    log, parent = tmp_path / "log", os.getpid()
     pid = os.fork()
     if pid == 0:
-        launcher._child(["train"], str(log))  # never returns: os._exit
+        launcher._child(["train"], str(log), parent)  # never returns: os._exit
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 75
     assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"

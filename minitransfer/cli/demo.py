@@ -36,7 +36,13 @@ def demo(out, seed, device, precision):
     (--device cuda) a larger plan: five networks per point, every n, several processes per GPU
     (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures 2-3, learning
     curves) into OUT/report and prints the findings with their uncertainty. Rerunning skips the
-    finished networks.
+    finished networks. Networks that failed are told once per cause at the end (exit code, the log
+    to read, what to do).
+
+    Exit code 75: interrupted, rerun to go on; 74: every network that failed met an I/O error (a
+    full disk, a file that cannot be written or read: free space or fix the permissions, then
+    rerun), or the benchmark cannot be cached; 65: every network that failed met bad data; 2:
+    usage (e.g. OUT holds another seed's demo); 1: other failed networks (or of several causes).
 
     \b
     Examples:
@@ -73,10 +79,10 @@ def _trained(networks, outcome, seconds):
 
 
 def _unfinished(outcome, data_intact=True):
-    """Why the demo stopped short, and what to do: an interruption, networks killed by a signal and a
-    built-in benchmark deleted or damaged meanwhile (``data_intact`` false) are rerun as they are;
-    other failed networks (their train.log named above, in the FAILED lines) fail again until their
-    cause is fixed."""
+    """Why the demo stopped short, and what to do: an interruption and a built-in benchmark deleted
+    or damaged meanwhile (``data_intact`` false) are rerun as they are; failed networks are told
+    once per cause (:meth:`minitransfer.scheduler.GridOutcome.causes`: 88 networks on a full disk
+    are one line, not 88 pointers to their logs)."""
     rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:
         return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
@@ -86,9 +92,7 @@ def _unfinished(outcome, data_intact=True):
     if not data_intact:
         return (f"the demo did not finish: {stopped}: the built-in benchmark was deleted or damaged while it ran; "
                 f"{rerun}: it builds the benchmark again")
-    if outcome.killed and len(outcome.killed) == failed:
-        return (f"the demo did not finish: {stopped}, killed by a signal (the FAILED lines above name it; SIGKILL: the "
-                f"machine ran out of memory, or someone killed it); "
-                f"rerun the same command to train {'them' if failed != 1 else 'it'} again (finished networks are kept)")
-    return (f"the demo did not finish: {stopped}; the train.log (in the FAILED lines above) says why: fix that, "
-            f"then {rerun}")
+    if not failed:  # their parents did not finish here: trained elsewhere, stopped unfinished
+        return f"the demo did not finish: {stopped}; {rerun}"
+    return "\n".join([f"the demo did not finish: {stopped} (finished networks are kept):",
+                      *(f"  {cause}" for cause in outcome.causes())])

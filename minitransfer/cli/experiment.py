@@ -111,9 +111,12 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
     experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
     shared disk): they plan one after the other and share out the runs, each trained once; one
-    started with other training options while another works there is refused the same way. Exit code
-    75: interrupted, rerun to go on; 1: some run failed, or the runs trained at once (--gpus) would
-    together need more memory than is available.
+    started with other training options while another works there is refused the same way. At its
+    end the grid says why its runs failed, once per cause (exit code, the log to read, what to do).
+    Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a full
+    disk, a file that cannot be written or read: free space or fix the permissions, then rerun); 65:
+    every run that failed met bad data; 1: other failed runs (or of several causes), or the runs
+    trained at once (--gpus) would together need more memory than is available.
 
     \b
     Examples:
@@ -194,7 +197,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         echo(f"would run on {where}")
         return
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
-    summary = f"{outcome.summary()}; results in {out} (minitransfer report {out})"
+    causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
+        if outcome.failed else []
+    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report {out})"])
     try:
         echo(summary)
     except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal

@@ -191,13 +191,13 @@ def close_queue(channel):
                           if queue._thread is not None and queue._thread.is_alive()]
 
 
-def die_with_parent():
-    """In a worker process: have the kernel kill it (SIGKILL) when the process that started it
-    ends, also in the middle of a task (a decode that never ends, a read that waits), which
-    :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
+def die_with_parent(signum=signal.SIGKILL):
+    """In a worker process: have the kernel kill it (SIGKILL; or send it ``signum``) when the process
+    that started it ends, also in the middle of a task (a decode that never ends, a read that waits),
+    which :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
     kernel, the thread that started the worker: a pool must not outlive that thread (none here does)."""
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signum)
 
 
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):

@@ -93,8 +93,8 @@ def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
 
 @pytest.mark.parametrize("outcome, says", [
     (GridOutcome([], [], ["random0/baseA"], ["random0/A2B", "random0/A2B+"]),
-     "the demo did not finish: 1 network failed and 2 that need it were not run; the train.log (in the FAILED "
-     "lines above) says why: fix that, then rerun"),
+     "the demo did not finish: 1 network failed and 2 that need it were not run (finished networks are kept):\n"
+     "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command"),
     (GridOutcome([], [], [], [], interrupted=True), "the demo was interrupted; rerun the same command to go on"),
 ], ids=["failed", "interrupted"])
 def test_a_demo_that_stops_short_says_whether_a_plain_rerun_will_do(tiny_data, tmp_path, monkeypatch, outcome, says):

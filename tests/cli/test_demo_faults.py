@@ -134,14 +134,21 @@ def test_a_network_killed_by_a_signal_is_counted_as_killed(tmp_path):
     assert sorted(outcome.failed) == bases and sorted(outcome.killed) == bases and outcome.exit_code == 1
 
 
+KILLED = scheduler.Failure(-9)
+
+
 @pytest.mark.parametrize("outcome, says, not_says", [
-    (GridOutcome([], [], ["random0/baseA"], [], killed=["random0/baseA"]),
-     "1 network failed, killed by a signal (the FAILED lines above name it; SIGKILL: the machine ran out of memory, "
-     "or someone killed it); rerun the same command to train it again", "fix that"),
+    (GridOutcome([], [], ["random0/baseA"], [], failures={"random0/baseA": KILLED}),
+     "  random0/baseA: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
+     "killed it); rerun the same command to train it again", "fix that"),
     (GridOutcome([], [], ["random0/baseA"], []),
-     "1 network failed; the train.log (in the FAILED lines above) says why: fix that", "0 that need"),
-    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], killed=["random0/A1B"]),
-     "2 networks failed and 1 that need them were not run; the train.log", "killed"),
+     "1 network failed (finished networks are kept):\n  random0/baseA: failed (exit 1): its train.log says why; fix "
+     "that, then rerun", "0 that need"),
+    (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], failures={"random0/A1B": KILLED}),
+     "2 networks failed and 1 that need them were not run (finished networks are kept):\n"
+     "  random0/A1B: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
+     "killed it); rerun the same command to train it again\n"
+     "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command", "a signal"),
 ], ids=["killed", "failed-alone", "killed-and-failed"])
 def test_a_demo_that_stops_short_says_what_its_failures_need(tiny_demo, tmp_path, monkeypatch, outcome, says,
                                                              not_says):

@@ -1,0 +1,97 @@
+"""A grid killed with SIGKILL (``kill -9``, a crash): its trainings stop with a checkpoint (SIGTERM from
+the kernel as their parent dies, exit 75) rather than train on unwatched, holding the cores or GPU
+the rerun's runs need, which the rerun waited for as runs "by another process"."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from minitransfer import experiment as grid
+from minitransfer import rundir
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+DEADLINE_SECONDS = 60
+
+
+def _until(condition, process, what):
+    """Poll ``condition()`` until it holds; fail naming ``what`` after :data:`DEADLINE_SECONDS`."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {DEADLINE_SECONDS} s"
+        assert process is None or process.poll() is None, process.communicate(timeout=5)[0]
+        time.sleep(0.05)
+
+
+def _stop_left_running(folder):
+    """Cleanup: a training its grid's death did not stop (what the test checks against) is ended here."""
+    pid = rundir.holder(folder)
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micro_data, tmp_path):
+    """The CPU grid's runs are forked by a preloaded launcher: the launcher dies with the grid, and the
+    run with the launcher, writing its checkpoint."""
+    out = tmp_path / "grid"
+    base = out / "random0" / "baseA.run"
+    command = grid.default_train_command()[:-1] + [
+        "experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
+        "--device", "cpu"]
+    experiment = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _until(lambda: rundir.read_metrics(base / "metrics.jsonl"), experiment, "baseA trains")
+        experiment.kill()
+        experiment.communicate(timeout=30)
+        _until(lambda: rundir.holder(base) is None, None, "baseA stops once its grid is killed")
+    finally:
+        experiment.kill()
+        _stop_left_running(base)
+    assert "interrupted: SIGTERM" in (base / "train.log").read_text()
+    assert grid.run_status(out, grid.plan_grid(layers=(1,), fine_tuned=False)[0]).startswith("resume at iteration")
+
+
+# A train started as its own process (a GPU slot's, or another train command): it holds its run's
+# lock and, on SIGTERM, writes a "checkpoint" and exits 75, as train does.
+STOPPABLE_TRAIN = textwrap.dedent('''
+    import pathlib, signal, sys, time
+    from minitransfer import rundir
+    weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+    folder = weights.with_name(weights.stem + ".run")
+    def stop(*_):
+        (folder / "checkpoint").write_text("stopped")
+        sys.exit(75)
+    signal.signal(signal.SIGTERM, stop)
+    with rundir.RunLock(folder):
+        (folder / "training").touch()
+        time.sleep(600)
+''')
+DRIVER = textwrap.dedent('''
+    import sys
+    from minitransfer import experiment as grid
+    from minitransfer import scheduler
+    scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], sys.argv[1], {"preset": "mini"},
+                       train_command=[sys.executable, sys.argv[2]], log=print)
+''')
+
+
+def test_killing_a_grid_stops_the_training_it_started_as_a_process_with_a_checkpoint(tmp_path):
+    out, train, driver = tmp_path / "grid", tmp_path / "train.py", tmp_path / "driver.py"
+    train.write_text(STOPPABLE_TRAIN)
+    driver.write_text(DRIVER)
+    base = out / "random0" / "baseA.run"
+    parent = subprocess.Popen([sys.executable, str(driver), str(out), str(train)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        _until((base / "training").exists, parent, "baseA trains")
+        parent.kill()
+        parent.communicate(timeout=30)
+        _until(lambda: rundir.holder(base) is None, None, "baseA stops once its grid is killed")
+    finally:
+        parent.kill()
+        _stop_left_running(base)
+    assert (base / "checkpoint").read_text() == "stopped"
