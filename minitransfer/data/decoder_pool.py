@@ -196,8 +196,13 @@ def die_with_parent(signum=signal.SIGKILL):
     that started it ends, also in the middle of a task (a decode that never ends, a read that waits),
     which :func:`next_task`, checking between tasks, would not see. Linux only; the parent is, to the
     kernel, the thread that started the worker: a pool must not outlive that thread (none here does)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signum)
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signum)
+
+
+# Looked up once, here: :func:`die_with_parent` also runs between fork and exec (a ``preexec_fn``), where
+# loading a library (dlopen's lock, held by another thread of the parent as it forked) could hang
+_PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
 
 
 def next_task(tasks, poll_seconds=WORKER_POLL_SECONDS):
