@@ -6,10 +6,11 @@ it sits in the page cache), each loader configuration is first checked against a
 the same images, then timed over a number of shuffled training batches (``next_raw``: the uint8
 batch the augmentation kernel receives). Target (issue 5): ≥ 3,000 images/s on a 2-core machine.
 
-The integrity check hashes each shard once per process (then remembers it until the file
-changes), so it costs nothing per batch: it is timed on its own and reported as a share of the
-time to load one epoch, the worst case (a run of a single epoch); a run of E epochs pays 1/E of
-that. Budget (issue 13): at most 10 %.
+The integrity check hashes each shard at most once per run (remembered, in the process and in
+$MINITRANSFER_CACHE/verified across processes, until the file changes), so it costs nothing per
+batch: it is timed on its own, unremembered, and reported as a share of the time to load one
+epoch, the worst case (a run of a single epoch, its dataset never checked before); a run of E
+epochs pays 1/E of that. Budget (issue 13): at most 10 %.
 
     python benchmarks/loader.py                       # workers 0, 1, 2, ... up to the core count
     python benchmarks/loader.py --workers 0 2 4 --images 4096 --batches 40 --augment
@@ -96,7 +97,7 @@ def main():
               f"{arguments.images} images from the page cache, {os.cpu_count()} cores")
         check_wall, check_cpu = check_cost(data)
         size = sum(path.stat().st_size for path in data.shard_paths("train"))
-        print(f"integrity check, once per process: sha256 of {size / 1e6:.0f} MB of shards in {check_wall:.3f} s wall, "
+        print(f"integrity check, at most once per run: sha256 of {size / 1e6:.0f} MB of shards in {check_wall:.3f} s wall, "
               f"{check_cpu:.3f} s CPU ({size / check_wall / 1e9:.2f} GB/s)")
         print(f"{'workers':>8} {'images/s':>10} {'one epoch (s)':>14} {'check / epoch':>14}")
         for count in workers:

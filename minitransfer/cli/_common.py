@@ -337,8 +337,8 @@ seed_option = config_option("--seed", type=SEED, help="Seed of the initialisatio
                             "and dropout (a grid derives one per network from it).")
 preset_option = config_option(
     "--preset", type=PresetName(),
-    help="Network (default: the base's when copying; else the one for the dataset's image size: "
-         f"{models.image_size_defaults()}).")
+    help="Network (default: the one for the dataset's image size: "
+         f"{models.image_size_defaults()}; for train --copy-from, the base's).")
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
 max_iter_option = config_option("--max-iter", type=click.IntRange(1),

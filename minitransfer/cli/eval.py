@@ -13,7 +13,7 @@ from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, j
                short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
 @click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
-              help="Dataset directory (default: the one the checkpoint was trained on; the demo's built-in "
+              help="Dataset directory (default: the one the checkpoint was trained on; the built-in "
                    "benchmark is built again in $MINITRANSFER_CACHE if it is gone from there).")
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True,
               help="The half's validation images, or its training images (of a reduced-data run, --per-class N: "

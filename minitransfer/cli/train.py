@@ -28,7 +28,7 @@ class _BasePath(NetworkPath):
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
                context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
-             "built on first use")
+             "built on first use (and again if its cache was emptied)")
 @config_option("-o", "--out", type=OutputFile(),
                help="Weights file to write; the run directory <stem>.run/ sits beside it, or, for a symbolic link, "
                     "beside the file it leads to, whose folder must exist "
