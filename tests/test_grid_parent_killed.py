@@ -43,14 +43,7 @@ def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micr
         "experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
         "--device", "cpu"]
     experiment = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        _until(lambda: rundir.read_metrics(base / "metrics.jsonl"), experiment, "baseA trains")
-        experiment.kill()
-        experiment.communicate(timeout=30)
-        _until(lambda: rundir.holder(base) is None, None, "baseA stops once its grid is killed")
-    finally:
-        experiment.kill()
-        _stop_left_running(base)
+    _kill_once_training(experiment, base, lambda: rundir.read_metrics(base / "metrics.jsonl"))
     assert "interrupted: SIGTERM" in (base / "train.log").read_text()
     assert grid.run_status(out, grid.plan_grid(layers=(1,), fine_tuned=False)[0]).startswith("resume at iteration")
 
@@ -86,12 +79,18 @@ def test_killing_a_grid_stops_the_training_it_started_as_a_process_with_a_checkp
     base = out / "random0" / "baseA.run"
     parent = subprocess.Popen([sys.executable, str(driver), str(out), str(train)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
+    _kill_once_training(parent, base, (base / "training").exists)
+    assert (base / "checkpoint").read_text() == "stopped"
+
+
+def _kill_once_training(grid_process, base, training):
+    """SIGKILL ``grid_process`` once ``training()`` says its run ``base`` trains, and wait until that
+    run has let go of its lock (whatever happens, nothing left running)."""
     try:
-        _until((base / "training").exists, parent, "baseA trains")
-        parent.kill()
-        parent.communicate(timeout=30)
+        _until(training, grid_process, "baseA trains")
+        grid_process.kill()
+        grid_process.communicate(timeout=30)
         _until(lambda: rundir.holder(base) is None, None, "baseA stops once its grid is killed")
     finally:
-        parent.kill()
+        grid_process.kill()
         _stop_left_running(base)
-    assert (base / "checkpoint").read_text() == "stopped"
