@@ -206,7 +206,8 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     classes, train_per_class, val_per_class, size, seed = (  # checked before the images are generated
         _integer(name, value, low, high) for name, value, low, high in (
             ("classes", classes, 2, len(CLASS_MOTIFS)), ("train_per_class", train_per_class, 1, None),
-            ("val_per_class", val_per_class, 0, None), ("size", size, 1, build.MAX_IMAGE_SIZE), ("seed", seed, 0, None)))
+            ("val_per_class", val_per_class, 0, None), ("size", size, 1, build.MAX_IMAGE_SIZE),
+            ("seed", seed, 0, None)))
     table = class_table(classes)
     subsets = {}
     for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
