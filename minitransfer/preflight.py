@@ -179,11 +179,16 @@ def check_evaluation_memory(net, image_size, images, batch_size, device):
 
 def memory_needs(plan, net, device=None):
     """The :class:`Need` of one training step and of one evaluation batch of ``plan``'s ``net``
-    (built from ``plan.preset``) on ``device`` (default: the plan's)."""
+    (built from ``plan.preset``) on ``device`` (default: the plan's). The step's field to lower is
+    `workers` where the loader's processes take most of it: 64 of them on a 4 GiB SLURM job were
+    told to lower `batch_size`, which could not make them fit."""
     c, image_size, device = plan.config, plan.dataset.image_size, device or plan.device
     evaluated = min(c.eval_batch_size, len(plan.task.val_indices))
-    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`", "batch_size",
-                 training_bytes(net, image_size, c.batch_size, c.workers, device)),
+    step = training_bytes(net, image_size, c.batch_size, c.workers, device)
+    without_workers = training_bytes(net, image_size, c.batch_size, 0, device)
+    with_workers = f" with `workers={c.workers}`" if c.workers else ""
+    return (Need(f"a training step of {net.preset} at `batch_size={c.batch_size}`{with_workers}",
+                 "workers" if step - without_workers > without_workers else "batch_size", step),
             Need(f"an evaluation batch of {net.preset} at `eval_batch_size={c.eval_batch_size}`", "eval_batch_size",
                  evaluation_bytes(net, image_size, evaluated, device)))
 

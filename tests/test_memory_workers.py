@@ -1,0 +1,32 @@
+"""preflight's memory check of a run with loader workers: the option it names is the one whose
+lowering makes the run fit."""
+
+import pytest
+
+from minitransfer import config, preflight
+from minitransfer.memory_limit import Available
+
+LIMIT = "the cgroup limit of /sys/fs/cgroup/job_7/memory.max less its usage"
+
+
+def _plan(data, batch_size, workers):
+    return config.resolve(config.TrainConfig(data=data, preset="micro", batch_size=batch_size, workers=workers,
+                                             device="cpu", quiet=True), checksums=False)
+
+
+def test_a_run_whose_workers_take_the_memory_is_told_to_lower_workers(synthetic_8, monkeypatch):
+    """64 workers of a micro run at batch 32 (about 4 GiB, nearly all of it the processes) on a 1 GiB
+    limit were told to lower `batch_size`: batch 1 needed as much."""
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, LIMIT))
+    with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=32` with `workers=64` needs about "
+                                          r"4\.\d GiB of memory; 1\.0 GiB is available \(the cgroup limit of "
+                                          r"/sys/fs/cgroup/job_7/memory\.max less its usage\); lower `workers`$"):
+        preflight.check_memory(_plan(synthetic_8, 32, 64))
+    preflight.check_memory(_plan(synthetic_8, 32, 4))  # what lowering workers does
+
+
+def test_a_batch_too_large_with_a_few_workers_is_told_to_lower_batch_size(synthetic_8, monkeypatch):
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(2**30, LIMIT))
+    with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=100000` with `workers=2` needs "
+                                          r"about [\d,]+\.\d GiB of memory; .*; lower `batch_size`$"):
+        preflight.check_memory(_plan(synthetic_8, 100_000, 2))
