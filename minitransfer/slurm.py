@@ -29,6 +29,9 @@ does (:class:`~minitransfer.grid_check.GridLock`): a local ``experiment`` with o
 OUT while a task runs is refused (one started while the tasks only wait in the queue is not: nothing of
 theirs is in OUT yet to tell it); a step that exits 0 without finishing the run (srun does so
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
+A failed task ends with train's exit code and one line saying, in a local grid's words, what it
+means and what to do (74: disk full or unwritable; 65: bad data; its run folder deleted while it
+trained: no log left to read, ``submit.sh`` trains it again from the start).
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
 to release it, then trains it, resuming what it left; a run taken by another process just as the
@@ -66,7 +69,7 @@ import shlex
 from minitransfer import config, fileio, rundir
 from minitransfer import experiment as grid
 from minitransfer.grid_check import GridLock, replaced_plan
-from minitransfer.scheduler import EXIT_BUSY
+from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, _cause, _where_its_output_is
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -337,17 +340,49 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
-        'elif [ "$status" -ne 0 ]; then',
-        '  echo "run $run: FAILED with exit $status; see $log" >&2',
-        "elif ! finished; then",
-        '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
-        "  status=1",
+        'elif [ "$status" -ne 0 ] || ! finished; then',
+        *_failure_lines(),
+        '  if [ "$status" -eq 0 ]; then status=1; fi',
         "else",
         '  echo "run $run: $ended"',
         "fi",
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _failure_lines():
+    """Bash lines saying, in one line as a local grid does (:meth:`minitransfer.scheduler.GridOutcome.causes`,
+    in its words), why the task's run failed and what to do: its run folder deleted while it trained (the
+    log with it: nothing to see), an I/O error (74), bad data (65), a refusal (2), or another exit
+    ``$status`` (0: its job step ended without finishing the run)."""
+    log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
+    rerun = f"rerun {SUBMIT_FILE}"
+
+    def failed(code):
+        name, why = _cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
+        return f"run {name}: FAILED: {why}"
+
+    cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
+    deleted = _where_its_output_is(Failure(log=log, deleted=True), rerun)
+    return [
+        '  if [ ! -f "$log" ]; then',
+        f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
+        '  else case "$status" in',
+        *cases,
+        f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
+        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
+        "  esac; fi",
+    ]
+
+
+def _echo(text):
+    """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
+    variables' values and all else as it is."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    for name in ("out", "run", "status"):
+        escaped = escaped.replace(f"@{name}@", f"${name}")
+    return f'echo "{escaped}" >&2'
 
 
 def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):

@@ -27,12 +27,12 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
 # it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
-# exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
+# deletes its run folder when FAKE_TRAIN_DELETE is set; exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
 # writes the weights and result.json. Each event is appended to <run>.run/events. A finished run it
 # leaves as it is, as train does: said to be finished, or refused (exit 2) where another command line
 # than this one trained it (recorded in <run>.run/arguments).
 FAKE_TRAIN = textwrap.dedent('''
-    import os, pathlib, signal, sys, time
+    import os, pathlib, shutil, signal, sys, time
     args = sys.argv[1:]
     weights = pathlib.Path(args[args.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
@@ -55,6 +55,8 @@ FAKE_TRAIN = textwrap.dedent('''
         sys.exit(2)
     note("resume" if (folder / "checkpoint").exists() else "start")
     print("fake training", flush=True)
+    if os.environ.get("FAKE_TRAIN_DELETE"):
+        shutil.rmtree(folder)
     if os.environ.get("FAKE_TRAIN_EXIT"):
         sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
     while os.environ.get("FAKE_TRAIN_UNTIL_STOPPED") and not stop:
@@ -508,13 +510,28 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     assert not (fake_slurm / "scontrol").exists()
 
 
-def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
-    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+@pytest.mark.parametrize("code, deleted", [("65", False), ("74", False), ("3", False), ("74", True)],
+                         ids=["bad-data", "io", "other", "folder-deleted"])
+def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted):
+    """The task's last line says, in a local grid's words, what its exit code means and what to do
+    (it used to say "FAILED with exit 74; see" the log, whatever the cause); a run folder deleted while it
+    trained is said to be, rather than sending the researcher to a train.log that went with it."""
+    out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT="65")
+    task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT=code, **({"FAKE_TRAIN_DELETE": "1"} if deleted else {}))
     output = task.communicate(timeout=GUARD_SECONDS)[0]
-    assert task.returncode == 65
-    assert "FAILED with exit 65" in output and not (fake_slurm / "scontrol").exists()
+    assert task.returncode == int(code), output
+    assert not (fake_slurm / "scontrol").exists()
+    name, log = "random0/B2B", out / "random0/B2B.run/train.log"
+    failure = scheduler.Failure(int(code), log, deleted)
+    if deleted:
+        said = f"FAILED (exit 74): {scheduler._where_its_output_is(failure, 'rerun submit.sh')}"
+    elif code == "3":
+        said = f"FAILED with exit 3; see {log}"
+    else:
+        said = "FAILED: " + scheduler._cause(int(code), [name], [failure], "rerun submit.sh").split(": ", 1)[1]
+    assert output.endswith(f"run {name}: {said}\n"), output
+    assert deleted == ("was deleted while it trained" in said) and ("bad data" in said) == (code == "65")
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
 
@@ -571,8 +588,9 @@ def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, f
     assert task.returncode == status, output
     assert (out / "random0/baseA.run/events").read_text().split() == events
     assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
-    assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED with exit 2; see "
-                           f"{out / 'random0/baseA.run/train.log'}\n"), output
+    assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED: refused by train (exit 2: an "
+                           "option, or a file in the way), which its train.log (e.g. "
+                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh\n"), output
 
 
 def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
