@@ -47,7 +47,9 @@ training and submitting nothing. The new plan's ``submit.sh`` counts them as not
 into the same folder, it submits their runs anew and names those tasks, still listed, to cancel). A
 task reads the plan holding the grid's planning lock shared (:class:`~minitransfer.grid_check.GridLock`),
 so a grid planning as it starts is waited for. The same plan emitted again (the same options, more
-layers or seeds, another ``--device``) keeps its id.
+layers or seeds, another ``--device``) keeps its id. Where OUT holds no plan at all (a node that
+does not mount OUT's file system, or OUT deleted or moved), a task and ``submit.sh`` end with exit
+74 and a line saying so, writing nothing there.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
@@ -215,6 +217,20 @@ def _sbatch_quote(path):
     return f'"{escaped}"'
 
 
+def _plan_file_check(what):
+    """Bash lines that end the script (exit 74, saying ``what`` is not done and why) where ``$out`` holds
+    no plan: a node that does not mount OUT's file system, or OUT deleted or moved; before anything is
+    written there (a task would make the missing path on the node's own disk)."""
+    return [
+        f'if [ ! -f "$out/{grid.PLAN_FILE}" ]; then',
+        f'  echo "{what}: there is no $out/{grid.PLAN_FILE} on $HOSTNAME: $out is on a file system this machine '
+        'does not mount, or it was deleted or moved since the scripts were written; run them where it is, or '
+        'emit them again (minitransfer experiment --emit-slurm)" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
+    ]
+
+
 def _plan_check(out, slurm_dir, plan, what):
     """Bash lines that end the script (exit 2, saying ``what`` is not done and why) unless the plan
     ``OUT/experiment.json`` holds is still ``plan``, the one the scripts were written for
@@ -262,6 +278,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "esac",
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
+        *_plan_file_check("run $run: not trained"),
         'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
@@ -406,6 +423,7 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
         f"out={shlex.quote(str(out))}",
+        *_plan_file_check("nothing submitted"),
         *_plan_check(out, slurm_dir, plan, "nothing submitted"),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),

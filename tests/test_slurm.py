@@ -643,6 +643,25 @@ def test_task_of_a_run_whose_folder_is_gone(tmp_path, fake_slurm, in_the_way):
         assert task.returncode == 0 and output.endswith("run random0/baseA: done\n"), output
 
 
+def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm):
+    """OUT absent where the script runs (a node that does not mount its file system, or OUT deleted): the
+    task made the whole path on the node's own disk, lock files and all, then said OUT "was planned again
+    with other options" (exit 2), as did submit.sh. Each now says the plan file is not there, and why
+    that may be (exit 74), writing nothing."""
+    out, scripts = tmp_path / "shared fs" / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    shutil.rmtree(tmp_path / "shared fs")
+    expected = (f"there is no {out / grid.PLAN_FILE} on {os.uname().nodename}: {out} is on a file system this "
+                "machine does not mount, or it was deleted or moved since the scripts were written; run them where it "
+                "is, or emit them again (minitransfer experiment --emit-slurm)\n")
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 74 and output == f"run random0/baseA: not trained: {expected}", output
+    done = subprocess.run(["bash", str(scripts / "submit.sh")], capture_output=True, text=True, timeout=GUARD_SECONDS)
+    assert done.returncode == 74 and done.stderr == f"nothing submitted: {expected}", done.stderr
+    assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
+
+
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
     """srun --output reads its file name as a pattern (%n: the node, %j: the job id): handed the log of
     a grid in "10%noise", srun would write to "100oise" (a folder that does not exist) and fail."""
@@ -768,7 +787,7 @@ def test_task_waits_for_a_grid_planning_in_its_folder_and_sees_its_plan(tmp_path
 
 
 @pytest.mark.parametrize("kept", ["checkpoint", "weights"], ids=["with-checkpoint", "checkpoint-deleted"])
-@pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED with exit 2; see")],
+@pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED: refused by train (exit 2")],
                          ids=["as-planned", "otherwise"])
 def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_path, fake_slurm, micro_data,
                                                                               max_iter, status, ending, kept):
