@@ -35,8 +35,11 @@ trained: no log left to read, ``submit.sh`` trains it again from the start).
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
 to release it, then trains it, resuming what it left; a run taken by another process just as the
-task starts it, and released already, is started again once. A finished run, too, is left to its
-``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
+task starts it, and released already, is started again once. The waiting task holds its allocation
+(its GPU) idle all that time, which its output says with how to free it (scancel the task; rerun
+``submit.sh`` once that process has ended): a task cannot step aside instead, as no exit code keeps
+the transfers waiting on it (``afterok``) pending, and a requeue sends it behind the queue each time.
+A finished run, too, is left to its ``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
 was trained with other options, as a local grid refuses it (:func:`~minitransfer.grid_check.check_finished`).
 
 The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
@@ -301,13 +304,18 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
         "# submission) holds its lock (flock on <run>.run/lock, rundir.RunLock), which the kernel releases when",
         "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
+        "# The wait holds the allocation (a GPU) idle as long as that process trains. Not requeued instead:",
+        "# no exit code keeps afterok dependents waiting (any failure strands them), and a requeued task",
+        "# starts again behind the queue after cred_expire, each time, even where that process ends at once.",
         "waited_for_release() {",
         f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
         "  flock --shared --nonblock 7",
         '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
         '  local pid=""',
         "  read -r pid <&7 || true",
-        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run"',
+        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run,'
+        " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
+        f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
         "  flock --shared 7",
         "  exec 7<&-",
         "}",

@@ -563,7 +563,9 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, f
     with rundir.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
         task = run_task(scripts, "bases.sh", 1)
         waiting = output_until(task, "waiting for it to release the run")
-        assert f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting" in waiting
+        assert (f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting for it to release "
+                "the run, holding this task's allocation idle meanwhile (scancel 77_1 to free it, then rerun "
+                "submit.sh once that process has ended)\n") in waiting
         if finished_there:
             finish(out, "random0/baseB")
     output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
