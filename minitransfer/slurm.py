@@ -39,8 +39,9 @@ task starts it, and released already, is started again once. The waiting task ho
 (its GPU) idle all that time, which its output says with how to free it (scancel the task; rerun
 ``submit.sh`` once that process has ended): a task cannot step aside instead, as no exit code keeps
 the transfers waiting on it (``afterok``) pending, and a requeue sends it behind the queue each time.
-A finished run, too, is left to its ``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
-was trained with other options, as a local grid refuses it (:func:`~minitransfer.grid_check.check_finished`).
+A finished run, too, is left to its ``train``: it ends at once where the run was trained as asked,
+and refuses it (exit 2) where it was trained with other options, as a local grid refuses it
+(:func:`~minitransfer.grid_check.check_finished`).
 
 The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
 recorded in ``OUT/experiment.json``): once OUT is planned again with other options (a local
