@@ -27,7 +27,8 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
 # it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
-# deletes its run folder when FAKE_TRAIN_DELETE is set; exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
+# deletes its run folder when FAKE_TRAIN_DELETE is set; exits FAKE_TRAIN_EXIT when set; with
+# FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
 # writes the weights and result.json. Each event is appended to <run>.run/events. A finished run it
 # leaves as it is, as train does: said to be finished, or refused (exit 2) where another command line
 # than this one trained it (recorded in <run>.run/arguments).
@@ -789,7 +790,8 @@ def test_task_waits_for_a_grid_planning_in_its_folder_and_sees_its_plan(tmp_path
 
 
 @pytest.mark.parametrize("kept", ["checkpoint", "weights"], ids=["with-checkpoint", "checkpoint-deleted"])
-@pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED: refused by train (exit 2")],
+@pytest.mark.parametrize("max_iter, status, ending",
+                         [(4, 0, "already finished"), (6, 2, "FAILED: refused by train (exit 2")],
                          ids=["as-planned", "otherwise"])
 def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_path, fake_slurm, micro_data,
                                                                               max_iter, status, ending, kept):
@@ -993,7 +995,8 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert finished == {"random0/baseB", "random0/B1B", "random0/B1B+"}, cluster.diagnostics()
     stuck = {f"{jobs['random0/baseA']}_{transfer_task[name]}" for name in ("random0/A1B", "random0/A1B+")}
     assert left == {job: ("PENDING", "DependencyNeverSatisfied") for job in stuck}
-    assert "run random0/baseA: FAILED with exit 65" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+    task_output = (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+    assert "run random0/baseA: FAILED: bad data (exit 65)" in task_output
 
     corrupt.unlink()  # fixed: submit.sh cancels the stuck transfers, submits baseA and them after it
     output = submit(cluster, script)
