@@ -141,14 +141,14 @@ class GridOutcome:
         return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
 
 
-def _cause(key, names, failures):
+def _cause(key, names, failures, rerun="rerun the same command"):
     """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
-    exit code, "killed" or "deleted"), and what to do."""
+    exit code, "killed" or "deleted"), and what to do; ``rerun``: how to train them again (a SLURM
+    task's says "rerun submit.sh")."""
     several = len(names) > 1
     their, them = ("their", "them") if several else ("its", "it")
     logs = [failure.log for failure in failures if failure.log is not None]
     read = f"{their} {LOG_FILE}{f' (e.g. {logs[0]})' if logs else ''}"
-    rerun = "rerun the same command"
     if key == "deleted":
         why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
                f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
@@ -589,13 +589,13 @@ def _accuracy_note(out, run):
     return f": {counted} {value:.4f}"
 
 
-def _where_its_output_is(failure):
+def _where_its_output_is(failure, rerun="rerun the grid"):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start."""
+    the start (``rerun``: how, e.g. "rerun submit.sh")."""
     if not failure.deleted:
         return f"see {failure.log}"
-    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; rerun the grid "
+    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "
             f"to train it from the start")
 
 

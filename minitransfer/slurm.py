@@ -29,12 +29,19 @@ does (:class:`~minitransfer.grid_check.GridLock`): a local ``experiment`` with o
 OUT while a task runs is refused (one started while the tasks only wait in the queue is not: nothing of
 theirs is in OUT yet to tell it); a step that exits 0 without finishing the run (srun does so
 after some launch failures) fails the task, so no transfer starts from a base that is not there.
+A failed task ends with train's exit code and one line saying, in a local grid's words, what it
+means and what to do (74: disk full or unwritable; 65: bad data; its run folder deleted while it
+trained: no log left to read, ``submit.sh`` trains it again from the start).
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
 submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
 to release it, then trains it, resuming what it left; a run taken by another process just as the
-task starts it, and released already, is started again once. A finished run, too, is left to its
-``train``: it ends at once where the run was trained as asked, and refuses it (exit 2) where it
-was trained with other options, as a local grid refuses it (:func:`~minitransfer.grid_check.check_finished`).
+task starts it, and released already, is started again once. The waiting task holds its allocation
+(its GPU) idle all that time, which its output says with how to free it (scancel the task; rerun
+``submit.sh`` once that process has ended): a task cannot step aside instead, as no exit code keeps
+the transfers waiting on it (``afterok``) pending, and a requeue sends it behind the queue each time.
+A finished run, too, is left to its ``train``: it ends at once where the run was trained as asked,
+and refuses it (exit 2) where it was trained with other options, as a local grid refuses it
+(:func:`~minitransfer.grid_check.check_finished`).
 
 The scripts hold the id of the plan they were written for (:func:`~minitransfer.grid_check.plan_id`,
 recorded in ``OUT/experiment.json``): once OUT is planned again with other options (a local
@@ -44,7 +51,9 @@ training and submitting nothing. The new plan's ``submit.sh`` counts them as not
 into the same folder, it submits their runs anew and names those tasks, still listed, to cancel). A
 task reads the plan holding the grid's planning lock shared (:class:`~minitransfer.grid_check.GridLock`),
 so a grid planning as it starts is waited for. The same plan emitted again (the same options, more
-layers or seeds, another ``--device``) keeps its id.
+layers or seeds, another ``--device``) keeps its id. Where OUT holds no plan at all (a node that
+does not mount OUT's file system, or OUT deleted or moved), a task and ``submit.sh`` end with exit
+74 and a line saying so, writing nothing there.
 SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
 <job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
 writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
@@ -66,7 +75,7 @@ import shlex
 from minitransfer import config, fileio, rundir
 from minitransfer import experiment as grid
 from minitransfer.grid_check import GridLock, replaced_plan
-from minitransfer.scheduler import EXIT_BUSY
+from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, _cause, _where_its_output_is
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -212,6 +221,20 @@ def _sbatch_quote(path):
     return f'"{escaped}"'
 
 
+def _plan_file_check(what):
+    """Bash lines that end the script (exit 74, saying ``what`` is not done and why) where ``$out`` holds
+    no plan: a node that does not mount OUT's file system, or OUT deleted or moved; before anything is
+    written there (a task would make the missing path on the node's own disk)."""
+    return [
+        f'if [ ! -f "$out/{grid.PLAN_FILE}" ]; then',
+        f'  echo "{what}: there is no $out/{grid.PLAN_FILE} on $HOSTNAME: $out is on a file system this machine '
+        'does not mount, or it was deleted or moved since the scripts were written; run them where it is, or '
+        'emit them again (minitransfer experiment --emit-slurm)" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
+    ]
+
+
 def _plan_check(out, slurm_dir, plan, what):
     """Bash lines that end the script (exit 2, saying ``what`` is not done and why) unless the plan
     ``OUT/experiment.json`` holds is still ``plan``, the one the scripts were written for
@@ -259,6 +282,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "esac",
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
+        *_plan_file_check("run $run: not trained"),
         'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
@@ -281,13 +305,18 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
         "# submission) holds its lock (flock on <run>.run/lock, rundir.RunLock), which the kernel releases when",
         "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
+        "# The wait holds the allocation (a GPU) idle as long as that process trains. Not requeued instead:",
+        "# no exit code keeps afterok dependents waiting (any failure strands them), and a requeued task",
+        "# starts again behind the queue after cred_expire, each time, even where that process ends at once.",
         "waited_for_release() {",
         f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
         "  flock --shared --nonblock 7",
         '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
         '  local pid=""',
         "  read -r pid <&7 || true",
-        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run"',
+        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run,'
+        " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
+        f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
         "  flock --shared 7",
         "  exec 7<&-",
         "}",
@@ -337,17 +366,49 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
         '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
-        'elif [ "$status" -ne 0 ]; then',
-        '  echo "run $run: FAILED with exit $status; see $log" >&2',
-        "elif ! finished; then",
-        '  echo "run $run: FAILED: its job step exited 0 without finishing the run; see $log" >&2',
-        "  status=1",
+        'elif [ "$status" -ne 0 ] || ! finished; then',
+        *_failure_lines(),
+        '  if [ "$status" -eq 0 ]; then status=1; fi',
         "else",
         '  echo "run $run: $ended"',
         "fi",
         'exit "$status"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _failure_lines():
+    """Bash lines saying, in one line as a local grid does (:meth:`minitransfer.scheduler.GridOutcome.causes`,
+    in its words), why the task's run failed and what to do: its run folder deleted while it trained (the
+    log with it: nothing to see), an I/O error (74), bad data (65), a refusal (2), or another exit
+    ``$status`` (0: its job step ended without finishing the run)."""
+    log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
+    rerun = f"rerun {SUBMIT_FILE}"
+
+    def failed(code):
+        name, why = _cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
+        return f"run {name}: FAILED: {why}"
+
+    cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
+    deleted = _where_its_output_is(Failure(log=log, deleted=True), rerun)
+    return [
+        '  if [ ! -f "$log" ]; then',
+        f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
+        '  else case "$status" in',
+        *cases,
+        f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
+        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
+        "  esac; fi",
+    ]
+
+
+def _echo(text):
+    """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
+    variables' values and all else as it is."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    for name in ("out", "run", "status"):
+        escaped = escaped.replace(f"@{name}@", f"${name}")
+    return f'echo "{escaped}" >&2'
 
 
 def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
@@ -371,6 +432,7 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "set -euo pipefail",
         'cd "$(dirname "$0")"',
         f"out={shlex.quote(str(out))}",
+        *_plan_file_check("nothing submitted"),
         *_plan_check(out, slurm_dir, plan, "nothing submitted"),
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),

@@ -27,12 +27,13 @@ OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 
 
 # A stand-in for `minitransfer train`: on SIGTERM writes a "checkpoint" and exits 75; resumes from
 # it; refuses its first FAKE_TRAIN_BUSY starts as train does a run another process holds (exit 2);
-# exits FAKE_TRAIN_EXIT when set; with FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
+# deletes its run folder when FAKE_TRAIN_DELETE is set; exits FAKE_TRAIN_EXIT when set; with
+# FAKE_TRAIN_UNTIL_STOPPED set trains until SIGTERM; otherwise
 # writes the weights and result.json. Each event is appended to <run>.run/events. A finished run it
 # leaves as it is, as train does: said to be finished, or refused (exit 2) where another command line
 # than this one trained it (recorded in <run>.run/arguments).
 FAKE_TRAIN = textwrap.dedent('''
-    import os, pathlib, signal, sys, time
+    import os, pathlib, shutil, signal, sys, time
     args = sys.argv[1:]
     weights = pathlib.Path(args[args.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
@@ -55,6 +56,8 @@ FAKE_TRAIN = textwrap.dedent('''
         sys.exit(2)
     note("resume" if (folder / "checkpoint").exists() else "start")
     print("fake training", flush=True)
+    if os.environ.get("FAKE_TRAIN_DELETE"):
+        shutil.rmtree(folder)
     if os.environ.get("FAKE_TRAIN_EXIT"):
         sys.exit(int(os.environ["FAKE_TRAIN_EXIT"]))
     while os.environ.get("FAKE_TRAIN_UNTIL_STOPPED") and not stop:
@@ -508,13 +511,28 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     assert not (fake_slurm / "scontrol").exists()
 
 
-def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm):
-    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+@pytest.mark.parametrize("code, deleted", [("65", False), ("74", False), ("3", False), ("74", True)],
+                         ids=["bad-data", "io", "other", "folder-deleted"])
+def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted):
+    """The task's last line says, in a local grid's words, what its exit code means and what to do
+    (it used to say "FAILED with exit 74; see" the log, whatever the cause); a run folder deleted while it
+    trained is said to be, rather than sending the researcher to a train.log that went with it."""
+    out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT="65")
+    task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT=code, **({"FAKE_TRAIN_DELETE": "1"} if deleted else {}))
     output = task.communicate(timeout=GUARD_SECONDS)[0]
-    assert task.returncode == 65
-    assert "FAILED with exit 65" in output and not (fake_slurm / "scontrol").exists()
+    assert task.returncode == int(code), output
+    assert not (fake_slurm / "scontrol").exists()
+    name, log = "random0/B2B", out / "random0/B2B.run/train.log"
+    failure = scheduler.Failure(int(code), log, deleted)
+    if deleted:
+        said = f"FAILED (exit 74): {scheduler._where_its_output_is(failure, 'rerun submit.sh')}"
+    elif code == "3":
+        said = f"FAILED with exit 3; see {log}"
+    else:
+        said = "FAILED: " + scheduler._cause(int(code), [name], [failure], "rerun submit.sh").split(": ", 1)[1]
+    assert output.endswith(f"run {name}: {said}\n"), output
+    assert deleted == ("was deleted while it trained" in said) and ("bad data" in said) == (code == "65")
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
 
@@ -546,7 +564,9 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, f
     with rundir.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
         task = run_task(scripts, "bases.sh", 1)
         waiting = output_until(task, "waiting for it to release the run")
-        assert f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting" in waiting
+        assert (f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting for it to release "
+                "the run, holding this task's allocation idle meanwhile (scancel 77_1 to free it, then rerun "
+                "submit.sh once that process has ended)\n") in waiting
         if finished_there:
             finish(out, "random0/baseB")
     output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
@@ -571,8 +591,9 @@ def test_task_starts_its_run_again_once_after_losing_the_race_for_it(tmp_path, f
     assert task.returncode == status, output
     assert (out / "random0/baseA.run/events").read_text().split() == events
     assert output.count("run random0/baseA: taken by another process as this task started it") == events.count("busy")
-    assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED with exit 2; see "
-                           f"{out / 'random0/baseA.run/train.log'}\n"), output
+    assert output.endswith("run random0/baseA: done\n" if status == 0 else "FAILED: refused by train (exit 2: an "
+                           "option, or a file in the way), which its train.log (e.g. "
+                           f"{out / 'random0/baseA.run/train.log'}) names; fix that, then rerun submit.sh\n"), output
 
 
 def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
@@ -623,6 +644,25 @@ def test_task_of_a_run_whose_folder_is_gone(tmp_path, fake_slurm, in_the_way):
         assert output.count("\n") == 1 and str(out / "random0") in output, output
     else:
         assert task.returncode == 0 and output.endswith("run random0/baseA: done\n"), output
+
+
+def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm):
+    """OUT absent where the script runs (a node that does not mount its file system, or OUT deleted): the
+    task made the whole path on the node's own disk, lock files and all, then said OUT "was planned again
+    with other options" (exit 2), as did submit.sh. Each now says the plan file is not there, and why
+    that may be (exit 74), writing nothing."""
+    out, scripts = tmp_path / "shared fs" / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    shutil.rmtree(tmp_path / "shared fs")
+    expected = (f"there is no {out / grid.PLAN_FILE} on {os.uname().nodename}: {out} is on a file system this "
+                "machine does not mount, or it was deleted or moved since the scripts were written; run them where it "
+                "is, or emit them again (minitransfer experiment --emit-slurm)\n")
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 74 and output == f"run random0/baseA: not trained: {expected}", output
+    done = subprocess.run(["bash", str(scripts / "submit.sh")], capture_output=True, text=True, timeout=GUARD_SECONDS)
+    assert done.returncode == 74 and done.stderr == f"nothing submitted: {expected}", done.stderr
+    assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
 
 
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
@@ -750,7 +790,8 @@ def test_task_waits_for_a_grid_planning_in_its_folder_and_sees_its_plan(tmp_path
 
 
 @pytest.mark.parametrize("kept", ["checkpoint", "weights"], ids=["with-checkpoint", "checkpoint-deleted"])
-@pytest.mark.parametrize("max_iter, status, ending", [(4, 0, "already finished"), (6, 2, "FAILED with exit 2; see")],
+@pytest.mark.parametrize("max_iter, status, ending",
+                         [(4, 0, "already finished"), (6, 2, "FAILED: refused by train (exit 2")],
                          ids=["as-planned", "otherwise"])
 def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_path, fake_slurm, micro_data,
                                                                               max_iter, status, ending, kept):
@@ -954,7 +995,8 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert finished == {"random0/baseB", "random0/B1B", "random0/B1B+"}, cluster.diagnostics()
     stuck = {f"{jobs['random0/baseA']}_{transfer_task[name]}" for name in ("random0/A1B", "random0/A1B+")}
     assert left == {job: ("PENDING", "DependencyNeverSatisfied") for job in stuck}
-    assert "run random0/baseA: FAILED with exit 65" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+    task_output = (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
+    assert "run random0/baseA: FAILED: bad data (exit 65)" in task_output
 
     corrupt.unlink()  # fixed: submit.sh cancels the stuck transfers, submits baseA and them after it
     output = submit(cluster, script)

@@ -81,7 +81,9 @@ def _time_limit(ctx, param, value):
               help="Write SLURM job-array scripts and submit.sh to this folder instead of running (its other "
                    "files are kept; a submit.sh, bases.sh or transfers.sh of your own is refused, not replaced). "
                    "Their tasks, and submit.sh, train and submit nothing (exit 2) once OUT is planned again with "
-                   "other options; a task leaves a finished run to train, which refuses one trained otherwise.")
+                   "other options; a task leaves a finished run to train, which refuses one trained otherwise, and "
+                   "waits for a run another process trains (a second submission, a local experiment on OUT), "
+                   "holding its GPU idle meanwhile.")
 @click.option("--gres", default=None,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
 @click.option("--partition", default=None, help="--emit-slurm: the partition to submit to.")
