@@ -127,7 +127,7 @@ class GridOutcome:
             failure = self.failure(name)
             key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
             groups.setdefault(key, []).append(name)
-        return [_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
+        return [failure_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
 
     @property
     def exit_code(self):
@@ -141,7 +141,7 @@ class GridOutcome:
         return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
 
 
-def _cause(key, names, failures, rerun="rerun the same command"):
+def failure_cause(key, names, failures, rerun="rerun the same command"):
     """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
     exit code, "killed" or "deleted"), and what to do; ``rerun``: how to train them again (a SLURM
     task's says "rerun submit.sh")."""
@@ -378,7 +378,7 @@ class _Scheduler:
                 folder = run_dir(self.out, run)
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
-                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {_where_its_output_is(failure)}")
+                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {where_its_output_is(failure)}")
         return ended
 
     def _runs_left(self):
@@ -589,7 +589,7 @@ def _accuracy_note(out, run):
     return f": {counted} {value:.4f}"
 
 
-def _where_its_output_is(failure, rerun="rerun the grid"):
+def where_its_output_is(failure, rerun="rerun the grid"):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
     the start (``rerun``: how, e.g. "rerun submit.sh")."""

@@ -75,7 +75,7 @@ import shlex
 from minitransfer import config, fileio, rundir
 from minitransfer import experiment as grid
 from minitransfer.grid_check import GridLock, replaced_plan
-from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, _cause, _where_its_output_is
+from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"
@@ -386,11 +386,11 @@ def _failure_lines():
     rerun = f"rerun {SUBMIT_FILE}"
 
     def failed(code):
-        name, why = _cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
+        name, why = failure_cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
         return f"run {name}: FAILED: {why}"
 
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
-    deleted = _where_its_output_is(Failure(log=log, deleted=True), rerun)
+    deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
     return [
         '  if [ ! -f "$log" ]; then',
         f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",

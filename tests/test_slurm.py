@@ -526,11 +526,11 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code,
     name, log = "random0/B2B", out / "random0/B2B.run/train.log"
     failure = scheduler.Failure(int(code), log, deleted)
     if deleted:
-        said = f"FAILED (exit 74): {scheduler._where_its_output_is(failure, 'rerun submit.sh')}"
+        said = f"FAILED (exit 74): {scheduler.where_its_output_is(failure, 'rerun submit.sh')}"
     elif code == "3":
         said = f"FAILED with exit 3; see {log}"
     else:
-        said = "FAILED: " + scheduler._cause(int(code), [name], [failure], "rerun submit.sh").split(": ", 1)[1]
+        said = "FAILED: " + scheduler.failure_cause(int(code), [name], [failure], "rerun submit.sh").split(": ", 1)[1]
     assert output.endswith(f"run {name}: {said}\n"), output
     assert deleted == ("was deleted while it trained" in said) and ("bad data" in said) == (code == "65")
     unknown = run_task(scripts, "transfers.sh", 99)
