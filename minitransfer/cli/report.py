@@ -84,9 +84,9 @@ def report(runs, out, reference):
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
     message says why: no run folder there, as in a home folder or a run's own folder, none finished
     yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS
-    does not exist, --reference neither 'paper' nor a file, another report writing into OUT), 65 bad data (a --reference file that
-    is not a table of runs), 74 a file could not be written (in OUT, or the output), 75
-    interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
+    does not exist, --reference neither 'paper' nor a file, another report writing into OUT), 65
+    bad data (a --reference file that is not a table of runs), 74 a file could not be written (in
+    OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
