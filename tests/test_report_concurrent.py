@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import fileio, report, rundir
+from minitransfer import results as results_module
 from minitransfer.cli import main
 from test_report import ACCURACY, read_csv, write_run, write_runs
 
@@ -39,3 +40,43 @@ def test_a_second_report_into_a_folder_being_written_is_refused_naming_the_first
     monkeypatch.setattr(fileio, "write_bytes", real_write)
     assert CliRunner().invoke(main, ["report", str(second), "-o", str(out)]).exit_code == 0
     assert read_csv(out / "results.csv") != list(rows.values())
+
+
+def test_a_run_started_over_while_the_report_reads_it_is_not_finished(tmp_path, monkeypatch):
+    """train --overwrite removes result.json, then the checkpoint and logs: a report that had seen the
+    result.json and then found it gone left the run out as "cannot be read (No such file ...)"."""
+    runs = write_runs(tmp_path / "grid")
+    started_over = runs / "random0" / "A3B+.run" / "result.json"
+    real_read = results_module._read_result
+
+    def start_over_then_read(path):
+        if path == started_over:
+            path.unlink()  # what train --overwrite does first in the run's folder (after its weights)
+        return real_read(path)
+
+    monkeypatch.setattr(results_module, "_read_result", start_over_then_read)
+    results, unfinished, left_out = results_module.collect(runs)
+    assert unfinished == ["random0/A3B+"] and left_out == []
+    assert "random0/A3B+" not in {r.run.name for r in results} and len(results) == len(ACCURACY) - 1
+
+
+def test_a_run_finished_again_while_the_report_reads_it_is_read_again(tmp_path, monkeypatch):
+    """Its result.json replaced by a new training's meanwhile: the report reads the new one, not the
+    old numbers beside the new run's files."""
+    runs = write_runs(tmp_path / "grid")
+    run = {r.name: r for r in grid.plan_grid(layers=(3,))}["random0/A3B+"]
+    real_read = results_module._read_run
+    replaced = []
+
+    def read_then_finish_again(folder, name, *args):
+        read = real_read(folder, name, *args)
+        if name == run.name and not replaced:
+            replaced.append(name)
+            result = (folder / "result.json").read_text().replace(str(ACCURACY[name]), "0.4321")
+            fileio.write_text(folder / "result.json", result)  # atomically, as train writes it
+        return read
+
+    monkeypatch.setattr(results_module, "_read_run", read_then_finish_again)
+    results, unfinished, left_out = results_module.collect(runs)
+    assert {r.run.name: r.mean10_top1 for r in results}[run.name] == 0.4321
+    assert unfinished == [] and left_out == []
