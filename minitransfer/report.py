@@ -41,7 +41,7 @@ import io
 import math
 import pathlib
 
-from minitransfer import fileio
+from minitransfer import fileio, rundir
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.data import inputs
@@ -273,7 +273,20 @@ def _replace(out_dir, contents):
     """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
     removed first: everything is computed and drawn before the folder is touched, so a failure there
     leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
-    report and nothing of the earlier one, never tables of one beside figures of the other."""
+    report and nothing of the earlier one, never tables of one beside figures of the other. Done
+    holding ``out_dir``'s lock (:class:`minitransfer.rundir.RunLock`): a second report into the same
+    folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
+    one's PID, rather than each remove the other's files and write its own among them."""
+    try:
+        with rundir.RunLock(out_dir):
+            _replace_files(out_dir, contents)
+    except rundir.RunBusy as busy:
+        raise rundir.RunBusy(f"{out_dir} is being written by another minitransfer process"
+                             f"{rundir.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
+                             f"finish, then rerun", busy.pid) from None
+
+
+def _replace_files(out_dir, contents):
     fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
     earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
     removed = written = 0

@@ -121,7 +121,9 @@ def collect(runs_dir):
     whose training diverged (:func:`_divergence`: no result will come), a second name of one
     run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
     folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
-    whose runs would otherwise be missing without a word. Those are left out of every table rather
+    whose runs would otherwise be missing without a word. A run started over (train --overwrite)
+    while it is read is not finished, and one finished again meanwhile is read again
+    (:func:`_read_steady`), never its old result beside its new files. Those are left out of every table rather
     than guessed at or counted twice. Folders linked into ``runs_dir`` are read as if they were in
     it (:func:`minitransfer.run_search.find_runs`). Looking for the runs and reading them, where it
     takes longer than :data:`minitransfer.run_search.WALK_NOTICE_SECONDS`, says on stderr how far it
@@ -147,8 +149,9 @@ def collect(runs_dir):
                             f"as {first}")
             continue
         try:
-            if _is_there(folder / RESULT_FILE):
-                results.append(_read_run(folder, name, bases, families, by_hand))
+            read = _read_steady(folder, name, bases, families, by_hand)
+            if read is not None:
+                results.append(read)
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
                 diverged = _divergence(folder / METRICS_FILE)
                 if diverged:
@@ -189,13 +192,44 @@ def _name(folder, runs_dir):
 def _is_there(path):
     """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
     cannot be told (its folder cannot be read)."""
+    return _stamp(path) is not None
+
+
+STEADY_ATTEMPTS = 3  # reads of a run whose result.json is replaced meanwhile, before it counts as not finished
+
+
+def _read_steady(folder, name, bases, families, by_hand):
+    """:func:`_read_run`, or None for a run without a result.json: also one whose result.json went
+    while it was read (train --overwrite starting the run over removes it, then its checkpoint and
+    logs), which was left out as "cannot be read" or read with the new training's files, and one
+    whose result.json is replaced at every read (a run finished again meanwhile is read again)."""
+    path = folder / RESULT_FILE
+    for _ in range(STEADY_ATTEMPTS):
+        before = _stamp(path)
+        if before is None:
+            return None
+        try:
+            read = _read_run(folder, name, bases, families, by_hand)
+        except (UnreadableRun, OSError):
+            if _stamp(path) == before:
+                raise
+            continue
+        if _stamp(path) == before:
+            return read
+    return None
+
+
+def _stamp(path):
+    """What tells a version of a file from the next (train replaces result.json whole, as a new
+    file): its inode, size and time of change; None where it is not there. :class:`UnreadableRun`
+    where that cannot be told (its folder cannot be read)."""
     try:
-        os.stat(path)
+        status = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return False
+        return None
     except OSError as error:
         raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    return True
+    return status.st_ino, status.st_size, status.st_ctime_ns
 
 
 def _read_run(folder, name, bases, families, by_hand):

@@ -794,13 +794,14 @@ def test_a_report_that_fails_leaves_nothing_of_the_earlier_one_beside_its_own(ru
 
 
 @pytest.mark.usefixtures("placeholder_figures")
-def test_a_report_folder_under_a_file_is_an_io_error_naming_the_table(runs_dir, tmp_path):
-    """The failed write's own error, not the one of removing a temporary that was never made."""
+def test_a_report_folder_under_a_file_is_an_io_error_naming_the_folder(runs_dir, tmp_path):
+    """The failed write's own error (the folder, made for its lock before the tables are written),
+    not the one of removing a temporary that was never made."""
     in_the_way = tmp_path / "notes.txt"
     in_the_way.write_text("mine")
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(in_the_way / "report")])
     assert result.exit_code == 74, result.output
-    assert result.output == f"error: cannot write {in_the_way / 'report' / 'results.csv'}: Not a directory\n"
+    assert result.output == f"error: cannot write {in_the_way / 'report'}: Not a directory\n"
     assert in_the_way.read_text() == "mine"
 
 

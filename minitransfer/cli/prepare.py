@@ -5,7 +5,7 @@ import sys
 import click
 import numpy as np
 
-from minitransfer.data import build, cifar, dataset, decode, folder, importers, synthetic
+from minitransfer.data import build, cifar, dataset, decode, folder, importers, lock, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import OutputFolder, echo, run
@@ -385,7 +385,9 @@ def verify_command(path):
 
     Every file is hashed again. train and eval hash a file only until it is found intact, then again
     only once it changes (a record in $MINITRANSFER_CACHE/verified, by the file's size and times):
-    bits rotting on the disk change neither, so only verify finds them.
+    bits rotting on the disk change neither, so only verify finds them. While another prepare
+    rewrites the folder, verify is refused naming it (exit code 2), not calling the dataset damaged;
+    a prepare started while verify reads it is refused likewise.
 
     The class table (names, wnids, families) is compared with the digest mean.h5 records for
     datasets prepared by this version; meta.json's other descriptive fields (source, skipped
@@ -396,4 +398,8 @@ def verify_command(path):
     Example (after 'minitransfer prepare synthetic synthetic-20'):
       minitransfer prepare verify synthetic-20
     """
-    run(lambda: _finish(dataset.open_dataset(path), verify=True))
+    def verify():
+        with lock.shared(path):  # from before meta.json is read: a prepare rewriting the files is named, not damage
+            _finish(dataset.open_dataset(path), verify=True)
+
+    run(verify)

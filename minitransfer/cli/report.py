@@ -77,14 +77,16 @@ def report(runs, out, reference):
 
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
-    OUT is touched, and OUT then holds part of the new report and nothing of the earlier one.
+    OUT is touched, and OUT then holds part of the new report and nothing of the earlier one. A second
+    report into OUT while one writes there (a cron job's and yours) is refused, naming the first one's
+    PID (exit code 2), never mixed with it.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
     message says why: no run folder there, as in a home folder or a run's own folder, none finished
     yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS
-    does not exist, --reference neither 'paper' nor a file), 65 bad data (a --reference file that
-    is not a table of runs), 74 a file could not be written (in OUT, or the output), 75
-    interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
+    does not exist, --reference neither 'paper' nor a file, another report writing into OUT), 65
+    bad data (a --reference file that is not a table of runs), 74 a file could not be written (in
+    OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
