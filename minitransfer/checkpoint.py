@@ -526,9 +526,10 @@ def describe(path):
     meta = saved.meta
     finished = saved.iteration == meta["config"].get("max_iter")
     run_folder = _run_folder(path)
+    weights = rundir.weights_for(run_folder) if run_folder is not None else None  # reads its config.json
     run = None if run_folder is None else {
-        "folder": str(run_folder), "weights_file": str(rundir.weights_for(run_folder)),
-        "weights_file_exists": rundir.weights_for(run_folder).is_file(), "training": _training(run_folder)}
+        "folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
+        "training": _training(run_folder)}
     return {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
