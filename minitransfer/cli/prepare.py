@@ -118,7 +118,8 @@ _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), defaul
                              f"run on; 0 decodes in this process).")
 _shard = click.option("--shard-size", type=click.IntRange(1), default=None,
                       help="Images per shard (default: about 192 MiB of images).")
-_verify = click.option("--verify", is_flag=True, help="Re-check every file's sha256 afterwards.")
+_verify = click.option("--verify", is_flag=True,
+                       help="Re-check every file's sha256 afterwards (another prepare of OUT meanwhile is refused).")
 _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
                      help="WordNet 'parent child' file: records each class's man-made / natural family "
                           "(class names must be WordNet ids such as n01440764).")
@@ -134,7 +135,7 @@ def prepare():
     import writes into; OUT inside SOURCE; SOURCE is another dataset than the command
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
     version: its python download is named; another process is importing
-    into OUT, or a training or an evaluation is reading the dataset there), 65 bad data (the file at
+    into OUT, or a training, an evaluation or a verify is reading the dataset there), 65 bad data (the file at
     fault is named), 74 a file could not be written (full disk, read-only folder) or a source folder
     listed (no read permission: it is named), 75 interrupted
     (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are
@@ -399,7 +400,7 @@ def verify_command(path):
       minitransfer prepare verify synthetic-20
     """
     def verify():
-        with lock.shared(path):  # from before meta.json is read: a prepare rewriting the files is named, not damage
+        with lock.shared(path):  # from before meta.json is read (verify holds it from there on): a prepare is named
             _finish(dataset.open_dataset(path), verify=True)
 
     run(verify)

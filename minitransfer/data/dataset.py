@@ -26,8 +26,8 @@ first batch; a file found intact is not hashed again until it changes, in this p
 :mod:`.integrity`), and :class:`ImageReader` reads only the files so checked,
 unchanged since (a shard replaced or written to during a run stops it). Every failure is a
 :class:`DatasetError` naming the file.
-A training or an evaluation reads under :meth:`Dataset.reading`, the folder's shared lock (:mod:`.lock`),
-so prepare does not rewrite the files meanwhile.
+A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
+lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
 """
 
 import collections
@@ -305,20 +305,22 @@ class Dataset:
         the disk keeps the times and size they go by) and re-check every shard's shapes and labels and
         the mean image against meta.json.
 
-        Raises ``DatasetError`` naming the first file at fault. ``progress(done, total)`` is
-        called after each file."""
-        files = self.checked_files()
-        for done, file in enumerate(files, start=1):
-            self.verified.update(check_files(self.path, [file], remember=False))
-            if progress:
-                progress(done, len(files))
-        for subset in SUBSETS:
-            for shard in self.shards(subset):
-                image_offset(self.path / shard["file"], (shard["count"], *self.image_size, 3))
-            self._labels.pop(subset, None)
-            self.labels(subset)
-        self.mean()
-        self._check_class_table()
+        Reads under :meth:`reading`: a prepare rewriting the folder is :class:`.lock.DatasetBusy` naming
+        it (not damage), and a prepare started meanwhile is refused. Raises ``DatasetError`` naming the
+        first file at fault. ``progress(done, total)`` is called after each file."""
+        with self.reading():
+            files = self.checked_files()
+            for done, file in enumerate(files, start=1):
+                self.verified.update(check_files(self.path, [file], remember=False))
+                if progress:
+                    progress(done, len(files))
+            for subset in SUBSETS:
+                for shard in self.shards(subset):
+                    image_offset(self.path / shard["file"], (shard["count"], *self.image_size, 3))
+                self._labels.pop(subset, None)
+                self.labels(subset)
+            self.mean()
+            self._check_class_table()
 
     def _check_class_table(self):
         """meta.json's class table against the digest mean.h5 recorded at the import (datasets

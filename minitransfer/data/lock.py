@@ -1,12 +1,13 @@
 """Who reads a dataset folder while who rewrites it: the folder's ``lock`` file.
 
 ``prepare`` holds it exclusively while it writes there (:func:`writing`, a
-:class:`minitransfer.rundir.RunLock`); a training or an evaluation holds it shared for as long as it
-reads the shards (:func:`shared`, through :meth:`.dataset.Dataset.reading`). So prepare (an
-``--overwrite``, or a rerun that rebuilds a shard) is refused while a network reads the files it
-would replace, and a training while prepare writes them: :class:`DatasetBusy` (exit code 2) naming
-the processes. Any number of readers share a folder. The kernel releases the lock when a process
-dies, and the last reader to leave removes the file, as prepare does.
+:class:`minitransfer.rundir.RunLock`); a training, an evaluation or a verify (``prepare verify``,
+``prepare ... --verify``) holds it shared for as long as it reads the files (:func:`shared`, through
+:meth:`.dataset.Dataset.reading`). So prepare (an ``--overwrite``, or a rerun that rebuilds a shard)
+is refused while another process reads the files it would replace, and a reader while prepare
+writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
+folder. The kernel releases the lock when a process dies, and the last reader to leave removes the
+file, as prepare does.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system, a
 folder of another user's) nobody prepares into the folder either: reading goes on without a lock.
@@ -23,8 +24,8 @@ LOCK_FILE = rundir.RunLock.FILE
 
 
 class DatasetBusy(rundir.RunBusy):
-    """A training or an evaluation reads the dataset prepare would rewrite, or prepare rewrites the
-    dataset a training would read (exit code 2); ``pids`` lists the processes in the way."""
+    """A training, an evaluation or a verify reads the dataset prepare would rewrite, or prepare rewrites
+    the dataset one would read (exit code 2); ``pids`` lists the processes in the way."""
 
     def __init__(self, message, pids):
         super().__init__(message, pids[0] if pids else None)
@@ -50,8 +51,8 @@ def shared(folder):
 @contextlib.contextmanager
 def writing(folder):
     """Hold ``folder``'s lock exclusively for the block (prepare writing the dataset there; the
-    folder is created). Raises :class:`DatasetBusy` naming the readers while trainings or
-    evaluations read it, ``RunBusy`` while another prepare writes there, ``StorageError`` where
+    folder is created). Raises :class:`DatasetBusy` naming the readers while trainings,
+    evaluations or verifies read it, ``RunBusy`` while another prepare writes there, ``StorageError`` where
     the lock file cannot be created."""
     lock = rundir.RunLock(folder)
     try:
@@ -60,9 +61,9 @@ def writing(folder):
         if busy.pid is not None:  # another prepare
             raise
         pids = readers(folder)
-        raise DatasetBusy(f"{folder} is in use by a training or an evaluation reading it{rundir.holder_named(pids)}; "
-                          f"preparing it would replace the files it reads: wait for it to finish or stop it, then "
-                          f"rerun", pids) from None
+        raise DatasetBusy(f"{folder} is being read by another minitransfer process (a training, an evaluation or a "
+                          f"verify){rundir.holder_named(pids)}; preparing it would replace the files it reads: wait "
+                          f"for it to finish or stop it, then rerun", pids) from None
     try:
         yield
     finally:

@@ -52,8 +52,9 @@ def test_prepare_is_refused_while_a_training_reads_and_two_trainings_share_the_d
         before = tree_state(data)
         refused = cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path)
         assert refused.returncode == 2, refused.stderr
-        assert f"{data} is in use by a training or an evaluation reading it (PID {first.pid}); preparing it would " \
-               f"replace the files it reads" in refused.stderr and "Traceback" not in refused.stderr
+        assert f"{data} is being read by another minitransfer process (a training, an evaluation or a verify) " \
+               f"(PID {first.pid}); preparing it would replace the files it reads" in refused.stderr
+        assert "Traceback" not in refused.stderr
         assert tree_state(data) == before
         second = cli(["train", "--data", data, "-o", "second.h5", *QUICK], tmp_path)
         assert second.returncode == 0, second.stderr
@@ -90,7 +91,7 @@ def test_an_evaluation_holds_the_dataset_while_it_reads(data, tmp_path, monkeypa
 
     def evaluate_while_prepare_tries(net, batches):
         assert lock.readers(data) == [os.getpid()]
-        with pytest.raises(lock.DatasetBusy, match=rf"reading it \(PID {os.getpid()}\)"):
+        with pytest.raises(lock.DatasetBusy, match=rf"an evaluation or a verify\) \(PID {os.getpid()}\)"):
             synthetic.build_synthetic(data, **{**TINY, "size": 16}, overwrite=True)
         return real_evaluate(net, batches)
 
@@ -140,15 +141,15 @@ def test_prepare_names_every_reader_of_the_dataset(data, monkeypatch):
             with pytest.raises(lock.DatasetBusy) as busy:
                 lock.writing(data).__enter__()
             listed = ", ".join(map(str, sorted([os.getpid(), other.pid])))
-            assert str(busy.value) == (f"{data} is in use by a training or an evaluation reading it (PIDs {listed}); "
-                                       f"preparing it would replace the files it reads: wait for it to finish or "
-                                       f"stop it, then rerun")
+            assert str(busy.value) == (f"{data} is being read by another minitransfer process (a training, an "
+                                       f"evaluation or a verify) (PIDs {listed}); preparing it would replace the "
+                                       f"files it reads: wait for it to finish or stop it, then rerun")
             assert busy.value.pids == sorted([os.getpid(), other.pid])
             monkeypatch.setattr(lock, "readers", lambda folder: [])
             with pytest.raises(lock.DatasetBusy) as busy:
                 lock.writing(data).__enter__()
-            assert str(busy.value).startswith(f"{data} is in use by a training or an evaluation reading it; "
-                                              f"preparing it"), str(busy.value)
+            assert str(busy.value).startswith(f"{data} is being read by another minitransfer process (a training, "
+                                              f"an evaluation or a verify); preparing it"), str(busy.value)
     finally:
         other.stdin.close()
         other.wait(timeout=30)
