@@ -253,7 +253,8 @@ def _labels(values, count, classes, origin):
     elif isinstance(values, list) and len(values) == count and all(type(value) is int for value in values):
         inside = all(0 <= value < classes for value in values)
     else:
-        raise ds.DatasetError(f"{origin} must be {count} integers, got {_describe(values)}")
+        raise ds.DatasetError(f"{origin} must be {count} integers, got {_describe(values)}: one label per image, "
+                              f"and 'data' holds {count} images (a batch cut short or edited?)")
     if not inside:
         raise ds.DatasetError(f"{origin} holds labels outside the class table (0..{classes - 1})")
     return np.asarray(values, dtype=np.int32)

@@ -202,6 +202,9 @@ FAULTS = {  # id: (the archive's parts, what the message says after the archive'
                        ":test_batch: 'labels' holds labels outside the class table (0..9)"),
     "too-few-labels": (_replaced("data_batch_1", b"labels", [0] * 7),
                        ":data_batch_1: 'labels' must be 20 integers, got a list of 7"),
+    "rows-cut-short": (_replaced("data_batch_3", b"data", _cifar10_parts()["data_batch_3"][b"data"][:15]),
+                       ":data_batch_3: 'labels' must be 15 integers, got a list of 20: one label per image, and "
+                       "'data' holds 15 images (a batch cut short or edited?)"),
     "no-labels": (_replaced("data_batch_1", b"labels", None),
                   ":data_batch_1: 'labels' must be 20 integers, got a NoneType"),
     "batch-not-a-dict": (_raw("data_batch_2", pickle.dumps([1, 2], protocol=2)),
