@@ -136,7 +136,7 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     Raises
     :class:`ClassesWithoutImages` when some class ends up without a training image,
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
-    writes into ``out`` (:class:`.lock.DatasetBusy` while a training or an evaluation reads it),
+    writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset prepared
     from another ``source`` or at another size. Files that would not change are not rewritten."""
