@@ -227,6 +227,23 @@ def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_p
                      result.output), result.output
 
 
+def test_info_of_a_transfer_across_datasets_whose_source_records_an_empty_dataset(tiny, tmp_path):
+    """A base whose configuration named no dataset gives its transfers a source dataset "": info said such
+    a transfer across datasets was "trained on other images of these classes: , meta.json ..."."""
+    other = tmp_path / "other"
+    synthetic.build_synthetic(other, **{**TINY, "classes": 6})
+    base = train(tmp_path / "base.h5", tiny, split="all")
+    train(tmp_path / "net.h5", other, copy_from=str(base), n=2)
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        source = json.loads(f.attrs["source"])
+        assert source["cross_dataset"]
+        f.attrs["source"] = fileio.text_attribute(json.dumps({**source, "dataset": ""}))
+    result = invoke(["info", "net.h5"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\ncopied layers 1\.\.2 from sha256 \w+\.\.\. \(trained on another dataset: not recorded\)\n",
+                     result.output), result.output
+
+
 def test_a_link_to_a_finished_run_folder_names_its_weights_file(tiny, tmp_path):
     """`latest -> net.run`: the link's own name lacks .run, and the network read was the run's last
     checkpoint, not the weights file that finished it."""
