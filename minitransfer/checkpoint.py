@@ -494,7 +494,7 @@ def check_architecture(checkpoint, net, layers=None):
         raise CheckpointError(f"{where} holds a {checkpoint.preset!r} network, this run builds {net.preset!r}")
     for name in names:
         if name not in checkpoint.weights:
-            raise CheckpointError(f"{where} has no layer {name} (it has {', '.join(checkpoint.layer_names)})")
+            raise CheckpointError(f"{where} has no layer {name} (it has {', '.join(checkpoint.layer_names) or 'none'})")
         w, b = checkpoint.weights[name]
         want_w, want_b = expected[name]
         if tuple(w.shape) != want_w or tuple(b.shape) != want_b:

@@ -57,6 +57,8 @@ def load_net(saved, device="cpu", precision=None):
     computing in ``precision`` (default: the one it was trained in)."""
     if saved.preset not in models.PRESETS:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path}: unknown preset {saved.preset!r}")
+    if not saved.weights:  # fc8's width is read off the last layer: without one there is no network to build
+        raise checkpoints.CheckpointError(f"checkpoint {saved.path}: holds no weight layers (the file is incomplete)")
     num_outputs = saved.weights[list(saved.weights)[-1]][0].shape[0]
     net = models.PRESETS[saved.preset].build(num_outputs)
     checkpoints.check_architecture(saved, net)

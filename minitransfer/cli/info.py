@@ -70,11 +70,11 @@ def _lines(summary):
     ]
     if summary["n_copied"]:
         source = summary["source"]
-        other = source.get("cross_dataset") and inputs.display_name(source.get("dataset", "not recorded"))
+        other = source.get("cross_dataset") and inputs.display_name(source.get("dataset") or "not recorded")
         origin = f" (trained on another dataset: {other})" if other else ""
         fingerprint = source.get("dataset_fingerprint", summary["dataset_fingerprint"])
         if not other and fingerprint != summary["dataset_fingerprint"]:  # its classes, other images (or prepared again)
-            where = inputs.display_name(source.get("dataset", "not recorded"))
+            where = inputs.display_name(source.get("dataset") or "not recorded")
             origin = f" (trained on other images of these classes: {where}, meta.json sha256 {fingerprint[:16]}...)"
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"

@@ -113,6 +113,19 @@ def test_eval_of_a_checkpoint_whose_classifier_is_narrower_than_its_classes(tiny
     assert invoke(["info", "half.h5"], tmp_path).exit_code == 65
 
 
+def test_eval_and_copy_of_a_checkpoint_that_declares_no_layers(tiny, tmp_path):
+    """An architecture attribute emptied (the file's layers left undeclared): eval ended in an
+    IndexError traceback (exit 1) reading fc8's width off a last layer there is none of."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        f.attrs["architecture"] = fileio.text_attribute("[]")
+    result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    assert (result.exit_code, result.output) == (
+        65, "error: bad data: checkpoint net.h5: holds no weight layers (the file is incomplete)\n"), result.output
+    result = invoke(["train", "--copy-from", "net.h5", "--n", "2", "--data", str(tiny), "-o", "copy.h5"], tmp_path)
+    assert result.exit_code == 65 and result.output.endswith("net.h5 has no layer conv1 (it has none)\n"), result.output
+
+
 @pytest.mark.parametrize("command", ["info", "eval"])
 def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_such(tmp_path, command):
     """A loop of links was "Path 'loop1' does not exist", a started run's folder "a folder without
@@ -211,6 +224,23 @@ def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_p
     result = invoke(["info", "net.h5"], tmp_path)
     assert result.exit_code == 0, result.output
     assert re.search(r"\ncopied layers 1\.\.2 from sha256 \.\.\. \(trained on another dataset: not recorded\)\n",
+                     result.output), result.output
+
+
+def test_info_of_a_transfer_across_datasets_whose_source_records_an_empty_dataset(tiny, tmp_path):
+    """A base whose configuration named no dataset gives its transfers a source dataset "": info said such
+    a transfer across datasets was "trained on other images of these classes: , meta.json ..."."""
+    other = tmp_path / "other"
+    synthetic.build_synthetic(other, **{**TINY, "classes": 6})
+    base = train(tmp_path / "base.h5", tiny, split="all")
+    train(tmp_path / "net.h5", other, copy_from=str(base), n=2)
+    with h5py.File(tmp_path / "net.h5", "r+") as f:
+        source = json.loads(f.attrs["source"])
+        assert source["cross_dataset"]
+        f.attrs["source"] = fileio.text_attribute(json.dumps({**source, "dataset": ""}))
+    result = invoke(["info", "net.h5"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\ncopied layers 1\.\.2 from sha256 \w+\.\.\. \(trained on another dataset: not recorded\)\n",
                      result.output), result.output
 
 
