@@ -123,11 +123,14 @@ def readable(figure):
     characters: one of a script its font lacks (CJK in DejaVu Sans) was an empty box, and a
     "Glyph ... missing from font" warning on stderr for each. Such a text falls back to a font on
     this machine that has them (:func:`_font_with`), else shows them escaped (\\u57fa), in the
-    figure only: the tables keep the names."""
+    figure only: the tables keep the names. A text with a "$" is a name, not a formula: families
+    "US$" and "HK$" lost their dollars to an italic formula, and "x$\\y" stopped the report."""
     from matplotlib import font_manager
     from matplotlib.text import Text
 
     for text in figure.findobj(Text):
+        if "$" in text.get_text():  # no text of ours is a formula; ticks are labelled later, at drawing
+            text.set_parse_math(False)
         font = font_manager.get_font(font_manager.findfont(text.get_fontproperties()))
         missing = frozenset(c for c in text.get_text() if not c.isspace() and not font.get_char_index(ord(c)))
         fallback = _font_with(missing) if missing else None

@@ -321,8 +321,11 @@ def _half_families(path, read):
 
 def natural_families(results):
     """(name of half A, name of half B) of the natural split of ``results``: the families their
-    dataset records, else ImageNet's (:data:`PAPER_FAMILIES`), as for the paper's own runs."""
-    return next((r.families for r in results if r.families), PAPER_FAMILIES)
+    dataset records (as read where some runs record a path that cannot be read, a grid continued
+    where the dataset lies elsewhere), else :data:`UNREAD_FAMILIES`, else ImageNet's
+    (:data:`PAPER_FAMILIES`), as for the paper's own runs."""
+    known = [r.families for r in results if r.families]
+    return next((families for families in known if families != UNREAD_FAMILIES), known[0] if known else PAPER_FAMILIES)
 
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'

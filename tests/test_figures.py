@@ -399,3 +399,22 @@ def test_an_empty_panel_says_why_above_the_papers_lines():
     [why] = natural.texts
     assert natural.lines and why.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
     assert why.get_zorder() > max(line.get_zorder() for line in natural.lines)
+
+
+@pytest.mark.parametrize("families", [("US$", "HK$"), ("x$\\y", "z$")], ids=["a-formula", "not-a-formula"])
+def test_families_with_dollars_are_names_not_formulas(families):
+    """A dataset whose families file names them US$ and HK$: figure3's title and legend read
+    "$ (A) / HK$" as a formula, drawn in italics without the dollars; x$\\y and z$ failed on \\y, a
+    traceback instead of a report."""
+    import dataclasses
+
+    runs = grid.plan_grid(random_seeds=(), natural=True, layers=(1,))
+    results = [dataclasses.replace(result, families=families) for result in networks(runs, lambda run: 0.5)]
+    figure = figures.draw_all(Figure, results)["figure3"]
+    figures.render(figure, "png")
+    natural = figure.axes[0]
+    title = natural.title
+    assert title.get_text() == f"natural split: {families[0]} (A) / {families[1]} (B), by target task"
+    assert not title.get_parse_math()
+    legend = [text for text in natural.get_legend().get_texts() if "$" in text.get_text()]
+    assert len(legend) == 2 and not any(text.get_parse_math() for text in legend)
