@@ -36,7 +36,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.rundir import BEST_EVALUATIONS, holder, run_dir_for
+from minitransfer.rundir import BEST_EVALUATIONS, holder, pid_named, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -513,12 +513,12 @@ def run_status(out, run):
     checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
     checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
     to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
-    run: the grid waits for it)."""
+    run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
     if is_finished(out, run):
         return "done"
     pid = holder(run_dir(out, run))
     if pid is not None:
-        return f"being trained by PID {pid}" if pid > 0 else "being trained by another process"
+        return f"being trained by {pid_named(pid)}" if pid > 0 else "being trained by another process"
     saved = run_dir(out, run) / CHECKPOINT_FILE
     if not saved.exists():
         return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"

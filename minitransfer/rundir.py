@@ -32,6 +32,7 @@ import math
 import os
 import pathlib
 import signal
+import socket
 import sys
 import threading
 import time
@@ -478,7 +479,8 @@ BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a 
 
 
 class RunBusy(RuntimeError):
-    """Another process holds the run directory's lock (exit code 2); ``pid`` names it."""
+    """Another process holds the run directory's lock (exit code 2); ``pid`` names it (:func:`holder`'s
+    answer: a :class:`Holder`, -1 or None)."""
 
     def __init__(self, message, pid):
         super().__init__(message)
@@ -491,7 +493,8 @@ class RunBusy(RuntimeError):
 class RunLock:
     """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as
     the run writes there. The kernel releases it when the process dies, so a crash never leaves a
-    stale lock; the file holds the holder's PID for the message a second process gets.
+    stale lock; the file holds the holder's PID and host name ("1234 node7") for the message a second
+    process gets (the run folder may be on a file system that the nodes of a cluster share).
 
         with RunLock(run_dir):      # RunBusy if another process trains into run_dir
             ...
@@ -539,7 +542,7 @@ class RunLock:
         self._descriptor = descriptor
         try:
             os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"{os.getpid()}\n".encode())
+            os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
         except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
             self.__exit__(None, None, None)
             raise fileio.storage_error(self.path, error) from error
@@ -547,27 +550,28 @@ class RunLock:
 
     def held(self):
         """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
-        locked (not removed, nor replaced by another process's, meanwhile) and holds its PID (on a
-        file system without locks, :func:`try_lock`, a second process takes it too and writes its own)."""
+        locked (not removed, nor replaced by another process's, meanwhile) and holds its PID and host
+        (on a file system without locks, :func:`try_lock`, a second process takes it too and writes its
+        own, which may be this PID on another node)."""
         return self._descriptor is not None and same_file(self._descriptor, self.path) and \
-            self._pid_written() == os.getpid()
+            _is_this_process(self._holder_written())
 
     def other(self):
-        """The PID of the process that took this lock from this one (:meth:`held` False), where known."""
+        """The :class:`Holder` that took this lock from this one (:meth:`held` False), where known."""
         pid = holder(self.run_dir)
         if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
-            pid = self._pid_written()
+            pid = self._holder_written()
         return pid
 
-    def _pid_written(self):
-        """The PID the lock file this process opened holds, or None."""
-        text = os.pread(self._descriptor, 32, 0).decode(errors="replace").strip()
-        return int(text) if text.isdigit() else None
+    def _holder_written(self):
+        """The :class:`Holder` the lock file this process opened names, or None."""
+        return _read_holder(self._descriptor)
 
     def __exit__(self, *exc):
         # only its own lock file: the folder may have been moved or deleted meanwhile, another process
         # may lock a new one under the same name, or (without locks) have written its PID in this one
-        if same_file(self._descriptor, self.path) and self._pid_written() in (None, os.getpid()):
+        written = self._holder_written()
+        if same_file(self._descriptor, self.path) and (written is None or _is_this_process(written)):
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
@@ -580,12 +584,45 @@ class RunLock:
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
+_RECORD_BYTES = 320  # a lock file's "PID HOST": a host name has at most 255 bytes
+
+
+class Holder(int):
+    """The PID of a lock's holder as its lock file records it, with ``host``: the machine it runs on
+    where that is another one (a SLURM task on another node of a shared file system), else None (this
+    machine, or not recorded: the lock of an older minitransfer). A PID of another host means nothing
+    here: never look it up, signal or wait for it on this machine."""
+
+    def __new__(cls, pid, host=None):
+        self = super().__new__(cls, pid)
+        self.host = host
+        return self
+
+    def __reduce__(self):  # with its host: a RunBusy crosses a process pool pickled
+        return type(self), (int(self), self.host)
+
+
+def _read_holder(descriptor):
+    """The :class:`Holder` an open lock file names: "PID HOST", or "PID" as older versions wrote it;
+    None where it names none (not written yet)."""
+    pid, _, host = os.pread(descriptor, _RECORD_BYTES, 0).decode(errors="replace").strip().partition(" ")
+    if not (pid.isascii() and pid.isdigit()):
+        return None
+    host = host.strip()
+    return Holder(int(pid), host if host and host != socket.gethostname() else None)
+
+
+def _is_this_process(written):
+    """Whether the :class:`Holder` a lock file names is this process (its PID, on this machine)."""
+    return written is not None and written == os.getpid() and written.host is None
 
 
 def holder(run_dir):
-    """The PID holding the lock of ``run_dir``, or None when nobody does (or only readers, with shared
-    locks: :mod:`minitransfer.data.lock`); -1 when the holder has not written it within
-    :data:`PID_WAIT_SECONDS`."""
+    """The process holding the lock of ``run_dir``, a :class:`Holder` (its PID, and its host where that
+    is another machine), or None when nobody does (or only readers, with shared locks:
+    :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
+    Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
+    them), never by looking the PID up on this machine."""
     path = pathlib.Path(run_dir) / RunLock.FILE
     try:
         descriptor = os.open(path, os.O_RDONLY)
@@ -598,9 +635,9 @@ def holder(run_dir):
                 fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 return None
             except BlockingIOError:
-                text = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
-                if text.isdigit():
-                    return int(text)
+                written = _read_holder(descriptor)
+                if written is not None:
+                    return written
                 if time.monotonic() >= deadline:
                     return -1
                 time.sleep(0.02)
@@ -614,14 +651,26 @@ def holder(run_dir):
 
 def holder_named(pids):
     """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
-    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PIDs 1234, 5678)", " (starting
-    up: its PID is not written yet)" for -1, and nothing for None or none known."""
+    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PID 1234 on host node7)" for a
+    holder on another machine, " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
+    for -1, and nothing for None or none known."""
     if pids == -1:
         return " (starting up: its PID is not written yet)"
     pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
     if not pids:
         return ""
-    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(str, pids))})"
+    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(_on_its_host, pids))})"
+
+
+def pid_named(pid):
+    """A :func:`holder`'s PID in words: "PID 1234", or "PID 1234 on host node7" on another machine."""
+    return f"PID {_on_its_host(pid)}"
+
+
+def _on_its_host(pid):
+    """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
+    host = getattr(pid, "host", None)
+    return f"{pid} on host {host}" if host else str(pid)
 
 
 # flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose

@@ -224,10 +224,12 @@ def _sbatch_quote(path):
 def _plan_file_check(what):
     """Bash lines that end the script (exit 74, saying ``what`` is not done and why) where ``$out`` holds
     no plan: a node that does not mount OUT's file system, or OUT deleted or moved; before anything is
-    written there (a task would make the missing path on the node's own disk)."""
+    written there (a task would make the missing path on the node's own disk). The machine is named
+    by ``uname -n``, not ``$HOSTNAME``: sbatch passes the submitting shell's on to the task, which
+    bash keeps (the login node's name on every node)."""
     return [
         f'if [ ! -f "$out/{grid.PLAN_FILE}" ]; then',
-        f'  echo "{what}: there is no $out/{grid.PLAN_FILE} on $HOSTNAME: $out is on a file system this machine '
+        f'  echo "{what}: there is no $out/{grid.PLAN_FILE} on $(uname -n): $out is on a file system this machine '
         'does not mount, or it was deleted or moved since the scripts were written; run them where it is, or '
         'emit them again (minitransfer experiment --emit-slurm)" >&2',
         f"  exit {EXIT_IO}",
@@ -312,9 +314,11 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
         "  flock --shared --nonblock 7",
         '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
-        '  local pid=""',
-        "  read -r pid <&7 || true",
-        '  echo "run $run: being trained by another process${pid:+ (PID $pid)}; waiting for it to release the run,'
+        '  local pid="" host=""',
+        "  read -r pid host <&7 || true  # as RunLock writes it: PID and host (only a PID, from older versions)",
+        '  if [ "$host" = "$(uname -n)" ]; then host=""; fi  # uname: $HOSTNAME may be that of the login node',
+        '  echo "run $run: being trained by another process${pid:+ (PID $pid${host:+ on host $host})}; waiting for it'
+        ' to release the run,'
         " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
         f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
         "  flock --shared 7",
@@ -430,7 +434,10 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, OUT/<run> as",
         "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
-        'cd "$(dirname "$0")"',
+        "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
+        "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
+        'scripts_folder=$(dirname -- "$0")',
+        'CDPATH="" cd -- "$scripts_folder/"',
         f"out={shlex.quote(str(out))}",
         *_plan_file_check("nothing submitted"),
         *_plan_check(out, slurm_dir, plan, "nothing submitted"),

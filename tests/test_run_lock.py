@@ -1,10 +1,14 @@
 """RunLock met by another process at an instant of its own: having taken the lock but not yet
-written its PID, or releasing it; the message never names "PID None" or "PID -1"."""
+written its PID, or releasing it; the message never names "PID None" or "PID -1". Held from another
+machine (a SLURM task on another node of a shared file system), it names that machine with the PID."""
 
 import errno
 import fcntl
 import os
+import pickle
+import socket
 import threading
+import types
 
 import pytest
 
@@ -63,8 +67,6 @@ def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(
 
 def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_as_starting_up(tmp_path):
     """The scheduler's log, met with the same instant: not "PID -1"."""
-    import types
-
     from minitransfer import experiment, scheduler
 
     run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
@@ -85,8 +87,11 @@ def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_
 
 @pytest.mark.parametrize("pids, named", [(None, ""), ([], ""), (-1, " (starting up: its PID is not written yet)"),
                                          (4242, " (PID 4242)"), ([4242], " (PID 4242)"),
-                                         ([12, 4242], " (PIDs 12, 4242)")],
-                         ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers"])
+                                         ([12, 4242], " (PIDs 12, 4242)"),
+                                         (rundir.Holder(4242, "node7"), " (PID 4242 on host node7)"),
+                                         (rundir.Holder(4242), " (PID 4242)")],
+                         ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers", "other-host",
+                              "this-host"])
 def test_holder_named(pids, named):
     assert rundir.holder_named(pids) == named
 
@@ -105,3 +110,63 @@ def test_a_lock_whose_pid_cannot_be_written_is_an_io_error_and_released(tmp_path
     assert not (tmp_path / "net.run").exists()
     with rundir.RunLock(tmp_path / "net.run"):
         assert rundir.holder(tmp_path / "net.run") == os.getpid()
+
+
+@pytest.mark.parametrize("record, named, host", [
+    (b"4242 node7.cluster\n", " (PID 4242 on host node7.cluster)", "node7.cluster"),
+    (f"4242 {socket.gethostname()}\n".encode(), " (PID 4242)", None),
+    (b"4242\n", " (PID 4242)", None),
+], ids=["other-host", "this-host", "older-record"])
+def test_a_holder_is_named_with_its_host_where_that_is_another_machine(tmp_path, held, record, named, host):
+    """A run folder on a file system the nodes of a cluster share, trained by a SLURM task on another
+    node: its PID is that node's, and was named as if it were one of this machine. A record without a
+    host (an older minitransfer's) still names its PID."""
+    os.write(held, record)
+    with pytest.raises(rundir.RunBusy) as busy:
+        rundir.RunLock(tmp_path / "net.run").__enter__()
+    assert str(busy.value) == (f"{tmp_path / 'net.run'} is in use by another minitransfer process{named}; wait for "
+                               f"it to finish or stop it, then rerun")
+    found = rundir.holder(tmp_path / "net.run")
+    assert (found, found.host) == (4242, host)
+    sent_back = pickle.loads(pickle.dumps(busy.value))  # as a process pool returns it
+    assert (sent_back.pid, sent_back.pid.host) == (4242, host)
+
+
+def test_a_grid_names_the_host_of_a_run_trained_on_another_machine(tmp_path):
+    """Its log while it waits for the run, and its dry run's status of the run."""
+    from minitransfer import experiment, scheduler
+
+    run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
+    folder = experiment.run_dir(tmp_path, run)
+    folder.mkdir(parents=True)
+    descriptor = os.open(folder / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    os.write(descriptor, b"4242 node7\n")
+    lines = []
+    grid = types.SimpleNamespace(out=tmp_path, elsewhere=[], log=lines.append)
+    try:
+        assert scheduler._Scheduler._taken_elsewhere(grid, run)
+        status = experiment.run_status(tmp_path, run)
+    finally:
+        os.close(descriptor)
+    assert lines == [f"{run.name} is being trained by another process (PID 4242 on host node7); waiting for it"]
+    assert status == "being trained by PID 4242 on host node7"
+
+
+def test_the_same_pid_on_another_machine_does_not_hold_this_processs_lock(tmp_path, monkeypatch):
+    """On a file system without locks (try_lock True for all) a process on another node, which may have
+    this very PID, takes the run too: this process must see it has lost its lock, and leave the other's
+    lock file in place, rather than take the other's record for its own."""
+    monkeypatch.setattr(rundir, "try_lock", lambda descriptor, *args, **kwargs: True)
+    ours = rundir.RunLock(tmp_path / "net.run").__enter__()
+    assert ours.held()
+    monkeypatch.setattr(rundir.socket, "gethostname", lambda: "node7")
+    theirs = rundir.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
+    monkeypatch.undo()
+    try:
+        assert not ours.held()
+        assert rundir.holder_named(ours.other()) == f" (PID {os.getpid()} on host node7)"
+        ours.__exit__(None, None, None)
+        assert (tmp_path / "net.run" / rundir.RunLock.FILE).read_text() == f"{os.getpid()} node7\n"
+    finally:
+        os.close(theirs._descriptor)

@@ -2,6 +2,7 @@
 same scripts on a real single-node SLURM (``tests/slurm_cluster.py``; skipped, with the reason,
 without root or without Debian's slurm-wlm and munge)."""
 
+import fcntl
 import json
 import os
 import re
@@ -422,6 +423,25 @@ def test_submit_refuses_while_another_submit_runs(tmp_path, fake_slurm):
     assert submit_grid(submit).returncode == 0 and len(sbatch_calls(fake_slurm)) == 3
 
 
+@pytest.mark.parametrize("folder", ["-slurm", "-"], ids=["dash-name", "dash"])
+def test_submit_of_a_folder_named_like_an_option_runs_there(tmp_path, fake_slurm, folder):
+    """submit.sh run by a relative path that begins with - (``bash -- -slurm/submit.sh``): its
+    ``cd "$(dirname "$0")"`` read the name as options and stayed in the current folder, where it
+    submitted (and recorded) whatever bases.sh was there; a folder named - is no ``cd -`` either
+    ($OLDPWD), and an exported CDPATH holding a folder of that name is not followed there."""
+    out, scripts = tmp_path / "grid", tmp_path / folder
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    (tmp_path / "elsewhere" / folder).mkdir(parents=True)
+    done = subprocess.run(["bash", "--", f"{folder}/submit.sh"], capture_output=True, text=True, cwd=tmp_path,
+                          env=dict(os.environ, CDPATH=str(tmp_path / "elsewhere"), OLDPWD=str(tmp_path / "elsewhere")))
+    assert done.returncode == 0, done.stderr
+    assert sbatch_calls(fake_slurm)[0] == ["--parsable", "--array=0,1", "bases.sh"]
+    assert (scripts / "submitted.txt").read_text().count("\n") == len(grid.plan_grid(layers=(1,)))
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["fake-bin", "fake-log", "fake_train.py", "grid",
+                                                                       folder, "elsewhere"])
+    assert not any((tmp_path / "elsewhere").rglob("submitted.txt"))
+
+
 def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
     runs = [run for run in grid.plan_grid(layers=(1,)) if run.name != "random0/baseA"]
     with pytest.raises(ValueError, match="random0/baseA"):
@@ -511,28 +531,28 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     assert not (fake_slurm / "scontrol").exists()
 
 
-@pytest.mark.parametrize("code, deleted", [("65", False), ("74", False), ("3", False), ("74", True)],
-                         ids=["bad-data", "io", "other", "folder-deleted"])
-def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted):
+@pytest.mark.parametrize("code, deleted, said", [
+    ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
+                  "its train.log (e.g. {log}) names; fix or replace it, then rerun submit.sh"),
+    ("74", False, "FAILED: an I/O error (exit 74): the disk is full, or a file cannot be written or read, which its "
+                  "train.log (e.g. {log}) names; free space or fix the permissions, then rerun submit.sh"),
+    ("3", False, "FAILED with exit 3; see {log}"),
+    ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
+                 "submit.sh to train it from the start"),
+], ids=["bad-data", "io", "other", "folder-deleted"])
+def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted, said):
     """The task's last line says, in a local grid's words, what its exit code means and what to do
     (it used to say "FAILED with exit 74; see" the log, whatever the cause); a run folder deleted while it
-    trained is said to be, rather than sending the researcher to a train.log that went with it."""
+    trained is said to be, rather than sending the researcher to a train.log that went with it. The
+    words are written out here, not made by the scheduler's functions that write them in the script."""
     out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT=code, **({"FAKE_TRAIN_DELETE": "1"} if deleted else {}))
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == int(code), output
     assert not (fake_slurm / "scontrol").exists()
-    name, log = "random0/B2B", out / "random0/B2B.run/train.log"
-    failure = scheduler.Failure(int(code), log, deleted)
-    if deleted:
-        said = f"FAILED (exit 74): {scheduler.where_its_output_is(failure, 'rerun submit.sh')}"
-    elif code == "3":
-        said = f"FAILED with exit 3; see {log}"
-    else:
-        said = "FAILED: " + scheduler.failure_cause(int(code), [name], [failure], "rerun submit.sh").split(": ", 1)[1]
-    assert output.endswith(f"run {name}: {said}\n"), output
-    assert deleted == ("was deleted while it trained" in said) and ("bad data" in said) == (code == "65")
+    folder = out / "random0/B2B.run"
+    assert output.endswith(f"run random0/B2B: {said.format(log=folder / 'train.log', folder=folder)}\n"), output
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
 
@@ -576,6 +596,29 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, f
         assert output.endswith("run random0/baseB: finished by another process\n") and not events.exists()
     else:
         assert output.endswith("run random0/baseB: done\n") and events.read_text().split() == ["start", "finished"]
+
+
+@pytest.mark.parametrize("record, named", [(b"4242 node7\n", "PID 4242 on host node7"),
+                                           (f"4242 {os.uname().nodename}\n".encode(), "PID 4242"),
+                                           (b"4242\n", "PID 4242")], ids=["other-node", "this-node", "older-record"])
+def test_task_waiting_for_a_run_trained_on_another_node_names_that_node(tmp_path, fake_slurm, record, named):
+    """The run's lock held by a process on another node (a task of a second submission there): its PID
+    is that node's, and is named with it; not with this one's, nor with $HOSTNAME, which sbatch passes on
+    from the shell that submitted the job (here set to another name)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    (out / "random0/baseB.run").mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out / "random0/baseB.run" / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.write(descriptor, record)
+        task = run_task(scripts, "bases.sh", 1, HOSTNAME="node7")
+        waiting = output_until(task, "waiting for it to release the run")
+    finally:
+        os.close(descriptor)
+    output = waiting + task.communicate(timeout=GUARD_SECONDS)[0]
+    assert f"run random0/baseB: being trained by another process ({named}); waiting for it to release " in waiting
+    assert task.returncode == 0 and output.endswith("run random0/baseB: done\n"), output
 
 
 @pytest.mark.parametrize("refusals, status, events", [(1, 0, ["busy", "start", "finished"]), (3, 2, ["busy", "busy"])],
@@ -657,10 +700,11 @@ def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm
     expected = (f"there is no {out / grid.PLAN_FILE} on {os.uname().nodename}: {out} is on a file system this "
                 "machine does not mount, or it was deleted or moved since the scripts were written; run them where it "
                 "is, or emit them again (minitransfer experiment --emit-slurm)\n")
-    task = run_task(scripts, "bases.sh", 0)
+    task = run_task(scripts, "bases.sh", 0, HOSTNAME="login1")  # sbatch passes the submitting shell's on
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 74 and output == f"run random0/baseA: not trained: {expected}", output
-    done = subprocess.run(["bash", str(scripts / "submit.sh")], capture_output=True, text=True, timeout=GUARD_SECONDS)
+    done = subprocess.run(["bash", str(scripts / "submit.sh")], capture_output=True, text=True, timeout=GUARD_SECONDS,
+                          env=dict(os.environ, HOSTNAME="login1"))
     assert done.returncode == 74 and done.stderr == f"nothing submitted: {expected}", done.stderr
     assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
 
