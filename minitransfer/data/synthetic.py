@@ -259,7 +259,7 @@ def builtin_dataset(root=None):
     Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
     parameters and the generator version; built in a temporary folder and renamed, so concurrent
     first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
-    by the next build, or by a use an hour later). A cached copy that fails its checks (a disk error,
+    by a build or a use once it has been idle an hour: sooner, it may be another machine's build). A cached copy that fails its checks (a disk error,
     an edit, a file deleted) is built again: it is only a cache, and no prepare command of the user's
     could rebuild it. A cache that cannot be written (a link to a drive not mounted, a read-only file
     system holding a damaged copy) is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE,
@@ -306,7 +306,9 @@ def _builtin_bytes():
 def _build_cached(root, path):
     """Build the built-in set in a temporary folder under ``root`` and rename it to ``path``."""
     root.mkdir(parents=True, exist_ok=True)
-    fileio.remove_stale_temporaries(root, folders=True)
+    # idle: a staging folder whose PID is not alive here may be another machine's build (a HOME shared by a
+    # cluster's nodes, their first runs started at once), which losing its folder would stop
+    fileio.remove_stale_temporaries(root, folders=True, idle_s=integrity.STALE_S)
     staging = root / f".{path.name}.tmp-{os.getpid()}"
     try:
         build_synthetic(staging, **BUILTIN_PARAMETERS)

@@ -241,17 +241,22 @@ def test_an_interrupted_build_leaves_no_staging_folder(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_killed_builds_staging_folder_is_removed_by_the_next_build(tmp_path):
-    """A staging folder of a process that is gone (kill -9) is removed; a live one's is left alone."""
+def test_a_killed_builds_staging_folder_is_removed_by_the_next_build_once_idle(tmp_path):
+    """A staging folder of a process that is gone (kill -9) and idle for hours is removed; a live one's is left
+    alone, and so is a recent one of a PID not alive here: another machine's build under a shared HOME (removed,
+    it stopped that build)."""
     name = f"synthetic-{synthetic.builtin_tag()}"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = tmp_path / f".{name}.tmp-{int(dead.stdout)}"
+    elsewhere = tmp_path / f".{name}-node7.tmp-{int(dead.stdout)}"
     live = tmp_path / f".{name}.tmp-{os.getppid()}"
-    for folder in (stale, live):
+    for folder in (stale, elsewhere, live):
         folder.mkdir()
         (folder / "train-00000.h5").write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
     path = synthetic.builtin_dataset(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, live.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, elsewhere.name, live.name])
 
 
 @pytest.mark.parametrize("number", [errno.ENOSPC, errno.EDQUOT], ids=["disk-full", "quota"])
