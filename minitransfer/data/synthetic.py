@@ -256,14 +256,14 @@ def builtin_dataset(root=None):
     """The default synthetic dataset (:data:`BUILTIN_PARAMETERS`: 20 classes, 45 training and 50
     validation images each, 14 × 14, seed 0): its path.
 
-    Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its
-    parameters and the generator version; built in a temporary folder and renamed, so concurrent
-    first uses are safe; an interrupted build leaves nothing (and a killed one's folder is removed
-    by a build or a use once it has been idle an hour: sooner, it may be another machine's build). A
-    cached copy that fails its checks (a disk error, an edit, a file deleted) is built again: it is only a cache, and no prepare command of the user's
-    could rebuild it. A cache that cannot be written (a link to a drive not mounted, a read-only file
-    system holding a damaged copy) is a ``fileio.StorageError`` naming it and $MINITRANSFER_CACHE,
-    which moves it (on a full disk, with the space the set needs and the space free)."""
+    Built on first use under ``root`` (default :func:`cache_dir`) in a folder named after its parameters
+    and the generator version; built in a temporary folder and renamed, so concurrent first uses are safe;
+    an interrupted build leaves nothing (and a killed one's folder is removed by a build or a use once it
+    has been idle an hour: sooner, it may be another machine's build). A cached copy that fails its checks
+    (a disk error, an edit, a file deleted) is built again: it is only a cache, and no prepare command of
+    the user's could rebuild it. A cache that cannot be written (a link to a drive not mounted, a
+    read-only file system holding a damaged copy) is a ``fileio.StorageError`` naming it and
+    $MINITRANSFER_CACHE, which moves it (on a full disk, with the space the set needs and the space free)."""
     root = pathlib.Path(root) if root else cache_dir()
     path = root / f"synthetic-{builtin_tag()}"
     if (path / ds.META_FILE).is_file():
