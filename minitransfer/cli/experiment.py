@@ -26,8 +26,26 @@ def _counts(ctx, param, value):
 
 
 def _sbatch_options(ctx, param, value):
+    """Each an option of sbatch, as on its command line ("--account=lab"): sbatch refuses a script whose
+    #SBATCH line holds a word of another kind ("account=lab"), and only once submit.sh submits it."""
     if any("\n" in option or "\r" in option for option in value):
         raise click.BadParameter("one #SBATCH option per --sbatch-option, without line breaks")
+    for option in value:
+        if not option.strip().startswith("-"):
+            raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
+                                     f"--sbatch-option=--account=lab")
+    return value
+
+
+def _sbatch_value(ctx, param, value):
+    """--gres / --partition: one word. An empty one (an unset variable) asked for no GPU (jobs that
+    train with --device cuda on none) or the default partition, without a word; one of two words split
+    the #SBATCH line into an option and a word sbatch refuses at submission."""
+    if value is None or "\n" in value or "\r" in value:  # a line break: refused as in every #SBATCH line (slurm.py)
+        return value
+    if not value.strip() or " " in value or "\t" in value:
+        raise click.BadParameter(f"expected one word without spaces, e.g. "
+                                 f"{'gpu:1' if param.name == 'gres' else 'gpu'}; got {value!r}")
     return value
 
 
@@ -84,9 +102,9 @@ def _time_limit(ctx, param, value):
                    "other options; a task leaves a finished run to train, which refuses one trained otherwise, and "
                    "waits for a run another process trains (a second submission, a local experiment on OUT), "
                    "holding its GPU idle meanwhile.")
-@click.option("--gres", default=None,
+@click.option("--gres", default=None, callback=_sbatch_value,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
-@click.option("--partition", default=None, help="--emit-slurm: the partition to submit to.")
+@click.option("--partition", default=None, callback=_sbatch_value, help="--emit-slurm: the partition to submit to.")
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
               help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
                    "UNLIMITED for none (the training checkpoints before the limit and is requeued).")
@@ -224,11 +242,12 @@ def _preset_of(name, data):
 
 
 def _parse_layers(text, preset, option):
-    """The n of ``option``; an empty --layers is refused (--random-frozen is empty by default: none)."""
+    """The n of ``option``; an empty --layers is refused, as is a --random-frozen of commas without an n
+    (" , ": a list left out by a slip; an empty one, its default, plans none)."""
     try:
         layers = grid.parse_layers(text, preset.copyable)
     except ValueError as error:
         raise click.BadParameter(f"{error} for preset {preset.name}", param_hint=option) from None
-    if not layers and option == "--layers":
+    if not layers and (option == "--layers" or text.strip()):
         raise click.BadParameter(f"no n in {text!r} (e.g. 1-{preset.copyable} or 1,3,5)", param_hint=option)
     return layers

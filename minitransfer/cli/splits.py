@@ -10,7 +10,8 @@ from ._common import SEED, echo, json_text, option_text, run, say
 @click.command(short_help="The classes and image counts of a split's halves.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 @click.argument("kind", type=click.Choice(split_lib.KINDS))
-@click.option("--split-seed", type=SEED, default=0, show_default=True, help="Seed of the random split.")
+@click.option("--split-seed", type=SEED, default=0, show_default=True,
+              help="Seed of the random split (the natural and all splits have none).")
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
 @click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
 @click.option("--per-class-seed", type=SEED, default=None,
@@ -46,6 +47,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
       minitransfer splits synthetic-20 all --per-class 100
       minitransfer splits imagenet-256 random --split-seed 0   # your data
     """
+    if kind != "random" and split_seed != 0:  # as train refuses it; it was ignored without a word
+        raise click.BadParameter(f"applies to the random split; the {kind} split takes the same classes for every "
+                                 f"seed: leave --split-seed unset (got {split_seed})", param_hint="--split-seed")
     if kind == "all" and half:
         raise click.BadParameter("the all split has no halves: leave --half out", param_hint="--half")
     if per_class_seed is not None and per_class is None:
