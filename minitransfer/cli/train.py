@@ -38,8 +38,8 @@ class _BasePath(NetworkPath):
                     "when copying within its dataset; from a base of another dataset, all, or random where --half "
                     "or --split-seed is given; else random).")
 @config_option("--half", type=click.Choice(config.HALVES),
-               help="Half to train on (default: A; when copying within the base's dataset, the other half than "
-                    "the base's).")
+               help="Half to train on (default: A; when copying within the base's dataset and split, the other "
+                    "half than the base's).")
 @config_option("--split-seed", type=SEED,
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")

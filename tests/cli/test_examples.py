@@ -105,6 +105,16 @@ def test_the_readmes_examples_run_or_are_marked(tmp_path, monkeypatch):
     assert sorted(re.findall(r"`([^`]+)`", listed[1])) == written
 
 
+def test_the_readmes_count_of_the_lines_it_times_is_that_of_its_block():
+    """"these six lines took 21 s" stood above a block of eight: a newcomer timing them saw more."""
+    text = README.read_text()
+    said = re.search(r"these (\w+)\s+lines take", text)
+    assert said, "the README no longer times the lines of 'One network at a time'"
+    block = re.search(r"^```[^\n]*\n(.*?)^```", text[said.end():], flags=re.S | re.M)
+    words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+    assert words.index(said[1]) + 1 == len(_examples(block[1]))
+
+
 def test_the_readmes_layout_names_every_module_and_only_what_is_there():
     """The Layout block left out five modules (cpus.py, host_memory.py, launcher.py, stopping.py,
     treatments.py): a newcomer looking for where the signals are handled did not find it there."""
