@@ -10,8 +10,11 @@ whose controllers include ``memory``): ``/sys/fs/cgroup/memory/<path>/memory.lim
 limit: a huge number) less ``memory.usage_in_bytes``. The limits of the cgroup's ancestors, up to
 the root of the mount, bind it too: the tightest headroom counts. A folder that is not there (the
 root cgroup's, or a container's view of a path outside it) is passed over. The usage counts the
-cgroup's inactive page cache, which the kernel reclaims before it kills anything: it is left out
-(``memory.stat``'s ``inactive_file``, v1 ``total_inactive_file``), as docker and the kubelet do.
+cgroup's page cache, which the kernel reclaims before it kills anything: it is left out, its
+active part too, which MemAvailable counts as available (``memory.stat``'s ``inactive_file`` and
+``active_file``; v1's ``total_inactive_file`` and ``total_active_file``): a grid's earlier run in
+the same SLURM job leaves there the shards it read every epoch, and counted as used they refused
+the next run.
 """
 
 import pathlib
@@ -20,8 +23,8 @@ import typing
 MEMINFO = "proc/meminfo"
 CGROUP_OF_PROCESS = "proc/self/cgroup"
 CGROUP_MOUNT = "sys/fs/cgroup"
-V2_FILES = ("memory.max", "memory.current", "inactive_file")
-V1_FILES = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+V2_FILES = ("memory.max", "memory.current", ("inactive_file", "active_file"))
+V1_FILES = ("memory.limit_in_bytes", "memory.usage_in_bytes", ("total_inactive_file", "total_active_file"))
 
 
 class Available(typing.NamedTuple):
@@ -80,14 +83,15 @@ def cgroup_folders(root, controller):
 
 def _cgroup_headrooms(root):
     """The headroom under every memory limit of this process's cgroups (v2 and v1) and their
-    ancestors: limit - (usage - inactive page cache), at least 0."""
+    ancestors: limit - (usage - page cache), at least 0."""
     found = []
     for version, folder in cgroup_folders(root, "memory"):
-        limit_name, usage_name, cache_name = V2_FILES if version == 2 else V1_FILES
+        limit_name, usage_name, cache_names = V2_FILES if version == 2 else V1_FILES
         limit, usage = _read_number(folder / limit_name), _read_number(folder / usage_name)
         if limit is None or usage is None:
             continue
-        cache = _stat(folder / "memory.stat").get(cache_name, 0)
+        stat = _stat(folder / "memory.stat")
+        cache = sum(stat.get(name, 0) for name in cache_names)
         found.append(Available(max(0, limit - (usage - cache)),
                                f"the cgroup limit of {folder / limit_name} less its usage"))
     return found

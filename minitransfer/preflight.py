@@ -14,6 +14,7 @@ before anything is allocated: the kernel's out-of-memory killer would end the ru
 :func:`minitransfer.grid_check.check_memory` for the runs a grid trains at once.
 """
 
+import math
 import pathlib
 import re
 import typing
@@ -198,13 +199,15 @@ def check_needs(needs, available):
     (a :class:`minitransfer.memory_limit.Available`), naming the field to lower."""
     for need in needs:
         if need.bytes > available.bytes:
-            raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes)} of memory; "
-                              f"{in_units(available.bytes)} is available ({available.source}); lower `{need.field}`")
+            raise OutOfMemory(f"{need.what} needs about {in_units(need.bytes, math.ceil)} of memory; "
+                              f"{in_units(available.bytes, math.floor)} is available ({available.source}); "
+                              f"lower `{need.field}`")
 
 
-def in_units(count):
-    """A byte count in MiB below 1 GiB, else in GiB."""
-    return f"{count / 2**20:.0f} MiB" if count < GIB else f"{count / GIB:,.1f} GiB"
+def in_units(count, rounding=round):
+    """A byte count in MiB below 1 GiB, else in tenths of a GiB, rounded by ``rounding`` (a need up
+    and what is available down: a step refused by a little read as needing "1.0 GiB" of 1.0 GiB)."""
+    return f"{rounding(count / 2**20)} MiB" if count < GIB else f"{rounding(count / GIB * 10) / 10:,.1f} GiB"
 
 
 class LayerSizes(typing.NamedTuple):

@@ -30,3 +30,14 @@ def test_a_batch_too_large_with_a_few_workers_is_told_to_lower_batch_size(synthe
     with pytest.raises(MemoryError, match=r"^a training step of micro at `batch_size=100000` with `workers=2` needs "
                                           r"about [\d,]+\.\d GiB of memory; .*; lower `batch_size`$"):
         preflight.check_memory(_plan(synthetic_8, 100_000, 2))
+
+
+@pytest.mark.parametrize("need, available, expected", [
+    (2**30 + 40 * 2**20, 2**30 + 10 * 2**20, "needs about 1.1 GiB of memory; 1.0 GiB is available"),
+    (500 * 2**20 + 2**19, 500 * 2**20 + 2**18, "needs about 501 MiB of memory; 500 MiB is available"),
+])
+def test_a_refusal_by_a_little_does_not_read_as_needing_what_is_available(need, available, expected):
+    """A batch tuned up to the limit was refused as needing "about 1.0 GiB" with "1.0 GiB available":
+    the need is rounded up, what is available down."""
+    with pytest.raises(MemoryError, match=f"^a step {expected} "):
+        preflight.check_needs([preflight.Need("a step", "batch_size", need)], Available(available, LIMIT))
