@@ -19,6 +19,7 @@ import contextlib
 import errno
 import fcntl
 import functools
+import math
 import os
 import pathlib
 import re
@@ -427,10 +428,10 @@ def check_memory(runs, out, options, slots):
             "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
         raise preflight.OutOfMemory(
             f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
-            f"{preflight.in_units(total)} of memory together (the largest: {top.what} needs about "
+            f"{preflight.in_units(total, math.ceil)} of memory together (the largest: {top.what} needs about "
             f"{preflight.in_units(top.bytes)}, and each process {preflight.in_units(preflight.PROCESS_BYTES)}); "
-            f"{preflight.in_units(available.bytes)} is available ({available.source}); give the grid fewer slots "
-            f"or lower `{top.field}`")
+            f"{preflight.in_units(available.bytes, math.floor)} is available ({available.source}); give the grid fewer "
+            f"slots or lower `{top.field}`")
 
 
 def _sizing(run, out, options):

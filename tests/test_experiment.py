@@ -2,6 +2,7 @@
 that records its invocations); the SLURM scripts are tested in test_slurm.py."""
 
 import json
+import math
 import os
 import pathlib
 import re
@@ -687,13 +688,20 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
     out = tmp_path / "grid"
     with pytest.raises(preflight.OutOfMemory, match=re.escape(
             "the grid trains 3 runs at once (its slots: 3 on the CPU): all/base, all/random1, random0/baseA need "
-            f"about {preflight.in_units(together)} of memory together (the largest: a training step of micro at "
+            f"about {preflight.in_units(together, math.ceil)} of memory together (the largest: a training step of "
+            f"micro at "
             f"`batch_size=512` needs about {preflight.in_units(every_class)}, and each process 64 MiB); "
-            f"{preflight.in_units(together - 2**20)} is available (MemAvailable in /proc/meminfo); give the grid "
+            f"{preflight.in_units(together - 2**20, math.floor)} is available (MemAvailable in /proc/meminfo); give "
+            f"the grid "
             f"fewer slots or lower `batch_size`")):
         scheduler.run_grid(runs, out, options, devices=(None,) * 3, log=lambda line: None)
     assert not out.exists()
     assert sorted(builds) == [4, 8]
+    machine_with(together - 1024)  # refused by a little: the two figures differ still (not "1 MiB ... 1 MiB")
+    with pytest.raises(preflight.OutOfMemory) as refused:
+        grid_check.check_memory(runs, out, options, (None,) * 3)
+    figures = re.search(r"need about (.+?) of memory together .*; (.+?) is available", str(refused.value))
+    assert figures[1] != figures[2], str(refused.value)
     machine_with(together)
     grid_check.check_memory(runs, out, options, (None,) * 3)  # fits: no refusal
     machine_with(2**20)
