@@ -25,6 +25,7 @@ import os
 import pathlib
 import re
 import select
+import shlex
 import signal
 import sys
 
@@ -443,8 +444,9 @@ class NetworkPath(click.Path):
         if not path.is_dir():
             return str(path)
         if (path / dataset.META_FILE).is_file():
-            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
-                      f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
+            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
+                      f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
+                      f"(baseA.run)", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
         folder = config.named_folder(path)
