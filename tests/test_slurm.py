@@ -880,6 +880,13 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
     assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
 
 
+def test_a_time_limit_field_above_59_is_carried_over_as_sbatch_carries_it():
+    """sbatch takes --time=1:99:00 as 2:39:00 (Slurm's time_str2secs checks no field's range), so it is
+    no usage error here either, and the signal margin is reckoned from the same limit."""
+    assert slurm.parse_time_limit("1:99:00") == slurm.parse_time_limit("2:39:00") == 9540
+    assert slurm.parse_time_limit("1-0:90") == slurm.parse_time_limit("1-1:30")
+
+
 def test_cli_emit_slurm_prints_a_submit_command_the_shell_reads_as_printed(tmp_path, synthetic_8):
     """"submit with: bash /my runs/slurm $x/submit.sh": pasted, the shell split it at the blank and
     expanded $x; the path is quoted as the shell needs it."""
