@@ -220,7 +220,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
     causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
         if outcome.failed else []
-    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report {shlex.quote(str(out))})"])
+    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
+                                  f"{shlex.quote(str(out))})"])
     try:
         echo(summary)
     except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal
