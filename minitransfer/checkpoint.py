@@ -518,18 +518,22 @@ def describe(path):
     (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
     before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
     ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
-    would be), whether it ``weights_file_exists`` and the PID ``training`` it now (None when no
-    process does; -1 for one starting up: :func:`minitransfer.rundir.holder`); else None.
+    would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
+    process does; -1 for one starting up: :func:`minitransfer.rundir.holder`) and the
+    ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
+    else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)
     meta = saved.meta
     finished = saved.iteration == meta["config"].get("max_iter")
     run_folder = _run_folder(path)
-    weights = rundir.weights_for(run_folder) if run_folder is not None else None  # reads its config.json
-    run = None if run_folder is None else {
-        "folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
-        "training": _training(run_folder)}
+    run = None
+    if run_folder is not None:
+        weights = rundir.weights_for(run_folder)  # reads its config.json
+        training = _training(run_folder)
+        run = {"folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
+               "training": training, "training_host": getattr(training, "host", None)}
     return {
         "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
         "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),

@@ -264,6 +264,16 @@ def link_leading_nowhere(path, file=False):
 LINK_LOOP = "a loop of links"
 
 
+def file_on_the_way(path):
+    """The folder on the way to ``path`` (to write) that is there but no folder (a file, a FIFO, a link to
+    one), under which nothing can be written ("Not a directory", once the work is done); None where
+    there is none."""
+    for folder in reversed(pathlib.PurePath(path).parents):
+        if os.path.exists(folder) and not os.path.isdir(folder):
+            return folder
+    return None
+
+
 def dead_end(link):
     """Why the symbolic link ``link`` leads nowhere: a loop of links, or the missing path it names."""
     return LINK_LOOP if loops(link) else f"{os.readlink(link)} does not exist"

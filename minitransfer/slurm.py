@@ -94,7 +94,8 @@ NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), li
 def parse_time_limit(text):
     """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
     ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
-    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them).
+    (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them). A field above 59 is carried over, as
+    sbatch carries it (Slurm's time_str2secs checks no field's range): ``1:99:00`` is 2 h 39 min.
 
     >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
     (5400, 7200, 129600, None)"""

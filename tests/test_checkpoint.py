@@ -2,6 +2,7 @@
 clear errors for missing / corrupt / foreign / mismatched files."""
 
 import errno
+import fcntl
 import json
 import os
 import pathlib
@@ -12,10 +13,12 @@ import sys
 import h5py
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import models
+from minitransfer.cli import main
 from oracles import text_attributes
 
 
@@ -562,3 +565,23 @@ def test_disk_full_leaves_the_previous_checkpoint_and_no_temporary(tmp_path, mon
     with pytest.raises(fileio.StorageError, match=r"cannot write .*net.h5: No space left on device \([0-9.]+ MB needed"):
         checkpoints.save(path, _checkpoint(seed=4))
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["net.h5"]
+
+
+def test_a_run_trained_on_another_host_is_described_with_its_host(tmp_path):
+    """info --json showed a run's holder as a bare PID, a PID of another machine (a SLURM task on
+    another node of a shared disk) read as one here; "training_host" names that machine, "training"
+    staying the PID, and the text says "PID 4242 on host node7"."""
+    run = tmp_path / "net.run"
+    run.mkdir()
+    checkpoints.save(run / "checkpoint.h5", _checkpoint())
+    assert checkpoints.describe(run / "checkpoint.h5")["run"]["training_host"] is None  # nobody trains it
+    descriptor = os.open(run / "lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # as RunLock holds it, with its record of another machine's
+        os.write(descriptor, b"4242 node7\n")
+        summary = json.loads(CliRunner().invoke(main, ["info", str(run), "--json"]).output)
+        text = CliRunner().invoke(main, ["info", str(run)]).output
+    finally:
+        os.close(descriptor)
+    assert (summary["run"]["training"], summary["run"]["training_host"]) == (4242, "node7"), summary["run"]
+    assert "its training runs now (PID 4242 on host node7)" in text, text

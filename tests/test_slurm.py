@@ -880,6 +880,26 @@ def test_cli_emit_slurm_for_the_cpu(tmp_path, synthetic_8):
     assert {"--partition=short", "--time=4:00:00"} <= set(sbatch_lines(script))
 
 
+def test_a_time_limit_field_above_59_is_carried_over_as_sbatch_carries_it():
+    """sbatch takes --time=1:99:00 as 2:39:00 (Slurm's time_str2secs checks no field's range), so it is
+    no usage error here either, and the signal margin is reckoned from the same limit."""
+    assert slurm.parse_time_limit("1:99:00") == slurm.parse_time_limit("2:39:00") == 9540
+    assert slurm.parse_time_limit("1-0:90") == slurm.parse_time_limit("1-1:30")
+
+
+def test_cli_emit_slurm_prints_a_submit_command_the_shell_reads_as_printed(tmp_path, synthetic_8):
+    """"submit with: bash /my runs/slurm $x/submit.sh": pasted, the shell split it at the blank and
+    expanded $x; the path is quoted as the shell needs it."""
+    from minitransfer.cli.experiment import experiment
+
+    folder = tmp_path / "my runs" / "slurm $x 'a'"
+    result = CliRunner().invoke(experiment, ["--data", str(synthetic_8), "-o", str(tmp_path / "grid"), "--layers", "1",
+                                             "--device", "cpu", "--emit-slurm", str(folder)])
+    assert result.exit_code == 0, result.output
+    command = result.output.splitlines()[-1].split("submit with: ", 1)[1]
+    assert shlex.split(command) == ["bash", str(folder / "submit.sh")], command
+
+
 def test_cli_emit_slurm_notes_a_gpu_asked_for_a_cpu_training(tmp_path, synthetic_8):
     """--device cpu --gres gpu:1 held a GPU per run that the runs never used, without a word."""
     from minitransfer.cli.experiment import experiment

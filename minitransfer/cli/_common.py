@@ -25,6 +25,7 @@ import os
 import pathlib
 import re
 import select
+import shlex
 import signal
 import sys
 
@@ -404,6 +405,8 @@ def refuse_unwritable_path(path_type, value, param, ctx):
     names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
     A file's link to a file not written yet, in a folder that is there, is followed, as the library
     follows it (:func:`minitransfer.fileio.link_leading_nowhere`).
+    So does a folder on its way that is a file (``-o afile/sub``: :func:`minitransfer.fileio.file_on_the_way`),
+    which failed with a bare "Not a directory" (exit 74) after the work, naming neither the option nor the file.
     So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
     a folder named ``~`` was made here, where the home folder was meant."""
     home = value.split(os.sep)[0]
@@ -415,6 +418,11 @@ def refuse_unwritable_path(path_type, value, param, ctx):
     if dead is not None:
         path_type.fail(f"{dead[0]} is a symbolic link that leads nowhere ({dead[1]}): give another path, or make "
                        f"the link lead somewhere (mount its drive, create what it names)", param, ctx)
+    blocking = fileio.file_on_the_way(value)
+    if blocking is not None:
+        what = "a file, not a folder" if os.path.isfile(blocking) else "not a folder"
+        path_type.fail(f"{value}: {blocking} is {what}, so nothing can be written under it: give another path",
+                       param, ctx)
 
 
 class NetworkPath(click.Path):
@@ -436,8 +444,9 @@ class NetworkPath(click.Path):
         if not path.is_dir():
             return str(path)
         if (path / dataset.META_FILE).is_file():
-            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify {path}` describes "
-                      f"it); give a weights file (e.g. baseA.h5) or a run folder (baseA.run)", param, ctx)
+            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
+                      f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
+                      f"(baseA.run)", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
         folder = config.named_folder(path)

@@ -1,6 +1,7 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
 import pathlib
+import shlex
 import sys
 
 import click
@@ -201,7 +202,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
                                       progress=say)
-        echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {submit}")
+        echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {shlex.quote(str(submit))}")
         return
     if gres or partition or time_limit or sbatch_options:
         raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
@@ -219,7 +220,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
     causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
         if outcome.failed else []
-    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report {out})"])
+    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
+                                  f"{shlex.quote(str(out))})"])
     try:
         echo(summary)
     except OSError as error:  # Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the terminal

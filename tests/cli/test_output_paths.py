@@ -97,3 +97,25 @@ def test_a_folder_named_tilde_that_is_there_is_written_into(tmp_path, monkeypatc
     (tmp_path / "~").mkdir()
     assert OutputFolder().convert("~/out", None, None) == "~/out"
     assert OutputFile().convert("~/out.h5", None, None) == "~/out.h5"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_path_under_a_file_is_a_usage_error_naming_the_file(tmp_path, command):
+    """-o afile/sub (and --emit-slurm, prepare's OUT, train's -o afile/net.h5): experiment planned its
+    grid, then failed with "error: cannot write .../afile/sub/.experiment-planning.lock: Not a directory"
+    (74), --emit-slurm with a bare "[Errno 20] Not a directory: .../logs"; neither named the option nor
+    said that afile is a file. Refused while the arguments are read (2), writing nothing."""
+    (tmp_path / "afile").write_text("")
+    out = tmp_path / "afile" / "deeper" / ("net.h5" if command == "train" else "sub")
+    result = _invoke(command, tmp_path, out)
+    assert result.exit_code == 2, result.output
+    assert (f"{out}: {tmp_path / 'afile'} is a file, not a folder, so nothing can be written under it: give "
+            f"another path") in result.output, result.output
+    assert sorted(os.listdir(tmp_path)) == ["afile"]
+
+
+def test_a_fifo_on_the_way_is_said_to_be_no_folder(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    result = _invoke("prepare", tmp_path, tmp_path / "fifo" / "data")
+    assert result.exit_code == 2 and f"{tmp_path / 'fifo'} is not a folder, so nothing can be written under it" \
+        in result.output, result.output
