@@ -86,9 +86,13 @@ FAKE_TOOLS = {
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
-    # scancel: records its arguments, signals the step (the training started by the srun below) if any
+    # scancel: records its arguments, signals the step (the training started by the srun below) if any;
+    # with FAKE_SCANCEL_RETURNS_LATE set, returns only once the step has ended (a slow controller)
     "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"\n'
-               '[ ! -f "$FAKE_LOG/srun.pid" ] || kill -TERM "$(< "$FAKE_LOG/srun.pid")"',
+               '[ ! -f "$FAKE_LOG/srun.pid" ] || kill -TERM "$(< "$FAKE_LOG/srun.pid")"\n'
+               'while [ -n "${FAKE_SCANCEL_RETURNS_LATE-}" ] && kill -0 "$(< "$FAKE_LOG/srun.pid")" 2>/dev/null; do\n'
+               '  sleep 0.01\n'
+               'done',
     # srun: drops its options and runs the command; its --output, if given, is a file name pattern
     # as SLURM's (%% is %, %j the job id, %n, %s and %t zero), appended to
     "srun": textwrap.dedent('''\
@@ -491,6 +495,21 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     assert "run random0/baseB: already finished" in finished.communicate(timeout=GUARD_SECONDS)[0]
     assert finished.returncode == 0
     assert (out / "random0/baseB.run/events").read_text().split() == ["start", "interrupted", "resume", "finished"]
+
+
+def test_task_requeues_a_step_that_ended_before_the_forwarded_sigterm_returned(tmp_path, fake_slurm):
+    """The script's trap forwards SIGTERM with scancel, a call to the controller: where the training had
+    checkpointed and exited 75 before scancel returned, the task took the status of its interrupted wait
+    (143) for the step's, said "FAILED with exit 143" and did not requeue the run."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_UNTIL_STOPPED="1", FAKE_SCANCEL_RETURNS_LATE="1")
+    wait_for_file(out / "random0/baseB.run/events", task)
+    task.send_signal(signal.SIGTERM)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 75, output
+    assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
+    assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
 
 
 def test_a_grid_with_other_options_is_refused_while_a_task_trains_in_its_folder(tmp_path, fake_slurm, synthetic_8):
