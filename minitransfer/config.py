@@ -42,6 +42,9 @@ DEVICES = ("auto", "cpu", "cuda")
 MAX_SEED = splits.MAX_SEED
 # The largest batch and fc8 width: the CUDA kernels take sizes as 32-bit integers, labels are int32.
 MAX_COUNT = 2**31 - 1
+# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
+                      "allow_precision_change", "cuda_graph")
 
 
 def worded(message):
@@ -106,7 +109,8 @@ class TrainConfig:
     checkpoint_every: int = None     # default: the preset's
     log_every: int = None            # default: the preset's
     resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
-                                     # that run, its weights file the default `out`)
+                                     # that run, its weights file the default `out`, its recorded options the
+                                     # defaults: see resumed_run)
     overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
                                      # as the run starts (resume 'auto' continues a checkpoint instead)
     device: str = "auto"             # auto | cpu | cuda
@@ -231,6 +235,7 @@ def _check_fields(c):
                           "checkpoint)")
     if c.resume not in (None, "auto") and os.path.isdir(c.resume):
         c.out, c.resume = resumed_run(c.resume, c.out)
+        _take_recorded_options(c)
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
 
@@ -238,8 +243,9 @@ def _check_fields(c):
 def resumed_run(folder, out):
     """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
     ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
-    the default ``out``. A folder that is no run, an ``out`` of another run, or a run with nothing to
-    continue (no checkpoint, no weights) is a ConfigError."""
+    the default ``out``, and the options it was trained with the defaults of the others
+    (:func:`_take_recorded_options`). A folder that is no run, an ``out`` of another run, or a run with
+    nothing to continue (no checkpoint, no weights) is a ConfigError."""
     given, folder = folder, named_folder(folder)
     if not is_run_dir(folder):
         raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
@@ -254,6 +260,34 @@ def resumed_run(folder, out):
                           f"writing its first one, or has not written it yet; to train it from the start, leave "
                           f"`resume` unset")
     return out, "auto"
+
+
+def _take_recorded_options(c):
+    """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
+    the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
+    compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
+    option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
+    (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
+    folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
+    a user's moved dataset is left to the refusal that asks for its new folder, with the fields the
+    dataset sets (`fc8_outputs`, `preset`). A recorded `copy_from` that is gone is taken too: the run's
+    checkpoint holds what the run needs of its base (:func:`minitransfer.resume.read_base`)."""
+    checkpoint = run_dir_for(pathlib.Path(c.out).resolve()) / "checkpoint.h5"
+    try:
+        meta = checkpoints.read_meta(checkpoint if checkpoint.is_file() else c.out)
+    except checkpoints.CheckpointError:
+        return  # resume_point reads it again and says what is wrong with it, and how to start over
+    recorded = meta["config"]
+    kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    if c.data is None and not (isinstance(recorded.get("data"), str) and os.path.isdir(recorded["data"])):
+        builtin = synthetic.builtin_dataset()
+        if meta["dataset_fingerprint"] and datasets.open_dataset(builtin).fingerprint == meta["dataset_fingerprint"]:
+            c.data = str(builtin)
+        else:
+            kept |= {"data", "fc8_outputs", "preset"}
+    for field in dataclasses.fields(c):
+        if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
+            setattr(c, field.name, recorded[field.name])
 
 
 def named_folder(path):

@@ -14,13 +14,9 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.config import ConfigError, DataMismatch
+from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
-
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
-                      "allow_precision_change", "cuda_graph")
 
 
 def check_destination(plan):

@@ -72,8 +72,10 @@ class _BasePath(NetworkPath):
 @config_option("--resume", type=str, metavar="auto|RUN|CHECKPOINT",
                help="'auto': continue from the run directory's checkpoint if there is one (a finished run, even one "
                     "whose checkpoint was deleted, ends at once: nothing to do); a run folder (baseA.run, as train "
-                    "writes it): continue that run as 'auto' does, its weights file being the default --out; or a "
-                    "checkpoint file.")
+                    "writes it): continue that run as 'auto' does, its weights file being the default --out, and every "
+                    "option left at its default taking the value the run was trained with (--data: where its folder "
+                    "is still there); or a checkpoint file. With 'auto' or a checkpoint, give the options the run was "
+                    "trained with; an option given otherwise than the run's is refused (exit 2).")
 @config_option("--overwrite", is_flag=True,
                help="Start over even if the weights or the run's checkpoint exist: the previous run's weights and "
                     "run files are deleted as the new run starts, so they are gone even if it fails (with "

@@ -1,0 +1,105 @@
+"""``train --resume RUN`` (a run folder) continues that run with the options it was trained with:
+every option left at its default takes the run's recorded value, one given otherwise is refused.
+It used to refuse a bare ``--resume int.run`` for the defaults it compared with the run's record
+("`stepsize` 667 -> 133, `max_iter` 3000 -> 600")."""
+
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import train as training
+from minitransfer.cli import main
+
+# Not one the defaults give: a resume that took a default for any of them would train otherwise or be refused.
+TRAINED = {"max_iter": 6, "base_lr": 0.02, "stepsize": 2, "gamma": 0.5, "momentum": 0.8, "batch_size": 8,
+           "eval_every": 3, "eval_batch_size": 4, "checkpoint_every": 2, "seed": 5, "half": "B"}
+
+
+def _interrupted(config):
+    """``config`` trained until a stop after iteration 3, with its checkpoint written."""
+    def stop(done):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(training.Interrupted):
+        training.train(config, on_iteration=stop)
+
+
+def _config(out, **fields):
+    return training.TrainConfig(out=str(out), device="cpu", quiet=True, **{**TRAINED, **fields})
+
+
+def _resume(run, *options):
+    return CliRunner().invoke(main, ["train", "--resume", str(run), "--quiet", *options])
+
+
+def _assert_same_weights(out, expected):
+    resumed, straight = checkpoints.load(out), checkpoints.load(expected)
+    assert resumed.iteration == straight.iteration == TRAINED["max_iter"]
+    for name, (w, b) in straight.weights.items():
+        assert np.array_equal(resumed.weights[name][0], w) and np.array_equal(resumed.weights[name][1], b), name
+
+
+@pytest.mark.parametrize("way", ["command line", "python"])
+def test_a_run_folder_alone_continues_the_run_with_its_options(micro_data, tmp_path, way):
+    straight = training.train(_config(tmp_path / "straight" / "int.h5", data=micro_data))
+    _interrupted(_config(tmp_path / "int.h5", data=micro_data))
+    if way == "command line":
+        result = _resume(tmp_path / "int.run")
+        assert result.exit_code == 0, result.output
+    else:
+        training.train(training.TrainConfig(resume=tmp_path / "int.run", device="cpu", quiet=True))
+    _assert_same_weights(tmp_path / "int.h5", straight.out)
+
+
+def test_an_option_given_otherwise_than_the_runs_is_still_refused(micro_data, tmp_path):
+    _interrupted(_config(tmp_path / "int.h5", data=micro_data))
+    before = (tmp_path / "int.run" / "checkpoint.h5").read_bytes()
+    result = _resume(tmp_path / "int.run", "--max-iter", "7")
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: cannot resume {tmp_path / 'int.run' / 'checkpoint.h5'} with a different "
+                                    f"configuration: --max-iter 6 -> 7; "), result.output
+    assert (tmp_path / "int.run" / "checkpoint.h5").read_bytes() == before and not (tmp_path / "int.h5").exists()
+
+
+def test_a_run_on_the_builtin_set_resumes_once_its_cache_moved(tmp_path, monkeypatch):
+    """The built-in set is a cache: its recorded copy gone, it is rebuilt elsewhere and is the run's
+    dataset still, with the options its classes set (a wider fc8 here) taken from the run too."""
+    fields = {"fc8_outputs": 12}
+    straight = training.train(_config(tmp_path / "straight" / "int.h5", **fields))
+    _interrupted(_config(tmp_path / "int.h5", **fields))
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "new-cache"))
+    shutil.rmtree(checkpoints.load(tmp_path / "int.run" / "checkpoint.h5").meta["config"]["data"])
+    result = _resume(tmp_path / "int.run")
+    assert result.exit_code == 0, result.output
+    _assert_same_weights(tmp_path / "int.h5", straight.out)
+
+
+def test_a_run_whose_dataset_moved_asks_for_its_new_folder_then_resumes(micro_data, tmp_path):
+    straight = training.train(_config(tmp_path / "straight" / "int.h5", data=micro_data))
+    shutil.copytree(micro_data, tmp_path / "data")
+    _interrupted(_config(tmp_path / "int.h5", data=str(tmp_path / "data")))
+    (tmp_path / "data").rename(tmp_path / "moved")
+    result = _resume(tmp_path / "int.run")
+    assert result.exit_code == 2
+    assert result.output.endswith(f"; {tmp_path / 'data'} is not there now: if its dataset moved, give its new "
+                                  f"folder as --data\n"), result.output
+    result = _resume(tmp_path / "int.run", "--data", str(tmp_path / "moved"))
+    assert result.exit_code == 0, result.output
+    _assert_same_weights(tmp_path / "int.h5", straight.out)
+
+
+def test_a_transfer_whose_base_was_deleted_resumes_by_its_run_folder_alone(micro_data, tmp_path):
+    base = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, half="A", max_iter=4,
+                                               batch_size=8, eval_every=2, device="cpu", quiet=True))
+    transfer = {"data": micro_data, "copy_from": base.out, "n": 2, "frozen": True, "half": "B"}
+    straight = training.train(_config(tmp_path / "straight" / "A2B.h5", **transfer))
+    _interrupted(_config(tmp_path / "A2B.h5", **transfer))
+    (tmp_path / "baseA.h5").unlink()
+    shutil.rmtree(tmp_path / "baseA.run")
+    result = _resume(tmp_path / "A2B.run")
+    assert result.exit_code == 0, result.output
+    _assert_same_weights(tmp_path / "A2B.h5", straight.out)
