@@ -279,11 +279,11 @@ def _take_recorded_options(c):
         return  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
     kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
-    if c.data is None and not (isinstance(recorded.get("data"), str) and os.path.isdir(recorded["data"])):
-        builtin = synthetic.builtin_dataset()
-        if meta["dataset_fingerprint"] and datasets.open_dataset(builtin).fingerprint == meta["dataset_fingerprint"]:
-            c.data = str(builtin)
-        else:
+    trained_on = recorded.get("data")
+    if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
+        if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
+            c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
+        else:  # its moved folder is asked for, and no field it sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:

@@ -142,7 +142,7 @@ def _trained_on(saved):
     recorded = saved.meta.get("config", {}).get("data")
     if recorded and pathlib.Path(recorded).is_dir():
         return recorded
-    if not recorded or pathlib.Path(recorded).name == f"synthetic-{synthetic.builtin_tag()}":
+    if not recorded or synthetic.is_builtin(recorded):
         return synthetic.builtin_dataset()
     raise DataMismatch(f"checkpoint {saved.path} was trained on {recorded}, which is not there any more; give the "
                        f"folder where that dataset is now as `data`")

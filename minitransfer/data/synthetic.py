@@ -252,6 +252,12 @@ def builtin_tag():
     return hashlib.sha256(repr(hashed).encode()).hexdigest()[:12]
 
 
+def is_builtin(folder):
+    """Whether the dataset folder ``folder`` (a path a run recorded, maybe gone) is the built-in set's, in any
+    cache: a copy deleted or moved at will, which :func:`builtin_dataset` builds again (the same files)."""
+    return pathlib.PurePath(folder).name == f"synthetic-{builtin_tag()}"
+
+
 def builtin_dataset(root=None):
     """The default synthetic dataset (:data:`BUILTIN_PARAMETERS`: 20 classes, 45 training and 50
     validation images each, 14 × 14, seed 0): its path.
@@ -265,7 +271,7 @@ def builtin_dataset(root=None):
     read-only file system holding a damaged copy) is a ``fileio.StorageError`` naming it and
     $MINITRANSFER_CACHE, which moves it (on a full disk, with the space the set needs and the space free)."""
     root = pathlib.Path(root) if root else cache_dir()
-    path = root / f"synthetic-{builtin_tag()}"
+    path = root / f"synthetic-{builtin_tag()}"  # is_builtin's name
     if (path / ds.META_FILE).is_file():
         try:
             ds.open_dataset(path).check_checksums()
