@@ -24,7 +24,7 @@ import pathlib
 
 from minitransfer import config, fileio, grid_check
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, plan_grid
+from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, Run, plan_grid, planned_records, run_status
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -129,12 +129,14 @@ def check_demo_seed(out, options):
     """Raise ``ConfigError`` when ``out`` holds the demo of another demo seed (its plan's options are
     ``options`` but for the seed, the device and the precision): its networks on all classes and on
     the natural split have the names this seed's would, and the grid would refuse them naming
-    training seeds the user never gave. Any other folder is left to the grid's own checks."""
+    training seeds the user never gave. A folder where that demo trained nothing (stopped while it
+    planned, or every network failed before its first checkpoint) takes this seed's plan instead, as a
+    grid's folder does; any other folder is left to the grid's own checks."""
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
     except (OSError, ValueError, KeyError, TypeError):
         return
-    if not isinstance(recorded, dict) or recorded.get("seed") == options["seed"]:
+    if not isinstance(recorded, dict) or recorded.get("seed") == options["seed"] or not _trained_any(out):
         return
     seed = options["seed"]
     if _recipe(recorded) == _recipe(json.loads(json.dumps(options, default=str))):
@@ -143,6 +145,18 @@ def check_demo_seed(out, options):
             f"other options (split and training seeds) under the names seed {seed}'s would take; give seed {seed} a "
             f"folder of its own (its default: {default_out(seed, options.get('precision'))}), or delete {out} first "
             f"(what it trained is lost)")
+
+
+def _trained_any(out):
+    """Whether a run of the plan ``OUT/experiment.json`` holds has trained something: finished,
+    interrupted with its checkpoint, or at work now."""
+    for record in planned_records(out):
+        try:
+            if run_status(out, Run.from_json(record)) != "todo":
+                return True
+        except TypeError:  # a record edited by hand: the grid's own checks judge its run
+            continue
+    return False
 
 
 def _recipe(options):

@@ -1,6 +1,7 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,22 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert f"{finished_demo} holds the demo of seed 0, not of seed 1" in result.output
     assert "minitransfer-demo-seed1" in result.output and "--seed 17" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_another_seed_takes_a_folder_where_a_demo_trained_nothing(tiny_demo, tmp_path, monkeypatch):
+    """A seed-0 demo stopped while it planned (`| head -1`), or whose every network failed before its
+    first checkpoint, left only its plan: seed 1 was refused, told that seed 0's networks were
+    trained and that deleting the folder loses what it trained."""
+    out = tmp_path / "demo"
+    monkeypatch.setattr(demos, "run_grid", functools.partial(scheduler.run_grid, train_command=KILLS_ITSELF,
+                                                             poll_seconds=0.01))
+    failed = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert failed.exit_code == 1 and (out / grid.PLAN_FILE).is_file(), failed.output
+    seen = {}
+    monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(options) or GridOutcome(
+        [], [], [], [], interrupted=True))
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--seed", "1"])
+    assert result.exit_code == 75 and seen["seed"] == 1, result.output
 
 
 @pytest.mark.parametrize("where", ["inside", "around"])
