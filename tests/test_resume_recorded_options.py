@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
@@ -16,16 +17,6 @@ from minitransfer.cli import main
 # Not one the defaults give: a resume that took a default for any of them would train otherwise or be refused.
 TRAINED = {"max_iter": 6, "base_lr": 0.02, "stepsize": 2, "gamma": 0.5, "momentum": 0.8, "batch_size": 8,
            "eval_every": 3, "eval_batch_size": 4, "checkpoint_every": 2, "seed": 5, "half": "B"}
-
-
-def _interrupted(config):
-    """``config`` trained until a stop after iteration 3, with its checkpoint written."""
-    def stop(done):
-        if done == 3:
-            raise KeyboardInterrupt
-
-    with pytest.raises(training.Interrupted):
-        training.train(config, on_iteration=stop)
 
 
 def _config(out, **fields):
@@ -46,7 +37,7 @@ def _assert_same_weights(out, expected):
 @pytest.mark.parametrize("way", ["command line", "python"])
 def test_a_run_folder_alone_continues_the_run_with_its_options(micro_data, tmp_path, way):
     straight = training.train(_config(tmp_path / "straight" / "int.h5", data=micro_data))
-    _interrupted(_config(tmp_path / "int.h5", data=micro_data))
+    interrupted_after(_config(tmp_path / "int.h5", data=micro_data), 3)
     if way == "command line":
         result = _resume(tmp_path / "int.run")
         assert result.exit_code == 0, result.output
@@ -56,7 +47,7 @@ def test_a_run_folder_alone_continues_the_run_with_its_options(micro_data, tmp_p
 
 
 def test_an_option_given_otherwise_than_the_runs_is_still_refused(micro_data, tmp_path):
-    _interrupted(_config(tmp_path / "int.h5", data=micro_data))
+    interrupted_after(_config(tmp_path / "int.h5", data=micro_data), 3)
     before = (tmp_path / "int.run" / "checkpoint.h5").read_bytes()
     result = _resume(tmp_path / "int.run", "--max-iter", "7")
     assert result.exit_code == 2
@@ -70,7 +61,7 @@ def test_a_run_on_the_builtin_set_resumes_once_its_cache_moved(tmp_path, monkeyp
     dataset still, with the options its classes set (a wider fc8 here) taken from the run too."""
     fields = {"fc8_outputs": 12}
     straight = training.train(_config(tmp_path / "straight" / "int.h5", **fields))
-    _interrupted(_config(tmp_path / "int.h5", **fields))
+    interrupted_after(_config(tmp_path / "int.h5", **fields), 3)
     monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "new-cache"))
     shutil.rmtree(checkpoints.load(tmp_path / "int.run" / "checkpoint.h5").meta["config"]["data"])
     result = _resume(tmp_path / "int.run")
@@ -81,7 +72,7 @@ def test_a_run_on_the_builtin_set_resumes_once_its_cache_moved(tmp_path, monkeyp
 def test_a_run_whose_dataset_moved_asks_for_its_new_folder_then_resumes(micro_data, tmp_path):
     straight = training.train(_config(tmp_path / "straight" / "int.h5", data=micro_data))
     shutil.copytree(micro_data, tmp_path / "data")
-    _interrupted(_config(tmp_path / "int.h5", data=str(tmp_path / "data")))
+    interrupted_after(_config(tmp_path / "int.h5", data=str(tmp_path / "data")), 3)
     (tmp_path / "data").rename(tmp_path / "moved")
     result = _resume(tmp_path / "int.run")
     assert result.exit_code == 2
@@ -97,7 +88,7 @@ def test_a_transfer_whose_base_was_deleted_resumes_by_its_run_folder_alone(micro
                                                batch_size=8, eval_every=2, device="cpu", quiet=True))
     transfer = {"data": micro_data, "copy_from": base.out, "n": 2, "frozen": True, "half": "B"}
     straight = training.train(_config(tmp_path / "straight" / "A2B.h5", **transfer))
-    _interrupted(_config(tmp_path / "A2B.h5", **transfer))
+    interrupted_after(_config(tmp_path / "A2B.h5", **transfer), 3)
     (tmp_path / "baseA.h5").unlink()
     shutil.rmtree(tmp_path / "baseA.run")
     result = _resume(tmp_path / "A2B.run")

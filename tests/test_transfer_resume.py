@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
@@ -32,21 +33,11 @@ def _transfer(out, data, base, **fields):
     return training.TrainConfig(out=str(out), data=data, copy_from=str(base), **fields)
 
 
-def _interrupted(config):
-    """``config`` trained until a stop after iteration 2, with its checkpoint written."""
-    def stop(done):
-        if done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(training.Interrupted):
-        training.train(config, on_iteration=stop)
-
-
 def _started_without_base(micro_data, base_a, tmp_path):
     """A4B interrupted after iteration 2, then its base deleted: the weights file it would write."""
     base = tmp_path / "baseA.h5"
     shutil.copyfile(base_a, base)
-    _interrupted(_transfer(tmp_path / "A2B.h5", micro_data, base))
+    interrupted_after(_transfer(tmp_path / "A2B.h5", micro_data, base), 2)
     base.unlink()
     return tmp_path / "A2B.h5"
 
@@ -102,7 +93,7 @@ def test_another_network_in_the_place_of_the_base_is_still_refused(micro_data, b
     base = tmp_path / "baseA.h5"
     shutil.copyfile(base_a, base)
     out = tmp_path / "A2B.h5"
-    _interrupted(_transfer(out, micro_data, base))
+    interrupted_after(_transfer(out, micro_data, base), 2)
     training.train(training.TrainConfig(out=str(base), data=micro_data, half="A", seed=1, overwrite=True, **FAST))
     with pytest.raises(training.ConfigError, match=r"`copy_from` .* \(another network: sha256 "):
         training.train(_transfer(out, micro_data, base, resume="auto"))
@@ -114,7 +105,7 @@ def test_a_resume_from_a_base_of_another_preset_names_copy_from_as_a_usage_error
     bases = {preset: tmp_path / f"{preset}.h5" for preset in ("mini", "micro")}
     for preset, base in bases.items():
         training.train(training.TrainConfig(out=str(base), data=synthetic_8, half="A", preset=preset, **FAST))
-    _interrupted(_transfer(tmp_path / "t.h5", synthetic_8, bases["mini"]))
+    interrupted_after(_transfer(tmp_path / "t.h5", synthetic_8, bases["mini"]), 2)
     result = CliRunner().invoke(main, ["train", "--resume", "auto", "-o", str(tmp_path / "t.h5"), "--copy-from",
                                        str(bases["micro"]), "--n", "2", "--frozen", *FAST_OPTIONS])
     assert result.exit_code == 2, result.output
@@ -131,7 +122,7 @@ def test_a_resume_with_other_copied_layers_is_refused_naming_the_field(micro_dat
     base = tmp_path / "baseA.h5"
     shutil.copyfile(base_a, base)
     out = tmp_path / "A2B.h5"
-    _interrupted(_transfer(out, micro_data, base))
+    interrupted_after(_transfer(out, micro_data, base), 2)
     if not base_there:
         base.unlink()
     hint = r"; to train the new configuration from the start, give another `out`, or replace this run " \
@@ -167,7 +158,7 @@ def test_a_run_folder_made_read_only_mid_run_names_the_checkpoint_not_the_lock(m
 def test_a_checkpoint_that_may_not_be_read_is_an_io_error_not_bad_data(micro_data, tmp_path, monkeypatch):
     """It was exit 65, "cannot be read ... the run cannot continue from it: to start it over, ...":
     advice to throw away a sound checkpoint that only its permissions kept from being read."""
-    _interrupted(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST))
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST), 2)
     checkpoint = tmp_path / "net.run" / "checkpoint.h5"
 
     def no_permission(path, *args, **kwargs):
