@@ -65,24 +65,32 @@ def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(
     assert seen_taken
 
 
-def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_as_starting_up(tmp_path):
-    """The scheduler's log, met with the same instant: not "PID -1"."""
+def _grid_meeting_a_held_run(out, record):
+    """(the grid's first run, its log lines, the run's status) of a grid that meets that run's lock held
+    by another process, whose lock file says ``record``: it waits for it."""
     from minitransfer import experiment, scheduler
 
     run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
-    folder = experiment.run_dir(tmp_path, run)
+    folder = experiment.run_dir(out, run)
     folder.mkdir(parents=True)
     descriptor = os.open(folder / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
+    os.write(descriptor, record)
     lines = []
-    grid = types.SimpleNamespace(out=tmp_path, elsewhere=[], log=lines.append)
+    grid = types.SimpleNamespace(out=out, elsewhere=[], log=lines.append)
     try:
         assert scheduler._Scheduler._taken_elsewhere(grid, run)
+        assert grid.elsewhere == [run]
+        return run, lines, experiment.run_status(out, run)
     finally:
         os.close(descriptor)
+
+
+def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_as_starting_up(tmp_path):
+    """The scheduler's log, met with the same instant: not "PID -1"."""
+    run, lines, _ = _grid_meeting_a_held_run(tmp_path, b"")
     assert lines == [f"{run.name} is being trained by another process (starting up: its PID is not written yet); "
                      f"waiting for it"]
-    assert grid.elsewhere == [run]
 
 
 @pytest.mark.parametrize("pids, named", [(None, ""), ([], ""), (-1, " (starting up: its PID is not written yet)"),
@@ -134,21 +142,7 @@ def test_a_holder_is_named_with_its_host_where_that_is_another_machine(tmp_path,
 
 def test_a_grid_names_the_host_of_a_run_trained_on_another_machine(tmp_path):
     """Its log while it waits for the run, and its dry run's status of the run."""
-    from minitransfer import experiment, scheduler
-
-    run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
-    folder = experiment.run_dir(tmp_path, run)
-    folder.mkdir(parents=True)
-    descriptor = os.open(folder / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(descriptor, fcntl.LOCK_EX)
-    os.write(descriptor, b"4242 node7\n")
-    lines = []
-    grid = types.SimpleNamespace(out=tmp_path, elsewhere=[], log=lines.append)
-    try:
-        assert scheduler._Scheduler._taken_elsewhere(grid, run)
-        status = experiment.run_status(tmp_path, run)
-    finally:
-        os.close(descriptor)
+    run, lines, status = _grid_meeting_a_held_run(tmp_path, b"4242 node7\n")
     assert lines == [f"{run.name} is being trained by another process (PID 4242 on host node7); waiting for it"]
     assert status == "being trained by PID 4242 on host node7"
 
