@@ -42,7 +42,8 @@ def demo(out, seed, device, precision):
     Exit code 75: interrupted, rerun to go on; 74: every network that failed met an I/O error (a
     full disk, a file that cannot be written or read: free space or fix the permissions, then
     rerun), or the benchmark cannot be cached; 65: every network that failed met bad data; 2:
-    usage (e.g. OUT holds another seed's demo); 1: other failed networks (or of several causes).
+    usage (e.g. OUT holds what another seed's demo trained, or --device cuda where no GPU is
+    visible); 1: other failed networks (or of several causes).
 
     \b
     Examples:
