@@ -449,11 +449,16 @@ class StopRequests(list):
     past the part of the work that checks the flag: a stop is then under way, and a second one must
     not break into what the work does on its way out (release its locks, report its stop).
     ``keep_ignored``: a signal this process ignores stays ignored (not heard): a process started in
-    the block inherits it so, where a signal heard would be reset to its default (ending the process)."""
+    the block inherits it so, where a signal heard would be reset to its default (ending the process).
+    ``interrupt``: the first stop heard also raises ``KeyboardInterrupt`` (to break out of a wait), and
+    those after it are only recorded: a second Ctrl-C that comes as the first unwinds must not break
+    into what the stop does (a grid stopping its runs), as a handler installed only once the first
+    has been caught lets it, for an instant. The attribute ``interrupt`` turns False as it raises; set it
+    False where the work stops for another cause (an error), to record the stops from there on."""
 
-    def __init__(self, listening=True, keep_ignored=False):
+    def __init__(self, listening=True, keep_ignored=False, interrupt=False):
         super().__init__()
-        self._listening, self._keep_ignored, self._previous = listening, keep_ignored, {}
+        self._listening, self._keep_ignored, self.interrupt, self._previous = listening, keep_ignored, interrupt, {}
 
     def __enter__(self):
         if self._listening:
@@ -468,6 +473,9 @@ class StopRequests(list):
 
     def _heard(self, signum, frame):
         self.append(signal.Signals(signum).name)
+        if self.interrupt:
+            self.interrupt = False
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
         for stop, previous in self._previous.items():

@@ -189,19 +189,23 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
                                progress)
         lock.planned()
-        try:
-            scheduler.run(poll_seconds)
-        except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
-            with rundir.StopRequests() as again:  # the runs are stopping: a second Ctrl-C must not leave them unwaited
-                scheduler.stop(again)
+        # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
+        # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
+        # ignored stays so, for the runs too (see _start).
+        with rundir.StopRequests(keep_ignored=True, interrupt=True) as stops:
+            try:
+                scheduler.run(poll_seconds)
+            except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
+                stops.interrupt, answered = False, min(len(stops), 1)  # the stop that raised, if one did
+                scheduler.stop(stops, answered)
                 scheduler.close()
                 if isinstance(error, KeyboardInterrupt):
                     scheduler.outcome.not_started = [run.name for run in scheduler.pending]
                     scheduler.log("interrupted: rerun the same command to finish the grid")
-            if not isinstance(error, KeyboardInterrupt):
-                raise
-        finally:
-            scheduler.close()
+                else:
+                    raise
+            finally:
+                scheduler.close()
     return scheduler.outcome
 
 
@@ -313,8 +317,8 @@ class _Scheduler:
                                                start_new_session=True, preexec_fn=functools.partial(
                                                    launcher.ends_with, os.getpid(), signal.SIGTERM))
             self.running[slot] = (run, process, time.monotonic())
-        if stop:
-            raise KeyboardInterrupt
+        if stop:  # heard again by the grid's own handler (run_grid), which then records the stops that follow
+            signal.raise_signal(getattr(signal, stop[0]))
 
     def _forked(self, slot, device, arguments, log_path):
         """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
@@ -444,7 +448,7 @@ class _Scheduler:
             each.close()
         self.launchers.clear()
 
-    def stop(self, again=()):
+    def stop(self, again=(), answered=0):
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
         grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
@@ -453,11 +457,10 @@ class _Scheduler:
         the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
         still be counted and the outcome returned as interrupted. ``again``: the stop requests
         heard meanwhile (:class:`minitransfer.rundir.StopRequests`), answered with a line saying what
-        the grid waits for."""
+        the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
         self.log = _unless_unwritable(self.log)
         waiting = [process for _, process, _ in self.running.values()]
-        answered = 0
         while waiting:
             for process in waiting:
                 process.send_signal(signal.SIGINT)

@@ -3,6 +3,7 @@ the kernel as their parent dies, exit 75) rather than train on unwatched, holdin
 the rerun's runs need, which the rerun waited for as runs "by another process"."""
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -83,14 +84,24 @@ def test_killing_a_grid_stops_the_training_it_started_as_a_process_with_a_checkp
     assert (base / "checkpoint").read_text() == "stopped"
 
 
+def _ended(pid):
+    """Whether process ``pid`` has ended: gone, or a zombie its new parent has not reaped yet."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def _kill_once_training(grid_process, base, training):
     """SIGKILL ``grid_process`` once ``training()`` says its run ``base`` trains, and wait until that
-    run has let go of its lock (whatever happens, nothing left running)."""
+    run has ended: not only let go of its lock, which a train releases before it says how it stopped
+    (on a busy machine its log was read in between). Whatever happens, nothing is left running."""
     try:
         _until(training, grid_process, "baseA trains")
+        run = rundir.holder(base)
         grid_process.kill()
         grid_process.communicate(timeout=30)
-        _until(lambda: rundir.holder(base) is None, None, "baseA stops once its grid is killed")
+        _until(lambda: rundir.holder(base) is None and _ended(run), None, "baseA stops once its grid is killed")
     finally:
         grid_process.kill()
         _stop_left_running(base)

@@ -171,3 +171,76 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
     assert "1 stopped with a checkpoint, 3 not started" in output, output
     assert "interrupted: " in (base / "train.log").read_text()
+
+
+# A train that holds its run's lock and, on SIGINT (the grid's stop), writes a "checkpoint" and exits 75.
+_STOPPABLE_TRAIN = """
+import pathlib, signal, sys, time
+from minitransfer import rundir
+weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+folder = weights.with_name(weights.stem + ".run")
+def stop(*_):
+    (folder / "checkpoint").write_text("stopped")
+    sys.exit(75)
+signal.signal(signal.SIGINT, stop)
+with rundir.RunLock(folder):
+    (folder / "training").touch()
+    time.sleep(600)
+"""
+
+
+def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(tmp_path, monkeypatch):
+    """The grid's handler of the second stop was installed only once the first had been caught: a
+    second Ctrl-C (or the SIGTERM after the SIGINT of ``timeout -k``) in between, which a busy machine
+    makes likely, broke out of the grid with its runs not stopped (a run started as a process trained
+    on alone; one forked by a launcher kept the grid waiting for it). Here the second comes at the
+    first of these moments after the first stop: a stop handler being installed, the grid's stop
+    beginning."""
+    from minitransfer import launcher, scheduler
+    from minitransfer.cli import _common
+
+    out, train = tmp_path / "grid", tmp_path / "train.py"
+    train.write_text(_STOPPABLE_TRAIN)
+    base = out / "random0" / "baseA.run"
+    sent = []
+
+    def second_stop():
+        if sent == ["SIGTERM"]:
+            sent.append("SIGINT")
+            signal.raise_signal(signal.SIGINT)
+
+    def first_stop_once_it_trains(processes, timeout):
+        if not sent and (base / "training").exists():
+            sent.append("SIGTERM")
+            signal.raise_signal(signal.SIGTERM)
+        wait_any(processes, min(timeout, 0.05))
+
+    def listen_after_a_second_stop(self):
+        second_stop()
+        listen(self)
+
+    def stop_after_a_second_stop(self, *args, **kwargs):
+        second_stop()
+        return stop(self, *args, **kwargs)
+
+    wait_any, listen, stop = launcher.wait_any, rundir.StopRequests.listen, scheduler._Scheduler.stop
+    monkeypatch.setattr(launcher, "wait_any", first_stop_once_it_trains)
+    monkeypatch.setattr(rundir.StopRequests, "listen", listen_after_a_second_stop)
+    monkeypatch.setattr(scheduler._Scheduler, "stop", stop_after_a_second_stop)
+    lines, escaped = [], None
+    previous = _common.interrupt_on_stop_signals()  # as the command line has them
+    try:
+        outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
+                                     train_command=[sys.executable, str(train)], log=lines.append)
+    except KeyboardInterrupt as error:
+        escaped = error
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+    assert sent == ["SIGTERM", "SIGINT"]
+    assert escaped is None and not pid, f"the second stop broke out of the grid, its run (PID {pid}) not stopped"
+    assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
+    assert (base / "checkpoint").read_text() == "stopped"
