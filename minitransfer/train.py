@@ -343,8 +343,8 @@ class _Run:
         kept = f"wrote {self.files.checkpoint}" if wrote else f"{self.files.checkpoint} holds them"
         # the run folder too: a run resumed by it from another folder has no `out` of its own to rerun with
         return Interrupted(f"{reason}: stopped after iteration {self.done}{where}; {kept}; rerun with "
-                           f"`resume='auto'` to continue (or `resume` {self.plan.run_dir}, which names its `out` too)",
-                           self.files.checkpoint, self.done)
+                           f"`resume='auto'` to continue (or `resume` {self.plan.run_dir}, which names its `out` and "
+                           f"its options too)", self.files.checkpoint, self.done)
 
     def kept_before(self, error):
         """The error to raise when the data fails mid-run (a :class:`DatasetError`: a shard damaged

@@ -216,7 +216,8 @@ def test_a_second_stop_while_the_run_stops_keeps_its_checkpoint_its_message_and_
                              timeout=120, env={**os.environ, "SECOND": second})
     assert stopped.returncode == 75, stopped.stderr
     assert stopped.stderr == ("interrupted: SIGTERM: stopped after iteration 5; wrote net.run/checkpoint.h5; rerun "
-                              "with --resume auto to continue (or --resume net.run, which names its --out too)\n"), \
+                              "with --resume auto to continue (or --resume net.run, which names its --out and its "
+                              "options too)\n"), \
         stopped.stderr
     assert sorted(path.name for path in (tmp_path / "net.run").iterdir()) == ["checkpoint.h5", "config.json",
                                                                               "eval.csv", "metrics.jsonl"]
