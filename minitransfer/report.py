@@ -10,7 +10,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   rounds them to 4 decimals, table1.md gives percentage points.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
-  same n, for layers 1–7, 3–7, 5–7.
+  same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
+  with controls of other split seeds (:func:`table1_unpaired`), which the report prints too.
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
   fewer than 10 evaluations).
@@ -85,6 +86,59 @@ def table1(results, ranges=TABLE_1_RANGES):
     return rows
 
 
+def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None):
+    """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
+    controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
+    on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
+    names the column and the seeds of each side. None for a grid with every network of every seed.
+    ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
+    a table without one, as the paper's runs' columns of ``--reference``)."""
+    pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
+    tuned, selffer, bases = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
+    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
+    controls = [(selffer_column, "BnB+", selffer)]
+    if interchangeable_halves(results):
+        every_base = set().union(*bases.values())
+        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
+    lines = []
+    for column, name, seeds in controls:
+        compared = [n for n in shown if n in seeds]
+        unpaired = {}
+        for n in compared:
+            if tuned[n] != seeds[n]:
+                unpaired.setdefault((_seed_list(tuned[n]), _seed_list(seeds[n])), []).append(n)
+        sides = [f"AnB+ of {mine} with {name} of {theirs}"
+                 + ("" if ns == compared else f" at n = {', '.join(map(str, ns))}")
+                 for (mine, theirs), ns in unpaired.items()]
+        if sides:
+            own = f"; the column \"{own_column}\" pairs each network with its own split's base" if own_column else ""
+            lines.append(f"Table 1's column \"{column}\" compares {', and '.join(sides)} (averaged over all runs, "
+                         f"as the paper defines it, not split by split){own}")
+    return lines
+
+
+def _seeds_by_n(results, treatment):
+    """{n: the random split seeds of ``treatment``'s networks with an accuracy at n}."""
+    seeds = {}
+    for r in select(results, "random", treatment):
+        if not math.isnan(r.mean10_top1):
+            seeds.setdefault(r.run.n, set()).add(r.run.split_seed)
+    return seeds
+
+
+def _seed_list(seeds):
+    """"split seed 3", "split seeds 0-3, 7": consecutive seeds as a range (a grid of a hundred splits)."""
+    spans = []
+    for seed in sorted(seeds):
+        if spans and seed == spans[-1][1] + 1:
+            spans[-1][1] = seed
+        else:
+            spans.append([seed, seed])
+    text = ", ".join(str(first) if first == last else f"{first}{'-' if last > first + 1 else ', '}{last}"
+                     for first, last in spans)
+    return f"split seed{'s' if len(seeds) > 1 else ''} {text}"
+
+
 def mixed(results):
     """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
     datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
@@ -150,13 +204,16 @@ def _percent(value):
 
 
 TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
+# table1.md's headings of the boosts, and of the paper's runs' (--reference)
+OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN = ("over the own target's base", "over baseA+baseB pooled (paper)",
+                                             "over selffer BnB+")
+REFERENCE_COLUMNS = ("paper's runs: over pooled base", "paper's runs: over BnB+", "")
 
 
 def table1_markdown(rows, reference_rows=None):
-    columns = ["layers aggregated", "over the own target's base", "over baseA+baseB pooled (paper)",
-               "over selffer BnB+", "layers with AnB+ runs"]
+    columns = ["layers aggregated", OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, "layers with AnB+ runs"]
     if reference_rows:
-        columns += ["paper's runs: over pooled base", "paper's runs: over BnB+"]
+        columns += list(REFERENCE_COLUMNS[:2])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for index, row in enumerate(rows):
         cells = [row["layers"], _percent(row["boost_over_own_base"]), _percent(row["boost_over_pooled_base"]),
@@ -172,8 +229,9 @@ def table1_markdown(rows, reference_rows=None):
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
     findings and warnings, whether the figures were drawn, the runs left out ("name: why":
-    a result.json that cannot be read, a base that cannot be found), and the runs left out of the
-    findings ("name: why": their own base is not among the runs)."""
+    a result.json that cannot be read, a base that cannot be found), the runs left out of the
+    findings ("name: why": their own base is not among the runs), and Table 1's pooled columns
+    that compare AnB+ with controls of other split seeds (:func:`table1_unpaired`)."""
 
     files: dict
     results: list
@@ -183,12 +241,13 @@ class Report:
     warnings: list = dataclasses.field(default_factory=list)
     left_out: list = dataclasses.field(default_factory=list)
     without_base: list = dataclasses.field(default_factory=list)
+    table1_unpaired: list = dataclasses.field(default_factory=list)
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
         findings.md lists (a grid of thousands of runs trained too short named every one on one
-        line of the terminal)."""
-        return measured.warnings(self.results, shown, self.files["findings.md"])
+        line of the terminal); then Table 1's unpaired columns, as table1.md says them."""
+        return measured.warnings(self.results, shown, self.files["findings.md"]) + self.table1_unpaired
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -226,7 +285,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
-                    without_base=without_base(results))
+                    without_base=without_base(results), table1_unpaired=table1_unpaired(results))
     contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
@@ -331,6 +390,10 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
+    unpaired = report.table1_unpaired + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
+                                         if reference_results else [])
+    for line in unpaired:
+        text += ["", f"Careful: {line}."]
     return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
 
 

@@ -1,0 +1,67 @@
+"""Table 1's pooled columns in a grid partly trained: AnB+ finished on the easy split seeds only,
+BnB+ on the hard ones. The numbers stay the paper's definition (every run averaged); table1.md and
+the terminal say which seeds each side of such a column holds, and a complete grid says nothing."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import experiment as grid
+from minitransfer import report
+from minitransfer.cli import main
+from minitransfer.results import Result
+from tests.test_report import read_csv, write_run
+
+# split seeds 0 and 1 easy (bases at 0.70), 2 and 3 hard (0.50); every fine-tuned copy 2 points above its base
+BASE = {0: 0.70, 1: 0.70, 2: 0.50, 3: 0.50}
+UNPAIRED_SELFFER = ("Table 1's column \"over selffer BnB+\" compares AnB+ of split seeds 0, 1 with BnB+ of split "
+                    "seeds 2, 3 (averaged over all runs, as the paper defines it, not split by split); the column "
+                    "\"over the own target's base\" pairs each network with its own split's base")
+UNPAIRED_POOLED = ("Table 1's column \"over baseA+baseB pooled (paper)\" compares AnB+ of split seeds 0, 1 with "
+                   "baseA and baseB of split seeds 0-3 (averaged over all runs, as the paper defines it, not split "
+                   "by split); the column \"over the own target's base\" pairs each network with its own split's base")
+
+
+def write_grid(out, keep=lambda run: True):
+    """The runs of a grid of four random split seeds at n = 3 that ``keep`` keeps, under ``out``."""
+    for run in grid.plan_grid(random_seeds=tuple(BASE), layers=(3,)):
+        if keep(run):
+            write_run(out, run, BASE[run.split_seed] + (0.02 if run.fine_tuned else 0.0))
+    return out
+
+
+def report_of(runs_dir, out):
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return result.output, (out / "table1.md").read_text(), {row["layers"]: row for row in read_csv(out / "table1.csv")}
+
+
+def test_pooled_columns_of_runs_of_other_split_seeds_say_which_seeds(tmp_path):
+    """AnB+ on the easy seeds 0, 1 and BnB+ on the hard 2, 3: the BnB+ column shows +20% where every
+    network gained 2 points over its own base; the numbers are the paper's definition, and a line
+    names each pooled column, the seeds of each side and the own-base column that pairs them."""
+    runs_dir = write_grid(tmp_path / "grid", keep=lambda run: run.treatment not in ("AnB+", "BnB+")
+                          or (run.treatment == "AnB+") == (run.split_seed < 2))
+    printed, table, rows = report_of(runs_dir, tmp_path / "r")
+    assert float(rows["3-7"]["boost_over_own_base"]) == pytest.approx(0.02)
+    assert float(rows["3-7"]["boost_over_pooled_base"]) == pytest.approx(0.12)
+    assert float(rows["3-7"]["boost_over_BnB+"]) == pytest.approx(0.20)
+    assert "| 3-7 | +2.0% | +12.0% | +20.0% | 3 |" in table
+    assert f"\nCareful: {UNPAIRED_POOLED}.\n" in table and f"\nCareful: {UNPAIRED_SELFFER}.\n" in table
+    assert f"  careful: {UNPAIRED_POOLED}\n" in printed and f"  careful: {UNPAIRED_SELFFER}\n" in printed
+
+
+def test_a_complete_grid_has_no_line_on_unpaired_seeds(tmp_path):
+    printed, table, rows = report_of(write_grid(tmp_path / "grid"), tmp_path / "r")
+    assert float(rows["3-7"]["boost_over_BnB+"]) == pytest.approx(0.0, abs=1e-9)
+    assert "compares AnB+" not in table and "compares AnB+" not in printed and "Careful" not in table
+
+
+def test_a_seed_missing_at_one_n_is_named_at_that_n():
+    """Seed 1's AnB+ at n = 5 not finished: only n = 5 compares other seeds, and the line says so."""
+    runs = [run for run in grid.plan_grid(random_seeds=(0, 1), layers=(3, 5)) if run.name != "random1/A5B+"]
+    results = [Result(run, 0.6, 0.6, 0.6, 20) for run in runs]
+    assert report.table1_unpaired(results) == [
+        f"Table 1's column \"{column}\" compares AnB+ of split seed 0 with {controls} of split seeds 0, 1 at n = 5 "
+        f"(averaged over all runs, as the paper defines it, not split by split); the column \"over the own target's "
+        f"base\" pairs each network with its own split's base"
+        for column, controls in (("over baseA+baseB pooled (paper)", "baseA and baseB"), ("over selffer BnB+", "BnB+"))]
