@@ -343,7 +343,7 @@ def _remove_damaged(path):
         raise fileio.StorageError(error.errno, f"the cached built-in benchmark {path} is damaged and cannot be "
                                                f"replaced ({error.strerror}): set MINITRANSFER_CACHE to a folder "
                                                f"that can be written, where it is built again") from error
-    if aside.is_symlink():
-        aside.unlink()
+    if aside.is_symlink() or not aside.is_dir():  # a link, or a file in the folder's place
+        aside.unlink(missing_ok=True)
     else:
         shutil.rmtree(aside, ignore_errors=True)
