@@ -188,4 +188,8 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
     check_demo_seed(out, options)
-    return run_grid(plan.runs(seed), out, options, devices=devices, log=log)
+    try:
+        return run_grid(plan.runs(seed), out, options, devices=devices, log=log)
+    except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
+        raise grid_check.GridMismatch(f"{error}; the values after each -> are the options this demo trains with "
+                                      f"(it sets them itself)") from None

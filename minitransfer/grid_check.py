@@ -33,7 +33,7 @@ from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID,
                                      TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
                                      planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
-from minitransfer import rundir, run_search
+from minitransfer import results, rundir, run_search
 
 
 class GridMismatch(config.ConfigError):
@@ -331,33 +331,59 @@ def check_not_nested(out, what="this grid"):
 
 def check_others(runs, out, options, progress=None):
     """Raise :class:`GridMismatch` for a run that ``out`` holds besides ``runs`` (another grid's: other
-    split seeds, layers or treatments), finished or started, that was trained with other options
+    split seeds, layers or treatments; or one trained by hand there, which the report reads as the
+    treatment its config.json tells), finished or started, that was trained with other options
     than ``options`` ask for, its training seed apart (each run has its own): the report of ``out``
     would pool its network with this grid's (another schedule, learning rate, precision, dataset
-    ...). A run whose options cannot be resolved the way this grid's are (a cross-dataset grid's
-    source base, asked without --source-data) is not judged. ``progress``: as for :func:`check_finished`."""
+    ...). A run trained by hand is compared on its training options alone (the fields its treatment
+    is read from say which network it is, not how it was trained). A run whose options cannot be
+    resolved the way this grid's are (a cross-dataset grid's source base, asked without
+    --source-data) is not judged, nor a folder the report would not read as a run (no config.json,
+    a damaged one). ``progress``: as for :func:`check_finished`."""
     planned = {run.name for run in runs}
-    for other in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
+    for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
+        ignore = ("seed",) + (HAND_TREATMENT_FIELDS if by_hand else ())
         try:
-            differ = trained_otherwise(out, other, options, ignore=("seed",)) if _trained_file(out, other) else []
+            differ = trained_otherwise(out, other, options, ignore=ignore) if _trained_file(out, other) else []
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
-            raise GridMismatch(f"{run_dir(out, other)}, a run of another grid in {out}, was trained with other options "
-                               f"than this grid asks for ({'; '.join(differ)}): the report of {out} would pool its "
-                               f"network with this grid's; choose another output folder for this grid, or delete "
-                               f"that run first (what it trained is lost)")
+            what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
+                    else f"a run of another grid in {out},")
+            raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
+                               f"for ({'; '.join(differ)}): the report of {out} would pool its network with this "
+                               f"grid's; choose another output folder for this grid, or delete that run first (what "
+                               f"it trained is lost)")
+
+
+def _read_as(run):
+    """Which network of a grid the report reads ``run`` as: "baseA of random split 0"."""
+    split = {"random": f"random split {run.split_seed}", "natural": "the natural split",
+             CROSS: "a transfer across datasets"}.get(run.split, "every class")
+    return f"{run.label} of {split}" if run.split != "all" else f"{run.label} on {split}"
+
+
+# The configuration fields the report reads the treatment of a run trained by hand from
+# (minitransfer.treatments): they say which network it is, not how it was trained.
+HAND_TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
 
 
 def _other_runs(out, planned):
-    """The runs of the grid folder ``out`` (as their treatment.json records them) not named in ``planned``."""
-    for folder in sorted(pathlib.Path(out).rglob("*.run")):
-        try:
-            run = Run.from_json(fileio.parse_json((folder / TREATMENT_FILE).read_text()))
-        except (OSError, ValueError, TypeError, AttributeError):  # not a grid's run: nothing to judge
-            continue
+    """The runs of the grid folder ``out`` not named in ``planned``, each with whether it was trained by
+    hand: a grid's as its treatment.json records it, one trained by hand (without one) as the report
+    reads it (:func:`minitransfer.results.hand_trained`). A folder the report would not read as a run
+    (a damaged treatment.json or config.json, neither) is not judged."""
+    folders = sorted(pathlib.Path(out).rglob("*.run"))
+    by_hand = results.hand_trained(folders, out)
+    for folder in folders:
+        run = by_hand.get(folder)
+        if run is None:
+            try:
+                run = Run.from_json(fileio.parse_json((folder / TREATMENT_FILE).read_text()))
+            except (OSError, ValueError, TypeError, AttributeError):  # not a run the report reads: nothing to judge
+                continue
         if run.name not in planned and run_dir(out, run) == folder:
-            yield run
+            yield run, folder in by_hand
 
 
 def per_class_notes(runs, options):

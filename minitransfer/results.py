@@ -258,9 +258,38 @@ def _read_run(folder, name, bases, families, by_hand):
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                     schedule=schedule_of(config))
     if not planned:
-        source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
-        by_hand[name] = (_study_dataset(result), treatments.base_key(source) if isinstance(source, dict) else None)
+        by_hand[name] = _study_of(folder, config, records)
     return result
+
+
+def _study_of(folder, config, records):
+    """(dataset, base) of a run trained by hand, as :func:`minitransfer.treatments.cross_studies` takes
+    them: its dataset's fingerprint, else its path (:func:`_study_dataset`); its base's
+    :func:`minitransfer.treatments.base_key`, or None."""
+    fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records)
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    return (fingerprint or str(config.get("data") or ""),
+            treatments.base_key(source) if isinstance(source, dict) else None)
+
+
+def hand_trained(folders, runs_dir):
+    """{folder: :class:`minitransfer.experiment.Run`} of the runs trained by hand (a config.json, no
+    treatment.json) among the run ``folders`` of ``runs_dir``, named and classified as :func:`collect`
+    reads them (:func:`minitransfer.treatments.treatment`, then
+    :func:`minitransfer.treatments.cross_studies`), finished or not; a run whose treatment the report
+    cannot tell (a damaged config.json, a base it cannot find) is left out, as the report leaves it out."""
+    bases, read = {}, {}
+    for folder in folders:
+        try:
+            if _is_there(folder / TREATMENT_FILE) or not _is_there(folder / CONFIG_FILE):
+                continue
+            config = _read_json(folder / CONFIG_FILE, dict)
+            records = treatments.run_records(folder, config)
+            run = treatments.treatment(folder, _name(folder, runs_dir), config, bases, records)
+            read[folder] = (run, *_study_of(folder, config, records))
+        except (UnreadableRun, OSError):
+            continue
+    return dict(zip(read, treatments.cross_studies(list(read.values()))))
 
 
 def _study_dataset(result):

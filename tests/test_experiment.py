@@ -1177,12 +1177,14 @@ def test_another_grids_runs_trained_otherwise_stop_a_grid_sharing_their_folder(t
     option; the same options, another training seed (each run has its own) are one experiment."""
     from minitransfer.cli import main
 
-    source, _, options = trained_grid
+    source, runs, options = trained_grid
     place = tmp_path / "grid"
     shutil.copytree(source, place)
+    # A1B, interrupted by train itself, has no treatment.json: one trained by hand (tests/test_grid_hand_trained.py)
+    (grid.run_dir(place, runs[3]) / grid.TREATMENT_FILE).write_text(json.dumps(runs[3].to_json()))
     second = grid.plan_grid(random_seeds=(1,), layers=(1,), fine_tuned=False)
     before = _folder_bytes(place)
-    with pytest.raises(grid_check.GridMismatch, match=r"random0/B1B.run, a run of another grid in .* "
+    with pytest.raises(grid_check.GridMismatch, match=r"random0/A1B.run, a run of another grid in .* "
                                                      r"\(`max_iter` 4 -> 5\): the report of .* would pool"):
         scheduler.run_grid(second, place, dict(options, max_iter=5), log=lambda line: None, poll_seconds=0.01)
     assert _folder_bytes(place) == before

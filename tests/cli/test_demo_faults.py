@@ -100,6 +100,22 @@ def test_a_demo_inside_another_demos_folder_or_around_it_is_refused_before_anyth
     assert sorted(finished_demo.parent.rglob("*")) == before
 
 
+def test_a_network_trained_by_hand_into_the_demos_folder_otherwise_is_refused_as_the_demos_options(
+        tiny_data, tiny_demo, tmp_path):
+    """The demo has no --max-iter: the refusal says the values it names after -> are the demo's own."""
+    out = tmp_path / "demo"
+    trained = CliRunner().invoke(main, ["train", "--data", str(tiny_data), "-o", str(out / "mine.h5"), "--preset",
+                                        "mini", "--max-iter", "2", "--batch-size", "8", "--device", "cpu", "--quiet"])
+    assert trained.exit_code == 0, trained.output
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert f"{out / 'mine.run'}, a run trained by hand in {out}" in result.output, result.output
+    assert "--max-iter 2 -> 3" in result.output
+    assert result.output.rstrip().endswith("the values after each -> are the options this demo trains with (it "
+                                           "sets them itself)"), result.output
+    assert not (out / "natural").exists()
+
+
 @pytest.mark.parametrize("options, folder", [
     ([], "minitransfer-demo"), (["--precision", "ieee"], "minitransfer-demo"),
     (["--precision", "tf32"], "minitransfer-demo-tf32"), (["--seed", "3", "--precision", "tf32x3"],
