@@ -371,9 +371,10 @@ HAND_TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "froze
 def _other_runs(out, planned):
     """The runs of the grid folder ``out`` not named in ``planned``, each with whether it was trained by
     hand: a grid's as its treatment.json records it, one trained by hand (without one) as the report
-    reads it (:func:`minitransfer.results.hand_trained`). A folder the report would not read as a run
-    (a damaged treatment.json or config.json, neither) is not judged."""
-    folders = sorted(pathlib.Path(out).rglob("*.run"))
+    reads it (:func:`minitransfer.results.hand_trained`), in the folders the report reads (through links
+    too: :func:`minitransfer.run_search.find_runs`). A folder the report would not read as a run (a
+    damaged treatment.json or config.json, neither) is not judged."""
+    folders = sorted(path for _, path in run_search.find_runs(out).runs)  # where the report looks: links too
     by_hand = results.hand_trained(folders, out)
     for folder in folders:
         run = by_hand.get(folder)

@@ -65,3 +65,17 @@ def test_a_run_trained_by_hand_with_the_grids_options_is_pooled_as_designed(data
     assert bases == ["mynet", "random0/baseA"]
     assert [(r.run.label, r.run.split_seed) for r in read if r.run.name == "mine/A1B"] == [("A1B", 0)]
     assert [line.split(":")[0] for line in left_out] == ["damaged"]
+
+
+def test_a_run_trained_by_hand_in_a_folder_linked_into_the_grid_is_judged_too(data, tmp_path):
+    """The report reads the runs of a folder linked into the grid's (run_search.find_runs); the grid
+    looked only in its own folders (rglob does not follow links) and let such a run be pooled."""
+    out, elsewhere = tmp_path / "grid", tmp_path / "elsewhere"
+    _train_by_hand(data, elsewhere / "mynet.h5", "--base-lr", "0.02")
+    out.mkdir()
+    (out / "mine").symlink_to(elsewhere)
+    assert [r.run.name for r in results.collect(out)[0]] == ["mine/mynet"]  # what the report would pool
+    refused = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(out), *GRID, "--dry-run"])
+    assert refused.exit_code == 2, refused.output
+    assert f"error: {out / 'mine' / 'mynet.run'}, a run trained by hand in {out}, which its report reads as baseA" \
+           in refused.output, refused.output
