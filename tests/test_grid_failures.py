@@ -87,7 +87,7 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
     outcome, lines = _grid(out, fake_train, monkeypatch, "baseA=deleted,baseB=74")
     assert outcome.exit_code == 74
     assert outcome.causes() == [
-        f"random0/baseA: its run folder was deleted while it trained, and its train.log with it; a rerun trains it "
+        "random0/baseA: its run folder was deleted while it trained, and its train.log with it; a rerun trains it "
         "from the start",
         "random0/baseB: " + FREE_SPACE.format(their="its", log=out / "random0" / "baseB.run" / "train.log")]
     assert f"FAILED random0/baseA (exit 74); {out / 'random0' / 'baseA.run'} was deleted while it trained" in \

@@ -62,8 +62,9 @@ def report(runs, out, reference):
     warning, and so are Table 1's pooled columns where they compare AnB+ with controls of other
     split seeds (a grid partly trained: table1.md says which). A transfer, selffer or random-frozen
     run whose own base is not among the runs (its folder deleted, or only the copies gathered) is in
-    the results but in no finding: "left out of the findings: ...". Runs of several datasets, presets or precisions (--precision; a run
-    continued in another one is one of its own) are refused, each group named (exit code 1):
+    the results but in no finding: "left out of the findings: ...". Runs of several datasets,
+    presets or precisions (--precision; a run continued in another one is one of its own) are
+    refused, each group named (exit code 1):
     report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
     dataset's: its source base is trained on the other one by design. So is such a study trained
     by hand in one folder, read as the grid's cross/ runs are: beside a transfer across datasets
