@@ -263,11 +263,16 @@ def test_a_families_file_gives_the_natural_split(split_tree, tmp_path):
 
 @pytest.mark.parametrize("text,message", [
     ("cat animal\ndog animal\nbicycle vehicle\n", r"families.txt: no family for 1 class\(es\): 'tabby cat'"),
-    (FAMILIES + "horse animal\nunicorn myth\n", r"families.txt: 2 class\(es\) that are not class folders of .*: 'horse', 'unicorn'"),
+    (FAMILIES + "horse animal\nunicorn myth\n",
+     r"families.txt: 2 class\(es\) that are not class folders of .*: 'horse' \(line 7\), 'unicorn' \(line 8\)"),
+    (FAMILIES + "Dog animal\n", r"families.txt: 1 class\(es\) .*: 'Dog' \(line 7, the folder 'dog'\?\)"),
     (FAMILIES.replace("vehicle", "animal"), r"families.txt: every class is in one family"),
     (FAMILIES + "cat vehicle\n", r"families.txt:7: class 'cat' is given a second family \(animal, vehicle\)"),
     (FAMILIES + "lonely\n", r"families.txt:7: expected 'CLASS FAMILY', got 'lonely'"),
-], ids=["missing", "unknown", "one-family", "two-families", "malformed"])
+    # "Animal" was a family of its own: 'cat' went to half B, away from the other animals, unsaid
+    (FAMILIES.replace("cat animal", "cat Animal"),
+     r"families.txt:5: family 'Animal' differs only in case from 'animal' \(line 2\): spell one family one way"),
+], ids=["missing", "unknown", "unknown-case", "one-family", "two-families", "malformed", "family-case"])
 def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tree_state, text, message):
     (tmp_path / "families.txt").write_text(text)
     before = tree_state(tmp_path)
