@@ -665,7 +665,7 @@ def read_families(path, names, known, root):
 
     Every class of ``names`` must have a family, every class named must be one of ``known`` (the
     class folders under ``root``), two or more families are needed, and a family is spelled one way
-    ("Animal" beside "animal" is refused); ``DatasetError`` naming the file, the lines and the classes at
+    ("Animal" beside "animal" is refused); ``DatasetError`` naming the file and the classes (or lines) at
     fault otherwise. A line names a folder as its name reads: spaces at
     its ends (which a line cannot keep) and the Unicode form (composed or decomposed, as macOS
     writes names) do not matter."""
@@ -674,7 +674,7 @@ def read_families(path, names, known, root):
         key = _same_text(folder).strip()
         if folder_of.setdefault(key, folder) != folder:
             twins.setdefault(key, [folder_of[key]]).append(folder)
-    family_of, order, unknown, spelled = {}, [], {}, {}  # {name: line}, {casefolded family: (family, line)}
+    family_of, order, unknown, spelled = {}, [], set(), {}  # spelled: {casefolded family: (family, line)}
     lines = inputs.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
@@ -688,7 +688,7 @@ def read_families(path, names, known, root):
             raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {_listed(twins[name])}, which "
                                   f"differ only in spaces at their ends: rename one")
         if name not in folder_of:
-            unknown.setdefault(name, number)
+            unknown.add(name)
             continue
         if family_of.setdefault(folder_of[name], family) != family:
             raise ds.DatasetError(f"{path}:{number}: class {name!r} is given a second family "
@@ -701,8 +701,7 @@ def read_families(path, names, known, root):
             order.append(family)
     if unknown:
         like = {key.casefold(): folder for key, folder in folder_of.items()}
-        shown = [f"{name!r} (line {unknown[name]}"
-                 + (f", the folder {like[name.casefold()]!r}?)" if name.casefold() in like else ")")
+        shown = [f"{name!r} (the folder {like[name.casefold()]!r}?)" if name.casefold() in like else repr(name)
                  for name in sorted(unknown)]
         raise ds.DatasetError(f"{path}: {len(unknown)} class(es) that are not class folders of {root}: "
                               f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
