@@ -707,7 +707,9 @@ def read_families(path, names, known, root):
                               f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     missing = [name for name in names if name not in family_of]
     if missing:
-        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}")
+        comment = [name for name in missing if name.lstrip().startswith("#")]  # its line would be a comment
+        hint = f" (a line starting with '#' is a comment: rename the folder {_listed(comment)})" if comment else ""
+        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}{hint}")
     if len({family_of[name] for name in names}) < 2:
         dropped = sorted(set(known) - set(names))
         because = f" once the class(es) without a decodable image are left out ({_listed(dropped)})" if dropped else ""

@@ -280,6 +280,17 @@ def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tre
     assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
 
 
+def test_a_class_folder_whose_name_starts_with_a_hash_is_told_to_be_renamed(tmp_path, image_bytes, write_files):
+    """Its line is a comment: the error said 'no family' for it, whatever line the researcher added."""
+    root = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 9, blue), kind="PNG")
+                                             for name, blue in (("#1 bus", 9), ("oak", 200)) for number in range(2)})
+    (tmp_path / "families.txt").write_text("#1 bus vehicle\noak plant\n")
+    result = _invoke(root, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 65, result.output
+    assert "no family for 1 class(es): '#1 bus' (a line starting with '#' is a comment: rename the folder " \
+           "'#1 bus')" in result.output
+
+
 def test_family_a_must_be_one_of_the_families(split_tree, tmp_path):
     (tmp_path / "families.txt").write_text(FAMILIES)
     result = _invoke(split_tree, tmp_path / "out", "--families", tmp_path / "families.txt", "--family-a", "plant")
