@@ -58,7 +58,8 @@ read twice (:class:`CopiesAcrossClasses`, which the ImageNet and Tiny ImageNet i
 
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
-lines starting with ``#`` are ignored), with any two or more family names. Half A of the split is
+lines starting with ``#`` are ignored), with any two or more family names, each spelled one way (not
+"Animal" on one line, "animal" on another). Half A of the split is
 the family ``family_a`` (default: the first family the file names), half B every other class.
 Class names that are WordNet ids may use the WordNet is-a file instead (A natural, B man-made).
 
@@ -663,8 +664,9 @@ def read_families(path, names, known, root):
     """({class: family}, family names in order of appearance) from the families file ``path``.
 
     Every class of ``names`` must have a family, every class named must be one of ``known`` (the
-    class folders under ``root``), and two or more families are needed; ``DatasetError`` naming the
-    file and the classes at fault otherwise. A line names a folder as its name reads: spaces at
+    class folders under ``root``), two or more families are needed, and a family is spelled one way
+    ("Animal" beside "animal" is refused); ``DatasetError`` naming the file and the classes (or lines) at
+    fault otherwise. A line names a folder as its name reads: spaces at
     its ends (which a line cannot keep) and the Unicode form (composed or decomposed, as macOS
     writes names) do not matter."""
     folder_of, twins = {}, {}
@@ -672,7 +674,7 @@ def read_families(path, names, known, root):
         key = _same_text(folder).strip()
         if folder_of.setdefault(key, folder) != folder:
             twins.setdefault(key, [folder_of[key]]).append(folder)
-    family_of, order, unknown = {}, [], set()
+    family_of, order, unknown, spelled = {}, [], set(), {}  # spelled: {casefolded family: (family, line)}
     lines = inputs.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
@@ -692,6 +694,10 @@ def read_families(path, names, known, root):
             raise ds.DatasetError(f"{path}:{number}: class {name!r} is given a second family "
                                   f"({family_of[folder_of[name]]}, {family})")
         if family not in order:
+            first = spelled.setdefault(family.casefold(), (family, number))
+            if first[0] != family:  # "Animal" beside "animal" would put its classes in another half, unsaid
+                raise ds.DatasetError(f"{path}:{number}: family {family!r} differs only in case from {first[0]!r} "
+                                      f"(line {first[1]}): spell one family one way")
             order.append(family)
     if unknown:
         like = {key.casefold(): folder for key, folder in folder_of.items()}
@@ -701,7 +707,9 @@ def read_families(path, names, known, root):
                               f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     missing = [name for name in names if name not in family_of]
     if missing:
-        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}")
+        comment = [name for name in missing if name.lstrip().startswith("#")]  # its line would be a comment
+        hint = f" (a line starting with '#' is a comment: rename the folder {_listed(comment)})" if comment else ""
+        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}{hint}")
     if len({family_of[name] for name in names}) < 2:
         dropped = sorted(set(known) - set(names))
         because = f" once the class(es) without a decodable image are left out ({_listed(dropped)})" if dropped else ""

@@ -167,8 +167,8 @@ def families_from_file(wnids, is_a):
     """:func:`families` of ``wnids`` under the graph of the is-a file ``is_a``.
 
     ``ValueError`` (a usage error) when some names are not WordNet ids such as ``n01440764``;
-    :class:`~.dataset.DatasetError` naming ``is_a`` when the file is malformed or does not place
-    every class."""
+    :class:`~.dataset.DatasetError` naming ``is_a`` when the file is malformed, does not place
+    every class, or places them all in one family (no natural split: a families file is refused so too)."""
     not_wnids = [name for name in wnids if not WNID.fullmatch(str(name))]
     if not_wnids:
         shown = ", ".join(map(str, not_wnids[:8])) + (" ..." if len(not_wnids) > 8 else "")
@@ -179,6 +179,10 @@ def families_from_file(wnids, is_a):
     except (ValueError, OSError) as error:
         raise DatasetError(f"{is_a}: unreadable is-a file ({error})") from error
     try:
-        return families(wnids, graph)
+        placed = families(wnids, graph)
     except ValueError as error:
         raise DatasetError(f"{is_a}: {error}") from error
+    if len(set(placed)) == 1:
+        raise DatasetError(f"{is_a}: every one of the {len(wnids)} classes is {placed[0]}; the natural split needs "
+                           f"{NATURAL} and {MAN_MADE} classes")
+    return placed

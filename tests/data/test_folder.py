@@ -267,7 +267,10 @@ def test_a_families_file_gives_the_natural_split(split_tree, tmp_path):
     (FAMILIES.replace("vehicle", "animal"), r"families.txt: every class is in one family"),
     (FAMILIES + "cat vehicle\n", r"families.txt:7: class 'cat' is given a second family \(animal, vehicle\)"),
     (FAMILIES + "lonely\n", r"families.txt:7: expected 'CLASS FAMILY', got 'lonely'"),
-], ids=["missing", "unknown", "one-family", "two-families", "malformed"])
+    # "Animal" was a family of its own: 'cat' went to half B, away from the other animals, unsaid
+    (FAMILIES.replace("cat animal", "cat Animal"),
+     r"families.txt:5: family 'Animal' differs only in case from 'animal' \(line 2\): spell one family one way"),
+], ids=["missing", "unknown", "one-family", "two-families", "malformed", "family-case"])
 def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tree_state, text, message):
     (tmp_path / "families.txt").write_text(text)
     before = tree_state(tmp_path)
@@ -275,6 +278,17 @@ def test_a_families_file_that_does_not_fit_is_bad_data(split_tree, tmp_path, tre
     assert result.exit_code == 65, result.output
     assert re.search(message, result.output), result.output
     assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_a_class_folder_whose_name_starts_with_a_hash_is_told_to_be_renamed(tmp_path, image_bytes, write_files):
+    """Its line is a comment: the error said 'no family' for it, whatever line the researcher added."""
+    root = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 9, blue), kind="PNG")
+                                             for name, blue in (("#1 bus", 9), ("oak", 200)) for number in range(2)})
+    (tmp_path / "families.txt").write_text("#1 bus vehicle\noak plant\n")
+    result = _invoke(root, tmp_path / "out", "--families", tmp_path / "families.txt")
+    assert result.exit_code == 65, result.output
+    assert "no family for 1 class(es): '#1 bus' (a line starting with '#' is a comment: rename the folder " \
+           "'#1 bus')" in result.output
 
 
 def test_family_a_must_be_one_of_the_families(split_tree, tmp_path):
@@ -296,6 +310,7 @@ def test_is_a_with_wnid_folders_records_natural_and_man_made(tmp_path, image_byt
 
 
 IS_A = "n00004475 n01440764\nn00021939 n03000134\n"  # a fish (natural), a fence (man-made)
+SWAPPED_IS_A = "n00021939 n01440764\nn00004475 n03000134\n"  # the fish man-made, the fence natural
 
 
 def _wnid_tree(tmp_path, image_bytes, write_files):
@@ -321,7 +336,7 @@ def test_a_rerun_with_another_is_a_or_family_a_is_refused_naming_it(tmp_path, im
     before, old_sha = tree_state(out), _sha(is_a)
     options = ["--is-a", is_a]
     if change == "is-a edited":
-        is_a.write_text(IS_A.replace("n00021939 n03000134", "n00004475 n03000134"))  # the fence natural too
+        is_a.write_text(SWAPPED_IS_A)
         expected = f"--is-a {str(is_a)!r} (sha256 {old_sha}), now {str(is_a)!r} (sha256 {_sha(is_a)})"
     elif change == "is-a left out":
         options = []
@@ -357,10 +372,10 @@ def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_wri
     assert _invoke(root, out, "--is-a", moved).exit_code == 0
     assert tree_state(out) == older  # the options recorded since are not added: its fingerprint stays
     assert CliRunner().invoke(main, ["prepare", "verify", str(out)]).exit_code == 0
-    moved.write_text(IS_A.replace("n00021939 n03000134", "n00004475 n03000134"))  # not recorded: not compared
+    moved.write_text(SWAPPED_IS_A)  # not recorded: not compared
     result = _invoke(root, out, "--is-a", moved)
     assert result.exit_code == 0, result.output
-    assert [entry["family"] for entry in dataset.open_dataset(out).classes] == ["natural", "natural"]
+    assert [entry["family"] for entry in dataset.open_dataset(out).classes] == ["man-made", "natural"]
 
 
 def test_a_families_file_edited_is_refused_and_one_recorded_by_its_path_alone_still_reruns(
@@ -830,3 +845,15 @@ def test_a_first_import_reads_each_file_once_also_to_find_copies_across_classes(
     assert source_files == sorted(files), source_files
     assert (tmp_path / "out" / folder.COPIES_FILE).read_text().splitlines() == [
         f"1\ttrain\tcat\t{root}/cat/6.bmp", f"1\ttrain\tdog\t{root}/dog/copy.bmp"]
+
+
+def test_an_is_a_file_placing_every_class_in_one_family_is_bad_data(tmp_path, image_bytes, write_files, tree_state):
+    """As a families file of one family is: the import succeeded and only the natural split failed, later."""
+    root, is_a = _wnid_tree(tmp_path, image_bytes, write_files)
+    is_a.write_text(IS_A.replace("n00021939", "n00004475"))
+    before = tree_state(tmp_path)
+    result = _invoke(root, tmp_path / "out", "--is-a", is_a)
+    assert result.exit_code == 65, result.output
+    assert f"{is_a}: every one of the 2 classes is natural; the natural split needs natural and man-made classes" \
+        in result.output
+    assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()

@@ -709,11 +709,11 @@ def test_an_imagenet_rerun_with_another_words_or_is_a_file_is_refused_naming_it(
 @pytest.mark.parametrize("change", ["given", "edited"])
 def test_a_tiny_imagenet_rerun_with_another_is_a_file_is_refused_naming_it(tiny_zip, tmp_path, tree_state, change):
     is_a = tmp_path / "is_a.txt"
-    is_a.write_text("n00004475 n01440764\nn00004475 n02084071\n")
+    is_a.write_text("n00021939 n01440764\nn00004475 n02084071\n")  # the tench man-made (one family is refused)
     out = tmp_path / "out"
     importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a if change == "edited" else None, size=8, workers=0)
     before, old = tree_state(out), _recorded(is_a) if change == "edited" else "not given"
-    is_a.write_text("n00004475 n01440764\nn00021939 n02084071\n")  # the dog man-made
+    is_a.write_text("n00004475 n01440764\nn00021939 n02084071\n")  # the tench natural, the dog man-made
     with pytest.raises(ValueError, match=re.escape(f"(--is-a {old}, now {_recorded(is_a)}): pass --overwrite")):
         importers.import_tiny_imagenet(tiny_zip, out, is_a=is_a, size=8, workers=0)
     assert tree_state(out) == before

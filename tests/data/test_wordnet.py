@@ -64,3 +64,20 @@ def test_ilsvrc2012_splits_551_man_made_449_natural_as_published(shared_data):
     assert (len(man_made), len(natural)) == (551, 449)
     assert man_made == sorted(int(x) for x in (shared_data / "ilsvrc12" / "half_man_idx.txt").read_text().split())
     assert natural == sorted(int(x) for x in (shared_data / "ilsvrc12" / "half_nat_idx.txt").read_text().split())
+
+
+def test_an_is_a_file_placing_every_class_in_one_family_is_refused_naming_it(tmp_path):
+    """Imported so, the dataset had families but no natural split: 'prepare' said nothing, 'train --split natural'
+    failed later (a families file giving one family is refused at import)."""
+    path = tmp_path / "is_a.txt"
+    path.write_text(TOY_EDGES)
+    with pytest.raises(wordnet.DatasetError, match=r"is_a.txt: every one of the 2 classes is natural; the natural "
+                                                   r"split needs natural and man-made classes"):
+        wordnet.families_from_file(["n90000004", "n07745940"], path)
+
+
+def test_cycles_in_the_is_a_graph_end_and_place_each_class_once(tmp_path):
+    path = tmp_path / "is_a.txt"
+    path.write_text(TOY_EDGES + "n90000002 n00021939\nn90000004 n90000003\n")  # artifact ↔ hammer, dog ↔ its parent
+    assert wordnet.families_from_file(["n90000002", "n90000004", "n07745940"], path) == ["man-made", "natural",
+                                                                                         "natural"]
