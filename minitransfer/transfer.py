@@ -69,10 +69,10 @@ def load_net(saved, device="cpu", precision=None):
 
 
 def source_of(plan):
-    """Where the copied layers come from: the base checkpoint, its dataset and split, whether that
-    dataset is another one than this run's, and the precision the base was trained in
-    (:func:`minitransfer.resume.precision_history`); {} for a run that copies nothing. A resumed run
-    whose base is not there keeps what its checkpoint recorded."""
+    """Where the copied layers come from: the base checkpoint, its dataset, split and images per class
+    (``per_class``: None for every image), whether that dataset is another one than this run's, and the
+    precision the base was trained in (:func:`minitransfer.resume.precision_history`); {} for a run that
+    copies nothing. A resumed run whose base is not there keeps what its checkpoint recorded."""
     parent = plan.parent
     if parent is None:
         return {}
@@ -82,8 +82,8 @@ def source_of(plan):
     return {"checkpoint": str(parent.path), "sha256": parent.sha256, "dataset": meta["config"].get("data", ""),
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
-            "split_half": meta["split_half"], "cross_dataset": bool(plan.cross_dataset),
-            "precision": precision_history(meta)}
+            "split_half": meta["split_half"], "per_class": meta["config"].get("per_class"),
+            "cross_dataset": bool(plan.cross_dataset), "precision": precision_history(meta)}
 
 
 def snapshot(net, plan, iteration, cursor):

@@ -10,8 +10,10 @@ are judged by train's own rule on the base checkpoint itself; their ``copy_from`
 typed, relative to the folder train ran in, which the run folder and its recorded ``out`` give back
 (the run folder is ``<that folder>/<out's folder>/<out's stem>.run``).
 
-A run whose treatment cannot be told (its base missing or unreadable, its files corrupt) raises
-:class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
+A run whose treatment cannot be told (its base missing or unreadable, its files corrupt), and one of
+none of the paper's treatments (a reduced-data run that copied layers or froze random ones, a copy of a
+reduced-data run's layers), raises :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves
+it out and says why.
 
 A transfer across datasets trained by hand is one run of a study whose other runs (its bases, its
 selffers) say nothing of it in their own files: :func:`cross_studies` reads the hand-trained runs of
@@ -139,6 +141,7 @@ def check_source(run, source):
         expected = {"cross_dataset": False, "split_kind": run.split, "split_half": run.source or ""}
         if run.split == "random":
             expected["split_seed"] = run.split_seed
+    expected["per_class"] = None  # the paper's bases train on every image (a record without it: one that did)
     if all(source.get(key, value) == value for key, value in expected.items()):
         return
     checkpoint = f" ({source['checkpoint']})" if source.get("checkpoint") else ""
@@ -156,15 +159,29 @@ def _base_text(source):
         return "another dataset"
     kind, half = source.get("split_kind"), source.get("split_half")
     if kind == "all" or (kind is None and not half):
-        return "every class of this dataset"
+        return "every class of this dataset" + _reduced_text(source)
     seed = f" {source['split_seed']}" if kind == "random" and "split_seed" in source else ""
-    return f"half {half} of {f'the {kind} split' if kind else 'its split'}{seed}"
+    return f"half {half} of {f'the {kind} split' if kind else 'its split'}{seed}" + _reduced_text(source)
+
+
+def _reduced_text(source):
+    """" on at most N images per class" for a base trained on fewer images (``per_class``), else ""."""
+    return f" on at most {source['per_class']} images per class" if source.get("per_class") else ""
 
 
 def _from_config(folder, name, config, bases, records):
     split, seed, half = config.get("split") or "random", int(config.get("split_seed") or 0), config.get("half")
+    if config.get("per_class") and (config.get("copy_from") or config.get("random_frozen")):
+        # read as the copy or the control alone, it was pooled with those trained on every image
+        layers = (f"layers copied from {config['copy_from']}" if config.get("copy_from")
+                  else f"its first {config['random_frozen']} layers random and frozen")
+        raise UnreadableRun(f"trained on at most {config['per_class']} images per class with {layers}: none of the "
+                            f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
         source = recorded(folder, config, "source", _source_record, records) or _judge_base(folder, config, bases)
+        if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
+            raise UnreadableRun(f"its layers come from a base of {_base_text(source)} ({config['copy_from']}): "
+                                f"none of the paper's treatments (they copy from bases trained on every image)")
         n, fine_tuned = int(config["n"]), not config.get("frozen")
         if source["cross_dataset"]:  # a base trained on another dataset
             return Run(name, "transfer", CROSS, 0, target=TARGET, source=SOURCE, n=n, fine_tuned=fine_tuned)
@@ -283,7 +300,8 @@ def _source_record(value):
 
 def _judge_base(folder, config, bases):
     """Train's decision, taken again on the base checkpoint itself: its half, and whether it was
-    trained on another class table than the run's dataset (:func:`minitransfer.config.same_dataset`)."""
+    trained on another class table than the run's dataset (:func:`minitransfer.config.same_dataset`), and on how
+    many images per class."""
     path = _base_path(folder, config)
     try:
         if path not in bases:  # kept for the runs copied from it: its metadata, not its weights (CaffeNet's 240 MB)
@@ -293,7 +311,8 @@ def _judge_base(folder, config, bases):
         raise UnreadableRun(f"cannot tell its treatment: train recorded nothing about its base (--copy-from "
                             f"{config['copy_from']}) and {error}") from None
     base = bases[path]
-    return {"split_half": base.meta["split_half"], "cross_dataset": not same_dataset(base, dataset)}
+    return {"split_half": base.meta["split_half"], "per_class": base.meta["config"].get("per_class"),
+            "cross_dataset": not same_dataset(base, dataset)}
 
 
 def _base_path(folder, config):
