@@ -37,7 +37,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
 
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
-    dataset or is damaged, the --is-a file is malformed or leaves a class out), 74 the output could
+    dataset or is damaged, the --is-a file is malformed, leaves a class out or places every class in
+    one family), 74 the output could
     not be written, 141 its reader went away (| head), silently.
 
     \b
