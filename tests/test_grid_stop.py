@@ -90,11 +90,23 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     assert [row["iteration"] for row in rundir.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
 
 
+# Until the grid's run random0/baseA holds its lock, or its process ``pid`` has ended (60 s at most, against a
+# hang): the grid goes on from where it was stopped only once its run is up. (A run stopped before, in the first
+# instants of its fork or of its interpreter, is reported otherwise: not what these tests are about.)
+_UNTIL_THE_RUN_IS_UP = """
+import os, pathlib, sys, time
+from minitransfer import rundir
+def until_the_run_is_up(pid):
+    folder = pathlib.Path(sys.argv[sys.argv.index("-o") + 1], "random0", "baseA.run")
+    deadline = time.monotonic() + 60
+    while rundir.holder(folder) in (None, -1) and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+"""
+
 # `minitransfer experiment` sent SIGTERM as it starts its first run: its launcher has forked the
-# run, whose PID the grid is about to read. (The grid is slow to go on from there: a run signalled
-# in the first instants of its fork, before its command line is up, fails with a traceback.)
-_STOPPED_AS_A_RUN_STARTS = """
-import os, signal, time
+# run, whose PID the grid is about to read.
+_STOPPED_AS_A_RUN_STARTS = _UNTIL_THE_RUN_IS_UP + """
+import os, signal
 from minitransfer import launcher
 message = launcher.Launcher.message
 def stopped_as_it_starts(self, key, block):
@@ -103,7 +115,7 @@ def stopped_as_it_starts(self, key, block):
     os.environ["STOPPED"] = "1"
     os.kill(os.getpid(), signal.SIGTERM)
     pid = message(self, key, block)
-    time.sleep(2)
+    until_the_run_is_up(pid)
     return pid
 launcher.Launcher.message = stopped_as_it_starts
 from minitransfer.cli import main
@@ -113,8 +125,8 @@ main(prog_name="minitransfer")
 
 # The same where the grid starts its runs as new processes (a GPU slot's, another train command's):
 # SIGTERM as Popen has started the first run.
-_STOPPED_AS_A_PROCESS_STARTS = """
-import os, signal, subprocess, time
+_STOPPED_AS_A_PROCESS_STARTS = _UNTIL_THE_RUN_IS_UP + """
+import os, signal, subprocess
 from minitransfer import launcher
 launcher.usable = lambda: False
 
@@ -124,7 +136,7 @@ class StoppedAsItStarts(subprocess.Popen):
         if "train" in args[0] and not os.environ.get("STOPPED"):  # the grid's first run
             os.environ["STOPPED"] = "1"
             os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(2)
+            until_the_run_is_up(self.pid)
 
 subprocess.Popen = StoppedAsItStarts
 from minitransfer.cli import main
