@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+import waiting
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
@@ -17,9 +18,19 @@ from minitransfer import rundir
 SLOW_BATCH_SECONDS = 4.0
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
 # forks) evaluates slowly from the batch SLOW_AFTER on: SLOW_BATCH_SECONDS each, its PID written in
-# the folder SLOW_MARKERS as it begins.
+# the folder SLOW_MARKERS as it begins; and as a SIGINT handler of its runs (the grid's stop) is called,
+# its PID is written in the folder STOP_MARKERS.
 _SITECUSTOMIZE = """
-import os, pathlib, time
+import os, pathlib, signal, time
+if os.environ.get("STOP_MARKERS"):
+    install = signal.signal
+    def noted(handler):
+        def handle(*args):
+            (pathlib.Path(os.environ["STOP_MARKERS"]) / str(os.getpid())).touch()
+            return handler(*args)
+        return handle
+    signal.signal = lambda signum, handler: install(signum, noted(handler) if signum == signal.SIGINT
+                                                    and callable(handler) else handler)
 if os.environ.get("SLOW_MARKERS"):
     from minitransfer import net
     forward, evaluated = net.Net.forward, [0]
@@ -47,11 +58,11 @@ def _experiment(data, out, max_iter=10):
 @pytest.mark.parametrize("signals", [1, 2], ids=["sigterm", "sigterm-twice"])
 def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_rerun_finishes(micro_data, tmp_path,
                                                                                             signals):
-    site, markers, out = tmp_path / "site", tmp_path / "markers", tmp_path / "grid"
-    site.mkdir()
-    markers.mkdir()
+    site, markers, stops, out = tmp_path / "site", tmp_path / "markers", tmp_path / "stops", tmp_path / "grid"
+    for folder in (site, markers, stops):
+        folder.mkdir()
     (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
-    slow = {**os.environ, "SLOW_MARKERS": str(markers), "SLOW_AFTER": "8",
+    slow = {**os.environ, "SLOW_MARKERS": str(markers), "STOP_MARKERS": str(stops), "SLOW_AFTER": "8",
             "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS), "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
     base = out / "random0" / "baseA.run"
     process = subprocess.Popen(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, env=slow,
@@ -62,9 +73,10 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
             assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=10)[0]
             time.sleep(0.05)
         sent = time.monotonic()
-        for _ in range(signals):
+        process.send_signal(signal.SIGTERM)
+        if signals == 2:  # the second while the grid waits for its run, which finishes its batch (4 s)
+            assert waiting.until(lambda: any(stops.iterdir())), "the grid never stopped its run"
             process.send_signal(signal.SIGTERM)
-            time.sleep(0.5)  # the second while the grid waits for its run, which finishes its batch
         output = process.communicate(timeout=120)[0]
         waited = time.monotonic() - sent
     finally:
