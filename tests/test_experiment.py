@@ -16,6 +16,7 @@ import time
 
 import hangup
 import pytest
+import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
@@ -896,13 +897,13 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
-        time.sleep(3.0)  # the grid's own baseA process has found the run locked by then, even on a loaded machine
+        waiting.until(lambda: any("random0/baseA is being trained by another process" in line for line in lines))
         grid.weights_path(out, base_a.name).write_text("weights")
         (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
         lock.__exit__(None, None, None)
 
-    threading.Thread(target=finish_elsewhere).start()
     lines = []
+    threading.Thread(target=finish_elsewhere).start()
     outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=lines.append, poll_seconds=0.01)
     assert outcome.exit_code == 0 and outcome.elsewhere == ["random0/baseA"]
     assert sorted(outcome.finished) == ["random0/A1B", "random0/baseB"]
@@ -924,17 +925,19 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
     lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
-        time.sleep(3.0)  # the grid's own baseA process has found the run locked by then, even on a loaded machine
+        waiting.until(lambda: any("random0/baseA is being trained by another process" in line for line in lines))
         fields = grid.run_fields(base_a, out, dict(options, seed=4))
         (grid.run_dir(out, base_a) / "config.json").write_text(json.dumps(fields))
         grid.weights_path(out, base_a.name).write_text("weights")
         (grid.run_dir(out, base_a) / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
         lock.__exit__(None, None, None)
 
+    lines = []
     threading.Thread(target=finish_elsewhere).start()
     with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*`seed` "):
-        scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+        scheduler.run_grid(runs, out, options, train_command=fake_train, log=lines.append, poll_seconds=0.01)
     assert events(out, "random0/A1B") == []
+    assert any("random0/baseA is being trained by another process" in line for line in lines)
 
 
 def test_a_finished_run_trained_with_other_options_is_not_taken_for_this_grids(tmp_path, fake_train, synthetic_8):
@@ -1019,7 +1022,8 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
                                log=lambda line: None, poll_seconds=0.01)
     finally:
         signal.signal(signal.SIGINT, previous)
-    time.sleep(3.5)  # long enough for a baseA left running to finish
+    # baseA has ended before the error came (its lock is free): left running, it would hold it 3 s more, then finish
+    assert rundir.holder(out / "random0" / "baseA.run") is None
     assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted"]
 
 

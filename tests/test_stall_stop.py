@@ -103,7 +103,9 @@ def test_sigterm_stops_a_training_whose_loader_stalled_with_its_checkpoint_and_t
     reader.join(timeout=10)
     stderr = "".join(said)
     assert process.returncode == 75, stderr
-    assert waited < 5, waited  # a poll of the loader (1 s), the checkpoint, the workers killed
+    # a poll of the loader (1 s), the checkpoint, the workers killed: a second or two; never heard, the stop left it
+    # waiting for good (the wait's timeout above). Generous, for a loaded machine: not a time the fix must beat.
+    assert waited < 20, waited
     logged = [record["iteration"] for record in map(json.loads, (stopped / "net.run" / "metrics.jsonl").open())
               if "event" not in record]
     last = logged[-1]

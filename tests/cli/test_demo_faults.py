@@ -6,10 +6,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 
 import hangup
 import pytest
+import waiting
 from click.testing import CliRunner
 
 from minitransfer import demo as demos
@@ -225,8 +225,7 @@ def test_a_ctrl_c_that_also_ends_the_reader_of_the_output_still_stops_the_grid_a
             raise BrokenPipeError(32, "Broken pipe")
         said.append(line)
         if line.startswith("[2/"):  # the first base is training
-            while not ready.exists():
-                time.sleep(0.01)
+            assert waiting.until(ready.exists), "the first base never set its SIGINT handler"  # else a hang
             said.append("Ctrl-C")
             raise KeyboardInterrupt
 
