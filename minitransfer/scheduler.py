@@ -369,6 +369,11 @@ class _Scheduler:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
+            elif code == -signal.SIGINT and self.outcome.interrupted:
+                # the grid's stop reached it before its handlers were set (its interpreter starting): not started
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
             elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it

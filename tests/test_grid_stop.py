@@ -197,6 +197,27 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
     assert "interrupted: " in (base / "train.log").read_text()
 
 
+# The same, the stop sent at once: the run's interpreter is still starting, and SIGINT ends it (the
+# status of a process killed by it, as Python gives it too for a KeyboardInterrupt before any handler).
+_STOPPED_AT_ONCE_AS_A_PROCESS_STARTS = _STOPPED_AS_A_PROCESS_STARTS.replace("until_the_run_is_up(self.pid)", "pass")
+
+
+def test_a_run_stopped_before_its_interpreter_has_started_is_not_started_not_failed(micro_data, tmp_path):
+    """The grid's SIGINT reached a run started as a new process before Python had set its handlers: the
+    run ended "killed by SIGINT", which the grid took for a failure ("FAILED random0/baseA (killed by
+    SIGINT) ... rerun the same command to train it again", 1 failed, exit 1) though nothing had been
+    written. Under the grid's own stop that is a run not started."""
+    out = tmp_path / "grid"
+    command = [sys.executable, "-c", _STOPPED_AT_ONCE_AS_A_PROCESS_STARTS,
+               *_experiment(micro_data, out, max_iter=100000)]
+    stopped = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 75, output
+    assert "FAILED" not in output and "0 failed" in output, output
+    assert "4 not started" in output, output
+    assert not (out / "random0" / "baseA.run" / "checkpoint.h5").exists()
+
+
 # A train that holds its run's lock and, on SIGINT (the grid's stop), writes a "checkpoint" and exits 75.
 _STOPPABLE_TRAIN = """
 import pathlib, signal, sys, time
