@@ -139,15 +139,23 @@ def _serve():
         pass
 
 
+# Held from the fork until the child has its log as output and its handlers: a stop met before then was
+# told on the grid's output (its log left with the command line alone), or unwound the child through
+# the launcher's own loop.
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _answer(requests, replies):
     launcher = os.getpid()
     for line in requests:
         request = json.loads(line)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
         pid = os.fork()
         if pid == 0:
             requests.close()
             os.close(replies)
-            _child(request["argv"], request["log"], launcher)
+            _child(request["argv"], request["log"], launcher, held)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _reply(replies, {"pid": pid})
         _reply(replies, {"exit": _exit_code(os.waitpid(pid, 0)[1])})
 
@@ -164,9 +172,10 @@ def _exit_code(status):
     return os.WEXITSTATUS(status)
 
 
-def _child(argv, log_path, launcher):
+def _child(argv, log_path, launcher, held=()):
     """Become ``minitransfer ARGV`` as a fresh process would run it, stopped as Ctrl-C stops it when
-    its ``launcher`` (PID) ends; never returns."""
+    its ``launcher`` (PID) ends; never returns. Started with the stop signals blocked (:data:`_STOPS`),
+    it lets them in (the signal mask ``held``) once its output is its log and its handlers are set."""
     code = 1
     try:
         os.setsid()
@@ -180,6 +189,7 @@ def _child(argv, log_path, launcher):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         ends_with(launcher, signal.SIGTERM)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop that came meanwhile is told in the log
         from minitransfer.cli import main
 
         main(args=argv, prog_name="minitransfer")

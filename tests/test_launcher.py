@@ -97,6 +97,41 @@ def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_trace
     assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
 
 
+def test_a_stop_met_before_a_forked_run_has_its_log_is_told_in_its_log(tmp_path, monkeypatch):
+    """A SIGINT that reached the forked child before it had made its log its output (the grid's stop
+    as the run starts) was told on the grid's output, its train.log left with the command line alone;
+    it is now held until then, and told in the log."""
+    import minitransfer.cli
+
+    monkeypatch.setattr(minitransfer.cli, "main", lambda **_: None)  # a run not stopped: exit 0
+    monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))  # as in the launcher: not pytest's capture
+    setsid = os.setsid
+
+    def stopped_as_it_forks():  # the child's first step
+        setsid()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "setsid", stopped_as_it_forks)
+    log = tmp_path / "train.log"
+    requests, request_writer = os.pipe()
+    reply_reader, replies = os.pipe()
+    os.write(request_writer, (json.dumps({"argv": ["train"], "log": str(log)}) + "\n").encode())
+    os.close(request_writer)
+    pid = os.fork()
+    if pid == 0:  # the launcher
+        try:
+            launcher._answer(os.fdopen(requests, "rb"), replies)
+        finally:
+            os._exit(0)
+    os.close(requests)
+    os.close(replies)
+    with os.fdopen(reply_reader) as answers:
+        answered = [json.loads(line) for line in answers.read().splitlines()]
+    os.waitpid(pid, 0)
+    assert answered[1] == {"exit": 75}
+    assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
+
+
 @pytest.mark.parametrize("ended", [False, True], ids=["running", "killed"])
 def test_closing_a_launcher_closes_its_pipes(preloaded, tmp_path, ended):
     """A notebook runs grid after grid in one process: a closed launcher, running or killed
