@@ -1,6 +1,5 @@
 """``minitransfer train``: train one network of the paper (a base, a transfer, a selffer, a control)."""
 
-import json
 import os
 
 import click
@@ -10,7 +9,7 @@ from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import (SEED, NetworkPath, OutputFile, base_lr_option, batch_size_option, config_option, data_option,
-                      device_option, echo, eval_every_option, fc8_outputs_option, max_iter_option,
+                      device_option, echo, eval_every_option, fc8_outputs_option, json_text, max_iter_option,
                       precision_option, preset_option, run, seed_option, stepsize_option)
 
 
@@ -119,4 +118,4 @@ def train(as_json, **options):
     """
     result = run(lambda: training.train(config.TrainConfig(**options)))
     if as_json:
-        echo(json.dumps(result.to_dict(), indent=2))
+        echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json

@@ -72,6 +72,24 @@ def test_json_result(work, data):
     assert summary["iterations"] == 4 and summary["out"] == "baseB.h5" and 0 <= summary["mean10_top1"] <= 1
 
 
+def test_json_result_is_strict_json_where_a_loss_is_not_finite(work, monkeypatch):
+    """A last evaluation whose loss overflowed was printed as Infinity (json.dumps' default), which jq and
+    strict parsers refuse; result.json already wrote it as null."""
+    def overflowed(config):
+        return training.TrainResult(out="net.h5", run_dir="net.run", iterations=4, final={"top1": 0.5, "top5": 1.0,
+                                    "loss": float("inf")}, best_top1=0.5, mean10_top1=0.5, evaluations=2,
+                                    seconds=1.0, ms_per_iteration=250.0)
+
+    monkeypatch.setattr(training, "train", overflowed)
+    result = invoke(["train", "-o", "net.h5", "--json", "--quiet"], work)
+    assert result.exit_code == 0, result.output
+
+    def refused(constant):
+        raise AssertionError(f"{constant} is no JSON")
+
+    assert json.loads(result.stdout, parse_constant=refused)["final"]["loss"] is None
+
+
 def test_json_of_a_finished_run_names_its_files_as_this_command_does(work, data, tmp_path):
     """`train --resume auto --json` on a run already finished prints its result with the paths this
     command gave, as a run trained now would: result.json holds the paths of the command that
