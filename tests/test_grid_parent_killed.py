@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import pytest
+from stand_ins import stoppable_train
 
 from minitransfer import experiment as grid
 from minitransfer import rundir
@@ -49,21 +50,6 @@ def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micr
     assert grid.run_status(out, grid.plan_grid(layers=(1,), fine_tuned=False)[0]).startswith("resume at iteration")
 
 
-# A train started as its own process (a GPU slot's, or another train command): it holds its run's
-# lock and, on SIGTERM, writes a "checkpoint" and exits 75, as train does.
-STOPPABLE_TRAIN = textwrap.dedent('''
-    import pathlib, signal, sys, time
-    from minitransfer import rundir
-    weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
-    folder = weights.with_name(weights.stem + ".run")
-    def stop(*_):
-        (folder / "checkpoint").write_text("stopped")
-        sys.exit(75)
-    signal.signal(signal.SIGTERM, stop)
-    with rundir.RunLock(folder):
-        (folder / "training").touch()
-        time.sleep(600)
-''')
 DRIVER = textwrap.dedent('''
     import sys
     from minitransfer import experiment as grid
@@ -75,7 +61,7 @@ DRIVER = textwrap.dedent('''
 
 def test_killing_a_grid_stops_the_training_it_started_as_a_process_with_a_checkpoint(tmp_path):
     out, train, driver = tmp_path / "grid", tmp_path / "train.py", tmp_path / "driver.py"
-    train.write_text(STOPPABLE_TRAIN)
+    train.write_text(stoppable_train("SIGTERM"))  # the launcher's death
     driver.write_text(DRIVER)
     base = out / "random0" / "baseA.run"
     parent = subprocess.Popen([sys.executable, str(driver), str(out), str(train)], stdout=subprocess.PIPE,

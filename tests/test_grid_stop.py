@@ -10,6 +10,7 @@ import time
 
 import pytest
 import waiting
+from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
@@ -218,22 +219,6 @@ def test_a_run_stopped_before_its_interpreter_has_started_is_not_started_not_fai
     assert not (out / "random0" / "baseA.run" / "checkpoint.h5").exists()
 
 
-# A train that holds its run's lock and, on SIGINT (the grid's stop), writes a "checkpoint" and exits 75.
-_STOPPABLE_TRAIN = """
-import pathlib, signal, sys, time
-from minitransfer import rundir
-weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
-folder = weights.with_name(weights.stem + ".run")
-def stop(*_):
-    (folder / "checkpoint").write_text("stopped")
-    sys.exit(75)
-signal.signal(signal.SIGINT, stop)
-with rundir.RunLock(folder):
-    (folder / "training").touch()
-    time.sleep(600)
-"""
-
-
 def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(tmp_path, monkeypatch):
     """The grid's handler of the second stop was installed only once the first had been caught: a
     second Ctrl-C (or the SIGTERM after the SIGINT of ``timeout -k``) in between, which a busy machine
@@ -245,7 +230,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     from minitransfer.cli import _common
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
-    train.write_text(_STOPPABLE_TRAIN)
+    train.write_text(stoppable_train("SIGINT"))
     base = out / "random0" / "baseA.run"
     sent = []
 
