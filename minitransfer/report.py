@@ -425,7 +425,9 @@ def _left_out(report):
 
 def _csv(rows, columns):
     """The rows as CSV, for scripts: every number as it is (an accuracy as result.json holds it), not
-    rounded as the markdown tables round it; NaN (nothing to compute) as an empty field."""
+    rounded as the markdown tables round it; NaN (nothing to compute) as an empty field. A run's name
+    is as it is, a leading = + - @ too (no quote put before it against a spreadsheet's formulas):
+    scripts join on it; a spreadsheet should import the file's columns as text."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
