@@ -213,7 +213,9 @@ def _other_network(path, plan):
     except (checkpoints.CheckpointError, fileio.StorageError):
         return ""
     differ = {key: text for key, text in _differences(saved, plan).items() if key not in ("precision", "out")}
-    return saved.meta.get("config") and differ and f"{path} holds another network than this run trains ({', '.join(differ.values())})"
+    if not (saved.meta.get("config") and differ):
+        return ""
+    return f"{path} holds another network than this run trains ({', '.join(differ.values())})"
 
 
 def _check_resumable(saved, plan):
