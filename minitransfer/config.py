@@ -485,7 +485,11 @@ def resize_mean(mean, size):
 
 def default_out(config, parent):
     """The paper's name for the network (Figure 1): ``baseA.h5``, ``A4B.h5`` (frozen), ``A4B+.h5``
-    (fine-tuned), ``random2B.h5``; prefixed with the split kind unless it is "random"."""
+    (fine-tuned), ``random2B.h5``; prefixed with the split kind unless it is "random", and followed by
+    what else sets the data it trains on, as the options name it, so that it names no other network:
+    a random split's seed other than the paper's 0 (``baseA-split-seed1.h5``; a transfer within its
+    base's dataset has its base's) and a reduced-data run's images per class
+    (``all-baseall-per-class10.h5``). The training `seed` is not in it: replicates take an `out`."""
     target = config.half or "all"
     if parent is not None:
         name = f"{parent.meta.get('split_half') or 'X'}{config.n}{target}{'' if config.frozen else '+'}"
@@ -494,7 +498,9 @@ def default_out(config, parent):
     else:
         name = f"base{target}"
     prefix = "" if config.split == "random" else f"{config.split}-"
-    return f"{prefix}{name}.h5"
+    split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
+    per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
+    return f"{prefix}{name}{split_seed}{per_class}.h5"
 
 
 def class_table(dataset, class_indices):

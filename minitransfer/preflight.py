@@ -36,8 +36,10 @@ CHECKPOINT_COPIES = 2  # writing a checkpoint holds about two more copies of the
 # A Python process with minitransfer's imports (RSS measured: a loader worker 45-56 MiB, a training
 # process before its first step 51 MiB)
 PROCESS_BYTES = 64 * 2**20
-# The paper's names of networks (config.default_out's): baseA, A4B, A4B+, random2B, a split's prefix before them.
-PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\+?|random\d+(?:A|B|all))")
+# The paper's names of networks (config.default_out's): baseA, A4B, A4B+, random2B, a split's prefix before them,
+# another split seed and a reduced-data run's images per class after them.
+PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\+?|random\d+(?:A|B|all))"
+                        r"(?:-split-seed\d+)?(?:-per-class\d+)?")
 
 
 def warnings_for(plan):

@@ -82,7 +82,7 @@ def resume_point(plan):
         raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint {run_checkpoint} "
                           f"to continue from; give the base's file")
     elif not c.overwrite:
-        return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint)
+        return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
     return resume_from
 
 
@@ -183,10 +183,16 @@ class WouldReplace(ConfigError):
     do needs the run's folder written."""
 
 
-def refuse_to_overwrite(out, run_checkpoint):
+def refuse_to_overwrite(out, run_checkpoint, plan=None):
     """A fresh run may not replace weights or a started run's checkpoint (:class:`WouldReplace`); say
     which rerun works, also where there is no ``overwrite`` to pass (an experiment's grid reruns its
-    runs as they are)."""
+    runs as they are). Where they hold another network than ``plan`` trains (another configuration:
+    a replicate of another `seed`, a run given that `out` by hand), resuming them cannot train it: say
+    how they differ, and to give this run another `out`."""
+    other = _other_network(out if out.exists() else run_checkpoint, plan) if plan is not None else ""
+    if other:
+        raise WouldReplace(f"{other}: to train this run, give it another `out`, or replace that one "
+                           f"(`overwrite=True`)")
     if out.exists() and not run_checkpoint.exists():
         raise WouldReplace(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
                            f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
@@ -194,6 +200,22 @@ def refuse_to_overwrite(out, run_checkpoint):
         if existing.exists():
             raise WouldReplace(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
                                f"finished) or start over (`overwrite=True`)")
+
+
+def _other_network(path, plan):
+    """"``path`` holds another network than this run trains (how their configurations differ)" where
+    the checkpoint or weights at ``path`` record another configuration than ``plan``'s, else "": also
+    for a file that cannot be read or records none (the refusal says what to do with it as it is),
+    and for another precision alone, which `allow_precision_change` continues, or another `out` alone
+    (weights copied to that name)."""
+    try:
+        saved = checkpoints.load(path, solver=False)
+    except (checkpoints.CheckpointError, fileio.StorageError):
+        return ""
+    differ = {key: text for key, text in _differences(saved, plan).items() if key not in ("precision", "out")}
+    if not (saved.meta.get("config") and differ):
+        return ""
+    return f"{path} holds another network than this run trains ({', '.join(differ.values())})"
 
 
 def _check_resumable(saved, plan):
@@ -222,11 +244,7 @@ def _check_resumable(saved, plan):
 
 def _check_configuration(saved, plan):
     stored = dict(saved.meta.get("config", {}))
-    current = plan.config.to_dict()
-    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
-    differ = {key: _difference(key, stored.get(key, _DEFAULTS.get(key)), current[key], saved, plan)
-              for key in current if key not in free}
-    differ = {key: text for key, text in differ.items() if text}
+    differ = _differences(saved, plan)
     if differ:
         hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
             if "precision" in differ else ""
@@ -239,6 +257,17 @@ def _check_configuration(saved, plan):
                      "(`overwrite=True`, without `resume`)")
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
+
+
+def _differences(saved, plan):
+    """{field: "`field` stored -> current"} of every field whose value in the configuration checkpoint
+    ``saved`` records differs from ``plan``'s, but those a resumption may change."""
+    stored = dict(saved.meta.get("config", {}))
+    current = plan.config.to_dict()
+    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
+    differ = {key: _difference(key, stored.get(key, _DEFAULTS.get(key)), current[key], saved, plan)
+              for key in current if key not in free}
+    return {key: text for key, text in differ.items() if text}
 
 
 def precision_change(plan):

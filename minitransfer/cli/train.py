@@ -31,7 +31,9 @@ class _BasePath(NetworkPath):
 @config_option("-o", "--out", type=OutputFile(),
                help="Weights file to write; the run directory <stem>.run/ sits beside it, or, for a symbolic link, "
                     "beside the file it leads to, whose folder must exist "
-                    "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5).")
+                    "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5, natural-baseA.h5, followed by "
+                    "-split-seed1 for a random split of another seed than 0 and by -per-class10 for a reduced-data "
+                    "run; not by the --seed: name a replicate with -o).")
 @config_option("--split", type=click.Choice(config.SPLIT_KINDS),
                help="Class split: random halves, natural (A) / man-made (B), or all classes (default: the base's "
                     "when copying within its dataset; from a base of another dataset, all, or random where --half "
