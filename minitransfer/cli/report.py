@@ -59,8 +59,8 @@ def report(runs, out, reference):
     counted as unfinished. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
     schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
-    warning, and so are Table 1's pooled columns where they compare AnB+ with controls of other
-    split seeds (a grid partly trained: table1.md says which). A transfer, selffer or random-frozen
+    warning (table1.md says, under the table, where its pooled columns compare AnB+ with controls
+    of other split seeds: a grid partly trained). A transfer, selffer or random-frozen
     run whose own base is not among the runs (its folder deleted, or only the copies gathered) is in
     the results but in no finding: "left out of the findings: ...". Runs of several datasets,
     presets or precisions (--precision; a run continued in another one is one of its own) are
