@@ -179,19 +179,20 @@ def json_text(value, indent):
     of a name that is not UTF-8 is ``\\xNN``, as the text and the report's CSV files write it, where
     Python would write a lone surrogate (``\\udcff``), which jq reads as U+FFFD and strict parsers
     (Rust's serde_json) refuse."""
-    return json.dumps(_as_text(rundir.finite(value)), indent=indent, allow_nan=False)
+    return json.dumps(_as_text(value), indent=indent, allow_nan=False)
 
 
 def _as_text(value):
     """``value`` with every string's surrogate escapes (a file name's bytes that are not UTF-8)
-    written ``\\xNN`` (:data:`minitransfer.data.inputs.DISPLAY_ERRORS`)."""
+    written ``\\xNN`` (:data:`minitransfer.data.inputs.DISPLAY_ERRORS`), and every other leaf as
+    :func:`minitransfer.rundir.finite` leaves it (one walk through the value)."""
     if isinstance(value, str):
         return value.encode("utf-8", inputs.DISPLAY_ERRORS).decode("utf-8")
     if isinstance(value, dict):
         return {_as_text(key): _as_text(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_as_text(item) for item in value]
-    return value
+    return rundir.finite(value)
 
 
 def _drop_output_if_unwritable():
