@@ -33,7 +33,7 @@ from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID,
                                      TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
                                      planned_records, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
-from minitransfer import results, rundir, run_search
+from minitransfer import results, rundir, run_search, treatments
 
 
 class GridMismatch(config.ConfigError):
@@ -342,7 +342,7 @@ def check_others(runs, out, options, progress=None):
     a damaged one). ``progress``: as for :func:`check_finished`."""
     planned = {run.name for run in runs}
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
-        ignore = ("seed",) + (HAND_TREATMENT_FIELDS if by_hand else ())
+        ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
             differ = trained_otherwise(out, other, options, ignore=ignore) if _trained_file(out, other) else []
         except (config.ConfigError, config.DataMismatch):
@@ -361,11 +361,6 @@ def _read_as(run):
     split = {"random": f"random split {run.split_seed}", "natural": "the natural split",
              CROSS: "a transfer across datasets"}.get(run.split, "every class")
     return f"{run.label} of {split}" if run.split != "all" else f"{run.label} on {split}"
-
-
-# The configuration fields the report reads the treatment of a run trained by hand from
-# (minitransfer.treatments): they say which network it is, not how it was trained.
-HAND_TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
 
 
 def _other_runs(out, planned):

@@ -34,6 +34,9 @@ from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREA
 
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
+# The configuration fields that say which network a run is (its treatment), not how it was trained:
+# those a run's treatment.json must agree with (_check_config), and a run trained by hand is read from.
+TREATMENT_FIELDS = ("split", "split_seed", "half", "copy_from", "n", "frozen", "random_frozen", "per_class")
 
 
 class UnreadableRun(ValueError):
