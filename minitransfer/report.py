@@ -229,9 +229,8 @@ def table1_markdown(rows, reference_rows=None):
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
     findings and warnings, whether the figures were drawn, the runs left out ("name: why":
-    a result.json that cannot be read, a base that cannot be found), the runs left out of the
-    findings ("name: why": their own base is not among the runs), and Table 1's pooled columns
-    that compare AnB+ with controls of other split seeds (:func:`table1_unpaired`)."""
+    a result.json that cannot be read, a base that cannot be found), and the runs left out of the
+    findings ("name: why": their own base is not among the runs)."""
 
     files: dict
     results: list
@@ -241,7 +240,6 @@ class Report:
     warnings: list = dataclasses.field(default_factory=list)
     left_out: list = dataclasses.field(default_factory=list)
     without_base: list = dataclasses.field(default_factory=list)
-    table1_unpaired: list = dataclasses.field(default_factory=list)
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -286,7 +284,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     reference_results = read_reference(reference) if reference else None
     report = Report(files={}, results=results, unfinished=unfinished, figures=False,
                     findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
-                    without_base=without_base(results), table1_unpaired=table1_unpaired(results))
+                    without_base=without_base(results))
     contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
@@ -391,8 +389,8 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    unpaired = report.table1_unpaired + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
-                                         if reference_results else [])
+    unpaired = table1_unpaired(report.results) + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
+                                                  if reference_results else [])
     for line in unpaired:
         text += ["", f"Careful: {line}."]
     return {"table1.csv": _csv(boosts, TABLE_1_COLUMNS), "table1.md": "\n".join(text) + "\n"}
