@@ -85,16 +85,33 @@ def _lines(summary):
         changes = "".join(f"; {change['from']} until iteration {change['iteration']}, then {change['to']}"
                           for change in summary["precision_changes"])
         lines.append(f"precision {summary['precision']}{changes}")
-    source = summary["mean_source"]
-    resized = f" (resized from {'x'.join(map(str, source['resized_from']))})" if source.get("resized_from") else ""
-    mean_from = source.get("checkpoint") or source.get("dataset", "")
-    lines.append(f"mean image from {source.get('kind', '-')} {inputs.display_name(mean_from)}{resized}")
+    lines.append(_mean_text(summary["mean_source"]))
     lines.append(f"{'layer':<8}{'W':<20}{'b':<10}frozen")
     for layer in summary["layers"]:
         w = "x".join(map(str, layer["W"]))
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
     return lines
+
+
+def _mean_text(source):
+    """Where the mean image subtracted from the network's crops came from. A base's mean that was
+    itself a base's (a transfer copied from a transfer) is followed to the dataset it is the mean of:
+    "from checkpoint A4B.h5" alone hid that it is another dataset's, resized on the way."""
+    def resized(record):
+        size = record.get("resized_from")
+        return f" (resized from {'x'.join(map(str, size))})" if size else ""
+
+    mean_from = source.get("checkpoint") or source.get("dataset", "")
+    text = f"mean image from {source.get('kind', '-')} {inputs.display_name(mean_from)}{resized(source)}"
+    hops = 0
+    while source.get("kind") == "checkpoint" and source.get("from", {}).get("kind") == "checkpoint":
+        source, hops = source["from"], hops + 1
+        text += f", which took it from checkpoint {inputs.display_name(source.get('checkpoint', ''))}{resized(source)}"
+    origin = source.get("from", {}) if source.get("kind") == "checkpoint" else {}
+    if hops and origin.get("kind") == "dataset" and origin.get("dataset"):
+        text += f", the mean of dataset {inputs.display_name(origin['dataset'])}"
+    return text
 
 
 def _finished_text(summary):
