@@ -252,6 +252,12 @@ def _check_configuration(saved, plan):
         if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
             # the fields the data sets (fc8_outputs) differ with it: the folder given is what to change
             hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
+        elif "data" in differ and isinstance(trained_on, str) and \
+                os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
+            # the same folder, another dataset in it: giving it again cannot help, nor can another folder
+            hint += (f"; {trained_on} was prepared again since the run started, its images are not the ones it "
+                     f"trained on: to train on them from the start, give another `out`, or replace this run "
+                     f"(`overwrite=True`, without `resume`)")
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
                      "(`overwrite=True`, without `resume`)")
