@@ -84,7 +84,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     the centre crops scored, ``image_size`` the images' [H, W]. Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
-    holds another dataset now (prepared again: its fingerprint differs); ``preflight.OutOfMemory``
+    holds another dataset now (prepared again: its fingerprint differs), and for a checkpoint without
+    its /mean image unless the mean its first layers saw is ``data``'s; ``preflight.OutOfMemory``
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
     while prepare rewrites the dataset (which it does not do while the evaluation reads it);
     :class:`ConfigError` for an argument out of its range, ``checkpoint.CheckpointError`` for a
@@ -111,7 +112,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     with dataset.reading():  # prepare must not replace the shards while they are read
         task = _task_of(saved, dataset)
         # on images stored at another size than the network was trained on: its mean resampled, as train does
-        mean, mean_resized_from = fit_mean(saved.mean if saved.mean is not None else dataset.mean(), dataset.image_size)
+        mean, mean_resized_from = fit_mean(saved.mean if saved.mean is not None else _own_mean(saved, dataset, data),
+                                           dataset.image_size)
         device = resolve_device(device)
         if precision is not None and precision not in precisions.PRECISIONS:
             raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {precision!r}")
@@ -133,6 +135,22 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             **scores}
+
+
+def _own_mean(saved, dataset, data):
+    """The mean image of a checkpoint that holds none (its /mean missing): ``dataset``'s, where that is
+    the mean its first layers saw (the mean of this dataset, as its record says, or, recording none,
+    scored on its own dataset); a DataMismatch otherwise: another dataset's mean, or its base's, would
+    be subtracted in place of the one it was trained with, and nothing would say so."""
+    source = saved.meta.get("mean_source") or {}
+    if source.get("kind") == "dataset" and source.get("fingerprint") == dataset.fingerprint or \
+            not source and data is None:
+        return dataset.mean()
+    saw = {"checkpoint": f"the mean image of checkpoint {source.get('checkpoint')}",
+           "dataset": f"the mean of {source.get('dataset')} (meta.json sha256 {str(source.get('fingerprint'))[:12]})"
+           }.get(source.get("kind"), "a mean image it does not record")
+    raise DataMismatch(f"checkpoint {saved.path} holds no /mean image (the file is incomplete): its first layers "
+                       f"saw {saw}, not the mean of {dataset.path}, which scoring it there would subtract")
 
 
 def _trained_on(saved):
