@@ -237,7 +237,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
     README.md, in OUT/skipped.txt); a class whose only decodable images were held out for
     validation gets them back for training (a note says it has no validation image); a val/ class
-    that train/ lacks is an error, and so is one file linked into two classes or into train/ and
+    that train/ lacks is an error, as is a val/ with no file in its class folders (remove it to hold out), and so is one file linked into two classes or into train/ and
     val/. A validation file that is a byte copy of a training image is left out of validation and
     listed in OUT/skipped.txt (copies within a class are held out together; the files' digests are
     kept in OUT/source-digests.json, so a rerun reads only the files that changed). An image whose

@@ -25,6 +25,7 @@ import importlib
 import io
 import os
 import stat
+import struct
 import warnings
 import zipfile
 
@@ -45,6 +46,13 @@ ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose 
 PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
            "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
                                                     b"hevs", b"mif1", b"msf1"})}
+# What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
+# (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
+# format") and NotImplementedError for a variant of a format it does not implement (a DDS texture in a DXGI format
+# such as R16G16B16A16_FLOAT, a BLP compression), raised from Image.open: a reason to skip the file, not to end
+# the import with a traceback naming no file
+UNREADABLE = (OSError, ValueError, SyntaxError, KeyError, IndexError, EOFError, NotImplementedError, struct.error,
+              zipfile.BadZipFile, Image.DecompressionBombError)
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
            8: Image.Transpose.ROTATE_90}
@@ -278,5 +286,5 @@ def load_item(item, size):
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = format_needing_plugin(data[:256])
         return None, plugin_reason(name) if name else UNIDENTIFIED, digest
-    except (OSError, ValueError, SyntaxError, KeyError, zipfile.BadZipFile, Image.DecompressionBombError) as error:
+    except UNREADABLE as error:
         return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError

@@ -27,7 +27,8 @@ writes names, alike). A class folder without files, or whose training files all 
 and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table and
 reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
-val/ that train/ does not have is an error, and so is a tree left with fewer than two classes (nothing can
+val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or its class
+folders empty: held-out validation needs no val/), and so is a tree left with fewer than two classes (nothing can
 be trained on one): the error says which folder to give when SRC is one class's folder, or holds only
 the folder of the classes.
 
@@ -387,6 +388,10 @@ def _validation_files(val_root, train_root, known, skipped, out, listed):
     for number, folder in enumerate(folders, start=1):
         files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)
         listed(number, len(folders))
+    if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
+        raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "
+                              f"validation images there, or remove {val_root} so that --val-fraction of each "
+                              f"class's training images is held out")
     return files
 
 

@@ -224,7 +224,10 @@ def test_a_repaired_file_changes_the_decision_a_rerun_made(tmp_path, image_bytes
      r"val: image files but no class folders"),
     (lambda root: [path.unlink() for path in root.rglob("*.png")],
      r"train: no class folder holds an image file"),
-], ids=["unknown-val-class", "flat-val", "no-files"])
+    (lambda root: (root / "val").mkdir(), r"val: no file in a class folder .*remove .*val so that --val-fraction"),
+    (lambda root: (root / "val" / "a").mkdir(parents=True) or (root / "val" / "a" / ".DS_Store").write_bytes(b"x"),
+     r"val: no file in a class folder"),
+], ids=["unknown-val-class", "flat-val", "no-files", "empty-val", "val-of-empty-classes"])
 def test_trees_that_cannot_be_imported_are_bad_data(tmp_path, image_bytes, write_files, tree_state, setup, message):
     root = _flat_tree(tmp_path / "tree" / "train", image_bytes, write_files, {"a": 2, "b": 2}).parent
     setup(root)
