@@ -1,0 +1,63 @@
+"""A really full disk: small tmpfs file systems (root with mount rights only; skipped elsewhere), which
+fail where a monkeypatched write does not: on creating a file with megabytes free (no inode left),
+and with the space a file system counts per block rather than per byte. Every mount is unmounted
+when the test ends, failed or not."""
+
+import os
+import shutil
+import subprocess
+import pytest
+
+from minitransfer.experiment import default_train_command
+from test_report import write_runs
+
+MINITRANSFER = default_train_command()[:-1]
+FAST = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``mount(folder, options)``: a tmpfs mounted on ``folder`` (created) with ``options``, e.g.
+    "size=300k" or "nr_inodes=2"; skips where this process may not mount one. Unmounted afterwards."""
+    mounted = []
+
+    def mount(folder, options):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root and mount(8)")
+        folder.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
+                                text=True)
+        if result.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def cli(args, cwd):
+    return subprocess.run(MINITRANSFER + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_a_disk_out_of_inodes_at_the_run_lock_leaves_no_empty_run_folder(micro_data, tmpfs, tmp_path):
+    """Room for the run folder's entry but not for its lock file: exit 74 naming the lock file and the
+    missing inodes, and no empty net.run left behind (it was, for a later run or report to puzzle over)."""
+    disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=2")  # the root folder and one more entry
+    result = cli(["train", "--data", micro_data, "-o", disk / "net.h5", *FAST], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {disk}/net.run/lock: No space left on device" in result.stderr
+    assert "no inodes (file entries) left there" in result.stderr and "Traceback" not in result.stderr
+    assert os.listdir(disk) == []
+
+
+def test_a_report_into_a_disk_out_of_inodes_leaves_no_empty_folder(tmpfs, tmp_path):
+    """The same for report -o: the folder it made for its lock is removed again."""
+    runs = write_runs(tmp_path / "grid")
+    disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=2")
+    result = cli(["report", runs, "-o", disk / "report"], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {disk}/report/lock: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert os.listdir(disk) == []
