@@ -61,3 +61,39 @@ def test_a_report_into_a_disk_out_of_inodes_leaves_no_empty_folder(tmpfs, tmp_pa
     assert f"cannot write {disk}/report/lock: No space left on device" in result.stderr
     assert "Traceback" not in result.stderr
     assert os.listdir(disk) == []
+
+
+def fill(disk, leave_blocks):
+    """Fill ``disk`` with 4 KiB files until no space is left, then remove ``leave_blocks`` of them."""
+    fillers = []
+    try:
+        while True:
+            path = disk / f"filler-{len(fillers)}"
+            with open(path, "wb") as stream:
+                fillers.append(path)
+                stream.write(b"x" * 4096)
+    except OSError:
+        fillers.pop().unlink()
+    for path in fillers[:leave_blocks]:
+        path.unlink()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_that_cannot_fit_keeps_the_earlier_report_whole(tmpfs, tmp_path):
+    """A rerun of report on a full disk removed the earlier report first and then failed a file or two
+    into the new one, leaving part of a report where a whole one was. A report that cannot fit in the
+    space free with the earlier one removed is refused before the folder is touched."""
+    runs = write_runs(tmp_path / "grid")
+    disk = tmpfs(tmp_path / "disk", "size=1m")
+    out = disk / "report"
+    out.mkdir()
+    earlier = {"results.csv": b"run,mean10_top1\nrandom0/baseA,0.5\n", "findings.md": b"# Findings\n\nearlier\n"}
+    for name, data in earlier.items():
+        (out / name).write_bytes(data)
+    fill(disk, leave_blocks=1)  # the lock file's block
+    result = cli(["report", runs, "-o", out], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write the report into {out}: No space left on device (" in result.stderr
+    assert "which are kept as they were); free some space and rerun" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == earlier
