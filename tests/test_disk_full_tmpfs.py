@@ -4,10 +4,12 @@ and with the space a file system counts per block rather than per byte. Every mo
 when the test ends, failed or not."""
 
 import os
+import re
 import shutil
 import subprocess
 import pytest
 
+from minitransfer import fileio
 from minitransfer.experiment import default_train_command
 from test_report import write_runs
 
@@ -97,3 +99,19 @@ def test_a_report_that_cannot_fit_keeps_the_earlier_report_whole(tmpfs, tmp_path
     assert "which are kept as they were); free some space and rerun" in result.stderr
     assert "Traceback" not in result.stderr
     assert {path.name: path.read_bytes() for path in out.iterdir()} == earlier
+
+
+def test_the_space_needed_and_free_never_read_the_same_when_the_file_does_not_fit(tmpfs, tmp_path):
+    """A 0.54 MB file on a disk with 0.52 MB free said "(0.5 MB needed, 0.5 MB free there)", which reads
+    as though it fitted: as many decimals as it takes for the two to differ."""
+    disk = tmpfs(tmp_path / "disk", "size=512k")
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    size = free + 16_000
+    with pytest.raises(fileio.StorageError) as raised:
+        fileio.write_bytes(disk / "net.h5", b"w" * size)
+    found = re.search(r"No space left on device \((\d+\.\d+) MB needed, (\d+\.\d+) MB free there\)", str(raised.value))
+    assert found, raised.value
+    needed_shown, free_shown = (float(number) * 1e6 for number in found.groups())
+    assert needed_shown > free_shown
+    assert abs(needed_shown - size) < 5_000 and abs(free_shown - free) < 5_000
+    assert os.listdir(disk) == []
