@@ -382,11 +382,12 @@ def _refuse_what_cannot_fit(out_dir, contents, earlier):
     if not (disk.f_blocks and block):  # a file system that counts no blocks (some FUSE mounts)
         return
     needed = sum(-(-len(data) // block) * block for data in contents.values())
-    if needed <= disk.f_bavail * block + freed:
+    free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
+    if needed <= free + freed:
         return
-    room = f"{disk.f_bavail * block / 1e6:.1f} MB free there" + (
-        f", {(disk.f_bavail * block + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they "
-        f"were" if earlier else "")
+    room = f"{free / 1e6:.1f} MB free there" + (
+        f", {(free + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they were"
+        if earlier else "")
     raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
                                             f"({needed / 1e6:.1f} MB needed, {room}); {fileio.RERUN}")
 
