@@ -81,8 +81,7 @@ def storage_error(path, error, size=None):
     the space needed and the space free."""
     message = f"cannot write {path}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        needed = f"{_megabytes(size)} needed, " if size else ""
-        message += f" ({needed}{_space_left(pathlib.Path(path).parent)}); {RERUN}"
+        message += f" ({_space_left(pathlib.Path(path).parent, size)}); {RERUN}"
     return StorageError(error.errno, message)
 
 
@@ -292,23 +291,28 @@ def process_alive(pid):
     return True
 
 
-def _space_left(folder):
-    """What is left where ``folder`` is (or would be), for a message: the free bytes, and that no inodes
-    are left when none are (a disk full of small files says ENOSPC with megabytes free)."""
+def _space_left(folder, needed=None):
+    """What is left where ``folder`` is (or would be), for a message: the bytes ``needed`` (when known)
+    and the free bytes, in as many decimals as it takes (up to kilobytes) for the two to read differently
+    (a file of 0.52 MB on a disk with 0.48 MB free read "0.5 MB needed, 0.5 MB free"), and that no inodes are
+    left when none are (a disk full of small files says ENOSPC with megabytes free)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     try:
         status = os.statvfs(folder)
     except OSError:
-        return f"{_megabytes(None)} free there"
-    free = _megabytes(status.f_bavail * status.f_frsize)
+        return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
+    free_bytes = status.f_bavail * status.f_frsize
+    digits = next((digits for digits in range(1, 4) if not needed or
+                   _megabytes(needed, digits) != _megabytes(free_bytes, digits)), 1)  # 3: to the kilobyte
+    free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
     if status.f_files and not status.f_favail:  # f_files 0: a file system that counts no inodes (btrfs)
         return f"{free} free but no inodes (file entries) left there"
     return f"{free} free there"
 
 
-def _megabytes(size):
-    return "unknown space" if size is None else f"{size / 1e6:.1f} MB"
+def _megabytes(size, digits=1):
+    return "unknown space" if size is None else f"{size / 1e6:.{digits}f} MB"
 
 
 def fsync_path(path):

@@ -38,8 +38,10 @@ that of such a study trained by hand in one folder (:func:`minitransfer.treatmen
 
 import csv
 import dataclasses
+import errno
 import io
 import math
+import os
 import pathlib
 
 from minitransfer import fileio, rundir
@@ -347,6 +349,7 @@ def _replace(out_dir, contents):
 def _replace_files(out_dir, contents):
     fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
     earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
+    _refuse_what_cannot_fit(out_dir, contents, earlier)
     removed = written = 0
     try:
         for path in earlier:
@@ -362,6 +365,31 @@ def _replace_files(out_dir, contents):
                  if removed < len(earlier) else
                  f"{written} of this report's {len(contents)} files and none of the earlier report's")
         raise fileio.StorageError(error.errno, f"{error}; {out_dir} holds {holds}") from error
+
+
+def _refuse_what_cannot_fit(out_dir, contents, earlier):
+    """A :class:`fileio.StorageError` (no space left), before the earlier report is touched, where this
+    one cannot fit in ``out_dir``: more blocks than its disk has free with the ``earlier`` report's
+    files removed. On a full disk a rerun used to remove the earlier report, then fail a few files
+    into the new one, leaving a part of a report where a whole one was. One that may fit is written
+    (a file system's own overhead may still fill it: :func:`_replace_files` then says what is left)."""
+    try:
+        disk = os.statvfs(out_dir)
+        freed = sum(os.stat(path).st_blocks * 512 for path in earlier)  # st_blocks counts 512-byte units
+    except OSError:
+        return  # no figures to go by: the writes say what fails
+    block = disk.f_frsize or disk.f_bsize
+    if not (disk.f_blocks and block):  # a file system that counts no blocks (some FUSE mounts)
+        return
+    needed = sum(-(-len(data) // block) * block for data in contents.values())
+    free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
+    if needed <= free + freed:
+        return
+    room = f"{free / 1e6:.1f} MB free there" + (
+        f", {(free + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they were"
+        if earlier else "")
+    raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
+                                            f"({needed / 1e6:.1f} MB needed, {room}); {fileio.RERUN}")
 
 
 def _results(report, runs_dir):

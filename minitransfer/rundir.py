@@ -529,8 +529,10 @@ class RunLock:
         while True:
             try:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as error:  # a read-only folder, or one this user may not write
-                raise fileio.storage_error(self.path, error) from error
+            except OSError as error:  # a read-only folder, one this user may not write, no inode left
+                failure = fileio.storage_error(self.path, error)  # says what is left before the folder is removed
+                self._remove_if_created_empty()
+                raise failure from error
             try:
                 locked = try_lock(descriptor, path=self.path)
             except OSError:
@@ -586,6 +588,12 @@ class RunLock:
                 self.path.unlink(missing_ok=True)
         os.close(self._descriptor)
         self._descriptor = None
+        self._remove_if_created_empty()
+
+    def _remove_if_created_empty(self):
+        """Remove the run directory if this lock created it and nothing is in it: a run that failed
+        before writing anything (its lock file not even created: a disk out of inodes) leaves no empty
+        folder for a later run or report to puzzle over."""
         with contextlib.suppress(FileNotFoundError):
             if self._created and not any(self.run_dir.iterdir()):
                 self.run_dir.rmdir()

@@ -79,7 +79,9 @@ def report(runs, out, reference):
 
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
-    OUT is touched, and OUT then holds part of the new report and nothing of the earlier one. A second
+    OUT is touched; a report that cannot fit in the space free there (the earlier one's included) is
+    refused with the earlier report kept, and a write that fails after all leaves OUT with part of
+    the new report and nothing of the earlier one. A second
     report into OUT while one writes there (a cron job's and yours) is refused, naming the first one's
     PID (exit code 2), never mixed with it.
 

@@ -1,0 +1,117 @@
+"""A really full disk: small tmpfs file systems (root with mount rights only; skipped elsewhere), which
+fail where a monkeypatched write does not: on creating a file with megabytes free (no inode left),
+and with the space a file system counts per block rather than per byte. Every mount is unmounted
+when the test ends, failed or not."""
+
+import os
+import re
+import shutil
+import subprocess
+import pytest
+
+from minitransfer import fileio
+from minitransfer.experiment import default_train_command
+from test_report import write_runs
+
+MINITRANSFER = default_train_command()[:-1]
+FAST = ["--batch-size", "8", "--max-iter", "4", "--eval-every", "2", "--quiet", "--device", "cpu"]
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``mount(folder, options)``: a tmpfs mounted on ``folder`` (created) with ``options``, e.g.
+    "size=300k" or "nr_inodes=2"; skips where this process may not mount one. Unmounted afterwards."""
+    mounted = []
+
+    def mount(folder, options):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root and mount(8)")
+        folder.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
+                                text=True)
+        if result.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def cli(args, cwd):
+    return subprocess.run(MINITRANSFER + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_a_disk_out_of_inodes_at_the_run_lock_leaves_no_empty_run_folder(micro_data, tmpfs, tmp_path):
+    """Room for the run folder's entry but not for its lock file: exit 74 naming the lock file and the
+    missing inodes, and no empty net.run left behind (it was, for a later run or report to puzzle over)."""
+    disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=2")  # the root folder and one more entry
+    result = cli(["train", "--data", micro_data, "-o", disk / "net.h5", *FAST], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {disk}/net.run/lock: No space left on device" in result.stderr
+    assert "no inodes (file entries) left there" in result.stderr and "Traceback" not in result.stderr
+    assert os.listdir(disk) == []
+
+
+def test_a_report_into_a_disk_out_of_inodes_leaves_no_empty_folder(tmpfs, tmp_path):
+    """The same for report -o: the folder it made for its lock is removed again."""
+    runs = write_runs(tmp_path / "grid")
+    disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=2")
+    result = cli(["report", runs, "-o", disk / "report"], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {disk}/report/lock: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert os.listdir(disk) == []
+
+
+def fill(disk, leave_blocks):
+    """Fill ``disk`` with 4 KiB files until no space is left, then remove ``leave_blocks`` of them."""
+    fillers = []
+    try:
+        while True:
+            path = disk / f"filler-{len(fillers)}"
+            with open(path, "wb") as stream:
+                fillers.append(path)
+                stream.write(b"x" * 4096)
+    except OSError:
+        fillers.pop().unlink()
+    for path in fillers[:leave_blocks]:
+        path.unlink()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_that_cannot_fit_keeps_the_earlier_report_whole(tmpfs, tmp_path):
+    """A rerun of report on a full disk removed the earlier report first and then failed a file or two
+    into the new one, leaving part of a report where a whole one was. A report that cannot fit in the
+    space free with the earlier one removed is refused before the folder is touched."""
+    runs = write_runs(tmp_path / "grid")
+    disk = tmpfs(tmp_path / "disk", "size=1m")
+    out = disk / "report"
+    out.mkdir()
+    earlier = {"results.csv": b"run,mean10_top1\nrandom0/baseA,0.5\n", "findings.md": b"# Findings\n\nearlier\n"}
+    for name, data in earlier.items():
+        (out / name).write_bytes(data)
+    fill(disk, leave_blocks=1)  # the lock file's block
+    result = cli(["report", runs, "-o", out], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write the report into {out}: No space left on device (" in result.stderr
+    assert "which are kept as they were); free some space and rerun" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == earlier
+
+
+def test_the_space_needed_and_free_never_read_the_same_when_the_file_does_not_fit(tmpfs, tmp_path):
+    """A 0.54 MB file on a disk with 0.52 MB free said "(0.5 MB needed, 0.5 MB free there)", which reads
+    as though it fitted: as many decimals as it takes for the two to differ."""
+    disk = tmpfs(tmp_path / "disk", "size=512k")
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    size = free + 16_000
+    with pytest.raises(fileio.StorageError) as raised:
+        fileio.write_bytes(disk / "net.h5", b"w" * size)
+    found = re.search(r"No space left on device \((\d+\.\d+) MB needed, (\d+\.\d+) MB free there\)", str(raised.value))
+    assert found, raised.value
+    needed_shown, free_shown = (float(number) * 1e6 for number in found.groups())
+    assert needed_shown > free_shown
+    assert abs(needed_shown - size) < 5_000 and abs(free_shown - free) < 5_000
+    assert os.listdir(disk) == []
