@@ -271,7 +271,7 @@ class Dataset:
         a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
         after the damage: NaN or a huge value would train the network on garbage without a word)."""
         path = self.path / self.meta["mean"]["file"]
-        check_files(self.path, [(path, self.meta["mean"]["sha256"], "mean image")])
+        self._check_files([(path, self.meta["mean"]["sha256"], "mean image")])
         mean = read_checked(path, "mean", (*self.image_size, 3), np.float32)
         outside = ~((mean >= 0) & (mean <= 255))  # NaN included
         if outside.any():
@@ -296,9 +296,39 @@ class Dataset:
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
         :attr:`verified` records the files as checked."""
-        self._record_checked(check_files(self.path, self.checked_files(subset)))
+        self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
             self._check_class_table()
+
+    def _check_files(self, files):
+        """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
+        (:meth:`_folder_changed`)."""
+        try:
+            return check_files(self.path, files)
+        except DatasetError as error:
+            whole_folder = self._folder_changed(error)
+            if whole_folder is None:
+                raise
+            raise whole_folder from error
+
+    def _folder_changed(self, error):
+        """A ``DatasetError`` saying what happened to the whole folder, when a file's ``error`` comes of it
+        (a run checks each subset as it starts reading it, maybe hours after it opened the dataset): its
+        meta.json gone (the folder moved or deleted), or no longer the one opened (the dataset prepared again,
+        another folder renamed in its place). None when meta.json is still the one opened."""
+        meta = self.path / META_FILE
+        try:
+            changed = hashlib.sha256(meta.read_bytes()).hexdigest() != self.fingerprint
+        except FileNotFoundError:
+            return DatasetError(f"{self.path}: the dataset folder was moved or deleted after this process opened it "
+                                f"({meta} is gone too; {error})")
+        except OSError:
+            return None
+        if changed:
+            return DatasetError(f"{meta}: the dataset was prepared again, or another folder put in its place, after "
+                                f"this process opened it: its files are not the ones the run started with ({error}); "
+                                f"a run goes on only with the dataset it started with put back there")
+        return None
 
     def _record_checked(self, identities):
         """Add to :attr:`verified` the files ``check_files`` found intact, each with its change time
