@@ -231,13 +231,32 @@ class Dataset:
 
     def _shard_labels(self, shard):
         path = self.path / shard["file"]
+        checked = self.verified.get(str(path))
+        self._still_checked(path, checked)
         labels = read_checked(path, "labels", (shard["count"],), np.int32)
+        self._still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
             raise DatasetError(
                 f"{path}: image {shard['first_index'] + int(outside[0])} has label {int(labels[outside[0]])}, outside "
                 f"the class table of {self.path / META_FILE} (0..{self.num_classes - 1}; {outside.size} such labels)")
         return labels
+
+    @staticmethod
+    def _still_checked(path, checked):
+        """``DatasetError`` when ``path`` is no longer the file whose checksum was found intact (``checked``,
+        its :attr:`verified` entry; None: not checked by this process, nothing to hold it to)."""
+        if checked is None:
+            return
+        try:
+            now = identity(os.stat(path))
+        except FileNotFoundError:
+            raise DatasetError(f"{path}: missing: deleted or moved after its checksum was checked") from None
+        except OSError as error:
+            raise read_error(path, "shard", error) from error
+        if now != tuple(checked[:4]):
+            raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                               f"{_CHANGED}")
 
     @contextlib.contextmanager
     def reading(self):
