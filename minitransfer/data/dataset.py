@@ -23,9 +23,9 @@ the layout above and meta.json's counts before a byte of it is read (a shard dec
 is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 (the loader calls it before its
 first batch; a file found intact is not hashed again until it changes, in this process or a later one:
-:mod:`.integrity`), and :class:`ImageReader` reads only the files so checked,
+:mod:`.integrity`), and :class:`ImageReader` and :meth:`Dataset.labels` read only the files so checked,
 unchanged since (a shard replaced or written to during a run stops it). Every failure is a
-:class:`DatasetError` naming the file.
+:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole.
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
 """
