@@ -23,9 +23,9 @@ the layout above and meta.json's counts before a byte of it is read (a shard dec
 is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 (the loader calls it before its
 first batch; a file found intact is not hashed again until it changes, in this process or a later one:
-:mod:`.integrity`), and :class:`ImageReader` reads only the files so checked,
+:mod:`.integrity`), and :class:`ImageReader` and :meth:`Dataset.labels` read only the files so checked,
 unchanged since (a shard replaced or written to during a run stops it). Every failure is a
-:class:`DatasetError` naming the file.
+:class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole.
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
 """
@@ -182,8 +182,8 @@ class Dataset:
     Attributes: ``path``, ``meta`` (the parsed meta.json), ``classes`` (list of dicts with at
     least ``index``, ``wnid``, ``name``; ``family`` when known: "man-made" / "natural" for the
     built-in importers, any name from a families file), ``image_size`` (H, W), ``fingerprint``
-    (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns)} of the
-    files whose checksum this process found as meta.json says, which readers hold them to).
+    (sha256 of meta.json), ``verified`` ({str(path): (device, inode, size, mtime_ns, ctime_ns)} of
+    the files whose checksum this process found as meta.json says, which readers hold them to).
     """
 
     def __init__(self, path, meta, fingerprint, verified=None):
@@ -231,13 +231,32 @@ class Dataset:
 
     def _shard_labels(self, shard):
         path = self.path / shard["file"]
+        checked = self.verified.get(str(path))
+        self._still_checked(path, checked)
         labels = read_checked(path, "labels", (shard["count"],), np.int32)
+        self._still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
             raise DatasetError(
                 f"{path}: image {shard['first_index'] + int(outside[0])} has label {int(labels[outside[0]])}, outside "
                 f"the class table of {self.path / META_FILE} (0..{self.num_classes - 1}; {outside.size} such labels)")
         return labels
+
+    @staticmethod
+    def _still_checked(path, checked):
+        """``DatasetError`` when ``path`` is no longer the file whose checksum was found intact (``checked``,
+        its :attr:`verified` entry; None: not checked by this process, nothing to hold it to)."""
+        if checked is None:
+            return
+        try:
+            now = identity(os.stat(path))
+        except FileNotFoundError:
+            raise DatasetError(f"{path}: missing: deleted or moved after its checksum was checked") from None
+        except OSError as error:
+            raise read_error(path, "shard", error) from error
+        if now != tuple(checked[:4]):
+            raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                               f"{_CHANGED}")
 
     @contextlib.contextmanager
     def reading(self):
@@ -271,7 +290,7 @@ class Dataset:
         a mean of uint8 pixels, to lie in 0..255 (a hand-made mean.h5 whose checksum was recorded
         after the damage: NaN or a huge value would train the network on garbage without a word)."""
         path = self.path / self.meta["mean"]["file"]
-        check_files(self.path, [(path, self.meta["mean"]["sha256"], "mean image")])
+        self._check_files([(path, self.meta["mean"]["sha256"], "mean image")])
         mean = read_checked(path, "mean", (*self.image_size, 3), np.float32)
         outside = ~((mean >= 0) & (mean <= 255))  # NaN included
         if outside.any():
@@ -296,9 +315,50 @@ class Dataset:
         Reads every byte once: about 0.1 s per 192 MiB shard and thread (sha256 at ~1.8 GB/s). With
         every file, the class table too (an edited family changes the natural split, not a sha256).
         :attr:`verified` records the files as checked."""
-        self.verified.update(check_files(self.path, self.checked_files(subset)))
+        self._record_checked(self._check_files(self.checked_files(subset)))
         if subset is None:
             self._check_class_table()
+
+    def _check_files(self, files):
+        """:func:`check_files` of ``files``; a file found changed with the whole folder is said as such
+        (:meth:`_folder_changed`)."""
+        try:
+            return check_files(self.path, files)
+        except DatasetError as error:
+            whole_folder = self._folder_changed(error)
+            if whole_folder is None:
+                raise
+            raise whole_folder from error
+
+    def _folder_changed(self, error):
+        """A ``DatasetError`` saying what happened to the whole folder, when a file's ``error`` comes of it
+        (a run checks each subset as it starts reading it, maybe hours after it opened the dataset): its
+        meta.json gone (the folder moved or deleted), or no longer the one opened (the dataset prepared again,
+        another folder renamed in its place). None when meta.json is still the one opened."""
+        meta = self.path / META_FILE
+        try:
+            changed = hashlib.sha256(meta.read_bytes()).hexdigest() != self.fingerprint
+        except FileNotFoundError:
+            return DatasetError(f"{self.path}: the dataset folder was moved or deleted after this process opened it "
+                                f"({meta} is gone too; {error})")
+        except OSError:
+            return None
+        if changed:
+            return DatasetError(f"{meta}: the dataset was prepared again, or another folder put in its place, after "
+                                f"this process opened it: its files are not the ones the run started with ({error}); "
+                                f"a run goes on only with the dataset it started with put back there")
+        return None
+
+    def _record_checked(self, identities):
+        """Add to :attr:`verified` the files ``check_files`` found intact, each with its change time
+        (``None`` for one changed since its check: :class:`ImageReader` refuses it on its identity)."""
+        for path, checked in identities.items():
+            try:
+                status = os.stat(path)
+            except OSError:
+                status = None
+            same = status is not None and identity(status) == tuple(checked)
+            self.verified[path] = (*checked, status.st_ctime_ns if same else None)
 
     def verify(self, progress=None):
         """Re-hash every file (ignoring what this or an earlier process found intact: a file rotting on
@@ -311,7 +371,7 @@ class Dataset:
         with self.reading():
             files = self.checked_files()
             for done, file in enumerate(files, start=1):
-                self.verified.update(check_files(self.path, [file], remember=False))
+                self._record_checked(check_files(self.path, [file], remember=False))
                 if progress:
                     progress(done, len(files))
             for subset in SUBSETS:
@@ -337,6 +397,14 @@ class Dataset:
                                f"rerun the prepare command that built it")
 
 
+def _split_identity(checked, status):
+    """``(identity, change time)`` a shard opened with ``status`` is held to: those :attr:`Dataset.verified`
+    holds for it (``checked``), else (a file this process did not check) those it has now."""
+    if checked is None:
+        return identity(status), status.st_ctime_ns
+    return tuple(checked[:4]), checked[4] if len(checked) > 4 and checked[4] is not None else status.st_ctime_ns
+
+
 _CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun the "
             "prepare command that built it")
 
@@ -353,9 +421,10 @@ class ImageReader:
     opened, and every shard read must be unchanged after each :meth:`read`, so a shard replaced or
     rewritten in place after the check (a byte flipped, another copy renamed over it) is a
     ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read.
-    A write in place whose modification time was then set back keeps those four: the next run's check
-    sees it by the file's change time, this run does not (a chmod or a hard link changes that time too,
-    and must not stop a run)."""
+    A write in place whose modification time was then set back (``touch -r``, ``cp -p``) keeps those
+    four but moves the file's change time, which no user-space call sets back: a shard whose change
+    time moved since its check is hashed again through the open file, and refused unless it still has
+    meta.json's sha256 (a chmod or a hard link moves that time too, and must not stop a run)."""
 
     def __init__(self, dataset, subset):
         self.dataset = dataset
@@ -366,7 +435,7 @@ class ImageReader:
         self.paths = dataset.shard_paths(subset)
         self.total = dataset.num_images(subset)
         self._files = collections.OrderedDict()  # shard number -> open file, the most recently used last
-        self._known = {}  # shard number -> (byte offset of its /images, its identity when first opened)
+        self._known = {}  # shard number -> [byte offset of its /images, its identity when first opened, change time]
 
     def _open(self, number):
         """The open file of shard ``number`` and the offset of its images; at most
@@ -377,17 +446,24 @@ class ImageReader:
         path = self.paths[number]
         shard = open(path, "rb", buffering=0)
         try:
-            opened = identity(os.fstat(shard.fileno()))
-            offset, expected = self._known.get(number, (None, self.dataset.verified.get(str(path), opened)))
+            status = os.fstat(shard.fileno())
+            opened = identity(status)
+            if number in self._known:
+                offset, expected, changed = self._known[number]
+            else:
+                offset = None
+                expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
             if opened != expected:
                 raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
                                    f"{_CHANGED}")
+            if status.st_ctime_ns != changed:
+                self._check_content(number, shard)
             if offset is None:
                 offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
         except BaseException:
             shard.close()
             raise
-        self._known[number] = (offset, opened)
+        self._known[number] = [offset, opened, status.st_ctime_ns]
         self._files[number] = shard
         if len(self._files) > MAX_OPEN_SHARDS:
             oldest = next(iter(self._files))
@@ -400,14 +476,28 @@ class ImageReader:
         for number in numbers:
             if number not in self._files:
                 continue  # closed since: checked when it was closed, held to the same file when opened again
-            opened = self._known[number][1]
-            now = identity(os.fstat(self._files[number].fileno()))
+            opened, changed = self._known[number][1:]
+            status = os.fstat(self._files[number].fileno())
+            now = identity(status)
             if now[2] < opened[2]:
                 raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
                                    f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
             if now != opened:
                 raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
                                    f"modification time changed since its checksum was checked): {_CHANGED}")
+            if status.st_ctime_ns != changed:
+                self._check_content(number, self._files[number])
+                self._known[number][2] = status.st_ctime_ns
+
+    def _check_content(self, number, shard):
+        """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
+        chmod, or a write whose modification time was set back): ``DatasetError`` unless its bytes still
+        have meta.json's sha256."""
+        shard.seek(0)
+        if fileio.sha256_stream(shard) != self.dataset.shards(self.subset)[number]["sha256"]:
+            raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
+                               f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
+                               f"rerun the prepare command that built it, or copy the intact shard back")
 
     def read(self, indices, out=None):
         """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""
