@@ -371,7 +371,10 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "done",
         "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
         "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
-        'state=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%T 2>/dev/null || true)',
+        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
+        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
+        'state=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null ||'
+        ' true)',
         f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
