@@ -1003,7 +1003,13 @@ def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthet
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
     (["--emit-slurm", "s", "--sbatch-option", "--account=lab\n#SBATCH --qos=high"], "without line breaks"),
-], ids=["bad-time", "without-emit-slurm", "line-break"])
+    # the scripts' own --signal=TERM@300 stayed, SLURM signalled a task under a limit that short at once, each
+    # time it was requeued (seen on the test cluster)
+    (["--emit-slurm", "s", "--sbatch-option=--time=1"], "give the time limit as --time"),
+    (["--emit-slurm", "s", "--sbatch-option=-t 0:30:00"], "give the time limit as --time"),
+    (["--emit-slurm", "s", "--sbatch-option=--signal=USR1@60"], "set sbatch's --time and --signal themselves"),
+], ids=["bad-time", "without-emit-slurm", "line-break", "time-as-sbatch-option", "short-time-as-sbatch-option",
+        "signal-as-sbatch-option"])
 def test_cli_rejects_slurm_options(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 
