@@ -460,6 +460,14 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
+        "for command in sbatch squeue scancel; do",
+        '  if ! type -P "$command" > /dev/null; then',
+        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
+        ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
+        "    exit 1",
+        "  fi",
+        "done",
         f"exec 9>> {SUBMITTED_FILE}",
         "if ! flock --nonblock 9; then",
         '  echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
@@ -488,7 +496,14 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
         "  local index run",
         '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1"); then',
-        '    echo "sbatch failed; the runs submitted before are queued: rerun $0 to submit the others" >&2',
+        '    if [ "$submitted" -eq 0 ]; then',
+        '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
+        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
+        "    else",
+        '      echo "sbatch refused $1 (its error above): the $submitted runs submitted before it are queued; fix what'
+        " it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then"
+        ' rerun $0 to submit the others" >&2',
+        "    fi",
         "    exit 1",
         "  fi",
         "  job=${job%%;*}",

@@ -5,6 +5,7 @@ without root or without Debian's slurm-wlm and munge)."""
 import fcntl
 import json
 import os
+import pathlib
 import re
 import shlex
 import shutil
@@ -308,7 +309,10 @@ def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_bas
                               train_command=fake_train_command(tmp_path))
     transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
     first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="3")
-    assert first.returncode == 1 and "sbatch failed; the runs submitted before are queued: rerun" in first.stderr
+    assert first.returncode == 1, first.stderr
+    assert ("sbatch refused transfers.sh (its error above): the 4 runs submitted before it are queued; fix what it "
+            "names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then "
+            "rerun") in first.stderr
     (fake_slurm / "queue").write_text("999_0 None\n1001_0 None\n1001_1 None\n"
                                       + "".join(f"1002_{transfers[f'random0/A1B{t}']} Dependency\n" for t in ("", "+")))
     again = submit_grid(submit)
@@ -322,6 +326,38 @@ def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_bas
     assert sorted(line.split("\t")[0] for line in (scripts / "submitted.txt").read_text().splitlines()) == sorted(
         ["1001_0", "1001_1", *(f"1002_{transfers[f'random0/A1B{t}']}" for t in ("", "+")),
          *(f"1004_{index}" for index in left)])
+
+
+def test_submit_whose_first_sbatch_fails_says_nothing_was_submitted(tmp_path, fake_slurm):
+    """sbatch refuses the bases (a partition that does not exist, as on the test cluster): it used to say
+    that the runs submitted before were queued and to rerun, which fails the same way."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="1")
+    assert first.returncode == 1, first.stderr
+    assert first.stderr.endswith("sbatch: error: Batch job submission failed\nsbatch refused bases.sh (its error "
+                                 "above): nothing submitted; fix what it names (a partition, --gres, --time or "
+                                 f"--sbatch-option: emit the scripts again with the right one), then rerun {submit}\n")
+    assert len(sbatch_calls(fake_slurm)) == 1
+
+
+def test_submit_where_slurm_commands_are_missing_says_so_before_submitting(tmp_path, fake_slurm):
+    """A machine without SLURM's commands on PATH (not the login node, no `module load slurm`): one line
+    naming the command, not bash's "sbatch: command not found" and a claim that runs were queued."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    bare = tmp_path / "bin-without-slurm"  # every command on PATH but SLURM's (the fakes' included)
+    bare.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for tool in (pathlib.Path(folder).iterdir() if os.path.isdir(folder) else ()):
+            if tool.name not in FAKE_TOOLS and not (bare / tool.name).exists() and not (bare / tool.name).is_symlink():
+                (bare / tool.name).symlink_to(tool)
+    done = submit_grid(submit, PATH=str(bare))
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (f"nothing submitted: there is no sbatch here (PATH={bare}): run {submit} where SLURM's "
+                           "commands are (a login node of the cluster), or make them available first (e.g. module "
+                           "load slurm)\n")
+    assert not (fake_slurm / "sbatch").exists() and not (tmp_path / "slurm" / "submitted.txt").exists()
 
 
 def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(tmp_path, fake_slurm):
