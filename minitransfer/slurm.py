@@ -286,6 +286,15 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
         *_plan_file_check("run $run: not trained"),
+        "# The program the train command runs, seen from this node: a Python environment on the login node's own",
+        "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
+        'if ! type -P "${command[0]}" > /dev/null; then',
+        '  echo "run $run: not trained: there is no ${command[0]} on $(uname -n) (or it is not executable), the'
+        " program its train command runs: the scripts were written by a minitransfer installed where this machine"
+        " does not see it; install minitransfer where the compute nodes see it (a shared file system), write the"
+        f' scripts again with that one (its experiment --emit-slurm), then rerun {SUBMIT_FILE}" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
         'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',

@@ -764,6 +764,26 @@ def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm
     assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
 
 
+def test_task_whose_train_program_is_not_on_the_node_says_so_before_writing(tmp_path, fake_slurm):
+    """The scripts written by a minitransfer in a virtual environment the compute node does not see (the
+    login node's own disk): srun's execve failed with exit 2, which the task read as train refusing the
+    run ("an option, or a file in the way", seen on the test cluster). It now names the program and the
+    node (exit 74, as for an OUT the node does not mount), training and writing nothing."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    program = tmp_path / "login-node-venv" / "bin" / "minitransfer"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=[str(program), "train"])
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 74, output
+    assert output == (f"run random0/baseA: not trained: there is no {program} on {os.uname().nodename} (or it is not "
+                      "executable), the program its train command runs: the scripts were written by a minitransfer "
+                      "installed where this machine does not see it; install minitransfer where the compute nodes "
+                      "see it (a shared file system), write the scripts again with that one (its experiment "
+                      "--emit-slurm), then rerun submit.sh\n")
+    assert not (fake_slurm / "srun.pid").exists() and not grid.run_dir(out, grid.plan_grid(layers=(2,))[0]).joinpath(
+        grid.LOG_FILE).exists()
+
+
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
     """srun --output reads its file name as a pattern (%n: the node, %j: the job id): handed the log of
     a grid in "10%noise", srun would write to "100oise" (a folder that does not exist) and fail."""
