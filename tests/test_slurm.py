@@ -515,7 +515,8 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     task.send_signal(signal.SIGTERM)  # scancel --batch --signal=TERM: to the script, which passes it on
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
-    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "79"]  # the task's job id
+    # this task (not its job id: the task running under the array's own id would pass it on to every task)
+    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "77_1"]
     assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
 
