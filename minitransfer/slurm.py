@@ -286,6 +286,15 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
         *_plan_file_check("run $run: not trained"),
+        "# The program the train command runs, seen from this node: a Python environment on the login node's own",
+        "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
+        'if ! type -P "${command[0]}" > /dev/null; then',
+        '  echo "run $run: not trained: there is no ${command[0]} on $(uname -n) (or it is not executable), the'
+        " program its train command runs: the scripts were written by a minitransfer installed where this machine"
+        " does not see it; install minitransfer where the compute nodes see it (a shared file system), write the"
+        f' scripts again with that one (its experiment --emit-slurm), then rerun {SUBMIT_FILE}" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
         'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
         "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
         'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
@@ -348,7 +357,8 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "  # A trapped signal ends the wait early (status 128 + its number): the step's own status is waited for",
         "  # again, which bash keeps for a step that ended meanwhile (while scancel, a call to the controller, ran)",
         "  forwarded=no",
-        "  trap 'forwarded=yes; scancel --signal=TERM \"$SLURM_JOB_ID\"' TERM",
+        "  # To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all",
+        "  trap 'forwarded=yes; scancel --signal=TERM \"${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID\"' TERM",
         '  srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
         "  pid=$!",
         '  wait "$pid"',
@@ -371,7 +381,10 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "done",
         "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
         "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
-        'state=$(squeue --noheader --jobs="$SLURM_JOB_ID" --format=%T 2>/dev/null || true)',
+        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
+        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
+        'state=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null ||'
+        ' true)',
         f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
@@ -457,6 +470,14 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
+        "for command in sbatch squeue scancel; do",
+        '  if ! type -P "$command" > /dev/null; then',
+        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
+        ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
+        "    exit 1",
+        "  fi",
+        "done",
         f"exec 9>> {SUBMITTED_FILE}",
         "if ! flock --nonblock 9; then",
         '  echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
@@ -485,7 +506,14 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
         "  local index run",
         '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1"); then',
-        '    echo "sbatch failed; the runs submitted before are queued: rerun $0 to submit the others" >&2',
+        '    if [ "$submitted" -eq 0 ]; then',
+        '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
+        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
+        "    else",
+        '      echo "sbatch refused $1 (its error above): the $submitted runs submitted before it are queued; fix what'
+        " it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then"
+        ' rerun $0 to submit the others" >&2',
+        "    fi",
         "    exit 1",
         "  fi",
         "  job=${job%%;*}",

@@ -5,6 +5,7 @@ without root or without Debian's slurm-wlm and munge)."""
 import fcntl
 import json
 import os
+import pathlib
 import re
 import shlex
 import shutil
@@ -308,7 +309,10 @@ def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_bas
                               train_command=fake_train_command(tmp_path))
     transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
     first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="3")
-    assert first.returncode == 1 and "sbatch failed; the runs submitted before are queued: rerun" in first.stderr
+    assert first.returncode == 1, first.stderr
+    assert ("sbatch refused transfers.sh (its error above): the 4 runs submitted before it are queued; fix what it "
+            "names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then "
+            "rerun") in first.stderr
     (fake_slurm / "queue").write_text("999_0 None\n1001_0 None\n1001_1 None\n"
                                       + "".join(f"1002_{transfers[f'random0/A1B{t}']} Dependency\n" for t in ("", "+")))
     again = submit_grid(submit)
@@ -322,6 +326,38 @@ def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_bas
     assert sorted(line.split("\t")[0] for line in (scripts / "submitted.txt").read_text().splitlines()) == sorted(
         ["1001_0", "1001_1", *(f"1002_{transfers[f'random0/A1B{t}']}" for t in ("", "+")),
          *(f"1004_{index}" for index in left)])
+
+
+def test_submit_whose_first_sbatch_fails_says_nothing_was_submitted(tmp_path, fake_slurm):
+    """sbatch refuses the bases (a partition that does not exist, as on the test cluster): it used to say
+    that the runs submitted before were queued and to rerun, which fails the same way."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="1")
+    assert first.returncode == 1, first.stderr
+    assert first.stderr.endswith("sbatch: error: Batch job submission failed\nsbatch refused bases.sh (its error "
+                                 "above): nothing submitted; fix what it names (a partition, --gres, --time or "
+                                 f"--sbatch-option: emit the scripts again with the right one), then rerun {submit}\n")
+    assert len(sbatch_calls(fake_slurm)) == 1
+
+
+def test_submit_where_slurm_commands_are_missing_says_so_before_submitting(tmp_path, fake_slurm):
+    """A machine without SLURM's commands on PATH (not the login node, no `module load slurm`): one line
+    naming the command, not bash's "sbatch: command not found" and a claim that runs were queued."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    bare = tmp_path / "bin-without-slurm"  # every command on PATH but SLURM's (the fakes' included)
+    bare.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for tool in (pathlib.Path(folder).iterdir() if os.path.isdir(folder) else ()):
+            if tool.name not in FAKE_TOOLS and not (bare / tool.name).exists() and not (bare / tool.name).is_symlink():
+                (bare / tool.name).symlink_to(tool)
+    done = submit_grid(submit, PATH=str(bare))
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr == (f"nothing submitted: there is no sbatch here (PATH={bare}): run {submit} where SLURM's "
+                           "commands are (a login node of the cluster), or make them available first (e.g. module "
+                           "load slurm)\n")
+    assert not (fake_slurm / "sbatch").exists() and not (tmp_path / "slurm" / "submitted.txt").exists()
 
 
 def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(tmp_path, fake_slurm):
@@ -479,7 +515,8 @@ def test_task_forwards_sigterm_requeues_on_exit_75_then_resumes(tmp_path, fake_s
     task.send_signal(signal.SIGTERM)  # scancel --batch --signal=TERM: to the script, which passes it on
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 75, output
-    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "79"]  # the task's job id
+    # this task (not its job id: the task running under the array's own id would pass it on to every task)
+    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "77_1"]
     assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
 
@@ -726,6 +763,26 @@ def test_task_and_submit_where_the_grid_folder_is_not_there(tmp_path, fake_slurm
                           env=dict(os.environ, HOSTNAME="login1"))
     assert done.returncode == 74 and done.stderr == f"nothing submitted: {expected}", done.stderr
     assert not (tmp_path / "shared fs").exists() and not (fake_slurm / "sbatch").exists()
+
+
+def test_task_whose_train_program_is_not_on_the_node_says_so_before_writing(tmp_path, fake_slurm):
+    """The scripts written by a minitransfer in a virtual environment the compute node does not see (the
+    login node's own disk): srun's execve failed with exit 2, which the task read as train refusing the
+    run ("an option, or a file in the way", seen on the test cluster). It now names the program and the
+    node (exit 74, as for an OUT the node does not mount), training and writing nothing."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    program = tmp_path / "login-node-venv" / "bin" / "minitransfer"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=[str(program), "train"])
+    task = run_task(scripts, "bases.sh", 0)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 74, output
+    assert output == (f"run random0/baseA: not trained: there is no {program} on {os.uname().nodename} (or it is not "
+                      "executable), the program its train command runs: the scripts were written by a minitransfer "
+                      "installed where this machine does not see it; install minitransfer where the compute nodes "
+                      "see it (a shared file system), write the scripts again with that one (its experiment "
+                      "--emit-slurm), then rerun submit.sh\n")
+    assert not (fake_slurm / "srun.pid").exists() and not grid.run_dir(out, grid.plan_grid(layers=(2,))[0]).joinpath(
+        grid.LOG_FILE).exists()
 
 
 def test_task_appends_the_output_to_train_log_in_a_folder_named_like_a_file_name_pattern(tmp_path, fake_slurm):
@@ -1003,7 +1060,13 @@ def test_cli_emit_slurm_refuses_a_line_break_in_an_sbatch_line(tmp_path, synthet
     (["--emit-slurm", "s", "--time", "1h"], "expected minutes"),
     (["--partition", "gpu"], "only apply with --emit-slurm"),
     (["--emit-slurm", "s", "--sbatch-option", "--account=lab\n#SBATCH --qos=high"], "without line breaks"),
-], ids=["bad-time", "without-emit-slurm", "line-break"])
+    # the scripts' own --signal=TERM@300 stayed, SLURM signalled a task under a limit that short at once, each
+    # time it was requeued (seen on the test cluster)
+    (["--emit-slurm", "s", "--sbatch-option=--time=1"], "give the time limit as --time"),
+    (["--emit-slurm", "s", "--sbatch-option=-t 0:30:00"], "give the time limit as --time"),
+    (["--emit-slurm", "s", "--sbatch-option=--signal=USR1@60"], "set sbatch's --time and --signal themselves"),
+], ids=["bad-time", "without-emit-slurm", "line-break", "time-as-sbatch-option", "short-time-as-sbatch-option",
+        "signal-as-sbatch-option"])
 def test_cli_rejects_slurm_options(tmp_path, synthetic_8, arguments, message):
     from minitransfer.cli.experiment import experiment
 

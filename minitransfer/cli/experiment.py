@@ -1,6 +1,7 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
 import pathlib
+import re
 import shlex
 import sys
 
@@ -35,7 +36,16 @@ def _sbatch_options(ctx, param, value):
         if not option.strip().startswith("-"):
             raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
                                      f"--sbatch-option=--account=lab")
+        if _OWN_SBATCH_OPTION.match(option.strip()):
+            # a --time here overrode the scripts' own without moving their --signal=TERM@300 with it: under a
+            # limit of 5 minutes or less SLURM signals the task at once, each time it is requeued, forever
+            raise click.BadParameter(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give "
+                                     f"the time limit as --time (e.g. --time 4:00:00), from which they have SLURM "
+                                     f"signal the training to checkpoint before it")
     return value
+
+
+_OWN_SBATCH_OPTION = re.compile(r"^(?:--time(?:$|[=\s])|-t|--signal(?:$|[=\s]))")
 
 
 def _sbatch_value(ctx, param, value):
