@@ -115,3 +115,16 @@ def test_the_space_needed_and_free_never_read_the_same_when_the_file_does_not_fi
     assert needed_shown > free_shown
     assert abs(needed_shown - size) < 5_000 and abs(free_shown - free) < 5_000
     assert os.listdir(disk) == []
+
+
+def test_output_to_a_file_on_a_full_disk_names_that_file(micro_data, tmpfs, tmp_path):
+    """``splits DATA random > log`` with log's disk full said only "standard output could not be written": the
+    file (and so the disk to free) is named, where stdout is a file."""
+    disk = tmpfs(tmp_path / "disk", "size=64k")
+    fill(disk, leave_blocks=0)
+    log = disk / "info.txt"
+    with open(log, "w") as stdout:
+        result = subprocess.run(MINITRANSFER + ["splits", str(micro_data), "random"], cwd=tmp_path, stdout=stdout,
+                                stderr=subprocess.PIPE, text=True, timeout=300)
+    assert result.returncode == 74, result.stderr
+    assert result.stderr == f"error: standard output (the file {log}) could not be written: No space left on device\n"

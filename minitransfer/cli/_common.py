@@ -27,6 +27,7 @@ import re
 import select
 import shlex
 import signal
+import stat
 import sys
 
 import click
@@ -136,7 +137,19 @@ def printing():
     except OSError as error:
         if stopping.reader_gone(error) or isinstance(error, OutputUnwritable):
             raise
-        raise OutputUnwritable(f"standard output could not be written: {error.strerror or error}") from error
+        raise OutputUnwritable(f"standard output{_stdout_file()} could not be written: {error.strerror or error}") \
+            from error
+
+
+def _stdout_file():
+    """" (the file PATH)" where stdout is a regular file (``> log`` on a full disk: the message names the
+    disk to free), else "" (a pipe, a terminal, a system without /proc)."""
+    try:
+        if not stat.S_ISREG(os.fstat(1).st_mode):
+            return ""
+        return f" (the file {inputs.display_name(os.readlink('/proc/self/fd/1'))})"
+    except OSError:
+        return ""
 
 
 def echo(message=""):
