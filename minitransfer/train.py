@@ -117,11 +117,13 @@ def train(config, on_iteration=None):
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
             run_lock = lock.enter_context(RunLock(plan.run_dir))
-        except fileio.StorageError:
+        except fileio.StorageError as error:
             finished = _finished_read_only(plan)
-            if finished is None:
-                raise
-            return finished
+            if finished is not None:
+                return finished
+            if plan.config.resume is None and (plan.run_dir / "checkpoint.h5").exists():
+                raise error.rerun_with("`resume='auto'`") from error  # a plain rerun would refuse what it holds
+            raise
         plan.resume_from = resume_point(plan)
         try:
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)

@@ -128,3 +128,25 @@ def test_output_to_a_file_on_a_full_disk_names_that_file(micro_data, tmpfs, tmp_
                                 stderr=subprocess.PIPE, text=True, timeout=300)
     assert result.returncode == 74, result.stderr
     assert result.stderr == f"error: standard output (the file {log}) could not be written: No space left on device\n"
+
+
+def test_a_run_with_a_checkpoint_whose_lock_cannot_be_made_is_told_to_rerun_with_resume(micro_data, tmpfs, tmp_path):
+    """A run stopped by a full disk keeps its checkpoint; rerun on a disk still out of inodes, it failed at
+    its lock with "free some space and rerun", whose plain rerun, once space is freed, is refused (the
+    folder holds a run): the advice names --resume auto, as the other full-disk failures of a run do."""
+    first = cli(["train", "--data", micro_data, "-o", tmp_path / "net.h5", "--checkpoint-every", "2", *FAST], tmp_path)
+    assert first.returncode == 0, first.stderr
+    disk = tmpfs(tmp_path / "disk", "size=20m,nr_inodes=64")
+    shutil.copytree(tmp_path / "net.run", disk / "net.run")
+    (disk / "net.run" / "lock").unlink(missing_ok=True)
+    fillers = 0
+    try:
+        while True:
+            (disk / f"filler-{fillers}").touch()
+            fillers += 1
+    except OSError:
+        pass
+    result = cli(["train", "--data", micro_data, "-o", disk / "net.h5", *FAST], tmp_path)
+    assert result.returncode == 74, result.stderr
+    assert f"cannot write {disk}/net.run/lock: No space left on device" in result.stderr
+    assert result.stderr.rstrip().endswith("free some space and rerun with --resume auto"), result.stderr
