@@ -303,6 +303,12 @@ def evaluates_after(config, done):
     return done % config.eval_every == 0 or done == config.max_iter
 
 
+def weight_layers_counted(copyable):
+    """What n counts, for a message refusing one above ``copyable`` (a preset's copyable layers)."""
+    return (f"(n counts the first weight layers, copied or left random; layer {copyable + 1}, the classifier, is "
+            f"always trained)")
+
+
 def check_int(name, value, low, high=None, required=False):
     """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
     if value is None and not required:
@@ -411,8 +417,14 @@ def _choose_preset(c, parent, dataset, task):
                           f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
                           f"{models.prepared_size(preset)} px (prepare's --size)"
                           + "".join(f", or choose `preset={name!r}`" for name in others))
-    check_int("n", c.n, 1, preset.copyable)
-    check_int("random_frozen", c.random_frozen, 1, preset.copyable)
+    for name in ("n", "random_frozen"):
+        value = getattr(c, name)
+        try:
+            check_int(name, value, 1, preset.copyable)
+        except ConfigError as error:
+            if isinstance(value, int) and value > preset.copyable:  # fc8 asked for, most likely
+                raise ConfigError(f"{error} {weight_layers_counted(preset.copyable)} in preset {preset.name}") from None
+            raise
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")

@@ -137,8 +137,7 @@ def parse_layers(text, highest):
         if first > last:
             raise ValueError(f"layers: {part!r} runs backwards (write {last}-{first})")
         if not 1 <= first <= last <= highest:
-            raise ValueError(f"layers: {part!r} is outside 1..{highest} (n counts the first weight layers, copied "
-                             f"or left random; layer {highest + 1}, the classifier, is always trained)")
+            raise ValueError(f"layers: {part!r} is outside 1..{highest} {config.weight_layers_counted(highest)}")
         layers.update(range(first, last + 1))
     return tuple(sorted(layers))
 

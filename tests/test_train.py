@@ -568,10 +568,13 @@ def test_the_seed_limit_is_what_the_generators_take():
     assert counter_rng.stream_key(config.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
 
 
-def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path):
-    with pytest.raises(training.ConfigError, match=r"`n` must be an integer 1\.\.7, got 8"):
-        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, copy_from=str(base_a), n=8,
-                                            **FAST))
+@pytest.mark.parametrize("field, value", [("n", 8), ("n", 30), ("random_frozen", 8)])
+def test_n_is_bounded_by_the_presets_copyable_layers(base_a, data, tmp_path, field, value):
+    """A refusal of n = 8 says why: the eighth weight layer is the classifier, which is always trained."""
+    options = {"copy_from": str(base_a), "n": value} if field == "n" else {"random_frozen": value, "split": "all"}
+    with pytest.raises(training.ConfigError, match=rf"`{field}` must be an integer 1\.\.7, got {value} \(n counts the "
+                                                   rf"first weight layers, .*layer 8, the classifier, is always trained\)"):
+        training.train(training.TrainConfig(out=str(tmp_path / "n.h5"), data=data, **options, **FAST))
     assert not list(tmp_path.iterdir())
 
 
