@@ -141,6 +141,11 @@ def array_tasks(script):
     return tasks
 
 
+def scripts_id_of(scripts):
+    """The id of the set of scripts in folder ``scripts``, which submit.sh passes to each task."""
+    return re.search(rb"^scripts_id=(\w+)$", (scripts / "submit.sh").read_bytes(), re.MULTILINE).group(1).decode()
+
+
 def sbatch_lines(script):
     return [line[len("#SBATCH "):] for line in script.splitlines() if line.startswith("#SBATCH ")]
 
@@ -152,9 +157,12 @@ def finish(out, name):
     (out / f"{name}.h5").write_text("weights")
 
 
-def sbatch_calls(logs):
+def sbatch_calls(logs, with_scripts_id=False):
+    """sbatch's arguments, call by call, up to the script (without the id of its set of scripts that
+    submit.sh passes to the script, unless ``with_scripts_id``)."""
     path = logs / "sbatch"
-    return [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
+    calls = [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return calls if with_scripts_id else [call[:-1] for call in calls]
 
 
 # ---- resources ---------------------------------------------------------------------------------
@@ -249,6 +257,8 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     assert done.returncode == 0, done.stderr
     calls = sbatch_calls(fake_slurm)
     assert calls[0] == ["--parsable", f"--array={','.join(map(str, sorted(bases)))}", "bases.sh"]
+    # each task is given the id of the set of scripts submitted (the task checks it is of that set)
+    assert all(call[-1] == scripts_id_of(scripts) for call in sbatch_calls(fake_slurm, with_scripts_id=True))
     parents = {r.name: r.parent for r in runs}
     base_task = {name: index for index, (name, _) in bases.items()}
     covered = []
@@ -490,11 +500,13 @@ def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
 
 # ---- one array task ----------------------------------------------------------------------------
 
-def run_task(scripts, script, task, job="77", **env):
+def run_task(scripts, script, task, job="77", scripts_id=None, **env):
+    """Array task ``task`` of ``scripts/script`` as SLURM starts it, given the id of its set of scripts
+    as submit.sh gives it (``scripts_id``, default: that of the scripts in folder ``scripts``)."""
     environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
                        SLURM_JOB_ID=str(int(job) + 1 + task), **env)
-    return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
+    return subprocess.Popen(["bash", str(scripts / script), scripts_id or scripts_id_of(scripts)], env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
 def wait_for_file(path, task):
@@ -873,7 +885,7 @@ def test_tasks_queued_from_a_plan_emitted_again_as_it_was_still_train(tmp_path, 
     slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     queued = tmp_path / "queued.sh"  # SLURM runs the copy of the script it was given
     queued.write_text((scripts / "bases.sh").read_text())
-    before = plan_of(out)
+    queued_id, before = scripts_id_of(scripts), plan_of(out)
     if again == "same":
         slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     elif again == "more-layers-on-the-gpu":
@@ -885,7 +897,7 @@ def test_tasks_queued_from_a_plan_emitted_again_as_it_was_still_train(tmp_path, 
         assert plan_of(out) != before
         slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     assert plan_of(out) == before
-    task = run_task(tmp_path, "queued.sh", 1)
+    task = run_task(tmp_path, "queued.sh", 1, scripts_id=queued_id)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0 and output.endswith("run random0/baseB: done\n"), output
 
