@@ -21,7 +21,12 @@ DIR may hold other files, but a file of those three names that these scripts did
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
 written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
-``partition``, ``time_limit``, ``sbatch_options``).
+``partition``, ``time_limit``, ``sbatch_options``). The three are replaced as one set: all written to
+temporaries before any is renamed, so a failed write (a full disk) leaves the old set whole; each holds
+the id of its set, which ``submit.sh`` checks in the array scripts it submits (exit 2 on scripts of
+different sets) and passes to each task, which checks it too. Where the train command imports
+minitransfer (no ``minitransfer`` script beside the Python: a source checkout), the tasks put the
+folder holding the package first on ``PYTHONPATH``.
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``, holding the grid folder's working lock shared as a local grid
@@ -61,7 +66,8 @@ again under the same job id and array index, resuming from the checkpoint (SLURM
 job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
 the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
 but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
-``submit.sh`` resumes the run.
+``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
+with exit 0 too) is said to be requeued, not failed.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
@@ -382,6 +388,21 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "}",
         "# A finished run too is train's to judge, as a local grid judges it (grid_check.check_finished): it",
         "# ends at once where the run was trained as asked, and refuses it (exit 2) where it was trained otherwise.",
+        "# To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all.",
+        "# A job ending already (a plain scancel, the time limit, SLURM requeueing it) has no step left to",
+        "# signal (scancel: \"Invalid job id specified\"): its failure is said where the job runs, or squeue fails.",
+        "pass_sigterm_on() {",
+        "  local error state",
+        '  if error=$(scancel --signal=TERM "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" 2>&1); then return; fi',
+        '  if state=$(job_state) && [ "$state" != RUNNING ]; then return; fi',
+        '  echo "$error" >&2',
+        '  echo "run $run: SIGTERM not passed on to its training (scancel failed)" >&2',
+        "}",
+        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
+        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
+        "job_state() {",
+        '  squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null',
+        "}",
         'busy=no raced=no ended=done',
         'if finished; then ended="already finished"; fi',
         "while :; do",
@@ -403,8 +424,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "  # A trapped signal ends the wait early (status 128 + its number): the step's own status is waited for",
         "  # again, which bash keeps for a step that ended meanwhile (while scancel, a call to the controller, ran)",
         "  forwarded=no",
-        "  # To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all",
-        "  trap 'forwarded=yes; scancel --signal=TERM \"${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID\"' TERM",
+        "  trap 'forwarded=yes; pass_sigterm_on' TERM",
         '  srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
         "  pid=$!",
         '  wait "$pid"',
@@ -426,12 +446,13 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         '  echo "run $run: taken by another process as this task started it"',
         "done",
         "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
-        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
-        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
-        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
-        'state=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null ||'
-        ' true)',
-        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
+        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING. A job",
+        "# SLURM requeued itself (its node set DOWN or failed: the step ends, with exit 0 too) is PENDING.",
+        "state=$(job_state) || true",
+        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]] && ! { [ "$status" -eq 0 ] && finished; }; then',
+        '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
+        ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
