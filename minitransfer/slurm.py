@@ -21,7 +21,12 @@ DIR may hold other files, but a file of those three names that these scripts did
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
 written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
-``partition``, ``time_limit``, ``sbatch_options``).
+``partition``, ``time_limit``, ``sbatch_options``). The three are replaced as one set: all written to
+temporaries before any is renamed, so a failed write (a full disk) leaves the old set whole; each holds
+the id of its set, which ``submit.sh`` checks in the array scripts it submits (exit 2 on scripts of
+different sets) and passes to each task, which checks it too. Where the train command imports
+minitransfer (no ``minitransfer`` script beside the Python: a source checkout), the tasks put the
+folder holding the package first on ``PYTHONPATH``.
 
 Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
 appended to ``OUT/<run>.run/train.log``, holding the grid folder's working lock shared as a local grid
@@ -61,12 +66,15 @@ again under the same job id and array index, resuming from the checkpoint (SLURM
 job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
 the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
 but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
-``submit.sh`` resumes the run.
+``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
+with exit 0 too) is said to be requeued, not failed.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 """
 
+import contextlib
+import hashlib
 import os
 import pathlib
 import re
@@ -172,16 +180,45 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         progress(f"note: {replaced}")
     (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
     plan = grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
-    scripts = {SUBMIT_FILE: _submit_script(out, slurm_dir, plan, bases, transfers, base_index)}
-    if bases:
-        scripts[BASES_FILE] = _array_script("bases", bases, out, slurm_dir, plan, options, train_command, header)
-    if transfers:
-        scripts[TRANSFERS_FILE] = _array_script("transfers", transfers, out, slurm_dir, plan, options, train_command,
-                                                header)
-    for name, text in scripts.items():  # paths as the bytes they are (UTF-8 or not); never half a script
-        fileio.write_bytes(slurm_dir / name, os.fsencode(text))
-        (slurm_dir / name).chmod(0o755)
+    python_path = _source_checkout(train_command)
+
+    def scripts(scripts_id):
+        texts = {SUBMIT_FILE: _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id)}
+        for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
+            if its_runs:
+                texts[name] = _array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
+                                            scripts_id, python_path)
+        return texts
+
+    # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut
+    # short (a rename that failed) is refused, not submitted with one script's array indices for another's
+    unmarked = scripts("")
+    scripts_id = hashlib.sha256("\0".join(unmarked.values()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    _replace_all(slurm_dir, scripts(scripts_id))
     return slurm_dir / SUBMIT_FILE
+
+
+def _source_checkout(train_command):
+    """The folder to put on ``PYTHONPATH`` for a train command that imports minitransfer (the default
+    where no ``minitransfer`` script sits beside this Python): the one holding this package, as the
+    task runs in the scripts' folder, from which a source checkout's package is not found; None for a
+    command that runs a program of its own."""
+    if train_command[1:2] != ["-c"] or "from minitransfer" not in train_command[2]:
+        return None
+    return pathlib.Path(__file__).resolve().parent.parent
+
+
+def _replace_all(slurm_dir, scripts):
+    """Write ``scripts`` (file name -> text) into ``slurm_dir``: all written to temporaries first, then
+    renamed into place, submit.sh last; a write that fails (a full disk) leaves the old set whole,
+    never a new submit.sh beside old array scripts. Paths as the bytes they are (UTF-8 or not)."""
+    with contextlib.ExitStack() as renames:  # renamed as it unwinds: last entered first
+        for name, text in scripts.items():
+            data = os.fsencode(text)
+            temporary = renames.enter_context(fileio.atomic_path(slurm_dir / name, size=len(data)))
+            temporary.write_bytes(data)
+            temporary.chmod(0o755)
+            fileio.fsync_path(temporary)  # all on disk before the first rename
 
 
 def _replaceable(path):
@@ -258,10 +295,12 @@ def _plan_check(out, slurm_dir, plan, what):
     ]
 
 
-def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, header):
+def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
     """One array task per run: run its train command as a job step (which ends at once where the
     run is finished, or refuses it if trained otherwise) and requeue the task when the training
-    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`_plan_check`)."""
+    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`_plan_check`), or where submit.sh
+    submitted it for another set of scripts than ``scripts_id`` (its first argument). ``python_path``:
+    a folder put first on ``PYTHONPATH`` (:func:`_source_checkout`), or None."""
     cases = []
     for index, run in enumerate(runs):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
@@ -279,12 +318,25 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         f' the grid with {SUBMIT_FILE}" >&2',
         "  exit 2",
         "fi",
+        "# submit.sh gives the id of its set of scripts: another is of scripts written again as it submitted,",
+        "# whose array indices name other runs",
+        f"scripts_id={scripts_id}",
+        'if [ "${1-}" != "$scripts_id" ]; then',
+        '  echo "array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID: not trained: it was submitted for the scripts'
+        f' of set ${{1:-none}}, this {stage}.sh is of set $scripts_id: the scripts were written again (--emit-slurm)'
+        f' as it was submitted; rerun {SUBMIT_FILE}" >&2',
+        "  exit 2",
+        "fi",
         'case "$SLURM_ARRAY_TASK_ID" in',
         *cases,
         '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
         "esac",
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',
+        *([] if python_path is None else [
+            "# the train command imports minitransfer from the source checkout that wrote these scripts: this",
+            "# task runs in the scripts' folder, where Python would not find it",
+            f'export PYTHONPATH={shlex.quote(str(python_path))}${{PYTHONPATH:+:$PYTHONPATH}}']),
         *_plan_file_check("run $run: not trained"),
         "# The program the train command runs, seen from this node: a Python environment on the login node's own",
         "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
@@ -336,6 +388,21 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "}",
         "# A finished run too is train's to judge, as a local grid judges it (grid_check.check_finished): it",
         "# ends at once where the run was trained as asked, and refuses it (exit 2) where it was trained otherwise.",
+        "# To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all.",
+        "# A job ending already (a plain scancel, the time limit, SLURM requeueing it) has no step left to",
+        "# signal (scancel: \"Invalid job id specified\"): its failure is said where the job runs, or squeue fails.",
+        "pass_sigterm_on() {",
+        "  local error state",
+        '  if error=$(scancel --signal=TERM "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" 2>&1); then return; fi',
+        '  if state=$(job_state) && [ "$state" != RUNNING ]; then return; fi',
+        '  echo "$error" >&2',
+        '  echo "run $run: SIGTERM not passed on to its training (scancel failed)" >&2',
+        "}",
+        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
+        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
+        "job_state() {",
+        '  squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null',
+        "}",
         'busy=no raced=no ended=done',
         'if finished; then ended="already finished"; fi',
         "while :; do",
@@ -357,8 +424,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "  # A trapped signal ends the wait early (status 128 + its number): the step's own status is waited for",
         "  # again, which bash keeps for a step that ended meanwhile (while scancel, a call to the controller, ran)",
         "  forwarded=no",
-        "  # To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all",
-        "  trap 'forwarded=yes; scancel --signal=TERM \"${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID\"' TERM",
+        "  trap 'forwarded=yes; pass_sigterm_on' TERM",
         '  srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
         "  pid=$!",
         '  wait "$pid"',
@@ -380,12 +446,13 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         '  echo "run $run: taken by another process as this task started it"',
         "done",
         "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
-        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING.",
-        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
-        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
-        'state=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null ||'
-        ' true)',
-        f'if [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
+        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING. A job",
+        "# SLURM requeued itself (its node set DOWN or failed: the step ends, with exit 0 too) is PENDING.",
+        "state=$(job_state) || true",
+        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]] && ! { [ "$status" -eq 0 ] && finished; }; then',
+        '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
+        ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
@@ -437,14 +504,15 @@ def _echo(text):
     return f'echo "{escaped}" >&2'
 
 
-def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
+def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
     SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains, and for
     which plan: one of another plan ends without training, so its run is submitted anew), but one
     that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
-    to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``."""
+    to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``, or
+    where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task)."""
     def bash_array(name, values):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
@@ -463,6 +531,16 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         f"out={shlex.quote(str(out))}",
         *_plan_file_check("nothing submitted"),
         *_plan_check(out, slurm_dir, plan, "nothing submitted"),
+        "# the array scripts of this set only: another's array indices name other runs",
+        f"scripts_id={scripts_id}",
+        f"for script in {BASES_FILE * bool(bases)} {TRANSFERS_FILE * bool(transfers)}; do",
+        '  if ! grep --quiet --line-regexp --fixed-strings "scripts_id=$scripts_id" "$script" 2>/dev/null; then',
+        '    echo "nothing submitted: $scripts/$script is not of the set of scripts this $0 belongs to (set'
+        ' $scripts_id): they were written by different --emit-slurm runs, one cut short (a full disk?); emit them'
+        ' again (minitransfer experiment --emit-slurm), then rerun $0" >&2',
+        "    exit 2",
+        "  fi",
+        "done",
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
         bash_array("transfer_base", [base_index[run.parent] for run in transfers]) + "  # index in base_runs",
@@ -505,7 +583,7 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index):
         "submitted=0 skipped=0",
         "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
         "  local index run",
-        '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1"); then',
+        '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1" "$scripts_id"); then',
         '    if [ "$submitted" -eq 0 ]; then',
         '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
         " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",

@@ -88,12 +88,14 @@ FAKE_TOOLS = {
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
     # scancel: records its arguments, signals the step (the training started by the srun below) if any;
-    # with FAKE_SCANCEL_RETURNS_LATE set, returns only once the step has ended (a slow controller)
+    # with FAKE_SCANCEL_RETURNS_LATE set, returns only once the step has ended (a slow controller); with
+    # FAKE_SCANCEL_ERROR set, then fails with that error
     "scancel": 'echo "$*" >> "$FAKE_LOG/scancel"\n'
                '[ ! -f "$FAKE_LOG/srun.pid" ] || kill -TERM "$(< "$FAKE_LOG/srun.pid")"\n'
                'while [ -n "${FAKE_SCANCEL_RETURNS_LATE-}" ] && kill -0 "$(< "$FAKE_LOG/srun.pid")" 2>/dev/null; do\n'
                '  sleep 0.01\n'
-               'done',
+               'done\n'
+               'if [ -n "${FAKE_SCANCEL_ERROR-}" ]; then echo "$FAKE_SCANCEL_ERROR" >&2; exit 1; fi',
     # srun: drops its options and runs the command; its --output, if given, is a file name pattern
     # as SLURM's (%% is %, %j the job id, %n, %s and %t zero), appended to
     "srun": textwrap.dedent('''\
@@ -141,6 +143,11 @@ def array_tasks(script):
     return tasks
 
 
+def scripts_id_of(scripts):
+    """The id of the set of scripts in folder ``scripts``, which submit.sh passes to each task."""
+    return re.search(rb"^scripts_id=(\w+)$", (scripts / "submit.sh").read_bytes(), re.MULTILINE).group(1).decode()
+
+
 def sbatch_lines(script):
     return [line[len("#SBATCH "):] for line in script.splitlines() if line.startswith("#SBATCH ")]
 
@@ -152,9 +159,12 @@ def finish(out, name):
     (out / f"{name}.h5").write_text("weights")
 
 
-def sbatch_calls(logs):
+def sbatch_calls(logs, with_scripts_id=False):
+    """sbatch's arguments, call by call, up to the script (without the id of its set of scripts that
+    submit.sh passes to the script, unless ``with_scripts_id``)."""
     path = logs / "sbatch"
-    return [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
+    calls = [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return calls if with_scripts_id else [call[:-1] for call in calls]
 
 
 # ---- resources ---------------------------------------------------------------------------------
@@ -249,6 +259,8 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     assert done.returncode == 0, done.stderr
     calls = sbatch_calls(fake_slurm)
     assert calls[0] == ["--parsable", f"--array={','.join(map(str, sorted(bases)))}", "bases.sh"]
+    # each task is given the id of the set of scripts submitted (the task checks it is of that set)
+    assert all(call[-1] == scripts_id_of(scripts) for call in sbatch_calls(fake_slurm, with_scripts_id=True))
     parents = {r.name: r.parent for r in runs}
     base_task = {name: index for index, (name, _) in bases.items()}
     covered = []
@@ -490,11 +502,13 @@ def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
 
 # ---- one array task ----------------------------------------------------------------------------
 
-def run_task(scripts, script, task, job="77", **env):
+def run_task(scripts, script, task, job="77", scripts_id=None, **env):
+    """Array task ``task`` of ``scripts/script`` as SLURM starts it, given the id of its set of scripts
+    as submit.sh gives it (``scripts_id``, default: that of the scripts in folder ``scripts``)."""
     environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
                        SLURM_JOB_ID=str(int(job) + 1 + task), **env)
-    return subprocess.Popen(["bash", str(scripts / script)], env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
+    return subprocess.Popen(["bash", str(scripts / script), scripts_id or scripts_id_of(scripts)], env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
 def wait_for_file(path, task):
@@ -547,6 +561,43 @@ def test_task_requeues_a_step_that_ended_before_the_forwarded_sigterm_returned(t
     assert task.returncode == 75, output
     assert "run random0/baseB: exit 75, interrupted with a checkpoint: requeued" in output
     assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+
+
+@pytest.mark.parametrize("state, error, said", [
+    ("COMPLETING", "scancel: error: Kill job error on job id 77_1: Invalid job id specified", False),
+    ("PENDING", "scancel: error: Kill job error on job id 77_1: Job can not be altered now, try again later", False),
+    ("RUNNING", "scancel: error: Kill job error on job id 77_1: Unable to contact slurm controller", True),
+], ids=["job-ending", "job-requeued", "job-running"])
+def test_task_says_why_sigterm_was_not_passed_on_unless_its_job_is_ending(tmp_path, fake_slurm, state, error, said):
+    """A plain scancel signals the step itself and the script, whose scancel then finds the job ending:
+    its error ("Invalid job id specified") left a confusing line in the task's output; a job SLURM
+    requeues (its node set DOWN) is ending too. A failure to signal a job still running is said."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_UNTIL_STOPPED="1", FAKE_SCANCEL_ERROR=error,
+                    FAKE_JOB_STATE=state)
+    wait_for_file(out / "random0/baseB.run/events", task)
+    task.send_signal(signal.SIGTERM)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 75, output
+    assert (fake_slurm / "scancel").read_text().split() == ["--signal=TERM", "77_1"]
+    assert (error in output) == said and ("SIGTERM not passed on to its training" in output) == said, output
+
+
+@pytest.mark.parametrize("status", ["0", "75", "3"])
+def test_task_whose_job_slurm_requeued_says_so_rather_than_failed(tmp_path, fake_slurm, status):
+    """An admin set the node DOWN while slurmd was up: SLURM ends the step (exit 0 on the test cluster)
+    and requeues the job, PENDING as the script goes on. It said "FAILED: its job step exited 0 without
+    finishing the run", then the run finished once requeued."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    task = run_task(scripts, "bases.sh", 0, FAKE_TRAIN_EXIT=status, FAKE_JOB_STATE="PENDING")
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert "FAILED" not in output and "not requeued" not in output, output
+    assert output.endswith(f"run random0/baseA: not finished (its job step ended with exit {status}): SLURM requeued "
+                           "the job (the job is PENDING: its node failed or was set DOWN); it runs again when SLURM "
+                           "starts it, resuming the run\n"), output
+    assert not (fake_slurm / "scontrol").exists()
 
 
 def test_a_grid_with_other_options_is_refused_while_a_task_trains_in_its_folder(tmp_path, fake_slurm, synthetic_8):
@@ -873,7 +924,7 @@ def test_tasks_queued_from_a_plan_emitted_again_as_it_was_still_train(tmp_path, 
     slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     queued = tmp_path / "queued.sh"  # SLURM runs the copy of the script it was given
     queued.write_text((scripts / "bases.sh").read_text())
-    before = plan_of(out)
+    queued_id, before = scripts_id_of(scripts), plan_of(out)
     if again == "same":
         slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     elif again == "more-layers-on-the-gpu":
@@ -885,7 +936,7 @@ def test_tasks_queued_from_a_plan_emitted_again_as_it_was_still_train(tmp_path, 
         assert plan_of(out) != before
         slurm.emit_slurm(runs, out, scripts, options, train_command=fake_train_command(tmp_path))
     assert plan_of(out) == before
-    task = run_task(tmp_path, "queued.sh", 1)
+    task = run_task(tmp_path, "queued.sh", 1, scripts_id=queued_id)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0 and output.endswith("run random0/baseB: done\n"), output
 
@@ -1187,6 +1238,7 @@ def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(clust
     cluster.wait_for(lambda: "exit 75" in slurm_log.read_text(), SETTLE_SECONDS, "the task to see the training's exit")
     assert settle(cluster) == {}
     assert "not requeued: the job is COMPLETING (cancelled, or out of time)" in slurm_log.read_text()
+    assert "scancel: error" not in slurm_log.read_text()  # passing SIGTERM on to a job ending already
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record
     assert grid.run_status(out, run).startswith("resume at iteration ")
