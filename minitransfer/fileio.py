@@ -295,20 +295,35 @@ def _space_left(folder, needed=None):
     """What is left where ``folder`` is (or would be), for a message: the bytes ``needed`` (when known)
     and the free bytes, in as many decimals as it takes (up to kilobytes) for the two to read differently
     (a file of 0.52 MB on a disk with 0.48 MB free read "0.5 MB needed, 0.5 MB free"), and that no inodes are
-    left when none are (a disk full of small files says ENOSPC with megabytes free)."""
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        status = os.statvfs(folder)
-    except OSError:
+    left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`."""
+    status = disk_status(folder)
+    if status is None:
         return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
     free_bytes = status.f_bavail * status.f_frsize
     digits = next((digits for digits in range(1, 4) if not needed or
                    _megabytes(needed, digits) != _megabytes(free_bytes, digits)), 1)  # 3: to the kilobyte
     free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
-    if status.f_files and not status.f_favail:  # f_files 0: a file system that counts no inodes (btrfs)
-        return f"{free} free but no inodes (file entries) left there"
-    return f"{free} free there"
+    return f"{free} free{inodes_note(status)} there"
+
+
+def inodes_note(status):
+    """" but no inodes (file entries) left" where the ``os.statvfs`` result ``status`` (of :func:`disk_status`;
+    None: unknown) has none left, else "": an ENOSPC with megabytes free is a disk full of small files."""
+    if status is not None and status.f_files and not status.f_favail:  # f_files 0: counts no inodes (btrfs)
+        return " but no inodes (file entries) left"
+    return ""
+
+
+def disk_status(folder):
+    """``os.statvfs`` of the file system where ``folder`` is (or would be: its nearest existing parent);
+    None where it cannot be read."""
+    folder = pathlib.Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.statvfs(folder)
+    except OSError:
+        return None
 
 
 def _megabytes(size, digits=1):

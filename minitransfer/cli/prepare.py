@@ -81,8 +81,15 @@ def _finish(built, verify):
                    f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
                    f"then rerun the same command (the shards holding them are decoded again)", err=True)
     if built.num_images("val") == 0:
-        click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
-                   "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)", err=True)
+        val_skipped = sum(entry.get("subset") == "val" for entry in skipped)
+        if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
+            click.echo(f"note: no validation images, so 'train' will refuse this dataset: all {val_skipped} "
+                       f"validation file(s) were skipped, listed with why in {built.path / dataset.SKIPPED_FILE}: "
+                       f"replace them with images that decode and rerun the same command", err=True)
+        else:
+            click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
+                       "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)",
+                       err=True)
         return
     counts = np.bincount(built.labels("val"), minlength=built.num_classes)
     unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
@@ -237,10 +244,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
     README.md, in OUT/skipped.txt); a class whose only decodable images were held out for
     validation gets them back for training (a note says it has no validation image); a val/ class
-    that train/ lacks is an error, as is a val/ with no file in its class folders (remove it to hold out), and so is one file linked into two classes or into train/ and
-    val/. A validation file that is a byte copy of a training image is left out of validation and
-    listed in OUT/skipped.txt (copies within a class are held out together; the files' digests are
-    kept in OUT/source-digests.json, so a rerun reads only the files that changed). An image whose
+    that train/ lacks is an error, as is a val/ with no file in its class folders (remove it to
+    hold out), and so is one file linked into two classes or into train/ and val/. A validation
+    file that is a byte copy of a training image is left out of validation and listed in
+    OUT/skipped.txt (copies within a class are held out together; the files' digests are kept in
+    OUT/source-digests.json, so a rerun reads only the files that changed). An image whose
     bytes lie in two or more classes (of the training folders, or of val/) is imported with each
     label, listed in OUT/copies-across-classes.txt and warned of: delete the copies in the classes
     it does not belong to and rerun. Hidden files and

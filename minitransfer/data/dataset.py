@@ -144,15 +144,19 @@ def checked_dataset(handle, path, name, shape, dtype):
     return data
 
 
-def read_checked(path, name, shape, dtype):
-    """The array ``/name`` of HDF5 file ``path``, read only after :func:`checked_dataset` accepted it."""
+def read_checked(path, name, shape, dtype, what="file"):
+    """The array ``/name`` of HDF5 file ``path`` (``what`` it is: "shard", "mean image"), read only after
+    :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
+    moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
     try:
         with h5py.File(path, "r") as handle:
             return checked_dataset(handle, path, name, shape, dtype)[()]
     except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: missing {what}: deleted or moved after the dataset was opened") from None
     except OSError as error:
-        raise read_error(path, "file", error) from error
+        raise read_error(path, what, error) from error
 
 
 def image_offset(path, shape, file=None):
@@ -233,7 +237,7 @@ class Dataset:
         path = self.path / shard["file"]
         checked = self.verified.get(str(path))
         self._still_checked(path, checked)
-        labels = read_checked(path, "labels", (shard["count"],), np.int32)
+        labels = read_checked(path, "labels", (shard["count"],), np.int32, "shard")
         self._still_checked(path, checked)  # the labels a split is made of come from the file checked, or none
         outside = np.flatnonzero((labels < 0) | (labels >= self.num_classes))
         if outside.size:
@@ -291,7 +295,7 @@ class Dataset:
         after the damage: NaN or a huge value would train the network on garbage without a word)."""
         path = self.path / self.meta["mean"]["file"]
         self._check_files([(path, self.meta["mean"]["sha256"], "mean image")])
-        mean = read_checked(path, "mean", (*self.image_size, 3), np.float32)
+        mean = read_checked(path, "mean", (*self.image_size, 3), np.float32, "mean image")
         outside = ~((mean >= 0) & (mean <= 255))  # NaN included
         if outside.any():
             raise DatasetError(f"{path}: /mean holds {int(outside.sum())} values outside 0..255 (e.g. "
@@ -350,15 +354,10 @@ class Dataset:
         return None
 
     def _record_checked(self, identities):
-        """Add to :attr:`verified` the files ``check_files`` found intact, each with its change time
-        (``None`` for one changed since its check: :class:`ImageReader` refuses it on its identity)."""
-        for path, checked in identities.items():
-            try:
-                status = os.stat(path)
-            except OSError:
-                status = None
-            same = status is not None and identity(status) == tuple(checked)
-            self.verified[path] = (*checked, status.st_ctime_ns if same else None)
+        """Add to :attr:`verified` the files ``check_files`` found intact, each with the identity and change
+        time it was checked under (a stat taken after the check missed a change that moved only the change
+        time in between: :class:`ImageReader` held the file to the changed one, unchecked)."""
+        self.verified.update(identities)
 
     def verify(self, progress=None):
         """Re-hash every file (ignoring what this or an earlier process found intact: a file rotting on

@@ -56,12 +56,13 @@ def check_files(folder, files, remember=True):
     and not hashed again until they change; with ``remember=False`` every file is hashed (and those
     found intact are recorded). Several files are hashed in parallel threads.
 
-    Returns ``{str(path): (device, inode, size, mtime_ns)}`` of the files as checked: a reader that
-    opens one later compares it with what it opened (:class:`.dataset.ImageReader`), so a file
-    replaced or rewritten after the check is refused, not read unchecked."""
+    Returns ``{str(path): (device, inode, size, mtime_ns, ctime_ns)}`` of the files as checked (the stat
+    taken before hashing): a reader that opens one later compares it with what it opened
+    (:class:`.dataset.ImageReader`), so a file replaced or rewritten after the check is refused, not read
+    unchecked."""
     started = time.time_ns()
     pending = [(path, expected, what, _file_key(path, expected, what)) for path, expected, what in files]
-    identities = {str(path): key[:4] for path, _, _, key in pending}
+    identities = {str(path): key[:5] for path, _, _, key in pending}
     if remember:
         pending = [item for item in pending if item[3] not in _intact_files]
         if pending:

@@ -285,6 +285,8 @@ def builtin_dataset(root=None):
         _remove_damaged(path)
     try:
         return _build_cached(root, path)
+    except _CacheFull:
+        raise
     except OSError as error:  # a file in the cache's place, a read-only home: a bare "[Errno 17] File exists"
         dead = fileio.link_leading_nowhere(root)
         if dead is not None:  # mkdir's "File exists" of a link to a drive not mounted
@@ -292,13 +294,25 @@ def builtin_dataset(root=None):
                 f"the built-in benchmark cannot be cached in {root}: {dead[0]} is a symbolic link that leads nowhere "
                 f"({dead[1]}): make it lead somewhere (mount its drive, create what it names), or set "
                 f"MINITRANSFER_CACHE to another folder")) from error
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):  # not the import's advice: the cache keeps no shard
-            raise fileio.StorageError(error.errno, (
-                f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: it needs "
-                f"{build.room(path, _builtin_bytes())}; free some space there, or set MINITRANSFER_CACHE to a "
-                f"folder on a disk with room for it, and rerun")) from error
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _CacheFull.of(root, error) from error
         raise fileio.StorageError(error.errno, f"the built-in benchmark cannot be cached in {root} ({error}); set "
                                                f"MINITRANSFER_CACHE to a folder that can be written") from error
+
+
+class _CacheFull(fileio.StorageError):
+    """The built-in set does not fit in the cache ``root``: not the import's advice (the cache keeps no shard)."""
+
+    @classmethod
+    def of(cls, root, error):
+        """For ``error`` (ENOSPC or EDQUOT), with the space or the inodes left in ``root``
+        (:func:`minitransfer.fileio.space_left`): taken before the staging folder is removed, whose removal
+        gives back the inodes a disk out of them lacked ("1.1 MB needed, 21.0 MB free" said it), or as the
+        import's write failed (:class:`.build.DiskFull`), before it removed its lock file."""
+        space = build.room(_builtin_bytes(), getattr(error, "status", None) or fileio.disk_status(root))
+        return cls(error.errno, f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: "
+                                f"it needs {space}; free some space there, or set "
+                                f"MINITRANSFER_CACHE to a folder on a disk with room for it, and rerun")
 
 
 def _builtin_bytes():
@@ -317,9 +331,15 @@ def _build_cached(root, path):
     fileio.remove_stale_temporaries(root, folders=True, idle_s=integrity.STALE_S)
     staging = root / f".{path.name}.tmp-{os.getpid()}"
     try:
+        # made here, not by the import's lock (which removes a folder it made when its file cannot be written):
+        # on a disk out of inodes the folder keeps holding one until _CacheFull has looked
+        staging.mkdir(exist_ok=True)
         build_synthetic(staging, **BUILTIN_PARAMETERS)
-    except BaseException:
+    except BaseException as error:
+        full = _CacheFull.of(root, error) if getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) else None
         shutil.rmtree(staging, ignore_errors=True)
+        if full is not None:
+            raise full from error
         raise
     try:
         os.rename(staging, path)

@@ -86,13 +86,14 @@ def write_files():
 
 @pytest.fixture
 def small_tmpfs(tmp_path):
-    """A mounting function: ``mount(folder, size, read_only)`` mounts a tmpfs there (root only), all
-    unmounted afterwards; skips where mounting is not allowed."""
+    """A mounting function: ``mount(folder, size, read_only, inodes)`` mounts a tmpfs there (root only; ``inodes``:
+    the file entries it holds, its root folder included), all unmounted afterwards; skips where mounting is not
+    allowed."""
     mounted = []
 
-    def mount(folder, size="192k", read_only=False):
+    def mount(folder, size="192k", read_only=False, inodes=None):
         folder.mkdir()
-        options = f"size={size}" + (",ro" if read_only else "")
+        options = f"size={size}" + (",ro" if read_only else "") + (f",nr_inodes={inodes}" if inodes else "")
         if os.geteuid() != 0 or shutil.which("mount") is None:
             pytest.skip("mounting a tmpfs needs root")
         result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)

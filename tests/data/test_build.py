@@ -140,6 +140,17 @@ def _prepare_in_a_process(out, *extra):
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.parametrize("inodes", [4, 5], ids=["first-shard", "a-later-shard"])
+def test_a_disk_out_of_inodes_says_so_not_only_the_megabytes_it_has_free(small_tmpfs, tmp_path, inodes):
+    """ENOSPC with megabytes free: "needs about 10.4 MiB, 30.0 MiB free" contradicted itself. The tmpfs holds its
+    root folder, out, the lock file and ``inodes`` - 3 shards."""
+    disk = small_tmpfs(tmp_path / "disk", "20m", inodes=inodes)
+    result = _prepare_in_a_process(disk / "out", "--shard-size", "40")
+    assert result.returncode == 74, result.stdout + result.stderr
+    assert "h5: No space left on device: the rest of the import needs about " in result.stderr, result.stderr
+    assert " free but no inodes (file entries) left. Free some space" in result.stderr, result.stderr
+
+
 def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
     disk = small_tmpfs(tmp_path / "disk", "200k")  # the lock file takes a page
     result = _prepare_in_a_process(disk / "out", "--shard-size", "40")  # 152 kB shards: the second does not fit

@@ -93,3 +93,24 @@ def test_a_chmod_mid_run_neither_stops_the_loader_nor_changes_a_batch(tiny_synth
     for (x, y), (x_expected, y_expected) in zip(got, expected, strict=True):
         np.testing.assert_array_equal(y, y_expected)
         np.testing.assert_array_equal(x, x_expected)
+
+
+def test_a_shard_written_to_right_after_its_hash_with_its_mtime_set_back_is_refused(copy, monkeypatch):
+    """Between check_files' stat (before hashing) and the stat the dataset took after it to learn the change
+    time, a write with the mtime set back moved only the change time: the moved one was recorded as checked,
+    and the reader read the inverted images unchecked."""
+    shard = copy / "train-00000.h5"
+    check_files = dataset.check_files
+
+    def check_then_write(*arguments, **options):
+        checked = check_files(*arguments, **options)
+        if str(shard) in checked:
+            _invert_images_keeping_mtime(shard)
+        return checked
+
+    data = dataset.open_dataset(copy)
+    monkeypatch.setattr(dataset, "check_files", check_then_write)
+    data.check_checksums("train")
+    with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to after its checksum was checked, "
+                                                                 r"its modification time then set back"):
+        data.images("train", [0])

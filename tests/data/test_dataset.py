@@ -146,3 +146,13 @@ def test_shards_and_the_mean_image_keep_no_text_in_the_global_heap(tmp_path):
         text = text_attributes(tmp_path / name)
         assert {attribute for _, attribute, _ in text} == expected and not any(variable for *_, variable in text)
         assert b"GCOL" not in (tmp_path / name).read_bytes()
+
+
+def test_a_shard_deleted_before_its_labels_are_read_is_said_missing(tiny_synthetic, tmp_path):
+    """h5py's words were shown: "unreadable file ([Errno 2] Unable to synchronously open file ...)"."""
+    copy = _copy(tiny_synthetic, tmp_path / "copy")
+    data = dataset.open_dataset(copy)
+    (copy / "train-00001.h5").unlink()
+    with pytest.raises(dataset.DatasetError) as raised:
+        data.labels("train")
+    assert str(raised.value).startswith(f"{copy / 'train-00001.h5'}: missing shard"), str(raised.value)

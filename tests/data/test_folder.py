@@ -860,3 +860,20 @@ def test_an_is_a_file_placing_every_class_in_one_family_is_bad_data(tmp_path, im
     assert f"{is_a}: every one of the 2 classes is natural; the natural split needs natural and man-made classes" \
         in result.output
     assert tree_state(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_a_val_folder_whose_files_are_all_undecodable_points_to_skipped_txt_not_to_val_fraction(tmp_path, image_bytes,
+                                                                                                write_files):
+    """--val-fraction, which the note suggested, is refused while val/ exists: the files listed are what to fix."""
+    source = write_files(tmp_path / "photos", {
+        **{f"train/{name}/{number}.png": image_bytes((number * 40, 90, 20), kind="PNG")
+           for name in ("cat", "dog") for number in range(3)},
+        "val/cat/0.png": b"not an image", "val/dog/0.png": b"\x89PNG truncated"})
+    result = _invoke(source, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note: no validation images")]
+    assert notes == [f"note: no validation images, so 'train' will refuse this dataset: all 2 validation file(s) "
+                     f"were skipped, listed with why in {tmp_path / 'out' / 'skipped.txt'}: replace them with images "
+                     f"that decode and rerun the same command"], result.output
+    assert sorted(line.split("\t")[0] for line in (tmp_path / "out" / "skipped.txt").read_text().splitlines()) == \
+        [f"{source}/val/cat/0.png", f"{source}/val/dog/0.png"]

@@ -4,6 +4,7 @@ the cached built-in copy."""
 import collections
 import errno
 import os
+import re
 import subprocess
 import sys
 import time
@@ -267,8 +268,15 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
     def full(path, *arguments):
         raise OSError(number, os.strerror(number))
 
+    real_statvfs = os.statvfs
+
+    def statvfs(path):  # 300 KiB free, inodes to spare
+        status = real_statvfs(path)
+        return os.statvfs_result((status.f_bsize, 1024, status.f_blocks, status.f_bfree, 300, 1000, 1000, 1000,
+                                  status.f_flag, status.f_namemax))
+
     monkeypatch.setattr(build, "_write_shard", full)
-    monkeypatch.setattr(build.shutil, "disk_usage", lambda path: collections.namedtuple("usage", "free")(300 << 10))
+    monkeypatch.setattr(os, "statvfs", statvfs)
     with pytest.raises(fileio.StorageError) as raised:
         synthetic.builtin_dataset(tmp_path / "cache")
     assert str(raised.value) == (
@@ -277,6 +285,21 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
         f"it, and rerun")
     assert raised.value.errno == number
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+@pytest.mark.parametrize("inodes", [3, 4, 5], ids=["at-the-lock", "at-the-first-shard", "at-a-later-shard"])
+def test_a_cache_on_a_disk_out_of_inodes_says_so_not_only_the_megabytes_free(small_tmpfs, tmp_path, inodes):
+    """"needs about 1.1 MiB, 20.0 MiB free" contradicted itself; a look at the disk after the build had removed its
+    lock file and staging folder would find inodes free again. The tmpfs holds its root folder, the cache folder,
+    the staging folder, the lock file and ``inodes`` - 4 shards."""
+    disk = small_tmpfs(tmp_path / "disk", "20m", inodes=inodes)
+    with pytest.raises(fileio.StorageError) as raised:
+        synthetic.builtin_dataset(disk / "cache")
+    assert re.fullmatch(rf"the built-in benchmark cannot be cached in {re.escape(str(disk / 'cache'))}: No space left "
+                        r"on device: it needs about 1\.1 MiB, \d+\.\d MiB free but no inodes \(file entries\) "
+                        r"left; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room "
+                        r"for it, and rerun", str(raised.value)), str(raised.value)
+    assert os.listdir(disk / "cache") == []
 
 
 def test_a_killed_builds_staging_folder_beside_an_intact_cache_goes_once_idle(tmp_path):
