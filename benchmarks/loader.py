@@ -66,14 +66,14 @@ def check_cost(data, repeats=3):
     files = data.checked_files("train")
     wrong = [(path, "0" * 64, what) for path, _, what in files[:1]]
     try:
-        integrity.check_files(wrong, remember=False)
+        integrity.check_files(data.path, wrong, remember=False)
         raise AssertionError("the integrity check accepted a wrong sha256")
     except dataset.DatasetError:
         pass
     timings = []
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
-        integrity.check_files(files, remember=False)
+        integrity.check_files(data.path, files, remember=False)
         timings.append((time.perf_counter() - wall, time.process_time() - cpu))
     return min(timings)
 

@@ -78,3 +78,15 @@ def test_cuda_race_counts_the_launches_of_every_step_mode(monkeypatch, tmp_path_
     assert rows["ours ieee plain"]["launches"] > planned
     assert set(rows["ours ieee plain"]["phases_ms"]) == {"forward", "backward", "solver"}
     assert "phases_ms" not in rows["ours ieee graph"] and all(row["network"] == "A2B" for row in rows.values())
+
+
+def test_loader_benchmark_runs_small():
+    """benchmarks/loader.py on a tiny dataset: the integrity check's cost, and a throughput per worker count
+    (it called the integrity check with an argument list of an older version, and failed before timing)."""
+    script = SCRIPT.parent / "loader.py"
+    done = subprocess.run([sys.executable, str(script), "--images", "16", "--size", "16", "--crop", "8",
+                           "--batch-size", "4", "--batches", "2", "--workers", "0"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "integrity check, at most once per run: sha256 of" in done.stdout
+    assert any(line.split()[:1] == ["0"] for line in done.stdout.splitlines()), done.stdout

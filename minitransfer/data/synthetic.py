@@ -306,7 +306,7 @@ class _CacheFull(fileio.StorageError):
     @classmethod
     def of(cls, root, error):
         """For ``error`` (ENOSPC or EDQUOT), with the space or the inodes left in ``root``
-        (:func:`minitransfer.fileio.space_left`): taken before the staging folder is removed, whose removal
+        (:func:`minitransfer.fileio.disk_status`): taken before the staging folder is removed, whose removal
         gives back the inodes a disk out of them lacked ("1.1 MB needed, 21.0 MB free" said it), or as the
         import's write failed (:class:`.build.DiskFull`), before it removed its lock file."""
         space = build.room(_builtin_bytes(), getattr(error, "status", None) or fileio.disk_status(root))
