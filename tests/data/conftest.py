@@ -70,6 +70,12 @@ def copy_dataset():
 
 
 @pytest.fixture
+def copy(tiny_synthetic, tmp_path, copy_dataset):
+    """A copy of the tiny synthetic dataset, to damage."""
+    return copy_dataset(tiny_synthetic, tmp_path / "copy")
+
+
+@pytest.fixture
 def tree_state():
     return _tree_state
 

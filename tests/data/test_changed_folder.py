@@ -14,11 +14,6 @@ from minitransfer.data import dataset, loader, splits, synthetic
 from minitransfer.data.dataset import DatasetError
 
 
-@pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
 def _opened_as_a_training_does(path):
     """The dataset at ``path`` and its half, after the checks a training makes at its start (its train
     shards; the val shards are checked when its first evaluation starts)."""

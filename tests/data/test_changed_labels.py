@@ -15,11 +15,6 @@ from minitransfer.data import dataset, splits
 from minitransfer.data.dataset import DatasetError
 
 
-@pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
 def test_labels_of_a_shard_replaced_after_the_check_are_refused_naming_it(copy, tmp_path):
     data = dataset.open_dataset(copy)
     data.check_checksums()

@@ -11,26 +11,9 @@ import h5py
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset, loader, splits
+from minitransfer.data import dataset
 from minitransfer.data.dataset import DatasetError
-
-WORKERS = [pytest.param(0, id="in-process"), pytest.param(1, id="1-worker")]
-
-
-@pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
-def _train_loader(data, workers):
-    half = splits.make_half(data, "all")
-    return loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, seed=7,
-                              workers=workers)
-
-
-def _take(batches, count):
-    return [(x.copy(), y.copy()) for _, (x, y) in zip(range(count), batches)]
-
+from loading import WORKERS, take, train_loader
 
 def _after_change_time_of(path):
     """Return once the file system's clock has moved past ``path``'s change time (coarse on some file
@@ -62,34 +45,34 @@ def _invert_images_keeping_mtime(shard):
 @pytest.mark.parametrize("workers", WORKERS)
 def test_a_shard_written_to_mid_run_with_its_mtime_set_back_stops_the_loader_naming_it(copy, workers):
     shard = copy / "train-00000.h5"
-    with _train_loader(dataset.open_dataset(copy), workers) as batches:
-        _take(batches, 1)
+    with train_loader(dataset.open_dataset(copy), workers) as batches:
+        take(batches, 1)
         _invert_images_keeping_mtime(shard)
         with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to after its checksum was checked, "
                                                                      r"its modification time then set back"):
-            _take(batches, 20)  # every image more than twice over
+            take(batches, 20)  # every image more than twice over
 
 
 @pytest.mark.parametrize("workers", WORKERS)
 def test_a_shard_written_to_between_the_check_and_its_opening_with_its_mtime_set_back_is_refused(copy, workers):
     shard = copy / "train-00002.h5"
-    with _train_loader(dataset.open_dataset(copy), workers) as batches:
+    with train_loader(dataset.open_dataset(copy), workers) as batches:
         _invert_images_keeping_mtime(shard)
         with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to after its checksum"):
-            _take(batches, 20)
+            take(batches, 20)
 
 
 @pytest.mark.parametrize("workers", WORKERS)
 def test_a_chmod_mid_run_neither_stops_the_loader_nor_changes_a_batch(tiny_synthetic, copy, workers):
     """The oracle: the same stream read from the untouched dataset."""
-    with _train_loader(dataset.open_dataset(tiny_synthetic), 0) as batches:
-        expected = _take(batches, 20)
+    with train_loader(dataset.open_dataset(tiny_synthetic), 0) as batches:
+        expected = take(batches, 20)
     shard = copy / "train-00001.h5"
-    with _train_loader(dataset.open_dataset(copy), workers) as batches:
-        got = _take(batches, 1)
+    with train_loader(dataset.open_dataset(copy), workers) as batches:
+        got = take(batches, 1)
         _after_change_time_of(shard)
         os.chmod(shard, 0o600)
-        got += _take(batches, 19)
+        got += take(batches, 19)
     for (x, y), (x_expected, y_expected) in zip(got, expected, strict=True):
         np.testing.assert_array_equal(y, y_expected)
         np.testing.assert_array_equal(x, x_expected)

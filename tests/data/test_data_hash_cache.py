@@ -20,11 +20,6 @@ FILES = ["mean.h5", "train-00000.h5", "train-00001.h5", "train-00002.h5", "val-0
 
 
 @pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
-@pytest.fixture
 def hashed(monkeypatch):
     """The names of the files hashed, in order; each test starts as a fresh process would (nothing
     remembered in this one), and files count as settled as soon as they are written."""

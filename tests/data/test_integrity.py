@@ -15,11 +15,6 @@ from minitransfer.cli import main
 from minitransfer.data import dataset, loader, splits, synthetic
 
 
-@pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
 def _offset(path, name):
     with h5py.File(path, "r") as handle:
         return handle[name].id.get_offset()

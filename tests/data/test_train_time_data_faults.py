@@ -19,27 +19,10 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, loader, splits, synthetic
+from minitransfer.data import build, dataset, synthetic
 from minitransfer.data.dataset import DatasetError
+from loading import WORKERS, take, train_loader
 from minitransfer.data.schema import DatasetUnreadable
-
-WORKERS = [pytest.param(0, id="in-process"), pytest.param(1, id="1-worker")]
-
-
-@pytest.fixture
-def copy(tiny_synthetic, tmp_path, copy_dataset):
-    return copy_dataset(tiny_synthetic, tmp_path / "copy")
-
-
-def _train_loader(data, workers):
-    half = splits.make_half(data, "all")
-    return loader.BatchLoader(data, "train", half.train_indices, half.train_labels, 10, 12, train=True, seed=7,
-                              workers=workers)
-
-
-def _take(batches, count):
-    return [(x.copy(), y.copy()) for _, (x, y) in zip(range(count), batches)]
-
 
 def _image_offset(path):
     with h5py.File(path, "r") as handle:
@@ -71,13 +54,13 @@ def test_a_shard_written_to_after_the_check_stops_the_loader_naming_it(copy, wor
     """Every image of train-00000 inverted in place after the first batch: without the check after
     each read the loader went on with images nobody checked."""
     shard = copy / "train-00000.h5"
-    with _train_loader(dataset.open_dataset(copy), workers) as batches:
-        _take(batches, 1)
+    with train_loader(dataset.open_dataset(copy), workers) as batches:
+        take(batches, 1)
         offset = _image_offset(shard)
         raw = shard.read_bytes()[offset:offset + 30 * 16 * 16 * 3]
         _write_in_place(shard, offset, bytes(255 - value for value in raw))
         with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": written to while the run read it"):
-            _take(batches, 20)  # every image more than twice over
+            take(batches, 20)  # every image more than twice over
 
 
 @pytest.mark.parametrize("workers", WORKERS)
@@ -85,12 +68,12 @@ def test_a_shard_replaced_after_the_check_is_refused_where_it_is_opened(copy, wo
     """Another file renamed over train-00001 between the check and the first batch (its images
     zeroed): the reader opens it by name, and read it unchecked before."""
     shard, other = copy / "train-00001.h5", copy / "other.h5"
-    with _train_loader(dataset.open_dataset(copy), workers) as batches:
+    with train_loader(dataset.open_dataset(copy), workers) as batches:
         shutil.copyfile(shard, other)
         _write_in_place(other, _image_offset(other), bytes(30 * 16 * 16 * 3))
         os.replace(other, shard)
         with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced or written to after its checksum"):
-            _take(batches, 20)
+            take(batches, 20)
 
 
 def test_a_shard_written_to_while_its_reader_had_closed_it_is_refused_when_opened_again(copy, monkeypatch):
@@ -98,12 +81,12 @@ def test_a_shard_written_to_while_its_reader_had_closed_it_is_refused_when_opene
     to the file first opened when a later batch opens it again."""
     monkeypatch.setattr(dataset, "MAX_OPEN_SHARDS", 1)
     shard = copy / "train-00000.h5"
-    with _train_loader(dataset.open_dataset(copy), 0) as batches:
-        _take(batches, 1)  # 10 of 72 images: each shard read, train-00000 first (reads go in image order)
+    with train_loader(dataset.open_dataset(copy), 0) as batches:
+        take(batches, 1)  # 10 of 72 images: each shard read, train-00000 first (reads go in image order)
         assert list(batches._reader._files) != [0]
         _write_in_place(shard, _image_offset(shard), b"\x00")
         with pytest.raises(DatasetError, match=re.escape(str(shard)) + r": replaced or written to after its checksum"):
-            _take(batches, 20)
+            take(batches, 20)
 
 
 _READ_UNDER_A_FILE_LIMIT = """
@@ -223,10 +206,10 @@ def test_loader_workers_read_the_dataset_the_run_opened_not_meta_json_as_edited_
     """meta.json edited after the loader checked the dataset, before its worker starts: the worker
     re-read it and read other images under the run's labels (shards swapped: silently), or stopped
     the run for a file the run does not use any more."""
-    expected = _take(_train_loader(dataset.open_dataset(tiny_synthetic), 0), 8)
-    with _train_loader(dataset.open_dataset(copy), 1) as batches:
+    expected = take(train_loader(dataset.open_dataset(tiny_synthetic), 0), 8)
+    with train_loader(dataset.open_dataset(copy), 1) as batches:
         edit(copy)
-        for (x, y), (x_expected, y_expected) in zip(_take(batches, 8), expected, strict=True):
+        for (x, y), (x_expected, y_expected) in zip(take(batches, 8), expected, strict=True):
             np.testing.assert_array_equal(x, x_expected)
             np.testing.assert_array_equal(y, y_expected)
 
