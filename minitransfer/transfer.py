@@ -110,8 +110,9 @@ def base_provenance(meta):
 def base_caveats(base):
     """Why the base a record ``base`` (:func:`base_provenance`) describes is none of the paper's bases,
     which train every layer from random weights to the end of their run, as phrases naming what it
-    is ("a checkpoint at iteration 102 of the 3000 of its run (not trained to its end)"); [] for such a base, or a record without the facts
-    (written before train recorded them: unknown, not refused)."""
+    is ("a checkpoint at iteration 102 of the 3000 of its run (not trained to its end)"); [] for
+    such a base, or a record without the facts (written before train recorded them: unknown, not
+    refused)."""
     caveats = []
     if base.get("random_frozen"):
         caveats.append(f"a random-weights control (its layers 1..{base['random_frozen']} random and frozen, "

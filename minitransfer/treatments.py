@@ -13,8 +13,8 @@ typed, relative to the folder train ran in, which the run folder and its recorde
 A run whose treatment cannot be told (its base missing or unreadable, its files corrupt), and one of
 none of the paper's treatments (a reduced-data run that copied layers or froze random ones, a copy of a
 reduced-data run's layers, of a random-weights control's, of a checkpoint before the end of its run, of
-a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`), raises :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves
-it out and says why.
+a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`), raises
+:class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
 
 A transfer across datasets trained by hand is one run of a study whose other runs (its bases, its
 selffers) say nothing of it in their own files: :func:`cross_studies` reads the hand-trained runs of
@@ -167,9 +167,9 @@ def check_base(source):
     base = source.get("base")
     caveats = transfer.base_caveats(base) if isinstance(base, dict) else []
     if caveats:
-        raise UnreadableRun(f"its layers come from {source.get('checkpoint') or 'a base'}, {' and '.join(caveats)}: none "
-                            f"of the paper's treatments (they copy from bases trained from random weights to the end "
-                            f"of their run)")
+        raise UnreadableRun(f"its layers come from {source.get('checkpoint') or 'a base'}, {' and '.join(caveats)}: "
+                            f"none of the paper's treatments (they copy from bases trained from random weights to the "
+                            f"end of their run)")
 
 
 def _base_text(source):

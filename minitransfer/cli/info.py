@@ -25,7 +25,9 @@ def info(checkpoint, as_json):
 
     Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
     prepared again in its folder has another), the base's sha256 and, where the base was trained on
-    other images, on which, the precision and its changes on resuming, and the mean image's source.
+    other images, on which, where the base is none of the paper's bases what it was (a random-weights
+    control, a checkpoint before the end of its run, a copy itself: where its copied layers were
+    trained), the precision and its changes on resuming, and the mean image's source.
     A checkpoint before the end of its run is resumable (while its training runs, the latest: the
     PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
     run folder names that run's weights file, or where it would be (a folder renamed by hand has none
@@ -104,17 +106,19 @@ def _lines(summary):
 
 
 def _frozen_copies_of_base(base, names):
-    """How many of the first layers of ``names`` the base (its record, :func:`minitransfer.transfer.base_provenance`)
-    had itself copied and kept frozen: their weights are its base's, trained where that was; 0 for none."""
+    """How many of the first layers of ``names`` the base (its record:
+    :func:`minitransfer.transfer.base_provenance`) had itself copied and kept frozen: their weights
+    are its base's, trained where that was; 0 for none."""
     copied = base.get("n_copied") or 0
     frozen = set(base.get("frozen_layers") or ())
     return copied if copied and all(name in frozen for name in names[:copied]) else 0
 
 
 def _base_lines(base, n, kept, dataset):
-    """What ``info`` says of a base that is none of the paper's (:func:`minitransfer.transfer.base_caveats`):
-    random layers, a checkpoint before the end of its run, layers it copied from another network
-    (``kept`` of them frozen: 0 when it fine-tuned them on ``dataset``, its own)."""
+    """What ``info`` says of a base that is none of the paper's
+    (:func:`minitransfer.transfer.base_caveats`): random layers, a checkpoint before the end of its
+    run, layers it copied from another network (``kept`` of them frozen: 0 when it fine-tuned them on
+    ``dataset``, its own)."""
     lines = []
     if base.get("random_frozen"):
         random = base["random_frozen"]
@@ -122,16 +126,17 @@ def _base_lines(base, n, kept, dataset):
                      f"copied layers 1..{min(random, n)} were never trained")
     iteration, max_iter = base.get("iteration"), base.get("max_iter")
     if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
-        lines.append(f"the base had trained {iteration} of {max_iter} iterations (a checkpoint before the end of its run)")
+        lines.append(f"the base had trained {iteration} of {max_iter} iterations "
+                     f"(a checkpoint before the end of its run)")
     if base.get("n_copied"):
         origin = base.get("source") or {}
         copied_from = inputs.display_name(origin.get("checkpoint") or "a network not recorded")
         trained_on = inputs.display_name(origin.get("dataset") or "a dataset not recorded")
         how = "frozen" if kept else "and fine-tuned"
         tuned = "" if kept else f", then on {inputs.display_name(dataset or 'its own dataset')}"
-        line = f"the base's layers 1..{base['n_copied']} were copied {how} from {copied_from}, trained on {trained_on}{tuned}"
         deeper = transfer.base_caveats(origin.get("base") or {})
-        lines.append(line + (f"; {copied_from} is {' and '.join(deeper)}" if deeper else ""))
+        lines.append(f"the base's layers 1..{base['n_copied']} were copied {how} from {copied_from}, trained on "
+                     f"{trained_on}{tuned}" + (f"; {copied_from} is {' and '.join(deeper)}" if deeper else ""))
     return lines
 
 
