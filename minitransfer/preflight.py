@@ -28,6 +28,7 @@ from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 from minitransfer.resume import precision_history
 from minitransfer.rundir import duration
+from minitransfer.transfer import base_caveats, source_of
 
 CPU_HOURS_WARNING = 2  # hours on the CPU
 GIB = 2**30
@@ -46,7 +47,9 @@ def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
     image, a reduced-data run that keeps every image (or every image of some classes), a batch
     larger than the data, a base's mean image resized to other images, layers copied from a base
-    trained in another precision, a CUDA graph asked for on the CPU, a run that would take days on
+    trained in another precision, from none of the paper's bases (a random-weights control, a
+    checkpoint before the end of its run, a copy) or from one that has seen classes this run trains
+    on, a CUDA graph asked for on the CPU, a run that would take days on
     the CPU, a weights file named as the paper names another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
@@ -74,6 +77,9 @@ def warnings_for(plan):
     if copied_precision != c.precision:
         found.append(f"the layers copied from {c.copy_from} were trained in precision {copied_precision}; "
                      f"this run computes in {c.precision}")
+    unlike_paper = _base_unlike_papers(plan)
+    if unlike_paper:
+        found.append(unlike_paper)
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)
@@ -106,13 +112,27 @@ def _fitting(plan):
     return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.config.copy_from} again on it, {keep}"
 
 
+def _base_unlike_papers(plan):
+    """The warning for layers copied from none of the paper's bases
+    (:func:`minitransfer.transfer.base_caveats`), else "": the run goes on (a researcher may mean it),
+    and report leaves it out of the paper's treatments."""
+    caveats = base_caveats(source_of(plan).get("base") or {}) if plan.parent is not None else []
+    if not caveats:
+        return ""
+    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}: none of the paper's bases (trained from "
+            f"random weights to the end of their run); report leaves this run out of its transfers")
+
+
 def _classes_shared_with_base(plan):
     """The warning for a transfer within the base's dataset whose classes are neither the base's
     (a selffer, BnB) nor disjoint from them (a transfer, AnB), e.g. half B of the natural split
     copied from a base of half A of a random split, else "": its copied layers have learned some of
-    the classes it trains on, and the report would list it as a transfer or a selffer."""
-    if plan.parent is None or plan.cross_dataset or not plan.parent.classes:  # a missing base's record has none
+    the classes it trains on, and the report would list it as a transfer or a selffer. Across
+    datasets, the same for classes of both (by wnid: :func:`_classes_shared_across_datasets`)."""
+    if plan.parent is None or not plan.parent.classes:  # a missing base's record has none
         return ""
+    if plan.cross_dataset:
+        return _classes_shared_across_datasets(plan)
     base = {int(entry["index"]) for entry in plan.parent.classes}
     target = {int(index) for index in plan.task.class_indices}
     shared = len(base & target)
@@ -124,6 +144,20 @@ def _classes_shared_with_base(plan):
             f"({_task_words(meta['split_kind'] or 'all', meta['split_seed'], meta['split_half'])}): neither a "
             f"transfer (AnB: other classes) nor a selffer (BnB: the same ones); leave `split` and `split_seed` unset "
             f"to split as the base did")
+
+
+def _classes_shared_across_datasets(plan):
+    """The warning for a transfer across datasets whose classes (by wnid) include some of the base's,
+    else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
+    trained on every one of them (the paper's transfers are to classes the base has not seen)."""
+    base = {str(entry["wnid"]) for entry in plan.parent.classes}
+    target = {str(entry["wnid"]) for entry in plan.classes}
+    shared = len(base & target)
+    if shared == 0:
+        return ""
+    return (f"{shared} of the {len(target)} classes this run trains on (by wnid) are among the {len(base)} that "
+            f"{plan.config.copy_from} was trained on ({plan.parent.meta['config'].get('data') or 'another dataset'}): "
+            f"its copied layers have seen those classes, so the transfer is not to new classes alone")
 
 
 def _task_words(kind, seed, half):

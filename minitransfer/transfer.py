@@ -70,9 +70,10 @@ def load_net(saved, device="cpu", precision=None):
 
 def source_of(plan):
     """Where the copied layers come from: the base checkpoint, its dataset, split and images per class
-    (``per_class``: None for every image), whether that dataset is another one than this run's, and the
-    precision the base was trained in (:func:`minitransfer.resume.precision_history`); {} for a run that
-    copies nothing. A resumed run whose base is not there keeps what its checkpoint recorded."""
+    (``per_class``: None for every image), whether that dataset is another one than this run's, the
+    precision the base was trained in (:func:`minitransfer.resume.precision_history`) and what the base
+    itself was (``base``: :func:`base_provenance`); {} for a run that copies nothing. A resumed run
+    whose base is not there keeps what its checkpoint recorded."""
     parent = plan.parent
     if parent is None:
         return {}
@@ -83,7 +84,46 @@ def source_of(plan):
             "dataset_fingerprint": meta["dataset_fingerprint"], "dataset_classes_sha256": meta["dataset_classes_sha256"],
             "classes": len(parent.classes), "split_kind": meta["split_kind"], "split_seed": meta["split_seed"],
             "split_half": meta["split_half"], "per_class": meta["config"].get("per_class"),
-            "cross_dataset": bool(plan.cross_dataset), "precision": precision_history(meta)}
+            "cross_dataset": bool(plan.cross_dataset), "precision": precision_history(meta),
+            "base": base_provenance(meta)}
+
+
+# What a base's own record of its base keeps (:func:`base_provenance`): enough to say where its copied layers
+# were trained, and, through its own "base", theirs.
+BASE_SOURCE_KEYS = ("checkpoint", "dataset", "cross_dataset", "split_kind", "split_half", "per_class", "base")
+
+
+def base_provenance(meta):
+    """What a base was when its layers were copied, from its checkpoint's ``meta``: how far it had
+    trained (``iteration`` of its ``max_iter``: a checkpoint before the end of its run has fewer),
+    how many of its first layers were random and frozen (``random_frozen``: a random-weights control,
+    §4.3; else None), the layers it had itself copied (``n_copied``) and those frozen
+    (``frozen_layers``), and where it copied them from (``source``: its own record, cut to
+    :data:`BASE_SOURCE_KEYS`; {} for a base that copied nothing)."""
+    source = meta["source"] if int(meta["n_copied"]) else {}
+    return {"iteration": int(meta["iteration"]), "max_iter": meta["config"].get("max_iter"),
+            "random_frozen": int(meta["n_frozen"]) if meta["random_frozen"] else None,
+            "n_copied": int(meta["n_copied"]), "frozen_layers": list(meta["frozen_layers"]),
+            "source": {key: source[key] for key in BASE_SOURCE_KEYS if key in source}}
+
+
+def base_caveats(base):
+    """Why the base a record ``base`` (:func:`base_provenance`) describes is none of the paper's bases,
+    which train every layer from random weights to the end of their run, as phrases naming what it
+    is ("a checkpoint at iteration 102 of the 3000 of its run (not trained to its end)"); [] for
+    such a base, or a record without the facts (written before train recorded them: unknown, not
+    refused)."""
+    caveats = []
+    if base.get("random_frozen"):
+        caveats.append(f"a random-weights control (its layers 1..{base['random_frozen']} random and frozen, "
+                       f"never trained)")
+    iteration, max_iter = base.get("iteration"), base.get("max_iter")
+    if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
+        caveats.append(f"a checkpoint at iteration {iteration} of the {max_iter} of its run (not trained to its end)")
+    if base.get("n_copied"):
+        copied_from = base.get("source", {}).get("checkpoint") or "another network"
+        caveats.append(f"a copy (its layers 1..{base['n_copied']} copied from {copied_from})")
+    return caveats
 
 
 def snapshot(net, plan, iteration, cursor):

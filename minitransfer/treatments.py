@@ -12,8 +12,9 @@ typed, relative to the folder train ran in, which the run folder and its recorde
 
 A run whose treatment cannot be told (its base missing or unreadable, its files corrupt), and one of
 none of the paper's treatments (a reduced-data run that copied layers or froze random ones, a copy of a
-reduced-data run's layers), raises :class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves
-it out and says why.
+reduced-data run's layers, of a random-weights control's, of a checkpoint before the end of its run, of
+a network that itself copied layers: :func:`minitransfer.transfer.base_caveats`), raises
+:class:`UnreadableRun`; :func:`minitransfer.results.collect` leaves it out and says why.
 
 A transfer across datasets trained by hand is one run of a study whose other runs (its bases, its
 selffers) say nothing of it in their own files: :func:`cross_studies` reads the hand-trained runs of
@@ -27,7 +28,7 @@ import pathlib
 import h5py
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import fileio, transfer
 from minitransfer.config import same_dataset
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
@@ -135,9 +136,11 @@ def check_source(run, source):
     says, by train's record ``source`` (None, or a record of another kind of run: nothing to check).
     AnB and BnB copy from half A, B of the same split (and split seed, for a random split) of the same
     dataset; a cross-dataset grid's SnT from the other dataset, its TnT from every class of this one.
-    E.g. A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer."""
+    E.g. A1B trained after the grid's baseA.h5 had been replaced by baseB's network is a selffer.
+    A base that is none of the paper's bases (:func:`check_base`) raises it too."""
     if run.kind not in ("transfer", "selffer") or not source:
         return
+    check_base(source)
     if run.split == CROSS:
         expected = {"cross_dataset": run.source == SOURCE}
     else:
@@ -154,6 +157,19 @@ def check_source(run, source):
     raise UnreadableRun(f"{run.label} ({run.treatment}) should have copied its layers from "
                         f"{_base_text(expected)}, but train recorded a base of {_base_text(source)}{checkpoint}: "
                         f"the base file was another network when it was trained; train it again from its own base")
+
+
+def check_base(source):
+    """Raise :class:`UnreadableRun` when train's record ``source`` says the layers were copied from
+    none of the paper's bases (:func:`minitransfer.transfer.base_caveats`): read as AnB or BnB, the run
+    was pooled with the transfers of trained bases. A record without the base's own (trained before
+    train wrote it) is not judged."""
+    base = source.get("base")
+    caveats = transfer.base_caveats(base) if isinstance(base, dict) else []
+    if caveats:
+        raise UnreadableRun(f"its layers come from {source.get('checkpoint') or 'a base'}, {' and '.join(caveats)}: "
+                            f"none of the paper's treatments (they copy from bases trained from random weights to the "
+                            f"end of their run)")
 
 
 def _base_text(source):
@@ -182,6 +198,7 @@ def _from_config(folder, name, config, bases, records):
                             f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
         source = recorded(folder, config, "source", _source_record, records) or _judge_base(folder, config, bases)
+        check_base(source)
         if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
             raise UnreadableRun(f"its layers come from a base of {_base_text(source)} ({config['copy_from']}): "
                                 f"none of the paper's treatments (they copy from bases trained on every image)")
@@ -303,8 +320,8 @@ def _source_record(value):
 
 def _judge_base(folder, config, bases):
     """Train's decision, taken again on the base checkpoint itself: its half, and whether it was
-    trained on another class table than the run's dataset (:func:`minitransfer.config.same_dataset`), and on how
-    many images per class."""
+    trained on another class table than the run's dataset (:func:`minitransfer.config.same_dataset`), on how
+    many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`)."""
     path = _base_path(folder, config)
     try:
         if path not in bases:  # kept for the runs copied from it: its metadata, not its weights (CaffeNet's 240 MB)
@@ -314,8 +331,9 @@ def _judge_base(folder, config, bases):
         raise UnreadableRun(f"cannot tell its treatment: train recorded nothing about its base (--copy-from "
                             f"{config['copy_from']}) and {error}") from None
     base = bases[path]
-    return {"split_half": base.meta["split_half"], "per_class": base.meta["config"].get("per_class"),
-            "cross_dataset": not same_dataset(base, dataset)}
+    return {"checkpoint": str(path), "split_half": base.meta["split_half"],
+            "per_class": base.meta["config"].get("per_class"), "cross_dataset": not same_dataset(base, dataset),
+            "base": transfer.base_provenance(base.meta)}
 
 
 def _base_path(folder, config):

@@ -5,6 +5,7 @@ import pathlib
 import click
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import transfer
 from minitransfer.data import inputs
 from minitransfer.results import START_OVER
 from minitransfer.rundir import holder_named
@@ -24,7 +25,9 @@ def info(checkpoint, as_json):
 
     Provenance: the split, the dataset trained on with the sha256 of its meta.json (a dataset
     prepared again in its folder has another), the base's sha256 and, where the base was trained on
-    other images, on which, the precision and its changes on resuming, and the mean image's source.
+    other images, on which, where the base is none of the paper's bases what it was (a random-weights
+    control, a checkpoint before the end of its run, a copy itself: where its copied layers were
+    trained), the precision and its changes on resuming, and the mean image's source.
     A checkpoint before the end of its run is resumable (while its training runs, the latest: the
     PID training it is named); one at its end (max_iter) is finished, and the last checkpoint of a
     run folder names that run's weights file, or where it would be (a folder renamed by hand has none
@@ -69,16 +72,24 @@ def _lines(summary):
         f"data {_dataset_text(summary['config'].get('data'), summary['dataset_fingerprint'])}",
     ]
     if summary["n_copied"]:
-        source = summary["source"]
+        source, n = summary["source"], summary["n_copied"]
+        base = source.get("base") or {}  # none in a record written before train kept the base's own
+        names = [layer["name"] for layer in summary["layers"]]
+        kept = _frozen_copies_of_base(base, names)  # the base's frozen copies: trained where it copied them from
+        scope = "" if not kept else f"layers {kept + 1}..{n} " if kept < n else None
         other = source.get("cross_dataset") and inputs.display_name(source.get("dataset") or "not recorded")
-        origin = f" (trained on another dataset: {other})" if other else ""
+        origin = f" ({scope}trained on another dataset: {other})" if other else ""
         fingerprint = source.get("dataset_fingerprint", summary["dataset_fingerprint"])
         if not other and fingerprint != summary["dataset_fingerprint"]:  # its classes, other images (or prepared again)
             where = inputs.display_name(source.get("dataset") or "not recorded")
-            origin = f" (trained on other images of these classes: {where}, meta.json sha256 {fingerprint[:16]}...)"
+            origin = (f" ({scope}trained on other images of these classes: {where}, meta.json sha256 "
+                      f"{fingerprint[:16]}...)")
+        if scope is None:  # every copied layer is one the base kept frozen: never trained on its dataset
+            origin = ""
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"
-        lines.append(f"copied layers 1..{summary['n_copied']} from sha256 {summary['parent_sha256'][:16]}...{origin}")
+        lines.append(f"copied layers 1..{n} from sha256 {summary['parent_sha256'][:16]}...{origin}")
+        lines.extend(_base_lines(base, n, kept, source.get("dataset")))
     if summary["random_frozen"]:
         lines.append(f"first {summary['n_frozen']} layers random and frozen")
     if summary["precision"]:
@@ -91,6 +102,41 @@ def _lines(summary):
         w = "x".join(map(str, layer["W"]))
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
+    return lines
+
+
+def _frozen_copies_of_base(base, names):
+    """How many of the first layers of ``names`` the base (its record:
+    :func:`minitransfer.transfer.base_provenance`) had itself copied and kept frozen: their weights
+    are its base's, trained where that was; 0 for none."""
+    copied = base.get("n_copied") or 0
+    frozen = set(base.get("frozen_layers") or ())
+    return copied if copied and all(name in frozen for name in names[:copied]) else 0
+
+
+def _base_lines(base, n, kept, dataset):
+    """What ``info`` says of a base that is none of the paper's
+    (:func:`minitransfer.transfer.base_caveats`): random layers, a checkpoint before the end of its
+    run, layers it copied from another network (``kept`` of them frozen: 0 when it fine-tuned them on
+    ``dataset``, its own)."""
+    lines = []
+    if base.get("random_frozen"):
+        random = base["random_frozen"]
+        lines.append(f"layers 1..{random} of the base were random and frozen (a random-weights control): "
+                     f"copied layers 1..{min(random, n)} were never trained")
+    iteration, max_iter = base.get("iteration"), base.get("max_iter")
+    if isinstance(iteration, int) and isinstance(max_iter, int) and iteration < max_iter:
+        lines.append(f"the base had trained {iteration} of {max_iter} iterations "
+                     f"(a checkpoint before the end of its run)")
+    if base.get("n_copied"):
+        origin = base.get("source") or {}
+        copied_from = inputs.display_name(origin.get("checkpoint") or "a network not recorded")
+        trained_on = inputs.display_name(origin.get("dataset") or "a dataset not recorded")
+        how = "frozen" if kept else "and fine-tuned"
+        tuned = "" if kept else f", then on {inputs.display_name(dataset or 'its own dataset')}"
+        deeper = transfer.base_caveats(origin.get("base") or {})
+        lines.append(f"the base's layers 1..{base['n_copied']} were copied {how} from {copied_from}, trained on "
+                     f"{trained_on}{tuned}" + (f"; {copied_from} is {' and '.join(deeper)}" if deeper else ""))
     return lines
 
 
