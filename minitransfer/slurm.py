@@ -194,7 +194,12 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     # short (a rename that failed) is refused, not submitted with one script's array indices for another's
     unmarked = scripts("")
     scripts_id = hashlib.sha256("\0".join(unmarked.values()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    _replace_all(slurm_dir, scripts(scripts_id))
+    written = scripts(scripts_id)
+    _replace_all(slurm_dir, written)
+    for name in (BASES_FILE, TRANSFERS_FILE):  # an array script of an earlier set, which this plan has no runs for
+        if name not in written and os.path.lexists(slurm_dir / name) and _replaceable(slurm_dir / name):
+            with contextlib.suppress(FileNotFoundError):
+                (slurm_dir / name).unlink()
     return slurm_dir / SUBMIT_FILE
 
 

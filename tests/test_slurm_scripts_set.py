@@ -68,3 +68,15 @@ def test_task_submitted_for_another_set_of_scripts_trains_nothing(tmp_path, fake
     assert task.returncode == 2, output
     assert "array task 77_0: not trained: it was submitted for the scripts of set 0123456789abcdef" in output
     assert not (tmp_path / "grid" / "random0" / "baseA.run" / "events").exists()
+
+
+def test_an_array_script_the_new_plan_has_no_runs_for_is_removed(tmp_path):
+    """A plan emitted again without transfers left the earlier set's transfers.sh beside the new scripts,
+    a script of another set that looks current; one the user wrote (not --emit-slurm's) is kept."""
+    emit(tmp_path, (1,))
+    emit(tmp_path, ())
+    assert sorted(scripts_of(tmp_path / "slurm")) == sorted([slurm.SUBMIT_FILE, slurm.BASES_FILE])
+    own = tmp_path / "slurm" / slurm.TRANSFERS_FILE
+    own.write_text("#!/bin/bash\necho mine\n")
+    emit(tmp_path, ())
+    assert own.read_text() == "#!/bin/bash\necho mine\n"
