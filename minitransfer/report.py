@@ -11,7 +11,9 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
-  with controls of other split seeds (:func:`table1_unpaired`).
+  with controls of other split seeds (:func:`table1_unpaired`). Its layers are words, "1 to 7" and
+  "3 and 5" (:func:`layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the 1st
+  of July) or a number (3.5, with a decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
   fewer than 10 evaluations).
@@ -80,12 +82,22 @@ def table1(results, ranges=TABLE_1_RANGES):
     for first, last in ranges:
         layers = [n for n in tuned if first <= n <= last]
         both = [n for n in layers if n in selffer]
-        rows.append({"layers": f"{first}-{last}",
+        rows.append({"layers": layer_list(range(first, last + 1)),
                      "boost_over_own_base": mean([own[n] for n in layers if n in own]),
                      "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
-                     "layers_with_runs": ",".join(map(str, layers))})
+                     "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def layer_list(ns):
+    """Layers in words, as table1.csv and table1.md give them: "1 to 7", "3 and 5", "1 to 3, 5 and 7"
+    (consecutive ones as a range), "" for none. Never "1-7" nor "3,5": a spreadsheet importing
+    table1.csv read "1-7" as the 1st of July and "3,5" (in a locale with a decimal comma) as 3.5."""
+    words = []
+    for first, last in _spans(ns):
+        words += [f"{first} to {last}"] if last > first + 1 else sorted({str(first), str(last)}, key=int)
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None):
@@ -130,15 +142,20 @@ def _seeds_by_n(results, treatment):
 
 def _seed_list(seeds):
     """"split seed 3", "split seeds 0-3, 7": consecutive seeds as a range (a grid of a hundred splits)."""
-    spans = []
-    for seed in sorted(seeds):
-        if spans and seed == spans[-1][1] + 1:
-            spans[-1][1] = seed
-        else:
-            spans.append([seed, seed])
     text = ", ".join(str(first) if first == last else f"{first}{'-' if last > first + 1 else ', '}{last}"
-                     for first, last in spans)
+                     for first, last in _spans(seeds))
     return f"split seed{'s' if len(seeds) > 1 else ''} {text}"
+
+
+def _spans(numbers):
+    """[first, last] of each run of consecutive ``numbers``, ascending: 0, 1, 2, 5 -> [0, 2], [5, 5]."""
+    spans = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return spans
 
 
 def mixed(results):

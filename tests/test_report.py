@@ -112,20 +112,20 @@ def test_table1_matches_a_hand_computation(runs_dir, tmp_path):
     (0.61, the halves within 2 points): 0.04, 0.05, 0.09; − BnB+: 0.03, 0.03, 0.06."""
     written = report.write_report(runs_dir, tmp_path / "report", figures=False)
     rows = {row["layers"]: row for row in read_csv(written.files["table1.csv"])}
-    expected = {"1-7": (0.05, 0.06, 0.04), "3-7": (0.06, 0.07, 0.045), "5-7": (0.08, 0.09, 0.06)}
+    expected = {"1 to 7": (0.05, 0.06, 0.04), "3 to 7": (0.06, 0.07, 0.045), "5 to 7": (0.08, 0.09, 0.06)}
     for layers, (over_own, over_pooled, over_selffer) in expected.items():
         assert float(rows[layers]["boost_over_own_base"]) == pytest.approx(over_own, abs=1e-4)
         assert float(rows[layers]["boost_over_pooled_base"]) == pytest.approx(over_pooled, abs=1e-4)
         assert float(rows[layers]["boost_over_BnB+"]) == pytest.approx(over_selffer, abs=1e-4)
-    assert rows["3-7"]["layers_with_runs"] == "3,5"
-    assert "| 5-7 | +8.0% | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
+    assert rows["3 to 7"]["layers_with_runs"] == "3 and 5"
+    assert "| 5 to 7 | +8.0% | +9.0% | +6.0% | 5 |" in written.files["table1.md"].read_text()
 
 
 def test_unequal_halves_are_not_pooled(runs_dir, tmp_path):
     write_run(runs_dir, {r.name: r for r in grid.plan_grid(layers=(1,))}["random0/baseA"], 0.50)
     rows = {row["layers"]: row for row in report.table1(collect(runs_dir)[0])}
-    assert math.isnan(rows["1-7"]["boost_over_pooled_base"])
-    assert rows["1-7"]["boost_over_own_base"] == pytest.approx(0.05)  # baseB's own, unchanged
+    assert math.isnan(rows["1 to 7"]["boost_over_pooled_base"])
+    assert rows["1 to 7"]["boost_over_own_base"] == pytest.approx(0.05)  # baseB's own, unchanged
 
 
 def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
@@ -601,7 +601,8 @@ def test_the_papers_runs_give_the_papers_means_and_table1():
     assert means_by_n(results, "natural", "AnB", "A")[7] == pytest.approx(0.3990, abs=1e-4)
     assert means_by_n(results, "all", "random")[3] == pytest.approx(0.0011, abs=1e-4)
     rows = {row["layers"]: row for row in report.table1(results)}
-    for layers, over_base, over_selffer in (("1-7", 0.016, 0.014), ("3-7", 0.018, 0.014), ("5-7", 0.021, 0.017)):
+    for layers, over_base, over_selffer in (("1 to 7", 0.016, 0.014), ("3 to 7", 0.018, 0.014),
+                                            ("5 to 7", 0.021, 0.017)):
         assert rows[layers]["boost_over_pooled_base"] == pytest.approx(over_base, abs=0.003)
         assert rows[layers]["boost_over_BnB+"] == pytest.approx(over_selffer, abs=0.003)
 

@@ -190,7 +190,7 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
     own = {n: np.mean([value for r, value in tuned if r.n == n]) / 100 for n in (2, 5)}
     transfer = {n: np.mean([accuracy[r.name] for r, _ in tuned if r.n == n]) for n in (2, 5)}
     table = {row["layers"]: row for row in read_csv(written.files["table1.csv"])}
-    for layers, ns in (("1-7", (2, 5)), ("3-7", (5,)), ("5-7", (5,))):
+    for layers, ns in (("1 to 7", (2, 5)), ("3 to 7", (5,)), ("5 to 7", (5,))):
         assert float(table[layers]["boost_over_own_base"]) == pytest.approx(np.mean([own[n] for n in ns]))
         assert float(table[layers]["boost_over_BnB+"]) == pytest.approx(np.mean([transfer[n] - selffer[n]
                                                                                  for n in ns]))

@@ -42,17 +42,17 @@ def test_pooled_columns_of_runs_of_other_split_seeds_say_which_seeds(tmp_path):
     runs_dir = write_grid(tmp_path / "grid", keep=lambda run: run.treatment not in ("AnB+", "BnB+")
                           or (run.treatment == "AnB+") == (run.split_seed < 2))
     printed, table, rows = report_of(runs_dir, tmp_path / "r")
-    assert float(rows["3-7"]["boost_over_own_base"]) == pytest.approx(0.02)
-    assert float(rows["3-7"]["boost_over_pooled_base"]) == pytest.approx(0.12)
-    assert float(rows["3-7"]["boost_over_BnB+"]) == pytest.approx(0.20)
-    assert "| 3-7 | +2.0% | +12.0% | +20.0% | 3 |" in table
+    assert float(rows["3 to 7"]["boost_over_own_base"]) == pytest.approx(0.02)
+    assert float(rows["3 to 7"]["boost_over_pooled_base"]) == pytest.approx(0.12)
+    assert float(rows["3 to 7"]["boost_over_BnB+"]) == pytest.approx(0.20)
+    assert "| 3 to 7 | +2.0% | +12.0% | +20.0% | 3 |" in table
     assert f"\nCareful: {UNPAIRED_POOLED}.\n" in table and f"\nCareful: {UNPAIRED_SELFFER}.\n" in table
     assert "compares AnB+" not in printed  # under the table only (the CPU demo would print one every time)
 
 
 def test_a_complete_grid_has_no_line_on_unpaired_seeds(tmp_path):
     printed, table, rows = report_of(write_grid(tmp_path / "grid"), tmp_path / "r")
-    assert float(rows["3-7"]["boost_over_BnB+"]) == pytest.approx(0.0, abs=1e-9)
+    assert float(rows["3 to 7"]["boost_over_BnB+"]) == pytest.approx(0.0, abs=1e-9)
     assert "compares AnB+" not in table and "compares AnB+" not in printed and "Careful" not in table
 
 

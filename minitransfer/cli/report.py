@@ -31,9 +31,10 @@ def report(runs, out, reference):
 
     Reads every RUNS/<name>.run/ with a result.json (from `minitransfer experiment` or `train`) and
     writes into OUT: results.csv / .md (run, treatment, n, final / best / mean-of-10-best top-1,
-    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+;
-    the CSV files hold accuracies and boosts as unrounded fractions, results.md to 4 decimals,
-    table1.md in percentage points),
+    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+,
+    for layers "1 to 7", "3 to 7", "5 to 7", the layers with runs as "3 and 5": words, which a
+    spreadsheet does not import as a date or a number; the CSV files hold accuracies and boosts as
+    unrounded fractions, results.md to 4 decimals, table1.md in percentage points),
     findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
     with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
     (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
