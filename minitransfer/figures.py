@@ -12,8 +12,9 @@ the relative panels show each network minus the base of its own target, in perce
   random split's AnB relative to their bases.
 - figure_cross: transfer across datasets (bases on the source dataset S, targets on T), drawn when
   the grid has such runs.
-- figure_s1 (supplement B): reduced-data runs, accuracy against the training images kept per
-  class, on linear and logarithmic x axes; drawn when the grid has such runs.
+- figure_s1 (supplement B): reduced-data runs, accuracy against the training images asked for per
+  class (--per-class), on linear and logarithmic x axes, with the images used written beside a
+  count some classes could not give; drawn when the grid has such runs.
 - curves: every run's training loss and validation top-1 against iterations, by treatment; runs
   still rising at the end are drawn in red.
 
@@ -315,14 +316,15 @@ def figure3(Figure, results, reference=None):
     return figure
 
 
-PER_CLASS_LABEL = "training images kept per class"
+PER_CLASS_LABEL = "training images asked for per class (--per-class)"
 FULL_DATA = "base: every training image, full schedule"
 
 
 def figure_s1(Figure, results, reference=None):
-    """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images kept
-    per class, on linear (top) and logarithmic (bottom) x axes; every network a dot, each count's
-    mean ± s.d. The all-classes base, trained on every image (and on the longer schedule that
+    """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images asked
+    for per class (--per-class, as the paper's Table S1 gives them), on linear (top) and logarithmic
+    (bottom) x axes; every network a dot, each count's mean ± s.d., and beside a count that some
+    classes could not give the images its runs used (:func:`_images_used`). The all-classes base, trained on every image (and on the longer schedule that
     reduced-data runs shorten), is a horizontal line, with a band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
     from matplotlib.ticker import LogFormatter
@@ -333,6 +335,7 @@ def figure_s1(Figure, results, reference=None):
     bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
     for axes in (linear, logarithmic):
         spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"])
+        _images_used(axes, reduced)
         _base_line(axes, bases)
         if reference:
             _reference_s1(axes, reference)
@@ -343,8 +346,9 @@ def figure_s1(Figure, results, reference=None):
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
     accuracy = _accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
-    _label(linear, PER_CLASS_LABEL, accuracy, legend=False)
-    _label(logarithmic, f"{PER_CLASS_LABEL} (logarithmic)", accuracy, legend=False)
+    asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
+    _label(linear, asked, accuracy, legend=False)
+    _label(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
     if _labelled(linear):  # one legend for both panels' same lines, where accuracy rising with data leaves room
         linear.legend(loc="lower right", fontsize=7)
     for axes in (linear, logarithmic):
@@ -352,6 +356,39 @@ def figure_s1(Figure, results, reference=None):
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\nevery network, "
                     "and each size's mean ± s.d." + (" (dashed: the paper's runs, Table S1)" if reference else ""))
     return figure
+
+
+def _per_class_caveat(reduced):
+    """What the x axis of Figure S1 does not say: the images used, where some count's runs used fewer
+    (a class with fewer keeps all it has), or could not be told (their dataset not readable here)."""
+    if any(_used(r) for r in reduced):
+        return "\nwhere a class had fewer it kept all it had: the images used are written at the point"
+    if any(not r.kept_per_class for r in reduced):
+        return "\nwhere a class had fewer it kept all it had (the datasets cannot be read here to tell)"
+    return ""
+
+
+def _used(result):
+    """The training images a class a reduced-data run used, in words, where that is not the count it
+    asked for: "used 500", "used 983 on average (732 to 1000)"; "" where every class had that many,
+    or where its dataset cannot be read (:attr:`minitransfer.results.Result.kept_per_class`)."""
+    if not result.kept_per_class:
+        return ""
+    fewest, average, most = result.kept_per_class
+    if fewest == most == result.run.per_class:
+        return ""
+    return f"used {most:,}" if fewest == most else f"used {average:,.0f} on average ({fewest:,} to {most:,})"
+
+
+def _images_used(axes, reduced):
+    """Beside the mean of each count of images asked for whose runs used fewer (:func:`_used`), what
+    they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500."""
+    for count, accuracies in _accuracy_by_per_class(reduced).items():
+        used = next((_used(r) for r in reduced if r.run.per_class == count and _used(r)), "")
+        spread = Spread.of(accuracies)
+        if used and spread.count:
+            axes.annotate(f"{count:,} asked for:\n{used}", (count, spread.mean), xytext=(-4, -8), ha="right",
+                          va="top", textcoords="offset points", fontsize=7, color=STYLE["reduced"]["color"])
 
 
 def _accuracy_by_per_class(reduced):

@@ -18,7 +18,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
   fewer than 10 evaluations).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
-  datasets), figure_s1 (reduced-data runs: accuracy against training images per class), each where
+  datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
+  and the images used where a class had fewer), each where
   there are such runs; curves (every run's learning curves).
 
 A run that cannot be read or is not the network its name says (:func:`minitransfer.results.collect`:

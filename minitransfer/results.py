@@ -37,6 +37,8 @@ import pathlib
 import re
 import stat
 
+import numpy as np
+
 from minitransfer import fileio, optim, rundir, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, wordnet
@@ -64,7 +66,8 @@ class Result:
     at most :data:`LOSS_POINTS` of the logged batches, from lines evenly spaced over its log),
     the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
     the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
-    computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), and for a run
+    computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), for a
+    reduced-data run on every class the images per class it used (:func:`_kept_per_class`), and for a run
     of the natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
     () where its dataset is unknown)."""
 
@@ -82,6 +85,7 @@ class Result:
     fingerprint: str = ""
     precision: str = ""
     schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
+    kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: _kept_per_class
 
     @property
     def still_rising(self):
@@ -132,7 +136,7 @@ def collect(runs_dir):
     results, unfinished = [], []
     by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for treatments.cross_studies
     bases = {}  # base checkpoints read so far, by path: the runs copied from one base share it
-    families = {}  # the natural split's halves' families, by dataset path
+    facts = {}  # what the runs' datasets tell (the natural split's families, images per class), by (fact, path)
     notice = WalkNotice(runs_dir)
     found = find_runs(runs_dir, notice)
     first_of = first_names(found.runs)
@@ -149,7 +153,7 @@ def collect(runs_dir):
                             f"as {first}")
             continue
         try:
-            read = _read_steady(folder, name, bases, families, by_hand)
+            read = _read_steady(folder, name, bases, facts, by_hand)
             if read is not None:
                 results.append(read)
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
@@ -198,7 +202,7 @@ def _is_there(path):
 STEADY_ATTEMPTS = 3  # reads of a run whose result.json is replaced meanwhile, before it counts as not finished
 
 
-def _read_steady(folder, name, bases, families, by_hand):
+def _read_steady(folder, name, bases, facts, by_hand):
     """:func:`_read_run`, or None for a run without a result.json: also one whose result.json went
     while it was read (train --overwrite starting the run over removes it, then its checkpoint and
     logs), which was left out as "cannot be read" or read with the new training's files, and one
@@ -209,7 +213,7 @@ def _read_steady(folder, name, bases, families, by_hand):
         if before is None:
             return None
         try:
-            read = _read_run(folder, name, bases, families, by_hand)
+            read = _read_run(folder, name, bases, facts, by_hand)
         except (UnreadableRun, OSError):
             if _stamp(path) == before:
                 raise
@@ -232,9 +236,10 @@ def _stamp(path):
     return status.st_ino, status.st_size, status.st_ctime_ns
 
 
-def _read_run(folder, name, bases, families, by_hand):
+def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
-    its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`)."""
+    its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`). ``facts``: what
+    the datasets read so far tell, shared between runs (:func:`_dataset_fact`)."""
     final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
@@ -254,9 +259,11 @@ def _read_run(folder, name, bases, families, by_hand):
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
     result = Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
-                    families=_half_families(dataset, families) if run.split == "natural" and dataset else (),
+                    families=_half_families(dataset, facts) if run.split == "natural" and dataset else (),
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
-                    schedule=schedule_of(config))
+                    schedule=schedule_of(config),
+                    kept_per_class=_kept_per_class(dataset, run.per_class, facts) if run.kind == "reduced"
+                    and run.split == "all" and dataset else ())
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result
@@ -337,15 +344,38 @@ def _precision_changes(value):
     return changes
 
 
-def _half_families(path, read):
-    """The natural split's (family of half A, of half B) of the dataset at ``path``, opened once
-    (``read``: by path, shared between runs); :data:`UNREAD_FAMILIES` where it cannot be read."""
-    if path not in read:
+def _half_families(path, facts):
+    """The natural split's (family of half A, of half B) of the dataset at ``path``
+    (:func:`_dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
+    return _dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
+
+
+def _kept_per_class(path, per_class, facts):
+    """(fewest, mean, most) training images per class that a reduced-data run on every class of the
+    dataset at ``path`` trained on, asking for ``per_class``: a class with fewer keeps all it has
+    (:func:`minitransfer.data.splits.select_per_class`), so ``per_class=1000`` on a dataset of 500
+    images a class trains on 500. () where the dataset cannot be read (moved, another machine's)."""
+    counts = _dataset_fact(_train_images_per_class, path, facts, ())
+    if not len(counts):
+        return ()
+    kept = [min(count, per_class) for count in counts]
+    return min(kept), sum(kept) / len(kept), max(kept)
+
+
+def _train_images_per_class(dataset):
+    return tuple(int(count) for count in np.bincount(dataset.labels("train"), minlength=dataset.num_classes))
+
+
+def _dataset_fact(read, path, facts, unread):
+    """``read(dataset)`` of the dataset at ``path``, opened once for every run of it (``facts``: by
+    (``read``, path), shared between runs); ``unread`` where it cannot be read."""
+    key = (read.__name__, path)
+    if key not in facts:
         try:
-            read[path] = splits.half_families(datasets.open_dataset(path))
+            facts[key] = read(datasets.open_dataset(path))
         except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
-            read[path] = UNREAD_FAMILIES
-    return read[path]
+            facts[key] = unread
+    return facts[key]
 
 
 def natural_families(results):

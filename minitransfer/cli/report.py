@@ -38,7 +38,8 @@ def report(runs, out, reference):
     findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
     with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
     (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
-    runs: accuracy against training images per class, linear and log), and every run's learning
+    runs: accuracy against the training images asked for per class, linear and log, and the images
+    used where a class had fewer, as its dataset tells), and every run's learning
     curves (needs matplotlib: pip install 'minitransfer[plot]').
 
     The runs are looked for in every folder under RUNS, through folders linked into it (each folder
