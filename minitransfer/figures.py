@@ -451,7 +451,7 @@ def curves(Figure, results):
             _lines(panel, [points_of(r) for r in rising[RISING_NAMED:]], **RISING_STYLE)
             for r in named:  # drawn last: the red of the runs named is above the others
                 if points_of(r):
-                    panel.plot(*zip(*points_of(r)), rasterized=True, label=r.run.name, **RISING_STYLE)
+                    panel.plot(*zip(*points_of(r)), rasterized=True, label=_shortened(r.run.name), **RISING_STYLE)
         loss_axes.set_title(f"{name} ({len(members)} run{'s' if len(members) != 1 else ''})")
         loss_axes.set_ylabel("training loss (logged batches)")
         top1_axes.set_ylabel("validation top-1")
@@ -472,6 +472,20 @@ def curves(Figure, results):
                 text.set_parse_math(False)
     figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
+
+
+# A run's name in a legend: a longer one (a folder of runs named by their options, 250 characters) made
+# a legend wider than the figure, its panels squeezed to nothing ("constrained_layout not applied").
+NAME_SHOWN = 40
+
+
+def _shortened(name):
+    """``name`` in at most :data:`NAME_SHOWN` characters, its start and its end (which tells a run
+    from its neighbours: A1B+) kept, with "…" between; findings.md names the run in full."""
+    if len(name) <= NAME_SHOWN:
+        return name
+    end = NAME_SHOWN // 2
+    return f"{name[:NAME_SHOWN - end - 1]}…{name[-end:]}"
 
 
 STEADY = dict(color="#3060a0", linewidth=0.7, alpha=0.6)

@@ -2,6 +2,7 @@
 without networks say so, the natural split's targets do not hide each other, the random-weights
 panel draws only random-weights runs. Results are built in memory (no training, no files)."""
 
+import dataclasses
 import io
 import math
 import warnings
@@ -418,3 +419,21 @@ def test_families_with_dollars_are_names_not_formulas(families):
     assert not title.get_parse_math()
     legend = [text for text in natural.get_legend().get_texts() if "$" in text.get_text()]
     assert len(legend) == 2 and not any(text.get_parse_math() for text in legend)
+
+
+def test_a_long_run_name_still_rising_does_not_squeeze_the_learning_curves_to_nothing():
+    """A run named in the legend (still rising) with a 250-character name: the legend was wider than
+    the figure, matplotlib warned "constrained_layout not applied" and drew panels of no width. The
+    legend shows the name's start and end; findings.md names it in full."""
+    long_name = "random0/" + "lr0.01-wd0.0005-" * 15 + "A1B+"
+    rising = tuple((10 * k, 0.1 + 0.05 * k) for k in range(12))
+    results = [Result(dataclasses.replace(run, name=long_name if run.name == "random0/A1B+" else run.name),
+                      0.6, 0.7, 0.6, 12, curve=rising) for run in grid.plan_grid(layers=(1,))]
+    figure = figures.curves(Figure, results)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure.draw_without_rendering()  # lays the figure out as savefig does
+    [shown] = [text.get_text() for axes in figure.axes if axes.get_legend()
+               for text in axes.get_legend().get_texts() if text.get_text().endswith("A1B+")]
+    assert len(shown) <= 40 and shown.startswith("random0/lr0.01") and shown.endswith("A1B+") and "…" in shown
+    assert all(axes.get_position().width > 0.05 for axes in figure.axes)
