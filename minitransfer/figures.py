@@ -324,8 +324,9 @@ def figure_s1(Figure, results, reference=None):
     """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images asked
     for per class (--per-class, as the paper's Table S1 gives them), on linear (top) and logarithmic
     (bottom) x axes; every network a dot, each count's mean ± s.d., and beside a count that some
-    classes could not give the images its runs used (:func:`_images_used`). The all-classes base, trained on every image (and on the longer schedule that
-    reduced-data runs shorten), is a horizontal line, with a band of ± s.d. over several bases.
+    classes could not give the images its runs used (:func:`_images_used`). The all-classes base,
+    trained on every image (and on the longer schedule that reduced-data runs shorten), is a
+    horizontal line, with a band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
     from matplotlib.ticker import LogFormatter
 
