@@ -221,12 +221,13 @@ def describe_scripts(runs, out, slurm_dir):
     slurm_dir = pathlib.Path(slurm_dir)
     bases = [run for run in runs if run.parent is None]
     per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
-    lines = [f"{BASES_FILE}: the {len(bases)} bases (runs without a parent), one job array of {len(bases)} tasks"]
+    lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), one job array of "
+             f"{_count(len(bases), 'task')}"] if bases else []
     if per_base:
         sizes = sorted(set(per_base.values()))
-        tasks = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]}"
-        lines.append(f"{TRANSFERS_FILE}: the {sum(per_base.values())} transfers, one job array per base "
-                     f"({len(per_base)} arrays of {tasks} tasks), each after its base's task (afterok)")
+        tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
+        lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, one job array per base "
+                     f"({_count(len(per_base), 'array')} of {tasks}), each after its base's task (afterok)")
     script = slurm_dir / (BASES_FILE if bases else TRANSFERS_FILE)
     asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
              if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
@@ -236,6 +237,10 @@ def describe_scripts(runs, out, slurm_dir):
     lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
     return lines
+
+
+def _count(number, word):
+    return f"{number} {word}{'s' * (number != 1)}"
 
 
 def _make_writable_folder(slurm_dir):

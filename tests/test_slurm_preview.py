@@ -128,6 +128,20 @@ def test_cli_emit_slurm_says_what_the_scripts_submit(tmp_path, synthetic_8):
     assert lines[-1].startswith("submit with: bash ")
 
 
+def test_the_summary_counts_arrays_and_tasks_as_submit_submits_them(tmp_path, fake_slurm):
+    """One base with one transfer: counted as submit.sh submits them (it said "1 tasks")."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:3]  # baseA, baseB, A1B
+    submit = slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              train_command=fake_train_command(tmp_path))
+    assert submit_grid(submit).returncode == 0
+    calls = sbatch_calls(fake_slurm)
+    assert [len(call[1].split(",")) for call in calls] == [2, 1]
+    assert slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm")[:2] == [
+        "bases.sh: the 2 bases (runs without a parent), one job array of 2 tasks",
+        "transfers.sh: the 1 transfer, one job array per base (1 array of 1 task), each after its base's task "
+        "(afterok)"]
+
+
 # ---- #SBATCH options with blanks ---------------------------------------------------------------
 
 @pytest.mark.parametrize("option, line", [
