@@ -5,7 +5,12 @@
 ``bases.sh``      one array task per run without a parent (bases, random-weights and reduced-data runs);
 ``transfers.sh``  one array task per run copying from a base (selffers and transfers);
 ``submit.sh``     submits them: the unfinished bases as one job array, then, for each base, its unfinished
-                  transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``.
+                  transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``;
+                  ``submit.sh --dry-run`` prints the sbatch commands it would run now (new jobs' ids as JOB1,
+                  JOB2, ...), the tasks it would cancel, each task's ``#SBATCH`` lines and where the logs go,
+                  checks them with ``sbatch --test-only`` (exit 1 where it refuses one: a partition that does
+                  not exist), and submits, cancels and records nothing (:func:`describe_scripts`: the same at
+                  emission, for the whole plan).
 
 SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
 each transfer waits for its own base only, and a failing base leaves its own transfers pending with
@@ -73,12 +78,14 @@ Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
 """
 
+import collections
 import contextlib
 import hashlib
 import os
 import pathlib
 import re
 import shlex
+import tempfile
 
 from minitransfer import config, fileio, rundir
 from minitransfer import experiment as grid
@@ -93,6 +100,9 @@ TRANSFERS_FILE = "transfers.sh"
 SUBMITTED_FILE = "submitted.txt"
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 DEFAULT_GPU_GRES = "gpu:1"
+DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
+                "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
+                "the logs go; check them with sbatch --test-only; submit, cancel and record nothing")
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
 _TIME_LIMIT = re.compile(r"^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$")
@@ -178,7 +188,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     replaced = replaced_plan(runs, out, options, slurm_dir)
     if replaced and progress is not None:
         progress(f"note: {replaced}")
-    (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+    _make_writable_folder(slurm_dir)  # before the plan: a plan naming scripts never written misleads
     plan = grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
     python_path = _source_checkout(train_command)
 
@@ -201,6 +211,50 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
             with contextlib.suppress(FileNotFoundError):
                 (slurm_dir / name).unlink()
     return slurm_dir / SUBMIT_FILE
+
+
+def describe_scripts(runs, out, slurm_dir):
+    """Lines saying what the scripts :func:`emit_slurm` wrote into ``slurm_dir`` for ``runs`` submit: how
+    many job arrays of how many tasks, in which order, what each task asks SLURM for (the ``#SBATCH``
+    lines both array scripts share), where the logs go, and how to see what ``submit.sh`` would submit
+    now (``submit.sh --dry-run``: less the runs finished or queued already)."""
+    slurm_dir = pathlib.Path(slurm_dir)
+    bases = [run for run in runs if run.parent is None]
+    per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
+    lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), one job array of "
+             f"{_count(len(bases), 'task')}"] if bases else []
+    if per_base:
+        sizes = sorted(set(per_base.values()))
+        tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
+        lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, one job array per base "
+                     f"({_count(len(per_base), 'array')} of {tasks}), each after its base's task (afterok)")
+    script = slurm_dir / (BASES_FILE if bases else TRANSFERS_FILE)
+    asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
+             if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
+    lines.append(f"each task asks SLURM for: {' '.join(asked)}")
+    lines.append(f"task logs: {slurm_dir / 'logs'}; each run's training output: "
+                 f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
+    lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
+                 f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
+    return lines
+
+
+def _count(number, word):
+    return f"{number} {word}{'s' * (number != 1)}"
+
+
+def _make_writable_folder(slurm_dir):
+    """Make ``slurm_dir`` and its ``logs`` folder, and try a (nameless) file there; a
+    :class:`~minitransfer.fileio.StorageError` naming the folder where that fails (a read-only file
+    system, a folder of another user's)."""
+    try:
+        (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=slurm_dir):
+            pass
+    except OSError as error:
+        raise fileio.StorageError(error.errno, f"cannot write the SLURM scripts into {slurm_dir} "
+                                               f"({error.strerror or error}): choose a folder this process can write "
+                                               f"for them (--emit-slurm); nothing was written") from None
 
 
 def _source_checkout(train_command):
@@ -243,9 +297,22 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [f"--gres={gres}"] if gres else []
     options += [f"--partition={partition}"] if partition else []
     options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
-    for option in options + list(sbatch_options):
+    options += [_sbatch_option(option) for option in sbatch_options]
+    for option in options:
         _check_one_line(option)
-    return [f"#SBATCH {option}" for option in options + list(sbatch_options)]
+    return [f"#SBATCH {option}" for option in options]
+
+
+def _sbatch_option(option):
+    """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
+    holding a blank, ``#``, a double quote or a backslash in double quotes, as sbatch reads it as one word
+    (unquoted, ``--comment=two words`` made sbatch refuse the script, "Invalid directive found in batch
+    script: words", and ``run#2`` was cut at ``#``). Other forms (``-A lab``, ``--mem 4G``) are words
+    as sbatch splits them, as they are."""
+    named = re.fullmatch(r"(--[^\s=]+)=(.*)", option.strip(), re.DOTALL)
+    if not named or not re.search(r'[\s#"\\]', named.group(2)):
+        return option.strip()
+    return f"{named.group(1)}={_sbatch_word(named.group(2))}"
 
 
 def _check_one_line(option):
@@ -260,7 +327,12 @@ def _sbatch_quote(path):
     """``path`` as one word of an ``#SBATCH`` line (sbatch splits it at blanks and stops at ``#``
     unless quoted, and expands nothing) and as literal text of an ``--output`` file name pattern
     (``%%`` is ``%``)."""
-    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return _sbatch_word(path.replace("%", "%%"))
+
+
+def _sbatch_word(text):
+    """``text`` as one word of an ``#SBATCH`` line: in double quotes, a backslash or quote in it escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 
@@ -509,6 +581,58 @@ def _echo(text):
     return f'echo "{escaped}" >&2'
 
 
+def _test_only_lines():
+    """Bash function ``test_only SCRIPT INDICES``: for ``submit.sh --dry-run``, whether sbatch would take
+    SCRIPT's array (partition, time limit, options) by ``sbatch --test-only``, which queues nothing,
+    once per script (the arrays of one script differ in indices and dependency only; the dependency on
+    a job not yet submitted is left out); a refusal is said with sbatch's error and counted."""
+    return [
+        "test_only() {",
+        "  local error",
+        '  if [ -n "${tested[$1]+yes}" ] || ! type -P sbatch > /dev/null; then return 0; fi',
+        "  tested[$1]=yes",
+        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" 2>&1 > /dev/null); then',
+        '    echo "$error" >&2',
+        '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
+        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
+        "    refused=$((refused + 1))",
+        "  fi",
+        "}",
+        "declare -A tested=()",
+        "shown() {  # shown WORDS...: as the shell reads them back, plain where that needs no quotes (0,4,5)",
+        "  local word",
+        '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
+        ' else printf " %s" "$word"; fi; done',
+        "}",
+    ]
+
+
+def _dry_run_end_lines():
+    """Bash lines ending ``submit.sh --dry-run``: what each task of the arrays it would submit asks SLURM
+    for (their ``#SBATCH`` lines), where the output goes, and whether ``sbatch --test-only`` took them
+    (exit 1 where it refused one)."""
+    return [
+        'if [ "$dry_run" = yes ]; then',
+        f"  for script in {BASES_FILE} {TRANSFERS_FILE}; do",
+        '    if [ -z "${arrays[$script]+yes}" ]; then continue; fi',
+        '    echo "each task of $script asks SLURM for (its #SBATCH lines):"',
+        "    sed -n 's/^#SBATCH /  /p' \"$script\"",
+        "  done",
+        '  if [ "${#arrays[@]}" -gt 0 ]; then',
+        '    echo "task output: $scripts/logs/<script>-<job>_<task>.out; each run\'s training output:'
+        f' $out/<run>.run/{grid.LOG_FILE}"',
+        "  fi",
+        '  if [ "${#arrays[@]}" -gt 0 ] && ! type -P sbatch > /dev/null; then',
+        '    echo "not checked with sbatch --test-only: there is no sbatch here (PATH=$PATH)"',
+        '  elif [ "$refused" -gt 0 ]; then',
+        "    exit 1",
+        '  elif [ "${#arrays[@]}" -gt 0 ]; then',
+        '    echo "sbatch --test-only takes each of them (partition, time limit, options)"',
+        "  fi",
+        "fi",
+    ]
+
+
 def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
@@ -529,6 +653,12 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, OUT/<run> as",
         "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
         "set -euo pipefail",
+        "dry_run=no",
+        'case "$*" in',
+        '  "") ;;',
+        "  --dry-run) dry_run=yes ;;",
+        f'  *) echo "usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}" >&2; exit 2 ;;',
+        "esac",
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
         'scripts_folder=$(dirname -- "$0")',
@@ -554,17 +684,24 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         'join() { local IFS=,; echo "$*"; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
-        "for command in sbatch squeue scancel; do",
+        "needed=(sbatch squeue scancel)",
+        f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',
+        'for command in ${needed[@]+"${needed[@]}"}; do',
         '  if ! type -P "$command" > /dev/null; then',
         '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
         ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
         "    exit 1",
         "  fi",
         "done",
-        f"exec 9>> {SUBMITTED_FILE}",
-        "if ! flock --nonblock 9; then",
-        '  echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
-        "  exit 1",
+        'if [ "$dry_run" = no ]; then',
+        f"  exec 9>> {SUBMITTED_FILE}",
+        "  if ! flock --nonblock 9; then",
+        '    echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
+        "    exit 1",
+        "  fi",
+        "else",
+        '  echo "dry run: nothing is submitted, cancelled or recorded; JOB1, JOB2, ... stand for the ids SLURM gives'
+        ' the jobs as they are submitted"',
         "fi",
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
         "kept=() never=() stale=()",
@@ -579,16 +716,28 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
         f"  done < {SUBMITTED_FILE}",
         "fi",
-        'if [ "${#never[@]}" -gt 0 ]; then',
+        'if [ "${#never[@]}" -gt 0 ] && [ "$dry_run" = yes ]; then',
+        '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed (DependencyNeverSatisfied)"',
+        'elif [ "${#never[@]}" -gt 0 ]; then',
         '  scancel "${never[@]}"',
         '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed (DependencyNeverSatisfied)"',
         "fi",
-        f": > {SUBMITTED_FILE}",
-        f'for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
-        "submitted=0 skipped=0",
+        'if [ "$dry_run" = no ]; then',
+        f"  : > {SUBMITTED_FILE}",
+        f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
+        "fi",
+        "submitted=0 skipped=0 new_jobs=0 refused=0",
+        "declare -A arrays=()  # the array scripts submitted",
+        *_test_only_lines(),
         "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
         "  local index run",
-        '  if ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1" "$scripts_id"); then',
+        "  arrays[$1]=yes",
+        '  if [ "$dry_run" = yes ]; then',
+        "    new_jobs=$((new_jobs + 1))",
+        "    job=JOB$new_jobs",
+        '    echo "\\$ sbatch$(shown --parsable --array="$2" "${@:3}" "$1" "$scripts_id")"',
+        '    test_only "$@"',
+        '  elif ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1" "$scripts_id"); then',
         '    if [ "$submitted" -eq 0 ]; then',
         '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
         " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
@@ -603,7 +752,8 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         '  for index in ${2//,/ }; do',
         f'    if [ "$1" = {BASES_FILE} ]; then run=${{base_runs[index]}}; else run=${{transfer_runs[index]}}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
-        f"    printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> {SUBMITTED_FILE}",
+        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> "
+        f"{SUBMITTED_FILE}; fi",
         "  done",
         "}",
         "",
@@ -642,5 +792,6 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         ' name) are still queued: this plan submits their runs anew where not finished; a task of another plan ends'
         ' without training (exit 2) but holds its place in the queue meanwhile: cancel them (scancel ${stale[*]})" >&2',
         "fi",
+        *_dry_run_end_lines(),
     ]
     return "\n".join(lines) + "\n"

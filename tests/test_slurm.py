@@ -76,8 +76,14 @@ GUARD_SECONDS = 600  # against a hang only: the tests wait for what the fakes wr
 
 FAKE_TOOLS = {
     # sbatch: records its arguments, answers job ids 1001, 1002, ... as --parsable does (id;cluster); the
-    # FAKE_SBATCH_FAIL_AT-th call fails as sbatch does when the controller refuses a job
+    # FAKE_SBATCH_FAIL_AT-th call fails as sbatch does when the controller refuses a job; --test-only calls
+    # are recorded apart (sbatch-test-only) and fail with FAKE_TEST_ONLY_ERROR where it is set
     "sbatch": textwrap.dedent('''\
+        if [[ " $* " == *" --test-only "* ]]; then
+          echo "$*" >> "$FAKE_LOG/sbatch-test-only"
+          if [ -n "${FAKE_TEST_ONLY_ERROR-}" ]; then echo "$FAKE_TEST_ONLY_ERROR" >&2; exit 1; fi
+          echo "sbatch: Job 5 to start at 2030-01-01T00:00:00 using 1 processors on nodes n1 in partition p" >&2; exit 0
+        fi
         echo "$*" >> "$FAKE_LOG/sbatch"; n=$(wc -l < "$FAKE_LOG/sbatch")
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
@@ -308,8 +314,9 @@ def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slur
     assert (scripts / "submitted.txt").read_text() == ""
 
 
-def submit_grid(submit, **env):
-    return subprocess.run(["bash", str(submit)], capture_output=True, text=True, env=dict(os.environ, **env))
+def submit_grid(submit, *arguments, **env):
+    return subprocess.run(["bash", str(submit), *arguments], capture_output=True, text=True,
+                          env=dict(os.environ, **env))
 
 
 def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_base(tmp_path, fake_slurm):

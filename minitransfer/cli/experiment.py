@@ -112,7 +112,8 @@ def _time_limit(ctx, param, value):
                    "Their tasks, and submit.sh, train and submit nothing (exit 2) once OUT is planned again with "
                    "other options; a task leaves a finished run to train, which refuses one trained otherwise, and "
                    "waits for a run another process trains (a second submission, a local experiment on OUT), "
-                   "holding its GPU idle meanwhile.")
+                   "holding its GPU idle meanwhile. It says what the scripts submit (arrays, tasks, #SBATCH lines, "
+                   "logs); `bash DIR/submit.sh --dry-run` prints the sbatch commands it would run, queueing nothing.")
 @click.option("--gres", default=None, callback=_sbatch_value,
               help="--emit-slurm: generic resources per run (default: gpu:1, none with --device cpu).")
 @click.option("--partition", default=None, callback=_sbatch_value, help="--emit-slurm: the partition to submit to.")
@@ -212,7 +213,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
                                       progress=say)
-        echo(f"wrote SLURM scripts for {len(runs)} runs; submit with: bash {shlex.quote(str(submit))}")
+        echo(f"wrote SLURM scripts for {len(runs)} runs into {submit.parent}:")
+        for line in slurm.describe_scripts(runs, out, submit.parent):
+            echo(f"  {line}")
+        echo(f"submit with: bash {shlex.quote(str(submit))}")
         return
     if gres or partition or time_limit or sbatch_options:
         raise click.UsageError("--gres, --partition, --time and --sbatch-option only apply with --emit-slurm")
