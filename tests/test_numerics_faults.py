@@ -1,0 +1,53 @@
+"""Numbers at the edges of what training computes with: solver settings that float32, the precision
+of every update, turns into nonsense (a rate that changes no weight, a momentum of exactly 1), a
+classifier wider than a checkpoint holds, and a base whose weights blew up. Each is refused before
+anything is written, naming the option or the layer, rather than training silently or failing later
+with the wrong advice."""
+
+import os
+import re
+
+import h5py
+import numpy as np
+import pytest
+import toy_preset  # noqa: F401  (registers the toy preset)
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config, optim
+from minitransfer import train as training
+from minitransfer.cli import main
+
+TOY = {"preset": "toy", "quiet": True, "device": "cpu"}
+
+
+def _train(out, data, **fields):
+    return training.train(config.TrainConfig(out=str(out), data=data, **{**TOY, **fields}))
+
+
+@pytest.mark.parametrize("option, value, said", [
+    ("--momentum", "0.99999999", r"--momentum must lie in \[0, 1\), got 0.99999999 \(1 in float32, which the update "
+                                 r"computes in: at most 0.99999994"),
+    ("--base-lr", "1e-50", r"--base-lr must be >= 1.175e-38 \(float32's smallest normal number"),
+], ids=["momentum-1-in-float32", "lr-0-in-float32"])
+def test_solver_settings_float32_turns_into_nonsense_exit_2_naming_the_option(micro_data, tmp_path, option, value,
+                                                                              said):
+    """A momentum of 0.99999999 passed the [0, 1) check, and is 1 in float32: no past gradient ever
+    faded. A rate of 1e-50 passed `> 0`, and is 0 in float32: the run trained to the end with the
+    weights it started with, its evaluations all the same."""
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "--preset", "toy", "-o", str(tmp_path / "n.h5"),
+                                       "--device", "cpu", "--quiet", option, value])
+    assert result.exit_code == 2, result.output
+    assert re.search(said, result.output), result.output
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_edges_float32_keeps_are_accepted_as_the_update_computes_them():
+    """The largest float32 momentum below 1 and the smallest normal rate are valid solvers; the update
+    (float32, as training computes it) moves a weight with them, which one step rounded to 0 or 1 would not."""
+    solver = optim.Solver(base_lr=optim.FLOAT32_TINY, momentum=optim.MAX_MOMENTUM)
+    assert np.float32(solver.momentum) < 1 and np.float32(solver.base_lr) > 0
+    w, velocity = np.full(4, 1e-6, np.float32), np.zeros(4, np.float32)
+    optim.sgd.update(w, np.full(4, 2**100, np.float32), velocity, solver.base_lr, solver.momentum, 0.0)
+    assert (w < np.float32(1e-6)).all() and (velocity > 0).all()
+
