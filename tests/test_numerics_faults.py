@@ -51,3 +51,29 @@ def test_the_edges_float32_keeps_are_accepted_as_the_update_computes_them():
     optim.sgd.update(w, np.full(4, 2**100, np.float32), velocity, solver.base_lr, solver.momentum, 0.0)
     assert (w < np.float32(1e-6)).all() and (velocity > 0).all()
 
+
+def test_fc8_wider_than_a_checkpoint_holds_is_refused_before_training(micro_data, tmp_path):
+    """fc8_outputs went up to 2**31 - 1; a run wider than the 100,000 outputs a checkpoint may declare
+    trained to the end and wrote weights that eval, info, resume and every transfer refused. The widest
+    a checkpoint holds trains and reads back."""
+    widest = checkpoints.MAX_OUTPUTS
+    _train(tmp_path / "widest.h5", micro_data, fc8_outputs=widest, max_iter=1)
+    assert checkpoints.load(tmp_path / "widest.h5").weights["fc2"][0].shape == (widest, 8)
+    before = sorted(os.listdir(tmp_path))
+    refused = rf"^`fc8_outputs` must be an integer 1\.\.{widest}, got {widest + 1}$"
+    with pytest.raises(config.ConfigError, match=refused):
+        _train(tmp_path / "wider.h5", micro_data, fc8_outputs=widest + 1, max_iter=1)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_half_with_more_classes_than_a_checkpoint_holds_is_refused(micro_data, tmp_path, monkeypatch):
+    """fc8's width defaults to the half's classes: as many as a checkpoint holds pass, one more is
+    refused (the limit lowered to the 4 classes of the test set, which no dataset reaches otherwise)."""
+    monkeypatch.setattr(checkpoints, "MAX_OUTPUTS", 4)
+    _train(tmp_path / "four.h5", micro_data, split="all", max_iter=1)
+    monkeypatch.setattr(checkpoints, "MAX_OUTPUTS", 3)
+    with pytest.raises(config.ConfigError, match=r"^the 4 classes of the half need more outputs than the 3 a "
+                                                 r"checkpoint holds"):
+        _train(tmp_path / "more.h5", micro_data, split="all", max_iter=1)
+    assert not (tmp_path / "more.run").exists()
+

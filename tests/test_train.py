@@ -532,7 +532,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"workers": 257}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 257"),
     ({"workers": 10**20}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 100000000000000000000"),
     ({"batch_size": 10**20}, training.ConfigError, r"`batch_size` must be an integer 1\.\.2147483647"),
-    ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.2147483647"),
+    ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.100000"),
     ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
     ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
