@@ -77,3 +77,24 @@ def test_a_half_with_more_classes_than_a_checkpoint_holds_is_refused(micro_data,
         _train(tmp_path / "more.h5", micro_data, split="all", max_iter=1)
     assert not (tmp_path / "more.run").exists()
 
+
+@pytest.mark.parametrize("frozen", [True, False], ids=["frozen", "fine-tuned"])
+def test_a_base_whose_weights_blew_up_is_refused_naming_the_layer(micro_data, tmp_path, frozen):
+    """A finite weight beyond 1e6, which no run writes, was copied: the transfer trained until its
+    first checkpoint, then stopped as diverged and told to lower its own learning rate (frozen, the
+    blown-up layer never changes, whatever the rate). Copying, evaluating and resuming from it are
+    refused up front, naming the file and the array."""
+    base = tmp_path / "baseA.h5"
+    _train(base, micro_data, max_iter=2)
+    with h5py.File(base, "a") as f:
+        weights = f["weights/fc1/W"][...]
+        weights.flat[5] = -3e7
+        f["weights/fc1/W"][...] = weights
+    with pytest.raises(checkpoints.CheckpointError, match=rf"^checkpoint {base}: /weights/fc1/W holds a value of size "
+                                                          r"3e\+07, beyond the 1e\+06 a run writes"):
+        _train(tmp_path / "A2B.h5", micro_data, copy_from=str(base), n=2, frozen=frozen, max_iter=4)
+    assert not (tmp_path / "A2B.run").exists()
+    with h5py.File(base, "a") as f:  # at the limit, as a run may write it: read
+        weights.flat[5] = -checkpoints.MAX_ABS_WEIGHT
+        f["weights/fc1/W"][...] = weights
+    assert checkpoints.load(base).weights["fc1"][0].flat[5] == -1e6

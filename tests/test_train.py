@@ -625,12 +625,14 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
 
 def test_evaluate_checkpoint_whose_outputs_overflow_is_refused_not_scored(base_a, data, tmp_path):
     """Finite weights whose logits overflow: NaN logits never rank below the true class's, so the
-    accuracy would read high; eval refuses instead of printing it (or invalid JSON)."""
+    accuracy would read high; eval refuses instead of printing it (or invalid JSON). Every weight at
+    the largest a run writes (larger ones are refused as the file is read)."""
     blown = tmp_path / "blown.h5"
     shutil.copy(base_a, blown)
     with h5py.File(blown, "a") as f:
-        for layer in ("fc7", "fc8"):
-            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, 1e20, np.float32)
+        for layer in WEIGHT_LAYERS:
+            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, checkpoints.MAX_ABS_WEIGHT,
+                                                   np.float32)
     with pytest.raises(training.DataMismatch, match=r"blown.h5: its outputs on the val images of .* are not finite"):
         evaluate.evaluate_checkpoint(str(blown), data=data, device="cpu")
 
