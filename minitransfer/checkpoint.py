@@ -22,11 +22,12 @@ Layout (readable with plain h5py)::
     :func:`minitransfer.fileio.text_attribute` for why); checkpoints written before hold them as
     variable-length strings and load as before.
 
-Loading trusts nothing it reads: every array must be finite (a run writes a checkpoint only while
-its weights are), the iterations in 0..max_iter and in agreement with each other. Every array carries
-a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.10 format), so an
-array damaged on disk or in a copy is refused, not copied on into another network; checkpoints
-written before carry none and load as before.
+Loading trusts nothing it reads: every array must be finite and every weight at most
+:data:`MAX_ABS_WEIGHT` in size (a run writes a checkpoint only while its weights are), the
+iterations in 0..max_iter and in agreement with each other. Every array carries a Fletcher-32
+checksum and every object header a checksum of its own (the HDF5 1.10 format), so an array
+damaged on disk or in a copy is refused, not copied on into another network; checkpoints written
+before carry none and load as before.
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
 over the target, so a crash leaves either the old file or the new one.
@@ -47,6 +48,9 @@ FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
 MAX_IMAGE_SIZE = 4096       # the largest mean image side
+# A run writes a checkpoint only while every weight is at most this large (a trained CaffeNet's are
+# well below 1); beyond it the run has diverged even if its loss is still finite.
+MAX_ABS_WEIGHT = 1e6
 # The HDF5 1.10 file format: object headers carry checksums, and a one-chunk array's index lies in its
 # own (1.8 kept it in a B-tree node without one); readable by HDF5 >= 1.10.
 LIBVER = ("v110", "v110")
@@ -236,7 +240,7 @@ def _read(f, path, with_solver):
     weights, frozen = {}, {}
     for name, w_shape, b_shape in architecture:
         group = _member(f, f"weights/{name}", h5py.Group, fault)
-        weights[name] = (_array(group, "W", w_shape, fault), _array(group, "b", b_shape, fault))
+        weights[name] = (_weight(group, "W", w_shape, fault), _weight(group, "b", b_shape, fault))
         frozen[name] = "frozen" in group.attrs and _typed(group.attrs, "frozen", bool, fault, where=group.name)
     meta = _meta(f, fault)
     for key in ("n_copied", "n_frozen"):  # info says "copied layers 1..n": a count of this network's layers
@@ -356,6 +360,18 @@ def _array(group, key, shape, fault):
         raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
     if not np.isfinite(array).all():
         raise fault(f"{dataset.name} holds NaN or infinite values (a run writes only finite ones: the file is damaged)")
+    return array
+
+
+def _weight(group, key, shape, fault):
+    """A layer's ``W`` or ``b`` (:func:`_array`), at most :data:`MAX_ABS_WEIGHT` in size, as a run
+    writes them: larger, a transfer copying it would fail at its first checkpoint, blamed on its own
+    learning rate."""
+    array = _array(group, key, shape, fault)
+    largest = float(np.abs(array).max(initial=0))
+    if largest > MAX_ABS_WEIGHT:
+        raise fault(f"{group.name}/{key} holds a value of size {largest:.4g}, beyond the {MAX_ABS_WEIGHT:g} a run "
+                    f"writes (its training diverged, or the file is damaged)")
     return array
 
 

@@ -40,7 +40,8 @@ DEVICES = ("auto", "cpu", "cuda")
 # NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
 MAX_SEED = splits.MAX_SEED
-# The largest batch and fc8 width: the CUDA kernels take sizes as 32-bit integers, labels are int32.
+# The largest batch: the CUDA kernels take sizes as 32-bit integers. fc8 is at most as wide as a checkpoint
+# holds (checkpoint.MAX_OUTPUTS).
 MAX_COUNT = 2**31 - 1
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
@@ -213,8 +214,8 @@ def _check_fields(c):
     for name in ("max_iter", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "per_class",
                  "n", "random_frozen"):
         check_int(name, getattr(c, name), 1)
-    for name in ("batch_size", "fc8_outputs"):
-        check_int(name, getattr(c, name), 1, MAX_COUNT)
+    check_int("batch_size", c.batch_size, 1, MAX_COUNT)
+    check_int("fc8_outputs", c.fc8_outputs, 1, checkpoints.MAX_OUTPUTS)  # wider, the weights written are never read
     check_int("seed", c.seed, 0, MAX_SEED, required=True)
     check_int("split_seed", c.split_seed, 0, MAX_SEED)
     check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
@@ -426,6 +427,9 @@ def _choose_preset(c, parent, dataset, task):
                 raise ConfigError(f"{error} {weight_layers_counted(preset.copyable)} in preset {preset.name}") from None
             raise
     c.fc8_outputs = c.fc8_outputs or task.num_classes
+    if c.fc8_outputs > checkpoints.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
+        raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "
+                          f"{checkpoints.MAX_OUTPUTS} a checkpoint holds: train on fewer classes (`split`, `half`)")
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")
     if parent is not None:

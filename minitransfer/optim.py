@@ -22,8 +22,12 @@ import dataclasses
 import math
 import numbers
 
+import numpy as np
+
 from minitransfer.ops import sgd
 
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest base_lr: ~1.2e-38
+MAX_MOMENTUM = float(np.nextafter(np.float32(1), np.float32(0)))  # the largest float32 below 1: 0.99999994
 PAPER_MAX_ITER = 450_000
 PAPER_STEPSIZE = 100_000
 
@@ -61,10 +65,16 @@ class Solver:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise ValueError(f"solver: `{name}` must be a finite number, got {value!r}")
-        if not self.base_lr > 0:
-            raise ValueError(f"solver: `base_lr` must be > 0, got {self.base_lr!r}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"solver: `momentum` must lie in [0, 1), got {self.momentum!r}")
+        # the update computes in float32: a rate below its normal numbers changes no weight, and a
+        # momentum that rounds to 1 there never lets a past gradient fade (V = V + lr·g)
+        if not self.base_lr >= FLOAT32_TINY:
+            raise ValueError(f"solver: `base_lr` must be >= {FLOAT32_TINY:.4g} (float32's smallest normal number: "
+                             f"the update computes in float32, where a smaller rate changes no weight), got "
+                             f"{self.base_lr!r}")
+        if not 0 <= self.momentum < 1 or np.float32(self.momentum) == 1:
+            rounded = f" (1 in float32, which the update computes in: at most {MAX_MOMENTUM})" \
+                if 0 <= self.momentum < 1 else ""
+            raise ValueError(f"solver: `momentum` must lie in [0, 1), got {self.momentum!r}{rounded}")
         if not self.weight_decay >= 0:
             raise ValueError(f"solver: `weight_decay` must be >= 0, got {self.weight_decay!r}")
         if not 0 < self.gamma <= 1:

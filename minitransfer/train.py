@@ -46,9 +46,6 @@ from minitransfer.transfer import build_net, snapshot
 
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
 
-# A checkpoint is written only while every weight is at most this large (a trained CaffeNet's are
-# well below 1); beyond it the run has diverged even if its loss is still finite.
-MAX_ABS_WEIGHT = 1e6
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
 
 
@@ -325,9 +322,12 @@ class _Run:
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
-        with weights that are not finite or have blown up (beyond :data:`MAX_ABS_WEIGHT`)."""
-        if not _weights_sane(self.net):
-            raise self._divergence(done, f"weights became non-finite or larger than {MAX_ABS_WEIGHT:g}", lr)
+        with weights that are not finite or have blown up (beyond ``checkpoint.MAX_ABS_WEIGHT``)."""
+        blown_up = _blown_up(self.net)
+        if blown_up:
+            named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
+            raise self._divergence(done, f"weights of {named} became non-finite or larger than "
+                                         f"{checkpoints.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
@@ -437,9 +437,12 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
             f"Lower `base_lr`{also} or check the data{last}.")
 
 
-def _weights_sane(net):
+def _blown_up(net):
+    """The names of the parameters (``conv2/W``) holding a value that is not finite or is larger than
+    ``checkpoint.MAX_ABS_WEIGHT``, in the net's order: where the divergence shows first."""
+    blown_up = []
     for param in net.params:
         xp = cuda.cupy() if cuda.is_cuda_array(param.data) else np
-        if not bool((xp.abs(param.data) <= MAX_ABS_WEIGHT).all()):  # False for NaN too
-            return False
-    return True
+        if not bool((xp.abs(param.data) <= checkpoints.MAX_ABS_WEIGHT).all()):  # False for NaN too
+            blown_up.append(param.name)
+    return blown_up

@@ -532,7 +532,7 @@ def test_a_diverged_evaluation_stops_the_run_before_its_row_is_written(data, tmp
     ({"workers": 257}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 257"),
     ({"workers": 10**20}, training.ConfigError, r"`workers` must be an integer 0\.\.256, got 100000000000000000000"),
     ({"batch_size": 10**20}, training.ConfigError, r"`batch_size` must be an integer 1\.\.2147483647"),
-    ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.2147483647"),
+    ({"fc8_outputs": 10**20}, training.ConfigError, r"`fc8_outputs` must be an integer 1\.\.100000"),
     ({"base_lr": float("inf")}, training.ConfigError, r"`base_lr` must be a finite number, got inf"),
     ({"momentum": 1.0}, training.ConfigError, r"`momentum` must lie in \[0, 1\), got 1\.0"),
 ], ids=["n0", "random-frozen8", "frozen-without-copy", "bad-split", "caffenet-on-36px", "fc8-too-small", "seed-2**32",
@@ -625,12 +625,14 @@ def test_evaluate_checkpoint_matches_the_runs_final_evaluation(base_a, data):
 
 def test_evaluate_checkpoint_whose_outputs_overflow_is_refused_not_scored(base_a, data, tmp_path):
     """Finite weights whose logits overflow: NaN logits never rank below the true class's, so the
-    accuracy would read high; eval refuses instead of printing it (or invalid JSON)."""
+    accuracy would read high; eval refuses instead of printing it (or invalid JSON). Every weight at
+    the largest a run writes (larger ones are refused as the file is read)."""
     blown = tmp_path / "blown.h5"
     shutil.copy(base_a, blown)
     with h5py.File(blown, "a") as f:
-        for layer in ("fc7", "fc8"):
-            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, 1e20, np.float32)
+        for layer in WEIGHT_LAYERS:
+            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, checkpoints.MAX_ABS_WEIGHT,
+                                                   np.float32)
     with pytest.raises(training.DataMismatch, match=r"blown.h5: its outputs on the val images of .* are not finite"):
         evaluate.evaluate_checkpoint(str(blown), data=data, device="cpu")
 
