@@ -125,6 +125,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     _remember_folder(train_root, walked, listing=True)
     folders = _class_folders(train_root)
     _check_two_class_folders(train_root, folders, source)
+    _warn_of_names_differing_in_case(train_root, folders)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
@@ -211,6 +212,20 @@ def _check_two_class_folders(root, folders, source):
         hint = f", which holds folders ({_listed(inner)}): give {folders[0]} if these are the classes" \
             if len(inner) >= 2 else ""
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def _warn_of_names_differing_in_case(root, folders):
+    """Warn of class ``folders`` (of ``root``) whose names differ only in case ('Cat' beside 'cat': one class
+    saved under two spellings, most often): each is a class of its own, which a researcher reading the class
+    table may not see, and which a Mac or Windows disk cannot even hold as two folders."""
+    spellings = {}
+    for folder in folders:
+        spellings.setdefault(_same_text(folder.name).casefold(), []).append(folder.name)
+    twins = [names for names in spellings.values() if len(names) > 1]
+    if twins:
+        stopping.warn(f"warning: {root}: {len(twins)} set(s) of class folders whose names differ only in case, such "
+                      f"as {_listed(twins[0])}: each folder is a class of its own (on macOS and Windows they would "
+                      f"be one folder); merge them and rerun if they are one class")
 
 
 def check_two_classes(where, names, layout, hint="", kind="class folder"):
@@ -435,10 +450,13 @@ def _validation_files(val_root, train_root, known, skipped, out, walked, listed)
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
     train_name = {_same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
-    unknown = [inputs.display_name(folder.name) for folder in folders if _same_text(folder.name) not in train_name]
+    unknown = [folder.name for folder in folders if _same_text(folder.name) not in train_name]
     if unknown:
+        like = {_same_text(name).casefold(): name for name in train_name.values()}  # val/Dog beside train/dog
+        shown = [inputs.display_name(name) + (f" (the folder {like[_same_text(name).casefold()]!r}?)"
+                                              if _same_text(name).casefold() in like else "") for name in unknown]
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
-                              f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+                              f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
