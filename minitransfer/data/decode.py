@@ -48,7 +48,7 @@ from . import inputs
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 UNIDENTIFIED = "UnidentifiedImageError: not an image, or in a format PIL cannot read"
-DIM_16_BIT = ("16 bits a sample, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
+DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
               "and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
               "their true bit depth (12-bit: value >> 4) and rerun")
 CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
@@ -159,9 +159,12 @@ def plugin_reason(name):
 
 
 def readable_now(reason):
-    """Whether a file skipped for ``reason`` was skipped for a plugin missing that is installed now: the shard
-    that lists it is decoded again, not kept."""
-    return any(reason == plugin_reason(name) and _pillow_reads(name) for name in PLUGINS)
+    """Whether a file skipped for ``reason`` may decode now, so that the shard that lists it is decoded again, not
+    kept: skipped for a plugin missing that is installed now, or as changed or gone while the import ran
+    (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file moved away and
+    back, or changed back, is listed so again)."""
+    return reason in (CHANGED, VANISHED) or any(reason == plugin_reason(name) and _pillow_reads(name)
+                                                for name in PLUGINS)
 
 
 def needing_plugins(skipped):

@@ -108,3 +108,18 @@ def test_a_folder_only_touched_is_no_change(tree, tmp_path, monkeypatch):
     _change_before_decoding(monkeypatch, lambda: os.utime(tree / "fox", ns=(1, 1)))
     result = _invoke(tree, tmp_path / "out")
     assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
+def test_a_file_moved_away_and_back_while_importing_is_imported_by_the_rerun(tree, tmp_path, monkeypatch):
+    """Its shard's plan records it as listed, which it is again once back: kept, the shard said it gone for good."""
+    moved, away = tree / "fox" / "1.png", tmp_path / "1.png"
+    _change_before_decoding(monkeypatch, lambda: os.rename(moved, away))
+    out = tmp_path / "out"
+    assert _invoke(tree, out).exit_code == 0
+    assert (out / "skipped.txt").read_text().splitlines() == [f"{moved}\t{decode.VANISHED}"]
+    monkeypatch.undo()
+    os.rename(away, moved)
+    again = _invoke(tree, out)
+    assert again.exit_code == 0 and "warning" not in again.output, again.output
+    assert (out / "skipped.txt").read_text() == ""
+    assert _colours(out) == sorted([COLOURS["cat"]] * 3 + [COLOURS["dog"]] * 3 + [COLOURS["fox"]] * 3)
