@@ -178,7 +178,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
-            across.report()
+            across.report(built.meta["skipped"])
             _warn_of_changed_folders(_changed_folders(walked))
             return built
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
@@ -675,11 +675,15 @@ class CopiesAcrossClasses:
                 self.compared(done, total)
         return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
 
-    def report(self):
+    def report(self, skipped=()):
         """List the copies in :data:`COPIES_FILE` in ``out`` (the file removed when there are none) and warn on
         stderr: the researcher decides which label each image keeps. A file that holds this list already is not
-        written again (a rerun writes nothing)."""
+        written again (a rerun writes nothing). Bytes of which no file was imported (each one in ``skipped``,
+        meta.json's entries) are no image: the same notes.txt or annotation stub in every class folder."""
         path = pathlib.Path(self.out) / COPIES_FILE
+        left_out = {entry.get("file") for entry in skipped}
+        self.groups = [files for files in self.groups
+                       if any(inputs.display_name(file) not in left_out for _, _, file in files)]
         if not self.groups:
             if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
                 try:
