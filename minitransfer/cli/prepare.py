@@ -239,9 +239,11 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown) and HEIC/HEIF photos (AVIF too, with a Pillow built without it) while the plugin Pillow
     reads them with is missing: pip install pillow-heif (or pillow-avif-plugin), which is used once
-    installed, and rerun; 16-bit greyscale keeps its high byte (value >> 8), 32-bit integer greyscale too when
-    its values lie in 0..65535. Class folders without a decodable training image, and links to
-    nothing (a drive not mounted), are left out and reported (a link named as a file is, such as
+    installed, and rerun; 16 bits a sample keep their high byte (value >> 8, as OpenCV reads them), 32-bit
+    integer greyscale too when its values lie in 0..65535: 12-bit data (values below 4096) so imports nearly
+    black, which a warning counts (scale such files to 8 bits yourself). Class folders without a
+    decodable training image, and links to nothing (a drive not mounted), are left out and reported (a
+    link named as a file is, such as
     README.md, in OUT/skipped.txt); a class whose only decodable images were held out for
     validation gets them back for training (a note says it has no validation image); a val/ class
     that train/ lacks is an error, as is a val/ with no file in its class folders (remove it to
@@ -256,7 +258,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     $RECYCLE.BIN, lost+found ...) are ignored. Beside other folders, train/ and val/ are class folders
     (train/ must then hold images itself). SOURCE (or its train/) must hold two or more class
     folders with images: one (SOURCE given as one class's folder, or as the folder above the
-    classes' folder) is refused (65), naming the folder to give.
+    classes' folder) is refused (65), naming the folder to give. A file changed or removed after SOURCE was
+    listed is listed in OUT/skipped.txt, and a folder whose files were added, removed or renamed meanwhile is
+    warned of: rerun the same command once the tree is as it should be.
 
     \b
     A families file (--families) has one line per class, the family last:

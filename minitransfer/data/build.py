@@ -41,7 +41,7 @@ from minitransfer.cpus import usable_cpus
 
 from . import dataset as ds
 from . import inputs, lock
-from .decode import load_item, readable_now
+from .decode import load_item, readable_now, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
@@ -222,6 +222,7 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
                 fileio.write_text(out / name, text, keep_same=True)
     _write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
     _write(out, 0, lambda: remove_unlisted_shards(out, table))
+    warn_of_notes(builder.notes)
     return ds.open_dataset(out)
 
 
@@ -317,6 +318,7 @@ class _Builder:
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
+        self.notes = []  # {"file", "note"} of the images decoded here with a caveat (decode.load_item)
         self.digests = {}  # {item described: sha256 of the bytes decoded}
         self.train_counts = np.zeros(len(wnids), dtype=np.int64)
         self.wnids, self.num_classes = wnids, len(wnids)
@@ -343,6 +345,7 @@ class _Builder:
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")
+            self.notes += entry.pop("notes", [])
             self.digests.update(entry.pop("digests", {}))
             shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
             if subset == "train":
@@ -474,7 +477,7 @@ def _number_type(shard, name):
 def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
     """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
     its class (what 'prepare' needs to say why a class has no validation image)."""
-    images, kept, skipped, digests = [], [], [], {}
+    images, kept, skipped, digests, notes = [], [], [], {}, []
     for position, (pixels, reason, digest) in enumerate(decoded):
         if digest is not None:
             digests[items[position].describe()] = digest
@@ -485,13 +488,15 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
         else:
             images.append(pixels)
             kept.append(position)
+            if reason is not None:  # a caveat: decode.DIM_16_BIT
+                notes.append({"file": inputs.display_name(items[position].describe()), "note": reason})
     if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
         return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,
-                "labels": np.zeros(0, np.int32), "skipped": skipped, "digests": digests}
+                "labels": np.zeros(0, np.int32), "skipped": skipped, "digests": digests, "notes": notes}
     images = np.stack(images)
     kept = np.asarray(kept)
     pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
     sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
                          extra={name: values[kept] for name, values in extras.items()})
     return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
-            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests}
+            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests, "notes": notes}

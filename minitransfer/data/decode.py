@@ -1,13 +1,21 @@
 """Decoding one image to import: a file, a zip archive's member, or pixels in memory, as uint8
 (size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`).
 
-CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB, 16-bit greyscale keeps its
-high byte and floating-point images are skipped (:mod:`.inputs`). An image is turned upright as its
-EXIF orientation says (a phone's photographs are stored sideways with a tag that every viewer
-follows), as OpenCV's imread does; a damaged EXIF block leaves it as stored. Images are warped (aspect ratio
-not kept) to ``size × size`` with bilinear interpolation, as the paper did for 256 × 256
-(supplement A, following Donahue et al. 2013); a JPEG is first decoded at the smallest DCT scale
-(1/2, 1/4, 1/8) that still covers that size, which is faster and bounds its memory.
+CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB and floating-point images
+are skipped (:mod:`.inputs`). 16 bits a sample keep their high byte (value >> 8), as OpenCV's imread
+(and so Caffe) reads them: one mapping for every file, so that images keep their brightness relative
+to each other. A 16-bit image whose values all lie below 4096 (12-bit data, as cameras and
+microscopes write it, or less) so becomes nearly black (0..15 of 255): it is imported with the note
+:data:`DIM_16_BIT`, which the import warns of once, counting such files and naming one. The bits a
+file's data fill are not in it (PNG's sBIT chunk, where written, says what the samples were scaled
+up from, not that they were left unscaled), so no file is scaled by a guess.
+
+An image is turned upright as its EXIF orientation says (a phone's photographs are stored sideways
+with a tag that every viewer follows), as OpenCV's imread does; a damaged EXIF block leaves it as
+stored. Images are warped (aspect ratio not kept) to ``size × size`` with bilinear interpolation, as
+the paper did for 256 × 256 (supplement A, following Donahue et al. 2013); a JPEG is first decoded
+at the smallest DCT scale (1/2, 1/4, 1/8) that still covers that size, which is faster and bounds
+its memory.
 
 Limits, checked before anything is allocated: an image may decode to at most
 :data:`MAX_DECODED_PIXELS` pixels (after the JPEG scale; PIL's decompression-bomb warning and error
@@ -32,12 +40,20 @@ import zipfile
 import numpy as np
 from PIL import Image, features
 
+from minitransfer import stopping
+
 from . import archives
 from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
 UNIDENTIFIED = "UnidentifiedImageError: not an image, or in a format PIL cannot read"
+DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?): their high byte (value >> 8, as OpenCV "
+              "and Caffe read them) leaves the image nearly black (0..15 of 255); scale such files to 8 bits by "
+              "their true bit depth (12-bit: value >> 4) and rerun")
+CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
+           "same command to import it as it is now")
+VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
 # Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
@@ -59,18 +75,22 @@ UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4:
 
 
 class ImportItem:
-    """One image to import: a file, a member of a zip archive, or pixels already in memory."""
+    """One image to import: a file, a member of a zip archive, or pixels already in memory.
 
-    __slots__ = ("path", "member", "pixels")
+    ``listed``: (size, modification time in ns) of the file when the importer listed it, where it did: what
+    it decided from that (held-out files, copies of training images) holds for that file only, so one
+    that differs when it is read is skipped (:data:`CHANGED`), and a shard's plan records this state."""
 
-    def __init__(self, path=None, member=None, pixels=None):
-        self.path, self.member, self.pixels = path, member, pixels
+    __slots__ = ("path", "member", "pixels", "listed")
+
+    def __init__(self, path=None, member=None, pixels=None, listed=None):
+        self.path, self.member, self.pixels, self.listed = path, member, pixels, listed
 
     def __getstate__(self):
-        return (self.path, self.member, self.pixels)
+        return (self.path, self.member, self.pixels, self.listed)
 
     def __setstate__(self, state):
-        self.path, self.member, self.pixels = state
+        self.path, self.member, self.pixels, self.listed = state
 
     def describe(self):
         """What the item is, for the skipped report and the shard plan."""
@@ -83,9 +103,13 @@ class ImportItem:
         member what tells that its content changed (the file's size and modification time; the
         member's size and CRC-32, from the archive's directory). Named alone, an input repaired or
         replaced in place (a download done again, a truncated photo fixed) was left on a rerun as
-        the finished shard had it: still skipped, or the old image."""
+        the finished shard had it: still skipped, or the old image. A file's state when listed
+        (``listed``), where known, is the one recorded: a file that changed while the import ran is
+        skipped as such, and the rerun, finding another state, decodes its shard again."""
         if self.pixels is not None:
             return self.describe()
+        if self.listed is not None:
+            return f"{self.describe()}\t{self.listed[0]}\t{self.listed[1]}"
         try:
             if self.member:
                 info = _archive(self.path).getinfo(self.member)
@@ -135,9 +159,12 @@ def plugin_reason(name):
 
 
 def readable_now(reason):
-    """Whether a file skipped for ``reason`` was skipped for a plugin missing that is installed now: the shard
-    that lists it is decoded again, not kept."""
-    return any(reason == plugin_reason(name) and _pillow_reads(name) for name in PLUGINS)
+    """Whether a file skipped for ``reason`` may decode now, so that the shard that lists it is decoded again, not
+    kept: skipped for a plugin missing that is installed now, or as changed or gone while the import ran
+    (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file moved away and
+    back, or changed back, is listed so again)."""
+    return reason in (CHANGED, VANISHED) or any(reason == plugin_reason(name) and _pillow_reads(name)
+                                                for name in PLUGINS)
 
 
 def needing_plugins(skipped):
@@ -152,7 +179,12 @@ def needing_plugins(skipped):
 
 def decode_image(source, size):
     """An image file (path or binary file object) as uint8 (size, size, 3) RGB, upright as its EXIF
-    orientation says, warped bilinearly.
+    orientation says, warped bilinearly; see :func:`decode_image_noted`."""
+    return decode_image_noted(source, size)[0]
+
+
+def decode_image_noted(source, size):
+    """(:func:`decode_image`'s pixels, None or :data:`DIM_16_BIT` where its 16-bit samples all lie below 4096).
 
     Raises ``ValueError`` before decoding when the image would decode to more than
     :data:`MAX_DECODED_PIXELS` pixels, ``OSError`` (PIL's errors for truncated or unidentifiable
@@ -165,8 +197,18 @@ def decode_image(source, size):
             if width * height > MAX_DECODED_PIXELS:
                 raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
                                  f"(8192x8192)")
+            sixteen_bits = _sixteen_bits(image)  # before load, which drops the tiles (RGB;16B: RGB once loaded)
             image.load()
-            return warp(upright(image), size)
+            colour = as_rgb(upright(image))
+            dim = sixteen_bits and max(high for _, high in colour.getextrema()) < 16  # every value below 16 << 8
+            return resized(colour, size), DIM_16_BIT if dim else None
+
+
+def _sixteen_bits(image):
+    """Whether ``image`` (opened, not loaded) stores 16 bits or more a sample: an integer mode (I;16, I), or
+    tiles Pillow reads in a 16-bit raw mode (a 16-bit RGB or RGBA PNG opens as RGB, RGBA: 'RGB;16B')."""
+    modes = [tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0] for tile in image.tile]
+    return image.mode.startswith("I") or any(";16" in str(mode) for mode in modes)
 
 
 @contextlib.contextmanager
@@ -197,9 +239,17 @@ def upright(image):
 def warp(image, size):
     """PIL image → uint8 (size, size, 3) RGB (any mode converted, 16-bit and float greyscale as
     :func:`.inputs.to_8_bits` says; aspect ratio not kept)."""
+    return resized(as_rgb(image), size)
+
+
+def as_rgb(image):
+    """PIL image → a PIL RGB image (8 bits a sample: see :func:`.inputs.to_8_bits`)."""
     image = inputs.to_8_bits(image)
-    if image.mode != "RGB":
-        image = image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
+    return image if image.mode == "RGB" else image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
+
+
+def resized(image, size):
+    """A PIL RGB image → uint8 (size, size, 3), warped bilinearly (aspect ratio not kept)."""
     if image.size != (size, size):
         image = image.resize((size, size), Image.BILINEAR)
     return np.asarray(image, dtype=np.uint8)
@@ -258,7 +308,9 @@ def _archive(path):
 
 
 def load_item(item, size):
-    """Decode one :class:`ImportItem` (in a worker): ``(pixels, None, sha256)`` or ``(None, reason, sha256)``.
+    """Decode one :class:`ImportItem` (in a worker): ``(pixels, note, sha256)`` or ``(None, reason, sha256)``; the
+    note is None, or a caveat the import warns of (:data:`DIM_16_BIT`). A file listed in another state than it is
+    read in (``item.listed``), or gone since, is skipped: :data:`CHANGED`, :data:`VANISHED`.
 
     ``sha256`` is the digest of the bytes read and decoded (None for pixels in memory and for a file not held
     in memory whole: empty, unreadable, or above :data:`MAX_MEMBER_BYTES`, which is decoded from the file):
@@ -274,13 +326,19 @@ def load_item(item, size):
             data = read_member(_archive(item.path), item.member)
         else:
             with open_regular_file(item.path) as file:
+                if _changed_since_listed(item, os.fstat(file.fileno())):
+                    return None, CHANGED, None
                 if os.fstat(file.fileno()).st_size > MAX_MEMBER_BYTES:  # not held in memory
-                    return decode_image(file, size), None, None
+                    return decode_image_noted(file, size) + (None,)
                 data = file.read()
+                if _changed_since_listed(item, os.fstat(file.fileno())):  # written to as it was read
+                    return None, CHANGED, None
         if not data:
             return None, EMPTY, None
         digest = hashlib.sha256(data).hexdigest()
-        return decode_image(io.BytesIO(data), size), None, digest
+        return decode_image_noted(io.BytesIO(data), size) + (digest,)
+    except FileNotFoundError as error:
+        return None, VANISHED if item.listed is not None else f"{type(error).__name__}: {error}", None
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
@@ -288,3 +346,18 @@ def load_item(item, size):
         return None, plugin_reason(name) if name else UNIDENTIFIED, digest
     except UNREADABLE as error:
         return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError
+
+
+def warn_of_notes(notes):
+    """Warn on stderr of the images imported with a caveat (``notes``: {"file", "note"} of those
+    :func:`load_item` decoded with a note), once per kind of note: how many, and one of them."""
+    files = {}
+    for entry in notes:
+        files.setdefault(entry["note"], []).append(entry["file"])
+    for note, named in files.items():
+        stopping.warn(f"warning: {len(named)} image(s) decoded by this import, such as {named[0]}: {note}")
+
+
+def _changed_since_listed(item, status):
+    """Whether the file of ``item``, whose ``os.fstat`` is ``status``, is not in the state it was listed in."""
+    return item.listed is not None and (status.st_size, status.st_mtime_ns) != tuple(item.listed)

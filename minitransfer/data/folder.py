@@ -20,7 +20,7 @@ train/ or val/; links to folders are followed, a folder reached twice is listed 
 one file reached through links from two classes, or from train/ and val/, is an error, and held-out
 validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
 files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones
-keep their high byte: see :mod:`.inputs`). File names need not be UTF-8 (``skipped.txt`` shows other
+keep their high byte: see :mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other
 bytes as ``\\xNN``); class folder names, stored as class names, must be, without control characters.
 A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
 writes names, alike). A class folder without files, or whose training files all fail to decode,
@@ -56,6 +56,13 @@ photo scraped under two queries) is imported with each label, not refused nor dr
 of on stderr: delete each copy from the classes it does not belong to and rerun (the file then goes). They
 are found once the images are decoded, with the digests the decoder takes of the bytes it reads: no file is
 read twice (:class:`CopiesAcrossClasses`, which the ImageNet and Tiny ImageNet importers use too).
+
+The tree imported is the tree as listed: what is decided from the listing (held-out files, copies) holds for
+those files only. A file read in another state (size, modification time) than it was listed in, or gone,
+is listed in ``skipped.txt`` (:data:`.decode.CHANGED`, :data:`.decode.VANISHED`; shard plans record the
+state listed, so the rerun decodes it again), and a folder holding other names at the end than when
+listed (files added, removed, renamed, moved to another class) is warned of; the rerun imports the tree
+as it is then.
 
 Families, for the "natural" (dissimilar) split: a families file has one ``CLASS FAMILY`` line per
 class (the family is the line's last word, so class names may contain spaces; blank lines and
@@ -114,12 +121,15 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     check_out(out)
     train_root, val_root = _layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
+    walked = {}  # {folder: [modification time in ns, names in it] as listed}: see _changed_folders
+    _remember_folder(train_root, walked, listing=True)
     folders = _class_folders(train_root)
     _check_two_class_folders(train_root, folders, source)
+    _warn_of_names_differing_in_case(train_root, folders)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
-        files[name] = _files_below(folder, scan_skipped, out)
+        files[name] = _files_below(folder, scan_skipped, out, walked)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
@@ -129,9 +139,9 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
-    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped, out,
+    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"))
-    identity, sizes, modified = _file_identities(train, val, examined)
+    identity, sizes, modified, states = _file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
     digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
@@ -148,7 +158,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
     is_a_record = inputs.file_record(is_a, "is-a file")
-    _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad)
+    _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
         if not names:
@@ -158,7 +168,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             raise ds.DatasetError(f"{train_root}: {names[0]!r} is the only class folder left with a training image "
                                   f"(left out: {left_out}{' ...' if len(excluded) > 10 else ''}); {ONE_PER_CLASS}")
         table, chosen_a = _class_table(names, families, family_a, is_a, set(files), train_root)
-        subsets = {subset: _items(names, chosen) for subset, chosen in (("train", train), ("val", val))}
+        subsets = {subset: _items(names, chosen, states) for subset, chosen in (("train", train), ("val", val))}
         try:
             built = build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
@@ -168,14 +178,15 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
-            across.report()
+            across.report(built.meta["skipped"])
+            _warn_of_changed_folders(_changed_folders(walked))
             return built
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
             given_back = [name for name in without if val_root is None and _decoded_any(val.get(name, ()), error)]
             if not given_back and len(without) == len(names):
                 raise
-            decided.update({name: _decision_inputs(name, train, val) for name in without})
+            decided.update({name: _decision_inputs(name, train, val, states) for name in without})
             for name in given_back:  # its held-out image was its only decodable one: it trains, unvalidated
                 train[name], val[name] = sorted(train[name] + val[name]), []
                 returned.append(name)
@@ -203,6 +214,20 @@ def _check_two_class_folders(root, folders, source):
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
 
 
+def _warn_of_names_differing_in_case(root, folders):
+    """Warn of class ``folders`` (of ``root``) whose names differ only in case ('Cat' beside 'cat': one class
+    saved under two spellings, most often): each is a class of its own, which a researcher reading the class
+    table may not see, and which a Mac or Windows disk cannot even hold as two folders."""
+    spellings = {}
+    for folder in folders:
+        spellings.setdefault(_same_text(folder.name).casefold(), []).append(folder.name)
+    twins = [names for names in spellings.values() if len(names) > 1]
+    if twins:
+        stopping.warn(f"warning: {root}: {len(twins)} set(s) of class folders whose names differ only in case, such "
+                      f"as {_listed(twins[0])}: each folder is a class of its own (on macOS and Windows they would "
+                      f"be one folder); merge them and rerun if they are one class")
+
+
 def check_two_classes(where, names, layout, hint="", kind="class folder"):
     """``DatasetError`` naming ``where`` (the folder of the classes, or the file that lists them) when it gives
     fewer than two classes (``names``, each a ``kind``): nothing can be trained on one class (nor split into
@@ -214,7 +239,7 @@ def check_two_classes(where, names, layout, hint="", kind="class folder"):
     raise ds.DatasetError(f"{where}: {found}{hint}; {layout}")
 
 
-def _take_recorded_decisions(out, train, val, excluded, returned, decided, known_bad):
+def _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad):
     """Make again the decisions the meta.json in ``out`` records (classes left out as without a decodable
     training image, classes given their held-out files back) for each class whose files, split as now, are
     those they were made from (:func:`_decision_inputs`: paths, sizes, modification times): a rerun then plans
@@ -229,7 +254,7 @@ def _take_recorded_decisions(out, train, val, excluded, returned, decided, known
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         return
     still = {name for name, inputs_digest in recorded.items()
-             if name in train and inputs_digest == _decision_inputs(name, train, val)}
+             if name in train and inputs_digest == _decision_inputs(name, train, val, states)}
     for name in sorted(still & given_back - left_out):
         decided[name] = recorded[name]
         train[name], val[name] = sorted(train[name] + val.get(name, [])), []
@@ -243,14 +268,15 @@ def _take_recorded_decisions(out, train, val, excluded, returned, decided, known
         del train[name]
 
 
-def _decision_inputs(name, train, val):
+def _decision_inputs(name, train, val, states):
     """The SHA-256 of what decides whether class ``name`` has a decodable training image: its training and
-    held-out files, each's path, size and modification time (:meth:`.decode.ImportItem.identity`, as shard
-    plans record them), and the decoder."""
+    held-out files, each's path, size and modification time as listed (``states``; :meth:`.decode.ImportItem.identity`,
+    as shard plans record them), and the decoder."""
     digest = hashlib.sha256(DECODER.encode() + b"\n")
     for subset, files in (("train", train.get(name, [])), ("val", val.get(name, []))):
         for path in files:
-            digest.update(f"{subset}\t{ImportItem(path=path).identity()}\n".encode("utf-8", "surrogateescape"))
+            identity = ImportItem(path=path, listed=states.get(path)).identity()
+            digest.update(f"{subset}\t{identity}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -339,8 +365,9 @@ def _same_text(name):
     return unicodedata.normalize("NFC", name)
 
 
-def _files_below(folder, skipped, out):
-    """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted.
+def _files_below(folder, skipped, out, walked):
+    """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted; each
+    folder walked is remembered in ``walked`` (:func:`_remember_folder`).
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
@@ -349,8 +376,11 @@ def _files_below(folder, skipped, out):
     without a word. A link into ``out`` is a ``ValueError`` (a usage error, as :func:`.inputs.check_apart`
     says): a rerun would import the dataset's own files."""
     files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
+    _remember_folder(os.fspath(folder), walked)
     for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
         kept, here = [], os.path.realpath(directory)
+        if directory in walked:
+            walked[directory][1] = {name for name in subfolders + names if not inputs.hidden(name)}
         if here == into or here.startswith(into + os.sep):
             raise ValueError(f"{inputs.display_name(directory)} leads into OUT {out} (a link): the import would read "
                              f"the dataset's own files; remove the link or choose another output folder")
@@ -364,6 +394,7 @@ def _files_below(folder, skipped, out):
             else:
                 seen.add(real)
                 kept.append(name)
+                _remember_folder(os.path.join(directory, name), walked)  # before os.walk lists it
         subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
     return sorted(files)
@@ -373,20 +404,63 @@ def _raise(error):
     raise error
 
 
-def _validation_files(val_root, train_root, known, skipped, out, listed):
+def _remember_folder(folder, walked, listing=False):
+    """Note in ``walked`` the modification time of ``folder``, before it is listed (its names are noted as it is,
+    or here with ``listing``): a file added, removed or renamed there afterwards changes it."""
+    try:
+        walked[os.fspath(folder)] = [os.stat(folder).st_mtime_ns, _names_in(folder) if listing else None]
+    except OSError:  # listing it says why
+        pass
+
+
+def _names_in(folder):
+    return {name for name in os.listdir(folder) if not inputs.hidden(name)}
+
+
+def _changed_folders(walked):
+    """The folders of ``walked`` that now hold other names than when they were listed (files added, removed,
+    renamed or moved to another class while the import ran: what it imported is the tree as it was listed, and
+    a rerun imports it as it is); a folder whose time changed while its names did not (a .DS_Store written) is not
+    one."""
+    changed = []
+    for folder, (time, names) in walked.items():
+        try:
+            if os.stat(folder).st_mtime_ns == time:
+                continue
+            now = _names_in(folder)
+        except OSError:  # gone, or unreadable now
+            now = None
+        if now != names:
+            changed.append(folder)
+    return changed
+
+
+def _warn_of_changed_folders(changed):
+    if changed:
+        stopping.warn(f"warning: {len(changed)} folder(s) of the source had files added, removed or renamed while "
+                      f"the import ran, such as {inputs.display_name(changed[0])}: the dataset holds the files as "
+                      f"they were listed (those changed or gone since are listed in skipped.txt); rerun the same "
+                      f"command to import them as they are now")
+
+
+def _validation_files(val_root, train_root, known, skipped, out, walked, listed):
+    _remember_folder(val_root, walked, listing=True)
     folders = _class_folders(val_root)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
     train_name = {_same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
-    unknown = [inputs.display_name(folder.name) for folder in folders if _same_text(folder.name) not in train_name]
+    unknown = [folder.name for folder in folders if _same_text(folder.name) not in train_name]
     if unknown:
+        like = {_same_text(name).casefold(): name for name in train_name.values()}  # val/Dog beside train/dog
+        shown = [inputs.display_name(name) + (f" (the folder {like[_same_text(name).casefold()]!r}?)"
+                                              if _same_text(name).casefold() in like else "") for name in unknown]
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
-                              f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}")
+                              f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out)
+        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out, walked)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "
@@ -396,17 +470,18 @@ def _validation_files(val_root, train_root, known, skipped, out, listed):
 
 
 def _file_identities(train, val, examined):
-    """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}) of every file of
-    ``train`` and ``val`` ({class: paths}); the identity is the path itself, and the size and time missing,
-    where a file cannot be examined (the decoder then says why); empty files and others than regular ones have
-    no size or time here.
+    """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}, {path: (size, time)})
+    of every file of ``train`` and ``val`` ({class: paths}); the identity is the path itself, and the size and
+    time missing, where a file cannot be examined (the decoder then says why); empty files and others than
+    regular ones have no size or time in the second and third (those compared to find copies), every regular
+    file its state as listed in the fourth (:class:`.decode.ImportItem`'s ``listed``).
 
     A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
     ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
     another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
     and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
     ``examined(done, total)`` is called after each class folder."""
-    identity, sizes, modified, first = {}, {}, {}, {}
+    identity, sizes, modified, states, first = {}, {}, {}, {}, {}
     done, total = 0, len(train) + len(val)
     for subset, classes in (("train", train), ("val", val)):
         for name, files in sorted(classes.items()):
@@ -420,6 +495,8 @@ def _file_identities(train, val, examined):
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
                 _note_size(path, found, sizes, modified)
+                if stat.S_ISREG(found.st_mode):
+                    states[path] = (found.st_size, found.st_mtime_ns)
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -431,7 +508,7 @@ def _file_identities(train, val, examined):
                         f"{inputs.display_name(path)} (validation) is the same file as "
                         f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
                         f"be a training image; remove the link")
-    return identity, sizes, modified
+    return identity, sizes, modified, states
 
 
 def examine(paths, progress=None):
@@ -598,11 +675,15 @@ class CopiesAcrossClasses:
                 self.compared(done, total)
         return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
 
-    def report(self):
+    def report(self, skipped=()):
         """List the copies in :data:`COPIES_FILE` in ``out`` (the file removed when there are none) and warn on
         stderr: the researcher decides which label each image keeps. A file that holds this list already is not
-        written again (a rerun writes nothing)."""
+        written again (a rerun writes nothing). Bytes of which no file was imported (each one in ``skipped``,
+        meta.json's entries) are no image: the same notes.txt or annotation stub in every class folder."""
         path = pathlib.Path(self.out) / COPIES_FILE
+        left_out = {entry.get("file") for entry in skipped}
+        self.groups = [files for files in self.groups
+                       if any(inputs.display_name(file) not in left_out for _, _, file in files)]
         if not self.groups:
             if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
                 try:
@@ -638,11 +719,11 @@ def _hold_out(train, fraction, seed, identity):
     return kept, held
 
 
-def _items(names, files):
+def _items(names, files, states):
     items, labels = [], []
     for label, name in enumerate(names):
         for path in files.get(name, ()):
-            items.append(ImportItem(path=path))
+            items.append(ImportItem(path=path, listed=states.get(path)))
             labels.append(label)
     return items, labels, {}
 

@@ -189,7 +189,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         classes=classes, subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress,
         overwrite=overwrite, caches=across.caches, extra_meta={"excluded_classes": left_out} if left_out else None,
     )
-    across.report()
+    across.report(built.meta["skipped"])
     return built
 
 
@@ -525,7 +525,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress, skipped=skipped,
         overwrite=overwrite, caches=across.caches,
     )
-    across.report()
+    across.report(built.meta["skipped"])
     return built
 
 
