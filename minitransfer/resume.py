@@ -254,15 +254,26 @@ def _check_configuration(saved, plan):
             hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
         elif "data" in differ and isinstance(trained_on, str) and \
                 os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
-            # the same folder, another dataset in it: giving it again cannot help, nor can another folder
-            hint += (f"; {trained_on} was prepared again since the run started, its images are not the ones it "
-                     f"trained on: to train on them from the start, give another `out`, or replace this run "
-                     f"(`overwrite=True`, without `resume`)")
+            _refuse_prepared_again(saved, plan, differ)
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
                      "(`overwrite=True`, without `resume`)")
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
+
+
+def _refuse_prepared_again(saved, plan, differ):
+    """The folder the run trained on holds another dataset now (prepared again since the run started):
+    bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
+    run on it, and giving the folder again cannot help."""
+    others = [text for key, text in differ.items() if key != "data"]
+    also = f" (the configuration differs too: {', '.join(others)})" if others else ""
+    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
+                       f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
+                       f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
+                       f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
+                       f"`data`; to train on these images from the start, give another `out`, or replace this run "
+                       f"(`overwrite=True`, without `resume`)")
 
 
 def _differences(saved, plan):
