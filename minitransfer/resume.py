@@ -9,12 +9,13 @@ a fresh run refuses to overwrite a finished or started one unless asked to, and 
 another weights file's run directory.
 """
 
+import dataclasses
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch
+from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
 
@@ -84,6 +85,33 @@ def resume_point(plan):
     elif not c.overwrite:
         return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
     return resume_from
+
+
+def refuse_typed_otherwise(c, typed):
+    """`resume` naming a run folder takes the value the run recorded for every field of ``c`` left at
+    its default (:func:`minitransfer.config.resumed_run`), which cannot tell a field left so from one
+    the user gave at the default's value (``train --resume int.run --seed 0`` of a run of seed 5):
+    ``typed``, the fields the user gave (the command line's options typed), is what tells them
+    apart. One of them at its default's value that the run recorded otherwise is refused
+    (:class:`ConfigError`), as any other value than the run's is, rather than silently replaced
+    by the run's. Anything else (no run folder, no readable record) is left to the run's own checks."""
+    if c.resume in (None, "auto") or not os.path.isdir(c.resume) or not is_run_dir(named_folder(c.resume)):
+        return
+    folder = named_folder(c.resume)
+    record = folder / "checkpoint.h5" if (folder / "checkpoint.h5").is_file() else weights_for(folder)
+    try:
+        recorded = checkpoints.read_meta(record)["config"]
+    except (checkpoints.CheckpointError, OSError):
+        return
+    free = {"out", "data", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
+                  and field.name in recorded and getattr(c, field.name) == field.default]
+    differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default
+              if recorded[name] != getattr(c, name)]
+    if differ:
+        raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; to train "
+                          f"the new configuration from the start, give another `out`, or replace this run "
+                          f"(`overwrite=True`, without `resume`)")
 
 
 def read_base(c):

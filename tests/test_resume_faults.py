@@ -3,6 +3,7 @@ folder, options typed at their default value that the run recorded otherwise."""
 
 import shutil
 
+import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
@@ -10,6 +11,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
+from test_resume_recorded_options import TRAINED
 
 FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
 MICRO = {"classes": 4, "train_per_class": 8, "val_per_class": 4, "size": 14}  # micro_data's
@@ -44,3 +46,26 @@ def test_a_run_whose_dataset_was_prepared_again_in_its_folder_is_bad_data_and_it
     resumed = _resume(tmp_path / "net.run", "--data", micro_data)
     assert resumed.exit_code == 0, resumed.output
     assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
+
+
+@pytest.mark.parametrize("typed", [("--seed", "0"), ("--momentum", "0.9"), ("--gamma", "0.1")],
+                         ids=lambda typed: typed[0][2:])
+def test_an_option_typed_at_its_default_value_that_the_run_recorded_otherwise_is_refused(micro_data, tmp_path,
+                                                                                        typed):
+    """`--resume RUN` takes the run's value for each option left at its default, and could not tell an
+    option typed at the default's value from one not typed: `--seed 0` on a run of seed 5 trained on
+    with seed 5, silently. Now it is refused as any other value than the run's, naming both."""
+    option, value = typed
+    recorded = TRAINED[option[2:]]
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "int.h5"), data=micro_data, device="cpu", quiet=True,
+                                           **TRAINED), 3)
+    before = (tmp_path / "int.run" / "checkpoint.h5").read_bytes()
+    refused = _resume(tmp_path / "int.run", option, value)
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.startswith(f"error: cannot resume {tmp_path / 'int.run' / 'checkpoint.h5'} with a different "
+                                     f"configuration: {option} {recorded!r} -> {type(recorded)(value)!r}; "
+                                     ), refused.output
+    assert (tmp_path / "int.run" / "checkpoint.h5").read_bytes() == before and not (tmp_path / "int.h5").exists()
+    same = _resume(tmp_path / "int.run", option, str(recorded), "--device", "cpu")  # the run's value, typed: goes on
+    assert same.exit_code == 0, same.output
+    assert checkpoints.load(tmp_path / "int.h5").meta["config"][option[2:]] == recorded
