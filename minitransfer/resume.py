@@ -283,6 +283,11 @@ def _check_configuration(saved, plan):
         elif "data" in differ and isinstance(trained_on, str) and \
                 os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
             _refuse_prepared_again(saved, plan, differ)
+        elif "out" in differ and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+            # its own checkpoint, under another name: the folder was renamed (another `out` would not take it)
+            recorded = run_dir_for(stored["out"]).name
+            hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
+                     f"continue the run, rename it back to {recorded}")
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
                      "(`overwrite=True`, without `resume`)")

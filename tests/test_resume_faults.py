@@ -69,3 +69,20 @@ def test_an_option_typed_at_its_default_value_that_the_run_recorded_otherwise_is
     same = _resume(tmp_path / "int.run", option, str(recorded), "--device", "cpu")  # the run's value, typed: goes on
     assert same.exit_code == 0, same.output
     assert checkpoints.load(tmp_path / "int.h5").meta["config"][option[2:]] == recorded
+
+
+def test_a_renamed_run_folder_is_told_to_be_renamed_back_and_then_continues(micro_data, tmp_path):
+    """`--resume old.run` of net.run renamed said "give another --out, or replace this run": another
+    --out is refused for that folder (it is the run folder of old.h5), and replacing loses the run.
+    The refusal now says the folder was renamed and what name continues it, which it does."""
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, **FAST), 2)
+    (tmp_path / "net.run").rename(tmp_path / "old.run")
+    refused = _resume(tmp_path / "old.run")
+    assert refused.exit_code == 2, refused.output
+    assert refused.output.endswith(f"; {tmp_path / 'old.run'} is the run folder of net.h5 renamed: to continue the "
+                                   f"run, rename it back to net.run\n"), refused.output
+    assert "give another --out" not in refused.output and sorted(tmp_path.iterdir()) == [tmp_path / "old.run"]
+    (tmp_path / "old.run").rename(tmp_path / "net.run")
+    resumed = _resume(tmp_path / "net.run")
+    assert resumed.exit_code == 0, resumed.output
+    assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
