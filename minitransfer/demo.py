@@ -19,10 +19,13 @@ and training seeds. Rerunning the same command skips the finished networks.
 """
 
 import dataclasses
+import errno
 import json
+import os
 import pathlib
 
 from minitransfer import config, fileio, grid_check
+from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, Run, plan_grid, planned_records, run_status
 from minitransfer.ops import precision as precisions
@@ -193,3 +196,33 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
         raise grid_check.GridMismatch(f"{error}; the values after each -> are the options this demo trains with "
                                       f"(it sets them itself)") from None
+
+
+UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+
+
+def write_report(out, outcome):
+    """(the demo's :class:`minitransfer.report.Report`, why it was not written or None): the report
+    written into OUT/report (:func:`minitransfer.report.write_report`), or, in a folder this process
+    cannot write (a finished demo copied read-only from a colleague, a read-only mount) where the
+    grid (``outcome``) trained nothing, as :func:`minitransfer.scheduler.run_grid` wrote nothing
+    there either, measured without writing, naming the files of the report that is there. Where
+    networks were trained now, or no report is there to show, the report not written is a
+    ``StorageError`` naming the folder and what to do."""
+    folder = pathlib.Path(out) / "report"
+    try:
+        return reports.write_report(out), None
+    except fileio.StorageError as error:
+        if error.errno not in UNWRITABLE or outcome.finished or outcome.elsewhere:
+            raise
+        if not (folder / "findings.md").is_file():
+            raise fileio.StorageError(error.errno, f"cannot write the demo's report into {folder} "
+                                                   f"({os.strerror(error.errno)}), and no report is there: every "
+                                                   f"network is finished, nothing else to do; to write its report "
+                                                   f"elsewhere: minitransfer report {out} -o FOLDER") from error
+        why = os.strerror(error.errno)
+    report = reports.measure(out)
+    report.files = {name: folder / name for name in reports.REPORT_FILES if (folder / name).is_file()}
+    report.figures = any(path.suffix in (".png", ".svg") for path in report.files.values())
+    return report, (f"{folder} is not rewritten ({why}): the report there is as it was written, the findings "
+                    f"below measured now; to write the report elsewhere: minitransfer report {out} -o FOLDER")

@@ -293,18 +293,9 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     """
     runs_dir = pathlib.Path(runs_dir)
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
-    results, unfinished, left_out = collect(runs_dir)
-    if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out)))
-    groups = mixed(results)
-    if groups:
-        raise MixedRuns(inputs.display_name(
-            f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
-            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+    report = measure(runs_dir)
+    results = report.results
     reference_results = read_reference(reference) if reference else None
-    report = Report(files={}, results=results, unfinished=unfinished, figures=False,
-                    findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
-                    without_base=without_base(results))
     contents = {**_results(report, runs_dir), **_table1(report, reference_results), "findings.md": _findings(report)}
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} runs")
@@ -319,6 +310,23 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report
+
+
+def measure(runs_dir):
+    """The :class:`Report` of the runs under ``runs_dir`` as :func:`write_report` writes it, without
+    its files (``files`` empty): what a folder that cannot be written shows. Raises :class:`NoRuns`,
+    :class:`MixedRuns`."""
+    results, unfinished, left_out = collect(runs_dir)
+    if not results:
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out)))
+    groups = mixed(results)
+    if groups:
+        raise MixedRuns(inputs.display_name(
+            f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
+            f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+    return Report(files={}, results=results, unfinished=unfinished, figures=False,
+                  findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
+                  without_base=without_base(results))
 
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs

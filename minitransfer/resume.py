@@ -9,12 +9,13 @@ a fresh run refuses to overwrite a finished or started one unless asked to, and 
 another weights file's run directory.
 """
 
+import dataclasses
 import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch
+from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
 
@@ -84,6 +85,33 @@ def resume_point(plan):
     elif not c.overwrite:
         return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
     return resume_from
+
+
+def refuse_typed_otherwise(c, typed):
+    """`resume` naming a run folder takes the value the run recorded for every field of ``c`` left at
+    its default (:func:`minitransfer.config.resumed_run`), which cannot tell a field left so from one
+    the user gave at the default's value (``train --resume int.run --seed 0`` of a run of seed 5):
+    ``typed``, the fields the user gave (the command line's options typed), is what tells them
+    apart. One of them at its default's value that the run recorded otherwise is refused
+    (:class:`ConfigError`), as any other value than the run's is, rather than silently replaced
+    by the run's. Anything else (no run folder, no readable record) is left to the run's own checks."""
+    if c.resume in (None, "auto") or not os.path.isdir(c.resume) or not is_run_dir(named_folder(c.resume)):
+        return
+    folder = named_folder(c.resume)
+    record = folder / "checkpoint.h5" if (folder / "checkpoint.h5").is_file() else weights_for(folder)
+    try:
+        recorded = checkpoints.read_meta(record)["config"]
+    except (checkpoints.CheckpointError, OSError):
+        return
+    free = {"out", "data", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
+                  and field.name in recorded and getattr(c, field.name) == field.default]
+    differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default
+              if recorded[name] != getattr(c, name)]
+    if differ:
+        raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; to train "
+                          f"the new configuration from the start, give another `out`, or replace this run "
+                          f"(`overwrite=True`, without `resume`)")
 
 
 def read_base(c):
@@ -254,15 +282,31 @@ def _check_configuration(saved, plan):
             hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
         elif "data" in differ and isinstance(trained_on, str) and \
                 os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
-            # the same folder, another dataset in it: giving it again cannot help, nor can another folder
-            hint += (f"; {trained_on} was prepared again since the run started, its images are not the ones it "
-                     f"trained on: to train on them from the start, give another `out`, or replace this run "
-                     f"(`overwrite=True`, without `resume`)")
+            _refuse_prepared_again(saved, plan, differ)
+        elif "out" in differ and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+            # its own checkpoint, under another name: the folder was renamed (another `out` would not take it)
+            recorded = run_dir_for(stored["out"]).name
+            hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
+                     f"continue the run, rename it back to {recorded}")
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
                      "(`overwrite=True`, without `resume`)")
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
                           f"{hint}")
+
+
+def _refuse_prepared_again(saved, plan, differ):
+    """The folder the run trained on holds another dataset now (prepared again since the run started):
+    bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
+    run on it, and giving the folder again cannot help."""
+    others = [text for key, text in differ.items() if key != "data"]
+    also = f" (the configuration differs too: {', '.join(others)})" if others else ""
+    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
+                       f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
+                       f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
+                       f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
+                       f"`data`; to train on these images from the start, give another `out`, or replace this run "
+                       f"(`overwrite=True`, without `resume`)")
 
 
 def _differences(saved, plan):

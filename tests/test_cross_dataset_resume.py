@@ -15,7 +15,8 @@ FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "checkpoint_every": 2, 
 
 def test_a_transfer_resumed_on_its_target_prepared_again_says_what_to_do(tmp_path):
     """The refusal named `--data T -> T` (another dataset) and stopped there: the folder is the one the
-    run was given, so neither giving it again nor the hint for a moved dataset helps."""
+    run was given, so neither giving it again nor the hint for a moved dataset helps. It is bad data
+    (exit 65, as eval says of the weights there), no longer a usage error (2): no option fixes it."""
     source, target = tmp_path / "S", tmp_path / "T"
     synthetic.build_synthetic(source, classes=4, train_per_class=4, val_per_class=2, size=14, seed=1)
     synthetic.build_synthetic(target, classes=6, train_per_class=4, val_per_class=2, size=14, seed=2)
@@ -27,9 +28,10 @@ def test_a_transfer_resumed_on_its_target_prepared_again_says_what_to_do(tmp_pat
     synthetic.build_synthetic(target, classes=6, train_per_class=4, val_per_class=2, size=14, seed=3, overwrite=True)
 
     resumed = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "S2T.run")])
-    assert resumed.exit_code == 2, resumed.output
-    assert f"--data '{target}' -> '{target}' (another dataset: sha256 of its meta.json" in resumed.output
-    assert (f"; {target} was prepared again since the run started, its images are not the ones it trained on: to "
-            f"train on them from the start, give another --out, or replace this run (--overwrite, without --resume)"
-            ) in resumed.output
+    assert resumed.exit_code == 65, resumed.output
+    assert resumed.output.startswith(f"error: bad data: cannot resume {tmp_path / 'S2T.run' / 'checkpoint.h5'}: it was "
+                                     f"trained on {target} before that folder was prepared again (sha256 of its "
+                                     f"meta.json "), resumed.output
+    assert resumed.output.endswith("to train on these images from the start, give another --out, or replace this run "
+                                   "(--overwrite, without --resume)\n"), resumed.output
     assert "Traceback" not in resumed.output and not out.exists()

@@ -386,8 +386,8 @@ def test_a_run_continues_on_its_dataset_moved_but_not_on_one_prepared_again_in_i
 
     _interrupted(training.TrainConfig(out=str(tmp_path / "again.h5"), data=str(moved), **options), at=4)
     synthetic.build_synthetic(moved, classes=8, train_per_class=40, val_per_class=10, size=36, seed=2, overwrite=True)
-    with pytest.raises(training.ConfigError, match=rf"`data` '{moved}' -> '{moved}' \(another dataset: sha256 of "
-                                                   r"its meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
+    with pytest.raises(training.DataMismatch, match=rf"trained on {moved} before that folder was prepared again "
+                                                    r"\(sha256 of its meta.json [0-9a-f]{12}, now [0-9a-f]{12}\)"):
         training.train(training.TrainConfig(out=str(tmp_path / "again.h5"), data=str(moved), resume="auto",
                                             **options))
 

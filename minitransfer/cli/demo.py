@@ -7,7 +7,6 @@ import time
 import click
 
 from minitransfer import demo as demos
-from minitransfer import report as reports
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
@@ -36,14 +35,16 @@ def demo(out, seed, device, precision):
     (--device cuda) a larger plan: five networks per point, every n, several processes per GPU
     (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures 2-3, learning
     curves) into OUT/report and prints the findings with their uncertainty. Rerunning skips the
-    finished networks. Networks that failed are told once per cause at the end (exit code, the log
-    to read, what to do).
+    finished networks; on a finished demo that cannot be written (read-only) it shows the report
+    there, writing nothing. Networks that failed are told once per cause at the end (exit code, the
+    log to read, what to do).
 
     Exit code 75: interrupted, rerun to go on; 74: every network that failed met an I/O error (a
     full disk, a file that cannot be written or read: free space or fix the permissions, then
-    rerun), or the benchmark cannot be cached; 65: every network that failed met bad data; 2:
-    usage (e.g. OUT holds what another seed's demo trained, or --device cuda where no GPU is
-    visible); 1: other failed networks (or of several causes).
+    rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
+    every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
+    trained, or --device cuda where no GPU is visible); 1: other failed networks (or of several
+    causes).
 
     \b
     Examples:
@@ -64,8 +65,10 @@ def demo(out, seed, device, precision):
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written = run(lambda: reports.write_report(out))
+    written, not_written = run(lambda: demos.write_report(out, outcome))
     echo(_trained(len(written.results), outcome, time.monotonic() - started))
+    if not_written:
+        echo(not_written)
     show(written, out)
 
 

@@ -3,8 +3,10 @@
 import os
 
 import click
+from click.core import ParameterSource
 
 from minitransfer import config
+from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
@@ -118,6 +120,15 @@ def train(as_json, **options):
       minitransfer train --split all --random-frozen 2                            # all-random2all.h5
       minitransfer train --data imagenet-256 --half A -o baseA.h5 --resume auto   # your data
     """
-    result = run(lambda: training.train(config.TrainConfig(**options)))
+    ctx = click.get_current_context()
+    typed = {name for name in options if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT,
+                                                                                ParameterSource.DEFAULT_MAP)}
+
+    def work():
+        c = config.TrainConfig(**options)
+        resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
+        return training.train(c)
+
+    result = run(work)
     if as_json:
         echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json

@@ -18,6 +18,7 @@ from minitransfer import cuda, figures, scheduler
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.scheduler import GridOutcome
+from test_faults import snapshot, tmpfs
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
@@ -59,6 +60,41 @@ def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(fin
     assert again.exit_code == 0, again.output
     assert f"{count} networks: none left to train, {count} finished before" in again.output
     assert f"{count} networks in " not in again.output
+
+
+@pytest.mark.parametrize("copied", ["with-its-report", "runs-only"])
+def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished_demo, tiny_demo, tmp_path, copied):
+    """A finished demo copied read-only (a colleague's results, a read-only mount): the rerun exited
+    74 at the report's lock, though nothing needed writing. It shows the report there as it is, with
+    the findings measured now, writing nothing (exit 0), as ``train --resume auto`` shows a finished
+    run there; with no report there to show, it says so and how to write one elsewhere (74)."""
+    with tmpfs(tmp_path / "disk", "size=64m", "a read-only folder (root ignores permissions)") as disk:
+        shutil.copytree(finished_demo, disk / "demo")
+        if copied == "runs-only":
+            shutil.rmtree(disk / "demo" / "report")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        before = snapshot(disk)
+        again = CliRunner().invoke(main, ["demo", "-o", str(disk / "demo"), "--device", "cpu"])
+        assert snapshot(disk) == before
+    count = len(TINY_PLAN.runs(0))
+    report = disk / "demo" / "report"
+    if copied == "runs-only":
+        assert again.exit_code == 74, again.output
+        assert again.output.endswith(f"error: cannot write the demo's report into {report} (Read-only file system), "
+                                     f"and no report is there: every network is finished, nothing else to do; to "
+                                     f"write its report elsewhere: minitransfer report {disk / 'demo'} -o FOLDER\n")
+        return
+    assert again.exit_code == 0, again.output
+    assert (f"{count} networks: none left to train, {count} finished before\n{report} is not rewritten (Read-only "
+            f"file system): the report there is as it was written, the findings below measured now; to write the "
+            f"report elsewhere: minitransfer report {disk / 'demo'} -o FOLDER\nread {count} finished runs from "
+            f"{disk / 'demo'}\n") in again.output
+    assert f"  findings.md  {report / 'findings.md'}\n" in again.output and "figures not drawn" not in again.output
+    written = [line[2:] for line in (finished_demo / "report" / "findings.md").read_text().splitlines()
+               if line.startswith(("- holds: ", "- not shown: "))]
+    shown = again.output.split("what these networks show (percentage points, ± one standard error):\n")[1]
+    assert written and [line[2:] for line in shown.splitlines()[:len(written)]] == written  # as the report says
+    assert "error:" not in again.output
 
 
 @pytest.mark.parametrize("extra", [[], ["--precision", "tf32"]], ids=["same-precision", "other-precision"])
