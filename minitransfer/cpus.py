@@ -1,12 +1,16 @@
 """The cores this process may use: what a grid's slots and an import's decoding processes share.
 
-Two things bound them: the process's CPU affinity (a SLURM allocation's cores, ``taskset``, a
-container's cpuset) and the CPU quota of its cgroups (``docker --cpus 2``, Kubernetes' CPU limit, a
+Three things bound them: the process's CPU affinity (a SLURM allocation's cores, ``taskset``, a
+container's cpuset), the CPU quota of its cgroups (``docker --cpus 2``, Kubernetes' CPU limit, a
 SLURM job under cgroup v2 limits), which lets a container on a 64-core host run 2 cores' worth of
 time: threads and processes sized for 64 would take turns on 2. The quota is cgroup v2's
 ``cpu.max`` ("QUOTA PERIOD", "max" for none) or v1's ``cpu.cfs_quota_us`` (-1 for none) over
 ``cpu.cfs_period_us``, of the process's cgroup and its ancestors (the tightest binds), rounded up:
-1.5 cores' quota keeps two busy.
+1.5 cores' quota keeps two busy; and, where the affinity is every core of the machine, a SLURM
+job's ``--cpus-per-task`` (``SLURM_CPUS_PER_TASK``): a cluster that binds its jobs neither to cores
+nor by a quota (no task/affinity or task/cgroup plugin) leaves a 2-core job the whole node, whose
+other cores other jobs were given. An affinity narrower than the machine is SLURM's binding (or a
+person's), which knows the cores better: a batch script of several tasks holds all of theirs.
 
 NumPy's BLAS (OpenBLAS in NumPy's wheels) starts as many threads as the affinity allows, blind to
 the quota: :func:`bound_blas_threads`, called as minitransfer is imported, bounds them for a single
@@ -21,12 +25,14 @@ import sys
 from minitransfer.memory_limit import cgroup_folders
 
 
-def usable_cpus(root="/"):
+def usable_cpus(root="/", environ=os.environ):
     """The cores this process may run on (its affinity, else the machine's), at most its cgroups' CPU
-    quota. ``root``: where /proc and /sys are found (a test's fake tree)."""
-    cores = _affinity()
-    quota = cpu_quota(root)
-    return cores if quota is None else max(1, min(cores, math.ceil(quota)))
+    quota and, where the affinity is the whole machine, its SLURM job's cores per task. ``root``:
+    where /proc and /sys are found (a test's fake tree); ``environ``: where SLURM_CPUS_PER_TASK is read."""
+    cores, quota = _affinity(), cpu_quota(root)
+    per_task = _slurm_cpus_per_task(environ) if cores >= (os.cpu_count() or 1) else None
+    bounds = [math.ceil(quota) if quota is not None else None, per_task]
+    return max(1, min([cores, *(bound for bound in bounds if bound is not None)]))
 
 
 # What NumPy's BLAS reads, as it loads, for its number of threads: OpenMP, OpenBLAS, MKL.
@@ -34,11 +40,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):
-    """Load NumPy (``load``) with at most :func:`usable_cpus` BLAS threads where a CPU quota binds
-    tighter than the affinity: a training on a 2-core quota of a 64-core host ran 64 threads taking
-    turns on 2. Too late once NumPy is loaded, and nothing to do where the user set one of
-    :data:`THREAD_VARIABLES`. They are set for the load only: the processes this one starts (a
-    grid's slots, which share the cores out) choose their own."""
+    """Load NumPy (``load``) with at most :func:`usable_cpus` BLAS threads where a CPU quota (or a
+    SLURM job's cores per task) binds tighter than the affinity: a training on a 2-core quota of a
+    64-core host ran 64 threads taking turns on 2. Too late once NumPy is loaded, and nothing to do
+    where the user set one of :data:`THREAD_VARIABLES`. They are set for the load only: the
+    processes this one starts (a grid's slots, which share the cores out) choose their own."""
     if "numpy" in sys.modules or any(name in os.environ for name in THREAD_VARIABLES):
         return
     cores = usable_cpus(root)
@@ -68,6 +74,16 @@ def cpu_quota(root="/"):
         if quota > 0 and period > 0:  # v1's -1: none
             found.append(quota / period)
     return min(found, default=None)
+
+
+def _slurm_cpus_per_task(environ):
+    """The cores per task a SLURM job was given (``--cpus-per-task``), or None where it was not (or
+    the variable is not a positive number)."""
+    try:
+        count = int(environ.get("SLURM_CPUS_PER_TASK", ""))
+    except ValueError:
+        return None
+    return count if count > 0 else None
 
 
 def _affinity():

@@ -21,7 +21,7 @@ import typing
 
 import numpy as np
 
-from minitransfer import models
+from minitransfer import models, optim
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
@@ -46,11 +46,11 @@ PAPER_NAME = re.compile(r"(?:natural-|all-)?(base(?:A|B|all)|[AB]\d+(?:A|B|all)\
 def warnings_for(plan):
     """What a researcher should know before the run starts: a crop that sees a small part of each
     image, a reduced-data run that keeps every image (or every image of some classes), a batch
-    larger than the data, a base's mean image resized to other images, layers copied from a base
-    trained in another precision, from none of the paper's bases (a random-weights control, a
-    checkpoint before the end of its run, a copy) or from one that has seen classes this run trains
-    on, a CUDA graph asked for on the CPU, a run that would take days on
-    the CPU, a weights file named as the paper names another network."""
+    larger than the data, a learning rate that never steps down, a base's mean image resized to
+    other images, layers copied from a base trained in another precision, from none of the paper's
+    bases (a random-weights control, a checkpoint before the end of its run, a copy) or from one
+    that has seen classes this run trains on, a CUDA graph asked for on the CPU, a run that would
+    take days on the CPU, a weights file named as the paper names another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -69,6 +69,9 @@ def warnings_for(plan):
     if c.batch_size > images:
         found.append(f"`batch_size={c.batch_size}` is larger than the {images} training images: every batch repeats "
                      f"images")
+    unstepped = _rate_never_steps(plan)
+    if unstepped:
+        found.append(unstepped)
     if "resized_from" in plan.mean_source:
         height, width = plan.mean_source["resized_from"]
         found.append(f"the mean image of {plan.mean_source['checkpoint']} is {height}x{width}; it is resized to the "
@@ -110,6 +113,21 @@ def _fitting(plan):
     if plan.cross_dataset:
         return f"prepare {dataset} at {size} px (prepare's --size) {keep}"
     return f"prepare {dataset} at {size} px (prepare's --size) and train {plan.config.copy_from} again on it, {keep}"
+
+
+def _rate_never_steps(plan):
+    """The warning for a `stepsize` at or beyond `max_iter` where the rate would step (`gamma` below
+    1, more than one iteration), else "": the rate stays at `base_lr` for the whole run, where the
+    paper's schedule lowers it (every 100,000 of 450,000 iterations; its reduced-data runs at 64,000
+    of 200,000). A constant rate may be meant (a short trial): `gamma=1` says so."""
+    c = plan.config
+    if c.stepsize < c.max_iter or c.gamma == 1 or c.max_iter == 1:
+        return ""
+    schedule = optim.REDUCED if c.per_class is not None else optim.PAPER
+    return (f"`stepsize={c.stepsize}` is not below `max_iter={c.max_iter}`: the learning rate never steps down and "
+            f"stays at `base_lr={c.base_lr}` for the whole run, where the paper's schedule lowers it every "
+            f"{schedule.stepsize:,} of {schedule.max_iter:,} iterations (`stepsize={schedule.scaled(c.max_iter)}` for "
+            f"this run, what leaving `stepsize` unset gives); set `gamma=1` where a constant rate is meant")
 
 
 def _base_unlike_papers(plan):

@@ -55,7 +55,7 @@ from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      gpu_name, is_finished, run_dir, run_fields, some_names, train_arguments,
-                                     write_plan)
+                                     weights_path, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 STOP_RESEND_SECONDS = 1.0
@@ -303,7 +303,7 @@ class _Scheduler:
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
-        self.warnings.watch(run.name, folder / LOG_FILE)
+        self.warnings.watch(run.name, folder / LOG_FILE, weights_path(self.out, run.parent) if run.parent else None)
         # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
         # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
         # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
@@ -485,18 +485,21 @@ class _Warnings:
     """The warnings the runs' ``train`` processes write into their logs (a CPU run that would take
     months, crops that see a small part of each image, a batch larger than the data), told on the
     grid's output as "RUN: warning: ...", where a researcher watching the grid sees them; each text
-    once, as the grid's runs mostly share them. Only whole lines are read: a line still being
-    written is read at the next look."""
+    once, as the grid's runs mostly share them, whichever of the grid's bases a transfer's names
+    (the crops of each transfer "of OUT/random0/baseA.h5": a line per base and split seed, 21 for
+    ten seeds). Only whole lines are read: a line still being written is read at the next look."""
 
     PREFIX = "warning: "
+    BASE = "<its base>"  # what stands for a transfer's base in the texts compared
 
     def __init__(self, log):
-        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read]
+        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read, its base]
 
-    def watch(self, name, path):
-        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past)."""
+    def watch(self, name, path, base=None):
+        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past);
+        ``base``: the weights file of the base it copies from, whose name its warnings may quote."""
         try:
-            self.logs[name] = [path, path.stat().st_size]
+            self.logs[name] = [path, path.stat().st_size, str(base) if base is not None else None]
         except OSError:  # the log it was just started with went: nothing to relay, its run says why
             pass
 
@@ -505,7 +508,7 @@ class _Warnings:
         for each in [name] if name is not None else list(self.logs):
             if each not in self.logs:
                 continue
-            path, read = self.logs.pop(each) if ended else self.logs[each]
+            path, read, base = self.logs.pop(each) if ended else self.logs[each]
             try:
                 with open(path, "rb") as stream:
                     stream.seek(read)
@@ -516,8 +519,9 @@ class _Warnings:
             if not ended:
                 self.logs[each][1] = read + len(whole)
             for line in whole.decode("utf-8", "replace").splitlines():
-                if line.startswith(self.PREFIX) and line not in self.told:
-                    self.told.add(line)
+                text = line.replace(base, self.BASE) if base else line
+                if line.startswith(self.PREFIX) and text not in self.told:
+                    self.told.add(text)
                     self.log(f"{each}: {line}")
 
 

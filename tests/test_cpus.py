@@ -16,7 +16,10 @@ QUOTA_2 = {"proc/self/cgroup": "0::/docker/abc\n", "sys/fs/cgroup/docker/abc/cpu
 
 @pytest.fixture
 def cores(monkeypatch):
+    """A 64-core machine whose every core this process may run on, outside any SLURM job."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
 
 
 @pytest.mark.parametrize("files, expected", [
@@ -54,6 +57,21 @@ def test_a_quota_above_the_affinity_leaves_the_affinity(tmp_path, monkeypatch):
     assert cpu_quota(root) == 8.0 and usable_cpus(root) == 2
 
 
+@pytest.mark.parametrize("per_task, quota, expected", [
+    ("2", None, 2), ("8", QUOTA_2, 2), ("0", None, 64), ("2(x3)", None, 64), ("", None, 64)],
+    ids=["slurm-2", "quota-tighter", "zero", "not-a-number", "empty"])
+def test_a_slurm_jobs_cores_per_task_bound_a_process_left_on_every_core(tmp_path, cores, per_task, quota, expected):
+    """sbatch --cpus-per-task 2 on a cluster that binds its jobs neither to cores nor by a quota: a
+    grid's slots and an import's decoders were sized for the node's 64 cores, other jobs' too."""
+    assert usable_cpus(tree(tmp_path, quota or {}), {"SLURM_CPUS_PER_TASK": per_task}) == expected
+
+
+def test_a_narrower_affinity_is_slurms_binding_and_counts_over_cores_per_task(tmp_path, cores, monkeypatch):
+    """A batch script of 4 tasks of 2 cores holds all 8 of their cores: SLURM bound it to them."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    assert usable_cpus(tmp_path, {"SLURM_CPUS_PER_TASK": "2"}) == 8
+
+
 @pytest.fixture
 def blas_not_loaded(monkeypatch):
     """A process whose NumPy is not loaded yet, without any of the thread variables set."""
@@ -74,6 +92,11 @@ def test_a_quota_bounds_blas_threads_for_numpys_load_only(tmp_path, cores, blas_
     started 64 threads. Its children (a grid's slots) choose their own: the variables are gone again."""
     assert _loaded_with(tree(tmp_path, QUOTA_2)) == dict.fromkeys(THREAD_VARIABLES, "2")
     assert not any(name in os.environ for name in THREAD_VARIABLES)
+
+
+def test_a_slurm_jobs_cores_per_task_bound_blas_threads(tmp_path, cores, blas_not_loaded, monkeypatch):
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "3")
+    assert _loaded_with(tree(tmp_path, {"proc/self/cgroup": "0::/\n"})) == dict.fromkeys(THREAD_VARIABLES, "3")
 
 
 def test_no_quota_or_a_users_thread_count_leaves_blas_alone(tmp_path, cores, blas_not_loaded, monkeypatch):

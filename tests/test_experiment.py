@@ -31,7 +31,7 @@ from minitransfer.memory_limit import Available
 # sleeps FAKE_TRAIN_SECONDS in small steps, exits 75 with a "checkpoint" on SIGINT, resumes from that
 # checkpoint, fails with exit 1 when its run name is in FAKE_TRAIN_FAIL, is killed by SIGKILL when it
 # is in FAKE_TRAIN_KILL, then writes result.json. It prints the lines of FAKE_TRAIN_SAY ("|" between
-# them, {run} its weights' name) as it starts.
+# them, {run} its weights' name, {base} its --copy-from) as it starts.
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, signal, sys, time
     args = sys.argv[1:]
@@ -72,7 +72,8 @@ FAKE_TRAIN = textwrap.dedent('''
     resumed = (folder / "checkpoint").exists()
     note("resume" if resumed else "start")
     for line in filter(None, os.environ.get("FAKE_TRAIN_SAY", "").split("|")):
-        print(line.replace("{run}", weights.stem), flush=True)
+        base = args[args.index("--copy-from") + 1] if "--copy-from" in args else "no base"
+        print(line.replace("{run}", weights.stem).replace("{base}", base), flush=True)
     (folder / "pid").write_text(str(os.getpid()))
     assert "--resume" in args and args[args.index("--resume") + 1] == "auto"
     if "--copy-from" in args:
@@ -285,6 +286,26 @@ def test_the_warnings_of_the_runs_are_told_on_the_grids_output_each_text_once(tm
                               poll_seconds=0.01).exit_code == 0
     assert [line for line in lines if "warning" in line or "note" in line] == [
         f"{runs[0].name}: warning: every run's", *(f"{run.name}: warning: {run.label}'s own" for run in runs)]
+
+
+def test_a_warning_each_transfer_words_with_its_own_base_is_told_once(tmp_path, fake_train, monkeypatch):
+    """Crops too small for the images: each transfer's warning names its base ("the preset of
+    OUT/random0/baseA.h5"), and a grid of ten split seeds told it 20 times, once per base."""
+    monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: crops of {base}|warning: {run} copies {base}")  # {run}: B1B
+    runs = grid.plan_grid(layers=(1, 2), random_seeds=(0, 1), fine_tuned=False)
+    lines = []
+    assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, log=lines.append,
+                              poll_seconds=0.01).exit_code == 0
+    crops = [line.split(": ", 1) for line in lines if "warning: crops of" in line]
+    transfers = [run for run in runs if run.parent]
+    assert len({run.parent for run in transfers}) == 4 and len(crops) == 2, crops  # a base's, and one transfer's
+    (base, base_text), (transfer, transfer_text) = crops
+    assert base_text == "warning: crops of no base" and transfer in {run.name for run in transfers}
+    parent = next(run.parent for run in transfers if run.name == transfer)
+    assert transfer_text == f"warning: crops of {grid.weights_path(tmp_path / 'grid', parent)}"
+    copies = [line for line in lines if " copies " in line]  # "A1B copies" of each seed's base: told once
+    assert len(copies) == len({run.label for run in runs}) == 6, copies
+
 
 
 def test_grid_runs_parents_first_and_skips_finished_runs(tmp_path, fake_train):

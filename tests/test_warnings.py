@@ -178,3 +178,19 @@ def test_a_transfer_onto_classes_its_base_partly_learned_names_both_tasks(micro_
     assert found == [f"2 of the 4 classes this run trains on (every class) are among the 2 that {base} was trained on "
                      f"(half A of the random split, seed 0): neither a transfer (AnB: other classes) nor a selffer "
                      f"(BnB: the same ones); leave `split` and `split_seed` unset to split as the base did"]
+
+
+def test_a_stepsize_at_or_beyond_max_iter_says_the_rate_never_steps_down(synthetic_8):
+    """--max-iter 300 --stepsize 300 (the rate steps at iteration 300, which a run of iterations 0-299
+    never reaches) trained at base_lr throughout without a word: the paper's schedule steps."""
+    found = warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=300)
+    assert found == ["`stepsize=300` is not below `max_iter=300`: the learning rate never steps down and stays at "
+                     "`base_lr=0.01` for the whole run, where the paper's schedule lowers it every 100,000 of 450,000 "
+                     "iterations (`stepsize=67` for this run, what leaving `stepsize` unset gives); set `gamma=1` "
+                     "where a constant rate is meant"]  # 100000 * 300 / 450000 = 66.7
+    reduced = warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=10**6, per_class=39)
+    assert len(reduced) == 1 and "lowers it every 64,000 of 200,000 iterations (`stepsize=96` for" in reduced[0]
+    assert warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=299) == []  # steps at iteration 299
+    assert warnings(data=synthetic_8, preset="mini", max_iter=300, stepsize=300, gamma=1) == []  # a constant rate
+    assert warnings(data=synthetic_8, preset="mini", max_iter=1) == []  # one iteration: nothing to step
+
