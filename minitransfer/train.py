@@ -30,7 +30,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, evaluates_after, resolve, worded
-from minitransfer.preflight import check_memory, warnings_for
+from minitransfer.preflight import OutOfMemory, check_memory, warnings_for
 from minitransfer.resume import (WouldReplace, check_destination, precision_change, read_base, refuse_to_overwrite,
                                 resume_point)
 from minitransfer.data import loader as loaders
@@ -107,7 +107,13 @@ def train(config, on_iteration=None):
     """
     plan = resolve(_through_link(config), read_base=read_base)
     check_destination(plan)
-    check_memory(plan)  # before anything is written: the lock creates the run directory
+    try:
+        check_memory(plan)  # before anything is written: the lock creates the run directory
+    except OutOfMemory:
+        finished = _finished_unlocked(plan)  # a SLURM task's rerun of its finished run needs no memory
+        if finished is not None:
+            return finished
+        raise
     with contextlib.ExitStack() as lock:
         # heard once the run trains (_train), until the locks are released: a second stop must not cut that short
         stop = lock.enter_context(StopRequests(listening=False))
@@ -115,7 +121,7 @@ def train(config, on_iteration=None):
         try:
             run_lock = lock.enter_context(RunLock(plan.run_dir))
         except fileio.StorageError as error:
-            finished = _finished_read_only(plan)
+            finished = _finished_unlocked(plan)
             if finished is not None:
                 return finished
             if plan.config.resume is None and (plan.run_dir / "checkpoint.h5").exists():
@@ -148,11 +154,13 @@ def _through_link(config):
     return dataclasses.replace(config, out=os.path.realpath(config.out))
 
 
-def _finished_read_only(plan):
-    """The result of a finished run in a folder where its lock cannot be taken (read-only): reporting
-    it writes nothing, so it needs no lock. None when there is more to do than report, training the
-    run again too (weights without their checkpoint, unfinished): the folder not written is the fault
-    to name, not the refusal to start over, whose remedies (delete the weights, `overwrite`) write."""
+def _finished_unlocked(plan):
+    """The result of a finished run in a folder where its lock cannot be taken (read-only), or on a
+    machine whose memory is short for one training step (a SLURM task rerun after its run finished):
+    reporting it writes nothing and trains nothing, so it needs neither. None when there is more to
+    do than report, training the run again too (weights without their checkpoint, unfinished): the
+    folder not written, or the memory, is the fault to name, not the refusal to start over, whose
+    remedies (delete the weights, `overwrite`) write."""
     if plan.config.resume != "auto" or not ((plan.run_dir / "checkpoint.h5").exists() or
                                             pathlib.Path(plan.config.out).exists()):
         return None

@@ -437,6 +437,24 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
     assert os.listdir(tmp_path) == []
 
 
+def test_a_finished_run_rerun_on_a_machine_short_of_memory_says_it_is_finished(data, tmp_path, monkeypatch):
+    """A SLURM task requeued after its run finished reruns `train --resume auto`: reporting the run
+    trains nothing, so a node whose memory is short for a training step does not refuse it as out of
+    memory (exit 1); an unfinished run there still is, nothing written."""
+    args = ["train", "--data", data, "-o", "net.h5", *FAST, "--batch-size", "64", "--resume", "auto"]
+    assert invoke(args, tmp_path).exit_code == 0
+    finished = json.loads((tmp_path / "net.run/result.json").read_text())
+    before = sorted(os.listdir(tmp_path / "net.run"))
+    monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
+    result = invoke([*args, "--json"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["mean10_top1"] == finished["mean10_top1"]
+    assert sorted(os.listdir(tmp_path / "net.run")) == before
+    unfinished = invoke([*args[:4], "other.h5", *args[5:]], tmp_path)
+    assert unfinished.exit_code == 1 and "error: out of memory" in unfinished.output, unfinished.output
+    assert not (tmp_path / "other.run").exists()
+
+
 def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_naming_it(data, tmp_path, monkeypatch):
     """A SLURM job (--mem) or a container: the node has gigabytes free, the job's cgroup 6 MiB less
     than its usage; past its limit the out-of-memory killer would end the run (exit 137, no message)."""
