@@ -17,7 +17,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir, recorded_out, run_dir_for, weights_for
+from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
 def check_destination(plan):
@@ -224,7 +224,11 @@ def refuse_to_overwrite(out, run_checkpoint, plan=None):
     if out.exists() and not run_checkpoint.exists():
         raise WouldReplace(f"{out} exists but there is nothing to resume from ({run_checkpoint} is missing); "
                            f"to train it again, delete or move away {out}, or start over with `overwrite=True`")
+    diverged = divergence(run_checkpoint.parent / "metrics.jsonl")
     for existing in (out, run_checkpoint):
+        if existing.exists() and diverged:  # resumed, it would diverge again: only a lower rate trains it
+            raise WouldReplace(f"{existing} exists, of a run that ended so: {diverged}; resumed, it would diverge "
+                               f"again: start over with a lower `base_lr` (`overwrite=True`)")
         if existing.exists():
             raise WouldReplace(f"{existing} exists; continue its run (`resume='auto'`; nothing to do if it "
                                f"finished) or start over (`overwrite=True`)")

@@ -7,6 +7,7 @@ trials: MINITRANSFER_FAULT_TRIALS=20 pytest tests/test_faults.py.
 """
 
 import contextlib
+import dataclasses
 import errno
 import json
 import os
@@ -426,22 +427,46 @@ def test_the_class_table_mismatch_names_the_first_differing_class(synthetic_8, t
         training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, resume="auto", **FAST))
 
 
-def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tmp_path, monkeypatch):
-    """The diagnostic names the parameter that blew up (it listed every layer's norms, naming none)."""
-    out = tmp_path / "net.h5"
+def _blow_up_at_iteration_4(monkeypatch):
+    """Make the solver's step set conv1's weights to 1e24 at iteration 4 (finite, but no trained network
+    has such weights); the real step returned."""
     real_step = optim.step
 
     def explode(params, solver, iteration):
         lr = real_step(params, solver, iteration)
         if iteration == 4:
-            params[0].data[...] = 1e24  # finite, but no trained network has such weights
+            params[0].data[...] = 1e24
         return lr
 
     monkeypatch.setattr(optim, "step", explode)
+    return real_step
+
+
+def test_blown_up_weights_never_replace_the_last_good_checkpoint(synthetic_8, tmp_path, monkeypatch):
+    """The diagnostic names the parameter that blew up (it listed every layer's norms, naming none)."""
+    out = tmp_path / "net.h5"
+    _blow_up_at_iteration_4(monkeypatch)
     blown_up = r"^weights of conv1/W became non-finite or larger than 1e\+06 at iteration 6 "
     with pytest.raises(training.Diverged, match=blown_up):
         training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
     assert checkpoints.load(tmp_path / "net.run" / "checkpoint.h5").solver.iteration == 3
+
+
+def test_a_plain_rerun_of_a_diverged_run_says_it_diverged_and_that_a_lower_rate_trains_it(synthetic_8, tmp_path,
+                                                                                          monkeypatch):
+    """It told to continue the run (`resume='auto'`), which replays its steps and diverges again."""
+    out = tmp_path / "net.h5"
+    real_step = _blow_up_at_iteration_4(monkeypatch)
+    c = config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST)
+    with pytest.raises(training.Diverged):
+        training.train(c)
+    monkeypatch.setattr(optim, "step", real_step)
+    with pytest.raises(config.ConfigError, match=r"checkpoint.h5 exists, of a run that ended so: training diverged: weights "
+                                          r"of conv1/W .* at iteration 6 .*; resumed, it would diverge again: start "
+                                          r"over with a lower `base_lr` \(`overwrite=True`\)$"):
+        training.train(c)
+    training.train(dataclasses.replace(c, overwrite=True))  # as it says: the run trains from the start
+    assert (tmp_path / "net.run/result.json").is_file()
 
 
 # ---- malformed inputs on the command line: exit 65 naming the file, never a traceback -------------
