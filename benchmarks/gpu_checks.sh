@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks of the tensor-core issue (10), the lean-iteration issue (11) and the demo issue (12)
 # in one command, sized for a lent GPU: one command of at most 10 minutes, 15 minutes of device time
-# in all with the machine's start. The step limits below add up to 575 s, in order of priority:
+# in all with the machine's start. The step limits below add up to 565 s, in order of priority:
 #
 #   0. device   which minitransfer runs and whether CuPy can use the GPU: where it cannot, every
 #               GPU test below merely skips and its step reads exit 0
@@ -57,7 +57,7 @@ workers=()
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv | tee "$logs/gpu.txt"
 "$python" -c "import cupy, sys; print('cupy', cupy.__version__, 'python', sys.version.split()[0])" | tee -a "$logs/gpu.txt"
-step device "${DEVICE_S:-20}" "$python" -c "
+step device "${DEVICE_S:-10}" "$python" -c "
 import minitransfer
 from minitransfer import cuda
 print('minitransfer from', minitransfer.__file__)
