@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPU checks of the tensor-core issue (10), the lean-iteration issue (11) and the demo issue (12)
 # in one command, sized for a lent GPU: one command of at most 10 minutes, 15 minutes of device time
-# in all with the machine's start. The step limits below add up to 555 s, in order of priority:
+# in all with the machine's start. The step limits below add up to 565 s, in order of priority:
 #
+#   0. device   which minitransfer runs and whether CuPy can use the GPU: where it cannot, every
+#               GPU test below merely skips and its step reads exit 0
 #   1. compile  every kernel file compiled once, in parallel, into CuPy's cache (later steps load it)
 #   2. ops      the GPU tests of the ops (xdist workers when pytest-xdist is there):
 #               every kernel against float64 with poisoned outputs, every tensor-core variant against
@@ -26,10 +28,11 @@
 #   bash benchmarks/gpu_checks.sh [LOG_DIR]      # from the repository root
 #
 # Without the project installed it runs from the checkout (PYTHONPATH). Every step runs under its
-# own time limit (seconds: COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S, DEMO_S) even when an earlier
-# one failed; logs and the result tables land in LOG_DIR (default gpu-logs; results in
-# LOG_DIR/results: copy them to benchmarks/results/ to commit). The summary lists each step's exit
-# code (124: its time limit); the script exits non-zero if any step failed.
+# own time limit (seconds: DEVICE_S, COMPILE_S, OPS_S, REST_S, RACE_S, TRAIN_S, DEMO_S; killed 5 s
+# past it if it does not stop) even when an earlier one failed; logs and the result tables land in
+# LOG_DIR (default gpu-logs; results in LOG_DIR/results: copy them to benchmarks/results/ to
+# commit). The summary lists each step's exit code (124: its time limit; 137: killed); the script
+# exits non-zero if any step failed.
 set -uo pipefail
 # The image's Python: python3 (the one with PyTorch and CuPy), else python; PYTHON overrides it.
 python=${PYTHON:-$(command -v python3 || command -v python)}
@@ -44,7 +47,7 @@ step() {
     shift 2
     echo "== $name (limit ${limit} s): $*"
     local started=$SECONDS
-    timeout "$limit" "$@" 2>&1 | tee "$logs/$name.log"
+    timeout -k 5 "$limit" "$@" 2>&1 | tee "$logs/$name.log"
     local code=${PIPESTATUS[0]}
     summary+=("$(printf '%-7s exit %-3s %4d s' "$name" "$code" $((SECONDS - started)))")
 }
@@ -54,6 +57,16 @@ workers=()
 
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv | tee "$logs/gpu.txt"
 "$python" -c "import cupy, sys; print('cupy', cupy.__version__, 'python', sys.version.split()[0])" | tee -a "$logs/gpu.txt"
+step device "${DEVICE_S:-10}" "$python" -c "
+import minitransfer
+from minitransfer import cuda
+print('minitransfer from', minitransfer.__file__)
+try:
+    cp = cuda.cupy()
+except cuda.CudaUnavailable as error:
+    raise SystemExit(f'device: {error}: every GPU test skips, every GPU benchmark fails')
+print('cupy', cp.__version__, 'device', cp.cuda.Device().id, 'SMs', cuda.sm_count(), 'compute capability',
+      cuda.compute_capability())"
 step compile "${COMPILE_S:-50}" "$python" -c "
 import concurrent.futures
 from minitransfer import cuda

@@ -3,6 +3,7 @@ GPU a CUDA run ends with one clear message and exit code 1, not a traceback; pre
 trains every mode and gives its verdict. iteration.py's CUDA race (step modes, launches per
 iteration, phases) runs on the CPU emulation of tests/cuda_emulator.py."""
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -90,3 +91,44 @@ def test_loader_benchmark_runs_small():
     assert done.returncode == 0, done.stderr
     assert "integrity check, at most once per run: sha256 of" in done.stdout
     assert any(line.split()[:1] == ["0"] for line in done.stdout.splitlines()), done.stdout
+
+
+GPU_CHECKS = SCRIPT.parent / "gpu_checks.sh"
+STEPS = ("device", "compile", "ops", "rest", "race", "train", "demo")
+
+
+def run_gpu_checks(tmp_path, python, **limits):
+    """benchmarks/gpu_checks.sh run from the checkout with ``python``, each step under ``limits``
+    (e.g. OPS_S=1): (the finished process, the summary's lines, the logs folder)."""
+    logs = tmp_path / "gpu-logs"
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env.update(PYTHON=str(python), TMPDIR=str(tmp_path), **{name: str(seconds) for name, seconds in limits.items()})
+    done = subprocess.run(["bash", str(GPU_CHECKS), str(logs)], cwd=SCRIPT.parents[1], env=env, capture_output=True,
+                          text=True, timeout=120)
+    return done, (logs / "summary.txt").read_text().splitlines(), logs
+
+
+@pytest.mark.skipif(cuda.cuda_available(), reason="a CUDA device is usable here")
+def test_gpu_checks_without_a_usable_gpu_says_so_in_its_summary(tmp_path):
+    """Where CuPy cannot use a GPU every GPU test skips and the test steps read exit 0: the device
+    step fails with the reason (it did not exist: the summary looked as if the GPU tests had
+    passed). Its log names the minitransfer that ran: the checkout's."""
+    done, summary, logs = run_gpu_checks(tmp_path, sys.executable, OPS_S=1, REST_S=1, RACE_S=5, TRAIN_S=5, DEMO_S=5)
+    assert done.returncode != 0, done.stdout
+    assert [line.split()[0] for line in summary] == list(STEPS), summary
+    assert summary[0].split()[1:3] == ["exit", "1"], summary
+    device = (logs / "device.log").read_text()
+    assert f"minitransfer from {SCRIPT.parents[1] / 'minitransfer' / '__init__.py'}\n" in device, device
+    assert "Traceback" not in device and "every GPU test skips" in device.splitlines()[-1], device
+
+
+def test_gpu_checks_kills_a_step_that_ignores_its_time_limit_and_goes_on(tmp_path):
+    """A step that ignores SIGTERM at its limit (a process stuck in a hung GPU call) is killed and
+    the steps after it run: before, the script waited for it, and the lent GPU's time ran out."""
+    stuck = tmp_path / "python"
+    stuck.write_text("#!/bin/bash\ntrap '' TERM\ncase \"$*\" in *iteration.py*) exec sleep 300;; esac\nexit 3\n")
+    stuck.chmod(0o755)
+    done, summary, _ = run_gpu_checks(tmp_path, stuck, RACE_S=1)
+    assert done.returncode != 0
+    codes = {line.split()[0]: line.split()[2] for line in summary}
+    assert codes == {**{step: "3" for step in STEPS}, "race": "137"}, summary
