@@ -202,7 +202,7 @@ def is_checkpoint(path):
     try:
         if not pathlib.Path(path).is_file() or not h5py.is_hdf5(path):  # a named pipe: opening it waits
             return False
-        with h5py.File(path, "r") as f:
+        with fileio.open_hdf5(path) as f:
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
     except OSError:
         return False
@@ -214,7 +214,7 @@ def read_meta(path):
     if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():  # a named pipe: opening it waits, forever
         raise CheckpointError(f"checkpoint {path}: not a file")
     try:
-        with h5py.File(path, "r") as f:
+        with fileio.open_hdf5(path) as f:
             if _format(f) != FORMAT:
                 raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint")
             return _meta(f, _Faults(path))

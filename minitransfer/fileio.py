@@ -130,6 +130,23 @@ def write_hdf5(path, fill, keep_same=False, libver=None):
     return hashlib.sha256(image).hexdigest()
 
 
+NO_FILE_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)  # flock on NFS without lockd, Lustre without -o flock
+
+
+def open_hdf5(path):
+    """``h5py.File(path, "r")``, opened without HDF5's file lock where the file system has no locks
+    (flock failing with :data:`NO_FILE_LOCKS`; HDF5 2.0 refuses the file there, "unable to lock
+    file, errno = 37"): minitransfer writes every HDF5 file whole under a temporary name and renames
+    it (:func:`write_hdf5`), so no reader ever meets one half-written, and there is no lock to take
+    anyway. The folder's own lock has warned about the file system (:func:`.rundir.try_lock`)."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        if getattr(error, "errno", None) not in NO_FILE_LOCKS:
+            raise
+    return h5py.File(path, "r", locking=False)
+
+
 def parse_json(text):
     """``json.loads(text)``, where a document nested deeper than Python's parser reaches (``[[[[...``
     a hundred thousand deep: a damaged or hostile file) is a ValueError, as any other invalid JSON

@@ -25,7 +25,6 @@ import dataclasses
 import os
 import pathlib
 
-import h5py
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
@@ -282,7 +281,7 @@ def run_records(folder, config):
         if not path.is_file():
             continue
         try:
-            with h5py.File(path, "r") as f:
+            with fileio.open_hdf5(path) as f:
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
         except OSError:

@@ -440,7 +440,7 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
     if not path.is_file():
         return None
     try:
-        with h5py.File(path, "r") as shard:
+        with fileio.open_hdf5(path) as shard:
             if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256"))
                     and fileio.sha256_file(path) != recorded_sha256):
                 return None

@@ -4,7 +4,8 @@ The archive's pickles are read with a restricted unpickler (plain containers and
 only: an archive can never run code), and everything declared is size-checked before it is
 read or converted: a tar member by its header (at most :data:`~.decode.MAX_MEMBER_BYTES`), the
 pickled ``data`` must already be a uint8 array (N, 3072) and the labels N integers, so a small
-pickle cannot make a huge array out of repeated references. The two differ only in their
+pickle cannot make a huge array out of repeated references; an array is rebuilt only as numpy
+pickles it, empty and then filled from the bytes the pickle holds, so it cannot declare more. The two differ only in their
 :class:`CifarLayout` (file names) and their class tables; an archive of the one given to the
 other's importer is named as such, with the command that imports it, and so is a download of
 CIFAR's binary or MATLAB version (:data:`OTHER_VERSIONS`), with the python download to get instead.
@@ -24,7 +25,8 @@ from . import inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import MAX_MEMBER_BYTES, ImportItem
 
-# numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else
+# numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else.
+# _reconstruct and ndarray are given as _PickledArray's stand-ins (see there).
 SAFE_PICKLE_GLOBALS = frozenset({
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
@@ -93,14 +95,39 @@ OTHER_VERSIONS = (
 )
 
 
+class _PickledArray:
+    """numpy.ndarray as a pickle may name it: numpy pickles an array as ``_reconstruct(ndarray, (0,),
+    b"b")``, an empty array its ``__setstate__`` then fills from the bytes the pickle holds (numpy
+    checks they are as many as the shape needs). Called itself (``ndarray(shape, dtype, buffer, 0,
+    strides)``: a byte repeated by zero strides, or uninitialised memory) or asked to reconstruct a
+    full shape, an array of any size would come from a pickle of 200 bytes: both are refused."""
+
+    def __call__(self, *arguments):
+        raise pickle.UnpicklingError("refused to call numpy.ndarray: an array is rebuilt only from the bytes "
+                                     "the pickle holds")
+
+    @staticmethod
+    def reconstruct(subtype, shape, dtype):
+        if not isinstance(subtype, _PickledArray) or shape != (0,):
+            raise pickle.UnpicklingError(f"refused to reconstruct an array of shape {shape!r}: an array is rebuilt "
+                                         f"only from the bytes the pickle holds")
+        return np.ndarray((0,), np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """Admits plain containers and numpy arrays only: any other global (os.system, eval, ...) is
-    refused before it can be called, so an archive can never run code."""
+    refused before it can be called, so an archive can never run code, and arrays are rebuilt only
+    as numpy pickles them (:class:`_PickledArray`)."""
 
     def find_class(self, module, name):
-        if (module, name) in SAFE_PICKLE_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: only containers and numpy arrays are allowed")
+        if (module, name) not in SAFE_PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}: only containers and numpy arrays are "
+                                         f"allowed")
+        if name == "ndarray":
+            return _PickledArray()
+        if name == "_reconstruct":
+            return _PickledArray.reconstruct
+        return super().find_class(module, name)
 
 
 def restricted_load(data, origin):

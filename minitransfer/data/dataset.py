@@ -149,7 +149,7 @@ def read_checked(path, name, shape, dtype, what="file"):
     :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
     moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
     try:
-        with h5py.File(path, "r") as handle:
+        with fileio.open_hdf5(path) as handle:
             return checked_dataset(handle, path, name, shape, dtype)[()]
     except KeyError as error:
         raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
@@ -166,7 +166,7 @@ def image_offset(path, shape, file=None):
     Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
     its shape is not ``shape``."""
     try:
-        with h5py.File(path if file is None else file, "r") as shard:
+        with (fileio.open_hdf5(path) if file is None else h5py.File(file, "r")) as shard:
             offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
         size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
     except KeyError as error:
@@ -386,7 +386,7 @@ class Dataset:
         prepared before the digest existed have none: nothing to compare)."""
         path = self.path / self.meta["mean"]["file"]
         try:
-            with h5py.File(path, "r") as handle:
+            with fileio.open_hdf5(path) as handle:
                 recorded = fileio.plain_attribute(handle.attrs.get("classes_sha256"))
         except OSError as error:
             raise read_error(path, "mean image", error) from error

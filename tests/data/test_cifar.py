@@ -292,3 +292,58 @@ def test_an_archive_the_disk_cannot_read_is_an_io_error_not_a_download_to_get_ag
     assert result.exit_code == 74, result.output
     assert result.output.splitlines() == [f"error: I/O: {path}: the archive could not be read (Input/output error): "
                                           f"a fault of the disk or file system; rerun once it is repaired"]
+
+
+# Pickles that declare arrays far larger than the bytes they hold: numpy.ndarray called directly (a
+# 1-byte buffer repeated by zero strides, or uninitialised memory) or _reconstruct asked for a full
+# shape. Each was a uint8 (N, 3072) array from a pickle of about 200 bytes, passing the batch's
+# checks; numpy's own pickles rebuild an array from an empty one and the bytes they hold.
+ROWS = 200_000  # 614 MB of images declared
+
+
+class _Declared:
+    """Pickles as the callable and arguments given (what a hand-made pickle can hold)."""
+
+    def __init__(self, *reduced):
+        self.reduced = reduced
+
+    def __reduce__(self):
+        return self.reduced
+
+
+def _reconstruct():
+    from numpy._core.multiarray import _reconstruct as reconstruct
+
+    return reconstruct
+
+
+DECLARED = {
+    "zero-strides": lambda: (np.ndarray, ((ROWS, 3072), np.dtype("u1"), b"\x07", 0, (0, 0))),
+    "uninitialised": lambda: (np.ndarray, ((ROWS, 3072), np.dtype("u1"))),
+    "reconstruct-full-shape": lambda: (_reconstruct(), (np.ndarray, (ROWS, 3072), b"B")),
+}
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=list(DECLARED))
+def test_an_array_larger_than_its_pickle_is_refused_as_it_is_loaded(tmp_path, declared):
+    evil = pickle.dumps({b"data": _Declared(*DECLARED[declared]()), b"fine_labels": [0] * ROWS,
+                         b"coarse_labels": [0] * ROWS}, protocol=2)
+    with pytest.raises(dataset.DatasetError, match=r"x:train: unsafe or corrupt pickle \(refused"):
+        cifar.restricted_load(evil, "x:train")
+    _cifar_archive(tmp_path / "cifar-100-python.tar.gz", evil=evil)
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    assert "cifar-100-python.tar.gz:train: unsafe or corrupt pickle (refused" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_arrays_pickled_by_numpy_still_load_bytes_identical(protocol):
+    rng = np.random.default_rng(3)
+    batch = {b"data": rng.integers(0, 256, (7, 3072), dtype=np.uint8), b"labels": np.arange(7, dtype=np.int64),
+             b"names": [b"a", "b"]}
+    loaded = cifar.restricted_load(pickle.dumps(batch, protocol=protocol), "x")
+    assert loaded[b"data"].tobytes() == batch[b"data"].tobytes() and loaded[b"data"].shape == (7, 3072)
+    assert loaded[b"labels"].tolist() == list(range(7)) and loaded[b"labels"].dtype == np.int64
+    assert loaded[b"names"] == [b"a", "b"]
