@@ -25,7 +25,6 @@ import dataclasses
 import os
 import pathlib
 
-
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
 from minitransfer.config import same_dataset
