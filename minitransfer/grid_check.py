@@ -1,7 +1,8 @@
 """Whether the runs a grid folder already holds are this grid's: a finished run is skipped, and an
 interrupted one continued, only when it was trained as the grid asks now (every option, defaults
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
-else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
+else the grid stops with :class:`GridMismatch` rather than mix two experiments (with
+:class:`DatasetPreparedAgain`, bad data, where its dataset folder was prepared again since); so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
 pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`),
 one inside a run's directory (:func:`check_outside_run_dirs`), and another ``experiment`` process
@@ -41,6 +42,12 @@ class GridMismatch(config.ConfigError):
     for now (exit code 2): skipping or continuing it would mix two experiments."""
 
 
+class DatasetPreparedAgain(config.DataMismatch):
+    """The dataset folder a finished or interrupted run of the grid's folder trained on holds another
+    dataset now, prepared again there since (exit code 65, bad data, as ``train --resume`` says of
+    such a run): no option of the grid continues its runs on these images."""
+
+
 def check_finished(runs, out, options, progress=None):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
     than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
@@ -59,6 +66,7 @@ def check_finished(runs, out, options, progress=None):
                                f"from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
         if differ:
+            _refuse_prepared_again(out, run, options)
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
@@ -348,12 +356,42 @@ def check_others(runs, out, options, progress=None):
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
+            _refuse_prepared_again(out, other, options, ignore)
             what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
                     else f"a run of another grid in {out},")
             raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
                                f"for ({'; '.join(differ)}): the report of {out} would pool its network with this "
                                f"grid's; choose another output folder for this grid, or delete that run first (what "
                                f"it trained is lost)")
+
+
+def _refuse_prepared_again(out, run, options, ignore=()):
+    """Raise :class:`DatasetPreparedAgain` when the dataset folder the finished or interrupted ``run``
+    trained on is the one ``options`` give it, but holds another dataset now (its fingerprint, the
+    sha256 of its meta.json, differs from the one its weights recorded): the fault is the data, not
+    an option; the grid's runs trained on the images the folder held before. ``ignore``: as for
+    :func:`trained_otherwise`, which names the other fields that differ too."""
+    try:
+        trained_on = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("data")
+        before = checkpoints.read_meta(_trained_file(out, run)).get("dataset_fingerprint")
+        asked = run_fields(run, out, options).get("data")
+    except (OSError, ValueError, AttributeError, TypeError, checkpoints.CheckpointError, config.ConfigError):
+        return
+    if not all(isinstance(value, str) for value in (trained_on, before, asked)) or \
+            os.path.realpath(trained_on) != os.path.realpath(asked):
+        return
+    now = _fingerprint(asked)
+    if now is None or now == before:
+        return
+    others = trained_otherwise(out, run, options, ignore=tuple(ignore) + ("data",))
+    also = f" (the options differ too: {'; '.join(others)})" if others else ""
+    option = _option(run, "data")
+    raise DatasetPreparedAgain(
+        f"{asked} was prepared again since {run_dir(out, run)} trained on it (sha256 of its meta.json "
+        f"{before[:12]} -> {now[:12]}): its images are not the ones the runs in {out} trained on{also}; to go on "
+        f"with this grid, give the dataset they trained on (a copy, or prepared again as it was) as {option}; to "
+        f"train on these images, choose another output folder for this grid (or delete the runs in {out} first: "
+        f"what they trained is lost)")
 
 
 def _read_as(run):

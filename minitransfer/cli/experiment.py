@@ -147,7 +147,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     end the grid says why its runs failed, once per cause (exit code, the log to read, what to do).
     Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a full
     disk, a file that cannot be written or read: free space or fix the permissions, then rerun); 65:
-    every run that failed met bad data; 1: other failed runs (or of several causes), or the runs
+    every run that failed met bad data, or the dataset OUT's runs trained on was prepared again in
+    its folder since (refused before anything runs: give the dataset they trained on); 1: other failed runs (or of several causes), or the runs
     trained at once (--gpus) would together need more memory than is available.
 
     \b
