@@ -32,7 +32,8 @@ from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
                                      TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
-                                     planned_records, run_dir, run_fields, run_seed, weights_path)
+                                     planned_records, run_dir, run_fields, run_seed, run_status, some_names,
+                                     weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import results, rundir, run_search, treatments
 
@@ -418,6 +419,39 @@ def _other_runs(out, planned):
                 continue
         if run.name not in planned and run_dir(out, run) == folder:
             yield run, folder in by_hand
+
+
+def left_alone(runs, out):
+    """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
+    ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
+    split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
+    so, and its report reads the finished ones with this grid's. None when there are none."""
+    planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
+    groups = {}
+    for record in planned_records(out):
+        try:
+            other = Run.from_json(record)
+        except TypeError:  # a record edited by hand: check_others judges what its folder holds
+            continue
+        if other.name in planned:
+            continue
+        planned.add(other.name)
+        status = run_status(out, other)
+        what = ("finished" if status == "done" else "being trained by another process" if status.startswith("being")
+                else "interrupted (a checkpoint to resume)" if status.startswith("resume") else
+                "not started" if status == "todo" else status)
+        groups.setdefault(what, []).append(other.name)
+    if not groups:
+        return None
+    count = sum(map(len, groups.values()))
+    held = "; ".join(f"{len(names)} {what} ({some_names(names)})" for what, names in groups.items())
+    unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
+                                                                                               "another process"))
+    finish = (f"; to train {'them' if unfinished > 1 else 'it'}, rerun with the --layers, --split-seed and other "
+              f"options that planned {'them' if unfinished > 1 else 'it'}" if unfinished else "")
+    return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
+            f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
+            f"report of {out} reads the finished ones with this grid's{finish}")
 
 
 def per_class_notes(runs, options):
