@@ -447,8 +447,10 @@ def left_alone(runs, out):
     held = "; ".join(f"{len(names)} {what} ({some_names(names)})" for what, names in groups.items())
     unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
                                                                                                "another process"))
-    finish = (f"; to train {'them' if unfinished > 1 else 'it'}, rerun with the --layers, --split-seed and other "
-              f"options that planned {'them' if unfinished > 1 else 'it'}" if unfinished else "")
+    them = "them" if unfinished > 1 else "it"
+    finish = ("" if not unfinished else
+              f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else
+              f"; to train {them}, rerun with the --layers, --split-seed and other options that planned {them}")
     return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
             f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
             f"report of {out} reads the finished ones with this grid's{finish}")

@@ -2,10 +2,13 @@
 split seeds): the runs it does not plan are left as they are, and the grid says so, with how each
 stands, rather than pass them by without a word (an unfinished one stayed so unnoticed)."""
 
+import fcntl
+import os
+
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import scheduler
+from minitransfer import grid_check, scheduler
 from minitransfer.cli import main
 
 FULL = grid.plan_grid(layers=(1, 2), fine_tuned=False, selffer=False)  # random0/baseA, baseB, A1B, A2B
@@ -45,3 +48,20 @@ def test_a_grid_rerun_with_fewer_layers_says_which_runs_it_leaves_alone(micro_da
     assert scheduler.run_grid(FULL, out, options, log=lines.append, poll_seconds=0.01).skipped == [
         run.name for run in FULL]
     assert _notes(lines) == []  # the whole plan again: nothing left alone
+
+
+def test_runs_left_alone_while_another_experiment_works_on_the_folder_are_not_said_to_need_a_rerun(tmp_path):
+    """Another grid (other layers) at work on the folder trains them: no advice to rerun for them."""
+    out = tmp_path / "grid"
+    options = {"data": "/data/synthetic", "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
+    grid.write_plan(out, FULL, options, ["train"])
+    assert grid_check.left_alone(FULL[:3], out).endswith("to train it, rerun with the --layers, --split-seed and "
+                                                         "other options that planned it")
+    descriptor = os.open(out / grid_check.GridLock.WORKING, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)  # as that grid holds it
+        said = grid_check.left_alone(FULL[:3], out)
+    finally:
+        os.close(descriptor)
+    assert "1 not started (random0/A2B)" in said
+    assert said.endswith(f"; another experiment works on {out} now, which may train it"), said
