@@ -1,7 +1,8 @@
 """Whether the runs a grid folder already holds are this grid's: a finished run is skipped, and an
 interrupted one continued, only when it was trained as the grid asks now (every option, defaults
 included; the same dataset and the same base, wherever the folder has been moved or copied to),
-else the grid stops with :class:`GridMismatch` rather than mix two experiments; so does a run of
+else the grid stops with :class:`GridMismatch` rather than mix two experiments (with
+:class:`DatasetPreparedAgain`, bad data, where its dataset folder was prepared again since); so does a run of
 another grid in the folder trained otherwise (:func:`check_others`), which the folder's report would
 pool with this grid's, a grid folder inside another's or around one (:func:`check_not_nested`),
 one inside a run's directory (:func:`check_outside_run_dirs`), and another ``experiment`` process
@@ -31,7 +32,8 @@ from minitransfer import config, fileio, preflight
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA,
                                      TREATMENT_FILE, Run, counted, gpu_name, is_finished, options_fingerprint,
-                                     planned_records, run_dir, run_fields, run_seed, weights_path)
+                                     planned_records, run_dir, run_fields, run_seed, run_status, some_names,
+                                     weights_path)
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import results, rundir, run_search, treatments
 
@@ -39,6 +41,12 @@ from minitransfer import results, rundir, run_search, treatments
 class GridMismatch(config.ConfigError):
     """A finished or interrupted run of the grid's folder was trained with other options than asked
     for now (exit code 2): skipping or continuing it would mix two experiments."""
+
+
+class DatasetPreparedAgain(config.DataMismatch):
+    """The dataset folder a finished or interrupted run of the grid's folder trained on holds another
+    dataset now, prepared again there since (exit code 65, bad data, as ``train --resume`` says of
+    such a run): no option of the grid continues its runs on these images."""
 
 
 def check_finished(runs, out, options, progress=None):
@@ -59,6 +67,7 @@ def check_finished(runs, out, options, progress=None):
                                f"from the new {run.parent} (what it trained is lost)")
         differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
         if differ:
+            _refuse_prepared_again(out, run, options)
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
@@ -348,12 +357,42 @@ def check_others(runs, out, options, progress=None):
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
+            _refuse_prepared_again(out, other, options, ignore)
             what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
                     else f"a run of another grid in {out},")
             raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
                                f"for ({'; '.join(differ)}): the report of {out} would pool its network with this "
                                f"grid's; choose another output folder for this grid, or delete that run first (what "
                                f"it trained is lost)")
+
+
+def _refuse_prepared_again(out, run, options, ignore=()):
+    """Raise :class:`DatasetPreparedAgain` when the dataset folder the finished or interrupted ``run``
+    trained on is the one ``options`` give it, but holds another dataset now (its fingerprint, the
+    sha256 of its meta.json, differs from the one its weights recorded): the fault is the data, not
+    an option; the grid's runs trained on the images the folder held before. ``ignore``: as for
+    :func:`trained_otherwise`, which names the other fields that differ too."""
+    try:
+        trained_on = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("data")
+        before = checkpoints.read_meta(_trained_file(out, run)).get("dataset_fingerprint")
+        asked = run_fields(run, out, options).get("data")
+    except (OSError, ValueError, AttributeError, TypeError, checkpoints.CheckpointError, config.ConfigError):
+        return
+    if not all(isinstance(value, str) for value in (trained_on, before, asked)) or \
+            os.path.realpath(trained_on) != os.path.realpath(asked):
+        return
+    now = _fingerprint(asked)
+    if now is None or now == before:
+        return
+    others = trained_otherwise(out, run, options, ignore=tuple(ignore) + ("data",))
+    also = f" (the options differ too: {'; '.join(others)})" if others else ""
+    option = _option(run, "data")
+    raise DatasetPreparedAgain(
+        f"{asked} was prepared again since {run_dir(out, run)} trained on it (sha256 of its meta.json "
+        f"{before[:12]} -> {now[:12]}): its images are not the ones the runs in {out} trained on{also}; to go on "
+        f"with this grid, give the dataset they trained on (a copy, or prepared again as it was) as {option}; to "
+        f"train on these images, choose another output folder for this grid (or delete the runs in {out} first: "
+        f"what they trained is lost)")
 
 
 def _read_as(run):
@@ -380,6 +419,41 @@ def _other_runs(out, planned):
                 continue
         if run.name not in planned and run_dir(out, run) == folder:
             yield run, folder in by_hand
+
+
+def left_alone(runs, out):
+    """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
+    ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
+    split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
+    so, and its report reads the finished ones with this grid's. None when there are none."""
+    planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
+    groups = {}
+    for record in planned_records(out):
+        try:
+            other = Run.from_json(record)
+        except TypeError:  # a record edited by hand: check_others judges what its folder holds
+            continue
+        if other.name in planned:
+            continue
+        planned.add(other.name)
+        status = run_status(out, other)
+        what = ("finished" if status == "done" else "being trained by another process" if status.startswith("being")
+                else "interrupted (a checkpoint to resume)" if status.startswith("resume") else
+                "not started" if status == "todo" else status)
+        groups.setdefault(what, []).append(other.name)
+    if not groups:
+        return None
+    count = sum(map(len, groups.values()))
+    held = "; ".join(f"{len(names)} {what} ({some_names(names)})" for what, names in groups.items())
+    unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
+                                                                                               "another process"))
+    them = "them" if unfinished > 1 else "it"
+    finish = ("" if not unfinished else
+              f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else
+              f"; to train {them}, rerun with the --layers, --split-seed and other options that planned {them}")
+    return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
+            f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
+            f"report of {out} reads the finished ones with this grid's{finish}")
 
 
 def per_class_notes(runs, options):

@@ -52,7 +52,8 @@ import time
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, launcher, rundir
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
-from minitransfer.grid_check import GridLock, check_bases, check_finished, check_folder, check_memory, replaced_plan
+from minitransfer.grid_check import (GridLock, check_bases, check_finished, check_folder, check_memory, left_alone,
+                                     replaced_plan)
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      gpu_name, is_finished, run_dir, run_fields, some_names, train_arguments,
                                      weights_path, write_plan)
@@ -241,9 +242,10 @@ class _Scheduler:
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
             check_memory(self.pending, out, options, self.slots)
-        replaced = replaced_plan(runs, out, options)
-        if replaced:
-            log(f"note: {replaced}")
+        replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
+        for note in (replaced, others):
+            if note:
+                log(f"note: {note}")
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], [])
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}

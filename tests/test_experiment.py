@@ -1006,9 +1006,10 @@ def test_an_option_given_before_and_left_out_now_is_a_mismatch_too(tmp_path, syn
         scheduler.run_grid(runs, out, left_out, log=lambda line: None)
 
 
-def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
+def test_a_dataset_prepared_again_under_the_same_name_is_bad_data(tmp_path):
     """The bases were trained on a dataset that was then built again in the same folder with other
-    images: the grid's finished runs are not this dataset's."""
+    images: the grid's finished runs are not this dataset's, and no option makes them so (bad data,
+    not a ``GridMismatch``; the command line's side: test_grid_data_prepared_again.py)."""
     from minitransfer.data import synthetic
 
     data, out = tmp_path / "data", tmp_path / "grid"
@@ -1017,10 +1018,11 @@ def test_a_dataset_prepared_again_under_the_same_name_is_a_mismatch(tmp_path):
     options = {"data": str(data), "max_iter": 2, "seed": 0, "device": "cpu"}
     assert scheduler.run_grid(runs, out, options, log=lambda line: None, poll_seconds=0.01).exit_code == 0
     synthetic.build_synthetic(data, classes=4, train_per_class=8, val_per_class=4, size=14, seed=2, overwrite=True)
-    with pytest.raises(grid_check.GridMismatch, match=r"random0/baseA.run was trained with other options .*"
-                                                     rf"`data` '{data}' -> '{data}' \(another dataset: sha256 of its "
-                                                     r"meta.json [0-9a-f]{12} -> [0-9a-f]{12}\)"):
+    with pytest.raises(grid_check.DatasetPreparedAgain, match=rf"{data} was prepared again since .*random0/baseA.run "
+                                                             r"trained on it \(sha256 of its meta.json [0-9a-f]{12} -> "
+                                                             r"[0-9a-f]{12}\)") as refused:
         scheduler.run_grid(runs, out, options, log=lambda line: None)
+    assert not isinstance(refused.value, grid_check.GridMismatch)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")

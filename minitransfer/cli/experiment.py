@@ -140,14 +140,17 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT
     later with the same training options: runs OUT holds that were trained with other ones
     (--max-iter, --precision, ...), which
-    its report would pool with the new ones, stop the grid before anything runs (exit code 2). Two
+    its report would pool with the new ones, stop the grid before anything runs (exit code 2); rerun
+    with fewer of them, the grid leaves the runs of OUT it does not plan as they are, and says which
+    and how each stands (finished, interrupted, not started). Two
     experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
     shared disk): they plan one after the other and share out the runs, each trained once; one
     started with other training options while another works there is refused the same way. At its
     end the grid says why its runs failed, once per cause (exit code, the log to read, what to do).
     Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a full
     disk, a file that cannot be written or read: free space or fix the permissions, then rerun); 65:
-    every run that failed met bad data; 1: other failed runs (or of several causes), or the runs
+    every run that failed met bad data, or the dataset OUT's runs trained on was prepared again in
+    its folder since (refused before anything runs: give the dataset they trained on); 1: other failed runs (or of several causes), or the runs
     trained at once (--gpus) would together need more memory than is available.
 
     \b
@@ -229,6 +232,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_check.check_folder(runs, out, options, say)
         grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
         echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
+        others = grid_check.left_alone(runs, out)
+        if others:
+            echo(f"note: {others}")
         echo(f"would run on {where}")
         return
     outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
