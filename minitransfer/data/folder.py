@@ -501,9 +501,7 @@ def _file_identities(train, val, examined):
                     identity[path] = path
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
-                _note_size(path, found, sizes, modified)
-                if stat.S_ISREG(found.st_mode):
-                    states[path] = (found.st_size, found.st_mtime_ns)
+                _note_state(path, found, sizes, modified, states)
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -520,9 +518,10 @@ def _file_identities(train, val, examined):
 
 def examine(paths, progress=None):
     """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
-    empty (those :class:`CopiesAcrossClasses` compares); ``progress(done, total, "examining files")`` is called
-    every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
-    sizes, modified, examined = {}, {}, inputs.stage_progress(progress, "examining files")
+    empty (those :class:`CopiesAcrossClasses` compares), and {path: (size, modification time)} of every regular
+    file (its state as listed: :class:`.decode.ImportItem`'s ``listed``); ``progress(done, total, "examining
+    files")`` is called every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    sizes, modified, states, examined = {}, {}, {}, inputs.stage_progress(progress, "examining files")
     for number, path in enumerate(paths, start=1):
         if number % PROGRESS_EVERY == 0 or number == len(paths):
             examined(number, len(paths))
@@ -530,16 +529,18 @@ def examine(paths, progress=None):
             found = os.stat(path)
         except OSError:  # the decoder says why
             continue
-        _note_size(path, found, sizes, modified)
-    return sizes, modified
+        _note_state(path, found, sizes, modified, states)
+    return sizes, modified, states
 
 
-def _note_size(path, found, sizes, modified):
-    """Record in ``sizes`` and ``modified`` the size and modification time (ns) of ``path`` (``found``: its
-    ``os.stat``) where it is a regular file that is not empty: a FIFO or a device is never read to find
-    copies, and an empty file is not "a copy"."""
-    if stat.S_ISREG(found.st_mode) and found.st_size:
-        sizes[path], modified[path] = found.st_size, found.st_mtime_ns
+def _note_state(path, found, sizes, modified, states):
+    """Record the state of ``path`` (``found``: its ``os.stat``) where it is a regular file: (size, modification
+    time in ns) in ``states``, and where it is not empty, the size and time in ``sizes`` and ``modified``: a FIFO
+    or a device is never read to find copies, and an empty file is not "a copy"."""
+    if stat.S_ISREG(found.st_mode):
+        states[path] = (found.st_size, found.st_mtime_ns)
+        if found.st_size:
+            sizes[path], modified[path] = found.st_size, found.st_mtime_ns
 
 
 def recorded_digests(out, sizes, modified):
