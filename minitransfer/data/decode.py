@@ -388,12 +388,13 @@ def load_item(item, size):
 
 def warn_of_notes(notes):
     """Warn on stderr of the images imported with a caveat (``notes``: {"file", "note"} of those
-    :func:`load_item` decoded with a note), once per kind of note: how many, and one of them."""
+    :func:`load_item` decoded with a note, kept in their shards: a rerun that resumes an interrupted import
+    counts those decoded before it too), once per kind of note: how many, and one of them."""
     files = {}
     for entry in notes:
         files.setdefault(entry["note"], []).append(entry["file"])
     for note, named in files.items():
-        stopping.warn(f"warning: {len(named)} image(s) decoded by this import, such as {named[0]}: {note}")
+        stopping.warn(f"warning: {len(named)} image(s) of this dataset, such as {named[0]}: {note}")
 
 
 def _changed_since_listed(item, status):
