@@ -302,7 +302,7 @@ def _layout(source):
     others = sorted(folders - {"train", "val"})
     if not others:
         return train, val
-    if any(not path.name.startswith(".") and path.is_file() for path in train.iterdir()):
+    if any(not inputs.hidden(path.name) and path.is_file() for path in train.iterdir()):  # not a Thumbs.db
         return source, None  # train/ holds images: a class folder like the others
     raise ds.DatasetError(
         f"{source}: ambiguous layout: {train} holds only folders, as in the train/ + val/ layout, but {source} "
