@@ -192,6 +192,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     (a drive not mounted) is refused (65), not left out. A folder in train/ not named as a wnid (n + 8
     digits, such as a stray 'backup') is no ILSVRC2012 class: it is left out and warned of, not imported
     as a class (which would shift every label after it); import your own class folders with 'prepare folder'.
+    A file changed or removed while the import runs is listed in OUT/skipped.txt: rerun the same command.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
@@ -298,7 +299,8 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     already sorted into class folders (val/<wnid>/, val/<wnid>/images/ or val/images/<wnid>/),
     labelled by their folder (val_annotations.txt, when kept, must agree). A symbolic link stored in
     the zip is not followed: it is listed in OUT/skipped.txt. wnids.txt must list two or more classes
-    (one is refused, 65: a classifier tells classes apart).
+    (one is refused, 65: a classifier tells classes apart). A file of an unpacked folder changed or removed
+    while the import runs is listed in OUT/skipped.txt: rerun the same command.
 
     \b
     Example (your data):
