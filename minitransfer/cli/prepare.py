@@ -192,6 +192,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     (a drive not mounted) is refused (65), not left out. A folder in train/ not named as a wnid (n + 8
     digits, such as a stray 'backup') is no ILSVRC2012 class: it is left out and warned of, not imported
     as a class (which would shift every label after it); import your own class folders with 'prepare folder'.
+    A file changed or removed while the import runs is listed in OUT/skipped.txt: rerun the same command.
 
     \b
     Examples (your data; wordnet.is_a.txt is ImageNet's WordNet is-a list, for the natural split):
@@ -211,7 +212,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
-                   "(default 0.1; 0 makes a train-only dataset).")
+                   "(default 0.1; 0 makes a train-only dataset), chosen before decoding among the files that "
+                   "may be images: one named so (.jpg, .png, .tif ...) is; another (.xml, .txt, .csv) only "
+                   "when Pillow identifies its header.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
@@ -296,7 +299,8 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     already sorted into class folders (val/<wnid>/, val/<wnid>/images/ or val/images/<wnid>/),
     labelled by their folder (val_annotations.txt, when kept, must agree). A symbolic link stored in
     the zip is not followed: it is listed in OUT/skipped.txt. wnids.txt must list two or more classes
-    (one is refused, 65: a classifier tells classes apart).
+    (one is refused, 65: a classifier tells classes apart). A file of an unpacked folder changed or removed
+    while the import runs is listed in OUT/skipped.txt: rerun the same command.
 
     \b
     Example (your data):

@@ -318,7 +318,7 @@ class _Builder:
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
-        self.notes = []  # {"file", "note"} of the images decoded here with a caveat (decode.load_item)
+        self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
         self.digests = {}  # {item described: sha256 of the bytes decoded}
         self.train_counts = np.zeros(len(wnids), dtype=np.int64)
         self.wnids, self.num_classes = wnids, len(wnids)
@@ -441,7 +441,7 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
         return None
     try:
         with fileio.open_hdf5(path) as shard:
-            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256"))
+            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes"))
                     and fileio.sha256_file(path) != recorded_sha256):
                 return None
             if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
@@ -457,12 +457,13 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
                 return None
             pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
+            notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason")) for entry in skipped):  # its plugin installed since
                 return None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it
     return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
-            "sum": pixel_sum, "labels": labels, "skipped": skipped}
+            "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes}
 
 
 def _number_type(shard, name):
@@ -497,6 +498,6 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
     kept = np.asarray(kept)
     pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
     sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
-                         extra={name: values[kept] for name, values in extras.items()})
+                         extra={name: values[kept] for name, values in extras.items()}, notes=notes)
     return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
             "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests, "notes": notes}

@@ -73,14 +73,15 @@ def content_sha256(images, labels, extra=None):
     return digest.hexdigest()
 
 
-def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None):
+def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None, notes=()):
     """Write one shard atomically; returns its sha256.
 
     ``images`` uint8 (N, H, W, 3), ``labels`` int (N,); ``plan`` is a string identifying the
     inputs the shard was built from (a rerun compares it to skip finished shards); ``extra`` maps
     further dataset names to arrays of length N (e.g. CIFAR's coarse labels); ``skipped`` lists
     the inputs that could not be decoded (dicts with ``file`` and ``reason``); ``pixel_sum`` is
-    ``images.sum(axis=0)`` in float64 when the caller has it already. A failed write (a full
+    ``images.sum(axis=0)`` in float64 when the caller has it already; ``notes`` the images imported with a
+    caveat (dicts with ``file`` and ``note``: :func:`.decode.load_item`), where any. A failed write (a full
     disk) raises the ``OSError`` and leaves no file behind.
     """
     images = np.ascontiguousarray(images, dtype=np.uint8)
@@ -101,6 +102,8 @@ def write_shard(path, images, labels, subset, first_index, plan, extra=None, ski
         shard.attrs["first_index"] = int(first_index)
         shard.attrs["plan"] = fileio.text_attribute(plan)
         shard.attrs["skipped"] = fileio.text_attribute(json.dumps(list(skipped)))
+        if notes:
+            shard.attrs["notes"] = fileio.text_attribute(json.dumps(list(notes)))
         shard.attrs["content_sha256"] = fileio.text_attribute(content_sha256(images, labels, extra))
 
     return fileio.write_hdf5(path, fill)

@@ -28,6 +28,7 @@ HEIF (the iPhone's HEIC photos) and, with a Pillow built without libavif, AVIF n
 """
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import io
@@ -62,6 +63,7 @@ ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose 
 PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
            "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
                                                     b"hevs", b"mif1", b"msf1"})}
+PLUGIN_SUFFIXES = frozenset({".avif", ".avifs", ".heic", ".heics", ".heif", ".heifs", ".hif"})  # of PLUGINS' formats
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
 # format") and NotImplementedError for a variant of a format it does not implement (a DDS texture in a DXGI format
@@ -151,6 +153,42 @@ def _pillow_reads(name):
 
 
 _use_installed_plugins()
+
+
+@functools.cache
+def image_suffixes():
+    """The lower-case suffixes of the formats this Pillow opens (.jpg, .png, .tif, .webp ...) and of
+    :data:`PLUGINS`' (.heic, .avif, installed or not)."""
+    Image.init()
+    return frozenset(suffix for suffix, name in Image.registered_extensions().items()
+                     if name in Image.OPEN) | PLUGIN_SUFFIXES
+
+
+def may_be_image(path, listed):
+    """Whether the file ``path`` may be an image the import decodes, told without decoding it (``listed``: its
+    (size, modification time) as listed, None when it is no regular file or could not be examined).
+
+    It is not when it is no regular file (a link to nothing, a FIFO), is empty, or, named without an image
+    format's suffix (:func:`image_suffixes`; a LabelImg .xml, a .txt, a .csv), begins with bytes in which
+    Pillow identifies no format it reads (nor one of :data:`PLUGINS`', installed or not): Pillow reads the
+    header only. A file named as an image is taken at its word (nothing is read): a damaged one is found
+    when decoded, as before; and one the check cannot read may be an image (the decoder says why not)."""
+    if listed is None or not listed[0]:
+        return False
+    if os.path.splitext(path)[1].lower() in image_suffixes():
+        return True
+    head = b""
+    try:
+        with open_regular_file(path) as file, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            head = file.read(256)
+            file.seek(0)
+            with _opened_without_pillow_limit(file):
+                return True
+    except Image.UnidentifiedImageError:
+        return format_needing_plugin(head) is not None
+    except UNREADABLE:
+        return True
 
 
 def plugin_reason(name):
@@ -350,12 +388,13 @@ def load_item(item, size):
 
 def warn_of_notes(notes):
     """Warn on stderr of the images imported with a caveat (``notes``: {"file", "note"} of those
-    :func:`load_item` decoded with a note), once per kind of note: how many, and one of them."""
+    :func:`load_item` decoded with a note, kept in their shards: a rerun that resumes an interrupted import
+    counts those decoded before it too), once per kind of note: how many, and one of them."""
     files = {}
     for entry in notes:
         files.setdefault(entry["note"], []).append(entry["file"])
     for note, named in files.items():
-        stopping.warn(f"warning: {len(named)} image(s) decoded by this import, such as {named[0]}: {note}")
+        stopping.warn(f"warning: {len(named)} image(s) of this dataset, such as {named[0]}: {note}")
 
 
 def _changed_since_listed(item, status):

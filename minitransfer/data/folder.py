@@ -32,11 +32,14 @@ folders empty: held-out validation needs no val/), and so is a tree left with fe
 be trained on one): the error says which folder to give when SRC is one class's folder, or holds only
 the folder of the classes.
 
-Held-out validation: ``val_fraction`` of each class's files (rounded; at least one and never all
+Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
 class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
 "photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
-before they are decoded: a class whose training files all fail to decode while a held-out one
+before they are decoded, among those that may be images (:func:`.decode.may_be_image`: a file named
+as an image, .jpg, .png, .tif ..., counts as one; another, a LabelImg .xml, a .txt, a .csv, only when
+Pillow identifies its header; an empty file never): the others train, where they are skipped as not
+images, so files beside the images change no pick. A class whose training files all fail to decode while a held-out one
 decodes gets its held-out files back (it trains, without validation images; meta.json
 ``returned_to_training`` names it) rather than being left out. meta.json ``decision_inputs`` records,
 for each class left out or given its files back, a digest of the files it was decided from (paths,
@@ -95,7 +98,7 @@ from minitransfer import fileio, stopping
 from . import dataset as ds
 from . import inputs, wordnet
 from .build import COPIES_FILE, DECODER, DIGESTS_FILE, PROGRESS_EVERY, ClassesWithoutImages, build_dataset, check_out
-from .decode import ImportItem
+from .decode import ImportItem, may_be_image
 
 DEFAULT_VAL_FRACTION = 0.1
 FILE_NAME = re.compile(r".+\.[A-Za-z0-9]{1,4}")  # README.md, photo.jpeg; not "St. Bernard", "n.d."
@@ -147,9 +150,13 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     if val_root is None:
         identity = _same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
-        train, val = _hold_out(train, DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction, seed, identity)
+        fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
+        images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
+            if fraction else None
+        train, val = _hold_out(train, fraction, seed, identity, images)
     val, copies = _without_copies_of_training(
-        train, val, sizes, digests, inputs.stage_progress(progress, "finding validation copies of training images"))
+        train, val, sizes, states, digests,
+        inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
     across = CopiesAcrossClasses(out, {"train": listed_train, "val": val if val_root is not None else {}}, sizes,
                                  modified, digests, progress)
@@ -295,7 +302,7 @@ def _layout(source):
     others = sorted(folders - {"train", "val"})
     if not others:
         return train, val
-    if any(not path.name.startswith(".") and path.is_file() for path in train.iterdir()):
+    if any(not inputs.hidden(path.name) and path.is_file() for path in train.iterdir()):  # not a Thumbs.db
         return source, None  # train/ holds images: a class folder like the others
     raise ds.DatasetError(
         f"{source}: ambiguous layout: {train} holds only folders, as in the train/ + val/ layout, but {source} "
@@ -494,9 +501,7 @@ def _file_identities(train, val, examined):
                     identity[path] = path
                     continue
                 key = identity[path] = (found.st_dev, found.st_ino)
-                _note_size(path, found, sizes, modified)
-                if stat.S_ISREG(found.st_mode):
-                    states[path] = (found.st_size, found.st_mtime_ns)
+                _note_state(path, found, sizes, modified, states)
                 other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
                 if other_name != name:
                     raise ds.DatasetError(
@@ -513,9 +518,10 @@ def _file_identities(train, val, examined):
 
 def examine(paths, progress=None):
     """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
-    empty (those :class:`CopiesAcrossClasses` compares); ``progress(done, total, "examining files")`` is called
-    every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
-    sizes, modified, examined = {}, {}, inputs.stage_progress(progress, "examining files")
+    empty (those :class:`CopiesAcrossClasses` compares), and {path: (size, modification time)} of every regular
+    file (its state as listed: :class:`.decode.ImportItem`'s ``listed``); ``progress(done, total, "examining
+    files")`` is called every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    sizes, modified, states, examined = {}, {}, {}, inputs.stage_progress(progress, "examining files")
     for number, path in enumerate(paths, start=1):
         if number % PROGRESS_EVERY == 0 or number == len(paths):
             examined(number, len(paths))
@@ -523,16 +529,18 @@ def examine(paths, progress=None):
             found = os.stat(path)
         except OSError:  # the decoder says why
             continue
-        _note_size(path, found, sizes, modified)
-    return sizes, modified
+        _note_state(path, found, sizes, modified, states)
+    return sizes, modified, states
 
 
-def _note_size(path, found, sizes, modified):
-    """Record in ``sizes`` and ``modified`` the size and modification time (ns) of ``path`` (``found``: its
-    ``os.stat``) where it is a regular file that is not empty: a FIFO or a device is never read to find
-    copies, and an empty file is not "a copy"."""
-    if stat.S_ISREG(found.st_mode) and found.st_size:
-        sizes[path], modified[path] = found.st_size, found.st_mtime_ns
+def _note_state(path, found, sizes, modified, states):
+    """Record the state of ``path`` (``found``: its ``os.stat``) where it is a regular file: (size, modification
+    time in ns) in ``states``, and where it is not empty, the size and time in ``sizes`` and ``modified``: a FIFO
+    or a device is never read to find copies, and an empty file is not "a copy"."""
+    if stat.S_ISREG(found.st_mode):
+        states[path] = (found.st_size, found.st_mtime_ns)
+        if found.st_size:
+            sizes[path], modified[path] = found.st_size, found.st_mtime_ns
 
 
 def recorded_digests(out, sizes, modified):
@@ -592,10 +600,12 @@ def _same_content_in_a_class(train, identity, sizes, digests, compared):
     return identity
 
 
-def _without_copies_of_training(train, val, sizes, digests, compared):
+def _without_copies_of_training(train, val, sizes, states, digests, compared):
     """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
     a validation image that is also a training image (a copy in val/, or in another class's
-    folder) would measure memory, not generalisation. Only files of a size a training file has are
+    folder) would measure memory, not generalisation. A file that is no image (:func:`.decode.may_be_image`,
+    ``states`` as :func:`_file_identities` gives them: the same notes.txt in train/ and val/) is left to the
+    decoder, which says so, rather than called a copy of a training image. Only files of a size a training file has are
     read, each once; each validation file is looked up by its digest, not compared with every training
     file of its size (files of one format and dimensions, BMP or random-noise PNG, often share one size).
     ``compared(done, total)`` is called after each class."""
@@ -618,7 +628,7 @@ def _without_copies_of_training(train, val, sizes, digests, compared):
                         originals[size].setdefault(digest, other)
             digest = _content_digest(path, digests) if size in training else None
             original = originals[size].get(digest) if digest is not None else None
-            if original is None:
+            if original is None or not may_be_image(path, states.get(path)):
                 kept[name].append(path)
             else:
                 skipped.append({"file": inputs.display_name(path),
@@ -701,14 +711,28 @@ class CopiesAcrossClasses:
                       f"several")
 
 
-def _hold_out(train, fraction, seed, identity):
+def _possible_images(train, states, told):
+    """The files of ``train`` ({class: paths}) that may be images (:func:`.decode.may_be_image`, ``states``: as
+    :func:`_file_identities` gives them); ``told(done, total)`` is called after each class."""
+    images = set()
+    for number, files in enumerate(train.values(), start=1):
+        images.update(path for path in files if may_be_image(path, states.get(path)))
+        told(number, len(train))
+    return images
+
+
+def _hold_out(train, fraction, seed, identity, images=None):
     """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name).
 
     The choice is over distinct files (``identity``: :func:`_file_identities`), so two paths of one
-    file (a link) stay on one side; without links it is a choice over the paths."""
+    file (a link) stay on one side; without links it is a choice over the paths. Only files among
+    ``images`` (None: every file) are chosen and counted: a LabelImg .xml beside each photo took
+    validation places, and left classes without a validation image; the others train (and are skipped
+    when they do not decode), so a tree of images alone is split as before."""
     kept, held = {}, {}
     for name, files in train.items():
-        distinct = list(dict.fromkeys(identity.get(file, file) for file in files))
+        distinct = list(dict.fromkeys(identity.get(file, file) for file in files
+                                      if images is None or file in images))
         count = len(distinct)
         chosen = 0 if count < 2 or fraction == 0 else min(max(int(count * fraction + 0.5), 1), count - 1)
         name_seed = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")

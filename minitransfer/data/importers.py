@@ -177,7 +177,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     val_items = _validation_items(source / "val", val_files, labelled_by)
     classes = class_table(wnids, names, is_a)
     subsets = {"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})}
-    sizes, modified = examine([item.path for items, _, _ in subsets.values() for item in items], progress)
+    sizes, modified, states = examine([item.path for items, _, _ in subsets.values() for item in items], progress)
+    _note_listed_states(subsets, states)
     across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
                                  recorded_digests(out, sizes, modified), progress)
     built = build_dataset(
@@ -191,6 +192,18 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     )
     across.report(built.meta["skipped"])
     return built
+
+
+def _note_listed_states(subsets, states):
+    """Give each file item of ``subsets`` its state as listed (``states``: {path: (size, modification time)},
+    :func:`.folder.examine`), as :mod:`.folder` does: a file changed or removed while the import runs is skipped
+    as such (:data:`.decode.CHANGED`, :data:`.decode.VANISHED`) and decoded again by the rerun; one moved away
+    during the import and back before the rerun was skipped for good ("FileNotFoundError"), its shard's plan
+    taken from the file as it had been."""
+    for items, _, _ in subsets.values():
+        for item in items:
+            if item.member is None:
+                item.listed = states.get(item.path)
 
 
 def _paths_by_class(subsets, wnids):
@@ -445,13 +458,13 @@ class _TinyImageNetSource:
 
     def examine(self, described, progress):
         """As :func:`.folder.examine`, of the items ``described`` (:meth:`item`'s, described); of members of
-        the zip, their sizes and CRC-32 (what tells that one changed) from the archive's directory."""
+        the zip, their sizes and CRC-32 (what tells that one changed) from the archive's directory, and no state."""
         if not self.archive:
             return examine(described, progress)
         infos = {ImportItem(path=str(self.source), member=member).describe(): self.archive.getinfo(member)
                  for member in self.members.values()}
         sizes = {key: infos[key].file_size for key in described if infos[key].file_size}
-        return sizes, {key: infos[key].CRC for key in sizes}
+        return sizes, {key: infos[key].CRC for key in sizes}, {}  # a member's plan records its size and CRC-32
 
     def sha256(self, described):
         """The sha256 of the bytes of the item ``described`` (a file, or a member of the zip)."""
@@ -512,7 +525,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
                            [label for label, link in zip(labels, links) if not link], {})
     classes = class_table(wnids, names, is_a)
     described = [item.describe() for items, _, _ in subsets.values() for item in items]
-    sizes, modified = tree.examine(described, progress)
+    sizes, modified, states = tree.examine(described, progress)
+    _note_listed_states(subsets, states)
     across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
                                  recorded_digests(out, sizes, modified), progress, read=tree.sha256)
     built = build_dataset(

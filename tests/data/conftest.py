@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from minitransfer.data import synthetic
+from minitransfer.data import build, synthetic
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -88,6 +88,23 @@ def image_bytes():
 @pytest.fixture
 def write_files():
     return _write_files
+
+
+@pytest.fixture
+def change_before_decoding(monkeypatch):
+    """``change_before_decoding(change)``: run ``change()`` once the source is listed, as the first image is decoded
+    (--workers 0: in this process); ``monkeypatch.undo()`` ends it."""
+    def patch(change):
+        load_item, pending = build.load_item, [change]
+
+        def load(item, size):
+            while pending:
+                pending.pop()()
+            return load_item(item, size)
+
+        monkeypatch.setattr(build, "load_item", load)
+
+    return patch
 
 
 @pytest.fixture

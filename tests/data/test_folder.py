@@ -721,7 +721,7 @@ def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write
                          progress=lambda done, total, stage=None: calls.append((stage, done, total)))
     stages = list(dict.fromkeys(stage for stage, _, _ in calls))
     assert stages == ["listing training files", *([] if held_out else ["listing validation files"]), "examining files",
-                      *(["finding copies in each class"] if held_out else []),
+                      *(["finding copies in each class", "telling images from other files"] if held_out else []),
                       "finding validation copies of training images", None, "finding copies across classes"]
     last = {stage: (done, total) for stage, done, total in calls}
     assert all(done == total for done, total in last.values()), calls

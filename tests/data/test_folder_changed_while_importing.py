@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, decode
+from minitransfer.data import dataset, decode
 
 COLOURS = {"cat": (200, 30, 40), "dog": (30, 200, 40), "fox": (40, 30, 200)}
 
@@ -31,18 +31,6 @@ def tree(tmp_path, image_bytes, write_files):
                                           for number in range(3)})
 
 
-def _change_before_decoding(monkeypatch, change):
-    """Run ``change()`` once the tree is listed, as the first image is decoded (--workers 0: in this process)."""
-    load_item, pending = build.load_item, [change]
-
-    def load(item, size):
-        while pending:
-            pending.pop()()
-        return load_item(item, size)
-
-    monkeypatch.setattr(build, "load_item", load)
-
-
 def _colours(out):
     data = dataset.open_dataset(out)
     images = data.images("train", np.arange(data.num_images("train")))
@@ -50,10 +38,9 @@ def _colours(out):
 
 
 def test_a_file_replaced_in_place_during_the_import_is_skipped_as_changed_and_imported_by_the_rerun(
-        tree, tmp_path, image_bytes, monkeypatch):
+        tree, tmp_path, image_bytes, monkeypatch, change_before_decoding):
     replaced = tree / "cat" / "1.png"
-    _change_before_decoding(monkeypatch, lambda: replaced.write_bytes(image_bytes((9, 9, 250), size=(50, 20),
-                                                                                  kind="PNG")))
+    change_before_decoding(lambda: replaced.write_bytes(image_bytes((9, 9, 250), size=(50, 20), kind="PNG")))
     out = tmp_path / "out"
     result = _invoke(tree, out)
     assert result.exit_code == 0, result.output
@@ -68,10 +55,10 @@ def test_a_file_replaced_in_place_during_the_import_is_skipped_as_changed_and_im
                                    + [COLOURS["fox"]] * 3)
 
 
-def test_a_file_touched_in_place_with_its_size_kept_is_skipped_as_changed(tree, tmp_path, monkeypatch):
+def test_a_file_touched_in_place_with_its_size_kept_is_skipped_as_changed(tree, tmp_path, change_before_decoding):
     touched = tree / "dog" / "0.png"
     listed = touched.stat().st_mtime_ns
-    _change_before_decoding(monkeypatch, lambda: os.utime(touched, ns=(listed + 10**9, listed + 10**9)))
+    change_before_decoding(lambda: os.utime(touched, ns=(listed + 10**9, listed + 10**9)))
     out = tmp_path / "out"
     result = _invoke(tree, out)
     assert result.exit_code == 0, result.output
@@ -79,7 +66,7 @@ def test_a_file_touched_in_place_with_its_size_kept_is_skipped_as_changed(tree, 
 
 
 def test_a_file_moved_to_another_class_and_one_added_are_warned_of_and_imported_by_the_rerun(
-        tree, tmp_path, image_bytes, monkeypatch):
+        tree, tmp_path, image_bytes, monkeypatch, change_before_decoding):
     moved, added = tree / "cat" / "2.png", tree / "fox" / "new.png"
 
     def change():
@@ -87,7 +74,7 @@ def test_a_file_moved_to_another_class_and_one_added_are_warned_of_and_imported_
         added.write_bytes(image_bytes((250, 250, 9), kind="PNG"))
         (tree / "cat" / ".DS_Store").write_bytes(b"Finder's: a hidden name, not a change of the tree")
 
-    _change_before_decoding(monkeypatch, change)
+    change_before_decoding(change)
     out = tmp_path / "out"
     result = _invoke(tree, out)
     assert result.exit_code == 0, result.output
@@ -104,16 +91,17 @@ def test_a_file_moved_to_another_class_and_one_added_are_warned_of_and_imported_
                                    + [(250, 250, 9)])
 
 
-def test_a_folder_only_touched_is_no_change(tree, tmp_path, monkeypatch):
-    _change_before_decoding(monkeypatch, lambda: os.utime(tree / "fox", ns=(1, 1)))
+def test_a_folder_only_touched_is_no_change(tree, tmp_path, change_before_decoding):
+    change_before_decoding(lambda: os.utime(tree / "fox", ns=(1, 1)))
     result = _invoke(tree, tmp_path / "out")
     assert result.exit_code == 0 and "warning" not in result.output, result.output
 
 
-def test_a_file_moved_away_and_back_while_importing_is_imported_by_the_rerun(tree, tmp_path, monkeypatch):
+def test_a_file_moved_away_and_back_while_importing_is_imported_by_the_rerun(tree, tmp_path, monkeypatch,
+                                                                            change_before_decoding):
     """Its shard's plan records it as listed, which it is again once back: kept, the shard said it gone for good."""
     moved, away = tree / "fox" / "1.png", tmp_path / "1.png"
-    _change_before_decoding(monkeypatch, lambda: os.rename(moved, away))
+    change_before_decoding(lambda: os.rename(moved, away))
     out = tmp_path / "out"
     assert _invoke(tree, out).exit_code == 0
     assert (out / "skipped.txt").read_text().splitlines() == [f"{moved}\t{decode.VANISHED}"]

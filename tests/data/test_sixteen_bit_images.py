@@ -57,18 +57,45 @@ def test_a_dark_8_bit_image_has_no_note_and_decodes_as_pillow_does(tmp_path):
     assert np.array_equal(pixels, np.asarray(Image.fromarray(values).resize((4, 4), Image.BILINEAR)))
 
 
-def test_an_import_of_12_bit_images_warns_once_counting_them_and_naming_one(tmp_path):
-    for index, name in enumerate(("cells", "tissue")):  # no two files alike (a copy across classes is warned of)
-        (tmp_path / "src" / name).mkdir(parents=True)
+def _microscopy(root):
+    """``root``/cells and /tissue: two 12-bit PNGs and an 8-bit one each, and a 16-bit one of full range in cells;
+    no two files alike (a copy across classes is warned of)."""
+    for index, name in enumerate(("cells", "tissue")):
+        (root / name).mkdir(parents=True)
         for number in range(2):
-            (tmp_path / "src" / name / f"{number}.png").write_bytes(_png(_twelve_bit((8, 8), 2 * index + number), 0))
-        Image.fromarray(np.full((8, 8), 200 + index, np.uint8)).save(tmp_path / "src" / name / "eight-bit.png")
-    Image.fromarray(_twelve_bit((8, 8), 5, top=65535)).save(tmp_path / "src" / "cells" / "full-range.png")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "src"), str(out), "--size", "8",
-                                       "--workers", "0", "--val-fraction", "0"])
+            (root / name / f"{number}.png").write_bytes(_png(_twelve_bit((8, 8), 2 * index + number), 0))
+        Image.fromarray(np.full((8, 8), 200 + index, np.uint8)).save(root / name / "eight-bit.png")
+    Image.fromarray(_twelve_bit((8, 8), 5, top=65535)).save(root / "cells" / "full-range.png")
+    return root
+
+
+def _prepare(root, out):
+    return CliRunner().invoke(main, ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0",
+                                     "--val-fraction", "0", "--shard-size", "2"])
+
+
+def _warnings(result):
+    return [line for line in result.output.splitlines() if line.startswith("warning")]
+
+
+def test_an_import_of_12_bit_images_warns_once_counting_them_and_naming_one(tmp_path):
+    root, out = _microscopy(tmp_path / "src"), tmp_path / "out"
+    result = _prepare(root, out)
     assert result.exit_code == 0, result.output
-    warnings = [line for line in result.output.splitlines() if line.startswith("warning")]
-    assert warnings == [f"warning: 4 image(s) decoded by this import, such as {tmp_path / 'src' / 'cells' / '0.png'}: "
-                        f"{decode.DIM_16_BIT}"]
+    assert _warnings(result) == [f"warning: 4 image(s) of this dataset, such as {root / 'cells' / '0.png'}: "
+                                 f"{decode.DIM_16_BIT}"]
     assert dataset.open_dataset(out).num_images("train") == 7
+
+
+def test_a_rerun_resuming_an_interrupted_import_counts_the_images_decoded_before_it(tmp_path):
+    """The count was of the images decoded in this process: once the shards holding the 12-bit files were
+    finished, the rerun that ended an interrupted import said nothing of them."""
+    root, out = _microscopy(tmp_path / "src"), tmp_path / "out"
+    assert _prepare(root, out).exit_code == 0
+    (out / dataset.META_FILE).unlink()  # as an import interrupted before its last shard leaves it
+    (out / "train-00003.h5").unlink()  # tissue's eight-bit.png: no 12-bit file left to decode
+    resumed = _prepare(root, out)
+    assert resumed.exit_code == 0, resumed.output
+    assert _warnings(resumed) == [f"warning: 4 image(s) of this dataset, such as {root / 'cells' / '0.png'}: "
+                                  f"{decode.DIM_16_BIT}"]
+    assert (out / "train-00003.h5").is_file()
