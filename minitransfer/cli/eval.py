@@ -16,7 +16,7 @@ from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, j
               help="Dataset directory (default: the one the checkpoint was trained on; the built-in "
                    "benchmark is built again in $MINITRANSFER_CACHE if it is gone from there).")
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True,
-              help="The half's validation images, or its training images (of a reduced-data run, --per-class N: "
+              help="The half's validation images, or its training images (of a reduced-data run, train --per-class N: "
                    "the N per class it was trained on, chosen again as train chose them; with --data another "
                    "dataset, N per class of that one's).")
 @click.option("--batch-size", type=click.IntRange(1), default=None,

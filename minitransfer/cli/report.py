@@ -60,12 +60,12 @@ def report(runs, out, reference):
     diverged (its loss became NaN: no result.json, and none until it is trained again), which is not
     counted as unfinished. The report is still written from
     the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
-    schedules than those they are compared with (--max-iter, --base-lr, ...) are named as a
+    schedules than those they are compared with (train's --max-iter, --base-lr, ...) are named as a
     warning (table1.md says, under the table, where its pooled columns compare AnB+ with controls
     of other split seeds: a grid partly trained). A transfer, selffer or random-frozen
     run whose own base is not among the runs (its folder deleted, or only the copies gathered) is in
     the results but in no finding: "left out of the findings: ...". Runs of several datasets,
-    presets or precisions (--precision; a run continued in another one is one of its own) are
+    presets or precisions (train's --precision; a run continued in another one is one of its own) are
     refused, each group named (exit code 1):
     report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
     dataset's: its source base is trained on the other one by design. So is such a study trained

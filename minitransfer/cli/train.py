@@ -108,7 +108,7 @@ def train(as_json, **options):
     (dataset, checkpoint or class mismatch), 74 a file could not be written (disk full, read-only
     folder; the previous files intact), 75 interrupted by SIGINT/SIGTERM/SIGHUP (SIGHUP: the terminal
     closed; under nohup the run trains on) with a checkpoint written: rerun the same command with
-    --resume auto.
+    --resume auto; 141 the reader of its output went away (--json | head), silently.
 
     \b
     Examples:

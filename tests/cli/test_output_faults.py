@@ -113,16 +113,21 @@ def test_output_to_a_full_disk_is_exit_code_74_and_says_so(micro_data, network, 
         assert minitransfer(args, tmp_path, stdout=full) == (74, None, FULL)
 
 
-@pytest.mark.parametrize("args", [["info", "NET"], ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"]],
-                         ids=["info", "info-json", "eval"])
-def test_output_whose_reader_has_gone_still_ends_quietly_with_141(network, tmp_path, args):
+@pytest.mark.parametrize("args", [
+    ["info", "NET"], ["info", "NET", "--json"], ["eval", "NET", "--device", "cpu"], ["prepare", "verify", "DATA"],
+    ["train", "--data", "DATA", "--preset", "micro", "--max-iter", "1", "--device", "cpu", "--quiet", "--json"],
+    ["experiment", "--data", "DATA", "-o", "grid", "--layers", "1", "--max-iter", "10", "--eval-every", "1",
+     "--dry-run"],
+], ids=["info", "info-json", "eval", "prepare-verify", "train-json", "experiment-dry-run"])
+def test_output_whose_reader_has_gone_still_ends_quietly_with_141(micro_data, network, tmp_path, args):
     """``minitransfer info A4B.h5 | head -1``: a broken pipe on stdout is no full disk; the
-    command stops silently with 128 + SIGPIPE, as a Unix tool does."""
+    command stops silently with 128 + SIGPIPE, as a Unix tool does (``minitransfer --help`` says so,
+    test_help_text.py checks)."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line is written
     try:
-        assert minitransfer([network if arg == "NET" else arg for arg in args], tmp_path, stdout=write_end) == \
-            (141, None, "")
+        assert minitransfer([{"NET": network, "DATA": micro_data}.get(arg, arg) for arg in args], tmp_path,
+                            stdout=write_end) == (141, None, "")
     finally:
         os.close(write_end)
 
