@@ -116,10 +116,17 @@ def _note_without_validation(classes, why):
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,
                      help=f"Warp images to SIZE x SIZE (at most {build.MAX_IMAGE_SIZE}).")
-_overwrite = click.option("--overwrite", is_flag=True,
-                          help="Replace a dataset OUT holds that was prepared from another source or with other "
-                               "options, a --families, --is-a or --words file edited since included (refused otherwise, "
-                               "naming what differs).")
+
+
+def _overwrite(*files):
+    """--overwrite, whose help names the class-table options of its command (``files``), an edited one of
+    which also differs from what OUT was prepared with."""
+    edited = f", a {' or '.join(files)} file edited since included" if files else ""
+    return click.option("--overwrite", is_flag=True,
+                        help=f"Replace a dataset OUT holds that was prepared from another source or with other "
+                             f"options{edited} (refused otherwise, naming what differs).")
+
+
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
                         help=f"Decoding processes, at most {MAX_WORKERS} (default: one per core this process may "
                              f"run on; 0 decodes in this process).")
@@ -178,7 +185,7 @@ def prepare():
 @_workers
 @_shard
 @_verify
-@_overwrite
+@_overwrite("--words", "--is-a")
 def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers, shard_size, verify, overwrite):
     """ILSVRC2012: SOURCE holds train/<wnid>/*.JPEG and val/*.JPEG; warped to 256x256 by default.
 
@@ -227,7 +234,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @_workers
 @_shard
 @_verify
-@_overwrite
+@_overwrite("--families", "--is-a")
 def folder_command(source, out, val_fraction, seed, families, family_a, is_a, size, workers, shard_size, verify,
                    overwrite):
     """Class-folder trees (torchvision's ImageFolder layout); warped to 256x256 by default.
@@ -291,7 +298,7 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 @_workers
 @_shard
 @_verify
-@_overwrite
+@_overwrite("--is-a")
 def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrite):
     """Tiny ImageNet: the tiny-imagenet-200 zip or folder; warped to 256x256 unless --size (64 keeps it native).
 
@@ -321,7 +328,7 @@ def _cifar_options(command):
     """SOURCE (the archive or its folder), OUT and the options the CIFAR importers take."""
     for option in reversed((click.argument("source", type=click.Path(exists=True)),
                             click.argument("out", type=OutputFolder()),
-                            _size, _cifar_workers, _shard, _verify, _overwrite)):
+                            _size, _cifar_workers, _shard, _verify, _overwrite())):
         command = option(command)
     return command
 
@@ -381,7 +388,7 @@ def _even(context, parameter, value):
 @_size
 @_shard
 @_verify
-@_overwrite
+@_overwrite()
 def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, shard_size, verify, overwrite):
     """A generated set of straight-edged (man-made) and organic (natural) shape classes; 36x36 by default.
 

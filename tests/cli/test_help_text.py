@@ -62,14 +62,7 @@ def _options_that_are_nowhere(command):
             if not any(option in _options(named) for named in [command, *_named_commands(sentence)])}
 
 
-PREPARE_OVERWRITE = ("prepare's --overwrite help names '--families, --is-a or --words file' on every prepare command, "
-                     "most of which have none of them (cli/prepare.py, not this helper's to edit)")
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(path, marks=pytest.mark.xfail(reason=PREPARE_OVERWRITE))
-    if path[:1] == ("prepare",) and path[1:] not in ((), ("verify",)) else path
-    for path in COMMANDS], ids=lambda path: "-".join(path) or "minitransfer")
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: "-".join(path) or "minitransfer")
 def test_each_option_a_help_names_is_on_its_command_or_on_one_the_sentence_names(path):
     assert _options_that_are_nowhere(COMMANDS[path]) == set()
 
