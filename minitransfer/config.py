@@ -232,8 +232,8 @@ def _check_fields(c):
     if c.random_frozen is not None and c.copy_from is not None:
         raise ConfigError("`random_frozen` and `copy_from` exclude each other")
     if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
-        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto' or a "
-                          "checkpoint)")
+        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
+                          "folder or a checkpoint)")
     if c.resume not in (None, "auto") and os.path.isdir(c.resume):
         c.out, c.resume = resumed_run(c.resume, c.out)
         _take_recorded_options(c)

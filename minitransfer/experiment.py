@@ -351,7 +351,8 @@ def few_evaluations(runs, out, options, resolve):
         count = evaluations(plan_config)
         if count >= BEST_EVALUATIONS:
             continue
-        enough = (f"give --eval-every {(max_iter - 1) // (BEST_EVALUATIONS - 1)} or less for {BEST_EVALUATIONS}"
+        every = (max_iter - 1) // (BEST_EVALUATIONS - 1)  # 1 is the least there is: "or less" would be none
+        enough = (f"give --eval-every {every}{' or less' if every > 1 else ''} for {BEST_EVALUATIONS}"
                   if max_iter >= BEST_EVALUATIONS else
                   f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
                   f"more")

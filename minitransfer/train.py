@@ -422,7 +422,7 @@ def describe_plan(plan, net):
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iterations of batch "
+            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iteration{'s' * (c.max_iter != 1)} of batch "
             f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 
 

@@ -773,7 +773,9 @@ def test_cli_dry_run(tmp_path, synthetic_8):
     (["--max-iter", "5"], "1 evaluation, fewer than the 10 best whose mean is the paper's accuracy, so the report "
                           "takes the mean of the one; even --eval-every 1 gives fewer in 5 iterations: give "
                           "--max-iter 10"),
-], ids=["max-iter-below-eval-every-x10", "eval-every-enough", "reduced-schedule", "max-iter-below-10"])
+    (["--max-iter", "15"], "1 evaluation, fewer than the 10 best whose mean is the paper's accuracy, so the "
+                           "report takes the mean of the one; give --eval-every 1 for 10"),  # not "1 or less"
+], ids=["max-iter-below-eval-every-x10", "eval-every-enough", "reduced-schedule", "max-iter-below-10", "every-1"])
 def test_a_grid_whose_runs_evaluate_fewer_than_10_times_says_so_as_it_is_planned(tmp_path, micro_data, arguments,
                                                                                warned):
     """The paper's accuracy is the mean of the 10 best evaluations; runs that make fewer are averaged

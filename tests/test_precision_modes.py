@@ -60,8 +60,8 @@ def test_allowing_a_precision_change_without_a_resume_is_a_usage_error(synthetic
     done = CliRunner().invoke(main, ["train", "--data", synthetic_8, "-o", str(tmp_path / "net.h5"), "--precision",
                                      "tf32", "--allow-precision-change"])
     assert done.exit_code == 2 and not (tmp_path / "net.h5").exists() and not (tmp_path / "net.run").exists()
-    assert "--allow-precision-change applies to a resumed run and needs --resume ('auto' or a checkpoint)" \
-        in done.output
+    assert ("--allow-precision-change applies to a resumed run and needs --resume ('auto', a run folder or a "
+            "checkpoint)") in done.output
 
 
 def test_a_precision_change_is_recorded_in_the_logs_the_checkpoints_and_info(synthetic_8, tmp_path):

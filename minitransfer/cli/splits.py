@@ -9,7 +9,7 @@ from ._common import SEED, echo, json_text, option_text, run, say
 
 @click.command(short_help="The classes and image counts of a split's halves.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
-@click.argument("kind", type=click.Choice(split_lib.KINDS))
+@click.argument("kind", type=click.Choice(split_lib.KINDS), metavar="KIND")
 @click.option("--split-seed", type=SEED, default=0, show_default=True,
               help="Seed of the random split (the natural and all splits have none).")
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
@@ -29,7 +29,7 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     man-made; for 'prepare folder --families' A = its --family-a) or all.
 
     The text is a title line for each half, then a line for each class: label, index, wnid and
-    name, apart by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
+    name, separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
     --format json gives them as they are, and each half's family (null but in the natural split).
     With --per-class N, a note on stderr names the classes that have fewer than N training images:
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
