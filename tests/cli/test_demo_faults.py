@@ -1,6 +1,7 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
+import dataclasses
 import functools
 import shutil
 import subprocess
@@ -134,6 +135,26 @@ def test_a_demo_inside_another_demos_folder_or_around_it_is_refused_before_anyth
     says = f"lies inside {finished_demo}" if where == "inside" else f"holds {finished_demo}"
     assert says in result.output and "the folder of another grid" in result.output
     assert sorted(finished_demo.parent.rglob("*")) == before
+
+@pytest.mark.parametrize("changed", [{"max_iter": 4}, {"eval_every": 3}], ids=["max-iter", "eval-every"])
+def test_a_demo_of_an_earlier_version_in_its_folder_is_refused_as_a_whole(finished_demo, tiny_demo, monkeypatch,
+                                                                          changed):
+    """A newer minitransfer whose demo trains with another recipe, run where the earlier one left its
+    demo: the grid named one network ("delete the runs trained otherwise first"), and deleting it,
+    the next rerun named the next, network by network."""
+    newer = dataclasses.replace(TINY_PLAN, train={**TINY, **changed})
+    monkeypatch.setattr(demos, "CPU_PLAN", newer)
+    before = sorted(finished_demo.rglob("*"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    (field, value), = changed.items()
+    assert result.output.splitlines()[-1] == (
+        f"error: {finished_demo} holds a demo trained with other options than this version of minitransfer's demo "
+        f"trains with (--{field.replace('_', '-')} {TINY[field]} -> {value}), from an earlier version or another "
+        f"plan: none of its networks can be part of this demo; give this demo a folder of its own (-o FOLDER), or "
+        f"delete {finished_demo} first (what it trained is lost)")
+    assert sorted(finished_demo.rglob("*")) == before
+
 
 
 def test_a_network_trained_by_hand_into_the_demos_folder_otherwise_is_refused_as_the_demos_options(
