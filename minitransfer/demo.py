@@ -23,8 +23,9 @@ import errno
 import json
 import os
 import pathlib
+import time
 
-from minitransfer import config, fileio, grid_check
+from minitransfer import config, fileio, grid_check, rundir
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
@@ -250,7 +251,7 @@ def write_report(out, outcome):
     ``StorageError`` naming the folder and what to do."""
     folder = pathlib.Path(out) / "report"
     try:
-        return reports.write_report(out), None
+        return _write_when_free(out), None
     except fileio.StorageError as error:
         if error.errno not in UNWRITABLE or outcome.finished or outcome.elsewhere:
             raise
@@ -265,3 +266,21 @@ def write_report(out, outcome):
     report.figures = any(path.suffix in (".png", ".svg") for path in report.files.values())
     return report, (f"{folder} is not rewritten ({why}): the report there is as it was written, the findings "
                     f"below measured now; to write the report elsewhere: minitransfer report {out} -o FOLDER")
+
+
+REPORT_WAIT_S = 60  # for another process writing OUT/report: a report's files take some 20 ms to write
+
+
+def _write_when_free(out):
+    """:func:`minitransfer.report.write_report` of ``out``, again while another process writes
+    OUT/report (``RunBusy``), for up to :data:`REPORT_WAIT_S`: two demos started at once in one folder
+    share its networks, end together and both write its report; the second was refused (exit 2) with
+    every network finished."""
+    deadline = time.monotonic() + REPORT_WAIT_S
+    while True:
+        try:
+            return reports.write_report(out)
+        except rundir.RunBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

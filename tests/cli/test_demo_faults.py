@@ -3,6 +3,7 @@ demo seed, a network killed by a signal, the built-in benchmark deleted while th
 
 import dataclasses
 import functools
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from click.testing import CliRunner
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import cuda, figures, scheduler
+from minitransfer import cuda, figures, rundir, scheduler
+from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.scheduler import GridOutcome
@@ -61,6 +63,29 @@ def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(fin
     assert again.exit_code == 0, again.output
     assert f"{count} networks: none left to train, {count} finished before" in again.output
     assert f"{count} networks in " not in again.output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_written_by_another_demo_of_the_folder_meanwhile_is_waited_for(finished_demo, tiny_demo,
+                                                                                  monkeypatch):
+    """Two demos started at once in one folder share its networks and end together, each writing the
+    report: the one that found the report's folder being written was refused (exit 2) with every
+    network finished, told to rerun."""
+    real_write = reports.write_report
+    attempts = []
+
+    def another_demo_writing_meanwhile(out, *args, **kwargs):
+        attempts.append(out)
+        if len(attempts) > 1:
+            return real_write(out, *args, **kwargs)
+        with rundir.RunLock(pathlib.Path(out) / "report"):  # the other demo's, as this one's comes to write
+            return real_write(out, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "write_report", another_demo_writing_meanwhile)
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert len(attempts) == 2 and "being written by another" not in result.output
+    assert f"  findings.md  {finished_demo / 'report' / 'findings.md'}\n" in result.output
 
 
 @pytest.mark.parametrize("copied", ["with-its-report", "runs-only"])
