@@ -29,7 +29,8 @@ from minitransfer import config, fileio, grid_check, rundir
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
-from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, Run, plan_grid, planned_records, run_status
+from minitransfer.experiment import (ALL_CLASSES, PLAN_FILE, Run, is_finished, plan_grid, planned_records,
+                                    run_status)
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -219,11 +220,16 @@ def builtin_intact(data):
     return True
 
 
+UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+
+
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
     :class:`minitransfer.scheduler.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
     GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
-    CPU slots of ``devices``."""
+    CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
+    finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
+    how to give the demo another."""
     plan = GPU_PLAN if device == "cuda" else CPU_PLAN
     if device == "cuda":
         devices = tuple(gpu for gpu in devices for _ in range(PROCESSES_PER_GPU))
@@ -232,13 +238,27 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
     check_demo_seed(out, options)
+    runs = plan.runs(seed)
     try:
-        return run_grid(plan.runs(seed), out, options, devices=devices, log=log)
+        return run_grid(runs, out, options, devices=devices, log=log)
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
         raise grid_check.GridMismatch(_mismatch(out, options, error)) from None
+    except fileio.StorageError as error:
+        if error.errno not in UNWRITABLE or _writable(out) or any(is_finished(out, run) for run in runs):
+            raise
+        raise fileio.StorageError(error.errno, f"cannot write the demo's folder {out} ({os.strerror(error.errno)}): "
+                                               f"run the demo from a folder this process can write, or give it one: "
+                                               f"minitransfer demo -o FOLDER") from error
 
 
-UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+def _writable(out):
+    """Whether this process may write in the folder ``out``, or create it: where ``out`` is not
+    there, in the nearest folder above it that is (a read-only working folder: the demo's default
+    folder lies in it)."""
+    folder = pathlib.Path(out)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
 
 
 def write_report(out, outcome):

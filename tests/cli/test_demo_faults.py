@@ -123,6 +123,21 @@ def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished
     assert "error:" not in again.output
 
 
+def test_the_default_folder_in_a_read_only_working_folder_says_how_to_give_another(tiny_demo, tmp_path,
+                                                                                     monkeypatch):
+    """`minitransfer demo` run where nothing can be written (a read-only checkout, / in a container):
+    the grid's words, "give a folder this process can write (a copy of this one keeps its finished
+    runs)", named no option, and a copy of a folder that was never made."""
+    with tmpfs(tmp_path / "disk", "size=1m,ro", "a read-only folder (root ignores permissions)") as disk:
+        monkeypatch.chdir(disk)
+        result = CliRunner().invoke(main, ["demo", "--device", "cpu"])
+        assert snapshot(disk) == {}
+    assert result.exit_code == 74, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: cannot write the demo's folder {disk / 'minitransfer-demo'} (Read-only file system): run the demo "
+        f"from a folder this process can write, or give it one: minitransfer demo -o FOLDER")
+
+
 @pytest.mark.parametrize("extra", [[], ["--precision", "tf32"]], ids=["same-precision", "other-precision"])
 def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_training_seeds(
         finished_demo, tiny_demo, extra):
