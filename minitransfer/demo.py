@@ -23,11 +23,14 @@ import errno
 import json
 import os
 import pathlib
+import time
 
-from minitransfer import config, fileio, grid_check
+from minitransfer import config, fileio, grid_check, rundir
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import ALL_CLASSES, PLAN_FILE, Run, plan_grid, planned_records, run_status
+from minitransfer.data import synthetic
+from minitransfer.experiment import (ALL_CLASSES, PLAN_FILE, Run, is_finished, plan_grid, planned_records,
+                                    run_status)
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -135,14 +138,11 @@ def check_demo_seed(out, options):
     training seeds the user never gave. A folder where that demo trained nothing (stopped while it
     planned, or every network failed before its first checkpoint) takes this seed's plan instead, as a
     grid's folder does; any other folder is left to the grid's own checks."""
-    try:
-        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if not isinstance(recorded, dict) or recorded.get("seed") == options["seed"] or not _trained_any(out):
+    recorded = _recorded_options(out)
+    if recorded is None or recorded.get("seed") == options["seed"] or not _trained_any(out):
         return
     seed = options["seed"]
-    if _recipe(recorded) == _recipe(json.loads(json.dumps(options, default=str))):
+    if not _recipe_changes(recorded, options):
         raise config.ConfigError(
             f"{out} holds the demo of seed {recorded['seed']}, not of seed {seed}: its networks were trained with "
             f"other options (split and training seeds) under the names seed {seed}'s would take; give seed {seed} a "
@@ -162,9 +162,51 @@ def _trained_any(out):
     return False
 
 
-def _recipe(options):
-    """A demo's options less those that tell its runs apart but not its recipe: seed, device, precision."""
-    return {name: value for name, value in options.items() if name not in ("seed", "device", "precision")}
+def _recorded_options(out):
+    """The options of the plan ``OUT/experiment.json`` (a dict), or None without a readable one."""
+    try:
+        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
+def _recipe_changes(recorded, options):
+    """How the recipe of the demo whose plan recorded the options ``recorded`` differs from that of
+    ``options``: "--max-iter 780 -> 390" texts, "... on all classes" for the networks on all classes;
+    [] for the same. The seed, the device and the precision tell a demo's runs apart, not its recipe;
+    the built-in benchmark cached in another folder is the same benchmark."""
+    now = json.loads(json.dumps(options, default=str))
+    changes = []
+    for name in sorted(set(recorded) | set(now)):
+        before, asked = recorded.get(name), now.get(name)
+        if name in ("seed", "device", "precision") or before == asked:
+            continue
+        if name == "data" and all(isinstance(path, str) and synthetic.is_builtin(path) for path in (before, asked)):
+            continue  # a cache moved: the set is the same, and its name (its parameters' hash) says so
+        if name == ALL_CLASSES and isinstance(before, dict) and isinstance(asked, dict):
+            changes += [f"{config.option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
+                        for field in sorted(set(before) | set(asked)) if before.get(field) != asked.get(field)]
+        else:
+            changes.append(f"{config.option_name(name)} {before!r} -> {asked!r}")
+    return changes
+
+
+def _mismatch(out, options, error):
+    """The demo's words for the grid's refusal ``error`` (a :class:`~minitransfer.grid_check.GridMismatch`)
+    of ``out``: where the folder's plan is a demo's of another recipe (an earlier version of
+    minitransfer's, whose networks this one would all refuse), the whole folder is at fault, not the
+    one network the grid names (deleting it, the next rerun named the next); the values the grid
+    names after each -> are the demo's own, which its user does not set."""
+    recorded = _recorded_options(out)
+    changes = _recipe_changes(recorded, options) if recorded is not None else []
+    if not changes or grid_check.others_at_work(out):  # another demo at work now: the grid says so
+        return (f"{error}; the values after each -> are the options this demo trains with (it sets them "
+                f"itself)")
+    return (f"{out} holds a demo trained with other options than this version of minitransfer's demo trains with "
+            f"({'; '.join(changes)}), from an earlier version or another plan: none of its networks can be part "
+            f"of this demo; give this demo a folder of its own (-o FOLDER), or delete {out} first (what it trained "
+            f"is lost)")
 
 
 def builtin_intact(data):
@@ -178,11 +220,16 @@ def builtin_intact(data):
     return True
 
 
+UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+
+
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
     :class:`minitransfer.scheduler.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
     GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
-    CPU slots of ``devices``."""
+    CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
+    finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
+    how to give the demo another."""
     plan = GPU_PLAN if device == "cuda" else CPU_PLAN
     if device == "cuda":
         devices = tuple(gpu for gpu in devices for _ in range(PROCESSES_PER_GPU))
@@ -191,14 +238,27 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
     check_demo_seed(out, options)
+    runs = plan.runs(seed)
     try:
-        return run_grid(plan.runs(seed), out, options, devices=devices, log=log)
+        return run_grid(runs, out, options, devices=devices, log=log)
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
-        raise grid_check.GridMismatch(f"{error}; the values after each -> are the options this demo trains with "
-                                      f"(it sets them itself)") from None
+        raise grid_check.GridMismatch(_mismatch(out, options, error)) from None
+    except fileio.StorageError as error:
+        if error.errno not in UNWRITABLE or _writable(out) or any(is_finished(out, run) for run in runs):
+            raise
+        raise fileio.StorageError(error.errno, f"cannot write the demo's folder {out} ({os.strerror(error.errno)}): "
+                                               f"run the demo from a folder this process can write, or give it one: "
+                                               f"minitransfer demo -o FOLDER") from error
 
 
-UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+def _writable(out):
+    """Whether this process may write in the folder ``out``, or create it: where ``out`` is not
+    there, in the nearest folder above it that is (a read-only working folder: the demo's default
+    folder lies in it)."""
+    folder = pathlib.Path(out)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
 
 
 def write_report(out, outcome):
@@ -211,7 +271,7 @@ def write_report(out, outcome):
     ``StorageError`` naming the folder and what to do."""
     folder = pathlib.Path(out) / "report"
     try:
-        return reports.write_report(out), None
+        return _write_when_free(out), None
     except fileio.StorageError as error:
         if error.errno not in UNWRITABLE or outcome.finished or outcome.elsewhere:
             raise
@@ -226,3 +286,21 @@ def write_report(out, outcome):
     report.figures = any(path.suffix in (".png", ".svg") for path in report.files.values())
     return report, (f"{folder} is not rewritten ({why}): the report there is as it was written, the findings "
                     f"below measured now; to write the report elsewhere: minitransfer report {out} -o FOLDER")
+
+
+REPORT_WAIT_S = 60  # for another process writing OUT/report: a report's files take some 20 ms to write
+
+
+def _write_when_free(out):
+    """:func:`minitransfer.report.write_report` of ``out``, again while another process writes
+    OUT/report (``RunBusy``), for up to :data:`REPORT_WAIT_S`: two demos started at once in one folder
+    share its networks, end together and both write its report; the second was refused (exit 2) with
+    every network finished."""
+    deadline = time.monotonic() + REPORT_WAIT_S
+    while True:
+        try:
+            return reports.write_report(out)
+        except rundir.RunBusy:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -1,7 +1,9 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
+import dataclasses
 import functools
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,8 @@ from click.testing import CliRunner
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import cuda, figures, scheduler
+from minitransfer import cuda, figures, rundir, scheduler
+from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 from minitransfer.scheduler import GridOutcome
@@ -62,6 +65,29 @@ def test_a_rerun_does_not_time_the_networks_it_found_finished_as_trained_now(fin
     assert f"{count} networks in " not in again.output
 
 
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_report_written_by_another_demo_of_the_folder_meanwhile_is_waited_for(finished_demo, tiny_demo,
+                                                                                  monkeypatch):
+    """Two demos started at once in one folder share its networks and end together, each writing the
+    report: the one that found the report's folder being written was refused (exit 2) with every
+    network finished, told to rerun."""
+    real_write = reports.write_report
+    attempts = []
+
+    def another_demo_writing_meanwhile(out, *args, **kwargs):
+        attempts.append(out)
+        if len(attempts) > 1:
+            return real_write(out, *args, **kwargs)
+        with rundir.RunLock(pathlib.Path(out) / "report"):  # the other demo's, as this one's comes to write
+            return real_write(out, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "write_report", another_demo_writing_meanwhile)
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert len(attempts) == 2 and "being written by another" not in result.output
+    assert f"  findings.md  {finished_demo / 'report' / 'findings.md'}\n" in result.output
+
+
 @pytest.mark.parametrize("copied", ["with-its-report", "runs-only"])
 def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished_demo, tiny_demo, tmp_path, copied):
     """A finished demo copied read-only (a colleague's results, a read-only mount): the rerun exited
@@ -95,6 +121,21 @@ def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished
     shown = again.output.split("what these networks show (percentage points, ± one standard error):\n")[1]
     assert written and [line[2:] for line in shown.splitlines()[:len(written)]] == written  # as the report says
     assert "error:" not in again.output
+
+
+def test_the_default_folder_in_a_read_only_working_folder_says_how_to_give_another(tiny_demo, tmp_path,
+                                                                                     monkeypatch):
+    """`minitransfer demo` run where nothing can be written (a read-only checkout, / in a container):
+    the grid's words, "give a folder this process can write (a copy of this one keeps its finished
+    runs)", named no option, and a copy of a folder that was never made."""
+    with tmpfs(tmp_path / "disk", "size=1m,ro", "a read-only folder (root ignores permissions)") as disk:
+        monkeypatch.chdir(disk)
+        result = CliRunner().invoke(main, ["demo", "--device", "cpu"])
+        assert snapshot(disk) == {}
+    assert result.exit_code == 74, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: cannot write the demo's folder {disk / 'minitransfer-demo'} (Read-only file system): run the demo "
+        f"from a folder this process can write, or give it one: minitransfer demo -o FOLDER")
 
 
 @pytest.mark.parametrize("extra", [[], ["--precision", "tf32"]], ids=["same-precision", "other-precision"])
@@ -134,6 +175,26 @@ def test_a_demo_inside_another_demos_folder_or_around_it_is_refused_before_anyth
     says = f"lies inside {finished_demo}" if where == "inside" else f"holds {finished_demo}"
     assert says in result.output and "the folder of another grid" in result.output
     assert sorted(finished_demo.parent.rglob("*")) == before
+
+@pytest.mark.parametrize("changed", [{"max_iter": 4}, {"eval_every": 3}], ids=["max-iter", "eval-every"])
+def test_a_demo_of_an_earlier_version_in_its_folder_is_refused_as_a_whole(finished_demo, tiny_demo, monkeypatch,
+                                                                          changed):
+    """A newer minitransfer whose demo trains with another recipe, run where the earlier one left its
+    demo: the grid named one network ("delete the runs trained otherwise first"), and deleting it,
+    the next rerun named the next, network by network."""
+    newer = dataclasses.replace(TINY_PLAN, train={**TINY, **changed})
+    monkeypatch.setattr(demos, "CPU_PLAN", newer)
+    before = sorted(finished_demo.rglob("*"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    (field, value), = changed.items()
+    assert result.output.splitlines()[-1] == (
+        f"error: {finished_demo} holds a demo trained with other options than this version of minitransfer's demo "
+        f"trains with (--{field.replace('_', '-')} {TINY[field]} -> {value}), from an earlier version or another "
+        f"plan: none of its networks can be part of this demo; give this demo a folder of its own (-o FOLDER), or "
+        f"delete {finished_demo} first (what it trained is lost)")
+    assert sorted(finished_demo.rglob("*")) == before
+
 
 
 def test_a_network_trained_by_hand_into_the_demos_folder_otherwise_is_refused_as_the_demos_options(
