@@ -78,8 +78,9 @@ def _trained(networks, outcome, seconds):
     if not outcome.skipped and not outcome.elsewhere:
         return f"{networks} networks in {seconds:.0f} s"
     trained = f"{len(outcome.finished)} trained in {seconds:.0f} s" if outcome.finished else "none left to train"
+    before = f", {len(outcome.skipped)} finished before" if outcome.skipped else ""
     elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
-    return f"{networks} networks: {trained}, {len(outcome.skipped)} finished before{elsewhere}"
+    return f"{networks} networks: {trained}{before}{elsewhere}"
 
 
 def _unfinished(outcome, data_intact=True):

@@ -395,3 +395,16 @@ def test_an_interrupted_demo_whose_terminal_has_closed_exits_75(tiny_data, tmp_p
         assert demo.wait(timeout=60) == 75
     finally:
         demo.kill()
+
+
+def test_the_timing_line_counts_only_what_there_is():
+    """A rerun whose networks another demo of the folder trained meanwhile said "0 finished before"."""
+    from types import SimpleNamespace
+
+    from minitransfer.cli.demo import _trained
+
+    outcome = SimpleNamespace(finished=["a", "b"], skipped=[], elsewhere=["c", "d", "e", "f"])
+    assert _trained(6, outcome, 5.2) == "6 networks: 2 trained in 5 s, 4 by another process meanwhile"
+    outcome.skipped = ["g"]
+    assert _trained(7, outcome, 5.2) == ("7 networks: 2 trained in 5 s, 1 finished before, 4 by another process "
+                                         "meanwhile")
