@@ -16,103 +16,37 @@ random and frozen, all classes), reduced (fewer images); "source" is the base of
 grid trained on the other dataset. A cross-dataset study trained by hand in one folder is read as
 the grid's (:func:`minitransfer.treatments.cross_studies`).
 
-Like is compared with like: a transfer or selffer is measured against the base of its own target
-(:func:`own_base`: the same split, split seed and target half). The paper pooled baseA and baseB as
-"baseB"; :func:`interchangeable_halves` says whether that is fair for a set of runs (every random
-split's two bases within :data:`INTERCHANGEABLE` of each other).
-
-:func:`read_reference` reads the original runs' numbers (``run<TAB>mean_top10_val_top1<TAB>...``,
-the run names of yosinski/convnet_transfer: half0A, transfer0A0B_1_3, transfer-ft0A0B_1_3,
-transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the copy shipped with
-minitransfer.
+The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_facts`
+(what a run tells besides its accuracy: precision, schedule, its dataset's families and images per
+class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared) and
+:mod:`minitransfer.paper_runs` (the paper's own runs).
 """
 
-import csv
 import dataclasses
-import importlib.resources
 import json
 import math
 import os
 import pathlib
-import re
 import stat
 
-import numpy as np
-
-from minitransfer import fileio, optim, rundir, treatments
-from minitransfer.data import dataset as datasets
-from minitransfer.data import splits, wordnet
-from minitransfer.experiment import CROSS, RESULT_FILE, TREATMENT_FILE, Run
-from minitransfer.resume import precision_history
+from minitransfer import fileio, rundir, treatments
+from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, _is_accuracy, interchangeable_halves,
+                                      mean, means_by_n, metric_words, own_base, relative_by_base, relative_by_n,
+                                      select, targets_by_n, without_base)
+from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE
+from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS
+from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, _half_families, _kept_per_class,
+                                    _last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
-INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
-RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
-PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
-PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
-UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that cannot be read where report runs
-
-
-class BadReference(ValueError):
-    """The ``--reference`` file cannot be read as the paper's runs (exit code 65)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Result:
-    """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
-    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss) of
-    at most :data:`LOSS_POINTS` of the logged batches, from lines evenly spaced over its log),
-    the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the sha256 of
-    the dataset's meta.json that train recorded in the run's checkpoint), the precision it was
-    computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`), for a
-    reduced-data run on every class the images per class it used (:func:`_kept_per_class`), and for a run
-    of the natural split the names of its halves A and B (:func:`minitransfer.data.splits.half_families`;
-    () where its dataset is unknown)."""
-
-    run: Run
-    final_top1: float
-    best_top1: float
-    mean10_top1: float
-    evaluations: int
-    curve: tuple = ()
-    losses: tuple = ()
-    last_rate_change: int = 0  # the iteration at which the learning rate last stepped down (0: never)
-    dataset: str = ""
-    preset: str = ""
-    families: tuple = ()
-    fingerprint: str = ""
-    precision: str = ""
-    schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
-    kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: _kept_per_class
-
-    @property
-    def still_rising(self):
-        """Whether validation top-1 still climbs at the end (the mean of the last quarter of the
-        evaluations is more than :data:`RISING` above the quarter before): the run's "mean of the 10
-        best" then measures how fast it learns more than how good its features are.
-
-        A step of the learning rate lifts the accuracy at once; that step is not a climb. With at
-        least four evaluations after the last step, only those are compared (their last half-or-
-        quarter against the same number before it); with fewer, the whole curve is, and a run that
-        ended soon after a step is flagged as not shown to have settled."""
-        tops = [top for _, top in self.curve]
-        settled = [top for iteration, top in self.curve if iteration > self.last_rate_change]
-        window = len(tops) // 4
-        if len(settled) >= 4:
-            tops, window = settled, min(window, len(settled) // 2)
-        if window < 2:
-            return False
-        return mean(tops[-window:]) - mean(tops[-2 * window:-window]) > RISING
-
-    def row(self):
-        r = self.run
-        return {"run": r.name, "label": r.label, "treatment": r.treatment, "split": r.split,
-                "split_seed": r.split_seed if r.split == "random" else "", "target": r.target or "",
-                "n": r.n, "final_top1": self.final_top1, "best_top1": self.best_top1,
-                "mean10_top1": self.mean10_top1, "evaluations": self.evaluations,
-                "still_rising": "yes" if self.still_rising else ""}
+__all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS", "Result", "Spread", "mean",
+           "select", "means_by_n", "own_base", "without_base", "relative_by_n", "targets_by_n", "relative_by_base",
+           "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
+           "precision_of", "schedule_of", "schedule_group", "natural_families", "SCHEDULE_FIELDS",
+           "PAPER_FAMILIES", "UNREAD_FAMILIES", "read_reference", "reference_path", "PAPER_REFERENCE",
+           "BadReference"]
 
 
 def collect(runs_dir):
@@ -239,7 +173,7 @@ def _stamp(path):
 def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`). ``facts``: what
-    the datasets read so far tell, shared between runs (:func:`_dataset_fact`)."""
+    the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
     final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
     config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
@@ -271,7 +205,7 @@ def _read_run(folder, name, bases, facts, by_hand):
 
 def _study_of(folder, config, records):
     """(dataset, base) of a run trained by hand, as :func:`minitransfer.treatments.cross_studies` takes
-    them: its dataset's fingerprint, else its path (:func:`_study_dataset`); its base's
+    them: its dataset's fingerprint, else its path (:func:`minitransfer.comparisons._study_dataset`); its base's
     :func:`minitransfer.treatments.base_key`, or None."""
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records)
     source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
@@ -298,13 +232,6 @@ def hand_trained(folders, runs_dir):
             continue
     return dict(zip(read, treatments.cross_studies(list(read.values()))))
 
-
-def _study_dataset(result):
-    """What a run was trained on, as :func:`minitransfer.treatments.cross_studies` tells datasets
-    apart: its dataset's fingerprint, else its path."""
-    return result.fingerprint or result.dataset
-
-
 # The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
 # 22,500 batches a CaffeNet run logs, read for each of a grid's 1,000 runs, took most of the report's
 # time and memory (and 100 MB of SVG).
@@ -320,71 +247,6 @@ def _is_loss_record(record):
     stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
     iteration, loss = record.get("iteration"), record.get("loss")
     return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
-
-
-def precision_of(folder, config, records=None):
-    """The precision a run was computed in ("tf32"), with the ones it was continued in where a
-    resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
-    in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
-    copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
-    A configuration written before the option existed was trained in ieee. ``records``: the run's
-    :func:`minitransfer.treatments.run_records`, when already read."""
-    changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
-    own = precision_history({"config": config, "precision_changes": changes})
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records) or {}
-    copied = source.get("precision", own) if isinstance(source, dict) else own
-    return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
-
-
-def _precision_changes(value):
-    changes = fileio.parse_json(value)
-    if not (isinstance(changes, list) and all(isinstance(c, dict) and {"iteration", "from", "to"} <= set(c)
-                                              for c in changes)):
-        raise ValueError(f"not train's record of precision changes: {value!r:.80}")
-    return changes
-
-
-def _half_families(path, facts):
-    """The natural split's (family of half A, of half B) of the dataset at ``path``
-    (:func:`_dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
-    return _dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
-
-
-def _kept_per_class(path, per_class, facts):
-    """(fewest, mean, most) training images per class that a reduced-data run on every class of the
-    dataset at ``path`` trained on, asking for ``per_class``: a class with fewer keeps all it has
-    (:func:`minitransfer.data.splits.select_per_class`), so ``per_class=1000`` on a dataset of 500
-    images a class trains on 500. () where the dataset cannot be read (moved, another machine's)."""
-    counts = _dataset_fact(_train_images_per_class, path, facts, ())
-    if not len(counts):
-        return ()
-    kept = [min(count, per_class) for count in counts]
-    return min(kept), sum(kept) / len(kept), max(kept)
-
-
-def _train_images_per_class(dataset):
-    return tuple(int(count) for count in np.bincount(dataset.labels("train"), minlength=dataset.num_classes))
-
-
-def _dataset_fact(read, path, facts, unread):
-    """``read(dataset)`` of the dataset at ``path``, opened once for every run of it (``facts``: by
-    (``read``, path), shared between runs); ``unread`` where it cannot be read."""
-    key = (read.__name__, path)
-    if key not in facts:
-        try:
-            facts[key] = read(datasets.open_dataset(path))
-        except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
-            facts[key] = unread
-    return facts[key]
-
-
-def natural_families(results):
-    """(name of half A, name of half B) of the natural split of ``results``: the families their
-    dataset records (as read where some runs record a path that cannot be read, a grid continued
-    where the dataset lies elsewhere), else :data:`UNREAD_FAMILIES`, else ImageNet's
-    (:data:`PAPER_FAMILIES`), as for the paper's own runs."""
-    known = [r.families for r in results if r.families]
-    return next((families for families in known if families != UNREAD_FAMILIES), known[0] if known else PAPER_FAMILIES)
 
 
 RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
@@ -418,11 +280,6 @@ def _read_result(path):
                             f"train's summary of one run's evaluations")
     return top, best, mean10, evaluations, iterations
 
-
-def _is_accuracy(value, evaluations):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
 
 
 # The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of
@@ -471,268 +328,3 @@ def _read_json(path, kind):
         raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
                             f"got {json.dumps(record):.80}")
     return record
-
-
-# The options that decide how far a network is trained and how its metric is taken: runs compared
-# with each other must share them (a grid sets them once; its runs on every class may differ as a
-# group, experiment's all_classes options, and the reduced-data runs take their own learning rate).
-SCHEDULE_FIELDS = ("max_iter", "stepsize", "gamma", "base_lr", "momentum", "weight_decay", "batch_size", "eval_every")
-
-
-def schedule_of(config):
-    """((field, value), ...) of the :data:`SCHEDULE_FIELDS` a run's config.json gives (as numbers or text)."""
-    return tuple((key, config[key]) for key in SCHEDULE_FIELDS if isinstance(config.get(key), (int, float, str)))
-
-
-def schedule_group(result):
-    """The runs whose schedules must agree: those on a half of a split, those on every class (the
-    reduced-data runs apart)."""
-    if result.run.kind == "reduced":
-        return "reduced-data runs"
-    return "runs on every class" if result.run.split == "all" else "runs on a half"
-
-
-def _last_rate_change(config):
-    """The iteration of the run's last learning-rate step (:func:`minitransfer.optim.last_rate_change`);
-    0 when its config is missing or does not give its schedule."""
-    try:
-        solver = optim.Solver(gamma=float(config["gamma"]), stepsize=int(config["stepsize"]),
-                              max_iter=int(config["max_iter"]))
-    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a hand-edited 1e400, infinity
-        return 0
-    return optim.last_rate_change(solver)
-
-
-REFERENCE_PATTERNS = (
-    (re.compile(r"half(\d)([AB])$"), lambda m: Run(m[0], "base", "random", int(m[1]), target=m[2])),
-    (re.compile(r"halfnatman([AB])$"), lambda m: Run(m[0], "base", "natural", 0, target=m[1])),
-    (re.compile(r"netbase$"), lambda m: Run(m[0], "base", "all", 0)),
-    (re.compile(r"nolearn_1_(\d)$"), lambda m: Run(m[0], "random-frozen", "all", 0, n=int(m[1]))),
-    (re.compile(r"reduced-(\d+)$"), lambda m: Run(m[0], "reduced", "all", 0, per_class=int(m[1]))),
-    (re.compile(r"transfer(-ft)?(\d)([AB])\d([AB])_1_(\d)$"),
-     lambda m: Run(m[0], "selffer" if m[3] == m[4] else "transfer", "random", int(m[2]), target=m[4], source=m[3],
-                   n=int(m[5]), fine_tuned=bool(m[1]))),
-    (re.compile(r"transfer(-ft)?natman([AB])([AB])_1_(\d)$"),
-     lambda m: Run(m[0], "selffer" if m[2] == m[3] else "transfer", "natural", 0, target=m[3], source=m[2],
-                   n=int(m[4]), fine_tuned=bool(m[1]))),
-)
-
-
-def reference_path(reference):
-    """The TSV of ``reference``: a file path, or ``"paper"`` for the original runs' table that ships
-    with minitransfer (means of the 10 best of the original logs of yosinski/convnet_transfer)."""
-    if str(reference) == PAPER_REFERENCE:
-        return importlib.resources.files("minitransfer") / "reference" / "yosinski2014_mean_top10_accuracy.tsv"
-    return pathlib.Path(reference)
-
-
-REFERENCE_COLUMNS = ("run", "mean_top10_val_top1")
-REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, tab-separated, then one line per run"
-
-
-def read_reference(path):
-    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns; UTF-8, with or
-    without a byte order mark), or ``"paper"``, as results (final and best unknown: NaN). A header
-    without those columns, an unknown run name or an accuracy outside [0, 1] (a table in percent)
-    is an error naming the line."""
-    path = reference_path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream, delimiter="\t")
-            results = _reference_results(path, reader)
-    except UnicodeDecodeError:
-        raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
-    except csv.Error as error:  # a field past csv's limit: a stray quote runs to the end of the file
-        line = reader.line_num + 1  # where the row that cannot be read starts (line_num: the lines of the rows read)
-        raise BadReference(f"report: {path} line {line}: {error} (expected {REFERENCE_FORMAT})") from None
-    if not results:  # it would overlay nothing, silently
-        raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
-    return results
-
-
-def _reference_results(path, reader):
-    missing = [column for column in REFERENCE_COLUMNS if column not in (reader.fieldnames or REFERENCE_COLUMNS)]
-    if missing:
-        header = "\t".join(reader.fieldnames)
-        raise BadReference(f"report: {path} line 1: no column {', '.join(missing)} (found {header!r}; expected "
-                           f"{REFERENCE_FORMAT})")
-    results = []
-    for line_number, row in enumerate(reader, start=2):
-        try:
-            results.append(_reference_result(row))
-        except (KeyError, TypeError, ValueError) as error:
-            raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
-                               f"mean_top10_val_top1, tab-separated)") from None
-    return results
-
-
-def _reference_result(row):
-    name = (row.get("run") or "").strip()
-    for pattern, build in REFERENCE_PATTERNS:
-        match = pattern.match(name)
-        if match:
-            text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
-            if not _is_accuracy(float(text), evaluations):
-                raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
-                                 + (" (NaN only for a run without test points)" if evaluations else ""))
-            return Result(build(match), math.nan, math.nan, float(text), evaluations)
-    raise ValueError(f"unknown run name {name!r}")
-
-
-def metric_words(results):
-    """The paper's metric as ``results`` took it, in words true of every run: "mean of the 10 best
-    evaluations"; train takes the mean of all of a run's evaluations where it made fewer than
-    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3 ("..., 1 to 3" where
-    every run made fewer, not as many), "mean of the 10 best
-    evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
-    accuracy and is not counted."""
-    fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
-    if not fewer:
-        return f"mean of the {BEST_EVALUATIONS} best evaluations"
-    if len(fewer) == len([r for r in results if r.evaluations]):
-        if len(set(fewer)) > 1:
-            return f"mean of all of a run's evaluations, {min(fewer)} to {max(fewer)}"
-        return "each run's one evaluation" if fewer[0] == 1 else f"mean of all {fewer[0]} evaluations"
-    runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
-    return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"
-
-
-# ---- selections and comparisons ----------------------------------------------------------------
-
-def mean(values):
-    values = [v for v in values if not math.isnan(v)]
-    return sum(values) / len(values) if values else math.nan
-
-
-@dataclasses.dataclass(frozen=True)
-class Spread:
-    """Mean, standard deviation (across networks) and standard error of some values."""
-
-    mean: float
-    std: float
-    count: int
-
-    @property
-    def se(self):
-        return self.std / math.sqrt(self.count) if self.count > 1 else math.nan
-
-    @classmethod
-    def of(cls, values):
-        values = [v for v in values if not math.isnan(v)]
-        if not values:
-            return cls(math.nan, math.nan, 0)
-        centre = sum(values) / len(values)
-        std = math.sqrt(sum((v - centre) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else math.nan
-        return cls(centre, std, len(values))
-
-
-def select(results, split, treatment=None, target=None):
-    return [r for r in results if r.run.split == split and (treatment is None or r.run.treatment == treatment)
-            and (target is None or r.run.target == target)]
-
-
-def means_by_n(results, split="random", treatment="AnB", target=None):
-    """{n: mean accuracy} of one treatment (mean of 10 best), n ascending."""
-    found = select(results, split, treatment, target)
-    return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
-
-
-def _target_of(result):
-    """What a network is trained on, and its own base with it: split, split seed (or replicate) and
-    target half."""
-    return result.run.split, result.run.split_seed, result.run.target
-
-
-def _bases_by_target(results):
-    """{:func:`_target_of`: [accuracy of each base trained on it]}, built once for a whole grid
-    (a look-up per network, not a pass over every run per network)."""
-    bases = {}
-    for b in results:
-        if b.run.kind == "base":
-            bases.setdefault(_target_of(b), []).append(b.mean10_top1)
-    return bases
-
-
-def own_base(result, results):
-    """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
-    replicate, and target half); NaN when it was not trained."""
-    return mean(_bases_by_target(results).get(_target_of(result), []))
-
-
-MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
-
-
-def without_base(results):
-    """"name: why" of the networks measured relative to their own base (transfers, selffers,
-    random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
-    gathered in the folder) or has no accuracy (it made no evaluation): they are in no finding and
-    no number relative to a base."""
-    texts, bases = [], _bases_by_target(results)
-    for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(mean(bases.get(_target_of(r), []))):
-            folder = r.run.name.rpartition("/")[0]
-            base = dataclasses.replace(r.run, kind="base", n=0).label
-            seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
-            trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
-                r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            why = "has no accuracy (it made no evaluation)" if _target_of(r) in bases else "is not among the runs"
-            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}"
-                         + _controls_base(r, results))
-    return texts
-
-
-def _controls_base(result, results):
-    """Why a transfer across datasets trained by hand did not take the base on every class of its
-    dataset beside it (:func:`minitransfer.treatments.controls_datasets`): ": NAME ... is theirs", or ""."""
-    if result.run.split != CROSS:
-        return ""
-    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
-    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
-    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
-    if base is None or dataset not in treatments.controls_datasets(beside):
-        return ""
-    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
-            f"beside it; train those in a folder of their own")
-
-
-def _relative(results, split, treatment, target=None):
-    """(network, accuracy − own base) of one treatment; networks without a trained base, or without
-    an accuracy (no evaluation), left out."""
-    bases = _bases_by_target(results)
-    with_base = [(r, mean(bases.get(_target_of(r), []))) for r in select(results, split, treatment, target)]
-    return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
-
-
-def relative_by_n(results, split="random", treatment="AnB", target=None):
-    """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
-    trained base or an accuracy left out)."""
-    relative = _relative(results, split, treatment, target)
-    return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
-
-
-def targets_by_n(results, split="random", treatment="AnB"):
-    """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
-    targets = {}
-    for r, _ in _relative(results, split, treatment):
-        targets.setdefault(r.run.n, set()).add(r.run.target)
-    return targets
-
-
-def relative_by_base(results, split="random", treatment="AnB+"):
-    """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
-    networks grouped by the base they are measured against (networks without a trained base or an
-    accuracy left out)."""
-    groups = {}
-    for r, value in _relative(results, split, treatment):
-        groups.setdefault((r.run.split_seed, r.run.target), []).append(value)
-    return groups
-
-
-def interchangeable_halves(results):
-    """Whether the random splits' halves may be pooled as the paper pooled them: for every random
-    split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other."""
-    pairs = {}
-    for r in select(results, "random", "baseB"):
-        pairs.setdefault(r.run.split_seed, {})[r.run.target] = r.mean10_top1
-    both = [pair for pair in pairs.values() if len(pair) == 2]
-    return bool(both) and all(abs(pair["A"] - pair["B"]) <= INTERCHANGEABLE + 1e-9 for pair in both)

@@ -1,0 +1,247 @@
+"""One trained network's measures (:class:`Result`: accuracies, learning curve, provenance) and how the
+report compares networks: selections, means and spreads, accuracy relative to the network's own base,
+the paper's metric in words (:mod:`minitransfer.results` reads the runs).
+
+Like is compared with like: a transfer or selffer is measured against the base of its own target
+(:func:`own_base`: the same split, split seed and target half). The paper pooled baseA and baseB as
+"baseB"; :func:`interchangeable_halves` says whether that is fair for a set of runs (every random
+split's two bases within :data:`INTERCHANGEABLE` of each other).
+"""
+
+import dataclasses
+import math
+
+from minitransfer import treatments
+from minitransfer.experiment import CROSS, Run
+from minitransfer.rundir import BEST_EVALUATIONS
+
+INTERCHANGEABLE = 0.02       # two halves' bases within 2 points: pooling them as "baseB" is fair
+RISING = 0.01                # still rising: the last quarter of evaluations 1 point above the one before
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
+    learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss) of
+    at most :data:`minitransfer.results.LOSS_POINTS` of the logged batches, from lines evenly spaced
+    over its log), the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the
+    sha256 of the dataset's meta.json that train recorded in the run's checkpoint), the precision it
+    was computed in (:func:`minitransfer.run_facts.precision_of`), its training schedule
+    (:func:`minitransfer.run_facts.schedule_of`), for a reduced-data run on every class the images per
+    class it used (:func:`minitransfer.run_facts._kept_per_class`), and for a run of the natural split
+    the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
+    dataset is unknown)."""
+
+    run: Run
+    final_top1: float
+    best_top1: float
+    mean10_top1: float
+    evaluations: int
+    curve: tuple = ()
+    losses: tuple = ()
+    last_rate_change: int = 0  # the iteration at which the learning rate last stepped down (0: never)
+    dataset: str = ""
+    preset: str = ""
+    families: tuple = ()
+    fingerprint: str = ""
+    precision: str = ""
+    schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
+    kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: _kept_per_class
+
+    @property
+    def still_rising(self):
+        """Whether validation top-1 still climbs at the end (the mean of the last quarter of the
+        evaluations is more than :data:`RISING` above the quarter before): the run's "mean of the 10
+        best" then measures how fast it learns more than how good its features are.
+
+        A step of the learning rate lifts the accuracy at once; that step is not a climb. With at
+        least four evaluations after the last step, only those are compared (their last half-or-
+        quarter against the same number before it); with fewer, the whole curve is, and a run that
+        ended soon after a step is flagged as not shown to have settled."""
+        tops = [top for _, top in self.curve]
+        settled = [top for iteration, top in self.curve if iteration > self.last_rate_change]
+        window = len(tops) // 4
+        if len(settled) >= 4:
+            tops, window = settled, min(window, len(settled) // 2)
+        if window < 2:
+            return False
+        return mean(tops[-window:]) - mean(tops[-2 * window:-window]) > RISING
+
+    def row(self):
+        r = self.run
+        return {"run": r.name, "label": r.label, "treatment": r.treatment, "split": r.split,
+                "split_seed": r.split_seed if r.split == "random" else "", "target": r.target or "",
+                "n": r.n, "final_top1": self.final_top1, "best_top1": self.best_top1,
+                "mean10_top1": self.mean10_top1, "evaluations": self.evaluations,
+                "still_rising": "yes" if self.still_rising else ""}
+
+
+def _is_accuracy(value, evaluations):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return evaluations == 0 if math.isnan(value) else 0 <= value <= 1
+
+
+def metric_words(results):
+    """The paper's metric as ``results`` took it, in words true of every run: "mean of the 10 best
+    evaluations"; train takes the mean of all of a run's evaluations where it made fewer than
+    :data:`BEST_EVALUATIONS`: "mean of all 3 evaluations" where every run made 3 ("..., 1 to 3" where
+    every run made fewer, not as many), "mean of the 10 best
+    evaluations; of all, for the 2 runs with fewer" where some did. A run without evaluations has no
+    accuracy and is not counted."""
+    fewer = [r.evaluations for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
+    if not fewer:
+        return f"mean of the {BEST_EVALUATIONS} best evaluations"
+    if len(fewer) == len([r for r in results if r.evaluations]):
+        if len(set(fewer)) > 1:
+            return f"mean of all of a run's evaluations, {min(fewer)} to {max(fewer)}"
+        return "each run's one evaluation" if fewer[0] == 1 else f"mean of all {fewer[0]} evaluations"
+    runs = "the run" if len(fewer) == 1 else f"the {len(fewer)} runs"
+    return f"mean of the {BEST_EVALUATIONS} best evaluations; of all, for {runs} with fewer"
+
+
+# ---- selections and comparisons ----------------------------------------------------------------
+
+def mean(values):
+    values = [v for v in values if not math.isnan(v)]
+    return sum(values) / len(values) if values else math.nan
+
+
+@dataclasses.dataclass(frozen=True)
+class Spread:
+    """Mean, standard deviation (across networks) and standard error of some values."""
+
+    mean: float
+    std: float
+    count: int
+
+    @property
+    def se(self):
+        return self.std / math.sqrt(self.count) if self.count > 1 else math.nan
+
+    @classmethod
+    def of(cls, values):
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            return cls(math.nan, math.nan, 0)
+        centre = sum(values) / len(values)
+        std = math.sqrt(sum((v - centre) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else math.nan
+        return cls(centre, std, len(values))
+
+
+def select(results, split, treatment=None, target=None):
+    return [r for r in results if r.run.split == split and (treatment is None or r.run.treatment == treatment)
+            and (target is None or r.run.target == target)]
+
+
+def means_by_n(results, split="random", treatment="AnB", target=None):
+    """{n: mean accuracy} of one treatment (mean of 10 best), n ascending."""
+    found = select(results, split, treatment, target)
+    return {n: mean([r.mean10_top1 for r in found if r.run.n == n]) for n in sorted({r.run.n for r in found})}
+
+
+def _target_of(result):
+    """What a network is trained on, and its own base with it: split, split seed (or replicate) and
+    target half."""
+    return result.run.split, result.run.split_seed, result.run.target
+
+
+def _bases_by_target(results):
+    """{:func:`_target_of`: [accuracy of each base trained on it]}, built once for a whole grid
+    (a look-up per network, not a pass over every run per network)."""
+    bases = {}
+    for b in results:
+        if b.run.kind == "base":
+            bases.setdefault(_target_of(b), []).append(b.mean10_top1)
+    return bases
+
+
+def own_base(result, results):
+    """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
+    replicate, and target half); NaN when it was not trained."""
+    return mean(_bases_by_target(results).get(_target_of(result), []))
+
+
+MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
+
+
+def without_base(results):
+    """"name: why" of the networks measured relative to their own base (transfers, selffers,
+    random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
+    gathered in the folder) or has no accuracy (it made no evaluation): they are in no finding and
+    no number relative to a base."""
+    texts, bases = [], _bases_by_target(results)
+    for r in results:
+        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(mean(bases.get(_target_of(r), []))):
+            folder = r.run.name.rpartition("/")[0]
+            base = dataclasses.replace(r.run, kind="base", n=0).label
+            seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
+            trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
+                r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
+            why = "has no accuracy (it made no evaluation)" if _target_of(r) in bases else "is not among the runs"
+            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}"
+                         + _controls_base(r, results))
+    return texts
+
+
+def _controls_base(result, results):
+    """Why a transfer across datasets trained by hand did not take the base on every class of its
+    dataset beside it (:func:`minitransfer.treatments.controls_datasets`): ": NAME ... is theirs", or ""."""
+    if result.run.split != CROSS:
+        return ""
+    folder, dataset = result.run.name.rpartition("/")[0], _study_dataset(result)
+    beside = [(r.run, _study_dataset(r)) for r in results if r.run.name.rpartition("/")[0] == folder]
+    base = next((run.name for run, of in beside if run.kind == "base" and run.split == "all" and of == dataset), None)
+    if base is None or dataset not in treatments.controls_datasets(beside):
+        return ""
+    return (f": {base}, on every class of its dataset, is the base of the random-frozen or reduced-data runs "
+            f"beside it; train those in a folder of their own")
+
+
+def _relative(results, split, treatment, target=None):
+    """(network, accuracy − own base) of one treatment; networks without a trained base, or without
+    an accuracy (no evaluation), left out."""
+    bases = _bases_by_target(results)
+    with_base = [(r, mean(bases.get(_target_of(r), []))) for r in select(results, split, treatment, target)]
+    return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
+
+
+def relative_by_n(results, split="random", treatment="AnB", target=None):
+    """{n: [accuracy − own base, one per network]} of one treatment, n ascending (networks without a
+    trained base or an accuracy left out)."""
+    relative = _relative(results, split, treatment, target)
+    return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
+
+
+def targets_by_n(results, split="random", treatment="AnB"):
+    """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
+    targets = {}
+    for r, _ in _relative(results, split, treatment):
+        targets.setdefault(r.run.n, set()).add(r.run.target)
+    return targets
+
+
+def relative_by_base(results, split="random", treatment="AnB+"):
+    """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
+    networks grouped by the base they are measured against (networks without a trained base or an
+    accuracy left out)."""
+    groups = {}
+    for r, value in _relative(results, split, treatment):
+        groups.setdefault((r.run.split_seed, r.run.target), []).append(value)
+    return groups
+
+
+def interchangeable_halves(results):
+    """Whether the random splits' halves may be pooled as the paper pooled them: for every random
+    split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other."""
+    pairs = {}
+    for r in select(results, "random", "baseB"):
+        pairs.setdefault(r.run.split_seed, {})[r.run.target] = r.mean10_top1
+    both = [pair for pair in pairs.values() if len(pair) == 2]
+    return bool(both) and all(abs(pair["A"] - pair["B"]) <= INTERCHANGEABLE + 1e-9 for pair in both)
+
+
+def _study_dataset(result):
+    """What a run was trained on, as :func:`minitransfer.treatments.cross_studies` tells datasets
+    apart: its dataset's fingerprint, else its path."""
+    return result.fingerprint or result.dataset

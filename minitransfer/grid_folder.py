@@ -1,0 +1,170 @@
+"""The grid folder itself, as a grid checks it before it writes there (:mod:`minitransfer.grid_check`):
+where it may lie (:func:`check_place`: outside the datasets, other grids' folders and run
+directories), and who plans and who trains in it (:class:`GridLock`, :func:`others_at_work`).
+"""
+
+import contextlib
+import errno
+import fcntl
+import os
+import pathlib
+
+from minitransfer import config, fileio
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import PLAN_FILE, SOURCE_DATA
+from minitransfer import rundir, run_search
+
+
+def check_place(out, options):
+    """Where the grid folder ``out`` lies: outside the datasets, other grids and run directories
+    (checked before anything is written there, the lock files of :class:`GridLock` included)."""
+    check_outside_data(out, options)
+    check_not_nested(out)
+    check_outside_run_dirs(out)
+
+
+class GridLock:
+    """Who plans and who trains in a grid folder, so that two ``experiment`` processes started on it at
+    once cannot both pass its checks: each finds no run of the other trained yet. Held exclusively
+    (flock) while a process checks the folder and writes its plan, ``OUT/.experiment-planning.lock``
+    has them plan one after the other (a second waits, saying so; no run of either plan is lost from
+    ``OUT/experiment.json``); ``OUT/.experiment-working.lock``, held shared by each from the end of
+    its planning to its end (and by each task of its SLURM scripts while it runs,
+    :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
+    options the plan records (:func:`minitransfer.grid_check.check_at_work`). The kernel releases both
+    when a process dies. A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
+
+        with GridLock(out, options, log) as lock:
+            ...                 # check_folder, write_plan
+            lock.planned()      # from here on: working
+            ...                 # train
+    """
+
+    PLANNING, WORKING = ".experiment-planning.lock", ".experiment-working.lock"
+
+    def __init__(self, out, options, log=print):
+        self.out, self.options, self.log = pathlib.Path(out), options, log
+        self._planning = self._working = None
+        self._created = False
+
+    def __enter__(self):
+        check_place(self.out, self.options)  # before the lock files are written there
+        self._created = not self.out.exists()
+        self._planning = self._locked(self.PLANNING, fcntl.LOCK_EX)
+        return self
+
+    def planned(self):
+        """The plan is written: work on (holding the working lock), and let the next process plan."""
+        self._working = self._locked(self.WORKING, fcntl.LOCK_SH)
+        os.close(self._planning)
+        self._planning = None
+
+    def _locked(self, name, operation):
+        """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""
+        path = self.out / name
+        while True:
+            try:
+                self.out.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise _unwritable(self.out, path, error) from error
+            try:
+                if not rundir.try_lock(descriptor, operation, path=path):
+                    self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
+                    fcntl.flock(descriptor, operation)
+            except BaseException:
+                os.close(descriptor)
+                raise
+            if rundir.same_file(descriptor, path):  # not removed by a planner refused meanwhile
+                return descriptor
+            os.close(descriptor)
+
+    def __exit__(self, *exc):
+        if self._planning is not None:  # refused before its plan: the folder as it was found
+            with contextlib.suppress(OSError):  # removed meanwhile, or another grid has begun planning there
+                if set(os.listdir(self.out)) <= {self.PLANNING, self.WORKING}:
+                    for name in (self.WORKING, self.PLANNING):
+                        (self.out / name).unlink(missing_ok=True)
+                    if self._created:
+                        self.out.rmdir()
+        for descriptor in (self._planning, self._working):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._planning = self._working = None
+
+
+def _unwritable(out, path, error):
+    """The ``StorageError`` of the grid folder ``out`` where the lock file ``path`` cannot be
+    written: a folder this process may not write (read-only, another user's) named as such, with
+    what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
+    says it."""
+    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return fileio.storage_error(path, error)
+    return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): a grid writes its "
+                                            f"plan ({PLAN_FILE}), its runs and its lock files there ({path.name} "
+                                            f"first); give a folder this process can write (a copy of this one "
+                                            f"keeps its finished runs)")
+
+
+def others_at_work(out):
+    """Whether another process works on the grid folder ``out`` now: it holds the working lock of
+    :class:`GridLock` (False where the file system has no locks)."""
+    path = pathlib.Path(out) / GridLock.WORKING
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # none has worked there, or it cannot be read: nothing to tell
+        return False
+    try:
+        return not rundir.try_lock(descriptor, fcntl.LOCK_EX, path=path)
+    finally:
+        os.close(descriptor)
+
+
+def check_outside_data(out, options):
+    """Raise ``ConfigError`` when the grid folder ``out`` lies inside a dataset of ``options`` (its
+    data or source data): every run's `train` would refuse to write there, after the grid had
+    written its plan into the dataset; or is, or lies inside, any other prepared dataset: a report
+    passes dataset folders by, so the grid's own would find none of its runs (``demo -o`` a dataset
+    trained them all, then failed), and the report of a folder above the dataset would miss them."""
+    for key in ("data", SOURCE_DATA):
+        data = options.get(key)
+        if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
+            raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
+    resolved = pathlib.Path(out).resolve()
+    marks = (datasets.META_FILE, datasets.shard_name("train", 0))
+    for folder in (resolved, *resolved.parents):  # their names looked up, not listed: / or a scratch space is large
+        if run_search.is_dataset_folder(name for name in marks if (folder / name).exists()):
+            raise config.ConfigError(f"the grid folder {out} {'is' if folder == resolved else 'lies inside'} the "
+                                     f"dataset {folder}; write the grid elsewhere")
+
+
+def check_outside_run_dirs(out):
+    """Raise ``ConfigError`` when the grid folder ``out`` is, or lies inside, the run directory of a
+    run (``x.run`` of a ``minitransfer train -o x.h5``): every run's `train` would refuse to write
+    there, after the grid had written its plan into that run's files."""
+    out = pathlib.Path(out).resolve()
+    host = next((folder for folder in (out, *out.parents) if rundir.is_run_dir(folder)), None)
+    if host is not None:
+        raise config.ConfigError(f"the grid folder {out} {'is' if host == out else 'lies inside'} {host}, the run "
+                                 f"directory of another run, where no run of the grid may write; write the grid "
+                                 f"elsewhere, e.g. {host.parent / 'grid'}")
+
+
+def check_not_nested(out, what="this grid"):
+    """Raise ``ConfigError`` when ``out`` lies inside another grid's folder (one holding its
+    experiment.json) or holds one below it: a folder's report reads every run under it, so the
+    outer folder's report would pool the two grids' networks, whatever their options (a demo of
+    seed 1 in ``minitransfer-demo/seed1`` made the seed-0 demo's findings rest on both seeds).
+    More runs for a grid go into its own folder, where :func:`minitransfer.grid_check.check_others`
+    compares their options."""
+    out = pathlib.Path(out).resolve()
+    outer = next((folder for folder in out.parents if (folder / PLAN_FILE).is_file()), None)
+    if outer is not None:
+        raise config.ConfigError(f"{out} lies inside {outer}, the folder of another grid: the report of {outer} would "
+                                 f"pool {what}'s networks with its own; give {what} a folder outside it (more runs "
+                                 f"for that grid go into {outer} itself)")
+    inner = next((plan.parent for plan in sorted(out.rglob(PLAN_FILE)) if plan.parent != out), None)
+    if inner is not None:
+        raise config.ConfigError(f"{out} holds {inner}, the folder of another grid, whose networks the report of {out} "
+                                 f"would pool with {what}'s; give {what} a folder of its own, or move {inner} out of "
+                                 f"it")

@@ -1,0 +1,148 @@
+"""The plan ``OUT/experiment.json`` that a grid folder holds, as a grid checks it
+(:mod:`minitransfer.grid_check`): how it differs from this grid's options (:func:`_plan_changes`),
+its id (:func:`plan_id`), and the runs it lists that this grid does not plan (:func:`left_alone`).
+A plan nothing was trained from (written for SLURM scripts, or by a grid stopped before its first
+checkpoint) is replaced by one of other options, with a note saying so and that its SLURM scripts
+are stale (:func:`replaced_plan`).
+"""
+
+import pathlib
+import re
+
+from minitransfer import config, fileio
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA, Run,
+                                     options_fingerprint, planned_records, run_status, some_names)
+from minitransfer.grid_folder import others_at_work
+from minitransfer.grid_preflight import resolved_plan
+from minitransfer.resume import RESUME_FREE_FIELDS
+
+
+def replaced_plan(runs, out, options, slurm_dir=None):
+    """What to tell of the plan ``OUT/experiment.json`` that this grid's replaces, when it planned
+    its runs with other training options than ``options`` (:func:`_plan_changes`): a plan nothing
+    was trained from (:func:`minitransfer.grid_check.check_folder` refuses a folder holding a run trained otherwise), as
+    one a grid stopped before its first checkpoint, or one written for SLURM scripts
+    (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
+    still queued end without training (:func:`plan_id`), to be cancelled. None when it planned them as
+    ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
+    differ, base = _plan_changes(runs, out, options)
+    if not differ:
+        return None
+    from minitransfer.slurm import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module
+
+    plan = pathlib.Path(out) / PLAN_FILE
+    note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
+            f"replaced by this grid's plan")
+    scripts = _recorded(plan, SLURM_SCRIPTS)
+    if scripts is not None:
+        cancel = f"cancel them (scancel; {pathlib.Path(scripts) / SUBMITTED_FILE} lists them)"
+        if slurm_dir is not None and pathlib.Path(slurm_dir).resolve() == pathlib.Path(scripts).resolve():
+            note += (f"; its SLURM scripts in {scripts} are written again, and their tasks still queued will end "
+                     f"without training (exit 2): {cancel} before running {pathlib.Path(scripts) / SUBMIT_FILE}")
+        else:
+            note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
+                     f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
+    return config.worded(note)
+
+
+def plan_id(runs, out, options):
+    """The id of the plan of ``runs`` with ``options`` (:data:`~minitransfer.experiment.PLAN_ID`): that
+    of the plan ``OUT/experiment.json`` holds where this one plans its runs as it did (the same grid
+    again, more seeds or layers, another --device: :func:`_plan_changes`), else a fingerprint of
+    ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
+    (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
+    recorded = _recorded(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
+    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not _plan_changes(runs, out, options)[0]:
+        return recorded
+    return options_fingerprint(options)
+
+
+def _recorded(plan, key):
+    """The text the plan at ``plan`` records under ``key`` (the folder of the SLURM scripts it was
+    written for, its id), or None."""
+    try:
+        value = fileio.parse_json(plan.read_text()).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _plan_changes(runs, out, options):
+    """How the training options the plan ``OUT/experiment.json`` records differ from ``options``,
+    as check_finished and check_others compare a run's: each base of either plan on every field,
+    defaults included; the training seed only for a base both plans list (each run has its own).
+    A base either cannot resolve (a cross-dataset grid's source base, asked without --source-data)
+    is not judged. Returns the "`name` before -> asked" texts of the first base that differs and
+    its name, or ``([], None)`` (also without a readable plan)."""
+    try:
+        recorded = dict(fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"])
+    except (OSError, ValueError, KeyError, TypeError):  # a plan not written yet, or hand-edited
+        return [], None
+    if recorded == dict(options):  # a rerun as planned: nothing to resolve, base by base, in a large grid
+        return [], None
+    theirs = []
+    for record in planned_records(out):
+        try:
+            theirs.append(Run.from_json(record))
+        except TypeError:  # a record edited by hand, missing fields: the others and the options still tell
+            continue
+    shared = {run.name for run in runs} & {run.name for run in theirs}
+    for base in {run.name: run for run in runs + theirs if run.parent is None}.values():
+        try:
+            asked, before = (resolved_plan(base, out, fields).config.to_dict() for fields in (options, recorded))
+        except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
+            continue
+        free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
+        differ = [f"{_option(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
+                  f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
+                  for name, value in asked.items() if name not in free and before.get(name) != value]
+        if differ:
+            return differ, base.name
+    return [], None
+
+
+def left_alone(runs, out):
+    """What to tell of the runs an earlier plan of ``out`` (``OUT/experiment.json``) lists besides
+    ``runs`` (those planned now, and the bases they copy from): a grid rerun with fewer layers or
+    split seeds, or other treatments, neither trains nor rewrites them, so the unfinished ones stay
+    so, and its report reads the finished ones with this grid's. None when there are none."""
+    planned = {run.name for run in runs} | {run.parent for run in runs if run.parent}
+    groups = {}
+    for record in planned_records(out):
+        try:
+            other = Run.from_json(record)
+        except TypeError:  # a record edited by hand: check_others judges what its folder holds
+            continue
+        if other.name in planned:
+            continue
+        planned.add(other.name)
+        status = run_status(out, other)
+        what = ("finished" if status == "done" else "being trained by another process" if status.startswith("being")
+                else "interrupted (a checkpoint to resume)" if status.startswith("resume") else
+                "not started" if status == "todo" else status)
+        groups.setdefault(what, []).append(other.name)
+    if not groups:
+        return None
+    count = sum(map(len, groups.values()))
+    held = "; ".join(f"{len(names)} {what} ({some_names(names)})" for what, names in groups.items())
+    unfinished = sum(len(names) for what, names in groups.items() if what not in ("finished", "being trained by "
+                                                                                               "another process"))
+    them = "them" if unfinished > 1 else "it"
+    finish = ("" if not unfinished else
+              f"; another experiment works on {out} now, which may train {them}" if others_at_work(out) else
+              f"; to train {them}, rerun with the --layers, --split-seed and other options that planned {them}")
+    return (f"{out} holds {count} run{'s' if count > 1 else ''} of an earlier plan that this grid does not plan "
+            f"(other layers, split seeds or treatments), left as {'they are' if count > 1 else 'it is'}: {held}; the "
+            f"report of {out} reads the finished ones with this grid's{finish}")
+
+
+def _option(run, name):
+    """How a change of configuration field ``name`` of ``run`` names the option that made it: quoted
+    (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
+    dataset of a cross-dataset grid's source base, which the grid's --data does not set."""
+    if name == "data" and run.split == CROSS and run.target == SOURCE:
+        return config.option_name(SOURCE_DATA)
+    return f"`{name}`"
+
+

@@ -1,0 +1,116 @@
+"""What a grid checks of its options before anything is queued (:mod:`minitransfer.grid_check`):
+:func:`check_bases`, the options no base can take, refused before anything is queued;
+:func:`per_class_notes`, the --per-class counts that keep every training image of each class;
+and :func:`check_memory`, the runs a grid trains at once that would together need more memory than
+this machine has available.
+"""
+
+import collections
+import math
+
+import numpy as np
+
+from minitransfer import config, preflight
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import Run, gpu_name, run_fields
+
+
+def per_class_notes(runs, options):
+    """A note for each --per-class count of ``runs`` above the training images of every class of the
+    grid's dataset: such a run keeps every image (as the largest class's count would), which Figure
+    S1 places at the count asked for. Raise ``ConfigError`` (exit code 2) when two or more counts
+    keep every image (the largest class's count or above): they train the same network, each its
+    own run, which the report shows as as many points."""
+    counts = sorted({run.per_class for run in runs if run.kind == "reduced"})
+    if not counts:
+        return []
+    dataset = datasets.open_dataset(options["data"])
+    largest = int(np.bincount(dataset.labels("train"), minlength=dataset.num_classes).max())
+    whole = [count for count in counts if count >= largest]
+    if len(whole) > 1:
+        reduces = f"; {largest - 1} is the largest count that still reduces a class" if largest > 1 else ""
+        raise config.ConfigError(
+            f"--per-class {', '.join(map(str, whole[:-1]))} and {whole[-1]} each keep every training image of "
+            f"{dataset.path} (no class has more than {largest}): the same network trained {len(whole)} times, which "
+            f"Figure S1 would show as {len(whole)} points; keep one of them{reduces}")
+    return [f"--per-class {count}: no class of {dataset.path} has more than {largest} training images, so these runs "
+            f"keep every image, as --per-class {largest} would (Figure S1 places them at {count})"
+            for count in whole if count > largest]
+
+
+def check_bases(runs, out, options):
+    """Resolve the configuration of every base of ``runs`` as ``train`` will (on the CPU, without
+    reading every shard), so that options no run can take (a preset too large for the images, fc8
+    narrower than a half) stop the grid before anything is queued, naming the run: the same
+    :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
+    for run in runs:
+        if run.parent is None:
+            resolved_plan(run, out, options)
+
+
+def resolved_plan(run, out, options):
+    """The :class:`minitransfer.config.Plan` of base ``run`` (no parent) as ``train`` resolves it
+    from ``options``, every default filled in (on the CPU, without reading every shard)."""
+    fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+    try:
+        return config.resolve(config.TrainConfig(**fields), checksums=False)
+    except (config.ConfigError, config.DataMismatch) as error:
+        raise type(error)(f"run {run.name}: {error}") from None
+
+
+def check_memory(runs, out, options, slots):
+    """Raise ``preflight.OutOfMemory`` when the largest of ``runs``, one in each of ``slots`` (a GPU
+    id, or None for a CPU slot: :func:`minitransfer.scheduler.run_grid`'s ``devices``), would
+    together need more memory than is available (``preflight.available_memory``): each run checks
+    only itself as it starts, and two that each fit can together exceed it. A run needs the larger
+    of its training step and its evaluation batch (``preflight.memory_needs``), and its process
+    (``preflight.PROCESS_BYTES``). Nothing to check with one slot, or where the memory available is
+    unknown."""
+    count = min(len(slots), len(runs))
+    available = preflight.available_memory()
+    if count < 2 or available is None:
+        return
+    device = "cpu" if None in slots else "cuda"  # slots of both kinds: the CPU's estimate, the larger
+    sizing = {run: _sizing(run, out, options) for run in runs}
+    peaks = _peak_needs(sizing.values(), out, options, device)
+    need = {run: peaks[fields] for run, (_, fields) in sizing.items()}
+    largest = sorted(runs, key=lambda run: need[run].bytes, reverse=True)[:count]
+    total = sum(need[run].bytes + preflight.PROCESS_BYTES for run in largest)
+    if total > available.bytes:
+        top = need[largest[0]]
+        names = ", ".join(run.name for run in largest[:3]) + (f" and {count - 3} more" if count > 3 else "")
+        slots_text = ", ".join(f"{number} on {where}" for where, number in collections.Counter(
+            "the CPU" if slot is None else gpu_name(slot) for slot in slots).items())
+        raise preflight.OutOfMemory(
+            f"the grid trains {count} runs at once (its slots: {slots_text}): {names} need about "
+            f"{preflight.in_units(total, math.ceil)} of memory together (the largest: {top.what} needs about "
+            f"{preflight.in_units(top.bytes)}, and each process {preflight.in_units(preflight.PROCESS_BYTES)}); "
+            f"{preflight.in_units(available.bytes, math.floor)} is available ({available.source}); give the grid fewer "
+            f"slots or lower `{top.field}`")
+
+
+def _sizing(run, out, options):
+    """The base trained on the classes of ``run`` (a transfer copies weights, not sizes; a
+    reduced-data run keeps every validation image), and the fields that size its memory: its
+    configuration's, less its seed and weights file."""
+    base = Run(run.name, "base", run.split, run.split_seed, target=run.target)
+    return base, tuple(sorted((name, value) for name, value in run_fields(base, out, options).items()
+                              if name not in ("seed", "out")))
+
+
+def _peak_needs(sizings, out, options, device):
+    """The larger ``preflight.Need`` of a training step and an evaluation batch on ``device``, per
+    distinct fields of ``sizings`` (:func:`_sizing`): a base's configuration resolved once, a net
+    built once per preset and fc8 width."""
+    peaks, nets = {}, {}
+    for base, fields in sizings:
+        if fields in peaks:
+            continue
+        plan = resolved_plan(base, out, options)
+        shape = (plan.preset.name, plan.config.fc8_outputs)
+        if shape not in nets:
+            nets[shape] = plan.preset.build(plan.config.fc8_outputs)
+        peaks[fields] = max(preflight.memory_needs(plan, nets[shape], device), key=lambda need: need.bytes)
+    return peaks
+
+

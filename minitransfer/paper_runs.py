@@ -1,0 +1,99 @@
+"""The paper's own runs, read as results to overlay on a grid's (:mod:`minitransfer.results`).
+
+:func:`read_reference` reads the original runs' numbers (``run<TAB>mean_top10_val_top1<TAB>...``,
+the run names of yosinski/convnet_transfer: half0A, transfer0A0B_1_3, transfer-ft0A0B_1_3,
+transfernatmanAB_1_3, nolearn_1_3, netbase, reduced-0010); ``paper`` names the copy shipped with
+minitransfer.
+"""
+
+import csv
+import importlib.resources
+import math
+import pathlib
+import re
+
+from minitransfer.comparisons import Result, _is_accuracy
+from minitransfer.experiment import Run
+
+PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
+
+
+class BadReference(ValueError):
+    """The ``--reference`` file cannot be read as the paper's runs (exit code 65)."""
+
+
+REFERENCE_PATTERNS = (
+    (re.compile(r"half(\d)([AB])$"), lambda m: Run(m[0], "base", "random", int(m[1]), target=m[2])),
+    (re.compile(r"halfnatman([AB])$"), lambda m: Run(m[0], "base", "natural", 0, target=m[1])),
+    (re.compile(r"netbase$"), lambda m: Run(m[0], "base", "all", 0)),
+    (re.compile(r"nolearn_1_(\d)$"), lambda m: Run(m[0], "random-frozen", "all", 0, n=int(m[1]))),
+    (re.compile(r"reduced-(\d+)$"), lambda m: Run(m[0], "reduced", "all", 0, per_class=int(m[1]))),
+    (re.compile(r"transfer(-ft)?(\d)([AB])\d([AB])_1_(\d)$"),
+     lambda m: Run(m[0], "selffer" if m[3] == m[4] else "transfer", "random", int(m[2]), target=m[4], source=m[3],
+                   n=int(m[5]), fine_tuned=bool(m[1]))),
+    (re.compile(r"transfer(-ft)?natman([AB])([AB])_1_(\d)$"),
+     lambda m: Run(m[0], "selffer" if m[2] == m[3] else "transfer", "natural", 0, target=m[3], source=m[2],
+                   n=int(m[4]), fine_tuned=bool(m[1]))),
+)
+
+
+def reference_path(reference):
+    """The TSV of ``reference``: a file path, or ``"paper"`` for the original runs' table that ships
+    with minitransfer (means of the 10 best of the original logs of yosinski/convnet_transfer)."""
+    if str(reference) == PAPER_REFERENCE:
+        return importlib.resources.files("minitransfer") / "reference" / "yosinski2014_mean_top10_accuracy.tsv"
+    return pathlib.Path(reference)
+
+
+REFERENCE_COLUMNS = ("run", "mean_top10_val_top1")
+REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, tab-separated, then one line per run"
+
+
+def read_reference(path):
+    """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns; UTF-8, with or
+    without a byte order mark), or ``"paper"``, as results (final and best unknown: NaN). A header
+    without those columns, an unknown run name or an accuracy outside [0, 1] (a table in percent)
+    is an error naming the line."""
+    path = reference_path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            reader = csv.DictReader(stream, delimiter="\t")
+            results = _reference_results(path, reader)
+    except UnicodeDecodeError:
+        raise BadReference(f"report: {path}: not UTF-8 text (expected {REFERENCE_FORMAT})") from None
+    except csv.Error as error:  # a field past csv's limit: a stray quote runs to the end of the file
+        line = reader.line_num + 1  # where the row that cannot be read starts (line_num: the lines of the rows read)
+        raise BadReference(f"report: {path} line {line}: {error} (expected {REFERENCE_FORMAT})") from None
+    if not results:  # it would overlay nothing, silently
+        raise BadReference(f"report: {path} holds no runs (expected {REFERENCE_FORMAT})")
+    return results
+
+
+def _reference_results(path, reader):
+    missing = [column for column in REFERENCE_COLUMNS if column not in (reader.fieldnames or REFERENCE_COLUMNS)]
+    if missing:
+        header = "\t".join(reader.fieldnames)
+        raise BadReference(f"report: {path} line 1: no column {', '.join(missing)} (found {header!r}; expected "
+                           f"{REFERENCE_FORMAT})")
+    results = []
+    for line_number, row in enumerate(reader, start=2):
+        try:
+            results.append(_reference_result(row))
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
+                               f"mean_top10_val_top1, tab-separated)") from None
+    return results
+
+
+def _reference_result(row):
+    name = (row.get("run") or "").strip()
+    for pattern, build in REFERENCE_PATTERNS:
+        match = pattern.match(name)
+        if match:
+            text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
+            if not _is_accuracy(float(text), evaluations):
+                raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
+                                 + (" (NaN only for a run without test points)" if evaluations else ""))
+            return Result(build(match), math.nan, math.nan, float(text), evaluations)
+    raise ValueError(f"unknown run name {name!r}")
+

@@ -1,0 +1,113 @@
+"""What a run tells besides its accuracy, as the report reads it (:mod:`minitransfer.results`): the
+precision it was computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`),
+and what its dataset tells: the names of the natural split's halves (:func:`natural_families`:
+"plant" / "vehicle" for a folder of photos prepared with a families file, "natural" / "man-made" for
+ImageNet) and the images per class a reduced-data run kept.
+"""
+
+import numpy as np
+
+from minitransfer import fileio, optim, treatments
+from minitransfer.data import dataset as datasets
+from minitransfer.data import splits, wordnet
+from minitransfer.resume import precision_history
+
+PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
+UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that cannot be read where report runs
+
+
+def precision_of(folder, config, records=None):
+    """The precision a run was computed in ("tf32"), with the ones it was continued in where a
+    resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
+    in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
+    copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
+    A configuration written before the option existed was trained in ieee. ``records``: the run's
+    :func:`minitransfer.treatments.run_records`, when already read."""
+    changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
+    own = precision_history({"config": config, "precision_changes": changes})
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records) or {}
+    copied = source.get("precision", own) if isinstance(source, dict) else own
+    return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
+
+
+def _precision_changes(value):
+    changes = fileio.parse_json(value)
+    if not (isinstance(changes, list) and all(isinstance(c, dict) and {"iteration", "from", "to"} <= set(c)
+                                              for c in changes)):
+        raise ValueError(f"not train's record of precision changes: {value!r:.80}")
+    return changes
+
+
+def _half_families(path, facts):
+    """The natural split's (family of half A, of half B) of the dataset at ``path``
+    (:func:`_dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
+    return _dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
+
+
+def _kept_per_class(path, per_class, facts):
+    """(fewest, mean, most) training images per class that a reduced-data run on every class of the
+    dataset at ``path`` trained on, asking for ``per_class``: a class with fewer keeps all it has
+    (:func:`minitransfer.data.splits.select_per_class`), so ``per_class=1000`` on a dataset of 500
+    images a class trains on 500. () where the dataset cannot be read (moved, another machine's)."""
+    counts = _dataset_fact(_train_images_per_class, path, facts, ())
+    if not len(counts):
+        return ()
+    kept = [min(count, per_class) for count in counts]
+    return min(kept), sum(kept) / len(kept), max(kept)
+
+
+def _train_images_per_class(dataset):
+    return tuple(int(count) for count in np.bincount(dataset.labels("train"), minlength=dataset.num_classes))
+
+
+def _dataset_fact(read, path, facts, unread):
+    """``read(dataset)`` of the dataset at ``path``, opened once for every run of it (``facts``: by
+    (``read``, path), shared between runs); ``unread`` where it cannot be read."""
+    key = (read.__name__, path)
+    if key not in facts:
+        try:
+            facts[key] = read(datasets.open_dataset(path))
+        except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
+            facts[key] = unread
+    return facts[key]
+
+
+def natural_families(results):
+    """(name of half A, name of half B) of the natural split of ``results``: the families their
+    dataset records (as read where some runs record a path that cannot be read, a grid continued
+    where the dataset lies elsewhere), else :data:`UNREAD_FAMILIES`, else ImageNet's
+    (:data:`PAPER_FAMILIES`), as for the paper's own runs."""
+    known = [r.families for r in results if r.families]
+    return next((families for families in known if families != UNREAD_FAMILIES), known[0] if known else PAPER_FAMILIES)
+
+
+# The options that decide how far a network is trained and how its metric is taken: runs compared
+# with each other must share them (a grid sets them once; its runs on every class may differ as a
+# group, experiment's all_classes options, and the reduced-data runs take their own learning rate).
+SCHEDULE_FIELDS = ("max_iter", "stepsize", "gamma", "base_lr", "momentum", "weight_decay", "batch_size", "eval_every")
+
+
+def schedule_of(config):
+    """((field, value), ...) of the :data:`SCHEDULE_FIELDS` a run's config.json gives (as numbers or text)."""
+    return tuple((key, config[key]) for key in SCHEDULE_FIELDS if isinstance(config.get(key), (int, float, str)))
+
+
+def schedule_group(result):
+    """The runs whose schedules must agree: those on a half of a split, those on every class (the
+    reduced-data runs apart)."""
+    if result.run.kind == "reduced":
+        return "reduced-data runs"
+    return "runs on every class" if result.run.split == "all" else "runs on a half"
+
+
+def _last_rate_change(config):
+    """The iteration of the run's last learning-rate step (:func:`minitransfer.optim.last_rate_change`);
+    0 when its config is missing or does not give its schedule."""
+    try:
+        solver = optim.Solver(gamma=float(config["gamma"]), stepsize=int(config["stepsize"]),
+                              max_iter=int(config["max_iter"]))
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a hand-edited 1e400, infinity
+        return 0
+    return optim.last_rate_change(solver)
+
+

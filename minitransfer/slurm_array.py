@@ -1,0 +1,251 @@
+"""The array scripts ``bases.sh`` and ``transfers.sh`` (:mod:`minitransfer.slurm`): one task per run.
+
+Each task runs its ``train`` command with ``--resume auto`` as a job step (``srun``), its output
+appended to ``OUT/<run>.run/train.log``, holding the grid folder's working lock shared as a local grid
+does (:class:`~minitransfer.grid_folder.GridLock`): a local ``experiment`` with other options started on
+OUT while a task runs is refused (one started while the tasks only wait in the queue is not: nothing of
+theirs is in OUT yet to tell it); a step that exits 0 without finishing the run (srun does so
+after some launch failures) fails the task, so no transfer starts from a base that is not there.
+A failed task ends with train's exit code and one line saying, in a local grid's words, what it
+means and what to do (74: disk full or unwritable; 65: bad data; its run folder deleted while it
+trained: no log left to read, ``submit.sh`` trains it again from the start).
+A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
+submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
+to release it, then trains it, resuming what it left; a run taken by another process just as the
+task starts it, and released already, is started again once. The waiting task holds its allocation
+(its GPU) idle all that time, which its output says with how to free it (scancel the task; rerun
+``submit.sh`` once that process has ended): a task cannot step aside instead, as no exit code keeps
+the transfers waiting on it (``afterok``) pending, and a requeue sends it behind the queue each time.
+A finished run, too, is left to its ``train``: it ends at once where the run was trained as asked,
+and refuses it (exit 2) where it was trained with other options, as a local grid refuses it
+(:func:`~minitransfer.grid_check.check_finished`).
+
+SIGTERM reaches the training (SLURM's ``--signal`` before the time limit, ``scancel --signal=TERM
+<job>_<task>``, or ``scancel --batch --signal=TERM``, which the task passes on to the step), which
+writes a checkpoint and exits 75; the task then requeues itself with ``scontrol requeue`` and runs
+again under the same job id and array index, resuming from the checkpoint (SLURM makes a requeued
+job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answers SIGTERM by killing
+the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
+but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
+``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
+with exit 0 too) is said to be requeued, not failed.
+"""
+
+import pathlib
+import shlex
+
+from minitransfer import rundir
+from minitransfer import experiment as grid
+from minitransfer.grid_folder import GridLock
+from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
+from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, _plan_check, _plan_file_check
+from minitransfer.slurm_sbatch import _sbatch_quote
+
+
+def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
+    """One array task per run: run its train command as a job step (which ends at once where the
+    run is finished, or refuses it if trained otherwise) and requeue the task when the training
+    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`_plan_check`), or where submit.sh
+    submitted it for another set of scripts than ``scripts_id`` (its first argument). ``python_path``:
+    a folder put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None."""
+    cases = []
+    for index, run in enumerate(runs):
+        command = shlex.join(train_command + grid.train_arguments(run, out, options))
+        cases.append(f"  {index}) run={shlex.quote(run.name)}; command=({command}) ;;")
+    lines = [
+        f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
+        f"#SBATCH --job-name=mt-{stage}",
+        f"#SBATCH --output={_sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
+        *header,
+        "",
+        "set -u",
+        "# Run by hand (bash bases.sh), it would die half-way on an unset variable, after taking the grid's lock.",
+        'if [ -z "${SLURM_ARRAY_TASK_ID-}" ] || [ -z "${SLURM_ARRAY_JOB_ID-}" ] || [ -z "${SLURM_JOB_ID-}" ]; then',
+        '  echo "$0: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID or SLURM_JOB_ID unset): submit'
+        f' the grid with {SUBMIT_FILE}" >&2',
+        "  exit 2",
+        "fi",
+        "# submit.sh gives the id of its set of scripts: another is of scripts written again as it submitted,",
+        "# whose array indices name other runs",
+        f"scripts_id={scripts_id}",
+        'if [ "${1-}" != "$scripts_id" ]; then',
+        '  echo "array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID: not trained: it was submitted for the scripts'
+        f' of set ${{1:-none}}, this {stage}.sh is of set $scripts_id: the scripts were written again (--emit-slurm)'
+        f' as it was submitted; rerun {SUBMIT_FILE}" >&2',
+        "  exit 2",
+        "fi",
+        'case "$SLURM_ARRAY_TASK_ID" in',
+        *cases,
+        '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
+        "esac",
+        f"out={shlex.quote(str(out))}",
+        'log="$out/$run.run/train.log"',
+        *([] if python_path is None else [
+            "# the train command imports minitransfer from the source checkout that wrote these scripts: this",
+            "# task runs in the scripts' folder, where Python would not find it",
+            f'export PYTHONPATH={shlex.quote(str(python_path))}${{PYTHONPATH:+:$PYTHONPATH}}']),
+        *_plan_file_check("run $run: not trained"),
+        "# The program the train command runs, seen from this node: a Python environment on the login node's own",
+        "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
+        'if ! type -P "${command[0]}" > /dev/null; then',
+        '  echo "run $run: not trained: there is no ${command[0]} on $(uname -n) (or it is not executable), the'
+        " program its train command runs: the scripts were written by a minitransfer installed where this machine"
+        " does not see it; install minitransfer where the compute nodes see it (a shared file system), write the"
+        f' scripts again with that one (its experiment --emit-slurm), then rerun {SUBMIT_FILE}" >&2',
+        f"  exit {EXIT_IO}",
+        "fi",
+        'finished() { [ -f "$out/$run.h5" ] && [ -f "$out/$run.run/result.json" ]; }',
+        "# exit 74 (I/O, as the command line's): a path that cannot be written, said once, not a train that fails",
+        'if ! error=$(mkdir -p "$out/$run.run" 2>&1); then echo "run $run: $error" >&2; exit 74; fi',
+        "# The grid folder's working lock, shared while the task runs, as a local grid holds it: a local",
+        "# `minitransfer experiment` with other options started on the folder meanwhile is refused. Taken,",
+        "# and the plan read, while no such grid plans there (its planning lock, shared): one that planned",
+        "# before has replaced the plan, which the task then sees.",
+        f'exec 6>> "$out/{GridLock.PLANNING}"',
+        "flock --shared --nonblock 6",
+        'if [ "$?" -eq 1 ]; then',
+        '  echo "run $run: waiting for a minitransfer experiment to finish planning its runs in $out"',
+        "  flock --shared 6",
+        "fi",
+        f'exec 8>> "$out/{GridLock.WORKING}"',
+        f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
+        *_plan_check(out, slurm_dir, plan, "run $run: not trained"),
+        "exec 6>&-",
+        'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
+        ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
+        "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
+        "# submission) holds its lock (flock on <run>.run/lock, rundir.RunLock), which the kernel releases when",
+        "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
+        "# The wait holds the allocation (a GPU) idle as long as that process trains. Not requeued instead:",
+        "# no exit code keeps afterok dependents waiting (any failure strands them), and a requeued task",
+        "# starts again behind the queue after cred_expire, each time, even where that process ends at once.",
+        "waited_for_release() {",
+        f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
+        "  flock --shared --nonblock 7",
+        '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
+        '  local pid="" host=""',
+        "  read -r pid host <&7 || true  # as RunLock writes it: PID and host (only a PID, from older versions)",
+        '  if [ "$host" = "$(uname -n)" ]; then host=""; fi  # uname: $HOSTNAME may be that of the login node',
+        '  echo "run $run: being trained by another process${pid:+ (PID $pid${host:+ on host $host})}; waiting for it'
+        ' to release the run,'
+        " holding this task's allocation idle meanwhile (scancel ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID to free"
+        f' it, then rerun {SUBMIT_FILE} once that process has ended)"',
+        "  flock --shared 7",
+        "  exec 7<&-",
+        "}",
+        "# A finished run too is train's to judge, as a local grid judges it (grid_check.check_finished): it",
+        "# ends at once where the run was trained as asked, and refuses it (exit 2) where it was trained otherwise.",
+        "# To this task by <array job>_<task>: the one that runs under the array's own job id would signal them all.",
+        "# A job ending already (a plain scancel, the time limit, SLURM requeueing it) has no step left to",
+        "# signal (scancel: \"Invalid job id specified\"): its failure is said where the job runs, or squeue fails.",
+        "pass_sigterm_on() {",
+        "  local error state",
+        '  if error=$(scancel --signal=TERM "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" 2>&1); then return; fi',
+        '  if state=$(job_state) && [ "$state" != RUNNING ]; then return; fi',
+        '  echo "$error" >&2',
+        '  echo "run $run: SIGTERM not passed on to its training (scancel failed)" >&2',
+        "}",
+        "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
+        "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
+        "job_state() {",
+        '  squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%T 2>/dev/null',
+        "}",
+        'busy=no raced=no ended=done',
+        'if finished; then ended="already finished"; fi',
+        "while :; do",
+        "  # a refusal with nobody seen holding the run after it: a race lost to a process that has ended",
+        "  # already; started again once, as a local grid does (another process taking it each time would",
+        "  # loop forever)",
+        "  if waited_for_release; then",
+        '    if finished; then ended="finished by another process"; fi',
+        '  elif [ "$busy" = yes ]; then',
+        '    if [ "$raced" = yes ]; then break; fi',
+        "    raced=yes",
+        "  fi",
+        '  size=$(stat --format=%s "$log" 2>/dev/null || echo 0)',
+        '  echo "\\$ ${command[*]}" >> "$log"',
+        "  # A job step, so `scancel --signal=TERM` and --signal reach the training, which writes a checkpoint",
+        "  # and exits 75. SIGTERM to this script (scancel --batch) goes to the step; never to srun, which",
+        "  # would kill the step (so not scancel --full). Its output is appended by the shell: srun --output",
+        "  # would read the path as a file name pattern (a folder named 10%noise becomes 100oise).",
+        "  # A trapped signal ends the wait early (status 128 + its number): the step's own status is waited for",
+        "  # again, which bash keeps for a step that ended meanwhile (while scancel, a call to the controller, ran)",
+        "  forwarded=no",
+        "  trap 'forwarded=yes; pass_sigterm_on' TERM",
+        '  srun --ntasks=1 "${command[@]}" >> "$log" 2>&1 &',
+        "  pid=$!",
+        '  wait "$pid"',
+        "  status=$?",
+        '  while [ "$forwarded" = yes ] && [ "$status" -gt 128 ]; do',
+        "    forwarded=no",
+        '    wait "$pid"',
+        "    again=$?",
+        '    if [ "$again" -ne 127 ]; then status=$again; fi  # 127: waited for already, its status is the one had',
+        "  done",
+        "  trap - TERM",
+        "  # Refused as another process took the run between the wait and the step's start: its error is",
+        "  # among the lines this step wrote (srun may add its own after it).",
+        f'  if [ "$status" -ne {EXIT_BUSY} ] || ! tail --bytes="+$((size + 1))" "$log" | '
+        f'grep --fixed-strings -- {shlex.quote(rundir.BUSY)} | grep --quiet "^error: "; then',
+        "    break",
+        "  fi",
+        "  busy=yes",
+        '  echo "run $run: taken by another process as this task started it"',
+        "done",
+        "# A plain scancel (or the time limit itself) ends the job: it is no longer RUNNING but COMPLETING,",
+        "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING. A job",
+        "# SLURM requeued itself (its node set DOWN or failed: the step ends, with exit 0 too) is PENDING.",
+        "state=$(job_state) || true",
+        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]] && ! { [ "$status" -eq 0 ] && finished; }; then',
+        '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
+        ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
+        ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
+        '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',
+        '    echo "run $run: scontrol requeue failed: rerun submit.sh to resume it" >&2',
+        'elif [ "$status" -ne 0 ] || ! finished; then',
+        *_failure_lines(),
+        '  if [ "$status" -eq 0 ]; then status=1; fi',
+        "else",
+        '  echo "run $run: $ended"',
+        "fi",
+        'exit "$status"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _failure_lines():
+    """Bash lines saying, in one line as a local grid does (:meth:`minitransfer.scheduler.GridOutcome.causes`,
+    in its words), why the task's run failed and what to do: its run folder deleted while it trained (the
+    log with it: nothing to see), an I/O error (74), bad data (65), a refusal (2), or another exit
+    ``$status`` (0: its job step ended without finishing the run)."""
+    log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
+    rerun = f"rerun {SUBMIT_FILE}"
+
+    def failed(code):
+        name, why = failure_cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
+        return f"run {name}: FAILED: {why}"
+
+    cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
+    deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
+    return [
+        '  if [ ! -f "$log" ]; then',
+        f"    {_echo(f'run @run@: FAILED (exit @status@): {deleted}')}",
+        '  else case "$status" in',
+        *cases,
+        f"    0) {_echo(f'run @run@: FAILED: its job step exited 0 without finishing the run; see {log}')} ;;",
+        f"    *) {_echo(f'run @run@: FAILED with exit @status@; see {log}')} ;;",
+        "  esac; fi",
+    ]
+
+
+def _echo(text):
+    """A bash command writing ``text`` to stderr, with @out@, @run@ and @status@ in it standing for those
+    variables' values and all else as it is."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    for name in ("out", "run", "status"):
+        escaped = escaped.replace(f"@{name}@", f"${name}")
+    return f'echo "{escaped}" >&2'

@@ -1,0 +1,239 @@
+"""``submit.sh`` (:mod:`minitransfer.slurm`): submits the runs neither finished nor queued, or with
+``--dry-run`` says what it would submit.
+
+SLURM cannot give the tasks of one array different dependencies, hence one transfers array per base:
+each transfer waits for its own base only, and a failing base leaves its own transfers pending with
+reason ``DependencyNeverSatisfied`` while the others go on. A run is finished when ``OUT/<run>.h5``
+and ``OUT/<run>.run/result.json`` exist. ``submit.sh`` may be rerun at any time (after sbatch failed
+midway, a base failed and was fixed, a job was cancelled or ran out of time): it submits the runs
+that are neither finished nor still listed by SLURM from an earlier submission of this plan
+(``submitted.txt`` records which run each array task trains, and for which plan), a transfer after
+its base's task, new or listed (none once the base is finished); it cancels the tasks stuck with
+``DependencyNeverSatisfied`` and submits them again, and refuses while another ``submit.sh`` of this
+folder runs.
+"""
+
+import shlex
+
+from minitransfer import experiment as grid
+from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, _plan_check, _plan_file_check
+
+DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
+                "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
+                "the logs go; check them with sbatch --test-only; submit, cancel and record nothing")
+
+
+def _test_only_lines():
+    """Bash function ``test_only SCRIPT INDICES``: for ``submit.sh --dry-run``, whether sbatch would take
+    SCRIPT's array (partition, time limit, options) by ``sbatch --test-only``, which queues nothing,
+    once per script (the arrays of one script differ in indices and dependency only; the dependency on
+    a job not yet submitted is left out); a refusal is said with sbatch's error and counted."""
+    return [
+        "test_only() {",
+        "  local error",
+        '  if [ -n "${tested[$1]+yes}" ] || ! type -P sbatch > /dev/null; then return 0; fi',
+        "  tested[$1]=yes",
+        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" 2>&1 > /dev/null); then',
+        '    echo "$error" >&2',
+        '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
+        ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
+        "    refused=$((refused + 1))",
+        "  fi",
+        "}",
+        "declare -A tested=()",
+        "shown() {  # shown WORDS...: as the shell reads them back, plain where that needs no quotes (0,4,5)",
+        "  local word",
+        '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
+        ' else printf " %s" "$word"; fi; done',
+        "}",
+    ]
+
+
+def _dry_run_end_lines():
+    """Bash lines ending ``submit.sh --dry-run``: what each task of the arrays it would submit asks SLURM
+    for (their ``#SBATCH`` lines), where the output goes, and whether ``sbatch --test-only`` took them
+    (exit 1 where it refused one)."""
+    return [
+        'if [ "$dry_run" = yes ]; then',
+        f"  for script in {BASES_FILE} {TRANSFERS_FILE}; do",
+        '    if [ -z "${arrays[$script]+yes}" ]; then continue; fi',
+        '    echo "each task of $script asks SLURM for (its #SBATCH lines):"',
+        "    sed -n 's/^#SBATCH /  /p' \"$script\"",
+        "  done",
+        '  if [ "${#arrays[@]}" -gt 0 ]; then',
+        '    echo "task output: $scripts/logs/<script>-<job>_<task>.out; each run\'s training output:'
+        f' $out/<run>.run/{grid.LOG_FILE}"',
+        "  fi",
+        '  if [ "${#arrays[@]}" -gt 0 ] && ! type -P sbatch > /dev/null; then',
+        '    echo "not checked with sbatch --test-only: there is no sbatch here (PATH=$PATH)"',
+        '  elif [ "$refused" -gt 0 ]; then',
+        "    exit 1",
+        '  elif [ "${#arrays[@]}" -gt 0 ]; then',
+        '    echo "sbatch --test-only takes each of them (partition, time limit, options)"',
+        "  fi",
+        "fi",
+    ]
+
+
+def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
+    """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
+    transfers as one array that depends on that base's task, submitted now or queued before (no
+    dependency when the base is finished). Rerun at any time: a task of an earlier submission that
+    SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains, and for
+    which plan: one of another plan ends without training, so its run is submitted anew), but one
+    that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
+    to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``, or
+    where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task)."""
+    def bash_array(name, values):
+        return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
+
+    lines = [
+        f"{HEADER}submit the grid's runs that are neither finished nor queued.",
+        "# bases.sh runs the bases as one job array; each base's transfers run as one array of transfers.sh",
+        "# that waits for that base's task only. A run is finished when OUT/<run>.h5 and OUT/<run>.run/",
+        "# result.json exist. Rerun this script at any time (after a failure, a cancelled or timed-out job):",
+        f"# it submits what is left. {SUBMITTED_FILE} lists the array tasks submitted (task, OUT/<run> as",
+        "# bash's printf %q writes it, plan id); those of this plan SLURM still lists are not submitted again.",
+        "set -euo pipefail",
+        "dry_run=no",
+        'case "$*" in',
+        '  "") ;;',
+        "  --dry-run) dry_run=yes ;;",
+        f'  *) echo "usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}" >&2; exit 2 ;;',
+        "esac",
+        "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
+        "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
+        'scripts_folder=$(dirname -- "$0")',
+        'CDPATH="" cd -- "$scripts_folder/"',
+        f"out={shlex.quote(str(out))}",
+        *_plan_file_check("nothing submitted"),
+        *_plan_check(out, slurm_dir, plan, "nothing submitted"),
+        "# the array scripts of this set only: another's array indices name other runs",
+        f"scripts_id={scripts_id}",
+        f"for script in {BASES_FILE * bool(bases)} {TRANSFERS_FILE * bool(transfers)}; do",
+        '  if ! grep --quiet --line-regexp --fixed-strings "scripts_id=$scripts_id" "$script" 2>/dev/null; then',
+        '    echo "nothing submitted: $scripts/$script is not of the set of scripts this $0 belongs to (set'
+        ' $scripts_id): they were written by different --emit-slurm runs, one cut short (a full disk?); emit them'
+        ' again (minitransfer experiment --emit-slurm), then rerun $0" >&2',
+        "    exit 2",
+        "  fi",
+        "done",
+        bash_array("base_runs", [run.name for run in bases]),
+        bash_array("transfer_runs", [run.name for run in transfers]),
+        bash_array("transfer_base", [base_index[run.parent] for run in transfers]) + "  # index in base_runs",
+        "",
+        'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
+        'join() { local IFS=,; echo "$*"; }',
+        'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
+        "needed=(sbatch squeue scancel)",
+        f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',
+        'for command in ${needed[@]+"${needed[@]}"}; do',
+        '  if ! type -P "$command" > /dev/null; then',
+        '    echo "nothing submitted: there is no $command here (PATH=$PATH): run $0 where SLURM\'s commands are'
+        ' (a login node of the cluster), or make them available first (e.g. module load slurm)" >&2',
+        "    exit 1",
+        "  fi",
+        "done",
+        'if [ "$dry_run" = no ]; then',
+        f"  exec 9>> {SUBMITTED_FILE}",
+        "  if ! flock --nonblock 9; then",
+        '    echo "$0 is already running (it holds $PWD/' + SUBMITTED_FILE + '): wait for it, then rerun" >&2',
+        "    exit 1",
+        "  fi",
+        "else",
+        '  echo "dry run: nothing is submitted, cancelled or recorded; JOB1, JOB2, ... stand for the ids SLURM gives'
+        ' the jobs as they are submitted"',
+        "fi",
+        "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
+        "kept=() never=() stale=()",
+        f"if [ -s {SUBMITTED_FILE} ]; then",
+        '  listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r")',
+        '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
+        "  while IFS=$'\\t' read -r task key of_plan; do",
+        '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
+        '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
+        "    kept+=(\"$task\"$'\\t'\"$key\"$'\\t'\"$of_plan\")",
+        "    # a task of another plan ends without training (exit 2): its run is not queued for this one",
+        '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
+        f"  done < {SUBMITTED_FILE}",
+        "fi",
+        'if [ "${#never[@]}" -gt 0 ] && [ "$dry_run" = yes ]; then',
+        '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed (DependencyNeverSatisfied)"',
+        'elif [ "${#never[@]}" -gt 0 ]; then',
+        '  scancel "${never[@]}"',
+        '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed (DependencyNeverSatisfied)"',
+        "fi",
+        'if [ "$dry_run" = no ]; then',
+        f"  : > {SUBMITTED_FILE}",
+        f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
+        "fi",
+        "submitted=0 skipped=0 new_jobs=0 refused=0",
+        "declare -A arrays=()  # the array scripts submitted",
+        *_test_only_lines(),
+        "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
+        "  local index run",
+        "  arrays[$1]=yes",
+        '  if [ "$dry_run" = yes ]; then',
+        "    new_jobs=$((new_jobs + 1))",
+        "    job=JOB$new_jobs",
+        '    echo "\\$ sbatch$(shown --parsable --array="$2" "${@:3}" "$1" "$scripts_id")"',
+        '    test_only "$@"',
+        '  elif ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1" "$scripts_id"); then',
+        '    if [ "$submitted" -eq 0 ]; then',
+        '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
+        " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
+        "    else",
+        '      echo "sbatch refused $1 (its error above): the $submitted runs submitted before it are queued; fix what'
+        " it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then"
+        ' rerun $0 to submit the others" >&2',
+        "    fi",
+        "    exit 1",
+        "  fi",
+        "  job=${job%%;*}",
+        '  for index in ${2//,/ }; do',
+        f'    if [ "$1" = {BASES_FILE} ]; then run=${{base_runs[index]}}; else run=${{transfer_runs[index]}}; fi',
+        '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
+        f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> "
+        f"{SUBMITTED_FILE}; fi",
+        "  done",
+        "}",
+        "",
+        "todo=()",
+        'for i in "${!base_runs[@]}"; do',
+        '  key_of "${base_runs[i]}"',
+        '  if finished "${base_runs[i]}"; then continue; fi',
+        '  if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$i"); fi',
+        "done",
+        'if [ "${#todo[@]}" -gt 0 ]; then',
+        f'  submit {BASES_FILE} "$(join "${{todo[@]}}")"',
+        '  echo "bases: job $job, ${#todo[@]} of ${#base_runs[@]} runs (array tasks $(join "${todo[@]}"))"',
+        "fi",
+        'for i in "${!base_runs[@]}"; do',
+        "  todo=()",
+        '  for j in "${!transfer_runs[@]}"; do',
+        '    if [ "${transfer_base[j]}" -ne "$i" ] || finished "${transfer_runs[j]}"; then continue; fi',
+        '    key_of "${transfer_runs[j]}"',
+        '    if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$j"); fi',
+        "  done",
+        '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
+        '  after=""',
+        '  if ! finished "${base_runs[i]}"; then key_of "${base_runs[i]}"; after=${task_of[$key]}; fi',
+        f'  submit {TRANSFERS_FILE} "$(join "${{todo[@]}}")" ${{after:+"--dependency=afterok:$after"}} '
+        '--job-name="mt-after-${base_runs[i]}"',
+        '  echo "transfers of ${base_runs[i]}: job $job, ${#todo[@]} runs${after:+ (after array task $after)}"',
+        "done",
+        'total=$(( ${#base_runs[@]} + ${#transfer_runs[@]} ))',
+        'if [ "$skipped" -gt 0 ]; then',
+        '  echo "not submitted again: $skipped runs queued or running from an earlier submission (squeue)"',
+        'elif [ "$submitted" -eq 0 ]; then',
+        '  echo "nothing to submit: all $total runs are finished in $out"',
+        "fi",
+        'if [ "${#stale[@]}" -gt 0 ]; then',
+        f'  echo "${{#stale[@]}} array tasks of another plan of $out (or of one $scripts/{SUBMITTED_FILE} does not'
+        ' name) are still queued: this plan submits their runs anew where not finished; a task of another plan ends'
+        ' without training (exit 2) but holds its place in the queue meanwhile: cancel them (scancel ${stale[*]})" >&2',
+        "fi",
+        *_dry_run_end_lines(),
+    ]
+    return "\n".join(lines) + "\n"
