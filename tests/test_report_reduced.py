@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from minitransfer import experiment as grid
-from minitransfer import figures, report
+from minitransfer import figures
 from minitransfer.data import folder as folders
 from minitransfer.results import collect
 from test_report import write_run
