@@ -185,9 +185,7 @@ def test_damaged_deflate_data_is_bad_data_naming_the_archive_and_member(tmp_path
 @pytest.mark.parametrize("meta", [np.arange(3), [b"apple", b"pear"]], ids=["an-array", "a-list"])
 def test_metadata_that_is_not_a_dict_is_bad_data(tmp_path, meta):
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta=meta)
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
-                                       str(tmp_path / "out")])
-    assert result.exit_code == 65, result.output
+    result = _prepare_cifar100_refused(tmp_path)
     assert "cifar-100-python.tar.gz:meta: not CIFAR-100 metadata" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
@@ -211,9 +209,7 @@ def test_a_class_named_twice_is_bad_data_naming_the_archive_before_decoding(tmp_
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta={
         b"fine_label_names": [b"apple", b"pear", b"apple", b"train"],
         b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]})
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
-                                       str(tmp_path / "out")])
-    assert result.exit_code == 65, result.output
+    result = _prepare_cifar100_refused(tmp_path)
     assert "cifar-100-python.tar.gz:meta: the class name 'apple' is given twice (classes 0 and 2)" in result.output
     assert not (tmp_path / "out").exists()
 
@@ -223,18 +219,14 @@ def test_classes_without_an_image_are_named(tmp_path):
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", meta={
         b"fine_label_names": [b"apple", b"pear", b"bus", b"train", b"kiwi", b"tram"],
         b"coarse_label_names": [b"fruit_and_vegetables", b"vehicles_1"]})
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
-                                       str(tmp_path / "out")])
-    assert result.exit_code == 65, result.output
+    result = _prepare_cifar100_refused(tmp_path)
     assert "cifar-100-python.tar.gz: 2 of its 6 classes have no image: kiwi, tram" in result.output
 
 
 @pytest.mark.parametrize("missing", [("test",), ("meta", "train")], ids=["test", "meta-and-train"])
 def test_missing_members_are_bad_data_naming_them(tmp_path, missing):
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", leave_out=missing)
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
-                                       str(tmp_path / "out")])
-    assert result.exit_code == 65, result.output
+    result = _prepare_cifar100_refused(tmp_path)
     assert (f"cifar-100-python.tar.gz: no {', '.join(missing)} member (expected the CIFAR-100 python archive)"
             in result.output)
     assert not (tmp_path / "out").exists()
@@ -331,9 +323,7 @@ def test_an_array_larger_than_its_pickle_is_refused_as_it_is_loaded(tmp_path, de
     with pytest.raises(dataset.DatasetError, match=r"x:train: unsafe or corrupt pickle \(refused"):
         cifar.restricted_load(evil, "x:train")
     _cifar_archive(tmp_path / "cifar-100-python.tar.gz", evil=evil)
-    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
-                                       str(tmp_path / "out")])
-    assert result.exit_code == 65, result.output
+    result = _prepare_cifar100_refused(tmp_path)
     assert "cifar-100-python.tar.gz:train: unsafe or corrupt pickle (refused" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
@@ -347,3 +337,12 @@ def test_arrays_pickled_by_numpy_still_load_bytes_identical(protocol):
     assert loaded[b"data"].tobytes() == batch[b"data"].tobytes() and loaded[b"data"].shape == (7, 3072)
     assert loaded[b"labels"].tolist() == list(range(7)) and loaded[b"labels"].dtype == np.int64
     assert loaded[b"names"] == [b"a", "b"]
+
+
+def _prepare_cifar100_refused(tmp_path):
+    """`prepare cifar100` of tmp_path/cifar-100-python.tar.gz into tmp_path/out: its result, checked to be
+    exit 65 (bad data)."""
+    result = CliRunner().invoke(main, ["prepare", "cifar100", str(tmp_path / "cifar-100-python.tar.gz"),
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 65, result.output
+    return result
