@@ -306,13 +306,25 @@ def test_a_stop_signal_to_the_group_is_the_training_processs_to_handle_not_the_w
     assert "Traceback" not in err, err
 
 
-def _running(pid):
-    """Whether process ``pid`` exists and is not a zombie (an orphan's zombie may wait for a reaper)."""
+def _running(pid, started=None):
+    """Whether process ``pid`` exists and is not a zombie (an orphan's zombie may wait for a reaper);
+    with ``started`` (:func:`_start_time` when it was seen), only while ``pid`` is that process: a full
+    suite starts tens of thousands of processes, and a pid of 32768 may be another's seconds later."""
     try:
         status = pathlib.Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:
         return False
-    return "\nState:\tZ" not in status
+    return "\nState:\tZ" not in status and (started is None or _start_time(pid) == started)
+
+
+def _start_time(pid):
+    """When process ``pid`` started, in clock ticks after boot (/proc/PID/stat's 22nd field), or None
+    where it is gone."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # the fields after the name, which may hold blanks
 
 
 @pytest.mark.skipif(not pathlib.Path("/proc/self/status").exists(), reason="reads process states from /proc")
@@ -320,15 +332,15 @@ def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
     trainer = subprocess.Popen([sys.executable, "-c", _KILLED_TRAINER, str(tiny_synthetic)], stdout=subprocess.PIPE,
                                text=True)
     try:
-        workers = [int(pid) for pid in trainer.stdout.readline().split()]
-        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+        workers = {pid: _start_time(pid) for pid in map(int, trainer.stdout.readline().split())}
+        assert len(workers) == 2 and all(_running(pid, started) for pid, started in workers.items())
     finally:
         trainer.kill()
         trainer.wait()
     deadline = time.monotonic() + 10 * loader.WORKER_POLL_SECONDS + 5
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(_running(pid, started) for pid, started in workers.items()) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = [pid for pid in workers if _running(pid)]
+    left = [pid for pid, started in workers.items() if _running(pid, started)]
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"workers {left} outlived their killed training process"
