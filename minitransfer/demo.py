@@ -29,8 +29,9 @@ from minitransfer import config, fileio, grid_check, rundir
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
-from minitransfer.experiment import (ALL_CLASSES, PLAN_FILE, Run, is_finished, plan_grid, planned_records,
+from minitransfer.experiment import (ALL_CLASSES, Run, is_finished, plan_grid, planned_records,
                                     run_status)
+from minitransfer.grid_plan import recorded_options
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid
 
@@ -138,7 +139,7 @@ def check_demo_seed(out, options):
     training seeds the user never gave. A folder where that demo trained nothing (stopped while it
     planned, or every network failed before its first checkpoint) takes this seed's plan instead, as a
     grid's folder does; any other folder is left to the grid's own checks."""
-    recorded = _recorded_options(out)
+    recorded = recorded_options(out)
     if recorded is None or recorded.get("seed") == options["seed"] or not _trained_any(out):
         return
     seed = options["seed"]
@@ -160,15 +161,6 @@ def _trained_any(out):
         except TypeError:  # a record edited by hand: the grid's own checks judge its run
             continue
     return False
-
-
-def _recorded_options(out):
-    """The options of the plan ``OUT/experiment.json`` (a dict), or None without a readable one."""
-    try:
-        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return recorded if isinstance(recorded, dict) else None
 
 
 def _recipe_changes(recorded, options):
@@ -198,7 +190,7 @@ def _mismatch(out, options, error):
     minitransfer's, whose networks this one would all refuse), the whole folder is at fault, not the
     one network the grid names (deleting it, the next rerun named the next); the values the grid
     names after each -> are the demo's own, which its user does not set."""
-    recorded = _recorded_options(out)
+    recorded = recorded_options(out)
     changes = _recipe_changes(recorded, options) if recorded is not None else []
     if not changes or grid_check.others_at_work(out):  # another demo at work now: the grid says so
         return (f"{error}; the values after each -> are the options this demo trains with (it sets them "

@@ -58,6 +58,15 @@ def plan_id(runs, out, options):
     return options_fingerprint(options)
 
 
+def recorded_options(out):
+    """The options the plan ``OUT/experiment.json`` records (a dict), or None without a readable one."""
+    try:
+        recorded = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
 def _recorded(plan, key):
     """The text the plan at ``plan`` records under ``key`` (the folder of the SLURM scripts it was
     written for, its id), or None."""
@@ -75,9 +84,8 @@ def _plan_changes(runs, out, options):
     A base either cannot resolve (a cross-dataset grid's source base, asked without --source-data)
     is not judged. Returns the "`name` before -> asked" texts of the first base that differs and
     its name, or ``([], None)`` (also without a readable plan)."""
-    try:
-        recorded = dict(fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["options"])
-    except (OSError, ValueError, KeyError, TypeError):  # a plan not written yet, or hand-edited
+    recorded = recorded_options(out)
+    if recorded is None:  # a plan not written yet, or hand-edited
         return [], None
     if recorded == dict(options):  # a rerun as planned: nothing to resolve, base by base, in a large grid
         return [], None
