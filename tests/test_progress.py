@@ -1,11 +1,12 @@
-"""What ``train`` shows while it runs (:class:`minitransfer.rundir.Progress`), on a fake clock: the
+"""What ``train`` shows while it runs (:class:`minitransfer.progress.Progress`), on a fake clock: the
 pace and the time left are timed from the end of the first iteration, which also pays for the
 start (kernels compiled on first use, an evaluation a resume redoes)."""
 
 import io
 import re
+import time
 
-from minitransfer import rundir
+from minitransfer.progress import Progress
 
 
 class Clock:
@@ -24,9 +25,9 @@ def test_a_slow_first_iteration_does_not_make_the_estimate_or_the_pace(monkeypat
     """450,000 iterations, 30 s for the first (starting up), then 45 ms each: about 5.6 hours. The
     estimate said "30 s per iteration ... 156 days" and the pace stayed below the real one for long."""
     clock = Clock()
-    monkeypatch.setattr(rundir.time, "perf_counter", clock)
+    monkeypatch.setattr(time, "perf_counter", clock)
     stream = io.StringIO()
-    progress = rundir.Progress(450_000, 0, bar=False, quiet=False, every=100, stream=stream)
+    progress = Progress(450_000, 0, bar=False, quiet=False, every=100, stream=stream)
     clock.now += 30
     progress.iteration(1, 2.3, 0.01)
     for done in range(2, 1001):
@@ -40,9 +41,9 @@ def test_a_slow_first_iteration_does_not_make_the_estimate_or_the_pace(monkeypat
 
 def test_the_time_left_follows_the_pace_and_a_finished_run_has_none(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(rundir.time, "perf_counter", clock)
+    monkeypatch.setattr(time, "perf_counter", clock)
     stream = io.StringIO()
-    progress = rundir.Progress(400, 100, bar=False, quiet=False, every=100, stream=stream)  # resumed at 100
+    progress = Progress(400, 100, bar=False, quiet=False, every=100, stream=stream)  # resumed at 100
     for done in range(101, 401):
         clock.now += 1.0 if done <= 200 else 0.5  # twice as fast after 200 (another run on the core ended)
         progress.iteration(done, 1.0, 0.01)
@@ -55,7 +56,7 @@ def test_the_time_left_follows_the_pace_and_a_finished_run_has_none(monkeypatch)
 
 def test_a_quiet_run_shows_nothing(monkeypatch):
     stream = io.StringIO()
-    progress = rundir.Progress(10, 0, bar=False, quiet=True, every=1, stream=stream)
+    progress = Progress(10, 0, bar=False, quiet=True, every=1, stream=stream)
     for done in range(1, 11):
         progress.iteration(done, 1.0, 0.01)
     assert stream.getvalue() == ""
@@ -66,16 +67,16 @@ def test_an_end_beyond_the_calendar_is_said_in_days_not_dated(monkeypatch):
     time.localtime failed (EOVERFLOW), and the run stopped with "error: I/O: [Errno 75] Value too
     large for defined data type"."""
     clock = Clock()
-    monkeypatch.setattr(rundir.time, "perf_counter", clock)
+    monkeypatch.setattr(time, "perf_counter", clock)
     stream = io.StringIO()
     total = 99999999999999999999
-    progress = rundir.Progress(total, 0, bar=False, quiet=False, every=10, stream=stream)
+    progress = Progress(total, 0, bar=False, quiet=False, every=10, stream=stream)
     for done in range(1, 4):
         clock.now += 1
         progress.iteration(done, 2.3, 0.01)
     [estimate] = [line for line in stream.getvalue().splitlines() if "per iteration" in line]
     assert re.fullmatch(rf"1 s per iteration: the remaining {total - 3} iterations take about \d+ days", estimate)
-    near = rundir.Progress(1000, 0, bar=False, quiet=False, every=10, stream=io.StringIO())
+    near = Progress(1000, 0, bar=False, quiet=False, every=10, stream=io.StringIO())
     for done in range(1, 4):
         clock.now += 1
         near.iteration(done, 2.3, 0.01)

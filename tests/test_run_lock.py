@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from minitransfer import fileio, rundir
+from minitransfer import fileio, run_lock
 
 
 @pytest.fixture
@@ -21,15 +21,15 @@ def held(tmp_path):
     its file still empty; yields the descriptor to write a PID into."""
     run_dir = tmp_path / "net.run"
     run_dir.mkdir()
-    descriptor = os.open(run_dir / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(run_dir / run_lock.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     yield descriptor
     os.close(descriptor)
 
 
 def test_a_holder_that_has_not_written_its_pid_is_named_as_starting_up(tmp_path, held):
-    with pytest.raises(rundir.RunBusy) as busy:
-        rundir.RunLock(tmp_path / "net.run").__enter__()
+    with pytest.raises(run_lock.RunBusy) as busy:
+        run_lock.RunLock(tmp_path / "net.run").__enter__()
     assert str(busy.value) == (f"{tmp_path / 'net.run'} is in use by another minitransfer process (starting up: its "
                                f"PID is not written yet); wait for it to finish or stop it, then rerun")
     assert busy.value.pid == -1
@@ -37,20 +37,20 @@ def test_a_holder_that_has_not_written_its_pid_is_named_as_starting_up(tmp_path,
 
 def test_a_pid_written_just_after_the_lock_was_seen_taken_is_named(tmp_path, held, monkeypatch):
     """Written after try_lock's retries (10 of 20 ms) have given up: read once, the file was empty."""
-    monkeypatch.setattr(rundir, "PID_WAIT_SECONDS", 5)
+    monkeypatch.setattr(run_lock, "PID_WAIT_SECONDS", 5)
     writer = threading.Timer(0.4, os.write, (held, b"4242\n"))
     writer.start()
     try:
-        with pytest.raises(rundir.RunBusy, match=r"net.run is in use by another minitransfer process \(PID 4242\); "):
-            rundir.RunLock(tmp_path / "net.run").__enter__()
+        with pytest.raises(run_lock.RunBusy, match=r"net.run is in use by another minitransfer process \(PID 4242\); "):
+            run_lock.RunLock(tmp_path / "net.run").__enter__()
     finally:
         writer.join()
-    assert rundir.holder(tmp_path / "net.run") == 4242
+    assert run_lock.holder(tmp_path / "net.run") == 4242
 
 
 def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(tmp_path, monkeypatch):
     """The holder gone when it was to be named: the lock is free, and this process takes it."""
-    taken = rundir.try_lock
+    taken = run_lock.try_lock
     seen_taken = []
 
     def held_until_now(descriptor, *args, **kwargs):
@@ -59,9 +59,9 @@ def test_a_lock_released_between_seeing_it_taken_and_naming_its_holder_is_taken(
             return False
         return taken(descriptor, *args, **kwargs)
 
-    monkeypatch.setattr(rundir, "try_lock", held_until_now)
-    with rundir.RunLock(tmp_path / "net.run"):
-        assert rundir.holder(tmp_path / "net.run") == os.getpid()
+    monkeypatch.setattr(run_lock, "try_lock", held_until_now)
+    with run_lock.RunLock(tmp_path / "net.run"):
+        assert run_lock.holder(tmp_path / "net.run") == os.getpid()
     assert seen_taken
 
 
@@ -73,7 +73,7 @@ def _grid_meeting_a_held_run(out, record):
     run = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[0]
     folder = experiment.run_dir(out, run)
     folder.mkdir(parents=True)
-    descriptor = os.open(folder / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(folder / run_lock.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     os.write(descriptor, record)
     lines = []
@@ -96,12 +96,12 @@ def test_a_grid_waiting_for_a_run_whose_holder_has_not_written_its_pid_names_it_
 @pytest.mark.parametrize("pids, named", [(None, ""), ([], ""), (-1, " (starting up: its PID is not written yet)"),
                                          (4242, " (PID 4242)"), ([4242], " (PID 4242)"),
                                          ([12, 4242], " (PIDs 12, 4242)"),
-                                         (rundir.Holder(4242, "node7"), " (PID 4242 on host node7)"),
-                                         (rundir.Holder(4242), " (PID 4242)")],
+                                         (run_lock.Holder(4242, "node7"), " (PID 4242 on host node7)"),
+                                         (run_lock.Holder(4242), " (PID 4242)")],
                          ids=["none", "none-known", "starting-up", "pid", "one-reader", "two-readers", "other-host",
                               "this-host"])
 def test_holder_named(pids, named):
-    assert rundir.holder_named(pids) == named
+    assert run_lock.holder_named(pids) == named
 
 
 def test_a_lock_whose_pid_cannot_be_written_is_an_io_error_and_released(tmp_path, monkeypatch):
@@ -111,13 +111,13 @@ def test_a_lock_whose_pid_cannot_be_written_is_an_io_error_and_released(tmp_path
     def full(descriptor, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(rundir.os, "write", full)
+    monkeypatch.setattr(run_lock.os, "write", full)
     with pytest.raises(fileio.StorageError, match=r"net.run/lock.*No space left on device"):
-        rundir.RunLock(tmp_path / "net.run").__enter__()
+        run_lock.RunLock(tmp_path / "net.run").__enter__()
     monkeypatch.undo()
     assert not (tmp_path / "net.run").exists()
-    with rundir.RunLock(tmp_path / "net.run"):
-        assert rundir.holder(tmp_path / "net.run") == os.getpid()
+    with run_lock.RunLock(tmp_path / "net.run"):
+        assert run_lock.holder(tmp_path / "net.run") == os.getpid()
 
 
 @pytest.mark.parametrize("record, named, host", [
@@ -130,11 +130,11 @@ def test_a_holder_is_named_with_its_host_where_that_is_another_machine(tmp_path,
     node: its PID is that node's, and was named as if it were one of this machine. A record without a
     host (an older minitransfer's) still names its PID."""
     os.write(held, record)
-    with pytest.raises(rundir.RunBusy) as busy:
-        rundir.RunLock(tmp_path / "net.run").__enter__()
+    with pytest.raises(run_lock.RunBusy) as busy:
+        run_lock.RunLock(tmp_path / "net.run").__enter__()
     assert str(busy.value) == (f"{tmp_path / 'net.run'} is in use by another minitransfer process{named}; wait for "
                                f"it to finish or stop it, then rerun")
-    found = rundir.holder(tmp_path / "net.run")
+    found = run_lock.holder(tmp_path / "net.run")
     assert (found, found.host) == (4242, host)
     sent_back = pickle.loads(pickle.dumps(busy.value))  # as a process pool returns it
     assert (sent_back.pid, sent_back.pid.host) == (4242, host)
@@ -151,16 +151,16 @@ def test_the_same_pid_on_another_machine_does_not_hold_this_processs_lock(tmp_pa
     """On a file system without locks (try_lock True for all) a process on another node, which may have
     this very PID, takes the run too: this process must see it has lost its lock, and leave the other's
     lock file in place, rather than take the other's record for its own."""
-    monkeypatch.setattr(rundir, "try_lock", lambda descriptor, *args, **kwargs: True)
-    ours = rundir.RunLock(tmp_path / "net.run").__enter__()
+    monkeypatch.setattr(run_lock, "try_lock", lambda descriptor, *args, **kwargs: True)
+    ours = run_lock.RunLock(tmp_path / "net.run").__enter__()
     assert ours.held()
-    monkeypatch.setattr(rundir.socket, "gethostname", lambda: "node7")
-    theirs = rundir.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
+    monkeypatch.setattr(run_lock.socket, "gethostname", lambda: "node7")
+    theirs = run_lock.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
     monkeypatch.undo()
     try:
         assert not ours.held()
-        assert rundir.holder_named(ours.other()) == f" (PID {os.getpid()} on host node7)"
+        assert run_lock.holder_named(ours.other()) == f" (PID {os.getpid()} on host node7)"
         ours.__exit__(None, None, None)
-        assert (tmp_path / "net.run" / rundir.RunLock.FILE).read_text() == f"{os.getpid()} node7\n"
+        assert (tmp_path / "net.run" / run_lock.RunLock.FILE).read_text() == f"{os.getpid()} node7\n"
     finally:
         os.close(theirs._descriptor)

@@ -1,0 +1,86 @@
+"""What a run shows while it trains: :class:`Progress`, a progress bar on a terminal or else a plain
+line every so many iterations, with the pace and the time left; :func:`duration` says a time in words.
+"""
+
+import sys
+import time
+
+from minitransfer import stopping
+
+
+class Progress:
+    """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
+    least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (it/s) and the
+    time left are timed from the end of the first iteration this process trains, which also pays
+    for starting up (the data loader, kernels compiled on first use, an evaluation a resume redoes);
+    once :attr:`ESTIMATE_SECONDS` of iterations are timed, one line says when the run ends, and each
+    later line how long is left. A display whose reader has gone (the terminal closed, the ``| tee``
+    ended) or cannot be written (``2> log`` on a full disk or over quota, where the run's own folder
+    may have room) is dropped, never an error: the run goes on to its checkpoint (metrics.jsonl
+    keeps what it would have shown)."""
+
+    LINE_SECONDS = 30
+    ESTIMATE_SECONDS = 2
+    DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
+
+    def __init__(self, total, start, bar, quiet, every, stream=None):
+        self.total, self.bar, self.quiet, self.every = total, bar, quiet, every
+        self.stream = stream or sys.stderr
+        self.started, self.start = time.perf_counter(), start
+        self.last_line, self.estimated = self.started, False
+        self.first = None  # (time, iteration) at the end of the first iteration trained here
+
+    def iteration(self, done, loss, lr):
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = (now, done)
+        timed, counted = now - self.first[0], done - self.first[1]
+        rate = counted / timed if counted and timed > 0 else (done - self.start) / max(now - self.started, 1e-9)
+        if not self.estimated and (timed >= self.ESTIMATE_SECONDS or done == self.total):
+            self.estimated = True
+            self._estimate(done, rate)
+        left = f", {duration((self.total - done) / rate)} left" if self.estimated and done < self.total and rate else ""
+        if self.bar:
+            width = 30
+            filled = int(width * done / self.total)
+            self._show(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
+                       f"loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left} ")
+        elif done % self.every == 0 or done == self.total or now - self.last_line >= self.LINE_SECONDS:
+            self.line(f"iteration {done}/{self.total} loss {loss:.4f} lr {lr:.3g} {rate:.1f} it/s{left}")
+
+    def _estimate(self, done, rate):
+        left = (self.total - done) / rate if rate > 0 else 0
+        if left > 0:
+            # a date far beyond is no help, and past the year 2**31 time.localtime fails (EOVERFLOW, OverflowError)
+            end = time.strftime(" (until %Y-%m-%d %H:%M)", time.localtime(time.time() + left)) \
+                if left < self.DATED_SECONDS else ""
+            self.line(f"{1 / rate:.3g} s per iteration: the remaining {self.total - done} iterations take about "
+                      f"{duration(left)}{end}")
+
+    def line(self, text):
+        if self.quiet:
+            return
+        self._show(("\r\033[K" if self.bar else "") + text + "\n")
+        self.last_line = time.perf_counter()
+
+    def close(self):
+        if self.bar and not self.quiet:
+            self._show("\n")
+
+    def _show(self, text):
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
+            stopping.drop_stream(self.stream)
+            self.quiet = True
+
+
+def duration(seconds):
+    """``seconds`` in words: '45 s', '12 minutes', '3 hours', '130 days'."""
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"

@@ -1,0 +1,278 @@
+"""The lock of a run directory, ``<run>/lock``: one process at a time trains into a run, and a second
+one is told which process holds it (its PID, and its host where another machine runs it).
+
+:class:`RunLock` holds it with ``flock``, which the kernel releases when the process dies (no stale
+lock) and a file system shared by the nodes of a cluster keeps for all of them; :func:`holder` names
+the holder, :func:`holder_named` puts it in a message. :func:`try_lock` goes on without locks, with a
+warning, on a file system that has none (Lustre mounted without -o flock, NFS without its lock
+daemon). A report's output folder, and a dataset folder while prepare writes it
+(:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
+folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
+"""
+
+import contextlib
+import errno
+import fcntl
+import os
+import pathlib
+import socket
+import time
+
+from minitransfer import fileio, stopping
+
+
+BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
+
+
+class RunBusy(RuntimeError):
+    """Another process holds the run directory's lock (exit code 2); ``pid`` names it (:func:`holder`'s
+    answer: a :class:`Holder`, -1 or None)."""
+
+    def __init__(self, message, pid):
+        super().__init__(message)
+        self.pid = pid
+
+    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.pid)
+
+
+class RunLock:
+    """The exclusive lock of one run directory: ``<run>/lock``, held with ``flock`` for as long as
+    the run writes there. The kernel releases it when the process dies, so a crash never leaves a
+    stale lock; the file holds the holder's PID and host name ("1234 node7") for the message a second
+    process gets (the run folder may be on a file system that the nodes of a cluster share).
+
+        with RunLock(run_dir):      # RunBusy if another process trains into run_dir
+            ...
+
+    The run directory is created for the lock; if this process created it and leaves nothing else
+    in it (a run that failed before writing anything), it is removed again on release."""
+
+    FILE = "lock"
+    ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
+
+    def __init__(self, run_dir):
+        self.run_dir = pathlib.Path(run_dir)
+        self.path = self.run_dir / self.FILE
+        self._descriptor = None
+        self._created = False
+
+    def __enter__(self):
+        self._created = not self.run_dir.exists()
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise fileio.storage_error(self.run_dir, error) from error
+        gone = 0
+        while True:
+            try:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:  # a read-only folder, one this user may not write, no inode left
+                failure = fileio.storage_error(self.path, error)  # says what is left before the folder is removed
+                self._remove_if_created_empty()
+                raise failure from error
+            try:
+                locked = try_lock(descriptor, path=self.path)
+            except OSError:
+                os.close(descriptor)
+                raise
+            if not locked:
+                os.close(descriptor)
+                pid = holder(self.run_dir)
+                gone += pid is None
+                if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
+                    continue
+                raise RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun",
+                              pid)
+            if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
+                break
+            os.close(descriptor)
+        self._descriptor = descriptor
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
+        except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
+            self.__exit__(None, None, None)
+            raise fileio.storage_error(self.path, error) from error
+        return self
+
+    def held(self):
+        """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
+        locked (not removed, nor replaced by another process's, meanwhile) and holds its PID and host
+        (on a file system without locks, :func:`try_lock`, a second process takes it too and writes its
+        own, which may be this PID on another node)."""
+        return self._descriptor is not None and same_file(self._descriptor, self.path) and \
+            _is_this_process(self._holder_written())
+
+    def other(self):
+        """The :class:`Holder` that took this lock from this one (:meth:`held` False), where known."""
+        pid = holder(self.run_dir)
+        if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
+            pid = self._holder_written()
+        return pid
+
+    def _holder_written(self):
+        """The :class:`Holder` the lock file this process opened names, or None."""
+        return _read_holder(self._descriptor)
+
+    def __exit__(self, *exc):
+        # only its own lock file: the folder may have been moved or deleted meanwhile, another process
+        # may lock a new one under the same name, or (without locks) have written its PID in this one
+        written = self._holder_written()
+        if same_file(self._descriptor, self.path) and (written is None or _is_this_process(written)):
+            # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
+            # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+        os.close(self._descriptor)
+        self._descriptor = None
+        self._remove_if_created_empty()
+
+    def _remove_if_created_empty(self):
+        """Remove the run directory if this lock created it and nothing is in it: a run that failed
+        before writing anything (its lock file not even created: a disk out of inodes) leaves no empty
+        folder for a later run or report to puzzle over."""
+        with contextlib.suppress(FileNotFoundError):
+            if self._created and not any(self.run_dir.iterdir()):
+                self.run_dir.rmdir()
+
+
+PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
+_RECORD_BYTES = 320  # a lock file's "PID HOST": a host name has at most 255 bytes
+
+
+class Holder(int):
+    """The PID of a lock's holder as its lock file records it, with ``host``: the machine it runs on
+    where that is another one (a SLURM task on another node of a shared file system), else None (this
+    machine, or not recorded: the lock of an older minitransfer). A PID of another host means nothing
+    here: never look it up, signal or wait for it on this machine."""
+
+    def __new__(cls, pid, host=None):
+        self = super().__new__(cls, pid)
+        self.host = host
+        return self
+
+    def __reduce__(self):  # with its host: a RunBusy crosses a process pool pickled
+        return type(self), (int(self), self.host)
+
+
+def _read_holder(descriptor):
+    """The :class:`Holder` an open lock file names: "PID HOST", or "PID" as older versions wrote it;
+    None where it names none (not written yet)."""
+    pid, _, host = os.pread(descriptor, _RECORD_BYTES, 0).decode(errors="replace").strip().partition(" ")
+    if not (pid.isascii() and pid.isdigit()):
+        return None
+    host = host.strip()
+    return Holder(int(pid), host if host and host != socket.gethostname() else None)
+
+
+def _is_this_process(written):
+    """Whether the :class:`Holder` a lock file names is this process (its PID, on this machine)."""
+    return written is not None and written == os.getpid() and written.host is None
+
+
+def holder(run_dir):
+    """The process holding the lock of ``run_dir``, a :class:`Holder` (its PID, and its host where that
+    is another machine), or None when nobody does (or only readers, with shared locks:
+    :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
+    Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
+    them), never by looking the PID up on this machine."""
+    path = pathlib.Path(run_dir) / RunLock.FILE
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    deadline = time.monotonic() + PID_WAIT_SECONDS
+    try:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return None
+            except BlockingIOError:
+                written = _read_holder(descriptor)
+                if written is not None:
+                    return written
+                if time.monotonic() >= deadline:
+                    return -1
+                time.sleep(0.02)
+            except OSError as error:
+                if error.errno not in NO_LOCKS:
+                    raise
+                return None  # a file system without locks: nobody can be seen holding one
+    finally:
+        os.close(descriptor)
+
+
+def holder_named(pids):
+    """How a message names the processes holding a lock, from :func:`holder`'s answer or a list of
+    PIDs (:func:`minitransfer.data.lock.readers`): " (PID 1234)", " (PID 1234 on host node7)" for a
+    holder on another machine, " (PIDs 1234, 5678)", " (starting up: its PID is not written yet)"
+    for -1, and nothing for None or none known."""
+    if pids == -1:
+        return " (starting up: its PID is not written yet)"
+    pids = [] if pids is None else [pids] if isinstance(pids, int) else list(pids)
+    if not pids:
+        return ""
+    return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(_on_its_host, pids))})"
+
+
+def pid_named(pid):
+    """A :func:`holder`'s PID in words: "PID 1234", or "PID 1234 on host node7" on another machine."""
+    return f"PID {_on_its_host(pid)}"
+
+
+def _on_its_host(pid):
+    """ "1234", or "1234 on host node7" for a :class:`Holder` on another machine."""
+    host = getattr(pid, "host", None)
+    return f"{pid} on host {host}" if host else str(pid)
+
+
+# flock's errors where the file system has no locks: Lustre without -o flock (ENOSYS), NFS whose
+# lock daemon does not answer (ENOLCK), some FUSE file systems (EOPNOTSUPP).
+NO_LOCKS = (errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP)
+_UNLOCKED_DEVICES = set()  # the file systems warned about, by device: once each per process
+
+
+def try_lock(descriptor, operation=fcntl.LOCK_EX, attempts=10, path=None):
+    """flock(``operation``) without waiting for a real holder; a few short retries ride out a
+    concurrent :func:`holder` probe, which holds a shared lock for an instant (and a releasing
+    dataset reader's exclusive instant, :mod:`minitransfer.data.lock`).
+
+    On a file system without locks (:data:`NO_LOCKS`) this is True, as if the lock were held, after
+    a warning on stderr naming the folder of ``path`` (once per file system and process), as HDF5
+    does by default where its own file locks are not supported: training there goes on, but two
+    processes writing one run (or a prepare rewriting the dataset a training reads) are not stopped.
+    Another error of flock is a :class:`minitransfer.fileio.StorageError` naming ``path`` (given)."""
+    for attempt in range(attempts):
+        try:
+            fcntl.flock(descriptor, operation | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.02)
+        except OSError as error:
+            if error.errno in NO_LOCKS:
+                _warn_unlocked(descriptor, path, error)
+                return True
+            if path is None:
+                raise
+            raise fileio.StorageError(error.errno, f"cannot lock {path}: {error.strerror or error}") from error
+    return False
+
+
+def _warn_unlocked(descriptor, path, error):
+    device = os.fstat(descriptor).st_dev
+    if device in _UNLOCKED_DEVICES:
+        return
+    _UNLOCKED_DEVICES.add(device)
+    where = f"the file system of {pathlib.Path(path).parent}" if path is not None else "a file system"
+    stopping.warn(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, "
+                  f"so nothing stops a second process from training into the same run or preparing the dataset a "
+                  f"training reads meanwhile; on Lustre, mount with -o flock")
+
+
+def same_file(descriptor, path):
+    """Whether the open ``descriptor`` is still the file at ``path`` (not unlinked meanwhile)."""
+    try:
+        return os.fstat(descriptor).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,57 @@
+"""Stop signals (SIGINT, SIGTERM, SIGHUP) turned into a flag that the work checks where it can stop:
+:class:`StopRequests`, which a training checks between its iterations, an evaluation between its
+batches, and a grid while it waits for its runs. Which signals stop a command, and output whose
+reader has gone: :mod:`minitransfer.stopping`.
+"""
+
+import signal
+import threading
+
+from minitransfer import stopping
+
+
+class StopRequests(list):
+    """SIGINT / SIGTERM / SIGHUP (a closed terminal; not where ignored:
+    :func:`minitransfer.stopping.stop_signals_heard`) turned into a flag that the work checks where
+    it can stop (a training between its iterations; main thread only): the list holds the signal's
+    name once one arrived.
+
+        with StopRequests() as stop:    # heard from here to the end of the block
+            ...
+
+    ``listening=False`` hears them from :meth:`listen` on, to the end of the block, which can reach
+    past the part of the work that checks the flag: a stop is then under way, and a second one must
+    not break into what the work does on its way out (release its locks, report its stop).
+    ``keep_ignored``: a signal this process ignores stays ignored (not heard): a process started in
+    the block inherits it so, where a signal heard would be reset to its default (ending the process).
+    ``interrupt``: the first stop heard also raises ``KeyboardInterrupt`` (to break out of a wait), and
+    those after it are only recorded: a second Ctrl-C that comes as the first unwinds must not break
+    into what the stop does (a grid stopping its runs), as a handler installed only once the first
+    has been caught lets it, for an instant. The attribute ``interrupt`` turns False as it raises; set it
+    False where the work stops for another cause (an error), to record the stops from there on."""
+
+    def __init__(self, listening=True, keep_ignored=False, interrupt=False):
+        super().__init__()
+        self._listening, self._keep_ignored, self.interrupt, self._previous = listening, keep_ignored, interrupt, {}
+
+    def __enter__(self):
+        if self._listening:
+            self.listen()
+        return self
+
+    def listen(self):
+        """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
+        if threading.current_thread() is threading.main_thread() and not self._previous:
+            self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
+                              if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
+
+    def _heard(self, signum, frame):
+        self.append(signal.Signals(signum).name)
+        if self.interrupt:
+            self.interrupt = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        for stop, previous in self._previous.items():
+            signal.signal(stop, previous)
+        self._previous = {}
