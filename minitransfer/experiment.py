@@ -36,7 +36,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.rundir import BEST_EVALUATIONS, holder, pid_named, run_dir_for
+from minitransfer.run_lock import holder, pid_named
+from minitransfer.rundir import BEST_EVALUATIONS, run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"

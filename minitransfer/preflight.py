@@ -26,8 +26,8 @@ from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
+from minitransfer.progress import duration
 from minitransfer.resume import precision_history
-from minitransfer.rundir import duration
 from minitransfer.transfer import base_caveats, source_of
 
 CPU_HOURS_WARNING = 2  # hours on the CPU

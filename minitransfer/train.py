@@ -39,8 +39,11 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.layers import to_numpy
 from minitransfer.ops import softmax_cross_entropy
-from minitransfer.rundir import Progress, RunFiles, RunLock, StopRequests, mean_best_words, weights_record
+from minitransfer.progress import Progress
+from minitransfer.run_lock import RunLock
+from minitransfer.rundir import RunFiles, mean_best_words, weights_record
 from minitransfer.step import TrainingStep
+from minitransfer.stop_requests import StopRequests
 from minitransfer.transfer import build_net, snapshot
 
 

@@ -8,7 +8,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import transfer
 from minitransfer.data import inputs
 from minitransfer.results import START_OVER
-from minitransfer.rundir import holder_named
+from minitransfer.run_lock import holder_named
 
 from ._common import checkpoint_argument, echo, json_text, run
 
