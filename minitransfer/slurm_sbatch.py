@@ -48,7 +48,7 @@ def signal_margin(time_limit=None):
     return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
 
 
-def _sbatch_lines(gres, partition, time_limit, sbatch_options):
+def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
     options += [f"--gres={gres}"] if gres else []
@@ -56,7 +56,7 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
     options += [_sbatch_option(option) for option in sbatch_options]
     for option in options:
-        _check_one_line(option)
+        check_one_line(option)
     return [f"#SBATCH {option}" for option in options]
 
 
@@ -72,7 +72,7 @@ def _sbatch_option(option):
     return f"{named.group(1)}={_sbatch_word(named.group(2))}"
 
 
-def _check_one_line(option):
+def check_one_line(option):
     """ConfigError for an ``#SBATCH`` line that would hold a line break: what follows it would be a
     line of the script of its own (a command every job runs, or a quote left open)."""
     if "\n" in option or "\r" in option:
@@ -80,7 +80,7 @@ def _check_one_line(option):
                                  f"would be a line of the script of its own")
 
 
-def _sbatch_quote(path):
+def sbatch_quote(path):
     """``path`` as one word of an ``#SBATCH`` line (sbatch splits it at blanks and stops at ``#``
     unless quoted, and expands nothing) and as literal text of an ``--output`` file name pattern
     (``%%`` is ``%``)."""
