@@ -29,7 +29,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     differ, base = plan_changes(runs, out, options)
     if not differ:
         return None
-    from minitransfer.slurm import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module
+    from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module (via scheduler)
 
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
