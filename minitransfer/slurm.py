@@ -15,13 +15,15 @@
 DIR may hold other files, but a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
-written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
-``partition``, ``time_limit``, ``sbatch_options``). The three are replaced as one set: all written to
-temporaries before any is renamed, so a failed write (a full disk) leaves the old set whole; each holds
-the id of its set, which ``submit.sh`` checks in the array scripts it submits (exit 2 on scripts of
-different sets) and passes to each task, which checks it too. Where the train command imports
-minitransfer (no ``minitransfer`` script beside the Python: a source checkout), the tasks put the
-folder holding the package first on ``PYTHONPATH``.
+written; a ``%`` or a quote is fine), a line break in any ``#SBATCH`` line (DIR, ``gres``,
+``partition``, ``time_limit``, ``sbatch_options``), and an sbatch option followed by two words of no
+option, which sbatch refuses (``--comment two words --exclusive``; a long option given alone with a
+blank before its value, ``--comment two words``, is written ``--comment="two words"``). The three
+are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
+disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
+scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
+Where the train command imports minitransfer (no ``minitransfer`` script beside the Python: a source
+checkout), the tasks put the folder holding the package first on ``PYTHONPATH``.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.

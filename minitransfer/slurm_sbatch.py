@@ -4,6 +4,7 @@ before it (:mod:`minitransfer.slurm`).
 """
 
 import re
+import shlex
 
 from minitransfer import config
 
@@ -64,12 +65,42 @@ def _sbatch_option(option):
     """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
     holding a blank, ``#``, a double quote or a backslash in double quotes, as sbatch reads it as one word
     (unquoted, ``--comment=two words`` made sbatch refuse the script, "Invalid directive found in batch
-    script: words", and ``run#2`` was cut at ``#``). Other forms (``-A lab``, ``--mem 4G``) are words
-    as sbatch splits them, as they are."""
-    named = re.fullmatch(r"(--[^\s=]+)=(.*)", option.strip(), re.DOTALL)
+    script: words", and ``run#2`` was cut at ``#``). A long option and its value given with a blank
+    (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (:func:`_spaced_value`). Other
+    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are words as sbatch splits
+    them, as they are."""
+    text = _spaced_value(option.strip()) or option.strip()
+    named = re.fullmatch(r"(--[^\s=]+)=(.*)", text, re.DOTALL)
     if not named or not re.search(r'[\s#"\\]', named.group(2)):
-        return option.strip()
+        return text
     return f"{named.group(1)}={_sbatch_word(named.group(2))}"
+
+
+def _spaced_value(option):
+    """``--name=value`` for an ``option`` given as a long option, a blank and its value of one or more
+    words (``--comment two words``), which sbatch would split into the option, its first word and words
+    of no option it refuses the script for ("Invalid directive found in batch script: words"); None
+    for any other option, left as given: one holding a quote or a backslash (quoted for sbatch, which
+    reads them as a shell does), or a word starting with ``-`` (``--mem 4G --exclusive``: two options).
+    :class:`~minitransfer.config.ConfigError` where that leaves two words of no option in a row, which
+    sbatch refuses (``--comment two words --exclusive``, ``-J my job``), naming the option and the
+    spelling sbatch reads."""
+    words = option.split()
+    if len(words) < 2 or re.search(r"[\"'\\\r\n]", option):
+        return None
+    if re.fullmatch(r"--[^=]+", words[0]) and not any(word.startswith("-") for word in words[1:]):
+        return f"{words[0]}={option[len(words[0]):].strip()}"
+    named_at = 0
+    for at, word in enumerate(words):
+        if word.startswith("-"):
+            named_at = at
+        elif at - named_at > 1:  # sbatch gives an option one word at most
+            name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
+            spelled = f"{name}={value}" if name.startswith("--") else f'{name} "{value}"'
+            raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
+                                     f"and refuse the script; give each option as its own --sbatch-option, a value "
+                                     f"of several words as --sbatch-option={shlex.quote(spelled)}")
+    return None
 
 
 def check_one_line(option):
