@@ -28,7 +28,7 @@ class Result:
     sha256 of the dataset's meta.json that train recorded in the run's checkpoint), the precision it
     was computed in (:func:`minitransfer.run_facts.precision_of`), its training schedule
     (:func:`minitransfer.run_facts.schedule_of`), for a reduced-data run on every class the images per
-    class it used (:func:`minitransfer.run_facts._kept_per_class`), and for a run of the natural split
+    class it used (:func:`minitransfer.run_facts.kept_per_class_of`), and for a run of the natural split
     the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
     dataset is unknown)."""
 
@@ -46,7 +46,7 @@ class Result:
     fingerprint: str = ""
     precision: str = ""
     schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
-    kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: _kept_per_class
+    kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
 
     @property
     def still_rising(self):
@@ -76,7 +76,7 @@ class Result:
                 "still_rising": "yes" if self.still_rising else ""}
 
 
-def _is_accuracy(value, evaluations):
+def is_accuracy(value, evaluations):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return evaluations == 0 if math.isnan(value) else 0 <= value <= 1

@@ -462,7 +462,7 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
     the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`). Returns the
     plan's id (:data:`PLAN_ID`, :func:`minitransfer.grid_check.plan_id`), which it records too."""
-    from minitransfer.grid_check import plan_id  # which imports this module
+    from minitransfer.grid_plan import plan_id  # which imports this module
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)

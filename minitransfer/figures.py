@@ -18,7 +18,7 @@ the relative panels show each network minus the base of its own target, in perce
 - curves: every run's training loss and validation top-1 against iterations, by treatment; runs
   still rising at the end are drawn in red.
 
-A ``reference`` (the paper's runs, :func:`minitransfer.results.read_reference`) is overlaid as thin
+A ``reference`` (the paper's runs, :func:`minitransfer.paper_runs.read_reference`) is overlaid as thin
 dashed lines of its means.
 """
 
@@ -223,7 +223,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
 
 def _accuracy_label(runs, images="target validation images"):
     """The y label of an accuracy panel of ``runs``, its metric in words true of them
-    (:func:`minitransfer.results.metric_words`: a run of 3 evaluations has no 10 best)."""
+    (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best)."""
     words = metric_words(runs).replace("; ", ";\n")
     return f"top-1 accuracy, {images}\n({words})"
 
@@ -372,7 +372,7 @@ def _per_class_caveat(reduced):
 def _used(result):
     """The training images a class a reduced-data run used, in words, where that is not the count it
     asked for: "used 500", "used 983 on average (732 to 1000)"; "" where every class had that many,
-    or where its dataset cannot be read (:attr:`minitransfer.results.Result.kept_per_class`)."""
+    or where its dataset cannot be read (:attr:`minitransfer.comparisons.Result.kept_per_class`)."""
     if not result.kept_per_class:
         return ""
     fewest, average, most = result.kept_per_class

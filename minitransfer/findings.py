@@ -1,7 +1,7 @@
 """What a grid's networks show: the paper's five claims, each as a measured difference with its
 uncertainty, in percentage points of top-1 accuracy (the mean of the 10 best evaluations).
 
-Every accuracy is taken relative to the network's own base (:func:`minitransfer.results.own_base`),
+Every accuracy is taken relative to the network's own base (:func:`minitransfer.comparisons.own_base`),
 so a transfer is compared with like. A difference of two groups of networks comes with its standard
 error, sqrt(s1²/n1 + s2²/n2); it is *resolved* when it is more than twice that. AnB+, measured at
 every n against the same bases, takes its standard error over those bases. A claim *holds* only
@@ -15,7 +15,7 @@ The claims (Yosinski et al. 2014, §4): the lowest layers are general (AnB at th
 good as its base); the top layers are specific (AnB at the top n below BnB by more than the seed
 spread); transferred features fine-tuned help (AnB+ resolved above its base, or about as good
 as it); a dissimilar task transfers worse (the natural split, two families such as natural /
-man-made, below a random split at the top n: :func:`minitransfer.results.natural_families` names them); and random
+man-made, below a random split at the top n: :func:`minitransfer.run_facts.natural_families` names them); and random
 frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
 has the first two measured across datasets too: SnT (layers of the source dataset's base) at the
 lowest n about as good as the target's base, and below TnT at the top n.
@@ -285,8 +285,8 @@ def _listed(names, shown, listed_in):
 
 
 def _other_schedules(results, shown=None, listed_in=None):
-    """A warning for each group of runs (:func:`minitransfer.results.schedule_group`) trained with
-    other schedules (:data:`minitransfer.results.SCHEDULE_FIELDS`): a network trained for fewer
+    """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
+    other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
     iterations, or evaluated more often, is not comparable with its base."""
     groups = {}
     for r in results:

@@ -25,7 +25,7 @@ from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMEN
                                      is_finished, run_dir, run_fields, run_seed, weights_path)
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
-from minitransfer.grid_plan import _option, _plan_changes, left_alone, plan_id, replaced_plan
+from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory, per_class_notes, resolved_plan
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import results, rundir, run_search, treatments
@@ -87,10 +87,10 @@ def check_at_work(runs, out, options):
     with other training options than ``options``: its plan, ``OUT/experiment.json``, records them,
     and its runs may not have trained far enough yet for :func:`check_finished` and
     :func:`check_others` to see them (two grids started at once on one folder both passed those and
-    trained, say, two schedules into it). Compared as those compare (:func:`_plan_changes`)."""
+    trained, say, two schedules into it). Compared as those compare (:func:`plan_changes`)."""
     if not others_at_work(out):
         return
-    differ, base = _plan_changes(runs, out, options)
+    differ, base = plan_changes(runs, out, options)
     if differ:
         raise GridMismatch(f"another minitransfer experiment works on {out} now, with other options than this "
                            f"grid asks for ({'; '.join(differ)}; from its plan {pathlib.Path(out) / PLAN_FILE}, "
@@ -146,7 +146,7 @@ def _refuse_prepared_again(out, run, options, ignore=()):
         return
     others = trained_otherwise(out, run, options, ignore=tuple(ignore) + ("data",))
     also = f" (the options differ too: {'; '.join(others)})" if others else ""
-    option = _option(run, "data")
+    option = option_label(run, "data")
     raise DatasetPreparedAgain(
         f"{asked} was prepared again since {run_dir(out, run)} trained on it (sha256 of its meta.json "
         f"{before[:12]} -> {now[:12]}): its images are not the ones the runs in {out} trained on{also}; to go on "
@@ -224,7 +224,7 @@ def trained_otherwise(out, run, options, ignore=()):
         change = recorded_change(name, recorded[name], asked, trained, digests_now.get(name))
         if change and name == "seed":
             change = _seed_change(out, run, recorded[name], options)
-        differ += [f"{_option(run, name)} {change}"] if change else []
+        differ += [f"{option_label(run, name)} {change}"] if change else []
     return differ
 
 

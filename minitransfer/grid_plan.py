@@ -1,5 +1,5 @@
 """The plan ``OUT/experiment.json`` that a grid folder holds, as a grid checks it
-(:mod:`minitransfer.grid_check`): how it differs from this grid's options (:func:`_plan_changes`),
+(:mod:`minitransfer.grid_check`): how it differs from this grid's options (:func:`plan_changes`),
 its id (:func:`plan_id`), and the runs it lists that this grid does not plan (:func:`left_alone`).
 A plan nothing was trained from (written for SLURM scripts, or by a grid stopped before its first
 checkpoint) is replaced by one of other options, with a note saying so and that its SLURM scripts
@@ -20,16 +20,16 @@ from minitransfer.resume import RESUME_FREE_FIELDS
 
 def replaced_plan(runs, out, options, slurm_dir=None):
     """What to tell of the plan ``OUT/experiment.json`` that this grid's replaces, when it planned
-    its runs with other training options than ``options`` (:func:`_plan_changes`): a plan nothing
+    its runs with other training options than ``options`` (:func:`plan_changes`): a plan nothing
     was trained from (:func:`minitransfer.grid_check.check_folder` refuses a folder holding a run trained otherwise), as
     one a grid stopped before its first checkpoint, or one written for SLURM scripts
     (``--emit-slurm``) wrote; its SLURM scripts, where it recorded them, are stale: their tasks
     still queued end without training (:func:`plan_id`), to be cancelled. None when it planned them as
     ``options`` do, or there is none. ``slurm_dir``: where this grid writes its SLURM scripts."""
-    differ, base = _plan_changes(runs, out, options)
+    differ, base = plan_changes(runs, out, options)
     if not differ:
         return None
-    from minitransfer.slurm import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module
+    from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module (via scheduler)
 
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
@@ -49,11 +49,11 @@ def replaced_plan(runs, out, options, slurm_dir=None):
 def plan_id(runs, out, options):
     """The id of the plan of ``runs`` with ``options`` (:data:`~minitransfer.experiment.PLAN_ID`): that
     of the plan ``OUT/experiment.json`` holds where this one plans its runs as it did (the same grid
-    again, more seeds or layers, another --device: :func:`_plan_changes`), else a fingerprint of
+    again, more seeds or layers, another --device: :func:`plan_changes`), else a fingerprint of
     ``options``. A task of SLURM scripts trains only while OUT's plan has the id of theirs
     (:mod:`minitransfer.slurm`): replaced by a plan of other options, they no longer do."""
     recorded = _recorded(pathlib.Path(out) / PLAN_FILE, PLAN_ID)
-    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not _plan_changes(runs, out, options)[0]:
+    if recorded is not None and re.fullmatch("[0-9a-f]+", recorded) and not plan_changes(runs, out, options)[0]:
         return recorded
     return options_fingerprint(options)
 
@@ -77,7 +77,7 @@ def _recorded(plan, key):
     return value if isinstance(value, str) else None
 
 
-def _plan_changes(runs, out, options):
+def plan_changes(runs, out, options):
     """How the training options the plan ``OUT/experiment.json`` records differ from ``options``,
     as check_finished and check_others compare a run's: each base of either plan on every field,
     defaults included; the training seed only for a base both plans list (each run has its own).
@@ -102,7 +102,7 @@ def _plan_changes(runs, out, options):
         except (config.ConfigError, config.DataMismatch, datasets.DatasetError):
             continue
         free = RESUME_FREE_FIELDS + ("out",) + (() if base.name in shared else ("seed",))
-        differ = [f"{_option(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
+        differ = [f"{option_label(base, name)} {before.get(name)!r} -> {value!r}" if name != "seed" else
                   f"`seed` {recorded.get('seed')!r} -> {options.get('seed')!r} (the grid's)"
                   for name, value in asked.items() if name not in free and before.get(name) != value]
         if differ:
@@ -145,7 +145,7 @@ def left_alone(runs, out):
             f"report of {out} reads the finished ones with this grid's{finish}")
 
 
-def _option(run, name):
+def option_label(run, name):
     """How a change of configuration field ``name`` of ``run`` names the option that made it: quoted
     (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
     dataset of a cross-dataset grid's source base, which the grid's --data does not set."""

@@ -12,7 +12,7 @@ import math
 import pathlib
 import re
 
-from minitransfer.comparisons import Result, _is_accuracy
+from minitransfer.comparisons import Result, is_accuracy
 from minitransfer.experiment import Run
 
 PAPER_REFERENCE = "paper"    # --reference paper: the original runs' table shipped in the package
@@ -91,7 +91,7 @@ def _reference_result(row):
         match = pattern.match(name)
         if match:
             text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
-            if not _is_accuracy(float(text), evaluations):
+            if not is_accuracy(float(text), evaluations):
                 raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
                                  + (" (NaN only for a run without test points)" if evaluations else ""))
             return Result(build(match), math.nan, math.nan, float(text), evaluations)

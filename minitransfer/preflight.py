@@ -11,7 +11,7 @@ refuses nothing (refusals of the configuration are :func:`minitransfer.config.re
 system's MemAvailable or its cgroup's headroom, :func:`minitransfer.memory_limit.available_memory`),
 before anything is allocated: the kernel's out-of-memory killer would end the run without a word
 (exit 137). :func:`check_evaluation_memory` does the same for ``evaluate_checkpoint``, and
-:func:`minitransfer.grid_check.check_memory` for the runs a grid trains at once.
+:func:`minitransfer.grid_preflight.check_memory` for the runs a grid trains at once.
 """
 
 import math

@@ -3,7 +3,7 @@
 The runs are read by :mod:`minitransfer.results`, the claims measured by :mod:`minitransfer.findings`,
 the figures drawn by :mod:`minitransfer.figures`. Accuracy is the paper's metric, the mean of the 10
 best validation top-1 evaluations (of all of them, for a run that made fewer: the text says so,
-:func:`minitransfer.results.metric_words`), unless a column says otherwise.
+:func:`minitransfer.comparisons.metric_words`), unless a column says otherwise.
 
 - results.csv / .md: one row per network (treatment, n, final / best / mean of 10 best, whether it
   was still rising at the end). The CSV files hold the numbers unrounded, for scripts; results.md
@@ -28,7 +28,7 @@ than its treatment says), and a run whose training diverged (no result: not unfi
 none of these; results.md and findings.md name it and say why, so a report of a large grid is
 still written while one run is being fixed. A transfer, selffer or random-frozen run whose own base
 is not among the runs
-(:func:`minitransfer.results.without_base`) is in the results and the accuracy panels but in no
+(:func:`minitransfer.comparisons.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
 Runs of several datasets, presets or precisions (:func:`mixed`) are not compared: the report
@@ -73,7 +73,7 @@ class MixedRuns(RuntimeError):
 def table1(results, ranges=TABLE_1_RANGES):
     """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
     (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
-    interchangeable: :func:`minitransfer.results.interchangeable_halves`), and over the selffer BnB+
+    interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
     at the same n; and the layers that had AnB+ runs."""
     own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+").items()}
     pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
@@ -285,7 +285,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     the runs is left out of the findings and every relative number, and named in ``without_base``,
     results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
     :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
-    written), ``results.BadReference`` for a ``reference`` that is not a table of the paper's runs
+    written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs
     (``FileNotFoundError`` for one that is not there), ``fileio.StorageError`` when a file cannot be
     written.
 

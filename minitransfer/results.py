@@ -30,14 +30,14 @@ import pathlib
 import stat
 
 from minitransfer import fileio, rundir, treatments
-from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, _is_accuracy, interchangeable_halves,
+from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, is_accuracy,
                                       mean, means_by_n, metric_words, own_base, relative_by_base, relative_by_n,
                                       select, targets_by_n, without_base)
 from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS
-from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, _half_families, _kept_per_class,
-                                    _last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
+from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
+                                    last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun
 
@@ -191,12 +191,12 @@ def _read_run(folder, name, bases, facts, by_hand):
     config = config or {}
     dataset = str(config.get("data") or "")
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
-    result = Result(run, final, best, mean10, evaluations, curve, losses, _last_rate_change(config),
+    result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
-                    families=_half_families(dataset, facts) if run.split == "natural" and dataset else (),
+                    families=half_families(dataset, facts) if run.split == "natural" and dataset else (),
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                     schedule=schedule_of(config),
-                    kept_per_class=_kept_per_class(dataset, run.per_class, facts) if run.kind == "reduced"
+                    kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
                     and run.split == "all" and dataset else ())
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
@@ -267,7 +267,7 @@ def _read_result(path):
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
     for key, value in accuracies.items():
-        if not _is_accuracy(value, evaluations):
+        if not is_accuracy(value, evaluations):
             raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
                                 + (" (NaN only for a run without evaluations)" if evaluations else ""))
     missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy

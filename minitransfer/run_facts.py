@@ -38,13 +38,13 @@ def _precision_changes(value):
     return changes
 
 
-def _half_families(path, facts):
+def half_families(path, facts):
     """The natural split's (family of half A, of half B) of the dataset at ``path``
     (:func:`_dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
     return _dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
 
 
-def _kept_per_class(path, per_class, facts):
+def kept_per_class_of(path, per_class, facts):
     """(fewest, mean, most) training images per class that a reduced-data run on every class of the
     dataset at ``path`` trained on, asking for ``per_class``: a class with fewer keeps all it has
     (:func:`minitransfer.data.splits.select_per_class`), so ``per_class=1000`` on a dataset of 500
@@ -100,7 +100,7 @@ def schedule_group(result):
     return "runs on every class" if result.run.split == "all" else "runs on a half"
 
 
-def _last_rate_change(config):
+def last_rate_change(config):
     """The iteration of the run's last learning-rate step (:func:`minitransfer.optim.last_rate_change`);
     0 when its config is missing or does not give its schedule."""
     try:

@@ -15,13 +15,15 @@
 DIR may hold other files, but a file of those three names that these scripts did not write (a
 ``submit.sh`` of the user's own) is not replaced. Refused as well (:class:`~minitransfer.config.ConfigError`):
 a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobLaunchFailure``, no log
-written; a ``%`` or a quote is fine), and a line break in any ``#SBATCH`` line (DIR, ``gres``,
-``partition``, ``time_limit``, ``sbatch_options``). The three are replaced as one set: all written to
-temporaries before any is renamed, so a failed write (a full disk) leaves the old set whole; each holds
-the id of its set, which ``submit.sh`` checks in the array scripts it submits (exit 2 on scripts of
-different sets) and passes to each task, which checks it too. Where the train command imports
-minitransfer (no ``minitransfer`` script beside the Python: a source checkout), the tasks put the
-folder holding the package first on ``PYTHONPATH``.
+written; a ``%`` or a quote is fine), a line break in any ``#SBATCH`` line (DIR, ``gres``,
+``partition``, ``time_limit``, ``sbatch_options``), and an sbatch option followed by two words of no
+option, which sbatch refuses (``--comment two words --exclusive``; a long option given alone with a
+blank before its value, ``--comment two words``, is written ``--comment="two words"``). The three
+are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
+disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
+scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
+Where the train command imports minitransfer (no ``minitransfer`` script beside the Python: a source
+checkout), the tasks put the folder holding the package first on ``PYTHONPATH``.
 
 Resources: ``--device cpu`` requests no GPU and trains with ``--device cpu``; ``cuda`` and ``auto``
 request ``--gres=gpu:1`` (or the given ``gres``) and train with ``--device cuda``.
@@ -43,10 +45,10 @@ import tempfile
 from minitransfer import config, fileio
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
-from minitransfer.slurm_array import _array_script
+from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
-from minitransfer.slurm_sbatch import _check_one_line, _sbatch_lines, parse_time_limit, signal_margin
-from minitransfer.slurm_submit import _submit_script
+from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
+from minitransfer.slurm_submit import submit_script
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
@@ -77,7 +79,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if "\\" in str(slurm_dir):
         raise config.ConfigError(f"{slurm_dir}: SLURM fails to launch the jobs of scripts in a folder whose path holds "
                                  f"a backslash (JobLaunchFailure, without a log); choose another folder for them")
-    _check_one_line(f"--output={slurm_dir / 'logs'}")
+    check_one_line(f"--output={slurm_dir / 'logs'}")
     train_command = list(train_command or grid.default_train_command())
     device = "cpu" if options.get("device") == "cpu" else "cuda"
     options = dict(options, device=device)
@@ -89,7 +91,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
     if gres is None and device == "cuda":
         gres = DEFAULT_GPU_GRES
-    header = _sbatch_lines(gres, partition, time_limit, sbatch_options)
+    header = shared_sbatch_lines(gres, partition, time_limit, sbatch_options)
     names = [SUBMIT_FILE] + [BASES_FILE] * bool(bases) + [TRANSFERS_FILE] * bool(transfers)
     foreign = [str(slurm_dir / name) for name in names if not _replaceable(slurm_dir / name)]
     if foreign:
@@ -103,10 +105,10 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     python_path = _source_checkout(train_command)
 
     def scripts(scripts_id):
-        texts = {SUBMIT_FILE: _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id)}
+        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id)}
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
-                texts[name] = _array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
+                texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
                                             scripts_id, python_path)
         return texts
 

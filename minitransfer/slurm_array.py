@@ -38,14 +38,14 @@ from minitransfer import rundir
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
-from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, _plan_check, _plan_file_check
-from minitransfer.slurm_sbatch import _sbatch_quote
+from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
+from minitransfer.slurm_sbatch import sbatch_quote
 
 
-def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
+def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
     """One array task per run: run its train command as a job step (which ends at once where the
     run is finished, or refuses it if trained otherwise) and requeue the task when the training
-    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`_plan_check`), or where submit.sh
+    exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or where submit.sh
     submitted it for another set of scripts than ``scripts_id`` (its first argument). ``python_path``:
     a folder put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None."""
     cases = []
@@ -55,7 +55,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
     lines = [
         f"{HEADER}the {stage}, one array task each; submit with submit.sh.",
         f"#SBATCH --job-name=mt-{stage}",
-        f"#SBATCH --output={_sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
+        f"#SBATCH --output={sbatch_quote(str(slurm_dir / 'logs'))}/{stage}-%A_%a.out",
         *header,
         "",
         "set -u",
@@ -84,7 +84,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
             "# the train command imports minitransfer from the source checkout that wrote these scripts: this",
             "# task runs in the scripts' folder, where Python would not find it",
             f'export PYTHONPATH={shlex.quote(str(python_path))}${{PYTHONPATH:+:$PYTHONPATH}}']),
-        *_plan_file_check("run $run: not trained"),
+        *plan_file_check("run $run: not trained"),
         "# The program the train command runs, seen from this node: a Python environment on the login node's own",
         "# disk is not, and srun's execve error (exit 2) read as train refusing the run",
         'if ! type -P "${command[0]}" > /dev/null; then',
@@ -109,7 +109,7 @@ def _array_script(stage, runs, out, slurm_dir, plan, options, train_command, hea
         "fi",
         f'exec 8>> "$out/{GridLock.WORKING}"',
         f'flock --shared 8 || echo "run $run: training without the lock of $out/{GridLock.WORKING}" >&2',
-        *_plan_check(out, slurm_dir, plan, "run $run: not trained"),
+        *plan_check(out, slurm_dir, plan, "run $run: not trained"),
         "exec 6>&-",
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',

@@ -29,7 +29,7 @@ SUBMITTED_FILE = "submitted.txt"
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 
 
-def _plan_file_check(what):
+def plan_file_check(what):
     """Bash lines that end the script (exit 74, saying ``what`` is not done and why) where ``$out`` holds
     no plan: a node that does not mount OUT's file system, or OUT deleted or moved; before anything is
     written there (a task would make the missing path on the node's own disk). The machine is named
@@ -45,7 +45,7 @@ def _plan_file_check(what):
     ]
 
 
-def _plan_check(out, slurm_dir, plan, what):
+def plan_check(out, slurm_dir, plan, what):
     """Bash lines that end the script (exit 2, saying ``what`` is not done and why) unless the plan
     ``OUT/experiment.json`` holds is still ``plan``, the one the scripts were written for
     (:func:`minitransfer.grid_plan.plan_id`), read from its line as :func:`minitransfer.experiment.write_plan`

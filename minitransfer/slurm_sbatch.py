@@ -4,6 +4,7 @@ before it (:mod:`minitransfer.slurm`).
 """
 
 import re
+import shlex
 
 from minitransfer import config
 
@@ -48,7 +49,7 @@ def signal_margin(time_limit=None):
     return SIGNAL_MARGIN_SECONDS if seconds is None else min(SIGNAL_MARGIN_SECONDS, seconds // 5)
 
 
-def _sbatch_lines(gres, partition, time_limit, sbatch_options):
+def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
     options += [f"--gres={gres}"] if gres else []
@@ -56,7 +57,7 @@ def _sbatch_lines(gres, partition, time_limit, sbatch_options):
     options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
     options += [_sbatch_option(option) for option in sbatch_options]
     for option in options:
-        _check_one_line(option)
+        check_one_line(option)
     return [f"#SBATCH {option}" for option in options]
 
 
@@ -64,15 +65,45 @@ def _sbatch_option(option):
     """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
     holding a blank, ``#``, a double quote or a backslash in double quotes, as sbatch reads it as one word
     (unquoted, ``--comment=two words`` made sbatch refuse the script, "Invalid directive found in batch
-    script: words", and ``run#2`` was cut at ``#``). Other forms (``-A lab``, ``--mem 4G``) are words
-    as sbatch splits them, as they are."""
-    named = re.fullmatch(r"(--[^\s=]+)=(.*)", option.strip(), re.DOTALL)
+    script: words", and ``run#2`` was cut at ``#``). A long option and its value given with a blank
+    (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (:func:`_spaced_value`). Other
+    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are words as sbatch splits
+    them, as they are."""
+    text = _spaced_value(option.strip()) or option.strip()
+    named = re.fullmatch(r"(--[^\s=]+)=(.*)", text, re.DOTALL)
     if not named or not re.search(r'[\s#"\\]', named.group(2)):
-        return option.strip()
+        return text
     return f"{named.group(1)}={_sbatch_word(named.group(2))}"
 
 
-def _check_one_line(option):
+def _spaced_value(option):
+    """``--name=value`` for an ``option`` given as a long option, a blank and its value of one or more
+    words (``--comment two words``), which sbatch would split into the option, its first word and words
+    of no option it refuses the script for ("Invalid directive found in batch script: words"); None
+    for any other option, left as given: one holding a quote or a backslash (quoted for sbatch, which
+    reads them as a shell does), or a word starting with ``-`` (``--mem 4G --exclusive``: two options).
+    :class:`~minitransfer.config.ConfigError` where that leaves two words of no option in a row, which
+    sbatch refuses (``--comment two words --exclusive``, ``-J my job``), naming the option and the
+    spelling sbatch reads."""
+    words = option.split()
+    if len(words) < 2 or re.search(r"[\"'\\\r\n]", option):
+        return None
+    if re.fullmatch(r"--[^=]+", words[0]) and not any(word.startswith("-") for word in words[1:]):
+        return f"{words[0]}={option[len(words[0]):].strip()}"
+    named_at = 0
+    for at, word in enumerate(words):
+        if word.startswith("-"):
+            named_at = at
+        elif at - named_at > 1:  # sbatch gives an option one word at most
+            name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
+            spelled = f"{name}={value}" if name.startswith("--") else f'{name} "{value}"'
+            raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
+                                     f"and refuse the script; give each option as its own --sbatch-option, a value "
+                                     f"of several words as --sbatch-option={shlex.quote(spelled)}")
+    return None
+
+
+def check_one_line(option):
     """ConfigError for an ``#SBATCH`` line that would hold a line break: what follows it would be a
     line of the script of its own (a command every job runs, or a quote left open)."""
     if "\n" in option or "\r" in option:
@@ -80,7 +111,7 @@ def _check_one_line(option):
                                  f"would be a line of the script of its own")
 
 
-def _sbatch_quote(path):
+def sbatch_quote(path):
     """``path`` as one word of an ``#SBATCH`` line (sbatch splits it at blanks and stops at ``#``
     unless quoted, and expands nothing) and as literal text of an ``--output`` file name pattern
     (``%%`` is ``%``)."""

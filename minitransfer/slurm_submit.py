@@ -16,7 +16,7 @@ folder runs.
 import shlex
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, _plan_check, _plan_file_check
+from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, plan_check, plan_file_check
 
 DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
                 "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
@@ -75,7 +75,7 @@ def _dry_run_end_lines():
     ]
 
 
-def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
+def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -106,8 +106,8 @@ def _submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_i
         'scripts_folder=$(dirname -- "$0")',
         'CDPATH="" cd -- "$scripts_folder/"',
         f"out={shlex.quote(str(out))}",
-        *_plan_file_check("nothing submitted"),
-        *_plan_check(out, slurm_dir, plan, "nothing submitted"),
+        *plan_file_check("nothing submitted"),
+        *plan_check(out, slurm_dir, plan, "nothing submitted"),
         "# the array scripts of this set only: another's array indices name other runs",
         f"scripts_id={scripts_id}",
         f"for script in {BASES_FILE * bool(bases)} {TRANSFERS_FILE * bool(transfers)}; do",

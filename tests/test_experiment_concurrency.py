@@ -1,5 +1,5 @@
 """Two ``minitransfer experiment`` processes on one grid folder at once. The test itself plays the
-other process, holding :class:`minitransfer.grid_check.GridLock` as a grid planning or working
+other process, holding :class:`minitransfer.grid_folder.GridLock` as a grid planning or working
 there does, so nothing races."""
 
 import json

@@ -150,7 +150,7 @@ def test_the_summary_counts_arrays_and_tasks_as_submit_submits_them(tmp_path, fa
     ('--comment=a "b" c\\d', '--comment="a \\"b\\" c\\\\d"'),
     ("--account=lab", "--account=lab"),
     ("-A lab", "-A lab"),
-    ("--mem 4G", "--mem 4G"),
+    ("--mem 4G", "--mem=4G"),
 ])
 def test_an_sbatch_option_value_is_one_word_of_its_line(tmp_path, option, line):
     emit(tmp_path, sbatch_options=(option,))
@@ -158,12 +158,48 @@ def test_an_sbatch_option_value_is_one_word_of_its_line(tmp_path, option, line):
         assert sbatch_lines((tmp_path / "slurm" / script).read_text())[-1] == line
 
 
-def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given(cluster, tmp_path):
-    """--sbatch-option='--comment=two words #2': sbatch refused every array ("Invalid directive found in
-    batch script: words"), and only once submit.sh ran it. Held, so that nothing runs."""
-    value = 'two words #2 "q" back\\slash'
+@pytest.mark.parametrize("option, words", [
+    ("--comment two words", ["--comment=two words"]),
+    ("--comment  run #2 ", ["--comment=run #2"]),
+    ("--mem 4G", ["--mem=4G"]),
+    ("--mem 4G --exclusive", ["--mem", "4G", "--exclusive"]),
+    ('--comment "two words"', ["--comment", "two words"]),
+    ("-A lab", ["-A", "lab"]),
+], ids=["words", "hash", "one-word", "two-options", "quoted", "short"])
+def test_an_sbatch_option_given_with_a_blank_is_read_as_given(tmp_path, option, words):
+    """--sbatch-option='--comment two words' was written as given, "#SBATCH --comment two words", which
+    sbatch reads as --comment two and a word of no option it refuses the script for ("Invalid directive
+    found in batch script: words"), and only once submit.sh ran. The line read here as sbatch reads
+    one: words as a shell splits them (quotes taken, nothing expanded), up to a '#' outside quotes."""
+    emit(tmp_path, sbatch_options=(option,))
+    for script in ("bases.sh", "transfers.sh"):
+        assert shlex.split(sbatch_lines((tmp_path / "slurm" / script).read_text())[-1], comments=True) == words
+
+
+@pytest.mark.parametrize("option, spelled", [
+    ("--comment two words --exclusive", "--sbatch-option='--comment=two words'"),
+    ("--mem 4G -J my job", """--sbatch-option='-J "my job"'"""),
+], ids=["long", "short"])
+def test_cli_refuses_an_sbatch_option_with_a_word_sbatch_reads_as_no_option(tmp_path, synthetic_8, option, spelled):
+    """Two words in a row after an option, where it is not the only one: which option a value of
+    several words belongs to cannot be told, and sbatch refuses the second word."""
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu", "-o",
+                                       str(tmp_path / "grid"), "--emit-slurm", str(tmp_path / "slurm"),
+                                       "--sbatch-option", option])
+    assert result.exit_code == 2, result.output
+    assert f"error: sbatch option {option!r}: sbatch would read" in result.output
+    assert f"a value of several words as {spelled}" in result.output
+    assert not (tmp_path / "grid").exists() and not any(tmp_path.glob("*/*.sh"))
+
+
+@pytest.mark.parametrize("spelling, value", [("--comment={}", 'two words #2 "q" back\\slash'),
+                                             ("--comment {}", "two words #2")], ids=["equals", "blank"])
+def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given(cluster, tmp_path, spelling, value):
+    """--sbatch-option='--comment=two words #2' (or '--comment two words #2'): sbatch refused every
+    array ("Invalid directive found in batch script: words"), and only once submit.sh ran it. Held, so
+    that nothing runs."""
     slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", real_options(),
-                     sbatch_options=(f"--comment={value}", "--hold"))
+                     sbatch_options=(spelling.format(value), "--hold"))
     for script in ("bases.sh", "transfers.sh"):
         done = subprocess.run(["sbatch", "--parsable", "--array=0", str(tmp_path / "slurm" / script)],
                               env=cluster.env, capture_output=True, text=True, timeout=60)

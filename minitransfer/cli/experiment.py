@@ -8,7 +8,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import config, grid_check, models, scheduler, slurm, stopping
+from minitransfer import config, grid_check, grid_folder, grid_plan, grid_preflight, models, scheduler, slurm, stopping
+from minitransfer.slurm_sbatch import parse_time_limit
 from minitransfer.data import dataset, synthetic
 
 from ._common import (SEED, GpuIds, OutputFolder, changed_fields, choose_devices, data_option, device_option,
@@ -52,7 +53,7 @@ def _sbatch_value(ctx, param, value):
     """--gres / --partition: one word. An empty one (an unset variable) asked for no GPU (jobs that
     train with --device cuda on none) or the default partition, without a word; one of two words split
     the #SBATCH line into an option and a word sbatch refuses at submission."""
-    if value is None or "\n" in value or "\r" in value:  # a line break: refused as in every #SBATCH line (slurm.py)
+    if value is None or "\n" in value or "\r" in value:  # a line break: refused in every #SBATCH line (slurm_sbatch.py)
         return value
     if not value.strip() or " " in value or "\t" in value:
         raise click.BadParameter(f"expected one word without spaces, e.g. "
@@ -63,7 +64,7 @@ def _sbatch_value(ctx, param, value):
 def _time_limit(ctx, param, value):
     if value is not None:
         try:
-            slurm.parse_time_limit(value)
+            parse_time_limit(value)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return value
@@ -197,10 +198,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
         run(lambda: grid.check_source_data(options[grid.SOURCE_DATA], options["data"]))
     out = out.resolve()
-    run(lambda: grid_check.check_bases(runs, out, options))
-    for note in run(lambda: grid_check.per_class_notes(runs, options)):
+    run(lambda: grid_preflight.check_bases(runs, out, options))
+    for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
         click.echo(f"note: {note}", err=True)
-    for warning in run(lambda: grid.few_evaluations(runs, out, options, grid_check.resolved_plan)):
+    for warning in run(lambda: grid.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
         click.echo(f"warning: {warning}", err=True)
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
@@ -211,7 +212,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
                    f"cuda to use it", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
-        with grid_check.GridLock(out, options, echo):  # its plan written after (or before) that of a grid working there
+        # its plan written after (or before) that of a grid working there
+        with grid_folder.GridLock(out, options, echo):
             grid_check.check_folder(runs, out, options, say)
             submit = slurm.emit_slurm(runs, out, emit_slurm, dict(options, device=device), gres=gres,
                                       partition=partition, time_limit=time_limit, sbatch_options=sbatch_options,
@@ -228,11 +230,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else \
             f"{', '.join(map(grid.gpu_name, devices))}, one run each"
-        grid_check.check_place(out, options)  # refused as the grid itself would refuse it
+        grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
-        grid_check.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
+        grid_preflight.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
         echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
-        others = grid_check.left_alone(runs, out)
+        others = grid_plan.left_alone(runs, out)
         if others:
             echo(f"note: {others}")
         echo(f"would run on {where}")
