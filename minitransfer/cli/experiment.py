@@ -275,8 +275,10 @@ def _rerun_advice(error):
     ``error`` as it was."""
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
-    fix = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "fix that"
-    return fileio.StorageError(error.errno, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {fix}, then rerun the "
+    code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
+    fix = "free some space" if code in (errno.ENOSPC, errno.EDQUOT) else \
+        "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"
+    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {fix}, then rerun the "
                                             f"same command to finish the grid: it keeps the runs finished and resumes "
                                             f"those stopped from their checkpoints")
 
