@@ -79,3 +79,23 @@ def test_a_grid_whose_output_cannot_be_written_says_its_summary_on_stderr(micro_
            "results in " in result.stderr, result.stderr
     assert result.stderr.endswith(f"\nerror: standard output could not be written: No space left on device; free some "
                                   f"space, {RERUN}\n"), result.stderr
+
+
+def test_a_run_folder_the_plan_cannot_make_is_named_with_what_to_do(micro_data, tmp_path, fake_train, monkeypatch):
+    """A disk out of inodes as the plan makes a run's folder (seen on a tmpfs): "error: I/O: [Errno 28]
+    No space left on device: '.../B1B.run'", where a file of the plan says what is left and what to do."""
+    from minitransfer.cli import main
+
+    out = tmp_path / "grid"
+    mkdir = type(out).mkdir
+
+    def out_of_inodes_at_b1b(path, *args, **kwargs):
+        if path == out / "random0" / "B1B.run":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(type(out), "mkdir", out_of_inodes_at_b1b)
+    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
+    assert result.exit_code == 74, result.output
+    assert f"\nerror: cannot write {out}/random0/B1B.run: No space left on device (" in result.output, result.output
+    assert result.output.endswith(f"; {fileio.RERUN}\n") and "Traceback" not in result.output
