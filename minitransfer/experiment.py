@@ -478,7 +478,10 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
     for run in counted(runs, f"writing the plan into {out}", progress):
         folder = run_dir(out, run)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a disk out of inodes: told as a file that cannot be written, with what to do
+            raise fileio.storage_error(folder, error) from error
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
     return identity
 

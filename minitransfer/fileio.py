@@ -318,8 +318,11 @@ def _space_left(folder, needed=None):
         return (f"{_megabytes(needed)} needed, " if needed else "") + f"{_megabytes(None)} free there"
     free_bytes = status.f_bavail * status.f_frsize
     digits = next((digits for digits in range(1, 4) if not needed or
-                   _megabytes(needed, digits) != _megabytes(free_bytes, digits)), 1)  # 3: to the kilobyte
-    free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
+                   _megabytes(needed, digits) != _megabytes(free_bytes, digits)), None)  # 3: to the kilobyte
+    if digits is None:  # both under a kilobyte (a log's line on a disk without a block left): "0.0 MB" each
+        free = f"{needed} bytes needed, {free_bytes} bytes"
+    else:
+        free = (f"{_megabytes(needed, digits)} needed, " if needed else "") + _megabytes(free_bytes, digits)
     return f"{free} free{inodes_note(status)} there"
 
 

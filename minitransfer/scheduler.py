@@ -181,7 +181,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     train at once need more memory together than is available. ``progress``: told how far the checks
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
-    finished is checked and reported, writing nothing; one with runs left is a ``StorageError``."""
+    finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
+    An error that stops the grid once it has planned (the disk full as a run starts) is raised after
+    the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
+    finished, stopped with a checkpoint, not started), which the caller tells before the error."""
     with contextlib.ExitStack() as held:  # another grid started at once on `out` checks and plans after this one
         try:
             lock = held.enter_context(GridLock(out, options, log))
@@ -200,10 +203,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 stops.interrupt, answered = False, min(len(stops), 1)  # the stop that raised, if one did
                 scheduler.stop(stops, answered)
                 scheduler.close()
+                scheduler.outcome.not_started = [run.name for run in scheduler.pending]
                 if isinstance(error, KeyboardInterrupt):
-                    scheduler.outcome.not_started = [run.name for run in scheduler.pending]
                     scheduler.log("interrupted: rerun the same command to finish the grid")
                 else:
+                    error.grid_outcome = scheduler.outcome  # what the grid did before it, for its caller to tell
                     raise
             finally:
                 scheduler.close()
@@ -297,11 +301,24 @@ class _Scheduler:
                     self._start(slot, device, ready)
 
     def _start(self, slot, device, run):
+        """Start ``run`` on ``slot``. Where that fails (the grid's output, or the disk full as its log is
+        written: an ``OSError``, which stops the grid), ``run`` is left among the runs not started."""
         self.started += 1
+        try:
+            self._launch(slot, device, run)
+        except OSError:
+            self.started -= 1
+            self.pending.insert(0, run)
+            raise
+
+    def _launch(self, slot, device, run):
         where = "CPU" if device is None else gpu_name(device)
         self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
         folder = run_dir(self.out, run)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise fileio.storage_error(folder, error) from error
         arguments = train_arguments(run, self.out, self.options)
         command = self.train_command + arguments
         fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it

@@ -4,13 +4,17 @@ and with the space a file system counts per block rather than per byte. Every mo
 when the test ends, failed or not."""
 
 import os
+import functools
 import re
 import shutil
 import subprocess
+import sys
 import pytest
+from click.testing import CliRunner
 
-from minitransfer import fileio
+from minitransfer import fileio, scheduler
 from minitransfer.experiment import default_train_command
+from test_grid_failures import FAKE_TRAIN
 from test_report import write_runs
 
 MINITRANSFER = default_train_command()[:-1]
@@ -150,3 +154,37 @@ def test_a_run_with_a_checkpoint_whose_lock_cannot_be_made_is_told_to_rerun_with
     assert result.returncode == 74, result.stderr
     assert f"cannot write {disk}/net.run/lock: No space left on device" in result.stderr
     assert result.stderr.rstrip().endswith("free some space and rerun with --resume auto"), result.stderr
+
+
+def test_a_grid_whose_disk_is_full_as_a_run_starts_ends_with_its_summary_and_how_to_go_on(micro_data, tmpfs,
+                                                                                         tmp_path, monkeypatch):
+    """baseA finishes and the disk is then full (its fake train fills it), as baseB's log is begun: the
+    grid exited 74 on the error alone. It ends with what it did (1 trained, 3 not started) and that the
+    same command, rerun once there is space, keeps the finished run; which it does. The log's line
+    needed "0.0 MB" with "0.0 MB free there", which reads as though it fitted: said in bytes."""
+    from minitransfer.cli import main
+
+    disk = tmpfs(tmp_path / "disk", "size=1m")
+    (disk / "fillers").mkdir()
+    fake_train = tmp_path / "fake_train.py"
+    fake_train.write_text(FAKE_TRAIN)
+    monkeypatch.setattr(scheduler, "run_grid", functools.partial(scheduler.run_grid, poll_seconds=0.01,
+                                                                 train_command=[sys.executable, str(fake_train)]))
+    monkeypatch.setenv("FAKE_ENDS", "baseA=fills")
+    monkeypatch.setenv("FAKE_FILL", str(disk / "fillers"))
+    out = disk / "grid"
+    arguments = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 74, result.output
+    assert f"\n1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 3 not started; " \
+           f"results in {out} " in result.output, result.output
+    assert re.search(rf"\nerror: cannot write {re.escape(str(out))}/random0/baseB.run/train.log: No space left on "
+                     rf"device \([1-9][0-9]* bytes needed, 0 bytes free there\); free some space, then rerun the same command to finish the grid: it keeps "
+                     rf"the runs finished", result.output), result.output
+    assert "Traceback" not in result.output
+    shutil.rmtree(disk / "fillers")
+    rerun = CliRunner().invoke(main, arguments)
+    assert rerun.exit_code == 0, rerun.output
+    assert "1 of 4 runs already finished; 3 to run" in rerun.output
+    assert "3 trained, 1 already done, 0 failed, 0 not run" in rerun.output

@@ -1042,7 +1042,7 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
     log.symlink_to("/dev/full")
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        with pytest.raises(fileio.StorageError, match="baseB.run/train.log"):
+        with pytest.raises(fileio.StorageError, match="baseB.run/train.log") as raised:
             scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=(None, None),
                                log=lambda line: None, poll_seconds=0.01)
     finally:
@@ -1050,6 +1050,50 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
     # baseA has ended before the error came (its lock is free): left running, it would hold it 3 s more, then finish
     assert rundir.holder(out / "random0" / "baseA.run") is None
     assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted"]
+    told = raised.value.grid_outcome  # what the grid did before the error, for its caller to tell
+    assert (told.finished, told.stopped, told.failed) == ([], ["random0/baseA"], [])
+    assert told.not_started == names(runs[1:])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")
+def test_a_grid_stopped_by_a_full_disk_still_says_which_runs_it_stopped_and_how_to_go_on(tmp_path, fake_train,
+                                                                                       micro_data, monkeypatch):
+    """The disk full as baseB starts, baseA training in the other slot: the grid stopped baseA and
+    exited 74 on the error alone, without its end (which runs finished, were stopped, never started)
+    and with "free some space and rerun", not that the rerun keeps what was done. Both are told;
+    the same command, rerun once there is space, resumes baseA and trains the rest."""
+    from minitransfer.cli import main
+
+    run_grid, append_text = scheduler.run_grid, fileio.append_text
+    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: run_grid(
+        *args, **dict(kwargs, train_command=fake_train, devices=(None, None), poll_seconds=0.01)))
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "3")
+    out = tmp_path / "grid"
+    log = out / "random0" / "baseB.run" / "train.log"
+    log.parent.mkdir(parents=True)
+    log.symlink_to("/dev/full")
+
+    def append_once_base_a_trains(path, text):  # else its stop may reach it before its handler: not started
+        assert path != log or waiting.until(lambda: events(out, "random0/baseA"))
+        append_text(path, text)
+
+    monkeypatch.setattr(fileio, "append_text", append_once_base_a_trains)
+    arguments = ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned",
+                 "--max-iter", "4", "--device", "cpu"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 74, result.output
+    assert f"\n0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; " \
+           f"results in {out} (minitransfer report {out})\n" in result.output, result.output
+    assert re.search(rf"\nerror: cannot write {re.escape(str(log))}: No space left on device \([^)]*\); free some "
+                     rf"space, then rerun the same command to finish the grid: it keeps the runs finished and "
+                     rf"resumes those stopped from their checkpoints\n$", result.output), result.output
+    assert "Traceback" not in result.output
+    log.unlink()  # space freed
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "0.05")
+    rerun = CliRunner().invoke(main, arguments)
+    assert rerun.exit_code == 0, rerun.output
+    assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.output
+    assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted", "resume", "finished"]
 
 
 # ---- a grid moved or copied elsewhere -------------------------------------------------------

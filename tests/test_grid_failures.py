@@ -2,7 +2,8 @@
 options refused, a signal, a run folder deleted while it trained), with what to do, and the exit
 code it passes on where every failure is of one kind. The runs are a fake ``train`` that ends as
 ``FAKE_ENDS`` says: ``baseA=74,baseB=kill,...`` by its weights' name (a number: that exit code;
-``kill``: SIGKILL; ``deleted``: its run folder removed, then exit 74; else it finishes)."""
+``kill``: SIGKILL; ``deleted``: its run folder removed, then exit 74; ``fills``: it finishes, then fills
+the disk of ``FAKE_FILL`` (a folder) with files; else it finishes)."""
 
 import functools
 import sys
@@ -26,11 +27,18 @@ FAKE_TRAIN = textwrap.dedent('''
     if how == "deleted":
         shutil.rmtree(folder)
         sys.exit(74)
-    if how is not None:
+    if how not in (None, "fills"):
         print(f"error: cannot write {weights}: No space left on device" if how == "74" else "error: it failed")
         sys.exit(int(how))
     weights.write_text("weights")
     (folder / "result.json").write_text(json.dumps({"mean10_top1": 0.5}))
+    if how == "fills":
+        fillers = pathlib.Path(os.environ["FAKE_FILL"])
+        try:
+            while True:
+                (fillers / f"filler-{len(os.listdir(fillers))}").write_bytes(b"x" * 4096)
+        except OSError:
+            pass
 ''')
 OPTIONS = {"data": "/data/synthetic", "preset": "mini", "max_iter": 20, "seed": 3, "device": "cpu"}
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # random0/baseA, random0/baseB, random0/A1B
