@@ -4,6 +4,7 @@ demo seed, a network killed by a signal, the built-in benchmark deleted while th
 import dataclasses
 import functools
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -404,7 +405,43 @@ def test_the_timing_line_counts_only_what_there_is():
     from minitransfer.cli.demo import _trained
 
     outcome = SimpleNamespace(finished=["a", "b"], skipped=[], elsewhere=["c", "d", "e", "f"])
-    assert _trained(6, outcome, 5.2) == "6 networks: 2 trained in 5 s, 4 by another process meanwhile"
+    report = SimpleNamespace(results=[SimpleNamespace(run=SimpleNamespace(name=name)) for name in "abcdefg"])
+    assert _trained(outcome, report, 5.2) == ("6 networks: 2 trained in 5 s, 4 by another process meanwhile; and 1 "
+                                              "of an earlier plan, left alone (the report reads it too)")
     outcome.skipped = ["g"]
-    assert _trained(7, outcome, 5.2) == ("7 networks: 2 trained in 5 s, 1 finished before, 4 by another process "
-                                         "meanwhile")
+    assert _trained(outcome, report, 5.2) == ("7 networks: 2 trained in 5 s, 1 finished before, 4 by another process "
+                                              "meanwhile")
+
+
+# ---- reruns where an earlier demo left its networks ----------------------------------------------
+
+
+def _demo_rerun(out):
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _timing_line(output):
+    """The line that times the demo ("N networks in T s", "N networks: ...")."""
+    return next(line for line in output.splitlines() if re.match(r"\d+ networks(:| in )", line))
+
+
+@pytest.mark.usefixtures("placeholder_figures", "tiny_demo")
+def test_a_rerun_counts_an_earlier_plans_networks_apart_from_its_own(finished_demo, tmp_path, monkeypatch):
+    """A demo of an earlier version (or the GPU plan, then the CPU plan) left networks this plan does
+    not plan: the timing line counted them among the networks trained now, or finished before."""
+    out = tmp_path / "demo"
+    shutil.copytree(finished_demo, out)
+    earlier, now = ({run.name for run in plan.runs(0)} for plan in (TINY_PLAN, dataclasses.replace(TINY_PLAN,
+                                                                                                  layers=(3,))))
+    monkeypatch.setattr(demos, "CPU_PLAN", dataclasses.replace(TINY_PLAN, layers=(3,)))
+    other_layer = _timing_line(_demo_rerun(out))
+    assert re.fullmatch(f"{len(now)} networks: {len(now - earlier)} trained in \\d+ s, {len(now & earlier)} finished "
+                        f"before; and {len(earlier - now)} of an earlier plan, left alone \\(the report reads them "
+                        f"too\\)", other_layer), other_layer
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)  # back to the first plan: none left, layer 3's left alone
+    assert _timing_line(_demo_rerun(out)) == (
+        f"{len(earlier)} networks: none left to train, {len(earlier)} finished before; and {len(now - earlier)} of an "
+        f"earlier plan, left alone (the report reads them too)")
+
