@@ -14,10 +14,11 @@ import hangup
 import pytest
 import waiting
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import cuda, figures, rundir, scheduler
+from minitransfer import config, cuda, figures, rundir, scheduler
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -445,3 +446,20 @@ def test_a_rerun_counts_an_earlier_plans_networks_apart_from_its_own(finished_de
         f"{len(earlier)} networks: none left to train, {len(earlier)} finished before; and {len(now - earlier)} of an "
         f"earlier plan, left alone (the report reads them too)")
 
+
+@pytest.mark.usefixtures("placeholder_figures", "tiny_demo")
+def test_a_rerun_of_an_interrupted_demo_says_it_resumes_the_network_it_interrupted(finished_demo, tiny_data,
+                                                                                   tmp_path):
+    """The network stopped with its checkpoint was said to "start" again, as if its training were lost."""
+    out = tmp_path / "demo"
+    shutil.copytree(finished_demo, out)
+    run = next(run for run in TINY_PLAN.runs(0) if run.name == "random0/B2A")
+    shutil.rmtree(grid.run_dir(out, run))
+    grid.weights_path(out, run.name).unlink()
+    options = TINY_PLAN.options(str(tiny_data), "cpu", seed=0)
+    interrupted_after(config.TrainConfig(**grid.run_fields(run, out, options), quiet=True), 2)
+    output = _demo_rerun(out)
+    count = len(TINY_PLAN.runs(0))
+    assert "[1/1] resume random0/B2A on CPU at iteration 2\n" in output, output
+    assert "start random0/B2A" not in output
+    assert re.search(f"^{count} networks: 1 trained in \\d+ s, {count - 1} finished before$", output, re.M), output
