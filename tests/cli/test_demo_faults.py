@@ -463,3 +463,28 @@ def test_a_rerun_of_an_interrupted_demo_says_it_resumes_the_network_it_interrupt
     assert "[1/1] resume random0/B2A on CPU at iteration 2\n" in output, output
     assert "start random0/B2A" not in output
     assert re.search(f"^{count} networks: 1 trained in \\d+ s, {count - 1} finished before$", output, re.M), output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(tiny_data, tmp_path, monkeypatch):
+    """$MINITRANSFER_CACHE moved (the old cache deleted): the networks trained before record the
+    built-in set where it was, and the report, reading its families there, said "the family A /
+    family B transfer" where the first run had named them."""
+    from minitransfer.data import dataset as datasets
+    from minitransfer.data import splits
+
+    name = f"synthetic-{synthetic.builtin_tag()}"  # the built-in set's folder, which is_builtin knows
+    first, moved = tmp_path / "cache" / name, tmp_path / "moved" / name
+    shutil.copytree(tiny_data, first)
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: first)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(first.parent))
+    _demo_rerun(tmp_path / "demo")
+    moved.parent.mkdir()
+    first.rename(moved)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: moved)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(moved.parent))
+    output = _demo_rerun(tmp_path / "demo")
+    family_a, family_b = splits.half_families(datasets.open_dataset(moved))
+    assert f"the {family_a} / {family_b} transfer loses" in output, output
+    assert "family A" not in (tmp_path / "demo" / "report" / "findings.md").read_text()
