@@ -65,11 +65,22 @@ def demo(out, seed, device, precision):
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written, not_written = run(lambda: demos.write_report(out, outcome))
+    written, not_written = run(lambda: _write_report(out, outcome))
     echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:
         echo(not_written)
     show(written, out)
+
+
+def _write_report(out, outcome):
+    """:func:`minitransfer.demo.write_report`; stopped while it writes (Ctrl-C: exit 75), the words
+    say that every network is finished and what a rerun does, not train's "stopped ... before
+    anything was saved ... (train: with --resume auto)"."""
+    try:
+        return demos.write_report(out, outcome)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"stopped while writing the report into {out / 'report'}; every network is finished "
+                                f"(kept): rerun the same command to write the report (it trains none again)") from None
 
 
 def _trained(outcome, report, seconds):

@@ -6,6 +6,7 @@ import functools
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from interrupting import interrupted_after
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import config, cuda, figures, rundir, scheduler
+from minitransfer import config, cuda, figures, rundir, scheduler, stopping
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -488,3 +489,23 @@ def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(t
     family_a, family_b = splits.half_families(datasets.open_dataset(moved))
     assert f"the {family_a} / {family_b} transfer loses" in output, output
     assert "family A" not in (tmp_path / "demo" / "report" / "findings.md").read_text()
+
+
+@pytest.mark.usefixtures("tiny_demo")
+def test_a_demo_stopped_while_it_writes_its_report_says_its_networks_are_kept(finished_demo, monkeypatch):
+    """Ctrl-C as the report was written said train's words: "stopped by a signal before anything was
+    saved ...; rerun the same command to continue (train: with --resume auto)"."""
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "write_report", stopped)
+    handlers = {stop: signal.getsignal(stop) for stop in stopping.STOP_SIGNALS}
+    try:
+        result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    finally:  # exiting interrupted, the command ignores further stops: not this test process's
+        for stop, handler in handlers.items():
+            signal.signal(stop, handler)
+    assert result.exit_code == 75, result.output
+    assert result.output.splitlines()[-1] == (
+        f"interrupted: stopped while writing the report into {finished_demo / 'report'}; every network is finished "
+        f"(kept): rerun the same command to write the report (it trains none again)")
