@@ -491,14 +491,22 @@ def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(t
     assert "family A" not in (tmp_path / "demo" / "report" / "findings.md").read_text()
 
 
+@pytest.mark.parametrize("stopped_in, says", [
+    ((synthetic, "builtin_dataset"), "stopped while building the built-in benchmark (a build stopped leaves nothing); "
+                                     "rerun the same command to build it"),
+    ((reports, "write_report"), "stopped while writing the report into {report}; every network is finished (kept): "
+                                "rerun the same command to write the report (it trains none again)"),
+], ids=["building-the-benchmark", "writing-the-report"])
 @pytest.mark.usefixtures("tiny_demo")
-def test_a_demo_stopped_while_it_writes_its_report_says_its_networks_are_kept(finished_demo, monkeypatch):
-    """Ctrl-C as the report was written said train's words: "stopped by a signal before anything was
-    saved ...; rerun the same command to continue (train: with --resume auto)"."""
+def test_a_demo_stopped_before_or_after_its_networks_says_where_it_stood(finished_demo, monkeypatch, stopped_in,
+                                                                         says):
+    """Ctrl-C as the benchmark was built, or as the report was written, said train's words: "stopped
+    by a signal before anything was saved ...; rerun the same command to continue (train: with
+    --resume auto)"."""
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reports, "write_report", stopped)
+    monkeypatch.setattr(*stopped_in, stopped)
     handlers = {stop: signal.getsignal(stop) for stop in stopping.STOP_SIGNALS}
     try:
         result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
@@ -506,6 +514,4 @@ def test_a_demo_stopped_while_it_writes_its_report_says_its_networks_are_kept(fi
         for stop, handler in handlers.items():
             signal.signal(stop, handler)
     assert result.exit_code == 75, result.output
-    assert result.output.splitlines()[-1] == (
-        f"interrupted: stopped while writing the report into {finished_demo / 'report'}; every network is finished "
-        f"(kept): rerun the same command to write the report (it trains none again)")
+    assert result.output.splitlines()[-1] == "interrupted: " + says.format(report=finished_demo / "report")
