@@ -5,11 +5,14 @@ and what its dataset tells: the names of the natural split's halves (:func:`natu
 ImageNet) and the images per class a reduced-data run kept.
 """
 
+import os
+import pathlib
+
 import numpy as np
 
 from minitransfer import fileio, optim, treatments
 from minitransfer.data import dataset as datasets
-from minitransfer.data import splits, wordnet
+from minitransfer.data import splits, synthetic, wordnet
 from minitransfer.resume import precision_history
 
 PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
@@ -66,10 +69,23 @@ def _dataset_fact(read, path, facts, unread):
     key = (read.__name__, path)
     if key not in facts:
         try:
-            facts[key] = read(datasets.open_dataset(path))
+            facts[key] = read(datasets.open_dataset(_cached_copy(path)))
         except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
             facts[key] = unread
     return facts[key]
+
+
+def _cached_copy(path):
+    """``path``; for the built-in benchmark's (:func:`minitransfer.data.synthetic.is_builtin`) where it
+    is gone (its cache deleted, or moved with $MINITRANSFER_CACHE: the demo's networks trained before
+    record the old place), the same set where it is cached now, if it is (the report builds nothing)."""
+    if os.path.exists(path) or not synthetic.is_builtin(path):
+        return path
+    try:
+        cached = synthetic.cache_dir() / pathlib.PurePath(path).name
+    except OSError:  # no home folder to find the cache in
+        return path
+    return cached if cached.exists() else path
 
 
 def natural_families(results):

@@ -55,8 +55,8 @@ from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import (GridLock, check_bases, check_finished, check_folder, check_memory, left_alone,
                                      replaced_plan)
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
-                                     gpu_name, is_finished, run_dir, run_fields, some_names, train_arguments,
-                                     weights_path, write_plan)
+                                     gpu_name, is_finished, run_dir, run_fields, run_status, some_names,
+                                     train_arguments, weights_path, write_plan)
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 STOP_RESEND_SECONDS = 1.0
@@ -313,7 +313,9 @@ class _Scheduler:
 
     def _launch(self, slot, device, run):
         where = "CPU" if device is None else gpu_name(device)
-        self.log(f"[{self.started}/{self.total}] start {run.name} on {where}")
+        status = run_status(self.out, run)  # "resume at iteration K": its train continues from its checkpoint
+        verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
+        self.log(f"[{self.started}/{self.total}] {verb} {run.name} on {where}{at}")
         folder = run_dir(self.out, run)
         try:
             folder.mkdir(parents=True, exist_ok=True)

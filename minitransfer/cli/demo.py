@@ -55,7 +55,8 @@ def demo(out, seed, device, precision):
     started = time.monotonic()
     out = (out or demos.default_out(seed, precision)).resolve()
     echo("preparing the built-in synthetic benchmark ...")
-    data = run(synthetic.builtin_dataset)
+    data = run(lambda: _stopped_saying("stopped while building the built-in benchmark (a build stopped leaves "
+                                       "nothing); rerun the same command to build it", synthetic.builtin_dataset))
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
@@ -65,22 +66,43 @@ def demo(out, seed, device, precision):
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written, not_written = run(lambda: demos.write_report(out, outcome))
-    echo(_trained(len(written.results), outcome, time.monotonic() - started))
+    written, not_written = run(lambda: _stopped_saying(
+        f"stopped while writing the report into {out / 'report'}; every network is finished (kept): rerun the same "
+        f"command to write the report (it trains none again)", lambda: demos.write_report(out, outcome)))
+    echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:
         echo(not_written)
     show(written, out)
 
 
-def _trained(networks, outcome, seconds):
+def _stopped_saying(words, work):
+    """``work()``; stopped meanwhile (Ctrl-C: exit 75), ``words`` say where the demo stood and what a
+    rerun does, not train's "stopped ... before anything was saved ... (train: with --resume auto)"."""
+    try:
+        return work()
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(words) from None
+
+
+def _trained(outcome, report, seconds):
     """The line that times the demo: "88 networks in 248 s" when this command trained them all; a
-    rerun names the networks it found finished, whose time is not in its seconds."""
+    rerun names the networks it found finished, whose time is not in its seconds. The networks of
+    ``outcome`` are this demo's plan's; those of an earlier plan the folder holds (a demo of an
+    earlier version, or the larger GPU plan before a CPU rerun), which the grid left alone and the
+    ``report`` reads too, are counted apart: they were neither trained now nor part of this demo."""
+    ours = {*outcome.finished, *outcome.skipped, *outcome.elsewhere}
+    earlier = sum(result.run.name not in ours for result in report.results)
     if not outcome.skipped and not outcome.elsewhere:
-        return f"{networks} networks in {seconds:.0f} s"
-    trained = f"{len(outcome.finished)} trained in {seconds:.0f} s" if outcome.finished else "none left to train"
-    before = f", {len(outcome.skipped)} finished before" if outcome.skipped else ""
-    elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
-    return f"{networks} networks: {trained}{before}{elsewhere}"
+        line = f"{len(ours)} networks in {seconds:.0f} s"
+    else:
+        trained = f"{len(outcome.finished)} trained in {seconds:.0f} s" if outcome.finished else "none left to train"
+        before = f", {len(outcome.skipped)} finished before" if outcome.skipped else ""
+        elsewhere = f", {len(outcome.elsewhere)} by another process meanwhile" if outcome.elsewhere else ""
+        line = f"{len(ours)} networks: {trained}{before}{elsewhere}"
+    if earlier:
+        them = "them" if earlier > 1 else "it"
+        line += f"; and {earlier} of an earlier plan, left alone (the report reads {them} too)"
+    return line
 
 
 def _unfinished(outcome, data_intact=True):

@@ -4,7 +4,9 @@ demo seed, a network killed by a signal, the built-in benchmark deleted while th
 import dataclasses
 import functools
 import pathlib
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,10 +15,11 @@ import hangup
 import pytest
 import waiting
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import cuda, figures, rundir, scheduler
+from minitransfer import config, cuda, figures, rundir, scheduler, stopping
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -404,7 +407,111 @@ def test_the_timing_line_counts_only_what_there_is():
     from minitransfer.cli.demo import _trained
 
     outcome = SimpleNamespace(finished=["a", "b"], skipped=[], elsewhere=["c", "d", "e", "f"])
-    assert _trained(6, outcome, 5.2) == "6 networks: 2 trained in 5 s, 4 by another process meanwhile"
+    report = SimpleNamespace(results=[SimpleNamespace(run=SimpleNamespace(name=name)) for name in "abcdefg"])
+    assert _trained(outcome, report, 5.2) == ("6 networks: 2 trained in 5 s, 4 by another process meanwhile; and 1 "
+                                              "of an earlier plan, left alone (the report reads it too)")
     outcome.skipped = ["g"]
-    assert _trained(7, outcome, 5.2) == ("7 networks: 2 trained in 5 s, 1 finished before, 4 by another process "
-                                         "meanwhile")
+    assert _trained(outcome, report, 5.2) == ("7 networks: 2 trained in 5 s, 1 finished before, 4 by another process "
+                                              "meanwhile")
+
+
+# ---- reruns where an earlier demo left its networks ----------------------------------------------
+
+
+def _demo_rerun(out):
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _timing_line(output):
+    """The line that times the demo ("N networks in T s", "N networks: ...")."""
+    return next(line for line in output.splitlines() if re.match(r"\d+ networks(:| in )", line))
+
+
+@pytest.mark.usefixtures("placeholder_figures", "tiny_demo")
+def test_a_rerun_counts_an_earlier_plans_networks_apart_from_its_own(finished_demo, tmp_path, monkeypatch):
+    """A demo of an earlier version (or the GPU plan, then the CPU plan) left networks this plan does
+    not plan: the timing line counted them among the networks trained now, or finished before."""
+    out = tmp_path / "demo"
+    shutil.copytree(finished_demo, out)
+    earlier, now = ({run.name for run in plan.runs(0)} for plan in (TINY_PLAN, dataclasses.replace(TINY_PLAN,
+                                                                                                  layers=(3,))))
+    monkeypatch.setattr(demos, "CPU_PLAN", dataclasses.replace(TINY_PLAN, layers=(3,)))
+    other_layer = _timing_line(_demo_rerun(out))
+    assert re.fullmatch(f"{len(now)} networks: {len(now - earlier)} trained in \\d+ s, {len(now & earlier)} finished "
+                        f"before; and {len(earlier - now)} of an earlier plan, left alone \\(the report reads them "
+                        f"too\\)", other_layer), other_layer
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)  # back to the first plan: none left, layer 3's left alone
+    assert _timing_line(_demo_rerun(out)) == (
+        f"{len(earlier)} networks: none left to train, {len(earlier)} finished before; and {len(now - earlier)} of an "
+        f"earlier plan, left alone (the report reads them too)")
+
+
+@pytest.mark.usefixtures("placeholder_figures", "tiny_demo")
+def test_a_rerun_of_an_interrupted_demo_says_it_resumes_the_network_it_interrupted(finished_demo, tiny_data,
+                                                                                   tmp_path):
+    """The network stopped with its checkpoint was said to "start" again, as if its training were lost."""
+    out = tmp_path / "demo"
+    shutil.copytree(finished_demo, out)
+    run = next(run for run in TINY_PLAN.runs(0) if run.name == "random0/B2A")
+    shutil.rmtree(grid.run_dir(out, run))
+    grid.weights_path(out, run.name).unlink()
+    options = TINY_PLAN.options(str(tiny_data), "cpu", seed=0)
+    interrupted_after(config.TrainConfig(**grid.run_fields(run, out, options), quiet=True), 2)
+    output = _demo_rerun(out)
+    count = len(TINY_PLAN.runs(0))
+    assert "[1/1] resume random0/B2A on CPU at iteration 2\n" in output, output
+    assert "start random0/B2A" not in output
+    assert re.search(f"^{count} networks: 1 trained in \\d+ s, {count - 1} finished before$", output, re.M), output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(tiny_data, tmp_path, monkeypatch):
+    """$MINITRANSFER_CACHE moved (the old cache deleted): the networks trained before record the
+    built-in set where it was, and the report, reading its families there, said "the family A /
+    family B transfer" where the first run had named them."""
+    from minitransfer.data import dataset as datasets
+    from minitransfer.data import splits
+
+    name = f"synthetic-{synthetic.builtin_tag()}"  # the built-in set's folder, which is_builtin knows
+    first, moved = tmp_path / "cache" / name, tmp_path / "moved" / name
+    shutil.copytree(tiny_data, first)
+    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: first)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(first.parent))
+    _demo_rerun(tmp_path / "demo")
+    moved.parent.mkdir()
+    first.rename(moved)
+    monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: moved)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(moved.parent))
+    output = _demo_rerun(tmp_path / "demo")
+    family_a, family_b = splits.half_families(datasets.open_dataset(moved))
+    assert f"the {family_a} / {family_b} transfer loses" in output, output
+    assert "family A" not in (tmp_path / "demo" / "report" / "findings.md").read_text()
+
+
+@pytest.mark.parametrize("stopped_in, says", [
+    ((synthetic, "builtin_dataset"), "stopped while building the built-in benchmark (a build stopped leaves nothing); "
+                                     "rerun the same command to build it"),
+    ((reports, "write_report"), "stopped while writing the report into {report}; every network is finished (kept): "
+                                "rerun the same command to write the report (it trains none again)"),
+], ids=["building-the-benchmark", "writing-the-report"])
+@pytest.mark.usefixtures("tiny_demo")
+def test_a_demo_stopped_before_or_after_its_networks_says_where_it_stood(finished_demo, monkeypatch, stopped_in,
+                                                                         says):
+    """Ctrl-C as the benchmark was built, or as the report was written, said train's words: "stopped
+    by a signal before anything was saved ...; rerun the same command to continue (train: with
+    --resume auto)"."""
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(*stopped_in, stopped)
+    handlers = {stop: signal.getsignal(stop) for stop in stopping.STOP_SIGNALS}
+    try:
+        result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu"])
+    finally:  # exiting interrupted, the command ignores further stops: not this test process's
+        for stop, handler in handlers.items():
+            signal.signal(stop, handler)
+    assert result.exit_code == 75, result.output
+    assert result.output.splitlines()[-1] == "interrupted: " + says.format(report=finished_demo / "report")
