@@ -313,7 +313,10 @@ class _Scheduler:
 
     def _launch(self, slot, device, run):
         where = "CPU" if device is None else gpu_name(device)
-        status = run_status(self.out, run)  # "resume at iteration K": its train continues from its checkpoint
+        try:
+            status = run_status(self.out, run)  # "resume at iteration K": its train continues from its checkpoint
+        except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
+            status = "todo"
         verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
         self.log(f"[{self.started}/{self.total}] {verb} {run.name} on {where}{at}")
         folder = run_dir(self.out, run)
