@@ -41,7 +41,7 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import __version__, fileio, models, rundir
+from minitransfer import __version__, fileio, models, run_lock, rundir
 from minitransfer.ops import precision as precisions
 
 FORMAT = "minitransfer-checkpoint"
@@ -536,7 +536,7 @@ def describe(path):
     before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
     ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
     would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
-    process does; -1 for one starting up: :func:`minitransfer.rundir.holder`) and the
+    process does; -1 for one starting up: :func:`minitransfer.run_lock.holder`) and the
     ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
     else None); else None.
     ``diverged``: where the run's training diverged after this checkpoint, what
@@ -583,10 +583,10 @@ def _run_folder(path):
 
 
 def _training(run_folder):
-    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.rundir.holder`);
+    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.run_lock.holder`);
     None where none does, or its lock cannot be read (``info`` shows the rest)."""
     try:
-        return rundir.holder(run_folder)
+        return run_lock.holder(run_folder)
     except OSError:
         return None
 

@@ -25,7 +25,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import config, fileio, grid_check, rundir
+from minitransfer import config, fileio, grid_check, run_lock
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
@@ -292,7 +292,7 @@ def _write_when_free(out):
     while True:
         try:
             return reports.write_report(out)
-        except rundir.RunBusy:
+        except run_lock.RunBusy:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

@@ -44,7 +44,7 @@ def evaluate(net, batches, stop=()):
 
 def until_stopped(batches, stop):
     """``batches`` one by one while ``stop`` (a list a stop signal's handler appends to:
-    ``rundir.StopRequests``) is empty; then ``data.loader.StopRequested`` before the next one. An
+    ``stop_requests.StopRequests``) is empty; then ``data.loader.StopRequested`` before the next one. An
     evaluation of ImageNet's 25,000 validation images lasts minutes: a stop must not wait for its end."""
     for batch in batches:
         if stop:

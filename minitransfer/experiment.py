@@ -337,7 +337,7 @@ def few_evaluations(runs, out, options, resolve):
     """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates fewer
     times than the 10 best whose mean is the paper's accuracy: the report takes the mean of them all
     instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
-    plan of a base run (:func:`minitransfer.grid_check.resolved_plan`), one per set of fields its
+    plan of a base run (:func:`minitransfer.grid_preflight.resolved_plan`), one per set of fields its
     bases share; a copy trains with its base's schedule."""
     by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
     for run in runs:
@@ -456,12 +456,12 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
     """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
     earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
     added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
-    Called holding :class:`minitransfer.grid_check.GridLock`: no other grid reads and writes the plan
+    Called holding :class:`minitransfer.grid_folder.GridLock`: no other grid reads and writes the plan
     meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
     A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
     ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
     the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`). Returns the
-    plan's id (:data:`PLAN_ID`, :func:`minitransfer.grid_check.plan_id`), which it records too."""
+    plan's id (:data:`PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
     from minitransfer.grid_plan import plan_id  # which imports this module
 
     out = pathlib.Path(out)

@@ -138,7 +138,7 @@ def open_hdf5(path):
     (flock failing with :data:`NO_FILE_LOCKS`; HDF5 2.0 refuses the file there, "unable to lock
     file, errno = 37"): minitransfer writes every HDF5 file whole under a temporary name and renames
     it (:func:`write_hdf5`), so no reader ever meets one half-written, and there is no lock to take
-    anyway. The folder's own lock has warned about the file system (:func:`.rundir.try_lock`)."""
+    anyway. The folder's own lock has warned about the file system (:func:`.run_lock.try_lock`)."""
     try:
         return h5py.File(path, "r")
     except OSError as error:

@@ -12,7 +12,7 @@ import pathlib
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import PLAN_FILE, SOURCE_DATA
-from minitransfer import rundir, run_search
+from minitransfer import run_lock, run_search, rundir
 
 
 def check_place(out, options):
@@ -69,13 +69,13 @@ class GridLock:
             except OSError as error:
                 raise _unwritable(self.out, path, error) from error
             try:
-                if not rundir.try_lock(descriptor, operation, path=path):
+                if not run_lock.try_lock(descriptor, operation, path=path):
                     self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
                     fcntl.flock(descriptor, operation)
             except BaseException:
                 os.close(descriptor)
                 raise
-            if rundir.same_file(descriptor, path):  # not removed by a planner refused meanwhile
+            if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
                 return descriptor
             os.close(descriptor)
 
@@ -115,7 +115,7 @@ def others_at_work(out):
     except OSError:  # none has worked there, or it cannot be read: nothing to tell
         return False
     try:
-        return not rundir.try_lock(descriptor, fcntl.LOCK_EX, path=path)
+        return not run_lock.try_lock(descriptor, fcntl.LOCK_EX, path=path)
     finally:
         os.close(descriptor)
 

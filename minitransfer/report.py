@@ -47,7 +47,7 @@ import math
 import os
 import pathlib
 
-from minitransfer import fileio, rundir
+from minitransfer import fileio, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.data import inputs
@@ -360,15 +360,15 @@ def _replace(out_dir, contents):
     removed first: everything is computed and drawn before the folder is touched, so a failure there
     leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
     report and nothing of the earlier one, never tables of one beside figures of the other. Done
-    holding ``out_dir``'s lock (:class:`minitransfer.rundir.RunLock`): a second report into the same
+    holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
     one's PID, rather than each remove the other's files and write its own among them."""
     try:
-        with rundir.RunLock(out_dir):
+        with run_lock.RunLock(out_dir):
             _replace_files(out_dir, contents)
-    except rundir.RunBusy as busy:
-        raise rundir.RunBusy(f"{out_dir} is being written by another minitransfer process"
-                             f"{rundir.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
+    except run_lock.RunBusy as busy:
+        raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
+                             f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
                              f"finish, then rerun", busy.pid) from None
 
 

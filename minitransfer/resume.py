@@ -4,7 +4,7 @@ directory has been moved or copied to.
 
 :func:`check_destination` looks at the weights file and run directory a run would write, before
 anything is written. :func:`resume_point` reads the run directory's state, so
-:func:`minitransfer.train.train` calls it under the run's lock (:class:`minitransfer.rundir.RunLock`);
+:func:`minitransfer.train.train` calls it under the run's lock (:class:`minitransfer.run_lock.RunLock`);
 a fresh run refuses to overwrite a finished or started one unless asked to, and never takes over
 another weights file's run directory.
 """
@@ -63,7 +63,7 @@ def resume_point(plan):
     """The checkpoint ``plan`` continues from (``resume`` "auto" or a path), or None for a fresh run,
     which may not overwrite a finished or started one unless ``overwrite``; with ``resume`` "auto",
     the weights of a run finished without its checkpoint (:func:`_finished_weights`). It reads the run
-    directory's state: call it under the run's lock (:class:`minitransfer.rundir.RunLock`). A run
+    directory's state: call it under the run's lock (:class:`minitransfer.run_lock.RunLock`). A run
     whose base is not there (:func:`read_base`) takes its mean image's record from the checkpoint."""
     c = plan.config
     _check_owner(plan)

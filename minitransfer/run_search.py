@@ -11,7 +11,8 @@ import os
 import pathlib
 import time
 
-from minitransfer import rundir, stopping
+from minitransfer import stopping
+from minitransfer.progress import duration
 from minitransfer.data import dataset as datasets
 from minitransfer.data import inputs
 
@@ -37,7 +38,7 @@ class WalkNotice:
 
     def done(self, text):
         if self.said:
-            self._say(f"{text()} in {rundir.duration(time.monotonic() - self.started)}")
+            self._say(f"{text()} in {duration(time.monotonic() - self.started)}")
 
     def _say(self, text):
         stopping.warn(inputs.display_name(f"looking for runs under {self.runs_dir}: {text}"))

@@ -18,9 +18,9 @@ of its own (a wrapper script) passes that on only if it stops its child on SIGTE
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): they check the folder and write the plan one
-after the other (:class:`minitransfer.grid_check.GridLock`), and one whose options differ from
+after the other (:class:`minitransfer.grid_folder.GridLock`), and one whose options differ from
 those of a grid at work there is refused before anything runs (``GridMismatch``). A run another
-process is training holds its run directory's lock (:class:`minitransfer.rundir.RunLock`), so it is
+process is training holds its run directory's lock (:class:`minitransfer.run_lock.RunLock`), so it is
 left to that process and counted when it finishes; the grid's runs are shared out instead of
 trained twice. One taken by another process just as the grid starts it (its ``train`` refused, exit 2)
 is waited for likewise; if that process has already stopped it unfinished, it is started again here,
@@ -29,7 +29,7 @@ scripts, or a grid on a file system without locks) stops the grid with ``GridMis
 does when found finished at the start.
 
 Before anything runs, the runs that would train at once, one per slot, are checked to fit in the
-memory available together (:func:`minitransfer.grid_check.check_memory`; each ``train`` checks
+memory available together (:func:`minitransfer.grid_preflight.check_memory`; each ``train`` checks
 only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
 
 Each run that ends is logged with how many runs are left and, from the runs this process has
@@ -50,10 +50,13 @@ import subprocess
 import time
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, launcher, rundir
+from minitransfer import fileio, launcher, run_lock, rundir, stop_requests
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
-from minitransfer.grid_check import (GridLock, check_bases, check_finished, check_folder, check_memory, left_alone,
-                                     replaced_plan)
+from minitransfer.grid_check import check_finished, check_folder
+from minitransfer.grid_folder import GridLock
+from minitransfer.grid_plan import left_alone, replaced_plan
+from minitransfer.grid_preflight import check_bases, check_memory
+from minitransfer.progress import duration
 from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
                                      gpu_name, is_finished, run_dir, run_fields, run_status, some_names,
                                      train_arguments, weights_path, write_plan)
@@ -196,7 +199,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
         # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
         # ignored stays so, for the runs too (see _start).
-        with rundir.StopRequests(keep_ignored=True, interrupt=True) as stops:
+        with stop_requests.StopRequests(keep_ignored=True, interrupt=True) as stops:
             try:
                 scheduler.run(poll_seconds)
             except BaseException as error:  # a stop, or the grid itself failed (the disk filled as a run started)
@@ -331,7 +334,7 @@ class _Scheduler:
         # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
         # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
         # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
-        with rundir.StopRequests(keep_ignored=True) as stop:
+        with stop_requests.StopRequests(keep_ignored=True) as stop:
             process = self._forked(slot, device, arguments, folder / LOG_FILE)
             if process is None:
                 with open(folder / LOG_FILE, "a") as log_file:
@@ -426,30 +429,30 @@ class _Scheduler:
         if seconds is None:
             return f"; {left} run{'s' if left != 1 else ''} left"
         end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
-        return f"; {left} run{'s' if left != 1 else ''} left, about {rundir.duration(seconds)} (until {end})"
+        return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
 
     def _taken_elsewhere(self, run):
         """Whether another process trains ``run`` now; if so it is waited for, not started."""
-        pid = rundir.holder(run_dir(self.out, run))
+        pid = run_lock.holder(run_dir(self.out, run))
         if pid is None:
             return False
         self.elsewhere.append(run)
-        self.log(f"{run.name} is being trained by another process{rundir.holder_named(pid)}; waiting for it")
+        self.log(f"{run.name} is being trained by another process{run_lock.holder_named(pid)}; waiting for it")
         return True
 
     def _lost_race(self, run):
         """Whether the train of ``run`` that has just exited 2 found its run held by another process
-        (its last line: rundir.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
+        (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
         found it free, and has ended since."""
         try:
             last = fileio.last_line(run_dir(self.out, run) / LOG_FILE, 4096)
         except OSError:
             return False
-        return last.startswith("error: ") and rundir.BUSY in last
+        return last.startswith("error: ") and run_lock.BUSY in last
 
     def _collect_elsewhere(self):
         for run in list(self.elsewhere):
-            if rundir.holder(run_dir(self.out, run)) is not None:
+            if run_lock.holder(run_dir(self.out, run)) is not None:
                 continue
             self.elsewhere.remove(run)
             if is_finished(self.out, run):
@@ -485,7 +488,7 @@ class _Scheduler:
         From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
         the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
         still be counted and the outcome returned as interrupted. ``again``: the stop requests
-        heard meanwhile (:class:`minitransfer.rundir.StopRequests`), answered with a line saying what
+        heard meanwhile (:class:`minitransfer.stop_requests.StopRequests`), answered with a line saying what
         the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
         self.log = _unless_unwritable(self.log)

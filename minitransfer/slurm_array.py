@@ -10,7 +10,7 @@ A failed task ends with train's exit code and one line saying, in a local grid's
 means and what to do (74: disk full or unwritable; 65: bad data; its run folder deleted while it
 trained: no log left to read, ``submit.sh`` trains it again from the start).
 A task whose run another process trains (a local ``experiment`` on OUT, or a task of a second
-submission: it holds the run's lock, :class:`~minitransfer.rundir.RunLock`) waits for that process
+submission: it holds the run's lock, :class:`~minitransfer.run_lock.RunLock`) waits for that process
 to release it, then trains it, resuming what it left; a run taken by another process just as the
 task starts it, and released already, is started again once. The waiting task holds its allocation
 (its GPU) idle all that time, which its output says with how to free it (scancel the task; rerun
@@ -34,7 +34,7 @@ with exit 0 too) is said to be requeued, not failed.
 import pathlib
 import shlex
 
-from minitransfer import rundir
+from minitransfer import run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
@@ -114,13 +114,13 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         'echo "run $run: array task ${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID,'
         ' restart ${SLURM_RESTART_COUNT:-0}; output in $log"',
         "# Another process training the run (a local `minitransfer experiment` on OUT, or a task of another",
-        "# submission) holds its lock (flock on <run>.run/lock, rundir.RunLock), which the kernel releases when",
+        "# submission) holds its lock (flock on <run>.run/lock, run_lock.RunLock), which the kernel releases when",
         "# it ends: a lock file left behind holds nobody up. Wait for it, then finish or resume what it left.",
         "# The wait holds the allocation (a GPU) idle as long as that process trains. Not requeued instead:",
         "# no exit code keeps afterok dependents waiting (any failure strands them), and a requeued task",
         "# starts again behind the queue after cred_expire, each time, even where that process ends at once.",
         "waited_for_release() {",
-        f'  {{ exec 7< "$out/$run.run/{rundir.RunLock.FILE}"; }} 2>/dev/null || return 1',
+        f'  {{ exec 7< "$out/$run.run/{run_lock.RunLock.FILE}"; }} 2>/dev/null || return 1',
         "  flock --shared --nonblock 7",
         '  if [ "$?" -ne 1 ]; then exec 7<&-; return 1; fi  # free, or a file system without locks',
         '  local pid="" host=""',
@@ -186,7 +186,7 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "  # Refused as another process took the run between the wait and the step's start: its error is",
         "  # among the lines this step wrote (srun may add its own after it).",
         f'  if [ "$status" -ne {EXIT_BUSY} ] || ! tail --bytes="+$((size + 1))" "$log" | '
-        f'grep --fixed-strings -- {shlex.quote(rundir.BUSY)} | grep --quiet "^error: "; then',
+        f'grep --fixed-strings -- {shlex.quote(run_lock.BUSY)} | grep --quiet "^error: "; then',
         "    break",
         "  fi",
         "  busy=yes",

@@ -93,10 +93,10 @@ def train(config, on_iteration=None):
     ``on_iteration(done)`` is called after each completed iteration (a hook for tests and
     notebooks); a ``KeyboardInterrupt`` it raises stops the run as SIGINT does, with a checkpoint
     and :class:`Interrupted` (in a background thread, where no signal reaches the run, the way to
-    stop it). One process at a time trains into a run directory (:class:`minitransfer.rundir.RunLock`),
+    stop it). One process at a time trains into a run directory (:class:`minitransfer.run_lock.RunLock`),
     and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
-    ``data.dataset.DatasetError``, ``rundir.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
+    ``data.dataset.DatasetError``, ``run_lock.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
     ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written).
@@ -250,7 +250,7 @@ class _Run:
 
     def __init__(self, plan, stop, run_lock):
         self.plan = plan
-        self.stop = stop  # the stop requests heard (rundir.StopRequests): they end an evaluation too
+        self.stop = stop  # the stop requests heard (stop_requests.StopRequests): they end an evaluation too
         c = plan.config
         self.net = build_net(plan)
         self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)

@@ -87,7 +87,7 @@ class BatchLoader:
     ``cursor``: a :attr:`cursor` saved earlier, to continue exactly where it was taken.
     NumPy arrays for ``device="cpu"``, CuPy arrays for ``device="cuda"``. ``check_checksums``
     False skips the sha256 check of the shards (benchmarks only). ``stop`` (also settable later as
-    :attr:`stop`): a list that a stop signal's handler appends to (``rundir.StopRequests``); once
+    :attr:`stop`): a list that a stop signal's handler appends to (``stop_requests.StopRequests``); once
     it is not empty, a wait for the workers' batch (a stalled file system) ends with
     :class:`StopRequested` instead of lasting until the batch comes.
 

@@ -1,7 +1,7 @@
 """Who reads a dataset folder while who rewrites it: the folder's ``lock`` file.
 
 ``prepare`` holds it exclusively while it writes there (:func:`writing`, a
-:class:`minitransfer.rundir.RunLock`); a training, an evaluation or a verify (``prepare verify``,
+:class:`minitransfer.run_lock.RunLock`); a training, an evaluation or a verify (``prepare verify``,
 ``prepare ... --verify``) holds it shared for as long as it reads the files (:func:`shared`, through
 :meth:`.dataset.Dataset.reading`). So prepare (an ``--overwrite``, or a rerun that rebuilds a shard)
 is refused while another process reads the files it would replace, and a reader while prepare
@@ -18,12 +18,12 @@ import fcntl
 import os
 import pathlib
 
-from minitransfer import rundir
+from minitransfer import run_lock
 
-LOCK_FILE = rundir.RunLock.FILE
+LOCK_FILE = run_lock.RunLock.FILE
 
 
-class DatasetBusy(rundir.RunBusy):
+class DatasetBusy(run_lock.RunBusy):
     """A training, an evaluation or a verify reads the dataset prepare would rewrite, or prepare rewrites
     the dataset one would read (exit code 2); ``pids`` lists the processes in the way."""
 
@@ -54,15 +54,15 @@ def writing(folder):
     folder is created). Raises :class:`DatasetBusy` naming the readers while trainings,
     evaluations or verifies read it, ``RunBusy`` while another prepare writes there, ``StorageError`` where
     the lock file cannot be created."""
-    lock = rundir.RunLock(folder)
+    lock = run_lock.RunLock(folder)
     try:
         lock.__enter__()
-    except rundir.RunBusy as busy:
+    except run_lock.RunBusy as busy:
         if busy.pid is not None:  # another prepare
             raise
         pids = readers(folder)
         raise DatasetBusy(f"{folder} is being read by another minitransfer process (a training, an evaluation or a "
-                          f"verify){rundir.holder_named(pids)}; preparing it would replace the files it reads: wait "
+                          f"verify){run_lock.holder_named(pids)}; preparing it would replace the files it reads: wait "
                           f"for it to finish or stop it, then rerun", pids) from None
     try:
         yield
@@ -100,14 +100,14 @@ def _lock_shared(path):
             except OSError:
                 return None
         try:
-            locked = rundir.try_lock(descriptor, fcntl.LOCK_SH, path=path)
+            locked = run_lock.try_lock(descriptor, fcntl.LOCK_SH, path=path)
         except OSError:
             os.close(descriptor)
             raise
         if not locked:
             os.close(descriptor)
             check_not_prepared(path.parent)
-        elif rundir.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
+        elif run_lock.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
             return descriptor
         else:
             os.close(descriptor)
@@ -115,9 +115,9 @@ def _lock_shared(path):
 
 def check_not_prepared(folder):
     """:class:`DatasetBusy` naming prepare's PID while it writes into ``folder``."""
-    pid = rundir.holder(folder)
+    pid = run_lock.holder(folder)
     if pid is not None:
-        raise DatasetBusy(f"{folder} is being prepared by another minitransfer process{rundir.holder_named(pid)}, "
+        raise DatasetBusy(f"{folder} is being prepared by another minitransfer process{run_lock.holder_named(pid)}, "
                           f"which replaces its files; wait for it to finish, then rerun", [pid])
 
 
@@ -125,7 +125,7 @@ def _release(descriptor, path):
     """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file."""
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        if rundir.same_file(descriptor, path):
+        if run_lock.same_file(descriptor, path):
             path.unlink()
     except OSError:  # other readers hold it (BlockingIOError), or the folder is read-only: the file stays
         pass
