@@ -36,10 +36,10 @@ Held-out validation: ``val_fraction`` of each class's images (rounded; at least 
 of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
 class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
 "photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
-before they are decoded, among those that may be images (:func:`.decode.may_be_image`: a file named
-as an image, .jpg, .png, .tif ..., counts as one; another, a LabelImg .xml, a .txt, a .csv, only when
-Pillow identifies its header; an empty file never): the others train, where they are skipped as not
-images, so files beside the images change no pick. A class whose training files all fail to decode while a held-out one
+before they are decoded, among those that may be images (:func:`.decode.may_be_image`: their first
+bytes are an image format's signature or a header Pillow identifies, whatever their name; not a LabelImg
+.xml, a .txt, an HTML error page saved as cat.jpg, an empty file, nor one gone since listed): the others
+train, where they are skipped as not images, so files beside the images change no pick. A class whose training files all fail to decode while a held-out one
 decodes gets its held-out files back (it trains, without validation images; meta.json
 ``returned_to_training`` names it) rather than being left out. meta.json ``decision_inputs`` records,
 for each class left out or given its files back, a digest of the files it was decided from (paths,
