@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, decode, folder, splits
+from minitransfer.data import build, copies, dataset, decode, folder, splits
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -672,8 +672,8 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
     still found."""
     root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=20, val_per_class=10)
     looked_up = []
-    digest = folder._content_digest
-    monkeypatch.setattr(folder, "_content_digest",
+    digest = copies._content_digest
+    monkeypatch.setattr(copies, "_content_digest",
                         lambda path, digests, read=None: looked_up.append(path) or digest(path, digests, read))
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
