@@ -28,11 +28,11 @@ HEIF (the iPhone's HEIC photos) and, with a Pillow built without libavif, AVIF n
 """
 
 import contextlib
-import functools
 import hashlib
 import importlib
 import io
 import os
+import re
 import stat
 import struct
 import warnings
@@ -63,7 +63,11 @@ ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose 
 PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
            "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
                                                     b"hevs", b"mif1", b"msf1"})}
-PLUGIN_SUFFIXES = frozenset({".avif", ".avifs", ".heic", ".heics", ".heif", ".heifs", ".hif"})  # of PLUGINS' formats
+# The first bytes of the formats photographs come in, by Pillow's name: a file beginning so is taken for an image
+# without Pillow reading its header (the formats without a signature this strong, BMP's "BM", PPM's "P6", TGA's
+# none, are told by Pillow)
+SIGNATURES = {"JPEG": rb"\xff\xd8\xff", "PNG": rb"\x89PNG\r\n\x1a\n", "GIF": rb"GIF8[79]a",
+              "TIFF": rb"II\*\x00|MM\x00\*", "WEBP": rb"RIFF....WEBP"}
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
 # format") and NotImplementedError for a variant of a format it does not implement (a DDS texture in a DXGI format
@@ -155,40 +159,41 @@ def _pillow_reads(name):
 _use_installed_plugins()
 
 
-@functools.cache
-def image_suffixes():
-    """The lower-case suffixes of the formats this Pillow opens (.jpg, .png, .tif, .webp ...) and of
-    :data:`PLUGINS`' (.heic, .avif, installed or not)."""
-    Image.init()
-    return frozenset(suffix for suffix, name in Image.registered_extensions().items()
-                     if name in Image.OPEN) | PLUGIN_SUFFIXES
-
-
 def may_be_image(path, listed):
-    """Whether the file ``path`` may be an image the import decodes, told without decoding it (``listed``: its
-    (size, modification time) as listed, None when it is no regular file or could not be examined).
+    """Whether the file ``path`` may be an image the import decodes, told from its first bytes without decoding it
+    (``listed``: its (size, modification time) as listed, None when it is no regular file or could not be examined).
 
-    It is not when it is no regular file (a link to nothing, a FIFO), is empty, or, named without an image
-    format's suffix (:func:`image_suffixes`; a LabelImg .xml, a .txt, a .csv), begins with bytes in which
-    Pillow identifies no format it reads (nor one of :data:`PLUGINS`', installed or not): Pillow reads the
-    header only. A file named as an image is taken at its word (nothing is read): a damaged one is found
-    when decoded, as before; and one the check cannot read may be an image (the decoder says why not)."""
+    It is not when it is no regular file (a link to nothing, a FIFO), is empty, is gone or cannot be opened since
+    it was listed (the decoder says so), or begins with bytes that are neither the signature of a format this
+    Pillow reads (:data:`SIGNATURES`: a damaged photo is found when decoded, as before) nor a header in which
+    Pillow identifies such a format (TGA, ICO, PPM ...: Pillow reads the header only) or one of :data:`PLUGINS`'
+    (installed or not). Its name does not count: an HTML error page saved as cat.jpg is no image, a PNG named
+    .jpg is one."""
     if listed is None or not listed[0]:
         return False
-    if os.path.splitext(path)[1].lower() in image_suffixes():
-        return True
-    head = b""
     try:
-        with open_regular_file(path) as file, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        file = open_regular_file(path)
+    except (OSError, ValueError):  # gone, unreadable or replaced since listed: the decoder says why
+        return False
+    with file, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             head = file.read(256)
+            if _has_signature(head):
+                return True
             file.seek(0)
             with _opened_without_pillow_limit(file):
                 return True
-    except Image.UnidentifiedImageError:
-        return format_needing_plugin(head) is not None
-    except UNREADABLE:
-        return True
+        except Image.UnidentifiedImageError:
+            return format_needing_plugin(head) is not None
+        except UNREADABLE:  # Pillow took it for a format it reads, and found it damaged: the decoder says so
+            return True
+
+
+def _has_signature(head):
+    """Whether ``head``, a file's first bytes, begins as a file in a format of :data:`SIGNATURES` that this Pillow
+    reads does."""
+    return any(re.match(signature, head, re.DOTALL) and _pillow_reads(name) for name, signature in SIGNATURES.items())
 
 
 def plugin_reason(name):

@@ -18,8 +18,8 @@ from . import devkit as ilsvrc_devkit
 from . import archives, inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
-from .folder import (TWO_OR_MORE, CopiesAcrossClasses, check_two_classes, dangling_links, examine,
-                     recorded_digests)
+from .copies import CopiesAcrossClasses, examine, recorded_digests
+from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"

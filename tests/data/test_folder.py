@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, decode, folder, splits
+from minitransfer.data import build, copies, dataset, decode, folder, splits
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -124,8 +124,9 @@ def test_empty_and_unreadable_classes_are_left_out_and_reported(tmp_path, image_
 def test_a_class_whose_only_decodable_image_was_held_out_gets_it_back_for_training(
         tmp_path, image_bytes, write_files, tree_state, seed, held_out):
     root = _flat_tree(tmp_path / "flat", image_bytes, write_files, {"a": 3, "b": 3})
-    write_files(root, {"cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": b"not an image" * 10,
-                       "cat/empty.jpg": b""})  # one of the three held out: 0.4 * 3 rounds to 1
+    write_files(root, {"cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": image_bytes((9, 9, 9))[:50],
+                       "cat/empty.jpg": b""})  # one of the two that may be images held out (0.4 * 2 rounds to 1),
+    # garbage.jpg a JPEG cut short (a file that is no image, or empty, is never held out)
     command = (root, tmp_path / "out", "--val-fraction", "0.4", "--seed", seed)
     result = _invoke(*command)
     assert result.exit_code == 0, result.output
@@ -154,7 +155,7 @@ def _decided_tree(root, image_bytes, write_files):
     held out with --seed 2: given back to training)."""
     _flat_tree(root, image_bytes, write_files, {"a": 3, "b": 3})
     return write_files(root, {"broken/1.jpg": image_bytes((1, 1, 1))[:50], "broken/2.jpg": b"not an image",
-                              "cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": b"not an image" * 10,
+                              "cat/good.jpg": image_bytes((250, 0, 0)), "cat/garbage.jpg": image_bytes((9, 9, 9))[:50],
                               "cat/empty.jpg": b""})
 
 
@@ -671,8 +672,8 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
     still found."""
     root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=20, val_per_class=10)
     looked_up = []
-    digest = folder._content_digest
-    monkeypatch.setattr(folder, "_content_digest",
+    digest = copies._content_digest
+    monkeypatch.setattr(copies, "_content_digest",
                         lambda path, digests, read=None: looked_up.append(path) or digest(path, digests, read))
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output

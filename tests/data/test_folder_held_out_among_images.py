@@ -1,7 +1,7 @@
 """prepare folder picks held-out validation files before decoding: files that are no images beside the photos
 (a LabelImg .xml beside each .jpg, a notes.txt, a labels.csv, an empty file) took validation places, so a
 class could end without a validation image. Now the choice is among the files that may be images (a look at a
-file's header, never a decode; a file named as an image is taken at its word), so a tree of images alone is
+file's first bytes, never a decode; see test_folder_held_out_sniffed.py), so a tree of images alone is
 split as before and junk beside the images changes no pick."""
 
 import os
@@ -73,8 +73,8 @@ HEIF_HEAD = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(40)
 
 @pytest.mark.parametrize("name,data,expected", [
     ("photo", "png", True),                       # no suffix: Pillow identifies its header
-    ("scan.TGA", "png", True),                    # named as an image: taken at its word, not read
-    ("broken.png", b"\x89PNG cut short", True),   # likewise: the decoder says it is damaged
+    ("scan.TGA", "png", True),                    # a PNG, whatever its name
+    ("broken.png", b"\x89PNG\r\n\x1a\n cut", True),  # a PNG's signature: the decoder says it is damaged
     ("IMG_0001", HEIF_HEAD, True),                # HEIC, whose plugin may be missing: an image all the same
     ("0001.xml", b"<annotation/>\n", False),
     ("labels.csv", b"file,label\n", False),

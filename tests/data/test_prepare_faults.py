@@ -335,7 +335,7 @@ def test_a_class_whose_validation_images_were_skipped_is_noted_so(tmp_path, imag
     src, options = tmp_path / "src", []
     if fault == "held-out-undecodable":
         _classes(src, image_bytes, write_files, {"cat": 2, "dog": 4})
-        (src / "cat" / "01.png").write_bytes(b"\x89PNG truncated")
+        (src / "cat" / "01.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")  # a PNG cut short
         paths = [str(src / "cat" / name) for name in ("00.png", "01.png")]
         seed = next(seed for seed in range(50)
                     if folder._hold_out({"cat": paths}, 0.1, seed, {})[1]["cat"] == paths[1:])

@@ -1,0 +1,251 @@
+"""Files that are one image, for :mod:`.folder` (and the ImageNet importers: :func:`examine`,
+:class:`CopiesAcrossClasses`): one file reached by two paths (links), byte-identical copies within a class (held
+out together), validation files that copy a training image, one image in two classes; the digests read to find
+them kept in OUT (:data:`.build.DIGESTS_FILE`), so that a rerun reads only the files that changed."""
+
+import json
+import os
+import pathlib
+import stat
+
+from minitransfer import fileio, stopping
+
+from . import dataset as ds
+from . import inputs
+from .build import COPIES_FILE, DIGESTS_FILE, PROGRESS_EVERY
+from .decode import may_be_image
+
+
+def _file_identities(train, val, examined):
+    """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}, {path: (size, time)})
+    of every file of ``train`` and ``val`` ({class: paths}); the identity is the path itself, and the size and
+    time missing, where a file cannot be examined (the decoder then says why); empty files and others than
+    regular ones have no size or time in the second and third (those compared to find copies), every regular
+    file its state as listed in the fourth (:class:`.decode.ImportItem`'s ``listed``).
+
+    A file reached by two paths (a symbolic or hard link) must keep one label in one subset:
+    ``DatasetError`` naming both paths when it lies in two classes (a class folder linked to
+    another) or in both ``train`` and ``val`` (a val/ linked to train/). Two paths in one class
+    and subset are kept (a link imported like the image): :func:`_hold_out` keeps them together.
+    ``examined(done, total)`` is called after each class folder."""
+    identity, sizes, modified, states, first = {}, {}, {}, {}, {}
+    done, total = 0, len(train) + len(val)
+    for subset, classes in (("train", train), ("val", val)):
+        for name, files in sorted(classes.items()):
+            done += 1
+            examined(done, total)
+            for path in files:
+                try:
+                    found = os.stat(path)
+                except OSError:
+                    identity[path] = path
+                    continue
+                key = identity[path] = (found.st_dev, found.st_ino)
+                _note_state(path, found, sizes, modified, states)
+                other_path, other_subset, other_name = first.setdefault(key, (path, subset, name))
+                if other_name != name:
+                    raise ds.DatasetError(
+                        f"{inputs.display_name(path)} (class {name!r}) is the same file as "
+                        f"{inputs.display_name(other_path)} (class {other_name!r}), through a link: an image has one "
+                        f"class; remove the link")
+                if other_subset != subset:
+                    raise ds.DatasetError(
+                        f"{inputs.display_name(path)} (validation) is the same file as "
+                        f"{inputs.display_name(other_path)} (training), through a link: a validation image must not "
+                        f"be a training image; remove the link")
+    return identity, sizes, modified, states
+
+
+def examine(paths, progress=None):
+    """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
+    empty (those :class:`CopiesAcrossClasses` compares), and {path: (size, modification time)} of every regular
+    file (its state as listed: :class:`.decode.ImportItem`'s ``listed``); ``progress(done, total, "examining
+    files")`` is called every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    sizes, modified, states, examined = {}, {}, {}, inputs.stage_progress(progress, "examining files")
+    for number, path in enumerate(paths, start=1):
+        if number % PROGRESS_EVERY == 0 or number == len(paths):
+            examined(number, len(paths))
+        try:
+            found = os.stat(path)
+        except OSError:  # the decoder says why
+            continue
+        _note_state(path, found, sizes, modified, states)
+    return sizes, modified, states
+
+
+def _note_state(path, found, sizes, modified, states):
+    """Record the state of ``path`` (``found``: its ``os.stat``) where it is a regular file: (size, modification
+    time in ns) in ``states``, and where it is not empty, the size and time in ``sizes`` and ``modified``: a FIFO
+    or a device is never read to find copies, and an empty file is not "a copy"."""
+    if stat.S_ISREG(found.st_mode):
+        states[path] = (found.st_size, found.st_mtime_ns)
+        if found.st_size:
+            sizes[path], modified[path] = found.st_size, found.st_mtime_ns
+
+
+def recorded_digests(out, sizes, modified):
+    """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
+    (``sizes``, ``modified``: :func:`_file_identities`) are still those recorded, as shard plans trust them:
+    a rerun reads no file to find copies again but those that changed."""
+    try:
+        recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
+        return {path: digest for path, (size, time, digest) in recorded.items()
+                if isinstance(digest, str) and sizes.get(path) == size and modified.get(path) == time}
+    except (OSError, ValueError, TypeError, AttributeError):  # none yet, or damaged: files are read again
+        return {}
+
+
+def _content_digest(path, digests, read=None):
+    """The SHA-256 of the bytes of ``path`` (``read(path)``, by default the file's), remembered in ``digests``;
+    None when it cannot be read (the decoder then says why)."""
+    if path not in digests:
+        try:
+            digests[path] = (read or fileio.sha256_file)(path)
+        except (OSError, ValueError):  # ValueError: a damaged archive member (DatasetError)
+            digests[path] = None
+    return digests[path]
+
+
+def _twins(paths, identity, sizes, digests):
+    """{path: sha256} of each of ``paths`` whose bytes another distinct file among them (not a
+    link to it) repeats; only files of a size another has are read."""
+    by_size = {}
+    for path in paths:
+        if path in sizes:
+            by_size.setdefault(sizes[path], {}).setdefault(identity[path], path)
+    twins = {}
+    for files in by_size.values():
+        if len(files) < 2:
+            continue
+        by_digest = {}
+        for path in files.values():
+            digest = _content_digest(path, digests)
+            if digest is not None:
+                by_digest.setdefault(digest, []).append(path)
+        twins.update({path: digest for digest, same in by_digest.items() if len(same) > 1 for path in same})
+    return twins
+
+
+def _same_content_in_a_class(train, identity, sizes, digests, compared):
+    """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
+    made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
+    holds a copy of a training image of its class. ``compared(done, total)`` is called after each class."""
+    identity = dict(identity)
+    for number, files in enumerate(train.values(), start=1):
+        twins = _twins(files, identity, sizes, digests)
+        for path in files:
+            if path in twins:
+                identity[path] = ("content", twins[path])
+        compared(number, len(train))
+    return identity
+
+
+def _without_copies_of_training(train, val, sizes, states, digests, compared):
+    """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
+    a validation image that is also a training image (a copy in val/, or in another class's
+    folder) would measure memory, not generalisation. A file that is no image (:func:`.decode.may_be_image`,
+    ``states`` as :func:`_file_identities` gives them: the same notes.txt in train/ and val/) is left to the
+    decoder, which says so, rather than called a copy of a training image. Only files of a size a training file has are
+    read, each once; each validation file is looked up by its digest, not compared with every training
+    file of its size (files of one format and dimensions, BMP or random-noise PNG, often share one size).
+    ``compared(done, total)`` is called after each class."""
+    training = {}  # {size: training files of that size}
+    for name in sorted(train):
+        for path in train[name]:
+            if path in sizes:
+                training.setdefault(sizes[path], []).append(path)
+    originals = {}  # {size: {digest: the first training file of that size with those bytes}}, filled as needed
+    kept, skipped = {}, []
+    for number, (name, files) in enumerate(val.items(), start=1):
+        kept[name] = []
+        for path in files:
+            size = sizes.get(path)
+            if size in training and size not in originals:
+                originals[size] = {}
+                for other in training[size]:
+                    digest = _content_digest(other, digests)
+                    if digest is not None:
+                        originals[size].setdefault(digest, other)
+            digest = _content_digest(path, digests) if size in training else None
+            original = originals[size].get(digest) if digest is not None else None
+            if original is None or not may_be_image(path, states.get(path)):
+                kept[name].append(path)
+            else:
+                skipped.append({"file": inputs.display_name(path),
+                                "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
+                                          f"of validation", "subset": "val", "class": name})
+        compared(number, len(val))
+    return kept, skipped
+
+
+class CopiesAcrossClasses:
+    """One image in two classes: the files whose bytes a file of another class of the same subset repeats
+    (``subsets``: {subset: {class: paths}}). Such an image is imported with two labels, which is most often a
+    mistake (a scraped photo saved under two queries; ILSVRC2012 has some): :meth:`report` lists them in
+    :data:`COPIES_FILE` and warns. Found once the images are decoded (:meth:`caches`, given to
+    :func:`.build.build_dataset`), from the digests the decoder took of the bytes it read, so that no file is read
+    twice; a file it did not read (in a shard kept from an interrupted import) is read, and only when its size
+    (``sizes``: {path: bytes}, :func:`examine`) is one that a file of another class has. ``digests`` ({path:
+    sha256}, filled as files are read: :func:`recorded_digests`) is kept in :data:`DIGESTS_FILE` in ``out`` with
+    the sizes and ``modified`` times: a rerun reads none. ``progress(done, total, "finding copies across
+    classes")`` is called after each class. ``read(path)`` gives a file's sha256 (zip members: another reader)."""
+
+    def __init__(self, out, subsets, sizes, modified, digests, progress, read=None):
+        self.out, self.subsets, self.sizes, self.modified, self.digests = out, subsets, sizes, modified, digests
+        self.compared, self.read = inputs.stage_progress(progress, "finding copies across classes"), read
+        self.groups = []
+
+    def caches(self, decoded):
+        """{:data:`DIGESTS_FILE`: its text}, once the copies are found with ``decoded`` ({path: sha256} of the
+        files the import decoded), recording those it compared."""
+        self.groups = self._find(decoded)
+        return {DIGESTS_FILE: json.dumps({path: [self.sizes[path], self.modified[path], digest]
+                                          for path, digest in self.digests.items() if digest is not None},
+                                         sort_keys=True, separators=(",", ":")) + "\n"}
+
+    def _find(self, decoded):
+        """[[(subset, class, path), ...]: one list per content]."""
+        classes_of_size = {}  # {(subset, size): classes holding a file of that size}
+        for subset, classes in self.subsets.items():
+            for name, files in classes.items():
+                for path in files:
+                    if path in self.sizes:
+                        classes_of_size.setdefault((subset, self.sizes[path]), set()).add(name)
+        same, done, total = {}, 0, sum(len(classes) for classes in self.subsets.values())  # {(subset, sha256): files}
+        for subset, classes in self.subsets.items():
+            for name, files in sorted(classes.items()):
+                for path in files:
+                    if len(classes_of_size.get((subset, self.sizes.get(path)), ())) > 1:
+                        if path in decoded:  # what an interrupted import's rerun did not decode is read
+                            self.digests.setdefault(path, decoded[path])
+                        digest = _content_digest(path, self.digests, self.read)
+                        if digest is not None:
+                            same.setdefault((subset, digest), []).append((subset, name, path))
+                done += 1
+                self.compared(done, total)
+        return sorted(files for files in same.values() if len({name for _, name, _ in files}) > 1)
+
+    def report(self, skipped=()):
+        """List the copies in :data:`COPIES_FILE` in ``out`` (the file removed when there are none) and warn on
+        stderr: the researcher decides which label each image keeps. A file that holds this list already is not
+        written again (a rerun writes nothing). Bytes of which no file was imported (each one in ``skipped``,
+        meta.json's entries) are no image: the same notes.txt or annotation stub in every class folder."""
+        path = pathlib.Path(self.out) / COPIES_FILE
+        left_out = {entry.get("file") for entry in skipped}
+        self.groups = [files for files in self.groups
+                       if any(inputs.display_name(file) not in left_out for _, _, file in files)]
+        if not self.groups:
+            if os.path.lexists(path):  # asked first: a read-only file system refuses even to unlink nothing
+                try:
+                    path.unlink()
+                except OSError as error:
+                    raise fileio.storage_error(path, error) from error
+            return
+        fileio.write_text(path, "".join(f"{number}\t{subset}\t{name}\t{inputs.display_name(file)}\n"
+                                        for number, files in enumerate(self.groups, start=1)
+                                        for subset, name, file in files), keep_same=True)
+        stopping.warn(f"warning: {len(self.groups)} image(s) lie in two or more classes, as "
+                      f"{sum(map(len, self.groups))} files with the same bytes, so each is imported with two or more "
+                      f"labels (a scraping mistake?); listed in {path} (group, subset, class, file): delete each copy "
+                      f"from the classes it does not belong to and rerun, or keep them where an image belongs to "
+                      f"several")
