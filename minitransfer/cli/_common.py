@@ -42,7 +42,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 65
 EXIT_IO = 74
-EXIT_INTERRUPTED = 75
+EXIT_INTERRUPTED = stopping.EXIT_INTERRUPTED
 EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
 
@@ -292,7 +292,7 @@ class CommandGroup(click.Group):
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
-                    signal.signal(stop, handler)
+                    signal.signal(stop, stopping.handler_after_command(stop, handler))
 
 
 def _flushed(result):
