@@ -77,9 +77,14 @@ EXIT_CODES = (
 )
 
 
-def run(work):
+INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
+               "the same command to continue")
+
+
+def run(work, interrupted=INTERRUPTED):
     """Call ``work()``; a failure listed in :data:`EXIT_CODES` prints one line on stderr and exits
-    with its code."""
+    with its code. ``interrupted``: what to do after a stop signal (a KeyboardInterrupt, which says
+    nothing itself), where the command knows better (train: --resume auto; prepare: the shards kept)."""
     try:
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
@@ -91,7 +96,7 @@ def run(work):
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or _INTERRUPTED}")
+        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or interrupted}")
         sys.exit(code)
 
 
@@ -256,10 +261,6 @@ def _literal(text):
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
-
-
-_INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
-                "the same command to continue (train: with --resume auto)")
 
 
 class CommandGroup(click.Group):
