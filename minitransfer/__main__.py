@@ -1,5 +1,17 @@
-"""``python -m minitransfer``: the ``minitransfer`` command, where its script is not on PATH."""
+"""The ``minitransfer`` command: ``python -m minitransfer``, and the script pip installs
+(:func:`command`)."""
 
-from minitransfer.cli import main
+from minitransfer import stopping
 
-main(prog_name="minitransfer")
+
+def command():
+    """Run the command line, a stop signal answered from the start: before the half second of
+    importing it (:func:`minitransfer.stopping.stop_as_it_starts`)."""
+    stopping.stop_as_it_starts()
+    from minitransfer.cli import main
+
+    main(prog_name="minitransfer")
+
+
+if __name__ == "__main__":
+    command()

@@ -664,7 +664,8 @@ def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     process, _ = _stopped_in_the_dataset_build(tmp_path)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 75, stderr
-    assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
+    assert stderr.startswith("interrupted: ") and "rerun the same command with --resume auto" in stderr, stderr
+    assert "Traceback" not in stderr
     assert not (tmp_path / "net.run").exists() and list((tmp_path / "cache").iterdir()) == []
 
 
@@ -681,6 +682,7 @@ def test_sigint_stops_a_command_started_with_sigint_ignored(tmp_path, command):
         process.kill()
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command" in stderr and "Traceback" not in stderr
+    assert ("--resume auto" in stderr) == (command[0] == "train"), stderr  # the option only train has
     assert sorted(os.listdir(tmp_path)) == ["cache"] and list((tmp_path / "cache").iterdir()) == []
 
 

@@ -42,7 +42,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BAD_DATA = 65
 EXIT_IO = 74
-EXIT_INTERRUPTED = 75
+EXIT_INTERRUPTED = stopping.EXIT_INTERRUPTED
 EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
 
 
@@ -77,9 +77,14 @@ EXIT_CODES = (
 )
 
 
-def run(work):
+INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
+               "the same command to continue")
+
+
+def run(work, interrupted=INTERRUPTED):
     """Call ``work()``; a failure listed in :data:`EXIT_CODES` prints one line on stderr and exits
-    with its code."""
+    with its code. ``interrupted``: what to do after a stop signal (a KeyboardInterrupt, which says
+    nothing itself), where the command knows better (train: --resume auto; prepare: the shards kept)."""
     try:
         return work()
     except tuple(row[0] for row in EXIT_CODES) as error:
@@ -91,7 +96,7 @@ def run(work):
         if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
             for stop in stopping.STOP_SIGNALS:
                 signal.signal(stop, signal.SIG_IGN)
-        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or _INTERRUPTED}")
+        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or interrupted}")
         sys.exit(code)
 
 
@@ -258,10 +263,6 @@ def _literal(text):
         return text
 
 
-_INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
-                "the same command to continue (train: with --resume auto)")
-
-
 class CommandGroup(click.Group):
     """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
     a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
@@ -292,7 +293,7 @@ class CommandGroup(click.Group):
         finally:
             for stop, handler in previous.items():
                 if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
-                    signal.signal(stop, handler)
+                    signal.signal(stop, stopping.handler_after_command(stop, handler))
 
 
 def _flushed(result):

@@ -47,11 +47,16 @@ class _Progress:
 
 def _import(work):
     """``run(work)``, where options that do not fit the data (a ValueError of the importers) are a
-    usage error (exit 2)."""
+    usage error (exit 2), and a stop says that the shards finished are kept for the rerun
+    (:mod:`minitransfer.data.build` skips each one built from the same inputs)."""
     try:
-        return run(work)
+        return run(work, interrupted=_IMPORT_INTERRUPTED)
     except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
         raise click.UsageError(str(error)) from error
+
+
+_IMPORT_INTERRUPTED = ("stopped by a signal; the shards finished so far are kept: rerun the same command to finish "
+                       "the import")
 
 
 def _finish(built, verify):

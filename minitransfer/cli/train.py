@@ -26,6 +26,10 @@ class _BasePath(NetworkPath):
         return value if not os.path.lexists(value) else super().convert(value, param, ctx)
 
 
+_INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with every file written so far intact; "
+                "rerun the same command with --resume auto to continue")
+
+
 @click.command(short_help="Train one network: a base, a transfer, a selffer or a control.",
                context_settings={"max_content_width": 100})
 @data_option("with --copy-from, the dataset its network was trained on; else the built-in synthetic set, "
@@ -129,6 +133,6 @@ def train(as_json, **options):
         resumes.refuse_typed_otherwise(c, typed)  # --resume RUN would take the run's value for --seed 0 typed
         return training.train(c)
 
-    result = run(work)
+    result = run(work, interrupted=_INTERRUPTED)
     if as_json:
         echo(json_text(result.to_dict(), indent=2))  # strict JSON: a non-finite loss as null, as in result.json

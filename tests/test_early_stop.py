@@ -1,0 +1,105 @@
+"""A stop signal in a command's first instants (a grid launcher or SLURM stopping a task it has just
+started, a user's Ctrl-C at once): exit 75 with one line, nothing written, as later, never a death
+by the signal (143, read as a crash) or a traceback of the imports.
+
+Where the signal lands is decided in two ways that hold whatever the machine's load:
+- sent with the stop signals blocked in the child (before ``exec``), it waits until the command
+  unblocks them, which it does as its first act, before the half second of imports;
+- sent once the child catches SIGTERM (/proc/PID/status, the readiness sign), it lands at that
+  instant or later, anywhere in the command.
+The one moment left out is the one nothing can answer: Python's own start and ``import minitransfer``
+(50-100 ms measured), before any line of the command runs, where SIGTERM's default ends the process
+with 143 (minitransfer.stopping.stop_as_it_starts says so, and how a launcher avoids it).
+"""
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+
+from minitransfer import stopping
+
+import waiting
+
+PYPROJECT = pathlib.Path(__file__).parents[1] / "pyproject.toml"
+STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+TRAIN = ["train", "-o", "net.h5", "--batch-size", "8", "--log-every", "1", "--device", "cpu"]
+
+
+def _script():
+    """What the installed ``minitransfer`` script runs: the function pyproject.toml names, called as
+    pip's script calls it (its module imported first, nothing before it)."""
+    module, function = tomllib.loads(PYPROJECT.read_text())["project"]["scripts"]["minitransfer"].split(":")
+    return [sys.executable, "-c", f"import sys; from {module} import {function}; sys.exit({function}())"]
+
+
+COMMANDS = {"python-m": [sys.executable, "-m", "minitransfer"], "script": _script()}
+
+
+def _started(command, data, folder, max_iter, preexec_fn=None):
+    return subprocess.Popen([*command, *TRAIN, "--data", data, "--max-iter", str(max_iter)], cwd=folder,
+                            env=dict(os.environ, MINITRANSFER_CACHE=str(folder / "cache")), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+
+
+def _ended(process):
+    try:
+        return process.communicate(timeout=120)[1]
+    finally:
+        process.kill()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=COMMANDS)
+@pytest.mark.parametrize("stop", STOPS, ids=[stop.name for stop in STOPS])
+def test_a_stop_pending_as_the_command_starts_exits_75_having_written_nothing(micro_data, tmp_path, command, stop):
+    """The signal is sent before the command runs a line (the child starts with it blocked): it is
+    answered as the command starts, before its imports (SIGTERM ended it with 143, SIGINT with a
+    traceback of an import; blocked, it was never answered and the 6 iterations trained)."""
+    process = _started(COMMANDS[command], micro_data, tmp_path, max_iter=6,
+                       preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, stopping.STOP_SIGNALS))
+    process.send_signal(stop)
+    stderr = _ended(process)
+    assert process.returncode == 75, stderr
+    assert stderr == (f"interrupted: {stop.name}: stopped as it started, before anything was written; rerun the same "
+                      f"command\n")
+    assert os.listdir(tmp_path) == []
+
+
+def _catches_sigterm(pid):
+    """Whether process ``pid`` has a handler of its own for SIGTERM (its SigCgt mask in /proc)."""
+    caught = next(line for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/status").exists(), reason="reads /proc/PID/status")
+@pytest.mark.parametrize("stop, after", [(signal.SIGTERM, 0), (signal.SIGINT, 0), (signal.SIGHUP, 0),
+                                         (signal.SIGTERM, 0.1), (signal.SIGTERM, 0.4), (signal.SIGTERM, 1.5)],
+                         ids=["sigterm", "sigint", "sighup", "sigterm-0.1s", "sigterm-0.4s", "sigterm-1.5s"])
+def test_a_stop_at_any_moment_once_the_command_catches_it_exits_75(micro_data, tmp_path, stop, after):
+    """Sent as soon as the command catches SIGTERM, or ``after`` seconds later: in its imports, its
+    parsing, its training or the hand-over between them, wherever it lands: 75, and its line last."""
+    process = _started(COMMANDS["python-m"], micro_data, tmp_path, max_iter=10 ** 6)
+    assert waiting.until(lambda: process.poll() is not None or _catches_sigterm(process.pid)), "never caught SIGTERM"
+    time.sleep(after)
+    process.send_signal(stop)
+    stderr = _ended(process)
+    assert process.returncode == 75, stderr
+    assert stderr.splitlines()[-1].startswith("interrupted: ") and "Traceback" not in stderr, stderr
+
+
+def test_once_the_command_is_over_a_stop_no_longer_claims_nothing_was_written(tmp_path):
+    """After the command's work, the handlers given back are Python's, not the first instants' (whose
+    line says that nothing was written)."""
+    at_exit = ("import atexit, signal; atexit.register(lambda: print(signal.getsignal(signal.SIGTERM) is "
+               "signal.SIG_DFL, signal.getsignal(signal.SIGINT) is signal.default_int_handler))")
+    (tmp_path / "runs").mkdir()
+    done = subprocess.run([sys.executable, "-c", f"{at_exit}; from minitransfer.__main__ import command; command()",
+                           "report", "runs", "-o", "report"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "error: " in done.stderr, done.stderr  # no run in runs/: went through invoke
+    assert done.stdout == "True True\n"
