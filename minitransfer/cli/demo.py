@@ -55,8 +55,8 @@ def demo(out, seed, device, precision):
     started = time.monotonic()
     out = (out or demos.default_out(seed, precision)).resolve()
     echo("preparing the built-in synthetic benchmark ...")
-    data = run(lambda: _stopped_saying("stopped while building the built-in benchmark (a build stopped leaves "
-                                       "nothing); rerun the same command to build it", synthetic.builtin_dataset))
+    data = run(synthetic.builtin_dataset, interrupted="stopped while building the built-in benchmark (a build "
+                                                      "stopped leaves nothing); rerun the same command to build it")
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
     outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
@@ -66,22 +66,13 @@ def demo(out, seed, device, precision):
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written, not_written = run(lambda: _stopped_saying(
+    written, not_written = run(lambda: demos.write_report(out, outcome), interrupted=(
         f"stopped while writing the report into {out / 'report'}; every network is finished (kept): rerun the same "
-        f"command to write the report (it trains none again)", lambda: demos.write_report(out, outcome)))
+        f"command to write the report (it trains none again)"))
     echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:
         echo(not_written)
     show(written, out)
-
-
-def _stopped_saying(words, work):
-    """``work()``; stopped meanwhile (Ctrl-C: exit 75), ``words`` say where the demo stood and what a
-    rerun does, not train's "stopped ... before anything was saved ... (train: with --resume auto)"."""
-    try:
-        return work()
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(words) from None
 
 
 def _trained(outcome, report, seconds):

@@ -224,9 +224,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
-                   "(default 0.1; 0 makes a train-only dataset), chosen before decoding among the files that "
-                   "may be images: one named so (.jpg, .png, .tif ...) is; another (.xml, .txt, .csv) only "
-                   "when Pillow identifies its header.")
+                   "(default 0.1; 0 makes a train-only dataset), chosen before decoding among the files whose "
+                   "first bytes are an image's (a format's signature, or a header Pillow identifies), whatever "
+                   "their names: an HTML page saved as .jpg takes no held-out place.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "

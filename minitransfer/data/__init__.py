@@ -6,7 +6,8 @@
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
   sharding, resuming, housekeeping.
 - :mod:`.importers`: ImageNet (ILSVRC2012, with :mod:`.devkit` for the official devkit) and Tiny
-  ImageNet; :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees and families files.
+  ImageNet; :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees (:mod:`.folder_tree`:
+  their layout; :mod:`.copies`: files that are one image) and families files (:mod:`.families`).
 - :mod:`.synthetic`: a generated two-family set for demos and tests; :func:`~.synthetic.builtin_dataset`.
 - :mod:`.wordnet`: the is-a graph and the paper's man-made / natural rule (supplement C).
 - :mod:`.splits`: random and family (natural) halves exactly as the original code, reduced training sets.
