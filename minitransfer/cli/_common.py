@@ -32,7 +32,7 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, rundir,
+from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, run_lock, rundir,
                           stopping)
 from minitransfer import train as training
 from minitransfer.data import dataset, decoder_pool, devkit, inputs, schema
@@ -56,7 +56,7 @@ EXIT_CODES = (
     (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
     (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
-    (rundir.RunBusy, EXIT_USAGE, "error"),
+    (run_lock.RunBusy, EXIT_USAGE, "error"),
     (schema.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
     (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
@@ -491,7 +491,7 @@ class NetworkPath(click.Path):
         if (path / "checkpoint.h5").is_file():
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
-            if (path / "eval.csv").is_file() and rundir.holder(path) is None:  # its training started, and ended
+            if (path / "eval.csv").is_file() and run_lock.holder(path) is None:  # its training started, and ended
                 self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
                           f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
                           f"and output say why); train it again, or give another network", param, ctx)
