@@ -32,8 +32,8 @@ import sys
 
 import click
 
-from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, run_lock, rundir,
-                          stopping)
+from minitransfer import (checkpoint, config, cuda, experiment, fileio, models, preflight, report, results, run_lock,
+                          rundir, stopping)
 from minitransfer import train as training
 from minitransfer.data import dataset, decoder_pool, devkit, inputs, schema
 from minitransfer.ops import precision as precisions
