@@ -387,11 +387,13 @@ def run_dir(out, run):
 
 def default_train_command():
     """How to call ``minitransfer`` from a subprocess: the installed script beside this Python when
-    there is one, else the same Python importing the command group."""
+    there is one, else the same Python running the package (``python -m minitransfer``). Both answer a
+    stop from the command's first instant (:func:`minitransfer.stopping.stop_as_it_starts`): a run
+    the grid or SLURM stops as it starts exits 75, not 143."""
     script = pathlib.Path(sys.executable).with_name("minitransfer")
     if script.exists():
         return [str(script), "train"]
-    return [sys.executable, "-c", "from minitransfer.cli import main; main(prog_name='minitransfer')", "train"]
+    return [sys.executable, "-m", "minitransfer", "train"]
 
 
 def visible_gpus():

@@ -5,8 +5,9 @@ spends about half a second of it importing NumPy, h5py, click and minitransfer b
 iteration (0.50-0.63 s per run measured on the 2-core reference machine, 88 runs a demo). A
 :class:`Launcher` is one Python process per scheduler slot that imports all of that once and then
 forks one child per run: the child is ``minitransfer train ARGS`` as a fresh process would run it
-(its own session, stdin from /dev/null, stdout and stderr appended to the run's log, Python's
-default signal handlers, the command's exit status), started in milliseconds. As a run the
+(its own session, stdin from /dev/null, stdout and stderr appended to the run's log, a stop answered
+from its first instant as the command answers it, the command's exit status), started in
+milliseconds. As a run the
 scheduler starts itself, it is stopped (SIGTERM: a checkpoint, exit 75) when the scheduler dies: the
 launcher dies with the scheduler (:func:`ends_with`), and the run with the launcher.
 
@@ -30,6 +31,7 @@ import sys
 import time
 import traceback
 
+from minitransfer import stopping
 from minitransfer.data.decoder_pool import die_with_parent
 
 # Imported by the launcher before it forks: everything `minitransfer train` imports.
@@ -140,9 +142,9 @@ def _serve():
 
 
 # Held from the fork until the child has its log as output and its handlers: a stop met before then was
-# told on the grid's output (its log left with the command line alone), or unwound the child through
-# the launcher's own loop.
-_STOPS = {signal.SIGINT, signal.SIGTERM}
+# told on the grid's output (its log left with the command line alone), unwound the child through the
+# launcher's own loop, or (SIGTERM, SIGHUP) ended it by the signal, read as a crash.
+_STOPS = set(stopping.STOP_SIGNALS)
 
 
 def _answer(requests, replies):
@@ -175,7 +177,9 @@ def _exit_code(status):
 def _child(argv, log_path, launcher, held=()):
     """Become ``minitransfer ARGV`` as a fresh process would run it, stopped as Ctrl-C stops it when
     its ``launcher`` (PID) ends; never returns. Started with the stop signals blocked (:data:`_STOPS`),
-    it lets them in (the signal mask ``held``) once its output is its log and its handlers are set."""
+    it lets them in (the signal mask ``held``) once its output is its log and it answers them as the
+    command does from its start (:func:`minitransfer.stopping.stop_as_it_starts`): a stop that came
+    meanwhile, or comes before the command line takes the stops over, is exit 75, told in the log."""
     code = 1
     try:
         os.setsid()
@@ -186,10 +190,11 @@ def _child(argv, log_path, launcher, held=()):
         os.dup2(log, 2)
         os.close(quiet)
         os.close(log)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's, given back once the command is over
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         ends_with(launcher, signal.SIGTERM)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop that came meanwhile is told in the log
+        signal.pthread_sigmask(signal.SIG_SETMASK, set(held) | set(stopping.stop_signals_heard()))
+        stopping.stop_as_it_starts()  # lets the stops in: one that came meanwhile is answered here
         from minitransfer.cli import main
 
         main(args=argv, prog_name="minitransfer")

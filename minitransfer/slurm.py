@@ -170,11 +170,11 @@ def _make_writable_folder(slurm_dir):
 
 
 def _source_checkout(train_command):
-    """The folder to put on ``PYTHONPATH`` for a train command that imports minitransfer (the default
+    """The folder to put on ``PYTHONPATH`` for ``python -m minitransfer`` as the train command (the default
     where no ``minitransfer`` script sits beside this Python): the one holding this package, as the
     task runs in the scripts' folder, from which a source checkout's package is not found; None for a
     command that runs a program of its own."""
-    if train_command[1:2] != ["-c"] or "from minitransfer" not in train_command[2]:
+    if train_command[1:3] != ["-m", "minitransfer"]:
         return None
     return pathlib.Path(__file__).resolve().parent.parent
 

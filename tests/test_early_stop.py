@@ -22,9 +22,10 @@ import tomllib
 
 import pytest
 
-from minitransfer import stopping
+from minitransfer import experiment, stopping
 
 import waiting
+from test_slurm_source_checkout import python_without_minitransfer
 
 PYPROJECT = pathlib.Path(__file__).parents[1] / "pyproject.toml"
 STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
@@ -41,10 +42,14 @@ def _script():
 COMMANDS = {"python-m": [sys.executable, "-m", "minitransfer"], "script": _script()}
 
 
-def _started(command, data, folder, max_iter, preexec_fn=None):
+def _started(command, data, folder, max_iter, preexec_fn=None, env=None):
     return subprocess.Popen([*command, *TRAIN, "--data", data, "--max-iter", str(max_iter)], cwd=folder,
-                            env=dict(os.environ, MINITRANSFER_CACHE=str(folder / "cache")), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+                            env=dict(env or os.environ, MINITRANSFER_CACHE=str(folder / "cache")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
+
+
+def _stop_signals_blocked():
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping.STOP_SIGNALS)
 
 
 def _ended(process):
@@ -60,14 +65,32 @@ def test_a_stop_pending_as_the_command_starts_exits_75_having_written_nothing(mi
     """The signal is sent before the command runs a line (the child starts with it blocked): it is
     answered as the command starts, before its imports (SIGTERM ended it with 143, SIGINT with a
     traceback of an import; blocked, it was never answered and the 6 iterations trained)."""
-    process = _started(COMMANDS[command], micro_data, tmp_path, max_iter=6,
-                       preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, stopping.STOP_SIGNALS))
+    process = _started(COMMANDS[command], micro_data, tmp_path, max_iter=6, preexec_fn=_stop_signals_blocked)
     process.send_signal(stop)
+    _assert_stopped_as_it_started(process, stop, tmp_path)
+
+
+def _assert_stopped_as_it_started(process, stop, folder):
     stderr = _ended(process)
     assert process.returncode == 75, stderr
     assert stderr == (f"interrupted: {stop.name}: stopped as it started, before anything was written; rerun the same "
                       f"command\n")
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(folder) == []
+
+
+def test_a_grids_run_without_a_minitransfer_script_answers_a_stop_as_it_starts(micro_data, tmp_path, monkeypatch):
+    """Where no ``minitransfer`` script sits beside the Python (a source checkout), a grid and its SLURM
+    scripts ran each training as ``python -c "from minitransfer.cli import main; ..."``, which set no
+    handler before its imports: a SIGTERM as it started ended it with 143, read as a crash."""
+    monkeypatch.setattr(sys, "executable", str(python_without_minitransfer(tmp_path / "venv")))
+    command = experiment.default_train_command()
+    assert command[-1] == "train"
+    env = dict(os.environ, PYTHONPATH=str(PYPROJECT.parent))
+    (tmp_path / "run").mkdir()
+    process = _started(command[:-1], micro_data, tmp_path / "run", max_iter=6, preexec_fn=_stop_signals_blocked,
+                       env=env)
+    process.send_signal(signal.SIGTERM)
+    _assert_stopped_as_it_started(process, signal.SIGTERM, tmp_path / "run")
 
 
 def _catches_sigterm(pid):

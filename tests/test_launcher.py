@@ -13,6 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
+import minitransfer.cli
 from minitransfer import launcher, scheduler
 from minitransfer.experiment import default_train_command, plan_grid
 
@@ -81,8 +82,6 @@ def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_trace
     """SIGINT in a forked run's first instants (the grid resends its stop every second) raised a
     KeyboardInterrupt before the command line's own handling: a traceback in its log, exit 1, and
     the grid reported the run FAILED rather than stopped."""
-    import minitransfer.cli
-
     def stopped_at_once(**_):
         raise KeyboardInterrupt
 
@@ -97,29 +96,48 @@ def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_trace
     assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
 
 
-def test_a_stop_met_before_a_forked_run_has_its_log_is_told_in_its_log(tmp_path, monkeypatch):
-    """A SIGINT that reached the forked child before it had made its log its output (the grid's stop
-    as the run starts) was told on the grid's output, its train.log left with the command line alone;
-    it is now held until then, and told in the log."""
-    import minitransfer.cli
-
-    monkeypatch.setattr(minitransfer.cli, "main", lambda **_: None)  # a run not stopped: exit 0
-    monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))  # as in the launcher: not pytest's capture
+def _stop_as_the_child_forks(monkeypatch, stop):
+    """The child's first step (``os.setsid``) sends it ``stop``: a stop that reached it as it forked."""
     setsid = os.setsid
 
-    def stopped_as_it_forks():  # the child's first step
+    def stopped_as_it_forks():
         setsid()
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), stop)
 
     monkeypatch.setattr(os, "setsid", stopped_as_it_forks)
+    monkeypatch.setattr(minitransfer.cli, "main", lambda **_: None)  # a run not stopped: exit 0
+
+
+def _stop_before_the_command_line_takes_it_over(monkeypatch, stop):
+    """The command line, before its handlers are set (its parsing), is sent ``stop``."""
+    monkeypatch.setattr(minitransfer.cli, "main", lambda **_: os.kill(os.getpid(), stop))
+
+
+STOPPED_AT = {"as-it-forks": _stop_as_the_child_forks,
+              "before-the-command-line": _stop_before_the_command_line_takes_it_over}
+STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+
+
+@pytest.mark.parametrize("moment", STOPPED_AT)
+@pytest.mark.parametrize("stop", STOPS, ids=[stop.name for stop in STOPS])
+def test_a_stop_in_a_forked_runs_first_instants_is_exit_75_told_in_its_log(tmp_path, monkeypatch, stop, moment):
+    """A stop that reached the forked child before the command line had taken the stop signals over
+    (the grid's stop as the run starts). A SIGINT met before the child had made its log its output
+    was told on the grid's output, its train.log left with the command line alone; a SIGTERM, once
+    the child had let the stops in with SIGTERM's default, ended it with 143 (-15, read as a crash);
+    a SIGHUP, never held, ended it with -1. Each is now held until the child answers stops as the
+    ``minitransfer`` command does from its start: exit 75, told in the log."""
+    monkeypatch.setattr(sys, "stderr", open(2, "w", closefd=False))  # as in the launcher: not pytest's capture
+    STOPPED_AT[moment](monkeypatch, stop)
     log = tmp_path / "train.log"
     requests, request_writer = os.pipe()
     reply_reader, replies = os.pipe()
     os.write(request_writer, (json.dumps({"argv": ["train"], "log": str(log)}) + "\n").encode())
     os.close(request_writer)
     pid = os.fork()
-    if pid == 0:  # the launcher
+    if pid == 0:  # the launcher, started by a grid that does not ignore SIGHUP (not under nohup)
         try:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
             launcher._answer(os.fdopen(requests, "rb"), replies)
         finally:
             os._exit(0)
@@ -129,7 +147,8 @@ def test_a_stop_met_before_a_forked_run_has_its_log_is_told_in_its_log(tmp_path,
         answered = [json.loads(line) for line in answers.read().splitlines()]
     os.waitpid(pid, 0)
     assert answered[1] == {"exit": 75}
-    assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
+    assert log.read_text() == (f"interrupted: {stop.name}: stopped as it started, before anything was written; "
+                               f"rerun the same command\n")
 
 
 @pytest.mark.parametrize("ended", [False, True], ids=["running", "killed"])

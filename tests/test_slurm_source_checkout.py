@@ -1,5 +1,5 @@
 """``--emit-slurm`` from a source checkout: no ``minitransfer`` script beside the Python, which the train
-command then runs as ``python -c "from minitransfer..."``, and the package not installed in it."""
+command then runs as ``python -m minitransfer``, and the package not installed in it."""
 
 import os
 import pathlib
@@ -36,7 +36,7 @@ def test_task_of_scripts_written_from_a_source_checkout_imports_minitransfer_the
     probe = subprocess.run([python, "-c", "import minitransfer"], cwd=tmp_path, env=env, capture_output=True)
     assert probe.returncode != 0  # the environment cannot import it by itself
     monkeypatch.setattr(sys, "executable", str(python))
-    assert grid.default_train_command()[1] == "-c"
+    assert grid.default_train_command()[1:3] == ["-m", "minitransfer"]
     run = grid.plan_grid(layers=(1,))[0]
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm([run], out, scripts, real_options())
