@@ -175,9 +175,9 @@ def resolve(config, checksums=True, read_base=None):
     _check_split_seed(c.split or "random", given_split_seed, parent if not cross_dataset else None)
     task = _select_task(c, dataset)
     if task.num_classes < 2:
-        which = "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
-        raise ConfigError(f"{which} of {dataset.path} holds {task.num_classes} class; a classifier needs at least 2 to "
-                          f"tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more classes)")
+        raise ConfigError(f"{_classes_trained(c)} of {dataset.path} holds {task.num_classes} class; a classifier needs "
+                          f"at least 2 to tell apart ({dataset.num_classes} in the dataset: use `split='all'`, or more "
+                          f"classes)")
     if len(task.val_indices) == 0:
         raise DataMismatch(f"{dataset.path} has no validation images of this run's classes, so nothing would "
                            f"measure it; re-import with a validation set (prepare folder --val-fraction 0.1, or "
@@ -404,20 +404,19 @@ def _select_task(c, dataset):
         raise ConfigError(str(error)) from error
 
 
+def _classes_trained(c):
+    """The classes a run of the resolved split trains on, in words: "every class", "half A of the random split"."""
+    return "every class" if c.split == "all" else f"half {c.half} of the {c.split} split"
+
+
 def _choose_preset(c, parent, dataset, task):
-    """The base's preset when copying, else the one for the dataset's image size; checks the crop,
-    n against the preset's copyable layers, fc8's width and the base's layer shapes."""
+    """The base's preset when copying, else the one for the dataset's image size; checks n against
+    the preset's copyable layers, the base's layer shapes, the crop and fc8's width."""
     origin = ""
     if c.preset is None:
         c.preset = parent.preset if parent is not None else models.preset_for_image_size(dataset.image_size).name
         origin = f" (the preset of {parent.path}, whose layers are copied)" if parent is not None else ""
     preset = models.get(c.preset)
-    if min(dataset.image_size) < preset.crop:
-        others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
-        raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
-                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
-                          f"{models.prepared_size(preset)} px (prepare's --size)"
-                          + "".join(f", or choose `preset={name!r}`" for name in others))
     for name in ("n", "random_frozen"):
         value = getattr(c, name)
         try:
@@ -426,15 +425,23 @@ def _choose_preset(c, parent, dataset, task):
             if isinstance(value, int) and value > preset.copyable:  # fc8 asked for, most likely
                 raise ConfigError(f"{error} {weight_layers_counted(preset.copyable)} in preset {preset.name}") from None
             raise
+    if parent is not None:  # first: preparing images for a preset that cannot take the base's layers helps no one
+        probe = preset.build(task.num_classes)
+        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])
+    if min(dataset.image_size) < preset.crop:
+        others = [] if parent is not None else models.presets_fitting(dataset.image_size)  # the base's is fixed
+        raise ConfigError(f"preset {preset.name}{origin} takes {preset.crop}x{preset.crop} crops but the images of "
+                          f"{dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: prepare them at "
+                          f"{models.prepared_size(preset)} px (prepare's --size)"
+                          + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
     if c.fc8_outputs > checkpoints.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
         raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "
                           f"{checkpoints.MAX_OUTPUTS} a checkpoint holds: train on fewer classes (`split`, `half`)")
     if c.fc8_outputs < task.num_classes:
-        raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes of the half")
-    if parent is not None:
-        probe = preset.build(c.fc8_outputs)
-        checkpoints.check_architecture(parent, probe, layers=probe.weight_layer_names[: c.n])
+        raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes this run "
+                          f"trains on ({_classes_trained(c)} of {dataset.path}): leave it unset (one output per "
+                          f"class), or give {task.num_classes} or more")
     return preset
 
 
@@ -466,7 +473,10 @@ def _mean_image(c, parent, dataset):
     """The mean image goes with the copied layers: the base checkpoint's, else the dataset's."""
     if parent is not None:
         if parent.mean is None:
-            raise checkpoints.CheckpointError(f"checkpoint {parent.path} has no /mean image to go with its layers")
+            raise checkpoints.CheckpointError(
+                f"checkpoint {parent.path} holds no /mean image (the file is incomplete): its layers were trained "
+                f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
+                f"copy the complete file again, or train the base again")
         source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
                   "from": parent.meta.get("mean_source", {})}
         mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
@@ -480,6 +490,16 @@ def _mean_image(c, parent, dataset):
                            f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
                            f"{dataset.image_size[0]}x{dataset.image_size[1]}")
     return mean, source
+
+
+def mean_seen(meta):
+    """The mean image the layers of a checkpoint of ``meta`` saw, in words, as its `mean_source` names it."""
+    source = meta.get("mean_source") or {}
+    if source.get("kind") == "checkpoint":
+        return f"the mean image of checkpoint {source.get('checkpoint')}"
+    if source.get("kind") == "dataset":
+        return f"the mean of {source.get('dataset')} (meta.json sha256 {str(source.get('fingerprint'))[:12]})"
+    return "a mean image it does not record"
 
 
 def fit_mean(mean, size):

@@ -11,7 +11,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.config import (ConfigError, DataMismatch, check_classes_exist, check_int, class_table, fit_mean,
-                                 resolve_device)
+                                 mean_seen, resolve_device)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -146,11 +146,9 @@ def _own_mean(saved, dataset, data):
     if source.get("kind") == "dataset" and source.get("fingerprint") == dataset.fingerprint or \
             not source and data is None:
         return dataset.mean()
-    saw = {"checkpoint": f"the mean image of checkpoint {source.get('checkpoint')}",
-           "dataset": f"the mean of {source.get('dataset')} (meta.json sha256 {str(source.get('fingerprint'))[:12]})"
-           }.get(source.get("kind"), "a mean image it does not record")
     raise DataMismatch(f"checkpoint {saved.path} holds no /mean image (the file is incomplete): its first layers "
-                       f"saw {saw}, not the mean of {dataset.path}, which scoring it there would subtract")
+                       f"saw {mean_seen(saved.meta)}, not the mean of {dataset.path}, which scoring it there would "
+                       f"subtract")
 
 
 def _trained_on(saved):

@@ -1,5 +1,6 @@
 """`eval` of a checkpoint whose /mean image is missing (an incomplete file): the mean subtracted must
-be the one its first layers saw, or the evaluation refused, never another dataset's taken silently."""
+be the one its first layers saw, or the evaluation refused, never another dataset's taken silently;
+`train` copying from such a base refuses it, naming the mean its layers saw."""
 
 import json
 import shutil
@@ -64,3 +65,20 @@ def test_a_transfer_without_its_mean_on_its_own_dataset_is_refused(trained, tmp_
     result = _eval(cut)
     assert result.exit_code == 65, result.output
     assert f"its first layers saw the mean image of checkpoint {base}, not the mean of {large}," in result.output
+
+
+@pytest.mark.parametrize("which", ["base", "moved"])
+def test_a_transfer_from_a_base_without_its_mean_names_the_mean_its_layers_saw(trained, tmp_path, which):
+    """The refusal said only that the base "has no /mean image to go with its layers": neither that the
+    file is incomplete, nor whose mean its layers saw, nor what to do."""
+    small, large, base, moved = trained
+    cut = _without_mean({"base": base, "moved": moved}[which], tmp_path)
+    result = CliRunner().invoke(main, ["train", "--data", str(large), "--copy-from", str(cut), "--n", "1", "-o",
+                                       str(tmp_path / "t.h5"), "--max-iter", "2", "--device", "cpu"])
+    saw = {"base": f"the mean of {small} (meta.json sha256 ", "moved": f"the mean image of checkpoint {base} "}[which]
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint {cut} holds no /mean image (the file is incomplete): "
+                                    f"its layers were trained with {saw}"), result.output
+    assert result.output.endswith("subtracted from their images, and a transfer must subtract the same; copy the "
+                                  "complete file again, or train the base again\n"), result.output
+    assert not (tmp_path / "t.run").exists()
