@@ -1,8 +1,10 @@
 """Transfers across datasets refused before training, as a researcher meets them with a base of
 another dataset: each refusal names what is at fault and the one thing that fixes it."""
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from minitransfer import config
 from minitransfer import train as training
@@ -52,3 +54,36 @@ def test_fc8_narrower_than_the_target_classes_says_which_classes_and_what_to_giv
     assert done.exit_code == 2, done.output
     assert done.output == (f"error: --fc8-outputs 2 is fewer than the {classes} classes this run trains on ({which} "
                            f"of {target}): leave it unset (one output per class), or give {classes} or more\n")
+
+
+def _experiment_dry_run(source, target, out):
+    return CliRunner().invoke(main, ["experiment", "--source-data", str(source), "--data", str(target), "-o", str(out),
+                                     "--layers", "2", "--dry-run"])
+
+
+def test_a_cross_dataset_grid_whose_source_holds_target_classes_is_warned_of_before_it_trains(micro_data, target,
+                                                                                             tmp_path):
+    """The source's classes overlapping the target's (by wnid: micro_data's 4 are among target's 6) were
+    told only as each SnT started (train's check), hours into a real grid, after its source base had
+    trained; the report then showed the SnT as transfers to new classes."""
+    done = _experiment_dry_run(micro_data, target, tmp_path / "grid")
+    assert done.exit_code == 0, done.output
+    assert f"warning: 4 of the 6 classes of --data {target} are among the 4 of --source-data {micro_data} (by wnid: " \
+           f"synthetic-000, synthetic-001, synthetic-002 ...): the source base's layers will have been trained on " \
+           f"them, so each SnT is not a transfer to new classes alone" in done.output
+
+
+def test_a_cross_dataset_grid_of_disjoint_classes_says_nothing_of_shared_classes(target, tmp_path):
+    """A source of other classes (an own folder of two colours) is the paper's case: no warning."""
+    for number, name in enumerate(("amber", "teal")):
+        folder = tmp_path / "photos" / name
+        folder.mkdir(parents=True)
+        for index in range(5):
+            pixels = np.full((14, 14, 3), 60 + 120 * number, np.uint8) + np.uint8(index)
+            Image.fromarray(pixels).save(folder / f"{index}.png")
+    prepared = CliRunner().invoke(main, ["prepare", "folder", str(tmp_path / "photos"), str(tmp_path / "S"),
+                                         "--size", "14", "--val-fraction", "0.2"])
+    assert prepared.exit_code == 0, prepared.output
+    done = _experiment_dry_run(tmp_path / "S", target, tmp_path / "grid")
+    assert done.exit_code == 0, done.output
+    assert "by wnid" not in done.output and "classes of --data" not in done.output

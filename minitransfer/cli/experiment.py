@@ -199,7 +199,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
-        run(lambda: grid.check_source_data(options[grid.SOURCE_DATA], options["data"]))
+        shared = run(lambda: grid.check_source_data(options[grid.SOURCE_DATA], options["data"]))
+        if shared:
+            click.echo(f"warning: {shared}", err=True)
     out = out.resolve()
     run(lambda: grid_preflight.check_bases(runs, out, options))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
