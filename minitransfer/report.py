@@ -11,9 +11,10 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
-  with controls of other split seeds (:func:`table1_unpaired`). Its layers are words, "1 to 7" and
-  "3 and 5" (:func:`layer_list`), never "1-7" nor "3,5", which spreadsheets import as a date (the 1st
-  of July) or a number (3.5, with a decimal comma).
+  with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`). Its
+  layers are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never
+  "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
+  decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
   fewer than 10 evaluations).
@@ -37,28 +38,34 @@ cross-dataset grid's source base, trained on the other dataset by design, is no 
 that of such a study trained by hand in one folder (:func:`minitransfer.treatments.cross_studies`).
 
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
+
+Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the report's folder
+written by :mod:`minitransfer.report_folder`; their public names are importable from here too.
 """
 
 import csv
 import dataclasses
-import errno
 import io
 import math
-import os
 import pathlib
 
-from minitransfer import fileio, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.data import inputs
-from minitransfer.results import (INTERCHANGEABLE, collect, interchangeable_halves, mean, means_by_n, metric_words,
-                                  read_reference, relative_by_n, select, without_base)
+from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, _replace
+from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
+                                        TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
+                                        table1_unpaired)
+from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
-TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
+__all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
+           "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
+           "POOLED_COLUMN", "SELFFER_COLUMN", "REFERENCE_COLUMNS", "table1", "layer_list", "table1_unpaired",
+           "markdown_table", "table1_markdown"]
+
 COLUMNS = ("run", "label", "treatment", "split", "split_seed", "target", "n", "final_top1", "best_top1",
            "mean10_top1", "evaluations", "still_rising")
 PLOT_HINT = "pip install 'minitransfer[plot]'"
-FIGURE_FORMATS = ("png", "svg")
 
 
 class NoRuns(RuntimeError):
@@ -68,95 +75,6 @@ class NoRuns(RuntimeError):
 class MixedRuns(RuntimeError):
     """The folder holds runs of several datasets, presets or precisions, which no table may pool
     (exit code 1); nothing is written."""
-
-
-def table1(results, ranges=TABLE_1_RANGES):
-    """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
-    (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
-    interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
-    at the same n; and the layers that had AnB+ runs."""
-    own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+").items()}
-    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
-        if interchangeable_halves(results) else math.nan
-    tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
-    rows = []
-    for first, last in ranges:
-        layers = [n for n in tuned if first <= n <= last]
-        both = [n for n in layers if n in selffer]
-        rows.append({"layers": layer_list(range(first, last + 1)),
-                     "boost_over_own_base": mean([own[n] for n in layers if n in own]),
-                     "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
-                     "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
-                     "layers_with_runs": layer_list(layers)})
-    return rows
-
-
-def layer_list(ns):
-    """Layers in words, as table1.csv and table1.md give them: "1 to 7", "3 and 5", "1 to 3, 5 and 7"
-    (consecutive ones as a range), "" for none. Never "1-7" nor "3,5": a spreadsheet importing
-    table1.csv read "1-7" as the 1st of July and "3,5" (in a locale with a decimal comma) as 3.5."""
-    words = []
-    for first, last in _spans(ns):
-        words += [f"{first} to {last}"] if last > first + 1 else sorted({str(first), str(last)}, key=int)
-    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None):
-    """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
-    controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
-    on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
-    names the column and the seeds of each side. None for a grid with every network of every seed.
-    ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
-    a table without one, as the paper's runs' columns of ``--reference``)."""
-    pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
-    tuned, selffer, bases = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
-    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
-    controls = [(selffer_column, "BnB+", selffer)]
-    if interchangeable_halves(results):
-        every_base = set().union(*bases.values())
-        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
-    lines = []
-    for column, name, seeds in controls:
-        compared = [n for n in shown if n in seeds]
-        unpaired = {}
-        for n in compared:
-            if tuned[n] != seeds[n]:
-                unpaired.setdefault((_seed_list(tuned[n]), _seed_list(seeds[n])), []).append(n)
-        sides = [f"AnB+ of {mine} with {name} of {theirs}"
-                 + ("" if ns == compared else f" at n = {', '.join(map(str, ns))}")
-                 for (mine, theirs), ns in unpaired.items()]
-        if sides:
-            own = f"; the column \"{own_column}\" pairs each network with its own split's base" if own_column else ""
-            lines.append(f"Table 1's column \"{column}\" compares {', and '.join(sides)} (averaged over all runs, "
-                         f"as the paper defines it, not split by split){own}")
-    return lines
-
-
-def _seeds_by_n(results, treatment):
-    """{n: the random split seeds of ``treatment``'s networks with an accuracy at n}."""
-    seeds = {}
-    for r in select(results, "random", treatment):
-        if not math.isnan(r.mean10_top1):
-            seeds.setdefault(r.run.n, set()).add(r.run.split_seed)
-    return seeds
-
-
-def _seed_list(seeds):
-    """"split seed 3", "split seeds 0-3, 7": consecutive seeds as a range (a grid of a hundred splits)."""
-    text = ", ".join(str(first) if first == last else f"{first}{'-' if last > first + 1 else ', '}{last}"
-                     for first, last in _spans(seeds))
-    return f"split seed{'s' if len(seeds) > 1 else ''} {text}"
-
-
-def _spans(numbers):
-    """[first, last] of each run of consecutive ``numbers``, ascending: 0, 1, 2, 5 -> [0, 2], [5, 5]."""
-    spans = []
-    for number in sorted(numbers):
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    return spans
 
 
 def mixed(results):
@@ -204,47 +122,6 @@ def _some(names, shown=3):
     return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
-def _format(value):
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.4f}"
-    return str(value)
-
-
-def markdown_table(rows, columns):
-    """The rows as a markdown table, one line each: a "|" in a run's name escaped, as its line
-    breaks and tabs are (:func:`minitransfer.data.inputs.display_name`)."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    cells = ([inputs.display_name(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
-    lines += ["| " + " | ".join(row) + " |" for row in cells]
-    return "\n".join(lines) + "\n"
-
-
-def _percent(value):
-    return "–" if math.isnan(value) else f"{100 * value:+.1f}%"
-
-
-TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
-# table1.md's headings of the boosts, and of the paper's runs' (--reference)
-OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN = ("over the own target's base", "over baseA+baseB pooled (paper)",
-                                             "over selffer BnB+")
-REFERENCE_COLUMNS = ("paper's runs: over pooled base", "paper's runs: over BnB+", "")
-
-
-def table1_markdown(rows, reference_rows=None):
-    columns = ["layers aggregated", OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, "layers with AnB+ runs"]
-    if reference_rows:
-        columns += list(REFERENCE_COLUMNS[:2])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for index, row in enumerate(rows):
-        cells = [row["layers"], _percent(row["boost_over_own_base"]), _percent(row["boost_over_pooled_base"]),
-                 _percent(row["boost_over_BnB+"]), row["layers_with_runs"] or "–"]
-        if reference_rows:
-            cells += [_percent(reference_rows[index]["boost_over_pooled_base"]),
-                      _percent(reference_rows[index]["boost_over_BnB+"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
 @dataclasses.dataclass
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
@@ -277,7 +154,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     figure and figure_s1 (reduced data) when there are such runs, and every run's learning curves,
     as PNG and SVG. An earlier report's files are removed as this one is written, those it does not
     draw too, so that no figure shows other runs than the tables, even after a failure
-    (:func:`_replace`).
+    (:func:`minitransfer.report_folder._replace`).
     ``reference``: a TSV of the paper's runs to overlay, or ``"paper"`` for the one shipped with
     minitransfer. A run that cannot be read (a corrupt result,
     a base that cannot be found) is left out of every table and figure, and named with the reason
@@ -349,73 +226,6 @@ def _no_runs(runs_dir, unfinished, left_out):
         why = ["no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it: give "
                "the folder experiment --out wrote into, or the one that holds train's --out"]
     return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
-
-
-REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
-    f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
-
-
-def _replace(out_dir, contents):
-    """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
-    removed first: everything is computed and drawn before the folder is touched, so a failure there
-    leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
-    report and nothing of the earlier one, never tables of one beside figures of the other. Done
-    holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
-    folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
-    one's PID, rather than each remove the other's files and write its own among them."""
-    try:
-        with run_lock.RunLock(out_dir):
-            _replace_files(out_dir, contents)
-    except run_lock.RunBusy as busy:
-        raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
-                             f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
-                             f"finish, then rerun", busy.pid) from None
-
-
-def _replace_files(out_dir, contents):
-    fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
-    earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
-    _refuse_what_cannot_fit(out_dir, contents, earlier)
-    removed = written = 0
-    try:
-        for path in earlier:
-            fileio.remove(path)
-            removed += 1
-        for name, data in contents.items():
-            fileio.write_bytes(out_dir / name, data)
-            written += 1
-    except fileio.StorageError as error:
-        if not (removed or written):  # nothing changed
-            raise
-        holds = (f"{len(earlier) - removed} of the earlier report's files and none of this one's"
-                 if removed < len(earlier) else
-                 f"{written} of this report's {len(contents)} files and none of the earlier report's")
-        raise fileio.StorageError(error.errno, f"{error}; {out_dir} holds {holds}") from error
-
-
-def _refuse_what_cannot_fit(out_dir, contents, earlier):
-    """A :class:`fileio.StorageError` (no space left), before the earlier report is touched, where this
-    one cannot fit in ``out_dir``: more blocks than its disk has free with the ``earlier`` report's
-    files removed. On a full disk a rerun used to remove the earlier report, then fail a few files
-    into the new one, leaving a part of a report where a whole one was. One that may fit is written
-    (a file system's own overhead may still fill it: :func:`_replace_files` then says what is left)."""
-    try:
-        disk = os.statvfs(out_dir)
-        freed = sum(os.stat(path).st_blocks * 512 for path in earlier)  # st_blocks counts 512-byte units
-    except OSError:
-        return  # no figures to go by: the writes say what fails
-    block = disk.f_frsize or disk.f_bsize
-    if not (disk.f_blocks and block):  # a file system that counts no blocks (some FUSE mounts)
-        return
-    needed = sum(-(-len(data) // block) * block for data in contents.values())
-    free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
-    if needed <= free + freed:
-        return
-    room = f"{free / 1e6:.1f} MB free there" + (
-        f", {(free + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they were"
-        if earlier else "")
-    raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
-                                            f"({needed / 1e6:.1f} MB needed, {room}); {fileio.RERUN}")
 
 
 def _results(report, runs_dir):

@@ -1,4 +1,4 @@
-"""What the figures of minitransfer/figures.py hand to matplotlib for unusual sets of runs: panels
+"""What the figures of minitransfer/figures*.py hand to matplotlib for unusual sets of runs: panels
 without networks say so, the natural split's targets do not hide each other, the random-weights
 panel draws only random-weights runs. Results are built in memory (no training, no files)."""
 

@@ -1,0 +1,95 @@
+"""Every run's learning curves, training loss and validation top-1 against iterations, by treatment
+(needs matplotlib: the ``plot`` extra; :mod:`minitransfer.figures` draws them); runs still rising at
+the end are drawn in red.
+"""
+
+from minitransfer.figures_paper import _say
+
+NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
+
+
+# Runs still rising named in a panel's legend: a grid of 1,000 runs trained too short had a legend
+# of hundreds of names, taller than the figure; findings.md names every one.
+RISING_NAMED = 8
+
+
+def curves(Figure, results):
+    """Training loss (top row) and validation top-1 (bottom row) against iterations, one column per
+    group of runs; a run still rising at the end is red, the first :data:`RISING_NAMED` of a group
+    named. The runs' lines are drawn as an image in the SVG too: a grid's 1,000 runs made 20 MB of
+    vector paths. A panel's runs not named are a few collections of lines, not a line each: 2,000
+    runs' lines, one artist each, took 8 s to draw and save."""
+    from matplotlib.ticker import EngFormatter
+
+    groups = {}
+    for r in results:
+        key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
+        groups.setdefault(key, []).append(r)
+    # A column is 3.2 inches; the title needs two columns' width (one group's figure cut it at both edges)
+    figure = Figure(figsize=(3.2 * max(len(groups), 2), 6), constrained_layout=True)
+    axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
+    for column, (name, members) in enumerate(sorted(groups.items())):
+        loss_axes, top1_axes = axes[0][column], axes[1][column]
+        steady, rising = [], []
+        for r in members:  # still_rising reads the whole curve: once a run
+            (rising if r.still_rising else steady).append(r)
+        named = rising[:RISING_NAMED]
+        for panel, points_of in ((loss_axes, lambda r: r.losses), (top1_axes, lambda r: r.curve)):
+            _lines(panel, [points_of(r) for r in steady], **STEADY)
+            _lines(panel, [points_of(r) for r in rising[RISING_NAMED:]], **RISING_STYLE)
+            for r in named:  # drawn last: the red of the runs named is above the others
+                if points_of(r):
+                    panel.plot(*zip(*points_of(r)), rasterized=True, label=_shortened(r.run.name), **RISING_STYLE)
+        loss_axes.set_title(f"{name} ({len(members)} run{'s' if len(members) != 1 else ''})")
+        loss_axes.set_ylabel("training loss (logged batches)")
+        top1_axes.set_ylabel("validation top-1")
+        top1_axes.set_xlabel("iteration")
+        for each in (loss_axes, top1_axes):  # 450,000 iterations: "100k", not digits running into each other
+            each.xaxis.set_major_formatter(EngFormatter(sep=""))
+        for each, why in ((loss_axes, NO_LOSSES), (top1_axes, NO_EVALUATIONS)):
+            each.grid(alpha=0.3)
+            if not each.lines and not each.collections:  # no axis of nothing: 0 to 1 iteration, "200m"
+                each.set_xticks([])
+                each.set_yticks([])
+                _say(each, why)
+        if rising:
+            more = len(rising) - len(named)
+            legend = top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
+                                      + (f"; {more} more in findings.md)" if more else ")"))
+            for text in legend.get_texts():  # a name is no formula: "lr$\x$" stopped the report, "a$b$" italic
+                text.set_parse_math(False)
+    figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
+    return figure
+
+
+# A run's name in a legend: a longer one (a folder of runs named by their options, 250 characters) made
+# a legend wider than the figure, its panels squeezed to nothing ("constrained_layout not applied").
+NAME_SHOWN = 40
+
+
+def _shortened(name):
+    """``name`` in at most :data:`NAME_SHOWN` characters, its start and its end (which tells a run
+    from its neighbours: A1B+) kept, with "…" between; findings.md names the run in full."""
+    if len(name) <= NAME_SHOWN:
+        return name
+    end = NAME_SHOWN // 2
+    return f"{name[:NAME_SHOWN - end - 1]}…{name[-end:]}"
+
+
+STEADY = dict(color="#3060a0", linewidth=0.7, alpha=0.6)
+RISING_STYLE = dict(color="red", linewidth=1.2)
+
+
+def _lines(axes, curves, **style):
+    """The ``curves`` (each a sequence of (x, y) points; the empty left out) as one rasterized
+    collection of lines in ``axes``, none where no curve has a point; a curve of one point (a run
+    of one evaluation, a line of no length: its panel looked empty) is a dot too."""
+    from matplotlib.collections import LineCollection
+
+    segments = [curve for curve in curves if curve]
+    if segments:
+        axes.add_collection(LineCollection(segments, rasterized=True, label="_runs", **style))
+    points = [curve[0] for curve in segments if len(curve) == 1]
+    if points:
+        axes.plot(*zip(*points), linestyle="none", marker="o", markersize=3, rasterized=True, label="_runs",
+                  color=style["color"], alpha=style.get("alpha"))

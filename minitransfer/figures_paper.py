@@ -1,0 +1,211 @@
+"""The paper's Figures 2 and 3, and the cross-dataset figure drawn as Figure 2 is (needs matplotlib:
+the ``plot`` extra; :mod:`minitransfer.figures` draws them all), with what every figure's panels
+share: the paper's colours (:data:`STYLE`), every network a dot and each treatment's mean ± s.d.
+(:func:`spread_plot`), the n axis and the panels' labels.
+"""
+
+import math
+
+from minitransfer import models
+from minitransfer.experiment import HALVES
+from minitransfer.results import Spread, metric_words, natural_families, relative_by_n, select
+
+POINTS = 100
+TREATMENTS = ("BnB", "BnB+", "AnB", "AnB+")
+# Paper's colours: dark / light blue for BnB / BnB+, dark / light red for AnB / AnB+.
+STYLE = {
+    "baseB": dict(color="black", marker="o", markerfacecolor="white"),
+    "BnB": dict(color="#1f3f99", marker="o"),
+    "BnB+": dict(color="#7fb2f0", marker="o"),
+    "AnB": dict(color="#a3141c", marker="D"),
+    "AnB+": dict(color="#f08a8a", marker="D"),
+    "natural A": dict(color="#e07b00", marker="h"),
+    "natural B": dict(color="#8c4a00", marker="h"),
+    "random": dict(color="#555555", marker="s"),
+    "reduced": dict(color="#2a7f3f", marker="o"),
+}
+OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
+RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
+N_LABEL = "n: layers copied from the base (0: the base itself)"
+NO_RELATIVE = "no network with an accuracy and its own base"
+
+
+def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
+    """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
+    as a line with error bars (labelled ``label``; no bar where one network gives no spread, rather
+    than a bar of zero); NaN values (networks without an evaluation) are left out, and nothing is
+    drawn without a value."""
+    by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
+    ns = sorted(n for n, values in by_n.items() if values)
+    if not ns:
+        return
+    for n in ns:
+        values = [v * scale for v in by_n[n]]
+        xs = [n + offset + dx for dx in _jitter(len(values))]
+        axes.plot(xs, values, linestyle="none", markersize=5, alpha=0.55, markeredgecolor="black",
+                  markeredgewidth=0.4, **style)
+    spreads = [Spread.of(by_n[n]) for n in ns]
+    axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
+                  yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
+                  markersize=7, label=f"{label} (mean ± s.d.)", **style)
+
+
+CROSS_NAMES = {"baseB": "baseT", "BnB": "TnT", "BnB+": "TnT+", "AnB": "SnT", "AnB+": "SnT+"}  # S: source, T: target
+
+
+def figure2(Figure, results, reference=None, split="random", title="Figure 2: random A/B splits", names=None):
+    """Accuracies (top) and accuracies relative to each network's own base (bottom) against n;
+    ``names``: the legend's names of the treatments where they are not the paper's (:data:`CROSS_NAMES`)."""
+    names = names or {}
+    figure = Figure(figsize=(8, 8.5), constrained_layout=True)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    bases = [r for r in select(results, split, "baseB")]
+    spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
+                names.get("baseB", "bases") + (" (A and B pooled)" if split == "random" else ""), STYLE["baseB"])
+    for treatment in TREATMENTS:
+        label = names.get(treatment, treatment)
+        spread_plot(top, _accuracy_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment])
+        spread_plot(bottom, relative_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment],
+                    scale=POINTS)
+    if reference:
+        _reference_lines(top, reference)
+    bottom.axhline(0, color="black", linestyle=":", linewidth=1)
+    top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
+                  + (" (thin dashed: the paper's runs)" if reference else ""))
+    bottom.set_title("relative to the base of each network's own target")
+    _finish([(top, _accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
+    _say_if_empty(top, _no_accuracy(select(results, split), f"no {split}-split runs"))
+    _say_if_empty(bottom, NO_RELATIVE)
+    return figure
+
+
+def _accuracy_label(runs, images="target validation images"):
+    """The y label of an accuracy panel of ``runs``, its metric in words true of them
+    (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best)."""
+    words = metric_words(runs).replace("; ", ";\n")
+    return f"top-1 accuracy, {images}\n({words})"
+
+
+def _no_accuracy(runs, none):
+    """Why a panel of ``runs`` drew no network: ``none`` when there are no such runs."""
+    return f"no accuracy to draw: none of the {len(runs)} networks made an evaluation" if runs else none
+
+
+def _say_if_empty(axes, why):
+    """A panel that drew no network (no mean ± s.d.; its zero line and the paper's lines are not
+    networks) says ``why`` in its middle."""
+    if not axes.containers:
+        _say(axes, why)
+
+
+def _say(axes, why):
+    """``why`` in the middle of ``axes``, on white: the paper's lines of an empty panel ran through it."""
+    axes.text(0.5, 0.5, why, transform=axes.transAxes, ha="center", fontsize=8, zorder=5,
+              bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
+
+
+def _with_base(bases, by_n):
+    """{0: the bases' accuracies, n: ...}: a line from the base through the treatment's n."""
+    return ({0: bases} if bases else {}) | by_n
+
+
+def _accuracy_by_n(results, split, treatment, target=None):
+    found = select(results, split, treatment, target)
+    return {n: [r.mean10_top1 for r in found if r.run.n == n] for n in sorted({r.run.n for r in found})}
+
+
+def _reference_lines(axes, reference):
+    base = Spread.of([r.mean10_top1 for r in select(reference, "random", "baseB")]).mean
+    if not math.isnan(base):
+        axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label="bases (paper)")
+    for treatment in TREATMENTS:
+        means = {n: Spread.of(values).mean for n, values in _accuracy_by_n(reference, "random", treatment).items()}
+        if means:
+            style = dict(STYLE[treatment], markerfacecolor="none")
+            axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                      label=f"{treatment} (paper)", **style)
+
+
+def figure3(Figure, results, reference=None):
+    """The natural split by target (top left; its halves named by :func:`natural_families`), random
+    frozen layers (top right), and both with the random split's AnB relative to their own bases
+    (bottom)."""
+    figure = Figure(figsize=(10, 8.5), constrained_layout=True)
+    grid = figure.add_gridspec(2, 2)
+    natural, random_weights = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
+    relative = figure.add_subplot(grid[1, :])
+    names = natural_families(results)
+    for target, name in zip(HALVES, names):
+        style, offset = STYLE[f"natural {target}"], -0.1 if target == "A" else 0.1
+        by_n = _accuracy_by_n(results, "natural", "AnB", target)
+        bases = [r.mean10_top1 for r in select(results, "natural", "baseB", target)]
+        spread_plot(natural, _with_base(bases, by_n), f"target {name}", style, offset)
+        spread_plot(relative, relative_by_n(results, "natural", "AnB", target), f"{name} target: AnB", style,
+                    offset, scale=POINTS)
+    randoms = _accuracy_by_n(results, "all", "random")
+    if randoms:  # the all-classes base of a reduced-data grid alone is no random-weights run
+        bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+        spread_plot(random_weights, _with_base(bases, randoms), "random frozen layers", STYLE["random"])
+    spread_plot(relative, relative_by_n(results, "all", "random"), "random frozen layers", STYLE["random"], 0.2,
+                scale=POINTS)
+    spread_plot(relative, relative_by_n(results, "random", "AnB"), "random A/B split: AnB", STYLE["AnB"], -0.2,
+                scale=POINTS)
+    if reference:
+        for target, name in zip(HALVES, natural_families(reference)):
+            means = {n: Spread.of(v).mean for n, v in _accuracy_by_n(reference, "natural", "AnB", target).items()}
+            if means:
+                natural.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9,
+                             label=f"target {name} (paper)",
+                             **dict(STYLE[f"natural {target}"], markerfacecolor="none"))
+    relative.axhline(0, color="black", linestyle=":", linewidth=1)
+    natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
+    random_weights.set_title("first n layers random and frozen (all classes)")
+    relative.set_title("relative to each network's own base: dissimilar tasks and random features")
+    _finish([(natural, _accuracy_label(select(results, "natural"))),
+             (random_weights, _accuracy_label(select(results, "all", "random") + select(results, "all", "baseB"))),
+             (relative, RELATIVE_LABEL)],
+            results + (reference or []))
+    _say_if_empty(natural, _no_accuracy(select(results, "natural"),
+                                        "no natural-split runs (experiment --split natural)"))
+    _say_if_empty(random_weights, _no_accuracy(select(results, "all", "random"),
+                                               "no random-weights runs (experiment --random-frozen 1-7)"))
+    _say_if_empty(relative, NO_RELATIVE)
+    figure.suptitle("Figure 3: dissimilar tasks and random weights")
+    return figure
+
+
+def _finish(panels, results):
+    """The n axis of ``panels`` from 0 to :func:`_top_n`, half a layer of room at either end, and
+    their labels."""
+    top = _top_n(results)
+    for axes, ylabel in panels:
+        axes.set_xticks(range(top + 1))
+        axes.set_xlim(-0.5, top + 0.5)
+        _label(axes, N_LABEL, ylabel)
+
+
+def _top_n(results):
+    """The highest n of an axis of ``results``: their highest; for a grid still at its bases (n 0
+    alone, whose dots spread across an axis of one tick), the layers its preset copies (the paper's
+    n 1..7, those of CaffeNet where the runs do not say), as its transfers will."""
+    top = max((r.run.n for r in results), default=0)
+    presets = {models.PRESETS[r.preset].copyable for r in results if r.preset in models.PRESETS}
+    return top or max(presets, default=models.get("caffenet").copyable)
+
+
+def _label(axes, xlabel, ylabel, legend=True):
+    """The axes' labels, a light grid, and (``legend``) a legend of what the panel labelled."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.grid(alpha=0.3)
+    if legend and _labelled(axes):
+        axes.legend(loc="best", fontsize=7, ncol=2)
+
+
+def _labelled(axes):
+    return any(not line.get_label().startswith("_") for line in axes.lines + axes.containers)
+
+
+def _jitter(count):
+    """Small horizontal offsets so that several dots at one n stay visible."""
+    return [0.0] if count == 1 else [-0.04 + 0.08 * i / (count - 1) for i in range(count)]

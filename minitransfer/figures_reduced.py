@@ -1,0 +1,114 @@
+"""Supplement B's Figure S1: the reduced-data runs' accuracy against the training images asked for
+per class (needs matplotlib: the ``plot`` extra; :mod:`minitransfer.figures` draws it where a grid
+has such runs).
+"""
+
+import math
+
+from minitransfer.figures_paper import (STYLE, _accuracy_label, _label, _labelled, _no_accuracy, _say_if_empty,
+                                        spread_plot)
+from minitransfer.results import Spread, select
+
+PER_CLASS_LABEL = "training images asked for per class (--per-class)"
+FULL_DATA = "base: every training image, full schedule"
+
+
+def figure_s1(Figure, results, reference=None):
+    """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images asked
+    for per class (--per-class, as the paper's Table S1 gives them), on linear (top) and logarithmic
+    (bottom) x axes; every network a dot, each count's mean ± s.d., and beside a count that some
+    classes could not give the images its runs used (:func:`_images_used`). The all-classes base,
+    trained on every image (and on the longer schedule that reduced-data runs shorten), is a
+    horizontal line, with a band of ± s.d. over several bases.
+    The paper's runs (its Table S1, and its base) are dashed."""
+    from matplotlib.ticker import LogFormatter
+
+    figure = Figure(figsize=(8, 8.5), constrained_layout=True)
+    linear, logarithmic = figure.subplots(2, 1)
+    reduced = select(results, "all", "reduced")
+    bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
+    for axes in (linear, logarithmic):
+        spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"])
+        _images_used(axes, reduced)
+        _base_line(axes, bases)
+        if reference:
+            _reference_s1(axes, reference)
+    logarithmic.set_xscale("log")
+    logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+    # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1
+    logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    linear.set_title("linear axes")
+    logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
+    accuracy = _accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
+    asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
+    _label(linear, asked, accuracy, legend=False)
+    _label(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
+    if _labelled(linear):  # one legend for both panels' same lines, where accuracy rising with data leaves room
+        linear.legend(loc="lower right", fontsize=7)
+    for axes in (linear, logarithmic):
+        _say_if_empty(axes, _no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
+    figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\nevery network, "
+                    "and each size's mean ± s.d." + (" (dashed: the paper's runs, Table S1)" if reference else ""))
+    return figure
+
+
+def _per_class_caveat(reduced):
+    """What the x axis of Figure S1 does not say: the images used, where some count's runs used fewer
+    (a class with fewer keeps all it has), or could not be told (their dataset not readable here)."""
+    if any(_used(r) for r in reduced):
+        return "\nwhere a class had fewer it kept all it had: the images used are written at the point"
+    if any(not r.kept_per_class for r in reduced):
+        return "\nwhere a class had fewer it kept all it had (the datasets cannot be read here to tell)"
+    return ""
+
+
+def _used(result):
+    """The training images a class a reduced-data run used, in words, where that is not the count it
+    asked for: "used 500", "used 983 on average (732 to 1000)"; "" where every class had that many,
+    or where its dataset cannot be read (:attr:`minitransfer.comparisons.Result.kept_per_class`)."""
+    if not result.kept_per_class:
+        return ""
+    fewest, average, most = result.kept_per_class
+    if fewest == most == result.run.per_class:
+        return ""
+    return f"used {most:,}" if fewest == most else f"used {average:,.0f} on average ({fewest:,} to {most:,})"
+
+
+def _images_used(axes, reduced):
+    """Beside the mean of each count of images asked for whose runs used fewer (:func:`_used`), what
+    they used: --per-class 1000 on a dataset of 500 images a class is drawn at 1000, trained on 500."""
+    for count, accuracies in _accuracy_by_per_class(reduced).items():
+        used = next((_used(r) for r in reduced if r.run.per_class == count and _used(r)), "")
+        spread = Spread.of(accuracies)
+        if used and spread.count:
+            axes.annotate(f"{count:,} asked for:\n{used}", (count, spread.mean), xytext=(-4, -8), ha="right",
+                          va="top", textcoords="offset points", fontsize=7, color=STYLE["reduced"]["color"])
+
+
+def _accuracy_by_per_class(reduced):
+    """{training images per class: [accuracies]} of reduced-data runs, ascending."""
+    return {count: [r.mean10_top1 for r in reduced if r.run.per_class == count]
+            for count in sorted({r.run.per_class for r in reduced})}
+
+
+def _base_line(axes, accuracies):
+    """The all-classes bases' mean as a horizontal line, with a band of ± one s.d. where several give one."""
+    spread = Spread.of(accuracies)
+    if not spread.count:
+        return
+    networks = "1 network" if spread.count == 1 else f"mean ± s.d. of {spread.count} networks"
+    axes.axhline(spread.mean, color="black", linewidth=1.2, label=f"{FULL_DATA} ({networks})")
+    if spread.count > 1:
+        axes.axhspan(spread.mean - spread.std, spread.mean + spread.std, color="black", alpha=0.12)
+
+
+def _reference_s1(axes, reference):
+    """The paper's reduced-data runs (Table S1) and its all-classes base, dashed."""
+    means = {count: Spread.of(values).mean
+             for count, values in _accuracy_by_per_class(select(reference, "all", "reduced")).items()}
+    if means:
+        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                  label="reduced data (paper, Table S1)", **dict(STYLE["reduced"], markerfacecolor="none"))
+    base = Spread.of([r.mean10_top1 for r in select(reference, "all", "baseB")]).mean
+    if not math.isnan(base):
+        axes.axhline(base, color="grey", linestyle="--", linewidth=0.8, label=f"{FULL_DATA} (paper)")

@@ -1,0 +1,77 @@
+"""The report's folder written in place of an earlier report (:mod:`minitransfer.report` computes and
+draws everything first): under the folder's lock, the earlier report's files removed only where
+this one fits on the disk, and a failure while writing said with what the folder holds.
+"""
+
+import errno
+import os
+
+from minitransfer import fileio, run_lock
+from minitransfer import figures as figure_module
+
+FIGURE_FORMATS = ("png", "svg")
+REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "findings.md") + tuple(
+    f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
+
+
+def _replace(out_dir, contents):
+    """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
+    removed first: everything is computed and drawn before the folder is touched, so a failure there
+    leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
+    report and nothing of the earlier one, never tables of one beside figures of the other. Done
+    holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
+    folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
+    one's PID, rather than each remove the other's files and write its own among them."""
+    try:
+        with run_lock.RunLock(out_dir):
+            _replace_files(out_dir, contents)
+    except run_lock.RunBusy as busy:
+        raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
+                             f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "
+                             f"finish, then rerun", busy.pid) from None
+
+
+def _replace_files(out_dir, contents):
+    fileio.remove_stale_temporaries(out_dir, names=REPORT_FILES)  # -o may be a folder runs write in too
+    earlier = [out_dir / name for name in REPORT_FILES if (out_dir / name).is_file()]
+    _refuse_what_cannot_fit(out_dir, contents, earlier)
+    removed = written = 0
+    try:
+        for path in earlier:
+            fileio.remove(path)
+            removed += 1
+        for name, data in contents.items():
+            fileio.write_bytes(out_dir / name, data)
+            written += 1
+    except fileio.StorageError as error:
+        if not (removed or written):  # nothing changed
+            raise
+        holds = (f"{len(earlier) - removed} of the earlier report's files and none of this one's"
+                 if removed < len(earlier) else
+                 f"{written} of this report's {len(contents)} files and none of the earlier report's")
+        raise fileio.StorageError(error.errno, f"{error}; {out_dir} holds {holds}") from error
+
+
+def _refuse_what_cannot_fit(out_dir, contents, earlier):
+    """A :class:`fileio.StorageError` (no space left), before the earlier report is touched, where this
+    one cannot fit in ``out_dir``: more blocks than its disk has free with the ``earlier`` report's
+    files removed. On a full disk a rerun used to remove the earlier report, then fail a few files
+    into the new one, leaving a part of a report where a whole one was. One that may fit is written
+    (a file system's own overhead may still fill it: :func:`_replace_files` then says what is left)."""
+    try:
+        disk = os.statvfs(out_dir)
+        freed = sum(os.stat(path).st_blocks * 512 for path in earlier)  # st_blocks counts 512-byte units
+    except OSError:
+        return  # no figures to go by: the writes say what fails
+    block = disk.f_frsize or disk.f_bsize
+    if not (disk.f_blocks and block):  # a file system that counts no blocks (some FUSE mounts)
+        return
+    needed = sum(-(-len(data) // block) * block for data in contents.values())
+    free = (disk.f_bfree if os.geteuid() == 0 else disk.f_bavail) * block  # root may use the blocks kept for it
+    if needed <= free + freed:
+        return
+    room = f"{free / 1e6:.1f} MB free there" + (
+        f", {(free + freed) / 1e6:.1f} MB without the earlier report's files, which are kept as they were"
+        if earlier else "")
+    raise fileio.StorageError(errno.ENOSPC, f"cannot write the report into {out_dir}: {os.strerror(errno.ENOSPC)} "
+                                            f"({needed / 1e6:.1f} MB needed, {room}); {fileio.RERUN}")

@@ -1,0 +1,142 @@
+"""Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
+the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say where
+a pooled column compares networks of other split seeds (:func:`table1_unpaired`), and the layers
+in words a spreadsheet reads as text (:func:`layer_list`).
+"""
+
+import math
+
+from minitransfer.data import inputs
+from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
+
+TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
+
+
+def table1(results, ranges=TABLE_1_RANGES):
+    """Rows of Table 1: for each range of n, the mean boost of AnB+ over the base of its own target
+    (like with like), over baseA and baseB pooled as the paper pooled them (NaN unless the halves are
+    interchangeable: :func:`minitransfer.comparisons.interchangeable_halves`), and over the selffer BnB+
+    at the same n; and the layers that had AnB+ runs."""
+    own = {n: mean(values) for n, values in relative_by_n(results, treatment="AnB+").items()}
+    pooled = mean([r.mean10_top1 for r in select(results, "random", "baseB")]) \
+        if interchangeable_halves(results) else math.nan
+    tuned, selffer = means_by_n(results, treatment="AnB+"), means_by_n(results, treatment="BnB+")
+    rows = []
+    for first, last in ranges:
+        layers = [n for n in tuned if first <= n <= last]
+        both = [n for n in layers if n in selffer]
+        rows.append({"layers": layer_list(range(first, last + 1)),
+                     "boost_over_own_base": mean([own[n] for n in layers if n in own]),
+                     "boost_over_pooled_base": mean([tuned[n] - pooled for n in layers]),
+                     "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
+                     "layers_with_runs": layer_list(layers)})
+    return rows
+
+
+def layer_list(ns):
+    """Layers in words, as table1.csv and table1.md give them: "1 to 7", "3 and 5", "1 to 3, 5 and 7"
+    (consecutive ones as a range), "" for none. Never "1-7" nor "3,5": a spreadsheet importing
+    table1.csv read "1-7" as the 1st of July and "3,5" (in a locale with a decimal comma) as 3.5."""
+    words = []
+    for first, last in _spans(ns):
+        words += [f"{first} to {last}"] if last > first + 1 else sorted({str(first), str(last)}, key=int)
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def table1_unpaired(results, ranges=TABLE_1_RANGES, columns=None):
+    """A line for each pooled column of Table 1 (:func:`table1`) that compares AnB+ at some n with
+    controls of other random split seeds: a grid partly trained (AnB+ finished on easy splits, BnB+
+    on hard ones) shows a boost no split has. The numbers stay the paper's definition; the line
+    names the column and the seeds of each side. None for a grid with every network of every seed.
+    ``columns``: the headings of the pooled and the BnB+ columns, and the own-base column's ("" for
+    a table without one, as the paper's runs' columns of ``--reference``)."""
+    pooled_column, selffer_column, own_column = columns or (POOLED_COLUMN, SELFFER_COLUMN, OWN_COLUMN)
+    tuned, selffer, bases = (_seeds_by_n(results, treatment) for treatment in ("AnB+", "BnB+", "baseB"))
+    shown = [n for n in tuned if any(first <= n <= last for first, last in ranges)]
+    controls = [(selffer_column, "BnB+", selffer)]
+    if interchangeable_halves(results):
+        every_base = set().union(*bases.values())
+        controls.insert(0, (pooled_column, "baseA and baseB", {n: every_base for n in shown}))
+    lines = []
+    for column, name, seeds in controls:
+        compared = [n for n in shown if n in seeds]
+        unpaired = {}
+        for n in compared:
+            if tuned[n] != seeds[n]:
+                unpaired.setdefault((_seed_list(tuned[n]), _seed_list(seeds[n])), []).append(n)
+        sides = [f"AnB+ of {mine} with {name} of {theirs}"
+                 + ("" if ns == compared else f" at n = {', '.join(map(str, ns))}")
+                 for (mine, theirs), ns in unpaired.items()]
+        if sides:
+            own = f"; the column \"{own_column}\" pairs each network with its own split's base" if own_column else ""
+            lines.append(f"Table 1's column \"{column}\" compares {', and '.join(sides)} (averaged over all runs, "
+                         f"as the paper defines it, not split by split){own}")
+    return lines
+
+
+def _seeds_by_n(results, treatment):
+    """{n: the random split seeds of ``treatment``'s networks with an accuracy at n}."""
+    seeds = {}
+    for r in select(results, "random", treatment):
+        if not math.isnan(r.mean10_top1):
+            seeds.setdefault(r.run.n, set()).add(r.run.split_seed)
+    return seeds
+
+
+def _seed_list(seeds):
+    """"split seed 3", "split seeds 0-3, 7": consecutive seeds as a range (a grid of a hundred splits)."""
+    text = ", ".join(str(first) if first == last else f"{first}{'-' if last > first + 1 else ', '}{last}"
+                     for first, last in _spans(seeds))
+    return f"split seed{'s' if len(seeds) > 1 else ''} {text}"
+
+
+def _spans(numbers):
+    """[first, last] of each run of consecutive ``numbers``, ascending: 0, 1, 2, 5 -> [0, 2], [5, 5]."""
+    spans = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return spans
+
+
+def _format(value):
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
+def markdown_table(rows, columns):
+    """The rows as a markdown table, one line each: a "|" in a run's name escaped, as its line
+    breaks and tabs are (:func:`minitransfer.data.inputs.display_name`)."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    cells = ([inputs.display_name(_format(row[key])).replace("|", "\\|") or "–" for key in columns] for row in rows)
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _percent(value):
+    return "–" if math.isnan(value) else f"{100 * value:+.1f}%"
+
+
+TABLE_1_COLUMNS = ("layers", "boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+", "layers_with_runs")
+# table1.md's headings of the boosts, and of the paper's runs' (--reference)
+OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN = ("over the own target's base", "over baseA+baseB pooled (paper)",
+                                             "over selffer BnB+")
+REFERENCE_COLUMNS = ("paper's runs: over pooled base", "paper's runs: over BnB+", "")
+
+
+def table1_markdown(rows, reference_rows=None):
+    columns = ["layers aggregated", OWN_COLUMN, POOLED_COLUMN, SELFFER_COLUMN, "layers with AnB+ runs"]
+    if reference_rows:
+        columns += list(REFERENCE_COLUMNS[:2])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for index, row in enumerate(rows):
+        cells = [row["layers"], _percent(row["boost_over_own_base"]), _percent(row["boost_over_pooled_base"]),
+                 _percent(row["boost_over_BnB+"]), row["layers_with_runs"] or "–"]
+        if reference_rows:
+            cells += [_percent(reference_rows[index]["boost_over_pooled_base"]),
+                      _percent(reference_rows[index]["boost_over_BnB+"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
