@@ -3,7 +3,7 @@
 the end are drawn in red.
 """
 
-from minitransfer.figures_paper import _say
+from minitransfer.figures_paper import say_in_panel
 
 NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
 
@@ -51,7 +51,7 @@ def curves(Figure, results):
             if not each.lines and not each.collections:  # no axis of nothing: 0 to 1 iteration, "200m"
                 each.set_xticks([])
                 each.set_yticks([])
-                _say(each, why)
+                say_in_panel(each, why)
         if rising:
             more = len(rising) - len(named)
             legend = top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"

@@ -73,32 +73,32 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
                   + (" (thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
-    _finish([(top, _accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
-    _say_if_empty(top, _no_accuracy(select(results, split), f"no {split}-split runs"))
-    _say_if_empty(bottom, NO_RELATIVE)
+    _finish([(top, accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
+    say_if_empty(top, no_accuracy(select(results, split), f"no {split}-split runs"))
+    say_if_empty(bottom, NO_RELATIVE)
     return figure
 
 
-def _accuracy_label(runs, images="target validation images"):
+def accuracy_label(runs, images="target validation images"):
     """The y label of an accuracy panel of ``runs``, its metric in words true of them
     (:func:`minitransfer.comparisons.metric_words`: a run of 3 evaluations has no 10 best)."""
     words = metric_words(runs).replace("; ", ";\n")
     return f"top-1 accuracy, {images}\n({words})"
 
 
-def _no_accuracy(runs, none):
+def no_accuracy(runs, none):
     """Why a panel of ``runs`` drew no network: ``none`` when there are no such runs."""
     return f"no accuracy to draw: none of the {len(runs)} networks made an evaluation" if runs else none
 
 
-def _say_if_empty(axes, why):
+def say_if_empty(axes, why):
     """A panel that drew no network (no mean ± s.d.; its zero line and the paper's lines are not
     networks) says ``why`` in its middle."""
     if not axes.containers:
-        _say(axes, why)
+        say_in_panel(axes, why)
 
 
-def _say(axes, why):
+def say_in_panel(axes, why):
     """``why`` in the middle of ``axes``, on white: the paper's lines of an empty panel ran through it."""
     axes.text(0.5, 0.5, why, transform=axes.transAxes, ha="center", fontsize=8, zorder=5,
               bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
@@ -161,15 +161,15 @@ def figure3(Figure, results, reference=None):
     natural.set_title(f"natural split: {names[0]} (A) / {names[1]} (B), by target task")
     random_weights.set_title("first n layers random and frozen (all classes)")
     relative.set_title("relative to each network's own base: dissimilar tasks and random features")
-    _finish([(natural, _accuracy_label(select(results, "natural"))),
-             (random_weights, _accuracy_label(select(results, "all", "random") + select(results, "all", "baseB"))),
+    _finish([(natural, accuracy_label(select(results, "natural"))),
+             (random_weights, accuracy_label(select(results, "all", "random") + select(results, "all", "baseB"))),
              (relative, RELATIVE_LABEL)],
             results + (reference or []))
-    _say_if_empty(natural, _no_accuracy(select(results, "natural"),
+    say_if_empty(natural, no_accuracy(select(results, "natural"),
                                         "no natural-split runs (experiment --split natural)"))
-    _say_if_empty(random_weights, _no_accuracy(select(results, "all", "random"),
+    say_if_empty(random_weights, no_accuracy(select(results, "all", "random"),
                                                "no random-weights runs (experiment --random-frozen 1-7)"))
-    _say_if_empty(relative, NO_RELATIVE)
+    say_if_empty(relative, NO_RELATIVE)
     figure.suptitle("Figure 3: dissimilar tasks and random weights")
     return figure
 
@@ -181,7 +181,7 @@ def _finish(panels, results):
     for axes, ylabel in panels:
         axes.set_xticks(range(top + 1))
         axes.set_xlim(-0.5, top + 0.5)
-        _label(axes, N_LABEL, ylabel)
+        label_axes(axes, N_LABEL, ylabel)
 
 
 def _top_n(results):
@@ -193,16 +193,16 @@ def _top_n(results):
     return top or max(presets, default=models.get("caffenet").copyable)
 
 
-def _label(axes, xlabel, ylabel, legend=True):
+def label_axes(axes, xlabel, ylabel, legend=True):
     """The axes' labels, a light grid, and (``legend``) a legend of what the panel labelled."""
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
-    if legend and _labelled(axes):
+    if legend and has_legend_entries(axes):
         axes.legend(loc="best", fontsize=7, ncol=2)
 
 
-def _labelled(axes):
+def has_legend_entries(axes):
     return any(not line.get_label().startswith("_") for line in axes.lines + axes.containers)
 
 

@@ -5,8 +5,8 @@ has such runs).
 
 import math
 
-from minitransfer.figures_paper import (STYLE, _accuracy_label, _label, _labelled, _no_accuracy, _say_if_empty,
-                                        spread_plot)
+from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, no_accuracy,
+                                        say_if_empty, spread_plot)
 from minitransfer.results import Spread, select
 
 PER_CLASS_LABEL = "training images asked for per class (--per-class)"
@@ -39,14 +39,14 @@ def figure_s1(Figure, results, reference=None):
     logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
-    accuracy = _accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
+    accuracy = accuracy_label(reduced + select(results, "all", "baseB"), "validation images of every class")
     asked = PER_CLASS_LABEL + _per_class_caveat(reduced)
-    _label(linear, asked, accuracy, legend=False)
-    _label(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
-    if _labelled(linear):  # one legend for both panels' same lines, where accuracy rising with data leaves room
+    label_axes(linear, asked, accuracy, legend=False)
+    label_axes(logarithmic, asked.replace(" (--per-class)", " (--per-class; logarithmic)"), accuracy, legend=False)
+    if has_legend_entries(linear):  # one legend for both panels' lines, where accuracy rising with data leaves room
         linear.legend(loc="lower right", fontsize=7)
     for axes in (linear, logarithmic):
-        _say_if_empty(axes, _no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
+        say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
     figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\nevery network, "
                     "and each size's mean ± s.d." + (" (dashed: the paper's runs, Table S1)" if reference else ""))
     return figure

@@ -52,7 +52,7 @@ import pathlib
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.data import inputs
-from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, _replace
+from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
                                         table1_unpaired)
@@ -182,7 +182,7 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
         notice.tick(lambda: f"{name}.{suffix} ({number} of {len(files)} files)")
         contents[f"{name}.{suffix}"] = figure_module.render(drawn[name], suffix)
     notice.done(lambda: f"{len(files)} files drawn")
-    _replace(out_dir, {name: data.encode("utf-8", inputs.DISPLAY_ERRORS) if isinstance(data, str) else data
+    replace_report(out_dir, {name: data.encode("utf-8", inputs.DISPLAY_ERRORS) if isinstance(data, str) else data
                        for name, data in contents.items()})  # a run or folder named in bytes not UTF-8: as \xNN
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None

@@ -14,7 +14,7 @@ REPORT_FILES = ("results.csv", "results.md", "table1.csv", "table1.md", "finding
     f"{name}.{suffix}" for name in figure_module.FIGURES for suffix in FIGURE_FORMATS)
 
 
-def _replace(out_dir, contents):
+def replace_report(out_dir, contents):
     """Write {file name: bytes} into ``out_dir`` in place of an earlier report, whose files are
     removed first: everything is computed and drawn before the folder is touched, so a failure there
     leaves the earlier report whole, and one while writing (a full disk, a kill) leaves part of this
