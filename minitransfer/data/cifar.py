@@ -1,4 +1,4 @@
-"""CIFAR-10 and CIFAR-100 (the python versions) into the shard format of :mod:`minitransfer.data.dataset`.
+"""CIFAR-10 and CIFAR-100 (the python versions) into the shard format of :mod:`minitransfer.data.shard_format`.
 
 The archive's pickles are read with a restricted unpickler (plain containers and numpy arrays
 only: an archive can never run code), and everything declared is size-checked before it is
@@ -318,7 +318,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     also hold ``/coarse_labels``. ``train`` is CIFAR's training set, ``val`` its test set. Stored at
     the native 32 × 32 unless ``size`` says otherwise. Class names must be UTF-8 and distinct (``DatasetError``).
     CIFAR-10 given here is a ``ValueError`` that names ``prepare cifar10``. ``overwrite`` and ``out``
-    beside ``source``: as :func:`.importers.import_imagenet`.
+    beside ``source``: as :func:`.imagenet.import_imagenet`.
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
@@ -362,7 +362,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     images and ``num_vis`` must be 3072 where the metadata gives them (``DatasetError`` otherwise,
     as for CIFAR-100). CIFAR-100 given here is a ``ValueError`` that names ``prepare cifar100``.
     Stored at the native 32 × 32 unless ``size`` says otherwise; ``overwrite`` and ``out`` beside
-    ``source``: as :func:`.importers.import_imagenet`.
+    ``source``: as :func:`.imagenet.import_imagenet`.
 
     Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
     """

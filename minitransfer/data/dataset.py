@@ -1,190 +1,42 @@
-"""The on-disk dataset format (DESIGN.md §5): a directory of HDF5 shards described by ``meta.json``.
-
-::
-
-    meta.json            schema version, source, image size, class table, shard list
-                         (file, count, first index, sha256), mean image file and its sha256
-    train-00000.h5 ...   /images uint8 (N, H, W, 3), contiguous (no chunking, no compression)
-    val-00000.h5 ...     /labels int32 (N,)   /sum float64 (H, W, 3): Σ images, for the mean
-                         attrs: schema, subset, first_index, plan (sha256 of the shard's inputs),
-                         content_sha256 (of its images, labels and extra arrays); text
-                         attributes fixed-length UTF-8 (:func:`minitransfer.fileio.text_attribute`)
-    mean.h5              /mean float32 (H, W, 3): mean of the training images
-    skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
-
-Every file is built in memory, written to a temporary name, fsynced and renamed (then the
-directory fsynced), so a crash never leaves a half-written file under a real name and a full disk
-is one clean ``OSError`` (HDF5 itself never writes to disk); ``meta.json`` is written last, so a
-directory without it is an unfinished import. Images of subset ``s`` are numbered 0..N−1 across
-its shards in shard order; splits and loaders are index lists over that numbering.
+"""A prepared dataset (DESIGN.md §5): :func:`open_dataset`, :class:`Dataset` and the checks made when
+reading; the format (a directory of HDF5 shards described by ``meta.json``) is in :mod:`.shard_format`.
 
 Reading trusts nothing it has not checked: every HDF5 dataset's shape and dtype are compared with
-the layout above and meta.json's counts before a byte of it is read (a shard declaring 2³⁴ labels
-is refused, not allocated), labels are range-checked against the class table when read, and
+the layout of :mod:`.shard_format` and meta.json's counts before a byte of it is read (a shard declaring
+2³⁴ labels is refused, not allocated), labels are range-checked against the class table when read, and
 :meth:`Dataset.check_checksums` compares files with meta.json's sha256 (the loader calls it before its
 first batch; a file found intact is not hashed again until it changes, in this process or a later one:
-:mod:`.integrity`), and :class:`ImageReader` and :meth:`Dataset.labels` read only the files so checked,
-unchanged since (a shard replaced or written to during a run stops it). Every failure is a
+:mod:`.integrity`), and :class:`.image_reader.ImageReader` and :meth:`Dataset.labels` read only the files
+so checked, unchanged since (a shard replaced or written to during a run stops it). Every failure is a
 :class:`DatasetError` naming the file, or the folder when it was moved or prepared again as a whole.
 A training, an evaluation or :meth:`Dataset.verify` reads under :meth:`Dataset.reading`, the folder's shared
 lock (:mod:`.lock`), so prepare does not rewrite the files meanwhile.
 """
 
-import collections
 import contextlib
 import hashlib
-import json
 import os
 import pathlib
 
-import h5py
 import numpy as np
 
 from minitransfer import fileio
 
 from . import lock, schema
+from .image_reader import _CHANGED, MAX_OPEN_SHARDS, ImageReader
 from .integrity import check_files, identity
 from .schema import DatasetError, read_error
+from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, checked_dataset,
+                           content_sha256, image_offset, read_checked, shard_name, write_mean, write_meta, write_shard)
 
-SCHEMA_VERSION = 1
-FORMAT_NAME = "minitransfer-dataset"
-SUBSETS = ("train", "val")
-META_FILE = "meta.json"
-MEAN_FILE = "mean.h5"
-SKIPPED_FILE = "skipped.txt"
-# Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
-# has ~1250 training shards, more than the 1024 files a process may open by default; a shard
-# closed is opened again (and held to the same file) when a batch needs it.
-MAX_OPEN_SHARDS = 128
-
-
-def shard_name(subset, number):
-    """``train-00000.h5`` style file name of shard ``number`` of ``subset``."""
-    return f"{subset}-{number:05d}.h5"
-
-
-def content_sha256(images, labels, extra=None):
-    """sha256 of a shard's arrays (images, labels as little-endian int32, extras by name): a rerun
-    reuses a finished shard only when its arrays still hash to the value stored at writing."""
-    digest = hashlib.sha256(np.ascontiguousarray(images, dtype=np.uint8).data)
-    digest.update(np.ascontiguousarray(labels, dtype="<i4").data)
-    for name in sorted(extra or {}):
-        digest.update(name.encode() + np.ascontiguousarray(extra[name]).tobytes())
-    return digest.hexdigest()
-
-
-def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None, notes=()):
-    """Write one shard atomically; returns its sha256.
-
-    ``images`` uint8 (N, H, W, 3), ``labels`` int (N,); ``plan`` is a string identifying the
-    inputs the shard was built from (a rerun compares it to skip finished shards); ``extra`` maps
-    further dataset names to arrays of length N (e.g. CIFAR's coarse labels); ``skipped`` lists
-    the inputs that could not be decoded (dicts with ``file`` and ``reason``); ``pixel_sum`` is
-    ``images.sum(axis=0)`` in float64 when the caller has it already; ``notes`` the images imported with a
-    caveat (dicts with ``file`` and ``note``: :func:`.decode.load_item`), where any. A failed write (a full
-    disk) raises the ``OSError`` and leaves no file behind.
-    """
-    images = np.ascontiguousarray(images, dtype=np.uint8)
-    labels = np.asarray(labels, dtype=np.int32)
-    if images.ndim != 4 or images.shape[3] != 3 or labels.shape != images.shape[:1]:
-        raise ValueError(f"write_shard: need images (N,H,W,3) and labels (N,), got {images.shape} and {labels.shape}")
-    extra = {name: np.asarray(values) for name, values in (extra or {}).items()}
-
-    def fill(shard):
-        shard.create_dataset("images", data=images)  # no chunks / filters: contiguous, read at its offset
-        shard.create_dataset("labels", data=labels)
-        total = images.sum(axis=0, dtype=np.float64) if pixel_sum is None else pixel_sum  # H,W,3
-        shard.create_dataset("sum", data=np.asarray(total, dtype=np.float64))
-        for name, values in extra.items():
-            shard.create_dataset(name, data=values)
-        shard.attrs["schema"] = SCHEMA_VERSION
-        shard.attrs["subset"] = fileio.text_attribute(subset)
-        shard.attrs["first_index"] = int(first_index)
-        shard.attrs["plan"] = fileio.text_attribute(plan)
-        shard.attrs["skipped"] = fileio.text_attribute(json.dumps(list(skipped)))
-        if notes:
-            shard.attrs["notes"] = fileio.text_attribute(json.dumps(list(notes)))
-        shard.attrs["content_sha256"] = fileio.text_attribute(content_sha256(images, labels, extra))
-
-    return fileio.write_hdf5(path, fill)
-
-
-def write_mean(path, mean, classes):
-    """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
-    class table ``classes``, which :meth:`Dataset.verify` compares with meta.json's) atomically,
-    unless it already holds the same; returns its sha256."""
-
-    def fill(handle):
-        handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
-        handle.attrs["schema"] = SCHEMA_VERSION
-        handle.attrs["classes_sha256"] = fileio.text_attribute(schema.classes_sha256(classes))
-
-    return fileio.write_hdf5(path, fill, keep_same=True)
-
-
-def write_meta(folder, meta):
-    """Write ``meta.json`` atomically, unless it already holds the same (last step of an import:
-    its presence marks completion)."""
-    text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-    fileio.write_text(pathlib.Path(folder) / META_FILE, text, keep_same=True)
-
-
-def checked_dataset(handle, path, name, shape, dtype):
-    """``handle[name]`` once it is known to be an HDF5 dataset of ``shape`` and ``dtype``.
-
-    Only metadata is read, so a file declaring a huge array costs nothing; ``DatasetError``
-    naming ``path`` otherwise (also for a type h5py cannot map to NumPy, e.g. a float whose
-    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there)."""
-    data = handle.get(name)
-    if not isinstance(data, h5py.Dataset):
-        raise DatasetError(f"{path}: no /{name} dataset")
-    try:
-        found = data.dtype
-    except (ValueError, TypeError) as error:
-        raise DatasetError(f"{path}: /{name} has a damaged or unknown type ({error})") from error
-    if data.shape != tuple(shape) or found != np.dtype(dtype):
-        raise DatasetError(f"{path}: /{name} is {found} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
-    return data
-
-
-def read_checked(path, name, shape, dtype, what="file"):
-    """The array ``/name`` of HDF5 file ``path`` (``what`` it is: "shard", "mean image"), read only after
-    :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
-    moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
-    try:
-        with fileio.open_hdf5(path) as handle:
-            return checked_dataset(handle, path, name, shape, dtype)[()]
-    except KeyError as error:
-        raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: missing {what}: deleted or moved after the dataset was opened") from None
-    except OSError as error:
-        raise read_error(path, what, error) from error
-
-
-def image_offset(path, shape, file=None):
-    """Byte offset of the contiguous ``/images`` dataset in shard ``path`` (where :class:`ImageReader` reads);
-    ``file``: the shard already open (binary), to parse that very file rather than what ``path`` names now.
-
-    Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
-    its shape is not ``shape``."""
-    try:
-        with (fileio.open_hdf5(path) if file is None else h5py.File(file, "r")) as shard:
-            offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
-        size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
-    except KeyError as error:
-        raise DatasetError(f"{path}: unreadable shard ({error})") from error
-    except OSError as error:
-        raise read_error(path, "shard", error) from error
-    if offset is None:
-        raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
-    if size < offset + int(np.prod(shape)):
-        raise DatasetError(f"{path}: file is shorter than its /images dataset (truncated shard)")
-    return offset
+__all__ = ["FORMAT_NAME", "MAX_OPEN_SHARDS", "MEAN_FILE", "META_FILE", "SCHEMA_VERSION", "SKIPPED_FILE", "SUBSETS",
+           "Dataset", "DatasetError", "ImageReader", "checked_dataset", "content_sha256", "image_offset",
+           "open_dataset", "read_checked", "shard_name", "write_mean", "write_meta", "write_shard"]
 
 
 class Dataset:
-    """A prepared dataset directory (see the module docstring); open it with :func:`open_dataset`.
+    """A prepared dataset directory (see the module docstring; its files: :mod:`.shard_format`); open it
+    with :func:`open_dataset`.
 
     Attributes: ``path``, ``meta`` (the parsed meta.json), ``classes`` (list of dicts with at
     least ``index``, ``wnid``, ``name``; ``family`` when known: "man-made" / "natural" for the
@@ -359,7 +211,7 @@ class Dataset:
     def _record_checked(self, identities):
         """Add to :attr:`verified` the files ``check_files`` found intact, each with the identity and change
         time it was checked under (a stat taken after the check missed a change that moved only the change
-        time in between: :class:`ImageReader` held the file to the changed one, unchecked)."""
+        time in between: :class:`.image_reader.ImageReader` held the file to the changed one, unchecked)."""
         self.verified.update(identities)
 
     def verify(self, progress=None):
@@ -398,140 +250,6 @@ class Dataset:
                                f"the dataset was prepared with ({path} records its sha256): meta.json was edited; "
                                f"rerun the prepare command that built it")
 
-
-def _split_identity(checked, status):
-    """``(identity, change time)`` a shard opened with ``status`` is held to: those :attr:`Dataset.verified`
-    holds for it (``checked``), else (a file this process did not check) those it has now."""
-    if checked is None:
-        return identity(status), status.st_ctime_ns
-    return tuple(checked[:4]), checked[4] if len(checked) > 4 and checked[4] is not None else status.st_ctime_ns
-
-
-_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun the "
-            "prepare command that built it")
-
-
-class ImageReader:
-    """Reads images of one subset from each shard's contiguous ``/images`` straight into the output.
-
-    Opens files lazily, so it can be created in the process that uses it (HDF5 handles must not
-    cross a fork). Not a memory map: a shard truncated while a run reads it is a short read and a
-    ``DatasetError`` naming it, where a map would kill the process with SIGBUS.
-
-    Reads only the files that were checked: a shard whose checksum this process found intact
-    (:attr:`Dataset.verified`) must still be that file (device, inode, size, mtime) when it is
-    opened, and every shard read must be unchanged after each :meth:`read`, so a shard replaced or
-    rewritten in place after the check (a byte flipped, another copy renamed over it) is a
-    ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read.
-    A write in place whose modification time was then set back (``touch -r``, ``cp -p``) keeps those
-    four but moves the file's change time, which no user-space call sets back: a shard whose change
-    time moved since its check is hashed again through the open file, and refused unless it still has
-    meta.json's sha256 (a chmod or a hard link moves that time too, and must not stop a run)."""
-
-    def __init__(self, dataset, subset):
-        self.dataset = dataset
-        self.subset = subset
-        shards = dataset.shards(subset)
-        self.starts = np.array([shard["first_index"] for shard in shards], dtype=np.int64)
-        self.counts = [shard["count"] for shard in shards]
-        self.paths = dataset.shard_paths(subset)
-        self.total = dataset.num_images(subset)
-        self._files = collections.OrderedDict()  # shard number -> open file, the most recently used last
-        self._known = {}  # shard number -> [byte offset of its /images, its identity when first opened, change time]
-
-    def _open(self, number):
-        """The open file of shard ``number`` and the offset of its images; at most
-        :data:`MAX_OPEN_SHARDS` stay open."""
-        if number in self._files:
-            self._files.move_to_end(number)
-            return self._files[number], self._known[number][0]
-        path = self.paths[number]
-        shard = open(path, "rb", buffering=0)
-        try:
-            status = os.fstat(shard.fileno())
-            opened = identity(status)
-            if number in self._known:
-                offset, expected, changed = self._known[number]
-            else:
-                offset = None
-                expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
-            if opened != expected:
-                raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                                   f"{_CHANGED}")
-            if status.st_ctime_ns != changed:
-                self._check_content(number, shard)
-            if offset is None:
-                offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
-        except BaseException:
-            shard.close()
-            raise
-        self._known[number] = [offset, opened, status.st_ctime_ns]
-        self._files[number] = shard
-        if len(self._files) > MAX_OPEN_SHARDS:
-            oldest = next(iter(self._files))
-            self._check_unchanged([oldest])  # written to before it is closed: seen now, or never
-            self._files.pop(oldest).close()
-        return shard, offset
-
-    def _check_unchanged(self, numbers):
-        """``DatasetError`` when one of the open shards ``numbers`` changed since it was first opened."""
-        for number in numbers:
-            if number not in self._files:
-                continue  # closed since: checked when it was closed, held to the same file when opened again
-            opened, changed = self._known[number][1:]
-            status = os.fstat(self._files[number].fileno())
-            now = identity(status)
-            if now[2] < opened[2]:
-                raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
-                                   f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
-            if now != opened:
-                raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
-                                   f"modification time changed since its checksum was checked): {_CHANGED}")
-            if status.st_ctime_ns != changed:
-                self._check_content(number, self._files[number])
-                self._known[number][2] = status.st_ctime_ns
-
-    def _check_content(self, number, shard):
-        """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
-        chmod, or a write whose modification time was set back): ``DatasetError`` unless its bytes still
-        have meta.json's sha256."""
-        shard.seek(0)
-        if fileio.sha256_stream(shard) != self.dataset.shards(self.subset)[number]["sha256"]:
-            raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
-                               f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
-                               f"rerun the prepare command that built it, or copy the intact shard back")
-
-    def read(self, indices, out=None):
-        """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""
-        indices = np.asarray(indices, dtype=np.int64)
-        if indices.size and (indices.min() < 0 or indices.max() >= self.total):
-            raise IndexError(f"image index out of range 0..{self.total - 1} for subset {self.subset!r}")
-        if out is None:
-            out = np.empty((len(indices), *self.dataset.image_size, 3), dtype=np.uint8)
-        image_bytes = int(np.prod(self.dataset.image_size)) * 3
-        order = np.argsort(indices, kind="stable")  # read each shard front to back
-        shard_of = np.searchsorted(self.starts, indices[order], side="right") - 1
-        for position, number in zip(order.tolist(), shard_of.tolist()):
-            try:
-                shard, offset = self._open(number)
-                shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
-                got = shard.readinto(out[position])
-            except FileNotFoundError:
-                raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
-                                   f"moved while the run read it") from None
-            except OSError as error:
-                raise read_error(self.paths[number], "shard", error) from error
-            if got != image_bytes:
-                raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
-                                   f"the end of the file (the shard was truncated after it was checked); rerun the "
-                                   f"prepare command that built it")
-        self._check_unchanged(np.unique(shard_of).tolist())
-        return out
-
-    def close(self):
-        for shard in self._files.values():
-            shard.close()
-        self._files.clear()
 
 
 def open_dataset(path):

@@ -58,7 +58,7 @@ def check_files(folder, files, remember=True):
 
     Returns ``{str(path): (device, inode, size, mtime_ns, ctime_ns)}`` of the files as checked (the stat
     taken before hashing): a reader that opens one later compares it with what it opened
-    (:class:`.dataset.ImageReader`), so a file replaced or rewritten after the check is refused, not read
+    (:class:`.image_reader.ImageReader`), so a file replaced or rewritten after the check is refused, not read
     unchecked."""
     started = time.time_ns()
     pending = [(path, expected, what, _file_key(path, expected, what)) for path, expected, what in files]

@@ -27,7 +27,7 @@ Integrity. Before the first batch, every shard of the subset is compared with me
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
 flipped bytes or an edited meta.json stop a run before it trains on them, with a ``DatasetError``
 naming the file; a shard replaced or written to after that check is one too, when it is opened or
-read (:class:`~minitransfer.data.dataset.ImageReader`).
+read (:class:`~minitransfer.data.image_reader.ImageReader`).
 
 The mean subtracted is ``mean`` when given (transfer runs pass the *base* dataset's mean, as the
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.

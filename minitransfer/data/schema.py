@@ -1,6 +1,6 @@
 """The shape of ``meta.json``, checked once where it is opened, so every command meets a malformed
 field as one ``DatasetError`` ("meta.json: <field> malformed") rather than a ``KeyError`` deep
-inside (the format is in :mod:`.dataset`).
+inside (the format is in :mod:`.shard_format`).
 
 Also here: :func:`read_error`, which tells a file the system refused to read (exit code 74) from
 bad data (65), and :func:`classes_sha256`, the digest of the class table that ``mean.h5`` records when an

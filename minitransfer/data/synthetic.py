@@ -79,7 +79,7 @@ from minitransfer import fileio
 
 from . import build
 from . import dataset as ds
-from . import importers
+from . import decode
 from . import integrity
 from . import wordnet
 
@@ -212,10 +212,10 @@ def build_synthetic(out, *, classes=20, train_per_class=15, val_per_class=30, si
     subsets = {}
     for subset, per_class in (("train", train_per_class), ("val", val_per_class)):
         images, labels = generate(classes, per_class, size, seed, subset)
-        subsets[subset] = ([importers.ImportItem(pixels=image) for image in images], labels, {})
+        subsets[subset] = ([decode.ImportItem(pixels=image) for image in images], labels, {})
     parameters = {"classes": classes, "train_per_class": train_per_class, "val_per_class": val_per_class,
                   "size": size, "seed": seed, "generator_version": GENERATOR_VERSION}
-    return importers.build_dataset(
+    return build.build_dataset(
         out, source={"kind": "synthetic", **parameters}, classes=table, subsets=subsets, size=size,
         shard_length=shard_length, workers=0, progress=progress, overwrite=overwrite,
     )

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode, folder, importers
+from minitransfer.data import dataset, decode, folder, imagenet, importers
 from test_kill_anywhere import assert_import_survives_a_kill
 
 WNIDS = ("n01440764", "n02084071", "n03000134")  # sorted: the class order
@@ -200,7 +201,7 @@ def test_an_empty_class_folder_is_not_imported_as_an_empty_class(imagenet_tree, 
     """Named before anything is decoded (ImageNet decodes for hours): it was named after."""
     root, labels, *_ = imagenet_tree
     (root / "train" / "n09999999").mkdir()
-    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     with pytest.raises(dataset.DatasetError, match=r"train: 1 class folder\(s\) without an image file \(.jpeg, .jpg, "
                                                    r".png\): n09999999$"):
         importers.import_imagenet(root, tmp_path / "out", size=8, workers=0, val_labels=labels)
@@ -215,7 +216,7 @@ def test_a_class_folder_linked_to_nothing_is_bad_data_not_a_class_missing(imagen
     for number in range(lost):
         (root / "train" / f"n0999999{number}").symlink_to(tmp_path / "unmounted" / f"n0999999{number}")
     (root / "train" / "README").symlink_to(tmp_path / "unmounted" / "README")  # not a class: passed over
-    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels",
                                        str(labels), "--size", "8", "--workers", "0"])
     assert result.exit_code == 65, result.output
@@ -235,7 +236,7 @@ def test_a_train_folder_of_one_class_is_refused_before_decoding(imagenet_tree, t
     shutil.rmtree(root / "val")
     if hidden:
         (root / "train" / ".ipynb_checkpoints").mkdir()
-    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     result = CliRunner().invoke(main, ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--size", "8",
                                        "--workers", "0"])
     assert result.exit_code == 65, result.output
@@ -421,7 +422,7 @@ def test_a_train_folder_of_folders_not_named_as_wnids_points_to_prepare_folder(i
     root, *_ = imagenet_tree
     for number, wnid in enumerate(WNIDS):
         (root / "train" / wnid).rename(root / "train" / f"class {number}")
-    monkeypatch.setattr(importers, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
+    monkeypatch.setattr(imagenet, "build_dataset", lambda *args, **kwargs: pytest.fail("decoding started"))
     with pytest.raises(dataset.DatasetError) as error:
         importers.import_imagenet(root, tmp_path / "out", size=8, workers=0)
     assert str(error.value).startswith(
@@ -843,8 +844,8 @@ def test_an_imagenet_image_in_two_classes_is_listed_and_warned_of_reading_each_f
     root, labels, *_ = imagenet_tree
     shutil.copy(root / "train/n01440764/n01440764_1.JPEG", root / "train/n03000134/n03000134_3.JPEG")
     opened = []
-    sha256_file, open_regular_file = importers.fileio.sha256_file, decode.open_regular_file
-    monkeypatch.setattr(importers.fileio, "sha256_file", lambda path: opened.append(path) or sha256_file(path))
+    sha256_file, open_regular_file = fileio.sha256_file, decode.open_regular_file
+    monkeypatch.setattr(fileio, "sha256_file", lambda path: opened.append(path) or sha256_file(path))
     monkeypatch.setattr(decode, "open_regular_file", lambda path: opened.append(path) or open_regular_file(path))
     command = ["prepare", "imagenet", str(root), str(tmp_path / "out"), "--val-labels", str(labels), "--size", "8",
                "--workers", "0"]

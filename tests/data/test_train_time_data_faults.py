@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, synthetic
+from minitransfer.data import build, dataset, image_reader, synthetic
 from minitransfer.data.dataset import DatasetError
 from loading import WORKERS, take, train_loader
 from minitransfer.data.schema import DatasetUnreadable
@@ -79,7 +79,7 @@ def test_a_shard_replaced_after_the_check_is_refused_where_it_is_opened(copy, wo
 def test_a_shard_written_to_while_its_reader_had_closed_it_is_refused_when_opened_again(copy, monkeypatch):
     """Readers keep at most MAX_OPEN_SHARDS files open (here 1): a shard closed to make room is held
     to the file first opened when a later batch opens it again."""
-    monkeypatch.setattr(dataset, "MAX_OPEN_SHARDS", 1)
+    monkeypatch.setattr(image_reader, "MAX_OPEN_SHARDS", 1)
     shard = copy / "train-00000.h5"
     with train_loader(dataset.open_dataset(copy), 0) as batches:
         take(batches, 1)  # 10 of 72 images: each shard read, train-00000 first (reads go in image order)
@@ -91,9 +91,9 @@ def test_a_shard_written_to_while_its_reader_had_closed_it_is_refused_when_opene
 
 _READ_UNDER_A_FILE_LIMIT = """
 import os, resource, sys
-from minitransfer.data import dataset
+from minitransfer.data import dataset, image_reader
 
-dataset.MAX_OPEN_SHARDS = 8
+image_reader.MAX_OPEN_SHARDS = 8
 open_now = len(os.listdir("/proc/self/fd"))
 resource.setrlimit(resource.RLIMIT_NOFILE, (open_now + 16, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 data = dataset.open_dataset(sys.argv[1])

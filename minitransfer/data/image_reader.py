@@ -1,0 +1,154 @@
+"""Images of a prepared dataset read straight from each shard's contiguous ``/images``
+(:class:`ImageReader`), only from the files whose checksum was checked (:mod:`.dataset`), unchanged since.
+"""
+
+import collections
+import os
+
+import numpy as np
+
+from minitransfer import fileio
+
+from .integrity import identity
+from .schema import DatasetError, read_error
+from .shard_format import image_offset
+
+# Shard files one ImageReader keeps open (each loader worker has its own reader): ImageNet at 256 px
+# has ~1250 training shards, more than the 1024 files a process may open by default; a shard
+# closed is opened again (and held to the same file) when a batch needs it.
+MAX_OPEN_SHARDS = 128
+
+
+def _split_identity(checked, status):
+    """``(identity, change time)`` a shard opened with ``status`` is held to: those :attr:`.dataset.Dataset.verified`
+    holds for it (``checked``), else (a file this process did not check) those it has now."""
+    if checked is None:
+        return identity(status), status.st_ctime_ns
+    return tuple(checked[:4]), checked[4] if len(checked) > 4 and checked[4] is not None else status.st_ctime_ns
+
+
+_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun the "
+            "prepare command that built it")
+
+
+class ImageReader:
+    """Reads images of one subset from each shard's contiguous ``/images`` straight into the output.
+
+    Opens files lazily, so it can be created in the process that uses it (HDF5 handles must not
+    cross a fork). Not a memory map: a shard truncated while a run reads it is a short read and a
+    ``DatasetError`` naming it, where a map would kill the process with SIGBUS.
+
+    Reads only the files that were checked: a shard whose checksum this process found intact
+    (:attr:`.dataset.Dataset.verified`) must still be that file (device, inode, size, mtime) when it is
+    opened, and every shard read must be unchanged after each :meth:`read`, so a shard replaced or
+    rewritten in place after the check (a byte flipped, another copy renamed over it) is a
+    ``DatasetError`` naming it, not images nobody checked. Costs one ``fstat`` per shard and read.
+    A write in place whose modification time was then set back (``touch -r``, ``cp -p``) keeps those
+    four but moves the file's change time, which no user-space call sets back: a shard whose change
+    time moved since its check is hashed again through the open file, and refused unless it still has
+    meta.json's sha256 (a chmod or a hard link moves that time too, and must not stop a run)."""
+
+    def __init__(self, dataset, subset):
+        self.dataset = dataset
+        self.subset = subset
+        shards = dataset.shards(subset)
+        self.starts = np.array([shard["first_index"] for shard in shards], dtype=np.int64)
+        self.counts = [shard["count"] for shard in shards]
+        self.paths = dataset.shard_paths(subset)
+        self.total = dataset.num_images(subset)
+        self._files = collections.OrderedDict()  # shard number -> open file, the most recently used last
+        self._known = {}  # shard number -> [byte offset of its /images, its identity when first opened, change time]
+
+    def _open(self, number):
+        """The open file of shard ``number`` and the offset of its images; at most
+        :data:`MAX_OPEN_SHARDS` stay open."""
+        if number in self._files:
+            self._files.move_to_end(number)
+            return self._files[number], self._known[number][0]
+        path = self.paths[number]
+        shard = open(path, "rb", buffering=0)
+        try:
+            status = os.fstat(shard.fileno())
+            opened = identity(status)
+            if number in self._known:
+                offset, expected, changed = self._known[number]
+            else:
+                offset = None
+                expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
+            if opened != expected:
+                raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
+                                   f"{_CHANGED}")
+            if status.st_ctime_ns != changed:
+                self._check_content(number, shard)
+            if offset is None:
+                offset = image_offset(path, (self.counts[number], *self.dataset.image_size, 3), file=shard)
+        except BaseException:
+            shard.close()
+            raise
+        self._known[number] = [offset, opened, status.st_ctime_ns]
+        self._files[number] = shard
+        if len(self._files) > MAX_OPEN_SHARDS:
+            oldest = next(iter(self._files))
+            self._check_unchanged([oldest])  # written to before it is closed: seen now, or never
+            self._files.pop(oldest).close()
+        return shard, offset
+
+    def _check_unchanged(self, numbers):
+        """``DatasetError`` when one of the open shards ``numbers`` changed since it was first opened."""
+        for number in numbers:
+            if number not in self._files:
+                continue  # closed since: checked when it was closed, held to the same file when opened again
+            opened, changed = self._known[number][1:]
+            status = os.fstat(self._files[number].fileno())
+            now = identity(status)
+            if now[2] < opened[2]:
+                raise DatasetError(f"{self.paths[number]}: truncated while it was read ({opened[2]} bytes when its "
+                                   f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
+            if now != opened:
+                raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
+                                   f"modification time changed since its checksum was checked): {_CHANGED}")
+            if status.st_ctime_ns != changed:
+                self._check_content(number, self._files[number])
+                self._known[number][2] = status.st_ctime_ns
+
+    def _check_content(self, number, shard):
+        """Hash the open ``shard`` (number ``number``), whose change time moved since it was checked (a
+        chmod, or a write whose modification time was set back): ``DatasetError`` unless its bytes still
+        have meta.json's sha256."""
+        shard.seek(0)
+        if fileio.sha256_stream(shard) != self.dataset.shards(self.subset)[number]["sha256"]:
+            raise DatasetError(f"{self.paths[number]}: written to after its checksum was checked, its modification "
+                               f"time then set back (its change time moved, and its sha256 is no longer meta.json's): "
+                               f"rerun the prepare command that built it, or copy the intact shard back")
+
+    def read(self, indices, out=None):
+        """Images ``indices`` (int array, any order) into ``out`` (uint8 (n, H, W, 3)) or a new array."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.total):
+            raise IndexError(f"image index out of range 0..{self.total - 1} for subset {self.subset!r}")
+        if out is None:
+            out = np.empty((len(indices), *self.dataset.image_size, 3), dtype=np.uint8)
+        image_bytes = int(np.prod(self.dataset.image_size)) * 3
+        order = np.argsort(indices, kind="stable")  # read each shard front to back
+        shard_of = np.searchsorted(self.starts, indices[order], side="right") - 1
+        for position, number in zip(order.tolist(), shard_of.tolist()):
+            try:
+                shard, offset = self._open(number)
+                shard.seek(offset + int(indices[position] - self.starts[number]) * image_bytes)
+                got = shard.readinto(out[position])
+            except FileNotFoundError:
+                raise DatasetError(f"{self.paths[number]}: missing: the shard, or the dataset folder, was deleted or "
+                                   f"moved while the run read it") from None
+            except OSError as error:
+                raise read_error(self.paths[number], "shard", error) from error
+            if got != image_bytes:
+                raise DatasetError(f"{self.paths[number]}: image {int(indices[position])} of {self.subset} lies beyond "
+                                   f"the end of the file (the shard was truncated after it was checked); rerun the "
+                                   f"prepare command that built it")
+        self._check_unchanged(np.unique(shard_of).tolist())
+        return out
+
+    def close(self):
+        for shard in self._files.values():
+            shard.close()
+        self._files.clear()

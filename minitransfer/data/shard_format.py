@@ -1,0 +1,170 @@
+"""The on-disk dataset format (DESIGN.md §5): a directory of HDF5 shards described by ``meta.json``.
+
+::
+
+    meta.json            schema version, source, image size, class table, shard list
+                         (file, count, first index, sha256), mean image file and its sha256
+    train-00000.h5 ...   /images uint8 (N, H, W, 3), contiguous (no chunking, no compression)
+    val-00000.h5 ...     /labels int32 (N,)   /sum float64 (H, W, 3): Σ images, for the mean
+                         attrs: schema, subset, first_index, plan (sha256 of the shard's inputs),
+                         content_sha256 (of its images, labels and extra arrays); text
+                         attributes fixed-length UTF-8 (:func:`minitransfer.fileio.text_attribute`)
+    mean.h5              /mean float32 (H, W, 3): mean of the training images
+    skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
+
+Every file is built in memory, written to a temporary name, fsynced and renamed (then the
+directory fsynced), so a crash never leaves a half-written file under a real name and a full disk
+is one clean ``OSError`` (HDF5 itself never writes to disk); ``meta.json`` is written last, so a
+directory without it is an unfinished import. Images of subset ``s`` are numbered 0..N−1 across
+its shards in shard order; splits and loaders are index lists over that numbering.
+
+Here: the names of the files, writing them, and reading one of their arrays only after its shape and
+dtype were compared with the layout (:func:`checked_dataset`). Opening and reading a dataset is
+:mod:`.dataset`; reading its images, :mod:`.image_reader`.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+
+import h5py
+import numpy as np
+
+from minitransfer import fileio
+
+from . import schema
+from .schema import DatasetError, read_error
+
+SCHEMA_VERSION = 1
+FORMAT_NAME = "minitransfer-dataset"
+SUBSETS = ("train", "val")
+META_FILE = "meta.json"
+MEAN_FILE = "mean.h5"
+SKIPPED_FILE = "skipped.txt"
+
+
+def shard_name(subset, number):
+    """``train-00000.h5`` style file name of shard ``number`` of ``subset``."""
+    return f"{subset}-{number:05d}.h5"
+
+
+def content_sha256(images, labels, extra=None):
+    """sha256 of a shard's arrays (images, labels as little-endian int32, extras by name): a rerun
+    reuses a finished shard only when its arrays still hash to the value stored at writing."""
+    digest = hashlib.sha256(np.ascontiguousarray(images, dtype=np.uint8).data)
+    digest.update(np.ascontiguousarray(labels, dtype="<i4").data)
+    for name in sorted(extra or {}):
+        digest.update(name.encode() + np.ascontiguousarray(extra[name]).tobytes())
+    return digest.hexdigest()
+
+
+def write_shard(path, images, labels, subset, first_index, plan, extra=None, skipped=(), pixel_sum=None, notes=()):
+    """Write one shard atomically; returns its sha256.
+
+    ``images`` uint8 (N, H, W, 3), ``labels`` int (N,); ``plan`` is a string identifying the
+    inputs the shard was built from (a rerun compares it to skip finished shards); ``extra`` maps
+    further dataset names to arrays of length N (e.g. CIFAR's coarse labels); ``skipped`` lists
+    the inputs that could not be decoded (dicts with ``file`` and ``reason``); ``pixel_sum`` is
+    ``images.sum(axis=0)`` in float64 when the caller has it already; ``notes`` the images imported with a
+    caveat (dicts with ``file`` and ``note``: :func:`.decode.load_item`), where any. A failed write (a full
+    disk) raises the ``OSError`` and leaves no file behind.
+    """
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    labels = np.asarray(labels, dtype=np.int32)
+    if images.ndim != 4 or images.shape[3] != 3 or labels.shape != images.shape[:1]:
+        raise ValueError(f"write_shard: need images (N,H,W,3) and labels (N,), got {images.shape} and {labels.shape}")
+    extra = {name: np.asarray(values) for name, values in (extra or {}).items()}
+
+    def fill(shard):
+        shard.create_dataset("images", data=images)  # no chunks / filters: contiguous, read at its offset
+        shard.create_dataset("labels", data=labels)
+        total = images.sum(axis=0, dtype=np.float64) if pixel_sum is None else pixel_sum  # H,W,3
+        shard.create_dataset("sum", data=np.asarray(total, dtype=np.float64))
+        for name, values in extra.items():
+            shard.create_dataset(name, data=values)
+        shard.attrs["schema"] = SCHEMA_VERSION
+        shard.attrs["subset"] = fileio.text_attribute(subset)
+        shard.attrs["first_index"] = int(first_index)
+        shard.attrs["plan"] = fileio.text_attribute(plan)
+        shard.attrs["skipped"] = fileio.text_attribute(json.dumps(list(skipped)))
+        if notes:
+            shard.attrs["notes"] = fileio.text_attribute(json.dumps(list(notes)))
+        shard.attrs["content_sha256"] = fileio.text_attribute(content_sha256(images, labels, extra))
+
+    return fileio.write_hdf5(path, fill)
+
+
+def write_mean(path, mean, classes):
+    """Write ``mean.h5`` (/mean float32 (H, W, 3); attribute ``classes_sha256``, the digest of the
+    class table ``classes``, which :meth:`.dataset.Dataset.verify` compares with meta.json's) atomically,
+    unless it already holds the same; returns its sha256."""
+
+    def fill(handle):
+        handle.create_dataset("mean", data=np.asarray(mean, dtype=np.float32))
+        handle.attrs["schema"] = SCHEMA_VERSION
+        handle.attrs["classes_sha256"] = fileio.text_attribute(schema.classes_sha256(classes))
+
+    return fileio.write_hdf5(path, fill, keep_same=True)
+
+
+def write_meta(folder, meta):
+    """Write ``meta.json`` atomically, unless it already holds the same (last step of an import:
+    its presence marks completion)."""
+    text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
+    fileio.write_text(pathlib.Path(folder) / META_FILE, text, keep_same=True)
+
+
+def checked_dataset(handle, path, name, shape, dtype):
+    """``handle[name]`` once it is known to be an HDF5 dataset of ``shape`` and ``dtype``.
+
+    Only metadata is read, so a file declaring a huge array costs nothing; ``DatasetError``
+    naming ``path`` otherwise (also for a type h5py cannot map to NumPy, e.g. a float whose
+    declared precision a flipped byte changed: h5py raises a bare ``ValueError`` there)."""
+    data = handle.get(name)
+    if not isinstance(data, h5py.Dataset):
+        raise DatasetError(f"{path}: no /{name} dataset")
+    try:
+        found = data.dtype
+    except (ValueError, TypeError) as error:
+        raise DatasetError(f"{path}: /{name} has a damaged or unknown type ({error})") from error
+    if data.shape != tuple(shape) or found != np.dtype(dtype):
+        raise DatasetError(f"{path}: /{name} is {found} {data.shape}, expected {np.dtype(dtype)} {tuple(shape)}")
+    return data
+
+
+def read_checked(path, name, shape, dtype, what="file"):
+    """The array ``/name`` of HDF5 file ``path`` (``what`` it is: "shard", "mean image"), read only after
+    :func:`checked_dataset` accepted it; ``DatasetError`` saying it is missing when it is gone (deleted or
+    moved since the dataset was opened), not h5py's "Unable to synchronously open file"."""
+    try:
+        with fileio.open_hdf5(path) as handle:
+            return checked_dataset(handle, path, name, shape, dtype)[()]
+    except KeyError as error:
+        raise DatasetError(f"{path}: cannot read /{name} ({error})") from error
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: missing {what}: deleted or moved after the dataset was opened") from None
+    except OSError as error:
+        raise read_error(path, what, error) from error
+
+
+def image_offset(path, shape, file=None):
+    """Byte offset of the contiguous ``/images`` dataset in shard ``path`` (where
+    :class:`.image_reader.ImageReader` reads); ``file``: the shard already open (binary), to parse that very
+    file rather than what ``path`` names now.
+
+    Raises ``DatasetError`` when the file cannot be read, the dataset is chunked or filtered, or
+    its shape is not ``shape``."""
+    try:
+        with (fileio.open_hdf5(path) if file is None else h5py.File(file, "r")) as shard:
+            offset = checked_dataset(shard, path, "images", shape, np.uint8).id.get_offset()
+        size = os.path.getsize(path) if file is None else os.fstat(file.fileno()).st_size
+    except KeyError as error:
+        raise DatasetError(f"{path}: unreadable shard ({error})") from error
+    except OSError as error:
+        raise read_error(path, "shard", error) from error
+    if offset is None:
+        raise DatasetError(f"{path}: /images must be contiguous (not chunked, not compressed)")
+    if size < offset + int(np.prod(shape)):
+        raise DatasetError(f"{path}: file is shorter than its /images dataset (truncated shard)")
+    return offset
