@@ -16,7 +16,7 @@ from .build import COPIES_FILE, DIGESTS_FILE, PROGRESS_EVERY
 from .decode import may_be_image
 
 
-def _file_identities(train, val, examined):
+def file_identities(train, val, examined):
     """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}, {path: (size, time)})
     of every file of ``train`` and ``val`` ({class: paths}); the identity is the path itself, and the size and
     time missing, where a file cannot be examined (the decoder then says why); empty files and others than
@@ -85,7 +85,7 @@ def _note_state(path, found, sizes, modified, states):
 
 def recorded_digests(out, sizes, modified):
     """{path: sha256} that :data:`DIGESTS_FILE` in ``out`` records of files whose size and modification time
-    (``sizes``, ``modified``: :func:`_file_identities`) are still those recorded, as shard plans trust them:
+    (``sizes``, ``modified``: :func:`file_identities`) are still those recorded, as shard plans trust them:
     a rerun reads no file to find copies again but those that changed."""
     try:
         recorded = fileio.parse_json((pathlib.Path(out) / DIGESTS_FILE).read_bytes())
@@ -126,7 +126,7 @@ def _twins(paths, identity, sizes, digests):
     return twins
 
 
-def _same_content_in_a_class(train, identity, sizes, digests, compared):
+def same_content_in_a_class(train, identity, sizes, digests, compared):
     """``identity`` with byte-identical copies within one class (``photo.jpg`` and ``photo (1).jpg``)
     made one file, as links are: :func:`_hold_out` keeps them on one side, so that validation never
     holds a copy of a training image of its class. ``compared(done, total)`` is called after each class."""
@@ -140,11 +140,11 @@ def _same_content_in_a_class(train, identity, sizes, digests, compared):
     return identity
 
 
-def _without_copies_of_training(train, val, sizes, states, digests, compared):
+def without_copies_of_training(train, val, sizes, states, digests, compared):
     """(val less every file whose bytes a training file repeats, a skipped.txt entry for each):
     a validation image that is also a training image (a copy in val/, or in another class's
     folder) would measure memory, not generalisation. A file that is no image (:func:`.decode.may_be_image`,
-    ``states`` as :func:`_file_identities` gives them: the same notes.txt in train/ and val/) is left to the
+    ``states`` as :func:`file_identities` gives them: the same notes.txt in train/ and val/) is left to the
     decoder, which says so, rather than called a copy of a training image. Only files of a size a training file has are
     read, each once; each validation file is looked up by its digest, not compared with every training
     file of its size (files of one format and dimensions, BMP or random-noise PNG, often share one size).

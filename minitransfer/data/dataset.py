@@ -23,7 +23,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import lock, schema
-from .image_reader import _CHANGED, MAX_OPEN_SHARDS, ImageReader
+from .image_reader import IF_CHANGED, MAX_OPEN_SHARDS, ImageReader
 from .integrity import check_files, identity
 from .schema import DatasetError, read_error
 from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, checked_dataset,
@@ -115,7 +115,7 @@ class Dataset:
             raise read_error(path, "shard", error) from error
         if now != tuple(checked[:4]):
             raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                               f"{_CHANGED}")
+                               f"{IF_CHANGED}")
 
     @contextlib.contextmanager
     def reading(self):

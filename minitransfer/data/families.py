@@ -3,15 +3,15 @@ with each class's family, from a families file (:func:`read_families`) or a Word
 
 from . import dataset as ds
 from . import inputs, wordnet
-from .folder_tree import _listed, _same_text
+from .folder_tree import quoted, same_text
 
 
-def _class_table(names, families, family_a, is_a, known, root):
+def family_class_table(names, families, family_a, is_a, known, root):
     """(class table, family of half A or None) for the classes ``names``."""
     if families:
         family_of, order = read_families(families, names, known, root)
         chosen = [family_of[name] for name in names]
-        family_a = _same_text(family_a) if family_a else order[0]
+        family_a = same_text(family_a) if family_a else order[0]
     elif is_a:
         chosen = wordnet.families_from_file(names, is_a)
         family_a = family_a or wordnet.NATURAL
@@ -35,7 +35,7 @@ def read_families(path, names, known, root):
     writes names) do not matter."""
     folder_of, twins = {}, {}
     for folder in sorted(known):
-        key = _same_text(folder).strip()
+        key = same_text(folder).strip()
         if folder_of.setdefault(key, folder) != folder:
             twins.setdefault(key, [folder_of[key]]).append(folder)
     family_of, order, unknown, spelled = {}, [], set(), {}  # spelled: {casefolded family: (family, line)}
@@ -47,9 +47,9 @@ def read_families(path, names, known, root):
         fields = text.rsplit(None, 1)
         if len(fields) != 2:
             raise ds.DatasetError(f"{path}:{number}: expected 'CLASS FAMILY', got {line!r}")
-        name, family = _same_text(fields[0]).strip(), _same_text(fields[1])
+        name, family = same_text(fields[0]).strip(), same_text(fields[1])
         if name in twins:
-            raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {_listed(twins[name])}, which "
+            raise ds.DatasetError(f"{path}:{number}: {name!r} names the class folders {quoted(twins[name])}, which "
                                   f"differ only in spaces at their ends: rename one")
         if name not in folder_of:
             unknown.add(name)
@@ -72,10 +72,10 @@ def read_families(path, names, known, root):
     missing = [name for name in names if name not in family_of]
     if missing:
         comment = [name for name in missing if name.lstrip().startswith("#")]  # its line would be a comment
-        hint = f" (a line starting with '#' is a comment: rename the folder {_listed(comment)})" if comment else ""
-        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {_listed(missing)}{hint}")
+        hint = f" (a line starting with '#' is a comment: rename the folder {quoted(comment)})" if comment else ""
+        raise ds.DatasetError(f"{path}: no family for {len(missing)} class(es): {quoted(missing)}{hint}")
     if len({family_of[name] for name in names}) < 2:
         dropped = sorted(set(known) - set(names))
-        because = f" once the class(es) without a decodable image are left out ({_listed(dropped)})" if dropped else ""
+        because = f" once the class(es) without a decodable image are left out ({quoted(dropped)})" if dropped else ""
         raise ds.DatasetError(f"{path}: every class is in one family{because}; the natural split needs two or more")
     return family_of, [family for family in order if family in {family_of[name] for name in names}]

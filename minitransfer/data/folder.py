@@ -94,13 +94,13 @@ from minitransfer import fileio
 from . import dataset as ds
 from . import inputs
 from .build import COPIES_FILE, DECODER, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
-from .copies import (CopiesAcrossClasses, _file_identities, _same_content_in_a_class, _without_copies_of_training,
+from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
 from .decode import ImportItem, may_be_image
-from .families import _class_table, read_families
-from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, _changed_folders, _check_two_class_folders, _class_folders,
-                          _class_names, _files_below, _layout, _remember_folder, _validation_files,
-                          _warn_of_changed_folders, _warn_of_names_differing_in_case, check_two_classes,
+from .families import family_class_table, read_families
+from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
+                          class_names, files_below, tree_layout, remember_folder, val_files_listed,
+                          warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
                           dangling_links)
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
@@ -126,17 +126,17 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
-    train_root, val_root = _layout(source)
+    train_root, val_root = tree_layout(source)
     _check_options(val_root, val_fraction, seed, families, family_a, is_a)
-    walked = {}  # {folder: [modification time in ns, names in it] as listed}: see _changed_folders
-    _remember_folder(train_root, walked, listing=True)
-    folders = _class_folders(train_root)
-    _check_two_class_folders(train_root, folders, source)
-    _warn_of_names_differing_in_case(train_root, folders)
+    walked = {}  # {folder: [modification time in ns, names in it] as listed}: see changed_folders
+    remember_folder(train_root, walked, listing=True)
+    folders = class_folders(train_root)
+    check_two_class_folders(train_root, folders, source)
+    warn_of_names_differing_in_case(train_root, folders)
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
-    for number, (name, folder) in enumerate(_class_names(folders, None if overwrite else out).items(), start=1):
-        files[name] = _files_below(folder, scan_skipped, out, walked)
+    for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):
+        files[name] = files_below(folder, scan_skipped, out, walked)
         listed(number, len(folders))
     excluded = [{"name": name, "reason": "no files"} for name, found in files.items() if not found]
     for link, reason in dangling_links(train_root):
@@ -146,19 +146,19 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             excluded.append({"name": inputs.display_name(link.name), "reason": reason})
     train = {name: found for name, found in files.items() if found}
     examined = inputs.stage_progress(progress, "examining files")
-    val = {} if val_root is None else _validation_files(val_root, train_root, set(files), scan_skipped, out, walked,
+    val = {} if val_root is None else val_files_listed(val_root, train_root, set(files), scan_skipped, out, walked,
                                                         inputs.stage_progress(progress, "listing validation files"))
-    identity, sizes, modified, states = _file_identities(train, val, examined)
+    identity, sizes, modified, states = file_identities(train, val, examined)
     listed_train = train  # each class folder's files, before any is held out
     digests = recorded_digests(out, sizes, modified)  # {path: sha256}: each file read at most once
     if val_root is None:
-        identity = _same_content_in_a_class(train, identity, sizes, digests,
+        identity = same_content_in_a_class(train, identity, sizes, digests,
                                             inputs.stage_progress(progress, "finding copies in each class"))
         fraction = DEFAULT_VAL_FRACTION if val_fraction is None else val_fraction
         images = _possible_images(train, states, inputs.stage_progress(progress, "telling images from other files")) \
             if fraction else None
         train, val = _hold_out(train, fraction, seed, identity, images)
-    val, copies = _without_copies_of_training(
+    val, copies = without_copies_of_training(
         train, val, sizes, states, digests,
         inputs.stage_progress(progress, "finding validation copies of training images"))
     scan_skipped += copies
@@ -178,7 +178,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
             left_out = ", ".join(f"{entry['name']!r} ({entry['reason']})" for entry in excluded[:10])
             raise ds.DatasetError(f"{train_root}: {names[0]!r} is the only class folder left with a training image "
                                   f"(left out: {left_out}{' ...' if len(excluded) > 10 else ''}); {ONE_PER_CLASS}")
-        table, chosen_a = _class_table(names, families, family_a, is_a, set(files), train_root)
+        table, chosen_a = family_class_table(names, families, family_a, is_a, set(files), train_root)
         subsets = {subset: _items(names, chosen, states) for subset, chosen in (("train", train), ("val", val))}
         try:
             built = build_dataset(
@@ -190,7 +190,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
                 extra_meta={"excluded_classes": excluded, "returned_to_training": returned,
                             "decision_inputs": decided, **({"family_a": chosen_a} if chosen_a else {})})
             across.report(built.meta["skipped"])
-            _warn_of_changed_folders(_changed_folders(walked))
+            warn_of_changed_folders(changed_folders(walked))
             return built
         except ClassesWithoutImages as error:  # rare: import again (the shards are rebuilt)
             without = [names[index] for index in error.indices]
@@ -272,7 +272,7 @@ def _check_options(val_root, val_fraction, seed, families, family_a, is_a):
 
 def _possible_images(train, states, told):
     """The files of ``train`` ({class: paths}) that may be images (:func:`.decode.may_be_image`, ``states``: as
-    :func:`_file_identities` gives them); ``told(done, total)`` is called after each class."""
+    :func:`file_identities` gives them); ``told(done, total)`` is called after each class."""
     images = set()
     for number, files in enumerate(train.values(), start=1):
         images.update(path for path in files if may_be_image(path, states.get(path)))
@@ -283,7 +283,7 @@ def _possible_images(train, states, told):
 def _hold_out(train, fraction, seed, identity, images=None):
     """(train, val): ``fraction`` of each class's files moved to val, chosen with (seed, class name).
 
-    The choice is over distinct files (``identity``: :func:`_file_identities`), so two paths of one
+    The choice is over distinct files (``identity``: :func:`file_identities`), so two paths of one
     file (a link) stay on one side; without links it is a choice over the paths. Only files among
     ``images`` (None: every file) are chosen and counted: a LabelImg .xml beside each photo took
     validation places, and left classes without a validation image; the others train (and are skipped

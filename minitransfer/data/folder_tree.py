@@ -16,7 +16,7 @@ ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image 
                  f"{TWO_OR_MORE}")
 
 
-def _check_two_class_folders(root, folders, source):
+def check_two_class_folders(root, folders, source):
     """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
     gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
     ``photos``), learns which folder to give instead."""
@@ -26,22 +26,22 @@ def _check_two_class_folders(root, folders, source):
         hint = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
     elif len(folders) == 1:
         inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
-        hint = f", which holds folders ({_listed(inner)}): give {folders[0]} if these are the classes" \
+        hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
             if len(inner) >= 2 else ""
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
 
 
-def _warn_of_names_differing_in_case(root, folders):
+def warn_of_names_differing_in_case(root, folders):
     """Warn of class ``folders`` (of ``root``) whose names differ only in case ('Cat' beside 'cat': one class
     saved under two spellings, most often): each is a class of its own, which a researcher reading the class
     table may not see, and which a Mac or Windows disk cannot even hold as two folders."""
     spellings = {}
     for folder in folders:
-        spellings.setdefault(_same_text(folder.name).casefold(), []).append(folder.name)
+        spellings.setdefault(same_text(folder.name).casefold(), []).append(folder.name)
     twins = [names for names in spellings.values() if len(names) > 1]
     if twins:
         stopping.warn(f"warning: {root}: {len(twins)} set(s) of class folders whose names differ only in case, such "
-                      f"as {_listed(twins[0])}: each folder is a class of its own (on macOS and Windows they would "
+                      f"as {quoted(twins[0])}: each folder is a class of its own (on macOS and Windows they would "
                       f"be one folder); merge them and rerun if they are one class")
 
 
@@ -56,9 +56,9 @@ def check_two_classes(where, names, layout, hint="", kind="class folder"):
     raise ds.DatasetError(f"{where}: {found}{hint}; {layout}")
 
 
-def _layout(source):
+def tree_layout(source):
     """(folder of the training classes, folder of the validation classes or None): see the module docstring."""
-    folders = {folder.name for folder in _class_folders(source)}
+    folders = {folder.name for folder in class_folders(source)}
     if "train" not in folders:
         return source, None
     train, val = source / "train", (source / "val" if "val" in folders else None)
@@ -69,11 +69,11 @@ def _layout(source):
         return source, None  # train/ holds images: a class folder like the others
     raise ds.DatasetError(
         f"{source}: ambiguous layout: {train} holds only folders, as in the train/ + val/ layout, but {source} "
-        f"also holds {_listed(others)}; a train/ (+ val/) tree must hold nothing else beside them, and a class "
+        f"also holds {quoted(others)}; a train/ (+ val/) tree must hold nothing else beside them, and a class "
         f"folder named 'train' must hold image files itself")
 
 
-def _class_folders(root):
+def class_folders(root):
     """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
     name that is not UTF-8 or holds a control character, and for two names that are one text
     (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
@@ -81,7 +81,7 @@ def _class_folders(root):
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)
-        twin = seen.setdefault(_same_text(folder.name), folder.name)
+        twin = seen.setdefault(same_text(folder.name), folder.name)
         if twin != folder.name:
             raise ds.DatasetError(f"{root}: the class folders {twin!r} and {folder.name!r} have one name, written in "
                                   f"two Unicode forms (composed and decomposed, as macOS writes names): merge them "
@@ -89,18 +89,18 @@ def _class_folders(root):
     return folders
 
 
-def _class_names(folders, out):
+def class_names(folders, out):
     """{class name: folder} of the class ``folders``: each folder's name in Unicode's composed form
-    (:func:`_same_text`), which orders the classes (their labels) and seeds the held-out choice, so that
+    (:func:`same_text`), which orders the classes (their labels) and seeds the held-out choice, so that
     a tree copied from a Mac (names decomposed) and the same tree named on Linux give one dataset; a
     class that the meta.json in ``out`` names in the other form (a dataset this version did not
     prepare) keeps that name, so that a rerun writes nothing (``out`` None: none kept, as --overwrite)."""
     try:
         classes = [] if out is None else fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())["classes"]
-        recorded = {_same_text(entry["name"]): entry["name"] for entry in classes}
+        recorded = {same_text(entry["name"]): entry["name"] for entry in classes}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         recorded = {}
-    return {recorded.get(_same_text(folder.name), _same_text(folder.name)): folder for folder in folders}
+    return {recorded.get(same_text(folder.name), same_text(folder.name)): folder for folder in folders}
 
 
 def dangling_links(root):
@@ -117,14 +117,14 @@ def _why_nowhere(link):
     return f"a link to {inputs.display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
-def _same_text(name):
+def same_text(name):
     """``name`` in Unicode's composed form (NFC): names that read the same compare equal."""
     return unicodedata.normalize("NFC", name)
 
 
-def _files_below(folder, skipped, out, walked):
+def files_below(folder, skipped, out, walked):
     """Every file below ``folder`` whose path has no hidden part (:func:`.inputs.hidden`), sorted; each
-    folder walked is remembered in ``walked`` (:func:`_remember_folder`).
+    folder walked is remembered in ``walked`` (:func:`remember_folder`).
 
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
@@ -133,7 +133,7 @@ def _files_below(folder, skipped, out, walked):
     without a word. A link into ``out`` is a ``ValueError`` (a usage error, as :func:`.inputs.check_apart`
     says): a rerun would import the dataset's own files."""
     files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
-    _remember_folder(os.fspath(folder), walked)
+    remember_folder(os.fspath(folder), walked)
     for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
         kept, here = [], os.path.realpath(directory)
         if directory in walked:
@@ -151,7 +151,7 @@ def _files_below(folder, skipped, out, walked):
             else:
                 seen.add(real)
                 kept.append(name)
-                _remember_folder(os.path.join(directory, name), walked)  # before os.walk lists it
+                remember_folder(os.path.join(directory, name), walked)  # before os.walk lists it
         subfolders[:] = kept
         files += [os.path.join(directory, name) for name in names if not inputs.hidden(name)]
     return sorted(files)
@@ -161,7 +161,7 @@ def _raise(error):
     raise error
 
 
-def _remember_folder(folder, walked, listing=False):
+def remember_folder(folder, walked, listing=False):
     """Note in ``walked`` the modification time of ``folder``, before it is listed (its names are noted as it is,
     or here with ``listing``): a file added, removed or renamed there afterwards changes it."""
     try:
@@ -174,7 +174,7 @@ def _names_in(folder):
     return {name for name in os.listdir(folder) if not inputs.hidden(name)}
 
 
-def _changed_folders(walked):
+def changed_folders(walked):
     """The folders of ``walked`` that now hold other names than when they were listed (files added, removed,
     renamed or moved to another class while the import ran: what it imported is the tree as it was listed, and
     a rerun imports it as it is); a folder whose time changed while its names did not (a .DS_Store written) is not
@@ -192,7 +192,7 @@ def _changed_folders(walked):
     return changed
 
 
-def _warn_of_changed_folders(changed):
+def warn_of_changed_folders(changed):
     if changed:
         stopping.warn(f"warning: {len(changed)} folder(s) of the source had files added, removed or renamed while "
                       f"the import ran, such as {inputs.display_name(changed[0])}: the dataset holds the files as "
@@ -200,24 +200,24 @@ def _warn_of_changed_folders(changed):
                       f"command to import them as they are now")
 
 
-def _validation_files(val_root, train_root, known, skipped, out, walked, listed):
-    _remember_folder(val_root, walked, listing=True)
-    folders = _class_folders(val_root)
+def val_files_listed(val_root, train_root, known, skipped, out, walked, listed):
+    remember_folder(val_root, walked, listing=True)
+    folders = class_folders(val_root)
     if not folders and any(path.is_file() and not inputs.hidden(path.name) for path in val_root.iterdir()):
         raise ds.DatasetError(f"{val_root}: image files but no class folders: validation images must lie in "
                               f"{val_root}/<class>/ (for ImageNet's unsorted val/ use 'prepare imagenet --devkit')")
-    train_name = {_same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
-    unknown = [folder.name for folder in folders if _same_text(folder.name) not in train_name]
+    train_name = {same_text(name): name for name in known}  # a val/ copied from a Mac may spell names decomposed
+    unknown = [folder.name for folder in folders if same_text(folder.name) not in train_name]
     if unknown:
-        like = {_same_text(name).casefold(): name for name in train_name.values()}  # val/Dog beside train/dog
-        shown = [inputs.display_name(name) + (f" (the folder {like[_same_text(name).casefold()]!r}?)"
-                                              if _same_text(name).casefold() in like else "") for name in unknown]
+        like = {same_text(name).casefold(): name for name in train_name.values()}  # val/Dog beside train/dog
+        shown = [inputs.display_name(name) + (f" (the folder {like[same_text(name).casefold()]!r}?)"
+                                              if same_text(name).casefold() in like else "") for name in unknown]
         raise ds.DatasetError(f"{val_root}: {len(unknown)} class folder(s) that {train_root} does not have: "
                               f"{', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}")
     skipped += [{"file": inputs.display_name(link), "reason": reason} for link, reason in dangling_links(val_root)]
     files = {}
     for number, folder in enumerate(folders, start=1):
-        files[train_name[_same_text(folder.name)]] = _files_below(folder, skipped, out, walked)
+        files[train_name[same_text(folder.name)]] = files_below(folder, skipped, out, walked)
         listed(number, len(folders))
     if not any(files.values()):  # made a dataset that train refuses, whose note's advice (--val-fraction) is refused
         raise ds.DatasetError(f"{val_root}: no file in a class folder ({val_root}/<class>/): put each class's "
@@ -226,5 +226,5 @@ def _validation_files(val_root, train_root, known, skipped, out, walked, listed)
     return files
 
 
-def _listed(names):
+def quoted(names):
     return ", ".join(repr(name) for name in names[:10]) + (" ..." if len(names) > 10 else "")

@@ -27,8 +27,8 @@ def _split_identity(checked, status):
     return tuple(checked[:4]), checked[4] if len(checked) > 4 and checked[4] is not None else status.st_ctime_ns
 
 
-_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun the "
-            "prepare command that built it")
+IF_CHANGED = ("if the same data was copied there again, rerun (the check at the start reads it again), else rerun "
+              "the prepare command that built it")
 
 
 class ImageReader:
@@ -77,7 +77,7 @@ class ImageReader:
                 expected, changed = _split_identity(self.dataset.verified.get(str(path)), status)
             if opened != expected:
                 raise DatasetError(f"{path}: replaced or written to after its checksum was checked at the start: "
-                                   f"{_CHANGED}")
+                                   f"{IF_CHANGED}")
             if status.st_ctime_ns != changed:
                 self._check_content(number, shard)
             if offset is None:
@@ -106,7 +106,7 @@ class ImageReader:
                                    f"checksum was checked, now {now[2]}); rerun the prepare command that built it")
             if now != opened:
                 raise DatasetError(f"{self.paths[number]}: written to while the run read it (its size or "
-                                   f"modification time changed since its checksum was checked): {_CHANGED}")
+                                   f"modification time changed since its checksum was checked): {IF_CHANGED}")
             if status.st_ctime_ns != changed:
                 self._check_content(number, self._files[number])
                 self._known[number][2] = status.st_ctime_ns

@@ -16,8 +16,8 @@ from .build import build_dataset, check_out
 from .decode import ImportItem
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links
-from .imagenet_common import (IMAGE_SUFFIXES, _check_labelled, _check_labelled_once, _checked_name, _note_listed_states,
-                              _paths_by_class, _some, class_table, read_class_names)
+from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
+                              paths_by_class, a_few, class_table, read_class_names)
 
 IMAGENET_LAYOUT = f"ILSVRC2012's train/ must hold one folder per class (train/<wnid>/*.JPEG), {TWO_OR_MORE}"
 NOT_A_WNID = ("not named as a wnid (n + 8 digits): ILSVRC2012's train/ holds only its classes' folders (import "
@@ -69,7 +69,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     train = source / "train"
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
-        hint = (f"; {source} holds class folders ({_some(classes, 3)}) itself: give the folder that holds train/ "
+        hint = (f"; {source} holds class folders ({a_few(classes, 3)}) itself: give the folder that holds train/ "
                 f"(and val/)" if classes else _packed_training_archive(source))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
@@ -79,28 +79,28 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                     and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;
     # not ILSVRC2012_img_train.tar, the archive of the class tars, which unpacking it in train/ leaves there
     if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
-        raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {_some(packed)}: unpack each "
+        raise ds.DatasetError(f"{train}: {len(packed)} class archive(s) not unpacked: {a_few(packed)}: unpack each "
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
     lost = [(link, reason) for link, reason in dangling_links(train) if wordnet.WNID.fullmatch(link.name)]
     if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it
-        more = f" (and {len(lost) - 1} more: {_some([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
+        more = f" (and {len(lost) - 1} more: {a_few([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
         raise ds.DatasetError(f"{inputs.display_name(lost[0][0])}: {lost[0][1]}{more}: its class would be "
                               f"missing from the dataset; mount or restore it, or remove the link")
     wnids, hint = [folder.name for folder in folders], ""
     if strays and len(wnids) < 2:
-        hint = (f", but {len(strays)} folder(s) not named as wnids ({_some([path.name for path in strays], 3)}): "
+        hint = (f", but {len(strays)} folder(s) not named as wnids ({a_few([path.name for path in strays], 3)}): "
                 f"import a tree of your own class folders with 'minitransfer prepare folder'")
     elif not wnids:
         loose = _image_files(train)
-        hint = (f"; it holds {len(loose)} image file(s) itself ({_some([path.name for path in loose], 3)}): each "
+        hint = (f"; it holds {len(loose)} image file(s) itself ({a_few([path.name for path in loose], 3)}): each "
                 f"class's belong in train/<wnid>/, where its tar unpacks" if loose else _packed_training_archive(train))
     check_two_classes(train, wnids, IMAGENET_LAYOUT, hint)
     left_out = [{"name": inputs.display_name(folder.name), "reason": NOT_A_WNID} for folder in strays]
     if left_out:  # before hours of decoding: the researcher may stop and move them
         stopping.warn(f"warning: {train}: {len(strays)} folder(s) not named as wnids (n + 8 digits) left out, not "
-                      f"imported as classes: {_some([path.name for path in strays])}")
+                      f"imported as classes: {a_few([path.name for path in strays])}")
     train_items, train_labels, without = [], [], []
     listing = inputs.stage_progress(progress, "listing training files")
     for label, wnid in enumerate(wnids):
@@ -127,14 +127,14 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if words:
         names = read_class_names(inputs.read_text(words, "class names file"), inputs.display_name(words), set(wnids))
     elif devkit is not None:
-        names = {wnid: _checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
+        names = {wnid: checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
                  if wnid in official.words}
     val_items = _validation_items(source / "val", val_files, labelled_by)
     classes = class_table(wnids, names, is_a)
     subsets = {"train": (train_items, train_labels, {}), "val": (val_items, val_label_list, {})}
     sizes, modified, states = examine([item.path for items, _, _ in subsets.values() for item in items], progress)
-    _note_listed_states(subsets, states)
-    across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
+    note_listed_states(subsets, states)
+    across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified,
                                  recorded_digests(out, sizes, modified), progress)
     built = build_dataset(
         out,
@@ -153,7 +153,7 @@ def _packed_training_archive(folder):
     """"; it holds <tar>: unpack ..." when ``folder`` (SOURCE, or its train/ without class folders) holds tar
     archives: ILSVRC2012_img_train.tar not unpacked yet; "" otherwise."""
     tars = _tars(folder)
-    return (f"; {inputs.display_name(folder)} holds {_some(tars, 3)}: unpack the training archive "
+    return (f"; {inputs.display_name(folder)} holds {a_few(tars, 3)}: unpack the training archive "
             f"(ILSVRC2012_img_train.tar) into train/, then each class tar it holds into its folder, train/<wnid>/"
             if tars else "")
 
@@ -169,7 +169,7 @@ def _unpack_there(folder, tars):
     ``tars`` (names) where its images belong."""
     command = f"tar -xf {shlex.quote(inputs.display_name(folder / tars[0]))} -C " \
               f"{shlex.quote(inputs.display_name(folder))}"
-    return f"holds {_some(tars, 3)}: unpack {'it' if len(tars) == 1 else 'each'} there " \
+    return f"holds {a_few(tars, 3)}: unpack {'it' if len(tars) == 1 else 'each'} there " \
            f"({command})"
 
 
@@ -196,7 +196,7 @@ def _listed_validation(val_labels, wnids):
         if len(fields) != 2 or not fields[1].lstrip("-").isdigit() or not 0 <= int(fields[1]) < len(wnids):
             raise ds.DatasetError(f"{val_labels}:{number}: expected '<file> <label in 0..{len(wnids) - 1}>', "
                                   f"got {line!r}")
-        _check_labelled_once(line_of, fields[0], val_labels, number)
+        check_labelled_once(line_of, fields[0], val_labels, number)
         files.append(fields[0])
         labels.append(int(fields[1]))
     return files, labels
@@ -211,7 +211,7 @@ def _validation_items(val, files, labelled_by):
             into, tar = (shlex.quote(inputs.display_name(path)) for path in (val, val.parent / packed[0]))
             command = f"mkdir {into} && tar -xf {tar} -C {into}"
             labels = "" if labelled_by is not None else " and give its labels (--devkit DIR or --val-labels FILE)"
-            raise ds.DatasetError(f"{val}: missing, but {inputs.display_name(val.parent)} holds {_some(packed, 3)}: "
+            raise ds.DatasetError(f"{val}: missing, but {inputs.display_name(val.parent)} holds {a_few(packed, 3)}: "
                                   f"unpack the validation archive into val/ ({command}){labels}, or move it away "
                                   f"for a train-only dataset")
         if labelled_by is not None:
@@ -228,7 +228,7 @@ def _validation_items(val, files, labelled_by):
     if labelled_by is None:
         raise ValueError(f"{val} holds {len(present)} files but no labels were given: pass --devkit DIR (the official "
                          f"ILSVRC2012 devkit folder) or --val-labels FILE, or move val/ away for a train-only dataset")
-    _check_labelled(files, present, labelled_by, val)
+    check_labelled(files, present, labelled_by, val)
     return [ImportItem(path=str(val / name)) for name in files]
 
 
@@ -242,5 +242,5 @@ def _refuse_a_folder_around(val, folders, named, labelled_by):
             inside = sorted(path.name for path in folder.iterdir() if path.name in named)
             if inside:
                 raise ds.DatasetError(f"{inputs.display_name(folder)}: holds {len(inside)} of the files {labelled_by} "
-                                      f"labels ({_some(inside, 3)}), which belong directly in {val}: move them there "
+                                      f"labels ({a_few(inside, 3)}), which belong directly in {val}: move them there "
                                       f"(the archive unpacked into a folder of its own?)")

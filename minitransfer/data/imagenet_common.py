@@ -22,11 +22,11 @@ def read_class_names(text, where, wnids):
     for number, line in enumerate(text.split("\n"), start=1):
         fields = line.strip().split(None, 1)
         if len(fields) == 2 and fields[0] in wnids:
-            names[fields[0]] = _checked_name(fields[1].strip(), f"{where}:{number}", fields[0])
+            names[fields[0]] = checked_name(fields[1].strip(), f"{where}:{number}", fields[0])
     return names
 
 
-def _checked_name(name, where, wnid):
+def checked_name(name, where, wnid):
     """``name``, the class ``wnid``'s name read from ``where``; ``DatasetError`` when it holds a control character."""
     char = inputs.control_character(name)
     if char:
@@ -48,7 +48,7 @@ def class_table(wnids, names, is_a=None):
     return table
 
 
-def _note_listed_states(subsets, states):
+def note_listed_states(subsets, states):
     """Give each file item of ``subsets`` its state as listed (``states``: {path: (size, modification time)},
     :func:`.folder.examine`), as :mod:`.folder` does: a file changed or removed while the import runs is skipped
     as such (:data:`.decode.CHANGED`, :data:`.decode.VANISHED`) and decoded again by the rerun; one moved away
@@ -60,7 +60,7 @@ def _note_listed_states(subsets, states):
                 item.listed = states.get(item.path)
 
 
-def _paths_by_class(subsets, wnids):
+def paths_by_class(subsets, wnids):
     """{subset: {wnid: descriptions of its items}} of ``subsets`` as :func:`.build.build_dataset` takes them."""
     by_class = {}
     for subset, (items, labels, _) in subsets.items():
@@ -70,7 +70,7 @@ def _paths_by_class(subsets, wnids):
     return by_class
 
 
-def _check_labelled_once(line_of, name, labels_file, number):
+def check_labelled_once(line_of, name, labels_file, number):
     """Record that line ``number`` of ``labels_file`` labels ``name``; ``DatasetError`` when an earlier line did
     (the image would be imported twice, perhaps under two classes)."""
     if name in line_of:
@@ -79,7 +79,7 @@ def _check_labelled_once(line_of, name, labels_file, number):
     line_of[name] = number
 
 
-def _check_labelled(named, present, labelled_by, folder):
+def check_labelled(named, present, labelled_by, folder):
     """``DatasetError`` unless the validation files ``named`` by the labels file ``labelled_by`` are the image files
     among ``present`` (the names of the files in ``folder``), checked before anything is decoded: a labelled file
     missing there (an archive unpacked in part, names with a folder in front) would be skipped only after hours of
@@ -87,16 +87,16 @@ def _check_labelled(named, present, labelled_by, folder):
     present_set = set(present)
     missing = [name for name in named if name not in present_set]
     if missing:
-        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: {_some(missing)} "
+        raise ds.DatasetError(f"{labelled_by} labels {len(missing)} file(s) that {folder} lacks: {a_few(missing)} "
                               f"(names are of files directly in that folder)")
     unlabelled = sorted({name for name in present if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES}
                         - set(named))
     if unlabelled:
         raise ds.DatasetError(f"{folder}: {len(unlabelled)} image file(s) without a label in {labelled_by}: "
-                              f"{_some(unlabelled)} (they would be left out of validation: label them, or move them "
+                              f"{a_few(unlabelled)} (they would be left out of validation: label them, or move them "
                               f"out of {folder})")
 
 
-def _some(names, shown=10):
+def a_few(names, shown=10):
     """The first ``shown`` of ``names``, space-separated, with " ..." when there are more."""
     return " ".join(inputs.display_name(name) for name in names[:shown]) + (" ..." if len(names) > shown else "")

@@ -18,8 +18,8 @@ from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes
-from .imagenet_common import (IMAGE_SUFFIXES, _check_labelled, _check_labelled_once, _note_listed_states,
-                              _paths_by_class, _some, class_table, read_class_names)
+from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, note_listed_states,
+                              paths_by_class, a_few, class_table, read_class_names)
 
 TINY_IMAGENET_LAYOUT = (f"wnids.txt must list the classes, one wnid a line (images in train/<wnid>/images/), "
                         f"{TWO_OR_MORE}")
@@ -208,8 +208,8 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     classes = class_table(wnids, names, is_a)
     described = [item.describe() for items, _, _ in subsets.values() for item in items]
     sizes, modified, states = tree.examine(described, progress)
-    _note_listed_states(subsets, states)
-    across = CopiesAcrossClasses(out, _paths_by_class(subsets, wnids), sizes, modified,
+    note_listed_states(subsets, states)
+    across = CopiesAcrossClasses(out, paths_by_class(subsets, wnids), sizes, modified,
                                  recorded_digests(out, sizes, modified), progress, read=tree.sha256)
     built = build_dataset(
         out,
@@ -254,17 +254,17 @@ def _tiny_validation(tree, label_of):
     loose = tree.images("val/images")
     if by_folder and loose:
         raise ds.DatasetError(f"{tree.where('val')}: {len(loose)} image(s) directly in val/images/ "
-                              f"({_some(loose, 3)}) beside {len(by_folder)} sorted into class folders: sort them "
+                              f"({a_few(loose, 3)}) beside {len(by_folder)} sorted into class folders: sort them "
                               f"all (a sorting interrupted?) or move them all back to val/images/")
     annotated = _tiny_annotations(tree, label_of, required=not by_folder)
     if not by_folder:
-        _check_labelled(list(annotated), tree.files("val/images"), annotations, tree.where("val/images"))
+        check_labelled(list(annotated), tree.files("val/images"), annotations, tree.where("val/images"))
         return [f"val/images/{name}" for name in annotated], list(annotated.values())
     elsewhere = [name for name, wnid in by_folder.items()
                  if annotated.get(pathlib.PurePosixPath(name).name, wnid) != wnid]
     if elsewhere:
         raise ds.DatasetError(f"{annotations} labels {len(elsewhere)} image(s) of another class than the folder "
-                              f"that holds them: {_some(elsewhere)} (sorted by another list?): move them, or "
+                              f"that holds them: {a_few(elsewhere)} (sorted by another list?): move them, or "
                               f"remove val_annotations.txt to label images by their folder")
     return list(by_folder), list(by_folder.values())
 
@@ -277,7 +277,7 @@ def _sorted_validation(tree, label_of):
     unknown = [folder for folder, wnid in folders if wnid not in label_of]
     if unknown:
         raise ds.DatasetError(f"{tree.where('val')}: {len(unknown)} folder(s) not named after a class of wnids.txt: "
-                              f"{_some(unknown)} (validation images lie in val/images/, or sorted into "
+                              f"{a_few(unknown)} (validation images lie in val/images/, or sorted into "
                               f"val/<wnid>/)")
     return {name: wnid for folder, wnid in folders for name in tree.images(folder) + tree.images(f"{folder}/images")}
 
@@ -295,6 +295,6 @@ def _tiny_annotations(tree, label_of, required):
         if len(fields) < 2 or fields[1] not in label_of:
             raise ds.DatasetError(f"{annotations}:{number}: expected '<file><TAB><wnid of wnids.txt>...', "
                                   f"got {line!r}")
-        _check_labelled_once(line_of, fields[0], annotations, number)
+        check_labelled_once(line_of, fields[0], annotations, number)
         annotated[fields[0]] = fields[1]
     return annotated

@@ -124,7 +124,7 @@ def test_a_dataset_that_recorded_decomposed_class_names_reruns_writing_nothing(t
     root = _classes(tmp_path / "src", image_bytes, write_files, {unicodedata.normalize("NFD", "\u00e9lan"): 3,
                                                                   "fox": 3})
     with monkeypatch.context() as older:  # as names were stored before: as the folders spell them
-        older.setattr(folder, "_class_names", lambda folders, out: {path.name: path for path in folders})
+        older.setattr(folder, "class_names", lambda folders, out: {path.name: path for path in folders})
         assert _prepare_folder(root, tmp_path / "out").exit_code == 0
     before = tree_state(tmp_path / "out")
     assert _prepare_folder(root, tmp_path / "out").exit_code == 0
