@@ -1,12 +1,14 @@
 """Datasets for minitransfer (DESIGN.md §1, §5): format, importers, splits, loader.
 
-- :mod:`.dataset`: the HDF5 shard format, :func:`~.dataset.open_dataset`, the checks made when
+- :mod:`.dataset`: :func:`~.dataset.open_dataset`, :class:`~.dataset.Dataset` and the checks made when
   reading, :class:`~.dataset.DatasetError` (bad data) and :class:`minitransfer.fileio.StorageError` (a
-  write failed).
+  write failed); :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an
+  array once its shape and dtype are checked); :mod:`.image_reader`: :class:`~.image_reader.ImageReader`.
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
   sharding, resuming, housekeeping.
-- :mod:`.importers`: ImageNet (ILSVRC2012, with :mod:`.devkit` for the official devkit) and Tiny
-  ImageNet; :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees (:mod:`.folder_tree`:
+- :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
+  devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
+  :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees (:mod:`.folder_tree`:
   their layout; :mod:`.copies`: files that are one image) and families files (:mod:`.families`).
 - :mod:`.synthetic`: a generated two-family set for demos and tests; :func:`~.synthetic.builtin_dataset`.
 - :mod:`.wordnet`: the is-a graph and the paper's man-made / natural rule (supplement C).
