@@ -217,7 +217,7 @@ UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or 
 
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
-    :class:`minitransfer.scheduler.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
+    :class:`minitransfer.grid_outcome.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the
     GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
     CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
     finished (the default folder, in a read-only working folder), is a ``StorageError`` saying

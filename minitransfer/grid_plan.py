@@ -16,6 +16,7 @@ from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, S
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_preflight import resolved_plan
 from minitransfer.resume import RESUME_FREE_FIELDS
+from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 
 def replaced_plan(runs, out, options, slurm_dir=None):
@@ -29,8 +30,6 @@ def replaced_plan(runs, out, options, slurm_dir=None):
     differ, base = plan_changes(runs, out, options)
     if not differ:
         return None
-    from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE  # which imports this module (via scheduler)
-
     plan = pathlib.Path(out) / PLAN_FILE
     note = (f"{plan} planned runs with other options than this grid's ({'; '.join(differ)}; run {base}): "
             f"replaced by this grid's plan")

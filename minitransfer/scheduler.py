@@ -2,19 +2,20 @@
 
 A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a share of the CPU
 (``None``: several CPU slots split the cores, each process single- or few-threaded). A run starts
-once the base it copies from has finished. A run whose result file exists is skipped and every
-other run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C
-finishes it without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``;
-the warnings it writes there are told on the grid's output too, each text once (:class:`_Warnings`).
-On a CPU slot with the default train command the runs are forked from a preloaded launcher
-(:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the
-same ``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops
-with an ``OSError`` naming it, and its run stops with a checkpoint; rerunning the grid continues.
-A grid killed with SIGKILL (``kill -9``, a crash, a notebook's kernel restarted) does not leave its
-runs training on unwatched (on the cores or GPUs its rerun hands out again): the kernel sends each
-run it started SIGTERM (Linux; :func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C
-does, with a checkpoint its rerun resumes. A train command that starts the training in a process
-of its own (a wrapper script) passes that on only if it stops its child on SIGTERM.
+once the base it copies from has finished. A run whose result file exists is skipped and every other
+run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C finishes it
+without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``; the warnings
+it writes there are told on the grid's output too, each text once
+(:class:`minitransfer.grid_progress.Warnings`). On a CPU slot with the default train command the
+runs are forked from a preloaded launcher (:mod:`minitransfer.launcher`), which spares each one
+Python's start-up; each run is still the same ``minitransfer train`` process, in a session of its
+own. If a launcher dies, the grid stops with an ``OSError`` naming it, and its run stops with a
+checkpoint; rerunning the grid continues. A grid killed with SIGKILL (``kill -9``, a crash, a
+notebook's kernel restarted) does not leave its runs training on unwatched (on the cores or GPUs its
+rerun hands out again): the kernel sends each run it started SIGTERM (Linux;
+:func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C does, with a checkpoint its rerun
+resumes. A train command that starts the training in a process of its own (a wrapper script) passes
+that on only if it stops its child on SIGTERM.
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): they check the folder and write the plan one
@@ -33,14 +34,14 @@ memory available together (:func:`minitransfer.grid_preflight.check_memory`; eac
 only itself): a grid that does not fit stops with ``preflight.OutOfMemory`` (exit code 1).
 
 Each run that ends is logged with how many runs are left and, from the runs this process has
-trained, about how long they take and when the grid ends (:class:`_TimeLeft`). Each run that fails
-is logged as it ends (its exit code, its log); the outcome keeps how each ended, so that the grid's
-end says why once per cause (:meth:`GridOutcome.causes`: a full disk, bad data, ...) and passes on
-an I/O or bad-data exit code every failed run shares (:attr:`GridOutcome.exit_code`).
+trained, about how long they take and when the grid ends (:mod:`minitransfer.grid_progress`). Each
+run that fails is logged as it ends (its exit code, its log); the outcome keeps how each ended, so
+that the grid's end says why once per cause (:meth:`minitransfer.grid_outcome.GridOutcome.causes`:
+a full disk, bad data, ...) and passes on an I/O or bad-data exit code every failed run shares
+(:attr:`GridOutcome.exit_code`).
 """
 
 import contextlib
-import dataclasses
 import errno
 import functools
 import os
@@ -49,128 +50,25 @@ import signal
 import subprocess
 import time
 
-from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio, launcher, run_lock, rundir, stop_requests
+from minitransfer import fileio, launcher, run_lock, stop_requests
 from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
+from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_FAILED, EXIT_IO, PASSED_ON, Failure, GridOutcome,
+                                       failure_cause, how_it_ended, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
+from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
-from minitransfer.experiment import (CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, RESULT_FILE, default_train_command,
-                                     gpu_name, is_finished, run_dir, run_fields, run_status, some_names,
-                                     train_arguments, weights_path, write_plan)
+from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, gpu_name, is_finished, run_dir,
+                                     run_status, train_arguments, weights_path, write_plan)
 
-EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
+__all__ = ["run_grid", "STOP_RESEND_SECONDS",
+           # split off into grid_outcome.py; callers written before import them from here
+           "EXIT_BUSY", "EXIT_FAILED", "EXIT_BAD_DATA", "EXIT_IO", "PASSED_ON", "Failure", "GridOutcome",
+           "failure_cause", "where_its_output_is"]
+
 STOP_RESEND_SECONDS = 1.0
-
-
-# What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
-EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
-# The failures the grid's own exit code passes on where every failed run ended with the same one: a
-# script or a person then knows what to fix for the whole grid (74: free space and rerun).
-PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
-
-
-@dataclasses.dataclass(frozen=True)
-class Failure:
-    """How a failed run ended: ``code``, its train's exit code (negative: the signal that killed it);
-    ``log``, its train.log (None: not known); ``deleted``, whether its run folder was deleted while it
-    trained, and the log with it."""
-
-    code: int = EXIT_FAILED
-    log: object = None
-    deleted: bool = False
-
-
-@dataclasses.dataclass
-class GridOutcome:
-    """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
-    process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM / SIGHUP or a run
-    exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
-    checkpoints, ``not_started`` those it had not yet started; ``failures``: how each failed run
-    ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
-    :meth:`causes` groups and :attr:`exit_code` passes on."""
-
-    finished: list
-    skipped: list
-    failed: list
-    blocked: list
-    elsewhere: list = dataclasses.field(default_factory=list)
-    interrupted: bool = False
-    stopped: list = dataclasses.field(default_factory=list)
-    not_started: list = dataclasses.field(default_factory=list)
-    failures: dict = dataclasses.field(default_factory=dict)
-
-    def summary(self):
-        """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
-        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
-                  f"{len(self.blocked)} not run"]
-        counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
-        if self.interrupted:
-            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
-        return ", ".join(counts)
-
-    def failure(self, name):
-        """How failed run ``name`` ended (:class:`Failure`)."""
-        return self.failures.get(name, Failure())
-
-    @property
-    def killed(self):
-        """The failed runs a signal ended (SIGKILL from the kernel's out-of-memory killer or a
-        person), which left no message of their own."""
-        return [name for name in self.failed if self.failure(name).code < 0]
-
-    def causes(self):
-        """The failed runs grouped by cause, one line each (none without failures): the runs, what their
-        exit code means, where to read more and what to do, said once for all of them ("...: an I/O
-        error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
-        whose folder was deleted while they trained (their log with it) are a cause of their own."""
-        groups = {}
-        for name in sorted(self.failed):  # random0/baseA beside random0/baseB, whichever ended first
-            failure = self.failure(name)
-            key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
-            groups.setdefault(key, []).append(name)
-        return [failure_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
-
-    @property
-    def exit_code(self):
-        """75 interrupted; 0 every run finished; the failed runs' exit code where they all ended with the
-        same one of :data:`PASSED_ON` (74 I/O, 65 bad data); else 1."""
-        if self.interrupted:
-            return EXIT_INTERRUPTED
-        if not (self.failed or self.blocked):
-            return 0
-        codes = {self.failure(name).code for name in self.failed}
-        return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
-
-
-def failure_cause(key, names, failures, rerun="rerun the same command"):
-    """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
-    exit code, "killed" or "deleted"), and what to do; ``rerun``: how to train them again (a SLURM
-    task's says "rerun submit.sh")."""
-    several = len(names) > 1
-    their, them = ("their", "them") if several else ("its", "it")
-    logs = [failure.log for failure in failures if failure.log is not None]
-    read = f"{their} {LOG_FILE}{f' (e.g. {logs[0]})' if logs else ''}"
-    if key == "deleted":
-        why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
-               f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
-    elif key == "killed":
-        signals = ", ".join(dict.fromkeys(_how_it_ended(failure.code)[len("killed by "):] for failure in failures))
-        why = (f"killed by {signals}, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
-               f"killed {them}); {rerun} to train {them} again")
-    elif key == EXIT_IO:
-        why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
-               f"free space or fix the permissions, then {rerun}")
-    elif key == EXIT_BAD_DATA:
-        why = (f"bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which {read} "
-               f"names; fix or replace it, then {rerun}")
-    elif key == EXIT_BUSY:
-        why = f"refused by train (exit 2: an option, or a file in the way), which {read} names; fix that, then {rerun}"
-    else:
-        why = f"failed (exit {key}): {read} says why; fix that, then {rerun}"
-    return f"{some_names(names)}: {why}"
 
 
 def run_grid(runs, out, options, train_command=None, devices=(None,), log=print, poll_seconds=0.2, progress=None):
@@ -261,9 +159,9 @@ class _Scheduler:
         self.preload = launcher.usable() and own_train
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
-        self.warnings = _Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
+        self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
         self.total, self.started = len(self.pending), 0
-        self.time_left = _TimeLeft(_work_left(self.pending, out, options), len(self.slots))
+        self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
         if finished:
             log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
 
@@ -391,7 +289,7 @@ class _Scheduler:
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
-                self.log(f"done {run.name} ({seconds:.0f} s){_accuracy_note(self.out, run)}{self._runs_left()}")
+                self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)
@@ -414,7 +312,7 @@ class _Scheduler:
                 folder = run_dir(self.out, run)
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
-                self.log(f"FAILED {run.name} ({_how_it_ended(code)}); {where_its_output_is(failure)}")
+                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
         return ended
 
     def _runs_left(self):
@@ -464,7 +362,7 @@ class _Scheduler:
         check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
         self.done.add(run.name)
         self.outcome.elsewhere.append(run.name)
-        self.log(f"done {run.name} (by another process){_accuracy_note(self.out, run)}")
+        self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
 
     def _orphans(self):
         gone = set(self.outcome.failed) | set(self.outcome.blocked)
@@ -508,101 +406,6 @@ class _Scheduler:
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
 
 
-class _Warnings:
-    """The warnings the runs' ``train`` processes write into their logs (a CPU run that would take
-    months, crops that see a small part of each image, a batch larger than the data), told on the
-    grid's output as "RUN: warning: ...", where a researcher watching the grid sees them; each text
-    once, as the grid's runs mostly share them, whichever of the grid's bases a transfer's names
-    (the crops of each transfer "of OUT/random0/baseA.h5": a line per base and split seed, 21 for
-    ten seeds). Only whole lines are read: a line still being written is read at the next look."""
-
-    PREFIX = "warning: "
-    BASE = "<its base>"  # what stands for a transfer's base in the texts compared
-
-    def __init__(self, log):
-        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read, its base]
-
-    def watch(self, name, path, base=None):
-        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past);
-        ``base``: the weights file of the base it copies from, whose name its warnings may quote."""
-        try:
-            self.logs[name] = [path, path.stat().st_size, str(base) if base is not None else None]
-        except OSError:  # the log it was just started with went: nothing to relay, its run says why
-            pass
-
-    def relay(self, name=None, ended=False):
-        """Tell the new warnings of run ``name`` (default: of every run watched); ``ended``: its last."""
-        for each in [name] if name is not None else list(self.logs):
-            if each not in self.logs:
-                continue
-            path, read, base = self.logs.pop(each) if ended else self.logs[each]
-            try:
-                with open(path, "rb") as stream:
-                    stream.seek(read)
-                    text = stream.read()
-            except OSError:
-                continue
-            whole = text[:text.rfind(b"\n") + 1]
-            if not ended:
-                self.logs[each][1] = read + len(whole)
-            for line in whole.decode("utf-8", "replace").splitlines():
-                text = line.replace(base, self.BASE) if base else line
-                if line.startswith(self.PREFIX) and text not in self.told:
-                    self.told.add(text)
-                    self.log(f"{each}: {line}")
-
-
-class _TimeLeft:
-    """How long the runs left take on the grid's slots, from the runs this scheduler trained to their
-    end: their seconds per unit of work. ``work`` gives each run's work left when the grid started
-    (:func:`_work_left`): its iterations where the options give every run's (the demo trains its
-    runs on all classes twice as long), else a share of one run; an interrupted run counts only
-    what its checkpoint has left. The slots share the work; a run is never split between them."""
-
-    def __init__(self, work, slots):
-        self.work, self.slots = work, slots
-        self.spent = self.trained = 0.0  # seconds, and units of work, of the runs trained to the end
-
-    def add(self, name, seconds):
-        """Run ``name``, trained here to its end in ``seconds``."""
-        self.spent += seconds
-        self.trained += self.work[name]
-
-    def seconds(self, waiting, running):
-        """Seconds until the runs ``waiting`` to start and those ``running`` ({name: seconds they have
-        run}) have ended; None until a run trained here tells the pace."""
-        if not self.trained:
-            return None
-        pace = self.spent / self.trained
-        left = [self.work[name] * pace for name in waiting]
-        left += [max(self.work[name] * pace - seconds, 0.0) for name, seconds in running.items()]
-        return max([sum(left) / self.slots, *left], default=0.0)
-
-
-def _work_left(runs, out, options):
-    """Each run's work left, by name: its iterations (the options' max_iter: every run's, or the
-    preset's defaults for all, a run each), less the share of them its checkpoint has trained."""
-    iterations = {run.name: run_fields(run, out, options).get("max_iter") for run in runs}
-    by_iteration = all(iterations.values())
-    return {run.name: (iterations[run.name] if by_iteration else 1) * (1 - _share_trained(out, run)) for run in runs}
-
-
-def _share_trained(out, run):
-    """The share of its iterations an interrupted run's checkpoint has trained: 0 without one (or
-    with one that its run will refuse, and start over or fail)."""
-    saved = run_dir(out, run) / CHECKPOINT_FILE
-    if not saved.exists():
-        return 0.0
-    try:
-        meta = checkpoints.read_meta(saved)
-        max_iter, iteration = meta["config"].get("max_iter"), meta["iteration"]
-    except (checkpoints.CheckpointError, KeyError, TypeError, AttributeError):  # its run says what is wrong
-        return 0.0
-    if not all(isinstance(value, int) for value in (max_iter, iteration)) or max_iter <= 0:
-        return 0.0
-    return min(max(iteration, 0) / max_iter, 1.0)
-
-
 def _unless_unwritable(log):
     """``log``, dropping the lines it fails to write (``OSError``: a closed pipe, a full disk)."""
 
@@ -613,37 +416,3 @@ def _unless_unwritable(log):
             pass
 
     return log_if_possible
-
-
-def _accuracy_note(out, run):
-    try:
-        result = fileio.parse_json((run_dir(out, run) / RESULT_FILE).read_text())
-    except (OSError, ValueError):
-        return ""
-    value = result.get("mean10_top1") if isinstance(result, dict) else None
-    if not isinstance(value, (int, float)):
-        return ""
-    evaluations = result.get("evaluations")
-    counted = rundir.mean_best_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
-    return f": {counted} {value:.4f}"
-
-
-def where_its_output_is(failure, rerun="rerun the grid"):
-    """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
-    while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start (``rerun``: how, e.g. "rerun submit.sh")."""
-    if not failure.deleted:
-        return f"see {failure.log}"
-    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "
-            f"to train it from the start")
-
-
-def _how_it_ended(code):
-    """A train process's end as a person reads it: "exit 65", or "killed by SIGKILL" for a negative
-    return code (the signal that ended it)."""
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit {code}"

@@ -37,7 +37,7 @@ import shlex
 from minitransfer import run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
-from minitransfer.scheduler import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
+from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
 
@@ -218,10 +218,11 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
 
 
 def _failure_lines():
-    """Bash lines saying, in one line as a local grid does (:meth:`minitransfer.scheduler.GridOutcome.causes`,
-    in its words), why the task's run failed and what to do: its run folder deleted while it trained (the
-    log with it: nothing to see), an I/O error (74), bad data (65), a refusal (2), or another exit
-    ``$status`` (0: its job step ended without finishing the run)."""
+    """Bash lines saying, in one line as a local grid does
+    (:meth:`minitransfer.grid_outcome.GridOutcome.causes`, in its words), why the task's run failed and
+    what to do: its run folder deleted while it trained (the log with it: nothing to see), an I/O
+    error (74), bad data (65), a refusal (2), or another exit ``$status`` (0: its job step ended
+    without finishing the run)."""
     log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
     rerun = f"rerun {SUBMIT_FILE}"
 

@@ -18,7 +18,7 @@ does not mount OUT's file system, or OUT deleted or moved), a task and ``submit.
 import shlex
 
 from minitransfer import experiment as grid
-from minitransfer.scheduler import EXIT_IO
+from minitransfer.grid_outcome import EXIT_IO
 
 SUBMIT_FILE = "submit.sh"
 BASES_FILE = "bases.sh"

@@ -99,7 +99,7 @@ def _trained(outcome, report, seconds):
 def _unfinished(outcome, data_intact=True):
     """Why the demo stopped short, and what to do: an interruption and a built-in benchmark deleted
     or damaged meanwhile (``data_intact`` false) are rerun as they are; failed networks are told
-    once per cause (:meth:`minitransfer.scheduler.GridOutcome.causes`: 88 networks on a full disk
+    once per cause (:meth:`minitransfer.grid_outcome.GridOutcome.causes`: 88 networks on a full disk
     are one line, not 88 pointers to their logs)."""
     rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:

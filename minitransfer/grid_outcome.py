@@ -1,0 +1,139 @@
+"""How a local grid ended: :class:`GridOutcome` (its runs by outcome, the causes of its failed runs
+said once each, the exit code it passes on) and :class:`Failure`, how one failed run ended; the
+exit codes of ``train`` that the grid names. A SLURM grid's scripts word their failed tasks with the
+same lines (:func:`failure_cause`, :func:`where_its_output_is`; :mod:`minitransfer.slurm_array`).
+"""
+
+import dataclasses
+import signal
+
+from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
+
+EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
+# What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
+EXIT_FAILED, EXIT_BAD_DATA, EXIT_IO = 1, 65, 74
+# The failures the grid's own exit code passes on where every failed run ended with the same one: a
+# script or a person then knows what to fix for the whole grid (74: free space and rerun).
+PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """How a failed run ended: ``code``, its train's exit code (negative: the signal that killed it);
+    ``log``, its train.log (None: not known); ``deleted``, whether its run folder was deleted while it
+    trained, and the log with it."""
+
+    code: int = EXIT_FAILED
+    log: object = None
+    deleted: bool = False
+
+
+@dataclasses.dataclass
+class GridOutcome:
+    """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
+    process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM / SIGHUP or a run
+    exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
+    checkpoints, ``not_started`` those it had not yet started; ``failures``: how each failed run
+    ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
+    :meth:`causes` groups and :attr:`exit_code` passes on."""
+
+    finished: list
+    skipped: list
+    failed: list
+    blocked: list
+    elsewhere: list = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+    stopped: list = dataclasses.field(default_factory=list)
+    not_started: list = dataclasses.field(default_factory=list)
+    failures: dict = dataclasses.field(default_factory=dict)
+
+    def summary(self):
+        """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
+        counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
+                  f"{len(self.blocked)} not run"]
+        counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
+        if self.interrupted:
+            counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
+        return ", ".join(counts)
+
+    def failure(self, name):
+        """How failed run ``name`` ended (:class:`Failure`)."""
+        return self.failures.get(name, Failure())
+
+    @property
+    def killed(self):
+        """The failed runs a signal ended (SIGKILL from the kernel's out-of-memory killer or a
+        person), which left no message of their own."""
+        return [name for name in self.failed if self.failure(name).code < 0]
+
+    def causes(self):
+        """The failed runs grouped by cause, one line each (none without failures): the runs, what their
+        exit code means, where to read more and what to do, said once for all of them ("...: an I/O
+        error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
+        whose folder was deleted while they trained (their log with it) are a cause of their own."""
+        groups = {}
+        for name in sorted(self.failed):  # random0/baseA beside random0/baseB, whichever ended first
+            failure = self.failure(name)
+            key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
+            groups.setdefault(key, []).append(name)
+        return [failure_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
+
+    @property
+    def exit_code(self):
+        """75 interrupted; 0 every run finished; the failed runs' exit code where they all ended with the
+        same one of :data:`PASSED_ON` (74 I/O, 65 bad data); else 1."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        if not (self.failed or self.blocked):
+            return 0
+        codes = {self.failure(name).code for name in self.failed}
+        return codes.pop() if len(codes) == 1 and codes <= set(PASSED_ON) else EXIT_FAILED
+
+
+def failure_cause(key, names, failures, rerun="rerun the same command"):
+    """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
+    exit code, "killed" or "deleted"), and what to do; ``rerun``: how to train them again (a SLURM
+    task's says "rerun submit.sh")."""
+    several = len(names) > 1
+    their, them = ("their", "them") if several else ("its", "it")
+    logs = [failure.log for failure in failures if failure.log is not None]
+    read = f"{their} {LOG_FILE}{f' (e.g. {logs[0]})' if logs else ''}"
+    if key == "deleted":
+        why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
+               f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
+    elif key == "killed":
+        signals = ", ".join(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
+        why = (f"killed by {signals}, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
+               f"killed {them}); {rerun} to train {them} again")
+    elif key == EXIT_IO:
+        why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
+               f"free space or fix the permissions, then {rerun}")
+    elif key == EXIT_BAD_DATA:
+        why = (f"bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which {read} "
+               f"names; fix or replace it, then {rerun}")
+    elif key == EXIT_BUSY:
+        why = f"refused by train (exit 2: an option, or a file in the way), which {read} names; fix that, then {rerun}"
+    else:
+        why = f"failed (exit {key}): {read} says why; fix that, then {rerun}"
+    return f"{some_names(names)}: {why}"
+
+
+def where_its_output_is(failure, rerun="rerun the grid"):
+    """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
+    while it trained (the log with it), that there is nothing to read and that a rerun trains it from
+    the start (``rerun``: how, e.g. "rerun submit.sh")."""
+    if not failure.deleted:
+        return f"see {failure.log}"
+    return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "
+            f"to train it from the start")
+
+
+def how_it_ended(code):
+    """A train process's end as a person reads it: "exit 65", or "killed by SIGKILL" for a negative
+    return code (the signal that ended it)."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"

@@ -1,0 +1,119 @@
+"""What a local grid tells while it runs, beside its runs' starts and ends: the warnings its runs
+write into their logs, each text once (:class:`Warnings`); how long the runs left take and when the
+grid ends, from the pace of the runs it trained (:class:`TimeLeft`, :func:`work_left`); a finished
+run's accuracy (:func:`accuracy_note`). :mod:`minitransfer.scheduler` runs the grid.
+"""
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio, rundir
+from minitransfer.experiment import CHECKPOINT_FILE, RESULT_FILE, run_dir, run_fields
+
+
+class Warnings:
+    """The warnings the runs' ``train`` processes write into their logs (a CPU run that would take
+    months, crops that see a small part of each image, a batch larger than the data), told on the
+    grid's output as "RUN: warning: ...", where a researcher watching the grid sees them; each text
+    once, as the grid's runs mostly share them, whichever of the grid's bases a transfer's names
+    (the crops of each transfer "of OUT/random0/baseA.h5": a line per base and split seed, 21 for
+    ten seeds). Only whole lines are read: a line still being written is read at the next look."""
+
+    PREFIX = "warning: "
+    BASE = "<its base>"  # what stands for a transfer's base in the texts compared
+
+    def __init__(self, log):
+        self.log, self.told, self.logs = log, set(), {}  # logs: run name -> [its log, bytes read, its base]
+
+    def watch(self, name, path, base=None):
+        """Relay the warnings run ``name`` writes to ``path`` from now on (what is there is its past);
+        ``base``: the weights file of the base it copies from, whose name its warnings may quote."""
+        try:
+            self.logs[name] = [path, path.stat().st_size, str(base) if base is not None else None]
+        except OSError:  # the log it was just started with went: nothing to relay, its run says why
+            pass
+
+    def relay(self, name=None, ended=False):
+        """Tell the new warnings of run ``name`` (default: of every run watched); ``ended``: its last."""
+        for each in [name] if name is not None else list(self.logs):
+            if each not in self.logs:
+                continue
+            path, read, base = self.logs.pop(each) if ended else self.logs[each]
+            try:
+                with open(path, "rb") as stream:
+                    stream.seek(read)
+                    text = stream.read()
+            except OSError:
+                continue
+            whole = text[:text.rfind(b"\n") + 1]
+            if not ended:
+                self.logs[each][1] = read + len(whole)
+            for line in whole.decode("utf-8", "replace").splitlines():
+                text = line.replace(base, self.BASE) if base else line
+                if line.startswith(self.PREFIX) and text not in self.told:
+                    self.told.add(text)
+                    self.log(f"{each}: {line}")
+
+
+class TimeLeft:
+    """How long the runs left take on the grid's slots, from the runs this scheduler trained to their
+    end: their seconds per unit of work. ``work`` gives each run's work left when the grid started
+    (:func:`work_left`): its iterations where the options give every run's (the demo trains its
+    runs on all classes twice as long), else a share of one run; an interrupted run counts only
+    what its checkpoint has left. The slots share the work; a run is never split between them."""
+
+    def __init__(self, work, slots):
+        self.work, self.slots = work, slots
+        self.spent = self.trained = 0.0  # seconds, and units of work, of the runs trained to the end
+
+    def add(self, name, seconds):
+        """Run ``name``, trained here to its end in ``seconds``."""
+        self.spent += seconds
+        self.trained += self.work[name]
+
+    def seconds(self, waiting, running):
+        """Seconds until the runs ``waiting`` to start and those ``running`` ({name: seconds they have
+        run}) have ended; None until a run trained here tells the pace."""
+        if not self.trained:
+            return None
+        pace = self.spent / self.trained
+        left = [self.work[name] * pace for name in waiting]
+        left += [max(self.work[name] * pace - seconds, 0.0) for name, seconds in running.items()]
+        return max([sum(left) / self.slots, *left], default=0.0)
+
+
+def work_left(runs, out, options):
+    """Each run's work left, by name: its iterations (the options' max_iter: every run's, or the
+    preset's defaults for all, a run each), less the share of them its checkpoint has trained."""
+    iterations = {run.name: run_fields(run, out, options).get("max_iter") for run in runs}
+    by_iteration = all(iterations.values())
+    return {run.name: (iterations[run.name] if by_iteration else 1) * (1 - _share_trained(out, run)) for run in runs}
+
+
+def _share_trained(out, run):
+    """The share of its iterations an interrupted run's checkpoint has trained: 0 without one (or
+    with one that its run will refuse, and start over or fail)."""
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if not saved.exists():
+        return 0.0
+    try:
+        meta = checkpoints.read_meta(saved)
+        max_iter, iteration = meta["config"].get("max_iter"), meta["iteration"]
+    except (checkpoints.CheckpointError, KeyError, TypeError, AttributeError):  # its run says what is wrong
+        return 0.0
+    if not all(isinstance(value, int) for value in (max_iter, iteration)) or max_iter <= 0:
+        return 0.0
+    return min(max(iteration, 0) / max_iter, 1.0)
+
+
+def accuracy_note(out, run):
+    """How a finished run's "done" line ends: ": mean of 10 best 0.5500" (its result's accuracy);
+    "" where its result cannot be read or holds none."""
+    try:
+        result = fileio.parse_json((run_dir(out, run) / RESULT_FILE).read_text())
+    except (OSError, ValueError):
+        return ""
+    value = result.get("mean10_top1") if isinstance(result, dict) else None
+    if not isinstance(value, (int, float)):
+        return ""
+    evaluations = result.get("evaluations")
+    counted = rundir.mean_best_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
+    return f": {counted} {value:.4f}"
