@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import checkpoint_check
 from minitransfer import cuda, models, optim
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
@@ -41,7 +42,7 @@ DEVICES = ("auto", "cpu", "cuda")
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
 MAX_SEED = splits.MAX_SEED
 # The largest batch: the CUDA kernels take sizes as 32-bit integers. fc8 is at most as wide as a checkpoint
-# holds (checkpoint.MAX_OUTPUTS).
+# holds (checkpoint_check.MAX_OUTPUTS).
 MAX_COUNT = 2**31 - 1
 # Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
@@ -215,7 +216,8 @@ def _check_fields(c):
                  "n", "random_frozen"):
         check_int(name, getattr(c, name), 1)
     check_int("batch_size", c.batch_size, 1, MAX_COUNT)
-    check_int("fc8_outputs", c.fc8_outputs, 1, checkpoints.MAX_OUTPUTS)  # wider, the weights written are never read
+    # wider, the weights written are never read
+    check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
     check_int("seed", c.seed, 0, MAX_SEED, required=True)
     check_int("split_seed", c.split_seed, 0, MAX_SEED)
     check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
@@ -435,9 +437,10 @@ def _choose_preset(c, parent, dataset, task):
                           f"{models.prepared_size(preset)} px (prepare's --size)"
                           + "".join(f", or choose `preset={name!r}`" for name in others))
     c.fc8_outputs = c.fc8_outputs or task.num_classes
-    if c.fc8_outputs > checkpoints.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
+    if c.fc8_outputs > checkpoint_check.MAX_OUTPUTS:  # the half's classes, as many: its weights could not be read back
         raise ConfigError(f"the {task.num_classes} classes of the half need more outputs than the "
-                          f"{checkpoints.MAX_OUTPUTS} a checkpoint holds: train on fewer classes (`split`, `half`)")
+                          f"{checkpoint_check.MAX_OUTPUTS} a checkpoint holds: train on fewer classes "
+                          f"(`split`, `half`)")
     if c.fc8_outputs < task.num_classes:
         raise ConfigError(f"`fc8_outputs` {c.fc8_outputs} is fewer than the {task.num_classes} classes this run "
                           f"trains on ({_classes_trained(c)} of {dataset.path}): leave it unset (one output per "

@@ -14,6 +14,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
 from minitransfer.ops import precision as precisions
@@ -150,7 +151,7 @@ def _recorded_base(saved, missing):
     # precision_history() of this record gives back the one the checkpoint recorded, changes included
     meta = {"config": {"data": source.get("dataset", ""), "precision": source.get("precision", _DEFAULTS["precision"])},
             "precision_changes": [], "mean_source": saved.meta["mean_source"].get("from", {}),
-            **{key: source.get(key, checkpoints.DEFAULT_META[key]) for key in
+            **{key: source.get(key, checkpoint_check.DEFAULT_META[key]) for key in
                ("dataset_fingerprint", "dataset_classes_sha256", "split_kind", "split_seed", "split_half")}}
     return checkpoints.Checkpoint(preset=saved.preset, weights=saved.weights, frozen=saved.frozen, meta=meta,
                                   mean=saved.mean, path=pathlib.Path(source["checkpoint"]),

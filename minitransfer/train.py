@@ -28,6 +28,7 @@ import time
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import checkpoint_check
 from minitransfer import cuda, fileio, host_memory, optim
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, evaluates_after, resolve, worded
 from minitransfer.preflight import OutOfMemory, check_memory, warnings_for
@@ -333,12 +334,12 @@ class _Run:
 
     def save(self, done, lr):
         """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
-        with weights that are not finite or have blown up (beyond ``checkpoint.MAX_ABS_WEIGHT``)."""
+        with weights that are not finite or have blown up (beyond ``checkpoint_check.MAX_ABS_WEIGHT``)."""
         blown_up = _blown_up(self.net)
         if blown_up:
             named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
             raise self._divergence(done, f"weights of {named} became non-finite or larger than "
-                                         f"{checkpoints.MAX_ABS_WEIGHT:g}", lr)
+                                         f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
         checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
@@ -450,10 +451,10 @@ def _diagnostic(net, iteration, what, lr, checkpoint_path, solver):
 
 def _blown_up(net):
     """The names of the parameters (``conv2/W``) holding a value that is not finite or is larger than
-    ``checkpoint.MAX_ABS_WEIGHT``, in the net's order: where the divergence shows first."""
+    ``checkpoint_check.MAX_ABS_WEIGHT``, in the net's order: where the divergence shows first."""
     blown_up = []
     for param in net.params:
         xp = cuda.cupy() if cuda.is_cuda_array(param.data) else np
-        if not bool((xp.abs(param.data) <= checkpoints.MAX_ABS_WEIGHT).all()):  # False for NaN too
+        if not bool((xp.abs(param.data) <= checkpoint_check.MAX_ABS_WEIGHT).all()):  # False for NaN too
             blown_up.append(param.name)
     return blown_up

@@ -1,5 +1,5 @@
-"""Checkpoints (minitransfer/checkpoint.py): DESIGN.md §6 layout, plain-h5py readability, atomic writes,
-clear errors for missing / corrupt / foreign / mismatched files."""
+"""Checkpoints (minitransfer/checkpoint.py, checkpoint_check.py): DESIGN.md §6 layout, plain-h5py
+readability, atomic writes, clear errors for missing / corrupt / foreign / mismatched files."""
 
 import errno
 import fcntl

@@ -14,6 +14,7 @@ import toy_preset  # noqa: F401  (registers the toy preset)
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
+from minitransfer import checkpoint_check
 from minitransfer import config, optim
 from minitransfer import train as training
 from minitransfer.cli import main
@@ -69,9 +70,9 @@ def test_fc8_wider_than_a_checkpoint_holds_is_refused_before_training(micro_data
 def test_a_half_with_more_classes_than_a_checkpoint_holds_is_refused(micro_data, tmp_path, monkeypatch):
     """fc8's width defaults to the half's classes: as many as a checkpoint holds pass, one more is
     refused (the limit lowered to the 4 classes of the test set, which no dataset reaches otherwise)."""
-    monkeypatch.setattr(checkpoints, "MAX_OUTPUTS", 4)
+    monkeypatch.setattr(checkpoint_check, "MAX_OUTPUTS", 4)
     _train(tmp_path / "four.h5", micro_data, split="all", max_iter=1)
-    monkeypatch.setattr(checkpoints, "MAX_OUTPUTS", 3)
+    monkeypatch.setattr(checkpoint_check, "MAX_OUTPUTS", 3)
     with pytest.raises(config.ConfigError, match=r"^the 4 classes of the half need more outputs than the 3 a "
                                                  r"checkpoint holds"):
         _train(tmp_path / "more.h5", micro_data, split="all", max_iter=1)

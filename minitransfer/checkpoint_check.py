@@ -1,0 +1,273 @@
+"""The checks a checkpoint's contents pass before :mod:`minitransfer.checkpoint` trusts them: every
+object a real member of the file (no link elsewhere), every array of its declared shape and type,
+written, finite and (a weight) at most :data:`MAX_ABS_WEIGHT` in size, every layer the preset's,
+every root attribute of its type (:data:`META_TYPES`), the provenance records' fields too.
+Nothing is read before its declaration is checked, so a small file cannot make a reader allocate
+much; each fault raises a :class:`CheckpointError` naming the file and the object.
+"""
+
+import math
+
+import h5py
+import numpy as np
+
+from minitransfer import fileio
+from minitransfer.ops import precision as precisions
+
+MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
+MAX_IMAGE_SIZE = 4096       # the largest mean image side
+# A run writes a checkpoint only while every weight is at most this large (a trained CaffeNet's are
+# well below 1); beyond it the run has diverged even if its loss is still finite.
+MAX_ABS_WEIGHT = 1e6
+# What h5py raises reading a damaged file: OSError, or RuntimeError where a byte flipped in an object
+# header garbles it (a bad version number, a heap offset out of range).
+HDF5_DAMAGE = (OSError, RuntimeError)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, unreadable, of another format, or does not fit the network."""
+
+
+def file_format(f):
+    """The format attribute, None without one; raises where the attributes are damaged (h5py's
+    ``attrs.get`` would say None: "not a checkpoint" for a checkpoint whose checksum fails). Any
+    other type than text (an array: comparing it would raise) is repr'd, so it never equals
+    :data:`minitransfer.checkpoint.FORMAT`."""
+    if "format" not in f.attrs:
+        return None
+    value = fileio.plain_attribute(f.attrs["format"])
+    return value if isinstance(value, str) else repr(value)
+
+
+def holds(group, name):
+    """Whether ``group`` has a member called ``name`` (a link of any kind, not followed: ``name in
+    group`` would follow an external link, and opening a named pipe it names waits forever)."""
+    return group.get(name, getlink=True) is not None
+
+
+def member_of(group, key, kind, fault):
+    """``group[key]`` (``key`` a path: "velocity/fc8") if it is there and a ``kind`` (h5py.Group or
+    h5py.Dataset); a clear error naming the object otherwise (h5py's KeyError names neither it nor
+    the file). Every step must be an object of this file: a soft link may lead nowhere or in a
+    circle, an external link to another file (a named pipe: opening it waits forever)."""
+    where = f"{group.name.rstrip('/')}/{key}"
+    member = group
+    for step in key.split("/"):
+        link = member.get(step, getlink=True) if isinstance(member, h5py.Group) else None
+        if link is None:
+            raise fault(f"{where} is missing (the file is corrupt or incomplete)")
+        if isinstance(link, h5py.ExternalLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a link to {link.filename}: a checkpoint holds its "
+                        f"arrays itself")
+        if not isinstance(link, h5py.HardLink):
+            raise fault(f"{member.name.rstrip('/')}/{step} is a soft link (to {link.path}): a checkpoint holds its "
+                        f"arrays under their own names")
+        member = member[step]
+    if not isinstance(member, kind):
+        raise fault(f"{where} must be an HDF5 {kind.__name__.lower()}, the file has a {type(member).__name__}")
+    return member
+
+
+class Faults:
+    """Builds the :class:`CheckpointError` of one file."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, what):
+        return CheckpointError(f"checkpoint {self.path}: {what}")
+
+
+def declared_architecture(f, fault, preset):
+    """The declared [(name, W shape, b shape)], each layer checked against ``preset`` (the last
+    layer's output count may differ, up to :data:`MAX_OUTPUTS`), and the name of that last layer.
+    The layers are the preset's (some may be missing), each once and in its order: a network is
+    loaded by it (fc8's width read off the last layer), and a file written by
+    :func:`minitransfer.checkpoint.save` lists them so."""
+    declared = typed(f.attrs, "architecture", list, fault, decode=True)
+    probe = preset.build(1)
+    expected = {name: (w, b) for name, w, b in probe.architecture()}
+    classifier = probe.weight_layer_names[-1]
+    layers = []
+    for entry in declared:
+        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] in expected
+                and all(isinstance(shape, list) and all(type(d) is int for d in shape) for shape in entry[1:])):
+            raise fault(f"architecture entry {entry!r:.80} is not [layer of {preset.name}, W shape, b shape]")
+        name, w_shape, b_shape = entry[0], tuple(entry[1]), tuple(entry[2])
+        want_w, want_b = expected[name]
+        if name == classifier and len(w_shape) == 2 and 1 <= w_shape[0] <= MAX_OUTPUTS:
+            want_w, want_b = (w_shape[0], want_w[1]), (w_shape[0],)
+        if (w_shape, b_shape) != (want_w, want_b):
+            raise fault(f"layer {name} is declared W {w_shape} and b {b_shape}; preset {preset.name} has W {want_w} "
+                        f"and b {want_b}" + (f" (up to {MAX_OUTPUTS} outputs)" if name == classifier else ""))
+        layers.append((name, w_shape, b_shape))
+    order = [probe.weight_layer_names.index(name) for name, _, _ in layers]
+    if order != sorted(set(order)):
+        raise fault(f"attribute architecture lists layers {', '.join(name for name, _, _ in layers)}; "
+                    f"preset {preset.name} has {', '.join(probe.weight_layer_names)}, in that order, each once")
+    return layers, classifier
+
+
+def read_array(group, key, shape, fault):
+    """``group[key]`` read as float32 once its declared shape and type are checked."""
+    dataset = member_of(group, key, h5py.Dataset, fault)
+    if tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
+        raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares {dataset.dtype} {dataset.shape}")
+    if dataset.external or dataset.is_virtual:  # its values in other files: one may be a named pipe, or vanish
+        raise fault(f"{dataset.name} keeps its values in other files ({'virtual' if dataset.is_virtual else 'external'}"
+                    f" storage): a checkpoint holds its arrays itself")
+    if _unwritten(dataset):  # HDF5 reads what was never written as zeros, without an error
+        raise fault(f"{dataset.name} was never written (no data stored for it: the file is incomplete)")
+    try:
+        array = dataset[...]
+    except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
+        raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
+    if not np.isfinite(array).all():
+        raise fault(f"{dataset.name} holds NaN or infinite values (a run writes only finite ones: the file is damaged)")
+    return array
+
+
+def read_weight(group, key, shape, fault):
+    """A layer's ``W`` or ``b`` (:func:`read_array`), at most :data:`MAX_ABS_WEIGHT` in size, as a run
+    writes them: larger, a transfer copying it would fail at its first checkpoint, blamed on its own
+    learning rate."""
+    array = read_array(group, key, shape, fault)
+    # its largest size without a copy of |array| (caffenet's fc6/W is 151 MB)
+    largest = max(float(array.max(initial=0)), -float(array.min(initial=0)))
+    if largest > MAX_ABS_WEIGHT:
+        raise fault(f"{group.name}/{key} holds a value of size {largest:.4g}, beyond the {MAX_ABS_WEIGHT:g} a run "
+                    f"writes (its training diverged, or the file is damaged)")
+    return array
+
+
+def _unwritten(dataset):
+    """Whether part of ``dataset`` has no storage in the file: a chunk never written, or a
+    contiguous array never allocated."""
+    if dataset.size == 0:
+        return False
+    if dataset.chunks is None:
+        return dataset.id.get_storage_size() == 0
+    chunks = math.prod(-(-side // chunk) for side, chunk in zip(dataset.shape, dataset.chunks))
+    return dataset.id.get_num_chunks() < chunks
+
+
+def read_mean(f, fault):
+    shape = getattr(member_of(f, "mean", object, fault), "shape", None)  # a group: no shape
+    if shape is None or len(shape) != 3 or shape[2] != 3 or max(shape) > MAX_IMAGE_SIZE or min(shape) < 1:
+        raise fault(f"/mean must be an (H, W, 3) image of 1 to {MAX_IMAGE_SIZE} pixels a side, got {shape}")
+    return read_array(f, "mean", shape, fault)
+
+
+JSON_ATTRS = ("classes", "frozen_layers", "mean_source", "config", "source", "precision_changes")
+DEFAULT_META = {
+    "classes": [], "dataset_fingerprint": "", "dataset_classes_sha256": "", "split_kind": "", "split_seed": 0, "split_half": "",
+    "n_copied": 0, "n_frozen": 0, "frozen_layers": [], "random_frozen": False, "parent_sha256": "",
+    "mean_source": {}, "iteration": 0, "config": {}, "source": {}, "precision_changes": [],
+}
+
+
+# The type every root attribute must have (JSON attributes decoded first).
+META_TYPES = {
+    "classes": list, "dataset_fingerprint": str, "dataset_classes_sha256": str, "split_kind": str, "split_seed": int,
+    "split_half": str, "n_copied": int, "n_frozen": int, "frozen_layers": list, "random_frozen": bool,
+    "parent_sha256": str, "mean_source": dict, "iteration": int, "config": dict, "source": dict,
+    "precision_changes": list,
+}
+
+
+def meta_of(f, fault):
+    meta = dict(DEFAULT_META)
+    for key, kind in META_TYPES.items():
+        if key in f.attrs:
+            meta[key] = typed(f.attrs, key, kind, fault, decode=key in JSON_ATTRS)
+    for number, entry in enumerate(meta["classes"]):
+        if not (isinstance(entry, dict) and type(entry.get("index")) is int and isinstance(entry.get("wnid"), str)
+                and isinstance(entry.get("name"), str)):
+            raise fault(f"attribute classes entry {number} must be {{index: int, wnid: str, name: str}}, "
+                        f"got {entry!r:.80}")
+    if not all(isinstance(name, str) for name in meta["frozen_layers"]):
+        raise fault("attribute frozen_layers must be a list of layer names")
+    for number, entry in enumerate(meta["precision_changes"]):
+        if not (isinstance(entry, dict) and type(entry.get("iteration")) is int
+                and entry.get("from") in precisions.PRECISIONS and entry.get("to") in precisions.PRECISIONS):
+            raise fault(f"attribute precision_changes entry {number} must be {{iteration: int, from: precision, to: "
+                        f"precision}} (precisions: {', '.join(precisions.PRECISIONS)}), got {entry!r:.80}")
+    seen = set()
+    for entry in meta["classes"]:  # fc8's outputs are distinct classes
+        if entry["index"] in seen:
+            raise fault(f"attribute classes lists class {entry['index']} more than once")
+        seen.add(entry["index"])
+    for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
+        _check_fields(meta[key], fields, f"attribute {key}", fault)
+    _check_config(meta["config"], fault)
+    _check_iteration(meta, fault)
+    return meta
+
+
+# The provenance records' fields and their types (fields not listed are kept unchecked). A mean
+# image copied from a base records the base's own record under "from".
+SOURCE_FIELDS = {"checkpoint": str, "sha256": str, "dataset": str, "dataset_fingerprint": str,
+                 "dataset_classes_sha256": str, "classes": int, "split_kind": str, "split_seed": int,
+                 "split_half": str, "cross_dataset": bool, "precision": str}
+MEAN_SOURCE_FIELDS = {"kind": str, "checkpoint": str, "sha256": str, "dataset": str, "fingerprint": str, "from": dict,
+                      "resized_from": list}
+
+
+def _check_fields(record, fields, what, fault):
+    """Each field of ``record`` listed in ``fields`` has its type, a resized_from is [height, width],
+    and the record under "from" (where ``fields`` has one) is checked the same way."""
+    while record:
+        for key, kind in fields.items():
+            if key in record and type(record[key]) is not kind:
+                raise fault(f"{what} field {key} must be {kind.__name__}, got {record[key]!r:.80}")
+        resized = record.get("resized_from")
+        if resized is not None and not (len(resized) == 2 and all(type(side) is int and 1 <= side <= MAX_IMAGE_SIZE
+                                                                    for side in resized)):
+            raise fault(f"{what} field resized_from must be [height, width], got {resized!r:.80}")
+        record, what = record.get("from") if "from" in fields else None, f"{what} field from"
+
+
+# The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
+# type and least value; None (a default left unresolved) is taken as absent.
+CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
+                 "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+
+
+def _check_config(config, fault):
+    """Each field of :data:`CONFIG_FIELDS` in ``config`` is None or of its type and range, and the
+    precision, where one is recorded (always, since precisions exist), one this minitransfer
+    computes in."""
+    for key, (kind, least) in CONFIG_FIELDS.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if type(value) is not kind or least is not None and value < least:
+            bound = f" >= {least}" if least is not None else ""
+            raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
+    if "precision" in config and config["precision"] not in precisions.PRECISIONS:
+        raise fault(f"attribute config field precision must be one of {', '.join(precisions.PRECISIONS)}, "
+                    f"got {config['precision']!r:.80}")
+
+
+def _check_iteration(meta, fault):
+    """A run's checkpoint lies between its start and its end (the max_iter its configuration records)."""
+    iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
+    if iteration < 0:
+        raise fault(f"attribute iteration is {iteration}; an iteration count is never negative")
+    if type(max_iter) is int and iteration > max_iter:
+        raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
+
+
+def typed(attrs, key, kind, fault, decode=False, where=None):
+    """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
+    naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
+    value = fileio.plain_attribute(attrs[key])
+    name = f"attribute {key}" + (f" of {where}" if where else "")
+    if decode:
+        try:
+            value = fileio.parse_json(value)
+        except (TypeError, ValueError):
+            raise fault(f"{name} must be JSON, got {value!r:.80}") from None
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise fault(f"{name} must be {'a JSON ' if decode else 'a '}{kind.__name__}, got {value!r:.80}")
+    return value
