@@ -20,6 +20,7 @@ presets' schedules); a command option named like a configuration field (``--max-
 import ast
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import pathlib
@@ -467,6 +468,7 @@ class NetworkPath(click.Path):
         self.finished = finished
 
     def convert(self, value, param, ctx):
+        refuse_unreadable(value)
         if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
             self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
                       f"file or folder itself", param, ctx)
@@ -499,6 +501,28 @@ class NetworkPath(click.Path):
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
         self.fail(without_network, param, ctx)
+
+
+def refuse_unreadable(value):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user, or
+    lies in a folder it may not enter (another user's run in a shared grid): click said a file in
+    such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
+    neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
+    try:
+        os.stat(value)
+    except PermissionError:
+        parents = reversed(pathlib.Path(value).parents)
+        folder = next((parent for parent in parents if not os.access(parent, os.X_OK)), pathlib.Path(value).parent)
+        raise fileio.StorageError(errno.EACCES, f"{value} cannot be reached: the folder {folder} may not be entered "
+                                                f"by this user (permission denied): give access to it (chmod a+x "
+                                                f"{shlex.quote(str(folder))}), or give a copy of the network") from None
+    except OSError:  # not there: click says so
+        return
+    if not os.access(value, os.R_OK):
+        mode = "a+rx" if os.path.isdir(value) else "a+r"
+        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
+                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
+                                                f"of it")
 
 
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())

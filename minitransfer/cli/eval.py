@@ -39,8 +39,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
     memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network), 65
-    bad data (a damaged checkpoint, a dataset that does not fit it), 74 the output could not be
-    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    bad data (a damaged checkpoint, a dataset that does not fit it), 74 CHECKPOINT or a file of the
+    dataset may not be read by this user, or the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:
