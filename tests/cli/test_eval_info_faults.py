@@ -9,6 +9,7 @@ import shutil
 import h5py
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import config, fileio, rundir
 from minitransfer import train as training
@@ -356,3 +357,21 @@ def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_re
                                       f"\n") in result.output, result.output
     assert summary["resumable"] and summary["run"]["training"] == os.getpid()
     assert " iteration 2 (resumable)\n" in invoke(["info", "net.run"], tmp_path).output
+
+
+def test_eval_of_a_run_still_training_names_the_iteration_it_scored(tiny, tmp_path):
+    """A run's folder before its end is its checkpoint, rewritten as it trains: two evals in a row
+    printed two scores and nothing to tell which iteration each was of."""
+    interrupted_after(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(tiny), split="all",
+                                         **{**FAST, "max_iter": 4}), 2)
+    result = invoke(["eval", "net.run", "--device", "cpu"], tmp_path)
+    scores = json.loads(invoke(["eval", "net.run", "--device", "cpu", "--json"], tmp_path).output)
+    assert result.exit_code == 0 and result.output.startswith(
+        "net.run/checkpoint.h5 (iteration 2 of 4) on val of "), result.output
+    assert (scores["iteration"], scores["max_iter"]) == (2, 4)
+    logged = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
+    header, row = logged[0].split(","), logged[-1].split(",")  # the training's own evaluation at iteration 2
+    assert row[0] == "2" and float(row[header.index("top1")]) == pytest.approx(scores["top1"])
+    assert float(row[header.index("loss")]) == pytest.approx(scores["loss"], rel=1e-5)
+    train(tmp_path / "done.h5", tiny, split="all")
+    assert invoke(["eval", "done.run", "--device", "cpu"], tmp_path).output.startswith("done.h5 on val of ")
