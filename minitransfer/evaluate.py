@@ -188,7 +188,10 @@ def _task_of(saved, dataset):
     which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
     if len(table) != len(saved.classes):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
-                           f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
+                           f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}: a network "
+                           f"is scored on the classes it was trained on; to score its layers on these, train a "
+                           f"transfer of them (minitransfer train --copy-from {saved.path} --n N --data "
+                           f"{dataset.path})")
     if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]

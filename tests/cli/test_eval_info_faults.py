@@ -375,3 +375,15 @@ def test_eval_of_a_run_still_training_names_the_iteration_it_scored(tiny, tmp_pa
     assert float(row[header.index("loss")]) == pytest.approx(scores["loss"], rel=1e-5)
     train(tmp_path / "done.h5", tiny, split="all")
     assert invoke(["eval", "done.run", "--device", "cpu"], tmp_path).output.startswith("done.h5 on val of ")
+
+
+def test_eval_on_a_dataset_with_more_classes_says_what_to_do(tiny, tmp_path):
+    """A network of 4 classes on a dataset of those and 2 more: the message said that they differ,
+    not what to do (a network scores only its own classes: a transfer scores its layers on others)."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    synthetic.build_synthetic(tmp_path / "six", **{**TINY, "classes": 6})
+    result = invoke(["eval", "net.h5", "--data", "six", "--device", "cpu"], tmp_path)
+    assert (result.exit_code, result.output) == (65, (
+        "error: bad data: checkpoint net.h5 was trained on 4 classes; every class of six is 6 classes, not those 4: "
+        "a network is scored on the classes it was trained on; to score its layers on these, train a transfer of "
+        "them (minitransfer train --copy-from net.h5 --n N --data six)\n")), result.output
