@@ -460,8 +460,8 @@ class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
     file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
     ``checkpoint.h5``; with ``finished``, only
-    the weights of a finished run: the base a transfer copies). A dataset folder, or any other
-    folder, is a usage error that says what to give instead."""
+    the weights of a finished run: the base a transfer copies). A dataset folder or file, or any other
+    folder (a grid's: its runs named), is a usage error that says what to give instead."""
 
     def __init__(self, finished=False):
         super().__init__(exists=True)
@@ -474,6 +474,10 @@ class NetworkPath(click.Path):
                       f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
+            if (path.parent / dataset.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
+                self.fail(f"{path} is a file of the dataset {path.parent}, not a network (`minitransfer prepare verify "
+                          f"{shlex.quote(str(path.parent))}` describes it); give a weights file (e.g. baseA.h5) or a "
+                          f"run folder (baseA.run)", param, ctx)
             return str(path)
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
@@ -499,6 +503,14 @@ class NetworkPath(click.Path):
                           f"and output say why); train it again, or give another network", param, ctx)
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
+                      param, ctx)
+        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run"))  # a grid's folder, or one of its splits'
+        if runs:  # said to be "a folder without a network", with networks in it
+            grid = (f", or summarize them with `minitransfer report {shlex.quote(str(path))}`"
+                    if (path / "experiment.json").is_file() else "")
+            names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
+            count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
+            self.fail(f"{path} is no network but holds {count} ({names}): give one of them (e.g. {runs[0]}){grid}",
                       param, ctx)
         self.fail(without_network, param, ctx)
 

@@ -40,9 +40,10 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     when the network's crops see a small part of each: prepare them at the size it was trained on).
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
-    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network), 65
-    bad data (a damaged checkpoint, a dataset that does not fit it), 74 CHECKPOINT or a file of the
-    dataset may not be read by this user, or the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
+    dataset's file), 65 bad data (a damaged checkpoint, a dataset that does not fit it), 74
+    CHECKPOINT or a file of the dataset may not be read by this user, or the output could not be
+    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:

@@ -264,9 +264,12 @@ def test_a_network_named_dot_from_inside_its_run_folder_and_the_root_folder(tiny
     then refuses to write its own run inside that folder); other folders are named as without a network."""
     train(tmp_path / "net.h5", tiny)
     (tmp_path / "empty").mkdir()
-    for folder, name in ((tmp_path / "empty", "."), (tmp_path / "empty", ".."), (tmp_path, "/")):
+    for folder, name in ((tmp_path / "empty", "."), (tmp_path, "/")):
         result = invoke([*command, name], folder)
         assert result.exit_code == 2 and f"{name} is a folder without a network" in result.output, result.output
+    result = invoke([*command, ".."], tmp_path / "empty")  # the folder of net.run
+    assert result.exit_code == 2 and ".. is no network but holds 1 run (net.run): give one of them (e.g. ../net.run)" \
+        in result.output, result.output
     result = invoke([*command, "."], tmp_path / "net.run")
     if command[0] == "train":
         assert result.exit_code == 2 and "lies inside" in result.output, result.output

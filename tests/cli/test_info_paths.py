@@ -3,14 +3,18 @@ read, or lies in a folder that may not be entered (another user's run in a share
 folder, a dataset's file."""
 
 import os
+import pathlib
+import shutil
 import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 from data.test_data_unreadable import _without_root_rights
 
 from minitransfer import config
 from minitransfer import train as training
+from minitransfer.cli import main
 
 FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
 
@@ -60,3 +64,31 @@ def test_a_network_this_user_may_not_read_is_an_io_error_that_names_what_to_open
                       "it (chmod a+rx shared/net.run), or give a copy of it\n",
     }[locked]
     assert (code, stderr) == (74, expected)
+
+
+@pytest.mark.parametrize("command", ["info", "eval"])
+def test_a_grid_and_a_dataset_file_are_named_as_such_with_what_to_give(network, micro_data, tmp_path, command,
+                                                                       monkeypatch):
+    """A grid's folder, or one of its split folders, was "a folder without a network", with networks
+    in it; a dataset's shard or mean image "not a minitransfer checkpoint (format attribute None,
+    expected 'minitransfer-checkpoint')", exit 65, where the dataset's folder names prepare verify."""
+    monkeypatch.chdir(tmp_path)
+    grid = tmp_path / "grid"
+    shutil.copytree(network.parent, grid / "random0")
+    shutil.copytree(network.parent / "net.run", grid / "random0" / "other.run")
+    (grid / "experiment.json").write_text("{}")
+    expected = {
+        "grid": "grid is no network but holds 2 runs (random0/net.run, random0/other.run): give one of them (e.g. "
+                "grid/random0/net.run), or summarize them with `minitransfer report grid`",
+        "grid/random0": "grid/random0 is no network but holds 2 runs (net.run, other.run): give one of them (e.g. "
+                        "grid/random0/net.run)",
+    }
+    for name in ("train-00000.h5", "mean.h5", "meta.json"):
+        shard = pathlib.Path(micro_data) / name
+        expected[shard] = (f"{shard} is a file of the dataset {micro_data}, not a network (`minitransfer prepare "
+                           f"verify {micro_data}` describes it); give a weights file (e.g. baseA.h5) or a run "
+                           f"folder (baseA.run)")
+    for given, message in expected.items():
+        result = CliRunner().invoke(main, [command, str(given)])
+        assert result.exit_code == 2 and f"Error: Invalid value for 'CHECKPOINT': {message}\n" in result.output, \
+            result.output
