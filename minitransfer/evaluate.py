@@ -81,7 +81,9 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of
-    the centre crops scored, ``image_size`` the images' [H, W]. Raises
+    the centre crops scored, ``image_size`` the images' [H, W]; ``iteration`` is the one the checkpoint
+    was written at, of its run's ``max_iter`` (the checkpoint of a run still training is rewritten as it
+    trains: each evaluation scores the iteration it read). Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
     dataset or ``subset`` holds none of its images, and (without ``data``) when the recorded folder
     holds another dataset now (prepared again: its fingerprint differs), and for a checkpoint without
@@ -131,7 +133,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     if not np.isfinite(scores["loss"]):  # its accuracy would be meaningless: a NaN logit never loses
         raise DataMismatch(f"checkpoint {path}: its outputs on the {subset} images of {dataset.path} are not finite "
                            f"(loss {scores['loss']}): the network's activations overflow on these images")
-    return {"checkpoint": str(path), "data": str(dataset.path), "subset": subset, "precision": net.precision,
+    return {"checkpoint": str(path), "iteration": saved.meta["iteration"], "max_iter": stored.get("max_iter"),
+            "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             **scores}
@@ -183,7 +186,10 @@ def _task_of(saved, dataset):
     which = "every class" if task.half is None else f"half {task.half} of the {kind} split"
     if len(table) != len(saved.classes):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
-                           f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}")
+                           f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}: a network "
+                           f"is scored on the classes it was trained on; to score its layers on these, train a "
+                           f"transfer of them (minitransfer train --copy-from {saved.path} --n N --data "
+                           f"{dataset.path})")
     if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]

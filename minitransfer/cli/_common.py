@@ -20,6 +20,7 @@ presets' schedules); a command option named like a configuration field (``--max-
 import ast
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import pathlib
@@ -459,19 +460,24 @@ class NetworkPath(click.Path):
     """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
     file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
     ``checkpoint.h5``; with ``finished``, only
-    the weights of a finished run: the base a transfer copies). A dataset folder, or any other
-    folder, is a usage error that says what to give instead."""
+    the weights of a finished run: the base a transfer copies). A dataset folder or file, or any other
+    folder (a grid's: its runs named), is a usage error that says what to give instead."""
 
     def __init__(self, finished=False):
         super().__init__(exists=True)
         self.finished = finished
 
     def convert(self, value, param, ctx):
+        refuse_unreadable(value)
         if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
             self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
                       f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
+            if (path.parent / dataset.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
+                self.fail(f"{path} is a file of the dataset {path.parent}, not a network (`minitransfer prepare verify "
+                          f"{shlex.quote(str(path.parent))}` describes it); give a weights file (e.g. baseA.h5) or a "
+                          f"run folder (baseA.run)", param, ctx)
             return str(path)
         if (path / dataset.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
@@ -498,7 +504,37 @@ class NetworkPath(click.Path):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
+        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run"))  # a grid's folder, or one of its splits'
+        if runs:  # said to be "a folder without a network", with networks in it
+            grid = (f", or summarize them with `minitransfer report {shlex.quote(str(path))}`"
+                    if (path / "experiment.json").is_file() else "")
+            names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
+            count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
+            self.fail(f"{path} is no network but holds {count} ({names}): give one of them (e.g. {runs[0]}){grid}",
+                      param, ctx)
         self.fail(without_network, param, ctx)
+
+
+def refuse_unreadable(value):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user, or
+    lies in a folder it may not enter (another user's run in a shared grid): click said a file in
+    such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
+    neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
+    try:
+        os.stat(value)
+    except PermissionError:
+        parents = reversed(pathlib.Path(value).parents)
+        folder = next((parent for parent in parents if not os.access(parent, os.X_OK)), pathlib.Path(value).parent)
+        raise fileio.StorageError(errno.EACCES, f"{value} cannot be reached: the folder {folder} may not be entered "
+                                                f"by this user (permission denied): give access to it (chmod a+x "
+                                                f"{shlex.quote(str(folder))}), or give a copy of the network") from None
+    except OSError:  # not there: click says so
+        return
+    if not os.access(value, os.R_OK):
+        mode = "a+rx" if os.path.isdir(value) else "a+r"
+        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
+                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
+                                                f"of it")
 
 
 checkpoint_argument = click.argument("checkpoint", type=NetworkPath())

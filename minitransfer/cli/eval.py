@@ -29,7 +29,9 @@ from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, j
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
     """Top-1, top-5 and loss of CHECKPOINT (a weights file, a checkpoint, or a run folder: its
-    weights file once finished, else its checkpoint) on centre crops of its half's images.
+    weights file once finished, else its checkpoint) on centre crops of its half's images. A
+    checkpoint before the end of its run (a run still training rewrites it) is named with the
+    iteration scored.
 
     The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
     must have the classes the network was trained on, and without --data be the one it was trained
@@ -38,8 +40,9 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
     when the network's crops see a small part of each: prepare them at the size it was trained on).
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
-    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network), 65
-    bad data (a damaged checkpoint, a dataset that does not fit it), 74 the output could not be
+    memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
+    dataset's file), 65 bad data (a damaged checkpoint, a dataset that does not fit it), 74
+    CHECKPOINT or a file of the dataset may not be read by this user, or the output could not be
     written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
@@ -58,7 +61,10 @@ def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
-    yield (f"{checkpoint} on {scores['subset']} of {data} ({scores['images']} images): "
+    iteration, max_iter = scores["iteration"], scores["max_iter"]
+    # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
+    during = f" (iteration {iteration} of {max_iter})" if isinstance(max_iter, int) and iteration < max_iter else ""
+    yield (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
            f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]

@@ -9,6 +9,7 @@ import shutil
 import h5py
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 
 from minitransfer import config, fileio, rundir
 from minitransfer import train as training
@@ -263,9 +264,12 @@ def test_a_network_named_dot_from_inside_its_run_folder_and_the_root_folder(tiny
     then refuses to write its own run inside that folder); other folders are named as without a network."""
     train(tmp_path / "net.h5", tiny)
     (tmp_path / "empty").mkdir()
-    for folder, name in ((tmp_path / "empty", "."), (tmp_path / "empty", ".."), (tmp_path, "/")):
+    for folder, name in ((tmp_path / "empty", "."), (tmp_path, "/")):
         result = invoke([*command, name], folder)
         assert result.exit_code == 2 and f"{name} is a folder without a network" in result.output, result.output
+    result = invoke([*command, ".."], tmp_path / "empty")  # the folder of net.run
+    assert result.exit_code == 2 and ".. is no network but holds 1 run (net.run): give one of them (e.g. ../net.run)" \
+        in result.output, result.output
     result = invoke([*command, "."], tmp_path / "net.run")
     if command[0] == "train":
         assert result.exit_code == 2 and "lies inside" in result.output, result.output
@@ -356,3 +360,33 @@ def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_re
                                       f"\n") in result.output, result.output
     assert summary["resumable"] and summary["run"]["training"] == os.getpid()
     assert " iteration 2 (resumable)\n" in invoke(["info", "net.run"], tmp_path).output
+
+
+def test_eval_of_a_run_still_training_names_the_iteration_it_scored(tiny, tmp_path):
+    """A run's folder before its end is its checkpoint, rewritten as it trains: two evals in a row
+    printed two scores and nothing to tell which iteration each was of."""
+    interrupted_after(config.TrainConfig(out=str(tmp_path / "net.h5"), data=str(tiny), split="all",
+                                         **{**FAST, "max_iter": 4}), 2)
+    result = invoke(["eval", "net.run", "--device", "cpu"], tmp_path)
+    scores = json.loads(invoke(["eval", "net.run", "--device", "cpu", "--json"], tmp_path).output)
+    assert result.exit_code == 0 and result.output.startswith(
+        "net.run/checkpoint.h5 (iteration 2 of 4) on val of "), result.output
+    assert (scores["iteration"], scores["max_iter"]) == (2, 4)
+    logged = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
+    header, row = logged[0].split(","), logged[-1].split(",")  # the training's own evaluation at iteration 2
+    assert row[0] == "2" and float(row[header.index("top1")]) == pytest.approx(scores["top1"])
+    assert float(row[header.index("loss")]) == pytest.approx(scores["loss"], rel=1e-5)
+    train(tmp_path / "done.h5", tiny, split="all")
+    assert invoke(["eval", "done.run", "--device", "cpu"], tmp_path).output.startswith("done.h5 on val of ")
+
+
+def test_eval_on_a_dataset_with_more_classes_says_what_to_do(tiny, tmp_path):
+    """A network of 4 classes on a dataset of those and 2 more: the message said that they differ,
+    not what to do (a network scores only its own classes: a transfer scores its layers on others)."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    synthetic.build_synthetic(tmp_path / "six", **{**TINY, "classes": 6})
+    result = invoke(["eval", "net.h5", "--data", "six", "--device", "cpu"], tmp_path)
+    assert (result.exit_code, result.output) == (65, (
+        "error: bad data: checkpoint net.h5 was trained on 4 classes; every class of six is 6 classes, not those 4: "
+        "a network is scored on the classes it was trained on; to score its layers on these, train a transfer of "
+        "them (minitransfer train --copy-from net.h5 --n N --data six)\n")), result.output
