@@ -169,7 +169,10 @@ def _trained_on(saved):
 
 def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
-    check_classes_exist(saved, dataset, "checkpoint")
+    try:
+        check_classes_exist(saved, dataset, "checkpoint")
+    except DataMismatch as error:
+        raise DataMismatch(f"{error}: {_its_own_classes(saved, dataset)}") from None
     kind = saved.meta.get("split_kind") or "all"
     stored = saved.meta.get("config", {})
     per_class = stored.get("per_class")  # a reduced-data run's training images, chosen as train did
@@ -195,5 +198,15 @@ def _task_of(saved, dataset):
         ours, theirs = saved.classes[label], table[label]
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than {which} of {dataset.path}: "
                            f"its output {label} is class {ours['index']} {ours['wnid']!r} ({ours['name']}), "
-                           f"there class {theirs['index']} {theirs['wnid']!r} ({theirs['name']})")
+                           f"there class {theirs['index']} {theirs['wnid']!r} ({theirs['name']}): "
+                           f"{_its_own_classes(saved, dataset)}")
     return task
+
+
+def _its_own_classes(saved, dataset):
+    """What to do where ``dataset`` lacks the classes checkpoint ``saved`` was trained on: score it on
+    its own dataset, or transfer its layers to these classes."""
+    recorded = saved.meta.get("config", {}).get("data")
+    return (f"give the dataset it was trained on{f' ({recorded})' if recorded else ''} as `data`; to score its layers "
+            f"on these classes, train a transfer of them (minitransfer train --copy-from {saved.path} --n N --data "
+            f"{dataset.path})")

@@ -213,7 +213,9 @@ def test_eval_on_a_dataset_whose_class_is_named_otherwise_names_that_class(tiny,
     assert result.exit_code == 65, result.output
     assert result.output == (f"error: bad data: checkpoint net.h5 was trained on other classes than every class of "
                              f"renamed: its output 2 is class 2 {wnid!r} ({name}), there class 2 {wnid!r} "
-                             f"(another name)\n")
+                             f"(another name): give the dataset it was trained on ({tiny}) as --data; to score its "
+                             f"layers on these classes, train a transfer of them (minitransfer train --copy-from "
+                             f"net.h5 --n N --data renamed)\n")
 
 
 def test_info_of_a_transfer_whose_source_does_not_record_its_dataset(tiny, tmp_path):
@@ -390,3 +392,21 @@ def test_eval_on_a_dataset_with_more_classes_says_what_to_do(tiny, tmp_path):
         "error: bad data: checkpoint net.h5 was trained on 4 classes; every class of six is 6 classes, not those 4: "
         "a network is scored on the classes it was trained on; to score its layers on these, train a transfer of "
         "them (minitransfer train --copy-from net.h5 --n N --data six)\n")), result.output
+
+
+def test_eval_on_a_dataset_without_one_of_its_classes_says_what_to_give(tiny, tmp_path):
+    """As many classes, one another class (another wnid at its index): the message named the class,
+    not what to do."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    other = tmp_path / "other"
+    shutil.copytree(tiny, other)
+    meta = json.loads((other / "meta.json").read_text())
+    wnid, name = meta["classes"][2]["wnid"], meta["classes"][2]["name"]
+    meta["classes"][2]["wnid"] = "n99999999"
+    (other / "meta.json").write_text(json.dumps(meta))
+    result = invoke(["eval", "net.h5", "--data", "other", "--device", "cpu"], tmp_path)
+    assert (result.exit_code, result.output) == (65, (
+        f"error: bad data: checkpoint net.h5 was trained on classes this dataset (other) does not have: class 2 is "
+        f"{wnid!r} ({name}) in the checkpoint, n99999999 in the dataset: give the dataset it was trained on "
+        f"({tiny}) as --data; to score its layers on these classes, train a transfer of them (minitransfer train "
+        f"--copy-from net.h5 --n N --data other)\n")), result.output
