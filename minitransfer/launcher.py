@@ -201,10 +201,10 @@ def _child(argv, log_path, launcher, held=()):
         code = 0
     except SystemExit as stop:
         code = _status_of(stop.code)
-    except KeyboardInterrupt:  # a stop in the run's first instants, before the command line handles stops itself
+    except KeyboardInterrupt:  # a SIGINT as the command line gives the stops back (stop_as_it_starts answers before)
         from minitransfer.cli._common import EXIT_INTERRUPTED, say
 
-        say("interrupted: stopped as it started, before anything was written; rerun to train it")
+        say("interrupted: stopped as the command ended; rerun the same command to finish what is left")
         code = EXIT_INTERRUPTED
     except BaseException:
         traceback.print_exc()

@@ -78,10 +78,11 @@ def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_
     assert again.wait() == 0
 
 
-def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_traceback(tmp_path, monkeypatch):
-    """SIGINT in a forked run's first instants (the grid resends its stop every second) raised a
-    KeyboardInterrupt before the command line's own handling: a traceback in its log, exit 1, and
-    the grid reported the run FAILED rather than stopped."""
+def test_a_stop_outside_the_command_lines_handling_is_exit_75_without_a_traceback(tmp_path, monkeypatch):
+    """SIGINT where the command line does not handle stops (its first instants before
+    stop_as_it_starts, now answered there; as it gives them back at its end) raised a
+    KeyboardInterrupt: a traceback in its log, exit 1, and the grid reported the run FAILED rather
+    than stopped."""
     def stopped_at_once(**_):
         raise KeyboardInterrupt
 
@@ -93,7 +94,7 @@ def test_a_stop_before_the_command_line_handles_stops_is_exit_75_without_a_trace
         launcher._child(["train"], str(log), parent)  # never returns: os._exit
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 75
-    assert log.read_text() == "interrupted: stopped as it started, before anything was written; rerun to train it\n"
+    assert log.read_text() == "interrupted: stopped as the command ended; rerun the same command to finish what is left\n"
 
 
 def _stop_as_the_child_forks(monkeypatch, stop):
