@@ -180,8 +180,8 @@ def test_a_grid_whose_disk_is_full_as_a_run_starts_ends_with_its_summary_and_how
     assert f"\n1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 3 not started; " \
            f"results in {out} " in result.output, result.output
     assert re.search(rf"\nerror: cannot write {re.escape(str(out))}/random0/baseB.run/train.log: No space left on "
-                     rf"device \([1-9][0-9]* bytes needed, 0 bytes free there\); free some space, then rerun the same command to finish the grid: it keeps "
-                     rf"the runs finished", result.output), result.output
+                     rf"device \([1-9][0-9]* bytes needed, 0 bytes free there\); free some space, then rerun the "
+                     rf"same command to finish the grid: it keeps the runs finished", result.output), result.output
     assert "Traceback" not in result.output
     shutil.rmtree(disk / "fillers")
     rerun = CliRunner().invoke(main, arguments)

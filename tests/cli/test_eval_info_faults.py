@@ -199,16 +199,22 @@ def test_eval_of_a_checkpoint_whose_configuration_is_damaged(tiny, tmp_path, fie
         assert result.output.startswith(expected), result.output
 
 
+def _copy_with_class_2_changed(data, copy, **changes):
+    """A copy of the dataset ``data`` whose meta.json gives class 2 ``changes`` (its wnid, its name):
+    class 2's (wnid, name) before."""
+    shutil.copytree(data, copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    before = meta["classes"][2]["wnid"], meta["classes"][2]["name"]
+    meta["classes"][2].update(changes)
+    (copy / "meta.json").write_text(json.dumps(meta))
+    return before
+
+
 def test_eval_on_a_dataset_whose_class_is_named_otherwise_names_that_class(tiny, tmp_path):
     """As many classes, one renamed: was "trained on 4 classes; every class of renamed is 4 classes,
     not those 4", which says nothing of what differs."""
     train(tmp_path / "net.h5", tiny, split="all")
-    renamed = tmp_path / "renamed"
-    shutil.copytree(tiny, renamed)
-    meta = json.loads((renamed / "meta.json").read_text())
-    wnid, name = meta["classes"][2]["wnid"], meta["classes"][2]["name"]
-    meta["classes"][2]["name"] = "another name"
-    (renamed / "meta.json").write_text(json.dumps(meta))
+    wnid, name = _copy_with_class_2_changed(tiny, tmp_path / "renamed", name="another name")
     result = invoke(["eval", "net.h5", "--data", "renamed", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
     assert result.output == (f"error: bad data: checkpoint net.h5 was trained on other classes than every class of "
@@ -398,12 +404,7 @@ def test_eval_on_a_dataset_without_one_of_its_classes_says_what_to_give(tiny, tm
     """As many classes, one another class (another wnid at its index): the message named the class,
     not what to do."""
     train(tmp_path / "net.h5", tiny, split="all")
-    other = tmp_path / "other"
-    shutil.copytree(tiny, other)
-    meta = json.loads((other / "meta.json").read_text())
-    wnid, name = meta["classes"][2]["wnid"], meta["classes"][2]["name"]
-    meta["classes"][2]["wnid"] = "n99999999"
-    (other / "meta.json").write_text(json.dumps(meta))
+    wnid, name = _copy_with_class_2_changed(tiny, tmp_path / "other", wnid="n99999999")
     result = invoke(["eval", "net.h5", "--data", "other", "--device", "cpu"], tmp_path)
     assert (result.exit_code, result.output) == (65, (
         f"error: bad data: checkpoint net.h5 was trained on classes this dataset (other) does not have: class 2 is "
