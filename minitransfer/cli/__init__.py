@@ -1,7 +1,8 @@
 """The ``minitransfer`` command line (click). Thin: parses, validates, calls ``minitransfer``.
 
 Each command lives in its own module and is added to the group below by name; the shared options,
-exit codes and the table from errors to exit codes are in ``_common``.
+exit codes and the table from errors to exit codes are in ``_common``, which re-exports them from
+``_errors``, ``_output``, ``_options``, ``_paths`` and ``_devices``.
 """
 
 import importlib.metadata

@@ -1,0 +1,194 @@
+"""The command line's exit codes and the table from errors to them: every command runs its work
+through :func:`run` (the command group, :class:`CommandGroup`, sees to it), so a known failure is
+one line on stderr and its exit code, never a traceback.
+
+Exit codes (DESIGN.md §7): 0 done, 1 error, 2 usage (also: another process is training into the
+same run, preparing the dataset a run would read, or reading the one prepare would rewrite), 65 bad
+data, 74 a file could not be written (disk full, permissions; the previous files intact), 75
+interrupted with a checkpoint written or before anything was (safe to rerun), 141 the reader of the
+output went away (``| head``), silently, as a Unix tool killed by SIGPIPE.
+"""
+
+import ast
+import re
+import select
+import signal
+import sys
+
+import click
+
+from minitransfer import checkpoint, config, cuda, fileio, preflight, report, results, run_lock, rundir, stopping
+from minitransfer import train as training
+from minitransfer.data import dataset, decoder_pool, devkit, schema
+
+from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
+                      say)
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BAD_DATA = 65
+EXIT_IO = 74
+EXIT_INTERRUPTED = stopping.EXIT_INTERRUPTED
+EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool killed by SIGPIPE
+
+
+# The first row whose exception class matches decides the exit code and the message's prefix.
+EXIT_CODES = (
+    (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
+    (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
+    (config.ConfigError, EXIT_USAGE, "error"),
+    (run_lock.RunBusy, EXIT_USAGE, "error"),
+    (schema.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
+    (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
+    (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),
+    (checkpoint.CheckpointError, EXIT_BAD_DATA, "error: bad data"),
+    (results.BadReference, EXIT_BAD_DATA, "error: bad data"),
+    (rundir.RunLogError, EXIT_BAD_DATA, "error: bad data"),
+    (report.NoRuns, EXIT_ERROR, "error"),
+    (report.MixedRuns, EXIT_ERROR, "error"),
+    (training.Diverged, EXIT_ERROR, "error: training diverged"),
+    (cuda.CudaUnavailable, EXIT_ERROR, "error"),
+    (devkit.MissingDependency, EXIT_ERROR, "error"),
+    (decoder_pool.WorkerDied, EXIT_ERROR, "error"),
+    (preflight.OutOfMemory, EXIT_ERROR, "error: out of memory"),  # its message names the batch option
+    (MemoryError, EXIT_ERROR, "error: out of memory"),  # and, in a command with --batch-size: _memory_hint
+    (OutputUnwritable, EXIT_IO, "error"),
+    (fileio.StorageError, EXIT_IO, "error"),
+    (OSError, EXIT_IO, "error: I/O"),
+)
+
+
+INTERRUPTED = ("stopped by a signal before anything was saved, or with every file written so far intact; rerun "
+               "the same command to continue")
+
+
+def run(work, interrupted=INTERRUPTED):
+    """Call ``work()``; a failure listed in :data:`EXIT_CODES` prints one line on stderr and exits
+    with its code. ``interrupted``: what to do after a stop signal (a KeyboardInterrupt, which says
+    nothing itself), where the command knows better (train: --resume auto; prepare: the shards kept)."""
+    try:
+        return work()
+    except tuple(row[0] for row in EXIT_CODES) as error:
+        if isinstance(error, BrokenPipeError) and _reader_gone(sys.stdout):  # `minitransfer splits ... | head`
+            stopping.drop_stream(sys.stdout)
+            sys.exit(EXIT_OUTPUT_CLOSED)
+        code, prefix = next((code, prefix) for kind, code, prefix in EXIT_CODES if isinstance(error, kind))
+        _drop_output_if_unwritable()
+        if code == EXIT_INTERRUPTED:  # already stopping: a second stop signal must not lose the exit code
+            for stop in stopping.STOP_SIGNALS:
+                signal.signal(stop, signal.SIG_IGN)
+        say(f"{prefix}{_memory_hint(error)}: {option_text(str(error)) or interrupted}")
+        sys.exit(code)
+
+
+def _memory_hint(error):
+    """What to change after running out of memory (``error``, a plain MemoryError: NumPy's or
+    CuPy's), where the command has a --batch-size; "" elsewhere (report, prepare: no batch to make
+    smaller) and after :class:`minitransfer.preflight.OutOfMemory`, whose message names the option."""
+    context = click.get_current_context(silent=True)
+    has_batch = context is not None and any(param.name == "batch_size" for param in context.command.params)
+    return " (a smaller --batch-size needs less)" if has_batch and type(error) is MemoryError else ""
+
+
+def _drop_output_if_unwritable():
+    """Before exiting on an error: what stdout still holds and cannot be written (the write that
+    failed left it in the buffer) is dropped, else Python's last flush fails again and turns the
+    exit code into 120."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError:
+        stopping.drop_stream(sys.stdout)
+
+
+def _reader_gone(stream):
+    """Whether ``stream`` is a pipe whose reading end is closed (poll reports an error on it); a
+    broken pipe elsewhere (a loader worker's) is an ordinary I/O error."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # not a file descriptor (click's CliRunner)
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def option_text(message):
+    """A library message as the command line says it: each configuration field it quotes becomes
+    the option that sets it, by :func:`minitransfer.config.command_line`'s rule (`copy_from` →
+    --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
+    text stays as it is."""
+    return _QUOTED.sub(_as_option, message)
+
+
+_QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
+
+
+def _as_option(match):
+    name, value = match.groups()
+    try:
+        return " ".join(config.command_line({name: True if value is None else _literal(value)}))
+    except ValueError:  # not a configuration field
+        return match.group(0)
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+class CommandGroup(click.Group):
+    """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
+    a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
+    (its --help and --version write to a pipe too)."""
+
+    def main(self, *args, **kwargs):
+        hold_standard_descriptors()
+        run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
+        displays_any_name()
+        try:
+            with config.fields_worded_by(option_text):
+                return super().main(*args, **kwargs)
+        except OSError:  # run() takes every other: this is click's usage error, which stderr refused (2> full disk)
+            stopping.drop_stream(sys.stderr)  # else Python's last flush of it fails again: exit code 120
+            sys.exit(EXIT_USAGE)
+
+    def parse_args(self, ctx, args):
+        def parse():
+            with printing():  # the group's --help and --version print here
+                return super(CommandGroup, self).parse_args(ctx, args)
+
+        return run(parse)
+
+    def invoke(self, ctx):
+        previous = interrupt_on_stop_signals()
+        try:
+            return run(lambda: _flushed(super(CommandGroup, self).invoke(ctx)))
+        finally:
+            for stop, handler in previous.items():
+                if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored by run: exiting interrupted
+                    signal.signal(stop, stopping.handler_after_command(stop, handler))
+
+
+def _flushed(result):
+    """``result``, once what the command printed is written: a write that fails here is reported
+    (74), where Python's last flush would turn the exit code into 120."""
+    with printing():
+        sys.stdout.flush()
+    return result
+
+
+def interrupt_on_stop_signals():
+    """Make SIGINT, SIGTERM and SIGHUP (a closed terminal) stop a command as Ctrl-C does in a
+    terminal (KeyboardInterrupt in the main thread), also where it started with SIGINT ignored: a
+    shell script's background job (``minitransfer experiment ... &``) does, and Python then installs
+    no handler of its own, so ``kill -INT`` would go unheard. SIGHUP ignored stays ignored (``nohup``:
+    :func:`minitransfer.stopping.stop_signals_heard`). Returns the previous handlers, by signal."""
+
+    def raise_keyboard_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return {stop: signal.signal(stop, raise_keyboard_interrupt) for stop in stopping.stop_signals_heard()}

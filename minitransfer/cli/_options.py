@@ -1,0 +1,97 @@
+"""Options shared by several commands, defined once here, with their defaults taken from the
+library (:class:`minitransfer.config.TrainConfig`, whose defaults are the paper's solver and the
+presets' schedules); a command option named like a configuration field (``--max-iter`` for
+``max_iter``) means that field.
+"""
+
+import dataclasses
+
+import click
+
+from minitransfer import config, models
+from minitransfer.ops import precision as precisions
+
+from ._paths import NetworkPath
+
+class PresetName(click.ParamType):
+    """A preset name, checked against :data:`minitransfer.models.PRESETS` when the command runs (so
+    a preset registered after import is accepted)."""
+
+    name = "preset"
+
+    def get_metavar(self, param, *args, **kwargs):  # click 8.2 added a ctx argument
+        return "[" + "|".join(models.PRESETS) + "]"
+
+    def convert(self, value, param, ctx):
+        if value in models.PRESETS:
+            return value
+        self.fail(f"{value!r} is not a preset; choose from {', '.join(models.PRESETS)}", param, ctx)
+
+
+def _default(field):
+    return {f.name: f.default for f in dataclasses.fields(config.TrainConfig)}[field]
+
+
+def changed_fields(options):
+    """The configuration fields among ``options`` whose value is not the default."""
+    return {name: value for name, value in options.items() if value != _default(name)}
+
+
+def config_option(*declarations, **attributes):
+    """A ``click.option`` for the configuration field its long name spells (``--base-lr`` →
+    ``base_lr``), with the field's default unless one is given."""
+    field = next(d for d in declarations if d.startswith("--")).split("/")[0][2:].replace("-", "_")
+    attributes.setdefault("default", _default(field))
+    attributes.setdefault("show_default", attributes["default"] is not None)
+    return click.option(*declarations, field, **attributes)
+
+
+device_option = config_option(
+    "--device", type=click.Choice(config.DEVICES),
+    help="Where to compute: auto = cuda when CuPy sees a GPU, else cpu.")
+SEED = click.IntRange(0, config.MAX_SEED)  # every seed option's range: what the generators take
+seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
+                            "and dropout (a grid derives one per network from it).")
+preset_option = config_option(
+    "--preset", type=PresetName(),
+    help="Network (default: the one for the dataset's image size: "
+         f"{models.image_size_defaults()}; for train --copy-from, the base's).")
+fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
+                                   help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
+max_iter_option = config_option("--max-iter", type=click.IntRange(1),
+                                help="Iterations (default: the preset's, e.g. 450000 for caffenet); the step "
+                                     "schedule scales with it.")
+batch_size_option = config_option("--batch-size", type=click.IntRange(1), help="Default: the preset's.")
+eval_every_option = config_option("--eval-every", type=click.IntRange(1),
+                                  help="Evaluate on the half's val images every K iterations (default: the preset's).")
+base_lr_option = config_option("--base-lr", type=click.FloatRange(min=0, min_open=True),
+                               help="Learning rate (default: 0.01, the paper's; 0.0125 for reduced-data runs, "
+                                    "--per-class, as the paper's).")
+stepsize_option = config_option("--stepsize", type=click.IntRange(1),
+                                help="Iterations between learning-rate steps (default: the paper's 100000 of "
+                                     "450000, or 64000 of 200000 for reduced-data runs, scaled to max-iter).")
+PRECISION_HELP = ("How the conv and fc products are computed: ieee (exact fp32 products), tf32x3 (three TF32 "
+                  "tensor-core products: fp32-level accuracy), tf32 (one TF32 product, PyTorch's default for "
+                  "convolutions). The tensor-core modes are new and not yet verified on a GPU; the CPU emulates them.")
+precision_option = config_option("--precision", type=click.Choice(precisions.PRECISIONS), help=PRECISION_HELP)
+
+
+def data_option(default="the built-in synthetic set, built on first use"):
+    """The --data option, its help naming what stands for it when it is not given."""
+    return click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+                        help=f"Prepared dataset directory (default: {default}).")
+
+
+checkpoint_argument = click.argument("checkpoint", type=NetworkPath())
+
+
+# The options a grid passes on to every network's `train` (experiment and demo share them with train).
+GRID_TRAIN_OPTIONS = (preset_option, fc8_outputs_option, max_iter_option, base_lr_option, stepsize_option,
+                      eval_every_option, batch_size_option, seed_option, precision_option)
+
+
+def grid_train_options(command):
+    """Decorate ``command`` with :data:`GRID_TRAIN_OPTIONS`."""
+    for option in reversed(GRID_TRAIN_OPTIONS):
+        command = option(command)
+    return command

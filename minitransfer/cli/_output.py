@@ -1,0 +1,134 @@
+"""What a command writes on stdout and stderr. A standard output that is closed (``>&-``) is
+refused before any work (74): what a command prints would be lost without a word (send it to
+/dev/null to discard it); one that refuses a write (a full disk under ``> file``, /dev/full) is 74
+too, and said so. A closed stderr drops the messages, never the exit code.
+"""
+
+import contextlib
+import json
+import os
+import stat
+import sys
+
+import click
+
+from minitransfer import rundir, stopping
+from minitransfer.data import inputs
+
+class OutputUnwritable(OSError):
+    """Standard output is closed (``>&-``) or refused a write (a full disk, /dev/full); the message
+    says which."""
+
+
+def say(message):
+    """Write ``message`` on stderr where it can still be read: after a hangup (the terminal closed)
+    or a full disk under ``2> log`` it cannot, and it is dropped, with what follows on stderr; the
+    exit code, not a traceback, is what is left to say."""
+    try:
+        click.echo(message, err=True)
+    except OSError:
+        stopping.drop_stream(sys.stderr)
+
+
+def drop_output_if_reader_gone():
+    """Send what is left of stdout to /dev/null when its reader has gone (Ctrl-C on ``minitransfer
+    demo | tee demo.log`` ends tee too; a hangup closes the terminal): Python's last flush would
+    otherwise print a BrokenPipeError and turn the exit code into 120."""
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        if not stopping.reader_gone(error):
+            raise
+        stopping.drop_stream(sys.stdout)
+
+
+@contextlib.contextmanager
+def printing():
+    """Around what a command prints on stdout: a write it refuses (a full disk under ``> file``,
+    /dev/full) becomes :class:`OutputUnwritable`, which says that standard output is at fault; a
+    reader gone (:func:`minitransfer.stopping.reader_gone`) stays as it was: the broken pipe
+    :func:`run` ends quietly with 141."""
+    try:
+        yield
+    except OSError as error:
+        if stopping.reader_gone(error) or isinstance(error, OutputUnwritable):
+            raise
+        raise OutputUnwritable(f"standard output{_stdout_file()} could not be written: {error.strerror or error}") \
+            from error
+
+
+def _stdout_file():
+    """" (the file PATH)" where stdout is a regular file (``> log`` on a full disk: the message names the
+    disk to free), else "" (a pipe, a terminal, a system without /proc)."""
+    try:
+        if not stat.S_ISREG(os.fstat(1).st_mode):
+            return ""
+        return f" (the file {inputs.display_name(os.readlink('/proc/self/fd/1'))})"
+    except OSError:
+        return ""
+
+
+def echo(message=""):
+    """``click.echo(message)`` on stdout, a write it refuses being :class:`OutputUnwritable` (74,
+    said as standard output's fault: a full disk under ``> log`` read as the dataset's or the run's
+    disk being full)."""
+    with printing():
+        click.echo(message)
+
+
+def refuse_closed_output():
+    """:class:`OutputUnwritable` where stdout was closed when the command started (``>&-``: Python
+    then sets sys.stdout to None, and every print is dropped without a word)."""
+    if sys.stdout is None:
+        raise OutputUnwritable("standard output is closed: nothing could be written (to discard the output, send it "
+                               "to /dev/null: > /dev/null)")
+
+
+def hold_standard_descriptors():
+    """Put /dev/null on each of the descriptors 0, 1 and 2 that is closed, so that no file the
+    command opens takes its number (a checkpoint opened as descriptor 2 would receive what a library
+    or a child process writes on stderr), and give Python a stderr there: with none, click writes
+    its usage errors on stdout and ``print(file=sys.stderr)`` prints on stdout. With stderr closed
+    its messages are dropped; the exit code says what happened."""
+    for descriptor in (0, 1, 2):  # ascending: os.open takes the lowest free number, the closed one
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != descriptor:
+                os.dup2(devnull, descriptor)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False, errors=inputs.DISPLAY_ERRORS)
+
+
+def json_text(value, indent):
+    """``value`` as JSON that every reader takes: a NaN or an infinity (a damaged checkpoint's
+    configuration may hold one), which Python would write as the non-JSON ``NaN``, is null; a byte
+    of a name that is not UTF-8 is ``\\xNN``, as the text and the report's CSV files write it, where
+    Python would write a lone surrogate (``\\udcff``), which jq reads as U+FFFD and strict parsers
+    (Rust's serde_json) refuse."""
+    return json.dumps(_as_text(value), indent=indent, allow_nan=False)
+
+
+def _as_text(value):
+    """``value`` with every string's surrogate escapes (a file name's bytes that are not UTF-8)
+    written ``\\xNN`` (:data:`minitransfer.data.inputs.DISPLAY_ERRORS`), and every other leaf as
+    :func:`minitransfer.rundir.finite` leaves it (one walk through the value)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", inputs.DISPLAY_ERRORS).decode("utf-8")
+    if isinstance(value, dict):
+        return {_as_text(key): _as_text(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_text(item) for item in value]
+    return rundir.finite(value)
+
+
+def displays_any_name():
+    """Let stdout and stderr write a path that is not UTF-8 (Python hands its bytes over as
+    surrogate escapes) as ``\\xNN``, where they would refuse it (stdout on a UTF-8 terminal: ``info``
+    on such a weights file ended in a traceback) or write ``\\udcNN`` (stderr); streams that write
+    the bytes back (the C locale's) are left as they are."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in ("strict", "backslashreplace") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=inputs.DISPLAY_ERRORS)

@@ -1,0 +1,154 @@
+"""The paths a command is given, checked as its options are read: a folder or a file to write
+(:class:`OutputFolder`, :class:`OutputFile`), a network to read (:class:`NetworkPath`); what is
+wrong with one is a usage error that names it and says what to give instead.
+"""
+
+import errno
+import os
+import pathlib
+import shlex
+
+import click
+
+from minitransfer import checkpoint, config, fileio, run_lock, rundir
+from minitransfer.data import dataset
+
+class OutputFolder(click.Path):
+    """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
+    with OUT unset), where the system would read it as the current folder and fill that with the
+    command's files; one :func:`refuse_unwritable_path` refuses; a path that is there and no folder
+    (a file, a FIFO)."""
+
+    def __init__(self, **attributes):
+        super().__init__(file_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value:
+            self.fail("is empty: name the folder to write into (an unset shell variable?); for this folder give .",
+                      param, ctx)
+        refuse_unwritable_path(self, value, param, ctx)
+        converted = super().convert(value, param, ctx)
+        if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
+            self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
+        return converted
+
+
+class OutputFile(click.Path):
+    """A file a command writes (train's weights): one :func:`refuse_unwritable_path` refuses is a usage
+    error."""
+
+    def __init__(self, **attributes):
+        super().__init__(dir_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        refuse_unwritable_path(self, value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def refuse_unwritable_path(path_type, value, param, ctx):
+    """Fail ``path_type``'s conversion of ``value``, a path to write, where it or a folder on its way
+    is a symbolic link that leads nowhere (to a drive not mounted, a folder deleted): a folder was
+    refused with a bare "File exists" after the command's work, or created in place of what the link
+    names, on the disk beneath the drive's mount point, as was a weights file in place of the link.
+    A file's link to a file not written yet, in a folder that is there, is followed, as the library
+    follows it (:func:`minitransfer.fileio.link_leading_nowhere`).
+    So does a folder on its way that is a file (``-o afile/sub``: :func:`minitransfer.fileio.file_on_the_way`),
+    which failed with a bare "Not a directory" (exit 74) after the work, naming neither the option nor the file.
+    So does a path that starts with a ``~`` the shell left as it is (``--out=~/grid``, or quoted):
+    a folder named ``~`` was made here, where the home folder was meant."""
+    home = value.split(os.sep)[0]
+    if home.startswith("~") and os.path.expanduser(home) != home and not os.path.lexists(home):
+        path_type.fail(f"{value} starts with {home}, which the shell expands only at the start of a word and "
+                       f"unquoted (not in --out=~/...), so it would name a folder {home} here: give "
+                       f"{os.path.expanduser(value)}", param, ctx)
+    dead = fileio.link_leading_nowhere(value, file=isinstance(path_type, OutputFile))
+    if dead is not None:
+        path_type.fail(f"{dead[0]} is a symbolic link that leads nowhere ({dead[1]}): give another path, or make "
+                       f"the link lead somewhere (mount its drive, create what it names)", param, ctx)
+    blocking = fileio.file_on_the_way(value)
+    if blocking is not None:
+        what = "a file, not a folder" if os.path.isfile(blocking) else "not a folder"
+        path_type.fail(f"{value}: {blocking} is {what}, so nothing can be written under it: give another path",
+                       param, ctx)
+
+
+class NetworkPath(click.Path):
+    """A network to read: a weights file or checkpoint, or a run folder (``baseA.run``: its weights
+    file beside it once finished (``baseA.h5``: :func:`minitransfer.rundir.weights_for`), else its
+    ``checkpoint.h5``; with ``finished``, only
+    the weights of a finished run: the base a transfer copies). A dataset folder or file, or any other
+    folder (a grid's: its runs named), is a usage error that says what to give instead."""
+
+    def __init__(self, finished=False):
+        super().__init__(exists=True)
+        self.finished = finished
+
+    def convert(self, value, param, ctx):
+        refuse_unreadable(value)
+        if os.path.islink(value) and not os.path.exists(value):  # click would say it "does not exist"
+            self.fail(f"{value} is a symbolic link that leads nowhere ({fileio.dead_end(value)}): give the network's "
+                      f"file or folder itself", param, ctx)
+        path = pathlib.Path(super().convert(value, param, ctx))
+        if not path.is_dir():
+            if (path.parent / dataset.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
+                self.fail(f"{path} is a file of the dataset {path.parent}, not a network (`minitransfer prepare verify "
+                          f"{shlex.quote(str(path.parent))}` describes it); give a weights file (e.g. baseA.h5) or a "
+                          f"run folder (baseA.run)", param, ctx)
+            return str(path)
+        if (path / dataset.META_FILE).is_file():
+            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
+                      f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
+                      f"(baseA.run)", param, ctx)
+        without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
+                           f"(baseA.run) that holds its checkpoint.h5")
+        folder = config.named_folder(path)
+        if not folder.name:  # the root folder: no run's, and no weights file beside it
+            self.fail(without_network, param, ctx)
+        weights = rundir.weights_for(folder)
+        if folder.suffix == ".run" and weights.is_file():
+            return str(weights)
+        if self.finished and (path / "checkpoint.h5").is_file():
+            self.fail(f"{path} has not finished (no {weights.name} beside it); to copy from its "
+                      f"latest checkpoint give {path / 'checkpoint.h5'}", param, ctx)
+        if (path / "checkpoint.h5").is_file():
+            return str(path / "checkpoint.h5")
+        if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
+            if (path / "eval.csv").is_file() and run_lock.holder(path) is None:  # its training started, and ended
+                self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
+                          f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
+                          f"and output say why); train it again, or give another network", param, ctx)
+            self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
+                      f"written its first checkpoint (or not started); wait for it, or give another network",
+                      param, ctx)
+        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run"))  # a grid's folder, or one of its splits'
+        if runs:  # said to be "a folder without a network", with networks in it
+            grid = (f", or summarize them with `minitransfer report {shlex.quote(str(path))}`"
+                    if (path / "experiment.json").is_file() else "")
+            names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
+            count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
+            self.fail(f"{path} is no network but holds {count} ({names}): give one of them (e.g. {runs[0]}){grid}",
+                      param, ctx)
+        self.fail(without_network, param, ctx)
+
+
+def refuse_unreadable(value):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` may not be read by this user, or
+    lies in a folder it may not enter (another user's run in a shared grid): click said a file in
+    such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
+    neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
+    try:
+        os.stat(value)
+    except PermissionError:
+        parents = reversed(pathlib.Path(value).parents)
+        folder = next((parent for parent in parents if not os.access(parent, os.X_OK)), pathlib.Path(value).parent)
+        raise fileio.StorageError(errno.EACCES, f"{value} cannot be reached: the folder {folder} may not be entered "
+                                                f"by this user (permission denied): give access to it (chmod a+x "
+                                                f"{shlex.quote(str(folder))}), or give a copy of the network") from None
+    except OSError:  # not there: click says so
+        return
+    if not os.access(value, os.R_OK):
+        mode = "a+rx" if os.path.isdir(value) else "a+r"
+        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
+                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
+                                                f"of it")
+
