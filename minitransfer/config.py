@@ -59,7 +59,7 @@ def worded(message):
 @contextlib.contextmanager
 def fields_worded_by(rule):
     """While this holds, :func:`worded` passes messages through ``rule`` (the command line's
-    :func:`minitransfer.cli._common.option_text`)."""
+    :func:`minitransfer.cli._errors.option_text`)."""
     _FIELD_WORDING.append(rule)
     try:
         yield
@@ -73,7 +73,7 @@ _FIELD_WORDING = [str]
 class ConfigError(ValueError):
     """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
     the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
-    instead (:func:`minitransfer.cli._common.option_text`)."""
+    instead (:func:`minitransfer.cli._errors.option_text`)."""
 
 
 class DataMismatch(ValueError):

@@ -21,7 +21,7 @@ import signal
 import sys
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._common's table)
+EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._errors' table)
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
 
@@ -40,7 +40,7 @@ def stop_as_it_starts():
     with one line on stderr and exit code 75 (nothing written yet: rerun it). The command calls this
     before anything else (``minitransfer/__main__.py``), before it imports NumPy, h5py and click (half
     a second), until its command line takes the signals over
-    (:func:`minitransfer.cli._common.interrupt_on_stop_signals`). Without it, a SIGTERM then (a grid
+    (:func:`minitransfer.cli._errors.interrupt_on_stop_signals`). Without it, a SIGTERM then (a grid
     launcher or SLURM stopping a task just started) ended it with 143, read as a crash, a SIGINT
     with a traceback, and a SIGINT to a background job (started with it ignored) went unheard.
 
