@@ -159,7 +159,7 @@ def load(path, solver=True):
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path}: not a file")
+        raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
     try:
         open(path, "rb").close()
     except OSError as error:  # no read permission: an I/O error (74), the file itself may be sound
@@ -197,6 +197,17 @@ def is_checkpoint(path):
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
     except OSError:
         return False
+
+
+def _folder_hint(path):
+    """What to give instead of the folder ``path`` (a run folder, as the command line takes it, given
+    to the library, which takes files), else ""."""
+    if not path.is_dir():
+        return ""
+    if path.suffix == ".run":
+        return (f": {path} is a run folder; give its weights file, {rundir.weights_for(path)} (once its run "
+                f"finished), or its latest checkpoint, {path / 'checkpoint.h5'}")
+    return ": a folder; give a weights file (e.g. baseA.h5) or a checkpoint.h5"
 
 
 def read_meta(path):

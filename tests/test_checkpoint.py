@@ -585,3 +585,17 @@ def test_a_run_trained_on_another_host_is_described_with_its_host(tmp_path):
         os.close(descriptor)
     assert (summary["run"]["training"], summary["run"]["training_host"]) == (4242, "node7"), summary["run"]
     assert "its training runs now (PID 4242 on host node7)" in text, text
+
+
+def test_a_run_folder_given_to_the_library_names_the_files_to_give(tmp_path):
+    """The command line takes a run folder for its network; the library takes files, and said only
+    "not a file" of `copy_from="baseA.run"`."""
+    run = tmp_path / "baseA.run"
+    run.mkdir()
+    with pytest.raises(checkpoints.CheckpointError) as refused:
+        checkpoints.load(run)
+    assert str(refused.value) == (f"checkpoint {run}: not a file: {run} is a run folder; give its weights file, "
+                                  f"{tmp_path / 'baseA.h5'} (once its run finished), or its latest checkpoint, "
+                                  f"{run / 'checkpoint.h5'}")
+    with pytest.raises(checkpoints.CheckpointError, match=r": not a file: a folder; give a weights file"):
+        checkpoints.load(tmp_path)
