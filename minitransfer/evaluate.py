@@ -190,9 +190,8 @@ def _task_of(saved, dataset):
     if len(table) != len(saved.classes):
         raise DataMismatch(f"checkpoint {saved.path} was trained on {len(saved.classes)} classes; {which} of "
                            f"{dataset.path} is {task.num_classes} classes, not those {len(saved.classes)}: a network "
-                           f"is scored on the classes it was trained on; to score its layers on these, train a "
-                           f"transfer of them (minitransfer train --copy-from {saved.path} --n N --data "
-                           f"{dataset.path})")
+                           f"is scored on the classes it was trained on; to score its layers on these, "
+                           f"{_transfer_of(saved, dataset)}")
     if table != saved.classes:  # as many, but in another order or named otherwise: fc8's outputs would be misread
         label = next(label for label, (ours, theirs) in enumerate(zip(saved.classes, table)) if ours != theirs)
         ours, theirs = saved.classes[label], table[label]
@@ -208,5 +207,9 @@ def _its_own_classes(saved, dataset):
     its own dataset, or transfer its layers to these classes."""
     recorded = saved.meta.get("config", {}).get("data")
     return (f"give the dataset it was trained on{f' ({recorded})' if recorded else ''} as `data`; to score its layers "
-            f"on these classes, train a transfer of them (minitransfer train --copy-from {saved.path} --n N --data "
-            f"{dataset.path})")
+            f"on these classes, {_transfer_of(saved, dataset)}")
+
+
+def _transfer_of(saved, dataset):
+    """The command that transfers the layers of checkpoint ``saved`` to the classes of ``dataset``."""
+    return f"train a transfer of them (minitransfer train --copy-from {saved.path} --n N --data {dataset.path})"

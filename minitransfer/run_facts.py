@@ -6,7 +6,6 @@ ImageNet) and the images per class a reduced-data run kept.
 """
 
 import os
-import pathlib
 
 import numpy as np
 
@@ -82,7 +81,7 @@ def _cached_copy(path):
     if os.path.exists(path) or not synthetic.is_builtin(path):
         return path
     try:
-        cached = synthetic.cache_dir() / pathlib.PurePath(path).name
+        cached = synthetic.builtin_path()
     except OSError:  # no home folder to find the cache in
         return path
     return cached if cached.exists() else path

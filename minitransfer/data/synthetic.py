@@ -258,6 +258,12 @@ def is_builtin(folder):
     return pathlib.PurePath(folder).name == f"synthetic-{builtin_tag()}"
 
 
+def builtin_path(root=None):
+    """Where the built-in set is cached under ``root`` (default :func:`cache_dir`), built or not: a
+    folder of :func:`is_builtin`'s name."""
+    return (pathlib.Path(root) if root else cache_dir()) / f"synthetic-{builtin_tag()}"
+
+
 def builtin_dataset(root=None):
     """The default synthetic dataset (:data:`BUILTIN_PARAMETERS`: 20 classes, 45 training and 50
     validation images each, 14 × 14, seed 0): its path.
@@ -270,8 +276,8 @@ def builtin_dataset(root=None):
     the user's could rebuild it. A cache that cannot be written (a link to a drive not mounted, a
     read-only file system holding a damaged copy) is a ``fileio.StorageError`` naming it and
     $MINITRANSFER_CACHE, which moves it (on a full disk, with the space the set needs and the space free)."""
-    root = pathlib.Path(root) if root else cache_dir()
-    path = root / f"synthetic-{builtin_tag()}"  # is_builtin's name
+    path = builtin_path(root)
+    root = path.parent
     if (path / ds.META_FILE).is_file():
         try:
             ds.open_dataset(path).check_checksums()
