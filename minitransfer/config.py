@@ -555,6 +555,13 @@ def classes_sha256(dataset):
     return hashlib.sha256(json.dumps(table).encode()).hexdigest()
 
 
+def shared_wnids(classes, others):
+    """The wnids of the class table ``classes`` (entries with a "wnid") that ``others`` holds too, in
+    ``classes``' order: the classes a network of ``others`` has seen, across datasets."""
+    seen = {str(entry["wnid"]) for entry in others}
+    return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
+
+
 def check_classes_exist(checkpoint, dataset, what):
     """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
     by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}

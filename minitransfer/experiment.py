@@ -289,8 +289,7 @@ def check_source_data(source_data, data):
     ``train``'s checks) comes only as it starts, after the source base has trained."""
     source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
     if config.classes_sha256(source) != config.classes_sha256(target):
-        seen = {str(entry["wnid"]) for entry in source.classes}
-        shared = [str(entry["wnid"]) for entry in target.classes if str(entry["wnid"]) in seen]
+        shared = config.shared_wnids(target.classes, source.classes)
         if not shared:
             return ""
         return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "

@@ -21,7 +21,7 @@ import typing
 
 import numpy as np
 
-from minitransfer import models, optim
+from minitransfer import config, models, optim
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
@@ -168,13 +168,12 @@ def _classes_shared_across_datasets(plan):
     """The warning for a transfer across datasets whose classes (by wnid) include some of the base's,
     else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
     trained on every one of them (the paper's transfers are to classes the base has not seen)."""
-    base = {str(entry["wnid"]) for entry in plan.parent.classes}
-    target = {str(entry["wnid"]) for entry in plan.classes}
-    shared = len(base & target)
+    shared = len(config.shared_wnids(plan.classes, plan.parent.classes))
     if shared == 0:
         return ""
-    return (f"{shared} of the {len(target)} classes this run trains on (by wnid) are among the {len(base)} that "
-            f"{plan.config.copy_from} was trained on ({plan.parent.meta['config'].get('data') or 'another dataset'}): "
+    trained_on = plan.parent.meta['config'].get('data') or 'another dataset'
+    return (f"{shared} of the {len(plan.classes)} classes this run trains on (by wnid) are among the "
+            f"{len(plan.parent.classes)} that {plan.config.copy_from} was trained on ({trained_on}): "
             f"its copied layers have seen those classes, so the transfer is not to new classes alone")
 
 
