@@ -110,7 +110,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     preset = models.PRESETS[saved.preset]
     if min(dataset.image_size) < preset.crop:
         raise DataMismatch(f"checkpoint {path} is a {preset.name} network that takes {preset.crop}x{preset.crop} "
-                           f"crops; the images of {dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}")
+                           f"crops; the images of {dataset.path} are {dataset.image_size[0]}x{dataset.image_size[1]}: "
+                           f"{_prepare_to_fit(saved, preset)}")
     with dataset.reading():  # prepare must not replace the shards while they are read
         task = _task_of(saved, dataset)
         # on images stored at another size than the network was trained on: its mean resampled, as train does
@@ -138,6 +139,14 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             **scores}
+
+
+def _prepare_to_fit(saved, preset):
+    """What to do where the images are smaller than the network's crop: prepare them at the size it was
+    trained on (its mean image's), or, where it holds no mean, at the size its preset is meant for."""
+    if saved.mean is not None:
+        return f"prepare them at {saved.mean.shape[0]} px (prepare's --size), the size of the images it was trained on"
+    return f"prepare them at {models.prepared_size(preset)} px (prepare's --size)"
 
 
 def _own_mean(saved, dataset, data):
