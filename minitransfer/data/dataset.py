@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from minitransfer import fileio
 
 from . import lock, schema
 from .image_reader import IF_CHANGED, MAX_OPEN_SHARDS, ImageReader
-from .integrity import check_files, identity
+from .integrity import GONE_SINCE_PREPARED, check_files, identity
 from .schema import DatasetError, read_error
 from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, checked_dataset,
                            content_sha256, image_offset, read_checked, shard_name, write_mean, write_meta, write_shard)
@@ -262,7 +263,7 @@ def open_dataset(path):
     meta_path = path / META_FILE
     if not meta_path.is_file():
         lock.check_not_prepared(path)  # an import under way has no meta.json yet
-        raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
+        raise DatasetError(f"{meta_path}: missing{_why_not_prepared(path)}")
     raw = meta_path.read_bytes()
     try:
         meta = fileio.parse_json(raw)
@@ -283,6 +284,25 @@ def open_dataset(path):
     return dataset
 
 
+def _why_not_prepared(path):
+    """Why the folder ``path`` has no meta.json, and what to give instead: a folder holding prepared datasets
+    (given one level too high) names them; one holding other folders (no import writes any: the class folders
+    of photos, given in place of the dataset prepared from them) says how to prepare it."""
+    from .inputs import hidden  # which imports this module
+    try:
+        folders = sorted(child for child in path.iterdir() if not hidden(child.name) and child.is_dir())
+    except OSError:
+        folders = []
+    prepared = [folder for folder in folders if (folder / META_FILE).is_file()]
+    if prepared:
+        return (f": {path} is no prepared dataset but holds {', '.join(str(folder) for folder in prepared[:3])}"
+                f"{' ...' if len(prepared) > 3 else ''}: give that folder")
+    if folders:
+        return (f": {path} holds folders, as a tree of images does, not a prepared dataset: prepare it first, "
+                f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT")
+    return " (not a prepared dataset, or an unfinished import: rerun prepare)"
+
+
 def _not_a_file(path):
     """What ``path``, where meta.json lists a shard, is instead of one (a data folder copied with its
     symbolic links, a shard name made a folder by hand): "missing shard", else what is there."""
@@ -290,4 +310,4 @@ def _not_a_file(path):
         return f"a symbolic link to {os.readlink(path)}, which leads to no file: copy the shard there, or rerun prepare"
     if path.is_dir():
         return "a folder where meta.json lists a shard file: rerun prepare"
-    return "missing shard"
+    return f"missing shard: {GONE_SINCE_PREPARED}"

@@ -36,7 +36,8 @@ def read_error(path, what, error):
     at fault (h5py found no HDF5 file in it: no errno), or when it is missing or not a file."""
     number = getattr(error, "errno", None)
     if number is None or number in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
-        return DatasetError(f"{path}: unreadable {what} ({error})")
+        remedy = "download it again" if what == "archive" else "rerun the prepare command that built it"
+        return DatasetError(f"{path}: unreadable {what} ({error}): {remedy}")
     if number in (errno.EACCES, errno.EPERM):
         return DatasetUnreadable(f"{path}: the {what} is not readable by this user (permission denied): give read "
                                  f"access to it (chmod a+r) and rerun")

@@ -17,6 +17,7 @@ from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset, synthetic
+from minitransfer.data.integrity import GONE_SINCE_PREPARED
 from minitransfer.data.schema import DatasetError, DatasetUnreadable, read_error
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1, "shard_length": 8}
@@ -113,7 +114,7 @@ def test_a_read_refused_by_the_system_is_told_from_a_damaged_file(number, kind):
 @pytest.mark.parametrize("replacement, message", [
     ("link", "a symbolic link to {target}, which leads to no file: copy the shard there, or rerun prepare"),
     ("folder", "a folder where meta.json lists a shard file: rerun prepare"),
-    ("none", "missing shard")], ids=["dangling-link", "folder", "missing"])
+    ("none", f"missing shard: {GONE_SINCE_PREPARED}")], ids=["dangling-link", "folder", "missing"])
 def test_a_shard_that_is_a_link_leading_nowhere_or_a_folder_is_said_to_be_one(copy, tmp_path, replacement, message):
     """Before, each was "missing shard", though `ls` shows it there."""
     shard, target = copy / "val-00000.h5", tmp_path / "elsewhere" / "val-00000.h5"
