@@ -298,8 +298,8 @@ def _why_not_prepared(path):
         return (f": {path} is no prepared dataset but holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
     if folders:
-        return (f": {path} holds folders, as a tree of images does, not a prepared dataset: prepare it first, "
-                f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT")
+        return (f": {path} holds folders, not a prepared dataset: if they are class folders of images, prepare "
+                f"it first, `minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT")
     return " (not a prepared dataset, or an unfinished import: rerun prepare)"
 
 

@@ -68,7 +68,8 @@ def test_the_photos_folder_given_as_data_says_to_prepare_it(photos, prepared, tm
     refused = _invoke("train", "--data", photos, "-o", tmp_path / "net.h5", *TRAIN)
     assert refused.exit_code == 65, refused.output
     assert refused.output.startswith(f"error: bad data: {photos / 'meta.json'}: missing: {photos} holds folders") and \
-        f"prepare it first, `minitransfer prepare folder {photos} OUT --size SIZE`, and give OUT" in refused.output
+        f"if they are class folders of images, prepare it first, `minitransfer prepare folder {photos} OUT --size " \
+        f"SIZE`, and give OUT" in refused.output
     assert not (tmp_path / "net.run").exists()
 
 
