@@ -15,8 +15,9 @@ order): a tree copied from a Mac, whose names are decomposed, gives the labels a
 of the same tree named on Linux (a dataset prepared before keeps the names it records, unless replaced
 with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted by path;
 names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir ...
-(:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC,
-train/ or val/; links to folders are followed, a folder reached twice is listed in ``skipped.txt``;
+(:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC, train/ or val/ (in no
+class: those that may be images are warned of); links to folders are followed, a folder reached twice
+is listed in ``skipped.txt``;
 one file reached through links from two classes, or from train/ and val/, is an error, and held-out
 validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
 files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones
@@ -101,7 +102,7 @@ from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
                           class_names, files_below, tree_layout, remember_folder, val_files_listed,
                           warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
-                          dangling_links)
+                          dangling_links, loose_images, warn_of_loose_images)
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
            "CopiesAcrossClasses", "COPIES_FILE", "DIGESTS_FILE", "DEFAULT_VAL_FRACTION", "FILE_NAME",
@@ -133,6 +134,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     folders = class_folders(train_root)
     check_two_class_folders(train_root, folders, source)
     warn_of_names_differing_in_case(train_root, folders)
+    warn_of_loose_images(loose_images([source, train_root, val_root]))
     scan_skipped = []  # folders reached twice through links, links to nothing named as files are
     files, listed = {}, inputs.stage_progress(progress, "listing training files")
     for number, (name, folder) in enumerate(class_names(folders, None if overwrite else out).items(), start=1):

@@ -1,15 +1,18 @@
 """Listing a class-folder tree for :mod:`.folder`: its layout (train/ + val/, or validation held out), the class
 folders and their names, every file below each, links that lead nowhere, and the folders whose names changed
-while the import ran. Every importer refuses a source of fewer than two classes (:func:`check_two_classes`)."""
+while the import ran, and the images lying beside the class folders, in no class. Every importer refuses a source of
+fewer than two classes (:func:`check_two_classes`)."""
 
 import os
 import pathlib
+import stat
 import unicodedata
 
 from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs
+from .decode import may_be_image
 
 TWO_OR_MORE = "two or more: a classifier tells classes apart"
 ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
@@ -20,15 +23,51 @@ def check_two_class_folders(root, folders, source):
     """:func:`check_two_classes` of the class ``folders`` of ``root`` (``source`` or its train/): a researcher who
     gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
     ``photos``), learns which folder to give instead."""
-    hint = ""
+    hint, images = "", loose_images([root]) if len(folders) < 2 else []
     if not folders:
         loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        hint = f", only {loose} file(s){' (the folder of one class?)' if root == source else ''}" if loose else ""
+        one_class = root == source  # given photos/cat
+        hint = f", only {loose} file(s){' (the folder of one class?)' if one_class else ''}" if loose else ""
+        if images:  # one class's folder, or 300 photos not sorted yet
+            hint += (f", {len(images)} of them images: {f'if so, give {root.parent}; else ' if one_class else ''}"
+                     f"sort the images into one folder per class ({root}/<class>/<image files>)")
     elif len(folders) == 1:
         inner = sorted(path.name for path in folders[0].iterdir() if path.is_dir() and not inputs.hidden(path.name))
         hint = f", which holds folders ({quoted(inner)}): give {folders[0]} if these are the classes" \
             if len(inner) >= 2 else ""
+        if images:
+            hint += (f", and {len(images)} image file(s) in no class folder, such as "
+                     f"{inputs.display_name(images[0])}: move each into its class's folder")
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
+
+
+def loose_images(folders):
+    """The files lying directly in ``folders`` (SOURCE and, in the train/ + val/ layout, train/ and val/: each
+    once, None passed over) that may be images (:func:`.decode.may_be_image`, told by their first bytes: not a
+    README.txt nor a web page saved as .jpg; hidden and systems' files are passed over): they are in no class, so
+    not imported (:func:`warn_of_loose_images`)."""
+    images = []
+    for folder in dict.fromkeys(folder for folder in folders if folder is not None):
+        for path in sorted(folder.iterdir()):
+            try:
+                found = None if inputs.hidden(path.name) else path.stat()
+            except OSError:  # gone since listed, or a link to nothing (of which the import says more)
+                continue
+            if found is not None and stat.S_ISREG(found.st_mode) \
+                    and may_be_image(path, (found.st_size, found.st_mtime_ns)):
+                images.append(path)
+    return images
+
+
+def warn_of_loose_images(images):
+    """Warn of the ``images`` lying beside the class folders (:func:`loose_images`), not imported: a researcher
+    who saved photos in SOURCE by mistake would otherwise train without them and never know."""
+    if images:
+        where = list(dict.fromkeys(inputs.display_name(path.parent) for path in images))
+        shown = ", ".join(inputs.display_name(path) for path in images[:2])
+        stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
+                      f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
+                      f"its class's folder and rerun")
 
 
 def warn_of_names_differing_in_case(root, folders):

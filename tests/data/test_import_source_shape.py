@@ -21,8 +21,8 @@ def _tree(root, image_bytes, write_files, classes, per_class=3):
 
 
 @pytest.mark.parametrize("given,message", [
-    ("photos/cat", "photos/cat: no class folders, only 3 file(s) (the folder of one class?); SOURCE must hold one "
-                   "folder per class"),
+    ("photos/cat", "photos/cat: no class folders, only 3 file(s) (the folder of one class?), 3 of them images: if "
+                   "so, give {tree}/photos; else sort the images into one folder per class"),
     ("", ": one class folder, 'photos', which holds folders ('cat', 'dog'): give {tree}/photos if these are the "
          "classes; SOURCE must hold one folder per class"),
     ("photos/dog", "photos/dog: one class folder, 'puppies'; SOURCE must hold one folder per class"),
@@ -67,7 +67,8 @@ def test_train_and_val_holding_images_themselves_are_not_called_one_class_folder
                                            "val/1.png": image_bytes((4, 5, 6), kind="PNG")})
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert f"{root / 'train'}: no class folders, only 1 file(s); SOURCE must hold one folder per class" in result.output
+    assert f"{root / 'train'}: no class folders, only 1 file(s), 1 of them images: sort the images into one folder " \
+           f"per class ({root / 'train'}/<class>/<image files>); SOURCE must hold one folder per class" in result.output
 
 
 @pytest.mark.parametrize("link", ["a/more", "o"], ids=["below-a-class", "class-folder"])
