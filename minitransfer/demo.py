@@ -29,8 +29,9 @@ from minitransfer import config, fileio, grid_check, run_lock
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
-from minitransfer.experiment import (ALL_CLASSES, Run, is_finished, plan_grid, planned_records,
-                                    run_status)
+from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
+from minitransfer.grid_plan_file import planned_records
+from minitransfer.grid_status import is_finished, run_status
 from minitransfer.grid_plan import recorded_options
 from minitransfer.ops import precision as precisions
 from minitransfer.scheduler import run_grid

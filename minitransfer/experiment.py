@@ -16,28 +16,23 @@ the run is) and ``train.log`` (the run's output). Names::
 
 A transfer or selffer run depends on the base it copies from. :mod:`minitransfer.scheduler` runs
 the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job arrays.
-``OUT/experiment.json`` records the plan.
+``OUT/experiment.json`` records the plan (:mod:`minitransfer.grid_plan_file` writes it). Where each
+run stands is in :mod:`minitransfer.grid_status`, the GPUs a grid hands out in
+:mod:`minitransfer.grid_gpus`, and what a grid warns of before it trains in :mod:`minitransfer.grid_caveats`.
 """
 
 import dataclasses
-import hashlib
-import json
 import numbers
-import os
 import pathlib
 import re
-import shlex
 import sys
 import time
 import zlib
 
 import numpy as np
 
-from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio
-from minitransfer.data import dataset as datasets
-from minitransfer.run_lock import holder, pid_named
-from minitransfer.rundir import BEST_EVALUATIONS, run_dir_for
+from minitransfer import config
+from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
 PLAN_FILE = "experiment.json"
@@ -277,37 +272,6 @@ def train_arguments(run, out, options):
     return config.command_line(dict(run_fields(run, out, options), resume="auto"))
 
 
-def check_source_data(source_data, data):
-    """Raise ``ConfigError`` when a cross-dataset grid's source dataset ``source_data`` holds the classes
-    of its target ``data`` (the same folder, a copy of it, or another set of images of the same class
-    table): ``train`` takes a base of a dataset's own classes as a transfer within it
-    (:func:`minitransfer.config.same_dataset`), so each SnT would be trained and recorded as one, and
-    the report would leave every SnT out as copied from the wrong base. Else the warning, or "", for a
-    source holding some of the target's classes (by wnid; Tiny ImageNet's 200 are ImageNet's): the
-    source base's layers will have been trained on them, so no SnT is a transfer to new classes
-    alone, as the paper's are; said before the grid trains, where each SnT's own warning (from
-    ``train``'s checks) comes only as it starts, after the source base has trained."""
-    source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
-    if config.classes_sha256(source) != config.classes_sha256(target):
-        shared = config.shared_wnids(target.classes, source.classes)
-        if not shared:
-            return ""
-        return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "
-                f"{source.num_classes} of --source-data {source_data} (by wnid: {', '.join(shared[:3])}"
-                f"{' ...' if len(shared) > 3 else ''}): the source base's layers will have been trained on them, so "
-                f"each SnT is not a transfer to new classes alone (the paper's are); for that, a source dataset "
-                f"without the target's classes")
-    if source.path.resolve() == target.path.resolve():
-        what = "are the same dataset"
-    elif source.fingerprint == target.fingerprint:
-        what = "are the same prepared dataset (one a copy of the other)"
-    else:
-        what = "hold the same classes (index and wnid), which train takes for one dataset"
-    raise config.ConfigError(f"--source-data {source_data} and --data {data} {what}: their transfers would not be "
-                             f"across datasets; for transfers within one dataset plan its halves without "
-                             f"--source-data (--split random)")
-
-
 def run_fields(run, out, options):
     """The configuration fields ``run`` is trained with (those the grid sets; the rest are train's
     defaults); a cross-dataset grid's source base without the options' source dataset is a
@@ -339,51 +303,9 @@ def run_fields(run, out, options):
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
 
 
-def evaluations(plan_config):
-    """How many times a run of the resolved ``plan_config`` evaluates (:func:`minitransfer.config.evaluates_after`)."""
-    return sum(config.evaluates_after(plan_config, done) for done in range(1, plan_config.max_iter + 1))
-
-
-def few_evaluations(runs, out, options, resolve):
-    """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates fewer
-    times than the 10 best whose mean is the paper's accuracy: the report takes the mean of them all
-    instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
-    plan of a base run (:func:`minitransfer.grid_preflight.resolved_plan`), one per set of fields its
-    bases share; a copy trains with its base's schedule."""
-    by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
-    for run in runs:
-        base = by_name.get(run.parent, run)
-        fields = run_fields(base, out, options)
-        key = repr(sorted((name, value) for name, value in fields.items() if name not in _RUN_OWN_FIELDS))
-        if key not in plans:
-            plans[key] = resolve(base, out, options).config
-        schedules.setdefault((plans[key].max_iter, plans[key].eval_every), (plans[key], []))[1].append(run.name)
-    found = []
-    for (max_iter, eval_every), (plan_config, names) in schedules.items():
-        count = evaluations(plan_config)
-        if count >= BEST_EVALUATIONS:
-            continue
-        every = (max_iter - 1) // (BEST_EVALUATIONS - 1)  # 1 is the least there is: "or less" would be none
-        enough = (f"give --eval-every {every}{' or less' if every > 1 else ''} for {BEST_EVALUATIONS}"
-                  if max_iter >= BEST_EVALUATIONS else
-                  f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
-                  f"more")
-        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) "
-                     f"train{'' if len(names) > 1 else 's'} "
-                     f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
-                     f"evaluation{'s' if count > 1 else ''}, fewer than the "
-                     f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
-                     f"{'all of them' if count > 1 else 'the one'}; {enough}")
-    return found
-
-
 def some_names(names, shown=3):
     """The run ``names``, or the first ``shown`` of them and how many more: "a, b, c and 5 more"."""
     return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-
-
-# The fields of a base that name it rather than set how it trains (its seed, file and half)
-_RUN_OWN_FIELDS = ("seed", "out", "split_seed", "half")
 
 
 def weights_path(out, name):
@@ -407,52 +329,6 @@ def default_train_command():
     return [sys.executable, "-m", "minitransfer", "train"]
 
 
-def visible_gpus():
-    """The GPU ids a scheduler may hand out, one process each: the entries of the parent's
-    ``CUDA_VISIBLE_DEVICES`` when set, else 0..count−1 as CuPy counts them; () without a GPU.
-    CUDA reads that list up to its first entry that is neither an index nor a GPU-/MIG- UUID
-    (``0,-1,1`` shows GPU 0 alone), and so does this."""
-    from minitransfer import cuda
-
-    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        entries = []
-        for entry in (part.strip() for part in listed.split(",")):
-            if not is_gpu_id(entry):
-                break
-            entries.append(entry)
-        return tuple(entries)
-    try:
-        return tuple(str(index) for index in range(cuda.cupy().cuda.runtime.getDeviceCount()))
-    except cuda.CudaUnavailable:
-        return ()
-
-
-def is_gpu_index(text):
-    """Whether ``text`` is a GPU index as CUDA reads one ("²" is a digit to str.isdigit, not to int())."""
-    return text.isascii() and text.isdigit()
-
-
-def is_gpu_id(text):
-    """Whether ``text`` names a GPU as CUDA_VISIBLE_DEVICES does: an index, or a GPU-/MIG- UUID as
-    ``nvidia-smi -L`` lists them."""
-    return is_gpu_index(text) or text.startswith(("GPU-", "MIG-"))
-
-
-def gpu_name(entry):
-    """GPU ``entry`` (what a run's CUDA_VISIBLE_DEVICES is set to, :func:`visible_gpus`) as the user
-    numbers it (--gpus, CUDA's numbering in this process), and the entry too where they differ:
-    "GPU 1 (CUDA_VISIBLE_DEVICES entry 7)" under CUDA_VISIBLE_DEVICES=6,7, else "GPU 7"."""
-    visible = visible_gpus() if os.environ.get("CUDA_VISIBLE_DEVICES") is not None else ()
-    if entry in visible and str(visible.index(entry)) != entry:
-        return f"GPU {visible.index(entry)} (CUDA_VISIBLE_DEVICES entry {entry})"
-    return f"GPU {entry}"
-
-
-def is_finished(out, run):
-    return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
-
-
 def counted(runs, what, progress):
     """``runs``, one by one, telling ``progress`` (a callable taking a line, or None) every
     :data:`PROGRESS_SECONDS` "WHAT: K of N runs" while they last."""
@@ -463,97 +339,3 @@ def counted(runs, what, progress):
             progress(f"{what}: {index} of {len(runs)} runs")
             last = time.monotonic()
         yield run
-
-
-def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None):
-    """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
-    earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
-    added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
-    Called holding :class:`minitransfer.grid_folder.GridLock`: no other grid reads and writes the plan
-    meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
-    A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
-    ``progress``: told how far the writing has got (:func:`counted`). ``slurm_dir``: the folder of
-    the SLURM scripts written for this plan, which it records (:data:`SLURM_SCRIPTS`). Returns the
-    plan's id (:data:`PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
-    from minitransfer.grid_plan import plan_id  # which imports this module
-
-    out = pathlib.Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
-    listed = [run.to_json() for run in runs]
-    names = {run.name for run in runs}
-    identity = plan_id(runs, out, options)
-    plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
-            "train_command": list(train_command),
-            "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
-    if slurm_dir is not None:
-        plan[SLURM_SCRIPTS] = str(slurm_dir)
-    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
-    for run in counted(runs, f"writing the plan into {out}", progress):
-        folder = run_dir(out, run)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:  # a disk out of inodes: told as a file that cannot be written, with what to do
-            raise fileio.storage_error(folder, error) from error
-        fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
-    return identity
-
-
-def options_fingerprint(options):
-    """A plan's options as a short hex digest, the same for the same options in any order."""
-    return hashlib.sha256(json.dumps(options, sort_keys=True, default=_plain).encode()).hexdigest()[:16]
-
-
-def _plain(value):
-    """What JSON records of an option value a notebook passes: a path (pathlib.Path) as its text, a
-    NumPy number (a swept np.int64 or np.float64) as the Python number."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return os.fspath(value)
-
-
-def planned_records(out):
-    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
-    without a name as text, hand-edited, is left out)."""
-    try:
-        runs = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    if not isinstance(runs, list):
-        return []
-    return [record for record in runs if isinstance(record, dict) and isinstance(record.get("name"), str)]
-
-
-def run_status(out, run):
-    """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
-    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
-    checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
-    checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
-    to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
-    run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
-    if is_finished(out, run):
-        return "done"
-    pid = holder(run_dir(out, run))
-    if pid is not None:
-        return f"being trained by {pid_named(pid)}" if pid > 0 else "being trained by another process"
-    saved = run_dir(out, run) / CHECKPOINT_FILE
-    if not saved.exists():
-        return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
-    try:
-        return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
-    except checkpoints.CheckpointError:
-        return "bad checkpoint"
-
-
-def describe_plan(runs, out, options, train_command):
-    """The plan as text, one line per run: status (:func:`run_status`), name, dependency and the
-    train command."""
-    statuses = [run_status(out, run) for run in runs]
-    resumed = sum(status.startswith("resume") for status in statuses)
-    lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
-             f"{f', {resumed} to resume' if resumed else ''}):"]
-    for run, status in zip(runs, statuses):
-        after = f"  (after {run.parent})" if run.parent else ""
-        lines.append(f"  [{status}] {run.name}{after}")
-        lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
-    return "\n".join(lines)

@@ -21,12 +21,13 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted,
-                                     is_finished, run_dir, run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir,
+                                     run_fields, run_seed, weights_path)
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory, per_class_notes, resolved_plan
+from minitransfer.grid_status import is_finished
 from minitransfer.resume import RESUME_FREE_FIELDS, recorded_change
 from minitransfer import results, rundir, run_search, treatments
 

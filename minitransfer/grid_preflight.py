@@ -12,7 +12,8 @@ import numpy as np
 
 from minitransfer import config, preflight
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import Run, gpu_name, run_fields
+from minitransfer.experiment import Run, run_fields
+from minitransfer.grid_gpus import gpu_name
 
 
 def per_class_notes(runs, options):

@@ -60,8 +60,10 @@ from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
-from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, gpu_name, is_finished, run_dir,
-                                     run_status, train_arguments, weights_path, write_plan)
+from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments, weights_path
+from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_plan_file import write_plan
+from minitransfer.grid_status import is_finished, run_status
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS",
            # split off into grid_outcome.py; callers written before import them from here

@@ -45,6 +45,7 @@ import tempfile
 from minitransfer import config, fileio
 from minitransfer import experiment as grid
 from minitransfer.grid_plan import replaced_plan
+from minitransfer.grid_plan_file import write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
@@ -101,7 +102,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     if replaced and progress is not None:
         progress(f"note: {replaced}")
     _make_writable_folder(slurm_dir)  # before the plan: a plan naming scripts never written misleads
-    plan = grid.write_plan(out, runs, options, train_command, progress, slurm_dir)
+    plan = write_plan(out, runs, options, train_command, progress, slurm_dir)
     python_path = _source_checkout(train_command)
 
     def scripts(scripts_id):

@@ -48,7 +48,7 @@ def plan_file_check(what):
 def plan_check(out, slurm_dir, plan, what):
     """Bash lines that end the script (exit 2, saying ``what`` is not done and why) unless the plan
     ``OUT/experiment.json`` holds is still ``plan``, the one the scripts were written for
-    (:func:`minitransfer.grid_plan.plan_id`), read from its line as :func:`minitransfer.experiment.write_plan`
+    (:func:`minitransfer.grid_plan.plan_id`), read from its line as :func:`minitransfer.grid_plan_file.write_plan`
     writes it."""
     return [
         f"plan={plan} scripts={shlex.quote(str(slurm_dir))}",

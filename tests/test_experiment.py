@@ -20,7 +20,7 @@ import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, grid_check, models, preflight, rundir, scheduler
+from minitransfer import fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -798,7 +798,7 @@ def test_the_evaluations_a_grid_counts_are_those_a_run_makes(tmp_path, micro_dat
                                                  max_iter=5, eval_every=4, device="cpu", quiet=True))
     rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == [4, 5]
-    assert grid.evaluations(training.TrainConfig(max_iter=5, eval_every=4)) == len(rows) == result.evaluations
+    assert grid_caveats.evaluations(training.TrainConfig(max_iter=5, eval_every=4)) == len(rows) == result.evaluations
 
 
 def test_cli_rejects_bad_layers(tmp_path, synthetic_8):
@@ -1297,10 +1297,10 @@ def test_a_rerun_writes_none_of_the_plan_it_left_as_it_is(tmp_path, monkeypatch)
     """Each rerun of a finished grid wrote (and synced) every run's treatment.json again: 2,900
     fsyncs for 1450 runs before it said they were all done."""
     runs, out = grid.plan_grid(layers=(1, 2)), tmp_path / "grid"
-    grid.write_plan(out, runs, OPTIONS, ["train"])
+    grid_plan_file.write_plan(out, runs, OPTIONS, ["train"])
     written = []
     monkeypatch.setattr(fileio, "write_bytes", lambda path, data: written.append(path))
-    grid.write_plan(out, runs, OPTIONS, ["train"])
+    grid_plan_file.write_plan(out, runs, OPTIONS, ["train"])
     assert written == []
 
 

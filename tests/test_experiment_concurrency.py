@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, scheduler
+from minitransfer import grid_check, grid_plan_file, scheduler
 
 GRID = ["experiment", "--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu"]
 
@@ -41,7 +41,7 @@ def test_a_grid_started_with_other_options_while_one_works_on_its_folder_is_refu
     out = tmp_path / "grid"
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
-        grid.write_plan(out, first, _options(micro_data), ["train"])
+        grid_plan_file.write_plan(out, first, _options(micro_data), ["train"])
         lock.planned()
         plan = (out / grid.PLAN_FILE).read_bytes()
         for more in ([], ["--dry-run"], ["--emit-slurm", str(tmp_path / "slurm")]):
@@ -63,7 +63,7 @@ def test_a_grid_with_the_same_options_trains_beside_one_working_on_its_folder(mi
     out = tmp_path / "grid"
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
-        grid.write_plan(out, first, _options(micro_data), ["train"])
+        grid_plan_file.write_plan(out, first, _options(micro_data), ["train"])
         lock.planned()
         result = CliRunner().invoke(main, [*GRID, "--data", micro_data, "-o", str(out), "--split-seed", "1",
                                            "--seed", "3"])
@@ -84,7 +84,7 @@ def test_a_grid_started_while_another_plans_waits_and_both_plans_are_kept(micro_
     with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
         def plan_first():  # the other grid, once this one waits for it: its plan written, it works on
             lines.append(f"plan found while waiting: {(out / grid.PLAN_FILE).exists()}")
-            grid.write_plan(out, first, _options(micro_data), ["train"])
+            grid_plan_file.write_plan(out, first, _options(micro_data), ["train"])
             lock.planned()
 
         def log(line):
@@ -143,7 +143,7 @@ def test_a_hand_edited_record_in_the_plan_of_a_grid_at_work_does_not_hide_its_op
     out = tmp_path / "grid"
     first = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     with grid_check.GridLock(out, _options(micro_data), log=lambda line: None) as lock:
-        grid.write_plan(out, first, _options(micro_data), ["train"])
+        grid_plan_file.write_plan(out, first, _options(micro_data), ["train"])
         plan = json.loads((out / grid.PLAN_FILE).read_text())
         (out / grid.PLAN_FILE).write_text(json.dumps(dict(plan, runs=plan["runs"] + [record])))
         lock.planned()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, scheduler, slurm
+from minitransfer import grid_check, grid_plan_file, scheduler, slurm
 from minitransfer.data import synthetic
 
 CROSS_RUNS = grid.plan_grid(random_seeds=(), layers=(1,), fine_tuned=False, selffer=False, cross=True)
@@ -53,7 +53,7 @@ def test_a_source_base_trained_on_another_source_dataset_names_source_data_not_d
 def test_a_grid_at_work_from_another_source_dataset_is_named_by_source_data(datasets, tmp_path):
     """The same change refused while another grid works on the folder (its plan tells its options)."""
     out = tmp_path / "grid"
-    grid.write_plan(out, CROSS_RUNS, _options(datasets), ["train"])
+    grid_plan_file.write_plan(out, CROSS_RUNS, _options(datasets), ["train"])
     descriptor = os.open(out / grid_check.GridLock.WORKING, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_SH)  # as that grid holds it

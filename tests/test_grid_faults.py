@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, scheduler
+from minitransfer import grid_check, grid_plan_file, scheduler
 from minitransfer.data import synthetic
 
 
@@ -90,7 +90,7 @@ def test_a_hand_edited_plan_with_a_run_name_that_is_not_text_is_rewritten_not_a_
     out.mkdir()
     (out / grid.PLAN_FILE).write_text(json.dumps({"runs": [{"name": ["random0", "baseA"]}, {"name": "random7/baseA"}]}))
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    grid.write_plan(out, runs, {"max_iter": 4}, ["minitransfer", "train"])
+    grid_plan_file.write_plan(out, runs, {"max_iter": 4}, ["minitransfer", "train"])
     listed = [record["name"] for record in json.loads((out / grid.PLAN_FILE).read_text())["runs"]]
     assert listed == [run.name for run in runs] + ["random7/baseA"]
 

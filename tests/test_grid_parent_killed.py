@@ -14,7 +14,7 @@ import pytest
 from stand_ins import stoppable_train
 
 from minitransfer import experiment as grid
-from minitransfer import rundir
+from minitransfer import grid_status, rundir
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 DEADLINE_SECONDS = 60
@@ -47,7 +47,8 @@ def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micr
     experiment = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     _kill_once_training(experiment, base, lambda: rundir.read_metrics(base / "metrics.jsonl"))
     assert "interrupted: SIGTERM" in (base / "train.log").read_text()
-    assert grid.run_status(out, grid.plan_grid(layers=(1,), fine_tuned=False)[0]).startswith("resume at iteration")
+    base_a = grid.plan_grid(layers=(1,), fine_tuned=False)[0]
+    assert grid_status.run_status(out, base_a).startswith("resume at iteration")
 
 
 DRIVER = textwrap.dedent('''

@@ -8,7 +8,7 @@ import os
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, scheduler
+from minitransfer import grid_check, grid_plan_file, scheduler
 from minitransfer.cli import main
 
 FULL = grid.plan_grid(layers=(1, 2), fine_tuned=False, selffer=False)  # random0/baseA, baseB, A1B, A2B
@@ -22,7 +22,8 @@ def test_a_grid_rerun_with_fewer_layers_says_which_runs_it_leaves_alone(micro_da
     out = tmp_path / "grid"
     options = {"data": str(micro_data), "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
     assert [run.name for run in FULL] == ["random0/baseA", "random0/baseB", "random0/A1B", "random0/A2B"]
-    grid.write_plan(out, FULL, options, grid.default_train_command())  # as --emit-slurm plans, never submitted
+    # as --emit-slurm plans, never submitted
+    grid_plan_file.write_plan(out, FULL, options, grid.default_train_command())
     lines = []
     outcome = scheduler.run_grid(FULL[:3], out, options, log=lines.append, poll_seconds=0.01)
     assert outcome.finished == ["random0/baseA", "random0/baseB", "random0/A1B"]
@@ -54,7 +55,7 @@ def test_runs_left_alone_while_another_experiment_works_on_the_folder_are_not_sa
     """Another grid (other layers) at work on the folder trains them: no advice to rerun for them."""
     out = tmp_path / "grid"
     options = {"data": "/data/synthetic", "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
-    grid.write_plan(out, FULL, options, ["train"])
+    grid_plan_file.write_plan(out, FULL, options, ["train"])
     assert grid_check.left_alone(FULL[:3], out).endswith("to train it, rerun with the --layers, --split-seed and "
                                                          "other options that planned it")
     descriptor = os.open(out / grid_check.GridLock.WORKING, os.O_RDWR | os.O_CREAT)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, fileio, report
+from minitransfer import figures, fileio, grid_plan_file, report
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -130,7 +130,7 @@ def test_unequal_halves_are_not_pooled(runs_dir, tmp_path):
 
 def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
     planned = grid.plan_grid(layers=(7,))
-    grid.write_plan(runs_dir, planned, {}, ["train"])  # A7B etc.: planned, never trained
+    grid_plan_file.write_plan(runs_dir, planned, {}, ["train"])  # A7B etc.: planned, never trained
     written = report.write_report(runs_dir, tmp_path / "report", figures=False)
     assert not written.figures and len(written.results) == len(ACCURACY)
     assert "random0/A7B+" in written.unfinished
@@ -140,7 +140,7 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
 @pytest.mark.usefixtures("placeholder_figures")
 def test_the_terminal_names_the_unfinished_runs(runs_dir, tmp_path):
     planned = grid.plan_grid(layers=(1, 3, 5, 7), fine_tuned=True, both_directions=True)
-    grid.write_plan(runs_dir, planned, {}, ["train"])
+    grid_plan_file.write_plan(runs_dir, planned, {}, ["train"])
     unfinished = [run.name for run in planned if run.name not in ACCURACY]
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import findings, report
+from minitransfer import findings, grid_plan_file, report
 from minitransfer import results as results_module
 from minitransfer import run_search
 from minitransfer.cli import main
@@ -104,7 +104,7 @@ def test_a_grid_whose_base_file_was_replaced_before_its_transfer_was_trained(syn
     shutil.copyfile(tmp_path / "random0" / "baseB.h5", tmp_path / "random0" / "baseA.h5")
     train_in(tmp_path, monkeypatch, out="random0/A1B.h5", data=synthetic_8, split="random", split_seed=0, half="B",
              copy_from="random0/baseA.h5", n=1, frozen=True)
-    grid.write_plan(tmp_path, list(planned.values()), {}, ["train"])
+    grid_plan_file.write_plan(tmp_path, list(planned.values()), {}, ["train"])
     results, unfinished, left_out = collect(tmp_path)
     assert sorted(r.run.name for r in results) == ["random0/baseA", "random0/baseB"] and not unfinished
     assert left_out == [f"random0/A1B: A1B (AnB) should have copied its layers from half A of the random split 0, but "

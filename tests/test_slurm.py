@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import slurm_cluster
-from minitransfer import checkpoint, grid_check, report, rundir, scheduler, slurm
+from minitransfer import checkpoint, grid_check, grid_status, report, rundir, scheduler, slurm
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
 
@@ -986,7 +986,7 @@ def test_task_of_a_finished_run_leaves_it_to_train_which_checks_its_options(tmp_
     argv = array_tasks((scripts / "bases.sh").read_text())[0][1]
     argv[argv.index("--max-iter") + 1] = str(max_iter)
     trained = subprocess.run(argv, capture_output=True, text=True, timeout=GUARD_SECONDS)
-    assert trained.returncode == 0 and grid.is_finished(out, run), trained.stdout + trained.stderr
+    assert trained.returncode == 0 and grid_status.is_finished(out, run), trained.stdout + trained.stderr
     log = grid.run_dir(out, run) / grid.LOG_FILE
     if kept == "weights":
         log.with_name("checkpoint.h5").unlink()
@@ -1195,7 +1195,7 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
 
     jobs = submitted_jobs(submit(cluster, script))
     left = settle(cluster)
-    finished = {run.name for run in runs if grid.is_finished(out, run)}
+    finished = {run.name for run in runs if grid_status.is_finished(out, run)}
     assert finished == {"random0/baseB", "random0/B1B", "random0/B1B+"}, cluster.diagnostics()
     stuck = {f"{jobs['random0/baseA']}_{transfer_task[name]}" for name in ("random0/A1B", "random0/A1B+")}
     assert left == {job: ("PENDING", "DependencyNeverSatisfied") for job in stuck}
@@ -1210,7 +1210,7 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     assert set(jobs) == {"bases", "random0/baseA"}, output
     assert f"(after array task {jobs['bases']}_0)" in output
     assert settle(cluster) == {}
-    assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
+    assert all(grid_status.is_finished(out, run) for run in runs), cluster.diagnostics()
     written = report.write_report(out, figures=False)
     assert sorted(result.run.name for result in written.results) == sorted(run.name for run in runs)
     assert written.unfinished == []
@@ -1227,7 +1227,7 @@ def test_real_slurm_grid_in_a_folder_with_blanks_quotes_and_percent_signs(cluste
     out, scripts = tmp_path / ODD_FOLDER / "grid", tmp_path / ODD_FOLDER / "slurm"
     jobs = submitted_jobs(submit(cluster, slurm.emit_slurm(runs, out, scripts, real_options())))
     assert settle(cluster) == {}
-    assert all(grid.is_finished(out, run) for run in runs), cluster.diagnostics()
+    assert all(grid_status.is_finished(out, run) for run in runs), cluster.diagnostics()
     assert "run random0/baseA: done" in (scripts / "logs" / f"bases-{jobs['bases']}_0.out").read_text()
 
 
@@ -1248,7 +1248,7 @@ def test_real_slurm_plain_scancel_stops_the_run_for_good_with_a_checkpoint(clust
     assert "scancel: error" not in slurm_log.read_text()  # passing SIGTERM on to a job ending already
     record = cluster.job_record(f"{job}_0")
     assert (record["JobState"], record["Restarts"]) == ("CANCELLED", "0"), record
-    assert grid.run_status(out, run).startswith("resume at iteration ")
+    assert grid_status.run_status(out, run).startswith("resume at iteration ")
 
 
 def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_path):
@@ -1263,7 +1263,7 @@ def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_pat
         cluster.wait_for(lambda: slurm_log.exists() and "waiting for it to release the run" in slurm_log.read_text(),
                          SETTLE_SECONDS, "the task to wait for the run")
     assert settle(cluster) == {}
-    assert grid.is_finished(out, run), slurm_log.read_text()
+    assert grid_status.is_finished(out, run), slurm_log.read_text()
     assert slurm_log.read_text().endswith("run random0/baseA: done\n")
 
 

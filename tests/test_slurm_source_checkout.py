@@ -7,7 +7,7 @@ import subprocess
 import sys
 import sysconfig
 
-from minitransfer import slurm
+from minitransfer import grid_status, slurm
 from minitransfer import experiment as grid
 from test_slurm import GUARD_SECONDS, fake_slurm, real_options, scripts_id_of  # noqa: F401 (fixture)
 
@@ -46,4 +46,4 @@ def test_task_of_scripts_written_from_a_source_checkout_imports_minitransfer_the
                           capture_output=True, text=True, timeout=GUARD_SECONDS)
     log = (grid.run_dir(out, run) / grid.LOG_FILE).read_text()
     assert done.returncode == 0, done.stdout + done.stderr + log
-    assert grid.is_finished(out, run), log
+    assert grid_status.is_finished(out, run), log

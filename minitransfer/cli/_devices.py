@@ -6,7 +6,7 @@ import os
 
 import click
 
-from minitransfer import config, cuda, experiment
+from minitransfer import config, cuda, grid_gpus
 
 class GpuIds(click.ParamType):
     """--gpus 0,1: GPUs as CUDA numbers those this process sees (:func:`choose_devices`), or their
@@ -20,7 +20,7 @@ class GpuIds(click.ParamType):
         parts = [part.strip() for part in value.split(",")]
         if not all(parts):
             self.fail(f"an empty GPU id in {value!r} (expected e.g. 0,1)", param, ctx)
-        wrong = [part for part in parts if not experiment.is_gpu_id(part)]
+        wrong = [part for part in parts if not grid_gpus.is_gpu_id(part)]
         if wrong:
             self.fail(f"{', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)", param, ctx)
         return value
@@ -38,7 +38,7 @@ def choose_devices(device, gpus=None):
         if gpus:
             raise config.ConfigError(f"--gpus {gpus} chooses GPUs, but --device cpu trains on the CPU")
         return (None,)
-    visible = experiment.visible_gpus()
+    visible = grid_gpus.visible_gpus()
     if gpus and not cuda.cuda_available():  # else each run would start, only to fail without CUDA
         raise config.ConfigError(f"--gpus {gpus}: no GPU is usable here (install CuPy, check the driver), or train on "
                                  f"the CPU without --gpus")
@@ -57,10 +57,10 @@ def choose_devices(device, gpus=None):
 
 def _visible_entry(gpu, visible, gpus):
     """What CUDA_VISIBLE_DEVICES of a run on ``gpu`` (an entry of --gpus ``gpus``) holds: the entry
-    ``visible`` (:func:`minitransfer.experiment.visible_gpus`) has at that index, or the UUID itself."""
+    ``visible`` (:func:`minitransfer.grid_gpus.visible_gpus`) has at that index, or the UUID itself."""
     listed = os.environ.get("CUDA_VISIBLE_DEVICES")
     among = f"CUDA_VISIBLE_DEVICES={listed} lists {len(visible)}" if listed is not None else f"{len(visible)} visible"
-    if experiment.is_gpu_index(gpu):
+    if grid_gpus.is_gpu_index(gpu):
         if int(gpu) >= len(visible):
             raise config.ConfigError(f"--gpus {gpus}: there is no GPU {gpu} here ({among}, numbered from 0)")
         return visible[int(gpu)]

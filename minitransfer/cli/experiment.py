@@ -10,8 +10,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, fileio, grid_check, grid_folder, grid_plan, grid_preflight, models, scheduler, slurm,
-                          stopping)
+from minitransfer import (config, fileio, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
+                          grid_status, models, scheduler, slurm, stopping)
 from minitransfer.slurm_sbatch import parse_time_limit
 from minitransfer.data import dataset, synthetic
 
@@ -199,14 +199,14 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
-        shared = run(lambda: grid.check_source_data(options[grid.SOURCE_DATA], options["data"]))
+        shared = run(lambda: grid_caveats.check_source_data(options[grid.SOURCE_DATA], options["data"]))
         if shared:
             click.echo(f"warning: {shared}", err=True)
     out = out.resolve()
     run(lambda: grid_preflight.check_bases(runs, out, options))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
         click.echo(f"note: {note}", err=True)
-    for warning in run(lambda: grid.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
+    for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
         click.echo(f"warning: {warning}", err=True)
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
@@ -234,11 +234,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         where = "the CPU, one at a time" if devices == (None,) else \
-            f"{', '.join(map(grid.gpu_name, devices))}, one run each"
+            f"{', '.join(map(grid_gpus.gpu_name, devices))}, one run each"
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
-        grid_preflight.check_memory([each for each in runs if not grid.is_finished(out, each)], out, options, devices)
-        echo(grid.describe_plan(runs, out, options, grid.default_train_command()))
+        grid_preflight.check_memory([each for each in runs if not grid_status.is_finished(out, each)], out, options, devices)
+        echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
         others = grid_plan.left_alone(runs, out)
         if others:
             echo(f"note: {others}")

@@ -9,7 +9,7 @@ import types
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, cuda, experiment, scheduler
+from minitransfer import config, cuda, experiment, grid_gpus, scheduler
 from minitransfer.cli import main
 from minitransfer.cli._common import choose_devices
 
@@ -56,7 +56,7 @@ def test_cuda_visible_devices_is_read_up_to_its_first_invalid_entry_as_cuda_read
     """CUDA stops reading the list at an entry that is neither an index nor a UUID: under "0,-1,1"
     it shows GPU 0 alone, but the grid handed out GPU 1 too, and every run started there failed."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
-    assert experiment.visible_gpus() == visible
+    assert grid_gpus.visible_gpus() == visible
     assert choose_devices("auto") == (visible or (None,))
 
 
@@ -95,7 +95,7 @@ def test_a_gpu_is_named_as_the_user_numbers_it_and_by_its_entry_where_they_diffe
                                                                                    entry, name):
     if listed is not None:
         monkeypatch.setenv("CUDA_VISIBLE_DEVICES", listed)
-    assert experiment.gpu_name(entry) == name
+    assert grid_gpus.gpu_name(entry) == name
 
 
 def test_the_grid_says_which_gpu_a_run_starts_on_as_gpus_numbers_it(gpus_counted, monkeypatch, tmp_path):

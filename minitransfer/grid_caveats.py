@@ -1,0 +1,84 @@
+"""What a grid warns of, or refuses, before it trains, where its runs would not measure what the
+paper's do: a cross-dataset grid whose source dataset holds its target's classes
+(:func:`check_source_data`), and schedules that evaluate fewer times than the 10 best whose mean is
+the paper's accuracy (:func:`few_evaluations`). The other checks of a grid's options are in
+:mod:`minitransfer.grid_preflight`.
+"""
+
+from minitransfer import config
+from minitransfer.data import dataset as datasets
+from minitransfer.experiment import run_fields, some_names
+from minitransfer.rundir import BEST_EVALUATIONS
+
+
+def check_source_data(source_data, data):
+    """Raise ``ConfigError`` when a cross-dataset grid's source dataset ``source_data`` holds the classes
+    of its target ``data`` (the same folder, a copy of it, or another set of images of the same class
+    table): ``train`` takes a base of a dataset's own classes as a transfer within it
+    (:func:`minitransfer.config.same_dataset`), so each SnT would be trained and recorded as one, and
+    the report would leave every SnT out as copied from the wrong base. Else the warning, or "", for a
+    source holding some of the target's classes (by wnid; Tiny ImageNet's 200 are ImageNet's): the
+    source base's layers will have been trained on them, so no SnT is a transfer to new classes
+    alone, as the paper's are; said before the grid trains, where each SnT's own warning (from
+    ``train``'s checks) comes only as it starts, after the source base has trained."""
+    source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
+    if config.classes_sha256(source) != config.classes_sha256(target):
+        shared = config.shared_wnids(target.classes, source.classes)
+        if not shared:
+            return ""
+        return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "
+                f"{source.num_classes} of --source-data {source_data} (by wnid: {', '.join(shared[:3])}"
+                f"{' ...' if len(shared) > 3 else ''}): the source base's layers will have been trained on them, so "
+                f"each SnT is not a transfer to new classes alone (the paper's are); for that, a source dataset "
+                f"without the target's classes")
+    if source.path.resolve() == target.path.resolve():
+        what = "are the same dataset"
+    elif source.fingerprint == target.fingerprint:
+        what = "are the same prepared dataset (one a copy of the other)"
+    else:
+        what = "hold the same classes (index and wnid), which train takes for one dataset"
+    raise config.ConfigError(f"--source-data {source_data} and --data {data} {what}: their transfers would not be "
+                             f"across datasets; for transfers within one dataset plan its halves without "
+                             f"--source-data (--split random)")
+
+
+def evaluations(plan_config):
+    """How many times a run of the resolved ``plan_config`` evaluates (:func:`minitransfer.config.evaluates_after`)."""
+    return sum(config.evaluates_after(plan_config, done) for done in range(1, plan_config.max_iter + 1))
+
+
+def few_evaluations(runs, out, options, resolve):
+    """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates fewer
+    times than the 10 best whose mean is the paper's accuracy: the report takes the mean of them all
+    instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
+    plan of a base run (:func:`minitransfer.grid_preflight.resolved_plan`), one per set of fields its
+    bases share; a copy trains with its base's schedule."""
+    by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
+    for run in runs:
+        base = by_name.get(run.parent, run)
+        fields = run_fields(base, out, options)
+        key = repr(sorted((name, value) for name, value in fields.items() if name not in _RUN_OWN_FIELDS))
+        if key not in plans:
+            plans[key] = resolve(base, out, options).config
+        schedules.setdefault((plans[key].max_iter, plans[key].eval_every), (plans[key], []))[1].append(run.name)
+    found = []
+    for (max_iter, eval_every), (plan_config, names) in schedules.items():
+        count = evaluations(plan_config)
+        if count >= BEST_EVALUATIONS:
+            continue
+        every = (max_iter - 1) // (BEST_EVALUATIONS - 1)  # 1 is the least there is: "or less" would be none
+        enough = (f"give --eval-every {every}{' or less' if every > 1 else ''} for {BEST_EVALUATIONS}"
+                  if max_iter >= BEST_EVALUATIONS else
+                  f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
+                  f"more")
+        found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) "
+                     f"train{'' if len(names) > 1 else 's'} "
+                     f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
+                     f"evaluation{'s' if count > 1 else ''}, fewer than the "
+                     f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
+                     f"{'all of them' if count > 1 else 'the one'}; {enough}")
+    return found
+
+
+# The fields of a base that name it rather than set how it trains (its seed, file and half)
+_RUN_OWN_FIELDS = ("seed", "out", "split_seed", "half")

@@ -1,0 +1,75 @@
+"""Writing a grid's plan: ``OUT/experiment.json`` and each run's ``treatment.json``
+(:func:`write_plan`), the run records the plan holds (:func:`planned_records`) and its options as a
+digest (:func:`options_fingerprint`). How a grid checks the plan a folder already holds is
+:mod:`minitransfer.grid_plan`.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+
+import numpy as np
+
+from minitransfer import fileio
+from minitransfer.experiment import PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, TREATMENT_FILE, counted, run_dir
+
+
+def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None):
+    """``OUT/experiment.json`` and each run's ``treatment.json`` (the report reads them). The runs an
+    earlier grid listed in ``OUT/experiment.json`` stay listed after this grid's (more seeds or layers
+    added to the folder: trained with the same options, :func:`minitransfer.grid_check.check_others`).
+    Called holding :class:`minitransfer.grid_folder.GridLock`: no other grid reads and writes the plan
+    meanwhile, so neither's runs are lost from it, and a temporary of it a killed grid left is removed.
+    A file that already says what it would is left alone: a rerun writes (and syncs) nothing.
+    ``progress``: told how far the writing has got (:func:`minitransfer.experiment.counted`).
+    ``slurm_dir``: the folder of the SLURM scripts written for this plan, which it records
+    (:data:`minitransfer.experiment.SLURM_SCRIPTS`). Returns the plan's id
+    (:data:`minitransfer.experiment.PLAN_ID`, :func:`minitransfer.grid_plan.plan_id`), which it records too."""
+    from minitransfer.grid_plan import plan_id  # which imports this module
+
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fileio.remove_stale_temporaries(out, names=(PLAN_FILE,))
+    listed = [run.to_json() for run in runs]
+    names = {run.name for run in runs}
+    identity = plan_id(runs, out, options)
+    plan = {"format": "minitransfer-experiment", "format_version": 1, PLAN_ID: identity, "options": options,
+            "train_command": list(train_command),
+            "runs": listed + [record for record in planned_records(out) if record.get("name") not in names]}
+    if slurm_dir is not None:
+        plan[SLURM_SCRIPTS] = str(slurm_dir)
+    fileio.write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=_plain) + "\n", keep_same=True)
+    for run in counted(runs, f"writing the plan into {out}", progress):
+        folder = run_dir(out, run)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a disk out of inodes: told as a file that cannot be written, with what to do
+            raise fileio.storage_error(folder, error) from error
+        fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
+    return identity
+
+
+def options_fingerprint(options):
+    """A plan's options as a short hex digest, the same for the same options in any order."""
+    return hashlib.sha256(json.dumps(options, sort_keys=True, default=_plain).encode()).hexdigest()[:16]
+
+
+def _plain(value):
+    """What JSON records of an option value a notebook passes: a path (pathlib.Path) as its text, a
+    NumPy number (a swept np.int64 or np.float64) as the Python number."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return os.fspath(value)
+
+
+def planned_records(out):
+    """The run records of the plan ``OUT/experiment.json`` holds ([] without a readable one; a record
+    without a name as text, hand-edited, is left out)."""
+    try:
+        runs = fileio.parse_json((pathlib.Path(out) / PLAN_FILE).read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(runs, list):
+        return []
+    return [record for record in runs if isinstance(record, dict) and isinstance(record.get("name"), str)]

@@ -1,0 +1,49 @@
+"""Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
+(:func:`is_finished`), to resume, to train, or held by another process (:func:`run_status`); and
+the plan as text, one line per run with its train command (:func:`describe_plan`).
+"""
+
+import shlex
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer.experiment import CHECKPOINT_FILE, RESULT_FILE, run_dir, train_arguments, weights_path
+from minitransfer.run_lock import holder, pid_named
+
+
+def is_finished(out, run):
+    return (run_dir(out, run) / RESULT_FILE).exists() and weights_path(out, run.name).exists()
+
+
+def run_status(out, run):
+    """What running the grid does with ``run``, as its dry run shows it: "done" (finished: skipped),
+    "resume at iteration K" (interrupted: its run continues from its checkpoint), "todo", "bad
+    checkpoint" (one that its run refuses to resume: it fails with exit 65), "weights without a
+    checkpoint" (its weights file is there but not the run's result or checkpoint: its run refuses
+    to replace them and fails with exit 2), or "being trained by PID P" (another process holds its
+    run: the grid waits for it; "PID P on host H" where it runs on another machine)."""
+    if is_finished(out, run):
+        return "done"
+    pid = holder(run_dir(out, run))
+    if pid is not None:
+        return f"being trained by {pid_named(pid)}" if pid > 0 else "being trained by another process"
+    saved = run_dir(out, run) / CHECKPOINT_FILE
+    if not saved.exists():
+        return "weights without a checkpoint" if weights_path(out, run.name).exists() else "todo"
+    try:
+        return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
+    except checkpoints.CheckpointError:
+        return "bad checkpoint"
+
+
+def describe_plan(runs, out, options, train_command):
+    """The plan as text, one line per run: status (:func:`run_status`), name, dependency and the
+    train command."""
+    statuses = [run_status(out, run) for run in runs]
+    resumed = sum(status.startswith("resume") for status in statuses)
+    lines = [f"{len(runs)} runs in {out} ({statuses.count('done')} finished"
+             f"{f', {resumed} to resume' if resumed else ''}):"]
+    for run, status in zip(runs, statuses):
+        after = f"  (after {run.parent})" if run.parent else ""
+        lines.append(f"  [{status}] {run.name}{after}")
+        lines.append("      " + shlex.join(list(train_command) + train_arguments(run, out, options)))
+    return "\n".join(lines)
