@@ -15,7 +15,7 @@ from minitransfer import checkpoint_check
 from minitransfer import fileio, optim
 from minitransfer.config import evaluates_after, worded
 from minitransfer.preflight import warnings_for
-from minitransfer.resume import precision_change
+from minitransfer.recorded_config import precision_change
 from minitransfer.data import loader as loaders
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
