@@ -18,7 +18,7 @@ from minitransfer.data import splits, synthetic
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
-from minitransfer.resume import precision_history
+from minitransfer.recorded_config import precision_history
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import load_net
 
@@ -77,7 +77,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
     built-in benchmark, a demo's, built again in the cache where that was emptied),
     ``precision`` to the one it was trained in (``trained_precision``:
-    :func:`minitransfer.resume.precision_history`).
+    :func:`minitransfer.recorded_config.precision_history`).
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of

@@ -27,7 +27,7 @@ from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
 from minitransfer.memory_limit import available_memory
 from minitransfer.progress import duration
-from minitransfer.resume import precision_history
+from minitransfer.recorded_config import precision_history
 from minitransfer.transfer import base_caveats, source_of
 
 CPU_HOURS_WARNING = 2  # hours on the CPU

@@ -6,7 +6,8 @@ directory has been moved or copied to.
 anything is written. :func:`resume_point` reads the run directory's state, so
 :func:`minitransfer.train.train` calls it under the run's lock (:class:`minitransfer.run_lock.RunLock`);
 a fresh run refuses to overwrite a finished or started one unless asked to, and never takes over
-another weights file's run directory.
+another weights file's run directory. How a checkpoint's recorded configuration compares with the
+one given is :mod:`minitransfer.recorded_config`.
 """
 
 import dataclasses
@@ -17,7 +18,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
-from minitransfer.ops import precision as precisions
+from minitransfer.recorded_config import DEFAULTS, check_configuration, differences
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -149,7 +150,7 @@ def _recorded_base(saved, missing):
         copied = "records no base it copied from" if not saved.meta["parent_sha256"] else "predates its base's record"
         raise ConfigError(f"{missing}, and checkpoint {saved.path} {copied}: give the base's file")
     # precision_history() of this record gives back the one the checkpoint recorded, changes included
-    meta = {"config": {"data": source.get("dataset", ""), "precision": source.get("precision", _DEFAULTS["precision"])},
+    meta = {"config": {"data": source.get("dataset", ""), "precision": source.get("precision", DEFAULTS["precision"])},
             "precision_changes": [], "mean_source": saved.meta["mean_source"].get("from", {}),
             **{key: source.get(key, checkpoint_check.DEFAULT_META[key]) for key in
                ("dataset_fingerprint", "dataset_classes_sha256", "split_kind", "split_seed", "split_half")}}
@@ -203,7 +204,7 @@ def _finished_weights(plan):
         saved = checkpoints.load(out, solver=False)
     except (checkpoints.CheckpointError, fileio.StorageError):
         return None
-    _check_configuration(saved, plan)
+    check_configuration(saved, plan)
     return saved if saved.iteration == c.max_iter else None
 
 
@@ -245,7 +246,7 @@ def _other_network(path, plan):
         saved = checkpoints.load(path, solver=False)
     except (checkpoints.CheckpointError, fileio.StorageError):
         return ""
-    differ = {key: text for key, text in _differences(saved, plan).items() if key not in ("precision", "out")}
+    differ = {key: text for key, text in differences(saved, plan).items() if key not in ("precision", "out")}
     if not (saved.meta.get("config") and differ):
         return ""
     return f"{path} holds another network than this run trains ({', '.join(differ.values())})"
@@ -264,7 +265,7 @@ def _check_resumable(saved, plan):
     if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
-    _check_configuration(saved, plan)
+    check_configuration(saved, plan)
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")
     if batch != saved.solver.iteration:
@@ -273,128 +274,6 @@ def _check_resumable(saved, plan):
     if saved.classes != plan.classes:
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
                            f"({_first_difference(saved.classes, plan.classes)})")
-
-
-def _check_configuration(saved, plan):
-    stored = dict(saved.meta.get("config", {}))
-    differ = _differences(saved, plan)
-    if differ:
-        hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
-            if "precision" in differ else ""
-        trained_on = stored.get("data")
-        if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
-            # the fields the data sets (fc8_outputs) differ with it: the folder given is what to change
-            hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
-        elif "data" in differ and isinstance(trained_on, str) and \
-                os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
-            _refuse_prepared_again(saved, plan, differ)
-        elif "out" in differ and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
-            # its own checkpoint, under another name: the folder was renamed (another `out` would not take it)
-            recorded = run_dir_for(stored["out"]).name
-            hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
-                     f"continue the run, rename it back to {recorded}")
-        elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
-            hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
-                     "(`overwrite=True`, without `resume`)")
-        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
-                          f"{hint}")
-
-
-def _refuse_prepared_again(saved, plan, differ):
-    """The folder the run trained on holds another dataset now (prepared again since the run started):
-    bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
-    run on it, and giving the folder again cannot help."""
-    others = [text for key, text in differ.items() if key != "data"]
-    also = f" (the configuration differs too: {', '.join(others)})" if others else ""
-    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
-                       f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
-                       f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
-                       f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
-                       f"`data`; to train on these images from the start, give another `out`, or replace this run "
-                       f"(`overwrite=True`, without `resume`)")
-
-
-def _differences(saved, plan):
-    """{field: "`field` stored -> current"} of every field whose value in the configuration checkpoint
-    ``saved`` records differs from ``plan``'s, but those a resumption may change."""
-    stored = dict(saved.meta.get("config", {}))
-    current = plan.config.to_dict()
-    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
-    differ = {key: _difference(key, stored.get(key, _DEFAULTS.get(key)), current[key], saved, plan)
-              for key in current if key not in free}
-    return {key: text for key, text in differ.items() if text}
-
-
-def precision_change(plan):
-    """{iteration, from, to} when ``plan`` continues its checkpoint in another precision
-    (--allow-precision-change), else None."""
-    saved = plan.resume_from
-    if saved is None:
-        return None
-    before = saved.meta["config"].get("precision", _DEFAULTS["precision"])
-    if before == plan.config.precision:
-        return None
-    return {"iteration": saved.iteration, "from": before, "to": plan.config.precision}
-
-
-def precision_changes(plan):
-    """Every precision change of the run up to now, oldest first: what its checkpoint recorded, and
-    this resumption's own (so the weights say which precisions trained them)."""
-    earlier = list(plan.resume_from.meta["precision_changes"]) if plan.resume_from is not None else []
-    change = precision_change(plan)
-    return earlier + ([change] if change is not None else [])
-
-
-def precision_history(meta):
-    """The precision checkpoint ``meta`` was trained in, with those it was continued in where a
-    resumption changed it: "tf32", "tf32 until iteration 200, then ieee"."""
-    changes = meta["precision_changes"]
-    first = changes[0]["from"] if changes else meta["config"].get("precision", _DEFAULTS["precision"])
-    return first + "".join(f" until iteration {change['iteration']}, then {change['to']}" for change in changes)
-
-
-PATH_FIELDS = ("out", "data", "copy_from")
-# What a checkpoint written before a field existed is taken to have had.
-_DEFAULTS = {"precision": precisions.DEFAULT}
-
-
-def _difference(key, stored, current, saved, plan):
-    """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
-    current"), else "", by :func:`recorded_change`; a run directory moved or copied whole (``saved``
-    is its own checkpoint, or its weights) continues where it is: its ``out`` is the weights file of
-    the same name beside it."""
-    if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
-            (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
-        same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
-        return "" if same else f"`{key}` {stored!r} -> {current!r}"
-    digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}
-    change = recorded_change(key, stored, current, saved.meta, digests_now.get(key))
-    return change and f"`{key}` {change}"
-
-
-# What a checkpoint records of the content a path field named, and what another content is.
-_CONTENT = {"copy_from": ("parent_sha256", "another network: sha256"),
-            "data": ("dataset_fingerprint", "another dataset: sha256 of its meta.json")}
-
-
-def recorded_change(key, stored, current, meta, digest_now):
-    """How field ``key`` of a trained run (``stored``; ``meta``, its checkpoint's provenance)
-    differs from ``current``: "stored -> current", or "" for the same. The base a run copied
-    (``copy_from``) and its dataset (``data``) are known by the digest ``meta`` recorded of them
-    (the base file's sha256, the dataset's fingerprint: the sha256 of its meta.json, which lists
-    every shard's) against ``digest_now(current)``, wherever they now lie: moved or copied with
-    the runs they are the same, trained or prepared again in their place they are not. Without a
-    recorded digest, and for another path, the paths must name the same file; any other field is
-    compared by value."""
-    text = f"{stored!r} -> {current!r}"
-    if stored is None or current is None or key not in PATH_FIELDS:
-        return "" if stored == current else text
-    digest_field, other = _CONTENT.get(key, (None, None))
-    recorded = meta.get(digest_field) if digest_field else None
-    now = digest_now(current) if recorded else None
-    if recorded and now:
-        return "" if recorded == now else f"{text} ({other} {recorded[:12]} -> {now[:12]})"
-    return "" if os.path.realpath(stored) == os.path.realpath(current) else text
 
 
 def _first_difference(saved, current):

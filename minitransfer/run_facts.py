@@ -12,7 +12,7 @@ import numpy as np
 from minitransfer import fileio, optim, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
-from minitransfer.resume import precision_history
+from minitransfer.recorded_config import precision_history
 
 PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
 UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that cannot be read where report runs
@@ -21,7 +21,7 @@ UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that ca
 def precision_of(folder, config, records=None):
     """The precision a run was computed in ("tf32"), with the ones it was continued in where a
     resumption changed it ("tf32 until iteration 200, then ieee", from the changes train recorded
-    in its checkpoint; :func:`minitransfer.resume.precision_history`), and that of the layers it
+    in its checkpoint; :func:`minitransfer.recorded_config.precision_history`), and that of the layers it
     copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
     A configuration written before the option existed was trained in ieee. ``records``: the run's
     :func:`minitransfer.treatments.run_records`, when already read."""

@@ -13,7 +13,7 @@ from minitransfer import models
 from minitransfer.config import classes_sha256
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
-from minitransfer.resume import precision_changes, precision_history
+from minitransfer.recorded_config import precision_changes, precision_history
 
 
 def build_net(plan):
@@ -71,7 +71,7 @@ def load_net(saved, device="cpu", precision=None):
 def source_of(plan):
     """Where the copied layers come from: the base checkpoint, its dataset, split and images per class
     (``per_class``: None for every image), whether that dataset is another one than this run's, the
-    precision the base was trained in (:func:`minitransfer.resume.precision_history`) and what the base
+    precision the base was trained in (:func:`minitransfer.recorded_config.precision_history`) and what the base
     itself was (``base``: :func:`base_provenance`); {} for a run that copies nothing. A resumed run
     whose base is not there keeps what its checkpoint recorded."""
     parent = plan.parent

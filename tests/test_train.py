@@ -15,7 +15,7 @@ from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer import config, counter_rng, evaluate, models, rundir, transfer
+from minitransfer import config, counter_rng, evaluate, models, rundir, training_run, transfer
 from minitransfer import train as training
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
@@ -746,10 +746,10 @@ def test_kept_validation_batches_score_like_batches_read_each_time(data, tmp_pat
     batches read afresh score (the net must not change its input in place, for one)."""
     options = dict(FAST, data=data, half="B", seed=5, max_iter=8, eval_every=2, eval_batch_size=24)
     training.train(training.TrainConfig(out=str(tmp_path / "kept.h5"), **options))
-    monkeypatch.setattr(training, "KEEP_VALIDATION_BYTES", 0)
+    monkeypatch.setattr(training_run, "KEEP_VALIDATION_BYTES", 0)
     read = []
     original = evaluate.validation_loader
-    monkeypatch.setattr(training, "validation_loader", lambda plan: read.append(1) or original(plan))
+    monkeypatch.setattr(training_run, "validation_loader", lambda plan: read.append(1) or original(plan))
     training.train(training.TrainConfig(out=str(tmp_path / "read.h5"), **options))
     assert len(read) == 4  # read afresh at each of the 4 evaluations
     kept = (tmp_path / "kept.run" / "eval.csv").read_text()

@@ -18,7 +18,7 @@ import sys
 import click
 
 from minitransfer import checkpoint, config, cuda, fileio, preflight, report, results, run_lock, rundir, stopping
-from minitransfer import train as training
+from minitransfer import run_outcome
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
@@ -34,7 +34,7 @@ EXIT_OUTPUT_CLOSED = 128 + signal.SIGPIPE  # 141, as the shell reports a tool ki
 
 # The first row whose exception class matches decides the exit code and the message's prefix.
 EXIT_CODES = (
-    (training.Interrupted, EXIT_INTERRUPTED, "interrupted"),
+    (run_outcome.Interrupted, EXIT_INTERRUPTED, "interrupted"),
     (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
     (run_lock.RunBusy, EXIT_USAGE, "error"),
@@ -46,7 +46,7 @@ EXIT_CODES = (
     (rundir.RunLogError, EXIT_BAD_DATA, "error: bad data"),
     (report.NoRuns, EXIT_ERROR, "error"),
     (report.MixedRuns, EXIT_ERROR, "error"),
-    (training.Diverged, EXIT_ERROR, "error: training diverged"),
+    (run_outcome.Diverged, EXIT_ERROR, "error: training diverged"),
     (cuda.CudaUnavailable, EXIT_ERROR, "error"),
     (devkit.MissingDependency, EXIT_ERROR, "error"),
     (decoder_pool.WorkerDied, EXIT_ERROR, "error"),

@@ -1,0 +1,136 @@
+"""A run's configuration as its checkpoint recorded it, against the one given now: how they differ
+(:func:`differences`; :func:`recorded_change` for one field, which a grid's check of its runs
+uses too), the resumption refused for it (:func:`check_configuration`), and the precisions a run was
+trained in, which a resumption may change (:func:`precision_change`, :func:`precision_history`).
+"""
+
+import os
+import pathlib
+
+from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch
+from minitransfer.ops import precision as precisions
+from minitransfer.rundir import run_dir_for
+
+PATH_FIELDS = ("out", "data", "copy_from")
+# What a checkpoint written before a field existed is taken to have had.
+DEFAULTS = {"precision": precisions.DEFAULT}
+
+
+def check_configuration(saved, plan):
+    """Refuse to resume the checkpoint ``saved`` with another configuration than it records
+    (:class:`ConfigError`; :class:`DataMismatch` for its dataset's folder prepared again), saying
+    what would continue the run, or train the new configuration."""
+    stored = dict(saved.meta.get("config", {}))
+    differ = differences(saved, plan)
+    if differ:
+        hint = "; to continue in another precision on purpose, add `allow_precision_change=True`" \
+            if "precision" in differ else ""
+        trained_on = stored.get("data")
+        if "data" in differ and isinstance(trained_on, str) and not os.path.exists(trained_on):
+            # the fields the data sets (fc8_outputs) differ with it: the folder given is what to change
+            hint += f"; {trained_on} is not there now: if its dataset moved, give its new folder as `data`"
+        elif "data" in differ and isinstance(trained_on, str) and \
+                os.path.realpath(trained_on) == os.path.realpath(plan.config.data):
+            _refuse_prepared_again(saved, plan, differ)
+        elif "out" in differ and os.path.realpath(saved.path) == os.path.realpath(plan.run_dir / "checkpoint.h5"):
+            # its own checkpoint, under another name: the folder was renamed (another `out` would not take it)
+            recorded = run_dir_for(stored["out"]).name
+            hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
+                     f"continue the run, rename it back to {recorded}")
+        elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
+            hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
+                     "(`overwrite=True`, without `resume`)")
+        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
+                          f"{hint}")
+
+
+def _refuse_prepared_again(saved, plan, differ):
+    """The folder the run trained on holds another dataset now (prepared again since the run started):
+    bad data (:class:`DataMismatch`), as for an evaluation of its weights there; no option continues the
+    run on it, and giving the folder again cannot help."""
+    others = [text for key, text in differ.items() if key != "data"]
+    also = f" (the configuration differs too: {', '.join(others)})" if others else ""
+    raise DataMismatch(f"cannot resume {saved.path}: it was trained on {plan.config.data} before that folder was "
+                       f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
+                       f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
+                       f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
+                       f"`data`; to train on these images from the start, give another `out`, or replace this run "
+                       f"(`overwrite=True`, without `resume`)")
+
+
+def differences(saved, plan):
+    """{field: "`field` stored -> current"} of every field whose value in the configuration checkpoint
+    ``saved`` records differs from ``plan``'s, but those a resumption may change."""
+    stored = dict(saved.meta.get("config", {}))
+    current = plan.config.to_dict()
+    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
+    differ = {key: _difference(key, stored.get(key, DEFAULTS.get(key)), current[key], saved, plan)
+              for key in current if key not in free}
+    return {key: text for key, text in differ.items() if text}
+
+
+def precision_change(plan):
+    """{iteration, from, to} when ``plan`` continues its checkpoint in another precision
+    (--allow-precision-change), else None."""
+    saved = plan.resume_from
+    if saved is None:
+        return None
+    before = saved.meta["config"].get("precision", DEFAULTS["precision"])
+    if before == plan.config.precision:
+        return None
+    return {"iteration": saved.iteration, "from": before, "to": plan.config.precision}
+
+
+def precision_changes(plan):
+    """Every precision change of the run up to now, oldest first: what its checkpoint recorded, and
+    this resumption's own (so the weights say which precisions trained them)."""
+    earlier = list(plan.resume_from.meta["precision_changes"]) if plan.resume_from is not None else []
+    change = precision_change(plan)
+    return earlier + ([change] if change is not None else [])
+
+
+def precision_history(meta):
+    """The precision checkpoint ``meta`` was trained in, with those it was continued in where a
+    resumption changed it: "tf32", "tf32 until iteration 200, then ieee"."""
+    changes = meta["precision_changes"]
+    first = changes[0]["from"] if changes else meta["config"].get("precision", DEFAULTS["precision"])
+    return first + "".join(f" until iteration {change['iteration']}, then {change['to']}" for change in changes)
+
+
+def _difference(key, stored, current, saved, plan):
+    """How the checkpoint ``saved`` and ``plan`` disagree on field ``key`` ("`key` stored ->
+    current"), else "", by :func:`recorded_change`; a run directory moved or copied whole (``saved``
+    is its own checkpoint, or its weights) continues where it is: its ``out`` is the weights file of
+    the same name beside it."""
+    if key == "out" and stored is not None and current is not None and os.path.realpath(saved.path) in \
+            (os.path.realpath(plan.run_dir / "checkpoint.h5"), os.path.realpath(plan.config.out)):
+        same = pathlib.PurePath(stored).name == pathlib.PurePath(current).name
+        return "" if same else f"`{key}` {stored!r} -> {current!r}"
+    digests_now = {"copy_from": lambda _: plan.parent.sha256, "data": lambda _: plan.dataset.fingerprint}
+    change = recorded_change(key, stored, current, saved.meta, digests_now.get(key))
+    return change and f"`{key}` {change}"
+
+
+# What a checkpoint records of the content a path field named, and what another content is.
+_CONTENT = {"copy_from": ("parent_sha256", "another network: sha256"),
+            "data": ("dataset_fingerprint", "another dataset: sha256 of its meta.json")}
+
+
+def recorded_change(key, stored, current, meta, digest_now):
+    """How field ``key`` of a trained run (``stored``; ``meta``, its checkpoint's provenance)
+    differs from ``current``: "stored -> current", or "" for the same. The base a run copied
+    (``copy_from``) and its dataset (``data``) are known by the digest ``meta`` recorded of them
+    (the base file's sha256, the dataset's fingerprint: the sha256 of its meta.json, which lists
+    every shard's) against ``digest_now(current)``, wherever they now lie: moved or copied with
+    the runs they are the same, trained or prepared again in their place they are not. Without a
+    recorded digest, and for another path, the paths must name the same file; any other field is
+    compared by value."""
+    text = f"{stored!r} -> {current!r}"
+    if stored is None or current is None or key not in PATH_FIELDS:
+        return "" if stored == current else text
+    digest_field, other = _CONTENT.get(key, (None, None))
+    recorded = meta.get(digest_field) if digest_field else None
+    now = digest_now(current) if recorded else None
+    if recorded and now:
+        return "" if recorded == now else f"{text} ({other} {recorded[:12]} -> {now[:12]})"
+    return "" if os.path.realpath(stored) == os.path.realpath(current) else text

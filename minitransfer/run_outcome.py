@@ -1,0 +1,78 @@
+"""How a training run ends: its result (:class:`TrainResult`, also written to ``result.json``), or
+the error that stopped it: :class:`Interrupted` (a stop request, its checkpoint written) or
+:class:`Diverged`, whose :func:`diagnostic` gives the layers' weight norms and what to change.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from minitransfer import checkpoint_check, cuda, optim
+from minitransfer.layers import to_numpy
+
+
+class Diverged(RuntimeError):
+    """The loss became non-finite; the message carries the diagnostic (exit code 1)."""
+
+
+class Interrupted(Exception):
+    """SIGINT, SIGTERM or SIGHUP stopped the run after writing a checkpoint (exit code 75)."""
+
+    def __init__(self, message, checkpoint_path, iteration):
+        super().__init__(message)
+        self.checkpoint_path = checkpoint_path
+        self.iteration = iteration
+
+    def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What a finished run reports (also written to ``result.json``)."""
+
+    out: str
+    run_dir: str
+    iterations: int
+    final: dict                      # last evaluation: top1, top5, loss
+    best_top1: float
+    mean10_top1: float               # the paper's metric: mean of the 10 best evaluations' top-1
+    evaluations: int
+    seconds: float
+    ms_per_iteration: float
+    weights: dict = None             # the weights file as written: sha256, size, mtime_ns (None in older ones)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _norm(a):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(np.sum(np.square(to_numpy(a), dtype=np.float64))))
+
+
+def diagnostic(net, iteration, what, lr, checkpoint_path, solver):
+    """The message of :class:`Diverged`: ``what`` went wrong at ``iteration``, every layer's weight
+    norms, and what to change (``checkpoint_path``: the run's, where it says whether one was written)."""
+    norms = "; ".join(f"{layer.name} |W| {_norm(layer.weight.data):.4g} |b| {_norm(layer.bias.data):.4g}"
+                      for layer in net.weight_layers)
+    # resumed as it is, the run would replay its iterations bit for bit and diverge again; with another rate it is
+    # refused, and `overwrite` beside `resume` continues the checkpoint rather than start over
+    last = (f", and start the run over (`overwrite=True`, without `resume`): resumed from its last good checkpoint "
+            f"{checkpoint_path}, it would diverge again" if checkpoint_path.exists() else "; no checkpoint was written")
+    raised = [f"`{name}` {getattr(solver, name):g}" for name in ("momentum", "weight_decay")
+              if getattr(solver, name) > getattr(optim.CAFFE, name)]  # they amplify each step as well
+    also = f" (or {' or '.join(raised)}, above Caffe's)" if raised else ""
+    return (f"{what} at iteration {iteration} (lr {lr:.4g}); weight norms: {norms}. "
+            f"Lower `base_lr`{also} or check the data{last}.")
+
+
+def blown_up_parameters(net):
+    """The names of the parameters (``conv2/W``) holding a value that is not finite or is larger than
+    ``checkpoint_check.MAX_ABS_WEIGHT``, in the net's order: where the divergence shows first."""
+    blown_up = []
+    for param in net.params:
+        xp = cuda.cupy() if cuda.is_cuda_array(param.data) else np
+        if not bool((xp.abs(param.data) <= checkpoint_check.MAX_ABS_WEIGHT).all()):  # False for NaN too
+            blown_up.append(param.name)
+    return blown_up

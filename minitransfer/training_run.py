@@ -1,0 +1,215 @@
+"""The state of one training run between its iterations (:class:`Run`): its net and training step,
+its batches, run files and progress display, and what an iteration, an evaluation, a checkpoint, a
+stop request, a data fault and the end of the run do with them; :func:`describe_plan`, the line a
+run opens with.
+"""
+
+import math
+import pathlib
+import time
+
+import numpy as np
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import checkpoint_check
+from minitransfer import fileio, optim
+from minitransfer.config import evaluates_after, worded
+from minitransfer.preflight import warnings_for
+from minitransfer.recorded_config import precision_change
+from minitransfer.data import loader as loaders
+from minitransfer.data.decoder_pool import WorkerDied
+from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
+from minitransfer.ops import softmax_cross_entropy
+from minitransfer.progress import Progress
+from minitransfer.rundir import RunFiles, mean_best_words
+from minitransfer.run_outcome import Diverged, Interrupted, TrainResult, blown_up_parameters, diagnostic
+from minitransfer.step import TrainingStep
+from minitransfer.transfer import build_net, snapshot
+
+KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
+
+
+class Run:
+    """The state of one training run between its iterations: the plan, the net, the training
+    batches, the run files and the progress display."""
+
+    def __init__(self, plan, stop, run_lock):
+        self.plan = plan
+        self.stop = stop  # the stop requests heard (stop_requests.StopRequests): they end an evaluation too
+        c = plan.config
+        self.net = build_net(plan)
+        self.step = TrainingStep(self.net, plan.solver, c.seed, cuda_graph=c.cuda_graph)
+        resumed = plan.resume_from
+        self.start = resumed.solver.iteration if resumed is not None else 0
+        self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
+        self.batches = _training_batches(plan, stop)
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
+                              evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
+        # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
+        # nodes of a cluster, whose temporaries this machine cannot see written
+        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
+        self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
+        self._kept_validation = None
+        if resumed is not None:
+            self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
+            if plan.parent is not None and plan.parent.recorded_in is not None:
+                self.progress.line(f"note: the base {c.copy_from} is not there; the run continues with its "
+                                   f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
+            for done in self.files.evaluations_to_redo:
+                self._log_evaluation(done)
+            self._log_precision_change()
+        self.files.write_json(self.files.config, c.to_dict())
+        self.progress.line(describe_plan(plan, self.net))
+        for warning in warnings_for(plan):
+            self.progress.line(f"warning: {worded(warning)}")
+        self.started = time.perf_counter()
+
+    def _log_precision_change(self):
+        """metrics.jsonl records where the run continued in another precision (the checkpoints
+        carry the whole history in their ``precision_changes`` attribute)."""
+        change = precision_change(self.plan)
+        if change is not None:
+            self.files.log({"event": "precision-change", **change})
+            self.progress.line(f"precision changes from {change['from']} to {change['to']} at iteration "
+                               f"{change['iteration']}")
+
+    def iteration(self, iteration, x, labels):
+        """Forward, backward and update on one batch, then log and evaluate when due; returns the lr."""
+        c = self.plan.config
+        done = iteration + 1  # as metrics.jsonl counts them: its row `done` is this iteration's
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+            loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
+            loss_value = float(loss)
+            if not math.isfinite(loss_value):
+                raise self._divergence(done, f"loss became {loss_value}", lr)
+        self.done, self.lr = done, lr
+        if done % c.log_every == 0 or done == c.max_iter:
+            top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
+            self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
+                            "seconds": round(time.perf_counter() - self.started, 3)})
+        self.progress.iteration(done, loss_value, lr)
+        if evaluates_after(c, done):
+            self._log_evaluation(done)
+        return lr
+
+    def _log_evaluation(self, done):
+        try:
+            scores = self._evaluate()
+        except loaders.StopRequested as stopped:  # the iteration is complete: its checkpoint lacks only this row
+            raise self.interrupted(str(stopped), " during its evaluation, which the resumed run makes again") from None
+        if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
+            raise self._divergence(done, f"validation loss became {scores['loss']}",
+                                   optim.learning_rate(self.plan.solver, done - 1))
+        row = self.files.add_eval(done, scores)
+        self.progress.line(f"eval at {done}: top-1 {row['top1']:.4f} top-5 {row['top5']:.4f} loss {row['loss']:.4f}")
+
+    def _evaluate(self):
+        """Scores on the validation batches: centre crops in order, the same at every evaluation, so
+        a small set is prepared once per run and kept (on the CPU demo's networks, 20 evaluations
+        each, preparing them took 6 ms of each evaluation's ~50)."""
+        if self._kept_validation is not None:
+            return evaluate(self.net, self._kept_validation, self.stop)
+        plan = self.plan
+        with validation_loader(plan) as val:
+            if len(plan.task.val_indices) * plan.preset.crop ** 2 * 3 * 4 > KEEP_VALIDATION_BYTES:
+                return evaluate(self.net, val, self.stop)
+            self._kept_validation = list(until_stopped(val, self.stop))
+        return evaluate(self.net, self._kept_validation, self.stop)
+
+    def save(self, done, lr):
+        """Write the run's checkpoint after ``done`` iterations, never replacing the last good one
+        with weights that are not finite or have blown up (beyond ``checkpoint_check.MAX_ABS_WEIGHT``)."""
+        blown_up = blown_up_parameters(self.net)
+        if blown_up:
+            named = ", ".join(blown_up[:3]) + (f" and {len(blown_up) - 3} more" if len(blown_up) > 3 else "")
+            raise self._divergence(done, f"weights of {named} became non-finite or larger than "
+                                         f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
+        self.files.check_in_place()
+        self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
+        checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
+        self.saved = done
+
+    def interrupted(self, reason, where=""):
+        """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the
+        iterations done since the last checkpoint saved first; ``where`` says what was under way."""
+        wrote = self.done > self.saved
+        if wrote:
+            self.save(self.done, self.lr)
+        if self.saved == 0:
+            return Interrupted(f"{reason}: stopped before the first iteration{where}; there is nothing to continue "
+                               f"from: rerun to start the run", None, 0)
+        kept = f"wrote {self.files.checkpoint}" if wrote else f"{self.files.checkpoint} holds them"
+        # the run folder too: a run resumed by it from another folder has no `out` of its own to rerun with
+        return Interrupted(f"{reason}: stopped after iteration {self.done}{where}; {kept}; rerun with "
+                           f"`resume='auto'` to continue (or `resume` {self.plan.run_dir}, which names its `out` and "
+                           f"its options too)", self.files.checkpoint, self.done)
+
+    def kept_before(self, error):
+        """The error to raise when the data fails mid-run (a :class:`DatasetError`: a shard damaged
+        or cut short after it was checked; a :class:`WorkerDied`: a loader process killed, e.g. by the
+        out-of-memory killer): the iterations done since the last checkpoint are saved first, so that
+        a rerun loses none of them. The loader's cursor counts only the batches delivered, so the
+        checkpoint continues with the batch that failed."""
+        if self.done <= self.saved:
+            return error
+        self.save(self.done, self.lr)
+        saved = f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}"
+        if isinstance(error, WorkerDied):
+            return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue (with fewer `workers` if memory ran "
+                              f"short)")
+        # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data
+        return type(error)(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
+
+    def finish(self, weights):
+        """result.json and the closing line, once the weights file is written (``weights``: its
+        :func:`minitransfer.rundir.weights_record`)."""
+        c = self.plan.config
+        seconds = time.perf_counter() - self.started
+        ran = c.max_iter - self.start
+        result = TrainResult(out=str(c.out), run_dir=str(self.plan.run_dir), iterations=c.max_iter,
+                             seconds=round(seconds, 3), ms_per_iteration=round(1000 * seconds / max(ran, 1), 3),
+                             weights=weights, **summarize(self.files.eval_rows()))
+        self.files.write_json(self.files.result, result.to_dict())
+        self.progress.line(f"done: final top-1 {result.final.get('top1', float('nan')):.4f}, best "
+                           f"{result.best_top1:.4f}, {mean_best_words(result.evaluations)} {result.mean10_top1:.4f}; "
+                           f"weights in {c.out}, run files in {self.plan.run_dir}")
+        return result
+
+    def _divergence(self, iteration, what, lr):
+        """The :class:`Diverged` error to raise, with its diagnostic logged to metrics.jsonl."""
+        message = diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
+        self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
+        return Diverged(message)
+
+
+def _training_batches(plan, stop):
+    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream);
+    ``stop``: as :class:`minitransfer.data.loader.BatchLoader` takes it."""
+    c, resumed = plan.config, plan.resume_from
+    batches = loaders.BatchLoader(
+        plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
+        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers, stop=stop)
+    if resumed is not None:
+        try:
+            batches.seek(resumed.solver.cursor)
+        except ValueError as error:
+            raise checkpoints.CheckpointError(f"checkpoint {resumed.path}: solver attribute cursor does not fit this "
+                                              f"run's training images ({error})") from None
+    return batches
+
+
+def describe_plan(plan, net):
+    """One line: the net, where it runs, what is copied or frozen, the data (its folder: a transfer
+    given no `data` takes its base's) and the schedule."""
+    c = plan.config
+    what = "base"
+    if c.copy_from:
+        what = f"copy {c.n} layers from {c.copy_from} ({'frozen' if c.frozen else 'fine-tuned'})"
+    elif c.random_frozen:
+        what = f"first {c.random_frozen} layers random and frozen"
+    seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
+    half = f" half {c.half}" if c.half else ""
+    return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
+            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iteration{'s' * (c.max_iter != 1)} of batch "
+            f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+
