@@ -3,9 +3,8 @@
 import sys
 
 import click
-import numpy as np
 
-from minitransfer.data import build, cifar, dataset, decode, folder, importers, lock, synthetic
+from minitransfer.data import build, cifar, dataset, folder, importers, lock, prepared_notes, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import OutputFolder, echo, run
@@ -63,60 +62,9 @@ def _finish(built, verify):
     """Report a built dataset (and verify it); bad data exits with code 65."""
     if verify:
         built.verify(progress=_Progress("verifying"))
-    counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
-    echo(f"{built.path}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, {counts} images of "
-         f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verify else ''}")
-    if built.num_classes < 2:  # a dataset an older version prepared: nothing can be trained on it
-        click.echo("note: 1 class: 'train' refuses it (a classifier needs two or more classes)", err=True)
-    elif built.num_classes < 4:  # train needs two classes: a half of one (random split of 2 or 3) is refused
-        click.echo(f"note: {built.num_classes} classes: a half of the random split holds fewer than the 2 classes "
-                   f"'train' needs, so train with --split all (the random and natural splits need 2 classes in "
-                   f"each half)", err=True)
-    for entry in built.meta.get("excluded_classes", []):
-        click.echo(f"left out class {entry['name']!r}: {entry['reason']}", err=True)
-    skipped = built.meta.get("skipped", [])
-    if skipped:
-        click.echo(f"skipped {len(skipped)} file(s), listed in {built.path / dataset.SKIPPED_FILE}:", err=True)
-        for entry in skipped[:20]:
-            click.echo(f"  {entry['file']}: {entry['reason']}", err=True)
-    formats = decode.needing_plugins(skipped)
-    if formats:  # a phone's photos: without this line, hundreds of "skipped" lines that read like damaged files
-        click.echo(f"note: {sum(formats.values())} skipped file(s) are "
-                   f"{', '.join(f'{count} {name}' for name, count in formats.items())} images, which Pillow reads "
-                   f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
-                   f"then rerun the same command (the shards holding them are decoded again)", err=True)
-    if built.num_images("val") == 0:
-        val_skipped = sum(entry.get("subset") == "val" for entry in skipped)
-        if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
-            click.echo(f"note: no validation images, so 'train' will refuse this dataset: all {val_skipped} "
-                       f"validation file(s) were skipped, listed with why in {built.path / dataset.SKIPPED_FILE}: "
-                       f"replace them with images that decode and rerun the same command", err=True)
-        else:
-            click.echo("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
-                       "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)",
-                       err=True)
-        return
-    counts = np.bincount(built.labels("val"), minlength=built.num_classes)
-    unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
-    returned = set(built.meta.get("returned_to_training", []))
-    _note_without_validation([entry for entry in unseen if entry["name"] in returned],
-                             "their only decodable images had been held out for validation: they went back to "
-                             "training")
-    unseen = [entry for entry in unseen if entry["name"] not in returned]
-    skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
-    _note_without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
-                             f"their validation images could not be imported: they are listed in "
-                             f"{built.path / dataset.SKIPPED_FILE}")
-    _note_without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
-                             "held-out validation takes images only from classes of two or more; a val/ folder "
-                             "needs an image of each")
-
-
-def _note_without_validation(classes, why):
-    if classes:
-        names = [repr(entry["name"]) for entry in classes]
-        click.echo(f"note: {len(names)} class(es) have no validation image, so validation accuracy says nothing "
-                   f"about them: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} ({why})", err=True)
+    echo(prepared_notes.summary(built, verify))
+    for note in prepared_notes.notes(built):
+        click.echo(note, err=True)
 
 
 _size = click.option("--size", type=click.IntRange(1, build.MAX_IMAGE_SIZE), default=None,

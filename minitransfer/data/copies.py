@@ -12,8 +12,9 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs
-from .build import COPIES_FILE, DIGESTS_FILE, PROGRESS_EVERY
+from .build import COPIES_FILE, DIGESTS_FILE
 from .decode import may_be_image
+from .shard_builder import PROGRESS_EVERY
 
 
 def file_identities(train, val, examined):
@@ -60,7 +61,7 @@ def examine(paths, progress=None):
     """({path: size in bytes}, {path: modification time in ns}) of the regular files among ``paths`` that are not
     empty (those :class:`CopiesAcrossClasses` compares), and {path: (size, modification time)} of every regular
     file (its state as listed: :class:`.decode.ImportItem`'s ``listed``); ``progress(done, total, "examining
-    files")`` is called every :data:`.build.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
+    files")`` is called every :data:`.shard_builder.PROGRESS_EVERY` files (ILSVRC2012's 1.3 million take a while)."""
     sizes, modified, states, examined = {}, {}, {}, inputs.stage_progress(progress, "examining files")
     for number, path in enumerate(paths, start=1):
         if number % PROGRESS_EVERY == 0 or number == len(paths):

@@ -94,7 +94,7 @@ from minitransfer import fileio
 
 from . import dataset as ds
 from . import inputs
-from .build import COPIES_FILE, DECODER, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
+from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
 from .decode import ImportItem, may_be_image
@@ -103,6 +103,7 @@ from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two
                           class_names, files_below, tree_layout, remember_folder, val_files_listed,
                           warn_of_changed_folders, warn_of_names_differing_in_case, check_two_classes,
                           dangling_links, loose_images, warn_of_loose_images)
+from .shard_builder import DECODER
 
 __all__ = ["import_folder", "read_families", "check_two_classes", "dangling_links", "examine", "recorded_digests",
            "CopiesAcrossClasses", "COPIES_FILE", "DIGESTS_FILE", "DEFAULT_VAL_FRACTION", "FILE_NAME",

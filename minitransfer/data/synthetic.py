@@ -80,6 +80,7 @@ from minitransfer import fileio
 from . import build
 from . import dataset as ds
 from . import decode
+from . import import_writes
 from . import integrity
 from . import wordnet
 
@@ -314,8 +315,8 @@ class _CacheFull(fileio.StorageError):
         """For ``error`` (ENOSPC or EDQUOT), with the space or the inodes left in ``root``
         (:func:`minitransfer.fileio.disk_status`): taken before the staging folder is removed, whose removal
         gives back the inodes a disk out of them lacked ("1.1 MB needed, 21.0 MB free" said it), or as the
-        import's write failed (:class:`.build.DiskFull`), before it removed its lock file."""
-        space = build.room(_builtin_bytes(), getattr(error, "status", None) or fileio.disk_status(root))
+        import's write failed (:class:`.import_writes.DiskFull`), before it removed its lock file."""
+        space = import_writes.room(_builtin_bytes(), getattr(error, "status", None) or fileio.disk_status(root))
         return cls(error.errno, f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: "
                                 f"it needs {space}; free some space there, or set "
                                 f"MINITRANSFER_CACHE to a folder on a disk with room for it, and rerun")

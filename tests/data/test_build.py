@@ -18,7 +18,7 @@ from PIL import Image
 
 from minitransfer import rundir
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, decoder_pool
+from minitransfer.data import build, dataset, decoder_pool, shard_builder
 from minitransfer.data.decode import ImportItem
 
 SYNTHETIC = ["--classes", "4", "--train-per-class", "5", "--val-per-class", "2", "--size", "12"]
@@ -337,7 +337,7 @@ def test_progress_is_reported_inside_a_shard(tmp_path, monkeypatch):
     an import at --size 16 of 100,000 files said nothing from its start to its end."""
     from minitransfer.data import synthetic
 
-    monkeypatch.setattr(build, "PROGRESS_EVERY", 4)
+    monkeypatch.setattr(shard_builder, "PROGRESS_EVERY", 4)
     calls = []
     synthetic.build_synthetic(tmp_path / "out", classes=2, train_per_class=10, val_per_class=2, size=8,
                               shard_length=100, progress=lambda done, total: calls.append((done, total)))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from minitransfer import fileio
-from minitransfer.data import build, dataset, splits, synthetic, wordnet
+from minitransfer.data import dataset, shard_builder, splits, synthetic, wordnet
 
 
 def motifs_of(label):
@@ -275,7 +275,7 @@ def test_a_full_disk_under_the_cache_names_the_cache_and_the_space_not_an_import
         return os.statvfs_result((status.f_bsize, 1024, status.f_blocks, status.f_bfree, 300, 1000, 1000, 1000,
                                   status.f_flag, status.f_namemax))
 
-    monkeypatch.setattr(build, "_write_shard", full)
+    monkeypatch.setattr(shard_builder, "_write_shard", full)
     monkeypatch.setattr(os, "statvfs", statvfs)
     with pytest.raises(fileio.StorageError) as raised:
         synthetic.builtin_dataset(tmp_path / "cache")

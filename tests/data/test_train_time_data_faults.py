@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, image_reader, synthetic
+from minitransfer.data import dataset, image_reader, shard_builder, synthetic
 from minitransfer.data.dataset import DatasetError
 from loading import WORKERS, take, train_loader
 from minitransfer.data.schema import DatasetUnreadable
@@ -241,7 +241,7 @@ def test_a_mean_image_outside_the_pixel_range_is_bad_data_naming_it(copy, value)
 _FLIP_AND_READ = """
 import pathlib, sys
 import numpy as np
-from minitransfer.data import dataset, build
+from minitransfer.data import dataset, shard_builder
 
 kind, source, damaged = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 recorded = sys.argv[4]
@@ -255,7 +255,7 @@ for position in map(int, sys.argv[5:]):
             dataset.image_offset(damaged, (3, 4, 4, 3))
             dataset.read_checked(damaged, "labels", (3,), np.int32)
             dataset.read_checked(damaged, "sum", (4, 4, 3), np.float64)
-        elif build._finished_shard(damaged, "plan-digest", 0, 4, 3, [], recorded) is not None:
+        elif shard_builder._finished_shard(damaged, "plan-digest", 0, 4, 3, [], recorded) is not None:
             print("reused", position)
     except dataset.DatasetError:
         pass
@@ -332,4 +332,4 @@ def test_an_intact_dataset_with_variable_length_text_is_reused_by_a_rerun(tmp_pa
     before = tree_state(out)
     synthetic.build_synthetic(out, **options)
     assert tree_state(out) == before
-    assert build._finished_shard(out / "train-00000.h5", "other plan", 0, 8, 10, []) is None
+    assert shard_builder._finished_shard(out / "train-00000.h5", "other plan", 0, 8, 10, []) is None

@@ -1,0 +1,51 @@
+"""An import's writes: one that fails raises :class:`minitransfer.fileio.StorageError` naming its
+file; on a full disk, :class:`DiskFull`, saying the space the rest of the import needs and the space free."""
+
+import errno
+import os
+import pathlib
+
+from minitransfer import fileio
+
+
+class DiskFull(fileio.StorageError):
+    """A write of the import failed for want of space or inodes; ``status``: :func:`minitransfer.fileio.disk_status`
+    as it failed (the import's cleanup, its lock file removed, gives an inode back: a message written later from a
+    new look said "21.0 MB free" alone)."""
+
+    def __init__(self, number, message, status=None):
+        super().__init__(number, message)
+        self.status = status
+
+    def __reduce__(self):
+        return type(self), (self.errno, self.strerror, self.status)
+
+
+def write(path, needed, work):
+    """``work()``; an ``OSError`` becomes a ``StorageError`` naming ``path`` and, when the disk is
+    full, the space the rest of the import (``needed`` bytes) wants and the space free, and that no inodes
+    are left where none are."""
+    try:
+        return work()
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise error if isinstance(error, fileio.StorageError) else fileio.storage_error(path, error) from error
+        status = fileio.disk_status(pathlib.Path(path).parent)
+        raise DiskFull(error.errno, (
+            f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs {room(needed, status)}. "
+            f"Free some space (or choose another output folder) and rerun the same command: finished shards are "
+            f"kept"), status) from error
+
+
+def room(needed, status):
+    """"about <needed>, <free> free" for a full disk's message: ``needed`` bytes, and the space free (with
+    :func:`minitransfer.fileio.inodes_note`) on the disk whose :func:`minitransfer.fileio.disk_status` is ``status``."""
+    free = None if status is None else status.f_bavail * status.f_frsize
+    return f"about {_amount(needed)}, {_amount(free)} free{fileio.inodes_note(status)}"
+
+
+def _amount(count):
+    """A byte count in KiB below 1 MiB (the mean image, meta.json), else in MiB."""
+    if count is None:
+        return "unknown space"
+    return f"{count / 1024:.1f} KiB" if count < 1 << 20 else f"{count / (1 << 20):.1f} MiB"

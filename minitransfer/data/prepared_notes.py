@@ -1,0 +1,68 @@
+"""What ``prepare`` says of a dataset it prepared (or verified): its summary line (:func:`summary`) and
+its notes (:func:`notes`): classes left out, files skipped, plugins missing, classes without validation."""
+
+import numpy as np
+
+from . import dataset, decode
+
+
+def summary(built, verified):
+    """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size."""
+    counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
+    return (f"{built.path}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, {counts} images of "
+            f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verified else ''}")
+
+
+def notes(built):
+    """The notes on ``built``, one a line, each as soon as it is found (a generator: a shard that turns out
+    unreadable fails after the notes before it are out)."""
+    if built.num_classes < 2:  # a dataset an older version prepared: nothing can be trained on it
+        yield "note: 1 class: 'train' refuses it (a classifier needs two or more classes)"
+    elif built.num_classes < 4:  # train needs two classes: a half of one (random split of 2 or 3) is refused
+        yield (f"note: {built.num_classes} classes: a half of the random split holds fewer than the 2 classes "
+               f"'train' needs, so train with --split all (the random and natural splits need 2 classes in "
+               f"each half)")
+    for entry in built.meta.get("excluded_classes", []):
+        yield f"left out class {entry['name']!r}: {entry['reason']}"
+    skipped = built.meta.get("skipped", [])
+    if skipped:
+        yield f"skipped {len(skipped)} file(s), listed in {built.path / dataset.SKIPPED_FILE}:"
+        for entry in skipped[:20]:
+            yield f"  {entry['file']}: {entry['reason']}"
+    formats = decode.needing_plugins(skipped)
+    if formats:  # a phone's photos: without this line, hundreds of "skipped" lines that read like damaged files
+        yield (f"note: {sum(formats.values())} skipped file(s) are "
+               f"{', '.join(f'{count} {name}' for name, count in formats.items())} images, which Pillow reads "
+               f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
+               f"then rerun the same command (the shards holding them are decoded again)")
+    if built.num_images("val") == 0:
+        val_skipped = sum(entry.get("subset") == "val" for entry in skipped)
+        if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
+            yield (f"note: no validation images, so 'train' will refuse this dataset: all {val_skipped} "
+                   f"validation file(s) were skipped, listed with why in {built.path / dataset.SKIPPED_FILE}: "
+                   f"replace them with images that decode and rerun the same command")
+        else:
+            yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
+                   "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
+        return
+    counts = np.bincount(built.labels("val"), minlength=built.num_classes)
+    unseen = [entry for entry, count in zip(built.classes, counts) if count == 0]
+    returned = set(built.meta.get("returned_to_training", []))
+    yield from _without_validation([entry for entry in unseen if entry["name"] in returned],
+                                   "their only decodable images had been held out for validation: they went back "
+                                   "to training")
+    unseen = [entry for entry in unseen if entry["name"] not in returned]
+    skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
+    yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
+                                   f"their validation images could not be imported: they are listed in "
+                                   f"{built.path / dataset.SKIPPED_FILE}")
+    yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
+                                   "held-out validation takes images only from classes of two or more; a val/ "
+                                   "folder needs an image of each")
+
+
+def _without_validation(classes, why):
+    if classes:
+        names = [repr(entry["name"]) for entry in classes]
+        yield (f"note: {len(names)} class(es) have no validation image, so validation accuracy says nothing "
+               f"about them: {', '.join(names[:10])}{' ...' if len(names) > 10 else ''} ({why})")

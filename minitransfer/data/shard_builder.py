@@ -1,0 +1,192 @@
+"""The shards of an import, subset by subset: a shard is kept when it exists, was built from the same
+inputs (its ``plan``) and is intact, else its images are decoded and it is written (:class:`Builder`)."""
+
+import hashlib
+import json
+
+import h5py
+import numpy as np
+
+from minitransfer import fileio
+
+from . import dataset as ds
+from . import inputs
+from .decode import readable_now
+from .import_writes import write
+
+DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
+PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
+
+
+def _shard_plan(items, labels, extras, size):
+    plan = {"size": size, "decoder": DECODER, "labels": [int(x) for x in labels]}
+    if any(item.pixels is None for item in items):  # files are turned upright (decode.upright) since this key:
+        plan["orientation"] = "exif"                # shards of files decoded before are rebuilt, not mixed
+    digest = hashlib.sha256(json.dumps(plan).encode())
+    for item in items:
+        digest.update(item.identity().encode("utf-8", "surrogateescape") + b"\n")  # names need not be UTF-8
+    for name in sorted(extras):
+        digest.update(name.encode() + np.ascontiguousarray(extras[name]).tobytes())
+    return digest.hexdigest()
+
+
+class Builder:
+    """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need."""
+
+    def __init__(self, out, size, shard_length, wnids, progress, total):
+        self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
+        self.total, self.done = total, 0
+        self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
+        self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
+        self.digests = {}  # {item described: sha256 of the bytes decoded}
+        self.train_counts = np.zeros(len(wnids), dtype=np.int64)
+        self.wnids, self.num_classes = wnids, len(wnids)
+        self.meta_removed = False
+        self.recorded = _recorded_digests(out)
+
+    def build_subset(self, subset, items, labels, extras, decoder):
+        """The shard table of ``subset``: {"count", "shards"}, writing the shards that need it."""
+        labels = np.asarray(labels, dtype=np.int32)
+        if len(labels) != len(items) or (labels.size and not 0 <= labels.min() <= labels.max() < self.num_classes):
+            raise ValueError(f"build_dataset: {subset} needs one label in 0..{self.num_classes - 1} per item")
+        shards, first_index = [], 0
+        for number, start in enumerate(range(0, len(items), self.shard_length)):
+            stop = min(start + self.shard_length, len(items))
+            part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
+            plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
+            path = self.out / ds.shard_name(subset, number)
+            entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
+                                    self.recorded.get(path.name))
+            if entry is None:
+                self._invalidate_meta()
+                decoded = self._reported(decoder.map(items[start:stop]))
+                entry = write(path, (self.total - self.done) * self.size * self.size * 3,
+                               lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
+                                                    first_index, plan, self.wnids))
+            self.skipped += entry.pop("skipped")
+            self.notes += entry.pop("notes", [])
+            self.digests.update(entry.pop("digests", {}))
+            shard_sum, kept_labels = entry.pop("sum"), entry.pop("labels")
+            if subset == "train":
+                self.pixel_sum += shard_sum
+                self.train_counts += np.bincount(kept_labels, minlength=self.num_classes)
+            if entry["count"]:
+                shards.append(entry)
+            first_index += entry["count"]
+            self.done += stop - start
+            if self.progress:
+                self.progress(self.done, self.total)
+        return {"count": first_index, "shards": shards}
+
+    def _reported(self, decoded):
+        """``decoded``, calling ``progress`` every :data:`PROGRESS_EVERY` images: at ``--size 16`` a shard holds
+        262,144 images, and an import of fewer was silent from its start to its end."""
+        for position, result in enumerate(decoded, start=1):
+            yield result
+            if self.progress and position % PROGRESS_EVERY == 0:
+                self.progress(self.done + position, self.total)
+
+    def _invalidate_meta(self):
+        """Before the first shard changes, remove meta.json: until the new one is written the
+        directory reads as an unfinished import, never as a dataset whose checksums lie."""
+        if not self.meta_removed:
+            meta_path = self.out / ds.META_FILE
+            write(meta_path, 0, lambda: meta_path.unlink(missing_ok=True))
+            self.meta_removed = True
+
+
+def _recorded_digests(out):
+    """{shard file name: sha256} of the meta.json a finished import left in ``out`` ({} without one)."""
+    try:
+        meta = fileio.parse_json((out / ds.META_FILE).read_bytes())
+        return {shard["file"]: shard["sha256"] for subset in meta["subsets"].values() for shard in subset["shards"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _text_in_global_heap(handle, names):
+    """Whether one of the attributes ``names`` is variable-length (its text in HDF5's global heap, as
+    shards written before :func:`minitransfer.fileio.text_attribute` keep it). Only the attribute's
+    type, in its object header, is read: reading the text of a damaged heap entry hangs the HDF5
+    library for good or crashes the process."""
+    for name in names:
+        if name in handle.attrs:
+            kind = handle.attrs.get_id(name).get_type()
+            if isinstance(kind, h5py.h5t.TypeVlenID) or (isinstance(kind, h5py.h5t.TypeStringID)
+                                                         and kind.is_variable_str()):
+                return True
+    return False
+
+
+def _finished_shard(path, plan, first_index, size, planned, extra_names, recorded_sha256=None):
+    """The table entry of an existing, intact shard built from ``plan`` (None when it must be (re)built).
+
+    Declared shapes are checked before reading (at most ``planned`` images), and the arrays must
+    still hash to the shard's ``content_sha256``. A shard whose text attributes are variable-length
+    (written by an older minitransfer) is read only when the whole file hashes to
+    ``recorded_sha256``, the digest the finished import's meta.json recorded: otherwise a damaged
+    heap entry would hang the rerun for good; without that proof it is rebuilt."""
+    if not path.is_file():
+        return None
+    try:
+        with fileio.open_hdf5(path) as shard:
+            if (_text_in_global_heap(shard, ("plan", "skipped", "content_sha256", "notes"))
+                    and fileio.sha256_file(path) != recorded_sha256):
+                return None
+            if fileio.plain_attribute(shard.attrs.get("plan")) != plan or shard.attrs.get("first_index") != first_index:
+                return None
+            count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
+            if not 0 < count <= planned:
+                return None
+            labels = ds.checked_dataset(shard, path, "labels", (count,), np.int32)[()]
+            images = ds.checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
+            extras = {name: ds.checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
+                      for name in extra_names}
+            if ds.content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
+                return None
+            pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
+            skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
+            notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
+            if any(readable_now(entry.get("reason")) for entry in skipped):  # its plugin installed since
+                return None
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
+        return None  # unreadable, corrupt or stale leftover: rebuild it
+    return {"file": path.name, "count": count, "first_index": first_index, "sha256": fileio.sha256_file(path),
+            "sum": pixel_sum, "labels": labels, "skipped": skipped, "notes": notes}
+
+
+def _number_type(shard, name):
+    """The dtype of the per-image array ``name``: numbers only (a variable-length one, a hand-made
+    file's, keeps its values in the global heap, see :func:`_text_in_global_heap`)."""
+    dtype = shard[name].dtype if isinstance(shard.get(name), h5py.Dataset) else None
+    if dtype is None or dtype.kind not in "biuf":
+        raise ValueError(f"/{name} is not an array of numbers")
+    return dtype
+
+
+def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan, wnids):
+    """Write the decoded images of a shard; each file skipped is recorded with its subset and the wnid of
+    its class (what 'prepare' needs to say why a class has no validation image)."""
+    images, kept, skipped, digests, notes = [], [], [], {}, []
+    for position, (pixels, reason, digest) in enumerate(decoded):
+        if digest is not None:
+            digests[items[position].describe()] = digest
+        if pixels is None:
+            skipped.append({"file": inputs.display_name(items[position].describe()),
+                            "reason": inputs.display_name(reason), "subset": subset,
+                            "class": wnids[labels[position]]})
+        else:
+            images.append(pixels)
+            kept.append(position)
+            if reason is not None:  # a caveat: decode.DIM_16_BIT
+                notes.append({"file": inputs.display_name(items[position].describe()), "note": reason})
+    if not images:  # no file: the shard is left out of the table (and decoded again by a rerun)
+        return {"file": path.name, "count": 0, "first_index": first_index, "sum": 0.0,
+                "labels": np.zeros(0, np.int32), "skipped": skipped, "digests": digests, "notes": notes}
+    images = np.stack(images)
+    kept = np.asarray(kept)
+    pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
+    sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
+                         extra={name: values[kept] for name, values in extras.items()}, notes=notes)
+    return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
+            "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests, "notes": notes}
