@@ -5,7 +5,9 @@
   write failed); :mod:`.shard_format`: the HDF5 shard format (its files, writing them, reading an
   array once its shape and dtype are checked); :mod:`.image_reader`: :class:`~.image_reader.ImageReader`.
 - :mod:`.build`: :func:`~.build.build_dataset`, what every importer shares: bounded decoding,
-  sharding, resuming, housekeeping.
+  sharding, resuming, housekeeping (:mod:`.shard_builder`: each subset's shards, kept or rebuilt;
+  :mod:`.same_origin`: the check of what OUT already holds; :mod:`.import_writes`: failed writes, a full
+  disk; :mod:`.prepared_notes`: what prepare says of a dataset).
 - :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
   devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
   :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees (:mod:`.folder_tree`:
