@@ -16,6 +16,9 @@ from .build import COPIES_FILE, DIGESTS_FILE
 from .decode import may_be_image
 from .shard_builder import PROGRESS_EVERY
 
+# How skipped.txt words a validation file left out as a copy of a training image (its original follows)
+COPY_OF_TRAINING = "a copy of the training image"
+
 
 def file_identities(train, val, examined):
     """({path: (device, inode)}, {path: size in bytes}, {path: modification time in ns}, {path: (size, time)})
@@ -173,8 +176,8 @@ def without_copies_of_training(train, val, sizes, states, digests, compared):
                 kept[name].append(path)
             else:
                 skipped.append({"file": inputs.display_name(path),
-                                "reason": f"a copy of the training image {inputs.display_name(original)}: left out "
-                                          f"of validation", "subset": "val", "class": name})
+                                "reason": f"{COPY_OF_TRAINING} {inputs.display_name(original)}: left out of "
+                                          f"validation", "subset": "val", "class": name})
         compared(number, len(val))
     return kept, skipped
 

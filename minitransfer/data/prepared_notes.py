@@ -4,6 +4,7 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 import numpy as np
 
 from . import dataset, decode
+from .copies import COPY_OF_TRAINING
 
 
 def summary(built, verified):
@@ -36,11 +37,11 @@ def notes(built):
                f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
                f"then rerun the same command (the shards holding them are decoded again)")
     if built.num_images("val") == 0:
-        val_skipped = sum(entry.get("subset") == "val" for entry in skipped)
+        val_skipped = [entry for entry in skipped if entry.get("subset") == "val"]
         if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
-            yield (f"note: no validation images, so 'train' will refuse this dataset: all {val_skipped} "
+            yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
                    f"validation file(s) were skipped, listed with why in {built.path / dataset.SKIPPED_FILE}: "
-                   f"replace them with images that decode and rerun the same command")
+                   f"{_remedy(val_skipped)} and rerun the same command")
         else:
             yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
                    "--val-fraction of each class; prepare imagenet reads val/ with --devkit or --val-labels)")
@@ -59,6 +60,18 @@ def notes(built):
     yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")
+
+
+def _remedy(val_skipped):
+    """What to do about the validation files ``val_skipped``, all skipped: those that do not decode replaced,
+    copies of training images (left out, else validation would score images trained on) replaced by others."""
+    copies = sum(entry["reason"].startswith(COPY_OF_TRAINING) for entry in val_skipped)
+    if copies == len(val_skipped):
+        return "they are copies of training images: put images in val/ that are not in train/"
+    if copies:
+        return (f"{copies} of them are copies of training images, the others do not decode: put images in val/ "
+                f"that decode and are not in train/")
+    return "replace them with images that decode"
 
 
 def _without_validation(classes, why):

@@ -2,6 +2,9 @@
 
 import pytest
 
+from click.testing import CliRunner
+
+from minitransfer.cli import main
 from minitransfer.data import dataset, prepared_notes
 
 
@@ -25,3 +28,23 @@ def test_the_notes_before_an_unreadable_validation_shard_are_said_before_it_fail
     assert next(notes) == "  a.jpg: truncated"
     with pytest.raises(dataset.DatasetError, match="val-00000.h5"):
         next(notes)
+
+
+@pytest.mark.parametrize("damaged, advice", [
+    (0, "they are copies of training images: put images in val/ that are not in train/"),
+    (1, "1 of them are copies of training images, the others do not decode: put images in val/ that decode and "
+        "are not in train/")], ids=["copies-only", "copies-and-damaged"])
+def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_bytes, write_files, damaged, advice):
+    """Every file of val/ skipped: before, the note said "replace them with images that decode" also where
+    they decode well and were left out as copies of training images, which a researcher could not act on."""
+    files = {f"train/{name}/{number}.png": image_bytes((10 * number + 5, index * 90, 30), kind="PNG")
+             for index, name in enumerate(("cat", "dog")) for number in range(2)}
+    files.update({f"val/{name}/copy.png": files[f"train/{name}/1.png"] for name in ("cat", "dog")})
+    if damaged:
+        files["val/dog/copy.png"] = b"\x89PNG\r\n\x1a\n cut short"
+    root = write_files(tmp_path / "src", files)
+    result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"),
+                                         "--size", "8", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert (f"all 2 validation file(s) were skipped, listed with why in {tmp_path / 'out' / dataset.SKIPPED_FILE}: "
+            f"{advice} and rerun the same command") in result.stderr.replace("\n", " ")
