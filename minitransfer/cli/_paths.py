@@ -1,6 +1,7 @@
 """The paths a command is given, checked as its options are read: a folder or a file to write
-(:class:`OutputFolder`, :class:`OutputFile`), a network to read (:class:`NetworkPath`); what is
-wrong with one is a usage error that names it and says what to give instead.
+(:class:`OutputFolder`, :class:`OutputFile`), a network to read (:class:`NetworkPath`), a folder of
+images to import (:class:`SourceFolder`); what is wrong with one is a usage error that names it and
+says what to give instead.
 """
 
 import errno
@@ -31,6 +32,27 @@ class OutputFolder(click.Path):
         if os.path.exists(value) and not os.path.isdir(value):  # click refuses a regular file only
             self.fail(f"{value} exists and is not a folder: give a folder to write into", param, ctx)
         return converted
+
+
+class SourceFolder(click.Path):
+    """A folder of images to import (prepare folder's, prepare imagenet's SOURCE). A file given instead
+    is a usage error that says what to do: an archive of the folder (photos.zip, as downloaded) is to be
+    unpacked first, naming the command that does it."""
+
+    UNPACK = {".zip": "unzip {}", ".tar": "tar xf {}", ".tgz": "tar xzf {}", ".gz": "tar xzf {}",
+              ".bz2": "tar xjf {}", ".xz": "tar xJf {}", ".7z": "7z x {}", ".rar": "unrar x {}"}
+
+    def __init__(self, **attributes):
+        super().__init__(exists=True, file_okay=False, **attributes)
+
+    def convert(self, value, param, ctx):
+        if os.path.isfile(value):
+            unpack = self.UNPACK.get(pathlib.Path(value).suffix.lower())
+            if unpack:
+                self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack.format(shlex.quote(value))})"
+                          f" and give the folder of images it holds", param, ctx)
+            self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 class OutputFile(click.Path):

@@ -8,6 +8,7 @@ from minitransfer.data import build, cifar, dataset, folder, importers, lock, pr
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
 from ._common import OutputFolder, echo, run
+from ._paths import SourceFolder
 
 
 class _Progress:
@@ -121,7 +122,7 @@ def prepare():
 
 
 @prepare.command()
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.argument("source", type=SourceFolder())
 @click.argument("out", type=OutputFolder())
 @click.option("--devkit", "devkit_folder", type=click.Path(exists=True, file_okay=False), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
@@ -168,7 +169,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 
 
 @prepare.command("folder")
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.argument("source", type=SourceFolder())
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "

@@ -139,3 +139,20 @@ def test_systems_files_and_folders_are_passed_over_as_ds_store_is(tmp_path, imag
 @pytest.mark.parametrize("name", ["Thumbs.db.jpg", "thumbs.jpg", "desktop.png", "Icon.png", "eaDir", "lost"])
 def test_images_named_like_systems_files_are_not_passed_over(name):
     assert not inputs.hidden(name)
+
+
+@pytest.mark.parametrize("command", ["folder", "imagenet"])
+@pytest.mark.parametrize("name, advice", [
+    ("photos.zip", "photos.zip is an archive, not a folder: unpack it first (unzip photos.zip) and give the folder "
+                   "of images it holds"),
+    ("my photos.tar.gz", "my photos.tar.gz is an archive, not a folder: unpack it first (tar xzf 'my photos.tar.gz') "
+                         "and give the folder of images it holds"),
+    ("list.txt", "list.txt is a file: give the folder that holds the images")], ids=["zip", "tar-gz", "text"])
+def test_a_file_given_as_source_says_what_to_give(tmp_path, monkeypatch, command, name, advice):
+    """Before, click's "Directory 'photos.zip' is a file": a researcher with the archive as downloaded
+    learns that it is to be unpacked, and how."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(b"PK\x03\x04 an archive or a list")
+    result = CliRunner().invoke(main, ["prepare", command, name, "out"])
+    assert result.exit_code == 2 and advice in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "out").exists()
