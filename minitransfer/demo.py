@@ -25,7 +25,7 @@ import os
 import pathlib
 import time
 
-from minitransfer import config, fileio, grid_check, run_lock
+from minitransfer import config, config_checks, fileio, grid_check, run_lock
 from minitransfer import report as reports
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
@@ -116,7 +116,7 @@ CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=F
 GPU_PLAN = DemoPlan(layers=tuple(range(1, 8)), networks_per_point=5, train=DEMO_TRAIN,
                     all_classes=CPU_PLAN.all_classes)
 # The largest demo seed: each of its plan's random split seeds must be a valid split seed.
-MAX_SEED = (config.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
+MAX_SEED = (config_checks.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
 CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 # A micro network's kernels are tiny: one training process leaves a GPU idle most of the time, so
 # several share each GPU (a guess, not yet measured on a GPU; one Python process needs a core).

@@ -34,7 +34,7 @@ import zlib
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio
+from minitransfer import config, config_checks, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.run_lock import holder, pid_named
 from minitransfer.rundir import BEST_EVALUATIONS, run_dir_for
@@ -204,9 +204,9 @@ def _integers(name, values, low):
     """``values`` (layers, seeds, counts) as a tuple of ints, each >= ``low`` and a valid seed, none
     repeated (each network would be planned twice, and trained twice at once on a cluster)."""
     if isinstance(values, (str, numbers.Integral)) or not all(
-            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config.MAX_SEED
+            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config_checks.MAX_SEED
             for value in values):
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config.MAX_SEED}, "
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config_checks.MAX_SEED}, "
                          f"got {values!r}")
     values = tuple(int(value) for value in values)
     repeated = sorted({value for value in values if values.count(value) > 1})
