@@ -16,8 +16,6 @@ its random split when ``half`` or ``split_seed`` is given.
 
 import contextlib
 import dataclasses
-import hashlib
-import json
 import os
 import pathlib
 import sys
@@ -28,6 +26,7 @@ from PIL import Image
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
+from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields, check_int, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
@@ -254,19 +253,6 @@ def weight_layers_counted(copyable):
             f"always trained)")
 
 
-def same_dataset(parent, dataset):
-    """Whether checkpoint ``parent`` was trained on ``dataset``'s class table (a transfer within one
-    dataset, as the paper's halves) rather than on another dataset's."""
-    recorded = parent.meta.get("dataset_classes_sha256")
-    if recorded:
-        return recorded == classes_sha256(dataset)
-    try:  # a checkpoint without the record: the same dataset if its classes are there
-        check_classes_exist(parent, dataset, "base checkpoint")
-    except DataMismatch:
-        return False
-    return True
-
-
 def _data_of(parent):
     """The dataset of a transfer given no `data`: the one base ``parent`` was trained on (its
     recorded folder, or the built-in set), so that `copy_from` and `half` alone mean the other half
@@ -462,39 +448,6 @@ def default_out(config, parent):
     split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
     per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
     return f"{prefix}{name}{split_seed}{per_class}.h5"
-
-
-def class_table(dataset, class_indices):
-    """[{index, wnid, name}] of the given original class indices, in that order."""
-    by_index = {int(c["index"]): c for c in dataset.classes}
-    return [{"index": int(i), "wnid": str(by_index[int(i)]["wnid"]), "name": str(by_index[int(i)]["name"])}
-            for i in class_indices]
-
-
-def classes_sha256(dataset):
-    """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
-    table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
-    return hashlib.sha256(json.dumps(table).encode()).hexdigest()
-
-
-def shared_wnids(classes, others):
-    """The wnids of the class table ``classes`` (entries with a "wnid") that ``others`` holds too, in
-    ``classes``' order: the classes a network of ``others`` has seen, across datasets."""
-    seen = {str(entry["wnid"]) for entry in others}
-    return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
-
-
-def check_classes_exist(checkpoint, dataset, what):
-    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
-    by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
-    for entry in checkpoint.classes:
-        if by_index.get(int(entry["index"])) != entry["wnid"]:
-            raise DataMismatch(
-                f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
-                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
-                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
-            )
-
 
 
 def option_name(field):

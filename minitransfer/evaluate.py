@@ -10,7 +10,8 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import check_classes_exist, class_table, fit_mean, mean_seen
+from minitransfer.class_tables import check_classes_exist, class_table
+from minitransfer.config import fit_mean, mean_seen
 from minitransfer.config_checks import ConfigError, DataMismatch, check_int, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
