@@ -16,7 +16,6 @@ its random split when ``half`` or ``split_seed`` is given.
 
 import contextlib
 import dataclasses
-import os
 import pathlib
 import sys
 
@@ -31,11 +30,8 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
-
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
-                      "allow_precision_change", "cuda_graph")
+from minitransfer.resume_options import take_run_folder
+from minitransfer.rundir import run_dir_for
 
 
 def worded(message):
@@ -91,7 +87,7 @@ class TrainConfig:
     log_every: int = None            # default: the preset's
     resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
                                      # that run, its weights file the default `out`, its recorded options the
-                                     # defaults: see resumed_run)
+                                     # defaults: see resume_options.resumed_run)
     overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
                                      # as the run starts (resume 'auto' continues a checkpoint instead)
     device: str = "auto"             # auto | cpu | cuda
@@ -171,74 +167,6 @@ def resolve(config, checksums=True, read_base=None):
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
                 classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset)
-
-
-def take_run_folder(c):
-    """A `resume` that names a run folder continues that run (:func:`resumed_run`), the options it
-    recorded the defaults of the others; ConfigError for a `resume` that is neither 'auto', a run
-    folder nor a checkpoint file."""
-    if c.resume not in (None, "auto") and os.path.isdir(c.resume):
-        c.out, c.resume = resumed_run(c.resume, c.out)
-        _take_recorded_options(c)
-    if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
-        raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
-
-
-def resumed_run(folder, out):
-    """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
-    ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
-    the default ``out``, and the options it was trained with the defaults of the others
-    (:func:`_take_recorded_options`). A folder that is no run, an ``out`` of another run, or a run with
-    nothing to continue (no checkpoint, no weights) is a ConfigError."""
-    given, folder = folder, named_folder(folder)
-    if not is_run_dir(folder):
-        raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
-                          f"baseA.h5); give a run folder, a checkpoint file or 'auto'")
-    weights = weights_for(folder)
-    out = str(weights) if out is None else out
-    if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
-        raise ConfigError(f"`resume` {given} is the run folder of {weights}, not of `out` {out}: give `out` {weights}, "
-                          f"or no `out`")
-    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
-        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
-                          f"writing its first one, or has not written it yet; to train it from the start, leave "
-                          f"`resume` unset")
-    return out, "auto"
-
-
-def _take_recorded_options(c):
-    """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
-    the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
-    compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
-    option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
-    (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
-    folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
-    a user's moved dataset is left to the refusal that asks for its new folder, with the fields the
-    dataset sets (`fc8_outputs`, `preset`). A recorded `copy_from` that is gone is taken too: the run's
-    checkpoint holds what the run needs of its base (:func:`minitransfer.resume.read_base`)."""
-    checkpoint = run_dir_for(pathlib.Path(c.out).resolve()) / "checkpoint.h5"
-    try:
-        meta = checkpoints.read_meta(checkpoint if checkpoint.is_file() else c.out)
-    except checkpoints.CheckpointError:
-        return  # resume_point reads it again and says what is wrong with it, and how to start over
-    recorded = meta["config"]
-    kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
-    trained_on = recorded.get("data")
-    if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
-        if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
-            c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
-        else:  # its moved folder is asked for, and no field it sets taken meanwhile (fc8 told to have another width)
-            kept |= {"data", "fc8_outputs", "preset"}
-    for field in dataclasses.fields(c):
-        if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
-            setattr(c, field.name, recorded[field.name])
-
-
-def named_folder(path):
-    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
-    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
-    path = pathlib.Path(path)
-    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
 def evaluates_after(config, done):
