@@ -14,7 +14,6 @@ from a base of another dataset (another class table) trains on every class of th
 its random split when ``half`` or ``split_seed`` is given.
 """
 
-import contextlib
 import dataclasses
 import pathlib
 import sys
@@ -32,27 +31,6 @@ from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import take_run_folder
 from minitransfer.rundir import run_dir_for
-
-
-def worded(message):
-    """``message`` in the words of this process's user: the fields it quotes (`per_class=40`) as
-    the library names them, or as the rule of :func:`fields_worded_by` says them while it holds
-    (the command line's: --per-class 40)."""
-    return _FIELD_WORDING[-1](message)
-
-
-@contextlib.contextmanager
-def fields_worded_by(rule):
-    """While this holds, :func:`worded` passes messages through ``rule`` (the command line's
-    :func:`minitransfer.cli._errors.option_text`)."""
-    _FIELD_WORDING.append(rule)
-    try:
-        yield
-    finally:
-        _FIELD_WORDING.pop()
-
-
-_FIELD_WORDING = [str]
 
 
 @dataclasses.dataclass
@@ -326,24 +304,3 @@ def default_out(config, parent):
     split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
     per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
     return f"{prefix}{name}{split_seed}{per_class}.h5"
-
-
-def option_name(field):
-    """The command-line option of configuration field ``field``: ``max_iter`` → ``--max-iter``."""
-    return "--" + field.replace("_", "-")
-
-
-def command_line(fields):
-    """The ``minitransfer train`` arguments that set the configuration ``fields`` (field name →
-    value), by one rule: the field's name with dashes (``max_iter`` → ``--max-iter 300``); True is a
-    bare flag (``--frozen``); None and False are left out (the defaults)."""
-    names = {field.name for field in dataclasses.fields(TrainConfig)}
-    arguments = []
-    for name, value in fields.items():
-        if name not in names:
-            raise ValueError(f"command_line: {name!r} is not a TrainConfig field")
-        if value is None or value is False:
-            continue
-        flag = option_name(name)
-        arguments += [flag] if value is True else [flag, str(value)]
-    return arguments

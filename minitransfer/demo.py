@@ -27,6 +27,7 @@ import time
 
 from minitransfer import config, config_checks, fileio, grid_check, run_lock
 from minitransfer import report as reports
+from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import (ALL_CLASSES, Run, is_finished, plan_grid, planned_records,
@@ -177,10 +178,10 @@ def _recipe_changes(recorded, options):
         if name == "data" and all(isinstance(path, str) and synthetic.is_builtin(path) for path in (before, asked)):
             continue  # a cache moved: the set is the same, and its name (its parameters' hash) says so
         if name == ALL_CLASSES and isinstance(before, dict) and isinstance(asked, dict):
-            changes += [f"{config.option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
+            changes += [f"{option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
                         for field in sorted(set(before) | set(asked)) if before.get(field) != asked.get(field)]
         else:
-            changes.append(f"{config.option_name(name)} {before!r} -> {asked!r}")
+            changes.append(f"{option_name(name)} {before!r} -> {asked!r}")
     return changes
 
 

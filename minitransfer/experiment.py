@@ -34,7 +34,7 @@ import zlib
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import class_tables, config, config_checks, fileio
+from minitransfer import class_tables, config, config_checks, config_wording, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.run_lock import holder, pid_named
 from minitransfer.rundir import BEST_EVALUATIONS, run_dir_for
@@ -274,7 +274,7 @@ def train_arguments(run, out, options):
     fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``),
     and under :data:`ALL_CLASSES` those that differ for the runs on every class; the seed (default
     0) is made distinct per run."""
-    return config.command_line(dict(run_fields(run, out, options), resume="auto"))
+    return config_wording.command_line(dict(run_fields(run, out, options), resume="auto"))
 
 
 def check_source_data(source_data, data):

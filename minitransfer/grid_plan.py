@@ -9,7 +9,7 @@ are stale (:func:`replaced_plan`).
 import pathlib
 import re
 
-from minitransfer import config, fileio
+from minitransfer import config, config_wording, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA, Run,
                                      options_fingerprint, planned_records, run_status, some_names)
@@ -42,7 +42,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
         else:
             note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
                      f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
-    return config.worded(note)
+    return config_wording.worded(note)
 
 
 def plan_id(runs, out, options):
@@ -149,7 +149,7 @@ def option_label(run, name):
     (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
     dataset of a cross-dataset grid's source base, which the grid's --data does not set."""
     if name == "data" and run.split == CROSS and run.target == SOURCE:
-        return config.option_name(SOURCE_DATA)
+        return config_wording.option_name(SOURCE_DATA)
     return f"`{name}`"
 
 

@@ -1,6 +1,6 @@
 """What a researcher should know before a training run starts, printed as warnings by ``train``
 (the run goes on): each names the option or the file behind it and what to do instead (quoting
-the configuration fields as errors do: :func:`minitransfer.config.worded`); and the one
+the configuration fields as errors do: :func:`minitransfer.config_wording.worded`); and the one
 thing that stops a run before it starts that only this machine can tell: a batch too large for its
 memory.
 

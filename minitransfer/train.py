@@ -30,7 +30,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import cuda, fileio, host_memory, optim
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, evaluates_after, resolve, worded
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, evaluates_after, resolve
+from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory, warnings_for
 from minitransfer.resume import (WouldReplace, check_destination, precision_change, read_base, refuse_to_overwrite,
                                 resume_point)
