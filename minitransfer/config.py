@@ -12,6 +12,11 @@ from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps t
 half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image; copying
 from a base of another dataset (another class table) trains on every class of this one, or on a half of
 its random split when ``half`` or ``split_seed`` is given.
+
+The steps' pieces live apart: the checks of the fields and the errors (:mod:`minitransfer.config_checks`,
+whose :class:`ConfigError` and :class:`DataMismatch` are re-exported here), a `resume` naming a run folder
+(:mod:`minitransfer.resume_options`), the mean image (:mod:`minitransfer.mean_image`), class tables
+(:mod:`minitransfer.class_tables`), and the fields in the user's words (:mod:`minitransfer.config_wording`).
 """
 
 import dataclasses
@@ -31,6 +36,9 @@ from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import take_run_folder
 from minitransfer.rundir import run_dir_for
+
+__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "resolve", "evaluates_after", "weight_layers_counted",
+           "default_out"]
 
 
 @dataclasses.dataclass
