@@ -12,72 +12,33 @@ from the preset (:mod:`minitransfer.models`), and a shorter ``max_iter`` keeps t
 half B of the same split unless ``half`` says otherwise, and takes the base's preset and mean image; copying
 from a base of another dataset (another class table) trains on every class of this one, or on a half of
 its random split when ``half`` or ``split_seed`` is given.
+
+The steps' pieces live apart: the checks of the fields and the errors (:mod:`minitransfer.config_checks`,
+whose :class:`ConfigError` and :class:`DataMismatch` are re-exported here), a `resume` naming a run folder
+(:mod:`minitransfer.resume_options`), the mean image (:mod:`minitransfer.mean_image`), class tables
+(:mod:`minitransfer.class_tables`), and the fields in the user's words (:mod:`minitransfer.config_wording`).
 """
 
-import contextlib
 import dataclasses
-import hashlib
-import json
-import os
 import pathlib
 import sys
 
 import numpy as np
-from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
-from minitransfer import cuda, models, optim
+from minitransfer import models, optim
+from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
+from minitransfer.config_checks import ConfigError, DataMismatch, check_fields, check_int, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
-from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
+from minitransfer.resume_options import take_run_folder
+from minitransfer.rundir import run_dir_for
 
-HALVES = ("A", "B")
-SPLIT_KINDS = ("random", "natural", "all")
-DEVICES = ("auto", "cpu", "cuda")
-# The largest seed (of the initialisation and data order, and of the random split). The split seeds
-# NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
-# dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
-MAX_SEED = splits.MAX_SEED
-# The largest batch: the CUDA kernels take sizes as 32-bit integers. fc8 is at most as wide as a checkpoint
-# holds (checkpoint_check.MAX_OUTPUTS).
-MAX_COUNT = 2**31 - 1
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
-RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
-                      "allow_precision_change", "cuda_graph")
-
-
-def worded(message):
-    """``message`` in the words of this process's user: the fields it quotes (`per_class=40`) as
-    the library names them, or as the rule of :func:`fields_worded_by` says them while it holds
-    (the command line's: --per-class 40)."""
-    return _FIELD_WORDING[-1](message)
-
-
-@contextlib.contextmanager
-def fields_worded_by(rule):
-    """While this holds, :func:`worded` passes messages through ``rule`` (the command line's
-    :func:`minitransfer.cli._errors.option_text`)."""
-    _FIELD_WORDING.append(rule)
-    try:
-        yield
-    finally:
-        _FIELD_WORDING.pop()
-
-
-_FIELD_WORDING = [str]
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
-    the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
-    instead (:func:`minitransfer.cli._errors.option_text`)."""
-
-
-class DataMismatch(ValueError):
-    """The dataset does not fit the checkpoint: other classes, other image size (exit code 65)."""
+__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "resolve", "evaluates_after", "weight_layers_counted",
+           "default_out"]
 
 
 @dataclasses.dataclass
@@ -112,7 +73,7 @@ class TrainConfig:
     log_every: int = None            # default: the preset's
     resume: str = None               # None, "auto", a checkpoint path, or a run folder (baseA.run: "auto" on
                                      # that run, its weights file the default `out`, its recorded options the
-                                     # defaults: see resumed_run)
+                                     # defaults: see resume_options.resumed_run)
     overwrite: bool = False          # start over even if out / the run's checkpoint exist: they are removed
                                      # as the run starts (resume 'auto' continues a checkpoint instead)
     device: str = "auto"             # auto | cpu | cuda
@@ -154,7 +115,8 @@ def resolve(config, checksums=True, read_base=None):
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
     passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
     c = dataclasses.replace(config)
-    _check_fields(c)
+    check_fields(c)
+    take_run_folder(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
@@ -186,118 +148,11 @@ def resolve(config, checksums=True, read_base=None):
     preset = _choose_preset(c, parent, dataset, task)
     _fill_schedule(c, preset)
     solver = _solver_of(c)
-    mean, mean_source = _mean_image(c, parent, dataset)
+    mean, mean_source = mean_image(c, parent, dataset)
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
                 classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset)
-
-
-def _check_fields(c):
-    """Every field on its own and the combinations that exclude each other; NumPy scalars (a
-    notebook's seed or swept rate) become the Python numbers the run's JSON files record."""
-    for field in dataclasses.fields(c):
-        if isinstance(getattr(c, field.name), np.generic):
-            setattr(c, field.name, getattr(c, field.name).item())
-    for name in ("out", "data", "copy_from", "resume"):
-        if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
-            raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
-    if c.split is not None and c.split not in SPLIT_KINDS:
-        raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
-    if c.half is not None and c.half not in HALVES:
-        raise ConfigError(f"`half` must be A or B, got {c.half!r}")
-    if c.precision not in precisions.PRECISIONS:
-        raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
-    if c.preset is not None and c.preset not in models.PRESETS:
-        raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
-    if c.out is not None and str(c.out) == "":
-        raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
-    for name in ("max_iter", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "per_class",
-                 "n", "random_frozen"):
-        check_int(name, getattr(c, name), 1)
-    check_int("batch_size", c.batch_size, 1, MAX_COUNT)
-    # wider, the weights written are never read
-    check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
-    check_int("seed", c.seed, 0, MAX_SEED, required=True)
-    check_int("split_seed", c.split_seed, 0, MAX_SEED)
-    check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
-    for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
-        allowed = (True, False, None) if name == "progress" else (True, False)
-        if getattr(c, name) not in allowed:  # the text "False" would count as true
-            raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
-    if c.n is not None and c.copy_from is None:
-        raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
-    if c.copy_from is not None and c.n is None:
-        raise ConfigError("`copy_from` needs `n`, the number of layers to copy")
-    if c.frozen and c.copy_from is None:
-        raise ConfigError("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)")
-    if c.random_frozen is not None and c.copy_from is not None:
-        raise ConfigError("`random_frozen` and `copy_from` exclude each other")
-    if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
-        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
-                          "folder or a checkpoint)")
-    if c.resume not in (None, "auto") and os.path.isdir(c.resume):
-        c.out, c.resume = resumed_run(c.resume, c.out)
-        _take_recorded_options(c)
-    if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
-        raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
-
-
-def resumed_run(folder, out):
-    """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
-    ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
-    the default ``out``, and the options it was trained with the defaults of the others
-    (:func:`_take_recorded_options`). A folder that is no run, an ``out`` of another run, or a run with
-    nothing to continue (no checkpoint, no weights) is a ConfigError."""
-    given, folder = folder, named_folder(folder)
-    if not is_run_dir(folder):
-        raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
-                          f"baseA.h5); give a run folder, a checkpoint file or 'auto'")
-    weights = weights_for(folder)
-    out = str(weights) if out is None else out
-    if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
-        raise ConfigError(f"`resume` {given} is the run folder of {weights}, not of `out` {out}: give `out` {weights}, "
-                          f"or no `out`")
-    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
-        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
-                          f"writing its first one, or has not written it yet; to train it from the start, leave "
-                          f"`resume` unset")
-    return out, "auto"
-
-
-def _take_recorded_options(c):
-    """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
-    the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
-    compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
-    option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
-    (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
-    folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
-    a user's moved dataset is left to the refusal that asks for its new folder, with the fields the
-    dataset sets (`fc8_outputs`, `preset`). A recorded `copy_from` that is gone is taken too: the run's
-    checkpoint holds what the run needs of its base (:func:`minitransfer.resume.read_base`)."""
-    checkpoint = run_dir_for(pathlib.Path(c.out).resolve()) / "checkpoint.h5"
-    try:
-        meta = checkpoints.read_meta(checkpoint if checkpoint.is_file() else c.out)
-    except checkpoints.CheckpointError:
-        return  # resume_point reads it again and says what is wrong with it, and how to start over
-    recorded = meta["config"]
-    kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
-    trained_on = recorded.get("data")
-    if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
-        if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
-            c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
-        else:  # its moved folder is asked for, and no field it sets taken meanwhile (fc8 told to have another width)
-            kept |= {"data", "fc8_outputs", "preset"}
-    for field in dataclasses.fields(c):
-        if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
-            setattr(c, field.name, recorded[field.name])
-
-
-def named_folder(path):
-    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
-    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
-    path = pathlib.Path(path)
-    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
 
 
 def evaluates_after(config, done):
@@ -310,39 +165,6 @@ def weight_layers_counted(copyable):
     """What n counts, for a message refusing one above ``copyable`` (a preset's copyable layers)."""
     return (f"(n counts the first weight layers, copied or left random; layer {copyable + 1}, the classifier, is "
             f"always trained)")
-
-
-def check_int(name, value, low, high=None, required=False):
-    """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
-    if value is None and not required:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
-        bound = f"{low}..{high}" if high else f">= {low}"
-        raise ConfigError(f"`{name}` must be an integer {bound}, got {value!r}")
-
-
-def resolve_device(device):
-    """"auto" → "cuda" when CuPy sees a device, else "cpu"; "cuda" without one is an error."""
-    if device not in DEVICES:
-        raise ConfigError(f"`device` must be one of {', '.join(DEVICES)}, got {device!r}")
-    if device == "auto":
-        return "cuda" if cuda.cuda_available() else "cpu"
-    if device == "cuda":
-        cuda.cupy()
-    return device
-
-
-def same_dataset(parent, dataset):
-    """Whether checkpoint ``parent`` was trained on ``dataset``'s class table (a transfer within one
-    dataset, as the paper's halves) rather than on another dataset's."""
-    recorded = parent.meta.get("dataset_classes_sha256")
-    if recorded:
-        return recorded == classes_sha256(dataset)
-    try:  # a checkpoint without the record: the same dataset if its classes are there
-        check_classes_exist(parent, dataset, "base checkpoint")
-    except DataMismatch:
-        return False
-    return True
 
 
 def _data_of(parent):
@@ -472,56 +294,6 @@ def _solver_of(c):
         raise ConfigError(str(error)) from error
 
 
-def _mean_image(c, parent, dataset):
-    """The mean image goes with the copied layers: the base checkpoint's, else the dataset's."""
-    if parent is not None:
-        if parent.mean is None:
-            raise checkpoints.CheckpointError(
-                f"checkpoint {parent.path} holds no /mean image (the file is incomplete): its layers were trained "
-                f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
-                f"copy the complete file again, or train the base again")
-        source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
-                  "from": parent.meta.get("mean_source", {})}
-        mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
-        if resized_from:
-            source["resized_from"] = resized_from
-    else:
-        mean = dataset.mean()
-        source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
-    if tuple(mean.shape) != (*dataset.image_size, 3):
-        raise DataMismatch(f"the mean image of {source.get('checkpoint', c.data)} is "
-                           f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
-                           f"{dataset.image_size[0]}x{dataset.image_size[1]}")
-    return mean, source
-
-
-def mean_seen(meta):
-    """The mean image the layers of a checkpoint of ``meta`` saw, in words, as its `mean_source` names it."""
-    source = meta.get("mean_source") or {}
-    if source.get("kind") == "checkpoint":
-        return f"the mean image of checkpoint {source.get('checkpoint')}"
-    if source.get("kind") == "dataset":
-        return f"the mean of {source.get('dataset')} (meta.json sha256 {str(source.get('fingerprint'))[:12]})"
-    return "a mean image it does not record"
-
-
-def fit_mean(mean, size):
-    """``mean`` as it is subtracted from images of ``size`` (H, W): resampled by :func:`resize_mean`
-    when it has another size, with the size it had then ([H, W]; None when it fits as it is)."""
-    if tuple(mean.shape[:2]) == tuple(size):
-        return mean, None
-    return resize_mean(mean, size), list(mean.shape[:2])
-
-
-def resize_mean(mean, size):
-    """A mean image (H, W, 3) float32 resampled (bilinear) to ``size`` (H', W'): the base's mean,
-    subtracted from a target dataset stored at another size."""
-    height, width = size
-    channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
-                .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
-    return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)
-
-
 def default_out(config, parent):
     """The paper's name for the network (Figure 1): ``baseA.h5``, ``A4B.h5`` (frozen), ``A4B+.h5``
     (fine-tuned), ``random2B.h5``; prefixed with the split kind unless it is "random", and followed by
@@ -540,57 +312,3 @@ def default_out(config, parent):
     split_seed = f"-split-seed{config.split_seed}" if config.split == "random" and config.split_seed else ""
     per_class = f"-per-class{config.per_class}" if config.per_class is not None else ""
     return f"{prefix}{name}{split_seed}{per_class}.h5"
-
-
-def class_table(dataset, class_indices):
-    """[{index, wnid, name}] of the given original class indices, in that order."""
-    by_index = {int(c["index"]): c for c in dataset.classes}
-    return [{"index": int(i), "wnid": str(by_index[int(i)]["wnid"]), "name": str(by_index[int(i)]["name"])}
-            for i in class_indices]
-
-
-def classes_sha256(dataset):
-    """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
-    table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
-    return hashlib.sha256(json.dumps(table).encode()).hexdigest()
-
-
-def shared_wnids(classes, others):
-    """The wnids of the class table ``classes`` (entries with a "wnid") that ``others`` holds too, in
-    ``classes``' order: the classes a network of ``others`` has seen, across datasets."""
-    seen = {str(entry["wnid"]) for entry in others}
-    return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
-
-
-def check_classes_exist(checkpoint, dataset, what):
-    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
-    by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
-    for entry in checkpoint.classes:
-        if by_index.get(int(entry["index"])) != entry["wnid"]:
-            raise DataMismatch(
-                f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
-                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
-                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
-            )
-
-
-
-def option_name(field):
-    """The command-line option of configuration field ``field``: ``max_iter`` → ``--max-iter``."""
-    return "--" + field.replace("_", "-")
-
-
-def command_line(fields):
-    """The ``minitransfer train`` arguments that set the configuration ``fields`` (field name →
-    value), by one rule: the field's name with dashes (``max_iter`` → ``--max-iter 300``); True is a
-    bare flag (``--frozen``); None and False are left out (the defaults)."""
-    names = {field.name for field in dataclasses.fields(TrainConfig)}
-    arguments = []
-    for name, value in fields.items():
-        if name not in names:
-            raise ValueError(f"command_line: {name!r} is not a TrainConfig field")
-        if value is None or value is False:
-            continue
-        flag = option_name(name)
-        arguments += [flag] if value is True else [flag, str(value)]
-    return arguments

@@ -25,8 +25,9 @@ import os
 import pathlib
 import time
 
-from minitransfer import config, fileio, grid_check, run_lock
+from minitransfer import config, config_checks, fileio, grid_check, run_lock
 from minitransfer import report as reports
+from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
@@ -117,7 +118,7 @@ CPU_PLAN = DemoPlan(layers=(1, 4, 7), networks_per_point=3, selffer_fine_tuned=F
 GPU_PLAN = DemoPlan(layers=tuple(range(1, 8)), networks_per_point=5, train=DEMO_TRAIN,
                     all_classes=CPU_PLAN.all_classes)
 # The largest demo seed: each of its plan's random split seeds must be a valid split seed.
-MAX_SEED = (config.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
+MAX_SEED = (config_checks.MAX_SEED + 1) // max(CPU_PLAN.splits, GPU_PLAN.splits) - 1
 CPU_SLOTS = 2  # two single-threaded training processes: both cores of a laptop
 # A micro network's kernels are tiny: one training process leaves a GPU idle most of the time, so
 # several share each GPU (a guess, not yet measured on a GPU; one Python process needs a core).
@@ -178,10 +179,10 @@ def _recipe_changes(recorded, options):
         if name == "data" and all(isinstance(path, str) and synthetic.is_builtin(path) for path in (before, asked)):
             continue  # a cache moved: the set is the same, and its name (its parameters' hash) says so
         if name == ALL_CLASSES and isinstance(before, dict) and isinstance(asked, dict):
-            changes += [f"{config.option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
+            changes += [f"{option_name(field)} {before.get(field)!r} -> {asked.get(field)!r} on all classes"
                         for field in sorted(set(before) | set(asked)) if before.get(field) != asked.get(field)]
         else:
-            changes.append(f"{config.option_name(name)} {before!r} -> {asked!r}")
+            changes.append(f"{option_name(name)} {before!r} -> {asked!r}")
     return changes
 
 

@@ -10,11 +10,12 @@ import numpy as np
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import (ConfigError, DataMismatch, check_classes_exist, check_int, class_table, fit_mean,
-                                 mean_seen, resolve_device)
+from minitransfer.class_tables import check_classes_exist, class_table
+from minitransfer.config_checks import ConfigError, DataMismatch, check_int, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
+from minitransfer.mean_image import fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory

@@ -31,7 +31,7 @@ import zlib
 
 import numpy as np
 
-from minitransfer import config
+from minitransfer import config, config_checks, config_wording
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -199,9 +199,9 @@ def _integers(name, values, low):
     """``values`` (layers, seeds, counts) as a tuple of ints, each >= ``low`` and a valid seed, none
     repeated (each network would be planned twice, and trained twice at once on a cluster)."""
     if isinstance(values, (str, numbers.Integral)) or not all(
-            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config.MAX_SEED
+            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config_checks.MAX_SEED
             for value in values):
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config.MAX_SEED}, "
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config_checks.MAX_SEED}, "
                          f"got {values!r}")
     values = tuple(int(value) for value in values)
     repeated = sorted({value for value in values if values.count(value) > 1})
@@ -269,7 +269,7 @@ def train_arguments(run, out, options):
     fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``),
     and under :data:`ALL_CLASSES` those that differ for the runs on every class; the seed (default
     0) is made distinct per run."""
-    return config.command_line(dict(run_fields(run, out, options), resume="auto"))
+    return config_wording.command_line(dict(run_fields(run, out, options), resume="auto"))
 
 
 def run_fields(run, out, options):

@@ -24,7 +24,7 @@ lowest n about as good as the target's base, and below TnT at the top n.
 import dataclasses
 import math
 
-from minitransfer.config import option_name
+from minitransfer.config_wording import option_name
 from minitransfer.experiment import CROSS
 from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base,
                                   relative_by_n, schedule_group, targets_by_n)

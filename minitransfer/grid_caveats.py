@@ -5,7 +5,7 @@ the paper's accuracy (:func:`few_evaluations`). The other checks of a grid's opt
 :mod:`minitransfer.grid_preflight`.
 """
 
-from minitransfer import config
+from minitransfer import class_tables, config
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import run_fields, some_names
 from minitransfer.rundir import BEST_EVALUATIONS
@@ -15,15 +15,15 @@ def check_source_data(source_data, data):
     """Raise ``ConfigError`` when a cross-dataset grid's source dataset ``source_data`` holds the classes
     of its target ``data`` (the same folder, a copy of it, or another set of images of the same class
     table): ``train`` takes a base of a dataset's own classes as a transfer within it
-    (:func:`minitransfer.config.same_dataset`), so each SnT would be trained and recorded as one, and
+    (:func:`minitransfer.class_tables.same_dataset`), so each SnT would be trained and recorded as one, and
     the report would leave every SnT out as copied from the wrong base. Else the warning, or "", for a
     source holding some of the target's classes (by wnid; Tiny ImageNet's 200 are ImageNet's): the
     source base's layers will have been trained on them, so no SnT is a transfer to new classes
     alone, as the paper's are; said before the grid trains, where each SnT's own warning (from
     ``train``'s checks) comes only as it starts, after the source base has trained."""
     source, target = datasets.open_dataset(source_data), datasets.open_dataset(data)
-    if config.classes_sha256(source) != config.classes_sha256(target):
-        shared = config.shared_wnids(target.classes, source.classes)
+    if class_tables.classes_sha256(source) != class_tables.classes_sha256(target):
+        shared = class_tables.shared_wnids(target.classes, source.classes)
         if not shared:
             return ""
         return (f"{len(shared)} of the {target.num_classes} classes of --data {data} are among the "

@@ -29,7 +29,7 @@ from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_
 from minitransfer.grid_preflight import check_bases, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_status import is_finished
 from minitransfer.recorded_config import recorded_change
-from minitransfer.resume import RESUME_FREE_FIELDS
+from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer import results, rundir, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "check_finished", "check_folder", "check_at_work", "check_others",

@@ -9,14 +9,14 @@ are stale (:func:`replaced_plan`).
 import pathlib
 import re
 
-from minitransfer import config, fileio
+from minitransfer import config, config_wording, fileio
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA, Run, some_names
 from minitransfer.grid_plan_file import options_fingerprint, planned_records
 from minitransfer.grid_status import run_status
 from minitransfer.grid_folder import others_at_work
 from minitransfer.grid_preflight import resolved_plan
-from minitransfer.resume import RESUME_FREE_FIELDS
+from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE
 
 
@@ -43,7 +43,7 @@ def replaced_plan(runs, out, options, slurm_dir=None):
         else:
             note += (f"; the SLURM scripts written for it in {scripts} are stale: their tasks still queued will end "
                      f"without training (exit 2), and their {SUBMIT_FILE} submits nothing; {cancel}")
-    return config.worded(note)
+    return config_wording.worded(note)
 
 
 def plan_id(runs, out, options):
@@ -150,7 +150,7 @@ def option_label(run, name):
     (`max_iter`), which the command line words as its option (--max-iter), but --source-data for the
     dataset of a cross-dataset grid's source base, which the grid's --data does not set."""
     if name == "data" and run.split == CROSS and run.target == SOURCE:
-        return config.option_name(SOURCE_DATA)
+        return config_wording.option_name(SOURCE_DATA)
     return f"`{name}`"
 
 

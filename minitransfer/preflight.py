@@ -1,6 +1,6 @@
 """What a researcher should know before a training run starts, printed as warnings by ``train``
 (the run goes on): each names the option or the file behind it and what to do instead (quoting
-the configuration fields as errors do: :func:`minitransfer.config.worded`); and the one
+the configuration fields as errors do: :func:`minitransfer.config_wording.worded`); and the one
 thing that stops a run before it starts that only this machine can tell: a batch too large for its
 memory.
 
@@ -21,7 +21,7 @@ import typing
 
 import numpy as np
 
-from minitransfer import config, models, optim
+from minitransfer import class_tables, models, optim
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
@@ -168,7 +168,7 @@ def _classes_shared_across_datasets(plan):
     """The warning for a transfer across datasets whose classes (by wnid) include some of the base's,
     else "": Tiny ImageNet's 200 classes are ImageNet's, so layers of an ImageNet base have been
     trained on every one of them (the paper's transfers are to classes the base has not seen)."""
-    shared = len(config.shared_wnids(plan.classes, plan.parent.classes))
+    shared = len(class_tables.shared_wnids(plan.classes, plan.parent.classes))
     if shared == 0:
         return ""
     trained_on = plan.parent.meta['config'].get('data') or 'another dataset'

@@ -7,7 +7,8 @@ trained in, which a resumption may change (:func:`precision_change`, :func:`prec
 import os
 import pathlib
 
-from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch
+from minitransfer.config_checks import ConfigError, DataMismatch
+from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import run_dir_for
 

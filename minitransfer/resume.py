@@ -17,8 +17,9 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
-from minitransfer.config import RESUME_FREE_FIELDS, ConfigError, DataMismatch, named_folder
+from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences
+from minitransfer.resume_options import RESUME_FREE_FIELDS, named_folder
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -91,7 +92,7 @@ def resume_point(plan):
 
 def refuse_typed_otherwise(c, typed):
     """`resume` naming a run folder takes the value the run recorded for every field of ``c`` left at
-    its default (:func:`minitransfer.config.resumed_run`), which cannot tell a field left so from one
+    its default (:func:`minitransfer.resume_options.resumed_run`), which cannot tell a field left so from one
     the user gave at the default's value (``train --resume int.run --seed 0`` of a run of seed 5):
     ``typed``, the fields the user gave (the command line's options typed), is what tells them
     apart. One of them at its default's value that the run recorded otherwise is refused

@@ -13,7 +13,8 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio, optim
-from minitransfer.config import evaluates_after, worded
+from minitransfer.config import evaluates_after
+from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change
 from minitransfer.data import loader as loaders

@@ -10,7 +10,7 @@ training, with the provenance the paper's figures need.
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
-from minitransfer.config import classes_sha256
+from minitransfer.class_tables import classes_sha256
 from minitransfer.layers import to_numpy
 from minitransfer.ops import precision as precisions
 from minitransfer.recorded_config import precision_changes, precision_history

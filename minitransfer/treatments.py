@@ -4,7 +4,7 @@ A grid's run says it in its ``treatment.json`` (written by ``experiment``). A ru
 derived from its ``config.json`` (split, half, copy_from, n, frozen, random_frozen, per_class); a
 run that copied layers also needs what ``train`` decided about its base: the half the base was
 trained on, and whether the base came from another dataset (another class table:
-:func:`minitransfer.config.same_dataset`). ``train`` records that decision in the run's checkpoints
+:func:`minitransfer.class_tables.same_dataset`). ``train`` records that decision in the run's checkpoints
 (their ``source`` attribute), and that record is read first. Runs trained before the record existed
 are judged by train's own rule on the base checkpoint itself; their ``copy_from`` was stored as
 typed, relative to the folder train ran in, which the run folder and its recorded ``out`` give back
@@ -27,7 +27,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
-from minitransfer.config import same_dataset
+from minitransfer.class_tables import same_dataset
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
 
@@ -318,7 +318,7 @@ def _source_record(value):
 
 def _judge_base(folder, config, bases):
     """Train's decision, taken again on the base checkpoint itself: its half, and whether it was
-    trained on another class table than the run's dataset (:func:`minitransfer.config.same_dataset`), on how
+    trained on another class table than the run's dataset (:func:`minitransfer.class_tables.same_dataset`), on how
     many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`)."""
     path = _base_path(folder, config)
     try:

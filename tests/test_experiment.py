@@ -737,15 +737,16 @@ def test_runs_trained_at_once_that_together_exceed_the_memory_stop_the_grid_befo
 def test_the_seeds_a_grid_derives_from_the_largest_seeds_stay_in_range(tmp_path):
     """Every network's training seed and split seed, from the largest --seed and --split-seed of an
     experiment and from the largest demo seed; one demo seed more would need a split seed beyond."""
-    from minitransfer import config, demo
+    from minitransfer import config_checks, demo
 
-    grids = [(grid.plan_grid(random_seeds=(config.MAX_SEED,), natural=True, random_frozen=(1,)), config.MAX_SEED)]
+    largest = config_checks.MAX_SEED
+    grids = [(grid.plan_grid(random_seeds=(largest,), natural=True, random_frozen=(1,)), largest)]
     grids += [(plan.runs(demo.MAX_SEED), demo.MAX_SEED) for plan in (demo.CPU_PLAN, demo.GPU_PLAN)]
     for runs, seed in grids:
         for run in runs:
             fields = grid.run_fields(run, tmp_path, {"seed": seed})
-            assert 0 <= fields["seed"] <= config.MAX_SEED, run.name
-            assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config.MAX_SEED, run.name
+            assert 0 <= fields["seed"] <= config_checks.MAX_SEED, run.name
+            assert fields["split_seed"] is None or 0 <= fields["split_seed"] <= config_checks.MAX_SEED, run.name
     with pytest.raises(ValueError,
                        match=r"random_seeds must be a sequence of integers in 0..4294967295, got \(4294967295, "):
         demo.CPU_PLAN.runs(demo.MAX_SEED + 1)

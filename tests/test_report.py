@@ -363,7 +363,7 @@ def test_the_bases_of_older_runs_are_kept_without_their_weights(synthetic_8, tmp
 
 
 def test_a_base_of_another_copy_of_the_dataset_is_no_cross_dataset_transfer(synthetic_8, tmp_path, monkeypatch):
-    """train calls a base of the same class table a transfer within the dataset (config.same_dataset),
+    """train calls a base of the same class table a transfer within the dataset (class_tables.same_dataset),
     wherever that table is stored; so does report, from train's record or, for an older run, from
     the base and the dataset themselves."""
     copy = tmp_path / "copy-of-synthetic-8"

@@ -15,7 +15,7 @@ from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
-from minitransfer import config, counter_rng, evaluate, models, rundir, training_run, transfer
+from minitransfer import config, config_checks, counter_rng, evaluate, models, rundir, training_run, transfer
 from minitransfer import train as training
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
@@ -548,24 +548,24 @@ def test_numpy_scalars_are_recorded_as_plain_numbers(data):
     """A notebook's NumPy scalars (a seed from a generator, a swept learning rate) configure a run like
     Python's numbers do and are recorded as them: the run's files are JSON."""
     plan = config.resolve(training.TrainConfig(
-        data=data, seed=np.uint64(config.MAX_SEED), max_iter=np.int64(6), batch_size=np.int32(16),
+        data=data, seed=np.uint64(config_checks.MAX_SEED), max_iter=np.int64(6), batch_size=np.int32(16),
         fc8_outputs=np.int64(5), base_lr=np.float32(0.5), momentum=np.float64(0.5), frozen=np.False_, quiet=True,
         device="cpu"), checksums=False)
     recorded = json.loads(json.dumps(plan.config.to_dict()))
     assert (recorded["seed"], recorded["max_iter"], recorded["batch_size"], recorded["fc8_outputs"]) == \
-        (config.MAX_SEED, 6, 16, 5)
+        (config_checks.MAX_SEED, 6, 16, 5)
     assert (recorded["base_lr"], recorded["momentum"], recorded["frozen"]) == (0.5, 0.5, False)
 
 
 def test_the_seed_limit_is_what_the_generators_take():
     """The split's NumPy RandomState takes seeds up to 2**32 - 1; the crops' and dropout's counter-based
     generator reduces seeds modulo 2**32, so one seed more would repeat seed 0's draws."""
-    assert config.MAX_SEED == 2**32 - 1
-    splits.random_halves(8, config.MAX_SEED)
+    assert config_checks.MAX_SEED == 2**32 - 1
+    splits.random_halves(8, config_checks.MAX_SEED)
     with pytest.raises(ValueError):
-        splits.random_halves(8, config.MAX_SEED + 1)
-    assert counter_rng.stream_key(config.MAX_SEED + 1, 5) == counter_rng.stream_key(0, 5)
-    assert counter_rng.stream_key(config.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
+        splits.random_halves(8, config_checks.MAX_SEED + 1)
+    assert counter_rng.stream_key(config_checks.MAX_SEED + 1, 5) == counter_rng.stream_key(0, 5)
+    assert counter_rng.stream_key(config_checks.MAX_SEED, 5) != counter_rng.stream_key(0, 5)
 
 
 @pytest.mark.parametrize("field, value", [("n", 8), ("n", 30), ("random_frozen", 8)])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config, models, preflight
+from minitransfer import config, config_wording, models, preflight
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import build
@@ -141,7 +141,8 @@ def test_train_names_the_options_and_the_library_the_fields(synthetic_8, tmp_pat
     assert "--per-class 40 keeps every training image" in said[0] and "(--base-lr 0.0125, --stepsize" in said[0]
     assert said[1:] == ["warning: --batch-size 161 is larger than the 160 training images: every batch repeats images",
                         "warning: --cuda-graph replays CUDA kernels; on the CPU the run goes without it"]
-    assert config.worded("`batch_size=161`") == "`batch_size=161`"  # the command has ended: the library's words again
+    # the command has ended: the library's words again
+    assert config_wording.worded("`batch_size=161`") == "`batch_size=161`"
 
 
 def test_a_reduced_data_run_names_the_classes_that_keep_fewer_images(tmp_path):

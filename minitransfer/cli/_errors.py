@@ -17,7 +17,8 @@ import sys
 
 import click
 
-from minitransfer import checkpoint, config, cuda, fileio, preflight, report, results, run_lock, rundir, stopping
+from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, run_lock,
+                          rundir, stopping)
 from minitransfer import run_outcome
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
@@ -116,7 +117,7 @@ def _reader_gone(stream):
 
 def option_text(message):
     """A library message as the command line says it: each configuration field it quotes becomes
-    the option that sets it, by :func:`minitransfer.config.command_line`'s rule (`copy_from` →
+    the option that sets it, by :func:`minitransfer.config_wording.command_line`'s rule (`copy_from` →
     --copy-from, `resume='auto'` → --resume auto, `overwrite=True` → --overwrite); other quoted
     text stays as it is."""
     return _QUOTED.sub(_as_option, message)
@@ -128,7 +129,7 @@ _QUOTED = re.compile(r"`(\w+)(?:=([^`]+))?`")
 def _as_option(match):
     name, value = match.groups()
     try:
-        return " ".join(config.command_line({name: True if value is None else _literal(value)}))
+        return " ".join(config_wording.command_line({name: True if value is None else _literal(value)}))
     except ValueError:  # not a configuration field
         return match.group(0)
 
@@ -150,7 +151,7 @@ class CommandGroup(click.Group):
         run(refuse_closed_output)  # before the arguments are read: nothing done that --help would not do
         displays_any_name()
         try:
-            with config.fields_worded_by(option_text):
+            with config_wording.fields_worded_by(option_text):
                 return super().main(*args, **kwargs)
         except OSError:  # run() takes every other: this is click's usage error, which stderr refused (2> full disk)
             stopping.drop_stream(sys.stderr)  # else Python's last flush of it fails again: exit code 120

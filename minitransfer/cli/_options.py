@@ -8,7 +8,7 @@ import dataclasses
 
 import click
 
-from minitransfer import config, models
+from minitransfer import config, config_checks, models
 from minitransfer.ops import precision as precisions
 
 from ._paths import NetworkPath
@@ -47,9 +47,9 @@ def config_option(*declarations, **attributes):
 
 
 device_option = config_option(
-    "--device", type=click.Choice(config.DEVICES),
+    "--device", type=click.Choice(config_checks.DEVICES),
     help="Where to compute: auto = cuda when CuPy sees a GPU, else cpu.")
-SEED = click.IntRange(0, config.MAX_SEED)  # every seed option's range: what the generators take
+SEED = click.IntRange(0, config_checks.MAX_SEED)  # every seed option's range: what the generators take
 seed_option = config_option("--seed", type=SEED, help="Seed of the initialisation, data order, crops "
                             "and dropout (a grid derives one per network from it).")
 preset_option = config_option(

@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, config, fileio, run_lock, rundir
+from minitransfer import checkpoint, fileio, resume_options, run_lock, rundir
 from minitransfer.data import dataset
 
 class OutputFolder(click.Path):
@@ -123,7 +123,7 @@ class NetworkPath(click.Path):
                       f"(baseA.run)", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
-        folder = config.named_folder(path)
+        folder = resume_options.named_folder(path)
         if not folder.name:  # the root folder: no run's, and no weights file beside it
             self.fail(without_network, param, ctx)
         weights = rundir.weights_for(folder)

@@ -10,8 +10,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config, fileio, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
-                          grid_status, models, scheduler, slurm, stopping)
+from minitransfer import (config_checks, fileio, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan,
+                          grid_preflight, grid_status, models, scheduler, slurm, stopping)
 from minitransfer.slurm_sbatch import parse_time_limit
 from minitransfer.data import dataset, synthetic
 
@@ -26,8 +26,8 @@ def _counts(ctx, param, value):
     if not all(part.isascii() and part.isdigit() for part in parts):
         raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}")
     counts = tuple(sorted({int(part) for part in parts}))
-    if any(not 1 <= count <= config.MAX_SEED for count in counts):
-        raise click.BadParameter(f"images per class must lie in 1..{config.MAX_SEED}")
+    if any(not 1 <= count <= config_checks.MAX_SEED for count in counts):
+        raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_SEED}")
     return counts
 
 

@@ -5,7 +5,7 @@ import os
 import click
 from click.core import ParameterSource
 
-from minitransfer import config
+from minitransfer import config, config_checks
 from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
@@ -40,11 +40,11 @@ _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with ev
                     "(default: the paper's name, e.g. baseA.h5, A4B.h5, A4B+.h5, natural-baseA.h5, followed by "
                     "-split-seed1 for a random split of another seed than 0 and by -per-class10 for a reduced-data "
                     "run; not by the --seed: name a replicate with -o).")
-@config_option("--split", type=click.Choice(config.SPLIT_KINDS),
+@config_option("--split", type=click.Choice(config_checks.SPLIT_KINDS),
                help="Class split: random halves, natural (A) / man-made (B), or all classes (default: the base's "
                     "when copying within its dataset; from a base of another dataset, all, or random where --half "
                     "or --split-seed is given; else random).")
-@config_option("--half", type=click.Choice(config.HALVES),
+@config_option("--half", type=click.Choice(config_checks.HALVES),
                help="Half to train on (default: A; when copying within the base's dataset and split, the other "
                     "half than the base's).")
 @config_option("--split-seed", type=SEED,

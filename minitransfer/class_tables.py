@@ -1,0 +1,52 @@
+"""Class tables: the classes of fc8's outputs ({index, wnid, name}), the hash naming a dataset's
+table, and whether a checkpoint's classes are a dataset's (a transfer within it or across datasets)."""
+
+import hashlib
+import json
+
+from minitransfer.config_checks import DataMismatch
+
+
+def class_table(dataset, class_indices):
+    """[{index, wnid, name}] of the given original class indices, in that order."""
+    by_index = {int(c["index"]): c for c in dataset.classes}
+    return [{"index": int(i), "wnid": str(by_index[int(i)]["wnid"]), "name": str(by_index[int(i)]["name"])}
+            for i in class_indices]
+
+
+def classes_sha256(dataset):
+    """sha256 of the dataset's whole class table as (index, wnid) pairs: which classes a split splits."""
+    table = sorted((int(c["index"]), str(c["wnid"])) for c in dataset.classes)
+    return hashlib.sha256(json.dumps(table).encode()).hexdigest()
+
+
+def shared_wnids(classes, others):
+    """The wnids of the class table ``classes`` (entries with a "wnid") that ``others`` holds too, in
+    ``classes``' order: the classes a network of ``others`` has seen, across datasets."""
+    seen = {str(entry["wnid"]) for entry in others}
+    return [str(entry["wnid"]) for entry in classes if str(entry["wnid"]) in seen]
+
+
+def check_classes_exist(checkpoint, dataset, what):
+    """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
+    by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
+    for entry in checkpoint.classes:
+        if by_index.get(int(entry["index"])) != entry["wnid"]:
+            raise DataMismatch(
+                f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
+                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
+                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
+            )
+
+
+def same_dataset(parent, dataset):
+    """Whether checkpoint ``parent`` was trained on ``dataset``'s class table (a transfer within one
+    dataset, as the paper's halves) rather than on another dataset's."""
+    recorded = parent.meta.get("dataset_classes_sha256")
+    if recorded:
+        return recorded == classes_sha256(dataset)
+    try:  # a checkpoint without the record: the same dataset if its classes are there
+        check_classes_exist(parent, dataset, "base checkpoint")
+    except DataMismatch:
+        return False
+    return True

@@ -1,0 +1,100 @@
+"""The checks of a training configuration's fields, each on its own and the combinations that exclude
+each other, with the errors a configuration raises (:class:`ConfigError`, :class:`DataMismatch`)
+and the ranges the fields take (:data:`MAX_SEED`, :data:`MAX_COUNT`)."""
+
+import dataclasses
+import os
+
+import numpy as np
+
+from minitransfer import checkpoint_check
+from minitransfer import cuda, models
+from minitransfer.data import splits
+from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.ops import precision as precisions
+
+HALVES = ("A", "B")
+SPLIT_KINDS = ("random", "natural", "all")
+DEVICES = ("auto", "cpu", "cuda")
+# The largest seed (of the initialisation and data order, and of the random split). The split seeds
+# NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
+# dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
+MAX_SEED = splits.MAX_SEED
+# The largest batch: the CUDA kernels take sizes as 32-bit integers. fc8 is at most as wide as a checkpoint
+# holds (checkpoint_check.MAX_OUTPUTS).
+MAX_COUNT = 2**31 - 1
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid or contradicts itself (command line: exit code 2). Messages quote
+    the fields they name (`copy_from`, `overwrite=True`) so the command line can show its options
+    instead (:func:`minitransfer.cli._errors.option_text`)."""
+
+
+class DataMismatch(ValueError):
+    """The dataset does not fit the checkpoint: other classes, other image size (exit code 65)."""
+
+
+def check_fields(c):
+    """Every field on its own and the combinations that exclude each other; NumPy scalars (a
+    notebook's seed or swept rate) become the Python numbers the run's JSON files record."""
+    for field in dataclasses.fields(c):
+        if isinstance(getattr(c, field.name), np.generic):
+            setattr(c, field.name, getattr(c, field.name).item())
+    for name in ("out", "data", "copy_from", "resume"):
+        if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
+            raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
+    if c.split is not None and c.split not in SPLIT_KINDS:
+        raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
+    if c.half is not None and c.half not in HALVES:
+        raise ConfigError(f"`half` must be A or B, got {c.half!r}")
+    if c.precision not in precisions.PRECISIONS:
+        raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
+    if c.preset is not None and c.preset not in models.PRESETS:
+        raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
+    if c.out is not None and str(c.out) == "":
+        raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
+    for name in ("max_iter", "eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "per_class",
+                 "n", "random_frozen"):
+        check_int(name, getattr(c, name), 1)
+    check_int("batch_size", c.batch_size, 1, MAX_COUNT)
+    # wider, the weights written are never read
+    check_int("fc8_outputs", c.fc8_outputs, 1, checkpoint_check.MAX_OUTPUTS)
+    check_int("seed", c.seed, 0, MAX_SEED, required=True)
+    check_int("split_seed", c.split_seed, 0, MAX_SEED)
+    check_int("workers", c.workers, 0, MAX_WORKERS, required=True)
+    for name in ("frozen", "overwrite", "allow_precision_change", "cuda_graph", "quiet", "progress"):
+        allowed = (True, False, None) if name == "progress" else (True, False)
+        if getattr(c, name) not in allowed:  # the text "False" would count as true
+            raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
+    if c.n is not None and c.copy_from is None:
+        raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
+    if c.copy_from is not None and c.n is None:
+        raise ConfigError("`copy_from` needs `n`, the number of layers to copy")
+    if c.frozen and c.copy_from is None:
+        raise ConfigError("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)")
+    if c.random_frozen is not None and c.copy_from is not None:
+        raise ConfigError("`random_frozen` and `copy_from` exclude each other")
+    if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
+        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
+                          "folder or a checkpoint)")
+
+
+def check_int(name, value, low, high=None, required=False):
+    """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
+    if value is None and not required:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
+        bound = f"{low}..{high}" if high else f">= {low}"
+        raise ConfigError(f"`{name}` must be an integer {bound}, got {value!r}")
+
+
+def resolve_device(device):
+    """"auto" → "cuda" when CuPy sees a device, else "cpu"; "cuda" without one is an error."""
+    if device not in DEVICES:
+        raise ConfigError(f"`device` must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == "auto":
+        return "cuda" if cuda.cuda_available() else "cpu"
+    if device == "cuda":
+        cuda.cupy()
+    return device

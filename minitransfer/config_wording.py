@@ -1,0 +1,50 @@
+"""The fields of a training configuration in its user's words: messages quoting them as the library
+names them (`per_class=40`) or as the command line does (--per-class 40), and the ``train``
+arguments that set them (:func:`command_line`)."""
+
+import contextlib
+import dataclasses
+
+from minitransfer.config import TrainConfig
+
+
+def worded(message):
+    """``message`` in the words of this process's user: the fields it quotes (`per_class=40`) as
+    the library names them, or as the rule of :func:`fields_worded_by` says them while it holds
+    (the command line's: --per-class 40)."""
+    return _FIELD_WORDING[-1](message)
+
+
+@contextlib.contextmanager
+def fields_worded_by(rule):
+    """While this holds, :func:`worded` passes messages through ``rule`` (the command line's
+    :func:`minitransfer.cli._errors.option_text`)."""
+    _FIELD_WORDING.append(rule)
+    try:
+        yield
+    finally:
+        _FIELD_WORDING.pop()
+
+
+_FIELD_WORDING = [str]
+
+
+def option_name(field):
+    """The command-line option of configuration field ``field``: ``max_iter`` → ``--max-iter``."""
+    return "--" + field.replace("_", "-")
+
+
+def command_line(fields):
+    """The ``minitransfer train`` arguments that set the configuration ``fields`` (field name →
+    value), by one rule: the field's name with dashes (``max_iter`` → ``--max-iter 300``); True is a
+    bare flag (``--frozen``); None and False are left out (the defaults)."""
+    names = {field.name for field in dataclasses.fields(TrainConfig)}
+    arguments = []
+    for name, value in fields.items():
+        if name not in names:
+            raise ValueError(f"command_line: {name!r} is not a TrainConfig field")
+        if value is None or value is False:
+            continue
+        flag = option_name(name)
+        arguments += [flag] if value is True else [flag, str(value)]
+    return arguments

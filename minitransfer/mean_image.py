@@ -1,0 +1,58 @@
+"""The mean image a run subtracts from its crops: the base checkpoint's (resampled to the target's
+image size) or the dataset's, where it came from, and what a checkpoint records of it in words."""
+
+import numpy as np
+from PIL import Image
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer.config_checks import DataMismatch
+
+
+def mean_image(c, parent, dataset):
+    """The mean image goes with the copied layers: the base checkpoint's, else the dataset's."""
+    if parent is not None:
+        if parent.mean is None:
+            raise checkpoints.CheckpointError(
+                f"checkpoint {parent.path} holds no /mean image (the file is incomplete): its layers were trained "
+                f"with {mean_seen(parent.meta)} subtracted from their images, and a transfer must subtract the same; "
+                f"copy the complete file again, or train the base again")
+        source = {"kind": "checkpoint", "checkpoint": str(parent.path), "sha256": parent.sha256,
+                  "from": parent.meta.get("mean_source", {})}
+        mean, resized_from = fit_mean(parent.mean, dataset.image_size)  # a base trained on another image size
+        if resized_from:
+            source["resized_from"] = resized_from
+    else:
+        mean = dataset.mean()
+        source = {"kind": "dataset", "dataset": c.data, "fingerprint": dataset.fingerprint}
+    if tuple(mean.shape) != (*dataset.image_size, 3):
+        raise DataMismatch(f"the mean image of {source.get('checkpoint', c.data)} is "
+                           f"{mean.shape[0]}x{mean.shape[1]}, the images of {dataset.path} are "
+                           f"{dataset.image_size[0]}x{dataset.image_size[1]}")
+    return mean, source
+
+
+def mean_seen(meta):
+    """The mean image the layers of a checkpoint of ``meta`` saw, in words, as its `mean_source` names it."""
+    source = meta.get("mean_source") or {}
+    if source.get("kind") == "checkpoint":
+        return f"the mean image of checkpoint {source.get('checkpoint')}"
+    if source.get("kind") == "dataset":
+        return f"the mean of {source.get('dataset')} (meta.json sha256 {str(source.get('fingerprint'))[:12]})"
+    return "a mean image it does not record"
+
+
+def fit_mean(mean, size):
+    """``mean`` as it is subtracted from images of ``size`` (H, W): resampled by :func:`resize_mean`
+    when it has another size, with the size it had then ([H, W]; None when it fits as it is)."""
+    if tuple(mean.shape[:2]) == tuple(size):
+        return mean, None
+    return resize_mean(mean, size), list(mean.shape[:2])
+
+
+def resize_mean(mean, size):
+    """A mean image (H, W, 3) float32 resampled (bilinear) to ``size`` (H', W'): the base's mean,
+    subtracted from a target dataset stored at another size."""
+    height, width = size
+    channels = [Image.fromarray(np.ascontiguousarray(mean[..., k], dtype=np.float32))  # mode F
+                .resize((width, height), Image.BILINEAR) for k in range(mean.shape[2])]
+    return np.stack([np.asarray(channel, dtype=np.float32) for channel in channels], axis=-1)

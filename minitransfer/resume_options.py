@@ -1,0 +1,84 @@
+"""A `resume` that names a run folder (``runs/baseA.run``): the run it continues, and the options
+that run recorded, taken as the defaults of the fields left unset; the fields a resumption may
+change (:data:`RESUME_FREE_FIELDS`)."""
+
+import dataclasses
+import os
+import pathlib
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer.config_checks import ConfigError
+from minitransfer.data import synthetic
+from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
+
+# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
+RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
+                      "allow_precision_change", "cuda_graph")
+
+
+def take_run_folder(c):
+    """A `resume` that names a run folder continues that run (:func:`resumed_run`), the options it
+    recorded the defaults of the others; ConfigError for a `resume` that is neither 'auto', a run
+    folder nor a checkpoint file."""
+    if c.resume not in (None, "auto") and os.path.isdir(c.resume):
+        c.out, c.resume = resumed_run(c.resume, c.out)
+        _take_recorded_options(c)
+    if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
+        raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
+
+
+def resumed_run(folder, out):
+    """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
+    ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
+    the default ``out``, and the options it was trained with the defaults of the others
+    (:func:`_take_recorded_options`). A folder that is no run, an ``out`` of another run, or a run with
+    nothing to continue (no checkpoint, no weights) is a ConfigError."""
+    given, folder = folder, named_folder(folder)
+    if not is_run_dir(folder):
+        raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
+                          f"baseA.h5); give a run folder, a checkpoint file or 'auto'")
+    weights = weights_for(folder)
+    out = str(weights) if out is None else out
+    if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
+        raise ConfigError(f"`resume` {given} is the run folder of {weights}, not of `out` {out}: give `out` {weights}, "
+                          f"or no `out`")
+    if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
+        raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
+                          f"writing its first one, or has not written it yet; to train it from the start, leave "
+                          f"`resume` unset")
+    return out, "auto"
+
+
+def _take_recorded_options(c):
+    """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
+    the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
+    compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
+    option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
+    (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
+    folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
+    a user's moved dataset is left to the refusal that asks for its new folder, with the fields the
+    dataset sets (`fc8_outputs`, `preset`). A recorded `copy_from` that is gone is taken too: the run's
+    checkpoint holds what the run needs of its base (:func:`minitransfer.resume.read_base`)."""
+    checkpoint = run_dir_for(pathlib.Path(c.out).resolve()) / "checkpoint.h5"
+    try:
+        meta = checkpoints.read_meta(checkpoint if checkpoint.is_file() else c.out)
+    except checkpoints.CheckpointError:
+        return  # resume_point reads it again and says what is wrong with it, and how to start over
+    recorded = meta["config"]
+    kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    trained_on = recorded.get("data")
+    if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
+        if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
+            c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
+        else:  # its moved folder is asked for, and no field it sets taken meanwhile (fc8 told to have another width)
+            kept |= {"data", "fc8_outputs", "preset"}
+    for field in dataclasses.fields(c):
+        if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
+            setattr(c, field.name, recorded[field.name])
+
+
+def named_folder(path):
+    """The folder ``path`` names, under its own name: a link ``latest -> net.run``, or ``.`` in
+    net.run, is the run folder it leads to (a run folder's name names its weights file)."""
+    path = pathlib.Path(path)
+    return path.resolve() if path.is_symlink() or path.name in ("", os.pardir) else path
