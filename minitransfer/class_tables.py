@@ -29,14 +29,22 @@ def shared_wnids(classes, others):
 
 def check_classes_exist(checkpoint, dataset, what):
     """Every class the checkpoint was trained on must be in the dataset under the same index and wnid."""
-    by_index = {int(c["index"]): str(c["wnid"]) for c in dataset.classes}
+    by_index = {int(c["index"]): c for c in dataset.classes}
     for entry in checkpoint.classes:
-        if by_index.get(int(entry["index"])) != entry["wnid"]:
+        there = by_index.get(int(entry["index"]))
+        if there is None or str(there["wnid"]) != entry["wnid"]:
             raise DataMismatch(
                 f"{what} {checkpoint.path} was trained on classes this dataset ({dataset.path}) does not have: "
-                f"class {entry['index']} is {entry['wnid']!r} ({entry['name']}) in the checkpoint, "
-                f"{by_index.get(int(entry['index'])) or 'absent'} in the dataset"
+                f"class {entry['index']} is {described_class(entry)} in the checkpoint, "
+                f"{'absent' if there is None else described_class(there)} in the dataset"
             )
+
+
+def described_class(entry):
+    """A class table's ``entry`` as a message names it: its wnid quoted, and its name where that says more
+    (an ImageNet class: 'n02123045' (tabby cat); a folder's class, whose wnid is its name: 'tabby cat')."""
+    wnid, name = str(entry["wnid"]), str(entry["name"])
+    return repr(wnid) if name == wnid else f"{wnid!r} ({name})"
 
 
 def same_dataset(parent, dataset):

@@ -17,6 +17,7 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
+from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences
 from minitransfer.resume_options import RESUME_FREE_FIELDS, named_folder
@@ -281,5 +282,4 @@ def _first_difference(saved, current):
     if len(saved) != len(current):
         return f"{len(saved)} classes in the checkpoint, {len(current)} in this run's half"
     label = next(index for index, (a, b) in enumerate(zip(saved, current)) if a != b)
-    return (f"label {label} is {saved[label]['wnid']!r} ({saved[label]['name']}) in the checkpoint, "
-            f"{current[label]['wnid']!r} ({current[label]['name']}) here")
+    return f"label {label} is {described_class(saved[label])} in the checkpoint, {described_class(current[label])} here"

@@ -408,6 +408,22 @@ def test_eval_on_a_dataset_without_one_of_its_classes_says_what_to_give(tiny, tm
     result = invoke(["eval", "net.h5", "--data", "other", "--device", "cpu"], tmp_path)
     assert (result.exit_code, result.output) == (65, (
         f"error: bad data: checkpoint net.h5 was trained on classes this dataset (other) does not have: class 2 is "
-        f"{wnid!r} ({name}) in the checkpoint, n99999999 in the dataset: give the dataset it was trained on "
-        f"({tiny}) as --data; to score its layers on these classes, train a transfer of them (minitransfer train "
+        f"{wnid!r} ({name}) in the checkpoint, 'n99999999' ({name}) in the dataset: give the dataset it was trained "
+        f"on ({tiny}) as --data; to score its layers on these classes, train a transfer of them (minitransfer train "
         f"--copy-from net.h5 --n N --data other)\n")), result.output
+
+
+def test_a_folder_class_missing_from_the_dataset_is_named_once_and_quoted(tiny, tmp_path):
+    """A class of a folder's dataset (its wnid is its name) in the checkpoint, another one in the dataset:
+    was "class 2 is 'cat dog' (cat dog) in the checkpoint, a in the dataset", the name twice on one side and
+    unquoted on the other."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    path = tmp_path / "net.run" / "checkpoint.h5"
+    with h5py.File(path, "a") as f:
+        classes = json.loads(f.attrs["classes"])
+        classes[2].update(wnid="cat dog", name="cat dog")
+        f.attrs["classes"] = json.dumps(classes)
+    _copy_with_class_2_changed(tiny, tmp_path / "other", wnid="a", name="a")
+    result = invoke(["eval", str(path), "--data", "other", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 65 and "class 2 is 'cat dog' in the checkpoint, 'a' in the dataset:" in result.output, \
+        result.output
