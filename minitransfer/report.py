@@ -17,7 +17,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
-  fewer than 10 evaluations).
+  fewer than 10 evaluations, a transfer across datasets whose base had seen some of its classes:
+  also under results.md and beside the claims across datasets).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where
@@ -238,6 +239,8 @@ def _results(report, runs_dir):
     if report.unfinished:
         unfinished = ", ".join(report.unfinished)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}): {unfinished}")]
+    for seen in measured.seen_classes(report.results):
+        lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 

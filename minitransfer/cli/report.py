@@ -73,7 +73,10 @@ def report(runs, out, reference):
     (train --data T --copy-from a base of another dataset), a base on every class of T is baseT,
     a copy from every class of T onto every class of T is TnT, and the base the transfer copied
     from is baseS (by the datasets the runs record, not by their names); a base on every class
-    beside random-frozen or reduced-data runs of its dataset stays theirs.
+    beside random-frozen or reduced-data runs of its dataset stays theirs. A transfer across datasets
+    whose base had been trained on some of its classes (by wnid: a source holding the target's
+    classes) is named with how many, in results.md and findings.md and beside the claims across
+    datasets: it is no transfer to new classes alone.
 
     On the terminal, a list of runs (not finished, left out, left out of the findings, still rising,
     of fewer evaluations, of another schedule) names 5 and counts the others; results.md and
