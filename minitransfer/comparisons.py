@@ -28,9 +28,10 @@ class Result:
     sha256 of the dataset's meta.json that train recorded in the run's checkpoint), the precision it
     was computed in (:func:`minitransfer.run_facts.precision_of`), its training schedule
     (:func:`minitransfer.run_facts.schedule_of`), for a reduced-data run on every class the images per
-    class it used (:func:`minitransfer.run_facts.kept_per_class_of`), and for a run of the natural split
+    class it used (:func:`minitransfer.run_facts.kept_per_class_of`), for a run of the natural split
     the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
-    dataset is unknown)."""
+    dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
+    classes, how many of how many (:func:`minitransfer.results._seen_classes`)."""
 
     run: Run
     final_top1: float
@@ -47,6 +48,7 @@ class Result:
     precision: str = ""
     schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
     kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
+    seen_classes: tuple = ()  # a transfer across datasets: (shared, classes) its base saw of its classes, or ()
 
     @property
     def still_rising(self):

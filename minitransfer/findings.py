@@ -58,8 +58,23 @@ def findings(results):
     measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
                 random_weights(results)]
     if any(r.run.split == CROSS for r in results):
-        measured += [general(results, CROSS), specific(results, CROSS)]
+        caveat = _seen_caveat(results)
+        measured += [dataclasses.replace(finding, text=finding.text + caveat)
+                     for finding in (general(results, CROSS), specific(results, CROSS))]
     return measured
+
+
+def _seen_caveat(results):
+    """What the cross-dataset claims add where some SnT copied layers that had seen their classes
+    (:func:`seen_classes`), else ""."""
+    seen = [r for r in results if r.seen_classes]
+    if not seen:
+        return ""
+    shared, classes = max(r.seen_classes for r in seen)
+    several = len(seen) > 1
+    return (f" Careful: {len(seen)} SnT network{'s' if several else ''} copied layers already trained on some of "
+            f"{'their' if several else 'its'} classes (up to {shared} of {classes}, by wnid; see the runs to read "
+            f"with care), so {'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
 
 
 # How the findings name the networks of a split: a cross-dataset grid's transfers are SnT (layers of
@@ -261,9 +276,10 @@ def _below(difference):
 
 def warnings(results, shown=None, listed_in=None):
     """Runs whose metric should not be trusted as it is: still rising at the end, fewer than 10
-    evaluations behind the mean of the 10 best, or trained with another schedule than the runs they
-    are compared with. ``shown``: the names a warning gives at most, the others counted and said to
-    be listed in ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
+    evaluations behind the mean of the 10 best, transfers across datasets from a base that had seen
+    some of their classes, or trained with another schedule than the runs they are compared with.
+    ``shown``: the names a warning gives at most, the others counted and said to be listed in
+    ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
@@ -274,7 +290,21 @@ def warnings(results, shown=None, listed_in=None):
         found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {_listed(few, shown, listed_in)}; "
                      f"their accuracy is the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more "
                      f"often (--eval-every)")
-    return found + _other_schedules(results, shown, listed_in)
+    return found + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in)
+
+
+def seen_classes(results, shown=None, listed_in=None):
+    """A warning naming the transfers across datasets (SnT) whose source base had been trained on some
+    of their classes (by wnid: a source holding the target's classes, as ImageNet holds Tiny
+    ImageNet's), with how many: they score as features that have seen the classes, above what a
+    transfer to new classes would; [] where there are none."""
+    seen = [f"{r.run.name} ({r.seen_classes[0]} of its {r.seen_classes[1]})" for r in results if r.seen_classes]
+    if not seen:
+        return []
+    return [f"transfers across datasets whose base had been trained on some of their classes, by wnid ({len(seen)}): "
+            f"{_listed(seen, shown, listed_in)}; their copied layers have seen those classes, so they are not "
+            f"transfers to new classes alone (the paper's are) and look better than such a transfer would: for "
+            f"that, a source dataset (--source-data) without the target's classes"]
 
 
 def _listed(names, shown, listed_in):

@@ -33,7 +33,9 @@ class GridOutcome:
     """What a local run of the grid did: run names per outcome (``elsewhere``: finished by another
     process meanwhile); ``interrupted`` when it stopped on Ctrl-C / SIGTERM / SIGHUP or a run
     exited 75 (rerun the same command to go on): ``stopped`` the runs it stopped with their
-    checkpoints, ``not_started`` those it had not yet started; ``failures``: how each failed run
+    checkpoints, ``not_started`` those it had not yet started, ``training_elsewhere`` those another
+    process (a second experiment on the folder, a SLURM task) was training as it stopped, which it
+    leaves to that process; ``failures``: how each failed run
     ended (:class:`Failure`, by name; a failed run without one counts as exit 1), which
     :meth:`causes` groups and :attr:`exit_code` passes on."""
 
@@ -45,15 +47,19 @@ class GridOutcome:
     interrupted: bool = False
     stopped: list = dataclasses.field(default_factory=list)
     not_started: list = dataclasses.field(default_factory=list)
+    training_elsewhere: list = dataclasses.field(default_factory=list)
     failures: dict = dataclasses.field(default_factory=dict)
 
     def summary(self):
-        """One line: how many runs ended each way (the ways that happened, beyond the usual four)."""
+        """One line: how many runs ended each way (the ways that happened, beyond the usual four); every
+        run of the grid is counted once."""
         counts = [f"{len(self.finished)} trained", f"{len(self.skipped)} already done", f"{len(self.failed)} failed",
                   f"{len(self.blocked)} not run"]
         counts += [f"{len(self.elsewhere)} trained by another process"] if self.elsewhere else []
         if self.interrupted:
             counts += [f"{len(self.stopped)} stopped with a checkpoint", f"{len(self.not_started)} not started"]
+        counts += [f"{len(self.training_elsewhere)} still training in another process"] \
+            if self.training_elsewhere else []
         return ", ".join(counts)
 
     def failure(self, name):

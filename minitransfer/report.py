@@ -17,7 +17,8 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
   datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
-  fewer than 10 evaluations).
+  fewer than 10 evaluations, a transfer across datasets whose base had seen some of its classes:
+  also under results.md and beside the claims across datasets).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where
@@ -49,8 +50,10 @@ import io
 import math
 import pathlib
 
+from minitransfer import fileio, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
+from minitransfer.experiment import LOG_FILE
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
@@ -126,8 +129,10 @@ def _some(names, shown=3):
 class Report:
     """What :func:`write_report` wrote: paths by kind, the runs read, the unfinished runs, the
     findings and warnings, whether the figures were drawn, the runs left out ("name: why":
-    a result.json that cannot be read, a base that cannot be found), and the runs left out of the
-    findings ("name: why": their own base is not among the runs)."""
+    a result.json that cannot be read, a base that cannot be found), the runs left out of the
+    findings ("name: why": their own base is not among the runs), and of the unfinished runs those
+    a process trains now (``training``) and those whose train failed (``failed``, "name: its
+    train.log's error line (see the log)"; :func:`unfinished_states`)."""
 
     files: dict
     results: list
@@ -137,6 +142,8 @@ class Report:
     warnings: list = dataclasses.field(default_factory=list)
     left_out: list = dataclasses.field(default_factory=list)
     without_base: list = dataclasses.field(default_factory=list)
+    training: list = dataclasses.field(default_factory=list)
+    failed: list = dataclasses.field(default_factory=list)
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
@@ -201,9 +208,31 @@ def measure(runs_dir):
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+    training, failed = unfinished_states(runs_dir, unfinished)
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
-                  without_base=without_base(results))
+                  without_base=without_base(results), training=training, failed=failed)
+
+
+def unfinished_states(runs_dir, unfinished):
+    """(training, failed) of the ``unfinished`` runs under ``runs_dir``: the names of those a process
+    trains now (it holds the run's lock: :func:`minitransfer.run_lock.holder`), and "name: error line
+    (see its train.log)" for those whose train ended on an error (the last line of its train.log,
+    which experiment writes; one trained by hand has none), which a rerun alone will not finish.
+    The others were stopped or not yet started: a rerun of the grid continues them."""
+    training, failed = [], []
+    for name in unfinished:
+        folder = runs_dir / f"{name}.run"
+        try:
+            if run_lock.holder(folder) is not None:
+                training.append(name)
+                continue
+            last = fileio.last_line(folder / LOG_FILE, 4096)
+        except OSError:  # no train.log (trained by hand, or not started), or one that cannot be read
+            continue
+        if last.startswith("error: "):
+            failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
+    return training, failed
 
 
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
@@ -237,9 +266,17 @@ def _results(report, runs_dir):
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished)
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}): {unfinished}")]
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}): "
+                                          f"{unfinished}")]
+    for seen in measured.seen_classes(report.results):
+        lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
+
+
+def _training_now(report):
+    """", 2 training now" where processes train some of the unfinished runs, else ""."""
+    return f", {len(report.training)} training now" if report.training else ""
 
 
 def _table1(report, reference_results):
@@ -275,6 +312,10 @@ def _findings(report):
 
 def _left_out(report):
     lines = []
+    if report.failed:
+        lines += ["", f"## Failed ({len(report.failed)}): not finished, their train ended on an error, which a "
+                      f"rerun meets again until it is fixed", ""] + [inputs.display_name(f"- {text}")
+                                                                        for text in report.failed]
     if report.left_out:
         lines += ["", f"## Left out ({len(report.left_out)}): runs that cannot be read, diverged, or are not the "
                       f"network their name says, in no table, figure or finding", ""] \

@@ -30,10 +30,11 @@ import pathlib
 import stat
 
 from minitransfer import fileio, rundir, treatments
+from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, is_accuracy,
                                       mean, means_by_n, metric_words, own_base, relative_by_base, relative_by_n,
                                       select, targets_by_n, without_base)
-from minitransfer.experiment import RESULT_FILE, TREATMENT_FILE
+from minitransfer.experiment import CHECKPOINT_FILE, CROSS, RESULT_FILE, TREATMENT_FILE, weights_path
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
@@ -197,10 +198,49 @@ def _read_run(folder, name, bases, facts, by_hand):
                     fingerprint=fingerprint, precision=precision_of(folder, config, records) if config else "",
                     schedule=schedule_of(config),
                     kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
-                    and run.split == "all" and dataset else ())
+                    and run.split == "all" and dataset else (),
+                    seen_classes=_seen_classes(folder, name, run, config, records, facts)
+                    if run.split == CROSS and run.kind == "transfer" else ())
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result
+
+
+def _seen_classes(folder, name, run, config, records, facts):
+    """(shared, classes) of a transfer across datasets whose base had been trained on ``shared`` of the
+    ``classes`` it trains on (by wnid, :func:`minitransfer.class_tables.shared_wnids`: Tiny ImageNet's are
+    ImageNet's), which ``experiment --source-data`` and ``train`` warn of: its copied layers have
+    seen them, so it is no transfer to new classes alone, as the paper's are. () where it shares none,
+    or where a class table cannot be read. Its own class table is the one train recorded in its
+    weights file (or checkpoint); its base's in the base's weights file: the grid's base beside it
+    (its folder moved or copied with it), else the checkpoint train recorded it copied from, read
+    once for every run (``facts``)."""
+    own = _class_table(folder.parent / pathlib.Path(config.get("out") or "").name) \
+        or _class_table(folder / CHECKPOINT_FILE)
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    places = [weights_path(folder.parents[len(pathlib.PurePosixPath(name).parts) - 1], run.parent)] \
+        if run.parent else []
+    places += [pathlib.Path(source["checkpoint"])] if isinstance(source, dict) and source.get("checkpoint") else []
+    for place in places:
+        if ("classes", place) not in facts:
+            facts["classes", place] = _class_table(place)
+    base = next((facts["classes", place] for place in places if facts["classes", place]), None)
+    shared = len(shared_wnids(own, base)) if own and base else 0
+    return (shared, len(own)) if shared else ()
+
+
+def _class_table(path):
+    """The class table ([{index, wnid, name}, ...]) train recorded in the weights file or checkpoint at
+    ``path``; None where there is none that can be read."""
+    try:
+        if not path.is_file():  # a named pipe: opening it waits for a writer
+            return None
+        with fileio.open_hdf5(path) as f:
+            table = fileio.parse_json(fileio.plain_attribute(f.attrs["classes"]))
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    return table if isinstance(table, list) and all(isinstance(entry, dict) and "wnid" in entry
+                                                    for entry in table) else None
 
 
 def _study_of(folder, config, records):

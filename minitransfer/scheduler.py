@@ -60,7 +60,8 @@ from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
-from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments, weights_path
+from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
+                                     weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_status import is_finished, run_status
@@ -106,7 +107,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 stops.interrupt, answered = False, min(len(stops), 1)  # the stop that raised, if one did
                 scheduler.stop(stops, answered)
                 scheduler.close()
-                scheduler.outcome.not_started = [run.name for run in scheduler.pending]
+                scheduler.settle()
                 if isinstance(error, KeyboardInterrupt):
                     scheduler.log("interrupted: rerun the same command to finish the grid")
                 else:
@@ -373,6 +374,29 @@ class _Scheduler:
             self.pending.remove(run)
             self.outcome.blocked.append(run.name)
         return found
+
+    def settle(self):
+        """Count the runs this process neither trained to an end nor failed where their folders say they
+        are now: those it waited for or had not started are finished or still trained by another
+        process that shares the folder (a second experiment, SLURM tasks), which may have taken them
+        meanwhile; the others are not started."""
+        for run in [*self.elsewhere, *self.pending]:
+            if is_finished(self.out, run):
+                self.outcome.elsewhere.append(run.name)
+                self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
+            elif self._held(run):
+                self.outcome.training_elsewhere.append(run.name)
+                self.log(f"{run.name} is still being trained by another process; left to it")
+            else:
+                self.outcome.not_started.append(run.name)
+        self.elsewhere, self.pending = [], []
+
+    def _held(self, run):
+        """Whether another process holds the lock of ``run`` (a lock that cannot be read: not known to)."""
+        try:
+            return run_lock.holder(run_dir(self.out, run)) is not None
+        except OSError:
+            return False
 
     def close(self):
         """End the preloaded launchers."""

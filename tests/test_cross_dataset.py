@@ -274,6 +274,9 @@ def test_a_transfer_across_datasets_trained_by_hand_is_reported_as_the_grid_is(t
     assert "  not shown: At n=2, transferred layers across datasets (SnT) score " in reported.output
     assert "  not shown: At n=2, SnT is " in reported.output and " TnT (seed spread unknown; 1 + 1 networks)" in \
         reported.output
+    # X's 4 classes are among Y's 6 (synthetic wnids): baseS, found by the base train recorded, has seen them
+    assert "whose base had been trained on some of their classes, by wnid (1): cross/S2T (4 of its 6)" in \
+        reported.output
     assert "At n=2, random frozen layers lose " in reported.output or "random weights: not measured" in \
         reported.output
 

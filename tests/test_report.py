@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, fileio, grid_plan_file, report
+from minitransfer import figures, fileio, grid_plan_file, report, rundir
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -135,6 +135,27 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
     assert not written.figures and len(written.results) == len(ACCURACY)
     assert "random0/A7B+" in written.unfinished
     assert "Not finished (4): " in written.files["results.md"].read_text()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_path):
+    """A grid's folder with runs finished, one training, one whose train failed (bad data) and one not
+    started: the report listed the three alike as "not finished", the failure and its cause unsaid."""
+    grid.write_plan(runs_dir, grid.plan_grid(layers=(7,)), {}, ["train"])  # A7B, A7B+, B7B, B7B+: not trained
+    failed_log = runs_dir / "random0" / "A7B.run" / "train.log"
+    error = "error: bad data: checkpoint random0/baseA.h5: cannot be read (truncated file)"
+    failed_log.write_text(f"$ minitransfer train ...\nstarting\n{error}\n")
+    (runs_dir / "random0" / "B7B.run" / "train.log").write_text("$ minitransfer train ...\ninterrupted: SIGINT\n")
+    with rundir.RunLock(runs_dir / "random0" / "A7B+.run"):  # a process trains it now
+        result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "  not finished (4, 1 training now, left out): " in result.output
+    told = f"random0/A7B: {error} (see {failed_log})"
+    assert f"  failed: {told}\n" in result.output and result.output.count("  failed: ") == 1
+    for name in ("results.md", "findings.md"):
+        text = (tmp_path / "r" / name).read_text()
+        assert "## Failed (1): " in text and f"\n- {told}\n" in text
+    assert "Not finished (4, 1 training now): " in (tmp_path / "r" / "results.md").read_text()
 
 
 @pytest.mark.usefixtures("placeholder_figures")

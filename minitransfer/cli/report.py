@@ -73,11 +73,18 @@ def report(runs, out, reference):
     (train --data T --copy-from a base of another dataset), a base on every class of T is baseT,
     a copy from every class of T onto every class of T is TnT, and the base the transfer copied
     from is baseS (by the datasets the runs record, not by their names); a base on every class
-    beside random-frozen or reduced-data runs of its dataset stays theirs.
+    beside random-frozen or reduced-data runs of its dataset stays theirs. A transfer across datasets
+    whose base had been trained on some of its classes (by wnid: a source holding the target's
+    classes) is named with how many, in results.md and findings.md and beside the claims across
+    datasets: it is no transfer to new classes alone.
 
-    On the terminal, a list of runs (not finished, left out, left out of the findings, still rising,
-    of fewer evaluations, of another schedule) names 5 and counts the others; results.md and
-    findings.md list every one.
+    Of the runs not finished, those a process trains now are counted ("1 training now"), and those
+    whose train ended on an error (the last line of the train.log experiment writes) are named as
+    "failed", with that line: a rerun meets it again until it is fixed.
+
+    On the terminal, a list of runs (not finished, failed, left out, left out of the findings, still
+    rising, of fewer evaluations, of another schedule) names 5 and counts the others; results.md
+    and findings.md list every one.
 
     A report replaces the earlier one in OUT, figures it no longer draws included. A file that
     cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
@@ -119,8 +126,10 @@ def _lines(written, runs):
     if written.unfinished:
         shown = written.unfinished[:UNFINISHED_SHOWN]
         more = len(written.unfinished) - len(shown)
-        yield (f"  not finished ({len(written.unfinished)}, left out): {', '.join(shown)}"
+        training = f"{len(written.training)} training now, " if written.training else ""
+        yield (f"  not finished ({len(written.unfinished)}, {training}left out): {', '.join(shown)}"
                + (f" and {more} more (listed in results.md)" if more else ""))
+    yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)
     for name, path in written.files.items():
