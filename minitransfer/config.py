@@ -34,7 +34,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.resume_options import take_run_folder
+from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.rundir import run_dir_for
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "resolve", "evaluates_after", "weight_layers_counted",
@@ -118,6 +118,7 @@ def resolve(config, checksums=True, read_base=None):
     check_fields(c)
     take_run_folder(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
+    refuse_dataset_gone(c)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())

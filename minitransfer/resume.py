@@ -83,9 +83,12 @@ def resume_point(plan):
         _check_resumable(resume_from, plan)
         if recorded_base:  # as the base gave it (its size, if it was resized), not as the record rebuilt it
             plan.mean_source = resume_from.meta["mean_source"]
-    elif recorded_base:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
-        raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint {run_checkpoint} "
-                          f"to continue from; give the base's file")
+    elif recorded_base:
+        finished = _finished_weights(plan)  # read_base read the base's record in them: a run with nothing to train
+        if finished is None:  # the checkpoint read for the base went meanwhile: nothing may copy from its copy
+            raise ConfigError(f"`copy_from` {c.copy_from!r} does not exist and there is no checkpoint "
+                              f"{run_checkpoint} to continue from; give the base's file")
+        return finished
     elif not c.overwrite:
         return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
     return resume_from
@@ -124,7 +127,9 @@ def read_base(c):
     machine) and the run resumes, what the run's checkpoint holds of it, which the rest of the run
     needs: the copied layers (restored from the checkpoint anyway), the mean image, the base's
     sha256 (so a base that is there must still be the same network) and its provenance (the base's
-    dataset and split, for the defaults and for the weights' record). Anything else is refused."""
+    dataset and split, for the defaults and for the weights' record); for a finished run whose
+    checkpoint was deleted, what its weights hold of it (the run ends at once, as it does with its
+    base). Anything else is refused."""
     if os.path.exists(c.copy_from):
         return checkpoints.load(c.copy_from, solver=False)
     missing = f"`copy_from` {c.copy_from!r} does not exist"
@@ -138,10 +143,12 @@ def read_base(c):
     elif c.out is None:
         raise ConfigError(f"{missing}; to continue a run from its checkpoint without it, name the run's weights "
                           f"file with `out`")
-    elif not (run_dir_for(c.out) / "checkpoint.h5").exists():
-        raise ConfigError(f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
-    else:
+    elif (run_dir_for(c.out) / "checkpoint.h5").exists():
         saved = _load_run_checkpoint(run_dir_for(c.out) / "checkpoint.h5", solver=False)
+    elif (run_dir_for(c.out) / "result.json").exists() and os.path.exists(c.out):
+        saved = checkpoints.load(c.out, solver=False)  # finished, its checkpoint deleted: its weights record the base
+    else:
+        raise ConfigError(f"{missing}, and {run_dir_for(c.out) / 'checkpoint.h5'} has no run to continue from it")
     return _recorded_base(saved, missing)
 
 

@@ -56,12 +56,12 @@ def _take_recorded_options(c):
     option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
     (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
     folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
-    a user's moved dataset is left to the refusal that asks for its new folder, with the fields the
-    dataset sets (`fc8_outputs`, `preset`). A recorded `copy_from` that is gone is taken too: the run's
-    checkpoint holds what the run needs of its base (:func:`minitransfer.resume.read_base`)."""
-    checkpoint = run_dir_for(pathlib.Path(c.out).resolve()) / "checkpoint.h5"
+    a user's moved dataset is left to the refusal that asks for its new folder
+    (:func:`refuse_dataset_gone`), with the fields the dataset sets (`fc8_outputs`, `preset`). A
+    recorded `copy_from` that is gone is taken too: the run's checkpoint holds what the run needs of
+    its base (:func:`minitransfer.resume.read_base`)."""
     try:
-        meta = checkpoints.read_meta(checkpoint if checkpoint.is_file() else c.out)
+        meta = checkpoints.read_meta(_record(c.out))
     except checkpoints.CheckpointError:
         return  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
@@ -75,6 +75,39 @@ def _take_recorded_options(c):
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
             setattr(c, field.name, recorded[field.name])
+
+
+def refuse_dataset_gone(c):
+    """A run resumed without `data` whose recorded dataset folder is not there now (moved or deleted;
+    the built-in set, a cache, is built again instead) is refused (:class:`ConfigError`), naming that
+    folder and asking for its new one: compared with the default's dataset instead (the built-in set,
+    or a transfer's base's), the refusal listed differences nobody asked for (`data` -> the built-in
+    set, `fc8_outputs` 2 -> 10), also for a finished run, which is said to be finished."""
+    if c.resume is None or c.data is not None or (c.resume == "auto" and c.out is None):
+        return
+    record = _record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
+    if not record.is_file():
+        return  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
+    try:
+        meta = checkpoints.read_meta(record)
+    except (checkpoints.CheckpointError, OSError):
+        return  # resume_point reads it again and says what is wrong with it
+    trained_on = meta["config"].get("data")
+    if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
+        return
+    gone = f"the dataset it was trained on, {trained_on}, is not there now (moved or deleted)"
+    ask = "give its folder where it is now as `data`"
+    if meta["iteration"] == meta["config"].get("max_iter"):
+        raise ConfigError(f"the run of {record} is finished (nothing is left to train), but a resumption checks it "
+                          f"against its dataset, and {gone}: {ask}")
+    raise ConfigError(f"cannot resume {record}: {gone}; {ask}")
+
+
+def _record(out):
+    """What a run whose weights file is ``out`` records its configuration in, as a resumption reads it:
+    its run folder's checkpoint.h5, else (a finished run whose checkpoint was deleted) its weights."""
+    checkpoint = run_dir_for(pathlib.Path(out).resolve()) / "checkpoint.h5"
+    return checkpoint if checkpoint.is_file() else pathlib.Path(out)
 
 
 def named_folder(path):

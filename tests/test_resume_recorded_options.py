@@ -76,8 +76,8 @@ def test_a_run_whose_dataset_moved_asks_for_its_new_folder_then_resumes(micro_da
     (tmp_path / "data").rename(tmp_path / "moved")
     result = _resume(tmp_path / "int.run")
     assert result.exit_code == 2
-    assert result.output.endswith(f"; {tmp_path / 'data'} is not there now: if its dataset moved, give its new "
-                                  f"folder as --data\n"), result.output
+    assert result.output.endswith(f": the dataset it was trained on, {tmp_path / 'data'}, is not there now (moved or "
+                                  f"deleted); give its folder where it is now as --data\n"), result.output
     result = _resume(tmp_path / "int.run", "--data", str(tmp_path / "moved"))
     assert result.exit_code == 0, result.output
     _assert_same_weights(tmp_path / "int.h5", straight.out)

@@ -150,8 +150,9 @@ def test_a_resume_reads_past_a_damaged_config_json_and_writes_it_again(micro_dat
 
 
 def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(micro_data, tmp_path, monkeypatch):
-    """Rerun without `data` once the dataset's folder was moved: the run falls back on the built-in
-    set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained)."""
+    """Rerun without `data` once the dataset's folder was moved: the run fell back on the built-in
+    set, and the refusal used to be about fc8's shape (10 classes there, 2 in the half trained), then
+    listed `data` and fc8 as changed; it names the folder gone (tests/test_resume_gone.py)."""
     moved = tmp_path / "moved"
     shutil.copytree(micro_data, tmp_path / "data")
     _interrupted(tmp_path / "net.h5", str(tmp_path / "data"), after=3, max_iter=8)
@@ -159,9 +160,9 @@ def test_resume_auto_after_the_dataset_moved_says_so_not_that_fc8_differs(micro_
     other = tmp_path / "builtin"
     synthetic.build_synthetic(other, classes=20, train_per_class=2, val_per_class=1, size=14, seed=0)
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: other)
-    with pytest.raises(training.ConfigError, match=rf"with a different configuration: `data` '{tmp_path}/data' -> "
-                                                   rf"'{other}' \(another dataset.*; {tmp_path}/data is not there "
-                                                   rf"now: if its dataset moved, give its new folder as `data`$"):
+    with pytest.raises(training.ConfigError, match=rf"^cannot resume {tmp_path}/net.run/checkpoint.h5: the dataset "
+                                                   rf"it was trained on, {tmp_path}/data, is not there now \(moved or "
+                                                   rf"deleted\); give its folder where it is now as `data`$"):
         _train(tmp_path / "net.h5", None, max_iter=8, resume="auto")
     assert _train(tmp_path / "net.h5", str(moved), max_iter=8, resume="auto").iterations == 8
 
