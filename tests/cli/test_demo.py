@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from minitransfer import demo as demos
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from minitransfer.scheduler import GridOutcome
+from minitransfer.grid_outcome import GridOutcome
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
