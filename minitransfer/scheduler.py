@@ -1,21 +1,12 @@
 """Running the paper's grid on this machine: one ``minitransfer train`` process per slot.
 
-A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a share of the CPU
-(``None``: several CPU slots split the cores, each process single- or few-threaded). A run starts
-once the base it copies from has finished. A run whose result file exists is skipped and every other
-run starts with ``--resume auto``, so rerunning the same grid after a crash or Ctrl-C finishes it
-without redoing finished work. Each run's output goes to ``OUT/<run>.run/train.log``; the warnings
-it writes there are told on the grid's output too, each text once
-(:class:`minitransfer.grid_progress.Warnings`). On a CPU slot with the default train command the
-runs are forked from a preloaded launcher (:mod:`minitransfer.launcher`), which spares each one
-Python's start-up; each run is still the same ``minitransfer train`` process, in a session of its
-own. If a launcher dies, the grid stops with an ``OSError`` naming it, and its run stops with a
-checkpoint; rerunning the grid continues. A grid killed with SIGKILL (``kill -9``, a crash, a
-notebook's kernel restarted) does not leave its runs training on unwatched (on the cores or GPUs its
-rerun hands out again): the kernel sends each run it started SIGTERM (Linux;
-:func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C does, with a checkpoint its rerun
-resumes. A train command that starts the training in a process of its own (a wrapper script) passes
-that on only if it stops its child on SIGTERM.
+A slot is a GPU or a share of the CPU, where each run's train process is started
+(:class:`minitransfer.grid_processes.TrainProcesses`: forked from a preloaded launcher on a CPU
+slot, stopped with a checkpoint when the grid is killed). A run starts once the base it copies
+from has finished. A run whose result file exists is skipped and every other run starts with
+``--resume auto``, so rerunning the same grid after a crash or Ctrl-C finishes it without redoing
+finished work. Each run's output goes to ``OUT/<run>.run/train.log``; the warnings it writes there
+are told on the grid's output too, each text once (:class:`minitransfer.grid_progress.Warnings`).
 
 Several schedulers may work on one grid directory at once (two ``minitransfer experiment``
 processes, or one per machine on a shared disk): they check the folder and write the plan one
@@ -43,21 +34,18 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 
 import contextlib
 import errno
-import functools
 import os
 import shlex
 import signal
-import subprocess
 import time
 
 from minitransfer import fileio, launcher, run_lock, stop_requests
-from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
-from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, EXIT_FAILED, EXIT_IO, PASSED_ON, Failure, GridOutcome,
-                                       failure_cause, how_it_ended, where_its_output_is)
+from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_ended, where_its_output_is
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
+from minitransfer.grid_processes import TrainProcesses
 from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
@@ -66,10 +54,7 @@ from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
 from minitransfer.grid_status import is_finished, run_status
 
-__all__ = ["run_grid", "STOP_RESEND_SECONDS",
-           # split off into grid_outcome.py; callers written before import them from here
-           "EXIT_BUSY", "EXIT_FAILED", "EXIT_BAD_DATA", "EXIT_IO", "PASSED_ON", "Failure", "GridOutcome",
-           "failure_cause", "where_its_output_is"]
+__all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
 STOP_RESEND_SECONDS = 1.0
 
@@ -158,8 +143,8 @@ class _Scheduler:
         self.outcome = GridOutcome([], finished, [], [])
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
         self.running = {}    # slot index -> (run, process, start time)
-        self.launchers = {}  # CPU slot index -> its preloaded launcher
-        self.preload = launcher.usable() and own_train
+        self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
+                                        lambda line: self.log(line))
         self.elsewhere = []  # runs another process is training
         self.raced = set()   # runs started again after losing their folder to another process as they started
         self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
@@ -236,46 +221,10 @@ class _Scheduler:
         # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
         # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
         with stop_requests.StopRequests(keep_ignored=True) as stop:
-            process = self._forked(slot, device, arguments, folder / LOG_FILE)
-            if process is None:
-                with open(folder / LOG_FILE, "a") as log_file:
-                    # A session of its own: Ctrl-C reaches the experiment only, which forwards one SIGINT.
-                    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                               env=self._environment(device), stdin=subprocess.DEVNULL,
-                                               start_new_session=True, preexec_fn=functools.partial(
-                                                   launcher.ends_with, os.getpid(), signal.SIGTERM))
+            process = self.processes.start(slot, device, arguments, folder / LOG_FILE)
             self.running[slot] = (run, process, time.monotonic())
         if stop:  # heard again by the grid's own handler (run_grid), which then records the stops that follow
             signal.raise_signal(getattr(signal, stop[0]))
-
-    def _forked(self, slot, device, arguments, log_path):
-        """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
-        first use); None where none is used: a GPU slot, another train command, or a launcher that
-        could not start."""
-        if not self.preload or device is not None:
-            return None
-        try:
-            if not self.launchers:  # one per CPU slot, all at once: their imports overlap
-                self.launchers = {index: launcher.Launcher(self._environment(None))
-                                  for index, each in enumerate(self.slots) if each is None}
-            return self.launchers[slot].start(["train", *arguments], log_path)
-        except OSError as error:
-            self.log(f"starting runs as new processes from now on ({error})")
-            self.preload = False
-            return None
-
-    def _environment(self, device):
-        """A run's environment: its GPU, and where the grid runs several processes at once, its share
-        of the cores this process may use for NumPy's threads (a CPU run's training, a GPU run's host
-        work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
-        env = dict(os.environ)
-        if device is not None:
-            env["CUDA_VISIBLE_DEVICES"] = str(device)
-        if len(self.slots) > 1:
-            threads = str(max(1, usable_cpus() // len(self.slots)))
-            for name in THREAD_VARIABLES:
-                env.setdefault(name, threads)
-        return env
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""
@@ -400,9 +349,7 @@ class _Scheduler:
 
     def close(self):
         """End the preloaded launchers."""
-        for each in self.launchers.values():
-            each.close()
-        self.launchers.clear()
+        self.processes.close()
 
     def stop(self, again=(), answered=0):
         """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait

@@ -20,7 +20,7 @@ import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, rundir, scheduler
+from minitransfer import cpus, fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -378,7 +378,7 @@ def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, f
     the cores this process may use for NumPy's threads, one process all of them (left unset); a
     count the user chose is kept."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)))
-    for name in scheduler.THREAD_VARIABLES:
+    for name in cpus.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=devices,

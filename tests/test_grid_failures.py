@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import scheduler
-from minitransfer.scheduler import Failure, GridOutcome
+from minitransfer.grid_outcome import Failure, GridOutcome
 
 FAKE_TRAIN = textwrap.dedent('''
     import json, os, pathlib, shutil, signal, sys

@@ -193,10 +193,11 @@ def test_an_interrupted_grid_whose_output_reader_has_gone_exits_75_with_its_summ
 
         from minitransfer import scheduler
         from minitransfer.cli import main
+        from minitransfer.grid_outcome import GridOutcome
 
         def interrupted(runs, out, options, devices, log, progress):
             sys.stdin.readline()  # the reader of stdout has gone
-            return scheduler.GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseA"])
+            return GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseA"])
 
         scheduler.run_grid = interrupted
         main(["experiment", "--data", {str(micro_data)!r}, "-o", {str(tmp_path / "g")!r}, "--layers", "1",

@@ -103,7 +103,8 @@ def _unfinished(outcome, data_intact=True):
     are one line, not 88 pointers to their logs)."""
     rerun = "rerun the same command (finished networks are kept)"
     if outcome.interrupted:
-        return "the demo was interrupted; rerun the same command to go on (finished networks are kept)"
+        return "the demo was interrupted; rerun the same command to go on (finished networks are kept)" + \
+            _training_elsewhere(outcome)
     failed, blocked = len(outcome.failed), len(outcome.blocked)
     stopped = f"{failed} network{'s' if failed != 1 else ''} failed" + (
         f" and {blocked} that need {'them' if failed != 1 else 'it'} were not run" if blocked else "")
@@ -114,3 +115,15 @@ def _unfinished(outcome, data_intact=True):
         return f"the demo did not finish: {stopped}; {rerun}"
     return "\n".join([f"the demo did not finish: {stopped} (finished networks are kept):",
                       *(f"  {cause}" for cause in outcome.causes())])
+
+
+def _training_elsewhere(outcome):
+    """How an interrupted demo's line ends where another process (a second demo on the folder) still
+    trains some of its networks, as the grid's summary counts them: "; 2 networks still training in
+    another process, left to it (a rerun waits for them)"; "" for none."""
+    count = len(outcome.training_elsewhere)
+    if not count:
+        return ""
+    them = "them" if count != 1 else "it"
+    return (f"; {count} network{'s' if count != 1 else ''} still training in another process, left to it (a rerun "
+            f"waits for {them})")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from minitransfer import demo as demos
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from minitransfer.scheduler import GridOutcome
+from minitransfer.grid_outcome import GridOutcome
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 
@@ -96,7 +96,12 @@ def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
      "the demo did not finish: 1 network failed and 2 that need it were not run (finished networks are kept):\n"
      "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command"),
     (GridOutcome([], [], [], [], interrupted=True), "the demo was interrupted; rerun the same command to go on"),
-], ids=["failed", "interrupted"])
+    # stopped while a second demo on the folder trained two of its networks (GridOutcome.summary's count)
+    (GridOutcome([], [], [], [], interrupted=True, stopped=["random0/baseB"], not_started=["random0/B2B"],
+                 training_elsewhere=["all/base", "random0/baseA"]),
+     "the demo was interrupted; rerun the same command to go on (finished networks are kept); 2 networks still "
+     "training in another process, left to it (a rerun waits for them)"),
+], ids=["failed", "interrupted", "interrupted-while-another-demo-trains"])
 def test_a_demo_that_stops_short_says_whether_a_plain_rerun_will_do(tiny_data, tmp_path, monkeypatch, outcome, says):
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
     monkeypatch.setattr(demos, "run_demo", lambda *args, **kwargs: outcome)

@@ -23,7 +23,7 @@ from minitransfer import config, cuda, figures, rundir, scheduler, stopping
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from minitransfer.scheduler import GridOutcome
+from minitransfer.grid_outcome import Failure, GridOutcome
 from test_faults import snapshot, tmpfs
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
@@ -267,7 +267,7 @@ def test_a_network_killed_by_a_signal_is_counted_as_killed(tmp_path):
     assert sorted(outcome.failed) == bases and sorted(outcome.killed) == bases and outcome.exit_code == 1
 
 
-KILLED = scheduler.Failure(-9)
+KILLED = Failure(-9)
 
 
 @pytest.mark.parametrize("outcome, says, not_says", [
@@ -344,7 +344,7 @@ def test_an_interrupted_demo_whose_output_reader_has_gone_exits_75_saying_so_on_
         from minitransfer import demo as demos
         from minitransfer.cli import main
         from minitransfer.data import synthetic
-        from minitransfer.scheduler import GridOutcome
+        from minitransfer.grid_outcome import GridOutcome
 
         def interrupted(*args, **kwargs):  # as the grid stopping: its log drops the lines it cannot write
             sys.stdin.readline()  # the reader of stdout has gone
@@ -378,7 +378,7 @@ def test_an_interrupted_demo_whose_terminal_has_closed_exits_75(tiny_data, tmp_p
         from minitransfer import demo as demos
         from minitransfer.cli import main
         from minitransfer.data import synthetic
-        from minitransfer.scheduler import GridOutcome
+        from minitransfer.grid_outcome import GridOutcome
 
         def interrupted(*args, **kwargs):  # as the grid stopping on the hangup's SIGHUP
             pathlib.Path("ready").touch()

@@ -9,12 +9,13 @@ from click.testing import CliRunner
 from minitransfer import scheduler
 from minitransfer.cli import main
 from minitransfer.data import dataset
+from minitransfer.grid_outcome import GridOutcome
 
 ODD = "my runs $HOME 'a'"  # a blank, a variable the shell would expand, quotes
 
 
 def test_the_report_command_after_a_grid_reads_as_printed(micro_data, tmp_path, monkeypatch):
-    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: scheduler.GridOutcome([], [], [], []))
+    monkeypatch.setattr(scheduler, "run_grid", lambda *args, **kwargs: GridOutcome([], [], [], []))
     out = tmp_path / ODD
     result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1",
                                        "--max-iter", "10", "--device", "cpu"])

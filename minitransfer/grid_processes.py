@@ -1,0 +1,82 @@
+"""How a local grid starts each run's ``minitransfer train`` process on its slot (:class:`TrainProcesses`).
+
+A slot is a GPU (its id goes into the process's ``CUDA_VISIBLE_DEVICES``) or a share of the CPU
+(``None``: several CPU slots split the cores, each process single- or few-threaded). On a CPU slot
+with the default train command the runs are forked from a preloaded launcher
+(:mod:`minitransfer.launcher`), which spares each one Python's start-up; each run is still the same
+``minitransfer train`` process, in a session of its own. If a launcher dies, the grid stops with an
+``OSError`` naming it, and its run stops with a checkpoint; rerunning the grid continues. A grid
+killed with SIGKILL (``kill -9``, a crash, a notebook's kernel restarted) does not leave its runs
+training on unwatched (on the cores or GPUs its rerun hands out again): the kernel sends each run it
+started SIGTERM (Linux; :func:`minitransfer.launcher.ends_with`), which stops it as Ctrl-C does, with
+a checkpoint its rerun resumes. A train command that starts the training in a process of its own (a
+wrapper script) passes that on only if it stops its child on SIGTERM.
+:mod:`minitransfer.scheduler` runs the grid.
+"""
+
+import functools
+import os
+import signal
+import subprocess
+
+from minitransfer import launcher
+from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
+
+
+class TrainProcesses:
+    """The train processes of a grid's ``slots`` (a GPU id, or None for a CPU slot each), started with
+    ``train_command`` followed by a run's arguments; ``preload``: whether CPU slots fork their runs from
+    preloaded launchers (the default train command, where :func:`minitransfer.launcher.usable`);
+    ``log``: where a launcher that could not start is told."""
+
+    def __init__(self, train_command, slots, preload, log):
+        self.train_command, self.slots, self.preload, self.log = train_command, slots, preload, log
+        self.launchers = {}  # CPU slot index -> its preloaded launcher
+
+    def start(self, slot, device, arguments, log_path):
+        """The train process of a run (its ``arguments``) on ``slot`` (its ``device``), its output
+        appended to ``log_path``; in a session of its own: Ctrl-C reaches the grid only, which
+        forwards one SIGINT."""
+        process = self._forked(slot, device, arguments, log_path)
+        if process is None:
+            with open(log_path, "a") as log_file:
+                process = subprocess.Popen(self.train_command + arguments, stdout=log_file, stderr=subprocess.STDOUT,
+                                           env=self._environment(device), stdin=subprocess.DEVNULL,
+                                           start_new_session=True, preexec_fn=functools.partial(
+                                               launcher.ends_with, os.getpid(), signal.SIGTERM))
+        return process
+
+    def _forked(self, slot, device, arguments, log_path):
+        """The run forked from the slot's preloaded launcher (one per CPU slot, all started on
+        first use); None where none is used: a GPU slot, another train command, or a launcher that
+        could not start."""
+        if not self.preload or device is not None:
+            return None
+        try:
+            if not self.launchers:  # one per CPU slot, all at once: their imports overlap
+                self.launchers = {index: launcher.Launcher(self._environment(None))
+                                  for index, each in enumerate(self.slots) if each is None}
+            return self.launchers[slot].start(["train", *arguments], log_path)
+        except OSError as error:
+            self.log(f"starting runs as new processes from now on ({error})")
+            self.preload = False
+            return None
+
+    def _environment(self, device):
+        """A run's environment: its GPU, and where the grid runs several processes at once, its share
+        of the cores this process may use for NumPy's threads (a CPU run's training, a GPU run's host
+        work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
+        env = dict(os.environ)
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = str(device)
+        if len(self.slots) > 1:
+            threads = str(max(1, usable_cpus() // len(self.slots)))
+            for name in THREAD_VARIABLES:
+                env.setdefault(name, threads)
+        return env
+
+    def close(self):
+        """End the preloaded launchers."""
+        for each in self.launchers.values():
+            each.close()
+        self.launchers.clear()
