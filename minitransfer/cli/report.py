@@ -80,7 +80,14 @@ def report(runs, out, reference):
 
     Of the runs not finished, those a process trains now are counted ("1 training now"), and those
     whose train ended on an error (the last line of the train.log experiment writes) are named as
-    "failed", with that line: a rerun meets it again until it is fixed.
+    "failed", with that line: a rerun meets it again until it is fixed; so they are in the error of a
+    folder where no run finished.
+
+    A run whose eval.csv holds fewer or more evaluations than its result.json counts (cut short
+    after it finished: a copy, a full disk) is named among the runs to read with care: its
+    accuracies are result.json's, train's summary of every evaluation, but its learning curve is of
+    the rows left. Where Table 1 measures nothing (no random-split AnB+ runs with their bases, as
+    in a cross-dataset grid alone), table1.md says so under the table.
 
     On the terminal, a list of runs (not finished, failed, left out, left out of the findings, still
     rising, of fewer evaluations, of another schedule) names 5 and counts the others; results.md
