@@ -17,10 +17,11 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
   decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
-  datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
-  fewer than 10 evaluations, a transfer across datasets whose base had seen some of its classes:
-  also under results.md and beside the claims across datasets; an eval.csv that is not the one its
-  result.json sums up, cut short: its accuracies are result.json's, its curve not the whole).
+  datasets), with their uncertainty, the runs not finished (in no finding until they are), and the
+  runs whose metric should not be trusted (still rising, fewer than 10 evaluations, a transfer
+  across datasets whose base had seen some of its classes: also under results.md and beside the
+  claims across datasets; an eval.csv that is not the one its result.json sums up, cut short: its
+  accuracies are result.json's, its curve not the whole).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where
@@ -313,6 +314,9 @@ def _findings(report):
              "relative to the base of its own target, ± one standard error; a difference is resolved beyond two "
              "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
+    if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}), in no "
+                                          f"finding until they are: {', '.join(report.unfinished)}")]
     lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""]

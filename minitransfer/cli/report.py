@@ -35,8 +35,8 @@ def report(runs, out, reference):
     for layers "1 to 7", "3 to 7", "5 to 7", the layers with runs as "3 and 5": words, which a
     spreadsheet does not import as a date or a number; the CSV files hold accuracies and boosts as
     unrounded fractions, results.md to 4 decimals, table1.md in percentage points),
-    findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
-    with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
+    findings.md (the paper's claims as measured here, with their uncertainty, the runs not finished,
+    in no finding until they are, and the runs to read with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
     (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
     runs: accuracy against the training images asked for per class, linear and log, and the images
     used where a class had fewer, as its dataset tells), and every run's learning
