@@ -49,6 +49,14 @@ class Result:
     schedule: tuple = ()  # (field, value) of the training options in SCHEDULE_FIELDS its config.json gives
     kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
     seen_classes: tuple = ()  # a transfer across datasets: (shared, classes) its base saw of its classes, or ()
+    eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
+
+    @property
+    def log_cut(self):
+        """Whether its eval.csv (``curve``) holds fewer or more evaluations than result.json counts (train
+        sums them all up there: a copy cut short, a full disk, a torn row): its accuracies are
+        result.json's, its curve is not the whole."""
+        return bool(self.eval_log)
 
     @property
     def still_rising(self):
@@ -59,7 +67,10 @@ class Result:
         A step of the learning rate lifts the accuracy at once; that step is not a climb. With at
         least four evaluations after the last step, only those are compared (their last half-or-
         quarter against the same number before it); with fewer, the whole curve is, and a run that
-        ended soon after a step is flagged as not shown to have settled."""
+        ended soon after a step is flagged as not shown to have settled. A curve that is not the run's
+        whole (:attr:`log_cut`) tells nothing of its end: not flagged (the run is, as :attr:`log_cut`)."""
+        if self.log_cut:  # the end of the rows left is not the run's end
+            return False
         tops = [top for _, top in self.curve]
         settled = [top for iteration, top in self.curve if iteration > self.last_rate_change]
         window = len(tops) // 4

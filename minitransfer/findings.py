@@ -277,7 +277,8 @@ def _below(difference):
 def warnings(results, shown=None, listed_in=None):
     """Runs whose metric should not be trusted as it is: still rising at the end, fewer than 10
     evaluations behind the mean of the 10 best, transfers across datasets from a base that had seen
-    some of their classes, or trained with another schedule than the runs they are compared with.
+    some of their classes, or trained with another schedule than the runs they are compared with;
+    and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
     ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
     found = []
@@ -290,7 +291,23 @@ def warnings(results, shown=None, listed_in=None):
         found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {_listed(few, shown, listed_in)}; "
                      f"their accuracy is the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more "
                      f"often (--eval-every)")
-    return found + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in)
+    return found + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
+        + _cut_logs(results, shown, listed_in)
+
+
+def _cut_logs(results, shown=None, listed_in=None):
+    """A warning naming the runs whose eval.csv holds another count of evaluations than their
+    result.json (:attr:`minitransfer.comparisons.Result.log_cut`), the file and both counts: their
+    accuracies are right, their curves are not the whole; [] where there are none."""
+    cut = [f"{r.run.name} ({r.eval_log}: {len(r.curve)} evaluations, result.json {r.evaluations})"
+           for r in results if r.log_cut]
+    if not cut:
+        return []
+    return [f"eval.csv holding fewer or more evaluations than result.json counts ({len(cut)}): "
+            f"{_listed(cut, shown, listed_in)}; their accuracies are result.json's, which train computed from every "
+            f"evaluation, but their learning curves (curves.png) are of the rows left, and whether they still rose "
+            f"at the end cannot be told: copy the run's eval.csv back from where it trained, or train it again "
+            f"(--overwrite)"]
 
 
 def seen_classes(results, shown=None, listed_in=None):

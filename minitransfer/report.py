@@ -11,14 +11,17 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
-  with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`). Its
+  with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`), and where
+  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`). Its
   layers are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never
   "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
   decimal comma).
 - findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
-  datasets), with their uncertainty, and the runs whose metric should not be trusted (still rising,
-  fewer than 10 evaluations, a transfer across datasets whose base had seen some of its classes:
-  also under results.md and beside the claims across datasets).
+  datasets), with their uncertainty, the runs not finished (in no finding until they are), and the
+  runs whose metric should not be trusted (still rising, fewer than 10 evaluations, a transfer
+  across datasets whose base had seen some of its classes: also under results.md and beside the
+  claims across datasets; an eval.csv that is not the one its result.json sums up, cut short: its
+  accuracies are result.json's, its curve not the whole).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where
@@ -58,7 +61,7 @@ from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
-                                        table1_unpaired)
+                                        table1_unmeasured, table1_unpaired)
 from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
@@ -201,14 +204,14 @@ def measure(runs_dir):
     its files (``files`` empty): what a folder that cannot be written shows. Raises :class:`NoRuns`,
     :class:`MixedRuns`."""
     results, unfinished, left_out = collect(runs_dir)
+    training, failed = unfinished_states(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out)))
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out, training, failed)))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
-    training, failed = unfinished_states(runs_dir, unfinished)
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
                   findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
                   without_base=without_base(results), training=training, failed=failed)
@@ -238,16 +241,21 @@ def unfinished_states(runs_dir, unfinished):
 UNFINISHED_NAMED = 5  # in the message of a folder of unfinished or left-out runs
 
 
-def _no_runs(runs_dir, unfinished, left_out):
-    """Why ``runs_dir`` holds no run to report: its runs not finished, left out (the first
-    :data:`UNFINISHED_NAMED`, each with its reason, and how many more), or none there (a mistyped
-    folder, a home folder, a run folder itself)."""
-    why = [f"left out {text}" for text in left_out[:UNFINISHED_NAMED]]
-    if len(left_out) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
-        why.append(f"and {len(left_out) - UNFINISHED_NAMED} more left out")
+def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
+    """Why ``runs_dir`` holds no run to report: its runs not finished (how many a process trains now,
+    and of those whose train failed, as :func:`unfinished_states` tells them, "failed NAME: its error
+    line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
+    reason, and how many more), or none there (a mistyped folder, a home folder, a run folder
+    itself)."""
+    why = []
+    for what, texts in (("failed", failed), ("left out", left_out)):
+        why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
+        if len(texts) > UNFINISHED_NAMED:  # a renamed split folder of a large grid: every run, one line
+            why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
-        why.insert(0, f"{len(unfinished)} not finished ({', '.join(unfinished[:UNFINISHED_NAMED])}"
+        now = f", {len(training)} training now" if training else ""
+        why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
                       + (f" and {more} more)" if more > 0 else ")"))
     elif not why and runs_dir.suffix == ".run":
         why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
@@ -290,6 +298,9 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
+    unmeasured = table1_unmeasured(report.results, boosts)
+    if unmeasured:
+        text += ["", unmeasured]
     unpaired = table1_unpaired(report.results) + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
                                                   if reference_results else [])
     for line in unpaired:
@@ -303,6 +314,9 @@ def _findings(report):
              "relative to the base of its own target, ± one standard error; a difference is resolved beyond two "
              "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
+    if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}), in no "
+                                          f"finding until they are: {', '.join(report.unfinished)}")]
     lines += _left_out(report)
     if report.warnings:
         lines += ["", "## Runs to read with care", ""]

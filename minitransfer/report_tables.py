@@ -7,6 +7,7 @@ in words a spreadsheet reads as text (:func:`layer_list`).
 import math
 
 from minitransfer.data import inputs
+from minitransfer.experiment import CROSS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
@@ -31,6 +32,24 @@ def table1(results, ranges=TABLE_1_RANGES):
                      "boost_over_BnB+": mean([tuned[n] - selffer[n] for n in both]),
                      "layers_with_runs": layer_list(layers)})
     return rows
+
+
+def table1_unmeasured(results, rows):
+    """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
+    the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
+    AnB+ run with a control; and, for a folder of transfers across datasets alone (experiment
+    --source-data), what measures those. "" where some boost is measured."""
+    boosts = ("boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+")
+    if any(not math.isnan(row[column]) for row in rows for column in boosts):
+        return ""
+    random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
+    hint = (": experiment --split random" if not random_split else
+            ": experiment --split random, without --no-fine-tuned" if not tuned else
+            f": the {len(tuned)} AnB+ made no evaluation" if all(math.isnan(r.mean10_top1) for r in tuned) else "")
+    across = any(r.run.split == CROSS for r in results) and not random_split
+    return (f"Table 1: not measured (no random-split AnB+ runs with their bases{hint})"
+            + ("; this folder's runs are transfers across datasets, which findings.md and figure_cross measure"
+               if across else "") + ".")
 
 
 def layer_list(ns):

@@ -109,6 +109,7 @@ def collect(runs_dir):
 
 
 METRICS_FILE = "metrics.jsonl"
+EVAL_FILE = "eval.csv"
 # What to do with a run whose training diverged, as report and info say it: resumed from its checkpoint, it
 # replays its iterations bit for bit.
 START_OVER = ("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower --base-lr, "
@@ -185,7 +186,10 @@ def _read_run(folder, name, bases, facts, by_hand):
         _checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
-    curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, folder / "eval.csv"))
+    eval_csv = folder / EVAL_FILE
+    curve = tuple((row["iteration"], row["top1"]) for row in _read_log(rundir.read_eval_rows, eval_csv))
+    # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its
+    eval_log = str(eval_csv) if _is_there(eval_csv) and len(curve) != evaluations else ""
     losses = tuple((record["iteration"], float(record["loss"]))
                    for record in _read_log(_read_losses, folder / METRICS_FILE)
                    if "event" not in record and _is_loss_record(record))
@@ -200,7 +204,7 @@ def _read_run(folder, name, bases, facts, by_hand):
                     kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
                     and run.split == "all" and dataset else (),
                     seen_classes=_seen_classes(folder, name, run, config, records, facts)
-                    if run.split == CROSS and run.kind == "transfer" else ())
+                    if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log)
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result

@@ -24,7 +24,7 @@ from minitransfer import results as results_module
 from minitransfer import run_search
 from minitransfer.cli import main
 from minitransfer.results import Result, collect, without_base
-from test_report import ACCURACY, read_csv, train_in, write_run, write_runs
+from test_report import ACCURACY, read_csv, train_in, write_curve, write_run, write_runs
 
 
 @pytest.fixture
@@ -618,8 +618,7 @@ def test_a_run_named_in_a_script_the_font_lacks_keeps_its_name_in_the_tables_and
 
     run = grid.Run("基础B", "base", "random", 0, target="B")
     write_run(tmp_path / "grid", run, 0.8, treatment=False, config={"split": "random", "split_seed": 0, "half": "B"})
-    rows = "".join(f"{50 * i},{0.1 + 0.03 * i},1.0,0.5\n" for i in range(1, 22))
-    (grid.run_dir(tmp_path / "grid", run) / "eval.csv").write_text("iteration,top1,top5,loss\n" + rows)
+    write_curve(grid.run_dir(tmp_path / "grid", run), [(50 * i, 0.1 + 0.03 * i) for i in range(1, 22)])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         written = report.write_report(tmp_path / "grid", tmp_path / "report")

@@ -35,8 +35,8 @@ def report(runs, out, reference):
     for layers "1 to 7", "3 to 7", "5 to 7", the layers with runs as "3 and 5": words, which a
     spreadsheet does not import as a date or a number; the CSV files hold accuracies and boosts as
     unrounded fractions, results.md to 4 decimals, table1.md in percentage points),
-    findings.md (the paper's claims as measured here, with their uncertainty, and the runs to read
-    with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
+    findings.md (the paper's claims as measured here, with their uncertainty, the runs not finished,
+    in no finding until they are, and the runs to read with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
     (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
     runs: accuracy against the training images asked for per class, linear and log, and the images
     used where a class had fewer, as its dataset tells), and every run's learning
@@ -80,7 +80,14 @@ def report(runs, out, reference):
 
     Of the runs not finished, those a process trains now are counted ("1 training now"), and those
     whose train ended on an error (the last line of the train.log experiment writes) are named as
-    "failed", with that line: a rerun meets it again until it is fixed.
+    "failed", with that line: a rerun meets it again until it is fixed; so they are in the error of a
+    folder where no run finished.
+
+    A run whose eval.csv holds fewer or more evaluations than its result.json counts (cut short
+    after it finished: a copy, a full disk) is named among the runs to read with care: its
+    accuracies are result.json's, train's summary of every evaluation, but its learning curve is of
+    the rows left. Where Table 1 measures nothing (no random-split AnB+ runs with their bases, as
+    in a cross-dataset grid alone), table1.md says so under the table.
 
     On the terminal, a list of runs (not finished, failed, left out, left out of the findings, still
     rising, of fewer evaluations, of another schedule) names 5 and counts the others; results.md
