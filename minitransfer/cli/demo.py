@@ -12,6 +12,7 @@ from minitransfer.ops import precision as precisions
 
 from ._common import (PRECISION_HELP, OutputFolder, choose_devices, device_option, drop_output_if_reader_gone, echo,
                       run, say)
+from ._grid_end import told_where_it_stopped
 from .report import show
 
 
@@ -59,9 +60,14 @@ def demo(out, seed, device, precision):
                                                       "stopped leaves nothing); rerun the same command to build it")
     devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
-    outcome = run(lambda: demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
-                                         devices=devices if on_gpu else (None,) * demos.CPU_SLOTS,
-                                         precision=precision, log=echo))
+
+    def train():
+        with told_where_it_stopped(out, whole="the demo", runs="networks"):
+            return demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
+                                  devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
+                                  log=echo)
+
+    outcome = run(train)
     if outcome.exit_code != 0:
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()

@@ -1,7 +1,5 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
-import contextlib
-import errno
 import pathlib
 import re
 import shlex
@@ -10,13 +8,14 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config_checks, fileio, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan,
-                          grid_preflight, grid_status, models, scheduler, slurm, stopping)
+from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
+                          grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import parse_time_limit
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, GpuIds, OutputFolder, OutputUnwritable, changed_fields, choose_devices, data_option,
-                      device_option, drop_output_if_reader_gone, echo, grid_train_options, run, say)
+from ._common import (SEED, GpuIds, OutputFolder, changed_fields, choose_devices, data_option, device_option,
+                      drop_output_if_reader_gone, echo, grid_train_options, run, say)
+from ._grid_end import tell_summary, told_where_it_stopped
 
 
 def _counts(ctx, param, value):
@@ -244,48 +243,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
             echo(f"note: {others}")
         echo(f"would run on {where}")
         return
-    try:
+    with told_where_it_stopped(out):
         outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
-    except Exception as error:  # the grid stopped midway (a full disk as a run started): what it did, then why
-        stopped = getattr(error, "grid_outcome", None)
-        if stopped is None:
-            raise
-        with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
-            _tell_summary(stopped, out)
-        raise _rerun_advice(error) from error
-    _tell_summary(outcome, out)
+    tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
-
-
-def _tell_summary(outcome, out):
-    """The grid's end: the failed runs' causes and how many runs ended each way, on stdout; on stderr
-    where stdout cannot take it (Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the
-    terminal, a full disk under `> grid.log`), which then raises (74) unless its reader has gone."""
-    causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
-        if outcome.failed else []
-    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
-                                  f"{shlex.quote(str(out))})"])
-    try:
-        echo(summary)
-    except OSError as error:
-        say(summary)  # where it can be read, if anywhere
-        if not stopping.reader_gone(error):
-            raise
-
-
-def _rerun_advice(error):
-    """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
-    where it is a file that could not be written (the grid's own, a run's log, standard output); else
-    ``error`` as it was."""
-    if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
-        return error
-    code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
-    fix = "free some space" if code in (errno.ENOSPC, errno.EDQUOT) else \
-        "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"
-    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {fix}, then rerun the "
-                                            f"same command to finish the grid: it keeps the runs finished and resumes "
-                                            f"those stopped from their checkpoints")
 
 
 def _builtin_data():

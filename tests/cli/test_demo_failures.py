@@ -1,26 +1,41 @@
 """``minitransfer demo`` whose networks failed: one line per cause at its end, not a pointer to each
-network's log (the fake ``train`` of test_grid_failures)."""
+network's log; whose grid stopped with an error once it had planned (a network's train.log that
+cannot be begun), what it did, the error and what to do, as ``experiment`` says it
+(tests/test_grid_io_faults.py). Its networks are the fake ``train`` of test_grid_failures."""
 
+import errno
 import functools
+import os
 import sys
 
+import pytest
 from click.testing import CliRunner
 from test_grid_failures import FAKE_TRAIN, FREE_SPACE
 
 from minitransfer import demo as demos
-from minitransfer import scheduler
+from minitransfer import fileio, scheduler
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
+PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, selffer_fine_tuned=False,
+                      train={"preset": "mini", "max_iter": 3, "seed": 0})
+RERUN = ("then rerun the same command to finish the demo: it keeps the networks finished and resumes those stopped "
+         "from their checkpoints")
 
-def test_the_demo_ends_with_one_line_for_its_networks_on_a_full_disk_and_exits_74(tiny_data, tmp_path, monkeypatch):
+
+@pytest.fixture
+def fake_demo(tiny_data, tmp_path, monkeypatch):
+    """The demo of :data:`PLAN` on ``tiny_data``, each network the fake train (set FAKE_ENDS)."""
     fake_train = tmp_path / "fake_train.py"
     fake_train.write_text(FAKE_TRAIN)
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
-    monkeypatch.setattr(demos, "CPU_PLAN", demos.DemoPlan(layers=(2,), networks_per_point=1, selffer_fine_tuned=False,
-                                                          train={"preset": "mini", "max_iter": 3, "seed": 0}))
-    monkeypatch.setattr(demos, "run_grid", functools.partial(scheduler.run_grid,
+    monkeypatch.setattr(demos, "CPU_PLAN", PLAN)
+    monkeypatch.setattr(demos, "run_grid", functools.partial(scheduler.run_grid, poll_seconds=0.01,
                                                              train_command=[sys.executable, str(fake_train)]))
+
+
+@pytest.mark.usefixtures("fake_demo")
+def test_the_demo_ends_with_one_line_for_its_networks_on_a_full_disk_and_exits_74(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_ENDS", "baseA=74,baseB=74,base=74")  # every base of every split (all/random2 finishes)
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
@@ -30,3 +45,33 @@ def test_the_demo_ends_with_one_line_for_its_networks_on_a_full_disk_and_exits_7
                       "networks are kept):")
     assert lines[end + 1:] == ["  all/base, natural/baseA, natural/baseB and 2 more: " + FREE_SPACE.format(
         their="their", log=out / "all" / "base.run" / "train.log")], result.output
+
+
+@pytest.mark.usefixtures("fake_demo")
+@pytest.mark.parametrize("code, fix", [(errno.ENOSPC, "free some space"), (errno.EROFS, "make it writable"),
+                                       (errno.EIO, "fix that")], ids=["full", "read-only", "io-error"])
+def test_a_network_log_that_cannot_be_begun_ends_the_demo_with_what_it_did_and_what_to_do(tmp_path, monkeypatch,
+                                                                                         code, fix):
+    """A transfer's train.log refused as it starts, on one CPU slot (none left running): the demo
+    exited 74 on the error alone, without how many networks it had trained or that a rerun keeps them."""
+    monkeypatch.setenv("FAKE_ENDS", "none=0")
+    monkeypatch.setattr(demos, "CPU_SLOTS", 1)
+    out = tmp_path / "demo"
+    log = out / "random0" / "A2B.run" / "train.log"  # its base, at least, finished before it
+    append_text = fileio.append_text
+
+    def refusing_the_transfer(path, text):
+        if path == log:
+            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
+        append_text(path, text)
+
+    monkeypatch.setattr(fileio, "append_text", refusing_the_transfer)
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 74, result.output
+    trained = sorted(path.relative_to(out).with_suffix("").as_posix() for path in out.glob("*/*.h5"))
+    assert "random0/baseA" in trained and "random0/A2B" not in trained, trained
+    assert (f"\n{len(trained)} trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, "
+            f"{len(PLAN.runs(0)) - len(trained)} not started; results in {out} ") in result.output, result.output
+    assert f"\nerror: cannot write {log}: {os.strerror(code)}" in result.output, result.output
+    assert result.output.endswith(f"; {fix}, {RERUN}\n"), result.output
+    assert "Traceback" not in result.output

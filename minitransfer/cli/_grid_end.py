@@ -1,0 +1,58 @@
+"""How the commands that run a grid here (``experiment``, ``demo``) tell its end: the grid's summary
+(:func:`tell_summary`), and an error that stopped it midway (:func:`told_where_it_stopped`: what it
+had done, then the error, what to do and that a rerun keeps what was done)."""
+
+import contextlib
+import errno
+import shlex
+
+from minitransfer import fileio, stopping
+
+from ._output import OutputUnwritable, echo, say
+
+
+def tell_summary(outcome, out):
+    """The grid's end: the failed runs' causes and how many runs ended each way, on stdout; on stderr
+    where stdout cannot take it (Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the
+    terminal, a full disk under `> grid.log`), which then raises (74) unless its reader has gone."""
+    causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
+        if outcome.failed else []
+    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
+                                  f"{shlex.quote(str(out))})"])
+    try:
+        echo(summary)
+    except OSError as error:
+        say(summary)  # where it can be read, if anywhere
+        if not stopping.reader_gone(error):
+            raise
+
+
+@contextlib.contextmanager
+def told_where_it_stopped(out, whole="the grid", runs="runs"):
+    """Around a grid run into ``out``: an error that stopped it midway (a full disk as a run started),
+    which carries what the grid did before it (its ``grid_outcome``), is raised after that outcome is
+    told (:func:`tell_summary`), saying what to do and that rerunning the same command finishes
+    ``whole`` keeping its finished ``runs`` (the demo's "networks"); any other error as it was."""
+    try:
+        yield
+    except Exception as error:
+        stopped = getattr(error, "grid_outcome", None)
+        if stopped is None:
+            raise
+        with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
+            tell_summary(stopped, out)
+        raise _rerun_advice(error, whole, runs) from error
+
+
+def _rerun_advice(error, whole, runs):
+    """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
+    where it is a file that could not be written (the grid's own, a run's log, standard output); else
+    ``error`` as it was."""
+    if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
+        return error
+    code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
+    fix = "free some space" if code in (errno.ENOSPC, errno.EDQUOT) else \
+        "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"
+    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {fix}, then rerun the "
+                                            f"same command to finish {whole}: it keeps the {runs} finished and "
+                                            f"resumes those stopped from their checkpoints")
