@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, fileio, grid_plan_file, report, rundir
+from minitransfer import figures, fileio, grid_plan_file, report, run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -146,7 +146,7 @@ def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_p
     error = "error: bad data: checkpoint random0/baseA.h5: cannot be read (truncated file)"
     failed_log.write_text(f"$ minitransfer train ...\nstarting\n{error}\n")
     (runs_dir / "random0" / "B7B.run" / "train.log").write_text("$ minitransfer train ...\ninterrupted: SIGINT\n")
-    with rundir.RunLock(runs_dir / "random0" / "A7B+.run"):  # a process trains it now
+    with run_lock.RunLock(runs_dir / "random0" / "A7B+.run"):  # a process trains it now
         result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert "  not finished (4, 1 training now, left out): " in result.output
