@@ -17,6 +17,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, run_lock
 from minitransfer import config, config_checks, counter_rng, evaluate, models, rundir, training_run, transfer
 from minitransfer import train as training
+from minitransfer.checkpoint_check import MAX_ABS_WEIGHT
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -631,7 +632,7 @@ def test_evaluate_checkpoint_whose_outputs_overflow_is_refused_not_scored(base_a
     shutil.copy(base_a, blown)
     with h5py.File(blown, "a") as f:
         for layer in WEIGHT_LAYERS:
-            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, checkpoints.MAX_ABS_WEIGHT,
+            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, MAX_ABS_WEIGHT,
                                                    np.float32)
     with pytest.raises(training.DataMismatch, match=r"blown.h5: its outputs on the val images of .* are not finite"):
         evaluate.evaluate_checkpoint(str(blown), data=data, device="cpu")
