@@ -227,7 +227,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     first of these moments after the first stop: a stop handler being installed, the grid's stop
     beginning."""
     from minitransfer import launcher, scheduler
-    from minitransfer.cli import _common
+    from minitransfer.cli import _errors
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
     train.write_text(stoppable_train("SIGINT"))
@@ -258,7 +258,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     monkeypatch.setattr(stop_requests.StopRequests, "listen", listen_after_a_second_stop)
     monkeypatch.setattr(scheduler._Scheduler, "stop", stop_after_a_second_stop)
     lines, escaped = [], None
-    previous = _common.interrupt_on_stop_signals()  # as the command line has them
+    previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:
         outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
                                      train_command=[sys.executable, str(train)], log=lines.append)

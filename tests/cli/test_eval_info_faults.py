@@ -256,7 +256,7 @@ def test_info_of_a_transfer_across_datasets_whose_source_records_an_empty_datase
 def test_a_link_to_a_finished_run_folder_names_its_weights_file(tiny, tmp_path):
     """`latest -> net.run`: the link's own name lacks .run, and the network read was the run's last
     checkpoint, not the weights file that finished it."""
-    from minitransfer.cli._common import NetworkPath
+    from minitransfer.cli._paths import NetworkPath
 
     train(tmp_path / "net.h5", tiny)
     (tmp_path / "latest").symlink_to("net.run")

@@ -20,7 +20,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, memory_limit, preflight
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.cli._common import option_text
+from minitransfer.cli._errors import option_text
 from minitransfer.data import loader as loaders
 from minitransfer.data import synthetic
 from minitransfer.memory_limit import Available
