@@ -141,7 +141,7 @@ def test_unfinished_runs_are_listed_not_reported(runs_dir, tmp_path):
 def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_path):
     """A grid's folder with runs finished, one training, one whose train failed (bad data) and one not
     started: the report listed the three alike as "not finished", the failure and its cause unsaid."""
-    grid.write_plan(runs_dir, grid.plan_grid(layers=(7,)), {}, ["train"])  # A7B, A7B+, B7B, B7B+: not trained
+    grid_plan_file.write_plan(runs_dir, grid.plan_grid(layers=(7,)), {}, ["train"])  # A7B, A7B+, B7B, B7B+: not trained
     failed_log = runs_dir / "random0" / "A7B.run" / "train.log"
     error = "error: bad data: checkpoint random0/baseA.h5: cannot be read (truncated file)"
     failed_log.write_text(f"$ minitransfer train ...\nstarting\n{error}\n")
