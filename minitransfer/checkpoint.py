@@ -28,9 +28,8 @@ its weights are), the iterations in 0..max_iter and in agreement with each other
 carries a Fletcher-32 checksum and every object header a checksum of its own (the HDF5 1.10
 format), so an array damaged on disk or in a copy is refused, not copied on into another network;
 checkpoints written before carry none and load as before. The checks of a file's contents are a
-module of their own (:mod:`minitransfer.checkpoint_check`); the names defined there that callers
-use (:class:`CheckpointError`, the limits, the root attributes' defaults) can be imported from here
-too, as before they were split off.
+module of their own (:mod:`minitransfer.checkpoint_check`), with the limits and the root attributes'
+defaults; :class:`CheckpointError`, the error they raise, can be imported from here too.
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
 over the target, so a crash leaves either the old file or the new one.
@@ -44,16 +43,14 @@ import h5py
 import numpy as np
 
 from minitransfer import __version__, fileio, models, run_lock, rundir
-from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, MAX_ABS_WEIGHT, MAX_IMAGE_SIZE,
-                                           MAX_OUTPUTS, META_TYPES, CheckpointError, Faults, declared_architecture,
-                                           file_format, holds, member_of, meta_of, read_array, read_mean,
-                                           read_weight, typed)
+from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
+                                           declared_architecture, file_format, holds, member_of, meta_of, read_array,
+                                           read_mean, read_weight, typed)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture", "describe",
-           # defined with the checks of a file's contents (checkpoint_check.py); callers import them from here too
-           "CheckpointError", "MAX_OUTPUTS", "MAX_IMAGE_SIZE", "MAX_ABS_WEIGHT", "HDF5_DAMAGE", "JSON_ATTRS",
-           "DEFAULT_META", "META_TYPES"]
+           # defined in checkpoint_check.py; library API here too: train() and evaluate() say they raise it
+           "CheckpointError"]
 
 FORMAT = "minitransfer-checkpoint"
 FORMAT_VERSION = 1

@@ -23,8 +23,7 @@ dashed lines of its means.
 
 Figures 2 and 3 (and the cross-dataset figure) are drawn in :mod:`minitransfer.figures_paper`, Figure
 S1 in :mod:`minitransfer.figures_reduced`, the learning curves in :mod:`minitransfer.figures_curves`;
-this module draws them all (:func:`draw_all`) and renders them, and their public names are
-importable from here too.
+this module draws them all (:func:`draw_all`) and renders them.
 """
 
 import contextlib
@@ -33,17 +32,12 @@ import io
 
 from minitransfer import run_search, stopping
 from minitransfer.data import inputs
-from minitransfer.figures_curves import (NAME_SHOWN, NO_EVALUATIONS, NO_LOSSES, RISING_NAMED, RISING_STYLE, STEADY,
-                                         curves)
-from minitransfer.figures_paper import (CROSS_NAMES, N_LABEL, NO_RELATIVE, OFFSET, POINTS, RELATIVE_LABEL, STYLE,
-                                        TREATMENTS, figure2, figure3, spread_plot)
-from minitransfer.figures_reduced import FULL_DATA, PER_CLASS_LABEL, figure_s1
+from minitransfer.figures_curves import curves
+from minitransfer.figures_paper import CROSS_NAMES, figure2, figure3
+from minitransfer.figures_reduced import figure_s1
 from minitransfer.results import select
 
-__all__ = ["DPI", "FIGURES", "figure_class", "render", "draw_all", "readable", "DrawNotice", "POINTS", "TREATMENTS",
-           "STYLE", "OFFSET", "RELATIVE_LABEL", "N_LABEL", "NO_RELATIVE", "spread_plot", "CROSS_NAMES", "figure2",
-           "figure3", "PER_CLASS_LABEL", "FULL_DATA", "figure_s1", "NO_LOSSES", "NO_EVALUATIONS", "RISING_NAMED",
-           "curves", "NAME_SHOWN", "STEADY", "RISING_STYLE"]
+__all__ = ["DPI", "FIGURES", "figure_class", "render", "draw_all", "readable", "DrawNotice"]
 
 DPI = 120  # of the PNGs, and of the images in the SVGs
 # The file stems of every figure draw_all may give (the report removes those it did not draw).

@@ -10,9 +10,9 @@ import os
 import pathlib
 
 from minitransfer import config, fileio
-from minitransfer.data import dataset as datasets
 from minitransfer.experiment import PLAN_FILE, SOURCE_DATA
 from minitransfer import run_lock, run_search, rundir
+from minitransfer.data import shard_format
 
 
 def check_place(out, options):
@@ -131,7 +131,7 @@ def check_outside_data(out, options):
         if data is not None and pathlib.Path(out).resolve().is_relative_to(pathlib.Path(data).resolve()):
             raise config.ConfigError(f"the grid folder {out} lies inside the dataset {data}; write the grid elsewhere")
     resolved = pathlib.Path(out).resolve()
-    marks = (datasets.META_FILE, datasets.shard_name("train", 0))
+    marks = (shard_format.META_FILE, shard_format.shard_name("train", 0))
     for folder in (resolved, *resolved.parents):  # their names looked up, not listed: / or a scratch space is large
         if run_search.is_dataset_folder(name for name in marks if (folder / name).exists()):
             raise config.ConfigError(f"the grid folder {out} {'is' if folder == resolved else 'lies inside'} the "

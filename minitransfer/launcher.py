@@ -202,7 +202,8 @@ def _child(argv, log_path, launcher, held=()):
     except SystemExit as stop:
         code = _status_of(stop.code)
     except KeyboardInterrupt:  # a SIGINT as the command line gives the stops back (stop_as_it_starts answers before)
-        from minitransfer.cli._common import EXIT_INTERRUPTED, say
+        from minitransfer.cli._errors import EXIT_INTERRUPTED
+        from minitransfer.cli._output import say
 
         say("interrupted: stopped as the command ended; rerun the same command to finish what is left")
         code = EXIT_INTERRUPTED

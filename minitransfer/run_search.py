@@ -13,8 +13,7 @@ import time
 
 from minitransfer import stopping
 from minitransfer.progress import duration
-from minitransfer.data import dataset as datasets
-from minitransfer.data import inputs
+from minitransfer.data import inputs, shard_format
 
 WALK_NOTICE_SECONDS = 10  # looking for runs this long is said on stderr, and again every as long
 
@@ -114,7 +113,7 @@ def is_dataset_folder(names):
     """Whether the folder whose entries are ``names`` is a prepared dataset (or one being prepared
     again): its meta.json and first training shard (:mod:`minitransfer.data.dataset`)."""
     names = set(names)
-    return datasets.META_FILE in names and datasets.shard_name("train", 0) in names
+    return shard_format.META_FILE in names and shard_format.shard_name("train", 0) in names
 
 
 def _identity(path):

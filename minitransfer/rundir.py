@@ -25,8 +25,7 @@ once, and no other row, as result.json is computed from them. JSON files hold st
 non-finite number is written as null.
 
 The lock, what a run shows while it trains and its stop requests are modules of their own
-(:mod:`minitransfer.run_lock`, :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`);
-their names can be imported from here too, as before they were split off.
+(:mod:`minitransfer.run_lock`, :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
 """
 
 import collections
@@ -38,17 +37,11 @@ import pathlib
 
 from minitransfer import fileio
 from minitransfer.data.schema import SHA256
-from minitransfer.progress import Progress, duration
-from minitransfer.run_lock import (BUSY, NO_LOCKS, PID_WAIT_SECONDS, Holder, RunBusy, RunLock, holder, holder_named,
-                                   pid_named, same_file, try_lock)
-from minitransfer.stop_requests import StopRequests
+from minitransfer.run_lock import holder_named
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "RunLogError", "RECOVER",
            "RunFiles", "read_eval_rows", "read_metrics", "BEST_EVALUATIONS", "mean_best_words", "LAST_LINE_BYTES",
-           "divergence", "weights_record", "recorded_sha256", "finite",
-           # split off into modules of their own; callers written before import them from here
-           "BUSY", "Holder", "NO_LOCKS", "PID_WAIT_SECONDS", "RunBusy", "RunLock", "holder", "holder_named",
-           "pid_named", "same_file", "try_lock", "Progress", "duration", "StopRequests"]
+           "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
 def run_dir_for(out):

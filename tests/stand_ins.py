@@ -7,14 +7,14 @@ def stoppable_train(stop_signal):
     "checkpoint" and exits 75, as train does."""
     return f"""
 import pathlib, signal, sys, time
-from minitransfer import rundir
+from minitransfer import run_lock
 weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
 folder = weights.with_name(weights.stem + ".run")
 def stop(*_):
     (folder / "checkpoint").write_text("stopped")
     sys.exit(75)
 signal.signal(signal.{stop_signal}, stop)
-with rundir.RunLock(folder):
+with run_lock.RunLock(folder):
     (folder / "training").touch()
     time.sleep(600)
 """

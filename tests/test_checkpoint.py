@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import models
+from minitransfer.checkpoint_check import DEFAULT_META
 from minitransfer.cli import main
 from oracles import text_attributes
 
@@ -216,7 +217,7 @@ def test_a_checkpoint_with_variable_length_text_as_written_before_loads_the_same
             f[name].attrs[attribute] = f[name].attrs[attribute].decode()  # a str: variable-length
     assert all(variable for *_, variable in text_attributes(tmp_path / "net.h5"))
     old, new = checkpoints.load(tmp_path / "net.h5"), _checkpoint()
-    assert (old.preset, old.meta, old.solver.cursor) == (new.preset, {**checkpoints.DEFAULT_META, **new.meta},
+    assert (old.preset, old.meta, old.solver.cursor) == (new.preset, {**DEFAULT_META, **new.meta},
                                                          new.solver.cursor)
 
 

@@ -20,7 +20,8 @@ import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import cpus, fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, rundir, scheduler
+from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, run_lock,
+                          scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -38,16 +39,16 @@ FAKE_TRAIN = textwrap.dedent('''
     weights = pathlib.Path(args[args.index("--out") + 1])
     folder = weights.with_name(weights.stem + ".run")
     folder.mkdir(parents=True, exist_ok=True)
-    from minitransfer import rundir
+    from minitransfer import run_lock
     races = folder / "races"
     if weights.stem in os.environ.get("FAKE_TRAIN_RACE", "").split(",") and \
             len(races.read_text() if races.exists() else "") < int(os.environ.get("FAKE_TRAIN_RACES", "1")):
         with races.open("a") as f:
             f.write("x")
-        other = rundir.RunLock(folder).__enter__()  # as another process taking the run just before this one
+        other = run_lock.RunLock(folder).__enter__()  # as another process taking the run just before this one
         try:
-            rundir.RunLock(folder).__enter__()
-        except rundir.RunBusy as busy:
+            run_lock.RunLock(folder).__enter__()
+        except run_lock.RunBusy as busy:
             print(f"error: {busy}")
         if os.environ.get("FAKE_TRAIN_RACE_WINNER") == "finishes":
             weights.write_text("weights")
@@ -55,8 +56,8 @@ FAKE_TRAIN = textwrap.dedent('''
         other.__exit__(None, None, None)  # the other one has ended before the grid looks
         sys.exit(2)
     try:
-        lock = rundir.RunLock(folder).__enter__()  # as the real train: one process per run directory
-    except rundir.RunBusy as busy:
+        lock = run_lock.RunLock(folder).__enter__()  # as the real train: one process per run directory
+    except run_lock.RunBusy as busy:
         print(busy)
         sys.exit(2)
     log = folder / "invocations.log"
@@ -636,7 +637,7 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
         output = process.communicate(timeout=60)[0]
     finally:
         process.kill()
-        pid = rundir.holder(base)  # a training left running by a grid that ignored the signal
+        pid = run_lock.holder(base)  # a training left running by a grid that ignored the signal
         if pid:
             os.kill(pid, signal.SIGKILL)
     assert process.returncode == 75, output
@@ -664,7 +665,7 @@ def test_a_closed_terminal_stops_an_experiment_and_its_training_with_exit_75(mic
         process.wait(timeout=60)
     finally:
         process.kill()
-        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
         if pid:
             os.kill(pid, signal.SIGKILL)
     assert process.returncode == 75 and pid is None
@@ -913,12 +914,10 @@ def test_a_run_held_by_another_process_is_waited_for_not_started(tmp_path, fake_
     start it, and once the holder finishes it, must count it and go on with its transfers."""
     import threading
 
-    from minitransfer import rundir
-
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
     base_a = {run.name: run for run in runs}["random0/baseA"]
-    lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
+    lock = run_lock.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
         waiting.until(lambda: any("random0/baseA is being trained by another process" in line for line in lines))
@@ -940,13 +939,11 @@ def test_a_run_another_experiment_finished_with_other_options_stops_the_grid(tmp
     finished (here: random0/baseA, another seed) is not counted as this grid's, nor copied from."""
     import threading
 
-    from minitransfer import rundir
-
     out = tmp_path / "grid"
     options = dict(OPTIONS, data=synthetic_8)
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
     base_a = {run.name: run for run in runs}["random0/baseA"]
-    lock = rundir.RunLock(grid.run_dir(out, base_a)).__enter__()
+    lock = run_lock.RunLock(grid.run_dir(out, base_a)).__enter__()
 
     def finish_elsewhere():
         waiting.until(lambda: any("random0/baseA is being trained by another process" in line for line in lines))
@@ -1049,7 +1046,7 @@ def test_a_grid_that_fails_stops_its_running_trainings_instead_of_leaving_them(t
     finally:
         signal.signal(signal.SIGINT, previous)
     # baseA has ended before the error came (its lock is free): left running, it would hold it 3 s more, then finish
-    assert rundir.holder(out / "random0" / "baseA.run") is None
+    assert run_lock.holder(out / "random0" / "baseA.run") is None
     assert [event["event"] for event in events(out, "random0/baseA")] == ["start", "interrupted"]
     told = raised.value.grid_outcome  # what the grid did before the error, for its caller to tell
     assert (told.finished, told.stopped, told.failed) == ([], ["random0/baseA"], [])
@@ -1189,7 +1186,7 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
         assert "  [done] random0/B1B  (after random0/baseB)\n" in result.output
         resumed = ", 1 to resume" if damage is None else ""
         assert f"4 runs in {place} (3 finished{resumed}):" in result.output, result.output
-    with rundir.RunLock(place / "random0" / "A1B.run"):  # another process trains it now: the grid waits for it
+    with run_lock.RunLock(place / "random0" / "A1B.run"):  # another process trains it now: the grid waits for it
         result = CliRunner().invoke(main, arguments)
     assert f"  [being trained by PID {os.getpid()}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
 

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, optim, rundir
+from minitransfer import config, fileio, optim, run_lock, rundir
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -73,9 +73,9 @@ def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(s
     out = tmp_path / "net.h5"
     training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=4, **FAST))
     before = snapshot(tmp_path)
-    with rundir.RunLock(tmp_path / "net.run"):
+    with run_lock.RunLock(tmp_path / "net.run"):
         for resume, overwrite in ((None, True), ("auto", False)):
-            with pytest.raises(rundir.RunBusy, match=rf"net.run is in use by another minitransfer process "
+            with pytest.raises(run_lock.RunBusy, match=rf"net.run is in use by another minitransfer process "
                                                      rf"\(PID {os.getpid()}\)"):
                 training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=9, resume=resume,
                                                   overwrite=overwrite, **FAST))
@@ -92,7 +92,7 @@ def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, t
     first = subprocess.Popen(MINITRANSFER + slow, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     deadline = time.monotonic() + 60
-    while rundir.holder(tmp_path / "net.run") is None:
+    while run_lock.holder(tmp_path / "net.run") is None:
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.01)
     second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *long],

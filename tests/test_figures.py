@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 from minitransfer import experiment as grid
-from minitransfer import figures
+from minitransfer import figures, figures_curves, figures_paper, figures_reduced
 from minitransfer.results import Result, read_reference
 
 matplotlib_figure = pytest.importorskip("matplotlib.figure")
@@ -43,7 +43,7 @@ def test_networks_without_an_accuracy_leave_their_panels_saying_so():
     """Every run diverged before its first evaluation: no dot, no legend entry, and each panel says
     why it is empty (it drew an empty frame around an axis of -0.05..0.05 with five legend entries)."""
     results = networks(grid.plan_grid(layers=(1, 2)), lambda run: math.nan)
-    top, bottom = figures.figure2(Figure, results).axes
+    top, bottom = figures_paper.figure2(Figure, results).axes
     for axes in (top, bottom):
         assert not axes.containers and not dots(axes) and axes.get_legend() is None
     assert texts(top) == ["no accuracy to draw: none of the 10 networks made an evaluation"]
@@ -54,10 +54,10 @@ def test_a_relative_panel_without_a_network_and_its_base_says_so():
     """Only the bases were trained: the accuracy panels draw them, the relative panels say they have
     nothing (figure3's said nothing because its zero line counted as data)."""
     results = networks([run for run in grid.plan_grid(layers=(1,)) if run.kind == "base"], lambda run: 0.6)
-    top, bottom = figures.figure2(Figure, results).axes
+    top, bottom = figures_paper.figure2(Figure, results).axes
     assert sorted(dots(top).values()) == [0.6, 0.6] and not texts(top)
     assert texts(bottom) == [NO_RELATIVE]
-    *_, relative = figures.figure3(Figure, results).axes
+    *_, relative = figures_paper.figure3(Figure, results).axes
     assert texts(relative) == [NO_RELATIVE]
 
 
@@ -65,7 +65,7 @@ def test_the_random_weights_panel_draws_no_base_without_random_weights_runs():
     """A reduced-data grid trains the all-classes base but no random-frozen network: the panel
     drew that base alone as 'random frozen layers'."""
     results = networks(grid.plan_grid(random_seeds=(), per_class=(10,)), lambda run: 0.5)
-    _, random_weights, _ = figures.figure3(Figure, results).axes
+    _, random_weights, _ = figures_paper.figure3(Figure, results).axes
     assert not random_weights.containers and not dots(random_weights)
     assert texts(random_weights) == ["no random-weights runs (experiment --random-frozen 1-7)"]
 
@@ -73,7 +73,7 @@ def test_the_random_weights_panel_draws_no_base_without_random_weights_runs():
 def test_the_natural_splits_targets_do_not_hide_each_other():
     """Both targets at the same accuracies: their dots and means sit apart at every n, the bases too."""
     results = networks(grid.plan_grid(random_seeds=(), natural=True, layers=(2, 5)), lambda run: 0.5 - 0.02 * run.n)
-    natural, _, _ = figures.figure3(Figure, results).axes
+    natural, _, _ = figures_paper.figure3(Figure, results).axes
     first, second = (set(container.lines[0].get_xdata()) for container in natural.containers)
     assert len(first) == len(second) == 3 and not first & second
     assert len(dots(natural)) == 2 * 3  # every network a dot of its own x
@@ -82,7 +82,7 @@ def test_the_natural_splits_targets_do_not_hide_each_other():
 def test_learning_curves_without_records_say_so():
     results = networks(grid.plan_grid(layers=(1,)), lambda run: 0.5)
     results[0] = Result(results[0].run, 0.5, 0.5, 0.5, 2, curve=((10, 0.4), (20, 0.5)), losses=((10, 2.0),))
-    axes = figures.curves(Figure, results).axes
+    axes = figures_curves.curves(Figure, results).axes
     columns = len(axes) // 2
     loss_row, top1_row = axes[:columns], axes[columns:]
     assert [texts(each) for each in loss_row] == [["no training loss logged (metrics.jsonl)"]] * 4 + [[]]
@@ -115,7 +115,7 @@ def test_the_learning_curves_title_fits_a_figure_of_few_groups(treatments):
     title at both edges; two columns cut it too."""
     runs = [run for run in grid.plan_grid(layers=(1,)) if run.treatment in treatments]
     results = [Result(run, 0.5, 0.5, 0.5, 2, curve=((10, 0.4), (20, 0.5)), losses=((10, 2.0),)) for run in runs]
-    assert_titles_fit("curves", figures.curves(Figure, results))
+    assert_titles_fit("curves", figures_curves.curves(Figure, results))
 
 
 def test_accuracy_axes_name_the_metric_as_the_runs_took_it():
@@ -134,7 +134,7 @@ def test_one_network_draws_no_spread_and_two_draw_theirs():
     runs = [run for run in grid.plan_grid(layers=(1, 2)) if run.n != 1 or run.name.startswith("random0/")]
     runs += [run for run in grid.plan_grid(random_seeds=(1,), layers=(2,))]
     results = networks(runs, lambda run: 0.5 + 0.1 * run.split_seed + 0.01 * run.n)
-    top = figures.figure2(Figure, results).axes[0]
+    top = figures_paper.figure2(Figure, results).axes[0]
     bars = {}
     for container in top.containers:
         line, (segments,) = container.lines[0], container.lines[2]
@@ -198,7 +198,7 @@ def test_figure_s1_labels_a_log_axis_within_a_decade_in_plain_numbers():
     """--per-class 10,20,50: matplotlib labels the minor ticks of a range within about a decade, and
     labelled them 2×10^1, 3×10^1 beside the major ticks' plain 10 and 100."""
     results = networks(grid.plan_grid(random_seeds=(), per_class=(10, 20, 50)), lambda run: 0.4)
-    figure = figures.figure_s1(Figure, results)
+    figure = figures_reduced.figure_s1(Figure, results)
     figure.savefig(io.BytesIO(), format="png")  # the tick labels are set as the figure is drawn
     logarithmic = figure.axes[1]
     shown = [label.get_text() for label in logarithmic.get_xticklabels(minor=True) if label.get_text()
@@ -220,7 +220,7 @@ def test_figure_s1_overlays_the_papers_table_s1():
     """--reference paper: the shipped table's reduced-data runs (means of the original logs, to four
     decimals) are the paper's Table S1, drawn dashed on both panels with its all-classes base."""
     results = networks(grid.plan_grid(random_seeds=(), per_class=(10,)), lambda run: 0.4)
-    for axes in figures.figure_s1(Figure, results, read_reference("paper")).axes:
+    for axes in figures_reduced.figure_s1(Figure, results, read_reference("paper")).axes:
         (paper,) = [line for line in axes.lines if line.get_label() == "reduced data (paper, Table S1)"]
         assert paper.get_linestyle() == "--"
         drawn = dict(zip(paper.get_xdata(), paper.get_ydata()))
@@ -262,7 +262,7 @@ def test_learning_curves_name_a_few_runs_still_rising_and_draw_runs_as_an_image(
     runs = [grid.Run(f"random{seed}/A1B", "transfer", "random", seed, target="B", source="A", n=1)
             for seed in range(40)]
     results = [Result(run, 0.5, 0.5, 0.5, 20, curve=climbing, losses=((10, 2.0), (200, 1.0))) for run in runs]
-    loss_axes, top1_axes = figures.curves(Figure, results).axes
+    loss_axes, top1_axes = figures_curves.curves(Figure, results).axes
     legend = top1_axes.get_legend()
     assert [text.get_text() for text in legend.get_texts()] == [f"random{seed}/A1B" for seed in range(8)]
     assert legend.get_title().get_text() == "still rising (40; 32 more in findings.md)"
@@ -285,11 +285,11 @@ def test_learning_curves_of_many_runs_are_a_few_artists_drawn_once():
             for seed in range(300)]
     results = [Result(run, 0.5, 0.5, 0.5, 20, curve=climbing if run.split_seed % 10 == 0 else steady,
                       losses=((10, 2.0), (200, 1.0))) for run in runs]
-    figure = figures.curves(Figure, results)
+    figure = figures_curves.curves(Figure, results)
     for panel in figure.axes:
-        assert len(panel.lines) == figures.RISING_NAMED and len(panel.collections) == 2
+        assert len(panel.lines) == figures_curves.RISING_NAMED and len(panel.collections) == 2
         blue, red = panel.collections
-        assert (len(blue.get_segments()), len(red.get_segments())) == (270, 30 - figures.RISING_NAMED)
+        assert (len(blue.get_segments()), len(red.get_segments())) == (270, 30 - figures_curves.RISING_NAMED)
         assert [tuple(blue.get_color()[0][:3]), tuple(red.get_color()[0])] == [to_rgba("#3060a0")[:3], to_rgba("red")]
         assert all(line.get_color() == "red" for line in panel.lines)
         assert panel.get_ylim()[1] >= 2.0 if panel in figure.axes[:1] else panel.get_ylim()[1] >= 0.5
@@ -310,7 +310,7 @@ def test_learning_curves_of_the_papers_length_label_iterations_in_thousands():
     run = grid.Run("random0/baseB", "base", "random", 0, target="B")
     result = Result(run, 0.5, 0.5, 0.5, 3, curve=((1000, 0.1), (200_000, 0.4), (450_000, 0.5)),
                     losses=((20, 6.9), (450_000, 1.0)))
-    figure = figures.curves(Figure, [result])
+    figure = figures_curves.curves(Figure, [result])
     figure.draw(FigureCanvasAgg(figure).get_renderer())
     for axes in figure.axes:
         labels = [label.get_text() for label in axes.get_xticklabels()]
@@ -323,12 +323,12 @@ def test_a_grid_still_at_its_bases_draws_them_at_n_0_of_the_whole_axis():
     grid with transfers draws them."""
     results = networks([run for run in grid.plan_grid(random_seeds=(0, 1, 2)) if run.kind == "base"],
                        lambda run: 0.6 + 0.01 * run.split_seed)
-    for axes in figures.figure2(Figure, results).axes:
+    for axes in figures_paper.figure2(Figure, results).axes:
         assert axes.get_xlim() == (-0.5, 7.5) and list(axes.get_xticks()) == list(range(8))
-    top = figures.figure2(Figure, results).axes[0]
+    top = figures_paper.figure2(Figure, results).axes[0]
     assert all(abs(x) < 0.05 for x in dots(top))
     with_transfers = networks(grid.plan_grid(layers=(1, 7)), lambda run: 0.6)
-    assert figures.figure2(Figure, with_transfers).axes[0].get_xlim() == (-0.5, 7.5)
+    assert figures_paper.figure2(Figure, with_transfers).axes[0].get_xlim() == (-0.5, 7.5)
 
 
 CLIMBING = tuple((10 * i, 0.1 + 0.02 * i) for i in range(1, 21))
@@ -365,8 +365,8 @@ def test_a_panel_without_data_shows_no_axis_of_nothing():
     """A run without a training log: its loss panel's empty axis ran 0 to 1 iterations, labelled
     200m, 400m (milli-iterations); the panel shows only why it is empty."""
     run = grid.Run("random0/baseB", "base", "random", 0, target="B")
-    loss_axes, top1_axes = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)]).axes
-    assert texts(loss_axes) == [figures.NO_LOSSES] and not loss_axes.get_xticks().size
+    loss_axes, top1_axes = figures_curves.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)]).axes
+    assert texts(loss_axes) == [figures_curves.NO_LOSSES] and not loss_axes.get_xticks().size
     assert not loss_axes.get_yticks().size and top1_axes.get_xticks().size
 
 
@@ -375,7 +375,7 @@ def test_a_run_name_with_dollars_is_a_name_not_a_formula(name):
     """A run named lr$\\x$ still rising: matplotlib read its name in the legend as a formula and
     failed on \\x, a traceback instead of a report; a$b$ was drawn with an italic b."""
     run = grid.Run(name, "base", "random", 0, target="B")
-    figure = figures.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])
+    figure = figures_curves.curves(Figure, [Result(run, 0.5, 0.5, 0.5, 20, curve=CLIMBING)])
     figures.render(figure, "png")
     [text] = figure.axes[1].get_legend().get_texts()
     assert text.get_text() == name and not text.get_parse_math()
@@ -386,7 +386,7 @@ def test_a_run_of_one_evaluation_is_a_dot_in_the_learning_curves():
     of no length, and the validation panels looked empty without saying why."""
     runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(2)]
     results = [Result(run, 0.5, 0.5, 0.5, 1, curve=((300, 0.4 + 0.1 * run.split_seed),)) for run in runs]
-    _, top1_axes = figures.curves(Figure, results).axes
+    _, top1_axes = figures_curves.curves(Figure, results).axes
     drawn = [(x, y) for line in top1_axes.lines if line.get_marker() == "o"
              for x, y in zip(line.get_xdata(), line.get_ydata())]
     assert drawn == [(300, 0.4), (300, 0.5)]
@@ -396,7 +396,7 @@ def test_an_empty_panel_says_why_above_the_papers_lines():
     """--reference paper on a grid without natural-split runs: the panel's "no natural-split runs"
     was written across the paper's dashed lines; it stands on white, above them."""
     results = networks(grid.plan_grid(layers=(1,)), lambda run: 0.5)
-    natural, _, _ = figures.figure3(Figure, results, read_reference("paper")).axes
+    natural, _, _ = figures_paper.figure3(Figure, results, read_reference("paper")).axes
     [why] = natural.texts
     assert natural.lines and why.get_bbox_patch().get_facecolor()[:3] == (1, 1, 1)
     assert why.get_zorder() > max(line.get_zorder() for line in natural.lines)
@@ -429,7 +429,7 @@ def test_a_long_run_name_still_rising_does_not_squeeze_the_learning_curves_to_no
     rising = tuple((10 * k, 0.1 + 0.05 * k) for k in range(12))
     results = [Result(dataclasses.replace(run, name=long_name if run.name == "random0/A1B+" else run.name),
                       0.6, 0.7, 0.6, 12, curve=rising) for run in grid.plan_grid(layers=(1,))]
-    figure = figures.curves(Figure, results)
+    figure = figures_curves.curves(Figure, results)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         figure.draw_without_rendering()  # lays the figure out as savefig does

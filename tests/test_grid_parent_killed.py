@@ -14,7 +14,7 @@ import pytest
 from stand_ins import stoppable_train
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status, rundir
+from minitransfer import grid_status, run_lock, rundir
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 DEADLINE_SECONDS = 60
@@ -31,7 +31,7 @@ def _until(condition, process, what):
 
 def _stop_left_running(folder):
     """Cleanup: a training its grid's death did not stop (what the test checks against) is ended here."""
-    pid = rundir.holder(folder)
+    pid = run_lock.holder(folder)
     if pid:
         os.kill(pid, signal.SIGKILL)
 
@@ -85,10 +85,10 @@ def _kill_once_training(grid_process, base, training):
     (on a busy machine its log was read in between). Whatever happens, nothing is left running."""
     try:
         _until(training, grid_process, "baseA trains")
-        run = rundir.holder(base)
+        run = run_lock.holder(base)
         grid_process.kill()
         grid_process.communicate(timeout=30)
-        _until(lambda: rundir.holder(base) is None and _ended(run), None, "baseA stops once its grid is killed")
+        _until(lambda: run_lock.holder(base) is None and _ended(run), None, "baseA stops once its grid is killed")
     finally:
         grid_process.kill()
         _stop_left_running(base)

@@ -14,7 +14,7 @@ from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import rundir
+from minitransfer import run_lock, rundir, stop_requests
 
 SLOW_BATCH_SECONDS = 4.0
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
@@ -83,7 +83,7 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     finally:
         process.kill()
         process.wait()
-        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
         if pid:
             os.kill(pid, signal.SIGKILL)
     assert process.returncode == 75, output
@@ -108,11 +108,11 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
 # instants of its fork or of its interpreter, is reported otherwise: not what these tests are about.)
 _UNTIL_THE_RUN_IS_UP = """
 import os, pathlib, sys, time
-from minitransfer import rundir
+from minitransfer import run_lock
 def until_the_run_is_up(pid):
     folder = pathlib.Path(sys.argv[sys.argv.index("-o") + 1], "random0", "baseA.run")
     deadline = time.monotonic() + 60
-    while rundir.holder(folder) in (None, -1) and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+    while run_lock.holder(folder) in (None, -1) and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.02)
 """
 
@@ -227,7 +227,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     first of these moments after the first stop: a stop handler being installed, the grid's stop
     beginning."""
     from minitransfer import launcher, scheduler
-    from minitransfer.cli import _common
+    from minitransfer.cli import _errors
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
     train.write_text(stoppable_train("SIGINT"))
@@ -253,12 +253,12 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
         second_stop()
         return stop(self, *args, **kwargs)
 
-    wait_any, listen, stop = launcher.wait_any, rundir.StopRequests.listen, scheduler._Scheduler.stop
+    wait_any, listen, stop = launcher.wait_any, stop_requests.StopRequests.listen, scheduler._Scheduler.stop
     monkeypatch.setattr(launcher, "wait_any", first_stop_once_it_trains)
-    monkeypatch.setattr(rundir.StopRequests, "listen", listen_after_a_second_stop)
+    monkeypatch.setattr(stop_requests.StopRequests, "listen", listen_after_a_second_stop)
     monkeypatch.setattr(scheduler._Scheduler, "stop", stop_after_a_second_stop)
     lines, escaped = [], None
-    previous = _common.interrupt_on_stop_signals()  # as the command line has them
+    previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:
         outcome = scheduler.run_grid(grid.plan_grid(layers=(1,), fine_tuned=False)[:1], out, {"preset": "mini"},
                                      train_command=[sys.executable, str(train)], log=lines.append)
@@ -267,7 +267,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     finally:
         for each, handler in previous.items():
             signal.signal(each, handler)
-        pid = rundir.holder(base)  # a training left running by a grid that did not stop it
+        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
         if pid:
             os.kill(pid, signal.SIGKILL)
     assert sent == ["SIGTERM", "SIGINT"]

@@ -12,7 +12,7 @@ import waiting
 from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
 
 from minitransfer import experiment as grid
-from minitransfer import rundir, scheduler
+from minitransfer import run_lock, scheduler
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def test_a_grid_stopped_while_another_process_trains_one_of_its_runs_counts_that
     """The grid waited for random0/baseA, which another experiment trained, when it was stopped: its
     end said "0 trained, ..., 1 stopped with a checkpoint, 1 not started", two of its three runs."""
     out, runs = tmp_path / "grid", _runs()
-    other = rundir.RunLock(grid.run_dir(out, runs["random0/baseA"])).__enter__()  # the other experiment's
+    other = run_lock.RunLock(grid.run_dir(out, runs["random0/baseA"])).__enter__()  # the other experiment's
     try:
         lines = []
         stopping = _stopped_once_training(out, runs["random0/baseB"])

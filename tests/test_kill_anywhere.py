@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from minitransfer import experiment as grid
-from minitransfer import rundir
+from minitransfer import run_lock
 
 MINITRANSFER = grid.default_train_command()[:-1]
 
@@ -94,7 +94,7 @@ def _files(folder):
 def _leftovers(folder):
     """Temporaries and lock files under ``folder`` (a grid's own planning locks are meant to stay)."""
     return [str(path) for path in pathlib.Path(folder).rglob("*")
-            if ".tmp-" in path.name or path.name == rundir.RunLock.FILE]
+            if ".tmp-" in path.name or path.name == run_lock.RunLock.FILE]
 
 
 def _crash_then_rerun(killing, arguments, who, path, cwd, killed_status=-signal.SIGKILL):
@@ -194,7 +194,7 @@ def test_experiment_killed_then_rerun_trains_the_same_networks(killing, finished
         assert _runs(folder / "grid") == uninterrupted
         assert not _leftovers(folder / "grid")
     finally:
-        orphan = rundir.holder(folder / "grid" / "random0" / "baseA.run")  # a run a failed test left training
+        orphan = run_lock.holder(folder / "grid" / "random0" / "baseA.run")  # a run a failed test left training
         if orphan:
             os.kill(orphan, signal.SIGKILL)
         shutil.rmtree(folder / "grid", ignore_errors=True)

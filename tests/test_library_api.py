@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, evaluate, experiment, report, rundir, scheduler
+from minitransfer import config, evaluate, experiment, report, run_lock, scheduler
 from minitransfer import train as training
 from minitransfer.data import build, lock, synthetic
 
@@ -204,7 +204,7 @@ def test_a_grid_takes_a_notebooks_numpy_options_as_train_does(micro_data, tmp_pa
 
 @pytest.mark.parametrize("error", [
     training.Interrupted("SIGTERM: stopped after iteration 3", pathlib.Path("net.run/checkpoint.h5"), 3),
-    rundir.RunBusy("net.run is in use", 1234),
+    run_lock.RunBusy("net.run is in use", 1234),
     lock.DatasetBusy("data is being prepared", [1234, 5678]),
     build.ClassesWithoutImages("no training image of 1 class", [3], [{"file": "a.jpg", "reason": "truncated"}]),
 ], ids=lambda error: type(error).__name__)
@@ -230,10 +230,10 @@ def test_a_process_pool_gets_back_an_interrupted_or_refused_run(micro_data, tmp_
                               on_iteration=_stop_at_3).exception()
         assert isinstance(stopped, training.Interrupted) and stopped.iteration == 3
         assert checkpoints.load(stopped.checkpoint_path).solver.iteration == 3
-        with rundir.RunLock(tmp_path / "b.run"):
+        with run_lock.RunLock(tmp_path / "b.run"):
             busy = pool.submit(training.train, training.TrainConfig(out=tmp_path / "b.h5", data=micro_data,
                                                                     **FAST)).exception()
-        assert isinstance(busy, rundir.RunBusy) and busy.pid == os.getpid()
+        assert isinstance(busy, run_lock.RunBusy) and busy.pid == os.getpid()
         finished = pool.submit(training.train, training.TrainConfig(out=tmp_path / "a.h5", data=micro_data,
                                                                     resume="auto", **FAST)).result()
     assert finished.iterations == FAST["max_iter"]

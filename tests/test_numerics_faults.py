@@ -57,7 +57,7 @@ def test_fc8_wider_than_a_checkpoint_holds_is_refused_before_training(micro_data
     """fc8_outputs went up to 2**31 - 1; a run wider than the 100,000 outputs a checkpoint may declare
     trained to the end and wrote weights that eval, info, resume and every transfer refused. The widest
     a checkpoint holds trains and reads back."""
-    widest = checkpoints.MAX_OUTPUTS
+    widest = checkpoint_check.MAX_OUTPUTS
     _train(tmp_path / "widest.h5", micro_data, fc8_outputs=widest, max_iter=1)
     assert checkpoints.load(tmp_path / "widest.h5").weights["fc2"][0].shape == (widest, 8)
     before = sorted(os.listdir(tmp_path))
@@ -96,6 +96,6 @@ def test_a_base_whose_weights_blew_up_is_refused_naming_the_layer(micro_data, tm
         _train(tmp_path / "A2B.h5", micro_data, copy_from=str(base), n=2, frozen=frozen, max_iter=4)
     assert not (tmp_path / "A2B.run").exists()
     with h5py.File(base, "a") as f:  # at the limit, as a run may write it: read
-        weights.flat[5] = -checkpoints.MAX_ABS_WEIGHT
+        weights.flat[5] = -checkpoint_check.MAX_ABS_WEIGHT
         f["weights/fc1/W"][...] = weights
     assert checkpoints.load(base).weights["fc1"][0].flat[5] == -1e6

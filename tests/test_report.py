@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import config as configs
 from minitransfer import experiment as grid
-from minitransfer import figures, fileio, grid_plan_file, report, rundir
+from minitransfer import figures, figures_paper, fileio, grid_plan_file, report, run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import folder as folders
@@ -155,7 +155,7 @@ def test_unfinished_runs_that_train_now_or_failed_are_told_apart(runs_dir, tmp_p
     error = "error: bad data: checkpoint random0/baseA.h5: cannot be read (truncated file)"
     failed_log.write_text(f"$ minitransfer train ...\nstarting\n{error}\n")
     (runs_dir / "random0" / "B7B.run" / "train.log").write_text("$ minitransfer train ...\ninterrupted: SIGINT\n")
-    with rundir.RunLock(runs_dir / "random0" / "A7B+.run"):  # a process trains it now
+    with run_lock.RunLock(runs_dir / "random0" / "A7B+.run"):  # a process trains it now
         result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert "  not finished (4, 1 training now, left out): " in result.output
@@ -662,7 +662,7 @@ def test_figures_plot_every_network_and_the_means_with_their_spread(runs_dir, tm
         assert written.files[f"{name}.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert written.files[f"{name}.svg"].read_text().lstrip().startswith("<?xml")
     results = collect(runs_dir)[0]
-    top, bottom = figures.figure2(Figure, results).axes
+    top, bottom = figures_paper.figure2(Figure, results).axes
     assert _dots(top) == pytest.approx(sorted(ACCURACY.values()))  # every network is a dot
     assert _means(top)["AnB+ (mean ± s.d.)"] == pytest.approx([0.65, 0.66, 0.70])
     assert _means(top)["BnB (mean ± s.d.)"] == pytest.approx([0.58, 0.55, 0.52])
@@ -690,7 +690,7 @@ def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
     runs = grid.plan_grid(random_seeds=(), natural=True, layers=(2,), random_frozen=(2,))
     for run in runs:
         write_run(out, run, accuracy[run.name])
-    _, _, relative = figures.figure3(Figure, collect(out)[0]).axes
+    _, _, relative = figures_paper.figure3(Figure, collect(out)[0]).axes
     lines = _means(relative)
     assert lines["natural target: AnB (mean ± s.d.)"] == pytest.approx([-10])
     assert lines["man-made target: AnB (mean ± s.d.)"] == pytest.approx([-5])

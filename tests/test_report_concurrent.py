@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import fileio, report, rundir
+from minitransfer import fileio, report, run_lock
 from minitransfer import results as results_module
 from minitransfer.cli import main
 from test_report import ACCURACY, read_csv, write_run, write_runs
@@ -35,7 +35,7 @@ def test_a_second_report_into_a_folder_being_written_is_refused_naming_the_first
     assert "Traceback" not in refused.output
     rows = {row["run"]: row for row in read_csv(out / "results.csv")}
     assert float(rows["random0/A5B+"]["mean10_top1"]) == pytest.approx(ACCURACY["random0/A5B+"])
-    assert not (out / rundir.RunLock.FILE).exists()
+    assert not (out / run_lock.RunLock.FILE).exists()
     # once the first is done, the second goes through
     monkeypatch.setattr(fileio, "write_bytes", real_write)
     assert CliRunner().invoke(main, ["report", str(second), "-o", str(out)]).exit_code == 0

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from minitransfer import experiment as grid
-from minitransfer import figures
+from minitransfer import figures_reduced
 from minitransfer.data import folder as folders
 from minitransfer.results import collect
 from test_report import write_run
@@ -48,7 +48,7 @@ def test_a_reduced_data_run_knows_the_images_each_class_kept(uneven_photos, tmp_
 def test_figure_s1_says_the_images_used_where_a_run_asked_for_more(uneven_photos, tmp_path):
     Figure = pytest.importorskip("matplotlib.figure").Figure
     results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, (2, 3, 10)))[0]
-    for axes in figures.figure_s1(Figure, results).axes:
+    for axes in figures_reduced.figure_s1(Figure, results).axes:
         notes = sorted(text.get_text() for text in axes.texts)
         assert notes == ["10 asked for:\nused 4 on average (2 to 6)", "3 asked for:\nused 3 on average (2 to 3)"]
         assert "asked for per class (--per-class" in axes.get_xlabel()
@@ -60,7 +60,7 @@ def test_figure_s1_of_runs_whose_dataset_cannot_be_read_says_the_counts_are_aske
     Figure = pytest.importorskip("matplotlib.figure").Figure
     results = collect(write_reduced_grid(tmp_path / "grid", tmp_path / "moved", (2, 10)))[0]
     assert {r.kept_per_class for r in results} == {()}
-    for axes in figures.figure_s1(Figure, results).axes:
+    for axes in figures_reduced.figure_s1(Figure, results).axes:
         assert not axes.texts
         assert axes.get_xlabel().startswith("training images asked for per class (--per-class")
         assert axes.get_xlabel().endswith("kept all it had (the datasets cannot be read here to tell)")
@@ -69,5 +69,5 @@ def test_figure_s1_of_runs_whose_dataset_cannot_be_read_says_the_counts_are_aske
 def test_figure_s1_of_runs_every_class_could_give_says_nothing_more(uneven_photos, tmp_path):
     Figure = pytest.importorskip("matplotlib.figure").Figure
     results = collect(write_reduced_grid(tmp_path / "grid", uneven_photos, (1, 2)))[0]
-    for axes in figures.figure_s1(Figure, results).axes:
+    for axes in figures_reduced.figure_s1(Figure, results).axes:
         assert not axes.texts and "\n" not in axes.get_xlabel()

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 import slurm_cluster
-from minitransfer import checkpoint, grid_check, grid_status, report, rundir, scheduler, slurm
+from minitransfer import checkpoint, grid_check, grid_status, report, run_lock, scheduler, slurm
 from minitransfer import experiment as grid
 from minitransfer.data import synthetic
 
@@ -71,7 +71,7 @@ FAKE_TRAIN = textwrap.dedent('''
     weights.write_text("weights")
     (folder / "result.json").write_text("{}")
     note("finished")
-''').replace("BUSY_WORDS", rundir.BUSY)
+''').replace("BUSY_WORDS", run_lock.BUSY)
 GUARD_SECONDS = 600  # against a hang only: the tests wait for what the fakes write, never for a time to pass
 
 FAKE_TOOLS = {
@@ -695,7 +695,7 @@ def test_task_waits_for_another_process_training_its_run(tmp_path, fake_slurm, f
     process finished the run, or trains it (resuming from what it left) where it stopped unfinished."""
     out, scripts = tmp_path / "my grid's ü" / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    with rundir.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
+    with run_lock.RunLock(out / "random0/baseB.run"):  # as the other process's train holds it
         task = run_task(scripts, "bases.sh", 1)
         waiting = output_until(task, "waiting for it to release the run")
         assert (f"run random0/baseB: being trained by another process (PID {os.getpid()}); waiting for it to release "
@@ -722,7 +722,7 @@ def test_task_waiting_for_a_run_trained_on_another_node_names_that_node(tmp_path
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     (out / "random0/baseB.run").mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out / "random0/baseB.run" / rundir.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(out / "random0/baseB.run" / run_lock.RunLock.FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         os.write(descriptor, record)
@@ -759,7 +759,7 @@ def test_task_is_not_held_up_by_a_lock_file_nobody_holds(tmp_path, fake_slurm):
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     (out / "random0/baseA.run").mkdir(parents=True, exist_ok=True)
-    (out / "random0/baseA.run" / rundir.RunLock.FILE).write_text("999999\n")
+    (out / "random0/baseA.run" / run_lock.RunLock.FILE).write_text("999999\n")
     task = run_task(scripts, "bases.sh", 0)
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == 0 and output.endswith("run random0/baseA: done\n") and "waiting" not in output, output
@@ -1257,7 +1257,7 @@ def test_real_slurm_task_waits_for_the_process_training_its_run(cluster, tmp_pat
     run = grid.plan_grid(layers=(1,))[0]
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     script = slurm.emit_slurm([run], out, scripts, real_options())
-    with rundir.RunLock(grid.run_dir(out, run)):
+    with run_lock.RunLock(grid.run_dir(out, run)):
         job = submitted_jobs(submit(cluster, script))["bases"]
         slurm_log = scripts / "logs" / f"bases-{job}_0.out"
         cluster.wait_for(lambda: slurm_log.exists() and "waiting for it to release the run" in slurm_log.read_text(),

@@ -181,7 +181,7 @@ def test_a_stop_while_the_final_weights_are_written_lets_the_run_finish(micro_da
 # "release", as it releases its run directory's lock, on its way out.
 _STOPPED_TWICE = """
 import os, pathlib, signal, time
-from minitransfer import rundir, step
+from minitransfer import run_lock, step
 call = step.TrainingStep.__call__
 def stopped_in_the_5th(self, x, labels, iteration):
     if iteration == 4:
@@ -197,12 +197,12 @@ def written_halfway_then_stopped(path, data):
         time.sleep(0.2)
     return write_bytes(path, data)
 pathlib.Path.write_bytes = written_halfway_then_stopped
-release = rundir.RunLock.__exit__
+release = run_lock.RunLock.__exit__
 def stopped_while_released(lock, *exc):
     if os.environ["SECOND"] == "release":
         os.kill(os.getpid(), signal.SIGINT)
     return release(lock, *exc)
-rundir.RunLock.__exit__ = stopped_while_released
+run_lock.RunLock.__exit__ = stopped_while_released
 from minitransfer.cli import main
 main(prog_name="minitransfer")
 """

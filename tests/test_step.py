@@ -11,7 +11,7 @@ import pytest
 
 from cuda_emulator import cache_dir, install, AVAILABLE, REASON
 from minitransfer import cuda, models, optim
-from minitransfer.cli._common import option_text
+from minitransfer.cli._errors import option_text
 from minitransfer.ops import sgd
 from minitransfer.step import OutOfDeviceMemory, TrainingStep, launch_plan
 

@@ -14,9 +14,10 @@ import pytest
 from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import fileio
+from minitransfer import fileio, run_lock
 from minitransfer import config, config_checks, counter_rng, evaluate, models, rundir, training_run, transfer
 from minitransfer import train as training
+from minitransfer.checkpoint_check import MAX_ABS_WEIGHT
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -399,14 +400,14 @@ def test_a_copied_run_continues_in_its_copy_while_the_original_is_trained_elsewh
     original, copy = tmp_path / "original", tmp_path / "copy"
     options = dict(data=data, half="B", seed=7, **FAST)
     _interrupted(training.TrainConfig(out=str(original / "net.h5"), **options), at=4)
-    with rundir.RunLock(original / "net.run"):
+    with run_lock.RunLock(original / "net.run"):
         shutil.copytree(original, copy)
-        assert (copy / "net.run" / "lock").exists() and rundir.holder(copy / "net.run") is None
+        assert (copy / "net.run" / "lock").exists() and run_lock.holder(copy / "net.run") is None
         before = _folder_bytes(original)
         result = training.train(training.TrainConfig(out=str(copy / "net.h5"), resume="auto", **options))
         assert result.out == str(copy / "net.h5") and (copy / "net.h5").exists()
         assert _folder_bytes(original) == before
-        with pytest.raises(rundir.RunBusy, match=r"original/net.run is in use by another minitransfer process"):
+        with pytest.raises(run_lock.RunBusy, match=r"original/net.run is in use by another minitransfer process"):
             training.train(training.TrainConfig(out=str(original / "net.h5"), resume="auto", **options))
     assert json.loads((copy / "net.run" / "config.json").read_text())["out"] == str(copy / "net.h5")
 
@@ -631,7 +632,7 @@ def test_evaluate_checkpoint_whose_outputs_overflow_is_refused_not_scored(base_a
     shutil.copy(base_a, blown)
     with h5py.File(blown, "a") as f:
         for layer in WEIGHT_LAYERS:
-            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, checkpoints.MAX_ABS_WEIGHT,
+            f[f"weights/{layer}/W"][...] = np.full(f[f"weights/{layer}/W"].shape, MAX_ABS_WEIGHT,
                                                    np.float32)
     with pytest.raises(training.DataMismatch, match=r"blown.h5: its outputs on the val images of .* are not finite"):
         evaluate.evaluate_checkpoint(str(blown), data=data, device="cpu")

@@ -327,8 +327,8 @@ def test_a_file_system_without_locks_trains_and_prepares_with_one_warning(micro_
                f"going on without them")
     assert result.output.count("warning: ") == 1 and warning in result.output, result.output
     assert checkpoints.load(tmp_path / "net.h5").meta["iteration"] == 4
-    assert not (tmp_path / "net.run" / rundir.RunLock.FILE).exists()
-    assert rundir.holder(tmp_path / "net.run") is None
+    assert not (tmp_path / "net.run" / run_lock.RunLock.FILE).exists()
+    assert run_lock.holder(tmp_path / "net.run") is None
     monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
     prepared = CliRunner().invoke(main, ["prepare", "synthetic", str(tmp_path / "other"), "--classes", "4",
                                          "--train-per-class", "4", "--val-per-class", "2", "--size", "14"])
@@ -340,7 +340,8 @@ def test_another_lock_error_is_an_io_error_naming_the_lock(micro_data, tmp_path,
     monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.EIO))
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), *FAST_OPTIONS])
     assert result.exit_code == 74, result.output
-    assert result.output == f"error: cannot lock {pathlib.Path(micro_data) / rundir.RunLock.FILE}: Input/output error\n"
+    assert result.output == (f"error: cannot lock {pathlib.Path(micro_data) / run_lock.RunLock.FILE}: "
+                             "Input/output error\n")
 
 
 @pytest.mark.parametrize("how", ["deleted", "moved"])
@@ -368,11 +369,11 @@ def test_a_run_folder_moved_or_deleted_mid_run_stops_it_not_a_second_partial_fol
 def test_a_lock_released_after_its_folder_moved_leaves_the_new_folders_lock_file(tmp_path):
     """The release unlinked ``<name>/lock`` whatever file it then was: a run started in a new folder
     of the moved one's name lost its lock file, and a third process could take a lock of its own."""
-    first = rundir.RunLock(tmp_path / "net.run").__enter__()
+    first = run_lock.RunLock(tmp_path / "net.run").__enter__()
     os.rename(tmp_path / "net.run", tmp_path / "moved.run")
-    with rundir.RunLock(tmp_path / "net.run"):
+    with run_lock.RunLock(tmp_path / "net.run"):
         first.__exit__(None, None, None)
-        assert rundir.holder(tmp_path / "net.run") == os.getpid()
+        assert run_lock.holder(tmp_path / "net.run") == os.getpid()
 
 
 def test_a_run_starting_removes_only_its_own_weights_temporaries_from_a_shared_folder(micro_data, tmp_path):

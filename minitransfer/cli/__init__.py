@@ -1,8 +1,8 @@
 """The ``minitransfer`` command line (click). Thin: parses, validates, calls ``minitransfer``.
 
 Each command lives in its own module and is added to the group below by name; the shared options,
-exit codes and the table from errors to exit codes are in ``_common``, which re-exports them from
-``_errors``, ``_output``, ``_options``, ``_paths`` and ``_devices``.
+exit codes and the table from errors to exit codes are in ``_errors``, ``_output``, ``_options``,
+``_paths`` and ``_devices``.
 """
 
 import importlib.metadata
@@ -12,7 +12,7 @@ import click
 
 from minitransfer import __version__
 
-from ._common import CommandGroup
+from ._errors import CommandGroup
 
 
 def _print_version(ctx, param, value):

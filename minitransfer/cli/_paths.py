@@ -12,7 +12,7 @@ import shlex
 import click
 
 from minitransfer import checkpoint, fileio, resume_options, run_lock, rundir
-from minitransfer.data import dataset
+from minitransfer.data import shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -112,12 +112,12 @@ class NetworkPath(click.Path):
                       f"file or folder itself", param, ctx)
         path = pathlib.Path(super().convert(value, param, ctx))
         if not path.is_dir():
-            if (path.parent / dataset.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
+            if (path.parent / shard_format.META_FILE).is_file() and not checkpoint.is_checkpoint(path):  # a shard
                 self.fail(f"{path} is a file of the dataset {path.parent}, not a network (`minitransfer prepare verify "
                           f"{shlex.quote(str(path.parent))}` describes it); give a weights file (e.g. baseA.h5) or a "
                           f"run folder (baseA.run)", param, ctx)
             return str(path)
-        if (path / dataset.META_FILE).is_file():
+        if (path / shard_format.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
                       f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
                       f"(baseA.run)", param, ctx)

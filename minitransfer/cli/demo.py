@@ -10,9 +10,12 @@ from minitransfer import demo as demos
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
-from ._common import (PRECISION_HELP, OutputFolder, choose_devices, device_option, drop_output_if_reader_gone, echo,
-                      run, say)
+from ._devices import choose_devices
+from ._errors import run
 from ._grid_end import told_where_it_stopped
+from ._options import PRECISION_HELP, device_option
+from ._output import drop_output_if_reader_gone, echo, say
+from ._paths import OutputFolder
 from .report import show
 
 

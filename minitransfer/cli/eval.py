@@ -6,7 +6,9 @@ from minitransfer import evaluate, models
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
-from ._common import PRECISION_HELP, checkpoint_argument, device_option, echo, json_text, run
+from ._errors import run
+from ._options import PRECISION_HELP, checkpoint_argument, device_option
+from ._output import echo, json_text
 
 
 @click.command("eval", context_settings={"max_content_width": 100},

@@ -13,9 +13,12 @@ from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, 
 from minitransfer.slurm_sbatch import parse_time_limit
 from minitransfer.data import dataset, synthetic
 
-from ._common import (SEED, GpuIds, OutputFolder, changed_fields, choose_devices, data_option, device_option,
-                      drop_output_if_reader_gone, echo, grid_train_options, run, say)
+from ._devices import GpuIds, choose_devices
+from ._errors import run
 from ._grid_end import tell_summary, told_where_it_stopped
+from ._options import SEED, changed_fields, data_option, device_option, grid_train_options
+from ._output import drop_output_if_reader_gone, echo, say
+from ._paths import OutputFolder
 
 
 def _counts(ctx, param, value):

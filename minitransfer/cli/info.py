@@ -10,7 +10,9 @@ from minitransfer.data import inputs
 from minitransfer.results import START_OVER
 from minitransfer.run_lock import holder_named
 
-from ._common import checkpoint_argument, echo, json_text, run
+from ._errors import run
+from ._options import checkpoint_argument
+from ._output import echo, json_text
 
 
 @click.command(context_settings={"max_content_width": 100},

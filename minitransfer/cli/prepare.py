@@ -7,7 +7,9 @@ import click
 from minitransfer.data import build, cifar, dataset, folder, importers, lock, prepared_notes, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import OutputFolder, echo, run
+from ._errors import run
+from ._output import echo
+from ._paths import OutputFolder
 from ._paths import SourceFolder
 
 

@@ -8,7 +8,9 @@ from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.data import inputs
 
-from ._common import OutputFolder, echo, run
+from ._errors import run
+from ._output import echo
+from ._paths import OutputFolder
 
 
 def _reference(ctx, param, value):

@@ -4,7 +4,9 @@ import click
 
 from minitransfer.data import dataset, inputs, splits as split_lib
 
-from ._common import SEED, echo, json_text, option_text, run, say
+from ._errors import option_text, run
+from ._options import SEED
+from ._output import echo, json_text, say
 
 
 @click.command(short_help="The classes and image counts of a split's halves.")

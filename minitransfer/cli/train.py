@@ -10,9 +10,12 @@ from minitransfer import resume as resumes
 from minitransfer import train as training
 from minitransfer.data.decoder_pool import MAX_WORKERS
 
-from ._common import (SEED, NetworkPath, OutputFile, base_lr_option, batch_size_option, config_option, data_option,
-                      device_option, echo, eval_every_option, fc8_outputs_option, json_text, max_iter_option,
-                      precision_option, preset_option, run, seed_option, stepsize_option)
+from ._errors import run
+from ._options import (SEED, base_lr_option, batch_size_option, config_option, data_option, device_option,
+                       eval_every_option, fc8_outputs_option, max_iter_option, precision_option, preset_option,
+                       seed_option, stepsize_option)
+from ._output import echo, json_text
+from ._paths import NetworkPath, OutputFile
 
 
 class _BasePath(NetworkPath):

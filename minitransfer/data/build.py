@@ -43,6 +43,8 @@ from .decoder_pool import MAX_WORKERS, DecoderPool
 from .import_writes import write
 from .same_origin import check_same_origin
 from .shard_builder import Builder
+from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, write_mean,
+                           write_meta)
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
@@ -50,7 +52,7 @@ SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
 COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 # What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<pid>)
-DATASET_FILES = frozenset((ds.META_FILE, ds.MEAN_FILE, ds.SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE))
+DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE))
 
 
 class ClassesWithoutImages(ds.DatasetError):
@@ -86,7 +88,7 @@ def check_out(out):
     shards (train-00007.h5). :func:`build_dataset` checks it; importers first, before listing their source
     (minutes for ImageNet)."""
     out = pathlib.Path(out)
-    if (out / ds.META_FILE).is_file():
+    if (out / META_FILE).is_file():
         return
     try:
         others = sorted(name for name in os.listdir(out)
@@ -167,33 +169,33 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
     try:
         table = {subset: builder.build_subset(subset, *subsets.get(subset, ([], [], {})), decoder)
-                 for subset in ds.SUBSETS}
+                 for subset in SUBSETS}
     finally:
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
-    write(out / ds.SKIPPED_FILE, len(report), lambda: fileio.write_text(out / ds.SKIPPED_FILE, report, keep_same=True))
+    write(out / SKIPPED_FILE, len(report), lambda: fileio.write_text(out / SKIPPED_FILE, report, keep_same=True))
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
-    mean_sha = write(out / ds.MEAN_FILE, mean.nbytes // 2, lambda: ds.write_mean(out / ds.MEAN_FILE, mean, classes))
+    mean_sha = write(out / MEAN_FILE, mean.nbytes // 2, lambda: write_mean(out / MEAN_FILE, mean, classes))
     meta = {
-        "format": ds.FORMAT_NAME,
-        "schema": ds.SCHEMA_VERSION,
+        "format": FORMAT_NAME,
+        "schema": SCHEMA_VERSION,
         "source": source,
         "image_size": [size, size],
         "classes": classes,
         "subsets": table,
-        "mean": {"file": ds.MEAN_FILE, "sha256": mean_sha, "of": "train"},
+        "mean": {"file": MEAN_FILE, "sha256": mean_sha, "of": "train"},
         "skipped": builder.skipped,
         **(extra_meta or {}),
     }
-    rebuilt = not (out / ds.META_FILE).is_file()  # removed when a shard changed
+    rebuilt = not (out / META_FILE).is_file()  # removed when a shard changed
     for name, text in caches(builder.digests).items():
         if rebuilt:
             write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
             with contextlib.suppress(OSError):
                 fileio.write_text(out / name, text, keep_same=True)
-    write(out / ds.META_FILE, 1 << 20, lambda: ds.write_meta(out, meta))
+    write(out / META_FILE, 1 << 20, lambda: write_meta(out, meta))
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
     return ds.open_dataset(out)
@@ -214,10 +216,10 @@ def check_workers(workers):
 def _check_every_class_has_images(out, classes, train_counts, skipped):
     empty = np.flatnonzero(train_counts == 0).tolist()
     if len(empty) == len(classes):
-        raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / ds.SKIPPED_FILE})", empty,
+        raise ClassesWithoutImages(f"{out}: no training image could be imported (see {out / SKIPPED_FILE})", empty,
                                    skipped)
     if empty:
         names = ", ".join(inputs.display_name(classes[index]["name"]) for index in empty[:20])
         names += " ..." if len(empty) > 20 else ""
         raise ClassesWithoutImages(f"{out}: no training image of {len(empty)} class(es) could be imported: {names} "
-                                   f"(undecodable files are listed in {out / ds.SKIPPED_FILE})", empty, skipped)
+                                   f"(undecodable files are listed in {out / SKIPPED_FILE})", empty, skipped)

@@ -24,15 +24,13 @@ import numpy as np
 from minitransfer import fileio
 
 from . import lock, schema
-from .image_reader import IF_CHANGED, MAX_OPEN_SHARDS, ImageReader
+from .image_reader import IF_CHANGED, ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, identity
 from .schema import DatasetError, read_error
-from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, checked_dataset,
-                           content_sha256, image_offset, read_checked, shard_name, write_mean, write_meta, write_shard)
+from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
-__all__ = ["FORMAT_NAME", "MAX_OPEN_SHARDS", "MEAN_FILE", "META_FILE", "SCHEMA_VERSION", "SKIPPED_FILE", "SUBSETS",
-           "Dataset", "DatasetError", "ImageReader", "checked_dataset", "content_sha256", "image_offset",
-           "open_dataset", "read_checked", "shard_name", "write_mean", "write_meta", "write_shard"]
+__all__ = ["Dataset", "open_dataset",
+           "DatasetError"]  # defined in schema.py; library API here too (minitransfer.data's docstring)
 
 
 class Dataset:

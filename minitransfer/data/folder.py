@@ -93,7 +93,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import inputs
+from . import inputs, shard_format
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
@@ -220,7 +220,7 @@ def _take_recorded_decisions(out, train, val, states, excluded, returned, decide
     the shards the import wrote, so it writes nothing and decodes nothing, rather than trying the first split
     again (and rebuilding every shard twice). A class whose files changed (one repaired) is decided anew."""
     try:
-        meta = fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())
+        meta = fileio.parse_json((pathlib.Path(out) / shard_format.META_FILE).read_bytes())
         recorded, skipped = dict(meta.get("decision_inputs", {})), list(meta.get("skipped", []))
         left_out = {entry["name"] for entry in meta.get("excluded_classes", [])
                     if entry.get("reason") == NO_TRAINING_IMAGE}

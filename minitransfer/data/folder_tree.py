@@ -13,6 +13,7 @@ from minitransfer import fileio, stopping
 from . import dataset as ds
 from . import inputs
 from .decode import may_be_image
+from .shard_format import META_FILE
 
 TWO_OR_MORE = "two or more: a classifier tells classes apart"
 ONE_PER_CLASS = (f"SOURCE must hold one folder per class (SOURCE/<class>/<image files>, or SOURCE/train/<class>/...), "
@@ -135,7 +136,7 @@ def class_names(folders, out):
     class that the meta.json in ``out`` names in the other form (a dataset this version did not
     prepare) keeps that name, so that a rerun writes nothing (``out`` None: none kept, as --overwrite)."""
     try:
-        classes = [] if out is None else fileio.parse_json((pathlib.Path(out) / ds.META_FILE).read_bytes())["classes"]
+        classes = [] if out is None else fileio.parse_json((pathlib.Path(out) / META_FILE).read_bytes())["classes"]
         recorded = {same_text(entry["name"]): entry["name"] for entry in classes}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):  # none, or not one this version wrote
         recorded = {}

@@ -50,6 +50,7 @@ from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
+from . import image_reader
 from .decoder_pool import (MAX_WORKERS, WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
                            start_processes, stop_signals_blocked)
 from .schema import DatasetUnreadable
@@ -222,7 +223,7 @@ class BatchLoader:
         positions = self.positions(batch)
         if self.workers == 0:
             if self._reader is None:
-                self._reader = ds.ImageReader(self.dataset, self.subset)
+                self._reader = image_reader.ImageReader(self.dataset, self.subset)
             images = self._reader.read(self.indices[positions])
         else:
             if self._pool is None:
@@ -394,7 +395,7 @@ def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, 
         while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
             batch, slot, image_indices = task
             try:
-                reader = reader or ds.ImageReader(dataset, subset)
+                reader = reader or image_reader.ImageReader(dataset, subset)
                 reader.read(image_indices, out=slots[slot, : len(image_indices)])
                 results.put((batch, None))
             except (ds.DatasetError, OSError, IndexError) as error:

@@ -3,13 +3,13 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 
 import numpy as np
 
-from . import dataset, decode
+from . import decode, shard_format
 from .copies import COPY_OF_TRAINING
 
 
 def summary(built, verified):
     """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size."""
-    counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in dataset.SUBSETS)
+    counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in shard_format.SUBSETS)
     return (f"{built.path}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, {counts} images of "
             f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verified else ''}")
 
@@ -27,7 +27,7 @@ def notes(built):
         yield f"left out class {entry['name']!r}: {entry['reason']}"
     skipped = built.meta.get("skipped", [])
     if skipped:
-        yield f"skipped {len(skipped)} file(s), listed in {built.path / dataset.SKIPPED_FILE}:"
+        yield f"skipped {len(skipped)} file(s), listed in {built.path / shard_format.SKIPPED_FILE}:"
         for entry in skipped[:20]:
             yield f"  {entry['file']}: {entry['reason']}"
     formats = decode.needing_plugins(skipped)
@@ -40,7 +40,7 @@ def notes(built):
         val_skipped = [entry for entry in skipped if entry.get("subset") == "val"]
         if val_skipped:  # a val/ given (--val-fraction is refused beside it): its files are at fault
             yield (f"note: no validation images, so 'train' will refuse this dataset: all {len(val_skipped)} "
-                   f"validation file(s) were skipped, listed with why in {built.path / dataset.SKIPPED_FILE}: "
+                   f"validation file(s) were skipped, listed with why in {built.path / shard_format.SKIPPED_FILE}: "
                    f"{_remedy(val_skipped)} and rerun the same command")
         else:
             yield ("note: no validation images, so 'train' will refuse this dataset (prepare folder holds out "
@@ -56,7 +56,7 @@ def notes(built):
     skipped_for = {entry.get("class") for entry in skipped if entry.get("subset") == "val"}
     yield from _without_validation([entry for entry in unseen if entry["wnid"] in skipped_for],
                                    f"their validation images could not be imported: they are listed in "
-                                   f"{built.path / dataset.SKIPPED_FILE}")
+                                   f"{built.path / shard_format.SKIPPED_FILE}")
     yield from _without_validation([entry for entry in unseen if entry["wnid"] not in skipped_for],
                                    "held-out validation takes images only from classes of two or more; a val/ "
                                    "folder needs an image of each")

@@ -5,7 +5,7 @@ import os
 
 from minitransfer import fileio
 
-from . import dataset as ds
+from . import shard_format
 
 
 def check_same_origin(out, source, size):
@@ -16,7 +16,7 @@ def check_same_origin(out, source, size):
     option; naming a file moved since by its former path), so that a rerun writes nothing: meta.json's
     sha256 is the fingerprint runs trained on the dataset check."""
     try:
-        old = fileio.parse_json((out / ds.META_FILE).read_bytes())
+        old = fileio.parse_json((out / shard_format.META_FILE).read_bytes())
     except (OSError, ValueError):
         return source  # no finished dataset there (or no readable one): nothing to lose
     old = old if isinstance(old, dict) else {}

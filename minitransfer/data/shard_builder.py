@@ -9,10 +9,10 @@ import numpy as np
 
 from minitransfer import fileio
 
-from . import dataset as ds
 from . import inputs
 from .decode import readable_now
 from .import_writes import write
+from .shard_format import META_FILE, checked_dataset, content_sha256, shard_name, write_shard
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
@@ -54,7 +54,7 @@ class Builder:
             stop = min(start + self.shard_length, len(items))
             part = {name: np.asarray(values)[start:stop] for name, values in extras.items()}
             plan = _shard_plan(items[start:stop], labels[start:stop], part, self.size)
-            path = self.out / ds.shard_name(subset, number)
+            path = self.out / shard_name(subset, number)
             entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                     self.recorded.get(path.name))
             if entry is None:
@@ -90,7 +90,7 @@ class Builder:
         """Before the first shard changes, remove meta.json: until the new one is written the
         directory reads as an unfinished import, never as a dataset whose checksums lie."""
         if not self.meta_removed:
-            meta_path = self.out / ds.META_FILE
+            meta_path = self.out / META_FILE
             write(meta_path, 0, lambda: meta_path.unlink(missing_ok=True))
             self.meta_removed = True
 
@@ -98,7 +98,7 @@ class Builder:
 def _recorded_digests(out):
     """{shard file name: sha256} of the meta.json a finished import left in ``out`` ({} without one)."""
     try:
-        meta = fileio.parse_json((out / ds.META_FILE).read_bytes())
+        meta = fileio.parse_json((out / META_FILE).read_bytes())
         return {shard["file"]: shard["sha256"] for subset in meta["subsets"].values() for shard in subset["shards"]}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}
@@ -138,13 +138,13 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
             count = shard["labels"].shape[0] if isinstance(shard.get("labels"), h5py.Dataset) else -1
             if not 0 < count <= planned:
                 return None
-            labels = ds.checked_dataset(shard, path, "labels", (count,), np.int32)[()]
-            images = ds.checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
-            extras = {name: ds.checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
+            labels = checked_dataset(shard, path, "labels", (count,), np.int32)[()]
+            images = checked_dataset(shard, path, "images", (count, size, size, 3), np.uint8)[()]
+            extras = {name: checked_dataset(shard, path, name, (count,), _number_type(shard, name))[()]
                       for name in extra_names}
-            if ds.content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
+            if content_sha256(images, labels, extras) != fileio.plain_attribute(shard.attrs.get("content_sha256")):
                 return None
-            pixel_sum = ds.checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
+            pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
             if any(readable_now(entry.get("reason")) for entry in skipped):  # its plugin installed since
@@ -186,7 +186,7 @@ def _write_shard(path, decoded, items, labels, extras, subset, first_index, plan
     images = np.stack(images)
     kept = np.asarray(kept)
     pixel_sum = images.sum(axis=0, dtype=np.float64)  # H,W,3
-    sha = ds.write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
-                         extra={name: values[kept] for name, values in extras.items()}, notes=notes)
+    sha = write_shard(path, images, labels[kept], subset, first_index, plan, skipped=skipped, pixel_sum=pixel_sum,
+                      extra={name: values[kept] for name, values in extras.items()}, notes=notes)
     return {"file": path.name, "count": len(kept), "first_index": first_index, "sha256": sha,
             "sum": pixel_sum, "labels": labels[kept], "skipped": skipped, "digests": digests, "notes": notes}

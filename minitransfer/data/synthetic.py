@@ -82,6 +82,7 @@ from . import dataset as ds
 from . import decode
 from . import import_writes
 from . import integrity
+from . import shard_format
 from . import wordnet
 
 GENERATOR_VERSION = 5
@@ -279,7 +280,7 @@ def builtin_dataset(root=None):
     $MINITRANSFER_CACHE, which moves it (on a full disk, with the space the set needs and the space free)."""
     path = builtin_path(root)
     root = path.parent
-    if (path / ds.META_FILE).is_file():
+    if (path / shard_format.META_FILE).is_file():
         try:
             ds.open_dataset(path).check_checksums()
         except ds.DatasetError:
@@ -351,7 +352,7 @@ def _build_cached(root, path):
     try:
         os.rename(staging, path)
     except OSError:
-        if not (path / ds.META_FILE).is_file():
+        if not (path / shard_format.META_FILE).is_file():
             raise
         shutil.rmtree(staging)  # another process won the race: keep its copy
     return path

@@ -1,4 +1,4 @@
-"""The command line's shared behaviour (``minitransfer/cli/_common.py``) seen from outside, in a
+"""The command line's shared behaviour (``minitransfer/cli/_errors.py``, ``_output.py``) seen from outside, in a
 subprocess: what a shell pipeline sees."""
 
 import os
@@ -31,10 +31,10 @@ def test_output_to_a_closed_pipe_ends_quietly_with_141(synthetic_8, args):
 def test_a_broken_pipe_that_is_not_the_output_is_still_an_io_error(tmp_path):
     """Only a closed standard output is quiet: a broken pipe elsewhere is reported (exit 74)."""
     script = ("import errno, sys\n"
-              "from minitransfer.cli import _common\n"
+              "from minitransfer.cli import _errors\n"
               "def work():\n"
               "    raise BrokenPipeError(errno.EPIPE, 'Broken pipe')\n"
-              "_common.run(work)\n")
+              "_errors.run(work)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 74 and "Broken pipe" in done.stderr
 
@@ -45,13 +45,13 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(option, hint):
     """A batch too large for this machine (NumPy's MemoryError names the array it could not allocate);
     a command without a batch (report) was told to make --batch-size smaller too."""
     script = ("import click\n"
-              "from minitransfer.cli import _common\n"
+              "from minitransfer.cli import _errors\n"
               "def work():\n"
               "    raise MemoryError('Unable to allocate 71.5 GiB for an array with shape (3, 5, 5, 16, 16, 1000000)')\n"
               "@click.command()\n"
               f"@click.option('{option}')\n"
               "def command(**_):\n"
-              "    _common.run(work)\n"
+              "    _errors.run(work)\n"
               "command([])\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and done.stderr == (f"error: out of memory{hint}: Unable to allocate 71.5 GiB for an "

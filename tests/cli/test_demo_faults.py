@@ -19,7 +19,7 @@ from interrupting import interrupted_after
 
 from minitransfer import demo as demos
 from minitransfer import experiment as grid
-from minitransfer import config, cuda, figures, rundir, scheduler, stopping
+from minitransfer import config, cuda, figures, run_lock, scheduler, stopping
 from minitransfer import report as reports
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -81,7 +81,7 @@ def test_a_report_written_by_another_demo_of_the_folder_meanwhile_is_waited_for(
         attempts.append(out)
         if len(attempts) > 1:
             return real_write(out, *args, **kwargs)
-        with rundir.RunLock(pathlib.Path(out) / "report"):  # the other demo's, as this one's comes to write
+        with run_lock.RunLock(pathlib.Path(out) / "report"):  # the other demo's, as this one's comes to write
             return real_write(out, *args, **kwargs)
 
     monkeypatch.setattr(reports, "write_report", another_demo_writing_meanwhile)

@@ -14,7 +14,7 @@ from minitransfer import demo as demos
 from minitransfer import grid_check
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
-from minitransfer.data import synthetic
+from minitransfer.data import shard_format, synthetic
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
@@ -35,7 +35,7 @@ def test_a_cached_benchmark_that_lost_its_meta_json_is_built_again(cached, tmp_p
     root = tmp_path / "cache"
     shutil.copytree(cached, root)
     path = root / f"synthetic-{synthetic.builtin_tag()}"
-    (path / datasets.META_FILE).unlink()
+    (path / shard_format.META_FILE).unlink()
     assert synthetic.builtin_dataset(root) == path
     datasets.open_dataset(path).verify()
     assert sorted(os.listdir(root)) == [path.name]  # nothing left aside
@@ -93,7 +93,7 @@ def test_a_demo_into_a_dataset_folder_is_refused_before_anything_is_written(tiny
 
 
 def test_a_folder_with_some_other_meta_json_is_no_dataset(tiny_data, tmp_path):
-    (tmp_path / datasets.META_FILE).write_text("{}")
+    (tmp_path / shard_format.META_FILE).write_text("{}")
     grid_check.check_place(tmp_path / "demo", {"data": str(tiny_data)})
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, fileio, rundir
+from minitransfer import config, fileio, run_lock
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -158,7 +158,7 @@ def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_sai
         assert result.exit_code == 2, result.output
         assert "diverged.run is the run folder of diverged.h5, which has no network: its training stopped before " \
                "writing its first checkpoint (diverged, failed or interrupted" in result.output, result.output
-    with rundir.RunLock(tmp_path / "diverged.run"):  # trained again now
+    with run_lock.RunLock(tmp_path / "diverged.run"):  # trained again now
         result = invoke(["info", "diverged.run"], tmp_path)
     assert result.exit_code == 2 and "which has no network yet: its training has not written its first checkpoint " \
                                       "(or not started); wait for it" in result.output, result.output
@@ -256,7 +256,7 @@ def test_info_of_a_transfer_across_datasets_whose_source_records_an_empty_datase
 def test_a_link_to_a_finished_run_folder_names_its_weights_file(tiny, tmp_path):
     """`latest -> net.run`: the link's own name lacks .run, and the network read was the run's last
     checkpoint, not the weights file that finished it."""
-    from minitransfer.cli._common import NetworkPath
+    from minitransfer.cli._paths import NetworkPath
 
     train(tmp_path / "net.h5", tiny)
     (tmp_path / "latest").symlink_to("net.run")
@@ -361,7 +361,7 @@ def test_info_of_the_checkpoint_of_a_run_training_now_names_the_process_not_a_re
         f.attrs["iteration"] = 2
         f["solver"].attrs["iteration"] = 2
     (tmp_path / "net.h5").unlink()
-    with rundir.RunLock(tmp_path / "net.run"):  # a training in this process
+    with run_lock.RunLock(tmp_path / "net.run"):  # a training in this process
         result = invoke(["info", "net.run"], tmp_path)
         summary = json.loads(invoke(["info", "net.run", "--json"], tmp_path).output)
     assert result.exit_code == 0 and (f" iteration 2 (its latest checkpoint: its training runs now (PID {os.getpid()}))"

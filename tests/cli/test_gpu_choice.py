@@ -1,4 +1,4 @@
-"""Which GPU each run of a grid gets (``--gpus``, :func:`minitransfer.cli._common.choose_devices`):
+"""Which GPU each run of a grid gets (``--gpus``, :func:`minitransfer.cli._devices.choose_devices`):
 CUDA's own numbering in this process, the run handed the parent's CUDA_VISIBLE_DEVICES entry. No GPU
 needed: CuPy's device count is faked."""
 
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from minitransfer import config, cuda, experiment, grid_gpus, scheduler
 from minitransfer.cli import main
-from minitransfer.cli._common import choose_devices
+from minitransfer.cli._devices import choose_devices
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import re
 import click
 import pytest
 
-from minitransfer.cli import _common, main
+from minitransfer.cli import _errors, main
 
-DOCUMENTED_CODES = {0, _common.EXIT_ERROR, _common.EXIT_USAGE, _common.EXIT_BAD_DATA, _common.EXIT_IO,
-                    _common.EXIT_INTERRUPTED, _common.EXIT_OUTPUT_CLOSED}
+DOCUMENTED_CODES = {0, _errors.EXIT_ERROR, _errors.EXIT_USAGE, _errors.EXIT_BAD_DATA, _errors.EXIT_IO,
+                    _errors.EXIT_INTERRUPTED, _errors.EXIT_OUTPUT_CLOSED}
 OPTION = re.compile(r"(?<![\w=/-])--[a-z][\w-]*[a-z0-9]")  # not an option's value: --sbatch-option=--account=lab
 
 
@@ -103,4 +103,4 @@ def test_each_command_says_or_its_group_says_that_a_reader_gone_is_exit_code_141
     """``minitransfer train --json | head`` ends with 141 (test_output_faults.py), as every command
     does; train's help, prepare's, experiment's and demo's named no such code, nor did the group's."""
     said = [code for text in _texts(COMMANDS[path]) + _texts(main) for code in _exit_codes(text)]
-    assert _common.EXIT_OUTPUT_CLOSED in said
+    assert _errors.EXIT_OUTPUT_CLOSED in said

@@ -21,6 +21,7 @@ from minitransfer import config
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import dataset, splits as split_lib, synthetic
+from minitransfer.data import shard_format
 
 CLOSED = ("error: standard output is closed: nothing could be written (to discard the output, send it to /dev/null: "
           "> /dev/null)\n")
@@ -169,10 +170,10 @@ def test_a_class_name_with_a_tab_or_line_break_stays_on_its_line(tmp_path):
     the JSON keeps the names as they are."""
     data = tmp_path / "synthetic-4"
     synthetic.build_synthetic(data, classes=4, train_per_class=2, val_per_class=1, size=14)
-    meta = json.loads((data / dataset.META_FILE).read_text())
+    meta = json.loads((data / shard_format.META_FILE).read_text())
     meta["classes"][0]["name"] = "tabby\tcat\nof C:\\cats"
     meta["classes"][1]["wnid"] = "n01\tn02"
-    (data / dataset.META_FILE).write_text(json.dumps(meta))
+    (data / shard_format.META_FILE).write_text(json.dumps(meta))
     result = CliRunner().invoke(main, ["splits", str(data), "all"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()[1:]

@@ -91,7 +91,7 @@ def test_a_tilde_the_shell_left_as_it_is_is_refused_naming_the_home_folder(tmp_p
 
 
 def test_a_folder_named_tilde_that_is_there_is_written_into(tmp_path, monkeypatch):
-    from minitransfer.cli._common import OutputFile, OutputFolder
+    from minitransfer.cli._paths import OutputFile, OutputFolder
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "~").mkdir()

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from minitransfer import scheduler
 from minitransfer.cli import main
-from minitransfer.data import dataset
+from minitransfer.data import shard_format
 from minitransfer.grid_outcome import GridOutcome
 
 ODD = "my runs $HOME 'a'"  # a blank, a variable the shell would expand, quotes
@@ -27,7 +27,7 @@ def test_the_report_command_after_a_grid_reads_as_printed(micro_data, tmp_path, 
 def test_the_verify_command_for_a_dataset_given_as_a_network_reads_as_printed(tmp_path):
     data = tmp_path / ODD
     data.mkdir()
-    (data / dataset.META_FILE).write_text("{}")
+    (data / shard_format.META_FILE).write_text("{}")
     result = CliRunner().invoke(main, ["info", str(data)])
     assert result.exit_code == 2, result.output
     command = " ".join(result.output.split()).split("`")[1]

@@ -20,7 +20,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, memory_limit, preflight
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.cli._common import option_text
+from minitransfer.cli._errors import option_text
 from minitransfer.data import loader as loaders
 from minitransfer.data import synthetic
 from minitransfer.memory_limit import Available
@@ -567,15 +567,15 @@ def test_a_stop_signal_to_the_job_writes_a_checkpoint_and_exits_75(data, tmp_pat
 # taken its output away (the file "gone"), having said when (the file "ready").
 _HELD_TRAIN = """
 import pathlib, time
-from minitransfer import rundir
-show = rundir.Progress.iteration
+from minitransfer.progress import Progress
+show = Progress.iteration
 def iteration(progress, done, loss, lr):
     if done == 2:
         pathlib.Path("ready").touch()
         while not pathlib.Path("gone").exists():
             time.sleep(0.01)
     show(progress, done, loss, lr)
-rundir.Progress.iteration = iteration
+Progress.iteration = iteration
 from minitransfer.cli import main
 main(prog_name="minitransfer")
 """

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from minitransfer import rundir
+from minitransfer import run_lock
 from minitransfer.cli import main
 from minitransfer.data import build, dataset, decoder_pool, shard_builder
 from minitransfer.data.decode import ImportItem
@@ -286,7 +286,7 @@ def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tm
     out = tmp_path / "out"
     assert _prepare(out).exit_code == 0
     before = tree_state(out)
-    with rundir.RunLock(out):  # what a running import holds
+    with run_lock.RunLock(out):  # what a running import holds
         result = _prepare(out, "--size", "16", "--overwrite")
         assert result.exit_code == 2, result.output
         assert f"{out} is in use by another minitransfer process (PID {os.getpid()})" in result.output

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from minitransfer.data import dataset
+from minitransfer.data import dataset, shard_format
 from oracles import text_attributes
 
 
@@ -69,8 +69,8 @@ def test_truncated_shard_is_refused_on_open(tiny_synthetic, tmp_path):
 
 _READ_WHILE_TRUNCATED = """
 import os, sys
-from minitransfer.data import dataset
-reader = dataset.ImageReader(dataset.open_dataset(sys.argv[1]), "train")
+from minitransfer.data import dataset, image_reader
+reader = image_reader.ImageReader(dataset.open_dataset(sys.argv[1]), "train")
 first = reader.read([0])  # the shard is open and checked
 shard = reader.paths[0]
 os.truncate(shard, os.path.getsize(shard) // 4)  # as a full disk's rsync or another process might
@@ -130,17 +130,17 @@ def test_inconsistent_meta_is_refused(tiny_synthetic, tmp_path, edit, message):
 
 def test_write_shard_rejects_bad_shapes(tmp_path):
     with pytest.raises(ValueError, match="write_shard"):
-        dataset.write_shard(tmp_path / "x.h5", np.ones((2, 4, 4, 1), np.uint8), [0, 1], "train", 0, "plan")
+        shard_format.write_shard(tmp_path / "x.h5", np.ones((2, 4, 4, 1), np.uint8), [0, 1], "train", 0, "plan")
 
 
 def test_shards_and_the_mean_image_keep_no_text_in_the_global_heap(tmp_path):
     """Variable-length text lives in HDF5's global heap, whose damage hangs the reader for good
     (tests/test_checkpoint.py): a shard's and mean.h5's text attributes are fixed-length."""
     rng = np.random.default_rng(0)
-    dataset.write_shard(tmp_path / "train-00000.h5", rng.integers(0, 256, (3, 4, 4, 3), dtype=np.uint8),
-                        np.array([0, 1, 0], np.int32), "train", 0, "plan-digest", skipped=["a.jpg"])
-    dataset.write_mean(tmp_path / "mean.h5", np.zeros((4, 4, 3), np.float32),
-                       [{"index": 0, "wnid": "n0", "name": "zero"}, {"index": 1, "wnid": "n1", "name": "one"}])
+    shard_format.write_shard(tmp_path / "train-00000.h5", rng.integers(0, 256, (3, 4, 4, 3), dtype=np.uint8),
+                             np.array([0, 1, 0], np.int32), "train", 0, "plan-digest", skipped=["a.jpg"])
+    shard_format.write_mean(tmp_path / "mean.h5", np.zeros((4, 4, 3), np.float32),
+                            [{"index": 0, "wnid": "n0", "name": "zero"}, {"index": 1, "wnid": "n1", "name": "one"}])
     for name, expected in (("train-00000.h5", {"subset", "plan", "skipped", "content_sha256"}),
                            ("mean.h5", {"classes_sha256"})):
         text = text_attributes(tmp_path / name)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, copies, dataset, decode, folder, splits
+from minitransfer.data import build, copies, dataset, decode, folder, shard_format, splits
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -371,7 +371,7 @@ def test_an_is_a_file_moved_or_an_older_dataset_without_these_options_reruns_wri
     meta = json.loads((out / "meta.json").read_text())
     assert meta["source"]["is_a"]["path"] == str(is_a) and meta["source"]["family_a"] == "natural"
     del meta["source"]["is_a"], meta["source"]["family_a"]
-    dataset.write_meta(out, meta)
+    shard_format.write_meta(out, meta)
     older = tree_state(out)
     assert _invoke(root, out, "--is-a", moved).exit_code == 0
     assert tree_state(out) == older  # the options recorded since are not added: its fingerprint stays
@@ -403,7 +403,7 @@ def test_a_families_file_edited_is_refused_and_one_recorded_by_its_path_alone_st
     meta = json.loads((out / "meta.json").read_text())
     meta["source"]["families"] = str(families)  # as datasets prepared before recorded it
     families.write_text("cat animal\ndog pet\n")
-    dataset.write_meta(out, meta)
+    shard_format.write_meta(out, meta)
     older = tree_state(out)
     result = _invoke(root, out, "--families", families)
     assert result.exit_code == 0, result.output
@@ -542,7 +542,7 @@ def test_only_regular_files_are_read_the_others_are_listed_as_skipped(tmp_path, 
                str(tmp_path / "out"), "--size", "8", "--workers", "0", "--val-fraction", "0"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # in a process: a hang fails
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text().splitlines() == [
+    assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text().splitlines() == [
         f"{root}/cat/pipe.jpg\tValueError: not a regular file but a FIFO (named pipe)",
         f"{root}/dog/null.jpg\tValueError: not a regular file but a character device"]
     data = dataset.open_dataset(tmp_path / "out")
@@ -576,8 +576,8 @@ def test_a_validation_file_that_is_a_copy_of_a_training_image_is_left_out_and_li
     listed = [f"{root}/val/cat/copy-of-cat-1.png\ta copy of the training image {root}/train/cat/1.png: left out of "
               f"validation", f"{root}/val/cat/copy-of-dog-2.png\ta copy of the training image {root}/train/dog/2.png: "
               f"left out of validation"]
-    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text().splitlines() == listed
-    assert f"skipped 2 file(s), listed in {tmp_path / 'out' / dataset.SKIPPED_FILE}:" in result.output
+    assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text().splitlines() == listed
+    assert f"skipped 2 file(s), listed in {tmp_path / 'out' / shard_format.SKIPPED_FILE}:" in result.output
     assert f"  {root}/val/cat/copy-of-cat-1.png: a copy of the training image {root}/train/cat/1.png" in result.output
     again = _invoke(root, tmp_path / "out")  # the same choice again: nothing to rebuild
     assert again.exit_code == 0 and dataset.open_dataset(tmp_path / "out").meta == data.meta, again.output
@@ -603,7 +603,7 @@ def test_held_out_validation_keeps_copies_together_and_never_holds_a_copy_of_a_t
             data = dataset.open_dataset(out)
             training, validation = set(_decoded(data, "train")), _decoded(data, "val")
             assert validation and not training & set(validation), (root, seed)
-            copies = (out / dataset.SKIPPED_FILE).read_text().splitlines()
+            copies = (out / shard_format.SKIPPED_FILE).read_text().splitlines()
             if root == within:
                 assert np.bincount(data.labels("val")).tolist() == [8, 4] and not copies, seed
             else:
@@ -678,7 +678,7 @@ def test_validation_files_are_looked_up_by_digest_not_compared_with_every_traini
     result = _invoke(root, tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert len(looked_up) <= 2 * 61, len(looked_up)  # 40 training, 21 validation files
-    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text() == (
+    assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text() == (
         f"{root}/val/a/copy.bmp\ta copy of the training image {root}/train/b/2.bmp: left out of validation\n")
 
 
@@ -706,7 +706,7 @@ def test_a_rerun_reads_no_file_of_the_source_to_find_copies_until_one_changes(
     assert _invoke(root, tmp_path / "out").exit_code == 0
     assert read == ["train/a/1.bmp"]
     if not held_out:
-        skipped = (tmp_path / "out" / dataset.SKIPPED_FILE).read_text()
+        skipped = (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text()
         assert "val/a/copy.bmp\ta copy of the training image" in skipped
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from minitransfer.data import dataset, decode, folder
+from minitransfer.data.shard_format import SKIPPED_FILE, SUBSETS
 
 from .test_folder_held_out_among_images import _images, _invoke, _subset
 
@@ -51,9 +52,9 @@ def test_a_file_gone_before_its_first_bytes_are_read_takes_no_validation_place(t
     folder.import_folder(source, tmp_path / "source-8", size=8, workers=0, val_fraction=0.2, seed=4,
                          progress=progress)
     assert moved.exists()
-    for subset in dataset.SUBSETS:
+    for subset in SUBSETS:
         assert np.array_equal(_subset(tmp_path / "source-8", subset)[0], _subset(tmp_path / "real-8", subset)[0])
-    assert (tmp_path / "source-8" / dataset.SKIPPED_FILE).read_text() == f"{source / 'fox/9.png'}\t{decode.VANISHED}\n"
+    assert (tmp_path / "source-8" / SKIPPED_FILE).read_text() == f"{source / 'fox/9.png'}\t{decode.VANISHED}\n"
 
 
 def _tga(image_bytes):

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import build, dataset, inputs
+from minitransfer.data import build, dataset, inputs, shard_format
 from minitransfer.data.decode import ImportItem
 
 
@@ -51,7 +51,7 @@ def test_a_tree_left_with_one_class_is_refused_naming_the_classes_left_out(tmp_p
     assert result.exit_code == 65, result.output
     assert f"'a' is the only class folder left with a training image (left out: {reason}); SOURCE must hold" \
            in result.output
-    assert not (tmp_path / "out" / dataset.META_FILE).exists()
+    assert not (tmp_path / "out" / shard_format.META_FILE).exists()
 
 
 def test_a_train_folder_of_one_class_is_refused(tmp_path, image_bytes, write_files):
@@ -133,7 +133,7 @@ def test_systems_files_and_folders_are_passed_over_as_ds_store_is(tmp_path, imag
     data = dataset.open_dataset(tmp_path / "out")
     assert [entry["name"] for entry in data.classes] == ["a", "b"] and data.num_images("train") == 6
     assert data.meta["skipped"] == [] and data.meta["excluded_classes"] == []
-    assert (tmp_path / "out" / dataset.SKIPPED_FILE).read_text() == ""
+    assert (tmp_path / "out" / shard_format.SKIPPED_FILE).read_text() == ""
 
 
 @pytest.mark.parametrize("name", ["Thumbs.db.jpg", "thumbs.jpg", "desktop.png", "Icon.png", "eaDir", "lost"])

@@ -20,7 +20,7 @@ from PIL import Image
 
 from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode, folder, imagenet, importers
+from minitransfer.data import dataset, decode, folder, imagenet, importers, shard_format
 from test_kill_anywhere import assert_import_survives_a_kill
 
 WNIDS = ("n01440764", "n02084071", "n03000134")  # sorted: the class order
@@ -87,7 +87,7 @@ def test_imagenet_import_handles_the_odd_files(imagenet_tree, tmp_path):
     skipped = data.meta["skipped"]
     assert [entry["file"].rsplit("/", 1)[-1] for entry in skipped] == ["n03000134_2.JPEG"]
     assert "truncated" in skipped[0]["reason"] or "OSError" in skipped[0]["reason"]
-    assert "n03000134_2.JPEG" in (data.path / dataset.SKIPPED_FILE).read_text()
+    assert "n03000134_2.JPEG" in (data.path / shard_format.SKIPPED_FILE).read_text()
     np.testing.assert_allclose(data.mean(), train.mean(axis=0), rtol=1e-6)
     data.verify()
 
@@ -753,7 +753,7 @@ def test_an_unchanged_rerun_writes_nothing_and_one_of_a_dataset_recording_no_wor
     assert tree_state(out) == before
     meta = json.loads((out / "meta.json").read_text())
     del meta["source"]["words"], meta["source"]["is_a"]
-    dataset.write_meta(out, meta)
+    shard_format.write_meta(out, meta)
     older = tree_state(out)
     importers.import_imagenet(root, out, **options).verify()
     assert tree_state(out) == older

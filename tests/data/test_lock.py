@@ -12,7 +12,7 @@ import pytest
 
 from minitransfer import config, evaluate
 from minitransfer import train as training
-from minitransfer.data import dataset, lock, synthetic
+from minitransfer.data import dataset, lock, shard_format, synthetic
 from minitransfer.experiment import default_train_command
 
 MINITRANSFER = default_train_command()[:-1]
@@ -75,7 +75,7 @@ def test_a_training_or_evaluation_started_while_prepare_writes_is_refused(data, 
     assert cli(["train", "--data", data, "-o", "net.h5", *QUICK], tmp_path).returncode == 0
     with lock.writing(data):  # what a running prepare holds
         if stage == "meta-removed":
-            (data / dataset.META_FILE).rename(tmp_path / "meta.json")
+            (data / shard_format.META_FILE).rename(tmp_path / "meta.json")
         for command in (["train", "--data", data, "-o", "other.h5", *QUICK], ["eval", "net.h5", "--device", "cpu"]):
             result = cli(command, tmp_path)
             assert result.returncode == 2, (command[0], result.stderr)

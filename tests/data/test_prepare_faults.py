@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, folder
+from minitransfer.data import dataset, folder, shard_format
 
 CAFE_COMPOSED = "caf\u00e9"
 CAFE_DECOMPOSED = unicodedata.normalize("NFD", CAFE_COMPOSED)
@@ -112,7 +112,7 @@ def test_a_tree_named_decomposed_and_the_same_tree_named_composed_are_one_datase
     decomposed, composed = prepared
     assert [entry["name"] for entry in decomposed.classes] == ["fox", "zebra", "\u00e9lan"]
     assert decomposed.meta["classes"] == composed.meta["classes"]
-    for subset in dataset.SUBSETS:
+    for subset in shard_format.SUBSETS:
         assert decomposed.labels(subset).tolist() == composed.labels(subset).tolist()
         assert _reds(decomposed, subset) == _reds(composed, subset)
 
@@ -152,7 +152,7 @@ def test_a_folder_that_cannot_be_listed_is_an_io_error_naming_it(tmp_path, image
     monkeypatch.setattr(os, "scandir", scandir)
     result = _prepare_folder(root, tmp_path / "out")
     assert result.exit_code == 74 and result.output.endswith(f"Permission denied: '{refused}'\n"), result.output
-    assert not (tmp_path / "out" / dataset.META_FILE).exists()
+    assert not (tmp_path / "out" / shard_format.META_FILE).exists()
 
 
 def test_class_folders_that_are_one_name_in_two_unicode_forms_are_bad_data(tmp_path, image_bytes, write_files):
@@ -379,8 +379,8 @@ def test_an_interrupted_imports_out_and_hidden_files_are_not_other_files(tmp_pat
     root = _classes(tmp_path / "src", image_bytes, write_files, {"cat": 2, "dog": 2})
     out = tmp_path / "out"
     assert _prepare_folder(root, out).exit_code == 0
-    (out / dataset.META_FILE).unlink()  # as an import killed before its last step leaves it
+    (out / shard_format.META_FILE).unlink()  # as an import killed before its last step leaves it
     write_files(out, {".DS_Store": b"", "lock": b"", ".mean.h5.tmp-99999999": b"", "train-00009.h5": b"x"})
     result = _prepare_folder(root, out)
     assert result.exit_code == 0, result.output
-    assert (out / dataset.META_FILE).is_file() and not (out / "train-00009.h5").exists()
+    assert (out / shard_format.META_FILE).is_file() and not (out / "train-00009.h5").exists()

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from minitransfer.cli import main
 from minitransfer.data import dataset, prepared_notes
+from minitransfer.data.shard_format import SKIPPED_FILE
 
 
 def test_the_summary_names_the_classes_images_and_size(tiny_synthetic):
@@ -24,7 +25,7 @@ def test_the_notes_before_an_unreadable_validation_shard_are_said_before_it_fail
     (copy / "val-00000.h5").write_bytes(b"not an HDF5 file")
     notes = prepared_notes.notes(built)
     assert next(notes) == "left out class 'empty one': no decodable image"
-    assert next(notes) == f"skipped 1 file(s), listed in {copy / dataset.SKIPPED_FILE}:"
+    assert next(notes) == f"skipped 1 file(s), listed in {copy / SKIPPED_FILE}:"
     assert next(notes) == "  a.jpg: truncated"
     with pytest.raises(dataset.DatasetError, match="val-00000.h5"):
         next(notes)
@@ -46,5 +47,5 @@ def test_a_validation_of_copies_only_is_told_to_add_new_images(tmp_path, image_b
     result = CliRunner().invoke(main, ["prepare", "folder", str(root), str(tmp_path / "out"),
                                          "--size", "8", "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert (f"all 2 validation file(s) were skipped, listed with why in {tmp_path / 'out' / dataset.SKIPPED_FILE}: "
+    assert (f"all 2 validation file(s) were skipped, listed with why in {tmp_path / 'out' / SKIPPED_FILE}: "
             f"{advice} and rerun the same command") in result.stderr.replace("\n", " ")

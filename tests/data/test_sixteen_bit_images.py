@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from minitransfer.cli import main
-from minitransfer.data import dataset, decode
+from minitransfer.data import dataset, decode, shard_format
 
 
 def _png(samples, colour_type):
@@ -92,7 +92,7 @@ def test_a_rerun_resuming_an_interrupted_import_counts_the_images_decoded_before
     finished, the rerun that ended an interrupted import said nothing of them."""
     root, out = _microscopy(tmp_path / "src"), tmp_path / "out"
     assert _prepare(root, out).exit_code == 0
-    (out / dataset.META_FILE).unlink()  # as an import interrupted before its last shard leaves it
+    (out / shard_format.META_FILE).unlink()  # as an import interrupted before its last shard leaves it
     (out / "train-00003.h5").unlink()  # tissue's eight-bit.png: no 12-bit file left to decode
     resumed = _prepare(root, out)
     assert resumed.exit_code == 0, resumed.output

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from minitransfer import config, fileio
 from minitransfer import train as training
 from minitransfer.cli import main
-from minitransfer.data import dataset, image_reader, shard_builder, synthetic
+from minitransfer.data import dataset, image_reader, shard_builder, shard_format, synthetic
 from minitransfer.data.dataset import DatasetError
 from loading import WORKERS, take, train_loader
 from minitransfer.data.schema import DatasetUnreadable
@@ -44,7 +44,7 @@ def _rehash(folder):
         for shard in subset["shards"]:
             shard["sha256"] = fileio.sha256_file(folder / shard["file"])
     meta["mean"]["sha256"] = fileio.sha256_file(folder / "mean.h5")
-    dataset.write_meta(folder, meta)
+    shard_format.write_meta(folder, meta)
 
 
 # ---- shards changed after the check ---------------------------------------------------------------
@@ -137,7 +137,7 @@ def test_a_shard_the_system_stops_reading_mid_run_stays_an_io_error_and_keeps_it
     """A read refused by the system mid-run (permission taken away, a network file system's I/O error):
     the iterations done are saved, and the error stays :class:`DatasetUnreadable` (exit code 74), not
     the plain DatasetError (65, "bad data") it was rebuilt as."""
-    reads, read = [], dataset.ImageReader.read
+    reads, read = [], image_reader.ImageReader.read
 
     def refused_after_3(self, indices, out=None):
         reads.append(len(indices))
@@ -145,7 +145,7 @@ def test_a_shard_the_system_stops_reading_mid_run_stays_an_io_error_and_keeps_it
             raise DatasetUnreadable(f"{self.paths[0]}: permission denied")
         return read(self, indices, out)
 
-    monkeypatch.setattr(dataset.ImageReader, "read", refused_after_3)
+    monkeypatch.setattr(image_reader.ImageReader, "read", refused_after_3)
     fields = {"batch_size": 16, "max_iter": 10, "eval_every": 5, "checkpoint_every": 10, "quiet": True,
               "device": "cpu", "workers": 0}
     with pytest.raises(DatasetUnreadable, match=r"permission denied; the \d+ iterations done are saved in "):
@@ -241,7 +241,7 @@ def test_a_mean_image_outside_the_pixel_range_is_bad_data_naming_it(copy, value)
 _FLIP_AND_READ = """
 import pathlib, sys
 import numpy as np
-from minitransfer.data import dataset, shard_builder
+from minitransfer.data import dataset, shard_builder, shard_format
 
 kind, source, damaged = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 recorded = sys.argv[4]
@@ -252,9 +252,9 @@ for position in map(int, sys.argv[5:]):
     damaged.write_bytes(flipped)
     try:
         if kind == "read":
-            dataset.image_offset(damaged, (3, 4, 4, 3))
-            dataset.read_checked(damaged, "labels", (3,), np.int32)
-            dataset.read_checked(damaged, "sum", (4, 4, 3), np.float64)
+            shard_format.image_offset(damaged, (3, 4, 4, 3))
+            shard_format.read_checked(damaged, "labels", (3,), np.int32)
+            shard_format.read_checked(damaged, "sum", (4, 4, 3), np.float64)
         elif shard_builder._finished_shard(damaged, "plan-digest", 0, 4, 3, [], recorded) is not None:
             print("reused", position)
     except dataset.DatasetError:
@@ -268,8 +268,8 @@ def _small_shard(path, variable_length=False):
     """A 3-image 4 x 4 shard; ``variable_length``: its text attributes as minitransfer wrote them
     before they became fixed-length (in the global heap)."""
     rng = np.random.default_rng(0)
-    dataset.write_shard(path, rng.integers(0, 256, (3, 4, 4, 3), dtype=np.uint8), np.array([0, 1, 0], np.int32),
-                        "train", 0, "plan-digest", skipped=[{"file": "a.jpg", "reason": "not an image"}])
+    shard_format.write_shard(path, rng.integers(0, 256, (3, 4, 4, 3), dtype=np.uint8), np.array([0, 1, 0], np.int32),
+                             "train", 0, "plan-digest", skipped=[{"file": "a.jpg", "reason": "not an image"}])
     if variable_length:
         with h5py.File(path, "a") as handle:
             for name, value in list(handle.attrs.items()):
