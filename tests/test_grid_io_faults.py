@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import fileio, scheduler
+from refusing import refuse_appending
 from test_grid_failures import FAKE_TRAIN
 
 ARGUMENTS = ["--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu"]
@@ -42,14 +43,7 @@ def test_a_run_log_that_cannot_be_begun_ends_the_grid_with_its_summary_and_what_
                                                                  poll_seconds=0.01))
     out = tmp_path / "grid"
     log = out / "random0" / "baseB.run" / "train.log"
-    append_text = fileio.append_text
-
-    def refusing_base_b(path, text):
-        if path == log:
-            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
-        append_text(path, text)
-
-    monkeypatch.setattr(fileio, "append_text", refusing_base_b)
+    refuse_appending(monkeypatch, log, code)
     result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
     assert result.exit_code == 74, result.output
     assert "\n" + SUMMARY.format(out=out) in result.output, result.output

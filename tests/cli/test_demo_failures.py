@@ -10,10 +10,11 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from refusing import refuse_appending
 from test_grid_failures import FAKE_TRAIN, FREE_SPACE
 
 from minitransfer import demo as demos
-from minitransfer import fileio, scheduler
+from minitransfer import scheduler
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
@@ -58,14 +59,7 @@ def test_a_network_log_that_cannot_be_begun_ends_the_demo_with_what_it_did_and_w
     monkeypatch.setattr(demos, "CPU_SLOTS", 1)
     out = tmp_path / "demo"
     log = out / "random0" / "A2B.run" / "train.log"  # its base, at least, finished before it
-    append_text = fileio.append_text
-
-    def refusing_the_transfer(path, text):
-        if path == log:
-            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
-        append_text(path, text)
-
-    monkeypatch.setattr(fileio, "append_text", refusing_the_transfer)
+    refuse_appending(monkeypatch, log, code)
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 74, result.output
     trained = sorted(path.relative_to(out).with_suffix("").as_posix() for path in out.glob("*/*.h5"))

@@ -1,0 +1,19 @@
+"""Writes refused as a disk refuses them, for the tests of what a command tells when one is."""
+
+import os
+
+from minitransfer import fileio
+
+
+def refuse_appending(monkeypatch, refused, code):
+    """Make :func:`minitransfer.fileio.append_text` to the file ``refused`` (a run's train.log, begun as
+    the run starts) fail with the system error ``code`` (ENOSPC, EROFS, EIO), as the disk would; other
+    files are written."""
+    append_text = fileio.append_text
+
+    def refusing(path, text):
+        if path == refused:
+            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
+        append_text(path, text)
+
+    monkeypatch.setattr(fileio, "append_text", refusing)
