@@ -42,7 +42,7 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import __version__, fileio, models, run_lock, rundir
+from minitransfer import __version__, config_checks, fileio, models, run_lock, rundir
 from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
                                            declared_architecture, file_format, holds, member_of, meta_of, read_array,
                                            read_mean, read_weight, typed)
@@ -151,7 +151,9 @@ def load(path, solver=True):
 
     Nothing is trusted before it is checked: the format, the preset (it must be registered), every
     layer's declared shape against the preset's (before any array is read, so a small file cannot
-    make this allocate much), the mean image's shape and every attribute's type."""
+    make this allocate much), the mean image's shape and every attribute's type. A ``path`` that is
+    no path (None, a number) is a ``config_checks.ConfigError`` naming it."""
+    config_checks.check_path("path", path, required=True)
     path = pathlib.Path(path)
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")

@@ -21,7 +21,9 @@ run stands is in :mod:`minitransfer.grid_status`, the GPUs a grid hands out in
 :mod:`minitransfer.grid_gpus`, and what a grid warns of before it trains in :mod:`minitransfer.grid_caveats`.
 """
 
+import collections.abc
 import dataclasses
+import difflib
 import numbers
 import pathlib
 import re
@@ -56,6 +58,22 @@ ALL_CLASSES = "all_classes"
 # says how far it has got this often: a thousand runs' weights to hash or files to sync on a network
 # disk took a minute without a word.
 PROGRESS_SECONDS = 10
+# The configuration fields each run of a grid sets itself (run_fields, train_arguments), with what
+# each is and where a grid takes it from: an option giving one would set it for every run (baseB
+# trained on half A), so it is refused by name (check_options).
+RUN_OWN_FIELDS = {
+    "split": ("the split its halves are drawn by", "give plan_grid's random_seeds, natural or cross"),
+    "split_seed": ("its random split's seed", "give plan_grid's random_seeds"),
+    "half": ("the half it trains on: baseA on A, baseB and each nB on B", "give plan_grid's both_directions or "
+                                                                          "reverse_layers for runs on A"),
+    "copy_from": ("the weights of its base in the grid's folder", "leave it out"),
+    "n": ("the layers it copies", "give plan_grid's layers"),
+    "frozen": ("frozen or fine-tuned copies", "give plan_grid's frozen and fine_tuned"),
+    "random_frozen": ("the random-weights control's layers", "give plan_grid's random_frozen"),
+    "per_class": ("a reduced-data run's images per class", "give plan_grid's per_class"),
+    "out": ("its weights file, OUT/<name>.h5", "give the grid's folder as run_grid's `out`"),
+    "resume": ("'auto': a rerun continues each run", "leave it out"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +179,13 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     SnT(+) and the selffers TnT(+).
     ``replicates``: networks per point of the natural split, of the all-classes controls and of a
     cross-dataset grid, each with its own base and training seed (folders natural, natural-1, ...;
-    all, all-1, ...; cross, cross-1, ...); a random split's replicates are its split seeds."""
+    all, all-1, ...; cross, cross-1, ...); a random split's replicates are its split seeds.
+    A flag that is not True or False (NumPy's too) is a ``ConfigError`` naming it."""
+    for name, flag in (("natural", natural), ("both_directions", both_directions), ("frozen", frozen),
+                       ("fine_tuned", fine_tuned), ("selffer", selffer), ("cross", cross),
+                       ("selffer_fine_tuned", selffer_fine_tuned)):
+        if not isinstance(flag, (bool, np.bool_)):  # the text "no" would count as true
+            raise config.ConfigError(f"plan_grid: `{name}` must be True or False, got {flag!r}")
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
@@ -274,8 +298,9 @@ def train_arguments(run, out, options):
 
 def run_fields(run, out, options):
     """The configuration fields ``run`` is trained with (those the grid sets; the rest are train's
-    defaults); a cross-dataset grid's source base without the options' source dataset is a
-    ``ConfigError``."""
+    defaults); options :func:`check_options` refuses, and a cross-dataset grid's source base without
+    the options' source dataset, are a ``ConfigError``."""
+    check_options(options)
     options = dict(options)
     source_data = options.pop(SOURCE_DATA, None)
     all_classes = options.pop(ALL_CLASSES, None) or {}
@@ -301,6 +326,37 @@ def run_fields(run, out, options):
     # a notebook's NumPy numbers as train() takes them (np.float32(0.01) is 0.009999999776482582, whose
     # str() would give its runs 0.01): the grid's runs train with the values train() would record
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
+
+
+def check_options(options):
+    """Raise ``ConfigError`` unless ``options`` (a grid's, see :func:`train_arguments`) is a dict of
+    configuration fields its runs may share: naming one that is no field (and the nearest that is),
+    one each run sets itself (:data:`RUN_OWN_FIELDS`), or a dataset that is no path."""
+    _check_fields("options", options, (SOURCE_DATA, ALL_CLASSES))
+    for key in ("data", SOURCE_DATA):
+        config_checks.check_path(key, options.get(key))
+    if options.get(ALL_CLASSES) is not None:
+        _check_fields(ALL_CLASSES, options[ALL_CLASSES], ())
+
+
+def _check_fields(what, fields, keys):
+    """``fields`` (the argument or key ``what``) must be a mapping of configuration fields (or of
+    ``keys``) that no run sets itself."""
+    if not isinstance(fields, collections.abc.Mapping):
+        raise config.ConfigError(f"`{what}` must be a dict of configuration fields shared by every run (e.g. "
+                                 f"{{'data': 'imagenet', 'max_iter': 300}}), got {type(fields).__name__}")
+    known = (*_TRAIN_FIELDS, *keys)
+    for name in fields:
+        if name in RUN_OWN_FIELDS:
+            what_it_is, remedy = RUN_OWN_FIELDS[name]
+            raise config.ConfigError(f"`{name}` is set by each run of the grid ({what_it_is}); {remedy}")
+        if name not in known:
+            nearest = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean `{nearest[0]}`?" if nearest else "its fields are those of TrainConfig"
+            raise config.ConfigError(f"`{what}`: `{name}` is not a field of a grid's runs; {hint}")
+
+
+_TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(config.TrainConfig))
 
 
 def some_names(names, shown=3):

@@ -51,9 +51,12 @@ import csv
 import dataclasses
 import io
 import math
+import os
 import pathlib
 
-from minitransfer import fileio, run_lock
+import numpy as np
+
+from minitransfer import config_checks, fileio, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.experiment import LOG_FILE
@@ -62,7 +65,7 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
                                         table1_unmeasured, table1_unpaired)
-from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
+from minitransfer.results import INTERCHANGEABLE, PAPER_REFERENCE, collect, metric_words, read_reference, without_base
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
@@ -172,12 +175,14 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     the runs is left out of the findings and every relative number, and named in ``without_base``,
     results.md and findings.md. Raises :class:`NoRuns` when ``runs_dir`` holds no finished run,
     :class:`MixedRuns` for runs of several datasets, presets or precisions (both before anything is
-    written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs
-    (``FileNotFoundError`` for one that is not there), ``fileio.StorageError`` when a file cannot be
-    written.
+    written), ``paper_runs.BadReference`` for a ``reference`` that is not a table of the paper's runs,
+    ``fileio.StorageError`` when a file cannot be written, and ``ConfigError`` naming an argument of
+    the wrong kind (a folder that is no path, ``figures`` not True or False, a ``reference`` neither
+    "paper" nor an existing file), before anything is read.
 
     Example: ``write_report("grid", reference="paper").findings``
     """
+    _check_arguments(runs_dir, out_dir, reference, figures)
     runs_dir = pathlib.Path(runs_dir)
     out_dir = pathlib.Path(out_dir) if out_dir else runs_dir / "report"
     report = measure(runs_dir)
@@ -197,6 +202,24 @@ def write_report(runs_dir, out_dir=None, reference=None, figures=True):
     report.files = {name: out_dir / name for name in contents}
     report.figures = Figure is not None
     return report
+
+
+def _check_arguments(runs_dir, out_dir, reference, figures):
+    """A ``ConfigError`` naming the first argument of :func:`write_report` of the wrong kind."""
+    config_checks.check_path("runs_dir", runs_dir, required=True)
+    config_checks.check_path("out_dir", out_dir)
+    if not isinstance(figures, (bool, np.bool_)):  # the text "no" would count as true
+        raise config_checks.ConfigError(f"`figures` must be True or False, got {figures!r}")
+    if reference is None:
+        return
+    if not isinstance(reference, (str, os.PathLike)):
+        got = type(reference).__name__
+    elif str(reference) == PAPER_REFERENCE or pathlib.Path(reference).is_file():
+        return
+    else:
+        got = "a folder" if pathlib.Path(reference).exists() else "no such file"
+    raise config_checks.ConfigError(f"`reference` must be 'paper' (the paper's runs shipped with minitransfer) or "
+                                    f"a TSV file of runs (a str or pathlib.Path), got {reference!r} ({got})")
 
 
 def measure(runs_dir):

@@ -1,0 +1,101 @@
+"""The grid and report functions called from a notebook with arguments of the wrong kind: each is a
+``ConfigError`` naming the argument and what to give, raised before anything is written (before, a
+raw TypeError or AttributeError, or worse, taken and trained: an option setting every run's half)."""
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import config, report, scheduler
+from minitransfer import experiment as grid
+from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
+
+RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
+
+
+def _refused(runs, out, options, fake_train, match):
+    """run_grid refuses its arguments with a ConfigError matching ``match``, writing nothing (the
+    test's folder holds only the fake train)."""
+    with pytest.raises(config.ConfigError, match=match):
+        scheduler.run_grid(runs, out, options, train_command=fake_train, log=lambda line: None, poll_seconds=0.01)
+    assert [path.name for path in pathlib.Path(fake_train[1]).parent.iterdir()] == ["fake_train.py"]
+
+
+@pytest.mark.parametrize("name, value", [
+    ("half", "A"), ("split", "natural"), ("split_seed", 3), ("copy_from", "other.h5"), ("n", 2), ("frozen", False),
+    ("random_frozen", 1), ("per_class", 5), ("out", "net.h5"), ("resume", "auto"),
+])
+def test_an_option_each_run_sets_itself_is_refused_by_name(tmp_path, fake_train, name, value):  # noqa: F811
+    """`{"half": "A"}` trained baseB and A1B on half A (the options replaced each run's own fields)."""
+    _refused(RUNS, tmp_path / "grid", {**OPTIONS, name: value}, fake_train, f"^`{name}` is set by each run of the grid \\(")
+
+
+def test_an_own_field_among_the_all_classes_options_is_refused(tmp_path, fake_train):  # noqa: F811
+    runs = grid.plan_grid(layers=(), random_seeds=(), per_class=(4,))
+    _refused(runs, tmp_path / "grid", {**OPTIONS, grid.ALL_CLASSES: {"per_class": 8}}, fake_train,
+             "^`per_class` is set by each run of the grid .*give plan_grid's per_class$")
+
+
+@pytest.mark.parametrize("name, match", [
+    ("max_iters", "^`options`: `max_iters` is not a field of a grid's runs; did you mean `max_iter`\\?$"),
+    ("colour", "^`options`: `colour` is not a field of a grid's runs; its fields are those of TrainConfig$"),
+])
+def test_an_unknown_option_is_refused_naming_the_nearest_field(tmp_path, fake_train, name, match):  # noqa: F811
+    """Before, trained with the option passed on as --max-iters (a TypeError with train's own command)."""
+    _refused(RUNS, tmp_path / "grid", {**OPTIONS, name: 5}, fake_train, match)
+
+
+@pytest.mark.parametrize("runs, out, options, match", [
+    (RUNS, "grid", None, "^`options` must be a dict of configuration fields .* got NoneType$"),
+    (RUNS, None, OPTIONS, "^`out` must be a path .* got None$"),
+    (RUNS, "grid", {**OPTIONS, "data": 3}, "^`data` must be a path .* got int$"),
+    ("random0/baseA", "grid", OPTIONS, "^`runs` must be the list of runs plan_grid returns, got str$"),
+    ([run.name for run in RUNS], "grid", OPTIONS, "^`runs` must be .*, got a list holding str$"),
+], ids=["options-none", "out-none", "data-int", "runs-str", "runs-names"])
+def test_run_grid_arguments_of_the_wrong_kind_are_named(tmp_path, monkeypatch, fake_train, runs, out, options,  # noqa: F811
+                                                         match):
+    monkeypatch.chdir(tmp_path)
+    _refused(runs, out, options, fake_train, match)
+
+
+def test_a_grid_of_a_tuple_of_runs_with_shared_options_trains(tmp_path, fake_train):  # noqa: F811
+    """What the checks let through still trains: plan_grid's runs as a tuple, every option shared."""
+    outcome = scheduler.run_grid(tuple(RUNS), tmp_path / "grid", OPTIONS, train_command=fake_train,
+                                 log=lambda line: None, poll_seconds=0.01)
+    assert (sorted(outcome.finished), outcome.failed) == (sorted(run.name for run in RUNS), [])
+
+
+@pytest.mark.parametrize("flag", ["natural", "both_directions", "frozen", "fine_tuned", "selffer", "cross",
+                                  "selffer_fine_tuned"])
+def test_plan_grid_refuses_a_flag_that_is_not_a_bool(flag):
+    """`frozen="no"` was taken as true."""
+    with pytest.raises(config.ConfigError, match=f"^plan_grid: `{flag}` must be True or False, got 'no'$"):
+        grid.plan_grid(**{flag: "no"})
+
+
+def test_plan_grid_takes_numpy_bools_as_bools():
+    assert grid.plan_grid(frozen=np.bool_(True), fine_tuned=np.bool_(False)) == grid.plan_grid(fine_tuned=False)
+
+
+@pytest.mark.parametrize("arguments, match", [
+    ({"runs_dir": None}, "^`runs_dir` must be a path .* got None$"),
+    ({"out_dir": 3}, "^`out_dir` must be a path .* got int$"),
+    ({"figures": "no"}, "^`figures` must be True or False, got 'no'$"),
+    ({"reference": "nope"}, "^`reference` must be 'paper' .* or a TSV file of runs .*, got 'nope' \\(no such file\\)$"),
+    ({"reference": "."}, "^`reference` must be 'paper' .*, got '.' \\(a folder\\)$"),
+    ({"reference": 3}, "^`reference` must be 'paper' .*, got 3 \\(int\\)$"),
+], ids=["runs-dir-none", "out-dir-int", "figures-text", "reference-missing", "reference-folder", "reference-int"])
+def test_write_report_arguments_of_the_wrong_kind_are_named(tmp_path, monkeypatch, arguments, match):
+    """Before: a TypeError, or NoRuns / FileNotFoundError reading the folder, not the argument."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(config.ConfigError, match=match):
+        report.write_report(**{"runs_dir": tmp_path, **arguments})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path, got", [(None, "None"), (3, "int")], ids=["none", "int"])
+def test_checkpoint_load_names_a_path_of_the_wrong_kind(path, got):
+    with pytest.raises(config.ConfigError, match=f"^`path` must be a path .* got {got}$"):
+        checkpoints.load(path)
