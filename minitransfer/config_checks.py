@@ -3,6 +3,7 @@ each other, with the errors a configuration raises (:class:`ConfigError`, :class
 and the ranges the fields take (:data:`MAX_SEED`, :data:`MAX_COUNT`)."""
 
 import dataclasses
+import numbers
 import os
 
 import numpy as np
@@ -41,9 +42,9 @@ def check_fields(c):
     for field in dataclasses.fields(c):
         if isinstance(getattr(c, field.name), np.generic):
             setattr(c, field.name, getattr(c, field.name).item())
+    _plain_rates(c)
     for name in ("out", "data", "copy_from", "resume"):
-        if getattr(c, name) is not None and not isinstance(getattr(c, name), (str, os.PathLike)):
-            raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {type(getattr(c, name)).__name__}")
+        check_path(name, getattr(c, name))
     if c.split is not None and c.split not in SPLIT_KINDS:
         raise ConfigError(f"`split` must be one of {', '.join(SPLIT_KINDS)}, got {c.split!r}")
     if c.half is not None and c.half not in HALVES:
@@ -67,6 +68,8 @@ def check_fields(c):
         allowed = (True, False, None) if name == "progress" else (True, False)
         if getattr(c, name) not in allowed:  # the text "False" would count as true
             raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
+        if getattr(c, name) is not None:  # 1 or 0 (equal to True, False) is recorded as the flag it means
+            setattr(c, name, bool(getattr(c, name)))
     if c.n is not None and c.copy_from is None:
         raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:
@@ -78,6 +81,30 @@ def check_fields(c):
     if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
         raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
                           "folder or a checkpoint)")
+
+
+# The solver's rates: floats in the run's JSON files.
+RATE_FIELDS = ("base_lr", "momentum", "weight_decay", "gamma")
+
+
+def _plain_rates(c):
+    """A rate given as another kind of real number than int or float (a ``fractions.Fraction``, which
+    the solver takes) becomes the float it is: the run's JSON files record it (before, a TypeError
+    once the run was set up); what is no real number is left for the solver to refuse, naming it."""
+    for name in RATE_FIELDS:
+        value = getattr(c, name)
+        if isinstance(value, numbers.Real) and not isinstance(value, (bool, int, float)):
+            setattr(c, name, float(value))
+
+
+def check_path(name, value, required=False):
+    """ConfigError unless ``value`` is a path (a str or os.PathLike; or None, "the default", unless
+    ``required``)."""
+    if value is None and not required:
+        return
+    if not isinstance(value, (str, os.PathLike)):
+        got = "None" if value is None else type(value).__name__
+        raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {got}")
 
 
 def check_int(name, value, low, high=None, required=False):

@@ -11,7 +11,7 @@ import numpy as np
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.class_tables import check_classes_exist, class_table
-from minitransfer.config_checks import ConfigError, DataMismatch, check_int, resolve_device
+from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
 from minitransfer.data import splits, synthetic
@@ -91,14 +91,18 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     its /mean image unless the mean its first layers saw is ``data``'s; ``preflight.OutOfMemory``
     when a batch of ``batch_size`` needs more memory than is available, ``data.lock.DatasetBusy``
     while prepare rewrites the dataset (which it does not do while the evaluation reads it);
-    :class:`ConfigError` for an argument out of its range, ``checkpoint.CheckpointError`` for a
-    checkpoint that cannot be read, ``data.dataset.DatasetError`` for a damaged dataset.
+    :class:`ConfigError` for an argument out of its range or of another type,
+    ``checkpoint.CheckpointError`` for a checkpoint that cannot be read, ``data.dataset.DatasetError``
+    for a damaged dataset (or a file given as ``data``).
 
     Example: ``evaluate_checkpoint("A4B.h5")["top1"]``
     """
     if subset not in ("train", "val"):
         raise ConfigError(f"`subset` must be train or val, got {subset!r}")
     check_int("batch_size", batch_size, 1)  # 0 would silently mean the default
+    check_path("path", path, required=True)
+    if not isinstance(data, datasets.Dataset):
+        check_path("data", data)
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))

@@ -259,6 +259,9 @@ def open_dataset(path):
     (reading every byte of ImageNet takes minutes)."""
     path = pathlib.Path(path)
     meta_path = path / META_FILE
+    if path.is_file():  # a weights file or a shard given as the dataset: no lock to look for in it
+        raise DatasetError(f"{path}: a file, not a dataset folder: give the folder prepare wrote (it holds "
+                           f"{META_FILE})")
     if not meta_path.is_file():
         lock.check_not_prepared(path)  # an import under way has no meta.json yet
         raise DatasetError(f"{meta_path}: missing{_why_not_prepared(path)}")
