@@ -44,7 +44,9 @@ def check_source_data(source_data, data):
 
 def evaluations(plan_config):
     """How many times a run of the resolved ``plan_config`` evaluates (:func:`minitransfer.config.evaluates_after`)."""
-    return sum(config.evaluates_after(plan_config, done) for done in range(1, plan_config.max_iter + 1))
+    # every eval_every, and at the end where max_iter is not a multiple; counted, not looped over (a
+    # loop over 2**31 iterations never ended)
+    return plan_config.max_iter // plan_config.eval_every + (plan_config.max_iter % plan_config.eval_every != 0)
 
 
 def few_evaluations(runs, out, options, resolve):

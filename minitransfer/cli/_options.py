@@ -58,7 +58,8 @@ preset_option = config_option(
          f"{models.image_size_defaults()}; for train --copy-from, the base's).")
 fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
-max_iter_option = config_option("--max-iter", type=click.IntRange(1),
+# at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
+max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
                                 help="Iterations (default: the preset's, e.g. 450000 for caffenet); the step "
                                      "schedule scales with it.")
 batch_size_option = config_option("--batch-size", type=click.IntRange(1), help="Default: the preset's.")

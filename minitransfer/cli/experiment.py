@@ -21,6 +21,11 @@ from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
 
 
+# --replicates: a grid of 1000 networks a point is more than a study trains; 10**30 (a slip) planned
+# networks until the memory ran out, taking the machine's with it
+MAX_REPLICATES = 1000
+
+
 def _counts(ctx, param, value):
     """--per-class 10,100,1000: each entry ASCII digits (not "1_0", which int() reads as 10), none
     empty ("10,,100": a count left out by a slip)."""
@@ -100,7 +105,7 @@ def _time_limit(ctx, param, value):
               help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
                    "them as figure_s1. A count above every class's training images keeps them all (a note says so); "
                    "two counts that each keep them all, the same network twice, are refused.")
-@click.option("--replicates", type=click.IntRange(1), default=1, show_default=True,
+@click.option("--replicates", type=click.IntRange(1, MAX_REPLICATES), default=1, show_default=True,
               help="Networks per point for the natural split, the all-classes controls and --source-data, "
                    "each with its own base and seed (a random split's replicates are its --split-seed values).")
 @grid_train_options
