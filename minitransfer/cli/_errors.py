@@ -22,6 +22,7 @@ from minitransfer import (checkpoint, config, config_wording, cuda, fileio, pref
 from minitransfer import run_outcome
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
+from ._repeats import OptionsOnceGroup
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
                       say)
 
@@ -141,7 +142,7 @@ def _literal(text):
         return text
 
 
-class CommandGroup(click.Group):
+class CommandGroup(OptionsOnceGroup):
     """The command group: every command's known failures (and SIGINT / SIGTERM / SIGHUP anywhere in
     a command) go through :func:`run`, so none ends in a traceback; so does the group's own parsing
     (its --help and --version write to a pipe too)."""

@@ -11,6 +11,7 @@ from ._errors import run
 from ._output import echo
 from ._paths import OutputFolder
 from ._paths import SourceFolder
+from ._repeats import OptionsOnceGroup
 
 
 class _Progress:
@@ -95,7 +96,7 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
                           "(class names must be WordNet ids such as n01440764).")
 
 
-@click.group(short_help="Import ImageNet, CIFAR or a folder of images into HDF5 shards.")
+@click.group(cls=OptionsOnceGroup, short_help="Import ImageNet, CIFAR or a folder of images into HDF5 shards.")
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
