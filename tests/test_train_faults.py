@@ -11,6 +11,7 @@ import shutil
 import signal
 
 import pytest
+from arguments import overriding
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
@@ -259,13 +260,13 @@ def test_an_unreadable_run_checkpoint_says_how_to_start_over(micro_data, tmp_pat
     checkpoint = run_dir / "checkpoint.h5"
     checkpoint.write_bytes(checkpoint.read_bytes()[:5000])
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--resume",
-                                       "auto", *FAST_OPTIONS, "--max-iter", "8"])
+                                       "auto", *overriding(FAST_OPTIONS, "--max-iter", "8")])
     assert result.exit_code == 65, result.output
     assert result.output.startswith(f"error: bad data: checkpoint {checkpoint}: corrupt or incomplete")
     assert result.output.endswith(f"; the run cannot continue from it: to start it over, rerun without --resume, "
                                   f"with --overwrite, or delete {run_dir}\n")
     fresh = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--overwrite",
-                                      *FAST_OPTIONS, "--max-iter", "8"])
+                                      *overriding(FAST_OPTIONS, "--max-iter", "8")])
     assert fresh.exit_code == 0, fresh.output
 
 

@@ -1,27 +1,31 @@
-"""Options given more than once: click keeps the last value of an option that takes one without a
-word (`train --seed 1 --seed 2` trains seed 2; `experiment --per-class 10 --per-class 100` plans only
-100), and of a flag pair the last side (`--frozen --fine-tune`). :class:`OptionsOnceGroup` refuses
-them as a usage error (exit 2) naming what was given; options that repeat by design (`--split`,
+"""Options given more than once: click takes the last value of an option that takes one (`train
+--seed 1 --seed 2` trains seed 2; `experiment --per-class 10 --per-class 100` plans only 100), and of
+a flag pair the last side (`--frozen --fine-tune`), without a word. A script may mean it (options of
+its own, then the one it overrides), a researcher most often does not: :class:`OptionsOnceGroup`
+warns, naming the values given and the one taken. Options that repeat by design (`--split`,
 experiment's `--split-seed`, `--sbatch-option`: ``multiple``) and eager ones (`--help`) are passed
 over."""
 
 import click
 
+from ._output import say
+
 
 class OptionsOnceGroup(click.Group):
-    """A command group whose commands refuse an option given twice (:func:`refuse_repeated_options`)."""
+    """A command group whose commands warn of an option given twice (:func:`repeated_options`)."""
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, click.Group):
-            refuse_repeated_options(command, rest, click.Context(command, info_name=name, parent=ctx))
+            for warning in repeated_options(command, rest):
+                say(f"warning: {warning}")
         return name, command, rest
 
 
-def refuse_repeated_options(command, args, ctx):
-    """Raise ``click.UsageError`` (shown with ``command``'s usage, its context ``ctx``) where ``args``
-    (``command``'s, as typed) give one of its options twice, or both sides of a flag pair; the value
-    of an option is not read as an option (`--out --seed` names a file)."""
+def repeated_options(command, args):
+    """A warning for each option of ``command`` that ``args`` (as typed) give twice or more, or both
+    sides of a flag pair of: what was given and what is taken (the last). The value of an option is
+    not read as an option (`-o --seed` names a file)."""
     options = {}
     for param in command.params:
         if isinstance(param, click.Option):
@@ -30,18 +34,14 @@ def refuse_repeated_options(command, args, ctx):
     for token in values:
         if token == "--":  # what follows is arguments only
             break
-        name = token.partition("=")[0] if token.startswith("--") else token
+        name, equals, value = token.partition("=") if token.startswith("--") else (token, "", "")
         param = options.get(name)
         if param is None:
             continue
-        if not param.is_flag and not param.count and "=" not in token:
-            next(values, None)  # its value
+        if not param.is_flag and not param.count and not equals:
+            value = next(values, "")
         if not (param.multiple or param.count or param.is_eager):
-            given.setdefault(param.name, []).append(name)
-    for names in given.values():
-        if len(names) > 1:
-            if len(set(names)) == 1:
-                raise click.UsageError(f"{names[0]} given {len(names)} times: give it once (click would keep the "
-                                       f"last value without a word)", ctx)
-            raise click.UsageError(f"{' and '.join(dict.fromkeys(names))} given together: they are one choice, "
-                                   f"give one", ctx)
+            given.setdefault(param.name, []).append(f"{name} {value}" if value else name)
+    for typed in given.values():
+        if len(typed) > 1:
+            yield f"{', '.join(typed)} given: the last, {typed[-1]}, is taken"

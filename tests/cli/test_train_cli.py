@@ -11,6 +11,7 @@ import sys
 import time
 
 import hangup
+from arguments import overriding
 import numpy as np
 import pytest
 from oracles import WEIGHT_LAYERS
@@ -432,7 +433,7 @@ def test_a_batch_too_large_for_the_memory_is_refused_before_anything_is_written(
     """Not a kill by the kernel's out-of-memory killer (exit 137, no message): one line, exit 1. The
     memory available is made small, so that without the refusal the run would train, not swap."""
     monkeypatch.setattr(preflight, "available_memory", lambda: Available(4 * 2**20, "MemAvailable in /proc/meminfo"))
-    result = invoke(["train", "--data", data, "-o", "net.h5", *FAST, *args], tmp_path)
+    result = invoke(["train", "--data", data, "-o", "net.h5", *overriding(FAST, *args)], tmp_path)
     assert result.exit_code == 1, result.output
     option = args[-2]
     assert re.fullmatch(f"error: out of memory: {refusal}; 4 MiB is available \\(MemAvailable in /proc/meminfo\\); "
@@ -444,7 +445,7 @@ def test_a_finished_run_rerun_on_a_machine_short_of_memory_says_it_is_finished(d
     """A SLURM task requeued after its run finished reruns `train --resume auto`: reporting the run
     trains nothing, so a node whose memory is short for a training step does not refuse it as out of
     memory (exit 1); an unfinished run there still is, nothing written."""
-    args = ["train", "--data", data, "-o", "net.h5", *FAST, "--batch-size", "64", "--resume", "auto"]
+    args = ["train", "--data", data, "-o", "net.h5", *overriding(FAST, "--batch-size", "64"), "--resume", "auto"]
     assert invoke(args, tmp_path).exit_code == 0
     finished = json.loads((tmp_path / "net.run/result.json").read_text())
     before = sorted(os.listdir(tmp_path / "net.run"))
@@ -470,7 +471,8 @@ def test_a_batch_within_memavailable_over_the_cgroups_memory_limit_is_refused_na
     (tmp_path / "root/proc/meminfo").write_text(f"MemAvailable:   {64 * 2**20} kB\n")  # 64 GiB
     fake_machine = functools.partial(memory_limit.available_memory, tmp_path / "root")
     monkeypatch.setattr(preflight, "available_memory", fake_machine)
-    result = invoke(["train", "--data", data, "-o", "net.h5", *FAST, "--batch-size", "64"], tmp_path / "root")
+    result = invoke(["train", "--data", data, "-o", "net.h5", *overriding(FAST, "--batch-size", "64")],
+                    tmp_path / "root")
     assert result.exit_code == 1, result.output
     assert re.fullmatch(f"error: out of memory: a training step of mini at --batch-size 64 needs about \\d\\d MiB of "
                         f"memory; 6 MiB is available \\(the cgroup limit of {job}/memory.max less its usage\\); "
