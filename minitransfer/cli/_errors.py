@@ -18,13 +18,12 @@ import sys
 import click
 
 from minitransfer import (checkpoint, config, config_wording, cuda, fileio, preflight, report, results, run_lock,
-                          rundir, stopping)
-from minitransfer import run_outcome
+                          run_outcome, rundir, stopping)
 from minitransfer.data import dataset, decoder_pool, devkit, schema
 
-from ._repeats import OptionsOnceGroup
 from ._output import (OutputUnwritable, displays_any_name, hold_standard_descriptors, printing, refuse_closed_output,
                       say)
+from ._repeats import OptionsOnceGroup
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
