@@ -333,6 +333,10 @@ class _Scheduler:
     def _done_elsewhere(self, run):
         check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
         self.done.add(run.name)
+        self._count_elsewhere(run)
+
+    def _count_elsewhere(self, run):
+        """Count and tell ``run`` as finished by another process."""
         self.outcome.elsewhere.append(run.name)
         self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
 
@@ -351,8 +355,7 @@ class _Scheduler:
         meanwhile; the others are not started."""
         for run in [*self.elsewhere, *self.pending]:
             if is_finished(self.out, run):
-                self.outcome.elsewhere.append(run.name)
-                self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
+                self._count_elsewhere(run)
             elif self._held(run):
                 self.outcome.training_elsewhere.append(run.name)
                 self.log(f"{run.name} is still being trained by another process; left to it")
