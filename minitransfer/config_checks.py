@@ -108,6 +108,13 @@ def check_path(name, value, required=False):
         raise ConfigError(f"`{name}` must be a path (a str or pathlib.Path), got {got}")
 
 
+def check_flag(name, value, where=""):
+    """ConfigError unless ``value`` is True or False (NumPy's too): the text "no" would count as true;
+    ``where`` ("plan_grid: ") names the function a library user called."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{where}`{name}` must be True or False, got {value!r}")
+
+
 def check_int(name, value, low, high=None, required=False):
     """ConfigError unless ``value`` is an integer in low..high (or None, "the default", unless ``required``)."""
     if value is None and not required:

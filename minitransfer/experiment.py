@@ -184,8 +184,7 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     for name, flag in (("natural", natural), ("both_directions", both_directions), ("frozen", frozen),
                        ("fine_tuned", fine_tuned), ("selffer", selffer), ("cross", cross),
                        ("selffer_fine_tuned", selffer_fine_tuned)):
-        if not isinstance(flag, (bool, np.bool_)):  # the text "no" would count as true
-            raise config.ConfigError(f"plan_grid: `{name}` must be True or False, got {flag!r}")
+        config_checks.check_flag(name, flag, "plan_grid: ")
     if not (frozen or fine_tuned):
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:

@@ -45,6 +45,11 @@ def reference_path(reference):
     return pathlib.Path(reference)
 
 
+def is_reference(reference):
+    """Whether ``reference`` names a table to overlay: ``"paper"`` or a file that is there."""
+    return str(reference) == PAPER_REFERENCE or pathlib.Path(reference).is_file()
+
+
 REFERENCE_COLUMNS = ("run", "mean_top10_val_top1")
 REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, tab-separated, then one line per run"
 

@@ -54,8 +54,6 @@ import math
 import os
 import pathlib
 
-import numpy as np
-
 from minitransfer import config_checks, fileio, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
@@ -65,7 +63,8 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
                                         table1_unmeasured, table1_unpaired)
-from minitransfer.results import INTERCHANGEABLE, PAPER_REFERENCE, collect, metric_words, read_reference, without_base
+from minitransfer.paper_runs import is_reference
+from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
 __all__ = ["COLUMNS", "PLOT_HINT", "NoRuns", "MixedRuns", "mixed", "Report", "write_report", "measure",
            "UNFINISHED_NAMED", "FIGURE_FORMATS", "REPORT_FILES", "TABLE_1_RANGES", "TABLE_1_COLUMNS", "OWN_COLUMN",
@@ -208,13 +207,12 @@ def _check_arguments(runs_dir, out_dir, reference, figures):
     """A ``ConfigError`` naming the first argument of :func:`write_report` of the wrong kind."""
     config_checks.check_path("runs_dir", runs_dir, required=True)
     config_checks.check_path("out_dir", out_dir)
-    if not isinstance(figures, (bool, np.bool_)):  # the text "no" would count as true
-        raise config_checks.ConfigError(f"`figures` must be True or False, got {figures!r}")
+    config_checks.check_flag("figures", figures)
     if reference is None:
         return
     if not isinstance(reference, (str, os.PathLike)):
         got = type(reference).__name__
-    elif str(reference) == PAPER_REFERENCE or pathlib.Path(reference).is_file():
+    elif is_reference(reference):
         return
     else:
         got = "a folder" if pathlib.Path(reference).exists() else "no such file"

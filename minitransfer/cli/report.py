@@ -6,6 +6,7 @@ import click
 
 from minitransfer import report as reports
 from minitransfer import results
+from minitransfer.paper_runs import is_reference
 from minitransfer.data import inputs
 
 from ._errors import run
@@ -16,7 +17,7 @@ from ._paths import OutputFolder
 def _reference(ctx, param, value):
     if value is None or value == results.PAPER_REFERENCE:
         return value
-    if not pathlib.Path(value).is_file():
+    if not is_reference(value):
         raise click.BadParameter(f"{value!r} is neither 'paper' nor an existing file")
     return pathlib.Path(value)
 
@@ -38,11 +39,11 @@ def report(runs, out, reference):
     spreadsheet does not import as a date or a number; the CSV files hold accuracies and boosts as
     unrounded fractions, results.md to 4 decimals, table1.md in percentage points),
     findings.md (the paper's claims as measured here, with their uncertainty, the runs not finished,
-    in no finding until they are, and the runs to read with care), and as PNG and SVG, where there are such runs, figure2 (random splits), figure3
-    (natural split, random weights), figure_cross (runs across datasets), figure_s1 (reduced-data
-    runs: accuracy against the training images asked for per class, linear and log, and the images
-    used where a class had fewer, as its dataset tells), and every run's learning
-    curves (needs matplotlib: pip install 'minitransfer[plot]').
+    in no finding until they are, and the runs to read with care), and as PNG and SVG, where there
+    are such runs, figure2 (random splits), figure3 (natural split, random weights), figure_cross
+    (runs across datasets), figure_s1 (reduced-data runs: accuracy against the training images asked
+    for per class, linear and log, and the images used where a class had fewer, as its dataset
+    tells), and every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
 
     The runs are looked for in every folder under RUNS, through folders linked into it (each folder
     read once; a prepared dataset's, /proc and /sys not looked into); where that takes long (a grid
