@@ -1,13 +1,27 @@
 """Where each run of a grid stands in its folder, as the grid's dry run shows it: finished
 (:func:`is_finished`), to resume, to train, or held by another process (:func:`run_status`); and
-the plan as text, one line per run with its train command (:func:`describe_plan`).
+the plan as text, one line per run with its train command (:func:`describe_plan`); the error its
+train ended on, as its train.log tells it (:func:`error_line`).
 """
 
 import shlex
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer.experiment import CHECKPOINT_FILE, RESULT_FILE, run_dir, train_arguments, weights_path
+from minitransfer import fileio
+from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, run_dir, train_arguments,
+                                     weights_path)
 from minitransfer.run_lock import holder, pid_named
+
+
+def error_line(folder):
+    """The error the train of the run folder ``folder`` ended on, the last line of the train.log the grid
+    writes ("error: ..."); None where it ended otherwise, or has no log that can be read (trained by
+    hand, not started)."""
+    try:
+        last = fileio.last_line(folder / LOG_FILE, 4096)
+    except OSError:
+        return None
+    return last if last.startswith("error: ") else None
 
 
 def is_finished(out, run):

@@ -54,10 +54,11 @@ import math
 import os
 import pathlib
 
-from minitransfer import config_checks, fileio, run_lock
+from minitransfer import config_checks, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer.experiment import LOG_FILE
+from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
@@ -251,10 +252,10 @@ def unfinished_states(runs_dir, unfinished):
             if run_lock.holder(folder) is not None:
                 training.append(name)
                 continue
-            last = fileio.last_line(folder / LOG_FILE, 4096)
-        except OSError:  # no train.log (trained by hand, or not started), or one that cannot be read
+        except OSError:  # a folder that cannot be read
             continue
-        if last.startswith("error: "):
+        last = error_line(folder)
+        if last is not None:
             failed.append(f"{name}: {last} (see {folder / LOG_FILE})")
     return training, failed
 

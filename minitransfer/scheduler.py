@@ -53,7 +53,7 @@ from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, Run, check_opti
                                      train_arguments, weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
-from minitransfer.grid_status import is_finished, run_status
+from minitransfer.grid_status import error_line, is_finished, run_status
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
 
@@ -314,11 +314,8 @@ class _Scheduler:
         """Whether the train of ``run`` that has just exited 2 found its run held by another process
         (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
         found it free, and has ended since."""
-        try:
-            last = fileio.last_line(run_dir(self.out, run) / LOG_FILE, 4096)
-        except OSError:
-            return False
-        return last.startswith("error: ") and run_lock.BUSY in last
+        last = error_line(run_dir(self.out, run))
+        return last is not None and run_lock.BUSY in last
 
     def _collect_elsewhere(self):
         for run in list(self.elsewhere):
