@@ -20,7 +20,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences
-from minitransfer.resume_options import RESUME_FREE_FIELDS, named_folder
+from minitransfer.resume_options import RESUME_FREE_FIELDS, named_folder, run_record
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -105,7 +105,7 @@ def refuse_typed_otherwise(c, typed):
     if c.resume in (None, "auto") or not os.path.isdir(c.resume) or not is_run_dir(named_folder(c.resume)):
         return
     folder = named_folder(c.resume)
-    record = folder / "checkpoint.h5" if (folder / "checkpoint.h5").is_file() else weights_for(folder)
+    record = run_record(weights_for(folder))
     try:
         recorded = checkpoints.read_meta(record)["config"]
     except (checkpoints.CheckpointError, OSError):

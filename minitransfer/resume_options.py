@@ -61,7 +61,7 @@ def _take_recorded_options(c):
     recorded `copy_from` that is gone is taken too: the run's checkpoint holds what the run needs of
     its base (:func:`minitransfer.resume.read_base`)."""
     try:
-        meta = checkpoints.read_meta(_record(c.out))
+        meta = checkpoints.read_meta(run_record(c.out))
     except checkpoints.CheckpointError:
         return  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
@@ -85,7 +85,7 @@ def refuse_dataset_gone(c):
     set, `fc8_outputs` 2 -> 10), also for a finished run, which is said to be finished."""
     if c.resume is None or c.data is not None or (c.resume == "auto" and c.out is None):
         return
-    record = _record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
+    record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
     if not record.is_file():
         return  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
     try:
@@ -103,7 +103,7 @@ def refuse_dataset_gone(c):
     raise ConfigError(f"cannot resume {record}: {gone}; {ask}")
 
 
-def _record(out):
+def run_record(out):
     """What a run whose weights file is ``out`` records its configuration in, as a resumption reads it:
     its run folder's checkpoint.h5, else (a finished run whose checkpoint was deleted) its weights."""
     checkpoint = run_dir_for(pathlib.Path(out).resolve()) / "checkpoint.h5"
