@@ -32,7 +32,6 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 (:attr:`GridOutcome.exit_code`).
 """
 
-import collections.abc
 import contextlib
 import errno
 import os
@@ -41,6 +40,8 @@ import signal
 import time
 
 from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests
+from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
+                                         checked_train_command)
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_ended, where_its_output_is
@@ -49,7 +50,7 @@ from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_processes import TrainProcesses
 from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
-from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, Run, check_options, default_train_command, run_dir,
+from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, check_options, default_train_command, run_dir,
                                      train_arguments, weights_path)
 from minitransfer.grid_gpus import gpu_name
 from minitransfer.grid_plan_file import write_plan
@@ -75,12 +76,18 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     An error that stops the grid once it has planned (the disk full as a run starts) is raised after
     the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
-    Arguments of the wrong kind (``runs`` not plan_grid's list, ``out`` no path, ``options`` not a
-    dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`)
-    are a ``ConfigError`` naming them, before anything is written."""
-    runs = _checked_runs(runs)
+    Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path, ``options``
+    not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
+    ``devices`` no slots, ``train_command`` no list of words, ``log`` or ``progress`` not callable,
+    ``poll_seconds`` no number of seconds: :mod:`minitransfer.grid_arguments`) are a ``ConfigError``
+    naming them, before anything is written."""
+    runs = checked_runs(runs)
     config_checks.check_path("out", out, required=True)
     check_options(options)
+    train_command, devices = checked_train_command(train_command), checked_devices(devices)
+    check_call("log", log)
+    check_seconds("poll_seconds", poll_seconds)
+    check_call("progress", progress, required=False)
     with contextlib.ExitStack() as held:  # another grid started at once on `out` checks and plans after this one
         try:
             lock = held.enter_context(GridLock(out, options, log))
@@ -108,19 +115,6 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
             finally:
                 scheduler.close()
     return scheduler.outcome
-
-
-def _checked_runs(runs):
-    """``runs`` as a list, or a ``ConfigError`` unless it is a sequence of :class:`Run` (plan_grid's)."""
-    kind = type(runs).__name__
-    if isinstance(runs, (str, bytes, collections.abc.Mapping)) or not isinstance(runs, collections.abc.Iterable):
-        raise config_checks.ConfigError(f"`runs` must be the list of runs plan_grid returns, got {kind}")
-    runs = list(runs)
-    strays = [type(run).__name__ for run in runs if not isinstance(run, Run)]
-    if strays:
-        raise config_checks.ConfigError(f"`runs` must be the list of runs plan_grid returns, got a {kind} holding "
-                                        f"{strays[0]}")
-    return runs
 
 
 def _finished_unwritable(runs, out, options, error, log, progress):

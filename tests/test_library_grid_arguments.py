@@ -10,6 +10,7 @@ import pytest
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, report, scheduler
 from minitransfer import experiment as grid
+from minitransfer.grid_processes import TrainProcesses
 from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
 
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
@@ -58,6 +59,61 @@ def test_run_grid_arguments_of_the_wrong_kind_are_named(tmp_path, monkeypatch, f
                                                          match):
     monkeypatch.chdir(tmp_path)
     _refused(runs, out, options, fake_train, match)
+
+
+@pytest.mark.parametrize("arguments, match", [
+    ({"runs": []}, "^`runs` is empty: plan_grid planned no run; give it a split .*$"),
+    ({"runs": RUNS + RUNS[:1]}, "^`runs` holds random0/baseA twice: give each run once .*$"),
+    ({"devices": ()}, "^`devices` must be a list of slots, each None \\(a CPU slot\\) or a GPU id .*, got an empty "
+                      "tuple$"),
+    ({"devices": None}, "^`devices` must be a list of slots, .* got NoneType$"),
+    ({"devices": "0,1"}, "^`devices` must be a list of slots, .* got str$"),
+    ({"devices": 0}, "^`devices` must be a list of slots, .* got int$"),
+    ({"devices": (0, -1)}, "^`devices` must be a list of slots, .* got a tuple holding -1$"),
+    ({"devices": [True]}, "^`devices` must be a list of slots, .* got a list holding True$"),
+    ({"devices": ["cuda"]}, "^`devices` must be a list of slots, .* got a list holding 'cuda'$"),
+    ({"train_command": "python train.py"}, "^`train_command` must be a list of the command's words .*, got str$"),
+    ({"train_command": []}, "^`train_command` must be a list of the command's words .*, got an empty list$"),
+    ({"train_command": ["python", 3]}, "^`train_command` must be .*, got a list holding 3$"),
+    ({"log": "grid.log"}, "^`log` must be a function taking a line of text \\(e.g. print\\), got 'grid.log'$"),
+    ({"log": None}, "^`log` must be a function taking a line of text \\(e.g. print\\), got None$"),
+    ({"progress": True}, "^`progress` must be a function taking a line of text \\(e.g. print\\), or None, got True$"),
+    ({"poll_seconds": 0}, "^`poll_seconds` must be a number of seconds above 0 \\(e.g. 0.2\\), got 0$"),
+    ({"poll_seconds": -1.0}, "^`poll_seconds` must be a number of seconds above 0 .*, got -1.0$"),
+    ({"poll_seconds": float("nan")}, "^`poll_seconds` must be .*, got nan$"),
+    ({"poll_seconds": float("inf")}, "^`poll_seconds` must be .*, got inf$"),
+    ({"poll_seconds": "0.2"}, "^`poll_seconds` must be .*, got '0.2'$"),
+    ({"poll_seconds": True}, "^`poll_seconds` must be .*, got True$"),
+], ids=["runs-empty", "runs-twice", "devices-empty", "devices-none", "devices-text", "devices-int",
+        "devices-negative", "devices-bool", "devices-word", "command-text", "command-empty", "command-int",
+        "log-text", "log-none", "progress-bool", "poll-zero", "poll-negative", "poll-nan", "poll-inf", "poll-text",
+        "poll-bool"])
+def test_run_grid_scheduling_arguments_of_the_wrong_kind_are_named(tmp_path, fake_train, arguments, match):  # noqa: F811
+    """Before: an empty `runs` wrote an empty plan and "finished"; `devices=()` planned and wrote the
+    grid, then waited for ever with no slot; a text command ran its letters; `log="grid.log"`, a
+    bool `progress` or a text `poll_seconds` failed mid-grid with a TypeError; a `poll_seconds` of 0
+    or NaN polled without pause."""
+    arguments = {"train_command": fake_train, "log": lambda line: None, "poll_seconds": 0.01, **arguments}
+    runs = arguments.pop("runs", RUNS)
+    with pytest.raises(config.ConfigError, match=match):
+        scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, **arguments)
+    assert [path.name for path in tmp_path.iterdir()] == ["fake_train.py"]
+
+
+@pytest.mark.parametrize("devices", [(None, None), [np.int64(0)], ("0", "GPU-8f6c2d1e")],
+                         ids=["cpu-slots", "numpy-index", "texts"])
+def test_the_slots_run_grid_takes_reach_the_processes(tmp_path, monkeypatch, fake_train, devices):  # noqa: F811
+    """What the devices check lets through trains, each run on one of the slots given (a GPU id as
+    the run's CUDA_VISIBLE_DEVICES)."""
+    seen = []
+    start = TrainProcesses.start
+    monkeypatch.setattr(TrainProcesses, "start", lambda self, slot, device, *rest: seen.append(device) or
+                        start(self, slot, None, *rest))
+    outcome = scheduler.run_grid(RUNS, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=devices,
+                                 log=lambda line: None, poll_seconds=0.01)
+    assert sorted(outcome.finished) == sorted(run.name for run in RUNS)
+    assert set(seen) <= set(devices) and len(seen) == len(RUNS)
+    assert all(type(device) in (type(None), int, str) for device in seen)
 
 
 def test_a_grid_of_a_tuple_of_runs_with_shared_options_trains(tmp_path, fake_train):  # noqa: F811

@@ -1,0 +1,93 @@
+"""The checks of :func:`minitransfer.scheduler.run_grid`'s arguments, called from a notebook: each of
+the wrong kind is a ``ConfigError`` naming it and what it takes, before anything is written."""
+
+import collections.abc
+import math
+import numbers
+import os
+
+import numpy as np
+
+from minitransfer import config_checks
+from minitransfer.experiment import Run
+from minitransfer.grid_gpus import is_gpu_id
+
+
+def checked_runs(runs):
+    """``runs`` as a list, or a ``ConfigError`` unless it is a sequence of :class:`Run` (plan_grid's),
+    not empty, each run once."""
+    kind = type(runs).__name__
+    runs = _listed("runs", runs, "the list of runs plan_grid returns")
+    strays = [type(run).__name__ for run in runs if not isinstance(run, Run)]
+    if strays:
+        raise config_checks.ConfigError(f"`runs` must be the list of runs plan_grid returns, got a {kind} holding "
+                                        f"{strays[0]}")
+    if not runs:  # else an empty plan written into `out`, and a grid that "finished" training nothing
+        raise config_checks.ConfigError("`runs` is empty: plan_grid planned no run; give it a split (random_seeds, "
+                                        "natural), random_frozen, per_class or cross")
+    names = [run.name for run in runs]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:  # counted twice in the outcome, the second found "finished by another process"
+        raise config_checks.ConfigError(f"`runs` holds {twice} twice: give each run once (plan_grid's list)")
+    return runs
+
+
+def checked_devices(devices):
+    """``devices`` as a tuple of slots, or a ``ConfigError`` unless it is a non-empty sequence whose
+    entries are each None (a CPU slot) or a GPU id: an index (an int >= 0, or its text) or a GPU-/MIG-
+    UUID, as ``CUDA_VISIBLE_DEVICES`` takes them."""
+    what = "a list of slots, each None (a CPU slot) or a GPU id (an index >= 0 or a GPU-/MIG- UUID), e.g. " \
+           "(None, None) or (0, 1)"
+    slots = _listed("devices", devices, what)
+    if not slots:
+        raise config_checks.ConfigError(f"`devices` must be {what}, got an empty {type(devices).__name__}")
+    for slot in slots:
+        index = isinstance(slot, (int, np.integer)) and not isinstance(slot, bool) and slot >= 0
+        if not (slot is None or index or (isinstance(slot, str) and is_gpu_id(slot))):
+            raise config_checks.ConfigError(f"`devices` must be {what}, got a {type(devices).__name__} holding "
+                                            f"{slot!r}")
+    return tuple(int(slot) if isinstance(slot, np.integer) else slot for slot in slots)
+
+
+def checked_train_command(train_command):
+    """``train_command`` as a list of words (None: None, minitransfer's own train), or a ``ConfigError``
+    unless it is a non-empty sequence of str or paths: a text ("python train.py") became a command of
+    its letters."""
+    if train_command is None:
+        return None
+    what = "a list of the command's words (e.g. ['python', 'my_train.py']), or None for minitransfer's own train"
+    words = _listed("train_command", train_command, what)
+    if not words:
+        raise config_checks.ConfigError(f"`train_command` must be {what}, got an empty "
+                                        f"{type(train_command).__name__}")
+    stray = next((word for word in words if not isinstance(word, (str, os.PathLike))), None)
+    if stray is not None:
+        raise config_checks.ConfigError(f"`train_command` must be {what}, got a {type(train_command).__name__} "
+                                        f"holding {stray!r}")
+    return words
+
+
+def check_call(name, value, required=True):
+    """``ConfigError`` unless ``value`` can be called with a line (``log``, ``progress``; None, "say
+    nothing", where not ``required``)."""
+    if value is None and not required:
+        return
+    if not callable(value):
+        none = ", or None" if not required else ""
+        raise config_checks.ConfigError(f"`{name}` must be a function taking a line of text (e.g. print){none}, got "
+                                        f"{value!r}")
+
+
+def check_seconds(name, value):
+    """``ConfigError`` unless ``value`` is a number of seconds, finite and above 0 (0 polls without
+    pause; a text or True fails only later, mid-grid)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+        raise config_checks.ConfigError(f"`{name}` must be a number of seconds above 0 (e.g. 0.2), got {value!r}")
+
+
+def _listed(name, value, what):
+    """``value`` as a list, or a ``ConfigError`` unless it is a sequence (a text, a dict or a single
+    value is none) of ``what``."""
+    if isinstance(value, (str, bytes, collections.abc.Mapping)) or not isinstance(value, collections.abc.Iterable):
+        raise config_checks.ConfigError(f"`{name}` must be {what}, got {type(value).__name__}")
+    return list(value)
