@@ -31,6 +31,7 @@ from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
+from minitransfer.grid_outcome import storage_fix
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.grid_status import is_finished, run_status
 from minitransfer.grid_plan import recorded_options
@@ -268,7 +269,7 @@ def write_report(out, outcome):
         return _write_when_free(out), None
     except fileio.StorageError as error:
         if error.errno not in UNWRITABLE or outcome.finished or outcome.elsewhere:
-            raise
+            raise _report_not_written(out, error) from error
         if not (folder / "findings.md").is_file():
             raise fileio.StorageError(error.errno, f"cannot write the demo's report into {folder} "
                                                    f"({os.strerror(error.errno)}), and no report is there: every "
@@ -280,6 +281,16 @@ def write_report(out, outcome):
     report.figures = any(path.suffix in (".png", ".svg") for path in report.files.values())
     return report, (f"{folder} is not rewritten ({why}): the report there is as it was written, the findings "
                     f"below measured now; to write the report elsewhere: minitransfer report {out} -o FOLDER")
+
+
+def _report_not_written(out, error):
+    """``error``, the report of the finished demo in ``out`` not written (the folder made read-only
+    or another user's meanwhile, the disk full), saying that its networks are kept and what to do:
+    the error alone read as if the demo had failed."""
+    return fileio.StorageError(error.errno, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; every network is "
+                                            f"finished (kept): {storage_fix(error.errno)}, then rerun the same "
+                                            f"command to write the report (it trains none again), or write it "
+                                            f"elsewhere: minitransfer report {out} -o FOLDER")
 
 
 REPORT_WAIT_S = 60  # for another process writing OUT/report: a report's files take some 20 ms to write

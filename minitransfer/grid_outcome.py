@@ -5,6 +5,7 @@ same lines (:func:`failure_cause`, :func:`where_its_output_is`; :mod:`minitransf
 """
 
 import dataclasses
+import errno
 import signal
 
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
@@ -143,3 +144,11 @@ def how_it_ended(code):
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit {code}"
+
+
+def storage_fix(code):
+    """What to do about a file that could not be written, by its error ``code``: "free some space"
+    (a full disk or quota), "make it writable" (read-only, another user's), else "fix that"."""
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space"
+    return "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"

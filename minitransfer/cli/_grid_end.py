@@ -3,10 +3,10 @@
 had done, then the error, what to do and that a rerun keeps what was done)."""
 
 import contextlib
-import errno
 import shlex
 
 from minitransfer import fileio, stopping
+from minitransfer.grid_outcome import storage_fix
 
 from ._output import OutputUnwritable, echo, say
 
@@ -51,8 +51,6 @@ def _rerun_advice(error, whole, runs):
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
-    fix = "free some space" if code in (errno.ENOSPC, errno.EDQUOT) else \
-        "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"
-    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {fix}, then rerun the "
-                                            f"same command to finish {whole}: it keeps the {runs} finished and "
-                                            f"resumes those stopped from their checkpoints")
+    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {storage_fix(code)}, then "
+                                     f"rerun the same command to finish {whole}: it keeps the {runs} finished and "
+                                     f"resumes those stopped from their checkpoints")

@@ -1,5 +1,6 @@
 """``minitransfer demo``: the paper's experiment in miniature on the built-in synthetic benchmark."""
 
+import contextlib
 import pathlib
 import sys
 import time
@@ -7,6 +8,7 @@ import time
 import click
 
 from minitransfer import demo as demos
+from minitransfer import fileio
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
@@ -75,7 +77,7 @@ def demo(out, seed, device, precision):
         say(_unfinished(outcome, data_intact=outcome.interrupted or demos.builtin_intact(data)))
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
-    written, not_written = run(lambda: demos.write_report(out, outcome), interrupted=(
+    written, not_written = run(lambda: _report(out, outcome, started), interrupted=(
         f"stopped while writing the report into {out / 'report'}; every network is finished (kept): rerun the same "
         f"command to write the report (it trains none again)"))
     echo(_trained(outcome, written, time.monotonic() - started))
@@ -84,14 +86,27 @@ def demo(out, seed, device, precision):
     show(written, out)
 
 
+def _report(out, outcome, started):
+    """:func:`minitransfer.demo.write_report` of the demo that has trained (``outcome``, since
+    ``started``); a report that cannot be written (the folder made read-only meanwhile, a full disk)
+    is told after the line of what the demo trained, which the error alone lost."""
+    try:
+        return demos.write_report(out, outcome)
+    except fileio.StorageError:
+        with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
+            echo(_trained(outcome, None, time.monotonic() - started))
+        raise
+
+
 def _trained(outcome, report, seconds):
     """The line that times the demo: "88 networks in 248 s" when this command trained them all; a
     rerun names the networks it found finished, whose time is not in its seconds. The networks of
     ``outcome`` are this demo's plan's; those of an earlier plan the folder holds (a demo of an
     earlier version, or the larger GPU plan before a CPU rerun), which the grid left alone and the
-    ``report`` reads too, are counted apart: they were neither trained now nor part of this demo."""
+    ``report`` reads too, are counted apart: they were neither trained now nor part of this demo
+    (None: no report was written, and none is counted)."""
     ours = {*outcome.finished, *outcome.skipped, *outcome.elsewhere}
-    earlier = sum(result.run.name not in ours for result in report.results)
+    earlier = sum(result.run.name not in ours for result in report.results) if report is not None else 0
     if not outcome.skipped and not outcome.elsewhere:
         line = f"{len(ours)} networks in {seconds:.0f} s"
     else:

@@ -1,6 +1,7 @@
 """``minitransfer demo`` as a newcomer meets it when things go wrong: a rerun, a folder of another
 demo seed, a network killed by a signal, the built-in benchmark deleted while the demo runs."""
 
+import contextlib
 import dataclasses
 import functools
 import pathlib
@@ -124,6 +125,51 @@ def test_a_finished_demo_in_a_read_only_folder_is_shown_without_writing(finished
     shown = again.output.split("what these networks show (percentage points, ± one standard error):\n")[1]
     assert written and [line[2:] for line in shown.splitlines()[:len(written)]] == written  # as the report says
     assert "error:" not in again.output
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+@pytest.mark.parametrize("how", ["read-only", "full"])
+def test_a_report_that_cannot_be_written_is_told_after_what_the_demo_trained(finished_demo, tiny_demo, tmp_path,
+                                                                             monkeypatch, how):
+    """The demo's folder made read-only (or its disk filled) once its networks had trained, as the
+    report is written: the error alone (exit 74) replaced the line of what the demo had trained, and
+    read as if the demo had failed. Now that line, then the error naming what could not be written,
+    that every network is kept and what to do (exit 74); the rerun it advises trains none again."""
+    with tmpfs(tmp_path / "disk", "size=64m", "a folder made read-only (root ignores permissions)") as disk:
+        out = disk / "demo"
+        shutil.copytree(finished_demo, out)
+        shutil.rmtree(out / "natural" / "B2A.run")  # the one network this demo trains
+        (out / "natural" / "B2A.h5").unlink()
+        real_write = reports.write_report
+
+        def unwritable_meanwhile(*args, **kwargs):
+            if how == "read-only":
+                subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            else:
+                with open(disk / "filler", "wb") as filler, contextlib.suppress(OSError):
+                    while True:
+                        filler.write(bytes(1 << 20))
+            return real_write(*args, **kwargs)
+
+        monkeypatch.setattr(reports, "write_report", unwritable_meanwhile)
+        result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+        monkeypatch.setattr(reports, "write_report", real_write)
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        (disk / "filler").unlink(missing_ok=True)
+        again = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    count = len(TINY_PLAN.runs(0))
+    assert result.exit_code == 74, result.output
+    lines = result.output.splitlines()
+    assert re.fullmatch(f"{count} networks: 1 trained in \\d+ s, {count - 1} finished before", lines[-2]), lines
+    fix = "make it writable" if how == "read-only" else "free some space"
+    assert re.fullmatch(f"error: cannot write {re.escape(str(out / 'report'))}\\S*: "
+                        f"{'Read-only file system' if how == 'read-only' else 'No space left on device.*'}; every "
+                        f"network is finished \\(kept\\): {fix}, then rerun the same command to write the report "
+                        f"\\(it trains none again\\), or write it elsewhere: minitransfer report "
+                        f"{re.escape(str(out))} -o FOLDER", lines[-1]), lines[-1]
+    assert "Traceback" not in result.output
+    assert again.exit_code == 0, again.output
+    assert f"{count} networks: none left to train, {count} finished before\n" in again.output
 
 
 def test_the_default_folder_in_a_read_only_working_folder_says_how_to_give_another(tiny_demo, tmp_path,
