@@ -1,7 +1,8 @@
 """What a local grid tells while it runs, beside its runs' starts and ends: the warnings its runs
 write into their logs, each text once (:class:`Warnings`); how long the runs left take and when the
 grid ends, from the pace of the runs it trained (:class:`TimeLeft`, :func:`work_left`); a finished
-run's accuracy (:func:`accuracy_note`). :mod:`minitransfer.scheduler` runs the grid.
+run's accuracy (:func:`accuracy_note`); its log once it stops, lines it cannot write dropped
+(:func:`unless_unwritable`). :mod:`minitransfer.scheduler` runs the grid.
 """
 
 from minitransfer import checkpoint as checkpoints
@@ -117,3 +118,16 @@ def accuracy_note(out, run):
     evaluations = result.get("evaluations")
     counted = rundir.mean_best_words(evaluations if isinstance(evaluations, int) else rundir.BEST_EVALUATIONS)
     return f": {counted} {value:.4f}"
+
+
+def unless_unwritable(log):
+    """``log``, dropping the lines it fails to write (``OSError``: a closed pipe, a full disk): a
+    stopping grid's, which must still count its stopped runs and return its outcome."""
+
+    def log_if_possible(line):
+        try:
+            log(line)
+        except OSError:
+            pass
+
+    return log_if_possible

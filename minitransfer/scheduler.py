@@ -48,7 +48,7 @@ from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_en
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_processes import TrainProcesses
-from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, work_left
+from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, unless_unwritable, work_left
 from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, check_options, default_train_command, run_dir,
                                      train_arguments, weights_path)
@@ -376,7 +376,7 @@ class _Scheduler:
         heard meanwhile (:class:`minitransfer.stop_requests.StopRequests`), answered with a line saying what
         the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
-        self.log = _unless_unwritable(self.log)
+        self.log = unless_unwritable(self.log)
         waiting = [process for _, process, _ in self.running.values()]
         while waiting:
             for process in waiting:
@@ -392,14 +392,3 @@ class _Scheduler:
                              f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
 
-
-def _unless_unwritable(log):
-    """``log``, dropping the lines it fails to write (``OSError``: a closed pipe, a full disk)."""
-
-    def log_if_possible(line):
-        try:
-            log(line)
-        except OSError:
-            pass
-
-    return log_if_possible
