@@ -391,4 +391,3 @@ class _Scheduler:
                     self.log(f"already stopping: waiting for {names} to write "
                              f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
-
