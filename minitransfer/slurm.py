@@ -55,6 +55,7 @@ __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin"
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
 
 DEFAULT_GPU_GRES = "gpu:1"
+DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
@@ -149,6 +150,16 @@ def describe_scripts(runs, out, slurm_dir):
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
     lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
+    transfers = sum(per_base.values())
+    largest = max(len(bases), transfers) - 1  # transfers.sh numbers its tasks across all bases
+    if largest >= DEFAULT_MAX_ARRAY_SIZE:
+        script = BASES_FILE if len(bases) > transfers else TRANSFERS_FILE
+        lines.append(f"warning: {script}'s array task indices run up to {largest}, above the "
+                     f"{DEFAULT_MAX_ARRAY_SIZE - 1} that SLURM's default MaxArraySize ({DEFAULT_MAX_ARRAY_SIZE}) "
+                     f"allows: where the cluster keeps it, sbatch refuses them (\"Invalid job array "
+                     f"specification\"; see scontrol show config | grep MaxArraySize); plan fewer runs per grid "
+                     f"folder (fewer --split-seed values, --replicates or --layers), or ask the cluster's admins to "
+                     f"raise it")
     return lines
 
 

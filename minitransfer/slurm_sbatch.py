@@ -10,7 +10,12 @@ from minitransfer import config
 
 SIGNAL_MARGIN_SECONDS = 300  # SIGTERM this long before the time limit: time to write a checkpoint
 SHORTEST_TIME_LIMIT_SECONDS = 300
-_TIME_LIMIT = re.compile(r"^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$")
+# Slurm's time_str2secs sums the fields as seconds in a C int, then rounds up to minutes: a longer limit
+# overflows (1000000000000000000000000000000 minutes was written into the scripts as given)
+LONGEST_TIME_LIMIT_SECONDS = 2**31 - 1 - 59
+# ASCII digits only: \d took "٩٠" (Arabic-Indic 90), which int() reads and sbatch refuses
+_TIME_LIMIT = re.compile(r"(?:([0-9]+)-([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?|([0-9]+)(?::([0-9]+)(?::([0-9]+))?)?)")
+TIME_LIMIT_FORMS = "minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or 0 or UNLIMITED for none"
 NO_TIME_LIMIT = ("UNLIMITED", "INFINITE")  # as sbatch reads them (any case), like a limit of 0
 
 
@@ -18,29 +23,65 @@ def parse_time_limit(text):
     """A SLURM time limit in seconds: ``minutes``, ``minutes:seconds``, ``hours:minutes:seconds``,
     ``days-hours``, ``days-hours:minutes`` or ``days-hours:minutes:seconds``; None for no limit
     (``0``, ``UNLIMITED`` or ``INFINITE``, as sbatch takes them). A field above 59 is carried over, as
-    sbatch carries it (Slurm's time_str2secs checks no field's range): ``1:99:00`` is 2 h 39 min.
+    sbatch carries it (Slurm's time_str2secs checks no field's range): ``1:99:00`` is 2 h 39 min
+    (:func:`carried_over` says so). ValueError, naming the accepted forms, for another text, a limit
+    under 5 minutes, or one longer than SLURM can hold (:data:`LONGEST_TIME_LIMIT_SECONDS`).
 
     >>> parse_time_limit("90"), parse_time_limit("2:00:00"), parse_time_limit("1-12"), parse_time_limit("0")
     (5400, 7200, 129600, None)"""
-    if str(text).strip().upper() in NO_TIME_LIMIT:
-        return None
-    match = _TIME_LIMIT.match(str(text).strip())
-    if not match:
-        raise ValueError(f"time limit {text!r}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or "
-                         f"0 or UNLIMITED for none")
-    days, day_hours, day_minutes, day_seconds, first, second, third = (int(g) if g else 0 for g in match.groups())
-    if match.group(1) is not None:
-        seconds = ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
-    elif match.group(7) is not None:
-        seconds = (first * 60 + second) * 60 + third
-    else:
-        seconds = first * 60 + second
+    seconds = _read_time_limit(text)[1]
     if seconds == 0:
         return None
+    if seconds > LONGEST_TIME_LIMIT_SECONDS:
+        raise ValueError(f"time limit {_shown(text)} is longer than SLURM can hold (at most "
+                         f"{LONGEST_TIME_LIMIT_SECONDS // 86400} days, {LONGEST_TIME_LIMIT_SECONDS // 60} minutes): "
+                         f"give 0 or UNLIMITED for no limit; expected {TIME_LIMIT_FORMS}")
     if seconds < SHORTEST_TIME_LIMIT_SECONDS:
-        raise ValueError(f"time limit {text!r} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the training "
-                         "is told to stop a fifth of it (at most 5 minutes) before the limit")
+        raise ValueError(f"time limit {_shown(text)} is under {SHORTEST_TIME_LIMIT_SECONDS // 60} minutes: the "
+                         "training is told to stop a fifth of it (at most 5 minutes) before the limit")
     return seconds
+
+
+def carried_over(text):
+    """How sbatch reads a time limit ``text`` with a field above its range (``1:99:00``, ``1-30``), as
+    ``[D-]HH:MM:SS`` (``02:39:00``, ``2-06:00:00``): a slip may lie behind it; None where every field is
+    in range, or for no limit. ``text``: a limit :func:`parse_time_limit` takes."""
+    if parse_time_limit(text) is None:
+        return None
+    fields, seconds = _read_time_limit(text)
+    days, hours, minutes, day_seconds, _, second, third = fields
+    bounded = ((hours, 24), (minutes, 60), (day_seconds, 60)) if days is not None else ((second, 60), (third, 60))
+    if all(field is None or field < bound for field, bound in bounded):
+        return None
+    days, rest = divmod(seconds, 86400)
+    return f"{days}-" * bool(days) + f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+
+
+def _read_time_limit(text):
+    """The fields of time limit ``text`` as ``_TIME_LIMIT``'s groups (None where absent) and its
+    seconds (0 for no limit); ValueError naming the accepted forms for a text of none of them."""
+    text = str(text).strip()
+    if text.upper() in NO_TIME_LIMIT:
+        return (None,) * 7, 0
+    match = _TIME_LIMIT.fullmatch(text)
+    if not match:
+        raise ValueError(f"time limit {_shown(text)}: expected {TIME_LIMIT_FORMS}")
+    if any(len(field.lstrip("0")) > len(str(LONGEST_TIME_LIMIT_SECONDS)) for field in match.groups() if field):
+        # too long for SLURM whatever the other fields; said before int(), which refuses over 4300 digits
+        return match.groups(), LONGEST_TIME_LIMIT_SECONDS + 1
+    fields = tuple(None if field is None else int(field) for field in match.groups())
+    days, day_hours, day_minutes, day_seconds, first, second, third = (field or 0 for field in fields)
+    if fields[0] is not None:
+        return fields, ((days * 24 + day_hours) * 60 + day_minutes) * 60 + day_seconds
+    if fields[6] is not None:
+        return fields, (first * 60 + second) * 60 + third
+    return fields, first * 60 + second
+
+
+def _shown(text):
+    """``text`` as a message quotes it: in full up to 40 characters, else its start and its length."""
+    text = str(text)
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
 
 
 def signal_margin(time_limit=None):
@@ -51,27 +92,29 @@ def signal_margin(time_limit=None):
 
 def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
-    options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
-    options += [f"--gres={gres}"] if gres else []
-    options += [f"--partition={partition}"] if partition else []
-    options += [f"--time={str(time_limit).strip()}"] if time_limit else []  # sbatch refuses "--time= 90"
-    options += [_sbatch_option(option) for option in sbatch_options]
-    for option in options:
+    given = [f"--gres={gres}"] * bool(gres) + [f"--partition={partition}"] * bool(partition)
+    # the time limit without the blanks around it: sbatch refuses "--time= 90"
+    given += [f"--time={str(time_limit).strip()}"] * bool(time_limit) + list(sbatch_options)
+    for option in given:  # as given, before quoting: the message shows the line break as the user gave it
         check_one_line(option)
+    # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
+    options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
+    options += [_sbatch_option(option) for option in given]
     return [f"#SBATCH {option}" for option in options]
 
 
 def _sbatch_option(option):
     """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
-    holding a blank, ``#``, a double quote or a backslash in double quotes, as sbatch reads it as one word
+    holding a blank, ``#``, a quote or a backslash in double quotes, as sbatch reads it as one word
     (unquoted, ``--comment=two words`` made sbatch refuse the script, "Invalid directive found in batch
-    script: words", and ``run#2`` was cut at ``#``). A long option and its value given with a blank
+    script: words", ``run#2`` was cut at ``#``, and ``it's`` lost its quote, read as one opening a
+    quoted part). A long option and its value given with a blank
     (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (:func:`_spaced_value`). Other
     forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are words as sbatch splits
     them, as they are."""
     text = _spaced_value(option.strip()) or option.strip()
     named = re.fullmatch(r"(--[^\s=]+)=(.*)", text, re.DOTALL)
-    if not named or not re.search(r'[\s#"\\]', named.group(2)):
+    if not named or not re.search(r"[\s#\"'\\]", named.group(2)):
         return text
     return f"{named.group(1)}={_sbatch_word(named.group(2))}"
 

@@ -147,6 +147,7 @@ def test_the_summary_counts_arrays_and_tasks_as_submit_submits_them(tmp_path, fa
 @pytest.mark.parametrize("option, line", [
     ("--comment=two words", '--comment="two words"'),
     ("--comment=run#2", '--comment="run#2"'),
+    ("--comment=it's", '--comment="it\'s"'),  # unquoted, sbatch read the quote as one opening a quoted part
     ('--comment=a "b" c\\d', '--comment="a \\"b\\" c\\\\d"'),
     ("--account=lab", "--account=lab"),
     ("-A lab", "-A lab"),

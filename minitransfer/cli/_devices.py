@@ -10,20 +10,26 @@ from minitransfer import config, cuda, grid_gpus
 
 class GpuIds(click.ParamType):
     """--gpus 0,1: GPUs as CUDA numbers those this process sees (:func:`choose_devices`), or their
-    GPU-/MIG- UUIDs as ``nvidia-smi -L`` lists them; the text as given. None empty: "0,," or an empty
-    --gpus "$GPUS" (a variable left unset) had the grid train on every visible GPU, or on the CPU
-    without a word."""
+    GPU-/MIG- UUIDs as ``nvidia-smi -L`` lists them; the ids joined by commas without the blanks
+    around them (" 0 , 1 " is "0,1": given as is, every message quoted the blanks). None empty: "0,,"
+    or an empty --gpus "$GPUS" (a variable left unset) had the grid train on every visible GPU, or on
+    the CPU without a word."""
 
     name = "ids"
 
     def convert(self, value, param, ctx):
         parts = [part.strip() for part in value.split(",")]
+        if not any(parts):
+            self.fail(f"an empty GPU id in {value!r}: give ids such as 0,1, or leave --gpus out to use every "
+                      f"visible GPU", param, ctx)
         if not all(parts):
             self.fail(f"an empty GPU id in {value!r} (expected e.g. 0,1)", param, ctx)
         wrong = [part for part in parts if not grid_gpus.is_gpu_id(part)]
         if wrong:
-            self.fail(f"{', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1)", param, ctx)
-        return value
+            every = " (leave --gpus out to use every visible GPU)" if "all" in map(str.lower, wrong) else ""
+            self.fail(f"{', '.join(wrong)} is not a GPU index or UUID (e.g. --gpus 0,1; a UUID as nvidia-smi -L "
+                      f"lists it, GPU-... or MIG-...){every}", param, ctx)
+        return ",".join(parts)
 
 
 def choose_devices(device, gpus=None):

@@ -10,7 +10,7 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
                           grid_status, models, scheduler, slurm)
-from minitransfer.slurm_sbatch import parse_time_limit
+from minitransfer.slurm_sbatch import carried_over, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
@@ -72,11 +72,17 @@ def _sbatch_value(ctx, param, value):
 
 
 def _time_limit(ctx, param, value):
+    """--time as sbatch reads it (:func:`~minitransfer.slurm_sbatch.parse_time_limit`); a field above its
+    range (1:99:00), which sbatch carries over, is said, as a slip may lie behind it."""
     if value is not None:
         try:
             parse_time_limit(value)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
+        read_as = carried_over(value)
+        if read_as:
+            click.echo(f"note: --time {value.strip()} has a field above its range, which sbatch carries over into "
+                       f"the next: it reads it as {read_as}", err=True)
     return value
 
 

@@ -122,3 +122,29 @@ def test_runs_that_together_need_more_memory_than_a_gpu_has_name_it_as_gpus_numb
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)[:2]
     with pytest.raises(preflight.OutOfMemory, match=r"\(its slots: 2 on GPU 1 \(CUDA_VISIBLE_DEVICES entry 7\)\)"):
         grid_check.check_memory(runs, tmp_path / "g", {"data": micro_data, "max_iter": 4, "seed": 0}, ("7", "7"))
+
+
+@pytest.mark.parametrize("given", [" 0 , 1 ", "0, 1", "\t0,1 "], ids=["blanks-around-each", "blank-after-comma", "tab"])
+def test_gpu_ids_are_read_without_the_blanks_around_them(gpus_counted, tmp_path, micro_data, given):
+    """--gpus ' 0 , 1 ' was kept as given: the GPUs were right, but each message quoted it with its
+    blanks ("--gpus  0 , 1  chooses this machine's GPUs")."""
+    arguments = ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1", "--gpus", given]
+    done = CliRunner().invoke(main, [*arguments, "--emit-slurm", str(tmp_path / "slurm")])
+    assert done.exit_code == 2, done.output
+    assert "Error: --gpus 0,1 chooses this machine's GPUs; with --emit-slurm" in done.output, done.output
+    done = CliRunner().invoke(main, [*arguments, "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert "would run on GPU 0, GPU 1, one run each" in done.output, done.output
+
+
+@pytest.mark.parametrize("given, message", [
+    ("all", "all is not a GPU index or UUID (e.g. --gpus 0,1; a UUID as nvidia-smi -L lists it, GPU-... or "
+            "MIG-...) (leave --gpus out to use every visible GPU)"),
+    ("-1", "-1 is not a GPU index or UUID (e.g. --gpus 0,1;"),
+    ("0,1.5,x", "1.5, x is not a GPU index or UUID"),
+    (" , ", "an empty GPU id in ' , ': give ids such as 0,1, or leave --gpus out to use every visible GPU"),
+], ids=["all", "negative", "not-integers", "blanks-only"])
+def test_malformed_gpu_ids_are_named(tmp_path, micro_data, given, message):
+    done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1",
+                                     "--gpus", given, "--dry-run"])
+    assert done.exit_code == 2 and f"Invalid value for '--gpus': {message}" in done.output, done.output
