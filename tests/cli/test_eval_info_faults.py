@@ -459,3 +459,13 @@ def test_eval_stopped_says_that_it_wrote_nothing_and_how_to_score_again(tiny, tm
     assert (result.exit_code, result.output) == (75, "interrupted: stopped by a signal before the scores were printed "
                                                      "(eval writes no file); rerun the same command to score the "
                                                      "network\n"), result.output
+
+
+@pytest.mark.parametrize("command", ["eval", "info"])
+def test_a_folder_of_grids_names_the_runs_in_it(tiny, tmp_path, command):
+    """A researcher's folder of grids (grids/first/random0/*.run): it was "a folder without a network"."""
+    train(tmp_path / "grids" / "first" / "random0" / "baseA.h5", tiny, split="random", half="A")
+    result = invoke([command, "grids"], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert ("grids is no network but holds 1 run (first/random0/baseA.run): give one of them (e.g. "
+            "grids/first/random0/baseA.run)") in " ".join(result.output.split()), result.output
