@@ -142,7 +142,8 @@ class NetworkPath(click.Path):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
-        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run"))  # a grid's folder, or one of its splits'
+        # a grid's folder, one of its splits', or a folder of grids
+        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run")) or sorted(path.glob("*/*/*.run"))
         if runs:  # said to be "a folder without a network", with networks in it
             grid = (f", or summarize them with `minitransfer report {shlex.quote(str(path))}`"
                     if (path / "experiment.json").is_file() else "")

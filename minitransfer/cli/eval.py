@@ -2,7 +2,7 @@
 
 import click
 
-from minitransfer import evaluate, models
+from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
@@ -11,10 +11,23 @@ from ._options import PRECISION_HELP, checkpoint_argument, device_option
 from ._output import echo, json_text
 
 
+_INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes no file); rerun the same command "
+                "to score the network")
+
+
+def _no_run_folder(ctx, param, value):
+    """--data: a run folder (``baseB.run``, a network's) given for a dataset's is a usage error that
+    says so; it was read as an unfinished import ("rerun prepare")."""
+    if value is not None and rundir.is_run_dir(value):
+        raise click.BadParameter(f"{value} is a run folder (a network's), not a dataset: give a prepared dataset's "
+                                 f"folder, or leave --data out to score the network on the one it was trained on")
+    return value
+
+
 @click.command("eval", context_settings={"max_content_width": 100},
                short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
-@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None, callback=_no_run_folder,
               help="Dataset directory (default: the one the checkpoint was trained on; the built-in "
                    "benchmark is built again in $MINITRANSFER_CACHE if it is gone from there).")
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True,
@@ -28,24 +41,31 @@ from ._output import echo, json_text
 @click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
               help="Compute in another precision than the network was trained in (default: its own). "
                    + PRECISION_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the scores as JSON: top1, top5, loss and images, the iteration scored of the run's "
+                   "max_iter, the data and subset, the precision computed in and trained_precision, and "
+                   "mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
+                   "else null).")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
     """Top-1, top-5 and loss of CHECKPOINT (a weights file, a checkpoint, or a run folder: its
     weights file once finished, else its checkpoint) on centre crops of its half's images. A
     checkpoint before the end of its run (a run still training rewrites it) is named with the
     iteration scored.
 
-    The half (split kind, seed, A/B) and the mean image come from the checkpoint; the dataset
-    must have the classes the network was trained on, and without --data be the one it was trained
-    on, not another prepared in its folder since (exit code 65 otherwise). On images stored at
-    another size the mean image is resampled to theirs, as train does, and the output says so (and
-    when the network's crops see a small part of each: prepare them at the size it was trained on).
+    The half (split kind, seed, A/B) and the mean image come from the checkpoint; that half of the
+    dataset must be the classes the network was trained on, no more and no fewer (a dataset with
+    other classes besides is refused: a transfer, train --copy-from, scores the network's layers on
+    those), and without --data the dataset must be the one it was trained on, not another prepared
+    in its folder since (exit code 65 otherwise). On images stored at another size the mean image
+    is resampled to theirs, as train does, and the output says so (and when the network's crops see
+    a small part of each: prepare them at the size it was trained on).
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
     memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
-    dataset's file), 65 bad data (a damaged checkpoint, a dataset that does not fit it), 74
-    CHECKPOINT or a file of the dataset may not be read by this user, or the output could not be
-    written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    dataset's file; --data is a run folder, or a dataset another process is preparing now), 65 bad
+    data (a damaged checkpoint, a dataset that does not fit it), 74 CHECKPOINT or a file of the
+    dataset may not be read by this user, or the output could not be written, 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples:
@@ -54,7 +74,8 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
       minitransfer eval baseA.h5 --data imagenet-256 --json   # your data
     """
     scores = run(lambda: evaluate.evaluate_checkpoint(checkpoint, data=data, subset=subset, device=device,
-                                                      batch_size=batch_size, precision=precision))
+                                                      batch_size=batch_size, precision=precision),
+                 interrupted=_INTERRUPTED)
     for line in [json_text(scores, indent=2)] if as_json else _lines(checkpoint, scores):
         echo(line)
 

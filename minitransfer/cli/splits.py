@@ -15,14 +15,18 @@ from ._output import echo, json_text, say
 @click.option("--split-seed", type=SEED, default=0, show_default=True,
               help="Seed of the random split (the natural and all splits have none).")
 @click.option("--half", type=click.Choice(split_lib.HALVES), default=None, help="Only this half (default: both).")
-@click.option("--per-class", type=click.IntRange(1), default=None, help="Keep N training images per class.")
+@click.option("--per-class", type=click.IntRange(1), default=None, metavar="N",
+              help="Count N training images per class, the ones 'train --per-class N' keeps (a reduced-data run); "
+                   "a class with fewer keeps all it has.")
 @click.option("--per-class-seed", type=SEED, default=None,
               help="With --per-class: choose the N images at random with this seed, as 'train --per-class' does "
                    "with its --seed (default: the first N). Recorded in the JSON; the counts do not depend on it.")
 @click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=False), default=None,
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
                    "without families (a dataset with families is trained on those: refused there).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a title line for each half, then a tab-separated line for each class; json: a list "
+                   "of the halves, each with its classes, image counts and family.")
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
 
@@ -40,8 +44,8 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
     with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
     dataset or is damaged, the --is-a file is malformed, leaves a class out or places every class in
-    one family), 74 the output could
-    not be written, 141 its reader went away (| head), silently.
+    one family), 74 the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
+    reader went away (| head), silently.
 
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):
@@ -101,7 +105,9 @@ def _lines(report, kind, family_a):
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
         title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""
-        yield (f"# {title}, half {side['half'] or '-'}: {side['num_classes']} classes, "
+        title += f", half {side['half']}" if side["half"] else ""  # the all split has none
+        classes = side["num_classes"]
+        yield (f"# {title}: {classes} class{'' if classes == 1 else 'es'}, "
                f"{side['train_images']} train / {side['val_images']} val images")
         for entry in side["classes"]:
             yield "\t".join((str(entry["label"]), str(entry["index"]), inputs.display_name(entry["wnid"]),

@@ -5,13 +5,14 @@ import json
 import os
 import re
 import shutil
+import signal
 
 import h5py
 import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, fileio, run_lock
+from minitransfer import config, evaluate, fileio, run_lock, stopping
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -427,3 +428,44 @@ def test_a_folder_class_missing_from_the_dataset_is_named_once_and_quoted(tiny, 
     result = invoke(["eval", str(path), "--data", "other", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65 and "class 2 is 'cat dog' in the checkpoint, 'a' in the dataset:" in result.output, \
         result.output
+
+
+def test_eval_given_a_run_folder_as_data_says_it_is_no_dataset(tiny, tmp_path):
+    """``eval A.h5 --data B.run`` (a network's folder for a dataset's): it said "B.run/meta.json:
+    missing (not a prepared dataset, or an unfinished import: rerun prepare)", exit 65."""
+    train(tmp_path / "net.h5", tiny, split="all")
+    result = invoke(["eval", "net.h5", "--data", "net.run", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert ("Invalid value for '--data': net.run is a run folder (a network's), not a dataset: give a prepared "
+            "dataset's folder, or leave --data out") in result.output and "rerun prepare" not in result.output, \
+        result.output
+
+
+def test_eval_stopped_says_that_it_wrote_nothing_and_how_to_score_again(tiny, tmp_path, monkeypatch):
+    """Ctrl-C during an eval said train's words: "... with every file written so far intact; rerun the
+    same command to continue", where eval writes no file and has nothing to continue."""
+    train(tmp_path / "net.h5", tiny, split="all")
+
+    def stopped(batches, stop=()):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluate, "evaluate", stopped)
+    handlers = {stop: signal.getsignal(stop) for stop in stopping.STOP_SIGNALS}
+    try:
+        result = invoke(["eval", "net.h5", "--device", "cpu"], tmp_path)
+    finally:  # exiting interrupted, the command ignores further stops: not this test process's
+        for stop, handler in handlers.items():
+            signal.signal(stop, handler)
+    assert (result.exit_code, result.output) == (75, "interrupted: stopped by a signal before the scores were printed "
+                                                     "(eval writes no file); rerun the same command to score the "
+                                                     "network\n"), result.output
+
+
+@pytest.mark.parametrize("command", ["eval", "info"])
+def test_a_folder_of_grids_names_the_runs_in_it(tiny, tmp_path, command):
+    """A researcher's folder of grids (grids/first/random0/*.run): it was "a folder without a network"."""
+    train(tmp_path / "grids" / "first" / "random0" / "baseA.h5", tiny, split="random", half="A")
+    result = invoke([command, "grids"], tmp_path)
+    assert result.exit_code == 2, result.output
+    assert ("grids is no network but holds 1 run (first/random0/baseA.run): give one of them (e.g. "
+            "grids/first/random0/baseA.run)") in " ".join(result.output.split()), result.output
