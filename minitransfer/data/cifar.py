@@ -84,12 +84,21 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def restricted_load(data, origin):
-    """Unpickle ``data`` (bytes) with :class:`_RestrictedUnpickler`; ``DatasetError`` naming ``origin``."""
+def restricted_load(data, origin, again=None):
+    """Unpickle ``data`` (bytes) with :class:`_RestrictedUnpickler`; ``DatasetError`` naming ``origin``, and
+    saying ``again`` (what to do: get the file again) where given."""
     try:
         return _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError) as error:
-        raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error})") from error
+        raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error}){f': {again}' if again else ''}") \
+            from error
+
+
+def _unpickled(files, name):
+    """(what file ``name`` of the :class:`~.cifar_files.CifarFiles` ``files`` holds, where messages name it); its
+    bytes are let go."""
+    origin = files.origins[name]
+    return _decode_keys(restricted_load(files.contents.pop(name), origin, files.again)), origin
 
 
 def _decode_keys(value):
@@ -98,11 +107,11 @@ def _decode_keys(value):
     return value
 
 
-def _read_meta(data, origin, layout, keys):
-    """(the metadata dict, the lists of class names under ``keys``): UTF-8 names, those of the first
-    key (the classes) distinct, as each is its class's wnid in meta.json; ``DatasetError`` naming
-    ``origin`` otherwise."""
-    meta = _decode_keys(restricted_load(data, origin))
+def _read_meta(files, layout, keys):
+    """(the metadata dict of ``files`` (:class:`~.cifar_files.CifarFiles`), the lists of class names under
+    ``keys``, where messages name it): UTF-8 names, those of the first key (the classes) distinct, as each is
+    its class's wnid in meta.json; ``DatasetError`` naming the file otherwise."""
+    meta, origin = _unpickled(files, layout.meta)
     if not isinstance(meta, dict):
         raise ds.DatasetError(f"{origin}: not {layout.title} metadata (a {type(meta).__name__}, not a dict)")
     try:
@@ -116,13 +125,14 @@ def _read_meta(data, origin, layout, keys):
         if first.setdefault(name, index) != index:
             raise ds.DatasetError(f"{origin}: the class name {name!r} is given twice (classes {first[name]} and "
                                   f"{index})")
-    return meta, names
+    return meta, names, origin
 
 
-def _cifar_part(data, origin, layout, label_keys):
-    """(images N,32,32,3, [labels of each of ``label_keys``]) of a batch: ``label_keys`` is {key: the
-    number of classes its labels index}, each checked against it."""
-    part = _decode_keys(restricted_load(data, origin))
+def _cifar_part(files, name, layout, label_keys):
+    """(images N,32,32,3, [labels of each of ``label_keys``]) of the batch ``name`` of ``files``
+    (:class:`~.cifar_files.CifarFiles`): ``label_keys`` is {key: the number of classes its labels index},
+    each checked against it."""
+    part, origin = _unpickled(files, name)
     if not isinstance(part, dict):
         raise ds.DatasetError(f"{origin}: not a {layout.title} batch (a {type(part).__name__}, not a dict)")
     data = part.get("data")
@@ -186,15 +196,15 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR100)
-    _, (fine_names, coarse_names) = _read_meta(files.pop(CIFAR100.meta), f"{source}:{CIFAR100.meta}", CIFAR100,
-                                               ("fine_label_names", "coarse_label_names"))
+    _, (fine_names, coarse_names), _ = _read_meta(files, CIFAR100, ("fine_label_names", "coarse_label_names"))
     subsets, superclass_of = {}, {}
     for subset, name in (("train", "train"), ("val", "test")):
-        images, (fine, coarse) = _cifar_part(files.pop(name), f"{source}:{name}", CIFAR100,
+        origin = files.origins[name]
+        images, (fine, coarse) = _cifar_part(files, name, CIFAR100,
                                              {"fine_labels": len(fine_names), "coarse_labels": len(coarse_names)})
         for fine_label, coarse_label in zip(fine.tolist(), coarse.tolist()):
             if superclass_of.setdefault(fine_label, coarse_label) != coarse_label:
-                raise ds.DatasetError(f"{source}:{name}: class {fine_names[fine_label]} under two superclasses")
+                raise ds.DatasetError(f"{origin}: class {fine_names[fine_label]} under two superclasses")
         subsets[subset] = ([ImportItem(pixels=image) for image in images], fine, {"coarse_labels": coarse})
     _check_every_class_seen(source, fine_names, superclass_of)
 
@@ -230,17 +240,16 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR10)
-    origin = f"{source}:{CIFAR10.meta}"
-    meta, (names,) = _read_meta(files.pop(CIFAR10.meta), origin, CIFAR10, ("label_names",))
+    meta, (names,), origin = _read_meta(files, CIFAR10, ("label_names",))
     _check_cifar10_meta(meta, names, origin)
     subsets, seen = {}, set()
     for subset, batches in (("train", CIFAR10.train), ("val", (CIFAR10.test,))):
         items, labels = [], []
         for batch in batches:
-            images, (batch_labels,) = _cifar_part(files.pop(batch), f"{source}:{batch}", CIFAR10,
-                                                  {"labels": len(names)})
+            batch_origin = files.origins[batch]
+            images, (batch_labels,) = _cifar_part(files, batch, CIFAR10, {"labels": len(names)})
             if meta.get("num_cases_per_batch", len(images)) != len(images):
-                raise ds.DatasetError(f"{source}:{batch}: {len(images)} images, but {CIFAR10.meta} says a batch holds "
+                raise ds.DatasetError(f"{batch_origin}: {len(images)} images, but {CIFAR10.meta} says a batch holds "
                                       f"{meta['num_cases_per_batch']} (a batch cut short or replaced?)")
             items += [ImportItem(pixels=image) for image in images]
             labels.append(batch_labels)

@@ -59,19 +59,32 @@ OTHER_VERSIONS = (
 )
 
 
+class CifarFiles(NamedTuple):
+    """The files of one CIFAR as read (:func:`read_cifar_files`), and what messages say of them."""
+
+    contents: dict  # {name: bytes}
+    origins: dict  # {name: where messages name it: "archive:name", or the file's path}
+    again: str  # what to do when one is damaged: get the download again, or unpack it again
+
+
 def read_cifar_files(source, layout):
-    """{name: bytes} of ``layout``'s files, from a tar archive (gzip, bz2, xz or none) or a folder,
+    """The :class:`CifarFiles` of ``layout``, from a tar archive (gzip, bz2, xz or none) or a folder,
     each refused from its declared size (the tar header, the file's size) before it is read when
     above MAX_MEMBER_BYTES. The other CIFAR's files, without any of ``layout``'s, are a
     ``ValueError`` naming the command that imports them; the files of another version
-    (:data:`OTHER_VERSIONS`), one naming the python download and its command."""
+    (:data:`OTHER_VERSIONS`), one naming the python download and its command; some of ``layout``'s
+    files missing, a ``DatasetError`` saying to download the archive (or unpack it) again."""
     source = pathlib.Path(source)
     if source.is_file():
         files, present = _read_archive(source, layout)
+        origins = {name: f"{source}:{name}" for name in files}
         expected = f"member (expected the {layout.title} python archive)"
+        again = archives.download_again(layout.download, source.stat().st_size, layout.download_size)
     else:
-        files, present = _read_folder(source, layout)
+        files, present, origins = _read_folder(source, layout)
         expected = f"file (expected the {layout.folder} folder)"
+        again = (f"unpack {layout.download} again (an unpacking interrupted?), or give the archive itself as "
+                 f"SOURCE")
     missing = [name for name in layout.files if name not in files]
     if missing:
         for other in LAYOUTS:
@@ -84,8 +97,11 @@ def read_cifar_files(source, layout):
                                  f"({version.folder}), which minitransfer does not read: download its python version, "
                                  f"{version.layout.download}, and import that with "
                                  f"'minitransfer prepare {version.layout.command}'")
-        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{_archives_in(source)}")
-    return files
+        found = present & set(layout.files)
+        what_to_do = f": {again}" if found else _archives_in(source) or \
+            f": {archives.give_the_download(layout.download, layout.folder)}"
+        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{what_to_do}")
+    return CifarFiles(files, origins, again)
 
 
 def _archives_in(source):
@@ -134,16 +150,16 @@ def _check_tar(source, layout):
 
 def _read_folder(source, layout):
     """({name: bytes} of ``layout``'s files in ``source`` or its ``layout.folder``, the names of the
-    files there and in the folders of the other CIFARs and versions)."""
-    files = {}
+    files there and in the folders of the other CIFARs and versions, {name: the path it was read from})."""
+    files, origins = {}, {}
     for folder in (source, source / layout.folder):
         for name in layout.files:
             if name not in files and (folder / name).is_file():
                 _check_size(folder / name, (folder / name).stat().st_size, layout)
-                files[name] = (folder / name).read_bytes()
+                files[name], origins[name] = (folder / name).read_bytes(), str(folder / name)
     folders = [source, *(source / other.folder for other in (*LAYOUTS, *OTHER_VERSIONS))]
     present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
-    return files, present
+    return files, present, origins
 
 
 def _check_size(origin, size, layout):
