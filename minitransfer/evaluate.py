@@ -14,7 +14,7 @@ from minitransfer.class_tables import check_classes_exist, class_table
 from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
 from minitransfer.data import loader as loaders
-from minitransfer.data import splits, synthetic
+from minitransfer.data import loader_workers, splits, synthetic
 from minitransfer.mean_image import fit_mean, mean_seen
 from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
@@ -45,11 +45,11 @@ def evaluate(net, batches, stop=()):
 
 def until_stopped(batches, stop):
     """``batches`` one by one while ``stop`` (a list a stop signal's handler appends to:
-    ``stop_requests.StopRequests``) is empty; then ``data.loader.StopRequested`` before the next one. An
+    ``stop_requests.StopRequests``) is empty; then ``data.loader_workers.StopRequested`` before the next one. An
     evaluation of ImageNet's 25,000 validation images lasts minutes: a stop must not wait for its end."""
     for batch in batches:
         if stop:
-            raise loaders.StopRequested(stop[0])
+            raise loader_workers.StopRequested(stop[0])
         yield batch
 
 

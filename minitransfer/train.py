@@ -31,7 +31,7 @@ from minitransfer import fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import WouldReplace, check_destination, read_base, refuse_to_overwrite, resume_point
-from minitransfer.data import loader as loaders
+from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.progress import Progress
@@ -186,7 +186,7 @@ def _iterations(run, on_iteration):
             if done % c.checkpoint_every == 0 or done == c.max_iter:
                 run.save(done, lr)
         return snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
-    except loaders.StopRequested as stopped:
+    except loader_workers.StopRequested as stopped:
         raise run.interrupted(str(stopped), " while the data loader's next batch was awaited") from None
     except (DatasetError, WorkerDied) as error:
         raise run.kept_before(error) from error

@@ -18,6 +18,7 @@ from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change
 from minitransfer.data import loader as loaders
+from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
@@ -96,7 +97,7 @@ class Run:
     def _log_evaluation(self, done):
         try:
             scores = self._evaluate()
-        except loaders.StopRequested as stopped:  # the iteration is complete: its checkpoint lacks only this row
+        except loader_workers.StopRequested as stopped:  # the iteration is complete: its checkpoint lacks only this row
             raise self.interrupted(str(stopped), " during its evaluation, which the resumed run makes again") from None
         if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
             raise self._divergence(done, f"validation loss became {scores['loss']}",

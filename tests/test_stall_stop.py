@@ -16,7 +16,7 @@ from oracles import WEIGHT_LAYERS
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import train as training
-from minitransfer.data import loader
+from minitransfer.data import loader_workers
 
 MAX_ITER = 10
 
@@ -24,16 +24,16 @@ MAX_ITER = 10
 # hung file system) when the 3rd batch is awaited; the stall is said after half a second.
 _STALLING_TRAIN = """
 import os, pathlib, signal
-from minitransfer.data import loader
-loader.STALL_NOTICE_SECONDS = 0.5
-take = loader._WorkerPool.take
+from minitransfer.data import loader_workers
+loader_workers.STALL_NOTICE_SECONDS = 0.5
+take = loader_workers.WorkerPool.take
 def stalling_take(pool, batch, count, *rest):
     if batch == 2:
         for process in pool.processes:
             os.kill(process.pid, signal.SIGSTOP)
         pathlib.Path("workers").write_text(" ".join(str(process.pid) for process in pool.processes))
     return take(pool, batch, count, *rest)
-loader._WorkerPool.take = stalling_take
+loader_workers.WorkerPool.take = stalling_take
 from minitransfer.cli import main
 main(prog_name="minitransfer")
 """
@@ -123,7 +123,7 @@ def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_star
                                                                                           monkeypatch):
     """Its workers stalled from the start: no iteration to save, and no checkpoint at iteration 0 to
     pass for one; the rerun trains the run."""
-    start, stalled = loader._WorkerPool.__init__, []
+    start, stalled = loader_workers.WorkerPool.__init__, []
 
     def stalled_from_the_start(pool, *args):
         start(pool, *args)
@@ -133,7 +133,7 @@ def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_star
             stalled[-1].start()
         os.kill(os.getpid(), signal.SIGTERM)  # to the training's handler: a stop request
 
-    monkeypatch.setattr(loader._WorkerPool, "__init__", stalled_from_the_start)
+    monkeypatch.setattr(loader_workers.WorkerPool, "__init__", stalled_from_the_start)
     config = training.TrainConfig(data=micro_data, out=str(tmp_path / "net.h5"), quiet=True, **{**OPTIONS,
                                                                                                "max_iter": 2})
     try:
@@ -146,7 +146,7 @@ def test_a_stop_before_the_first_batch_came_writes_nothing_and_says_a_rerun_star
                                   "was awaited; there is nothing to continue from: rerun to start the run")
     assert stopped.value.checkpoint_path is None and stopped.value.iteration == 0
     assert not (tmp_path / "net.run" / "checkpoint.h5").exists()
-    monkeypatch.setattr(loader._WorkerPool, "__init__", start)
+    monkeypatch.setattr(loader_workers.WorkerPool, "__init__", start)
     assert training.train(config).iterations == 2
 
 

@@ -10,12 +10,15 @@
   disk; :mod:`.prepared_notes`: what prepare says of a dataset).
 - :mod:`.importers`: ImageNet (:mod:`.imagenet`, ILSVRC2012, with :mod:`.devkit` for the official
   devkit) and Tiny ImageNet (:mod:`.tiny_imagenet`), what they share in :mod:`.imagenet_common`;
-  :mod:`.cifar`: CIFAR-10 and CIFAR-100; :mod:`.folder`: class-folder trees (:mod:`.folder_tree`:
-  their layout; :mod:`.copies`: files that are one image) and families files (:mod:`.families`).
+  :mod:`.cifar`: CIFAR-10 and CIFAR-100 (:mod:`.cifar_files`: their files, read from the archive or the
+  folder); :mod:`.folder`: class-folder trees (:mod:`.folder_tree`: their layout; :mod:`.copies`: files
+  that are one image) and families files (:mod:`.families`); :mod:`.decode`: one image decoded
+  (:mod:`.image_formats`: the formats Pillow reads only with a plugin, files' signatures).
 - :mod:`.synthetic`: a generated two-family set for demos and tests; :func:`~.synthetic.builtin_dataset`.
 - :mod:`.wordnet`: the is-a graph and the paper's man-made / natural rule (supplement C).
 - :mod:`.splits`: random and family (natural) halves exactly as the original code, reduced training sets.
-- :mod:`.loader`: :class:`~.loader.BatchLoader`, seeded batches with prefetch and exact resume.
+- :mod:`.loader`: :class:`~.loader.BatchLoader`, seeded batches with prefetch and exact resume
+  (:mod:`.loader_workers`: the worker processes that prefetch them).
 
 Submodules are imported explicitly (``from minitransfer.data import splits``).
 """

@@ -5,25 +5,23 @@ only: an archive can never run code), and everything declared is size-checked be
 read or converted: a tar member by its header (at most :data:`~.decode.MAX_MEMBER_BYTES`), the
 pickled ``data`` must already be a uint8 array (N, 3072) and the labels N integers, so a small
 pickle cannot make a huge array out of repeated references; an array is rebuilt only as numpy
-pickles it, empty and then filled from the bytes the pickle holds, so it cannot declare more. The two differ only in their
-:class:`CifarLayout` (file names) and their class tables; an archive of the one given to the
-other's importer is named as such, with the command that imports it, and so is a download of
-CIFAR's binary or MATLAB version (:data:`OTHER_VERSIONS`), with the python download to get instead.
+pickles it, empty and then filled from the bytes the pickle holds, so it cannot declare more. The two differ
+only in their :class:`~.cifar_files.CifarLayout` (file names) and their class tables; an archive of the one
+given to the other's importer is named as such, with the command that imports it, and so is a download of
+CIFAR's binary or MATLAB version (:data:`~.cifar_files.OTHER_VERSIONS`), with the python download to get
+instead (:mod:`.cifar_files`: the files, read from the archive or the folder).
 """
 
 import io
-import pathlib
 import pickle
-import tarfile
-from typing import NamedTuple
 
 import numpy as np
 
-from . import archives
 from . import dataset as ds
 from . import inputs, wordnet
 from .build import build_dataset, check_out
-from .decode import MAX_MEMBER_BYTES, ImportItem
+from .cifar_files import CIFAR10, CIFAR100, read_cifar_files
+from .decode import ImportItem
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else.
 # _reconstruct and ndarray are given as _PickledArray's stand-ins (see there).
@@ -48,51 +46,7 @@ CIFAR100_MAN_MADE_SUPERCLASSES = (
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CIFAR10_VEHICLES = ("airplane", "automobile", "ship", "truck")
 IMAGE_BYTES = 3072  # 32 x 32 x 3, stored as 1024 R, G, B planes
-COMPRESSED_TAR_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # what gzip, bz2 and xz files begin with
-TAR_MAGIC, TAR_MAGIC_AT = b"ustar", 257  # in a tar archive's first header (POSIX and GNU)
 
-
-class CifarLayout(NamedTuple):
-    """Where the python version of one CIFAR keeps its pickles, and what messages call it."""
-
-    title: str  # "CIFAR-100"
-    command: str  # the 'minitransfer prepare' command that imports it
-    folder: str  # the folder its archive unpacks into
-    meta: str  # the class names
-    train: tuple  # the training batches, in the order their images are imported
-    test: str  # the test batch: the dataset's val
-    largest: str  # the size of its largest file, for the size limit's message
-    download: str  # the name of its python version's archive
-    download_size: str  # that archive's size, as https://www.cs.toronto.edu/~kriz/cifar.html gives it
-
-    @property
-    def files(self):
-        return (self.meta, *self.train, self.test)
-
-
-CIFAR10 = CifarLayout("CIFAR-10", "cifar10", "cifar-10-batches-py", "batches.meta",
-                      tuple(f"data_batch_{number}" for number in range(1, 6)), "test_batch", "31 MB",
-                      "cifar-10-python.tar.gz", "163 MB")
-CIFAR100 = CifarLayout("CIFAR-100", "cifar100", "cifar-100-python", "meta", ("train",), "test", "155 MB",
-                       "cifar-100-python.tar.gz", "161 MB")
-LAYOUTS = (CIFAR10, CIFAR100)
-
-
-class OtherVersion(NamedTuple):
-    """A download of CIFAR in another format than the python version (which alone is read)."""
-
-    layout: CifarLayout  # the CIFAR it holds
-    name: str  # "binary"
-    folder: str  # the folder its archive unpacks into
-    files: tuple  # names of files only it has
-
-
-OTHER_VERSIONS = (
-    OtherVersion(CIFAR10, "binary", "cifar-10-batches-bin", ("batches.meta.txt", "data_batch_1.bin", "test_batch.bin")),
-    OtherVersion(CIFAR10, "MATLAB", "cifar-10-batches-mat", ("batches.meta.mat", "data_batch_1.mat", "test_batch.mat")),
-    OtherVersion(CIFAR100, "binary", "cifar-100-binary", ("fine_label_names.txt", "train.bin", "test.bin")),
-    OtherVersion(CIFAR100, "MATLAB", "cifar-100-matlab", ("meta.mat", "train.mat", "test.mat")),
-)
 
 
 class _PickledArray:
@@ -130,12 +84,21 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def restricted_load(data, origin):
-    """Unpickle ``data`` (bytes) with :class:`_RestrictedUnpickler`; ``DatasetError`` naming ``origin``."""
+def restricted_load(data, origin, again=None):
+    """Unpickle ``data`` (bytes) with :class:`_RestrictedUnpickler`; ``DatasetError`` naming ``origin``, and
+    saying ``again`` (what to do: get the file again) where given."""
     try:
         return _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError) as error:
-        raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error})") from error
+        raise ds.DatasetError(f"{origin}: unsafe or corrupt pickle ({error}){f': {again}' if again else ''}") \
+            from error
+
+
+def _unpickled(files, name):
+    """(what file ``name`` of the :class:`~.cifar_files.CifarFiles` ``files`` holds, where messages name it); its
+    bytes are let go."""
+    origin = files.origins[name]
+    return _decode_keys(restricted_load(files.contents.pop(name), origin, files.again)), origin
 
 
 def _decode_keys(value):
@@ -144,104 +107,11 @@ def _decode_keys(value):
     return value
 
 
-def _read_cifar_files(source, layout):
-    """{name: bytes} of ``layout``'s files, from a tar archive (gzip, bz2, xz or none) or a folder,
-    each refused from its declared size (the tar header, the file's size) before it is read when
-    above MAX_MEMBER_BYTES. The other CIFAR's files, without any of ``layout``'s, are a
-    ``ValueError`` naming the command that imports them; the files of another version
-    (:data:`OTHER_VERSIONS`), one naming the python download and its command."""
-    source = pathlib.Path(source)
-    if source.is_file():
-        files, present = _read_archive(source, layout)
-        expected = f"member (expected the {layout.title} python archive)"
-    else:
-        files, present = _read_folder(source, layout)
-        expected = f"file (expected the {layout.folder} folder)"
-    missing = [name for name in layout.files if name not in files]
-    if missing:
-        for other in LAYOUTS:
-            if other != layout and other.meta in present and not present & set(layout.files):
-                raise ValueError(f"{source} holds {other.title} ({other.folder}), not {layout.title}: import it with "
-                                 f"'minitransfer prepare {other.command}'")
-        for version in OTHER_VERSIONS:
-            if present & set(version.files) and not present & set(layout.files):
-                raise ValueError(f"{source} holds the {version.name} version of {version.layout.title} "
-                                 f"({version.folder}), which minitransfer does not read: download its python version, "
-                                 f"{version.layout.download}, and import that with "
-                                 f"'minitransfer prepare {version.layout.command}'")
-        raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{_archives_in(source)}")
-    return files
-
-
-def _archives_in(source):
-    """", but it holds <archives>: ..." when the folder ``source`` holds tar archives (the download
-    folder given for the archive in it); "" otherwise."""
-    found = sorted(path.name for path in source.iterdir() if path.is_file() and not inputs.hidden(path.name)
-                   and path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"))) \
-        if source.is_dir() else []
-    return f"; it holds {', '.join(found[:5])}: give the archive itself as SOURCE" if found else ""
-
-
-def _read_archive(source, layout):
-    """({name: bytes} of ``layout``'s files, the names of every file in the archive), in one pass
-    through the archive to the end of its compressed stream: gzip and bz2 check their CRC only
-    there, and damage in the data already read would pass unnoticed otherwise. A damaged archive
-    is a download to get again; a file that is no tar archive (a web page saved in its place), one
-    to give instead."""
-    files, present = {}, set()
-    download = {"download": source, "name": layout.download, "whole": layout.download_size}
-    _check_tar(source, layout)
-    with archives.reading_archive(source, **download), tarfile.open(source) as archive:
-        for member in archive:
-            if not member.isfile():
-                continue
-            name = pathlib.PurePosixPath(member.name).name
-            present.add(name)
-            if name in layout.files and name not in files:
-                _check_size(f"{source}:{member.name}", member.size, layout)
-                with archives.reading_archive(f"{source}:{member.name}", **download):
-                    files[name] = archive.extractfile(member).read()
-        while archive.fileobj.read(1 << 20):
-            pass
-    return files, present
-
-
-def _check_tar(source, layout):
-    """``DatasetError`` unless ``source`` is empty (a download cut short) or begins as a tar archive does,
-    compressed (gzip, bz2, xz) or not."""
-    with archives.reading_archive(source):
-        with open(source, "rb") as file:
-            head = file.read(TAR_MAGIC_AT + len(TAR_MAGIC))
-    if head and not head.startswith(COMPRESSED_TAR_MAGIC) and head[TAR_MAGIC_AT:] != TAR_MAGIC:
-        raise ds.DatasetError(f"{source}: not a tar archive: "
-                              f"{archives.give_the_download(layout.download, layout.folder)}")
-
-
-def _read_folder(source, layout):
-    """({name: bytes} of ``layout``'s files in ``source`` or its ``layout.folder``, the names of the
-    files there and in the folders of the other CIFARs and versions)."""
-    files = {}
-    for folder in (source, source / layout.folder):
-        for name in layout.files:
-            if name not in files and (folder / name).is_file():
-                _check_size(folder / name, (folder / name).stat().st_size, layout)
-                files[name] = (folder / name).read_bytes()
-    folders = [source, *(source / other.folder for other in (*LAYOUTS, *OTHER_VERSIONS))]
-    present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
-    return files, present
-
-
-def _check_size(origin, size, layout):
-    if size > MAX_MEMBER_BYTES:
-        raise ds.DatasetError(f"{origin}: {size} bytes, more than the {MAX_MEMBER_BYTES} a {layout.title} file may "
-                              f"have (its largest is {layout.largest})")
-
-
-def _read_meta(data, origin, layout, keys):
-    """(the metadata dict, the lists of class names under ``keys``): UTF-8 names, those of the first
-    key (the classes) distinct, as each is its class's wnid in meta.json; ``DatasetError`` naming
-    ``origin`` otherwise."""
-    meta = _decode_keys(restricted_load(data, origin))
+def _read_meta(files, layout, keys):
+    """(the metadata dict of ``files`` (:class:`~.cifar_files.CifarFiles`), the lists of class names under
+    ``keys``, where messages name it): UTF-8 names, those of the first key (the classes) distinct, as each is
+    its class's wnid in meta.json; ``DatasetError`` naming the file otherwise."""
+    meta, origin = _unpickled(files, layout.meta)
     if not isinstance(meta, dict):
         raise ds.DatasetError(f"{origin}: not {layout.title} metadata (a {type(meta).__name__}, not a dict)")
     try:
@@ -255,13 +125,14 @@ def _read_meta(data, origin, layout, keys):
         if first.setdefault(name, index) != index:
             raise ds.DatasetError(f"{origin}: the class name {name!r} is given twice (classes {first[name]} and "
                                   f"{index})")
-    return meta, names
+    return meta, names, origin
 
 
-def _cifar_part(data, origin, layout, label_keys):
-    """(images N,32,32,3, [labels of each of ``label_keys``]) of a batch: ``label_keys`` is {key: the
-    number of classes its labels index}, each checked against it."""
-    part = _decode_keys(restricted_load(data, origin))
+def _cifar_part(files, name, layout, label_keys):
+    """(images N,32,32,3, [labels of each of ``label_keys``]) of the batch ``name`` of ``files``
+    (:class:`~.cifar_files.CifarFiles`): ``label_keys`` is {key: the number of classes its labels index},
+    each checked against it."""
+    part, origin = _unpickled(files, name)
     if not isinstance(part, dict):
         raise ds.DatasetError(f"{origin}: not a {layout.title} batch (a {type(part).__name__}, not a dict)")
     data = part.get("data")
@@ -324,16 +195,16 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
     """
     inputs.check_apart(source, out)
     check_out(out)
-    files = _read_cifar_files(source, CIFAR100)
-    _, (fine_names, coarse_names) = _read_meta(files.pop(CIFAR100.meta), f"{source}:{CIFAR100.meta}", CIFAR100,
-                                               ("fine_label_names", "coarse_label_names"))
+    files = read_cifar_files(source, CIFAR100)
+    _, (fine_names, coarse_names), _ = _read_meta(files, CIFAR100, ("fine_label_names", "coarse_label_names"))
     subsets, superclass_of = {}, {}
     for subset, name in (("train", "train"), ("val", "test")):
-        images, (fine, coarse) = _cifar_part(files.pop(name), f"{source}:{name}", CIFAR100,
+        origin = files.origins[name]
+        images, (fine, coarse) = _cifar_part(files, name, CIFAR100,
                                              {"fine_labels": len(fine_names), "coarse_labels": len(coarse_names)})
         for fine_label, coarse_label in zip(fine.tolist(), coarse.tolist()):
             if superclass_of.setdefault(fine_label, coarse_label) != coarse_label:
-                raise ds.DatasetError(f"{source}:{name}: class {fine_names[fine_label]} under two superclasses")
+                raise ds.DatasetError(f"{origin}: class {fine_names[fine_label]} under two superclasses")
         subsets[subset] = ([ImportItem(pixels=image) for image in images], fine, {"coarse_labels": coarse})
     _check_every_class_seen(source, fine_names, superclass_of)
 
@@ -368,18 +239,17 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
     """
     inputs.check_apart(source, out)
     check_out(out)
-    files = _read_cifar_files(source, CIFAR10)
-    origin = f"{source}:{CIFAR10.meta}"
-    meta, (names,) = _read_meta(files.pop(CIFAR10.meta), origin, CIFAR10, ("label_names",))
+    files = read_cifar_files(source, CIFAR10)
+    meta, (names,), origin = _read_meta(files, CIFAR10, ("label_names",))
     _check_cifar10_meta(meta, names, origin)
     subsets, seen = {}, set()
     for subset, batches in (("train", CIFAR10.train), ("val", (CIFAR10.test,))):
         items, labels = [], []
         for batch in batches:
-            images, (batch_labels,) = _cifar_part(files.pop(batch), f"{source}:{batch}", CIFAR10,
-                                                  {"labels": len(names)})
+            batch_origin = files.origins[batch]
+            images, (batch_labels,) = _cifar_part(files, batch, CIFAR10, {"labels": len(names)})
             if meta.get("num_cases_per_batch", len(images)) != len(images):
-                raise ds.DatasetError(f"{source}:{batch}: {len(images)} images, but {CIFAR10.meta} says a batch holds "
+                raise ds.DatasetError(f"{batch_origin}: {len(images)} images, but {CIFAR10.meta} says a batch holds "
                                       f"{meta['num_cases_per_batch']} (a batch cut short or replaced?)")
             items += [ImportItem(pixels=image) for image in images]
             labels.append(batch_labels)

@@ -24,26 +24,26 @@ are replaced by this check), an archive member may hold at most :data:`MAX_MEMBE
 is a reason to skip, not something to wait on. An empty file (0 bytes) is skipped as such.
 
 HEIF (the iPhone's HEIC photos) and, with a Pillow built without libavif, AVIF need a plugin
-(:data:`PLUGINS`): used where installed, and named by the skipped file's reason where missing.
+(:data:`.image_formats.PLUGINS`): used where installed, and named by the skipped file's reason where
+missing.
 """
 
 import contextlib
 import hashlib
-import importlib
 import io
 import os
-import re
 import stat
 import struct
 import warnings
 import zipfile
 
 import numpy as np
-from PIL import Image, features
+from PIL import Image
 
 from minitransfer import stopping
 
 from . import archives
+from . import image_formats
 from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
@@ -57,17 +57,6 @@ CHANGED = ("changed while the import ran (its size or modification time is not w
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
-# Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
-# (the plugin's package, its module, the ISO base media file brands of the ftyp box that opens such a file)}
-# (AVIF first: its files list HEIF's brand mif1 too)
-PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
-           "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
-                                                    b"hevs", b"mif1", b"msf1"})}
-# The first bytes of the formats photographs come in, by Pillow's name: a file beginning so is taken for an image
-# without Pillow reading its header (the formats without a signature this strong, BMP's "BM", PPM's "P6", TGA's
-# none, are told by Pillow)
-SIGNATURES = {"JPEG": rb"\xff\xd8\xff", "PNG": rb"\x89PNG\r\n\x1a\n", "GIF": rb"GIF8[79]a",
-              "TIFF": rb"II\*\x00|MM\x00\*", "WEBP": rb"RIFF....WEBP"}
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
 # (SyntaxError, IndexError, struct.error, EOFError, KeyError: Image.open itself takes the first three for "not this
 # format") and NotImplementedError for a variant of a format it does not implement (a DDS texture in a DXGI format
@@ -126,48 +115,15 @@ class ImportItem:
             return self.describe()
 
 
-def _use_installed_plugins():
-    """Let Pillow read the formats of :data:`PLUGINS` whose plugin is installed (optional packages, not
-    dependencies: :func:`plugin_reason` tells the researcher which to install)."""
-    for name, (_, module, _) in PLUGINS.items():
-        if not _pillow_reads(name):
-            # Exception: a plugin that fails to load (its native library missing or too old) is as good as none,
-            # its files skipped naming it, not every import ended at its start
-            with contextlib.suppress(Exception):
-                plugin = importlib.import_module(module)  # pillow_avif registers itself as it is imported
-                getattr(plugin, "register_heif_opener", lambda: None)()
-
-
-def format_needing_plugin(head):
-    """The name of the format of :data:`PLUGINS` that a file beginning with the bytes ``head`` is in (its ftyp box:
-    ``size, "ftyp", major brand, version, compatible brands``) when this Pillow cannot read it, else None."""
-    if head[4:8] != b"ftyp":
-        return None
-    box = head[8:int.from_bytes(head[:4], "big")]
-    brands = {box[:4]} | {box[start:start + 4] for start in range(8, len(box) - 3, 4)}
-    for name, (_, _, signatures) in PLUGINS.items():
-        if brands & signatures:
-            return None if _pillow_reads(name) else name
-    return None
-
-
-def _pillow_reads(name):
-    Image.init()
-    return name in Image.OPEN and (name != "AVIF" or features.check("avif"))  # AVIF registered without libavif
-
-
-_use_installed_plugins()
-
-
 def may_be_image(path, listed):
     """Whether the file ``path`` may be an image the import decodes, told from its first bytes without decoding it
     (``listed``: its (size, modification time) as listed, None when it is no regular file or could not be examined).
 
     It is not when it is no regular file (a link to nothing, a FIFO), is empty, is gone or cannot be opened since
     it was listed (the decoder says so), or begins with bytes that are neither the signature of a format this
-    Pillow reads (:data:`SIGNATURES`: a damaged photo is found when decoded, as before) nor a header in which
-    Pillow identifies such a format (TGA, ICO, PPM ...: Pillow reads the header only) or one of :data:`PLUGINS`'
-    (installed or not). Its name does not count: an HTML error page saved as cat.jpg is no image, a PNG named
+    Pillow reads (:data:`.image_formats.SIGNATURES`: a damaged photo is found when decoded, as before) nor a
+    header in which Pillow identifies such a format (TGA, ICO, PPM ...: Pillow reads the header only) or one of
+    :data:`.image_formats.PLUGINS`' (installed or not). Its name does not count: an HTML error page saved as cat.jpg is no image, a PNG named
     .jpg is one."""
     if listed is None or not listed[0]:
         return False
@@ -179,26 +135,15 @@ def may_be_image(path, listed):
         warnings.simplefilter("ignore")
         try:
             head = file.read(256)
-            if _has_signature(head):
+            if image_formats.has_signature(head):
                 return True
             file.seek(0)
             with _opened_without_pillow_limit(file):
                 return True
         except Image.UnidentifiedImageError:
-            return format_needing_plugin(head) is not None
+            return image_formats.format_needing_plugin(head) is not None
         except UNREADABLE:  # Pillow took it for a format it reads, and found it damaged: the decoder says so
             return True
-
-
-def _has_signature(head):
-    """Whether ``head``, a file's first bytes, begins as a file in a format of :data:`SIGNATURES` that this Pillow
-    reads does."""
-    return any(re.match(signature, head, re.DOTALL) and _pillow_reads(name) for name, signature in SIGNATURES.items())
-
-
-def plugin_reason(name):
-    """Why a file in format ``name`` (of :data:`PLUGINS`) is skipped: what to install to import it."""
-    return f"{name} image (a phone's photo?), which Pillow reads only with a plugin: pip install {PLUGINS[name][0]}"
 
 
 def readable_now(reason):
@@ -206,18 +151,8 @@ def readable_now(reason):
     kept: skipped for a plugin missing that is installed now, or as changed or gone while the import ran
     (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file moved away and
     back, or changed back, is listed so again)."""
-    return reason in (CHANGED, VANISHED) or any(reason == plugin_reason(name) and _pillow_reads(name)
-                                                for name in PLUGINS)
-
-
-def needing_plugins(skipped):
-    """{format: count} of the files among ``skipped`` (entries with a ``reason``) skipped for a plugin missing."""
-    reasons = {plugin_reason(name): name for name in PLUGINS}
-    counts = {}
-    for entry in skipped:
-        if entry.get("reason") in reasons:
-            counts[reasons[entry["reason"]]] = counts.get(reasons[entry["reason"]], 0) + 1
-    return counts
+    return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
+                                                and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 
 
 def decode_image(source, size):
@@ -385,8 +320,8 @@ def load_item(item, size):
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
-        name = format_needing_plugin(data[:256])
-        return None, plugin_reason(name) if name else UNIDENTIFIED, digest
+        name = image_formats.format_needing_plugin(data[:256])
+        return None, image_formats.plugin_reason(name) if name else UNIDENTIFIED, digest
     except UNREADABLE as error:
         return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError
 

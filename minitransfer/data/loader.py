@@ -9,8 +9,8 @@ of the stream, augmented with ``ops.augment.forward(..., train=True, seed=seed, 
 ``b`` and a resumed run sees exactly the batches an uninterrupted one would. Evaluation is one pass
 over ``indices`` in order, centre crops, the last batch possibly smaller.
 
-Prefetch. With ``workers > 0``, worker processes (the "spawn" context; each opens the HDF5 shards
-itself after it starts, as HDF5 is unsafe across fork) read uint8 batches from the shards'
+Prefetch (:mod:`.loader_workers`). With ``workers > 0``, worker processes (the "spawn" context; each
+opens the HDF5 shards itself after it starts, as HDF5 is unsafe across fork) read uint8 batches from the shards'
 contiguous ``/images`` into a ring of shared-memory slots, a few batches ahead. They read the
 dataset as this process opened and checked it (its meta.json as parsed then, the files as
 checked): never meta.json as edited since, nor a shard replaced since. The main
@@ -18,10 +18,10 @@ process augments each batch on the CPU (NumPy) or, with ``device="cuda"``, copie
 pinned memory to the GPU and augments it there (the ``augment`` CUDA kernel). The slots are
 allocated as the workers start: a /dev/shm too small for them is a ``MemoryError`` then. A
 worker that dies is :class:`~minitransfer.data.decoder_pool.WorkerDied` at the next batch; one
-alive that gives no batch for :data:`STALL_NOTICE_SECONDS` (a stalled file system) is said on
-stderr, again after twice as long, with the way out (Ctrl-C). A stop asked for meanwhile
-(:attr:`BatchLoader.stop`) gives the batch up within :data:`WORKER_POLL_SECONDS`:
-:class:`StopRequested`, the cursor still before that batch.
+alive that gives no batch for :data:`.loader_workers.STALL_NOTICE_SECONDS` (a stalled file system)
+is said on stderr, again after twice as long, with the way out (Ctrl-C). A stop asked for meanwhile
+(:attr:`BatchLoader.stop`) gives the batch up within :data:`.loader_workers.WORKER_POLL_SECONDS`:
+:class:`.loader_workers.StopRequested`, the cursor still before that batch.
 
 Integrity. Before the first batch, every shard of the subset is compared with meta.json's sha256
 (once per process and file, see :meth:`~minitransfer.data.dataset.Dataset.check_checksums`), so
@@ -33,37 +33,19 @@ The mean subtracted is ``mean`` when given (transfer runs pass the *base* datase
 paper did), else the dataset's own; :attr:`BatchLoader.mean_source` records which.
 """
 
-import errno
 import hashlib
-import multiprocessing
-import os
-import queue
-import signal
-import time
-from multiprocessing import resource_tracker, shared_memory
 
 import numpy as np
 
-from minitransfer import counter_rng, cuda, stopping
-from minitransfer.stopping import STOP_SIGNALS
+from minitransfer import counter_rng, cuda
 from minitransfer.cuda import ceil_div
 from minitransfer.ops import _check, augment
 
 from . import dataset as ds
-from . import image_reader
-from .decoder_pool import (MAX_WORKERS, WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
-                           start_processes, stop_signals_blocked)
-from .schema import DatasetUnreadable
+from . import image_reader, loader_workers
+from .decoder_pool import MAX_WORKERS
 
 SHUFFLE_COUNTER = 1 << 31  # shuffle streams use counters 2**31 + epoch; augmentation uses the batch number
-WORKER_POLL_SECONDS = 1.0
-STALL_NOTICE_SECONDS = 60  # a batch awaited this long is said on stderr (again after twice as long, ...)
-
-
-class StopRequested(Exception):
-    """A stop was asked for (:attr:`BatchLoader.stop` not empty) while the loader waited for a batch
-    from its workers: the batch is given up, and :attr:`BatchLoader.cursor` stays before it. An
-    evaluation's batches end with it too (:func:`minitransfer.evaluate.until_stopped`)."""
 
 
 def prefetch_slots(workers, prefetch=None):
@@ -90,7 +72,7 @@ class BatchLoader:
     False skips the sha256 check of the shards (benchmarks only). ``stop`` (also settable later as
     :attr:`stop`): a list that a stop signal's handler appends to (``stop_requests.StopRequests``); once
     it is not empty, a wait for the workers' batch (a stalled file system) ends with
-    :class:`StopRequested` instead of lasting until the batch comes.
+    :class:`.loader_workers.StopRequested` instead of lasting until the batch comes.
 
     Example::
 
@@ -227,7 +209,8 @@ class BatchLoader:
             images = self._reader.read(self.indices[positions])
         else:
             if self._pool is None:
-                self._pool = _WorkerPool(self.dataset, self.subset, self.workers, self._depth, self.batch_size)
+                self._pool = loader_workers.WorkerPool(self.dataset, self.subset, self.workers, self._depth,
+                                                       self.batch_size)
             limit = None if self.train else self.num_batches
             stop = batch + self._depth if limit is None else min(batch + self._depth, limit)
             for ahead in range(max(batch, self._pool.submitted), stop):
@@ -253,156 +236,3 @@ class BatchLoader:
 
     def __del__(self):
         self.close()
-
-
-class _WorkerPool:
-    """Worker processes filling a ring of ``depth`` shared-memory batch slots; batch b uses slot b mod depth."""
-
-    def __init__(self, dataset, subset, workers, depth, batch_size):
-        self.depth = depth
-        self.slot_shape = (batch_size, *dataset.image_size, 3)
-        slot_bytes = int(np.prod(self.slot_shape))
-        context = multiprocessing.get_context("spawn")
-        self.processes, self.slots, self.tasks, self.results = [], None, None, None
-        with stop_signals_blocked():  # Ctrl-C reaches the whole process group: the training process handles it
-            # In here too: the first to register with multiprocessing's resource tracker starts it.
-            self.memory = shared_memory.SharedMemory(create=True, size=slot_bytes * depth)
-            try:
-                _reserve(self.memory, f"{depth} batches of {batch_size} images")
-                self.slots = np.ndarray((depth, *self.slot_shape), dtype=np.uint8, buffer=self.memory.buf)
-                self.tasks, self.results = context.Queue(), context.Queue()
-                processes = [
-                    context.Process(target=_worker_main, daemon=True,
-                                    args=((str(dataset.path), dataset.meta, dataset.fingerprint, dataset.verified),
-                                          subset, self.memory.name, depth, self.slot_shape, self.tasks, self.results))
-                    for _ in range(workers)
-                ]
-                start_processes(processes, "data loader process")
-                self.processes = processes
-            except BaseException:  # a worker that could not start: the segment is freed now, not at exit
-                self.close()
-                raise
-        self.submitted = 0
-        self.finished = {}
-        self.reading = f"{dataset.path} ({subset})"
-
-    def submit(self, batch, image_indices):
-        self.tasks.put((batch, batch % self.depth, image_indices))
-        self.submitted = batch + 1
-
-    def take(self, batch, count, stop=()):
-        """Batch ``batch`` (its first ``count`` images), once a worker has read it; :class:`StopRequested`
-        when ``stop`` is not empty meanwhile (checked every :data:`WORKER_POLL_SECONDS`)."""
-        waiting, said = time.monotonic(), 0
-        self._check_workers()  # each batch: the others may keep up, and the dead one's next batch be far off
-        while batch not in self.finished:
-            try:
-                done, error = self.results.get(timeout=WORKER_POLL_SECONDS)
-            except queue.Empty:
-                if stop:
-                    raise StopRequested(stop[0]) from None
-                self._check_workers()
-                waited = time.monotonic() - waiting
-                if waited >= STALL_NOTICE_SECONDS * 2 ** said:  # after 1, 2, 4 ... minutes
-                    said += 1
-                    stopping.warn(f"warning: the data loader has given no batch for {waited:.0f} s (its "
-                                  f"{len(self.processes)} processes, alive, read {self.reading}): a slow or "
-                                  f"stalled file system? The run goes on when the batch comes; Ctrl-C stops it "
-                                  f"with its iterations saved")
-                continue
-            self.finished[done] = error
-        error = self.finished.pop(batch)
-        if error:
-            unreadable, message = error
-            raise (DatasetUnreadable if unreadable else ds.DatasetError)(message)
-        return self.slots[batch % self.depth, :count]
-
-    def _check_workers(self):
-        """:class:`WorkerDied` naming each worker that has ended, and how."""
-        dead = [(number, process) for number, process in enumerate(self.processes, 1) if process.exitcode is not None]
-        if dead:
-            which = "; ".join(f"process {number} of {len(self.processes)}, PID {process.pid}: "
-                              f"{_ending(process.exitcode)}" for number, process in dead)
-            raise WorkerDied(f"a data loader process died (exit codes {[process.exitcode for _, process in dead]}; "
-                             f"{which})")
-
-    def close(self):
-        """Kill the workers (nothing of theirs needs finishing; a stalled one would not take a stop)
-        and free the shared memory, with the stop signals held back meanwhile: a second stop must
-        not leave a worker or the segment behind (one that came is delivered on return)."""
-        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
-            kill_processes(self.processes, "data loader process")
-            self.processes = []
-            for channel in (self.tasks, self.results):
-                if channel is not None:
-                    close_queue(channel)
-            self.slots = None
-            self.memory.unlink()  # first: a batch still referenced keeps the mapping, which close refuses
-            self.memory.close()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
-
-
-def _ending(exitcode):
-    """How a process with ``exitcode`` ended, in words: "exit code 1", "killed by SIGBUS"."""
-    if exitcode >= 0:
-        return f"exit code {exitcode}"
-    try:
-        name = signal.Signals(-exitcode).name
-    except ValueError:
-        return f"killed by signal {-exitcode}"
-    return f"killed by {name}" + (", as the out-of-memory killer does" if -exitcode == signal.SIGKILL else "")
-
-
-def _reserve(memory, holding):
-    """Allocate the pages of the shared ``memory`` (``holding``: what it is for) now. A /dev/shm
-    too small for them (a container's default is 64 MiB) made a worker's read into a slot fail
-    with EFAULT, said as a damaged shard (exit 65), or its write die of SIGBUS; here it is a
-    MemoryError saying what to change."""
-    try:
-        os.posix_fallocate(memory._fd, 0, memory.size)  # SharedMemory keeps the descriptor it mapped
-    except OSError as error:
-        if error.errno not in (errno.ENOSPC, errno.ENOMEM):
-            return  # shared memory that cannot be allocated ahead (not tmpfs): used as it comes
-        shm = os.statvfs("/dev/shm")
-        free, total = _mib(shm.f_bavail * shm.f_frsize), _mib(shm.f_blocks * shm.f_frsize)
-        raise MemoryError(f"the data loader's shared memory for {holding} ({_mib(memory.size)}) does not fit in "
-                          f"/dev/shm ({free} free of {total}): "
-                          f"use fewer `workers` (each prefetches 2 batches), a smaller `batch_size`, or a larger "
-                          f"/dev/shm (docker run --shm-size)") from None
-
-
-def _mib(size):
-    return f"{size / 2**20:,.1f} MiB"
-
-
-def _worker_main(dataset_fields, subset, memory_name, depth, slot_shape, tasks, results):
-    """Worker process: read the shards (opened after start: HDF5 must not cross a fork) of the
-    dataset ``dataset_fields`` (path, meta, fingerprint, verified: as the training process opened
-    and checked it, not meta.json as it may read now) into the slots."""
-    die_with_parent()
-    dataset = ds.Dataset(*dataset_fields)
-    # Attaching registers the segment with the resource tracker the spawn children share with the
-    # parent (Python < 3.13 has no track=False): a worker's registration arriving after the parent
-    # unlinked it made the tracker warn at exit of a "leaked" segment it could not remove. The
-    # parent, which created it, alone registers and unregisters it.
-    resource_tracker.register = lambda name, rtype: None  # this worker process only
-    memory = shared_memory.SharedMemory(name=memory_name)
-    slots = np.ndarray((depth, *slot_shape), dtype=np.uint8, buffer=memory.buf)
-    reader = None  # opened with the first task, so that a dataset damaged by then is that batch's error
-    try:
-        while (task := next_task(tasks, WORKER_POLL_SECONDS)) is not None:  # None: stop, or orphaned
-            batch, slot, image_indices = task
-            try:
-                reader = reader or image_reader.ImageReader(dataset, subset)
-                reader.read(image_indices, out=slots[slot, : len(image_indices)])
-                results.put((batch, None))
-            except (ds.DatasetError, OSError, IndexError) as error:
-                results.put((batch, (isinstance(error, DatasetUnreadable), f"{dataset.path} ({subset}): {error}")))
-    finally:
-        if reader is not None:
-            reader.close()
-        del slots
-        memory.close()
-

@@ -3,7 +3,7 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 
 import numpy as np
 
-from . import decode, shard_format
+from . import image_formats, shard_format
 from .copies import COPY_OF_TRAINING
 
 
@@ -30,11 +30,11 @@ def notes(built):
         yield f"skipped {len(skipped)} file(s), listed in {built.path / shard_format.SKIPPED_FILE}:"
         for entry in skipped[:20]:
             yield f"  {entry['file']}: {entry['reason']}"
-    formats = decode.needing_plugins(skipped)
+    formats = image_formats.needing_plugins(skipped)
     if formats:  # a phone's photos: without this line, hundreds of "skipped" lines that read like damaged files
         yield (f"note: {sum(formats.values())} skipped file(s) are "
                f"{', '.join(f'{count} {name}' for name, count in formats.items())} images, which Pillow reads "
-               f"only with a plugin: pip install {' '.join(decode.PLUGINS[name][0] for name in formats)}, "
+               f"only with a plugin: pip install {' '.join(image_formats.PLUGINS[name][0] for name in formats)}, "
                f"then rerun the same command (the shards holding them are decoded again)")
     if built.num_images("val") == 0:
         val_skipped = [entry for entry in skipped if entry.get("subset") == "val"]

@@ -81,7 +81,10 @@ class _TinyImageNetSource:
                 return ""
             except ds.DatasetError:
                 raise  # damaged, encrypted, ...: named already
-            except ValueError as error:  # too large, not UTF-8
+            except UnicodeDecodeError as error:  # as inputs.read_text says it of a file, naming the member
+                raise ds.DatasetError(f"{self.where(name)}: {name} is not UTF-8 text (byte {error.start}: "
+                                      f"{error.reason}): download tiny-imagenet-200.zip again") from error
+            except ValueError as error:  # too large
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
         path = self.root / name
         if path.is_file():
@@ -193,6 +196,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
         without += [] if found else [wnid]
         train_items += found
         train_labels += [label_of[wnid]] * len(found)
+    _check_every_class_listed(tree, label_of, without)
     if without:
         raise ds.DatasetError(f"{source}: wnids.txt lists {len(without)} class(es) without an image in "
                               f"train/<wnid>/images/: {' '.join(without[:10])}{' ...' if len(without) > 10 else ''}"
@@ -223,6 +227,21 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
     )
     across.report(built.meta["skipped"])
     return built
+
+
+def _check_every_class_listed(tree, label_of, without):
+    """``DatasetError`` when train/ holds class folders with images (train/<wnid>/images/) that wnids.txt does not
+    list (``label_of``: its classes; ``without``: those of them without an image): they would be left out without a
+    word, or their validation images refused as labelled with no class of wnids.txt."""
+    unlisted = [folder for folder in tree.subfolders("train")
+                if folder not in label_of and tree.images(f"train/{folder}/images")]
+    if unlisted:
+        also = f"; it lists {len(without)} without one: {a_few(without)}" if without else ""
+        restore = "download tiny-imagenet-200.zip again" if tree.archive else "restore it from tiny-imagenet-200.zip"
+        raise ds.DatasetError(f"{tree.where('wnids.txt')} does not list {len(unlisted)} class folder(s) of train/ "
+                              f"that hold images: {a_few(unlisted)}{also}: it is not this tree's wnids.txt (replaced "
+                              f"or edited?): {restore} (to import some classes only, give their folders to "
+                              f"'minitransfer prepare folder')")
 
 
 def _why_not_a_zip(path):

@@ -247,11 +247,61 @@ def test_a_damaged_archive_is_bad_data_naming_the_file(tmp_path, fault, tree_sta
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
 
 
+UNPACK_AGAIN = "unpack cifar-10-python.tar.gz again (an unpacking interrupted?), or give the archive itself as SOURCE"
+
+
 def test_a_batch_missing_from_the_folder_is_bad_data_naming_the_folder(tmp_path):
+    """It named the folder and the file, but not what to do: an unpacking cut short is unpacked again."""
     root = _write_folder(tmp_path / "unpacked", "cifar-10-batches-py", _without("data_batch_5"))
     result = _prepare("cifar10", root, tmp_path / "out")
     assert result.exit_code == 65, result.output
-    assert f"{root}: no data_batch_5 file (expected the cifar-10-batches-py folder)" in result.output
+    assert result.output == (f"error: bad data: {root}: no data_batch_5 file (expected the cifar-10-batches-py "
+                             f"folder): {UNPACK_AGAIN}\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_batch_cut_short_in_the_unpacked_folder_is_named_by_its_path(tmp_path, tree_state):
+    """It was named "unpacked:data_batch_4", a path that does not exist (the file lies in
+    unpacked/cifar-10-batches-py/), and nothing said what to do."""
+    root = _write_folder(tmp_path / "unpacked", "cifar-10-batches-py", _raw("data_batch_4", BATCH_4[:5000]))
+    before = tree_state(tmp_path)
+    result = _prepare("cifar10", root, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output == (f"error: bad data: {root / 'cifar-10-batches-py' / 'data_batch_4'}: unsafe or corrupt "
+                             f"pickle (pickle data was truncated): {UNPACK_AGAIN}\n")
+    assert tree_state(tmp_path) == before
+
+
+@pytest.mark.parametrize("parts, named", [(_raw("data_batch_4", BATCH_4[:5000]),
+                                           ":data_batch_4: unsafe or corrupt pickle (pickle data was truncated)"),
+                                          (_without("test_batch"),
+                                           ": no test_batch member (expected the CIFAR-10 python archive)")],
+                         ids=["pickle-cut-short", "member-missing"])
+def test_an_archive_of_damaged_batches_says_to_download_it_again(tmp_path, parts, named):
+    """An archive whose compressed stream is intact but whose pickle is cut short (or member missing) was
+    named with the fault alone, not what to do about it."""
+    archive = _write_archive(tmp_path / "cifar-10-python.tar.gz", "cifar-10-batches-py", parts)
+    result = _prepare("cifar10", archive, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output == (f"error: bad data: {archive}{named}: the download is incomplete or damaged "
+                             f"({archive.stat().st_size} bytes; the whole download is 163 MB): download "
+                             f"cifar-10-python.tar.gz again\n")
+
+
+@pytest.mark.parametrize("source", ["empty-folder", "other-archive"])
+def test_a_source_without_any_cifar_file_says_what_to_give(tmp_path, source):
+    """A folder or a tar archive holding none of CIFAR-10's files said only which it lacked."""
+    if source == "empty-folder":
+        given, kind = tmp_path / "empty", "file (expected the cifar-10-batches-py folder)"
+        given.mkdir()
+    else:
+        given = _write_archive(tmp_path / "photos.tar.gz", "photos", {"notes.txt": b"not CIFAR"})
+        kind = "member (expected the CIFAR-10 python archive)"
+    result = _prepare("cifar10", given, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    files = ", ".join(["batches.meta", *TRAIN_BATCHES, "test_batch"])
+    assert result.output == (f"error: bad data: {given}: no {files} {kind}: give the cifar-10-python.tar.gz "
+                             f"download, or the cifar-10-batches-py folder it unpacks into\n")
 
 
 def test_a_malicious_batch_is_refused_without_running(tmp_path):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from PIL import Image, features
 
 from minitransfer.cli import main
-from minitransfer.data import build, decode
+from minitransfer.data import build, decode, image_formats
 
 
 def _ftyp(major, *compatible):
@@ -26,11 +26,11 @@ AVIF = _ftyp(b"avif", b"mif1", b"miaf")
 @pytest.mark.parametrize("content, name", [(HEIC, "HEIF"), (HEIF, "HEIF"), (AVIF, "AVIF")],
                          ids=["heic", "mif1", "avif"])
 def test_a_photo_in_a_format_pillow_reads_only_with_a_plugin_names_the_plugin(tmp_path, monkeypatch, content, name):
-    monkeypatch.setattr(decode, "_pillow_reads", lambda format_name: False)
+    monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: False)
     path = tmp_path / "IMG_0001.HEIC"
     path.write_bytes(content)
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
-    assert pixels is None and reason == decode.plugin_reason(name)
+    assert pixels is None and reason == image_formats.plugin_reason(name)
     assert reason.startswith(f"{name} image (a phone's photo?), which Pillow reads only with a plugin: pip install ")
 
 
@@ -58,7 +58,7 @@ def test_prepare_counts_the_photos_needing_a_plugin_and_decodes_them_again_once_
     command = ["prepare", "folder", str(root), str(out), "--size", "8", "--workers", "0", "--val-fraction", "0"]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
-    assert (f"{root}/cat/IMG_0001.HEIC\t{decode.plugin_reason('HEIF')}\n"
+    assert (f"{root}/cat/IMG_0001.HEIC\t{image_formats.plugin_reason('HEIF')}\n"
             in (out / "skipped.txt").read_text())
     notes = [line for line in result.output.splitlines() if line.startswith("note: 2 skipped")]
     assert notes == ["note: 2 skipped file(s) are 2 HEIF images, which Pillow reads only with a plugin: pip install "
@@ -67,7 +67,7 @@ def test_prepare_counts_the_photos_needing_a_plugin_and_decodes_them_again_once_
     load_item = build.load_item
     monkeypatch.setattr(build, "load_item", lambda item, size: decoded.append(item.path) or load_item(item, size))
     assert CliRunner().invoke(main, command).exit_code == 0 and decoded == []
-    monkeypatch.setattr(decode, "_pillow_reads", lambda format_name: format_name == "HEIF")  # pillow-heif installed
+    monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: format_name == "HEIF")  # pillow-heif installed
     assert CliRunner().invoke(main, command).exit_code == 0
     assert f"{root}/cat/IMG_0001.HEIC" in decoded
 
@@ -79,6 +79,6 @@ def test_a_plugin_that_fails_to_load_is_as_if_absent(monkeypatch, error):
     ended at its start in a traceback, for the sake of a format the researcher may not even have."""
     def failing(name):
         raise error
-    monkeypatch.setattr(decode, "_pillow_reads", lambda format_name: False)
-    monkeypatch.setattr(decode.importlib, "import_module", failing)
-    decode._use_installed_plugins()  # no exception: the plugins' files are skipped, naming the plugin
+    monkeypatch.setattr(image_formats, "pillow_reads", lambda format_name: False)
+    monkeypatch.setattr(image_formats.importlib, "import_module", failing)
+    image_formats.use_installed_plugins()  # no exception: the plugins' files are skipped, naming the plugin

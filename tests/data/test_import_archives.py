@@ -117,6 +117,44 @@ def test_a_wnids_txt_that_lists_one_class_is_bad_data_naming_it(tmp_path, image_
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("source", ["zip", "folder"])
+@pytest.mark.parametrize("fault", ["class-left-out", "class-replaced"])
+def test_a_wnids_txt_that_is_not_the_trees_names_the_class_folders_it_lacks(tmp_path, image_bytes, write_files,
+                                                                            source, fault):
+    """A wnids.txt not listing a class folder of train/ left the class out (exit 0, a dataset of other classes than
+    the download's), or blamed the download for a class without images."""
+    files = _tiny_files(image_bytes, wnids_text="n02084071\n" + ("n09999999\n" if fault == "class-replaced" else ""))
+    files.update({f"train/n03000000/images/n03000000_{number}.JPEG": image_bytes((99, 9, 9), (16, 16))
+                  for number in range(2)})
+    files["wnids.txt"] += b"n03000000\n"
+    del files["val/images/val_1.JPEG"]  # n01440764's: the validation set holds the classes wnids.txt lists
+    files["val/val_annotations.txt"] = b"val_0.JPEG\tn02084071\t0\t0\t9\t9\n"
+    if source == "zip":
+        given = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+        where, restore = f"{given}:tiny-imagenet-200/wnids.txt", "download tiny-imagenet-200.zip again"
+    else:
+        given = write_files(tmp_path / "tiny-imagenet-200", files)
+        where, restore = given / "wnids.txt", "restore it from tiny-imagenet-200.zip"
+    result = _prepare_tiny(given, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    also = "; it lists 1 without one: n09999999" if fault == "class-replaced" else ""
+    assert result.output == (f"error: bad data: {where} does not list 1 class folder(s) of train/ that hold images: "
+                             f"n01440764{also}: it is not this tree's wnids.txt (replaced or edited?): {restore} (to "
+                             f"import some classes only, give their folders to 'minitransfer prepare folder')\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_wnids_txt_in_the_zip_that_is_not_utf8_is_named_by_its_member(tmp_path, image_bytes):
+    """It was "tiny.zip: wnids.txt: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"."""
+    files = _tiny_files(image_bytes)
+    files["wnids.txt"] = "n02084071\nn01440764\n".encode("utf-16")
+    source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
+    result = _prepare_tiny(source, tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert result.output == (f"error: bad data: {source}:tiny-imagenet-200/wnids.txt: wnids.txt is not UTF-8 text "
+                             f"(byte 0: invalid start byte): download tiny-imagenet-200.zip again\n")
+
+
 def _imagenet_tree(root, image_bytes, write_files):
     """ILSVRC2012 unpacked: 2 classes x 2 training images, 2 validation images and their val.txt."""
     files = {f"train/{wnid}/{wnid}_{number}.JPEG": image_bytes((10 * (2 * index + number + 1), 9, 9), (16, 16))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from minitransfer import cuda
-from minitransfer.data import dataset, decoder_pool, loader, splits
+from minitransfer.data import dataset, decoder_pool, loader, loader_workers, splits
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_a_stalled_worker_is_said_on_stderr_and_the_batches_go_on_when_it_resume
     """A worker alive but stuck (a stalled file system; here stopped with SIGSTOP) left the run
     waiting without a word: after STALL_NOTICE_SECONDS (then twice as long, ...) stderr says so,
     naming the dataset; once the worker goes on, the batches are those of a loader never stalled."""
-    monkeypatch.setattr(loader, "STALL_NOTICE_SECONDS", 0.5)
+    monkeypatch.setattr(loader_workers, "STALL_NOTICE_SECONDS", 0.5)
     half = splits.make_half(data, "all")
     with _train_loader(data, half, workers=0) as batches:
         expected = _take(batches, 20)
@@ -337,7 +337,7 @@ def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
     finally:
         trainer.kill()
         trainer.wait()
-    deadline = time.monotonic() + 10 * loader.WORKER_POLL_SECONDS + 5
+    deadline = time.monotonic() + 10 * loader_workers.WORKER_POLL_SECONDS + 5
     while any(_running(pid, started) for pid, started in workers.items()) and time.monotonic() < deadline:
         time.sleep(0.1)
     left = [pid for pid, started in workers.items() if _running(pid, started)]

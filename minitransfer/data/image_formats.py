@@ -1,0 +1,76 @@
+"""Image formats as this Pillow reads them: the formats it reads only with a plugin (:data:`PLUGINS`: HEIF,
+AVIF), used where installed and named where missing, and the first bytes (:data:`SIGNATURES`) a file of a
+common format begins with (:func:`.decode.may_be_image`).
+"""
+
+import contextlib
+import importlib
+import re
+
+from PIL import Image, features
+
+# Formats Pillow reads only with a plugin (AVIF: built in since Pillow 11.2, where built with libavif): {format:
+# (the plugin's package, its module, the ISO base media file brands of the ftyp box that opens such a file)}
+# (AVIF first: its files list HEIF's brand mif1 too)
+PLUGINS = {"AVIF": ("pillow-avif-plugin", "pillow_avif", {b"avif", b"avis"}),
+           "HEIF": ("pillow-heif", "pillow_heif", {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm",
+                                                    b"hevs", b"mif1", b"msf1"})}
+# The first bytes of the formats photographs come in, by Pillow's name: a file beginning so is taken for an image
+# without Pillow reading its header (the formats without a signature this strong, BMP's "BM", PPM's "P6", TGA's
+# none, are told by Pillow)
+SIGNATURES = {"JPEG": rb"\xff\xd8\xff", "PNG": rb"\x89PNG\r\n\x1a\n", "GIF": rb"GIF8[79]a",
+              "TIFF": rb"II\*\x00|MM\x00\*", "WEBP": rb"RIFF....WEBP"}
+
+
+def use_installed_plugins():
+    """Let Pillow read the formats of :data:`PLUGINS` whose plugin is installed (optional packages, not
+    dependencies: :func:`plugin_reason` tells the researcher which to install)."""
+    for name, (_, module, _) in PLUGINS.items():
+        if not pillow_reads(name):
+            # Exception: a plugin that fails to load (its native library missing or too old) is as good as none,
+            # its files skipped naming it, not every import ended at its start
+            with contextlib.suppress(Exception):
+                plugin = importlib.import_module(module)  # pillow_avif registers itself as it is imported
+                getattr(plugin, "register_heif_opener", lambda: None)()
+
+
+def format_needing_plugin(head):
+    """The name of the format of :data:`PLUGINS` that a file beginning with the bytes ``head`` is in (its ftyp box:
+    ``size, "ftyp", major brand, version, compatible brands``) when this Pillow cannot read it, else None."""
+    if head[4:8] != b"ftyp":
+        return None
+    box = head[8:int.from_bytes(head[:4], "big")]
+    brands = {box[:4]} | {box[start:start + 4] for start in range(8, len(box) - 3, 4)}
+    for name, (_, _, signatures) in PLUGINS.items():
+        if brands & signatures:
+            return None if pillow_reads(name) else name
+    return None
+
+
+def pillow_reads(name):
+    Image.init()
+    return name in Image.OPEN and (name != "AVIF" or features.check("avif"))  # AVIF registered without libavif
+
+
+use_installed_plugins()
+
+
+def has_signature(head):
+    """Whether ``head``, a file's first bytes, begins as a file in a format of :data:`SIGNATURES` that this Pillow
+    reads does."""
+    return any(re.match(signature, head, re.DOTALL) and pillow_reads(name) for name, signature in SIGNATURES.items())
+
+
+def plugin_reason(name):
+    """Why a file in format ``name`` (of :data:`PLUGINS`) is skipped: what to install to import it."""
+    return f"{name} image (a phone's photo?), which Pillow reads only with a plugin: pip install {PLUGINS[name][0]}"
+
+
+def needing_plugins(skipped):
+    """{format: count} of the files among ``skipped`` (entries with a ``reason``) skipped for a plugin missing."""
+    reasons = {plugin_reason(name): name for name in PLUGINS}
+    counts = {}
+    for entry in skipped:
+        if entry.get("reason") in reasons:
+            counts[reasons[entry["reason"]]] = counts.get(reasons[entry["reason"]], 0) + 1
+    return counts
