@@ -21,8 +21,8 @@ DEVICES = ("auto", "cpu", "cuda")
 # NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
 MAX_SEED = splits.MAX_SEED
-# The largest batch (the CUDA kernels take sizes as 32-bit integers), iteration count and images kept per class. fc8 is at
-# most as wide as a checkpoint holds (checkpoint_check.MAX_OUTPUTS).
+# The largest batch (the CUDA kernels take sizes as 32-bit integers), iteration count and images kept per class.
+# fc8 is at most as wide as a checkpoint holds (checkpoint_check.MAX_OUTPUTS).
 MAX_COUNT = 2**31 - 1
 
 
