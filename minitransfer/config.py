@@ -37,8 +37,8 @@ from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.rundir import run_dir_for
 
-__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "resolve", "evaluates_after", "weight_layers_counted",
-           "default_out"]
+__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "checked", "resolve", "evaluates_after",
+           "weight_layers_counted", "default_out"]
 
 
 @dataclasses.dataclass
@@ -107,6 +107,17 @@ class Plan:
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
 
 
+def checked(config):
+    """A copy of ``config`` with its fields checked and a `resume` that names a run folder taken
+    (:func:`minitransfer.resume_options.take_run_folder`): what :func:`resolve` resolves, before it
+    reads any dataset or base."""
+    c = dataclasses.replace(config)
+    check_fields(c)
+    take_run_folder(c)
+    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
+    return c
+
+
 def resolve(config, checksums=True, read_base=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
@@ -114,10 +125,7 @@ def resolve(config, checksums=True, read_base=None):
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it).
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
     passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
-    c = dataclasses.replace(config)
-    check_fields(c)
-    take_run_folder(c)
-    c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
+    c = checked(config)
     refuse_dataset_gone(c)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder

@@ -21,8 +21,8 @@ DEVICES = ("auto", "cpu", "cuda")
 # NumPy's legacy RandomState, which takes 0..2**32 - 1; the counter-based generator of the crops and
 # dropout reduces a seed modulo 2**32, so a larger training seed would repeat a smaller one's draws.
 MAX_SEED = splits.MAX_SEED
-# The largest batch (the CUDA kernels take sizes as 32-bit integers) and iteration count. fc8 is at most as wide as a checkpoint
-# holds (checkpoint_check.MAX_OUTPUTS).
+# The largest batch (the CUDA kernels take sizes as 32-bit integers), iteration count and images kept per class.
+# fc8 is at most as wide as a checkpoint holds (checkpoint_check.MAX_OUTPUTS).
 MAX_COUNT = 2**31 - 1
 
 
@@ -55,9 +55,10 @@ def check_fields(c):
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     if c.out is not None and str(c.out) == "":
         raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
-    for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "per_class",
-                 "n", "random_frozen"):
+    for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "n", "random_frozen"):
         check_int(name, getattr(c, name), 1)
+    # more images than any class can hold (10**30, a slip) kept every image, in a run named -per-class1000...0
+    check_int("per_class", c.per_class, 1, MAX_COUNT)
     check_int("max_iter", c.max_iter, 1, MAX_COUNT)  # more is no slip to train on for ever
     check_int("batch_size", c.batch_size, 1, MAX_COUNT)
     # wider, the weights written are never read

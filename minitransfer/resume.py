@@ -19,8 +19,8 @@ from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch
-from minitransfer.recorded_config import DEFAULTS, check_configuration, differences
-from minitransfer.resume_options import RESUME_FREE_FIELDS, named_folder, run_record
+from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
+from minitransfer.resume_options import RESUME_FREE_FIELDS, dataset_gone, named_folder, run_record
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -92,6 +92,47 @@ def resume_point(plan):
     elif not c.overwrite:
         return _finished_weights(plan) or refuse_to_overwrite(pathlib.Path(c.out), run_checkpoint, plan)
     return resume_from
+
+
+def finished_without_dataset(c):
+    """The recorded configuration of a finished run that ``c`` (checked, a run folder taken:
+    :func:`minitransfer.config.checked`) resumes (`resume='auto'`, or its own checkpoint) without
+    `data`, whose dataset folder is not there now (:func:`minitransfer.resume_options.dataset_gone`):
+    its weights and result.json written, it ends at once as a finished run does, needing nothing of
+    the dataset, which was asked for all the same. None for a run that needs more (not finished, its
+    weights or result.json missing; resumed from another run's checkpoint): the refusal asks for the
+    dataset. The options given are compared with those recorded as far as they go without the
+    dataset (one left unset is not: the dataset would resolve it); one given otherwise is refused,
+    as it is where the dataset is there."""
+    gone = dataset_gone(c)
+    if gone is None or c.out is None:
+        return None
+    record, meta = gone
+    recorded, run_checkpoint = meta["config"], run_dir_for(c.out) / "checkpoint.h5"
+    if c.resume != "auto" and not (run_checkpoint.is_file() and os.path.samefile(record, run_checkpoint)):
+        return None  # another run's checkpoint: resume_point refuses it
+    if meta["iteration"] != recorded.get("max_iter") or not (os.path.isfile(c.out) and
+                                                             (run_dir_for(c.out) / "result.json").is_file()):
+        return None
+    free = {"data", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    given = {key: value for key, value in c.to_dict().items() if key not in free and value is not None}
+    differ = [f"`{key}` {change}" for key, value in given.items()
+              for change in [_recorded_change(key, recorded.get(key, DEFAULTS.get(key)), value, meta)] if change]
+    if differ:
+        raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; the run is "
+                          f"finished (nothing is left to train): to train the new configuration, give another `out` "
+                          f"(and the dataset as `data`)")
+    return recorded
+
+
+def _recorded_change(key, stored, current, meta):
+    """:func:`minitransfer.recorded_config.recorded_change` without the dataset: a base that is there
+    is known by its sha256; `out` by its name, as a run folder moved whole continues where it is."""
+    if key == "out":
+        same = stored is None or pathlib.PurePath(stored).name == pathlib.PurePath(current).name
+        return "" if same else f"{stored!r} -> {current!r}"
+    return recorded_change(key, stored, current, meta,
+                           lambda path: fileio.sha256_file(path) if os.path.isfile(path) else None)
 
 
 def refuse_typed_otherwise(c, typed):

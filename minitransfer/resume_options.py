@@ -77,30 +77,43 @@ def _take_recorded_options(c):
             setattr(c, field.name, recorded[field.name])
 
 
-def refuse_dataset_gone(c):
-    """A run resumed without `data` whose recorded dataset folder is not there now (moved or deleted;
-    the built-in set, a cache, is built again instead) is refused (:class:`ConfigError`), naming that
-    folder and asking for its new one: compared with the default's dataset instead (the built-in set,
-    or a transfer's base's), the refusal listed differences nobody asked for (`data` -> the built-in
-    set, `fc8_outputs` 2 -> 10), also for a finished run, which is said to be finished."""
+def dataset_gone(c):
+    """(record, meta) of a run resumed without `data` whose recorded dataset folder is not there now
+    (moved or deleted; the built-in set, a cache, is built again instead): the checkpoint (or
+    finished weights) it continues from, and their root attributes; else None."""
     if c.resume is None or c.data is not None or (c.resume == "auto" and c.out is None):
-        return
+        return None
     record = run_record(c.out) if c.resume == "auto" else pathlib.Path(c.resume)
     if not record.is_file():
-        return  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
+        return None  # nothing to resume (a fresh run with `resume='auto'`), or resume_point says what is wrong
     try:
         meta = checkpoints.read_meta(record)
     except (checkpoints.CheckpointError, OSError):
-        return  # resume_point reads it again and says what is wrong with it
+        return None  # resume_point reads it again and says what is wrong with it
     trained_on = meta["config"].get("data")
     if not isinstance(trained_on, str) or synthetic.is_builtin(trained_on) or os.path.isdir(trained_on):
+        return None
+    return record, meta
+
+
+def refuse_dataset_gone(c):
+    """A run resumed without `data` whose recorded dataset folder is not there now
+    (:func:`dataset_gone`) is refused (:class:`ConfigError`), naming that folder and asking for its new
+    one: compared with the default's dataset instead (the built-in set, or a transfer's base's), the
+    refusal listed differences nobody asked for (`data` -> the built-in set, `fc8_outputs` 2 -> 10).
+    A finished run that needs nothing of its dataset has ended before this
+    (:func:`minitransfer.resume.finished_without_dataset`); one that does (its result.json unreadable)
+    is said to be finished."""
+    gone = dataset_gone(c)
+    if gone is None:
         return
-    gone = f"the dataset it was trained on, {trained_on}, is not there now (moved or deleted)"
+    record, meta = gone
+    missing = f"the dataset it was trained on, {meta['config']['data']}, is not there now (moved or deleted)"
     ask = "give its folder where it is now as `data`"
     if meta["iteration"] == meta["config"].get("max_iter"):
         raise ConfigError(f"the run of {record} is finished (nothing is left to train), but a resumption checks it "
-                          f"against its dataset, and {gone}: {ask}")
-    raise ConfigError(f"cannot resume {record}: {gone}; {ask}")
+                          f"against its dataset, and {missing}: {ask}")
+    raise ConfigError(f"cannot resume {record}: {missing}; {ask}")
 
 
 def run_record(out):

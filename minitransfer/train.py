@@ -28,16 +28,17 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, host_memory
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, resolve
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, checked, resolve
 from minitransfer.preflight import OutOfMemory, check_memory
-from minitransfer.resume import WouldReplace, check_destination, read_base, refuse_to_overwrite, resume_point
+from minitransfer.resume import (WouldReplace, check_destination, finished_without_dataset, read_base,
+                                 refuse_to_overwrite, resume_point)
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.progress import Progress
 from minitransfer.run_lock import RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.rundir import mean_best_words, weights_record
+from minitransfer.rundir import mean_best_words, run_dir_for, weights_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.transfer import snapshot
@@ -67,7 +68,11 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
-    plan = resolve(_through_link(config), read_base=read_base)
+    config = checked(_through_link(config))
+    finished = _finished_without_dataset(config)
+    if finished is not None:
+        return finished
+    plan = resolve(config, read_base=read_base)
     check_destination(plan)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
@@ -135,26 +140,48 @@ def _finished_unlocked(plan):
 
 def _already_finished(plan):
     """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter, or
-    its weights alone where the checkpoint was deleted, its weights and result written), or None.
-    Its files are named as this call names them, as a run trained now would be: result.json holds
-    the paths of the call that trained it (another working directory, or the folder the run has
-    since been moved from)."""
+    its weights alone where the checkpoint was deleted, its weights and result written), or None."""
     saved, c = plan.resume_from, plan.config
-    result = plan.run_dir / "result.json"
-    if saved is None or saved.iteration < c.max_iter or not (pathlib.Path(c.out).exists() and result.exists()):
+    if saved is None or saved.iteration < c.max_iter:
         return None
     try:
-        # result.json names the paths as the call that finished the run spelled them, in its working
-        # folder, wherever the run was then: the caller's own name them now
-        recorded = fileio.parse_json(result.read_text())
-        finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
-        summary = (f"{c.out} is already finished ({mean_best_words(finished.evaluations)} "
-                   f"{finished.mean10_top1:.4f}); nothing to do")
+        return _reported(c.out, plan.run_dir, c.max_iter, c.quiet)
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
             refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
         return None
-    Progress(c.max_iter, c.max_iter, bar=False, quiet=c.quiet, every=1).line(summary)
+
+
+def _finished_without_dataset(c):
+    """The result of a finished run resumed without its dataset, whose folder is gone
+    (:func:`minitransfer.resume.finished_without_dataset`): it ends at once, as it does with it. None
+    where the run needs its dataset, which is then asked for (an unreadable result.json: the run is
+    finished again from its checkpoint)."""
+    recorded = finished_without_dataset(c)
+    if recorded is None:
+        return None
+    try:
+        return _reported(c.out, run_dir_for(c.out), recorded["max_iter"], c.quiet)
+    except (ValueError, TypeError):
+        return None
+
+
+def _reported(out, run_dir, max_iter, quiet):
+    """The result of the finished run of weights ``out``, said to be finished; None where the weights
+    or its result.json are missing; ValueError or TypeError for a result.json that cannot be read.
+    Its files are named as this call names them, as a run trained now would be: result.json holds
+    the paths of the call that trained it (another working directory, or the folder the run has
+    since been moved from)."""
+    result = run_dir / "result.json"
+    if not (pathlib.Path(out).exists() and result.exists()):
+        return None
+    # result.json names the paths as the call that finished the run spelled them, in its working
+    # folder, wherever the run was then: the caller's own name them now
+    recorded = fileio.parse_json(result.read_text())
+    finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
+    best = f"{mean_best_words(finished.evaluations)} {finished.mean10_top1:.4f}"
+    Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
+                                                                      f"nothing to do")
     return finished
 
 

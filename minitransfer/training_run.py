@@ -151,10 +151,13 @@ class Run:
         or cut short after it was checked; a :class:`WorkerDied`: a loader process killed, e.g. by the
         out-of-memory killer): the iterations done since the last checkpoint are saved first, so that
         a rerun loses none of them. The loader's cursor counts only the batches delivered, so the
-        checkpoint continues with the batch that failed."""
-        if self.done <= self.saved:
-            return error
-        self.save(self.done, self.lr)
+        checkpoint continues with the batch that failed. Where the checkpoint holds them already (the
+        failure just after one was written), the error says so too: without it, rerun the prepare
+        command was all it said, and a rerun without `resume` was refused."""
+        if self.done > self.saved:
+            self.save(self.done, self.lr)
+        if self.saved == 0:
+            return error  # nothing done to keep: a rerun starts the run
         saved = f"{error}; the {self.done} iterations done are saved in {self.files.checkpoint}"
         if isinstance(error, WorkerDied):
             return WorkerDied(f"{saved}: rerun with `resume='auto'` to continue (with fewer `workers` if memory ran "

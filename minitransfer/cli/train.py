@@ -53,8 +53,9 @@ _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with ev
 @config_option("--split-seed", type=SEED,
                help="Seed of the random split, which alone has one (default: the base's when copying within its "
                     "dataset, else 0).")
-@config_option("--per-class", type=click.IntRange(1),
-               help="Use at most this many training images per class (reduced-data runs).")
+@config_option("--per-class", type=click.IntRange(1, config_checks.MAX_COUNT),
+               help="Use at most this many training images per class (reduced-data runs; at least every image a "
+                    "class has keeps them all, which a warning says).")
 @seed_option
 @preset_option
 @fc8_outputs_option
