@@ -189,9 +189,9 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates!r}")
-    layers, reverse_layers, random_frozen, per_class = (_integers(name, values, 1) for name, values in (
-        ("layers", layers), ("reverse_layers", reverse_layers), ("random_frozen", random_frozen),
-        ("per_class", per_class)))
+    layers, reverse_layers, random_frozen = (_integers(name, values, 1) for name, values in (
+        ("layers", layers), ("reverse_layers", reverse_layers), ("random_frozen", random_frozen)))
+    per_class = _integers("per_class", per_class, 1, config_checks.MAX_COUNT)  # as train takes it
     random_seeds, claim_seeds = _integers("random_seeds", random_seeds, 0), _integers("claim_seeds", claim_seeds, 0)
     if not set(reverse_layers) <= set(layers):
         raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
@@ -218,14 +218,14 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     return runs
 
 
-def _integers(name, values, low):
-    """``values`` (layers, seeds, counts) as a tuple of ints, each >= ``low`` and a valid seed, none
-    repeated (each network would be planned twice, and trained twice at once on a cluster)."""
+def _integers(name, values, low, high=config_checks.MAX_SEED):
+    """``values`` (layers, seeds, counts) as a tuple of ints, each in ``low``..``high`` (a valid seed
+    by default), none repeated (each network would be planned twice, and trained twice at once on a
+    cluster)."""
     if isinstance(values, (str, numbers.Integral)) or not all(
-            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= config_checks.MAX_SEED
+            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high
             for value in values):
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{config_checks.MAX_SEED}, "
-                         f"got {values!r}")
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{high}, got {values!r}")
     values = tuple(int(value) for value in values)
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:

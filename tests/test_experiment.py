@@ -896,12 +896,13 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
     ({"layers": (2, 2)}, r"layers repeat value 2$"),
     ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers in 0..4294967295, got \(-1,\)"),
     ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers in 0..4294967295"),
-    ({"per_class": (0,)}, r"per_class must be a sequence of integers in 1..4294967295"),
+    ({"per_class": (0,)}, r"per_class must be a sequence of integers in 1..2147483647"),
+    ({"per_class": (2**31,)}, r"per_class must be a sequence of integers in 1..2147483647"),
     ({"random_frozen": (3, 3)}, r"random_frozen repeat value 3$"),
     ({"replicates": 1.5}, r"replicates must be >= 1, got 1.5"),
     ({"random_seeds": (), "layers": (), "claim_seeds": (1,)}, r"claim_seeds compare networks .*give layers"),
 ], ids=["layer-0", "layers-text", "layers-int", "layer-twice", "seed-negative", "seed-fraction", "per-class-0",
-        "random-frozen-twice", "replicates-fraction", "claims-without-layers"])
+        "per-class-beyond-train", "random-frozen-twice", "replicates-fraction", "claims-without-layers"])
 def test_plan_rejects_what_no_grid_can_train(arguments, message):
     """A notebook's plan_grid, without the command line's parsing: a run planned twice, at n 0 or
     on split seed -1 would only fail (or train twice) once the grid runs."""

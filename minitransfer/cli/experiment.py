@@ -33,8 +33,8 @@ def _counts(ctx, param, value):
     if not all(part.isascii() and part.isdigit() for part in parts):
         raise click.BadParameter(f"expected a comma-separated list of integers, got {value!r}")
     counts = tuple(sorted({int(part) for part in parts}))
-    if any(not 1 <= count <= config_checks.MAX_SEED for count in counts):
-        raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_SEED}")
+    if any(not 1 <= count <= config_checks.MAX_COUNT for count in counts):  # as train --per-class takes them
+        raise click.BadParameter(f"images per class must lie in 1..{config_checks.MAX_COUNT}")
     return counts
 
 
