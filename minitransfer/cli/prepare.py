@@ -107,8 +107,9 @@ def prepare():
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
     version: its python download is named; another process is importing
     into OUT, or a training, an evaluation or a verify is reading the dataset there), 65 bad data (the file at
-    fault is named), 74 a file could not be written (full disk, read-only folder) or a source folder
-    listed (no read permission: it is named), 75 interrupted
+    fault is named), 74 a file could not be written (full disk, read-only folder), or a source folder
+    listed or a text file read (--families, --words, wnids.txt ...: no read permission, a disk's I/O
+    error; it is named), 75 interrupted
     (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are
     kept: rerun the same command.
 
@@ -203,6 +204,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Class names are the folder names, composed as Linux types them (a tree copied from a Mac, whose
     names are decomposed, gives the same dataset), labels in sorted order. Every file below a class folder is
     tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
+    transparency is dropped (the colour under it kept), an animated GIF gives its first frame and a
+    colour profile is not applied, as OpenCV and torchvision read them; an image above 8192x8192
+    pixels (a JPEG: once decoded at up to 1/8 scale) is skipped (shrink it);
     undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
     unknown) and HEIC/HEIF photos (AVIF too, with a Pillow built without it) while the plugin Pillow
     reads them with is missing: pip install pillow-heif (or pillow-avif-plugin), which is used once

@@ -2,13 +2,17 @@
 (size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`).
 
 CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB and floating-point images
-are skipped (:mod:`.inputs`). 16 bits a sample keep their high byte (value >> 8), as OpenCV's imread
-(and so Caffe) reads them: one mapping for every file, so that images keep their brightness relative
-to each other. A 16-bit image whose values all lie below 4096 (12-bit data, as cameras and
-microscopes write it, or less) so becomes nearly black (0..15 of 255): it is imported with the note
-:data:`DIM_16_BIT`, which the import warns of once, counting such files and naming one. The bits a
-file's data fill are not in it (PNG's sBIT chunk, where written, says what the samples were scaled
-up from, not that they were left unscaled), so no file is scaled by a guess.
+are skipped (:mod:`.inputs`). Transparency is dropped, the colour stored under a transparent pixel
+kept (not blended onto a background), an animation (GIF, WebP, APNG) or multi-page TIFF gives its
+first frame, and an embedded colour profile (ICC) is not applied: as OpenCV's imread (Caffe) and
+torchvision's ImageFolder read them, so the pixels are those other tools train on. 16 bits a
+sample keep their high byte (value >> 8), as OpenCV's imread (and so Caffe) reads them: one mapping
+for every file, so that images keep their brightness relative to each other. A 16-bit image whose
+values all lie below 4096 (12-bit data, as cameras and microscopes write it, or less) so becomes
+nearly black (0..15 of 255): it is imported with the note :data:`DIM_16_BIT`, which the import warns
+of once, counting such files and naming one. The bits a file's data fill are not in it (PNG's sBIT
+chunk, where written, says what the samples were scaled up from, not that they were left
+unscaled), so no file is scaled by a guess.
 
 An image is turned upright as its EXIF orientation says (a phone's photographs are stored sideways
 with a tag that every viewer follows), as OpenCV's imread does; a damaged EXIF block leaves it as
@@ -55,6 +59,7 @@ DIM_16_BIT = ("16-bit (or wider) samples, all below 4096 (12-bit data or less?):
 CHANGED = ("changed while the import ran (its size or modification time is not what it was when listed): rerun the "
            "same command to import it as it is now")
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
+TOO_LARGE = ": shrink the file to 8192x8192 or less (it is warped to --size anyway) and rerun"
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
@@ -174,7 +179,7 @@ def decode_image_noted(source, size):
             width, height = image.size
             if width * height > MAX_DECODED_PIXELS:
                 raise ValueError(f"{width}x{height} pixels to decode, more than the limit of {MAX_DECODED_PIXELS} "
-                                 f"(8192x8192)")
+                                 f"(8192x8192){TOO_LARGE}")
             sixteen_bits = _sixteen_bits(image)  # before load, which drops the tiles (RGB;16B: RGB once loaded)
             image.load()
             colour = as_rgb(upright(image))

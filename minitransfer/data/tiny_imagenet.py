@@ -88,7 +88,7 @@ class _TinyImageNetSource:
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
         path = self.root / name
         if path.is_file():
-            return inputs.read_text(path, name)
+            return inputs.read_text(path, name, original="tiny-imagenet-200.zip")
         if required:
             raise ds.DatasetError(f"{path}: missing{hint}")
         return ""

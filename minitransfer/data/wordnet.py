@@ -15,6 +15,7 @@ import collections
 import pathlib
 import re
 
+from . import inputs
 from .dataset import DatasetError
 
 ARTIFACT = "n00021939"
@@ -104,19 +105,19 @@ def read_is_a(path):
     """The is-a graph of an ``is_a`` file (``parent child`` per line) as {parent: [children]}.
 
     Blank lines and lines starting with ``#`` are ignored; any other line that is not two
-    wnids raises ``ValueError`` naming the file and line number.
+    wnids raises ``ValueError`` naming the file and line number; a file that is not UTF-8, or that
+    cannot be read, is :func:`.inputs.read_text`'s ``DatasetError``.
     """
     children = collections.defaultdict(list)
     path = pathlib.Path(path)
-    with open(path, encoding="utf-8-sig") as lines:  # a leading byte-order mark is not part of the first wnid
-        for number, line in enumerate(lines, start=1):
-            fields = line.split()
-            if not fields or fields[0].startswith("#"):
-                continue
-            if len(fields) != 2:
-                raise ValueError(f"{path}:{number}: expected 'parent child', got {line.strip()!r}")
-            parent, child = fields
-            children[parent].append(child)
+    for number, line in enumerate(inputs.read_text(path, "is-a file").splitlines(), start=1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) != 2:
+            raise ValueError(f"{path}:{number}: expected 'parent child', got {line.strip()!r}")
+        parent, child = fields
+        children[parent].append(child)
     return dict(children)
 
 
@@ -176,8 +177,10 @@ def families_from_file(wnids, is_a):
                          f"{len(wnids)} are not: {shown}. Give each class's family in a --families file instead")
     try:
         graph = read_is_a(is_a)
-    except (ValueError, OSError) as error:
-        raise DatasetError(f"{is_a}: unreadable is-a file ({error})") from error
+    except DatasetError:  # not UTF-8, or unreadable (exit code 74): said so already
+        raise
+    except ValueError as error:  # a line that is not two wnids, named with its number
+        raise DatasetError(f"{error}: an is-a file holds one 'parent child' pair of wnids a line") from error
     try:
         placed = families(wnids, graph)
     except ValueError as error:

@@ -36,7 +36,8 @@ def test_an_image_declaring_too_many_pixels_is_skipped_before_decoding(tmp_path)
     path.write_bytes(_png_declaring(12000, 12000))  # 144 MP: PIL itself only warns below 179 MP
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 16)
     assert pixels is None
-    assert reason == "ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192)"
+    assert reason == ("ValueError: 12000x12000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
+                      "the file to 8192x8192 or less (it is warped to --size anyway) and rerun")
 
 
 def test_pillows_own_limit_neither_skips_a_jpeg_it_would_draft_nor_words_the_reason(tmp_path, image_bytes):
@@ -49,7 +50,8 @@ def test_pillows_own_limit_neither_skips_a_jpeg_it_would_draft_nor_words_the_rea
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.jpg")), 16)
     assert reason is None and pixels.shape == (16, 16, 3)
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(tmp_path / "big.png")), 16)
-    assert reason == "ValueError: 20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192)"
+    assert reason == ("ValueError: 20000x20000 pixels to decode, more than the limit of 67108864 (8192x8192): shrink "
+                      "the file to 8192x8192 or less (it is warped to --size anyway) and rerun")
     assert Image.MAX_IMAGE_PIXELS == limit is not None  # Pillow's limit is left as it was for everything else
 
 
