@@ -31,6 +31,7 @@ from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
+from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import storage_fix
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.grid_status import is_finished, run_status
@@ -224,7 +225,9 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
     CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
     finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
-    how to give the demo another."""
+    how to give the demo another. ``device`` "auto" is that of ``devices``; one they contradict
+    ("cuda" with CPU slots) is a ``ConfigError`` naming both."""
+    device = slots_device(device, checked_devices(devices), "`device`")
     plan = GPU_PLAN if device == "cuda" else CPU_PLAN
     if device == "cuda":
         devices = tuple(gpu for gpu in devices for _ in range(PROCESSES_PER_GPU))

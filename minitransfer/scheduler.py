@@ -41,7 +41,7 @@ import time
 
 from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests
 from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
-                                         checked_train_command)
+                                         checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_ended, where_its_output_is
@@ -78,13 +78,15 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path, ``options``
     not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
-    ``devices`` no slots, ``train_command`` no list of words, ``log`` or ``progress`` not callable,
-    ``poll_seconds`` no number of seconds: :mod:`minitransfer.grid_arguments`) are a ``ConfigError``
-    naming them, before anything is written."""
+    ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
+    words, ``log`` or ``progress`` not callable, ``poll_seconds`` no number of seconds:
+    :mod:`minitransfer.grid_arguments`) are a ``ConfigError`` naming them, before anything is
+    written; a device "auto" (or none) is that of the slots, as on the command line."""
     runs = checked_runs(runs)
     config_checks.check_path("out", out, required=True)
     check_options(options)
     train_command, devices = checked_train_command(train_command), checked_devices(devices)
+    options = device_options(options, devices)  # "auto": the slots' device; one they contradict refused
     check_call("log", log)
     check_seconds("poll_seconds", poll_seconds)
     check_call("progress", progress, required=False)
