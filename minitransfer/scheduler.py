@@ -44,7 +44,8 @@ from minitransfer.grid_arguments import (check_call, check_seconds, checked_devi
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
-from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_ended, where_its_output_is
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, how_it_ended, stopped_unstarted,
+                                       where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_processes import TrainProcesses
@@ -258,15 +259,17 @@ class _Scheduler:
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
+            elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
+                    stopped_unstarted(code, run_dir(self.out, run) / LOG_FILE):
+                # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
+                self.outcome.interrupted = True
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
-            elif code == -signal.SIGINT and self.outcome.interrupted:
-                # the grid's stop reached it before its handlers were set (its interpreter starting): not started
-                self.started -= 1
-                self.pending.insert(0, run)
-                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
             elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it
