@@ -155,6 +155,28 @@ def check_demo_seed(out, options):
             f"(what it trained is lost)")
 
 
+def check_not_a_grid(out, options):
+    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (a plan of networks
+    trained on another dataset than the demo's benchmark) that has trained something, or the report
+    of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv, no plan):
+    the demo's networks of the grid's names were refused as a demo "of an earlier version", the others
+    trained beside its runs, which the folder's report pooled with the demo's; beside a report, the
+    demo's networks read as those it reports."""
+    reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
+    if {"findings.md", "results.csv"} <= set(reported) and recorded_options(out) is None:
+        raise config.ConfigError(f"{out} holds a report ({', '.join(reported[:3])} ...) of other networks, not a "
+                                 f"demo: the demo's networks beside it would read as those it reports; give this "
+                                 f"demo a folder of its own (-o FOLDER)")
+    recorded = recorded_options(out)
+    data = recorded.get("data") if recorded is not None else None
+    if not isinstance(data, str) or synthetic.is_builtin(data) or data == str(options["data"]) or \
+            not _trained_any(out):
+        return
+    raise config.ConfigError(f"{out} holds the grid of an experiment on {data}, not a demo: the report of {out} "
+                             f"would pool the demo's networks with its runs; give this demo a folder of its own "
+                             f"(-o FOLDER)")
+
+
 def _trained_any(out):
     """Whether a run of the plan ``OUT/experiment.json`` holds has trained something: finished,
     interrupted with its checkpoint, or at work now."""
@@ -235,6 +257,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     if precision is not None:
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
+    check_not_a_grid(out, options)
     check_demo_seed(out, options)
     runs = plan.runs(seed)
     try:
