@@ -10,6 +10,7 @@ import signal
 
 from minitransfer import fileio, stopping
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
+from minitransfer.train import NOTHING_TO_DO
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 # What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
@@ -144,6 +145,15 @@ def stopped_unstarted(code, log):
         return True
     try:
         return code == EXIT_INTERRUPTED and stopping.NOTHING_WRITTEN in fileio.last_line(log, 4096)
+    except OSError:
+        return False
+
+
+def found_finished(log):
+    """Whether the train whose log is ``log`` found its run finished (by another process, since the
+    grid checked it) and trained nothing: its last line says "...; nothing to do"."""
+    try:
+        return fileio.last_line(log, 4096).endswith(f"; {NOTHING_TO_DO}")
     except OSError:
         return False
 

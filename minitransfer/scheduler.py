@@ -44,8 +44,8 @@ from minitransfer.grid_arguments import (check_call, check_seconds, checked_devi
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
-from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, how_it_ended, stopped_unstarted,
-                                       where_its_output_is)
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
+                                       stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_processes import TrainProcesses
@@ -253,7 +253,9 @@ class _Scheduler:
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
-            if code == 0 and is_finished(self.out, run):
+            if code == 0 and is_finished(self.out, run) and found_finished(run_dir(self.out, run) / LOG_FILE):
+                self._done_elsewhere(run)  # finished by another process as its train started
+            elif code == 0 and is_finished(self.out, run):
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start

@@ -133,6 +133,9 @@ def _finished_unlocked(plan):
     return _already_finished(plan)
 
 
+NOTHING_TO_DO = "nothing to do"  # how the line of a run found finished ends (a grid counts it as not trained)
+
+
 def _already_finished(plan):
     """The result of a run that ``--resume auto`` finds finished (its last checkpoint at max_iter, or
     its weights alone where the checkpoint was deleted, its weights and result written), or None.
@@ -149,7 +152,7 @@ def _already_finished(plan):
         recorded = fileio.parse_json(result.read_text())
         finished = TrainResult(**{**recorded, "out": str(c.out), "run_dir": str(plan.run_dir)})
         summary = (f"{c.out} is already finished ({mean_best_words(finished.evaluations)} "
-                   f"{finished.mean10_top1:.4f}); nothing to do")
+                   f"{finished.mean10_top1:.4f}); {NOTHING_TO_DO}")
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
             refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
