@@ -31,6 +31,7 @@ from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
+from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import storage_fix
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.grid_status import is_finished, run_status
@@ -154,6 +155,28 @@ def check_demo_seed(out, options):
             f"(what it trained is lost)")
 
 
+def check_not_a_grid(out, options):
+    """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (a plan of networks
+    trained on another dataset than the demo's benchmark) that has trained something, or the report
+    of other networks (``minitransfer report GRID -o OUT``: its findings.md and results.csv, no plan):
+    the demo's networks of the grid's names were refused as a demo "of an earlier version", the others
+    trained beside its runs, which the folder's report pooled with the demo's; beside a report, the
+    demo's networks read as those it reports."""
+    reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
+    if {"findings.md", "results.csv"} <= set(reported) and recorded_options(out) is None:
+        raise config.ConfigError(f"{out} holds a report ({', '.join(reported[:3])} ...) of other networks, not a "
+                                 f"demo: the demo's networks beside it would read as those it reports; give this "
+                                 f"demo a folder of its own (-o FOLDER)")
+    recorded = recorded_options(out)
+    data = recorded.get("data") if recorded is not None else None
+    if not isinstance(data, str) or synthetic.is_builtin(data) or data == str(options["data"]) or \
+            not _trained_any(out):
+        return
+    raise config.ConfigError(f"{out} holds the grid of an experiment on {data}, not a demo: the report of {out} "
+                             f"would pool the demo's networks with its runs; give this demo a folder of its own "
+                             f"(-o FOLDER)")
+
+
 def _trained_any(out):
     """Whether a run of the plan ``OUT/experiment.json`` holds has trained something: finished,
     interrupted with its checkpoint, or at work now."""
@@ -224,7 +247,9 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     GPU ids in ``devices`` (:data:`PROCESSES_PER_GPU` processes each), "cpu" :data:`CPU_PLAN` in the
     CPU slots of ``devices``. A folder this process cannot write, none of whose networks is
     finished (the default folder, in a read-only working folder), is a ``StorageError`` saying
-    how to give the demo another."""
+    how to give the demo another. ``device`` "auto" is that of ``devices``; one they contradict
+    ("cuda" with CPU slots) is a ``ConfigError`` naming both."""
+    device = slots_device(device, checked_devices(devices), "`device`")
     plan = GPU_PLAN if device == "cuda" else CPU_PLAN
     if device == "cuda":
         devices = tuple(gpu for gpu in devices for _ in range(PROCESSES_PER_GPU))
@@ -232,6 +257,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     if precision is not None:
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
+    check_not_a_grid(out, options)
     check_demo_seed(out, options)
     runs = plan.runs(seed)
     try:

@@ -49,6 +49,35 @@ def checked_devices(devices):
     return tuple(int(slot) if isinstance(slot, np.integer) else slot for slot in slots)
 
 
+def device_options(options, devices):
+    """``options`` with the device its runs train on: :func:`slots_device` of ``options["device"]``
+    ("auto" where left out) and ``devices``."""
+    return dict(options, device=slots_device(options.get("device", "auto"), devices, "options['device']"))
+
+
+def slots_device(device, devices, name):
+    """The device, "cpu" or "cuda", that runs on ``devices`` (:func:`checked_devices`' slots) train on:
+    that of the slots where ``device`` (the argument or option ``name``) is "auto", as the command
+    line's ``--device auto`` (left to each run, "auto" trained a CPU slot's run on a GPU visible to
+    it); a ``ConfigError`` naming both where they disagree ("cuda" with CPU slots: every run on the
+    GPUs the grid sees, whichever slot it was given; "cpu" with GPU slots: the GPUs idle), or where
+    the slots mix CPU and GPUs (a grid's runs share one device)."""
+    cpu_slots = sum(slot is None for slot in devices)
+    wanted = "cpu" if cpu_slots == len(devices) else "cuda" if not cpu_slots else None
+    if device not in config_checks.DEVICES:
+        raise config_checks.ConfigError(f"{name} must be one of {', '.join(config_checks.DEVICES)}, got {device!r}")
+    if wanted is None:
+        raise config_checks.ConfigError(f"`devices` {devices!r} mixes CPU slots (None) and GPUs, but a grid's runs "
+                                        f"share one device: give CPU slots only, e.g. (None, None), or GPUs only, "
+                                        f"e.g. (0, 1)")
+    if device not in ("auto", wanted):
+        slots, instead = ("CPU slots (None)", "GPU ids, e.g. (0, 1)") if wanted == "cpu" else \
+            ("GPUs", "CPU slots, e.g. (None, None)")
+        raise config_checks.ConfigError(f"{name} is {device!r}, but `devices` {devices!r} gives {slots}: give "
+                                        f"devices {instead}, or {name} {wanted!r} (or 'auto')")
+    return wanted
+
+
 def checked_train_command(train_command):
     """``train_command`` as a list of words (None: None, minitransfer's own train), or a ``ConfigError``
     unless it is a non-empty sequence of str or paths: a text ("python train.py") became a command of

@@ -8,6 +8,8 @@ import dataclasses
 import errno
 import signal
 
+from minitransfer import fileio, stopping
+from minitransfer.rundir import NOTHING_TO_DO
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -133,6 +135,27 @@ def where_its_output_is(failure, rerun="rerun the grid"):
         return f"see {failure.log}"
     return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "
             f"to train it from the start")
+
+
+def stopped_unstarted(code, log):
+    """Whether a run's train that exited with ``code`` was stopped before it had written anything (no
+    checkpoint: not started), its log ``log`` (train.log) ending on the line that says so, or killed
+    by the SIGINT it got before it could answer it."""
+    if code == -signal.SIGINT:
+        return True
+    try:
+        return code == EXIT_INTERRUPTED and stopping.NOTHING_WRITTEN in fileio.last_line(log, 4096)
+    except OSError:
+        return False
+
+
+def found_finished(log):
+    """Whether the train whose log is ``log`` found its run finished (by another process, since the
+    grid checked it) and trained nothing: its last line says "...; nothing to do"."""
+    try:
+        return fileio.last_line(log, 4096).endswith(f"; {NOTHING_TO_DO}")
+    except OSError:
+        return False
 
 
 def how_it_ended(code):

@@ -260,6 +260,8 @@ def read_metrics(path, most=None):
 
 
 BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
+# How train's line of a run it found finished ends (a grid counts such a run as trained by another process)
+NOTHING_TO_DO = "nothing to do"
 
 
 def mean_best_words(evaluations):

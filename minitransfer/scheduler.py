@@ -41,10 +41,11 @@ import time
 
 from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests
 from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
-                                         checked_train_command)
+                                         checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
 from minitransfer.grid_folder import GridLock
-from minitransfer.grid_outcome import EXIT_BUSY, Failure, GridOutcome, how_it_ended, where_its_output_is
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
+                                       stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_memory
 from minitransfer.grid_processes import TrainProcesses
@@ -78,13 +79,15 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path, ``options``
     not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
-    ``devices`` no slots, ``train_command`` no list of words, ``log`` or ``progress`` not callable,
-    ``poll_seconds`` no number of seconds: :mod:`minitransfer.grid_arguments`) are a ``ConfigError``
-    naming them, before anything is written."""
+    ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
+    words, ``log`` or ``progress`` not callable, ``poll_seconds`` no number of seconds:
+    :mod:`minitransfer.grid_arguments`) are a ``ConfigError`` naming them, before anything is
+    written; a device "auto" (or none) is that of the slots, as on the command line."""
     runs = checked_runs(runs)
     config_checks.check_path("out", out, required=True)
     check_options(options)
     train_command, devices = checked_train_command(train_command), checked_devices(devices)
+    options = device_options(options, devices)  # "auto": the slots' device; one they contradict refused
     check_call("log", log)
     check_seconds("poll_seconds", poll_seconds)
     check_call("progress", progress, required=False)
@@ -250,21 +253,25 @@ class _Scheduler:
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
-            if code == 0 and is_finished(self.out, run):
+            if code == 0 and is_finished(self.out, run) and found_finished(run_dir(self.out, run) / LOG_FILE):
+                self._done_elsewhere(run)  # finished by another process as its train started
+            elif code == 0 and is_finished(self.out, run):
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
                 self.time_left.add(run.name, seconds)
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
+            elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
+                    stopped_unstarted(code, run_dir(self.out, run) / LOG_FILE):
+                # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
+                self.outcome.interrupted = True
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)
                 self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
-            elif code == -signal.SIGINT and self.outcome.interrupted:
-                # the grid's stop reached it before its handlers were set (its interpreter starting): not started
-                self.started -= 1
-                self.pending.insert(0, run)
-                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
             elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
                 self._done_elsewhere(run)
             elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it

@@ -22,6 +22,8 @@ import sys
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.cli._errors' table)
+# What a command stopped before it wrote anything says (its run folder holds no checkpoint to resume)
+NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
 
@@ -60,8 +62,7 @@ def _stopped_as_it_started(signum, frame):
     """The stop of :func:`stop_as_it_starts`: a line on stderr (lost where stderr cannot take it)
     and exit code 75 at once, Python's clean-up skipped: it has nothing to save."""
     try:
-        os.write(2, f"interrupted: {signal.Signals(signum).name}: stopped as it started, before anything was "
-                    f"written; rerun the same command\n".encode())
+        os.write(2, f"interrupted: {signal.Signals(signum).name}: {NOTHING_WRITTEN}; rerun the same command\n".encode())
     except OSError:
         pass
     os._exit(EXIT_INTERRUPTED)

@@ -38,7 +38,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.progress import Progress
 from minitransfer.run_lock import RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.rundir import mean_best_words, run_dir_for, weights_record
+from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for, weights_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 from minitransfer.transfer import snapshot
@@ -181,7 +181,7 @@ def _reported(out, run_dir, max_iter, quiet):
     finished = TrainResult(**{**recorded, "out": str(out), "run_dir": str(run_dir)})
     best = f"{mean_best_words(finished.evaluations)} {finished.mean10_top1:.4f}"
     Progress(max_iter, max_iter, bar=False, quiet=quiet, every=1).line(f"{out} is already finished ({best}); "
-                                                                      f"nothing to do")
+                                                                      f"{NOTHING_TO_DO}")
     return finished
 
 

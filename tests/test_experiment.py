@@ -358,7 +358,7 @@ def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "1.0")
     runs = grid.plan_grid(layers=(1,))
     out = tmp_path / "grid"
-    outcome = scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=("2", "5"),
+    outcome = scheduler.run_grid(runs, out, {**OPTIONS, "device": "cuda"}, train_command=fake_train, devices=("2", "5"),
                                  log=lambda line: None, poll_seconds=0.01)
     assert outcome.exit_code == 0
     spans = []
@@ -382,12 +382,13 @@ def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, f
     for name in cpus.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
-    assert scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=devices,
+    options = {**OPTIONS, "device": "auto"}  # the slots' own: "cpu" or "cuda"
+    assert scheduler.run_grid(runs, tmp_path / "grid", options, train_command=fake_train, devices=devices,
                               log=lambda line: None, poll_seconds=0.01).exit_code == 0
     expected = "4" if len(devices) == 3 else None
     assert [events(tmp_path / "grid", run.name)[0]["threads"] for run in runs] == [expected] * len(runs)
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
-    assert scheduler.run_grid(runs, tmp_path / "again", OPTIONS, train_command=fake_train, devices=devices,
+    assert scheduler.run_grid(runs, tmp_path / "again", options, train_command=fake_train, devices=devices,
                               log=lambda line: None, poll_seconds=0.01).exit_code == 0
     assert {events(tmp_path / "again", run.name)[0]["threads"] for run in runs} == {"7"}
 

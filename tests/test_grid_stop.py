@@ -14,7 +14,7 @@ from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import run_lock, rundir, stop_requests
+from minitransfer import run_lock, rundir, scheduler, stop_requests
 
 SLOW_BATCH_SECONDS = 4.0
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
@@ -274,3 +274,23 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     assert escaped is None and not pid, f"the second stop broke out of the grid, its run (PID {pid}) not stopped"
     assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines
     assert (base / "checkpoint").read_text() == "stopped"
+
+
+def test_a_run_that_says_it_stopped_before_writing_anything_is_not_started(tmp_path):
+    """Ctrl-C as a run's train started (`minitransfer demo` stopped within a second): its start-up
+    handler ends it with exit 75, saying "stopped as it started, before anything was written". The
+    grid told "interrupted random0/baseA (exit 75, checkpoint written)" and counted it "stopped with a
+    checkpoint", which it does not have."""
+    runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    stopped_as_it_starts = [sys.executable, "-c", "import os, signal; from minitransfer import stopping; "
+                            "stopping.stop_as_it_starts(); os.kill(os.getpid(), signal.SIGINT)"]
+    lines = []
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", {"data": "unused", "seed": 0},
+                                 train_command=stopped_as_it_starts, log=lines.append, poll_seconds=0.01)
+    assert "stopped as it started, before anything was written" in \
+        (tmp_path / "grid" / "random0" / "baseA.run" / "train.log").read_text()
+    assert (outcome.exit_code, outcome.stopped, sorted(outcome.not_started)) == \
+        (75, [], sorted(run.name for run in runs))
+    assert "random0/baseA stopped as it started, before anything was written (not started)" in lines, lines
+    assert not any("checkpoint written" in line for line in lines), lines
+    assert outcome.summary().endswith("0 stopped with a checkpoint, 3 not started")

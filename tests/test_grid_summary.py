@@ -5,6 +5,7 @@ SLURM array. Every planned run is counted once, where its folder says it is as t
 import json
 import os
 import signal
+import sys
 import threading
 
 import pytest
@@ -81,3 +82,29 @@ def test_a_run_another_process_finished_while_the_grid_trained_is_not_counted_as
     assert outcome.summary() == ("0 trained, 0 already done, 0 failed, 0 not run, 1 trained by another process, "
                                  "1 stopped with a checkpoint, 1 not started")
     assert "done random0/baseB (by another process): mean of 10 best 0.5000" in lines
+
+
+# A train that finds its run finished by another process (since the grid checked it) as it starts:
+# the other process's files, then train's own last line (--resume auto), exit 0.
+_FOUND_FINISHED = """
+import pathlib, sys
+weights = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+weights.write_text("weights")
+(weights.with_name(weights.stem + ".run") / "result.json").write_text("{}")
+print(f"{weights} is already finished (mean of 10 best 0.5000); nothing to do")
+"""
+
+
+def test_a_run_its_train_found_finished_by_another_process_is_counted_as_theirs(tmp_path):
+    """Two demos started at once on one folder both started all/base; one trained it, the other's
+    train found it finished ("nothing to do"), and both said "done all/base (0 s)" and counted it as
+    trained by themselves: 6 + 7 networks trained of 12."""
+    runs = list(_runs().values())
+    train = tmp_path / "found_finished.py"
+    train.write_text(_FOUND_FINISHED)
+    lines = []
+    outcome = scheduler.run_grid(runs, tmp_path / "grid", OPTIONS, train_command=[sys.executable, str(train)],
+                                 log=lines.append, poll_seconds=0.01)
+    names = [run.name for run in runs]
+    assert (outcome.finished, sorted(outcome.elsewhere), outcome.exit_code) == ([], sorted(names), 0)
+    assert f"done {names[0]} (by another process)" in lines, lines

@@ -11,7 +11,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import config, report, scheduler
 from minitransfer import experiment as grid
 from minitransfer.grid_processes import TrainProcesses
-from test_experiment import OPTIONS, fake_train  # noqa: F401 (a fixture)
+from test_experiment import OPTIONS, events, fake_train  # noqa: F401 (a fixture)
 
 RUNS = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)  # baseA, baseB, A1B
 
@@ -109,11 +109,44 @@ def test_the_slots_run_grid_takes_reach_the_processes(tmp_path, monkeypatch, fak
     start = TrainProcesses.start
     monkeypatch.setattr(TrainProcesses, "start", lambda self, slot, device, *rest: seen.append(device) or
                         start(self, slot, None, *rest))
-    outcome = scheduler.run_grid(RUNS, tmp_path / "grid", OPTIONS, train_command=fake_train, devices=devices,
-                                 log=lambda line: None, poll_seconds=0.01)
+    outcome = scheduler.run_grid(RUNS, tmp_path / "grid", {**OPTIONS, "device": "auto"}, train_command=fake_train,
+                                 devices=devices, log=lambda line: None, poll_seconds=0.01)
     assert sorted(outcome.finished) == sorted(run.name for run in RUNS)
     assert set(seen) <= set(devices) and len(seen) == len(RUNS)
     assert all(type(device) in (type(None), int, str) for device in seen)
+
+
+@pytest.mark.parametrize("device, devices, match", [
+    ("cuda", (None, None), "^options\\['device'\\] is 'cuda', but `devices` \\(None, None\\) gives CPU slots \\(None\\): "
+                           "give devices GPU ids, e.g. \\(0, 1\\), or options\\['device'\\] 'cpu' \\(or 'auto'\\)$"),
+    ("cpu", ("0", "1"), "^options\\['device'\\] is 'cpu', but `devices` \\('0', '1'\\) gives GPUs: give devices CPU "
+                        "slots, e.g. \\(None, None\\), or options\\['device'\\] 'cuda' \\(or 'auto'\\)$"),
+    ("auto", (None, 0), "^`devices` \\(None, 0\\) mixes CPU slots \\(None\\) and GPUs, but a grid's runs share one device"),
+    ("gpu", (None,), "^options\\['device'\\] must be one of auto, cpu, cuda, got 'gpu'$"),
+], ids=["cuda-on-cpu-slots", "cpu-on-gpus", "mixed", "unknown"])
+def test_a_device_the_slots_contradict_is_refused_naming_both(tmp_path, fake_train, device, devices, match):  # noqa: F811
+    """Before, taken: "cuda" with CPU slots trained every run on the GPUs the grid sees, whichever
+    slot it had (two at once on one GPU); "cpu" with GPU slots left the GPUs idle; mixed slots with
+    "auto" trained a CPU slot's run on a visible GPU."""
+    with pytest.raises(config.ConfigError, match=match):
+        scheduler.run_grid(RUNS, tmp_path / "grid", {**OPTIONS, "device": device}, train_command=fake_train,
+                           devices=devices, log=lambda line: None, poll_seconds=0.01)
+    assert [path.name for path in tmp_path.iterdir()] == ["fake_train.py"]
+
+
+@pytest.mark.parametrize("devices, device", [((None, None), "cpu"), (("3",), "cuda")], ids=["cpu-slots", "gpu"])
+@pytest.mark.parametrize("given", [{"device": "auto"}, {}], ids=["auto", "left-out"])
+def test_an_automatic_device_is_that_of_the_slots(tmp_path, fake_train, devices, device, given):  # noqa: F811
+    """As --device auto does on the command line: each run trains where its slot is (before, "auto"
+    went to each run, which took a GPU it saw although given a CPU slot)."""
+    options = {**{key: value for key, value in OPTIONS.items() if key != "device"}, **given}
+    outcome = scheduler.run_grid(RUNS, tmp_path / "grid", options, train_command=fake_train, devices=devices,
+                                 log=lambda line: None, poll_seconds=0.01)
+    assert sorted(outcome.finished) == sorted(run.name for run in RUNS)
+    for run in RUNS:
+        arguments = events(tmp_path / "grid", run.name)[0]["args"]
+        assert arguments[arguments.index("--device") + 1] == device, arguments
+    assert options == {**{key: value for key, value in OPTIONS.items() if key != "device"}, **given}  # not changed
 
 
 def test_a_grid_of_a_tuple_of_runs_with_shared_options_trains(tmp_path, fake_train):  # noqa: F811

@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from minitransfer import config
 from minitransfer import demo as demos
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -78,6 +79,22 @@ def test_the_gpu_demo_runs_the_larger_plan_in_several_processes_per_gpu(monkeypa
     assert seen["runs"] == demos.GPU_PLAN.runs(2) and seen["options"]["device"] == "cuda"
     demos.run_demo(tmp_path, tmp_path / "data", device="cpu", devices=(None, None))
     assert seen["devices"] == (None, None) and seen["runs"] == demos.CPU_PLAN.runs(0)
+
+
+def test_the_library_demo_takes_its_device_from_the_slots_and_refuses_one_they_contradict(monkeypatch, tmp_path):
+    """Before: run_demo(device="cuda") with the default (CPU) slots planned the GPU plan and ran 16
+    processes at once on "CPU slots" that each trained on the GPU the demo saw; device "auto" on GPUs
+    ran the CPU plan, one process per GPU."""
+    seen = {}
+    monkeypatch.setattr(demos, "run_grid", lambda runs, out, options, devices, log: seen.update(
+        runs=runs, options=options, devices=devices))
+    with pytest.raises(config.ConfigError, match=r"^`device` is 'cuda', but `devices` \(None, None\) gives CPU slots "
+                                                 r"\(None\): give devices GPU ids, e\.g\. \(0, 1\), or `device` 'cpu'"):
+        demos.run_demo(tmp_path / "demo", tmp_path / "data", device="cuda")
+    assert not seen and not (tmp_path / "demo").exists()
+    demos.run_demo(tmp_path / "demo", tmp_path / "data", device="auto", devices=("0",))
+    assert seen["runs"] == demos.GPU_PLAN.runs(0) and seen["options"]["device"] == "cuda"
+    assert seen["devices"] == ("0",) * demos.PROCESSES_PER_GPU
 
 
 def test_experiment_dry_run_and_report_through_the_group(tiny_data, tmp_path):
