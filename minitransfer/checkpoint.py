@@ -168,7 +168,7 @@ def load(path, solver=True):
     except OSError as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
     if not is_hdf5:
-        raise CheckpointError(f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+        raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
     # checkpoint, written as it trains) is neither hashed nor read in its place.
     try:

@@ -73,22 +73,31 @@ def what_file(f, format_found):
 
 # HDF5's words for a file shorter than its superblock says it is
 _TRUNCATED = re.compile(r"truncated file: eof = (\d+), sblock->base_addr = \d+, stored_eof = (\d+)")
+SUPERBLOCK_BYTES = 48  # the smallest HDF5 superblock (versions 2 and 3): no HDF5 file is shorter
 
 
-def cut_short(path, error):
-    """What to say of the checkpoint ``path`` where ``error`` (h5py's, opening it) says it is shorter
-    than it was written (a copy that stopped: train writes a file whole under another name, then
-    renames it): copy it again, or give the same network's other file (the last checkpoint of the
-    run beside a weights file); None for other damage."""
-    found = _TRUNCATED.search(str(error))
-    if found is None:
-        return None
-    there, whole = map(int, found.groups())
+def cut_short(path, error=None):
+    """What to say of the checkpoint ``path`` where it is shorter than it was written (a copy that
+    stopped: train writes a file whole under another name, then renames it): ``error`` (h5py's, on
+    opening it) says so, or the file is shorter than any HDF5 file (None: it failed the HDF5
+    signature check; then only an empty file is one cut short). Copy it again, or give the same
+    network's other file (the last checkpoint of the run beside a weights file); None for other damage."""
     path = pathlib.Path(path)
+    found = _TRUNCATED.search(str(error)) if error is not None else None
+    try:
+        size = path.stat().st_size
+    except OSError:  # gone meanwhile: said otherwise
+        size = SUPERBLOCK_BYTES
+    if found:
+        there = f"cut short, {int(found[1]):,} of its {int(found[2]):,} bytes are there"
+    elif size == 0 or error is not None and size < SUPERBLOCK_BYTES:
+        there = "empty, 0 bytes" if size == 0 else f"cut short, {size} bytes are there, fewer than an HDF5 file's header"
+    else:
+        return None
     last = rundir.run_dir_for(path) / "checkpoint.h5"
     other = f", or give its run's last checkpoint, {last}" if path.name != "checkpoint.h5" and last.is_file() else ""
-    return (f"checkpoint {path}: corrupt or incomplete: cut short, {there:,} of its {whole:,} bytes are there (a copy "
-            f"or a write that did not finish): copy it again from where it came from{other}")
+    return (f"checkpoint {path}: corrupt or incomplete: {there} (a copy or a write that did not finish): copy it "
+            f"again from where it came from{other}")
 
 
 def holds(group, name):

@@ -78,18 +78,20 @@ def test_an_hdf5_file_that_is_no_network_is_said_to_be_what_it_is(base, micro_da
 
 
 @pytest.mark.parametrize("command", ["info", "eval", "copy-from"])
-def test_a_checkpoint_cut_short_says_so_and_to_copy_it_again(base, micro_data, command, tmp_path):
+@pytest.mark.parametrize("size", [60_000, 20, 0])
+def test_a_checkpoint_cut_short_says_so_and_to_copy_it_again(base, micro_data, command, size, tmp_path):
     """h5py's words were passed on: "corrupt or incomplete (OSError: Unable to synchronously open file
-    (truncated file: eof = 60000, sblock->base_addr = 0, stored_eof = ...))"."""
+    (truncated file: eof = 60000, sblock->base_addr = 0, stored_eof = ...))"; cut inside its header,
+    "(bad byte number in an address)"; empty, "not an HDF5 file"."""
     whole = base.read_bytes()
     cut = tmp_path / "copied.h5"
-    cut.write_bytes(whole[:60_000])
+    cut.write_bytes(whole[:size])
     done = CliRunner().invoke(main, _commands(cut, micro_data, tmp_path)[command])
     assert done.exit_code == 65, done.output
-    assert done.output.endswith(f"copied.h5: corrupt or incomplete: cut short, 60,000 of its {len(whole):,} bytes are "
-                                f"there (a copy or a write that did not finish): copy it again from where it came "
-                                f"from\n"), done.output
-    assert "sblock" not in done.output
+    there = {60_000: f"cut short, 60,000 of its {len(whole):,} bytes are there",
+             20: "cut short, 20 bytes are there, fewer than an HDF5 file's header", 0: "empty, 0 bytes"}[size]
+    assert done.output.endswith(f"copied.h5: corrupt or incomplete: {there} (a copy or a write that did not "
+                                f"finish): copy it again from where it came from\n"), done.output
 
 
 def test_a_weights_file_cut_short_names_its_runs_last_checkpoint(base, tmp_path):
