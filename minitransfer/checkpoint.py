@@ -43,9 +43,9 @@ import h5py
 import numpy as np
 
 from minitransfer import __version__, config_checks, fileio, models, run_lock, rundir
-from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
-                                           declared_architecture, file_format, holds, member_of, meta_of, read_array,
-                                           read_mean, read_weight, typed)
+from minitransfer.checkpoint_check import (DEFAULT_META, GIVE_A_NETWORK, HDF5_DAMAGE, JSON_ATTRS, CheckpointError,
+                                           Faults, check_classes, cut_short, declared_architecture, file_format, holds,
+                                           member_of, meta_of, read_array, read_mean, read_weight, typed, what_file)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture", "describe",
@@ -168,7 +168,7 @@ def load(path, solver=True):
     except OSError as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
     if not is_hdf5:
-        raise CheckpointError(f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
+        raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
     # checkpoint, written as it trains) is neither hashed nor read in its place.
     try:
@@ -180,7 +180,8 @@ def load(path, solver=True):
     except CheckpointError:
         raise
     except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
-        raise CheckpointError(f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
+        raise CheckpointError(cut_short(path, error) or
+                              f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
     checkpoint.sha256 = sha256
     return checkpoint
@@ -217,18 +218,24 @@ def read_meta(path):
         raise CheckpointError(f"checkpoint {path}: not a file")
     try:
         with fileio.open_hdf5(path) as f:
-            if file_format(f) != FORMAT:
-                raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint")
+            _check_format(f, path)
             return meta_of(f, Faults(path))
     except HDF5_DAMAGE as error:
-        raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
+        raise CheckpointError(cut_short(path, error) or f"checkpoint {path}: cannot be read ({error})") from error
+
+
+def _check_format(f, path):
+    """A :class:`CheckpointError` saying what the file ``f`` is (:func:`what_file`) unless it is a
+    checkpoint."""
+    found = file_format(f)
+    if found != FORMAT:
+        what, hint = what_file(f, found)
+        raise CheckpointError(f"{path} is {what}: {GIVE_A_NETWORK}{hint}")
 
 
 def _read(f, path, with_solver):
     fault = Faults(path)
-    if file_format(f) != FORMAT:
-        raise CheckpointError(f"checkpoint {path}: not a minitransfer checkpoint (format attribute "
-                              f"{file_format(f)!r}, expected {FORMAT!r})")
+    _check_format(f, path)
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
     if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
         newer = (f": it was written by a newer minitransfer; upgrade this one ({__version__}) to read it"
@@ -308,6 +315,7 @@ def describe(path):
     ``diverged``: where the run's training diverged after this checkpoint, what
     :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
     saved = load(path)
+    check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
     finished = saved.iteration == meta["config"].get("max_iter")
     run_folder = _run_folder(path)

@@ -7,11 +7,14 @@ much; each fault raises a :class:`CheckpointError` naming the file and the objec
 """
 
 import math
+import pathlib
+import re
 
 import h5py
 import numpy as np
 
-from minitransfer import fileio
+from minitransfer import fileio, rundir
+from minitransfer.data import shard_format
 from minitransfer.ops import precision as precisions
 
 MAX_OUTPUTS = 100_000       # the largest classifier a checkpoint may declare
@@ -37,6 +40,64 @@ def file_format(f):
         return None
     value = fileio.plain_attribute(f.attrs["format"])
     return value if isinstance(value, str) else repr(value)
+
+
+# What to give where a file is no network
+GIVE_A_NETWORK = "give a weights file train wrote (e.g. baseA.h5) or a run's checkpoint.h5"
+
+
+def what_file(f, format_found):
+    """What the HDF5 file ``f``, which is no minitransfer network (``format_found``: its format
+    attribute, :func:`file_format`), is, in words, told by its root alone (no array is read): one of
+    a minitransfer dataset's shards or its mean image (and that `data` takes its dataset's folder), a
+    Keras model, a file of another format, or another program's file named by its top-level objects
+    (groups end in /)."""
+    names = sorted(f)
+    subset = fileio.plain_attribute(f.attrs.get("subset"))
+    dataset_file = "; a dataset is given as its folder, to `data`"
+    if subset in shard_format.SUBSETS and {"images", "labels"} <= set(names):
+        return f"a shard of a minitransfer dataset (its {subset} images), not a network", dataset_file
+    if names == ["mean"] and "classes_sha256" in f.attrs:
+        return f"the mean image of a minitransfer dataset ({shard_format.MEAN_FILE}), not a network", dataset_file
+    if "keras_version" in f.attrs or "model_weights" in names:
+        return "a Keras model, not a minitransfer network (minitransfer reads only its own)", ""
+    if format_found is not None:
+        return f"an HDF5 file of format {format_found!r:.80}, not a minitransfer network", ""
+    if not names:
+        return "an empty HDF5 file (no groups, no arrays), not a network", ""
+    shown = [name[:40] + ("/" if isinstance(f.get(name, getlink=True), h5py.HardLink)
+                          and f.get(name, getclass=True) is h5py.Group else "") for name in names[:4]]
+    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+    return f"an HDF5 file of other software (top level: {', '.join(shown)}{more}), not a minitransfer network", ""
+
+
+# HDF5's words for a file shorter than its superblock says it is
+_TRUNCATED = re.compile(r"truncated file: eof = (\d+), sblock->base_addr = \d+, stored_eof = (\d+)")
+SUPERBLOCK_BYTES = 48  # the smallest HDF5 superblock (versions 2 and 3): no HDF5 file is shorter
+
+
+def cut_short(path, error=None):
+    """What to say of the checkpoint ``path`` where it is shorter than it was written (a copy that
+    stopped: train writes a file whole under another name, then renames it): ``error`` (h5py's, on
+    opening it) says so, or the file is shorter than any HDF5 file (None: it failed the HDF5
+    signature check; then only an empty file is one cut short). Copy it again, or give the same
+    network's other file (the last checkpoint of the run beside a weights file); None for other damage."""
+    path = pathlib.Path(path)
+    found = _TRUNCATED.search(str(error)) if error is not None else None
+    try:
+        size = path.stat().st_size
+    except OSError:  # gone meanwhile: said otherwise
+        size = SUPERBLOCK_BYTES
+    if found:
+        there = f"cut short, {int(found[1]):,} of its {int(found[2]):,} bytes are there"
+    elif size == 0 or error is not None and size < SUPERBLOCK_BYTES:
+        there = "empty, 0 bytes" if size == 0 else f"cut short, {size} bytes are there, fewer than an HDF5 file's header"
+    else:
+        return None
+    last = rundir.run_dir_for(path) / "checkpoint.h5"
+    other = f", or give its run's last checkpoint, {last}" if path.name != "checkpoint.h5" and last.is_file() else ""
+    return (f"checkpoint {path}: corrupt or incomplete: {there} (a copy or a write that did not finish): copy it "
+            f"again from where it came from{other}")
 
 
 def holds(group, name):
@@ -244,9 +305,22 @@ def _check_config(config, fault):
         if type(value) is not kind or least is not None and value < least:
             bound = f" >= {least}" if least is not None else ""
             raise fault(f"attribute config field {key} must be {kind.__name__}{bound}, got {value!r:.80}")
+    if config.get("data") == "":  # eval would score it on another dataset, said to be its own, "prepared again"
+        raise fault("attribute config field data is empty: the file records no dataset the network was trained on "
+                    "(train records the folder it read: the file was changed by hand or is damaged)")
     if "precision" in config and config["precision"] not in precisions.PRECISIONS:
         raise fault(f"attribute config field precision must be one of {', '.join(precisions.PRECISIONS)}, "
                     f"got {config['precision']!r:.80}")
+
+
+def check_classes(meta, fault):
+    """A checkpoint's class table (``meta``: :func:`meta_of`'s) names a class at least: train records
+    each class a network is trained on, and a table emptied by hand would be shown as "0 classes",
+    and scored on none. Asked by those that show or score the classes (info, eval), not at every load:
+    a file of a network's first layers alone records none."""
+    if not meta["classes"]:
+        raise fault("attribute classes is empty: the file records no class for the network's outputs (train records "
+                    "each class it trained on: the file was changed by hand or is damaged)")
 
 
 def _check_iteration(meta, fault):

@@ -9,7 +9,7 @@ import pathlib
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import models
+from minitransfer import checkpoint_check, models
 from minitransfer.class_tables import check_classes_exist, class_table
 from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -183,6 +183,7 @@ def _trained_on(saved):
 
 def _task_of(saved, dataset):
     """The half a checkpoint was trained on, rebuilt from its recorded split; its classes checked."""
+    checkpoint_check.check_classes(saved.meta, checkpoint_check.Faults(saved.path))
     try:
         check_classes_exist(saved, dataset, "checkpoint")
     except DataMismatch as error:
