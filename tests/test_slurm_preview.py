@@ -166,7 +166,11 @@ def test_an_sbatch_option_value_is_one_word_of_its_line(tmp_path, option, line):
     ("--mem 4G --exclusive", ["--mem", "4G", "--exclusive"]),
     ('--comment "two words"', ["--comment", "two words"]),
     ("-A lab", ["-A", "lab"]),
-], ids=["words", "hash", "one-word", "two-options", "quoted", "short"])
+    # a quote or backslash a shell reads as none, part of the value: written as given, sbatch dropped it
+    ("--comment it's", ["--comment=it's"]), ("--comment don't stop #1", ["--comment=don't stop #1"]),
+    ("--comment ends\\", ["--comment=ends\\"]),
+], ids=["words", "hash", "one-word", "two-options", "quoted", "short", "open-quote", "open-quote-words",
+        "trailing-backslash"])
 def test_an_sbatch_option_given_with_a_blank_is_read_as_given(tmp_path, option, words):
     """--sbatch-option='--comment two words' was written as given, "#SBATCH --comment two words", which
     sbatch reads as --comment two and a word of no option it refuses the script for ("Invalid directive
@@ -194,7 +198,8 @@ def test_cli_refuses_an_sbatch_option_with_a_word_sbatch_reads_as_no_option(tmp_
 
 
 @pytest.mark.parametrize("spelling, value", [("--comment={}", 'two words #2 "q" back\\slash'),
-                                             ("--comment {}", "two words #2")], ids=["equals", "blank"])
+                                             ("--comment {}", "two words #2"), ("--comment {}", "it's #2")],
+                         ids=["equals", "blank", "blank-open-quote"])
 def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given(cluster, tmp_path, spelling, value):
     """--sbatch-option='--comment=two words #2' (or '--comment two words #2'): sbatch refused every
     array ("Invalid directive found in batch script: words"), and only once submit.sh ran it. Held, so
