@@ -78,6 +78,15 @@ def test_cli_notes_a_time_limit_field_above_its_range(tmp_path, synthetic_8):
     assert "--time=1:99:00" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
 
 
+def test_cli_does_not_note_a_time_limit_field_above_its_range_without_emit_slurm(tmp_path, synthetic_8):
+    """The note came just before the usage error that --time needs --emit-slurm, about scripts never written."""
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu", "-o",
+                                       str(tmp_path / "grid"), "--time", "1:99:00"])
+    assert result.exit_code == 2, result.output
+    assert "--time and --sbatch-option only apply with --emit-slurm" in result.output
+    assert "note:" not in result.output and "02:39:00" not in result.output
+
+
 @pytest.mark.parametrize("resource, value", [("partition", "gpu#2"), ("partition", "it's"), ("gres", 'gpu:"1"'),
                                              ("gres", "gpu:1#x")])
 def test_partition_and_gres_are_one_word_of_their_line_as_sbatch_reads_it(tmp_path, resource, value):
