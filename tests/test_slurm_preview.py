@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from test_faults import tmpfs
-from test_slurm import (OPTIONS, array_tasks, cluster, fake_slurm, fake_train_command, finish,  # noqa: F401 (fixtures)
-                        real_options, sbatch_calls, sbatch_lines, submit_grid)
+from test_slurm import (OPTIONS, array_task_of, cluster, fake_slurm, fake_train_command,  # noqa: F401 (fixtures)
+                        finish, real_options, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
 from minitransfer import slurm
 from minitransfer import experiment as grid
@@ -29,8 +29,8 @@ def dry_run(submit, **env):
 
 def previewed_calls(output):
     """The sbatch commands ``submit.sh --dry-run`` printed, as argument lists (without "sbatch" and
-    without the id of the set of scripts, as :func:`test_slurm.sbatch_calls` gives them)."""
-    return [shlex.split(line)[2:-1] for line in output.splitlines() if line.startswith("$ sbatch ")]
+    without what it passes to the script, as :func:`test_slurm.sbatch_calls` gives them)."""
+    return [shlex.split(line)[2:-2] for line in output.splitlines() if line.startswith("$ sbatch ")]
 
 
 # ---- submit.sh --dry-run -----------------------------------------------------------------------
@@ -52,8 +52,7 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
     previewed = [[re.sub(r"JOB\d+", lambda m: new_ids[m.group(0)], word) for word in call]
                  for call in previewed_calls(preview.stdout)]
     assert previewed == calls
-    transfers = array_tasks((tmp_path / "slurm" / "transfers.sh").read_text())
-    assert "random0/A1B" not in {transfers[int(i)][0] for call in calls[1:] for i in call[1][8:].split(",")}
+    assert "random0/A1B" not in {name for its_runs in submitted_runs(fake_slurm, tmp_path / "slurm") for name in its_runs}
     # its summary lines are those of the real submission, with JOB<n> for the ids
     said = [re.sub(r"JOB(\d+)", lambda m: new_ids[m.group(0)], line) for line in preview.stdout.splitlines()
             if line.startswith(("bases:", "transfers of"))]
@@ -69,8 +68,7 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
 def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothing(tmp_path, fake_slurm):
     submit = emit(tmp_path)
     assert submit_grid(submit).returncode == 0
-    script = (tmp_path / "slurm" / "transfers.sh").read_text()
-    transfers = {name: index for index, (name, _) in array_tasks(script).items()}
+    transfers = array_task_of(tmp_path / "slurm", grid.plan_grid(layers=(1,)))
     # baseA failed (its transfers can never start); baseB and its B1B still queued
     (fake_slurm / "queue").write_text(f"1001_1 None\n1002_{transfers['random0/A1B']} DependencyNeverSatisfied\n"
                                       f"1003_{transfers['random0/B1B']} Dependency\n")
