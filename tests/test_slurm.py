@@ -1241,7 +1241,7 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     jobs = submitted_jobs(output)
     assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output
-    assert f"(after array task {jobs['bases']}_0)" in output
+    assert f", after array task {jobs['bases']}_0)" in output
     assert settle(cluster) == {}
     assert all(grid_status.is_finished(out, run) for run in runs), cluster.diagnostics()
     written = report.write_report(out, figures=False)
