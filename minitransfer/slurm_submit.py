@@ -137,7 +137,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "done",
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
-        # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i + 1]]
+        # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]
         bash_array("transfer_first", transfer_first),
         "",
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
@@ -220,8 +220,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  local offset=$1 label=$2 of=$3 after=$4 list index run',
         '  list=$(join "${tasks[@]}")',
         "  arrays[$script]=yes",
-        '  set -- --parsable --array="$list" ${after:+"--dependency=afterok:$after"} "${@:5}" "$script" "$scripts_id" \\',
-        '    "$offset"',
+        '  set -- --parsable --array="$list" ${after:+"--dependency=afterok:$after"} "${@:5}" "$script" \\',
+        '    "$scripts_id" "$offset"',
         '  if [ "$dry_run" = yes ]; then',
         "    new_jobs=$((new_jobs + 1))",
         "    job=JOB$new_jobs",
@@ -268,8 +268,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
         '  after=""',
         '  if ! finished "${base_runs[i]}"; then key_of "${base_runs[i]}"; after=${task_of[$key]}; fi',
-        f'  submit {TRANSFERS_FILE} "${{transfer_first[i]}}" "$(join "${{todo[@]}}")" "transfers of ${{base_runs[i]}}" "" '
-        '"$after" --job-name="mt-after-${base_runs[i]}"',
+        f'  submit {TRANSFERS_FILE} "${{transfer_first[i]}}" "$(join "${{todo[@]}}")" '
+        '"transfers of ${base_runs[i]}" "" "$after" --job-name="mt-after-${base_runs[i]}"',
         "done",
         'total=$(( ${#base_runs[@]} + ${#transfer_runs[@]} ))',
         'if [ "$skipped" -gt 0 ]; then',

@@ -94,7 +94,7 @@ FAKE_TOOLS = {
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set
     "scontrol": 'if [ "$*" = "show config" ]; then\n'
-                '  if [ -n "${FAKE_MAX_ARRAY_SIZE-}" ]; then echo "MaxArraySize            = $FAKE_MAX_ARRAY_SIZE"; fi\n'
+                '  if [ -n "${FAKE_MAX_ARRAY_SIZE-}" ]; then echo "MaxArraySize = $FAKE_MAX_ARRAY_SIZE"; fi\n'
                 '  exit 0\n'
                 'fi\n'
                 'echo "$*" >> "$FAKE_LOG/scontrol"',
