@@ -35,8 +35,10 @@ def is_gpu_index(text):
 
 def is_gpu_id(text):
     """Whether ``text`` names a GPU as CUDA_VISIBLE_DEVICES does: an index, or a GPU-/MIG- UUID as
-    ``nvidia-smi -L`` lists them."""
-    return is_gpu_index(text) or text.startswith(("GPU-", "MIG-"))
+    ``nvidia-smi -L`` lists them, or the start of one; a prefix with nothing after it (``GPU-``,
+    ``MIG-GPU-``) is none: it names no GPU in particular."""
+    return is_gpu_index(text) or (text.startswith(("GPU-", "MIG-")) and
+                                  bool(text.removeprefix("MIG-").removeprefix("GPU-")))
 
 
 def gpu_name(entry):

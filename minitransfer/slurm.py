@@ -5,7 +5,8 @@
 ``bases.sh``      one array task per run without a parent (bases, random-weights and reduced-data runs);
 ``transfers.sh``  one array task per run copying from a base (selffers and transfers);
 ``submit.sh``     submits them: the unfinished bases as one job array, then, for each base, its unfinished
-                  transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``;
+                  transfers as one job array with ``--dependency=afterok:<bases job>_<base's task>``
+                  (each array numbered from 0, of at most SLURM's MaxArraySize tasks: more are split);
                   ``submit.sh --dry-run`` prints the sbatch commands it would run now (new jobs' ids as JOB1,
                   JOB2, ...), the tasks it would cancel, each task's ``#SBATCH`` lines and where the logs go,
                   checks them with ``sbatch --test-only`` (exit 1 where it refuses one: a partition that does
@@ -49,13 +50,12 @@ from minitransfer.grid_plan_file import write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
-from minitransfer.slurm_submit import submit_script
+from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, submit_script
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
 
 DEFAULT_GPU_GRES = "gpu:1"
-DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 
 
 def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, partition=None, time_limit=None,
@@ -86,8 +86,9 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     device = "cpu" if options.get("device") == "cpu" else "cuda"
     options = dict(options, device=device)
     bases = [run for run in runs if run.parent is None]
-    transfers = [run for run in runs if run.parent is not None]
     base_index = {run.name: index for index, run in enumerate(bases)}
+    # grouped by base: submit.sh numbers each base's transfers from 0, as their index less its first's
+    transfers = sorted((run for run in runs if run.parent is not None), key=lambda run: base_index.get(run.parent, -1))
     missing = sorted({run.parent for run in transfers} - set(base_index))
     if missing:
         raise ValueError(f"emit_slurm: transfers copy from {', '.join(missing)}, which the plan does not train")
@@ -135,13 +136,20 @@ def describe_scripts(runs, out, slurm_dir):
     slurm_dir = pathlib.Path(slurm_dir)
     bases = [run for run in runs if run.parent is None]
     per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
-    lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), one job array of "
-             f"{_count(len(bases), 'task')}"] if bases else []
+    lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), "
+             f"{_arrays_of(len(bases))}"] if bases else []
     if per_base:
         sizes = sorted(set(per_base.values()))
-        tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
-        lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, one job array per base "
-                     f"({_count(len(per_base), 'array')} of {tasks}), each after its base's task (afterok)")
+        if sizes[-1] <= DEFAULT_MAX_ARRAY_SIZE:
+            tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
+            arrays = f"one job array per base ({_count(len(per_base), 'array')} of {tasks})"
+        else:
+            split = sum(-(-size // DEFAULT_MAX_ARRAY_SIZE) for size in per_base.values())
+            arrays = (f"one job array per base, or more for a base of over {DEFAULT_MAX_ARRAY_SIZE} "
+                      f"({_count(split, 'array')} of at most {DEFAULT_MAX_ARRAY_SIZE} tasks, SLURM's default "
+                      f"MaxArraySize; {SUBMIT_FILE} reads the cluster's)")
+        lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, {arrays}, each after "
+                     f"its base's task (afterok)")
     script = slurm_dir / (BASES_FILE if bases else TRANSFERS_FILE)
     asked = [line.removeprefix("#SBATCH ") for line in script.read_text(errors="surrogateescape").splitlines()
              if line.startswith("#SBATCH ") and not line.startswith(("#SBATCH --job-name=", "#SBATCH --output="))]
@@ -150,17 +158,15 @@ def describe_scripts(runs, out, slurm_dir):
                  f"{pathlib.Path(out) / '<run>.run' / grid.LOG_FILE}")
     lines.append(f"to see what {SUBMIT_FILE} would submit now, queueing nothing: "
                  f"bash {shlex.quote(str(slurm_dir / SUBMIT_FILE))} --dry-run")
-    transfers = sum(per_base.values())
-    largest = max(len(bases), transfers) - 1  # transfers.sh numbers its tasks across all bases
-    if largest >= DEFAULT_MAX_ARRAY_SIZE:
-        script = BASES_FILE if len(bases) > transfers else TRANSFERS_FILE
-        lines.append(f"warning: {script}'s array task indices run up to {largest}, above the "
-                     f"{DEFAULT_MAX_ARRAY_SIZE - 1} that SLURM's default MaxArraySize ({DEFAULT_MAX_ARRAY_SIZE}) "
-                     f"allows: where the cluster keeps it, sbatch refuses them (\"Invalid job array "
-                     f"specification\"; see scontrol show config | grep MaxArraySize); plan fewer runs per grid "
-                     f"folder (fewer --split-seed values, --replicates or --layers), or ask the cluster's admins to "
-                     f"raise it")
     return lines
+
+
+def _arrays_of(tasks):
+    """How ``submit.sh`` submits ``tasks`` runs of one script under SLURM's default MaxArraySize."""
+    if tasks <= DEFAULT_MAX_ARRAY_SIZE:
+        return f"one job array of {_count(tasks, 'task')}"
+    return (f"{-(-tasks // DEFAULT_MAX_ARRAY_SIZE)} job arrays of at most {DEFAULT_MAX_ARRAY_SIZE} tasks (SLURM's "
+            f"default MaxArraySize; {SUBMIT_FILE} reads the cluster's)")
 
 
 def _count(number, word):

@@ -46,8 +46,10 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
     """One array task per run: run its train command as a job step (which ends at once where the
     run is finished, or refuses it if trained otherwise) and requeue the task when the training
     exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or where submit.sh
-    submitted it for another set of scripts than ``scripts_id`` (its first argument). ``python_path``:
-    a folder put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None."""
+    submitted it for another set of scripts than ``scripts_id`` (its first argument). Task ``i`` of an
+    array trains run ``first + i`` of ``runs``, ``first`` its second argument: submit.sh numbers each
+    array from 0 (SLURM's MaxArraySize bounds the indices, not the runs). ``python_path``: a folder
+    put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None."""
     cases = []
     for index, run in enumerate(runs):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
@@ -74,9 +76,16 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         f' as it was submitted; rerun {SUBMIT_FILE}" >&2',
         "  exit 2",
         "fi",
-        'case "$SLURM_ARRAY_TASK_ID" in',
+        "# the run task 0 of this array trains, as submit.sh gives it: it numbers each array from 0",
+        'first=${2-}',
+        'if [[ ! "$first" =~ ^[0-9]+$ ]] || [[ ! "$SLURM_ARRAY_TASK_ID" =~ ^[0-9]+$ ]]; then',
+        f'  echo "array task ${{SLURM_ARRAY_JOB_ID}}_$SLURM_ARRAY_TASK_ID: not trained: {SUBMIT_FILE} gives the'
+        ' index of its array\'s first run after the id of the set of scripts, not ${first:-nothing}" >&2',
+        "  exit 2",
+        "fi",
+        'case "$((10#$first + 10#$SLURM_ARRAY_TASK_ID))" in',
         *cases,
-        '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
+        '  *) echo "no run for array task $SLURM_ARRAY_TASK_ID of an array from run $first" >&2; exit 2 ;;',
         "esac",
         f"out={shlex.quote(str(out))}",
         'log="$out/$run.run/train.log"',

@@ -123,13 +123,15 @@ def _spaced_value(option):
     """``--name=value`` for an ``option`` given as a long option, a blank and its value of one or more
     words (``--comment two words``), which sbatch would split into the option, its first word and words
     of no option it refuses the script for ("Invalid directive found in batch script: words"); None
-    for any other option, left as given: one holding a quote or a backslash (quoted for sbatch, which
-    reads them as a shell does), or a word starting with ``-`` (``--mem 4G --exclusive``: two options).
+    for any other option, left as given: one quoted for sbatch, which reads quotes and backslashes as a
+    shell does (``--comment "two words"``), or a word starting with ``-`` (``--mem 4G --exclusive``: two
+    options). A quote or a backslash a shell would not read (``--comment it's``: one left open) is
+    part of the value, as in ``--comment=it's``: written as given, sbatch dropped it.
     :class:`~minitransfer.config.ConfigError` where that leaves two words of no option in a row, which
     sbatch refuses (``--comment two words --exclusive``, ``-J my job``), naming the option and the
     spelling sbatch reads."""
     words = option.split()
-    if len(words) < 2 or re.search(r"[\"'\\\r\n]", option):
+    if len(words) < 2 or (re.search(r"[\"'\\]", option) and _shell_words(option)):
         return None
     if re.fullmatch(r"--[^=]+", words[0]) and not any(word.startswith("-") for word in words[1:]):
         return f"{words[0]}={option[len(words[0]):].strip()}"
@@ -144,6 +146,16 @@ def _spaced_value(option):
                                      f"and refuse the script; give each option as its own --sbatch-option, a value "
                                      f"of several words as --sbatch-option={shlex.quote(spelled)}")
     return None
+
+
+def _shell_words(text):
+    """Whether ``text`` reads as words as a shell (and sbatch) splits them: no quote left open, no
+    backslash at its end."""
+    try:
+        shlex.split(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_one_line(option):

@@ -11,29 +11,39 @@ that are neither finished nor still listed by SLURM from an earlier submission o
 its base's task, new or listed (none once the base is finished); it cancels the tasks stuck with
 ``DependencyNeverSatisfied`` and submits them again, and refuses while another ``submit.sh`` of this
 folder runs.
+
+Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
+SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
+SchedulerParameters has a lower ``max_array_tasks``): SLURM refuses an index of MaxArraySize or more
+("Invalid job array specification"), which 41 random splits of 7 layers (1148 transfers) numbered
+across all bases passed. More runs of one script (over 1001 bases, or transfers of one base) are
+submitted as several arrays; a task is given the index of its array's first run
+(:func:`minitransfer.slurm_array.array_script`), so each keeps its index when requeued.
 """
 
+import bisect
 import shlex
 
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, plan_check, plan_file_check
 
+DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
                 "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
                 "the logs go; check them with sbatch --test-only; submit, cancel and record nothing")
 
 
 def _test_only_lines():
-    """Bash function ``test_only SCRIPT INDICES``: for ``submit.sh --dry-run``, whether sbatch would take
+    """Bash function ``test_only SCRIPT INDICES FIRST``: for ``submit.sh --dry-run``, whether sbatch would take
     SCRIPT's array (partition, time limit, options) by ``sbatch --test-only``, which queues nothing,
     once per script (the arrays of one script differ in indices and dependency only; the dependency on
     a job not yet submitted is left out); a refusal is said with sbatch's error and counted."""
     return [
-        "test_only() {",
+        "test_only() {  # test_only SCRIPT INDICES FIRST",
         "  local error",
         '  if [ -n "${tested[$1]+yes}" ] || ! type -P sbatch > /dev/null; then return 0; fi',
         "  tested[$1]=yes",
-        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" 2>&1 > /dev/null); then',
+        '  if ! error=$(sbatch --test-only --array="$2" "$1" "$scripts_id" "$3" 2>&1 > /dev/null); then',
         '    echo "$error" >&2',
         '    echo "sbatch --test-only refuses $1 (its error above): $0 would fail there; fix what it names (a'
         ' partition, --gres, --time or --sbatch-option: emit the scripts again with the right one)" >&2',
@@ -83,7 +93,14 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     which plan: one of another plan ends without training, so its run is submitted anew), but one
     that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
     to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``, or
-    where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task)."""
+    where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task).
+    ``transfers``: grouped by base, in the order of ``bases`` (each base's transfers numbered from 0 in
+    its arrays, as their index less that of its first); ``base_index``: a base's name -> its index."""
+    of_base = [base_index[run.parent] for run in transfers]
+    if of_base != sorted(of_base):
+        raise ValueError("submit_script: transfers not grouped by base in the order of the bases")
+    transfer_first = [bisect.bisect_left(of_base, index) for index in range(len(bases) + 1)]
+
     def bash_array(name, values):
         return f"{name}=({' '.join(shlex.quote(str(value)) for value in values)})"
 
@@ -120,7 +137,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "done",
         bash_array("base_runs", [run.name for run in bases]),
         bash_array("transfer_runs", [run.name for run in transfers]),
-        bash_array("transfer_base", [base_index[run.parent] for run in transfers]) + "  # index in base_runs",
+        # base i's transfers: transfer_runs[transfer_first[i]] up to, not including, transfer_runs[transfer_first[i+1]]
+        bash_array("transfer_first", transfer_first),
         "",
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
@@ -144,6 +162,17 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "else",
         '  echo "dry run: nothing is submitted, cancelled or recorded; JOB1, JOB2, ... stand for the ids SLURM gives'
         ' the jobs as they are submitted"',
+        "fi",
+        "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
+        "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
+        "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",
+        f"array_size={DEFAULT_MAX_ARRAY_SIZE}  # SLURM's default MaxArraySize",
+        'if type -P scontrol > /dev/null && config=$(scontrol show config 2>/dev/null); then',
+        "  limit=$(sed -n 's/^MaxArraySize *= *\\([0-9][0-9]*\\) *$/\\1/p' <<< \"$config\")",
+        '  if [[ "$limit" =~ ^[1-9][0-9]*$ ]]; then array_size=$limit; fi',
+        "  limit=$(grep --only-matching 'max_array_tasks=[0-9]*' <<< \"$config\" | head -n 1) || true",
+        '  limit=${limit#*=}',
+        '  if [[ "$limit" =~ ^[1-9][0-9]*$ ]] && [ "$limit" -lt "$array_size" ]; then array_size=$limit; fi',
         "fi",
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
         "kept=() never=() stale=()",
@@ -171,32 +200,53 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "submitted=0 skipped=0 new_jobs=0 refused=0",
         "declare -A arrays=()  # the array scripts submitted",
         *_test_only_lines(),
-        "submit() {  # submit SCRIPT INDICES SBATCH_OPTIONS...: its array tasks INDICES (e.g. 1,4,5), recorded",
-        "  local index run",
-        "  arrays[$1]=yes",
+        "# submit SCRIPT FIRST RUNS LABEL OF AFTER [SBATCH_OPTIONS...]: SCRIPT's runs RUNS (indices in its case,",
+        "# e.g. 1,4,1005, FIRST and on) as arrays of at most $array_size tasks, each numbered from 0: task i of one",
+        "# trains run OFFSET + i (OFFSET: FIRST plus a multiple of $array_size, given to its tasks); after array",
+        "# task AFTER where given; each array said (LABEL: its runs; OF: \" of <total>\" or nothing) and recorded",
+        "submit() {",
+        '  local script=$1 first=$2 index at offset="" tasks=() runs=()',
+        '  IFS=, read -r -a runs <<< "$3"',
+        "  for index in \"${runs[@]}\"; do",
+        "    at=$(( first + (index - first) / array_size * array_size ))",
+        '    if [ "$at" != "$offset" ] && [ "${#tasks[@]}" -gt 0 ]; then submit_array "$offset" "${@:4}"; tasks=(); fi',
+        "    offset=$at",
+        "    tasks+=(\"$((index - offset))\")",
+        "  done",
+        '  submit_array "$offset" "${@:4}"',
+        "}",
+        "# submit_array OFFSET LABEL OF AFTER [SBATCH_OPTIONS...]: the tasks of submit's $script in $tasks",
+        "submit_array() {",
+        '  local offset=$1 label=$2 of=$3 after=$4 list index run',
+        '  list=$(join "${tasks[@]}")',
+        "  arrays[$script]=yes",
+        '  set -- --parsable --array="$list" ${after:+"--dependency=afterok:$after"} "${@:5}" "$script" \\',
+        '    "$scripts_id" "$offset"',
         '  if [ "$dry_run" = yes ]; then',
         "    new_jobs=$((new_jobs + 1))",
         "    job=JOB$new_jobs",
-        '    echo "\\$ sbatch$(shown --parsable --array="$2" "${@:3}" "$1" "$scripts_id")"',
-        '    test_only "$@"',
-        '  elif ! job=$(sbatch --parsable --array="$2" "${@:3}" "$1" "$scripts_id"); then',
+        '    echo "\\$ sbatch$(shown "$@")"',
+        '    test_only "$script" "$list" "$offset"',
+        '  elif ! job=$(sbatch "$@"); then',
         '    if [ "$submitted" -eq 0 ]; then',
-        '      echo "sbatch refused $1 (its error above): nothing submitted; fix what it names (a partition,'
+        '      echo "sbatch refused $script (its error above): nothing submitted; fix what it names (a partition,'
         " --gres, --time or --sbatch-option: emit the scripts again with the right one), then rerun $0\" >&2",
         "    else",
-        '      echo "sbatch refused $1 (its error above): the $submitted runs submitted before it are queued; fix what'
-        " it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one), then"
-        ' rerun $0 to submit the others" >&2',
+        '      echo "sbatch refused $script (its error above): the $submitted runs submitted before it are queued; fix'
+        " what it names (a partition, --gres, --time or --sbatch-option: emit the scripts again with the right one),"
+        ' then rerun $0 to submit the others" >&2',
         "    fi",
         "    exit 1",
         "  fi",
         "  job=${job%%;*}",
-        '  for index in ${2//,/ }; do',
-        f'    if [ "$1" = {BASES_FILE} ]; then run=${{base_runs[index]}}; else run=${{transfer_runs[index]}}; fi',
+        '  for index in "${tasks[@]}"; do',
+        f'    if [ "$script" = {BASES_FILE} ]; then run=${{base_runs[offset + index]}}; else '
+        'run=${transfer_runs[offset + index]}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
         f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> "
         f"{SUBMITTED_FILE}; fi",
         "  done",
+        '  echo "$label: job $job, ${#tasks[@]}$of runs (array tasks $list${after:+, after array task $after})"',
         "}",
         "",
         "todo=()",
@@ -206,22 +256,20 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$i"); fi',
         "done",
         'if [ "${#todo[@]}" -gt 0 ]; then',
-        f'  submit {BASES_FILE} "$(join "${{todo[@]}}")"',
-        '  echo "bases: job $job, ${#todo[@]} of ${#base_runs[@]} runs (array tasks $(join "${todo[@]}"))"',
+        f'  submit {BASES_FILE} 0 "$(join "${{todo[@]}}")" bases " of ${{#base_runs[@]}}" ""',
         "fi",
         'for i in "${!base_runs[@]}"; do',
         "  todo=()",
-        '  for j in "${!transfer_runs[@]}"; do',
-        '    if [ "${transfer_base[j]}" -ne "$i" ] || finished "${transfer_runs[j]}"; then continue; fi',
+        "  for ((j = transfer_first[i]; j < transfer_first[i + 1]; j++)); do",
+        '    if finished "${transfer_runs[j]}"; then continue; fi',
         '    key_of "${transfer_runs[j]}"',
         '    if [ -n "${task_of[$key]+queued}" ]; then skipped=$((skipped + 1)); else todo+=("$j"); fi',
         "  done",
         '  if [ "${#todo[@]}" -eq 0 ]; then continue; fi',
         '  after=""',
         '  if ! finished "${base_runs[i]}"; then key_of "${base_runs[i]}"; after=${task_of[$key]}; fi',
-        f'  submit {TRANSFERS_FILE} "$(join "${{todo[@]}}")" ${{after:+"--dependency=afterok:$after"}} '
-        '--job-name="mt-after-${base_runs[i]}"',
-        '  echo "transfers of ${base_runs[i]}: job $job, ${#todo[@]} runs${after:+ (after array task $after)}"',
+        f'  submit {TRANSFERS_FILE} "${{transfer_first[i]}}" "$(join "${{todo[@]}}")" '
+        '"transfers of ${base_runs[i]}" "" "$after" --job-name="mt-after-${base_runs[i]}"',
         "done",
         'total=$(( ${#base_runs[@]} + ${#transfer_runs[@]} ))',
         'if [ "$skipped" -gt 0 ]; then',

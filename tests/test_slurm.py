@@ -92,7 +92,12 @@ FAKE_TOOLS = {
     "squeue": textwrap.dedent('''\
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
-    "scontrol": 'echo "$*" >> "$FAKE_LOG/scontrol"',
+    # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set
+    "scontrol": 'if [ "$*" = "show config" ]; then\n'
+                '  if [ -n "${FAKE_MAX_ARRAY_SIZE-}" ]; then echo "MaxArraySize = $FAKE_MAX_ARRAY_SIZE"; fi\n'
+                '  exit 0\n'
+                'fi\n'
+                'echo "$*" >> "$FAKE_LOG/scontrol"',
     # scancel: records its arguments, signals the step (the training started by the srun below) if any;
     # with FAKE_SCANCEL_RETURNS_LATE set, returns only once the step has ended (a slow controller); with
     # FAKE_SCANCEL_ERROR set, then fails with that error
@@ -158,6 +163,30 @@ def sbatch_lines(script):
     return [line[len("#SBATCH "):] for line in script.splitlines() if line.startswith("#SBATCH ")]
 
 
+def submitted_runs(logs, scripts):
+    """The runs each sbatch call submitted, call by call, as its tasks read their run from the script:
+    array task i trains run ``first + i`` of its case (``first``: the last argument submit.sh gives)."""
+    runs, read = [], {}
+    for call in sbatch_calls(logs, with_scripts_id=True):
+        if call[-3] not in read:
+            read[call[-3]] = array_tasks((scripts / call[-3]).read_text())
+        tasks = read[call[-3]]
+        indices = next(word for word in call if word.startswith("--array=")).removeprefix("--array=").split(",")
+        runs.append([tasks[int(call[-1]) + int(index)][0] for index in indices])
+    return runs
+
+
+def array_task_of(scripts, runs):
+    """Run name -> its array task in transfers.sh's array of its base: its index there less that of its
+    base's first transfer (each base's transfers numbered from 0)."""
+    parent = {run.name: run.parent for run in runs}
+    names = [name for _, (name, _) in sorted(array_tasks((scripts / "transfers.sh").read_text()).items())]
+    first = {}
+    for index, name in enumerate(names):
+        first.setdefault(parent[name], index)
+    return {name: index - first[parent[name]] for index, name in enumerate(names)}
+
+
 def finish(out, name):
     """Make run ``name`` look finished, as train leaves it."""
     (out / f"{name}.run").mkdir(parents=True, exist_ok=True)
@@ -166,11 +195,11 @@ def finish(out, name):
 
 
 def sbatch_calls(logs, with_scripts_id=False):
-    """sbatch's arguments, call by call, up to the script (without the id of its set of scripts that
-    submit.sh passes to the script, unless ``with_scripts_id``)."""
+    """sbatch's arguments, call by call, up to the script (without what submit.sh passes to the script,
+    the id of its set of scripts and the index of the array's first run, unless ``with_scripts_id``)."""
     path = logs / "sbatch"
     calls = [shlex.split(line) for line in path.read_text().splitlines()] if path.exists() else []
-    return calls if with_scripts_id else [call[:-1] for call in calls]
+    return calls if with_scripts_id else [call[:-2] for call in calls]
 
 
 # ---- resources ---------------------------------------------------------------------------------
@@ -266,17 +295,18 @@ def test_each_transfer_array_waits_for_its_own_base_task(tmp_path, fake_slurm):
     calls = sbatch_calls(fake_slurm)
     assert calls[0] == ["--parsable", f"--array={','.join(map(str, sorted(bases)))}", "bases.sh"]
     # each task is given the id of the set of scripts submitted (the task checks it is of that set)
-    assert all(call[-1] == scripts_id_of(scripts) for call in sbatch_calls(fake_slurm, with_scripts_id=True))
+    assert all(call[-2] == scripts_id_of(scripts) for call in sbatch_calls(fake_slurm, with_scripts_id=True))
     parents = {r.name: r.parent for r in runs}
     base_task = {name: index for index, (name, _) in bases.items()}
     covered = []
-    for call in calls[1:]:
+    for call, its_runs in zip(calls[1:], submitted_runs(fake_slurm, scripts)[1:]):
         assert call[0] == "--parsable" and call[-1] == "transfers.sh"
-        indices = [int(i) for i in call[1].removeprefix("--array=").split(",")]
+        # each base's transfers numbered from 0: SLURM refuses indices of MaxArraySize (1001) or more
+        assert call[1] == f"--array={','.join(map(str, range(len(its_runs))))}", call
         dependency = call[2].removeprefix("--dependency=afterok:1001_")
-        assert {base_task[parents[transfers[i][0]]] for i in indices} == {int(dependency)}, call
-        covered += indices
-    assert sorted(covered) == sorted(transfers)
+        assert {base_task[parents[name]] for name in its_runs} == {int(dependency)}, call
+        covered += its_runs
+    assert sorted(covered) == sorted(name for name, _ in transfers.values())
     assert len(calls) == 1 + 4  # one transfers array per base with transfers (all/base has none)
     submitted = [line.split("\t") for line in (scripts / "submitted.txt").read_text().splitlines()]
     assert sorted(shlex.split(key)[0] for _, key, _ in submitted) == sorted(str(out / run.name) for run in runs)
@@ -288,7 +318,7 @@ def test_submit_skips_finished_runs_and_then_submits_nothing(tmp_path, fake_slur
     runs = grid.plan_grid(layers=(1, 2))
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
-    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    transfers = array_task_of(scripts, runs)
     for name in ("random0/baseB", "random0/B1B", "random0/A2B+"):
         finish(out, name)
     done = subprocess.run(["bash", str(submit)], capture_output=True, text=True)
@@ -326,7 +356,7 @@ def test_submit_after_sbatch_failed_midway_submits_the_rest_after_the_queued_bas
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS,
                               train_command=fake_train_command(tmp_path))
-    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    transfers = array_task_of(scripts, grid.plan_grid(layers=(1,)))
     first = submit_grid(submit, FAKE_SBATCH_FAIL_AT="3")
     assert first.returncode == 1, first.stderr
     assert ("sbatch refused transfers.sh (its error above): the 4 runs submitted before it are queued; fix what it "
@@ -386,7 +416,7 @@ def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
     submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS,
                               train_command=fake_train_command(tmp_path))
-    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    transfers = array_task_of(scripts, grid.plan_grid(layers=(1,)))
     assert submit_grid(submit).returncode == 0
     finish(out, "random0/baseB")
     of_a = [f"1002_{transfers[f'random0/A1B{t}']}" for t in ("", "+")]
@@ -412,7 +442,7 @@ def test_submit_of_a_grid_emitted_again_with_more_layers_leaves_the_queued_runs_
     (fake_slurm / "queue").write_text("".join(f"{line.split(chr(9))[0]} None\n"
                                               for line in (scripts / "submitted.txt").read_text().splitlines()))
     slurm.emit_slurm(grid.plan_grid(layers=(1, 2)), out, scripts, OPTIONS)
-    transfers = {name: index for index, (name, _) in array_tasks((scripts / "transfers.sh").read_text()).items()}
+    transfers = array_task_of(scripts, grid.plan_grid(layers=(1, 2)))
     again = submit_grid(submit)
     assert again.returncode == 0, again.stderr
     assert sbatch_calls(fake_slurm)[3:] == [
@@ -444,9 +474,9 @@ def test_submit_of_a_plan_emitted_into_the_folder_of_another_submits_runs_queued
     assert plan_of(out) != before
     again = submit_grid(submit)
     assert again.returncode == 0, again.stderr
-    transfers = array_tasks((scripts / "transfers.sh").read_text())
-    of = {base: ",".join(str(i) for i, (name, _) in sorted(transfers.items()) if name.startswith(f"random0/{base[0]}"))
-          for base in ("A", "B")}
+    transfers = array_task_of(scripts, runs)
+    of = {base: ",".join(str(i) for name, i in sorted(transfers.items(), key=lambda item: item[1])
+                         if name.startswith(f"random0/{base}")) for base in ("A", "B")}
     assert sbatch_calls(fake_slurm)[3:] == [
         ["--parsable", "--array=0,1", "bases.sh"],
         ["--parsable", f"--array={of['A']}", "--dependency=afterok:1004_0", "--job-name=mt-after-random0/baseA",
@@ -509,12 +539,14 @@ def test_emit_slurm_refuses_a_transfer_without_its_base(tmp_path):
 
 # ---- one array task ----------------------------------------------------------------------------
 
-def run_task(scripts, script, task, job="77", scripts_id=None, **env):
+def run_task(scripts, script, task, job="77", scripts_id=None, first=0, **env):
     """Array task ``task`` of ``scripts/script`` as SLURM starts it, given the id of its set of scripts
-    as submit.sh gives it (``scripts_id``, default: that of the scripts in folder ``scripts``)."""
+    and the index of its array's first run as submit.sh gives them (``scripts_id``, default: that of
+    the scripts in folder ``scripts``; ``first``)."""
     environment = dict(os.environ, SLURM_ARRAY_JOB_ID=job, SLURM_ARRAY_TASK_ID=str(task),
                        SLURM_JOB_ID=str(int(job) + 1 + task), **env)
-    return subprocess.Popen(["bash", str(scripts / script), scripts_id or scripts_id_of(scripts)], env=environment,
+    arguments = [scripts_id or scripts_id_of(scripts), str(first)]
+    return subprocess.Popen(["bash", str(scripts / script), *arguments], env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="surrogateescape")
 
 
@@ -665,8 +697,9 @@ def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code,
     output = task.communicate(timeout=GUARD_SECONDS)[0]
     assert task.returncode == int(code), output
     assert not (fake_slurm / "scontrol").exists()
-    folder = out / "random0/B2B.run"
-    assert output.endswith(f"run random0/B2B: {said.format(log=folder / 'train.log', folder=folder)}\n"), output
+    name = array_tasks((scripts / "transfers.sh").read_text())[0][0]
+    folder = out / f"{name}.run"
+    assert output.endswith(f"run {name}: {said.format(log=folder / 'train.log', folder=folder)}\n"), output
     unknown = run_task(scripts, "transfers.sh", 99)
     assert "no run for array task 99" in unknown.communicate(timeout=GUARD_SECONDS)[0] and unknown.returncode == 2
 
@@ -1208,7 +1241,7 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
     jobs = submitted_jobs(output)
     assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output
-    assert f"(after array task {jobs['bases']}_0)" in output
+    assert f", after array task {jobs['bases']}_0)" in output
     assert settle(cluster) == {}
     assert all(grid_status.is_finished(out, run) for run in runs), cluster.diagnostics()
     written = report.write_report(out, figures=False)

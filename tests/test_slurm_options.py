@@ -1,13 +1,16 @@
 """The options of ``--emit-slurm`` as a researcher gives them: --time past what SLURM holds or in
 digits sbatch does not read, a field above its range (said, as sbatch carries it over), --partition
-and --gres with characters sbatch reads on an #SBATCH line, and a plan whose array task indices pass
-SLURM's default MaxArraySize. No SLURM needed: the emitted text is read as sbatch reads it."""
+and --gres with characters sbatch reads on an #SBATCH line, and plans of more runs than SLURM's
+MaxArraySize takes in one array. No SLURM needed: the emitted text is read as sbatch reads it, and
+submit.sh runs with stand-ins for SLURM's commands."""
 
+import os
 import shlex
 
 import pytest
 from click.testing import CliRunner
-from test_slurm import OPTIONS, sbatch_lines
+from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_train_command,  # noqa: F401
+                        finish, run_task, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
 from minitransfer import slurm, slurm_sbatch
 from minitransfer import experiment as grid
@@ -78,6 +81,15 @@ def test_cli_notes_a_time_limit_field_above_its_range(tmp_path, synthetic_8):
     assert "--time=1:99:00" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
 
 
+def test_cli_does_not_note_a_time_limit_field_above_its_range_without_emit_slurm(tmp_path, synthetic_8):
+    """The note came just before the usage error that --time needs --emit-slurm, about scripts never written."""
+    result = CliRunner().invoke(main, ["experiment", "--data", synthetic_8, "--layers", "1", "--device", "cpu", "-o",
+                                       str(tmp_path / "grid"), "--time", "1:99:00"])
+    assert result.exit_code == 2, result.output
+    assert "--time and --sbatch-option only apply with --emit-slurm" in result.output
+    assert "note:" not in result.output and "02:39:00" not in result.output
+
+
 @pytest.mark.parametrize("resource, value", [("partition", "gpu#2"), ("partition", "it's"), ("gres", 'gpu:"1"'),
                                              ("gres", "gpu:1#x")])
 def test_partition_and_gres_are_one_word_of_their_line_as_sbatch_reads_it(tmp_path, resource, value):
@@ -91,23 +103,80 @@ def test_partition_and_gres_are_one_word_of_their_line_as_sbatch_reads_it(tmp_pa
         assert [shlex.split(line, comments=True) for line in lines] == [[f"--{resource}={value}"]]
 
 
-def test_array_indices_above_the_default_max_array_size_are_warned_about(tmp_path):
-    """transfers.sh numbers its tasks across all bases: 41 random splits of 7 layers make indices up to
-    1147, which sbatch refuses under SLURM's default MaxArraySize (1001) with no word of it before."""
+@pytest.fixture
+def no_fsync(monkeypatch):
+    """Plans of a thousand runs written without waiting for the disk (each file's fsync took seconds)."""
+    monkeypatch.setattr(os, "fsync", lambda descriptor: None)
+
+
+def test_a_grid_of_more_transfers_than_max_array_size_submits_arrays_within_it(tmp_path, fake_slurm, no_fsync):
+    """transfers.sh numbered its tasks across all bases: 41 random splits of 7 layers made indices up to
+    1147, which sbatch refuses under SLURM's default MaxArraySize (1001), with only a warning before.
+    Each base's transfers are now numbered from 0, so every index stays within it."""
     runs = grid.plan_grid(random_seeds=range(41), layers=range(1, 8))
-    transfers = [run for run in runs if run.parent is not None]
-    assert len(transfers) > 1001 > len(runs) - len(transfers)
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    assert sum(run.parent is not None for run in runs) > 1001
+    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS)
+    said = slurm.describe_scripts(runs, out, scripts)
+    assert not any(line.startswith("warning") for line in said), said
+    assert "one job array per base (82 arrays of 14 tasks)" in said[1]
+    done = submit_grid(submit)
+    assert done.returncode == 0, done.stderr
+    calls = sbatch_calls(fake_slurm)
+    assert max(int(index) for call in calls for index in call[1].removeprefix("--array=").split(",")) <= 1000
+    submitted = submitted_runs(fake_slurm, scripts)
+    assert sorted(name for its_runs in submitted for name in its_runs) == sorted(run.name for run in runs)
+    parent = {run.name: run.parent for run in runs}
+    base_task = {name: f"1001_{index}" for index, name in enumerate(submitted[0])}
+    for call, its_runs in zip(calls[1:], submitted[1:]):
+        assert call[2] == f"--dependency=afterok:{base_task[parent[its_runs[0]]]}", call
+        assert {parent[name] for name in its_runs} == {parent[its_runs[0]]}
+
+
+def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays_from_0(tmp_path, fake_slurm):
+    """Under MaxArraySize 3 (scontrol show config), a base's 4 transfers (one finished already) are two
+    arrays, each numbered from 0, its tasks given the index of its first run; under 1, the 2 bases are
+    two arrays of one task, each base's transfers after the task of its own."""
+    runs = grid.plan_grid(layers=(1, 2))  # baseA, baseB; 4 transfers each
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    first_of_a = min(array_task_of(scripts, runs), key=lambda name: (not name.startswith("random0/A"),
+                                                                      array_task_of(scripts, runs)[name]))
+    finish(out, first_of_a)
+    done = submit_grid(submit, FAKE_MAX_ARRAY_SIZE="3")
+    assert done.returncode == 0, done.stderr
+    calls, submitted = sbatch_calls(fake_slurm), submitted_runs(fake_slurm, scripts)
+    assert [call[1] for call in calls] == ["--array=0,1", "--array=1,2", "--array=0", "--array=0,1,2", "--array=0"]
+    assert [call[2] for call in calls[1:]] == ["--dependency=afterok:1001_0"] * 2 + ["--dependency=afterok:1001_1"] * 2
+    parent = {run.name: run.parent for run in runs}
+    assert [{parent.get(name) for name in its_runs} for its_runs in submitted] == [
+        {None}, {"random0/baseA"}, {"random0/baseA"}, {"random0/baseB"}, {"random0/baseB"}]
+    assert sorted(sum(submitted, [])) == sorted(run.name for run in runs if run.name != first_of_a)
+    assert "transfers of random0/baseA: job 1003, 1 runs (array tasks 0, after array task 1001_0)" in done.stdout
+    # the task of the second array of baseA's transfers trains the run submit.sh recorded for it
+    last_of_a = submitted[2][0]
+    first = sbatch_calls(fake_slurm, with_scripts_id=True)[2][-1]
+    task = run_task(scripts, "transfers.sh", 0, job="1003", first=int(first))
+    assert f"run {last_of_a}: done" in task.communicate(timeout=GUARD_SECONDS)[0]
+    assert (out / f"{last_of_a}.h5").exists()
+    recorded = [line.split("\t") for line in (scripts / slurm.SUBMITTED_FILE).read_text().splitlines()]
+    assert ["1003_0", shlex.quote(str(out / last_of_a))] in [line[:2] for line in recorded]
+
+    (fake_slurm / "sbatch").unlink()
+    (scripts / slurm.SUBMITTED_FILE).unlink()
+    for run in runs:
+        if run.parent is not None:
+            finish(out, run.name)
+    done = submit_grid(submit, FAKE_MAX_ARRAY_SIZE="1")
+    assert done.returncode == 0, done.stderr
+    assert sbatch_calls(fake_slurm) == [["--parsable", "--array=0", "bases.sh"]] * 2
+    assert submitted_runs(fake_slurm, scripts) == [["random0/baseA"], ["random0/baseB"]]
+
+
+def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path, no_fsync):
+    runs = grid.plan_grid(random_seeds=range(501), layers=(1,))  # 1002 bases
     slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     said = slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm")
-    assert said[-1].startswith(f"warning: transfers.sh's array task indices run up to {len(transfers) - 1}, above "
-                               f"the 1000 that SLURM's default MaxArraySize (1001) allows")
-    highest = max(int(line.split(")")[0]) for line in (tmp_path / "slurm" / "transfers.sh").read_text().splitlines()
-                  if line.startswith("  ") and line.split(")")[0].strip().isdigit())
-    assert highest == len(transfers) - 1
-
-
-def test_array_indices_within_the_default_max_array_size_are_not_warned_about(tmp_path):
-    runs = grid.plan_grid(random_seeds=range(2), layers=range(1, 8))
-    slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
-    assert not any(line.startswith("warning") for line in slurm.describe_scripts(runs, tmp_path / "grid",
-                                                                                    tmp_path / "slurm"))
+    assert said[0] == ("bases.sh: the 1002 bases (runs without a parent), 2 job arrays of at most 1001 tasks (SLURM's "
+                       "default MaxArraySize; submit.sh reads the cluster's)")
+    assert not any(line.startswith("warning") for line in said), said

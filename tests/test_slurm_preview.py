@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from test_faults import tmpfs
-from test_slurm import (OPTIONS, array_tasks, cluster, fake_slurm, fake_train_command, finish,  # noqa: F401 (fixtures)
-                        real_options, sbatch_calls, sbatch_lines, submit_grid)
+from test_slurm import (OPTIONS, array_task_of, cluster, fake_slurm, fake_train_command,  # noqa: F401 (fixtures)
+                        finish, real_options, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
 from minitransfer import slurm
 from minitransfer import experiment as grid
@@ -29,8 +29,8 @@ def dry_run(submit, **env):
 
 def previewed_calls(output):
     """The sbatch commands ``submit.sh --dry-run`` printed, as argument lists (without "sbatch" and
-    without the id of the set of scripts, as :func:`test_slurm.sbatch_calls` gives them)."""
-    return [shlex.split(line)[2:-1] for line in output.splitlines() if line.startswith("$ sbatch ")]
+    without what it passes to the script, as :func:`test_slurm.sbatch_calls` gives them)."""
+    return [shlex.split(line)[2:-2] for line in output.splitlines() if line.startswith("$ sbatch ")]
 
 
 # ---- submit.sh --dry-run -----------------------------------------------------------------------
@@ -52,8 +52,7 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
     previewed = [[re.sub(r"JOB\d+", lambda m: new_ids[m.group(0)], word) for word in call]
                  for call in previewed_calls(preview.stdout)]
     assert previewed == calls
-    transfers = array_tasks((tmp_path / "slurm" / "transfers.sh").read_text())
-    assert "random0/A1B" not in {transfers[int(i)][0] for call in calls[1:] for i in call[1][8:].split(",")}
+    assert "random0/A1B" not in sum(submitted_runs(fake_slurm, tmp_path / "slurm"), [])
     # its summary lines are those of the real submission, with JOB<n> for the ids
     said = [re.sub(r"JOB(\d+)", lambda m: new_ids[m.group(0)], line) for line in preview.stdout.splitlines()
             if line.startswith(("bases:", "transfers of"))]
@@ -69,8 +68,7 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
 def test_dry_run_after_a_submission_names_what_it_would_cancel_and_changes_nothing(tmp_path, fake_slurm):
     submit = emit(tmp_path)
     assert submit_grid(submit).returncode == 0
-    script = (tmp_path / "slurm" / "transfers.sh").read_text()
-    transfers = {name: index for index, (name, _) in array_tasks(script).items()}
+    transfers = array_task_of(tmp_path / "slurm", grid.plan_grid(layers=(1,)))
     # baseA failed (its transfers can never start); baseB and its B1B still queued
     (fake_slurm / "queue").write_text(f"1001_1 None\n1002_{transfers['random0/A1B']} DependencyNeverSatisfied\n"
                                       f"1003_{transfers['random0/B1B']} Dependency\n")
@@ -166,7 +164,11 @@ def test_an_sbatch_option_value_is_one_word_of_its_line(tmp_path, option, line):
     ("--mem 4G --exclusive", ["--mem", "4G", "--exclusive"]),
     ('--comment "two words"', ["--comment", "two words"]),
     ("-A lab", ["-A", "lab"]),
-], ids=["words", "hash", "one-word", "two-options", "quoted", "short"])
+    # a quote or backslash a shell reads as none, part of the value: written as given, sbatch dropped it
+    ("--comment it's", ["--comment=it's"]), ("--comment don't stop #1", ["--comment=don't stop #1"]),
+    ("--comment ends\\", ["--comment=ends\\"]),
+], ids=["words", "hash", "one-word", "two-options", "quoted", "short", "open-quote", "open-quote-words",
+        "trailing-backslash"])
 def test_an_sbatch_option_given_with_a_blank_is_read_as_given(tmp_path, option, words):
     """--sbatch-option='--comment two words' was written as given, "#SBATCH --comment two words", which
     sbatch reads as --comment two and a word of no option it refuses the script for ("Invalid directive
@@ -194,7 +196,8 @@ def test_cli_refuses_an_sbatch_option_with_a_word_sbatch_reads_as_no_option(tmp_
 
 
 @pytest.mark.parametrize("spelling, value", [("--comment={}", 'two words #2 "q" back\\slash'),
-                                             ("--comment {}", "two words #2")], ids=["equals", "blank"])
+                                             ("--comment {}", "two words #2"), ("--comment {}", "it's #2")],
+                         ids=["equals", "blank", "blank-open-quote"])
 def test_real_slurm_reads_an_sbatch_option_value_with_blanks_and_hashes_as_given(cluster, tmp_path, spelling, value):
     """--sbatch-option='--comment=two words #2' (or '--comment two words #2'): sbatch refused every
     array ("Invalid directive found in batch script: words"), and only once submit.sh ran it. Held, so

@@ -80,3 +80,15 @@ def test_an_array_script_the_new_plan_has_no_runs_for_is_removed(tmp_path):
     own.write_text("#!/bin/bash\necho mine\n")
     emit(tmp_path, ())
     assert own.read_text() == "#!/bin/bash\necho mine\n"
+
+
+def test_task_not_given_the_index_of_its_arrays_first_run_trains_nothing(tmp_path, fake_slurm):
+    """submit.sh gives each task the index of its array's first run (arrays numbered from 0); a task
+    without it (sbatch'ed by hand) would train another run than the one its index names."""
+    emit(tmp_path, (1,))
+    task = run_task(tmp_path / "slurm", slurm.BASES_FILE, 0, first="")
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 2, output
+    assert ("array task 77_0: not trained: submit.sh gives the index of its array's first run after the id of the "
+            "set of scripts, not nothing") in output
+    assert not (tmp_path / "grid" / "random0" / "baseA.run" / "events").exists()

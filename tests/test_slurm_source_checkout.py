@@ -42,7 +42,7 @@ def test_task_of_scripts_written_from_a_source_checkout_imports_minitransfer_the
     slurm.emit_slurm([run], out, scripts, real_options())
 
     env.update(SLURM_ARRAY_JOB_ID="7", SLURM_ARRAY_TASK_ID="0", SLURM_JOB_ID="7", OMP_NUM_THREADS="1")
-    done = subprocess.run(["bash", str(scripts / slurm.BASES_FILE), scripts_id_of(scripts)], cwd=scripts, env=env,
+    done = subprocess.run(["bash", str(scripts / slurm.BASES_FILE), scripts_id_of(scripts), "0"], cwd=scripts, env=env,
                           capture_output=True, text=True, timeout=GUARD_SECONDS)
     log = (grid.run_dir(out, run) / grid.LOG_FILE).read_text()
     assert done.returncode == 0, done.stdout + done.stderr + log

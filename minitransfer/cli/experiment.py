@@ -72,17 +72,12 @@ def _sbatch_value(ctx, param, value):
 
 
 def _time_limit(ctx, param, value):
-    """--time as sbatch reads it (:func:`~minitransfer.slurm_sbatch.parse_time_limit`); a field above its
-    range (1:99:00), which sbatch carries over, is said, as a slip may lie behind it."""
+    """--time as sbatch reads it (:func:`~minitransfer.slurm_sbatch.parse_time_limit`)."""
     if value is not None:
         try:
             parse_time_limit(value)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
-        read_as = carried_over(value)
-        if read_as:
-            click.echo(f"note: --time {value.strip()} has a field above its range, which sbatch carries over into "
-                       f"the next: it reads it as {read_as}", err=True)
     return value
 
 
@@ -229,6 +224,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     if emit_slurm and device == "cpu" and gres and "gpu" in gres.lower():  # allowed: a GPU node's cores, say
         click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
                    f"cuda to use it", err=True)
+    read_as = carried_over(time_limit) if emit_slurm and time_limit else None
+    if read_as:  # sbatch takes it, but a slip may lie behind it
+        click.echo(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into "
+                   f"the next: it reads it as {read_as}", err=True)
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         # its plan written after (or before) that of a grid working there
         with grid_folder.GridLock(out, options, echo):

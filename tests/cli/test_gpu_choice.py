@@ -143,7 +143,11 @@ def test_gpu_ids_are_read_without_the_blanks_around_them(gpus_counted, tmp_path,
     ("-1", "-1 is not a GPU index or UUID (e.g. --gpus 0,1;"),
     ("0,1.5,x", "1.5, x is not a GPU index or UUID"),
     (" , ", "an empty GPU id in ' , ': give ids such as 0,1, or leave --gpus out to use every visible GPU"),
-], ids=["all", "negative", "not-integers", "blanks-only"])
+    # a UUID's prefix alone was taken, and named no GPU
+    ("0,GPU-", "GPU- is not a GPU index or UUID"), ("MIG-", "MIG- is not a GPU index or UUID"),
+    ("MIG-GPU-", "MIG-GPU- is not a GPU index or UUID"),
+], ids=["all", "negative", "not-integers", "blanks-only", "gpu-prefix-alone", "mig-prefix-alone",
+        "mig-gpu-prefix-alone"])
 def test_malformed_gpu_ids_are_named(tmp_path, micro_data, given, message):
     done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), "--layers", "1",
                                      "--gpus", given, "--dry-run"])
