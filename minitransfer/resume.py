@@ -138,11 +138,12 @@ def _recorded_change(key, stored, current, meta):
 def refuse_typed_otherwise(c, typed):
     """`resume` naming a run folder (or its weights file) takes the value the run recorded for every
     field of ``c`` left at its default (:func:`minitransfer.resume_options.resumed_run`), which cannot
-    tell a field left so from one the user gave at the default's value (``train --resume int.run --seed 0`` of a run of seed 5):
-    ``typed``, the fields the user gave (the command line's options typed), is what tells them
-    apart. One of them at its default's value that the run recorded otherwise is refused
-    (:class:`ConfigError`), as any other value than the run's is, rather than silently replaced
-    by the run's. Anything else (no run folder, no readable record) is left to the run's own checks."""
+    tell a field left so from one the user gave at the default's value (``train --resume int.run
+    --seed 0`` of a run of seed 5): ``typed``, the fields the user gave (the command line's options
+    typed), is what tells them apart. One of them at its default's value that the run recorded
+    otherwise is refused (:class:`ConfigError`), as any other value than the run's is, rather than
+    silently replaced by the run's. Anything else (no run folder, no readable record) is left to the
+    run's own checks."""
     try:
         folder = resumed_folder(c.resume)
     except ConfigError:
