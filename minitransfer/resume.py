@@ -20,7 +20,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import RESUME_FREE_FIELDS, dataset_gone, named_folder, run_record
+from minitransfer.resume_options import RESUME_FREE_FIELDS, dataset_gone, resumed_folder, run_record
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -136,16 +136,20 @@ def _recorded_change(key, stored, current, meta):
 
 
 def refuse_typed_otherwise(c, typed):
-    """`resume` naming a run folder takes the value the run recorded for every field of ``c`` left at
-    its default (:func:`minitransfer.resume_options.resumed_run`), which cannot tell a field left so from one
-    the user gave at the default's value (``train --resume int.run --seed 0`` of a run of seed 5):
-    ``typed``, the fields the user gave (the command line's options typed), is what tells them
-    apart. One of them at its default's value that the run recorded otherwise is refused
-    (:class:`ConfigError`), as any other value than the run's is, rather than silently replaced
-    by the run's. Anything else (no run folder, no readable record) is left to the run's own checks."""
-    if c.resume in (None, "auto") or not os.path.isdir(c.resume) or not is_run_dir(named_folder(c.resume)):
+    """`resume` naming a run folder (or its weights file) takes the value the run recorded for every
+    field of ``c`` left at its default (:func:`minitransfer.resume_options.resumed_run`), which cannot
+    tell a field left so from one the user gave at the default's value (``train --resume int.run
+    --seed 0`` of a run of seed 5): ``typed``, the fields the user gave (the command line's options
+    typed), is what tells them apart. One of them at its default's value that the run recorded
+    otherwise is refused (:class:`ConfigError`), as any other value than the run's is, rather than
+    silently replaced by the run's. Anything else (no run folder, no readable record) is left to the
+    run's own checks."""
+    try:
+        folder = resumed_folder(c.resume)
+    except ConfigError:
+        return  # a folder that is no run: the run's checks refuse it
+    if folder is None:
         return
-    folder = named_folder(c.resume)
     record = run_record(weights_for(folder))
     try:
         recorded = checkpoints.read_meta(record)["config"]
@@ -315,6 +319,7 @@ def _check_resumable(saved, plan):
     if saved.preset != probe.preset and saved.meta["config"].get("preset") != saved.preset:
         raise checkpoints.CheckpointError(f"checkpoint {saved.path} holds a {saved.preset!r} network; this run "
                                           f"trains {probe.preset!r}")
+    _check_written_out(saved, plan)
     check_configuration(saved, plan)
     checkpoints.check_architecture(saved, probe)
     batch = saved.solver.cursor.get("batch")
@@ -324,6 +329,23 @@ def _check_resumable(saved, plan):
     if saved.classes != plan.classes:
         raise DataMismatch(f"checkpoint {saved.path} was trained on other classes than this run's "
                            f"({_first_difference(saved.classes, plan.classes)})")
+
+
+def _check_written_out(saved, plan):
+    """A checkpoint given as `resume` (a run's weights copied elsewhere, its checkpoint.h5 copied)
+    continues the run that wrote it, into the weights file it records: given another `out`, the
+    refusal was "`out` 'b.h5' -> 'y.h5'", as if a mere option differed. Its own run's checkpoint
+    under another `out` (a renamed run folder) is left to :func:`check_configuration`'s hint."""
+    own = plan.run_dir / "checkpoint.h5"
+    if plan.config.resume == "auto" or own.exists() and os.path.samefile(saved.path, own):
+        return
+    if "out" not in differences(saved, plan):
+        return
+    recorded = pathlib.PurePath(saved.meta["config"]["out"]).name
+    raise ConfigError(f"`resume` {saved.path} holds the run of {recorded} (the weights file it writes), not of `out` "
+                      f"{plan.config.out}: a run continues only into its own weights, beside its run folder; to "
+                      f"train a new network from these weights, give {saved.path} as `copy_from` (with `n`, the "
+                      f"layers to copy)")
 
 
 def _first_difference(saved, current):

@@ -17,31 +17,52 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
 
 
 def take_run_folder(c):
-    """A `resume` that names a run folder continues that run (:func:`resumed_run`), the options it
-    recorded the defaults of the others; ConfigError for a `resume` that is neither 'auto', a run
-    folder nor a checkpoint file."""
-    if c.resume not in (None, "auto") and os.path.isdir(c.resume):
-        c.out, c.resume = resumed_run(c.resume, c.out)
+    """A `resume` that names a run folder, or the weights file of one (``baseA.h5`` beside
+    ``baseA.run``), continues that run (:func:`resumed_run`), the options it recorded the defaults
+    of the others; ConfigError for a `resume` that is neither 'auto', a run folder nor a checkpoint
+    file."""
+    folder = resumed_folder(c.resume)
+    if folder is not None:
+        c.out, c.resume = resumed_run(c.resume, folder, c.out)
         _take_recorded_options(c)
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
 
 
-def resumed_run(folder, out):
-    """(``out``, "auto") that continue the run in run folder ``folder`` (a `resume` that names one, as
-    ``ls`` shows it: ``runs/baseA.run``): its weights file (what its config.json names, beside it) is
-    the default ``out``, and the options it was trained with the defaults of the others
-    (:func:`_take_recorded_options`). A folder that is no run, an ``out`` of another run, or a run with
-    nothing to continue (no checkpoint, no weights) is a ConfigError."""
-    given, folder = folder, named_folder(folder)
-    if not is_run_dir(folder):
-        raise ConfigError(f"`resume` {given} is a folder but no run folder (e.g. baseA.run, beside its weights file "
-                          f"baseA.h5); give a run folder, a checkpoint file or 'auto'")
+def resumed_folder(resume):
+    """The run folder whose run `resume` continues when it names one (as ``ls`` shows it:
+    ``runs/baseA.run``; :func:`named_folder`), or the weights file of one (the file its config.json
+    names beside it): the run of ``baseA.h5`` writes ``baseA.h5``, and continues in ``baseA.run``.
+    None for 'auto', a checkpoint file of no run folder, and what names nothing. A folder that is no
+    run is a ConfigError."""
+    if resume in (None, "auto"):
+        return None
+    if os.path.isdir(resume):
+        folder = named_folder(resume)
+        if not is_run_dir(folder):
+            raise ConfigError(f"`resume` {resume} is a folder but no run folder (e.g. baseA.run, beside its weights "
+                              f"file baseA.h5); give a run folder, a checkpoint file or 'auto'")
+        return folder
+    folder = run_dir_for(resume)
+    weights = weights_for(folder) if is_run_dir(folder) else None
+    if weights is not None and weights.is_file() and os.path.isfile(resume) and os.path.samefile(weights, resume):
+        return folder
+    return None
+
+
+def resumed_run(given, folder, out):
+    """(``out``, "auto") that continue the run in run folder ``folder``, which `resume` ``given``
+    names (:func:`resumed_folder`): its weights file is the default ``out``, and the options it was
+    trained with the defaults of the others (:func:`_take_recorded_options`). An ``out`` of another
+    run, or a run with nothing to continue (no checkpoint, no weights) is a ConfigError."""
     weights = weights_for(folder)
     out = str(weights) if out is None else out
     if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
-        raise ConfigError(f"`resume` {given} is the run folder of {weights}, not of `out` {out}: give `out` {weights}, "
-                          f"or no `out`")
+        named = "is the run folder" if os.path.isdir(given) else "names the run"
+        copy = (f"; to train a new network from its weights, give {weights} as `copy_from` (with `n`, the layers to "
+                f"copy)") if weights.is_file() else ""
+        raise ConfigError(f"`resume` {given} {named} of {weights}, which writes {weights}, not `out` {out}: to "
+                          f"continue that run, leave `out` unset (or give `out` {weights}){copy}")
     if not (folder / "checkpoint.h5").is_file() and not weights.is_file():
         raise ConfigError(f"`resume` {given} holds no checkpoint to continue from: its training stopped before "
                           f"writing its first one, or has not written it yet; to train it from the start, leave "

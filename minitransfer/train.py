@@ -34,7 +34,7 @@ from minitransfer.resume import (WouldReplace, check_destination, finished_witho
                                  refuse_to_overwrite, resume_point)
 from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
-from minitransfer.data.decoder_pool import WorkerDied
+from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
 from minitransfer.run_lock import RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
@@ -68,6 +68,7 @@ def train(config, on_iteration=None):
         a4b = train(TrainConfig(out="A4B.h5", copy_from="baseA.h5", n=4, frozen=True, max_iter=200))
         print(a4b.mean10_top1)
     """
+    refuse_in_script_rerun("train()")
     config = checked(_through_link(config))
     finished = _finished_without_dataset(config)
     if finished is not None:

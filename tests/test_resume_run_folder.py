@@ -34,8 +34,9 @@ def test_a_run_folder_that_cannot_continue_is_refused_naming_resume(micro_data, 
     fields, message = {
         "no-run-folder": ({"resume": tmp_path}, f"`resume` {tmp_path} is a folder but no run folder"),
         "another-out": ({"resume": tmp_path / "net.run", "out": str(tmp_path / "other.h5")},
-                        f"`resume` {tmp_path / 'net.run'} is the run folder of {tmp_path / 'net.h5'}, not of `out` "
-                        f"{tmp_path / 'other.h5'}: give `out` {tmp_path / 'net.h5'}, or no `out`"),
+                        f"`resume` {tmp_path / 'net.run'} is the run folder of {tmp_path / 'net.h5'}, which writes "
+                        f"{tmp_path / 'net.h5'}, not `out` {tmp_path / 'other.h5'}: to continue that run, leave `out` "
+                        f"unset (or give `out` {tmp_path / 'net.h5'})"),
         "no-checkpoint": ({"resume": tmp_path / "started.run"}, f"`resume` {tmp_path / 'started.run'} holds no "
                                                                 f"checkpoint to continue from"),
     }[case]

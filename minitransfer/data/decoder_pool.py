@@ -42,6 +42,9 @@ CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker w
 # reading gain nothing beyond a few processes per core, and each costs about 50 MiB: 256 is ample
 # for the largest nodes and keeps a mistyped count from forking a machine to death.
 MAX_WORKERS = 256
+# The exit code of a worker process that found itself running a script's top-level train() again
+# (:func:`refuse_in_script_rerun`); Python's own exits are 0, 1, 2 and 120.
+SCRIPT_RERUN_EXIT = 3
 # Closed queues whose feeder thread had not ended yet: kept until it has (see close_queue).
 _CLOSING_QUEUES = []
 
@@ -49,6 +52,33 @@ _CLOSING_QUEUES = []
 class WorkerDied(RuntimeError):
     """A decoding process ended while the import (or a data loader) still needed it, or could not
     start (exit code 1)."""
+
+
+def refuse_in_script_rerun(call):
+    """In a process that multiprocessing is starting (spawn, forkserver) and that runs the main script
+    again, as it does to find what the script defines (``__mp_main__``): a script calling ``call``
+    ("train()") at its top level, not under ``if __name__ == '__main__':``, called it again here.
+    Exits at once with :data:`SCRIPT_RERUN_EXIT`, before the call writes anything or refuses the run
+    folder its parent holds (``RunBusy``), which the parent then says plainly
+    (:func:`script_rerun_words`)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        sys.stderr.write(f"minitransfer: {call} called again in a worker process starting, as it ran the main "
+                         f"script again: {SCRIPT_RERUN_ADVICE}\n")
+        sys.exit(SCRIPT_RERUN_EXIT)
+
+
+SCRIPT_RERUN_ADVICE = "put the call under `if __name__ == '__main__':`, or use `workers=0`"
+
+
+def script_rerun_words(what, exit_codes):
+    """Why processes (``what``: "data loader process") that ended with ``exit_codes`` did, when one
+    of them found itself running the script's top-level call again (:func:`refuse_in_script_rerun`),
+    else None."""
+    if SCRIPT_RERUN_EXIT not in exit_codes:
+        return None
+    script = getattr(sys.modules["__main__"], "__file__", None) or "the main script"
+    return (f"the {what}es could not start: multiprocessing starts each by running {script} again (the "
+            f"\"spawn\" start), and its top-level call started the run again there; {SCRIPT_RERUN_ADVICE}")
 
 
 class DecoderPool:
@@ -107,6 +137,9 @@ class DecoderPool:
 
     def _check_workers(self):
         ended = [process.exitcode for process in self.processes if process.exitcode is not None]
+        rerun = script_rerun_words("decoding process", ended)
+        if rerun is not None:
+            raise WorkerDied(rerun)
         if ended:
             raise WorkerDied(f"a decoding process ended unexpectedly (exit code {ended[0]}; -9 is SIGKILL, often "
                              f"the out-of-memory killer); finished shards are kept: rerun the same command, with "

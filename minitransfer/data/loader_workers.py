@@ -18,8 +18,8 @@ from minitransfer.stopping import STOP_SIGNALS
 
 from . import dataset as ds
 from . import image_reader
-from .decoder_pool import (WorkerDied, close_queue, die_with_parent, kill_processes, next_task, start_processes,
-                           stop_signals_blocked)
+from .decoder_pool import (WorkerDied, close_queue, die_with_parent, kill_processes, next_task,
+                           script_rerun_words, start_processes, stop_signals_blocked)
 from .schema import DatasetUnreadable
 
 WORKER_POLL_SECONDS = 1.0
@@ -97,6 +97,9 @@ class WorkerPool:
     def _check_workers(self):
         """:class:`WorkerDied` naming each worker that has ended, and how."""
         dead = [(number, process) for number, process in enumerate(self.processes, 1) if process.exitcode is not None]
+        rerun = script_rerun_words("data loader process", [process.exitcode for _, process in dead])
+        if rerun is not None:
+            raise WorkerDied(rerun)
         if dead:
             which = "; ".join(f"process {number} of {len(self.processes)}, PID {process.pid}: "
                               f"{_ending(process.exitcode)}" for number, process in dead)

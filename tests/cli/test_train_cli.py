@@ -285,8 +285,10 @@ def test_resume_of_a_run_folder_that_cannot_continue_says_why(data, tmp_path, ca
     args, message = {
         "no-run-folder": (["--resume", "."], "--resume . is a folder but no run folder (e.g. baseA.run, beside its "
                                              "weights file baseA.h5); give a run folder, a checkpoint file or 'auto'"),
-        "another-out": (["--resume", "net.run", "-o", "other.h5"], "--resume net.run is the run folder of net.h5, not "
-                                                                   "of --out other.h5: give --out net.h5, or no --out"),
+        "another-out": (["--resume", "net.run", "-o", "other.h5"], "--resume net.run is the run folder of net.h5, "
+                                                                   "which writes net.h5, not --out other.h5: to "
+                                                                   "continue that run, leave --out unset (or give "
+                                                                   "--out net.h5)"),
         "no-checkpoint": (["--resume", "started.run"], "--resume started.run holds no checkpoint to continue from: its "
                                                        "training stopped before writing its first one, or has not "
                                                        "written it yet; to train it from the start, leave --resume "
