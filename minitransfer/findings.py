@@ -54,13 +54,14 @@ class Finding:
 
 def findings(results):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
-    where ``results`` hold a cross-dataset grid's runs, the first two measured across datasets."""
+    where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
+    SnT+, which such a grid trains by default, were in no finding)."""
     measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
                 random_weights(results)]
     if any(r.run.split == CROSS for r in results):
         caveat = _seen_caveat(results)
-        measured += [dataclasses.replace(finding, text=finding.text + caveat)
-                     for finding in (general(results, CROSS), specific(results, CROSS))]
+        measured += [dataclasses.replace(finding, text=finding.text + (caveat if finding.networks else ""))
+                     for finding in (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))]
     return measured
 
 
@@ -133,15 +134,19 @@ def specific(results, split="random"):
                    a.count + b.count, holds)
 
 
-def fine_tuning(results):
-    """AnB+ at every n against its own base. The networks of one split share that base, and with
-    it its luck: their standard error is taken over the bases (:func:`_clustered_se`), not over the
-    networks (which would shrink with every n added to the same base). It holds when AnB+ is resolved
-    above its base, or (as for :func:`general`) within :data:`CLOSE` of it with two standard errors no
-    wider than that; a mean below the base by less than an uncertainty of any width is not resolved."""
-    groups = relative_by_base(results, "random", "AnB+")
+def fine_tuning(results, split="random"):
+    """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
+    replicate) share that base, and with it its luck: their standard error is taken over the bases
+    (:func:`_clustered_se`), not over the networks (which would shrink with every n added to the same
+    base). It holds when AnB+ is resolved above its base, or (as for :func:`general`) within
+    :data:`CLOSE` of it with two standard errors no wider than that; a mean below the base by less
+    than an uncertainty of any width is not resolved."""
+    names = _NAMES[split]
+    claim = "fine-tuning" + names["claim"]
+    groups = relative_by_base(results, split, "AnB+")
     if not groups:
-        return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
+        return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
+                              f"runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
     se = POINTS * _clustered_se(list(groups.values()))
     measured = _Difference(spread.mean, se)
@@ -155,9 +160,9 @@ def fine_tuning(results):
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}")
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
-    return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
-                                  f"base, over every n ({_networks(spread.count)} against {bases}): "
-                                  f"{meaning}.", spread.mean, se, spread.count, better or close)
+    return Finding(claim, f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
+                          f"base{names['where']}, over every n ({_networks(spread.count)} against {bases}): "
+                          f"{meaning}.", spread.mean, se, spread.count, better or close)
 
 
 def dissimilar(results):
