@@ -168,20 +168,23 @@ def fine_tuning(results, split="random"):
 def dissimilar(results):
     halves = " / ".join(natural_families(results))
     return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),  # the splits
-                       f"the {halves} transfer loses", "a random split's",
+                       (f"the {halves} transfer", "loses", "gains"), "a random split's",
                        "features transfer worse to a dissimilar task",
                        "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)")
 
 
 def random_weights(results):
     return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
-                       "random frozen layers lose", "transferred ones", "transferred features beat random ones",
+                       ("random frozen layers", "lose", "gain"), "transferred ones",
+                       "transferred features beat random ones",
                        "random weights: not measured (no random-frozen and AnB runs at a common n)")
 
 
 def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured):
     """The claim that networks ``worse`` (split, treatment, label) lose more, relative to their
-    bases, than networks ``better`` at the highest n both have; ``worse_name`` ends with its verb."""
+    bases, than networks ``better`` at the highest n both have. ``worse_name``: (subject, its verb for a
+    loss, for a gain); where both groups gained on their bases the sentence says "gains 5 points more",
+    not "loses 5 points less" (a small dataset's transfers may beat their bases)."""
     worse_runs, better_runs = relative_by_n(results, *worse[:2]), relative_by_n(results, *better[:2])
     common = sorted(set(worse_runs) & set(better_runs))
     if not common:
@@ -191,10 +194,12 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
                _unresolved(a.count, b.count))
-    return Finding(claim, f"At n={n}, {worse_name} {_more(difference)} than {better_name} ({worse[2]} "
-                          f"{a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; {a.count} + "
-                          f"{b.count} networks): {verdict}.", difference.mean, difference.se, a.count + b.count,
-                   holds)
+    subject, loses, gains = worse_name
+    gained = a.mean > ROUNDING and b.mean > ROUNDING
+    return Finding(claim, f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than "
+                          f"{better_name} ({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to "
+                          f"their bases; {a.count} + {b.count} networks): {verdict}.", difference.mean, difference.se,
+                   a.count + b.count, holds)
 
 
 def _clustered_se(groups):
@@ -269,9 +274,10 @@ def _signed(spread):
     return f"{spread.mean:+.1f}{_plus_minus(spread.se)}"
 
 
-def _more(difference):
-    """A loss relative to another: "3.1 ± 0.9 points more" (or "less")."""
-    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if difference.mean < 0 else 'less'}"
+def _more(difference, gained=False):
+    """A loss relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the other way."""
+    more = (difference.mean > 0) if gained else (difference.mean < 0)
+    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if more else 'less'}"
 
 
 def _below(difference):
