@@ -54,13 +54,14 @@ class Finding:
 
 def findings(results):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
-    where ``results`` hold a cross-dataset grid's runs, the first two measured across datasets."""
+    where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
+    SnT+, which such a grid trains by default, were in no finding)."""
     measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
                 random_weights(results)]
     if any(r.run.split == CROSS for r in results):
         caveat = _seen_caveat(results)
-        measured += [dataclasses.replace(finding, text=finding.text + caveat)
-                     for finding in (general(results, CROSS), specific(results, CROSS))]
+        measured += [dataclasses.replace(finding, text=finding.text + (caveat if finding.networks else ""))
+                     for finding in (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))]
     return measured
 
 
@@ -133,15 +134,19 @@ def specific(results, split="random"):
                    a.count + b.count, holds)
 
 
-def fine_tuning(results):
-    """AnB+ at every n against its own base. The networks of one split share that base, and with
-    it its luck: their standard error is taken over the bases (:func:`_clustered_se`), not over the
-    networks (which would shrink with every n added to the same base). It holds when AnB+ is resolved
-    above its base, or (as for :func:`general`) within :data:`CLOSE` of it with two standard errors no
-    wider than that; a mean below the base by less than an uncertainty of any width is not resolved."""
-    groups = relative_by_base(results, "random", "AnB+")
+def fine_tuning(results, split="random"):
+    """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
+    replicate) share that base, and with it its luck: their standard error is taken over the bases
+    (:func:`_clustered_se`), not over the networks (which would shrink with every n added to the same
+    base). It holds when AnB+ is resolved above its base, or (as for :func:`general`) within
+    :data:`CLOSE` of it with two standard errors no wider than that; a mean below the base by less
+    than an uncertainty of any width is not resolved."""
+    names = _NAMES[split]
+    claim = "fine-tuning" + names["claim"]
+    groups = relative_by_base(results, split, "AnB+")
     if not groups:
-        return Finding("fine-tuning", "fine-tuned transfer: not measured (no random-split AnB+ runs with their bases)")
+        return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
+                              f"runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
     se = POINTS * _clustered_se(list(groups.values()))
     measured = _Difference(spread.mean, se)
@@ -155,28 +160,31 @@ def fine_tuning(results):
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}")
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
-    return Finding("fine-tuning", f"AnB+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
-                                  f"base, over every n ({_networks(spread.count)} against {bases}): "
-                                  f"{meaning}.", spread.mean, se, spread.count, better or close)
+    return Finding(claim, f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
+                          f"base{names['where']}, over every n ({_networks(spread.count)} against {bases}): "
+                          f"{meaning}.", spread.mean, se, spread.count, better or close)
 
 
 def dissimilar(results):
     halves = " / ".join(natural_families(results))
     return _loses_more(results, "dissimilar", ("natural", "AnB", "natural"), ("random", "AnB", "random"),  # the splits
-                       f"the {halves} transfer loses", "a random split's",
+                       (f"the {halves} transfer", "loses", "gains"), "a random split's",
                        "features transfer worse to a dissimilar task",
                        "dissimilar tasks: not measured (no natural-split and random-split AnB at a common n)")
 
 
 def random_weights(results):
     return _loses_more(results, "random-weights", ("all", "random", "random"), ("random", "AnB", "AnB"),
-                       "random frozen layers lose", "transferred ones", "transferred features beat random ones",
+                       ("random frozen layers", "lose", "gain"), "transferred ones",
+                       "transferred features beat random ones",
                        "random weights: not measured (no random-frozen and AnB runs at a common n)")
 
 
 def _loses_more(results, claim, worse, better, worse_name, better_name, meaning, unmeasured):
     """The claim that networks ``worse`` (split, treatment, label) lose more, relative to their
-    bases, than networks ``better`` at the highest n both have; ``worse_name`` ends with its verb."""
+    bases, than networks ``better`` at the highest n both have. ``worse_name``: (subject, its verb for a
+    loss, for a gain); where both groups gained on their bases the sentence says "gains 5 points more",
+    not "loses 5 points less" (a small dataset's transfers may beat their bases)."""
     worse_runs, better_runs = relative_by_n(results, *worse[:2]), relative_by_n(results, *better[:2])
     common = sorted(set(worse_runs) & set(better_runs))
     if not common:
@@ -186,10 +194,12 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
                _unresolved(a.count, b.count))
-    return Finding(claim, f"At n={n}, {worse_name} {_more(difference)} than {better_name} ({worse[2]} "
-                          f"{a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; {a.count} + "
-                          f"{b.count} networks): {verdict}.", difference.mean, difference.se, a.count + b.count,
-                   holds)
+    subject, loses, gains = worse_name
+    gained = a.mean > ROUNDING and b.mean > ROUNDING
+    return Finding(claim, f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than "
+                          f"{better_name} ({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to "
+                          f"their bases; {a.count} + {b.count} networks): {verdict}.", difference.mean, difference.se,
+                   a.count + b.count, holds)
 
 
 def _clustered_se(groups):
@@ -264,9 +274,10 @@ def _signed(spread):
     return f"{spread.mean:+.1f}{_plus_minus(spread.se)}"
 
 
-def _more(difference):
-    """A loss relative to another: "3.1 ± 0.9 points more" (or "less")."""
-    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if difference.mean < 0 else 'less'}"
+def _more(difference, gained=False):
+    """A loss relative to another: "3.1 ± 0.9 points more" (or "less"); a gain, ``gained``, the other way."""
+    more = (difference.mean > 0) if gained else (difference.mean < 0)
+    return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {'more' if more else 'less'}"
 
 
 def _below(difference):

@@ -162,18 +162,25 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
     def welch(a, b):
         return a.mean() - b.mean(), np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)), len(a) + len(b)
 
+    def clustered(tuned):
+        """(mean, cluster-robust standard error over the bases, count) of the (run, value) pairs ``tuned``."""
+        groups = {}
+        for r, value in tuned:
+            groups.setdefault((r.split_seed, r.target), []).append(value)
+        values = np.array([value for _, value in tuned])
+        se = np.sqrt(len(groups) / (len(groups) - 1) * sum((np.array(g) - values.mean()).sum() ** 2
+                                                           for g in groups.values())) / len(values)
+        return values.mean(), se, len(values), groups
+
     low = values("random", "AnB", 2)
     tuned = relative("random", "AnB+")
-    groups = {}
-    for r, value in tuned:
-        groups.setdefault((r.split_seed, r.target), []).append(value)
+    *fine_tuning, groups = clustered(tuned)
     everything = np.array([value for _, value in tuned])
-    clustered = np.sqrt(len(groups) / (len(groups) - 1) * sum((np.array(g) - everything.mean()).sum() ** 2
-                                                               for g in groups.values())) / len(everything)
     cross_low = values("cross", "AnB", 2)
     expected = {"general": (low.mean(), low.std(ddof=1) / np.sqrt(len(low)), len(low)),
                 "specific": welch(values("random", "AnB", 5), values("random", "BnB", 5)),
-                "fine-tuning": (everything.mean(), clustered, len(everything)),
+                "fine-tuning": tuple(fine_tuning),
+                "fine-tuning-across-datasets": clustered(relative("cross", "AnB+"))[:3],
                 "dissimilar": welch(values("natural", "AnB", 5), values("random", "AnB", 5)),
                 "random-weights": welch(values("all", "random", 5), values("random", "AnB", 5)),
                 "general-across-datasets": (cross_low.mean(), cross_low.std(ddof=1) / np.sqrt(2), 2),
