@@ -40,7 +40,7 @@ from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool
-from .import_writes import write
+from .import_writes import META_BYTES, final_files, write
 from .same_origin import check_same_origin
 from .shard_builder import Builder
 from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, write_mean,
@@ -173,10 +173,11 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     finally:
         decoder.close()
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
-    write(out / SKIPPED_FILE, len(report), lambda: fileio.write_text(out / SKIPPED_FILE, report, keep_same=True))
+    write(out / SKIPPED_FILE, len(report) + final_files(size),
+          lambda: fileio.write_text(out / SKIPPED_FILE, report, keep_same=True))
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
-    mean_sha = write(out / MEAN_FILE, mean.nbytes // 2, lambda: write_mean(out / MEAN_FILE, mean, classes))
+    mean_sha = write(out / MEAN_FILE, final_files(size), lambda: write_mean(out / MEAN_FILE, mean, classes))
     meta = {
         "format": FORMAT_NAME,
         "schema": SCHEMA_VERSION,
@@ -195,7 +196,7 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
             with contextlib.suppress(OSError):
                 fileio.write_text(out / name, text, keep_same=True)
-    write(out / META_FILE, 1 << 20, lambda: write_meta(out, meta))
+    write(out / META_FILE, META_BYTES, lambda: write_meta(out, meta))
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
     return ds.open_dataset(out)

@@ -7,6 +7,9 @@ import pathlib
 
 from minitransfer import fileio
 
+META_BYTES = 1 << 20  # what meta.json is allowed in "the rest of the import needs": its class table and skipped list
+SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
+
 
 class DiskFull(fileio.StorageError):
     """A write of the import failed for want of space or inodes; ``status``: :func:`minitransfer.fileio.disk_status`
@@ -35,6 +38,20 @@ def write(path, needed, work):
             f"cannot write {path}: {os.strerror(error.errno)}: the rest of the import needs {room(needed, status)}. "
             f"Free some space (or choose another output folder) and rerun the same command: finished shards are "
             f"kept"), status) from error
+
+
+def rest_of_import(images_left, shards_left, size):
+    """The bytes an import still writes with ``images_left`` images in ``shards_left`` shards of
+    ``size`` x ``size``: their pixels, each shard's float64 pixel sum and headers, the float32 mean image
+    and meta.json. Counting the pixels alone, a val shard that did not fit said it needed 9.2 KiB with
+    16 KiB free."""
+    pixels = size * size * 3
+    return images_left * pixels + shards_left * (pixels * 8 + SHARD_HEADERS) + final_files(size)
+
+
+def final_files(size):
+    """The bytes of an import's last files: the mean image (float32, with its headers) and meta.json."""
+    return size * size * 3 * 4 + SHARD_HEADERS + META_BYTES
 
 
 def room(needed, status):

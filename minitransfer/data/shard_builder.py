@@ -11,7 +11,7 @@ from minitransfer import fileio
 
 from . import inputs
 from .decode import readable_now
-from .import_writes import write
+from .import_writes import rest_of_import, write
 from .shard_format import META_FILE, checked_dataset, content_sha256, shard_name, write_shard
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
@@ -60,7 +60,8 @@ class Builder:
             if entry is None:
                 self._invalidate_meta()
                 decoded = self._reported(decoder.map(items[start:stop]))
-                entry = write(path, (self.total - self.done) * self.size * self.size * 3,
+                images_left = self.total - self.done  # a subset's last shard may be short: one more shard
+                entry = write(path, rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size),
                                lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
                                                     first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")

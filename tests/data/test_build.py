@@ -264,7 +264,8 @@ def test_a_full_disk_at_the_mean_image_says_how_much_it_needs(tmp_path, monkeypa
     _fail_writes_of("mean.h5", monkeypatch)
     result = _prepare(tmp_path / "out")
     assert result.exit_code == 74, result.output
-    assert "the rest of the import needs about 1.7 KiB" in result.output  # 12 x 12 x 3 float32: 1728 bytes
+    # 12 x 12 x 3 float32 (1728 bytes) with its headers (16 KiB), and meta.json's 1 MiB, still to be written
+    assert "the rest of the import needs about 1.0 MiB" in result.output
 
 
 def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():
