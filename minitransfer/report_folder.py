@@ -21,17 +21,10 @@ def replace_report(out_dir, contents):
     report and nothing of the earlier one, never tables of one beside figures of the other. Done
     holding ``out_dir``'s lock (:class:`minitransfer.run_lock.RunLock`): a second report into the same
     folder meanwhile (a cron job's and a person's) is refused (``RunBusy``, exit code 2) naming this
-    one's PID, rather than each remove the other's files and write its own among them. A folder this
-    process may not write (read-only, another user's) is a ``StorageError`` that says to write the
-    report elsewhere: its lock file, the first thing written, named alone left no way on."""
+    one's PID, rather than each remove the other's files and write its own among them."""
     try:
         with run_lock.RunLock(out_dir):
             _replace_files(out_dir, contents)
-    except fileio.StorageError as error:
-        if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise
-        raise fileio.StorageError(error.errno, f"{error}; write the report elsewhere: give -o (--out) a folder this "
-                                               f"process can write") from error
     except run_lock.RunBusy as busy:
         raise run_lock.RunBusy(f"{out_dir} is being written by another minitransfer process"
                              f"{run_lock.holder_named(busy.pid)} (a report, or a run in that folder); wait for it to "

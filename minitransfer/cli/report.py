@@ -1,9 +1,11 @@
 """``minitransfer report``: the results, Table 1, the findings and the figures from run directories."""
 
+import errno
 import pathlib
 
 import click
 
+from minitransfer import fileio
 from minitransfer import report as reports
 from minitransfer import results
 from minitransfer.paper_runs import is_reference
@@ -116,11 +118,24 @@ def report(runs, out, reference):
       minitransfer report minitransfer-demo                      # after the demo has run
       minitransfer report grid --reference paper                 # after your experiment (in grid)
     """
-    written = run(lambda: reports.write_report(runs, out, reference))
+    written = run(lambda: _write(runs, out, reference))
     show(written, runs)
 
 
 UNFINISHED_SHOWN = 5  # runs named on the terminal, unfinished, left out, or in a warning; the files list every one
+
+
+def _write(runs, out, reference):
+    """:func:`minitransfer.report.write_report`; a folder this process may not write (read-only,
+    another user's) says to give -o another: its lock file, the first thing written, named alone
+    left no way on."""
+    try:
+        return reports.write_report(runs, out, reference)
+    except fileio.StorageError as error:
+        if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        raise fileio.StorageError(error.errno, f"{error}; write the report elsewhere: give -o (--out) a folder this "
+                                               f"process can write") from error
 
 
 def show(written, runs):
