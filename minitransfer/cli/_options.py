@@ -60,8 +60,9 @@ fc8_outputs_option = config_option("--fc8-outputs", type=click.IntRange(1),
                                    help="Width of fc8 (default: the half's class count; the paper's halves had 1000).")
 # at most MAX_COUNT: 10**30 (a slip) was taken, to train for ever (and a grid's --dry-run never ended)
 max_iter_option = config_option("--max-iter", type=click.IntRange(1, config_checks.MAX_COUNT),
-                                help="Iterations (default: the preset's, e.g. 450000 for caffenet); the step "
-                                     "schedule scales with it.")
+                                help="Iterations (default: the preset's, e.g. 450000 for caffenet; 200/450 of it for "
+                                     "reduced-data runs, --per-class, as the paper's); the step schedule scales "
+                                     "with it.")
 batch_size_option = config_option("--batch-size", type=click.IntRange(1), help="Default: the preset's.")
 eval_every_option = config_option("--eval-every", type=click.IntRange(1),
                                   help="Evaluate on the half's val images every K iterations (default: the preset's).")
