@@ -10,24 +10,14 @@ import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_cross_dataset_refusals import base  # noqa: F401 (a fixture: a micro network, its run folder beside it)
 
-from minitransfer import config
-from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
 
 FAST = ["--max-iter", "1", "--eval-every", "1", "--batch-size", "8", "--device", "cpu"]
 GIVE = "give a weights file train wrote (e.g. baseA.h5) or a run's checkpoint.h5"
 DATASET_FILE = "; a dataset is given as its folder, to --data"
-
-
-@pytest.fixture(scope="module")
-def base(micro_data, tmp_path_factory):
-    """A micro network trained on every class of micro_data (its run folder beside it)."""
-    out = tmp_path_factory.mktemp("base") / "baseS.h5"
-    training.train(config.TrainConfig(out=str(out), data=micro_data, split="all", preset="micro", max_iter=1,
-                                      batch_size=8, device="cpu", quiet=True))
-    return out
 
 
 def _commands(path, data, tmp_path):

@@ -40,13 +40,8 @@ def test_a_demo_into_an_experiments_grid_is_refused_naming_the_experiment(experi
     a demo of an earlier version, which it never was."""
     grid, other = experiment_grid
     out = shutil.copytree(grid, tmp_path / "grid")
-    before = snapshot(out)
-    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
-    assert result.exit_code == 2, result.output
-    assert result.output.splitlines()[-1] == (
-        f"error: {out} holds the grid of an experiment on {other}, not a demo: the report of {out} would pool the "
-        f"demo's networks with its runs; give this demo a folder of its own (-o FOLDER)")
-    assert snapshot(out) == before
+    _refused(out, f"error: {out} holds the grid of an experiment on {other}, not a demo: the report of {out} would "
+                  f"pool the demo's networks with its runs; give this demo a folder of its own (-o FOLDER)")
 
 
 @pytest.mark.usefixtures("tiny_demo", "placeholder_figures")
@@ -56,10 +51,15 @@ def test_a_demo_into_a_folder_holding_a_report_is_refused(experiment_grid, tmp_p
     out = tmp_path / "report"
     written = CliRunner().invoke(main, ["report", str(experiment_grid[0]), "-o", str(out)])
     assert written.exit_code == 0, written.output
+    _refused(out, f"error: {out} holds a report (results.csv, results.md, table1.csv ...) of other networks, not a "
+                  f"demo: the demo's networks beside it would read as those it reports; give this demo a folder of "
+                  f"its own (-o FOLDER)")
+
+
+def _refused(out, error):
+    """``minitransfer demo -o OUT`` exits 2 on ``error``, its last line, leaving ``out`` as it was."""
     before = snapshot(out)
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 2, result.output
-    assert result.output.splitlines()[-1] == (
-        f"error: {out} holds a report (results.csv, results.md, table1.csv ...) of other networks, not a demo: the "
-        f"demo's networks beside it would read as those it reports; give this demo a folder of its own (-o FOLDER)")
+    assert result.output.splitlines()[-1] == error
     assert snapshot(out) == before
