@@ -142,6 +142,19 @@ class Spread:
         return cls(centre, std, len(values))
 
 
+def clustered_se(groups):
+    """The standard error of the mean over every value when the values of a group share its luck
+    (the networks measured against one base): over the G groups, of N values in all, with mean m,
+    sqrt(G/(G−1) · Σ_g (Σ_{i∈g} (x_i − m))²) / N (the cluster-robust standard error of a mean).
+    With groups of equal size it is the standard error of the groups' means; NaN for one group."""
+    if len(groups) < 2:  # a standard deviation needs two values
+        return math.nan
+    values = [value for group in groups for value in group]
+    centre = sum(values) / len(values)
+    spread = sum(sum(value - centre for value in group) ** 2 for group in groups)
+    return math.sqrt(len(groups) / (len(groups) - 1) * spread) / len(values)
+
+
 def select(results, split, treatment=None, target=None):
     return [r for r in results if r.run.split == split and (treatment is None or r.run.treatment == treatment)
             and (target is None or r.run.target == target)]

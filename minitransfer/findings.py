@@ -25,9 +25,11 @@ import dataclasses
 import math
 
 from minitransfer.config_wording import option_name
-from minitransfer.experiment import CROSS
+from minitransfer.experiment import CROSS, SPLITS
+from minitransfer.comparisons import clustered_se
 from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base,
                                   relative_by_n, schedule_group, targets_by_n)
+from minitransfer.run_facts import validation_sets
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -55,9 +57,14 @@ class Finding:
 def findings(results):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
-    SnT+, which such a grid trains by default, were in no finding)."""
+    SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
+    datasets and no split within a dataset, none of the five can be measured: one finding,
+    :data:`WITHIN_DATASET`, says so once, in place of five "not measured" (its claim
+    "within-dataset": a script finds every claim of findings.md, a line each, and no other)."""
     measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
                 random_weights(results)]
+    if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
+        measured = [WITHIN_DATASET]
     if any(r.run.split == CROSS for r in results):
         caveat = _seen_caveat(results)
         measured += [dataclasses.replace(finding, text=finding.text + (caveat if finding.networks else ""))
@@ -76,6 +83,14 @@ def _seen_caveat(results):
     return (f" Careful: {len(seen)} SnT network{'s' if several else ''} copied layers already trained on some of "
             f"{'their' if several else 'its'} classes (up to {shared} of {classes}, by wnid; see the runs to read "
             f"with care), so {'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
+
+
+# Each of the paper's claims needs a split of one dataset (random frozen layers too: against a random split's AnB)
+WITHIN_DATASET = Finding("within-dataset", "the paper's five claims within one dataset (general and specific "
+                                           "features, fine-tuned transfer, dissimilar tasks, random weights): not "
+                                           "measured: this folder holds transfers across datasets only, and they need "
+                                           "a grid of splits of one dataset (experiment --split random, and --split "
+                                           "natural for dissimilar tasks)")
 
 
 # How the findings name the networks of a split: a cross-dataset grid's transfers are SnT (layers of
@@ -100,11 +115,11 @@ def general(results, split="random"):
     close = precise and abs(spread.mean) <= CLOSE + ROUNDING
     layers = "layer 1" if n == 1 else f"layers 1..{n}"
     verdict = (f"within {CLOSE:g} points: the features of {layers} are general" if close else
-               _too_few([spread.count]) if spread.count < MIN_NETWORKS else
+               _too_few([spread.count], [split]) if spread.count < MIN_NETWORKS else
                f"more than {CLOSE:g} points from it, beyond two standard errors: the features of {layers} are not "
                f"general here" if abs(spread.mean) - RESOLVED * spread.se > CLOSE + ROUNDING else
-               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}"
-               if not precise else f"not shown to be within {CLOSE:g} points of it")
+               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
+               f"{_more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
     which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]
     return Finding(claim, f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points "
                           f"relative to their own base ({_networks(spread.count)}): {verdict}.", spread.mean,
@@ -126,7 +141,7 @@ def specific(results, split="random"):
     seeds = max((std for std in (a.std, b.std) if not math.isnan(std)), default=math.nan)
     holds = -difference.mean >= CLOSE - ROUNDING and -difference.mean > seeds + ROUNDING and _resolved(difference)
     meaning = (f"the top layers are specific to their {'dataset' if split == CROSS else 'task'}" if holds else
-               _unresolved(a.count, b.count) if not _resolved(difference) else
+               _unresolved((a.count, b.count), (split, split)) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
     return Finding(claim, f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
@@ -137,8 +152,8 @@ def specific(results, split="random"):
 def fine_tuning(results, split="random"):
     """AnB+ (across datasets SnT+) at every n against its own base. The networks of one split (or
     replicate) share that base, and with it its luck: their standard error is taken over the bases
-    (:func:`_clustered_se`), not over the networks (which would shrink with every n added to the same
-    base). It holds when AnB+ is resolved above its base, or (as for :func:`general`) within
+    (:func:`minitransfer.comparisons.clustered_se`), not over the networks (which would shrink with
+    every n added to the same base). It holds when AnB+ is resolved above its base, or (as for :func:`general`) within
     :data:`CLOSE` of it with two standard errors no wider than that; a mean below the base by less
     than an uncertainty of any width is not resolved."""
     names = _NAMES[split]
@@ -148,7 +163,7 @@ def fine_tuning(results, split="random"):
         return Finding(claim, f"fine-tuned transfer{names['where']}: not measured (no {names['runs']}{names['AnB']}+ "
                               f"runs with their bases)")
     spread = _points(Spread.of([value for values in groups.values() for value in values]))
-    se = POINTS * _clustered_se(list(groups.values()))
+    se = POINTS * clustered_se(list(groups.values()))
     measured = _Difference(spread.mean, se)
     better = spread.mean > 0 and _resolved(measured)
     close = not _resolved(measured) and _precise(measured) and abs(spread.mean) <= CLOSE + ROUNDING
@@ -156,9 +171,10 @@ def fine_tuning(results, split="random"):
                f"within {CLOSE:g} points: transferred features, fine-tuned, do about as well as training from "
                f"scratch" if close else
                f"not resolved: one base gives no standard error (the networks measured against it share its "
-               f"luck): {MORE_NETWORKS}" if math.isnan(se) else
+               f"luck): {_more_networks(split)}" if math.isnan(se) else
                "fine-tuning did not recover the base's accuracy here" if _resolved(measured) else
-               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: {MORE_NETWORKS}")
+               f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
+               f"{_more_networks(split)}")
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     return Finding(claim, f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
                           f"base{names['where']}, over every n ({_networks(spread.count)} against {bases}): "
@@ -193,26 +209,13 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
     difference, a, b = _difference(worse_runs[n], better_runs[n])
     holds = difference.mean < 0 and _resolved(difference)
     verdict = (meaning if holds else "resolved, the other way round from the paper's" if _resolved(difference) else
-               _unresolved(a.count, b.count))
+               _unresolved((a.count, b.count), (worse[0], better[0])))
     subject, loses, gains = worse_name
     gained = a.mean > ROUNDING and b.mean > ROUNDING
     return Finding(claim, f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than "
                           f"{better_name} ({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to "
                           f"their bases; {a.count} + {b.count} networks): {verdict}.", difference.mean, difference.se,
                    a.count + b.count, holds)
-
-
-def _clustered_se(groups):
-    """The standard error of the mean over every value when the values of a group share its luck
-    (the networks measured against one base): over the G groups, of N values in all, with mean m,
-    sqrt(G/(G−1) · Σ_g (Σ_{i∈g} (x_i − m))²) / N (the cluster-robust standard error of a mean).
-    With groups of equal size it is the standard error of the groups' means; NaN for one group."""
-    if len(groups) < MIN_NETWORKS:
-        return math.nan
-    values = [value for group in groups for value in group]
-    centre = sum(values) / len(values)
-    spread = sum(sum(value - centre for value in group) ** 2 for group in groups)
-    return math.sqrt(len(groups) / (len(groups) - 1) * spread) / len(values)
 
 
 def _difference(first, second):
@@ -244,21 +247,33 @@ def _precise(spread):
     return not math.isnan(spread.se) and RESOLVED * spread.se <= CLOSE + ROUNDING
 
 
-MORE_NETWORKS = "train more networks per point (experiment --split-seed for random splits, --replicates for others)"
+# How more networks per point of a split are planned: a random split's are more split seeds (each one
+# network per n and half); the natural split's, the controls on every class and a cross-dataset grid's,
+# replicates (experiment refuses --replicates for a random split).
+_MORE_NETWORKS = {"random": "more random splits (experiment --split-seed, once per split)",
+                  "natural": "more replicates of the natural split (experiment --replicates)",
+                  "all": "more replicates of the runs on every class (experiment --replicates)",
+                  CROSS: "more replicates across datasets (experiment --replicates)"}
 
 
-def _too_few(counts):
-    """Why a claim measured on groups of ``counts`` networks is not resolved: a group too small to
-    have a standard error."""
+def _more_networks(*splits):
+    """What to train for more networks per point of the groups on ``splits``, each split's option once."""
+    return "train more networks per point: " + " and ".join(dict.fromkeys(_MORE_NETWORKS[s] for s in splits))
+
+
+def _too_few(counts, splits):
+    """Why a claim measured on groups of ``counts`` networks (trained on ``splits``, one a group) is
+    not resolved: a group too small to have a standard error; the advice names what trains more of those."""
     sizes = " + ".join(map(str, counts))
     need = f"at least {MIN_NETWORKS} {'per group' if len(counts) > 1 else 'needed'}"
-    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {MORE_NETWORKS}"
+    short = [split for count, split in zip(counts, splits) if count < MIN_NETWORKS]
+    return f"not resolved: too few networks for a standard error ({sizes}; {need}): {_more_networks(*short)}"
 
 
-def _unresolved(*counts):
-    """Why a difference of groups of ``counts`` networks is not resolved: a group too small to have
-    a standard error, or a difference within the noise."""
-    return _too_few(counts) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
+def _unresolved(counts, splits):
+    """Why a difference of groups of ``counts`` networks (on ``splits``) is not resolved: a group too
+    small to have a standard error, or a difference within the noise."""
+    return _too_few(counts, splits) if min(counts) < MIN_NETWORKS else "not resolved by these runs"
 
 
 def _networks(count):
@@ -286,8 +301,10 @@ def _below(difference):
 
 
 def warnings(results, shown=None, listed_in=None):
-    """Runs whose metric should not be trusted as it is: still rising at the end, fewer than 10
-    evaluations behind the mean of the 10 best, transfers across datasets from a base that had seen
+    """Runs whose metric should not be trusted as it is: still rising at the end, 10 evaluations or
+    fewer behind the mean of the 10 best (which is then the mean of every one, the first, early in
+    training, included), validation sets too small for the differences the findings tell apart
+    (:func:`small_validation`), transfers across datasets from a base that had seen
     some of their classes, or trained with another schedule than the runs they are compared with;
     and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
@@ -297,13 +314,13 @@ def warnings(results, shown=None, listed_in=None):
     if rising:
         found.append(f"still rising at the end ({len(rising)}): {_listed(rising, shown, listed_in)}; the mean of "
                      f"their best evaluations understates what they would reach: train longer (--max-iter)")
-    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations < BEST_EVALUATIONS]
+    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations <= BEST_EVALUATIONS]
     if few:
-        found.append(f"fewer than {BEST_EVALUATIONS} evaluations ({len(few)}): {_listed(few, shown, listed_in)}; "
-                     f"their accuracy is the mean of all of them, not of the {BEST_EVALUATIONS} best: evaluate more "
-                     f"often (--eval-every)")
-    return found + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
-        + _cut_logs(results, shown, listed_in)
+        found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
+                     f"accuracy is the mean of all of them, the first (early in training) included, not of the "
+                     f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
+    return found + small_validation(results, shown, listed_in) + seen_classes(results, shown, listed_in) \
+        + _other_schedules(results, shown, listed_in) + _cut_logs(results, shown, listed_in)
 
 
 def _cut_logs(results, shown=None, listed_in=None):
@@ -333,6 +350,38 @@ def seen_classes(results, shown=None, listed_in=None):
             f"{_listed(seen, shown, listed_in)}; their copied layers have seen those classes, so they are not "
             f"transfers to new classes alone (the paper's are) and look better than such a transfer would: for "
             f"that, a source dataset (--source-data) without the target's classes"]
+
+
+def small_validation(results, shown=None, listed_in=None):
+    """A warning where runs of the findings were scored on so few validation images that which images
+    were drawn moves an accuracy by about what the findings tell apart; [] where none was, or where
+    the number cannot be known (:func:`minitransfer.run_facts.validation_sets`).
+
+    An accuracy p on N images has the binomial standard error sqrt(p(1 − p)/N): 9.1 points at
+    p = 0.5 on 30 images, where one image is 3.3 points. The findings' standard errors count only how
+    networks differ, each scored on the same images of its half; not whether those images are easy
+    or hard, which they share. A set is too small where that standard error, at the mean accuracy
+    of its runs, is above :data:`CLOSE` / :data:`RESOLVED` (1 point): two of it are wider than the
+    difference the findings call "about as good" (ImageNet's half of 25,000 images gives 0.3 at
+    most). Networks compared on the same images differ by less than two independent draws would, so
+    this is the scale of the doubt, not a correction of the standard errors."""
+    small = []
+    for where, images, runs in validation_sets(results):
+        accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
+        se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
+        if se > CLOSE / RESOLVED + ROUNDING:
+            small.append((images, se, accuracy, where, runs))
+    if not small:
+        return []
+    images, se, accuracy, where, _ = min(small, key=lambda found: found[0])
+    names = [r.run.name for *_, runs in small for r in runs]
+    return [f"small validation sets ({len(names)}): {_listed(names, shown, listed_in)}; the smallest ({where}) holds "
+            f"{images} images (one image {POINTS / images:.1f} points), on which an accuracy of {accuracy:.0%} has a "
+            f"standard error of {se:.1f} points from which images were drawn alone, more than the {CLOSE / RESOLVED:g} "
+            f"whose two the findings' {CLOSE:g} points allow; their standard errors count only how networks differ "
+            f"on the same images, not whether those images are easy or hard: read a difference of a few points as "
+            f"the images' as much as the features', or hold out more validation images (prepare folder "
+            f"--val-fraction, more images per class)"]
 
 
 def _listed(names, shown, listed_in):

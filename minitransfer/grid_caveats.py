@@ -1,7 +1,8 @@
 """What a grid warns of, or refuses, before it trains, where its runs would not measure what the
 paper's do: a cross-dataset grid whose source dataset holds its target's classes
-(:func:`check_source_data`), and schedules that evaluate fewer times than the 10 best whose mean is
-the paper's accuracy (:func:`few_evaluations`). The other checks of a grid's options are in
+(:func:`check_source_data`), and schedules that evaluate no more times than the 10 best whose mean is
+the paper's accuracy, which is then the mean of every evaluation, the first included
+(:func:`few_evaluations`). The other checks of a grid's options are in
 :mod:`minitransfer.grid_preflight`.
 """
 
@@ -50,9 +51,10 @@ def evaluations(plan_config):
 
 
 def few_evaluations(runs, out, options, resolve):
-    """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates fewer
+    """A warning for each schedule (iterations, evaluated every K) of ``runs`` that evaluates no more
     times than the 10 best whose mean is the paper's accuracy: the report takes the mean of them all
-    instead, and said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
+    instead, the first (made early in training, which more evaluations would leave out) included, and
+    said so only once the grid had trained. ``resolve(run, out, options)``: the resolved
     plan of a base run (:func:`minitransfer.grid_preflight.resolved_plan`), one per set of fields its
     bases share; a copy trains with its base's schedule."""
     by_name, plans, schedules = {run.name: run for run in runs}, {}, {}
@@ -66,19 +68,19 @@ def few_evaluations(runs, out, options, resolve):
     found = []
     for (max_iter, eval_every), (plan_config, names) in schedules.items():
         count = evaluations(plan_config)
-        if count >= BEST_EVALUATIONS:
+        if count > BEST_EVALUATIONS:
             continue
-        every = (max_iter - 1) // (BEST_EVALUATIONS - 1)  # 1 is the least there is: "or less" would be none
-        enough = (f"give --eval-every {every}{' or less' if every > 1 else ''} for {BEST_EVALUATIONS}"
-                  if max_iter >= BEST_EVALUATIONS else
-                  f"even --eval-every 1 gives fewer in {max_iter} iterations: give --max-iter {BEST_EVALUATIONS} or "
-                  f"more")
+        # ceil(max_iter / every) > 10 evaluations; 1 is the least there is: "or less" would be none
+        every = (max_iter - 1) // BEST_EVALUATIONS
+        enough = (f"give --eval-every {every}{' or less' if every > 1 else ''} for more than {BEST_EVALUATIONS}"
+                  if every else f"even --eval-every 1 gives no more in {max_iter} iterations: give --max-iter "
+                                f"{BEST_EVALUATIONS + 1} or more")
         found.append(f"{len(names)} run{'s' if len(names) > 1 else ''} ({some_names(names)}) "
                      f"train{'' if len(names) > 1 else 's'} "
                      f"{max_iter} iterations, evaluated every {eval_every} and at the end: {count} "
-                     f"evaluation{'s' if count > 1 else ''}, fewer than the "
+                     f"evaluation{'s' if count > 1 else ''}, no more than the "
                      f"{BEST_EVALUATIONS} best whose mean is the paper's accuracy, so the report takes the mean of "
-                     f"{'all of them' if count > 1 else 'the one'}; {enough}")
+                     f"{'all of them, the first (early in training) included' if count > 1 else 'the one'}; {enough}")
     return found
 
 

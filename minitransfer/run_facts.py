@@ -2,7 +2,8 @@
 precision it was computed in (:func:`precision_of`), its training schedule (:func:`schedule_of`),
 and what its dataset tells: the names of the natural split's halves (:func:`natural_families`:
 "plant" / "vehicle" for a folder of photos prepared with a families file, "natural" / "man-made" for
-ImageNet) and the images per class a reduced-data run kept.
+ImageNet), the images per class a reduced-data run kept, and the validation images a run was scored
+on (:func:`validation_images`).
 """
 
 import os
@@ -12,6 +13,7 @@ import numpy as np
 from minitransfer import fileio, optim, treatments
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
+from minitransfer.experiment import CROSS, SOURCE
 from minitransfer.recorded_config import precision_history
 
 PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
@@ -60,6 +62,54 @@ def kept_per_class_of(path, per_class, facts):
 
 def _train_images_per_class(dataset):
     return tuple(int(count) for count in np.bincount(dataset.labels("train"), minlength=dataset.num_classes))
+
+
+def validation_sets(results):
+    """(where in words, images, its results) of each validation set the findings' runs of ``results``
+    were scored on (:func:`validation_images`), those whose number cannot be known left out: the
+    reduced-data runs and a cross-dataset grid's source base, in no finding, too."""
+    facts, sets = {}, {}
+    for r in results:
+        run = r.run
+        if run.kind == "reduced" or run.split == CROSS and run.target == SOURCE or r.mean10_top1 != r.mean10_top1:
+            continue  # (x != x: an accuracy of NaN, a run that made no evaluation)
+        images = validation_images(r, facts)
+        if images:
+            where = {"random": f"random split {run.split_seed}, half {run.target}",
+                     "natural": f"the natural split, half {run.target}", "all": "every class",
+                     CROSS: "the target dataset"}[run.split]
+            sets.setdefault((r.dataset, where), (where, images, []))[2].append(r)
+    return list(sets.values())
+
+
+def validation_images(result, facts):
+    """How many validation images ``result`` (a :class:`minitransfer.comparisons.Result`) was scored
+    on: those of its half's classes (its split, split seed and target half) in the dataset its
+    config.json names, every one of it for a run on every class or across datasets (the target's:
+    ``data`` of a transfer across datasets is its target). result.json does not record it, so it is
+    read from the dataset (its meta.json and labels, opened once for every run: ``facts``, as
+    :func:`_dataset_fact`); None where it cannot be known: no dataset recorded, one that cannot be
+    read (moved, another machine's), or one prepared again since the run trained (its meta.json's
+    sha256 not the one train recorded)."""
+    if not result.dataset:
+        return None
+    read = _dataset_fact(_validation_labels, result.dataset, facts, None)
+    if read is None or result.fingerprint and result.fingerprint != read[0]:
+        return None
+    _, dataset, per_class = read
+    run = result.run
+    if run.split in ("all", CROSS):
+        return int(sum(per_class))
+    try:
+        half_a, half_b = splits.class_halves(dataset, run.split, run.split_seed)
+    except ValueError:  # a natural split of classes without families, a split unknown to this version
+        return None
+    return int(sum(per_class[index] for index in (half_b if run.target == "B" else half_a)))
+
+
+def _validation_labels(dataset):
+    """(fingerprint, the dataset, validation images per class) of an opened dataset."""
+    return dataset.fingerprint, dataset, np.bincount(dataset.labels("val"), minlength=dataset.num_classes)
 
 
 def _dataset_fact(read, path, facts, unread):

@@ -277,8 +277,7 @@ def test_a_transfer_across_datasets_trained_by_hand_is_reported_as_the_grid_is(t
     # X's 4 classes are among Y's 6 (synthetic wnids): baseS, found by the base train recorded, has seen them
     assert "whose base had been trained on some of their classes, by wnid (1): cross/S2T (4 of its 6)" in \
         reported.output
-    assert "At n=2, random frozen layers lose " in reported.output or "random weights: not measured" in \
-        reported.output
+    assert "the paper's five claims within one dataset" in reported.output  # random weights: against a random split
 
 
 def hand_runs(folder, *runs):

@@ -768,17 +768,22 @@ def test_cli_dry_run(tmp_path, synthetic_8):
 
 @pytest.mark.parametrize("arguments, warned", [
     (["--max-iter", "50"], "warning: 8 runs (random0/baseA, random0/baseB, random0/B1B and 5 more) train 50 "
-                           "iterations, evaluated every 30 and at the end: 2 evaluations, fewer than the 10 best whose "
-                           "mean is the paper's accuracy, so the report takes the mean of all of them; give "
-                           "--eval-every 5 or less for 10"),
-    (["--max-iter", "50", "--eval-every", "5"], None),
+                           "iterations, evaluated every 30 and at the end: 2 evaluations, no more than the 10 best whose "
+                           "mean is the paper's accuracy, so the report takes the mean of all of them, the first "
+                           "(early in training) included; give --eval-every 4 or less for more than 10"),
+    (["--max-iter", "50", "--eval-every", "4"], None),
+    (["--max-iter", "50", "--eval-every", "5"], "train 50 iterations, evaluated every 5 and at the end: 10 "
+                                                "evaluations, no more than the 10 best whose mean is the paper's "
+                                                "accuracy, so the report takes the mean of all of them, the first "
+                                                "(early in training) included; give --eval-every 4 or less"),
     ([], "warning: 1 run (all/reduced-0003) trains 267 iterations, evaluated every 30 and at the end: 9 evaluations"),
-    (["--max-iter", "5"], "1 evaluation, fewer than the 10 best whose mean is the paper's accuracy, so the report "
-                          "takes the mean of the one; even --eval-every 1 gives fewer in 5 iterations: give "
-                          "--max-iter 10"),
-    (["--max-iter", "15"], "1 evaluation, fewer than the 10 best whose mean is the paper's accuracy, so the "
-                           "report takes the mean of the one; give --eval-every 1 for 10"),  # not "1 or less"
-], ids=["max-iter-below-eval-every-x10", "eval-every-enough", "reduced-schedule", "max-iter-below-10", "every-1"])
+    (["--max-iter", "5"], "1 evaluation, no more than the 10 best whose mean is the paper's accuracy, so the report "
+                          "takes the mean of the one; even --eval-every 1 gives no more in 5 iterations: give "
+                          "--max-iter 11 or more"),
+    (["--max-iter", "15"], "1 evaluation, no more than the 10 best whose mean is the paper's accuracy, so the "
+                           "report takes the mean of the one; give --eval-every 1 for more than 10"),  # not "1 or less"
+], ids=["max-iter-below-eval-every-x10", "eval-every-enough", "eval-every-exactly-10", "reduced-schedule",
+        "max-iter-below-10", "every-1"])
 def test_a_grid_whose_runs_evaluate_fewer_than_10_times_says_so_as_it_is_planned(tmp_path, micro_data, arguments,
                                                                                warned):
     """The paper's accuracy is the mean of the 10 best evaluations; runs that make fewer are averaged

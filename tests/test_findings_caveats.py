@@ -1,0 +1,161 @@
+"""What findings.md says besides the claims' numbers, as a researcher's small own-data grid showed it
+wrong: advice for a claim not resolved that names the option of the runs it compares (it named
+--split-seed and --replicates to every claim), the five claims within one dataset said once of a
+folder of transfers across datasets (five "not measured" lines), a caveat where the validation sets
+are so small that which images were drawn moves an accuracy by what the findings tell apart, and a
+warning for a run whose "mean of the 10 best" is the mean of every one of its 10 evaluations, the
+first included. Hand-built results with known answers (tests/test_findings.py's)."""
+
+import dataclasses
+import math
+
+import pytest
+
+from minitransfer import findings, report
+from minitransfer.data import synthetic
+from minitransfer.data.dataset import open_dataset
+from minitransfer.experiment import Run
+from minitransfer.results import Result
+from tests.test_findings import cross_grid, network, random_grid
+from tests.test_report import write_run
+
+SPLIT_SEED = "experiment --split-seed"
+REPLICATES = "experiment --replicates"
+
+
+def one_random_split():
+    """random_grid's split 0 alone: every claim on one network a point (no standard error)."""
+    return [r for r in random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59)) if r.run.split_seed == 0]
+
+
+def natural_and_controls(natural, random_frozen):
+    """Three random splits, with ``natural`` natural-split replicates (AnB at n=7 and its base) and
+    ``random_frozen`` replicates of random frozen layers at n=7 on every class (and their base)."""
+    results = random_grid(transfer=(0.50, 0.51, 0.49), selffer=(0.60, 0.61, 0.59))
+    for replicate in range(natural):
+        results += [network(f"natural-{replicate}/baseB", "base", "natural", replicate, 0.55),
+                    network(f"natural-{replicate}/A7B", "transfer", "natural", replicate, 0.35, source="A", n=7)]
+    for replicate in range(random_frozen):
+        results += [network(f"all-{replicate}/base", "base", "all", replicate, 0.58, target=None),
+                    network(f"all-{replicate}/random7", "random-frozen", "all", replicate, 0.20, target=None, n=7)]
+    return results
+
+
+def one_replicate_across_datasets():
+    return cross_grid(top_transfer=(0.40,), top_selffer=(0.58,)) + [network("cross/S5T+", "transfer", "cross", 0, 0.62, target="T", source="S", n=5, tuned=True)]
+
+
+# (claim, the results, the advice it should give, the advice it should not)
+TOO_FEW = {
+    "general": (one_random_split, SPLIT_SEED, REPLICATES),
+    "specific": (one_random_split, SPLIT_SEED, REPLICATES),
+    "fine-tuning": (one_random_split, SPLIT_SEED, REPLICATES),
+    "dissimilar": (lambda: natural_and_controls(natural=1, random_frozen=3), "more replicates of the natural split "
+                   "(experiment --replicates)", SPLIT_SEED),
+    "random-weights": (lambda: natural_and_controls(natural=3, random_frozen=1), "more replicates of the runs on "
+                       "every class (experiment --replicates)", SPLIT_SEED),
+    "general-across-datasets": (one_replicate_across_datasets, REPLICATES, SPLIT_SEED),
+    "specific-across-datasets": (one_replicate_across_datasets, REPLICATES, SPLIT_SEED),
+    "fine-tuning-across-datasets": (one_replicate_across_datasets, REPLICATES, SPLIT_SEED),
+}
+
+
+@pytest.mark.parametrize("claim", TOO_FEW)
+def test_a_claim_on_too_few_networks_names_the_option_that_trains_more_of_them(claim):
+    """A random split's networks come from more split seeds, every other group's from --replicates
+    (which experiment refuses for a random split): a claim across datasets said "--split-seed for
+    random splits, --replicates for others"."""
+    results, told, not_told = TOO_FEW[claim]
+    found = {f.claim: f for f in findings.findings(results())}[claim]
+    assert not found.holds and "not resolved" in found.text and "train more networks per point" in found.text
+    assert told in found.text and not_told not in found.text, found.text
+
+
+def test_a_difference_of_two_groups_both_too_small_names_both_options():
+    results = [r for r in natural_and_controls(natural=1, random_frozen=0) if r.run.split_seed == 0]
+    text = {f.claim: f for f in findings.findings(results)}["dissimilar"].text
+    assert "(1 + 1; at least 2 per group): train more networks per point: more replicates of the natural split " \
+           "(experiment --replicates) and more random splits (experiment --split-seed, once per split)." in text
+
+
+def test_a_folder_of_transfers_across_datasets_only_says_the_five_claims_are_not_measured_once():
+    results = cross_grid(top_transfer=(0.40, 0.41, 0.39), top_selffer=(0.58, 0.59, 0.57))
+    measured = findings.findings(results)
+    assert [f.claim for f in measured] == ["within-dataset", "general-across-datasets", "specific-across-datasets",
+                                           "fine-tuning-across-datasets"]
+    within = measured[0]
+    assert not within.holds and within.networks == 0 and math.isnan(within.value)
+    assert "transfers across datasets only" in within.text and "experiment --split random" in within.text
+    # controls on every class beside them measure none of the five either (random weights: against AnB)
+    controls = [network("all/base", "base", "all", 0, 0.58, target=None),
+                network("all/random7", "random-frozen", "all", 0, 0.20, target=None, n=7)]
+    assert findings.findings(results + controls)[0] == within
+    # one random split beside them: the five, each measured or saying what it lacks
+    beside = findings.findings(results + [network("random0/baseB", "base", "random", 0, 0.60)])
+    assert [f.claim for f in beside][:5] == ["general", "specific", "fine-tuning", "dissimilar", "random-weights"]
+
+
+def test_findings_md_of_a_cross_dataset_grid_has_one_line_for_the_five_claims(tmp_path):
+    for r in cross_grid(top_transfer=(0.40, 0.41, 0.39), top_selffer=(0.58, 0.59, 0.57)):
+        write_run(tmp_path / "grid", r.run, r.mean10_top1)
+    written = report.write_report(tmp_path / "grid", tmp_path / "r", figures=False)
+    lines = written.files["findings.md"].read_text().splitlines()
+    claims = [line for line in lines if line.startswith(("- holds: ", "- not shown: "))]
+    assert len(claims) == len(written.findings) == 4  # a line a claim, as the records have them
+    assert not [line for line in lines if "random-split" in line or "natural-split" in line], lines
+    assert claims[0] == f"- not shown: {findings.WITHIN_DATASET.text}"
+
+
+@pytest.mark.parametrize("evaluations, flagged", [(9, True), (10, True), (11, False)])
+def test_a_run_whose_mean_of_10_best_takes_its_first_evaluation_is_flagged(evaluations, flagged):
+    """With 10 evaluations the mean of the 10 best is the mean of all, the first (after eval_every
+    iterations, barely trained) included: it was flagged only below 10."""
+    run = dataclasses.replace(network("random0/baseB", "base", "random", 0, 0.6), evaluations=evaluations)
+    warned = [text for text in findings.warnings([run]) if "random0/baseB" in text]
+    assert bool(warned) == flagged
+    if flagged:
+        assert warned[0].startswith(f"10 evaluations or fewer (1): random0/baseB ({evaluations}); their accuracy is "
+                                    "the mean of all of them, the first (early in training) included")
+
+
+@pytest.fixture(scope="module")
+def two_classes(tmp_path_factory):
+    """Two classes (one natural, one man-made) of 1300 validation images each: a half holds 1300."""
+    path = tmp_path_factory.mktemp("data") / "two-classes"
+    return synthetic.build_synthetic(path, classes=2, train_per_class=1, val_per_class=1300, size=4, seed=1)
+
+
+def scored_on(dataset, accuracy, split="random", fingerprint=None):
+    """A base and an AnB of ``split`` (half B; every class for "all"), at ``accuracy``, as report reads
+    runs trained on ``dataset`` (their config.json's data, the fingerprint train recorded)."""
+    target = None if split == "all" else "B"
+    kinds = (("base", 0), ("random-frozen", 1)) if split == "all" else (("base", 0), ("transfer", 1))
+    return [Result(Run(f"{split}0/{kind}{n}", kind, split, 0, target=target, source=target and "A", n=n),
+                   accuracy, accuracy, accuracy, 20, dataset=str(dataset.path),
+                   fingerprint=dataset.fingerprint if fingerprint is None else fingerprint) for kind, n in kinds]
+
+
+def test_runs_scored_on_few_validation_images_are_a_caveat(synthetic_8, tmp_path):
+    """synthetic_8: 8 classes of 10 validation images, a random half 40: an accuracy of 0.5 on them
+    has a standard error of sqrt(0.25/40) = 7.9 points, which no finding's standard error counts."""
+    results = scored_on(open_dataset(synthetic_8), 0.5)
+    [caveat] = findings.small_validation(results)
+    se = 100 * math.sqrt(0.5 * 0.5 / 40)
+    assert caveat.startswith(f"small validation sets (2): random0/base0, random0/transfer1; the smallest (random split "
+                             f"0, half B) holds 40 images (one image 2.5 points), on which an accuracy of 50% has a "
+                             f"standard error of {se:.1f} points from which images were drawn alone"), caveat
+    assert caveat in findings.warnings(results)
+    moved = tmp_path / "moved"  # the dataset moved, or prepared again since: nothing said
+    assert findings.small_validation([dataclasses.replace(r, dataset=str(moved)) for r in results]) == []
+    assert findings.small_validation(scored_on(open_dataset(synthetic_8), 0.5, fingerprint="0" * 64)) == []
+
+
+def test_the_caveat_comes_where_the_images_alone_move_an_accuracy_by_more_than_a_point(two_classes):
+    """1 point, half the 2 points the findings call "about as good": 2600 images at 0.5 give
+    50/sqrt(2600) = 0.98 (no caveat), a half's 1300 give 1.39, and 1300 at 0.9 give 0.83."""
+    assert findings.small_validation(scored_on(two_classes, 0.5, split="all")) == []
+    [caveat] = findings.small_validation(scored_on(two_classes, 0.5))
+    assert "holds 1300 images (one image 0.1 points), on which an accuracy of 50% has a standard error of 1.4" in caveat
+    assert findings.small_validation(scored_on(two_classes, 0.9)) == []
+    [natural] = findings.small_validation(scored_on(two_classes, 0.5, split="natural"))
+    assert "the smallest (the natural split, half B) holds 1300 images" in natural
