@@ -353,35 +353,34 @@ def seen_classes(results, shown=None, listed_in=None):
 
 
 def small_validation(results, shown=None, listed_in=None):
-    """A warning where runs of the findings were scored on so few validation images that which images
-    were drawn moves an accuracy by about what the findings tell apart; [] where none was, or where
-    the number cannot be known (:func:`minitransfer.run_facts.validation_sets`).
+    """A warning where runs of the findings were scored on so few validation images that one image
+    moves an accuracy by :data:`CLOSE` / :data:`RESOLVED` (1 point) or more: 100 images or fewer, two
+    images already the 2 points the findings call "about as good"; [] where none was, or where the
+    number cannot be known (:func:`minitransfer.run_facts.validation_sets`).
 
-    An accuracy p on N images has the binomial standard error sqrt(p(1 − p)/N): 9.1 points at
-    p = 0.5 on 30 images, where one image is 3.3 points. The findings' standard errors count only how
-    networks differ, each scored on the same images of its half; not whether those images are easy
-    or hard, which they share. A set is too small where that standard error, at the mean accuracy
-    of its runs, is above :data:`CLOSE` / :data:`RESOLVED` (1 point): two of it are wider than the
-    difference the findings call "about as good" (ImageNet's half of 25,000 images gives 0.3 at
-    most). Networks compared on the same images differ by less than two independent draws would, so
-    this is the scale of the doubt, not a correction of the standard errors."""
+    The findings' standard errors count only how networks differ, each scored on the same images of
+    its half; not whether those images are easy or hard, which they share. On N images an accuracy
+    p has the binomial standard error sqrt(p(1 - p)/N), said for scale (9.1 points at p = 0.5 on 30
+    images). It overstates the doubt in a difference of two treatments scored on the same images,
+    whose errors fall largely on the same ones, by an amount no accuracy tells; so the rule is the
+    weight of one image, known without it: the demo's halves of 500 images (0.2 points an image)
+    and ImageNet's of 25,000 are not flagged, a folder of 30 validation images a half is."""
     small = []
     for where, images, runs in validation_sets(results):
         accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
         se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
-        if se > CLOSE / RESOLVED + ROUNDING:
+        if POINTS / images >= CLOSE / RESOLVED - ROUNDING:
             small.append((images, se, accuracy, where, runs))
     if not small:
         return []
     images, se, accuracy, where, _ = min(small, key=lambda found: found[0])
     names = [r.run.name for *_, runs in small for r in runs]
     return [f"small validation sets ({len(names)}): {_listed(names, shown, listed_in)}; the smallest ({where}) holds "
-            f"{images} images (one image {POINTS / images:.1f} points), on which an accuracy of {accuracy:.0%} has a "
-            f"standard error of {se:.1f} points from which images were drawn alone, more than the {CLOSE / RESOLVED:g} "
-            f"whose two the findings' {CLOSE:g} points allow; their standard errors count only how networks differ "
-            f"on the same images, not whether those images are easy or hard: read a difference of a few points as "
-            f"the images' as much as the features', or hold out more validation images (prepare folder "
-            f"--val-fraction, more images per class)"]
+            f"{images} images: one image is {POINTS / images:.1f} points, two already the {CLOSE:g} the findings call "
+            f"about as good, and an accuracy of {accuracy:.0%} on them has a standard error of {se:.1f} points from "
+            f"which images were drawn alone; the findings' standard errors count only how networks differ on the "
+            f"same images, not whether those images are easy or hard: read a difference of a few points with "
+            f"care, or hold out more validation images (prepare folder --val-fraction, more images per class)"]
 
 
 def _listed(names, shown, listed_in):
