@@ -1,0 +1,68 @@
+"""What the report's figures and tables call the networks, as a researcher's trial of a small grid of
+own data met them: a legend said "(mean ± s.d.)" of one network, the learning curves titled baseA's
+and baseB's column "baseB" and drew the source base of a cross-dataset grid among its target's runs,
+results.md's treatment column said baseB of a baseA without a word, and A1B+ came before A1B."""
+
+import collections
+import math
+import re
+
+import pytest
+
+from minitransfer import experiment as grid
+from minitransfer import figures, figures_curves, report
+from minitransfer.results import Result
+from test_report import read_csv, write_run
+
+Figure = pytest.importorskip("matplotlib.figure").Figure
+
+
+def networks(runs):
+    """A Result of each run whose learning curve is its own flat line, at a height that names it."""
+    return [Result(run, 0.5, 0.5, 0.5, 2, curve=((10, index / 100), (20, index / 100)))
+            for index, run in enumerate(runs)]
+
+
+def legend_counts(axes):
+    """{legend label: [networks at each point]} of a panel's means, counted from its runs' dots (not
+    the error bars' caps) of the mean's colour within a jitter of its x."""
+    dots = [line for line in axes.lines if line.get_linestyle() == "None" and line.get_marker() not in ("_", "|")]
+    counts = {}
+    for container in axes.containers:
+        mean = container.lines[0]
+        counts[container.get_label()] = [sum(1 for line in dots if line.get_color() == mean.get_color()
+                                             for dot in line.get_xdata() if abs(dot - x) < 0.05)
+                                         for x in mean.get_xdata()]
+    return counts
+
+
+@pytest.mark.parametrize("seeds", [(0,), (0, 1)], ids=["one-network-a-point", "two-networks-a-point"])
+def test_the_legends_say_how_many_networks_each_point_is(seeds):
+    """One split seed: each transfer's point is one network, which the legend called a mean ± s.d.; the
+    pooled bases are two. Two seeds: two networks a point, four bases."""
+    results = networks(grid.plan_grid(random_seeds=seeds, layers=(1, 2)))
+    top, bottom = figures.draw_all(Figure, results)["figure2"].axes
+    for axes in (top, bottom):
+        for label, counts in legend_counts(axes).items():
+            if max(counts) == 1:
+                assert "s.d." not in label and label.endswith("(1 network per n)"), label
+            else:
+                assert label.endswith(f"(mean ± s.d. of {counts[0]} networks{' per n' * (len(counts) > 1)})"), label
+    bases = next(label for label in legend_counts(top) if label.startswith("bases"))
+    assert bases.endswith(f"(mean ± s.d. of {2 * len(seeds)} networks)")
+    title = top.get_title()
+    assert ("where 2 or more networks" in title) == (len(seeds) == 1), title
+
+
+def test_a_figure_of_one_network_a_point_says_it_draws_no_spread():
+    """A cross-dataset grid and reduced-data runs of one network each: every legend and the titles
+    said mean ± s.d."""
+    runs = grid.plan_grid(random_seeds=(), layers=(1, 2), cross=True, per_class=(5, 10))
+    drawn = figures.draw_all(Figure, networks(runs))
+    top, bottom = drawn["figure_cross"].axes
+    assert "no mean, no s.d." in top.get_title()
+    assert "no mean, no s.d." in drawn["figure_s1"].texts[0].get_text()
+    labels = [container.get_label() for figure in (drawn["figure_cross"], drawn["figure_s1"])
+              for axes in figure.axes for container in axes.containers]
+    assert len(labels) == 5 + 4 + 2 and not [label for label in labels if "s.d." in label]
+    assert "reduced data (1 network per size)" in labels
