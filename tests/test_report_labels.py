@@ -17,6 +17,11 @@ from test_report import read_csv, write_run
 Figure = pytest.importorskip("matplotlib.figure").Figure
 
 
+def pattern(label):
+    """A run's label with its n as n, the test's own rule: A1B+ -> AnB+, baseA -> baseA."""
+    return re.sub(r"[0-9]+", "n", label)
+
+
 def networks(runs):
     """A Result of each run whose learning curve is its own flat line, at a height that names it."""
     return [Result(run, 0.5, 0.5, 0.5, 2, curve=((10, index / 100), (20, index / 100)))
@@ -66,3 +71,26 @@ def test_a_figure_of_one_network_a_point_says_it_draws_no_spread():
               for axes in figure.axes for container in axes.containers]
     assert len(labels) == 5 + 4 + 2 and not [label for label in labels if "s.d." in label]
     assert "reduced data (1 network per size)" in labels
+
+
+def test_the_learning_curves_columns_are_titled_by_the_runs_they_hold():
+    """Each column's title names the runs whose curves it draws (baseA and baseB: "baseA, baseB", not
+    the pooled "baseB"; AnB and BnA), and a cross-dataset grid's source base, scored on the other
+    dataset, has a column of its own."""
+    runs = grid.plan_grid(layers=(1,), both_directions=True, natural=True, cross=True)
+    height = {round(r.curve[0][1] * 100): r.run for r in networks(runs)}
+    figure = figures_curves.curves(Figure, networks(runs))
+    columns = len(figure.axes) // 2
+    held = {}
+    for loss_axes, top1_axes in zip(figure.axes[:columns], figure.axes[columns:]):
+        drawn = [height[round(segment[0][1] * 100)] for lines in top1_axes.collections
+                 for segment in lines.get_segments()]
+        title = loss_axes.get_title()
+        names = title.split(":\n")[-1] if ":\n" in title else title.split(" (")[0]
+        held[title] = [run.label for run in drawn]
+        assert set(names.split(", ")) == {pattern(run.label) for run in drawn}, title
+        assert f"({len(drawn)} run{'s' * (len(drawn) > 1)})" in title
+    assert sorted(sum(held.values(), [])) == sorted(run.label for run in runs)  # every run drawn once
+    source = [title for title, labels in held.items() if "baseS" in labels]
+    assert len(source) == 1 and held[source[0]] == ["baseS"] and "source" in source[0]
+    assert "baseA, baseB (2 runs)" in held and "AnB, BnA (2 runs)" in held
