@@ -94,3 +94,35 @@ def test_the_learning_curves_columns_are_titled_by_the_runs_they_hold():
     source = [title for title, labels in held.items() if "baseS" in labels]
     assert len(source) == 1 and held[source[0]] == ["baseS"] and "source" in source[0]
     assert "baseA, baseB (2 runs)" in held and "AnB, BnA (2 runs)" in held
+
+
+def write_grid(out, runs):
+    for run in runs:
+        write_run(out, run, 0.5 + 0.001 * len(run.name))
+    return out
+
+
+def test_results_md_says_which_runs_the_pooled_treatments_hold(tmp_path):
+    """baseA's row said treatment baseB, B1A's AnB, a cross grid's baseS "source" and its baseT baseB,
+    without a word: results.md says each run's label is its own and what the treatment pools, for
+    every pair the rows show (the CSV keeps its columns)."""
+    runs = grid.plan_grid(layers=(1,), both_directions=True, cross=True)
+    written = report.write_report(write_grid(tmp_path / "grid", runs), tmp_path / "report", figures=False)
+    text = written.files["results.md"].read_text()
+    rows = read_csv(written.files["results.csv"])
+    assert list(rows[0]) == list(report.COLUMNS)
+    pooled = {(pattern(row["label"]).rstrip("+"), row["treatment"].rstrip("+")) for row in rows
+              if pattern(row["label"]).rstrip("+") != row["treatment"].rstrip("+")}
+    assert {own for own, _ in pooled} == {"baseA", "BnA", "AnA", "baseS", "baseT", "SnT", "TnT"}
+    assert "footnote 3" in text
+    for own, treatment in pooled:
+        said = f'{own}, the source base (trained and scored on the other dataset), is "source"' \
+            if own == "baseS" else f"{own} counts as {treatment}"
+        assert said in text, said
+
+
+def test_results_md_says_only_the_pooling_its_runs_show(tmp_path):
+    """Random-weights and reduced-data controls on every class: only their base is pooled (as baseB)."""
+    runs = grid.plan_grid(random_seeds=(), random_frozen=(1,), per_class=(5,))
+    written = report.write_report(write_grid(tmp_path / "grid", runs), tmp_path / "report", figures=False)
+    assert "Here base counts as baseB.\n" in written.files["results.md"].read_text()
