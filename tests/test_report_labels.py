@@ -4,7 +4,6 @@ and baseB's column "baseB" and drew the source base of a cross-dataset grid amon
 results.md's treatment column said baseB of a baseA without a word, and A1B+ came before A1B."""
 
 import collections
-import math
 import re
 
 import pytest
@@ -126,3 +125,19 @@ def test_results_md_says_only_the_pooling_its_runs_show(tmp_path):
     runs = grid.plan_grid(random_seeds=(), random_frozen=(1,), per_class=(5,))
     written = report.write_report(write_grid(tmp_path / "grid", runs), tmp_path / "report", figures=False)
     assert "Here base counts as baseB.\n" in written.files["results.md"].read_text()
+
+
+def test_a_networks_frozen_run_comes_before_its_fine_tuned_one(tmp_path):
+    """results.md and results.csv listed A1B+ before A1B (their folders sorted "A1B+.run" first: "+"
+    before "."), and random10 before random2."""
+    runs = grid.plan_grid(random_seeds=(2, 10), layers=(1, 2))
+    written = report.write_report(write_grid(tmp_path / "grid", runs), tmp_path / "report", figures=False)
+    names = [row["run"] for row in read_csv(written.files["results.csv"])]
+    md = [line.split(" | ")[0].lstrip("| ") for line in written.files["results.md"].read_text().splitlines()
+          if line.startswith("| random")]
+    assert md == names and sorted(names) == sorted(run.name for run in runs)
+    tuned = [name for name in names if name.endswith("+")]
+    assert tuned and all(names.index(name[:-1]) == names.index(name) - 1 for name in tuned)
+    seeds = [int(name.split("/")[0][len("random"):]) for name in names]
+    assert seeds == sorted(seeds)
+    assert collections.Counter(seeds) == {2: len(runs) // 2, 10: len(runs) // 2}
