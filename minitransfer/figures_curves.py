@@ -4,6 +4,7 @@ the end are drawn in red.
 """
 
 from minitransfer.figures_paper import say_in_panel
+from minitransfer.treatments import held_labels
 
 NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
 
@@ -15,16 +16,16 @@ RISING_NAMED = 8
 
 def curves(Figure, results):
     """Training loss (top row) and validation top-1 (bottom row) against iterations, one column per
-    group of runs; a run still rising at the end is red, the first :data:`RISING_NAMED` of a group
-    named. The runs' lines are drawn as an image in the SVG too: a grid's 1,000 runs made 20 MB of
-    vector paths. A panel's runs not named are a few collections of lines, not a line each: 2,000
-    runs' lines, one artist each, took 8 s to draw and save."""
+    group of runs (:func:`_group`), titled by the runs it holds (:func:`_title`); a run still rising
+    at the end is red, the first :data:`RISING_NAMED` of a group named. The runs' lines are drawn as
+    an image in the SVG too: a grid's 1,000 runs made 20 MB of vector paths. A panel's runs not named
+    are a few collections of lines, not a line each: 2,000 runs' lines, one artist each, took 8 s to
+    draw and save."""
     from matplotlib.ticker import EngFormatter
 
     groups = {}
     for r in results:
-        key = {"natural": "natural split", "cross": "across datasets"}.get(r.run.split, r.run.treatment)
-        groups.setdefault(key, []).append(r)
+        groups.setdefault(_group(r.run), []).append(r)
     # A column is 3.2 inches; the title needs two columns' width (one group's figure cut it at both edges)
     figure = Figure(figsize=(3.2 * max(len(groups), 2), 6), constrained_layout=True)
     axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
@@ -40,7 +41,7 @@ def curves(Figure, results):
             for r in named:  # drawn last: the red of the runs named is above the others
                 if points_of(r):
                     panel.plot(*zip(*points_of(r)), rasterized=True, label=_shortened(r.run.name), **RISING_STYLE)
-        loss_axes.set_title(f"{name} ({len(members)} run{'s' if len(members) != 1 else ''})")
+        loss_axes.set_title(_title(name, members), fontsize=10)
         loss_axes.set_ylabel("training loss (logged batches)")
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")
@@ -60,6 +61,32 @@ def curves(Figure, results):
                 text.set_parse_math(False)
     figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")
     return figure
+
+
+NATURAL, CROSS_TARGET, CROSS_SOURCE = "natural split", "across datasets", "across datasets: source base"
+
+
+def _group(run):
+    """The column of ``run``'s curves: the natural split's runs, a cross-dataset grid's runs on its
+    target dataset, and its source base (trained and scored on the other dataset: its curves are not
+    the target's) each one column; every other run its pooled treatment's (baseA with baseB)."""
+    if run.split == "natural":
+        return NATURAL
+    if run.split == "cross":
+        return CROSS_SOURCE if run.treatment == "source" else CROSS_TARGET
+    return run.treatment
+
+
+def _title(group, members):
+    """A column's title, naming the runs it holds as the paper names them (:func:`held_labels`:
+    "baseA, baseB", not the pooled "baseB" of both) and how many: "baseA, baseB (2 runs)"."""
+    runs = f"{len(members)} run{'s' if len(members) != 1 else ''}"
+    held = held_labels(r.run for r in members)
+    if group == CROSS_SOURCE:
+        return f"{held} ({runs}): the source base,\nscored on the source dataset"
+    if group in (NATURAL, CROSS_TARGET):
+        return f"{group} ({runs}):\n{held}"
+    return f"{held} ({runs})"
 
 
 # A run's name in a legend: a longer one (a folder of runs named by their options, 250 characters) made

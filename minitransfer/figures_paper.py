@@ -1,7 +1,8 @@
 """The paper's Figures 2 and 3, and the cross-dataset figure drawn as Figure 2 is (needs matplotlib:
 the ``plot`` extra; :mod:`minitransfer.figures` draws them all), with what every figure's panels
 share: the paper's colours (:data:`STYLE`), every network a dot and each treatment's mean ± s.d.
-(:func:`spread_plot`), the n axis and the panels' labels.
+(:func:`spread_plot`; the legend says of how many networks, :func:`drawn`), the n axis and the
+panels' labels.
 """
 
 import math
@@ -27,27 +28,62 @@ STYLE = {
 OFFSET = {"baseB": 0.0, "BnB": -0.2, "BnB+": -0.07, "AnB": 0.07, "AnB+": 0.2}
 RELATIVE_LABEL = "accuracy − own base\n(percentage points)"
 N_LABEL = "n: layers copied from the base (0: the base itself)"
+TITLE_LINE = 80  # characters of a title's line that fit the width of figure2 and figure_s1
 NO_RELATIVE = "no network with an accuracy and its own base"
 
 
-def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0):
+def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
     """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
-    as a line with error bars (labelled ``label``; no bar where one network gives no spread, rather
-    than a bar of zero); NaN values (networks without an evaluation) are left out, and nothing is
-    drawn without a value."""
+    as a line with error bars (labelled ``label`` and how many networks each point is, :func:`drawn`;
+    no bar where one network gives no spread, rather than a bar of zero); NaN values (networks
+    without an evaluation) are left out, and nothing is drawn without a value. Returns the networks
+    of each point drawn."""
     by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
     ns = sorted(n for n, values in by_n.items() if values)
     if not ns:
-        return
+        return []
     for n in ns:
         values = [v * scale for v in by_n[n]]
         xs = [n + offset + dx for dx in _jitter(len(values))]
         axes.plot(xs, values, linestyle="none", markersize=5, alpha=0.55, markeredgecolor="black",
                   markeredgewidth=0.4, **style)
     spreads = [Spread.of(by_n[n]) for n in ns]
+    counts = [s.count for s in spreads]
     axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
                   yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
-                  markersize=7, label=f"{label} (mean ± s.d.)", **style)
+                  markersize=7, label=f"{label} ({drawn(counts, per)})", **style)
+    return counts
+
+
+def drawn(counts, per="n"):
+    """What points of ``counts`` networks each are, in a legend: "1 network per n", "mean ± s.d. of
+    3 networks", "mean of 1 to 3 networks per n, ± s.d. of 2 or more"; never a "mean ± s.d." of one
+    network (a trial of one network a treatment read as a spread that was not there)."""
+    fewest, most = min(counts), max(counts)
+    each = f" per {per}" if len(counts) > 1 else ""
+    if most == 1:
+        return f"1 network{each}"
+    if fewest == most:
+        return f"mean ± s.d. of {most} networks{each}"
+    if fewest == 1:
+        return f"mean of 1 to {most} networks{each}, ± s.d. of 2 or more"
+    return f"mean ± s.d. of {fewest} to {most} networks{each}"
+
+
+def means_drawn(counts, whose="treatment", remark=""):
+    """What a figure's title says it draws, by the ``counts`` of networks of its points: "every
+    network, and each treatment's mean ± s.d.", "... mean (± s.d. where 2 or more networks)", or,
+    every point one network, that there is no mean nor s.d.; then ``remark``, on a line of its own
+    where one line would not fit the figure (:data:`TITLE_LINE`)."""
+    if counts and max(counts) == 1:
+        said = "every network (each point one network: no mean, no s.d.)"
+    elif counts and min(counts) == 1:
+        said = f"every network, and each {whose}'s mean (± s.d. where 2 or more networks)"
+    else:
+        said = f"every network, and each {whose}'s mean ± s.d."
+    if not remark:
+        return said
+    return said + ("\n" if len(f"{said} {remark}") > TITLE_LINE else " ") + remark
 
 
 CROSS_NAMES = {"baseB": "baseT", "BnB": "TnT", "BnB+": "TnT+", "AnB": "SnT", "AnB+": "SnT+"}  # S: source, T: target
@@ -60,18 +96,19 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     figure = Figure(figsize=(8, 8.5), constrained_layout=True)
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
-    spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
-                names.get("baseB", "bases") + (" (A and B pooled)" if split == "random" else ""), STYLE["baseB"])
+    counts = spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
+                         names.get("baseB", "bases") + (" (A and B pooled)" if split == "random" else ""),
+                         STYLE["baseB"])
     for treatment in TREATMENTS:
         label = names.get(treatment, treatment)
-        spread_plot(top, _accuracy_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment])
+        counts += spread_plot(top, _accuracy_by_n(results, split, treatment), label, STYLE[treatment],
+                              OFFSET[treatment])
         spread_plot(bottom, relative_by_n(results, split, treatment), label, STYLE[treatment], OFFSET[treatment],
                     scale=POINTS)
     if reference:
         _reference_lines(top, reference)
     bottom.axhline(0, color="black", linestyle=":", linewidth=1)
-    top.set_title(f"{title}:\nevery network, and each treatment's mean ± s.d."
-                  + (" (thin dashed: the paper's runs)" if reference else ""))
+    top.set_title(f"{title}:\n" + means_drawn(counts, remark="(thin dashed: the paper's runs)" if reference else ""))
     bottom.set_title("relative to the base of each network's own target")
     _finish([(top, accuracy_label(select(results, split))), (bottom, RELATIVE_LABEL)], results + (reference or []))
     say_if_empty(top, no_accuracy(select(results, split), f"no {split}-split runs"))

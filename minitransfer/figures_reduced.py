@@ -5,8 +5,8 @@ has such runs).
 
 import math
 
-from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, no_accuracy,
-                                        say_if_empty, spread_plot)
+from minitransfer.figures_paper import (STYLE, accuracy_label, has_legend_entries, label_axes, means_drawn,
+                                        no_accuracy, say_if_empty, spread_plot)
 from minitransfer.results import Spread, select
 
 PER_CLASS_LABEL = "training images asked for per class (--per-class)"
@@ -16,7 +16,8 @@ FULL_DATA = "base: every training image, full schedule"
 def figure_s1(Figure, results, reference=None):
     """Supplement B's Figure S1: the reduced-data runs' accuracies against the training images asked
     for per class (--per-class, as the paper's Table S1 gives them), on linear (top) and logarithmic
-    (bottom) x axes; every network a dot, each count's mean ± s.d., and beside a count that some
+    (bottom) x axes; every network a dot, each count's mean ± s.d. (of how many networks:
+    :func:`minitransfer.figures_paper.drawn`), and beside a count that some
     classes could not give the images its runs used (:func:`_images_used`). The all-classes base,
     trained on every image (and on the longer schedule that reduced-data runs shorten), is a
     horizontal line, with a band of ± s.d. over several bases.
@@ -28,7 +29,7 @@ def figure_s1(Figure, results, reference=None):
     reduced = select(results, "all", "reduced")
     bases = [r.mean10_top1 for r in select(results, "all", "baseB")]
     for axes in (linear, logarithmic):
-        spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"])
+        counts = spread_plot(axes, _accuracy_by_per_class(reduced), "reduced data", STYLE["reduced"], per="size")
         _images_used(axes, reduced)
         _base_line(axes, bases)
         if reference:
@@ -47,8 +48,8 @@ def figure_s1(Figure, results, reference=None):
         linear.legend(loc="lower right", fontsize=7)
     for axes in (linear, logarithmic):
         say_if_empty(axes, no_accuracy(reduced, "no reduced-data runs (experiment --per-class 10,100)"))
-    figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\nevery network, "
-                    "and each size's mean ± s.d." + (" (dashed: the paper's runs, Table S1)" if reference else ""))
+    figure.suptitle("Figure S1: accuracy against training set size (all classes, reduced data):\n"
+                    + means_drawn(counts, "size", "(dashed: the paper's runs, Table S1)" if reference else ""))
     return figure
 
 

@@ -62,8 +62,8 @@ from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
-                                        TABLE_1_RANGES, layer_list, markdown_table, table1, table1_markdown,
-                                        table1_unmeasured, table1_unpaired)
+                                        TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
+                                        table1_markdown, table1_unmeasured, table1_unpaired)
 from minitransfer.paper_runs import is_reference
 from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
@@ -289,10 +289,11 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
 
 def _results(report, runs_dir):
     rows = [r.row() for r in report.results]
+    pooled = pooled_names(report.results)
     lines = [f"# Results of {len(rows)} networks in {inputs.display_name(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"paper's metric ({metric_words(report.results)}); still_rising: the accuracy was still climbing at "
-             "the end.", "",
+             "the end.", "", *([pooled, ""] if pooled else []),
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished)

@@ -9,6 +9,7 @@ import math
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
+from minitransfer.treatments import KINDS, label_pattern
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 
@@ -50,6 +51,30 @@ def table1_unmeasured(results, rows):
     return (f"Table 1: not measured (no random-split AnB+ runs with their bases{hint})"
             + ("; this folder's runs are transfers across datasets, which findings.md and figure_cross measure"
                if across else "") + ".")
+
+
+def pooled_names(results):
+    """What results.md's treatment column is beside its label column, where they differ: the paper's
+    pooled treatment (its footnote 3), which shows a run of baseA as baseB, B3A as AnB, a
+    cross-dataset grid's baseT as baseB and S3T as AnB; "" where every run's treatment is its label's
+    (n written as n: :func:`minitransfer.treatments.label_pattern`)."""
+    pooled, tuned = {}, False
+    for r in results:
+        own, treatment = label_pattern(r.run).rstrip("+"), r.run.treatment.rstrip("+")
+        if own != treatment:  # in the order a reader meets them: this split's, then across datasets, baseS last
+            pooled[own] = (r.run.split == CROSS, treatment == "source", KINDS.index(r.run.kind), own, treatment)
+            tuned = tuned or r.run.fine_tuned
+    if not pooled:
+        return ""
+    said = {False: [], True: []}
+    for across, _, _, own, treatment in sorted(pooled.values()):
+        said[across].append(f"{own} counts as {treatment}" if treatment != "source" else
+                            f'{own}, the source base (trained and scored on the other dataset), is "{treatment}"')
+    here = "; ".join(filter(None, [", ".join(said[False]), "across datasets, " * bool(said[True])
+                                   + ", ".join(said[True])]))
+    return ("The label column is each run's own name; the treatment column is the paper's pooled treatment (its "
+            f"footnote 3: AnA counts as BnB, BnA as AnB, baseA as baseB), as the figures pool them. Here {here}"
+            + ("; a fine-tuned run (+) likewise." if tuned else "."))
 
 
 def layer_list(ns):

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import pathlib
+import re
 import stat
 
 from minitransfer import fileio, rundir, treatments
@@ -52,14 +53,14 @@ __all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS
 
 def collect(runs_dir):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
-    readable result, sorted by name; the names of planned or broken runs without a result.json; and,
-    as "name: why" texts, the runs with a result.json that cannot be read as one network (a corrupt
-    or misshapen result, an unreadable configuration, a base whose treatment cannot be told, a
-    treatment that is not its folder's or contradicts its configuration, layers copied from another
-    base than its treatment says: :func:`minitransfer.treatments.treatment`), a run without a result
-    whose training diverged (:func:`_divergence`: no result will come), a second name of one
-    run folder (a symbolic link to it), a second name of a folder of runs (a link to a split's
-    folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
+    readable result, sorted by name (:func:`name_order`: A1B before A1B+); the names of planned or
+    broken runs without a result.json; and, as "name: why" texts, the runs with a result.json that
+    cannot be read as one network (a corrupt or misshapen result, an unreadable configuration, a base
+    whose treatment cannot be told, a treatment that is not its folder's or contradicts its
+    configuration, layers copied from another base than its treatment says:
+    :func:`minitransfer.treatments.treatment`), a run without a result whose training diverged
+    (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to
+    it), a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
     whose runs would otherwise be missing without a word. A run started over (train --overwrite)
     while it is read is not finished, and one finished again meanwhile is read again
     (:func:`_read_steady`), never its old result beside its new files. Those are left out of every table rather
@@ -105,7 +106,16 @@ def collect(runs_dir):
     hand_trained = [r for r in results if r.run.name in by_hand]
     runs = treatments.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
     relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
-    return [relabelled.get(r.run.name, r) for r in results], unfinished, left_out
+    results = sorted((relabelled.get(r.run.name, r) for r in results), key=lambda r: name_order(r.run.name))
+    return results, unfinished, left_out
+
+
+def name_order(name):
+    """The key that sorts runs by ``name`` as a reader looks for them: folder by folder, a network's
+    frozen run before its fine-tuned one (A1B, A1B+: their folders sort A1B+.run first, "+" before
+    "."), and numbers by value (random2 before random10, A2B before A10B)."""
+    return tuple(tuple(int(piece) if index % 2 else piece for index, piece in enumerate(re.split(r"([0-9]+)", part)))
+                 for part in pathlib.PurePosixPath(name).parts)
 
 
 METRICS_FILE = "metrics.jsonl"

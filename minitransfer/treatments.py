@@ -247,6 +247,22 @@ def cross_studies(runs):
     return relabelled
 
 
+def label_pattern(run):
+    """``run``'s label with its n written as n, as the paper names its treatments before pooling them
+    (footnote 3 of §4.1): A3B+ -> AnB+, B2A -> BnA, S1T -> SnT; a base's own label (baseA, baseS);
+    "random" and "reduced" for the controls on every class."""
+    if run.kind in ("selffer", "transfer"):
+        return f"{run.source or 'all'}n{run.target or 'all'}{'+' if run.fine_tuned else ''}"
+    return run.label if run.kind == "base" else run.treatment
+
+
+def held_labels(runs):
+    """The :func:`label_pattern` of ``runs``, each once, in the order of :data:`KINDS` (bases, selffers,
+    transfers, ...), frozen before fine-tuned: "baseA, baseB", "AnB, BnA", "baseT, TnT, TnT+, SnT"."""
+    patterns = {label_pattern(run): KINDS.index(run.kind) for run in runs}
+    return ", ".join(sorted(patterns, key=lambda pattern: (patterns[pattern], pattern)))
+
+
 def controls_datasets(runs):
     """The datasets of the random-frozen and reduced-data runs on every class among ``runs`` (``[(run,
     dataset, ...)]`` of one folder, ``dataset`` as :func:`cross_studies` takes it): a base on every

@@ -150,7 +150,7 @@ def test_the_cross_dataset_figure_names_its_networks_as_the_runs_are_named():
     drawn = figures.draw_all(Figure, results)["figure_cross"]
     top, bottom = drawn.axes
     labels = [text.get_text() for text in top.get_legend().get_texts()]
-    assert labels == [f"{name} (mean ± s.d.)" for name in ("baseT", "TnT", "TnT+", "SnT", "SnT+")], labels
+    assert labels == ["baseT (1 network)"] + [f"{name} (1 network per n)" for name in ("TnT", "TnT+", "SnT", "SnT+")]
     assert all(text.get_text().split()[0] in ("TnT", "TnT+", "SnT", "SnT+") for text in bottom.get_legend().get_texts())
 
 

@@ -664,9 +664,9 @@ def test_figures_plot_every_network_and_the_means_with_their_spread(runs_dir, tm
     results = collect(runs_dir)[0]
     top, bottom = figures_paper.figure2(Figure, results).axes
     assert _dots(top) == pytest.approx(sorted(ACCURACY.values()))  # every network is a dot
-    assert _means(top)["AnB+ (mean ± s.d.)"] == pytest.approx([0.65, 0.66, 0.70])
-    assert _means(top)["BnB (mean ± s.d.)"] == pytest.approx([0.58, 0.55, 0.52])
-    assert _means(bottom)["AnB+ (mean ± s.d.)"] == pytest.approx([3, 4, 8])  # points over baseB, 0.62
+    assert _means(top)["AnB+ (1 network per n)"] == pytest.approx([0.65, 0.66, 0.70])
+    assert _means(top)["BnB (1 network per n)"] == pytest.approx([0.58, 0.55, 0.52])
+    assert _means(bottom)["AnB+ (1 network per n)"] == pytest.approx([3, 4, 8])  # points over baseB, 0.62
     assert "mean of the 10 best" in top.get_ylabel() and "own base" in bottom.get_ylabel()
 
 
@@ -692,9 +692,9 @@ def test_figure3_normalises_each_treatment_by_its_own_base(tmp_path):
         write_run(out, run, accuracy[run.name])
     _, _, relative = figures_paper.figure3(Figure, collect(out)[0]).axes
     lines = _means(relative)
-    assert lines["natural target: AnB (mean ± s.d.)"] == pytest.approx([-10])
-    assert lines["man-made target: AnB (mean ± s.d.)"] == pytest.approx([-5])
-    assert lines["random frozen layers (mean ± s.d.)"] == pytest.approx([-30])
+    assert lines["natural target: AnB (1 network)"] == pytest.approx([-10])
+    assert lines["man-made target: AnB (1 network)"] == pytest.approx([-5])
+    assert lines["random frozen layers (1 network)"] == pytest.approx([-30])
     assert not any(label.startswith("random A/B split") for label in lines)
 
 
@@ -723,8 +723,8 @@ def test_the_natural_split_is_named_after_the_families_its_dataset_records(runs_
                   config={"split": "natural", "half": run.target, "data": str(plants_and_vehicles)})
     written = report.write_report(runs_dir, tmp_path / "report")
     figure3 = written.files["figure3.svg"].read_text()
-    for text in ("target vehicle (mean", "target plant (mean", "plant target: AnB", "natural split: vehicle (A) / "
-                 "plant (B), by target task"):
+    for text in ("target vehicle (1 network per n)", "target plant (1 network per n)", "plant target: AnB",
+                 "natural split: vehicle (A) / plant (B), by target task"):
         assert text in figure3
     assert "man-made" not in figure3
     assert "At n=5, the vehicle / plant transfer loses 3.0 points more than a random split's (natural -20.0, " \
