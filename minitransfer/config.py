@@ -134,6 +134,8 @@ def resolve(config, checksums=True, read_base=None):
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
     read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
     parent = read_base(c) if c.copy_from is not None else None
+    if parent is not None and parent.recorded_in is None:  # a base's file: an emptied class table copied 0 classes
+        checkpoint_check.check_classes(parent.meta, checkpoint_check.Faults(parent.path))
     if c.data is None:
         c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
     c.data = str(pathlib.Path(c.data).resolve())
