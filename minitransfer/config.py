@@ -105,6 +105,7 @@ class Plan:
     run_dir: pathlib.Path
     classes: list                    # the class table of fc8's outputs
     cross_dataset: bool = False      # the base was trained on another dataset (another class table)
+    unset: frozenset = frozenset()   # the fields the user left unset (None), whose defaults resolve filled in
 
 
 def checked(config):
@@ -126,12 +127,15 @@ def resolve(config, checksums=True, read_base=None):
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
     passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
     c = checked(config)
+    unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
     refuse_dataset_gone(c)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
     read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
     parent = read_base(c) if c.copy_from is not None else None
+    if parent is not None and parent.recorded_in is None:  # a base's file: an emptied class table copied 0 classes
+        checkpoint_check.check_classes(parent.meta, checkpoint_check.Faults(parent.path))
     if c.data is None:
         c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
     c.data = str(pathlib.Path(c.data).resolve())
@@ -161,7 +165,7 @@ def resolve(config, checksums=True, read_base=None):
     c.out = c.out or default_out(c, parent)
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
-                classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset)
+                classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset, unset=unset)
 
 
 def evaluates_after(config, done):

@@ -1,14 +1,35 @@
 """What a run shows while it trains: :class:`Progress`, a progress bar on a terminal or else a plain
-line every so many iterations, with the pace and the time left; :func:`duration` says a time in words.
+line every so many iterations, with the pace and the time left; what ``prepare`` shows while it imports:
+:class:`StageProgress`, one bar redrawn in place or else a line every tenth of a slow stage;
+:func:`duration` says a time in words.
 """
 
+import os
+import shutil
 import sys
 import time
 
 from minitransfer import stopping
 
 
-class Progress:
+class _Display:
+    """A display on ``stream`` that is dropped, never an error, once its reader has gone (the
+    terminal closed, the ``| tee`` ended) or it cannot be written (``2> log`` on a full disk or
+    over quota, where the dataset's or the run's own folder may have room)."""
+
+    def __init__(self, bar, quiet, stream):
+        self.bar, self.quiet, self.stream = bar, quiet, stream or sys.stderr
+
+    def _show(self, text):
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
+            stopping.drop_stream(self.stream)
+            self.quiet = True
+
+
+class Progress(_Display):
     """A progress bar on a terminal; otherwise one plain line every ``every`` iterations, and at
     least every :attr:`LINE_SECONDS` (a slow run shows life within seconds). The pace (it/s) and the
     time left are timed from the end of the first iteration this process trains, which also pays
@@ -24,8 +45,8 @@ class Progress:
     DATED_SECONDS = 100 * 365 * 86400  # an end further away is said in days, not dated
 
     def __init__(self, total, start, bar, quiet, every, stream=None):
-        self.total, self.bar, self.quiet, self.every = total, bar, quiet, every
-        self.stream = stream or sys.stderr
+        super().__init__(bar, quiet, stream)
+        self.total, self.every = total, every
         self.started, self.start = time.perf_counter(), start
         self.last_line, self.estimated = self.started, False
         self.first = None  # (time, iteration) at the end of the first iteration trained here
@@ -69,13 +90,61 @@ class Progress:
         if self.bar and not self.quiet:
             self._show("\n")
 
-    def _show(self, text):
+
+class StageProgress(_Display):
+    """What an import shows, called as ``progress(done, total, stage=None)`` (the importers'
+    ``progress``: ``stage`` names a step other than decoding, such as "listing training files").
+    On a terminal (``bar``) one bar within a row, redrawn in place at most every :attr:`BAR_SECONDS`
+    and from one stage to the next, "folder: finding copies across classes [#####.....] 2/4 (50%)",
+    erased by :meth:`close` (the summary follows). Otherwise (a pipe, a log) a plain line each
+    time a stage has gone a tenth further, but none within :attr:`LINE_GAP_SECONDS` of the
+    previous one (or of the start): an import of seconds shows only its summary, where it printed
+    a line per tenth of each of its eight stages; and, like :class:`Progress`, a line at least
+    every :attr:`Progress.LINE_SECONDS` while a slow stage goes on. ``label`` begins each line
+    ("folder")."""
+
+    BAR_SECONDS = 0.1
+    LINE_GAP_SECONDS = 5
+
+    def __init__(self, label, bar, quiet=False, stream=None):
+        super().__init__(bar, quiet, stream)
+        self.label, self.stage, self.tenth, self.drawn = label, None, 0, False
+        self.last_line = self.last_drawn = time.perf_counter()
+
+    def __call__(self, done, total, stage=None):
+        if self.quiet:
+            return
+        now, tenth = time.perf_counter(), 10 * done // max(total, 1)
+        changed = stage != self.stage
+        if changed:
+            self.stage, self.tenth = stage, 0
+        label = f"{self.label}: {stage}" if stage else self.label
+        counted = f"{done}/{total} ({100 * done // max(total, 1)}%)"
+        if self.bar:
+            if changed or done >= total or now - self.last_drawn >= self.BAR_SECONDS:
+                filled = int(20 * min(done, total) / max(total, 1))
+                text = f"{label} [{'#' * filled}{'.' * (20 - filled)}] {counted}"
+                # within one row: a bar wider than the terminal wraps, and \r redraws only its last row
+                self._show("\r\033[K" + text[:self._columns() - 1])
+                self.last_drawn, self.drawn = now, True
+            return
+        waited = now - self.last_line
+        if (tenth > self.tenth and waited >= self.LINE_GAP_SECONDS) or waited >= Progress.LINE_SECONDS:
+            self.tenth, self.last_line = tenth, now
+            self._show(f"{label}: {counted}\n")
+
+    def _columns(self):
+        """The width of the terminal the bar is drawn on (80 where it cannot be told)."""
         try:
-            self.stream.write(text)
-            self.stream.flush()
-        except OSError:  # its reader gone, or its file full (a job's log on a home over quota)
-            stopping.drop_stream(self.stream)
-            self.quiet = True
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return shutil.get_terminal_size().columns
+
+    def close(self):
+        """Erase the bar (the import's summary or its error follows on a clean line)."""
+        if self.drawn and not self.quiet:
+            self._show("\r\033[K")
+        self.drawn = False
 
 
 def duration(seconds):

@@ -15,6 +15,12 @@ from minitransfer.rundir import run_dir_for
 PATH_FIELDS = ("out", "data", "copy_from")
 # What a checkpoint written before a field existed is taken to have had.
 DEFAULTS = {"precision": precisions.DEFAULT}
+# The fields whose defaults follow from others' values (config.resolve): left unset, a field's difference
+# comes with one of these, the change to name (`max_iter` 4 -> 8, not also `stepsize` 1 -> 2).
+FOLLOWS_FROM = {"stepsize": ("max_iter",), "eval_batch_size": ("batch_size",), "max_iter": ("preset", "per_class"),
+                "batch_size": ("preset",), "eval_every": ("preset",), "checkpoint_every": ("preset",),
+                "log_every": ("preset",), "base_lr": ("per_class",), "preset": ("copy_from", "data"),
+                "fc8_outputs": ("data", "split", "half", "split_seed", "copy_from")}
 
 
 def check_configuration(saved, plan):
@@ -41,8 +47,16 @@ def check_configuration(saved, plan):
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
             hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
                      "(`overwrite=True`, without `resume`)")
-        raise ConfigError(f"cannot resume {saved.path} with a different configuration: {', '.join(differ.values())}"
-                          f"{hint}")
+        raise ConfigError(f"cannot resume {saved.path} with a different configuration: "
+                          f"{', '.join(_named(differ, plan.unset))}{hint}")
+
+
+def _named(differ, unset):
+    """The differences ``differ`` to name: those of the options given, and of those left ``unset``
+    whose default has not changed with another option that differs (:data:`FOLLOWS_FROM`): the
+    refusal of `max_iter` 4 -> 8 listed `stepsize` 1 -> 2 too, which the user never gave."""
+    return [text for key, text in differ.items()
+            if key not in unset or not any(source in differ for source in FOLLOWS_FROM.get(key, ()))]
 
 
 def _refuse_prepared_again(saved, plan, differ):

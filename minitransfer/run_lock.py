@@ -216,6 +216,26 @@ def holder_named(pids):
     return f" (PID{'s' if len(pids) > 1 else ''} {', '.join(map(_on_its_host, pids))})"
 
 
+def command_of(pid):
+    """The minitransfer command a process of this machine runs, as typed: "minitransfer train",
+    "minitransfer prepare folder" (a subcommand of prepare too), from its ``/proc/PID/cmdline`` (the
+    ``minitransfer`` script or ``python -m minitransfer``); None for a holder on another host (its
+    PID means nothing here), a process that calls the library (a notebook, a script), or where it
+    cannot be read. Only for a message saying what holds a lock."""
+    if pid is None or pid < 0 or getattr(pid, "host", None):
+        return None
+    try:
+        words = pathlib.Path(f"/proc/{int(pid)}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None
+    for index, word in enumerate(words[:3]):  # [python] minitransfer ..., python -m minitransfer ...
+        if word == "minitransfer" and index and words[index - 1] == "-m" or \
+                index < 2 and pathlib.PurePath(word).name == "minitransfer":
+            typed = [word for word in words[index + 1:] if word and not word.startswith("-")]
+            return " ".join(["minitransfer", *typed[:2 if typed[:1] == ["prepare"] else 1]])
+    return None
+
+
 def pid_named(pid):
     """A :func:`holder`'s PID in words: "PID 1234", or "PID 1234 on host node7" on another machine."""
     return f"PID {_on_its_host(pid)}"

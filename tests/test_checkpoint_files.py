@@ -125,9 +125,10 @@ def test_a_checkpoint_recording_no_dataset_is_damaged_not_scored_on_the_builtin_
     assert not synthetic.builtin_path().exists()
 
 
-@pytest.mark.parametrize("command", ["info", "eval"])
+@pytest.mark.parametrize("command", ["info", "eval", "copy-from"])
 def test_a_checkpoint_recording_no_class_is_damaged(base, micro_data, command, tmp_path):
-    """info showed "0 classes" and exited 0; eval said it "was trained on 0 classes"."""
+    """info showed "0 classes" and exited 0; eval said it "was trained on 0 classes"; train --copy-from
+    trained from it and recorded 0 classes of its base."""
     path = _emptied(base, tmp_path, lambda f: f.attrs.__setitem__("classes", "[]"))
     done = CliRunner().invoke(main, _commands(path, micro_data, tmp_path)[command])
     assert done.exit_code == 65, done.output

@@ -477,7 +477,8 @@ def _caffenet_checkpoint(solver=False):
     net = models.caffenet(4)
     weights = {name: (np.zeros(w, np.float32), np.zeros(b, np.float32)) for name, w, b in net.architecture()}
     return checkpoints.Checkpoint(
-        preset="caffenet", weights=weights, frozen={}, meta={"classes": [], "iteration": 1},
+        preset="caffenet", weights=weights, frozen={},
+        meta={"classes": [{"index": i, "wnid": f"n{i:08d}", "name": f"class {i}"} for i in range(4)], "iteration": 1},
         mean=np.zeros((36, 36, 3), np.float32),
         solver=checkpoints.Solver(iteration=1, seed=0, cursor={}, velocity=weights) if solver else None)
 

@@ -595,7 +595,8 @@ def test_copy_from_another_architecture_names_the_layer(data, tmp_path):
     layers = net.weight_layers[:2]
     foreign = checkpoints.Checkpoint(
         preset="caffenet", weights={l.name: (l.weight.data, l.bias.data) for l in layers},
-        frozen={}, meta={}, mean=np.zeros((36, 36, 3), np.float32))
+        frozen={}, meta={"classes": [{"index": 0, "wnid": "n00000000", "name": "class 0"}]},
+        mean=np.zeros((36, 36, 3), np.float32))
     checkpoints.save(tmp_path / "caffenet.h5", foreign)
     with pytest.raises(checkpoints.CheckpointError,
                        match=r"layer conv1 has W \(96, 3, 11, 11\).*needs W \(16, 3, 5, 5\)"):

@@ -6,6 +6,7 @@ import click
 
 from minitransfer.data import build, cifar, dataset, folder, importers, lock, prepared_notes, synthetic
 from minitransfer.data.decoder_pool import MAX_WORKERS
+from minitransfer.progress import StageProgress
 
 from ._errors import run
 from ._output import echo
@@ -14,46 +15,25 @@ from ._paths import SourceFolder
 from ._repeats import OptionsOnceGroup
 
 
-class _Progress:
-    """A click progress bar on a terminal; otherwise one plain line per 10 % (logs stay readable).
-
-    ``stage`` names a step other than decoding (listing files, finding copies): each
-    stage has a bar (or lines) of its own, "folder: listing training files: 500/1000 (50%)"."""
-
-    def __init__(self, label):
-        self.label, self.stage, self.bar, self.shown, self.reported = label, None, None, 0, -1
-
-    def __call__(self, done, total, stage=None):
-        if stage != self.stage:
-            self._close_bar()
-            self.stage, self.shown, self.reported = stage, 0, -1
-        label = f"{self.label}: {stage}" if stage else self.label
-        if sys.stdout.isatty():
-            if self.bar is None:
-                self.bar = click.progressbar(length=total, label=label)
-                self.bar.__enter__()
-            self.bar.update(done - self.shown)
-            self.shown = done
-            if done >= total:
-                self._close_bar()
-            return
-        tenth = 10 * done // max(total, 1)
-        if tenth != self.reported:
-            self.reported = tenth
-            echo(f"{label}: {done}/{total} ({100 * done // max(total, 1)}%)")
-
-    def _close_bar(self):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+def _progress(label):
+    """What an import or a verify shows on stderr (:class:`minitransfer.progress.StageProgress`), as
+    ``train`` does: a bar on a terminal, else a line every tenth of a stage that takes seconds."""
+    return StageProgress(label, bar=sys.stderr.isatty())
 
 
-def _import(work):
-    """``run(work)``, where options that do not fit the data (a ValueError of the importers) are a
-    usage error (exit 2), and a stop says that the shards finished are kept for the rerun
-    (:mod:`minitransfer.data.build` skips each one built from the same inputs)."""
+def _import(label, work):
+    """``run(work(progress))``, ``progress`` shown as :func:`_progress` says, where options that do not
+    fit the data (a ValueError of the importers) are a usage error (exit 2), and a stop says that the
+    shards finished are kept for the rerun (:mod:`minitransfer.data.build` skips each one built from
+    the same inputs). The bar is erased before an error is said."""
+    def shown():
+        progress = _progress(label)
+        try:
+            return work(progress)
+        finally:
+            progress.close()
     try:
-        return run(work, interrupted=_IMPORT_INTERRUPTED)
+        return run(shown, interrupted=_IMPORT_INTERRUPTED)
     except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
         raise click.UsageError(str(error)) from error
 
@@ -65,7 +45,11 @@ _IMPORT_INTERRUPTED = ("stopped by a signal; the shards finished so far are kept
 def _finish(built, verify):
     """Report a built dataset (and verify it); bad data exits with code 65."""
     if verify:
-        built.verify(progress=_Progress("verifying"))
+        progress = _progress("verifying")
+        try:
+            built.verify(progress=progress)
+        finally:
+            progress.close()
     echo(prepared_notes.summary(built, verify))
     for note in prepared_notes.notes(built):
         click.echo(note, err=True)
@@ -166,9 +150,9 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
     """
     if devkit_folder and val_labels:
         raise click.UsageError("give either --devkit or --val-labels, not both")
-    built = _import(lambda: importers.import_imagenet(
+    built = _import("imagenet", lambda progress: importers.import_imagenet(
         source, out, val_labels=val_labels, devkit=devkit_folder, words=words, is_a=is_a, size=size or 256,
-        workers=workers, shard_length=shard_size, progress=_Progress("imagenet"), overwrite=overwrite))
+        workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -245,9 +229,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     Example (your data):
       minitransfer prepare folder photos photos-36 --size 36 --families families.txt   # your data
     """
-    built = _import(lambda: folder.import_folder(
+    built = _import("folder", lambda progress: folder.import_folder(
         source, out, val_fraction=val_fraction, seed=seed, families=families, family_a=family_a, is_a=is_a,
-        size=size or 256, workers=workers, shard_length=shard_size, progress=_Progress("folder"), overwrite=overwrite))
+        size=size or 256, workers=workers, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -274,9 +258,9 @@ def tiny_imagenet(source, out, is_a, size, workers, shard_size, verify, overwrit
     Example (your data):
       minitransfer prepare tiny-imagenet tiny-imagenet-200.zip tiny-64 --size 64   # your data
     """
-    built = _import(lambda: importers.import_tiny_imagenet(
+    built = _import("tiny-imagenet", lambda progress: importers.import_tiny_imagenet(
         source, out, is_a=is_a, size=size or 256, workers=workers, shard_length=shard_size,
-        progress=_Progress("tiny-imagenet"), overwrite=overwrite))
+        progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -295,8 +279,8 @@ def _cifar_options(command):
 
 
 def _import_cifar(importer, label, source, out, size, workers, shard_size, verify, overwrite):
-    built = _import(lambda: importer(source, out, size=size or 32, workers=workers or 0, shard_length=shard_size,
-                                     progress=_Progress(label), overwrite=overwrite))
+    built = _import(label, lambda progress: importer(source, out, size=size or 32, workers=workers or 0,
+                                                     shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 
@@ -357,9 +341,9 @@ def synthetic_command(out, classes, train_per_class, val_per_class, seed, size, 
     Example:
       minitransfer prepare synthetic synthetic-8 --classes 8 --train-per-class 40 --val-per-class 10
     """
-    built = _import(lambda: synthetic.build_synthetic(
+    built = _import("synthetic", lambda progress: synthetic.build_synthetic(
         out, classes=classes, train_per_class=train_per_class, val_per_class=val_per_class, size=size or 36,
-        seed=seed, shard_length=shard_size, progress=_Progress("synthetic"), overwrite=overwrite))
+        seed=seed, shard_length=shard_size, progress=progress, overwrite=overwrite))
     run(lambda: _finish(built, verify))
 
 

@@ -52,22 +52,46 @@ def shared(folder):
 def writing(folder):
     """Hold ``folder``'s lock exclusively for the block (prepare writing the dataset there; the
     folder is created). Raises :class:`DatasetBusy` naming the readers while trainings,
-    evaluations or verifies read it, ``RunBusy`` while another prepare writes there, ``StorageError`` where
+    evaluations or verifies read it, ``RunBusy`` while another prepare writes there (or a training into
+    its run folder, a report), each named by its command where it can be told, ``StorageError`` where
     the lock file cannot be created."""
     lock = run_lock.RunLock(folder)
     try:
         lock.__enter__()
     except run_lock.RunBusy as busy:
-        if busy.pid is not None:  # another prepare
-            raise
+        if busy.pid is not None:
+            raise _held_exclusively(folder, busy.pid) from None
         pids = readers(folder)
-        raise DatasetBusy(f"{folder} is being read by another minitransfer process (a training, an evaluation or a "
-                          f"verify){run_lock.holder_named(pids)}; preparing it would replace the files it reads: wait "
-                          f"for it to finish or stop it, then rerun", pids) from None
+        raise DatasetBusy(f"{folder} is being read by another minitransfer process{_readers_named(pids)}; preparing "
+                          f"it would replace the files it reads: wait for it to finish or stop it, then rerun",
+                          pids) from None
     try:
         yield
     finally:
         lock.__exit__(None, None, None)
+
+
+def _held_exclusively(folder, pid):
+    """The ``RunBusy`` (exit code 2) of a prepare into ``folder`` while ``pid`` holds it: another prepare
+    (or a process whose command cannot be told, such as a script calling the library), or else the
+    command that holds it (a training whose run folder it is, a report writing there)."""
+    command = run_lock.command_of(pid)
+    held = f" ({command}, {run_lock.pid_named(pid)})" if command else run_lock.holder_named(pid)
+    if command is None or command.startswith("minitransfer prepare"):
+        return run_lock.RunBusy(f"{folder} is being prepared by another minitransfer process{held}: wait for it to "
+                                f"finish, or give another OUT", pid)
+    return run_lock.RunBusy(f"{folder}{run_lock.BUSY}{held}, which writes there: give another OUT", pid)
+
+
+def _readers_named(pids):
+    """How the readers of a dataset are named: " (minitransfer train, PID 1234)", each with its
+    command where it can be told (:func:`minitransfer.run_lock.command_of`); else as "a training, an
+    evaluation or a verify", and their PIDs where known."""
+    commands = [run_lock.command_of(pid) for pid in pids]
+    if not any(commands):
+        return f" (a training, an evaluation or a verify){run_lock.holder_named(pids)}"
+    return " (" + "; ".join(f"{command}, PID {pid}" if command else f"PID {pid}"
+                            for pid, command in zip(pids, commands)) + ")"
 
 
 def readers(folder):

@@ -343,7 +343,8 @@ def test_bad_input_gives_a_clear_error_and_writes_nothing(work, data, tmp_path, 
         checkpoints.save(tmp_path / "caffenet.h5", checkpoints.Checkpoint(
             preset="caffenet", weights={"conv1": conv1, "conv2": (np.zeros((256, 48, 5, 5), np.float32),
                                                                   np.zeros(256, np.float32))},
-            frozen={}, meta={}, mean=np.zeros((36, 36, 3), np.float32)))
+            frozen={}, meta={"classes": [{"index": 0, "wnid": "n00000000", "name": "class 0"}]},
+            mean=np.zeros((36, 36, 3), np.float32)))
     if "OTHER" in args:
         other = tmp_path / "other"
         synthetic.build_synthetic(other, classes=10, train_per_class=4, val_per_class=2, size=36, seed=2)

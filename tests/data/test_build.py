@@ -290,7 +290,7 @@ def test_a_second_import_into_the_same_folder_is_refused_with_the_holders_pid(tm
     with run_lock.RunLock(out):  # what a running import holds
         result = _prepare(out, "--size", "16", "--overwrite")
         assert result.exit_code == 2, result.output
-        assert f"{out} is in use by another minitransfer process (PID {os.getpid()})" in result.output
+        assert f"{out} is being prepared by another minitransfer process (PID {os.getpid()})" in result.output
     assert tree_state(out) == before
     assert _prepare(out, "--size", "16", "--overwrite").exit_code == 0
     assert dataset.open_dataset(out).image_size == (16, 16)

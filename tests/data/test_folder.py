@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from minitransfer.cli import main
 from minitransfer.data import build, copies, dataset, decode, folder, shard_format, splits
+from minitransfer.progress import StageProgress
 
 COLOURS = {"bicycle": (200, 30, 40), "cat": (30, 200, 40), "dog": (40, 30, 200), "tabby cat": (220, 220, 20)}
 
@@ -711,9 +712,11 @@ def test_a_rerun_reads_no_file_of_the_source_to_find_copies_until_one_changes(
 
 
 @pytest.mark.parametrize("held_out", [False, True], ids=["val-folder", "held-out"])
-def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write_files, held_out):
+def test_each_step_before_decoding_reports_progress(tmp_path, image_bytes, write_files, held_out, monkeypatch):
     """Listing 1.28 million files, examining them and reading those of one size to find copies took
-    minutes before the first progress line: a command silent that long looks hung."""
+    minutes before the first progress line: a command silent that long looks hung. (Each of these
+    steps shows lines once it takes seconds: here, at once.)"""
+    monkeypatch.setattr(StageProgress, "LINE_GAP_SECONDS", 0)
     root = _bmp_tree(tmp_path / "src", image_bytes, write_files, train_per_class=3, val_per_class=1)
     if held_out:
         os.rename(root / "val", tmp_path / "val-moved")

@@ -52,8 +52,8 @@ def test_prepare_is_refused_while_a_training_reads_and_two_trainings_share_the_d
         before = tree_state(data)
         refused = cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path)
         assert refused.returncode == 2, refused.stderr
-        assert f"{data} is being read by another minitransfer process (a training, an evaluation or a verify) " \
-               f"(PID {first.pid}); preparing it would replace the files it reads" in refused.stderr
+        assert f"{data} is being read by another minitransfer process (minitransfer train, PID {first.pid}); " \
+               f"preparing it would replace the files it reads" in refused.stderr
         assert "Traceback" not in refused.stderr
         assert tree_state(data) == before
         second = cli(["train", "--data", data, "-o", "second.h5", *QUICK], tmp_path)
