@@ -17,19 +17,17 @@ spread); transferred features fine-tuned help (AnB+ resolved above its base, or 
 as it); a dissimilar task transfers worse (the natural split, two families such as natural /
 man-made, below a random split at the top n: :func:`minitransfer.run_facts.natural_families` names them); and random
 frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
-has the first two measured across datasets too: SnT (layers of the source dataset's base) at the
-lowest n about as good as the target's base, and below TnT at the top n.
+has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
+lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
+The runs to read with care are :mod:`minitransfer.run_caveats`'.
 """
 
 import dataclasses
 import math
 
-from minitransfer.config_wording import option_name
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import clustered_se
-from minitransfer.results import (BEST_EVALUATIONS, SCHEDULE_FIELDS, Spread, natural_families, relative_by_base,
-                                  relative_by_n, schedule_group, targets_by_n)
-from minitransfer.run_facts import validation_sets
+from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -298,118 +296,3 @@ def _more(difference, gained=False):
 def _below(difference):
     side = "below" if difference.mean < 0 else "above"
     return f"{abs(difference.mean):.1f}{_plus_minus(difference.se)} points {side}"
-
-
-def warnings(results, shown=None, listed_in=None):
-    """Runs whose metric should not be trusted as it is: still rising at the end, 10 evaluations or
-    fewer behind the mean of the 10 best (which is then the mean of every one, the first, early in
-    training, included), validation sets too small for the differences the findings tell apart
-    (:func:`small_validation`), transfers across datasets from a base that had seen
-    some of their classes, or trained with another schedule than the runs they are compared with;
-    and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
-    ``shown``: the names a warning gives at most, the others counted and said to be listed in
-    ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
-    found = []
-    rising = [r.run.name for r in results if r.still_rising]
-    if rising:
-        found.append(f"still rising at the end ({len(rising)}): {_listed(rising, shown, listed_in)}; the mean of "
-                     f"their best evaluations understates what they would reach: train longer (--max-iter)")
-    few = [f"{r.run.name} ({r.evaluations})" for r in results if 0 < r.evaluations <= BEST_EVALUATIONS]
-    if few:
-        found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
-                     f"accuracy is the mean of all of them, the first (early in training) included, not of the "
-                     f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
-    return found + small_validation(results, shown, listed_in) + seen_classes(results, shown, listed_in) \
-        + _other_schedules(results, shown, listed_in) + _cut_logs(results, shown, listed_in)
-
-
-def _cut_logs(results, shown=None, listed_in=None):
-    """A warning naming the runs whose eval.csv holds another count of evaluations than their
-    result.json (:attr:`minitransfer.comparisons.Result.log_cut`), the file and both counts: their
-    accuracies are right, their curves are not the whole; [] where there are none."""
-    cut = [f"{r.run.name} ({r.eval_log}: {len(r.curve)} evaluations, result.json {r.evaluations})"
-           for r in results if r.log_cut]
-    if not cut:
-        return []
-    return [f"eval.csv holding fewer or more evaluations than result.json counts ({len(cut)}): "
-            f"{_listed(cut, shown, listed_in)}; their accuracies are result.json's, which train computed from every "
-            f"evaluation, but their learning curves (curves.png) are of the rows left, and whether they still rose "
-            f"at the end cannot be told: copy the run's eval.csv back from where it trained, or train it again "
-            f"(--overwrite)"]
-
-
-def seen_classes(results, shown=None, listed_in=None):
-    """A warning naming the transfers across datasets (SnT) whose source base had been trained on some
-    of their classes (by wnid: a source holding the target's classes, as ImageNet holds Tiny
-    ImageNet's), with how many: they score as features that have seen the classes, above what a
-    transfer to new classes would; [] where there are none."""
-    seen = [f"{r.run.name} ({r.seen_classes[0]} of its {r.seen_classes[1]})" for r in results if r.seen_classes]
-    if not seen:
-        return []
-    return [f"transfers across datasets whose base had been trained on some of their classes, by wnid ({len(seen)}): "
-            f"{_listed(seen, shown, listed_in)}; their copied layers have seen those classes, so they are not "
-            f"transfers to new classes alone (the paper's are) and look better than such a transfer would: for "
-            f"that, a source dataset (--source-data) without the target's classes"]
-
-
-def small_validation(results, shown=None, listed_in=None):
-    """A warning where runs of the findings were scored on so few validation images that one image
-    moves an accuracy by :data:`CLOSE` / :data:`RESOLVED` (1 point) or more: 100 images or fewer, two
-    images already the 2 points the findings call "about as good"; [] where none was, or where the
-    number cannot be known (:func:`minitransfer.run_facts.validation_sets`).
-
-    The findings' standard errors count only how networks differ, each scored on the same images of
-    its half; not whether those images are easy or hard, which they share. On N images an accuracy
-    p has the binomial standard error sqrt(p(1 - p)/N), said for scale (9.1 points at p = 0.5 on 30
-    images). It overstates the doubt in a difference of two treatments scored on the same images,
-    whose errors fall largely on the same ones, by an amount no accuracy tells; so the rule is the
-    weight of one image, known without it: the demo's halves of 500 images (0.2 points an image)
-    and ImageNet's of 25,000 are not flagged, a folder of 30 validation images a half is."""
-    small = []
-    for where, images, runs in validation_sets(results):
-        accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
-        se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
-        if POINTS / images >= CLOSE / RESOLVED - ROUNDING:
-            small.append((images, se, accuracy, where, runs))
-    if not small:
-        return []
-    images, se, accuracy, where, _ = min(small, key=lambda found: found[0])
-    names = [r.run.name for *_, runs in small for r in runs]
-    return [f"small validation sets ({len(names)}): {_listed(names, shown, listed_in)}; the smallest ({where}) holds "
-            f"{images} images: one image is {POINTS / images:.1f} points, two already the {CLOSE:g} the findings call "
-            f"about as good, and an accuracy of {accuracy:.0%} on them has a standard error of {se:.1f} points from "
-            f"which images were drawn alone; the findings' standard errors count only how networks differ on the "
-            f"same images, not whether those images are easy or hard: read a difference of a few points with "
-            f"care, or hold out more validation images (prepare folder --val-fraction, more images per class)"]
-
-
-def _listed(names, shown, listed_in):
-    """The ``names``, or the first ``shown`` of them and how many more, "all listed in ``listed_in``"."""
-    if shown is None or len(names) <= shown:
-        return ", ".join(names)
-    return f"{', '.join(names[:shown])} and {len(names) - shown} more, all listed in {listed_in}"
-
-
-def _other_schedules(results, shown=None, listed_in=None):
-    """A warning for each group of runs (:func:`minitransfer.run_facts.schedule_group`) trained with
-    other schedules (:data:`minitransfer.run_facts.SCHEDULE_FIELDS`): a network trained for fewer
-    iterations, or evaluated more often, is not comparable with its base."""
-    groups = {}
-    for r in results:
-        if r.schedule:
-            groups.setdefault(schedule_group(r), {}).setdefault(r.schedule, []).append(r.run.name)
-    found = []
-    for group, schedules in sorted(groups.items()):
-        if len(schedules) < 2:
-            continue
-        differ = [key for key in SCHEDULE_FIELDS if len({dict(schedule).get(key) for schedule in schedules}) > 1]
-        listed = sorted(f"{', '.join(_option(key, dict(schedule).get(key)) for key in differ)} ({len(names)}: "
-                        f"{_listed(names, shown, listed_in)})" for schedule, names in schedules.items())
-        found.append(f"{group} trained with {len(schedules)} schedules: {'; '.join(listed)}; their accuracies are "
-                     f"not comparable: train them again with the grid's options")
-    return found
-
-
-def _option(field, value):
-    """A training field as the option that sets it: "--max-iter 300"."""
-    return f"{option_name(field)} {value}"

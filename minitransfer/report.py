@@ -16,12 +16,14 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   layers are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never
   "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
   decimal comma).
-- findings.md: the paper's five claims as measured (and, for a cross-dataset grid, two across
-  datasets), with their uncertainty, the runs not finished (in no finding until they are), and the
-  runs whose metric should not be trusted (still rising, fewer than 10 evaluations, a transfer
-  across datasets whose base had seen some of its classes: also under results.md and beside the
-  claims across datasets; an eval.csv that is not the one its result.json sums up, cut short: its
-  accuracies are result.json's, its curve not the whole).
+- findings.md: the paper's five claims as measured (and, for a cross-dataset grid, three across
+  datasets; a folder of those alone says once that the five are not measured), with their
+  uncertainty, the runs not finished (in no finding until they are), and the runs whose metric
+  should not be trusted (:mod:`minitransfer.run_caveats`: still rising, 10 evaluations or fewer,
+  validation sets of 100 images or fewer, a transfer across datasets whose base had seen some of
+  its classes: also under results.md and beside the claims across datasets; an eval.csv that is
+  not the one its result.json sums up, cut short: its accuracies are result.json's, its curve not
+  the whole).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where
@@ -57,6 +59,7 @@ import pathlib
 from minitransfer import config_checks, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
+from minitransfer import run_caveats
 from minitransfer.experiment import LOG_FILE
 from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
@@ -156,7 +159,7 @@ class Report:
         findings.md lists (a grid of thousands of runs trained too short named every one on one
         line of the terminal). Table 1's unpaired columns are said under the table only: the CPU
         demo's claim splits (the lowest and top n alone) would print one on every demo."""
-        return measured.warnings(self.results, shown, self.files["findings.md"])
+        return run_caveats.warnings(self.results, shown, self.files["findings.md"])
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -235,7 +238,7 @@ def measure(runs_dir):
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
-                  findings=measured.findings(results), warnings=measured.warnings(results), left_out=left_out,
+                  findings=measured.findings(results), warnings=run_caveats.warnings(results), left_out=left_out,
                   without_base=without_base(results), training=training, failed=failed)
 
 
@@ -299,7 +302,7 @@ def _results(report, runs_dir):
         unfinished = ", ".join(report.unfinished)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}): "
                                           f"{unfinished}")]
-    for seen in measured.seen_classes(report.results):
+    for seen in run_caveats.seen_classes(report.results):
         lines += ["", inputs.display_name(f"Careful: {seen}.")]
     lines += _left_out(report)
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from minitransfer import findings
+from minitransfer import findings, run_caveats
 from minitransfer.experiment import Run
 from minitransfer.results import Result
 
@@ -215,7 +215,7 @@ def test_runs_still_rising_or_with_few_evaluations_are_flagged():
                                                                                  curve=flat),
                network("short", "base", "random", 2, 0.6, curve=flat[:6])]
     assert [r.still_rising for r in results] == [True, False, False]
-    text = "\n".join(findings.warnings(results))
+    text = "\n".join(run_caveats.warnings(results))
     assert "still rising at the end (1): up" in text and "10 evaluations or fewer (1): short (6)" in text
 
 
@@ -289,9 +289,9 @@ def test_a_warning_of_a_huge_grid_names_a_few_runs_when_asked_and_counts_the_res
     results = [dataclasses.replace(network(f"random{seed}/baseB", "base", "random", seed, 0.6, curve=climbing),
                                    evaluations=4, schedule=(("max_iter", 300 if seed % 2 else 600),))
                for seed in range(1000)]
-    full = findings.warnings(results)
+    full = run_caveats.warnings(results)
     assert [text.count("random") for text in full] == [1000, 1000, 1000]
-    brief = findings.warnings(results, 5, "grid/report/findings.md")
+    brief = run_caveats.warnings(results, 5, "grid/report/findings.md")
     names = ", ".join(f"random{seed}/baseB" for seed in range(5))
     assert brief[0].startswith(f"still rising at the end (1000): {names} and 995 more, all listed in "
                                "grid/report/findings.md; the mean of their best")

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from minitransfer import findings, report
+from minitransfer import findings, report, run_caveats
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
 from minitransfer.experiment import Run
@@ -111,7 +111,7 @@ def test_a_run_whose_mean_of_10_best_takes_its_first_evaluation_is_flagged(evalu
     """With 10 evaluations the mean of the 10 best is the mean of all, the first (after eval_every
     iterations, barely trained) included: it was flagged only below 10."""
     run = dataclasses.replace(network("random0/baseB", "base", "random", 0, 0.6), evaluations=evaluations)
-    warned = [text for text in findings.warnings([run]) if "random0/baseB" in text]
+    warned = [text for text in run_caveats.warnings([run]) if "random0/baseB" in text]
     assert bool(warned) == flagged
     if flagged:
         assert warned[0].startswith(f"10 evaluations or fewer (1): random0/baseB ({evaluations}); their accuracy is "
@@ -139,24 +139,24 @@ def test_runs_scored_on_few_validation_images_are_a_caveat(synthetic_8, tmp_path
     """synthetic_8: 8 classes of 10 validation images, a random half 40: an accuracy of 0.5 on them
     has a standard error of sqrt(0.25/40) = 7.9 points, which no finding's standard error counts."""
     results = scored_on(open_dataset(synthetic_8), 0.5)
-    [caveat] = findings.small_validation(results)
+    [caveat] = run_caveats.small_validation(results)
     se = 100 * math.sqrt(0.5 * 0.5 / 40)
     assert caveat.startswith(f"small validation sets (2): random0/base0, random0/transfer1; the smallest (random split "
                              f"0, half B) holds 40 images: one image is 2.5 points, two already the 2 the findings "
                              f"call about as good, and an accuracy of 50% on them has a standard error of {se:.1f} "
                              f"points from which images were drawn alone"), caveat
-    assert caveat in findings.warnings(results)
+    assert caveat in run_caveats.warnings(results)
     moved = tmp_path / "moved"  # the dataset moved, or prepared again since: nothing said
-    assert findings.small_validation([dataclasses.replace(r, dataset=str(moved)) for r in results]) == []
-    assert findings.small_validation(scored_on(open_dataset(synthetic_8), 0.5, fingerprint="0" * 64)) == []
+    assert run_caveats.small_validation([dataclasses.replace(r, dataset=str(moved)) for r in results]) == []
+    assert run_caveats.small_validation(scored_on(open_dataset(synthetic_8), 0.5, fingerprint="0" * 64)) == []
 
 
 def test_the_caveat_comes_where_one_image_moves_an_accuracy_by_a_point_or_more(two_classes):
     """1 point, half the 2 points the findings call "about as good", whatever the accuracy: a half's
     100 images are flagged (at 0.5 and at 0.99), both halves' 200 (every class) are not."""
-    assert findings.small_validation(scored_on(two_classes, 0.5, split="all")) == []
-    [caveat] = findings.small_validation(scored_on(two_classes, 0.5))
+    assert run_caveats.small_validation(scored_on(two_classes, 0.5, split="all")) == []
+    [caveat] = run_caveats.small_validation(scored_on(two_classes, 0.5))
     assert "holds 100 images: one image is 1.0 points" in caveat and "standard error of 5.0 points" in caveat
-    assert findings.small_validation(scored_on(two_classes, 0.99))
-    [natural] = findings.small_validation(scored_on(two_classes, 0.5, split="natural"))
+    assert run_caveats.small_validation(scored_on(two_classes, 0.99))
+    [natural] = run_caveats.small_validation(scored_on(two_classes, 0.5, split="natural"))
     assert "the smallest (the natural split, half B) holds 100 images" in natural

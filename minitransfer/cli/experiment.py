@@ -142,9 +142,9 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, each text once). Runs that would evaluate fewer than 10 times (--max-iter,
-    --eval-every), whose accuracy the report then takes as the mean of them all rather than of the 10
-    best, are warned about before anything runs. Transfers start once their base has finished. After
+    shown here too, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
+    --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
+    rather than of the 10 best of more, are warned about before anything runs. Transfers start once their base has finished. After
     each run the grid says how many are left and, from the pace of the runs it has trained, about how
     long they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
     crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
