@@ -56,4 +56,4 @@ def test_from_a_folder_of_photos_to_the_report(photos, synthetic_8, tmp_path):
         assert f"\n{run}," in rows
     assert (tmp_path / "grid" / "report" / "figure_cross.png").is_file()
     assert "the plant / vehicle transfer" in (tmp_path / "grid" / "report" / "findings.md").read_text()
-    assert "target vehicle (mean" in (tmp_path / "grid" / "report" / "figure3.svg").read_text()
+    assert "target vehicle (1 network per n)" in (tmp_path / "grid" / "report" / "figure3.svg").read_text()

@@ -73,7 +73,7 @@ def documented_exit_codes(command):
 ])
 def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path, command, cases):
     """What a script calling the command can tell apart: every code it exits with, listed in --help
-    (with 141, a reader gone: above)."""
+    (with 75, stopped by a signal, and 141, a reader gone: tested apart)."""
     (tmp_path / "EMPTY").mkdir()
     (tmp_path / "EMPTY" / "file.h5").write_bytes(b"")
     train = [sys.executable, "-c", "from minitransfer.cli import main; main()", "train", "--data", micro_data,
@@ -85,7 +85,7 @@ def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path
             done = subprocess.run([sys.executable, "-c", "from minitransfer.cli import main; main()", command, *args],
                                   cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
         assert done.returncode == code, (args, done.stderr)
-    assert documented_exit_codes(command) == {code for _, _, code in cases} | {141}
+    assert documented_exit_codes(command) == {code for _, _, code in cases} | {75, 141}
 
 
 @pytest.mark.parametrize("command", ["splits", "info", "eval", "report"])
