@@ -66,6 +66,8 @@ class GridLock:
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:  # the folder removed meanwhile by a grid refused while planning there
+                continue
             except OSError as error:
                 raise _unwritable(self.out, path, error) from error
             try:
