@@ -23,6 +23,9 @@ def check_place(out, options):
     check_outside_run_dirs(out)
 
 
+FOLDER_REMADE_TRIES = 10  # a folder removed as often as it is made is no race: said as unwritable
+
+
 class GridLock:
     """Who plans and who trains in a grid folder, so that two ``experiment`` processes started on it at
     once cannot both pass its checks: each finds no run of the other trained yet. Held exclusively
@@ -62,12 +65,16 @@ class GridLock:
     def _locked(self, name, operation):
         """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""
         path = self.out / name
+        removed = 0
         while True:
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            except FileNotFoundError:  # the folder removed meanwhile by a grid refused while planning there
-                continue
+            except FileNotFoundError as error:  # the folder removed meanwhile by a grid refused while planning there
+                removed += 1
+                if removed < FOLDER_REMADE_TRIES:
+                    continue
+                raise _unwritable(self.out, path, error) from error
             except OSError as error:
                 raise _unwritable(self.out, path, error) from error
             try:
