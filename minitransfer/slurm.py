@@ -50,7 +50,7 @@ from minitransfer.grid_plan_file import write_plan
 from minitransfer.slurm_array import array_script
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMIT_FILE, SUBMITTED_FILE, TRANSFERS_FILE
 from minitransfer.slurm_sbatch import check_one_line, parse_time_limit, shared_sbatch_lines, signal_margin
-from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, submit_script
+from minitransfer.slurm_submit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size, submit_script
 
 __all__ = ["emit_slurm", "describe_scripts", "parse_time_limit", "signal_margin", "SUBMIT_FILE", "BASES_FILE",
            "TRANSFERS_FILE", "SUBMITTED_FILE", "DEFAULT_GPU_GRES"]
@@ -128,26 +128,29 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     return slurm_dir / SUBMIT_FILE
 
 
-def describe_scripts(runs, out, slurm_dir):
+def describe_scripts(runs, out, slurm_dir, array_size=None):
     """Lines saying what the scripts :func:`emit_slurm` wrote into ``slurm_dir`` for ``runs`` submit: how
     many job arrays of how many tasks, in which order, what each task asks SLURM for (the ``#SBATCH``
     lines both array scripts share), where the logs go, and how to see what ``submit.sh`` would submit
-    now (``submit.sh --dry-run``: less the runs finished or queued already)."""
+    now (``submit.sh --dry-run``: less the runs finished or queued already). The arrays are counted
+    under ``array_size`` (the most tasks an array holds, and that limit's name, as
+    :func:`~minitransfer.slurm_submit.cluster_array_size` gives them), by default the limit of the
+    cluster this runs on, as ``submit.sh`` reads it (``scontrol show config``), else SLURM's default."""
     slurm_dir = pathlib.Path(slurm_dir)
+    size, limit = _array_limit(cluster_array_size() if array_size is None else array_size)
     bases = [run for run in runs if run.parent is None]
     per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
     lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), "
-             f"{_arrays_of(len(bases))}"] if bases else []
+             f"{_arrays_of(len(bases), size, limit)}"] if bases else []
     if per_base:
         sizes = sorted(set(per_base.values()))
-        if sizes[-1] <= DEFAULT_MAX_ARRAY_SIZE:
+        if sizes[-1] <= size:
             tasks = _count(sizes[0], "task") if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]} tasks"
             arrays = f"one job array per base ({_count(len(per_base), 'array')} of {tasks})"
         else:
-            split = sum(-(-size // DEFAULT_MAX_ARRAY_SIZE) for size in per_base.values())
-            arrays = (f"one job array per base, or more for a base of over {DEFAULT_MAX_ARRAY_SIZE} "
-                      f"({_count(split, 'array')} of at most {DEFAULT_MAX_ARRAY_SIZE} tasks, SLURM's default "
-                      f"MaxArraySize; {SUBMIT_FILE} reads the cluster's)")
+            split = sum(-(-base_size // size) for base_size in per_base.values())
+            arrays = (f"one job array per base, or more for a base of over {size} "
+                      f"({_count(split, 'array')} of at most {size} tasks, {limit})")
         lines.append(f"{TRANSFERS_FILE}: the {_count(sum(per_base.values()), 'transfer')}, {arrays}, each after "
                      f"its base's task (afterok)")
     script = slurm_dir / (BASES_FILE if bases else TRANSFERS_FILE)
@@ -161,12 +164,22 @@ def describe_scripts(runs, out, slurm_dir):
     return lines
 
 
-def _arrays_of(tasks):
-    """How ``submit.sh`` submits ``tasks`` runs of one script under SLURM's default MaxArraySize."""
-    if tasks <= DEFAULT_MAX_ARRAY_SIZE:
+def _array_limit(read):
+    """The most tasks an array holds and the words naming that limit, for ``read``, the cluster's
+    (:func:`~minitransfer.slurm_submit.cluster_array_size`), or None where it could not be read."""
+    if read is None:
+        return DEFAULT_MAX_ARRAY_SIZE, (f"SLURM's default MaxArraySize; no scontrol answered here, {SUBMIT_FILE} "
+                                        f"reads the cluster's")
+    size, name = read
+    return size, f"this cluster's {name}, read by scontrol show config as {SUBMIT_FILE} reads it"
+
+
+def _arrays_of(tasks, size, limit):
+    """How ``submit.sh`` submits ``tasks`` runs of one script as arrays of at most ``size`` tasks
+    (``limit``: the words naming that limit)."""
+    if tasks <= size:
         return f"one job array of {_count(tasks, 'task')}"
-    return (f"{-(-tasks // DEFAULT_MAX_ARRAY_SIZE)} job arrays of at most {DEFAULT_MAX_ARRAY_SIZE} tasks (SLURM's "
-            f"default MaxArraySize; {SUBMIT_FILE} reads the cluster's)")
+    return f"{-(-tasks // size)} job arrays of at most {size} tasks ({limit})"
 
 
 def _count(number, word):

@@ -110,13 +110,31 @@ def _sbatch_option(option):
     script: words", ``run#2`` was cut at ``#``, and ``it's`` lost its quote, read as one opening a
     quoted part). A long option and its value given with a blank
     (``--comment two words``, ``--mem 4G``) is written ``--name=value`` (:func:`_spaced_value`). Other
-    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are words as sbatch splits
-    them, as they are."""
+    forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are their words
+    (:func:`_given_words`), each quoted as above where it needs it: written as given, ``-J it's`` and
+    ``--comment it's --exclusive`` made sbatch refuse the script ("Unmatched `'`"), and ``-J run#2``
+    named the job ``run``."""
     text = _spaced_value(option.strip()) or option.strip()
-    named = re.fullmatch(r"(--[^\s=]+)=(.*)", text, re.DOTALL)
-    if not named or not re.search(r"[\s#\"'\\]", named.group(2)):
-        return text
-    return f"{named.group(1)}={_sbatch_word(named.group(2))}"
+    if re.fullmatch(r"--[^\s=]+=.*", text, re.DOTALL):
+        return _one_word_option(text)
+    return " ".join(_one_word_option(word) for word in _given_words(text))
+
+
+def _one_word_option(word):
+    """``word`` (an option, ``--name=value`` or a value) as one word of an ``#SBATCH`` line: a value
+    holding a blank, ``#``, a quote or a backslash in double quotes."""
+    special = r"[\s#\"'\\]"
+    named = re.fullmatch(r"(--[^\s=]+)=(.*)", word, re.DOTALL)
+    if named:
+        return word if not re.search(special, named.group(2)) else f"{named.group(1)}={_sbatch_word(named.group(2))}"
+    return _sbatch_word(word) if re.search(special, word) or not word else word
+
+
+def _given_words(text):
+    """The words of an ``--sbatch-option`` ``text``: as a shell splits them where it reads it (quotes
+    taken: ``--comment "two words"``), else split at blanks, a quote or a backslash part of its word
+    (``-J it's``, which a shell would not read: one left open)."""
+    return shlex.split(text) if _shell_words(text) else text.split()
 
 
 def _spaced_value(option):

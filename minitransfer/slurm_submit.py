@@ -22,15 +22,46 @@ submitted as several arrays; a task is given the index of its array's first run
 """
 
 import bisect
+import re
 import shlex
+import shutil
+import subprocess
 
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, plan_check, plan_file_check
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
+SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
 DRY_RUN_HELP = ("print the sbatch commands it would run now (the runs neither finished nor queued, in the order "
                 "they depend on each other), the tasks it would cancel, what each task asks SLURM for, and where "
                 "the logs go; check them with sbatch --test-only; submit, cancel and record nothing")
+
+
+def cluster_array_size():
+    """The most tasks an array of the cluster this runs on holds, as ``submit.sh`` reads it there
+    (``scontrol show config``: MaxArraySize, or SchedulerParameters' ``max_array_tasks`` where lower),
+    and the name of that limit: ``(1001, "MaxArraySize")``; None where there is no ``scontrol``, or it
+    does not answer in :data:`SCONTROL_SECONDS` or names neither (``submit.sh`` then assumes SLURM's
+    default, :data:`DEFAULT_MAX_ARRAY_SIZE`)."""
+    scontrol = shutil.which("scontrol")
+    if scontrol is None:
+        return None
+    try:
+        done = subprocess.run([scontrol, "show", "config"], capture_output=True, text=True, errors="replace",
+                              timeout=SCONTROL_SECONDS, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    limits = [(int(size), "MaxArraySize")
+              for size in re.findall(r"^MaxArraySize *= *([0-9]+) *$", done.stdout, re.MULTILINE)[:1]]
+    limits += [(int(tasks), "max_array_tasks") for tasks in re.findall(r"max_array_tasks=([0-9]+)", done.stdout)[:1]]
+    limits = [limit for limit in limits if limit[0] > 0]
+    if not limits:
+        return None
+    if limits[0][1] == "max_array_tasks":  # no MaxArraySize line: submit.sh takes the default's
+        limits.append((DEFAULT_MAX_ARRAY_SIZE, "MaxArraySize"))
+    return min(limits, key=lambda limit: limit[0])
 
 
 def _test_only_lines():
@@ -142,6 +173,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "",
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
+        'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${2}s"; fi; }  # noun 2 run: runs',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
         "needed=(sbatch squeue scancel)",
@@ -217,7 +249,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "}",
         "# submit_array OFFSET LABEL OF AFTER [SBATCH_OPTIONS...]: the tasks of submit's $script in $tasks",
         "submit_array() {",
-        '  local offset=$1 label=$2 of=$3 after=$4 list index run',
+        '  local offset=$1 label=$2 of=$3 after=$4 list index run last',
         '  list=$(join "${tasks[@]}")',
         "  arrays[$script]=yes",
         '  set -- --parsable --array="$list" ${after:+"--dependency=afterok:$after"} "${@:5}" "$script" \\',
@@ -246,7 +278,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" >> "
         f"{SUBMITTED_FILE}; fi",
         "  done",
-        '  echo "$label: job $job, ${#tasks[@]}$of runs (array tasks $list${after:+, after array task $after})"',
+        "  last=${of##* }  # the noun agrees with the last number: 1 run, 1 of 2 runs",
+        '  echo "$label: job $job, ${#tasks[@]}$of $(noun "${last:-${#tasks[@]}}" run)'
+        ' (array tasks $list${after:+, after array task $after})"',
         "}",
         "",
         "todo=()",
@@ -273,7 +307,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "done",
         'total=$(( ${#base_runs[@]} + ${#transfer_runs[@]} ))',
         'if [ "$skipped" -gt 0 ]; then',
-        '  echo "not submitted again: $skipped runs queued or running from an earlier submission (squeue)"',
+        '  echo "not submitted again: $skipped $(noun "$skipped" run) queued or running from an earlier submission'
+        ' (squeue)"',
         'elif [ "$submitted" -eq 0 ]; then',
         '  echo "nothing to submit: all $total runs are finished in $out"',
         "fi",

@@ -152,7 +152,7 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
     assert [{parent.get(name) for name in its_runs} for its_runs in submitted] == [
         {None}, {"random0/baseA"}, {"random0/baseA"}, {"random0/baseB"}, {"random0/baseB"}]
     assert sorted(sum(submitted, [])) == sorted(run.name for run in runs if run.name != first_of_a)
-    assert "transfers of random0/baseA: job 1003, 1 runs (array tasks 0, after array task 1001_0)" in done.stdout
+    assert "transfers of random0/baseA: job 1003, 1 run (array tasks 0, after array task 1001_0)" in done.stdout
     # the task of the second array of baseA's transfers trains the run submit.sh recorded for it
     last_of_a = submitted[2][0]
     first = sbatch_calls(fake_slurm, with_scripts_id=True)[2][-1]
@@ -178,5 +178,5 @@ def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path,
     slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     said = slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm")
     assert said[0] == ("bases.sh: the 1002 bases (runs without a parent), 2 job arrays of at most 1001 tasks (SLURM's "
-                       "default MaxArraySize; submit.sh reads the cluster's)")
+                       "default MaxArraySize; no scontrol answered here, submit.sh reads the cluster's)")
     assert not any(line.startswith("warning") for line in said), said

@@ -1,0 +1,55 @@
+"""--sbatch-option given as several words, one of them holding a quote a shell would not read
+(``-J it's``) or a ``#`` (``-J run#2``): each word is written as sbatch reads it, quoted where it
+needs it. Read here as sbatch reads an #SBATCH line, and by a real sbatch."""
+
+import re
+import shlex
+import subprocess
+
+import pytest
+from test_slurm import OPTIONS, cluster, real_options, sbatch_lines  # noqa: F401
+
+from minitransfer import experiment as grid
+from minitransfer import slurm
+
+GIVEN_AS_WORDS = [("-J it's", ["-J", "it's"]), ("--comment it's --exclusive", ["--comment", "it's", "--exclusive"]),
+                  ("-J run#2", ["-J", "run#2"]), ("-J don't --comment=x", ["-J", "don't", "--comment=x"])]
+
+
+def emitted_line(tmp_path, option, options=OPTIONS):
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", options,
+                     sbatch_options=(option, "--hold"))
+    lines = {script: sbatch_lines((tmp_path / "slurm" / script).read_text())[-2] for script in ("bases.sh",
+                                                                                              "transfers.sh")}
+    assert len(set(lines.values())) == 1, lines
+    return lines["bases.sh"]
+
+
+@pytest.mark.parametrize("option, words", GIVEN_AS_WORDS, ids=["short-open-quote", "long-open-quote-then-option",
+                                                               "short-hash", "short-open-quote-then-option"])
+def test_words_of_an_sbatch_option_are_each_one_word_as_sbatch_reads_them(tmp_path, option, words):
+    """Written as given, "#SBATCH -J it's" made sbatch refuse the script ("Unmatched `'`"), and
+    "#SBATCH -J run#2" named the job run. The line read as sbatch reads it: words as a shell splits
+    them (quotes taken, nothing expanded), up to a '#' outside quotes."""
+    assert shlex.split(emitted_line(tmp_path, option), comments=True) == words
+
+
+@pytest.mark.parametrize("option, field, value", [("-J it's", "JobName", "it's"),
+                                                  ("--comment it's --exclusive", "Comment", "it's"),
+                                                  ("-J run#2", "JobName", "run#2")],
+                         ids=["short-open-quote", "long-open-quote-then-option", "short-hash"])
+def test_real_sbatch_reads_each_word_of_an_sbatch_option_as_given(cluster, tmp_path, option, field, value):
+    """What a real sbatch submits (held, so that nothing runs): the job's name or comment as given,
+    and --exclusive taken (OverSubscribe=NO), where it refused the script or cut the name at '#'."""
+    script = tmp_path / "slurm" / "bases.sh"
+    emitted_line(tmp_path, option, real_options())
+    done = subprocess.run(["sbatch", "--parsable", "--array=0", str(script)], env=cluster.env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    job = done.stdout.strip().split(";")[0]
+    try:
+        fields = cluster.command("scontrol", "--oneliner", "show", "job", job)
+    finally:
+        cluster.command("scancel", job)
+    assert f" {field}={value} " in fields, fields
+    assert re.search(r" OverSubscribe=(\S+)", fields).group(1) == ("NO" if "--exclusive" in option else "OK")
