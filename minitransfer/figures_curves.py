@@ -16,11 +16,11 @@ RISING_NAMED = 8
 
 def curves(Figure, results):
     """Training loss (top row) and validation top-1 (bottom row) against iterations, one column per
-    group of runs (:func:`_group`), titled by the runs it holds (:func:`_title`); a run still rising
-    at the end is red, the first :data:`RISING_NAMED` of a group named. The runs' lines are drawn as
-    an image in the SVG too: a grid's 1,000 runs made 20 MB of vector paths. A panel's runs not named
-    are a few collections of lines, not a line each: 2,000 runs' lines, one artist each, took 8 s to
-    draw and save."""
+    group of runs (:func:`_group`) in the order a reader looks for them (:data:`COLUMNS`), titled by
+    the runs it holds (:func:`_title`); a run still rising at the end is red, the first
+    :data:`RISING_NAMED` of a group named. The runs' lines are drawn as an image in the SVG too: a
+    grid's 1,000 runs made 20 MB of vector paths. A panel's runs not named are a few collections of
+    lines, not a line each: 2,000 runs' lines, one artist each, took 8 s to draw and save."""
     from matplotlib.ticker import EngFormatter
 
     groups = {}
@@ -29,7 +29,7 @@ def curves(Figure, results):
     # A column is 3.2 inches; the title needs two columns' width (one group's figure cut it at both edges)
     figure = Figure(figsize=(3.2 * max(len(groups), 2), 6), constrained_layout=True)
     axes = figure.subplots(2, max(len(groups), 1), squeeze=False)
-    for column, (name, members) in enumerate(sorted(groups.items())):
+    for column, (name, members) in enumerate(sorted(groups.items(), key=_column_order)):
         loss_axes, top1_axes = axes[0][column], axes[1][column]
         steady, rising = [], []
         for r in members:  # still_rising reads the whole curve: once a run
@@ -75,6 +75,18 @@ def _group(run):
     if run.split == "cross":
         return CROSS_SOURCE if run.treatment == "source" else CROSS_TARGET
     return run.treatment
+
+
+# The columns' order: the bases, the selffers and transfers (fine-tuned beside frozen), the natural
+# split's and a cross-dataset grid's runs (its source base first), the controls on every class last;
+# alphabetically they began with AnB and put the bases between the cross-dataset runs and the controls.
+COLUMNS = ("baseB", "BnB", "BnB+", "AnB", "AnB+", NATURAL, CROSS_SOURCE, CROSS_TARGET, "random", "reduced")
+
+
+def _column_order(group):
+    """The key of a (name, runs) column by :data:`COLUMNS`; a group not there after them, by name."""
+    name, _ = group
+    return (COLUMNS.index(name) if name in COLUMNS else len(COLUMNS)), name
 
 
 def _title(group, members):

@@ -231,12 +231,42 @@ def _top_n(results):
 
 
 def label_axes(axes, xlabel, ylabel, legend=True):
-    """The axes' labels, a light grid, and (``legend``) a legend of what the panel labelled."""
+    """The axes' labels, a light grid, and (``legend``) a legend of what the panel labelled, below
+    the panel (:func:`legend_below`)."""
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
     if legend and has_legend_entries(axes):
-        axes.legend(loc="best", fontsize=7, ncol=2)
+        legend_below(axes)
+
+
+def legend_below(axes):
+    """A legend of what ``axes`` labelled, below its n axis and that axis' label, outside the panel:
+    inside it (loc="best"), the natural split's legend of many entries found no empty corner and
+    sat on the dots. The layout makes room for it; its drop, in points, is the height of the tick
+    labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the panel's
+    size. Two columns of entries under a panel as wide as the figure, one under a narrower one (two
+    were wider than figure3's half-width panels, which the layout then squeezed off the figure)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    drop = ScaledTranslation(0, -_x_axis_height(axes) / 72, axes.figure.dpi_scale_trans)
+    spec = axes.get_subplotspec()
+    wide = spec is None or spec.colspan.stop - spec.colspan.start == spec.get_gridspec().ncols
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=axes.transAxes + drop, fontsize=7,
+                ncol=2 if wide else 1)
+
+
+def _x_axis_height(axes):
+    """Points from the bottom of ``axes`` to below its x axis' label: the ticks, their labels and
+    the label's lines, with their pads."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    tick_label = FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points()
+    label = axes.xaxis.label
+    lines = label.get_text().count("\n") + 1 if label.get_text() else 0
+    return (rcParams["xtick.major.size"] + rcParams["xtick.major.pad"] + 1.2 * tick_label
+            + rcParams["axes.labelpad"] + 1.2 * label.get_size() * lines + 4)
 
 
 def has_legend_entries(axes):

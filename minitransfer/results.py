@@ -27,7 +27,6 @@ import json
 import math
 import os
 import pathlib
-import re
 import stat
 
 from minitransfer import fileio, rundir, treatments
@@ -41,7 +40,7 @@ from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
                                     last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
-from minitransfer.treatments import CONFIG_FILE, UnreadableRun
+from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
 __all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS", "Result", "Spread", "mean",
            "select", "means_by_n", "own_base", "without_base", "relative_by_n", "targets_by_n", "relative_by_base",
@@ -53,8 +52,9 @@ __all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS
 
 def collect(runs_dir):
     """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
-    readable result, sorted by name (:func:`name_order`: A1B before A1B+); the names of planned or
-    broken runs without a result.json; and, as "name: why" texts, the runs with a result.json that
+    readable result, and the names of planned or broken runs without a result.json, each sorted by
+    name as a reader looks for them (:func:`minitransfer.treatments.name_order`: a split's bases,
+    then its copies by n, A1B before A1B+; random2 before random10); and, as "name: why" texts, the runs with a result.json that
     cannot be read as one network (a corrupt or misshapen result, an unreadable configuration, a base
     whose treatment cannot be told, a treatment that is not its folder's or contradicts its
     configuration, layers copied from another base than its treatment says:
@@ -107,15 +107,7 @@ def collect(runs_dir):
     runs = treatments.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
     relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
     results = sorted((relabelled.get(r.run.name, r) for r in results), key=lambda r: name_order(r.run.name))
-    return results, unfinished, left_out
-
-
-def name_order(name):
-    """The key that sorts runs by ``name`` as a reader looks for them: folder by folder, a network's
-    frozen run before its fine-tuned one (A1B, A1B+: their folders sort A1B+.run first, "+" before
-    "."), and numbers by value (random2 before random10, A2B before A10B)."""
-    return tuple(tuple(int(piece) if index % 2 else piece for index, piece in enumerate(re.split(r"([0-9]+)", part)))
-                 for part in pathlib.PurePosixPath(name).parts)
+    return results, sorted(unfinished, key=name_order), left_out
 
 
 METRICS_FILE = "metrics.jsonl"

@@ -24,6 +24,7 @@ one folder together, as ``experiment --source-data`` plans them.
 import dataclasses
 import os
 import pathlib
+import re
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
@@ -261,6 +262,30 @@ def held_labels(runs):
     transfers, ...), frozen before fine-tuned: "baseA, baseB", "AnB, BnA", "baseT, TnT, TnT+, SnT"."""
     patterns = {label_pattern(run): KINDS.index(run.kind) for run in runs}
     return ", ".join(sorted(patterns, key=lambda pattern: (patterns[pattern], pattern)))
+
+
+def name_order(name):
+    """The key that sorts runs by ``name`` as a reader looks for them (results.md, the runs not
+    finished or failed): folder by folder, numbers by value (random2 before random10); in a split's
+    folder its bases first (baseA, baseB; base), then its copies by n, at each n the selffers before
+    the transfers (as :func:`held_labels`), a frozen run before its fine-tuned one (B1B, B1B+, A1B,
+    A1B+: their folders sort A1B+.run first, "+" before ".", and "baseA" after every capital), then
+    the rest by name (random2, reduced-0010, a run named by hand)."""
+    return tuple(_part_order(part) for part in pathlib.PurePosixPath(name).parts)
+
+
+_BASE, _COPY = re.compile(r"base[A-Z]?"), re.compile(r"([A-Z])([0-9]+)([A-Z])(\+?)")
+
+
+def _part_order(part):
+    """(rank, copy's order, ``part`` with its numbers by value): a base 0, a copy 1 (by n, selffer,
+    halves, fine-tuned), anything else 2."""
+    natural = tuple(int(piece) if index % 2 else piece for index, piece in enumerate(re.split(r"([0-9]+)", part)))
+    copy = _COPY.fullmatch(part)
+    if copy:
+        source, n, target, tuned = copy.groups()
+        return 1, (int(n), source != target, source, target, bool(tuned)), natural
+    return 0 if _BASE.fullmatch(part) else 2, (), natural
 
 
 def controls_datasets(runs):

@@ -85,8 +85,9 @@ def test_learning_curves_without_records_say_so():
     axes = figures_curves.curves(Figure, results).axes
     columns = len(axes) // 2
     loss_row, top1_row = axes[:columns], axes[columns:]
-    assert [texts(each) for each in loss_row] == [["no training loss logged (metrics.jsonl)"]] * 4 + [[]]
-    assert [texts(each) for each in top1_row] == [["no evaluation recorded (eval.csv)"]] * 4 + [[]]  # baseB: one has
+    # baseB's column, the first, has one run with records
+    assert [texts(each) for each in loss_row] == [[]] + [["no training loss logged (metrics.jsonl)"]] * 4
+    assert [texts(each) for each in top1_row] == [[]] + [["no evaluation recorded (eval.csv)"]] * 4
 
 
 def assert_titles_fit(name, figure):
@@ -437,3 +438,38 @@ def test_a_long_run_name_still_rising_does_not_squeeze_the_learning_curves_to_no
                for text in axes.get_legend().get_texts() if text.get_text().endswith("A1B+")]
     assert len(shown) <= 40 and shown.startswith("random0/lr0.01") and shown.endswith("A1B+") and "…" in shown
     assert all(axes.get_position().width > 0.05 for axes in figure.axes)
+
+
+def test_learning_curves_columns_read_bases_copies_then_controls():
+    """The columns were sorted by group name: AnB first, the bases after the cross-dataset runs,
+    fine-tuned runs apart from frozen ones by others. Now bases, selffers, transfers (each frozen
+    then fine-tuned), the natural split, the source base and target runs across datasets, the
+    controls on every class last."""
+    runs = grid.plan_grid(layers=(1,), natural=True, random_frozen=(1,), per_class=(5,), cross=True)
+    results = [Result(run, 0.5, 0.5, 0.5, 2, curve=((10, 0.4), (20, 0.5))) for run in runs]
+    loss_axes = figures_curves.curves(Figure, results).axes[:len(figures_curves.COLUMNS)]
+    assert [axes.get_title().split(" (")[0].split(":")[0] for axes in loss_axes] == [
+        "base, baseA, baseB", "BnB", "BnB+", "AnB", "AnB+", "natural split", "baseS", "across datasets", "random",
+        "reduced"]
+
+
+def test_the_paper_figures_legends_lie_below_their_panels_clear_of_the_points():
+    """Figure 3's natural split of three networks a point: its legend (loc="best", two columns)
+    found no empty corner and sat on the dots, and ran off the figure's left edge. Every legend of
+    figure2 and figure3 is now outside its panel, below its n axis and that axis' label, no wider
+    than the panel."""
+    runs = grid.plan_grid(random_seeds=(0, 1), natural=True, layers=tuple(range(1, 8)), random_frozen=(1, 4, 7),
+                          replicates=3)
+    results = networks(runs, lambda run: 0.6 - 0.03 * run.n + 0.01 * (len(run.name) % 3))
+    drawn = figures.draw_all(Figure, results)
+    for name in ("figure2", "figure3"):
+        figure = drawn[name]
+        figure.draw_without_rendering()  # lays the figure out as savefig does
+        legends = [axes for axes in figure.axes if axes.get_legend() is not None]
+        assert len(legends) == len(figure.axes), name
+        for axes in legends:
+            box = axes.get_legend().get_window_extent()
+            assert not box.overlaps(axes.bbox), (name, axes.get_title())
+            assert not box.overlaps(axes.xaxis.get_tightbbox()), (name, axes.get_title())
+            # under its own panel: one wider than a half-width panel ran off the figure as the PNG was saved
+            assert box.y1 < axes.bbox.y0 and axes.bbox.x0 <= box.x0 and box.x1 <= axes.bbox.x1, (name, axes.get_title())

@@ -477,9 +477,9 @@ def test_runs_trained_with_another_schedule_are_named(runs_dir, tmp_path):
         write_run(runs_dir, run, ACCURACY.get(name, 0.3), config=dict(grid_config(run), max_iter=max_iter))
     written = report.write_report(runs_dir, tmp_path / "r", figures=False)
     assert written.warnings == [
-        "runs on a half trained with 2 schedules: --max-iter 300 (1: random0/A5B+); --max-iter 3000 (13: random0/A1B, "
-        "random0/A1B+, random0/A3B, random0/A3B+, random0/A5B, random0/B1B, random0/B1B+, random0/B3B, random0/B3B+, "
-        "random0/B5B, random0/B5B+, random0/baseA, random0/baseB); their accuracies are not comparable: train them "
+        "runs on a half trained with 2 schedules: --max-iter 300 (1: random0/A5B+); --max-iter 3000 (13: random0/baseA, "
+        "random0/baseB, random0/B1B, random0/B1B+, random0/A1B, random0/A1B+, random0/B3B, random0/B3B+, random0/A3B, "
+        "random0/A3B+, random0/B5B, random0/B5B+, random0/A5B); their accuracies are not comparable: train them "
         "again with the grid's options"]
     assert f"- {written.warnings[0]}" in written.files["findings.md"].read_text()
 

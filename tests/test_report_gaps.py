@@ -130,8 +130,8 @@ def test_a_grid_whose_runs_all_failed_names_the_failed_ones(tmp_path, failed):
     [line] = result.output.splitlines()
     assert line.startswith(f"error: no finished runs (*.run/result.json) under {runs_dir}: {planned} not finished, "
                            f"1 training now (")
-    by_folder = sorted(told, key=lambda failure: failure[2])  # the order of the runs listed as not finished
-    named = "; ".join(f"failed {name}: {error} (see {log})" for name, error, log in by_folder[:5])
+    # told is in the plan's order, which the report lists runs in: the bases, then each n's selffers, transfers
+    named = "; ".join(f"failed {name}: {error} (see {log})" for name, error, log in told[:5])
     more = "; and 2 more failed" if failed > 5 else ""
     assert line.endswith(f"); {named}{more}")
     assert not (runs_dir / "report").exists()

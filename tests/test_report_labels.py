@@ -4,12 +4,16 @@ and baseB's column "baseB" and drew the source base of a cross-dataset grid amon
 results.md's treatment column said baseB of a baseA without a word, and A1B+ came before A1B."""
 
 import collections
+import json
 import re
 
 import pytest
+from click.testing import CliRunner
 
 from minitransfer import experiment as grid
 from minitransfer import figures, figures_curves, report
+from minitransfer.cli import main
+from minitransfer.experiment import LOG_FILE
 from minitransfer.results import Result
 from test_report import read_csv, write_run
 
@@ -141,3 +145,45 @@ def test_a_networks_frozen_run_comes_before_its_fine_tuned_one(tmp_path):
     seeds = [int(name.split("/")[0][len("random"):]) for name in names]
     assert seeds == sorted(seeds)
     assert collections.Counter(seeds) == {2: len(runs) // 2, 10: len(runs) // 2}
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_every_list_of_runs_puts_a_splits_bases_first_then_its_copies_by_n(tmp_path):
+    """results.md and results.csv put a split's bases after its transfers (capital letters first:
+    A1B before baseA) and A10B before A2B; the runs not finished and those failed were in folder
+    order (A1B+ before A1B, random10 before random2). Every list now reads as experiment plans a
+    folder (its bases, then at each n the selffers, the transfers, frozen before fine-tuned), the
+    folders by name, numbers by value."""
+    runs = grid.plan_grid(random_seeds=(10, 2), layers=(1, 2, 10), reverse_layers=(1,), random_frozen=(10, 2),
+                          per_class=(5,))
+    by_folder = collections.defaultdict(list)  # the test's oracle: experiment's order within a folder
+    for run in runs:
+        by_folder[run.name.split("/")[0]].append(run.name)
+    by_folder["all"].sort(key=lambda name: (not name.endswith("/base"), len(name), name))  # base, random2, ...
+    expected = by_folder["all"] + by_folder["random2"] + by_folder["random10"]
+    finished = set(expected[::2])
+    failed = set(expected[1::4])
+    runs_dir = tmp_path / "grid"
+    for run in runs:
+        if run.name in finished:
+            write_run(runs_dir, run, 0.5)
+            continue
+        folder = grid.run_dir(runs_dir, run)
+        folder.mkdir(parents=True)
+        (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+        if run.name in failed:
+            (folder / LOG_FILE).write_text("$ minitransfer train ...\nerror: bad data: shard cut short\n")
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert [row["run"] for row in read_csv(tmp_path / "r" / "results.csv")] == [n for n in expected if n in finished]
+    unfinished = [name for name in expected if name not in finished]
+    said = {name: (tmp_path / "r" / name).read_text() for name in ("results.md", "findings.md")}
+    assert f"Not finished ({len(unfinished)}): {', '.join(unfinished)}\n" in said["results.md"]
+    assert f"in no finding until they are: {', '.join(unfinished)}\n" in said["findings.md"]
+    assert f"  not finished ({len(unfinished)}, left out): {', '.join(unfinished[:5])} and " in result.output
+    errors = [name for name in unfinished if name in failed]
+    for text in said.values():
+        assert [line[2:].split(":")[0] for line in text.split("## Failed")[1].split("\n\n")[1].splitlines()] \
+            == errors
+    assert [line.split(": ")[1] for line in result.output.splitlines() if line.startswith("  failed: ")][:5] \
+        == errors[:5]
