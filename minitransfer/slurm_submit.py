@@ -173,7 +173,8 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "",
         'finished() { [ -f "$out/$1.h5" ] && [ -f "$out/$1.run/result.json" ]; }',
         'join() { local IFS=,; echo "$*"; }',
-        'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${2}s"; fi; }  # noun 2 run: runs',
+        '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
+        'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
         "needed=(sbatch squeue scancel)",
@@ -310,12 +311,15 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  echo "not submitted again: $skipped $(noun "$skipped" run) queued or running from an earlier submission'
         ' (squeue)"',
         'elif [ "$submitted" -eq 0 ]; then',
-        '  echo "nothing to submit: all $total runs are finished in $out"',
+        '  echo "nothing to submit: $(noun "$total" "the 1 run is" "all $total runs are") finished in $out"',
         "fi",
         'if [ "${#stale[@]}" -gt 0 ]; then',
-        f'  echo "${{#stale[@]}} array tasks of another plan of $out (or of one $scripts/{SUBMITTED_FILE} does not'
-        ' name) are still queued: this plan submits their runs anew where not finished; a task of another plan ends'
-        ' without training (exit 2) but holds its place in the queue meanwhile: cancel them (scancel ${stale[*]})" >&2',
+        '  stale_count=${#stale[@]}',
+        f'  echo "$stale_count $(noun "$stale_count" "array task") of another plan of $out (or of one'
+        f' $scripts/{SUBMITTED_FILE} does not name) $(noun "$stale_count" is are) still queued: this plan submits'
+        ' $(noun "$stale_count" "its run" "their runs") anew where not finished; a task of another plan ends'
+        ' without training (exit 2) but holds its place in the queue meanwhile: cancel $(noun "$stale_count" it them)'
+        ' (scancel ${stale[*]})" >&2',
         "fi",
         *_dry_run_end_lines(),
     ]

@@ -500,6 +500,33 @@ def test_submit_of_a_plan_emitted_into_the_folder_of_another_submits_runs_queued
     assert third.stderr == again.stderr
 
 
+def test_submit_of_a_plan_of_one_run_says_it_in_the_singular(tmp_path, fake_slurm, synthetic_8):
+    """A plan of one run (a base), planned again with other options while its task is queued, then
+    finished: submit.sh said "1 array tasks ... are still queued ... cancel them" and "all 1 runs are
+    finished"."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs, options = grid.plan_grid(layers=(1,))[:1], dict(OPTIONS, data=synthetic_8)
+    assert [run.parent for run in runs] == [None]
+    submit = slurm.emit_slurm(runs, out, scripts, options)
+    assert submit_grid(submit).returncode == 0
+    (old_task,) = [line.split("\t")[0] for line in (scripts / "submitted.txt").read_text().splitlines()]
+    (fake_slurm / "queue").write_text(f"{old_task} None\n")
+    slurm.emit_slurm(runs, out, scripts, dict(options, max_iter=30))
+    again = submit_grid(submit)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == (
+        f"1 array task of another plan of {out} (or of one {scripts / 'submitted.txt'} does not name) is still "
+        f"queued: this plan submits its run anew where not finished; a task of another plan ends without training "
+        f"(exit 2) but holds its place in the queue meanwhile: cancel it (scancel {old_task})\n")
+    assert "bases: job 1002, 1 of 1 run (array tasks 0)" in again.stdout
+
+    finish(out, runs[0].name)
+    (fake_slurm / "queue").write_text("")
+    last = submit_grid(submit)
+    assert last.returncode == 0, last.stderr
+    assert f"nothing to submit: the 1 run is finished in {out}\n" in last.stdout
+
+
 def test_submit_refuses_while_another_submit_runs(tmp_path, fake_slurm):
     """Two submit.sh at once would both find a run unsubmitted and submit it twice."""
     import fcntl
