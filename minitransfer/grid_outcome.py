@@ -11,6 +11,7 @@ import signal
 from minitransfer import fileio, stopping
 from minitransfer.rundir import NOTHING_TO_DO
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
+from minitransfer.treatments import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 # What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
@@ -79,9 +80,11 @@ class GridOutcome:
         """The failed runs grouped by cause, one line each (none without failures): the runs, what their
         exit code means, where to read more and what to do, said once for all of them ("...: an I/O
         error (exit 74) ...; free space or fix the permissions, then rerun the same command"). Runs
-        whose folder was deleted while they trained (their log with it) are a cause of their own."""
+        whose folder was deleted while they trained (their log with it) are a cause of their own. The runs
+        and their causes in the report's order (:func:`minitransfer.treatments.name_order`: a split's
+        bases first, then its copies by n; random2 before random10)."""
         groups = {}
-        for name in sorted(self.failed):  # random0/baseA beside random0/baseB, whichever ended first
+        for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
             key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
             groups.setdefault(key, []).append(name)

@@ -102,6 +102,16 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
         "\n".join(lines)
 
 
+def test_failed_runs_are_told_in_the_order_the_report_lists_them():
+    """The grid's summary listed its failed runs alphabetically (random10 before random2, a split's
+    transfers before its bases), while the report lists every run by :func:`treatments.name_order`."""
+    ended = ["random10/baseB", "random2/A1B+", "random2/A1B", "random2/baseB"]  # as they failed
+    failures = {name: Failure(-9 if name.endswith("+") else 65) for name in ended}
+    outcome = GridOutcome([], [], ended, [], failures=failures)
+    assert [cause.split(": ")[0] for cause in outcome.causes()] == [
+        "random2/baseB, random2/A1B, random10/baseB", "random2/A1B+"]
+
+
 @pytest.mark.parametrize("codes, exit_code", [
     ((74, 74), 74), ((65,), 65), ((74, 65), 1), ((2, 2), 1), ((1,), 1), ((-9, -9), 1), ((74, -9), 1), ((), 0),
 ], ids=["io", "bad-data", "io-and-bad-data", "usage", "failed", "killed", "io-and-killed", "none"])

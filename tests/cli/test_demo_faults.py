@@ -325,9 +325,9 @@ KILLED = Failure(-9)
      "that, then rerun", "0 that need"),
     (GridOutcome([], [], ["random0/baseA", "random0/A1B"], ["random0/A1B+"], failures={"random0/A1B": KILLED}),
      "2 networks failed and 1 that need them were not run (finished networks are kept):\n"
+     "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command\n"
      "  random0/A1B: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
-     "killed it); rerun the same command to train it again\n"
-     "  random0/baseA: failed (exit 1): its train.log says why; fix that, then rerun the same command", "a signal"),
+     "killed it); rerun the same command to train it again", "a signal"),
 ], ids=["killed", "failed-alone", "killed-and-failed"])
 def test_a_demo_that_stops_short_says_what_its_failures_need(tiny_demo, tmp_path, monkeypatch, outcome, says,
                                                              not_says):
