@@ -3,7 +3,7 @@
 the end are drawn in red.
 """
 
-from minitransfer.figures_paper import say_in_panel
+from minitransfer.figures_paper import legend_below, say_in_panel
 from minitransfer.treatments import held_labels
 
 NO_LOSSES, NO_EVALUATIONS = "no training loss logged (metrics.jsonl)", "no evaluation recorded (eval.csv)"
@@ -55,8 +55,9 @@ def curves(Figure, results):
                 say_in_panel(each, why)
         if rising:
             more = len(rising) - len(named)
-            legend = top1_axes.legend(fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
-                                      + (f"; {more} more in findings.md)" if more else ")"))
+            # below the panel, as the paper figures' legends: inside it (loc="best") it could cover the curves
+            legend = legend_below(top1_axes, fontsize=6, title_fontsize=7, title=f"still rising ({len(rising)}"
+                                  + (f"; {more} more in findings.md)" if more else ")"))
             for text in legend.get_texts():  # a name is no formula: "lr$\x$" stopped the report, "a$b$" italic
                 text.set_parse_math(False)
     figure.suptitle("learning curves:\na run whose accuracy still rises at the end has not converged")

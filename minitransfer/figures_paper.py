@@ -240,20 +240,21 @@ def label_axes(axes, xlabel, ylabel, legend=True):
         legend_below(axes)
 
 
-def legend_below(axes):
-    """A legend of what ``axes`` labelled, below its n axis and that axis' label, outside the panel:
-    inside it (loc="best"), the natural split's legend of many entries found no empty corner and
-    sat on the dots. The layout makes room for it; its drop, in points, is the height of the tick
-    labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the panel's
-    size. Two columns of entries under a panel as wide as the figure, one under a narrower one (two
-    were wider than figure3's half-width panels, which the layout then squeezed off the figure)."""
+def legend_below(axes, **options):
+    """A legend of what ``axes`` labelled (returned), below its x axis and that axis' label, outside
+    the panel: inside it (loc="best"), the natural split's legend of many entries found no empty
+    corner and sat on the dots. The layout makes room for it; its drop, in points, is the height of
+    the tick labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the
+    panel's size. Two columns of entries under a panel as wide as the figure, one under a narrower
+    one (two were wider than figure3's half-width panels, which the layout then squeezed off the
+    figure). ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
     from matplotlib.transforms import ScaledTranslation
 
     drop = ScaledTranslation(0, -_x_axis_height(axes) / 72, axes.figure.dpi_scale_trans)
     spec = axes.get_subplotspec()
     wide = spec is None or spec.colspan.stop - spec.colspan.start == spec.get_gridspec().ncols
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=axes.transAxes + drop, fontsize=7,
-                ncol=2 if wide else 1)
+    return axes.legend(**{"loc": "upper center", "bbox_to_anchor": (0.5, 0), "bbox_transform": axes.transAxes + drop,
+                          "fontsize": 7, "ncol": 2 if wide else 1, **options})
 
 
 def _x_axis_height(axes):

@@ -468,8 +468,32 @@ def test_the_paper_figures_legends_lie_below_their_panels_clear_of_the_points():
         legends = [axes for axes in figure.axes if axes.get_legend() is not None]
         assert len(legends) == len(figure.axes), name
         for axes in legends:
-            box = axes.get_legend().get_window_extent()
-            assert not box.overlaps(axes.bbox), (name, axes.get_title())
-            assert not box.overlaps(axes.xaxis.get_tightbbox()), (name, axes.get_title())
-            # under its own panel: one wider than a half-width panel ran off the figure as the PNG was saved
-            assert box.y1 < axes.bbox.y0 and axes.bbox.x0 <= box.x0 and box.x1 <= axes.bbox.x1, (name, axes.get_title())
+            assert_legend_below(axes, name)
+
+
+def assert_legend_below(axes, name):
+    """``axes``' legend, in a figure laid out, lies outside the panel, below its x axis and that
+    axis' label, no wider than the panel and within the figure."""
+    box = axes.get_legend().get_window_extent()
+    assert not box.overlaps(axes.bbox), (name, axes.get_title())
+    assert not box.overlaps(axes.xaxis.get_tightbbox()), (name, axes.get_title())
+    # under its own panel: one wider than a half-width panel ran off the figure as the PNG was saved
+    assert box.y1 < axes.bbox.y0 and axes.bbox.x0 <= box.x0 and box.x1 <= axes.bbox.x1, (name, axes.get_title())
+    assert box.y0 >= axes.figure.bbox.y0, (name, axes.get_title())
+
+
+def test_the_learning_curves_legend_of_runs_still_rising_lies_below_its_panel():
+    """The "still rising" legend sat inside the validation panel where matplotlib found room
+    (loc="best"), on the curves when they filled it; it lies below the panel, as the paper
+    figures' legends."""
+    runs = grid.plan_grid(random_seeds=(0, 1), layers=(1, 2, 3))
+    climbing = tuple((100 * k, 0.1 + 0.07 * k) for k in range(1, 12))  # across the whole panel
+    results = [Result(run, 0.7, 0.8, 0.7, 11, curve=climbing, losses=((100, 3.0), (1100, 1.0))) for run in runs]
+    figure = figures_curves.curves(Figure, results)
+    figure.draw_without_rendering()  # lays the figure out as savefig does
+    columns = len(figure.axes) // 2  # loss panels on top, top-1 panels below
+    top1_panels = figure.axes[columns:]
+    assert all(axes.get_legend() is None for axes in figure.axes[:columns])
+    assert all(axes.get_legend() is not None for axes in top1_panels)
+    for axes in top1_panels:
+        assert_legend_below(axes, "curves")
