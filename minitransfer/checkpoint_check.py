@@ -91,7 +91,8 @@ def cut_short(path, error=None):
     if found:
         there = f"cut short, {int(found[1]):,} of its {int(found[2]):,} bytes are there"
     elif size == 0 or error is not None and size < SUPERBLOCK_BYTES:
-        there = "empty, 0 bytes" if size == 0 else f"cut short, {size} bytes are there, fewer than an HDF5 file's header"
+        there = ("empty, 0 bytes" if size == 0 else
+                 f"cut short, {size} bytes are there, fewer than an HDF5 file's header")
     else:
         return None
     last = rundir.run_dir_for(path) / "checkpoint.h5"

@@ -17,7 +17,8 @@ PATH_FIELDS = ("out", "data", "copy_from")
 DEFAULTS = {"precision": precisions.DEFAULT}
 # The fields whose defaults follow from others' values (config.resolve): left unset, a field's difference
 # comes with one of these, the change to name (`max_iter` 4 -> 8, not also `stepsize` 1 -> 2).
-FOLLOWS_FROM = {"stepsize": ("max_iter",), "eval_batch_size": ("batch_size",), "max_iter": ("preset", "per_class"),
+FOLLOWS_FROM = {"stepsize": ("max_iter", "per_class"), "eval_batch_size": ("batch_size",),
+                "max_iter": ("preset", "per_class"),
                 "batch_size": ("preset",), "eval_every": ("preset",), "checkpoint_every": ("preset",),
                 "log_every": ("preset",), "base_lr": ("per_class",), "preset": ("copy_from", "data"),
                 "fc8_outputs": ("data", "split", "half", "split_seed", "copy_from")}

@@ -51,23 +51,24 @@ __all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS
 
 
 def collect(runs_dir):
-    """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a
-    readable result, and the names of planned or broken runs without a result.json, each sorted by
-    name as a reader looks for them (:func:`minitransfer.treatments.name_order`: a split's bases,
-    then its copies by n, A1B before A1B+; random2 before random10); and, as "name: why" texts, the runs with a result.json that
-    cannot be read as one network (a corrupt or misshapen result, an unreadable configuration, a base
-    whose treatment cannot be told, a treatment that is not its folder's or contradicts its
-    configuration, layers copied from another base than its treatment says:
+    """``(results, unfinished, left_out)``: every ``*.run`` directory under ``runs_dir`` with a readable
+    result, and the names of planned or broken runs without a result.json, each sorted by name as a
+    reader looks for them (:func:`minitransfer.treatments.name_order`: a split's bases, then its copies
+    by n, A1B before A1B+; random2 before random10); and, as "name: why" texts, the runs with a
+    result.json that cannot be read as one network (a corrupt or misshapen result, an unreadable
+    configuration, a base whose treatment cannot be told, a treatment that is not its folder's or
+    contradicts its configuration, layers copied from another base than its treatment says:
     :func:`minitransfer.treatments.treatment`), a run without a result whose training diverged
-    (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to
-    it), a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a folder that cannot be read (another user's, mode 700),
-    whose runs would otherwise be missing without a word. A run started over (train --overwrite)
-    while it is read is not finished, and one finished again meanwhile is read again
-    (:func:`_read_steady`), never its old result beside its new files. Those are left out of every table rather
-    than guessed at or counted twice. Folders linked into ``runs_dir`` are read as if they were in
-    it (:func:`minitransfer.run_search.find_runs`). Looking for the runs and reading them, where it
-    takes longer than :data:`minitransfer.run_search.WALK_NOTICE_SECONDS`, says on stderr how far it
-    is (:class:`minitransfer.run_search.WalkNotice`)."""
+    (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to it),
+    a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a
+    folder that cannot be read (another user's, mode 700), whose runs would otherwise be missing without
+    a word. A run started over (train --overwrite) while it is read is not finished, and one finished
+    again meanwhile is read again (:func:`_read_steady`), never its old result beside its new files.
+    Those are left out of every table rather than guessed at or counted twice. Folders linked into
+    ``runs_dir`` are read as if they were in it (:func:`minitransfer.run_search.find_runs`). Looking for
+    the runs and reading them, where it takes longer than
+    :data:`minitransfer.run_search.WALK_NOTICE_SECONDS`, says on stderr how far it is
+    (:class:`minitransfer.run_search.WalkNotice`)."""
     runs_dir = pathlib.Path(runs_dir)
     results, unfinished = [], []
     by_hand = {}  # the runs without treatment.json: name -> (dataset, base), for treatments.cross_studies

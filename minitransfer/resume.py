@@ -339,9 +339,10 @@ def _check_written_out(saved, plan):
     own = plan.run_dir / "checkpoint.h5"
     if plan.config.resume == "auto" or own.exists() and os.path.samefile(saved.path, own):
         return
-    if "out" not in differences(saved, plan):
-        return
-    recorded = pathlib.PurePath(saved.meta["config"]["out"]).name
+    recorded = saved.meta["config"].get("out")
+    if not isinstance(recorded, str) or "out" not in differences(saved, plan):
+        return  # a record without its `out` (damaged, by hand): check_configuration refuses it as it differs
+    recorded = pathlib.PurePath(recorded).name
     raise ConfigError(f"`resume` {saved.path} holds the run of {recorded} (the weights file it writes), not of `out` "
                       f"{plan.config.out}: a run continues only into its own weights, beside its run folder; to "
                       f"train a new network from these weights, give {saved.path} as `copy_from` (with `n`, the "

@@ -2,9 +2,11 @@
 writes b.h5, so it continues there, and another `out` is told what continues the run and what
 trains a new network from those weights."""
 
+import json
 import pathlib
 import shutil
 
+import h5py
 import pytest
 
 from minitransfer import resume as resumes
@@ -63,3 +65,17 @@ def test_a_copy_of_a_runs_weights_resumed_into_another_out_names_the_run_and_cop
     message = str(refused.value)
     assert f"holds the run of b.h5 (the weights file it writes), not of `out` {tmp_path / 'y.h5'}" in message
     assert f"give {copied} as `copy_from`" in message and "->" not in message
+
+
+def test_weights_recording_no_out_resumed_into_another_out_are_refused_not_a_traceback(finished, micro_data, tmp_path):
+    """A record without its `out` (by hand, damaged) made the refusal's wording fail on it (KeyError,
+    a traceback): the differing configuration is refused as any other."""
+    copied = tmp_path / "b.h5"
+    shutil.copy(finished, copied)
+    with h5py.File(copied, "r+") as f:
+        recorded = json.loads(f.attrs["config"])
+        del recorded["out"]
+        f.attrs["config"] = json.dumps(recorded)
+    with pytest.raises(training.ConfigError, match="with a different configuration: `out`"):
+        training.train(training.TrainConfig(out=tmp_path / "y.h5", resume=copied, data=micro_data, seed=SEED,
+                                            **FAST))

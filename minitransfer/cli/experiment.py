@@ -144,26 +144,26 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
     shown here too, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
     --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
-    rather than of the 10 best of more, are warned about before anything runs. Transfers start once their base has finished. After
-    each run the grid says how many are left and, from the pace of the runs it has trained, about how
-    long they take and when it ends. Finished runs are skipped and interrupted ones resumed, so after a
-    crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid trains on) rerun the
-    same command; once every run has finished it writes nothing, so it also runs on a read-only copy
-    of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to OUT
-    later with the same training options: runs OUT holds that were trained with other ones
-    (--max-iter, --precision, ...), which
-    its report would pool with the new ones, stop the grid before anything runs (exit code 2); rerun
-    with fewer of them, the grid leaves the runs of OUT it does not plan as they are, and says which
-    and how each stands (finished, interrupted, not started). Two
-    experiments may work on OUT at once (e.g. other --split-seed values, or one per machine on a
-    shared disk): they plan one after the other and share out the runs, each trained once; one
-    started with other training options while another works there is refused the same way. At its
-    end the grid says why its runs failed, once per cause (exit code, the log to read, what to do).
-    Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a full
-    disk, a file that cannot be written or read: free space or fix the permissions, then rerun); 65:
-    every run that failed met bad data, or the dataset OUT's runs trained on was prepared again in
-    its folder since (refused before anything runs: give the dataset they trained on); 1: other failed runs (or of several causes), or the runs
-    trained at once (--gpus) would together need more memory than is available.
+    rather than of the 10 best of more, are warned about before anything runs. Transfers start once
+    their base has finished. After each run the grid says how many are left and, from the pace of the
+    runs it has trained, about how long they take and when it ends. Finished runs are skipped and
+    interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under
+    nohup the grid trains on) rerun the same command; once every run has finished it writes nothing, so
+    it also runs on a read-only copy of OUT (with runs left there: exit code 74). More seeds, layers or
+    treatments may be added to OUT later with the same training options: runs OUT holds that were
+    trained with other ones (--max-iter, --precision, ...), which its report would pool with the new
+    ones, stop the grid before anything runs (exit code 2); rerun with fewer of them, the grid leaves
+    the runs of OUT it does not plan as they are, and says which and how each stands (finished,
+    interrupted, not started). Two experiments may work on OUT at once (e.g. other --split-seed values,
+    or one per machine on a shared disk): they plan one after the other and share out the runs, each
+    trained once; one started with other training options while another works there is refused the same
+    way. At its end the grid says why its runs failed, once per cause (exit code, the log to read, what
+    to do). Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a
+    full disk, a file that cannot be written or read: free space or fix the permissions, then rerun);
+    65: every run that failed met bad data, or the dataset OUT's runs trained on was prepared again in
+    its folder since (refused before anything runs: give the dataset they trained on); 1: other failed
+    runs (or of several causes), or the runs trained at once (--gpus) would together need more memory
+    than is available.
 
     \b
     Examples:

@@ -124,12 +124,12 @@ def may_be_image(path, listed):
     """Whether the file ``path`` may be an image the import decodes, told from its first bytes without decoding it
     (``listed``: its (size, modification time) as listed, None when it is no regular file or could not be examined).
 
-    It is not when it is no regular file (a link to nothing, a FIFO), is empty, is gone or cannot be opened since
-    it was listed (the decoder says so), or begins with bytes that are neither the signature of a format this
-    Pillow reads (:data:`.image_formats.SIGNATURES`: a damaged photo is found when decoded, as before) nor a
-    header in which Pillow identifies such a format (TGA, ICO, PPM ...: Pillow reads the header only) or one of
-    :data:`.image_formats.PLUGINS`' (installed or not). Its name does not count: an HTML error page saved as cat.jpg is no image, a PNG named
-    .jpg is one."""
+    It is not when it is no regular file (a link to nothing, a FIFO), is empty, is gone or cannot be
+    opened since it was listed (the decoder says so), or begins with bytes that are neither the
+    signature of a format this Pillow reads (:data:`.image_formats.SIGNATURES`: a damaged photo is found
+    when decoded, as before) nor a header in which Pillow identifies such a format (TGA, ICO, PPM ...:
+    Pillow reads the header only) or one of :data:`.image_formats.PLUGINS`' (installed or not). Its name
+    does not count: an HTML error page saved as cat.jpg is no image, a PNG named .jpg is one."""
     if listed is None or not listed[0]:
         return False
     try:

@@ -101,7 +101,8 @@ def read_ground_truth(path, wnid_of_id):
     """The ILSVRC2012_ID of each validation image, in file order, each checked against ``wnid_of_id``
     (blank lines after the last one are ignored: they shift nothing, unlike one between two)."""
     ids = []
-    lines = inputs.read_text(path, "validation ground truth", original="ILSVRC2012_devkit_t12.tar.gz").rstrip().splitlines()
+    text = inputs.read_text(path, "validation ground truth", original="ILSVRC2012_devkit_t12.tar.gz")
+    lines = text.rstrip().splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text.isdigit() or int(text) not in wnid_of_id:
