@@ -39,7 +39,7 @@ from minitransfer.cpus import usable_cpus
 from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
-from .decoder_pool import MAX_WORKERS, DecoderPool
+from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
 from .import_writes import META_BYTES, final_files, write
 from .same_origin import check_same_origin
 from .shard_builder import Builder
@@ -126,7 +126,11 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset prepared
-    from another ``source`` or at another size. Files that would not change are not rewritten."""
+    from another ``source`` or at another size. Files that would not change are not rewritten.
+    Called again at the top level of a script that a decoding process runs again as it starts, it
+    exits that process at once (:func:`.decoder_pool.refuse_in_script_rerun`; each importer checks so
+    first, naming itself, before it lists its source)."""
+    refuse_in_script_rerun("build_dataset()")
     out = pathlib.Path(out)
     check_image_size(size)
     check_workers(workers)

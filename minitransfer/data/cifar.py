@@ -22,6 +22,7 @@ from . import inputs, wordnet
 from .build import build_dataset, check_out
 from .cifar_files import CIFAR10, CIFAR100, read_cifar_files
 from .decode import ImportItem
+from .decoder_pool import refuse_in_script_rerun
 
 # numpy (1.x and 2.x module names) and the str→bytes helper protocol-2 pickles use; nothing else.
 # _reconstruct and ndarray are given as _PickledArray's stand-ins (see there).
@@ -193,6 +194,7 @@ def import_cifar100(source, out, *, size=32, workers=0, shard_length=None, progr
 
     Example: ``import_cifar100("cifar-100-python.tar.gz", "cifar100")``
     """
+    refuse_in_script_rerun("import_cifar100()")
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR100)
@@ -237,6 +239,7 @@ def import_cifar10(source, out, *, size=32, workers=0, shard_length=None, progre
 
     Example: ``import_cifar10("cifar-10-python.tar.gz", "cifar10")``
     """
+    refuse_in_script_rerun("import_cifar10()")
     inputs.check_apart(source, out)
     check_out(out)
     files = read_cifar_files(source, CIFAR10)

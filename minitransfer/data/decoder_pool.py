@@ -42,7 +42,7 @@ CHUNKS_AHEAD = 2  # per worker: submitted beyond the one awaited, so no worker w
 # reading gain nothing beyond a few processes per core, and each costs about 50 MiB: 256 is ample
 # for the largest nodes and keeps a mistyped count from forking a machine to death.
 MAX_WORKERS = 256
-# The exit code of a worker process that found itself running a script's top-level train() again
+# The exit code of a worker process that found itself running a script's top-level train() or import again
 # (:func:`refuse_in_script_rerun`); Python's own exits are 0, 1, 2 and 120.
 SCRIPT_RERUN_EXIT = 3
 # Closed queues whose feeder thread had not ended yet: kept until it has (see close_queue).
@@ -57,10 +57,12 @@ class WorkerDied(RuntimeError):
 def refuse_in_script_rerun(call):
     """In a process that multiprocessing is starting (spawn, forkserver) and that runs the main script
     again, as it does to find what the script defines (``__mp_main__``): a script calling ``call``
-    ("train()") at its top level, not under ``if __name__ == '__main__':``, called it again here.
-    Exits at once with :data:`SCRIPT_RERUN_EXIT`, before the call writes anything or refuses the run
-    folder its parent holds (``RunBusy``), which the parent then says plainly
-    (:func:`script_rerun_words`)."""
+    ("train()", "import_folder()") at its top level, not under ``if __name__ == '__main__':``, called
+    it again here. Exits at once with :data:`SCRIPT_RERUN_EXIT`, before the call lists or writes
+    anything or refuses the run folder or dataset its parent holds (``RunBusy``), which the parent
+    then says plainly (:func:`script_rerun_words`). Called first by :func:`minitransfer.train.train`,
+    by each public importer (also :func:`.synthetic.build_synthetic`, which starts none: the worker
+    running the script again may be a data loader's) and by :func:`.build.build_dataset`."""
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         sys.stderr.write(f"minitransfer: {call} called again in a worker process starting, as it ran the main "
                          f"script again: {SCRIPT_RERUN_ADVICE}\n")
@@ -78,7 +80,8 @@ def script_rerun_words(what, exit_codes):
         return None
     script = getattr(sys.modules["__main__"], "__file__", None) or "the main script"
     return (f"the {what}es could not start: multiprocessing starts each by running {script} again (the "
-            f"\"spawn\" start), and its top-level call started the run again there; {SCRIPT_RERUN_ADVICE}")
+            f"\"spawn\" start), and its top-level call (a training, an import) ran again there; "
+            f"{SCRIPT_RERUN_ADVICE}")
 
 
 class DecoderPool:

@@ -98,6 +98,7 @@ from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_datase
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
 from .decode import ImportItem, may_be_image
+from .decoder_pool import refuse_in_script_rerun
 from .families import family_class_table, read_families
 from .folder_tree import (ONE_PER_CLASS, TWO_OR_MORE, changed_folders, check_two_class_folders, class_folders,
                           class_names, files_below, tree_layout, remember_folder, val_files_listed,
@@ -125,6 +126,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     inside ``source`` or ``source`` inside ``out``); ``overwrite``: see :func:`.build.build_dataset`.
     ``progress(done, total)`` is called as images are decoded, and ``progress(done, total, stage)`` before,
     while the tree is listed and its files compared (``stage`` names the step: "listing training files" ...)."""
+    refuse_in_script_rerun("import_folder()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)

@@ -14,6 +14,7 @@ from . import devkit as ilsvrc_devkit
 from . import inputs, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem
+from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
@@ -63,6 +64,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
+    refuse_in_script_rerun("import_imagenet()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)

@@ -16,6 +16,7 @@ from . import dataset as ds
 from . import archives, inputs
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
+from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
 from .folder_tree import TWO_OR_MORE, check_two_classes
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, note_listed_states,
@@ -181,6 +182,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
 
     Example: ``import_tiny_imagenet("tiny-imagenet-200.zip", "tiny-64", size=64)``
     """
+    refuse_in_script_rerun("import_tiny_imagenet()")
     source = inputs.absolute(source)
     inputs.check_apart(source, out)
     check_out(out)
