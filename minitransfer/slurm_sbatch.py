@@ -92,14 +92,14 @@ def signal_margin(time_limit=None):
 
 def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     """The ``#SBATCH`` lines both array scripts share (the job name and output file come after)."""
-    given = [f"--gres={gres}"] * bool(gres) + [f"--partition={partition}"] * bool(partition)
+    own = [f"--gres={gres}"] * bool(gres) + [f"--partition={partition}"] * bool(partition)
     # the time limit without the blanks around it: sbatch refuses "--time= 90"
-    given += [f"--time={str(time_limit).strip()}"] * bool(time_limit) + list(sbatch_options)
-    for option in given:  # as given, before quoting: the message shows the line break as the user gave it
+    own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
+    for option in own + list(sbatch_options):  # before quoting: the message shows the line break as given
         check_one_line(option)
     # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
-    options += [_sbatch_option(option) for option in given]
+    options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
     return [f"#SBATCH {option}" for option in options]
 
 
@@ -113,11 +113,19 @@ def _sbatch_option(option):
     forms (``-A lab``, ``--mem 4G --exclusive``, ``--comment "two words"``) are their words
     (:func:`_given_words`), each quoted as above where it needs it: written as given, ``-J it's`` and
     ``--comment it's --exclusive`` made sbatch refuse the script ("Unmatched `'`"), and ``-J run#2``
-    named the job ``run``."""
+    named the job ``run``. ``--name=value`` is one option where it is one word as a shell reads it,
+    its quotes taken (``--comment="two words"``: its quotes were quoted, part of the comment),
+    or where no word after the first starts with ``-`` (``--comment=two words``, ``--comment=a "b"``,
+    its quotes part of the value); ``--mem=4G --exclusive`` is two (it was ``--mem="4G --exclusive"``,
+    an invalid --mem and no --exclusive)."""
     text = _spaced_value(option.strip()) or option.strip()
-    if re.fullmatch(r"--[^\s=]+=.*", text, re.DOTALL):
+    words = _given_words(text)
+    if len(words) == 1:
+        return _one_word_option(words[0])
+    if re.fullmatch(r"--[^\s=]+=.*", text, re.DOTALL) and not any(word.startswith("-") for word in words[1:]):
         return _one_word_option(text)
-    return " ".join(_one_word_option(word) for word in _given_words(text))
+    _check_no_option_words(option, words)
+    return " ".join(_one_word_option(word) for word in words)
 
 
 def _one_word_option(word):
@@ -144,26 +152,32 @@ def _spaced_value(option):
     for any other option, left as given: one quoted for sbatch, which reads quotes and backslashes as a
     shell does (``--comment "two words"``), or a word starting with ``-`` (``--mem 4G --exclusive``: two
     options). A quote or a backslash a shell would not read (``--comment it's``: one left open) is
-    part of the value, as in ``--comment=it's``: written as given, sbatch dropped it.
-    :class:`~minitransfer.config.ConfigError` where that leaves two words of no option in a row, which
-    sbatch refuses (``--comment two words --exclusive``, ``-J my job``), naming the option and the
-    spelling sbatch reads."""
+    part of the value, as in ``--comment=it's``: written as given, sbatch dropped it."""
     words = option.split()
     if len(words) < 2 or (re.search(r"[\"'\\]", option) and _shell_words(option)):
         return None
-    if re.fullmatch(r"--[^=]+", words[0]) and not any(word.startswith("-") for word in words[1:]):
-        return f"{words[0]}={option[len(words[0]):].strip()}"
+    if not re.fullmatch(r"--[^=]+", words[0]) or any(word.startswith("-") for word in words[1:]):
+        return None
+    return f"{words[0]}={option[len(words[0]):].strip()}"
+
+
+def _check_no_option_words(option, words):
+    """:class:`~minitransfer.config.ConfigError` where sbatch would read one of ``words`` (those of
+    ``option``) as a word of no option and refuse the script: two in a row after an option
+    (``--comment two words --exclusive``, ``-J my job``), or one after an option holding its value
+    (``--comment=two words --exclusive``), naming the option and the spelling sbatch reads."""
     named_at = 0
     for at, word in enumerate(words):
         if word.startswith("-"):
             named_at = at
-        elif at - named_at > 1:  # sbatch gives an option one word at most
+        elif at - named_at > 1 or re.fullmatch(r"--[^\s=]+=.*", words[named_at], re.DOTALL):
+            # sbatch gives an option one word at most, --name=value none
             name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
-            spelled = f"{name}={value}" if name.startswith("--") else f'{name} "{value}"'
+            spelled = (f"{name} {value}" if "=" in name else f"{name}={value}") if name.startswith("--") else \
+                f'{name} "{value}"'
             raise config.ConfigError(f"sbatch option {option!r}: sbatch would read {word!r} as a word of no option "
                                      f"and refuse the script; give each option as its own --sbatch-option, a value "
                                      f"of several words as --sbatch-option={shlex.quote(spelled)}")
-    return None
 
 
 def _shell_words(text):
