@@ -1165,8 +1165,8 @@ def test_a_grid_moved_or_copied_elsewhere_continues_where_it_is(trained_grid, tm
     if how == "copied":
         assert _folder_bytes(original) == before
     finished, unfinished, left_out = results.collect(place)
-    assert [(r.run.name, r.run.label) for r in finished] == [
-        ("random0/A1B", "A1B"), ("random0/B1B", "B1B"), ("random0/baseA", "baseA"), ("random0/baseB", "baseB")]
+    assert [(r.run.name, r.run.label) for r in finished] == [  # in the report's order: bases, then selffer, transfer
+        ("random0/baseA", "baseA"), ("random0/baseB", "baseB"), ("random0/B1B", "B1B"), ("random0/A1B", "A1B")]
     assert unfinished == [] and left_out == []
 
 
