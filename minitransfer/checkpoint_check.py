@@ -74,14 +74,16 @@ def what_file(f, format_found):
 # HDF5's words for a file shorter than its superblock says it is
 _TRUNCATED = re.compile(r"truncated file: eof = (\d+), sblock->base_addr = \d+, stored_eof = (\d+)")
 SUPERBLOCK_BYTES = 48  # the smallest HDF5 superblock (versions 2 and 3): no HDF5 file is shorter
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file
 
 
 def cut_short(path, error=None):
     """What to say of the checkpoint ``path`` where it is shorter than it was written (a copy that
     stopped: train writes a file whole under another name, then renames it): ``error`` (h5py's, on
     opening it) says so, or the file is shorter than any HDF5 file (None: it failed the HDF5
-    signature check; then only an empty file is one cut short). Copy it again, or give the same
-    network's other file (the last checkpoint of the run beside a weights file); None for other damage."""
+    signature check; then an empty file is one cut short, and one shorter than an HDF5 header that
+    begins as an HDF5 file does, :func:`_begins_as_hdf5`). Copy it again, or give the same network's
+    other file (the last checkpoint of the run beside a weights file); None for other damage."""
     path = pathlib.Path(path)
     found = _TRUNCATED.search(str(error)) if error is not None else None
     try:
@@ -90,7 +92,7 @@ def cut_short(path, error=None):
         size = SUPERBLOCK_BYTES
     if found:
         there = f"cut short, {int(found[1]):,} of its {int(found[2]):,} bytes are there"
-    elif size == 0 or error is not None and size < SUPERBLOCK_BYTES:
+    elif size == 0 or size < SUPERBLOCK_BYTES and (error is not None or _begins_as_hdf5(path)):
         there = ("empty, 0 bytes" if size == 0 else
                  f"cut short, {size} bytes are there, fewer than an HDF5 file's header")
     else:
@@ -99,6 +101,18 @@ def cut_short(path, error=None):
     other = f", or give its run's last checkpoint, {last}" if path.name != "checkpoint.h5" and last.is_file() else ""
     return (f"checkpoint {path}: corrupt or incomplete: {there} (a copy or a write that did not finish): copy it "
             f"again from where it came from{other}")
+
+
+def _begins_as_hdf5(path):
+    """Whether the file ``path`` begins as an HDF5 file does: its bytes the first ones of
+    :data:`HDF5_SIGNATURE` (a copy stopped within it), or the whole of it and more; False where it
+    cannot be read (said otherwise)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(HDF5_SIGNATURE))
+    except OSError:
+        return False
+    return bool(start) and HDF5_SIGNATURE.startswith(start)
 
 
 def holds(group, name):

@@ -68,11 +68,12 @@ def test_an_hdf5_file_that_is_no_network_is_said_to_be_what_it_is(base, micro_da
 
 
 @pytest.mark.parametrize("command", ["info", "eval", "copy-from"])
-@pytest.mark.parametrize("size", [60_000, 20, 0])
+@pytest.mark.parametrize("size", [60_000, 30, 20, 5, 0])
 def test_a_checkpoint_cut_short_says_so_and_to_copy_it_again(base, micro_data, command, size, tmp_path):
     """h5py's words were passed on: "corrupt or incomplete (OSError: Unable to synchronously open file
     (truncated file: eof = 60000, sblock->base_addr = 0, stored_eof = ...))"; cut inside its header,
-    "(bad byte number in an address)"; empty, "not an HDF5 file"."""
+    "(bad byte number in an address)"; empty, or cut inside the 8-byte HDF5 signature, "not an HDF5
+    file"."""
     whole = base.read_bytes()
     cut = tmp_path / "copied.h5"
     cut.write_bytes(whole[:size])
@@ -81,11 +82,22 @@ def test_a_checkpoint_cut_short_says_so_and_to_copy_it_again(base, micro_data, c
     there = {60_000: [f"cut short, 60,000 of its {len(whole):,} bytes are there"],
              # HDF5 reads the stored size of a file it has open already (a handle another test left open,
              # whose deleted file's inode the cut copy was given): said as for a longer cut, as true
-             20: ["cut short, 20 bytes are there, fewer than an HDF5 file's header",
-                  f"cut short, 20 of its {len(whole):,} bytes are there"], 0: ["empty, 0 bytes"]}[size]
+             0: ["empty, 0 bytes"]}.get(size, [f"cut short, {size} bytes are there, fewer than an HDF5 file's header",
+                                             f"cut short, {size} of its {len(whole):,} bytes are there"])
     assert any(done.output.endswith(f"copied.h5: corrupt or incomplete: {words} (a copy or a write that did not "
                                     f"finish): copy it again from where it came from\n") for words in there), \
         done.output
+
+
+@pytest.mark.parametrize("command", ["info", "eval", "copy-from"])
+@pytest.mark.parametrize("start", [b"hello", b"\x89HDF!"], ids=["text", "signature-then-other"])
+def test_a_short_file_that_does_not_begin_as_hdf5_is_no_hdf5_file_not_one_cut_short(micro_data, command, start,
+                                                                                      tmp_path):
+    path = tmp_path / "copied.h5"
+    path.write_bytes(start)
+    done = CliRunner().invoke(main, _commands(path, micro_data, tmp_path)[command])
+    assert done.exit_code == 65, done.output
+    assert done.output == f"error: bad data: checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)\n"
 
 
 def test_a_weights_file_cut_short_names_its_runs_last_checkpoint(base, tmp_path):
