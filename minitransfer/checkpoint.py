@@ -36,6 +36,7 @@ over the target, so a crash leaves either the old file or the new one.
 """
 
 import dataclasses
+import errno
 import json
 import pathlib
 
@@ -161,12 +162,16 @@ def load(path, solver=True):
         raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
     try:
         open(path, "rb").close()
+    except FileNotFoundError:
+        raise _removed(path) from None
     except OSError as error:  # no read permission: an I/O error (74), the file itself may be sound
         raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
     try:
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
+    if not is_hdf5 and not path.exists():
+        raise _removed(path)
     if not is_hdf5:
         raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
@@ -179,12 +184,21 @@ def load(path, solver=True):
                 checkpoint = _read(f, path, solver)
     except CheckpointError:
         raise
+    except FileNotFoundError:  # opening it: the handle, once open, reads it whole even where it is removed
+        raise _removed(path) from None
     except (*HDF5_DAMAGE, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(cut_short(path, error) or
                               f"checkpoint {path}: corrupt or incomplete ({type(error).__name__}: {error})") from error
     checkpoint.path = path
     checkpoint.sha256 = sha256
     return checkpoint
+
+
+def _removed(path):
+    """The error of a checkpoint removed between :func:`load`'s looks at it (train --overwrite
+    starting its run over removes it): an I/O error (74), not damage: the file is not there to judge."""
+    return fileio.StorageError(errno.ENOENT, f"checkpoint {path} was removed while it was read (its run started "
+                                             f"over or moved?): give it again once it is there")
 
 
 def is_checkpoint(path):
