@@ -15,6 +15,8 @@
   that are one image) and families files (:mod:`.families`); :mod:`.decode`: one image decoded
   (:mod:`.image_formats`: the formats Pillow reads only with a plugin, files' signatures).
 - :mod:`.synthetic`: a generated two-family set for demos and tests; :func:`~.synthetic.builtin_dataset`.
+- :mod:`.text_files`: the text files importers read (UTF-8, named when not; unreadable ones an I/O error);
+  :mod:`.inputs`: file names made safe to store and print, hidden and system files, source and output.
 - :mod:`.wordnet`: the is-a graph and the paper's man-made / natural rule (supplement C).
 - :mod:`.splits`: random and family (natural) halves exactly as the original code, reduced training sets.
 - :mod:`.loader`: :class:`~.loader.BatchLoader`, seeded batches with prefetch and exact resume

@@ -2,7 +2,7 @@
 (size, size, 3) RGB, in a worker of :mod:`.decoder_pool` (:func:`load_item`).
 
 CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB and floating-point images
-are skipped (:mod:`.inputs`). Transparency is dropped, the colour stored under a transparent pixel
+are skipped (:func:`to_8_bits`). Transparency is dropped, the colour stored under a transparent pixel
 kept (not blended onto a background), an animation (GIF, WebP, APNG) or multi-page TIFF gives its
 first frame, and an embedded colour profile (ICC) is not applied: as OpenCV's imread (Caffe) and
 torchvision's ImageFolder read them, so the pixels are those other tools train on. 16 bits a
@@ -48,7 +48,6 @@ from minitransfer import stopping
 
 from . import archives
 from . import image_formats
-from . import inputs
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
@@ -221,14 +220,33 @@ def upright(image):
 
 def warp(image, size):
     """PIL image → uint8 (size, size, 3) RGB (any mode converted, 16-bit and float greyscale as
-    :func:`.inputs.to_8_bits` says; aspect ratio not kept)."""
+    :func:`to_8_bits` says; aspect ratio not kept)."""
     return resized(as_rgb(image), size)
 
 
 def as_rgb(image):
-    """PIL image → a PIL RGB image (8 bits a sample: see :func:`.inputs.to_8_bits`)."""
-    image = inputs.to_8_bits(image)
+    """PIL image → a PIL RGB image (8 bits a sample: see :func:`to_8_bits`)."""
+    image = to_8_bits(image)
     return image if image.mode == "RGB" else image.convert("RGB")  # CMYK (Adobe inverted too), L, P, RGBA, ...
+
+
+def to_8_bits(image):
+    """A Pillow image whose samples are 8 bits; ``ValueError`` (the file is skipped) for one without
+    a sound conversion. 16-bit greyscale (Pillow modes ``I;16``, ``I;16B``, ...) keeps its 8 most
+    significant bits (value >> 8); 32-bit integer greyscale (mode ``I``) is read the same way when
+    every value lies in 0..65535 (Pillow opens some 16-bit files so) and is skipped otherwise;
+    floating-point images (mode ``F``) are skipped: their range (0..1, 0..255, physical units) is
+    not in the file."""
+    if image.mode.startswith("F"):
+        raise ValueError(f"floating-point pixels (mode {image.mode}) have no known range: convert the file to "
+                         f"8 or 16 bits")
+    if not image.mode.startswith("I"):
+        return image
+    values = np.asarray(image)
+    if values.size and (values.min() < 0 or values.max() > 0xFFFF):
+        raise ValueError(f"integer pixels outside 0..65535 (mode {image.mode}, {values.min()}..{values.max()}): "
+                         f"convert the file to 8 or 16 bits")
+    return Image.fromarray((values.astype(np.uint32) >> 8).astype(np.uint8), "L")
 
 
 def resized(image, size):

@@ -21,7 +21,7 @@ import pathlib
 
 import numpy as np
 
-from . import inputs
+from . import text_files
 from .dataset import DatasetError
 
 META_FILE = "meta.mat"
@@ -101,7 +101,7 @@ def read_ground_truth(path, wnid_of_id):
     """The ILSVRC2012_ID of each validation image, in file order, each checked against ``wnid_of_id``
     (blank lines after the last one are ignored: they shift nothing, unlike one between two)."""
     ids = []
-    text = inputs.read_text(path, "validation ground truth", original="ILSVRC2012_devkit_t12.tar.gz")
+    text = text_files.read_text(path, "validation ground truth", original="ILSVRC2012_devkit_t12.tar.gz")
     lines = text.rstrip().splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()

@@ -2,7 +2,7 @@
 with each class's family, from a families file (:func:`read_families`) or a WordNet is-a file."""
 
 from . import dataset as ds
-from . import inputs, wordnet
+from . import text_files, wordnet
 from .folder_tree import quoted, same_text
 
 
@@ -39,7 +39,7 @@ def read_families(path, names, known, root):
         if folder_of.setdefault(key, folder) != folder:
             twins.setdefault(key, [folder_of[key]]).append(folder)
     family_of, order, unknown, spelled = {}, [], set(), {}  # spelled: {casefolded family: (family, line)}
-    lines = inputs.read_text(path, "families file").splitlines()
+    lines = text_files.read_text(path, "families file").splitlines()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text or text.startswith("#"):

@@ -93,7 +93,7 @@ import numpy as np
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import inputs, shard_format
+from . import inputs, shard_format, text_files
 from .build import COPIES_FILE, DIGESTS_FILE, ClassesWithoutImages, build_dataset, check_out
 from .copies import (CopiesAcrossClasses, file_identities, same_content_in_a_class, without_copies_of_training,
                      examine, recorded_digests)
@@ -173,7 +173,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
     known_bad = scan_skipped  # and undecodable files of the classes left out below
     returned = []  # classes whose held-out files went back to training
     decided = {}  # {class left out or given back: _decision_inputs of its files as first split}
-    is_a_record = inputs.file_record(is_a, "is-a file")
+    is_a_record = text_files.file_record(is_a, "is-a file")
     _take_recorded_decisions(out, train, val, states, excluded, returned, decided, known_bad)
     while True:
         names = sorted(train)
@@ -188,7 +188,7 @@ def import_folder(source, out, *, val_fraction=None, seed=0, families=None, fami
         try:
             built = build_dataset(
                 out, source={"kind": "folder", "path": str(source), "layout": layout, "val_fraction": val_fraction,
-                             "seed": seed, "families": inputs.file_record(families, "families file"),
+                             "seed": seed, "families": text_files.file_record(families, "families file"),
                              "is_a": is_a_record, "family_a": chosen_a},
                 classes=table, subsets=subsets, size=size, shard_length=shard_length, workers=workers,
                 progress=progress, skipped=known_bad, overwrite=overwrite, caches=across.caches,

@@ -11,7 +11,7 @@ from minitransfer import stopping
 
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import inputs, wordnet
+from . import inputs, text_files, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
@@ -127,7 +127,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     else:
         val_files, val_label_list = _listed_validation(val_labels, wnids)
     if words:
-        names = read_class_names(inputs.read_text(words, "class names file"), inputs.display_name(words), set(wnids))
+        names = read_class_names(text_files.read_text(words, "class names file"), inputs.display_name(words),
+                                 set(wnids))
     elif devkit is not None:
         names = {wnid: checked_name(official.words[wnid], official.meta, wnid) for wnid in wnids
                  if wnid in official.words}
@@ -143,7 +144,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         source={"kind": "imagenet", "path": str(source),
                 "val_labels": str(inputs.absolute(val_labels)) if val_labels else None,
                 "devkit": str(inputs.absolute(devkit)) if devkit else None,
-                "words": inputs.file_record(words, "class names file"), "is_a": inputs.file_record(is_a, "is-a file")},
+                "words": text_files.file_record(words, "class names file"),
+                "is_a": text_files.file_record(is_a, "is-a file")},
         classes=classes, subsets=subsets, size=size, shard_length=shard_length, workers=workers, progress=progress,
         overwrite=overwrite, caches=across.caches, extra_meta={"excluded_classes": left_out} if left_out else None,
     )
@@ -191,7 +193,7 @@ def _listed_validation(val_labels, wnids):
     if val_labels is None:
         return files, labels
     line_of = {}
-    for number, line in enumerate(inputs.read_text(val_labels, "validation label list").splitlines(), start=1):
+    for number, line in enumerate(text_files.read_text(val_labels, "validation label list").splitlines(), start=1):
         fields = line.split()
         if not fields:
             continue

@@ -44,7 +44,7 @@ _SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_versi
 
 def _given(value):
     """An option's recorded value as the command line gives it (None: the option was left out; a file
-    recorded by :func:`.inputs.file_record`: its path and the start of its sha256)."""
+    recorded by :func:`.text_files.file_record`: its path and the start of its sha256)."""
     if _is_file_record(value):
         return f"{value['path']!r} (sha256 {str(value['sha256'])[:12]})"
     return "not given" if value is None else repr(value) if isinstance(value, str) else str(value)
@@ -56,7 +56,7 @@ def _is_file_record(value):
 
 def _same_value(old, new):
     """Equal values, two names of one existing file (a source given by another relative path), or two
-    records of files (:func:`.inputs.file_record`) with the same bytes, wherever they lie; a file
+    records of files (:func:`.text_files.file_record`) with the same bytes, wherever they lie; a file
     recorded by its path alone (--families, before its bytes were recorded) is the file of that path."""
     if old == new:
         return True

@@ -13,7 +13,7 @@ import zipfile
 from minitransfer import fileio
 
 from . import dataset as ds
-from . import archives, inputs
+from . import archives, inputs, text_files
 from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .decoder_pool import refuse_in_script_rerun
@@ -75,21 +75,19 @@ class _TinyImageNetSource:
             if self.root + name in self.links:
                 raise ds.DatasetError(f"{self.where(name)}: {self.link_reason(name)}")
             try:
-                return read_member(self.archive, self.members[self.root + name]).decode("utf-8-sig")
+                data = read_member(self.archive, self.members[self.root + name])
             except KeyError as error:
                 if required:
                     raise ds.DatasetError(f"{self.source}: missing {name}{hint}") from error
                 return ""
             except ds.DatasetError:
                 raise  # damaged, encrypted, ...: named already
-            except UnicodeDecodeError as error:  # as inputs.read_text says it of a file, naming the member
-                raise ds.DatasetError(f"{self.where(name)}: {name} is not UTF-8 text (byte {error.start}: "
-                                      f"{error.reason}): download tiny-imagenet-200.zip again") from error
             except ValueError as error:  # too large
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
+            return text_files.decode_text(data, self.location(name), name, original="tiny-imagenet-200.zip")
         path = self.root / name
         if path.is_file():
-            return inputs.read_text(path, name, original="tiny-imagenet-200.zip")
+            return text_files.read_text(path, name, original="tiny-imagenet-200.zip")
         if required:
             raise ds.DatasetError(f"{path}: missing{hint}")
         return ""
@@ -125,9 +123,13 @@ class _TinyImageNetSource:
                 if pathlib.PurePath(name).suffix.lower() in IMAGE_SUFFIXES]
 
     def where(self, name):
-        """File or folder ``name`` as messages name it: its path, or the archive and the member (escaped as
-        :func:`.inputs.display_name` says: a member's name may hold any character)."""
-        return inputs.display_name(f"{self.source}:{self.root}{name}" if self.archive else self.root / name)
+        """File or folder ``name`` as messages name it: :meth:`location` escaped as :func:`.inputs.display_name`
+        says (a member's name may hold any character)."""
+        return inputs.display_name(self.location(name))
+
+    def location(self, name):
+        """File or folder ``name``'s path, or the archive and the member (``ARCHIVE:MEMBER``)."""
+        return f"{self.source}:{self.root}{name}" if self.archive else self.root / name
 
     def link_reason(self, name):
         """Why the symbolic link ``name`` stored in the archive is not read: the bytes zipfile gives are the
@@ -219,7 +221,7 @@ def import_tiny_imagenet(source, out, *, is_a=None, size=256, workers=None, shar
                                  recorded_digests(out, sizes, modified), progress, read=tree.sha256)
     built = build_dataset(
         out,
-        source={"kind": "tiny-imagenet", "path": str(source), "is_a": inputs.file_record(is_a, "is-a file"),
+        source={"kind": "tiny-imagenet", "path": str(source), "is_a": text_files.file_record(is_a, "is-a file"),
                 # the class names: words.txt edited in an unpacked tree renames the classes, as --words would
                 "words_txt": {"path": str(tree.where("words.txt")),
                               "sha256": hashlib.sha256(words.encode("utf-8")).hexdigest()}},

@@ -15,7 +15,7 @@ import collections
 import pathlib
 import re
 
-from . import inputs
+from . import text_files
 from .dataset import DatasetError
 
 ARTIFACT = "n00021939"
@@ -106,11 +106,11 @@ def read_is_a(path):
 
     Blank lines and lines starting with ``#`` are ignored; any other line that is not two
     wnids raises ``ValueError`` naming the file and line number; a file that is not UTF-8, or that
-    cannot be read, is :func:`.inputs.read_text`'s ``DatasetError``.
+    cannot be read, is :func:`.text_files.read_text`'s ``DatasetError``.
     """
     children = collections.defaultdict(list)
     path = pathlib.Path(path)
-    for number, line in enumerate(inputs.read_text(path, "is-a file").splitlines(), start=1):
+    for number, line in enumerate(text_files.read_text(path, "is-a file").splitlines(), start=1):
         fields = line.split()
         if not fields or fields[0].startswith("#"):
             continue

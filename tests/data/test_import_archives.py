@@ -144,15 +144,22 @@ def test_a_wnids_txt_that_is_not_the_trees_names_the_class_folders_it_lacks(tmp_
     assert not (tmp_path / "out").exists()
 
 
-def test_a_wnids_txt_in_the_zip_that_is_not_utf8_is_named_by_its_member(tmp_path, image_bytes):
-    """It was "tiny.zip: wnids.txt: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"."""
+@pytest.mark.parametrize("encoding,where", [("utf-16", "byte 0: invalid start byte"),
+                                             ("utf-16-le", "byte 1: a zero byte")], ids=["bom", "without-bom"])
+def test_a_wnids_txt_in_the_zip_that_is_not_utf8_is_named_by_its_member(tmp_path, image_bytes, encoding, where):
+    """It was "tiny.zip: wnids.txt: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"; then,
+    without a byte-order mark (UTF-16 holding only ASCII is valid UTF-8, a zero byte after each letter), it was read
+    as text and its classes refused as wnids full of NULs, not said to be UTF-16."""
     files = _tiny_files(image_bytes)
-    files["wnids.txt"] = "n02084071\nn01440764\n".encode("utf-16")
+    files["wnids.txt"] = "n02084071\nn01440764\n".encode(encoding)
     source = _zip(tmp_path / "tiny.zip", [(f"tiny-imagenet-200/{name}", data) for name, data in files.items()])
     result = _prepare_tiny(source, tmp_path / "out")
     assert result.exit_code == 65, result.output
     assert result.output == (f"error: bad data: {source}:tiny-imagenet-200/wnids.txt: wnids.txt is not UTF-8 text "
-                             f"(byte 0: invalid start byte): download tiny-imagenet-200.zip again\n")
+                             f"({where}; it looks like UTF-16): save it as UTF-8 (an editor's 'Save as' offers the "
+                             f"encoding; or iconv -f UTF-16 -t UTF-8 FILE > NEW, then use NEW), or unpack "
+                             f"tiny-imagenet-200.zip again\n")
+    assert not (tmp_path / "out").exists()
 
 
 def _imagenet_tree(root, image_bytes, write_files):

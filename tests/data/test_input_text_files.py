@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from minitransfer import fileio
 from minitransfer.cli import main
-from minitransfer.data import inputs
+from minitransfer.data import text_files
 
 WNIDS = ("n01440764", "n03000134")  # a fish (natural), a fence (man-made)
 
@@ -136,8 +136,8 @@ def test_a_text_file_that_is_not_utf8_says_to_save_it_as_utf8(source, tmp_path, 
 def test_the_encoding_guessed_is_the_one_written(tmp_path, encoding):
     path = tmp_path / "wnids.txt"
     path.write_bytes("n01440764\nn02084071\n".encode(encoding))
-    with pytest.raises(inputs.DatasetError, match=f"it looks like {encoding[:6].upper()}\\)"):
-        inputs.read_text(path, "wnids.txt")
+    with pytest.raises(text_files.DatasetError, match=f"it looks like {encoding[:6].upper()}\\)"):
+        text_files.read_text(path, "wnids.txt")
 
 
 def test_an_is_a_line_that_is_not_two_wnids_is_named_with_its_number(source, tmp_path):

@@ -1,5 +1,8 @@
 """The paper's man-made / natural rule: WordNet descendants of artifact / organism plus 68 hand placements."""
 
+import subprocess
+import sys
+
 import pytest
 
 from minitransfer.data import wordnet
@@ -81,3 +84,11 @@ def test_cycles_in_the_is_a_graph_end_and_place_each_class_once(tmp_path):
     path.write_text(TOY_EDGES + "n90000002 n00021939\nn90000004 n90000003\n")  # artifact ↔ hammer, dog ↔ its parent
     assert wordnet.families_from_file(["n90000002", "n90000004", "n07745940"], path) == ["man-made", "natural",
                                                                                          "natural"]
+
+
+def test_reading_the_is_a_graph_and_text_files_does_not_import_pillow():
+    """wordnet read its file through data.inputs, which imported Pillow (for 16-bit images) at its top: the
+    is-a graph, a families file and every name a report writes loaded an image library."""
+    code = ("import sys, minitransfer.data.wordnet, minitransfer.data.text_files, minitransfer.data.inputs\n"
+            "assert 'PIL' not in sys.modules, 'Pillow imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
