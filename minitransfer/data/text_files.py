@@ -33,17 +33,19 @@ def read_text(path, what, original=""):
     return decode_text(data, path, what, original)
 
 
-def decode_text(data, path, what, original=""):
+def decode_text(data, path, what, original="", again="unpack"):
     """``data``, the bytes of the text file ``path`` (a file, or an archive's member named as
     ``ARCHIVE:MEMBER``), as UTF-8 text (a leading byte-order mark dropped); ``DatasetError`` naming
     it and ``what`` it is when it is not UTF-8 or holds a zero byte (saying to save it as UTF-8, or
-    to unpack ``original``, the download it came from, again)."""
+    to ``again`` ("unpack"; "download" for a member of the download itself) ``original``, the
+    download it came from, again)."""
+    remedy = f"{again} {original}" if original else ""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _not_utf8(path, what, f"byte {error.start}: {error.reason}", data, original) from error
+        raise _not_utf8(path, what, f"byte {error.start}: {error.reason}", data, remedy) from error
     if "\x00" in text:  # valid UTF-8, but no text: UTF-16 without a byte-order mark, as ASCII widened
-        raise _not_utf8(path, what, f"byte {data.index(0)}: a zero byte", data, original)
+        raise _not_utf8(path, what, f"byte {data.index(0)}: a zero byte", data, remedy)
     return text
 
 
@@ -63,14 +65,14 @@ def unreadable(path, what, error):
     return DatasetUnreadable(f"{display_name(path)}: the {what} {reason}")
 
 
-def _not_utf8(path, what, where, data, original):
+def _not_utf8(path, what, where, data, remedy):
     """The ``DatasetError`` of a text file ``path`` (``data``, its bytes) that is not UTF-8 (``where``: the byte at
     fault), saying to save it as UTF-8, with the encoding it looks like when its byte-order mark or zero bytes
     say so (UTF-16 or UTF-32, as Windows Notepad's "Unicode" saves; an 8-bit code page cannot be told apart
-    reliably), or to unpack ``original`` again."""
+    reliably), or to do ``remedy`` ("unpack X") again."""
     encoding = _wide_encoding(data)
     looks = f"; it looks like {encoding}" if encoding else ""
-    again = f", or unpack {original} again" if original else ""
+    again = f", or {remedy} again" if remedy else ""
     return DatasetError(f"{display_name(path)}: {what} is not UTF-8 text ({where}{looks}): save it as UTF-8 (an "
                         f"editor's 'Save as' offers the encoding; or iconv -f {encoding or 'ENCODING'} -t UTF-8 FILE "
                         f"> NEW, then use NEW){again}")

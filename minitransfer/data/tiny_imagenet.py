@@ -84,7 +84,8 @@ class _TinyImageNetSource:
                 raise  # damaged, encrypted, ...: named already
             except ValueError as error:  # too large
                 raise ds.DatasetError(f"{self.source}: {name}: {error}") from error
-            return text_files.decode_text(data, self.location(name), name, original="tiny-imagenet-200.zip")
+            return text_files.decode_text(data, self.location(name), name, original="tiny-imagenet-200.zip",
+                                          again="download")  # a member of the download itself
         path = self.root / name
         if path.is_file():
             return text_files.read_text(path, name, original="tiny-imagenet-200.zip")

@@ -157,7 +157,7 @@ def test_a_wnids_txt_in_the_zip_that_is_not_utf8_is_named_by_its_member(tmp_path
     assert result.exit_code == 65, result.output
     assert result.output == (f"error: bad data: {source}:tiny-imagenet-200/wnids.txt: wnids.txt is not UTF-8 text "
                              f"({where}; it looks like UTF-16): save it as UTF-8 (an editor's 'Save as' offers the "
-                             f"encoding; or iconv -f UTF-16 -t UTF-8 FILE > NEW, then use NEW), or unpack "
+                             f"encoding; or iconv -f UTF-16 -t UTF-8 FILE > NEW, then use NEW), or download "
                              f"tiny-imagenet-200.zip again\n")
     assert not (tmp_path / "out").exists()
 
