@@ -19,7 +19,6 @@ and training seeds. Rerunning the same command skips the finished networks.
 """
 
 import dataclasses
-import errno
 import json
 import os
 import pathlib
@@ -163,11 +162,11 @@ def check_not_a_grid(out, options):
     trained beside its runs, which the folder's report pooled with the demo's; beside a report, the
     demo's networks read as those it reports."""
     reported = [name for name in reports.REPORT_FILES if (pathlib.Path(out) / name).is_file()]
-    if {"findings.md", "results.csv"} <= set(reported) and recorded_options(out) is None:
+    recorded = recorded_options(out)
+    if {"findings.md", "results.csv"} <= set(reported) and recorded is None:
         raise config.ConfigError(f"{out} holds a report ({', '.join(reported[:3])} ...) of other networks, not a "
                                  f"demo: the demo's networks beside it would read as those it reports; give this "
                                  f"demo a folder of its own (-o FOLDER)")
-    recorded = recorded_options(out)
     data = recorded.get("data") if recorded is not None else None
     if not isinstance(data, str) or synthetic.is_builtin(data) or data == str(options["data"]) or \
             not _trained_any(out):
@@ -238,7 +237,6 @@ def builtin_intact(data):
     return True
 
 
-UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
 
 
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
@@ -265,7 +263,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     except grid_check.GridMismatch as error:  # it names train's options, which the demo sets, not its user
         raise grid_check.GridMismatch(_mismatch(out, options, error)) from None
     except fileio.StorageError as error:
-        if error.errno not in UNWRITABLE or _writable(out) or any(is_finished(out, run) for run in runs):
+        if error.errno not in fileio.UNWRITABLE or _writable(out) or any(is_finished(out, run) for run in runs):
             raise
         raise fileio.StorageError(error.errno, f"cannot write the demo's folder {out} ({os.strerror(error.errno)}): "
                                                f"run the demo from a folder this process can write, or give it one: "
@@ -294,7 +292,7 @@ def write_report(out, outcome):
     try:
         return _write_when_free(out), None
     except fileio.StorageError as error:
-        if error.errno not in UNWRITABLE or outcome.finished or outcome.elsewhere:
+        if error.errno not in fileio.UNWRITABLE or outcome.finished or outcome.elsewhere:
             raise _report_not_written(out, error) from error
         if not (folder / "findings.md").is_file():
             raise fileio.StorageError(error.errno, f"cannot write the demo's report into {folder} "

@@ -43,6 +43,7 @@ class StorageError(OSError):
 
 
 RERUN = "free some space and rerun"
+UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
 
 
 def temporary_path(path):

@@ -26,7 +26,8 @@ def checked_runs(runs):
         raise config_checks.ConfigError("`runs` is empty: plan_grid planned no run; give it a split (random_seeds, "
                                         "natural), random_frozen, per_class or cross")
     names = [run.name for run in runs]
-    twice = next((name for name in names if names.count(name) > 1), None)
+    counts = collections.Counter(names)
+    twice = next((name for name in names if counts[name] > 1), None)
     if twice is not None:  # counted twice in the outcome, the second found "finished by another process"
         raise config_checks.ConfigError(f"`runs` holds {twice} twice: give each run once (plan_grid's list)")
     return runs

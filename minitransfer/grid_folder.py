@@ -4,7 +4,6 @@ directories), and who plans and who trains in it (:class:`GridLock`, :func:`othe
 """
 
 import contextlib
-import errno
 import fcntl
 import os
 import pathlib
@@ -107,7 +106,7 @@ def _unwritable(out, path, error):
     written: a folder this process may not write (read-only, another user's) named as such, with
     what a grid writes there; another failure (a full disk) as :func:`minitransfer.fileio.storage_error`
     says it."""
-    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
     return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): a grid writes its "
                                             f"plan ({PLAN_FILE}), its runs and its lock files there ({path.name} "

@@ -177,4 +177,4 @@ def storage_fix(code):
     (a full disk or quota), "make it writable" (read-only, another user's), else "fix that"."""
     if code in (errno.ENOSPC, errno.EDQUOT):
         return "free some space"
-    return "make it writable" if code in (errno.EROFS, errno.EACCES, errno.EPERM) else "fix that"
+    return "make it writable" if code in fileio.UNWRITABLE else "fix that"

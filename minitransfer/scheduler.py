@@ -33,13 +33,12 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 """
 
 import contextlib
-import errno
 import os
 import shlex
 import signal
 import time
 
-from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests
+from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
@@ -126,7 +125,7 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     another user's): checked as a rerun checks them, with nothing to write and no lock needed. A
     grid with runs left there, or stopped by another error (a full disk), raises a
     ``StorageError``, naming the folder where it cannot be written."""
-    if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+    if error.errno not in fileio.UNWRITABLE:
         raise error
     check_folder(runs, out, options, progress)
     left = [run for run in runs if not is_finished(out, run)]
@@ -253,9 +252,10 @@ class _Scheduler:
             del self.running[slot]
             self.warnings.relay(run.name, ended=True)
             ended += 1
-            if code == 0 and is_finished(self.out, run) and found_finished(run_dir(self.out, run) / LOG_FILE):
+            finished = code == 0 and is_finished(self.out, run)
+            if finished and found_finished(run_dir(self.out, run) / LOG_FILE):
                 self._done_elsewhere(run)  # finished by another process as its train started
-            elif code == 0 and is_finished(self.out, run):
+            elif finished:
                 self.done.add(run.name)
                 self.outcome.finished.append(run.name)
                 seconds = time.monotonic() - start
@@ -267,7 +267,7 @@ class _Scheduler:
                 self.outcome.interrupted = True
                 self.started -= 1
                 self.pending.insert(0, run)
-                self.log(f"{run.name} stopped as it started, before anything was written (not started)")
+                self.log(f"{run.name} {stopping.NOTHING_WRITTEN} (not started)")
             elif code == EXIT_INTERRUPTED:
                 self.outcome.interrupted = True
                 self.outcome.stopped.append(run.name)

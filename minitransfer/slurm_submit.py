@@ -127,9 +127,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task).
     ``transfers``: grouped by base, in the order of ``bases`` (each base's transfers numbered from 0 in
     its arrays, as their index less that of its first); ``base_index``: a base's name -> its index."""
-    of_base = [base_index[run.parent] for run in transfers]
-    if of_base != sorted(of_base):
-        raise ValueError("submit_script: transfers not grouped by base in the order of the bases")
+    of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
     transfer_first = [bisect.bisect_left(of_base, index) for index in range(len(bases) + 1)]
 
     def bash_array(name, values):

@@ -1,6 +1,5 @@
 """``minitransfer report``: the results, Table 1, the findings and the figures from run directories."""
 
-import errno
 import pathlib
 
 import click
@@ -132,7 +131,7 @@ def _write(runs, out, reference):
     try:
         return reports.write_report(runs, out, reference)
     except fileio.StorageError as error:
-        if error.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        if error.errno not in fileio.UNWRITABLE:
             raise
         raise fileio.StorageError(error.errno, f"{error}; write the report elsewhere: give -o (--out) a folder this "
                                                f"process can write") from error
