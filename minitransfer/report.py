@@ -60,6 +60,7 @@ from minitransfer import config_checks, run_lock
 from minitransfer import figures as figure_module
 from minitransfer import findings as measured
 from minitransfer import run_caveats
+from minitransfer.run_facts import validation_sets
 from minitransfer.experiment import LOG_FILE
 from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
@@ -153,13 +154,14 @@ class Report:
     without_base: list = dataclasses.field(default_factory=list)
     training: list = dataclasses.field(default_factory=list)
     failed: list = dataclasses.field(default_factory=list)
+    validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
         findings.md lists (a grid of thousands of runs trained too short named every one on one
         line of the terminal). Table 1's unpaired columns are said under the table only: the CPU
         demo's claim splits (the lowest and top n alone) would print one on every demo."""
-        return run_caveats.warnings(self.results, shown, self.files["findings.md"])
+        return run_caveats.warnings(self.results, shown, self.files["findings.md"], self.validation_sets)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -229,17 +231,20 @@ def measure(runs_dir):
     its files (``files`` empty): what a folder that cannot be written shows. Raises :class:`NoRuns`,
     :class:`MixedRuns`."""
     results, unfinished, left_out = collect(runs_dir)
-    training, failed = unfinished_states(runs_dir, unfinished)
     if not results:
-        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out, training, failed)))
+        raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
+                                                  *unfinished_states(runs_dir, unfinished))))
     groups = mixed(results)
     if groups:
         raise MixedRuns(inputs.display_name(
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
+    training, failed = unfinished_states(runs_dir, unfinished)
+    sets = validation_sets(results)
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
-                  findings=measured.findings(results), warnings=run_caveats.warnings(results), left_out=left_out,
-                  without_base=without_base(results), training=training, failed=failed)
+                  findings=measured.findings(results), warnings=run_caveats.warnings(results, sets=sets),
+                  left_out=left_out, without_base=without_base(results), training=training, failed=failed,
+                  validation_sets=sets)
 
 
 def unfinished_states(runs_dir, unfinished):

@@ -13,7 +13,7 @@ from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_gro
 from minitransfer.run_facts import validation_sets
 
 
-def warnings(results, shown=None, listed_in=None):
+def warnings(results, shown=None, listed_in=None, sets=None):
     """Runs whose metric should not be trusted as it is: still rising at the end, 10 evaluations or
     fewer behind the mean of the 10 best (which is then the mean of every one, the first, early in
     training, included), validation sets too small for the differences the findings tell apart
@@ -21,7 +21,9 @@ def warnings(results, shown=None, listed_in=None):
     some of their classes, or trained with another schedule than the runs they are compared with;
     and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
-    ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one."""
+    ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one. ``sets``: the
+    runs' validation sets where already known (:func:`minitransfer.run_facts.validation_sets`, which
+    reads every dataset's labels), else read."""
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
@@ -32,7 +34,7 @@ def warnings(results, shown=None, listed_in=None):
         found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
                      f"accuracy is the mean of all of them, the first (early in training) included, not of the "
                      f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
-    return found + small_validation(results, shown, listed_in) + seen_classes(results, shown, listed_in) \
+    return found + small_validation(results, shown, listed_in, sets) + seen_classes(results, shown, listed_in) \
         + _other_schedules(results, shown, listed_in) + _cut_logs(results, shown, listed_in)
 
 
@@ -65,7 +67,7 @@ def seen_classes(results, shown=None, listed_in=None):
             f"that, a source dataset (--source-data) without the target's classes"]
 
 
-def small_validation(results, shown=None, listed_in=None):
+def small_validation(results, shown=None, listed_in=None, sets=None):
     """A warning where runs of the findings were scored on so few validation images that one image
     moves an accuracy by :data:`CLOSE` / :data:`RESOLVED` (1 point) or more: 100 images or fewer, two
     images already the 2 points the findings call "about as good"; [] where none was, or where the
@@ -79,7 +81,7 @@ def small_validation(results, shown=None, listed_in=None):
     weight of one image, known without it: the demo's halves of 500 images (0.2 points an image)
     and ImageNet's of 25,000 are not flagged, a folder of 30 validation images a half is."""
     small = []
-    for where, images, runs in validation_sets(results):
+    for where, images, runs in validation_sets(results) if sets is None else sets:
         accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
         se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
         if POINTS / images >= CLOSE / RESOLVED - ROUNDING:
