@@ -8,7 +8,7 @@ import os
 import pathlib
 
 from minitransfer.config_checks import ConfigError, DataMismatch
-from minitransfer.resume_options import RESUME_FREE_FIELDS
+from minitransfer.resume_options import free_fields
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import run_dir_for
 
@@ -79,7 +79,7 @@ def differences(saved, plan):
     ``saved`` records differs from ``plan``'s, but those a resumption may change."""
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
-    free = RESUME_FREE_FIELDS + (("precision",) if plan.config.allow_precision_change else ())
+    free = free_fields(plan.config)
     differ = {key: _difference(key, stored.get(key, DEFAULTS.get(key)), current[key], saved, plan)
               for key in current if key not in free}
     return {key: text for key, text in differ.items() if text}

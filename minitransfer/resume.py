@@ -20,7 +20,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import RESUME_FREE_FIELDS, dataset_gone, resumed_folder, run_record
+from minitransfer.resume_options import dataset_gone, free_fields, resumed_folder, run_record
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
 
 
@@ -114,7 +114,7 @@ def finished_without_dataset(c):
     if meta["iteration"] != recorded.get("max_iter") or not (os.path.isfile(c.out) and
                                                              (run_dir_for(c.out) / "result.json").is_file()):
         return None
-    free = {"data", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    free = free_fields(c, "data")
     given = {key: value for key, value in c.to_dict().items() if key not in free and value is not None}
     differ = [f"`{key}` {change}" for key, value in given.items()
               for change in [_recorded_change(key, recorded.get(key, DEFAULTS.get(key)), value, meta)] if change]
@@ -155,7 +155,7 @@ def refuse_typed_otherwise(c, typed):
         recorded = checkpoints.read_meta(record)["config"]
     except (checkpoints.CheckpointError, OSError):
         return
-    free = {"out", "data", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    free = free_fields(c, "out", "data")
     at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
                   and field.name in recorded and getattr(c, field.name) == field.default]
     differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default

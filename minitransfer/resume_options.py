@@ -16,6 +16,12 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
                       "allow_precision_change", "cuda_graph")
 
 
+def free_fields(c, *others):
+    """The fields of ``c`` a resumption may change: :data:`RESUME_FREE_FIELDS`, ``others`` and the
+    precision where `allow_precision_change` is given."""
+    return {*RESUME_FREE_FIELDS, *others, *(("precision",) if c.allow_precision_change else ())}
+
+
 def take_run_folder(c):
     """A `resume` that names a run folder, or the weights file of one (``baseA.h5`` beside
     ``baseA.run``), continues that run (:func:`resumed_run`), the options it recorded the defaults
@@ -86,7 +92,7 @@ def _take_recorded_options(c):
     except checkpoints.CheckpointError:
         return  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
-    kept = {"out", *RESUME_FREE_FIELDS, *(("precision",) if c.allow_precision_change else ())}
+    kept = free_fields(c, "out")
     trained_on = recorded.get("data")
     if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
         if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
