@@ -43,7 +43,7 @@ def reading_archive(origin, download=None, name=None, whole=None):
                                 f"the folder it makes") from error
     except DAMAGED_ARCHIVE_ERRORS as error:
         if isinstance(error, OSError) and error.errno is not None:  # gzip's and bz2's damage carry no errno
-            raise schema.read_error(origin, "archive", error) from error
+            raise schema.read_error(origin, "archive", error, remedy="download it again") from error
         reason = " ".join(str(error).split()) or type(error).__name__  # one line: tarfile lists each method tried
         again = ""
         if download:

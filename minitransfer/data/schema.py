@@ -29,14 +29,14 @@ class DatasetUnreadable(DatasetError, OSError):
     exit code 74 (I/O); the message names the file and what to do."""
 
 
-def read_error(path, what, error):
+def read_error(path, what, error, remedy="rerun the prepare command that built it"):
     """The error to raise when ``what`` ("shard", "mean image") at ``path`` could not be read
     (``error``, an ``OSError`` of Python's or of h5py's): :class:`DatasetUnreadable` when the
     system refused the read (an errno), a :class:`DatasetError` (bad data) when the file itself is
-    at fault (h5py found no HDF5 file in it: no errno), or when it is missing or not a file."""
+    at fault (h5py found no HDF5 file in it: no errno), or when it is missing or not a file, saying
+    ``remedy`` (an archive's: "download it again")."""
     number = getattr(error, "errno", None)
     if number is None or number in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
-        remedy = "download it again" if what == "archive" else "rerun the prepare command that built it"
         return DatasetError(f"{path}: unreadable {what} ({error}): {remedy}")
     if number in (errno.EACCES, errno.EPERM):
         return DatasetUnreadable(f"{path}: the {what} is not readable by this user (permission denied): give read "
