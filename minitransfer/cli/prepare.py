@@ -1,5 +1,6 @@
 """``minitransfer prepare``: import a dataset into the HDF5 shard format, or re-check one."""
 
+import contextlib
 import sys
 
 import click
@@ -27,11 +28,8 @@ def _import(label, work):
     shards finished are kept for the rerun (:mod:`minitransfer.data.build` skips each one built from
     the same inputs). The bar is erased before an error is said."""
     def shown():
-        progress = _progress(label)
-        try:
+        with contextlib.closing(_progress(label)) as progress:
             return work(progress)
-        finally:
-            progress.close()
     try:
         return run(shown, interrupted=_IMPORT_INTERRUPTED)
     except ValueError as error:  # DatasetError, a ValueError too, has been handled by run()
@@ -45,11 +43,8 @@ _IMPORT_INTERRUPTED = ("stopped by a signal; the shards finished so far are kept
 def _finish(built, verify):
     """Report a built dataset (and verify it); bad data exits with code 65."""
     if verify:
-        progress = _progress("verifying")
-        try:
+        with contextlib.closing(_progress("verifying")) as progress:
             built.verify(progress=progress)
-        finally:
-            progress.close()
     echo(prepared_notes.summary(built, verify))
     for note in prepared_notes.notes(built):
         click.echo(note, err=True)
