@@ -3,6 +3,7 @@
 the end are drawn in red.
 """
 
+from minitransfer.experiment import CROSS
 from minitransfer.figures_paper import legend_below, say_in_panel
 from minitransfer.treatments import held_labels
 
@@ -73,7 +74,7 @@ def _group(run):
     the target's) each one column; every other run its pooled treatment's (baseA with baseB)."""
     if run.split == "natural":
         return NATURAL
-    if run.split == "cross":
+    if run.split == CROSS:
         return CROSS_SOURCE if run.treatment == "source" else CROSS_TARGET
     return run.treatment
 

@@ -284,7 +284,7 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
             why.append(f"and {len(texts) - UNFINISHED_NAMED} more {what}")
     if unfinished:
         more = len(unfinished) - UNFINISHED_NAMED
-        now = f", {len(training)} training now" if training else ""
+        now = _training_now(training)
         why.insert(0, f"{len(unfinished)} not finished{now} ({', '.join(unfinished[:UNFINISHED_NAMED])}"
                       + (f" and {more} more)" if more > 0 else ")"))
     elif not why and runs_dir.suffix == ".run":
@@ -305,7 +305,7 @@ def _results(report, runs_dir):
              markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished)
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}): "
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}): "
                                           f"{unfinished}")]
     for seen in run_caveats.seen_classes(report.results):
         lines += ["", inputs.display_name(f"Careful: {seen}.")]
@@ -313,9 +313,9 @@ def _results(report, runs_dir):
     return {"results.csv": _csv(rows, COLUMNS), "results.md": "\n".join(lines) + "\n"}
 
 
-def _training_now(report):
-    """", 2 training now" where processes train some of the unfinished runs, else ""."""
-    return f", {len(report.training)} training now" if report.training else ""
+def _training_now(training):
+    """", 2 training now" where processes train some of the unfinished runs (``training``), else ""."""
+    return f", {len(training)} training now" if training else ""
 
 
 def _table1(report, reference_results):
@@ -346,7 +346,7 @@ def _findings(report):
              "standard errors.", ""]
     lines += [inputs.display_name(f"- {'holds' if f.holds else 'not shown'}: {f.text}") for f in report.findings]
     if report.unfinished:  # a grid partly trained: its findings may change as the rest finish
-        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report)}), in no "
+        lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{_training_now(report.training)}), in no "
                                           f"finding until they are: {', '.join(report.unfinished)}")]
     lines += _left_out(report)
     if report.warnings:

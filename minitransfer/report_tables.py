@@ -40,7 +40,7 @@ def table1_unmeasured(results, rows):
     the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
     AnB+ run with a control; and, for a folder of transfers across datasets alone (experiment
     --source-data), what measures those. "" where some boost is measured."""
-    boosts = ("boost_over_own_base", "boost_over_pooled_base", "boost_over_BnB+")
+    boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
     if any(not math.isnan(row[column]) for row in rows for column in boosts):
         return ""
     random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
