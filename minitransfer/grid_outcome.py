@@ -11,6 +11,7 @@ import signal
 from minitransfer import fileio, stopping
 from minitransfer.rundir import NOTHING_TO_DO
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
+from minitransfer.grid_status import last_log_line
 from minitransfer.treatments import name_order
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
@@ -140,25 +141,17 @@ def where_its_output_is(failure, rerun="rerun the grid"):
             f"to train it from the start")
 
 
-def stopped_unstarted(code, log):
+def stopped_unstarted(code, folder):
     """Whether a run's train that exited with ``code`` was stopped before it had written anything (no
-    checkpoint: not started), its log ``log`` (train.log) ending on the line that says so, or killed
-    by the SIGINT it got before it could answer it."""
-    if code == -signal.SIGINT:
-        return True
-    try:
-        return code == EXIT_INTERRUPTED and stopping.NOTHING_WRITTEN in fileio.last_line(log, 4096)
-    except OSError:
-        return False
+    checkpoint: not started), the train.log of its run folder ``folder`` ending on the line that says
+    so, or killed by the SIGINT it got before it could answer it."""
+    return code == -signal.SIGINT or code == EXIT_INTERRUPTED and stopping.NOTHING_WRITTEN in last_log_line(folder)
 
 
-def found_finished(log):
-    """Whether the train whose log is ``log`` found its run finished (by another process, since the
-    grid checked it) and trained nothing: its last line says "...; nothing to do"."""
-    try:
-        return fileio.last_line(log, 4096).endswith(f"; {NOTHING_TO_DO}")
-    except OSError:
-        return False
+def found_finished(folder):
+    """Whether the train of the run folder ``folder`` found its run finished (by another process, since
+    the grid checked it) and trained nothing: its log's last line says "...; nothing to do"."""
+    return last_log_line(folder).endswith(f"; {NOTHING_TO_DO}")
 
 
 def how_it_ended(code):

@@ -13,14 +13,19 @@ from minitransfer.experiment import (CHECKPOINT_FILE, LOG_FILE, RESULT_FILE, run
 from minitransfer.run_lock import holder, pid_named
 
 
-def error_line(folder):
-    """The error the train of the run folder ``folder`` ended on, the last line of the train.log the grid
-    writes ("error: ..."); None where it ended otherwise, or has no log that can be read (trained by
-    hand, not started)."""
+def last_log_line(folder):
+    """The last line of the train.log the grid writes into the run folder ``folder``: how its train
+    ended; "" where there is no log that can be read (trained by hand, not started)."""
     try:
-        last = fileio.last_line(folder / LOG_FILE, 4096)
+        return fileio.last_line(folder / LOG_FILE, 4096)
     except OSError:
-        return None
+        return ""
+
+
+def error_line(folder):
+    """The error the train of the run folder ``folder`` ended on, the last line of its train.log
+    ("error: ..."); None where it ended otherwise, or has no log that can be read."""
+    last = last_log_line(folder)
     return last if last.startswith("error: ") else None
 
 

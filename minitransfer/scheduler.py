@@ -253,7 +253,7 @@ class _Scheduler:
             self.warnings.relay(run.name, ended=True)
             ended += 1
             finished = code == 0 and is_finished(self.out, run)
-            if finished and found_finished(run_dir(self.out, run) / LOG_FILE):
+            if finished and found_finished(run_dir(self.out, run)):
                 self._done_elsewhere(run)  # finished by another process as its train started
             elif finished:
                 self.done.add(run.name)
@@ -262,7 +262,7 @@ class _Scheduler:
                 self.time_left.add(run.name, seconds)
                 self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
             elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
-                    stopped_unstarted(code, run_dir(self.out, run) / LOG_FILE):
+                    stopped_unstarted(code, run_dir(self.out, run)):
                 # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
                 self.outcome.interrupted = True
                 self.started -= 1
