@@ -31,7 +31,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
 from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
 from minitransfer.grid_arguments import checked_devices, slots_device
-from minitransfer.grid_outcome import storage_fix
+from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_plan_file import planned_records
 from minitransfer.grid_status import is_finished, run_status
 from minitransfer.grid_plan import recorded_options
@@ -307,14 +307,16 @@ def write_report(out, outcome):
                     f"below measured now; to write the report elsewhere: minitransfer report {out} -o FOLDER")
 
 
+ALL_KEPT = "every network is finished (kept)"
+REWRITE_REPORT = "rerun the same command to write the report (it trains none again)"
+
+
 def _report_not_written(out, error):
     """``error``, the report of the finished demo in ``out`` not written (the folder made read-only
     or another user's meanwhile, the disk full), saying that its networks are kept and what to do:
     the error alone read as if the demo had failed."""
-    return fileio.StorageError(error.errno, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; every network is "
-                                            f"finished (kept): {storage_fix(error.errno)}, then rerun the same "
-                                            f"command to write the report (it trains none again), or write it "
-                                            f"elsewhere: minitransfer report {out} -o FOLDER")
+    return fix_then_rerun(error, f"{REWRITE_REPORT}, or write it elsewhere: minitransfer report {out} -o FOLDER",
+                          kept=f"{ALL_KEPT}: ")
 
 
 REPORT_WAIT_S = 60  # for another process writing OUT/report: a report's files take some 20 ms to write

@@ -108,10 +108,16 @@ def _unwritable(out, path, error):
     says it."""
     if error.errno not in fileio.UNWRITABLE:
         return fileio.storage_error(path, error)
-    return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): a grid writes its "
-                                            f"plan ({PLAN_FILE}), its runs and its lock files there ({path.name} "
-                                            f"first); give a folder this process can write (a copy of this one "
-                                            f"keeps its finished runs)")
+    return cannot_write_in(out, error, f"a grid writes its plan ({PLAN_FILE}), its runs and its lock files there "
+                                       f"({path.name} first)")
+
+
+def cannot_write_in(out, error, what):
+    """The ``StorageError`` of the grid folder ``out`` that this process may not write (``error``:
+    read-only, another user's), with ``what`` it would write there and where to go instead."""
+    return fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): {what}; give a "
+                                            f"folder this process can write (a copy of this one keeps its finished "
+                                            f"runs)")
 
 
 def others_at_work(out):

@@ -171,3 +171,13 @@ def storage_fix(code):
     if code in (errno.ENOSPC, errno.EDQUOT):
         return "free some space"
     return "make it writable" if code in fileio.UNWRITABLE else "fix that"
+
+
+def fix_then_rerun(error, then, code=None, kept=""):
+    """``error`` (a file that could not be written) saying what fixes it (:func:`storage_fix` of
+    ``code``, its errno unless given), after ``kept`` (what is kept, e.g. "every network is finished
+    (kept): "), and ``then`` what rerunning does, in place of its own "free some space and rerun":
+    "...; free some space, then rerun the same command to ..."."""
+    code = error.errno if code is None else code
+    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {kept}{storage_fix(code)}, "
+                                     f"then {then}")

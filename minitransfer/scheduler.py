@@ -33,7 +33,6 @@ a full disk, bad data, ...) and passes on an I/O or bad-data exit code every fai
 """
 
 import contextlib
-import os
 import shlex
 import signal
 import time
@@ -42,7 +41,7 @@ from minitransfer import config_checks, fileio, launcher, run_lock, stop_request
 from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import check_finished, check_folder
-from minitransfer.grid_folder import GridLock
+from minitransfer.grid_folder import GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -130,9 +129,7 @@ def _finished_unwritable(runs, out, options, error, log, progress):
     check_folder(runs, out, options, progress)
     left = [run for run in runs if not is_finished(out, run)]
     if left:
-        raise fileio.StorageError(error.errno, f"cannot write in {out} ({os.strerror(error.errno)}): {len(left)} of "
-                                               f"{len(runs)} runs are left to train there; give a folder this "
-                                               f"process can write (a copy of this one keeps its finished runs)")
+        raise cannot_write_in(out, error, f"{len(left)} of {len(runs)} runs are left to train there")
     log(f"all {len(runs)} runs already finished; nothing to do, and nothing written in {out} (which this process "
         f"cannot write)")
     return GridOutcome([], [run.name for run in runs], [], [])

@@ -6,7 +6,7 @@ import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
-from minitransfer.grid_outcome import storage_fix
+from minitransfer.grid_outcome import fix_then_rerun
 
 from ._output import OutputUnwritable, echo, say
 
@@ -51,6 +51,5 @@ def _rerun_advice(error, whole, runs):
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
-    return fileio.StorageError(code, f"{str(error).removesuffix(f'; {fileio.RERUN}')}; {storage_fix(code)}, then "
-                                     f"rerun the same command to finish {whole}: it keeps the {runs} finished and "
-                                     f"resumes those stopped from their checkpoints")
+    return fix_then_rerun(error, f"rerun the same command to finish {whole}: it keeps the {runs} finished and "
+                                 f"resumes those stopped from their checkpoints", code=code)

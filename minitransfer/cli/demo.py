@@ -78,8 +78,7 @@ def demo(out, seed, device, precision):
         drop_output_if_reader_gone()
         sys.exit(outcome.exit_code)
     written, not_written = run(lambda: _report(out, outcome, started), interrupted=(
-        f"stopped while writing the report into {out / 'report'}; every network is finished (kept): rerun the same "
-        f"command to write the report (it trains none again)"))
+        f"stopped while writing the report into {out / 'report'}; {demos.ALL_KEPT}: {demos.REWRITE_REPORT}"))
     echo(_trained(outcome, written, time.monotonic() - started))
     if not_written:
         echo(not_written)
