@@ -258,15 +258,17 @@ def legend_below(axes, **options):
 
 
 def _x_axis_height(axes):
-    """Points from the bottom of ``axes`` to below its x axis' label: the ticks, their labels and
-    the label's lines, with their pads."""
+    """Points from the bottom of ``axes`` to below its x axis' label: the ticks, their labels where
+    shown (figure2's top panel shares the bottom one's n axis and hides its own: the room kept for
+    them was a gap between its label and its legend) and the label's lines, with their pads."""
     from matplotlib import rcParams
     from matplotlib.font_manager import FontProperties
 
-    tick_label = FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points()
+    shown = bool(axes.xaxis.get_ticklabels())  # the visible ones
+    tick_label = FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points() if shown else 0
     label = axes.xaxis.label
     lines = label.get_text().count("\n") + 1 if label.get_text() else 0
-    return (rcParams["xtick.major.size"] + rcParams["xtick.major.pad"] + 1.2 * tick_label
+    return (rcParams["xtick.major.size"] + (rcParams["xtick.major.pad"] + 1.2 * tick_label if shown else 0)
             + rcParams["axes.labelpad"] + 1.2 * label.get_size() * lines + 4)
 
 

@@ -482,6 +482,22 @@ def assert_legend_below(axes, name):
     assert box.y0 >= axes.figure.bbox.y0, (name, axes.get_title())
 
 
+def test_figure2s_top_panel_keeps_no_room_for_the_n_labels_it_hides():
+    """Figure 2's top panel shares the bottom one's n axis and hides its tick labels, but its legend
+    dropped by their height as well: a gap of 25 points between its axis label and its legend, which
+    the top panel's height lost. Each panel's legend now lies as far below what its axis shows (the
+    drawn x axis, measured) as the bottom panel's, whose tick labels are shown."""
+    runs = grid.plan_grid(random_seeds=(0, 1), layers=tuple(range(1, 8)))
+    figure = figures_paper.figure2(Figure, networks(runs, lambda run: 0.6 - 0.01 * run.n))
+    figure.draw_without_rendering()  # lays the figure out as savefig does
+    top, bottom = figure.axes
+    assert not top.xaxis.get_ticklabels() and bottom.xaxis.get_ticklabels()
+    points = figure.dpi / 72
+    gaps = [(axes.xaxis.get_tightbbox().y0 - axes.get_legend().get_window_extent().y1) / points
+            for axes in (top, bottom)]
+    assert all(0 < gap < 14 for gap in gaps) and abs(gaps[0] - gaps[1]) < 3, gaps
+
+
 def test_the_learning_curves_legend_of_runs_still_rising_lies_below_its_panel():
     """The "still rising" legend sat inside the validation panel where matplotlib found room
     (loc="best"), on the curves when they filled it; it lies below the panel, as the paper
