@@ -5,10 +5,12 @@ start, which run the script again."""
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer.data import dataset as ds
+from minitransfer.data.decoder_pool import SCRIPT_RERUN_EXIT
 
 FAST = {"batch_size": 8, "max_iter": 4, "eval_every": 2, "quiet": True, "device": "cpu"}
 
@@ -76,3 +78,31 @@ def test_a_script_importing_at_its_top_level_with_workers_is_told_to_guard_the_c
     guarded = _ran(_write_script(tmp_path, "from minitransfer.data.folder import import_folder", call, True))
     assert guarded.returncode == 0, guarded.stderr
     assert ds.open_dataset(tmp_path / "imported").meta["subsets"]["train"]["count"] == 2 * 4
+
+
+def _starting(method, top_level, target):
+    """A script that calls ``top_level`` at its top level, then (under the guard) starts one
+    ``method`` process running ``target`` and prints its exit code."""
+    return (f"import multiprocessing\nfrom minitransfer.data.decoder_pool import refuse_in_script_rerun\n"
+            f"def target():\n    {target}\n{top_level}\n"
+            f"if __name__ == '__main__':\n"
+            f"    process = multiprocessing.get_context({method!r}).Process(target=target)\n"
+            f"    process.start()\n    process.join()\n    print('exit', process.exitcode)\n")
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_call_run_again_as_a_process_starts_is_refused_and_one_in_the_started_process_is_not(tmp_path, method):
+    """refuse_in_script_rerun tells the main script run again as a process starts (spawn, and
+    forkserver, which starts each process the same way) from the same call in the process once
+    started (a training in a process of its own): multiprocessing.parent_process(), a public
+    stand-in for the check, is None while the script runs again and set only after, in both."""
+    script = tmp_path / "script.py"
+    script.write_text(_starting(method, "refuse_in_script_rerun('train()')", "pass"))
+    again = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    said, code = again.stdout.split()
+    # forkserver ends a process that exits while starting with its own code (1)
+    assert said == "exit" and (code == str(SCRIPT_RERUN_EXIT) if method == "spawn" else code != "0"), again.stderr
+    assert "train() called again in a worker process starting" in again.stderr
+    script.write_text(_starting(method, "", "refuse_in_script_rerun('train()'); print('trained', flush=True)"))
+    later = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert later.stdout.split() == ["trained", "exit", "0"], later.stderr

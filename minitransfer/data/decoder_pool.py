@@ -63,6 +63,9 @@ def refuse_in_script_rerun(call):
     then says plainly (:func:`script_rerun_words`). Called first by :func:`minitransfer.train.train`,
     by each public importer (also :func:`.synthetic.build_synthetic`, which starts none: the worker
     running the script again may be a data loader's) and by :func:`.build.build_dataset`."""
+    # No public API tells this: parent_process() is None until the script has run; _inheriting is
+    # what multiprocessing itself tests to refuse a process started meanwhile ("... before the
+    # current process has finished its bootstrapping phase"), under spawn and forkserver alike.
     if getattr(multiprocessing.current_process(), "_inheriting", False):
         sys.stderr.write(f"minitransfer: {call} called again in a worker process starting, as it ran the main "
                          f"script again: {SCRIPT_RERUN_ADVICE}\n")
