@@ -94,8 +94,9 @@ def _starting(method, top_level, target):
 def test_a_call_run_again_as_a_process_starts_is_refused_and_one_in_the_started_process_is_not(tmp_path, method):
     """refuse_in_script_rerun tells the main script run again as a process starts (spawn, and
     forkserver, which starts each process the same way) from the same call in the process once
-    started (a training in a process of its own): multiprocessing.parent_process(), a public
-    stand-in for the check, is None while the script runs again and set only after, in both."""
+    started (a training in a process of its own). multiprocessing.parent_process(), the public
+    function that might have told them apart, is None while the script runs again, in both: a check
+    built on it refused neither."""
     script = tmp_path / "script.py"
     script.write_text(_starting(method, "refuse_in_script_rerun('train()')", "pass"))
     again = subprocess.run([sys.executable, script.name], cwd=tmp_path, capture_output=True, text=True, timeout=60)
