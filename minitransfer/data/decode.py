@@ -33,6 +33,7 @@ missing.
 """
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -44,10 +45,11 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from minitransfer import stopping
+from minitransfer import fileio, stopping
 
 from . import archives
 from . import image_formats
+from .inputs import display_name
 
 MAX_DECODED_PIXELS = 1 << 26   # 8192 × 8192: 192 MiB as RGB
 MAX_MEMBER_BYTES = 1 << 28     # 256 MiB: above any photograph and CIFAR-100's 155 MB training pickle
@@ -59,6 +61,8 @@ CHANGED = ("changed while the import ran (its size or modification time is not w
            "same command to import it as it is now")
 VANISHED = "removed or moved while the import ran (listed, then gone): rerun the same command"
 TOO_LARGE = ": shrink the file to 8192x8192 or less (it is warped to --size anyway) and rerun"
+NOT_READABLE = ("not readable by this user (permission denied): give read access to it (chmod a+r; a+x on its "
+                "folders) and rerun")
 EMPTY = "empty file (0 bytes)"  # a reason to skip: PIL says "not an image", which sends one to check the format
 ORIENTATION = 0x0112           # the EXIF tag; its values 2-8 and the transpose that makes the image upright
 # What Pillow raises for a file it cannot read, beyond OSError and ValueError: a parser's errors on damaged bytes
@@ -150,11 +154,14 @@ def may_be_image(path, listed):
             return True
 
 
-def readable_now(reason):
-    """Whether a file skipped for ``reason`` may decode now, so that the shard that lists it is decoded again, not
-    kept: skipped for a plugin missing that is installed now, or as changed or gone while the import ran
+def readable_now(reason, file=None):
+    """Whether the ``file`` skipped for ``reason`` may decode now, so that the shard that lists it is decoded again,
+    not kept: skipped for a plugin missing that is installed now, as changed or gone while the import ran
     (:data:`CHANGED`, :data:`VANISHED`: the shard's plan records the file as listed, and a file moved away and
-    back, or changed back, is listed so again)."""
+    back, or changed back, is listed so again), or as :data:`NOT_READABLE` while it is readable now (a chmod
+    leaves the size and modification time the plan records as they were)."""
+    if reason == NOT_READABLE:
+        return file is None or not os.path.lexists(file) or os.access(file, os.R_OK)  # lexists: a name shown escaped
     return reason in (CHANGED, VANISHED) or any(reason == image_formats.plugin_reason(name)
                                                 and image_formats.pillow_reads(name) for name in image_formats.PLUGINS)
 
@@ -339,14 +346,31 @@ def load_item(item, size):
         digest = hashlib.sha256(data).hexdigest()
         return decode_image_noted(io.BytesIO(data), size) + (digest,)
     except FileNotFoundError as error:
-        return None, VANISHED if item.listed is not None else f"{type(error).__name__}: {error}", None
+        return None, VANISHED if item.listed is not None else _not_found(item.path, error), None
+    except PermissionError:
+        return None, NOT_READABLE, None
     except archives.UnreadableArchive:
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(data[:256])
         return None, image_formats.plugin_reason(name) if name else UNIDENTIFIED, digest
     except UNREADABLE as error:
+        if getattr(error, "errno", None) == errno.ELOOP:
+            return None, _not_found(item.path, error), None
         return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError
+
+
+def _not_found(path, error):
+    """Why the file ``path``, which ``error`` (ENOENT, ELOOP) says is not there, is skipped: a symbolic link that
+    leads nowhere says so (the name is listed; what it names is not there)."""
+    return link_to_nothing(path) if os.path.islink(path) else f"{type(error).__name__}: {error}"
+
+
+def link_to_nothing(link):
+    """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
+    if fileio.loops(link):
+        return f"a link to {display_name(os.readlink(link))}, which leads back to it (a loop of links)"
+    return f"a link to {display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
 def warn_of_notes(notes):

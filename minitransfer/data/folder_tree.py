@@ -3,6 +3,7 @@ folders and their names, every file below each, links that lead nowhere, and the
 while the import ran, and the images lying beside the class folders, in no class. Every importer refuses a source of
 fewer than two classes (:func:`check_two_classes`)."""
 
+import errno
 import os
 import pathlib
 import stat
@@ -12,7 +13,8 @@ from minitransfer import fileio, stopping
 
 from . import dataset as ds
 from . import inputs
-from .decode import may_be_image
+from .decode import link_to_nothing, may_be_image
+from .schema import DatasetUnreadable
 from .shard_format import META_FILE
 
 TWO_OR_MORE = "two or more: a classifier tells classes apart"
@@ -49,7 +51,7 @@ def loose_images(folders):
     not imported (:func:`warn_of_loose_images`)."""
     images = []
     for folder in dict.fromkeys(folder for folder in folders if folder is not None):
-        for path in sorted(folder.iterdir()):
+        for path in _entries(folder):
             try:
                 found = None if inputs.hidden(path.name) else path.stat()
             except OSError:  # gone since listed, or a link to nothing (of which the import says more)
@@ -117,7 +119,7 @@ def class_folders(root):
     """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
     name that is not UTF-8 or holds a control character, and for two names that are one text
     (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
-    folders = sorted(path for path in root.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    folders = [path for path in _entries(root) if path.is_dir() and not inputs.hidden(path.name)]
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)
@@ -146,15 +148,8 @@ def class_names(folders, out):
 def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
     mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
-    return [(path, _why_nowhere(path)) for path in sorted(root.iterdir())
+    return [(path, link_to_nothing(path)) for path in _entries(root)
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
-
-
-def _why_nowhere(link):
-    """Why the symbolic ``link`` leads nowhere: what it names does not exist, or it leads back to itself."""
-    if fileio.loops(link):
-        return f"a link to {inputs.display_name(os.readlink(link))}, which leads back to it (a loop of links)"
-    return f"a link to {inputs.display_name(os.readlink(link))}, which does not exist (moved? on a drive not mounted?)"
 
 
 def same_text(name):
@@ -169,9 +164,9 @@ def files_below(folder, skipped, out, walked):
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
     folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
-    permission, an I/O error) raises its ``OSError`` (exit 74), naming it: its images are not left out
-    without a word. A link into ``out`` is a ``ValueError`` (a usage error, as :func:`.inputs.check_apart`
-    says): a rerun would import the dataset's own files."""
+    permission: :func:`_not_listed`; an I/O error) raises an ``OSError`` (exit 74), naming it: its images
+    are not left out without a word. A link into ``out`` is a ``ValueError`` (a usage error, as
+    :func:`.inputs.check_apart` says): a rerun would import the dataset's own files."""
     files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
     remember_folder(os.fspath(folder), walked)
     for directory, subfolders, names in os.walk(folder, onerror=_raise, followlinks=True):
@@ -198,7 +193,25 @@ def files_below(folder, skipped, out, walked):
 
 
 def _raise(error):
-    raise error
+    raise _not_listed(error) from error
+
+
+def _entries(folder):
+    """The paths in ``folder``, sorted; one this user may not list is :func:`_not_listed`."""
+    try:
+        return sorted(folder.iterdir())
+    except PermissionError as error:
+        raise _not_listed(error) from error
+
+
+def _not_listed(error):
+    """What to raise for a folder of SOURCE that could not be listed (``error``): one this user may not read
+    (chmod 000, a colleague's folder) is named with what to do, exit 74; other faults as the system words them."""
+    if error.errno not in (errno.EACCES, errno.EPERM):
+        return error
+    return DatasetUnreadable(f"{inputs.display_name(error.filename)}: a folder of SOURCE that this user may not list "
+                             f"(permission denied), so its images cannot be imported: give read access to it (chmod "
+                             f"-R a+rX) or move it out of SOURCE, and rerun")
 
 
 def remember_folder(folder, walked, listing=False):

@@ -148,7 +148,7 @@ def _finished_shard(path, plan, first_index, size, planned, extra_names, recorde
             pixel_sum = checked_dataset(shard, path, "sum", (size, size, 3), np.float64)[()]
             skipped = fileio.parse_json(fileio.plain_attribute(shard.attrs["skipped"]))
             notes = fileio.parse_json(fileio.plain_attribute(shard.attrs["notes"])) if "notes" in shard.attrs else []
-            if any(readable_now(entry.get("reason")) for entry in skipped):  # its plugin installed since
+            if any(readable_now(entry.get("reason"), entry.get("file")) for entry in skipped):  # mended since
                 return None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError):  # RuntimeError: h5py on a damaged header
         return None  # unreadable, corrupt or stale leftover: rebuild it

@@ -151,7 +151,10 @@ def test_a_folder_that_cannot_be_listed_is_an_io_error_naming_it(tmp_path, image
 
     monkeypatch.setattr(os, "scandir", scandir)
     result = _prepare_folder(root, tmp_path / "out")
-    assert result.exit_code == 74 and result.output.endswith(f"Permission denied: '{refused}'\n"), result.output
+    assert result.exit_code == 74 and result.output.endswith(
+        f"error: I/O: {refused}: a folder of SOURCE that this user may not list (permission denied), so its images "
+        f"cannot be imported: give read access to it (chmod -R a+rX) or move it out of SOURCE, and rerun\n"), \
+        result.output
     assert not (tmp_path / "out" / shard_format.META_FILE).exists()
 
 
