@@ -35,15 +35,22 @@ class StorageError(OSError):
         return self.strerror
 
     def rerun_with(self, how):
-        """This error with its advice to free space and rerun saying how to rerun (``how``: the
-        options that continue what was written), or itself when it gives no such advice."""
-        if not self.strerror.endswith(RERUN):
-            return self
-        return StorageError(self.errno, f"{self.strerror} with {how}")
+        """This error saying how to rerun (``how``: the options that continue what was written): its
+        advice to free space and rerun, or where it gives no advice at all, only the system's reason
+        ("cannot write X: Read-only file system": a folder made read-only, a disk failing), what to do
+        about that reason, then rerun; itself where it advises something else."""
+        if self.strerror.endswith(RERUN):
+            return StorageError(self.errno, f"{self.strerror} with {how}")
+        if self.errno in REPAIRS and self.strerror.endswith(f": {os.strerror(self.errno)}"):
+            return StorageError(self.errno, f"{self.strerror}; {REPAIRS[self.errno]} {how}")
+        return self
 
 
 RERUN = "free some space and rerun"
 UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
+# What to do about a write refused for a reason other than space, then rerun (StorageError.rerun_with)
+REPAIRS = {**dict.fromkeys(UNWRITABLE, "make it writable and rerun with"),
+           errno.EIO: "once the disk or file system is repaired, rerun with"}
 
 
 def temporary_path(path):

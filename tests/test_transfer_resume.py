@@ -152,7 +152,8 @@ def test_a_run_folder_made_read_only_mid_run_names_the_checkpoint_not_the_lock(m
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(tmp_path / "net.h5"), "--quiet",
                                        *FAST_OPTIONS])
     assert result.exit_code == 74
-    assert result.output == f"error: cannot write {run_dir / 'checkpoint.h5'}: Permission denied\n"
+    assert result.output == (f"error: cannot write {run_dir / 'checkpoint.h5'}: Permission denied; make it writable "
+                             "and rerun with --resume auto\n")
     assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
 
 
