@@ -274,10 +274,7 @@ def _writable(out):
     """Whether this process may write in the folder ``out``, or create it: where ``out`` is not
     there, in the nearest folder above it that is (a read-only working folder: the demo's default
     folder lies in it)."""
-    folder = pathlib.Path(out)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return os.access(folder, os.W_OK)
+    return os.access(fileio.nearest_existing(out), os.W_OK)
 
 
 def write_report(out, outcome):

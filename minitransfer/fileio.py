@@ -345,13 +345,18 @@ def inodes_note(status):
 def disk_status(folder):
     """``os.statvfs`` of the file system where ``folder`` is (or would be: its nearest existing parent);
     None where it cannot be read."""
-    folder = pathlib.Path(folder)
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
     try:
-        return os.statvfs(folder)
+        return os.statvfs(nearest_existing(folder))
     except OSError:
         return None
+
+
+def nearest_existing(path):
+    """``path``, or where it is not there, the nearest folder above it that is: where it would be made."""
+    path = pathlib.Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _megabytes(size, digits=1):
