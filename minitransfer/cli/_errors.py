@@ -39,6 +39,7 @@ EXIT_CODES = (
     (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
     (config.ConfigError, EXIT_USAGE, "error"),
     (run_lock.RunBusy, EXIT_USAGE, "error"),
+    (schema.NotADataset, EXIT_USAGE, "error"),  # a DatasetError too: a run folder, a network given as a dataset
     (schema.DatasetUnreadable, EXIT_IO, "error: I/O"),  # a DatasetError too: a file the system would not read
     (dataset.DatasetError, EXIT_BAD_DATA, "error: bad data"),
     (config.DataMismatch, EXIT_BAD_DATA, "error: bad data"),

@@ -11,7 +11,7 @@ import click
 from minitransfer import config, config_checks, models
 from minitransfer.ops import precision as precisions
 
-from ._paths import NetworkPath
+from ._paths import DatasetFolder, NetworkPath
 
 class PresetName(click.ParamType):
     """A preset name, checked against :data:`minitransfer.models.PRESETS` when the command runs (so
@@ -80,7 +80,7 @@ precision_option = config_option("--precision", type=click.Choice(precisions.PRE
 
 def data_option(default="the built-in synthetic set, built on first use"):
     """The --data option, its help naming what stands for it when it is not given."""
-    return click.option("--data", type=click.Path(exists=True, file_okay=False), default=None,
+    return click.option("--data", type=DatasetFolder(), default=None,
                         help=f"Prepared dataset directory (default: {default}).")
 
 

@@ -12,7 +12,7 @@ import shlex
 import click
 
 from minitransfer import checkpoint, fileio, resume_options, run_lock, rundir
-from minitransfer.data import shard_format
+from minitransfer.data import dataset, shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -53,6 +53,26 @@ class SourceFolder(click.Path):
                           f" and give the folder of images it holds", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class DatasetFolder(click.Path):
+    """A prepared dataset to read (--data). Anything else there, a run folder, a network's file, a
+    file of a dataset, an experiment's or a report's folder, images not prepared yet, is a usage
+    error in the library's words (:func:`minitransfer.data.dataset.not_a_dataset`): what it is and
+    what to give instead (click said only "Directory 'baseA.h5' is a file", and a run folder was
+    "an unfinished import: rerun prepare"). ``otherwise``: what else to do, said after it (eval's
+    "leave --data out")."""
+
+    def __init__(self, otherwise=""):
+        super().__init__(exists=True)
+        self.otherwise = otherwise
+
+    def convert(self, value, param, ctx):
+        converted = super().convert(value, param, ctx)
+        something_else = dataset.not_a_dataset(value)
+        if something_else is not None:
+            self.fail(f"{something_else}{'; ' if self.otherwise else ''}{self.otherwise}", param, ctx)
+        return converted
 
 
 class OutputFile(click.Path):

@@ -2,32 +2,25 @@
 
 import click
 
-from minitransfer import evaluate, models, rundir
+from minitransfer import evaluate, models
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
 
 from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
 from ._output import echo, json_text
+from ._paths import DatasetFolder
 
 
 _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes no file); rerun the same command "
                 "to score the network")
 
 
-def _no_run_folder(ctx, param, value):
-    """--data: a run folder (``baseB.run``, a network's) given for a dataset's is a usage error that
-    says so; it was read as an unfinished import ("rerun prepare")."""
-    if value is not None and rundir.is_run_dir(value):
-        raise click.BadParameter(f"{value} is a run folder (a network's), not a dataset: give a prepared dataset's "
-                                 f"folder, or leave --data out to score the network on the one it was trained on")
-    return value
-
-
 @click.command("eval", context_settings={"max_content_width": 100},
                short_help="Top-1, top-5 and loss of a network on its half's images.")
 @checkpoint_argument
-@click.option("--data", type=click.Path(exists=True, file_okay=False), default=None, callback=_no_run_folder,
+@click.option("--data", type=DatasetFolder(otherwise="or leave --data out to score the network on the dataset it "
+                                                    "was trained on"), default=None,
               help="Dataset directory (default: the one the checkpoint was trained on; the built-in "
                    "benchmark is built again in $MINITRANSFER_CACHE if it is gone from there).")
 @click.option("--subset", type=click.Choice(["val", "train"]), default="val", show_default=True,
@@ -62,10 +55,11 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 
     Exit codes: 0 done, 1 error (--device cuda without a usable GPU, a batch too large for the
     memory available), 2 usage (CHECKPOINT does not exist, or is a folder without a network or a
-    dataset's file; --data is a run folder, or a dataset another process is preparing now), 65 bad
-    data (a damaged checkpoint, a dataset that does not fit it), 74 CHECKPOINT or a file of the
-    dataset may not be read by this user, or the output could not be written, 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
+    dataset's file; --data is no dataset but a run folder, a network, images not prepared yet, or a
+    dataset another process is preparing now), 65 bad data (a damaged checkpoint, a dataset that
+    does not fit it), 74 CHECKPOINT or a file of the dataset may not be read by this user, or the
+    output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its reader went away
+    (| head), silently.
 
     \b
     Examples:

@@ -26,11 +26,12 @@ from minitransfer import fileio
 from . import lock, schema
 from .image_reader import IF_CHANGED, ImageReader
 from .integrity import GONE_SINCE_PREPARED, check_files, identity
-from .schema import DatasetError, read_error
+from .schema import DatasetError, NotADataset, read_error
 from .shard_format import FORMAT_NAME, META_FILE, SCHEMA_VERSION, SUBSETS, image_offset, read_checked
 
-__all__ = ["Dataset", "open_dataset",
-           "DatasetError"]  # defined in schema.py; library API here too (minitransfer.data's docstring)
+__all__ = ["Dataset", "open_dataset", "not_a_dataset",
+           # defined in schema.py; library API here too (minitransfer.data's docstring)
+           "DatasetError", "NotADataset"]
 
 
 class Dataset:
@@ -252,19 +253,20 @@ class Dataset:
 
 
 def open_dataset(path):
-    """Open the dataset directory ``path``; raises ``DatasetError`` naming the file at fault.
+    """Open the dataset directory ``path``; raises ``DatasetError`` naming the file at fault, and
+    :class:`NotADataset` where ``path`` is something else (:func:`not_a_dataset`).
 
     Checks meta.json's schema, that every listed shard exists with the listed image count and
     that shard numbering is contiguous. Checksums are only re-checked by :meth:`Dataset.verify`
     (reading every byte of ImageNet takes minutes)."""
     path = pathlib.Path(path)
     meta_path = path / META_FILE
-    if path.is_file():  # a weights file or a shard given as the dataset: no lock to look for in it
-        raise DatasetError(f"{path}: a file, not a dataset folder: give the folder prepare wrote (it holds "
-                           f"{META_FILE})")
     if not meta_path.is_file():
+        something_else = not_a_dataset(path)
+        if something_else is not None:
+            raise NotADataset(something_else)
         lock.check_not_prepared(path)  # an import under way has no meta.json yet
-        raise DatasetError(f"{meta_path}: missing{_why_not_prepared(path)}")
+        raise DatasetError(f"{meta_path}: missing (not a prepared dataset, or an unfinished import: rerun prepare)")
     raw = meta_path.read_bytes()
     try:
         meta = fileio.parse_json(raw)
@@ -285,23 +287,75 @@ def open_dataset(path):
     return dataset
 
 
-def _why_not_prepared(path):
-    """Why the folder ``path`` has no meta.json, and what to give instead: a folder holding prepared datasets
-    (given one level too high) names them; one holding other folders (no import writes any: the class folders
-    of photos, given in place of the dataset prepared from them) says how to prepare it."""
-    from .inputs import hidden  # which imports this module
+GIVE_A_DATASET = f"give the folder `minitransfer prepare` wrote (it holds {META_FILE})"
+
+
+def not_a_dataset(path):
+    """What ``path``, given as a dataset, is instead, with what to give (the words of :class:`NotADataset`);
+    None where it holds a meta.json, is not there, or is a folder not told apart from an unfinished import.
+
+    Told from what it holds: a file (a network's, a file of a dataset: the folder is named); a run folder
+    (``baseA.run``, which eval and info take for its network), an experiment's folder or another folder of
+    run folders, a report's folder; a folder one level above prepared datasets (they are named); the
+    images a dataset is prepared from, in class folders or not yet sorted (how to prepare them). Such a
+    folder was said to be "an unfinished import: rerun prepare", and a run folder training now "being
+    prepared by another minitransfer process" (its lock file is the one prepare holds)."""
+    path = pathlib.Path(path)
+    if (path / META_FILE).is_file() or not path.exists():
+        return None
+    if not path.is_dir():
+        return _not_a_dataset_file(path)
+    what = _not_a_dataset_folder(path)
+    return None if what is None else f"{path}: {what}"
+
+
+def _not_a_dataset_file(path):
+    """:func:`not_a_dataset` of a file: the words begin as a file's always did (a notebook matches them)."""
+    from minitransfer import checkpoint  # which imports the data package
+    refused = f"{path}: a file, not a dataset folder"
+    if checkpoint.is_checkpoint(path):
+        return (f"{refused}: {GIVE_A_DATASET}; this one is a network's (weights or a checkpoint), which eval "
+                f"scores and train --copy-from copies")
+    if (path.parent / META_FILE).is_file():
+        return f"{refused}: give {path.parent}, the dataset folder it is a file of"
+    return f"{refused}: {GIVE_A_DATASET}"
+
+
+def _not_a_dataset_folder(path):
+    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None."""
+    from minitransfer import experiment, report_folder, rundir  # which import the data package
+    from .build import DATASET_FILES, SHARD_NAME
+    from .folder_tree import loose_images
+    from .inputs import hidden
+    if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
+        return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"
     try:
-        folders = sorted(child for child in path.iterdir() if not hidden(child.name) and child.is_dir())
+        children = sorted(child for child in path.iterdir() if not hidden(child.name))
     except OSError:
-        folders = []
+        return None
+    if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
+        return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
+    folders = [child for child in children if child.is_dir()]
     prepared = [folder for folder in folders if (folder / META_FILE).is_file()]
     if prepared:
-        return (f": {path} is no prepared dataset but holds {', '.join(str(folder) for folder in prepared[:3])}"
+        return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
+    runs = [folder for folder in folders if rundir.is_run_dir(folder)]
+    if (path / experiment.PLAN_FILE).is_file() or runs:
+        kind = "an experiment's folder" if (path / experiment.PLAN_FILE).is_file() else "a folder of runs"
+        held = f" ({', '.join(run.name for run in runs[:3])}{' ...' if len(runs) > 3 else ''})" if runs else ""
+        return f"{kind}{held}, not a dataset folder: {GIVE_A_DATASET}"
+    if any(child.name in report_folder.REPORT_FILES for child in children):
+        return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
+    prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
     if folders:
-        return (f": {path} holds folders, not a prepared dataset: if they are class folders of images, prepare "
-                f"it first, `minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT")
-    return " (not a prepared dataset, or an unfinished import: rerun prepare)"
+        return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
+                f"first, {prepare}")
+    images = loose_images([path])
+    if images:
+        return (f"a folder of {len(images)} image file(s), not a prepared dataset: sort them into one folder per class "
+                f"({path}/<class>/<image files>), then prepare it, {prepare}")
+    return None
 
 
 def _not_a_file(path):

@@ -23,6 +23,13 @@ class DatasetError(ValueError):
     The command line maps it to exit code 65 (bad data)."""
 
 
+class NotADataset(DatasetError):
+    """A path given as a dataset that is something else: a run folder, a network's file, a file of a
+    dataset, an experiment's or a report's folder, a folder of images not prepared yet. The message
+    says what it is and what to give instead; the command line maps it to exit code 2 (usage), as
+    it does a file given for a folder."""
+
+
 class DatasetUnreadable(DatasetError, OSError):
     """A dataset file that cannot be read now, though it may be intact: no read permission, a lock
     another process holds, a disk's or network file system's I/O error. The command line maps it to

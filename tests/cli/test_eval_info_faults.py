@@ -436,9 +436,9 @@ def test_eval_given_a_run_folder_as_data_says_it_is_no_dataset(tiny, tmp_path):
     train(tmp_path / "net.h5", tiny, split="all")
     result = invoke(["eval", "net.h5", "--data", "net.run", "--device", "cpu"], tmp_path)
     assert result.exit_code == 2, result.output
-    assert ("Invalid value for '--data': net.run is a run folder (a network's), not a dataset: give a prepared "
-            "dataset's folder, or leave --data out") in result.output and "rerun prepare" not in result.output, \
-        result.output
+    assert ("Invalid value for '--data': net.run: a run folder (a network's, which train wrote), not a dataset "
+            "folder: give the folder `minitransfer prepare` wrote (it holds meta.json); or leave --data out") in \
+        " ".join(result.output.split()) and "rerun prepare" not in result.output, result.output
 
 
 def test_eval_stopped_says_that_it_wrote_nothing_and_how_to_score_again(tiny, tmp_path, monkeypatch):

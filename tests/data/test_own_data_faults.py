@@ -64,21 +64,21 @@ def test_a_file_of_the_dataset_gone_or_cut_short_says_to_rerun_prepare_which_men
 
 def test_the_photos_folder_given_as_data_says_to_prepare_it(photos, prepared, tmp_path):
     """Before: "photos/meta.json: missing (not a prepared dataset, or an unfinished import: rerun prepare)",
-    to a researcher who had never run prepare on the folder they gave."""
+    to a researcher who had never run prepare on the folder they gave; a usage error, as a file for a folder."""
     refused = _invoke("train", "--data", photos, "-o", tmp_path / "net.h5", *TRAIN)
-    assert refused.exit_code == 65, refused.output
-    assert refused.output.startswith(f"error: bad data: {photos / 'meta.json'}: missing: {photos} holds folders") and \
-        f"if they are class folders of images, prepare it first, `minitransfer prepare folder {photos} OUT --size " \
-        f"SIZE`, and give OUT" in refused.output
+    assert refused.exit_code == 2, refused.output
+    assert f"Invalid value for '--data': {photos}: a folder of folders, not a prepared dataset: if they are class " \
+        f"folders of images, prepare it first, `minitransfer prepare folder {photos} OUT --size SIZE`, and give " \
+        f"OUT" in " ".join(refused.output.split())
     assert not (tmp_path / "net.run").exists()
 
 
 def test_the_folder_above_a_prepared_dataset_given_as_data_names_the_dataset(prepared, tmp_path):
     assert _invoke("train", "--data", prepared, "-o", tmp_path / "net.h5", *TRAIN).exit_code == 0
     refused = _invoke("eval", tmp_path / "net.h5", "--data", tmp_path, "--device", "cpu")
-    assert refused.exit_code == 65, refused.output
-    assert refused.output == (f"error: bad data: {tmp_path / 'meta.json'}: missing: {tmp_path} is no prepared "
-                              f"dataset but holds {prepared}: give that folder\n")
+    assert refused.exit_code == 2, refused.output
+    assert f"Invalid value for '--data': {tmp_path}: not a dataset folder, but it holds {prepared}: give that " \
+        f"folder;" in " ".join(refused.output.split())
 
 
 def test_eval_on_images_prepared_smaller_than_its_crop_names_the_size_it_was_trained_on(photos, prepared, tmp_path):

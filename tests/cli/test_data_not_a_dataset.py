@@ -1,0 +1,54 @@
+"""--data given a path of another kind (a run folder, a network's file, images not prepared yet): train,
+eval and experiment refuse it as a usage error (exit code 2) in the words of
+:func:`minitransfer.data.dataset.not_a_dataset`, before anything is written. Only eval did, for a run
+folder; train said "rerun prepare" (exit 65), and click said of a file only "Directory 'net.h5' is a file"."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config
+from minitransfer import train as training
+from minitransfer.cli import main
+
+GIVE = "give the folder `minitransfer prepare` wrote (it holds meta.json)"
+RUN_FOLDER = f"net.run: a run folder (a network's, which train wrote), not a dataset folder: {GIVE}"
+NETWORK = (f"net.h5: a file, not a dataset folder: {GIVE}; this one is a network's (weights or a checkpoint), which "
+           f"eval scores and train --copy-from copies")
+WHEN_TRAINED = "; or leave --data out to score the network on the dataset it was trained on"
+COMMANDS = {"train": ["train", "-o", "other.h5", "--device", "cpu", "--max-iter", "2"],
+            "eval": ["eval", "net.h5", "--device", "cpu"],
+            "experiment": ["experiment", "-o", "grid", "--layers", "1", "--device", "cpu", "--max-iter", "2"]}
+
+
+@pytest.fixture(scope="module")
+def work(micro_data, tmp_path_factory):
+    """A folder holding net.h5 and its run folder net.run, trained on the micro set."""
+    folder = tmp_path_factory.mktemp("work")
+    training.train(config.TrainConfig(out=str(folder / "net.h5"), data=micro_data, preset="micro", batch_size=8,
+                                      max_iter=2, eval_every=2, quiet=True, device="cpu"))
+    return folder
+
+
+def invoke(args, folder, monkeypatch):
+    monkeypatch.chdir(folder)
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("given, words", [("net.run", RUN_FOLDER), ("net.h5", NETWORK)], ids=["run-folder", "weights"])
+def test_data_of_another_kind_is_a_usage_error_that_says_what_it_is(work, command, given, words, monkeypatch):
+    before = sorted(path.name for path in work.iterdir())
+    result = invoke([*COMMANDS[command], "--data", given], work, monkeypatch)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"Error: Invalid value for '--data': {words}{WHEN_TRAINED if command == 'eval' else ''}" in said, said
+    assert "rerun prepare" not in said
+    assert sorted(path.name for path in work.iterdir()) == before
+
+
+def test_experiment_given_a_run_folder_as_source_data_says_so(work, micro_data, monkeypatch):
+    """--source-data (a cross-dataset grid's) is read by the library: its NotADataset is exit code 2 too."""
+    result = invoke([*COMMANDS["experiment"], "--source-data", "net.run", "--data", micro_data], work, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert f"error: {work / RUN_FOLDER}\n" == result.output
+    assert not (work / "grid").exists()
