@@ -18,7 +18,7 @@ from ._errors import run
 from ._grid_end import tell_summary, told_where_it_stopped
 from ._options import SEED, changed_fields, data_option, device_option, grid_train_options
 from ._output import drop_output_if_reader_gone, echo, say
-from ._paths import OutputFolder
+from ._paths import DatasetFolder, OutputFolder
 
 
 # --replicates: a grid of 1000 networks a point is more than a study trains; 10**30 (a slip) planned
@@ -88,7 +88,7 @@ def _time_limit(ctx, param, value):
                    "directory <network>.run beside it; the grid's plan in OUT/experiment.json.")
 @click.option("--split", "splits", type=click.Choice(grid.SPLITS), multiple=True, default=("random",),
               show_default=True, help="Splits to run (repeat for both): random A/B halves, natural/man-made.")
-@click.option("--source-data", type=click.Path(exists=True, file_okay=False), default=None,
+@click.option("--source-data", type=DatasetFolder(), default=None,
               help="Transfer across datasets: train the bases on every class of this dataset (other classes than "
                    "--data's) and transfer their first n layers to --data (runs cross/baseS, cross/baseT, "
                    "cross/SnT(+), cross/TnT(+)); the "

@@ -46,9 +46,12 @@ def test_data_of_another_kind_is_a_usage_error_that_says_what_it_is(work, comman
     assert sorted(path.name for path in work.iterdir()) == before
 
 
-def test_experiment_given_a_run_folder_as_source_data_says_so(work, micro_data, monkeypatch):
-    """--source-data (a cross-dataset grid's) is read by the library: its NotADataset is exit code 2 too."""
-    result = invoke([*COMMANDS["experiment"], "--source-data", "net.run", "--data", micro_data], work, monkeypatch)
+@pytest.mark.parametrize("given, words", [("net.run", RUN_FOLDER), ("net.h5", NETWORK)], ids=["run-folder", "weights"])
+def test_experiment_given_another_kind_as_source_data_says_what_it_is(work, micro_data, given, words, monkeypatch):
+    """--source-data (a cross-dataset grid's) takes the same check as --data: click said of a file only
+    "Directory 'net.h5' is a file"."""
+    result = invoke([*COMMANDS["experiment"], "--source-data", given, "--data", micro_data], work, monkeypatch)
     assert result.exit_code == 2, result.output
-    assert f"error: {work / RUN_FOLDER}\n" == result.output
+    said = " ".join(result.output.split())
+    assert f"Error: Invalid value for '--source-data': {words}" in said, said
     assert not (work / "grid").exists()
