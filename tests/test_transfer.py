@@ -1,11 +1,18 @@
 """minitransfer.transfer from a notebook: a net built from a checkpoint in memory holds arrays of its
-own, so training it leaves the checkpoint (a base, or a network loaded for evaluation) as it was."""
+own, so training it leaves the checkpoint (a base, or a network loaded for evaluation) as it was.
+A base, run or dataset named by an empty path (a variable left empty) is refused as such, not looked
+for in the folder train runs in."""
+
+import re
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models, optim, transfer
+from minitransfer import train as training
+from minitransfer.cli import main
 
 SOLVER = optim.Solver(base_lr=0.05, momentum=0.9, weight_decay=0.0005)
 
@@ -56,3 +63,28 @@ def test_two_nets_loaded_from_one_checkpoint_train_apart(base):
     _trained(trained)
     assert not _unchanged(trained.weights(), {"fc8": kept["fc8"]})
     assert _unchanged(other.weights(), kept) and _unchanged(base.weights, kept)
+
+
+@pytest.mark.parametrize("field, what", [
+    ("copy_from", "name the base's weights file (e.g. baseA.h5), or give none to copy no layers"),
+    ("resume", "give 'auto', a run folder or a checkpoint file (or none to train from the start)"),
+    ("data", "name a prepared dataset folder (or give none: the base's dataset when copying, else the built-in "
+             "synthetic set)")], ids=["copy_from", "resume", "data"])
+def test_an_empty_path_is_refused_naming_its_field(tmp_path, monkeypatch, field, what):
+    """Before, "" named the working folder: `copy_from` was a bad checkpoint there ("checkpoint /home/me: not
+    a file", exit 65), `resume` a ValueError traceback, `data` a dataset looked for there."""
+    monkeypatch.chdir(tmp_path)
+    fields = {"copy_from": {"copy_from": "", "n": 2}, "resume": {"resume": ""}, "data": {"data": ""}}[field]
+    with pytest.raises(training.ConfigError, match=f"^`{field}` is empty: {re.escape(what)}$"):
+        training.train(training.TrainConfig(out="net.h5", preset="micro", max_iter=2, quiet=True, device="cpu",
+                                            **fields))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_names_an_empty_copy_from_as_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["train", "--copy-from", "", "--n", "2", "-o", "net.h5", "--device", "cpu"])
+    assert result.exit_code == 2 and result.output == (
+        "error: --copy-from is empty: name the base's weights file (e.g. baseA.h5), or give none to copy no "
+        "layers\n"), result.output
+    assert list(tmp_path.iterdir()) == []
