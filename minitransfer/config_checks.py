@@ -53,8 +53,9 @@ def check_fields(c):
         raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
     if c.preset is not None and c.preset not in models.PRESETS:
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
-    if c.out is not None and str(c.out) == "":
-        raise ConfigError("`out` is empty: name a weights file (or give none for the paper's name, e.g. baseA.h5)")
+    for name, what in EMPTY_PATHS.items():
+        if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in
+            raise ConfigError(f"`{name}` is empty: {what}")
     for name in ("eval_every", "eval_batch_size", "checkpoint_every", "stepsize", "log_every", "n", "random_frozen"):
         check_int(name, getattr(c, name), 1)
     # more images than any class can hold (10**30, a slip) kept every image, in a run named -per-class1000...0
@@ -84,6 +85,16 @@ def check_fields(c):
         raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
                           "folder or a checkpoint)")
 
+
+# What to give for a path field given as "" (a variable left empty): read as a path, "" names the folder
+# train runs in, a base or run it would have looked for there ("checkpoint /home/me: not a file").
+EMPTY_PATHS = {
+    "out": "name a weights file (or give none for the paper's name, e.g. baseA.h5)",
+    "data": "name a prepared dataset folder (or give none: the base's dataset when copying, else the built-in "
+            "synthetic set)",
+    "copy_from": "name the base's weights file (e.g. baseA.h5), or give none to copy no layers",
+    "resume": "give 'auto', a run folder or a checkpoint file (or none to train from the start)",
+}
 
 # The solver's rates: floats in the run's JSON files.
 RATE_FIELDS = ("base_lr", "momentum", "weight_decay", "gamma")
