@@ -133,13 +133,16 @@ class WeightLayer(Layer):
         self.set_weights(to_device(weight, device), to_device(bias, device))
 
     def set_weights(self, weight, bias):
-        """Replace W and b (arrays on the layer's device, shapes checked); momentum reset to zero."""
+        """Replace W and b with copies of ``weight`` and ``bias`` (arrays on the layer's device, shapes
+        checked); momentum reset to zero. Copies: training updates them in place, and a net built from
+        a checkpoint held its arrays (fine-tuning a copy of a base changed the base in memory; two nets
+        loaded from one checkpoint trained together)."""
         for param, value in ((self.weight, weight), (self.bias, bias)):
             if tuple(value.shape) != tuple(param.data.shape):
                 raise ValueError(
                     f"{param.name}: expected shape {tuple(param.data.shape)}, got {tuple(value.shape)}"
                 )
-            param.data = to_device(value.astype(np.float32, copy=False), device_of(param.data))
+            param.data = to_device(value.astype(np.float32, copy=True), device_of(param.data))
             param.velocity = _zeros_like(param.data)
             param.grad = None
 

@@ -8,8 +8,6 @@ buffer from its checkpoint instead. :func:`snapshot` is the inverse: the checkpo
 training, with the provenance the paper's figures need.
 """
 
-import numpy as np
-
 from minitransfer import checkpoint as checkpoints
 from minitransfer import models
 from minitransfer.class_tables import classes_sha256
@@ -41,14 +39,14 @@ def copy_layers(net, source, n):
     names = net.weight_layer_names[:n]
     checkpoints.check_architecture(source, net, layers=names)
     for name in names:
-        net.layer(name).set_weights(*_own(source.weights[name]))
+        net.layer(name).set_weights(*source.weights[name])
 
 
 def restore(net, saved):
     """Every weight and momentum buffer of ``net`` from the resumable checkpoint ``saved``."""
     for name in net.weight_layer_names:
         layer = net.layer(name)
-        layer.set_weights(*_own(saved.weights[name]))
+        layer.set_weights(*saved.weights[name])
         velocity_w, velocity_b = saved.solver.velocity[name]
         layer.weight.velocity[...] = velocity_w
         layer.bias.velocity[...] = velocity_b
@@ -65,17 +63,9 @@ def load_net(saved, device="cpu", precision=None):
     net = models.PRESETS[saved.preset].build(num_outputs)
     checkpoints.check_architecture(saved, net)
     for name in net.weight_layer_names:
-        net.layer(name).set_weights(*_own(saved.weights[name]))
+        net.layer(name).set_weights(*saved.weights[name])
         net.layer(name).frozen = saved.frozen.get(name, False)
     return net.to(device, precision=precision or saved.meta["config"].get("precision", precisions.DEFAULT))
-
-
-def _own(arrays):
-    """Copies of a checkpoint's ``arrays`` (W, b) for a net to train in place: on the CPU the net
-    would otherwise hold the checkpoint's own arrays, so training a copy changed the base in memory
-    (a second copy built from it started from trained layers) and two nets loaded from one
-    checkpoint changed together."""
-    return tuple(np.array(array, dtype=np.float32) for array in arrays)
 
 
 def source_of(plan):
