@@ -83,7 +83,8 @@ class Checkpoint:
     solver: Solver = None
     path: pathlib.Path = None
     sha256: str = None
-    recorded_in: pathlib.Path = None  # a base not there, known by what this run checkpoint holds of it
+    # a base not there, known by what a run's checkpoint (or finished weights) holds of it: that Checkpoint, as read
+    recorded_in: "Checkpoint" = None
 
     @property
     def architecture(self):
@@ -156,10 +157,7 @@ def load(path, solver=True):
     no path (None, a number) is a ``config_checks.ConfigError`` naming it."""
     config_checks.check_path("path", path, required=True)
     path = pathlib.Path(path)
-    if not path.exists():
-        raise CheckpointError(f"checkpoint {path}: no such file")
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
+    _check_is_file(path)
     try:
         open(path, "rb").close()
     except FileNotFoundError:
@@ -192,6 +190,15 @@ def load(path, solver=True):
     checkpoint.path = path
     checkpoint.sha256 = sha256
     return checkpoint
+
+
+def _check_is_file(path):
+    """A :class:`CheckpointError` unless ``path`` is a file: "no such file", or "not a file" (a
+    folder, said what to give instead; a named pipe, whose opening would wait for ever)."""
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path}: no such file")
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
 
 
 def _removed(path):
@@ -227,13 +234,16 @@ def _folder_hint(path):
 def read_meta(path):
     """The root attributes of the checkpoint at ``path``
     (:data:`minitransfer.checkpoint_check.META_TYPES`: its provenance), checked as :func:`load`
-    checks them, without reading any array."""
-    if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():  # a named pipe: opening it waits, forever
-        raise CheckpointError(f"checkpoint {path}: not a file")
+    checks them (its format and format version too), without reading any array. A file removed as
+    it is opened is an I/O error, as for :func:`load`."""
+    _check_is_file(pathlib.Path(path))
     try:
         with fileio.open_hdf5(path) as f:
             _check_format(f, path)
+            _check_version(f, path)  # a newer format's attributes may mean otherwise
             return meta_of(f, Faults(path))
+    except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
+        raise _removed(path) from None
     except HDF5_DAMAGE as error:
         raise CheckpointError(cut_short(path, error) or f"checkpoint {path}: cannot be read ({error})") from error
 
@@ -247,15 +257,21 @@ def _check_format(f, path):
         raise CheckpointError(f"{path} is {what}: {GIVE_A_NETWORK}{hint}")
 
 
-def _read(f, path, with_solver):
-    fault = Faults(path)
-    _check_format(f, path)
+def _check_version(f, path):
+    """A :class:`CheckpointError` unless the checkpoint ``f`` is of :data:`FORMAT_VERSION`: one of a
+    newer minitransfer says to upgrade this one."""
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
     if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
         newer = (f": it was written by a newer minitransfer; upgrade this one ({__version__}) to read it"
                  if type(version) is int and version > FORMAT_VERSION else "")
         raise CheckpointError(f"checkpoint {path}: format version {version!r:.80}, this minitransfer reads "
                               f"{FORMAT_VERSION}{newer}")
+
+
+def _read(f, path, with_solver):
+    fault = Faults(path)
+    _check_format(f, path)
+    _check_version(f, path)
     preset = fileio.plain_attribute(f.attrs.get("preset"))
     if not isinstance(preset, str) or preset not in models.PRESETS:
         raise fault(f"preset {preset!r:.80} is not a known network (known: {', '.join(models.PRESETS)})")

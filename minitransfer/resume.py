@@ -10,7 +10,6 @@ another weights file's run directory. How a checkpoint's recorded configuration 
 one given is :mod:`minitransfer.recorded_config`.
 """
 
-import dataclasses
 import os
 import pathlib
 
@@ -18,10 +17,10 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import fileio
 from minitransfer.class_tables import described_class
-from minitransfer.config_checks import ConfigError, DataMismatch
+from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import dataset_gone, free_fields, resumed_folder, run_record
-from minitransfer.rundir import divergence, is_run_dir, recorded_out, run_dir_for, weights_for
+from minitransfer.resume_options import dataset_gone, finished_record, free_fields, gone_refusal, take_run_folder
+from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
 
 def check_destination(plan):
@@ -74,7 +73,7 @@ def resume_point(plan):
     run_checkpoint = plan.run_dir / "checkpoint.h5"
     resume_from = None
     if c.resume == "auto" and run_checkpoint.exists():
-        resume_from = _load_run_checkpoint(run_checkpoint)
+        resume_from = _load_run_checkpoint(c.out)
     elif c.resume not in (None, "auto"):
         _check_own_run(pathlib.Path(c.resume), plan.run_dir)
         resume_from = checkpoints.load(c.resume)
@@ -99,21 +98,22 @@ def finished_without_dataset(c):
     :func:`minitransfer.config.checked`) resumes (`resume='auto'`, or its own checkpoint) without
     `data`, whose dataset folder is not there now (:func:`minitransfer.resume_options.dataset_gone`):
     its weights and result.json written, it ends at once as a finished run does, needing nothing of
-    the dataset, which was asked for all the same. None for a run that needs more (not finished, its
-    weights or result.json missing; resumed from another run's checkpoint): the refusal asks for the
-    dataset. The options given are compared with those recorded as far as they go without the
-    dataset (one left unset is not: the dataset would resolve it); one given otherwise is refused,
-    as it is where the dataset is there."""
+    the dataset, which was asked for all the same. None where the dataset is there, or not asked
+    for. A run that needs more (not finished, its weights or result.json missing; resumed from
+    another run's checkpoint) is refused, asking for the dataset
+    (:func:`minitransfer.resume_options.gone_refusal`), with the record read here (as
+    :func:`minitransfer.config.resolve` would refuse it, reading it again). The options given are
+    compared with those recorded as far as they go without the dataset (one left unset is not: the
+    dataset would resolve it); one given otherwise is refused, as it is where the dataset is there."""
     gone = dataset_gone(c)
-    if gone is None or c.out is None:
+    if gone is None:
         return None
     record, meta = gone
-    recorded, run_checkpoint = meta["config"], run_dir_for(c.out) / "checkpoint.h5"
-    if c.resume != "auto" and not (run_checkpoint.is_file() and os.path.samefile(record, run_checkpoint)):
-        return None  # another run's checkpoint: resume_point refuses it
-    if meta["iteration"] != recorded.get("max_iter") or not (os.path.isfile(c.out) and
-                                                             (run_dir_for(c.out) / "result.json").is_file()):
-        return None
+    recorded, run_checkpoint = meta["config"], run_dir_for(c.out) / "checkpoint.h5" if c.out is not None else None
+    own = c.resume == "auto" or (run_checkpoint is not None and run_checkpoint.is_file()
+                                 and os.path.samefile(record, run_checkpoint))
+    if not (own and finished_record(c.out, meta)):  # another run's checkpoint, or one with more to train
+        raise gone_refusal(record, meta)
     free = free_fields(c, "data")
     given = {key: value for key, value in c.to_dict().items() if key not in free and value is not None}
     differ = [f"`{key}` {change}" for key, value in given.items()
@@ -137,33 +137,16 @@ def _recorded_change(key, stored, current, meta):
 
 def refuse_typed_otherwise(c, typed):
     """`resume` naming a run folder (or its weights file) takes the value the run recorded for every
-    field of ``c`` left at its default (:func:`minitransfer.resume_options.resumed_run`), which cannot
-    tell a field left so from one the user gave at the default's value (``train --resume int.run
-    --seed 0`` of a run of seed 5): ``typed``, the fields the user gave (the command line's options
-    typed), is what tells them apart. One of them at its default's value that the run recorded
-    otherwise is refused (:class:`ConfigError`), as any other value than the run's is, rather than
-    silently replaced by the run's. Anything else (no run folder, no readable record) is left to the
-    run's own checks."""
-    try:
-        folder = resumed_folder(c.resume)
-    except ConfigError:
-        return  # a folder that is no run: the run's checks refuse it
-    if folder is None:
-        return
-    record = run_record(weights_for(folder))
-    try:
-        recorded = checkpoints.read_meta(record)["config"]
-    except (checkpoints.CheckpointError, OSError):
-        return
-    free = free_fields(c, "out", "data")
-    at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
-                  and field.name in recorded and getattr(c, field.name) == field.default]
-    differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default
-              if recorded[name] != getattr(c, name)]
-    if differ:
-        raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; to train "
-                          f"the new configuration from the start, give another `out`, or replace this run "
-                          f"(`overwrite=True`, without `resume`)")
+    field of ``c`` left at its default (:func:`minitransfer.resume_options.take_run_folder`), which
+    cannot tell a field left so from one the user gave at the default's value (``train --resume
+    int.run --seed 0`` of a run of seed 5): ``typed``, the fields the user gave (the command line's
+    options typed), is what tells them apart. One of them at its default's value that the run
+    recorded otherwise is refused (:class:`ConfigError`), as any other value than the run's is,
+    rather than silently replaced by the run's. The run folder is taken into ``c`` here, its fields
+    checked first as :func:`minitransfer.config.checked` checks them, so that the run's record is
+    read once: train, given ``c``, finds its `resume` 'auto' and its options taken."""
+    check_fields(c)
+    take_run_folder(c, typed)
 
 
 def read_base(c):
@@ -189,7 +172,7 @@ def read_base(c):
         raise ConfigError(f"{missing}; to continue a run from its checkpoint without it, name the run's weights "
                           f"file with `out`")
     elif (run_dir_for(c.out) / "checkpoint.h5").exists():
-        saved = _load_run_checkpoint(run_dir_for(c.out) / "checkpoint.h5", solver=False)
+        saved = _load_run_checkpoint(c.out, solver=False)
     elif (run_dir_for(c.out) / "result.json").exists() and os.path.exists(c.out):
         saved = checkpoints.load(c.out, solver=False)  # finished, its checkpoint deleted: its weights record the base
     else:
@@ -210,18 +193,33 @@ def _recorded_base(saved, missing):
                ("dataset_fingerprint", "dataset_classes_sha256", "split_kind", "split_seed", "split_half")}}
     return checkpoints.Checkpoint(preset=saved.preset, weights=saved.weights, frozen=saved.frozen, meta=meta,
                                   mean=saved.mean, path=pathlib.Path(source["checkpoint"]),
-                                  sha256=saved.meta["parent_sha256"], recorded_in=saved.path)
+                                  sha256=saved.meta["parent_sha256"], recorded_in=saved)
 
 
-def _load_run_checkpoint(path, solver=True):
-    """The run's own checkpoint (without its solver state unless ``solver``); one that cannot be read
-    says how to start over, as `overwrite` with `resume='auto'` continues a checkpoint rather than
-    replacing it, and an experiment's grid reruns with `resume='auto'` alone."""
+def _load_run_checkpoint(out, solver=True):
+    """The checkpoint of the run of weights file ``out`` (without its solver state unless
+    ``solver``); one that cannot be read says how to start over, as `overwrite` with `resume='auto'`
+    continues a checkpoint rather than replacing it, and an experiment's grid reruns with
+    `resume='auto'` alone. Where the run finished (:func:`_finished_beside`), it says instead that
+    the run needs no checkpoint: the way to start over deleted the result of a finished run with it."""
+    path = run_dir_for(out) / "checkpoint.h5"
     try:
         return checkpoints.load(path, solver=solver)
     except checkpoints.CheckpointError as error:
-        raise checkpoints.CheckpointError(f"{error}; the run cannot continue from it: to start it over, rerun "
-                                          f"without `resume`, with `overwrite=True`, or delete {path.parent}") from None
+        advice = (f"the run is finished all the same (its weights {out} and result.json are there): delete "
+                  f"{path}, which a finished run does not need, and rerun to report it" if _finished_beside(out) else
+                  f"the run cannot continue from it: to start it over, rerun without `resume`, with "
+                  f"`overwrite=True`, or delete {path.parent}")
+        raise checkpoints.CheckpointError(f"{error}; {advice}") from None
+
+
+def _finished_beside(out):
+    """Whether the run of weights file ``out`` finished: its weights (their root attributes read)
+    and result.json there (:func:`minitransfer.resume_options.finished_record`)."""
+    try:
+        return finished_record(out, checkpoints.read_meta(out))
+    except (checkpoints.CheckpointError, OSError):
+        return False
 
 
 def _check_own_run(resume, run_dir):
@@ -255,11 +253,26 @@ def _finished_weights(plan):
     if c.resume != "auto" or not (out.exists() and (plan.run_dir / "result.json").exists()):
         return None
     try:
-        saved = checkpoints.load(out, solver=False)
+        saved = _read_already(plan, out) or checkpoints.load(out, solver=False)
     except (checkpoints.CheckpointError, fileio.StorageError):
         return None
     check_configuration(saved, plan)
     return saved if saved.iteration == c.max_iter else None
+
+
+def _read_already(plan, out):
+    """The weights ``out`` as :func:`read_base` read them, for the record of a base not there
+    (``plan.parent.recorded_in``), where ``out`` is still that file: its result.json records the
+    sha256 they were read with, and ``out`` has the size and modification time it was written with
+    (:func:`minitransfer.rundir.recorded_sha256`); else None, and they are read again."""
+    record = plan.parent.recorded_in if plan.parent is not None else None
+    if record is None or record.sha256 is None:
+        return None
+    try:
+        unchanged = recorded_sha256(out, os.stat(out)) == record.sha256
+    except OSError:
+        return None
+    return record if unchanged else None
 
 
 class WouldReplace(ConfigError):

@@ -22,15 +22,16 @@ def free_fields(c, *others):
     return {*RESUME_FREE_FIELDS, *others, *(("precision",) if c.allow_precision_change else ())}
 
 
-def take_run_folder(c):
+def take_run_folder(c, typed=()):
     """A `resume` that names a run folder, or the weights file of one (``baseA.h5`` beside
     ``baseA.run``), continues that run (:func:`resumed_run`), the options it recorded the defaults
     of the others; ConfigError for a `resume` that is neither 'auto', a run folder nor a checkpoint
-    file."""
+    file, and for a field in ``typed`` that the run recorded otherwise (:func:`_take_recorded_options`).
+    ``c`` is changed in place: its `resume` 'auto' once taken, so that a second call reads nothing."""
     folder = resumed_folder(c.resume)
     if folder is not None:
         c.out, c.resume = resumed_run(c.resume, folder, c.out)
-        _take_recorded_options(c)
+        _take_recorded_options(c, typed)
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
 
@@ -76,32 +77,55 @@ def resumed_run(given, folder, out):
     return out, "auto"
 
 
-def _take_recorded_options(c):
+def _take_recorded_options(c, typed):
     """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
     the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
     compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
     option given otherwise is refused. Kept as given: `out`, the fields a resumption may change
     (:data:`RESUME_FREE_FIELDS`; `precision` with `allow_precision_change`), and a `data` whose recorded
     folder is gone, unless the built-in set, a cache, is the dataset recorded (rebuilt elsewhere);
-    a user's moved dataset is left to the refusal that asks for its new folder
-    (:func:`refuse_dataset_gone`), with the fields the dataset sets (`fc8_outputs`, `preset`). A
-    recorded `copy_from` that is gone is taken too: the run's checkpoint holds what the run needs of
-    its base (:func:`minitransfer.resume.read_base`)."""
+    a user's moved dataset is refused at once, asking for its new folder (:func:`gone_refusal`),
+    unless the run is finished and ends without it (:func:`finished_record`). A recorded `copy_from`
+    that is gone is taken too: the run's checkpoint holds what the run needs of its base
+    (:func:`minitransfer.resume.read_base`). The record is read once, here, for all of this
+    (:func:`_refuse_typed_otherwise` too)."""
+    record = run_record(c.out)
     try:
-        meta = checkpoints.read_meta(run_record(c.out))
+        meta = checkpoints.read_meta(record)
     except checkpoints.CheckpointError:
         return  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
+    _refuse_typed_otherwise(c, typed, recorded, record)
     kept = free_fields(c, "out")
     trained_on = recorded.get("data")
     if c.data is None and not (isinstance(trained_on, str) and os.path.isdir(trained_on)):
         if isinstance(trained_on, str) and synthetic.is_builtin(trained_on):  # a cache: built again (its fingerprint
             c.data = str(synthetic.builtin_dataset())                            # is checked as the run resumes)
-        else:  # its moved folder is asked for, and no field it sets taken meanwhile (fc8 told to have another width)
+        elif isinstance(trained_on, str) and not finished_record(c.out, meta):
+            raise gone_refusal(record, meta)  # its moved folder is asked for
+        else:  # no field the dataset sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
             setattr(c, field.name, recorded[field.name])
+
+
+def _refuse_typed_otherwise(c, typed, recorded, record):
+    """Taking the value the run recorded for every field left at its default cannot tell a field
+    left so from one the user gave at the default's value (``train --resume int.run --seed 0`` of a
+    run of seed 5): ``typed``, the fields the user gave (the command line's options typed), tells
+    them apart. One of them at its default's value that the run (``recorded``, its configuration in
+    ``record``) recorded otherwise is refused (:class:`ConfigError`), as any other value than the
+    run's is, rather than silently replaced by the run's."""
+    free = free_fields(c, "out", "data")
+    at_default = [field.name for field in dataclasses.fields(c) if field.name in typed and field.name not in free
+                  and field.name in recorded and getattr(c, field.name) == field.default]
+    differ = [f"`{name}` {recorded[name]!r} -> {getattr(c, name)!r}" for name in at_default
+              if recorded[name] != getattr(c, name)]
+    if differ:
+        raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; to train "
+                          f"the new configuration from the start, give another `out`, or replace this run "
+                          f"(`overwrite=True`, without `resume`)")
 
 
 def dataset_gone(c):
@@ -125,22 +149,34 @@ def dataset_gone(c):
 
 def refuse_dataset_gone(c):
     """A run resumed without `data` whose recorded dataset folder is not there now
-    (:func:`dataset_gone`) is refused (:class:`ConfigError`), naming that folder and asking for its new
-    one: compared with the default's dataset instead (the built-in set, or a transfer's base's), the
-    refusal listed differences nobody asked for (`data` -> the built-in set, `fc8_outputs` 2 -> 10).
-    A finished run that needs nothing of its dataset has ended before this
-    (:func:`minitransfer.resume.finished_without_dataset`); one that does (its result.json unreadable)
-    is said to be finished."""
+    (:func:`dataset_gone`) is refused (:func:`gone_refusal`). A finished run that needs nothing of
+    its dataset has ended before this (:func:`minitransfer.resume.finished_without_dataset`); one
+    that does (its result.json unreadable) is said to be finished."""
     gone = dataset_gone(c)
-    if gone is None:
-        return
-    record, meta = gone
+    if gone is not None:
+        raise gone_refusal(*gone)
+
+
+def gone_refusal(record, meta):
+    """The :class:`ConfigError` of a run resumed without `data` from ``record`` (``meta``, its root
+    attributes) whose recorded dataset folder is not there now: it names that folder and asks for
+    its new one (compared with the default's dataset instead, the built-in set or a transfer's
+    base's, the refusal listed differences nobody asked for: `data` -> the built-in set,
+    `fc8_outputs` 2 -> 10)."""
     missing = f"the dataset it was trained on, {meta['config']['data']}, is not there now (moved or deleted)"
     ask = "give its folder where it is now as `data`"
     if meta["iteration"] == meta["config"].get("max_iter"):
-        raise ConfigError(f"the run of {record} is finished (nothing is left to train), but a resumption checks it "
-                          f"against its dataset, and {missing}: {ask}")
-    raise ConfigError(f"cannot resume {record}: {missing}; {ask}")
+        return ConfigError(f"the run of {record} is finished (nothing is left to train), but a resumption checks it "
+                           f"against its dataset, and {missing}: {ask}")
+    return ConfigError(f"cannot resume {record}: {missing}; {ask}")
+
+
+def finished_record(out, meta):
+    """Whether the run of weights file ``out``, whose record (its checkpoint or weights) has the root
+    attributes ``meta``, is finished, so that a resumption ends at once without its dataset: its
+    record at max_iter, its weights and result.json written."""
+    return (meta["iteration"] == meta["config"].get("max_iter") and os.path.isfile(out)
+            and (run_dir_for(out) / "result.json").is_file())
 
 
 def run_record(out):

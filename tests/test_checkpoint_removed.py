@@ -1,14 +1,18 @@
 """A base removed while train --copy-from reads it (another process's train --overwrite starting the
-base's run over removes its weights file): said plainly, an I/O error (74), not damage."""
+base's run over removes its weights file), or a run's checkpoint removed as a resumption reads its
+record: said plainly, an I/O error (74), not damage."""
 
 import builtins
+import pathlib
 import shutil
 
 import pytest
 from click.testing import CliRunner
+from interrupting import interrupted_after
 from test_cross_dataset_refusals import base  # noqa: F401 (a fixture: a micro network, its run folder beside it)
 
-from minitransfer import checkpoint
+from minitransfer import checkpoint, fileio
+from minitransfer import train as training
 from minitransfer.cli import main
 
 FAST = ["--max-iter", "1", "--eval-every", "1", "--batch-size", "8", "--device", "cpu"]
@@ -45,3 +49,25 @@ def test_a_base_removed_while_it_is_read_says_so(base, micro_data, when, tmp_pat
     assert done.exit_code == 74, done.output
     assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
                            f"moved?): give it again once it is there\n")
+
+
+def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path, monkeypatch):
+    """read_meta (a resumption reads the run's options recorded with it) said "cannot be read
+    ([Errno 2] Unable to synchronously open file ...)", bad data (65), and a resumption went on as
+    if it had no record: an I/O error (74), as load says of it."""
+    interrupted_after(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data, batch_size=8, max_iter=4,
+                                           checkpoint_every=2, device="cpu", quiet=True), 2)
+    path = tmp_path / "net.run" / "checkpoint.h5"
+    open_hdf5 = fileio.open_hdf5
+
+    def remove_then_open(file):
+        if pathlib.Path(file) == path:
+            path.unlink(missing_ok=True)
+        return open_hdf5(file)
+
+    monkeypatch.setattr(fileio, "open_hdf5", remove_then_open)
+    done = CliRunner().invoke(main, ["train", "--resume", str(tmp_path / "net.run"), "--quiet"])
+    assert done.exit_code == 74 and not path.exists(), done.output
+    assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
+                           f"moved?): give it again once it is there\n")
+    assert not (tmp_path / "net.h5").exists()
