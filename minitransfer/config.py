@@ -29,7 +29,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import checkpoint_check
 from minitransfer import models, optim
 from minitransfer.class_tables import check_classes_exist, class_table, same_dataset
-from minitransfer.config_checks import ConfigError, DataMismatch, check_fields, check_int, resolve_device
+from minitransfer.config_checks import (ConfigError, DataMismatch, check_combinations, check_fields, check_int,
+                                        resolve_device)
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
@@ -109,12 +110,13 @@ class Plan:
 
 
 def checked(config):
-    """A copy of ``config`` with its fields checked and a `resume` that names a run folder taken
-    (:func:`minitransfer.resume_options.take_run_folder`): what :func:`resolve` resolves, before it
-    reads any dataset or base."""
+    """A copy of ``config`` with its fields checked, a `resume` that names a run folder taken
+    (:func:`minitransfer.resume_options.take_run_folder`), then their combinations: what
+    :func:`resolve` resolves, before it reads any dataset or base."""
     c = dataclasses.replace(config)
     check_fields(c)
     take_run_folder(c)
+    check_combinations(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     return c
 

@@ -37,7 +37,7 @@ class DataMismatch(ValueError):
 
 
 def check_fields(c):
-    """Every field on its own and the combinations that exclude each other; NumPy scalars (a
+    """Every field on its own (their combinations: :func:`check_combinations`); NumPy scalars (a
     notebook's seed or swept rate) become the Python numbers the run's JSON files record."""
     for field in dataclasses.fields(c):
         if isinstance(getattr(c, field.name), np.generic):
@@ -73,6 +73,12 @@ def check_fields(c):
             raise ConfigError(f"`{name}` must be True or False, got {getattr(c, name)!r}")
         if getattr(c, name) is not None:  # 1 or 0 (equal to True, False) is recorded as the flag it means
             setattr(c, name, bool(getattr(c, name)))
+
+
+def check_combinations(c):
+    """The fields of ``c`` that exclude or need each other; checked once a `resume` naming a run
+    folder has taken the options the run recorded (:func:`minitransfer.resume_options.take_run_folder`):
+    ``train --resume A2B.run --n 2`` gave `n` without `copy_from`, which the run recorded."""
     if c.n is not None and c.copy_from is None:
         raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
     if c.copy_from is not None and c.n is None:

@@ -94,3 +94,22 @@ def test_a_transfer_whose_base_was_deleted_resumes_by_its_run_folder_alone(micro
     result = _resume(tmp_path / "A2B.run")
     assert result.exit_code == 0, result.output
     _assert_same_weights(tmp_path / "A2B.h5", straight.out)
+
+
+@pytest.mark.parametrize("way", ["command line", "python"])
+def test_a_transfer_resumed_by_its_run_folder_takes_its_recorded_options_given_again(micro_data, tmp_path, way):
+    """``--resume A2B.run --n 2 --frozen``, the run's own values typed again: `n` and `frozen` were
+    refused as needing `copy_from` (checked before the run's recorded options were taken)."""
+    base = training.train(training.TrainConfig(out=str(tmp_path / "baseA.h5"), data=micro_data, half="A", max_iter=4,
+                                               batch_size=8, eval_every=2, device="cpu", quiet=True))
+    transfer = {"data": micro_data, "copy_from": base.out, "n": 2, "frozen": True, "half": "B"}
+    straight = training.train(_config(tmp_path / "straight" / "A2B.h5", **transfer))
+    interrupted_after(_config(tmp_path / "A2B.h5", **transfer), 3)
+    if way == "command line":
+        result = _resume(tmp_path / "A2B.run", "--n", "2", "--frozen")
+        assert result.exit_code == 0, result.output
+    else:
+        training.train(training.TrainConfig(resume=tmp_path / "A2B.run", n=2, frozen=True, device="cpu", quiet=True))
+    _assert_same_weights(tmp_path / "A2B.h5", straight.out)
+    result = _resume(tmp_path / "A2B.run", "--n", "3")
+    assert result.exit_code == 2 and "different configuration: --n 2 -> 3" in result.output, result.output
