@@ -157,13 +157,7 @@ def load(path, solver=True):
     no path (None, a number) is a ``config_checks.ConfigError`` naming it."""
     config_checks.check_path("path", path, required=True)
     path = pathlib.Path(path)
-    _check_is_file(path)
-    try:
-        open(path, "rb").close()
-    except FileNotFoundError:
-        raise _removed(path) from None
-    except OSError as error:  # no read permission: an I/O error (74), the file itself may be sound
-        raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
+    _check_readable(path)
     try:
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as error:
@@ -192,13 +186,20 @@ def load(path, solver=True):
     return checkpoint
 
 
-def _check_is_file(path):
+def _check_readable(path):
     """A :class:`CheckpointError` unless ``path`` is a file: "no such file", or "not a file" (a
-    folder, said what to give instead; a named pipe, whose opening would wait for ever)."""
+    folder, said what to give instead; a named pipe, whose opening would wait for ever); an I/O
+    error (74) for one this user may not read (the file itself may be sound) or one removed since."""
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
+    try:
+        open(path, "rb").close()
+    except FileNotFoundError:
+        raise _removed(path) from None
+    except OSError as error:
+        raise fileio.StorageError(error.errno, f"checkpoint {path}: cannot be read ({error.strerror})") from error
 
 
 def _removed(path):
@@ -234,9 +235,9 @@ def _folder_hint(path):
 def read_meta(path):
     """The root attributes of the checkpoint at ``path``
     (:data:`minitransfer.checkpoint_check.META_TYPES`: its provenance), checked as :func:`load`
-    checks them (its format and format version too), without reading any array. A file removed as
-    it is opened is an I/O error, as for :func:`load`."""
-    _check_is_file(pathlib.Path(path))
+    checks them (its format and format version too), without reading any array. A file this user
+    may not read, or removed as it is opened, is an I/O error, as for :func:`load`."""
+    _check_readable(pathlib.Path(path))
     try:
         with fileio.open_hdf5(path) as f:
             _check_format(f, path)

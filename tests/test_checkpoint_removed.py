@@ -71,3 +71,22 @@ def test_a_checkpoint_removed_as_its_record_is_read_says_so(micro_data, tmp_path
     assert done.output == (f"error: checkpoint {path} was removed while it was read (its run started over or "
                            f"moved?): give it again once it is there\n")
     assert not (tmp_path / "net.h5").exists()
+
+
+@pytest.mark.parametrize("read", [checkpoint.load, checkpoint.read_meta], ids=["load", "read_meta"])
+def test_a_checkpoint_this_user_may_not_read_is_an_io_error_for_both_readers(base, read, monkeypatch):
+    """read_meta (a grid's status, a resumption's record) said of a file without read permission
+    "cannot be read ([Errno 13] ...)" as damage (65), where load said an I/O error (74): the file
+    may be sound. The refusal is faked (as root, chmod 000 does not stop a read)."""
+    weights = pathlib.Path(base)
+    real_open = builtins.open
+
+    def refuse(file, *args, **kwargs):
+        if pathlib.Path(file) == weights:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    with pytest.raises(fileio.StorageError) as refused:
+        read(weights)
+    assert str(refused.value) == f"checkpoint {weights}: cannot be read (Permission denied)"
