@@ -396,6 +396,13 @@ def _training(run_folder):
         return None
 
 
+def diverged_after(path):
+    """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
+    :func:`minitransfer.rundir.divergence` says of that run; else ""."""
+    run_folder = _run_folder(path)
+    return _diverged_after(run_folder) if run_folder is not None else ""
+
+
 def _diverged_after(run_folder):
     """What :func:`minitransfer.rundir.divergence` says of ``run_folder``; "" where its metrics.jsonl
     cannot be read (``info`` shows the rest)."""

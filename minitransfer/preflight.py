@@ -21,7 +21,8 @@ import typing
 
 import numpy as np
 
-from minitransfer import class_tables, models, optim
+from minitransfer import checkpoint as checkpoints
+from minitransfer import class_tables, models, optim, rundir
 from minitransfer.config import default_out
 from minitransfer.data.loader import prefetch_slots
 from minitransfer.layers import Conv2d, MaxPool2d
@@ -137,8 +138,12 @@ def _base_unlike_papers(plan):
     caveats = base_caveats(source_of(plan).get("base") or {}) if plan.parent is not None else []
     if not caveats:
         return ""
-    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}: none of the paper's bases (trained from "
-            f"random weights to the end of their run); report leaves this run out of its transfers")
+    # a run's checkpoint.h5 whose run went on and diverged (info says it; the warning said only "not trained to
+    # its end", as if a later checkpoint would come)
+    diverged = checkpoints.diverged_after(plan.parent.path) if plan.parent.recorded_in is None else ""
+    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}"
+            f"{f', and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})' if diverged else ''}: none of the paper's bases (trained "
+            f"from random weights to the end of their run); report leaves this run out of its transfers")
 
 
 def _classes_shared_with_base(plan):

@@ -276,6 +276,9 @@ def mean_best_words(evaluations):
 LAST_LINE_BYTES = 64 << 10  # more than train's longest line, a divergence's message with every layer's norms
 
 
+DIVERGED = "training diverged: "  # how divergence() begins
+
+
 def divergence(metrics):
     """"training diverged: loss became nan at iteration 2 (lr 1000)" where train's last record in the
     run's ``metrics`` (its metrics.jsonl) is a divergence: resumed from its checkpoint, the run would
@@ -290,7 +293,7 @@ def divergence(metrics):
     if not isinstance(record, dict) or record.get("event") != "diverged":
         return ""
     message = record.get("message")
-    return "training diverged: " + (message.split(";")[0] if isinstance(message, str)
+    return DIVERGED + (message.split(";")[0] if isinstance(message, str)
                                     else f"at iteration {record.get('iteration')}")
 
 

@@ -111,6 +111,22 @@ def test_train_warns_of_a_base_that_is_none_of_the_papers(bases):
     assert len(warned(bases["copy"])) == 1 and f"copied from {bases['base']}" in warned(bases["copy"])[0]
 
 
+def test_train_warns_of_a_checkpoint_whose_run_went_on_to_diverge(bases, tmp_path):
+    """A run's checkpoint.h5 kept from before its training diverged: the warning said only "not
+    trained to its end", as if its run might yet finish (info says it diverged)."""
+    x = bases["X"]
+    with pytest.raises(training.Diverged) as ended:
+        training.train(config.TrainConfig(out=str(tmp_path / "div.h5"), data=x, split="all", base_lr=50.0,
+                                          checkpoint_every=1, **{**FAST, "max_iter": 20}))
+    saved = checkpoints.load(tmp_path / "div.run" / "checkpoint.h5")
+    plan = config.resolve(config.TrainConfig(data=x, copy_from=str(tmp_path / "div.run" / "checkpoint.h5"), n=3,
+                                             **FAST))
+    [warning] = [warning for warning in preflight.warnings_for(plan) if "none of the paper's bases" in warning]
+    cause = str(ended.value).split(";")[0]
+    assert (f"is a checkpoint at iteration {saved.iteration} of the 20 of its run (not trained to its end), and its "
+            f"run went on to diverge ({cause}): none of the paper's bases") in warning, warning
+
+
 def test_a_transfer_across_datasets_sharing_classes_with_its_base_is_warned_of(bases):
     """As an ImageNet base onto Tiny ImageNet (200 of ImageNet's classes): the layers have seen them."""
     wnids = {name: {c["wnid"] for c in datasets.open_dataset(bases[name]).classes} for name in ("X", "Y")}
