@@ -346,14 +346,20 @@ RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train wr
 def _read_result(path):
     """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
     result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv;
+    evaluation: train writes NaN then, and only then) and none above the best, as train's summary of
+    one eval.csv; a field of the wrong kind is named (a count that is negative, true, or a string);
     each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
     a run without evaluations, in no finding)."""
     record = _read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
-    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
-            or not (iterations is None or type(iterations) is int):
-        raise UnreadableRun(f"{path}: expected {RESULT_SHAPE} as train writes it, got {json.dumps(record):.80}")
+    wrong = ("final", final, "an object") if not isinstance(final, dict) else \
+        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
+        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
+                                                                and iterations > 0) else None
+    if wrong:
+        key, value, expected = wrong
+        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
+                            f"writes ({RESULT_SHAPE})")
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
     for key, value in accuracies.items():
@@ -365,6 +371,10 @@ def _read_result(path):
         raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
                             f"version's, or edited)")
     top, best, mean10 = (float(value) for value in accuracies.values())
+    counted = [key for key, value in accuracies.items() if not math.isnan(value)]
+    if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
+        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
+                            f"NaN for a run without evaluations (another version's result, or edited)")
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")
