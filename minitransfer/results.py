@@ -62,8 +62,8 @@ def collect(runs_dir):
     (:func:`_divergence`: no result will come), a second name of one run folder (a symbolic link to it),
     a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a
     folder that cannot be read (another user's, mode 700), whose runs would otherwise be missing without
-    a word. A run started over (train --overwrite) while it is read is not finished, and one finished
-    again meanwhile is read again (:func:`_read_steady`), never its old result beside its new files.
+    a word, and a second copy of one network (:func:`once`). A run started over (train --overwrite)
+    while it is read is not finished, and one finished again meanwhile is read again (:func:`_read_steady`), never its old result beside its new files.
     Those are left out of every table rather than guessed at or counted twice. Folders linked into
     ``runs_dir`` are read as if they were in it (:func:`minitransfer.run_search.find_runs`). Looking for
     the runs and reading them, where it takes longer than
@@ -107,8 +107,9 @@ def collect(runs_dir):
     hand_trained = [r for r in results if r.run.name in by_hand]
     runs = treatments.cross_studies([(r.run, *by_hand[r.run.name]) for r in hand_trained])
     relabelled = {r.run.name: dataclasses.replace(r, run=run) for r, run in zip(hand_trained, runs) if run != r.run}
-    results = sorted((relabelled.get(r.run.name, r) for r in results), key=lambda r: name_order(r.run.name))
-    return results, sorted(unfinished, key=name_order), left_out
+    results, copies = once(sorted((relabelled.get(r.run.name, r) for r in results),
+                                  key=lambda r: name_order(r.run.name)))
+    return results, sorted(unfinished, key=name_order), left_out + copies
 
 
 METRICS_FILE = "metrics.jsonl"
@@ -207,10 +208,52 @@ def _read_run(folder, name, bases, facts, by_hand):
                     kept_per_class=kept_per_class_of(dataset, run.per_class, facts) if run.kind == "reduced"
                     and run.split == "all" and dataset else (),
                     seen_classes=_seen_classes(folder, name, run, config, records, facts)
-                    if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log)
+                    if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
+                    seed=config["seed"] if type(config.get("seed")) is int else None,
+                    base_sha256=_base_sha256(folder, config, records))
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result
+
+
+def _base_sha256(folder, config, records):
+    """The sha256 train recorded of the base the run copied its layers from; "" for a run without one."""
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    sha256 = source.get("sha256") if isinstance(source, dict) else None
+    return sha256 if isinstance(sha256, str) else ""
+
+
+def once(results):
+    """``(results, left_out)``: ``results`` (sorted by name) with every second copy of one network
+    left out, as "name: why" texts. Two runs are one network where they are the same treatment (kind,
+    split and split seed, halves, n, fine-tuned or not), of the same dataset, preset, precision and
+    schedule, trained with the same recorded seed from the same base (train is deterministic: a
+    grid copied into another folder, or trained again there with the same options), or, where a
+    seed is not recorded, with the same accuracies and learning curve (a copy). Counted twice, such
+    a network halves the spread of its point and may make a finding hold that its one draw of the
+    seed's luck cannot resolve. The first by name is kept."""
+    kept, texts = {}, []
+    for r in results:
+        key = (dataclasses.replace(r.run, name="", parent=None), r.fingerprint or r.dataset, r.preset, r.precision,
+               r.schedule, r.seed)
+        first = next((k for k in kept.get(key, []) if _same_network(k, r)), None)
+        if first is None:
+            kept.setdefault(key, []).append(r)
+            continue
+        seeds = f"training seed {r.seed}" if r.seed is not None else "the same accuracies and learning curve"
+        texts.append(f"{r.run.name}: the same network as {first.run.name} ({r.run.label}, {seeds}; a copy of its "
+                     f"folder, or trained again with the same options), counted once, as {first.run.name}")
+    copies = {text.partition(": ")[0] for text in texts}
+    return [r for r in results if r.run.name not in copies], texts
+
+
+def _same_network(first, second):
+    """Whether ``second``, of the same treatment, seed and options as ``first`` (:func:`once`), is
+    the same network: from the same base where a seed is recorded, else with the same numbers."""
+    numbers = [(r.final_top1, r.best_top1, r.mean10_top1, r.evaluations, r.curve) for r in (first, second)]
+    if repr(numbers[0]) == repr(numbers[1]):  # repr: NaN (no evaluation) equals NaN
+        return True
+    return first.seed is not None and first.base_sha256 == second.base_sha256
 
 
 def _seen_classes(folder, name, run, config, records, facts):
@@ -303,14 +346,20 @@ RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train wr
 def _read_result(path):
     """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
     result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then) and none above the best, as train's summary of one eval.csv;
+    evaluation: train writes NaN then, and only then) and none above the best, as train's summary of
+    one eval.csv; a field of the wrong kind is named (a count that is negative, true, or a string);
     each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
     a run without evaluations, in no finding)."""
     record = _read_json(path, dict)
     final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
-    if not isinstance(final, dict) or type(evaluations) is not int or evaluations < 0 \
-            or not (iterations is None or type(iterations) is int):
-        raise UnreadableRun(f"{path}: expected {RESULT_SHAPE} as train writes it, got {json.dumps(record):.80}")
+    wrong = ("final", final, "an object") if not isinstance(final, dict) else \
+        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
+        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
+                                                                and iterations > 0) else None
+    if wrong:
+        key, value, expected = wrong
+        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
+                            f"writes ({RESULT_SHAPE})")
     accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
                   "mean10_top1": record.get("mean10_top1", math.nan)}
     for key, value in accuracies.items():
@@ -322,6 +371,10 @@ def _read_result(path):
         raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
                             f"version's, or edited)")
     top, best, mean10 = (float(value) for value in accuracies.values())
+    counted = [key for key, value in accuracies.items() if not math.isnan(value)]
+    if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
+        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
+                            f"NaN for a run without evaluations (another version's result, or edited)")
     if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
         raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
                             f"train's summary of one run's evaluations")

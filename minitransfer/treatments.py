@@ -76,6 +76,34 @@ def treatment(folder, name, config, bases, records=None):
     return run
 
 
+SPLIT_KINDS = ("random", "natural", "all", CROSS)  # Run.split as experiment writes it
+HALF_NAMES = ("A", "B", SOURCE, TARGET)  # Run.target and Run.source (None: every class)
+COPYING = ("selffer", "transfer", "random-frozen")  # the kinds with n layers copied or frozen
+
+
+def _wrong_field(run):
+    """A text naming the first field of a treatment.json ``run`` of a kind or value experiment never
+    writes ("split_seed '0', expected a count, 0 or more"), or "": a hand-edited one was read
+    as another treatment (a split seed as text, its base "not among the runs"; n below 1)."""
+    def count(value, least):
+        return type(value) is int and value >= least
+    n_least = 1 if run.kind in COPYING else 0
+    checks = (("split", run.split in SPLIT_KINDS, f"one of {', '.join(SPLIT_KINDS)}"),
+              ("split_seed", count(run.split_seed, 0), "a count, 0 or more"),
+              ("target", run.target is None or run.target in HALF_NAMES, f"none or one of {', '.join(HALF_NAMES)}"),
+              ("source", run.source is None or run.source in HALF_NAMES, f"none or one of {', '.join(HALF_NAMES)}"),
+              ("n", count(run.n, n_least) and (n_least or run.n == 0),
+               f"1 or more, the layers a {run.kind} run copies or freezes" if n_least else
+               f"0: a {run.kind} run copies no layer"),
+              ("fine_tuned", type(run.fine_tuned) is bool, "true or false"),
+              ("per_class", run.per_class is None or count(run.per_class, 1), "none or a count, 1 or more"),
+              ("parent", run.parent is None or isinstance(run.parent, str), "none or a run's name"))
+    for field, right, expected in checks:
+        if not right:
+            return f"{field} {getattr(run, field)!r}, expected {expected}"
+    return ""
+
+
 def _read_treatment(path):
     """The run a treatment.json records, its label and treatment known (a kind experiment never
     writes, or a reduced run without its count, is named here rather than a traceback in a table)."""
@@ -83,6 +111,9 @@ def _read_treatment(path):
         run = Run.from_json(fileio.parse_json(path.read_text()))
         if run.kind not in KINDS or (run.kind == "reduced" and type(run.per_class) is not int):
             raise ValueError(f"kind {run.kind!r}, per_class {run.per_class!r}")
+        wrong = _wrong_field(run)
+        if wrong:
+            raise ValueError(wrong)
     except (OSError, ValueError, TypeError, AttributeError) as error:
         raise UnreadableRun(f"{path}: not a treatment as experiment writes it ({error})") from None
     return run

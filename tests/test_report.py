@@ -242,7 +242,7 @@ def test_runs_trained_by_hand_are_read_from_their_config(tmp_path):
 NOT_TRAINS = {
     "null": ("null", "expected a JSON object, got null"),
     "list": ("[]", "expected a JSON object, got []"),
-    "final-a-number": ('{"final": 3}', 'expected {"final": {"top1": ...}, '),
+    "final-a-number": ('{"final": 3}', "final is 3, expected an object: not a result train writes"),
     "top1-a-string": ('{"final": {"top1": "abc"}}', "final top1 is 'abc', expected a top-1 accuracy in [0, 1]"),
     "best-above-1": ('{"final": {"top1": 0.5}, "best_top1": 5, "mean10_top1": 0.5, "evaluations": 30}',
                      "best_top1 is 5, expected a top-1 accuracy in [0, 1]"),
@@ -251,7 +251,17 @@ NOT_TRAINS = {
     "nan-with-evaluations": ('{"final": {"top1": 0.5}, "best_top1": NaN, "mean10_top1": 0.5, "evaluations": 30}',
                              "best_top1 is nan, expected a top-1 accuracy in [0, 1] (NaN only for a run without"),
     "evaluations-a-string": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": "30"}',
-                             'expected {"final"'),
+                             'evaluations is "30", expected a count, 0 or more'),
+    # each named with the field at fault, not as the record's first 80 characters, which hid it
+    "evaluations-true": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": true}',
+                         "evaluations is true, expected a count, 0 or more"),
+    "iterations-negative": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 30, '
+                            '"iterations": -300}', "iterations is -300, expected a count, 1 or more"),
+    "iterations-overflowing": ('{"final": {"top1": 0.5}, "best_top1": 0.5, "mean10_top1": 0.5, "evaluations": 30, '
+                               '"iterations": 1e999}', "iterations is Infinity, expected a count, 1 or more"),
+    # reported as a number of no evaluation: train writes NaN there
+    "accuracy-of-no-evaluation": ('{"final": {}, "best_top1": NaN, "mean10_top1": 0.55, "evaluations": 0}',
+                                  "mean10_top1 is 0.55 of 0 evaluations: train writes NaN for a run without"),
     "truncated": ('{"final": {"to', "not valid JSON (empty, truncated or corrupt)"),
     "empty": ("", "not valid JSON (empty, truncated or corrupt)"),
     # read as a finished run without an accuracy, it vanished from every finding without a word

@@ -416,6 +416,14 @@ def test_a_treatment_that_contradicts_its_config_is_left_out_and_named(runs_dir,
 NOT_EXPERIMENTS = {
     "unknown-kind": ({"kind": "distilled"}, "kind 'distilled'"),
     "reduced-without-count": ({"kind": "reduced", "per_class": None}, "per_class None"),
+    # read as another treatment: a split seed as text had its base "not among the runs", n -3 a point of its own
+    "split-seed-as-text": ({"split_seed": "0"}, "split_seed '0', expected a count, 0 or more"),
+    "split-seed-true": ({"split_seed": True}, "split_seed True, expected a count"),
+    "n-negative": ({"n": -3}, "n -3, expected 1 or more, the layers a transfer run copies or freezes"),
+    "a-base-copying-layers": ({"kind": "base", "source": None, "parent": None}, "n 3, expected 0: a base run"),
+    "half-c": ({"target": "C"}, "target 'C', expected none or one of A, B, S, T"),
+    "fine-tuned-as-text": ({"fine_tuned": "no"}, "fine_tuned 'no', expected true or false"),
+    "unknown-split": ({"split": "randm"}, "split 'randm', expected one of random, natural, all, cross"),
 }
 
 

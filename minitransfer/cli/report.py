@@ -58,8 +58,9 @@ def report(runs, out, reference):
     that cannot be found or read, so that its treatment cannot be told, a copy whose layers train
     recorded as coming from another base than its treatment says (A1B trained while baseA.h5 held
     half B's network), a run folder copied into another's place or whose treatment.json
-    contradicts its config.json, and a second name (a link) of a run folder or of a folder of runs,
-    which is read once; a folder that
+    contradicts its config.json, a second name (a link) of a run folder or of a folder of runs,
+    which is read once, and a second copy of one network (a grid copied beside itself, or trained
+    again with the same seed and options: train is deterministic), counted once; a folder that
     cannot be read (permissions) is named too, its runs missing, and so is a run whose training
     diverged (its loss became NaN: no result.json, and none until it is trained again), which is not
     counted as unfinished. The report is still written from
