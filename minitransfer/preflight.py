@@ -141,9 +141,9 @@ def _base_unlike_papers(plan):
     # a run's checkpoint.h5 whose run went on and diverged (info says it; the warning said only "not trained to
     # its end", as if a later checkpoint would come)
     diverged = checkpoints.diverged_after(plan.parent.path) if plan.parent.recorded_in is None else ""
-    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}"
-            f"{f', and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})' if diverged else ''}: none of the paper's bases (trained "
-            f"from random weights to the end of their run); report leaves this run out of its transfers")
+    then = f", and its run went on to diverge ({diverged.removeprefix(rundir.DIVERGED)})" if diverged else ""
+    return (f"`copy_from={plan.config.copy_from}` is {' and '.join(caveats)}{then}: none of the paper's bases "
+            f"(trained from random weights to the end of their run); report leaves this run out of its transfers")
 
 
 def _classes_shared_with_base(plan):

@@ -63,7 +63,8 @@ def collect(runs_dir):
     a second name of a folder of runs (a link to a split's folder), whose runs are read once, and a
     folder that cannot be read (another user's, mode 700), whose runs would otherwise be missing without
     a word, and a second copy of one network (:func:`once`). A run started over (train --overwrite)
-    while it is read is not finished, and one finished again meanwhile is read again (:func:`_read_steady`), never its old result beside its new files.
+    while it is read is not finished, and one finished again meanwhile is read again
+    (:func:`_read_steady`), never its old result beside its new files.
     Those are left out of every table rather than guessed at or counted twice. Folders linked into
     ``runs_dir`` are read as if they were in it (:func:`minitransfer.run_search.find_runs`). Looking for
     the runs and reading them, where it takes longer than
