@@ -19,10 +19,10 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio
+from minitransfer import config, config_wording, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted, run_dir,
-                                     run_fields, run_seed, weights_path)
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
+                                     run_dir, run_fields, run_seed, weights_path)
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
@@ -35,7 +35,7 @@ from minitransfer import results, rundir, run_search, treatments
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "check_finished", "check_folder", "check_at_work", "check_others",
            "trained_otherwise", "GridLock", "check_place", "check_outside_data", "check_outside_run_dirs",
            "check_not_nested", "others_at_work", "replaced_plan", "plan_id", "left_alone", "check_bases",
-           "resolved_plan", "per_class_notes", "check_memory"]
+           "resolved_plan", "per_class_notes", "check_memory", "DatasetsAsPlanned"]
 
 
 class GridMismatch(config.ConfigError):
@@ -270,6 +270,34 @@ def _sha256(path):
         return None
     return rundir.recorded_sha256(path, status) or _file_sha256(
         os.path.realpath(path), status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+class DatasetsAsPlanned:
+    """The datasets a grid trains on (``options``' data and source data) as it planned its runs: each
+    run it starts later is checked to find them so (:meth:`check`). A training holds its dataset
+    (prepare refuses to write there meanwhile), but between runs (the grid waiting for runs another
+    process trains, a SLURM task's) prepare could replace one: the grid's next runs then trained on
+    other images than its finished ones (their transfers on bases of the images before), unnoticed
+    until a rerun or the report refused the folder."""
+
+    def __init__(self, out, options):
+        self.out = out
+        self.planned = {key: (options[key], _fingerprint(options[key])) for key in ("data", SOURCE_DATA)
+                        if isinstance(options.get(key), str)}
+
+    def check(self):
+        """Raise :class:`DatasetPreparedAgain` where a dataset was prepared again since the grid planned."""
+        for key, (path, before) in self.planned.items():
+            now = _fingerprint(path)
+            if before is not None and now != before:
+                now = "none readable" if now is None else now[:12]
+                raise DatasetPreparedAgain(
+                    f"{path} was prepared again (or is being prepared) while the grid in {self.out} ran (sha256 of "
+                    f"its meta.json {before[:12]} -> {now}): its runs so far trained on the images it held before, "
+                    f"and the grid stopped rather than train its next runs on other ones; to go on with this grid, "
+                    f"give the dataset they trained on (a copy, or prepared again as it was) as "
+                    f"{config_wording.option_name(key)}; to train on these images, choose another output folder "
+                    f"for this grid (or delete the runs in {self.out} first: what they trained is lost)")
 
 
 def _fingerprint(path):

@@ -4,6 +4,7 @@ directories), and who plans and who trains in it (:class:`GridLock`, :func:`othe
 """
 
 import contextlib
+import errno
 import fcntl
 import os
 import pathlib
@@ -122,14 +123,28 @@ def cannot_write_in(out, error, what):
 
 def others_at_work(out):
     """Whether another process works on the grid folder ``out`` now: it holds the working lock of
-    :class:`GridLock` (False where the file system has no locks)."""
+    :class:`GridLock` (False where the file system has no locks).
+
+    Probed with an exclusive lock on a descriptor open for writing where this process may write
+    the file: NFSv4 clients emulate flock with byte-range locks, whose exclusive kind needs one
+    (EBADF on a read-only descriptor, which made every rerun on such a mount an I/O error).
+    Opened read-only there (a folder this process may not write), nobody is seen at work."""
     path = pathlib.Path(out) / GridLock.WORKING
     try:
-        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            descriptor = os.open(path, os.O_RDWR)
+        except OSError as error:
+            if error.errno not in fileio.UNWRITABLE:
+                raise
+            descriptor = os.open(path, os.O_RDONLY)
     except OSError:  # none has worked there, or it cannot be read: nothing to tell
         return False
     try:
         return not run_lock.try_lock(descriptor, fcntl.LOCK_EX, path=path)
+    except fileio.StorageError as error:
+        if error.errno == errno.EBADF:  # read-only, where flock is emulated (NFSv4): not known
+            return False
+        raise
     finally:
         os.close(descriptor)
 

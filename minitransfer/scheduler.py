@@ -40,7 +40,7 @@ import time
 from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
-from minitransfer.grid_check import check_finished, check_folder
+from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
@@ -152,6 +152,7 @@ class _Scheduler:
         for note in (replaced, others):
             if note:
                 log(f"note: {note}")
+        self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], [])
         self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
@@ -204,11 +205,13 @@ class _Scheduler:
 
     def _start(self, slot, device, run):
         """Start ``run`` on ``slot``. Where that fails (the grid's output, or the disk full as its log is
-        written: an ``OSError``, which stops the grid), ``run`` is left among the runs not started."""
+        written: an ``OSError``; a dataset prepared again since the grid planned: ``DatasetPreparedAgain``;
+        either stops the grid), ``run`` is left among the runs not started."""
         self.started += 1
         try:
+            self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
             self._launch(slot, device, run)
-        except OSError:
+        except (OSError, DatasetPreparedAgain):
             self.started -= 1
             self.pending.insert(0, run)
             raise
