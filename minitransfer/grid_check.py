@@ -208,7 +208,7 @@ def trained_otherwise(out, run, options, ignore=()):
         return []
     try:
         trained = checkpoints.read_meta(_trained_file(out, run))
-    except checkpoints.CheckpointError:  # as an unreadable config.json: nothing recorded to compare
+    except (checkpoints.CheckpointError, OSError):  # as an unreadable config.json: nothing recorded to compare
         if not is_finished(out, run):  # a checkpoint that its run refuses to continue, naming it
             return []
         trained = {}

@@ -98,7 +98,7 @@ def _share_trained(out, run):
     try:
         meta = checkpoints.read_meta(saved)
         max_iter, iteration = meta["config"].get("max_iter"), meta["iteration"]
-    except (checkpoints.CheckpointError, KeyError, TypeError, AttributeError):  # its run says what is wrong
+    except (checkpoints.CheckpointError, OSError, KeyError, TypeError, AttributeError):  # its run says what is wrong
         return 0.0
     if not all(isinstance(value, int) for value in (max_iter, iteration)) or max_iter <= 0:
         return 0.0

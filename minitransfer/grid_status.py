@@ -52,6 +52,8 @@ def run_status(out, run):
         return f"resume at iteration {checkpoints.read_meta(saved)['iteration']}"
     except checkpoints.CheckpointError:
         return "bad checkpoint"
+    except OSError:  # this user may not read it, or it went as it was read: its run says which
+        return "checkpoint not readable now"
 
 
 def describe_plan(runs, out, options, train_command):

@@ -1198,6 +1198,31 @@ def test_the_dry_run_shows_an_interrupted_run_as_resumed_not_as_a_new_one(traine
     assert f"  [being trained by PID {os.getpid()}] random0/A1B  (after random0/baseA)\n" in result.output, result.output
 
 
+def test_the_dry_run_shows_a_checkpoint_this_user_may_not_read_without_failing(trained_grid, tmp_path, monkeypatch):
+    """A run's checkpoint without read permission (as root, faked): read_meta says so as an I/O error,
+    which the dry run's status, progress and checks took for a failure of the whole command."""
+    import builtins
+
+    from minitransfer.cli import main
+
+    source, runs, options = trained_grid
+    place = tmp_path / "grid"
+    shutil.copytree(source, place)
+    checkpoint = place / "random0" / "A1B.run" / "checkpoint.h5"
+    real_open = builtins.open
+
+    def refuse(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and pathlib.Path(file) == checkpoint:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    result = CliRunner().invoke(main, ["experiment", "--data", options["data"], "-o", str(place), "--layers", "1",
+                                       "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "  [checkpoint not readable now] random0/A1B  (after random0/baseA)\n" in result.output, result.output
+
+
 def test_an_interrupted_run_trained_with_other_options_stops_the_grid_before_anything_runs(trained_grid, tmp_path):
     """A1B was interrupted after it had started with another seed (another experiment's run, or this
     one's with other options): continuing it would fail that run and train the rest of the grid;
