@@ -6,7 +6,6 @@ import pathlib
 import signal
 import subprocess
 import sys
-import time
 
 import interrupting
 import pytest
@@ -15,7 +14,7 @@ from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import run_lock, rundir, scheduler, stop_requests
+from minitransfer import rundir, scheduler, stop_requests
 
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
 # forks) holds its evaluation from the batch SLOW_AFTER on until the file RELEASE exists, a line

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import h5py
+import interrupting
 import numpy as np
 import pytest
 from PIL import Image
