@@ -107,8 +107,9 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
 
 
 # Until the grid's run random0/baseA holds its lock, or its process ``pid`` has ended (HOLD_SECONDS at most,
-# against a hang): the grid goes on from where it was stopped only once its run is up. (A run stopped before, in the first
-# instants of its fork or of its interpreter, is reported otherwise: not what these tests are about.)
+# against a hang): the grid goes on from where it was stopped only once its run is up. (A run stopped
+# before, in the first instants of its fork or of its interpreter, is reported otherwise: not what
+# these tests are about.)
 _UNTIL_THE_RUN_IS_UP = """
 import os, pathlib, sys, time
 from minitransfer import run_lock
