@@ -15,6 +15,8 @@ import subprocess
 import termios
 import time
 
+import waiting
+
 OUTPUTS = ("terminal", "pipe")
 
 
@@ -44,10 +46,10 @@ def start(command, cwd, output, preexec_fn=None):
     return process, ours
 
 
-def wait_for(path, process, ours, seconds=120):
+def wait_for(path, process, ours):
     """Until ``path`` exists, reading what the process says meanwhile (so that its writes never wait
-    for a reader), which a failure shows."""
-    said, deadline = b"", time.monotonic() + seconds
+    for a reader), which a failure shows (:data:`waiting.DEADLINE_SECONDS` at most, against a hang)."""
+    said, deadline = b"", time.monotonic() + waiting.DEADLINE_SECONDS
     while not path.exists():
         assert process.poll() is None and time.monotonic() < deadline, said.decode(errors="replace")
         if select.select([ours], [], [], 0.05)[0]:

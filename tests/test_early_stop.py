@@ -54,7 +54,7 @@ def _stop_signals_blocked():
 
 def _ended(process):
     try:
-        return process.communicate(timeout=120)[1]
+        return process.communicate(timeout=waiting.DEADLINE_SECONDS)[1]
     finally:
         process.kill()
 

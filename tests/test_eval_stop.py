@@ -8,9 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+import waiting
 from test_stall_stop import resume_equals_a_run_never_stopped
 
 from minitransfer import checkpoint as checkpoints
@@ -21,22 +21,36 @@ MAX_ITER = 10
 OPTIONS = {"batch_size": 8, "eval_batch_size": 1, "max_iter": MAX_ITER, "eval_every": 3, "checkpoint_every": 4,
            "log_every": 1, "workers": 1, "device": "cpu"}
 VALIDATION_IMAGES = 8
-SLOW_BATCH_SECONDS = 4.0  # an evaluation of 8 such batches lasts 32 s
 
-# `minitransfer ...` whose evaluation batches take SLOW_BATCH_SECONDS each once SLOW_AFTER batches
-# have been evaluated; the file "evaluating" says that the slow evaluation has begun.
+# `minitransfer ...` whose evaluation holds its batch once SLOW_AFTER batches have been evaluated, until
+# the file "release" exists, a line written to the file "evaluating" as each such batch begins; the
+# file "heard-PID" says that the SIGTERM handler of process PID has been called. The test releases
+# the batch once the stop is heard: whatever the machine's load, it lands during that batch, and the batches begun show
+# whether the evaluation went on.
 _SLOW_EVALUATION = """
-import os, pathlib, time
+import os, pathlib, signal, time
+install = signal.signal
+def heard(handler):
+    def handle(*args):
+        pathlib.Path(f"heard-{os.getpid()}").touch()
+        return handler(*args)
+    return handle
+signal.signal = lambda signum, handler: install(signum, heard(handler) if signum == signal.SIGTERM
+                                                and callable(handler) else handler)
 from minitransfer import net
 forward, evaluated = net.Net.forward, [0]
-def slow_forward(self, x, labels, train, *rest, **options):
+def held_forward(self, x, labels, train, *rest, **options):
     if not train:
         evaluated[0] += 1
         if evaluated[0] > int(os.environ["SLOW_AFTER"]):
-            pathlib.Path("evaluating").touch()
-            time.sleep(float(os.environ["SLOW_BATCH_SECONDS"]))
+            with open("evaluating", "a") as begun:
+                begun.write("batch\\n")
+            for _ in range(int(os.environ["HOLD_SECONDS"]) * 50):  # against a hang only
+                if pathlib.Path("release").exists():
+                    break
+                time.sleep(0.02)
     return forward(self, x, labels, train, *rest, **options)
-net.Net.forward = slow_forward
+net.Net.forward = held_forward
 from minitransfer.cli import main
 main(prog_name="minitransfer")
 """
@@ -48,21 +62,19 @@ def _command_line(data, out):
 
 
 def _stopped_while_evaluating(arguments, cwd, slow_after):
-    """Run ``minitransfer ARGUMENTS`` with its evaluation slowed after ``slow_after`` batches,
-    SIGTERM its process group once the slow evaluation has begun; returns (exit code, stderr, the
-    seconds it took to end after the signal)."""
-    environment = {**os.environ, "SLOW_AFTER": str(slow_after), "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS)}
+    """Run ``minitransfer ARGUMENTS`` with its evaluation held after ``slow_after`` batches, SIGTERM its
+    process group in the held batch; returns (exit code, stderr, the held batches begun: 1 where the
+    stop ends the evaluation before its next batch)."""
+    environment = {**os.environ, "SLOW_AFTER": str(slow_after), "HOLD_SECONDS": str(waiting.DEADLINE_SECONDS)}
     process = subprocess.Popen([sys.executable, "-c", _SLOW_EVALUATION, *arguments], cwd=cwd, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while not (cwd / "evaluating").exists():
-            assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
-            time.sleep(0.05)
+        waiting.until_while_running((cwd / "evaluating").exists, process, "the held evaluation")
         os.killpg(process.pid, signal.SIGTERM)
-        sent = time.monotonic()
-        _, stderr = process.communicate(timeout=120)
-        return process.returncode, stderr, time.monotonic() - sent
+        waiting.until_while_running((cwd / f"heard-{process.pid}").exists, process, "the SIGTERM handler")
+        (cwd / "release").touch()
+        _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
+        return process.returncode, stderr, len((cwd / "evaluating").read_text().splitlines())
     finally:
         process.kill()
         process.wait()
@@ -78,13 +90,13 @@ def _metrics(run_dir):
 def test_sigterm_during_an_evaluation_stops_the_training_promptly_and_the_resume_is_exact(micro_data, tmp_path,
                                                                                           evaluated, stopped_at):
     """The evaluation after iteration 6 (the checkpoint before it at 4), or the last one: without the
-    stop heard during it, the run went on evaluating for the 28 s it had left."""
+    stop heard during it, the run went on evaluating its 7 batches left."""
     stopped = tmp_path / "stopped"
     stopped.mkdir()
-    code, stderr, waited = _stopped_while_evaluating(["train", *_command_line(micro_data, "net.h5")], stopped,
-                                                     evaluated * VALIDATION_IMAGES)
+    code, stderr, batches = _stopped_while_evaluating(["train", *_command_line(micro_data, "net.h5")], stopped,
+                                                      evaluated * VALIDATION_IMAGES)
     assert code == 75, stderr
-    assert waited < 20, waited  # the batch under way (4 s), the checkpoint, the loader's workers ended
+    assert batches == 1, batches  # the batch under way, then the checkpoint: not the 7 left of the evaluation
     assert f"interrupted: SIGTERM: stopped after iteration {stopped_at} during its evaluation, which the resumed " \
            f"run makes again; wrote net.run/checkpoint.h5; rerun with --resume auto to continue" in stderr, stderr
     assert "Traceback" not in stderr and "Warning" not in stderr, stderr
@@ -103,8 +115,8 @@ def test_sigterm_during_eval_of_a_checkpoint_stops_it_promptly(micro_data, tmp_p
     """``minitransfer eval``: the CLI's handler ends the evaluation at once (KeyboardInterrupt)."""
     training.train(training.TrainConfig(data=micro_data, out=str(tmp_path / "net.h5"), quiet=True, progress=False,
                                         **{**OPTIONS, "max_iter": 2}))
-    code, stderr, waited = _stopped_while_evaluating(["eval", "net.h5", "--batch-size", "1", "--device", "cpu"],
-                                                     tmp_path, 0)
+    code, stderr, batches = _stopped_while_evaluating(["eval", "net.h5", "--batch-size", "1", "--device", "cpu"],
+                                                      tmp_path, 0)
     assert code == 75, stderr
-    assert waited < 20, waited
+    assert batches == 1, batches
     assert stderr.startswith("interrupted: ") and "Traceback" not in stderr, stderr

@@ -24,6 +24,7 @@ import time
 import h5py
 import numpy as np
 import pytest
+import waiting
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio, optim, run_lock, rundir
@@ -83,22 +84,23 @@ def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(s
 
 
 def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, tmp_path):
-    # Long enough (about 2 s) that the second process, which needs about 0.6 s to start, meets the
-    # first still training: at 60 iterations a fast machine finished the first run before.
+    # The first held still (SIGSTOP) once it holds its run's lock, while the second starts: it meets the
+    # first training whatever the machine's speed or load, and the first then trains on to its end.
     max_iter, eval_every = 480, 240
     long = ["--batch-size", "16", "--max-iter", str(max_iter), "--eval-every", str(eval_every), "--quiet",
             "--device", "cpu"]
     slow = ["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "4", *long]
     first = subprocess.Popen(MINITRANSFER + slow, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
-    deadline = time.monotonic() + 60
-    while run_lock.holder(tmp_path / "net.run") is None:
-        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
-        time.sleep(0.01)
-    second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *long],
-                 tmp_path)
-    assert first.poll() is None, "the first run ended before the second started: make it longer"
-    assert first.wait(timeout=300) == 0, first.communicate()
+    try:
+        waiting.until_while_running(lambda: run_lock.holder(tmp_path / "net.run") not in (None, -1), first,
+                                    "the first run holds its lock")
+        first.send_signal(signal.SIGSTOP)
+        second = cli(["train", "--data", synthetic_8, "-o", "net.h5", "--seed", "5", "--resume", "auto", *long],
+                     tmp_path)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert first.wait(timeout=waiting.DEADLINE_SECONDS) == 0, first.communicate()
     assert second.returncode == 2 and f"in use by another minitransfer process (PID {first.pid})" in second.stderr
     assert "Traceback" not in second.stderr
     rows = (tmp_path / "net.run" / "eval.csv").read_text().splitlines()
@@ -642,28 +644,26 @@ def _stopped_in_the_dataset_build(tmp_path, at_exit="", command=("train", "-o", 
                                   preexec_fn=None):
     """``command`` (train) in a subprocess started with ``preexec_fn``, sent ``stop`` (SIGTERM)
     while it builds the built-in dataset (the build is held open: it sleeps after writing);
-    ``at_exit``: Python run first, e.g. an atexit hook. Returns the process (signalled) and the
-    deadline of the test's waits."""
+    ``at_exit``: Python run first, e.g. an atexit hook. Returns the process (signalled)."""
     cache = tmp_path / "cache"
     slow_build = (f"import atexit, pathlib, time; {at_exit or 'pass'}; from minitransfer.data import synthetic; "
-                  "build = synthetic.build_synthetic; "
-                  "synthetic.build_synthetic = lambda *a, **k: (build(*a, **k), time.sleep(60)); "
+                  "build = synthetic.build_synthetic; synthetic.build_synthetic = lambda *a, **k: "
+                  f"(build(*a, **k), time.sleep({waiting.DEADLINE_SECONDS})); "
                   "from minitransfer.cli import main; main(prog_name='minitransfer')")
     process = subprocess.Popen([sys.executable, "-c", slow_build, *command, "--device", "cpu"],
                                cwd=tmp_path, env=dict(os.environ, MINITRANSFER_CACHE=str(cache)),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
-    deadline = time.monotonic() + 60
-    while not any(cache.glob(".synthetic-*.tmp-*/meta.json")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    waiting.until_while_running(lambda: any(cache.glob(".synthetic-*.tmp-*/meta.json")), process,
+                                "the dataset built")
     process.send_signal(stop)
-    return process, deadline
+    return process
 
 
 def test_sigterm_before_training_starts_is_an_orderly_exit_75(tmp_path):
     """SIGTERM while the built-in dataset is being built (before the training loop): a message and
     exit 75, not a silent 143, and no half-built dataset or run folder left behind."""
-    process, _ = _stopped_in_the_dataset_build(tmp_path)
-    _, stderr = process.communicate(timeout=60)
+    process = _stopped_in_the_dataset_build(tmp_path)
+    _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "rerun the same command with --resume auto" in stderr, stderr
     assert "Traceback" not in stderr
@@ -675,10 +675,10 @@ def test_sigint_stops_a_command_started_with_sigint_ignored(tmp_path, command):
     """A shell script's background job (`minitransfer demo &`) starts with SIGINT ignored, which
     Python leaves so: `kill -INT` must still stop it as Ctrl-C does (exit 75, nothing half-built
     left), not let it run on. (experiment: test_experiment.py, prepare: test_decoder_pool.py.)"""
-    process, _ = _stopped_in_the_dataset_build(tmp_path, command=command, stop=signal.SIGINT,
-                                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    process = _stopped_in_the_dataset_build(tmp_path, command=command, stop=signal.SIGINT,
+                                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     finally:
         process.kill()
     assert process.returncode == 75, stderr
@@ -690,14 +690,16 @@ def test_sigint_stops_a_command_started_with_sigint_ignored(tmp_path, command):
 def test_a_second_signal_while_exiting_interrupted_keeps_exit_75(tmp_path):
     """A second Ctrl-C or SIGTERM after the first one's "interrupted" message (a user pressing twice,
     a scheduler escalating) must not turn exit 75 into a death by signal (143), which a requeue
-    script would read as a crash. The exit is held open by the test (an atexit hook sleeps)."""
-    hold_exit = "atexit.register(lambda: (pathlib.Path('exiting').touch(), time.sleep(2)))"
-    process, deadline = _stopped_in_the_dataset_build(tmp_path, at_exit=hold_exit)
-    while not (tmp_path / "exiting").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    script would read as a crash. The exit is held open by the test (an atexit hook waits until both
+    signals are sent: the file "sent")."""
+    hold_exit = ("atexit.register(lambda: (pathlib.Path('exiting').touch(), any(pathlib.Path('sent').exists() or "
+                 f"time.sleep(0.02) for _ in range({waiting.DEADLINE_SECONDS} * 50))))")
+    process = _stopped_in_the_dataset_build(tmp_path, at_exit=hold_exit)
+    waiting.until_while_running((tmp_path / "exiting").exists, process, "the exit held")
     process.send_signal(signal.SIGTERM)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    (tmp_path / "sent").touch()
+    _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert process.returncode == 75, stderr
     assert stderr.startswith("interrupted: ") and "Traceback" not in stderr
 

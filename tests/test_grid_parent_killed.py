@@ -2,38 +2,20 @@
 the kernel as their parent dies, exit 75) rather than train on unwatched, holding the cores or GPU
 the rerun's runs need, which the rerun waited for as runs "by another process"."""
 
-import os
 import pathlib
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
+import interrupting
 import pytest
+import waiting
 from stand_ins import stoppable_train
 
 from minitransfer import experiment as grid
 from minitransfer import grid_status, run_lock, rundir
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-DEADLINE_SECONDS = 60
-
-
-def _until(condition, process, what):
-    """Poll ``condition()`` until it holds; fail naming ``what`` after :data:`DEADLINE_SECONDS`."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} within {DEADLINE_SECONDS} s"
-        assert process is None or process.poll() is None, process.communicate(timeout=5)[0]
-        time.sleep(0.05)
-
-
-def _stop_left_running(folder):
-    """Cleanup: a training its grid's death did not stop (what the test checks against) is ended here."""
-    pid = run_lock.holder(folder)
-    if pid:
-        os.kill(pid, signal.SIGKILL)
 
 
 def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micro_data, tmp_path):
@@ -84,11 +66,12 @@ def _kill_once_training(grid_process, base, training):
     run has ended: not only let go of its lock, which a train releases before it says how it stopped
     (on a busy machine its log was read in between). Whatever happens, nothing is left running."""
     try:
-        _until(training, grid_process, "baseA trains")
+        waiting.until_while_running(training, grid_process, "baseA trains")
         run = run_lock.holder(base)
         grid_process.kill()
-        grid_process.communicate(timeout=30)
-        _until(lambda: run_lock.holder(base) is None and _ended(run), None, "baseA stops once its grid is killed")
+        grid_process.communicate(timeout=waiting.DEADLINE_SECONDS)
+        assert waiting.until(lambda: run_lock.holder(base) is None and _ended(run)), \
+            "baseA stops once its grid is killed"
     finally:
         grid_process.kill()
-        _stop_left_running(base)
+        interrupting.kill_left_running(base)

@@ -6,21 +6,22 @@ import pathlib
 import signal
 import subprocess
 import sys
-import time
 
+import interrupting
 import pytest
 import waiting
 from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import run_lock, rundir, scheduler, stop_requests
+from minitransfer import rundir, scheduler, stop_requests
 
-SLOW_BATCH_SECONDS = 4.0
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
-# forks) evaluates slowly from the batch SLOW_AFTER on: SLOW_BATCH_SECONDS each, its PID written in
-# the folder SLOW_MARKERS as it begins; and as a SIGINT handler of its runs (the grid's stop) is called,
-# its PID is written in the folder STOP_MARKERS.
+# forks) holds its evaluation from the batch SLOW_AFTER on until the file RELEASE exists, a line
+# written to its file (its PID) in the folder SLOW_MARKERS as each such batch begins; and as a
+# SIGINT handler of its runs (the grid's stop) is called, its PID is written in the folder
+# STOP_MARKERS. The test releases the batch once the run has heard its stop: whatever the machine's
+# load, the stop lands during that batch, and the batches begun show whether the run went on.
 _SITECUSTOMIZE = """
 import os, pathlib, signal, time
 if os.environ.get("STOP_MARKERS"):
@@ -35,14 +36,18 @@ if os.environ.get("STOP_MARKERS"):
 if os.environ.get("SLOW_MARKERS"):
     from minitransfer import net
     forward, evaluated = net.Net.forward, [0]
-    def slow_forward(self, x, labels, train, *rest, **options):
+    def held_forward(self, x, labels, train, *rest, **options):
         if not train:
             evaluated[0] += 1
             if evaluated[0] > int(os.environ["SLOW_AFTER"]):
-                (pathlib.Path(os.environ["SLOW_MARKERS"]) / str(os.getpid())).touch()
-                time.sleep(float(os.environ["SLOW_BATCH_SECONDS"]))
+                with open(pathlib.Path(os.environ["SLOW_MARKERS"]) / str(os.getpid()), "a") as begun:
+                    begun.write("batch\\n")
+                for _ in range(int(os.environ["HOLD_SECONDS"]) * 50):  # against a hang only
+                    if pathlib.Path(os.environ["RELEASE"]).exists():
+                        break
+                    time.sleep(0.02)
         return forward(self, x, labels, train, *rest, **options)
-    net.Net.forward = slow_forward
+    net.Net.forward = held_forward
 """
 
 
@@ -63,31 +68,29 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     for folder in (site, markers, stops):
         folder.mkdir()
     (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    release = tmp_path / "release"
     slow = {**os.environ, "SLOW_MARKERS": str(markers), "STOP_MARKERS": str(stops), "SLOW_AFTER": "8",
-            "SLOW_BATCH_SECONDS": str(SLOW_BATCH_SECONDS), "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+            "RELEASE": str(release), "HOLD_SECONDS": str(waiting.DEADLINE_SECONDS),
+            "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
     base = out / "random0" / "baseA.run"
     process = subprocess.Popen(MINITRANSFER + _experiment(micro_data, out), cwd=tmp_path, env=slow,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not any(markers.iterdir()):  # baseA's evaluation after iteration 6 has begun
-            assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=10)[0]
-            time.sleep(0.05)
-        sent = time.monotonic()
+    try:  # once baseA's evaluation after iteration 6 has begun
+        waiting.until_while_running(lambda: any(markers.iterdir()), process, "baseA's second evaluation")
         process.send_signal(signal.SIGTERM)
-        if signals == 2:  # the second while the grid waits for its run, which finishes its batch (4 s)
-            assert waiting.until(lambda: any(stops.iterdir())), "the grid never stopped its run"
+        held = next(markers.iterdir()).name  # the run's PID
+        waiting.until_while_running((stops / held).exists, process, "the grid stops its run")
+        if signals == 2:  # the second while the grid waits for its run, which holds its batch
             process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=120)[0]
-        waited = time.monotonic() - sent
+        release.touch()
+        output = process.communicate(timeout=waiting.DEADLINE_SECONDS)[0]
     finally:
         process.kill()
         process.wait()
-        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
-        if pid:
-            os.kill(pid, signal.SIGKILL)
+        interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
     assert process.returncode == 75, output
-    assert waited < 20, waited  # the batch under way (4 s), the checkpoint; not the 28 s left of the evaluation
+    # the batch under way, its checkpoint; not the 7 batches left of the evaluation
+    assert [path.read_text() for path in markers.iterdir()] == ["batch\n"], output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output, output
     assert f"0 trained, 0 already done, 0 failed, 0 not run, 1 stopped with a checkpoint, 3 not started; results in " \
            f"{out}" in output, output
@@ -103,15 +106,16 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
     assert [row["iteration"] for row in rundir.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
 
 
-# Until the grid's run random0/baseA holds its lock, or its process ``pid`` has ended (60 s at most, against a
-# hang): the grid goes on from where it was stopped only once its run is up. (A run stopped before, in the first
-# instants of its fork or of its interpreter, is reported otherwise: not what these tests are about.)
+# Until the grid's run random0/baseA holds its lock, or its process ``pid`` has ended (HOLD_SECONDS at most,
+# against a hang): the grid goes on from where it was stopped only once its run is up. (A run stopped
+# before, in the first instants of its fork or of its interpreter, is reported otherwise: not what
+# these tests are about.)
 _UNTIL_THE_RUN_IS_UP = """
 import os, pathlib, sys, time
 from minitransfer import run_lock
 def until_the_run_is_up(pid):
     folder = pathlib.Path(sys.argv[sys.argv.index("-o") + 1], "random0", "baseA.run")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + int(os.environ["HOLD_SECONDS"])
     while run_lock.holder(folder) in (None, -1) and os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.02)
 """
@@ -179,12 +183,11 @@ def test_a_stop_as_a_run_starts_stops_that_run_too(micro_data, tmp_path, script)
     out = tmp_path / "grid"
     base = out / "random0" / "baseA.run"
     command = [sys.executable, "-c", script, *_experiment(micro_data, out, max_iter=100000)]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "HOLD_SECONDS": str(waiting.DEADLINE_SECONDS)})
     try:
-        output = process.communicate(timeout=60)[0]
-        deadline = time.monotonic() + 10  # a stopped run ends at once: its checkpoint, then exit
-        while _training_in(out) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        output = process.communicate(timeout=waiting.DEADLINE_SECONDS)[0]
+        waiting.until(lambda: not _training_in(out))  # a stopped run ends: its checkpoint, then exit
     finally:
         left = _training_in(out)  # a training left running by a grid that did not stop it
         for pid in left:
@@ -211,7 +214,7 @@ def test_a_run_stopped_before_its_interpreter_has_started_is_not_started_not_fai
     out = tmp_path / "grid"
     command = [sys.executable, "-c", _STOPPED_AT_ONCE_AS_A_PROCESS_STARTS,
                *_experiment(micro_data, out, max_iter=100000)]
-    stopped = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    stopped = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=waiting.DEADLINE_SECONDS)
     output = stopped.stdout + stopped.stderr
     assert stopped.returncode == 75, output
     assert "FAILED" not in output and "0 failed" in output, output
@@ -267,9 +270,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     finally:
         for each, handler in previous.items():
             signal.signal(each, handler)
-        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
-        if pid:
-            os.kill(pid, signal.SIGKILL)
+        pid = interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
     assert sent == ["SIGTERM", "SIGINT"]
     assert escaped is None and not pid, f"the second stop broke out of the grid, its run (PID {pid}) not stopped"
     assert outcome.interrupted and outcome.stopped == ["random0/baseA"], lines

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import h5py
+import interrupting
 import numpy as np
 import pytest
 from PIL import Image
@@ -194,9 +195,7 @@ def test_experiment_killed_then_rerun_trains_the_same_networks(killing, finished
         assert _runs(folder / "grid") == uninterrupted
         assert not _leftovers(folder / "grid")
     finally:
-        orphan = run_lock.holder(folder / "grid" / "random0" / "baseA.run")  # a run a failed test left training
-        if orphan:
-            os.kill(orphan, signal.SIGKILL)
+        interrupting.kill_left_running(folder / "grid" / "random0" / "baseA.run")  # a run a failed test left training
         shutil.rmtree(folder / "grid", ignore_errors=True)
         shutil.copytree(kept, folder / "grid")
 

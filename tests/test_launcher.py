@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
 import pytest
+import waiting
 
 import minitransfer.cli
 from minitransfer import launcher, scheduler
@@ -50,13 +50,8 @@ def test_a_forked_command_logs_what_a_fresh_process_prints_and_exits_with_its_co
     assert "No such option" in fresh.stderr
 
 
-def _wait_for(path, text, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} never appeared in {path}")
+def _wait_for(path, text):
+    assert waiting.until(lambda: path.exists() and text in path.read_text()), f"{text!r} never appeared in {path}"
 
 
 def test_sigint_stops_a_forked_training_with_exit_75_and_sigkill_reads_as_minus_9(preloaded, synthetic_8, tmp_path):

@@ -3,7 +3,10 @@ that must be "long enough": on a loaded machine a time is too short, and a wait 
 pass can hide a race. The deadline only keeps a test that never sees its event from hanging."""
 import time
 
-DEADLINE_SECONDS = 60
+# The one bound of every wait of the tests for a process: an event, or a process's end. CI runs the
+# suite on 2 cores, two tests at a time, each starting Pythons that import NumPy and h5py: a
+# command can take tens of seconds to reach its first iteration there. Never a time a test needs.
+DEADLINE_SECONDS = 180
 
 
 def until(condition, seconds=DEADLINE_SECONDS):
@@ -15,3 +18,16 @@ def until(condition, seconds=DEADLINE_SECONDS):
             return False
         time.sleep(0.02)
     return True
+
+
+def until_while_running(condition, process, what):
+    """Poll ``condition()`` until it holds while ``process`` (a Popen) runs; fail naming ``what`` and
+    with what the process said if it ends first, or if :data:`DEADLINE_SECONDS` pass (it is killed)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        ended = process.poll() is not None
+        if ended or time.monotonic() > deadline:
+            process.kill()
+            said = process.communicate(timeout=DEADLINE_SECONDS)
+            raise AssertionError(f"{what}: never, {'the process ended' if ended else 'a hang'}: {said}")
+        time.sleep(0.02)

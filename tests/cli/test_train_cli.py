@@ -8,12 +8,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import hangup
 from arguments import overriding
 import numpy as np
 import pytest
+import waiting
 from oracles import WEIGHT_LAYERS
 from click.testing import CliRunner
 
@@ -555,12 +555,10 @@ def test_a_stop_signal_to_the_job_writes_a_checkpoint_and_exits_75(data, tmp_pat
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     metrics = tmp_path / "net.run" / "metrics.jsonl"
-    deadline = time.monotonic() + 120
-    while not (metrics.exists() and metrics.read_text().count("\n") >= 2):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
-        time.sleep(0.05)
+    waiting.until_while_running(lambda: metrics.exists() and metrics.read_text().count("\n") >= 2, process,
+                                "iteration 2")
     os.killpg(process.pid, stop)
-    _, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert process.returncode == 75, stderr
     assert f"interrupted: {stop.name}" in stderr and "--resume auto" in stderr and "Warning" not in stderr, stderr
     saved = checkpoints.load(tmp_path / "net.run" / "checkpoint.h5")
@@ -597,7 +595,7 @@ def _train_through_a_hangup(data, folder, output, max_iter, options=(), preexec_
         hangup.wait_for(folder / "ready", process, ours)
         hangup.hang_up(process, ours, output)
         (folder / "gone").touch()
-        process.wait(timeout=120)
+        process.wait(timeout=waiting.DEADLINE_SECONDS)
     finally:
         process.kill()
     return process

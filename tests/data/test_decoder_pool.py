@@ -8,9 +8,9 @@ import pathlib
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+import waiting
 
 from minitransfer.data import decoder_pool
 
@@ -29,14 +29,20 @@ def test_results_come_in_order_across_calls_and_errors_keep_their_type():
     assert not any(_running(process.pid) for process in pool.processes)
 
 
-# Decodes like build.load_item, slowly, after recording the worker's PID: the test knows when the
-# workers are busy and which processes they are.
+# Decodes like build.load_item, after recording the worker's PID, once the file DECODER_RELEASE
+# exists (DECODER_HOLD_SECONDS at most, against a hang), 0.1 s an image: the test knows when the
+# workers are busy and which processes they are, and the import cannot end before the test's signal,
+# whatever the machine's load.
 _SLOW_DECODER = """
 import os, pathlib, time
 from minitransfer.data import build
 decode = build.load_item
 def load_item(item, size):
     pathlib.Path(os.environ["DECODER_PIDS"], str(os.getpid())).touch()
+    for _ in range(int(os.environ["DECODER_HOLD_SECONDS"]) * 50):
+        if os.path.exists(os.environ["DECODER_RELEASE"]):
+            break
+        time.sleep(0.02)
     time.sleep(0.1)
     return decode(item, size)
 """
@@ -53,13 +59,16 @@ main()
 def slow_import(tmp_path, image_bytes, write_files):
     """Starts ``prepare folder`` with 2 slow workers in a new process group, with SIGINT ignored as
     a shell script's background job starts (the command must stop on it all the same); returns
-    (process, worker PIDs) once both workers decode. The group is killed afterwards, whatever happened."""
+    (process, worker PIDs, a function that lets the workers decode on) once both workers are in their first
+    decode. The group is killed afterwards, whatever happened."""
     source = write_files(tmp_path / "photos", {f"{name}/{number}.png": image_bytes((number, 40, 90), kind="PNG")
                                                for name in ("cat", "dog") for number in range(40)})
     (tmp_path / "slow_decoder.py").write_text(_SLOW_DECODER)
     pids = tmp_path / "pids"
     pids.mkdir()
-    environment = {**os.environ, "DECODER_PIDS": str(pids),
+    release = tmp_path / "release"
+    environment = {**os.environ, "DECODER_PIDS": str(pids), "DECODER_RELEASE": str(release),
+                   "DECODER_HOLD_SECONDS": str(waiting.DEADLINE_SECONDS),
                    "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
     started = []
 
@@ -69,12 +78,8 @@ def slow_import(tmp_path, image_bytes, write_files):
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         started.append(process)
-        deadline = time.monotonic() + 60
-        while len(list(pids.iterdir())) < 2 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        workers = [int(path.name) for path in pids.iterdir()]
-        assert len(workers) == 2, process.communicate(timeout=5)
-        return process, workers
+        waiting.until_while_running(lambda: len(list(pids.iterdir())) == 2, process, "both workers decode")
+        return process, [int(path.name) for path in pids.iterdir()], release.touch
 
     yield start
     for process in started:
@@ -111,42 +116,43 @@ def _group(pgid):
     return members
 
 
-def _gone(pids, seconds):
-    """Whether every process of ``pids`` (a function giving them) is gone within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while pids() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return not pids()
+def _gone(pids):
+    """Whether every process of ``pids`` (a function giving them) is gone (within
+    :data:`waiting.DEADLINE_SECONDS`, against a hang)."""
+    return waiting.until(lambda: not pids())
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["sigterm", "sigint", "sighup"])
 @pytest.mark.parametrize("to_group", [True, False], ids=["group", "main"])
 def test_a_stop_signal_ends_an_import_with_workers_promptly_with_exit_75(slow_import, stop, to_group):
-    process, workers = slow_import()
+    process, workers, release = slow_import()
     if to_group:  # what timeout, kill -- -PGID, Ctrl-C, SLURM and a closed terminal's shell do
         os.killpg(process.pid, stop)
     else:
         process.send_signal(stop)
-    _, stderr = process.communicate(timeout=30)
+    release()
+    _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert process.returncode == 75, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr and stderr.startswith("interrupted: ")
-    assert _gone(lambda: _group(process.pid), 10), f"left running: {_group(process.pid)}"
+    assert _gone(lambda: _group(process.pid)), f"left running: {_group(process.pid)}"
 
 
 def test_workers_exit_when_the_import_is_killed(slow_import):
-    process, workers = slow_import()
+    process, workers, release = slow_import()
     process.kill()
     process.wait()
-    assert _gone(lambda: [pid for pid in workers if _running(pid)], 10 * decoder_pool.WORKER_POLL_SECONDS + 5)
+    release()
+    assert _gone(lambda: [pid for pid in workers if _running(pid)])
 
 
 def test_a_killed_worker_ends_the_import_with_exit_1_instead_of_a_wait(slow_import):
-    process, workers = slow_import()
+    process, workers, release = slow_import()
     os.kill(workers[0], signal.SIGKILL)
-    _, stderr = process.communicate(timeout=30)
+    release()
+    _, stderr = process.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert process.returncode == 1, stderr
     assert stderr.startswith("error: a decoding process ended unexpectedly (exit code -9;"), stderr
-    assert _gone(lambda: _group(process.pid), 10), f"left running: {_group(process.pid)}"
+    assert _gone(lambda: _group(process.pid)), f"left running: {_group(process.pid)}"
 
 
 # A process whose pool of 1 worker did some work, was closed, and exits a second later, with the

@@ -8,10 +8,10 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
+import waiting
 
 from minitransfer import cuda
 from minitransfer.data import dataset, decoder_pool, loader, loader_workers, splits
@@ -298,7 +298,7 @@ def test_a_stop_signal_to_the_group_is_the_training_processs_to_handle_not_the_w
     try:
         assert trainer.stdout.readline() == "ready\n"
         os.killpg(trainer.pid, stop)
-        out, err = trainer.communicate(timeout=60)
+        out, err = trainer.communicate(timeout=waiting.DEADLINE_SECONDS)
     finally:
         trainer.kill()
         trainer.wait()
@@ -337,9 +337,7 @@ def test_workers_exit_when_the_training_process_is_killed(tiny_synthetic):
     finally:
         trainer.kill()
         trainer.wait()
-    deadline = time.monotonic() + 10 * loader_workers.WORKER_POLL_SECONDS + 5
-    while any(_running(pid, started) for pid, started in workers.items()) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    waiting.until(lambda: not any(_running(pid, started) for pid, started in workers.items()))
     left = [pid for pid, started in workers.items() if _running(pid, started)]
     for pid in left:
         os.kill(pid, signal.SIGKILL)

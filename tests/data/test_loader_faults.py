@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+import waiting
 from click.testing import CliRunner
 
 from minitransfer.cli import main
@@ -217,10 +218,7 @@ def test_a_worker_busy_when_its_process_is_killed_dies_with_it(tiny_synthetic, k
             assert parent.stdout.readline() == "busy\n"
         parent.kill()
         parent.wait()
-        deadline = time.monotonic() + 5
-        while _running(worker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _running(worker)
+        assert waiting.until(lambda: not _running(worker))
     finally:
         parent.kill()
         parent.wait()

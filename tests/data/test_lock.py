@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+import waiting
 
 from minitransfer import config, evaluate
 from minitransfer import train as training
@@ -37,12 +37,7 @@ def _training_that_reads(data, cwd):
     """A training of many iterations on ``data``, returned once it holds the dataset."""
     process = subprocess.Popen(MINITRANSFER + ["train", "--data", str(data), "-o", "long.h5", *MICRO,
                                                "--max-iter", "1000000", "--eval-every", "1000000"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while process.pid not in lock.readers(data):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the training never held {data}: {process.communicate()}")
-        time.sleep(0.02)
+    waiting.until_while_running(lambda: process.pid in lock.readers(data), process, f"the training holds {data}")
     return process
 
 
@@ -61,7 +56,7 @@ def test_prepare_is_refused_while_a_training_reads_and_two_trainings_share_the_d
         assert first.poll() is None, "the first training ended before the second: make it longer"
     finally:
         first.send_signal(signal.SIGTERM)
-        _, stderr = first.communicate(timeout=60)
+        _, stderr = first.communicate(timeout=waiting.DEADLINE_SECONDS)
     assert first.returncode == 75, stderr
     assert not (data / lock.LOCK_FILE).exists()  # the last reader removes the lock file
     assert cli([*PREPARE_AGAIN[:2], data, *PREPARE_AGAIN[2:]], tmp_path).returncode == 0
