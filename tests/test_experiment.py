@@ -15,6 +15,7 @@ import textwrap
 import time
 
 import hangup
+import interrupting
 import pytest
 import waiting
 from click.testing import CliRunner
@@ -630,17 +631,12 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        deadline = time.monotonic() + 60
-        while not rundir.read_metrics(base / "metrics.jsonl"):  # baseA trains
-            assert process.poll() is None and time.monotonic() < deadline, process.communicate(timeout=5)[0]
-            time.sleep(0.05)
+        waiting.until_while_running(lambda: rundir.read_metrics(base / "metrics.jsonl"), process, "baseA trains")
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=60)[0]
+        output = process.communicate(timeout=waiting.DEADLINE_SECONDS)[0]
     finally:
         process.kill()
-        pid = run_lock.holder(base)  # a training left running by a grid that ignored the signal
-        if pid:
-            os.kill(pid, signal.SIGKILL)
+        interrupting.kill_left_running(base)  # a training left running by a grid that ignored the signal
     assert process.returncode == 75, output
     assert "interrupted: rerun the same command to finish the grid" in output
     assert "interrupted random0/baseA (exit 75, checkpoint written)" in output
@@ -663,12 +659,10 @@ def test_a_closed_terminal_stops_an_experiment_and_its_training_with_exit_75(mic
     try:
         hangup.wait_for(base / "metrics.jsonl", process, ours)  # baseA trains
         hangup.hang_up(process, ours, "terminal")
-        process.wait(timeout=60)
+        process.wait(timeout=waiting.DEADLINE_SECONDS)
     finally:
         process.kill()
-        pid = run_lock.holder(base)  # a training left running by a grid that did not stop it
-        if pid:
-            os.kill(pid, signal.SIGKILL)
+        pid = interrupting.kill_left_running(base)  # a training left running by a grid that did not stop it
     assert process.returncode == 75 and pid is None
     assert "interrupted: SIGINT" in (base / "train.log").read_text()
     assert (base / "checkpoint.h5").is_file()
