@@ -1,5 +1,6 @@
 """How a training run ends: its result (:class:`TrainResult`, also written to ``result.json``), or
-the error that stopped it: :class:`Interrupted` (a stop request, its checkpoint written) or
+the error that stopped it: :class:`Interrupted` (a stop request, its checkpoint written),
+:class:`OutOfMemoryMidRun` (memory ran out part-way; the checkpoint it continues from named) or
 :class:`Diverged`, whose :func:`diagnostic` gives the layers' weight norms and what to change.
 """
 
@@ -24,6 +25,20 @@ class Interrupted(Exception):
         self.iteration = iteration
 
     def __reduce__(self):  # with its fields: a process pool (concurrent.futures) sends it back pickled
+        return type(self), (*self.args, self.checkpoint_path, self.iteration)
+
+
+class OutOfMemoryMidRun(MemoryError):
+    """Memory ran out part-way through a run (exit code 1): the message says what ran out, what was
+    saved and what to change. ``checkpoint_path`` and ``iteration``: the checkpoint a rerun with
+    ``resume='auto'`` continues from (None and 0 where there is none)."""
+
+    def __init__(self, message, checkpoint_path, iteration):
+        super().__init__(message)
+        self.checkpoint_path = checkpoint_path
+        self.iteration = iteration
+
+    def __reduce__(self):  # as Interrupted's: a process pool sends it back pickled
         return type(self), (*self.args, self.checkpoint_path, self.iteration)
 
 

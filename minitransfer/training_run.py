@@ -1,12 +1,14 @@
 """The state of one training run between its iterations (:class:`Run`): its net and training step,
 its batches, run files and progress display, and what an iteration, an evaluation, a checkpoint, a
-stop request, a data fault and the end of the run do with them; :func:`describe_plan`, the line a
-run opens with.
+stop request, a data fault, running out of memory and the end of the run do with them;
+:func:`describe_plan`, the line a run opens with.
 """
 
+import contextlib
 import math
 import pathlib
 import time
+import traceback
 
 import numpy as np
 
@@ -24,8 +26,9 @@ from minitransfer.evaluate import evaluate, summarize, until_stopped, validation
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
 from minitransfer.rundir import RunFiles, mean_best_words
-from minitransfer.run_outcome import Diverged, Interrupted, TrainResult, blown_up_parameters, diagnostic
-from minitransfer.step import TrainingStep
+from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
+                                      diagnostic)
+from minitransfer.step import OutOfDeviceMemory, TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
@@ -44,7 +47,9 @@ class Run:
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
-        self.batches = _training_batches(plan, stop)
+        self.batches = _TrainingBatches(_training_batches(plan, stop), self)
+        # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
+        self.cursor = self.batches.cursor
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
@@ -80,23 +85,28 @@ class Run:
         c = self.plan.config
         done = iteration + 1  # as metrics.jsonl counts them: its row `done` is this iteration's
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-            loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
+            try:
+                loss, logits, lr = self.step(x, labels, iteration)  # updates nothing when the loss is not finite
+            except (MemoryError, OutOfDeviceMemory) as error:
+                raise self._step_out_of_memory(error, done) from error
             loss_value = float(loss)
             if not math.isfinite(loss_value):
                 raise self._divergence(done, f"loss became {loss_value}", lr)
-        self.done, self.lr = done, lr
-        if done % c.log_every == 0 or done == c.max_iter:
-            top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
-            self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
-                            "seconds": round(time.perf_counter() - self.started, 3)})
-        self.progress.iteration(done, loss_value, lr)
-        if evaluates_after(c, done):
-            self._log_evaluation(done)
+        self.done, self.lr, self.cursor = done, lr, self.batches.cursor
+        with self._saved_if_out_of_memory(f"logging iteration {done}"):
+            if done % c.log_every == 0 or done == c.max_iter:
+                top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
+                self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
+                                "seconds": round(time.perf_counter() - self.started, 3)})
+            self.progress.iteration(done, loss_value, lr)
+            if evaluates_after(c, done):
+                self._log_evaluation(done)
         return lr
 
     def _log_evaluation(self, done):
         try:
-            scores = self._evaluate()
+            with self._saved_if_out_of_memory(f"the evaluation after iteration {done}", evaluation=True):
+                scores = self._evaluate()
         except loader_workers.StopRequested as stopped:  # the iteration is complete: its checkpoint lacks only this row
             raise self.interrupted(str(stopped), " during its evaluation, which the resumed run makes again") from None
         if not math.isfinite(scores["loss"]):  # diverged: NaN logits would even count as right
@@ -128,7 +138,7 @@ class Run:
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.batches.cursor))
+        checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.cursor))
         self.saved = done
 
     def interrupted(self, reason, where=""):
@@ -165,6 +175,58 @@ class Run:
         # its own kind: a file the system refused to read (DatasetUnreadable) stays an I/O error, not bad data
         return type(error)(f"{saved}: once the data is repaired, rerun with `resume='auto'` to continue")
 
+    @contextlib.contextmanager
+    def _saved_if_out_of_memory(self, what, evaluation=False):
+        """Running out of memory in ``what``, a moment between two iterations, is :meth:`out_of_memory`."""
+        try:
+            yield
+        except OutOfMemoryMidRun:  # said already, by an inner moment
+            raise
+        except MemoryError as error:  # NumPy's, or CuPy's OutOfMemoryError (a MemoryError too)
+            raise self.out_of_memory(error, what, evaluation) from error
+
+    def out_of_memory(self, error, what, evaluation=False):
+        """The error to raise where memory ran out in ``what``, a moment between two iterations (an
+        evaluation, the next batch made): the weights, their momentum and the loader's cursor are
+        those of iteration ``self.done`` (the dropout masks and crops need no generator state: they
+        are functions of the seed and the iteration), so the iterations done since the last
+        checkpoint are saved first and a rerun with `resume` loses none of them. ``evaluation``: an
+        evaluation's batch ran out, and a smaller `eval_batch_size` needs less."""
+        traceback.clear_frames(error.__traceback__)  # frees what the failed pass held (a GPU's activations) first
+        if self.done == 0:
+            return error  # nothing trained: a rerun starts the run
+        wrote = self.done > self.saved
+        if wrote:
+            self.save(self.done, self.lr)
+        cause, remedy = "", "once more memory is free"
+        if evaluation:
+            cause = (f": a batch of `eval_batch_size={self.plan.config.eval_batch_size}` is too large for the memory "
+                     f"available")
+            remedy = "and a smaller `eval_batch_size`"
+        return OutOfMemoryMidRun(f"{what} ran out of memory{_detail(error)}{cause}; iterations 1..{self.done} "
+                                 f"{'saved in' if wrote else 'are kept in'} {self.files.checkpoint}: rerun with "
+                                 f"`resume='auto'` {remedy}", self.files.checkpoint, self.done)
+
+    def _step_out_of_memory(self, error, done):
+        """The error to raise where memory ran out inside the training step of iteration ``done``:
+        its update may be part-applied (some layers' weights and momentum updated, others not), so
+        nothing is saved, and the message names the last checkpoint, which stays as it was."""
+        traceback.clear_frames(error.__traceback__)
+        if self.done == 0:
+            return error  # the first step: nothing trained, its message says what to lower
+        if self.saved == 0:
+            kept = (f"iterations 1..{self.done} are lost, as no checkpoint was written yet: rerun with a smaller "
+                    f"`batch_size`, or once more memory is free")
+        else:
+            kept = (f"its update is not saved (the weights may be part-updated); the last checkpoint, of iteration "
+                    f"{self.saved}, is kept in {self.files.checkpoint}: rerun with `resume='auto'` once more memory is "
+                    f"free, or start over with a smaller `batch_size` (`overwrite=True`)")
+        if isinstance(error, OutOfDeviceMemory):  # a ConfigError (exit code 2), as before
+            return OutOfDeviceMemory(f"{error}; {kept}")
+        checkpoint = self.files.checkpoint if self.saved else None
+        return OutOfMemoryMidRun(f"the training step of iteration {done} ran out of memory{_detail(error)}; {kept}",
+                                 checkpoint, self.saved)
+
     def finish(self, weights):
         """result.json and the closing line, once the weights file is written (``weights``: its
         :func:`minitransfer.rundir.weights_record`)."""
@@ -185,6 +247,40 @@ class Run:
         message = diagnostic(self.net, iteration, what, lr, self.files.checkpoint, self.plan.solver)
         self.files.log({"event": "diverged", "iteration": iteration, "lr": lr, "message": message})
         return Diverged(message)
+
+
+def _detail(error):
+    """`` (what ran out)``: the text of a MemoryError, where it has any."""
+    return f" ({error})" if str(error) else ""
+
+
+class _TrainingBatches:
+    """The training stream as the loop takes it (``with``, iteration, ``cursor``): running out of
+    memory while the next batch is made (its crops allocated) is :meth:`Run.out_of_memory`, between
+    two iterations."""
+
+    def __init__(self, loader, run):
+        self.loader, self.run = loader, run
+
+    @property
+    def cursor(self):
+        return self.loader.cursor
+
+    def __enter__(self):
+        self.loader.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.loader.__exit__(*exc)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.loader)
+        except MemoryError as error:
+            raise self.run.out_of_memory(error, f"making the batch of iteration {self.run.done + 1}") from error
 
 
 def _training_batches(plan, stop):
