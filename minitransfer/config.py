@@ -222,10 +222,11 @@ def _refuse_base_prepared_again(parent, dataset):
         return
     raise DataMismatch(f"`copy_from` {parent.path} was trained on {dataset.path} before that folder was prepared "
                        f"again (sha256 of its meta.json {before[:12]}, now {dataset.fingerprint[:12]}): its layers "
-                       f"learned other images of these classes than the ones there now, which this run would record (report "
-                       f"would count it a transfer on them, as those of bases trained on them); to transfer from it, give the dataset it "
-                       f"trained on (a copy, or prepared again as it was) as `data`; to transfer on the images "
-                       f"{dataset.path} holds now, train the base again on them first")
+                       f"learned other images of these classes than the ones there now, which this run would "
+                       f"record (report would count it a transfer on them, as those of bases trained on them); to "
+                       f"transfer from it, give the dataset it trained on (a copy, or prepared again as it was) as "
+                       f"`data`; to transfer on the images {dataset.path} holds now, train the base again on them "
+                       f"first")
 
 
 def _inherit_from_parent(c, parent, dataset):

@@ -50,8 +50,9 @@ def warnings_for(plan):
     larger than the data, a learning rate that never steps down, a base's mean image resized to
     other images, layers copied from a base trained in another precision, from none of the paper's
     bases (a random-weights control, a checkpoint before the end of its run, a copy) or from one
-    that has seen classes this run trains on (or learned other images of them), a CUDA graph asked for on the CPU, a run that would
-    take days on the CPU, a weights file named as the paper names another network."""
+    that has seen classes this run trains on (or learned other images of them), a CUDA graph asked
+    for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
+    another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
