@@ -122,16 +122,19 @@ def checked(config):
     return c
 
 
-def resolve(config, checksums=True, read_base=None):
+def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it).
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
-    passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
+    passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it).
+    ``dataset_gone(config)``: the record of a run resumed without `data` whose dataset folder is not
+    there now, refused, or None (default: :func:`minitransfer.resume_options.dataset_gone`, which
+    reads the run's record; train passes what it read of it already)."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
-    refuse_dataset_gone(c)
+    refuse_dataset_gone(c, dataset_gone)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())

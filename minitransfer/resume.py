@@ -19,7 +19,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import dataset_gone, finished_record, free_fields, gone_refusal, take_run_folder
+from minitransfer.resume_options import finished_record, free_fields, gone_refusal, take_run_folder
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
 
@@ -118,19 +118,19 @@ def resume_point(plan):
     return resume_from
 
 
-def finished_without_dataset(c):
+def finished_without_dataset(c, gone):
     """The recorded configuration of a finished run that ``c`` (checked, a run folder taken:
     :func:`minitransfer.config.checked`) resumes (`resume='auto'`, or its own checkpoint) without
-    `data`, whose dataset folder is not there now (:func:`minitransfer.resume_options.dataset_gone`):
+    `data`, whose dataset folder is not there now (``gone``: what
+    :func:`minitransfer.resume_options.dataset_gone` found of ``c``, read once by the caller):
     its weights and result.json written, it ends at once as a finished run does, needing nothing of
     the dataset, which was asked for all the same. None where the dataset is there, or not asked
     for. A run that needs more (not finished, its weights or result.json missing; resumed from
     another run's checkpoint) is refused, asking for the dataset
-    (:func:`minitransfer.resume_options.gone_refusal`), with the record read here (as
-    :func:`minitransfer.config.resolve` would refuse it, reading it again). The options given are
+    (:func:`minitransfer.resume_options.gone_refusal`), as :func:`minitransfer.config.resolve`
+    refuses it, given ``gone`` too. The options given are
     compared with those recorded as far as they go without the dataset (one left unset is not: the
     dataset would resolve it); one given otherwise is refused, as it is where the dataset is there."""
-    gone = dataset_gone(c)
     if gone is None:
         return None
     record, meta = gone
