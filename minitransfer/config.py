@@ -20,6 +20,7 @@ whose :class:`ConfigError` and :class:`DataMismatch` are re-exported here), a `r
 """
 
 import dataclasses
+import os
 import pathlib
 import sys
 
@@ -121,16 +122,19 @@ def checked(config):
     return c
 
 
-def resolve(config, checksums=True, read_base=None):
+def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     """Check ``config`` against the data and checkpoints and fill in every default; writes nothing
     (except building the built-in synthetic dataset on first use). Returns a :class:`Plan`; whether
     it resumes is decided under the run's lock by :func:`minitransfer.resume.resume_point`.
     ``checksums``: also check every shard of the dataset against meta.json (reads all of it).
     ``read_base(config)``: the base checkpoint of a transfer (default: its `copy_from` file; train
-    passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it)."""
+    passes :func:`minitransfer.resume.read_base`, which lets a resumed run go on without it).
+    ``dataset_gone(config)``: the record of a run resumed without `data` whose dataset folder is not
+    there now, refused, or None (default: :func:`minitransfer.resume_options.dataset_gone`, which
+    reads the run's record; train passes what it read of it already)."""
     c = checked(config)
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
-    refuse_dataset_gone(c)
+    refuse_dataset_gone(c, dataset_gone)
     device = resolve_device(c.device)
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
@@ -147,6 +151,7 @@ def resolve(config, checksums=True, read_base=None):
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
     given_split_seed = c.split_seed
     if parent is not None and not cross_dataset:
+        _refuse_base_prepared_again(parent, dataset)
         _inherit_from_parent(c, parent, dataset)
     elif cross_dataset and c.split is None:  # the target's own classes: all of them, unless a half is chosen
         c.split = "random" if c.half is not None or given_split_seed is not None else "all"
@@ -202,6 +207,29 @@ def _data_of(parent):
     raise ConfigError(f"`copy_from` {parent.path} was trained on {where}; "
                       f"give `data`: that dataset (moved or prepared again) for a transfer within it, or another "
                       f"dataset for a transfer across datasets")
+
+
+def _refuse_base_prepared_again(parent, dataset):
+    """A :class:`DataMismatch` (bad data) for a transfer within the dataset folder its base ``parent``
+    was trained on, prepared again there since (its class table the same, its fingerprint, the sha256
+    of its meta.json, not the one the base recorded): the copied layers learned other images of these
+    classes, and the run would record the images there now, on which report counts it, as the
+    transfers of bases trained on them. A run resumed on such a folder is refused so
+    (:func:`minitransfer.recorded_config.check_configuration`), and so is a grid's run
+    (:class:`minitransfer.grid_check.DatasetPreparedAgain`); a SLURM task's transfer is trained by
+    train alone. Another folder of the same classes is a dataset chosen: warned of
+    (:func:`minitransfer.preflight.warnings_for`), as a base of another dataset is told apart."""
+    before, trained_on = parent.meta.get("dataset_fingerprint"), parent.meta["config"].get("data")
+    if not (before and isinstance(trained_on, str)) or before == dataset.fingerprint or \
+            os.path.realpath(trained_on) != os.path.realpath(dataset.path):
+        return
+    raise DataMismatch(f"`copy_from` {parent.path} was trained on {dataset.path} before that folder was prepared "
+                       f"again (sha256 of its meta.json {before[:12]}, now {dataset.fingerprint[:12]}): its layers "
+                       f"learned other images of these classes than the ones there now, which this run would "
+                       f"record (report would count it a transfer on them, as those of bases trained on them); to "
+                       f"transfer from it, give the dataset it trained on (a copy, or prepared again as it was) as "
+                       f"`data`; to transfer on the images {dataset.path} holds now, train the base again on them "
+                       f"first")
 
 
 def _inherit_from_parent(c, parent, dataset):

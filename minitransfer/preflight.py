@@ -50,8 +50,9 @@ def warnings_for(plan):
     larger than the data, a learning rate that never steps down, a base's mean image resized to
     other images, layers copied from a base trained in another precision, from none of the paper's
     bases (a random-weights control, a checkpoint before the end of its run, a copy) or from one
-    that has seen classes this run trains on, a CUDA graph asked for on the CPU, a run that would
-    take days on the CPU, a weights file named as the paper names another network."""
+    that has seen classes this run trains on (or learned other images of them), a CUDA graph asked
+    for on the CPU, a run that would take days on the CPU, a weights file named as the paper names
+    another network."""
     c, preset, (height, width) = plan.config, plan.preset, plan.dataset.image_size
     found = []
     share = preset.crop / min(height, width)
@@ -87,6 +88,9 @@ def warnings_for(plan):
     shared = _classes_shared_with_base(plan)
     if shared:
         found.append(shared)
+    other_images = _base_of_other_images(plan)
+    if other_images:
+        found.append(other_images)
     misnamed = _paper_name_of_another_network(plan)
     if misnamed:
         found.append(misnamed)
@@ -180,6 +184,28 @@ def _classes_shared_across_datasets(plan):
     return (f"{shared} of the {len(plan.classes)} classes this run trains on (by wnid) are among the "
             f"{len(plan.parent.classes)} that {plan.config.copy_from} was trained on ({trained_on}): "
             f"its copied layers have seen those classes, so the transfer is not to new classes alone")
+
+
+def _base_of_other_images(plan):
+    """The warning for a transfer within its base's class table onto a dataset folder other than the
+    base's whose images differ from those the base was trained on (its fingerprint, the sha256 of its
+    meta.json, another than the base recorded: the classes prepared at another size, or from other
+    images), else "": the copied layers learned other images of these classes, and report counts the
+    run as one on this dataset (by its fingerprint: pooled with the transfers of bases of its images,
+    refused beside its own base, of another dataset). The base's own folder
+    prepared again is refused instead (:func:`minitransfer.config.resolve`)."""
+    if plan.parent is None or plan.cross_dataset:
+        return ""
+    before, now = plan.parent.meta.get("dataset_fingerprint"), plan.dataset.fingerprint
+    if not before or before == now:
+        return ""
+    trained_on = plan.parent.meta["config"].get("data") or "a dataset it does not record"
+    return (f"`copy_from={plan.config.copy_from}` was trained on {trained_on} (sha256 of its meta.json "
+            f"{before[:12]}), the classes of {plan.dataset.path} ({now[:12]}) but other images: its copied layers "
+            f"learned those, and report counts this run as one on {plan.dataset.path} (it pools it with the "
+            f"transfers there, whose bases learned its images, and refuses a folder holding it beside its base); "
+            f"train the base on {plan.dataset.path} for a transfer within one dataset, as the "
+            f"paper's")
 
 
 def _task_words(kind, seed, half):

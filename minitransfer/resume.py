@@ -19,7 +19,7 @@ from minitransfer import fileio
 from minitransfer.class_tables import described_class
 from minitransfer.config_checks import ConfigError, DataMismatch, check_fields
 from minitransfer.recorded_config import DEFAULTS, check_configuration, differences, recorded_change
-from minitransfer.resume_options import dataset_gone, finished_record, free_fields, gone_refusal, take_run_folder
+from minitransfer.resume_options import finished_record, free_fields, gone_refusal, take_run_folder
 from minitransfer.rundir import divergence, is_run_dir, recorded_out, recorded_sha256, run_dir_for, weights_for
 
 
@@ -58,8 +58,33 @@ def check_destination(plan):
         raise ConfigError(f"`copy_from` {c.copy_from} is a file of {run_dir}, the run directory of `out` {out}: "
                           f"training would delete what it copies; choose another `out`")
     if out.exists() and not checkpoints.is_checkpoint(out):
-        raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; training would replace "
-                          f"it: choose another `out` or move the file away")
+        raise ConfigError(f"`out` {out} exists and is not a minitransfer weights file; "
+                          f"{_what_replaces_unreadable_out(out, run_dir)}")
+
+
+def _what_replaces_unreadable_out(out, run_dir):
+    """What to do with ``out``, which is no weights file (:func:`check_destination`), as its run in
+    ``run_dir`` stands: finished (its checkpoint at its max_iter), the weights it wrote there were cut
+    short (a full disk, a copy stopped) and are written again from that checkpoint; finished with its
+    checkpoint deleted, the run trains again; unfinished, it continues; without a run, the file is
+    another's, which training would replace."""
+    checkpoint, rerun = run_dir / "checkpoint.h5", f"delete {out} and rerun with `resume='auto'`"
+    try:
+        meta = checkpoints.read_meta(checkpoint) if checkpoint.is_file() else None
+    except (checkpoints.CheckpointError, OSError):
+        meta = None
+    if meta is not None and meta["iteration"] == meta["config"].get("max_iter"):
+        return (f"its run is finished (its checkpoint at iteration {meta['iteration']}, its last); {rerun}: "
+                f"it is written again from {checkpoint}")
+    if meta is not None:
+        return (f"its run is not finished (its checkpoint {checkpoint} is at iteration {meta['iteration']} of "
+                f"{meta['config'].get('max_iter')}), so the file is not its weights: move it away and rerun with "
+                f"`resume='auto'` to continue the run, or choose another `out`")
+    if (run_dir / "result.json").is_file() and not checkpoint.exists():
+        return (f"its run is finished, but its checkpoint was deleted, so its weights cannot be written again: "
+                f"{rerun} to train the run again from the start (what it trained is lost), or move the file away "
+                f"if it is not those weights")
+    return "training would replace it: choose another `out` or move the file away"
 
 
 def resume_point(plan):
@@ -93,19 +118,19 @@ def resume_point(plan):
     return resume_from
 
 
-def finished_without_dataset(c):
+def finished_without_dataset(c, gone):
     """The recorded configuration of a finished run that ``c`` (checked, a run folder taken:
     :func:`minitransfer.config.checked`) resumes (`resume='auto'`, or its own checkpoint) without
-    `data`, whose dataset folder is not there now (:func:`minitransfer.resume_options.dataset_gone`):
+    `data`, whose dataset folder is not there now (``gone``: what
+    :func:`minitransfer.resume_options.dataset_gone` found of ``c``, read once by the caller):
     its weights and result.json written, it ends at once as a finished run does, needing nothing of
     the dataset, which was asked for all the same. None where the dataset is there, or not asked
     for. A run that needs more (not finished, its weights or result.json missing; resumed from
     another run's checkpoint) is refused, asking for the dataset
-    (:func:`minitransfer.resume_options.gone_refusal`), with the record read here (as
-    :func:`minitransfer.config.resolve` would refuse it, reading it again). The options given are
+    (:func:`minitransfer.resume_options.gone_refusal`), as :func:`minitransfer.config.resolve`
+    refuses it, given ``gone`` too. The options given are
     compared with those recorded as far as they go without the dataset (one left unset is not: the
     dataset would resolve it); one given otherwise is refused, as it is where the dataset is there."""
-    gone = dataset_gone(c)
     if gone is None:
         return None
     record, meta = gone

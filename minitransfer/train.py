@@ -38,6 +38,7 @@ from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
 from minitransfer.run_lock import RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
+from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for, weights_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
@@ -70,10 +71,11 @@ def train(config, on_iteration=None):
     """
     refuse_in_script_rerun("train()")
     config = checked(_through_link(config))
-    finished = _finished_without_dataset(config)
+    gone = dataset_gone(config)  # resumed without `data`: the run's record, read once for both checks
+    finished = _finished_without_dataset(config, gone)
     if finished is not None:
         return finished
-    plan = resolve(config, read_base=read_base)
+    plan = resolve(config, read_base=read_base, dataset_gone=lambda c: gone)
     check_destination(plan)
     try:
         check_memory(plan)  # before anything is written: the lock creates the run directory
@@ -153,12 +155,12 @@ def _already_finished(plan):
         return None
 
 
-def _finished_without_dataset(c):
-    """The result of a finished run resumed without its dataset, whose folder is gone
-    (:func:`minitransfer.resume.finished_without_dataset`): it ends at once, as it does with it. None
-    where the run needs its dataset, which is then asked for (an unreadable result.json: the run is
-    finished again from its checkpoint)."""
-    recorded = finished_without_dataset(c)
+def _finished_without_dataset(c, gone):
+    """The result of a finished run resumed without its dataset, whose folder is gone (``gone``,
+    :func:`minitransfer.resume_options.dataset_gone`; :func:`minitransfer.resume.finished_without_dataset`):
+    it ends at once, as it does with it. None where the run needs its dataset, which is then asked
+    for (an unreadable result.json: the run is finished again from its checkpoint)."""
+    recorded = finished_without_dataset(c, gone)
     if recorded is None:
         return None
     try:

@@ -133,3 +133,38 @@ def test_a_finished_runs_damaged_checkpoint_is_said_to_be_needed_no_more(micro_d
     reported = _resume(tmp_path / "net.run", "--json")
     assert reported.exit_code == 0, reported.output
     assert f'"mean10_top1": {trained.mean10_top1}' in reported.output
+
+
+@pytest.mark.parametrize("way", ["command line", "library"])
+def test_a_run_resumed_without_data_reads_its_record_once(tmp_path, reads, way):
+    """`train --resume auto` without --data (a run on the built-in set, whose folder is there) read
+    the checkpoint's attributes twice before loading it: to see whether its dataset was gone and the
+    run finished (train), and again to refuse a dataset gone (resolve)."""
+    out = tmp_path / "net.h5"
+    fast = {**FAST, "preset": "micro"}
+    interrupted_after(training.TrainConfig(out=str(out), **fast), 2)
+    checkpoint = (tmp_path / "net.run" / "checkpoint.h5").resolve()
+    reads.clear()
+    if way == "command line":
+        resumed = _resume("auto", "-o", out, "--preset", "micro", "--batch-size", "8", "--max-iter", "4",
+                          "--eval-every", "2", "--checkpoint-every", "2", "--device", "cpu")
+        assert resumed.exit_code == 0, resumed.output
+    else:
+        training.train(training.TrainConfig(out=str(out), resume="auto", **fast))
+    assert reads == {("meta", checkpoint): 1, ("load", checkpoint): 1}
+    assert checkpoints.load(out).iteration == FAST["max_iter"]
+
+
+def test_a_finished_run_whose_result_is_unreadable_is_refused_without_its_dataset_reading_its_record_once(
+        micro_data, tmp_path, reads):
+    """Finished, its dataset moved away and its result.json damaged: the record was read to see that
+    the run is finished, then again to refuse it for its dataset gone."""
+    checkpoint = _interrupted_on_a_copy(micro_data, tmp_path)
+    training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=str(tmp_path / "data"), resume="auto",
+                                        **FAST))
+    (tmp_path / "net.run" / "result.json").write_text("{")
+    (tmp_path / "data").rename(tmp_path / "moved")
+    reads.clear()
+    with pytest.raises(training.ConfigError, match=f"the run of {checkpoint} is finished"):
+        training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), resume="auto", quiet=True))
+    assert reads == {("meta", checkpoint): 1}
