@@ -12,7 +12,7 @@ import shlex
 import click
 
 from minitransfer import checkpoint, experiment, fileio, report_folder, resume_options, run_lock, rundir
-from minitransfer.data import dataset, shard_format
+from minitransfer.data import dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -43,16 +43,20 @@ class SourceFolder(click.Path):
               ".bz2": "tar xjf {}", ".xz": "tar xJf {}", ".7z": "7z x {}", ".rar": "unrar x {}"}
 
     def __init__(self, **attributes):
-        super().__init__(exists=True, file_okay=False, **attributes)
+        super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
 
     def convert(self, value, param, ctx):
+        refuse_unreachable(value, "the images")
         if os.path.isfile(value):
             unpack = self.UNPACK.get(pathlib.Path(value).suffix.lower())
             if unpack:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack.format(shlex.quote(value))})"
                           f" and give the folder of images it holds", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
-        return super().convert(value, param, ctx)
+        converted = super().convert(value, param, ctx)
+        if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
+            raise folder_tree.unlistable(value, source=True)
+        return converted
 
 
 class DatasetFolder(click.Path):
@@ -220,6 +224,16 @@ def refuse_unreadable(value):
     lies in a folder it may not enter (another user's run in a shared grid): click said a file in
     such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
     neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
+    if refuse_unreachable(value, "the network") and not os.access(value, os.R_OK):
+        mode = "a+rx" if os.path.isdir(value) else "a+r"
+        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
+                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
+                                                f"of it")
+
+
+def refuse_unreachable(value, what):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` lies in a folder this user may not
+    enter, naming that folder and what to do (or to give a copy of ``what``); else whether it is there."""
     try:
         os.stat(value)
     except PermissionError:
@@ -227,12 +241,7 @@ def refuse_unreadable(value):
         folder = next((parent for parent in parents if not os.access(parent, os.X_OK)), pathlib.Path(value).parent)
         raise fileio.StorageError(errno.EACCES, f"{value} cannot be reached: the folder {folder} may not be entered "
                                                 f"by this user (permission denied): give access to it (chmod a+x "
-                                                f"{shlex.quote(str(folder))}), or give a copy of the network") from None
+                                                f"{shlex.quote(str(folder))}), or give a copy of {what}") from None
     except OSError:  # not there: click says so
-        return
-    if not os.access(value, os.R_OK):
-        mode = "a+rx" if os.path.isdir(value) else "a+r"
-        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
-                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
-                                                f"of it")
-
+        return False
+    return True
