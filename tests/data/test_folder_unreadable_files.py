@@ -110,3 +110,15 @@ def test_a_source_this_user_may_not_list_is_named_with_what_to_do_as_its_class_f
     assert result.output == (f"error: I/O: {refused}: SOURCE, a folder that this user may not list (permission "
                              f"denied), so its images cannot be imported: give read access to it (chmod -R a+rX), "
                              f"and rerun\n")
+
+
+def test_a_source_in_a_folder_this_user_may_not_enter_names_that_folder(tmp_path, photos, monkeypatch):
+    """It was click's "Directory '...' does not exist." (2): it is there, behind a folder without access."""
+    source, stat = str(photos), os.stat
+    monkeypatch.setattr(os, "stat", _refusing(stat, source))
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: os.fspath(path) != str(tmp_path))
+    result = CliRunner().invoke(main, ["prepare", "folder", source, str(tmp_path / "out")])
+    assert result.exit_code == 74, result.output
+    assert result.output == (f"error: {source} cannot be reached: the folder {tmp_path} may not be entered by this "
+                             f"user (permission denied): give access to it (chmod a+x {tmp_path}), or give a copy of "
+                             f"the images\n")
