@@ -1,16 +1,20 @@
 """The runs of a report to read with care (findings.md's list, the report's terminal lines): metrics
 still rising, made of 10 evaluations or fewer, on validation sets small enough that one image is a
 point, of transfers across datasets whose base had seen their classes, of other schedules than the
-runs they are compared with, or whose eval.csv is not the one their result.json sums up. The claims
-themselves are :mod:`minitransfer.findings`'.
+runs they are compared with, or whose eval.csv is not the one their result.json sums up (cut short,
+or edited). The claims themselves are :mod:`minitransfer.findings`'.
 """
 
 import math
+import pathlib
 
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import validation_sets
+from minitransfer.rundir import RunFiles
+
+EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
 
 
 def warnings(results, shown=None, listed_in=None, sets=None):
@@ -39,18 +43,65 @@ def warnings(results, shown=None, listed_in=None, sets=None):
 
 
 def _cut_logs(results, shown=None, listed_in=None):
-    """A warning naming the runs whose eval.csv holds another count of evaluations than their
+    """Warnings naming the runs whose eval.csv holds another count of evaluations than their
     result.json (:attr:`minitransfer.comparisons.Result.log_cut`), the file and both counts: their
-    accuracies are right, their curves are not the whole; [] where there are none."""
-    cut = [f"{r.run.name} ({r.eval_log}: {len(r.curve)} evaluations, result.json {r.evaluations})"
-           for r in results if r.log_cut]
-    if not cut:
+    accuracies are right, their curves are not the whole; [] where there are none. A file with rows
+    train never writes (:func:`eval_csv_faults`) was edited or damaged: those runs are told apart, with
+    the first such row's line and value (they were told to copy back a file cut short); one without
+    (its last rows lost, the last line torn: a copy cut short) is told to copy it back."""
+    cut, damaged = [], []
+    for r in results:
+        if not r.log_cut:
+            continue
+        counts = f"{len(r.curve)} evaluations, result.json {r.evaluations}"
+        faults = eval_csv_faults(r.eval_log)
+        if faults:
+            more = f", and {len(faults) - 1} more row{'s' if len(faults) > 2 else ''}" if len(faults) > 1 else ""
+            damaged.append(f"{r.run.name} ({r.eval_log} line {faults[0][0]}: {faults[0][1]}{more}; {counts})")
+        else:
+            cut.append(f"{r.run.name} ({r.eval_log}: {counts})")
+    curves = ("their accuracies are result.json's, which train computed from every evaluation, but their learning "
+              "curves (curves.png) are of the rows left, and whether they still rose at the end cannot be told")
+    found = []
+    if cut:
+        found.append(f"eval.csv holding fewer or more evaluations than result.json counts ({len(cut)}): "
+                     f"{_listed(cut, shown, listed_in)}; {curves}: copy the run's eval.csv back from where it trained, "
+                     f"or train it again (--overwrite)")
+    if damaged:
+        found.append(f"eval.csv edited or damaged, with rows train never writes, left out ({len(damaged)}): "
+                     f"{_listed(damaged, shown, listed_in)}; {curves}: mend those lines (train writes "
+                     f"{','.join(EVAL_COLUMNS)}, the accuracies fractions in [0, 1]) or copy the run's eval.csv back "
+                     f"from where it trained, or train it again (--overwrite)")
+    return found
+
+
+def eval_csv_faults(path):
+    """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
+    :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes: a value that is no
+    number, another count of values than :data:`EVAL_COLUMNS`, an accuracy that is no fraction in
+    [0, 1] (NaN, negative, above 1). A last line without its line break (a copy cut short, a torn
+    append) is none of them; [] for a file that cannot be read."""
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
         return []
-    return [f"eval.csv holding fewer or more evaluations than result.json counts ({len(cut)}): "
-            f"{_listed(cut, shown, listed_in)}; their accuracies are result.json's, which train computed from every "
-            f"evaluation, but their learning curves (curves.png) are of the rows left, and whether they still rose "
-            f"at the end cannot be told: copy the run's eval.csv back from where it trained, or train it again "
-            f"(--overwrite)"]
+    rows = [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()][1:]  # no header
+    return [(number, fault) for number, fault in ((number, _eval_row_fault(line)) for number, line in rows) if fault]
+
+
+def _eval_row_fault(line):
+    """What makes the eval.csv row ``line`` one train never writes (:func:`eval_csv_faults`), or None."""
+    fields = line.split(",")
+    if len(fields) != len(EVAL_COLUMNS):
+        return f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(EVAL_COLUMNS)}"
+    for column, field in zip(EVAL_COLUMNS, fields):
+        try:
+            value = int(field) if column == "iteration" else float(field)
+        except ValueError:
+            return f"{column} {field.strip()[:40]!r}, not a number"
+        if column in ("top1", "top5") and not 0 <= value <= 1:
+            return f"{column} {field.strip()}, not an accuracy in [0, 1]"
+    return None
 
 
 def seen_classes(results, shown=None, listed_in=None):

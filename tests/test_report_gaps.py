@@ -97,6 +97,38 @@ def test_a_run_whose_eval_csv_was_cut_short_is_named(tmp_path):
     assert rising == set(ACCURACY) - {"random0/A5B+"}  # its 12 rows climb too, but they are not its end
 
 
+EDITED = {  # a row of eval.csv changed by hand -> (its line, what the report says of it)
+    "text-in-the-middle": (7, "60,high,1.0,0.5\n", "top1 'high', not a number"),
+    "nan-last-line": (31, "300,nan,1.0,0.5\n", "top1 nan, not an accuracy in [0, 1]"),
+    "negative": (12, "110,0.41,-0.2,0.5\n", "top5 -0.2, not an accuracy in [0, 1]"),
+    "a-value-left-out": (20, "190,0.49,0.5\n", "3 values ('190,0.49,0.5'), expected 4"),
+}
+
+
+@pytest.mark.parametrize("line, row, fault", EDITED.values(), ids=EDITED.keys())
+def test_a_run_whose_eval_csv_was_edited_is_told_from_one_cut_short(tmp_path, line, row, fault):
+    """A row edited by hand (text where a number belongs, NaN, a negative accuracy, a value left out),
+    in the middle or on a whole last line, was told as a file cut short, "copy the run's eval.csv
+    back": it is named as edited or damaged, with its line and value. A row cut short (a torn last
+    line) is still told as before (test_a_run_whose_eval_csv_was_cut_short_is_named)."""
+    runs_dir = write_runs(tmp_path / "grid")
+    for name in ACCURACY:
+        write_curve(runs_dir / f"{name}.run", [(10 * i, 0.3 + 0.01 * i) for i in range(1, 31)])
+    edited = runs_dir / "random0" / "A5B+.run" / "eval.csv"
+    lines = edited.read_text().splitlines(keepends=True)
+    lines[line - 1] = row
+    edited.write_text("".join(lines))
+    findings = report.write_report(runs_dir, tmp_path / "r", figures=False).files["findings.md"].read_text()
+    assert "eval.csv holding fewer or more" not in findings  # the words of a file cut short
+    told = (f"eval.csv edited or damaged, with rows train never writes, left out (1): random0/A5B+ ({edited} line "
+            f"{line}: {fault}; 29 evaluations, result.json 30); their accuracies are result.json's, which train "
+            f"computed from every evaluation, but their learning curves (curves.png) are of the rows left, and "
+            f"whether they still rose at the end cannot be told: mend those lines (train writes "
+            f"iteration,top1,top5,loss, the accuracies fractions in [0, 1]) or copy the run's eval.csv back from "
+            f"where it trained, or train it again (--overwrite)")
+    assert f"- {told}\n" in findings
+
+
 def failed_grid(tmp_path, failed):
     """A grid planned by experiment, none of its runs trained, the first ``failed`` of them ended on an
     error in their train.log, the next one stopped, the one after that training now (a

@@ -11,8 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, fileio, resume_options, run_lock, rundir
-from minitransfer.data import dataset, shard_format
+from minitransfer import checkpoint, experiment, fileio, report_folder, resume_options, run_lock, rundir
+from minitransfer.data import dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -43,16 +43,20 @@ class SourceFolder(click.Path):
               ".bz2": "tar xjf {}", ".xz": "tar xJf {}", ".7z": "7z x {}", ".rar": "unrar x {}"}
 
     def __init__(self, **attributes):
-        super().__init__(exists=True, file_okay=False, **attributes)
+        super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
 
     def convert(self, value, param, ctx):
+        refuse_unreachable(value, "the images")
         if os.path.isfile(value):
             unpack = self.UNPACK.get(pathlib.Path(value).suffix.lower())
             if unpack:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack.format(shlex.quote(value))})"
                           f" and give the folder of images it holds", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
-        return super().convert(value, param, ctx)
+        converted = super().convert(value, param, ctx)
+        if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)
+            raise folder_tree.unlistable(value, source=True)
+        return converted
 
 
 class DatasetFolder(click.Path):
@@ -140,7 +144,7 @@ class NetworkPath(click.Path):
         if (path / shard_format.META_FILE).is_file():
             self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
                       f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
-                      f"(baseA.run)", param, ctx)
+                      f"(baseA.run){_score_on(path, ctx)}", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
         folder = resume_options.named_folder(path)
@@ -171,7 +175,48 @@ class NetworkPath(click.Path):
             count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
             self.fail(f"{path} is no network but holds {count} ({names}): give one of them (e.g. {runs[0]}){grid}",
                       param, ctx)
+        what = _folder_without_network(path)
+        if what is not None:
+            self.fail(f"{path} is {what[0]}: {_what_it_takes(param, ctx)}{_score_on(what[1], ctx)}", param, ctx)
         self.fail(without_network, param, ctx)
+
+
+def _folder_without_network(path):
+    """(What the folder ``path``, which holds no network nor run folder, is instead, as :class:`NetworkPath`
+    names it; the dataset it holds, or None) for an experiment's folder whose runs have not started, a
+    report's folder (the runs it sums up named where it lies in their grid, as report writes it by
+    default), a folder of prepared datasets; None for another. Each was "a folder without a network",
+    which said neither what it is nor what to give."""
+    if (path / experiment.PLAN_FILE).is_file():
+        return ("an experiment's folder whose networks have not started training (no run folder in it yet: "
+                "`minitransfer experiment` trains them into SPLIT/NAME.run), not a network"), None
+    names = {child.name for child in path.iterdir()}
+    if names & set(report_folder.REPORT_FILES):
+        runs = sorted(path.parent.glob("*/*.run"))
+        summed = f"; the runs it sums up are in {path.parent} (e.g. {runs[0]})" if runs else ""
+        return f"a report's folder (the tables and figures `minitransfer report` wrote), not a network{summed}", None
+    datasets = sorted(child for child in path.iterdir() if (child / shard_format.META_FILE).is_file())
+    if datasets:
+        held = ", ".join(str(folder) for folder in datasets[:3]) + (", ..." if len(datasets) > 3 else "")
+        return f"a folder of datasets ({held}), not a network", datasets[0]
+    return None
+
+
+def _score_on(dataset_folder, ctx):
+    """eval's words for a dataset (``dataset_folder``) given as its network: how to score one on it; ""
+    for another command, or None."""
+    if dataset_folder is None or ctx is None or ctx.info_name != "eval":
+        return ""
+    return (f"; to score a network on a dataset, give it as --data (minitransfer eval NETWORK --data "
+            f"{shlex.quote(str(dataset_folder))})")
+
+
+def _what_it_takes(param, ctx):
+    """What a :class:`NetworkPath` parameter takes, in the words of its command or option: "info takes one
+    network: ...", "--copy-from takes ..."."""
+    who = param.opts[0] if isinstance(param, click.Option) else ctx.info_name if ctx is not None else None
+    takes = f"{who} takes" if who else "give"
+    return f"{takes} a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
 
 
 def refuse_unreadable(value):
@@ -179,6 +224,16 @@ def refuse_unreadable(value):
     lies in a folder it may not enter (another user's run in a shared grid): click said a file in
     such a folder "does not exist" and the file itself "is not readable", usage errors (2) that named
     neither the folder nor what to do, where train --resume says such a checkpoint cannot be read (74)."""
+    if refuse_unreachable(value, "the network") and not os.access(value, os.R_OK):
+        mode = "a+rx" if os.path.isdir(value) else "a+r"
+        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
+                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
+                                                f"of it")
+
+
+def refuse_unreachable(value, what):
+    """:class:`minitransfer.fileio.StorageError` (74) where ``value`` lies in a folder this user may not
+    enter, naming that folder and what to do (or to give a copy of ``what``); else whether it is there."""
     try:
         os.stat(value)
     except PermissionError:
@@ -186,12 +241,7 @@ def refuse_unreadable(value):
         folder = next((parent for parent in parents if not os.access(parent, os.X_OK)), pathlib.Path(value).parent)
         raise fileio.StorageError(errno.EACCES, f"{value} cannot be reached: the folder {folder} may not be entered "
                                                 f"by this user (permission denied): give access to it (chmod a+x "
-                                                f"{shlex.quote(str(folder))}), or give a copy of the network") from None
+                                                f"{shlex.quote(str(folder))}), or give a copy of {what}") from None
     except OSError:  # not there: click says so
-        return
-    if not os.access(value, os.R_OK):
-        mode = "a+rx" if os.path.isdir(value) else "a+r"
-        raise fileio.StorageError(errno.EACCES, f"{value} is not readable by this user (permission denied): give read "
-                                                f"access to it (chmod {mode} {shlex.quote(value)}), or give a copy "
-                                                f"of it")
-
+        return False
+    return True

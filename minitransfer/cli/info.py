@@ -37,7 +37,8 @@ def info(checkpoint, as_json):
     resumed, it would diverge again.
 
     Exit codes: 0 done, 2 usage (CHECKPOINT does not exist, or is a folder without a network: a
-    dataset, a grid, a run that has not written a checkpoint yet; or a dataset's file), 65 bad data
+    dataset, a folder of datasets, a grid, a report's or an experiment's folder, a run that has not
+    written a checkpoint yet; or a dataset's file), 65 bad data
     (a file that is not a checkpoint, or a damaged or truncated one), 74 CHECKPOINT may not be read by
     this user, or the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
     reader went away (| head), silently.

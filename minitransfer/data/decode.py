@@ -357,7 +357,25 @@ def load_item(item, size):
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
-        return None, f"{type(error).__name__}: {error}", digest  # a damaged member too: a DatasetError
+        return None, f"{type(error).__name__}: {error}{_damaged_remedy(error, item)}", digest
+
+
+# What Pillow raises for an image file whose bytes are damaged or cut short (an OSError without errno: "image
+# file is truncated", "Truncated File Read", "broken data stream"); a member's CRC that fails (BadZipFile)
+DAMAGED = (SyntaxError, struct.error, EOFError, IndexError, KeyError, zipfile.BadZipFile)
+DAMAGED_FILE = ": a damaged or incomplete image file: export or download it again, or delete it (the import skips it " \
+               "either way)"
+DAMAGED_MEMBER = ": a damaged or incomplete image in the archive (the import skips it): download the archive again " \
+                 "if the download may be incomplete"
+
+
+def _damaged_remedy(error, item):
+    """What to do of the image of ``item`` that Pillow's ``error`` says is damaged or cut short, said after
+    Pillow's words ("OSError: image file is truncated" alone said neither); "" for another error (a
+    system's I/O error, an image too large, a format variant Pillow does not read: their own words say)."""
+    if not isinstance(error, DAMAGED) and not (type(error) is OSError and error.errno is None):
+        return ""
+    return DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE
 
 
 def _not_found(path, error):

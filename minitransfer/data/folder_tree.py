@@ -209,9 +209,16 @@ def _not_listed(error):
     (chmod 000, a colleague's folder) is named with what to do, exit 74; other faults as the system words them."""
     if error.errno not in (errno.EACCES, errno.EPERM):
         return error
-    return DatasetUnreadable(f"{inputs.display_name(error.filename)}: a folder of SOURCE that this user may not list "
-                             f"(permission denied), so its images cannot be imported: give read access to it (chmod "
-                             f"-R a+rX) or move it out of SOURCE, and rerun")
+    return unlistable(error.filename)
+
+
+def unlistable(folder, source=False):
+    """The :class:`DatasetUnreadable` (exit 74) for ``folder``, a folder of SOURCE (or SOURCE itself, with
+    ``source``) that this user may not list: named, with what to do."""
+    what, elsewhere = ("SOURCE, a folder", "") if source else ("a folder of SOURCE", " or move it out of SOURCE")
+    return DatasetUnreadable(f"{inputs.display_name(folder)}: {what} that this user may not list (permission "
+                             f"denied), so its images cannot be imported: give read access to it (chmod -R a+rX)"
+                             f"{elsewhere}, and rerun")
 
 
 def remember_folder(folder, walked, listing=False):

@@ -92,3 +92,36 @@ def test_a_grid_and_a_dataset_file_are_named_as_such_with_what_to_give(network, 
         result = CliRunner().invoke(main, [command, str(given)])
         assert result.exit_code == 2 and f"Error: Invalid value for 'CHECKPOINT': {message}\n" in result.output, \
             result.output
+
+
+@pytest.mark.parametrize("command", ["info", "eval"])
+def test_a_report_an_experiment_and_a_folder_of_datasets_are_named_with_what_the_command_takes(micro_data, tmp_path,
+                                                                                               command, monkeypatch):
+    """Each was "a folder without a network: give a weights file ... that holds its checkpoint.h5", which
+    said neither what the folder is nor that a report's runs are beside it; eval given a dataset
+    (or a folder of them) as its network now says to give it as --data."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "grid" / "report").mkdir(parents=True)
+    (tmp_path / "grid" / "report" / "results.csv").write_text("run\n")
+    (tmp_path / "grid" / "random0" / "baseA.run").mkdir(parents=True)
+    (tmp_path / "planned").mkdir()
+    (tmp_path / "planned" / "experiment.json").write_text("{}")
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "micro").symlink_to(micro_data)
+    takes = f"{command} takes a network: a weights file (e.g. baseA.h5) or a run folder (baseA.run)"
+    score = "; to score a network on a dataset, give it as --data (minitransfer eval NETWORK --data datasets/micro)"
+    expected = {
+        "grid/report": f"grid/report is a report's folder (the tables and figures `minitransfer report` wrote), not a "
+                       f"network; the runs it sums up are in grid (e.g. grid/random0/baseA.run): {takes}",
+        "planned": f"planned is an experiment's folder whose networks have not started training (no run folder in it "
+                   f"yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a network: {takes}",
+        "datasets": f"datasets is a folder of datasets (datasets/micro), not a network: {takes}"
+                    + (score if command == "eval" else ""),
+        "datasets/micro": "datasets/micro is a dataset folder, not a network (`minitransfer prepare verify "
+                          "datasets/micro` describes it); give a weights file (e.g. baseA.h5) or a run folder "
+                          "(baseA.run)" + (score if command == "eval" else ""),
+    }
+    for given, message in expected.items():
+        result = CliRunner().invoke(main, [command, given])
+        assert result.exit_code == 2, result.output
+        assert f"Error: Invalid value for 'CHECKPOINT': {message}\n" in result.output, result.output

@@ -9,8 +9,10 @@ import zlib
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from minitransfer.cli import main
 from minitransfer.data import decode
 
 
@@ -162,3 +164,40 @@ def test_a_file_that_is_no_image_is_skipped_saying_why(tmp_path, member, content
             archive.write(path, member)
         path = tmp_path / "photos.zip"
     assert decode.load_item(decode.ImportItem(path=str(path), member=member), 8)[:2] == (None, reason)
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG", "GIF"])
+def test_a_damaged_image_is_skipped_saying_what_to_do(tmp_path, image_bytes, write_files, kind):
+    """A photo cut short was skipped with Pillow's words alone ("OSError: Truncated File Read", "image file
+    is truncated"): the file is still named, now with what to do of it."""
+    whole = image_bytes((200, 10, 10), size=(64, 48), kind=kind)
+    source = write_files(tmp_path / "photos", {f"{name}/{number}.img": whole for name in ("cat", "dog")
+                                               for number in range(2)})
+    cut = source / "cat" / "1.img"
+    cut.write_bytes(whole[:len(whole) // 2])
+    result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "8",
+                                       "--workers", "0", "--val-fraction", "0"])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith(f"  {cut}: ")]
+    assert line.startswith(f"  {cut}: OSError: "), line  # Pillow's words: "Truncated File Read", "image file is ..."
+    assert line.endswith(": a damaged or incomplete image file: export or download it again, or delete it (the "
+                         "import skips it either way)"), line
+
+
+def test_a_damaged_image_in_an_archive_says_to_download_the_archive_again(tmp_path, image_bytes):
+    whole = image_bytes((1, 2, 3), size=(64, 64))
+    archive = tmp_path / "images.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("a.JPEG", whole[:len(whole) // 2])
+    pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(archive), member="a.JPEG"), 8)
+    assert pixels is None and reason.startswith("OSError: Truncated File Read: "), reason
+    assert reason.endswith(": a damaged or incomplete image in the archive (the import skips it): download the "
+                           "archive again if the download may be incomplete"), reason
+
+
+def test_a_read_error_of_the_disk_is_not_said_to_be_a_damaged_image(tmp_path, image_bytes, monkeypatch):
+    """An I/O error (errno EIO) is the disk's, not the file's bytes: no advice to export it again."""
+    path = tmp_path / "a.jpg"
+    path.write_bytes(image_bytes((1, 2, 3)))
+    monkeypatch.setattr(decode, "decode_image_noted", lambda *args: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    assert decode.load_item(decode.ImportItem(path=str(path)), 8)[1] == "OSError: [Errno 5] I/O error"

@@ -96,3 +96,29 @@ def test_a_link_to_nothing_or_a_loop_of_links_among_a_classs_files_is_skipped_sa
         str(photos / "cat" / "moved.jpg"): f"a link to {tmp_path}/unmounted/moved.jpg, which does not exist (moved? "
                                            f"on a drive not mounted?)",
         str(photos / "dog" / "loop.jpg"): "a link to loop.jpg, which leads back to it (a loop of links)"}
+
+
+@pytest.mark.parametrize("importer", ["folder", "imagenet"])
+def test_a_source_this_user_may_not_list_is_named_with_what_to_do_as_its_class_folders_are(tmp_path, photos,
+                                                                                            monkeypatch, importer):
+    """SOURCE itself was click's "Directory '...' is not readable.", a usage error (2), where a class folder
+    of it this user may not list is an I/O error (74) that says what to do."""
+    refused = str(photos)
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: os.fspath(path) != refused)
+    result = CliRunner().invoke(main, ["prepare", importer, refused, str(tmp_path / "out")])
+    assert result.exit_code == 74, result.output
+    assert result.output == (f"error: I/O: {refused}: SOURCE, a folder that this user may not list (permission "
+                             f"denied), so its images cannot be imported: give read access to it (chmod -R a+rX), "
+                             f"and rerun\n")
+
+
+def test_a_source_in_a_folder_this_user_may_not_enter_names_that_folder(tmp_path, photos, monkeypatch):
+    """It was click's "Directory '...' does not exist." (2): it is there, behind a folder without access."""
+    source, stat = str(photos), os.stat
+    monkeypatch.setattr(os, "stat", _refusing(stat, source))
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: os.fspath(path) != str(tmp_path))
+    result = CliRunner().invoke(main, ["prepare", "folder", source, str(tmp_path / "out")])
+    assert result.exit_code == 74, result.output
+    assert result.output == (f"error: {source} cannot be reached: the folder {tmp_path} may not be entered by this "
+                             f"user (permission denied): give access to it (chmod a+x {tmp_path}), or give a copy of "
+                             f"the images\n")
