@@ -11,9 +11,11 @@ from minitransfer.config_checks import ConfigError
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
-# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
+# Fields that may change between an interrupted run and its resumption (they do not affect the weights trained;
+# eval_batch_size may change an evaluation's loss in its last bits: a run that ran out of memory evaluating is
+# resumed with a smaller one, as it is told to)
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
-                      "allow_precision_change", "cuda_graph")
+                      "eval_batch_size", "allow_precision_change", "cuda_graph")
 
 
 def free_fields(c, *others):

@@ -65,7 +65,10 @@ def test_out_of_memory_in_an_evaluation_saves_its_iteration_and_resumes_to_the_s
             f"available; iterations 1..4 saved in {_checkpoint(out)}: rerun with --resume auto and a smaller "
             f"--eval-batch-size") in result.output
     assert checkpoints.load(_checkpoint(out)).solver.iteration == 4
-    _train(out, micro_data, resume="auto")
+    monkeypatch.setattr(training_run, "evaluate", real_evaluate)
+    resumed = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), *OPTIONS, "--resume", "auto",
+                                        "--eval-batch-size", "4"])  # as the message says
+    assert resumed.exit_code == 0, resumed.output
     assert _same_bits(out, whole)
     evaluated = (out.with_suffix(".run") / "eval.csv").read_text().splitlines()[1:]
     assert [row.split(",")[0] for row in evaluated] == ["2", "4", "6"]  # the one that ran out made again
