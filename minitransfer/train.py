@@ -60,7 +60,9 @@ def train(config, on_iteration=None):
     ``data.dataset.DatasetError``, ``run_lock.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
     ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
-    before anything is written).
+    before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
+    iterations done saved where it ran out between two iterations; inside a step, the last
+    checkpoint kept).
 
     Example::
 
