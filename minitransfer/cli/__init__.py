@@ -45,6 +45,11 @@ def main():
     neural networks?" (NIPS 2014): hand-written CUDA kernels on the GPU, a NumPy reference on
     the CPU. Run `minitransfer COMMAND --help` for a command's options and examples.
 
+    Start with `minitransfer demo`: the whole experiment in miniature on a built-in synthetic set,
+    minutes on a CPU. On your own data: `prepare` it once, run the grid of networks with
+    `experiment` (`experiment --help` names them: baseA, AnB, BnB, AnB+ ..., n the number of layers
+    copied) or one network with `train`, then `report` draws the paper's tables and figures.
+
     Every command refuses to start when its standard output is closed (`>&-`; exit code 74):
     what it prints would be lost without a word; send it to /dev/null to discard it. Output that
     cannot be written (a full disk) is exit code 74 too. When the output's reader goes away

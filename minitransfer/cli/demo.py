@@ -28,22 +28,24 @@ from .report import show
 @click.option("--seed", type=click.IntRange(0, demos.MAX_SEED), default=0, show_default=True,
               help="Rerun the whole demo with other split and training seeds.")
 @device_option
-@click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None, help=PRECISION_HELP)
+@click.option("--precision", type=click.Choice(precisions.PRECISIONS), default=None,
+              help=f"{PRECISION_HELP} Default: {precisions.DEFAULT}.")
 def demo(out, seed, device, precision):
     """Run the paper's experiment in miniature and say what it shows.
 
     Builds the built-in synthetic benchmark (cached in $MINITRANSFER_CACHE, default
-    ~/.cache/minitransfer; built again if deleted or damaged), whose classes are
-    built so that low layers are general and top layers specific, then trains the paper's grid on
-    it: three random A/B splits (bases, BnB, AnB, AnB+; at the lowest n BnA too) and on the CPU
-    two more for the lowest and top n's claims, the natural / man-made split both ways and the
-    random-weights control, three networks per point; on the CPU two at a time. On a GPU
-    (--device cuda) a larger plan: five networks per point, every n, several processes per GPU
-    (not yet run on a GPU). Writes the report (results, Table 1, findings, Figures 2-3, learning
-    curves) into OUT/report and prints the findings with their uncertainty. Rerunning skips the
-    finished networks; on a finished demo that cannot be written (read-only) it shows the report
-    there, writing nothing. Networks that failed are told once per cause at the end (exit code, the
-    log to read, what to do).
+    ~/.cache/minitransfer; built again if deleted or damaged), whose classes are built so that low
+    layers are general and top layers specific, then trains the paper's grid on it (the networks are
+    named as in `minitransfer experiment --help`). On the CPU, 88 micro networks, two at a time: three
+    random A/B splits (bases, BnB, AnB, AnB+ at n = 1, 4 and 7; BnA at n = 1), two more with only
+    what the claims about n = 1 and n = 7 compare, the natural / man-made split both ways and the
+    random-weights control on all classes, three networks per point. On a GPU (where CuPy sees one,
+    or --device cuda) a larger plan: 275 networks, five per point, every n, several processes per GPU
+    (not yet run on a GPU). Writes the runs into OUT and the report (results, Table 1, findings, Figures 2-3, learning
+    curves) into OUT/report, and prints the findings with their uncertainty. To continue after an
+    interruption, rerun the same command: it skips the finished networks; on a finished demo that
+    cannot be written (read-only) it shows the report there, writing nothing. Networks that failed
+    are told once per cause at the end (exit code, the log to read, what to do).
 
     Exit code 75: interrupted, rerun to go on; 74: every network that failed met an I/O error (a
     full disk, a file that cannot be written or read: free space or fix the permissions, then

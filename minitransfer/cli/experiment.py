@@ -94,16 +94,20 @@ def _time_limit(ctx, param, value):
                    "cross/SnT(+), cross/TnT(+)); the "
                    "random split is then planned only if --split asks for it.")
 @click.option("--split-seed", "split_seeds", type=SEED, multiple=True, default=(0,), show_default=True,
-              help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...).")
+              help="Random split seeds (repeat: --split-seed 0 --split-seed 1 ...): each another draw of the halves, "
+                   "its networks in OUT/randomS/, the replicates of each point.")
 @click.option("--layers", default="1-7", show_default=True,
               help="The n to run: copied layers, e.g. 1-7 or 1,3,5 (up to the preset's copyable layers).")
 @click.option("--both-directions", is_flag=True, help="Also AnA(+) and BnA(+) (random splits).")
 @click.option("--fine-tuned/--no-fine-tuned", default=True, show_default=True,
               help="Plan the BnB+ / AnB+ runs (random split, --source-data; the natural split's are frozen).")
 @click.option("--random-frozen", default="",
-              help="Random-weights control on all classes for these n (e.g. 1-7), with its base.")
+              help="Random-weights control (the paper's Section 4.3) for these n, e.g. 1-7: the first n layers "
+                   "random and frozen, trained on all classes (OUT/all/randomn), beside a base on all classes "
+                   "(OUT/all/base).")
 @click.option("--per-class", callback=_counts, default="",
-              help="Reduced-data runs on all classes, images per class (e.g. 10,100,1000); the report draws "
+              help="Reduced-data runs (the paper's Figure S1): bases on all classes with N training images per "
+                   "class, for these N (e.g. 10,100,1000; OUT/all/reduced-0010 for 10); the report draws "
                    "them as figure_s1. A count above every class's training images keeps them all (a note says so); "
                    "two counts that each keep them all, the same network twice, are refused.")
 @click.option("--replicates", type=click.IntRange(1, MAX_REPLICATES), default=1, show_default=True,
@@ -131,7 +135,8 @@ def _time_limit(ctx, param, value):
 @click.option("--partition", default=None, callback=_sbatch_value, help="--emit-slurm: the partition to submit to.")
 @click.option("--time", "time_limit", callback=_time_limit, default=None,
               help="--emit-slurm: time limit per run as sbatch takes it, e.g. 2-00:00:00, 90 (minutes), or 0 / "
-                   "UNLIMITED for none (the training checkpoints before the limit and is requeued).")
+                   "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
+                   "before the limit and is requeued.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
               help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
 @click.pass_context
@@ -140,40 +145,62 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
                **train_options):
     """Run the paper's grid: baseA/baseB, then BnB, AnB, BnB+, AnB+ for each n.
 
+    \b
+    The networks (the paper's Figure 1; n = 3 makes A3B, B3B+ ...):
+      baseA, baseB  trained from scratch on half A or half B of the classes
+      AnB           transfer: baseA's first n weight layers (n = 1..7: conv1 .. fc7) copied and
+                    frozen, the layers above trained anew on half B
+      BnB           selffer: the same from baseB onto its own half B (the control for AnB)
+      AnB+, BnB+    the same with the copied layers fine-tuned: every layer learns
+      randomn       --random-frozen: the first n layers random (untrained) and frozen, all classes
+      reduced-N     --per-class: trained on all classes with N training images each (reduced data)
+
+    A random split (--split-seed S, its networks in OUT/randomS/) draws half the classes at random for
+    A, the rest for B: similar tasks; the natural split (OUT/natural/) is natural / man-made:
+    dissimilar ones. Without --data the grid runs on the built-in synthetic set: micro networks,
+    seconds to a minute or two each on a CPU, 30 in the default plan. A caffenet network (ImageNet)
+    takes hours on a GPU and months on a CPU: look at the plan with --dry-run first.
+
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
     shown here too, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
     --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
     rather than of the 10 best of more, are warned about before anything runs. Transfers start once
     their base has finished. After each run the grid says how many are left and, from the pace of the
-    runs it has trained, about how long they take and when it ends. Finished runs are skipped and
-    interrupted ones resumed, so after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under
-    nohup the grid trains on) rerun the same command; once every run has finished it writes nothing, so
-    it also runs on a read-only copy of OUT (with runs left there: exit code 74). More seeds, layers or
-    treatments may be added to OUT later with the same training options: runs OUT holds that were
-    trained with other ones (--max-iter, --precision, ...), which its report would pool with the new
-    ones, stop the grid before anything runs (exit code 2); rerun with fewer of them, the grid leaves
-    the runs of OUT it does not plan as they are, and says which and how each stands (finished,
-    interrupted, not started). Two experiments may work on OUT at once (e.g. other --split-seed values,
-    or one per machine on a shared disk): they plan one after the other and share out the runs, each
-    trained once; one started with other training options while another works there is refused the same
-    way. At its end the grid says why its runs failed, once per cause (exit code, the log to read, what
-    to do). Exit code 75: interrupted, rerun to go on; 74: every run that failed met an I/O error (a
-    full disk, a file that cannot be written or read: free space or fix the permissions, then rerun);
-    65: every run that failed met bad data, or the dataset OUT's runs trained on was prepared again in
-    its folder since (refused before anything runs: give the dataset they trained on); 1: other failed
-    runs (or of several causes), or the runs trained at once (--gpus) would together need more memory
-    than is available.
+    runs it has trained, about how long they take and when it ends.
+
+    To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
+    trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
+    their checkpoints. Once every run has finished it writes nothing, so it also runs on a read-only
+    copy of OUT (with runs left there: exit code 74). More seeds, layers or treatments may be added to
+    OUT later with the same training options: runs OUT holds that were trained with other ones
+    (--max-iter, --precision, ...), which its report would pool with the new ones, stop the grid
+    before anything runs (exit code 2); rerun with fewer of them, the grid leaves the runs of OUT it
+    does not plan as they are, and says which and how each stands (finished, interrupted, not
+    started). Two experiments may work on OUT at once (e.g. other --split-seed values, or one per
+    machine on a shared disk): they plan one after the other and share out the runs, each trained
+    once; one started with other training options while another works there is refused the same way.
+    At its end the grid says why its runs failed, once per cause (exit code, the log to read, what to
+    do), then `minitransfer report OUT` draws the paper's tables and figures.
+
+    Exit codes: 0: every run finished; 75: interrupted (SIGINT, SIGTERM, SIGHUP), rerun to go on; 74:
+    every run that failed met an I/O error (a full disk, a file that cannot be written or read: free
+    space or fix the permissions, then rerun); 65: every run that failed met bad data, or the dataset
+    OUT's runs trained on was prepared again in its folder since (refused before anything runs: give
+    the dataset they trained on); 2: usage (also: OUT holds runs trained with other options); 1:
+    other failed runs (or of several causes), or the runs trained at once (--gpus) would together
+    need more memory than is available.
 
     \b
     Examples:
-      minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1        # your data
-      minitransfer experiment --data imagenet -o grid --split natural --layers 1-7 --dry-run   # your data
-      minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm slurm/   # your data
-      minitransfer experiment --source-data imagenet --data my-photos -o cross --layers 1,3,5,7   # your data
+      minitransfer experiment -o grid --layers 1,3 --dry-run      # the plan, on the built-in set
       minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
       bash slurm/submit.sh
-      minitransfer report grid                                   # after the grid has run
+      minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1    # your data
+      minitransfer experiment --data imagenet -o grid --split natural --dry-run        # your data
+      minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm s/  # your data
+      minitransfer experiment --source-data imagenet --data photos -o cross --layers 1,4,7 # your data
+      minitransfer report grid                                    # after the grid has run
     """
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))

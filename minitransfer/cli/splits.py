@@ -30,9 +30,11 @@ from ._output import echo, json_text, say
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
 
-    KIND is random (the paper's seeded halves), natural (the dissimilar split: A = the classes of
-    one family, B = all others; for ImageNet, CIFAR-100 and the synthetic set A = natural, B =
-    man-made; for 'prepare folder --families' A = its --family-a) or all.
+    KIND is random (the paper's similar halves: the classes shuffled with --split-seed, half to A,
+    half to B), natural (the dissimilar split: A = the classes of one family, B = all others; for
+    ImageNet, CIFAR-100 and the synthetic set A = natural, B = man-made, as the paper's code names
+    them, where its text says A = man-made; for 'prepare folder --families' A = its --family-a) or
+    all (every class, no halves: the random-weights and reduced-data controls train on it).
 
     The text is a title line for each half, then a line for each class: label, index, wnid and
     name, separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
@@ -41,11 +43,13 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
     train needs (a dataset of 1 or 3 classes).
 
-    Exit codes: 0 done, 2 usage (also: a natural split the dataset cannot give, --is-a for a dataset
-    with families, another process preparing the dataset), 65 bad data (PATH is not a prepared
-    dataset or is damaged, the --is-a file is malformed, leaves a class out or places every class in
-    one family), 74 the output could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 its
-    reader went away (| head), silently.
+    Exit codes: 0 done, 2 usage (also: PATH is a folder of another kind, named in the message: of
+    images or class folders not prepared yet, of prepared datasets, a run's, a grid's or a report's;
+    a natural split the dataset cannot give, --is-a for a dataset with families, another process
+    preparing the dataset), 65 bad data (PATH holds no meta.json, as an import left unfinished, or is
+    a damaged dataset; the --is-a file is malformed, leaves a class out or places every class in one
+    family), 74 a file of the dataset could not be read or the output written, 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP), 141 its reader went away (| head), silently.
 
     \b
     Examples (run 'minitransfer prepare synthetic synthetic-20' first; "# your data" needs ImageNet):

@@ -1,13 +1,15 @@
 """What every ``--help`` says is true of the command line as it is: each option it names is one the
 command it names has (a renamed option left in another command's text is the classic fault), and
-each exit code it names is one of the documented set (DESIGN.md §7). The examples are run by
-test_examples.py."""
+each exit code it names is one of the documented set (DESIGN.md §7), and each count of networks it
+gives is the plan's. The examples are run by test_examples.py."""
 
 import re
 
 import click
 import pytest
+from click.testing import CliRunner
 
+from minitransfer import demo as demos
 from minitransfer.cli import _errors, main
 
 DOCUMENTED_CODES = {0, _errors.EXIT_ERROR, _errors.EXIT_USAGE, _errors.EXIT_BAD_DATA, _errors.EXIT_IO,
@@ -104,3 +106,25 @@ def test_each_command_says_or_its_group_says_that_a_reader_gone_is_exit_code_141
     does; train's help, prepare's, experiment's and demo's named no such code, nor did the group's."""
     said = [code for text in _texts(COMMANDS[path]) + _texts(main) for code in _exit_codes(text)]
     assert _errors.EXIT_OUTPUT_CLOSED in said
+
+
+def _said(command, pattern):
+    """The number ``pattern`` (one group) finds in ``command``'s help, its lines joined."""
+    found = re.search(pattern, " ".join(command.help.split()))
+    assert found, f"{command.name}'s help no longer says {pattern!r}"
+    return int(found[1])
+
+
+def test_experiments_help_counts_the_networks_its_default_plan_holds(micro_data, tmp_path):
+    """A newcomer sizes a grid by this count; the oracle is the plan --dry-run prints."""
+    said = _said(main.commands["experiment"], r"(\d+) in the default plan")
+    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "grid"),
+                                       "--dry-run", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert int(re.search(r"^(\d+) runs in ", result.stdout, flags=re.M)[1]) == said
+
+
+def test_demos_help_counts_the_networks_of_its_cpu_and_gpu_plans():
+    command = main.commands["demo"]
+    assert _said(command, r"On the CPU, (\d+) micro networks") == len(demos.CPU_PLAN.runs(0))
+    assert _said(command, r"a larger plan: (\d+) networks") == len(demos.GPU_PLAN.runs(0))

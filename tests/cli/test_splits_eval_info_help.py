@@ -2,6 +2,7 @@
 ``info`` and ``splits`` teach: every option's meaning, and each exit code the command ends with."""
 
 import json
+import re
 
 import click
 import pytest
@@ -54,3 +55,46 @@ def test_the_exit_codes_name_the_stop_signals(name):
     """info and splits end with 75 on Ctrl-C, as every command does; their helps named no 75."""
     text = " ".join(main.commands[name].help.split())
     assert "75 interrupted (SIGINT, SIGTERM, SIGHUP)" in text
+
+
+def _exit_code_entries(text):
+    """{code: what it says} of the "Exit codes: 0 done, 2 usage (...), 65 ..." paragraph of ``text``:
+    split at each ", <code> " outside parentheses."""
+    paragraph = next(" ".join(part.split()) for part in text.split("\n\n") if part.strip().startswith("Exit codes:"))
+    entries, depth, start = {}, 0, len("Exit codes: ")
+    for at, char in enumerate(paragraph):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if at == len(paragraph) - 1 or depth == 0 and re.match(r", \d+ ", paragraph[at:]):
+            code, said = paragraph[start:at + 1].rstrip(",").split(" ", 1)
+            entries[int(code)] = said
+            start = at + 2
+    return entries
+
+
+def test_the_exit_codes_are_read_entry_by_entry():
+    text = "Intro.\n\nExit codes: 0 done, 2 usage (a, b, 3 c), 65 bad\n    data (d), 74 out."
+    assert _exit_code_entries(text) == {0: "done", 2: "usage (a, b, 3 c)", 65: "bad data (d)", 74: "out."}
+
+
+def _not_a_prepared_dataset(tmp_path, two_classes):
+    """(what splits' help calls it, PATH) for folders that are no prepared dataset, each of another kind."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return [("of prepared datasets", two_classes.parent), ("not prepared yet", tmp_path / "photos"),
+            ("holds no meta.json", tmp_path / "empty")]
+
+
+def test_splits_ends_a_path_that_is_no_dataset_with_the_exit_code_its_help_gives_that_kind(tmp_path, two_classes):
+    """The help put "PATH is not a prepared dataset" under 65 (bad data), but a folder the code tells
+    apart (a folder of datasets, of images not prepared yet, a run's) is a usage error: exit code 2."""
+    entries = _exit_code_entries(main.commands["splits"].help)
+    codes = set()
+    for kind, path in _not_a_prepared_dataset(tmp_path, two_classes):
+        said = [code for code, text in entries.items() if kind in text]
+        assert len(said) == 1, f"splits' help gives {said or 'no'} exit code(s) for a PATH {kind!r}"
+        said = said[0]
+        result = CliRunner().invoke(main, ["splits", str(path), "random"])
+        assert result.exit_code == said, (kind, result.output)
+        codes.add(said)
+    assert codes == {2, 65}
