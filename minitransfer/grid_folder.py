@@ -36,6 +36,8 @@ class GridLock:
     :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`minitransfer.grid_check.check_at_work`). The kernel releases both
     when a process dies. A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
+    Grids of one process at work in a folder share its working lock (:func:`minitransfer.run_lock.share`:
+    byte-range locks, NFS, are the process's).
 
         with GridLock(out, options, log) as lock:
             ...                 # check_folder, write_plan
@@ -59,7 +61,7 @@ class GridLock:
     def planned(self):
         """The plan is written: work on (holding the working lock), and let the next process plan."""
         self._working = self._locked(self.WORKING, fcntl.LOCK_SH)
-        os.close(self._planning)
+        _drop(self._planning)
         self._planning = None
 
     def _locked(self, name, operation):
@@ -67,6 +69,9 @@ class GridLock:
         path = self.out / name
         removed = 0
         while True:
+            here = run_lock.held_here(path)
+            if here is not None and not here.exclusive and operation == fcntl.LOCK_SH:  # another grid of this process
+                return run_lock.share(here)
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -85,6 +90,7 @@ class GridLock:
                 os.close(descriptor)
                 raise
             if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
+                run_lock.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
                 return descriptor
             os.close(descriptor)
 
@@ -98,8 +104,15 @@ class GridLock:
                         self.out.rmdir()
         for descriptor in (self._planning, self._working):
             if descriptor is not None:
-                os.close(descriptor)
+                _drop(descriptor)
         self._planning = self._working = None
+
+
+def _drop(descriptor):
+    """Close a descriptor of :meth:`GridLock._locked` (releasing its lock) unless another grid of this
+    process shares it."""
+    if run_lock.release(descriptor):
+        os.close(descriptor)
 
 
 def _unwritable(out, path, error):
@@ -128,8 +141,13 @@ def others_at_work(out):
     Probed with an exclusive lock on a descriptor open for writing where this process may write
     the file: NFSv4 clients emulate flock with byte-range locks, whose exclusive kind needs one
     (EBADF on a read-only descriptor, which made every rerun on such a mount an I/O error).
-    Opened read-only there (a folder this process may not write), nobody is seen at work."""
+    Opened read-only there (a folder this process may not write), nobody is seen at work.
+
+    A grid of this process at work there counts, as flock counts its lock: found without opening the
+    file (:func:`minitransfer.run_lock.held_here`), whose close would drop that lock on NFS."""
     path = pathlib.Path(out) / GridLock.WORKING
+    if run_lock.held_here(path) is not None:
+        return True
     try:
         try:
             descriptor = os.open(path, os.O_RDWR)

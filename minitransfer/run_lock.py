@@ -8,6 +8,13 @@ warning, on a file system that has none (Lustre mounted without -o flock, NFS wi
 daemon). A report's output folder, and a dataset folder while prepare writes it
 (:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
 folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
+
+Where flock is emulated with byte-range (POSIX) locks (NFS clients), a lock is the process's, not
+its open file's: closing ANY descriptor of the file drops every lock the process holds on it, and a
+second lock of the file by the same process never conflicts with its first. So a process never
+opens a lock file it holds again: :func:`hold` records each lock it takes, and :func:`holder`, a
+second :class:`RunLock`, a nested reader and a grid's probe answer from that record
+(:func:`held_here`), as flock answers where it is the kernel's.
 """
 
 import contextlib
@@ -16,6 +23,7 @@ import fcntl
 import os
 import pathlib
 import socket
+import threading
 import time
 
 from minitransfer import fileio, stopping
@@ -65,6 +73,8 @@ class RunLock:
             raise fileio.storage_error(self.run_dir, error) from error
         gone = 0
         while True:
+            if held_here(self.path) is not None:  # by this process (a run, a report, a prepare, readers)
+                raise self._busy(holder(self.run_dir))
             try:
                 descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:  # a read-only folder, one this user may not write, no inode left
@@ -82,12 +92,12 @@ class RunLock:
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
-                raise RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun",
-                              pid)
+                raise self._busy(pid)
             if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
         self._descriptor = descriptor
+        hold(descriptor, exclusive=True)
         try:
             os.ftruncate(descriptor, 0)
             os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
@@ -95,6 +105,9 @@ class RunLock:
             self.__exit__(None, None, None)
             raise fileio.storage_error(self.path, error) from error
         return self
+
+    def _busy(self, pid):
+        return RunBusy(f"{self.run_dir}{BUSY}{holder_named(pid)}; wait for it to finish or stop it, then rerun", pid)
 
     def held(self):
         """Whether this process holds the lock still: the lock file at :attr:`path` is the one it
@@ -124,6 +137,7 @@ class RunLock:
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
+        release(self._descriptor)
         os.close(self._descriptor)
         self._descriptor = None
         self._remove_if_created_empty()
@@ -176,8 +190,15 @@ def holder(run_dir):
     is another machine), or None when nobody does (or only readers, with shared locks:
     :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
     Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
-    them), never by looking the PID up on this machine."""
+    them), never by looking the PID up on this machine; this process's own lock by its record
+    (:func:`held_here`): this PID where it holds it exclusively, None where it reads (shared)."""
     path = pathlib.Path(run_dir) / RunLock.FILE
+    here = held_here(path)
+    if here is not None:
+        if not here.exclusive:
+            return None
+        written = _read_holder(here.descriptor)
+        return written if written is not None else Holder(os.getpid())
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -288,6 +309,62 @@ def _warn_unlocked(descriptor, path, error):
     stopping.warn(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, "
                   f"so nothing stops a second process from training into the same run or preparing the dataset a "
                   f"training reads meanwhile; on Lustre, mount with -o flock")
+
+
+class Held:
+    """A lock this process holds (:func:`hold`): the ``descriptor`` holding it, whether it is
+    ``exclusive``, and how many holders of this process share it (``count``: nested readers)."""
+
+    def __init__(self, descriptor, exclusive):
+        self.descriptor, self.exclusive, self.count = descriptor, exclusive, 1
+
+
+_HELD = {}  # (st_dev, st_ino) of a lock file -> its Held: the locks this process holds
+_HELD_CHANGED = threading.Lock()
+os.register_at_fork(after_in_child=_HELD.clear)  # a byte-range lock is not inherited: the child probes
+
+
+def hold(descriptor, exclusive):
+    """Record that this process holds the lock of the file open at ``descriptor`` (just taken)."""
+    with _HELD_CHANGED:
+        _HELD[_inode(os.fstat(descriptor))] = Held(descriptor, exclusive)
+
+
+def held_here(path):
+    """This process's :class:`Held` lock of the file at ``path`` (its inode), or None: found without
+    opening the file, as opening and closing it would drop that lock (byte-range locks, NFS)."""
+    try:
+        return _HELD.get(_inode(os.stat(path)))
+    except OSError:
+        return None
+
+
+def share(held):
+    """The descriptor of this process's shared lock ``held``, for one more holder of this process
+    (each one :func:`release` ends): a second descriptor's lock would replace it, and its close drop it."""
+    with _HELD_CHANGED:
+        held.count += 1
+    return held.descriptor
+
+
+def release(descriptor):
+    """A holder of this process is done with the lock open at ``descriptor``: whether it was the last
+    (the lock is then no longer recorded: the caller drops it and closes ``descriptor``); True for
+    a lock never recorded."""
+    with _HELD_CHANGED:
+        key = _inode(os.fstat(descriptor))
+        held = _HELD.get(key)
+        if held is None or held.descriptor != descriptor:
+            return True
+        held.count -= 1
+        if held.count:
+            return False
+        del _HELD[key]
+        return True
+
+
+def _inode(status):
+    return status.st_dev, status.st_ino
 
 
 def same_file(descriptor, path):

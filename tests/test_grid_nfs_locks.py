@@ -1,9 +1,8 @@
 """A grid folder on a file system whose flock is emulated with byte-range locks, as NFSv4 clients
-emulate it (Linux since 2.6.12; util-linux's flock(1) reopens a file for that): an exclusive lock
-needs a descriptor open for writing, a shared one a descriptor open for reading, else EBADF."""
+emulate it (:mod:`nfs_flock`): an exclusive lock needs a descriptor open for writing, a shared one a
+descriptor open for reading, else EBADF."""
 
 import errno
-import fcntl
 import os
 import signal
 
@@ -11,6 +10,7 @@ import pytest
 
 from minitransfer import grid_check, grid_folder, scheduler, slurm
 from minitransfer import experiment as grid
+from nfs_flock import as_another_process, emulate_nfs4_flock
 from test_slurm import (GUARD_SECONDS, OPTIONS, fake_slurm, fake_train_command, run_task,  # noqa: F401 (fixture)
                         wait_for_file)
 
@@ -18,19 +18,6 @@ from test_slurm import (GUARD_SECONDS, OPTIONS, fake_slurm, fake_train_command, 
 @pytest.fixture
 def nfs4_flock(monkeypatch):
     emulate_nfs4_flock(monkeypatch)
-
-
-def emulate_nfs4_flock(monkeypatch):
-    """fcntl.flock as an NFSv4 client makes it, in this process."""
-    real = fcntl.flock
-
-    def emulated(descriptor, operation):
-        mode = fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_ACCMODE
-        if operation & fcntl.LOCK_EX and mode == os.O_RDONLY or operation & fcntl.LOCK_SH and mode == os.O_WRONLY:
-            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-        return real(descriptor, operation)
-
-    monkeypatch.setattr(fcntl, "flock", emulated)
 
 
 def test_a_grid_rerun_where_flock_is_emulated_as_on_nfs4_is_no_io_error(tmp_path, fake_slurm, nfs4_flock,
@@ -51,7 +38,8 @@ def test_a_grid_at_work_is_seen_where_flock_is_emulated_as_on_nfs4(tmp_path, nfs
     out = tmp_path / "grid"
     with grid_folder.GridLock(out, OPTIONS) as working:  # as another grid holds it (its own descriptor)
         working.planned()
-        assert grid_check.others_at_work(out)
+        with as_another_process():
+            assert grid_check.others_at_work(out)
     assert not grid_check.others_at_work(out)
 
 
@@ -107,4 +95,5 @@ def test_a_grid_at_work_in_a_folder_this_process_may_not_write_is_seen_where_flo
         monkeypatch.setattr(os, "open", refused)
         if emulated:
             emulate_nfs4_flock(monkeypatch)
-        assert grid_check.others_at_work(out) is not emulated
+        with as_another_process():
+            assert grid_check.others_at_work(out) is not emulated

@@ -13,6 +13,7 @@ import types
 import pytest
 
 from minitransfer import fileio, run_lock
+from nfs_flock import as_another_process
 
 
 @pytest.fixture
@@ -155,7 +156,8 @@ def test_the_same_pid_on_another_machine_does_not_hold_this_processs_lock(tmp_pa
     ours = run_lock.RunLock(tmp_path / "net.run").__enter__()
     assert ours.held()
     monkeypatch.setattr(run_lock.socket, "gethostname", lambda: "node7")
-    theirs = run_lock.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
+    with as_another_process():
+        theirs = run_lock.RunLock(tmp_path / "net.run").__enter__()  # as that node's process, of this PID, takes it
     monkeypatch.undo()
     try:
         assert not ours.held()

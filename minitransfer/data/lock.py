@@ -7,7 +7,9 @@
 is refused while another process reads the files it would replace, and a reader while prepare
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies, and the last reader to leave removes the
-file, as prepare does.
+file, as prepare does. Readers of one process (a verify under ``with dataset.reading()``) share one
+lock (:func:`minitransfer.run_lock.share`), as where flock is emulated with byte-range locks (NFS) a
+second would replace the first, and its release drop it.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system, a
 folder of another user's) nobody prepares into the folder either: reading goes on without a lock.
@@ -116,6 +118,11 @@ def readers(folder):
 def _lock_shared(path):
     """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take."""
     while True:
+        here = run_lock.held_here(path)
+        if here is not None:  # by this process: readers share its lock; prepare (exclusive) refuses them
+            if here.exclusive:
+                check_not_prepared(path.parent)
+            return run_lock.share(here)
         try:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
@@ -132,6 +139,7 @@ def _lock_shared(path):
             os.close(descriptor)
             check_not_prepared(path.parent)
         elif run_lock.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
+            run_lock.hold(descriptor, exclusive=False)
             return descriptor
         else:
             os.close(descriptor)
@@ -146,7 +154,11 @@ def check_not_prepared(folder):
 
 
 def _release(descriptor, path):
-    """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file."""
+    """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file.
+    Another reader of this process still holding it keeps it (the exclusive try, against the
+    process's own lock, would succeed where locks are byte-range ones)."""
+    if not run_lock.release(descriptor):
+        return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         if run_lock.same_file(descriptor, path):
