@@ -1,11 +1,12 @@
 """A resume whose eval.csv holds its rows out of order: the reader leaves such a row out (train writes
 its rows in order: :func:`minitransfer.rundir.eval_csv_lines`), so the rewrite of eval.csv before the
-run goes on would have dropped the evaluation it holds, and result.json counted one fewer."""
+run goes on would have dropped the evaluation it holds, and result.json counted one fewer; before
+that reader, the rows were kept as they were, out of order."""
 
-import pytest
+from click.testing import CliRunner
 
-from minitransfer import rundir
-from test_train_faults import _interrupted, _train
+from minitransfer.cli import main
+from test_train_faults import FAST_OPTIONS, _interrupted
 
 
 def test_a_resume_refuses_rows_out_of_order_rather_than_lose_one(micro_data, tmp_path):
@@ -14,8 +15,10 @@ def test_a_resume_refuses_rows_out_of_order_rather_than_lose_one(micro_data, tmp
     header, *rows = eval_csv.read_text().splitlines(keepends=True)
     assert [row.split(",")[0] for row in rows] == ["2", "4"]
     eval_csv.write_text(header + rows[1] + rows[0])
-    before = eval_csv.read_text()
-    with pytest.raises(rundir.RunLogError, match=r"net.run/eval.csv has rows at iteration 2 that the run did not "
-                                                 r"write \(a row repeated, out of order,"):
-        _train(tmp_path / "net.h5", micro_data, max_iter=8, resume="auto")
-    assert eval_csv.read_text() == before and not (tmp_path / "net.h5").exists()
+    swapped = eval_csv.read_text()
+    resumed = CliRunner().invoke(main, ["train", "-o", str(tmp_path / "net.h5"), "--data", str(micro_data),
+                                        "--resume", "auto", *FAST_OPTIONS, "--max-iter", "8"])
+    assert resumed.exit_code == 65, resumed.output  # bad data
+    assert f"{eval_csv} has rows at iteration 2 that the run did not write (a row repeated, out of order, or at " \
+           f"an iteration it did not evaluate)" in resumed.output, resumed.output
+    assert eval_csv.read_text() == swapped and not (tmp_path / "net.h5").exists()
