@@ -46,7 +46,8 @@ import numpy as np
 from minitransfer import __version__, config_checks, fileio, models, run_lock, rundir
 from minitransfer.checkpoint_check import (DEFAULT_META, GIVE_A_NETWORK, HDF5_DAMAGE, JSON_ATTRS, CheckpointError,
                                            Faults, check_classes, cut_short, declared_architecture, file_format, holds,
-                                           member_of, meta_of, read_array, read_mean, read_weight, typed, what_file)
+                                           member_of, meta_of, read_array, read_mean, read_weight, typed, what_file,
+                                           what_folder)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture", "describe",
@@ -223,13 +224,29 @@ def is_checkpoint(path):
 
 def _folder_hint(path):
     """What to give instead of the folder ``path`` (a run folder, as the command line takes it, given
-    to the library, which takes files), else ""."""
+    to the library, which takes files; another folder named as the command line names it:
+    :func:`minitransfer.checkpoint_check.what_folder`), else ""."""
     if not path.is_dir():
         return ""
     if path.suffix == ".run":
-        return (f": {path} is a run folder; give its weights file, {rundir.weights_for(path)} (once its run "
-                f"finished), or its latest checkpoint, {path / 'checkpoint.h5'}")
-    return ": a folder; give a weights file (e.g. baseA.h5) or a checkpoint.h5"
+        return f": {path} is a run folder; give {_network_of(path)}"
+    give = "give a weights file (e.g. baseA.h5) or a checkpoint.h5"
+    try:
+        what = what_folder(path)
+    except OSError:  # a folder this user may not list: said as any folder is
+        what = None
+    if what is None:
+        return f": a folder; {give}"
+    if what.run is not None:
+        summary = f"; or {what.summary}" if what.summary else ""
+        return f": {path} is {what.what}; give one of them, as {_network_of(what.run)}{summary}"
+    return f": {path} is {what.what}; {give}"
+
+
+def _network_of(run_folder):
+    """The files of ``run_folder`` the library takes for its network, in words."""
+    return (f"its weights file, {rundir.weights_for(run_folder)} (once its run finished), or its latest checkpoint, "
+            f"{run_folder / 'checkpoint.h5'}")
 
 
 def read_meta(path):

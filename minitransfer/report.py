@@ -22,8 +22,10 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   should not be trusted (:mod:`minitransfer.run_caveats`: still rising, 10 evaluations or fewer,
   validation sets of 100 images or fewer, a transfer across datasets whose base had seen some of
   its classes: also under results.md and beside the claims across datasets; an eval.csv that is
-  not the one its result.json sums up, cut short: its accuracies are result.json's, its curve not
-  the whole).
+  not the one its result.json sums up: its accuracies are result.json's, its curve not the whole,
+  told apart as cut short (rows lost, the last one torn: copy it back) or as edited or damaged
+  (rows train never writes, left out of the curve, the first named by its line and value: mend
+  them), :func:`minitransfer.run_caveats.eval_csv_faults`).
 - figure2 (random splits), figure3 (natural split, random weights), figure_cross (transfer across
   datasets), figure_s1 (reduced-data runs: accuracy against training images asked for per class,
   and the images used where a class had fewer), each where

@@ -6,13 +6,12 @@ or edited). The claims themselves are :mod:`minitransfer.findings`'.
 """
 
 import math
-import pathlib
 
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import validation_sets
-from minitransfer.rundir import RunFiles
+from minitransfer.rundir import RunFiles, eval_csv_lines
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
 
@@ -70,38 +69,24 @@ def _cut_logs(results, shown=None, listed_in=None):
     if damaged:
         found.append(f"eval.csv edited or damaged, with rows train never writes, left out ({len(damaged)}): "
                      f"{_listed(damaged, shown, listed_in)}; {curves}: mend those lines (train writes "
-                     f"{','.join(EVAL_COLUMNS)}, the accuracies fractions in [0, 1]) or copy the run's eval.csv back "
-                     f"from where it trained, or train it again (--overwrite)")
+                     f"{','.join(EVAL_COLUMNS)}: iterations rising from 1, accuracies fractions in [0, 1], a loss "
+                     f"finite and not negative) or copy the run's eval.csv back from where it trained, or train it "
+                     f"again (--overwrite)")
     return found
 
 
 def eval_csv_faults(path):
     """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
-    :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes: a value that is no
-    number, another count of values than :data:`EVAL_COLUMNS`, an accuracy that is no fraction in
-    [0, 1] (NaN, negative, above 1). A last line without its line break (a copy cut short, a torn
-    append) is none of them; [] for a file that cannot be read."""
+    :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes
+    (:func:`minitransfer.rundir.eval_csv_lines`): a value that is no number, another count of values
+    than :data:`EVAL_COLUMNS`, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
+    negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes back
+    from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
+    none of them; [] for a file that cannot be read."""
     try:
-        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
+        return [(number, fault) for number, _, fault in eval_csv_lines(path) if fault is not None]
     except OSError:
         return []
-    rows = [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()][1:]  # no header
-    return [(number, fault) for number, fault in ((number, _eval_row_fault(line)) for number, line in rows) if fault]
-
-
-def _eval_row_fault(line):
-    """What makes the eval.csv row ``line`` one train never writes (:func:`eval_csv_faults`), or None."""
-    fields = line.split(",")
-    if len(fields) != len(EVAL_COLUMNS):
-        return f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(EVAL_COLUMNS)}"
-    for column, field in zip(EVAL_COLUMNS, fields):
-        try:
-            value = int(field) if column == "iteration" else float(field)
-        except ValueError:
-            return f"{column} {field.strip()[:40]!r}, not a number"
-        if column in ("top1", "top5") and not 0 <= value <= 1:
-            return f"{column} {field.strip()}, not an accuracy in [0, 1]"
-    return None
 
 
 def seen_classes(results, shown=None, listed_in=None):

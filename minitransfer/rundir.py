@@ -40,8 +40,8 @@ from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "RunLogError", "RECOVER",
-           "RunFiles", "read_eval_rows", "read_metrics", "BEST_EVALUATIONS", "mean_best_words", "LAST_LINE_BYTES",
-           "divergence", "weights_record", "recorded_sha256", "finite"]
+           "RunFiles", "read_eval_rows", "eval_csv_lines", "read_metrics", "BEST_EVALUATIONS", "mean_best_words",
+           "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
 def run_dir_for(out):
@@ -133,20 +133,24 @@ class RunFiles:
     def _unlogged(self, iteration, evaluated):
         """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header, an
         earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
-        ``iteration`` that is not one of ``evaluated`` or repeats one (result.json, computed from
-        the rows, would count it) is a :class:`RunLogError`."""
+        ``iteration`` that is not one of ``evaluated``, repeats one or comes out of order (result.json,
+        computed from the rows, would count it, or lack it) is a :class:`RunLogError`."""
         header = ",".join(self.EVAL_COLUMNS)
         lines = _whole_lines(self.eval_csv)
         if lines and lines[0] != header:
             raise RunLogError(f"{self.eval_csv}: the header is {lines[0]!r:.60}, not {header!r}; its rows cannot be "
                               f"trusted: {RECOVER}")
-        made = collections.Counter(row["iteration"] for row in self.eval_rows() if row["iteration"] <= iteration)
-        foreign = sorted(set(made) - set(evaluated) | {done for done, rows in made.items() if rows > 1})
+        rows = [(row, fault) for _, row, fault in eval_csv_lines(self.eval_csv)
+                if row is not None and row["iteration"] <= iteration]
+        made = collections.Counter(row["iteration"] for row, _ in rows)
+        # a row out of order is left out when read: the rewrite below would drop the evaluation it holds
+        moved = {row["iteration"] for row, fault in rows if fault is not None}
+        foreign = sorted(set(made) - set(evaluated) | {done for done, times in made.items() if times > 1} | moved)
         if foreign:
             listed = ", ".join(map(str, foreign[:5])) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise RunLogError(f"{self.eval_csv} has rows at iteration {listed} that the run did not write (a row "
-                              f"repeated, or at an iteration it did not evaluate); result.json would count them: "
-                              f"remove them, or {RECOVER}")
+                              f"repeated, out of order, or at an iteration it did not evaluate); result.json would "
+                              f"count them: remove them, or {RECOVER}")
         logged = set(made)
         missing = [done for done in evaluated if done not in logged]
         lost = [done for done in missing if done != iteration]
@@ -227,18 +231,49 @@ class RunFiles:
 
 
 def read_eval_rows(path):
-    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn or malformed rows (accuracies not
-    fractions in [0, 1] included) are skipped."""
-    rows = []
-    for line in _whole_lines(path)[1:]:
-        fields = line.split(",")
+    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn rows, and rows train never writes
+    (:func:`eval_csv_lines`: an edited or damaged file's), are skipped."""
+    return [row for _, row, fault in eval_csv_lines(path) if fault is None]
+
+
+def eval_csv_lines(path):
+    """(line number, row, fault) of each whole row of the eval.csv ``path`` (a torn last line is none;
+    nor is its header): the one reading of its rows. ``row``: its {iteration, top1, top5, loss} where it
+    could be one train writes (:func:`_eval_row`), else None; ``fault``: what makes it one train never
+    writes (here: its iteration repeats or goes back from an earlier row's, as train counts on: a row
+    duplicated, or out of order), else None."""
+    lines, last = [], None
+    for number, line in _numbered_lines(path)[1:]:
+        row, fault = _eval_row(line)
+        if row is not None and last is not None and row["iteration"] <= last[1]["iteration"]:
+            fault = (f"iteration {row['iteration']}, not after line {last[0]}'s {last[1]['iteration']} (a row "
+                     f"repeated, or out of order)")
+        elif row is not None:
+            last = (number, row)
+        lines.append((number, row, fault))
+    return lines
+
+
+def _eval_row(line):
+    """(row, None) for the eval.csv line ``line`` where it could be a row train writes: an iteration
+    counted from 1, accuracies that are fractions in [0, 1] and a loss that is finite and not negative
+    (a cross-entropy; train stops at one that is not finite, without a row); else (None, what is wrong)."""
+    fields = line.split(",")
+    if len(fields) != len(RunFiles.EVAL_COLUMNS):
+        return None, f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(RunFiles.EVAL_COLUMNS)}"
+    row = {}
+    for column, field in zip(RunFiles.EVAL_COLUMNS, fields):
         try:
-            values = [int(fields[0])] + [float(field) for field in fields[1:]]
+            row[column] = value = int(field) if column == "iteration" else float(field)
         except ValueError:
-            continue
-        if len(values) == len(RunFiles.EVAL_COLUMNS) and all(0 <= accuracy <= 1 for accuracy in values[1:3]):
-            rows.append(dict(zip(RunFiles.EVAL_COLUMNS, values)))
-    return rows
+            return None, f"{column} {field.strip()[:40]!r}, not a number"
+        if column == "iteration" and value < 1:
+            return None, f"iteration {value}, not one train counts (from 1)"
+        if column in ("top1", "top5") and not 0 <= value <= 1:
+            return None, f"{column} {field.strip()}, not an accuracy in [0, 1]"
+        if column == "loss" and not 0 <= value < math.inf:
+            return None, f"loss {field.strip()}, not a loss (finite, not negative)"
+    return row, None
 
 
 def read_metrics(path, most=None):
@@ -346,11 +381,16 @@ def _folder_identity(folder):
 def _whole_lines(path):
     """The newline-terminated, non-empty lines of a log (a partial last line is a torn append), without
     the byte-order mark a spreadsheet saving eval.csv as "CSV UTF-8" puts before its header."""
+    return [line for _, line in _numbered_lines(path)]
+
+
+def _numbered_lines(path):
+    """(line number, line) of each of :func:`_whole_lines`, numbered as an editor numbers them."""
     try:
         text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
     except FileNotFoundError:
         return []
-    return [line for line in text.split("\n")[:-1] if line.strip()]
+    return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()]
 
 
 def _metrics_kept(line, iteration, evaluated):

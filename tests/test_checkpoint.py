@@ -604,5 +604,6 @@ def test_a_run_folder_given_to_the_library_names_the_files_to_give(tmp_path):
     assert str(refused.value) == (f"checkpoint {run}: not a file: {run} is a run folder; give its weights file, "
                                   f"{tmp_path / 'baseA.h5'} (once its run finished), or its latest checkpoint, "
                                   f"{run / 'checkpoint.h5'}")
+    (tmp_path / "other").mkdir()
     with pytest.raises(checkpoints.CheckpointError, match=r": not a file: a folder; give a weights file"):
-        checkpoints.load(tmp_path)
+        checkpoints.load(tmp_path / "other")

@@ -102,6 +102,12 @@ EDITED = {  # a row of eval.csv changed by hand -> (its line, what the report sa
     "nan-last-line": (31, "300,nan,1.0,0.5\n", "top1 nan, not an accuracy in [0, 1]"),
     "negative": (12, "110,0.41,-0.2,0.5\n", "top5 -0.2, not an accuracy in [0, 1]"),
     "a-value-left-out": (20, "190,0.49,0.5\n", "3 values ('190,0.49,0.5'), expected 4"),
+    "negative-loss": (9, "80,0.38,1.0,-0.5\n", "loss -0.5, not a loss (finite, not negative)"),
+    "nan-loss": (9, "80,0.38,1.0,nan\n", "loss nan, not a loss (finite, not negative)"),
+    "iteration-0": (2, "0,0.31,1.0,0.5\n", "iteration 0, not one train counts (from 1)"),
+    "negative-iteration": (9, "-80,0.38,1.0,0.5\n", "iteration -80, not one train counts (from 1)"),
+    "a-row-repeated": (9, "70,0.37,1.0,0.5\n", "iteration 70, not after line 8's 70 (a row repeated, or out of order)"),
+    "out-of-order": (9, "8,0.38,1.0,0.5\n", "iteration 8, not after line 8's 70 (a row repeated, or out of order)"),
 }
 
 
@@ -110,7 +116,9 @@ def test_a_run_whose_eval_csv_was_edited_is_told_from_one_cut_short(tmp_path, li
     """A row edited by hand (text where a number belongs, NaN, a negative accuracy, a value left out),
     in the middle or on a whole last line, was told as a file cut short, "copy the run's eval.csv
     back": it is named as edited or damaged, with its line and value. A row cut short (a torn last
-    line) is still told as before (test_a_run_whose_eval_csv_was_cut_short_is_named)."""
+    line) is still told as before (test_a_run_whose_eval_csv_was_cut_short_is_named). A negative or
+    NaN loss, an iteration below 1, a row repeated or out of order were read as rows, and drawn in
+    the curves without a word: train writes none of them, and they are left out and told as these."""
     runs_dir = write_runs(tmp_path / "grid")
     for name in ACCURACY:
         write_curve(runs_dir / f"{name}.run", [(10 * i, 0.3 + 0.01 * i) for i in range(1, 31)])
@@ -124,7 +132,8 @@ def test_a_run_whose_eval_csv_was_edited_is_told_from_one_cut_short(tmp_path, li
             f"{line}: {fault}; 29 evaluations, result.json 30); their accuracies are result.json's, which train "
             f"computed from every evaluation, but their learning curves (curves.png) are of the rows left, and "
             f"whether they still rose at the end cannot be told: mend those lines (train writes "
-            f"iteration,top1,top5,loss, the accuracies fractions in [0, 1]) or copy the run's eval.csv back from "
+            f"iteration,top1,top5,loss: iterations rising from 1, accuracies fractions in [0, 1], a loss finite and "
+            f"not negative) or copy the run's eval.csv back from "
             f"where it trained, or train it again (--overwrite)")
     assert f"- {told}\n" in findings
 

@@ -21,6 +21,15 @@ def _train(out, data, *options):
                                      *options])
 
 
+def _refused(out, data, *options):
+    """What train -o ``out`` (a file that is no weights file) with ``options`` says to do, after "error: --out
+    OUT exists and is not a minitransfer weights file; "; its exit code is 2 (usage)."""
+    refused = _train(out, data, *options)
+    said = f"error: --out {out} {REFUSED}"
+    assert refused.exit_code == 2 and refused.output.startswith(said), refused.output
+    return refused.output.removeprefix(said)
+
+
 def _cut_short(path):
     path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
 
@@ -35,11 +44,9 @@ def test_a_finished_runs_weights_cut_short_are_said_to_be_written_again_from_its
     _cut_short(out)
     checkpoint = tmp_path / "net.run" / "checkpoint.h5"
     for options in (["--resume", "auto"], []):
-        refused = _train(out, micro_data, *options)
-        assert refused.exit_code == 2, refused.output
-        assert refused.output == (f"error: --out {out} {REFUSED}its run is finished (its checkpoint at iteration 4, "
-                                  f"its last); delete {out} and rerun with --resume auto: it is written again from "
-                                  f"{checkpoint}\n"), refused.output
+        assert _refused(out, micro_data, *options) == (f"its run is finished (its checkpoint at iteration 4, its "
+                                                       f"last); delete {out} and rerun with --resume auto: it is "
+                                                       f"written again from {checkpoint}\n")
     out.unlink()
     again = _train(out, micro_data, "--resume", "auto")
     assert again.exit_code == 0, again.output
@@ -54,12 +61,10 @@ def test_a_finished_runs_weights_cut_short_without_its_checkpoint_are_said_to_be
     training.train(training.TrainConfig(out=str(out), data=micro_data, **FAST))
     (tmp_path / "net.run" / "checkpoint.h5").unlink()
     _cut_short(out)
-    refused = _train(out, micro_data, "--resume", "auto")
-    assert refused.exit_code == 2, refused.output
-    assert refused.output == (f"error: --out {out} {REFUSED}its run is finished, but its checkpoint was deleted, so "
-                              f"its weights cannot be written again: delete {out} and rerun with --resume auto to "
-                              f"train the run again from the start (what it trained is lost), or move the file away if "
-                              f"it is not those weights\n"), refused.output
+    assert _refused(out, micro_data, "--resume", "auto") == (
+        f"its run is finished, but its checkpoint was deleted, so its weights cannot be written again: delete {out} "
+        f"and rerun with --resume auto to train the run again from the start (what it trained is lost), or move the "
+        f"file away if it is not those weights\n")
 
 
 def test_a_file_in_the_place_of_an_unfinished_runs_weights_is_said_not_to_be_them(micro_data, tmp_path):
@@ -68,12 +73,10 @@ def test_a_file_in_the_place_of_an_unfinished_runs_weights_is_said_not_to_be_the
     out = tmp_path / "net.h5"
     interrupted_after(training.TrainConfig(out=str(out), data=micro_data, **FAST), 2)
     out.write_text("notes\n")
-    refused = _train(out, micro_data, "--resume", "auto")
-    assert refused.exit_code == 2, refused.output
-    assert refused.output == (f"error: --out {out} {REFUSED}its run is not finished (its checkpoint "
-                              f"{tmp_path / 'net.run' / 'checkpoint.h5'} is at iteration 2 of 4), so the file is not "
-                              f"its weights: move it away and rerun with --resume auto to continue the run, or choose "
-                              f"another --out\n"), refused.output
+    assert _refused(out, micro_data, "--resume", "auto") == (
+        f"its run is not finished (its checkpoint {tmp_path / 'net.run' / 'checkpoint.h5'} is at iteration 2 of 4), "
+        f"so the file is not its weights: move it away and rerun with --resume auto to continue the run, or choose "
+        f"another --out\n")
     out.rename(tmp_path / "notes.txt")
     continued = _train(out, micro_data, "--resume", "auto")
     assert continued.exit_code == 0, continued.output

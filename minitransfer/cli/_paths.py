@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, experiment, fileio, report_folder, resume_options, run_lock, rundir
+from minitransfer import checkpoint, checkpoint_check, fileio, resume_options, run_lock, rundir
 from minitransfer.data import dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
@@ -142,9 +142,8 @@ class NetworkPath(click.Path):
                           f"run folder (baseA.run)", param, ctx)
             return str(path)
         if (path / shard_format.META_FILE).is_file():
-            self.fail(f"{path} is a dataset folder, not a network (`minitransfer prepare verify "
-                      f"{shlex.quote(str(path))}` describes it); give a weights file (e.g. baseA.h5) or a run folder "
-                      f"(baseA.run){_score_on(path, ctx)}", param, ctx)
+            self.fail(f"{path} is {checkpoint_check.what_folder(path).what}; give a weights file (e.g. baseA.h5) "
+                      f"or a run folder (baseA.run){_score_on(path, ctx)}", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
         folder = resume_options.named_folder(path)
@@ -166,40 +165,13 @@ class NetworkPath(click.Path):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
-        # a grid's folder, one of its splits', or a folder of grids
-        runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run")) or sorted(path.glob("*/*/*.run"))
-        if runs:  # said to be "a folder without a network", with networks in it
-            grid = (f", or summarize them with `minitransfer report {shlex.quote(str(path))}`"
-                    if (path / "experiment.json").is_file() else "")
-            names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
-            count = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
-            self.fail(f"{path} is no network but holds {count} ({names}): give one of them (e.g. {runs[0]}){grid}",
-                      param, ctx)
-        what = _folder_without_network(path)
-        if what is not None:
-            self.fail(f"{path} is {what[0]}: {_what_it_takes(param, ctx)}{_score_on(what[1], ctx)}", param, ctx)
-        self.fail(without_network, param, ctx)
-
-
-def _folder_without_network(path):
-    """(What the folder ``path``, which holds no network nor run folder, is instead, as :class:`NetworkPath`
-    names it; the dataset it holds, or None) for an experiment's folder whose runs have not started, a
-    report's folder (the runs it sums up named where it lies in their grid, as report writes it by
-    default), a folder of prepared datasets; None for another. Each was "a folder without a network",
-    which said neither what it is nor what to give."""
-    if (path / experiment.PLAN_FILE).is_file():
-        return ("an experiment's folder whose networks have not started training (no run folder in it yet: "
-                "`minitransfer experiment` trains them into SPLIT/NAME.run), not a network"), None
-    names = {child.name for child in path.iterdir()}
-    if names & set(report_folder.REPORT_FILES):
-        runs = sorted(path.parent.glob("*/*.run"))
-        summed = f"; the runs it sums up are in {path.parent} (e.g. {runs[0]})" if runs else ""
-        return f"a report's folder (the tables and figures `minitransfer report` wrote), not a network{summed}", None
-    datasets = sorted(child for child in path.iterdir() if (child / shard_format.META_FILE).is_file())
-    if datasets:
-        held = ", ".join(str(folder) for folder in datasets[:3]) + (", ..." if len(datasets) > 3 else "")
-        return f"a folder of datasets ({held}), not a network", datasets[0]
-    return None
+        what = checkpoint_check.what_folder(path)
+        if what is None:
+            self.fail(without_network, param, ctx)
+        if what.run is not None:  # a grid's folder, one of its splits', or a folder of grids
+            summary = f", or {what.summary}" if what.summary else ""
+            self.fail(f"{path} is {what.what}: give one of them (e.g. {what.run}){summary}", param, ctx)
+        self.fail(f"{path} is {what.what}: {_what_it_takes(param, ctx)}{_score_on(what.dataset, ctx)}", param, ctx)
 
 
 def _score_on(dataset_folder, ctx):
