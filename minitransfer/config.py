@@ -39,8 +39,8 @@ from minitransfer.ops import precision as precisions
 from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
 from minitransfer.rundir import run_dir_for
 
-__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "checked", "resolve", "evaluates_after",
-           "weight_layers_counted", "default_out"]
+__all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
+           "evaluates_after", "weight_layers_counted", "default_out"]
 
 
 @dataclasses.dataclass
@@ -110,10 +110,19 @@ class Plan:
     unset: frozenset = frozenset()   # the fields the user left unset (None), whose defaults resolve filled in
 
 
+def check_config(config):
+    """ConfigError unless ``config`` is a :class:`TrainConfig` (a notebook's dict of options, or None,
+    failed with an AttributeError from inside the run's set-up)."""
+    if not isinstance(config, TrainConfig):
+        hint = ": give TrainConfig(**options)" if isinstance(config, dict) else ""
+        raise ConfigError(f"`config` must be a TrainConfig, got {type(config).__name__}{hint}")
+
+
 def checked(config):
     """A copy of ``config`` with its fields checked, a `resume` that names a run folder taken
     (:func:`minitransfer.resume_options.take_run_folder`), then their combinations: what
     :func:`resolve` resolves, before it reads any dataset or base."""
+    check_config(config)
     c = dataclasses.replace(config)
     check_fields(c)
     take_run_folder(c)

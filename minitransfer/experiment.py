@@ -222,11 +222,13 @@ def _integers(name, values, low, high=config_checks.MAX_SEED):
     """``values`` (layers, seeds, counts) as a tuple of ints, each in ``low``..``high`` (a valid seed
     by default), none repeated (each network would be planned twice, and trained twice at once on a
     cluster)."""
-    if isinstance(values, (str, numbers.Integral)) or not all(
+    # a generator (range's, a comprehension's) read once: checked, then planned nothing; None: a TypeError
+    given = tuple(values) if isinstance(values, collections.abc.Iterable) and not isinstance(values, str) else values
+    if not isinstance(given, tuple) or not all(
             isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high
-            for value in values):
+            for value in given):
         raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{high}, got {values!r}")
-    values = tuple(int(value) for value in values)
+    values = tuple(int(value) for value in given)
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
         raise ValueError(f"plan_grid: {name} repeat {'split seed' if name.endswith('seeds') else 'value'} "

@@ -37,9 +37,9 @@ import shlex
 import signal
 import time
 
-from minitransfer import config_checks, fileio, launcher, run_lock, stop_requests, stopping
-from minitransfer.grid_arguments import (check_call, check_seconds, checked_devices, checked_runs,
-                                         checked_train_command, device_options)
+from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
+from minitransfer.grid_arguments import (check_call, check_layers_copied, check_out, check_seconds, checked_devices,
+                                         checked_runs, checked_train_command, device_options)
 from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
@@ -66,23 +66,24 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
     interrupted outcome. Another grid planning in ``out`` is waited for (a line logged says so).
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
-    options ``train`` would refuse, or naming the options that differ from those of another grid
-    at work in ``out`` (``GridMismatch``), and ``preflight.OutOfMemory`` when the runs it would
-    train at once need more memory together than is available. ``progress``: told how far the checks
+    options ``train`` would refuse or a run copying more layers than its base's preset has, or naming
+    the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and
+    ``preflight.OutOfMemory`` when the runs it would train at once need more memory together than
+    is available. ``progress``: told how far the checks
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
     An error that stops the grid once it has planned (the disk full as a run starts) is raised after
     the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
-    Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path, ``options``
+    Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
     not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
     ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
     words, ``log`` or ``progress`` not callable, ``poll_seconds`` no number of seconds:
     :mod:`minitransfer.grid_arguments`) are a ``ConfigError`` naming them, before anything is
     written; a device "auto" (or none) is that of the slots, as on the command line."""
     runs = checked_runs(runs)
-    config_checks.check_path("out", out, required=True)
+    check_out(out)
     check_options(options)
     train_command, devices = checked_train_command(train_command), checked_devices(devices)
     options = device_options(options, devices)  # "auto": the slots' device; one they contradict refused
@@ -147,6 +148,7 @@ class _Scheduler:
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
+            check_layers_copied(self.pending, out, options)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
         replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
         for note in (replaced, others):

@@ -28,7 +28,7 @@ import pathlib
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, host_memory
-from minitransfer.config import ConfigError, DataMismatch, TrainConfig, checked, resolve
+from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, check_destination, finished_without_dataset, read_base,
                                  refuse_to_overwrite, resume_point)
@@ -36,7 +36,7 @@ from minitransfer.data import loader_workers
 from minitransfer.data.dataset import DatasetError
 from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
-from minitransfer.run_lock import RunLock
+from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for, weights_record
@@ -72,6 +72,10 @@ def train(config, on_iteration=None):
         print(a4b.mean10_top1)
     """
     refuse_in_script_rerun("train()")
+    check_config(config)
+    if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
+        raise ConfigError(f"`on_iteration` must be a function taking the iterations done (or None), got "
+                          f"{on_iteration!r}")
     config = checked(_through_link(config))
     gone = dataset_gone(config)  # resumed without `data`: the run's record, read once for both checks
     finished = _finished_without_dataset(config, gone)
@@ -92,6 +96,8 @@ def train(config, on_iteration=None):
         lock.enter_context(plan.dataset.reading())  # prepare must not replace the shards while the run reads them
         try:
             run_lock = lock.enter_context(RunLock(plan.run_dir))
+        except RunBusy as busy:
+            raise _busy_here(busy, plan.run_dir) from None
         except fileio.StorageError as error:
             finished = _finished_unlocked(plan)
             if finished is not None:
@@ -104,6 +110,16 @@ def train(config, on_iteration=None):
             return _already_finished(plan) or _train(plan, on_iteration, stop, run_lock)
         except fileio.StorageError as error:  # what was written is kept: a plain rerun would refuse it
             raise error.rerun_with("`resume='auto'`") from error
+
+
+def _busy_here(busy, run_dir):
+    """``busy`` as it should read where the run directory's lock is this process's own: a training of a
+    notebook's other thread (RunBusy's words named "another minitransfer process", the notebook's own
+    PID, for the user to look for elsewhere)."""
+    if busy.pid != os.getpid() or getattr(busy.pid, "host", None) is not None:
+        return busy
+    return RunBusy(f"{run_dir} is in use by another training of this process (PID {busy.pid}: a call of train() in "
+                   f"another thread, not finished yet); wait for it to finish, or give another `out`", busy.pid)
 
 
 def _through_link(config):
