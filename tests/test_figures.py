@@ -533,3 +533,18 @@ def test_a_runs_loss_spike_leaves_the_other_runs_fall_readable():
                                                                                                    (100, 1.0)]))
     assert high - low > 0.2, (low, high)
     assert loss_axes.get_ylim()[1] >= 46
+
+
+@pytest.mark.parametrize("source, target", [("imagenet-256", "my-photos-36"), ("s" * 60, "t" * 60)],
+                         ids=["short", "long"])
+def test_the_cross_dataset_figure_names_its_datasets(source, target):
+    """"bases on S, targets on T" left the reader to find out which dataset was which; the title names
+    their folders (a long name shortened to fit the figure)."""
+    runs = grid.plan_grid(random_seeds=(), layers=(1, 2), cross=True)
+    results = [dataclasses.replace(r, dataset=f"/data/{source if r.run.treatment == 'source' else target}")
+               for r in networks(runs, lambda run: 0.4 + 0.01 * run.n)]
+    drawn = figures.draw_all(Figure, results)["figure_cross"]
+    title = drawn.axes[0].get_title()
+    shown = [figures_curves.shortened(name) for name in (source, target)]
+    assert title.startswith(f"transfer across datasets: bases on S ({shown[0]}),\ntargets on T ({shown[1]}):\n"), title
+    assert_titles_fit("figure_cross", drawn)
