@@ -29,10 +29,11 @@ this module draws them all (:func:`draw_all`) and renders them.
 import contextlib
 import functools
 import io
+import pathlib
 
 from minitransfer import run_search, stopping
 from minitransfer.data import inputs
-from minitransfer.figures_curves import curves
+from minitransfer.figures_curves import curves, shortened
 from minitransfer.figures_paper import CROSS_NAMES, figure2, figure3
 from minitransfer.figures_reduced import figure_s1
 from minitransfer.results import select
@@ -98,13 +99,27 @@ def draw_all(Figure, results, reference=None):
     figures["curves"] = curves(Figure, results)
     if select(results, "cross"):
         figures["figure_cross"] = figure2(Figure, results, split="cross",
-                                          title="transfer across datasets: bases on S, targets on T",
+                                          title=cross_title(results),
                                           names=CROSS_NAMES)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
     for figure in figures.values():
         readable(figure)
     return figures
+
+
+def cross_title(results):
+    """figure_cross's title, naming the datasets S and T by their folders: "bases on S, targets on
+    T" alone left a reader to find out which of their datasets was which (the tables name runs, not
+    datasets)."""
+    def named(source):
+        folders = sorted({pathlib.PurePath(r.dataset).name for r in select(results, "cross")
+                          if r.dataset and (r.run.treatment == "source") == source})
+        return f" ({', '.join(map(shortened, folders))})" if folders else ""
+
+    source, target = named(True), named(False)
+    between = ",\n" if source or target else ", "  # two folders' names are too long for one line
+    return f"transfer across datasets: bases on S{source}{between}targets on T{target}"
 
 
 def readable(figure):

@@ -41,9 +41,12 @@ def curves(Figure, results):
             _lines(panel, [points_of(r) for r in rising[RISING_NAMED:]], **RISING_STYLE)
             for r in named:  # drawn last: the red of the runs named is above the others
                 if points_of(r):
-                    panel.plot(*zip(*points_of(r)), rasterized=True, label=_shortened(r.run.name), **RISING_STYLE)
+                    panel.plot(*zip(*points_of(r)), rasterized=True, label=shortened(r.run.name), **RISING_STYLE)
         loss_axes.set_title(_title(name, members), fontsize=10)
-        loss_axes.set_ylabel("training loss (logged batches)")
+        # on a log scale: one run's spike (a loss of 46 on a batch) drew every other run's fall from 1.4
+        # to 0.1 as a flat line at the bottom of its panel
+        loss_axes.set_yscale("log")
+        loss_axes.set_ylabel("training loss (logged batches, log scale)")
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")
         for each in (loss_axes, top1_axes):  # 450,000 iterations: "100k", not digits running into each other
@@ -108,7 +111,7 @@ def _title(group, members):
 NAME_SHOWN = 40
 
 
-def _shortened(name):
+def shortened(name):
     """``name`` in at most :data:`NAME_SHOWN` characters, its start and its end (which tells a run
     from its neighbours: A1B+) kept, with "…" between; findings.md names the run in full."""
     if len(name) <= NAME_SHOWN:

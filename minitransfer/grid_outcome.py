@@ -9,7 +9,8 @@ import errno
 import signal
 
 from minitransfer import fileio, stopping
-from minitransfer.rundir import NOTHING_TO_DO
+from minitransfer.rundir import NOTHING_TO_DO, divergence
+from minitransfer.results import METRICS_FILE
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
 from minitransfer.treatments import name_order
@@ -128,7 +129,26 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
         why = f"refused by train (exit 2: an option, or a file in the way), which {read} names; fix that, then {rerun}"
     else:
         why = f"failed (exit {key}): {read} says why; fix that, then {rerun}"
+        diverged = _divergences(names, failures)
+        if diverged:
+            first = next(iter(diverged))
+            again = ("a rerun diverges again, bit for bit: train the grid again into a new folder (-o) with a lower "
+                     "--base-lr, which its runs share")
+            why = (f"diverged (exit {key}; {diverged[first]}): {again}" if len(names) == 1 else
+                   f"diverged (exit {key}; {first}: {diverged[first]}): {again}" if len(diverged) == len(names) else
+                   f"{why}; {some_names(list(diverged))} of them diverged ({first}: {diverged[first]}): {again}")
     return f"{some_names(names)}: {why}"
+
+
+def _divergences(names, failures):
+    """{name: "training diverged: loss became nan at iteration 58 (lr 0.01)"} of the failed runs
+    ``names`` whose training diverged (their metrics.jsonl ends on it; :func:`failure_cause` says so):
+    training is deterministic, so rerunning the grid's command diverged again, run after run, while
+    the grid said only to rerun it; and a run trained again by hand with another --base-lr is one the
+    grid then refuses to pool with the others."""
+    found = {name: divergence(failure.log.parent / METRICS_FILE) for name, failure in zip(names, failures)
+             if failure.log is not None}
+    return {name: why for name, why in found.items() if why}
 
 
 def where_its_output_is(failure, rerun="rerun the grid"):

@@ -513,3 +513,38 @@ def test_the_learning_curves_legend_of_runs_still_rising_lies_below_its_panel():
     assert all(axes.get_legend() is not None for axes in top1_panels)
     for axes in top1_panels:
         assert_legend_below(axes, "curves")
+
+
+def test_a_runs_loss_spike_leaves_the_other_runs_fall_readable():
+    """One base's loss of 46 on a batch (a spike it recovered from at once) set the loss panel's axis
+    to 0-48: the other runs' fall from 1.4 to 0.1 was a flat line along its bottom, 2% of its height.
+    The loss axis is logarithmic: that fall spans a good part of the panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    falling = tuple((10 * i, 1.4 * 0.87 ** i) for i in range(1, 21))  # 1.2 down to 0.09
+    spike = tuple((x, 46.0 if x == 50 else loss) for x, loss in falling)
+    runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(3)]
+    results = [Result(run, 0.9, 0.9, 0.9, 20, curve=((100, 0.8), (200, 0.9)), losses=spike if run.split_seed == 0
+                      else falling) for run in runs]
+    figure = figures_curves.curves(Figure, results)
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    loss_axes = figure.axes[0]
+    (_, low), (_, high) = loss_axes.transAxes.inverted().transform(loss_axes.transData.transform([(100, 0.1),
+                                                                                                   (100, 1.0)]))
+    assert high - low > 0.2, (low, high)
+    assert loss_axes.get_ylim()[1] >= 46
+
+
+@pytest.mark.parametrize("source, target", [("imagenet-256", "my-photos-36"), ("s" * 60, "t" * 60)],
+                         ids=["short", "long"])
+def test_the_cross_dataset_figure_names_its_datasets(source, target):
+    """"bases on S, targets on T" left the reader to find out which dataset was which; the title names
+    their folders (a long name shortened to fit the figure)."""
+    runs = grid.plan_grid(random_seeds=(), layers=(1, 2), cross=True)
+    results = [dataclasses.replace(r, dataset=f"/data/{source if r.run.treatment == 'source' else target}")
+               for r in networks(runs, lambda run: 0.4 + 0.01 * run.n)]
+    drawn = figures.draw_all(Figure, results)["figure_cross"]
+    title = drawn.axes[0].get_title()
+    shown = [figures_curves.shortened(name) for name in (source, target)]
+    assert title.startswith(f"transfer across datasets: bases on S ({shown[0]}),\ntargets on T ({shown[1]}):\n"), title
+    assert_titles_fit("figure_cross", drawn)

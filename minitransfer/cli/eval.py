@@ -2,6 +2,7 @@
 
 import click
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, models
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
@@ -77,12 +78,13 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
+    task = _task_text(checkpoint)  # read before its name is escaped for the terminal
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
     during = f" (iteration {iteration} of {max_iter})" if isinstance(max_iter, int) and iteration < max_iter else ""
     yield (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
-           f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}")
+           f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}{task}")
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
         yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"
@@ -94,3 +96,19 @@ def _lines(checkpoint, scores):
                    f"them at {height} px (prepare's --size) to score it as trained")
     if scores["precision"] != scores["trained_precision"]:
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
+
+
+def _task_text(checkpoint):
+    """What the scores are of, as the end of eval's line: "  (half B of random split seed 0: 4
+    classes)", the images being the half's, not the dataset's (12 of its 24 validation images, which
+    nothing said); with 5 classes or fewer, that top-5 is 1 whatever the network. "" where the
+    checkpoint can no longer be read (rewritten by the run training it)."""
+    try:
+        meta = checkpoints.read_meta(checkpoint)
+    except (checkpoints.CheckpointError, OSError):
+        return ""
+    kind, half, classes = meta.get("split_kind"), meta.get("split_half"), len(meta.get("classes") or ())
+    drawn = f"random split seed {meta.get('split_seed')}" if kind == "random" else f"the {kind} split"
+    task = f"half {half} of {drawn}" if half else "every class"
+    top5 = ", so top-5 is 1 whatever the network" if 0 < classes <= 5 else ""
+    return f"  ({task}: {classes} classes{top5})"

@@ -92,7 +92,9 @@ def _lines(summary):
             origin = ""
         if source.get("precision", summary["precision"]) != summary["precision"]:
             origin += f" (trained in precision {source['precision']})"
-        lines.append(f"copied layers 1..{n} from sha256 {summary['parent_sha256'][:16]}...{origin}")
+        copied = "layer 1" if n == 1 else f"layers 1..{n}"
+        lines.append(f"copied {copied} from sha256 {summary['parent_sha256'][:16]}...{origin}")
+        lines.extend(_copied_from_line(source))
         lines.extend(_base_lines(base, n, kept, source.get("dataset")))
     if summary["random_frozen"]:
         lines.append(f"first {summary['n_frozen']} layers random and frozen")
@@ -107,6 +109,20 @@ def _lines(summary):
         b = "x".join(map(str, layer["b"]))
         lines.append(f"{layer['name']:<8}{w:<20}{b:<10}{'yes' if layer['frozen'] else 'no'}")
     return lines
+
+
+def _copied_from_line(source):
+    """The base's weights file, where the copy found it, and what it was trained on: the sha256 alone
+    did not say which network that was (baseA, the other half's base, a base of another split seed).
+    No line where the record holds no path (one written before train kept it)."""
+    path = source.get("checkpoint")
+    if not path:
+        return []
+    kind, half, seed = source.get("split_kind"), source.get("split_half"), source.get("split_seed")
+    drawn = f"random split seed {seed}" if kind == "random" else f"the {kind} split"
+    trained = (f", trained on half {half} of {drawn}" if kind and half else
+               ", trained on every class" if kind == "all" else "")
+    return [f"base {inputs.display_name(path)}{trained}"]
 
 
 def _frozen_copies_of_base(base, names):
