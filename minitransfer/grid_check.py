@@ -33,9 +33,9 @@ from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer import results, rundir, run_search, treatments
 
 __all__ = ["GridMismatch", "DatasetPreparedAgain", "check_finished", "check_folder", "check_at_work", "check_others",
-           "trained_otherwise", "GridLock", "check_place", "check_outside_data", "check_outside_run_dirs",
-           "check_not_nested", "others_at_work", "replaced_plan", "plan_id", "left_alone", "check_bases",
-           "resolved_plan", "per_class_notes", "check_memory", "DatasetsAsPlanned"]
+           "trained_otherwise", "planned_config", "GridLock", "check_place", "check_outside_data",
+           "check_outside_run_dirs", "check_not_nested", "others_at_work", "replaced_plan", "plan_id", "left_alone",
+           "check_bases", "resolved_plan", "per_class_notes", "check_memory", "DatasetsAsPlanned"]
 
 
 class GridMismatch(config.ConfigError):
@@ -195,8 +195,9 @@ def _trained_file(out, run):
 def trained_otherwise(out, run, options, ignore=()):
     """The fields a finished or interrupted ``run`` was trained with that differ from what ``options`` ask for now,
     as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
-    A base is compared on every field, defaults included: an option given before and left out now
-    differs there (and a transfer is trained with the same options as its base). The dataset is the
+    Every field is compared, defaults included (:func:`planned_config`): an option given before and
+    left out now differs, and so does a copy retrained by hand with another option (a lower
+    --base-lr after it diverged: one schedule of the grid's report no longer). The dataset is the
     one whose fingerprint its weights recorded, and a transfer's base the file whose sha256 they
     recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
     again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`);
@@ -218,7 +219,7 @@ def trained_otherwise(out, run, options, ignore=()):
             return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
                     f"config.json records ({swapped})"]
     differ = []
-    asked_fields = run_fields(run, out, options) if run.parent else resolved_plan(run, out, options).config.to_dict()
+    asked_fields = planned_config(run, out, options)
     digests_now = {"copy_from": _sha256, "data": _fingerprint}
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
@@ -228,6 +229,23 @@ def trained_otherwise(out, run, options, ignore=()):
             change = _seed_change(out, run, recorded[name], options)
         differ += [f"{option_label(run, name)} {change}"] if change else []
     return differ
+
+
+def planned_config(run, out, options):
+    """Every configuration field of ``run`` as the grid trains it from ``options`` ({name: value}),
+    defaults filled in as ``train`` resolves them: a base's from its own fields; a copy's as those of
+    a base on its own classes with its base's preset, which is what it inherits of its base (the
+    split, its seed and the other half, the dataset, the preset; its fc8 from its own classes, the
+    schedule, batch and solver from that preset), then the copy's own (`copy_from`, `n`, `frozen`,
+    its seed and file). Raises ``ConfigError`` (naming the run) where ``options`` do not resolve."""
+    if run.parent is None:
+        return resolved_plan(run, out, options).config.to_dict()
+    preset = resolved_plan(run.base, out, options).config.preset
+    own = Run(run.name, "base", run.split, run.split_seed, target=run.target, per_class=run.per_class)
+    planned = resolved_plan(own, out, dict(options, preset=preset)).config.to_dict()
+    fields = run_fields(run, out, options)
+    planned.update((name, fields[name]) for name in ("copy_from", "n", "frozen", "seed", "out"))
+    return planned
 
 
 def _seed_change(out, run, recorded, options):

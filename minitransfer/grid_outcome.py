@@ -10,7 +10,7 @@ import signal
 
 from minitransfer import fileio, stopping
 from minitransfer.rundir import NOTHING_TO_DO, divergence
-from minitransfer.results import METRICS_FILE
+from minitransfer.results import METRICS_FILE, TRAIN_GRID_AGAIN
 from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, some_names
 from minitransfer.grid_status import last_log_line
 from minitransfer.treatments import name_order
@@ -132,8 +132,7 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
         diverged = _divergences(names, failures)
         if diverged:
             first = next(iter(diverged))
-            again = ("a rerun diverges again, bit for bit: train the grid again into a new folder (-o) with a lower "
-                     "--base-lr, which its runs share")
+            again = f"a rerun diverges again, bit for bit: {TRAIN_GRID_AGAIN}"
             why = (f"diverged (exit {key}; {diverged[first]}): {again}" if len(names) == 1 else
                    f"diverged (exit {key}; {first}: {diverged[first]}): {again}" if len(diverged) == len(names) else
                    f"{why}; {some_names(list(diverged))} of them diverged ({first}: {diverged[first]}): {again}")

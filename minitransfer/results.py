@@ -42,8 +42,9 @@ from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMI
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
-__all__ = ["collect", "hand_trained", "START_OVER", "METRICS_FILE", "LOSS_POINTS", "Result", "Spread", "mean",
-           "select", "means_by_n", "own_base", "without_base", "relative_by_n", "targets_by_n", "relative_by_base",
+__all__ = ["collect", "hand_trained", "START_OVER", "TRAIN_GRID_AGAIN", "start_over", "METRICS_FILE", "LOSS_POINTS",
+           "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
+           "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
            "precision_of", "schedule_of", "schedule_group", "natural_families", "SCHEDULE_FIELDS",
            "PAPER_FAMILIES", "UNREAD_FAMILIES", "read_reference", "reference_path", "PAPER_REFERENCE",
@@ -95,7 +96,7 @@ def collect(runs_dir):
             if read is not None:
                 results.append(read)
             elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
-                diverged = _divergence(folder / METRICS_FILE)
+                diverged = _divergence(folder / METRICS_FILE, _is_there(folder / TREATMENT_FILE))
                 if diverged:
                     left_out.append(f"{name}: {diverged}")
                 else:
@@ -115,18 +116,37 @@ def collect(runs_dir):
 
 METRICS_FILE = "metrics.jsonl"
 EVAL_FILE = "eval.csv"
-# What to do with a run whose training diverged, as report and info say it: resumed from its checkpoint, it
-# replays its iterations bit for bit.
-START_OVER = ("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower --base-lr, "
-              "or check the data")
+# What to do with a run whose training diverged: resumed from its checkpoint, or trained again with the same
+# options, it replays its iterations bit for bit. A grid's runs share their options: one of them trained again
+# by hand with a lower --base-lr is a run the grid refuses as trained otherwise, and its report would pool two
+# schedules; the grid is trained again instead (its end says so of a failed run:
+# minitransfer.grid_outcome.failure_cause).
+TRAIN_GRID_AGAIN = "train the grid again into a new folder (-o) with a lower --base-lr, which its runs share"
+_LONE_START_OVER = "start it over with --overwrite (without --resume) and a lower --base-lr, or check the data"
+_GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is one the grid refuses, and its report "
+                         "would pool two schedules")
+# As report and info say it of a run they cannot tell is a grid's (info reads a checkpoint): each case
+START_OVER = (f"resumed, it diverges again; {_LONE_START_OVER}; a grid's run: {TRAIN_GRID_AGAIN} "
+              f"({_GRID_RETRAINED_ALONE})")
 
 
-def _divergence(path):
+def start_over(grid_run):
+    """What to do with a run whose training diverged (:data:`START_OVER`), where it is known whether
+    it is a grid's run (``grid_run``: its folder holds a treatment.json): the grid trained again, or
+    the lone run started over."""
+    if grid_run:
+        return (f"resumed, or trained again with the grid's options, it diverges again, bit for bit; "
+                f"{TRAIN_GRID_AGAIN}, or check the data ({_GRID_RETRAINED_ALONE})")
+    return f"resumed, it diverges again; {_LONE_START_OVER}"
+
+
+def _divergence(path, grid_run):
     """Why a run without a result stopped, where its metrics.jsonl ``path`` ends in a divergence
     (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
-    is trained again; "" otherwise (training, stopped, or failed in another way)."""
+    is trained again (:func:`start_over`; ``grid_run``: whether the run is a grid's); "" otherwise
+    (training, stopped, or failed in another way)."""
     diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
-    return f"{diverged}; no result (see {path}): {START_OVER}" if diverged else ""
+    return f"{diverged}; no result (see {path}): {start_over(grid_run)}" if diverged else ""
 
 
 def _name(folder, runs_dir):

@@ -2,9 +2,14 @@
 and the rerun diverged again, bit for bit, as often as it was run. It now says the run diverged, where,
 and that the grid must be trained again with a lower --base-lr."""
 
-import pytest
+import shutil
 
-from minitransfer import config
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import config, results
+from minitransfer.cli import main
+from minitransfer.experiment import TREATMENT_FILE
 from minitransfer import train as training
 from minitransfer.grid_outcome import Failure, failure_cause
 from minitransfer.run_outcome import Diverged
@@ -41,3 +46,32 @@ def test_runs_that_failed_otherwise_keep_the_advice_to_rerun_and_name_the_diverg
     assert said.endswith(AGAIN)
     assert failure_cause(1, ["random0/B1B"], [Failure(1, runs / "B1B.run" / "train.log")]).endswith(
         "says why; fix that, then rerun the same command")
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_the_report_of_a_grid_whose_run_diverged_says_to_train_the_grid_again(micro_data, tmp_path):
+    """The report told of a grid's diverged run what it tells of a lone one, "start it over with
+    --overwrite ... and a lower --base-lr": that run alone retrained so is one the grid refuses
+    (trained otherwise), its report pooling two schedules, and retrained with the grid's options it
+    diverges again, bit for bit. It now says what the grid's end says: train the grid again."""
+    out = tmp_path / "grid"
+    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), "--layers", "1",
+                                       "--no-fine-tuned", "--preset", "micro", "--max-iter", "8",
+                                       "--base-lr", "100000", "--device", "cpu"])
+    assert result.exit_code == 1 and AGAIN in result.output, result.output
+    _, _, left_out = results.collect(out)
+    diverged = [line for line in left_out if line.startswith("random0/baseA: training diverged: ")]
+    assert len(diverged) == 1, left_out
+    assert diverged[0].endswith("resumed, or trained again with the grid's options, it diverges again, bit for bit; "
+                                "train the grid again into a new folder (-o) with a lower --base-lr, which its runs "
+                                "share, or check the data (this run alone trained again with another --base-lr is "
+                                "one the grid refuses, and its report would pool two schedules)"), diverged
+    assert "--overwrite" not in diverged[0]
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copytree(out / "random0" / "baseA.run", lone / "baseA.run")
+    (lone / "baseA.run" / TREATMENT_FILE).unlink()  # the same run, trained by hand: started over on its own
+    [alone] = results.collect(lone)[2]
+    assert alone.endswith("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower "
+                          "--base-lr, or check the data"), alone
+    assert results.TRAIN_GRID_AGAIN in results.START_OVER  # info, which cannot tell: both cases
