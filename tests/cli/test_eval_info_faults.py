@@ -199,6 +199,23 @@ def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_agai
     assert "(resumable)\n" in invoke(["info", "copy.h5"], tmp_path).output
 
 
+def test_eval_of_the_checkpoint_of_a_diverged_run_says_the_run_diverged_after_it(tiny, tmp_path):
+    """The scores of a diverged run's last checkpoint were printed without a word of the divergence
+    its metrics.jsonl records after it (info said it)."""
+    with pytest.raises(training.Diverged, match="it would diverge again"):
+        train(tmp_path / "diverged.h5", tiny, base_lr=1e4, max_iter=30, checkpoint_every=1)
+    logged = json.loads((tmp_path / "diverged.run" / "metrics.jsonl").read_text().splitlines()[-1])
+    result = invoke(["eval", "diverged.run", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "diverges again" in line]
+    assert len(said) == 1 and said[0].startswith("its run diverged after this checkpoint ("), result.output
+    assert f" at iteration {logged['iteration']} (lr {logged['lr']:.4g})); resumed, it diverges again; start it " \
+           f"over with --overwrite (without --resume) and a lower --base-lr" in said[0], said[0]
+    shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
+    copied = invoke(["eval", "copy.h5", "--device", "cpu"], tmp_path)
+    assert copied.exit_code == 0 and "diverges again" not in copied.output, copied.output
+
+
 @pytest.mark.parametrize("field, value", [("eval_batch_size", "abc"), ("eval_batch_size", -3), ("data", 5),
                                           ("precision", "fp16")],
                          ids=["eval-batch-text", "eval-batch-negative", "data-number", "precision-unknown"])
