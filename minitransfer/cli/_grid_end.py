@@ -1,14 +1,27 @@
-"""How the commands that run a grid here (``experiment``, ``demo``) tell its end: the grid's summary
-(:func:`tell_summary`), and an error that stopped it midway (:func:`told_where_it_stopped`: what it
-had done, then the error, what to do and that a rerun keeps what was done)."""
+"""How the commands that run a grid here (``experiment``, ``demo``) tell its course and its end: its
+log (:func:`grid_log`: the runs' warnings on stderr), the grid's summary (:func:`tell_summary`), and
+an error that stopped it midway (:func:`told_where_it_stopped`: what it had done, then the error,
+what to do and that a rerun keeps what was done)."""
 
 import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
 from minitransfer.grid_outcome import fix_then_rerun
+from minitransfer.grid_progress import Warnings
 
 from ._output import OutputUnwritable, echo, say
+
+
+def grid_log(line):
+    """A line of the grid's log (``run_grid``'s ``log``) on stdout, but a run's warning the grid relays
+    ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) on stderr, where
+    the grid's own warnings, and train's, go: stdout keeps the grid's course and results."""
+    name, told, text = line.partition(": ")
+    if told and " " not in name and text.startswith(Warnings.PREFIX):
+        say(line)
+    else:
+        echo(line)
 
 
 def tell_summary(outcome, out):

@@ -159,6 +159,11 @@ class NetworkPath(click.Path):
             return str(path / "checkpoint.h5")
         if folder.suffix == ".run" and any((path / name).is_file() for name in ("config.json", "treatment.json")):
             if (path / "eval.csv").is_file() and run_lock.holder(path) is None:  # its training started, and ended
+                diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
+                if diverged:
+                    self.fail(f"{path} is the run folder of {weights.name}, which has no network: its {diverged}, "
+                              f"before writing its first checkpoint (see its metrics.jsonl); train it again with a "
+                              f"lower --base-lr, or check the data, or give another network", param, ctx)
                 self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
                           f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
                           f"and output say why); train it again, or give another network", param, ctx)

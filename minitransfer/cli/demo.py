@@ -14,7 +14,7 @@ from minitransfer.ops import precision as precisions
 
 from ._devices import choose_devices
 from ._errors import run
-from ._grid_end import told_where_it_stopped
+from ._grid_end import grid_log, told_where_it_stopped
 from ._options import PRECISION_HELP, device_option
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
@@ -72,7 +72,7 @@ def demo(out, seed, device, precision):
         with told_where_it_stopped(out, whole="the demo", runs="networks"):
             return demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                   devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
-                                  log=echo)
+                                  log=grid_log)
 
     outcome = run(train)
     if outcome.exit_code != 0:

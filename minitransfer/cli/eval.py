@@ -3,9 +3,10 @@
 import click
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import evaluate, models
+from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
+from minitransfer.results import START_OVER
 
 from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
@@ -79,12 +80,15 @@ def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     task = _task_text(checkpoint)  # read before its name is escaped for the terminal
+    diverged = checkpoints.diverged_after(checkpoint)
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
     during = f" (iteration {iteration} of {max_iter})" if isinstance(max_iter, int) and iteration < max_iter else ""
     yield (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
            f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}{task}")
+    if diverged:  # the network scored is its run's last before the divergence, which a resume replays
+        yield f"its run diverged after this checkpoint ({diverged.removeprefix(rundir.DIVERGED)}); {START_OVER}"
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
         yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"

@@ -15,7 +15,7 @@ from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
 from ._errors import run
-from ._grid_end import tell_summary, told_where_it_stopped
+from ._grid_end import grid_log, tell_summary, told_where_it_stopped
 from ._options import SEED, changed_fields, data_option, device_option, grid_train_options
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import DatasetFolder, OutputFolder
@@ -163,7 +163,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
+    shown here too, on stderr, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
     --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
     rather than of the 10 best of more, are warned about before anything runs. Transfers start once
     their base has finished. After each run the grid says how many are left and, from the pace of the
@@ -284,7 +284,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         echo(f"would run on {where}")
         return
     with told_where_it_stopped(out):
-        outcome = scheduler.run_grid(runs, out, options, devices=devices, log=echo, progress=say)
+        outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)

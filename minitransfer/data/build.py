@@ -2,14 +2,15 @@
 
 :func:`build_dataset` decodes images in worker processes (:mod:`.decoder_pool`: nothing HDF5- or
 zip-related crosses a fork), writes them shard by shard, each shard atomically, then
-``skipped.txt``, the mean image and ``meta.json``. A rerun skips every shard whose file exists, was
-built from the same inputs (its ``plan`` attribute: their names, and each file's size and
-modification time, each zip member's size and CRC-32) and whose arrays still hash to its stored
-``content_sha256``, so an interrupted import resumes where it stopped and a corrupt shard is
-rebuilt (:mod:`.shard_builder`). Files that cannot be decoded (empty, truncated, not an image, too
-large) are skipped and listed in ``skipped.txt`` (one ``name<TAB>reason`` line each, names escaped as
-:func:`.inputs.display_name` says) and in meta.json, never silently; CMYK, grayscale, palette and
-PNG-named-.JPEG files are converted to RGB and warped to ``size × size`` as :mod:`.decode` says.
+``skipped.txt`` (none where every file was imported), the mean image and ``meta.json``. A rerun
+skips every shard whose file exists, was built from the same inputs (its ``plan`` attribute: their
+names, and each file's size and modification time, each zip member's size and CRC-32) and whose
+arrays still hash to its stored ``content_sha256``, so an interrupted import resumes where it
+stopped and a corrupt shard is rebuilt (:mod:`.shard_builder`). Files that cannot be decoded
+(empty, truncated, not an image, too large) are skipped and listed in ``skipped.txt`` (one
+``name<TAB>reason`` line each, names escaped as :func:`.inputs.display_name` says) and in
+meta.json, never silently; CMYK, grayscale, palette and PNG-named-.JPEG files are converted to RGB
+and warped to ``size × size`` as :mod:`.decode` says.
 
 Images are stored at most :data:`MAX_IMAGE_SIZE` pixels square (--size), checked before anything
 is allocated.
@@ -176,9 +177,7 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
                  for subset in SUBSETS}
     finally:
         decoder.close()
-    report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in builder.skipped)
-    write(out / SKIPPED_FILE, len(report) + final_files(size),
-          lambda: fileio.write_text(out / SKIPPED_FILE, report, keep_same=True))
+    _write_skipped(out, builder.skipped, size)
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
     mean_sha = write(out / MEAN_FILE, final_files(size), lambda: write_mean(out / MEAN_FILE, mean, classes))
@@ -204,6 +203,26 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
     return ds.open_dataset(out)
+
+
+def _write_skipped(out, skipped, size):
+    """``out``'s skipped.txt, listing ``skipped``; where nothing was skipped, none: a list an earlier
+    import left (naming files imported now) is removed, as is the empty file earlier versions wrote,
+    where the folder can be written (on a read-only copy it says nothing untrue: it stays)."""
+    path = out / SKIPPED_FILE
+    report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
+    if report:
+        write(path, len(report) + final_files(size), lambda: fileio.write_text(path, report, keep_same=True))
+        return
+    try:
+        listed = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if listed:
+        write(path, 0, lambda: fileio.remove(path))
+    else:
+        with contextlib.suppress(fileio.StorageError):
+            fileio.remove(path)
 
 
 def check_image_size(size):

@@ -149,11 +149,27 @@ def test_a_link_that_leads_nowhere_and_a_run_without_a_network_yet_are_named_as_
 
 def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_said_to_be_waited_for(tiny, tmp_path):
     """A run diverged before its first checkpoint: eval, info and train --copy-from of its folder said
-    to wait for its training, which had ended; while a process trains into it, they still do."""
+    to wait for its training, which had ended, then that it had "diverged, failed or interrupted",
+    although its metrics.jsonl records the divergence: they now say it diverged, where and how, and
+    what to do; a run whose log ends otherwise (failed, killed) keeps the generic words; while a
+    process trains into it, they still say to wait."""
     with pytest.raises(training.Diverged, match="no checkpoint was written"):
         train(tmp_path / "diverged.h5", tiny, base_lr=1e4, max_iter=30, checkpoint_every=100)
+    metrics = tmp_path / "diverged.run" / "metrics.jsonl"
+    *trained, last = metrics.read_text().splitlines(keepends=True)
+    logged = json.loads(last)
+    assert logged["event"] == "diverged", last
     commands = (["eval", "diverged.run"], ["info", "diverged.run"],
                 ["train", "--data", str(tiny), "--copy-from", "diverged.run", "--n", "2", "-o", "t.h5"])
+    for args in commands:
+        result = invoke(args, tmp_path)
+        assert result.exit_code == 2, result.output
+        assert "diverged.run is the run folder of diverged.h5, which has no network: its training diverged: " \
+               in result.output, result.output
+        assert f"at iteration {logged['iteration']} (lr {logged['lr']:.4g}), before writing its first checkpoint " \
+               f"(see its metrics.jsonl); train it again with a lower --base-lr" in result.output, result.output
+        assert "failed or interrupted" not in result.output, result.output
+    metrics.write_text("".join(trained))  # a run that ended otherwise: its log records no divergence
     for args in commands:
         result = invoke(args, tmp_path)
         assert result.exit_code == 2, result.output
@@ -181,6 +197,23 @@ def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_agai
     assert summary["resumable"] and summary["diverged"].startswith("training diverged: "), summary["diverged"]
     shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
     assert "(resumable)\n" in invoke(["info", "copy.h5"], tmp_path).output
+
+
+def test_eval_of_the_checkpoint_of_a_diverged_run_says_the_run_diverged_after_it(tiny, tmp_path):
+    """The scores of a diverged run's last checkpoint were printed without a word of the divergence
+    its metrics.jsonl records after it (info said it)."""
+    with pytest.raises(training.Diverged, match="it would diverge again"):
+        train(tmp_path / "diverged.h5", tiny, base_lr=1e4, max_iter=30, checkpoint_every=1)
+    logged = json.loads((tmp_path / "diverged.run" / "metrics.jsonl").read_text().splitlines()[-1])
+    result = invoke(["eval", "diverged.run", "--device", "cpu"], tmp_path)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "diverges again" in line]
+    assert len(said) == 1 and said[0].startswith("its run diverged after this checkpoint ("), result.output
+    assert f" at iteration {logged['iteration']} (lr {logged['lr']:.4g})); resumed, it diverges again; start it " \
+           f"over with --overwrite (without --resume) and a lower --base-lr" in said[0], said[0]
+    shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
+    copied = invoke(["eval", "copy.h5", "--device", "cpu"], tmp_path)
+    assert copied.exit_code == 0 and "diverges again" not in copied.output, copied.output
 
 
 @pytest.mark.parametrize("field, value", [("eval_batch_size", "abc"), ("eval_batch_size", -3), ("data", 5),

@@ -60,7 +60,7 @@ def test_a_file_moved_away_while_importing_is_skipped_as_gone_and_imported_by_th
     os.rename(away, moved)
     again = _invoke(command, root, out)
     assert again.exit_code == 0, again.output
-    assert _skipped(out) == []
+    assert not (out / "skipped.txt").exists()  # the first import's list: its file is imported now
     assert _train_colours(out) == _train_colours(_rebuilt(command, root, tmp_path))
 
 
@@ -75,7 +75,7 @@ def test_a_file_replaced_while_importing_is_skipped_as_changed_and_imported_by_t
     monkeypatch.undo()
     again = _invoke(command, root, out)
     assert again.exit_code == 0, again.output
-    assert _skipped(out) == []
+    assert not (out / "skipped.txt").exists()  # the first import's list: its file is imported now
     colours = _train_colours(out)
     assert colours == _train_colours(_rebuilt(command, root, tmp_path))
     assert any(max(abs(a - b) for a, b in zip(colour, (9, 9, 250))) <= 3 for colour in colours)
