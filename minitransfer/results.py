@@ -42,7 +42,7 @@ from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMI
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
-__all__ = ["collect", "hand_trained", "START_OVER", "TRAIN_GRID_AGAIN", "start_over", "METRICS_FILE", "LOSS_POINTS",
+__all__ = ["collect", "hand_trained", "TRAIN_GRID_AGAIN", "start_over", "start_over_in", "METRICS_FILE", "LOSS_POINTS",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
@@ -125,10 +125,6 @@ TRAIN_GRID_AGAIN = "train the grid again into a new folder (-o) with a lower --b
 _LONE_START_OVER = "start it over with --overwrite (without --resume) and a lower --base-lr, or check the data"
 _GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is one the grid refuses, and its report "
                          "would pool two schedules")
-# As report and info say it of a run they cannot tell is a grid's (info reads a checkpoint): each case
-START_OVER = (f"resumed, it diverges again; {_LONE_START_OVER}; a grid's run: {TRAIN_GRID_AGAIN} "
-              f"({_GRID_RETRAINED_ALONE})")
-
 
 def start_over(grid_run):
     """What to do with a run whose training diverged (:data:`START_OVER`), where it is known whether
@@ -138,6 +134,12 @@ def start_over(grid_run):
         return (f"resumed, or trained again with the grid's options, it diverges again, bit for bit; "
                 f"{TRAIN_GRID_AGAIN}, or check the data ({_GRID_RETRAINED_ALONE})")
     return f"resumed, it diverges again; {_LONE_START_OVER}"
+
+
+def start_over_in(run_folder):
+    """:func:`start_over` for the run in ``run_folder`` (info's, eval's): a grid's where it holds the
+    treatment.json experiment writes."""
+    return start_over(_is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
 
 
 def _divergence(path, grid_run):

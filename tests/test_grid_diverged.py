@@ -74,4 +74,5 @@ def test_the_report_of_a_grid_whose_run_diverged_says_to_train_the_grid_again(mi
     [alone] = results.collect(lone)[2]
     assert alone.endswith("resumed, it diverges again; start it over with --overwrite (without --resume) and a lower "
                           "--base-lr, or check the data"), alone
-    assert results.TRAIN_GRID_AGAIN in results.START_OVER  # info, which cannot tell: both cases
+    assert results.start_over_in(out / "random0" / "baseA.run") in diverged[0]  # as info and eval say it
+    assert results.start_over_in(lone / "baseA.run") in alone

@@ -1,12 +1,14 @@
 """``minitransfer eval``: accuracy of a checkpoint on its half's images."""
 
+import pathlib
+
 import click
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import evaluate, models, rundir
 from minitransfer.data import inputs
 from minitransfer.ops import precision as precisions
-from minitransfer.results import START_OVER
+from minitransfer.results import start_over_in
 
 from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
@@ -80,7 +82,8 @@ def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     task = _task_text(checkpoint)  # read before its name is escaped for the terminal
-    diverged = checkpoints.diverged_after(checkpoint)
+    diverged = checkpoints.diverged_after(checkpoint)  # of a run's checkpoint.h5, in its run folder
+    then = start_over_in(pathlib.Path(checkpoint).resolve().parent) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
@@ -88,7 +91,7 @@ def _lines(checkpoint, scores):
     yield (f"{checkpoint}{during} on {scores['subset']} of {data} ({scores['images']} images): "
            f"top-1 {scores['top1']:.4f}  top-5 {scores['top5']:.4f}  loss {scores['loss']:.4f}{task}")
     if diverged:  # the network scored is its run's last before the divergence, which a resume replays
-        yield f"its run diverged after this checkpoint ({diverged.removeprefix(rundir.DIVERGED)}); {START_OVER}"
+        yield f"its run diverged after this checkpoint ({diverged.removeprefix(rundir.DIVERGED)}); {then}"
     if scores["mean_resized_from"]:
         height, width = scores["mean_resized_from"]
         yield f"the mean image of {checkpoint} is {height}x{width}; it was resized to the images of {data}"

@@ -7,7 +7,7 @@ import click
 from minitransfer import checkpoint as checkpoints
 from minitransfer import transfer
 from minitransfer.data import inputs
-from minitransfer.results import START_OVER
+from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
 
 from ._errors import run
@@ -63,7 +63,7 @@ def _lines(summary):
     reduced = f", {per_class} training images per class (reduced data)" if per_class else ""
     state = " (resumable)" if summary["resumable"] else ""
     if summary["diverged"]:  # resumed, it replays its iterations bit for bit
-        state = f" (resumable, but its {summary['diverged']}: {START_OVER})"
+        state = f" (resumable, but its {summary['diverged']}: {start_over_in(summary['run']['folder'])})"
     if summary["resumable"] and summary["run"] and summary["run"]["training"] is not None:  # resuming is refused
         state = f" (its latest checkpoint: its training runs now{holder_named(summary['run']['training'])})"
     if summary["finished"]:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from interrupting import interrupted_after
 
-from minitransfer import config, evaluate, fileio, run_lock, stopping
+from minitransfer import config, evaluate, fileio, results, run_lock, stopping
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -195,6 +195,10 @@ def test_info_of_the_checkpoint_of_a_diverged_run_says_resuming_it_diverges_agai
                          result.output), result.output
     summary = json.loads(invoke(["info", "diverged.run", "--json"], tmp_path).output)
     assert summary["resumable"] and summary["diverged"].startswith("training diverged: "), summary["diverged"]
+    (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
+    grid_run = invoke(["info", "diverged.run"], tmp_path).output
+    assert f"{results.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
+    (tmp_path / "diverged.run" / "treatment.json").unlink()
     shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
     assert "(resumable)\n" in invoke(["info", "copy.h5"], tmp_path).output
 
@@ -211,6 +215,10 @@ def test_eval_of_the_checkpoint_of_a_diverged_run_says_the_run_diverged_after_it
     assert len(said) == 1 and said[0].startswith("its run diverged after this checkpoint ("), result.output
     assert f" at iteration {logged['iteration']} (lr {logged['lr']:.4g})); resumed, it diverges again; start it " \
            f"over with --overwrite (without --resume) and a lower --base-lr" in said[0], said[0]
+    (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
+    grid_run = invoke(["eval", "diverged.run", "--device", "cpu"], tmp_path).output
+    assert f"{results.TRAIN_GRID_AGAIN}, or check the data" in grid_run and "--overwrite" not in grid_run, grid_run
+    (tmp_path / "diverged.run" / "treatment.json").unlink()
     shutil.copy(tmp_path / "diverged.run" / "checkpoint.h5", tmp_path / "copy.h5")  # no run's log beside it
     copied = invoke(["eval", "copy.h5", "--device", "cpu"], tmp_path)
     assert copied.exit_code == 0 and "diverges again" not in copied.output, copied.output
