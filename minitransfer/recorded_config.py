@@ -79,7 +79,7 @@ def differences(saved, plan):
     ``saved`` records differs from ``plan``'s, but those a resumption may change."""
     stored = dict(saved.meta.get("config", {}))
     current = plan.config.to_dict()
-    free = free_fields(plan.config)
+    free = free_fields(plan.config, unset=plan.unset)
     differ = {key: _difference(key, stored.get(key, DEFAULTS.get(key)), current[key], saved, plan)
               for key in current if key not in free}
     return {key: text for key, text in differ.items() if text}

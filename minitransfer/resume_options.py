@@ -11,17 +11,21 @@ from minitransfer.config_checks import ConfigError
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
-# Fields that may change between an interrupted run and its resumption (they do not affect the weights trained;
-# eval_batch_size may change an evaluation's loss in its last bits: a run that ran out of memory evaluating is
-# resumed with a smaller one, as it is told to)
+# Fields that may change between an interrupted run and its resumption (they do not affect the numbers).
 RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "quiet", "log_every", "checkpoint_every",
-                      "eval_batch_size", "allow_precision_change", "cuda_graph")
+                      "allow_precision_change", "cuda_graph")
+# Fields a resumption may change where they are given (an evaluation's loss may differ in its last bits: a run
+# that ran out of memory evaluating is resumed with a smaller `eval_batch_size`, as it is told to); left unset,
+# the run's own value is taken (a run folder named) or compared (the default differing from it is refused).
+GIVEN_FREE_FIELDS = ("eval_batch_size",)
 
 
-def free_fields(c, *others):
-    """The fields of ``c`` a resumption may change: :data:`RESUME_FREE_FIELDS`, ``others`` and the
-    precision where `allow_precision_change` is given."""
-    return {*RESUME_FREE_FIELDS, *others, *(("precision",) if c.allow_precision_change else ())}
+def free_fields(c, *others, unset=()):
+    """The fields of ``c`` a resumption may change: :data:`RESUME_FREE_FIELDS`, ``others``, those of
+    :data:`GIVEN_FREE_FIELDS` given (not None, nor among ``unset``: a resolved config's defaults) and
+    the precision where `allow_precision_change` is given."""
+    given = {name for name in GIVEN_FREE_FIELDS if getattr(c, name) is not None and name not in unset}
+    return {*RESUME_FREE_FIELDS, *others, *given, *(("precision",) if c.allow_precision_change else ())}
 
 
 def take_run_folder(c, typed=()):

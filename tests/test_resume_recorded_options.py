@@ -3,6 +3,7 @@ every option left at its default takes the run's recorded value, one given other
 It used to refuse a bare ``--resume int.run`` for the defaults it compared with the run's record
 ("`stepsize` 667 -> 133, `max_iter` 3000 -> 600")."""
 
+import json
 import shutil
 
 import numpy as np
@@ -113,3 +114,32 @@ def test_a_transfer_resumed_by_its_run_folder_takes_its_recorded_options_given_a
     _assert_same_weights(tmp_path / "A2B.h5", straight.out)
     result = _resume(tmp_path / "A2B.run", "--n", "3")
     assert result.exit_code == 2 and "different configuration: --n 2 -> 3" in result.output, result.output
+
+
+def _as_given(data, out):
+    """`--resume auto` with TRAINED's options given as they were (`--resume auto` takes the options given),
+    but for `eval_batch_size`, the test's to give or leave unset."""
+    options = [word for key, value in TRAINED.items() if key != "eval_batch_size"
+               for word in (f"--{key.replace('_', '-')}", str(value))]
+    return ["auto", "--data", data, "-o", str(out), *options]
+
+
+def test_an_eval_batch_size_given_may_change_on_resume_one_left_unset_is_the_runs(micro_data, tmp_path):
+    """A run that ran out of memory evaluating is told to resume with a smaller --eval-batch-size:
+    given, it may change; left unset, the run's own (2 here) is taken by a run folder named, and the
+    default (the batch size) refused by --resume auto, never taken silently (it had been, for both)."""
+    interrupted_after(_config(tmp_path / "int.h5", data=micro_data, eval_batch_size=2), 3)
+    refused = _resume(*_as_given(micro_data, tmp_path / "int.h5"))
+    assert refused.exit_code == 2 and "--eval-batch-size 2 -> 8" in refused.output, refused.output
+    resumed = _resume(tmp_path / "int.run")
+    assert resumed.exit_code == 0, resumed.output
+    recorded = json.loads((tmp_path / "int.run" / "config.json").read_text())
+    assert recorded["eval_batch_size"] == 2
+    assert checkpoints.load(tmp_path / "int.h5").meta["config"]["eval_batch_size"] == 2
+
+
+def test_an_eval_batch_size_given_on_resume_is_taken(micro_data, tmp_path):
+    interrupted_after(_config(tmp_path / "int.h5", data=micro_data, eval_batch_size=2), 3)
+    result = _resume(*_as_given(micro_data, tmp_path / "int.h5"), "--eval-batch-size", "1")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "int.run" / "config.json").read_text())["eval_batch_size"] == 1
