@@ -366,7 +366,7 @@ def describe(path):
     check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
     meta = saved.meta
     finished = saved.iteration == meta["config"].get("max_iter")
-    run_folder = _run_folder(path)
+    run_folder = run_folder_of(path)
     run = None
     if run_folder is not None:
         weights = rundir.weights_for(run_folder)  # reads its config.json
@@ -391,7 +391,7 @@ def describe(path):
     }
 
 
-def _run_folder(path):
+def run_folder_of(path):
     """The run folder whose checkpoint.h5 ``path`` is, under its own name (``.`` inside it, a link to it:
     the folder itself, whose name names its weights file); None for another file. A folder renamed by
     hand is still one: it holds the run's config.json, whatever it is called now."""
@@ -416,7 +416,7 @@ def _training(run_folder):
 def diverged_after(path):
     """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
     :func:`minitransfer.rundir.divergence` says of that run; else ""."""
-    run_folder = _run_folder(path)
+    run_folder = run_folder_of(path)
     return _diverged_after(run_folder) if run_folder is not None else ""
 
 

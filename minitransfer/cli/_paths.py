@@ -11,7 +11,8 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, checkpoint_check, fileio, resume_options, run_lock, rundir
+from minitransfer import checkpoint, checkpoint_check, fileio, results, resume_options, run_lock, rundir
+from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
@@ -161,9 +162,11 @@ class NetworkPath(click.Path):
             if (path / "eval.csv").is_file() and run_lock.holder(path) is None:  # its training started, and ended
                 diverged = checkpoint.diverged_after(path / "checkpoint.h5")  # as its metrics.jsonl records it
                 if diverged:
+                    again = (results.TRAIN_GRID_AGAIN if (path / TREATMENT_FILE).is_file()  # its grid's runs share it
+                             else "train it again with a lower --base-lr")
                     self.fail(f"{path} is the run folder of {weights.name}, which has no network: its {diverged}, "
-                              f"before writing its first checkpoint (see its metrics.jsonl); train it again with a "
-                              f"lower --base-lr, or check the data, or give another network", param, ctx)
+                              f"before writing its first checkpoint (see its metrics.jsonl); {again}, or check the "
+                              f"data, or give another network", param, ctx)
                 self.fail(f"{path} is the run folder of {weights.name}, which has no network: its training stopped "
                           f"before writing its first checkpoint (diverged, failed or interrupted: its metrics.jsonl "
                           f"and output say why); train it again, or give another network", param, ctx)

@@ -1,7 +1,5 @@
 """``minitransfer eval``: accuracy of a checkpoint on its half's images."""
 
-import pathlib
-
 import click
 
 from minitransfer import checkpoint as checkpoints
@@ -83,7 +81,7 @@ def _lines(checkpoint, scores):
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     task = _task_text(checkpoint)  # read before its name is escaped for the terminal
     diverged = checkpoints.diverged_after(checkpoint)  # of a run's checkpoint.h5, in its run folder
-    then = start_over_in(pathlib.Path(checkpoint).resolve().parent) if diverged else ""
+    then = start_over_in(checkpoints.run_folder_of(checkpoint)) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored

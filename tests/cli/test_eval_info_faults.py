@@ -169,6 +169,10 @@ def test_the_folder_of_a_run_that_stopped_before_its_first_checkpoint_is_not_sai
         assert f"at iteration {logged['iteration']} (lr {logged['lr']:.4g}), before writing its first checkpoint " \
                f"(see its metrics.jsonl); train it again with a lower --base-lr" in result.output, result.output
         assert "failed or interrupted" not in result.output, result.output
+    (tmp_path / "diverged.run" / "treatment.json").write_text("{}")  # a grid's run: the grid is trained again
+    grid_run = invoke(["info", "diverged.run"], tmp_path).output
+    assert f"(see its metrics.jsonl); {results.TRAIN_GRID_AGAIN}, or check the data" in grid_run, grid_run
+    (tmp_path / "diverged.run" / "treatment.json").unlink()
     metrics.write_text("".join(trained))  # a run that ended otherwise: its log records no divergence
     for args in commands:
         result = invoke(args, tmp_path)
