@@ -43,10 +43,7 @@ def curves(Figure, results):
                 if points_of(r):
                     panel.plot(*zip(*points_of(r)), rasterized=True, label=shortened(r.run.name), **RISING_STYLE)
         loss_axes.set_title(_title(name, members), fontsize=10)
-        # on a log scale: one run's spike (a loss of 46 on a batch) drew every other run's fall from 1.4
-        # to 0.1 as a flat line at the bottom of its panel
-        loss_axes.set_yscale("log")
-        loss_axes.set_ylabel("training loss (logged batches, log scale)")
+        _loss_scale(loss_axes, [loss for r in members for _, loss in r.losses])
         top1_axes.set_ylabel("validation top-1")
         top1_axes.set_xlabel("iteration")
         for each in (loss_axes, top1_axes):  # 450,000 iterations: "100k", not digits running into each other
@@ -92,6 +89,20 @@ def _column_order(group):
     """The key of a (name, runs) column by :data:`COLUMNS`; a group not there after them, by name."""
     name, _ = group
     return (COLUMNS.index(name) if name in COLUMNS else len(COLUMNS)), name
+
+
+def _loss_scale(axes, losses):
+    """The loss panel ``axes`` on a log scale: one run's spike (a loss of 46 on a batch) drew every other
+    run's fall from 1.4 to 0.1 as a flat line at the bottom of its panel. A loss of 0 (a small set
+    learnt by heart) is not drawn there, and the axis reaches at most three decades below the median
+    of the ``losses`` (one of 1e-7 stretched it over eight); without any loss above 0, linear."""
+    positive = sorted(loss for loss in losses if loss > 0)
+    if not positive:
+        axes.set_ylabel("training loss (logged batches)")
+        return
+    axes.set_yscale("log", nonpositive="mask")
+    axes.set_ylim(bottom=max(positive[0], positive[len(positive) // 2] / 1000) / 1.5)
+    axes.set_ylabel("training loss (logged batches, log scale)")
 
 
 def _title(group, members):

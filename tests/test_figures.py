@@ -535,6 +535,31 @@ def test_a_runs_loss_spike_leaves_the_other_runs_fall_readable():
     assert loss_axes.get_ylim()[1] >= 46
 
 
+def test_a_loss_of_zero_or_a_tiny_one_neither_warns_nor_flattens_the_loss_panel(recwarn):
+    """A run that learnt a small set by heart logs a loss of 0 (or 1e-7): on the log axis the 0 was
+    clipped to a value far below, stretching the axis over decades (the others' fall flat again), and
+    a panel of only zeros warned "Data has no positive values". The axis reaches three decades below
+    the median at most; a panel without a positive loss stays linear, without a warning."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    falling = tuple((10 * i, 1.4 * 0.87 ** i) for i in range(1, 21))
+    learnt = tuple((x, 0.0 if x > 150 else 1e-7 if x == 150 else loss) for x, loss in falling)
+    runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(2)]
+    results = [Result(run, 0.9, 0.9, 0.9, 20, curve=((100, 0.8), (200, 0.9)),
+                      losses=learnt if run.split_seed == 0 else falling) for run in runs]
+    figure = figures_curves.curves(Figure, results)
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    loss_axes = figure.axes[0]
+    (_, low), (_, high) = loss_axes.transAxes.inverted().transform(loss_axes.transData.transform([(100, 0.1),
+                                                                                                   (100, 1.0)]))
+    assert high - low > 0.2, (low, high)
+    zeros = [dataclasses.replace(r, losses=tuple((x, 0.0) for x, _ in falling)) for r in results]
+    figure = figures_curves.curves(Figure, zeros)
+    figure.draw(FigureCanvasAgg(figure).get_renderer())
+    assert figure.axes[0].get_yscale() == "linear"
+    assert not [w for w in recwarn if "positive" in str(w.message)], [str(w.message) for w in recwarn]
+
+
 @pytest.mark.parametrize("source, target", [("imagenet-256", "my-photos-36"), ("s" * 60, "t" * 60)],
                          ids=["short", "long"])
 def test_the_cross_dataset_figure_names_its_datasets(source, target):
