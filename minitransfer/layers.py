@@ -142,7 +142,8 @@ class WeightLayer(Layer):
                 raise ValueError(
                     f"{param.name}: expected shape {tuple(param.data.shape)}, got {tuple(value.shape)}"
                 )
-            param.data = to_device(value.astype(np.float32, copy=True), device_of(param.data))
+            device = device_of(param.data)  # moved to another device, it is a copy already
+            param.data = to_device(value.astype(np.float32, copy=device_of(value) == device), device)
             param.velocity = _zeros_like(param.data)
             param.grad = None
 

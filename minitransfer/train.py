@@ -233,7 +233,7 @@ def _iterations(run, on_iteration):
                 raise run.interrupted(stop[0])
             if done % c.checkpoint_every == 0 or done == c.max_iter:
                 run.save(done, lr)
-        return snapshot(run.net, run.plan, c.max_iter, run.batches.cursor)
+        return snapshot(run.net, run.plan, c.max_iter, run.cursor)
     except loader_workers.StopRequested as stopped:
         raise run.interrupted(str(stopped), " while the data loader's next batch was awaited") from None
     except (DatasetError, WorkerDied) as error:
