@@ -168,8 +168,9 @@ def refuse_typed_otherwise(c, typed):
     options typed), is what tells them apart. One of them at its default's value that the run
     recorded otherwise is refused (:class:`ConfigError`), as any other value than the run's is,
     rather than silently replaced by the run's. The run folder is taken into ``c`` here, its fields
-    checked first as :func:`minitransfer.config.checked` checks them, so that the run's record is
-    read once: train, given ``c``, finds its `resume` 'auto' and its options taken."""
+    checked first as :func:`minitransfer.config.checked` checks them, so that its options are
+    taken once: train, given ``c``, finds its `resume` 'auto' and its options taken (the record is
+    read again only where the dataset is gone, and as the run resumes from it)."""
     check_fields(c)
     take_run_folder(c, typed)
 

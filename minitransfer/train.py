@@ -62,7 +62,8 @@ def train(config, on_iteration=None):
     ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
     iterations done saved where it ran out between two iterations; inside a step, the last
-    checkpoint kept).
+    checkpoint kept; the first step's own MemoryError, or on a GPU ``step.OutOfDeviceMemory``, a
+    ConfigError, as they are).
 
     Example::
 
