@@ -31,9 +31,9 @@ class Result:
     class it used (:func:`minitransfer.run_facts.kept_per_class_of`), for a run of the natural split
     the names of its halves A and B (:func:`minitransfer.data.splits.half_families`; () where its
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
-    classes, how many of how many (:func:`minitransfer.results._seen_classes`); the training seed and
-    the sha256 of the base copied from that train recorded (:func:`minitransfer.results.once`
-    tells a second copy of one network by them)."""
+    classes, how many of how many (:func:`minitransfer.results._seen_classes`); the options of its
+    config.json that change the network (its seed among them) and the sha256 of the base copied from
+    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them)."""
 
     run: Run
     final_top1: float
@@ -52,7 +52,7 @@ class Result:
     kept_per_class: tuple = ()  # a reduced-data run's (fewest, mean, most) training images a class: kept_per_class_of
     seen_classes: tuple = ()  # a transfer across datasets: (shared, classes) its base saw of its classes, or ()
     eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
-    seed: int = None  # the training seed its config.json records (None where it records none)
+    network: tuple = ()  # (field, value) of its config.json's fields that change the network: results.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
 
     @property
