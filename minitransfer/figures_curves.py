@@ -91,17 +91,22 @@ def _column_order(group):
     return (COLUMNS.index(name) if name in COLUMNS else len(COLUMNS)), name
 
 
+LOSS_SHOWN = 1e30  # above, a loss (a hand-edited 1e308) is off the log axis: matplotlib's ticks overflowed there
+
+
 def _loss_scale(axes, losses):
     """The loss panel ``axes`` on a log scale: one run's spike (a loss of 46 on a batch) drew every other
     run's fall from 1.4 to 0.1 as a flat line at the bottom of its panel. A loss of 0 (a small set
     learnt by heart) is not drawn there, and the axis reaches at most three decades below the median
-    of the ``losses`` (one of 1e-7 stretched it over eight); without any loss above 0, linear."""
-    positive = sorted(loss for loss in losses if loss > 0)
+    of the ``losses`` (one of 1e-7 stretched it over eight) and six above; without any loss above 0,
+    linear."""
+    positive = sorted(loss for loss in losses if 0 < loss < LOSS_SHOWN)
     if not positive:
         axes.set_ylabel("training loss (logged batches)")
         return
+    median = positive[(len(positive) - 1) // 2]
     axes.set_yscale("log", nonpositive="mask")
-    axes.set_ylim(bottom=max(positive[0], positive[len(positive) // 2] / 1000) / 1.5)
+    axes.set_ylim(max(positive[0], median / 1e3) / 1.5, min(positive[-1], median * 1e6) * 1.5)
     axes.set_ylabel("training loss (logged batches, log scale)")
 
 
