@@ -8,6 +8,7 @@ import errno
 import fcntl
 import os
 import pathlib
+import time
 
 from minitransfer import config, fileio
 from minitransfer.experiment import PLAN_FILE, SOURCE_DATA
@@ -24,6 +25,7 @@ def check_place(out, options):
 
 
 FOLDER_REMADE_TRIES = 10  # a folder removed as often as it is made is no race: said as unwritable
+HELD_HERE_POLL_SECONDS = 0.05  # how often a grid waiting for another grid of its process looks again
 
 
 class GridLock:
@@ -36,8 +38,10 @@ class GridLock:
     :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`minitransfer.grid_check.check_at_work`). The kernel releases both
     when a process dies. A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
-    Grids of one process at work in a folder share its working lock (:func:`minitransfer.run_lock.share`:
-    byte-range locks, NFS, are the process's).
+    Grids of one process at work in a folder share its working lock (:func:`minitransfer.run_lock.share_held`:
+    byte-range locks, NFS, are the process's); one that would plan while another of its process plans
+    there waits for that one's release, never opening the lock file it holds (whose close would drop
+    that lock on NFS).
 
         with GridLock(out, options, log) as lock:
             ...                 # check_folder, write_plan
@@ -68,10 +72,17 @@ class GridLock:
         """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""
         path = self.out / name
         removed = 0
+        waited = False
         while True:
-            here = run_lock.held_here(path)
-            if here is not None and not here.exclusive and operation == fcntl.LOCK_SH:  # another grid of this process
-                return run_lock.share(here)
+            here = run_lock.share_held(path) if operation == fcntl.LOCK_SH else run_lock.held_here(path)
+            if here is not None:  # held by another grid of this process (a thread): shared, or waited for
+                if not here.exclusive and operation == fcntl.LOCK_SH:
+                    return here.descriptor
+                if not waited:
+                    self._waiting()
+                    waited = True
+                time.sleep(HELD_HERE_POLL_SECONDS)  # never opened: its close would drop that grid's lock (NFS)
+                continue
             try:
                 self.out.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -84,15 +95,20 @@ class GridLock:
                 raise _unwritable(self.out, path, error) from error
             try:
                 if not run_lock.try_lock(descriptor, operation, path=path):
-                    self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
+                    if not waited:
+                        self._waiting()
+                        waited = True
                     fcntl.flock(descriptor, operation)
+                if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
+                    run_lock.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
+                    return descriptor
             except BaseException:
                 os.close(descriptor)
                 raise
-            if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
-                run_lock.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
-                return descriptor
             os.close(descriptor)
+
+    def _waiting(self):
+        self.log(f"waiting for another minitransfer experiment to finish planning its runs in {self.out}")
 
     def __exit__(self, *exc):
         if self._planning is not None:  # refused before its plan: the folder as it was found

@@ -193,12 +193,13 @@ def holder(run_dir):
     them), never by looking the PID up on this machine; this process's own lock by its record
     (:func:`held_here`): this PID where it holds it exclusively, None where it reads (shared)."""
     path = pathlib.Path(run_dir) / RunLock.FILE
-    here = held_here(path)
-    if here is not None:
-        if not here.exclusive:
-            return None
-        written = _read_holder(here.descriptor)
-        return written if written is not None else Holder(os.getpid())
+    with _HELD_CHANGED:  # its descriptor read while recorded: open (a releasing thread closes it after)
+        here = _held(path)
+        if here is not None:
+            if not here.exclusive:
+                return None
+            written = _read_holder(here.descriptor)
+            return written if written is not None else Holder(os.getpid())
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
@@ -320,31 +321,60 @@ class Held:
 
 
 _HELD = {}  # (st_dev, st_ino) of a lock file -> its Held: the locks this process holds
-_HELD_CHANGED = threading.Lock()
-os.register_at_fork(after_in_child=_HELD.clear)  # a byte-range lock is not inherited: the child probes
+_HELD_CHANGED = threading.Lock()  # each look-up that goes on to use a Held's descriptor holds it too
+
+
+def _forget_held():
+    """In a forked child: a byte-range lock is not inherited (the child probes), and the lock of the
+    record, which another thread of the parent may have held as it forked, is a new one."""
+    global _HELD_CHANGED
+    _HELD.clear()
+    _HELD_CHANGED = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_held)
 
 
 def hold(descriptor, exclusive):
-    """Record that this process holds the lock of the file open at ``descriptor`` (just taken)."""
+    """Record that this process holds the lock of the file open at ``descriptor`` (just taken). A lock
+    recorded already is never replaced (RuntimeError): its holder's release would drop this one's lock,
+    as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
     with _HELD_CHANGED:
-        _HELD[_inode(os.fstat(descriptor))] = Held(descriptor, exclusive)
+        key = _inode(os.fstat(descriptor))
+        if key in _HELD:
+            raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
+                               f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
+        _HELD[key] = Held(descriptor, exclusive)
 
 
 def held_here(path):
     """This process's :class:`Held` lock of the file at ``path`` (its inode), or None: found without
-    opening the file, as opening and closing it would drop that lock (byte-range locks, NFS)."""
+    opening the file, as opening and closing it would drop that lock (byte-range locks, NFS). Only
+    whether there is one: its descriptor may be closed as soon as it is returned (another thread of
+    this process releasing it); :func:`share_held` shares it."""
+    with _HELD_CHANGED:
+        return _held(path)
+
+
+def _held(path):
+    """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
     try:
         return _HELD.get(_inode(os.stat(path)))
     except OSError:
         return None
 
 
-def share(held):
-    """The descriptor of this process's shared lock ``held``, for one more holder of this process
-    (each one :func:`release` ends): a second descriptor's lock would replace it, and its close drop it."""
+def share_held(path):
+    """This process's :class:`Held` lock of the file at ``path``, or None where it holds none. A shared
+    one is counted for one more holder of this process (each one :func:`release` ends) in the same step
+    as it is found, so another thread releasing it meanwhile cannot close its ``descriptor``: a second
+    descriptor's lock would replace it, and its close drop it. An exclusive one is returned uncounted:
+    not to be shared (wait for its release, or refuse)."""
     with _HELD_CHANGED:
-        held.count += 1
-    return held.descriptor
+        held = _held(path)
+        if held is not None and not held.exclusive:
+            held.count += 1
+        return held
 
 
 def release(descriptor):

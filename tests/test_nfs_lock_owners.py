@@ -4,6 +4,7 @@ file drops it. A process that holds a lock never opens its file again: it asks w
 it a second time (a nested reader, a second run in a notebook), through the lock it already holds."""
 
 import os
+import threading
 
 import pytest
 
@@ -11,6 +12,7 @@ from minitransfer import grid_folder, run_lock
 from minitransfer.data import dataset, lock, synthetic
 from nfs_flock import PosixFlock
 from test_slurm import OPTIONS
+import waiting
 
 TINY = {"classes": 4, "train_per_class": 8, "val_per_class": 2, "size": 14, "seed": 1}
 
@@ -97,6 +99,29 @@ def test_two_grids_of_one_process_at_work_in_a_folder_keep_it_until_the_last_end
     assert nfs.holders(out / grid_folder.GridLock.WORKING) == {}
 
 
+def test_a_grid_planning_where_another_grid_of_its_process_plans_waits_for_it(tmp_path, nfs):
+    """A second grid of one process (a notebook's thread) opened the planning lock the first held: both
+    planned at once, and the first's end of planning, closing its descriptor, dropped the second's lock."""
+    out = tmp_path / "grid"
+    first = grid_folder.GridLock(out, OPTIONS).__enter__()
+    said = []
+    second = grid_folder.GridLock(out, OPTIONS, log=said.append)
+    planning = threading.Thread(target=second.__enter__)
+    planning.start()
+    assert waiting.until(lambda: said or second._planning is not None)
+    assert said == [f"waiting for another minitransfer experiment to finish planning its runs in {out}"]
+    first.planned()
+    planning.join()
+    assert nfs.holders(out / grid_folder.GridLock.PLANNING) == {os.getpid(): "EX"}  # the second's, now
+    assert run_lock.held_here(out / grid_folder.GridLock.PLANNING).descriptor == second._planning
+    second.planned()
+    assert nfs.holders(out / grid_folder.GridLock.PLANNING) == {}
+    first.__exit__(None, None, None)
+    assert nfs.holders(out / grid_folder.GridLock.WORKING) == {os.getpid(): "SH"}  # the second's still
+    second.__exit__(None, None, None)
+    assert nfs.holders(out / grid_folder.GridLock.WORKING) == {}
+
+
 def test_a_forked_child_does_not_take_its_parents_locks_for_its_own(tmp_path):
     """Byte-range locks are not inherited: a child (a forked data loader worker) asking who holds the
     run must probe the lock, not answer from its parent's record of what it holds."""
@@ -107,3 +132,20 @@ def test_a_forked_child_does_not_take_its_parents_locks_for_its_own(tmp_path):
             os._exit(0 if run_lock.held_here(held.path) is None else 1)
         assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
         assert run_lock.held_here(held.path) is not None
+
+
+def test_a_child_forked_while_another_thread_changes_the_record_asks_who_holds_a_run(tmp_path):
+    """The record's lock, held by another thread of the parent as it forked, stayed held in the child:
+    its first look at the record (who holds a run) waited for ever."""
+    run_dir = tmp_path / "net.run"
+    with run_lock.RunLock(run_dir):
+        with run_lock._HELD_CHANGED:  # another thread records or releases a lock as the process forks
+            child = os.fork()
+            if child == 0:
+                code = 3  # never back into pytest in the child, whatever it raised
+                try:
+                    locked = run_lock._HELD_CHANGED.locked()
+                    code = 1 if locked else 0 if run_lock.holder(run_dir) == os.getppid() else 2
+                finally:
+                    os._exit(code)
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0

@@ -8,7 +8,7 @@ is refused while another process reads the files it would replace, and a reader 
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies, and the last reader to leave removes the
 file, as prepare does. Readers of one process (a verify under ``with dataset.reading()``) share one
-lock (:func:`minitransfer.run_lock.share`), as where flock is emulated with byte-range locks (NFS) a
+lock (:func:`minitransfer.run_lock.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system, a
@@ -118,11 +118,12 @@ def readers(folder):
 def _lock_shared(path):
     """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take."""
     while True:
-        here = run_lock.held_here(path)
+        here = run_lock.share_held(path)
         if here is not None:  # by this process: readers share its lock; prepare (exclusive) refuses them
-            if here.exclusive:
-                check_not_prepared(path.parent)
-            return run_lock.share(here)
+            if not here.exclusive:
+                return here.descriptor
+            check_not_prepared(path.parent)
+            continue  # released meanwhile (by another thread): locked anew
         try:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
