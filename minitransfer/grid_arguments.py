@@ -1,6 +1,5 @@
 """The checks of :func:`minitransfer.scheduler.run_grid`'s arguments, called from a notebook: each of
-the wrong kind is a ``ConfigError`` naming it and what it takes, before anything is written; and
-runs that copy more layers than their bases' preset has (:func:`check_layers_copied`)."""
+the wrong kind is a ``ConfigError`` naming it and what it takes, before anything is written."""
 
 import collections.abc
 import math
@@ -9,35 +8,17 @@ import os
 
 import numpy as np
 
-from minitransfer import config, config_checks
+from minitransfer import config_checks
 from minitransfer.experiment import Run
-from minitransfer.grid_preflight import resolved_plan
 from minitransfer.grid_gpus import is_gpu_id
 
 
 def check_out(out):
-    """A ``ConfigError`` unless ``out`` is a path that is no file (a folder, or none yet)."""
+    """A ``ConfigError`` unless ``out`` is a folder, or nothing yet (a file, /dev/null or a FIFO is none)."""
     config_checks.check_path("out", out, required=True)
-    if os.path.isfile(out):  # else "cannot write OUT/.experiment-planning.lock: File exists"
+    if os.path.exists(out) and not os.path.isdir(out):  # else "cannot write OUT/.experiment-planning.lock: File exists"
         raise config_checks.ConfigError(f"`out` {out} is a file, not a folder: give the grid's folder (it holds "
                                         f"OUT/random0/baseA.h5 ...), a new one or one a grid wrote into")
-
-
-def check_layers_copied(runs, out, options):
-    """A ConfigError naming the first of ``runs`` that copies more layers than its base's preset has
-    to copy (plan_grid knows no preset; ``train`` refused each such run once its base had trained)."""
-    copyable = {}
-    for run in runs:
-        if run.parent is None:
-            continue
-        if run.parent not in copyable:
-            copyable[run.parent] = resolved_plan(run.base, out, options).preset
-        preset = copyable[run.parent]
-        if run.n > preset.copyable:
-            raise config_checks.ConfigError(
-                f"run {run.name}: `n` must be an integer 1..{preset.copyable}, got {run.n} "
-                f"{config.weight_layers_counted(preset.copyable)} in preset {preset.name}: give plan_grid layers of "
-                f"1..{preset.copyable}")
 
 
 def checked_runs(runs):

@@ -26,16 +26,17 @@ from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SOURCE_D
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
-from minitransfer.grid_preflight import check_bases, check_memory, per_class_notes, resolved_plan
+from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_status import is_finished
 from minitransfer.recorded_config import recorded_change
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer import results, rundir, run_search, treatments
 
-__all__ = ["GridMismatch", "DatasetPreparedAgain", "check_finished", "check_folder", "check_at_work", "check_others",
-           "trained_otherwise", "planned_config", "GridLock", "check_place", "check_outside_data",
+__all__ = ["GridMismatch", "DatasetPreparedAgain", "PlannedConfigs", "check_finished", "check_folder", "check_at_work",
+           "check_others", "trained_otherwise", "planned_config", "GridLock", "check_place", "check_outside_data",
            "check_outside_run_dirs", "check_not_nested", "others_at_work", "replaced_plan", "plan_id", "left_alone",
-           "check_bases", "resolved_plan", "per_class_notes", "check_memory", "DatasetsAsPlanned"]
+           "check_bases", "check_layers_copied", "resolved_plan", "per_class_notes", "check_memory",
+           "DatasetsAsPlanned"]
 
 
 class GridMismatch(config.ConfigError):
@@ -44,12 +45,14 @@ class GridMismatch(config.ConfigError):
 
 
 class DatasetPreparedAgain(config.DataMismatch):
-    """The dataset folder a finished or interrupted run of the grid's folder trained on holds another
-    dataset now, prepared again there since (exit code 65, bad data, as ``train --resume`` says of
-    such a run): no option of the grid continues its runs on these images."""
+    """A dataset folder the grid trains on holds another dataset now, prepared again there since (exit
+    code 65, bad data, as ``train --resume`` says of such a run): since a finished or interrupted run
+    of the grid's folder trained on it (:func:`check_finished`, :func:`check_others`), or since the
+    grid planned its runs, before it starts the next one (:class:`DatasetsAsPlanned`). No option of
+    the grid continues its runs on these images."""
 
 
-def check_finished(runs, out, options, progress=None):
+def check_finished(runs, out, options, progress=None, plans=None):
     """Raise :class:`GridMismatch` for the first finished run of ``runs`` in ``out`` trained otherwise
     than ``options`` ask for (:func:`trained_otherwise`), which the grid would skip as its own, or
     interrupted run, which its training would refuse to continue (one failed run in a grid that
@@ -57,7 +60,9 @@ def check_finished(runs, out, options, progress=None):
     base's weights file is gone (deleted by hand): the grid would train the base again, another
     network than the one the run copied (its sha256 differs), and keep the run as if from it.
     ``progress``: told how far the check has got (:func:`minitransfer.experiment.counted`; a base's
-    weights are hashed only where their result.json's record of them no longer holds)."""
+    weights are hashed only where their result.json's record of them no longer holds). ``plans``: the
+    :class:`PlannedConfigs` of this check of ``out`` (a new one where None)."""
+    plans = PlannedConfigs() if plans is None else plans
     for run in counted(runs, f"checking the runs {out} holds", progress):
         base = weights_path(out, run.parent) if run.parent else None
         if base is not None and _trained_file(out, run) and not base.exists():
@@ -65,9 +70,9 @@ def check_finished(runs, out, options, progress=None):
                                f"file {base} is gone: the grid would train {run.parent} again, another network than "
                                f"the one {run.name} copied; restore {base}, or delete {run.name} too to train it again "
                                f"from the new {run.parent} (what it trained is lost)")
-        differ = trained_otherwise(out, run, options) if _trained_file(out, run) else []
+        differ = trained_otherwise(out, run, options, plans=plans) if _trained_file(out, run) else []
         if differ:
-            _refuse_prepared_again(out, run, options)
+            _refuse_prepared_again(out, run, options, plans=plans)
             raise GridMismatch(f"{run_dir(out, run)} was trained with other options than this grid asks for "
                                f"({'; '.join(differ)}); choose another output folder for this grid; or, to train "
                                f"them again here, delete the runs trained otherwise first (what they trained is lost)")
@@ -78,9 +83,11 @@ def check_folder(runs, out, options, progress=None):
     :func:`check_at_work` for the other processes working on it: what a grid checks of its folder
     before anything runs (also its dry run and its SLURM scripts), after :func:`check_place`. A grid
     checks and writes its plan holding :class:`GridLock`, which checks the place first. ``progress``:
-    told how far the checks of a large folder have got (:func:`minitransfer.experiment.counted`)."""
-    check_finished(runs, out, options, progress)
-    check_others(runs, out, options, progress)
+    told how far the checks of a large folder have got (:func:`minitransfer.experiment.counted`).
+    Each configuration the checks compare with is resolved once (:class:`PlannedConfigs`)."""
+    plans = PlannedConfigs()
+    check_finished(runs, out, options, progress, plans)
+    check_others(runs, out, options, progress, plans)
     check_at_work(runs, out, options)
 
 
@@ -100,7 +107,7 @@ def check_at_work(runs, out, options):
                            f"wait for it to end, or choose another output folder for this grid")
 
 
-def check_others(runs, out, options, progress=None):
+def check_others(runs, out, options, progress=None, plans=None):
     """Raise :class:`GridMismatch` for a run that ``out`` holds besides ``runs`` (another grid's: other
     split seeds, layers or treatments; or one trained by hand there, which the report reads as the
     treatment its config.json tells), finished or started, that was trained with other options
@@ -110,16 +117,17 @@ def check_others(runs, out, options, progress=None):
     is read from say which network it is, not how it was trained). A run whose options cannot be
     resolved the way this grid's are (a cross-dataset grid's source base, asked without
     --source-data) is not judged, nor a folder the report would not read as a run (no config.json,
-    a damaged one). ``progress``: as for :func:`check_finished`."""
+    a damaged one). ``progress``, ``plans``: as for :func:`check_finished`."""
+    plans = PlannedConfigs() if plans is None else plans
     planned = {run.name for run in runs}
     for other, by_hand in counted(_other_runs(out, planned), f"checking the other runs {out} holds", progress):
         ignore = ("seed",) + (treatments.TREATMENT_FIELDS if by_hand else ())
         try:
-            differ = trained_otherwise(out, other, options, ignore=ignore) if _trained_file(out, other) else []
+            differ = trained_otherwise(out, other, options, ignore, plans) if _trained_file(out, other) else []
         except (config.ConfigError, config.DataMismatch):
             continue
         if differ:
-            _refuse_prepared_again(out, other, options, ignore)
+            _refuse_prepared_again(out, other, options, ignore, plans)
             what = (f"a run trained by hand in {out}, which its report reads as {_read_as(other)}," if by_hand
                     else f"a run of another grid in {out},")
             raise GridMismatch(f"{run_dir(out, other)}, {what} was trained with other options than this grid asks "
@@ -128,12 +136,12 @@ def check_others(runs, out, options, progress=None):
                                f"it trained is lost)")
 
 
-def _refuse_prepared_again(out, run, options, ignore=()):
+def _refuse_prepared_again(out, run, options, ignore=(), plans=None):
     """Raise :class:`DatasetPreparedAgain` when the dataset folder the finished or interrupted ``run``
     trained on is the one ``options`` give it, but holds another dataset now (its fingerprint, the
     sha256 of its meta.json, differs from the one its weights recorded): the fault is the data, not
-    an option; the grid's runs trained on the images the folder held before. ``ignore``: as for
-    :func:`trained_otherwise`, which names the other fields that differ too."""
+    an option; the grid's runs trained on the images the folder held before. ``ignore``, ``plans``: as
+    for :func:`trained_otherwise`, which names the other fields that differ too."""
     try:
         trained_on = fileio.parse_json((run_dir(out, run) / "config.json").read_text()).get("data")
         before = checkpoints.read_meta(_trained_file(out, run)).get("dataset_fingerprint")
@@ -146,7 +154,7 @@ def _refuse_prepared_again(out, run, options, ignore=()):
     now = _fingerprint(asked)
     if now is None or now == before:
         return
-    others = trained_otherwise(out, run, options, ignore=tuple(ignore) + ("data",))
+    others = trained_otherwise(out, run, options, tuple(ignore) + ("data",), plans)
     also = f" (the options differ too: {'; '.join(others)})" if others else ""
     option = option_label(run, "data")
     raise DatasetPreparedAgain(
@@ -192,7 +200,7 @@ def _trained_file(out, run):
     return saved if saved.exists() else None
 
 
-def trained_otherwise(out, run, options, ignore=()):
+def trained_otherwise(out, run, options, ignore=(), plans=None):
     """The fields a finished or interrupted ``run`` was trained with that differ from what ``options`` ask for now,
     as "`name` recorded -> asked" texts (none when they agree, or when its config.json is unreadable).
     Every field is compared, defaults included (:func:`planned_config`): an option given before and
@@ -202,7 +210,7 @@ def trained_otherwise(out, run, options, ignore=()):
     recorded, wherever the grid and its dataset have been moved or copied to; a dataset prepared
     again in its folder, or a base trained again in its place, differs (:mod:`minitransfer.resume`);
     so does a finished run whose weights file is another run's network. Fields named in ``ignore``
-    are not compared."""
+    are not compared. ``plans``: as for :func:`planned_config`."""
     try:
         recorded = fileio.parse_json((run_dir(out, run) / "config.json").read_text())
     except (OSError, ValueError):
@@ -219,7 +227,7 @@ def trained_otherwise(out, run, options, ignore=()):
             return [f"its weights file {weights_path(out, run.name)} is another run's network, not the one its "
                     f"config.json records ({swapped})"]
     differ = []
-    asked_fields = planned_config(run, out, options)
+    asked_fields = planned_config(run, out, options, plans)
     digests_now = {"copy_from": _sha256, "data": _fingerprint}
     for name, asked in asked_fields.items():
         if asked is None or name in RESUME_FREE_FIELDS + ("out",) + tuple(ignore) or name not in recorded:
@@ -231,21 +239,45 @@ def trained_otherwise(out, run, options, ignore=()):
     return differ
 
 
-def planned_config(run, out, options):
+def planned_config(run, out, options, plans=None):
     """Every configuration field of ``run`` as the grid trains it from ``options`` ({name: value}),
     defaults filled in as ``train`` resolves them: a base's from its own fields; a copy's as those of
     a base on its own classes with its base's preset, which is what it inherits of its base (the
     split, its seed and the other half, the dataset, the preset; its fc8 from its own classes, the
     schedule, batch and solver from that preset), then the copy's own (`copy_from`, `n`, `frozen`,
-    its seed and file). Raises ``ConfigError`` (naming the run) where ``options`` do not resolve."""
+    its seed and file). Raises ``ConfigError`` (naming the run) where ``options`` do not resolve.
+    ``plans``: the :class:`PlannedConfigs` that hold what this check of the grid folder has resolved
+    (None: resolved anew)."""
+    plans = PlannedConfigs() if plans is None else plans
     if run.parent is None:
-        return resolved_plan(run, out, options).config.to_dict()
-    preset = resolved_plan(run.base, out, options).config.preset
+        return plans.resolved(run, out, options, run).config.to_dict()
+    preset = plans.resolved(run.base, out, options, run.base).config.preset
     own = Run(run.name, "base", run.split, run.split_seed, target=run.target, per_class=run.per_class)
-    planned = resolved_plan(own, out, dict(options, preset=preset)).config.to_dict()
+    halves = (own.split, own.split_seed, own.target, own.per_class)  # its name gives only its seed and file
+    planned = plans.resolved(own, out, dict(options, preset=preset), halves).config.to_dict()
     fields = run_fields(run, out, options)
     planned.update((name, fields[name]) for name in ("copy_from", "n", "frozen", "seed", "out"))
     return planned
+
+
+class PlannedConfigs:
+    """The configurations :func:`planned_config` has resolved during one check of a grid folder: each
+    resolve opens the dataset and reads every shard's labels (about 1000 of ImageNet's), which every
+    finished copy of a large grid paid twice, on every rerun and dry run. A base is resolved once, for
+    itself and for each of its copies; a copy's own half once per split, half, per-class count and
+    preset. Create one per check (a dataset prepared again later resolves otherwise); ``out`` and
+    ``options`` are part of each key, so that other ones are never answered from it."""
+
+    def __init__(self):
+        self._plans = {}
+
+    def resolved(self, run, out, options, key):
+        """:func:`minitransfer.grid_preflight.resolved_plan` of ``run``, resolved once per ``key`` (what
+        tells apart the runs resolved alike), ``out`` and ``options``."""
+        key = (key, str(out), repr(sorted(options.items())))
+        if key not in self._plans:
+            self._plans[key] = resolved_plan(run, out, options)
+        return self._plans[key]
 
 
 def _seed_change(out, run, recorded, options):

@@ -157,7 +157,9 @@ def others_at_work(out):
     Probed with an exclusive lock on a descriptor open for writing where this process may write
     the file: NFSv4 clients emulate flock with byte-range locks, whose exclusive kind needs one
     (EBADF on a read-only descriptor, which made every rerun on such a mount an I/O error).
-    Opened read-only there (a folder this process may not write), nobody is seen at work.
+    Where it may not write the file (a folder it cannot write), the lock is probed on a read-only
+    descriptor: on a local file system that still sees a grid at work; where flock is emulated
+    (EBADF), who works there is not known, and nobody is seen at work.
 
     A grid of this process at work there counts, as flock counts its lock: found without opening the
     file (:func:`minitransfer.run_lock.held_here`), whose close would drop that lock on NFS."""

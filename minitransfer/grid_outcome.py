@@ -144,10 +144,19 @@ def _divergences(names, failures):
     ``names`` whose training diverged (their metrics.jsonl ends on it; :func:`failure_cause` says so):
     training is deterministic, so rerunning the grid's command diverged again, run after run, while
     the grid said only to rerun it; and a run trained again by hand with another --base-lr is one the
-    grid then refuses to pool with the others."""
-    found = {name: divergence(failure.log.parent / METRICS_FILE) for name, failure in zip(names, failures)
+    grid then refuses to pool with the others. A metrics.jsonl that cannot be read (a folder, no
+    permission) tells no divergence: the cause is still said, from its train.log."""
+    found = {name: _diverged(failure.log.parent / METRICS_FILE) for name, failure in zip(names, failures)
              if failure.log is not None}
     return {name: why for name, why in found.items() if why}
+
+
+def _diverged(metrics):
+    """:func:`minitransfer.rundir.divergence` of ``metrics``; "" where it is no file, or cannot be read."""
+    try:
+        return divergence(metrics) if metrics.is_file() else ""
+    except OSError:
+        return ""
 
 
 def where_its_output_is(failure, rerun="rerun the grid"):

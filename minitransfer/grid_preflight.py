@@ -1,5 +1,6 @@
 """What a grid checks of its options before anything is queued (:mod:`minitransfer.grid_check`):
 :func:`check_bases`, the options no base can take, refused before anything is queued;
+:func:`check_layers_copied`, the runs that copy more layers than their base's preset has;
 :func:`per_class_notes`, the --per-class counts that keep every training image of each class;
 and :func:`check_memory`, the runs a grid trains at once that would together need more memory than
 this machine has available.
@@ -43,10 +44,28 @@ def check_bases(runs, out, options):
     """Resolve the configuration of every base of ``runs`` as ``train`` will (on the CPU, without
     reading every shard), so that options no run can take (a preset too large for the images, fc8
     narrower than a half) stop the grid before anything is queued, naming the run: the same
-    :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give."""
+    :class:`minitransfer.config.ConfigError` or bad-data error ``train`` would give. Returns each
+    base's preset by name, which :func:`check_layers_copied` takes rather than resolve it again."""
+    return {run.name: resolved_plan(run, out, options).preset for run in runs if run.parent is None}
+
+
+def check_layers_copied(runs, out, options, presets=None):
+    """A ConfigError naming the first of ``runs`` that copies more layers than its base's preset has
+    to copy (plan_grid knows no preset; ``train`` refused each such run once its base had trained).
+    ``presets``: the bases' presets by name that :func:`check_bases` returned; a base not among
+    them (finished: not to train again) is resolved here, once."""
+    presets = dict(presets or {})
     for run in runs:
         if run.parent is None:
-            resolved_plan(run, out, options)
+            continue
+        if run.parent not in presets:
+            presets[run.parent] = resolved_plan(run.base, out, options).preset
+        preset = presets[run.parent]
+        if run.n > preset.copyable:
+            raise config.ConfigError(
+                f"run {run.name}: `n` must be an integer 1..{preset.copyable}, got {run.n} "
+                f"{config.weight_layers_counted(preset.copyable)} in preset {preset.name}: give plan_grid layers of "
+                f"1..{preset.copyable}")
 
 
 def resolved_plan(run, out, options):

@@ -38,14 +38,14 @@ import signal
 import time
 
 from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
-from minitransfer.grid_arguments import (check_call, check_layers_copied, check_out, check_seconds, checked_devices,
-                                         checked_runs, checked_train_command, device_options)
+from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
+                                         checked_train_command, device_options)
 from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
-from minitransfer.grid_preflight import check_bases, check_memory
+from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
 from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, unless_unwritable, work_left
 from minitransfer.progress import duration
@@ -147,8 +147,8 @@ class _Scheduler:
         self.pending = [r for r in runs if r.name not in finished]
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
-            check_bases(self.pending, out, options)  # options no base can take: refused, not failed run by run
-            check_layers_copied(self.pending, out, options)  # plan_grid knows no preset's layers
+            presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
+            check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
             check_memory(self.pending, out, options, self.slots)
         replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
         for note in (replaced, others):

@@ -76,3 +76,11 @@ def test_the_report_of_a_grid_whose_run_diverged_says_to_train_the_grid_again(mi
                           "--base-lr, or check the data"), alone
     assert results.start_over_in(out / "random0" / "baseA.run") in diverged[0]  # as info and eval say it
     assert results.start_over_in(lone / "baseA.run") in alone
+
+
+def test_a_failed_run_whose_metrics_cannot_be_read_is_told_as_failed(tmp_path):
+    """A metrics.jsonl that is a folder: before, the grid's end summary raised IsADirectoryError."""
+    (tmp_path / "A1B.run" / "metrics.jsonl").mkdir(parents=True)
+    said = failure_cause(1, ["random0/A1B"], [Failure(1, tmp_path / "A1B.run" / "train.log")])
+    assert said == (f"random0/A1B: failed (exit 1): its train.log (e.g. {tmp_path}/A1B.run/train.log) says why; fix "
+                    f"that, then rerun the same command")

@@ -91,3 +91,15 @@ def test_a_grid_folder_that_is_a_file_is_refused_naming_out(micro_data, tmp_path
                                                  f"grid's folder"):
         scheduler.run_grid(runs, tmp_path / "grid", {"data": micro_data, "device": "cpu"}, log=lambda line: None)
     assert (tmp_path / "grid").read_text() == "notes"
+
+
+@pytest.mark.parametrize("kind", ["dev-null", "fifo"])
+def test_a_grid_folder_that_is_a_device_or_a_fifo_is_refused_naming_out(micro_data, tmp_path, kind):
+    """Before, only a regular file was: /dev/null or a FIFO gave the StorageError "cannot write
+    OUT/.experiment-planning.lock: File exists" (exit 74)."""
+    out = "/dev/null" if kind == "dev-null" else tmp_path / "grid"
+    if kind == "fifo":
+        os.mkfifo(out)
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    with pytest.raises(config.ConfigError, match=f"^`out` {out} is a file, not a folder: give the grid's folder"):
+        scheduler.run_grid(runs, out, {"data": micro_data, "device": "cpu"}, log=lambda line: None)
