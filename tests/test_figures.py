@@ -519,20 +519,27 @@ def test_a_runs_loss_spike_leaves_the_other_runs_fall_readable():
     """One base's loss of 46 on a batch (a spike it recovered from at once) set the loss panel's axis
     to 0-48: the other runs' fall from 1.4 to 0.1 was a flat line along its bottom, 2% of its height.
     The loss axis is logarithmic: that fall spans a good part of the panel."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     falling = tuple((10 * i, 1.4 * 0.87 ** i) for i in range(1, 21))  # 1.2 down to 0.09
     spike = tuple((x, 46.0 if x == 50 else loss) for x, loss in falling)
     runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(3)]
     results = [Result(run, 0.9, 0.9, 0.9, 20, curve=((100, 0.8), (200, 0.9)), losses=spike if run.split_seed == 0
                       else falling) for run in runs]
+    loss_axes, share = _loss_panel(results)
+    assert share > 0.2, share
+    assert loss_axes.get_ylim()[1] >= 46
+
+
+def _loss_panel(results):
+    """The loss panel of the curves of ``results``, drawn, and the share of its height that a fall
+    from 1.0 to 0.1 spans."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     figure = figures_curves.curves(Figure, results)
     figure.draw(FigureCanvasAgg(figure).get_renderer())
     loss_axes = figure.axes[0]
     (_, low), (_, high) = loss_axes.transAxes.inverted().transform(loss_axes.transData.transform([(100, 0.1),
                                                                                                    (100, 1.0)]))
-    assert high - low > 0.2, (low, high)
-    assert loss_axes.get_ylim()[1] >= 46
+    return loss_axes, high - low
 
 
 def test_a_loss_of_zero_or_a_tiny_one_neither_warns_nor_flattens_the_loss_panel(recwarn):
@@ -540,23 +547,16 @@ def test_a_loss_of_zero_or_a_tiny_one_neither_warns_nor_flattens_the_loss_panel(
     clipped to a value far below, stretching the axis over decades (the others' fall flat again), and
     a panel of only zeros warned "Data has no positive values". The axis reaches three decades below
     the median at most; a panel without a positive loss stays linear, without a warning."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     falling = tuple((10 * i, 1.4 * 0.87 ** i) for i in range(1, 21))
     learnt = tuple((x, 0.0 if x > 150 else 1e-7 if x == 150 else loss) for x, loss in falling)
     runs = [grid.Run(f"random{seed}/baseB", "base", "random", seed, target="B") for seed in range(2)]
     results = [Result(run, 0.9, 0.9, 0.9, 20, curve=((100, 0.8), (200, 0.9)),
                       losses=learnt if run.split_seed == 0 else falling) for run in runs]
-    figure = figures_curves.curves(Figure, results)
-    figure.draw(FigureCanvasAgg(figure).get_renderer())
-    loss_axes = figure.axes[0]
-    (_, low), (_, high) = loss_axes.transAxes.inverted().transform(loss_axes.transData.transform([(100, 0.1),
-                                                                                                   (100, 1.0)]))
-    assert high - low > 0.2, (low, high)
+    _, share = _loss_panel(results)
+    assert share > 0.2, share
     zeros = [dataclasses.replace(r, losses=tuple((x, 0.0) for x, _ in falling)) for r in results]
-    figure = figures_curves.curves(Figure, zeros)
-    figure.draw(FigureCanvasAgg(figure).get_renderer())
-    assert figure.axes[0].get_yscale() == "linear"
+    loss_axes, _ = _loss_panel(zeros)
+    assert loss_axes.get_yscale() == "linear"
     assert not [w for w in recwarn if "positive" in str(w.message)], [str(w.message) for w in recwarn]
 
 

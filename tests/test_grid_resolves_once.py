@@ -6,7 +6,7 @@ options, then the layers its copies take). Each is now resolved once per check."
 import collections
 
 import pytest
-from click.testing import CliRunner
+from test_grid_retrained_copy import trained_grid
 
 from minitransfer import config, experiment, grid_check, scheduler
 from minitransfer.cli import main
@@ -32,10 +32,7 @@ def resolves(monkeypatch):
 @pytest.fixture(scope="module")
 def trained(micro_data, tmp_path_factory):
     """The grid of :data:`RUNS` (two bases, four copies) trained on ``micro_data``: its folder."""
-    out = tmp_path_factory.mktemp("grid") / "grid"
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *GRID])
-    assert result.exit_code == 0, result.output
-    return out
+    return trained_grid(micro_data, tmp_path_factory, GRID)
 
 
 def test_a_rerun_checks_its_finished_copies_resolving_each_base_and_each_half_once(micro_data, trained, resolves):

@@ -22,13 +22,18 @@ def _options(data):
     return {"data": data, "preset": "micro", "max_iter": 4, "device": "cpu"}
 
 
+def trained_grid(data, tmp_path_factory, options):
+    """The folder of ``experiment --data DATA OPTIONS``, trained in a new temporary folder."""
+    out = tmp_path_factory.mktemp("grid") / "grid"
+    result = CliRunner().invoke(main, ["experiment", "--data", data, "-o", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 @pytest.fixture(scope="module")
 def trained(micro_data, tmp_path_factory):
     """A grid of random split 0 (its bases, A1B and B1B) trained on ``micro_data``: its folder."""
-    out = tmp_path_factory.mktemp("grid") / "grid"
-    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *GRID])
-    assert result.exit_code == 0, result.output
-    return out
+    return trained_grid(micro_data, tmp_path_factory, GRID)
 
 
 def _copy_of(name):
