@@ -9,7 +9,6 @@ import pytest
 from test_grid_retrained_copy import trained_grid
 
 from minitransfer import config, experiment, grid_check, scheduler
-from minitransfer.cli import main
 
 RUNS = experiment.plan_grid(random_seeds=(0,), layers=(1, 2), fine_tuned=False, selffer=True)
 GRID = ["--layers", "1,2", "--no-fine-tuned", "--preset", "micro", "--max-iter", "2", "--device", "cpu"]
