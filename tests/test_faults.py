@@ -76,8 +76,9 @@ def test_a_second_run_into_a_busy_run_directory_is_refused_and_changes_nothing(s
     before = snapshot(tmp_path)
     with run_lock.RunLock(tmp_path / "net.run"):
         for resume, overwrite in ((None, True), ("auto", False)):
-            with pytest.raises(run_lock.RunBusy, match=rf"net.run is in use by another minitransfer process "
-                                                     rf"\(PID {os.getpid()}\)"):
+            # the lock this test's process holds: told as its other training (another thread's, in a notebook)
+            with pytest.raises(run_lock.RunBusy, match=rf"net.run is in use by another training of this process "
+                                                     rf"\(PID {os.getpid()}"):
                 training.train(config.TrainConfig(out=str(out), data=synthetic_8, seed=9, resume=resume,
                                                   overwrite=overwrite, **FAST))
     assert snapshot(tmp_path) == before and same_weights(weights(out), weights(reference))
