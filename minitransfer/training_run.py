@@ -57,6 +57,7 @@ class Run:
         fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
+        self._unlogged = None  # metrics.jsonl's row of iteration `done`, due and not logged yet: see _log_due_row
         if resumed is not None:
             self.progress.line(f"resuming {resumed.path} at iteration {self.start}")
             if plan.parent is not None and plan.parent.recorded_in is not None:
@@ -93,15 +94,25 @@ class Run:
             if not math.isfinite(loss_value):
                 raise self._divergence(done, f"loss became {loss_value}", lr)
         self.done, self.lr, self.cursor = done, lr, self.batches.cursor
+        if done % c.log_every == 0 or done == c.max_iter:
+            self._unlogged = (done, loss_value, logits, labels, lr, round(time.perf_counter() - self.started, 3))
         with self._saved_if_out_of_memory(f"logging iteration {done}"):
-            if done % c.log_every == 0 or done == c.max_iter:
-                top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
-                self.files.log({"iteration": done, "loss": loss_value, "top1": top1, "lr": lr,
-                                "seconds": round(time.perf_counter() - self.started, 3)})
+            self._log_due_row()
             self.progress.iteration(done, loss_value, lr)
             if evaluates_after(c, done):
                 self._log_evaluation(done)
         return lr
+
+    def _log_due_row(self):
+        """metrics.jsonl's row of iteration ``self.done``, where it is due and not logged yet: memory
+        that ran out while it was made or written leaves it to :meth:`out_of_memory`, which logs it
+        before the checkpoint of that iteration (a resumed run logs only the rows after it)."""
+        if self._unlogged is None:
+            return
+        done, loss, logits, labels, lr, seconds = self._unlogged
+        top1 = float(softmax_cross_entropy.accuracy(logits, labels, 1))
+        self.files.log({"iteration": done, "loss": loss, "top1": top1, "lr": lr, "seconds": seconds})
+        self._unlogged = None
 
     def _log_evaluation(self, done):
         try:
@@ -190,22 +201,37 @@ class Run:
         evaluation, the next batch made): the weights, their momentum and the loader's cursor are
         those of iteration ``self.done`` (the dropout masks and crops need no generator state: they
         are functions of the seed and the iteration), so the iterations done since the last
-        checkpoint are saved first and a rerun with `resume` loses none of them. ``evaluation``: an
+        checkpoint are saved first (with metrics.jsonl's row of that iteration, where memory ran out
+        before it was written) and a rerun with `resume` loses none of them. Where saving them fails
+        too (memory out again: on a GPU the weight check and the snapshot allocate; a write refused),
+        the error says so and names the last checkpoint, which stays as it was. ``evaluation``: an
         evaluation's batch ran out, and a smaller `eval_batch_size` needs less."""
         traceback.clear_frames(error.__traceback__)  # frees what the failed pass held (a GPU's activations) first
         if self.done == 0:
             return error  # nothing trained: a rerun starts the run
-        wrote = self.done > self.saved
-        if wrote:
-            self.save(self.done, self.lr)
-        cause, remedy = "", "once more memory is free"
+        ran_out = f"{what} ran out of memory{_detail(error)}"
+        remedy, afresh = "once more memory is free", "once more memory is free"
         if evaluation:
-            cause = (f": a batch of `eval_batch_size={self.plan.config.eval_batch_size}` is too large for the memory "
-                     f"available")
-            remedy = "and a smaller `eval_batch_size`"
-        return OutOfMemoryMidRun(f"{what} ran out of memory{_detail(error)}{cause}; iterations 1..{self.done} "
-                                 f"{'saved in' if wrote else 'are kept in'} {self.files.checkpoint}: rerun with "
-                                 f"`resume='auto'` {remedy}", self.files.checkpoint, self.done)
+            ran_out += (f": a batch of `eval_batch_size={self.plan.config.eval_batch_size}` is too large for the "
+                        f"memory available")
+            remedy, afresh = "and a smaller `eval_batch_size`", "with a smaller `eval_batch_size`"
+        wrote = self.done > self.saved
+        try:  # on a GPU the weight check and the snapshot allocate too
+            self._log_due_row()
+            if wrote:
+                self.save(self.done, self.lr)
+        except (MemoryError, OSError) as failed:  # out of memory again, or the write refused
+            traceback.clear_frames(failed.__traceback__)
+            unsaved = f"iterations 1..{self.done} could not be saved ({type(failed).__name__}{_detail(failed)})"
+            if self.saved == 0:
+                return OutOfMemoryMidRun(f"{ran_out}; {unsaved} and are lost, as no checkpoint was written yet: "
+                                         f"rerun {afresh}", None, 0)
+            return OutOfMemoryMidRun(f"{ran_out}; {unsaved}; the last checkpoint, of iteration {self.saved}, is kept "
+                                     f"in {self.files.checkpoint}: rerun with `resume='auto'` {remedy}",
+                                     self.files.checkpoint, self.saved)
+        return OutOfMemoryMidRun(f"{ran_out}; iterations 1..{self.done} {'saved in' if wrote else 'are kept in'} "
+                                 f"{self.files.checkpoint}: rerun with `resume='auto'` {remedy}", self.files.checkpoint,
+                                 self.done)
 
     def _step_out_of_memory(self, error, done):
         """The error to raise where memory ran out inside the training step of iteration ``done``:

@@ -12,11 +12,12 @@ from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import loader
 from minitransfer.run_outcome import OutOfMemoryMidRun
+from minitransfer.rundir import RunFiles, read_metrics
 from minitransfer.step import OutOfDeviceMemory
 
-# evaluations after iterations 2, 4 and 6; checkpoints after 3 and 6
-FIELDS = {"batch_size": 8, "max_iter": 6, "eval_every": 2, "checkpoint_every": 3, "seed": 4, "quiet": True,
-          "device": "cpu"}
+# evaluations after iterations 2, 4 and 6; checkpoints after 3 and 6; metrics.jsonl's row of every iteration
+FIELDS = {"batch_size": 8, "max_iter": 6, "eval_every": 2, "checkpoint_every": 3, "log_every": 1, "seed": 4,
+          "quiet": True, "device": "cpu"}
 OPTIONS = ["--batch-size", "8", "--max-iter", "6", "--eval-every", "2", "--checkpoint-every", "3", "--seed", "4",
            "--quiet", "--device", "cpu"]
 
@@ -26,11 +27,17 @@ def _train(out, data, on_iteration=None, **fields):
 
 
 @pytest.fixture(scope="module")
-def whole(micro_data, tmp_path_factory):
-    """The oracle: the weights of the same run trained without a fault."""
+def whole_out(micro_data, tmp_path_factory):
+    """The oracle: the same run trained without a fault (its weights file; its run folder beside)."""
     out = tmp_path_factory.mktemp("whole") / "net.h5"
     _train(out, micro_data)
-    return checkpoints.load(out).weights
+    return out
+
+
+@pytest.fixture(scope="module")
+def whole(whole_out):
+    """The oracle's weights."""
+    return checkpoints.load(whole_out).weights
 
 
 def _same_bits(path, weights):
@@ -43,20 +50,27 @@ def _checkpoint(out):
     return out.with_suffix(".run") / "checkpoint.h5"
 
 
+def _evaluation_runs_out(monkeypatch, nth, message):
+    """The ``nth`` evaluation runs out of memory with ``message``; returns the list of evaluations
+    made, for a fake to tell whether that one has failed yet."""
+    real_evaluate, calls = training_run.evaluate, []
+
+    def nth_runs_out(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == nth:
+            raise MemoryError(message)
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(training_run, "evaluate", nth_runs_out)
+    return calls
+
+
 def test_out_of_memory_in_an_evaluation_saves_its_iteration_and_resumes_to_the_same_bits(micro_data, tmp_path,
                                                                                          monkeypatch, whole):
     """The evaluation after iteration 4 runs out of memory (the checkpoint is at 3): iteration 4 is
     saved, exit 1 says to resume with a smaller --eval-batch-size; it lost iteration 4 and said nothing
     of resuming."""
-    real_evaluate, calls = training_run.evaluate, []
-
-    def second_runs_out(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise MemoryError("Unable to allocate 2.00 GiB for an array with shape (8, 96, 55, 55)")
-        return real_evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(training_run, "evaluate", second_runs_out)
+    _evaluation_runs_out(monkeypatch, 2, "Unable to allocate 2.00 GiB for an array with shape (8, 96, 55, 55)")
     out = tmp_path / "net.h5"
     result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), *OPTIONS])
     assert result.exit_code == 1, result.output
@@ -65,7 +79,7 @@ def test_out_of_memory_in_an_evaluation_saves_its_iteration_and_resumes_to_the_s
             f"available; iterations 1..4 saved in {_checkpoint(out)}: rerun with --resume auto and a smaller "
             f"--eval-batch-size") in result.output
     assert checkpoints.load(_checkpoint(out)).solver.iteration == 4
-    monkeypatch.setattr(training_run, "evaluate", real_evaluate)
+    monkeypatch.undo()
     resumed = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), *OPTIONS, "--resume", "auto",
                                         "--eval-batch-size", "4"])  # as the message says
     assert resumed.exit_code == 0, resumed.output
@@ -132,3 +146,71 @@ def test_out_of_memory_inside_a_training_step_keeps_the_last_checkpoint_as_it_wa
     monkeypatch.setattr(optim, "step", real_step)
     _train(out, micro_data, resume="auto")
     assert _same_bits(out, whole)
+
+
+@pytest.mark.parametrize("nth, done, kept", [(2, 4, 3), (1, 2, 0)], ids=["checkpoint-kept", "none-yet"])
+def test_out_of_memory_again_while_saving_names_the_checkpoint_kept(micro_data, tmp_path, monkeypatch, whole, nth,
+                                                                     done, kept):
+    """The evaluation after iteration ``done`` runs out of memory, and so does the snapshot of the
+    weights saving its iterations (on a GPU it allocates): the error says they could not be saved and
+    names the last checkpoint, as it was (or says there is none); the second MemoryError escaped raw."""
+    evaluations = _evaluation_runs_out(monkeypatch, nth, "Unable to allocate the scores")
+    real_snapshot, before = training_run.snapshot, {}
+
+    def runs_out_after_the_evaluation(*args, **kwargs):
+        if len(evaluations) == nth:
+            before["bytes"] = _checkpoint(out).read_bytes() if kept else None
+            raise MemoryError("Unable to allocate the snapshot")
+        return real_snapshot(*args, **kwargs)
+
+    monkeypatch.setattr(training_run, "snapshot", runs_out_after_the_evaluation)
+    out = tmp_path / "net.h5"
+    opening = (rf"^the evaluation after iteration {done} ran out of memory \(Unable to allocate the scores\): a batch "
+               rf"of `eval_batch_size=8` is too large for the memory available; iterations 1\.\.{done} could not be "
+               rf"saved \(MemoryError \(Unable to allocate the snapshot\)\)")
+    kept_words = (rf"; the last checkpoint, of iteration {kept}, is kept in .*checkpoint\.h5: rerun with "
+                  rf"`resume='auto'` and a smaller `eval_batch_size`$" if kept
+                  else r" and are lost, as no checkpoint was written yet: rerun with a smaller `eval_batch_size`$")
+    with pytest.raises(OutOfMemoryMidRun, match=opening + kept_words) as caught:
+        _train(out, micro_data)
+    assert (caught.value.checkpoint_path, caught.value.iteration) == ((_checkpoint(out), kept) if kept else (None, 0))
+    if not kept:
+        assert not _checkpoint(out).exists()
+        return
+    assert _checkpoint(out).read_bytes() == before["bytes"]  # as it was when saving failed
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == kept
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
+
+
+def _iteration_rows(out):
+    """metrics.jsonl's rows of the iterations (not its events), without their times."""
+    return [(row["iteration"], row["loss"], row["top1"], row["lr"])
+            for row in read_metrics(out.with_suffix(".run") / "metrics.jsonl") if "event" not in row]
+
+
+def test_out_of_memory_writing_a_metrics_row_logs_it_before_its_checkpoint(micro_data, tmp_path, monkeypatch,
+                                                                          whole_out):
+    """Memory runs out writing metrics.jsonl's row of iteration 4: the checkpoint saved at 4 had
+    the run continue at 5, so that row was lost for good (rows 1, 2, 3, 5, 6); now it is logged
+    before the checkpoint, and the resumed run's rows are the uninterrupted run's, each once."""
+    real_log, failed = RunFiles.log, []
+
+    def row_of_4_runs_out(self, record):
+        if record.get("iteration") == 4 and "event" not in record and not failed:
+            failed.append(record)
+            raise MemoryError("Unable to allocate the row")
+        return real_log(self, record)
+
+    monkeypatch.setattr(RunFiles, "log", row_of_4_runs_out)
+    out = tmp_path / "net.h5"
+    with pytest.raises(OutOfMemoryMidRun, match=r"^logging iteration 4 ran out of memory \(Unable to allocate the "
+                                                r"row\); iterations 1\.\.4 saved in .*checkpoint\.h5"):
+        _train(out, micro_data)
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == 4
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    expected = _iteration_rows(whole_out)
+    assert 4 in [row[0] for row in expected]
+    assert _iteration_rows(out) == expected
