@@ -10,6 +10,7 @@ library and the command line share.
 
 import collections
 import math
+import os
 import pathlib
 import re
 import shlex
@@ -83,41 +84,74 @@ eval's "give it as --data"), each None where it holds none; ``summary``: how to 
 experiment's folder ("", for another)."""
 
 
-def what_folder(path):
-    """A :class:`FolderWithoutNetwork` for the folder ``path`` given as a network, which is no run folder
-    nor holds a checkpoint.h5: a dataset folder; a grid's folder, one of its split folders or a folder of
-    grids (its run folders named); an experiment's folder whose runs have not started; a report's folder
-    (where the runs it sums up lie, as report writes it by default); a folder of prepared datasets.
-    None for another folder, or the root folder (no grid's, and too large to look through). Each was
-    "a folder without a network", which said neither what it is nor what to give."""
+FolderKind = collections.namedtuple("FolderKind", "kind runs experiment datasets", defaults=((), False, ()))
+FolderKind.__doc__ = """What kind of folder a folder is, told by what it holds (:func:`folder_kind`): ``kind``
+"dataset" (it holds meta.json), "runs" (``runs``: the run folders in it, else in its folders, else theirs: a folder
+of runs, a grid's folder, a folder of grids), "experiment" (an experiment.json, no run yet), "report" (a report's
+tables), "datasets" (``datasets``: the prepared datasets in it), or None; ``experiment``: it holds an
+experiment.json. The one answer to "what is this folder" that a path given as a network
+(:func:`what_folder`) and as a dataset (:func:`minitransfer.data.dataset.not_a_dataset`) are both told by."""
+
+
+def folder_kind(path):
+    """The :class:`FolderKind` of the folder ``path``, the first kind in the order of :class:`FolderKind`'s
+    that it is; kind None for another folder, or the root folder (no grid's, and too large to look through)."""
     from minitransfer import experiment, report_folder  # which import checkpoint.py, which imports this module
     path = pathlib.Path(path)
     if (path / shard_format.META_FILE).is_file():
-        return FolderWithoutNetwork(f"a dataset folder, not a network (`minitransfer prepare verify "
-                                    f"{shlex.quote(str(path))}` describes it)", dataset=path)
+        return FolderKind("dataset")
     if not path.resolve().name:
-        return None
+        return FolderKind(None)
+    planned = (path / experiment.PLAN_FILE).is_file()
     runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run")) or sorted(path.glob("*/*/*.run"))
     if runs:
+        return FolderKind("runs", runs, planned)
+    if planned:
+        return FolderKind("experiment", experiment=True)
+    if {child.name for child in path.iterdir()} & set(report_folder.REPORT_FILES):
+        return FolderKind("report")
+    held = datasets_in(path)
+    return FolderKind("datasets", datasets=held) if held else FolderKind(None)
+
+
+def datasets_in(path):
+    """The prepared datasets in the folder ``path`` (its folders holding meta.json, links to them too), sorted:
+    its entries' types as listed, so a folder of 100,000 images costs no look at each."""
+    with os.scandir(path) as entries:
+        return sorted(pathlib.Path(entry.path) for entry in entries
+                      if entry.is_dir() and os.path.isfile(os.path.join(entry.path, shard_format.META_FILE)))
+
+
+def what_folder(path):
+    """A :class:`FolderWithoutNetwork` for the folder ``path`` given as a network, which is no run folder
+    nor holds a checkpoint.h5 (:func:`folder_kind`): a dataset folder; a grid's folder, one of its split
+    folders or a folder of grids (its run folders named); an experiment's folder whose runs have not started;
+    a report's folder (where the runs it sums up lie, as report writes it by default); a folder of prepared
+    datasets. None for another folder. Each was "a folder without a network", which said neither what it
+    is nor what to give."""
+    path = pathlib.Path(path)
+    found = folder_kind(path)
+    if found.kind == "dataset":
+        return FolderWithoutNetwork(f"a dataset folder, not a network (`minitransfer prepare verify "
+                                    f"{shlex.quote(str(path))}` describes it)", dataset=path)
+    if found.kind == "runs":
+        runs = found.runs
         names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
-        summary = (f"summarize them with `minitransfer report {shlex.quote(str(path))}`"
-                   if (path / experiment.PLAN_FILE).is_file() else "")
+        summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`" if found.experiment else ""
         return FolderWithoutNetwork(f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})",
                                     run=runs[0], summary=summary)
-    if (path / experiment.PLAN_FILE).is_file():
+    if found.kind == "experiment":
         return FolderWithoutNetwork("an experiment's folder whose networks have not started training (no run folder "
                                     "in it yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a "
                                     "network")
-    names = {child.name for child in path.iterdir()}
-    if names & set(report_folder.REPORT_FILES):
+    if found.kind == "report":
         runs = sorted(path.parent.glob("*/*.run"))
         summed = f"; the runs it sums up are in {path.parent} (e.g. {runs[0]})" if runs else ""
         return FolderWithoutNetwork(f"a report's folder (the tables and figures `minitransfer report` wrote), not a "
                                     f"network{summed}")
-    datasets = sorted(child for child in path.iterdir() if (child / shard_format.META_FILE).is_file())
-    if datasets:
-        held = ", ".join(str(folder) for folder in datasets[:3]) + (", ..." if len(datasets) > 3 else "")
-        return FolderWithoutNetwork(f"a folder of datasets ({held}), not a network", dataset=datasets[0])
+    if found.kind == "datasets":
+        held = ", ".join(str(folder) for folder in found.datasets[:3]) + (", ..." if len(found.datasets) > 3 else "")
+        return FolderWithoutNetwork(f"a folder of datasets ({held}), not a network", dataset=found.datasets[0])
     return None
 
 

@@ -111,15 +111,34 @@ def draw_all(Figure, results, reference=None):
 def cross_title(results):
     """figure_cross's title, naming the datasets S and T by their folders: "bases on S, targets on
     T" alone left a reader to find out which of their datasets was which (the tables name runs, not
-    datasets)."""
+    datasets). Two folders of one name (.../a/prepared, .../b/prepared) are named with their parents'
+    (a/prepared, b/prepared), as far up as tells them apart."""
+    cross = [r for r in select(results, "cross") if r.dataset]
+    names = distinct_names({pathlib.PurePath(r.dataset) for r in cross})
+
     def named(source):
-        folders = sorted({pathlib.PurePath(r.dataset).name for r in select(results, "cross")
-                          if r.dataset and (r.run.treatment == "source") == source})
+        folders = sorted({names[pathlib.PurePath(r.dataset)] for r in cross if (r.run.treatment == "source") == source})
         return f" ({', '.join(map(shortened, folders))})" if folders else ""
 
     source, target = named(True), named(False)
     between = ",\n" if source or target else ", "  # two folders' names are too long for one line
     return f"transfer across datasets: bases on S{source}{between}targets on T{target}"
+
+
+def distinct_names(paths):
+    """{path: its last parts, as few as tell it from the other ``paths``' ("prepared", or "a/prepared" beside
+    "b/prepared")}."""
+    def tail(path, parts):
+        return "/".join(path.parts[-parts:])
+
+    names = {}
+    for path in paths:
+        parts = 1
+        others = [other for other in paths if other != path]
+        while parts < len(path.parts) and any(tail(other, parts) == tail(path, parts) for other in others):
+            parts += 1
+        names[path] = tail(path, parts)
+    return names
 
 
 def readable(figure):

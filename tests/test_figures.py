@@ -573,3 +573,13 @@ def test_the_cross_dataset_figure_names_its_datasets(source, target):
     shown = [figures_curves.shortened(name) for name in (source, target)]
     assert title.startswith(f"transfer across datasets: bases on S ({shown[0]}),\ntargets on T ({shown[1]}):\n"), title
     assert_titles_fit("figure_cross", drawn)
+
+
+def test_the_cross_dataset_figure_tells_apart_datasets_of_one_folder_name():
+    """Two datasets each prepared into a folder named "prepared" were both "(prepared)": the title names
+    each with its parent folder."""
+    runs = grid.plan_grid(random_seeds=(), layers=(1, 2), cross=True)
+    results = [dataclasses.replace(r, dataset=f"/data/{'a' if r.run.treatment == 'source' else 'b'}/prepared")
+               for r in networks(runs, lambda run: 0.4 + 0.01 * run.n)]
+    title = figures.cross_title(results)
+    assert title == "transfer across datasets: bases on S (a/prepared),\ntargets on T (b/prepared)", title

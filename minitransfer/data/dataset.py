@@ -322,39 +322,41 @@ def _not_a_dataset_file(path):
 
 
 def _not_a_dataset_folder(path):
-    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None."""
-    from minitransfer import experiment, report_folder, rundir  # which import the data package
+    """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None: told
+    as a network's folder is (:func:`minitransfer.checkpoint_check.folder_kind`), once the cases of a dataset's
+    own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
+    from minitransfer import checkpoint_check, rundir  # which import the data package
     from .build import DATASET_FILES, SHARD_NAME
-    from .folder_tree import loose_images
-    from .inputs import hidden
+    from .folder_tree import first_loose_image
+    from .inputs import display_name, hidden
     if rundir.is_run_dir(path):  # before a look at its lock, which one training there holds
         return f"a run folder (a network's, which train wrote), not a dataset folder: {GIVE_A_DATASET}"
     try:
-        children = sorted(child for child in path.iterdir() if not hidden(child.name))
+        with os.scandir(path) as entries:
+            children = [entry for entry in entries if not hidden(entry.name)]
+        if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
+            return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
+        prepared = [folder for folder in checkpoint_check.datasets_in(path) if not hidden(folder.name)]
     except OSError:
         return None
-    if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
-        return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
-    folders = [child for child in children if child.is_dir()]
-    prepared = [folder for folder in folders if (folder / META_FILE).is_file()]
     if prepared:
         return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
-    runs = [folder for folder in folders if rundir.is_run_dir(folder)]
-    if (path / experiment.PLAN_FILE).is_file() or runs:
-        kind = "an experiment's folder" if (path / experiment.PLAN_FILE).is_file() else "a folder of runs"
-        held = f" ({', '.join(run.name for run in runs[:3])}{' ...' if len(runs) > 3 else ''})" if runs else ""
+    found = checkpoint_check.folder_kind(path)
+    if found.kind in ("runs", "experiment"):  # an experiment's runs lie in its split folders, as always
+        runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
+        kind, held = ("an experiment's folder", "") if found.experiment else ("a folder of runs", f" ({runs})")
         return f"{kind}{held}, not a dataset folder: {GIVE_A_DATASET}"
-    if any(child.name in report_folder.REPORT_FILES for child in children):
+    if found.kind == "report":
         return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
     prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
-    if folders:
+    if any(child.is_dir() for child in children):
         return (f"a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
                 f"first, {prepare}")
-    images = loose_images([path])
-    if images:
-        return (f"a folder of {len(images)} image file(s), not a prepared dataset: sort them into one folder per class "
-                f"({path}/<class>/<image files>), then prepare it, {prepare}")
+    image = first_loose_image(path)
+    if image is not None:
+        return (f"a folder of image files (such as {display_name(image.name)}), not a prepared dataset: sort them into "
+                f"one folder per class ({path}/<class>/<image files>), then prepare it, {prepare}")
     return None
 
 

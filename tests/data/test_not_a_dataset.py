@@ -12,6 +12,7 @@ from PIL import Image
 from minitransfer import evaluate, run_lock
 from minitransfer import train as training
 from minitransfer.data import dataset as datasets
+from minitransfer.data import decode
 
 FAST = {"preset": "micro", "batch_size": 8, "max_iter": 2, "eval_every": 2, "quiet": True, "device": "cpu"}
 GIVE = "give the folder `minitransfer prepare` wrote (it holds meta.json)"
@@ -38,6 +39,14 @@ def _grid(folder, trained):
     """An experiment's folder: its experiment.json and a split's folder holding a run folder."""
     shutil.copytree(trained.with_suffix(".run"), folder / "random0" / "baseA.run")
     (folder / "experiment.json").write_text("{}")
+    return folder
+
+
+def _grids(folder, trained):
+    """A folder of grids (two days' experiment folders): it was "a folder of folders ... if they are class
+    folders of images, prepare it", its runs two levels further down than a folder of runs'."""
+    for day in ("monday", "tuesday"):
+        _grid(folder / day, trained)
     return folder
 
 
@@ -74,9 +83,12 @@ KINDS = {
                       "a folder of folders, not a prepared dataset: if they are class folders of images, prepare it "
                       "first, `minitransfer prepare folder {path} OUT --size SIZE`, and give OUT"),
     "loose-images": (lambda tmp, run, data: _photos(tmp / "photos", classes=()),
-                     "a folder of 2 image file(s), not a prepared dataset: sort them into one folder per class "
-                     "({path}/<class>/<image files>), then prepare it, `minitransfer prepare folder {path} OUT "
+                     "a folder of image files (such as 0.jpg), not a prepared dataset: sort them into one folder per "
+                     "class ({path}/<class>/<image files>), then prepare it, `minitransfer prepare folder {path} OUT "
                      "--size SIZE`, and give OUT"),
+    "folder-of-grids": (lambda tmp, run, data: _grids(tmp / "runs", run),
+                        f"a folder of runs (monday/random0/baseA.run, tuesday/random0/baseA.run), not a dataset "
+                        f"folder: {GIVE}"),
     "above-a-dataset": (lambda tmp, run, data: tmp,
                         "not a dataset folder, but it holds {tmp}/data: give that folder"),
 }
@@ -136,3 +148,16 @@ def test_train_and_evaluate_given_a_run_folder_as_data_say_so_and_write_nothing(
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(datasets.NotADataset, match=words):
         evaluate.evaluate_checkpoint(trained, data=str(run), device="cpu")
+
+
+def test_a_folder_of_many_images_is_told_by_its_first_image_not_by_opening_each(tmp_path, monkeypatch):
+    """Every file of a folder of loose images was opened to count them: on a network disk, a folder of
+    100,000 photos given as --data took minutes to be refused. One image found tells the folder."""
+    _photos(tmp_path, classes=())
+    for index in range(2, 30):
+        shutil.copyfile(tmp_path / "0.jpg", tmp_path / f"{index}.jpg")
+    opened = []
+    reading = decode.open_regular_file
+    monkeypatch.setattr(decode, "open_regular_file", lambda path: opened.append(path) or reading(path))
+    assert datasets.not_a_dataset(tmp_path).startswith(f"{tmp_path}: a folder of image files (such as 0.jpg), ")
+    assert len(opened) == 1, opened
