@@ -189,7 +189,7 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
         raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
         raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates!r}")
-    layers, reverse_layers, random_frozen = (_integers(name, values, 1) for name, values in (
+    layers, reverse_layers, random_frozen = (_integers(name, values, 1, high=None) for name, values in (
         ("layers", layers), ("reverse_layers", reverse_layers), ("random_frozen", random_frozen)))
     per_class = _integers("per_class", per_class, 1, config_checks.MAX_COUNT)  # as train takes it
     random_seeds, claim_seeds = _integers("random_seeds", random_seeds, 0), _integers("claim_seeds", claim_seeds, 0)
@@ -220,14 +220,15 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
 
 def _integers(name, values, low, high=config_checks.MAX_SEED):
     """``values`` (layers, seeds, counts) as a tuple of ints, each in ``low``..``high`` (a valid seed
-    by default), none repeated (each network would be planned twice, and trained twice at once on a
-    cluster)."""
+    by default; no bound above for None: layers, which run_grid checks against the preset), none
+    repeated (each network would be planned twice, and trained twice at once on a cluster)."""
     # a generator (range's, a comprehension's) read once: checked, then planned nothing; None: a TypeError
     given = tuple(values) if isinstance(values, collections.abc.Iterable) and not isinstance(values, str) else values
     if not isinstance(given, tuple) or not all(
-            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high
-            for value in given):
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers in {low}..{high}, got {values!r}")
+            isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value
+            and (high is None or value <= high) for value in given):
+        bound = f", each {low} or more" if high is None else f" in {low}..{high}"
+        raise ValueError(f"plan_grid: {name} must be a sequence of integers{bound}, got {values!r}")
     values = tuple(int(value) for value in given)
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:

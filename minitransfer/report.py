@@ -231,7 +231,10 @@ def _check_arguments(runs_dir, out_dir, reference, figures):
 def measure(runs_dir):
     """The :class:`Report` of the runs under ``runs_dir`` as :func:`write_report` writes it, without
     its files (``files`` empty): what a folder that cannot be written shows. Raises :class:`NoRuns`,
-    :class:`MixedRuns`."""
+    :class:`MixedRuns`, and ``ConfigError`` for a ``runs_dir`` that is no path (before anything is
+    read)."""
+    config_checks.check_path("runs_dir", runs_dir, required=True)
+    runs_dir = pathlib.Path(runs_dir)
     results, unfinished, left_out = collect(runs_dir)
     if not results:
         raise NoRuns(inputs.display_name(_no_runs(runs_dir, unfinished, left_out,
@@ -277,8 +280,9 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
     """Why ``runs_dir`` holds no run to report: its runs not finished (how many a process trains now,
     and of those whose train failed, as :func:`unfinished_states` tells them, "failed NAME: its error
     line (see its train.log)"), left out (the first :data:`UNFINISHED_NAMED` of each, with its
-    reason, and how many more), or none there (a mistyped folder, a home folder, a run folder
-    itself)."""
+    reason, and how many more), or none there (a mistyped folder, one that does not exist, a file, a
+    home folder, a run folder itself). The arguments to give are quoted as the library names them
+    (`out`), which the command line says as its options (--out)."""
     why = []
     for what, texts in (("failed", failed), ("left out", left_out)):
         why += [f"{what} {text}" for text in texts[:UNFINISHED_NAMED]]
@@ -292,9 +296,18 @@ def _no_runs(runs_dir, unfinished, left_out, training=(), failed=()):
     elif not why and runs_dir.suffix == ".run":
         why = [f"it is a run folder itself: give the folder that holds it, {runs_dir.parent}"]
     elif not why:
-        why = ["no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it: give "
-               "the folder experiment --out wrote into, or the one that holds train's --out"]
+        why = [f"{_nothing_there(runs_dir)}: give the folder a grid was trained into (its `out`), or the one that "
+               f"holds train's `out`"]
     return f"no finished runs (*.run/result.json) under {runs_dir}: " + "; ".join(why)
+
+
+def _nothing_there(runs_dir):
+    """What ``runs_dir``, which holds no run folder, is instead."""
+    if not runs_dir.exists():
+        return "it does not exist"
+    if not runs_dir.is_dir():
+        return "it is a file, not a folder"
+    return "no run folder (<name>.run/, which experiment and train write) is in it or in a folder below it"
 
 
 def _results(report, runs_dir):

@@ -39,7 +39,8 @@ def take_run_folder(c, typed=()):
         c.out, c.resume = resumed_run(c.resume, folder, c.out)
         _take_recorded_options(c, typed)
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
-        raise ConfigError(f"`resume` must be 'auto', a run folder or an existing checkpoint, got {c.resume!r}")
+        raise ConfigError(f"`resume` {c.resume}: no such file or run folder; give a run folder, a checkpoint file or "
+                          f"'auto'")
 
 
 def resumed_folder(resume):

@@ -56,6 +56,9 @@ def train(config, on_iteration=None):
     and :class:`Interrupted` (in a background thread, where no signal reaches the run, the way to
     stop it). One process at a time trains into a run directory (:class:`minitransfer.run_lock.RunLock`),
     and prepare does not rewrite the dataset while it is read (:meth:`.data.dataset.Dataset.reading`).
+    On the CPU it sets the C allocator of the whole process (glibc's mallopt:
+    :func:`minitransfer.host_memory.keep_freed_memory`) to keep freed blocks for reuse, and leaves
+    it so after it returns: a notebook holds the memory of its largest step.
     Raises :class:`ConfigError`, :class:`DataMismatch`, ``checkpoint.CheckpointError``,
     ``data.dataset.DatasetError``, ``run_lock.RunBusy`` (``data.lock.DatasetBusy`` while prepare rewrites
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or

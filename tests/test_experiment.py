@@ -890,9 +890,9 @@ def test_replicates_give_the_natural_split_and_the_controls_their_own_bases():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"layers": (0,)}, r"layers must be a sequence of integers in 1..4294967295, got \(0,\)"),
-    ({"layers": "1-3"}, r"layers must be a sequence of integers in 1..4294967295, got '1-3'"),
-    ({"layers": 3}, r"layers must be a sequence of integers in 1..4294967295, got 3"),
+    ({"layers": (0,)}, r"layers must be a sequence of integers, each 1 or more, got \(0,\)"),
+    ({"layers": "1-3"}, r"layers must be a sequence of integers, each 1 or more, got '1-3'"),
+    ({"layers": 3}, r"layers must be a sequence of integers, each 1 or more, got 3"),
     ({"layers": (2, 2)}, r"layers repeat value 2$"),
     ({"random_seeds": (-1,)}, r"random_seeds must be a sequence of integers in 0..4294967295, got \(-1,\)"),
     ({"random_seeds": (1.5,)}, r"random_seeds must be a sequence of integers in 0..4294967295"),

@@ -68,7 +68,7 @@ def test_plan_grid_takes_layers_from_a_generator_and_refuses_none_naming_it():
     alone, silently); None was a TypeError from inside."""
     assert experiment.plan_grid(layers=(n for n in (1, 2))) == experiment.plan_grid(layers=[1, 2])
     for name in ("layers", "random_seeds"):
-        with pytest.raises(ValueError, match=f"^plan_grid: {name} must be a sequence of integers in .*, got None$"):
+        with pytest.raises(ValueError, match=f"^plan_grid: {name} must be a sequence of integers.*, got None$"):
             experiment.plan_grid(**{name: None})
 
 
