@@ -34,9 +34,9 @@ def test_a_dataset_prepared_again_between_runs_stops_the_grid_before_its_next_ru
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     options = {"data": str(data), "max_iter": 4, "seed": 0, "device": "cpu", "preset": "micro"}
     train = [sys.executable, str(tmp_path / "train.py"), json.dumps(list(grid.default_train_command()))]
-    with pytest.raises(grid_check.DatasetPreparedAgain, match=rf"^{data} was prepared again .* \(sha256 of its "
-                                                              rf"meta.json {before.fingerprint[:12]} -> [0-9a-f]{{12}}\)"
-                                                              r".* as --data; ") as stopped:
+    told = (rf"^{data} was prepared again .* \(sha256 of its meta.json {before.fingerprint[:12]} -> "
+            rf"[0-9a-f]{{12}}\).* as --data; ")
+    with pytest.raises(grid_check.DatasetPreparedAgain, match=told) as stopped:
         scheduler.run_grid(runs, out, options, train_command=train, log=lambda line: None, poll_seconds=0.01)
     outcome = stopped.value.grid_outcome
     assert outcome.finished == ["random0/baseA"]

@@ -932,8 +932,8 @@ def unfinished_grid(tmp_path):
 
 NOT_RUNS = {
     "home-folder": (home_folder, "no run folder (<name>.run/, which experiment and train write) is in it or in a "
-                                 "folder below it: give the folder a grid was trained into (its --out), or the one that "
-                                 "holds train's --out"),
+                                 "folder below it: give the folder a grid was trained into (its --out), or the one "
+                                 "that holds train's --out"),
     "run-folder-itself": (lambda tmp_path: write_runs(tmp_path / "grid") / "random0" / "A3B.run",
                           "it is a run folder itself: give the folder that holds it, {runs.parent}"),
     "nothing-finished": (unfinished_grid, "14 not finished (random0/baseA, random0/baseB, random0/B1B, random0/B1B+, "

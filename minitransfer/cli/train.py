@@ -44,10 +44,10 @@ _INTERRUPTED = ("stopped by a signal before a checkpoint was written, or with ev
                     "-split-seed1 for a random split of another seed than 0 and by -per-class10 for a reduced-data "
                     "run; not by the --seed: name a replicate with -o).")
 @config_option("--split", type=click.Choice(config_checks.SPLIT_KINDS),
-               help="Class split: random halves, natural (A) / man-made (B; as the paper's code names them, where its text "
-                    "says A = man-made), or all classes (default: the base's "
-                    "when copying within its dataset; from a base of another dataset, all, or random where --half "
-                    "or --split-seed is given; else random).")
+               help="Class split: random halves, natural (A) / man-made (B; as the paper's code names them, where "
+                    "its text says A = man-made), or all classes (default: the base's when copying within its "
+                    "dataset; from a base of another dataset, all, or random where --half or --split-seed is given; "
+                    "else random).")
 @config_option("--half", type=click.Choice(config_checks.HALVES),
                help="Half to train on (default: A; when copying within the base's dataset and split, the other "
                     "half than the base's).")
