@@ -3,7 +3,6 @@ folders and their names, every file below each, links that lead nowhere, and the
 while the import ran, and the images lying beside the class folders, in no class. Every importer refuses a source of
 fewer than two classes (:func:`check_two_classes`)."""
 
-import errno
 import os
 import pathlib
 import stat
@@ -173,7 +172,7 @@ def files_below(folder, skipped, out, walked):
     Links to folders are followed as the class folders themselves are, except a link to a folder
     that contains it (a loop, which would also bring in other classes) and a second way to a
     folder already walked; these are added to ``skipped``. A folder that cannot be listed (no read
-    permission: :func:`_not_listed`; an I/O error) raises an ``OSError`` (exit 74), naming it: its images
+    permission: :func:`unlistable`; an I/O error) raises an ``OSError`` (exit 74), naming it: its images
     are not left out without a word. A link into ``out`` is a ``ValueError`` (a usage error, as
     :func:`.inputs.check_apart` says): a rerun would import the dataset's own files."""
     files, seen, into = [], {os.path.realpath(folder)}, os.path.realpath(out)
@@ -202,23 +201,19 @@ def files_below(folder, skipped, out, walked):
 
 
 def _raise(error):
-    raise _not_listed(error) from error
+    """os.walk's ``onerror``: a folder of SOURCE that could not be listed. One this user may not read (chmod 000, a
+    colleague's folder) is :func:`unlistable`, exit 74; other faults as the system words them."""
+    if isinstance(error, PermissionError):  # EACCES, EPERM
+        raise unlistable(error.filename) from error
+    raise error
 
 
 def _entries(folder):
-    """The paths in ``folder``, sorted; one this user may not list is :func:`_not_listed`."""
+    """The paths in ``folder``, sorted; one this user may not list is :func:`unlistable`."""
     try:
         return sorted(folder.iterdir())
     except PermissionError as error:
-        raise _not_listed(error) from error
-
-
-def _not_listed(error):
-    """What to raise for a folder of SOURCE that could not be listed (``error``): one this user may not read
-    (chmod 000, a colleague's folder) is named with what to do, exit 74; other faults as the system words them."""
-    if error.errno not in (errno.EACCES, errno.EPERM):
-        return error
-    return unlistable(error.filename)
+        raise unlistable(error.filename) from error
 
 
 def unlistable(folder, source=False):
