@@ -343,10 +343,11 @@ def _not_a_dataset_folder(path):
         return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
     found = checkpoint_check.folder_kind(path)
-    if found.kind in ("runs", "experiment"):  # an experiment's runs lie in its split folders, as always
+    if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
+        return f"an experiment's folder, not a dataset folder: {GIVE_A_DATASET}"
+    if found.kind == "runs":
         runs = ", ".join(str(run.relative_to(path)) for run in found.runs[:3]) + (" ..." if len(found.runs) > 3 else "")
-        kind, held = ("an experiment's folder", "") if found.experiment else ("a folder of runs", f" ({runs})")
-        return f"{kind}{held}, not a dataset folder: {GIVE_A_DATASET}"
+        return f"a folder of runs ({runs}), not a dataset folder: {GIVE_A_DATASET}"
     if found.kind == "report":
         return f"a report's folder (the tables minitransfer report wrote), not a dataset folder: {GIVE_A_DATASET}"
     prepare = f"`minitransfer prepare folder {shlex.quote(str(path))} OUT --size SIZE`, and give OUT"
