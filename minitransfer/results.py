@@ -128,7 +128,7 @@ _GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is
                          "would pool two schedules")
 
 def start_over(grid_run):
-    """What to do with a run whose training diverged (:data:`START_OVER`), where it is known whether
+    """What to do with a run whose training diverged, where it is known whether
     it is a grid's run (``grid_run``: its folder holds a treatment.json): the grid trained again, or
     the lone run started over."""
     if grid_run:

@@ -12,6 +12,7 @@ from ._errors import run
 from ._options import PRECISION_HELP, checkpoint_argument, device_option
 from ._output import echo, json_text
 from ._paths import DatasetFolder
+from .info import split_words
 
 
 _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes no file); rerun the same command "
@@ -113,7 +114,6 @@ def _task_text(checkpoint):
     except (checkpoints.CheckpointError, OSError):
         return ""
     kind, half, classes = meta.get("split_kind"), meta.get("split_half"), len(meta.get("classes") or ())
-    drawn = f"random split seed {meta.get('split_seed')}" if kind == "random" else f"the {kind} split"
-    task = f"half {half} of {drawn}" if half else "every class"
+    task = f"half {half} of {split_words(kind, meta.get('split_seed'))}" if half else "every class"
     top5 = ", so top-5 is 1 whatever the network" if 0 < classes <= 5 else ""
     return f"  ({task}: {classes} classes{top5})"

@@ -111,6 +111,11 @@ def _lines(summary):
     return lines
 
 
+def split_words(kind, seed):
+    """A split as info and eval name it: "random split seed 0", "the natural split"."""
+    return f"random split seed {seed}" if kind == "random" else f"the {kind} split"
+
+
 def _copied_from_line(source):
     """The base's weights file, where the copy found it, and what it was trained on: the sha256 alone
     did not say which network that was (baseA, the other half's base, a base of another split seed).
@@ -118,9 +123,8 @@ def _copied_from_line(source):
     path = source.get("checkpoint")
     if not path:
         return []
-    kind, half, seed = source.get("split_kind"), source.get("split_half"), source.get("split_seed")
-    drawn = f"random split seed {seed}" if kind == "random" else f"the {kind} split"
-    trained = (f", trained on half {half} of {drawn}" if kind and half else
+    kind, half = source.get("split_kind"), source.get("split_half")
+    trained = (f", trained on half {half} of {split_words(kind, source.get('split_seed'))}" if kind and half else
                ", trained on every class" if kind == "all" else "")
     return [f"base {inputs.display_name(path)}{trained}"]
 
