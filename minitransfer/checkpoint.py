@@ -163,9 +163,9 @@ def load(path, solver=True):
         is_hdf5 = h5py.is_hdf5(path)
     except OSError as error:
         raise CheckpointError(f"checkpoint {path}: cannot be read ({error})") from error
-    if not is_hdf5 and not path.exists():
-        raise _removed(path)
     if not is_hdf5:
+        if not path.exists():
+            raise _removed(path)
         raise CheckpointError(cut_short(path) or f"checkpoint {path}: not an HDF5 file (corrupt or not a checkpoint)")
     # Hashed and read through one handle: a file renamed over this one meanwhile (a base's next
     # checkpoint, written as it trains) is neither hashed nor read in its place.

@@ -8,7 +8,7 @@ import os
 import pathlib
 
 from minitransfer.config_checks import ConfigError, DataMismatch
-from minitransfer.resume_options import free_fields
+from minitransfer.resume_options import START_OVER, free_fields
 from minitransfer.ops import precision as precisions
 from minitransfer.rundir import run_dir_for
 
@@ -46,8 +46,7 @@ def check_configuration(saved, plan):
             hint += (f"; {plan.run_dir} is the run folder of {pathlib.PurePath(stored['out']).name} renamed: to "
                      f"continue the run, rename it back to {recorded}")
         elif set(differ) - {"precision", "data"}:  # the run cannot go on so: what trains it the new way
-            hint += ("; to train the new configuration from the start, give another `out`, or replace this run "
-                     "(`overwrite=True`, without `resume`)")
+            hint += f"; to train the new configuration from the start, {START_OVER}"
         raise ConfigError(f"cannot resume {saved.path} with a different configuration: "
                           f"{', '.join(_named(differ, plan.unset))}{hint}")
 
@@ -70,8 +69,7 @@ def _refuse_prepared_again(saved, plan, differ):
                        f"prepared again (sha256 of its meta.json {saved.meta['dataset_fingerprint'][:12]}, now "
                        f"{plan.dataset.fingerprint[:12]}): its images are not the ones the run trained on{also}; to "
                        f"continue the run, give the dataset it trained on (a copy, or prepared again as it was) as "
-                       f"`data`; to train on these images from the start, give another `out`, or replace this run "
-                       f"(`overwrite=True`, without `resume`)")
+                       f"`data`; to train on these images from the start, {START_OVER}")
 
 
 def differences(saved, plan):

@@ -18,6 +18,8 @@ RESUME_FREE_FIELDS = ("resume", "overwrite", "device", "workers", "progress", "q
 # that ran out of memory evaluating is resumed with a smaller `eval_batch_size`, as it is told to); left unset,
 # the run's own value is taken (a run folder named) or compared (the default differing from it is refused).
 GIVEN_FREE_FIELDS = ("eval_batch_size",)
+# How a refused resumption trains what was asked instead, from the start
+START_OVER = "give another `out`, or replace this run (`overwrite=True`, without `resume`)"
 
 
 def free_fields(c, *others, unset=()):
@@ -131,8 +133,7 @@ def _refuse_typed_otherwise(c, typed, recorded, record):
               if recorded[name] != getattr(c, name)]
     if differ:
         raise ConfigError(f"cannot resume {record} with a different configuration: {', '.join(differ)}; to train "
-                          f"the new configuration from the start, give another `out`, or replace this run "
-                          f"(`overwrite=True`, without `resume`)")
+                          f"the new configuration from the start, {START_OVER}")
 
 
 def dataset_gone(c):

@@ -329,7 +329,7 @@ def divergence(metrics):
         return ""
     message = record.get("message")
     return DIVERGED + (message.split(";")[0] if isinstance(message, str)
-                                    else f"at iteration {record.get('iteration')}")
+                       else f"at iteration {record.get('iteration')}")
 
 
 def weights_record(out, sha256):
