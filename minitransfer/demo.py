@@ -237,8 +237,6 @@ def builtin_intact(data):
     return True
 
 
-
-
 def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, precision=None, log=print):
     """Train the demo's grid on dataset ``data`` (the built-in benchmark) into ``out``; returns the
     :class:`minitransfer.grid_outcome.GridOutcome`. ``device`` "cuda" runs :data:`GPU_PLAN` on the

@@ -103,6 +103,9 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     return [f"#SBATCH {option}" for option in options]
 
 
+_NAMED = re.compile(r"(--[^\s=]+)=(.*)", re.DOTALL)  # a long option holding its value: --name=value
+
+
 def _sbatch_option(option):
     """``option`` (``--name=value``, as on sbatch's command line) as its ``#SBATCH`` line's text: a value
     holding a blank, ``#``, a quote or a backslash in double quotes, as sbatch reads it as one word
@@ -122,7 +125,7 @@ def _sbatch_option(option):
     words = _given_words(text)
     if len(words) == 1:
         return _one_word_option(words[0])
-    if re.fullmatch(r"--[^\s=]+=.*", text, re.DOTALL) and not any(word.startswith("-") for word in words[1:]):
+    if _NAMED.fullmatch(text) and not any(word.startswith("-") for word in words[1:]):
         return _one_word_option(text)
     _check_no_option_words(option, words)
     return " ".join(_one_word_option(word) for word in words)
@@ -132,7 +135,7 @@ def _one_word_option(word):
     """``word`` (an option, ``--name=value`` or a value) as one word of an ``#SBATCH`` line: a value
     holding a blank, ``#``, a quote or a backslash in double quotes."""
     special = r"[\s#\"'\\]"
-    named = re.fullmatch(r"(--[^\s=]+)=(.*)", word, re.DOTALL)
+    named = _NAMED.fullmatch(word)
     if named:
         return word if not re.search(special, named.group(2)) else f"{named.group(1)}={_sbatch_word(named.group(2))}"
     return _sbatch_word(word) if re.search(special, word) or not word else word
@@ -170,7 +173,7 @@ def _check_no_option_words(option, words):
     for at, word in enumerate(words):
         if word.startswith("-"):
             named_at = at
-        elif at - named_at > 1 or re.fullmatch(r"--[^\s=]+=.*", words[named_at], re.DOTALL):
+        elif at - named_at > 1 or _NAMED.fullmatch(words[named_at]):
             # sbatch gives an option one word at most, --name=value none
             name, value = words[named_at], " ".join(words[named_at + 1:at + 1])
             spelled = (f"{name} {value}" if "=" in name else f"{name}={value}") if name.startswith("--") else \

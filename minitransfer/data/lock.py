@@ -92,7 +92,7 @@ def _readers_named(pids):
     commands = [run_lock.command_of(pid) for pid in pids]
     if not any(commands):
         return f" (a training, an evaluation or a verify){run_lock.holder_named(pids)}"
-    return " (" + "; ".join(f"{command}, PID {pid}" if command else f"PID {pid}"
+    return " (" + "; ".join(f"{command}, {run_lock.pid_named(pid)}" if command else run_lock.pid_named(pid)
                             for pid, command in zip(pids, commands)) + ")"
 
 
