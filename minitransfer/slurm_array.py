@@ -33,6 +33,7 @@ with exit 0 too) is said to be requeued, not failed.
 
 import pathlib
 import shlex
+import signal
 
 from minitransfer import run_lock
 from minitransfer import experiment as grid
@@ -40,6 +41,10 @@ from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
+
+# The signals that end a training without a word in its train.log: SIGKILL (the out-of-memory killer,
+# kill -9) and the crashes; a job step they end exits 128 + the signal's number (srun, and bash for srun)
+SILENT_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
 
 
 def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
@@ -231,16 +236,20 @@ def _failure_lines():
     """Bash lines saying, in one line as a local grid does
     (:meth:`minitransfer.grid_outcome.GridOutcome.causes`, in its words), why the task's run failed and
     what to do: its run folder deleted while it trained (the log with it: nothing to see), an I/O
-    error (74), bad data (65), a refusal (2), or another exit ``$status`` (0: its job step ended
-    without finishing the run)."""
+    error (74), bad data (65), a refusal (2), a signal that kills without a word (``$status``
+    128 + its number, as srun and bash report a step it ended: SIGKILL from the out-of-memory
+    killer), or another exit ``$status`` (0: its job step ended without finishing the run)."""
     log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
     rerun = f"rerun {SUBMIT_FILE}"
 
     def failed(code):
-        name, why = failure_cause(code, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
+        key = "killed" if code < 0 else code
+        name, why = failure_cause(key, ["@run@"], [Failure(code, log)], rerun).split(": ", 1)
         return f"run {name}: FAILED: {why}"
 
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
+    cases += [f"    {128 + number}) {_echo(failed(-number))} ;;"
+              for number in SILENT_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
     return [
         '  if [ ! -f "$log" ]; then',

@@ -710,13 +710,17 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     ("74", False, "FAILED: an I/O error (exit 74): the disk is full, or a file cannot be written or read, which its "
                   "train.log (e.g. {log}) names; free space or fix the permissions, then rerun submit.sh"),
     ("3", False, "FAILED with exit 3; see {log}"),
+    # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
+    ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
+                   "someone killed it); rerun submit.sh to train it again"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
                  "submit.sh to train it from the start"),
-], ids=["bad-data", "io", "other", "folder-deleted"])
+], ids=["bad-data", "io", "other", "sigkill", "folder-deleted"])
 def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted, said):
     """The task's last line says, in a local grid's words, what its exit code means and what to do
     (it used to say "FAILED with exit 74; see" the log, whatever the cause); a run folder deleted while it
-    trained is said to be, rather than sending the researcher to a train.log that went with it. The
+    trained is said to be, rather than sending the researcher to a train.log that went with it; a
+    training killed by SIGKILL (srun: exit 137) is said to be, not sent to a log that ends mid-run. The
     words are written out here, not made by the scheduler's functions that write them in the script."""
     out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
