@@ -26,6 +26,10 @@ TRANSFERS_FILE = "transfers.sh"
 # "<job>_<task>\tOUT/<run> as printf %q writes it\t<plan id>", one per array task; without the plan id (written
 # by older versions), or with another, the task is of another plan: not queued for this one
 SUBMITTED_FILE = "submitted.txt"
+# in OUT: the scripts folders whose submit.sh submitted runs of OUT, one a line (a folder's path holds no
+# line break: slurm.emit_slurm refuses one), so that the same plan emitted again into another folder does
+# not queue the runs the first one's tasks train; locked while a submit.sh of OUT submits
+SUBMITTERS_FILE = ".slurm-submitters"
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
 
 

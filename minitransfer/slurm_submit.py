@@ -10,7 +10,9 @@ that are neither finished nor still listed by SLURM from an earlier submission o
 (``submitted.txt`` records which run each array task trains, and for which plan), a transfer after
 its base's task, new or listed (none once the base is finished); it cancels the tasks stuck with
 ``DependencyNeverSatisfied`` and submits them again, and refuses while another ``submit.sh`` of this
-folder runs.
+folder runs. The same plan emitted into another folder too: the runs the tasks of that folder's
+``submit.sh`` train, still listed, are not submitted again (``OUT/.slurm-submitters`` names the
+folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while the other submits.
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -28,7 +30,8 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import BASES_FILE, HEADER, SUBMITTED_FILE, TRANSFERS_FILE, plan_check, plan_file_check
+from minitransfer.slurm_plan import (BASES_FILE, HEADER, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE, plan_check,
+                                     plan_file_check)
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
@@ -87,6 +90,41 @@ def _test_only_lines():
         '  for word; do if [[ -z "$word" || "$word" == *[!A-Za-z0-9_,.:=/@%+-]* ]]; then printf " %q" "$word";'
         ' else printf " %s" "$word"; fi; done',
         "}",
+    ]
+
+
+def _other_folders_lines():
+    """Bash lines reading ``OUT/`` :data:`SUBMITTERS_FILE` into ``others``: the other scripts folders whose
+    ``submit.sh`` submitted runs of OUT (the same plan emitted again into another folder), whose tasks of
+    this plan SLURM still lists are not submitted again. Unless a dry run, this folder is added to the
+    file, which is held locked (exclusive) until this script ends: a ``submit.sh`` of another folder
+    submitting runs of OUT meanwhile is refused, as a second one of this folder is."""
+    return [
+        f'submitters="$out/{SUBMITTERS_FILE}"',
+        'if [ "$dry_run" = no ]; then',
+        '  if ! { exec 7>> "$submitters"; } 2>/dev/null; then',
+        '    echo "nothing submitted: cannot write $submitters (the tasks write into $out too): make $out writable,'
+        ' then rerun $0" >&2',
+        "    exit 74",
+        "  fi",
+        "  if ! flock --nonblock 7; then",
+        '    echo "a submit.sh of another scripts folder is submitting the runs of $out (it holds $submitters): wait'
+        ' for it, then rerun $0" >&2',
+        "    exit 1",
+        "  fi",
+        '  if ! grep --quiet --line-regexp --fixed-strings -- "$scripts" "$submitters"; then',
+        '    echo "$scripts" >&7',
+        "  fi",
+        "fi",
+        "others=()",
+        'if [ -f "$submitters" ]; then',
+        '  while IFS= read -r folder; do',
+        f'    if [ -n "$folder" ] && [ "$folder" != "$scripts" ] && [ -s "$folder/{SUBMITTED_FILE}" ] &&',
+        "       type -P squeue > /dev/null; then  # a dry run needs no squeue: no folder's tasks read then",
+        '      others+=("$folder")',
+        "    fi",
+        '  done < "$submitters"',
+        "fi",
     ]
 
 
@@ -194,6 +232,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  echo "dry run: nothing is submitted, cancelled or recorded; JOB1, JOB2, ... stand for the ids SLURM gives'
         ' the jobs as they are submitted"',
         "fi",
+        *_other_folders_lines(),
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
         "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",
@@ -207,9 +246,11 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "fi",
         "declare -A task_of=() reason_of=()  # OUT/<run> -> its array task still listed; array task -> SLURM's reason",
         "kept=() never=() stale=()",
-        f"if [ -s {SUBMITTED_FILE} ]; then",
+        f'if [ -s {SUBMITTED_FILE} ] || [ "${{#others[@]}}" -gt 0 ]; then',
         '  listed=$(squeue --noheader --array --user="$(id -u)" --format="%i %r")',
         '  while read -r task reason; do [ -z "$task" ] || reason_of[$task]=$reason; done <<< "$listed"',
+        "fi",
+        f"if [ -s {SUBMITTED_FILE} ]; then",
         "  while IFS=$'\\t' read -r task key of_plan; do",
         '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ]; then continue; fi',
         '    if [ "${reason_of[$task]}" = DependencyNeverSatisfied ]; then never+=("$task"); continue; fi',
@@ -218,6 +259,19 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '    if [ "$of_plan" = "$plan" ]; then task_of[$key]=$task; else stale+=("$task"); fi',
         f"  done < {SUBMITTED_FILE}",
         "fi",
+        "# the tasks of this plan the other folders' submit.sh queued and SLURM still lists (not those stuck",
+        "# after a failed base: their own submit.sh cancels them)",
+        "declare -A by_folder=()",
+        'for folder in ${others[@]+"${others[@]}"}; do',
+        "  while IFS=$'\\t' read -r task key of_plan; do",
+        '    if [ -z "$task" ] || [ -z "${reason_of[$task]+listed}" ] || [ "$of_plan" != "$plan" ] ||',
+        '       [ "${reason_of[$task]}" = DependencyNeverSatisfied ] || [ -n "${task_of[$key]+queued}" ]; then',
+        "      continue",
+        "    fi",
+        '    task_of[$key]=$task',
+        '    by_folder[$folder]=$(( ${by_folder[$folder]:-0} + 1 ))',
+        f'  done < "$folder/{SUBMITTED_FILE}"',
+        "done",
         'if [ "${#never[@]}" -gt 0 ] && [ "$dry_run" = yes ]; then',
         '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed (DependencyNeverSatisfied)"',
         'elif [ "${#never[@]}" -gt 0 ]; then',
@@ -308,6 +362,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         'if [ "$skipped" -gt 0 ]; then',
         '  echo "not submitted again: $skipped $(noun "$skipped" run) queued or running from an earlier submission'
         ' (squeue)"',
+        '  for folder in "${!by_folder[@]}"; do',
+        '    echo "  ${by_folder[$folder]} of them submitted by $folder/submit.sh (the same plan, emitted there)"',
+        "  done",
         'elif [ "$submitted" -eq 0 ]; then',
         '  echo "nothing to submit: $(noun "$total" "the 1 run is" "all $total runs are") finished in $out"',
         "fi",
