@@ -129,10 +129,16 @@ def _other_folders_lines():
 
 
 def _dry_run_end_lines():
-    """Bash lines ending ``submit.sh --dry-run``: what each task of the arrays it would submit asks SLURM
-    for (their ``#SBATCH`` lines), where the output goes, and whether ``sbatch --test-only`` took them
-    (exit 1 where it refused one)."""
+    """Bash lines ending ``submit.sh``: where the output of the arrays it submitted goes; with ``--dry-run``,
+    what each task of the arrays it would submit asks SLURM for (their ``#SBATCH`` lines), where the
+    output goes, and whether ``sbatch --test-only`` took them (exit 1 where it refused one)."""
+    output = (f"task output: $scripts/logs/<script>-<job>_<task>.out; each run's training output: "
+              f"$out/<run>.run/{grid.LOG_FILE}")
     return [
+        "# where the output of what was submitted goes, said again: this may run days after the emission",
+        'if [ "$dry_run" = no ] && [ "${#arrays[@]}" -gt 0 ]; then',
+        f'  echo "{output}"',
+        "fi",
         'if [ "$dry_run" = yes ]; then',
         f"  for script in {BASES_FILE} {TRANSFERS_FILE}; do",
         '    if [ -z "${arrays[$script]+yes}" ]; then continue; fi',
@@ -140,8 +146,7 @@ def _dry_run_end_lines():
         "    sed -n 's/^#SBATCH /  /p' \"$script\"",
         "  done",
         '  if [ "${#arrays[@]}" -gt 0 ]; then',
-        '    echo "task output: $scripts/logs/<script>-<job>_<task>.out; each run\'s training output:'
-        f' $out/<run>.run/{grid.LOG_FILE}"',
+        f'    echo "{output}"',
         "  fi",
         '  if [ "${#arrays[@]}" -gt 0 ] && ! type -P sbatch > /dev/null; then',
         '    echo "not checked with sbatch --test-only: there is no sbatch here (PATH=$PATH)"',

@@ -60,7 +60,10 @@ def test_dry_run_prints_the_commands_submit_then_runs_and_submits_nothing(tmp_pa
     # what each task asks for and where the logs go
     assert "each task of bases.sh asks SLURM for (its #SBATCH lines):\n  --job-name=mt-bases\n" in preview.stdout
     assert "  --partition=gpu\n  --time=2:00:00\n" in preview.stdout
-    assert f"task output: {tmp_path / 'slurm' / 'logs'}/<script>-<job>_<task>.out" in preview.stdout
+    output = (f"task output: {tmp_path / 'slurm' / 'logs'}/<script>-<job>_<task>.out; each run's training output: "
+              f"{tmp_path / 'grid'}/<run>.run/train.log\n")
+    assert output in preview.stdout
+    assert output in done.stdout  # said again as it submits: it may run days after the emission
     assert "sbatch --test-only takes each of them" in preview.stdout
     assert len((fake_slurm / "sbatch-test-only").read_text().splitlines()) == 2  # once per array script
 
