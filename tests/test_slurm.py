@@ -88,8 +88,9 @@ FAKE_TOOLS = {
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
     # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
-    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING)
+    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1
     "squeue": textwrap.dedent('''\
+        if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set
@@ -701,6 +702,21 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     assert task.returncode == 75, output
     assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
             "(cancelled, or out of time); rerun submit.sh to resume it") in output
+    assert not (fake_slurm / "scontrol").exists()
+
+
+def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_path, fake_slurm):
+    """squeue failing as the training exits 75 (a controller too busy to answer): the task said "the job
+    is gone (cancelled, or out of time)" of a job still running, and hid squeue's error."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    error = "squeue: error: slurm_load_jobs error: Socket timed out on send/recv operation"
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_SQUEUE_ERROR=error)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 75, output
+    assert output.endswith(f"{error}\nrun random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the "
+                           "state of its job could not be read (squeue failed, its error above); rerun submit.sh to "
+                           "resume it\n"), output
     assert not (fake_slurm / "scontrol").exists()
 
 
