@@ -238,6 +238,13 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' the jobs as they are submitted"',
         "fi",
         *_other_folders_lines(),
+        "# the folder of the tasks' output (#SBATCH --output): SLURM does not make it, and fails every task",
+        "# to launch without it (JobLaunchFailure, no output anywhere); a user may have deleted it",
+        'if [ "$dry_run" = no ] && ! error=$(mkdir -p -- "$scripts/logs" 2>&1); then',
+        '  echo "nothing submitted: $error: the tasks\' output goes there, without which SLURM cannot start them;'
+        ' make $scripts/logs writable, then rerun $0" >&2',
+        "  exit 74",
+        "fi",
         "# SLURM takes array indices 0 to MaxArraySize - 1 only (sbatch: \"Invalid job array specification\"), and",
         "# max_array_tasks tasks an array at most: more runs of a script are submitted as several arrays, each",
         "# numbered from 0 (transfers.sh's per base), its tasks given the index of its first run",

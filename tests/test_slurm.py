@@ -528,6 +528,15 @@ def test_submit_of_a_plan_of_one_run_says_it_in_the_singular(tmp_path, fake_slur
     assert f"nothing to submit: the 1 run is finished in {out}\n" in last.stdout
 
 
+def test_submit_makes_the_folder_of_the_task_output_where_it_was_deleted(tmp_path, fake_slurm):
+    """slurm/logs deleted (old task output cleaned up): SLURM failed every task to launch
+    (JobLaunchFailure, seen on the test cluster), writing no output anywhere, at each rerun too."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    (tmp_path / "slurm" / "logs").rmdir()
+    assert submit_grid(submit).returncode == 0 and len(sbatch_calls(fake_slurm)) == 3
+    assert (tmp_path / "slurm" / "logs").is_dir()
+
+
 def test_submit_refuses_while_another_submit_runs(tmp_path, fake_slurm):
     """Two submit.sh at once would both find a run unsubmitted and submit it twice."""
     import fcntl
