@@ -98,7 +98,7 @@ def read_cifar_files(source, layout):
                                  f"{version.layout.download}, and import that with "
                                  f"'minitransfer prepare {version.layout.command}'")
         found = present & set(layout.files)
-        what_to_do = f": {again}" if found else _archives_in(source) or \
+        what_to_do = f": {again}" if found else _archives_in(source) or _nested_in(source, layout) or \
             f": {archives.give_the_download(layout.download, layout.folder)}"
         raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{what_to_do}")
     return CifarFiles(files, origins, again)
@@ -111,6 +111,11 @@ def _archives_in(source):
                    and path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"))) \
         if source.is_dir() else []
     return f"; it holds {', '.join(found[:5])}: give the archive itself as SOURCE" if found else ""
+
+
+def _nested_in(source, layout):
+    """:func:`.inputs.nested_copy` of ``layout``'s folder in the folder ``source`` ("" for an archive)."""
+    return inputs.nested_copy(source, layout.folder, layout.meta) if source.is_dir() else ""
 
 
 def _read_archive(source, layout):

@@ -64,7 +64,8 @@ class _TinyImageNetSource:
             if not roots:
                 zips = sorted(path.name for path in self.source.iterdir()
                               if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
-                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else ""
+                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \
+                    inputs.nested_copy(self.source, "tiny-imagenet-200", "wnids.txt")
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
