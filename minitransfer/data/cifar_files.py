@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from . import archives
 from . import dataset as ds
-from . import inputs
+from . import inputs, schema
 from .decode import MAX_MEMBER_BYTES
 
 COMPRESSED_TAR_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # what gzip, bz2 and xz files begin with
@@ -161,10 +161,20 @@ def _read_folder(source, layout):
         for name in layout.files:
             if name not in files and (folder / name).is_file():
                 _check_size(folder / name, (folder / name).stat().st_size, layout)
-                files[name], origins[name] = (folder / name).read_bytes(), str(folder / name)
+                files[name], origins[name] = _read_file(folder / name, layout), str(folder / name)
     folders = [source, *(source / other.folder for other in (*LAYOUTS, *OTHER_VERSIONS))]
     present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
     return files, present, origins
+
+
+def _read_file(path, layout):
+    """The bytes of the file ``path`` of an unpacked ``layout``; a read the system refused (no read permission, a
+    disk's I/O error) is said as :func:`.schema.read_error` says it (exit 74), naming the file."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise schema.read_error(path, f"{layout.title} file", error, remedy=f"unpack {layout.download} again") \
+            from error
 
 
 def _check_size(origin, size, layout):

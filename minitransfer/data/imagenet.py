@@ -13,7 +13,7 @@ from minitransfer import stopping
 from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import inputs, text_files, wordnet
+from . import inputs, schema, text_files, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
@@ -177,8 +177,10 @@ def _refuse_classes_unpacked_in_part(train, wnids):
         try:
             with archives.reading_archive(tar), tarfile.open(tar) as archive:
                 members = [member for member in archive if member.isfile()]
-        except ds.DatasetError as error:  # damaged, or unreadable (exit 74): said as such, with what to do
-            raise type(error)(f"{error}: it lies beside its class folder, whose files it would tell complete or "
+        except schema.DatasetUnreadable:
+            raise  # exit 74, saying to give read access
+        except ds.DatasetError as error:  # damaged: it tells nothing, and the folder may be whole
+            raise ds.DatasetError(f"{error}: it lies beside its class folder, whose files it would tell complete or "
                               f"not; remove it if {wnid}/ is as it should be") from error
         folder = train / wnid
         lacking = [member.name for member in members
