@@ -18,7 +18,7 @@ from .build import build_dataset, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
-from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links
+from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links, entries
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
                               paths_by_class, a_few, class_table, read_class_names)
 
@@ -31,7 +31,7 @@ def _image_files(folder):
     """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
     A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
     saying what it is, rather than the dataset losing it without a word."""
-    return sorted(path for path in folder.iterdir()
+    return sorted(path for path in entries(folder)
                   if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
