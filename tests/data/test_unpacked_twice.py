@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from minitransfer.cli import main
 from minitransfer.data import dataset
 from data.test_cifar10 import _cifar10_parts, _cifar100_parts, _write_folder
-from data.test_import_archives import _tiny_files
+from data.test_import_archives import WNIDS, _imagenet_tree, _tiny_files
 
 
 def _cifar10(root, image_bytes, write_files):
@@ -48,3 +48,20 @@ def test_a_download_unpacked_twice_and_given_from_above_names_the_folder_to_give
     data = dataset.open_dataset(tmp_path / "out")
     assert data.num_classes == classes
     assert data.labels("train").tolist() == list(train_labels)
+
+
+def test_a_devkit_unpacked_twice_and_given_from_above_names_the_folder_to_give(tmp_path, image_bytes, write_files,
+                                                                               make_devkit):
+    tree, _ = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    inner = make_devkit(tmp_path / "devkit" / "ILSVRC2012_devkit_t12" / "ILSVRC2012_devkit_t12",
+                        [(WNIDS[1], "dog"), (WNIDS[0], "tench")], [1, 2])
+    arguments = ["prepare", "imagenet", str(tree), str(tmp_path / "out"), "--size", "8", "--devkit"]
+    result = CliRunner().invoke(main, [*arguments, str(tmp_path / "devkit")])
+    assert result.exit_code == 65, result.output
+    assert f"; it holds {inner} (the archive unpacked into a folder of its own name?): give that folder" in \
+        " ".join(result.output.split())
+    result = CliRunner().invoke(main, [*arguments, str(inner)])
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    # ground truth: ILSVRC2012_ID 1 (dog, label 1 of the sorted wnids) for val_00000001, 2 (tench, label 0) next
+    assert [entry["name"] for entry in data.classes] == ["tench", "dog"] and data.labels("val").tolist() == [1, 0]
