@@ -156,9 +156,7 @@ def imagenet(source, out, devkit_folder, val_labels, words, is_a, size, workers,
 @click.argument("out", type=OutputFolder())
 @click.option("--val-fraction", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Without SOURCE/val: the fraction of each class's images held out for validation "
-                   "(default 0.1; 0 makes a train-only dataset), chosen before decoding among the files whose "
-                   "first bytes are an image's (a format's signature, or a header Pillow identifies), whatever "
-                   "their names: an HTML page saved as .jpg takes no held-out place.")
+                   "(default 0.1; 0: train only), chosen among files whose first bytes are an image's.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed of the held-out choice.")
 @click.option("--families", type=click.Path(exists=True, dir_okay=False), default=None,
               help="File of 'CLASS FAMILY' lines giving every class a family (two or more families), for "
@@ -180,37 +178,16 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     SOURCE/train/<class>/... and SOURCE/val/<class>/...   validation as given
     SOURCE/train/<class>/... or SOURCE/<class>/...        validation held out (--val-fraction)
 
-    Class names are the folder names, composed as Linux types them (a tree copied from a Mac, whose
-    names are decomposed, gives the same dataset), labels in sorted order. Every file below a class folder is
-    tried with Pillow and turned upright as its EXIF orientation says (as photo viewers show it);
-    transparency is dropped (the colour under it kept), an animated GIF gives its first frame and a
-    colour profile is not applied, as OpenCV and torchvision read them; an image above 8192x8192
-    pixels (a JPEG: once decoded at up to 1/8 scale) is skipped (shrink it);
-    undecodable ones are listed in OUT/skipped.txt, as are floating-point images (their range is
-    unknown) and HEIC/HEIF photos (AVIF too, with a Pillow built without it) while the plugin Pillow
-    reads them with is missing: pip install pillow-heif (or pillow-avif-plugin), which is used once
-    installed, and rerun; 16 bits a sample keep their high byte (value >> 8, as OpenCV reads them), 32-bit
-    integer greyscale too when its values lie in 0..65535: 12-bit data (values below 4096) so imports nearly
-    black, which a warning counts (scale such files to 8 bits yourself). Class folders without a
-    decodable training image, and links to nothing (a drive not mounted), are left out and reported (a
-    link named as a file is, such as
-    README.md, in OUT/skipped.txt); a class whose only decodable images were held out for
-    validation gets them back for training (a note says it has no validation image); a val/ class
-    that train/ lacks is an error, as is a val/ with no file in its class folders (remove it to
-    hold out), and so is one file linked into two classes or into train/ and val/. A validation
-    file that is a byte copy of a training image is left out of validation and listed in
-    OUT/skipped.txt (copies within a class are held out together; the files' digests are kept in
-    OUT/source-digests.json, so a rerun reads only the files that changed). An image whose
-    bytes lie in two or more classes (of the training folders, or of val/) is imported with each
-    label, listed in OUT/copies-across-classes.txt and warned of: delete the copies in the classes
-    it does not belong to and rerun. Hidden files and
-    folders (".*", __MACOSX) and other systems' (Thumbs.db, desktop.ini, Synology's @eaDir,
-    $RECYCLE.BIN, lost+found ...) are ignored. Beside other folders, train/ and val/ are class folders
-    (train/ must then hold images itself). SOURCE (or its train/) must hold two or more class
-    folders with images: one (SOURCE given as one class's folder, or as the folder above the
-    classes' folder) is refused (65), naming the folder to give. A file changed or removed after SOURCE was
-    listed is listed in OUT/skipped.txt, and a folder whose files were added, removed or renamed meanwhile is
-    warned of: rerun the same command once the tree is as it should be.
+    Class names are the folder names, labels their sorted order; SOURCE needs two or more class
+    folders with images (given one class's folder, or the folder above SOURCE, it is refused, 65,
+    naming the folder to give). Every file below a class folder is tried with Pillow, turned upright
+    as its EXIF says; what does not decode (a note, a web page saved as .jpg, HEIC without
+    pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden and system files
+    (.DS_Store, Thumbs.db, @eaDir ...) are ignored. A validation file that copies a training image
+    is left out of validation (OUT/skipped.txt); an image in two classes is imported with each
+    label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the import
+    runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated
+    images, links, val/ classes, reruns): README.md, "Your own data".
 
     \b
     A families file (--families) has one line per class, the family last:

@@ -25,7 +25,8 @@ from ._output import echo, json_text, say
               help="For the natural split: a WordNet 'parent child' file, for a dataset of WordNet ids imported "
                    "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: a title line for each half, then a tab-separated line for each class; json: a list "
+              help="text: a '#' line naming the columns, a '#' title line for each half, then a tab-separated "
+                   "line for each class; json: a list "
                    "of the halves, each with its classes, image counts and family.")
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
@@ -36,8 +37,9 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
     them, where its text says A = man-made; for 'prepare folder --families' A = its --family-a) or
     all (every class, no halves: the random-weights and reduced-data controls train on it).
 
-    The text is a title line for each half, then a line for each class: label, index, wnid and
-    name, separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
+    The text is a header line naming the columns, a title line for each half (each beginning with
+    '#'), then a line for each class: label (in the half), index (in the dataset), wnid and name,
+    separated by tabs (a tab, line break or backslash in a wnid or name written \\t, \\n, \\\\);
     --format json gives them as they are, and each half's family (null but in the natural split).
     With --per-class N, a note on stderr names the classes that have fewer than N training images:
     they keep all they have, in train too; another says which half holds fewer than the 2 classes
@@ -102,10 +104,15 @@ def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output
         echo(line)
 
 
+COLUMNS = ("label", "index", "wnid", "name")  # the text's columns: the label in the half, the index in the dataset
+
+
 def _lines(report, kind, family_a):
     """The text ``splits`` prints: a title line for each half, then one line for each class, its
     fields separated by tabs; a tab, line break or backslash in a wnid or name is escaped
-    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class."""
+    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class. The first line names
+    the columns, after a ``#`` as the titles have: a reader that skips lines beginning with ``#`` reads classes only."""
+    yield "# " + "\t".join(COLUMNS)
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
         title += f" (A = family {family_a!r}, B = the rest)" if family_a else ""

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from . import archives
 from . import dataset as ds
-from . import inputs
+from . import inputs, schema
 from .decode import MAX_MEMBER_BYTES
 
 COMPRESSED_TAR_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # what gzip, bz2 and xz files begin with
@@ -98,7 +98,7 @@ def read_cifar_files(source, layout):
                                  f"{version.layout.download}, and import that with "
                                  f"'minitransfer prepare {version.layout.command}'")
         found = present & set(layout.files)
-        what_to_do = f": {again}" if found else _archives_in(source) or \
+        what_to_do = f": {again}" if found else _archives_in(source) or _nested_in(source, layout) or \
             f": {archives.give_the_download(layout.download, layout.folder)}"
         raise ds.DatasetError(f"{source}: no {', '.join(missing)} {expected}{what_to_do}")
     return CifarFiles(files, origins, again)
@@ -111,6 +111,11 @@ def _archives_in(source):
                    and path.name.lower().endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"))) \
         if source.is_dir() else []
     return f"; it holds {', '.join(found[:5])}: give the archive itself as SOURCE" if found else ""
+
+
+def _nested_in(source, layout):
+    """:func:`.inputs.nested_copy` of ``layout``'s folder in the folder ``source`` ("" for an archive)."""
+    return inputs.nested_copy(source, layout.folder, layout.meta) if source.is_dir() else ""
 
 
 def _read_archive(source, layout):
@@ -156,10 +161,20 @@ def _read_folder(source, layout):
         for name in layout.files:
             if name not in files and (folder / name).is_file():
                 _check_size(folder / name, (folder / name).stat().st_size, layout)
-                files[name], origins[name] = (folder / name).read_bytes(), str(folder / name)
+                files[name], origins[name] = _read_file(folder / name, layout), str(folder / name)
     folders = [source, *(source / other.folder for other in (*LAYOUTS, *OTHER_VERSIONS))]
     present = {path.name for folder in folders if folder.is_dir() for path in folder.iterdir() if path.is_file()}
     return files, present, origins
+
+
+def _read_file(path, layout):
+    """The bytes of the file ``path`` of an unpacked ``layout``; a read the system refused (no read permission, a
+    disk's I/O error) is said as :func:`.schema.read_error` says it (exit 74), naming the file."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise schema.read_error(path, f"{layout.title} file", error, remedy=f"unpack {layout.download} again") \
+            from error
 
 
 def _check_size(origin, size, layout):

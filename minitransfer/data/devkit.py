@@ -21,10 +21,11 @@ import pathlib
 
 import numpy as np
 
-from . import text_files
+from . import inputs, text_files
 from .dataset import DatasetError
 
 META_FILE = "meta.mat"
+DEVKIT_FOLDER = "ILSVRC2012_devkit_t12"  # what ILSVRC2012_devkit_t12.tar.gz unpacks into
 GROUND_TRUTH_FILE = "ILSVRC2012_validation_ground_truth.txt"
 SYNSET_FIELDS = ("ILSVRC2012_ID", "WNID", "words", "num_children")
 MAX_FILE_BYTES = 64 << 20  # the real meta.mat is about 2 MB, the ground truth 200 kB
@@ -67,9 +68,10 @@ def _find(folder, name):
                     if path.suffix == ".mat" or "ground_truth" in path.name})  # another year's names them otherwise
     held = f"; {folder} holds {' '.join(found[:4])}{' ...' if len(found) > 4 else ''} (another year's devkit?)" \
         if found else ""
-    raise DatasetError(f"{folder / 'data' / name}: missing (expected the ILSVRC2012 devkit, ILSVRC2012_devkit_t12: "
-                       f"data/{META_FILE} and data/{GROUND_TRUTH_FILE}){held}: give ILSVRC2012_devkit_t12, or pass "
-                       f"--val-labels with a '<file> <label>' list instead")
+    what_to_do = (not found and inputs.nested_copy(folder, DEVKIT_FOLDER, f"data/{name}")) or \
+        f"{held}: give {DEVKIT_FOLDER}, or pass --val-labels with a '<file> <label>' list instead"
+    raise DatasetError(f"{folder / 'data' / name}: missing (expected the ILSVRC2012 devkit, {DEVKIT_FOLDER}: "
+                       f"data/{META_FILE} and data/{GROUND_TRUTH_FILE}){what_to_do}")
 
 
 def read_synsets(path):

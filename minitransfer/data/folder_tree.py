@@ -60,7 +60,7 @@ def first_loose_image(folder):
 def _loose_images(folders):
     """:func:`loose_images`, one at a time."""
     for folder in dict.fromkeys(folder for folder in folders if folder is not None):
-        for path in _entries(folder):
+        for path in entries(folder):
             try:
                 found = None if inputs.hidden(path.name) else path.stat()
             except OSError:  # gone since listed, or a link to nothing (of which the import says more)
@@ -127,7 +127,7 @@ def class_folders(root):
     """The class folders of ``root`` (links to folders included), sorted; ``DatasetError`` for a
     name that is not UTF-8 or holds a control character, and for two names that are one text
     (one composed, one decomposed: macOS writes "é" as "e" and a combining accent)."""
-    folders = [path for path in _entries(root) if path.is_dir() and not inputs.hidden(path.name)]
+    folders = [path for path in entries(root) if path.is_dir() and not inputs.hidden(path.name)]
     seen = {}
     for folder in folders:
         inputs.check_class_name(folder)
@@ -156,7 +156,7 @@ def class_names(folders, out):
 def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
     mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
-    return [(path, link_to_nothing(path)) for path in _entries(root)
+    return [(path, link_to_nothing(path)) for path in entries(root)
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 
 
@@ -208,7 +208,7 @@ def _raise(error):
     raise error
 
 
-def _entries(folder):
+def entries(folder):
     """The paths in ``folder``, sorted; one this user may not list is :func:`unlistable`."""
     try:
         return sorted(folder.iterdir())

@@ -6,17 +6,19 @@ through :func:`~.build.build_dataset` (decoding, limits, resuming, skipped files
 
 import pathlib
 import shlex
+import tarfile
 
 from minitransfer import stopping
 
+from . import archives
 from . import dataset as ds
 from . import devkit as ilsvrc_devkit
-from . import inputs, text_files, wordnet
+from . import inputs, schema, text_files, wordnet
 from .build import build_dataset, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
-from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links
+from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links, entries
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
                               paths_by_class, a_few, class_table, read_class_names)
 
@@ -29,7 +31,7 @@ def _image_files(folder):
     """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
     A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
     saying what it is, rather than the dataset losing it without a word."""
-    return sorted(path for path in folder.iterdir()
+    return sorted(path for path in entries(folder)
                   if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
 
 
@@ -39,7 +41,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
 
     Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
     ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out. A folder there not named as a wnid (``n`` + 8 digits: a
+    its folder) is a ``DatasetError``, not a class left out, and so is one beside a folder lacking some of its files
+    (an unpacking interrupted), not a class imported in part. A folder there not named as a wnid (``n`` + 8 digits: a
     stray ``backup``) is no class of ILSVRC2012: it is left out, warned of and listed in meta.json's
     ``excluded_classes`` (imported as a class, it shifted every label after it). A class folder that is a link to
     nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
@@ -85,6 +88,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
                               f"into its class folder, train/<wnid>/ (an unpacking interrupted?)")
     for folder in folders:
         inputs.check_class_name(folder)
+    _refuse_classes_unpacked_in_part(train, [folder.name for folder in folders])
     lost = [(link, reason) for link, reason in dangling_links(train) if wordnet.WNID.fullmatch(link.name)]
     if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it
         more = f" (and {len(lost) - 1} more: {a_few([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
@@ -160,6 +164,40 @@ def _packed_training_archive(folder):
     return (f"; {inputs.display_name(folder)} holds {a_few(tars, 3)}: unpack the training archive "
             f"(ILSVRC2012_img_train.tar) into train/, then each class tar it holds into its folder, train/<wnid>/"
             if tars else "")
+
+
+def _refuse_classes_unpacked_in_part(train, wnids):
+    """``DatasetError`` naming the first class whose tar (``train/<wnid>.tar``, left beside its folder) holds a
+    file that its folder lacks or holds with another size: an unpacking interrupted, whose class would be imported
+    with part of its images without a word. Only the tars' headers are read, not their images."""
+    for wnid in wnids:
+        tar = train / f"{wnid}.tar"
+        if not tar.is_file():
+            continue
+        try:
+            with archives.reading_archive(tar), tarfile.open(tar) as archive:
+                members = [member for member in archive if member.isfile()]
+        except schema.DatasetUnreadable:
+            raise  # exit 74, saying to give read access
+        except ds.DatasetError as error:  # damaged: it tells nothing, and the folder may be whole
+            raise ds.DatasetError(f"{error}: it lies beside its class folder, whose files it would tell complete or "
+                              f"not; remove it if {wnid}/ is as it should be") from error
+        folder = train / wnid
+        lacking = [member.name for member in members
+                   if not _same_size(folder / pathlib.PurePosixPath(member.name).name, member.size)]
+        if lacking:
+            command = " ".join(shlex.quote(inputs.display_name(path)) for path in (tar, folder))
+            raise ds.DatasetError(f"{inputs.display_name(folder)}: lacks {len(lacking)} of the {len(members)} files "
+                                  f"of {tar.name} beside it, or holds them cut short ({a_few(lacking, 3)}): an "
+                                  f"unpacking interrupted? unpack it again (tar -xf {command.replace(' ', ' -C ', 1)}),"
+                                  f" or remove the tar if the folder is as it should be")
+
+
+def _same_size(path, size):
+    try:
+        return path.stat().st_size == size
+    except FileNotFoundError:
+        return False
 
 
 def _tars(folder):

@@ -116,3 +116,24 @@ def check_apart(source, out):
         raise ValueError(f"OUT {out} lies inside SOURCE {source}: choose an output folder outside the source")
     if out_path in source_path.parents:
         raise ValueError(f"SOURCE {source} lies inside OUT {out}: choose an output folder outside the source")
+
+
+def nested_copy(source, folder, marker, depth=3):
+    """"; it holds <path>: give that folder" when ``source`` holds, below it (``depth`` folders down at most,
+    hidden ones passed over), a folder named ``folder`` with a file ``marker``, such as an archive unpacked
+    into a folder of its own name (``folder/folder/``) given from above; "" otherwise."""
+    level = [pathlib.Path(source)]
+    for _ in range(depth):
+        level = [path for parent in level for path in _subfolders(parent)]
+        found = sorted(path for path in level if path.name == folder and (path / marker).is_file())
+        if found:
+            twice = " (the archive unpacked into a folder of its own name?)" if found[0].parent.name == folder else ""
+            return f"; it holds {display_name(found[0])}{twice}: give that folder"
+    return ""
+
+
+def _subfolders(folder):
+    try:
+        return sorted(path for path in folder.iterdir() if path.is_dir() and not hidden(path.name))
+    except OSError:  # a folder that cannot be listed holds nothing to name; the import says what it lacks
+        return []

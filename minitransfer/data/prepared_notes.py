@@ -3,15 +3,15 @@ its notes (:func:`notes`): classes left out, files skipped, plugins missing, cla
 
 import numpy as np
 
-from . import image_formats, shard_format
+from . import image_formats, inputs, shard_format
 from .copies import COPY_OF_TRAINING
 
 
 def summary(built, verified):
     """The line that reports the :class:`.dataset.Dataset` ``built``: its classes, images and size."""
     counts = ", ".join(f"{subset} {built.num_images(subset)}" for subset in shard_format.SUBSETS)
-    return (f"{built.path}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, {counts} images of "
-            f"{built.image_size[0]}x{built.image_size[1]}{' (verified)' if verified else ''}")
+    return (f"{inputs.display_name(built.path)}: {built.num_classes} class{'' if built.num_classes == 1 else 'es'}, "
+            f"{counts} images of {built.image_size[0]}x{built.image_size[1]}{' (verified)' if verified else ''}")
 
 
 def notes(built):

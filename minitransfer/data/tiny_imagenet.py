@@ -18,7 +18,7 @@ from .build import build_dataset, check_out
 from .decode import ImportItem, read_member
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
-from .folder_tree import TWO_OR_MORE, check_two_classes
+from .folder_tree import TWO_OR_MORE, check_two_classes, entries
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, note_listed_states,
                               paths_by_class, a_few, class_table, read_class_names)
 
@@ -64,7 +64,8 @@ class _TinyImageNetSource:
             if not roots:
                 zips = sorted(path.name for path in self.source.iterdir()
                               if path.suffix.lower() == ".zip" and path.is_file() and not inputs.hidden(path.name))
-                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else ""
+                hint = f"; it holds {', '.join(zips[:5])}: give the zip itself as SOURCE" if zips else \
+                    inputs.nested_copy(self.source, "tiny-imagenet-200", "wnids.txt")
                 raise ds.DatasetError(f"{self.source}: no wnids.txt (not a tiny-imagenet-200 folder){hint}")
             self.root = roots[0]
 
@@ -105,7 +106,7 @@ class _TinyImageNetSource:
         if self.archive:
             return [name for name in self.folders.get(folder, []) if not inputs.hidden(name)]
         path = self.root / folder
-        return [file.name for file in path.iterdir() if not file.is_dir() and not inputs.hidden(file.name)] \
+        return [file.name for file in entries(path) if not file.is_dir() and not inputs.hidden(file.name)] \
             if path.is_dir() else []
 
     def subfolders(self, folder):
@@ -115,7 +116,7 @@ class _TinyImageNetSource:
             parts = {name[len(prefix):].split("/")[0] for name in self.folders if name.startswith(prefix)}
             return sorted(part for part in parts if not inputs.hidden(part))
         path = self.root / folder
-        return sorted(sub.name for sub in path.iterdir() if sub.is_dir() and not inputs.hidden(sub.name)) \
+        return sorted(sub.name for sub in entries(path) if sub.is_dir() and not inputs.hidden(sub.name)) \
             if path.is_dir() else []
 
     def images(self, folder):

@@ -26,17 +26,34 @@ def _titles(data, *options):
     return [line for line in result.stdout.splitlines() if line.startswith("# ")]
 
 
+HEADER = "# label\tindex\twnid\tname"
+
+
+def test_splits_text_opens_with_a_header_naming_its_columns_and_rows_hold_them(two_classes):
+    """The text had no line saying what its four columns are. The header comes first and names them; every
+    other line beginning with '#' is a title, and the rest are classes whose fields are what the JSON (another
+    path through the code) gives under those names."""
+    result = CliRunner().invoke(main, ["splits", str(two_classes), "random"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == HEADER and lines.count(HEADER) == 1
+    columns = HEADER[2:].split("\t")
+    rows = [dict(zip(columns, line.split("\t"))) for line in lines if not line.startswith("#")]
+    halves = json.loads(CliRunner().invoke(main, ["splits", str(two_classes), "random", "--format", "json"]).stdout)
+    assert rows == [{key: str(entry[key]) for key in columns} for half in halves for entry in half["classes"]]
+
+
 def test_splits_titles_say_1_class_and_give_the_all_split_no_half(two_classes):
     """The titles read "half A: 1 classes" and "all split, half -: 2 classes": the all split has no
     halves (its --half is refused). The counts are those of the JSON (another path through the code)."""
     halves = json.loads(CliRunner().invoke(main, ["splits", str(two_classes), "random", "--format", "json"]).stdout)
     assert [half["num_classes"] for half in halves] == [1, 1]
-    assert _titles(two_classes, "random") == [
+    assert _titles(two_classes, "random") == [HEADER] + [
         f"# random split seed 0, half {half['half']}: 1 class, {half['train_images']} train / "
         f"{half['val_images']} val images" for half in halves]
     [every] = json.loads(CliRunner().invoke(main, ["splits", str(two_classes), "all", "--format", "json"]).stdout)
     assert _titles(two_classes, "all") == [
-        f"# all split: 2 classes, {every['train_images']} train / {every['val_images']} val images"]
+        HEADER, f"# all split: 2 classes, {every['train_images']} train / {every['val_images']} val images"]
 
 
 COMMANDS = ("eval", "info", "splits")

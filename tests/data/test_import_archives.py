@@ -479,3 +479,28 @@ def test_a_zip_member_failing_its_crc_says_to_download_the_zip_again(tmp_path, i
         f"error: bad data: {path}:tiny-imagenet-200/wnids.txt: damaged archive (Bad CRC-32 for file "
         f"'tiny-imagenet-200/wnids.txt'): the download is incomplete or damaged ({len(raw)} bytes): download "
         f"tiny-imagenet-200.zip again"]
+
+
+def test_a_class_tar_unpacked_in_part_beside_its_folder_is_refused_naming_both(tmp_path, image_bytes, write_files,
+                                                                               tree_state):
+    """The usual loop unpacks each class tar into train/<wnid>/ and then removes it: stopped in the middle of a
+    class, it left the tar beside a folder holding part of its images, and that class was imported with them only,
+    without a word. Unpacked whole (the tar kept), the class imports with every image."""
+    root, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    folder = root / "train" / WNIDS[0]
+    with tarfile.open(root / "train" / f"{WNIDS[0]}.tar", "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.add(path, arcname=path.name)
+    independent = sorted(tarfile.open(root / "train" / f"{WNIDS[0]}.tar").getnames())
+    (folder / independent[1]).unlink()
+    arguments = ["prepare", "imagenet", root, tmp_path / "out", "--val-labels", labels, "--size", "8", "--workers", "0"]
+    before = tree_state(tmp_path)
+    result = _invoke(*arguments)
+    assert result.exit_code == 65, result.output
+    assert (f"{folder}: lacks 1 of the 2 files of {WNIDS[0]}.tar beside it, or holds them cut short "
+            f"({independent[1]}): an unpacking interrupted?") in " ".join(result.output.split())
+    assert "Traceback" not in result.output and tree_state(tmp_path) == before
+    tarfile.open(root / "train" / f"{WNIDS[0]}.tar").extractall(folder)
+    result = _invoke(*arguments)
+    assert result.exit_code == 0, result.output
+    assert dataset.open_dataset(tmp_path / "out").labels("train").tolist() == [0, 0, 1, 1]
