@@ -1,7 +1,7 @@
 """How the commands that run a grid here (``experiment``, ``demo``) tell its course and its end: its
-log (:func:`grid_log`: the runs' warnings on stderr), the grid's summary (:func:`tell_summary`), and
-an error that stopped it midway (:func:`told_where_it_stopped`: what it had done, then the error,
-what to do and that a rerun keeps what was done)."""
+log (:func:`grid_log`: its notes and the runs' warnings on stderr), the grid's summary
+(:func:`tell_summary`), and an error that stopped it midway (:func:`told_where_it_stopped`: what it
+had done, then the error, what to do and that a rerun keeps what was done)."""
 
 import contextlib
 import shlex
@@ -14,14 +14,19 @@ from ._output import OutputUnwritable, echo, say
 
 
 def grid_log(line):
-    """A line of the grid's log (``run_grid``'s ``log``) on stdout, but a run's warning the grid relays
-    ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) on stderr, where
-    the grid's own warnings, and train's, go: stdout keeps the grid's course and results."""
+    """A line of the grid's log (``run_grid``'s ``log``): its course (runs started, done, failed,
+    how many are left) on stdout, with the summary; its notes and warnings ("note: ...", "warning:
+    ...") on stderr, where the command's own notes and warnings go, and a run's warning the grid
+    relays ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) there too,
+    where train's go. ``experiment ... 2>&1 | tee grid.log`` keeps both."""
     name, told, text = line.partition(": ")
-    if told and " " not in name and text.startswith(Warnings.PREFIX):
+    if line.startswith(NOTES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
         say(line)
     else:
         echo(line)
+
+
+NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
 
 
 def tell_summary(outcome, out):

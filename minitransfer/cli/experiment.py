@@ -163,11 +163,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, on stderr, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
-    --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
-    rather than of the 10 best of more, are warned about before anything runs. Transfers start once
-    their base has finished. After each run the grid says how many are left and, from the pace of the
-    runs it has trained, about how long they take and when it ends.
+    shown here too, each text once). The grid's course and results go to stdout, its notes and warnings,
+    and its runs', to stderr: `minitransfer experiment ... 2>&1 | tee grid.log` keeps both in grid.log
+    (a run's own warnings stay in its train.log). Runs that would evaluate 10 times or fewer
+    (--max-iter, --eval-every), whose accuracy the report then takes as the mean of them all, the first
+    included, rather than of the 10 best of more, are warned about before anything runs. Transfers start
+    once their base has finished. After each run the grid says how many are left and, from the pace of
+    the runs it has trained, about how long they take and when it ends.
 
     To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
@@ -280,7 +282,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
         others = grid_plan.left_alone(runs, out)
         if others:
-            echo(f"note: {others}")
+            say(f"note: {others}")
         echo(f"would run on {where}")
         return
     with told_where_it_stopped(out):
