@@ -96,7 +96,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         except fileio.StorageError as error:
             return _finished_unwritable(runs, out, options, error, log, progress)
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
-                               progress)
+                               progress, lock.check_in_place)
         lock.planned()
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
         # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
@@ -137,8 +137,9 @@ def _finished_unwritable(runs, out, options, error, log, progress):
 
 
 class _Scheduler:
-    def __init__(self, runs, out, options, train_command, devices, log, progress=None):
+    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
+        self.in_place = in_place  # raises once `out` is moved or deleted (GridLock.check_in_place)
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
@@ -206,11 +207,13 @@ class _Scheduler:
                     self._start(slot, device, ready)
 
     def _start(self, slot, device, run):
-        """Start ``run`` on ``slot``. Where that fails (the grid's output, or the disk full as its log is
-        written: an ``OSError``; a dataset prepared again since the grid planned: ``DatasetPreparedAgain``;
-        either stops the grid), ``run`` is left among the runs not started."""
+        """Start ``run`` on ``slot``. Where that fails (the grid's output, the disk full as its log is
+        written, the grid's folder moved or deleted: an ``OSError``; a dataset prepared again since the
+        grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
+        started."""
         self.started += 1
         try:
+            self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
             self._launch(slot, device, run)
         except (OSError, DatasetPreparedAgain):

@@ -7,6 +7,7 @@ import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
+from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_progress import Warnings
 
@@ -66,6 +67,10 @@ def _rerun_advice(error, whole, runs):
     """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
     where it is a file that could not be written (the grid's own, a run's log, standard output); else
     ``error`` as it was."""
+    if isinstance(error, GridFolderGone):
+        return GridFolderGone(error.errno, f"{error}; put it back (or give its new place as --out), then rerun "
+                                           f"the same command to finish {whole}: it keeps the {runs} finished "
+                                           f"there and resumes those stopped from their checkpoints")
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed
