@@ -146,6 +146,9 @@ class _Scheduler:
         check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
+        # slots beyond the runs to train are never filled: they would only take a share of the cores
+        # (each run's threads, grid_processes) and start a preloaded launcher each
+        self.slots = self.slots[:max(1, len(self.pending))]
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
