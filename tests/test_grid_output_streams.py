@@ -2,6 +2,11 @@
 and warnings, and its runs' relayed warnings, on stderr, as the command's own notes (``experiment``
 said its --per-class notes on stderr, the scheduler's notes on stdout)."""
 
+import os
+import subprocess
+import sys
+
+import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
@@ -29,3 +34,16 @@ def test_the_help_says_how_to_keep_the_warnings_in_a_log():
     help_text = " ".join(result.output.split())
     assert "`minitransfer experiment ... 2>&1 | tee grid.log` keeps both in grid.log" in help_text
     assert "(a run's own warnings stay in its train.log)" in help_text
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, where every write is ENOSPC")
+def test_a_warning_stderr_cannot_take_is_dropped_not_the_command(micro_data, tmp_path):
+    """`experiment ... 2> log` on a full disk: its warning before the grid (4 iterations: one evaluation
+    a run) ended it with exit 74 before it had planned anything, where the grid's own lines on stderr
+    are dropped (a closed or full stderr drops the messages, never the work or the exit code)."""
+    command = [sys.executable, "-m", "minitransfer", "experiment", "--data", micro_data, "-o", str(tmp_path / "grid"),
+               "--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=full, text=True, timeout=120)
+    assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "would run on the CPU, one at a time"), \
+        result.stdout

@@ -238,25 +238,25 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
         shared = run(lambda: grid_caveats.check_source_data(options[grid.SOURCE_DATA], options["data"]))
         if shared:
-            click.echo(f"warning: {shared}", err=True)
+            say(f"warning: {shared}")
     out = out.resolve()
     run(lambda: grid_preflight.check_bases(runs, out, options))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
         raise click.UsageError(f"--gpus {gpus} chooses this machine's GPUs; with --emit-slurm each run asks SLURM for "
                                f"its own (--gres)")
     if emit_slurm and device == "cpu" and gres and "gpu" in gres.lower():  # allowed: a GPU node's cores, say
-        click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
-                   f"cuda to use it", err=True)
+        say(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device cuda "
+            f"to use it")
     read_as = carried_over(time_limit) if emit_slurm and time_limit else None
     if read_as:  # sbatch takes it, but a slip may lie behind it
-        click.echo(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into "
-                   f"the next: it reads it as {read_as}", err=True)
+        say(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into the "
+            f"next: it reads it as {read_as}")
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         # its plan written after (or before) that of a grid working there
         with grid_folder.GridLock(out, options, echo):
