@@ -73,7 +73,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
-    An error that stops the grid once it has planned (the disk full as a run starts) is raised after
+    An error that stops the grid once it has planned (the disk full as a run starts; its folder moved
+    or deleted: ``grid_folder.GridFolderGone``, a ``StorageError``) is raised after
     the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
