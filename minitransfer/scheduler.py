@@ -290,12 +290,27 @@ class _Scheduler:
                 self.started -= 1
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
+            elif not run_dir(self.out, run).exists() and self._moved_away() is not None:
+                # its run folder went with the grid's, with its checkpoint: not deleted, nor to train from the start
+                self.outcome.stopped.append(run.name)
+                self.log(f"stopped {run.name} ({how_it_ended(code)}): the grid's folder was moved or deleted")
+                if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
+                    raise self._moved_away()
             else:
                 folder = run_dir(self.out, run)
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
         return ended
+
+    def _moved_away(self):
+        """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
+        while it is in place."""
+        try:
+            self.in_place()
+        except OSError as gone:
+            return gone
+        return None
 
     def _runs_left(self):
         """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended
