@@ -180,25 +180,31 @@ def plan_grid(random_seeds=(0,), natural=False, layers=tuple(range(1, 8)), both_
     ``replicates``: networks per point of the natural split, of the all-classes controls and of a
     cross-dataset grid, each with its own base and training seed (folders natural, natural-1, ...;
     all, all-1, ...; cross, cross-1, ...); a random split's replicates are its split seeds.
-    A flag that is not True or False (NumPy's too) is a ``ConfigError`` naming it."""
+    Arguments it cannot plan (a flag that is not True or False, NumPy's too; layers, seeds or counts
+    that are no sequence of integers in range, or repeat one; frozen and fine_tuned both False;
+    reverse_layers outside layers; claim_seeds without layers or among random_seeds) are a
+    ``ConfigError`` naming them (a ``ValueError``, as :func:`minitransfer.scheduler.run_grid`'s are)."""
     for name, flag in (("natural", natural), ("both_directions", both_directions), ("frozen", frozen),
                        ("fine_tuned", fine_tuned), ("selffer", selffer), ("cross", cross),
                        ("selffer_fine_tuned", selffer_fine_tuned)):
         config_checks.check_flag(name, flag, "plan_grid: ")
     if not (frozen or fine_tuned):
-        raise ValueError("plan_grid: at least one of frozen and fine_tuned must be planned")
+        raise config.ConfigError("plan_grid: at least one of frozen and fine_tuned must be planned")
     if isinstance(replicates, bool) or not isinstance(replicates, numbers.Integral) or replicates < 1:
-        raise ValueError(f"plan_grid: replicates must be >= 1, got {replicates!r}")
+        raise config.ConfigError(f"plan_grid: replicates must be >= 1, got {replicates!r}")
     layers, reverse_layers, random_frozen = (_integers(name, values, 1, high=None) for name, values in (
         ("layers", layers), ("reverse_layers", reverse_layers), ("random_frozen", random_frozen)))
     per_class = _integers("per_class", per_class, 1, config_checks.MAX_COUNT)  # as train takes it
     random_seeds, claim_seeds = _integers("random_seeds", random_seeds, 0), _integers("claim_seeds", claim_seeds, 0)
     if not set(reverse_layers) <= set(layers):
-        raise ValueError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers {tuple(layers)}")
+        raise config.ConfigError(f"plan_grid: reverse_layers {tuple(reverse_layers)} must be among the layers "
+                                 f"{tuple(layers)}")
     if claim_seeds and not layers:
-        raise ValueError("plan_grid: claim_seeds compare networks at the lowest and top of the layers; give layers")
+        raise config.ConfigError("plan_grid: claim_seeds compare networks at the lowest and top of the layers; "
+                                 "give layers")
     if set(random_seeds) & set(claim_seeds):
-        raise ValueError(f"plan_grid: claim_seeds {tuple(claim_seeds)} overlap the random_seeds {tuple(random_seeds)}")
+        raise config.ConfigError(f"plan_grid: claim_seeds {tuple(claim_seeds)} overlap the random_seeds "
+                                 f"{tuple(random_seeds)}")
     runs = []
     for seed in random_seeds:
         runs += _split_runs("random", seed, layers, both_directions, frozen, fine_tuned, selffer,
@@ -228,11 +234,11 @@ def _integers(name, values, low, high=config_checks.MAX_SEED):
             isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value
             and (high is None or value <= high) for value in given):
         bound = f", each {low} or more" if high is None else f" in {low}..{high}"
-        raise ValueError(f"plan_grid: {name} must be a sequence of integers{bound}, got {values!r}")
+        raise config.ConfigError(f"plan_grid: {name} must be a sequence of integers{bound}, got {values!r}")
     values = tuple(int(value) for value in given)
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
-        raise ValueError(f"plan_grid: {name} repeat {'split seed' if name.endswith('seeds') else 'value'} "
+        raise config.ConfigError(f"plan_grid: {name} repeat {'split seed' if name.endswith('seeds') else 'value'} "
                          f"{', '.join(map(str, repeated))}")
     return values
 

@@ -28,6 +28,13 @@ FOLDER_REMADE_TRIES = 10  # a folder removed as often as it is made is no race: 
 HELD_HERE_POLL_SECONDS = 0.05  # how often a grid waiting for another grid of its process looks again
 
 
+class GridFolderGone(fileio.StorageError):
+    """The grid's folder was moved, renamed or deleted while the grid ran (exit code 74): starting its
+    next run would make a second, partial grid folder at its old place, without its plan, its locks
+    or its finished runs (the bases its transfers copy). Put it back, or give its new place as the
+    grid's folder, and rerun: the runs finished there are kept."""
+
+
 class GridLock:
     """Who plans and who trains in a grid folder, so that two ``experiment`` processes started on it at
     once cannot both pass its checks: each finds no run of the other trained yet. Held exclusively
@@ -67,6 +74,14 @@ class GridLock:
         self._working = self._locked(self.WORKING, fcntl.LOCK_SH)
         _drop(self._planning)
         self._planning = None
+
+    def check_in_place(self):
+        """:class:`GridFolderGone` when ``OUT`` is no longer the folder this grid planned in (its
+        working lock file is not the one held): moved, renamed or deleted while the grid ran."""
+        if self._working is not None and not run_lock.same_file(self._working, self.out / self.WORKING):
+            raise GridFolderGone(errno.ENOENT, f"{self.out} was moved or deleted while the grid ran; stopped "
+                                               f"rather than train its runs left into a second, partial grid "
+                                               f"folder there")
 
     def _locked(self, name, operation):
         """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""

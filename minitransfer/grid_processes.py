@@ -58,7 +58,7 @@ class TrainProcesses:
                                   for index, each in enumerate(self.slots) if each is None}
             return self.launchers[slot].start(["train", *arguments], log_path)
         except OSError as error:
-            self.log(f"starting runs as new processes from now on ({error})")
+            self.log(f"note: starting runs as new processes from now on ({error})")
             self.preload = False
             return None
 

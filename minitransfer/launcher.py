@@ -179,11 +179,18 @@ def _child(argv, log_path, launcher, held=()):
     its ``launcher`` (PID) ends; never returns. Started with the stop signals blocked (:data:`_STOPS`),
     it lets them in (the signal mask ``held``) once its output is its log and it answers them as the
     command does from its start (:func:`minitransfer.stopping.stop_as_it_starts`): a stop that came
-    meanwhile, or comes before the command line takes the stops over, is exit 75, told in the log."""
+    meanwhile, or comes before the command line takes the stops over, is exit 75, told in the log. A
+    log it cannot open (its run folder moved or deleted since the grid wrote the command line there)
+    is exit 74, said in a line on the launcher's stderr, the grid's, not as a traceback."""
     code = 1
     try:
         os.setsid()
-        log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as error:
+            print(f"error: cannot write {log_path}: {error.strerror}; its run did not start", file=sys.stderr)
+            code = os.EX_IOERR  # 74, an I/O error's exit code, as the command's
+            return  # to os._exit(code), below
         quiet = os.open(os.devnull, os.O_RDONLY)
         os.dup2(quiet, 0)
         os.dup2(log, 1)

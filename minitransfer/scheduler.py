@@ -73,7 +73,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     and the plan of a large grid have got before its first run starts (e.g. a line on stderr). In a
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
-    An error that stops the grid once it has planned (the disk full as a run starts) is raised after
+    An error that stops the grid once it has planned (the disk full as a run starts; its folder moved
+    or deleted: ``grid_folder.GridFolderGone``, a ``StorageError``) is raised after
     the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
     finished, stopped with a checkpoint, not started), which the caller tells before the error.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
@@ -96,7 +97,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
         except fileio.StorageError as error:
             return _finished_unwritable(runs, out, options, error, log, progress)
         scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
-                               progress)
+                               progress, lock.check_in_place)
         lock.planned()
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
         # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
@@ -137,14 +138,18 @@ def _finished_unwritable(runs, out, options, error, log, progress):
 
 
 class _Scheduler:
-    def __init__(self, runs, out, options, train_command, devices, log, progress=None):
+    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
+        self.in_place = in_place  # raises once `out` is moved or deleted (GridLock.check_in_place)
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
+        # slots beyond the runs to train are never filled: they would only take a share of the cores
+        # (each run's threads, grid_processes) and start a preloaded launcher each
+        self.slots = self.slots[:max(1, len(self.pending))]
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
@@ -206,11 +211,13 @@ class _Scheduler:
                     self._start(slot, device, ready)
 
     def _start(self, slot, device, run):
-        """Start ``run`` on ``slot``. Where that fails (the grid's output, or the disk full as its log is
-        written: an ``OSError``; a dataset prepared again since the grid planned: ``DatasetPreparedAgain``;
-        either stops the grid), ``run`` is left among the runs not started."""
+        """Start ``run`` on ``slot``. Where that fails (the grid's output, the disk full as its log is
+        written, the grid's folder moved or deleted: an ``OSError``; a dataset prepared again since the
+        grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
+        started."""
         self.started += 1
         try:
+            self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
             self._launch(slot, device, run)
         except (OSError, DatasetPreparedAgain):
@@ -283,12 +290,27 @@ class _Scheduler:
                 self.started -= 1
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
+            elif not run_dir(self.out, run).exists() and self._moved_away() is not None:
+                # its run folder went with the grid's, with its checkpoint: not deleted, nor to train from the start
+                self.outcome.stopped.append(run.name)
+                self.log(f"stopped {run.name} ({how_it_ended(code)}): the grid's folder was moved or deleted")
+                if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
+                    raise self._moved_away()
             else:
                 folder = run_dir(self.out, run)
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
                 self.outcome.failed.append(run.name)
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
         return ended
+
+    def _moved_away(self):
+        """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
+        while it is in place."""
+        try:
+            self.in_place()
+        except OSError as gone:
+            return gone
+        return None
 
     def _runs_left(self):
         """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended

@@ -374,11 +374,14 @@ def test_grid_gives_each_gpu_one_run_at_a_time(tmp_path, fake_train, monkeypatch
     assert overlapping, "two GPUs should have trained at the same time"
 
 
-@pytest.mark.parametrize("devices", [("2", "5", "5"), (None, None, None), ("2",)])
-def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, fake_train, monkeypatch, devices):
+@pytest.mark.parametrize("devices, expected", [(("2", "5", "5"), "4"), ((None, None, None), "4"), (("2",), None),
+                                               ((None,) * 6, "4")], ids=["gpus", "cpu", "one", "more-than-runs"])
+def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, fake_train, monkeypatch, devices,
+                                                                     expected):
     """Three processes at once (on GPUs: their host work; on the CPU: their training) get a third of
     the cores this process may use for NumPy's threads, one process all of them (left unset); a
-    count the user chose is kept."""
+    count the user chose is kept. Slots beyond the runs to train stay unused: six slots for three
+    runs gave each run a sixth of the cores, half of them idle."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)))
     for name in cpus.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
@@ -386,7 +389,6 @@ def test_processes_trained_at_once_share_the_cores_for_their_threads(tmp_path, f
     options = {**OPTIONS, "device": "auto"}  # the slots' own: "cpu" or "cuda"
     assert scheduler.run_grid(runs, tmp_path / "grid", options, train_command=fake_train, devices=devices,
                               log=lambda line: None, poll_seconds=0.01).exit_code == 0
-    expected = "4" if len(devices) == 3 else None
     assert [events(tmp_path / "grid", run.name)[0]["threads"] for run in runs] == [expected] * len(runs)
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     assert scheduler.run_grid(runs, tmp_path / "again", options, train_command=fake_train, devices=devices,

@@ -39,16 +39,19 @@ def test_a_grid_rerun_with_fewer_layers_says_which_runs_it_leaves_alone(micro_da
                              f"split seeds or treatments), left as it is: 1 finished (random0/A1B); the report of "
                              f"{out} reads the finished ones with this grid's"]
 
-    result = CliRunner().invoke(main, ["experiment", "--data", str(micro_data), "-o", str(out), "--layers", "2",
-                                       "--no-fine-tuned", "--preset", "micro", "--max-iter", "4", "--device", "cpu",
-                                       "--dry-run"])
-    assert result.exit_code == 0, result.output
-    assert "left as it is: 1 finished (random0/A1B)" in result.output
-
     lines.clear()
     assert scheduler.run_grid(FULL, out, options, log=lines.append, poll_seconds=0.01).skipped == [
         run.name for run in FULL]
     assert _notes(lines) == []  # the whole plan again: nothing left alone
+
+    command = ["experiment", "--data", str(micro_data), "-o", str(out), "--layers", "2", "--no-fine-tuned",
+               "--preset", "micro", "--max-iter", "4", "--device", "cpu"]
+    for dry_run in (["--dry-run"], []):  # the note on stderr, with the command's other notes (it was on stdout)
+        result = CliRunner().invoke(main, command + dry_run)
+        assert result.exit_code == 0, result.output
+        notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+        assert len(notes) == 1 and "left as it is: 1 finished (random0/A1B)" in notes[0], (dry_run, result.stderr)
+        assert "note:" not in result.stdout and "random0/B2B" in result.stdout, (dry_run, result.stdout)
 
 
 def test_runs_left_alone_while_another_experiment_works_on_the_folder_are_not_said_to_need_a_rerun(tmp_path):

@@ -164,6 +164,22 @@ def test_plan_grid_refuses_a_flag_that_is_not_a_bool(flag):
         grid.plan_grid(**{flag: "no"})
 
 
+@pytest.mark.parametrize("arguments, match", [
+    ({"frozen": False, "fine_tuned": False}, "at least one of frozen and fine_tuned must be planned$"),
+    ({"replicates": 0}, "replicates must be >= 1, got 0$"),
+    ({"layers": None}, "layers must be a sequence of integers, each 1 or more, got None$"),
+    ({"random_seeds": (4, 4)}, "random_seeds repeat split seed 4$"),
+    ({"layers": (1, 2), "reverse_layers": (3,)}, "reverse_layers \\(3,\\) must be among the layers \\(1, 2\\)$"),
+    ({"claim_seeds": (0,)}, "claim_seeds \\(0,\\) overlap the random_seeds \\(0,\\)$"),
+], ids=["nothing-planned", "replicates-0", "layers-none", "seed-twice", "reverse-outside", "claims-overlap"])
+def test_plan_grid_arguments_it_cannot_plan_are_the_error_run_grid_raises(arguments, match):
+    """A notebook catching run_grid's ConfigError for its bad arguments missed plan_grid's, a plain
+    ValueError for all but its flags; still a ValueError, as before."""
+    with pytest.raises(config.ConfigError, match="^plan_grid: " + match) as refused:
+        grid.plan_grid(**arguments)
+    assert isinstance(refused.value, ValueError)
+
+
 def test_plan_grid_takes_numpy_bools_as_bools():
     assert grid.plan_grid(frozen=np.bool_(True), fine_tuned=np.bool_(False)) == grid.plan_grid(fine_tuned=False)
 

@@ -1,12 +1,13 @@
 """How the commands that run a grid here (``experiment``, ``demo``) tell its course and its end: its
-log (:func:`grid_log`: the runs' warnings on stderr), the grid's summary (:func:`tell_summary`), and
-an error that stopped it midway (:func:`told_where_it_stopped`: what it had done, then the error,
-what to do and that a rerun keeps what was done)."""
+log (:func:`grid_log`: its notes and the runs' warnings on stderr), the grid's summary
+(:func:`tell_summary`), and an error that stopped it midway (:func:`told_where_it_stopped`: what it
+had done, then the error, what to do and that a rerun keeps what was done)."""
 
 import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
+from minitransfer.grid_folder import GridFolderGone
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_progress import Warnings
 
@@ -14,14 +15,19 @@ from ._output import OutputUnwritable, echo, say
 
 
 def grid_log(line):
-    """A line of the grid's log (``run_grid``'s ``log``) on stdout, but a run's warning the grid relays
-    ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) on stderr, where
-    the grid's own warnings, and train's, go: stdout keeps the grid's course and results."""
+    """A line of the grid's log (``run_grid``'s ``log``): its course (runs started, done, failed,
+    how many are left) on stdout, with the summary; its notes and warnings ("note: ...", "warning:
+    ...") on stderr, where the command's own notes and warnings go, and a run's warning the grid
+    relays ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) there too,
+    where train's go. ``experiment ... 2>&1 | tee grid.log`` keeps both."""
     name, told, text = line.partition(": ")
-    if told and " " not in name and text.startswith(Warnings.PREFIX):
+    if line.startswith(NOTES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
         say(line)
     else:
         echo(line)
+
+
+NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
 
 
 def tell_summary(outcome, out):
@@ -61,6 +67,10 @@ def _rerun_advice(error, whole, runs):
     """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
     where it is a file that could not be written (the grid's own, a run's log, standard output); else
     ``error`` as it was."""
+    if isinstance(error, GridFolderGone):
+        return GridFolderGone(error.errno, f"{error}; put it back (or give its new place as --out), then rerun "
+                                           f"the same command to finish {whole}: it keeps the {runs} finished "
+                                           f"there and resumes those stopped from their checkpoints")
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed

@@ -163,11 +163,13 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
 
     Each network is an ordinary `minitransfer train` run: weights OUT/<name>.h5, run files in
     OUT/<name>.run/ (e.g. OUT/random0/A3B+.h5), its output in OUT/<name>.run/train.log (its warnings
-    shown here too, on stderr, each text once). Runs that would evaluate 10 times or fewer (--max-iter,
-    --eval-every), whose accuracy the report then takes as the mean of them all, the first included,
-    rather than of the 10 best of more, are warned about before anything runs. Transfers start once
-    their base has finished. After each run the grid says how many are left and, from the pace of the
-    runs it has trained, about how long they take and when it ends.
+    shown here too, each text once). The grid's course and results go to stdout, its notes and warnings,
+    and its runs', to stderr: `minitransfer experiment ... 2>&1 | tee grid.log` keeps both in grid.log
+    (a run's own warnings stay in its train.log). Runs that would evaluate 10 times or fewer
+    (--max-iter, --eval-every), whose accuracy the report then takes as the mean of them all, the first
+    included, rather than of the 10 best of more, are warned about before anything runs. Transfers start
+    once their base has finished. After each run the grid says how many are left and, from the pace of
+    the runs it has trained, about how long they take and when it ends.
 
     To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
@@ -236,25 +238,25 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
         shared = run(lambda: grid_caveats.check_source_data(options[grid.SOURCE_DATA], options["data"]))
         if shared:
-            click.echo(f"warning: {shared}", err=True)
+            say(f"warning: {shared}")
     out = out.resolve()
     run(lambda: grid_preflight.check_bases(runs, out, options))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}")
     if emit_slurm and dry_run:  # else ignored: the scripts and the plan written
         raise click.UsageError("--dry-run writes nothing, --emit-slurm writes the SLURM scripts: give one of them")
     if emit_slurm and gpus:  # else ignored
         raise click.UsageError(f"--gpus {gpus} chooses this machine's GPUs; with --emit-slurm each run asks SLURM for "
                                f"its own (--gres)")
     if emit_slurm and device == "cpu" and gres and "gpu" in gres.lower():  # allowed: a GPU node's cores, say
-        click.echo(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device "
-                   f"cuda to use it", err=True)
+        say(f"note: --gres {gres} asks SLURM for a GPU, but --device cpu trains on the CPU: give --device cuda "
+            f"to use it")
     read_as = carried_over(time_limit) if emit_slurm and time_limit else None
     if read_as:  # sbatch takes it, but a slip may lie behind it
-        click.echo(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into "
-                   f"the next: it reads it as {read_as}", err=True)
+        say(f"note: --time {time_limit.strip()} has a field above its range, which sbatch carries over into the "
+            f"next: it reads it as {read_as}")
     if emit_slurm:  # its scripts skip a finished run as this grid's: refused as the grid itself would refuse it
         # its plan written after (or before) that of a grid working there
         with grid_folder.GridLock(out, options, echo):
@@ -280,7 +282,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
         others = grid_plan.left_alone(runs, out)
         if others:
-            echo(f"note: {others}")
+            say(f"note: {others}")
         echo(f"would run on {where}")
         return
     with told_where_it_stopped(out):
