@@ -236,7 +236,7 @@ def _iterations(run, on_iteration):
             if stop and done < c.max_iter:
                 raise run.interrupted(stop[0])
             if done % c.checkpoint_every == 0 or done == c.max_iter:
-                run.save(done, lr)
+                run.checkpoint(done, lr)
         return snapshot(run.net, run.plan, c.max_iter, run.cursor)
     except loader_workers.StopRequested as stopped:
         raise run.interrupted(str(stopped), " while the data loader's next batch was awaited") from None
