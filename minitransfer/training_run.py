@@ -162,6 +162,16 @@ class Run:
         with self._saved_if_out_of_memory(f"saving the checkpoint of iteration {done}"):
             self.save(done, lr)
 
+    def write_weights(self):
+        """Write the weights file `out` once the last iteration's checkpoint is written; returns its
+        sha256. Memory that runs out while they are made or written is :meth:`out_of_memory`: the
+        checkpoint holds every iteration, and a rerun with `resume='auto'` writes them (a bare
+        MemoryError escaped, whose advice, a smaller batch, meant training again from the start)."""
+        c = self.plan.config
+        with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
+            self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
+            return checkpoints.save(c.out, snapshot(self.net, self.plan, c.max_iter, self.cursor))
+
     def interrupted(self, reason, where=""):
         """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the
         iterations done since the last checkpoint saved first; ``where`` says what was under way.

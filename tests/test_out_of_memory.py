@@ -386,3 +386,28 @@ def test_a_stop_whose_save_fails_says_what_was_not_saved(micro_data, tmp_path, m
     monkeypatch.undo()
     _train(out, micro_data, resume="auto")
     assert _same_bits(out, whole)
+
+
+def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_iteration(micro_data, tmp_path, monkeypatch,
+                                                                                      whole):
+    """The weights file's snapshot runs out of memory once the last checkpoint is written: a bare
+    MemoryError said to lower the batch size (training again from the start); the checkpoint holds
+    all 6 iterations, and --resume auto writes the weights."""
+    out = tmp_path / "net.h5"
+    real_save = checkpoints.save
+
+    def weights_run_out(path, checkpoint):
+        if path == str(out):
+            raise MemoryError("Unable to allocate the weights file's image")
+        return real_save(path, checkpoint)
+
+    monkeypatch.setattr(checkpoints, "save", weights_run_out)
+    with pytest.raises(OutOfMemoryMidRun, match=rf"^writing the weights file {re.escape(str(out))} ran out of memory "
+                                                rf"\(Unable to allocate the weights file's image\); iterations 1\.\.6 "
+                                                rf"are kept in .*checkpoint\.h5: rerun with `resume='auto'` once more "
+                                                rf"memory is free$"):
+        _train(out, micro_data)
+    assert not out.exists()
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
