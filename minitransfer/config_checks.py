@@ -76,20 +76,31 @@ def check_fields(c):
 
 
 def check_combinations(c):
-    """The fields of ``c`` that exclude or need each other; checked once a `resume` naming a run
-    folder has taken the options the run recorded (:func:`minitransfer.resume_options.take_run_folder`):
+    """The fields of ``c`` that exclude or need each other (:func:`combination_fault`); checked once
+    a `resume` naming a run folder has taken the options the run recorded
+    (:func:`minitransfer.resume_options.take_run_folder`, which says which of them the run recorded):
     ``train --resume A2B.run --n 2`` gave `n` without `copy_from`, which the run recorded."""
+    fault = combination_fault(c)
+    if fault is not None:
+        raise ConfigError(fault[0])
+
+
+def combination_fault(c):
+    """(what is wrong, the fields it names) for the first of ``c``'s fields that exclude or need
+    each other, or None."""
     if c.n is not None and c.copy_from is None:
-        raise ConfigError("`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)")
+        return "`n` (layers to copy) needs `copy_from` (the checkpoint to copy them from)", ("n", "copy_from")
     if c.copy_from is not None and c.n is None:
-        raise ConfigError("`copy_from` needs `n`, the number of layers to copy")
+        return "`copy_from` needs `n`, the number of layers to copy", ("copy_from", "n")
     if c.frozen and c.copy_from is None:
-        raise ConfigError("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)")
+        return ("`frozen` applies to copied layers and needs `copy_from` and `n` (see `random_frozen`)",
+                ("frozen", "copy_from"))
     if c.random_frozen is not None and c.copy_from is not None:
-        raise ConfigError("`random_frozen` and `copy_from` exclude each other")
+        return "`random_frozen` and `copy_from` exclude each other", ("random_frozen", "copy_from")
     if c.allow_precision_change and c.resume is None:  # else ignored: a fresh run has no precision to change
-        raise ConfigError("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run "
-                          "folder or a checkpoint)")
+        return ("`allow_precision_change` applies to a resumed run and needs `resume` ('auto', a run folder or a "
+                "checkpoint)", ("allow_precision_change", "resume"))
+    return None
 
 
 # What to give for a path field given as "" (a variable left empty): read as a path, "" names the folder

@@ -7,7 +7,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer.config_checks import ConfigError
+from minitransfer.config_checks import ConfigError, combination_fault
 from minitransfer.data import synthetic
 from minitransfer.rundir import is_run_dir, run_dir_for, weights_for
 
@@ -38,8 +38,9 @@ def take_run_folder(c, typed=()):
     ``c`` is changed in place: its `resume` 'auto' once taken, so that a second call reads nothing."""
     folder = resumed_folder(c.resume)
     if folder is not None:
-        c.out, c.resume = resumed_run(c.resume, folder, c.out)
-        _take_recorded_options(c, typed)
+        given = c.resume
+        c.out, c.resume = resumed_run(given, folder, c.out)
+        _refuse_recorded_combination(c, given, *_take_recorded_options(c, typed))
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` {c.resume}: no such file or run folder; give a run folder, a checkpoint file or "
                           f"'auto'")
@@ -97,12 +98,13 @@ def _take_recorded_options(c, typed):
     unless the run is finished and ends without it (:func:`finished_record`). A recorded `copy_from`
     that is gone is taken too: the run's checkpoint holds what the run needs of its base
     (:func:`minitransfer.resume.read_base`). The record is read once, here, for all of this
-    (:func:`_refuse_typed_otherwise` too)."""
+    (:func:`_refuse_typed_otherwise` too). Returns the record and the fields taken from it where
+    the run recorded another value than the default."""
     record = run_record(c.out)
     try:
         meta = checkpoints.read_meta(record)
     except checkpoints.CheckpointError:
-        return  # resume_point reads it again and says what is wrong with it, and how to start over
+        return record, ()  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]
     _refuse_typed_otherwise(c, typed, recorded, record)
     kept = free_fields(c, "out")
@@ -114,9 +116,31 @@ def _take_recorded_options(c, typed):
             raise gone_refusal(record, meta)  # its moved folder is asked for
         else:  # no field the dataset sets taken meanwhile (fc8 told to have another width)
             kept |= {"data", "fc8_outputs", "preset"}
+    taken = []
     for field in dataclasses.fields(c):
         if field.name not in kept and field.name in recorded and getattr(c, field.name) == field.default:
             setattr(c, field.name, recorded[field.name])
+            if recorded[field.name] != field.default:
+                taken.append(field.name)
+    return record, taken
+
+
+def _refuse_recorded_combination(c, given, record, taken):
+    """A field given that excludes (or needs another than) one the run recorded, and ``c`` took from
+    its ``record`` (``taken``: :func:`_take_recorded_options`), is refused naming where that one came
+    from: ``TrainConfig(resume="A2B.run", random_frozen=2)`` said "`random_frozen` and `copy_from`
+    exclude each other", of a `copy_from` the user never gave. ``given``: the `resume` given."""
+    fault = combination_fault(c)
+    if fault is None or not set(fault[1]) & set(taken):
+        return  # none, or the user's own: check_combinations says it
+    message, names = fault
+    recorded = [name for name in names if name in taken]
+    own = " and ".join(f"`{name}`" for name in names if name not in taken and getattr(c, name) is not None)
+    values = ", ".join(f"`{name}` {getattr(c, name)!r}" for name in recorded)
+    continued = f"; to continue that run, leave {own} unset" if own else ""
+    raise ConfigError(f"{message}: {values} {'is' if len(recorded) == 1 else 'are'} the run's own, recorded in "
+                      f"{record}, which `resume` {given} continues{continued}; to train the new configuration from "
+                      f"the start, {START_OVER}")
 
 
 def _refuse_typed_otherwise(c, typed, recorded, record):

@@ -103,7 +103,7 @@ class RunFiles:
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._folder, self._lock = _folder_identity(self.run_dir), lock
+        self._folder, self._lock = _identity(self.run_dir), lock
         fileio.remove_stale_temporaries(self.run_dir)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
@@ -118,6 +118,8 @@ class RunFiles:
             self._truncate(start_iteration)
         if not self.eval_csv.exists():
             fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
+        # the logs as this run writes them (None: not written yet): see check_in_place
+        self._logs = {path: _identity(path) for path in (self.eval_csv, self.metrics)}
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -176,19 +178,18 @@ class RunFiles:
         the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
         on would make a second run folder under its name, without its lock, config.json or earlier
         evaluations (eval.csv without its header, result.json counting only the rows since), and
-        leave the moved one without the checkpoints written since. Also when its eval.csv was removed,
-        and when the ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock
+        leave the moved one without the checkpoints written since. Also when its eval.csv or
+        metrics.jsonl was removed or replaced (another file put under its name), and when the ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock
         file there (removed by hand to "unstick" a run): a second process may be training into the
         folder, and the two would mix their files. Called before every write."""
-        if _folder_identity(self.run_dir) != self._folder:
+        if _identity(self.run_dir) != self._folder:
             raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
                                                     f"stopped rather than start a second, partial run folder there: "
                                                     f"put it back and rerun with `resume='auto'`, or start over with "
                                                     f"`overwrite=True`")
-        if not self.eval_csv.is_file():  # an append would start another, without its header or earlier rows
-            raise fileio.StorageError(errno.ENOENT, f"{self.eval_csv} was removed while the run wrote to it: its "
-                                                    f"earlier rows, which result.json counts, are gone; stopped "
-                                                    f"rather than start another without them: {RECOVER}")
+        for path, identity in self._logs.items():
+            if identity is not None and _identity(path) != identity:
+                raise _log_lost(path)
         if self._lock is not None and not self._lock.held():
             raise fileio.StorageError(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or "
                                                     f"taken by another process (on a file system without locks) "
@@ -217,6 +218,8 @@ class RunFiles:
     def log(self, record):
         self.check_in_place()
         fileio.append_text(self.metrics, json.dumps(record) + "\n")
+        if self._logs[self.metrics] is None:  # created by this append
+            self._logs[self.metrics] = _identity(self.metrics)
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
@@ -228,6 +231,19 @@ class RunFiles:
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
         return read_eval_rows(self.eval_csv)
+
+
+def _log_lost(path):
+    """The :class:`minitransfer.fileio.StorageError` (exit code 74) of a run log ``path`` (eval.csv,
+    metrics.jsonl) removed or replaced by hand while the run wrote to it: an append would start
+    another file without its earlier rows (result.json counts eval.csv's, a report draws
+    metrics.jsonl's curve), or add to a file the run did not write."""
+    counted = "which result.json counts" if path.name == "eval.csv" else "the training curve"
+    what = ("removed" if not path.exists() else "replaced (another file now has its name)")
+    return fileio.StorageError(errno.ENOENT, f"{path} was {what} while the run wrote to it: its earlier rows "
+                                             f"({counted}) are not there; stopped rather than log on without them: "
+                                             f"put the run's file back and rerun with `resume='auto'`, or start the "
+                                             f"run over with `overwrite=True`")
 
 
 def read_eval_rows(path):
@@ -369,10 +385,10 @@ def finite(value):
     return value
 
 
-def _folder_identity(folder):
-    """(device, inode) of ``folder``, or None where nothing is there now."""
+def _identity(path):
+    """(device, inode) of the file or folder ``path``, or None where nothing is there now."""
     try:
-        status = os.stat(folder)
+        status = os.stat(path)
     except FileNotFoundError:
         return None
     return status.st_dev, status.st_ino

@@ -105,6 +105,10 @@ class TrainingStep:
         net.fused = self.fused
         self._signature = self._workspace = self._graph = self._outputs = None
         self._inputs = self._stream = None
+        # whether the last call began its update (the weights it changes): where it failed before, the
+        # weights and momentum are the previous iteration's still (a NumPy step's forward and backward
+        # assign activations and gradients only); True where unknown, the lean path's launches
+        self.update_begun = True
 
     def __call__(self, x, labels, iteration, marks=None):
         """One iteration on the batch ``x``, ``labels``; a :class:`StepResult`.
@@ -114,6 +118,7 @@ class TrainingStep:
         replayed graph has no phases: it is not called then."""
         if not cuda.is_cuda_array(x):
             return self._reference(x, labels, iteration, marks)
+        self.update_begun = True
         cp = cuda.cupy()
         try:
             return self._lean(x, labels, iteration, marks) if self.fused else self._reference(x, labels, iteration, marks)
@@ -129,6 +134,7 @@ class TrainingStep:
 
     def _reference(self, x, labels, iteration, marks=None):
         net, mark = self.net, marks or (lambda phase: None)
+        self.update_begun = False
         loss, logits = net.forward(x, labels, train=True, iteration=iteration, seed=self.seed)
         mark("forward")
         lr = optim.learning_rate(self.solver, iteration)
@@ -137,6 +143,7 @@ class TrainingStep:
                 return StepResult(loss, logits, lr)  # the caller reports it; nothing is updated
             net.backward()
             mark("backward")
+            self.update_begun = True
             lr = optim.step(net.params, self.solver, iteration)
             mark("solver")
             return StepResult(loss, logits, lr)

@@ -26,7 +26,6 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, host_memory
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.preflight import OutOfMemory, check_memory
@@ -42,7 +41,6 @@ from minitransfer.resume_options import dataset_gone
 from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for, weights_record
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
-from minitransfer.transfer import snapshot
 
 
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
@@ -64,9 +62,11 @@ def train(config, on_iteration=None):
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
     ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
-    iterations done saved where it ran out between two iterations; inside a step, the last
-    checkpoint kept; the first step's own MemoryError, or on a GPU ``step.OutOfDeviceMemory``, a
-    ConfigError, as they are).
+    iterations done saved where it ran out between two iterations or before a NumPy step's update;
+    once an update has begun, the last checkpoint kept; the first step's own MemoryError, or on a
+    GPU ``step.OutOfDeviceMemory``, a ConfigError, as they are). A save after a stop request, a
+    data fault or memory running out that fails itself says which checkpoint is kept:
+    ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused.
 
     Example::
 
@@ -216,14 +216,12 @@ def _train(plan, on_iteration, stop, run_lock):
     run = Run(plan, stop, run_lock)
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
-        final = _iterations(run, on_iteration)
-    run.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-    sha256 = checkpoints.save(plan.config.out, final)
-    return run.finish(weights_record(plan.config.out, sha256))
+        _iterations(run, on_iteration)
+    return run.finish(weights_record(plan.config.out, run.write_weights()))
 
 
 def _iterations(run, on_iteration):
-    """Train from ``run.start`` to max_iter, checkpointing when due; returns the final snapshot. A
+    """Train from ``run.start`` to max_iter, checkpointing when due (the last iteration too). A
     stop request (``run.stop`` not empty), after an iteration or while its batch is awaited, raises
     :class:`Interrupted` once the iterations done are saved."""
     c, stop = run.plan.config, run.stop
@@ -236,8 +234,7 @@ def _iterations(run, on_iteration):
             if stop and done < c.max_iter:
                 raise run.interrupted(stop[0])
             if done % c.checkpoint_every == 0 or done == c.max_iter:
-                run.save(done, lr)
-        return snapshot(run.net, run.plan, c.max_iter, run.cursor)
+                run.checkpoint(done, lr)
     except loader_workers.StopRequested as stopped:
         raise run.interrupted(str(stopped), " while the data loader's next batch was awaited") from None
     except (DatasetError, WorkerDied) as error:

@@ -3,17 +3,23 @@ it): between two iterations (an evaluation, the next batch made) the iterations 
 a resumed run ends with an uninterrupted run's bits; inside a training step (its update possibly
 part-applied) nothing is saved and the last checkpoint stays as it was."""
 
+import errno
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import optim, training_run
+from minitransfer import fileio, optim, training_run
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import loader
+from minitransfer.data.dataset import DatasetError
+from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
 from minitransfer.rundir import RunFiles, read_metrics
 from minitransfer.step import OutOfDeviceMemory
+from minitransfer.training_run import MORE_MEMORY
 
 # evaluations after iterations 2, 4 and 6; checkpoints after 3 and 6; metrics.jsonl's row of every iteration
 FIELDS = {"batch_size": 8, "max_iter": 6, "eval_every": 2, "checkpoint_every": 3, "log_every": 1, "seed": 4,
@@ -184,6 +190,70 @@ def test_out_of_memory_again_while_saving_names_the_checkpoint_kept(micro_data, 
     assert _same_bits(out, whole)
 
 
+@pytest.mark.parametrize("phase", ["forward", "backward"])
+def test_out_of_memory_before_a_steps_update_saves_the_iteration_before(micro_data, tmp_path, monkeypatch, whole,
+                                                                        phase):
+    """Iteration 5's forward or backward pass runs out of memory (the gradients assigned so far
+    poisoned): the update has not begun, the weights and momentum are iteration 4's, and they are
+    saved (nothing was, the checkpoint of 3 kept); resumed, the run ends with the uninterrupted bits."""
+    real_forward, real_backward, training_iteration = Net.forward, Net.backward, []
+
+    def runs_out_in_iteration_5(net, running):
+        if running == phase and training_iteration[-1] == 4:
+            for param in net.params:
+                param.grad = param.data * 0 + 7.0
+            raise MemoryError(f"Unable to allocate the {phase} pass")
+
+    def forward(net, x, labels, train, iteration=0, seed=0):
+        training_iteration.append(iteration if train else None)
+        runs_out_in_iteration_5(net, "forward")
+        return real_forward(net, x, labels, train, iteration, seed)
+
+    def backward(net):
+        runs_out_in_iteration_5(net, "backward")
+        return real_backward(net)
+
+    monkeypatch.setattr(Net, "forward", forward)
+    monkeypatch.setattr(Net, "backward", backward)
+    out = tmp_path / "net.h5"
+    with pytest.raises(OutOfMemoryMidRun, match=rf"^the training step of iteration 5 ran out of memory \(Unable to "
+                                                rf"allocate the {phase} pass\); iterations 1\.\.4 saved in "
+                                                rf".*checkpoint\.h5: rerun with `resume='auto'` once more memory is "
+                                                rf"free, or start over with a smaller `batch_size` "
+                                                rf"\(`overwrite=True`\)$"):
+        _train(out, micro_data)
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == 4
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
+
+
+def test_out_of_memory_making_a_due_checkpoint_saves_it_once_memory_is_freed(micro_data, tmp_path, monkeypatch,
+                                                                               whole):
+    """The snapshot of the checkpoint due after iteration 3 runs out of memory once (on a GPU it
+    allocates): a bare MemoryError escaped, naming no checkpoint; now the run stops as between two
+    iterations, its second try, with the failed one's memory freed, saving iteration 3."""
+    real_snapshot, failed = training_run.snapshot, []
+
+    def runs_out_once_at_3(net, plan, done, cursor):
+        if done == 3 and not failed:
+            failed.append(done)
+            raise MemoryError("Unable to allocate the snapshot")
+        return real_snapshot(net, plan, done, cursor)
+
+    monkeypatch.setattr(training_run, "snapshot", runs_out_once_at_3)
+    out = tmp_path / "net.h5"
+    with pytest.raises(OutOfMemoryMidRun, match=r"^saving the checkpoint of iteration 3 ran out of memory \(Unable to "
+                                                r"allocate the snapshot\); iterations 1\.\.3 saved in "
+                                                r".*checkpoint\.h5: rerun with `resume='auto'` once more memory is "
+                                                r"free$"):
+        _train(out, micro_data)
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == 3
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
+
+
 def _iteration_rows(out):
     """metrics.jsonl's rows of the iterations (not its events), without their times."""
     return [(row["iteration"], row["loss"], row["top1"], row["lr"])
@@ -214,3 +284,130 @@ def test_out_of_memory_writing_a_metrics_row_logs_it_before_its_checkpoint(micro
     expected = _iteration_rows(whole_out)
     assert 4 in [row[0] for row in expected]
     assert _iteration_rows(out) == expected
+
+
+def _disk_full_at(monkeypatch, iteration):
+    """The disk is full when the checkpoint of ``iteration`` is written."""
+    real_save = checkpoints.save
+
+    def full_at(path, checkpoint):
+        if checkpoint.solver.iteration == iteration:
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
+        return real_save(path, checkpoint)
+
+    monkeypatch.setattr(checkpoints, "save", full_at)
+
+
+def test_out_of_memory_then_a_full_disk_while_saving_exits_74_naming_the_checkpoint_kept(micro_data, tmp_path,
+                                                                                         monkeypatch, whole):
+    """The evaluation after iteration 4 runs out of memory, and the disk is full when iteration 4 is
+    saved: exit 74 (I/O), what to free, then rerun with --resume auto; it was exit 1, an out of
+    memory error, whose advice (a smaller --eval-batch-size) alone could not make the rerun work."""
+    _evaluation_runs_out(monkeypatch, 2, "Unable to allocate the scores")
+    _disk_full_at(monkeypatch, 4)
+    out = tmp_path / "net.h5"
+    checkpoint = _checkpoint(out)
+    result = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), *OPTIONS])
+    assert result.exit_code == 74, result.output
+    assert "Traceback" not in result.output
+    assert re.search(rf"^error: the evaluation after iteration 4 ran out of memory \(Unable to allocate the scores\): "
+                     rf".*; iterations 1\.\.4 could not be saved \(cannot write {re.escape(str(checkpoint))}: No space "
+                     rf"left on device \([^;]*\)\); the last checkpoint, of iteration 3, is kept in "
+                     rf"{re.escape(str(checkpoint))}: free some space and rerun with --resume auto and a smaller "
+                     rf"--eval-batch-size$", result.output.strip())
+    assert checkpoints.load(checkpoint).solver.iteration == 3
+    monkeypatch.undo()
+    resumed = CliRunner().invoke(main, ["train", "--data", micro_data, "-o", str(out), *OPTIONS, "--resume", "auto",
+                                        "--eval-batch-size", "4"])
+    assert resumed.exit_code == 0, resumed.output
+    assert _same_bits(out, whole)
+
+
+def _stop_after_5(done):
+    if done == 5:
+        raise KeyboardInterrupt  # as SIGINT after iteration 5
+
+
+def _data_fails_at_5(monkeypatch):
+    """The crops of iteration 5's batch cannot be read: a shard damaged after the checks."""
+    real_forward = loader.augment.forward
+
+    def damaged(images, mean, crop, train, seed, batch):
+        if train and batch == 5:
+            raise DatasetError("train-0.h5: damaged after it was checked; rerun prepare")
+        return real_forward(images, mean, crop, train, seed, batch)
+
+    monkeypatch.setattr(loader.augment, "forward", damaged)
+
+
+def _snapshot_runs_out(monkeypatch):
+    real_snapshot = training_run.snapshot
+
+    def runs_out_at_5(net, plan, done, cursor):
+        if done == 5:
+            raise MemoryError("Unable to allocate the snapshot")
+        return real_snapshot(net, plan, done, cursor)
+
+    monkeypatch.setattr(training_run, "snapshot", runs_out_at_5)
+
+
+@pytest.mark.parametrize("stopped, opening, remedy", [
+    ("signal", r"KeyboardInterrupt: stopped after iteration 5", ""),
+    ("data", r"train-0\.h5: damaged after it was checked; rerun prepare", " once the data is repaired"),
+], ids=["signal", "data"])
+@pytest.mark.parametrize("fails, raised, words", [
+    ("memory", OutOfMemoryMidRun, r"MemoryError \(Unable to allocate the snapshot\)\); the last checkpoint, of "
+                                  r"iteration 3, is kept in .*checkpoint\.h5: rerun with `resume='auto'`"),
+    ("disk", fileio.StorageError, r"cannot write .*checkpoint\.h5: No space left on device \([^;]*\)\); the last "
+                                  r"checkpoint, of iteration 3, is kept in .*checkpoint\.h5: free some space and "
+                                  r"rerun with `resume='auto'`"),
+], ids=["memory", "disk"])
+def test_a_stop_whose_save_fails_says_what_was_not_saved(micro_data, tmp_path, monkeypatch, whole, stopped, opening,
+                                                          remedy, fails, raised, words):
+    """A stop request, or the data failing, after iteration 5 saves iterations 4..5 first, and that
+    save runs out of memory (on a GPU the snapshot allocates) or meets a full disk: the bare
+    MemoryError escaped (exit 1, "a smaller --batch-size needs less"), the full disk did not say the
+    run was stopped, nor which checkpoint was kept. Now it is OutOfMemoryMidRun (1) or StorageError
+    (74) naming both, and the checkpoint kept resumes to the uninterrupted bits."""
+    if stopped == "data":
+        _data_fails_at_5(monkeypatch)
+    if fails == "memory":
+        _snapshot_runs_out(monkeypatch)
+        remedy = remedy or MORE_MEMORY
+    else:
+        _disk_full_at(monkeypatch, 5)
+    out = tmp_path / "net.h5"
+    with pytest.raises(raised, match=rf"^{opening}; iterations 1\.\.5 could not be saved \({words}"
+                                     rf"{re.escape(remedy)}$") as caught:
+        _train(out, micro_data, on_iteration=_stop_after_5 if stopped == "signal" else None)
+    if raised is OutOfMemoryMidRun:
+        assert (caught.value.checkpoint_path, caught.value.iteration) == (_checkpoint(out), 3)
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == 3
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
+
+
+def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_iteration(micro_data, tmp_path, monkeypatch,
+                                                                                      whole):
+    """The weights file's snapshot runs out of memory once the last checkpoint is written: a bare
+    MemoryError said to lower the batch size (training again from the start); the checkpoint holds
+    all 6 iterations, and --resume auto writes the weights."""
+    out = tmp_path / "net.h5"
+    real_save = checkpoints.save
+
+    def weights_run_out(path, checkpoint):
+        if path == str(out):
+            raise MemoryError("Unable to allocate the weights file's image")
+        return real_save(path, checkpoint)
+
+    monkeypatch.setattr(checkpoints, "save", weights_run_out)
+    with pytest.raises(OutOfMemoryMidRun, match=rf"^writing the weights file {re.escape(str(out))} ran out of memory "
+                                                rf"\(Unable to allocate the weights file's image\); iterations 1\.\.6 "
+                                                rf"are kept in .*checkpoint\.h5: rerun with `resume='auto'` once more "
+                                                rf"memory is free$"):
+        _train(out, micro_data)
+    assert not out.exists()
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
