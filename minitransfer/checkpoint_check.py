@@ -434,8 +434,10 @@ def _check_iteration(meta, fault):
 def typed(attrs, key, kind, fault, decode=False, where=None):
     """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
     naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
-    value = fileio.plain_attribute(attrs[key])
     name = f"attribute {key}" + (f" of {where}" if where else "")
+    if key not in attrs:  # h5py's KeyError names neither the attribute nor the file
+        raise fault(f"{name} is missing (the file is incomplete, or was written by another program)")
+    value = fileio.plain_attribute(attrs[key])
     if decode:
         try:
             value = fileio.parse_json(value)
