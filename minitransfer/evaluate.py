@@ -82,7 +82,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of
-    the centre crops scored, ``image_size`` the images' [H, W]; ``iteration`` is the one the checkpoint
+    the centre crops scored, ``image_size`` the images' [H, W], ``outputs`` fc8's width (with 5 or
+    fewer, top-5 is 1 whatever the network); ``iteration`` is the one the checkpoint
     was written at, of its run's ``max_iter`` (the checkpoint of a run still training is rewritten as it
     trains: each evaluation scores the iteration it read). Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
@@ -149,7 +150,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
-            **scores}
+            "outputs": net.num_outputs, **scores}
 
 
 def _prepare_to_fit(saved, preset):

@@ -2,6 +2,7 @@
 missing attribute is named, and a file that records no dataset is not said to be of one "prepared
 again"; each exits 65 with one line, never h5py's words for a missing key."""
 
+import re
 import shutil
 
 import h5py
@@ -58,3 +59,20 @@ def test_a_checkpoint_recording_no_dataset_is_not_said_to_be_of_one_prepared_aga
     assert "prepared again" not in result.output
     scored = CliRunner().invoke(main, ["eval", str(copy), "--device", "cpu", "--data", str(trained[1])])
     assert scored.exit_code == 0 and "(8 images): top-1 " in scored.output, scored.output
+
+
+def test_top5_is_not_said_to_be_1_whatever_the_network_where_fc8_has_more_outputs_than_5(trained, tmp_path):
+    """4 classes on a classifier of 9 outputs (train --fc8-outputs, as the paper's halves had 1000):
+    the 5 outputs of no class can outrank every class. Before, eval printed "top-5 0.0000" and, on the
+    same line, "so top-5 is 1 whatever the network"."""
+    net = tmp_path / "wide.h5"
+    training.train(config.TrainConfig(out=str(net), data=str(trained[1]), preset="micro", split="all", batch_size=8,
+                                      max_iter=2, eval_every=2, fc8_outputs=9, quiet=True, device="cpu"))
+    with h5py.File(net, "r+") as f:
+        f["weights/fc8/b"][4:] = 50.0  # far above the classes' logits: each ranks 6th at best
+    result = CliRunner().invoke(main, ["eval", str(net), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\): top-1 0\.0000  top-5 0\.0000  loss 5\d\.\d{4}  \(every class: 4 classes\)\n$",
+                     result.output), result.output
+    narrow = CliRunner().invoke(main, ["eval", str(trained[0]), "--device", "cpu"])
+    assert narrow.output.endswith("(every class: 4 classes, so top-5 is 1 whatever the network)\n"), narrow.output
