@@ -2,6 +2,7 @@
 missing attribute is named, and a file that records no dataset is not said to be of one "prepared
 again"; each exits 65 with one line, never h5py's words for a missing key."""
 
+import json
 import re
 import shutil
 
@@ -76,3 +77,21 @@ def test_top5_is_not_said_to_be_1_whatever_the_network_where_fc8_has_more_output
                      result.output), result.output
     narrow = CliRunner().invoke(main, ["eval", str(trained[0]), "--device", "cpu"])
     assert narrow.output.endswith("(every class: 4 classes, so top-5 is 1 whatever the network)\n"), narrow.output
+
+
+def test_weights_stored_big_endian_are_float32_and_score_as_the_original(trained, tmp_path):
+    """Another program's float32 of the other byte order is float32. Before: refused as "must be
+    float32 (24, 3, 3, 3), the file declares >f4 (24, 3, 3, 3)"."""
+    copy = tmp_path / "big-endian.h5"
+    shutil.copy(trained[0], copy)
+    with h5py.File(copy, "r+") as f:
+        for layer in f["weights"].values():
+            for key in ("W", "b"):
+                values = layer[key][...]
+                del layer[key]
+                layer.create_dataset(key, data=values.astype(">f4"))
+        assert f["weights/conv1/W"].dtype.byteorder == ">"
+    scores = [json.loads(CliRunner().invoke(main, ["eval", str(path), "--device", "cpu", "--json"]).output)
+              for path in (trained[0], copy)]
+    assert {key: scores[1][key] for key in ("top1", "top5", "loss", "images")} == \
+        {key: scores[0][key] for key in ("top1", "top5", "loss", "images")}
