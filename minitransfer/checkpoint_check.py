@@ -269,9 +269,10 @@ def declared_architecture(f, fault, preset):
 
 
 def read_array(group, key, shape, fault):
-    """``group[key]`` read as float32 once its declared shape and type are checked."""
+    """``group[key]`` read as float32 once its declared shape and type are checked (float32 of either
+    byte order: another program's big-endian float32 is float32, given in this machine's order)."""
     dataset = member_of(group, key, h5py.Dataset, fault)
-    if tuple(dataset.shape) != tuple(shape) or dataset.dtype != np.float32:
+    if tuple(dataset.shape) != tuple(shape) or dataset.dtype.newbyteorder("=") != np.float32:
         raise fault(f"{dataset.name} must be float32 {tuple(shape)}, the file declares {dataset.dtype} {dataset.shape}")
     if dataset.external or dataset.is_virtual:  # its values in other files: one may be a named pipe, or vanish
         raise fault(f"{dataset.name} keeps its values in other files ({'virtual' if dataset.is_virtual else 'external'}"
@@ -279,7 +280,7 @@ def read_array(group, key, shape, fault):
     if _unwritten(dataset):  # HDF5 reads what was never written as zeros, without an error
         raise fault(f"{dataset.name} was never written (no data stored for it: the file is incomplete)")
     try:
-        array = dataset[...]
+        array = dataset.astype(np.float32)[...]
     except HDF5_DAMAGE as error:  # a Fletcher-32 checksum that fails, or the data cut short
         raise fault(f"{dataset.name} cannot be read: the file is damaged ({error})") from error
     if not np.isfinite(array).all():
@@ -434,8 +435,10 @@ def _check_iteration(meta, fault):
 def typed(attrs, key, kind, fault, decode=False, where=None):
     """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
     naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
-    value = fileio.plain_attribute(attrs[key])
     name = f"attribute {key}" + (f" of {where}" if where else "")
+    if key not in attrs:  # h5py's KeyError names neither the attribute nor the file
+        raise fault(f"{name} is missing (the file is incomplete, or was written by another program)")
+    value = fileio.plain_attribute(attrs[key])
     if decode:
         try:
             value = fileio.parse_json(value)

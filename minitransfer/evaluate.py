@@ -82,7 +82,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     On images stored at another size than the network's mean image (another dataset: the crop must
     fit and the classes match) the mean is resampled as ``train`` resamples a base's, and
     ``mean_resized_from`` gives the size it had ([H, W]; None when it fits); ``crop`` is the side of
-    the centre crops scored, ``image_size`` the images' [H, W]; ``iteration`` is the one the checkpoint
+    the centre crops scored, ``image_size`` the images' [H, W], ``outputs`` fc8's width (with 5 or
+    fewer, top-5 is 1 whatever the network); ``iteration`` is the one the checkpoint
     was written at, of its run's ``max_iter`` (the checkpoint of a run still training is rewritten as it
     trains: each evaluation scores the iteration it read). Raises
     :class:`DataMismatch` when the classes differ, when the recorded split cannot be made of the
@@ -107,6 +108,12 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))
     recorded = saved.meta["dataset_fingerprint"]
+    if data is None and recorded and dataset.fingerprint != recorded and not stored.get("data"):
+        # no folder recorded (a file train did not write whole): the built-in set was a guess, not its dataset
+        raise DataMismatch(f"checkpoint {path} records no dataset it was trained on (attribute config has no field "
+                           f"data: written by another program or changed by hand), and the built-in synthetic set is "
+                           f"not it (sha256 of its meta.json {recorded[:12]}, the built-in set's "
+                           f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
     if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
         raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
                            f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
@@ -143,7 +150,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "data": str(dataset.path), "subset": subset, "precision": net.precision,
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
-            **scores}
+            "outputs": net.num_outputs, **scores}
 
 
 def _prepare_to_fit(saved, preset):

@@ -39,9 +39,9 @@ _INTERRUPTED = ("stopped by a signal before the scores were printed (eval writes
                    + PRECISION_HELP)
 @click.option("--json", "as_json", is_flag=True,
               help="Print the scores as JSON: top1, top5, loss and images, the iteration scored of the run's "
-                   "max_iter, the data and subset, the precision computed in and trained_precision, and "
-                   "mean_resized_from ([H, W] of the network's mean image where it was resized to the images, "
-                   "else null).")
+                   "max_iter, the data and subset, the precision computed in and trained_precision, outputs (fc8's "
+                   "width), and mean_resized_from ([H, W] of the network's mean image where it was resized to the "
+                   "images, else null).")
 def eval_command(checkpoint, data, subset, batch_size, device, precision, as_json):
     """Top-1, top-5 and loss of CHECKPOINT (a weights file, a checkpoint, or a run folder: its
     weights file once finished, else its checkpoint) on centre crops of its half's images. A
@@ -80,7 +80,7 @@ def eval_command(checkpoint, data, subset, batch_size, device, precision, as_jso
 def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
-    task = _task_text(checkpoint)  # read before its name is escaped for the terminal
+    task = _task_text(checkpoint, scores["outputs"])  # read before its name is escaped for the terminal
     diverged = checkpoints.diverged_after(checkpoint)  # of a run's checkpoint.h5, in its run folder
     then = start_over_in(checkpoints.run_folder_of(checkpoint)) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
@@ -104,10 +104,11 @@ def _lines(checkpoint, scores):
         yield f"computed in precision {scores['precision']}; the network was trained in {scores['trained_precision']}"
 
 
-def _task_text(checkpoint):
+def _task_text(checkpoint, outputs):
     """What the scores are of, as the end of eval's line: "  (half B of random split seed 0: 4
     classes)", the images being the half's, not the dataset's (12 of its 24 validation images, which
-    nothing said); with 5 classes or fewer, that top-5 is 1 whatever the network. "" where the
+    nothing said); with 5 ``outputs`` (fc8's) or fewer, that top-5 is 1 whatever the network (not
+    said of fewer classes than fc8 has outputs: a class may rank below 5 of them). "" where the
     checkpoint can no longer be read (rewritten by the run training it)."""
     try:
         meta = checkpoints.read_meta(checkpoint)
@@ -115,5 +116,5 @@ def _task_text(checkpoint):
         return ""
     kind, half, classes = meta.get("split_kind"), meta.get("split_half"), len(meta.get("classes") or ())
     task = f"half {half} of {split_words(kind, meta.get('split_seed'))}" if half else "every class"
-    top5 = ", so top-5 is 1 whatever the network" if 0 < classes <= 5 else ""
+    top5 = ", so top-5 is 1 whatever the network" if 0 < classes and outputs <= 5 else ""
     return f"  ({task}: {classes} classes{top5})"
