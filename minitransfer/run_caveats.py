@@ -10,7 +10,7 @@ import math
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import validation_sets
+from minitransfer.run_facts import scored_classes, validation_images, validation_sets
 from minitransfer.rundir import RunFiles, eval_csv_lines
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
@@ -37,8 +37,9 @@ def warnings(results, shown=None, listed_in=None, sets=None):
         found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
                      f"accuracy is the mean of all of them, the first (early in training) included, not of the "
                      f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
-    return found + small_validation(results, shown, listed_in, sets) + seen_classes(results, shown, listed_in) \
-        + _other_schedules(results, shown, listed_in) + _cut_logs(results, shown, listed_in)
+    return found + at_chance(results, shown, listed_in) + small_validation(results, shown, listed_in, sets) \
+        + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
+        + _cut_logs(results, shown, listed_in)
 
 
 def _cut_logs(results, shown=None, listed_in=None):
@@ -101,6 +102,32 @@ def seen_classes(results, shown=None, listed_in=None):
             f"{_listed(seen, shown, listed_in)}; their copied layers have seen those classes, so they are not "
             f"transfers to new classes alone (the paper's are) and look better than such a transfer would: for "
             f"that, a source dataset (--source-data) without the target's classes"]
+
+
+CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
+
+
+def at_chance(results, shown=None, listed_in=None):
+    """A warning naming the bases no better than guessing: a mean-of-10-best top-1 within
+    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes on the
+    N validation images of their half (:func:`minitransfer.run_facts.validation_images`). A grid
+    trained too briefly, or with a learning rate too low or too high, learns nothing: its networks,
+    all at chance, were found "about as good as their base" or better, as a finding of features.
+    Only bases are judged: a transfer or random-frozen run at chance is a result, one trained from
+    scratch is a training that failed. [] where none is, or where the dataset cannot be read."""
+    facts, found = {}, []
+    for r in (r for r in results if r.run.kind == "base"):
+        classes, images = scored_classes(r, facts), validation_images(r, facts)
+        if not (classes and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
+            continue
+        chance = 1 / classes
+        if r.mean10_top1 <= chance + CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images):
+            found.append(f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})")
+    if not found:
+        return []
+    return [f"bases no better than chance ({len(found)}): {_listed(found, shown, listed_in)}; they learned nothing "
+            f"that their validation images can tell from guessing, so the networks measured against them tell nothing "
+            f"of features: train longer (--max-iter) or with another learning rate (--base-lr)"]
 
 
 def small_validation(results, shown=None, listed_in=None, sets=None):

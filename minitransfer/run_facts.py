@@ -91,6 +91,19 @@ def validation_images(result, facts):
     :func:`_dataset_fact`); None where it cannot be known: no dataset recorded, one that cannot be
     read (moved, another machine's), or one prepared again since the run trained (its meta.json's
     sha256 not the one train recorded)."""
+    per_class = _scored_per_class(result, facts)
+    return None if per_class is None else int(sum(per_class))
+
+
+def scored_classes(result, facts):
+    """How many classes ``result`` was scored on (its half's, as :func:`validation_images` counts
+    their images); None where that cannot be known."""
+    per_class = _scored_per_class(result, facts)
+    return None if per_class is None else len(per_class)
+
+
+def _scored_per_class(result, facts):
+    """The validation images of each class ``result`` was scored on (:func:`validation_images`), or None."""
     if not result.dataset:
         return None
     read = _dataset_fact(_validation_labels, result.dataset, facts, None)
@@ -99,12 +112,12 @@ def validation_images(result, facts):
     _, dataset, per_class = read
     run = result.run
     if run.split in ("all", CROSS):
-        return int(sum(per_class))
+        return list(per_class)
     try:
         half_a, half_b = splits.class_halves(dataset, run.split, run.split_seed)
     except ValueError:  # a natural split of classes without families, a split unknown to this version
         return None
-    return int(sum(per_class[index] for index in (half_b if run.target == "B" else half_a)))
+    return [per_class[index] for index in (half_b if run.target == "B" else half_a)]
 
 
 def _validation_labels(dataset):

@@ -160,3 +160,17 @@ def test_the_caveat_comes_where_one_image_moves_an_accuracy_by_a_point_or_more(t
     assert run_caveats.small_validation(scored_on(two_classes, 0.99))
     [natural] = run_caveats.small_validation(scored_on(two_classes, 0.5, split="natural"))
     assert "the smallest (the natural split, half B) holds 100 images" in natural
+
+
+def test_bases_no_better_than_chance_are_a_caveat(synthetic_8):
+    """A grid that learned nothing (a learning rate too low: every network at 10% on 10 classes) was
+    found "AnB+ does better than training from scratch", with no word of it. synthetic_8's random
+    half: 4 classes of 10 validation images, chance 25%, three binomial standard errors
+    3·sqrt(0.25·0.75/40) = 20.5 points above it: 45% is no better than guessing, 46% is."""
+    dataset = open_dataset(synthetic_8)
+    [caveat] = run_caveats.at_chance(scored_on(dataset, 0.45))
+    assert caveat.startswith("bases no better than chance (1): random0/base0 (45.0%, chance 25.0%); they learned "
+                             "nothing"), caveat  # the transfer at chance is a result, not a training that failed
+    assert caveat in run_caveats.warnings(scored_on(dataset, 0.45))
+    assert run_caveats.at_chance(scored_on(dataset, 0.46)) == []
+    assert run_caveats.at_chance(scored_on(dataset, 0.1, fingerprint="0" * 64)) == []  # prepared again: unknown

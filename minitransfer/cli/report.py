@@ -33,85 +33,27 @@ def _reference(ctx, param, value):
 def report(runs, out, reference):
     """Tables, findings and figures of the paper from the runs under RUNS.
 
-    Reads every RUNS/<name>.run/ with a result.json (from `minitransfer experiment` or `train`) and
-    writes into OUT: results.csv / .md (run, treatment, n, final / best / mean-of-10-best top-1,
-    still rising?), table1.csv / .md (boost of AnB+ over its own base, the pooled bases and BnB+,
-    for layers "1 to 7", "3 to 7", "5 to 7", the layers with runs as "3 and 5": words, which a
-    spreadsheet does not import as a date or a number; the CSV files hold accuracies and boosts as
-    unrounded fractions, results.md to 4 decimals, table1.md in percentage points),
-    findings.md (the paper's claims as measured here, with their uncertainty, the runs not finished,
-    in no finding until they are, and the runs to read with care), and as PNG and SVG, where there
-    are such runs, figure2 (random splits), figure3 (natural split, random weights), figure_cross
-    (runs across datasets), figure_s1 (reduced-data runs: accuracy against the training images asked
-    for per class, linear and log, and the images used where a class had fewer, as its dataset
-    tells), and every run's learning curves (needs matplotlib: pip install 'minitransfer[plot]').
+    Reads every <name>.run/ with a result.json (from `minitransfer experiment` or `train`) in RUNS
+    and the folders below it, and writes into OUT:
 
-    The runs are looked for in every folder under RUNS, through folders linked into it (each folder
-    read once; a prepared dataset's, /proc and /sys not looked into); where that takes long (a grid
-    on a slow network disk, RUNS a home folder), a line on stderr every 10 s says how far it is, as
-    it does while the figures of a large grid are drawn.
+    \b
+      results.csv, .md  each run's final, best and mean-of-10-best top-1
+      table1.csv, .md   Table 1: the boost of AnB+ over its base and BnB+
+      findings.md       the paper's claims as measured, with their uncertainty
+      figure*, curves   Figures 2, 3, S1, across datasets, learning curves:
+                        PNG and SVG (pip install 'minitransfer[plot]')
 
-    A run that cannot be read, or is not the network its name says, is left out of every table,
-    figure and finding, and named with the reason on the terminal ("left out: ..."), in results.md
-    and in findings.md: a result.json that is not train's (corrupt, truncated, misshapen, without a
-    field train writes, an accuracy outside [0, 1], another training's), a run copied from a base
-    that cannot be found or read, so that its treatment cannot be told, a copy whose layers train
-    recorded as coming from another base than its treatment says (A1B trained while baseA.h5 held
-    half B's network), a run folder copied into another's place or whose treatment.json
-    contradicts its config.json, a second name (a link) of a run folder or of a folder of runs,
-    which is read once, and a second copy of one network (a grid copied beside itself, or trained
-    again with the same seed and options: train is deterministic), counted once; a folder that
-    cannot be read (permissions) is named too, its runs missing, and so is a run whose training
-    diverged (its loss became NaN: no result.json, and none until it is trained again), which is not
-    counted as unfinished. The report is still written from
-    the other runs (exit code 0); with none left, it fails (exit code 1). Runs trained with other
-    schedules than those they are compared with (train's --max-iter, --base-lr, ...) are named as a
-    warning (table1.md says, under the table, where its pooled columns compare AnB+ with controls
-    of other split seeds: a grid partly trained). A transfer, selffer or random-frozen
-    run whose own base is not among the runs (its folder deleted, or only the copies gathered) is in
-    the results but in no finding: "left out of the findings: ...". Runs of several datasets,
-    presets or precisions (train's --precision; a run continued in another one is one of its own) are
-    refused, each group named (exit code 1):
-    report each from a folder of its own. A cross-dataset grid (experiment --source-data) is one
-    dataset's: its source base is trained on the other one by design. So is such a study trained
-    by hand in one folder, read as the grid's cross/ runs are: beside a transfer across datasets
-    (train --data T --copy-from a base of another dataset), a base on every class of T is baseT,
-    a copy from every class of T onto every class of T is TnT, and the base the transfer copied
-    from is baseS (by the datasets the runs record, not by their names); a base on every class
-    beside random-frozen or reduced-data runs of its dataset stays theirs. A transfer across datasets
-    whose base had been trained on some of its classes (by wnid: a source holding the target's
-    classes) is named with how many, in results.md and findings.md and beside the claims across
-    datasets: it is no transfer to new classes alone.
+    A run that cannot be read or is not the network its name says (a corrupt result.json, a folder
+    copied into another's place, a training that diverged) is left out and named with the reason;
+    runs not finished are named and in no finding. Runs of several datasets, presets or precisions
+    are refused: report each from a folder of its own. The report replaces the earlier one in OUT,
+    computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
-    Of the runs not finished, those a process trains now are counted ("1 training now"), and those
-    whose train ended on an error (the last line of the train.log experiment writes) are named as
-    "failed", with that line: a rerun meets it again until it is fixed; so they are in the error of a
-    folder where no run finished.
-
-    A run whose eval.csv holds fewer or more evaluations than its result.json counts (cut short
-    after it finished: a copy, a full disk) is named among the runs to read with care: its
-    accuracies are result.json's, train's summary of every evaluation, but its learning curve is of
-    the rows left. Where Table 1 measures nothing (no random-split AnB+ runs with their bases, as
-    in a cross-dataset grid alone), table1.md says so under the table.
-
-    On the terminal, a list of runs (not finished, failed, left out, left out of the findings, still
-    rising, of fewer evaluations, of another schedule) names 5 and counts the others; results.md
-    and findings.md list every one.
-
-    A report replaces the earlier one in OUT, figures it no longer draws included. A file that
-    cannot be written (disk full, read-only folder) is exit code 74: everything is computed before
-    OUT is touched; a report that cannot fit in the space free there (the earlier one's included) is
-    refused with the earlier report kept, and a write that fails after all leaves OUT with part of
-    the new report and nothing of the earlier one. A second
-    report into OUT while one writes there (a cron job's and yours) is refused, naming the first one's
-    PID (exit code 2), never mixed with it.
-
-    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS, and the
-    message says why: no run folder there, as in a home folder or a run's own folder, none finished
-    yet, or every one left out; runs of several datasets, presets or precisions), 2 usage (RUNS
-    does not exist, --reference neither 'paper' nor a file, another report writing into OUT), 65
-    bad data (a --reference file that is not a table of runs), 74 a file could not be written (in
-    OUT, or the output), 75 interrupted (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
+    Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of
+    several datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither
+    'paper' nor a file, another report writing into OUT), 65 bad data (a --reference file that is
+    not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP),
+    141 the output's reader went away (| head), silently.
 
     \b
     Examples:

@@ -1,0 +1,34 @@
+"""``minitransfer report --help`` teaches in a screen (it was 111 lines): what the command reads and
+writes, each option and each exit code; the rest is in docs/report.md, which it names."""
+
+import pathlib
+import re
+
+from click.testing import CliRunner
+
+from minitransfer.cli import main
+
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "report.md"
+SCREEN = 45  # lines of a terminal
+
+
+def _help():
+    result = CliRunner().invoke(main, ["report", "--help"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_help_fits_a_screen_and_names_where_the_rest_is():
+    text = _help()
+    assert len(text.splitlines()) <= SCREEN
+    assert "docs/report.md" in " ".join(text.split()) and DOCS.is_file()
+
+
+def test_each_option_and_each_exit_code_of_the_help_is_in_the_docs_too():
+    """The help keeps what a user needs (every option, every exit code); the docs give them all."""
+    command, docs = main.commands["report"], " ".join(DOCS.read_text().split())
+    for option in (option for parameter in command.params for option in parameter.opts if option.startswith("--")):
+        assert option in _help()
+    codes = " ".join(_help().split("Exit codes:")[1].split("Examples:")[0].split())
+    for code in ("0 done", "1 error", "2 usage", "65 bad data", "74 ", "75 interrupted", "141 "):
+        assert code in codes and code in docs, code
