@@ -118,22 +118,44 @@ def check_apart(source, out):
         raise ValueError(f"SOURCE {source} lies inside OUT {out}: choose an output folder outside the source")
 
 
+NESTED_LOOK_PER_FOLDER = 100  # entries of one folder :func:`nested_copy` looks at, at most
+NESTED_LOOK_TOTAL = 2000  # and in all: a hint may give up, not take minutes
+
+
 def nested_copy(source, folder, marker, depth=3):
     """"; it holds <path>: give that folder" when ``source`` holds, below it (``depth`` folders down at most,
     hidden ones passed over), a folder named ``folder`` with a file ``marker``, such as an archive unpacked
-    into a folder of its own name (``folder/folder/``) given from above; "" otherwise."""
-    level = [pathlib.Path(source)]
-    for _ in range(depth):
-        level = [path for parent in level for path in _subfolders(parent)]
-        found = sorted(path for path in level if path.name == folder and (path / marker).is_file())
-        if found:
-            twice = " (the archive unpacked into a folder of its own name?)" if found[0].parent.name == folder else ""
+    into a folder of its own name (``folder/folder/``) given from above; "" otherwise.
+
+    A hint built before an error is shown, so cheap whatever ``source`` is: each folder reached is asked for
+    ``folder/marker`` directly, and only folders are descended into, the file type read from the listing (no
+    stat per file: given /data/imagenet/train by mistake, statting its 1.28M images took minutes on NFS), at most
+    :data:`NESTED_LOOK_PER_FOLDER` entries of each folder and :data:`NESTED_LOOK_TOTAL` in all looked at; past
+    them the hint gives up and says nothing."""
+    level, budget = [pathlib.Path(source)], [NESTED_LOOK_TOTAL]
+    for down in range(depth):
+        found = sorted(parent / folder for parent in level if (parent / folder / marker).is_file())
+        if found:  # the name of "." or "a/..": the folder's own, not ""
+            twice = " (the archive unpacked into a folder of its own name?)" \
+                if pathlib.Path(os.path.abspath(found[0])).parent.name == folder else ""
             return f"; it holds {display_name(found[0])}{twice}: give that folder"
+        if down + 1 < depth:
+            level = [path for parent in level for path in _subfolders(parent, budget)]
     return ""
 
 
-def _subfolders(folder):
+def _subfolders(folder, budget):
+    """The folders among the first entries listed in ``folder`` (hidden ones passed over), sorted; ``budget``
+    (a one-item list) is the number of entries left to look at in all, lessened by those looked at here."""
+    found = []
     try:
-        return sorted(path for path in folder.iterdir() if path.is_dir() and not hidden(path.name))
+        with os.scandir(folder) as listing:
+            for count, entry in enumerate(listing):
+                if count >= NESTED_LOOK_PER_FOLDER or budget[0] <= 0:
+                    break
+                budget[0] -= 1
+                if not hidden(entry.name) and entry.is_dir():  # a link may be statted: links are few
+                    found.append(folder / entry.name)
     except OSError:  # a folder that cannot be listed holds nothing to name; the import says what it lacks
-        return []
+        pass
+    return sorted(found)
