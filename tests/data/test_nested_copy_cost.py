@@ -56,7 +56,8 @@ def test_a_copy_unpacked_twice_given_as_dot_still_says_it_unpacked_into_a_folder
     (outer / "tiny-imagenet-200" / "wnids.txt").write_text("n01440764\n")
     monkeypatch.chdir(outer)
     hint = inputs.nested_copy(inputs.pathlib.Path("."), "tiny-imagenet-200", "wnids.txt")
-    assert hint == "; it holds tiny-imagenet-200 (the archive unpacked into a folder of its own name?): give that folder"
+    assert hint == "; it holds tiny-imagenet-200 (the archive unpacked into a folder of its own name?): give that " \
+                   "folder"
     monkeypatch.chdir(outer / "tiny-imagenet-200")
     assert inputs.nested_copy(inputs.pathlib.Path(".."), "tiny-imagenet-200", "wnids.txt").endswith(
         "(the archive unpacked into a folder of its own name?): give that folder")
