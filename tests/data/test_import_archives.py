@@ -497,7 +497,7 @@ def test_a_class_tar_unpacked_in_part_beside_its_folder_is_refused_naming_both(t
     before = tree_state(tmp_path)
     result = _invoke(*arguments)
     assert result.exit_code == 65, result.output
-    assert (f"{folder}: lacks 1 of the 2 files of {WNIDS[0]}.tar beside it, or holds them cut short "
+    assert (f"{folder}: lacks 1 of the 2 image files of {WNIDS[0]}.tar beside it, or holds them cut short "
             f"({independent[1]}): an unpacking interrupted?") in " ".join(result.output.split())
     assert "Traceback" not in result.output and tree_state(tmp_path) == before
     tarfile.open(root / "train" / f"{WNIDS[0]}.tar").extractall(folder)
