@@ -42,8 +42,8 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
     ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
     its folder) is a ``DatasetError``, not a class left out, and so is one beside a folder lacking some of its images
-    (an unpacking interrupted), not a class imported in part (with more than 10 tars kept, only those of the folders
-    modified last are read: :func:`_refuse_classes_unpacked_in_part`). A folder there not named as a wnid (``n`` + 8 digits: a
+    (an unpacking interrupted), not a class imported in part (with more than 10 tars kept, only those of the
+    folders modified last are read: :func:`_refuse_classes_unpacked_in_part`). A folder there not named as a wnid (``n`` + 8 digits: a
     stray ``backup``) is no class of ILSVRC2012: it is left out, warned of and listed in meta.json's
     ``excluded_classes`` (imported as a class, it shifted every label after it). A class folder that is a link to
     nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
