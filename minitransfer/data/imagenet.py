@@ -40,31 +40,28 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     """Import ILSVRC2012 from ``source`` (``train/<wnid>/*.JPEG``, ``val/*.JPEG``) into ``out``.
 
     Class order is the sorted wnids (Caffe's order); ``train/`` holding fewer than two class folders is a
-    ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without
-    its folder) is a ``DatasetError``, not a class left out, and so is one beside a folder lacking some of its images
-    (an unpacking interrupted), not a class imported in part (with more than 10 tars kept, only those of the
-    folders modified last are read: :func:`_refuse_classes_unpacked_in_part`). A folder there not named as a wnid (``n`` + 8 digits: a
-    stray ``backup``) is no class of ILSVRC2012: it is left out, warned of and listed in meta.json's
+    ``DatasetError`` (:func:`.folder.check_two_classes`); a class tar left packed in ``train/`` (without its folder)
+    is a ``DatasetError``, not a class left out, and so is one beside a folder lacking some of its images (an
+    unpacking interrupted), not a class imported in part (with more than 10 tars kept, only those of the folders
+    modified last are read: :func:`_refuse_classes_unpacked_in_part`). A folder there not named as a wnid (``n`` + 8
+    digits: a stray ``backup``) is no class of ILSVRC2012: it is left out, warned of and listed in meta.json's
     ``excluded_classes`` (imported as a class, it shifted every label after it). A class folder that is a link to
-    nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``,
-    a class folder or ``val/`` holding a tar but no image, and ILSVRC2012_img_val.tar lying in ``source``
-    without ``val/`` are each a ``DatasetError`` too (each message says how to unpack). Validation
-    labels come from the official devkit folder ``devkit`` (``data/meta.mat`` and
-    ``data/ILSVRC2012_validation_ground_truth.txt``;
-    reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in
-    sorted-wnid order (Caffe's ``val.txt``). A ``val/`` folder without either is refused
-    (``ValueError``) rather than dropped; without ``val/`` the dataset is train-only. The labels must
-    name every image file in ``val/``, each once, and nothing else (``DatasetError`` before anything
-    is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
-    ``wnid names`` file for readable names (default: the devkit's, else the wnids; a name holding a
-    control character is a ``DatasetError``, see :func:`.imagenet_common.read_class_names`); ``is_a``: a
-    WordNet ``parent child`` file, to record each class's man-made / natural family (the natural
-    split). ``overwrite``: see :func:`.build.build_dataset`; ``out`` must not lie inside ``source``
-    nor ``source`` inside ``out`` (``ValueError``). ``progress(done, total)`` is called as images are decoded,
-    and ``progress(done, total, stage)`` before and after ("listing training files", "examining files", "finding
-    copies across classes"). One image in two classes (files of equal bytes; ILSVRC2012 has some) is imported
-    with each label, listed in ``copies-across-classes.txt`` in ``out`` and warned of, as
-    :class:`.folder.CopiesAcrossClasses` says.
+    nothing (a drive not mounted), ILSVRC2012_img_train.tar left packed, images lying directly in ``train/``, a
+    class folder or ``val/`` holding a tar but no image, and ILSVRC2012_img_val.tar lying in ``source`` without
+    ``val/`` are each a ``DatasetError`` too (each message says how to unpack). Validation labels come from the
+    official devkit folder ``devkit`` (``data/meta.mat`` and ``data/ILSVRC2012_validation_ground_truth.txt``;
+    reading meta.mat needs SciPy) or from ``val_labels``, a ``<file> <label>`` list with labels in sorted-wnid order
+    (Caffe's ``val.txt``). A ``val/`` folder without either is refused (``ValueError``) rather than dropped; without
+    ``val/`` the dataset is train-only. The labels must name every image file in ``val/``, each once, and nothing
+    else (``DatasetError`` before anything is decoded: a val/ unpacked in part, or a shorter list). ``words``: a
+    ``wnid names`` file for readable names (default: the devkit's, else the wnids; a name holding a control
+    character is a ``DatasetError``, see :func:`.imagenet_common.read_class_names`); ``is_a``: a WordNet ``parent
+    child`` file, to record each class's man-made / natural family (the natural split). ``overwrite``: see
+    :func:`.build.build_dataset`; ``out`` must not lie inside ``source`` nor ``source`` inside ``out``
+    (``ValueError``). ``progress(done, total)`` is called as images are decoded, and ``progress(done, total,
+    stage)`` before and after ("listing training files", "examining files", "finding copies across classes"). One
+    image in two classes (files of equal bytes; ILSVRC2012 has some) is imported with each label, listed in
+    ``copies-across-classes.txt`` in ``out`` and warned of, as :class:`.folder.CopiesAcrossClasses` says.
 
     Example: ``import_imagenet("/data/ILSVRC2012", "imagenet-256", devkit="/data/ILSVRC2012_devkit_t12")``
     """
