@@ -729,6 +729,24 @@ def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_p
     assert not (fake_slurm / "scontrol").exists()
 
 
+@pytest.mark.parametrize("code, said", [
+    ("", "run random0/baseB: done\n"),
+    ("3", "run random0/baseB: FAILED with exit 3; see {log}\n"),
+], ids=["finished", "failed"])
+def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path, fake_slurm, code, said):
+    """squeue failing as the task ends (a controller too busy to answer), the training finished or
+    failed: its error stood unexplained in the task's output, right before "run X: done", or before
+    the line saying why the run failed (which does not depend on it)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    error = "squeue: error: slurm_load_jobs error: Socket timed out on send/recv operation"
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT=code, FAKE_SQUEUE_ERROR=error)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == int(code or 0), output
+    log = out / "random0" / "baseB.run" / "train.log"
+    assert output.endswith(said.format(log=log)) and "squeue" not in output, output
+
+
 @pytest.mark.parametrize("code, deleted, said", [
     ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
                   "its train.log (e.g. {log}) names; fix or replace it, then rerun submit.sh"),
