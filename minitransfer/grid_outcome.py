@@ -116,9 +116,13 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
         why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
                f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
     elif key == "killed":
-        signals = ", ".join(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
-        why = (f"killed by {signals}, which leaves no message (SIGKILL: the machine ran out of memory, or someone "
-               f"killed {them}); {rerun} to train {them} again")
+        named = list(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
+        oom = f"the machine ran out of memory, or someone killed {them}"
+        # a crash (SIGSEGV, SIGABRT...) may leave its message in the log: a C library's abort, Python's faulthandler
+        why = (f"killed by SIGKILL, which leaves no message (SIGKILL: {oom})" if named == ["SIGKILL"] else
+               f"killed by {', '.join(named)}; {read} may end on why (a crash's message: a C library's abort, "
+               f"Python's faulthandler){f'; SIGKILL leaves none ({oom})' if 'SIGKILL' in named else ''}")
+        why = f"{why}; {rerun} to train {them} again"
     elif key == EXIT_IO:
         why = (f"an I/O error (exit 74): the disk is full, or a file cannot be written or read, which {read} names; "
                f"free space or fix the permissions, then {rerun}")

@@ -42,9 +42,10 @@ from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure
 from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import sbatch_quote
 
-# The signals that end a training without a word in its train.log: SIGKILL (the out-of-memory killer,
-# kill -9) and the crashes; a job step they end exits 128 + the signal's number (srun, and bash for srun)
-SILENT_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
+# The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
+# leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
+# Python's faulthandler); a job step they end exits 128 + the signal's number (srun, and bash for srun)
+KILLING_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
 
 
 def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
@@ -214,15 +215,22 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         "# and a requeue would undo the cancel. The signals meant to be resumed from leave it RUNNING. A job",
         "# SLURM requeued itself (its node set DOWN or failed: the step ends, with exit 0 too) is PENDING.",
         "# squeue failing (a controller that does not answer, no squeue on the node) says its error: the job is",
-        "# not known to be cancelled, but a requeue cannot be asked of the controller either",
-        "unread=no",
-        "state=$(job_state) || unread=yes",
-        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]] && ! { [ "$status" -eq 0 ] && finished; }; then',
+        "# not known to be cancelled, but a requeue cannot be asked of the controller either. Asked only where",
+        "# the state matters (not for a run its step finished, exit 0), its error said only with the line",
+        "# that says the state could not be read: before any other it would stand unexplained",
+        'unread=no state="" squeue_error=""',
+        'if ! { [ "$status" -eq 0 ] && finished; }; then',
+        '  errors=$(mktemp 2>/dev/null) || errors=/dev/null  # no temporary file: squeue\'s error is not said',
+        '  state=$(job_state 2>"$errors") || unread=yes',
+        '  if [ "$errors" != /dev/null ]; then squeue_error=$(< "$errors"); rm -f -- "$errors"; fi',
+        "fi",
+        'if [[ "$state" == PENDING || "$state" == REQUEUE* ]]; then',
         '  echo "run $run: not finished (its job step ended with exit $status): SLURM requeued the job (the job is'
         ' $state: its node failed or was set DOWN); it runs again when SLURM starts it, resuming the run"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$unread" = yes ]; then',
+        '  if [ -n "$squeue_error" ]; then echo "$squeue_error" >&2; fi',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the state of its job could not be'
-        ' read (squeue failed, its error above); rerun submit.sh to resume it"',
+        ' read (squeue failed${squeue_error:+, its error above}); rerun submit.sh to resume it"',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
@@ -245,9 +253,10 @@ def _failure_lines():
     """Bash lines saying, in one line as a local grid does
     (:meth:`minitransfer.grid_outcome.GridOutcome.causes`, in its words), why the task's run failed and
     what to do: its run folder deleted while it trained (the log with it: nothing to see), an I/O
-    error (74), bad data (65), a refusal (2), a signal that kills without a word (``$status``
+    error (74), bad data (65), a refusal (2), a signal of :data:`KILLING_SIGNALS` (``$status``
     128 + its number, as srun and bash report a step it ended: SIGKILL from the out-of-memory
-    killer), or another exit ``$status`` (0: its job step ended without finishing the run)."""
+    killer, without a word; a crash, whose message train.log may end on), or another exit ``$status``
+    (0: its job step ended without finishing the run)."""
     log = pathlib.PurePosixPath("@out@/@run@.run") / grid.LOG_FILE
     rerun = f"rerun {SUBMIT_FILE}"
 
@@ -258,7 +267,7 @@ def _failure_lines():
 
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
     cases += [f"    {128 + number}) {_echo(failed(-number))} ;;"
-              for number in SILENT_SIGNALS]
+              for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
     return [
         '  if [ ! -f "$log" ]; then',

@@ -729,6 +729,24 @@ def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_p
     assert not (fake_slurm / "scontrol").exists()
 
 
+@pytest.mark.parametrize("code, said", [
+    ("", "run random0/baseB: done\n"),
+    ("3", "run random0/baseB: FAILED with exit 3; see {log}\n"),
+], ids=["finished", "failed"])
+def test_task_says_an_error_of_squeue_only_where_its_job_state_matters(tmp_path, fake_slurm, code, said):
+    """squeue failing as the task ends (a controller too busy to answer), the training finished or
+    failed: its error stood unexplained in the task's output, right before "run X: done", or before
+    the line saying why the run failed (which does not depend on it)."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
+    error = "squeue: error: slurm_load_jobs error: Socket timed out on send/recv operation"
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT=code, FAKE_SQUEUE_ERROR=error)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == int(code or 0), output
+    log = out / "random0" / "baseB.run" / "train.log"
+    assert output.endswith(said.format(log=log)) and "squeue" not in output, output
+
+
 @pytest.mark.parametrize("code, deleted, said", [
     ("65", False, "FAILED: bad data (exit 65): a dataset, checkpoint or weights file is damaged or does not fit, which "
                   "its train.log (e.g. {log}) names; fix or replace it, then rerun submit.sh"),
@@ -738,15 +756,19 @@ def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_p
     # srun's exit for a step SIGKILL ended (the out-of-memory killer, kill -9): the log says nothing of it
     ("137", False, "FAILED: killed by SIGKILL, which leaves no message (SIGKILL: the machine ran out of memory, or "
                    "someone killed it); rerun submit.sh to train it again"),
+    # 139: SIGSEGV, a crash whose message (faulthandler's, a C library's) the log may hold: not SIGKILL's words
+    ("139", False, "FAILED: killed by SIGSEGV; its train.log (e.g. {log}) may end on why (a crash's message: a C "
+                   "library's abort, Python's faulthandler); rerun submit.sh to train it again"),
     ("74", True, "FAILED (exit 74): {folder} was deleted while it trained, and its output (train.log) with it; rerun "
                  "submit.sh to train it from the start"),
-], ids=["bad-data", "io", "other", "sigkill", "folder-deleted"])
+], ids=["bad-data", "io", "other", "sigkill", "sigsegv", "folder-deleted"])
 def test_task_passes_a_failure_on_without_requeueing(tmp_path, fake_slurm, code, deleted, said):
     """The task's last line says, in a local grid's words, what its exit code means and what to do
     (it used to say "FAILED with exit 74; see" the log, whatever the cause); a run folder deleted while it
     trained is said to be, rather than sending the researcher to a train.log that went with it; a
-    training killed by SIGKILL (srun: exit 137) is said to be, not sent to a log that ends mid-run. The
-    words are written out here, not made by the scheduler's functions that write them in the script."""
+    training killed by SIGKILL (srun: exit 137) is said to be, not sent to a log that ends mid-run; one a
+    crash ended (SIGSEGV: 139) was told in SIGKILL's words, "which leaves no message", while its log may
+    hold the crash's. The words are written out here, not made by the functions that write the script."""
     out, scripts = tmp_path / "my \"grid\" $HOME", tmp_path / "slurm"
     slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path))
     task = run_task(scripts, "transfers.sh", 0, FAKE_TRAIN_EXIT=code, **({"FAKE_TRAIN_DELETE": "1"} if deleted else {}))

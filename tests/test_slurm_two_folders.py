@@ -8,7 +8,7 @@ import subprocess
 
 from minitransfer import experiment as grid
 from minitransfer import slurm
-from test_slurm import OPTIONS, fake_slurm, fake_train_command, sbatch_calls  # noqa: F401 (fixture)
+from test_slurm import OPTIONS, fake_slurm, fake_train_command, finish, sbatch_calls  # noqa: F401 (fixture)
 
 
 def emit_twice(tmp_path):
@@ -38,6 +38,22 @@ def test_the_runs_another_folders_tasks_train_are_not_submitted_again(tmp_path, 
     (fake_slurm / "queue").write_text("")  # those tasks ended, their runs unfinished: submitted from here
     last = submit(second)
     assert last.returncode == 0 and len(sbatch_calls(fake_slurm)) == 6, last.stderr
+
+
+def test_a_run_finished_while_its_task_is_listed_is_not_counted_for_the_other_folder(tmp_path, fake_slurm):
+    """A run of the first folder's tasks finished while SLURM still lists its task (COMPLETING): the
+    second submit.sh said "not submitted again: 5 runs ..." then "6 of them submitted by" the first."""
+    out, runs, first, second = emit_twice(tmp_path)
+    assert submit(first).returncode == 0
+    tasks = [line.split("\t")[0] for line in (first.parent / "submitted.txt").read_text().splitlines()]
+    (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task in tasks))
+    finish(out, runs[0].name)
+
+    again = submit(second)
+    assert again.returncode == 0, again.stderr
+    waiting = len(runs) - 1
+    assert again.stdout == (f"not submitted again: {waiting} runs queued or running from an earlier submission "
+                            f"(squeue)\n  {waiting} of them submitted by {first} (the same plan, emitted there)\n")
 
 
 def test_a_submit_of_another_folder_submitting_into_out_meanwhile_is_refused(tmp_path, fake_slurm):
