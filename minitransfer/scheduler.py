@@ -41,7 +41,7 @@ from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
-from minitransfer.grid_folder import GridLock, cannot_write_in
+from minitransfer.grid_folder import GridFolderGone, GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -140,7 +140,7 @@ def _finished_unwritable(runs, out, options, error, log, progress):
 class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
-        self.in_place = in_place  # raises once `out` is moved or deleted (GridLock.check_in_place)
+        self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
@@ -305,11 +305,13 @@ class _Scheduler:
 
     def _moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
-        while it is in place."""
+        while it is in place (its lock file lost, ``GridLockLost``, stops the grid as its next run starts)."""
         try:
             self.in_place()
-        except OSError as gone:
+        except GridFolderGone as gone:
             return gone
+        except OSError:
+            return None
         return None
 
     def _runs_left(self):
