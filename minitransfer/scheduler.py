@@ -120,6 +120,13 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     return scheduler.outcome
 
 
+def slots_used(devices, pending):
+    """The slots of ``devices`` a grid with the runs ``pending`` to train fills (one at least): slots beyond
+    those runs are never filled, and would only take a share of the cores (each run's threads,
+    grid_processes) and start a preloaded launcher each."""
+    return tuple(devices)[:max(1, len(pending))]
+
+
 def _finished_unwritable(runs, out, options, error, log, progress):
     """The outcome of a grid whose every run is finished, in a folder where its lock file cannot be
     written (``error``: read-only, as results copied from a cluster onto a read-only mount, or
@@ -147,9 +154,7 @@ class _Scheduler:
         check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
-        # slots beyond the runs to train are never filled: they would only take a share of the cores
-        # (each run's threads, grid_processes) and start a preloaded launcher each
-        self.slots = self.slots[:max(1, len(self.pending))]
+        self.slots = slots_used(self.slots, self.pending)
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
