@@ -66,8 +66,7 @@ def told_where_it_stopped(out, whole="the grid", runs="runs"):
 def _rerun_advice(error, whole, runs):
     """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
     where it is a file that could not be written (the grid's own, a run's log, standard output) or the
-    grid's folder or its working lock gone; else
-    ``error`` as it was."""
+    grid's folder or its working lock gone; else ``error`` as it was."""
     kept = f"it keeps the {runs} finished there and resumes those stopped from their checkpoints"
     if isinstance(error, GridFolderGone):  # where it went, if anywhere, is the user's to know
         return GridFolderGone(error.errno, f"{error}; if you moved it, rerun with --out NEW_PLACE to finish "
