@@ -15,8 +15,8 @@ ARGUMENTS = ["--layers", "1", "--no-fine-tuned", "--dry-run"]
     ("0,1,2,3,4,5", "would run on GPU 0, GPU 1, GPU 2, GPU 3, one run each (4 runs to train: GPU 4, GPU 5 left idle)"),
     ("0,1,2,3", "would run on GPU 0, GPU 1, GPU 2, GPU 3, one run each"),
 ], ids=["more-gpus-than-runs", "as-many"])
-def test_the_dry_run_names_the_gpus_the_grid_fills(gpus_counted, monkeypatch, micro_data, tmp_path, visible,  # noqa: F811
-                                                   said):
+def test_the_dry_run_names_the_gpus_the_grid_fills(gpus_counted, monkeypatch, micro_data,  # noqa: F811
+                                                   tmp_path, visible, said):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False)
     assert len(runs) == 4  # the plan of ARGUMENTS
