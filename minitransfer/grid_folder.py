@@ -31,8 +31,16 @@ HELD_HERE_POLL_SECONDS = 0.05  # how often a grid waiting for another grid of it
 class GridFolderGone(fileio.StorageError):
     """The grid's folder was moved, renamed or deleted while the grid ran (exit code 74): starting its
     next run would make a second, partial grid folder at its old place, without its plan, its locks
-    or its finished runs (the bases its transfers copy). Put it back, or give its new place as the
-    grid's folder, and rerun: the runs finished there are kept."""
+    or its finished runs (the bases its transfers copy). Moved: rerun with its new place as the grid's
+    folder, which keeps the runs finished there; deleted: a rerun starts the grid again from nothing."""
+
+
+class GridLockLost(fileio.StorageError):
+    """The grid's folder is in place but its working lock file (:attr:`GridLock.WORKING`) was removed
+    or replaced while the grid ran, say by hand as a "stale lock" (exit code 74): nothing tells
+    another grid started there that this one works in it, so the two could train the same runs at
+    once, or with other options. Stopped, as a run whose lock file is removed stops
+    (:meth:`minitransfer.rundir.RunFiles.check_in_place`)."""
 
 
 class GridLock:
@@ -62,11 +70,13 @@ class GridLock:
         self.out, self.options, self.log = pathlib.Path(out), options, log
         self._planning = self._working = None
         self._created = False
+        self._folder = None  # OUT's (st_dev, st_ino) as the grid planned in it: see check_in_place
 
     def __enter__(self):
         check_place(self.out, self.options)  # before the lock files are written there
         self._created = not self.out.exists()
         self._planning = self._locked(self.PLANNING, fcntl.LOCK_EX)
+        self._folder = _identity(self.out)  # the folder its planning lock was just found in
         return self
 
     def planned(self):
@@ -76,12 +86,22 @@ class GridLock:
         self._planning = None
 
     def check_in_place(self):
-        """:class:`GridFolderGone` when ``OUT`` is no longer the folder this grid planned in (its
-        working lock file is not the one held): moved, renamed or deleted while the grid ran."""
-        if self._working is not None and not run_lock.same_file(self._working, self.out / self.WORKING):
+        """Whether a grid at work (:meth:`planned`) is where it planned: :class:`GridFolderGone` when
+        ``OUT`` is no longer that folder (moved, renamed or deleted while the grid ran, on NFS too),
+        :class:`GridLockLost` when it is but its working lock file is no longer the one held."""
+        if self._working is None:
+            return
+        if _identity(self.out) != self._folder:
             raise GridFolderGone(errno.ENOENT, f"{self.out} was moved or deleted while the grid ran; stopped "
                                                f"rather than train its runs left into a second, partial grid "
                                                f"folder there")
+        if not run_lock.same_file(self._working, self.out / self.WORKING):
+            raise GridLockLost(errno.ENOENT, f"{self.out / self.WORKING}: this grid's working lock was removed or "
+                                             f"replaced while the grid ran (removed as a stale lock?), so nothing "
+                                             f"stops another minitransfer experiment from starting in {self.out} "
+                                             f"and training its runs alongside this grid's; stopped so that two "
+                                             f"grids never train in one folder (a grid that ended holds no "
+                                             f"lock: its lock files never need removing)")
 
     def _locked(self, name, operation):
         """A descriptor of ``OUT/name`` holding its lock; waited for, saying so, while another holds it."""
@@ -137,6 +157,19 @@ class GridLock:
             if descriptor is not None:
                 _drop(descriptor)
         self._planning = self._working = None
+
+
+def _identity(folder):
+    """(st_dev, st_ino) of ``folder``, or None where nothing is there now
+    (:data:`minitransfer.run_lock.GONE`); a
+    :class:`minitransfer.fileio.StorageError` naming it where it cannot be looked at (EIO)."""
+    try:
+        status = os.stat(folder)
+    except OSError as error:
+        if error.errno in run_lock.GONE:
+            return None
+        raise fileio.StorageError(error.errno, f"cannot look at {folder}: {error.strerror or error}") from error
+    return status.st_dev, status.st_ino
 
 
 def _drop(descriptor):

@@ -397,9 +397,18 @@ def _inode(status):
     return status.st_dev, status.st_ino
 
 
+# how os.stat fails on a path whose folder was deleted: gone (ENOENT), gone under an NFS client that
+# still held it (ESTALE), or one of its parents replaced by a file (ENOTDIR)
+GONE = (errno.ENOENT, errno.ESTALE, errno.ENOTDIR)
+
+
 def same_file(descriptor, path):
-    """Whether the open ``descriptor`` is still the file at ``path`` (not unlinked meanwhile)."""
+    """Whether the open ``descriptor`` is still the file at ``path`` (same device and inode: not
+    unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
+    (:data:`GONE`)."""
     try:
-        return os.fstat(descriptor).st_ino == os.stat(path).st_ino
-    except FileNotFoundError:
-        return False
+        return _inode(os.fstat(descriptor)) == _inode(os.stat(path))
+    except OSError as error:
+        if error.errno in GONE:
+            return False
+        raise

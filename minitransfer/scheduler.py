@@ -41,7 +41,7 @@ from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
 from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
-from minitransfer.grid_folder import GridLock, cannot_write_in
+from minitransfer.grid_folder import GridFolderGone, GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
@@ -120,6 +120,13 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     return scheduler.outcome
 
 
+def slots_used(devices, pending):
+    """The slots of ``devices`` a grid with the runs ``pending`` to train fills (one at least): slots beyond
+    those runs are never filled, and would only take a share of the cores (each run's threads,
+    grid_processes) and start a preloaded launcher each."""
+    return tuple(devices)[:max(1, len(pending))]
+
+
 def _finished_unwritable(runs, out, options, error, log, progress):
     """The outcome of a grid whose every run is finished, in a folder where its lock file cannot be
     written (``error``: read-only, as results copied from a cluster onto a read-only mount, or
@@ -140,16 +147,14 @@ def _finished_unwritable(runs, out, options, error, log, progress):
 class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
-        self.in_place = in_place  # raises once `out` is moved or deleted (GridLock.check_in_place)
+        self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
         self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
-        # slots beyond the runs to train are never filled: they would only take a share of the cores
-        # (each run's threads, grid_processes) and start a preloaded launcher each
-        self.slots = self.slots[:max(1, len(self.pending))]
+        self.slots = slots_used(self.slots, self.pending)
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
@@ -305,11 +310,13 @@ class _Scheduler:
 
     def _moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
-        while it is in place."""
+        while it is in place (its lock file lost, ``GridLockLost``, stops the grid as its next run starts)."""
         try:
             self.in_place()
-        except OSError as gone:
+        except GridFolderGone as gone:
             return gone
+        except OSError:
+            return None
         return None
 
     def _runs_left(self):

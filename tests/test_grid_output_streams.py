@@ -43,7 +43,10 @@ def test_a_warning_stderr_cannot_take_is_dropped_not_the_command(micro_data, tmp
     are dropped (a closed or full stderr drops the messages, never the work or the exit code)."""
     command = [sys.executable, "-m", "minitransfer", "experiment", "--data", micro_data, "-o", str(tmp_path / "grid"),
                "--layers", "1", "--no-fine-tuned", "--max-iter", "4", "--device", "cpu", "--dry-run"]
+    writable = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert any(line.startswith("warning: ") for line in writable.stderr.splitlines()), writable.stderr  # one to drop
     with open("/dev/full", "w") as full:
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=full, text=True, timeout=120)
     assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "would run on the CPU, one at a time"), \
         result.stdout
+    assert result.stdout == writable.stdout  # the same plan told: only the warning dropped

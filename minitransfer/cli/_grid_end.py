@@ -7,11 +7,14 @@ import contextlib
 import shlex
 
 from minitransfer import fileio, stopping
-from minitransfer.grid_folder import GridFolderGone
+from minitransfer.grid_folder import GridFolderGone, GridLockLost
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_progress import Warnings
 
 from ._output import OutputUnwritable, echo, say
+
+
+NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
 
 
 def grid_log(line):
@@ -25,9 +28,6 @@ def grid_log(line):
         say(line)
     else:
         echo(line)
-
-
-NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
 
 
 def tell_summary(outcome, out):
@@ -65,12 +65,16 @@ def told_where_it_stopped(out, whole="the grid", runs="runs"):
 
 def _rerun_advice(error, whole, runs):
     """``error``, which stopped the grid midway, saying what to do and that a rerun keeps what was done,
-    where it is a file that could not be written (the grid's own, a run's log, standard output); else
-    ``error`` as it was."""
-    if isinstance(error, GridFolderGone):
-        return GridFolderGone(error.errno, f"{error}; put it back (or give its new place as --out), then rerun "
-                                           f"the same command to finish {whole}: it keeps the {runs} finished "
-                                           f"there and resumes those stopped from their checkpoints")
+    where it is a file that could not be written (the grid's own, a run's log, standard output) or the
+    grid's folder or its working lock gone; else ``error`` as it was."""
+    kept = f"it keeps the {runs} finished there and resumes those stopped from their checkpoints"
+    if isinstance(error, GridFolderGone):  # where it went, if anywhere, is the user's to know
+        return GridFolderGone(error.errno, f"{error}; if you moved it, rerun with --out NEW_PLACE to finish "
+                                           f"{whole}: {kept}; if it was deleted, a rerun starts {whole} again "
+                                           f"from nothing")
+    if isinstance(error, GridLockLost):
+        return GridLockLost(error.errno, f"{error}; once no other grid works there, rerun the same command to "
+                                         f"finish {whole}: {kept}")
     if not isinstance(error, (fileio.StorageError, OutputUnwritable)):
         return error
     code = error.errno or getattr(error.__cause__, "errno", None)  # standard output's: the write's that it failed

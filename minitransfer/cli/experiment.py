@@ -274,22 +274,36 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        where = "the CPU, one at a time" if devices == (None,) else \
-            f"{', '.join(map(grid_gpus.gpu_name, devices))}, one run each"
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
-        grid_preflight.check_memory([each for each in runs if not grid_status.is_finished(out, each)], out, options, devices)
+        pending = [each for each in runs if not grid_status.is_finished(out, each)]
+        slots = scheduler.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
+        grid_preflight.check_memory(pending, out, options, slots)
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
         others = grid_plan.left_alone(runs, out)
         if others:
             say(f"note: {others}")
-        echo(f"would run on {where}")
+        echo(_would_run_on(devices, slots, pending, runs))
         return
     with told_where_it_stopped(out):
         outcome = scheduler.run_grid(runs, out, options, devices=devices, log=grid_log, progress=say)
     tell_summary(outcome, out)
     drop_output_if_reader_gone()
     sys.exit(outcome.exit_code)
+
+
+def _would_run_on(devices, slots, pending, runs):
+    """What the grid would do, as its dry run ends: "would run on GPU 0, GPU 1, one run each" (the
+    ``slots`` it fills of ``devices``, naming those left idle where it has fewer runs ``pending``),
+    "would run on the CPU, one at a time", or that it would train nothing."""
+    if not pending:
+        return f"would train nothing: all {len(runs)} runs are finished"
+    if slots == (None,):
+        return "would run on the CPU, one at a time"
+    idle = devices[len(slots):]
+    return f"would run on {', '.join(map(grid_gpus.gpu_name, slots))}, one run each" + (
+        f" ({len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
+        f"{', '.join(map(grid_gpus.gpu_name, idle))} left idle)" if idle else "")
 
 
 def _builtin_data():
