@@ -10,7 +10,7 @@ import math
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import scored_classes, validation_images, validation_sets
+from minitransfer.run_facts import bases_at_chance, validation_sets
 from minitransfer.rundir import RunFiles, eval_csv_lines
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
@@ -104,25 +104,10 @@ def seen_classes(results, shown=None, listed_in=None):
             f"that, a source dataset (--source-data) without the target's classes"]
 
 
-CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
-
-
 def at_chance(results, shown=None, listed_in=None):
-    """A warning naming the bases no better than guessing: a mean-of-10-best top-1 within
-    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes on the
-    N validation images of their half (:func:`minitransfer.run_facts.validation_images`). A grid
-    trained too briefly, or with a learning rate too low or too high, learns nothing: its networks,
-    all at chance, were found "about as good as their base" or better, as a finding of features.
-    Only bases are judged: a transfer or random-frozen run at chance is a result, one trained from
-    scratch is a training that failed. [] where none is, or where the dataset cannot be read."""
-    facts, found = {}, []
-    for r in (r for r in results if r.run.kind == "base"):
-        classes, images = scored_classes(r, facts), validation_images(r, facts)
-        if not (classes and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
-            continue
-        chance = 1 / classes
-        if r.mean10_top1 <= chance + CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images):
-            found.append(f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})")
+    """A warning naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
+    whose networks the findings do not judge; [] where none is, or where the dataset cannot be read."""
+    found = [f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})" for r, chance in bases_at_chance(results)]
     if not found:
         return []
     return [f"bases no better than chance ({len(found)}): {_listed(found, shown, listed_in)}; they learned nothing "
