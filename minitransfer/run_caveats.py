@@ -1,8 +1,8 @@
 """The runs of a report to read with care (findings.md's list, the report's terminal lines): metrics
-still rising, made of 10 evaluations or fewer, on validation sets small enough that one image is a
-point, of transfers across datasets whose base had seen their classes, of other schedules than the
-runs they are compared with, or whose eval.csv is not the one their result.json sums up (cut short,
-or edited). The claims themselves are :mod:`minitransfer.findings`'.
+still rising, made of 10 evaluations or fewer (or of none: no accuracy), on validation sets small
+enough that one image is a point, of bases no better than chance, of transfers across datasets
+whose base had seen their classes, of other schedules than the runs they are compared with, or
+whose eval.csv is not the one their result.json sums up (cut short, or edited). The claims themselves are :mod:`minitransfer.findings`'.
 """
 
 import math
@@ -22,7 +22,9 @@ def warnings(results, shown=None, listed_in=None, sets=None):
     training, included), validation sets too small for the differences the findings tell apart
     (:func:`small_validation`), transfers across datasets from a base that had seen
     some of their classes, or trained with another schedule than the runs they are compared with;
-    and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
+    runs without evaluations (no accuracy, so in no table or finding: a result.json of another version,
+    or edited); and runs whose eval.csv is not the one their result.json sums up (their curves are not
+    whole).
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
     ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one. ``sets``: the
     runs' validation sets where already known (:func:`minitransfer.run_facts.validation_sets`, which
@@ -37,6 +39,12 @@ def warnings(results, shown=None, listed_in=None, sets=None):
         found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
                      f"accuracy is the mean of all of them, the first (early in training) included, not of the "
                      f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
+    none = [r.run.name for r in results if not r.evaluations]
+    if none:
+        found.append(f"without evaluations ({len(none)}): {_listed(none, shown, listed_in)}; their result.json counts "
+                     f"none, so they have no accuracy: Table 1, the figures and the findings leave them out (results.md "
+                     f"shows –), and the networks measured against them with them: copy the run's result.json back "
+                     f"from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in) + small_validation(results, shown, listed_in, sets) \
         + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
