@@ -96,10 +96,10 @@ def _judged(finding, at_chance):
     more = f" and {len(bases) - CHANCE_NAMED} more" if len(bases) > CHANCE_NAMED else ""
     several = len(bases) > 1
     return dataclasses.replace(finding, holds=False, text=(
-        f"{finding.measured}: not judged: measured against {'bases' if several else 'a base'} no better than chance "
-        f"({', '.join(bases[:CHANCE_NAMED])}{more}; see the runs to read with care), which learned nothing, so "
-        f"these networks tell nothing of features: train the bases longer (--max-iter) or with another learning "
-        f"rate (--base-lr)."))
+        f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
+        f"{'bases' if several else 'a base'} no better than chance ({', '.join(bases[:CHANCE_NAMED])}{more}; see the "
+        f"runs to read with care), which learned nothing, so they tell nothing of features: train the bases longer "
+        f"(--max-iter) or with another learning rate (--base-lr)."))
 
 
 def _seen_caveat(results):
