@@ -48,6 +48,7 @@ from minitransfer.checkpoint_check import (DEFAULT_META, GIVE_A_NETWORK, HDF5_DA
                                            Faults, check_classes, cut_short, declared_architecture, file_format, holds,
                                            member_of, meta_of, read_array, read_mean, read_weight, typed, what_file,
                                            what_folder)
+from minitransfer.checkpoint_check import _check_iteration  # the same check, of the iteration its solver records
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture", "describe",
@@ -259,7 +260,7 @@ def read_meta(path):
         with fileio.open_hdf5(path) as f:
             _check_format(f, path)
             _check_version(f, path)  # a newer format's attributes may mean otherwise
-            return meta_of(f, Faults(path))
+            return _meta(f, Faults(path))
     except FileNotFoundError:  # there a moment ago: its run started over (or moved) meanwhile
         raise _removed(path) from None
     except HDF5_DAMAGE as error:
@@ -279,11 +280,33 @@ def _check_version(f, path):
     """A :class:`CheckpointError` unless the checkpoint ``f`` is of :data:`FORMAT_VERSION`: one of a
     newer minitransfer says to upgrade this one."""
     version = fileio.plain_attribute(f.attrs.get("format_version", -1))
-    if type(version) is not int or version != FORMAT_VERSION:  # "1", a text, is not version 1 (nor said as if it were)
+    if type(version) is not int:  # "1" (text) or 1.0 is no version this minitransfer wrote: said as its type
+        stored = {str: "text", float: "a float", bool: "a bool"}.get(type(version), type(version).__name__)
+        raise CheckpointError(f"checkpoint {path}: attribute format_version is {version!r:.80}, stored as {stored}: "
+                              f"minitransfer writes it as an integer ({FORMAT_VERSION}), so the file was edited or "
+                              f"written by another program")
+    if version != FORMAT_VERSION:
         newer = (f": it was written by a newer minitransfer; upgrade this one ({__version__}) to read it"
-                 if type(version) is int and version > FORMAT_VERSION else "")
+                 if version > FORMAT_VERSION else "")
         raise CheckpointError(f"checkpoint {path}: format version {version!r:.80}, this minitransfer reads "
                               f"{FORMAT_VERSION}{newer}")
+
+
+def _meta(f, fault):
+    """The root attributes of the checkpoint ``f`` (:func:`minitransfer.checkpoint_check.meta_of`),
+    its iteration taken from its solver group where the root lacks it (train writes both, equal; a
+    file edited or of another program may hold one): a checkpoint without either is refused, not
+    read as iteration 0 (a base so read looks never trained to its end)."""
+    meta = meta_of(f, fault)
+    if "iteration" not in f.attrs:
+        if not holds(f, "solver"):
+            raise fault("attribute iteration is missing (the file is incomplete, or was written by another program), "
+                        "and it holds no solver state that records it: which iteration its weights are of cannot be "
+                        "told")
+        meta["iteration"] = typed(member_of(f, "solver", h5py.Group, fault).attrs, "iteration", int, fault,
+                                  where="/solver")
+        _check_iteration(meta, fault)
+    return meta
 
 
 def _read(f, path, with_solver):
@@ -299,7 +322,7 @@ def _read(f, path, with_solver):
         group = member_of(f, f"weights/{name}", h5py.Group, fault)
         weights[name] = (read_weight(group, "W", w_shape, fault), read_weight(group, "b", b_shape, fault))
         frozen[name] = "frozen" in group.attrs and typed(group.attrs, "frozen", bool, fault, where=group.name)
-    meta = meta_of(f, fault)
+    meta = _meta(f, fault)
     for key in ("n_copied", "n_frozen"):  # info says "copied layers 1..n": a count of this network's layers
         if not 0 <= meta[key] <= len(architecture):
             raise fault(f"attribute {key} is {meta[key]}; {preset} has {len(architecture)} weight layers")

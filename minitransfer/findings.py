@@ -19,6 +19,8 @@ man-made, below a random split at the top n: :func:`minitransfer.run_facts.natur
 frozen features are worse than transferred ones. A cross-dataset grid (experiment --source-data)
 has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
 lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
+A claim whose networks copy from or are measured against bases no better than chance
+(:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing.
 The runs to read with care are :mod:`minitransfer.run_caveats`'.
 """
 
@@ -28,6 +30,7 @@ import math
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import clustered_se
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
+from minitransfer.run_facts import bases_at_chance
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -42,7 +45,8 @@ ROUNDING = 1e-9
 @dataclasses.dataclass(frozen=True)
 class Finding:
     """One claim as measured: ``value`` ± ``se`` points over ``networks`` networks; ``holds`` when
-    the runs resolve it as the paper saw it; ``text`` says it in one sentence."""
+    the runs resolve it as the paper saw it; ``text`` says it in one sentence: ``measured``, what the
+    runs gave (the sentence without its verdict), then the verdict."""
 
     claim: str
     text: str
@@ -50,6 +54,7 @@ class Finding:
     se: float = math.nan
     networks: int = 0
     holds: bool = False
+    measured: str = ""
 
 
 def findings(results):
@@ -59,15 +64,42 @@ def findings(results):
     datasets and no split within a dataset, none of the five can be measured: one finding,
     :data:`WITHIN_DATASET`, says so once, in place of five "not measured" (its claim
     "within-dataset": a script finds every claim of findings.md, a line each, and no other)."""
-    measured = [general(results), specific(results), fine_tuning(results), dissimilar(results),
-                random_weights(results)]
+    chance = bases_at_chance(results)
+    within = (general(results), specific(results), fine_tuning(results), dissimilar(results), random_weights(results))
+    measured = [_judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [WITHIN_DATASET]
     if any(r.run.split == CROSS for r in results):
         caveat = _seen_caveat(results)
+        across = (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))
         measured += [dataclasses.replace(finding, text=finding.text + (caveat if finding.networks else ""))
-                     for finding in (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))]
+                     for finding in (_judged(finding, chance) for finding in across)]
     return measured
+
+
+# The splits whose bases a claim's networks copy their layers from or are measured against
+_BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("random",),
+             "dissimilar": ("natural", "random"), "random-weights": ("all", "random"),
+             "general-across-datasets": (CROSS,), "specific-across-datasets": (CROSS,),
+             "fine-tuning-across-datasets": (CROSS,)}
+CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
+
+
+def _judged(finding, at_chance):
+    """``finding``, or where some of the bases of its splits are no better than chance (``at_chance``:
+    :func:`minitransfer.run_facts.bases_at_chance`), its measurement not judged: those bases learned
+    nothing, so a difference from them, or from a transfer of their layers, is none of features."""
+    bases = [f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})" for r, chance in at_chance
+             if r.run.split in _BASES_OF.get(finding.claim, ())]
+    if not (bases and finding.networks):
+        return finding
+    more = f" and {len(bases) - CHANCE_NAMED} more" if len(bases) > CHANCE_NAMED else ""
+    several = len(bases) > 1
+    return dataclasses.replace(finding, holds=False, text=(
+        f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
+        f"{'bases' if several else 'a base'} no better than chance ({', '.join(bases[:CHANCE_NAMED])}{more}; see the "
+        f"runs to read with care), which learned nothing, so they tell nothing of features: train the bases longer "
+        f"(--max-iter) or with another learning rate (--base-lr)."))
 
 
 def _seen_caveat(results):
@@ -119,9 +151,9 @@ def general(results, split="random"):
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{_more_networks(split)}" if not precise else f"not shown to be within {CLOSE:g} points of it")
     which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]
-    return Finding(claim, f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points "
-                          f"relative to their own base ({_networks(spread.count)}): {verdict}.", spread.mean,
-                   spread.se, spread.count, close)
+    measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
+                f"their own base ({_networks(spread.count)})")
+    return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured)
 
 
 def specific(results, split="random"):
@@ -142,9 +174,9 @@ def specific(results, split="random"):
                _unresolved((a.count, b.count), (split, split)) if not _resolved(difference) else
                "smaller than the paper's effect or than the seed spread")
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
-    return Finding(claim, f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
-                          f"{a.count} + {b.count} networks): {meaning}.", difference.mean, difference.se,
-                   a.count + b.count, holds)
+    measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
+                f"{a.count} + {b.count} networks)")
+    return Finding(claim, f"{measured}: {meaning}.", difference.mean, difference.se, a.count + b.count, holds, measured)
 
 
 def fine_tuning(results, split="random"):
@@ -174,9 +206,9 @@ def fine_tuning(results, split="random"):
                f"not resolved: too uncertain to tell a difference of {CLOSE:g} points from none: "
                f"{_more_networks(split)}")
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
-    return Finding(claim, f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
-                          f"base{names['where']}, over every n ({_networks(spread.count)} against {bases}): "
-                          f"{meaning}.", spread.mean, se, spread.count, better or close)
+    measured = (f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
+                f"base{names['where']}, over every n ({_networks(spread.count)} against {bases})")
+    return Finding(claim, f"{measured}: {meaning}.", spread.mean, se, spread.count, better or close, measured)
 
 
 def dissimilar(results):
@@ -210,10 +242,11 @@ def _loses_more(results, claim, worse, better, worse_name, better_name, meaning,
                _unresolved((a.count, b.count), (worse[0], better[0])))
     subject, loses, gains = worse_name
     gained = a.mean > ROUNDING and b.mean > ROUNDING
-    return Finding(claim, f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than "
-                          f"{better_name} ({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to "
-                          f"their bases; {a.count} + {b.count} networks): {verdict}.", difference.mean, difference.se,
-                   a.count + b.count, holds)
+    measured = (f"At n={n}, {subject} {gains if gained else loses} {_more(difference, gained)} than {better_name} "
+                f"({worse[2]} {a.mean:+.1f}, {better[2]} {b.mean:+.1f} points relative to their bases; "
+                f"{a.count} + {b.count} networks)")
+    return Finding(claim, f"{measured}: {verdict}.", difference.mean, difference.se, a.count + b.count, holds,
+                   measured)
 
 
 def _difference(first, second):

@@ -1,8 +1,8 @@
 """The runs of a report to read with care (findings.md's list, the report's terminal lines): metrics
-still rising, made of 10 evaluations or fewer, on validation sets small enough that one image is a
-point, of transfers across datasets whose base had seen their classes, of other schedules than the
-runs they are compared with, or whose eval.csv is not the one their result.json sums up (cut short,
-or edited). The claims themselves are :mod:`minitransfer.findings`'.
+still rising, made of 10 evaluations or fewer (or of none: no accuracy), on validation sets small
+enough that one image is a point, of bases no better than chance, of transfers across datasets
+whose base had seen their classes, of other schedules than the runs they are compared with, or
+whose eval.csv is not the one their result.json sums up (cut short, or edited). The claims themselves are :mod:`minitransfer.findings`'.
 """
 
 import math
@@ -10,7 +10,7 @@ import math
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import scored_classes, validation_images, validation_sets
+from minitransfer.run_facts import bases_at_chance, validation_sets
 from minitransfer.rundir import RunFiles, eval_csv_lines
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
@@ -22,7 +22,9 @@ def warnings(results, shown=None, listed_in=None, sets=None):
     training, included), validation sets too small for the differences the findings tell apart
     (:func:`small_validation`), transfers across datasets from a base that had seen
     some of their classes, or trained with another schedule than the runs they are compared with;
-    and runs whose eval.csv is not the one their result.json sums up (their curves are not whole).
+    runs without evaluations (no accuracy, so in no table or finding: a result.json of another version,
+    or edited); and runs whose eval.csv is not the one their result.json sums up (their curves are not
+    whole).
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
     ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one. ``sets``: the
     runs' validation sets where already known (:func:`minitransfer.run_facts.validation_sets`, which
@@ -37,6 +39,12 @@ def warnings(results, shown=None, listed_in=None, sets=None):
         found.append(f"{BEST_EVALUATIONS} evaluations or fewer ({len(few)}): {_listed(few, shown, listed_in)}; their "
                      f"accuracy is the mean of all of them, the first (early in training) included, not of the "
                      f"{BEST_EVALUATIONS} best of more: evaluate more often (--eval-every)")
+    none = [r.run.name for r in results if not r.evaluations]
+    if none:
+        found.append(f"without evaluations ({len(none)}): {_listed(none, shown, listed_in)}; their result.json counts "
+                     f"none, so they have no accuracy: Table 1, the figures and the findings leave them out (results.md "
+                     f"shows –), and the networks measured against them with them: copy the run's result.json back "
+                     f"from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in) + small_validation(results, shown, listed_in, sets) \
         + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
@@ -104,25 +112,10 @@ def seen_classes(results, shown=None, listed_in=None):
             f"that, a source dataset (--source-data) without the target's classes"]
 
 
-CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
-
-
 def at_chance(results, shown=None, listed_in=None):
-    """A warning naming the bases no better than guessing: a mean-of-10-best top-1 within
-    :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes on the
-    N validation images of their half (:func:`minitransfer.run_facts.validation_images`). A grid
-    trained too briefly, or with a learning rate too low or too high, learns nothing: its networks,
-    all at chance, were found "about as good as their base" or better, as a finding of features.
-    Only bases are judged: a transfer or random-frozen run at chance is a result, one trained from
-    scratch is a training that failed. [] where none is, or where the dataset cannot be read."""
-    facts, found = {}, []
-    for r in (r for r in results if r.run.kind == "base"):
-        classes, images = scored_classes(r, facts), validation_images(r, facts)
-        if not (classes and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
-            continue
-        chance = 1 / classes
-        if r.mean10_top1 <= chance + CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images):
-            found.append(f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})")
+    """A warning naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
+    whose networks the findings do not judge; [] where none is, or where the dataset cannot be read."""
+    found = [f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})" for r, chance in bases_at_chance(results)]
     if not found:
         return []
     return [f"bases no better than chance ({len(found)}): {_listed(found, shown, listed_in)}; they learned nothing "

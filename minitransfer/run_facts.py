@@ -6,6 +6,7 @@ ImageNet), the images per class a reduced-data run kept, and the validation imag
 on (:func:`validation_images`).
 """
 
+import math
 import os
 
 import numpy as np
@@ -93,6 +94,29 @@ def validation_images(result, facts):
     sha256 not the one train recorded)."""
     per_class = _scored_per_class(result, facts)
     return None if per_class is None else int(sum(per_class))
+
+
+CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
+
+
+def bases_at_chance(results, facts=None):
+    """(base, chance) of each base of ``results`` no better than guessing: a mean-of-10-best top-1
+    within :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes
+    on the N validation images of its half (:func:`validation_images`). A grid trained too briefly,
+    or with a learning rate too low or too high, learns nothing: its networks, all at chance, would be
+    found "about as good as their base" or better, as a finding of features. Only bases are judged: a
+    transfer or random-frozen run at chance is a result, one trained from scratch is a training that
+    failed. Bases whose dataset cannot be read, or without an accuracy, are not judged."""
+    facts = {} if facts is None else facts
+    found = []
+    for r in (r for r in results if r.run.kind == "base"):
+        classes, images = scored_classes(r, facts), validation_images(r, facts)
+        if not (classes and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
+            continue
+        chance = 1 / classes
+        if r.mean10_top1 <= chance + CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images):
+            found.append((r, chance))
+    return found
 
 
 def scored_classes(result, facts):

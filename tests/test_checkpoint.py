@@ -435,7 +435,10 @@ def _saved(tmp_path):
     ("mean_source", json.dumps({"kind": "checkpoint", "from": {"resized_from": [36]}}),
      r"attribute mean_source field from field resized_from must be \[height, width\], got \[36\]"),
     ("source", json.dumps({"cross_dataset": "yes"}), "attribute source field cross_dataset must be bool, got 'yes'"),
-    ("format_version", "1", "format version '1', this minitransfer reads 1"),
+    ("format_version", "1", "attribute format_version is '1', stored as text: minitransfer writes it as an integer "
+     r"\(1\), so the file was edited or written by another program"),
+    ("format_version", 1.0, "attribute format_version is 1.0, stored as a float: minitransfer writes it as an "
+     "integer"),
     ("preset", np.array([1, 2]), r"preset array\(\[1, 2\]\) is not a known network"),
     ("architecture", json.dumps([[name, list(w), list(b)] for name, w, b in reversed(_checkpoint().architecture)]),
      "attribute architecture lists layers fc8, fc7, fc6, conv5, conv4, conv3, conv2, conv1; preset mini has conv1, "
@@ -459,7 +462,7 @@ def _saved(tmp_path):
      "attribute precision_changes entry 0 must be {iteration: int, from: precision, to: precision}"),
 ], ids=["classes-type", "classes-entry", "config-type", "config-json", "mean-source", "frozen-layers", "iteration",
         "precision-changes", "architecture", "preset", "mean-source-resized", "mean-source-from", "source-field",
-        "format-version-text", "preset-array", "architecture-reversed", "architecture-twice",
+        "format-version-text", "format-version-float", "preset-array", "architecture-reversed", "architecture-twice",
         "n-copied-negative", "n-frozen-too-many", "classes-twice", "config-eval-batch-text", "config-eval-batch-0",
         "config-data-number", "config-precision-unknown", "config-per-class-float", "config-precision-none",
         "precision-changes-unknown"])
@@ -509,6 +512,29 @@ def test_iterations_outside_the_run_or_in_disagreement_are_refused(tmp_path, roo
         f["solver"].attrs["iteration"] = solver
     with pytest.raises(checkpoints.CheckpointError, match=f"net.h5: {message}"):
         checkpoints.load(path)
+
+
+def test_a_checkpoint_without_its_iteration_attribute_reads_its_solvers(tmp_path):
+    """A checkpoint whose root lacks ``iteration`` (edited, another program's) read as iteration 0:
+    eval said "(iteration 0 of 40)" and a transfer from it recorded its base as not trained to its
+    end. Its solver group records the iteration too (17 here): that is read, by load and read_meta,
+    and checked as the root's is; a file with neither is refused, naming the attribute."""
+    path = _saved(tmp_path)  # iteration 17 of a 40-iteration run
+    with h5py.File(path, "a") as f:
+        del f.attrs["iteration"]
+    assert checkpoints.load(path).iteration == 17 and checkpoints.read_meta(path)["iteration"] == 17
+    with h5py.File(path, "a") as f:
+        f["solver"].attrs["iteration"] = 41
+    with pytest.raises(checkpoints.CheckpointError, match=r"net.h5: attribute iteration is 41, past the end"):
+        checkpoints.load(path)
+    weights = tmp_path / "weights.h5"  # no solver state: a finished network's weights file
+    checkpoints.save(weights, _checkpoint(solver=False))
+    with h5py.File(weights, "a") as f:
+        del f.attrs["iteration"]
+    for read in (checkpoints.load, checkpoints.read_meta):
+        with pytest.raises(checkpoints.CheckpointError, match=r"weights.h5: attribute iteration is missing \(the file "
+                                                              r"is incomplete, or was written by another program\)"):
+            read(weights)
 
 
 def test_the_last_iteration_of_a_run_is_accepted(tmp_path):

@@ -176,3 +176,25 @@ def test_a_grid_whose_runs_all_failed_names_the_failed_ones(tmp_path, failed):
     more = "; and 2 more failed" if failed > 5 else ""
     assert line.endswith(f"); {named}{more}")
     assert not (runs_dir / "report").exists()
+
+
+@pytest.mark.usefixtures("placeholder_figures")
+def test_a_finished_run_without_evaluations_is_named(tmp_path):
+    """A result.json counting 0 evaluations (another version's, or edited; NaN accuracies): the run is
+    in results.md with "–" and in no Table 1 cell or finding's count. Before, nothing said so: the
+    findings counted 2 AnB+ of 3 without a word; now the run is named, in findings.md and on the
+    terminal. A grid whose every run evaluated names none."""
+    runs_dir = write_runs(tmp_path / "grid")
+    assert not any("without evaluations" in warning for warning in report.measure(runs_dir).warnings)
+    path = runs_dir / "random0" / "A3B+.run" / "result.json"
+    path.write_text('{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
+    result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    told = ("without evaluations (1): random0/A3B+; their result.json counts none, so they have no accuracy: "
+            "Table 1, the figures and the findings leave them out (results.md shows –), and the networks measured "
+            "against them with them: copy the run's result.json back from where it trained, or train it again "
+            "(--overwrite)")
+    assert f"  careful: {told}\n" in result.output
+    assert f"- {told}\n" in (tmp_path / "r" / "findings.md").read_text()
+    assert "| random0/A3B+ | A3B+ | AnB+ | random | 0 | B | 3 | – | – | – | 0 | – |" in \
+        (tmp_path / "r" / "results.md").read_text()
