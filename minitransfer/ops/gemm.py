@@ -114,7 +114,9 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
         precisions.require_tensor_cores("gemm", precision)
     if splits is not None:
         splits = _check.positive_int("gemm", "splits", splits)
-    splits, k_chunk, grid = plan(m, n, k, a.dtype, precision, splits)
+    splits, k_chunk, (gx, gy, gz) = plan(m, n, k, a.dtype, precision, splits)
+    sum_planes = cuda.ceil_div(cuda.ceil_div(m, BIAS_COLUMNS), gx * gy) if row_sums else 0
+    cuda.check_grid("gemm", (gx, gy, gz + sum_planes), f"op(a) {m}x{k} times op(b) {k}x{n} ({a.dtype}, {precision})")
 
     cp = cuda.cupy()
     c = cp.empty((m, n), dtype=a.dtype)
@@ -124,8 +126,6 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     name = kernel_name(trans_a, trans_b, precision, is_aligned(a, b))
     # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias (and sums).
     bias_arg = c if bias is None else bias
-    gx, gy, gz = grid
-    sum_planes = cuda.ceil_div(cuda.ceil_div(m, BIAS_COLUMNS), gx * gy) if row_sums else 0
     cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), (gx, gy, gz + sum_planes), THREADS,
                 (a, b, bias_arg, partials, np.int32(m), np.int32(n), np.int32(k), np.int32(k_chunk),
                  np.int32(bias is not None and not reduced), np.int32(splits), c if sums is None else sums,
