@@ -283,10 +283,8 @@ def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
     variant, name = plan.checked_variant("backward-filter", x, w, stride, variant, precision)
     splits, chunk = plan.filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
     _check_int32_sizes(splits * w.size)
-    gx, gy, gz = plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
-    # The fused launch runs the bias gradient's blocks as extra z-planes: its grid is checked too.
-    _checked_grid("backward-filter", (gx, gy, gz + cuda.ceil_div(w.shape[0], gx * gy)), x, w, stride, groups)
-    return name, splits, chunk, (gx, gy, gz)
+    filter_grid = plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
+    return name, splits, chunk, _checked_grid("backward-filter", filter_grid, x, w, stride, groups)
 
 
 def _checked_grid(direction, grid, x, w, stride, groups):
@@ -300,11 +298,11 @@ def _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision="ieee",
     """``(dw, db)`` in one launch: the chunks summed by each tile's last block, db in extra z-planes."""
     cp = cuda.cupy()
     name, splits, chunk, (gx, gy, gz) = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
+    grid = _checked_grid("backward-filter", (gx, gy, gz + cuda.ceil_div(w.shape[0], gx * gy)), x, w, stride, groups)
     dw = cp.empty_like(w)
     db = cp.empty((w.shape[0],), dtype=w.dtype)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    bias_planes = cuda.ceil_div(w.shape[0], gx * gy)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), (gx, gy, gz + bias_planes), THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups)
                 + (np.int32(splits), np.int32(chunk), dw, cuda.zeroed_counters(gx * gy * groups), np.int32(1), db,
                    np.int32(1)))

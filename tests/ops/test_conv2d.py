@@ -188,9 +188,10 @@ def test_backward_rejects_a_gradient_of_the_wrong_shape():
 
 
 def test_cuda_refuses_grids_beyond_the_device_limits(emulated_launches):
-    """backward-data launches groups · stride² z-planes and forward one per group: beyond 65535 the
-    device refused the launch with an opaque error (after a forward that ran); now a ValueError
-    names the direction and the shapes. One plane fewer launches."""
+    """backward-data launches groups · stride² z-planes, forward one per group, the fused
+    backward-filter one per group and chunk plus its bias blocks: beyond 65535 the device refused
+    the launch with an opaque error (after a forward that ran); now a ValueError names the
+    direction and the shapes. One plane fewer launches."""
     cp = emulated_launches
     x, w, b = (cp.empty(shape, dtype=np.float32) for shape in ((1, 1, 1, 1), (1, 1, 1, 1), (1,)))
     y, cache = conv2d.forward(x, w, b, stride=255)  # 65025 phases
@@ -204,6 +205,14 @@ def test_cuda_refuses_grids_beyond_the_device_limits(emulated_launches):
     with pytest.raises(ValueError, match=r"^conv2d: forward of x \(1, 65536, 1, 1\), w \(65536, 1, 1, 1\), stride 1, "
                                          r"groups 65536 needs a launch grid of \(1, 1, 65536\)"):
         conv2d.forward(x, w, b, groups=groups)
+    # The fused backward-filter runs the bias gradient's blocks as extra z-planes: one per filter here.
+    groups = 40000
+    x, w, b = (cp.empty(shape, dtype=np.float32) for shape in ((1, groups, 1, 1), (groups, 1, 1, 1), (groups,)))
+    y, cache = conv2d.forward(x, w, b, groups=groups)
+    conv2d.backward(y, cache)
+    with pytest.raises(ValueError, match=r"^conv2d: backward-filter of x \(1, 40000, 1, 1\), .* groups 40000 needs a "
+                                         r"launch grid of \(1, 1, 80000\)"):
+        conv2d.backward(y, cache, fused=True)
 
 
 def test_cuda_refuses_weights_beyond_32_bit_indices(emulated_launches):
