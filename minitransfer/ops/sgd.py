@@ -98,6 +98,13 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
     for w, _, _, lr_mult, decay_mult in entries:
         _check_hyper(w, lr=lr, momentum=momentum, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult)
     dtype = entries[0][0].dtype
+    # Device scalars the kernel reads as double (lr) and as the parameters' T (loss): another dtype
+    # would be read as the wrong bits, not converted.
+    for name, scalar, scalar_dtype in (("lr_on_device", lr_on_device, np.float64), ("loss", loss, dtype)):
+        if scalar is not None:
+            _check.array("sgd", name, scalar, dtypes=(np.dtype(scalar_dtype),))
+            _check.same_device("sgd", **{name: scalar, "w": entries[0][0]})
+            _check.nonempty("sgd", **{name: scalar})
     table, blocks = _device_table(entries, weight_decay, dtype)
     first = entries[0][0]
     cuda.launch(KERNEL_FILE, cuda.entry("sgd_update_all", dtype), blocks, THREADS,
