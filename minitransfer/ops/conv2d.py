@@ -248,7 +248,8 @@ def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, 
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
     _check_int32_sizes(x.size, w.size, N * K * P * Q)
     variant, name = plan.checked_variant("forward", x, w, stride, variant, precision)
-    grid = _checked_grid("forward", plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad), x, w, stride, groups)
+    grid = _checked_grid("forward", plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
+                         x, w, stride, groups)
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
     cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (x, w, b, y) + _shape_args(x, w, stride, pad, groups) + (np.int32(relu),))

@@ -93,7 +93,8 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     place. Returns a new (M, N) CuPy array. Rows of a and b whose length is a multiple of
     16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits). The
     kernels index a and b with 32-bit offsets: ``(rows + 128)·columns`` of each must stay
-    below 2^31 (a ValueError otherwise).
+    below 2^31, and M within 65535 row tiles of the grid (M <= 8388480 in float32, 4194240
+    in float64); a ValueError otherwise.
 
     ``splits`` cuts K into that many slices whose partial products are added in a fixed order
     by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
