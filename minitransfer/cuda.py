@@ -24,6 +24,7 @@ import numpy as np
 
 COMPILE_OPTIONS = ("-std=c++17",)
 DTYPE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+MAX_GRID = (2**31 - 1, 65535, 65535)  # blocks along x, y, z that any CUDA device launches
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
 _modules = {}
@@ -237,6 +238,15 @@ def ceil_div(a, b):
 def blocks(n, threads):
     """Blocks of ``threads`` needed to cover ``n`` items (at least one)."""
     return max(1, ceil_div(n, threads))
+
+
+def check_grid(op, grid, what):
+    """Refuse, with a ValueError naming ``op`` and ``what`` (its shapes), a launch grid beyond
+    :data:`MAX_GRID`, which the device would refuse with an opaque "invalid configuration argument"."""
+    if any(size > limit for size, limit in zip(grid, MAX_GRID)):
+        raise ValueError(f"{op}: {what} needs a launch grid of {tuple(int(v) for v in grid)} blocks, beyond the "
+                         f"CUDA limits {MAX_GRID} (x, y, z): use smaller shapes")
+    return grid
 
 
 def sm_count():

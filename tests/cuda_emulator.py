@@ -127,6 +127,22 @@ def _argument(stem, name, index, type_, value):
     return np.ctypeslib.as_ctypes(np.array([value], dtype=expected))
 
 
+GRID_LIMITS = (2**31 - 1, 65535, 65535)  # gridDim.x, .y, .z of every CUDA device since compute 3.0
+BLOCK_LIMITS = (1024, 1024, 64)
+MAX_BLOCK_THREADS = 1024
+
+
+def check_geometry(name, grid, block):
+    """Refuse a launch a CUDA device would refuse ("invalid configuration argument"): a grid or block
+    dimension below 1 or beyond the device's limits, or more than 1024 threads in a block."""
+    for kind, sizes, limits in (("grid", grid, GRID_LIMITS), ("block", block, BLOCK_LIMITS)):
+        if any(not 1 <= int(size) <= limit for size, limit in zip(sizes, limits)):
+            raise ValueError(f"{name}: {kind} {tuple(int(v) for v in sizes)} is outside the device's limits "
+                             f"{limits} (at least 1 in each dimension)")
+    if int(np.prod(block)) > MAX_BLOCK_THREADS:
+        raise ValueError(f"{name}: block {block} has more than {MAX_BLOCK_THREADS} threads")
+
+
 class Emulator:
     """Runs launches of minitransfer.cuda on the host-compiled kernels; records what ran."""
 
@@ -160,6 +176,7 @@ class Emulator:
         converted = [_argument(stem, name, i, t, v) for i, (t, v) in enumerate(zip(params, args))]
         grid = tuple(grid) + (1,) * (3 - len(grid))
         block = tuple(block) + (1,) * (3 - len(block))
+        check_geometry(name, grid, block)
         arrays = [v for v in args if isinstance(v, FakeArray)]
         item = ("kernel", stem, name, grid, block, converted, [(a.ctypes.data, a.nbytes) for a in arrays])
         capture = self.current_stream().capture
@@ -223,4 +240,12 @@ def emulated(monkeypatch, tmp_path_factory):
     if not AVAILABLE:
         pytest.skip(REASON)
     install(monkeypatch, cache_dir(tmp_path_factory))
+    return cuda.cupy()
+
+
+@pytest.fixture
+def emulated_launches(monkeypatch, tmp_path_factory):
+    """Like ``emulated``, but launches are checked (signature, grid and block limits) and recorded,
+    not run: large shapes cost their (untouched, virtual) memory only. The fake CuPy module."""
+    install(monkeypatch, cache_dir(tmp_path_factory), execute=False)
     return cuda.cupy()

@@ -6,6 +6,7 @@ Kernels trust their inputs (DESIGN.md §3), so everything a kernel assumes is ch
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INT32_MAX = 2**31 - 1
 
 
 def array(op, name, a, ndim=None, dtypes=FLOAT_DTYPES):
@@ -53,6 +54,16 @@ def positive_int(op, name, value, minimum=1, maximum=None):
         bound = f">= {minimum}" if maximum is None else f"{minimum}..{maximum}"
         raise ValueError(f"{op}: {name} must be an integer {bound}, got {value!r}")
     return int(value)
+
+
+def kernel_int(op, name, value, minimum=1):
+    """:func:`positive_int` for a hyper-parameter the CUDA kernels take as a 32-bit ``int`` (a size,
+    stride, pad, group count): above 2^31 − 1 it is refused on every path, not wrapped or left to
+    NumPy's OverflowError at the launch."""
+    value = positive_int(op, name, value, minimum)
+    if value > INT32_MAX:
+        raise ValueError(f"{op}: {name} must be at most {INT32_MAX} (the kernels' 32-bit integers), got {value}")
+    return value
 
 
 def integer_array(op, name, values, dtype):

@@ -149,9 +149,9 @@ def _check_forward(x, w, b, stride, pad, groups):
     _check.array("conv2d", "b", b, ndim=1)
     _check.same_device("conv2d", x=x, w=w, b=b)
     _check.same_dtype("conv2d", x=x, w=w, b=b)
-    stride = _check.positive_int("conv2d", "stride", stride)
-    pad = _check.positive_int("conv2d", "pad", pad, minimum=0)
-    groups = _check.positive_int("conv2d", "groups", groups)
+    stride = _check.kernel_int("conv2d", "stride", stride)
+    pad = _check.kernel_int("conv2d", "pad", pad, minimum=0)
+    groups = _check.kernel_int("conv2d", "groups", groups)
     N, C, H, W = x.shape
     K, Cg, R, S = w.shape
     shapes = f"x {tuple(x.shape)}, w {tuple(w.shape)}"
@@ -246,11 +246,13 @@ def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, 
     N, _, H, W = x.shape
     K, _, R, S = w.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
-    _check_int32_sizes(x.size, N * K * P * Q)
+    _check_int32_sizes(x.size, w.size, N * K * P * Q)
     variant, name = plan.checked_variant("forward", x, w, stride, variant, precision)
+    grid = _checked_grid("forward", plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
+                         x, w, stride, groups)
     y = cp.empty((N, K, P, Q), dtype=x.dtype)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
-                plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS, (x, w, b, y) + _shape_args(x, w, stride, pad, groups) + (np.int32(relu),))
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
+                (x, w, b, y) + _shape_args(x, w, stride, pad, groups) + (np.int32(relu),))
     return y
 
 
@@ -263,9 +265,10 @@ def _backward_cuda(x, w, dy, stride, pad, groups, precision="ieee", need_dx=True
 def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None, mask=None):
     cp = cuda.cupy()
     variant, name = plan.checked_variant("backward-data", x, w, stride, variant, precision)
+    grid = _checked_grid("backward-data", plan.grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad),
+                         x, w, stride, groups)
     dx = cp.empty_like(x)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype),
-                plan.grid("backward-data", variant, x.dtype, x.shape, w.shape, stride, pad), THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (dy, w, dx) + _shape_args(x, w, stride, pad, groups)
                 + (dx if mask is None else mask, np.int32(mask is not None)))  # dx: never read without a mask
     return dx
@@ -281,18 +284,26 @@ def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
     variant, name = plan.checked_variant("backward-filter", x, w, stride, variant, precision)
     splits, chunk = plan.filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
     _check_int32_sizes(splits * w.size)
-    return name, splits, chunk, plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
+    filter_grid = plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
+    return name, splits, chunk, _checked_grid("backward-filter", filter_grid, x, w, stride, groups)
+
+
+def _checked_grid(direction, grid, x, w, stride, groups):
+    """``grid``, refused (naming the shapes) where it exceeds CUDA's limits: groups · stride² z-planes
+    of backward-data beyond 65535 (stride 256), or more than 65535 groups."""
+    return cuda.check_grid("conv2d", grid, f"{direction} of x {tuple(x.shape)}, w {tuple(w.shape)}, stride {stride}, "
+                                           f"groups {groups}")
 
 
 def _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant=None):
     """``(dw, db)`` in one launch: the chunks summed by each tile's last block, db in extra z-planes."""
     cp = cuda.cupy()
     name, splits, chunk, (gx, gy, gz) = _filter_launch(x, w, dy, stride, pad, groups, precision, variant)
+    grid = _checked_grid("backward-filter", (gx, gy, gz + cuda.ceil_div(w.shape[0], gx * gy)), x, w, stride, groups)
     dw = cp.empty_like(w)
     db = cp.empty((w.shape[0],), dtype=w.dtype)
     workspace = dw if splits == 1 else cp.empty((splits,) + w.shape, dtype=w.dtype)
-    bias_planes = cuda.ceil_div(w.shape[0], gx * gy)
-    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), (gx, gy, gz + bias_planes), THREADS,
+    cuda.launch(KERNEL_FILE, cuda.entry(name, x.dtype), grid, THREADS,
                 (dy, x, workspace) + _shape_args(x, w, stride, pad, groups)
                 + (np.int32(splits), np.int32(chunk), dw, cuda.zeroed_counters(gx * gy * groups), np.int32(1), db,
                    np.int32(1)))

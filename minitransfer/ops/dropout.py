@@ -57,8 +57,14 @@ def epilogue(draw, dtype):
     if draw.device_counter is None:
         raise ValueError("dropout: a fused dropout reads its counter on the device; Draw.device_counter is missing")
     seed = _check.positive_int("dropout", "seed", draw.seed, minimum=0)
+    _check_ratio(draw.ratio, "a fused dropout after a ReLU")
     return Epilogue.relu_dropout(seed & counter_rng.MASK32, draw.device_counter, keep_threshold(draw.ratio),
                                  scale(draw.ratio, dtype))
+
+
+def _check_ratio(ratio, where):
+    if isinstance(ratio, bool) or not 0 <= float(ratio) < 1:
+        raise ValueError(f"dropout: ratio must lie in [0, 1), got {ratio!r} ({where})")
 
 
 def scale(ratio, dtype):
@@ -79,8 +85,7 @@ def forward(x, ratio=0.5, train=True, seed=0, counter=0):
     _check.array("dropout", "x", x)
     seed = _check.positive_int("dropout", "seed", seed, minimum=0)
     counter = _check.positive_int("dropout", "counter", counter, minimum=0)
-    if isinstance(ratio, bool) or not 0 <= float(ratio) < 1:
-        raise ValueError(f"dropout: ratio must lie in [0, 1), got {ratio!r} (x shape {tuple(x.shape)})")
+    _check_ratio(ratio, f"x shape {tuple(x.shape)}")
     if x.size > counter_rng.MASK32:
         raise ValueError(f"dropout: x must have fewer than 2**32 elements, got shape {tuple(x.shape)}")
     if not train:

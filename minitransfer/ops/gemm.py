@@ -93,7 +93,8 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     place. Returns a new (M, N) CuPy array. Rows of a and b whose length is a multiple of
     16 bytes, on 16-byte aligned pointers, take the 16-byte-load variant (same bits). The
     kernels index a and b with 32-bit offsets: ``(rows + 128)·columns`` of each must stay
-    below 2^31 (a ValueError otherwise).
+    below 2^31, and M within 65535 row tiles of the grid (M <= 8388480 in float32, 4194240
+    in float64); a ValueError otherwise.
 
     ``splits`` cuts K into that many slices whose partial products are added in a fixed order
     by a second kernel (no atomics); ``None`` picks it from the shape and the SM count
@@ -114,7 +115,9 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
         precisions.require_tensor_cores("gemm", precision)
     if splits is not None:
         splits = _check.positive_int("gemm", "splits", splits)
-    splits, k_chunk, grid = plan(m, n, k, a.dtype, precision, splits)
+    splits, k_chunk, (gx, gy, gz) = plan(m, n, k, a.dtype, precision, splits)
+    sum_planes = cuda.ceil_div(cuda.ceil_div(m, BIAS_COLUMNS), gx * gy) if row_sums else 0
+    cuda.check_grid("gemm", (gx, gy, gz + sum_planes), f"op(a) {m}x{k} times op(b) {k}x{n} ({a.dtype}, {precision})")
 
     cp = cuda.cupy()
     c = cp.empty((m, n), dtype=a.dtype)
@@ -124,8 +127,6 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     name = kernel_name(trans_a, trans_b, precision, is_aligned(a, b))
     # A kernel told has_bias = 0 never reads its bias pointer; c stands in for a missing bias (and sums).
     bias_arg = c if bias is None else bias
-    gx, gy, gz = grid
-    sum_planes = cuda.ceil_div(cuda.ceil_div(m, BIAS_COLUMNS), gx * gy) if row_sums else 0
     cuda.launch(KERNEL_FILE, cuda.entry(name, a.dtype), (gx, gy, gz + sum_planes), THREADS,
                 (a, b, bias_arg, partials, np.int32(m), np.int32(n), np.int32(k), np.int32(k_chunk),
                  np.int32(bias is not None and not reduced), np.int32(splits), c if sums is None else sums,

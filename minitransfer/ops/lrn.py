@@ -76,7 +76,7 @@ def backward_checks(dy, cache, op="lrn"):
 
 def check_hyper(op, size, alpha, beta, k):
     """Check the LRN's hyper-parameters (errors name ``op``); returns them as (int, float, float, float)."""
-    size = _check.positive_int(op, "size", size)
+    size = _check.kernel_int(op, "size", size)
     alpha, beta, k = (_real(op, name, value) for name, value in (("alpha", alpha), ("beta", beta), ("k", k)))
     if alpha < 0:
         raise ValueError(f"{op}: alpha must be >= 0, got {alpha!r}")

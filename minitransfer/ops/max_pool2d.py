@@ -74,9 +74,9 @@ def forward(x, size=3, stride=2, pad=0):
 def check_forward(op, x, size, stride, pad):
     """Check a pooling's input and hyper-parameters (errors name ``op``); returns (size, stride, pad, P, Q)."""
     _check.array(op, "x", x, ndim=4)
-    size = _check.positive_int(op, "size", size)
-    stride = _check.positive_int(op, "stride", stride)
-    pad = _check.positive_int(op, "pad", pad, minimum=0)
+    size = _check.kernel_int(op, "size", size)
+    stride = _check.kernel_int(op, "stride", stride)
+    pad = _check.kernel_int(op, "pad", pad, minimum=0)
     N, C, H, W = x.shape
     if min(x.shape) < 1:
         raise ValueError(f"{op}: x must have no empty dimension, got shape {tuple(x.shape)}")

@@ -57,11 +57,7 @@ def update(w, grad, velocity, lr, momentum, weight_decay, lr_mult=1.0, decay_mul
     _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity)
     _check.shape("sgd", "grad", grad, w.shape)
     _check.shape("sgd", "velocity", velocity, w.shape)
-    hyper = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay, "lr_mult": lr_mult,
-             "decay_mult": decay_mult}
-    for name, value in hyper.items():
-        if isinstance(value, bool) or not math.isfinite(float(value)):
-            raise ValueError(f"sgd: {name} must be a finite number, got {value!r} (w shape {tuple(w.shape)})")
+    _check_hyper(w, lr=lr, momentum=momentum, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult)
     scalar = np.dtype(w.dtype).type
     local_lr = scalar(float(lr) * float(lr_mult))
     local_decay = scalar(float(weight_decay) * float(decay_mult))
@@ -99,7 +95,16 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
         _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity, first=entries[0][0])
         _check.shape("sgd", "grad", grad, w.shape)
         _check.shape("sgd", "velocity", velocity, w.shape)
+    for w, _, _, lr_mult, decay_mult in entries:
+        _check_hyper(w, lr=lr, momentum=momentum, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult)
     dtype = entries[0][0].dtype
+    # Device scalars the kernel reads as double (lr) and as the parameters' T (loss): another dtype
+    # would be read as the wrong bits, not converted.
+    for name, scalar, scalar_dtype in (("lr_on_device", lr_on_device, np.float64), ("loss", loss, dtype)):
+        if scalar is not None:
+            _check.array("sgd", name, scalar, dtypes=(np.dtype(scalar_dtype),))
+            _check.same_device("sgd", **{name: scalar, "w": entries[0][0]})
+            _check.nonempty("sgd", **{name: scalar})
     table, blocks = _device_table(entries, weight_decay, dtype)
     first = entries[0][0]
     cuda.launch(KERNEL_FILE, cuda.entry("sgd_update_all", dtype), blocks, THREADS,
@@ -107,6 +112,12 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
                  table.view(np.float64) if lr_on_device is None else lr_on_device, np.float64(lr),
                  np.int32(lr_on_device is not None), first if loss is None else loss, np.int32(loss is not None)))
     return None
+
+
+def _check_hyper(w, **hyper):
+    for name, value in hyper.items():
+        if isinstance(value, bool) or not math.isfinite(float(value)):
+            raise ValueError(f"sgd: {name} must be a finite number, got {value!r} (w shape {tuple(w.shape)})")
 
 
 def _device_table(entries, weight_decay, dtype):

@@ -77,10 +77,7 @@ def backward(dloss, cache):
     n_rows = logits.shape[0]
     if cuda.is_cuda_array(logits):
         return (_backward_cuda(dloss, cache),)
-    dloss = np.asarray(dloss, dtype=logits.dtype)
-    if dloss.size != 1:
-        raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {dloss.shape}")
-    dloss = dloss.reshape(())
+    dloss = _check_dloss(np.asarray(dloss, dtype=logits.dtype)).reshape(())
     probabilities = np.exp(logits - row_max[:, None] - row_log_sum[:, None])  # N,K
     probabilities[np.arange(n_rows), labels] -= 1
     return (dloss * probabilities / n_rows,)
@@ -97,6 +94,7 @@ def forward_backward(logits, labels, dloss=1.0, fused=False):
         (dlogits,) = backward(dloss, cache)
         return loss, dlogits, cache
     _validate("softmax_cross_entropy", logits, labels)
+    dloss = logits.dtype.type(_check_dloss(dloss).item() if hasattr(dloss, "item") else dloss)  # by value
     cp = cuda.cupy()
     n_rows, n_classes = logits.shape
     row_loss, row_max, row_log_sum = (cp.empty(n_rows, dtype=logits.dtype) for _ in range(3))
@@ -104,7 +102,7 @@ def forward_backward(logits, labels, dloss=1.0, fused=False):
     dlogits = cp.empty_like(logits)
     grid = min(cuda.blocks(n_rows, ROWS_PER_BLOCK), MAX_BLOCKS)
     cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_step", logits.dtype), grid, THREADS,
-                (logits, *_label_args(labels), row_loss, row_max, row_log_sum, loss, logits.dtype.type(dloss), dlogits,
+                (logits, *_label_args(labels), row_loss, row_max, row_log_sum, loss, dloss, dlogits,
                  cuda.zeroed_counters(1), np.int32(n_rows), np.int32(n_classes)))
     return loss.reshape(()), dlogits, SoftmaxCrossEntropyCache(logits, labels, row_max, row_log_sum)
 
@@ -146,6 +144,14 @@ def _validate(op, logits, labels):
                          f"got values in [{labels.min()}, {labels.max()}]")
 
 
+def _check_dloss(dloss):
+    """``dloss``, refused unless it is one number (a Python or NumPy scalar, a one-element array)."""
+    size = getattr(dloss, "size", 1)
+    if size != 1:
+        raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {tuple(dloss.shape)}")
+    return dloss
+
+
 def _label_args(labels):
     return labels, np.int32(labels.dtype == np.int64)
 
@@ -169,10 +175,7 @@ def _backward_cuda(dloss, cache):
     cp = cuda.cupy()
     logits, labels, row_max, row_log_sum = cache
     n_rows, n_classes = logits.shape
-    dloss = cp.asarray(dloss, dtype=logits.dtype)
-    if dloss.size != 1:
-        raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {dloss.shape}")
-    dloss = cp.ascontiguousarray(dloss)
+    dloss = cp.ascontiguousarray(_check_dloss(cp.asarray(dloss, dtype=logits.dtype)))
     dlogits = cp.empty_like(logits)
     grid = min(cuda.blocks(logits.size, THREADS), MAX_BLOCKS)
     cuda.launch(KERNEL_FILE, cuda.entry("softmax_cross_entropy_backward", logits.dtype), grid, THREADS,

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
 from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import conv2d, conv2d_plan, precision
@@ -161,6 +162,10 @@ BAD_INPUTS = {
     "stride-whole-float": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 2.0}), r"stride must be an integer >= 1, got 2\.0"),
     "pad-numpy-float": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": np.float64(1)}), r"pad must be an integer >= 0"),
     "groups-bool": (lambda x, w, b: (x, w, b, {"groups": True}), r"groups must be an integer >= 1, got True"),
+    # the kernels' 32-bit ints: the launch raised NumPy's OverflowError, naming nothing
+    "stride-beyond-int32": (lambda x, w, b: (x, w, b, {"groups": 2, "stride": 2**31}),
+                            r"stride must be at most 2147483647 \(the kernels' 32-bit integers\), got 2147483648"),
+    "pad-beyond-int32": (lambda x, w, b: (x, w, b, {"groups": 2, "pad": 2**40}), r"pad must be at most 2147483647"),
     "not-an-array": (lambda x, w, b: (x.tolist(), w, b, {"groups": 2}), r"x must be a NumPy or CuPy array"),
 }
 
@@ -180,6 +185,47 @@ def test_backward_rejects_a_gradient_of_the_wrong_shape():
         conv2d.backward(np.ones((2, 6, 4, 3)), cache)
     with pytest.raises(ValueError, match=r"conv2d: arrays must share one dtype"):
         conv2d.backward(np.ones(y.shape, dtype=np.float32), cache)
+
+
+def test_cuda_refuses_grids_beyond_the_device_limits(emulated_launches):
+    """backward-data launches groups · stride² z-planes, forward one per group, the fused
+    backward-filter one per group and chunk plus its bias blocks: beyond 65535 the device refused
+    the launch with an opaque error (after a forward that ran); now a ValueError names the
+    direction and the shapes. One plane fewer launches."""
+    cp = emulated_launches
+    x, w, b = (cp.empty(shape, dtype=np.float32) for shape in ((1, 1, 1, 1), (1, 1, 1, 1), (1,)))
+    y, cache = conv2d.forward(x, w, b, stride=255)  # 65025 phases
+    conv2d.backward(y, cache)
+    y, cache = conv2d.forward(x, w, b, stride=256)
+    with pytest.raises(ValueError, match=r"^conv2d: backward-data of x \(1, 1, 1, 1\), w \(1, 1, 1, 1\), stride 256, "
+                                         r"groups 1 needs a launch grid of \(1, 1, 65536\) blocks, beyond the CUDA"):
+        conv2d.backward(y, cache)
+    groups = 65536
+    x, w, b = (cp.empty(shape, dtype=np.float32) for shape in ((1, groups, 1, 1), (groups, 1, 1, 1), (groups,)))
+    with pytest.raises(ValueError, match=r"^conv2d: forward of x \(1, 65536, 1, 1\), w \(65536, 1, 1, 1\), stride 1, "
+                                         r"groups 65536 needs a launch grid of \(1, 1, 65536\)"):
+        conv2d.forward(x, w, b, groups=groups)
+    # The fused backward-filter runs the bias gradient's blocks as extra z-planes: one per filter here.
+    groups = 40000
+    x, w, b = (cp.empty(shape, dtype=np.float32) for shape in ((1, groups, 1, 1), (groups, 1, 1, 1), (groups,)))
+    y, cache = conv2d.forward(x, w, b, groups=groups)
+    conv2d.backward(y, cache)
+    with pytest.raises(ValueError, match=r"^conv2d: backward-filter of x \(1, 40000, 1, 1\), .* groups 40000 needs a "
+                                         r"launch grid of \(1, 1, 80000\)"):
+        conv2d.backward(y, cache, fused=True)
+
+
+def test_cuda_refuses_weights_beyond_32_bit_indices(emulated_launches):
+    """Forward reads w[g·Kg + m, j] at (g·Kg + m)·Cg·R·S + j in 32 bits: a weight of 2^32 elements
+    (65536 filters of 65536 channels, with an input and output of 65536 elements) was launched and
+    read wrapped-around offsets. Shapes only: the views lie over one float, never read."""
+    cp = emulated_launches
+    x, b = cp.empty((1, 65536, 1, 1), dtype=np.float32), cp.empty((65536,), dtype=np.float32)
+    w = np.lib.stride_tricks.as_strided(cp.empty(1, dtype=np.float32), (65536, 65536, 1, 1), (65536 * 4, 4, 4, 4),
+                                         subok=True)
+    assert cuda.is_cuda_array(w) and w.flags.c_contiguous
+    with pytest.raises(ValueError, match=r"^conv2d: the CUDA kernels index with 32-bit integers; a tensor of 4294967296"):
+        conv2d.forward(x, w, b)
 
 
 @pytest.mark.parametrize("size, kernel, stride, pad, expected", [

@@ -169,6 +169,17 @@ def test_a_fused_dropouts_seed_must_be_an_integer(cuda_xp):
         linear.forward(x, w, b, relu=True, dropout=draw, fused=True)
 
 
+@pytest.mark.parametrize("ratio", [1.0, 1.5, -0.5, True], ids=["one", "above-one", "negative", "bool"])
+def test_a_fused_dropouts_ratio_is_checked_as_forward_checks_it(cuda_xp, ratio):
+    """The fused layer took any ratio: 1.5 kept elements scaled by 1 / (1 − 1.5) = −2, 1.0 raised a
+    ZeroDivisionError and −0.5 NumPy's OverflowError, where the unfused layer names the ratio."""
+    x, w, b = (cuda_xp.asarray(np.ones(shape, dtype=np.float32)) for shape in ((2, 3), (4, 3), (4,)))
+    draw = dropout.Draw(ratio, 1, 0, cuda_xp.asarray(np.zeros(1, dtype=np.uint32)))
+    for fused in (False, True):
+        with pytest.raises(ValueError, match=rf"^dropout: ratio must lie in \[0, 1\), got {ratio!r}"):
+            linear.forward(x, w, b, relu=True, dropout=draw, fused=fused)
+
+
 def test_backward_rejects_wrong_shape_and_dtype():
     _, cache = dropout.forward(np.ones((2, 3)), ratio=0.5)
     with pytest.raises(ValueError, match=r"dropout: dy must have shape \(2, 3\), got \(3, 2\)"):

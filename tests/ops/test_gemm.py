@@ -6,7 +6,9 @@ import re
 import numpy as np
 import pytest
 
-from minitransfer.ops import gemm, precision
+from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
+from minitransfer import cuda
+from minitransfer.ops import gemm, linear, precision
 from oracles import relative_error
 
 TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
@@ -82,6 +84,31 @@ def test_gemm_refuses_operands_beyond_32_bit_offsets():
     too_large = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11))
     with pytest.raises(ValueError, match=r"gemm: b \(1048448, 2048\) is too large for the GEMM kernels' 32-bit"):
         gemm.check_offsets("gemm", a=fits, b=too_large)
+
+
+def test_the_emulator_refuses_a_grid_the_device_would(emulated_launches):
+    """A CUDA device refuses gridDim.y or .z above 65535 ("invalid configuration argument"); so
+    does the emulation, whatever the wrapper lets through."""
+    cp = emulated_launches
+    a = cp.empty((4, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"^gemm_reduce_splits_f32: grid \(1, 65536, 1\) is outside the device's limits"):
+        cuda.launch("gemm", "gemm_reduce_splits_f32", (1, 65536), 256,
+                    (a, a, a, np.int32(1), np.int64(16), np.int32(4), np.int32(0), np.int32(0), a, np.float32(1),
+                     np.uint32(0), cp.empty(1, dtype=np.uint32), np.uint32(0)))
+
+
+@pytest.mark.parametrize("dtype, rows", [(np.float32, 65535 * 128 + 1), (np.float64, 65535 * 64 + 1)], ids=["f32", "f64"])
+def test_gemm_refuses_more_row_tiles_than_a_grid_holds(emulated_launches, dtype, rows):
+    """M beyond 65535 row tiles (gridDim.y) was launched and refused by the device with an opaque
+    error; one tile fewer runs."""
+    cp = emulated_launches
+    b = cp.empty((1, 1), dtype=dtype)
+    gemm.gemm(cp.empty((rows - 1, 1), dtype=dtype), b)
+    with pytest.raises(ValueError, match=rf"^gemm: op\(a\) {rows}x1 times op\(b\) 1x1 \({np.dtype(dtype)}, ieee\) "
+                                         r"needs a launch grid of \(1, 65536, 1\) blocks, beyond the CUDA limits"):
+        gemm.gemm(cp.empty((rows, 1), dtype=dtype), b)
+    with pytest.raises(ValueError, match=rf"^gemm: op\(a\) {rows}x1 times"):  # a fully connected layer's batch
+        linear.forward(cp.empty((rows, 1), dtype=dtype), b, cp.empty((1,), dtype=dtype))
 
 
 def _check_close(cp, got, ref, dtype):

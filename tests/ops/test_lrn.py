@@ -128,9 +128,11 @@ def test_gradient(config):
         (np.ones((1, 3, 5, 5)), {"beta": "0.75"}, "beta must be a finite real number"),
         (np.ones((1, 3, 5, 5)), {"k": 0.0}, "k must be > 0"),
         (np.ones((1, 3, 5, 5)), {"k": float("inf")}, "k must be a finite real number"),
+        # the kernels' 32-bit int: the launch raised NumPy's OverflowError, the reference a MemoryError
+        (np.ones((1, 3, 5, 5)), {"size": 2**31}, r"size must be at most 2147483647 \(the kernels' 32-bit integers\)"),
     ],
     ids=["3d", "float16", "strided", "empty", "size0", "size-float", "size-whole-float", "size-bool", "alpha-negative",
-         "alpha-nan", "beta-string", "k0", "k-inf"],
+         "alpha-nan", "beta-string", "k0", "k-inf", "size-beyond-int32"],
 )
 def test_forward_rejects_bad_input(x, hyper, message):
     with pytest.raises(ValueError, match=f"lrn: .*{message}"):

@@ -114,6 +114,36 @@ def test_rejects_bad_input(arrays, hyper, message):
         sgd.update(*arrays, **arguments)
 
 
+@pytest.mark.parametrize("hyper, mults, message", [
+    ({"momentum": float("nan")}, (1.0, 1.0), "momentum must be a finite number, got nan"),
+    ({"lr": float("inf")}, (1.0, 1.0), "lr must be a finite number, got inf"),
+    ({"weight_decay": float("nan")}, (1.0, 1.0), "weight_decay must be a finite number, got nan"),
+    ({}, (float("inf"), 1.0), "lr_mult must be a finite number, got inf"),
+    ({}, (1.0, True), "decay_mult must be a finite number, got True"),
+], ids=["nan-momentum", "inf-lr", "nan-decay", "inf-lr-mult", "bool-decay-mult"])
+def test_update_all_rejects_what_update_rejects_on_both_paths(cuda_xp, hyper, mults, message):
+    """The one-launch CUDA path checked only the arrays: a NaN momentum turned every weight into NaN."""
+    for xp in (np, cuda_xp):
+        w, grad, velocity = (xp.asarray(np.full(3, value, np.float32)) for value in (1.0, 0.5, 0.0))
+        with pytest.raises(ValueError, match=rf"^sgd: {message} \(w shape \(3,\)\)"):
+            sgd.update_all([(w, grad, velocity, *mults)], **{**HYPER, **hyper})
+        np.testing.assert_array_equal(np.asarray(w.get() if xp is cuda_xp else w), np.ones(3, np.float32))
+
+
+@pytest.mark.parametrize("name, dtype, message", [
+    ("loss", np.float64, r"loss must have dtype float32, got float64 \(shape \(\)\)"),
+    ("lr_on_device", np.float32, r"lr_on_device must have dtype float64, got float32 \(shape \(1,\)\)"),
+])
+def test_update_all_refuses_device_scalars_of_another_dtype(cuda_xp, name, dtype, message):
+    """The kernel reads lr as a double and the loss as the parameters' float: a float64 loss of
+    float32 parameters was read as half its bits (the launch's argument types, on the emulator)."""
+    w, grad, velocity = (cuda_xp.asarray(np.full(3, value, np.float32)) for value in (1.0, 0.5, 0.0))
+    scalars = {"loss": cuda_xp.asarray(np.array(1.0, np.float32)), "lr_on_device": cuda_xp.asarray(np.full(1, 0.1))}
+    scalars[name] = cuda_xp.asarray(np.full(scalars[name].shape, 1.0, dtype))
+    with pytest.raises(ValueError, match=rf"^sgd: {message}"):
+        sgd.update_all([(w, grad, velocity, 1.0, 1.0)], **HYPER, **scalars)
+
+
 GPU_SHAPES = [(1,), (37,), (96, 3, 11, 11), (4096, 9216 // 32), (1000003,)]
 GPU_IDS = ["x".join(str(d) for d in shape) for shape in GPU_SHAPES]
 

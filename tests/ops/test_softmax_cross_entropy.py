@@ -119,6 +119,25 @@ def test_backward_accepts_any_scalar_dloss(dloss):
     np.testing.assert_allclose(dlogits, naive_gradient(logits, labels, 2.5), rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["unfused", "fused"])
+@pytest.mark.parametrize("dloss", [2.5, np.float64(2.5), np.array(2.5), np.array([2.5]), "device-1-element"],
+                         ids=["python", "numpy-scalar", "0d", "1-element", "device-1-element"])
+def test_forward_backward_on_cuda_accepts_any_scalar_dloss(cuda_xp, dloss, fused):
+    """The fused step passes dloss by value: a one-element array went to the launch as an array
+    (a TypeError from the launcher, naming the kernel's argument 7)."""
+    logits, labels = logits_and_labels(np.random.default_rng(7), 3, 4)
+    dloss = cuda_xp.asarray(np.array([2.5])) if isinstance(dloss, str) else dloss
+    _, dlogits, _ = sce.forward_backward(cuda_xp.asarray(logits), cuda_xp.asarray(labels), dloss, fused=fused)
+    np.testing.assert_allclose(dlogits.get(), naive_gradient(logits, labels, 2.5), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["unfused", "fused"])
+def test_forward_backward_on_cuda_rejects_a_vector_dloss(cuda_xp, fused):
+    logits, labels = (cuda_xp.asarray(a) for a in (np.ones((2, 3)), np.array([0, 1])))
+    with pytest.raises(ValueError, match=r"^softmax_cross_entropy: dloss must be a scalar, got shape \(2,\)"):
+        sce.forward_backward(logits, labels, np.ones(2), fused=fused)
+
+
 def test_backward_rejects_a_vector_dloss():
     _, cache = sce.forward(np.ones((2, 3)), np.array([0, 1]))
     with pytest.raises(ValueError, match="softmax_cross_entropy: dloss must be a scalar"):
