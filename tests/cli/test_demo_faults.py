@@ -197,6 +197,22 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("asked", ["tf32", "tf32x3"])
+def test_another_precision_into_a_demo_folder_is_refused_as_a_whole_saying_how_to_go_on(finished_demo, tiny_demo,
+                                                                                       asked):
+    """`demo -o OUT --precision tf32` where `demo -o OUT` trained: the grid named one network
+    ("delete the runs trained otherwise first") and said the demo sets --precision "itself", which
+    its user had just given; deleting that network, the next rerun named the next."""
+    before = snapshot(finished_demo)
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu", "--precision", asked])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: {finished_demo} holds the demo trained in precision ieee, not {asked}: to go on with it, rerun "
+        f"with --precision ieee; to train the demo in {asked}, give it a folder of its own (its default: "
+        f"minitransfer-demo-{asked}), or delete {finished_demo} first (what it trained is lost)")
+    assert snapshot(finished_demo) == before
+
+
 def test_another_seed_takes_a_folder_where_a_demo_trained_nothing(tiny_demo, tmp_path, monkeypatch):
     """A seed-0 demo stopped while it planned (`| head -1`), or whose every network failed before its
     first checkpoint, left only its plan: seed 1 was refused, told that seed 0's networks were
