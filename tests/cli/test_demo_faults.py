@@ -311,6 +311,21 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
         assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
 
 
+def test_the_gpu_demo_where_no_gpu_is_visible_is_refused_before_the_benchmark_is_built(tmp_path, monkeypatch):
+    """`demo --device cuda` on a laptop: the built-in benchmark was built and cached first ("preparing
+    the built-in synthetic benchmark ..."), only to be refused with a usage error that named no way
+    to train on the CPU."""
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(cuda, "cupy", lambda: (_ for _ in ()).throw(cuda.CudaUnavailable("no CuPy")))
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cuda"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == ["error: --device cuda: no GPU visible (install CuPy, check "
+                                          "CUDA_VISIBLE_DEVICES); or train on the CPU (--device cpu)"]
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
     not_a_folder = tmp_path / "cache"
     not_a_folder.write_text("")
