@@ -311,6 +311,20 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
         assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
 
 
+@pytest.mark.usefixtures("tiny_demo", "placeholder_figures")
+def test_a_demo_trained_in_tf32_rerun_without_precision_is_refused_naming_the_precision_to_go_on_with(tmp_path):
+    """The other way round: the plain rerun of a tf32 demo, --precision forgotten."""
+    out = tmp_path / "demo"
+    trained = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--precision", "tf32"])
+    assert trained.exit_code == 0, trained.output
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: {out} holds the demo trained in precision tf32, not ieee: to go on with it, rerun with --precision "
+        f"tf32; to train the demo in ieee, give it a folder of its own (its default: minitransfer-demo), or delete "
+        f"{out} first (what it trained is lost)")
+
+
 def test_the_gpu_demo_where_no_gpu_is_visible_is_refused_before_the_benchmark_is_built(tmp_path, monkeypatch):
     """`demo --device cuda` on a laptop: the built-in benchmark was built and cached first ("preparing
     the built-in synthetic benchmark ..."), only to be refused with a usage error that named no way
