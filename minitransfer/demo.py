@@ -154,6 +154,23 @@ def check_demo_seed(out, options):
             f"(what it trained is lost)")
 
 
+def check_demo_precision(out, options):
+    """Raise ``ConfigError`` when ``out`` holds the demo of another precision (``demo -o OUT
+    --precision tf32`` where ``demo -o OUT`` trained in ieee) with the same recipe: the grid refused
+    one network at a time, saying the demo sets --precision itself, which its user had just given.
+    A folder where that demo trained nothing takes this precision's plan, as for another seed."""
+    recorded = recorded_options(out)
+    if recorded is None or _recipe_changes(recorded, options) or not _trained_any(out):
+        return
+    before = recorded.get("precision") or precisions.DEFAULT
+    asked = options.get("precision") or precisions.DEFAULT
+    if before != asked:
+        raise config.ConfigError(
+            f"{out} holds the demo trained in precision {before}, not {asked}: to go on with it, rerun with "
+            f"{option_name('precision')} {before}; to train the demo in {asked}, give it a folder of its own (its "
+            f"default: {default_out(options['seed'], asked)}), or delete {out} first (what it trained is lost)")
+
+
 def check_not_a_grid(out, options):
     """Raise ``ConfigError`` when ``out`` holds the grid of an ``experiment`` (a plan of networks
     trained on another dataset than the demo's benchmark) that has trained something, or the report
@@ -255,6 +272,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
     grid_check.check_not_nested(out, "this demo")
     check_not_a_grid(out, options)
     check_demo_seed(out, options)
+    check_demo_precision(out, options)
     runs = plan.runs(seed)
     try:
         return run_grid(runs, out, options, devices=devices, log=log)

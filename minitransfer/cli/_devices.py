@@ -57,7 +57,8 @@ def choose_devices(device, gpus=None):
     if visible and cuda.cuda_available():
         return visible
     if device == "cuda":
-        raise config.ConfigError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES)")
+        raise config.ConfigError("--device cuda: no GPU visible (install CuPy, check CUDA_VISIBLE_DEVICES); or "
+                                 "train on the CPU (--device cpu)")
     return (None,)
 
 

@@ -62,10 +62,10 @@ def demo(out, seed, device, precision):
     """
     started = time.monotonic()
     out = (out or demos.default_out(seed, precision)).resolve()
+    devices = run(lambda: choose_devices(device))  # a usage error before the benchmark is built and cached
     echo("preparing the built-in synthetic benchmark ...")
     data = run(synthetic.builtin_dataset, interrupted="stopped while building the built-in benchmark (a build "
                                                       "stopped leaves nothing); rerun the same command to build it")
-    devices = run(lambda: choose_devices(device))
     on_gpu = devices != (None,)
 
     def train():

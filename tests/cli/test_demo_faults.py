@@ -197,6 +197,22 @@ def test_another_seed_into_a_demo_folder_is_refused_naming_the_demo_seeds_not_tr
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("asked", ["tf32", "tf32x3"])
+def test_another_precision_into_a_demo_folder_is_refused_as_a_whole_saying_how_to_go_on(finished_demo, tiny_demo,
+                                                                                       asked):
+    """`demo -o OUT --precision tf32` where `demo -o OUT` trained: the grid named one network
+    ("delete the runs trained otherwise first") and said the demo sets --precision "itself", which
+    its user had just given; deleting that network, the next rerun named the next."""
+    before = snapshot(finished_demo)
+    result = CliRunner().invoke(main, ["demo", "-o", str(finished_demo), "--device", "cpu", "--precision", asked])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: {finished_demo} holds the demo trained in precision ieee, not {asked}: to go on with it, rerun "
+        f"with --precision ieee; to train the demo in {asked}, give it a folder of its own (its default: "
+        f"minitransfer-demo-{asked}), or delete {finished_demo} first (what it trained is lost)")
+    assert snapshot(finished_demo) == before
+
+
 def test_another_seed_takes_a_folder_where_a_demo_trained_nothing(tiny_demo, tmp_path, monkeypatch):
     """A seed-0 demo stopped while it planned (`| head -1`), or whose every network failed before its
     first checkpoint, left only its plan: seed 1 was refused, told that seed 0's networks were
@@ -293,6 +309,35 @@ def test_a_listed_gpu_that_cupy_cannot_use_is_no_gpu(tiny_demo, tmp_path, monkey
     else:
         assert result.exit_code == 2 and not seen, result.output
         assert "--device cuda: CUDA_VISIBLE_DEVICES lists GPU 0, but CuPy cannot use it here" in result.output
+
+
+@pytest.mark.usefixtures("tiny_demo", "placeholder_figures")
+def test_a_demo_trained_in_tf32_rerun_without_precision_is_refused_naming_the_precision_to_go_on_with(tmp_path):
+    """The other way round: the plain rerun of a tf32 demo, --precision forgotten."""
+    out = tmp_path / "demo"
+    trained = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--precision", "tf32"])
+    assert trained.exit_code == 0, trained.output
+    result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"error: {out} holds the demo trained in precision tf32, not ieee: to go on with it, rerun with --precision "
+        f"tf32; to train the demo in ieee, give it a folder of its own (its default: minitransfer-demo), or delete "
+        f"{out} first (what it trained is lost)")
+
+
+def test_the_gpu_demo_where_no_gpu_is_visible_is_refused_before_the_benchmark_is_built(tmp_path, monkeypatch):
+    """`demo --device cuda` on a laptop: the built-in benchmark was built and cached first ("preparing
+    the built-in synthetic benchmark ..."), only to be refused with a usage error that named no way
+    to train on the CPU."""
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(cuda, "cupy", lambda: (_ for _ in ()).throw(cuda.CudaUnavailable("no CuPy")))
+    monkeypatch.setattr(cuda, "cuda_available", lambda: False)
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cuda"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == ["error: --device cuda: no GPU visible (install CuPy, check "
+                                          "CUDA_VISIBLE_DEVICES); or train on the CPU (--device cpu)"]
+    assert sorted(tmp_path.iterdir()) == []
 
 
 def test_a_cache_that_cannot_be_written_is_named_with_the_variable_that_moves_it(tmp_path, monkeypatch):
