@@ -87,8 +87,9 @@ def _cut_logs(results, shown=None, listed_in=None):
 def eval_csv_faults(path):
     """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
     :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes
-    (:func:`minitransfer.rundir.eval_csv_lines`): a value that is no number, another count of values
-    than :data:`EVAL_COLUMNS`, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
+    (:func:`minitransfer.rundir.eval_csv_lines`, which reads a header not train's by its names, as the
+    curve is read): a value that is no number, another count of values than the header names, a header
+    without an iteration or top1 column, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
     negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes back
     from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
     none of them; [] for a file that cannot be read."""
