@@ -45,10 +45,9 @@ import numpy as np
 
 from minitransfer import __version__, config_checks, fileio, models, run_lock, rundir
 from minitransfer.checkpoint_check import (DEFAULT_META, GIVE_A_NETWORK, HDF5_DAMAGE, JSON_ATTRS, CheckpointError,
-                                           Faults, check_classes, cut_short, declared_architecture, file_format, holds,
-                                           member_of, meta_of, read_array, read_mean, read_weight, typed, what_file,
-                                           what_folder)
-from minitransfer.checkpoint_check import _check_iteration  # the same check, of the iteration its solver records
+                                           Faults, check_classes, check_iteration, cut_short, declared_architecture,
+                                           file_format, holds, member_of, meta_of, read_array, read_mean, read_weight,
+                                           typed, what_file, what_folder)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
            "check_architecture", "describe",
@@ -279,7 +278,10 @@ def _check_format(f, path):
 def _check_version(f, path):
     """A :class:`CheckpointError` unless the checkpoint ``f`` is of :data:`FORMAT_VERSION`: one of a
     newer minitransfer says to upgrade this one."""
-    version = fileio.plain_attribute(f.attrs.get("format_version", -1))
+    if "format_version" not in f.attrs:  # a version would be a guess: said as typed() says a missing attribute
+        raise CheckpointError(f"checkpoint {path}: attribute format_version is missing (the file is incomplete, or "
+                              f"was written by another program)")
+    version = fileio.plain_attribute(f.attrs["format_version"])
     if type(version) is not int:  # "1" (text) or 1.0 is no version this minitransfer wrote: said as its type
         stored = {str: "text", float: "a float", bool: "a bool"}.get(type(version), type(version).__name__)
         raise CheckpointError(f"checkpoint {path}: attribute format_version is {version!r:.80}, stored as {stored}: "
@@ -305,7 +307,7 @@ def _meta(f, fault):
                         "told")
         meta["iteration"] = typed(member_of(f, "solver", h5py.Group, fault).attrs, "iteration", int, fault,
                                   where="/solver")
-        _check_iteration(meta, fault)
+        check_iteration(meta, fault)  # the root's check, of the iteration its solver records
     return meta
 
 

@@ -361,7 +361,7 @@ def meta_of(f, fault):
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
     _check_config(meta["config"], fault)
-    _check_iteration(meta, fault)
+    check_iteration(meta, fault)
     return meta
 
 
@@ -423,7 +423,7 @@ def check_classes(meta, fault):
                     "each class it trained on: the file was changed by hand or is damaged)")
 
 
-def _check_iteration(meta, fault):
+def check_iteration(meta, fault):
     """A run's checkpoint lies between its start and its end (the max_iter its configuration records)."""
     iteration, max_iter = meta["iteration"], meta["config"].get("max_iter")
     if iteration < 0:

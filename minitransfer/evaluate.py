@@ -6,6 +6,7 @@ The paper reports, for each network, the mean of the 10 best validation top-1 ev
 
 import pathlib
 
+import h5py
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
@@ -110,8 +111,8 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     recorded = saved.meta["dataset_fingerprint"]
     if data is None and recorded and dataset.fingerprint != recorded and not stored.get("data"):
         # no folder recorded (a file train did not write whole): the built-in set was a guess, not its dataset
-        raise DataMismatch(f"checkpoint {path} records no dataset it was trained on (attribute config has no field "
-                           f"data: written by another program or changed by hand), and the built-in synthetic set is "
+        raise DataMismatch(f"checkpoint {path} records no dataset it was trained on ({_no_dataset(path)}: written "
+                           f"by another program or changed by hand), and the built-in synthetic set is "
                            f"not it (sha256 of its meta.json {recorded[:12]}, the built-in set's "
                            f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
     if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
@@ -173,6 +174,17 @@ def _own_mean(saved, dataset, data):
     raise DataMismatch(f"checkpoint {saved.path} holds no /mean image (the file is incomplete): its first layers "
                        f"saw {mean_seen(saved.meta)}, not the mean of {dataset.path}, which scoring it there would "
                        f"subtract")
+
+
+def _no_dataset(path):
+    """Why the checkpoint at ``path`` records no dataset: its config attribute is missing, or has no
+    field data (a checkpoint read without one reads an empty config)."""
+    try:
+        with h5py.File(path, "r") as f:
+            missing = "config" not in f.attrs
+    except OSError:  # gone or changed since it was read: its config, as read, had no data
+        missing = False
+    return "attribute config is missing" if missing else "attribute config has no field data"
 
 
 def _trained_on(saved):

@@ -20,7 +20,8 @@ frozen features are worse than transferred ones. A cross-dataset grid (experimen
 has the first three measured across datasets too: SnT (layers of the source dataset's base) at the
 lowest n about as good as the target's base, below TnT at the top n, and SnT+ at or above its base.
 A claim whose networks copy from or are measured against bases no better than chance
-(:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing.
+(:func:`minitransfer.run_facts.bases_at_chance`) is not judged: those bases learned nothing, or were
+scored on too few validation images to tell.
 The runs to read with care are :mod:`minitransfer.run_caveats`'.
 """
 
@@ -30,7 +31,7 @@ import math
 from minitransfer.experiment import CROSS, SPLITS
 from minitransfer.comparisons import clustered_se
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
-from minitransfer.run_facts import bases_at_chance
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -57,14 +58,15 @@ class Finding:
     measured: str = ""
 
 
-def findings(results):
+def findings(results, facts=None):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
     SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
     datasets and no split within a dataset, none of the five can be measured: one finding,
     :data:`WITHIN_DATASET`, says so once, in place of five "not measured" (its claim
-    "within-dataset": a script finds every claim of findings.md, a line each, and no other)."""
-    chance = bases_at_chance(results)
+    "within-dataset": a script finds every claim of findings.md, a line each, and no other). ``facts``:
+    the datasets already read (:func:`minitransfer.run_facts.validation_sets`')."""
+    chance = bases_at_chance(results, facts)
     within = (general(results), specific(results), fine_tuning(results), dissimilar(results), random_weights(results))
     measured = [_judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
@@ -88,18 +90,34 @@ CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care 
 def _judged(finding, at_chance):
     """``finding``, or where some of the bases of its splits are no better than chance (``at_chance``:
     :func:`minitransfer.run_facts.bases_at_chance`), its measurement not judged: those bases learned
-    nothing, so a difference from them, or from a transfer of their layers, is none of features."""
-    bases = [f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})" for r, chance in at_chance
-             if r.run.split in _BASES_OF.get(finding.claim, ())]
-    if not (bases and finding.networks):
+    nothing, so a difference from them, or from a transfer of their layers, is none of features; or
+    they were scored on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`)."""
+    nothing, untold, fewest = at_chance_kinds([found for found in at_chance
+                                               if found[0].run.split in _BASES_OF.get(finding.claim, ())])
+    if not ((nothing or untold) and finding.networks):
         return finding
-    more = f" and {len(bases) - CHANCE_NAMED} more" if len(bases) > CHANCE_NAMED else ""
-    several = len(bases) > 1
+    reasons = []
+    if nothing:
+        reasons.append(f"{_bases(nothing)} no better than chance ({_named(nothing)}; see the runs to read with care), "
+                       f"which learned nothing, so they tell nothing of features: train the bases longer (--max-iter) "
+                       f"or with another learning rate (--base-lr)")
+    if untold:
+        reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
+                       f"({_named(untold)}; see the runs to read with care), which may have learned nothing: score on "
+                       f"more validation images (prepare folder --val-fraction, more images per class)")
     return dataclasses.replace(finding, holds=False, text=(
         f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
-        f"{'bases' if several else 'a base'} no better than chance ({', '.join(bases[:CHANCE_NAMED])}{more}; see the "
-        f"runs to read with care), which learned nothing, so they tell nothing of features: train the bases longer "
-        f"(--max-iter) or with another learning rate (--base-lr)."))
+        f"{'; and '.join(reasons)}."))
+
+
+def _bases(names):
+    return "bases" if len(names) > 1 else "a base"
+
+
+def _named(names):
+    """The first :data:`CHANCE_NAMED` of ``names``, and how many more."""
+    more = f" and {len(names) - CHANCE_NAMED} more" if len(names) > CHANCE_NAMED else ""
+    return ", ".join(names[:CHANCE_NAMED]) + more
 
 
 def _seen_caveat(results):

@@ -157,13 +157,15 @@ class Report:
     training: list = dataclasses.field(default_factory=list)
     failed: list = dataclasses.field(default_factory=list)
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
+    dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
 
     def brief_warnings(self, shown):
         """The warnings, each naming ``shown`` runs at most and counting the others, which
         findings.md lists (a grid of thousands of runs trained too short named every one on one
         line of the terminal). Table 1's unpaired columns are said under the table only: the CPU
         demo's claim splits (the lowest and top n alone) would print one on every demo."""
-        return run_caveats.warnings(self.results, shown, self.files["findings.md"], self.validation_sets)
+        return run_caveats.warnings(self.results, shown, self.files["findings.md"], self.validation_sets,
+                                    self.dataset_facts)
 
 
 def write_report(runs_dir, out_dir=None, reference=None, figures=True):
@@ -245,11 +247,13 @@ def measure(runs_dir):
             f"the runs under {runs_dir} are of {'; and of '.join(groups)}; no table or finding may pool them (other "
             f"classes, images, chance levels, networks or arithmetic): report each from a folder of its own"))
     training, failed = unfinished_states(runs_dir, unfinished)
-    sets = validation_sets(results)
+    facts = {}  # each dataset's validation labels, read once for every reader
+    sets = validation_sets(results, facts)
     return Report(files={}, results=results, unfinished=unfinished, figures=False,
-                  findings=measured.findings(results), warnings=run_caveats.warnings(results, sets=sets),
+                  findings=measured.findings(results, facts),
+                  warnings=run_caveats.warnings(results, sets=sets, facts=facts),
                   left_out=left_out, without_base=without_base(results), training=training, failed=failed,
-                  validation_sets=sets)
+                  validation_sets=sets, dataset_facts=facts)
 
 
 def unfinished_states(runs_dir, unfinished):

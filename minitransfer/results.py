@@ -446,33 +446,11 @@ JSON_BYTES = 16 << 20
 def _read_curve(path):
     """(iteration, top-1) of each evaluation in the eval.csv ``path``. A file whose header is not
     train's (:data:`minitransfer.rundir.RunFiles.EVAL_COLUMNS`: its columns in another order, or one
-    more, as another version or a spreadsheet saves it) is read by the names of its header, where it
-    had been read by position: a curve of top-5 taken for top-1, and "still rising" told of it. One
-    with no iteration or top1 column has no curve, and is named as one that lost its rows."""
-    header = _first_line(path).strip().split(",")
-    if not header[0] or header == list(rundir.RunFiles.EVAL_COLUMNS):
-        return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
-    if "iteration" not in header or "top1" not in header:
-        return ()
-    at, top_at, curve = header.index("iteration"), header.index("top1"), []
-    for line in path.read_text(encoding="utf-8-sig", errors="replace").split("\n")[1:-1]:  # a torn last line: none
-        fields = line.split(",")
-        try:
-            iteration, top1 = int(fields[at]), float(fields[top_at])
-        except (IndexError, ValueError):
-            continue
-        if iteration >= 1 and 0 <= top1 <= 1 and (not curve or iteration > curve[-1][0]):
-            curve.append((iteration, top1))
-    return tuple(curve)
-
-
-def _first_line(path):
-    """The header of the eval.csv ``path`` ("" where there is none: a run not evaluated yet)."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as stream:
-            return stream.readline()
-    except FileNotFoundError:
-        return ""
+    more, as another version, a spreadsheet or pandas saves it) is read by the names of its header
+    (:func:`minitransfer.rundir.eval_csv_lines`), where it had been read by position: a curve of top-5
+    taken for top-1, and "still rising" told of it. One with no iteration or top1 column has no curve,
+    and is named as one that lost its rows."""
+    return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
 
 
 def _read_log(read, path):

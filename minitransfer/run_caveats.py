@@ -10,13 +10,13 @@ import math
 from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
-from minitransfer.run_facts import bases_at_chance, validation_sets
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance, validation_sets
 from minitransfer.rundir import RunFiles, eval_csv_lines
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
 
 
-def warnings(results, shown=None, listed_in=None, sets=None):
+def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
     """Runs whose metric should not be trusted as it is: still rising at the end, 10 evaluations or
     fewer behind the mean of the 10 best (which is then the mean of every one, the first, early in
     training, included), validation sets too small for the differences the findings tell apart
@@ -28,7 +28,8 @@ def warnings(results, shown=None, listed_in=None, sets=None):
     ``shown``: the names a warning gives at most, the others counted and said to be listed in
     ``listed_in`` (a terminal's line of a grid's thousand runs); default: every one. ``sets``: the
     runs' validation sets where already known (:func:`minitransfer.run_facts.validation_sets`, which
-    reads every dataset's labels), else read."""
+    reads every dataset's labels), else read; ``facts``: the datasets already read
+    (:func:`minitransfer.run_facts.validation_sets`'), else read."""
     found = []
     rising = [r.run.name for r in results if r.still_rising]
     if rising:
@@ -45,7 +46,8 @@ def warnings(results, shown=None, listed_in=None, sets=None):
                      f"none, so they have no accuracy: Table 1, the figures and the findings leave them out (results.md "
                      f"shows –), and the networks measured against them with them: copy the run's result.json back "
                      f"from where it trained, or train it again (--overwrite)")
-    return found + at_chance(results, shown, listed_in) + small_validation(results, shown, listed_in, sets) \
+    return found + at_chance(results, shown, listed_in, facts) \
+        + small_validation(results, shown, listed_in, sets, facts) \
         + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
         + _cut_logs(results, shown, listed_in)
 
@@ -87,8 +89,9 @@ def _cut_logs(results, shown=None, listed_in=None):
 def eval_csv_faults(path):
     """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
     :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes
-    (:func:`minitransfer.rundir.eval_csv_lines`): a value that is no number, another count of values
-    than :data:`EVAL_COLUMNS`, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
+    (:func:`minitransfer.rundir.eval_csv_lines`, which reads a header not train's by its names, as the
+    curve is read): a value that is no number, another count of values than the header names, a header
+    without an iteration or top1 column, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
     negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes back
     from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
     none of them; [] for a file that cannot be read."""
@@ -112,18 +115,27 @@ def seen_classes(results, shown=None, listed_in=None):
             f"that, a source dataset (--source-data) without the target's classes"]
 
 
-def at_chance(results, shown=None, listed_in=None):
-    """A warning naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
-    whose networks the findings do not judge; [] where none is, or where the dataset cannot be read."""
-    found = [f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})" for r, chance in bases_at_chance(results)]
-    if not found:
-        return []
-    return [f"bases no better than chance ({len(found)}): {_listed(found, shown, listed_in)}; they learned nothing "
-            f"that their validation images can tell from guessing, so the networks measured against them tell nothing "
-            f"of features: train longer (--max-iter) or with another learning rate (--base-lr)"]
+def at_chance(results, shown=None, listed_in=None, facts=None):
+    """Warnings naming the bases no better than guessing (:func:`minitransfer.run_facts.bases_at_chance`),
+    whose networks the findings do not judge: those that learned nothing, and apart, those scored on
+    too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`); [] where none
+    is, or where the dataset cannot be read. ``facts``: datasets already read."""
+    nothing, untold, fewest = at_chance_kinds(bases_at_chance(results, facts))
+    found = []
+    if nothing:
+        found.append(f"bases no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; they "
+                     f"learned nothing that their validation images can tell from guessing, so the networks measured "
+                     f"against them tell nothing of features: train longer (--max-iter) or with another learning "
+                     f"rate (--base-lr)")
+    if untold:
+        found.append(f"bases that cannot be told from chance on {fewest} validation images ({len(untold)}): "
+                     f"{_listed(untold, shown, listed_in)}; so few images cannot tell a base that learned nothing "
+                     f"from one that learned much, so the networks measured against them are not judged: score on "
+                     f"more validation images (prepare folder --val-fraction, more images per class)")
+    return found
 
 
-def small_validation(results, shown=None, listed_in=None, sets=None):
+def small_validation(results, shown=None, listed_in=None, sets=None, facts=None):
     """A warning where runs of the findings were scored on so few validation images that one image
     moves an accuracy by :data:`CLOSE` / :data:`RESOLVED` (1 point) or more: 100 images or fewer, two
     images already the 2 points the findings call "about as good"; [] where none was, or where the
@@ -137,7 +149,7 @@ def small_validation(results, shown=None, listed_in=None, sets=None):
     weight of one image, known without it: the demo's halves of 500 images (0.2 points an image)
     and ImageNet's of 25,000 are not flagged, a folder of 30 validation images a half is."""
     small = []
-    for where, images, runs in validation_sets(results) if sets is None else sets:
+    for where, images, runs in validation_sets(results, facts) if sets is None else sets:
         accuracy = sum(r.mean10_top1 for r in runs) / len(runs)
         se = POINTS * math.sqrt(accuracy * (1 - accuracy) / images)
         if POINTS / images >= CLOSE / RESOLVED - ROUNDING:

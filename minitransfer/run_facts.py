@@ -65,11 +65,12 @@ def _train_images_per_class(dataset):
     return tuple(int(count) for count in np.bincount(dataset.labels("train"), minlength=dataset.num_classes))
 
 
-def validation_sets(results):
+def validation_sets(results, facts=None):
     """(where in words, images, its results) of each validation set the findings' runs of ``results``
     were scored on (:func:`validation_images`), those whose number cannot be known left out: the
-    reduced-data runs and a cross-dataset grid's source base, in no finding, too."""
-    facts, sets = {}, {}
+    reduced-data runs and a cross-dataset grid's source base, in no finding, too. ``facts``: datasets
+    already read (:func:`_dataset_fact`), shared with the report's other readers."""
+    facts, sets = {} if facts is None else facts, {}
     for r in results:
         run = r.run
         if run.kind == "reduced" or run.split == CROSS and run.target == SOURCE or r.mean10_top1 != r.mean10_top1:
@@ -97,26 +98,53 @@ def validation_images(result, facts):
 
 
 CHANCE_ERRORS = 3  # within this many binomial standard errors of chance: no better than guessing
+# Above this band (CHANCE_ERRORS standard errors above chance, as a fraction) the validation images
+# cannot tell a base that learned nothing from one that learned much: 3 standard errors on 20 images of
+# 2 classes reach 83.5%, on 40 of 4 classes 45.5%. The findings tell apart differences of 2 points
+# (findings.CLOSE); a band of 10 points is five times that, where a base well above guessing is
+# still inside it. The demo's halves (10 classes of 500 images) have a band of 4.0 points, its runs
+# on every class (1,000 images of 20) 2.1, ImageNet's halves (25,000 images of 500) 0.1: none so wide.
+CHANCE_BAND = 0.10
 
 
 def bases_at_chance(results, facts=None):
-    """(base, chance) of each base of ``results`` no better than guessing: a mean-of-10-best top-1
-    within :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of chance p = 1/classes
-    on the N validation images of its half (:func:`validation_images`). A grid trained too briefly,
-    or with a learning rate too low or too high, learns nothing: its networks, all at chance, would be
-    found "about as good as their base" or better, as a finding of features. Only bases are judged: a
-    transfer or random-frozen run at chance is a result, one trained from scratch is a training that
-    failed. Bases whose dataset cannot be read, or without an accuracy, are not judged."""
+    """(base, chance, validation images) of each base of ``results`` no better than guessing: a
+    mean-of-10-best top-1 within :data:`CHANCE_ERRORS` binomial standard errors, sqrt(p(1 - p)/N), of
+    chance p = 1/classes on the N validation images of its half (:func:`validation_images`;
+    :func:`chance_band`). A grid trained too briefly, or with a learning rate too low or too high,
+    learns nothing: its networks, all at chance, would be found "about as good as their base" or
+    better, as a finding of features. Only bases are judged: a transfer or random-frozen run at chance
+    is a result, one trained from scratch is a training that failed. Bases whose dataset cannot be
+    read, without an accuracy, or of one class (chance is 100%: nothing to guess) are not judged.
+    ``facts``: datasets already read (:func:`_dataset_fact`), shared with the report's other readers."""
     facts = {} if facts is None else facts
     found = []
     for r in (r for r in results if r.run.kind == "base"):
         classes, images = scored_classes(r, facts), validation_images(r, facts)
-        if not (classes and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
+        if not (classes and classes >= 2 and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
             continue
         chance = 1 / classes
-        if r.mean10_top1 <= chance + CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images):
-            found.append((r, chance))
+        if r.mean10_top1 <= chance + chance_band(chance, images):
+            found.append((r, chance, images))
     return found
+
+
+def chance_band(chance, images):
+    """How far above ``chance`` an accuracy on ``images`` validation images is no better than guessing:
+    :data:`CHANCE_ERRORS` binomial standard errors."""
+    return CHANCE_ERRORS * math.sqrt(chance * (1 - chance) / images)
+
+
+def at_chance_kinds(found):
+    """(learned nothing, cannot be told) of ``found`` (:func:`bases_at_chance`): the bases whose band
+    (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at chance, and those scored on too few
+    validation images to tell whether they learned anything, each as "name (accuracy, chance)"; and
+    the fewest validation images of the second (None where there are none)."""
+    named = [(f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})", chance_band(chance, images) > CHANCE_BAND,
+              images) for r, chance, images in found]
+    untold = [images for _, wide, images in named if wide]
+    return ([name for name, wide, _ in named if not wide], [name for name, wide, _ in named if wide],
+            min(untold) if untold else None)
 
 
 def scored_classes(result, facts):

@@ -254,13 +254,18 @@ def read_eval_rows(path):
 
 def eval_csv_lines(path):
     """(line number, row, fault) of each whole row of the eval.csv ``path`` (a torn last line is none;
-    nor is its header): the one reading of its rows. ``row``: its {iteration, top1, top5, loss} where it
-    could be one train writes (:func:`_eval_row`), else None; ``fault``: what makes it one train never
-    writes (here: its iteration repeats or goes back from an earlier row's, as train counts on: a row
-    duplicated, or out of order), else None."""
+    nor is its header): the one reading of its rows. A header that is not train's (another version's
+    column order, a column more, names with spaces after the commas or in quotes, a spreadsheet's or
+    pandas' index column without a name) is read by its names (:func:`eval_csv_columns`). ``row``: its
+    {iteration, top1, top5, loss} (those its header names) where it could be one train writes
+    (:func:`_eval_row`), else None; ``fault``: what makes it one train never writes (here: its
+    iteration repeats or goes back from an earlier row's, as train counts on: a row duplicated, or out
+    of order), else None."""
     lines, last = [], None
-    for number, line in _numbered_lines(path)[1:]:
-        row, fault = _eval_row(line)
+    numbered = _numbered_lines(path)
+    columns = eval_csv_columns(numbered[0][1]) if numbered else RunFiles.EVAL_COLUMNS
+    for number, line in numbered[1:]:
+        row, fault = _eval_row(line, columns)
         if row is not None and last is not None and row["iteration"] <= last[1]["iteration"]:
             fault = (f"iteration {row['iteration']}, not after line {last[0]}'s {last[1]['iteration']} (a row "
                      f"repeated, or out of order)")
@@ -270,25 +275,43 @@ def eval_csv_lines(path):
     return lines
 
 
-def _eval_row(line):
-    """(row, None) for the eval.csv line ``line`` where it could be a row train writes: an iteration
-    counted from 1, accuracies that are fractions in [0, 1] and a loss that is finite and not negative
-    (a cross-entropy; train stops at one that is not finite, without a row); else (None, what is wrong)."""
+def eval_csv_columns(header):
+    """The names of the eval.csv header line ``header``, without the spaces and quotes a spreadsheet or
+    a hand may put around them."""
+    return tuple(_bare(name) for name in header.split(","))
+
+
+def _bare(field):
+    return field.strip().strip('"').strip()
+
+
+def _eval_row(line, columns=RunFiles.EVAL_COLUMNS):
+    """(row, None) for the eval.csv line ``line`` (of a file whose header names ``columns``) where it
+    could be a row train writes: an iteration counted from 1, accuracies that are fractions in [0, 1]
+    and a loss that is finite and not negative (a cross-entropy; train stops at one that is not finite,
+    without a row); else (None, what is wrong). A header without an iteration or top1 column makes
+    every row one train never writes; columns train does not write are not read."""
+    missing = [column for column in ("iteration", "top1") if column not in columns]
+    if missing:
+        return None, f"the header names no {' or '.join(missing)} column ({','.join(columns)[:60]!r})"
     fields = line.split(",")
-    if len(fields) != len(RunFiles.EVAL_COLUMNS):
-        return None, f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(RunFiles.EVAL_COLUMNS)}"
+    if len(fields) != len(columns):
+        return None, f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(columns)}"
     row = {}
-    for column, field in zip(RunFiles.EVAL_COLUMNS, fields):
+    for column, field in zip(columns, fields):
+        if column not in RunFiles.EVAL_COLUMNS:
+            continue
+        field = _bare(field)
         try:
             row[column] = value = int(field) if column == "iteration" else float(field)
         except ValueError:
-            return None, f"{column} {field.strip()[:40]!r}, not a number"
+            return None, f"{column} {field[:40]!r}, not a number"
         if column == "iteration" and value < 1:
             return None, f"iteration {value}, not one train counts (from 1)"
         if column in ("top1", "top5") and not 0 <= value <= 1:
-            return None, f"{column} {field.strip()}, not an accuracy in [0, 1]"
+            return None, f"{column} {field}, not an accuracy in [0, 1]"
         if column == "loss" and not 0 <= value < math.inf:
-            return None, f"loss {field.strip()}, not a loss (finite, not negative)"
+            return None, f"loss {field}, not a loss (finite, not negative)"
     return row, None
 
 

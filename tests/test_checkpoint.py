@@ -302,6 +302,17 @@ def test_other_format_version(tmp_path):
         checkpoints.load(tmp_path / "net.h5")
 
 
+def test_a_missing_format_version_is_said_missing(tmp_path):
+    """Before: "format version -1, this minitransfer reads 1", a version the file never held."""
+    checkpoints.save(tmp_path / "net.h5", _checkpoint())
+    with h5py.File(tmp_path / "net.h5", "a") as f:
+        del f.attrs["format_version"]
+    with pytest.raises(checkpoints.CheckpointError) as error:
+        checkpoints.load(tmp_path / "net.h5")
+    assert str(error.value) == (f"checkpoint {tmp_path / 'net.h5'}: attribute format_version is missing (the file is "
+                                f"incomplete, or was written by another program)")
+
+
 def test_missing_layer_is_corrupt(tmp_path):
     checkpoints.save(tmp_path / "net.h5", _checkpoint())
     with h5py.File(tmp_path / "net.h5", "a") as f:

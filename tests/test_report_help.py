@@ -32,3 +32,14 @@ def test_each_option_and_each_exit_code_of_the_help_is_in_the_docs_too():
     codes = " ".join(_help().split("Exit codes:")[1].split("Examples:")[0].split())
     for code in ("0 done", "1 error", "2 usage", "65 bad data", "74 ", "75 interrupted", "141 "):
         assert code in codes and code in docs, code
+
+
+def test_the_docs_hold_no_control_character_and_the_help_examples_in_a_code_block():
+    """Before, click's no-rewrap mark (a backspace) was copied into docs/report.md with the examples,
+    which ran as one paragraph into the next heading."""
+    docs = DOCS.read_text()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f]", docs)
+    examples = [line.strip() for line in _help().split("Examples:")[1].split("Options:")[0].splitlines()
+                if line.strip()]
+    block = docs.split("## Examples\n\n```\n")[1].split("```\n")[0]
+    assert [line.strip() for line in block.splitlines()] == examples

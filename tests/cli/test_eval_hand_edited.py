@@ -55,11 +55,26 @@ def test_a_checkpoint_recording_no_dataset_is_not_said_to_be_of_one_prepared_aga
     result = CliRunner().invoke(main, ["eval", str(copy), "--device", "cpu"])
     assert result.exit_code == 65, result.output
     assert result.output.startswith(f"error: bad data: checkpoint {copy} records no dataset it was trained on "
-                                    f"(attribute config has no field data: "), result.output
+                                    f"(attribute config is missing: "), result.output
     assert result.output.endswith(": give the dataset it was trained on as --data\n"), result.output
     assert "prepared again" not in result.output
     scored = CliRunner().invoke(main, ["eval", str(copy), "--device", "cpu", "--data", str(trained[1])])
     assert scored.exit_code == 0 and "(8 images): top-1 " in scored.output, scored.output
+
+
+def test_a_checkpoint_whose_config_has_no_data_field_is_told_from_one_without_a_config(trained, tmp_path):
+    """Before, both said "attribute config has no field data"; of a file without the attribute, that
+    sent a reader to look for a field in an attribute that is not there."""
+    copy = tmp_path / "no-data.h5"
+    shutil.copy(trained[0], copy)
+    with h5py.File(copy, "r+") as f:
+        recorded = json.loads(f.attrs["config"])
+        del recorded["data"]
+        f.attrs["config"] = json.dumps(recorded)
+    result = CliRunner().invoke(main, ["eval", str(copy), "--device", "cpu"])
+    assert result.exit_code == 65, result.output
+    assert result.output.startswith(f"error: bad data: checkpoint {copy} records no dataset it was trained on "
+                                    f"(attribute config has no field data: "), result.output
 
 
 def test_top5_is_not_said_to_be_1_whatever_the_network_where_fc8_has_more_outputs_than_5(trained, tmp_path):
