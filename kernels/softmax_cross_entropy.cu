@@ -6,7 +6,8 @@
 //   row_loss[n]    = row_log_sum[n] − (x[n,label[n]] − row_max[n])       (NaN if label ∉ [0, K))
 //   loss           = Σ_n row_loss[n] / N
 //   dx[n,k]        = dloss · (exp(x[n,k] − row_max[n] − row_log_sum[n]) − [k = label[n]]) / N
-//   correct[n]     = #{k : x[n,k] > x[n,label[n]]} < topk                  (false if label ∉ [0, K))
+//   correct[n]     = #{k ≠ label[n] : x[n,k] ≥ x[n,label[n]]} < topk and no x[n,k] is NaN
+//                    (Caffe's Accuracy layer: a tie counts against; false if label ∉ [0, K))
 //
 // Layouts: x, dx (N, K) row-major T; labels (N,) int32, or int64 when wide_labels is 1;
 // row_loss, row_max, row_log_sum (N,) T; loss and dloss one T; count one int32.
@@ -149,10 +150,15 @@ __device__ void softmax_cross_entropy_accuracy(const T* x, const void* labels, i
         if (label < 0 || label >= K) continue;
         const T* row = x + (mt_int64)n * K;
         const T truth = row[label];
-        int higher = 0;
-        for (int k = lane; k < K; k += 32) higher += row[k] > truth;
-        higher = warp_sum(higher);
-        if (lane == 0 && higher < topk) correct += 1;
+        int at_least = 0, nans = 0;  // other classes with x ≥ truth; NaNs in the row (a diverged net)
+        for (int k = lane; k < K; k += 32) {
+            const T value = row[k];
+            at_least += k != label && value >= truth;
+            nans += value != value;
+        }
+        at_least = warp_sum(at_least);
+        nans = warp_sum(nans);
+        if (lane == 0 && at_least < topk && nans == 0) correct += 1;
     }
     const int total = block_sum(correct);
     if (threadIdx.x == 0) count[0] = total;

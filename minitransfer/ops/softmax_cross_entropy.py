@@ -110,12 +110,18 @@ def forward_backward(logits, labels, dloss=1.0, fused=False):
 def accuracy(logits, labels, k=1):
     """Top-k accuracy as a Python float: the fraction of rows whose true class is among the k best.
 
-    Tie rule: a row is correct iff fewer than ``k`` classes have a logit STRICTLY greater than the
-    true class's, so a true class tied with others at the k-th place counts as correct (the
-    optimistic reading; Caffe's Accuracy layer counts the same way).
+    Tie rule (Caffe's Accuracy layer, ``accuracy_layer.cpp``): a row is correct iff fewer than ``k``
+    OTHER classes have a logit greater than OR EQUAL to the true class's, so a class tied with the
+    true one counts against it. A row of equal logits (a zeroed fc8, a net whose ReLUs all died) is
+    wrong at top-1, and at top-k whenever it has more than ``k`` classes, not trivially right.
+
+    A row with a NaN anywhere (a diverged net) counts as wrong. Caffe counts a NaN true logit as
+    correct (no comparison with NaN holds, so nothing beats it); that would score a diverged net 1.0.
 
     >>> accuracy(np.array([[1.0, 3.0, 2.0]]), np.array([2]), k=2)
     1.0
+    >>> accuracy(np.array([[2.0, 2.0, 1.0]]), np.array([0]), k=1)   # tied with class 1: wrong
+    0.0
     """
     _validate("accuracy", logits, labels)
     k = _check.positive_int("accuracy", "k", k)
@@ -123,8 +129,9 @@ def accuracy(logits, labels, k=1):
         return _accuracy_cuda(logits, labels, k)
     n_rows = logits.shape[0]
     true_logit = logits[np.arange(n_rows), labels]  # N
-    higher = (logits > true_logit[:, None]).sum(axis=1)  # N
-    return int((higher < k).sum()) / n_rows
+    at_least = (logits >= true_logit[:, None]).sum(axis=1) - 1  # N, the true class itself left out
+    has_nan = np.isnan(logits).any(axis=1)  # N
+    return int(((at_least < k) & ~has_nan).sum()) / n_rows
 
 
 def _validate(op, logits, labels):

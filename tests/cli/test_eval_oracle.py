@@ -78,8 +78,8 @@ def reference_scores(weights, x, labels):
     shifted = x - x.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     true = x[np.arange(len(labels)), labels]
-    higher = (x > true[:, None]).sum(axis=1)
-    return {"top1": float(np.mean(higher < 1)), "top5": float(np.mean(higher < 5)),
+    at_least = (x >= true[:, None]).sum(axis=1) - 1  # other classes >= the true one: Caffe's ties count against
+    return {"top1": float(np.mean(at_least < 1)), "top5": float(np.mean(at_least < 5)),
             "loss": float(-log_probs[np.arange(len(labels)), labels].mean()), "margin": _margin(x, labels)}
 
 

@@ -1,6 +1,7 @@
 """minitransfer.ops.softmax_cross_entropy and kernels/softmax_cross_entropy.cu: naive loops in
-Python floats, float64 central differences (extreme logits included), hand-checked accuracy with
-ties, and the GPU kernels against the float64 reference."""
+Python floats, float64 central differences (extreme logits included), accuracy with ties and NaNs
+by hand and against two oracles (Caffe's counting loop, a sort), and the GPU kernels against the
+float64 reference."""
 
 import math
 
@@ -40,11 +41,30 @@ def naive_gradient(logits, labels, dloss):
 
 
 def naive_accuracy(logits, labels, k):
+    """Caffe's AccuracyLayer loop: every class scoring >= the true one counts against it (the true
+    class itself too, hence the -1); here a row holding a NaN is wrong as well."""
     correct = 0
     for row, label in zip(logits.tolist(), labels.tolist()):
-        higher = sum(1 for v in row if v > row[label])
-        correct += higher < k
+        num_better_predictions = -1 + sum(1 for v in row if v >= row[label])
+        correct += num_better_predictions < k and not any(math.isnan(v) for v in row)
     return correct / len(labels)
+
+
+def sorted_accuracy(logits, labels, k):
+    """An oracle by sorting: the true class is correct iff it sits among the first k places when
+    every row is sorted best first with ties placed AHEAD of the true class; NaN rows are wrong."""
+    correct = 0
+    for row, label in zip(logits.tolist(), labels.tolist()):
+        if any(math.isnan(v) for v in row):
+            continue
+        order = sorted(range(len(row)), key=lambda c: (-row[c], c == label))  # the true class last among equals
+        correct += order.index(label) < k
+    return correct / len(labels)
+
+
+def tied_logits(rng, n, classes, values, dtype=np.float64):
+    """Logits drawn from ``values`` distinct levels, so most rows hold ties at the true class."""
+    return rng.integers(0, values, size=(n, classes)).astype(dtype) / 4
 
 
 @pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
@@ -144,35 +164,71 @@ def test_backward_rejects_a_vector_dloss():
         sce.backward(np.ones(2), cache)
 
 
-@pytest.mark.parametrize(
-    "logits, labels, k, expected",
-    [
-        ([[1.0, 3.0, 2.0]], [2], 1, 0.0),  # one class above the true one
-        ([[1.0, 3.0, 2.0]], [2], 2, 1.0),
-        ([[1.0, 3.0, 2.0]], [0], 2, 0.0),
-        ([[1.0, 3.0, 2.0]], [0], 3, 1.0),
-        ([[2.0, 2.0, 1.0]], [1], 1, 1.0),  # tie at the top: nothing strictly greater, so correct
-        ([[2.0, 2.0, 1.0]], [0], 1, 1.0),
-        ([[5.0, 5.0, 5.0, 5.0]], [3], 1, 1.0),
-        ([[3.0, 2.0, 2.0, 2.0]], [2], 2, 1.0),  # tied with two others at 2nd place: 1 strictly greater < 2
-        ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 1, 0, 0], 1, 0.5),
-        ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 0, 0, 0], 1, 0.75),
-    ],
-    ids=["top1-miss", "top2-hit", "top2-miss", "top3-hit", "tie-top1-a", "tie-top1-b", "all-tied",
-         "tie-second-top2", "half", "three-quarters"],
-)
+ACCURACY_CASES = [
+    ([[1.0, 3.0, 2.0]], [2], 1, 0.0),  # one class above the true one
+    ([[1.0, 3.0, 2.0]], [2], 2, 1.0),
+    ([[1.0, 3.0, 2.0]], [0], 2, 0.0),
+    ([[1.0, 3.0, 2.0]], [0], 3, 1.0),
+    ([[2.0, 2.0, 1.0]], [1], 1, 0.0),  # tied at the top: the tie counts against the true class
+    ([[2.0, 2.0, 1.0]], [0], 1, 0.0),
+    ([[2.0, 2.0, 1.0]], [0], 2, 1.0),  # one other class >= the true one, 1 < 2
+    ([[5.0, 5.0, 5.0, 5.0]], [3], 1, 0.0),  # all equal (a zeroed fc8): wrong, not trivially right
+    ([[5.0, 5.0, 5.0, 5.0]], [3], 3, 0.0),  # ... at top-3 of 4 too
+    ([[5.0, 5.0, 5.0, 5.0]], [3], 4, 1.0),  # k = K: every row is within the top K
+    ([[3.0, 2.0, 2.0, 2.0]], [2], 2, 0.0),  # tied with two others at 2nd place: 3 classes >= it
+    ([[3.0, 2.0, 2.0, 2.0]], [2], 4, 1.0),
+    ([[3.0, 2.0, 2.0, 1.0]], [2], 3, 1.0),  # tied at the k-th place with room for both
+    ([[1.0, np.nan, 0.0]], [0], 1, 0.0),  # a NaN anywhere in the row: a diverged net, wrong
+    ([[np.nan, 1.0, 0.0]], [0], 3, 0.0),  # a NaN true logit: wrong even at k = K
+    ([[-np.inf, -np.inf]], [1], 1, 0.0),  # equal infinities tie like any equal numbers
+    ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 1, 0, 0], 1, 0.5),
+    ([[0.0, 1.0], [1.0, 0.0], [0.5, 0.2], [0.1, 0.9]], [1, 0, 0, 0], 1, 0.75),
+    ([[0.0, 1.0], [1.0, 1.0], [np.nan, 0.2], [0.1, 0.9]], [1, 0, 0, 1], 1, 0.5),
+]
+ACCURACY_IDS = ["top1-miss", "top2-hit", "top2-miss", "top3-hit", "tie-top1-a", "tie-top1-b", "tie-top2-hit",
+                "all-equal-top1", "all-equal-top3", "all-equal-topK", "tie-second-top2", "tie-second-top4",
+                "tie-kth-room", "nan-other", "nan-true-topK", "equal-minus-inf", "half", "three-quarters",
+                "tie-and-nan-rows"]
+
+
+@pytest.mark.parametrize("logits, labels, k, expected", ACCURACY_CASES, ids=ACCURACY_IDS)
 def test_accuracy_by_hand(logits, labels, k, expected):
-    result = sce.accuracy(np.array(logits), np.array(labels, dtype=np.int32), k=k)
+    logits, labels = np.array(logits), np.array(labels, dtype=np.int32)
+    assert naive_accuracy(logits, labels, k) == sorted_accuracy(logits, labels, k) == expected  # the oracles
+    result = sce.accuracy(logits, labels, k=k)
     assert isinstance(result, float) and result == expected
+
+
+@pytest.mark.parametrize("logits, labels, k, expected", ACCURACY_CASES, ids=ACCURACY_IDS)
+def test_cuda_accuracy_by_hand(cuda_xp, logits, labels, k, expected):
+    logits, labels = np.array(logits, dtype=np.float32), np.array(labels, dtype=np.int32)
+    assert sce.accuracy(cuda_xp.asarray(logits), cuda_xp.asarray(labels), k=k) == expected
 
 
 @pytest.mark.parametrize("k", [1, 2, 5])
 @pytest.mark.parametrize("n,classes", [(1, 7), (50, 10), (31, 1000)], ids=["n1k7", "n50k10", "n31k1000"])
-def test_accuracy_matches_naive_loop_with_ties(n, classes, k):
+def test_accuracy_matches_oracles_with_ties(n, classes, k):
     rng = np.random.default_rng(8)
-    logits = rng.integers(0, 4, size=(n, classes)).astype(np.float32)  # many ties
+    logits = tied_logits(rng, n, classes, 4, np.float32)
+    logits[rng.random(logits.shape) < 0.3 / classes] = np.nan  # about three rows in ten hold a NaN
     labels = rng.integers(0, classes, size=n)
-    assert sce.accuracy(logits, labels, k=k) == naive_accuracy(logits, labels, k)
+    expected = sorted_accuracy(logits, labels, k)
+    assert naive_accuracy(logits, labels, k) == expected
+    assert sce.accuracy(logits, labels, k=k) == expected
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 3, 5])
+@pytest.mark.parametrize("n,classes,values", [(1, 7, 2), (40, 10, 3), (70, 33, 4), (9, 1000, 6)],
+                         ids=["n1k7v2", "n40k10v3", "n70k33v4", "n9k1000v6"])
+def test_cuda_accuracy_matches_reference_with_ties(cuda_xp, n, classes, values, k, dtype):
+    rng = np.random.default_rng(16)
+    logits = tied_logits(rng, n, classes, values, dtype)
+    logits[rng.random(logits.shape) < 0.2 / classes] = np.nan
+    labels = rng.integers(0, classes, size=n).astype(np.int64)
+    expected = sce.accuracy(logits, labels, k=k)
+    assert expected == sorted_accuracy(logits, labels, k)
+    assert sce.accuracy(cuda_xp.asarray(logits), cuda_xp.asarray(labels), k=k) == expected
 
 
 @pytest.mark.parametrize(
