@@ -26,7 +26,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, mean_best_words
+from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
 from minitransfer.step import OutOfDeviceMemory, TrainingStep
@@ -223,8 +223,13 @@ class Run:
         ``stopped`` the run (its error's words): they could not be saved, the last checkpoint, as it
         was, is named, and what to do: an :class:`OutOfMemoryMidRun` (exit code 1) or a
         ``fileio.StorageError`` (74, what to repair first), as ``failed`` is. ``remedy``: what a rerun
-        with `resume` needs besides (:data:`MORE_MEMORY`); ``afresh``: what one from the start needs."""
+        with `resume` needs besides (:data:`MORE_MEMORY`); ``afresh``: what one from the start needs.
+        A :class:`RunFolderChanged` (the run folder moved, a log or the lock gone) keeps its own
+        advice, whole and alone, after ``stopped``: the checkpoint this would name may have moved
+        with its folder, or be another run's."""
         traceback.clear_frames(failed.__traceback__)
+        if isinstance(failed, RunFolderChanged):
+            return RunFolderChanged(failed.errno, f"{stopped}; {failed}")
         out_of_memory = isinstance(failed, MemoryError)
         why = f"MemoryError{_detail(failed)}" if out_of_memory else str(failed).removesuffix(f"; {fileio.RERUN}")
         rerun = "rerun" if out_of_memory else _repair_then_rerun(failed)
@@ -399,6 +404,6 @@ def describe_plan(plan, net):
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iteration{'s' * (c.max_iter != 1)} of batch "
-            f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} "
+            f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 

@@ -17,7 +17,7 @@ from minitransfer.data import loader
 from minitransfer.data.dataset import DatasetError
 from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
-from minitransfer.rundir import RunFiles, read_metrics
+from minitransfer.rundir import RunFiles, RunFolderChanged, read_metrics
 from minitransfer.step import OutOfDeviceMemory
 from minitransfer.training_run import MORE_MEMORY
 
@@ -411,3 +411,58 @@ def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_itera
     monkeypatch.undo()
     _train(out, micro_data, resume="auto")
     assert _same_bits(out, whole)
+
+
+def _step_runs_out_at_6(monkeypatch):
+    """Iteration 6's forward pass runs out of memory: before its update, so iterations 4..5 are saved."""
+    real_forward = Net.forward
+
+    def forward(net, x, labels, train, iteration=0, seed=0):
+        if train and iteration == 5:
+            raise MemoryError("Unable to allocate the forward pass")
+        return real_forward(net, x, labels, train, iteration, seed)
+
+    monkeypatch.setattr(Net, "forward", forward)
+
+
+def _rename_folder(run_dir):
+    run_dir.rename(run_dir.with_name("elsewhere.run"))
+    return (rf"{re.escape(str(run_dir))} was moved or deleted while the run wrote to it; stopped rather than start a "
+            rf"second, partial run folder there: put it back and rerun with `resume='auto'`, or start over with "
+            rf"`overwrite=True`")
+
+
+def _delete_eval_csv(run_dir):
+    (run_dir / "eval.csv").unlink()
+    return (rf"{re.escape(str(run_dir / 'eval.csv'))} was removed while the run wrote to it: its earlier rows \(which "
+            rf"result\.json counts\) are not there; stopped rather than log on without them: put the run's file back "
+            rf"and rerun with `resume='auto'`, or start the run over with `overwrite=True`")
+
+
+@pytest.mark.parametrize("stopped, opening", [
+    ("signal", r"KeyboardInterrupt: stopped after iteration 5"),
+    ("data", r"train-0\.h5: damaged after it was checked; rerun prepare"),
+    ("memory", r"the training step of iteration 6 ran out of memory \(Unable to allocate the forward pass\)"),
+], ids=["signal", "data", "memory"])
+@pytest.mark.parametrize("change", [_rename_folder, _delete_eval_csv], ids=["folder-renamed", "eval-csv-deleted"])
+def test_a_save_after_a_stop_refused_as_the_run_folder_changed_gives_that_advice_alone(micro_data, tmp_path,
+                                                                                         monkeypatch, stopped,
+                                                                                         opening, change):
+    """The run folder is renamed, or its eval.csv deleted, after iteration 5; then a stop request,
+    the data failing or memory running out saves iterations 4..5, which the folder's check refuses:
+    its advice was wrapped in parentheses and followed by a second, wrong one (to resume from the
+    checkpoint in the folder, moved away). Now what stopped the run, then the check's words once."""
+    {"data": _data_fails_at_5, "memory": _step_runs_out_at_6}.get(stopped, lambda patch: None)(monkeypatch)
+    out = tmp_path / "net.h5"
+    words = []
+
+    def changed_after_5(done):
+        if done == 5:
+            words.append(change(out.with_suffix(".run")))
+            if stopped == "signal":
+                _stop_after_5(done)
+
+    with pytest.raises(RunFolderChanged) as caught:
+        _train(out, micro_data, on_iteration=changed_after_5)
+    assert re.fullmatch(rf"{opening}; {words[0]}", str(caught.value)), str(caught.value)
+    assert isinstance(caught.value, fileio.StorageError)  # exit code 74, as the CLI maps it
