@@ -83,6 +83,13 @@ class RunLogError(ValueError):
     """A resumed run's eval.csv is not one, or lacks an evaluation its checkpoint says was made (exit 65)."""
 
 
+class RunFolderChanged(fileio.StorageError):
+    """The run folder, a run log in it or the run's lock changed under a run while it trained
+    (:meth:`RunFiles.check_in_place`), exit code 74: its message is complete, with what to do. A
+    save that fails so after a stop request, a data fault or memory running out says only that
+    before it, not the checkpoint it would have replaced (it may have moved with its folder)."""
+
+
 RECOVER = "start the run over with --overwrite (overwrite=True), or restore the file"
 
 
@@ -174,29 +181,30 @@ class RunFiles:
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def check_in_place(self):
-        """:class:`minitransfer.fileio.StorageError` (exit code 74) when the run directory is no longer
-        the folder this run opened: moved, renamed or deleted by hand while the run trained. Writing
-        on would make a second run folder under its name, without its lock, config.json or earlier
+        """:class:`RunFolderChanged` (exit code 74) when the run directory is no longer the folder
+        this run opened: moved, renamed or deleted by hand while the run trained. Writing on would
+        make a second run folder under its name, without its lock, config.json or earlier
         evaluations (eval.csv without its header, result.json counting only the rows since), and
         leave the moved one without the checkpoints written since. Also when its eval.csv or
-        metrics.jsonl was removed or replaced (another file put under its name), and when the ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock
-        file there (removed by hand to "unstick" a run): a second process may be training into the
+        metrics.jsonl was removed or replaced (another file put under its name), and when the
+        ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock file
+        there (removed by hand to "unstick" a run): a second process may be training into the
         folder, and the two would mix their files. Called before every write."""
         if _identity(self.run_dir) != self._folder:
-            raise fileio.StorageError(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
-                                                    f"stopped rather than start a second, partial run folder there: "
-                                                    f"put it back and rerun with `resume='auto'`, or start over with "
-                                                    f"`overwrite=True`")
+            raise RunFolderChanged(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
+                                                 f"stopped rather than start a second, partial run folder there: put "
+                                                 f"it back and rerun with `resume='auto'`, or start over with "
+                                                 f"`overwrite=True`")
         for path, identity in self._logs.items():
             if identity is not None and _identity(path) != identity:
                 raise _log_lost(path)
         if self._lock is not None and not self._lock.held():
-            raise fileio.StorageError(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or "
-                                                    f"taken by another process (on a file system without locks) "
-                                                    f"while it trained: another process may be training into "
-                                                    f"{self.run_dir}{holder_named(self._lock.other())}; stopped so "
-                                                    f"as not to mix their files: once none does, rerun with "
-                                                    f"`resume='auto'`")
+            raise RunFolderChanged(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or taken "
+                                                 f"by another process (on a file system without locks) while it "
+                                                 f"trained: another process may be training into "
+                                                 f"{self.run_dir}{holder_named(self._lock.other())}; stopped so as "
+                                                 f"not to mix their files: once none does, rerun with "
+                                                 f"`resume='auto'`")
 
     def sync_logs(self):
         """fsync eval.csv and metrics.jsonl, as a checkpoint is about to be written: their appends
@@ -234,16 +242,20 @@ class RunFiles:
 
 
 def _log_lost(path):
-    """The :class:`minitransfer.fileio.StorageError` (exit code 74) of a run log ``path`` (eval.csv,
-    metrics.jsonl) removed or replaced by hand while the run wrote to it: an append would start
-    another file without its earlier rows (result.json counts eval.csv's, a report draws
-    metrics.jsonl's curve), or add to a file the run did not write."""
+    """The :class:`RunFolderChanged` (exit code 74) of a run log ``path`` (eval.csv, metrics.jsonl)
+    removed or replaced by hand while the run wrote to it: an append would start another file
+    without its earlier rows (result.json counts eval.csv's, a report draws metrics.jsonl's curve),
+    or add to a file the run did not write, whose rows may not be the run's (a copy holds the same
+    rows: an editor's save writes one)."""
     counted = "which result.json counts" if path.name == "eval.csv" else "the training curve"
-    what = ("removed" if not path.exists() else "replaced (another file now has its name)")
-    return fileio.StorageError(errno.ENOENT, f"{path} was {what} while the run wrote to it: its earlier rows "
-                                             f"({counted}) are not there; stopped rather than log on without them: "
-                                             f"put the run's file back and rerun with `resume='auto'`, or start the "
-                                             f"run over with `overwrite=True`")
+    if path.exists():
+        what = (f"replaced while the run wrote to it: another file now has its name; its rows may not be the "
+                f"run's ({counted}); stopped rather than log on into it")
+    else:
+        what = (f"removed while the run wrote to it: its earlier rows ({counted}) are not there; stopped rather "
+                f"than log on without them")
+    return RunFolderChanged(errno.ENOENT, f"{path} was {what}: put the run's file back and rerun with "
+                                          f"`resume='auto'`, or start the run over with `overwrite=True`")
 
 
 def read_eval_rows(path):

@@ -37,6 +37,7 @@ from minitransfer.ops import gemm
 
 GIB = 2**30
 CUDA_ERROR_MEMORY_ALLOCATION = 2  # cudaErrorMemoryAllocation, e.g. from a graph's instantiation
+LOWER_BATCH = "; lower `batch_size`"  # how OutOfDeviceMemory's message ends
 
 
 class OutOfDeviceMemory(ConfigError):
@@ -235,7 +236,7 @@ class TrainingStep:
         return OutOfDeviceMemory(
             f"out of GPU memory: a training step of {self.net.preset} at batch size {x.shape[0]} "
             f"(precision {self.net.precision}) needs more than {needed / GIB:.2f} GiB ({what}); the GPU has "
-            f"{free / GIB:.2f} GiB free of {total / GIB:.2f} GiB; lower `batch_size`")
+            f"{free / GIB:.2f} GiB free of {total / GIB:.2f} GiB{LOWER_BATCH}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,11 +62,13 @@ def train(config, on_iteration=None):
     the dataset), ``fileio.StorageError``, :class:`Diverged`, :class:`Interrupted` or
     ``preflight.OutOfMemory`` (a MemoryError: a batch too large for the memory available, refused
     before anything is written) or ``run_outcome.OutOfMemoryMidRun`` (memory ran out part-way: the
-    iterations done saved where it ran out between two iterations or before a NumPy step's update;
-    once an update has begun, the last checkpoint kept; the first step's own MemoryError, or on a
-    GPU ``step.OutOfDeviceMemory``, a ConfigError, as they are). A save after a stop request, a
-    data fault or memory running out that fails itself says which checkpoint is kept:
-    ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused.
+    iterations done saved where it ran out between two iterations or before the update of a NumPy
+    or plain CUDA step; once an update has begun, the last checkpoint kept; the first step's own
+    MemoryError as it is; a GPU's step, ``step.OutOfDeviceMemory``, a ConfigError, saved or not).
+    A save after a stop request, a data fault or memory running out that fails itself says which
+    checkpoint is kept: ``OutOfMemoryMidRun``, or ``fileio.StorageError`` for a write refused; where
+    the run folder's check refuses it (moved, a log or the lock gone), ``rundir.RunFolderChanged``
+    (a StorageError) with that check's advice alone.
 
     Example::
 

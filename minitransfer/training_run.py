@@ -26,10 +26,10 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, mean_best_words
+from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
-from minitransfer.step import OutOfDeviceMemory, TrainingStep
+from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory, TrainingStep
 from minitransfer.transfer import build_net, snapshot
 
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
@@ -223,8 +223,13 @@ class Run:
         ``stopped`` the run (its error's words): they could not be saved, the last checkpoint, as it
         was, is named, and what to do: an :class:`OutOfMemoryMidRun` (exit code 1) or a
         ``fileio.StorageError`` (74, what to repair first), as ``failed`` is. ``remedy``: what a rerun
-        with `resume` needs besides (:data:`MORE_MEMORY`); ``afresh``: what one from the start needs."""
+        with `resume` needs besides (:data:`MORE_MEMORY`); ``afresh``: what one from the start needs.
+        A :class:`RunFolderChanged` (the run folder moved, a log or the lock gone) keeps its own
+        advice, whole and alone, after ``stopped``: the checkpoint this would name may have moved
+        with its folder, or be another run's."""
         traceback.clear_frames(failed.__traceback__)
+        if isinstance(failed, RunFolderChanged):
+            return RunFolderChanged(failed.errno, f"{stopped}; {failed}")
         out_of_memory = isinstance(failed, MemoryError)
         why = f"MemoryError{_detail(failed)}" if out_of_memory else str(failed).removesuffix(f"; {fileio.RERUN}")
         rerun = "rerun" if out_of_memory else _repair_then_rerun(failed)
@@ -282,14 +287,18 @@ class Run:
 
     def _step_out_of_memory(self, error, done):
         """The error to raise where memory ran out inside the training step of iteration ``done``.
-        Before its update (the forward or backward pass of a NumPy step, which assign activations
-        and gradients only) the weights are iteration ``self.done``'s: :meth:`out_of_memory` saves
-        them. Once its update has begun it may be part-applied (some layers' weights and momentum
-        updated, others not), so nothing is saved, and the message names the last checkpoint, which
-        stays as it was."""
+        Before its update (the forward or backward pass of a NumPy step, or of a plain CUDA step,
+        which assign activations and gradients only) the weights are iteration ``self.done``'s:
+        :meth:`out_of_memory` saves them. Once its update has begun it may be part-applied (some
+        layers' weights and momentum updated, others not; a fused step's launches are not told
+        apart), so nothing is saved, and the message names the last checkpoint, which stays as it
+        was. A GPU's :class:`OutOfDeviceMemory` stays one (a ConfigError, exit code 2, as on the
+        first step and once the update has begun: lower `batch_size`), its iterations saved or not."""
         traceback.clear_frames(error.__traceback__)
-        if isinstance(error, MemoryError) and not self.step.update_begun:
-            return self.out_of_memory(error, f"the training step of iteration {done}", step=True)
+        on_gpu = isinstance(error, OutOfDeviceMemory)
+        if (isinstance(error, MemoryError) or on_gpu and not self.step.fused) and not self.step.update_begun:
+            kept = self.out_of_memory(error, f"the training step of iteration {done}", step=True)
+            return OutOfDeviceMemory(str(kept)) if on_gpu and isinstance(kept, OutOfMemoryMidRun) else kept
         if self.done == 0:
             return error  # the first step: nothing trained, its message says what to lower
         if self.saved == 0:
@@ -328,8 +337,10 @@ class Run:
 
 
 def _detail(error):
-    """`` (what ran out)``: the text of a MemoryError, where it has any."""
-    return f" ({error})" if str(error) else ""
+    """`` (what ran out)``: the text of a MemoryError, where it has any; of an
+    :class:`OutOfDeviceMemory`, without its advice (the error it is part of says what to do)."""
+    detail = str(error).removesuffix(LOWER_BATCH) if isinstance(error, OutOfDeviceMemory) else str(error)
+    return f" ({detail})" if detail else ""
 
 
 def _repair_then_rerun(error):
@@ -399,6 +410,6 @@ def describe_plan(plan, net):
     seed = f" seed {c.split_seed}" if c.split == "random" else ""  # the other splits are not drawn
     half = f" half {c.half}" if c.half else ""
     return (f"{net.preset} ({net.parameter_count():,} parameters) on {plan.device}; {what}; split {c.split}"
-            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} iteration{'s' * (c.max_iter != 1)} of batch "
-            f"{c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
+            f"{seed}{half} of {c.data} ({plan.task.num_classes} classes); {c.max_iter} "
+            f"iteration{'s' * (c.max_iter != 1)} of batch {c.batch_size}, lr {c.base_lr} x{c.gamma} every {c.stepsize}")
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+import cuda_emulator
 from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, optim, training_run
 from minitransfer import train as training
@@ -17,7 +18,7 @@ from minitransfer.data import loader
 from minitransfer.data.dataset import DatasetError
 from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
-from minitransfer.rundir import RunFiles, read_metrics
+from minitransfer.rundir import RunFiles, RunFolderChanged, read_metrics
 from minitransfer.step import OutOfDeviceMemory
 from minitransfer.training_run import MORE_MEMORY
 
@@ -29,7 +30,8 @@ OPTIONS = ["--batch-size", "8", "--max-iter", "6", "--eval-every", "2", "--check
 
 
 def _train(out, data, on_iteration=None, **fields):
-    return training.train(training.TrainConfig(out=str(out), data=data, **FIELDS, **fields), on_iteration=on_iteration)
+    config = training.TrainConfig(out=str(out), data=data, **{**FIELDS, **fields})
+    return training.train(config, on_iteration=on_iteration)
 
 
 @pytest.fixture(scope="module")
@@ -411,3 +413,141 @@ def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_itera
     monkeypatch.undo()
     _train(out, micro_data, resume="auto")
     assert _same_bits(out, whole)
+
+
+def _step_runs_out_at_6(monkeypatch):
+    """Iteration 6's forward pass runs out of memory: before its update, so iterations 4..5 are saved."""
+    real_forward = Net.forward
+
+    def forward(net, x, labels, train, iteration=0, seed=0):
+        if train and iteration == 5:
+            raise MemoryError("Unable to allocate the forward pass")
+        return real_forward(net, x, labels, train, iteration, seed)
+
+    monkeypatch.setattr(Net, "forward", forward)
+
+
+def _rename_folder(run_dir):
+    run_dir.rename(run_dir.with_name("elsewhere.run"))
+    return (rf"{re.escape(str(run_dir))} was moved or deleted while the run wrote to it; stopped rather than start a "
+            rf"second, partial run folder there: put it back and rerun with `resume='auto'`, or start over with "
+            rf"`overwrite=True`")
+
+
+def _delete_eval_csv(run_dir):
+    (run_dir / "eval.csv").unlink()
+    return (rf"{re.escape(str(run_dir / 'eval.csv'))} was removed while the run wrote to it: its earlier rows \(which "
+            rf"result\.json counts\) are not there; stopped rather than log on without them: put the run's file back "
+            rf"and rerun with `resume='auto'`, or start the run over with `overwrite=True`")
+
+
+@pytest.mark.parametrize("stopped, opening", [
+    ("signal", r"KeyboardInterrupt: stopped after iteration 5"),
+    ("data", r"train-0\.h5: damaged after it was checked; rerun prepare"),
+    ("memory", r"the training step of iteration 6 ran out of memory \(Unable to allocate the forward pass\)"),
+], ids=["signal", "data", "memory"])
+@pytest.mark.parametrize("change", [_rename_folder, _delete_eval_csv], ids=["folder-renamed", "eval-csv-deleted"])
+def test_a_save_after_a_stop_refused_as_the_run_folder_changed_gives_that_advice_alone(micro_data, tmp_path,
+                                                                                         monkeypatch, stopped,
+                                                                                         opening, change):
+    """The run folder is renamed, or its eval.csv deleted, after iteration 5; then a stop request,
+    the data failing or memory running out saves iterations 4..5, which the folder's check refuses:
+    its advice was wrapped in parentheses and followed by a second, wrong one (to resume from the
+    checkpoint in the folder, moved away). Now what stopped the run, then the check's words once."""
+    {"data": _data_fails_at_5, "memory": _step_runs_out_at_6}.get(stopped, lambda patch: None)(monkeypatch)
+    out = tmp_path / "net.h5"
+    words = []
+
+    def changed_after_5(done):
+        if done == 5:
+            words.append(change(out.with_suffix(".run")))
+            if stopped == "signal":
+                _stop_after_5(done)
+
+    with pytest.raises(RunFolderChanged) as caught:
+        _train(out, micro_data, on_iteration=changed_after_5)
+    assert re.fullmatch(rf"{opening}; {words[0]}", str(caught.value)), str(caught.value)
+    assert isinstance(caught.value, fileio.StorageError)  # exit code 74, as the CLI maps it
+
+
+@pytest.fixture
+def emulated_gpu(monkeypatch, tmp_path_factory):
+    """Training on the CPU emulation of a GPU (tests/cuda_emulator.py), whose CuPy stand-in's
+    OutOfMemoryError is MemoryError: the plain CUDA step turns it into OutOfDeviceMemory."""
+    if not cuda_emulator.AVAILABLE:
+        pytest.skip(cuda_emulator.REASON)
+    cuda_emulator.install(monkeypatch, cuda_emulator.cache_dir(tmp_path_factory))
+
+
+_WHOLE_ON_GPU = []
+
+
+@pytest.fixture
+def whole_on_gpu(emulated_gpu, micro_data, tmp_path_factory):
+    """The oracle on the emulated GPU: the run trained there without a fault (its weights), once."""
+    if not _WHOLE_ON_GPU:
+        out = tmp_path_factory.mktemp("whole-gpu") / "net.h5"
+        _train(out, micro_data, device="cuda")
+        _WHOLE_ON_GPU.append(checkpoints.load(out).weights)
+    return _WHOLE_ON_GPU[0]
+
+
+def _gpu_step_runs_out_at_5(monkeypatch, phase):
+    """Iteration 5's ``phase`` (forward, backward or solver) runs out of GPU memory, the gradients
+    assigned so far, or conv1's update, applied first."""
+    real = {"forward": Net.forward, "backward": Net.backward, "solver": optim.step}
+    training_iteration = []
+
+    def runs_out(running, params):
+        if running == phase and training_iteration[-1] == 4:
+            for param in params:
+                param.grad = param.data * 0 + 7.0
+            if phase == "solver":
+                params[0].data += 1.0
+            raise MemoryError("out of memory")  # the stand-in's cupy.cuda.memory.OutOfMemoryError
+
+    def forward(net, x, labels, train, iteration=0, seed=0):
+        training_iteration.append(iteration if train else None)
+        runs_out("forward", net.params)
+        return real["forward"](net, x, labels, train, iteration, seed)
+
+    def backward(net):
+        runs_out("backward", net.params)
+        return real["backward"](net)
+
+    def step(params, solver, iteration, **kwargs):
+        runs_out("solver", params)
+        return real["solver"](params, solver, iteration, **kwargs)
+
+    monkeypatch.setattr(Net, "forward", forward)
+    monkeypatch.setattr(Net, "backward", backward)
+    monkeypatch.setattr(optim, "step", step)
+
+
+# OutOfDeviceMemory's words, as step.py words them: an independent copy
+GPU_RAN_OUT = (r"out of GPU memory: a training step of micro at batch size 8 \(precision [a-z0-9]+\) needs more than "
+               r"[0-9.]+ GiB \([^;]*\); the GPU has [0-9.]+ GiB free of [0-9.]+ GiB")
+
+
+@pytest.mark.parametrize("phase", ["forward", "backward", "solver"])
+def test_out_of_gpu_memory_before_a_plain_steps_update_saves_the_iteration_before(micro_data, tmp_path, whole_on_gpu,
+                                                                                   phase):
+    """A plain CUDA step of iteration 5 runs out of GPU memory in its forward or backward pass: the
+    update has not begun, so iterations 1..4 are saved, and the run resumes to the uninterrupted
+    run's bits; it saved nothing and said "the weights may be part-updated". Run out in the
+    solver, it still saves nothing and keeps the checkpoint of 3. An OutOfDeviceMemory (exit 2)."""
+    out = tmp_path / "net.h5"
+    if phase == "solver":
+        said = (rf"{GPU_RAN_OUT}; lower `batch_size`; its update is not saved \(the weights may be part-updated\); "
+                rf"the last checkpoint, of iteration 3, is kept in .*")
+    else:
+        said = rf"the training step of iteration 5 ran out of memory \({GPU_RAN_OUT}\); iterations 1\.\.4 saved in .*"
+    with pytest.MonkeyPatch.context() as faults:
+        _gpu_step_runs_out_at_5(faults, phase)
+        with pytest.raises(OutOfDeviceMemory, match=rf"^{said}checkpoint\.h5: rerun with `resume='auto'` once more "
+                                                    rf"memory is free, or start over with a smaller `batch_size` "
+                                                    rf"\(`overwrite=True`\)$"):
+            _train(out, micro_data, device="cuda")
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == (3 if phase == "solver" else 4)
+    _train(out, micro_data, device="cuda", resume="auto")
+    assert _same_bits(out, whole_on_gpu)

@@ -31,8 +31,9 @@ def test_random_frozen_beside_a_run_folder_of_a_transfer_names_the_recorded_copy
     run_dir = transfer.with_suffix(".run")
     base = transfer.with_name("baseA.h5").resolve()
     with pytest.raises(ConfigError, match=rf"^`random_frozen` and `copy_from` exclude each other: `copy_from` "
-                                          rf"'{re.escape(str(base))}' is the run's own, recorded in .*A1B\.run/checkpoint\.h5, which "
-                                          rf"`resume` {re.escape(str(run_dir))} continues; to continue that run, leave `random_frozen` "
+                                          rf"'{re.escape(str(base))}' is the run's own, recorded in "
+                                          rf".*A1B\.run/checkpoint\.h5, which `resume` {re.escape(str(run_dir))} "
+                                          rf"continues; to continue that run, leave `random_frozen` "
                                           rf"unset; to train the new configuration from the start, give another "
                                           rf"`out`, or replace this run \(`overwrite=True`, without `resume`\)$"):
         training.train(training.TrainConfig(resume=str(run_dir), random_frozen=2))
