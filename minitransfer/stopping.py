@@ -13,9 +13,14 @@ written and the exit code still the one documented.
 
 The command answers a stop from its first instant (:func:`stop_as_it_starts`), not only once its
 imports are done: a launcher or SLURM that stops a task just started reads exit code 75, not 143.
+
+The warnings of the layers below a command (:func:`warn`) say nothing while a call that asked for
+no output runs (:func:`hushed_if_quiet`: ``train(TrainConfig(quiet=True))``).
 """
 
+import contextvars
 import errno
+import functools
 import os
 import signal
 import sys
@@ -26,6 +31,7 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
+_hushed = contextvars.ContextVar("hushed", default=False)  # warn() silent: a call that asked for quiet runs
 
 
 def stop_signals_heard():
@@ -97,8 +103,37 @@ def drop_stream(stream):
 
 def warn(text):
     """``text`` on stderr, from code below the command line (no click there); dropped where it
-    cannot be written (the terminal gone): a warning is all that is lost."""
+    cannot be written (the terminal gone): a warning is all that is lost. Nothing while a call
+    that asked for quiet runs in this thread (:func:`hushed_if_quiet`)."""
+    if _hushed.get():
+        return
     try:
         print(text, file=sys.stderr, flush=True)
     except OSError:
         pass
+
+
+def hushed_if_quiet(function):
+    """``function(config, ...)`` (``train``) with :func:`warn` silent while it runs where ``config``
+    asks for no output (``quiet`` true, as ``check_fields`` takes it: True, 1, NumPy's True): the
+    dataset's record that cannot be written, a file system without locks and the data loader stalled
+    were told on stderr under ``quiet=True``, which promises nothing printed. In the calling thread
+    only: a training in another thread keeps its own output, as do the calls after this one."""
+    @functools.wraps(function)
+    def hushed(config, *args, **kwargs):
+        token = _hushed.set(_hushed.get() or _asks_quiet(config))
+        try:
+            return function(config, *args, **kwargs)
+        finally:
+            _hushed.reset(token)
+    return hushed
+
+
+def _asks_quiet(config):
+    """Whether ``config`` (a TrainConfig, or anything ``train`` refuses) asks for no output."""
+    quiet = getattr(config, "quiet", False)
+    try:
+        quiet = quiet.item() if hasattr(quiet, "item") else quiet  # a NumPy bool
+    except ValueError:  # an array of several: refused as it is checked
+        return False
+    return isinstance(quiet, (int, float)) and quiet == 1
