@@ -14,10 +14,12 @@ written and the exit code still the one documented.
 The command answers a stop from its first instant (:func:`stop_as_it_starts`), not only once its
 imports are done: a launcher or SLURM that stops a task just started reads exit code 75, not 143.
 
-The warnings of the layers below a command (:func:`warn`) say nothing while a call that asked for
-no output runs (:func:`hushed_if_quiet`: ``train(TrainConfig(quiet=True))``).
+The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
+for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
+(:func:`warnings_to`).
 """
 
+import contextlib
 import contextvars
 import errno
 import functools
@@ -31,7 +33,8 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
-_hushed = contextvars.ContextVar("hushed", default=False)  # warn() silent: a call that asked for quiet runs
+# where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
+_told = contextvars.ContextVar("told", default=None)
 
 
 def stop_signals_heard():
@@ -103,12 +106,14 @@ def drop_stream(stream):
 
 def warn(text):
     """``text`` on stderr, from code below the command line (no click there); dropped where it
-    cannot be written (the terminal gone): a warning is all that is lost. Nothing while a call
-    that asked for quiet runs in this thread (:func:`hushed_if_quiet`)."""
-    if _hushed.get():
-        return
+    cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
+    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`)."""
+    told = _told.get()
     try:
-        print(text, file=sys.stderr, flush=True)
+        if told is None:
+            print(text, file=sys.stderr, flush=True)
+        else:
+            told(text)
     except OSError:
         pass
 
@@ -121,12 +126,25 @@ def hushed_if_quiet(function):
     only: a training in another thread keeps its own output, as do the calls after this one."""
     @functools.wraps(function)
     def hushed(config, *args, **kwargs):
-        token = _hushed.set(_hushed.get() or _asks_quiet(config))
-        try:
+        with warnings_to(_dropped if _asks_quiet(config) else _told.get()):
             return function(config, *args, **kwargs)
-        finally:
-            _hushed.reset(token)
     return hushed
+
+
+@contextlib.contextmanager
+def warnings_to(tell):
+    """:func:`warn` tells its text to ``tell`` (a function taking it; None: stderr) in this thread
+    until the block ends: ``run_grid``'s own warnings (its folder on a file system without locks)
+    went to stderr past the ``log`` it was given, which takes all else it says."""
+    token = _told.set(tell)
+    try:
+        yield
+    finally:
+        _told.reset(token)
+
+
+def _dropped(text):
+    """A warning dropped: the call asked for no output."""
 
 
 def _asks_quiet(config):
