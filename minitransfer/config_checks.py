@@ -51,7 +51,8 @@ def check_fields(c):
         raise ConfigError(f"`half` must be A or B, got {c.half!r}")
     if c.precision not in precisions.PRECISIONS:
         raise ConfigError(f"`precision` must be one of {', '.join(precisions.PRECISIONS)}, got {c.precision!r}")
-    if c.preset is not None and c.preset not in models.PRESETS:
+    # a dict lookup: a list or dict given (a slip) was a TypeError, unhashable, from inside
+    if c.preset is not None and (not isinstance(c.preset, str) or c.preset not in models.PRESETS):
         raise ConfigError(f"`preset` must be one of {', '.join(models.PRESETS)}, got {c.preset!r}")
     for name, what in EMPTY_PATHS.items():
         if getattr(c, name) is not None and str(getattr(c, name)) == "":  # "" is the folder train runs in

@@ -92,6 +92,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     check_seconds("poll_seconds", poll_seconds)
     check_call("progress", progress, required=False)
     with contextlib.ExitStack() as held:  # another grid started at once on `out` checks and plans after this one
+        held.enter_context(stopping.warnings_to(log))  # its own warnings too (no file locks), not on stderr past it
         try:
             lock = held.enter_context(GridLock(out, options, log))
         except fileio.StorageError as error:

@@ -43,7 +43,14 @@ class StopRequests(list):
         """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
         if threading.current_thread() is threading.main_thread() and not self._previous:
             self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
-                              if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
+                              if self._takes(signal.getsignal(stop))}
+
+    def _takes(self, handler):
+        """Whether a stop signal whose handler is ``handler`` is heard here: not where Python cannot give
+        that handler back (None: the program that embeds Python set it, outside Python), which stays
+        that program's (given back as None, a TypeError at the end of the block left this handler
+        installed), nor, with ``keep_ignored``, where it is ignored."""
+        return handler is not None and not (self._keep_ignored and handler is signal.SIG_IGN)
 
     def _heard(self, signum, frame):
         self.append(signal.Signals(signum).name)

@@ -13,9 +13,16 @@ written and the exit code still the one documented.
 
 The command answers a stop from its first instant (:func:`stop_as_it_starts`), not only once its
 imports are done: a launcher or SLURM that stops a task just started reads exit code 75, not 143.
+
+The warnings of the layers below a command (:func:`warn`) go where the call that runs asked: nowhere
+for ``train(TrainConfig(quiet=True))`` (:func:`hushed_if_quiet`), to ``run_grid``'s ``log``
+(:func:`warnings_to`).
 """
 
+import contextlib
+import contextvars
 import errno
+import functools
 import os
 import signal
 import sys
@@ -26,6 +33,8 @@ EXIT_INTERRUPTED = 75  # the command line's exit code for a stop (minitransfer.c
 NOTHING_WRITTEN = "stopped as it started, before anything was written"
 _READER_GONE = (errno.EIO, errno.EPIPE)  # a terminal hung up; a pipe whose reader ended
 _found_at_start = {}  # the handlers stop_as_it_starts replaced, by signal
+# where warn() tells its text in this thread: None for stderr, else a function taking it (one that drops it: quiet)
+_told = contextvars.ContextVar("told", default=None)
 
 
 def stop_signals_heard():
@@ -97,8 +106,52 @@ def drop_stream(stream):
 
 def warn(text):
     """``text`` on stderr, from code below the command line (no click there); dropped where it
-    cannot be written (the terminal gone): a warning is all that is lost."""
+    cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
+    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`)."""
+    told = _told.get()
     try:
-        print(text, file=sys.stderr, flush=True)
+        if told is None:
+            print(text, file=sys.stderr, flush=True)
+        else:
+            told(text)
     except OSError:
         pass
+
+
+def hushed_if_quiet(function):
+    """``function(config, ...)`` (``train``) with :func:`warn` silent while it runs where ``config``
+    asks for no output (``quiet`` true, as ``check_fields`` takes it: True, 1, NumPy's True): the
+    dataset's record that cannot be written, a file system without locks and the data loader stalled
+    were told on stderr under ``quiet=True``, which promises nothing printed. In the calling thread
+    only: a training in another thread keeps its own output, as do the calls after this one."""
+    @functools.wraps(function)
+    def hushed(config, *args, **kwargs):
+        with warnings_to(_dropped if _asks_quiet(config) else _told.get()):
+            return function(config, *args, **kwargs)
+    return hushed
+
+
+@contextlib.contextmanager
+def warnings_to(tell):
+    """:func:`warn` tells its text to ``tell`` (a function taking it; None: stderr) in this thread
+    until the block ends: ``run_grid``'s own warnings (its folder on a file system without locks)
+    went to stderr past the ``log`` it was given, which takes all else it says."""
+    token = _told.set(tell)
+    try:
+        yield
+    finally:
+        _told.reset(token)
+
+
+def _dropped(text):
+    """A warning dropped: the call asked for no output."""
+
+
+def _asks_quiet(config):
+    """Whether ``config`` (a TrainConfig, or anything ``train`` refuses) asks for no output."""
+    quiet = getattr(config, "quiet", False)
+    try:
+        quiet = quiet.item() if hasattr(quiet, "item") else quiet  # a NumPy bool
+    except ValueError:  # an array of several: refused as it is checked
+        return False
+    return isinstance(quiet, (int, float)) and quiet == 1

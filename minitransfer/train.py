@@ -26,7 +26,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, host_memory
+from minitransfer import fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, check_destination, finished_without_dataset, read_base,
@@ -46,6 +46,7 @@ from minitransfer.training_run import Run
 __all__ = ["TrainConfig", "TrainResult", "train", "ConfigError", "DataMismatch", "Diverged", "Interrupted"]
 
 
+@stopping.hushed_if_quiet
 def train(config, on_iteration=None):
     """Train one network as ``config`` says; returns a :class:`TrainResult`.
 

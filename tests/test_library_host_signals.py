@@ -1,0 +1,53 @@
+"""minitransfer in a program that embeds Python and handles a stop signal itself (a C handler set
+before Python started, which Python's signal module knows only as None): train leaves that handler
+to its program, and ends as it does elsewhere (a shim preloaded into a child Python stands in for the
+program; no monkeypatch of Python's signal module reaches what Python found at its start)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SHIM = r"""
+#include <signal.h>
+#include <unistd.h>
+static void host_heard(int signum) { write(1, "the host's handler\n", 19); }
+__attribute__((constructor)) static void install(void) { signal(SIGHUP, host_heard); }
+"""
+
+CALLS = textwrap.dedent("""
+    import os, signal, sys
+    from minitransfer import train as training
+    print("found", signal.getsignal(signal.SIGHUP), flush=True)
+    result = training.train(training.TrainConfig(out=sys.argv[1], data=sys.argv[2], batch_size=8, max_iter=2,
+                                                 eval_every=2, quiet=True, device="cpu"))
+    print("trained", result.iterations, signal.getsignal(signal.SIGHUP), flush=True)
+    os.kill(os.getpid(), signal.SIGHUP)
+    print("alive", flush=True)
+""")
+
+
+@pytest.fixture(scope="module")
+def host_shim(tmp_path_factory):
+    """A shared library that sets a C handler of SIGHUP as it loads, as a program embedding Python does."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to build the signal shim")
+    folder = tmp_path_factory.mktemp("shim")
+    (folder / "host.c").write_text(SHIM)
+    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(folder / "host.so"), str(folder / "host.c")],
+                   check=True, capture_output=True)
+    return folder / "host.so"
+
+
+def test_train_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shim, micro_data, tmp_path):
+    """Before, train installed its own handler of SIGHUP, then gave back None as it ended: a TypeError
+    (signal handler must be ...) in place of its result, its handler left installed."""
+    environment = {**os.environ, "LD_PRELOAD": str(host_shim), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", CALLS, str(tmp_path / "net.h5"), micro_data], capture_output=True,
+                          text=True, timeout=120, env=environment)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["found None", "trained 2 None", "the host's handler", "alive"], done.stdout
