@@ -69,7 +69,7 @@ def demo(out, seed, device, precision):
     on_gpu = devices != (None,)
 
     def train():
-        with told_where_it_stopped(out, whole="the demo", runs="networks"):
+        with told_where_it_stopped(out, whole="the demo", runs="networks", reader_gone_words=_reader_gone):
             return demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                   devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
                                   log=grid_log)
@@ -140,6 +140,14 @@ def _unfinished(outcome, data_intact=True):
         return f"the demo did not finish: {stopped}; {rerun}"
     return "\n".join([f"the demo did not finish: {stopped} (finished networks are kept):",
                       *(f"  {cause}" for cause in outcome.causes())])
+
+
+def _reader_gone(outcome):
+    """What the demo says on stderr where the reader of its output went away midway (``demo |
+    head``), stopping it (exit 141): how to go on, in its words, not the grid's summary (which named
+    ``minitransfer report OUT``, a report of unfinished networks)."""
+    return ("the demo stopped: the reader of its output went away (| head); rerun the same command to go on "
+            "(finished networks are kept)" + _training_elsewhere(outcome))
 
 
 def _training_elsewhere(outcome):
