@@ -30,10 +30,12 @@ def grid_log(line):
         echo(line)
 
 
-def tell_summary(outcome, out):
+def tell_summary(outcome, out, reader_gone_words=None):
     """The grid's end: the failed runs' causes and how many runs ended each way, on stdout; on stderr
     where stdout cannot take it (Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the
-    terminal, a full disk under `> grid.log`), which then raises (74) unless its reader has gone."""
+    terminal, a full disk under `> grid.log`), which then raises (74) unless its reader has gone.
+    ``reader_gone_words``: what to say on stderr instead where the reader has gone (``demo | head``:
+    the demo's own words, not the grid's summary), from the outcome; default: the summary."""
     causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
         if outcome.failed else []
     summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
@@ -41,17 +43,20 @@ def tell_summary(outcome, out):
     try:
         echo(summary)
     except OSError as error:
-        say(summary)  # where it can be read, if anywhere
-        if not stopping.reader_gone(error):
+        gone = stopping.reader_gone(error)
+        # where it can be read, if anywhere
+        say(reader_gone_words(outcome) if gone and reader_gone_words else summary)
+        if not gone:
             raise
 
 
 @contextlib.contextmanager
-def told_where_it_stopped(out, whole="the grid", runs="runs"):
+def told_where_it_stopped(out, whole="the grid", runs="runs", reader_gone_words=None):
     """Around a grid run into ``out``: an error that stopped it midway (a full disk as a run started),
     which carries what the grid did before it (its ``grid_outcome``), is raised after that outcome is
-    told (:func:`tell_summary`), saying what to do and that rerunning the same command finishes
-    ``whole`` keeping its finished ``runs`` (the demo's "networks"); any other error as it was."""
+    told (:func:`tell_summary`, with ``reader_gone_words``), saying what to do and that rerunning the
+    same command finishes ``whole`` keeping its finished ``runs`` (the demo's "networks"); any other
+    error as it was."""
     try:
         yield
     except Exception as error:
@@ -59,7 +64,7 @@ def told_where_it_stopped(out, whole="the grid", runs="runs"):
         if stopped is None:
             raise
         with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
-            tell_summary(stopped, out)
+            tell_summary(stopped, out, reader_gone_words)
         raise _rerun_advice(error, whole, runs) from error
 
 

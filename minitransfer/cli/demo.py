@@ -2,6 +2,8 @@
 
 import contextlib
 import pathlib
+import re
+import shlex
 import sys
 import time
 
@@ -9,6 +11,7 @@ import click
 
 from minitransfer import demo as demos
 from minitransfer import fileio
+from minitransfer.config_wording import command_line, option_name
 from minitransfer.data import synthetic
 from minitransfer.ops import precision as precisions
 
@@ -18,7 +21,8 @@ from ._grid_end import grid_log, told_where_it_stopped
 from ._options import PRECISION_HELP, device_option
 from ._output import drop_output_if_reader_gone, echo, say
 from ._paths import OutputFolder
-from .report import show
+from .experiment import experiment as experiment_command
+from .report import UNFINISHED_SHOWN, show
 
 
 @click.command()
@@ -52,7 +56,8 @@ def demo(out, seed, device, precision):
     rerun), the benchmark cannot be cached, or OUT cannot be written and holds no report; 65:
     every network that failed met bad data; 2: usage (e.g. OUT holds what another seed's demo
     trained, an experiment's grid or a report, or --device cuda where no GPU is visible); 1: other
-    failed networks (or of several causes).
+    failed networks (or of several causes); 141: the reader of its output went away (| head), which
+    stops it: rerun the same command to go on.
 
     \b
     Examples:
@@ -69,7 +74,7 @@ def demo(out, seed, device, precision):
     on_gpu = devices != (None,)
 
     def train():
-        with told_where_it_stopped(out, whole="the demo", runs="networks"):
+        with told_where_it_stopped(out, whole="the demo", runs="networks", reader_gone_words=_reader_gone):
             return demos.run_demo(out, data, seed=seed, device="cuda" if on_gpu else "cpu",
                                   devices=devices if on_gpu else (None,) * demos.CPU_SLOTS, precision=precision,
                                   log=grid_log)
@@ -85,6 +90,58 @@ def demo(out, seed, device, precision):
     if not_written:
         echo(not_written)
     show(written, out)
+    advice = _advice_for_the_demo(written, demos.GPU_PLAN if on_gpu else demos.CPU_PLAN, seed,
+                                  "cuda" if on_gpu else "cpu", precision)
+    if advice:
+        echo(advice)
+
+
+# An option a text names: not part of a word or a path ("--max-iter", not "my--demo" or "a/--b")
+OPTION = re.compile(r"(?<![\w=/-])--[a-z][\w-]*[a-z0-9]")
+
+
+def _advice_for_the_demo(written, plan, seed, device, precision):
+    """Where the findings and warnings the demo printed (``written``'s) advise options (train longer:
+    --max-iter; experiment --replicates), none of which the demo takes: what its user can do, a
+    line after them: the grid's options as ``minitransfer experiment``'s, with the command of a grid
+    like the demo's (``plan`` at demo seed ``seed``: its splits, n, controls and training recipe) on
+    the same built-in benchmark (experiment's default data), to change or add them in; the others
+    (prepare folder --val-fraction, train's --overwrite) as for data or runs of one's own. None
+    where no option is advised."""
+    texts = [finding.text for finding in written.findings] + written.brief_warnings(UNFINISHED_SHOWN)
+    own = {name for parameter in demo.params for name in parameter.opts + parameter.secondary_opts}
+    advised = [name for name in dict.fromkeys(OPTION.findall("\n".join(texts))) if name not in own]
+    if not advised:
+        return None
+    grids = {name for parameter in experiment_command.params for name in parameter.opts + parameter.secondary_opts}
+    theirs, others = [name for name in advised if name in grids], [name for name in advised if name not in grids]
+    told = [f"  the demo takes none of the options advised above ({', '.join(advised)}): it trains one recipe on "
+            f"its built-in benchmark, and a rerun trains none again"]
+    if theirs:
+        told[0] += (f"; {', '.join(theirs)} {'are' if len(theirs) > 1 else 'is'} `minitransfer experiment`'s: to "
+                    f"train a grid like the demo's with {'them' if len(theirs) > 1 else 'it'}, on the same "
+                    f"benchmark, in a folder of its own, change or add {'them' if len(theirs) > 1 else 'it'} in:")
+        told.append("    " + shlex.join(["minitransfer", "experiment", "-o", "FOLDER",
+                                         *_experiment_arguments(plan, seed, device, precision, grids)]))
+    if others:
+        told.append(f"  {', '.join(others)}: for data or runs of your own (the commands the advice names), not the "
+                    f"demo's benchmark")
+    return "\n".join(told)
+
+
+def _experiment_arguments(plan, seed, device, precision, grids):
+    """The ``minitransfer experiment`` arguments of a grid like demo seed ``seed``'s of ``plan`` on
+    ``device``: its random splits and the natural one, its n, random-weights controls, replicates
+    and training recipe (the options among ``grids``, experiment's; not --eval-batch-size, which
+    changes no accuracy). One experiment cannot ask for the rest: the claim splits, BnA of the random
+    splits, the networks on all classes trained twice as long."""
+    count, layers = plan.networks_per_point, ",".join(map(str, plan.layers))
+    split_seeds = [word for split_seed in range(seed * plan.splits, seed * plan.splits + count)
+                   for word in ("--split-seed", str(split_seed))]
+    recipe = [word for name, value in {**plan.train, "seed": seed, "precision": precision}.items()
+              if option_name(name) in grids for word in command_line({name: value})]
+    return ["--split", "random", "--split", "natural", *split_seeds, "--layers", layers, "--random-frozen", layers,
+            "--replicates", str(count), *recipe, "--device", device]
 
 
 def _report(out, outcome, started):
@@ -140,6 +197,14 @@ def _unfinished(outcome, data_intact=True):
         return f"the demo did not finish: {stopped}; {rerun}"
     return "\n".join([f"the demo did not finish: {stopped} (finished networks are kept):",
                       *(f"  {cause}" for cause in outcome.causes())])
+
+
+def _reader_gone(outcome):
+    """What the demo says on stderr where the reader of its output went away midway (``demo |
+    head``), stopping it (exit 141): how to go on, in its words, not the grid's summary (which named
+    ``minitransfer report OUT``, a report of unfinished networks)."""
+    return ("the demo stopped: the reader of its output went away (| head); rerun the same command to go on "
+            "(finished networks are kept)" + _training_elsewhere(outcome))
 
 
 def _training_elsewhere(outcome):
