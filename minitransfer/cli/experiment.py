@@ -191,7 +191,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     OUT's runs trained on was prepared again in its folder since (refused before anything runs: give
     the dataset they trained on); 2: usage (also: OUT holds runs trained with other options); 1:
     other failed runs (or of several causes), or the runs trained at once (--gpus) would together
-    need more memory than is available.
+    need more memory than is available; 141: the reader of its output went away (| head), which
+    stops it: rerun the same command to go on.
 
     \b
     Examples:

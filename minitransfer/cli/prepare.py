@@ -89,8 +89,8 @@ def prepare():
     fault is named), 74 a file could not be written (full disk, read-only folder), or a source folder
     listed or a text file read (--families, --words, wnids.txt ...: no read permission, a disk's I/O
     error; it is named), 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup); after 74 and 75 finished shards are
-    kept: rerun the same command.
+    (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup), 141 the reader of its output went
+    away (| head), which stops it; after 74, 75 and 141 finished shards are kept: rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):

@@ -108,12 +108,7 @@ def test_each_command_says_or_its_group_says_that_a_reader_gone_is_exit_code_141
     assert _errors.EXIT_OUTPUT_CLOSED in said
 
 
-NOT_YET_141 = (("prepare",), ("experiment",))  # their help's files are not this test's to mend
-
-
-@pytest.mark.parametrize("path", [pytest.param(path, marks=pytest.mark.xfail(
-    strict=True, reason="its help's exit codes do not name 141 yet")) if path in NOT_YET_141 else path
-    for path in COMMANDS], ids=lambda path: "-".join(path) or "minitransfer")
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda path: "-".join(path) or "minitransfer")
 def test_each_command_that_lists_its_exit_codes_names_141_among_them(path):
     """A script reads a command's exit codes in its own help; demo's listed 75, 74, 65, 2 and 1, not
     the 141 that ``demo | head`` ends with (only the group's help named it)."""
