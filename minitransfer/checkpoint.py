@@ -29,7 +29,8 @@ carries a Fletcher-32 checksum and every object header a checksum of its own (th
 format), so an array damaged on disk or in a copy is refused, not copied on into another network;
 checkpoints written before carry none and load as before. The checks of a file's contents are a
 module of their own (:mod:`minitransfer.checkpoint_check`), with the limits and the root attributes'
-defaults; :class:`CheckpointError`, the error they raise, can be imported from here too.
+defaults; :class:`CheckpointError`, the error they raise, can be imported from here too. What
+``minitransfer info`` says of a checkpoint is :mod:`minitransfer.checkpoint_info`'s.
 
 Writes are atomic: a temporary file in the target folder, flushed and fsynced, then renamed
 over the target, so a crash leaves either the old file or the new one.
@@ -43,14 +44,14 @@ import pathlib
 import h5py
 import numpy as np
 
-from minitransfer import __version__, config_checks, fileio, models, run_lock, rundir
-from minitransfer.checkpoint_check import (DEFAULT_META, GIVE_A_NETWORK, HDF5_DAMAGE, JSON_ATTRS, CheckpointError,
-                                           Faults, check_classes, check_iteration, cut_short, declared_architecture,
-                                           file_format, holds, member_of, meta_of, read_array, read_mean, read_weight,
-                                           typed, what_file, what_folder)
+from minitransfer import __version__, config_checks, fileio, models, rundir
+from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
+                                           check_iteration, cut_short, declared_architecture, file_format, holds,
+                                           member_of, meta_of, read_array, read_mean, read_weight, typed)
+from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
-           "check_architecture", "describe",
+           "check_architecture",
            # defined in checkpoint_check.py; library API here too: train() and evaluate() say they raise it
            "CheckpointError"]
 
@@ -194,7 +195,7 @@ def _check_readable(path):
     if not path.exists():
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path}: not a file{_folder_hint(path)}")
+        raise CheckpointError(f"checkpoint {path}: not a file{folder_hint(path)}")
     try:
         open(path, "rb").close()
     except FileNotFoundError:
@@ -220,33 +221,6 @@ def is_checkpoint(path):
             return fileio.plain_attribute(f.attrs.get("format")) == FORMAT
     except OSError:
         return False
-
-
-def _folder_hint(path):
-    """What to give instead of the folder ``path`` (a run folder, as the command line takes it, given
-    to the library, which takes files; another folder named as the command line names it:
-    :func:`minitransfer.checkpoint_check.what_folder`), else ""."""
-    if not path.is_dir():
-        return ""
-    if path.suffix == ".run":
-        return f": {path} is a run folder; give {_network_of(path)}"
-    give = "give a weights file (e.g. baseA.h5) or a checkpoint.h5"
-    try:
-        what = what_folder(path)
-    except OSError:  # a folder this user may not list: said as any folder is
-        what = None
-    if what is None:
-        return f": a folder; {give}"
-    if what.run is not None:
-        summary = f"; or {what.summary}" if what.summary else ""
-        return f": {path} is {what.what}; give one of them, as {_network_of(what.run)}{summary}"
-    return f": {path} is {what.what}; {give}"
-
-
-def _network_of(run_folder):
-    """The files of ``run_folder`` the library takes for its network, in words."""
-    return (f"its weights file, {rundir.weights_for(run_folder)} (once its run finished), or its latest checkpoint, "
-            f"{run_folder / 'checkpoint.h5'}")
 
 
 def read_meta(path):
@@ -367,55 +341,6 @@ def check_architecture(checkpoint, net, layers=None):
                                   f"the network needs W {want_w} and b {want_b}{presets}")
 
 
-def _split(meta):
-    """The split a checkpoint was trained on, as :meth:`minitransfer.data.splits.Half.describe` names it:
-    a seed for the random split only (the others are not drawn, whatever ``split_seed`` was given), no
-    half for the all split."""
-    kind = meta["split_kind"]
-    return {"kind": kind, "seed": meta["split_seed"] if kind == "random" else None, "half": meta["split_half"] or None}
-
-
-def describe(path):
-    """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
-    provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
-    (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
-    before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
-    ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
-    would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
-    process does; -1 for one starting up: :func:`minitransfer.run_lock.holder`) and the
-    ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
-    else None); else None.
-    ``diverged``: where the run's training diverged after this checkpoint, what
-    :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
-    saved = load(path)
-    check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
-    meta = saved.meta
-    finished = saved.iteration == meta["config"].get("max_iter")
-    run_folder = run_folder_of(path)
-    run = None
-    if run_folder is not None:
-        weights = rundir.weights_for(run_folder)  # reads its config.json
-        training = _training(run_folder)
-        run = {"folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
-               "training": training, "training_host": getattr(training, "host", None)}
-    return {
-        "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
-        "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
-        "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
-                   for name, (w, b) in saved.weights.items()],
-        "classes": len(meta["classes"]),
-        "class_table": [{"label": label, **entry} for label, entry in enumerate(meta["classes"])],  # fc8's outputs
-        "split": _split(meta),
-        "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
-        "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
-        "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "run": run, "diverged": _diverged_after(run_folder) if saved.solver is not None and run_folder else "",
-        "dataset_fingerprint": meta["dataset_fingerprint"],
-        "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
-        "config": meta["config"],
-    }
-
-
 def run_folder_of(path):
     """The run folder whose checkpoint.h5 ``path`` is, under its own name (``.`` inside it, a link to it:
     the folder itself, whose name names its weights file); None for another file. A folder renamed by
@@ -427,15 +352,6 @@ def run_folder_of(path):
     except (OSError, RuntimeError):  # RuntimeError: a loop of links on the way (Python < 3.13)
         return None
     return folder if in_run and folder.name else None
-
-
-def _training(run_folder):
-    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.run_lock.holder`);
-    None where none does, or its lock cannot be read (``info`` shows the rest)."""
-    try:
-        return run_lock.holder(run_folder)
-    except OSError:
-        return None
 
 
 def diverged_after(path):

@@ -23,7 +23,7 @@ RISING = 0.01                # still rising: the last quarter of evaluations 1 p
 class Result:
     """One trained network: its treatment (as :class:`minitransfer.experiment.Run`), accuracies and
     learning curve (``curve``: (iteration, val top-1) pairs; ``losses``: (iteration, training loss) of
-    at most :data:`minitransfer.results.LOSS_POINTS` of the logged batches, from lines evenly spaced
+    at most :data:`minitransfer.run_file_readers.LOSS_POINTS` of the logged batches, from lines evenly spaced
     over its log), the dataset and preset it was trained with ("" where unknown; ``fingerprint``: the
     sha256 of the dataset's meta.json that train recorded in the run's checkpoint), the precision it
     was computed in (:func:`minitransfer.run_facts.precision_of`), its training schedule

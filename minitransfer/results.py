@@ -19,31 +19,31 @@ the grid's (:func:`minitransfer.treatments.cross_studies`).
 The parts, one idea each, whose public names are importable from here too: :mod:`minitransfer.run_facts`
 (what a run tells besides its accuracy: precision, schedule, its dataset's families and images per
 class), :mod:`minitransfer.comparisons` (:class:`Result`, and how networks are compared) and
-:mod:`minitransfer.paper_runs` (the paper's own runs).
+:mod:`minitransfer.paper_runs` (the paper's own runs). A run's files are read, trusting none of
+them, by :mod:`minitransfer.run_file_readers`.
 """
 
 import dataclasses
 import json
-import math
-import os
 import pathlib
-import stat
 
 from minitransfer import fileio, rundir, treatments
 from minitransfer.class_tables import shared_wnids
-from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, is_accuracy,
-                                      mean, means_by_n, metric_words, own_base, relative_by_base, relative_by_n,
-                                      select, targets_by_n, without_base)
+from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
+                                      means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
+                                      targets_by_n, without_base)
 from minitransfer.experiment import CHECKPOINT_FILE, CROSS, RESULT_FILE, TREATMENT_FILE, weights_path
 from minitransfer.paper_runs import PAPER_REFERENCE, BadReference, read_reference, reference_path
 from minitransfer.resume_options import GIVEN_FREE_FIELDS, RESUME_FREE_FIELDS
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.run_facts import (PAPER_FAMILIES, SCHEDULE_FIELDS, UNREAD_FAMILIES, half_families, kept_per_class_of,
                                     last_rate_change, natural_families, precision_of, schedule_group, schedule_of)
+from minitransfer.run_file_readers import (JSON_BYTES, LOG_BYTES, checked, is_loss_record, is_there, read_curve,
+                                           read_json, read_log, read_losses, read_result, stamp)
 from minitransfer.run_search import WalkNotice, find_runs, first_names, other_names_of_folders
 from minitransfer.treatments import CONFIG_FILE, UnreadableRun, name_order
 
-__all__ = ["collect", "hand_trained", "TRAIN_GRID_AGAIN", "start_over", "start_over_in", "METRICS_FILE", "LOSS_POINTS",
+__all__ = ["collect", "hand_trained", "TRAIN_GRID_AGAIN", "start_over", "start_over_in", "METRICS_FILE",
            "Result", "Spread", "mean", "select", "means_by_n", "own_base", "without_base", "relative_by_n",
            "targets_by_n", "relative_by_base",
            "interchangeable_halves", "metric_words", "INTERCHANGEABLE", "RISING", "BEST_EVALUATIONS",
@@ -96,8 +96,8 @@ def collect(runs_dir):
             read = _read_steady(folder, name, bases, facts, by_hand)
             if read is not None:
                 results.append(read)
-            elif _is_there(folder / TREATMENT_FILE) or _is_there(folder / CONFIG_FILE):
-                diverged = _divergence(folder / METRICS_FILE, _is_there(folder / TREATMENT_FILE))
+            elif is_there(folder / TREATMENT_FILE) or is_there(folder / CONFIG_FILE):
+                diverged = _divergence(folder / METRICS_FILE, is_there(folder / TREATMENT_FILE))
                 if diverged:
                     left_out.append(f"{name}: {diverged}")
                 else:
@@ -140,7 +140,7 @@ def start_over(grid_run):
 def start_over_in(run_folder):
     """:func:`start_over` for the run in ``run_folder`` (info's, eval's): a grid's where it holds the
     treatment.json experiment writes."""
-    return start_over(_is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
+    return start_over(is_there(pathlib.Path(run_folder) / TREATMENT_FILE))
 
 
 def _divergence(path, grid_run):
@@ -148,19 +148,13 @@ def _divergence(path, grid_run):
     (:func:`minitransfer.rundir.divergence`): such a run is not unfinished, it gets no result until it
     is trained again (:func:`start_over`; ``grid_run``: whether the run is a grid's); "" otherwise
     (training, stopped, or failed in another way)."""
-    diverged = rundir.divergence(_checked(path, LOG_BYTES)) if _is_there(path) else ""
+    diverged = rundir.divergence(checked(path, LOG_BYTES)) if is_there(path) else ""
     return f"{diverged}; no result (see {path}): {start_over(grid_run)}" if diverged else ""
 
 
 def _name(folder, runs_dir):
     """A run's name: its folder's path below ``runs_dir``, without ``.run``."""
     return folder.relative_to(runs_dir).with_suffix("").as_posix()
-
-
-def _is_there(path):
-    """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
-    cannot be told (its folder cannot be read)."""
-    return _stamp(path) is not None
 
 
 STEADY_ATTEMPTS = 3  # reads of a run whose result.json is replaced meanwhile, before it counts as not finished
@@ -173,54 +167,41 @@ def _read_steady(folder, name, bases, facts, by_hand):
     whose result.json is replaced at every read (a run finished again meanwhile is read again)."""
     path = folder / RESULT_FILE
     for _ in range(STEADY_ATTEMPTS):
-        before = _stamp(path)
+        before = stamp(path)
         if before is None:
             return None
         try:
             read = _read_run(folder, name, bases, facts, by_hand)
         except (UnreadableRun, OSError):
-            if _stamp(path) == before:
+            if stamp(path) == before:
                 raise
             continue
-        if _stamp(path) == before:
+        if stamp(path) == before:
             return read
     return None
-
-
-def _stamp(path):
-    """What tells a version of a file from the next (train replaces result.json whole, as a new
-    file): its inode, size and time of change; None where it is not there. :class:`UnreadableRun`
-    where that cannot be told (its folder cannot be read)."""
-    try:
-        status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    return status.st_ino, status.st_size, status.st_ctime_ns
 
 
 def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.treatments.base_key`). ``facts``: what
     the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
-    final, best, mean10, evaluations, iterations = _read_result(folder / RESULT_FILE)
-    config = _read_json(folder / CONFIG_FILE, dict) if _is_there(folder / CONFIG_FILE) else None
+    final, best, mean10, evaluations, iterations = read_result(folder / RESULT_FILE)
+    config = read_json(folder / CONFIG_FILE, dict) if is_there(folder / CONFIG_FILE) else None
     if config is not None and iterations is not None and config.get("max_iter", iterations) != iterations:
         raise UnreadableRun(f"{folder / RESULT_FILE} is the result of {iterations} iterations, but {CONFIG_FILE} "
                             f"trains it for {config['max_iter']}: the result is another training's")
-    planned = _is_there(folder / TREATMENT_FILE)
+    planned = is_there(folder / TREATMENT_FILE)
     if planned:
-        _checked(folder / TREATMENT_FILE, JSON_BYTES)
+        checked(folder / TREATMENT_FILE, JSON_BYTES)
     records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
     eval_csv = folder / EVAL_FILE
-    curve = _read_log(_read_curve, eval_csv)
+    curve = read_log(read_curve, eval_csv)
     # train computed result.json from every row of eval.csv: rows fewer or more than it counts are lost or not its
-    eval_log = str(eval_csv) if _is_there(eval_csv) and len(curve) != evaluations else ""
+    eval_log = str(eval_csv) if is_there(eval_csv) and len(curve) != evaluations else ""
     losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in _read_log(_read_losses, folder / METRICS_FILE)
-                   if "event" not in record and _is_loss_record(record))
+                   for record in read_log(read_losses, folder / METRICS_FILE)
+                   if "event" not in record and is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
     fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
@@ -365,129 +346,12 @@ def hand_trained(folders, runs_dir):
     bases, read = {}, {}
     for folder in folders:
         try:
-            if _is_there(folder / TREATMENT_FILE) or not _is_there(folder / CONFIG_FILE):
+            if is_there(folder / TREATMENT_FILE) or not is_there(folder / CONFIG_FILE):
                 continue
-            config = _read_json(folder / CONFIG_FILE, dict)
+            config = read_json(folder / CONFIG_FILE, dict)
             records = treatments.run_records(folder, config)
             run = treatments.treatment(folder, _name(folder, runs_dir), config, bases, records)
             read[folder] = (run, *_study_of(folder, config, records))
         except (UnreadableRun, OSError):
             continue
     return dict(zip(read, treatments.cross_studies(list(read.values()))))
-
-# The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
-# 22,500 batches a CaffeNet run logs, read for each of a grid's 1,000 runs, took most of the report's
-# time and memory (and 100 MB of SVG).
-LOSS_POINTS = 500
-
-
-def _read_losses(path):
-    return rundir.read_metrics(path, most=LOSS_POINTS)
-
-
-def _is_loss_record(record):
-    """A training-loss line of metrics.jsonl as train writes it, a finite loss at an iteration (train
-    stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
-    iteration, loss = record.get("iteration"), record.get("loss")
-    return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
-
-
-RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
-RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
-
-
-def _read_result(path):
-    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
-    result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
-    evaluation: train writes NaN then, and only then) and none above the best, as train's summary of
-    one eval.csv; a field of the wrong kind is named (a count that is negative, true, or a string);
-    each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
-    a run without evaluations, in no finding)."""
-    record = _read_json(path, dict)
-    final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
-    wrong = ("final", final, "an object") if not isinstance(final, dict) else \
-        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
-        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
-                                                                and iterations > 0) else None
-    if wrong:
-        key, value, expected = wrong
-        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
-                            f"writes ({RESULT_SHAPE})")
-    accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
-                  "mean10_top1": record.get("mean10_top1", math.nan)}
-    for key, value in accuracies.items():
-        if not is_accuracy(value, evaluations):
-            raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
-                                + (" (NaN only for a run without evaluations)" if evaluations else ""))
-    missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
-    if missing:
-        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
-                            f"version's, or edited)")
-    top, best, mean10 = (float(value) for value in accuracies.values())
-    counted = [key for key, value in accuracies.items() if not math.isnan(value)]
-    if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
-        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
-                            f"NaN for a run without evaluations (another version's result, or edited)")
-    if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
-        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
-                            f"train's summary of one run's evaluations")
-    return top, best, mean10, evaluations, iterations
-
-
-
-# The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of
-# 450,000 iterations, ~60 MB; a result.json or config.json, a few kB): a larger one is no run's file
-# (a crash can leave a tail of zeros, a sparse file of any size), and reading it whole ends the
-# report in a MemoryError.
-LOG_BYTES = 1 << 30
-JSON_BYTES = 16 << 20
-
-
-def _read_curve(path):
-    """(iteration, top-1) of each evaluation in the eval.csv ``path``. A file whose header is not
-    train's (:data:`minitransfer.rundir.RunFiles.EVAL_COLUMNS`: its columns in another order, or one
-    more, as another version, a spreadsheet or pandas saves it) is read by the names of its header
-    (:func:`minitransfer.rundir.eval_csv_lines`), where it had been read by position: a curve of top-5
-    taken for top-1, and "still rising" told of it. One with no iteration or top1 column has no curve,
-    and is named as one that lost its rows."""
-    return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
-
-
-def _read_log(read, path):
-    """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
-    once :func:`_checked`."""
-    return read(path) if not _is_there(path) else read(_checked(path, LOG_BYTES))
-
-
-def _checked(path, most):
-    """``path``, a run's file: :class:`UnreadableRun` naming it where it is not a file, which would
-    be read for ever (a named pipe, a device) or fail the report (a folder), or holds more than
-    ``most`` bytes."""
-    try:
-        status = os.stat(path)
-    except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    if not stat.S_ISREG(status.st_mode):
-        kind = ("a folder" if stat.S_ISDIR(status.st_mode) else "a named pipe" if stat.S_ISFIFO(status.st_mode)
-                else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "a socket")
-        raise UnreadableRun(f"{path}: not a file ({kind})")
-    if status.st_size > most:
-        raise UnreadableRun(f"{path}: {status.st_size:,} bytes, more than train writes there ({most:,} at most): "
-                            f"not read")
-    return path
-
-
-def _read_json(path, kind):
-    """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
-    _checked(path, JSON_BYTES)
-    try:
-        record = fileio.parse_json(path.read_text())
-    except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
-    except ValueError as error:  # or nested too deep: fileio.parse_json
-        why = "empty, truncated or corrupt" if isinstance(error, json.JSONDecodeError) else error
-        raise UnreadableRun(f"{path}: not valid JSON ({why})") from None
-    if not isinstance(record, kind):
-        raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
-                            f"got {json.dumps(record):.80}")
-    return record

@@ -19,6 +19,7 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio
 from minitransfer import models
 from minitransfer.checkpoint_check import DEFAULT_META
+from minitransfer.checkpoint_info import describe
 from minitransfer.cli import main
 from oracles import text_attributes
 
@@ -618,7 +619,7 @@ def test_a_run_trained_on_another_host_is_described_with_its_host(tmp_path):
     run = tmp_path / "net.run"
     run.mkdir()
     checkpoints.save(run / "checkpoint.h5", _checkpoint())
-    assert checkpoints.describe(run / "checkpoint.h5")["run"]["training_host"] is None  # nobody trains it
+    assert describe(run / "checkpoint.h5")["run"]["training_host"] is None  # nobody trains it
     descriptor = os.open(run / "lock", os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)  # as RunLock holds it, with its record of another machine's

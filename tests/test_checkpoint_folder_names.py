@@ -1,7 +1,7 @@
 """What the library says of a folder given as a network that is no run folder (``train``'s ``copy_from``,
 ``evaluate_checkpoint``): a report's folder, an experiment's folder without runs yet, a folder of datasets,
 a grid's folder. Each was "a folder; give a weights file (e.g. baseA.h5) or a checkpoint.h5", where the
-command line named it (:func:`minitransfer.checkpoint_check.what_folder`, which both now use)."""
+command line named it (:func:`minitransfer.path_kinds.what_folder`, which both now use)."""
 
 import pytest
 from click.testing import CliRunner

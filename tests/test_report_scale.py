@@ -6,8 +6,7 @@ import json
 import h5py
 import pytest
 
-from minitransfer import figures, fileio, report, run_search, treatments
-from minitransfer import results as results_module
+from minitransfer import figures, fileio, report, run_file_readers, run_search, treatments
 from minitransfer.results import collect
 from test_report import write_runs
 
@@ -21,7 +20,7 @@ def test_a_long_training_log_is_read_as_a_few_hundred_points(runs_dir, monkeypat
     """A CaffeNet run logs 22,500 training losses: every line of every run's metrics.jsonl parsed
     took most of a 1,000-run report's time and memory, for a panel a few hundred pixels wide. At
     most LOSS_POINTS lines are parsed, evenly spaced, the first and the last loss among them."""
-    monkeypatch.setattr(results_module, "LOSS_POINTS", 11)
+    monkeypatch.setattr(run_file_readers, "LOSS_POINTS", 11)
     lines = [json.dumps({"iteration": 20 * i, "loss": 7.0 - i / 100, "top1": 0.1, "lr": 0.01}) for i in range(1, 1002)]
     lines[500] = json.dumps({"iteration": 10_000, "event": "eval", "top1": 0.4})
     (runs_dir / "random0" / "A3B.run" / "metrics.jsonl").write_text("\n".join(lines) + "\n")

@@ -11,7 +11,7 @@ import shlex
 
 import click
 
-from minitransfer import checkpoint, checkpoint_check, fileio, results, resume_options, run_lock, rundir
+from minitransfer import checkpoint, fileio, path_kinds, results, resume_options, run_lock, rundir
 from minitransfer.experiment import TREATMENT_FILE
 from minitransfer.data import dataset, folder_tree, shard_format
 
@@ -143,7 +143,7 @@ class NetworkPath(click.Path):
                           f"run folder (baseA.run)", param, ctx)
             return str(path)
         if (path / shard_format.META_FILE).is_file():
-            self.fail(f"{path} is {checkpoint_check.what_folder(path).what}; give a weights file (e.g. baseA.h5) "
+            self.fail(f"{path} is {path_kinds.what_folder(path).what}; give a weights file (e.g. baseA.h5) "
                       f"or a run folder (baseA.run){_score_on(path, ctx)}", param, ctx)
         without_network = (f"{path} is a folder without a network: give a weights file (e.g. baseA.h5) or a run folder "
                            f"(baseA.run) that holds its checkpoint.h5")
@@ -173,7 +173,7 @@ class NetworkPath(click.Path):
             self.fail(f"{path} is the run folder of {weights.name}, which has no network yet: its training has not "
                       f"written its first checkpoint (or not started); wait for it, or give another network",
                       param, ctx)
-        what = checkpoint_check.what_folder(path)
+        what = path_kinds.what_folder(path)
         if what is None:
             self.fail(without_network, param, ctx)
         if what.run is not None:  # a grid's folder, one of its splits', or a folder of grids

@@ -4,8 +4,8 @@ import pathlib
 
 import click
 
-from minitransfer import checkpoint as checkpoints
 from minitransfer import transfer
+from minitransfer.checkpoint_info import describe
 from minitransfer.data import inputs
 from minitransfer.results import start_over_in
 from minitransfer.run_lock import holder_named
@@ -49,7 +49,7 @@ def info(checkpoint, as_json):
       minitransfer info baseA.run/checkpoint.h5 --json
       minitransfer info baseA.run
     """
-    summary = run(lambda: checkpoints.describe(checkpoint))
+    summary = run(lambda: describe(checkpoint))
     echo(json_text(summary, indent=2) if as_json else "\n".join(_lines(summary)))
 
 

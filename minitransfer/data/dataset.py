@@ -323,9 +323,9 @@ def _not_a_dataset_file(path):
 
 def _not_a_dataset_folder(path):
     """What the folder ``path`` is instead of a dataset and what to give (:func:`not_a_dataset`), or None: told
-    as a network's folder is (:func:`minitransfer.checkpoint_check.folder_kind`), once the cases of a dataset's
+    as a network's folder is (:func:`minitransfer.path_kinds.folder_kind`), once the cases of a dataset's
     own are told (the files of an import, prepared datasets in it, images not prepared yet)."""
-    from minitransfer import checkpoint_check, rundir  # which import the data package
+    from minitransfer import path_kinds, rundir  # which import the data package
     from .build import DATASET_FILES, SHARD_NAME
     from .folder_tree import first_loose_image
     from .inputs import display_name, hidden
@@ -336,13 +336,13 @@ def _not_a_dataset_folder(path):
             children = [entry for entry in entries if not hidden(entry.name)]
         if any(child.name in DATASET_FILES or SHARD_NAME.fullmatch(child.name) for child in children):
             return None  # an import under way or unfinished, or a dataset whose meta.json was removed: rerun prepare
-        prepared = [folder for folder in checkpoint_check.datasets_in(path) if not hidden(folder.name)]
+        prepared = [folder for folder in path_kinds.datasets_in(path) if not hidden(folder.name)]
     except OSError:
         return None
     if prepared:
         return (f"not a dataset folder, but it holds {', '.join(str(folder) for folder in prepared[:3])}"
                 f"{' ...' if len(prepared) > 3 else ''}: give that folder")
-    found = checkpoint_check.folder_kind(path)
+    found = path_kinds.folder_kind(path)
     if found.experiment:  # kind "runs" or "experiment": its runs lie in its split folders, as always
         return f"an experiment's folder, not a dataset folder: {GIVE_A_DATASET}"
     if found.kind == "runs":

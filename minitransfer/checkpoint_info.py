@@ -1,0 +1,67 @@
+"""What ``minitransfer info`` says of a checkpoint (:func:`describe`): its layers, shapes, frozen
+flags and provenance, whether it is its run's trained network or a resumable one, and of the run
+folder it lies in, its weights file, the process training there now and whether the training
+diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks it first.
+"""
+
+from minitransfer import run_lock, rundir
+from minitransfer.checkpoint import diverged_after, load, run_folder_of
+from minitransfer.checkpoint_check import Faults, check_classes
+
+
+def _split(meta):
+    """The split a checkpoint was trained on, as :meth:`minitransfer.data.splits.Half.describe` names it:
+    a seed for the random split only (the others are not drawn, whatever ``split_seed`` was given), no
+    half for the all split."""
+    kind = meta["split_kind"]
+    return {"kind": kind, "seed": meta["split_seed"] if kind == "random" else None, "half": meta["split_half"] or None}
+
+
+def describe(path):
+    """A JSON-serialisable summary of the checkpoint at ``path``: layers, shapes, frozen flags and
+    provenance (what ``minitransfer info`` prints). ``finished``: its iteration is its run's last
+    (max_iter), so it is the trained network, not ``resumable`` (which it is with its solver state
+    before then). ``run``: where ``path`` is the checkpoint.h5 of a run folder, that folder, its
+    ``weights_file`` (:func:`minitransfer.rundir.weights_for`: where a finished run's weights are, or
+    would be), whether it ``weights_file_exists``, the PID ``training`` it now (None when no
+    process does; -1 for one starting up: :func:`minitransfer.run_lock.holder`) and the
+    ``training_host`` that PID is on where that is another machine (a SLURM task on another node;
+    else None); else None.
+    ``diverged``: where the run's training diverged after this checkpoint, what
+    :func:`minitransfer.rundir.divergence` says (resumed, it would diverge again); else ""."""
+    saved = load(path)
+    check_classes(saved.meta, Faults(path))  # "0 classes" is no network's
+    meta = saved.meta
+    finished = saved.iteration == meta["config"].get("max_iter")
+    run_folder = run_folder_of(path)
+    run = None
+    if run_folder is not None:
+        weights = rundir.weights_for(run_folder)  # reads its config.json
+        training = _training(run_folder)
+        run = {"folder": str(run_folder), "weights_file": str(weights), "weights_file_exists": weights.is_file(),
+               "training": training, "training_host": getattr(training, "host", None)}
+    return {
+        "path": str(path), "sha256": saved.sha256, "preset": saved.preset,
+        "parameters": int(sum(w.size + b.size for w, b in saved.weights.values())),
+        "layers": [{"name": name, "W": list(w.shape), "b": list(b.shape), "frozen": saved.frozen[name]}
+                   for name, (w, b) in saved.weights.items()],
+        "classes": len(meta["classes"]),
+        "class_table": [{"label": label, **entry} for label, entry in enumerate(meta["classes"])],  # fc8's outputs
+        "split": _split(meta),
+        "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
+        "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
+        "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
+        "run": run, "diverged": diverged_after(path) if saved.solver is not None and run_folder else "",
+        "dataset_fingerprint": meta["dataset_fingerprint"],
+        "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
+        "config": meta["config"],
+    }
+
+
+def _training(run_folder):
+    """The PID of the process training in ``run_folder`` now (:func:`minitransfer.run_lock.holder`);
+    None where none does, or its lock cannot be read (``info`` shows the rest)."""
+    try:
+        return run_lock.holder(run_folder)
+    except OSError:
+        return None

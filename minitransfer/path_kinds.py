@@ -1,0 +1,152 @@
+"""What a file or folder given in a network's place is instead, told by what it holds and said in
+words the library and the command line share: one of a dataset's files, a Keras model or another
+program's file (:func:`what_file`, by its root alone); a dataset's folder, a grid's, an experiment's
+whose runs have not started, a report's or a folder of datasets (:func:`folder_kind`,
+:func:`what_folder`), and what to give instead (:func:`folder_hint`). :mod:`minitransfer.checkpoint`
+says it where a file is no checkpoint; :func:`minitransfer.data.dataset.not_a_dataset` asks the
+same question of a path given as a dataset.
+"""
+
+import collections
+import os
+import pathlib
+import shlex
+
+import h5py
+
+from minitransfer import fileio, rundir
+from minitransfer.data import shard_format
+
+# What to give where a file is no network
+GIVE_A_NETWORK = "give a weights file train wrote (e.g. baseA.h5) or a run's checkpoint.h5"
+
+
+def what_file(f, format_found):
+    """What the HDF5 file ``f``, which is no minitransfer network (``format_found``: its format
+    attribute, :func:`file_format`), is, in words, told by its root alone (no array is read): one of
+    a minitransfer dataset's shards or its mean image (and that `data` takes its dataset's folder), a
+    Keras model, a file of another format, or another program's file named by its top-level objects
+    (groups end in /)."""
+    names = sorted(f)
+    subset = fileio.plain_attribute(f.attrs.get("subset"))
+    dataset_file = "; a dataset is given as its folder, to `data`"
+    if subset in shard_format.SUBSETS and {"images", "labels"} <= set(names):
+        return f"a shard of a minitransfer dataset (its {subset} images), not a network", dataset_file
+    if names == ["mean"] and "classes_sha256" in f.attrs:
+        return f"the mean image of a minitransfer dataset ({shard_format.MEAN_FILE}), not a network", dataset_file
+    if "keras_version" in f.attrs or "model_weights" in names:
+        return "a Keras model, not a minitransfer network (minitransfer reads only its own)", ""
+    if format_found is not None:
+        return f"an HDF5 file of format {format_found!r:.80}, not a minitransfer network", ""
+    if not names:
+        return "an empty HDF5 file (no groups, no arrays), not a network", ""
+    shown = [name[:40] + ("/" if isinstance(f.get(name, getlink=True), h5py.HardLink)
+                          and f.get(name, getclass=True) is h5py.Group else "") for name in names[:4]]
+    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+    return f"an HDF5 file of other software (top level: {', '.join(shown)}{more}), not a minitransfer network", ""
+
+
+FolderWithoutNetwork = collections.namedtuple("FolderWithoutNetwork", "what run dataset summary",
+                                              defaults=(None, None, ""))
+FolderWithoutNetwork.__doc__ = """What a folder is (``what``: "a report's folder (...), not a network"), with
+the first run folder it holds (``run``: a network to give in its place) and the first dataset (``dataset``: for
+eval's "give it as --data"), each None where it holds none; ``summary``: how to sum up the runs of an
+experiment's folder ("", for another)."""
+
+
+FolderKind = collections.namedtuple("FolderKind", "kind runs experiment datasets", defaults=((), False, ()))
+FolderKind.__doc__ = """What kind of folder a folder is, told by what it holds (:func:`folder_kind`): ``kind``
+"dataset" (it holds meta.json), "runs" (``runs``: the run folders in it, else in its folders, else theirs: a folder
+of runs, a grid's folder, a folder of grids), "experiment" (an experiment.json, no run yet), "report" (a report's
+tables), "datasets" (``datasets``: the prepared datasets in it), or None; ``experiment``: it holds an
+experiment.json. The one answer to "what is this folder" that a path given as a network
+(:func:`what_folder`) and as a dataset (:func:`minitransfer.data.dataset.not_a_dataset`) are both told by."""
+
+
+def folder_kind(path):
+    """The :class:`FolderKind` of the folder ``path``, the first kind in the order of :class:`FolderKind`'s
+    that it is; kind None for another folder, or the root folder (no grid's, and too large to look through)."""
+    from minitransfer import experiment, report_folder  # which import checkpoint.py, which imports this module
+    path = pathlib.Path(path)
+    if (path / shard_format.META_FILE).is_file():
+        return FolderKind("dataset")
+    if not path.resolve().name:
+        return FolderKind(None)
+    planned = (path / experiment.PLAN_FILE).is_file()
+    runs = sorted(path.glob("*.run")) or sorted(path.glob("*/*.run")) or sorted(path.glob("*/*/*.run"))
+    if runs:
+        return FolderKind("runs", runs, planned)
+    if planned:
+        return FolderKind("experiment", experiment=True)
+    if {child.name for child in path.iterdir()} & set(report_folder.REPORT_FILES):
+        return FolderKind("report")
+    held = datasets_in(path)
+    return FolderKind("datasets", datasets=held) if held else FolderKind(None)
+
+
+def datasets_in(path):
+    """The prepared datasets in the folder ``path`` (its folders holding meta.json, links to them too), sorted:
+    its entries' types as listed, so a folder of 100,000 images costs no look at each."""
+    with os.scandir(path) as entries:
+        return sorted(pathlib.Path(entry.path) for entry in entries
+                      if entry.is_dir() and os.path.isfile(os.path.join(entry.path, shard_format.META_FILE)))
+
+
+def what_folder(path):
+    """A :class:`FolderWithoutNetwork` for the folder ``path`` given as a network, which is no run folder
+    nor holds a checkpoint.h5 (:func:`folder_kind`): a dataset folder; a grid's folder, one of its split
+    folders or a folder of grids (its run folders named); an experiment's folder whose runs have not started;
+    a report's folder (where the runs it sums up lie, as report writes it by default); a folder of prepared
+    datasets. None for another folder. Each was "a folder without a network", which said neither what it
+    is nor what to give."""
+    path = pathlib.Path(path)
+    found = folder_kind(path)
+    if found.kind == "dataset":
+        return FolderWithoutNetwork(f"a dataset folder, not a network (`minitransfer prepare verify "
+                                    f"{shlex.quote(str(path))}` describes it)", dataset=path)
+    if found.kind == "runs":
+        runs = found.runs
+        names = ", ".join(str(run.relative_to(path)) for run in runs[:3]) + (", ..." if len(runs) > 3 else "")
+        summary = f"summarize them with `minitransfer report {shlex.quote(str(path))}`" if found.experiment else ""
+        return FolderWithoutNetwork(f"no network but holds {len(runs)} run{'s' if len(runs) > 1 else ''} ({names})",
+                                    run=runs[0], summary=summary)
+    if found.kind == "experiment":
+        return FolderWithoutNetwork("an experiment's folder whose networks have not started training (no run folder "
+                                    "in it yet: `minitransfer experiment` trains them into SPLIT/NAME.run), not a "
+                                    "network")
+    if found.kind == "report":
+        runs = sorted(path.parent.glob("*/*.run"))
+        summed = f"; the runs it sums up are in {path.parent} (e.g. {runs[0]})" if runs else ""
+        return FolderWithoutNetwork(f"a report's folder (the tables and figures `minitransfer report` wrote), not a "
+                                    f"network{summed}")
+    if found.kind == "datasets":
+        held = ", ".join(str(folder) for folder in found.datasets[:3]) + (", ..." if len(found.datasets) > 3 else "")
+        return FolderWithoutNetwork(f"a folder of datasets ({held}), not a network", dataset=found.datasets[0])
+    return None
+
+
+def folder_hint(path):
+    """What to give instead of the folder ``path`` (a run folder, as the command line takes it, given
+    to the library, which takes files; another folder named as the command line names it:
+    :func:`what_folder`), else ""."""
+    if not path.is_dir():
+        return ""
+    if path.suffix == ".run":
+        return f": {path} is a run folder; give {_network_of(path)}"
+    give = "give a weights file (e.g. baseA.h5) or a checkpoint.h5"
+    try:
+        what = what_folder(path)
+    except OSError:  # a folder this user may not list: said as any folder is
+        what = None
+    if what is None:
+        return f": a folder; {give}"
+    if what.run is not None:
+        summary = f"; or {what.summary}" if what.summary else ""
+        return f": {path} is {what.what}; give one of them, as {_network_of(what.run)}{summary}"
+    return f": {path} is {what.what}; {give}"
+
+
+def _network_of(run_folder):
+    """The files of ``run_folder`` the library takes for its network, in words."""
+    return (f"its weights file, {rundir.weights_for(run_folder)} (once its run finished), or its latest checkpoint, "
+            f"{run_folder / 'checkpoint.h5'}")

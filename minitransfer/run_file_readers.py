@@ -1,0 +1,156 @@
+"""A run's files read back for the report (:func:`minitransfer.results.collect`), trusting none of
+them: its result.json (:func:`read_result`: train's summary of one eval.csv, each accuracy in
+[0, 1]), its config.json and treatment.json (:func:`read_json`), its eval.csv (:func:`read_curve`)
+and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses). A file that
+is not one (a folder, a named pipe, a device) or holds more than train writes there
+(:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it;
+:func:`stamp` tells one version of a file from the next, so a run started over while it is read is
+told.
+"""
+
+import json
+import math
+import os
+import stat
+
+from minitransfer import fileio, rundir
+from minitransfer.comparisons import is_accuracy
+from minitransfer.treatments import UnreadableRun
+
+
+def is_there(path):
+    """Whether a run's file is there (a link to nothing is not); :class:`UnreadableRun` where that
+    cannot be told (its folder cannot be read)."""
+    return stamp(path) is not None
+
+
+def stamp(path):
+    """What tells a version of a file from the next (train replaces result.json whole, as a new
+    file): its inode, size and time of change; None where it is not there. :class:`UnreadableRun`
+    where that cannot be told (its folder cannot be read)."""
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    return status.st_ino, status.st_size, status.st_ctime_ns
+
+
+# The training losses of a run drawn in curves.png: a panel is a few hundred pixels wide, and the
+# 22,500 batches a CaffeNet run logs, read for each of a grid's 1,000 runs, took most of the report's
+# time and memory (and 100 MB of SVG).
+LOSS_POINTS = 500
+
+
+def read_losses(path):
+    """The records of the metrics.jsonl ``path``, at most :data:`LOSS_POINTS` of its lines parsed
+    (:func:`minitransfer.rundir.read_metrics`)."""
+    return rundir.read_metrics(path, most=LOSS_POINTS)
+
+
+def is_loss_record(record):
+    """A training-loss line of metrics.jsonl as train writes it, a finite loss at an iteration (train
+    stops at a non-finite one; a hand-edited line is skipped, as a torn one is)."""
+    iteration, loss = record.get("iteration"), record.get("loss")
+    return type(iteration) is int and type(loss) in (int, float) and math.isfinite(loss)
+
+
+RESULT_SHAPE = '{"final": {"top1": ...}, "best_top1": ..., "mean10_top1": ..., "evaluations": ...}'
+RESULT_FIELDS = ("final", "best_top1", "mean10_top1", "evaluations")  # train writes each, every time
+
+
+def read_result(path):
+    """(final, best, mean of 10 best top-1, evaluations, iterations trained or None) of a
+    result.json, each accuracy checked to be a fraction in [0, 1] (NaN only for a run that made no
+    evaluation: train writes NaN then, and only then) and none above the best, as train's summary of
+    one eval.csv; a field of the wrong kind is named (a count that is negative, true, or a string);
+    each of :data:`RESULT_FIELDS` must be there (a result of another version would otherwise read as
+    a run without evaluations, in no finding)."""
+    record = read_json(path, dict)
+    final, evaluations, iterations = record.get("final", {}), record.get("evaluations", 0), record.get("iterations")
+    wrong = ("final", final, "an object") if not isinstance(final, dict) else \
+        ("evaluations", evaluations, "a count, 0 or more") if type(evaluations) is not int or evaluations < 0 else \
+        ("iterations", iterations, "a count, 1 or more") if not (iterations is None or type(iterations) is int
+                                                                and iterations > 0) else None
+    if wrong:
+        key, value, expected = wrong
+        raise UnreadableRun(f"{path}: {key} is {json.dumps(value):.40}, expected {expected}: not a result train "
+                            f"writes ({RESULT_SHAPE})")
+    accuracies = {"final top1": final.get("top1", math.nan), "best_top1": record.get("best_top1", math.nan),
+                  "mean10_top1": record.get("mean10_top1", math.nan)}
+    for key, value in accuracies.items():
+        if not is_accuracy(value, evaluations):
+            raise UnreadableRun(f"{path}: {key} is {value!r}, expected a top-1 accuracy in [0, 1]"
+                                + (" (NaN only for a run without evaluations)" if evaluations else ""))
+    missing = [key for key in RESULT_FIELDS if key not in record]  # read as 0 evaluations, no accuracy
+    if missing:
+        raise UnreadableRun(f"{path}: no {', '.join(missing)}: not a result train writes ({RESULT_SHAPE}; another "
+                            f"version's, or edited)")
+    top, best, mean10 = (float(value) for value in accuracies.values())
+    counted = [key for key, value in accuracies.items() if not math.isnan(value)]
+    if not evaluations and counted:  # train writes NaN for a run without evaluations: no accuracy
+        raise UnreadableRun(f"{path}: {counted[0]} is {accuracies[counted[0]]!r} of 0 evaluations: train writes "
+                            f"NaN for a run without evaluations (another version's result, or edited)")
+    if best < max(top, mean10) - 1e-9:  # NaN compares False: a run without evaluations passes
+        raise UnreadableRun(f"{path}: best_top1 {best} is below final top1 {top} or mean10_top1 {mean10}: not "
+                            f"train's summary of one run's evaluations")
+    return top, best, mean10, evaluations, iterations
+
+
+# The most a run's file holds as train writes it (ImageNet's metrics.jsonl, logged at every one of
+# 450,000 iterations, ~60 MB; a result.json or config.json, a few kB): a larger one is no run's file
+# (a crash can leave a tail of zeros, a sparse file of any size), and reading it whole ends the
+# report in a MemoryError.
+LOG_BYTES = 1 << 30
+JSON_BYTES = 16 << 20
+
+
+def read_curve(path):
+    """(iteration, top-1) of each evaluation in the eval.csv ``path``. A file whose header is not
+    train's (:data:`minitransfer.rundir.RunFiles.EVAL_COLUMNS`: its columns in another order, or one
+    more, as another version, a spreadsheet or pandas saves it) is read by the names of its header
+    (:func:`minitransfer.rundir.eval_csv_lines`), where it had been read by position: a curve of top-5
+    taken for top-1, and "still rising" told of it. One with no iteration or top1 column has no curve,
+    and is named as one that lost its rows."""
+    return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
+
+
+def read_log(read, path):
+    """``read(path)``, :mod:`minitransfer.rundir`'s reader of a run's log (none where it is missing),
+    once :func:`checked`."""
+    return read(path) if not is_there(path) else read(checked(path, LOG_BYTES))
+
+
+def checked(path, most):
+    """``path``, a run's file: :class:`UnreadableRun` naming it where it is not a file, which would
+    be read for ever (a named pipe, a device) or fail the report (a folder), or holds more than
+    ``most`` bytes."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    if not stat.S_ISREG(status.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(status.st_mode) else "a named pipe" if stat.S_ISFIFO(status.st_mode)
+                else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "a socket")
+        raise UnreadableRun(f"{path}: not a file ({kind})")
+    if status.st_size > most:
+        raise UnreadableRun(f"{path}: {status.st_size:,} bytes, more than train writes there ({most:,} at most): "
+                            f"not read")
+    return path
+
+
+def read_json(path, kind):
+    """The JSON document in ``path``, which must be a ``kind``; :class:`UnreadableRun` naming the file otherwise."""
+    checked(path, JSON_BYTES)
+    try:
+        record = fileio.parse_json(path.read_text())
+    except OSError as error:
+        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+    except ValueError as error:  # or nested too deep: fileio.parse_json
+        why = "empty, truncated or corrupt" if isinstance(error, json.JSONDecodeError) else error
+        raise UnreadableRun(f"{path}: not valid JSON ({why})") from None
+    if not isinstance(record, kind):
+        raise UnreadableRun(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}, "
+                            f"got {json.dumps(record):.80}")
+    return record
