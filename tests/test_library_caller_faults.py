@@ -66,3 +66,20 @@ def test_a_training_goes_on_where_it_started_when_the_working_folder_changes(mic
     assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
     assert len(rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")) == FAST["max_iter"] // FAST["eval_every"]
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_data, tmp_path):
+    """A training with loader workers (spawned) fixed the process's default start method (Python's
+    spawn asks for it): the program's own `multiprocessing.set_start_method` after it raised "context
+    has already been set". Now it is still unset, and the program sets it."""
+    program = (f"import multiprocessing\n"
+               f"from minitransfer import train as training\n"
+               f"training.train(training.TrainConfig(out={str(tmp_path / 'net.h5')!r}, data={str(micro_data)!r}, "
+               f"workers=1, **{FAST!r}))\n"
+               f"print(multiprocessing.get_start_method(allow_none=True))\n"
+               f"multiprocessing.set_start_method('spawn')\n"
+               f"print(multiprocessing.get_start_method())\n")
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])})
+    assert (ran.returncode, ran.stdout) == (0, "None\nspawn\n"), ran.stderr
+    assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
