@@ -107,8 +107,12 @@ def drop_stream(stream):
 def warn(text):
     """``text`` on stderr, from code below the command line (no click there); dropped where it
     cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
-    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`)."""
+    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`). Returns
+    whether it was said: not where the call asked for no output, so that a warning said once per
+    process is said by a later call that did not ask so (it stayed silent after a quiet one)."""
     told = _told.get()
+    if told is _dropped:
+        return False
     try:
         if told is None:
             print(text, file=sys.stderr, flush=True)
@@ -116,6 +120,7 @@ def warn(text):
             told(text)
     except OSError:
         pass
+    return True
 
 
 def hushed_if_quiet(function):

@@ -83,3 +83,33 @@ def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_da
                          env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])})
     assert (ran.returncode, ran.stdout) == (0, "None\nspawn\n"), ran.stderr
     assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
+
+
+def test_a_warning_said_once_per_process_is_said_after_a_quiet_call(micro_data, tmp_path, monkeypatch, capfd):
+    """A file system without locks: its warning, said once per file system and process, was dropped
+    under quiet=True yet counted as said, so the next call, not quiet, said nothing of it."""
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
+    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    training.train(training.TrainConfig(out=tmp_path / "quiet.h5", data=micro_data, **FAST))
+    assert capfd.readouterr() == ("", "")
+    training.train(training.TrainConfig(out=tmp_path / "loud.h5", data=micro_data, **{**FAST, "quiet": False}))
+    assert capfd.readouterr().err.count("does not support file locks (flock: ") == 1  # the data's or the run's
+    training.train(training.TrainConfig(out=tmp_path / "again.h5", data=micro_data, **{**FAST, "quiet": False}))
+    assert "does not support file locks" not in capfd.readouterr().err  # said, it is not said again
+
+
+def test_an_unwritable_record_of_intact_files_is_said_after_a_quiet_call(micro_data, tmp_path, monkeypatch, capfd):
+    """The dataset's record of its intact files could not be written (MINITRANSFER_CACHE a file): said
+    once per process and dataset, it was dropped under quiet=True yet counted as said, so a later
+    check of the dataset's files (prepared again), not quiet, said nothing of it."""
+    (tmp_path / "cache").write_text("")
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(integrity, "_intact_files", set())  # as a fresh process: every file is hashed
+    monkeypatch.setattr(integrity, "_unrecorded_warned", set())
+    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)  # the files count as settled, so a record is due
+    training.train(training.TrainConfig(out=tmp_path / "quiet.h5", data=micro_data, **FAST))
+    assert capfd.readouterr() == ("", "")
+    monkeypatch.setattr(integrity, "_intact_files", set())  # its files prepared again: hashed again
+    dataset.open_dataset(micro_data).check_checksums()
+    said = capfd.readouterr().err
+    assert said.startswith(f"warning: cannot record the files of {micro_data} found intact ("), said
