@@ -41,9 +41,12 @@ def stop_signals_heard():
     """The signals of :data:`STOP_SIGNALS` this process answers: all of them, but SIGHUP where it
     was ignored when the process started (nohup's whole point). SIGINT and SIGTERM ignored are
     answered all the same: a shell script's background job (``minitransfer experiment ... &``)
-    starts with SIGINT ignored without anyone asking for it, and ``kill -INT`` must stop it."""
-    return tuple(stop for stop in STOP_SIGNALS
-                 if not (stop == signal.SIGHUP and signal.getsignal(stop) is signal.SIG_IGN))
+    starts with SIGINT ignored without anyone asking for it, and ``kill -INT`` must stop it. A signal
+    whose handler a program embedding Python set (outside Python: Python knows it only as None) stays
+    that program's, as :class:`minitransfer.stop_requests.StopRequests` leaves it: taken over, it could
+    not be given back, and every command ended with a TypeError (signal handler must be ...)."""
+    return tuple(stop for stop in STOP_SIGNALS if signal.getsignal(stop) is not None
+                 and not (stop == signal.SIGHUP and signal.getsignal(stop) is signal.SIG_IGN))
 
 
 def stop_as_it_starts():
