@@ -60,7 +60,7 @@ class RunLock:
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
     def __init__(self, run_dir):
-        self.run_dir = pathlib.Path(run_dir)
+        self.run_dir = pathlib.Path(run_dir).absolute()  # a chdir while held (a notebook's) moves nothing
         self.path = self.run_dir / self.FILE
         self._descriptor = None
         self._created = False
@@ -305,11 +305,11 @@ def _warn_unlocked(descriptor, path, error):
     device = os.fstat(descriptor).st_dev
     if device in _UNLOCKED_DEVICES:
         return
-    _UNLOCKED_DEVICES.add(device)
     where = f"the file system of {pathlib.Path(path).parent}" if path is not None else "a file system"
-    stopping.warn(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without them, "
-                  f"so nothing stops a second process from training into the same run or preparing the dataset a "
-                  f"training reads meanwhile; on Lustre, mount with -o flock")
+    if stopping.warn(f"warning: {where} does not support file locks (flock: {error.strerror}): going on without "
+                     f"them, so nothing stops a second process from training into the same run or preparing the "
+                     f"dataset a training reads meanwhile; on Lustre, mount with -o flock"):
+        _UNLOCKED_DEVICES.add(device)  # said: a quiet call's, dropped, leaves it to the next call to say
 
 
 class Held:

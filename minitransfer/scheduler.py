@@ -220,15 +220,17 @@ class _Scheduler:
         """Start ``run`` on ``slot``. Where that fails (the grid's output, the disk full as its log is
         written, the grid's folder moved or deleted: an ``OSError``; a dataset prepared again since the
         grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
-        started."""
+        started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
+        stops the grid as any error does: a run is never lost from the grid's outcome."""
         self.started += 1
         try:
             self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
             self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
             self._launch(slot, device, run)
-        except (OSError, DatasetPreparedAgain):
-            self.started -= 1
-            self.pending.insert(0, run)
+        except BaseException:
+            if slot not in self.running:  # else it runs, and the grid's stop stops it and counts it
+                self.started -= 1
+                self.pending.insert(0, run)
             raise
 
     def _launch(self, slot, device, run):

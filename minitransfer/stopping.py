@@ -41,9 +41,12 @@ def stop_signals_heard():
     """The signals of :data:`STOP_SIGNALS` this process answers: all of them, but SIGHUP where it
     was ignored when the process started (nohup's whole point). SIGINT and SIGTERM ignored are
     answered all the same: a shell script's background job (``minitransfer experiment ... &``)
-    starts with SIGINT ignored without anyone asking for it, and ``kill -INT`` must stop it."""
-    return tuple(stop for stop in STOP_SIGNALS
-                 if not (stop == signal.SIGHUP and signal.getsignal(stop) is signal.SIG_IGN))
+    starts with SIGINT ignored without anyone asking for it, and ``kill -INT`` must stop it. A signal
+    whose handler a program embedding Python set (outside Python: Python knows it only as None) stays
+    that program's, as :class:`minitransfer.stop_requests.StopRequests` leaves it: taken over, it could
+    not be given back, and every command ended with a TypeError (signal handler must be ...)."""
+    return tuple(stop for stop in STOP_SIGNALS if signal.getsignal(stop) is not None
+                 and not (stop == signal.SIGHUP and signal.getsignal(stop) is signal.SIG_IGN))
 
 
 def stop_as_it_starts():
@@ -107,8 +110,12 @@ def drop_stream(stream):
 def warn(text):
     """``text`` on stderr, from code below the command line (no click there); dropped where it
     cannot be written (the terminal gone): a warning is all that is lost. Told instead where the
-    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`)."""
+    call that runs in this thread asked (:func:`hushed_if_quiet`, :func:`warnings_to`). Returns
+    whether it was said: not where the call asked for no output, so that a warning said once per
+    process is said by a later call that did not ask so (it stayed silent after a quiet one)."""
     told = _told.get()
+    if told is _dropped:
+        return False
     try:
         if told is None:
             print(text, file=sys.stderr, flush=True)
@@ -116,6 +123,7 @@ def warn(text):
             told(text)
     except OSError:
         pass
+    return True
 
 
 def hushed_if_quiet(function):

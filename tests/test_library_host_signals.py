@@ -1,7 +1,8 @@
 """minitransfer in a program that embeds Python and handles a stop signal itself (a C handler set
-before Python started, which Python's signal module knows only as None): train leaves that handler
-to its program, and ends as it does elsewhere (a shim preloaded into a child Python stands in for the
-program; no monkeypatch of Python's signal module reaches what Python found at its start)."""
+before Python started, which Python's signal module knows only as None): train and the command line
+leave that handler to its program, and end as they do elsewhere (a shim preloaded into a child Python
+stands in for the program; no monkeypatch of Python's signal module reaches what Python found at its
+start)."""
 
 import os
 import shutil
@@ -51,3 +52,28 @@ def test_train_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shi
                           text=True, timeout=120, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines() == ["found None", "trained 2 None", "the host's handler", "alive"], done.stdout
+
+
+COMMAND = textwrap.dedent("""
+    import os, signal, sys
+    from minitransfer.__main__ import command
+    sys.argv = ["minitransfer", "prepare", "verify", sys.argv[1]]
+    try:
+        command()
+    except SystemExit as ended:
+        print("exit", ended.code, signal.getsignal(signal.SIGHUP), flush=True)
+    os.kill(os.getpid(), signal.SIGHUP)
+    print("alive", flush=True)
+""")
+
+
+def test_the_command_line_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shim, micro_data):
+    """The command line as a program embedding Python runs it (its `command`, as `python -m minitransfer`
+    does): before, it took the program's SIGHUP over as it started, then gave back None as it ended, a
+    TypeError's traceback and exit code 1 after every command, its own handler left installed."""
+    environment = {**os.environ, "LD_PRELOAD": str(host_shim), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", COMMAND, micro_data], capture_output=True, text=True, timeout=120,
+                          env=environment)
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert done.stdout.splitlines()[-3:] == ["exit 0 None", "the host's handler", "alive"], done.stdout
+    assert "(verified)" in done.stdout

@@ -185,14 +185,22 @@ def stop_signals_blocked():
 
 def start_processes(processes, what):
     """Start ``processes``; when one cannot (the system out of processes or memory: fork fails with
-    EAGAIN or ENOMEM), kill those started and raise :class:`WorkerDied` naming it as ``what``."""
-    for number, process in enumerate(processes):
-        try:
-            process.start()
-        except OSError as error:
-            kill_processes(processes[:number], what)
-            raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system is "
-                             f"out of processes or memory; use fewer `workers`") from error
+    EAGAIN or ENOMEM), kill those started and raise :class:`WorkerDied` naming it as ``what``. This
+    process's default start method is left unset where it was: Python's spawn fixes it as it starts a
+    process (the preparation data names it), and a program's own ``multiprocessing.set_start_method``
+    after a training with ``workers`` raised "context has already been set"."""
+    unset = multiprocessing.get_start_method(allow_none=True) is None
+    try:
+        for number, process in enumerate(processes):
+            try:
+                process.start()
+            except OSError as error:
+                kill_processes(processes[:number], what)
+                raise WorkerDied(f"could not start {what} {number + 1} of {len(processes)} ({error}): the system "
+                                 f"is out of processes or memory; use fewer `workers`") from error
+    finally:
+        if unset:
+            multiprocessing.set_start_method(None, force=True)  # unset again (force: the only way to)
 
 
 def kill_processes(processes, what):

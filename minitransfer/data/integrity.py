@@ -165,7 +165,7 @@ def _record(folder, settled):
         files = {**_read_record(path, resolved), **settled}
         fileio.write_text(path, json.dumps({"dataset": resolved, "files": files}, sort_keys=True))
     except OSError as error:
-        if folder not in _unrecorded_warned:
-            _unrecorded_warned.add(folder)
-            stopping.warn(f"warning: cannot record the files of {folder} found intact ({error}): the next run "
-                          f"hashes them again; set MINITRANSFER_CACHE to a folder that can be written")
+        if folder not in _unrecorded_warned and \
+                stopping.warn(f"warning: cannot record the files of {folder} found intact ({error}): the next run "
+                              f"hashes them again; set MINITRANSFER_CACHE to a folder that can be written"):
+            _unrecorded_warned.add(folder)  # said: a quiet call's, dropped, leaves it to the next call to say

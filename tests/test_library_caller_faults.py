@@ -1,0 +1,115 @@
+"""What a notebook's own code does to a call of minitransfer: a grid's `log` that raises on a
+run's start line stops the grid with every run in its outcome; a training whose callback changes
+the working folder trains on where it started; one with loader workers leaves the start method of
+multiprocessing unset; a warning said once per process, dropped by a quiet call, is said by the next."""
+
+import errno
+import fcntl
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import experiment, run_lock, rundir, scheduler
+from minitransfer import train as training
+from minitransfer.data import dataset, integrity
+from test_experiment import OPTIONS, events, fake_train  # noqa: F401 (a fixture)
+from test_library_api import FAST
+from test_train_faults import _flock_failing_with
+from waiting import until
+
+
+class LogFailed(Exception):
+    pass
+
+
+def test_a_log_raising_on_a_start_line_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """The log raised as it was told the second run's start (a notebook's widget closed): that run
+    was in none of the outcome's lists, started nor not started. Now the grid stops as for any
+    error, the first run stopped with its checkpoint, the others not started: each run counted once."""
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "30")  # the first run still trains as the second starts
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    out, started = tmp_path / "grid", []
+
+    def log(line):
+        if line.startswith(f"[2/{len(runs)}] start "):
+            assert until(lambda: events(out, started[0]))  # the first run is training, its handler set
+            raise LogFailed(line)
+        if line.startswith(f"[1/{len(runs)}] start "):
+            started.append(line.split()[2])
+
+    with pytest.raises(LogFailed) as raised:
+        scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=(None, None), log=log,
+                           poll_seconds=0.01)
+    outcome = raised.value.grid_outcome
+    assert outcome.interrupted and outcome.stopped == started
+    assert sorted(outcome.not_started) == sorted(run.name for run in runs if run.name not in started)
+    assert outcome.finished + outcome.failed + outcome.blocked + outcome.training_elsewhere == []
+
+
+def test_a_training_goes_on_where_it_started_when_the_working_folder_changes(micro_data, tmp_path, monkeypatch):
+    """A callback (or a notebook cell, while train runs in a background thread) changed the working
+    folder mid-run: the run of out="net.h5" stopped with "net.run was moved or deleted", which it was
+    not (its relative paths named files in the new folder). Now it trains to its end where it started."""
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def wander(done):
+        if done == 1:
+            os.chdir(tmp_path / "elsewhere")
+
+    result = training.train(training.TrainConfig(out="net.h5", data=micro_data, **FAST), on_iteration=wander)
+    assert result.iterations == FAST["max_iter"]
+    assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
+    assert len(rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")) == FAST["max_iter"] // FAST["eval_every"]
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_data, tmp_path):
+    """A training with loader workers (spawned) fixed the process's default start method (Python's
+    spawn asks for it): the program's own `multiprocessing.set_start_method` after it raised "context
+    has already been set". Now it is still unset, and the program sets it."""
+    program = (f"import multiprocessing\n"
+               f"from minitransfer import train as training\n"
+               f"training.train(training.TrainConfig(out={str(tmp_path / 'net.h5')!r}, data={str(micro_data)!r}, "
+               f"workers=1, **{FAST!r}))\n"
+               f"print(multiprocessing.get_start_method(allow_none=True))\n"
+               f"multiprocessing.set_start_method('spawn')\n"
+               f"print(multiprocessing.get_start_method())\n")
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])})
+    assert (ran.returncode, ran.stdout) == (0, "None\nspawn\n"), ran.stderr
+    assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
+
+
+def test_a_warning_said_once_per_process_is_said_after_a_quiet_call(micro_data, tmp_path, monkeypatch, capfd):
+    """A file system without locks: its warning, said once per file system and process, was dropped
+    under quiet=True yet counted as said, so the next call, not quiet, said nothing of it."""
+    monkeypatch.setattr(fcntl, "flock", _flock_failing_with(errno.ENOLCK))
+    monkeypatch.setattr(run_lock, "_UNLOCKED_DEVICES", set())
+    training.train(training.TrainConfig(out=tmp_path / "quiet.h5", data=micro_data, **FAST))
+    assert capfd.readouterr() == ("", "")
+    training.train(training.TrainConfig(out=tmp_path / "loud.h5", data=micro_data, **{**FAST, "quiet": False}))
+    assert capfd.readouterr().err.count("does not support file locks (flock: ") == 1  # the data's or the run's
+    training.train(training.TrainConfig(out=tmp_path / "again.h5", data=micro_data, **{**FAST, "quiet": False}))
+    assert "does not support file locks" not in capfd.readouterr().err  # said, it is not said again
+
+
+def test_an_unwritable_record_of_intact_files_is_said_after_a_quiet_call(micro_data, tmp_path, monkeypatch, capfd):
+    """The dataset's record of its intact files could not be written (MINITRANSFER_CACHE a file): said
+    once per process and dataset, it was dropped under quiet=True yet counted as said, so a later
+    check of the dataset's files (prepared again), not quiet, said nothing of it."""
+    (tmp_path / "cache").write_text("")
+    monkeypatch.setenv("MINITRANSFER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(integrity, "_intact_files", set())  # as a fresh process: every file is hashed
+    monkeypatch.setattr(integrity, "_unrecorded_warned", set())
+    monkeypatch.setattr(integrity, "UNSETTLED_NS", 0)  # the files count as settled, so a record is due
+    training.train(training.TrainConfig(out=tmp_path / "quiet.h5", data=micro_data, **FAST))
+    assert capfd.readouterr() == ("", "")
+    monkeypatch.setattr(integrity, "_intact_files", set())  # its files prepared again: hashed again
+    dataset.open_dataset(micro_data).check_checksums()
+    said = capfd.readouterr().err
+    assert said.startswith(f"warning: cannot record the files of {micro_data} found intact ("), said
