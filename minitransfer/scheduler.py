@@ -40,7 +40,7 @@ import time
 from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
 from minitransfer.grid_arguments import (check_call, check_out, check_seconds, checked_devices, checked_runs,
                                          checked_train_command, device_options)
-from minitransfer.grid_check import DatasetPreparedAgain, DatasetsAsPlanned, check_finished, check_folder
+from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
 from minitransfer.grid_folder import GridFolderGone, GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
