@@ -120,10 +120,10 @@ def bases_at_chance(results, facts=None):
     facts = {} if facts is None else facts
     found = []
     for r in (r for r in results if r.run.kind == "base"):
-        classes, images = scored_classes(r, facts), validation_images(r, facts)
-        if not (classes and classes >= 2 and images) or r.mean10_top1 != r.mean10_top1:  # x != x: NaN, no evaluation
+        per_class = _scored_per_class(r, facts)
+        if per_class is None or len(per_class) < 2 or not sum(per_class) or math.isnan(r.mean10_top1):
             continue
-        chance = 1 / classes
+        chance, images = 1 / len(per_class), int(sum(per_class))
         if r.mean10_top1 <= chance + chance_band(chance, images):
             found.append((r, chance, images))
     return found
@@ -140,18 +140,15 @@ def at_chance_kinds(found):
     (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at chance, and those scored on too few
     validation images to tell whether they learned anything, each as "name (accuracy, chance)"; and
     the fewest validation images of the second (None where there are none)."""
-    named = [(f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})", chance_band(chance, images) > CHANCE_BAND,
-              images) for r, chance, images in found]
-    untold = [images for _, wide, images in named if wide]
-    return ([name for name, wide, _ in named if not wide], [name for name, wide, _ in named if wide],
-            min(untold) if untold else None)
-
-
-def scored_classes(result, facts):
-    """How many classes ``result`` was scored on (its half's, as :func:`validation_images` counts
-    their images); None where that cannot be known."""
-    per_class = _scored_per_class(result, facts)
-    return None if per_class is None else len(per_class)
+    nothing, untold, images_of_untold = [], [], []
+    for r, chance, images in found:
+        name = f"{r.run.name} ({r.mean10_top1:.1%}, chance {chance:.1%})"
+        if chance_band(chance, images) > CHANCE_BAND:
+            untold.append(name)
+            images_of_untold.append(images)
+        else:
+            nothing.append(name)
+    return nothing, untold, min(images_of_untold, default=None)
 
 
 def _scored_per_class(result, facts):
