@@ -2,7 +2,8 @@
 still rising, made of 10 evaluations or fewer (or of none: no accuracy), on validation sets small
 enough that one image is a point, of bases no better than chance, of transfers across datasets
 whose base had seen their classes, of other schedules than the runs they are compared with, or
-whose eval.csv is not the one their result.json sums up (cut short, or edited). The claims themselves are :mod:`minitransfer.findings`'.
+whose eval.csv is not the one their result.json sums up (cut short, or edited). The claims
+themselves are :mod:`minitransfer.findings`'.
 """
 
 import math
@@ -43,9 +44,9 @@ def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
     none = [r.run.name for r in results if not r.evaluations]
     if none:
         found.append(f"without evaluations ({len(none)}): {_listed(none, shown, listed_in)}; their result.json counts "
-                     f"none, so they have no accuracy: Table 1, the figures and the findings leave them out (results.md "
-                     f"shows –), and the networks measured against them with them: copy the run's result.json back "
-                     f"from where it trained, or train it again (--overwrite)")
+                     f"none, so they have no accuracy: Table 1, the figures and the findings leave them out "
+                     f"(results.md shows –), and the networks measured against them with them: copy the run's "
+                     f"result.json back from where it trained, or train it again (--overwrite)")
     return found + at_chance(results, shown, listed_in, facts) \
         + small_validation(results, shown, listed_in, sets, facts) \
         + seen_classes(results, shown, listed_in) + _other_schedules(results, shown, listed_in) \
@@ -89,11 +90,11 @@ def _cut_logs(results, shown=None, listed_in=None):
 def eval_csv_faults(path):
     """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
     :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes
-    (:func:`minitransfer.rundir.eval_csv_lines`, which reads a header not train's by its names, as the
+    (:func:`minitransfer.rundir.eval_csv_lines`, which reads the columns by the header's names, as the
     curve is read): a value that is no number, another count of values than the header names, a header
-    without an iteration or top1 column, an iteration below 1, an accuracy that is no fraction in [0, 1] (NaN,
-    negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes back
-    from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
+    without an iteration or top1 column, an iteration below 1, an accuracy that is no fraction in [0, 1]
+    (NaN, negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes
+    back from an earlier row's. A last line without its line break (a copy cut short, a torn append) is
     none of them; [] for a file that cannot be read."""
     try:
         return [(number, fault) for number, _, fault in eval_csv_lines(path) if fault is not None]
