@@ -109,13 +109,13 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))
     recorded = saved.meta["dataset_fingerprint"]
-    if data is None and recorded and dataset.fingerprint != recorded and not stored.get("data"):
-        # no folder recorded (a file train did not write whole): the built-in set was a guess, not its dataset
-        raise DataMismatch(f"checkpoint {path} records no dataset it was trained on ({_no_dataset(path)}: written "
-                           f"by another program or changed by hand), and the built-in synthetic set is "
-                           f"not it (sha256 of its meta.json {recorded[:12]}, the built-in set's "
-                           f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
-    if data is None and recorded and dataset.fingerprint != recorded:  # another dataset in its folder: other images
+    if data is None and recorded and dataset.fingerprint != recorded:
+        if not stored.get("data"):  # no folder recorded (a file train did not write whole): the built-in set a guess
+            raise DataMismatch(f"checkpoint {path} records no dataset it was trained on ({_no_dataset(path)}: written "
+                               f"by another program or changed by hand), and the built-in synthetic set is not it "
+                               f"(sha256 of its meta.json {recorded[:12]}, the built-in set's "
+                               f"{dataset.fingerprint[:12]}): give the dataset it was trained on as `data`")
+        # another dataset in its folder: other images
         raise DataMismatch(f"checkpoint {path} was trained on {dataset.path} before it was prepared again (sha256 of "
                            f"its meta.json {recorded[:12]}, now {dataset.fingerprint[:12]}): its images are not the "
                            f"ones the network was trained and validated on; to score it on them anyway, give "
