@@ -24,6 +24,10 @@ def is_there(path):
     return stamp(path) is not None
 
 
+def _cannot_read(path, error):
+    return UnreadableRun(f"{path}: cannot be read ({error.strerror or error})")
+
+
 def stamp(path):
     """What tells a version of a file from the next (train replaces result.json whole, as a new
     file): its inode, size and time of change; None where it is not there. :class:`UnreadableRun`
@@ -33,7 +37,7 @@ def stamp(path):
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise _cannot_read(path, error) from None
     return status.st_ino, status.st_size, status.st_ctime_ns
 
 
@@ -107,12 +111,9 @@ JSON_BYTES = 16 << 20
 
 
 def read_curve(path):
-    """(iteration, top-1) of each evaluation in the eval.csv ``path``. A file whose header is not
-    train's (:data:`minitransfer.rundir.RunFiles.EVAL_COLUMNS`: its columns in another order, or one
-    more, as another version, a spreadsheet or pandas saves it) is read by the names of its header
-    (:func:`minitransfer.rundir.eval_csv_lines`), where it had been read by position: a curve of top-5
-    taken for top-1, and "still rising" told of it. One with no iteration or top1 column has no curve,
-    and is named as one that lost its rows."""
+    """(iteration, top-1) of each evaluation in the eval.csv ``path``, its columns found by the names of
+    its header (:func:`minitransfer.rundir.eval_csv_lines`: a spreadsheet's or pandas' save may reorder
+    them); one without an iteration or top1 column has no curve."""
     return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
 
 
@@ -129,7 +130,7 @@ def checked(path, most):
     try:
         status = os.stat(path)
     except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise _cannot_read(path, error) from None
     if not stat.S_ISREG(status.st_mode):
         kind = ("a folder" if stat.S_ISDIR(status.st_mode) else "a named pipe" if stat.S_ISFIFO(status.st_mode)
                 else "a device" if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode) else "a socket")
@@ -146,7 +147,7 @@ def read_json(path, kind):
     try:
         record = fileio.parse_json(path.read_text())
     except OSError as error:
-        raise UnreadableRun(f"{path}: cannot be read ({error.strerror or error})") from None
+        raise _cannot_read(path, error) from None
     except ValueError as error:  # or nested too deep: fileio.parse_json
         why = "empty, truncated or corrupt" if isinstance(error, json.JSONDecodeError) else error
         raise UnreadableRun(f"{path}: not valid JSON ({why})") from None

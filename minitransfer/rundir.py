@@ -297,7 +297,7 @@ def _bare(field):
     return field.strip().strip('"').strip()
 
 
-def _eval_row(line, columns=RunFiles.EVAL_COLUMNS):
+def _eval_row(line, columns):
     """(row, None) for the eval.csv line ``line`` (of a file whose header names ``columns``) where it
     could be a row train writes: an iteration counted from 1, accuracies that are fractions in [0, 1]
     and a loss that is finite and not negative (a cross-entropy; train stops at one that is not finite,
