@@ -31,8 +31,7 @@ def _image_files(folder):
     """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
     A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
     saying what it is, rather than the dataset losing it without a word."""
-    return sorted(path for path in entries(folder)
-                  if not path.is_dir() and path.suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(path.name))
+    return sorted(path for path in entries(folder) if not path.is_dir() and _an_image(path.name))
 
 
 def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is_a=None, size=256, workers=None,
@@ -174,13 +173,11 @@ def _refuse_classes_unpacked_in_part(train, wnids):
     the members the import reads: image files directly in the class folder (a tar's members may carry the prefix
     ``<wnid>/``, as some mirrors' do: they unpack into ``train/``).
 
-    Which tars are read: the usual loop removes each tar once unpacked, and so leaves beside its folder only the
-    one it was cut short in; all :data:`TARS_READ` or fewer are read. Where more are kept (all 1000, kept beside
-    their folders), reading them all took 1.28M headers and as many stats on every prepare: only the tars of the
-    :data:`TARS_READ` folders modified last are read, the classes an unpacking was at when stopped (a folder
-    changes as each file is added to it, so those cut short were modified after every class unpacked whole, with
-    as many unpacked at once in parallel as that); a class unpacked in part earlier, and then others unpacked
-    after it, goes unseen."""
+    Which tars are read: all, where :data:`TARS_READ` or fewer lie beside their folders (the usual loop removes
+    each tar once unpacked, so only the one it was cut short in is left). Where more are kept (reading all 1000
+    took 1.28M headers and as many stats on every prepare), only those of the :data:`TARS_READ` folders modified
+    last: the classes an unpacking was at when stopped. A class unpacked in part before others were unpacked
+    whole goes unseen."""
     beside = [wnid for wnid in wnids if (train / f"{wnid}.tar").is_file()]
     if len(beside) > TARS_READ:
         beside = sorted(beside, key=lambda wnid: _modified(train / wnid), reverse=True)[:TARS_READ]
@@ -194,7 +191,7 @@ def _refuse_classes_unpacked_in_part(train, wnids):
             raise  # exit 74, saying to give read access
         except ds.DatasetError as error:  # damaged: it tells nothing, and the folder may be whole
             raise ds.DatasetError(f"{error}: it lies beside its class folder, whose files it would tell complete or "
-                              f"not; remove it if {wnid}/ is as it should be") from error
+                                  f"not; remove it if {wnid}/ is as it should be") from error
         prefixed = bool(members) and all(len(parts) > 1 and parts[0] == wnid for parts, _ in members)
         into = train if prefixed else folder
         read = [("/".join(parts), size) for parts, size in members
@@ -209,7 +206,7 @@ def _refuse_classes_unpacked_in_part(train, wnids):
 
 
 def _an_image(name):
-    """Whether a file ``name`` directly in a class folder is one :func:`_image_files` reads."""
+    """Whether a file named ``name`` in a class folder is an image the import reads (by suffix, not hidden)."""
     return pathlib.PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES and not inputs.hidden(name)
 
 
