@@ -51,7 +51,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "run": run, "diverged": diverged_after(path) if saved.solver is not None and run_folder else "",
+        "run": run, "diverged": diverged_after(path) if saved.solver is not None else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],
