@@ -26,8 +26,7 @@ from ._output import echo, json_text, say
                    "without families (a dataset with families is trained on those: refused there).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: a '#' line naming the columns, a '#' title line for each half, then a tab-separated "
-                   "line for each class; json: a list "
-                   "of the halves, each with its classes, image counts and family.")
+                   "line for each class; json: a list of the halves, each with its classes, image counts and family.")
 def splits(path, kind, split_seed, half, per_class, per_class_seed, is_a, output_format):
     """Print the halves of a split of the dataset at PATH: class indices, wnids and names.
 
@@ -108,10 +107,10 @@ COLUMNS = ("label", "index", "wnid", "name")  # the text's columns: the label in
 
 
 def _lines(report, kind, family_a):
-    """The text ``splits`` prints: a title line for each half, then one line for each class, its
+    """The text ``splits`` prints: a ``#`` line naming the :data:`COLUMNS`, a ``#`` title line for each half
+    (a reader that skips lines beginning with ``#`` reads classes only), then one line for each class, its
     fields separated by tabs; a tab, line break or backslash in a wnid or name is escaped
-    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class. The first line names
-    the columns, after a ``#`` as the titles have: a reader that skips lines beginning with ``#`` reads classes only."""
+    (:func:`minitransfer.data.inputs.display_name`), so that a line is always one class."""
     yield "# " + "\t".join(COLUMNS)
     for side in report:
         title = f"{kind} split" + (f" seed {side['seed']}" if side["seed"] is not None else "")
