@@ -180,13 +180,13 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
 
     Class names are the folder names, labels their sorted order; SOURCE needs two or more class
     folders with images (given one class's folder, or a folder holding only the folder of the
-    classes, it is refused, 65, naming the folder to give). Every file below a class folder is
-    tried with Pillow, turned upright as its EXIF says; what does not decode (a note, a web page saved as .jpg, HEIC without
-    pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden and system files
-    (.DS_Store, Thumbs.db, @eaDir ...) are ignored. A validation file that copies a training image
-    is left out of validation (OUT/skipped.txt); an image in two classes is imported with each
-    label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the import
-    runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated
+    classes, it is refused, 65, naming the folder to give). Every file below a class folder is tried
+    with Pillow, turned upright as its EXIF says; what does not decode (a note, a web page saved as
+    .jpg, HEIC without pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden
+    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. A validation file that copies a
+    training image is left out of validation (OUT/skipped.txt); an image in two classes is imported
+    with each label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the
+    import runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated
     images, links, val/ classes, reruns): README.md, "Your own data".
 
     \b
