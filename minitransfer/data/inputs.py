@@ -123,15 +123,13 @@ NESTED_LOOK_TOTAL = 2000  # and in all: a hint may give up, not take minutes
 
 
 def nested_copy(source, folder, marker, depth=3):
-    """"; it holds <path>: give that folder" when ``source`` holds, below it (``depth`` folders down at most,
-    hidden ones passed over), a folder named ``folder`` with a file ``marker``, such as an archive unpacked
-    into a folder of its own name (``folder/folder/``) given from above; "" otherwise.
+    """"; it holds <path>: give that folder" when ``source`` holds, ``depth`` folders down at most (hidden ones
+    passed over), a folder named ``folder`` with a file ``marker``, such as an archive unpacked into a folder of
+    its own name (``folder/folder/``) given from above; "" otherwise.
 
-    A hint built before an error is shown, so cheap whatever ``source`` is: each folder reached is asked for
-    ``folder/marker`` directly, and only folders are descended into, the file type read from the listing (no
-    stat per file: given /data/imagenet/train by mistake, statting its 1.28M images took minutes on NFS), at most
-    :data:`NESTED_LOOK_PER_FOLDER` entries of each folder and :data:`NESTED_LOOK_TOTAL` in all looked at; past
-    them the hint gives up and says nothing."""
+    A hint before an error, so cheap whatever ``source`` is: folders are told from the listing, with no stat per
+    file (given /data/imagenet/train by mistake, statting its 1.28M images took minutes on NFS), and past
+    :data:`NESTED_LOOK_PER_FOLDER` entries of a folder or :data:`NESTED_LOOK_TOTAL` in all it gives up."""
     level, budget = [pathlib.Path(source)], [NESTED_LOOK_TOTAL]
     for down in range(depth):
         found = sorted(parent / folder for parent in level if (parent / folder / marker).is_file())
