@@ -23,10 +23,10 @@ GIVE_A_NETWORK = "give a weights file train wrote (e.g. baseA.h5) or a run's che
 
 def what_file(f, format_found):
     """What the HDF5 file ``f``, which is no minitransfer network (``format_found``: its format
-    attribute, :func:`file_format`), is, in words, told by its root alone (no array is read): one of
-    a minitransfer dataset's shards or its mean image (and that `data` takes its dataset's folder), a
-    Keras model, a file of another format, or another program's file named by its top-level objects
-    (groups end in /)."""
+    attribute, :func:`minitransfer.checkpoint_check.file_format`), is, in words, told by its root
+    alone (no array is read): one of a minitransfer dataset's shards or its mean image (and that
+    `data` takes its dataset's folder), a Keras model, a file of another format, or another program's
+    file named by its top-level objects (groups end in /)."""
     names = sorted(f)
     subset = fileio.plain_attribute(f.attrs.get("subset"))
     dataset_file = "; a dataset is given as its folder, to `data`"
