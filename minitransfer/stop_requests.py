@@ -42,15 +42,10 @@ class StopRequests(list):
     def listen(self):
         """Hear the stop signals from now on (in the main thread; elsewhere none reaches the work)."""
         if threading.current_thread() is threading.main_thread() and not self._previous:
+            # stop_signals_heard leaves out a signal whose handler Python cannot give back (None: the
+            # program embedding Python set it): given back as None, a TypeError at the end of the block.
             self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
-                              if self._takes(signal.getsignal(stop))}
-
-    def _takes(self, handler):
-        """Whether a stop signal whose handler is ``handler`` is heard here: not where Python cannot give
-        that handler back (None: the program that embeds Python set it, outside Python), which stays
-        that program's (given back as None, a TypeError at the end of the block left this handler
-        installed), nor, with ``keep_ignored``, where it is ignored."""
-        return handler is not None and not (self._keep_ignored and handler is signal.SIG_IGN)
+                              if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
 
     def _heard(self, signum, frame):
         self.append(signal.Signals(signum).name)

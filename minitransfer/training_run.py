@@ -295,7 +295,9 @@ class Run:
         layers' weights and momentum updated, others not; a fused step's launches are not told
         apart), so nothing is saved, and the message names the last checkpoint, which stays as it
         was. A GPU's :class:`OutOfDeviceMemory` stays one (a ConfigError, exit code 2, as on the
-        first step and once the update has begun: lower `batch_size`), its iterations saved or not."""
+        first step and once the update has begun: lower `batch_size`), its iterations saved or not,
+        but where saving them is refused on write: that is :meth:`_unsaved`'s ``fileio.StorageError``
+        or :class:`RunFolderChanged` (exit code 74, what to repair first)."""
         traceback.clear_frames(error.__traceback__)
         on_gpu = isinstance(error, OutOfDeviceMemory)
         if (isinstance(error, MemoryError) or on_gpu and not self.step.fused) and not self.step.update_begun:

@@ -57,7 +57,7 @@ def test_train_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shi
 COMMAND = textwrap.dedent("""
     import os, signal, sys
     from minitransfer.__main__ import command
-    sys.argv = ["minitransfer", "prepare", "verify", sys.argv[1]]
+    sys.argv = ["minitransfer", *sys.argv[1:]]
     try:
         command()
     except SystemExit as ended:
@@ -67,13 +67,20 @@ COMMAND = textwrap.dedent("""
 """)
 
 
-def test_the_command_line_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shim, micro_data):
+@pytest.mark.parametrize("arguments, code, said", [
+    (["prepare", "verify", "MICRO"], 0, "(verified)"),
+    (["info", "/nonexistent/x.h5"], 2, "Invalid value for 'CHECKPOINT'"),
+], ids=["verify", "usage-error"])
+def test_the_command_line_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shim, micro_data, arguments,
+                                                                                    code, said):
     """The command line as a program embedding Python runs it (its `command`, as `python -m minitransfer`
-    does): before, it took the program's SIGHUP over as it started, then gave back None as it ended, a
-    TypeError's traceback and exit code 1 after every command, its own handler left installed."""
+    does), a command that ends well and one refused: before, it took the program's SIGHUP over as it
+    started, then gave back None as it ended, a TypeError's traceback and exit code 1 after every
+    command, its own handler left installed."""
     environment = {**os.environ, "LD_PRELOAD": str(host_shim), "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", COMMAND, micro_data], capture_output=True, text=True, timeout=120,
+    arguments = [micro_data if word == "MICRO" else word for word in arguments]
+    done = subprocess.run([sys.executable, "-c", COMMAND, *arguments], capture_output=True, text=True, timeout=120,
                           env=environment)
-    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
-    assert done.stdout.splitlines()[-3:] == ["exit 0 None", "the host's handler", "alive"], done.stdout
-    assert "(verified)" in done.stdout
+    assert done.returncode == 0 and "Traceback" not in done.stderr and (code or not done.stderr), done.stderr
+    assert done.stdout.splitlines()[-3:] == [f"exit {code} None", "the host's handler", "alive"], done.stdout
+    assert said in done.stdout + done.stderr

@@ -123,6 +123,8 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
                     f"benchmark, in a folder of its own, change or add {'them' if len(theirs) > 1 else 'it'} in:")
         told.append("    " + shlex.join(["minitransfer", "experiment", "-o", "FOLDER",
                                          *_experiment_arguments(plan, seed, device, precision, grids)]))
+        if plan.all_classes:
+            told.append(_all_classes_apart(plan))
     if others:
         told.append(f"  {', '.join(others)}: for data or runs of your own (the commands the advice names), not the "
                     f"demo's benchmark")
@@ -134,7 +136,7 @@ def _experiment_arguments(plan, seed, device, precision, grids):
     ``device``: its random splits and the natural one, its n, random-weights controls, replicates
     and training recipe (the options among ``grids``, experiment's; not --eval-batch-size, which
     changes no accuracy). One experiment cannot ask for the rest: the claim splits, BnA of the random
-    splits, the networks on all classes trained twice as long."""
+    splits, the networks on all classes trained twice as long (:func:`_all_classes_apart` says so)."""
     count, layers = plan.networks_per_point, ",".join(map(str, plan.layers))
     split_seeds = [word for split_seed in range(seed * plan.splits, seed * plan.splits + count)
                    for word in ("--split-seed", str(split_seed))]
@@ -142,6 +144,16 @@ def _experiment_arguments(plan, seed, device, precision, grids):
               if option_name(name) in grids for word in command_line({name: value})]
     return ["--split", "random", "--split", "natural", *split_seeds, "--layers", layers, "--random-frozen", layers,
             "--replicates", str(count), *recipe, "--device", device]
+
+
+def _all_classes_apart(plan):
+    """The line that says where :func:`_experiment_arguments`' grid differs from the demo's
+    ``plan`` in its networks on all classes (all/): the demo trained them with ``plan.all_classes``,
+    one experiment trains every network it plans with the same options."""
+    ours = shlex.join(command_line({name: plan.train.get(name) for name in plan.all_classes}))
+    return (f"  but it trains its networks on all classes (all/) as the others ({ours or 'the defaults'}), where "
+            f"the demo trained them with {shlex.join(command_line(plan.all_classes))}: one experiment trains all "
+            f"its networks with the same options, and cannot plan those alone")
 
 
 def _report(out, outcome, started):

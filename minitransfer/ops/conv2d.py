@@ -289,8 +289,13 @@ def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
 
 
 def _checked_grid(direction, grid, x, w, stride, groups):
-    """``grid``, refused (naming the shapes) where it exceeds CUDA's limits: groups · stride² z-planes
-    of backward-data beyond 65535 (stride 256), or more than 65535 groups."""
+    """``grid`` of ``direction``, refused (naming the shapes) where it exceeds CUDA's limits
+    (:data:`minitransfer.cuda.MAX_GRID`: 2³¹−1 blocks along x, 65535 along y and z). Its z-planes:
+    forward's groups, backward-data's groups · stride² (stride 256 alone is too many),
+    backward-filter's groups · splits, and in the fused step its bias planes besides; its y: tiles of
+    a group's output channels (backward-data: input channels; small_channels: its groups · stride²
+    planes); its x: tiles of the N·P·Q output pixels (forward), of a stride phase's input pixels
+    (backward-data), of the Cg·R·S filter taps (backward-filter)."""
     return cuda.check_grid("conv2d", grid, f"{direction} of x {tuple(x.shape)}, w {tuple(w.shape)}, stride {stride}, "
                                            f"groups {groups}")
 

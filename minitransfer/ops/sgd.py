@@ -51,13 +51,14 @@ def update(w, grad, velocity, lr, momentum, weight_decay, lr_mult=1.0, decay_mul
     >>> w, v = np.ones(3, np.float32), np.zeros(3, np.float32)
     >>> update(w, np.full(3, 0.5, np.float32), v, lr=0.1, momentum=0.9, weight_decay=0.0)
     """
-    for name, a in (("w", w), ("grad", grad), ("velocity", velocity)):
-        _check.array("sgd", name, a)
-    _check.same_device("sgd", w=w, grad=grad, velocity=velocity)
-    _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity)
-    _check.shape("sgd", "grad", grad, w.shape)
-    _check.shape("sgd", "velocity", velocity, w.shape)
+    _check_arrays(w, grad, velocity)
     _check_hyper(w, lr=lr, momentum=momentum, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult)
+    _step(w, grad, velocity, lr, momentum, weight_decay, lr_mult, decay_mult)
+    return None
+
+
+def _step(w, grad, velocity, lr, momentum, weight_decay, lr_mult, decay_mult):
+    """:func:`update`'s step, its arguments checked."""
     scalar = np.dtype(w.dtype).type
     local_lr = scalar(float(lr) * float(lr_mult))
     local_decay = scalar(float(weight_decay) * float(decay_mult))
@@ -84,20 +85,21 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
     >>> w, v = np.ones(3, np.float32), np.zeros(3, np.float32)
     >>> update_all([(w, np.full(3, 0.5, np.float32), v, 1.0, 1.0)], lr=0.1, momentum=0.9, weight_decay=0.0)
     """
-    if not entries or not cuda.is_cuda_array(entries[0][0]):
+    if not entries:
+        return None
+    first = entries[0][0]
+    _check_hyper(first, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if not cuda.is_cuda_array(first):
+        # Every entry checked before any is updated: a refusal leaves all of them as they were.
         for w, grad, velocity, lr_mult, decay_mult in entries:
-            update(w, grad, velocity, lr, momentum, weight_decay, lr_mult, decay_mult)
+            _check_arrays(w, grad, velocity)
+            _check_hyper(w, lr_mult=lr_mult, decay_mult=decay_mult)
+        for w, grad, velocity, lr_mult, decay_mult in entries:
+            _step(w, grad, velocity, lr, momentum, weight_decay, lr_mult, decay_mult)
         return None
     for w, grad, velocity, _, _ in entries:
-        for name, a in (("w", w), ("grad", grad), ("velocity", velocity)):
-            _check.array("sgd", name, a)
-        _check.same_device("sgd", w=w, grad=grad, velocity=velocity, first=entries[0][0])
-        _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity, first=entries[0][0])
-        _check.shape("sgd", "grad", grad, w.shape)
-        _check.shape("sgd", "velocity", velocity, w.shape)
-    for w, _, _, lr_mult, decay_mult in entries:
-        _check_hyper(w, lr=lr, momentum=momentum, weight_decay=weight_decay, lr_mult=lr_mult, decay_mult=decay_mult)
-    dtype = entries[0][0].dtype
+        _check_arrays(w, grad, velocity, first=first)
+    dtype = first.dtype
     # Device scalars the kernel reads as double (lr) and as the parameters' T (loss): another dtype
     # would be read as the wrong bits, not converted.
     for name, scalar, scalar_dtype in (("lr_on_device", lr_on_device, np.float64), ("loss", loss, dtype)):
@@ -106,12 +108,22 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
             _check.same_device("sgd", **{name: scalar, "w": entries[0][0]})
             _check.nonempty("sgd", **{name: scalar})
     table, blocks = _device_table(entries, weight_decay, dtype)
-    first = entries[0][0]
     cuda.launch(KERNEL_FILE, cuda.entry("sgd_update_all", dtype), blocks, THREADS,
                 (table, np.int32(len(entries)), dtype.type(momentum),
                  table.view(np.float64) if lr_on_device is None else lr_on_device, np.float64(lr),
                  np.int32(lr_on_device is not None), first if loss is None else loss, np.int32(loss is not None)))
     return None
+
+
+def _check_arrays(w, grad, velocity, **others):
+    """``w``, ``grad`` and ``velocity`` of one parameter: arrays of one shape, device and dtype, also
+    those of ``others`` (update_all's ``first``: one launch takes them all)."""
+    for name, a in (("w", w), ("grad", grad), ("velocity", velocity)):
+        _check.array("sgd", name, a)
+    _check.same_device("sgd", w=w, grad=grad, velocity=velocity, **others)
+    _check.same_dtype("sgd", w=w, grad=grad, velocity=velocity, **others)
+    _check.shape("sgd", "grad", grad, w.shape)
+    _check.shape("sgd", "velocity", velocity, w.shape)
 
 
 def _check_hyper(w, **hyper):
@@ -121,7 +133,8 @@ def _check_hyper(w, **hyper):
 
 
 def _device_table(entries, weight_decay, dtype):
-    """The device table of ``entries`` (built once per set of arrays and multipliers) and its blocks."""
+    """The device table of ``entries`` (built once per set of arrays and multipliers, which are
+    checked then: the eager step calls this every iteration) and its blocks."""
     rows = np.zeros(len(entries), dtype=TABLE_DTYPE)
     first_block = 0
     for row, (w, grad, velocity, lr_mult, decay_mult) in zip(rows, entries):
@@ -132,6 +145,8 @@ def _device_table(entries, weight_decay, dtype):
         first_block += cuda.blocks(w.size, CHUNK)
     key = (rows.tobytes(), np.dtype(dtype).str)
     if key not in _tables:
+        for w, _, _, lr_mult, decay_mult in entries:
+            _check_hyper(w, lr_mult=lr_mult, decay_mult=decay_mult)
         table = cuda.persistent_empty((rows.nbytes,), np.uint8)
         table.set(rows.view(np.uint8))
         _tables[key] = table

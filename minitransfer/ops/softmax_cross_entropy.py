@@ -94,7 +94,7 @@ def forward_backward(logits, labels, dloss=1.0, fused=False):
         (dlogits,) = backward(dloss, cache)
         return loss, dlogits, cache
     _validate("softmax_cross_entropy", logits, labels)
-    dloss = logits.dtype.type(_check_dloss(dloss).item() if hasattr(dloss, "item") else dloss)  # by value
+    dloss = logits.dtype.type(_check_dloss(dloss).item())  # by value
     cp = cuda.cupy()
     n_rows, n_classes = logits.shape
     row_loss, row_max, row_log_sum = (cp.empty(n_rows, dtype=logits.dtype) for _ in range(3))
@@ -152,9 +152,10 @@ def _validate(op, logits, labels):
 
 
 def _check_dloss(dloss):
-    """``dloss``, refused unless it is one number (a Python or NumPy scalar, a one-element array)."""
-    size = getattr(dloss, "size", 1)
-    if size != 1:
+    """``dloss`` as an array (a NumPy or CuPy one as it is, anything else NumPy's: a list has no
+    size), refused unless it is one number (a Python or NumPy scalar, a one-element array)."""
+    dloss = dloss if hasattr(dloss, "size") else np.asarray(dloss)
+    if dloss.size != 1:
         raise ValueError(f"softmax_cross_entropy: dloss must be a scalar, got shape {tuple(dloss.shape)}")
     return dloss
 

@@ -19,7 +19,8 @@ from minitransfer.cli.demo import _advice_for_the_demo
 from minitransfer.data import synthetic
 
 TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
-TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False)
+TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False,
+                           all_classes={"max_iter": 6, "eval_every": 2})
 OPTION = re.compile(r"(?<![\w=/-])--[a-z][\w-]*[a-z0-9]")  # as test_help_text.py reads a help's options
 
 
@@ -88,8 +89,11 @@ def test_options_the_findings_advise_are_told_as_an_experiments_with_the_command
                        f"recipe on its built-in benchmark, and a rerun trains none again; --eval-every is "
                        f"`minitransfer experiment`'s: to train a grid like the demo's with it, on the same benchmark, "
                        f"in a folder of its own, change or add it in:")
-    assert told == len(lines) - 3 and lines[-1] == ("  --val-fraction: for data or runs of your own (the commands the "
+    assert told == len(lines) - 4 and lines[-1] == ("  --val-fraction: for data or runs of your own (the commands the "
                                                     "advice names), not the demo's benchmark")
+    assert lines[told + 2] == ("  but it trains its networks on all classes (all/) as the others (--max-iter 3 "
+                               "--eval-every 1), where the demo trained them with --max-iter 6 --eval-every 2: one "
+                               "experiment trains all its networks with the same options, and cannot plan those alone")
     command = shlex.split(lines[told + 1])
     assert command[:4] == ["minitransfer", "experiment", "-o", "FOLDER"] and "--data" not in command
     planned = CliRunner().invoke(main, [*command[1:3], str(tmp_path / "grid"), *command[4:], "--dry-run"])
@@ -98,11 +102,15 @@ def test_options_the_findings_advise_are_told_as_an_experiments_with_the_command
     trained = {path.parent.relative_to(out).as_posix() + "/" + path.name[:-len(".run")]
                for path in out.glob("*/*.run")}
     assert trained - set(commands) == {"random0/B2A"}  # a random split's BnA: one experiment plans none alone
+    assert {name for name in trained if name.startswith("all/")} == {"all/base", "all/random2"}
     for name in trained & set(commands):
         recorded = json.loads((out / f"{name}.run" / "config.json").read_text())
         options = _train_options(commands[name])
-        for field in set(options) - {"out", "copy_from", "resume"}:
+        apart = set(TINY_PLAN.all_classes) if name.startswith("all/") else set()  # the line above says which
+        for field in set(options) - {"out", "copy_from", "resume"} - apart:
             assert options[field] == str(recorded[field]), (name, field)
+        for field in apart:
+            assert (options[field], recorded[field]) == (str(TINY[field]), TINY_PLAN.all_classes[field]), name
         assert options["data"] == str(tiny_data)
 
 
@@ -118,7 +126,8 @@ def test_no_line_is_added_where_no_option_is_advised_and_each_advised_option_is_
         "still rising at the end (2): all/base, all/random1; train longer (--max-iter)"])
     told = _advice_for_the_demo(advising, demos.CPU_PLAN, 1, "cpu", "tf32").splitlines()
     assert told[0].startswith("  the demo takes none of the options advised above (--replicates, --max-iter)") and \
-        "--replicates, --max-iter are `minitransfer experiment`'s" in told[0] and len(told) == 2
+        "--replicates, --max-iter are `minitransfer experiment`'s" in told[0] and len(told) == 3
+    assert "the demo trained them with --max-iter 1560 --stepsize 520 --eval-every 78:" in told[2]
     command = shlex.split(told[1])
     assert command[command.index("--max-iter") + 1] == str(demos.CPU_PLAN.train["max_iter"])
     assert command[command.index("--replicates") + 1] == str(demos.CPU_PLAN.networks_per_point)

@@ -130,6 +130,40 @@ def test_update_all_rejects_what_update_rejects_on_both_paths(cuda_xp, hyper, mu
         np.testing.assert_array_equal(np.asarray(w.get() if xp is cuda_xp else w), np.ones(3, np.float32))
 
 
+def test_update_all_refuses_a_later_entrys_multiplier_before_updating_any():
+    """On NumPy, the first parameter was updated before the second's lr_mult=inf was refused."""
+    rng = np.random.default_rng(7)
+    entries = [(*parameter_arrays(rng, (4,), np.float32), 1.0, 1.0), (*parameter_arrays(rng, (3,), np.float32),
+                                                                       float("inf"), 0.0)]
+    before = [tuple(a.copy() for a in entry[:3]) for entry in entries]
+    with pytest.raises(ValueError, match=r"^sgd: lr_mult must be a finite number, got inf \(w shape \(3,\)\)"):
+        sgd.update_all(entries, **HYPER)
+    for entry, arrays in zip(entries, before):
+        for now, then in zip(entry[:3], arrays):
+            np.testing.assert_array_equal(now, then)
+
+
+def test_update_all_on_cuda_checks_the_scalars_once_a_call_and_the_multipliers_as_its_table_is_built(
+        cuda_xp, monkeypatch):
+    """The eager fused step calls update_all every iteration: it checked lr, momentum and weight
+    decay once per parameter (16 times for CaffeNet), and every multiplier, on every call."""
+    rng = np.random.default_rng(8)
+    entries = [(*(cuda_xp.asarray(a) for a in parameter_arrays(rng, (5 + index,), np.float32)), 1.0 + index % 2,
+                1.0 - index % 2) for index in range(16)]
+    monkeypatch.setattr(sgd, "_tables", {})  # tables built by other tests: this one builds its own
+    checked = []
+    real_check = sgd._check_hyper
+    monkeypatch.setattr(sgd, "_check_hyper", lambda w, **hyper: checked.append(sorted(hyper)) or real_check(w, **hyper))
+    sgd.update_all(entries, **HYPER)
+    assert checked == [["lr", "momentum", "weight_decay"]] + [["decay_mult", "lr_mult"]] * 16
+    checked.clear()
+    for _ in range(3):
+        sgd.update_all(entries, **HYPER)
+    assert checked == [["lr", "momentum", "weight_decay"]] * 3
+    sgd.update_all([*entries[:-1], (*entries[-1][:3], 2.0, 0.5)], **HYPER)  # another multiplier: another table
+    assert checked[3:] == [["lr", "momentum", "weight_decay"]] + [["decay_mult", "lr_mult"]] * 16
+
+
 @pytest.mark.parametrize("name, dtype, message", [
     ("loss", np.float64, r"loss must have dtype float32, got float64 \(shape \(\)\)"),
     ("lr_on_device", np.float32, r"lr_on_device must have dtype float64, got float32 \(shape \(1,\)\)"),

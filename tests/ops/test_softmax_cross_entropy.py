@@ -152,10 +152,12 @@ def test_forward_backward_on_cuda_accepts_any_scalar_dloss(cuda_xp, dloss, fused
 
 
 @pytest.mark.parametrize("fused", [False, True], ids=["unfused", "fused"])
-def test_forward_backward_on_cuda_rejects_a_vector_dloss(cuda_xp, fused):
+@pytest.mark.parametrize("dloss", [np.ones(2), [1.0, 2.0]], ids=["array", "list"])
+def test_forward_backward_on_cuda_rejects_a_vector_dloss(cuda_xp, dloss, fused):
+    """The fused step took a list for one number (it has no size): the launch then failed with a TypeError."""
     logits, labels = (cuda_xp.asarray(a) for a in (np.ones((2, 3)), np.array([0, 1])))
     with pytest.raises(ValueError, match=r"^softmax_cross_entropy: dloss must be a scalar, got shape \(2,\)"):
-        sce.forward_backward(logits, labels, np.ones(2), fused=fused)
+        sce.forward_backward(logits, labels, dloss, fused=fused)
 
 
 def test_backward_rejects_a_vector_dloss():
