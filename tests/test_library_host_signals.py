@@ -5,12 +5,13 @@ stands in for the program; no monkeypatch of Python's signal module reaches what
 start)."""
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+import c_shims
 
 SHIM = r"""
 #include <signal.h>
@@ -34,14 +35,7 @@ CALLS = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def host_shim(tmp_path_factory):
     """A shared library that sets a C handler of SIGHUP as it loads, as a program embedding Python does."""
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("no C compiler to build the signal shim")
-    folder = tmp_path_factory.mktemp("shim")
-    (folder / "host.c").write_text(SHIM)
-    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(folder / "host.so"), str(folder / "host.c")],
-                   check=True, capture_output=True)
-    return folder / "host.so"
+    return c_shims.built(tmp_path_factory, "host", SHIM)
 
 
 def test_train_leaves_a_stop_signal_the_embedding_program_handles_to_it(host_shim, micro_data, tmp_path):

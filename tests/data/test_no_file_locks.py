@@ -7,12 +7,12 @@ was set by hand; a resume took the run's weights for some other file ("exists an
 minitransfer weights file"), and a rerun of an unfinished import built again every shard it had."""
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
+import c_shims
 import hangup
 
 SHIM = r"""
@@ -25,14 +25,8 @@ FAST = ["--preset", "micro", "--batch-size", "8", "--max-iter", "2", "--eval-eve
 @pytest.fixture(scope="module")
 def without_locks(tmp_path_factory):
     """``run(*args)``: ``minitransfer ARGS`` on a file system without locks; (exit code, output)."""
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("no C compiler to build the flock shim")
-    folder = tmp_path_factory.mktemp("shim")
-    (folder / "nolock.c").write_text(SHIM)
-    subprocess.run([compiler, "-shared", "-fPIC", "-o", str(folder / "nolock.so"), str(folder / "nolock.c")],
-                   check=True, capture_output=True)
-    environment = {**hangup.buffered_environment(), "LD_PRELOAD": str(folder / "nolock.so"),
+    shim = c_shims.built(tmp_path_factory, "nolock", SHIM)
+    environment = {**hangup.buffered_environment(), "LD_PRELOAD": str(shim),
                    "PYTHONPATH": os.pathsep.join(sys.path)}
     environment.pop("HDF5_USE_FILE_LOCKING", None)
 
