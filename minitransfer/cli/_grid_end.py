@@ -14,7 +14,7 @@ from minitransfer.grid_progress import Warnings
 from ._output import OutputUnwritable, echo, say
 
 
-NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
+_STDERR_PREFIXES = ("note: ", Warnings.PREFIX)  # the grid's own notes and warnings: no part of its course
 
 
 def grid_log(line):
@@ -23,7 +23,7 @@ def grid_log(line):
     and those of its runs it relays ("random0/baseA: warning: ...", :class:`Warnings`) on stderr,
     where the command's own and train's go."""
     name, told, text = line.partition(": ")
-    if line.startswith(NOTES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
+    if line.startswith(_STDERR_PREFIXES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
         say(line)
     else:
         echo(line)
