@@ -239,7 +239,7 @@ def _integers(name, values, low, high=config_checks.MAX_SEED):
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
         raise config.ConfigError(f"plan_grid: {name} repeat {'split seed' if name.endswith('seeds') else 'value'} "
-                         f"{', '.join(map(str, repeated))}")
+                                 f"{', '.join(map(str, repeated))}")
     return values
 
 

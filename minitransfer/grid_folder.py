@@ -86,9 +86,9 @@ class GridLock:
         self._planning = None
 
     def check_in_place(self):
-        """Whether a grid at work (:meth:`planned`) is where it planned: :class:`GridFolderGone` when
-        ``OUT`` is no longer that folder (moved, renamed or deleted while the grid ran, on NFS too),
-        :class:`GridLockLost` when it is but its working lock file is no longer the one held."""
+        """Raise, once the grid is at work (:meth:`planned`), :class:`GridFolderGone` where ``OUT`` is no
+        longer the folder it planned in (moved, renamed or deleted, on NFS too), :class:`GridLockLost`
+        where it is but its working lock file is no longer the one held."""
         if self._working is None:
             return
         if _identity(self.out) != self._folder:
@@ -160,9 +160,8 @@ class GridLock:
 
 
 def _identity(folder):
-    """(st_dev, st_ino) of ``folder``, or None where nothing is there now
-    (:data:`minitransfer.run_lock.GONE`); a
-    :class:`minitransfer.fileio.StorageError` naming it where it cannot be looked at (EIO)."""
+    """(st_dev, st_ino) of ``folder``, or None where nothing is there now (:data:`run_lock.GONE`); a
+    ``StorageError`` naming it where it cannot be looked at (EIO)."""
     try:
         status = os.stat(folder)
     except OSError as error:

@@ -118,7 +118,6 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
     elif key == "killed":
         named = list(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
         oom = f"the machine ran out of memory, or someone killed {them}"
-        # a crash (SIGSEGV, SIGABRT...) may leave its message in the log: a C library's abort, Python's faulthandler
         why = (f"killed by SIGKILL, which leaves no message (SIGKILL: {oom})" if named == ["SIGKILL"] else
                f"killed by {', '.join(named)}; {read} may end on why (a crash's message: a C library's abort, "
                f"Python's faulthandler){f'; SIGKILL leaves none ({oom})' if 'SIGKILL' in named else ''}")

@@ -74,9 +74,9 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     folder this process cannot write (:func:`_finished_unwritable`) a grid whose every run is
     finished is checked and reported, writing nothing; one with runs left is a ``StorageError``.
     An error that stops the grid once it has planned (the disk full as a run starts; its folder moved
-    or deleted: ``grid_folder.GridFolderGone``, a ``StorageError``) is raised after
-    the running trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs
-    finished, stopped with a checkpoint, not started), which the caller tells before the error.
+    or deleted: ``grid_folder.GridFolderGone``, a ``StorageError``) is raised after the running
+    trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs finished,
+    stopped with a checkpoint, not started), which the caller tells before the error.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
     not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
     ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
@@ -149,13 +149,12 @@ class _Scheduler:
     def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
         self.out, self.options, self.train_command, self.log = out, options, train_command, log
         self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
-        self.slots = tuple(devices)
         planned = {r.name for r in runs}
         bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
         check_folder(runs + bases, out, options, progress)
         finished = [r.name for r in runs if is_finished(out, r)]
         self.pending = [r for r in runs if r.name not in finished]
-        self.slots = slots_used(self.slots, self.pending)
+        self.slots = slots_used(devices, self.pending)
         own_train = self.train_command == list(default_train_command())
         if own_train:  # what another command takes and needs is not minitransfer's to judge
             presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
@@ -298,12 +297,12 @@ class _Scheduler:
                 self.started -= 1
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
-            elif not run_dir(self.out, run).exists() and self._moved_away() is not None:
+            elif not run_dir(self.out, run).exists() and (gone := self._moved_away()) is not None:
                 # its run folder went with the grid's, with its checkpoint: not deleted, nor to train from the start
                 self.outcome.stopped.append(run.name)
                 self.log(f"stopped {run.name} ({how_it_ended(code)}): the grid's folder was moved or deleted")
                 if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
-                    raise self._moved_away()
+                    raise gone
             else:
                 folder = run_dir(self.out, run)
                 failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
@@ -319,7 +318,7 @@ class _Scheduler:
         except GridFolderGone as gone:
             return gone
         except OSError:
-            return None
+            pass
         return None
 
     def _runs_left(self):

@@ -266,8 +266,7 @@ def _failure_lines():
         return f"run {name}: FAILED: {why}"
 
     cases = [f"    {code}) {_echo(failed(code))} ;;" for code in (EXIT_IO, EXIT_BAD_DATA, EXIT_BUSY)]
-    cases += [f"    {128 + number}) {_echo(failed(-number))} ;;"
-              for number in KILLING_SIGNALS]
+    cases += [f"    {128 + number}) {_echo(failed(-number))} ;;" for number in KILLING_SIGNALS]
     deleted = where_its_output_is(Failure(log=log, deleted=True), rerun)
     return [
         '  if [ ! -f "$log" ]; then',

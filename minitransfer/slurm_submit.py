@@ -117,10 +117,10 @@ def _other_folders_lines():
         "  fi",
         "fi",
         "others=()",
-        'if [ -f "$submitters" ]; then',
+        "# a dry run needs no squeue: without it, no folder's tasks are read",
+        'if [ -f "$submitters" ] && type -P squeue > /dev/null; then',
         '  while IFS= read -r folder; do',
-        f'    if [ -n "$folder" ] && [ "$folder" != "$scripts" ] && [ -s "$folder/{SUBMITTED_FILE}" ] &&',
-        "       type -P squeue > /dev/null; then  # a dry run needs no squeue: no folder's tasks read then",
+        f'    if [ -n "$folder" ] && [ "$folder" != "$scripts" ] && [ -s "$folder/{SUBMITTED_FILE}" ]; then',
         '      others+=("$folder")',
         "    fi",
         '  done < "$submitters"',
@@ -128,26 +128,24 @@ def _other_folders_lines():
     ]
 
 
-def _dry_run_end_lines():
-    """Bash lines ending ``submit.sh``: where the output of the arrays it submitted goes; with ``--dry-run``,
-    what each task of the arrays it would submit asks SLURM for (their ``#SBATCH`` lines), where the
-    output goes, and whether ``sbatch --test-only`` took them (exit 1 where it refused one)."""
-    output = (f"task output: $scripts/logs/<script>-<job>_<task>.out; each run's training output: "
-              f"$out/<run>.run/{grid.LOG_FILE}")
+def _end_lines():
+    """Bash lines ending ``submit.sh``: where its arrays' output goes; with ``--dry-run``, before that what
+    each of their tasks asks SLURM for (its ``#SBATCH`` lines), and after it whether ``sbatch --test-only``
+    took them (exit 1 where it refused one)."""
     return [
-        "# where the output of what was submitted goes, said again: this may run days after the emission",
-        'if [ "$dry_run" = no ] && [ "${#arrays[@]}" -gt 0 ]; then',
-        f'  echo "{output}"',
-        "fi",
         'if [ "$dry_run" = yes ]; then',
         f"  for script in {BASES_FILE} {TRANSFERS_FILE}; do",
         '    if [ -z "${arrays[$script]+yes}" ]; then continue; fi',
         '    echo "each task of $script asks SLURM for (its #SBATCH lines):"',
         "    sed -n 's/^#SBATCH /  /p' \"$script\"",
         "  done",
-        '  if [ "${#arrays[@]}" -gt 0 ]; then',
-        f'    echo "{output}"',
-        "  fi",
+        "fi",
+        "# said after a submission too: this may run days after the emission",
+        'if [ "${#arrays[@]}" -gt 0 ]; then',
+        '  echo "task output: $scripts/logs/<script>-<job>_<task>.out; each run\'s training output:'
+        f' $out/<run>.run/{grid.LOG_FILE}"',
+        "fi",
+        'if [ "$dry_run" = yes ]; then',
         '  if [ "${#arrays[@]}" -gt 0 ] && ! type -P sbatch > /dev/null; then',
         '    echo "not checked with sbatch --test-only: there is no sbatch here (PATH=$PATH)"',
         '  elif [ "$refused" -gt 0 ]; then',
@@ -394,6 +392,6 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         ' without training (exit 2) but holds its place in the queue meanwhile: cancel $(noun "$stale_count" it them)'
         ' (scancel ${stale[*]})" >&2',
         "fi",
-        *_dry_run_end_lines(),
+        *_end_lines(),
     ]
     return "\n".join(lines) + "\n"

@@ -14,17 +14,16 @@ from minitransfer.grid_progress import Warnings
 from ._output import OutputUnwritable, echo, say
 
 
-NOTES = ("note: ", Warnings.PREFIX)  # how a line of the grid's that is no part of its course begins
+_STDERR_PREFIXES = ("note: ", Warnings.PREFIX)  # the grid's own notes and warnings: no part of its course
 
 
 def grid_log(line):
-    """A line of the grid's log (``run_grid``'s ``log``): its course (runs started, done, failed,
-    how many are left) on stdout, with the summary; its notes and warnings ("note: ...", "warning:
-    ...") on stderr, where the command's own notes and warnings go, and a run's warning the grid
-    relays ("random0/baseA: warning: ...", :class:`minitransfer.grid_progress.Warnings`) there too,
-    where train's go. ``experiment ... 2>&1 | tee grid.log`` keeps both."""
+    """A line of the grid's log (``run_grid``'s ``log``): its course (runs started, done, failed, how
+    many are left) on stdout, with the summary; its notes and warnings ("note: ...", "warning: ...")
+    and those of its runs it relays ("random0/baseA: warning: ...", :class:`Warnings`) on stderr,
+    where the command's own and train's go."""
     name, told, text = line.partition(": ")
-    if line.startswith(NOTES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
+    if line.startswith(_STDERR_PREFIXES) or (told and " " not in name and text.startswith(Warnings.PREFIX)):
         say(line)
     else:
         echo(line)
@@ -44,8 +43,7 @@ def tell_summary(outcome, out, reader_gone_words=None):
         echo(summary)
     except OSError as error:
         gone = stopping.reader_gone(error)
-        # where it can be read, if anywhere
-        say(reader_gone_words(outcome) if gone and reader_gone_words else summary)
+        say(reader_gone_words(outcome) if gone and reader_gone_words else summary)  # where it can be read, if anywhere
         if not gone:
             raise
 

@@ -301,10 +301,11 @@ def _would_run_on(devices, slots, pending, runs):
         return f"would train nothing: all {len(runs)} runs are finished"
     if slots == (None,):
         return "would run on the CPU, one at a time"
-    idle = devices[len(slots):]
-    return f"would run on {', '.join(map(grid_gpus.gpu_name, slots))}, one run each" + (
-        f" ({len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
-        f"{', '.join(map(grid_gpus.gpu_name, idle))} left idle)" if idle else "")
+    where, idle = f"would run on {', '.join(map(grid_gpus.gpu_name, slots))}, one run each", devices[len(slots):]
+    if not idle:
+        return where
+    return (f"{where} ({len(pending)} run{'s' if len(pending) != 1 else ''} to train: "
+            f"{', '.join(map(grid_gpus.gpu_name, idle))} left idle)")
 
 
 def _builtin_data():
