@@ -53,8 +53,9 @@ def main():
     Every command refuses to start when its standard output is closed (`>&-`; exit code 74):
     what it prints would be lost without a word; send it to /dev/null to discard it. Output that
     cannot be written (a full disk) is exit code 74 too. When the output's reader goes away
-    (`| head`), a command stops silently with exit code 141, as a Unix tool does. With stderr closed
-    (`2>&-`) the messages are lost, not the exit code.
+    (`| head`), a command stops with exit code 141, as a Unix tool does (`experiment` and `demo`
+    say on stderr how to go on). With stderr closed (`2>&-`) the messages are lost, not the exit
+    code.
     """
 
 from . import prepare as _prepare, splits as _splits  # noqa: E402  (commands register after the group exists)
