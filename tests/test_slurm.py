@@ -426,7 +426,8 @@ def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(
     again = submit_grid(submit)
     assert again.returncode == 0, again.stderr
     assert (fake_slurm / "scancel").read_text().split() == of_a
-    assert f"cancelled array tasks {' '.join(of_a)}: they waited for a base that failed" in again.stdout
+    assert f"cancelled array tasks {' '.join(of_a)}: they waited for a base that failed or was cancelled " \
+           "(DependencyNeverSatisfied)" in again.stdout
     left = sorted(transfers[f"random0/A1B{t}"] for t in ("", "+"))
     assert sbatch_calls(fake_slurm)[3:] == [
         ["--parsable", "--array=0", "bases.sh"],
@@ -1315,7 +1316,8 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
 
     corrupt.unlink()  # fixed: submit.sh cancels the stuck transfers, submits baseA and them after it
     output = submit(cluster, script)
-    assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed" in output
+    assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed or was " \
+           "cancelled" in output
     jobs = submitted_jobs(output)
     assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output
