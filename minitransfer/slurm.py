@@ -113,7 +113,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
                 texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
-                                            scripts_id, python_path)
+                                            scripts_id, python_path, signal_margin(time_limit))
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut
