@@ -19,7 +19,8 @@ a DIR whose path holds a backslash, where SLURM fails to launch the jobs (``JobL
 written; a ``%`` or a quote is fine), a line break in any ``#SBATCH`` line (DIR, ``gres``,
 ``partition``, ``time_limit``, ``sbatch_options``), and an sbatch option followed by two words of no
 option, which sbatch refuses (``--comment two words --exclusive``; a long option given alone with a
-blank before its value, ``--comment two words``, is written ``--comment="two words"``). The three
+blank before its value, ``--comment two words``, is written ``--comment="two words"``), and a time
+limit in ``sbatch_options`` not over the SIGTERM margin (a task signalled as it starts). The three
 are replaced as one set: all written to temporaries before any is renamed, so a failed write (a full
 disk) leaves the old set whole; each holds the id of its set, which ``submit.sh`` checks in the array
 scripts it submits (exit 2 on scripts of different sets) and passes to each task, which checks it too.
@@ -112,7 +113,7 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
                 texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,
-                                            scripts_id, python_path)
+                                            scripts_id, python_path, signal_margin(time_limit))
         return texts
 
     # the id of this set of scripts, which submit.sh and each task check: a set mixed by an emission cut

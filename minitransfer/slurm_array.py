@@ -28,7 +28,9 @@ job wait ``cred_expire``, 120 s by default). Not ``scancel --full``: srun answer
 the step, checkpoint or not. A plain ``scancel`` (or the time limit itself) also ends in a checkpoint,
 but the job is then no longer RUNNING and is not requeued: the cancel holds, and a rerun of
 ``submit.sh`` resumes the run. A job SLURM requeues itself (its node failed or set DOWN; the step ends,
-with exit 0 too) is said to be requeued, not failed.
+with exit 0 too) is said to be requeued, not failed. A task whose job's time limit (a partition's
+default) leaves under a minute of training before the SIGTERM is not requeued on exit 75, which it
+says: SLURM would signal it again as it starts, over and over.
 """
 
 import pathlib
@@ -40,7 +42,10 @@ from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
 from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
-from minitransfer.slurm_sbatch import sbatch_quote
+from minitransfer.slurm_sbatch import SIGNAL_MARGIN_SECONDS, sbatch_quote
+
+# Training a task's time limit leaves at least, before SLURM's SIGTERM, for the task to requeue itself on exit 75
+SHORTEST_TRAINING_SECONDS = 60
 
 # The signals a task names where one ended its training: SIGKILL (the out-of-memory killer, kill -9), which
 # leaves no word in train.log, and the crashes, which may leave theirs there (a C library's abort message,
@@ -48,14 +53,19 @@ from minitransfer.slurm_sbatch import sbatch_quote
 KILLING_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE)
 
 
-def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path):
+def array_script(stage, runs, out, slurm_dir, plan, options, train_command, header, scripts_id, python_path,
+                 margin=SIGNAL_MARGIN_SECONDS):
     """One array task per run: run its train command as a job step (which ends at once where the
     run is finished, or refuses it if trained otherwise) and requeue the task when the training
     exits 75; nothing where OUT's plan is no longer ``plan`` (:func:`plan_check`), or where submit.sh
     submitted it for another set of scripts than ``scripts_id`` (its first argument). Task ``i`` of an
     array trains run ``first + i`` of ``runs``, ``first`` its second argument: submit.sh numbers each
     array from 0 (SLURM's MaxArraySize bounds the indices, not the runs). ``python_path``: a folder
-    put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None."""
+    put first on ``PYTHONPATH`` (:func:`minitransfer.slurm._source_checkout`), or None. ``margin``: the
+    seconds before the time limit at which ``header`` has SLURM send SIGTERM; a task whose job's time
+    limit leaves under :data:`SHORTEST_TRAINING_SECONDS` of training before it (a partition's default
+    limit, an ``SBATCH_TIMELIMIT``) is not requeued on exit 75: SLURM would signal it again as it
+    starts, over and over."""
     cases = []
     for index, run in enumerate(runs):
         command = shlex.join(train_command + grid.train_arguments(run, out, options))
@@ -164,6 +174,22 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         '  echo "$error" >&2',
         '  echo "run $run: SIGTERM not passed on to its training (scancel failed)" >&2',
         "}",
+        "# SLURM signals a task whose time limit is within the --signal margin as soon as it starts: requeued,",
+        "# it would be signalled again at once, over and over. Its limit as squeue gives it: [D-]H:MM:SS or M:SS",
+        "# (UNLIMITED, or squeue failing: nothing said, requeued as before).",
+        "short_time_limit() {",
+        "  local limit seconds",
+        '  limit=$(squeue --noheader --jobs="${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" --format=%l 2>/dev/null) ||'
+        " return 1",
+        '  [[ "$limit" =~ ^(([0-9]+)-)?(([0-9]+):)?([0-9]+):([0-9]+)$ ]] || return 1',
+        "  seconds=$(( ((10#${BASH_REMATCH[2]:-0} * 24 + 10#${BASH_REMATCH[4]:-0}) * 60 + 10#${BASH_REMATCH[5]}) * 60"
+        " + 10#${BASH_REMATCH[6]} ))",
+        f'  [ "$seconds" -lt {margin + SHORTEST_TRAINING_SECONDS} ] || return 1',
+        f'  echo "its job\'s time limit, $limit, leaves under {SHORTEST_TRAINING_SECONDS} s of training before SLURM'
+        f' signals it to checkpoint, {margin} s before the limit (--signal=TERM@{margin}): requeued, it would be'
+        ' signalled as it starts, over and over; emit the scripts again with a longer --time (a partition\'s default'
+        f' limit applies where none is given), then rerun {SUBMIT_FILE} to resume it"',
+        "}",
         "# Asked of this task by <array job>_<task>: the task that runs under the array's own job id (the",
         "# last one started) is listed with every other task of the array by --jobs=$SLURM_JOB_ID.",
         "job_state() {",
@@ -234,6 +260,8 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && [ "$state" != RUNNING ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: the job is ${state:-gone}'
         ' (cancelled, or out of time); rerun submit.sh to resume it"',
+        f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ] && too_short=$(short_time_limit); then',
+        '  echo "run $run: exit 75, interrupted with a checkpoint; not requeued: $too_short" >&2',
         f'elif [ "$status" -eq {grid.EXIT_INTERRUPTED} ]; then',
         '  echo "run $run: exit 75, interrupted with a checkpoint: requeued, it resumes from the checkpoint"',
         '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" ||',

@@ -98,9 +98,39 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     for option in own + list(sbatch_options):  # before quoting: the message shows the line break as given
         check_one_line(option)
     # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
-    options = ["--requeue", "--open-mode=append", f"--signal=TERM@{signal_margin(time_limit)}"]
+    margin = signal_margin(time_limit)
+    for option in sbatch_options:
+        _check_time_limit_over(margin, option)
+    options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
     options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
     return [f"#SBATCH {option}" for option in options]
+
+
+def _check_time_limit_over(margin, option):
+    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` (its words as
+    :func:`_sbatch_option` reads them) sets a time limit (``--time``, ``-t``) of ``margin`` seconds or
+    less, the SIGTERM the scripts ask for that long before the limit: SLURM signals such a task as it
+    starts, and each requeue of it, so it requeued over and over and hardly trained (a 1-minute limit:
+    three restarts in a minute). A limit sbatch would not read is left to it."""
+    words = _given_words(_spaced_value(option.strip()) or option.strip())
+    for at, word in enumerate(words):
+        named = re.fullmatch(r"(?:--time=|-t)(.+)", word)
+        if named:
+            value = named.group(1)
+        elif word in ("--time", "-t") and at + 1 < len(words):
+            value = words[at + 1]
+        else:
+            continue
+        try:
+            seconds = _read_time_limit(value)[1]
+        except ValueError:
+            continue
+        if 0 < seconds <= margin:
+            raise config.ConfigError(f"sbatch option {option!r}: a time limit of {seconds} s is not over the "
+                                     f"{margin} s before it at which SLURM signals the training to checkpoint "
+                                     f"(--signal=TERM@{margin}): each task would be signalled as it starts and "
+                                     f"requeued over and over; give a time limit of at least "
+                                     f"{SHORTEST_TIME_LIMIT_SECONDS // 60} minutes as --time")
 
 
 _NAMED = re.compile(r"(--[^\s=]+)=(.*)", re.DOTALL)  # a long option holding its value: --name=value

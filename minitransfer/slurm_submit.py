@@ -163,9 +163,10 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
     SLURM still lists is left alone (:data:`SUBMITTED_FILE` keeps which run each one trains, and for
     which plan: one of another plan ends without training, so its run is submitted anew), but one
-    that waits for a base that failed (``DependencyNeverSatisfied``) can never start and is cancelled,
-    to be submitted again after its base's new task. Nothing where OUT's plan is no longer ``plan``, or
-    where an array script it submits is not of its set, ``scripts_id`` (which it passes to each task).
+    that waits for a base that failed or was cancelled (``DependencyNeverSatisfied``) can never start
+    and is cancelled, to be submitted again after its base's new task. Nothing where OUT's plan is no
+    longer ``plan``, or where an array script it submits is not of its set, ``scripts_id`` (which it
+    passes to each task).
     ``transfers``: grouped by base, in the order of ``bases`` (each base's transfers numbered from 0 in
     its arrays, as their index less that of its first); ``base_index``: a base's name -> its index."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
@@ -283,10 +284,12 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'  done < "$folder/{SUBMITTED_FILE}"',
         "done",
         'if [ "${#never[@]}" -gt 0 ] && [ "$dry_run" = yes ]; then',
-        '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed (DependencyNeverSatisfied)"',
+        '  echo "would cancel array tasks ${never[*]}: they wait for a base that failed or was cancelled'
+        ' (DependencyNeverSatisfied)"',
         'elif [ "${#never[@]}" -gt 0 ]; then',
         '  scancel "${never[@]}"',
-        '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed (DependencyNeverSatisfied)"',
+        '  echo "cancelled array tasks ${never[*]}: they waited for a base that failed or was cancelled'
+        ' (DependencyNeverSatisfied)"',
         "fi",
         'if [ "$dry_run" = no ]; then',
         f"  : > {SUBMITTED_FILE}",

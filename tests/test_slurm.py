@@ -88,9 +88,11 @@ FAKE_TOOLS = {
         if [ "$n" = "${FAKE_SBATCH_FAIL_AT-}" ]; then echo "sbatch: error: Batch job submission failed" >&2; exit 1; fi
         echo "$((1000 + n));cluster"'''),
     # squeue: the lines a test wrote, "<job>_<task> <reason>" as --array --format="%i %r" lists them; for
-    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1
+    # --jobs=<id> --format=%T the job's state, FAKE_JOB_STATE (default RUNNING), or FAKE_SQUEUE_ERROR and exit 1;
+    # for --format=%l its time limit, FAKE_TIME_LIMIT (default UNLIMITED)
     "squeue": textwrap.dedent('''\
         if [[ "$*" == *--jobs=* ]] && [ -n "${FAKE_SQUEUE_ERROR-}" ]; then echo "$FAKE_SQUEUE_ERROR" >&2; exit 1; fi
+        if [[ "$*" == *--jobs=*--format=%l* ]]; then echo "${FAKE_TIME_LIMIT-UNLIMITED}"; exit; fi
         if [[ "$*" == *--jobs=* ]]; then echo "${FAKE_JOB_STATE-RUNNING}"; exit; fi
         cat "$FAKE_LOG/queue" 2>/dev/null || true'''),
     # scontrol: records its arguments; for show config, SLURM's MaxArraySize if FAKE_MAX_ARRAY_SIZE is set
@@ -426,7 +428,8 @@ def test_submit_again_cancels_and_resubmits_the_transfers_of_a_base_that_failed(
     again = submit_grid(submit)
     assert again.returncode == 0, again.stderr
     assert (fake_slurm / "scancel").read_text().split() == of_a
-    assert f"cancelled array tasks {' '.join(of_a)}: they waited for a base that failed" in again.stdout
+    assert f"cancelled array tasks {' '.join(of_a)}: they waited for a base that failed or was cancelled " \
+           "(DependencyNeverSatisfied)" in again.stdout
     left = sorted(transfers[f"random0/A1B{t}"] for t in ("", "+"))
     assert sbatch_calls(fake_slurm)[3:] == [
         ["--parsable", "--array=0", "bases.sh"],
@@ -712,6 +715,34 @@ def test_task_is_not_requeued_when_its_job_was_cancelled(tmp_path, fake_slurm, s
     assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: the job is {state or 'gone'} "
             "(cancelled, or out of time); rerun submit.sh to resume it") in output
     assert not (fake_slurm / "scontrol").exists()
+
+
+@pytest.mark.parametrize("time_limit, limit, requeued", [
+    (None, "1:00", False), (None, "0:05:59", False), (None, "6:00", True), (None, "1-00:00:00", True),
+    ("10", "2:59", False), ("10", "3:00", True),
+], ids=["one-minute", "under-margin-and-a-minute", "margin-and-a-minute", "a-day", "short-margin-under",
+        "short-margin-enough"])
+def test_task_whose_time_limit_is_within_the_signal_margin_is_not_requeued(tmp_path, fake_slurm, time_limit, limit,
+                                                                           requeued):
+    """A job whose time limit (a partition's default, SBATCH_TIMELIMIT) is under the SIGTERM margin is
+    signalled as it starts: each requeue was signalled again at once (seen with a 1-minute limit: three
+    restarts in a minute). It is requeued where the limit leaves a minute of training after the margin."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    slurm.emit_slurm(grid.plan_grid(layers=(2,)), out, scripts, OPTIONS, train_command=fake_train_command(tmp_path),
+                     time_limit=time_limit)
+    margin = slurm.signal_margin(time_limit)
+    task = run_task(scripts, "bases.sh", 1, FAKE_TRAIN_EXIT="75", FAKE_TIME_LIMIT=limit)
+    output = task.communicate(timeout=GUARD_SECONDS)[0]
+    assert task.returncode == 75, output
+    if requeued:
+        assert "interrupted with a checkpoint: requeued" in output, output
+        assert (fake_slurm / "scontrol").read_text().split() == ["requeue", "77_1"]
+    else:
+        assert (f"run random0/baseB: exit 75, interrupted with a checkpoint; not requeued: its job's time limit, "
+                f"{limit}, leaves under 60 s of training before SLURM signals it to checkpoint, {margin} s before the "
+                f"limit (--signal=TERM@{margin}): requeued, it would be signalled as it starts, over and over; emit "
+                f"the scripts again with a longer --time") in output, output
+        assert output.count("not requeued") == 1 and not (fake_slurm / "scontrol").exists()
 
 
 def test_task_whose_job_state_cannot_be_read_says_so_rather_than_cancelled(tmp_path, fake_slurm):
@@ -1315,7 +1346,8 @@ def test_real_slurm_grid_failing_base_resubmit_and_nothing_left(cluster, tmp_pat
 
     corrupt.unlink()  # fixed: submit.sh cancels the stuck transfers, submits baseA and them after it
     output = submit(cluster, script)
-    assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed" in output
+    assert f"cancelled array tasks {' '.join(sorted(stuck))}: they waited for a base that failed or was " \
+           "cancelled" in output
     jobs = submitted_jobs(output)
     assert "bases: job" in output and "1 of 2 runs (array tasks 0)" in output
     assert set(jobs) == {"bases", "random0/baseA"}, output

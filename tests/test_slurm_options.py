@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from test_slurm import (GUARD_SECONDS, OPTIONS, array_task_of, fake_slurm, fake_train_command,  # noqa: F401
                         finish, run_task, sbatch_calls, sbatch_lines, submit_grid, submitted_runs)
 
-from minitransfer import slurm, slurm_sbatch
+from minitransfer import config, slurm, slurm_sbatch
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 
@@ -181,3 +181,31 @@ def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path,
     assert said[0] == ("bases.sh: the 1002 bases (runs without a parent), 2 job arrays of at most 1001 tasks (SLURM's "
                        "default MaxArraySize; no scontrol answered here, submit.sh reads the cluster's)")
     assert not any(line.startswith("warning") for line in said), said
+
+
+@pytest.mark.parametrize("option", ["--time=3", "-t3", "-t 0:03:00", "--time 4:59", "--exclusive --time=3",
+                                    "--mem=4G -t 1"])
+def test_a_time_limit_not_over_the_signal_margin_as_an_sbatch_option_is_refused(tmp_path, option):
+    """Before: written beside the scripts' --signal=TERM@300, SLURM signalled each task as it started and
+    it requeued over and over, hardly training (seen with a 1-minute limit: three restarts in a minute)."""
+    with pytest.raises(config.ConfigError, match=r"a time limit of \d+ s is not over the 300 s before it at "
+                                                       r"which SLURM signals the training to checkpoint"):
+        slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                         sbatch_options=(option,))
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+
+
+@pytest.mark.parametrize("option", ["--time=10", "-t 1-0", "--time=UNLIMITED", "--time=0", "--time-min=3"])
+def test_a_time_limit_over_the_signal_margin_as_an_sbatch_option_is_written(tmp_path, option):
+    slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                     sbatch_options=(option,))
+    assert "--signal=TERM@300" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
+
+
+@pytest.mark.parametrize("option", ["--exclusive --time=3", "--mem=4G -t 10", "--exclusive --signal=USR1@60"])
+def test_cli_refuses_time_or_signal_among_the_words_of_an_sbatch_option(tmp_path, synthetic_8, option):
+    """Before: only an option starting with --time, -t or --signal was refused as the scripts' own."""
+    result = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
+    assert result.exit_code == 2, result.output
+    assert "the scripts set sbatch's --time and --signal themselves; give the time limit as --time" in result.output
+    assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()

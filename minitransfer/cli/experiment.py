@@ -47,7 +47,7 @@ def _sbatch_options(ctx, param, value):
         if not option.strip().startswith("-"):
             raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
                                      f"--sbatch-option=--account=lab")
-        if _OWN_SBATCH_OPTION.match(option.strip()):
+        if any(_OWN_SBATCH_OPTION.match(word) for word in option.split()):  # --exclusive --time=3 too
             # a --time here overrode the scripts' own without moving their --signal=TERM@300 with it: under a
             # limit of 5 minutes or less SLURM signals the task at once, each time it is requeued, forever
             raise click.BadParameter(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give "
