@@ -303,9 +303,12 @@ class _Scheduler:
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
             elif not run_dir(self.out, run).exists() and (gone := self._moved_away()) is not None:
-                # its run folder went with the grid's, with its checkpoint: not deleted, nor to train from the start
-                self.outcome.stopped.append(run.name)
-                self.log(f"stopped {run.name} ({how_it_ended(code)}): the grid's folder was moved or deleted")
+                # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
+                # wrote no checkpoint as it stopped (75, above), and may have written none at all
+                failure = self.outcome.failures[run.name] = Failure(code, run_dir(self.out, run) / LOG_FILE,
+                                                                    moved=True)
+                self.outcome.failed.append(run.name)
+                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
                 if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
                     raise gone
             else:

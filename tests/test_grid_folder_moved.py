@@ -41,10 +41,13 @@ def test_a_grid_whose_folder_went_stops_before_its_next_run(tmp_path, fake_train
                                   poll_seconds=0.01).skipped == ["random0/baseA"]
 
 
-def test_a_run_whose_folder_went_with_the_grids_is_stopped_not_failed(tmp_path, fake_train, monkeypatch):  # noqa: F811
+def test_a_run_whose_folder_went_with_the_grids_is_not_said_deleted_nor_stopped_with_a_checkpoint(
+        tmp_path, fake_train, monkeypatch):  # noqa: F811
     """The grid's folder moved while baseA trained: baseA (killed here, as its folder went) was told
-    FAILED, "deleted while it trained ... a rerun trains it from the start", though its run folder,
-    with its checkpoint, is in the moved grid folder, which a rerun there resumes."""
+    FAILED, "deleted while it trained ... a rerun trains it from the start", though its run folder is
+    in the moved grid folder, which a rerun there resumes from its last checkpoint, if any; then it was
+    counted "stopped with a checkpoint", though it wrote none (no exit 75; the real train's own stop
+    there, exit 74, writes none either). Now it failed, its folder gone with the grid's."""
     out, moved = tmp_path / "grid", tmp_path / "grid-moved"
     monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: training")  # relayed while the run trains
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "60")  # killed long before
@@ -60,8 +63,14 @@ def test_a_run_whose_folder_went_with_the_grids_is_stopped_not_failed(tmp_path, 
         scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
     outcome = stopped.value.grid_outcome
     assert (outcome.stopped, outcome.failed, outcome.not_started) == (
-        ["random0/baseA"], [], ["random0/baseB", "random0/A1B"]), lines
-    assert lines[-1] == "stopped random0/baseA (killed by SIGKILL): the grid's folder was moved or deleted", lines
+        [], ["random0/baseA"], ["random0/baseB", "random0/A1B"]), lines
+    assert not (moved / "random0" / "baseA.run" / "checkpoint").exists()  # what "with a checkpoint" would say
+    assert lines[-1] == ("FAILED random0/baseA (killed by SIGKILL); its run folder went with the grid's folder, and "
+                         "its output (train.log) with it"), lines
+    assert outcome.causes() == ["random0/baseA: its run folder went with the grid's folder, moved or deleted while it "
+                                "trained, before it wrote a checkpoint on stopping (killed by SIGKILL): where it was "
+                                "moved, a rerun there resumes it from its last checkpoint, if it had written one, "
+                                "else trains it from the start"]
     assert not out.exists()
 
 
