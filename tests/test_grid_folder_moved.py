@@ -90,6 +90,20 @@ def test_the_command_line_says_to_rerun_with_the_new_place_if_moved_and_that_del
     assert "1 trained" in capsys.readouterr().out  # what it did before, told first
 
 
+def test_the_summary_of_a_grid_whose_folder_went_does_not_point_at_it(tmp_path, fake_train, capsys):  # noqa: F811
+    """The summary ended "results in OUT (minitransfer report OUT)", where nothing was any more."""
+    out = tmp_path / "grid"
+    log, _ = _removing_after_first_run(out, lambda: shutil.move(out, tmp_path / "grid-moved"))
+    with pytest.raises(grid_folder.GridFolderGone):
+        with told_where_it_stopped(out):
+            scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
+    said = capsys.readouterr().out
+    assert said == (f"1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 2 not started; the "
+                    f"runs were in {out}, which was moved or deleted while the grid ran (if moved: minitransfer "
+                    f"report NEW_PLACE)\n"), said
+    assert not out.exists()
+
+
 def _removing_after_first_run(out, remove):
     """A grid log that calls ``remove()`` as the grid's first run is done, and the lines it took."""
     lines = []
