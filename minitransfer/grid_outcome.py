@@ -27,11 +27,13 @@ PASSED_ON = (EXIT_IO, EXIT_BAD_DATA)
 class Failure:
     """How a failed run ended: ``code``, its train's exit code (negative: the signal that killed it);
     ``log``, its train.log (None: not known); ``deleted``, whether its run folder was deleted while it
-    trained, and the log with it."""
+    trained, and the log with it; ``moved``, whether it went with the grid's folder, moved or deleted
+    while it trained (where to, if anywhere, the grid cannot know)."""
 
     code: int = EXIT_FAILED
     log: object = None
     deleted: bool = False
+    moved: bool = False
 
 
 @dataclasses.dataclass
@@ -88,7 +90,8 @@ class GridOutcome:
         groups = {}
         for name in sorted(self.failed, key=name_order):  # as the report lists them, whichever ended first
             failure = self.failure(name)
-            key = "deleted" if failure.deleted else "killed" if failure.code < 0 else failure.code
+            key = "deleted" if failure.deleted else "moved" if failure.moved else \
+                "killed" if failure.code < 0 else failure.code
             groups.setdefault(key, []).append(name)
         return [failure_cause(key, names, [self.failure(name) for name in names]) for key, names in groups.items()]
 
@@ -106,7 +109,7 @@ class GridOutcome:
 
 def failure_cause(key, names, failures, rerun="rerun the same command"):
     """One line of :meth:`GridOutcome.causes`: the runs ``names``, which failed with ``key`` (their
-    exit code, "killed" or "deleted"), and what to do; ``rerun``: how to train them again (a SLURM
+    exit code, "killed", "deleted" or "moved"), and what to do; ``rerun``: how to train them again (a SLURM
     task's says "rerun submit.sh")."""
     several = len(names) > 1
     their, them = ("their", "them") if several else ("its", "it")
@@ -115,6 +118,12 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
     if key == "deleted":
         why = (f"{their} run folder{'s were' if several else ' was'} deleted while {them} trained, and {their} "
                f"{LOG_FILE} with {'them' if several else 'it'}; a rerun trains {them} from the start")
+    elif key == "moved":
+        they = "they" if several else "it"
+        why = (f"{their} run folder{'s' if several else ''} went with the grid's folder, moved or deleted while "
+               f"{them} trained, before {they} wrote a checkpoint on stopping ({_ends(failures)}): where it was "
+               f"moved, a rerun there resumes {them} from {their} last checkpoint, if {they} had written one, else "
+               f"trains {them} from the start")
     elif key == "killed":
         named = list(dict.fromkeys(how_it_ended(failure.code)[len("killed by "):] for failure in failures))
         oom = f"the machine ran out of memory, or someone killed {them}"
@@ -142,6 +151,11 @@ def failure_cause(key, names, failures, rerun="rerun the same command"):
     return f"{some_names(names)}: {why}"
 
 
+def _ends(failures):
+    """How the runs of ``failures`` ended, each way once: "exit 74, killed by SIGKILL"."""
+    return ", ".join(dict.fromkeys(how_it_ended(failure.code) for failure in failures))
+
+
 def _divergences(names, failures):
     """{name: "training diverged: loss became nan at iteration 58 (lr 0.01)"} of the failed runs
     ``names`` whose training diverged (their metrics.jsonl ends on it; :func:`failure_cause` says so):
@@ -165,7 +179,10 @@ def _diverged(metrics):
 def where_its_output_is(failure, rerun="rerun the grid"):
     """Where to read why a run failed (its :class:`Failure`): its train.log; or, its run folder deleted
     while it trained (the log with it), that there is nothing to read and that a rerun trains it from
-    the start (``rerun``: how, e.g. "rerun submit.sh")."""
+    the start (``rerun``: how, e.g. "rerun submit.sh"); or, its run folder gone with the grid's, that
+    its log went with it."""
+    if failure.moved:
+        return f"its run folder went with the grid's folder, and its output ({LOG_FILE}) with it"
     if not failure.deleted:
         return f"see {failure.log}"
     return (f"{failure.log.parent} was deleted while it trained, and its output ({LOG_FILE}) with it; {rerun} "

@@ -1,8 +1,8 @@
 """What a local grid tells while it runs, beside its runs' starts and ends: the warnings its runs
 write into their logs, each text once (:class:`Warnings`); how long the runs left take and when the
 grid ends, from the pace of the runs it trained (:class:`TimeLeft`, :func:`work_left`); a finished
-run's accuracy (:func:`accuracy_note`); its log once it stops, lines it cannot write dropped
-(:func:`unless_unwritable`). :mod:`minitransfer.scheduler` runs the grid.
+run's accuracy (:func:`accuracy_note`); its log once it stops, whose failures cannot keep a run
+uncounted (:class:`StoppingLog`). :mod:`minitransfer.scheduler` runs the grid.
 """
 
 from minitransfer import checkpoint as checkpoints
@@ -120,14 +120,20 @@ def accuracy_note(out, run):
     return f": {counted} {value:.4f}"
 
 
-def unless_unwritable(log):
-    """``log``, dropping the lines it fails to write (``OSError``: a closed pipe, a full disk): a
-    stopping grid's, which must still count its stopped runs and return its outcome."""
+class StoppingLog:
+    """``log`` for a stopping grid, which must still count its stopped runs and return (or raise)
+    its outcome whatever the log does: a line it fails to write (``OSError``: a closed pipe, a full
+    disk) is dropped; any other failure of it (a notebook's own log raising) drops the line too and
+    is kept, the first one, as :attr:`failure`, for the grid to raise once every run is counted."""
 
-    def log_if_possible(line):
+    def __init__(self, log):
+        self.log, self.failure = log, None
+
+    def __call__(self, line):
         try:
-            log(line)
+            self.log(line)
         except OSError:
             pass
-
-    return log_if_possible
+        except Exception as error:
+            if self.failure is None:
+                self.failure = error

@@ -47,7 +47,7 @@ from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_fi
 from minitransfer.grid_plan import left_alone, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
 from minitransfer.grid_processes import TrainProcesses
-from minitransfer.grid_progress import TimeLeft, Warnings, accuracy_note, unless_unwritable, work_left
+from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
 from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, check_options, default_train_command, run_dir,
                                      train_arguments, weights_path)
@@ -76,7 +76,11 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     An error that stops the grid once it has planned (the disk full as a run starts; its folder moved
     or deleted: ``grid_folder.GridFolderGone``, a ``StorageError``) is raised after the running
     trainings are stopped, carrying the outcome so far as its ``grid_outcome`` (the runs finished,
-    stopped with a checkpoint, not started), which the caller tells before the error.
+    stopped with a checkpoint, not started), which the caller tells before the error. While the grid
+    stops, ``log`` failing does not stop it from counting every run: a line it cannot write (an
+    ``OSError``) is dropped; where it raises another error, the lines are dropped too, and that error
+    (its first) is raised once the runs are counted, carrying the outcome as ``grid_outcome``, unless
+    an error stopped the grid already: that error is raised, with its ``grid_outcome``, as ever.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
     not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
     ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
@@ -113,9 +117,10 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 scheduler.settle()
                 if isinstance(error, KeyboardInterrupt):
                     scheduler.log("interrupted: rerun the same command to finish the grid")
-                else:
+                    error = scheduler.log.failure  # the caller's log failing as the grid stopped: not hidden
+                if error is not None:
                     error.grid_outcome = scheduler.outcome  # what the grid did before it, for its caller to tell
-                    raise
+                    raise error
             finally:
                 scheduler.close()
     return scheduler.outcome
@@ -298,9 +303,12 @@ class _Scheduler:
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
             elif not run_dir(self.out, run).exists() and (gone := self._moved_away()) is not None:
-                # its run folder went with the grid's, with its checkpoint: not deleted, nor to train from the start
-                self.outcome.stopped.append(run.name)
-                self.log(f"stopped {run.name} ({how_it_ended(code)}): the grid's folder was moved or deleted")
+                # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
+                # wrote no checkpoint as it stopped (75, above), and may have written none at all
+                failure = self.outcome.failures[run.name] = Failure(code, run_dir(self.out, run) / LOG_FILE,
+                                                                    moved=True)
+                self.outcome.failed.append(run.name)
+                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
                 if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
                     raise gone
             else:
@@ -410,13 +418,15 @@ class _Scheduler:
         for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
         grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
         one signalled before it has set its own handler would otherwise train on to the end.
-        From here on a line the log cannot write is dropped: the Ctrl-C that stops the grid often ends
-        the reader of its output too (``minitransfer demo | tee demo.log``), and the stopped runs must
-        still be counted and the outcome returned as interrupted. ``again``: the stop requests
+        From here on the log is a :class:`minitransfer.grid_progress.StoppingLog`: a line it cannot
+        write is dropped (the Ctrl-C that stops the grid often ends the reader of its output too,
+        ``minitransfer demo | tee demo.log``), and so is one it raises on otherwise, the first such
+        error kept for run_grid to raise: the stopped runs must still be counted, and the outcome
+        returned as interrupted or carried by the error that stopped the grid. ``again``: the stop requests
         heard meanwhile (:class:`minitransfer.stop_requests.StopRequests`), answered with a line saying what
         the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
-        self.log = unless_unwritable(self.log)
+        self.log = StoppingLog(self.log)
         waiting = [process for _, process, _ in self.running.values()]
         while waiting:
             for process in waiting:

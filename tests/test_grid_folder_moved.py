@@ -41,10 +41,13 @@ def test_a_grid_whose_folder_went_stops_before_its_next_run(tmp_path, fake_train
                                   poll_seconds=0.01).skipped == ["random0/baseA"]
 
 
-def test_a_run_whose_folder_went_with_the_grids_is_stopped_not_failed(tmp_path, fake_train, monkeypatch):  # noqa: F811
+def test_a_run_whose_folder_went_with_the_grids_is_not_said_deleted_nor_stopped_with_a_checkpoint(
+        tmp_path, fake_train, monkeypatch):  # noqa: F811
     """The grid's folder moved while baseA trained: baseA (killed here, as its folder went) was told
-    FAILED, "deleted while it trained ... a rerun trains it from the start", though its run folder,
-    with its checkpoint, is in the moved grid folder, which a rerun there resumes."""
+    FAILED, "deleted while it trained ... a rerun trains it from the start", though its run folder is
+    in the moved grid folder, which a rerun there resumes from its last checkpoint, if any; then it was
+    counted "stopped with a checkpoint", though it wrote none (no exit 75; the real train's own stop
+    there, exit 74, writes none either). Now it failed, its folder gone with the grid's."""
     out, moved = tmp_path / "grid", tmp_path / "grid-moved"
     monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: training")  # relayed while the run trains
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "60")  # killed long before
@@ -60,8 +63,14 @@ def test_a_run_whose_folder_went_with_the_grids_is_stopped_not_failed(tmp_path, 
         scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
     outcome = stopped.value.grid_outcome
     assert (outcome.stopped, outcome.failed, outcome.not_started) == (
-        ["random0/baseA"], [], ["random0/baseB", "random0/A1B"]), lines
-    assert lines[-1] == "stopped random0/baseA (killed by SIGKILL): the grid's folder was moved or deleted", lines
+        [], ["random0/baseA"], ["random0/baseB", "random0/A1B"]), lines
+    assert not (moved / "random0" / "baseA.run" / "checkpoint").exists()  # what "with a checkpoint" would say
+    assert lines[-1] == ("FAILED random0/baseA (killed by SIGKILL); its run folder went with the grid's folder, and "
+                         "its output (train.log) with it"), lines
+    assert outcome.causes() == ["random0/baseA: its run folder went with the grid's folder, moved or deleted while it "
+                                "trained, before it wrote a checkpoint on stopping (killed by SIGKILL): where it was "
+                                "moved, a rerun there resumes it from its last checkpoint, if it had written one, "
+                                "else trains it from the start"]
     assert not out.exists()
 
 
@@ -79,6 +88,20 @@ def test_the_command_line_says_to_rerun_with_the_new_place_if_moved_and_that_del
                                f"those stopped from their checkpoints; if it was deleted, a rerun starts the grid "
                                f"again from nothing")
     assert "1 trained" in capsys.readouterr().out  # what it did before, told first
+
+
+def test_the_summary_of_a_grid_whose_folder_went_does_not_point_at_it(tmp_path, fake_train, capsys):  # noqa: F811
+    """The summary ended "results in OUT (minitransfer report OUT)", where nothing was any more."""
+    out = tmp_path / "grid"
+    log, _ = _removing_after_first_run(out, lambda: shutil.move(out, tmp_path / "grid-moved"))
+    with pytest.raises(grid_folder.GridFolderGone):
+        with told_where_it_stopped(out):
+            scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
+    said = capsys.readouterr().out
+    assert said == (f"1 trained, 0 already done, 0 failed, 0 not run, 0 stopped with a checkpoint, 2 not started; the "
+                    f"runs were in {out}, which was moved or deleted while the grid ran (if moved: minitransfer "
+                    f"report NEW_PLACE)\n"), said
+    assert not out.exists()
 
 
 def _removing_after_first_run(out, remove):

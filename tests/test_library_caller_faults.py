@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -26,16 +27,15 @@ class LogFailed(Exception):
     pass
 
 
-def test_a_log_raising_on_a_start_line_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811
-    """The log raised as it was told the second run's start (a notebook's widget closed): that run
-    was in none of the outcome's lists, started nor not started. Now the grid stops as for any
-    error, the first run stopped with its checkpoint, the others not started: each run counted once."""
+def _run_with_failing_log(tmp_path, monkeypatch, fake_train, fails):  # noqa: F811
+    """Run a grid of two slots whose log raises ``LogFailed`` on each line ``fails(line)`` says, once its first
+    run is training (its handler set); returns the error the grid raised, and the name of that first run."""
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "30")  # the first run still trains as the second starts
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
     out, started = tmp_path / "grid", []
 
     def log(line):
-        if line.startswith(f"[2/{len(runs)}] start "):
+        if started and fails(line):
             assert until(lambda: events(out, started[0]))  # the first run is training, its handler set
             raise LogFailed(line)
         if line.startswith(f"[1/{len(runs)}] start "):
@@ -48,6 +48,45 @@ def test_a_log_raising_on_a_start_line_loses_no_run(tmp_path, monkeypatch, fake_
     assert outcome.interrupted and outcome.stopped == started
     assert sorted(outcome.not_started) == sorted(run.name for run in runs if run.name not in started)
     assert outcome.finished + outcome.failed + outcome.blocked + outcome.training_elsewhere == []
+    return raised.value, len(runs)
+
+
+def test_a_log_raising_on_a_start_line_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """The log raised as it was told the second run's start (a notebook's widget closed): that run
+    was in none of the outcome's lists, started nor not started. Now the grid stops as for any
+    error, the first run stopped with its checkpoint, the others not started: each run counted once."""
+    _run_with_failing_log(tmp_path, monkeypatch, fake_train, lambda line: line.startswith("[2/"))
+
+
+def test_a_log_raising_on_every_line_as_the_grid_stops_loses_no_run(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """The log raised on every line once a run had started: stopping, the grid's log dropped only an
+    OSError, so the log's error on "interrupted RUN" left the runs after it uncounted and replaced the
+    error that stopped the grid, without its grid_outcome. Now every run is counted, and the first
+    error raised (the second run's start line's) carries the outcome."""
+    raised, total = _run_with_failing_log(tmp_path, monkeypatch, fake_train, lambda line: True)
+    assert str(raised).startswith(f"[2/{total}] start ")
+
+
+def test_a_log_raising_as_an_interrupted_grid_ends_carries_its_outcome(tmp_path, monkeypatch, fake_train):  # noqa: F811
+    """Its run stopped (exit 75, as Ctrl-C stops it), the grid's log raised on its last line ("interrupted:
+    rerun ..."): the error came without the grid's outcome. Now it carries it, every run counted."""
+    monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: training")  # relayed once the run has set its handler
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "30")
+    runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
+    out, first = tmp_path / "grid", runs[0].name
+
+    def log(line):
+        if line == f"{first}: warning: training":
+            os.kill(events(out, first)[0]["pid"], signal.SIGINT)
+        if line.startswith("interrupted: "):
+            raise LogFailed(line)
+
+    with pytest.raises(LogFailed) as raised:
+        scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
+    outcome = raised.value.grid_outcome
+    assert outcome.interrupted and outcome.stopped == [first]
+    assert outcome.not_started == [run.name for run in runs[1:]]
+    assert [event["event"] for event in events(out, first)] == ["start", "interrupted"]
 
 
 def test_a_training_goes_on_where_it_started_when_the_working_folder_changes(micro_data, tmp_path, monkeypatch):

@@ -29,16 +29,18 @@ def grid_log(line):
         echo(line)
 
 
-def tell_summary(outcome, out, reader_gone_words=None):
-    """The grid's end: the failed runs' causes and how many runs ended each way, on stdout; on stderr
+def tell_summary(outcome, out, reader_gone_words=None, gone=False):
+    """The grid's end: the failed runs' causes, how many runs ended each way and where the results are
+    (``gone``: where they were, ``out`` moved or deleted while the grid ran), on stdout; on stderr
     where stdout cannot take it (Ctrl-C on `experiment | tee grid.log` ends tee too, a hangup the
     terminal, a full disk under `> grid.log`), which then raises (74) unless its reader has gone.
     ``reader_gone_words``: what to say on stderr instead where the reader has gone (``demo | head``:
     the demo's own words, not the grid's summary), from the outcome; default: the summary."""
     causes = ["the runs that failed, by cause:", *(f"  {cause}" for cause in outcome.causes())] \
         if outcome.failed else []
-    summary = "\n".join([*causes, f"{outcome.summary()}; results in {out} (minitransfer report "
-                                  f"{shlex.quote(str(out))})"])
+    where = (f"the runs were in {out}, which was moved or deleted while the grid ran (if moved: minitransfer report "
+             f"NEW_PLACE)" if gone else f"results in {out} (minitransfer report {shlex.quote(str(out))})")
+    summary = "\n".join([*causes, f"{outcome.summary()}; {where}"])
     try:
         echo(summary)
     except OSError as error:
@@ -52,9 +54,9 @@ def tell_summary(outcome, out, reader_gone_words=None):
 def told_where_it_stopped(out, whole="the grid", runs="runs", reader_gone_words=None):
     """Around a grid run into ``out``: an error that stopped it midway (a full disk as a run started),
     which carries what the grid did before it (its ``grid_outcome``), is raised after that outcome is
-    told (:func:`tell_summary`, with ``reader_gone_words``), saying what to do and that rerunning the
-    same command finishes ``whole`` keeping its finished ``runs`` (the demo's "networks"); any other
-    error as it was."""
+    told (:func:`tell_summary`, with ``reader_gone_words``; not pointing at ``out`` where it went),
+    saying what to do and that rerunning the same command finishes ``whole`` keeping its finished
+    ``runs`` (the demo's "networks"); any other error as it was."""
     try:
         yield
     except Exception as error:
@@ -62,7 +64,7 @@ def told_where_it_stopped(out, whole="the grid", runs="runs", reader_gone_words=
         if stopped is None:
             raise
         with contextlib.suppress(OSError):  # said on stderr where stdout failed: the error is what to tell now
-            tell_summary(stopped, out, reader_gone_words)
+            tell_summary(stopped, out, reader_gone_words, gone=isinstance(error, GridFolderGone))
         raise _rerun_advice(error, whole, runs) from error
 
 
