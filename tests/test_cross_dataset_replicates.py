@@ -5,7 +5,6 @@ minitransfer.treatments.cross_studies reads a study trained by hand)."""
 
 import csv
 import math
-import pathlib
 import shutil
 import statistics
 
