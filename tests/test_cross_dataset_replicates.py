@@ -64,3 +64,25 @@ def test_studies_trained_by_hand_in_two_folders_each_measure_their_snt_against_t
     mean, se = 100 * statistics.mean(paired), 100 * statistics.stdev(paired) / math.sqrt(len(paired))
     assert f"(SnT) score {mean:+.1f} ± {se:.1f} points relative to their own base (2 networks)" in claims[0], claims
     assert "(2 networks against 2 bases)" in claims[2], claims
+
+
+def test_transfers_from_bases_of_two_source_datasets_are_not_pooled_as_one_snt(grid, tmp_path):
+    """A base of another source dataset trained by hand beside a grid's, and a transfer of its layers
+    onto the same target: the report pooled both transfers as the SnT of one study (their spread a
+    seed spread), the source bases being left out of its check of datasets; now it refuses the folder
+    as it refuses runs of two datasets, naming both source datasets and their bases."""
+    other = tmp_path / "other-source"
+    synthetic.build_synthetic(other, classes=2, train_per_class=4, val_per_class=2, size=14, seed=4)
+    pooled = tmp_path / "pooled" / "cross"
+    shutil.copytree(grid / "cross", pooled)
+    short = ["--split", "all", "--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu"]
+    for arguments in (["--data", str(other), "-o", str(pooled / "baseO.h5")],
+                      ["--data", str(grid.parent / "T"), "--copy-from", str(pooled / "baseO.h5"), "--n", "1",
+                       "--frozen", "-o", str(pooled / "O1T.h5")]):
+        done = CliRunner().invoke(main, ["train", *arguments, *short])
+        assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(main, ["report", str(pooled.parent), "-o", str(tmp_path / "report")])
+    assert done.exit_code == 1, done.output
+    assert "are of 2 source datasets: " in done.output and f"{other} (" in done.output, done.output
+    assert "(1: cross/baseO)" in done.output and "(1: cross/baseS)" in done.output, done.output
+    assert not (tmp_path / "report").exists()
