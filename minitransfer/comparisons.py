@@ -172,8 +172,13 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
 
 def _target_of(result):
     """What a network is trained on, and its own base with it: split, split seed (or replicate) and
-    target half."""
-    return result.run.split, result.run.split_seed, result.run.target
+    target half; across datasets also its folder, the study whose baseT it is measured against (a
+    grid's replicate has one, cross-1/; a study trained by hand in r1/ and another in r2/ are
+    replicates too, which :func:`minitransfer.treatments.cross_studies` reads each as replicate 0:
+    without the folder each SnT was measured against the mean of both baseTs, and SnT+ against "1
+    base")."""
+    run = result.run
+    return run.split, run.split_seed, run.target, run.name.rpartition("/")[0] if run.split == CROSS else ""
 
 
 def _bases_by_target(results):
@@ -252,12 +257,12 @@ def targets_by_n(results, split="random", treatment="AnB"):
 
 
 def relative_by_base(results, split="random", treatment="AnB+"):
-    """{(split seed, target): [accuracy − own base, one per network]} of one treatment: its
-    networks grouped by the base they are measured against (networks without a trained base or an
-    accuracy left out)."""
+    """{(split seed, target, folder across datasets): [accuracy − own base, one per network]} of one
+    treatment: its networks grouped by the base they are measured against (networks without a trained
+    base or an accuracy left out)."""
     groups = {}
     for r, value in _relative(results, split, treatment):
-        groups.setdefault((r.run.split_seed, r.run.target), []).append(value)
+        groups.setdefault(_target_of(r)[1:], []).append(value)
     return groups
 
 

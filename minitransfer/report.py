@@ -99,20 +99,22 @@ def mixed(results):
     continued in another precision is one of its own). A dataset is known by the fingerprint train
     recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
     one fingerprint the other runs of its path have), else by its path. The source base of a
-    cross-dataset grid is trained on the other dataset by design and is not counted."""
+    cross-dataset grid is trained on the other dataset by design and is not counted among them; the
+    source bases are counted among themselves: the transfers of bases of two source datasets were
+    pooled as one SnT."""
     fingerprints = {}
     for r in results:
         if r.dataset and r.fingerprint:
             fingerprints.setdefault(r.dataset, set()).add(r.fingerprint)
 
     def dataset(r):
-        if r.run.treatment == "source":
-            return ""
         of_its_path = fingerprints.get(r.dataset, set())
         return r.fingerprint or (min(of_its_path) if len(of_its_path) == 1 else r.dataset)
 
     found = []
-    kinds = (("datasets", dataset, _dataset_name), ("presets", lambda r: r.preset, lambda members: members[0].preset),
+    kinds = (("datasets", lambda r: "" if r.run.treatment == "source" else dataset(r), _dataset_name),
+             ("source datasets", lambda r: dataset(r) if r.run.treatment == "source" else "", _dataset_name),
+             ("presets", lambda r: r.preset, lambda members: members[0].preset),
              ("precisions", lambda r: r.precision, lambda members: members[0].precision))
     for what, key, name in kinds:
         groups = {}
