@@ -60,7 +60,7 @@ class RunLock:
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
 
     def __init__(self, run_dir):
-        self.run_dir = pathlib.Path(run_dir).absolute()  # a chdir while held (a notebook's) moves nothing
+        self.run_dir = pathlib.Path(run_dir)
         self.path = self.run_dir / self.FILE
         self._descriptor = None
         self._created = False

@@ -108,7 +108,7 @@ class RunFiles:
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
-        self.run_dir = pathlib.Path(run_dir).absolute()  # a chdir mid-run (a notebook's, a callback's) moves nothing
+        self.run_dir = pathlib.Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._folder, self._lock = _identity(self.run_dir), lock
         fileio.remove_stale_temporaries(self.run_dir)

@@ -220,7 +220,7 @@ def _train(plan, on_iteration, stop, run_lock):
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         _iterations(run, on_iteration)
-    return run.finish(weights_record(run.weights, run.write_weights()))
+    return run.finish(weights_record(plan.config.out, run.write_weights()))
 
 
 def _iterations(run, on_iteration):

@@ -53,13 +53,11 @@ class Run:
         self.batches = _TrainingBatches(_training_batches(plan, stop), self)
         # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
         self.cursor = self.batches.cursor
-        # the weights file where the run started: a chdir meanwhile (a notebook's, a callback's) moves nothing
-        self.weights = pathlib.Path(c.out).absolute()
-        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=self.weights, lock=run_lock,
+        self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
-        fileio.remove_stale_temporaries(self.weights.parent, names=(self.weights.name,))
+        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
         self._unlogged = None  # metrics.jsonl's row of iteration `done`, due and not logged yet: see _log_due_row
@@ -172,7 +170,7 @@ class Run:
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            return checkpoints.save(self.weights, snapshot(self.net, self.plan, c.max_iter, self.cursor))
+            return checkpoints.save(c.out, snapshot(self.net, self.plan, c.max_iter, self.cursor))
 
     def interrupted(self, reason, where=""):
         """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the

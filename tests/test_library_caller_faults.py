@@ -1,7 +1,7 @@
 """What a notebook's own code does to a call of minitransfer: a grid's `log` that raises on a
-run's start line stops the grid with every run in its outcome; a training whose callback changes
-the working folder trains on where it started; one with loader workers leaves the start method of
-multiprocessing unset; a warning said once per process, dropped by a quiet call, is said by the next."""
+run's start line stops the grid with every run in its outcome; a training with loader workers
+leaves the start method of multiprocessing unset; a warning said once per process, dropped by a
+quiet call, is said by the next."""
 
 import errno
 import fcntl
@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import experiment, run_lock, rundir, scheduler
+from minitransfer import experiment, run_lock, scheduler
 from minitransfer import train as training
 from minitransfer.data import dataset, integrity
 from test_experiment import OPTIONS, events, fake_train  # noqa: F401 (a fixture)
@@ -87,24 +87,6 @@ def test_a_log_raising_as_an_interrupted_grid_ends_carries_its_outcome(tmp_path,
     assert outcome.interrupted and outcome.stopped == [first]
     assert outcome.not_started == [run.name for run in runs[1:]]
     assert [event["event"] for event in events(out, first)] == ["start", "interrupted"]
-
-
-def test_a_training_goes_on_where_it_started_when_the_working_folder_changes(micro_data, tmp_path, monkeypatch):
-    """A callback (or a notebook cell, while train runs in a background thread) changed the working
-    folder mid-run: the run of out="net.h5" stopped with "net.run was moved or deleted", which it was
-    not (its relative paths named files in the new folder). Now it trains to its end where it started."""
-    (tmp_path / "elsewhere").mkdir()
-    monkeypatch.chdir(tmp_path)
-
-    def wander(done):
-        if done == 1:
-            os.chdir(tmp_path / "elsewhere")
-
-    result = training.train(training.TrainConfig(out="net.h5", data=micro_data, **FAST), on_iteration=wander)
-    assert result.iterations == FAST["max_iter"]
-    assert checkpoints.load(tmp_path / "net.h5").iteration == FAST["max_iter"]
-    assert len(rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")) == FAST["max_iter"] // FAST["eval_every"]
-    assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
 def test_a_training_with_workers_leaves_the_start_method_to_the_program(micro_data, tmp_path):
