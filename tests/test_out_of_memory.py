@@ -48,6 +48,15 @@ def whole(whole_out):
     return checkpoints.load(whole_out).weights
 
 
+def _resumes_whole(out, micro_data, monkeypatch, whole, kept):
+    """The run's checkpoint holds iteration ``kept``; with the fault undone, `resume='auto'` ends with
+    the uninterrupted run's bits (``whole``)."""
+    assert checkpoints.load(_checkpoint(out)).solver.iteration == kept
+    monkeypatch.undo()
+    _train(out, micro_data, resume="auto")
+    assert _same_bits(out, whole)
+
+
 def _same_bits(path, weights):
     saved = checkpoints.load(path).weights
     return saved.keys() == weights.keys() and all((a == b).all() for name in weights
@@ -186,10 +195,7 @@ def test_out_of_memory_again_while_saving_names_the_checkpoint_kept(micro_data, 
         assert not _checkpoint(out).exists()
         return
     assert _checkpoint(out).read_bytes() == before["bytes"]  # as it was when saving failed
-    assert checkpoints.load(_checkpoint(out)).solver.iteration == kept
-    monkeypatch.undo()
-    _train(out, micro_data, resume="auto")
-    assert _same_bits(out, whole)
+    _resumes_whole(out, micro_data, monkeypatch, whole, kept=kept)
 
 
 @pytest.mark.parametrize("phase", ["forward", "backward"])
@@ -224,10 +230,7 @@ def test_out_of_memory_before_a_steps_update_saves_the_iteration_before(micro_da
                                                 rf"free, or start over with a smaller `batch_size` "
                                                 rf"\(`overwrite=True`\)$"):
         _train(out, micro_data)
-    assert checkpoints.load(_checkpoint(out)).solver.iteration == 4
-    monkeypatch.undo()
-    _train(out, micro_data, resume="auto")
-    assert _same_bits(out, whole)
+    _resumes_whole(out, micro_data, monkeypatch, whole, kept=4)
 
 
 def test_out_of_memory_making_a_due_checkpoint_saves_it_once_memory_is_freed(micro_data, tmp_path, monkeypatch,
@@ -250,10 +253,7 @@ def test_out_of_memory_making_a_due_checkpoint_saves_it_once_memory_is_freed(mic
                                                 r".*checkpoint\.h5: rerun with `resume='auto'` once more memory is "
                                                 r"free$"):
         _train(out, micro_data)
-    assert checkpoints.load(_checkpoint(out)).solver.iteration == 3
-    monkeypatch.undo()
-    _train(out, micro_data, resume="auto")
-    assert _same_bits(out, whole)
+    _resumes_whole(out, micro_data, monkeypatch, whole, kept=3)
 
 
 def _iteration_rows(out):
@@ -384,10 +384,7 @@ def test_a_stop_whose_save_fails_says_what_was_not_saved(micro_data, tmp_path, m
         _train(out, micro_data, on_iteration=_stop_after_5 if stopped == "signal" else None)
     if raised is OutOfMemoryMidRun:
         assert (caught.value.checkpoint_path, caught.value.iteration) == (_checkpoint(out), 3)
-    assert checkpoints.load(_checkpoint(out)).solver.iteration == 3
-    monkeypatch.undo()
-    _train(out, micro_data, resume="auto")
-    assert _same_bits(out, whole)
+    _resumes_whole(out, micro_data, monkeypatch, whole, kept=3)
 
 
 def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_iteration(micro_data, tmp_path, monkeypatch,
