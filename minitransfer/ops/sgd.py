@@ -105,7 +105,7 @@ def update_all(entries, lr, momentum, weight_decay, lr_on_device=None, loss=None
     for name, scalar, scalar_dtype in (("lr_on_device", lr_on_device, np.float64), ("loss", loss, dtype)):
         if scalar is not None:
             _check.array("sgd", name, scalar, dtypes=(np.dtype(scalar_dtype),))
-            _check.same_device("sgd", **{name: scalar, "w": entries[0][0]})
+            _check.same_device("sgd", **{name: scalar, "w": first})
             _check.nonempty("sgd", **{name: scalar})
     table, blocks = _device_table(entries, weight_decay, dtype)
     cuda.launch(KERNEL_FILE, cuda.entry("sgd_update_all", dtype), blocks, THREADS,
