@@ -127,6 +127,7 @@ _LONE_START_OVER = "start it over with --overwrite (without --resume) and a lowe
 _GRID_RETRAINED_ALONE = ("this run alone trained again with another --base-lr is one the grid refuses, and its report "
                          "would pool two schedules")
 
+
 def start_over(grid_run):
     """What to do with a run whose training diverged, where it is known whether
     it is a grid's run (``grid_run``: its folder holds a treatment.json): the grid trained again, or
