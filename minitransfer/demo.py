@@ -135,40 +135,35 @@ def default_out(seed, precision=None):
     return pathlib.Path(name + (f"-{precision}" if precision not in (None, precisions.DEFAULT) else ""))
 
 
-def check_demo_seed(out, options):
-    """Raise ``ConfigError`` when ``out`` holds the demo of another demo seed (its plan's options are
-    ``options`` but for the seed, the device and the precision): its networks on all classes and on
-    the natural split have the names this seed's would, and the grid would refuse them naming
-    training seeds the user never gave. A folder where that demo trained nothing (stopped while it
-    planned, or every network failed before its first checkpoint) takes this seed's plan instead, as a
-    grid's folder does; any other folder is left to the grid's own checks."""
+def check_other_demo(out, options):
+    """Raise ``ConfigError`` when ``out`` holds, with the same recipe, the demo of another demo seed
+    or of another precision (its plan's options are ``options`` but for the seed, the device and the
+    precision). Another seed's networks on all classes and on the natural split have the names this
+    seed's would, and the grid would refuse them naming training seeds the user never gave; another
+    precision's (``demo -o OUT --precision tf32`` where ``demo -o OUT`` trained in ieee) the grid
+    refused one network at a time, saying the demo sets --precision itself, which its user had just
+    given. A folder where that demo trained nothing (stopped while it planned, or every network
+    failed before its first checkpoint) takes this seed's and precision's plan instead, as a grid's
+    folder does; any other folder is left to the grid's own checks. The plan is read, and its runs
+    looked at, once for both."""
     recorded = recorded_options(out)
-    if recorded is None or recorded.get("seed") == options["seed"] or not _trained_any(out):
+    if recorded is None or _recipe_changes(recorded, options):
         return
     seed = options["seed"]
-    if not _recipe_changes(recorded, options):
+    before = recorded.get("precision") or precisions.DEFAULT
+    asked = options.get("precision") or precisions.DEFAULT
+    if (recorded.get("seed") == seed and before == asked) or not _trained_any(out):
+        return
+    if recorded.get("seed") != seed:
         raise config.ConfigError(
             f"{out} holds the demo of seed {recorded['seed']}, not of seed {seed}: its networks were trained with "
             f"other options (split and training seeds) under the names seed {seed}'s would take; give seed {seed} a "
             f"folder of its own (its default: {default_out(seed, options.get('precision'))}), or delete {out} first "
             f"(what it trained is lost)")
-
-
-def check_demo_precision(out, options):
-    """Raise ``ConfigError`` when ``out`` holds the demo of another precision (``demo -o OUT
-    --precision tf32`` where ``demo -o OUT`` trained in ieee) with the same recipe: the grid refused
-    one network at a time, saying the demo sets --precision itself, which its user had just given.
-    A folder where that demo trained nothing takes this precision's plan, as for another seed."""
-    recorded = recorded_options(out)
-    if recorded is None or _recipe_changes(recorded, options) or not _trained_any(out):
-        return
-    before = recorded.get("precision") or precisions.DEFAULT
-    asked = options.get("precision") or precisions.DEFAULT
-    if before != asked:
-        raise config.ConfigError(
-            f"{out} holds the demo trained in precision {before}, not {asked}: to go on with it, rerun with "
-            f"{option_name('precision')} {before}; to train the demo in {asked}, give it a folder of its own (its "
-            f"default: {default_out(options['seed'], asked)}), or delete {out} first (what it trained is lost)")
+    raise config.ConfigError(
+        f"{out} holds the demo trained in precision {before}, not {asked}: to go on with it, rerun with "
+        f"{option_name('precision')} {before}; to train the demo in {asked}, give it a folder of its own (its "
+        f"default: {default_out(seed, asked)}), or delete {out} first (what it trained is lost)")
 
 
 def check_not_a_grid(out, options):
@@ -271,8 +266,7 @@ def run_demo(out, data, seed=0, device="cpu", devices=(None,) * CPU_SLOTS, preci
         options["precision"] = precision
     grid_check.check_not_nested(out, "this demo")
     check_not_a_grid(out, options)
-    check_demo_seed(out, options)
-    check_demo_precision(out, options)
+    check_other_demo(out, options)
     runs = plan.runs(seed)
     try:
         return run_grid(runs, out, options, devices=devices, log=log)

@@ -44,9 +44,9 @@ def tell_summary(outcome, out, reader_gone_words=None, gone=False):
     try:
         echo(summary)
     except OSError as error:
-        gone = stopping.reader_gone(error)
-        say(reader_gone_words(outcome) if gone and reader_gone_words else summary)  # where it can be read, if anywhere
-        if not gone:
+        reader_gone = stopping.reader_gone(error)  # not ``gone``, the grid's folder's
+        say(reader_gone_words(outcome) if reader_gone and reader_gone_words else summary)  # where it can be read
+        if not reader_gone:
             raise
 
 
