@@ -47,7 +47,7 @@ import numpy as np
 from minitransfer import __version__, config_checks, fileio, models, rundir
 from minitransfer.checkpoint_check import (DEFAULT_META, HDF5_DAMAGE, JSON_ATTRS, CheckpointError, Faults,
                                            check_iteration, cut_short, declared_architecture, file_format, holds,
-                                           member_of, meta_of, read_array, read_mean, read_weight, typed)
+                                           member_of, meta_of, missing, read_array, read_mean, read_weight, typed)
 from minitransfer.path_kinds import GIVE_A_NETWORK, folder_hint, what_file
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "LIBVER", "Solver", "Checkpoint", "save", "load", "is_checkpoint", "read_meta",
@@ -253,8 +253,7 @@ def _check_version(f, path):
     """A :class:`CheckpointError` unless the checkpoint ``f`` is of :data:`FORMAT_VERSION`: one of a
     newer minitransfer says to upgrade this one."""
     if "format_version" not in f.attrs:  # a version would be a guess: said as typed() says a missing attribute
-        raise CheckpointError(f"checkpoint {path}: attribute format_version is missing (the file is incomplete, or "
-                              f"was written by another program)")
+        raise Faults(path)(missing("attribute format_version"))
     version = fileio.plain_attribute(f.attrs["format_version"])
     if type(version) is not int:  # "1" (text) or 1.0 is no version this minitransfer wrote: said as its type
         stored = {str: "text", float: "a float", bool: "a bool"}.get(type(version), type(version).__name__)
@@ -276,9 +275,8 @@ def _meta(f, fault):
     meta = meta_of(f, fault)
     if "iteration" not in f.attrs:
         if not holds(f, "solver"):
-            raise fault("attribute iteration is missing (the file is incomplete, or was written by another program), "
-                        "and it holds no solver state that records it: which iteration its weights are of cannot be "
-                        "told")
+            raise fault(f"{missing('attribute iteration')}, and it holds no solver state that records it: which "
+                        f"iteration its weights are of cannot be told")
         meta["iteration"] = typed(member_of(f, "solver", h5py.Group, fault).attrs, "iteration", int, fault,
                                   where="/solver")
         check_iteration(meta, fault)  # the root's check, of the iteration its solver records
@@ -358,11 +356,12 @@ def diverged_after(path):
     """Where ``path`` is the checkpoint.h5 of a run folder whose training diverged after it, what
     :func:`minitransfer.rundir.divergence` says of that run; else ""."""
     run_folder = run_folder_of(path)
-    return _diverged_after(run_folder) if run_folder is not None else ""
+    return divergence_in(run_folder) if run_folder is not None else ""
 
 
-def _diverged_after(run_folder):
-    """What :func:`minitransfer.rundir.divergence` says of ``run_folder``; "" where its metrics.jsonl
+def divergence_in(run_folder):
+    """What :func:`minitransfer.rundir.divergence` says of ``run_folder`` (:func:`run_folder_of`: a
+    caller that found it already asks this, not :func:`diverged_after`); "" where its metrics.jsonl
     cannot be read (``info`` shows the rest)."""
     metrics = run_folder / "metrics.jsonl"
     try:

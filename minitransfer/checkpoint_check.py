@@ -319,12 +319,17 @@ def check_iteration(meta, fault):
         raise fault(f"attribute iteration is {iteration}, past the end of its run (config max_iter {max_iter})")
 
 
+def missing(name):
+    """How a checkpoint's fault says its ``name`` ("attribute iteration") is not there."""
+    return f"{name} is missing (the file is incomplete, or was written by another program)"
+
+
 def typed(attrs, key, kind, fault, decode=False, where=None):
     """Attribute ``key`` (JSON-decoded when ``decode``) if it is a ``kind``; a clear error otherwise,
     naming the object it is attached to (``where``, e.g. ``/weights/conv1``) unless it is the root."""
     name = f"attribute {key}" + (f" of {where}" if where else "")
     if key not in attrs:  # h5py's KeyError names neither the attribute nor the file
-        raise fault(f"{name} is missing (the file is incomplete, or was written by another program)")
+        raise fault(missing(name))
     value = fileio.plain_attribute(attrs[key])
     if decode:
         try:

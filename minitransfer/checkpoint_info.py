@@ -5,7 +5,7 @@ diverged after it. Read with :func:`minitransfer.checkpoint.load`, which checks 
 """
 
 from minitransfer import run_lock, rundir
-from minitransfer.checkpoint import diverged_after, load, run_folder_of
+from minitransfer.checkpoint import divergence_in, load, run_folder_of
 from minitransfer.checkpoint_check import Faults, check_classes
 
 
@@ -51,7 +51,7 @@ def describe(path):
         "n_copied": meta["n_copied"], "n_frozen": meta["n_frozen"], "random_frozen": meta["random_frozen"],
         "parent_sha256": meta["parent_sha256"], "source": meta["source"], "mean_source": meta["mean_source"],
         "iteration": meta["iteration"], "finished": finished, "resumable": saved.solver is not None and not finished,
-        "run": run, "diverged": diverged_after(path) if saved.solver is not None else "",
+        "run": run, "diverged": divergence_in(run_folder) if saved.solver is not None and run_folder else "",
         "dataset_fingerprint": meta["dataset_fingerprint"],
         "precision": meta["config"].get("precision"), "precision_changes": meta["precision_changes"],
         "config": meta["config"],

@@ -6,11 +6,10 @@ The paper reports, for each network, the mean of the 10 best validation top-1 ev
 
 import pathlib
 
-import h5py
 import numpy as np
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import checkpoint_check, models
+from minitransfer import checkpoint_check, fileio, models
 from minitransfer.class_tables import check_classes_exist, class_table
 from minitransfer.config_checks import ConfigError, DataMismatch, check_int, check_path, resolve_device
 from minitransfer.data import dataset as datasets
@@ -180,7 +179,7 @@ def _no_dataset(path):
     """Why the checkpoint at ``path`` records no dataset: its config attribute is missing, or has no
     field data (a checkpoint read without one reads an empty config)."""
     try:
-        with h5py.File(path, "r") as f:
+        with fileio.open_hdf5(path) as f:  # as the checkpoint was read: a file system without locks too
             missing = "config" not in f.attrs
     except OSError:  # gone or changed since it was read: its config, as read, had no data
         missing = False

@@ -81,8 +81,9 @@ def _lines(checkpoint, scores):
     """The text ``eval`` prints: the scores, then what was computed otherwise than trained; a tab,
     line break or backslash in a path is escaped (:func:`minitransfer.data.inputs.display_name`)."""
     task = _task_text(checkpoint, scores["outputs"])  # read before its name is escaped for the terminal
-    diverged = checkpoints.diverged_after(checkpoint)  # of a run's checkpoint.h5, in its run folder
-    then = start_over_in(checkpoints.run_folder_of(checkpoint)) if diverged else ""
+    run_folder = checkpoints.run_folder_of(checkpoint)  # of a run's checkpoint.h5
+    diverged = checkpoints.divergence_in(run_folder) if run_folder else ""
+    then = start_over_in(run_folder) if diverged else ""
     checkpoint, data = inputs.display_name(checkpoint), inputs.display_name(scores["data"])
     iteration, max_iter = scores["iteration"], scores["max_iter"]
     # a run's checkpoint before its end (rewritten while it trains): which of its iterations was scored
