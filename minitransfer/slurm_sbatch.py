@@ -107,30 +107,71 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
 
 
 def _check_time_limit_over(margin, option):
-    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` (its words as
-    :func:`_sbatch_option` reads them) sets a time limit (``--time``, ``-t``) of ``margin`` seconds or
-    less, the SIGTERM the scripts ask for that long before the limit: SLURM signals such a task as it
-    starts, and each requeue of it, so it requeued over and over and hardly trained (a 1-minute limit:
-    three restarts in a minute). A limit sbatch would not read is left to it."""
-    words = _given_words(_spaced_value(option.strip()) or option.strip())
-    for at, word in enumerate(words):
-        named = re.fullmatch(r"(?:--time=|-t)(.+)", word)
-        if named:
-            value = named.group(1)
-        elif word in ("--time", "-t") and at + 1 < len(words):
-            value = words[at + 1]
-        else:
-            continue
+    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets a time limit (its
+    words read as sbatch reads them, :func:`scripts_own_options`) of ``margin`` seconds or less, the
+    SIGTERM the scripts ask for that long before the limit: SLURM signals such a task as it starts, and
+    each requeue of it, so it requeued over and over and hardly trained (a 1-minute limit: three
+    restarts in a minute). A limit sbatch would not read is left to it."""
+    for name, value in scripts_own_options(option):
         try:
-            seconds = _read_time_limit(value)[1]
+            seconds = _read_time_limit(value)[1] if name == "time" else 0
         except ValueError:
             continue
         if 0 < seconds <= margin:
-            raise config.ConfigError(f"sbatch option {option!r}: a time limit of {seconds} s is not over the "
-                                     f"{margin} s before it at which SLURM signals the training to checkpoint "
-                                     f"(--signal=TERM@{margin}): each task would be signalled as it starts and "
-                                     f"requeued over and over; give a time limit of at least "
-                                     f"{SHORTEST_TIME_LIMIT_SECONDS // 60} minutes as --time")
+            raise config.ConfigError(short_limit_refusal(f"sbatch option {option!r}", seconds, margin,
+                                                         f"give a time limit of at least "
+                                                         f"{SHORTEST_TIME_LIMIT_SECONDS // 60} minutes as --time"))
+
+
+def short_limit_refusal(given, seconds, margin, remedy):
+    """Why a time limit of ``seconds`` (``given``: the option or variable that set it) not over the
+    scripts' SIGTERM ``margin`` is refused, and ``remedy``, what to do."""
+    return (f"{given}: a time limit of {seconds} s is not over the {margin} s before it at which SLURM signals the "
+            f"training to checkpoint (--signal=TERM@{margin}): each task would be signalled as it starts and "
+            f"requeued over and over; {remedy}")
+
+
+# sbatch's short options that take no argument (22.05: --hold, --overcommit, --quiet, --oversubscribe, --verbose,
+# --wait, --version, --help): getopt reads "-Ht3" as -H -t3; any other letter takes the rest of the word, or the
+# next word, as its value (-J, -N; -k's is optional: "-kt3" is --no-kill=t3)
+_FLAG_LETTERS = "HOQsvWVh"
+_OPTIONAL_VALUE_LETTERS = "k"  # its value in the same word only
+
+
+def scripts_own_options(option):
+    """The options the scripts set themselves among the words of sbatch option ``option`` (as
+    :func:`_sbatch_option` reads them), as sbatch's getopt reads them on an ``#SBATCH`` line or its
+    command line: ``("time", value)`` for ``--time=V``, ``--time V``, ``-tV``, ``-t V`` and ``-t`` after
+    letters of no value (``-Ht3``, ``-vt 3``: sbatch takes them so), ``("signal", value)`` for
+    ``--signal`` or any of its prefixes from ``--si`` (``--sig=USR1@60``: sbatch takes an unambiguous
+    prefix of a long option). No prefix of ``--time`` is one: sbatch refuses ``--tim=3`` as ambiguous
+    with ``--time-min``. A value None where the option ends the words (sbatch refuses it).
+
+    >>> scripts_own_options("--exclusive -Ht3 --sig=USR1@60")
+    [('time', '3'), ('signal', 'USR1@60')]"""
+    words = _given_words(_spaced_value(option.strip()) or option.strip())
+    found, value_of_the_last = [], False
+    for at, word in enumerate(words):
+        if value_of_the_last:  # "-J -t3": a job named -t3
+            value_of_the_last = False
+            continue
+        following = words[at + 1] if at + 1 < len(words) else None
+        long = re.fullmatch(r"--([^=]+)(=.*)?", word, re.DOTALL)
+        if long:
+            name, given = long.group(1), long.group(2)
+            named = "time" if name == "time" else "signal" if len(name) > 1 and "signal".startswith(name) else None
+            if named:
+                found.append((named, given[1:] if given is not None else following))
+                value_of_the_last = given is None
+            continue
+        letters = word[1:] if re.match(r"-[^-]", word) else ""
+        for place, letter in enumerate(letters):
+            if letter not in _FLAG_LETTERS:
+                value_of_the_last = not letters[place + 1:] and letter not in _OPTIONAL_VALUE_LETTERS
+                if letter == "t":
+                    found.append(("time", letters[place + 1:] or following))
+                break
+    return found
 
 
 _NAMED = re.compile(r"(--[^\s=]+)=(.*)", re.DOTALL)  # a long option holding its value: --name=value

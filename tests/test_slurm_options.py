@@ -184,7 +184,7 @@ def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path,
 
 
 @pytest.mark.parametrize("option", ["--time=3", "-t3", "-t 0:03:00", "--time 4:59", "--exclusive --time=3",
-                                    "--mem=4G -t 1"])
+                                    "--mem=4G -t 1", "-Ht3", "-vt 3", "-HOt 0:03:00", "-k -t3"])
 def test_a_time_limit_not_over_the_signal_margin_as_an_sbatch_option_is_refused(tmp_path, option):
     """Before: written beside the scripts' --signal=TERM@300, SLURM signalled each task as it started and
     it requeued over and over, hardly training (seen with a 1-minute limit: three restarts in a minute)."""
@@ -195,17 +195,32 @@ def test_a_time_limit_not_over_the_signal_margin_as_an_sbatch_option_is_refused(
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
 
 
-@pytest.mark.parametrize("option", ["--time=10", "-t 1-0", "--time=UNLIMITED", "--time=0", "--time-min=3"])
+@pytest.mark.parametrize("option", ["--time=10", "-t 1-0", "--time=UNLIMITED", "--time=0", "--time-min=3",
+                                    "-J -t3", "-Nt3", "--comment='a -t3'"])
 def test_a_time_limit_over_the_signal_margin_as_an_sbatch_option_is_written(tmp_path, option):
     slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                      sbatch_options=(option,))
     assert "--signal=TERM@300" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
 
 
-@pytest.mark.parametrize("option", ["--exclusive --time=3", "--mem=4G -t 10", "--exclusive --signal=USR1@60"])
+@pytest.mark.parametrize("option", ["--exclusive --time=3", "--mem=4G -t 10", "--exclusive --signal=USR1@60",
+                                    "-Ht30", "--exclusive -vt 30", "--sig=USR1@60", "--si USR1@60"])
 def test_cli_refuses_time_or_signal_among_the_words_of_an_sbatch_option(tmp_path, synthetic_8, option):
     """Before: only an option starting with --time, -t or --signal was refused as the scripts' own."""
     result = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
     assert result.exit_code == 2, result.output
     assert "the scripts set sbatch's --time and --signal themselves; give the time limit as --time" in result.output
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+
+
+@pytest.mark.parametrize("option, read", [
+    ("-Ht3", [("time", "3")]), ("-QOt 3", [("time", "3")]), ("--time 3", [("time", "3")]),
+    ("--sign=USR1@60", [("signal", "USR1@60")]), ("--si USR1@60", [("signal", "USR1@60")]),
+    ("-J -t3", []), ("-Nt3", []), ("-kt3", []), ("--tim=3", []), ("--time-min=3", []), ("--s=USR1@60", []),
+], ids=["flag-bundled", "flags-bundled-spaced", "spaced", "signal-prefix", "signal-prefix-spaced", "job-name",
+        "nodes-value", "no-kill-value", "ambiguous-prefix", "time-min", "ambiguous-signal"])
+def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
+    """As sbatch 22.05 reads them (seen with sbatch -v --test-only on the test cluster): -Ht3 is -H -t3,
+    --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
+    --tim is ambiguous (--time-min), which sbatch refuses."""
+    assert slurm_sbatch.scripts_own_options(option) == read

@@ -1,7 +1,6 @@
 """``minitransfer experiment``: plan and run the paper's grid of networks (or write SLURM scripts)."""
 
 import pathlib
-import re
 import shlex
 import sys
 
@@ -10,7 +9,7 @@ import click
 from minitransfer import experiment as grid
 from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
                           grid_status, models, scheduler, slurm)
-from minitransfer.slurm_sbatch import carried_over, parse_time_limit
+from minitransfer.slurm_sbatch import carried_over, parse_time_limit, scripts_own_options
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
@@ -47,7 +46,7 @@ def _sbatch_options(ctx, param, value):
         if not option.strip().startswith("-"):
             raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
                                      f"--sbatch-option=--account=lab")
-        if any(_OWN_SBATCH_OPTION.match(word) for word in option.split()):  # --exclusive --time=3 too
+        if scripts_own_options(option):  # as sbatch reads them: --exclusive --time=3, -Ht3, --sig=USR1@60 too
             # a --time here overrode the scripts' own without moving their --signal=TERM@300 with it: under a
             # limit of 5 minutes or less SLURM signals the task at once, each time it is requeued, forever
             raise click.BadParameter(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give "
@@ -55,8 +54,6 @@ def _sbatch_options(ctx, param, value):
                                      f"signal the training to checkpoint before it")
     return value
 
-
-_OWN_SBATCH_OPTION = re.compile(r"^(?:--time(?:$|[=\s])|-t|--signal(?:$|[=\s]))")
 
 
 def _sbatch_value(ctx, param, value):
