@@ -109,7 +109,8 @@ def emit_slurm(runs, out, slurm_dir, options, train_command=None, gres=None, par
     python_path = _source_checkout(train_command)
 
     def scripts(scripts_id):
-        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id)}
+        texts = {SUBMIT_FILE: submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id,
+                                                  signal_margin(time_limit))}
         for name, stage, its_runs in ((BASES_FILE, "bases", bases), (TRANSFERS_FILE, "transfers", transfers)):
             if its_runs:
                 texts[name] = array_script(stage, its_runs, out, slurm_dir, plan, options, train_command, header,

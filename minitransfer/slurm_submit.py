@@ -13,6 +13,9 @@ its base's task, new or listed (none once the base is finished); it cancels the 
 folder runs. The same plan emitted into another folder too: the runs the tasks of that folder's
 ``submit.sh`` train, still listed, are not submitted again (``OUT/.slurm-submitters`` names the
 folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while the other submits.
+It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
+``SBATCH_TIMELIMIT`` not over the SIGTERM margin (as that limit given as an ``--sbatch-option`` is
+refused), or an ``SBATCH_SIGNAL``.
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -32,6 +35,7 @@ import subprocess
 from minitransfer import experiment as grid
 from minitransfer.slurm_plan import (BASES_FILE, HEADER, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE, plan_check,
                                      plan_file_check)
+from minitransfer.slurm_sbatch import SHORTEST_TIME_LIMIT_SECONDS, SIGNAL_MARGIN_SECONDS, short_limit_refusal
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
 SCONTROL_SECONDS = 10  # a controller that does not answer: the summary assumes the default instead
@@ -128,6 +132,43 @@ def _other_folders_lines():
     ]
 
 
+def _environment_lines(margin):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where sbatch's environment would override
+    the scripts' own ``#SBATCH`` lines (sbatch takes its input variables over a script's lines): an
+    ``SBATCH_TIMELIMIT`` of ``margin`` seconds or less, refused as the same limit given as an
+    ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
+    that had trained until its SIGTERM said so, after the requeues), read as
+    :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
+    it); and any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on."""
+    fields = "([0-9]{1,9})"
+    refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
+                                  "the scripts' --time", "$seconds", margin,
+                                  f"unset SBATCH_TIMELIMIT, or set it to at least {SHORTEST_TIME_LIMIT_SECONDS // 60} "
+                                  f"minutes, then rerun $0")
+    return [
+        "# sbatch takes its input variables over the scripts' #SBATCH lines",
+        'seconds=""',
+        f'if [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}-{fields}(:{fields}(:{fields})?)?$ ]]; then',
+        "  seconds=$(( ((10#${BASH_REMATCH[1]} * 24 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[4]:-0}) * 60"
+        " + 10#${BASH_REMATCH[6]:-0} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}:{fields}:{fields}$ ]]; then',
+        "  seconds=$(( (10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}) * 60 + 10#${BASH_REMATCH[3]} ))",
+        f'elif [[ "${{SBATCH_TIMELIMIT-}}" =~ ^{fields}(:{fields})?$ ]]; then',
+        "  seconds=$(( 10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[3]:-0} ))",
+        "fi",
+        f'if [ -n "$seconds" ] && [ "$seconds" -gt 0 ] && [ "$seconds" -le {margin} ]; then',
+        f'  echo "{refusal}" >&2',
+        "  exit 2",
+        "fi",
+        'if [ -n "${SBATCH_SIGNAL-}" ]; then',
+        '  echo "nothing submitted: SBATCH_SIGNAL=$SBATCH_SIGNAL, which sbatch takes over the scripts\' '
+        f'--signal=TERM@{margin}, with which SLURM signals the training to checkpoint before the time limit: unset '
+        'SBATCH_SIGNAL, then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
 def _end_lines():
     """Bash lines ending ``submit.sh``: where its arrays' output goes; with ``--dry-run``, before that what
     each of their tasks asks SLURM for (its ``#SBATCH`` lines), and after it whether ``sbatch --test-only``
@@ -157,7 +198,7 @@ def _end_lines():
     ]
 
 
-def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id):
+def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id, margin=SIGNAL_MARGIN_SECONDS):
     """Submit the runs that are neither finished nor queued: the bases as one array, then each base's
     transfers as one array that depends on that base's task, submitted now or queued before (no
     dependency when the base is finished). Rerun at any time: a task of an earlier submission that
@@ -168,7 +209,9 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
     longer ``plan``, or where an array script it submits is not of its set, ``scripts_id`` (which it
     passes to each task).
     ``transfers``: grouped by base, in the order of ``bases`` (each base's transfers numbered from 0 in
-    its arrays, as their index less that of its first); ``base_index``: a base's name -> its index."""
+    its arrays, as their index less that of its first); ``base_index``: a base's name -> its index;
+    ``margin``: the seconds before the time limit at which the array scripts have SLURM send SIGTERM
+    (nothing is submitted under an ``SBATCH_TIMELIMIT`` not over it, nor with an ``SBATCH_SIGNAL``)."""
     of_base = [base_index[run.parent] for run in transfers]  # in order: emit_slurm sorts them by base
     transfer_first = [bisect.bisect_left(of_base, index) for index in range(len(bases) + 1)]
 
@@ -189,6 +232,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "  --dry-run) dry_run=yes ;;",
         f'  *) echo "usage: bash $0 [--dry-run]; --dry-run: {DRY_RUN_HELP}" >&2; exit 2 ;;',
         "esac",
+        *_environment_lines(margin),
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
         'scripts_folder=$(dirname -- "$0")',

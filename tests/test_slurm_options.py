@@ -224,3 +224,51 @@ def test_the_scripts_own_options_are_read_as_sbatch_reads_them(option, read):
     --sig an unambiguous prefix of --signal, while -J and -N take what follows as their value, and
     --tim is ambiguous (--time-min), which sbatch refuses."""
     assert slurm_sbatch.scripts_own_options(option) == read
+
+
+@pytest.mark.parametrize("time_limit, variable, margin, seconds", [
+    (None, "3", 300, 180), (None, "0:04:59", 300, 299), (None, "0-0:5", 300, 300), ("10", "2", 120, 120),
+], ids=["minutes", "hours-minutes-seconds", "days-hours-minutes", "short-margin"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_an_sbatch_timelimit_not_over_the_signal_margin(tmp_path, fake_slurm, time_limit, variable,
+                                                                       margin, seconds, dry_run):
+    """sbatch takes SBATCH_TIMELIMIT over the scripts' #SBATCH --time (seen with sbatch -v --test-only):
+    before, every task was queued, and only one that had trained up to its SIGTERM said the limit was too
+    short, after the requeues. Now refused before anything is queued, in the words the same limit gets
+    as an --sbatch-option."""
+    out, scripts = tmp_path / "grid", tmp_path / "slurm"
+    runs = grid.plan_grid(layers=(1,))
+    with pytest.raises(config.ConfigError) as as_option:
+        slurm.emit_slurm(runs, tmp_path / "other", tmp_path / "other-slurm", OPTIONS, time_limit=time_limit,
+                         sbatch_options=(f"--time={variable}",))
+    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, time_limit=time_limit)
+    done = submit_grid(submit, *["--dry-run"] * dry_run, SBATCH_TIMELIMIT=variable)
+    assert done.returncode == 2, done.stdout + done.stderr
+    words = str(as_option.value).split(": ", 1)[1].split("; give")[0]
+    assert f"a time limit of {seconds} s is not over the {margin} s before it" in words
+    assert done.stderr == (f"nothing submitted: SBATCH_TIMELIMIT={variable}, which sbatch takes over the scripts' "
+                           f"--time: {words}; unset SBATCH_TIMELIMIT, or set it to at least 5 minutes, then rerun "
+                           f"{submit}\n")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (scripts / slurm.SUBMITTED_FILE).exists()
+
+
+@pytest.mark.parametrize("time_limit, variable", [(None, "5:01"), (None, "UNLIMITED"), ("10", "3"), (None, "1h")],
+                         ids=["over", "unlimited", "over-short-margin", "unread-left-to-sbatch"])
+def test_submit_takes_an_sbatch_timelimit_over_the_signal_margin(tmp_path, fake_slurm, time_limit, variable):
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
+                              time_limit=time_limit)
+    done = submit_grid(submit, SBATCH_TIMELIMIT=variable)
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3
+
+
+def test_submit_refuses_an_sbatch_signal(tmp_path, fake_slurm):
+    """sbatch takes SBATCH_SIGNAL over the scripts' --signal=TERM@300: the training, never sent SIGTERM
+    before the time limit, was killed at it without a checkpoint, as a --signal option was refused for."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, SBATCH_SIGNAL="USR1@60")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("nothing submitted: SBATCH_SIGNAL=USR1@60, which sbatch takes over the scripts' "
+                                  "--signal=TERM@300")
+    assert not (fake_slurm / "sbatch").exists()
