@@ -16,6 +16,7 @@ from test_slurm import (OPTIONS, array_task_of, cluster, fake_slurm, fake_train_
 from minitransfer import slurm
 from minitransfer import experiment as grid
 from minitransfer.cli import main
+from minitransfer.slurm_submit import DRY_RUN_HELP
 
 
 def emit(tmp_path, layers=(1,), **resources):
@@ -104,6 +105,16 @@ def test_submit_refuses_an_argument_it_does_not_know(tmp_path, fake_slurm):
     assert done.returncode == 2
     assert "usage: bash" in done.stderr and "[--dry-run]" in done.stderr
     assert not (fake_slurm / "sbatch").exists()
+
+
+@pytest.mark.parametrize("argument", ["--help", "-h"])
+def test_submit_help_says_its_usage_on_stdout_and_submits_nothing(tmp_path, fake_slurm, argument):
+    """Before: --help was an unknown argument, its usage said as an error (stderr, exit 2)."""
+    submit = emit(tmp_path)
+    done = submit_grid(submit, argument)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"usage: bash {submit} [--dry-run]; --dry-run: {DRY_RUN_HELP}\n"
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
 
 
 # ---- the emit step's summary -------------------------------------------------------------------
