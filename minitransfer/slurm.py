@@ -191,7 +191,13 @@ def _count(number, word):
 def _make_writable_folder(slurm_dir):
     """Make ``slurm_dir`` and its ``logs`` folder, and try a (nameless) file there; a
     :class:`~minitransfer.fileio.StorageError` naming the folder where that fails (a read-only file
-    system, a folder of another user's)."""
+    system, a folder of another user's); a :class:`~minitransfer.config.ConfigError` where ``logs`` is
+    there but no folder (a file of the user's: mkdir said "File exists" of a folder it could write)."""
+    logs = slurm_dir / "logs"
+    if os.path.lexists(logs) and not logs.is_dir():
+        raise config.ConfigError(f"{logs} is there but is no folder: the tasks' output goes into a folder of that "
+                                 f"name; move it away, or choose another folder for the SLURM scripts; nothing was "
+                                 f"written")
     try:
         (slurm_dir / "logs").mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=slurm_dir):

@@ -272,3 +272,20 @@ def test_submit_refuses_an_sbatch_signal(tmp_path, fake_slurm):
     assert done.stderr.startswith("nothing submitted: SBATCH_SIGNAL=USR1@60, which sbatch takes over the scripts' "
                                   "--signal=TERM@300")
     assert not (fake_slurm / "sbatch").exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "dangling-link"])
+def test_cli_refuses_a_logs_file_in_the_scripts_folder_naming_it(tmp_path, synthetic_8, kind):
+    """A file named logs in the folder (it may hold the user's other files): mkdir said "File exists",
+    and the message blamed the folder ("cannot write the SLURM scripts into DIR"), which was writable."""
+    logs = tmp_path / "slurm" / "logs"
+    logs.parent.mkdir()
+    if kind == "file":
+        logs.write_text("my notes")
+    else:
+        logs.symlink_to(tmp_path / "gone")
+    result = emit_cli(tmp_path, synthetic_8)
+    assert result.exit_code == 2, result.output
+    assert f"error: {logs} is there but is no folder: the tasks' output goes into a folder of that name; move it " \
+           "away, or choose another folder for the SLURM scripts; nothing was written" in result.output
+    assert sorted(path.name for path in logs.parent.iterdir()) == ["logs"] and not (tmp_path / "grid").exists()
