@@ -55,7 +55,6 @@ def _sbatch_options(ctx, param, value):
     return value
 
 
-
 def _sbatch_value(ctx, param, value):
     """--gres / --partition: one word. An empty one (an unset variable) asked for no GPU (jobs that
     train with --device cuda on none) or the default partition, without a word; one of two words split
