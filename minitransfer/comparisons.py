@@ -33,7 +33,9 @@ class Result:
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
     classes, how many of how many (:func:`minitransfer.results._seen_classes`); the options of its
     config.json that change the network (its seed among them) and the sha256 of the base copied from
-    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them)."""
+    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them);
+    for a transfer across datasets, the dataset of that base (``source_data``: its path and
+    fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets)."""
 
     run: Run
     final_top1: float
@@ -54,6 +56,7 @@ class Result:
     eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
     network: tuple = ()  # (field, value) of its config.json's fields that change the network: results.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
+    source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
 
     @property
     def log_cut(self):
