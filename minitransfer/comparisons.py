@@ -286,6 +286,14 @@ def relative_by_n(results, split="random", treatment="AnB", target=None):
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
 
 
+def measured_by_n(results, split="random", treatment="AnB", target=None):
+    """{n: [network, ...]} of the networks :func:`relative_by_n` measures at n, in its order."""
+    networks = {}
+    for r, _ in _relative(results, split, treatment, target):
+        networks.setdefault(r.run.n, []).append(r)
+    return networks
+
+
 def targets_by_n(results, split="random", treatment="AnB"):
     """{n: the target halves of the networks :func:`relative_by_n` measures at n}."""
     targets = {}
