@@ -237,13 +237,14 @@ def without_base(results):
     texts, bases = [], _Bases(results)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            folder = r.run.name.rpartition("/")[0]
+            found = bases.key_of(r)  # its base without an accuracy: in its own folder, or the one other
+            folder = found[3] if found else r.run.name.rpartition("/")[0]
             base = dataclasses.replace(r.run, kind="base", n=0).label
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
             elsewhere = bases.elsewhere(r)
-            why = ("has no accuracy (it made no evaluation)" if bases.key_of(r) else
+            why = ("has no accuracy (it made no evaluation)" if found else
                    f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): which is its "
                    f"own cannot be told; keep each replicate's runs in a folder of their own, with its bases"
                    if elsewhere else "is not among the runs")

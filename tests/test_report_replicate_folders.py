@@ -102,3 +102,13 @@ def test_random_splits_of_two_grids_gathered_in_one_folder_are_two_pairs_of_halv
     assert interchangeable_halves(collect(tmp_path)[0])
     write_run(tmp_path / "g1", grid.Run("random0/baseA", "base", "random", 0, target="A"), 0.64)
     assert not interchangeable_halves(collect(tmp_path)[0])
+
+
+def test_a_base_without_an_accuracy_in_the_one_folder_holding_it_is_named_in_that_folder(tmp_path):
+    """copies/A3B's base is bases/baseB, which made no evaluation: named as copies/baseB, which is none."""
+    write_replicate(tmp_path / "runs" / "bases", REPLICATES["r1"], 0, copies=False)
+    write_replicate(tmp_path / "runs" / "copies", REPLICATES["r1"], 0, bases=False)
+    (tmp_path / "runs" / "bases" / "baseB.run" / "result.json").write_text(
+        '{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
+    missing = without_base(collect(tmp_path / "runs")[0])
+    assert "copies/A3B: its base bases/baseB (natural split, half B) has no accuracy (it made no evaluation)" in missing
