@@ -3,9 +3,9 @@ report compares networks: selections, means and spreads, accuracy relative to th
 the paper's metric in words (:mod:`minitransfer.results` reads the runs).
 
 Like is compared with like: a transfer or selffer is measured against the base of its own target
-(:func:`own_base`: the same split, split seed and target half). The paper pooled baseA and baseB as
-"baseB"; :func:`interchangeable_halves` says whether that is fair for a set of runs (every random
-split's two bases within :data:`INTERCHANGEABLE` of each other).
+(:func:`own_base`: the same split, split seed and target half, in its own folder). The paper pooled
+baseA and baseB as "baseB"; :func:`interchangeable_halves` says whether that is fair for a set of
+runs (every random split's two bases within :data:`INTERCHANGEABLE` of each other).
 """
 
 import dataclasses
@@ -33,7 +33,9 @@ class Result:
     dataset is unknown), and for a transfer across datasets whose base had been trained on some of its
     classes, how many of how many (:func:`minitransfer.results._seen_classes`); the options of its
     config.json that change the network (its seed among them) and the sha256 of the base copied from
-    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them)."""
+    that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them);
+    for a transfer across datasets, the dataset of that base (``source_data``: its path and
+    fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets)."""
 
     run: Run
     final_top1: float
@@ -54,6 +56,7 @@ class Result:
     eval_log: str = ""  # the path of its eval.csv where that holds another count of evaluations than result.json's
     network: tuple = ()  # (field, value) of its config.json's fields that change the network: results.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
+    source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
 
     @property
     def log_cut(self):
@@ -171,30 +174,56 @@ def means_by_n(results, split="random", treatment="AnB", target=None):
 
 
 def _target_of(result):
-    """What a network is trained on, and its own base with it: split, split seed (or replicate) and
-    target half; across datasets also its folder, the study whose baseT it is measured against (a
-    grid's replicate has one, cross-1/; a study trained by hand in r1/ and another in r2/ are
-    replicates too, which :func:`minitransfer.treatments.cross_studies` reads each as replicate 0:
-    without the folder each SnT was measured against the mean of both baseTs, and SnT+ against "1
-    base")."""
+    """What a network is trained on, and its own base with it: split, split seed (or replicate), target
+    half and folder. The folder tells replicates apart that read alike: a study across datasets
+    trained by hand in r1/ and another in r2/ (:func:`minitransfer.treatments.cross_studies` reads
+    each as replicate 0), the natural split or the controls on every class trained by hand in two
+    folders (train records no replicate: both are split seed 0), two grids gathered in one folder
+    (g1/natural/, g2/natural/). Without it, each network was measured against the mean of both
+    folders' bases, its standard error not the paired one (:class:`_Bases` pairs it with its own)."""
     run = result.run
-    return run.split, run.split_seed, run.target, run.name.rpartition("/")[0] if run.split == CROSS else ""
+    return run.split, run.split_seed, run.target, run.name.rpartition("/")[0]
 
 
-def _bases_by_target(results):
-    """{:func:`_target_of`: [accuracy of each base trained on it]}, built once for a whole grid
-    (a look-up per network, not a pass over every run per network)."""
-    bases = {}
-    for b in results:
-        if b.run.kind == "base":
-            bases.setdefault(_target_of(b), []).append(b.mean10_top1)
-    return bases
+class _Bases:
+    """The bases of ``results`` by :func:`_target_of`, built once for a whole grid (a look-up per
+    network, not a pass over every run per network). A network's own base is the base of its target
+    in its own folder; where its folder holds none, the base of its target in the one folder that
+    holds one (bases trained by hand into a folder of their own, beside a folder of copies); where
+    several folders hold one and its own none, which is its own cannot be told: it has none."""
+
+    def __init__(self, results):
+        self.accuracies, self.folders = {}, {}
+        for b in results:
+            if b.run.kind == "base":
+                key = _target_of(b)
+                self.accuracies.setdefault(key, []).append(b.mean10_top1)
+                self.folders.setdefault(key[:3], set()).add(key[3])
+
+    def key_of(self, result):
+        """The :func:`_target_of` of ``result``'s own base; None where it has none or several folders
+        hold one (:meth:`elsewhere`)."""
+        key = _target_of(result)
+        if key in self.accuracies:
+            return key
+        folders = self.folders.get(key[:3], set())
+        return (*key[:3], *folders) if len(folders) == 1 else None
+
+    def elsewhere(self, result):
+        """The folders that hold a base of ``result``'s target where its own holds none, sorted."""
+        key = _target_of(result)
+        return [] if key in self.accuracies else sorted(self.folders.get(key[:3], ()))
+
+    def accuracy(self, result):
+        """The mean accuracy of ``result``'s own base(s); NaN where it has none (:meth:`key_of`)."""
+        key = self.key_of(result)
+        return mean(self.accuracies[key]) if key else math.nan
 
 
 def own_base(result, results):
     """The mean accuracy of the base(s) of ``result``'s own target (the same split, split seed or
-    replicate, and target half); NaN when it was not trained."""
-    return mean(_bases_by_target(results).get(_target_of(result), []))
+    replicate, and target half, in its own folder: :class:`_Bases`); NaN when it was not trained."""
+    return _Bases(results).accuracy(result)
 
 
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
@@ -203,20 +232,30 @@ MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measur
 def without_base(results):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
-    gathered in the folder) or has no accuracy (it made no evaluation): they are in no finding and
-    no number relative to a base."""
-    texts, bases = [], _bases_by_target(results)
+    gathered in the folder), has no accuracy (it made no evaluation), or is not in its folder while
+    several others hold one (:class:`_Bases`): they are in no finding and no number relative to a base."""
+    texts, bases = [], _Bases(results)
     for r in results:
-        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(mean(bases.get(_target_of(r), []))):
-            folder = r.run.name.rpartition("/")[0]
+        if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
+            found = bases.key_of(r)  # its base without an accuracy: in its own folder, or the one other
+            folder = found[3] if found else r.run.name.rpartition("/")[0]
             base = dataclasses.replace(r.run, kind="base", n=0).label
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
-            why = "has no accuracy (it made no evaluation)" if _target_of(r) in bases else "is not among the runs"
+            elsewhere = bases.elsewhere(r)
+            why = ("has no accuracy (it made no evaluation)" if found else
+                   f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): which is its "
+                   f"own cannot be told; keep each replicate's runs in a folder of their own, with its bases"
+                   if elsewhere else "is not among the runs")
             texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}"
                          + _controls_base(r, results))
     return texts
+
+
+def _folders(folders):
+    """Folders as a reader finds them: "r1/, r2/"; the top folder as "./"."""
+    return ", ".join(f"{folder}/" if folder else "./" for folder in folders)
 
 
 def _controls_base(result, results):
@@ -236,8 +275,8 @@ def _controls_base(result, results):
 def _relative(results, split, treatment, target=None):
     """(network, accuracy − own base) of one treatment; networks without a trained base, or without
     an accuracy (no evaluation), left out."""
-    bases = _bases_by_target(results)
-    with_base = [(r, mean(bases.get(_target_of(r), []))) for r in select(results, split, treatment, target)]
+    bases = _Bases(results)
+    with_base = [(r, bases.accuracy(r)) for r in select(results, split, treatment, target)]
     return [(r, r.mean10_top1 - base) for r, base in with_base if not math.isnan(r.mean10_top1 - base)]
 
 
@@ -246,6 +285,14 @@ def relative_by_n(results, split="random", treatment="AnB", target=None):
     trained base or an accuracy left out)."""
     relative = _relative(results, split, treatment, target)
     return {n: [value for r, value in relative if r.run.n == n] for n in sorted({r.run.n for r, _ in relative})}
+
+
+def measured_by_n(results, split="random", treatment="AnB", target=None):
+    """{n: [network, ...]} of the networks :func:`relative_by_n` measures at n, in its order."""
+    networks = {}
+    for r, _ in _relative(results, split, treatment, target):
+        networks.setdefault(r.run.n, []).append(r)
+    return networks
 
 
 def targets_by_n(results, split="random", treatment="AnB"):
@@ -257,21 +304,22 @@ def targets_by_n(results, split="random", treatment="AnB"):
 
 
 def relative_by_base(results, split="random", treatment="AnB+"):
-    """{(split seed, target, folder across datasets): [accuracy − own base, one per network]} of one
+    """{(split seed, target, folder of the base): [accuracy − own base, one per network]} of one
     treatment: its networks grouped by the base they are measured against (networks without a trained
     base or an accuracy left out)."""
-    groups = {}
+    groups, bases = {}, _Bases(results)
     for r, value in _relative(results, split, treatment):
-        groups.setdefault(_target_of(r)[1:], []).append(value)
+        groups.setdefault(bases.key_of(r)[1:], []).append(value)
     return groups
 
 
 def interchangeable_halves(results):
     """Whether the random splits' halves may be pooled as the paper pooled them: for every random
-    split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other."""
+    split with both bases trained (in one folder: two grids gathered in one are two pairs), baseA and
+    baseB within :data:`INTERCHANGEABLE` of each other."""
     pairs = {}
     for r in select(results, "random", "baseB"):
-        pairs.setdefault(r.run.split_seed, {})[r.run.target] = r.mean10_top1
+        pairs.setdefault((r.run.name.rpartition("/")[0], r.run.split_seed), {})[r.run.target] = r.mean10_top1
     both = [pair for pair in pairs.values() if len(pair) == 2]
     return bool(both) and all(abs(pair["A"] - pair["B"]) <= INTERCHANGEABLE + 1e-9 for pair in both)
 

@@ -29,9 +29,10 @@ import dataclasses
 import math
 
 from minitransfer.experiment import CROSS, SPLITS
-from minitransfer.comparisons import clustered_se
+from minitransfer.comparisons import clustered_se, measured_by_n
 from minitransfer.results import Spread, natural_families, relative_by_base, relative_by_n, targets_by_n
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance
+from minitransfer.treatments import label_pattern
 
 POINTS = 100      # accuracies are fractions; findings speak in percentage points
 CLOSE = 2.0       # "about as good as the base": within 2 points
@@ -47,7 +48,8 @@ ROUNDING = 1e-9
 class Finding:
     """One claim as measured: ``value`` ± ``se`` points over ``networks`` networks; ``holds`` when
     the runs resolve it as the paper saw it; ``text`` says it in one sentence: ``measured``, what the
-    runs gave (the sentence without its verdict), then the verdict."""
+    runs gave (the sentence without its verdict), then the verdict; ``used``: the networks
+    (:class:`minitransfer.comparisons.Result`) it measured, where a caveat of theirs is told with it."""
 
     claim: str
     text: str
@@ -56,25 +58,26 @@ class Finding:
     networks: int = 0
     holds: bool = False
     measured: str = ""
+    used: tuple = dataclasses.field(default=(), compare=False, repr=False)  # the Results it measured
 
 
 def findings(results, facts=None):
     """The five claims, measured on ``results`` (claims without the runs they need say so); and,
     where ``results`` hold a cross-dataset grid's runs, the first three measured across datasets (its
     SnT+, which such a grid trains by default, were in no finding). Where they hold transfers across
-    datasets and no split within a dataset, none of the five can be measured: one finding,
-    :data:`WITHIN_DATASET`, says so once, in place of five "not measured" (its claim
+    datasets and no split within a dataset, none of the five can be measured: one finding
+    (:func:`within_dataset`) says so once, in place of five "not measured" (its claim
     "within-dataset": a script finds every claim of findings.md, a line each, and no other). ``facts``:
     the datasets already read (:func:`minitransfer.run_facts.validation_sets`')."""
     chance = bases_at_chance(results, facts)
     within = (general(results), specific(results), fine_tuning(results), dissimilar(results), random_weights(results))
     measured = [_judged(finding, chance) for finding in within]
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
-        measured = [WITHIN_DATASET]
+        measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
-        caveat = _seen_caveat(results)
         across = (general(results, CROSS), specific(results, CROSS), fine_tuning(results, CROSS))
-        measured += [dataclasses.replace(finding, text=finding.text + (caveat if finding.networks else ""))
+        measured += [dataclasses.replace(finding, text=finding.text + (_seen_caveat(finding) if finding.networks
+                                                                       else ""))
                      for finding in (_judged(finding, chance) for finding in across)]
     return measured
 
@@ -120,25 +123,42 @@ def _named(names):
     return ", ".join(names[:CHANCE_NAMED]) + more
 
 
-def _seen_caveat(results):
-    """What the cross-dataset claims add where some SnT copied layers that had seen their classes
-    (:func:`seen_classes`), else ""."""
-    seen = [r for r in results if r.seen_classes]
+def _seen_caveat(finding):
+    """What a claim across datasets adds where some of the SnT (or SnT+) it measured (``finding.used``)
+    copied layers that had seen their classes (:attr:`minitransfer.comparisons.Result.seen_classes`),
+    counted among those it measured (not the folder's others: left out, of another n, fine-tuned);
+    else ""."""
+    measured = [r for r in finding.used if r.run.kind == "transfer"]
+    seen = [r for r in measured if r.seen_classes]
     if not seen:
         return ""
     shared, classes = max(r.seen_classes for r in seen)
+    label = label_pattern(seen[0].run)
     several = len(seen) > 1
-    return (f" Careful: {len(seen)} SnT network{'s' if several else ''} copied layers already trained on some of "
-            f"{'their' if several else 'its'} classes (up to {shared} of {classes}, by wnid; see the runs to read "
-            f"with care), so {'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
+    counted = (f"{len(seen)} of these {len(measured)} {label} networks" if len(seen) < len(measured) else
+               f"these {len(seen)} {label} networks" if several else f"this {label} network")
+    return (f" Careful: {counted} copied layers already trained on some of {'their' if several else 'its'} classes "
+            f"(up to {shared} of {classes}, by wnid; see the runs to read with care), so "
+            f"{'they are not transfers' if several else 'it is not a transfer'} to new classes alone.")
 
 
 # Each of the paper's claims needs a split of one dataset (random frozen layers too: against a random split's AnB)
-WITHIN_DATASET = Finding("within-dataset", "the paper's five claims within one dataset (general and specific "
-                                           "features, fine-tuned transfer, dissimilar tasks, random weights): not "
-                                           "measured: this folder holds transfers across datasets only, and they need "
-                                           "a grid of splits of one dataset (experiment --split random, and --split "
-                                           "natural for dissimilar tasks)")
+_FIVE_CLAIMS = ("the paper's five claims within one dataset (general and specific features, fine-tuned transfer, "
+                "dissimilar tasks, random weights): not measured: the runs here are a study across datasets")
+_NEEDED = (", with no split of one dataset into halves, which the five need (experiment --split random, and --split "
+           "natural for dissimilar tasks)")
+
+
+def within_dataset(results):
+    """The finding in place of the five claims where ``results`` hold a study across datasets and no
+    split of one dataset, saying what they hold: the study alone, or with runs on every class of one
+    dataset (its random-weights control, reduced data: experiment's all/), which need a split too."""
+    beside = any(r.run.split == "all" for r in results)
+    return Finding("within-dataset", _FIVE_CLAIMS + (" and runs on every class of one dataset" if beside else " alone")
+                   + _NEEDED)
+
+
+WITHIN_DATASET = within_dataset(())  # the finding of a study across datasets alone
 
 
 # How the findings name the networks of a split: a cross-dataset grid's transfers are SnT (layers of
@@ -171,7 +191,8 @@ def general(results, split="random"):
     which = names["both"] if targets_by_n(results, split, "AnB")[n] == {"A", "B"} else names["AnB"]
     measured = (f"At n={n}, transferred layers{names['where']} ({which}) score {_signed(spread)} points relative to "
                 f"their own base ({_networks(spread.count)})")
-    return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured)
+    return Finding(claim, f"{measured}: {verdict}.", spread.mean, spread.se, spread.count, close, measured,
+                   tuple(measured_by_n(results, split, "AnB")[n]))
 
 
 def specific(results, split="random"):
@@ -194,7 +215,9 @@ def specific(results, split="random"):
     spread = "unknown" if math.isnan(seeds) else f"{seeds:.1f} points"
     measured = (f"At n={n}, {names['AnB']} is {_below(difference)} {names['BnB']} (seed spread {spread}; "
                 f"{a.count} + {b.count} networks)")
-    return Finding(claim, f"{measured}: {meaning}.", difference.mean, difference.se, a.count + b.count, holds, measured)
+    used = (*measured_by_n(results, split, "AnB")[n], *measured_by_n(results, split, "BnB")[n])
+    return Finding(claim, f"{measured}: {meaning}.", difference.mean, difference.se, a.count + b.count, holds, measured,
+                   used)
 
 
 def fine_tuning(results, split="random"):
@@ -226,7 +249,8 @@ def fine_tuning(results, split="random"):
     bases = "1 base" if len(groups) == 1 else f"{len(groups)} bases"
     measured = (f"{names['AnB']}+ scores {spread.mean:+.1f}{_plus_minus(se)} points relative to its own "
                 f"base{names['where']}, over every n ({_networks(spread.count)} against {bases})")
-    return Finding(claim, f"{measured}: {meaning}.", spread.mean, se, spread.count, better or close, measured)
+    used = tuple(r for networks in measured_by_n(results, split, "AnB+").values() for r in networks)
+    return Finding(claim, f"{measured}: {meaning}.", spread.mean, se, spread.count, better or close, measured, used)
 
 
 def dissimilar(results):

@@ -40,7 +40,8 @@ is not among the runs
 (:func:`minitransfer.comparisons.without_base`) is in the results and the accuracy panels but in no
 finding or number relative to a base; results.md and findings.md name it too.
 
-Runs of several datasets, presets or precisions (:func:`mixed`) are not compared: the report
+Runs of several datasets, presets or precisions, and transfers across datasets from bases of
+several source datasets (:func:`minitransfer.report_mixed.mixed`), are not compared: the report
 refuses them, naming each group, so that each is reported from a folder of its own. A
 cross-dataset grid's source base, trained on the other dataset by design, is no such mix, nor is
 that of such a study trained by hand in one folder (:func:`minitransfer.treatments.cross_studies`).
@@ -48,7 +49,8 @@ that of such a study trained by hand in one folder (:func:`minitransfer.treatmen
 ``--reference FILE`` (or ``paper``, the table shipped with minitransfer) overlays the original runs.
 
 Table 1 and the markdown tables are made by :mod:`minitransfer.report_tables`, the report's folder
-written by :mod:`minitransfer.report_folder`; their public names are importable from here too.
+written by :mod:`minitransfer.report_folder`, the runs no table may pool told by
+:mod:`minitransfer.report_mixed`; their public names are importable from here too.
 """
 
 import csv
@@ -67,6 +69,7 @@ from minitransfer.experiment import LOG_FILE
 from minitransfer.grid_status import error_line
 from minitransfer.data import inputs
 from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_report
+from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
                                         table1_markdown, table1_unmeasured, table1_unpaired)
@@ -85,58 +88,6 @@ PLOT_HINT = "pip install 'minitransfer[plot]'"
 
 class NoRuns(RuntimeError):
     """The folder holds no finished run to report (exit code 1); nothing is written."""
-
-
-class MixedRuns(RuntimeError):
-    """The folder holds runs of several datasets, presets or precisions, which no table may pool
-    (exit code 1); nothing is written."""
-
-
-def mixed(results):
-    """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
-    datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
-    chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
-    continued in another precision is one of its own). A dataset is known by the fingerprint train
-    recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
-    one fingerprint the other runs of its path have), else by its path. The source base of a
-    cross-dataset grid is trained on the other dataset by design and is not counted among them; the
-    source bases are counted among themselves: the transfers of bases of two source datasets were
-    pooled as one SnT."""
-    fingerprints = {}
-    for r in results:
-        if r.dataset and r.fingerprint:
-            fingerprints.setdefault(r.dataset, set()).add(r.fingerprint)
-
-    def dataset(r):
-        of_its_path = fingerprints.get(r.dataset, set())
-        return r.fingerprint or (min(of_its_path) if len(of_its_path) == 1 else r.dataset)
-
-    found = []
-    kinds = (("datasets", lambda r: "" if r.run.treatment == "source" else dataset(r), _dataset_name),
-             ("source datasets", lambda r: dataset(r) if r.run.treatment == "source" else "", _dataset_name),
-             ("presets", lambda r: r.preset, lambda members: members[0].preset),
-             ("precisions", lambda r: r.precision, lambda members: members[0].precision))
-    for what, key, name in kinds:
-        groups = {}
-        for r in results:
-            if key(r):
-                groups.setdefault(key(r), []).append(r)
-        if len(groups) > 1:
-            listed = sorted(f"{name(members)} ({len(members)}: {_some([r.run.name for r in members])})"
-                            for members in groups.values())
-            found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
-    return found
-
-
-def _dataset_name(members):
-    """The paths of the runs of one dataset, and its fingerprint where recorded."""
-    paths = ", ".join(sorted({r.dataset for r in members if r.dataset}))
-    fingerprint = next((f"meta.json sha256 {r.fingerprint[:12]}" for r in members if r.fingerprint), "")
-    return f"{paths} ({fingerprint})" if paths and fingerprint else paths or fingerprint
-
-
-def _some(names, shown=3):
-    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
 @dataclasses.dataclass

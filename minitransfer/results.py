@@ -215,8 +215,9 @@ def _read_run(folder, name, bases, facts, by_hand):
                     and run.split == "all" and dataset else (),
                     seen_classes=_seen_classes(folder, name, run, config, records, facts)
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
-                    network=network_of(config),
-                    base_sha256=_base_sha256(folder, config, records))
+                    network=network_of(config), base_sha256=_base_sha256(folder, config, records),
+                    source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
+                    else ())
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result
@@ -227,6 +228,15 @@ def _base_sha256(folder, config, records):
     source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
     sha256 = source.get("sha256") if isinstance(source, dict) else None
     return sha256 if isinstance(sha256, str) else ""
+
+
+def _source_data(folder, config, records):
+    """(path, fingerprint) of the dataset of the base a transfer across datasets copied its layers
+    from, as train recorded it ("" where not); () where it recorded neither."""
+    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    found = tuple(source.get(key) if isinstance(source, dict) and isinstance(source.get(key), str) else ""
+                  for key in ("dataset", "dataset_fingerprint"))
+    return found if any(found) else ()
 
 
 # The fields of a config.json that do not change the network trained: where it is written and the dataset's folder

@@ -278,6 +278,7 @@ def test_a_transfer_across_datasets_trained_by_hand_is_reported_as_the_grid_is(t
     assert "whose base had been trained on some of their classes, by wnid (1): cross/S2T (4 of its 6)" in \
         reported.output
     assert "the paper's five claims within one dataset" in reported.output  # random weights: against a random split
+    assert "a study across datasets and runs on every class of one dataset, with no split" in reported.output
 
 
 def hand_runs(folder, *runs):

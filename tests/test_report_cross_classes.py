@@ -43,7 +43,7 @@ def test_a_transfer_from_a_source_that_saw_target_classes_is_named_with_their_co
     assert f"Careful: {warning}" in (tmp_path / "report" / "results.md").read_text()
     findings = (tmp_path / "report" / "findings.md").read_text()
     assert f"- {warning}" in findings
-    caveat = (f"Careful: 1 SnT network copied layers already trained on some of its classes (up to {shared} of "
+    caveat = (f"Careful: this SnT network copied layers already trained on some of its classes (up to {shared} of "
               f"{len(own)}, by wnid; see the runs to read with care), so it is not a transfer to new classes alone.")
     across = [line for line in findings.splitlines() if "across datasets (SnT)" in line or "SnT is" in line]
     assert len(across) == 2 and all(line.endswith(caveat) for line in across), findings

@@ -43,3 +43,12 @@ def test_the_docs_hold_no_control_character_and_the_help_examples_in_a_code_bloc
                 if line.strip()]
     block = docs.split("## Examples\n\n```\n")[1].split("```\n")[0]
     assert [line.strip() for line in block.splitlines()] == examples
+
+
+def test_the_help_says_what_reference_takes_and_how_runs_are_paired_and_refused():
+    """--reference showed as TEXT; the help named no pairing of a network with its folder's base, nor
+    the refusal of transfers across datasets from several source datasets."""
+    text = " ".join(_help().split())
+    assert "--reference paper|FILE" in text
+    assert "measured against the base of its target in its own folder" in text
+    assert "transfers across datasets from several source datasets" in text

@@ -27,14 +27,14 @@ def _reference(ctx, param, value):
 @click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
-@click.option("--reference", callback=_reference, default=None,
+@click.option("--reference", callback=_reference, default=None, metavar="paper|FILE",
               help="The paper's numbers to overlay: 'paper' (the original runs' table, shipped with minitransfer) "
                    "or a TSV file (run, mean_top10_val_top1, ...).")
 def report(runs, out, reference):
     """Tables, findings and figures of the paper from the runs under RUNS.
 
     Reads every <name>.run/ with a result.json (from `minitransfer experiment` or `train`) in RUNS
-    and the folders below it, and writes into OUT:
+    and the folders below it, and writes into OUT (-o, default RUNS/report):
 
     \b
       results.csv, .md  each run's final, best and mean-of-10-best top-1
@@ -45,8 +45,10 @@ def report(runs, out, reference):
 
     A run that cannot be read or is not the network its name says (a corrupt result.json, a folder
     copied into another's place, a training that diverged) is left out and named with the reason;
-    runs not finished are named and in no finding. Runs of several datasets, presets or precisions
-    are refused: report each from a folder of its own. The report replaces the earlier one in OUT,
+    runs not finished are named and in no finding. Each network is measured against the base of its
+    target in its own folder: keep each replicate's runs with its bases. Runs of several datasets
+    (or transfers across datasets from several source datasets), presets or precisions are refused:
+    report each from a folder of its own. The report replaces the earlier one in OUT,
     computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of

@@ -1,0 +1,72 @@
+"""Which runs no table of a report may pool (:mod:`minitransfer.report` refuses them): runs of several
+datasets, presets or precisions, and transfers across datasets of several source datasets, each group
+named with its runs, so that each is reported from a folder of its own.
+"""
+
+from minitransfer.experiment import CROSS, SOURCE
+
+
+class MixedRuns(RuntimeError):
+    """The folder holds runs of several datasets, presets or precisions, which no table may pool
+    (exit code 1); nothing is written."""
+
+
+def mixed(results):
+    """The datasets, presets and precisions ``results`` mix, one text for each that has several ("2
+    datasets: NAME (count: runs); ..."): their networks may not be compared (other classes, images,
+    chance levels, capacities or arithmetic: a TF32 product keeps 10 mantissa bits, and a run
+    continued in another precision is one of its own). A dataset is known by the fingerprint train
+    recorded (a copy of it in another folder is the same dataset; a run without a checkpoint by the
+    one fingerprint the other runs of its path have), else by its path. The source base of a
+    cross-dataset grid is trained on the other dataset by design and is not counted among them; the
+    source datasets are counted among themselves, each told by a source base or by the base a
+    transfer across datasets recorded it copied from (:attr:`minitransfer.comparisons.Result.source_data`):
+    the transfers of bases of two source datasets were pooled as one SnT, their source bases in the
+    folder or not."""
+    fingerprints = {}
+    for path, fingerprint in (pair for r in results for pair in (_own_data(r), _source_data(r)) if pair):
+        if path and fingerprint:
+            fingerprints.setdefault(path, set()).add(fingerprint)
+
+    def dataset(pair):
+        path, fingerprint = pair
+        of_its_path = fingerprints.get(path, set())
+        return fingerprint or (min(of_its_path) if len(of_its_path) == 1 else path)
+
+    found = []
+    for what, of, datasets in (("datasets", _own_data, True), ("source datasets", _source_data, True),
+                               ("presets", lambda r: r.preset, False), ("precisions", lambda r: r.precision, False)):
+        groups = {}
+        for r in results:
+            if of(r):
+                groups.setdefault(dataset(of(r)) if datasets else of(r), []).append(r)
+        if len(groups) > 1:
+            listed = sorted(f"{_dataset_name([of(r) for r in members]) if datasets else of(members[0])} "
+                            f"({len(members)}: {_some([r.run.name for r in members])})" for members in groups.values())
+            found.append(f"{len(groups)} {what}: {'; '.join(listed)}")
+    return found
+
+
+def _own_data(r):
+    """(path, fingerprint) of the dataset ``r`` was trained on, or () for a cross-dataset grid's source
+    base (the other dataset by design) or a run that records neither."""
+    return (r.dataset, r.fingerprint) if r.run.treatment != "source" and (r.dataset or r.fingerprint) else ()
+
+
+def _source_data(r):
+    """(path, fingerprint) of the source dataset ``r`` tells: a source base's own, a transfer across
+    datasets' base's (as train recorded it); () for any other run."""
+    if r.run.treatment == "source":
+        return (r.dataset, r.fingerprint) if r.dataset or r.fingerprint else ()
+    return r.source_data if r.run.split == CROSS and r.run.source == SOURCE else ()
+
+
+def _dataset_name(pairs):
+    """The paths of the runs of one dataset, and its fingerprint where recorded."""
+    paths = ", ".join(sorted({path for path, _ in pairs if path}))
+    fingerprint = next((f"meta.json sha256 {fingerprint[:12]}" for _, fingerprint in pairs if fingerprint), "")
+    return f"{paths} ({fingerprint})" if paths and fingerprint else paths or fingerprint
+
+
+def _some(names, shown=3):
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
