@@ -64,7 +64,8 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     """Run the grid locally, one process per entry of ``devices`` (a GPU id, or None for a CPU slot),
     parents before children; returns a :class:`GridOutcome`. Ctrl-C (or SIGTERM, SIGHUP) forwards
     SIGINT to the running trainings, waits for them to write their checkpoints and returns an
-    interrupted outcome. Another grid planning in ``out`` is waited for (a line logged says so).
+    interrupted outcome (raises it as the ``grid_outcome`` of a ``GridFolderGone``, below, where the
+    grid's folder was moved or deleted meanwhile). Another grid planning in ``out`` is waited for (a line logged says so).
     Raises, before anything is written, ``ConfigError`` (or a bad-data error) naming a base whose
     options ``train`` would refuse or a run copying more layers than its base's preset has, or naming
     the options that differ from those of another grid at work in ``out`` (``GridMismatch``), and
@@ -116,14 +117,25 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
                 scheduler.close()
                 scheduler.settle()
                 if isinstance(error, KeyboardInterrupt):
-                    scheduler.log("interrupted: rerun the same command to finish the grid")
-                    error = scheduler.log.failure  # the caller's log failing as the grid stopped: not hidden
+                    error = _interrupted(scheduler)
                 if error is not None:
                     error.grid_outcome = scheduler.outcome  # what the grid did before it, for its caller to tell
                     raise error
             finally:
                 scheduler.close()
     return scheduler.outcome
+
+
+def _interrupted(scheduler):
+    """The error to raise once a stop has stopped the grid, its runs counted: None (the outcome
+    returned: rerun the same command), the first failure of the caller's log as the grid stopped
+    (not hidden), or ``GridFolderGone`` where the grid's folder went meanwhile: its outcome named the
+    old place, and the same command rerun would start a second grid there from nothing."""
+    gone = scheduler.moved_away()
+    if gone is not None:
+        return gone
+    scheduler.log("interrupted: rerun the same command to finish the grid")
+    return scheduler.log.failure
 
 
 def slots_used(devices, pending):
@@ -302,7 +314,7 @@ class _Scheduler:
                 self.started -= 1
                 self.pending.insert(0, run)
                 self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
-            elif not run_dir(self.out, run).exists() and (gone := self._moved_away()) is not None:
+            elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
                 # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
                 # wrote no checkpoint as it stopped (75, above), and may have written none at all
                 failure = self.outcome.failures[run.name] = Failure(code, run_dir(self.out, run) / LOG_FILE,
@@ -318,7 +330,7 @@ class _Scheduler:
                 self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
         return ended
 
-    def _moved_away(self):
+    def moved_away(self):
         """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
         while it is in place (its lock file lost, ``GridLockLost``, stops the grid as its next run starts)."""
         try:
