@@ -45,7 +45,7 @@ from minitransfer.grid_folder import GridFolderGone, GridLock, cannot_write_in
 from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
                                        stopped_unstarted, where_its_output_is)
 from minitransfer.grid_plan import left_alone, replaced_plan
-from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
+from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, plans_shared
 from minitransfer.grid_processes import TrainProcesses
 from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
 from minitransfer.progress import duration
@@ -102,8 +102,9 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
             lock = held.enter_context(GridLock(out, options, log))
         except fileio.StorageError as error:
             return _finished_unwritable(runs, out, options, error, log, progress)
-        scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
-                               progress, lock.check_in_place)
+        with plans_shared():  # each base resolved once by the checks (those of its caller too, inside another)
+            scheduler = _Scheduler(runs, out, options, list(train_command or default_train_command()), devices, log,
+                                   progress, lock.check_in_place)
         lock.planned()
         # The first stop breaks out of the grid's wait; one after it (a second Ctrl-C) must not leave the
         # runs unwaited, also where it comes as the first unwinds, before the stop has begun. A signal
