@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from test_grid_retrained_copy import trained_grid
 
-from minitransfer import config, experiment, grid_check, scheduler
+from minitransfer import config, experiment, grid_check, grid_runner, scheduler
 from minitransfer.cli import main
 
 RUNS = experiment.plan_grid(random_seeds=(0,), layers=(1, 2), fine_tuned=False, selffer=True)
@@ -64,7 +64,7 @@ def test_the_command_line_resolves_each_base_once_before_the_grid_starts(micro_d
                                                                        monkeypatch, mode):
     """Before, `experiment` resolved each base three times before its first run started: its own check
     of the bases, its warning of few evaluations, then the grid's (run_grid) check of the bases again."""
-    monkeypatch.setattr(scheduler._Scheduler, "run", lambda self, poll_seconds: None)  # no run started
+    monkeypatch.setattr(grid_runner.GridRunner, "run", lambda self, poll_seconds: None)  # no run started
     out = tmp_path / "grid"
     done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *GRID]
                               + (["--dry-run"] if mode == "dry-run" else []))
