@@ -7,14 +7,21 @@ this machine has available.
 """
 
 import collections
+import contextlib
+import contextvars
 import math
+import os
+import pathlib
 
 import numpy as np
 
 from minitransfer import config, preflight
 from minitransfer.data import dataset as datasets
+from minitransfer.data.shard_format import META_FILE
 from minitransfer.experiment import Run, run_fields
 from minitransfer.grid_gpus import gpu_name
+
+_shared = contextvars.ContextVar("shared_plans", default=None)  # plans_shared's plans, by _shared_key
 
 
 def per_class_notes(runs, options):
@@ -68,14 +75,48 @@ def check_layers_copied(runs, out, options, presets=None):
                 f"1..{preset.copyable}")
 
 
+@contextlib.contextmanager
+def plans_shared():
+    """Within the block, :func:`resolved_plan` resolves a base's configuration once (``config.resolve``
+    reads every shard's labels: about 1000 of ImageNet's), not once per check: `experiment`'s checks,
+    its warnings and then the grid's own checks (``run_grid``) each resolved every base again. A plan
+    is shared while its dataset's meta.json is the same file, unchanged; a block inside another
+    shares the outer block's plans."""
+    if _shared.get() is not None:
+        yield
+        return
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def resolved_plan(run, out, options):
     """The :class:`minitransfer.config.Plan` of base ``run`` (no parent) as ``train`` resolves it
-    from ``options``, every default filled in (on the CPU, without reading every shard)."""
+    from ``options``, every default filled in (on the CPU, without reading every shard); the plan
+    resolved before for the same fields inside :func:`plans_shared`."""
     fields = dict(run_fields(run, out, options), device="cpu", quiet=True)
+    shared, key = _shared.get(), _shared_key(fields)
+    if shared is not None and key is not None and key in shared:
+        return shared[key]
     try:
-        return config.resolve(config.TrainConfig(**fields), checksums=False)
+        plan = config.resolve(config.TrainConfig(**fields), checksums=False)
     except (config.ConfigError, config.DataMismatch) as error:
         raise type(error)(f"run {run.name}: {error}") from None
+    if shared is not None and key is not None:
+        shared[key] = plan
+    return plan
+
+
+def _shared_key(fields):
+    """What tells a plan of ``fields`` resolved before inside :func:`plans_shared`: the fields and their
+    dataset's meta.json as a file (prepared again, it is another); None where that cannot be read."""
+    try:
+        meta = os.stat(pathlib.Path(fields["data"]) / META_FILE)
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+    return repr(sorted(fields.items())), meta.st_dev, meta.st_ino, meta.st_mtime_ns, meta.st_size
 
 
 def check_memory(runs, out, options, slots):

@@ -123,8 +123,9 @@ def accuracy_note(out, run):
 class StoppingLog:
     """``log`` for a stopping grid, which must still count its stopped runs and return (or raise)
     its outcome whatever the log does: a line it fails to write (``OSError``: a closed pipe, a full
-    disk) is dropped; any other failure of it (a notebook's own log raising) drops the line too and
-    is kept, the first one, as :attr:`failure`, for the grid to raise once every run is counted."""
+    disk) is dropped; any other failure of it (a notebook's own log raising), a KeyboardInterrupt or
+    SystemExit too, drops the line and is kept, the first one, as :attr:`failure`, for the grid to
+    raise once every run is counted (escaping, it left the runs unwaited and uncounted)."""
 
     def __init__(self, log):
         self.log, self.failure = log, None
@@ -134,6 +135,6 @@ class StoppingLog:
             self.log(line)
         except OSError:
             pass
-        except Exception as error:
+        except BaseException as error:
             if self.failure is None:
                 self.failure = error

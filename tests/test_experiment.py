@@ -21,8 +21,8 @@ import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_plan_file, models, preflight, run_lock,
-                          scheduler)
+from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_plan_file, grid_runner, models, preflight,
+                          run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -499,8 +499,8 @@ def test_each_run_that_ends_says_how_many_are_left_and_when_the_grid_ends(tmp_pa
     saved = _interrupted_checkpoint(micro_data, tmp_path / "stopped", iteration=1, max_iter=4)
     grid.run_dir(out, runs[1]).mkdir(parents=True)
     shutil.copy(saved, grid.run_dir(out, runs[1]) / "checkpoint.h5")
-    monkeypatch.setattr(scheduler.time, "monotonic", lambda: 10.0 * len(list(out.glob("**/result.json"))))
-    monkeypatch.setattr(scheduler.time, "time", lambda: 1e9)
+    monkeypatch.setattr(grid_runner.time, "monotonic", lambda: 10.0 * len(list(out.glob("**/result.json"))))
+    monkeypatch.setattr(grid_runner.time, "time", lambda: 1e9)
     lines = []
     outcome = scheduler.run_grid(runs, out, options, train_command=fake_train, log=lines.append, poll_seconds=0.01)
     assert outcome.exit_code == 0

@@ -1,10 +1,10 @@
 """``experiment --dry-run`` says what the grid will do: it named every visible GPU ("one run each")
-though the grid fills only as many slots as it has runs to train (:func:`minitransfer.scheduler.slots_used`)."""
+though the grid fills only as many slots as it has runs to train (:func:`minitransfer.grid_runner.slots_used`)."""
 
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import experiment, scheduler
+from minitransfer import experiment, grid_runner
 from minitransfer.cli import main
 from cli.test_gpu_choice import gpus_counted  # noqa: F401 (a fixture)
 
@@ -20,7 +20,7 @@ def test_the_dry_run_names_the_gpus_the_grid_fills(gpus_counted, monkeypatch, mi
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False)
     assert len(runs) == 4  # the plan of ARGUMENTS
-    assert len(scheduler.slots_used(visible.split(","), runs)) == 4  # what the grid itself fills
+    assert len(grid_runner.slots_used(visible.split(","), runs)) == 4  # what the grid itself fills
     done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(tmp_path / "g"), *ARGUMENTS])
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[-1] == said, done.output

@@ -203,3 +203,30 @@ def test_a_lock_file_on_another_device_with_the_same_inode_is_not_the_same_file(
     finally:
         os.close(descriptor)
     assert inodes[0] == inodes[1] and same is False  # the same inode, on another device
+
+
+def test_a_grid_stopped_by_ctrl_c_after_its_folder_moved_says_it_moved(tmp_path, fake_train, monkeypatch,  # noqa: F811
+                                                                       capsys):
+    """Its folder moved while baseA trained, then Ctrl-C: the grid returned an interrupted outcome
+    ("interrupted: rerun the same command", exit 75), whose summary said "results in OUT", where
+    nothing was any more, and whose rerun would have started a second grid there from nothing. Now it
+    stops with GridFolderGone carrying the outcome, told as a grid whose folder went."""
+    out, moved = tmp_path / "grid", tmp_path / "grid-moved"
+    monkeypatch.setenv("FAKE_TRAIN_SAY", "warning: training")  # relayed once the run has set its handler
+    monkeypatch.setenv("FAKE_TRAIN_SECONDS", "60")
+    lines = []
+
+    def log(line):
+        lines.append(line)
+        if line == "random0/baseA: warning: training":
+            shutil.move(out, moved)
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, to the grid (which stops its run)
+
+    with pytest.raises(grid_folder.GridFolderGone, match=f"^{out} was moved or deleted while the grid ran; "):
+        with told_where_it_stopped(out):
+            scheduler.run_grid(RUNS, out, OPTIONS, train_command=fake_train, log=log, poll_seconds=0.01)
+    assert not any(line.startswith("interrupted: rerun the same command") for line in lines), lines
+    said = capsys.readouterr().out
+    assert said.endswith(f"2 not started; the runs were in {out}, which was moved or deleted while the grid ran (if "
+                         f"moved: minitransfer report NEW_PLACE)\n"), said
+    assert "1 failed" in said and not out.exists()  # baseA: its folder went with the grid's

@@ -6,9 +6,11 @@ options, then the layers its copies take). Each is now resolved once per check."
 import collections
 
 import pytest
+from click.testing import CliRunner
 from test_grid_retrained_copy import trained_grid
 
-from minitransfer import config, experiment, grid_check, scheduler
+from minitransfer import config, experiment, grid_check, grid_runner, scheduler
+from minitransfer.cli import main
 
 RUNS = experiment.plan_grid(random_seeds=(0,), layers=(1, 2), fine_tuned=False, selffer=True)
 GRID = ["--layers", "1,2", "--no-fine-tuned", "--preset", "micro", "--max-iter", "2", "--device", "cpu"]
@@ -54,4 +56,18 @@ def test_a_grid_copying_too_many_layers_resolves_each_base_once_before_refusing(
     with pytest.raises(config.ConfigError, match="^run random0/B8B: `n` must be an integer 1..7, got 8 "):
         scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
     bases = {str(experiment.weights_path(tmp_path / "grid", run.name)) for run in runs if run.parent is None}
+    assert len(bases) == 2 and resolves == dict.fromkeys(bases, 1), resolves
+
+
+@pytest.mark.parametrize("mode", ["run", "dry-run"])
+def test_the_command_line_resolves_each_base_once_before_the_grid_starts(micro_data, tmp_path, resolves,
+                                                                       monkeypatch, mode):
+    """Before, `experiment` resolved each base three times before its first run started: its own check
+    of the bases, its warning of few evaluations, then the grid's (run_grid) check of the bases again."""
+    monkeypatch.setattr(grid_runner.GridRunner, "run", lambda self, poll_seconds: None)  # no run started
+    out = tmp_path / "grid"
+    done = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *GRID]
+                              + (["--dry-run"] if mode == "dry-run" else []))
+    assert done.exit_code == 0, done.output
+    bases = {str(experiment.weights_path(out, run.name)) for run in RUNS if run.parent is None}
     assert len(bases) == 2 and resolves == dict.fromkeys(bases, 1), resolves

@@ -229,7 +229,7 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
     on alone; one forked by a launcher kept the grid waiting for it). Here the second comes at the
     first of these moments after the first stop: a stop handler being installed, the grid's stop
     beginning."""
-    from minitransfer import launcher, scheduler
+    from minitransfer import grid_runner, launcher, scheduler
     from minitransfer.cli import _errors
 
     out, train = tmp_path / "grid", tmp_path / "train.py"
@@ -256,10 +256,10 @@ def test_a_second_stop_as_the_first_unwinds_still_stops_and_waits_for_the_runs(t
         second_stop()
         return stop(self, *args, **kwargs)
 
-    wait_any, listen, stop = launcher.wait_any, stop_requests.StopRequests.listen, scheduler._Scheduler.stop
+    wait_any, listen, stop = launcher.wait_any, stop_requests.StopRequests.listen, grid_runner.GridRunner.stop
     monkeypatch.setattr(launcher, "wait_any", first_stop_once_it_trains)
     monkeypatch.setattr(stop_requests.StopRequests, "listen", listen_after_a_second_stop)
-    monkeypatch.setattr(scheduler._Scheduler, "stop", stop_after_a_second_stop)
+    monkeypatch.setattr(grid_runner.GridRunner, "stop", stop_after_a_second_stop)
     lines, escaped = [], None
     previous = _errors.interrupt_on_stop_signals()  # as the command line has them
     try:

@@ -27,8 +27,8 @@ class LogFailed(Exception):
     pass
 
 
-def _run_with_failing_log(tmp_path, monkeypatch, fake_train, fails):  # noqa: F811
-    """Run a grid of two slots whose log raises ``LogFailed`` on each line ``fails(line)`` says, once its first
+def _run_with_failing_log(tmp_path, monkeypatch, fake_train, fails, failure=LogFailed):  # noqa: F811
+    """Run a grid of two slots whose log raises ``failure`` on each line ``fails(line)`` says, once its first
     run is training (its handler set); returns the error the grid raised, and the name of that first run."""
     monkeypatch.setenv("FAKE_TRAIN_SECONDS", "30")  # the first run still trains as the second starts
     runs = experiment.plan_grid(layers=(1,), fine_tuned=False, selffer=False)
@@ -37,11 +37,11 @@ def _run_with_failing_log(tmp_path, monkeypatch, fake_train, fails):  # noqa: F8
     def log(line):
         if started and fails(line):
             assert until(lambda: events(out, started[0]))  # the first run is training, its handler set
-            raise LogFailed(line)
+            raise failure(line)
         if line.startswith(f"[1/{len(runs)}] start "):
             started.append(line.split()[2])
 
-    with pytest.raises(LogFailed) as raised:
+    with pytest.raises(failure) as raised:
         scheduler.run_grid(runs, out, OPTIONS, train_command=fake_train, devices=(None, None), log=log,
                            poll_seconds=0.01)
     outcome = raised.value.grid_outcome
@@ -65,6 +65,20 @@ def test_a_log_raising_on_every_line_as_the_grid_stops_loses_no_run(tmp_path, mo
     error raised (the second run's start line's) carries the outcome."""
     raised, total = _run_with_failing_log(tmp_path, monkeypatch, fake_train, lambda line: True)
     assert str(raised).startswith(f"[2/{total}] start ")
+
+
+@pytest.mark.parametrize("failure, first", [(KeyboardInterrupt, "interrupted random0/base"), (SystemExit, "[2/3] start ")],
+                         ids=["keyboard-interrupt", "system-exit"])
+def test_a_log_raising_a_base_exception_as_the_grid_stops_loses_no_run(tmp_path, monkeypatch, fake_train,  # noqa: F811
+                                                                        failure, first):
+    """The log raised a KeyboardInterrupt or SystemExit (no Exception: a notebook's widget, a callback
+    calling sys.exit) on every line once a run had started: stopping, the grid's log kept only an
+    Exception, so the one raised on "interrupted RUN" escaped the stop, leaving the runs after it
+    uncounted, and came without the grid's outcome. Now every run is counted, and the first one
+    raised as the grid stops carries the outcome: the SystemExit of the second run's start line; a
+    KeyboardInterrupt there stops the grid as Ctrl-C does, and the one of the line after it is raised."""
+    raised, _ = _run_with_failing_log(tmp_path, monkeypatch, fake_train, lambda line: True, failure)
+    assert str(raised).startswith(first)
 
 
 def test_a_log_raising_as_an_interrupted_grid_ends_carries_its_outcome(tmp_path, monkeypatch, fake_train):  # noqa: F811

@@ -8,7 +8,7 @@ import click
 
 from minitransfer import experiment as grid
 from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
-                          grid_status, models, scheduler, slurm)
+                          grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import carried_over, parse_time_limit, scripts_own_options
 from minitransfer.data import dataset, synthetic
 
@@ -237,7 +237,10 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         if shared:
             say(f"warning: {shared}")
     out = out.resolve()
-    run(lambda: grid_preflight.check_bases(runs, out, options))
+    ctx.with_resource(grid_preflight.plans_shared())  # each base resolved once: by these checks and the grid's
+    presets = run(lambda: grid_preflight.check_bases(runs, out, options))
+    # refused here as the grid refuses it (scheduler.run_grid), so that a dry run or SLURM scripts refuse it too
+    run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
         say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
@@ -274,7 +277,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
         grid_check.check_folder(runs, out, options, say)
         pending = [each for each in runs if not grid_status.is_finished(out, each)]
-        slots = scheduler.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
+        slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
         others = grid_plan.left_alone(runs, out)

@@ -1,0 +1,332 @@
+"""The runs of a local grid on its slots (:class:`GridRunner`, which
+:func:`minitransfer.scheduler.run_grid` builds and drives): its checks and plan as it is built; each
+run started once its base has finished, on a free slot (:func:`slots_used`), or left to another
+process that trains it; each run's end noted (finished, failed, stopped with a checkpoint, taken by
+another process); the running trainings stopped with their checkpoints and every run counted when
+the grid stops.
+"""
+
+import shlex
+import signal
+import time
+
+from minitransfer import fileio, launcher, run_lock, stop_requests, stopping
+from minitransfer.grid_check import DatasetsAsPlanned, check_finished, check_folder
+from minitransfer.grid_folder import GridFolderGone
+from minitransfer.grid_outcome import (EXIT_BUSY, Failure, GridOutcome, found_finished, how_it_ended,
+                                       stopped_unstarted, where_its_output_is)
+from minitransfer.grid_plan import left_alone, replaced_plan
+from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory
+from minitransfer.grid_processes import TrainProcesses
+from minitransfer.grid_progress import StoppingLog, TimeLeft, Warnings, accuracy_note, work_left
+from minitransfer.progress import duration
+from minitransfer.experiment import (EXIT_INTERRUPTED, LOG_FILE, default_train_command, run_dir, train_arguments,
+                                     weights_path)
+from minitransfer.grid_gpus import gpu_name
+from minitransfer.grid_plan_file import write_plan
+from minitransfer.grid_status import error_line, is_finished, run_status
+
+STOP_RESEND_SECONDS = 1.0
+
+
+def slots_used(devices, pending):
+    """The slots of ``devices`` a grid with the runs ``pending`` to train fills (one at least): slots beyond
+    those runs are never filled, and would only take a share of the cores (each run's threads,
+    grid_processes) and start a preloaded launcher each."""
+    return tuple(devices)[:max(1, len(pending))]
+
+
+class GridRunner:
+    """The runs of one grid on its slots, from its checks and plan (made as it is built) to its
+    stop: :meth:`run` until none is left, :meth:`stop`, :meth:`settle`, :meth:`close`."""
+
+    def __init__(self, runs, out, options, train_command, devices, log, progress, in_place):
+        self.out, self.options, self.train_command, self.log = out, options, train_command, log
+        self.in_place = in_place  # raises once `out` is moved or deleted, or its lock lost (GridLock.check_in_place)
+        planned = {r.name for r in runs}
+        bases = list(dict.fromkeys(r.base for r in runs if r.parent and r.parent not in planned))  # run before
+        check_folder(runs + bases, out, options, progress)
+        finished = [r.name for r in runs if is_finished(out, r)]
+        self.pending = [r for r in runs if r.name not in finished]
+        self.slots = slots_used(devices, self.pending)
+        own_train = self.train_command == list(default_train_command())
+        if own_train:  # what another command takes and needs is not minitransfer's to judge
+            presets = check_bases(self.pending, out, options)  # options no base can take: refused, not failed
+            check_layers_copied(self.pending, out, options, presets)  # plan_grid knows no preset's layers
+            check_memory(self.pending, out, options, self.slots)
+        replaced, others = replaced_plan(runs, out, options), left_alone(runs, out)
+        for note in (replaced, others):
+            if note:
+                log(f"note: {note}")
+        self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
+        write_plan(out, runs, options, train_command, progress)
+        self.outcome = GridOutcome([], finished, [], [])
+        self.done = set(finished) | {base.name for base in bases if is_finished(out, base)}
+        self.running = {}    # slot index -> (run, process, start time)
+        self.processes = TrainProcesses(train_command, self.slots, launcher.usable() and own_train,
+                                        lambda line: self.log(line))
+        self.elsewhere = []  # runs another process is training
+        self.raced = set()   # runs started again after losing their folder to another process as they started
+        self.warnings = Warnings(lambda line: self.log(line))  # the log stop() makes lenient, once it does
+        self.total, self.started = len(self.pending), 0
+        self.time_left = TimeLeft(work_left(self.pending, out, options), len(self.slots))
+        if finished:
+            log(f"{len(finished)} of {len(runs)} runs already finished; {self.total} to run")
+
+    def run(self, poll_seconds):
+        while self.pending or self.running or self.elsewhere:
+            self._start_ready()
+            self.warnings.relay()
+            ended = self._collect_exits()
+            self._collect_elsewhere()
+            for run in self._orphans():
+                self.log(f"not run {run.name}: its parent {run.parent} failed")
+            if self.outcome.interrupted:
+                raise KeyboardInterrupt
+            if self.running or self.elsewhere:
+                if not ended:  # a slot that has just been freed is filled at once, not after a wait
+                    launcher.wait_any([process for _, process, _ in self.running.values()], poll_seconds)
+            elif not any(self._ready(run) for run in self.pending):
+                for run in self.pending:  # nothing left that could finish their parents
+                    self.outcome.blocked.append(run.name)
+                    self.log(f"not run {run.name}: its parent {run.parent} did not finish")
+                self.pending.clear()
+
+    def _ready(self, run):
+        return run.parent is None or run.parent in self.done
+
+    def _start_ready(self):
+        for slot, device in enumerate(self.slots):
+            while slot not in self.running:
+                ready = next((r for r in self.pending if self._ready(r)), None)
+                if ready is None:
+                    return
+                self.pending.remove(ready)
+                if self._taken_elsewhere(ready):
+                    continue
+                if is_finished(self.out, ready):  # by another process since this one planned
+                    self._done_elsewhere(ready)
+                else:
+                    self._start(slot, device, ready)
+
+    def _start(self, slot, device, run):
+        """Start ``run`` on ``slot``. Where that fails (the grid's output, the disk full as its log is
+        written, the grid's folder moved or deleted: an ``OSError``; a dataset prepared again since the
+        grid planned: ``DatasetPreparedAgain``; either stops the grid), ``run`` is left among the runs not
+        started. So is one whose start line the caller's ``log`` raised on (or a stop came during), which
+        stops the grid as any error does: a run is never lost from the grid's outcome."""
+        self.started += 1
+        try:
+            self.in_place()  # else its folder made at the old place of a grid folder moved away: a second grid
+            self.datasets.check()  # a dataset prepared again between runs: no run trains on its new images
+            self._launch(slot, device, run)
+        except BaseException:
+            if slot not in self.running:  # else it runs, and the grid's stop stops it and counts it
+                self.started -= 1
+                self.pending.insert(0, run)
+            raise
+
+    def _launch(self, slot, device, run):
+        where = "CPU" if device is None else gpu_name(device)
+        try:
+            status = run_status(self.out, run)  # "resume at iteration K": its train continues from its checkpoint
+        except OSError:  # a checkpoint that cannot be read: the run's own train says so, not the grid
+            status = "todo"
+        verb, at = ("resume", status[len("resume"):]) if status.startswith("resume ") else ("start", "")
+        self.log(f"[{self.started}/{self.total}] {verb} {run.name} on {where}{at}")
+        folder = run_dir(self.out, run)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise fileio.storage_error(folder, error) from error
+        arguments = train_arguments(run, self.out, self.options)
+        command = self.train_command + arguments
+        fileio.append_text(folder / LOG_FILE, f"$ {shlex.join(command)}\n")  # a full disk: StorageError naming it
+        self.warnings.watch(run.name, folder / LOG_FILE, weights_path(self.out, run.parent) if run.parent else None)
+        # A stop while the run starts (a launcher forks it, or Popen does) waits until the run is
+        # running, where stop() reaches it: else the run trained on unstopped (and the grid waited for
+        # its launcher, which waits for the run). A signal ignored here stays so, for the run too.
+        with stop_requests.StopRequests(keep_ignored=True) as stop:
+            process = self.processes.start(slot, device, arguments, folder / LOG_FILE)
+            self.running[slot] = (run, process, time.monotonic())
+        if stop:  # heard again by the grid's own handler (run_grid), which then records the stops that follow
+            signal.raise_signal(getattr(signal, stop[0]))
+
+    def _collect_exits(self):
+        """Take note of the runs that have ended; returns how many did."""
+        ended = 0
+        for slot, (run, process, start) in list(self.running.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.running[slot]
+            self.warnings.relay(run.name, ended=True)
+            ended += 1
+            finished = code == 0 and is_finished(self.out, run)
+            if finished and found_finished(run_dir(self.out, run)):
+                self._done_elsewhere(run)  # finished by another process as its train started
+            elif finished:
+                self.done.add(run.name)
+                self.outcome.finished.append(run.name)
+                seconds = time.monotonic() - start
+                self.time_left.add(run.name, seconds)
+                self.log(f"done {run.name} ({seconds:.0f} s){accuracy_note(self.out, run)}{self._runs_left()}")
+            elif (code == EXIT_INTERRUPTED or self.outcome.interrupted) and \
+                    stopped_unstarted(code, run_dir(self.out, run)):
+                # the stop reached it as it started (killed by SIGINT before its handlers were set): not started
+                self.outcome.interrupted = True
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} {stopping.NOTHING_WRITTEN} (not started)")
+            elif code == EXIT_INTERRUPTED:
+                self.outcome.interrupted = True
+                self.outcome.stopped.append(run.name)
+                self.log(f"interrupted {run.name} (exit 75, checkpoint written)")
+            elif code == EXIT_BUSY and is_finished(self.out, run):  # lost the race to a process that finished it
+                self._done_elsewhere(run)
+            elif code == EXIT_BUSY and self._taken_elsewhere(run):  # lost the race to one that trains it
+                continue
+            elif code == EXIT_BUSY and run.name not in self.raced and self._lost_race(run):
+                self.raced.add(run.name)  # once: another process taking it at each start would loop forever
+                self.started -= 1
+                self.pending.insert(0, run)
+                self.log(f"{run.name} was taken by another process, which stopped it unfinished; starting it again")
+            elif not run_dir(self.out, run).exists() and (gone := self.moved_away()) is not None:
+                # its run folder went with the grid's: not deleted, nor sure to train from the start; yet it
+                # wrote no checkpoint as it stopped (75, above), and may have written none at all
+                failure = self.outcome.failures[run.name] = Failure(code, run_dir(self.out, run) / LOG_FILE,
+                                                                    moved=True)
+                self.outcome.failed.append(run.name)
+                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
+                if not self.outcome.interrupted:  # else stopping already: the error that stops it is on its way
+                    raise gone
+            else:
+                folder = run_dir(self.out, run)
+                failure = self.outcome.failures[run.name] = Failure(code, folder / LOG_FILE, not folder.exists())
+                self.outcome.failed.append(run.name)
+                self.log(f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}")
+        return ended
+
+    def moved_away(self):
+        """The error saying that the grid's folder was moved or deleted (``GridFolderGone``), or None
+        while it is in place (its lock file lost, ``GridLockLost``, stops the grid as its next run starts)."""
+        try:
+            self.in_place()
+        except GridFolderGone as gone:
+            return gone
+        except OSError:
+            pass
+        return None
+
+    def _runs_left(self):
+        """"; K runs left, about T (until DATE TIME)": where the grid stands after a run has ended
+        (nothing once none is left; no time before the runs trained here tell it)."""
+        left = len(self.pending) + len(self.running) + len(self.elsewhere)
+        if not left:
+            return ""
+        now = time.monotonic()
+        seconds = self.time_left.seconds([run.name for run in self.pending],
+                                         {run.name: now - start for run, _, start in self.running.values()})
+        if seconds is None:
+            return f"; {left} run{'s' if left != 1 else ''} left"
+        end = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + seconds))
+        return f"; {left} run{'s' if left != 1 else ''} left, about {duration(seconds)} (until {end})"
+
+    def _taken_elsewhere(self, run):
+        """Whether another process trains ``run`` now; if so it is waited for, not started."""
+        pid = run_lock.holder(run_dir(self.out, run))
+        if pid is None:
+            return False
+        self.elsewhere.append(run)
+        self.log(f"{run.name} is being trained by another process{run_lock.holder_named(pid)}; waiting for it")
+        return True
+
+    def _lost_race(self, run):
+        """Whether the train of ``run`` that has just exited 2 found its run held by another process
+        (its last line: run_lock.RunLock's refusal), which took it after :meth:`_taken_elsewhere` had
+        found it free, and has ended since."""
+        last = error_line(run_dir(self.out, run))
+        return last is not None and run_lock.BUSY in last
+
+    def _collect_elsewhere(self):
+        for run in list(self.elsewhere):
+            if run_lock.holder(run_dir(self.out, run)) is not None:
+                continue
+            self.elsewhere.remove(run)
+            if is_finished(self.out, run):
+                self._done_elsewhere(run)
+            else:  # it stopped there unfinished: continue it here
+                self.pending.insert(0, run)
+
+    def _done_elsewhere(self, run):
+        check_finished([run], self.out, self.options)  # another grid's run (an experiment with other options)
+        self.done.add(run.name)
+        self._count_elsewhere(run)
+
+    def _count_elsewhere(self, run):
+        """Count and tell ``run`` as finished by another process."""
+        self.outcome.elsewhere.append(run.name)
+        self.log(f"done {run.name} (by another process){accuracy_note(self.out, run)}")
+
+    def _orphans(self):
+        gone = set(self.outcome.failed) | set(self.outcome.blocked)
+        found = [run for run in self.pending if run.parent in gone]
+        for run in found:
+            self.pending.remove(run)
+            self.outcome.blocked.append(run.name)
+        return found
+
+    def settle(self):
+        """Count the runs this process neither trained to an end nor failed where their folders say they
+        are now: those it waited for or had not started are finished or still trained by another
+        process that shares the folder (a second experiment, SLURM tasks), which may have taken them
+        meanwhile; the others are not started."""
+        for run in [*self.elsewhere, *self.pending]:
+            if is_finished(self.out, run):
+                self._count_elsewhere(run)
+            elif self._held(run):
+                self.outcome.training_elsewhere.append(run.name)
+                self.log(f"{run.name} is still being trained by another process; left to it")
+            else:
+                self.outcome.not_started.append(run.name)
+        self.elsewhere, self.pending = [], []
+
+    def _held(self, run):
+        """Whether another process holds the lock of ``run`` (a lock that cannot be read: not known to)."""
+        try:
+            return run_lock.holder(run_dir(self.out, run)) is not None
+        except OSError:
+            return False
+
+    def close(self):
+        """End the preloaded launchers."""
+        self.processes.close()
+
+    def stop(self, again=(), answered=0):
+        """Stop the running trainings as Ctrl-C does (each writes its checkpoint, exit 75) and wait
+        for them. SIGINT goes again every :data:`STOP_RESEND_SECONDS` until each has ended: where the
+        grid started with SIGINT ignored (a shell script's background job) its trainings inherit that, and
+        one signalled before it has set its own handler would otherwise train on to the end.
+        From here on the log is a :class:`minitransfer.grid_progress.StoppingLog`: a line it cannot
+        write is dropped (the Ctrl-C that stops the grid often ends the reader of its output too,
+        ``minitransfer demo | tee demo.log``), and so is one it raises on otherwise, the first such
+        error kept for run_grid to raise: the stopped runs must still be counted, and the outcome
+        returned as interrupted or carried by the error that stopped the grid. ``again``: the stop requests
+        heard meanwhile (:class:`minitransfer.stop_requests.StopRequests`), answered with a line saying what
+        the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
+        self.outcome.interrupted = True
+        self.log = StoppingLog(self.log)
+        waiting = [process for _, process, _ in self.running.values()]
+        while waiting:
+            for process in waiting:
+                process.send_signal(signal.SIGINT)
+            resend = time.monotonic() + STOP_RESEND_SECONDS
+            while waiting and time.monotonic() < resend:
+                time.sleep(0.02)
+                waiting = [process for process in waiting if process.poll() is None]
+                if len(again) > answered and waiting:
+                    answered = len(again)
+                    names = ", ".join(run.name for run, process, _ in self.running.values() if process in waiting)
+                    self.log(f"already stopping: waiting for {names} to write "
+                             f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
+        self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
