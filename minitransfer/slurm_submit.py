@@ -14,8 +14,10 @@ folder runs. The same plan emitted into another folder too: the runs the tasks o
 ``submit.sh`` train, still listed, are not submitted again (``OUT/.slurm-submitters`` names the
 folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while the other submits.
 It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
-``SBATCH_TIMELIMIT`` not over the SIGTERM margin (as that limit given as an ``--sbatch-option`` is
-refused), or an ``SBATCH_SIGNAL``.
+``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
+are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
+``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``
+(:func:`_environment_lines`).
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -139,7 +141,13 @@ def _environment_lines(margin):
     ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
     that had trained until its SIGTERM said so, after the requeues), read as
     :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
-    it); and any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on."""
+    it); any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on; and those that
+    would undo what the tasks rely on (:func:`_refused_variable`: seen with sbatch -v --test-only and
+    ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
+    (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
+    elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
+    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), and
+    ``SBATCH_WAIT`` (sbatch waiting for each array to end)."""
     fields = "([0-9]{1,9})"
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds", margin,
@@ -160,10 +168,53 @@ def _environment_lines(margin):
         f'  echo "{refusal}" >&2',
         "  exit 2",
         "fi",
-        'if [ -n "${SBATCH_SIGNAL-}" ]; then',
-        '  echo "nothing submitted: SBATCH_SIGNAL=$SBATCH_SIGNAL, which sbatch takes over the scripts\' '
-        f'--signal=TERM@{margin}, with which SLURM signals the training to checkpoint before the time limit: unset '
-        'SBATCH_SIGNAL, then rerun $0" >&2',
+        *_refused_variable('-n "${SBATCH_SIGNAL-}"', "SBATCH_SIGNAL", f"the scripts' --signal=TERM@{margin}, with "
+                           "which SLURM signals the training to checkpoint before the time limit"),
+        # any value: 0 too makes the job's requeue the cluster's default (JobRequeue), not the scripts' --requeue
+        *_refused_variable('-n "${SBATCH_NO_REQUEUE+set}"', "SBATCH_NO_REQUEUE", _REQUEUE),
+        *_refused_variable('"${SBATCH_REQUEUE-}" = 0', "SBATCH_REQUEUE", _REQUEUE, "set it to 1"),
+        *_refused_variable('-n "${SBATCH_OUTPUT+set}"', "SBATCH_OUTPUT", _OUTPUT),
+        *_refused_variable('-n "${SBATCH_ERROR+set}"', "SBATCH_ERROR", _OUTPUT),
+        # sbatch reads a mode beginning with a (A, append, APPEND) as append, one beginning with t as truncate
+        *_refused_variable('-n "${SBATCH_OPEN_MODE+set}" && "${SBATCH_OPEN_MODE-}" != [aA]*', "SBATCH_OPEN_MODE",
+                           "the scripts' --open-mode=append: each requeue of a task would truncate its output, the "
+                           "lines of its earlier starts lost (or sbatch refuses the mode)"),
+        *_refused_variable('-n "${SBATCH_EXPORT+set}" && ! "${SBATCH_EXPORT^^}" =~ ^ALL(,|$)', "SBATCH_EXPORT",
+                           "its default, --export=ALL, on which the tasks rely: srun would start each training without "
+                           "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
+                           "fails to start it (execve: No such file or directory) or to import minitransfer",
+                           "set it to ALL"),
+        *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT",
+                           "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
+                           "sbatch here would wait for its array to end, the transfers queued only after the bases "
+                           "ended, and a base that failed read as sbatch refusing its array"),
+        # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
+        # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
+        # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
+        # ask); SBATCH_PARTITION, SBATCH_GRES, SBATCH_ACCOUNT and their like: resources, which sbatch --test-only
+        # (--dry-run) and the sbatch here check, refusing what the cluster cannot give.
+    ]
+
+
+# Why SBATCH_NO_REQUEUE, or SBATCH_REQUEUE=0, is refused
+_REQUEUE = ("the scripts' --requeue: a task interrupted to checkpoint before its time limit could not requeue itself "
+            "to resume (scontrol requeue: Requested operation is presently disabled), nor SLURM requeue one whose "
+            "node failed")
+# Why SBATCH_OUTPUT or SBATCH_ERROR is refused
+_OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which this script makes): the "
+           "tasks' output, or their errors, would go elsewhere than this script and the tasks say, into a folder "
+           "SLURM does not make (without it a task fails to launch, writing nothing)")
+
+
+def _refused_variable(condition, variable, overridden, remedy=None):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where bash ``[[ condition ]]`` holds:
+    sbatch input environment variable ``variable`` is set as sbatch would take over ``overridden`` (what
+    the scripts rely on, and what would happen); ``remedy``: what to set it to instead of unsetting it."""
+    instead = f" (or {remedy})" if remedy else ""
+    return [
+        f"if [[ {condition} ]]; then",
+        f'  echo "nothing submitted: {variable}=${{{variable}}}, which sbatch takes over {overridden}: unset '
+        f'{variable}{instead}, then rerun $0" >&2',
         "  exit 2",
         "fi",
     ]

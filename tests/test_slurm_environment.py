@@ -1,0 +1,58 @@
+"""What the environment ``submit.sh`` runs in does to the emitted scripts: sbatch takes its input
+variables over a script's ``#SBATCH`` lines, and ``submit.sh`` refuses those that would undo what the
+tasks rely on (as seen with ``sbatch -v --test-only`` and ``scontrol show job`` on SLURM 22.05), and
+a plan whose weights were left without their run (which its task's train would refuse). No SLURM
+needed: submit.sh runs with stand-ins for SLURM's commands."""
+
+import pytest
+from test_slurm import OPTIONS, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
+
+from minitransfer import slurm
+from minitransfer import experiment as grid
+
+
+@pytest.mark.parametrize("variable, value, overridden", [
+    ("SBATCH_NO_REQUEUE", "1", "the scripts' --requeue"),
+    ("SBATCH_NO_REQUEUE", "0", "the scripts' --requeue"),  # 0 too: the cluster's default, not --requeue
+    ("SBATCH_NO_REQUEUE", "", "the scripts' --requeue"),
+    ("SBATCH_REQUEUE", "0", "the scripts' --requeue"),
+    ("SBATCH_OUTPUT", "/tmp/out-%j", "the scripts' --output"),
+    ("SBATCH_OUTPUT", "", "the scripts' --output"),  # sbatch reads it as the folder submitted from
+    ("SBATCH_ERROR", "err-%j", "the scripts' --output"),
+    ("SBATCH_OPEN_MODE", "truncate", "the scripts' --open-mode=append"),
+    ("SBATCH_EXPORT", "NONE", "its default, --export=ALL"),
+    ("SBATCH_EXPORT", "PATH,HOME", "its default, --export=ALL"),
+    ("SBATCH_WAIT", "1", "its default of returning once a job is queued"),
+])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_an_sbatch_variable_undoing_what_the_tasks_rely_on(tmp_path, fake_slurm, variable, value,
+                                                                          overridden, dry_run):
+    """Before: submitted, sbatch taking each over the scripts' lines: SBATCH_NO_REQUEUE made a task
+    interrupted to checkpoint fail to requeue itself (scontrol requeue: "Requested operation is
+    presently disabled"), SBATCH_OUTPUT sent the output where submit.sh did not say (or, empty, into
+    the folder submitted from), SBATCH_OPEN_MODE=truncate emptied it at each requeue, SBATCH_EXPORT=NONE
+    started the training in a step without PATH ("execve(): bash: No such file or directory"), and
+    SBATCH_WAIT held submit.sh in sbatch until the bases' array ended."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, *["--dry-run"] * dry_run, **{variable: value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"nothing submitted: {variable}={value}, which sbatch takes over {overridden}")
+    assert done.stderr.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}"
+                                f"{' (or set it to ALL)' * (variable == 'SBATCH_EXPORT')}, then rerun {submit}\n")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("SBATCH_REQUEUE", "1"), ("SBATCH_OPEN_MODE", "append"), ("SBATCH_OPEN_MODE", "A"), ("SBATCH_EXPORT", "ALL"),
+    ("SBATCH_EXPORT", "all,CUDA_VISIBLE_DEVICES=0"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
+    ("SBATCH_DEPENDENCY", "afterok:1"), ("SBATCH_JOB_NAME", "mine"),
+])
+def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_path, fake_slurm, variable, value):
+    """As sbatch 22.05 reads them: the requeue and open mode the scripts ask for, the whole environment;
+    --array and --dependency given on sbatch's command line (no SBATCH_DEPENDENCY is read at all); a
+    job name nothing reads."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, **{variable: value})
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3
