@@ -220,6 +220,38 @@ def _refused_variable(condition, variable, overridden, remedy=None):
     ]
 
 
+def _weights_without_checkpoint_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued) where an unfinished run's
+    weights file ``OUT/<run>.h5`` is there without its checkpoint ``OUT/<run>.run/checkpoint.h5`` (its
+    run folder deleted, say): its task's train would refuse to replace the weights (exit 2, ".h5 exists
+    but there is nothing to resume from"), as a local grid's does (its dry run: "weights without a
+    checkpoint", :func:`minitransfer.grid_status.run_status`), and a base's transfers would wait on it for
+    good; before, every such run was submitted, to fail."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# an unfinished run's weights without its checkpoint: its train refuses to replace them (exit 2)",
+        "orphans=()",
+        'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        f'  if ! finished "$run" && [ -e "$out/$run.h5" ] && [ ! -e "$out/$run.run/"{checkpoint} ]; then',
+        '    orphans+=("$run")',
+        "  fi",
+        "done",
+        'if [ "${#orphans[@]}" -gt 0 ]; then',
+        '  echo "nothing submitted: $(noun "${#orphans[@]}" "1 run has" "${#orphans[@]} runs have") weights without a'
+        ' checkpoint (a run folder deleted?), which train refuses to replace (exit 2: .h5 exists but there is nothing'
+        ' to resume from): submitted, $(noun "${#orphans[@]}" it each) would fail, a base leaving its transfers'
+        ' waiting for good:" >&2',
+        '  for run in "${orphans[@]}"; do',
+        f'    echo "  run $run: $out/$run.h5, without $out/$run.run/"{checkpoint} >&2',
+        "  done",
+        '  echo "restore $(noun "${#orphans[@]}" "that run\'s folder" "their run folders") if moved or kept;'
+        ' else, to train $(noun "${#orphans[@]}" it them) again from the start, delete or move away'
+        ' $(noun "${#orphans[@]}" "its weights file" "their weights files"); then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
 def _end_lines():
     """Bash lines ending ``submit.sh``: where its arrays' output goes; with ``--dry-run``, before that what
     each of their tasks asks SLURM for (its ``#SBATCH`` lines), and after it whether ``sbatch --test-only``
@@ -313,6 +345,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        *_weights_without_checkpoint_lines(),
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
         "needed=(sbatch squeue scancel)",
         f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',

@@ -4,10 +4,12 @@ tasks rely on (as seen with ``sbatch -v --test-only`` and ``scontrol show job`` 
 a plan whose weights were left without their run (which its task's train would refuse). No SLURM
 needed: submit.sh runs with stand-ins for SLURM's commands."""
 
+import shutil
+
 import pytest
 from test_slurm import OPTIONS, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
 
-from minitransfer import slurm
+from minitransfer import grid_status, slurm
 from minitransfer import experiment as grid
 
 
@@ -56,3 +58,41 @@ def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_p
     done = submit_grid(submit, **{variable: value})
     assert done.returncode == 0, done.stderr
     assert len(sbatch_calls(fake_slurm)) == 3
+
+
+@pytest.mark.parametrize("left", ["weights-alone", "weights-and-config", "weights-and-checkpoint", "result-alone"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_weights_left_without_their_checkpoint_as_the_local_grid_sees_them(tmp_path, fake_slurm, left,
+                                                                                          dry_run):
+    """A run's folder deleted while its weights stay (baseB.h5 without baseB.run): before, submit.sh
+    submitted it again, its task's train refused it (exit 2, ".h5 exists but there is nothing to resume
+    from") and its transfers waited for good. Refused now before anything is queued, exactly where a
+    local grid's dry run calls the run "weights without a checkpoint" (grid_status.run_status)."""
+    out, runs = tmp_path / "grid", grid.plan_grid(layers=(1,))
+    submit = slurm.emit_slurm(runs, out, tmp_path / "slurm", OPTIONS)
+    base_b = next(run for run in runs if run.name == "random0/baseB")
+    folder = out / "random0" / "baseB.run"
+    folder.mkdir(parents=True, exist_ok=True)  # written with the plan
+    if left != "result-alone":
+        (out / "random0" / "baseB.h5").write_text("weights")
+    for name, wanted in (("config.json", "weights-and-config"), (grid.CHECKPOINT_FILE, "weights-and-checkpoint"),
+                         ("result.json", "result-alone")):
+        if left == wanted:
+            (folder / name).write_text("{}")
+    if left == "weights-alone":
+        shutil.rmtree(folder)
+    refused = grid_status.run_status(out, base_b) == "weights without a checkpoint"
+    assert refused == (left in ("weights-alone", "weights-and-config"))
+    done = submit_grid(submit, *["--dry-run"] * dry_run)
+    if not refused:
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        "nothing submitted: 1 run has weights without a checkpoint (a run folder deleted?), which train refuses to "
+        "replace (exit 2: .h5 exists but there is nothing to resume from): submitted, it would fail, a base leaving "
+        f"its transfers waiting for good:\n  run random0/baseB: {out / 'random0' / 'baseB.h5'}, without "
+        f"{folder / grid.CHECKPOINT_FILE}\nrestore that run's folder if moved or kept; else, to train it again from "
+        f"the start, delete or move away its weights file; then rerun {submit}\n")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
