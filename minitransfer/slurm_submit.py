@@ -35,8 +35,8 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import (BASES_FILE, HEADER, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE, plan_check,
-                                     plan_file_check)
+from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, SUBMITTERS_FILE,
+                                     TRANSFERS_FILE, plan_check, plan_file_check)
 from minitransfer.slurm_sbatch import SHORTEST_TIME_LIMIT_SECONDS, SIGNAL_MARGIN_SECONDS, short_limit_refusal
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
@@ -318,6 +318,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  *) echo "$usage" >&2; exit 2 ;;',
         "esac",
         *_environment_lines(margin),
+        *SLURM_COMMANDS_OWN_OPTIONS,
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
         'scripts_folder=$(dirname -- "$0")',

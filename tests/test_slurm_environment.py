@@ -96,3 +96,22 @@ def test_submit_refuses_weights_left_without_their_checkpoint_as_the_local_grid_
         f"the start, delete or move away its weights file; then rerun {submit}\n")
     assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
     assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+
+
+def test_submit_rerun_lists_its_queued_tasks_whatever_squeue_states_says(tmp_path, fake_slurm):
+    """SQUEUE_STATES=RUNNING (or SQUEUE_PARTITION) in the shell that submits: squeue (on the test
+    cluster) listed none of the tasks still pending, and a rerun of submit.sh submitted every run again,
+    two tasks of each. Here the stand-in squeue lists nothing while SQUEUE_STATES is set, as the real
+    one does for pending tasks; the scripts' squeue now runs without it."""
+    (fake_slurm.parent / "fake-bin" / "squeue").rename(fake_slurm.parent / "fake-bin" / "squeue-as-asked")
+    (fake_slurm.parent / "fake-bin" / "squeue").write_text(
+        '#!/usr/bin/env bash\nif [ -n "${SQUEUE_STATES+set}" ]; then exit 0; fi\n'
+        'exec "$(dirname "$0")/squeue-as-asked" "$@"\n')
+    (fake_slurm.parent / "fake-bin" / "squeue").chmod(0o755)
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    assert submit_grid(submit).returncode == 0
+    tasks = [line.split("\t")[0] for line in (tmp_path / "slurm" / slurm.SUBMITTED_FILE).read_text().splitlines()]
+    (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task in tasks))
+    again = submit_grid(submit, SQUEUE_STATES="RUNNING")
+    assert again.returncode == 0, again.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3 and f"not submitted again: {len(tasks)} runs queued" in again.stdout
