@@ -41,7 +41,7 @@ from minitransfer import run_lock
 from minitransfer import experiment as grid
 from minitransfer.grid_folder import GridLock
 from minitransfer.grid_outcome import EXIT_BAD_DATA, EXIT_BUSY, EXIT_IO, Failure, failure_cause, where_its_output_is
-from minitransfer.slurm_plan import HEADER, SUBMIT_FILE, plan_check, plan_file_check
+from minitransfer.slurm_plan import HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMIT_FILE, plan_check, plan_file_check
 from minitransfer.slurm_sbatch import SIGNAL_MARGIN_SECONDS, sbatch_quote
 
 # Training a task's time limit leaves at least, before SLURM's SIGTERM, for the task to requeue itself on exit 75
@@ -77,6 +77,7 @@ def array_script(stage, runs, out, slurm_dir, plan, options, train_command, head
         *header,
         "",
         "set -u",
+        *SLURM_COMMANDS_OWN_OPTIONS,
         "# Run by hand (bash bases.sh), it would die half-way on an unset variable, after taking the grid's lock.",
         'if [ -z "${SLURM_ARRAY_TASK_ID-}" ] || [ -z "${SLURM_ARRAY_JOB_ID-}" ] || [ -z "${SLURM_JOB_ID-}" ]; then',
         '  echo "$0: not a SLURM array task (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_JOB_ID or SLURM_JOB_ID unset): submit'

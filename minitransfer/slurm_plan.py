@@ -31,6 +31,15 @@ SUBMITTED_FILE = "submitted.txt"
 # not queue the runs the first one's tasks train; locked while a submit.sh of OUT submits
 SUBMITTERS_FILE = ".slurm-submitters"
 HEADER = "#!/usr/bin/env bash\n# minitransfer experiment --emit-slurm: "  # how every script written here begins
+# squeue's and scancel's input variables, which the scripts' own calls run without (set in the shell that
+# submits, sbatch passes them on to the tasks): SQUEUE_STATES=RUNNING or SQUEUE_PARTITION hid the queued
+# tasks from submit.sh, which submitted their runs again, and from a task asking its own state (read as gone:
+# not requeued after its checkpoint); SCANCEL_FULL made a task's scancel --signal=TERM reach srun, which kills
+# the step without a checkpoint; SCANCEL_INTERACTIVE asked for a confirmation nobody gives
+SLURM_COMMANDS_OWN_OPTIONS = [
+    "# squeue and scancel here with the options given here only, not those of SQUEUE_* and SCANCEL_*",
+    'unset -v "${!SQUEUE_@}" "${!SCANCEL_@}"',
+]
 
 
 def plan_file_check(what):

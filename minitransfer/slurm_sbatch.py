@@ -97,30 +97,26 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     own += [f"--time={str(time_limit).strip()}"] * bool(time_limit)
     for option in own + list(sbatch_options):  # before quoting: the message shows the line break as given
         check_one_line(option)
-    # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
-    margin = signal_margin(time_limit)
     for option in sbatch_options:
-        _check_time_limit_over(margin, option)
+        check_not_the_scripts_own(option)
+    margin = signal_margin(time_limit)
+    # each value one word as sbatch reads it: --partition=gpu#2 unquoted submitted to partition gpu
     options = ["--requeue", "--open-mode=append", f"--signal=TERM@{margin}"]
     options += [_one_word_option(option) for option in own] + [_sbatch_option(option) for option in sbatch_options]
     return [f"#SBATCH {option}" for option in options]
 
 
-def _check_time_limit_over(margin, option):
-    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets a time limit (its
-    words read as sbatch reads them, :func:`scripts_own_options`) of ``margin`` seconds or less, the
-    SIGTERM the scripts ask for that long before the limit: SLURM signals such a task as it starts, and
-    each requeue of it, so it requeued over and over and hardly trained (a 1-minute limit: three
-    restarts in a minute). A limit sbatch would not read is left to it."""
-    for name, value in scripts_own_options(option):
-        try:
-            seconds = _read_time_limit(value)[1] if name == "time" else 0
-        except ValueError:
-            continue
-        if 0 < seconds <= margin:
-            raise config.ConfigError(short_limit_refusal(f"sbatch option {option!r}", seconds, margin,
-                                                         f"give a time limit of at least "
-                                                         f"{SHORTEST_TIME_LIMIT_SECONDS // 60} minutes as --time"))
+def check_not_the_scripts_own(option):
+    """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets ``--time`` or
+    ``--signal`` (its words read as sbatch reads them, :func:`scripts_own_options`), which the scripts
+    set themselves: a ``--time`` there overrode the scripts' own without moving their
+    ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
+    it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
+    checkpoints on."""
+    if scripts_own_options(option):
+        raise config.ConfigError(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the "
+                                 f"time limit as --time (e.g. --time 4:00:00; time_limit of emit_slurm), from which "
+                                 f"they have SLURM signal the training to checkpoint before it")
 
 
 def short_limit_refusal(given, seconds, margin, remedy):

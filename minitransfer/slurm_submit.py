@@ -14,8 +14,10 @@ folder runs. The same plan emitted into another folder too: the runs the tasks o
 ``submit.sh`` train, still listed, are not submitted again (``OUT/.slurm-submitters`` names the
 folders that submitted runs of OUT), and a ``submit.sh`` of either refuses while the other submits.
 It submits nothing (exit 2) where sbatch's environment would override the scripts' own lines: an
-``SBATCH_TIMELIMIT`` not over the SIGTERM margin (as that limit given as an ``--sbatch-option`` is
-refused), or an ``SBATCH_SIGNAL``.
+``SBATCH_TIMELIMIT`` not over the SIGTERM margin, an ``SBATCH_SIGNAL`` (as ``--time`` and ``--signal``
+are refused as ``--sbatch-option``), or one undoing what the tasks rely on: ``SBATCH_NO_REQUEUE``,
+``SBATCH_OUTPUT``, ``SBATCH_ERROR``, ``SBATCH_OPEN_MODE``, ``SBATCH_EXPORT``, ``SBATCH_WAIT``
+(:func:`_environment_lines`).
 
 Each array is numbered from 0 (a base's transfers too, not across all bases), and holds at most
 SLURM's MaxArraySize tasks (read by ``scontrol show config``, 1001 by default; less where
@@ -33,8 +35,8 @@ import shutil
 import subprocess
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_plan import (BASES_FILE, HEADER, SUBMITTED_FILE, SUBMITTERS_FILE, TRANSFERS_FILE, plan_check,
-                                     plan_file_check)
+from minitransfer.slurm_plan import (BASES_FILE, HEADER, SLURM_COMMANDS_OWN_OPTIONS, SUBMITTED_FILE, SUBMITTERS_FILE,
+                                     TRANSFERS_FILE, plan_check, plan_file_check)
 from minitransfer.slurm_sbatch import SHORTEST_TIME_LIMIT_SECONDS, SIGNAL_MARGIN_SECONDS, short_limit_refusal
 
 DEFAULT_MAX_ARRAY_SIZE = 1001  # SLURM's default: array task indices 0..1000
@@ -139,7 +141,13 @@ def _environment_lines(margin):
     ``--sbatch-option`` is (each task signalled as it starts and requeued over and over; before, only a task
     that had trained until its SIGTERM said so, after the requeues), read as
     :func:`~minitransfer.slurm_sbatch.parse_time_limit` reads it (a limit sbatch would not read is left to
-    it); and any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on."""
+    it); any ``SBATCH_SIGNAL``, which would replace the SIGTERM the training checkpoints on; and those that
+    would undo what the tasks rely on (:func:`_refused_variable`: seen with sbatch -v --test-only and
+    ``scontrol show job`` on SLURM 22.05): ``SBATCH_NO_REQUEUE`` (any value) or ``SBATCH_REQUEUE=0``
+    (no ``scontrol requeue`` after a checkpoint), ``SBATCH_OUTPUT`` and ``SBATCH_ERROR`` (the output
+    elsewhere), an ``SBATCH_OPEN_MODE`` other than append (each requeue truncating it), an
+    ``SBATCH_EXPORT`` other than ALL (the training started without the environment), and
+    ``SBATCH_WAIT`` (sbatch waiting for each array to end)."""
     fields = "([0-9]{1,9})"
     refusal = short_limit_refusal("nothing submitted: SBATCH_TIMELIMIT=$SBATCH_TIMELIMIT, which sbatch takes over "
                                   "the scripts' --time", "$seconds", margin,
@@ -160,10 +168,85 @@ def _environment_lines(margin):
         f'  echo "{refusal}" >&2',
         "  exit 2",
         "fi",
-        'if [ -n "${SBATCH_SIGNAL-}" ]; then',
-        '  echo "nothing submitted: SBATCH_SIGNAL=$SBATCH_SIGNAL, which sbatch takes over the scripts\' '
-        f'--signal=TERM@{margin}, with which SLURM signals the training to checkpoint before the time limit: unset '
-        'SBATCH_SIGNAL, then rerun $0" >&2',
+        *_refused_variable('-n "${SBATCH_SIGNAL-}"', "SBATCH_SIGNAL", f"the scripts' --signal=TERM@{margin}, with "
+                           "which SLURM signals the training to checkpoint before the time limit"),
+        # any value: 0 too makes the job's requeue the cluster's default (JobRequeue), not the scripts' --requeue
+        *_refused_variable('-n "${SBATCH_NO_REQUEUE+set}"', "SBATCH_NO_REQUEUE", _REQUEUE),
+        *_refused_variable('"${SBATCH_REQUEUE-}" = 0', "SBATCH_REQUEUE", _REQUEUE, "set it to 1"),
+        *_refused_variable('-n "${SBATCH_OUTPUT+set}"', "SBATCH_OUTPUT", _OUTPUT),
+        *_refused_variable('-n "${SBATCH_ERROR+set}"', "SBATCH_ERROR", _OUTPUT),
+        # sbatch reads a mode beginning with a (A, append, APPEND) as append, one beginning with t as truncate
+        *_refused_variable('-n "${SBATCH_OPEN_MODE+set}" && "${SBATCH_OPEN_MODE-}" != [aA]*', "SBATCH_OPEN_MODE",
+                           "the scripts' --open-mode=append: each requeue of a task would truncate its output, the "
+                           "lines of its earlier starts lost (or sbatch refuses the mode)"),
+        *_refused_variable('-n "${SBATCH_EXPORT+set}" && ! "${SBATCH_EXPORT^^}" =~ ^ALL(,|$)', "SBATCH_EXPORT",
+                           "its default, --export=ALL, on which the tasks rely: srun would start each training without "
+                           "this shell's environment nor the task's (PATH, PYTHONPATH, the modules loaded), which "
+                           "fails to start it (execve: No such file or directory) or to import minitransfer",
+                           "set it to ALL"),
+        *_refused_variable('-n "${SBATCH_WAIT+set}" && "${SBATCH_WAIT-}" != 0', "SBATCH_WAIT",
+                           "its default of returning once a job is queued (SBATCH_WAIT is its --wait): each "
+                           "sbatch here would wait for its array to end, the transfers queued only after the bases "
+                           "ended, and a base that failed read as sbatch refusing its array"),
+        # Harmless, left: SBATCH_ARRAY_INX and SBATCH_DEPENDENCY (sbatch 22.05 reads no such variable), which the
+        # --array and --dependency given here override anyway; SBATCH_JOB_NAME, a name nothing here reads (the
+        # transfers' --job-name given here overrides it); SBATCH_REQUEUE other than 0 (--requeue, as the scripts
+        # ask); SBATCH_PARTITION, SBATCH_GRES, SBATCH_ACCOUNT and their like: resources, which sbatch --test-only
+        # (--dry-run) and the sbatch here check, refusing what the cluster cannot give.
+    ]
+
+
+# Why SBATCH_NO_REQUEUE, or SBATCH_REQUEUE=0, is refused
+_REQUEUE = ("the scripts' --requeue: a task interrupted to checkpoint before its time limit could not requeue itself "
+            "to resume (scontrol requeue: Requested operation is presently disabled), nor SLURM requeue one whose "
+            "node failed")
+# Why SBATCH_OUTPUT or SBATCH_ERROR is refused
+_OUTPUT = ("the scripts' --output (logs/<script>-<job>_<task>.out in their folder, which this script makes): the "
+           "tasks' output, or their errors, would go elsewhere than this script and the tasks say, into a folder "
+           "SLURM does not make (without it a task fails to launch, writing nothing)")
+
+
+def _refused_variable(condition, variable, overridden, remedy=None):
+    """Bash lines ending ``submit.sh`` (exit 2, submitting nothing) where bash ``[[ condition ]]`` holds:
+    sbatch input environment variable ``variable`` is set as sbatch would take over ``overridden`` (what
+    the scripts rely on, and what would happen); ``remedy``: what to set it to instead of unsetting it."""
+    instead = f" (or {remedy})" if remedy else ""
+    return [
+        f"if [[ {condition} ]]; then",
+        f'  echo "nothing submitted: {variable}=${{{variable}}}, which sbatch takes over {overridden}: unset '
+        f'{variable}{instead}, then rerun $0" >&2',
+        "  exit 2",
+        "fi",
+    ]
+
+
+def _weights_without_checkpoint_lines():
+    """Bash lines ending ``submit.sh`` (exit 2, before anything is queued) where an unfinished run's
+    weights file ``OUT/<run>.h5`` is there without its checkpoint ``OUT/<run>.run/checkpoint.h5`` (its
+    run folder deleted, say): its task's train would refuse to replace the weights (exit 2, ".h5 exists
+    but there is nothing to resume from"), as a local grid's does (its dry run: "weights without a
+    checkpoint", :func:`minitransfer.grid_status.run_status`), and a base's transfers would wait on it for
+    good; before, every such run was submitted, to fail."""
+    checkpoint = shlex.quote(grid.CHECKPOINT_FILE)
+    return [
+        "# an unfinished run's weights without its checkpoint: its train refuses to replace them (exit 2)",
+        "orphans=()",
+        'for run in ${base_runs[@]+"${base_runs[@]}"} ${transfer_runs[@]+"${transfer_runs[@]}"}; do',
+        f'  if ! finished "$run" && [ -e "$out/$run.h5" ] && [ ! -e "$out/$run.run/"{checkpoint} ]; then',
+        '    orphans+=("$run")',
+        "  fi",
+        "done",
+        'if [ "${#orphans[@]}" -gt 0 ]; then',
+        '  echo "nothing submitted: $(noun "${#orphans[@]}" "1 run has" "${#orphans[@]} runs have") weights without a'
+        ' checkpoint (a run folder deleted?), which train refuses to replace (exit 2: .h5 exists but there is nothing'
+        ' to resume from): submitted, $(noun "${#orphans[@]}" it each) would fail, a base leaving its transfers'
+        ' waiting for good:" >&2',
+        '  for run in "${orphans[@]}"; do',
+        f'    echo "  run $run: $out/$run.h5, without $out/$run.run/"{checkpoint} >&2',
+        "  done",
+        '  echo "restore $(noun "${#orphans[@]}" "that run\'s folder" "their run folders") if moved or kept;'
+        ' else, to train $(noun "${#orphans[@]}" it them) again from the start, delete or move away'
+        ' $(noun "${#orphans[@]}" "its weights file" "their weights files"); then rerun $0" >&2',
         "  exit 2",
         "fi",
     ]
@@ -235,6 +318,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '  *) echo "$usage" >&2; exit 2 ;;',
         "esac",
         *_environment_lines(margin),
+        *SLURM_COMMANDS_OWN_OPTIONS,
         "# the folder of this script, whatever its name: one beginning with - is no option to cd, one named -",
         "# is no $OLDPWD (the / after it), and CDPATH, exported, sends cd to no folder of that name elsewhere",
         'scripts_folder=$(dirname -- "$0")',
@@ -262,6 +346,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         '# noun COUNT ONE [MANY]: ONE where COUNT is 1, else MANY (default ONEs): noun 2 run: runs',
         'noun() { if [ "$1" = 1 ]; then echo "$2"; else echo "${3:-${2}s}"; fi; }',
         'key_of() { printf -v key %q "$out/$1"; }  # one line, whatever the folder\'s name holds',
+        *_weights_without_checkpoint_lines(),
         "# SLURM's commands where this runs (a login node): said once, not bash's \"command not found\" half-way",
         "needed=(sbatch squeue scancel)",
         f'if [ "$dry_run" = yes ]; then needed=(); if [ -s {SUBMITTED_FILE} ]; then needed=(squeue); fi; fi',

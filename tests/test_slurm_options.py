@@ -184,20 +184,26 @@ def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path,
 
 
 @pytest.mark.parametrize("option", ["--time=3", "-t3", "-t 0:03:00", "--time 4:59", "--exclusive --time=3",
-                                    "--mem=4G -t 1", "-Ht3", "-vt 3", "-HOt 0:03:00", "-k -t3"])
-def test_a_time_limit_not_over_the_signal_margin_as_an_sbatch_option_is_refused(tmp_path, option):
-    """Before: written beside the scripts' --signal=TERM@300, SLURM signalled each task as it started and
-    it requeued over and over, hardly training (seen with a 1-minute limit: three restarts in a minute)."""
-    with pytest.raises(config.ConfigError, match=r"a time limit of \d+ s is not over the 300 s before it at "
-                                                       r"which SLURM signals the training to checkpoint"):
+                                    "--mem=4G -t 1", "-Ht3", "-vt 3", "-HOt 0:03:00", "-k -t3", "--time=10", "-t 1-0",
+                                    "--time=UNLIMITED", "--time=0", "--signal=USR1@60", "--sig=TERM@60",
+                                    "--exclusive --si USR1@60"])
+def test_library_refuses_time_or_signal_in_an_sbatch_option_as_the_cli_does(tmp_path, synthetic_8, option):
+    """Before: emit_slurm refused only a time limit not over the SIGTERM margin; --time=10 overrode the
+    scripts' own --time without moving their --signal=TERM@<margin>, and --signal=USR1@60 replaced the
+    SIGTERM the training checkpoints on (never sent: killed at the limit without a checkpoint), where
+    the command line refused both. Now refused in the command line's words, nothing written."""
+    with pytest.raises(config.ConfigError) as refused:
         slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                          sbatch_options=(option,))
     assert not (tmp_path / "grid").exists() and not (tmp_path / "slurm").exists()
+    said = emit_cli(tmp_path, synthetic_8, f"--sbatch-option={option}")
+    assert said.exit_code == 2 and not (tmp_path / "grid").exists(), said.output
+    words = "the scripts set sbatch's --time and --signal themselves; give the time limit as --time"
+    assert str(refused.value).startswith(f"{option!r}: {words}") and words in said.output
 
 
-@pytest.mark.parametrize("option", ["--time=10", "-t 1-0", "--time=UNLIMITED", "--time=0", "--time-min=3",
-                                    "-J -t3", "-Nt3", "--comment='a -t3'"])
-def test_a_time_limit_over_the_signal_margin_as_an_sbatch_option_is_written(tmp_path, option):
+@pytest.mark.parametrize("option", ["--time-min=3", "-J -t3", "-Nt3", "--comment='a -t3'", "--s=USR1@60"])
+def test_an_sbatch_option_only_looking_like_time_or_signal_is_written(tmp_path, option):
     slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS,
                      sbatch_options=(option,))
     assert "--signal=TERM@300" in sbatch_lines((tmp_path / "slurm" / "bases.sh").read_text())
@@ -234,21 +240,16 @@ def test_submit_refuses_an_sbatch_timelimit_not_over_the_signal_margin(tmp_path,
                                                                        margin, seconds, dry_run):
     """sbatch takes SBATCH_TIMELIMIT over the scripts' #SBATCH --time (seen with sbatch -v --test-only):
     before, every task was queued, and only one that had trained up to its SIGTERM said the limit was too
-    short, after the requeues. Now refused before anything is queued, in the words the same limit gets
-    as an --sbatch-option."""
+    short, after the requeues. Now refused before anything is queued."""
     out, scripts = tmp_path / "grid", tmp_path / "slurm"
-    runs = grid.plan_grid(layers=(1,))
-    with pytest.raises(config.ConfigError) as as_option:
-        slurm.emit_slurm(runs, tmp_path / "other", tmp_path / "other-slurm", OPTIONS, time_limit=time_limit,
-                         sbatch_options=(f"--time={variable}",))
-    submit = slurm.emit_slurm(runs, out, scripts, OPTIONS, time_limit=time_limit)
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), out, scripts, OPTIONS, time_limit=time_limit)
     done = submit_grid(submit, *["--dry-run"] * dry_run, SBATCH_TIMELIMIT=variable)
     assert done.returncode == 2, done.stdout + done.stderr
-    words = str(as_option.value).split(": ", 1)[1].split("; give")[0]
-    assert f"a time limit of {seconds} s is not over the {margin} s before it" in words
     assert done.stderr == (f"nothing submitted: SBATCH_TIMELIMIT={variable}, which sbatch takes over the scripts' "
-                           f"--time: {words}; unset SBATCH_TIMELIMIT, or set it to at least 5 minutes, then rerun "
-                           f"{submit}\n")
+                           f"--time: a time limit of {seconds} s is not over the {margin} s before it at which SLURM "
+                           f"signals the training to checkpoint (--signal=TERM@{margin}): each task would be "
+                           f"signalled as it starts and requeued over and over; unset SBATCH_TIMELIMIT, or set it "
+                           f"to at least 5 minutes, then rerun {submit}\n")
     assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
     assert not (scripts / slurm.SUBMITTED_FILE).exists()
 

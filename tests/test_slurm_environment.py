@@ -1,0 +1,117 @@
+"""What the environment ``submit.sh`` runs in does to the emitted scripts: sbatch takes its input
+variables over a script's ``#SBATCH`` lines, and ``submit.sh`` refuses those that would undo what the
+tasks rely on (as seen with ``sbatch -v --test-only`` and ``scontrol show job`` on SLURM 22.05), and
+a plan whose weights were left without their run (which its task's train would refuse). No SLURM
+needed: submit.sh runs with stand-ins for SLURM's commands."""
+
+import shutil
+
+import pytest
+from test_slurm import OPTIONS, fake_slurm, sbatch_calls, submit_grid  # noqa: F401
+
+from minitransfer import grid_status, slurm
+from minitransfer import experiment as grid
+
+
+@pytest.mark.parametrize("variable, value, overridden", [
+    ("SBATCH_NO_REQUEUE", "1", "the scripts' --requeue"),
+    ("SBATCH_NO_REQUEUE", "0", "the scripts' --requeue"),  # 0 too: the cluster's default, not --requeue
+    ("SBATCH_NO_REQUEUE", "", "the scripts' --requeue"),
+    ("SBATCH_REQUEUE", "0", "the scripts' --requeue"),
+    ("SBATCH_OUTPUT", "/tmp/out-%j", "the scripts' --output"),
+    ("SBATCH_OUTPUT", "", "the scripts' --output"),  # sbatch reads it as the folder submitted from
+    ("SBATCH_ERROR", "err-%j", "the scripts' --output"),
+    ("SBATCH_OPEN_MODE", "truncate", "the scripts' --open-mode=append"),
+    ("SBATCH_EXPORT", "NONE", "its default, --export=ALL"),
+    ("SBATCH_EXPORT", "PATH,HOME", "its default, --export=ALL"),
+    ("SBATCH_WAIT", "1", "its default of returning once a job is queued"),
+])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_an_sbatch_variable_undoing_what_the_tasks_rely_on(tmp_path, fake_slurm, variable, value,
+                                                                          overridden, dry_run):
+    """Before: submitted, sbatch taking each over the scripts' lines: SBATCH_NO_REQUEUE made a task
+    interrupted to checkpoint fail to requeue itself (scontrol requeue: "Requested operation is
+    presently disabled"), SBATCH_OUTPUT sent the output where submit.sh did not say (or, empty, into
+    the folder submitted from), SBATCH_OPEN_MODE=truncate emptied it at each requeue, SBATCH_EXPORT=NONE
+    started the training in a step without PATH ("execve(): bash: No such file or directory"), and
+    SBATCH_WAIT held submit.sh in sbatch until the bases' array ended."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, *["--dry-run"] * dry_run, **{variable: value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"nothing submitted: {variable}={value}, which sbatch takes over {overridden}")
+    assert done.stderr.endswith(f": unset {variable}{' (or set it to 1)' * (variable == 'SBATCH_REQUEUE')}"
+                                f"{' (or set it to ALL)' * (variable == 'SBATCH_EXPORT')}, then rerun {submit}\n")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("SBATCH_REQUEUE", "1"), ("SBATCH_OPEN_MODE", "append"), ("SBATCH_OPEN_MODE", "A"), ("SBATCH_EXPORT", "ALL"),
+    ("SBATCH_EXPORT", "all,CUDA_VISIBLE_DEVICES=0"), ("SBATCH_WAIT", "0"), ("SBATCH_ARRAY_INX", "5-9"),
+    ("SBATCH_DEPENDENCY", "afterok:1"), ("SBATCH_JOB_NAME", "mine"),
+])
+def test_submit_takes_an_sbatch_variable_that_leaves_the_tasks_as_they_are(tmp_path, fake_slurm, variable, value):
+    """As sbatch 22.05 reads them: the requeue and open mode the scripts ask for, the whole environment;
+    --array and --dependency given on sbatch's command line (no SBATCH_DEPENDENCY is read at all); a
+    job name nothing reads."""
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    done = submit_grid(submit, **{variable: value})
+    assert done.returncode == 0, done.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3
+
+
+@pytest.mark.parametrize("left", ["weights-alone", "weights-and-config", "weights-and-checkpoint", "result-alone"])
+@pytest.mark.parametrize("dry_run", [False, True], ids=["submit", "dry-run"])
+def test_submit_refuses_weights_left_without_their_checkpoint_as_the_local_grid_sees_them(tmp_path, fake_slurm, left,
+                                                                                          dry_run):
+    """A run's folder deleted while its weights stay (baseB.h5 without baseB.run): before, submit.sh
+    submitted it again, its task's train refused it (exit 2, ".h5 exists but there is nothing to resume
+    from") and its transfers waited for good. Refused now before anything is queued, exactly where a
+    local grid's dry run calls the run "weights without a checkpoint" (grid_status.run_status)."""
+    out, runs = tmp_path / "grid", grid.plan_grid(layers=(1,))
+    submit = slurm.emit_slurm(runs, out, tmp_path / "slurm", OPTIONS)
+    base_b = next(run for run in runs if run.name == "random0/baseB")
+    folder = out / "random0" / "baseB.run"
+    folder.mkdir(parents=True, exist_ok=True)  # written with the plan
+    if left != "result-alone":
+        (out / "random0" / "baseB.h5").write_text("weights")
+    for name, wanted in (("config.json", "weights-and-config"), (grid.CHECKPOINT_FILE, "weights-and-checkpoint"),
+                         ("result.json", "result-alone")):
+        if left == wanted:
+            (folder / name).write_text("{}")
+    if left == "weights-alone":
+        shutil.rmtree(folder)
+    refused = grid_status.run_status(out, base_b) == "weights without a checkpoint"
+    assert refused == (left in ("weights-alone", "weights-and-config"))
+    done = submit_grid(submit, *["--dry-run"] * dry_run)
+    if not refused:
+        assert done.returncode == 0, done.stderr
+        return
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == (
+        "nothing submitted: 1 run has weights without a checkpoint (a run folder deleted?), which train refuses to "
+        "replace (exit 2: .h5 exists but there is nothing to resume from): submitted, it would fail, a base leaving "
+        f"its transfers waiting for good:\n  run random0/baseB: {out / 'random0' / 'baseB.h5'}, without "
+        f"{folder / grid.CHECKPOINT_FILE}\nrestore that run's folder if moved or kept; else, to train it again from "
+        f"the start, delete or move away its weights file; then rerun {submit}\n")
+    assert not (fake_slurm / "sbatch").exists() and not (fake_slurm / "sbatch-test-only").exists()
+    assert not (tmp_path / "slurm" / slurm.SUBMITTED_FILE).exists()
+
+
+def test_submit_rerun_lists_its_queued_tasks_whatever_squeue_states_says(tmp_path, fake_slurm):
+    """SQUEUE_STATES=RUNNING (or SQUEUE_PARTITION) in the shell that submits: squeue (on the test
+    cluster) listed none of the tasks still pending, and a rerun of submit.sh submitted every run again,
+    two tasks of each. Here the stand-in squeue lists nothing while SQUEUE_STATES is set, as the real
+    one does for pending tasks; the scripts' squeue now runs without it."""
+    (fake_slurm.parent / "fake-bin" / "squeue").rename(fake_slurm.parent / "fake-bin" / "squeue-as-asked")
+    (fake_slurm.parent / "fake-bin" / "squeue").write_text(
+        '#!/usr/bin/env bash\nif [ -n "${SQUEUE_STATES+set}" ]; then exit 0; fi\n'
+        'exec "$(dirname "$0")/squeue-as-asked" "$@"\n')
+    (fake_slurm.parent / "fake-bin" / "squeue").chmod(0o755)
+    submit = slurm.emit_slurm(grid.plan_grid(layers=(1,)), tmp_path / "grid", tmp_path / "slurm", OPTIONS)
+    assert submit_grid(submit).returncode == 0
+    tasks = [line.split("\t")[0] for line in (tmp_path / "slurm" / slurm.SUBMITTED_FILE).read_text().splitlines()]
+    (fake_slurm / "queue").write_text("".join(f"{task} None\n" for task in tasks))
+    again = submit_grid(submit, SQUEUE_STATES="RUNNING")
+    assert again.returncode == 0, again.stderr
+    assert len(sbatch_calls(fake_slurm)) == 3 and f"not submitted again: {len(tasks)} runs queued" in again.stdout
