@@ -240,7 +240,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     ctx.with_resource(grid_preflight.plans_shared())  # each base resolved once: by these checks and the grid's
     presets = run(lambda: grid_preflight.check_bases(runs, out, options))
     # refused here as the grid refuses it (scheduler.run_grid), so that a dry run or SLURM scripts refuse it too
-    run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets))
+    run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets, layers_given_as="--layers"))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
         say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
