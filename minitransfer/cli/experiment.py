@@ -7,8 +7,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
-                          grid_runner, grid_status, models, scheduler, slurm)
+from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options, grid_plan,
+                          grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import carried_over, parse_time_limit, scripts_own_options
 from minitransfer.data import dataset, synthetic
 
@@ -232,8 +232,8 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         raise click.UsageError("the plan is empty: choose a split, --source-data, --random-frozen or --per-class")
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
-        options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
-        shared = run(lambda: grid_caveats.check_source_data(options[grid.SOURCE_DATA], options["data"]))
+        options.update({grid_options.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
+        shared = run(lambda: grid_caveats.check_source_data(options[grid_options.SOURCE_DATA], options["data"]))
         if shared:
             say(f"warning: {shared}")
     out = out.resolve()
