@@ -134,7 +134,8 @@ def _time_limit(ctx, param, value):
                    "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
                    "before the limit and is requeued.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
-              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
+              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab. A time limit "
+                   "or a signal is refused there: the scripts set both themselves, the limit from --time.")
 @click.pass_context
 def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
                per_class, replicates, device, gpus, dry_run, emit_slurm, gres, partition, time_limit, sbatch_options,
