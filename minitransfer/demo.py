@@ -29,7 +29,8 @@ from minitransfer import report as reports
 from minitransfer.config_wording import option_name
 from minitransfer.data import dataset as datasets
 from minitransfer.data import synthetic
-from minitransfer.experiment import ALL_CLASSES, Run, plan_grid
+from minitransfer.experiment import Run, plan_grid
+from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_arguments import checked_devices, slots_device
 from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_plan_file import planned_records

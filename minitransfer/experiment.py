@@ -18,12 +18,12 @@ A transfer or selffer run depends on the base it copies from. :mod:`minitransfer
 the grid on this machine; :mod:`minitransfer.slurm` writes it as SLURM job arrays.
 ``OUT/experiment.json`` records the plan (:mod:`minitransfer.grid_plan_file` writes it). Where each
 run stands is in :mod:`minitransfer.grid_status`, the GPUs a grid hands out in
-:mod:`minitransfer.grid_gpus`, and what a grid warns of before it trains in :mod:`minitransfer.grid_caveats`.
+:mod:`minitransfer.grid_gpus`, what a grid warns of before it trains in :mod:`minitransfer.grid_caveats`,
+and the options its runs share, which it checks, in :mod:`minitransfer.grid_options`.
 """
 
 import collections.abc
 import dataclasses
-import difflib
 import numbers
 import pathlib
 import re
@@ -34,6 +34,7 @@ import zlib
 import numpy as np
 
 from minitransfer import config, config_checks, config_wording
+from minitransfer.grid_options import ALL_CLASSES, SOURCE_DATA, check_options
 from minitransfer.rundir import run_dir_for
 
 TREATMENT_FILE = "treatment.json"
@@ -47,33 +48,13 @@ EXIT_INTERRUPTED = 75
 SPLITS = ("random", "natural")
 HALVES = ("A", "B")
 # A cross-dataset grid: the bases of its transfers are trained on another dataset (every class of
-# it), "S" for source; its targets on this one ("T"). Options key of the source dataset:
+# it), "S" for source; its targets on this one ("T"); the options' key of the source dataset is
+# grid_options.SOURCE_DATA.
 CROSS, SOURCE, TARGET = "cross", "S", "T"
-SOURCE_DATA = "source_data"
-# Options key: configuration fields that replace the shared ones for the runs on every class of the
-# dataset (split "all": the random-weights control, its base, the reduced-data runs); e.g. the
-# demo trains them for as many epochs as a half's runs: {"max_iter": 1560, "stepsize": 520, ...}.
-ALL_CLASSES = "all_classes"
 # A step of a grid's planning that goes through every run (checking what OUT holds, writing the plan)
 # says how far it has got this often: a thousand runs' weights to hash or files to sync on a network
 # disk took a minute without a word.
 PROGRESS_SECONDS = 10
-# The configuration fields each run of a grid sets itself (run_fields, train_arguments), with what
-# each is and where a grid takes it from: an option giving one would set it for every run (baseB
-# trained on half A), so it is refused by name (check_options).
-RUN_OWN_FIELDS = {
-    "split": ("the split its halves are drawn by", "give plan_grid's random_seeds, natural or cross"),
-    "split_seed": ("its random split's seed", "give plan_grid's random_seeds"),
-    "half": ("the half it trains on: baseA on A, baseB and each nB on B", "give plan_grid's both_directions or "
-                                                                          "reverse_layers for runs on A"),
-    "copy_from": ("the weights of its base in the grid's folder", "leave it out"),
-    "n": ("the layers it copies", "give plan_grid's layers"),
-    "frozen": ("frozen or fine-tuned copies", "give plan_grid's frozen and fine_tuned"),
-    "random_frozen": ("the random-weights control's layers", "give plan_grid's random_frozen"),
-    "per_class": ("a reduced-data run's images per class", "give plan_grid's per_class"),
-    "out": ("its weights file, OUT/<name>.h5", "give the grid's folder as run_grid's `out`"),
-    "resume": ("'auto': a rerun continues each run", "leave it out"),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,15 +280,15 @@ def run_seed(seed, run):
 def train_arguments(run, out, options):
     """The ``train`` arguments of ``run`` (after the command itself). ``options``: configuration
     fields shared by every run, name → value (``{"data": ..., "preset": "mini", "max_iter": 300}``),
-    and under :data:`ALL_CLASSES` those that differ for the runs on every class; the seed (default
-    0) is made distinct per run."""
+    and under :data:`~minitransfer.grid_options.ALL_CLASSES` those that differ for the runs on every
+    class; the seed (default 0) is made distinct per run."""
     return config_wording.command_line(dict(run_fields(run, out, options), resume="auto"))
 
 
 def run_fields(run, out, options):
     """The configuration fields ``run`` is trained with (those the grid sets; the rest are train's
-    defaults); options :func:`check_options` refuses, and a cross-dataset grid's source base without
-    the options' source dataset, are a ``ConfigError``."""
+    defaults); options :func:`~minitransfer.grid_options.check_options` refuses, and a cross-dataset
+    grid's source base without the options' source dataset, are a ``ConfigError``."""
     check_options(options)
     options = dict(options)
     source_data = options.pop(SOURCE_DATA, None)
@@ -334,37 +315,6 @@ def run_fields(run, out, options):
     # a notebook's NumPy numbers as train() takes them (np.float32(0.01) is 0.009999999776482582, whose
     # str() would give its runs 0.01): the grid's runs train with the values train() would record
     return {name: value.item() if isinstance(value, np.generic) else value for name, value in fields.items()}
-
-
-def check_options(options):
-    """Raise ``ConfigError`` unless ``options`` (a grid's, see :func:`train_arguments`) is a dict of
-    configuration fields its runs may share: naming one that is no field (and the nearest that is),
-    one each run sets itself (:data:`RUN_OWN_FIELDS`), or a dataset that is no path."""
-    _check_fields("options", options, (SOURCE_DATA, ALL_CLASSES))
-    for key in ("data", SOURCE_DATA):
-        config_checks.check_path(key, options.get(key))
-    if options.get(ALL_CLASSES) is not None:
-        _check_fields(ALL_CLASSES, options[ALL_CLASSES], ())
-
-
-def _check_fields(what, fields, keys):
-    """``fields`` (the argument or key ``what``) must be a mapping of configuration fields (or of
-    ``keys``) that no run sets itself."""
-    if not isinstance(fields, collections.abc.Mapping):
-        raise config.ConfigError(f"`{what}` must be a dict of configuration fields shared by every run (e.g. "
-                                 f"{{'data': 'imagenet', 'max_iter': 300}}), got {type(fields).__name__}")
-    known = (*_TRAIN_FIELDS, *keys)
-    for name in fields:
-        if name in RUN_OWN_FIELDS:
-            what_it_is, remedy = RUN_OWN_FIELDS[name]
-            raise config.ConfigError(f"`{name}` is set by each run of the grid ({what_it_is}); {remedy}")
-        if name not in known:
-            nearest = difflib.get_close_matches(str(name), known, n=1)
-            hint = f"did you mean `{nearest[0]}`?" if nearest else "its fields are those of TrainConfig"
-            raise config.ConfigError(f"`{what}`: `{name}` is not a field of a grid's runs; {hint}")
-
-
-_TRAIN_FIELDS = tuple(field.name for field in dataclasses.fields(config.TrainConfig))
 
 
 def some_names(names, shown=3):

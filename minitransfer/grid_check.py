@@ -21,10 +21,11 @@ import pathlib
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, config_wording, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, SOURCE_DATA, TREATMENT_FILE, Run, counted,
+from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, TREATMENT_FILE, Run, counted,
                                      run_dir, run_fields, run_seed, weights_path)
 from minitransfer.grid_folder import (GridLock, check_not_nested, check_outside_data, check_outside_run_dirs,
                                       check_place, others_at_work)
+from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import left_alone, option_label, plan_changes, plan_id, replaced_plan
 from minitransfer.grid_preflight import check_bases, check_layers_copied, check_memory, per_class_notes, resolved_plan
 from minitransfer.grid_status import is_finished

@@ -11,7 +11,8 @@ import pathlib
 import time
 
 from minitransfer import config, fileio
-from minitransfer.experiment import PLAN_FILE, SOURCE_DATA
+from minitransfer.experiment import PLAN_FILE
+from minitransfer.grid_options import SOURCE_DATA
 from minitransfer import run_lock, run_search, rundir
 from minitransfer.data import shard_format
 

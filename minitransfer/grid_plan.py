@@ -11,10 +11,11 @@ import re
 
 from minitransfer import config, config_wording, fileio
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, SOURCE_DATA, Run, some_names
+from minitransfer.experiment import CROSS, PLAN_FILE, PLAN_ID, SLURM_SCRIPTS, SOURCE, Run, some_names
 from minitransfer.grid_plan_file import options_fingerprint, planned_records
 from minitransfer.grid_status import run_status
 from minitransfer.grid_folder import others_at_work
+from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_preflight import resolved_plan
 from minitransfer.resume_options import RESUME_FREE_FIELDS
 from minitransfer.slurm_plan import SUBMIT_FILE, SUBMITTED_FILE

@@ -45,9 +45,21 @@ def write_plan(out, runs, options, train_command, progress=None, slurm_dir=None)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:  # a disk out of inodes: told as a file that cannot be written, with what to do
-            raise fileio.storage_error(folder, error) from error
+            raise _file_in_the_way(out, folder, error) or fileio.storage_error(folder, error) from error
         fileio.write_text(folder / TREATMENT_FILE, json.dumps(run.to_json(), indent=2) + "\n", keep_same=True)
     return identity
+
+
+def _file_in_the_way(out, folder, error):
+    """The StorageError naming what is no folder where run ``folder`` (in ``out``) or a folder above it
+    belongs (a file put there by hand), and what to do; None for another ``error``. Before, "cannot
+    write OUT/random0/baseA.run: File exists" left the reader to find out why."""
+    above = [out / part for part in reversed(folder.relative_to(out).parents)][1:]  # OUT itself checked before
+    for path in (*above, folder):
+        if (path.exists() and not path.is_dir()) or (path.is_symlink() and not path.exists()):
+            return fileio.StorageError(error.errno, f"cannot make the run folder {folder}: {path} is in its way, "
+                                                    f"and is no folder; move it away, then rerun")
+    return None
 
 
 def options_fingerprint(options):

@@ -56,11 +56,12 @@ def check_bases(runs, out, options):
     return {run.name: resolved_plan(run, out, options).preset for run in runs if run.parent is None}
 
 
-def check_layers_copied(runs, out, options, presets=None):
+def check_layers_copied(runs, out, options, presets=None, layers_given_as="plan_grid layers"):
     """A ConfigError naming the first of ``runs`` that copies more layers than its base's preset has
     to copy (plan_grid knows no preset; ``train`` refused each such run once its base had trained).
     ``presets``: the bases' presets by name that :func:`check_bases` returned; a base not among
-    them (finished: not to train again) is resolved here, once."""
+    them (finished: not to train again) is resolved here, once. ``layers_given_as``: what the
+    message tells its reader to give (the command line's ``--layers``)."""
     presets = dict(presets or {})
     for run in runs:
         if run.parent is None:
@@ -70,8 +71,8 @@ def check_layers_copied(runs, out, options, presets=None):
         preset = presets[run.parent]
         if run.n > preset.copyable:
             raise config.ConfigError(
-                f"run {run.name}: `n` must be an integer 1..{preset.copyable}, got {run.n} "
-                f"{config.weight_layers_counted(preset.copyable)} in preset {preset.name}: give plan_grid layers of "
+                f"run {run.name}: n must be an integer 1..{preset.copyable}, got {run.n} "
+                f"{config.weight_layers_counted(preset.copyable)} in preset {preset.name}: give {layers_given_as} of "
                 f"1..{preset.copyable}")
 
 

@@ -43,7 +43,8 @@ from minitransfer.grid_folder import GridLock, cannot_write_in
 from minitransfer.grid_outcome import GridOutcome
 from minitransfer.grid_preflight import plans_shared
 from minitransfer.grid_runner import STOP_RESEND_SECONDS, GridRunner
-from minitransfer.experiment import check_options, default_train_command
+from minitransfer.experiment import default_train_command
+from minitransfer.grid_options import check_options
 from minitransfer.grid_status import is_finished
 
 __all__ = ["run_grid", "STOP_RESEND_SECONDS"]
@@ -72,7 +73,7 @@ def run_grid(runs, out, options, train_command=None, devices=(None,), log=print,
     (its first) is raised once the runs are counted, carrying the outcome as ``grid_outcome``, unless
     an error stopped the grid already: that error is raised, with its ``grid_outcome``, as ever.
     Arguments of the wrong kind (``runs`` not plan_grid's list or empty, ``out`` no path or a file, ``options``
-    not a dict of configuration fields its runs may share: :func:`minitransfer.experiment.check_options`;
+    not a dict of configuration fields its runs may share: :func:`minitransfer.grid_options.check_options`;
     ``devices`` no slots, or slots ``options["device"]`` contradicts, ``train_command`` no list of
     words, ``log`` or ``progress`` not callable, ``poll_seconds`` no number of seconds:
     :mod:`minitransfer.grid_arguments`) are a ``ConfigError`` naming them, before anything is

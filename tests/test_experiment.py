@@ -21,8 +21,8 @@ import waiting
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_plan_file, grid_runner, models, preflight,
-                          run_lock, scheduler)
+from minitransfer import (cpus, fileio, grid_caveats, grid_check, grid_options, grid_plan_file, grid_runner, models,
+                          preflight, run_lock, scheduler)
 from minitransfer import train as training
 from minitransfer.memory_limit import Available
 
@@ -268,7 +268,7 @@ def test_train_arguments_of_controls(tmp_path):
 
 def test_all_classes_options_reach_the_runs_on_every_class_only(tmp_path):
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, random_frozen=(1,), natural=True)
-    options = {"preset": "mini", "max_iter": 10, grid.ALL_CLASSES: {"max_iter": 20, "stepsize": 7}}
+    options = {"preset": "mini", "max_iter": 10, grid_options.ALL_CLASSES: {"max_iter": 20, "stepsize": 7}}
     for run in runs:
         args = grid.train_arguments(run, tmp_path, options)
         on_all = run.split == "all"
@@ -495,7 +495,7 @@ def test_each_run_that_ends_says_how_many_are_left_and_when_the_grid_ends(tmp_pa
     out = tmp_path / "grid"
     runs = grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_frozen=(1,))
     assert names(runs) == ["random0/baseA", "random0/baseB", "random0/A1B", "all/base", "all/random1"]
-    options = dict(OPTIONS, **{grid.ALL_CLASSES: {"max_iter": 2 * OPTIONS["max_iter"]}})  # 20, 20, 20, 40, 40
+    options = dict(OPTIONS, **{grid_options.ALL_CLASSES: {"max_iter": 2 * OPTIONS["max_iter"]}})  # 20, 20, 20, 40, 40
     saved = _interrupted_checkpoint(micro_data, tmp_path / "stopped", iteration=1, max_iter=4)
     grid.run_dir(out, runs[1]).mkdir(parents=True)
     shutil.copy(saved, grid.run_dir(out, runs[1]) / "checkpoint.h5")

@@ -1,7 +1,9 @@
 """``experiment --dry-run`` and ``--emit-slurm`` refuse what the grid itself refuses: a plan copying
 more layers than its bases' preset has (:func:`minitransfer.grid_preflight.check_layers_copied`) was
 refused only by the scheduler, as the grid started; its dry run showed it, its SLURM scripts were
-written, and each transfer failed once its base had trained."""
+written, and each transfer failed once its base had trained. The command line's refusal names its
+--layers, the library's plan_grid's layers (before, the command line's named plan_grid too, and --n,
+an option of train, not of experiment)."""
 
 import pytest
 from click.testing import CliRunner
@@ -11,8 +13,8 @@ from minitransfer import models
 from minitransfer.cli import experiment as experiment_cli
 from minitransfer.cli import main
 
-REFUSAL = ("error: run random0/B3B: --n must be an integer 1..2, got 3 (n counts the first weight layers, copied or "
-           "left random; layer 3, the classifier, is always trained) in preset toy: give plan_grid layers of 1..2")
+REFUSAL = ("error: run random0/B3B: n must be an integer 1..2, got 3 (n counts the first weight layers, copied or "
+           "left random; layer 3, the classifier, is always trained) in preset toy: give --layers of 1..2")
 
 
 @pytest.mark.parametrize("mode", ["run", "dry-run", "emit-slurm"])

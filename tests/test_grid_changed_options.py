@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer import experiment as grid
-from minitransfer import grid_check, grid_plan_file, scheduler, slurm
+from minitransfer import grid_check, grid_options, grid_plan_file, scheduler, slurm
 from minitransfer.data import synthetic
 
 CROSS_RUNS = grid.plan_grid(random_seeds=(), layers=(1,), fine_tuned=False, selffer=False, cross=True)
@@ -29,7 +29,7 @@ def datasets(tmp_path_factory):
 
 
 def _options(datasets, source="source"):
-    return {"data": datasets["target"], grid.SOURCE_DATA: datasets[source], "preset": "micro", "max_iter": 4,
+    return {"data": datasets["target"], grid_options.SOURCE_DATA: datasets[source], "preset": "micro", "max_iter": 4,
             "seed": 0, "device": "cpu"}
 
 
@@ -107,4 +107,4 @@ def _plan(out):
 
 
 def _planned_source(out):
-    return _plan(out)["options"][grid.SOURCE_DATA]
+    return _plan(out)["options"][grid_options.SOURCE_DATA]

@@ -93,3 +93,19 @@ def test_a_run_folder_the_plan_cannot_make_is_named_with_what_to_do(micro_data, 
     assert result.exit_code == 74, result.output
     assert f"\nerror: cannot write {out}/random0/B1B.run: No space left on device (" in result.output, result.output
     assert result.output.endswith(f"; {fileio.RERUN}\n") and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("in_the_way", ["random0/baseA.run", "random0"], ids=["run-folder", "split-folder"])
+def test_a_file_where_a_run_folder_belongs_is_named_with_what_to_do(micro_data, tmp_path, in_the_way):
+    """A file put where the plan makes a run's folder (or the folder of its split): before, "error:
+    cannot write OUT/random0/baseA.run: File exists" (or "Not a directory"), with nothing to do."""
+    from minitransfer.cli import main
+
+    out = tmp_path / "grid"
+    (out / in_the_way).parent.mkdir(parents=True)
+    (out / in_the_way).write_text("notes")
+    result = CliRunner().invoke(main, ["experiment", "--data", micro_data, "-o", str(out), *ARGUMENTS])
+    assert result.exit_code == 74, result.output
+    assert result.output.endswith(f"\nerror: cannot make the run folder {out}/random0/baseA.run: {out / in_the_way} is "
+                                  f"in its way, and is no folder; move it away, then rerun\n"), result.output
+    assert (out / in_the_way).read_text() == "notes"

@@ -53,7 +53,7 @@ def test_a_grid_copying_too_many_layers_resolves_each_base_once_before_refusing(
     """Before, check_layers_copied resolved baseB (B8B's) again right after check_bases had."""
     runs = experiment.plan_grid(layers=(8,), fine_tuned=False, selffer=True)
     options = {"data": micro_data, "device": "cpu", "max_iter": 2, "quiet": True}
-    with pytest.raises(config.ConfigError, match="^run random0/B8B: `n` must be an integer 1..7, got 8 "):
+    with pytest.raises(config.ConfigError, match="^run random0/B8B: n must be an integer 1..7, got 8 "):
         scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
     bases = {str(experiment.weights_path(tmp_path / "grid", run.name)) for run in runs if run.parent is None}
     assert len(bases) == 2 and resolves == dict.fromkeys(bases, 1), resolves

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from minitransfer import config_wording, grid_check, grid_plan_file
+from minitransfer import config_wording, grid_check, grid_options, grid_plan_file
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -70,7 +70,7 @@ def test_every_run_of_a_cross_dataset_grid_trained_as_planned_is_its_own(micro_d
     target = tmp_path / "synthetic-6"
     synthetic.build_synthetic(target, classes=6, train_per_class=8, val_per_class=4, size=14, seed=2)
     out = tmp_path / "grid"
-    options = dict(_options(str(target)), **{grid.SOURCE_DATA: micro_data})
+    options = dict(_options(str(target)), **{grid_options.SOURCE_DATA: micro_data})
     command = ["experiment", "--data", str(target), "--source-data", micro_data, "-o", str(out), *GRID]
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output

@@ -77,7 +77,7 @@ def test_a_grid_copying_more_layers_than_the_preset_has_is_refused_before_anythi
     then A8B failed (train: exit 2)."""
     runs = experiment.plan_grid(layers=(8,), fine_tuned=False, selffer=False)
     options = {"data": micro_data, "device": "cpu", "max_iter": 2, "quiet": True}
-    with pytest.raises(config.ConfigError, match="^run random0/A8B: `n` must be an integer 1..7, got 8 .* in preset "
+    with pytest.raises(config.ConfigError, match="^run random0/A8B: n must be an integer 1..7, got 8 .* in preset "
                                                  "micro: give plan_grid layers of 1..7$"):
         scheduler.run_grid(runs, tmp_path / "grid", options, log=lambda line: None)
     assert not (tmp_path / "grid").exists()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, report, scheduler
+from minitransfer import config, grid_options, report, scheduler
 from minitransfer import experiment as grid
 from minitransfer.grid_processes import TrainProcesses
 from test_experiment import OPTIONS, events, fake_train  # noqa: F401 (a fixture)
@@ -35,7 +35,7 @@ def test_an_option_each_run_sets_itself_is_refused_by_name(tmp_path, fake_train,
 
 def test_an_own_field_among_the_all_classes_options_is_refused(tmp_path, fake_train):  # noqa: F811
     runs = grid.plan_grid(layers=(), random_seeds=(), per_class=(4,))
-    _refused(runs, tmp_path / "grid", {**OPTIONS, grid.ALL_CLASSES: {"per_class": 8}}, fake_train,
+    _refused(runs, tmp_path / "grid", {**OPTIONS, grid_options.ALL_CLASSES: {"per_class": 8}}, fake_train,
              "^`per_class` is set by each run of the grid .*give plan_grid's per_class$")
 
 

@@ -7,8 +7,8 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_plan, grid_preflight,
-                          grid_runner, grid_status, models, scheduler, slurm)
+from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options, grid_plan,
+                          grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import carried_over, parse_time_limit, scripts_own_options
 from minitransfer.data import dataset, synthetic
 
@@ -134,7 +134,8 @@ def _time_limit(ctx, param, value):
                    "UNLIMITED for none (default: none asked, the partition's applies); the training checkpoints "
                    "before the limit and is requeued.")
 @click.option("--sbatch-option", "sbatch_options", multiple=True, callback=_sbatch_options,
-              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab.")
+              help="Extra #SBATCH line for --emit-slurm (repeat), e.g. --sbatch-option=--account=lab. A time limit "
+                   "or a signal is refused there: the scripts set both themselves, the limit from --time.")
 @click.pass_context
 def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_directions, fine_tuned, random_frozen,
                per_class, replicates, device, gpus, dry_run, emit_slurm, gres, partition, time_limit, sbatch_options,
@@ -232,15 +233,15 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
         raise click.UsageError("the plan is empty: choose a split, --source-data, --random-frozen or --per-class")
     options = {"data": str(data.resolve()), **changed_fields(train_options), "seed": train_options["seed"]}
     if source_data:  # both datasets' networks must be the same network
-        options.update({grid.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
-        shared = run(lambda: grid_caveats.check_source_data(options[grid.SOURCE_DATA], options["data"]))
+        options.update({grid_options.SOURCE_DATA: str(pathlib.Path(source_data).resolve()), "preset": preset.name})
+        shared = run(lambda: grid_caveats.check_source_data(options[grid_options.SOURCE_DATA], options["data"]))
         if shared:
             say(f"warning: {shared}")
     out = out.resolve()
     ctx.with_resource(grid_preflight.plans_shared())  # each base resolved once: by these checks and the grid's
     presets = run(lambda: grid_preflight.check_bases(runs, out, options))
     # refused here as the grid refuses it (scheduler.run_grid), so that a dry run or SLURM scripts refuse it too
-    run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets))
+    run(lambda: grid_preflight.check_layers_copied(runs, out, options, presets, layers_given_as="--layers"))
     for note in run(lambda: grid_preflight.per_class_notes(runs, options)):
         say(f"note: {note}")
     for warning in run(lambda: grid_caveats.few_evaluations(runs, out, options, grid_preflight.resolved_plan)):
