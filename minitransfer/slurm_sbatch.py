@@ -106,17 +106,17 @@ def shared_sbatch_lines(gres, partition, time_limit, sbatch_options):
     return [f"#SBATCH {option}" for option in options]
 
 
-def check_not_the_scripts_own(option):
+def check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00; time_limit of emit_slurm)"):
     """:class:`~minitransfer.config.ConfigError` where sbatch option ``option`` sets ``--time`` or
     ``--signal`` (its words read as sbatch reads them, :func:`scripts_own_options`), which the scripts
     set themselves: a ``--time`` there overrode the scripts' own without moving their
     ``--signal=TERM@<margin>`` with it (under a limit of 5 minutes or less SLURM signalled each task as
     it started, each time it was requeued), a ``--signal`` replaced the SIGTERM the training
-    checkpoints on."""
+    checkpoints on. ``time_given_as``: where the message tells its reader to give the time limit."""
     if scripts_own_options(option):
         raise config.ConfigError(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give the "
-                                 f"time limit as --time (e.g. --time 4:00:00; time_limit of emit_slurm), from which "
-                                 f"they have SLURM signal the training to checkpoint before it")
+                                 f"time limit as {time_given_as}, from which they have SLURM signal the training "
+                                 f"to checkpoint before it")
 
 
 def short_limit_refusal(given, seconds, margin, remedy):

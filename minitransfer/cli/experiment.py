@@ -7,9 +7,9 @@ import sys
 import click
 
 from minitransfer import experiment as grid
-from minitransfer import (config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options, grid_plan,
-                          grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
-from minitransfer.slurm_sbatch import carried_over, parse_time_limit, scripts_own_options
+from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
+                          grid_plan, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
+from minitransfer.slurm_sbatch import carried_over, check_not_the_scripts_own, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
 from ._devices import GpuIds, choose_devices
@@ -46,12 +46,10 @@ def _sbatch_options(ctx, param, value):
         if not option.strip().startswith("-"):
             raise click.BadParameter(f"{option!r} is no sbatch option: give it as on sbatch's command line, e.g. "
                                      f"--sbatch-option=--account=lab")
-        if scripts_own_options(option):  # as sbatch reads them: --exclusive --time=3, -Ht3, --sig=USR1@60 too
-            # a --time here overrode the scripts' own without moving their --signal=TERM@300 with it: under a
-            # limit of 5 minutes or less SLURM signals the task at once, each time it is requeued, forever
-            raise click.BadParameter(f"{option!r}: the scripts set sbatch's --time and --signal themselves; give "
-                                     f"the time limit as --time (e.g. --time 4:00:00), from which they have SLURM "
-                                     f"signal the training to checkpoint before it")
+        try:  # --time and --signal as sbatch reads them (-Ht3, --sig=USR1@60 too), refused as emit_slurm refuses them
+            check_not_the_scripts_own(option, time_given_as="--time (e.g. --time 4:00:00)")
+        except config.ConfigError as error:
+            raise click.BadParameter(str(error)) from None
     return value
 
 
