@@ -16,22 +16,34 @@ from minitransfer.experiment import CHECKPOINT_FILE
 RECORDED = ("source", "dataset_fingerprint", "precision_changes")
 
 
+class Records(list):
+    """A run's records (:func:`run_records`), one dict a file read, and in :attr:`unreadable` the
+    files that could not be read ("checkpoint PATH cannot be read (why)"): where they held the
+    record, the report says so, not that train recorded nothing."""
+
+    def __init__(self, records=(), unreadable=()):
+        super().__init__(records)
+        self.unreadable = list(unreadable)
+
+
 def run_records(folder, config):
     """The :data:`RECORDED` root attributes train wrote into the run's checkpoint and into its weights
-    file (named by ``config``'s out), in that order, each file opened once, as plain values; a file
-    that is missing, unreadable or not a file (a named pipe, whose opening waits for a writer), or an
-    attribute that cannot be read, is left out."""
+    file (named by ``config``'s out), in that order, each file opened once, as plain values
+    (:class:`Records`); a file that is missing or not a file (a named pipe, whose opening waits for a
+    writer), or an attribute that cannot be read, is left out, and a file that cannot be read (corrupt,
+    cut short) named in :attr:`Records.unreadable`."""
     weights = pathlib.Path(config.get("out") or "").name
-    records = []
-    for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
+    records = Records()
+    for what, path in [("checkpoint", folder / CHECKPOINT_FILE)] + ([("weights file", folder.parent / weights)]
+                                                                    if weights else []):
         if not path.is_file():
             continue
         try:
             with fileio.open_hdf5(path) as f:
                 attributes = f.attrs
                 records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
-        except OSError:
-            continue
+        except OSError as error:
+            records.unreadable.append(f"{what} {path} cannot be read ({error})")
     return records
 
 

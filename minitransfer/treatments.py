@@ -228,7 +228,8 @@ def _from_config(folder, name, config, bases, records):
         raise UnreadableRun(f"trained on at most {config['per_class']} images per class with {layers}: none of the "
                             f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
-        source = recorded(folder, config, "source", source_record, records) or _judge_base(folder, config, bases)
+        source = (recorded(folder, config, "source", source_record, records)
+                  or _judge_base(folder, config, bases, getattr(records, "unreadable", [])))
         check_base(source)
         if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
             raise UnreadableRun(f"its layers come from a base of {_base_text(source)} ({config['copy_from']}): "
@@ -337,18 +338,23 @@ def base_key(source):
     return dataset, split, source.get("split_seed") if split == "random" else None, source.get("split_half") or ""
 
 
-def _judge_base(folder, config, bases):
+def _judge_base(folder, config, bases, unreadable):
     """Train's decision, taken again on the base checkpoint itself: its half, and whether it was
     trained on another class table than the run's dataset (:func:`minitransfer.class_tables.same_dataset`), on how
-    many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`)."""
+    many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`).
+    Where the base cannot be read either, the error names the run's files that cannot be read
+    (``unreadable``: :attr:`minitransfer.train_records.Records.unreadable`), which may hold train's record."""
     path = _base_path(folder, config)
     try:
         if path not in bases:  # kept for the runs copied from it: its metadata, not its weights (CaffeNet's 240 MB)
             bases[path] = dataclasses.replace(checkpoints.load(path, solver=False), weights={}, mean=None)
         dataset = datasets.open_dataset(config["data"])
     except (checkpoints.CheckpointError, datasets.DatasetError) as error:
-        raise UnreadableRun(f"cannot tell its treatment: train recorded nothing about its base (--copy-from "
-                            f"{config['copy_from']}) and {error}") from None
+        record = (f"its {' and its '.join(unreadable)}, where train recorded its base (--copy-from "
+                  f"{config['copy_from']}): copy {'them' if len(unreadable) > 1 else 'it'} again from where the run "
+                  f"was trained," if unreadable else
+                  f"train recorded nothing about its base (--copy-from {config['copy_from']})")
+        raise UnreadableRun(f"cannot tell its treatment: {record} and {error}") from None
     base = bases[path]
     return {"checkpoint": str(path), "split_half": base.meta["split_half"],
             "per_class": base.meta["config"].get("per_class"), "cross_dataset": not same_dataset(base, dataset),
