@@ -634,6 +634,20 @@ NOT_REFERENCES = {
                              "line 2: field larger than field limit (131072)"),
     "stray-quote": (b'run\tmean_top10_val_top1\n"half0A\t0.6\n' + b"half0B\t0.6\n" * 20_000,
                     "line 2: field larger than field limit (131072)"),
+    # rows that do not fit the header: a Python message ("float() argument must be ... not 'NoneType'"),
+    # or read without a word (a field more, a run twice, a column twice: its last one)
+    "a-row-without-its-accuracy": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\nhalf0B\n",
+                                   "line 3: 1 field where the header names 2"),
+    "a-row-of-more-fields": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\t450\t450000\n",
+                             "line 2: 4 fields where the header names 2"),
+    "a-run-twice": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\nhalf0B\t0.6\nhalf0A\t0.7\n",
+                    "line 4: run half0A again (line 2 holds it): each run once"),
+    "a-column-twice": (b"run\tmean_top10_val_top1\tmean_top10_val_top1\nhalf0A\t0.6\t0.9\n",
+                       "line 1: column mean_top10_val_top1 twice"),
+    "after-blank-lines": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\n\n\nmystery\t0.5\n",
+                          "line 5: unknown run name 'mystery'"),
+    "empty-accuracy": (b"run\tmean_top10_val_top1\nhalf0A\t\n",
+                       "line 2: mean_top10_val_top1 is '', expected a top-1 accuracy in [0, 1]"),
 }
 
 
