@@ -38,16 +38,19 @@ def table1(results, ranges=TABLE_1_RANGES):
     return rows
 
 
-def table1_unmeasured(results, rows):
+def table1_unmeasured(results, rows, unfinished=0):
     """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
     the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
-    AnB+ run with a control; and, for a folder of transfers across datasets alone (experiment
-    --source-data), what measures those. "" where some boost is measured."""
+    AnB+ run with a control (where ``unfinished`` runs are not finished yet, that, not the options
+    that plan AnB+: a grid still training had them); and, for a folder of transfers across datasets
+    alone (experiment --source-data), what measures those. "" where some boost is measured."""
     boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
     if any(not math.isnan(row[column]) for row in rows for column in boosts):
         return ""
     random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
-    hint = (": experiment --split random" if not random_split else
+    hint = (f" finished yet: {unfinished} run{'s are' if unfinished > 1 else ' is'} not, named in results.md"
+            if unfinished and not tuned else
+            ": experiment --split random" if not random_split else
             ": experiment --split random, without --no-fine-tuned" if not tuned else
             f": the {len(tuned)} AnB+ made no evaluation" if all(math.isnan(r.mean10_top1) for r in tuned) else "")
     across = any(r.run.split == CROSS for r in results) and not random_split
