@@ -101,12 +101,12 @@ def _judged(finding, at_chance):
         return finding
     reasons = []
     if nothing:
-        reasons.append(f"{_bases(nothing)} no better than chance ({_named(nothing)}; see the runs to read with care), "
+        reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with care), "
                        f"which learned nothing, so they tell nothing of features: train the bases longer (--max-iter) "
                        f"or with another learning rate (--base-lr)")
     if untold:
         reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
-                       f"({_named(untold)}; see the runs to read with care), which may have learned nothing: score on "
+                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: score on "
                        f"more validation images (prepare folder --val-fraction, more images per class)")
     return dataclasses.replace(finding, holds=False, text=(
         f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
@@ -117,8 +117,9 @@ def _bases(names):
     return "bases" if len(names) > 1 else "a base"
 
 
-def _named(names):
-    """The first :data:`CHANCE_NAMED` of ``names``, and how many more."""
+def chance_named(names):
+    """The first :data:`CHANCE_NAMED` of ``names``, and how many more (the bases at chance a finding
+    or Table 1, :func:`minitransfer.report_tables.table1_at_chance`, names)."""
     more = f" and {len(names) - CHANCE_NAMED} more" if len(names) > CHANCE_NAMED else ""
     return ", ".join(names[:CHANCE_NAMED]) + more
 

@@ -57,8 +57,9 @@ REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, 
 def read_reference(path):
     """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns; UTF-8, with or
     without a byte order mark), or ``"paper"``, as results (final and best unknown: NaN). A header
-    without those columns, an unknown run name or an accuracy outside [0, 1] (a table in percent)
-    is an error naming the line."""
+    without those columns or naming one twice, a row of fewer or more fields than the header, an
+    unknown run name, a run named twice or an accuracy outside [0, 1] (a table in percent) is an
+    error naming the line."""
     path = reference_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
@@ -75,15 +76,28 @@ def read_reference(path):
 
 
 def _reference_results(path, reader):
-    missing = [column for column in REFERENCE_COLUMNS if column not in (reader.fieldnames or REFERENCE_COLUMNS)]
-    if missing:
-        header = "\t".join(reader.fieldnames)
-        raise BadReference(f"report: {path} line 1: no column {', '.join(missing)} (found {header!r}; expected "
-                           f"{REFERENCE_FORMAT})")
-    results = []
-    for line_number, row in enumerate(reader, start=2):
+    """The results of ``reader``'s rows; a row that does not fit the header (a field fewer or more),
+    a run named twice and a column named twice are errors naming the line, not a Python message nor
+    a number read without a word."""
+    fieldnames = reader.fieldnames or list(REFERENCE_COLUMNS)
+    missing = [column for column in REFERENCE_COLUMNS if column not in fieldnames]
+    twice = sorted({column for column in fieldnames if fieldnames.count(column) > 1})
+    if missing or twice:
+        header = "\t".join(fieldnames)
+        fault = f"no column {', '.join(missing)}" if missing else f"column {', '.join(twice)} twice"
+        raise BadReference(f"report: {path} line 1: {fault} (found {header!r}; expected {REFERENCE_FORMAT})")
+    results, lines = [], {}
+    for row in reader:
+        line_number = reader.line_num  # blank lines, which the reader skips, counted
         try:
-            results.append(_reference_result(row))
+            fields = len(fieldnames) - list(row.values()).count(None) + len(row.get(None, ()))
+            if fields != len(fieldnames):
+                raise ValueError(f"{fields} field{'s' if fields != 1 else ''} where the header names {len(fieldnames)}")
+            result = _reference_result(row)
+            if result.run.name in lines:
+                raise ValueError(f"run {result.run.name} again (line {lines[result.run.name]} holds it): each run once")
+            lines[result.run.name] = line_number
+            results.append(result)
         except (KeyError, TypeError, ValueError) as error:
             raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
                                f"mean_top10_val_top1, tab-separated)") from None
@@ -96,9 +110,17 @@ def _reference_result(row):
         match = pattern.match(name)
         if match:
             text, evaluations = row["mean_top10_val_top1"], int(row.get("n_test_points") or 0)
-            if not is_accuracy(float(text), evaluations):
+            accuracy = _number(text)
+            if not is_accuracy(accuracy, evaluations):
                 raise ValueError(f"mean_top10_val_top1 is {text!r}, expected a top-1 accuracy in [0, 1]"
                                  + (" (NaN only for a run without test points)" if evaluations else ""))
-            return Result(build(match), math.nan, math.nan, float(text), evaluations)
+            return Result(build(match), math.nan, math.nan, accuracy, evaluations)
     raise ValueError(f"unknown run name {name!r}")
 
+
+def _number(text):
+    """``float(text)``, or None for text that is no number (then said to be no accuracy, by its column)."""
+    try:
+        return float(text)
+    except ValueError:
+        return None

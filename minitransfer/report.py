@@ -12,7 +12,9 @@ best validation top-1 evaluations (of all of them, for a run that made fewer: th
   as the paper did (only where the halves are interchangeable), and over the selffer BnB+ at the
   same n, for layers 1–7, 3–7, 5–7; below it, a line for each pooled column that compares AnB+
   with controls of other split seeds (:func:`minitransfer.report_tables.table1_unpaired`), and where
-  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`). Its
+  it measures nothing, a line saying why (:func:`minitransfer.report_tables.table1_unmeasured`), and
+  where its bases are no better than chance, a line naming them
+  (:func:`minitransfer.report_tables.table1_at_chance`). Its
   layers are words, "1 to 7" and "3 and 5" (:func:`minitransfer.report_tables.layer_list`), never
   "1-7" nor "3,5", which spreadsheets import as a date (the 1st of July) or a number (3.5, with a
   decimal comma).
@@ -72,7 +74,8 @@ from minitransfer.report_folder import FIGURE_FORMATS, REPORT_FILES, replace_rep
 from minitransfer.report_mixed import MixedRuns, mixed
 from minitransfer.report_tables import (OWN_COLUMN, POOLED_COLUMN, REFERENCE_COLUMNS, SELFFER_COLUMN, TABLE_1_COLUMNS,
                                         TABLE_1_RANGES, layer_list, markdown_table, pooled_names, table1,
-                                        table1_markdown, table1_unmeasured, table1_unpaired)
+                                        table1_at_chance, table1_markdown, table1_unmeasured,
+                                        table1_unpaired)
 from minitransfer.paper_runs import is_reference
 from minitransfer.results import INTERCHANGEABLE, collect, metric_words, read_reference, without_base
 
@@ -301,9 +304,10 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    unmeasured = table1_unmeasured(report.results, boosts)
-    if unmeasured:
-        text += ["", unmeasured]
+    unmeasured = table1_unmeasured(report.results, boosts, len(report.unfinished))
+    at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts)
+    if unmeasured or at_chance:
+        text += ["", unmeasured or at_chance]
     unpaired = table1_unpaired(report.results) + (table1_unpaired(reference_results, columns=REFERENCE_COLUMNS)
                                                   if reference_results else [])
     for line in unpaired:

@@ -1,6 +1,7 @@
 """Table 1 of the paper and the report's markdown tables (:mod:`minitransfer.report` writes them):
 the boosts of AnB+ over its controls by range of layers (:func:`table1`), the lines that say where
-a pooled column compares networks of other split seeds (:func:`table1_unpaired`), and the layers
+a pooled column compares networks of other split seeds (:func:`table1_unpaired`) or bases no better
+than chance (:func:`table1_at_chance`), and the layers
 in words a spreadsheet reads as text (:func:`layer_list`).
 """
 
@@ -8,7 +9,9 @@ import math
 
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
+from minitransfer.findings import chance_named
 from minitransfer.results import interchangeable_halves, mean, means_by_n, relative_by_n, select
+from minitransfer.run_facts import at_chance_kinds, bases_at_chance
 from minitransfer.treatments import KINDS, label_pattern
 
 TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
@@ -35,22 +38,45 @@ def table1(results, ranges=TABLE_1_RANGES):
     return rows
 
 
-def table1_unmeasured(results, rows):
+def table1_unmeasured(results, rows, unfinished=0):
     """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
     the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
-    AnB+ run with a control; and, for a folder of transfers across datasets alone (experiment
-    --source-data), what measures those. "" where some boost is measured."""
+    AnB+ run with a control (where ``unfinished`` runs are not finished yet, that, not the options
+    that plan AnB+: a grid still training had them); and, for a folder of transfers across datasets
+    alone (experiment --source-data), what measures those. "" where some boost is measured."""
     boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
     if any(not math.isnan(row[column]) for row in rows for column in boosts):
         return ""
     random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
-    hint = (": experiment --split random" if not random_split else
+    hint = (f" finished yet: {unfinished} run{'s are' if unfinished > 1 else ' is'} not, named in results.md"
+            if unfinished and not tuned else
+            ": experiment --split random" if not random_split else
             ": experiment --split random, without --no-fine-tuned" if not tuned else
             f": the {len(tuned)} AnB+ made no evaluation" if all(math.isnan(r.mean10_top1) for r in tuned) else "")
     across = any(r.run.split == CROSS for r in results) and not random_split
     return (f"Table 1: not measured (no random-split AnB+ runs with their bases{hint})"
             + ("; this folder's runs are transfers across datasets, which findings.md and figure_cross measure"
                if across else "") + ".")
+
+
+def table1_at_chance(results, facts=None):
+    """The line under Table 1 naming the random-split bases no better than chance
+    (:func:`minitransfer.run_facts.bases_at_chance`), or "" where there are none: findings.md does not
+    judge the claims of networks that copy from or are measured against them, and the table showed
+    their boosts without a word. ``facts``: the datasets already read."""
+    nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
+                                               if found[0].run.split == "random"])
+    said = []
+    if nothing:
+        said.append(f"bases no better than chance ({chance_named(nothing)}): they learned nothing, so the boosts "
+                    f"tell nothing of features")
+    if untold:
+        said.append(f"bases that cannot be told from chance on {fewest} validation images ({chance_named(untold)}): "
+                    f"they may have learned nothing")
+    if not said:
+        return ""
+    return (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "
+            f"{'; and '.join(said)} (findings.md does not judge them; its runs to read with care list every base).")
 
 
 def pooled_names(results):

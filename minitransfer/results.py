@@ -27,7 +27,7 @@ import dataclasses
 import json
 import pathlib
 
-from minitransfer import fileio, rundir, treatments
+from minitransfer import fileio, rundir, train_records, treatments
 from minitransfer.class_tables import shared_wnids
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Result, Spread, interchangeable_halves, mean,
                                       means_by_n, metric_words, own_base, relative_by_base, relative_by_n, select,
@@ -194,7 +194,7 @@ def _read_run(folder, name, bases, facts, by_hand):
     planned = is_there(folder / TREATMENT_FILE)
     if planned:
         checked(folder / TREATMENT_FILE, JSON_BYTES)
-    records = treatments.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
+    records = train_records.run_records(folder, config or {})  # the run's checkpoint and weights, each opened once
     run = treatments.treatment(folder, name, config, bases, records)
     eval_csv = folder / EVAL_FILE
     curve = read_log(read_curve, eval_csv)
@@ -205,7 +205,7 @@ def _read_run(folder, name, bases, facts, by_hand):
                    if "event" not in record and is_loss_record(record))
     config = config or {}
     dataset = str(config.get("data") or "")
-    fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records) or ""
+    fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
     result = Result(run, final, best, mean10, evaluations, curve, losses, last_rate_change(config),
                     dataset=dataset, preset=str(config.get("preset") or ""),
                     families=half_families(dataset, facts) if run.split == "natural" and dataset else (),
@@ -225,7 +225,7 @@ def _read_run(folder, name, bases, facts, by_hand):
 
 def _base_sha256(folder, config, records):
     """The sha256 train recorded of the base the run copied its layers from; "" for a run without one."""
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
     sha256 = source.get("sha256") if isinstance(source, dict) else None
     return sha256 if isinstance(sha256, str) else ""
 
@@ -233,7 +233,7 @@ def _base_sha256(folder, config, records):
 def _source_data(folder, config, records):
     """(path, fingerprint) of the dataset of the base a transfer across datasets copied its layers
     from, as train recorded it ("" where not); () where it recorded neither."""
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
     found = tuple(source.get(key) if isinstance(source, dict) and isinstance(source.get(key), str) else ""
                   for key in ("dataset", "dataset_fingerprint"))
     return found if any(found) else ()
@@ -312,7 +312,7 @@ def _seen_classes(folder, name, run, config, records, facts):
     once for every run (``facts``)."""
     own = _class_table(folder.parent / pathlib.Path(config.get("out") or "").name) \
         or _class_table(folder / CHECKPOINT_FILE)
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
     places = [weights_path(folder.parents[len(pathlib.PurePosixPath(name).parts) - 1], run.parent)] \
         if run.parent else []
     places += [pathlib.Path(source["checkpoint"])] if isinstance(source, dict) and source.get("checkpoint") else []
@@ -342,8 +342,8 @@ def _study_of(folder, config, records):
     """(dataset, base) of a run trained by hand, as :func:`minitransfer.treatments.cross_studies` takes
     them: its dataset's fingerprint, else its path (:func:`minitransfer.comparisons._study_dataset`); its base's
     :func:`minitransfer.treatments.base_key`, or None."""
-    fingerprint = treatments.recorded(folder, config, "dataset_fingerprint", records=records)
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records)
+    fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records)
+    source = train_records.recorded(folder, config, "source", fileio.parse_json, records)
     return (fingerprint or str(config.get("data") or ""),
             treatments.base_key(source) if isinstance(source, dict) else None)
 
@@ -360,7 +360,7 @@ def hand_trained(folders, runs_dir):
             if is_there(folder / TREATMENT_FILE) or not is_there(folder / CONFIG_FILE):
                 continue
             config = read_json(folder / CONFIG_FILE, dict)
-            records = treatments.run_records(folder, config)
+            records = train_records.run_records(folder, config)
             run = treatments.treatment(folder, _name(folder, runs_dir), config, bases, records)
             read[folder] = (run, *_study_of(folder, config, records))
         except (UnreadableRun, OSError):

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from minitransfer import fileio, optim, treatments
+from minitransfer import fileio, optim, train_records
 from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic, wordnet
 from minitransfer.experiment import CROSS, SOURCE
@@ -27,10 +27,10 @@ def precision_of(folder, config, records=None):
     in its checkpoint; :func:`minitransfer.recorded_config.precision_history`), and that of the layers it
     copied where the base was trained in another ("ieee, layers 1..3 copied from a tf32 network").
     A configuration written before the option existed was trained in ieee. ``records``: the run's
-    :func:`minitransfer.treatments.run_records`, when already read."""
-    changes = treatments.recorded(folder, config, "precision_changes", _precision_changes, records) or []
+    :func:`minitransfer.train_records.run_records`, when already read."""
+    changes = train_records.recorded(folder, config, "precision_changes", _precision_changes, records) or []
     own = precision_history({"config": config, "precision_changes": changes})
-    source = treatments.recorded(folder, config, "source", fileio.parse_json, records) or {}
+    source = train_records.recorded(folder, config, "source", fileio.parse_json, records) or {}
     copied = source.get("precision", own) if isinstance(source, dict) else own
     return own if copied == own else f"{own}, layers 1..{config.get('n')} copied from a {copied} network"
 

@@ -30,7 +30,8 @@ from minitransfer import checkpoint as checkpoints
 from minitransfer import fileio, transfer
 from minitransfer.class_tables import same_dataset
 from minitransfer.data import dataset as datasets
-from minitransfer.experiment import CHECKPOINT_FILE, CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
+from minitransfer.experiment import CROSS, SOURCE, TARGET, TREATMENT_FILE, Run
+from minitransfer.train_records import recorded, run_records, source_record
 
 CONFIG_FILE = "config.json"
 KINDS = ("base", "selffer", "transfer", "random-frozen", "reduced")  # Run.kind as experiment writes it
@@ -48,7 +49,7 @@ def treatment(folder, name, config, bases, records=None):
     """The :class:`minitransfer.experiment.Run` of the run in ``folder``: its treatment.json, else
     derived from ``config`` (its config.json as a dict; None when missing). ``bases``: a dict of the
     base checkpoints read so far, by path, shared between calls; ``records``: the run's
-    :func:`run_records`, when already read.
+    :func:`minitransfer.train_records.run_records`, when already read.
 
     A treatment.json that is not this folder's (:func:`_check_placed`) or that contradicts the
     config.json train wrote beside it (:func:`_check_config`), and a copy whose layers train recorded
@@ -72,7 +73,7 @@ def treatment(folder, name, config, bases, records=None):
         except (KeyError, ValueError, TypeError) as error:
             raise UnreadableRun(f"{folder / CONFIG_FILE}: not a configuration as train writes it "
                                 f"({type(error).__name__}: {error})") from None
-    check_source(run, recorded(folder, config or {}, "source", _source_record, records))
+    check_source(run, recorded(folder, config or {}, "source", source_record, records))
     return run
 
 
@@ -227,7 +228,8 @@ def _from_config(folder, name, config, bases, records):
         raise UnreadableRun(f"trained on at most {config['per_class']} images per class with {layers}: none of the "
                             f"paper's treatments (its reduced-data runs copy and freeze no layer)")
     if config.get("copy_from"):
-        source = recorded(folder, config, "source", _source_record, records) or _judge_base(folder, config, bases)
+        source = (recorded(folder, config, "source", source_record, records)
+                  or _judge_base(folder, config, bases, getattr(records, "unreadable", [])))
         check_base(source)
         if source.get("per_class"):  # a reduced-data run's layers: read as AnB or BnB, it was measured as one
             raise UnreadableRun(f"its layers come from a base of {_base_text(source)} ({config['copy_from']}): "
@@ -328,7 +330,7 @@ def controls_datasets(runs):
 
 def base_key(source):
     """(dataset, split, split seed of a random split, half) of the base train recorded in ``source``
-    (:func:`recorded` "source"), its dataset by fingerprint, else path; None for a record without it."""
+    (:func:`minitransfer.train_records.recorded` "source"), its dataset by fingerprint, else path; None for a record without it."""
     dataset = source.get("dataset_fingerprint") or source.get("dataset")
     if not dataset:
         return None
@@ -336,70 +338,23 @@ def base_key(source):
     return dataset, split, source.get("split_seed") if split == "random" else None, source.get("split_half") or ""
 
 
-# The root attributes of a run's checkpoint and weights file that the report reads (:func:`recorded`): reading
-# every one (its configuration, class table, ...) took most of a report's time, 3 ms a run of a grid of thousands.
-RECORDED = ("source", "dataset_fingerprint", "precision_changes")
-
-
-def run_records(folder, config):
-    """The :data:`RECORDED` root attributes train wrote into the run's checkpoint and into its weights
-    file (named by ``config``'s out), in that order, each file opened once, as plain values; a file
-    that is missing, unreadable or not a file (a named pipe, whose opening waits for a writer), or an
-    attribute that cannot be read, is left out."""
-    weights = pathlib.Path(config.get("out") or "").name
-    records = []
-    for path in [folder / CHECKPOINT_FILE] + ([folder.parent / weights] if weights else []):
-        if not path.is_file():
-            continue
-        try:
-            with fileio.open_hdf5(path) as f:
-                attributes = f.attrs
-                records.append({key: _attribute(attributes, key) for key in RECORDED if key in attributes})
-        except OSError:
-            continue
-    return records
-
-
-def _attribute(attrs, key):
-    try:
-        return fileio.plain_attribute(attrs[key])
-    except (OSError, ValueError, TypeError):  # a type h5py cannot read back: as if not written
-        return None
-
-
-def recorded(folder, config, attribute, read=str, records=None):
-    """``read(value)`` of a root attribute train wrote into the run's checkpoint or its weights
-    file, one of :data:`RECORDED` (the first that holds it and ``read`` accepts: no ValueError); None
-    when neither does.
-    ``records``: the run's :func:`run_records`, when already read."""
-    for attributes in run_records(folder, config) if records is None else records:
-        try:
-            return read(attributes[attribute])
-        except (KeyError, ValueError, TypeError):  # missing, unreadable, or written before the record
-            continue
-    return None
-
-
-def _source_record(value):
-    """What train decided about the base ({split_half, cross_dataset, ...}) from its JSON record."""
-    source = fileio.parse_json(value)
-    if not (isinstance(source, dict) and "cross_dataset" in source and "split_half" in source):
-        raise ValueError(f"not train's record of a base: {value!r:.80}")
-    return source
-
-
-def _judge_base(folder, config, bases):
+def _judge_base(folder, config, bases, unreadable):
     """Train's decision, taken again on the base checkpoint itself: its half, and whether it was
     trained on another class table than the run's dataset (:func:`minitransfer.class_tables.same_dataset`), on how
-    many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`)."""
+    many images per class, and what the base was (:func:`minitransfer.transfer.base_provenance`).
+    Where the base cannot be read either, the error names the run's files that cannot be read
+    (``unreadable``: :attr:`minitransfer.train_records.Records.unreadable`), which may hold train's record."""
     path = _base_path(folder, config)
     try:
         if path not in bases:  # kept for the runs copied from it: its metadata, not its weights (CaffeNet's 240 MB)
             bases[path] = dataclasses.replace(checkpoints.load(path, solver=False), weights={}, mean=None)
         dataset = datasets.open_dataset(config["data"])
     except (checkpoints.CheckpointError, datasets.DatasetError) as error:
-        raise UnreadableRun(f"cannot tell its treatment: train recorded nothing about its base (--copy-from "
-                            f"{config['copy_from']}) and {error}") from None
+        record = (f"its {' and its '.join(unreadable)}, where train recorded its base (--copy-from "
+                  f"{config['copy_from']}): copy {'them' if len(unreadable) > 1 else 'it'} again from where the run "
+                  f"was trained," if unreadable else
+                  f"train recorded nothing about its base (--copy-from {config['copy_from']})")
+        raise UnreadableRun(f"cannot tell its treatment: {record} and {error}") from None
     base = bases[path]
     return {"checkpoint": str(path), "split_half": base.meta["split_half"],
             "per_class": base.meta["config"].get("per_class"), "cross_dataset": not same_dataset(base, dataset),

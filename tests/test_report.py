@@ -438,6 +438,28 @@ def test_a_run_whose_base_is_gone_is_left_out_and_named(synthetic_8, tmp_path, m
         assert f"- {left_out}" in written.files[name].read_text()
 
 
+@pytest.mark.parametrize("weights", ["gone", "corrupt"])
+def test_a_copy_whose_checkpoint_cannot_be_read_says_so_not_that_train_recorded_nothing(
+        synthetic_8, tmp_path, monkeypatch, weights):
+    """A hand-trained copy whose checkpoint is corrupt (its weights file gone or corrupt too), its
+    base gone: the report said "train recorded nothing about its base", which sent a researcher to
+    look for an older version of train; train did record it, in the file that cannot be read."""
+    train_in(tmp_path, monkeypatch, out="baseA.h5", data=synthetic_8, half="A")
+    train_in(tmp_path, monkeypatch, out="A2B.h5", data=synthetic_8, copy_from="baseA.h5", n=2, frozen=True)
+    (tmp_path / "baseA.h5").unlink()
+    checkpoint, weights_file = tmp_path / "A2B.run" / "checkpoint.h5", tmp_path / "A2B.h5"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:4096])  # a copy cut short
+    if weights == "gone":
+        weights_file.unlink()
+    else:
+        weights_file.write_bytes(b"not an HDF5 file")
+    [left_out] = collect(tmp_path)[2]
+    assert left_out.startswith(f"A2B: cannot tell its treatment: its checkpoint {checkpoint} cannot be read (")
+    assert (f"weights file {weights_file} cannot be read (" in left_out) == (weights == "corrupt")
+    assert "recorded nothing" not in left_out
+    assert f"{tmp_path / 'baseA.h5'}: no such file" in left_out
+
+
 @pytest.mark.usefixtures("placeholder_figures")
 def test_a_copy_whose_own_base_is_not_among_the_runs_is_named(runs_dir, tmp_path):
     """random1/A1B alone (its split's bases not copied into the folder) is in the results but no
@@ -612,6 +634,20 @@ NOT_REFERENCES = {
                              "line 2: field larger than field limit (131072)"),
     "stray-quote": (b'run\tmean_top10_val_top1\n"half0A\t0.6\n' + b"half0B\t0.6\n" * 20_000,
                     "line 2: field larger than field limit (131072)"),
+    # rows that do not fit the header: a Python message ("float() argument must be ... not 'NoneType'"),
+    # or read without a word (a field more, a run twice, a column twice: its last one)
+    "a-row-without-its-accuracy": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\nhalf0B\n",
+                                   "line 3: 1 field where the header names 2"),
+    "a-row-of-more-fields": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\t450\t450000\n",
+                             "line 2: 4 fields where the header names 2"),
+    "a-run-twice": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\nhalf0B\t0.6\nhalf0A\t0.7\n",
+                    "line 4: run half0A again (line 2 holds it): each run once"),
+    "a-column-twice": (b"run\tmean_top10_val_top1\tmean_top10_val_top1\nhalf0A\t0.6\t0.9\n",
+                       "line 1: column mean_top10_val_top1 twice"),
+    "after-blank-lines": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\n\n\nmystery\t0.5\n",
+                          "line 5: unknown run name 'mystery'"),
+    "empty-accuracy": (b"run\tmean_top10_val_top1\nhalf0A\t\n",
+                       "line 2: mean_top10_val_top1 is '', expected a top-1 accuracy in [0, 1]"),
 }
 
 

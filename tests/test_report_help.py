@@ -52,3 +52,17 @@ def test_the_help_says_what_reference_takes_and_how_runs_are_paired_and_refused(
     assert "--reference paper|FILE" in text
     assert "measured against the base of its target in its own folder" in text
     assert "transfers across datasets from several source datasets" in text
+
+
+def test_the_docs_say_how_runs_are_paired_with_bases_and_which_are_refused():
+    """docs/report.md, "all it does", named neither how a network finds its base by folder (its own;
+    the one other folder holding one; none where several do) nor the refusal of transfers across
+    datasets from several source datasets, which the help and the code had."""
+    docs = " ".join(DOCS.read_text().split())
+    assert "measured against the base of its target (the same split, split seed or replicate, and half) in its " \
+           "own folder" in docs
+    assert "the base in the one other folder that holds one is its own" in docs
+    assert "where several other folders hold one, which is its own cannot be told, and it has none" in docs
+    assert "So are transfers across datasets from several source datasets" in docs
+    exit_codes = docs.split("## Exit codes")[1]
+    assert "(or transfers across datasets from several source datasets)" in exit_codes

@@ -6,7 +6,7 @@ import json
 import h5py
 import pytest
 
-from minitransfer import figures, fileio, report, run_file_readers, run_search, treatments
+from minitransfer import figures, fileio, report, run_file_readers, run_search, train_records
 from minitransfer.results import collect
 from test_report import write_runs
 
@@ -43,8 +43,8 @@ def test_of_a_runs_checkpoint_only_the_attributes_the_report_needs_are_read(runs
         f.attrs["config"] = json.dumps({"max_iter": 300})
         f.attrs["classes"] = json.dumps([{"index": i, "wnid": f"n{i:08d}"} for i in range(1000)])
     read = []
-    attribute = treatments._attribute
-    monkeypatch.setattr(treatments, "_attribute", lambda attrs, key: read.append(key) or attribute(attrs, key))
+    attribute = train_records._attribute
+    monkeypatch.setattr(train_records, "_attribute", lambda attrs, key: read.append(key) or attribute(attrs, key))
     [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
     assert run.fingerprint == "8" * 64 and read == ["dataset_fingerprint"]
 

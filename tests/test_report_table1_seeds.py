@@ -2,6 +2,8 @@
 BnB+ on the hard ones. The numbers stay the paper's definition (every run averaged); table1.md and
 the terminal say which seeds each side of such a column holds, and a complete grid says nothing."""
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -65,3 +67,20 @@ def test_a_seed_missing_at_one_n_is_named_at_that_n():
         f"(averaged over all runs, as the paper defines it, not split by split); the column \"over the own target's "
         f"base\" pairs each network with its own split's base"
         for column, controls in (("over baseA+baseB pooled (paper)", "baseA and baseB"), ("over selffer BnB+", "BnB+"))]
+
+
+def test_table1_of_a_grid_whose_fine_tuned_runs_are_not_finished_says_so_not_to_rerun_with_options(tmp_path):
+    """A grid still training, its bases and BnB finished, its AnB+ planned and not: Table 1 said "not
+    measured (...: experiment --split random, without --no-fine-tuned)", options the grid was given."""
+    runs_dir = tmp_path / "grid"
+    for run in grid.plan_grid(layers=(3,)):
+        folder = grid.run_dir(runs_dir, run)
+        if run.kind == "base" or run.label == "B3B":
+            write_run(runs_dir, run, 0.6)
+        else:
+            folder.mkdir(parents=True)
+            (folder / "treatment.json").write_text(json.dumps(run.to_json()))
+    _, table1_md, _ = report_of(runs_dir, tmp_path / "out")
+    assert ("Table 1: not measured (no random-split AnB+ runs with their bases finished yet: 3 runs are not, "
+            "named in results.md)." in table1_md), table1_md
+    assert "--no-fine-tuned" not in table1_md

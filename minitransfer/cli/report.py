@@ -23,8 +23,19 @@ def _reference(ctx, param, value):
     return pathlib.Path(value)
 
 
+def _runs_folder(ctx, param, value):
+    """RUNS, a folder: a file given instead (a run's result.json or weights, a named pipe) is a usage
+    error naming the folder that holds it, outside any run folder (click called it a directory)."""
+    if value.is_dir():
+        return value
+    folder = value.parent
+    while folder.suffix == ".run" and folder != folder.parent:
+        folder = folder.parent
+    raise click.BadParameter(f"{value} is a file, not a folder of runs: give the folder that holds the runs, {folder}")
+
+
 @click.command(short_help="The paper's tables, findings and figures of a folder of runs.")
-@click.argument("runs", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
+@click.argument("runs", type=click.Path(exists=True, path_type=pathlib.Path), callback=_runs_folder)
 @click.option("-o", "--out", type=OutputFolder(path_type=pathlib.Path), default=None,
               help="Folder for the tables and figures (default: RUNS/report).")
 @click.option("--reference", callback=_reference, default=None, metavar="paper|FILE",
@@ -52,10 +63,10 @@ def report(runs, out, reference):
     computed before OUT is touched. All it does, run by run: docs/report.md in the repository.
 
     Exit codes: 0 done (also with runs left out), 1 error (no finished run under RUNS; runs of
-    several datasets, presets or precisions), 2 usage (RUNS does not exist, --reference neither
-    'paper' nor a file, another report writing into OUT), 65 bad data (a --reference file that is
-    not a table of runs), 74 a file could not be written, 75 interrupted (SIGINT, SIGTERM, SIGHUP),
-    141 the output's reader went away (| head), silently.
+    several datasets, presets or precisions), 2 usage (RUNS does not exist or is a file,
+    --reference neither 'paper' nor a file, another report writing into OUT), 65 bad data (a
+    --reference file that is not a table of runs), 74 a file could not be written, 75 interrupted
+    (SIGINT, SIGTERM, SIGHUP), 141 the output's reader went away (| head), silently.
 
     \b
     Examples:
