@@ -72,7 +72,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
         hint = (f"; {source} holds class folders ({a_few(classes, 3)}) itself: give the folder that holds train/ "
-                f"(and val/)" if classes else _packed_training_archive(source))
+                f"(and val/)" if classes else _packed_training_archive(source) or inputs.nested_holder(source, "train"))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
     folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
     strays = [folder for folder in folders if not wordnet.WNID.fullmatch(folder.name)]  # 'backup', 'n01440764 copy'

@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import tarfile
 
+import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
@@ -56,3 +57,28 @@ def test_a_devkit_file_given_for_its_folder_is_a_usage_error_naming_the_folder(t
     assert (f"{kit / 'data' / 'meta.mat'} is a file: give the devkit folder, ILSVRC2012_devkit_t12, which holds "
             f"data/meta.mat and data/ILSVRC2012_validation_ground_truth.txt") in _said(result), result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("nested", ["ILSVRC2012", "imagenet/ILSVRC2012"], ids=["one-down", "two-down"])
+def test_the_folder_above_ilsvrc2012_names_the_folder_to_give(tmp_path, image_bytes, write_files, tree_state, nested):
+    given = tmp_path / "data"
+    (given / "aaa-other").mkdir(parents=True)  # a folder without train/, listed first: not named
+    tree, labels = _imagenet_tree(given / nested, image_bytes, write_files)
+    before = tree_state(tmp_path)
+    result = _prepare_imagenet(given, tmp_path / "out", "--val-labels", labels)
+    assert result.exit_code == 65, result.output
+    assert (f"{given / 'train'}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG); it holds {tree}, which holds "
+            f"train/: give that folder") in _said(result), result.output
+    assert "Traceback" not in result.output and tree_state(tmp_path) == before
+    result = _prepare_imagenet(tree, tmp_path / "out", "--val-labels", labels)
+    assert result.exit_code == 0, result.output
+    data = dataset.open_dataset(tmp_path / "out")
+    assert data.labels("train").tolist() == [0, 0, 1, 1] and data.labels("val").tolist() == [1, 0]
+
+
+def test_a_folder_without_ilsvrc2012_below_still_says_only_what_is_missing(tmp_path, image_bytes, write_files):
+    write_files(tmp_path / "data", {"photos/cat/1.png": image_bytes((1, 2, 3), kind="PNG")})
+    result = _prepare_imagenet(tmp_path / "data", tmp_path / "out")
+    assert result.exit_code == 65, result.output
+    assert _said(result).endswith(f"{tmp_path / 'data' / 'train'}: missing (expected ILSVRC2012 "
+                                  f"train/<wnid>/*.JPEG)"), result.output
