@@ -156,7 +156,12 @@ def class_names(folders, out):
 def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
     mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
-    return [(path, link_to_nothing(path)) for path in entries(root)
+    return links_to_nothing(entries(root))
+
+
+def links_to_nothing(paths):
+    """:func:`dangling_links` among ``paths`` (a folder's entries, listed already)."""
+    return [(path, link_to_nothing(path)) for path in paths
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 
 

@@ -4,6 +4,7 @@ the folder above ILSVRC2012/ (or above a folder holding train/ and val/), where 
 Each message names what to run or give, and doing so imports. And train/, a thousand folders on a network
 disk, is listed once."""
 
+import os
 import shlex
 import subprocess
 import tarfile
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from minitransfer.cli import main
-from minitransfer.data import dataset
+from minitransfer.data import dataset, importers
 from data.test_import_archives import WNIDS, _imagenet_tree
 
 
@@ -82,3 +83,23 @@ def test_a_folder_without_ilsvrc2012_below_still_says_only_what_is_missing(tmp_p
     assert result.exit_code == 65, result.output
     assert _said(result).endswith(f"{tmp_path / 'data' / 'train'}: missing (expected ILSVRC2012 "
                                   f"train/<wnid>/*.JPEG)"), result.output
+
+
+def test_train_is_listed_once(tmp_path, image_bytes, write_files, monkeypatch):
+    tree, labels = _imagenet_tree(tmp_path / "ILSVRC2012", image_bytes, write_files)
+    train, listings = os.fspath(tree / "train"), []
+    real_listdir, real_scandir = os.listdir, os.scandir
+
+    def listdir(path="."):
+        listings.append(os.fspath(path))
+        return real_listdir(path)
+
+    def scandir(path="."):
+        listings.append(os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    monkeypatch.setattr(os, "scandir", scandir)
+    built = importers.import_imagenet(tree, tmp_path / "out", val_labels=labels, size=8, workers=0)
+    assert built.labels("train").tolist() == [0, 0, 1, 1]
+    assert listings.count(train) == 1, listings
