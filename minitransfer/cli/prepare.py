@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from minitransfer.data import build, cifar, dataset, devkit, folder, importers, lock, prepared_notes, synthetic
+from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
+                               synthetic)
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.progress import StageProgress
 
@@ -88,10 +89,9 @@ class _DevkitFolder(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.isfile(value):
-            unpack, beside = SourceFolder.UNPACK.get(os.path.splitext(value)[1].lower()), os.path.dirname(value)
+            unpack, beside = archives.UNPACK_INTO.get(os.path.splitext(value)[1].lower()), os.path.dirname(value)
             if unpack:
-                command = unpack.format(shlex.quote(value)) + (f" -C {shlex.quote(beside)}"
-                                                               if beside and unpack.startswith("tar") else "")
+                command = unpack.format(archive=shlex.quote(value), into=shlex.quote(beside or "."))
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
                           f"makes, {os.path.join(beside, devkit.DEVKIT_FOLDER)}", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
@@ -207,7 +207,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     classes, it is refused, 65, naming the folder to give). Every file below a class folder is tried
     with Pillow, turned upright as its EXIF says; what does not decode (a note, a web page saved as
     .jpg, HEIC without pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden
-    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. A validation file that copies a
+    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. An archive (.zip, .tar.gz ...) is
+    not unpacked: one beside the class folders is warned of (a class left packed), one in a class
+    folder listed in OUT/skipped.txt, each with the command that unpacks it. A validation file that copies a
     training image is left out of validation (OUT/skipped.txt); an image in two classes is imported
     with each label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the
     import runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated
