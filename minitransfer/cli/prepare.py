@@ -1,11 +1,14 @@
 """``minitransfer prepare``: import a dataset into the HDF5 shard format, or re-check one."""
 
 import contextlib
+import os
+import shlex
 import sys
 
 import click
 
-from minitransfer.data import build, cifar, dataset, folder, importers, lock, prepared_notes, synthetic
+from minitransfer.data import (archives, build, cifar, dataset, devkit, folder, importers, lock, prepared_notes,
+                               synthetic)
 from minitransfer.data.decoder_pool import MAX_WORKERS
 from minitransfer.progress import StageProgress
 
@@ -75,6 +78,27 @@ _is_a = click.option("--is-a", "is_a", type=click.Path(exists=True, dir_okay=Fal
                           "(class names must be WordNet ids such as n01440764).")
 
 
+class _DevkitFolder(click.Path):
+    """--devkit: the devkit folder. A file given instead is a usage error that says what to give: the
+    download still packed (ILSVRC2012_devkit_t12.tar.gz) with the command that unpacks it beside itself and
+    the folder that makes; one of its files (meta.mat) with the folder to give (click said only
+    "Directory ... is a file")."""
+
+    def __init__(self):
+        super().__init__(exists=True, file_okay=False)
+
+    def convert(self, value, param, ctx):
+        if os.path.isfile(value):
+            unpack, beside = archives.UNPACK_INTO.get(os.path.splitext(value)[1].lower()), os.path.dirname(value)
+            if unpack:
+                command = unpack.format(archive=shlex.quote(value), into=shlex.quote(beside or "."))
+                self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
+                          f"makes, {os.path.join(beside, devkit.DEVKIT_FOLDER)}", param, ctx)
+            self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
+                      f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @click.group(cls=OptionsOnceGroup, short_help="Import ImageNet, CIFAR or a folder of images into HDF5 shards.")
 def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
@@ -107,7 +131,7 @@ def prepare():
 @prepare.command()
 @click.argument("source", type=SourceFolder())
 @click.argument("out", type=OutputFolder())
-@click.option("--devkit", "devkit_folder", type=click.Path(exists=True, file_okay=False), default=None,
+@click.option("--devkit", "devkit_folder", type=_DevkitFolder(), default=None,
               help="The official ILSVRC2012 devkit folder (ILSVRC2012_devkit_t12): validation labels from its "
                    "ground truth and meta.mat, class names from meta.mat. Needs SciPy: "
                    "pip install 'minitransfer[devkit]'.")
@@ -183,7 +207,9 @@ def folder_command(source, out, val_fraction, seed, families, family_a, is_a, si
     classes, it is refused, 65, naming the folder to give). Every file below a class folder is tried
     with Pillow, turned upright as its EXIF says; what does not decode (a note, a web page saved as
     .jpg, HEIC without pillow-heif, an image above 8192x8192) is listed in OUT/skipped.txt. Hidden
-    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. A validation file that copies a
+    and system files (.DS_Store, Thumbs.db, @eaDir ...) are ignored. An archive (.zip, .tar.gz ...) is
+    not unpacked: one beside the class folders is warned of (a class left packed), one in a class
+    folder listed in OUT/skipped.txt, each with the command that unpacks it. A validation file that copies a
     training image is left out of validation (OUT/skipped.txt); an image in two classes is imported
     with each label, listed in OUT/copies-across-classes.txt and warned of. A file changed while the
     import runs is listed in OUT/skipped.txt: rerun the same command. The rest (16-bit and animated

@@ -13,6 +13,7 @@ I/O error) is no damage of the file's: it is said as such (exit 74).
 import contextlib
 import lzma
 import os
+import shlex
 import tarfile
 import zipfile
 import zlib
@@ -22,6 +23,11 @@ from . import schema
 
 DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
 ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
+# The archives images are downloaded and shared in, by suffix, and the command that unpacks one into a folder
+UNPACK_INTO = {".zip": "unzip {archive} -d {into}", ".tar": "tar xf {archive} -C {into}",
+               ".tgz": "tar xzf {archive} -C {into}", ".gz": "tar xzf {archive} -C {into}",
+               ".bz2": "tar xjf {archive} -C {into}", ".xz": "tar xJf {archive} -C {into}",
+               ".7z": "7z x {archive} -o{into}", ".rar": "unrar x {archive} {into}/"}
 
 
 class UnreadableArchive(ds.DatasetError):
@@ -68,3 +74,20 @@ def check_zip_member(info, origin):
     if info.flag_bits & ZIP_ENCRYPTED:
         raise UnreadableArchive(f"{origin}: encrypted (password-protected): decrypt the archive (or unpack it) "
                                 f"and import that")
+
+
+def archive_stem(name):
+    """``name`` less the suffixes of an archive (:data:`UNPACK_INTO`, ``.tar`` of ``.tar.gz`` too): "dogs" of
+    "dogs.tar.gz"; None when ``name`` is no archive's."""
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() not in UNPACK_INTO or not stem:
+        return None
+    return stem[:-4] if stem.lower().endswith(".tar") and stem[:-4] else stem
+
+
+def unpack_command(archive, into):
+    """The shell command that makes the folder ``into`` and unpacks ``archive`` (by its suffix:
+    :data:`UNPACK_INTO`) there."""
+    template = UNPACK_INTO[os.path.splitext(archive)[1].lower()]
+    into = shlex.quote(os.fspath(into))
+    return f"mkdir -p {into} && " + template.format(archive=shlex.quote(os.fspath(archive)), into=into)

@@ -353,7 +353,7 @@ def load_item(item, size):
         raise  # its other members are most likely alike: stop at once rather than skip every one
     except Image.UnidentifiedImageError:  # PIL's words name its file object (<_io.BufferedReader name=10>)
         name = image_formats.format_needing_plugin(data[:256])
-        return None, image_formats.plugin_reason(name) if name else UNIDENTIFIED, digest
+        return None, image_formats.plugin_reason(name) if name else _archive_reason(item) or UNIDENTIFIED, digest
     except UNREADABLE as error:
         if getattr(error, "errno", None) == errno.ELOOP:
             return None, _not_found(item.path, error), None
@@ -376,6 +376,20 @@ def _damaged_remedy(error, item):
     if not isinstance(error, DAMAGED) and not (type(error) is OSError and error.errno is None):
         return ""
     return DAMAGED_MEMBER if item.member is not None else DAMAGED_FILE
+
+
+def _archive_reason(item):
+    """Why the file of ``item``, named as an archive (photos.zip in a class folder), is skipped: the images it
+    holds are not imported, and the command that unpacks them into a folder beside it, which the import reads
+    (once there, it is said to be unpacked); None for another file, or an archive's member."""
+    stem = archives.archive_stem(os.path.basename(item.path)) if item.member is None else None
+    if stem is None:
+        return None
+    into = os.path.join(os.path.dirname(item.path), stem)
+    if os.path.isdir(into):
+        return f"an archive, not an image (unpacked beside it, in {display_name(stem)}/, whose images are imported)"
+    command = archives.unpack_command(display_name(item.path), display_name(into))
+    return f"an archive, not an image: the images it holds are not imported; unpack it there ({command}) and rerun"
 
 
 def _not_found(path, error):

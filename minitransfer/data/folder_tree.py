@@ -10,6 +10,7 @@ import unicodedata
 
 from minitransfer import fileio, stopping
 
+from . import archives
 from . import dataset as ds
 from . import inputs
 from .decode import link_to_nothing, may_be_image
@@ -26,9 +27,10 @@ def check_two_class_folders(root, folders, source):
     gave one class's folder (``photos/cat``), or the folder above the classes' (``data``, holding only
     ``photos``), learns which folder to give instead."""
     hint, images = "", loose_images([root]) if len(folders) < 2 else []
+    packed = archives_not_unpacked([source, root]) if len(folders) < 2 else []
     if not folders:
         loose = sum(1 for path in root.iterdir() if not inputs.hidden(path.name) and path.is_file())
-        one_class = root == source  # given photos/cat
+        one_class = root == source and not packed  # given photos/cat
         hint = f", only {loose} file(s){' (the folder of one class?)' if one_class else ''}" if loose else ""
         if images:  # one class's folder, or 300 photos not sorted yet
             hint += (f", {len(images)} of them images: {f'if so, give {root.parent}; else ' if one_class else ''}"
@@ -40,6 +42,8 @@ def check_two_class_folders(root, folders, source):
         if images:
             hint += (f", and {len(images)} image file(s) in no class folder, such as "
                      f"{inputs.display_name(images[0])}: move each into its class's folder")
+    if packed:
+        hint += f"; it holds {unpack_each(packed)}"
     check_two_classes(root, [folder.name for folder in folders], ONE_PER_CLASS, hint)
 
 
@@ -79,6 +83,38 @@ def warn_of_loose_images(images):
         stopping.warn(f"warning: {len(images)} image file(s) lie in no class folder (directly in {', '.join(where)}), "
                       f"such as {shown}{' ...' if len(images) > 2 else ''}: they are not imported; move each into "
                       f"its class's folder and rerun")
+
+
+def archives_not_unpacked(folders):
+    """The archives (by suffix: :func:`.archives.archive_stem`) lying directly in ``folders`` (SOURCE and, in the
+    train/ + val/ layout, train/ and val/: each once, None passed over) beside no folder of their name (cat.zip
+    beside cat/ was unpacked): a class's images left packed, in no class folder, so not imported."""
+    found = []
+    for folder in dict.fromkeys(folder for folder in folders if folder is not None):
+        for path in entries(folder):
+            stem = archives.archive_stem(path.name)
+            if stem and not inputs.hidden(path.name) and path.is_file() and not (folder / stem).is_dir():
+                found.append(path)
+    return found
+
+
+def unpack_each(packed):
+    """"N archive(s) not unpacked (...): unpack each ... (command)": what to do about ``packed``
+    (:func:`archives_not_unpacked`), the command for the first."""
+    first = packed[0]
+    command = archives.unpack_command(inputs.display_name(first),
+                                      inputs.display_name(first.parent / archives.archive_stem(first.name)))
+    shown = " ".join(inputs.display_name(path.name) for path in packed[:3]) + (" ..." if len(packed) > 3 else "")
+    return (f"{len(packed)} archive(s) not unpacked ({shown}): unpack each into a class folder of its own, named as "
+            f"its class ({command}{', and so on' if len(packed) > 1 else ''})")
+
+
+def warn_of_archives(packed):
+    """Warn of the archives lying beside the class folders (:func:`archives_not_unpacked`): a researcher who
+    unpacked nine classes' downloads of ten would otherwise train without the tenth and never know."""
+    if packed:
+        stopping.warn(f"warning: {unpack_each(packed)}, and rerun: they lie in no class folder, so the images they "
+                      f"hold are not imported (move them away if they hold none of this dataset's)")
 
 
 def warn_of_names_differing_in_case(root, folders):
@@ -156,7 +192,12 @@ def class_names(folders, out):
 def dangling_links(root):
     """[(link, why it is not imported)] for each link in ``root`` to nothing (a folder moved, a drive not
     mounted) or into a loop of links (``a -> a``): neither folder nor file, it was left out without a word."""
-    return [(path, link_to_nothing(path)) for path in entries(root)
+    return links_to_nothing(entries(root))
+
+
+def links_to_nothing(paths):
+    """:func:`dangling_links` among ``paths`` (a folder's entries, listed already)."""
+    return [(path, link_to_nothing(path)) for path in paths
             if path.is_symlink() and not path.exists() and not inputs.hidden(path.name)]
 
 

@@ -18,7 +18,7 @@ from .build import build_dataset, check_out
 from .decode import ImportItem
 from .decoder_pool import refuse_in_script_rerun
 from .copies import CopiesAcrossClasses, examine, recorded_digests
-from .folder_tree import TWO_OR_MORE, check_two_classes, dangling_links, entries
+from .folder_tree import TWO_OR_MORE, check_two_classes, entries, links_to_nothing
 from .imagenet_common import (IMAGE_SUFFIXES, check_labelled, check_labelled_once, checked_name, note_listed_states,
                               paths_by_class, a_few, class_table, read_class_names)
 
@@ -31,7 +31,12 @@ def _image_files(folder):
     """The image files directly in ``folder``, sorted; hidden ones (macOS's ._ files) are not images.
     A link to nowhere or a FIFO named like an image is one too: the decoder lists it in skipped.txt,
     saying what it is, rather than the dataset losing it without a word."""
-    return sorted(path for path in entries(folder) if not path.is_dir() and _an_image(path.name))
+    return _images_among(entries(folder))
+
+
+def _images_among(paths):
+    """The image files among ``paths`` (sorted), as :func:`_image_files` tells them."""
+    return [path for path in paths if not path.is_dir() and _an_image(path.name)]
 
 
 def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is_a=None, size=256, workers=None,
@@ -72,12 +77,13 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     if not train.is_dir():
         classes = sorted(path.name for path in source.iterdir() if wordnet.WNID.fullmatch(path.name) and path.is_dir())
         hint = (f"; {source} holds class folders ({a_few(classes, 3)}) itself: give the folder that holds train/ "
-                f"(and val/)" if classes else _packed_training_archive(source))
+                f"(and val/)" if classes else _packed_training_archive(source) or inputs.nested_holder(source, "train"))
         raise ds.DatasetError(f"{train}: missing (expected ILSVRC2012 train/<wnid>/*.JPEG){hint}")
-    folders = sorted(path for path in train.iterdir() if path.is_dir() and not inputs.hidden(path.name))
+    listed = [path for path in entries(train) if not inputs.hidden(path.name)]  # listed once: 1000 folders, on NFS
+    folders = [path for path in listed if path.is_dir()]
     strays = [folder for folder in folders if not wordnet.WNID.fullmatch(folder.name)]  # 'backup', 'n01440764 copy'
     folders = [folder for folder in folders if wordnet.WNID.fullmatch(folder.name)]
-    packed = sorted(path.name for path in train.iterdir() if path.suffix.lower() == ".tar" and path.is_file()
+    packed = sorted(path.name for path in listed if path.suffix.lower() == ".tar" and path.is_file()
                     and wordnet.WNID.fullmatch(path.stem) and not (train / path.stem).is_dir())  # n01440764.tar;
     # not ILSVRC2012_img_train.tar, the archive of the class tars, which unpacking it in train/ leaves there
     if packed:  # ILSVRC2012_img_train.tar holds one tar per class: these would be classes missing without a word
@@ -86,7 +92,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
     for folder in folders:
         inputs.check_class_name(folder)
     _refuse_classes_unpacked_in_part(train, [folder.name for folder in folders])
-    lost = [(link, reason) for link, reason in dangling_links(train) if wordnet.WNID.fullmatch(link.name)]
+    lost = [(link, reason) for link, reason in links_to_nothing(listed) if wordnet.WNID.fullmatch(link.name)]
     if lost:  # else a class missing without a word: 999 classes, and --val-labels' labels off by one after it
         more = f" (and {len(lost) - 1} more: {a_few([link.name for link, _ in lost[1:]], 3)})" if len(lost) > 1 else ""
         raise ds.DatasetError(f"{inputs.display_name(lost[0][0])}: {lost[0][1]}{more}: its class would be "
@@ -96,7 +102,7 @@ def import_imagenet(source, out, *, val_labels=None, devkit=None, words=None, is
         hint = (f", but {len(strays)} folder(s) not named as wnids ({a_few([path.name for path in strays], 3)}): "
                 f"import a tree of your own class folders with 'minitransfer prepare folder'")
     elif not wnids:
-        loose = _image_files(train)
+        loose = _images_among(listed)
         hint = (f"; it holds {len(loose)} image file(s) itself ({a_few([path.name for path in loose], 3)}): each "
                 f"class's belong in train/<wnid>/, where its tar unpacks" if loose else _packed_training_archive(train))
     check_two_classes(train, wnids, IMAGENET_LAYOUT, hint)

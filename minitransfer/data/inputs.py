@@ -142,6 +142,20 @@ def nested_copy(source, folder, marker, depth=3):
     return ""
 
 
+def nested_holder(source, marker, depth=2):
+    """"; it holds <path>, which holds <marker>/: give that folder" when a folder below ``source`` (``depth``
+    folders down at most, hidden ones passed over) holds a folder ``marker``, such as ILSVRC2012's train/ given
+    from above (``data/ILSVRC2012/train``, given ``data``); "" otherwise. Looked for as cheaply as
+    :func:`nested_copy` looks: the same bounded listings, one stat per folder found."""
+    level, budget = [pathlib.Path(source)], [NESTED_LOOK_TOTAL]
+    for _ in range(depth):
+        level = [path for parent in level for path in _subfolders(parent, budget)]
+        found = [path for path in level if (path / marker).is_dir()]
+        if found:
+            return f"; it holds {display_name(found[0])}, which holds {marker}/: give that folder"
+    return ""
+
+
 def _subfolders(folder, budget):
     """The folders among the first entries listed in ``folder`` (hidden ones passed over), sorted; ``budget``
     (a one-item list) is the number of entries left to look at in all, lessened by those looked at here."""
