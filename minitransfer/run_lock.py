@@ -54,7 +54,11 @@ class RunLock:
             ...
 
     The run directory is created for the lock; if this process created it and leaves nothing else
-    in it (a run that failed before writing anything), it is removed again on release."""
+    in it (a run that failed before writing anything), it is removed again on release.
+
+    :attr:`run_dir` and :attr:`path` are as ``run_dir`` names the folder, for messages; the lock's
+    files are those of the folder that was at ``run_dir`` when it was made (:attr:`folder`), whatever
+    the working folder is later (``os.chdir`` in an ``on_iteration`` hook, or in another thread)."""
 
     FILE = "lock"
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
@@ -62,23 +66,26 @@ class RunLock:
     def __init__(self, run_dir):
         self.run_dir = pathlib.Path(run_dir)
         self.path = self.run_dir / self.FILE
+        self.folder = self.run_dir.absolute()
+        self._file = self.folder / self.FILE
         self._descriptor = None
         self._created = False
 
     def __enter__(self):
-        self._created = not self.run_dir.exists()
+        self._created = not self.folder.exists()
         try:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise fileio.storage_error(self.run_dir, error) from error
+            raise fileio.storage_error(self.folder, error, named=self.run_dir) from error
         gone = 0
         while True:
-            if held_here(self.path) is not None:  # by this process (a run, a report, a prepare, readers)
-                raise self._busy(holder(self.run_dir))
+            if held_here(self._file) is not None:  # by this process (a run, a report, a prepare, readers)
+                raise self._busy(holder(self.folder))
             try:
-                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:  # a read-only folder, one this user may not write, no inode left
-                failure = fileio.storage_error(self.path, error)  # says what is left before the folder is removed
+                # says what is left before the folder is removed
+                failure = fileio.storage_error(self._file, error, named=self.path)
                 self._remove_if_created_empty()
                 raise failure from error
             try:
@@ -88,12 +95,12 @@ class RunLock:
                 raise
             if not locked:
                 os.close(descriptor)
-                pid = holder(self.run_dir)
+                pid = holder(self.folder)
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
                 raise self._busy(pid)
-            if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
+            if same_file(descriptor, self._file):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
         self._descriptor = descriptor
@@ -103,7 +110,7 @@ class RunLock:
             os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
         except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
             self.__exit__(None, None, None)
-            raise fileio.storage_error(self.path, error) from error
+            raise fileio.storage_error(self._file, error, named=self.path) from error
         return self
 
     def _busy(self, pid):
@@ -114,13 +121,13 @@ class RunLock:
         locked (not removed, nor replaced by another process's, meanwhile) and holds its PID and host
         (on a file system without locks, :func:`try_lock`, a second process takes it too and writes its
         own, which may be this PID on another node)."""
-        return self._descriptor is not None and same_file(self._descriptor, self.path) and \
+        return self._descriptor is not None and same_file(self._descriptor, self._file) and \
             _is_this_process(self._holder_written())
 
     def other(self):
         """The :class:`Holder` that took this lock from this one (:meth:`held` False), where known."""
-        pid = holder(self.run_dir)
-        if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
+        pid = holder(self.folder)
+        if pid is None and self._descriptor is not None and same_file(self._descriptor, self._file):
             pid = self._holder_written()
         return pid
 
@@ -132,11 +139,11 @@ class RunLock:
         # only its own lock file: the folder may have been moved or deleted meanwhile, another process
         # may lock a new one under the same name, or (without locks) have written its PID in this one
         written = self._holder_written()
-        if same_file(self._descriptor, self.path) and (written is None or _is_this_process(written)):
+        if same_file(self._descriptor, self._file) and (written is None or _is_this_process(written)):
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
+                self._file.unlink(missing_ok=True)
         release(self._descriptor)
         os.close(self._descriptor)
         self._descriptor = None
@@ -147,8 +154,8 @@ class RunLock:
         before writing anything (its lock file not even created: a disk out of inodes) leaves no empty
         folder for a later run or report to puzzle over."""
         with contextlib.suppress(FileNotFoundError):
-            if self._created and not any(self.run_dir.iterdir()):
-                self.run_dir.rmdir()
+            if self._created and not any(self.folder.iterdir()):
+                self.folder.rmdir()
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for

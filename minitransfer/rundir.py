@@ -103,15 +103,21 @@ class RunFiles:
     iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
     ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
-    which a previous run wrote) first."""
+    which a previous run wrote) first.
+
+    Its paths (:attr:`run_dir`, :attr:`checkpoint`, ...) are as ``run_dir`` names the folder, for
+    messages; its files are read and written in the folder that was at ``run_dir`` when it was
+    opened (:meth:`at`), so that a process that changes its working folder meanwhile (``os.chdir`` in
+    an ``on_iteration`` hook, or in a notebook's other thread) writes on into its run."""
 
     EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
 
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._folder, self._lock = _identity(self.run_dir), lock
-        fileio.remove_stale_temporaries(self.run_dir)
+        self.folder = self.run_dir.absolute()  # where its files are read and written: see at()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._folder, self._lock = _identity(self.folder), lock
+        fileio.remove_stale_temporaries(self.folder)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
         self.eval_csv = self.run_dir / "eval.csv"
@@ -121,12 +127,23 @@ class RunFiles:
         if fresh:
             self._start_over(weights)
         else:
-            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated)
-            self._truncate(start_iteration)
-        if not self.eval_csv.exists():
-            fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
+            numbered = _numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
+            lines = _eval_csv_lines(numbered)
+            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated, numbered[:1], lines)
+            self._truncate(start_iteration, lines)
+        if not self.at(self.eval_csv).exists():
+            self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
         # the logs as this run writes them (None: not written yet): see check_in_place
-        self._logs = {path: _identity(path) for path in (self.eval_csv, self.metrics)}
+        self._logs = {path: _identity(self.at(path)) for path in (self.eval_csv, self.metrics)}
+
+    def at(self, path):
+        """Where the run's file ``path`` (:attr:`checkpoint`, :attr:`eval_csv`, ...) is read and
+        written: in the run folder as it was resolved when the run opened it, whatever the working
+        folder is now."""
+        return self.folder / pathlib.Path(path).relative_to(self.run_dir)
+
+    def _write(self, path, text):
+        fileio.write_text(self.at(path), text, named=path)
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -137,20 +154,19 @@ class RunFiles:
         if weights is not None:
             fileio.remove(weights)
         for path in (self.result, self.checkpoint, self.metrics, self.eval_csv):
-            path.unlink(missing_ok=True)
+            self.at(path).unlink(missing_ok=True)
 
-    def _unlogged(self, iteration, evaluated):
+    def _unlogged(self, iteration, evaluated, first, lines):
         """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header, an
         earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
         ``iteration`` that is not one of ``evaluated``, repeats one or comes out of order (result.json,
-        computed from the rows, would count it, or lack it) is a :class:`RunLogError`."""
+        computed from the rows, would count it, or lack it) is a :class:`RunLogError`. ``first``: its
+        first whole line, numbered ([] for none); ``lines``: its rows (:func:`eval_csv_lines`)."""
         header = ",".join(self.EVAL_COLUMNS)
-        lines = _whole_lines(self.eval_csv)
-        if lines and lines[0] != header:
-            raise RunLogError(f"{self.eval_csv}: the header is {lines[0]!r:.60}, not {header!r}; its rows cannot be "
-                              f"trusted: {RECOVER}")
-        rows = [(row, fault) for _, row, fault in eval_csv_lines(self.eval_csv)
-                if row is not None and row["iteration"] <= iteration]
+        if first and first[0][1] != header:
+            raise RunLogError(f"{self.eval_csv}: the header is {first[0][1]!r:.60}, not {header!r}; its rows cannot "
+                              f"be trusted: {RECOVER}")
+        rows = [(row, fault) for _, row, fault in lines if row is not None and row["iteration"] <= iteration]
         made = collections.Counter(row["iteration"] for row, _ in rows)
         # a row out of order is left out when read: the rewrite below would drop the evaluation it holds
         moved = {row["iteration"] for row, fault in rows if fault is not None}
@@ -169,15 +185,15 @@ class RunFiles:
                               f"checkpoint at {iteration} (their weights are gone, they cannot be redone): {RECOVER}")
         return missing
 
-    def _truncate(self, iteration):
+    def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
         metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
-        the resumed run redoes is logged once."""
-        rows = [row for row in self.eval_rows() if row["iteration"] <= iteration]
+        the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`eval_csv_lines`)."""
+        rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
         evaluated = {row["iteration"] for row in rows}
-        kept = [line for line in _whole_lines(self.metrics) if _metrics_kept(line, iteration, evaluated)]
-        fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
-        fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
+        kept = [line for line in _whole_lines(self.at(self.metrics)) if _metrics_kept(line, iteration, evaluated)]
+        self._write(self.metrics, "".join(line + "\n" for line in kept))
+        self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def check_in_place(self):
@@ -190,14 +206,14 @@ class RunFiles:
         ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock file
         there (removed by hand to "unstick" a run): a second process may be training into the
         folder, and the two would mix their files. Called before every write."""
-        if _identity(self.run_dir) != self._folder:
+        if _identity(self.folder) != self._folder:
             raise RunFolderChanged(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
                                                  f"stopped rather than start a second, partial run folder there: put "
                                                  f"it back and rerun with `resume='auto'`, or start over with "
                                                  f"`overwrite=True`")
         for path, identity in self._logs.items():
-            if identity is not None and _identity(path) != identity:
-                raise _log_lost(path)
+            if identity is not None and _identity(self.at(path)) != identity:
+                raise _log_lost(path, self.at(path).exists())
         if self._lock is not None and not self._lock.held():
             raise RunFolderChanged(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or taken "
                                                  f"by another process (on a file system without locks) while it "
@@ -213,42 +229,43 @@ class RunFiles:
         could lose rows it counts on, and its resume was refused for lacking them."""
         for path in (self.eval_csv, self.metrics):
             try:
-                fileio.fsync_path(path)
+                fileio.fsync_path(self.at(path))
             except FileNotFoundError:
                 continue  # nothing logged yet
             except OSError as error:
-                raise fileio.storage_error(path, error) from error
+                raise fileio.storage_error(self.at(path), error, named=path) from error
 
     def write_json(self, path, record):
         self.check_in_place()
-        fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
+        self._write(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         self.check_in_place()
-        fileio.append_text(self.metrics, json.dumps(record) + "\n")
+        fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
         if self._logs[self.metrics] is None:  # created by this append
-            self._logs[self.metrics] = _identity(self.metrics)
+            self._logs[self.metrics] = _identity(self.at(self.metrics))
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
         self.check_in_place()
-        fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
+        fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
+                           named=self.eval_csv)
         self.log({"event": "eval", **row})
         return row
 
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
-        return read_eval_rows(self.eval_csv)
+        return read_eval_rows(self.at(self.eval_csv))
 
 
-def _log_lost(path):
+def _log_lost(path, there):
     """The :class:`RunFolderChanged` (exit code 74) of a run log ``path`` (eval.csv, metrics.jsonl)
-    removed or replaced by hand while the run wrote to it: an append would start another file
-    without its earlier rows (result.json counts eval.csv's, a report draws metrics.jsonl's curve),
-    or add to a file the run did not write, whose rows may not be the run's (a copy holds the same
-    rows: an editor's save writes one)."""
+    removed or replaced by hand while the run wrote to it (``there``: whether a file has its name
+    now): an append would start another file without its earlier rows (result.json counts eval.csv's,
+    a report draws metrics.jsonl's curve), or add to a file the run did not write, whose rows may not
+    be the run's (a copy holds the same rows: an editor's save writes one)."""
     counted = "which result.json counts" if path.name == "eval.csv" else "the training curve"
-    if path.exists():
+    if there:
         what = (f"replaced while the run wrote to it: another file now has its name; its rows may not be the "
                 f"run's ({counted}); stopped rather than log on into it")
     else:
@@ -273,8 +290,12 @@ def eval_csv_lines(path):
     (:func:`_eval_row`), else None; ``fault``: what makes it one train never writes (here: its
     iteration repeats or goes back from an earlier row's, as train counts on: a row duplicated, or out
     of order), else None."""
+    return _eval_csv_lines(_numbered_lines(path))
+
+
+def _eval_csv_lines(numbered):
+    """:func:`eval_csv_lines` of an eval.csv read already: its (line number, line) ``numbered``."""
     lines, last = [], None
-    numbered = _numbered_lines(path)
     columns = eval_csv_columns(numbered[0][1]) if numbered else RunFiles.EVAL_COLUMNS
     for number, line in numbered[1:]:
         row, fault = _eval_row(line, columns)
@@ -383,14 +404,15 @@ def divergence(metrics):
                        else f"at iteration {record.get('iteration')}")
 
 
-def weights_record(out, sha256):
+def weights_record(out, sha256, named=None):
     """What result.json records of the weights file ``out`` train has just written, whose sha256 is
     ``sha256``: ``{"sha256", "size", "mtime_ns"}``, the digest with the file's size and modification
-    time, which :func:`recorded_sha256` trusts while they are unchanged."""
+    time, which :func:`recorded_sha256` trusts while they are unchanged. ``named``: how an error
+    names ``out`` (:func:`minitransfer.fileio.storage_error`)."""
     try:
         status = os.stat(out)
     except OSError as error:
-        raise fileio.storage_error(out, error) from error
+        raise fileio.storage_error(out, error, named=named) from error
     return {"sha256": sha256, "size": status.st_size, "mtime_ns": status.st_mtime_ns}
 
 

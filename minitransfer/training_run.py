@@ -26,7 +26,7 @@ from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words
+from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words, weights_record
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory, TrainingStep
@@ -39,7 +39,8 @@ SMALLER_BATCH = "or start over with a smaller `batch_size` (`overwrite=True`)"
 
 class Run:
     """The state of one training run between its iterations: the plan, the net, the training
-    batches, the run files and the progress display."""
+    batches, the run files and the progress display. Its files are written where its paths led
+    when it started (:attr:`out`, :class:`RunFiles`), its messages name them as they were given."""
 
     def __init__(self, plan, stop, run_lock):
         self.plan = plan
@@ -53,11 +54,12 @@ class Run:
         self.batches = _TrainingBatches(_training_batches(plan, stop), self)
         # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
         self.cursor = self.batches.cursor
+        self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
-        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
+        fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
         self._unlogged = None  # metrics.jsonl's row of iteration `done`, due and not logged yet: see _log_due_row
@@ -152,7 +154,8 @@ class Run:
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.cursor))
+        checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
+                         named=self.files.checkpoint)
         self.saved = done
 
     def checkpoint(self, done, lr):
@@ -163,14 +166,16 @@ class Run:
             self.save(done, lr)
 
     def write_weights(self):
-        """Write the weights file `out` once the last iteration's checkpoint is written; returns its
-        sha256. Memory that runs out while they are made or written is :meth:`out_of_memory`: the
-        checkpoint holds every iteration, and a rerun with `resume='auto'` writes them (a bare
-        MemoryError escaped, whose advice, a smaller batch, meant training again from the start)."""
+        """Write the weights file `out` once the last iteration's checkpoint is written; returns what
+        result.json records of it (:func:`minitransfer.rundir.weights_record`). Memory that runs out
+        while they are made or written is :meth:`out_of_memory`: the checkpoint holds every
+        iteration, and a rerun with `resume='auto'` writes them (a bare MemoryError escaped, whose
+        advice, a smaller batch, meant training again from the start)."""
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            return checkpoints.save(c.out, snapshot(self.net, self.plan, c.max_iter, self.cursor))
+            sha256 = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor), named=c.out)
+        return weights_record(self.out, sha256, named=c.out)
 
     def interrupted(self, reason, where=""):
         """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the

@@ -115,8 +115,8 @@ def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, t
 
 
 def test_a_refused_or_failed_run_leaves_no_empty_run_directory(synthetic_8, tmp_path, monkeypatch):
-    def full(path, text):
-        raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
+    def full(path, text, keep_same=False, named=None):
+        raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), named=named)
 
     monkeypatch.setattr(fileio, "write_text", full)
     with pytest.raises(fileio.StorageError):
@@ -200,19 +200,19 @@ def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8
     checkpoint = tmp_path / "net.run" / "checkpoint.h5"
     armed = {"on": site == "config.json"}
 
-    def fail_if_site(path):
+    def fail_if_site(path, named):
         if checkpoint.exists() and checkpoints.load(checkpoint).solver.iteration == 3:
             armed["on"] = True
         if armed["on"] and pathlib.Path(path).name == site:
-            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), 1234)
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), 1234, named)
 
-    def write_bytes(path, data):
-        fail_if_site(path)
-        real_write_bytes(path, data)
+    def write_bytes(path, data, named=None):
+        fail_if_site(path, named)
+        real_write_bytes(path, data, named)
 
-    def append_text(path, text):
-        fail_if_site(path)
-        real_append(path, text)
+    def append_text(path, text, named=None):
+        fail_if_site(path, named)
+        real_append(path, text, named)
 
     monkeypatch.setattr(fileio, "write_bytes", write_bytes)
     monkeypatch.setattr(fileio, "append_text", append_text)

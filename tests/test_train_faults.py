@@ -424,8 +424,8 @@ def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_dat
     checkpoint and lose rows it counts on, a resume then refused for lacking them."""
     events, append, fsync = [], training.fileio.append_text, os.fsync
 
-    def appending(path, text):
-        append(path, text)
+    def appending(path, text, named=None):
+        append(path, text, named)
         events.append(("append", pathlib.Path(path).name))
 
     def syncing(descriptor):
