@@ -20,7 +20,6 @@ from minitransfer.config import evaluates_after
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change
-from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
@@ -30,6 +29,7 @@ from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words, wei
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory, TrainingStep
+from minitransfer.training_batches import TrainingBatches, training_batches
 from minitransfer.transfer import build_net, snapshot
 
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
@@ -51,7 +51,7 @@ class Run:
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
-        self.batches = _TrainingBatches(_training_batches(plan, stop), self)
+        self.batches = TrainingBatches(training_batches(plan, stop), self)
         # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
         self.cursor = self.batches.cursor
         self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
@@ -358,51 +358,6 @@ def _repair_then_rerun(error):
     if error.errno in fileio.REPAIRS:
         return fileio.REPAIRS[error.errno].removesuffix(" with")
     return "once it can be written, rerun"
-
-
-class _TrainingBatches:
-    """The training stream as the loop takes it (``with``, iteration, ``cursor``): running out of
-    memory while the next batch is made (its crops allocated) is :meth:`Run.out_of_memory`, between
-    two iterations."""
-
-    def __init__(self, loader, run):
-        self.loader, self.run = loader, run
-
-    @property
-    def cursor(self):
-        return self.loader.cursor
-
-    def __enter__(self):
-        self.loader.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.loader.__exit__(*exc)
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        try:
-            return next(self.loader)
-        except MemoryError as error:
-            raise self.run.out_of_memory(error, f"making the batch of iteration {self.run.done + 1}") from error
-
-
-def _training_batches(plan, stop):
-    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream);
-    ``stop``: as :class:`minitransfer.data.loader.BatchLoader` takes it."""
-    c, resumed = plan.config, plan.resume_from
-    batches = loaders.BatchLoader(
-        plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
-        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers, stop=stop)
-    if resumed is not None:
-        try:
-            batches.seek(resumed.solver.cursor)
-        except ValueError as error:
-            raise checkpoints.CheckpointError(f"checkpoint {resumed.path}: solver attribute cursor does not fit this "
-                                              f"run's training images ({error})") from None
-    return batches
 
 
 def describe_plan(plan, net):
