@@ -24,8 +24,9 @@ middle of an append) is dropped when they are read. Damage beyond that is refuse
 once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a
 non-finite number is written as null.
 
-The lock, what a run shows while it trains and its stop requests are modules of their own
-(:mod:`minitransfer.run_lock`, :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
+The lock, the reading of its logs, what a run shows while it trains and its stop requests are
+modules of their own (:mod:`minitransfer.run_lock`, :mod:`minitransfer.run_logs`,
+:mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
 """
 
 import collections
@@ -38,9 +39,10 @@ import pathlib
 from minitransfer import fileio
 from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
+from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "RunLogError", "RECOVER",
-           "RunFiles", "read_eval_rows", "eval_csv_lines", "read_metrics", "BEST_EVALUATIONS", "mean_best_words",
+           "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
@@ -110,7 +112,7 @@ class RunFiles:
     opened (:meth:`at`), so that a process that changes its working folder meanwhile (``os.chdir`` in
     an ``on_iteration`` hook, or in a notebook's other thread) writes on into its run."""
 
-    EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
+    EVAL_COLUMNS = EVAL_COLUMNS
 
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
@@ -127,8 +129,8 @@ class RunFiles:
         if fresh:
             self._start_over(weights)
         else:
-            numbered = _numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
-            lines = _eval_csv_lines(numbered)
+            numbered = numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
+            lines = parsed_eval_csv(numbered)
             self.evaluations_to_redo = self._unlogged(start_iteration, evaluated, numbered[:1], lines)
             self._truncate(start_iteration, lines)
         if not self.at(self.eval_csv).exists():
@@ -161,7 +163,7 @@ class RunFiles:
         earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
         ``iteration`` that is not one of ``evaluated``, repeats one or comes out of order (result.json,
         computed from the rows, would count it, or lack it) is a :class:`RunLogError`. ``first``: its
-        first whole line, numbered ([] for none); ``lines``: its rows (:func:`eval_csv_lines`)."""
+        first whole line, numbered ([] for none); ``lines``: its rows (:func:`minitransfer.run_logs.eval_csv_lines`)."""
         header = ",".join(self.EVAL_COLUMNS)
         if first and first[0][1] != header:
             raise RunLogError(f"{self.eval_csv}: the header is {first[0][1]!r:.60}, not {header!r}; its rows cannot "
@@ -188,10 +190,10 @@ class RunFiles:
     def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
         metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
-        the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`eval_csv_lines`)."""
+        the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`minitransfer.run_logs.eval_csv_lines`)."""
         rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
         evaluated = {row["iteration"] for row in rows}
-        kept = [line for line in _whole_lines(self.at(self.metrics)) if _metrics_kept(line, iteration, evaluated)]
+        kept = [line for line in whole_lines(self.at(self.metrics)) if _metrics_kept(line, iteration, evaluated)]
         self._write(self.metrics, "".join(line + "\n" for line in kept))
         self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
@@ -273,97 +275,6 @@ def _log_lost(path, there):
                 f"than log on without them")
     return RunFolderChanged(errno.ENOENT, f"{path} was {what}: put the run's file back and rerun with "
                                           f"`resume='auto'`, or start the run over with `overwrite=True`")
-
-
-def read_eval_rows(path):
-    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn rows, and rows train never writes
-    (:func:`eval_csv_lines`: an edited or damaged file's), are skipped."""
-    return [row for _, row, fault in eval_csv_lines(path) if fault is None]
-
-
-def eval_csv_lines(path):
-    """(line number, row, fault) of each whole row of the eval.csv ``path`` (a torn last line is none;
-    nor is its header): the one reading of its rows. A header that is not train's (another version's
-    column order, a column more, names with spaces after the commas or in quotes, a spreadsheet's or
-    pandas' index column without a name) is read by its names (:func:`eval_csv_columns`). ``row``: its
-    {iteration, top1, top5, loss} (those its header names) where it could be one train writes
-    (:func:`_eval_row`), else None; ``fault``: what makes it one train never writes (here: its
-    iteration repeats or goes back from an earlier row's, as train counts on: a row duplicated, or out
-    of order), else None."""
-    return _eval_csv_lines(_numbered_lines(path))
-
-
-def _eval_csv_lines(numbered):
-    """:func:`eval_csv_lines` of an eval.csv read already: its (line number, line) ``numbered``."""
-    lines, last = [], None
-    columns = eval_csv_columns(numbered[0][1]) if numbered else RunFiles.EVAL_COLUMNS
-    for number, line in numbered[1:]:
-        row, fault = _eval_row(line, columns)
-        if row is not None and last is not None and row["iteration"] <= last[1]["iteration"]:
-            fault = (f"iteration {row['iteration']}, not after line {last[0]}'s {last[1]['iteration']} (a row "
-                     f"repeated, or out of order)")
-        elif row is not None:
-            last = (number, row)
-        lines.append((number, row, fault))
-    return lines
-
-
-def eval_csv_columns(header):
-    """The names of the eval.csv header line ``header``, without the spaces and quotes a spreadsheet or
-    a hand may put around them."""
-    return tuple(_bare(name) for name in header.split(","))
-
-
-def _bare(field):
-    return field.strip().strip('"').strip()
-
-
-def _eval_row(line, columns):
-    """(row, None) for the eval.csv line ``line`` (of a file whose header names ``columns``) where it
-    could be a row train writes: an iteration counted from 1, accuracies that are fractions in [0, 1]
-    and a loss that is finite and not negative (a cross-entropy; train stops at one that is not finite,
-    without a row); else (None, what is wrong). A header without an iteration or top1 column makes
-    every row one train never writes; columns train does not write are not read."""
-    missing = [column for column in ("iteration", "top1") if column not in columns]
-    if missing:
-        return None, f"the header names no {' or '.join(missing)} column ({','.join(columns)[:60]!r})"
-    fields = line.split(",")
-    if len(fields) != len(columns):
-        return None, f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(columns)}"
-    row = {}
-    for column, field in zip(columns, fields):
-        if column not in RunFiles.EVAL_COLUMNS:
-            continue
-        field = _bare(field)
-        try:
-            row[column] = value = int(field) if column == "iteration" else float(field)
-        except ValueError:
-            return None, f"{column} {field[:40]!r}, not a number"
-        if column == "iteration" and value < 1:
-            return None, f"iteration {value}, not one train counts (from 1)"
-        if column in ("top1", "top5") and not 0 <= value <= 1:
-            return None, f"{column} {field}, not an accuracy in [0, 1]"
-        if column == "loss" and not 0 <= value < math.inf:
-            return None, f"loss {field}, not a loss (finite, not negative)"
-    return row, None
-
-
-def read_metrics(path, most=None):
-    """The records of a ``metrics.jsonl``; a torn or malformed line is skipped. ``most``: only that
-    many of its lines are read, evenly spaced from its first to its last (a curve to draw: a
-    CaffeNet run logs 22,500 lines, which would cost the report more than the rest of the run)."""
-    lines = _whole_lines(path)
-    if most is not None and len(lines) > most:
-        lines = [lines[round(i * (len(lines) - 1) / (most - 1))] for i in range(most)]
-    records = []
-    for line in lines:
-        try:
-            record = fileio.parse_json(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
@@ -449,21 +360,6 @@ def _identity(path):
     except FileNotFoundError:
         return None
     return status.st_dev, status.st_ino
-
-
-def _whole_lines(path):
-    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append), without
-    the byte-order mark a spreadsheet saving eval.csv as "CSV UTF-8" puts before its header."""
-    return [line for _, line in _numbered_lines(path)]
-
-
-def _numbered_lines(path):
-    """(line number, line) of each of :func:`_whole_lines`, numbered as an editor numbers them."""
-    try:
-        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    except FileNotFoundError:
-        return []
-    return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()]
 
 
 def _metrics_kept(line, iteration, evaluated):

@@ -27,7 +27,7 @@ import pytest
 import waiting
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, optim, run_lock, rundir
+from minitransfer import config, fileio, optim, run_lock, run_logs, rundir
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -320,7 +320,7 @@ def test_a_cut_off_last_evaluation_is_redone_on_resume(synthetic_8, tmp_path):
     assert (run_dir / "eval.csv").read_text() == before
     assert (result.final, result.mean10_top1, result.evaluations) == \
         (finished.final, finished.mean10_top1, finished.evaluations) and result.final["iteration"] == 6
-    events = [r["iteration"] for r in rundir.read_metrics(run_dir / "metrics.jsonl") if r.get("event") == "eval"]
+    events = [r["iteration"] for r in run_logs.read_metrics(run_dir / "metrics.jsonl") if r.get("event") == "eval"]
     assert events == [3, 6]
 
 
@@ -710,7 +710,7 @@ def test_a_torn_last_row_is_not_read_even_when_it_parses(tmp_path):
     row without its newline is never read."""
     path = tmp_path / "eval.csv"
     path.write_text("iteration,top1,top5,loss\n3,0.4,0.8,1.5\n6,0.5,0.9,1")
-    assert rundir.read_eval_rows(path) == [{"iteration": 3, "top1": 0.4, "top5": 0.8, "loss": 1.5}]
+    assert run_logs.read_eval_rows(path) == [{"iteration": 3, "top1": 0.4, "top5": 0.8, "loss": 1.5}]
     metrics = tmp_path / "metrics.jsonl"
     metrics.write_text('{"iteration": 3, "loss": 1.5}\n{"iteration": 4}')
-    assert rundir.read_metrics(metrics) == [{"iteration": 3, "loss": 1.5}]
+    assert run_logs.read_metrics(metrics) == [{"iteration": 3, "loss": 1.5}]

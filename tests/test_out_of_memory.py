@@ -18,7 +18,8 @@ from minitransfer.data import loader
 from minitransfer.data.dataset import DatasetError
 from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
-from minitransfer.rundir import RunFiles, RunFolderChanged, read_metrics
+from minitransfer.run_logs import read_metrics
+from minitransfer.rundir import RunFiles, RunFolderChanged
 from minitransfer.step import OutOfDeviceMemory
 from minitransfer.training_run import MORE_MEMORY
 
