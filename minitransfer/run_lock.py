@@ -9,12 +9,10 @@ daemon). A report's output folder, and a dataset folder while prepare writes it
 (:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
 folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
 
-Where flock is emulated with byte-range (POSIX) locks (NFS clients), a lock is the process's, not
-its open file's: closing ANY descriptor of the file drops every lock the process holds on it, and a
-second lock of the file by the same process never conflicts with its first. So a process never
-opens a lock file it holds again: :func:`hold` records each lock it takes, and :func:`holder`, a
-second :class:`RunLock`, a nested reader and a grid's probe answer from that record
-(:func:`held_here`), as flock answers where it is the kernel's.
+Where flock is emulated with byte-range (POSIX) locks (NFS clients), a process never opens a lock
+file it holds again: :func:`minitransfer.held_locks.hold` records each lock it takes, and
+:func:`holder`, a second :class:`RunLock`, a nested reader and a grid's probe answer from that record
+(:mod:`minitransfer.held_locks`), as flock answers where it is the kernel's.
 """
 
 import contextlib
@@ -23,10 +21,10 @@ import fcntl
 import os
 import pathlib
 import socket
-import threading
 import time
 
 from minitransfer import fileio, stopping
+from minitransfer.held_locks import held_here, hold, inode, looked_up, release
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -198,10 +196,10 @@ def holder(run_dir):
     :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
     Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
     them), never by looking the PID up on this machine; this process's own lock by its record
-    (:func:`held_here`): this PID where it holds it exclusively, None where it reads (shared)."""
+    (:func:`minitransfer.held_locks.held_here`): this PID where it holds it exclusively, None where
+    it reads (shared)."""
     path = pathlib.Path(run_dir) / RunLock.FILE
-    with _HELD_CHANGED:  # its descriptor read while recorded: open (a releasing thread closes it after)
-        here = _held(path)
+    with looked_up(path) as here:  # its descriptor read while recorded: open
         if here is not None:
             if not here.exclusive:
                 return None
@@ -319,91 +317,6 @@ def _warn_unlocked(descriptor, path, error):
         _UNLOCKED_DEVICES.add(device)  # said: a quiet call's, dropped, leaves it to the next call to say
 
 
-class Held:
-    """A lock this process holds (:func:`hold`): the ``descriptor`` holding it, whether it is
-    ``exclusive``, and how many holders of this process share it (``count``: nested readers)."""
-
-    def __init__(self, descriptor, exclusive):
-        self.descriptor, self.exclusive, self.count = descriptor, exclusive, 1
-
-
-_HELD = {}  # (st_dev, st_ino) of a lock file -> its Held: the locks this process holds
-_HELD_CHANGED = threading.Lock()  # each look-up that goes on to use a Held's descriptor holds it too
-
-
-def _forget_held():
-    """In a forked child: a byte-range lock is not inherited (the child probes), and the lock of the
-    record, which another thread of the parent may have held as it forked, is a new one."""
-    global _HELD_CHANGED
-    _HELD.clear()
-    _HELD_CHANGED = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_held)
-
-
-def hold(descriptor, exclusive):
-    """Record that this process holds the lock of the file open at ``descriptor`` (just taken). A lock
-    recorded already is never replaced (RuntimeError): its holder's release would drop this one's lock,
-    as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
-    with _HELD_CHANGED:
-        key = _inode(os.fstat(descriptor))
-        if key in _HELD:
-            raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
-                               f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
-        _HELD[key] = Held(descriptor, exclusive)
-
-
-def held_here(path):
-    """This process's :class:`Held` lock of the file at ``path`` (its inode), or None: found without
-    opening the file, as opening and closing it would drop that lock (byte-range locks, NFS). Only
-    whether there is one: its descriptor may be closed as soon as it is returned (another thread of
-    this process releasing it); :func:`share_held` shares it."""
-    with _HELD_CHANGED:
-        return _held(path)
-
-
-def _held(path):
-    """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
-    try:
-        return _HELD.get(_inode(os.stat(path)))
-    except OSError:
-        return None
-
-
-def share_held(path):
-    """This process's :class:`Held` lock of the file at ``path``, or None where it holds none. A shared
-    one is counted for one more holder of this process (each one :func:`release` ends) in the same step
-    as it is found, so another thread releasing it meanwhile cannot close its ``descriptor``: a second
-    descriptor's lock would replace it, and its close drop it. An exclusive one is returned uncounted:
-    not to be shared (wait for its release, or refuse)."""
-    with _HELD_CHANGED:
-        held = _held(path)
-        if held is not None and not held.exclusive:
-            held.count += 1
-        return held
-
-
-def release(descriptor):
-    """A holder of this process is done with the lock open at ``descriptor``: whether it was the last
-    (the lock is then no longer recorded: the caller drops it and closes ``descriptor``); True for
-    a lock never recorded."""
-    with _HELD_CHANGED:
-        key = _inode(os.fstat(descriptor))
-        held = _HELD.get(key)
-        if held is None or held.descriptor != descriptor:
-            return True
-        held.count -= 1
-        if held.count:
-            return False
-        del _HELD[key]
-        return True
-
-
-def _inode(status):
-    return status.st_dev, status.st_ino
-
-
 # how os.stat fails on a path whose folder was deleted: gone (ENOENT), gone under an NFS client that
 # still held it (ESTALE), or one of its parents replaced by a file (ENOTDIR)
 GONE = (errno.ENOENT, errno.ESTALE, errno.ENOTDIR)
@@ -414,7 +327,7 @@ def same_file(descriptor, path):
     unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
     (:data:`GONE`)."""
     try:
-        return _inode(os.fstat(descriptor)) == _inode(os.stat(path))
+        return inode(os.fstat(descriptor)) == inode(os.stat(path))
     except OSError as error:
         if error.errno in GONE:
             return False
