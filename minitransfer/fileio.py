@@ -60,10 +60,12 @@ def temporary_path(path):
 
 
 @contextlib.contextmanager
-def atomic_path(path, size=None):
+def atomic_path(path, size=None, named=None):
     """Yield a temporary path to write ``path``'s new content to; on success it is fsynced and
     renamed to ``path`` (then the folder fsynced), on any failure it is removed. An ``OSError``
-    becomes a :class:`StorageError` naming ``path`` (and ``size``, the bytes it needed, if known).
+    becomes a :class:`StorageError` naming ``path`` (and ``size``, the bytes it needed, if known);
+    ``named``: how it names the file instead (a run's file as the user spelled it, where ``path`` is
+    the absolute one a run writes, whatever folder its process has changed to since).
 
         with atomic_path("net.h5") as temporary:
             temporary.write_bytes(data)
@@ -80,32 +82,32 @@ def atomic_path(path, size=None):
         with contextlib.suppress(OSError):  # no folder to hold it (a file in the way): the write's error says why
             temporary.unlink(missing_ok=True)
         if isinstance(error, OSError) and not isinstance(error, StorageError):
-            raise storage_error(path, error, size) from error
+            raise storage_error(path, error, size, named) from error
         raise
 
 
-def storage_error(path, error, size=None):
+def storage_error(path, error, size=None, named=None):
     """The :class:`StorageError` for a failed write of ``path``: its reason, and for a full disk
-    the space needed and the space free."""
-    message = f"cannot write {path}: {error.strerror or error}"
+    the space needed and the space free; ``named``: how it names the file (default: ``path``)."""
+    message = f"cannot write {path if named is None else named}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         message += f" ({_space_left(pathlib.Path(path).parent, size)}); {RERUN}"
     return StorageError(error.errno, message)
 
 
-def write_bytes(path, data):
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path, size=len(data)) as temporary:
+def write_bytes(path, data, named=None):
+    """Write ``data`` to ``path`` atomically (``named``: see :func:`atomic_path`)."""
+    with atomic_path(path, size=len(data), named=named) as temporary:
         temporary.write_bytes(data)
 
 
-def write_text(path, text, keep_same=False):
+def write_text(path, text, keep_same=False, named=None):
     """Write ``text`` (UTF-8) to ``path`` atomically. With ``keep_same`` a file that already holds
     exactly that text is left alone: a rerun that changes nothing writes nothing (and so works on
-    a read-only copy)."""
+    a read-only copy). ``named``: see :func:`atomic_path`."""
     data = text.encode("utf-8")
     if not (keep_same and _holds(path, data)):
-        write_bytes(path, data)
+        write_bytes(path, data, named)
 
 
 def _holds(path, data):
@@ -115,26 +117,27 @@ def _holds(path, data):
         return False
 
 
-def append_text(path, text):
-    """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError`. A torn append
-    (a partial last line) is dropped by the readers of these logs."""
+def append_text(path, text, named=None):
+    """Append ``text`` to ``path`` (run logs); a failure is a :class:`StorageError` (``named``: see
+    :func:`atomic_path`). A torn append (a partial last line) is dropped by the readers of these logs."""
     try:
         with open(path, "a") as stream:
             stream.write(text)
     except OSError as error:
-        raise storage_error(path, error, len(text)) from error
+        raise storage_error(path, error, len(text), named) from error
 
 
-def write_hdf5(path, fill, keep_same=False, libver=None):
+def write_hdf5(path, fill, keep_same=False, libver=None, named=None):
     """Write an HDF5 file atomically: ``fill(h5py.File)`` builds it in memory, then its image is
     written in one piece (``keep_same``: see :func:`write_text`; h5py's images are byte-for-byte
-    reproducible). ``libver``: h5py's bounds on the file format's versions. Returns the file's sha256."""
+    reproducible). ``libver``: h5py's bounds on the file format's versions; ``named``: see
+    :func:`atomic_path`. Returns the file's sha256."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w", libver=libver) as handle:
         fill(handle)
     image = buffer.getbuffer()
     if not (keep_same and _holds(path, image)):
-        write_bytes(path, image)
+        write_bytes(path, image, named)
     return hashlib.sha256(image).hexdigest()
 
 

@@ -13,7 +13,7 @@ import time
 from minitransfer import config, fileio
 from minitransfer.experiment import PLAN_FILE
 from minitransfer.grid_options import SOURCE_DATA
-from minitransfer import run_lock, run_search, rundir
+from minitransfer import held_locks, run_lock, run_search, rundir
 from minitransfer.data import shard_format
 
 
@@ -54,7 +54,7 @@ class GridLock:
     :mod:`minitransfer.slurm`), tells the next one that another works there now, trained with the
     options the plan records (:func:`minitransfer.grid_check.check_at_work`). The kernel releases both
     when a process dies. A grid refused while planning leaves no lock file behind in a folder it found empty or missing.
-    Grids of one process at work in a folder share its working lock (:func:`minitransfer.run_lock.share_held`:
+    Grids of one process at work in a folder share its working lock (:func:`minitransfer.held_locks.share_held`:
     byte-range locks, NFS, are the process's); one that would plan while another of its process plans
     there waits for that one's release, never opening the lock file it holds (whose close would drop
     that lock on NFS).
@@ -110,7 +110,7 @@ class GridLock:
         removed = 0
         waited = False
         while True:
-            here = run_lock.share_held(path) if operation == fcntl.LOCK_SH else run_lock.held_here(path)
+            here = held_locks.share_held(path) if operation == fcntl.LOCK_SH else held_locks.held_here(path)
             if here is not None:  # held by another grid of this process (a thread): shared, or waited for
                 if not here.exclusive and operation == fcntl.LOCK_SH:
                     return here.descriptor
@@ -136,7 +136,7 @@ class GridLock:
                         waited = True
                     fcntl.flock(descriptor, operation)
                 if run_lock.same_file(descriptor, path):  # not removed by a planner refused meanwhile
-                    run_lock.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
+                    held_locks.hold(descriptor, exclusive=operation == fcntl.LOCK_EX)
                     return descriptor
             except BaseException:
                 os.close(descriptor)
@@ -175,7 +175,7 @@ def _identity(folder):
 def _drop(descriptor):
     """Close a descriptor of :meth:`GridLock._locked` (releasing its lock) unless another grid of this
     process shares it."""
-    if run_lock.release(descriptor):
+    if held_locks.release(descriptor):
         os.close(descriptor)
 
 
@@ -210,9 +210,9 @@ def others_at_work(out):
     (EBADF), who works there is not known, and nobody is seen at work.
 
     A grid of this process at work there counts, as flock counts its lock: found without opening the
-    file (:func:`minitransfer.run_lock.held_here`), whose close would drop that lock on NFS."""
+    file (:func:`minitransfer.held_locks.held_here`), whose close would drop that lock on NFS."""
     path = pathlib.Path(out) / GridLock.WORKING
-    if run_lock.held_here(path) is not None:
+    if held_locks.held_here(path) is not None:
         return True
     try:
         try:

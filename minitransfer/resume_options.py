@@ -39,8 +39,9 @@ def take_run_folder(c, typed=()):
     folder = resumed_folder(c.resume)
     if folder is not None:
         given = c.resume
-        c.out, c.resume = resumed_run(given, folder, c.out)
-        _refuse_recorded_combination(c, given, *_take_recorded_options(c, typed))
+        meta = _checkpoint_meta(folder)  # read once: for the weights file it names, and the options it records
+        c.out, c.resume = resumed_run(given, folder, c.out, meta)
+        _refuse_recorded_combination(c, given, *_take_recorded_options(c, typed, meta))
     if c.resume not in (None, "auto") and not pathlib.Path(c.resume).is_file():
         raise ConfigError(f"`resume` {c.resume}: no such file or run folder; give a run folder, a checkpoint file or "
                           f"'auto'")
@@ -67,12 +68,14 @@ def resumed_folder(resume):
     return None
 
 
-def resumed_run(given, folder, out):
+def resumed_run(given, folder, out, meta=None):
     """(``out``, "auto") that continue the run in run folder ``folder``, which `resume` ``given``
-    names (:func:`resumed_folder`): its weights file is the default ``out``, and the options it was
-    trained with the defaults of the others (:func:`_take_recorded_options`). An ``out`` of another
-    run, or a run with nothing to continue (no checkpoint, no weights) is a ConfigError."""
-    weights = weights_for(folder)
+    names (:func:`resumed_folder`): its weights file (:func:`_recorded_weights`; ``meta``: its
+    checkpoint's root attributes, None where it has none to read) is the default ``out``, and the
+    options it was trained with the defaults of the others (:func:`_take_recorded_options`). An
+    ``out`` of another run, or a run with nothing to continue (no checkpoint, no weights) is a
+    ConfigError."""
+    weights = _recorded_weights(folder, meta)
     out = str(weights) if out is None else out
     if run_dir_for(pathlib.Path(out).resolve()) != folder.resolve():
         named = "is the run folder" if os.path.isdir(given) else "names the run"
@@ -87,7 +90,28 @@ def resumed_run(given, folder, out):
     return out, "auto"
 
 
-def _take_recorded_options(c, typed):
+def _checkpoint_meta(folder):
+    """The root attributes of the checkpoint of run folder ``folder``; None where it has none that
+    can be read (a finished run's weights alone; a damaged one, which the resumption refuses)."""
+    try:
+        return checkpoints.read_meta(folder / "checkpoint.h5")
+    except (checkpoints.CheckpointError, OSError):
+        return None
+
+
+def _recorded_weights(folder, meta):
+    """The weights file of the run in ``folder`` as its checkpoint (root attributes ``meta``, or None)
+    records it, the record a resumption continues (its config.json is a copy, which a hand may have
+    edited: its `out` ``baseA.weights`` was taken, and the resumption refused as of a folder renamed,
+    "rename it back to baseA.run"); :func:`minitransfer.rundir.weights_for` where the checkpoint
+    names none of this folder's."""
+    recorded = meta["config"].get("out") if meta is not None else None
+    name = pathlib.PurePath(recorded).name if isinstance(recorded, str) else ""
+    weights = folder.with_name(name) if name else None
+    return weights if weights is not None and run_dir_for(weights) == folder else weights_for(folder)
+
+
+def _take_recorded_options(c, typed, meta=None):
     """Naming a run folder means "continue that run": each field of ``c`` left at its default takes
     the value the run recorded, in the checkpoint that :func:`minitransfer.resume.resume_point`
     compares the configuration with (the run's checkpoint.h5, else its finished weights), so only an
@@ -98,11 +122,12 @@ def _take_recorded_options(c, typed):
     unless the run is finished and ends without it (:func:`finished_record`). A recorded `copy_from`
     that is gone is taken too: the run's checkpoint holds what the run needs of its base
     (:func:`minitransfer.resume.read_base`). The record is read once, here, for all of this
-    (:func:`_refuse_typed_otherwise` too). Returns the record and the fields taken from it where
-    the run recorded another value than the default."""
+    (:func:`_refuse_typed_otherwise` too; ``meta``: the root attributes of the run's checkpoint,
+    where they were read already). Returns the record and the fields taken from it where the run
+    recorded another value than the default."""
     record = run_record(c.out)
     try:
-        meta = checkpoints.read_meta(record)
+        meta = meta if meta is not None and record.name == "checkpoint.h5" else checkpoints.read_meta(record)
     except checkpoints.CheckpointError:
         return record, ()  # resume_point reads it again and says what is wrong with it, and how to start over
     recorded = meta["config"]

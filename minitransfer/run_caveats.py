@@ -12,7 +12,8 @@ from minitransfer.config_wording import option_name
 from minitransfer.findings import CLOSE, POINTS, RESOLVED, ROUNDING
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import at_chance_kinds, bases_at_chance, validation_sets
-from minitransfer.rundir import RunFiles, eval_csv_lines
+from minitransfer.run_logs import eval_csv_lines
+from minitransfer.rundir import RunFiles
 
 EVAL_COLUMNS = RunFiles.EVAL_COLUMNS
 
@@ -89,8 +90,8 @@ def _cut_logs(results, shown=None, listed_in=None):
 
 def eval_csv_faults(path):
     """(line number, what is wrong) of each whole row of the eval.csv ``path`` that
-    :func:`minitransfer.rundir.read_eval_rows` leaves out, one train never writes
-    (:func:`minitransfer.rundir.eval_csv_lines`, which reads the columns by the header's names, as the
+    :func:`minitransfer.run_logs.read_eval_rows` leaves out, one train never writes
+    (:func:`minitransfer.run_logs.eval_csv_lines`, which reads the columns by the header's names, as the
     curve is read): a value that is no number, another count of values than the header names, a header
     without an iteration or top1 column, an iteration below 1, an accuracy that is no fraction in [0, 1]
     (NaN, negative, above 1), a loss that is negative or not finite, an iteration that repeats or goes

@@ -13,7 +13,7 @@ import math
 import os
 import stat
 
-from minitransfer import fileio, rundir
+from minitransfer import fileio, run_logs
 from minitransfer.comparisons import is_accuracy
 from minitransfer.treatments import UnreadableRun
 
@@ -49,8 +49,8 @@ LOSS_POINTS = 500
 
 def read_losses(path):
     """The records of the metrics.jsonl ``path``, at most :data:`LOSS_POINTS` of its lines parsed
-    (:func:`minitransfer.rundir.read_metrics`)."""
-    return rundir.read_metrics(path, most=LOSS_POINTS)
+    (:func:`minitransfer.run_logs.read_metrics`)."""
+    return run_logs.read_metrics(path, most=LOSS_POINTS)
 
 
 def is_loss_record(record):
@@ -112,9 +112,9 @@ JSON_BYTES = 16 << 20
 
 def read_curve(path):
     """(iteration, top-1) of each evaluation in the eval.csv ``path``, its columns found by the names of
-    its header (:func:`minitransfer.rundir.eval_csv_lines`: a spreadsheet's or pandas' save may reorder
+    its header (:func:`minitransfer.run_logs.eval_csv_lines`: a spreadsheet's or pandas' save may reorder
     them); one without an iteration or top1 column has no curve."""
-    return tuple((row["iteration"], row["top1"]) for row in rundir.read_eval_rows(path))
+    return tuple((row["iteration"], row["top1"]) for row in run_logs.read_eval_rows(path))
 
 
 def read_log(read, path):

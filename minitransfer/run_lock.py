@@ -9,12 +9,10 @@ daemon). A report's output folder, and a dataset folder while prepare writes it
 (:mod:`minitransfer.data.lock`, whose readers share it), are held with the same lock; a grid
 folder's locks (:mod:`minitransfer.grid_folder`) are built from :func:`try_lock` and :func:`same_file`.
 
-Where flock is emulated with byte-range (POSIX) locks (NFS clients), a lock is the process's, not
-its open file's: closing ANY descriptor of the file drops every lock the process holds on it, and a
-second lock of the file by the same process never conflicts with its first. So a process never
-opens a lock file it holds again: :func:`hold` records each lock it takes, and :func:`holder`, a
-second :class:`RunLock`, a nested reader and a grid's probe answer from that record
-(:func:`held_here`), as flock answers where it is the kernel's.
+Where flock is emulated with byte-range (POSIX) locks (NFS clients), a process never opens a lock
+file it holds again: :func:`minitransfer.held_locks.hold` records each lock it takes, and
+:func:`holder`, a second :class:`RunLock`, a nested reader and a grid's probe answer from that record
+(:mod:`minitransfer.held_locks`), as flock answers where it is the kernel's.
 """
 
 import contextlib
@@ -23,10 +21,10 @@ import fcntl
 import os
 import pathlib
 import socket
-import threading
 import time
 
 from minitransfer import fileio, stopping
+from minitransfer.held_locks import held_here, hold, inode, looked_up, release
 
 
 BUSY = " is in use by another minitransfer process"  # RunBusy's words, which a grid reads in a run's log
@@ -54,7 +52,11 @@ class RunLock:
             ...
 
     The run directory is created for the lock; if this process created it and leaves nothing else
-    in it (a run that failed before writing anything), it is removed again on release."""
+    in it (a run that failed before writing anything), it is removed again on release.
+
+    :attr:`run_dir` and :attr:`path` are as ``run_dir`` names the folder, for messages; the lock's
+    files are those of the folder that was at ``run_dir`` when it was made (:attr:`folder`), whatever
+    the working folder is later (``os.chdir`` in an ``on_iteration`` hook, or in another thread)."""
 
     FILE = "lock"
     ATTEMPTS = 3  # when the holder seen busy is gone by the time it is named (it released the lock meanwhile)
@@ -62,23 +64,26 @@ class RunLock:
     def __init__(self, run_dir):
         self.run_dir = pathlib.Path(run_dir)
         self.path = self.run_dir / self.FILE
+        self.folder = self.run_dir.absolute()
+        self._file = self.folder / self.FILE
         self._descriptor = None
         self._created = False
 
     def __enter__(self):
-        self._created = not self.run_dir.exists()
+        self._created = not self.folder.exists()
         try:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise fileio.storage_error(self.run_dir, error) from error
+            raise fileio.storage_error(self.folder, error, named=self.run_dir) from error
         gone = 0
         while True:
-            if held_here(self.path) is not None:  # by this process (a run, a report, a prepare, readers)
-                raise self._busy(holder(self.run_dir))
+            if held_here(self._file) is not None:  # by this process (a run, a report, a prepare, readers)
+                raise self._busy(holder(self.folder))
             try:
-                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                descriptor = os.open(self._file, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:  # a read-only folder, one this user may not write, no inode left
-                failure = fileio.storage_error(self.path, error)  # says what is left before the folder is removed
+                # says what is left before the folder is removed
+                failure = fileio.storage_error(self._file, error, named=self.path)
                 self._remove_if_created_empty()
                 raise failure from error
             try:
@@ -88,12 +93,12 @@ class RunLock:
                 raise
             if not locked:
                 os.close(descriptor)
-                pid = holder(self.run_dir)
+                pid = holder(self.folder)
                 gone += pid is None
                 if pid is None and gone < self.ATTEMPTS:  # released meanwhile: try again
                     continue
                 raise self._busy(pid)
-            if same_file(descriptor, self.path):  # not unlinked by a releasing holder meanwhile
+            if same_file(descriptor, self._file):  # not unlinked by a releasing holder meanwhile
                 break
             os.close(descriptor)
         self._descriptor = descriptor
@@ -103,7 +108,7 @@ class RunLock:
             os.write(descriptor, f"{os.getpid()} {socket.gethostname()}\n".encode())
         except OSError as error:  # a full disk: released, not held by a descriptor nobody closes
             self.__exit__(None, None, None)
-            raise fileio.storage_error(self.path, error) from error
+            raise fileio.storage_error(self._file, error, named=self.path) from error
         return self
 
     def _busy(self, pid):
@@ -114,13 +119,13 @@ class RunLock:
         locked (not removed, nor replaced by another process's, meanwhile) and holds its PID and host
         (on a file system without locks, :func:`try_lock`, a second process takes it too and writes its
         own, which may be this PID on another node)."""
-        return self._descriptor is not None and same_file(self._descriptor, self.path) and \
+        return self._descriptor is not None and same_file(self._descriptor, self._file) and \
             _is_this_process(self._holder_written())
 
     def other(self):
         """The :class:`Holder` that took this lock from this one (:meth:`held` False), where known."""
-        pid = holder(self.run_dir)
-        if pid is None and self._descriptor is not None and same_file(self._descriptor, self.path):
+        pid = holder(self.folder)
+        if pid is None and self._descriptor is not None and same_file(self._descriptor, self._file):
             pid = self._holder_written()
         return pid
 
@@ -132,11 +137,11 @@ class RunLock:
         # only its own lock file: the folder may have been moved or deleted meanwhile, another process
         # may lock a new one under the same name, or (without locks) have written its PID in this one
         written = self._holder_written()
-        if same_file(self._descriptor, self.path) and (written is None or _is_this_process(written)):
+        if same_file(self._descriptor, self._file) and (written is None or _is_this_process(written)):
             # a folder made read-only keeps it (harmless: the lock goes with the descriptor), and the error
             # that stopped the run, e.g. its checkpoint unwritable there, is the one to report
             with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
+                self._file.unlink(missing_ok=True)
         release(self._descriptor)
         os.close(self._descriptor)
         self._descriptor = None
@@ -147,8 +152,8 @@ class RunLock:
         before writing anything (its lock file not even created: a disk out of inodes) leaves no empty
         folder for a later run or report to puzzle over."""
         with contextlib.suppress(FileNotFoundError):
-            if self._created and not any(self.run_dir.iterdir()):
-                self.run_dir.rmdir()
+            if self._created and not any(self.folder.iterdir()):
+                self.folder.rmdir()
 
 
 PID_WAIT_SECONDS = 0.5  # a lock's holder writes its PID just after taking it: seen in between, it is waited for
@@ -191,10 +196,10 @@ def holder(run_dir):
     :mod:`minitransfer.data.lock`); -1 when the holder has not written it within :data:`PID_WAIT_SECONDS`.
     Judged by the lock itself (flock, which a file system shared by several machines keeps for all of
     them), never by looking the PID up on this machine; this process's own lock by its record
-    (:func:`held_here`): this PID where it holds it exclusively, None where it reads (shared)."""
+    (:func:`minitransfer.held_locks.held_here`): this PID where it holds it exclusively, None where
+    it reads (shared)."""
     path = pathlib.Path(run_dir) / RunLock.FILE
-    with _HELD_CHANGED:  # its descriptor read while recorded: open (a releasing thread closes it after)
-        here = _held(path)
+    with looked_up(path) as here:  # its descriptor read while recorded: open
         if here is not None:
             if not here.exclusive:
                 return None
@@ -312,91 +317,6 @@ def _warn_unlocked(descriptor, path, error):
         _UNLOCKED_DEVICES.add(device)  # said: a quiet call's, dropped, leaves it to the next call to say
 
 
-class Held:
-    """A lock this process holds (:func:`hold`): the ``descriptor`` holding it, whether it is
-    ``exclusive``, and how many holders of this process share it (``count``: nested readers)."""
-
-    def __init__(self, descriptor, exclusive):
-        self.descriptor, self.exclusive, self.count = descriptor, exclusive, 1
-
-
-_HELD = {}  # (st_dev, st_ino) of a lock file -> its Held: the locks this process holds
-_HELD_CHANGED = threading.Lock()  # each look-up that goes on to use a Held's descriptor holds it too
-
-
-def _forget_held():
-    """In a forked child: a byte-range lock is not inherited (the child probes), and the lock of the
-    record, which another thread of the parent may have held as it forked, is a new one."""
-    global _HELD_CHANGED
-    _HELD.clear()
-    _HELD_CHANGED = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_held)
-
-
-def hold(descriptor, exclusive):
-    """Record that this process holds the lock of the file open at ``descriptor`` (just taken). A lock
-    recorded already is never replaced (RuntimeError): its holder's release would drop this one's lock,
-    as closing any descriptor of the file drops the process's byte-range lock (NFS)."""
-    with _HELD_CHANGED:
-        key = _inode(os.fstat(descriptor))
-        if key in _HELD:
-            raise RuntimeError(f"the lock of the file open at descriptor {descriptor} is held by this process "
-                               f"already (descriptor {_HELD[key].descriptor}): share it or wait for its release")
-        _HELD[key] = Held(descriptor, exclusive)
-
-
-def held_here(path):
-    """This process's :class:`Held` lock of the file at ``path`` (its inode), or None: found without
-    opening the file, as opening and closing it would drop that lock (byte-range locks, NFS). Only
-    whether there is one: its descriptor may be closed as soon as it is returned (another thread of
-    this process releasing it); :func:`share_held` shares it."""
-    with _HELD_CHANGED:
-        return _held(path)
-
-
-def _held(path):
-    """:func:`held_here`'s look-up, under ``_HELD_CHANGED``."""
-    try:
-        return _HELD.get(_inode(os.stat(path)))
-    except OSError:
-        return None
-
-
-def share_held(path):
-    """This process's :class:`Held` lock of the file at ``path``, or None where it holds none. A shared
-    one is counted for one more holder of this process (each one :func:`release` ends) in the same step
-    as it is found, so another thread releasing it meanwhile cannot close its ``descriptor``: a second
-    descriptor's lock would replace it, and its close drop it. An exclusive one is returned uncounted:
-    not to be shared (wait for its release, or refuse)."""
-    with _HELD_CHANGED:
-        held = _held(path)
-        if held is not None and not held.exclusive:
-            held.count += 1
-        return held
-
-
-def release(descriptor):
-    """A holder of this process is done with the lock open at ``descriptor``: whether it was the last
-    (the lock is then no longer recorded: the caller drops it and closes ``descriptor``); True for
-    a lock never recorded."""
-    with _HELD_CHANGED:
-        key = _inode(os.fstat(descriptor))
-        held = _HELD.get(key)
-        if held is None or held.descriptor != descriptor:
-            return True
-        held.count -= 1
-        if held.count:
-            return False
-        del _HELD[key]
-        return True
-
-
-def _inode(status):
-    return status.st_dev, status.st_ino
-
-
 # how os.stat fails on a path whose folder was deleted: gone (ENOENT), gone under an NFS client that
 # still held it (ESTALE), or one of its parents replaced by a file (ENOTDIR)
 GONE = (errno.ENOENT, errno.ESTALE, errno.ENOTDIR)
@@ -407,7 +327,7 @@ def same_file(descriptor, path):
     unlinked, nor replaced, meanwhile); False where nothing is there now, its folder deleted too
     (:data:`GONE`)."""
     try:
-        return _inode(os.fstat(descriptor)) == _inode(os.stat(path))
+        return inode(os.fstat(descriptor)) == inode(os.stat(path))
     except OSError as error:
         if error.errno in GONE:
             return False

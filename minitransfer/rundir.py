@@ -24,8 +24,9 @@ middle of an append) is dropped when they are read. Damage beyond that is refuse
 once, and no other row, as result.json is computed from them. JSON files hold strict JSON: a
 non-finite number is written as null.
 
-The lock, what a run shows while it trains and its stop requests are modules of their own
-(:mod:`minitransfer.run_lock`, :mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
+The lock, the reading of its logs, what a run shows while it trains and its stop requests are
+modules of their own (:mod:`minitransfer.run_lock`, :mod:`minitransfer.run_logs`,
+:mod:`minitransfer.progress`, :mod:`minitransfer.stop_requests`).
 """
 
 import collections
@@ -38,9 +39,10 @@ import pathlib
 from minitransfer import fileio
 from minitransfer.data.schema import SHA256
 from minitransfer.run_lock import holder_named
+from minitransfer.run_logs import EVAL_COLUMNS, numbered_lines, parsed_eval_csv, read_eval_rows, whole_lines
 
 __all__ = ["run_dir_for", "weights_for", "recorded_out", "RUN_FILES", "is_run_dir", "RunLogError", "RECOVER",
-           "RunFiles", "read_eval_rows", "eval_csv_lines", "read_metrics", "BEST_EVALUATIONS", "mean_best_words",
+           "RunFiles", "BEST_EVALUATIONS", "mean_best_words",
            "LAST_LINE_BYTES", "divergence", "weights_record", "recorded_sha256", "finite"]
 
 
@@ -103,15 +105,21 @@ class RunFiles:
     iteration may be missing (its row cut off): the resumed run redoes it, as
     :attr:`evaluations_to_redo` says. Rows and records after the checkpoint are dropped. A
     ``fresh`` run replaces what the directory holds, and removes ``weights`` (its weights file,
-    which a previous run wrote) first."""
+    which a previous run wrote) first.
 
-    EVAL_COLUMNS = ("iteration", "top1", "top5", "loss")
+    Its paths (:attr:`run_dir`, :attr:`checkpoint`, ...) are as ``run_dir`` names the folder, for
+    messages; its files are read and written in the folder that was at ``run_dir`` when it was
+    opened (:meth:`at`), so that a process that changes its working folder meanwhile (``os.chdir`` in
+    an ``on_iteration`` hook, or in a notebook's other thread) writes on into its run."""
+
+    EVAL_COLUMNS = EVAL_COLUMNS
 
     def __init__(self, run_dir, start_iteration, fresh, evaluated=(), weights=None, lock=None):
         self.run_dir = pathlib.Path(run_dir)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._folder, self._lock = _identity(self.run_dir), lock
-        fileio.remove_stale_temporaries(self.run_dir)
+        self.folder = self.run_dir.absolute()  # where its files are read and written: see at()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._folder, self._lock = _identity(self.folder), lock
+        fileio.remove_stale_temporaries(self.folder)
         self.config = self.run_dir / "config.json"
         self.metrics = self.run_dir / "metrics.jsonl"
         self.eval_csv = self.run_dir / "eval.csv"
@@ -121,12 +129,23 @@ class RunFiles:
         if fresh:
             self._start_over(weights)
         else:
-            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated)
-            self._truncate(start_iteration)
-        if not self.eval_csv.exists():
-            fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
+            numbered = numbered_lines(self.at(self.eval_csv))  # read once: checked, then rewritten from
+            lines = parsed_eval_csv(numbered)
+            self.evaluations_to_redo = self._unlogged(start_iteration, evaluated, numbered[:1], lines)
+            self._truncate(start_iteration, lines)
+        if not self.at(self.eval_csv).exists():
+            self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n")
         # the logs as this run writes them (None: not written yet): see check_in_place
-        self._logs = {path: _identity(path) for path in (self.eval_csv, self.metrics)}
+        self._logs = {path: _identity(self.at(path)) for path in (self.eval_csv, self.metrics)}
+
+    def at(self, path):
+        """Where the run's file ``path`` (:attr:`checkpoint`, :attr:`eval_csv`, ...) is read and
+        written: in the run folder as it was resolved when the run opened it, whatever the working
+        folder is now."""
+        return self.folder / pathlib.Path(path).relative_to(self.run_dir)
+
+    def _write(self, path, text):
+        fileio.write_text(self.at(path), text, named=path)
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -137,20 +156,19 @@ class RunFiles:
         if weights is not None:
             fileio.remove(weights)
         for path in (self.result, self.checkpoint, self.metrics, self.eval_csv):
-            path.unlink(missing_ok=True)
+            self.at(path).unlink(missing_ok=True)
 
-    def _unlogged(self, iteration, evaluated):
+    def _unlogged(self, iteration, evaluated, first, lines):
         """Those of ``evaluated`` that eval.csv lacks: [] or [``iteration``]; a wrong header, an
         earlier evaluation lost (its weights are gone, it cannot be redone), or a row up to
         ``iteration`` that is not one of ``evaluated``, repeats one or comes out of order (result.json,
-        computed from the rows, would count it, or lack it) is a :class:`RunLogError`."""
+        computed from the rows, would count it, or lack it) is a :class:`RunLogError`. ``first``: its
+        first whole line, numbered ([] for none); ``lines``: its rows (:func:`minitransfer.run_logs.eval_csv_lines`)."""
         header = ",".join(self.EVAL_COLUMNS)
-        lines = _whole_lines(self.eval_csv)
-        if lines and lines[0] != header:
-            raise RunLogError(f"{self.eval_csv}: the header is {lines[0]!r:.60}, not {header!r}; its rows cannot be "
-                              f"trusted: {RECOVER}")
-        rows = [(row, fault) for _, row, fault in eval_csv_lines(self.eval_csv)
-                if row is not None and row["iteration"] <= iteration]
+        if first and first[0][1] != header:
+            raise RunLogError(f"{self.eval_csv}: the header is {first[0][1]!r:.60}, not {header!r}; its rows cannot "
+                              f"be trusted: {RECOVER}")
+        rows = [(row, fault) for _, row, fault in lines if row is not None and row["iteration"] <= iteration]
         made = collections.Counter(row["iteration"] for row, _ in rows)
         # a row out of order is left out when read: the rewrite below would drop the evaluation it holds
         moved = {row["iteration"] for row, fault in rows if fault is not None}
@@ -169,15 +187,15 @@ class RunFiles:
                               f"checkpoint at {iteration} (their weights are gone, they cannot be redone): {RECOVER}")
         return missing
 
-    def _truncate(self, iteration):
+    def _truncate(self, iteration, lines):
         """Keep what the run logged up to the checkpoint's ``iteration``: a resumed run logs the rest.
         metrics.jsonl keeps an evaluation's event only beside its eval.csv row, so that an evaluation
-        the resumed run redoes is logged once."""
-        rows = [row for row in self.eval_rows() if row["iteration"] <= iteration]
+        the resumed run redoes is logged once. ``lines``: eval.csv's (:func:`minitransfer.run_logs.eval_csv_lines`)."""
+        rows = [row for _, row, fault in lines if fault is None and row["iteration"] <= iteration]
         evaluated = {row["iteration"] for row in rows}
-        kept = [line for line in _whole_lines(self.metrics) if _metrics_kept(line, iteration, evaluated)]
-        fileio.write_text(self.metrics, "".join(line + "\n" for line in kept))
-        fileio.write_text(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
+        kept = [line for line in whole_lines(self.at(self.metrics)) if _metrics_kept(line, iteration, evaluated)]
+        self._write(self.metrics, "".join(line + "\n" for line in kept))
+        self._write(self.eval_csv, ",".join(self.EVAL_COLUMNS) + "\n" + "".join(
             ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n" for row in rows))
 
     def check_in_place(self):
@@ -190,14 +208,14 @@ class RunFiles:
         ``lock`` it was given (:class:`minitransfer.run_lock.RunLock`) is no longer the lock file
         there (removed by hand to "unstick" a run): a second process may be training into the
         folder, and the two would mix their files. Called before every write."""
-        if _identity(self.run_dir) != self._folder:
+        if _identity(self.folder) != self._folder:
             raise RunFolderChanged(errno.ENOENT, f"{self.run_dir} was moved or deleted while the run wrote to it; "
                                                  f"stopped rather than start a second, partial run folder there: put "
                                                  f"it back and rerun with `resume='auto'`, or start over with "
                                                  f"`overwrite=True`")
         for path, identity in self._logs.items():
-            if identity is not None and _identity(path) != identity:
-                raise _log_lost(path)
+            if identity is not None and _identity(self.at(path)) != identity:
+                raise _log_lost(path, self.at(path).exists())
         if self._lock is not None and not self._lock.held():
             raise RunFolderChanged(errno.ENOENT, f"{self._lock.path}: this run's lock was removed, replaced or taken "
                                                  f"by another process (on a file system without locks) while it "
@@ -213,42 +231,43 @@ class RunFiles:
         could lose rows it counts on, and its resume was refused for lacking them."""
         for path in (self.eval_csv, self.metrics):
             try:
-                fileio.fsync_path(path)
+                fileio.fsync_path(self.at(path))
             except FileNotFoundError:
                 continue  # nothing logged yet
             except OSError as error:
-                raise fileio.storage_error(path, error) from error
+                raise fileio.storage_error(self.at(path), error, named=path) from error
 
     def write_json(self, path, record):
         self.check_in_place()
-        fileio.write_text(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
+        self._write(path, json.dumps(finite(record), indent=2, allow_nan=False) + "\n")
 
     def log(self, record):
         self.check_in_place()
-        fileio.append_text(self.metrics, json.dumps(record) + "\n")
+        fileio.append_text(self.at(self.metrics), json.dumps(record) + "\n", named=self.metrics)
         if self._logs[self.metrics] is None:  # created by this append
-            self._logs[self.metrics] = _identity(self.metrics)
+            self._logs[self.metrics] = _identity(self.at(self.metrics))
 
     def add_eval(self, iteration, scores):
         row = {"iteration": int(iteration), **{k: float(scores[k]) for k in ("top1", "top5", "loss")}}
         self.check_in_place()
-        fileio.append_text(self.eval_csv, ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n")
+        fileio.append_text(self.at(self.eval_csv), ",".join(repr(row[key]) for key in self.EVAL_COLUMNS) + "\n",
+                           named=self.eval_csv)
         self.log({"event": "eval", **row})
         return row
 
     def eval_rows(self):
         """The evaluations logged so far (a torn or malformed row is skipped)."""
-        return read_eval_rows(self.eval_csv)
+        return read_eval_rows(self.at(self.eval_csv))
 
 
-def _log_lost(path):
+def _log_lost(path, there):
     """The :class:`RunFolderChanged` (exit code 74) of a run log ``path`` (eval.csv, metrics.jsonl)
-    removed or replaced by hand while the run wrote to it: an append would start another file
-    without its earlier rows (result.json counts eval.csv's, a report draws metrics.jsonl's curve),
-    or add to a file the run did not write, whose rows may not be the run's (a copy holds the same
-    rows: an editor's save writes one)."""
+    removed or replaced by hand while the run wrote to it (``there``: whether a file has its name
+    now): an append would start another file without its earlier rows (result.json counts eval.csv's,
+    a report draws metrics.jsonl's curve), or add to a file the run did not write, whose rows may not
+    be the run's (a copy holds the same rows: an editor's save writes one)."""
     counted = "which result.json counts" if path.name == "eval.csv" else "the training curve"
-    if path.exists():
+    if there:
         what = (f"replaced while the run wrote to it: another file now has its name; its rows may not be the "
                 f"run's ({counted}); stopped rather than log on into it")
     else:
@@ -256,93 +275,6 @@ def _log_lost(path):
                 f"than log on without them")
     return RunFolderChanged(errno.ENOENT, f"{path} was {what}: put the run's file back and rerun with "
                                           f"`resume='auto'`, or start the run over with `overwrite=True`")
-
-
-def read_eval_rows(path):
-    """Rows {iteration, top1, top5, loss} of an ``eval.csv``; torn rows, and rows train never writes
-    (:func:`eval_csv_lines`: an edited or damaged file's), are skipped."""
-    return [row for _, row, fault in eval_csv_lines(path) if fault is None]
-
-
-def eval_csv_lines(path):
-    """(line number, row, fault) of each whole row of the eval.csv ``path`` (a torn last line is none;
-    nor is its header): the one reading of its rows. A header that is not train's (another version's
-    column order, a column more, names with spaces after the commas or in quotes, a spreadsheet's or
-    pandas' index column without a name) is read by its names (:func:`eval_csv_columns`). ``row``: its
-    {iteration, top1, top5, loss} (those its header names) where it could be one train writes
-    (:func:`_eval_row`), else None; ``fault``: what makes it one train never writes (here: its
-    iteration repeats or goes back from an earlier row's, as train counts on: a row duplicated, or out
-    of order), else None."""
-    lines, last = [], None
-    numbered = _numbered_lines(path)
-    columns = eval_csv_columns(numbered[0][1]) if numbered else RunFiles.EVAL_COLUMNS
-    for number, line in numbered[1:]:
-        row, fault = _eval_row(line, columns)
-        if row is not None and last is not None and row["iteration"] <= last[1]["iteration"]:
-            fault = (f"iteration {row['iteration']}, not after line {last[0]}'s {last[1]['iteration']} (a row "
-                     f"repeated, or out of order)")
-        elif row is not None:
-            last = (number, row)
-        lines.append((number, row, fault))
-    return lines
-
-
-def eval_csv_columns(header):
-    """The names of the eval.csv header line ``header``, without the spaces and quotes a spreadsheet or
-    a hand may put around them."""
-    return tuple(_bare(name) for name in header.split(","))
-
-
-def _bare(field):
-    return field.strip().strip('"').strip()
-
-
-def _eval_row(line, columns):
-    """(row, None) for the eval.csv line ``line`` (of a file whose header names ``columns``) where it
-    could be a row train writes: an iteration counted from 1, accuracies that are fractions in [0, 1]
-    and a loss that is finite and not negative (a cross-entropy; train stops at one that is not finite,
-    without a row); else (None, what is wrong). A header without an iteration or top1 column makes
-    every row one train never writes; columns train does not write are not read."""
-    missing = [column for column in ("iteration", "top1") if column not in columns]
-    if missing:
-        return None, f"the header names no {' or '.join(missing)} column ({','.join(columns)[:60]!r})"
-    fields = line.split(",")
-    if len(fields) != len(columns):
-        return None, f"{len(fields)} values ({line.strip()[:60]!r}), expected {len(columns)}"
-    row = {}
-    for column, field in zip(columns, fields):
-        if column not in RunFiles.EVAL_COLUMNS:
-            continue
-        field = _bare(field)
-        try:
-            row[column] = value = int(field) if column == "iteration" else float(field)
-        except ValueError:
-            return None, f"{column} {field[:40]!r}, not a number"
-        if column == "iteration" and value < 1:
-            return None, f"iteration {value}, not one train counts (from 1)"
-        if column in ("top1", "top5") and not 0 <= value <= 1:
-            return None, f"{column} {field}, not an accuracy in [0, 1]"
-        if column == "loss" and not 0 <= value < math.inf:
-            return None, f"loss {field}, not a loss (finite, not negative)"
-    return row, None
-
-
-def read_metrics(path, most=None):
-    """The records of a ``metrics.jsonl``; a torn or malformed line is skipped. ``most``: only that
-    many of its lines are read, evenly spaced from its first to its last (a curve to draw: a
-    CaffeNet run logs 22,500 lines, which would cost the report more than the rest of the run)."""
-    lines = _whole_lines(path)
-    if most is not None and len(lines) > most:
-        lines = [lines[round(i * (len(lines) - 1) / (most - 1))] for i in range(most)]
-    records = []
-    for line in lines:
-        try:
-            record = fileio.parse_json(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 BEST_EVALUATIONS = 10  # the paper's metric: the mean of this many best evaluations (all, where a run made fewer)
@@ -383,14 +315,15 @@ def divergence(metrics):
                        else f"at iteration {record.get('iteration')}")
 
 
-def weights_record(out, sha256):
+def weights_record(out, sha256, named=None):
     """What result.json records of the weights file ``out`` train has just written, whose sha256 is
     ``sha256``: ``{"sha256", "size", "mtime_ns"}``, the digest with the file's size and modification
-    time, which :func:`recorded_sha256` trusts while they are unchanged."""
+    time, which :func:`recorded_sha256` trusts while they are unchanged. ``named``: how an error
+    names ``out`` (:func:`minitransfer.fileio.storage_error`)."""
     try:
         status = os.stat(out)
     except OSError as error:
-        raise fileio.storage_error(out, error) from error
+        raise fileio.storage_error(out, error, named=named) from error
     return {"sha256": sha256, "size": status.st_size, "mtime_ns": status.st_mtime_ns}
 
 
@@ -427,21 +360,6 @@ def _identity(path):
     except FileNotFoundError:
         return None
     return status.st_dev, status.st_ino
-
-
-def _whole_lines(path):
-    """The newline-terminated, non-empty lines of a log (a partial last line is a torn append), without
-    the byte-order mark a spreadsheet saving eval.csv as "CSV UTF-8" puts before its header."""
-    return [line for _, line in _numbered_lines(path)]
-
-
-def _numbered_lines(path):
-    """(line number, line) of each of :func:`_whole_lines`, numbered as an editor numbers them."""
-    try:
-        text = pathlib.Path(path).read_text(encoding="utf-8-sig", errors="replace")
-    except FileNotFoundError:
-        return []
-    return [(number, line) for number, line in enumerate(text.split("\n")[:-1], 1) if line.strip()]
 
 
 def _metrics_kept(line, iteration, evaluated):

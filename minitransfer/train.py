@@ -38,7 +38,7 @@ from minitransfer.progress import Progress
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
 from minitransfer.resume_options import dataset_gone
-from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for, weights_record
+from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
 
@@ -220,7 +220,7 @@ def _train(plan, on_iteration, stop, run_lock):
     stop.listen()  # to the end: a stop while the weights are written lets the run finish
     with run.batches:
         _iterations(run, on_iteration)
-    return run.finish(weights_record(plan.config.out, run.write_weights()))
+    return run.finish(run.write_weights())
 
 
 def _iterations(run, on_iteration):

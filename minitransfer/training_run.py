@@ -20,16 +20,16 @@ from minitransfer.config import evaluates_after
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change
-from minitransfer.data import loader as loaders
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.progress import Progress
-from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words
+from minitransfer.rundir import RunFiles, RunFolderChanged, mean_best_words, weights_record
 from minitransfer.run_outcome import (Diverged, Interrupted, OutOfMemoryMidRun, TrainResult, blown_up_parameters,
                                       diagnostic)
 from minitransfer.step import LOWER_BATCH, OutOfDeviceMemory, TrainingStep
+from minitransfer.training_batches import TrainingBatches, training_batches
 from minitransfer.transfer import build_net, snapshot
 
 KEEP_VALIDATION_BYTES = 64 * 2**20  # a validation set this small (as float32 crops) is prepared once per run
@@ -39,7 +39,8 @@ SMALLER_BATCH = "or start over with a smaller `batch_size` (`overwrite=True`)"
 
 class Run:
     """The state of one training run between its iterations: the plan, the net, the training
-    batches, the run files and the progress display."""
+    batches, the run files and the progress display. Its files are written where its paths led
+    when it started (:attr:`out`, :class:`RunFiles`), its messages name them as they were given."""
 
     def __init__(self, plan, stop, run_lock):
         self.plan = plan
@@ -50,14 +51,15 @@ class Run:
         resumed = plan.resume_from
         self.start = resumed.solver.iteration if resumed is not None else 0
         self.done, self.lr, self.saved = self.start, None, self.start  # updates applied, their lr, checkpointed
-        self.batches = _TrainingBatches(_training_batches(plan, stop), self)
+        self.batches = TrainingBatches(training_batches(plan, stop), self)
         # the loader's cursor after the last batch trained on: its own counts a batch whose crops failed to allocate
         self.cursor = self.batches.cursor
+        self.out = str(pathlib.Path(c.out).absolute())  # where the weights are written, whatever os.chdir does since
         self.files = RunFiles(plan.run_dir, self.start, fresh=resumed is None, weights=c.out, lock=run_lock,
                               evaluated=[done for done in range(1, self.start + 1) if evaluates_after(c, done)])
         # a crash's leftovers of its own weights file only: the folder may be shared with runs on other
         # nodes of a cluster, whose temporaries this machine cannot see written
-        fileio.remove_stale_temporaries(pathlib.Path(c.out).parent, names=(pathlib.Path(c.out).name,))
+        fileio.remove_stale_temporaries(pathlib.Path(self.out).parent, names=(pathlib.Path(self.out).name,))
         self.progress = Progress(c.max_iter, self.start, bar=c.progress, quiet=c.quiet, every=c.log_every)
         self._kept_validation = None
         self._unlogged = None  # metrics.jsonl's row of iteration `done`, due and not logged yet: see _log_due_row
@@ -152,7 +154,8 @@ class Run:
                                          f"{checkpoint_check.MAX_ABS_WEIGHT:g}", lr)
         self.files.check_in_place()
         self.files.sync_logs()  # the rows up to the checkpoint are on disk before it is
-        checkpoints.save(self.files.checkpoint, snapshot(self.net, self.plan, done, self.cursor))
+        checkpoints.save(self.files.at(self.files.checkpoint), snapshot(self.net, self.plan, done, self.cursor),
+                         named=self.files.checkpoint)
         self.saved = done
 
     def checkpoint(self, done, lr):
@@ -163,14 +166,16 @@ class Run:
             self.save(done, lr)
 
     def write_weights(self):
-        """Write the weights file `out` once the last iteration's checkpoint is written; returns its
-        sha256. Memory that runs out while they are made or written is :meth:`out_of_memory`: the
-        checkpoint holds every iteration, and a rerun with `resume='auto'` writes them (a bare
-        MemoryError escaped, whose advice, a smaller batch, meant training again from the start)."""
+        """Write the weights file `out` once the last iteration's checkpoint is written; returns what
+        result.json records of it (:func:`minitransfer.rundir.weights_record`). Memory that runs out
+        while they are made or written is :meth:`out_of_memory`: the checkpoint holds every
+        iteration, and a rerun with `resume='auto'` writes them (a bare MemoryError escaped, whose
+        advice, a smaller batch, meant training again from the start)."""
         c = self.plan.config
         with self._saved_if_out_of_memory(f"writing the weights file {c.out}"):
             self.files.check_in_place()  # the weights belong beside their run's folder, not beside a partial one
-            return checkpoints.save(c.out, snapshot(self.net, self.plan, c.max_iter, self.cursor))
+            sha256 = checkpoints.save(self.out, snapshot(self.net, self.plan, c.max_iter, self.cursor), named=c.out)
+        return weights_record(self.out, sha256, named=c.out)
 
     def interrupted(self, reason, where=""):
         """The :class:`Interrupted` to raise on a stop request (``reason``: the signal's name), the
@@ -353,51 +358,6 @@ def _repair_then_rerun(error):
     if error.errno in fileio.REPAIRS:
         return fileio.REPAIRS[error.errno].removesuffix(" with")
     return "once it can be written, rerun"
-
-
-class _TrainingBatches:
-    """The training stream as the loop takes it (``with``, iteration, ``cursor``): running out of
-    memory while the next batch is made (its crops allocated) is :meth:`Run.out_of_memory`, between
-    two iterations."""
-
-    def __init__(self, loader, run):
-        self.loader, self.run = loader, run
-
-    @property
-    def cursor(self):
-        return self.loader.cursor
-
-    def __enter__(self):
-        self.loader.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self.loader.__exit__(*exc)
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        try:
-            return next(self.loader)
-        except MemoryError as error:
-            raise self.run.out_of_memory(error, f"making the batch of iteration {self.run.done + 1}") from error
-
-
-def _training_batches(plan, stop):
-    """The training stream, at the resumed checkpoint's cursor (which must belong to this stream);
-    ``stop``: as :class:`minitransfer.data.loader.BatchLoader` takes it."""
-    c, resumed = plan.config, plan.resume_from
-    batches = loaders.BatchLoader(
-        plan.dataset, "train", plan.task.train_indices, plan.task.train_labels, c.batch_size, plan.preset.crop,
-        train=True, seed=c.seed, mean=plan.mean, device=plan.device, workers=c.workers, stop=stop)
-    if resumed is not None:
-        try:
-            batches.seek(resumed.solver.cursor)
-        except ValueError as error:
-            raise checkpoints.CheckpointError(f"checkpoint {resumed.path}: solver attribute cursor does not fit this "
-                                              f"run's training images ({error})") from None
-    return batches
 
 
 def describe_plan(plan, net):

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from minitransfer import run_lock
+from minitransfer import held_locks
 
 
 def emulate_nfs4_flock(monkeypatch):
@@ -76,10 +76,10 @@ class PosixFlock:
 @contextlib.contextmanager
 def as_another_process():
     """The block as another process sees this one's locks: not in its record of its own
-    (:func:`minitransfer.run_lock.held_here`), so it asks flock, which a lock of another open file
+    (:func:`minitransfer.held_locks.held_here`), so it asks flock, which a lock of another open file
     of this process's meets as it meets another process's where flock is the kernel's."""
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(run_lock, "_HELD", {})
+        patched.setattr(held_locks, "_HELD", {})
         yield
 
 

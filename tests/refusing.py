@@ -11,9 +11,9 @@ def refuse_appending(monkeypatch, refused, code):
     files are written."""
     append_text = fileio.append_text
 
-    def refusing(path, text):
+    def refusing(path, text, named=None):
         if path == refused:
-            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
-        append_text(path, text)
+            raise fileio.storage_error(path, OSError(code, os.strerror(code)), named=named)
+        append_text(path, text, named)
 
     monkeypatch.setattr(fileio, "append_text", refusing)

@@ -27,7 +27,7 @@ import pytest
 import waiting
 
 from minitransfer import checkpoint as checkpoints
-from minitransfer import config, fileio, optim, run_lock, rundir
+from minitransfer import config, fileio, optim, run_lock, run_logs, rundir
 from minitransfer import train as training
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import DatasetError
@@ -115,8 +115,8 @@ def test_two_processes_on_one_output_one_trains_the_other_exits_2(synthetic_8, t
 
 
 def test_a_refused_or_failed_run_leaves_no_empty_run_directory(synthetic_8, tmp_path, monkeypatch):
-    def full(path, text):
-        raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
+    def full(path, text, keep_same=False, named=None):
+        raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), named=named)
 
     monkeypatch.setattr(fileio, "write_text", full)
     with pytest.raises(fileio.StorageError):
@@ -200,19 +200,19 @@ def test_enospc_at_every_write_site_is_a_storage_error_and_resumable(synthetic_8
     checkpoint = tmp_path / "net.run" / "checkpoint.h5"
     armed = {"on": site == "config.json"}
 
-    def fail_if_site(path):
+    def fail_if_site(path, named):
         if checkpoint.exists() and checkpoints.load(checkpoint).solver.iteration == 3:
             armed["on"] = True
         if armed["on"] and pathlib.Path(path).name == site:
-            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), 1234)
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), 1234, named)
 
-    def write_bytes(path, data):
-        fail_if_site(path)
-        real_write_bytes(path, data)
+    def write_bytes(path, data, named=None):
+        fail_if_site(path, named)
+        real_write_bytes(path, data, named)
 
-    def append_text(path, text):
-        fail_if_site(path)
-        real_append(path, text)
+    def append_text(path, text, named=None):
+        fail_if_site(path, named)
+        real_append(path, text, named)
 
     monkeypatch.setattr(fileio, "write_bytes", write_bytes)
     monkeypatch.setattr(fileio, "append_text", append_text)
@@ -320,7 +320,7 @@ def test_a_cut_off_last_evaluation_is_redone_on_resume(synthetic_8, tmp_path):
     assert (run_dir / "eval.csv").read_text() == before
     assert (result.final, result.mean10_top1, result.evaluations) == \
         (finished.final, finished.mean10_top1, finished.evaluations) and result.final["iteration"] == 6
-    events = [r["iteration"] for r in rundir.read_metrics(run_dir / "metrics.jsonl") if r.get("event") == "eval"]
+    events = [r["iteration"] for r in run_logs.read_metrics(run_dir / "metrics.jsonl") if r.get("event") == "eval"]
     assert events == [3, 6]
 
 
@@ -710,7 +710,7 @@ def test_a_torn_last_row_is_not_read_even_when_it_parses(tmp_path):
     row without its newline is never read."""
     path = tmp_path / "eval.csv"
     path.write_text("iteration,top1,top5,loss\n3,0.4,0.8,1.5\n6,0.5,0.9,1")
-    assert rundir.read_eval_rows(path) == [{"iteration": 3, "top1": 0.4, "top5": 0.8, "loss": 1.5}]
+    assert run_logs.read_eval_rows(path) == [{"iteration": 3, "top1": 0.4, "top5": 0.8, "loss": 1.5}]
     metrics = tmp_path / "metrics.jsonl"
     metrics.write_text('{"iteration": 3, "loss": 1.5}\n{"iteration": 4}')
-    assert rundir.read_metrics(metrics) == [{"iteration": 3, "loss": 1.5}]
+    assert run_logs.read_metrics(metrics) == [{"iteration": 3, "loss": 1.5}]

@@ -14,7 +14,7 @@ from stand_ins import stoppable_train
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import rundir, scheduler, stop_requests
+from minitransfer import run_logs, scheduler, stop_requests
 
 # Every Python process started with this folder on its path (the grid, its launcher, the runs it
 # forks) holds its evaluation from the batch SLOW_AFTER on until the file RELEASE exists, a line
@@ -103,7 +103,7 @@ def test_sigterm_to_an_experiment_whose_run_evaluates_stops_it_promptly_and_a_re
                            timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "4 trained, 0 already done, 0 failed, 0 not run" in rerun.stdout, rerun.stdout
-    assert [row["iteration"] for row in rundir.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
+    assert [row["iteration"] for row in run_logs.read_eval_rows(base / "eval.csv")] == [3, 6, 9, 10]
 
 
 # Until the grid's run random0/baseA holds its lock, or its process ``pid`` has ended (HOLD_SECONDS at most,

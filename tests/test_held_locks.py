@@ -1,4 +1,4 @@
-"""The record of the locks this process holds (:func:`minitransfer.run_lock.hold`) as threads of one
+"""The record of the locks this process holds (:func:`minitransfer.held_locks.hold`) as threads of one
 process use it (two trainings of a notebook's threads on one dataset): a lock found there and used is
 one still held, its descriptor open; a lock recorded is never replaced."""
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from minitransfer import run_lock
+from minitransfer import held_locks, run_lock
 from minitransfer.data import lock
 import waiting
 
@@ -46,8 +46,8 @@ def interleaved(monkeypatch, path, other):
         def __exit__(self, *exc):
             changed.release()
 
-    monkeypatch.setattr(run_lock, "_HELD", Record(run_lock._HELD))
-    monkeypatch.setattr(run_lock, "_HELD_CHANGED", Changed())
+    monkeypatch.setattr(held_locks, "_HELD", Record(held_locks._HELD))
+    monkeypatch.setattr(held_locks, "_HELD_CHANGED", Changed())
     return started
 
 
@@ -84,8 +84,8 @@ def test_a_lock_recorded_already_is_not_replaced(tmp_path):
         again = os.open(run.path, os.O_RDONLY)
         try:
             with pytest.raises(RuntimeError, match=f"descriptor {again} is held by this process already"):
-                run_lock.hold(again, exclusive=False)
+                held_locks.hold(again, exclusive=False)
         finally:
             os.close(again)
-        held = run_lock.held_here(run.path)
+        held = held_locks.held_here(run.path)
         assert (held.descriptor, held.exclusive, held.count) == (run._descriptor, True, 1)

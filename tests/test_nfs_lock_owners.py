@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from minitransfer import grid_folder, run_lock
+from minitransfer import grid_folder, held_locks, run_lock
 from minitransfer.data import dataset, lock, synthetic
 from nfs_flock import PosixFlock
 from test_slurm import OPTIONS
@@ -113,7 +113,7 @@ def test_a_grid_planning_where_another_grid_of_its_process_plans_waits_for_it(tm
     first.planned()
     planning.join()
     assert nfs.holders(out / grid_folder.GridLock.PLANNING) == {os.getpid(): "EX"}  # the second's, now
-    assert run_lock.held_here(out / grid_folder.GridLock.PLANNING).descriptor == second._planning
+    assert held_locks.held_here(out / grid_folder.GridLock.PLANNING).descriptor == second._planning
     second.planned()
     assert nfs.holders(out / grid_folder.GridLock.PLANNING) == {}
     first.__exit__(None, None, None)
@@ -129,9 +129,9 @@ def test_a_forked_child_does_not_take_its_parents_locks_for_its_own(tmp_path):
     with run_lock.RunLock(run_dir) as held:
         child = os.fork()
         if child == 0:
-            os._exit(0 if run_lock.held_here(held.path) is None else 1)
+            os._exit(0 if held_locks.held_here(held.path) is None else 1)
         assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
-        assert run_lock.held_here(held.path) is not None
+        assert held_locks.held_here(held.path) is not None
 
 
 def test_a_child_forked_while_another_thread_changes_the_record_asks_who_holds_a_run(tmp_path):
@@ -139,12 +139,12 @@ def test_a_child_forked_while_another_thread_changes_the_record_asks_who_holds_a
     its first look at the record (who holds a run) waited for ever."""
     run_dir = tmp_path / "net.run"
     with run_lock.RunLock(run_dir):
-        with run_lock._HELD_CHANGED:  # another thread records or releases a lock as the process forks
+        with held_locks._HELD_CHANGED:  # another thread records or releases a lock as the process forks
             child = os.fork()
             if child == 0:
                 code = 3  # never back into pytest in the child, whatever it raised
                 try:
-                    locked = run_lock._HELD_CHANGED.locked()
+                    locked = held_locks._HELD_CHANGED.locked()
                     code = 1 if locked else 0 if run_lock.holder(run_dir) == os.getppid() else 2
                 finally:
                     os._exit(code)

@@ -18,7 +18,8 @@ from minitransfer.data import loader
 from minitransfer.data.dataset import DatasetError
 from minitransfer.net import Net
 from minitransfer.run_outcome import OutOfMemoryMidRun
-from minitransfer.rundir import RunFiles, RunFolderChanged, read_metrics
+from minitransfer.run_logs import read_metrics
+from minitransfer.rundir import RunFiles, RunFolderChanged
 from minitransfer.step import OutOfDeviceMemory
 from minitransfer.training_run import MORE_MEMORY
 
@@ -292,10 +293,10 @@ def _disk_full_at(monkeypatch, iteration):
     """The disk is full when the checkpoint of ``iteration`` is written."""
     real_save = checkpoints.save
 
-    def full_at(path, checkpoint):
+    def full_at(path, checkpoint, named=None):
         if checkpoint.solver.iteration == iteration:
-            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"))
-        return real_save(path, checkpoint)
+            raise fileio.storage_error(path, OSError(errno.ENOSPC, "No space left on device"), named=named)
+        return real_save(path, checkpoint, named)
 
     monkeypatch.setattr(checkpoints, "save", full_at)
 
@@ -395,10 +396,10 @@ def test_out_of_memory_writing_the_weights_says_the_checkpoint_holds_every_itera
     out = tmp_path / "net.h5"
     real_save = checkpoints.save
 
-    def weights_run_out(path, checkpoint):
+    def weights_run_out(path, checkpoint, named=None):
         if path == str(out):
             raise MemoryError("Unable to allocate the weights file's image")
-        return real_save(path, checkpoint)
+        return real_save(path, checkpoint, named)
 
     monkeypatch.setattr(checkpoints, "save", weights_run_out)
     with pytest.raises(OutOfMemoryMidRun, match=rf"^writing the weights file {re.escape(str(out))} ran out of memory "

@@ -1,5 +1,5 @@
 """A resume whose eval.csv holds its rows out of order: the reader leaves such a row out (train writes
-its rows in order: :func:`minitransfer.rundir.eval_csv_lines`), so the rewrite of eval.csv before the
+its rows in order: :func:`minitransfer.run_logs.eval_csv_lines`), so the rewrite of eval.csv before the
 run goes on would have dropped the evaluation it holds, and result.json counted one fewer; before
 that reader, the rows were kept as they were, out of order."""
 

@@ -45,3 +45,16 @@ def test_a_run_folder_that_cannot_continue_is_refused_naming_resume(micro_data, 
         training.train(training.TrainConfig(data=micro_data, **FAST, **fields))
     assert str(refused.value).startswith(message), refused.value
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_run_folder_whose_config_json_names_another_out_continues_its_run(micro_data, tmp_path):
+    """config.json's `out` edited by hand to another file of its stem (``net.weights``): the run's
+    checkpoint records ``net.h5``; the resumption took config.json's, and was refused as of a folder
+    renamed: "rename it back to net.run", the folder's name already."""
+    _interrupted(tmp_path / "net.h5", micro_data)
+    config = tmp_path / "net.run" / "config.json"
+    config.write_text(config.read_text().replace(str(tmp_path / "net.h5"), str(tmp_path / "net.weights")))
+    result = training.train(training.TrainConfig(data=micro_data, resume=tmp_path / "net.run", **FAST))
+    assert result.out == str(tmp_path / "net.h5")
+    assert checkpoints.load(tmp_path / "net.h5").iteration == 4
+    assert not (tmp_path / "net.weights").exists()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import experiment as grid
-from minitransfer import fileio, run_lock, rundir, scheduler
+from minitransfer import fileio, run_lock, run_logs, rundir, scheduler
 from minitransfer import train as training
 from minitransfer.cli import main
 from minitransfer.data import synthetic
@@ -415,7 +415,7 @@ def test_a_progress_display_on_a_full_disk_is_dropped_and_the_run_trains_on(micr
     result = _train(tmp_path / "net.h5", micro_data, quiet=False)
     monkeypatch.undo()
     assert result.evaluations == 2 and (tmp_path / "net.h5").exists()
-    assert [row["iteration"] for row in rundir.read_eval_rows(tmp_path / "net.run" / "eval.csv")] == [2, 4]
+    assert [row["iteration"] for row in run_logs.read_eval_rows(tmp_path / "net.run" / "eval.csv")] == [2, 4]
 
 
 def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_data, tmp_path, monkeypatch):
@@ -424,8 +424,8 @@ def test_every_log_line_up_to_a_checkpoint_is_synced_to_disk_before_it(micro_dat
     checkpoint and lose rows it counts on, a resume then refused for lacking them."""
     events, append, fsync = [], training.fileio.append_text, os.fsync
 
-    def appending(path, text):
-        append(path, text)
+    def appending(path, text, named=None):
+        append(path, text, named)
         events.append(("append", pathlib.Path(path).name))
 
     def syncing(descriptor):
@@ -459,7 +459,7 @@ def test_a_run_whose_lock_file_was_removed_stops_before_a_second_run_mixes_its_f
         training.train(training.TrainConfig(out=str(tmp_path / "net.h5"), data=micro_data,
                                             **{**FAST, "max_iter": 8, "checkpoint_every": 2}), on_iteration=unlock)
     assert checkpoints.load(run_dir / "checkpoint.h5").iteration == 2
-    assert [row["iteration"] for row in rundir.read_eval_rows(run_dir / "eval.csv")] == [2]
+    assert [row["iteration"] for row in run_logs.read_eval_rows(run_dir / "eval.csv")] == [2]
 
 
 def test_a_second_run_on_a_file_system_without_locks_stops_the_first_before_they_mix(micro_data, tmp_path,
@@ -547,6 +547,6 @@ def test_a_divergence_names_the_iteration_as_metrics_jsonl_counts_it(micro_data,
     rate, beside metrics.jsonl's row for iteration 3, whose loss was finite and rate another."""
     with pytest.raises(training.Diverged, match=r"^loss became nan at iteration 4 \(lr 0\.3\)"):
         _train(tmp_path / "d.h5", micro_data, base_lr=3, max_iter=12, eval_every=100, log_every=1)
-    *rows, diverged = rundir.read_metrics(tmp_path / "d.run" / "metrics.jsonl")
+    *rows, diverged = run_logs.read_metrics(tmp_path / "d.run" / "metrics.jsonl")
     assert [row["iteration"] for row in rows] == [1, 2, 3] and rows[-1]["lr"] == 3
     assert diverged["event"] == "diverged" and diverged["iteration"] == 4

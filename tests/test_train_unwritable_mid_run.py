@@ -78,10 +78,10 @@ def test_a_checkpoint_the_disk_refuses_mid_run_says_how_to_continue(micro_data, 
     out, checkpoint = tmp_path / "net.h5", tmp_path / "net.run" / "checkpoint.h5"
     real_write_bytes = fileio.write_bytes
 
-    def refusing_the_second_checkpoint(path, data):
+    def refusing_the_second_checkpoint(path, data, named=None):
         if pathlib.Path(path) == checkpoint and checkpoint.exists():
-            raise fileio.storage_error(path, OSError(code, os.strerror(code)))
-        real_write_bytes(path, data)
+            raise fileio.storage_error(path, OSError(code, os.strerror(code)), named=named)
+        real_write_bytes(path, data, named)
 
     fields = {"data": micro_data, "batch_size": 8, "max_iter": 6, "eval_every": 2, "checkpoint_every": 2, "seed": 4,
               "quiet": True, "device": "cpu"}

@@ -8,7 +8,7 @@ is refused while another process reads the files it would replace, and a reader 
 writes them: :class:`DatasetBusy` (exit code 2) naming the processes. Any number of readers share a
 folder. The kernel releases the lock when a process dies, and the last reader to leave removes the
 file, as prepare does. Readers of one process (a verify under ``with dataset.reading()``) share one
-lock (:func:`minitransfer.run_lock.share_held`), as where flock is emulated with byte-range locks (NFS) a
+lock (:func:`minitransfer.held_locks.share_held`), as where flock is emulated with byte-range locks (NFS) a
 second would replace the first, and its release drop it.
 
 Where the lock file cannot be created and does not exist (a read-only folder or file system, a
@@ -20,7 +20,7 @@ import fcntl
 import os
 import pathlib
 
-from minitransfer import run_lock
+from minitransfer import held_locks, run_lock
 
 LOCK_FILE = run_lock.RunLock.FILE
 
@@ -118,7 +118,7 @@ def readers(folder):
 def _lock_shared(path):
     """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take."""
     while True:
-        here = run_lock.share_held(path)
+        here = held_locks.share_held(path)
         if here is not None:  # by this process: readers share its lock; prepare (exclusive) refuses them
             if not here.exclusive:
                 return here.descriptor
@@ -140,7 +140,7 @@ def _lock_shared(path):
             os.close(descriptor)
             check_not_prepared(path.parent)
         elif run_lock.same_file(descriptor, path):  # not unlinked by a releasing holder meanwhile
-            run_lock.hold(descriptor, exclusive=False)
+            held_locks.hold(descriptor, exclusive=False)
             return descriptor
         else:
             os.close(descriptor)
@@ -158,7 +158,7 @@ def _release(descriptor, path):
     """Drop a reader's lock; the last reader (the one that can take it exclusively) removes the file.
     Another reader of this process still holding it keeps it (the exclusive try, against the
     process's own lock, would succeed where locks are byte-range ones)."""
-    if not run_lock.release(descriptor):
+    if not held_locks.release(descriptor):
         return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
