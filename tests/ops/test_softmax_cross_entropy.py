@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import softmax_cross_entropy as sce
 
@@ -341,3 +342,20 @@ def test_gpu_is_bitwise_repeatable(cp, dtype):
         return cp.asnumpy(loss).tobytes(), cp.asnumpy(dlogits).tobytes()
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("n_classes, refused", [(sce.MAX_CLASSES, False), (sce.MAX_CLASSES + 1, True)],
+                         ids=["largest", "past"])
+def test_cuda_classes_at_the_32_bit_boundary(emulated_launches, n_classes, refused):
+    """The kernels' class loops (k = lane; k < K; k += 32) run k up to K + 31 in int: past 2^31 − 33
+    classes it wrapped negative and read before the row. Shapes only: the logits are a view over one
+    float, launched but never run."""
+    cp = emulated_launches
+    logits = np.lib.stride_tricks.as_strided(cp.empty(1, np.float32), (1, n_classes), (4 * n_classes, 4), subok=True)
+    labels = cp.empty(1, np.int32)
+    if not refused:
+        sce.forward(logits, labels)
+        return
+    with pytest.raises(ValueError, match=r"^softmax_cross_entropy: logits must have fewer than 2\*\*31 rows and at "
+                                         r"most 2\*\*31 - 33 classes .* got shape \(1, 2147483616\)"):
+        sce.forward(logits, labels)
