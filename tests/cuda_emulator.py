@@ -271,7 +271,13 @@ def emulated_launches(monkeypatch, tmp_path_factory):
 def emulated_tail(monkeypatch, tmp_path_factory):
     """The emulation with unpoisoned arrays (virtual until touched), for the last blocks of grids over
     2^31 elements: ``with emulated_tail.tail((x, y, z)):`` runs launches from that block on. The
-    :class:`Emulator`; ``cuda.cupy()`` is its fake CuPy module."""
+    :class:`Emulator`; ``cuda.cupy()`` is its fake CuPy module. NumPy's huge pages are off meanwhile:
+    each page a kernel touches in a vast array then costs 4 KiB, not 2 MiB."""
     if not AVAILABLE:
         pytest.skip(REASON)
-    return install(monkeypatch, cache_dir(tmp_path_factory), poison=False)
+    multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
+    huge_pages = multiarray._set_madvise_hugepage(False)
+    try:
+        yield install(monkeypatch, cache_dir(tmp_path_factory), poison=False)
+    finally:
+        multiarray._set_madvise_hugepage(huge_pages)
