@@ -14,7 +14,7 @@
 // Every reduction runs in a fixed order (warp butterflies, then one block), so results are
 // bitwise reproducible; no atomics. Blocks are a multiple of 32 threads, at most 1024.
 // Row counters are 64-bit (n plus a grid's stride of rows may pass 2^31 − 1); the class counters
-// stay 32-bit: the launcher keeps K + 32 below 2^31 (MAX_CLASSES in the .py).
+// stay 32-bit: the launcher keeps K + 31 within 2^31 − 1 (MAX_CLASSES in the .py).
 //
 //   softmax_cross_entropy_forward_{f32,f64}   one warp per row: row_max, row_log_sum, row_loss
 //   softmax_cross_entropy_mean_{f32,f64}      one block: loss = mean of row_loss
