@@ -16,8 +16,8 @@ template <typename T>
 __device__ void augment_crop_mirror(const unsigned char* images, const T* mean, T* y, int N, int H, int W, int crop,
                                     int train, mt_uint32 key) {
     const int pixels = crop * crop;
-    for (int plane = blockIdx.y; plane < N * 3; plane += gridDim.y) {
-        const int n = plane / 3, c = plane - n * 3;
+    for (mt_int64 plane = blockIdx.y; plane < N * 3; plane += gridDim.y) {  // plane + 65535 may pass 2^31 − 1
+        const int n = (int)(plane / 3), c = (int)(plane - n * 3);
         int oy = (H - crop) / 2, ox = (W - crop) / 2, flip = 0;
         if (train) {
             const mt_uint32 draw = 3u * (mt_uint32)n;

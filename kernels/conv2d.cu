@@ -48,7 +48,11 @@
 // chunk order (conv2d_reduce_splits' order: its bits, no second kernel) and with bias_gradient = 1
 // runs conv2d_backward_bias's blocks as extra z-planes of the same grid: dw and db in one launch.
 //
-// Indices are 32-bit: the Python launcher checks that every tensor has fewer than 2³¹ elements.
+// Indices are 32-bit: the Python launcher (conv2d.py's check_kernel_sizes) keeps every tensor below
+// 2³¹ − 256 elements (counters step past a size before their loop ends: the bias gradient's
+// l + 256 past N·P·Q, a stage's k0 + 8 or depth + 15 past a GEMM's depth),
+// the padded sides H + 2·pad and W + 2·pad below 2³¹ (window origins p·st − pad), and R below 2¹⁵,
+// S below 2¹⁶ (backward-filter packs a tap (r, s) in one int).
 #include "common.cuh"
 #include "bias_gradient.cuh"
 #include "conv2d_shape.cuh"
@@ -473,7 +477,8 @@ struct BackwardFilterProblem {
         split = blockIdx.z % splits;
         const int positions = s.N * s.PQ;
         l_begin = split * chunk;
-        const int l_end = l_begin + chunk < positions ? l_begin + chunk : positions;
+        // l_begin + chunk may pass 2^31 − 1 (the split's chunk ends past the last position)
+        const int l_end = chunk < positions - l_begin ? l_begin + chunk : positions;
         depth = l_end > l_begin ? l_end - l_begin : 0;
         rows = s.Kg;
         columns = s.Cg * s.RS;

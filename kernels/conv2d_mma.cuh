@@ -165,7 +165,8 @@ struct MmaBackwardFilterProblem {
         split = blockIdx.z % splits;
         const int positions = s.N * s.PQ;
         l_begin = split * chunk;
-        const int l_end = l_begin + chunk < positions ? l_begin + chunk : positions;
+        // l_begin + chunk may pass 2^31 − 1 (the split's chunk ends past the last position)
+        const int l_end = chunk < positions - l_begin ? l_begin + chunk : positions;
         depth = l_end > l_begin ? l_end - l_begin : 0;
         rows = s.Kg;
         columns = s.Cg * s.RS;

@@ -180,7 +180,7 @@ __device__ __forceinline__ void gemm(const T* __restrict__ a, const T* __restric
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
     // Split K: slice z sums k in [z·k_chunk, min(K, (z+1)·k_chunk)) into its own M×N plane of c.
     const int k_begin = blockIdx.z * k_chunk;
-    const int k_end = min(K, k_begin + k_chunk);
+    const int k_end = k_chunk < K - k_begin ? k_begin + k_chunk : K;  // k_begin + k_chunk may pass 2^31 − 1
 
     OperandWalk<T, BM, !TRANS_A, ALIGNED> a_walk(a, M, K, k_begin, k_end, m0, tid);
     OperandWalk<T, BN, TRANS_B, ALIGNED> b_walk(b, N, K, k_begin, k_end, n0, tid);

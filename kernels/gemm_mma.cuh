@@ -25,7 +25,7 @@ struct MmaGemmProblem {
                                               int K, int k_chunk, int has_bias_, int m0, int n0)
         : a(a_), b(b_), bias_values(bias_), M(M_), N(N_), rows(M_), columns(N_), has_bias(has_bias_) {
         const int k_begin = blockIdx.z * k_chunk;
-        const int k_end = K < k_begin + k_chunk ? K : k_begin + k_chunk;
+        const int k_end = k_chunk < K - k_begin ? k_begin + k_chunk : K;  // k_begin + k_chunk may pass 2^31 − 1
         depth = k_end > k_begin ? k_end - k_begin : 0;
         const RunSlot<Tile::BM, Tile::BK, Tile::A_RUN, !TRANS_A> a_slot(threadIdx.x);
         const RunSlot<Tile::BN, Tile::BK, Tile::B_RUN, TRANS_B> b_slot(threadIdx.x);

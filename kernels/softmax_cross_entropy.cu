@@ -13,6 +13,8 @@
 // row_loss, row_max, row_log_sum (N,) T; loss and dloss one T; count one int32.
 // Every reduction runs in a fixed order (warp butterflies, then one block), so results are
 // bitwise reproducible; no atomics. Blocks are a multiple of 32 threads, at most 1024.
+// Row counters are 64-bit (n plus a grid's stride of rows may pass 2^31 − 1); the class counters
+// stay 32-bit: the launcher keeps K + 31 within 2^31 − 1 (MAX_CLASSES in the .py).
 //
 //   softmax_cross_entropy_forward_{f32,f64}   one warp per row: row_max, row_log_sum, row_loss
 //   softmax_cross_entropy_mean_{f32,f64}      one block: loss = mean of row_loss
@@ -40,7 +42,7 @@ template <> __device__ __forceinline__ double negative_infinity<double>() {
     return -__longlong_as_double(0x7ff0000000000000LL);
 }
 
-__device__ __forceinline__ mt_int64 label_at(const void* labels, int wide_labels, int n) {
+__device__ __forceinline__ mt_int64 label_at(const void* labels, int wide_labels, mt_int64 n) {
     return wide_labels ? ((const mt_int64*)labels)[n] : (mt_int64)((const int*)labels)[n];
 }
 
@@ -97,8 +99,8 @@ template <typename T>
 __device__ void softmax_cross_entropy_rows(const T* x, const void* labels, int wide_labels, T* row_loss, T* row_max,
                                            T* row_log_sum, int N, int K, int gradient, T dloss, T* dx) {
     const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
-    for (int n = blockIdx.x * warps + (threadIdx.x >> 5); n < N; n += gridDim.x * warps) {
-        const T* row = x + (mt_int64)n * K;
+    for (mt_int64 n = blockIdx.x * warps + (threadIdx.x >> 5); n < N; n += gridDim.x * warps) {
+        const T* row = x + n * K;
         T peak, log_sum;
         row_statistics(row, K, lane, peak, log_sum);
         const mt_int64 label = label_at(labels, wide_labels, n);
@@ -109,14 +111,14 @@ __device__ void softmax_cross_entropy_rows(const T* x, const void* labels, int w
         }
         if (!gradient) continue;
         for (int k = lane; k < K; k += 32)
-            dx[(mt_int64)n * K + k] = logit_gradient(dloss, row[k], peak, log_sum, label, k, N, K);
+            dx[n * K + k] = logit_gradient(dloss, row[k], peak, log_sum, label, k, N, K);
     }
 }
 
 template <typename T, bool FROM_L2>
 __device__ void softmax_cross_entropy_mean(const T* row_loss, T* loss, int N) {
     T partial = T(0);
-    for (int n = threadIdx.x; n < N; n += blockDim.x) partial += FROM_L2 ? __ldcg(row_loss + n) : row_loss[n];
+    for (mt_int64 n = threadIdx.x; n < N; n += blockDim.x) partial += FROM_L2 ? __ldcg(row_loss + n) : row_loss[n];
     const T total = block_sum(partial);
     if (threadIdx.x == 0) loss[0] = total / T(N);
 }
@@ -145,10 +147,10 @@ __device__ void softmax_cross_entropy_accuracy(const T* x, const void* labels, i
                                                int K, int topk) {
     const int lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     int correct = 0;
-    for (int n = threadIdx.x >> 5; n < N; n += warps) {
+    for (mt_int64 n = threadIdx.x >> 5; n < N; n += warps) {
         const mt_int64 label = label_at(labels, wide_labels, n);
         if (label < 0 || label >= K) continue;
-        const T* row = x + (mt_int64)n * K;
+        const T* row = x + n * K;
         const T truth = row[label];
         int at_least = 0, nans = 0;  // other classes with x ≥ truth; NaNs in the row (a diverged net)
         for (int k = lane; k < K; k += 32) {

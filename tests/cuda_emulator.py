@@ -15,6 +15,7 @@ references within rounding. What it cannot prove: the GPU's own semantics (memor
 concurrent blocks, FMA contraction, speed); blocks run one after another, in launch order.
 """
 
+import contextlib
 import ctypes
 import hashlib
 import pathlib
@@ -77,6 +78,8 @@ def _dispatch_source(stem, entries):
         lines.append("        return 0;")
         lines.append("    }")
     lines += ["    return -1;", "}", "",
+              'extern "C" void emu_first_block(unsigned x, unsigned y, unsigned z) { first_block = Dim3{x, y, z}; }',
+              "",
               'extern "C" void emu_readable(int count, const char** begins, const long long* sizes) {',
               "    readable.clear();",
               "    for (int i = 0; i < count; ++i) readable.emplace_back(begins[i], begins[i] + sizes[i]);", "}"]
@@ -146,13 +149,24 @@ def check_geometry(name, grid, block):
 class Emulator:
     """Runs launches of minitransfer.cuda on the host-compiled kernels; records what ran."""
 
-    def __init__(self, cache_dir, execute=True):
+    def __init__(self, cache_dir, execute=True, poison=None):
         self.cache_dir, self.execute = cache_dir, execute
         self.libraries, self.signatures = {}, {}
-        self.allocations = Allocations(poison=execute)
+        self.allocations = Allocations(poison=execute if poison is None else poison)
+        self.first_block = (0, 0, 0)  # see tail()
         self.default_stream = FakeStream(self)
         self.streams = []
         self.launches = []  # (stem, name, grid, block) of every kernel run
+
+    @contextlib.contextmanager
+    def tail(self, first_block):
+        """Inside the block, launches run only the blocks from ``first_block`` (x, y, z) on in each
+        dimension: the last blocks of a grid too large to emulate whole (index arithmetic near 2^31)."""
+        self.first_block = tuple(first_block)
+        try:
+            yield
+        finally:
+            self.first_block = (0, 0, 0)
 
     def current_stream(self):
         return self.streams[-1] if self.streams else self.default_stream
@@ -199,6 +213,7 @@ class Emulator:
         begins = (ctypes.c_char_p * len(spans))(*[ctypes.c_char_p(address) for address, _ in spans])
         sizes = (ctypes.c_longlong * len(spans))(*[nbytes for _, nbytes in spans])
         library.emu_readable(len(spans), ctypes.cast(begins, ctypes.POINTER(ctypes.c_char_p)), sizes)
+        library.emu_first_block(*map(ctypes.c_uint, self.first_block))
         argv = (ctypes.c_void_p * max(1, len(converted)))(*[ctypes.addressof(c) for c in converted])
         status = library.emu_launch(name.encode(), *map(ctypes.c_uint, grid + block), argv)
         if status != 0:
@@ -207,12 +222,13 @@ class Emulator:
         self.allocations.check_guards(name)
 
 
-def install(monkeypatch, cache_dir, sm_count=132, capability=(9, 0), execute=True):
+def install(monkeypatch, cache_dir, sm_count=132, capability=(9, 0), execute=True, poison=None):
     """Route minitransfer.cuda to the emulator: its CuPy stand-in, its launcher, a device with
     ``sm_count`` SMs of compute capability ``capability``. With ``execute=False`` launches are
-    checked and recorded but nothing runs (counting launches of large nets). Returns the
+    checked and recorded but nothing runs (counting launches of large nets). ``poison`` (default:
+    ``execute``): poison the arrays' bodies; without, untouched memory stays virtual. Returns the
     :class:`Emulator`."""
-    emulator = Emulator(cache_dir, execute)
+    emulator = Emulator(cache_dir, execute, poison)
     fake = fake_cupy(emulator)
     monkeypatch.setattr(cuda, "cupy", lambda: fake)
     monkeypatch.setattr(cuda, "_counters", {})  # device memory of an earlier emulator may be gone
@@ -249,3 +265,19 @@ def emulated_launches(monkeypatch, tmp_path_factory):
     not run: large shapes cost their (untouched, virtual) memory only. The fake CuPy module."""
     install(monkeypatch, cache_dir(tmp_path_factory), execute=False)
     return cuda.cupy()
+
+
+@pytest.fixture
+def emulated_tail(monkeypatch, tmp_path_factory):
+    """The emulation with unpoisoned arrays (virtual until touched), for the last blocks of grids over
+    2^31 elements: ``with emulated_tail.tail((x, y, z)):`` runs launches from that block on. The
+    :class:`Emulator`; ``cuda.cupy()`` is its fake CuPy module. NumPy's huge pages are off meanwhile:
+    each page a kernel touches in a vast array then costs 4 KiB, not 2 MiB."""
+    if not AVAILABLE:
+        pytest.skip(REASON)
+    multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
+    huge_pages = multiarray._set_madvise_hugepage(False)
+    try:
+        yield install(monkeypatch, cache_dir(tmp_path_factory), poison=False)
+    finally:
+        multiarray._set_madvise_hugepage(huge_pages)

@@ -37,6 +37,7 @@ N·P·Q chunks (the last block of each tile, in chunk order): one launch for dw 
 own kernels. The NumPy path computes the same values either way.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -68,7 +69,13 @@ TENSOR_CORE_KERNELS = tuple(
 
 THREADS = plan.THREADS
 MAX_REDUCE_BLOCKS = 4096
-MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
+# The kernels index with 32-bit integers, and some counters run past a size before its loop ends
+# (the bias gradient's l + 256 past N·P·Q, a GEMM stage's k0 + 8 or depth + 15 past its depth):
+# every tensor stays below 2^31 - INDEX_SLACK elements.
+INDEX_SLACK = 256
+MAX_ELEMENTS = 2**31 - 1 - INDEX_SLACK
+MAX_PADDED_SIDE = 2**31 - 1  # H + 2·pad and W + 2·pad: window origins p·stride − pad in int
+MAX_TAP = (2**15 - 1, 2**16 - 1)  # R, S: backward-filter packs a tap as r << 16 | s in one int
 
 
 class Conv2dCache(NamedTuple):
@@ -96,6 +103,8 @@ def forward(x, w, b, stride=1, pad=0, groups=1, precision="ieee", relu=False, fu
     carries ``precision`` to :func:`backward`). NumPy arrays run the reference, CuPy arrays the
     CUDA kernels; ``precision`` is ``ieee``, ``tf32x3`` or ``tf32`` (see the module docstring).
     ``relu``: y = max(conv, 0), the ReLU after the layer (in the kernel with ``fused`` on CUDA).
+    On CUDA, shapes beyond the kernels' 32-bit indices are refused (:func:`check_kernel_sizes`:
+    tensors of at most 2^31 − 257 elements, padded sides below 2^31, kernels below 32768 × 65536).
 
     Example (CaffeNet's conv2: 5×5, pad 2, two groups)::
 
@@ -236,9 +245,27 @@ def _shape_args(x, w, stride, pad, groups):
     return tuple(np.int32(v) for v in (N, C, H, W, K, R, S, P, Q, stride, pad, groups))
 
 
-def _check_int32_sizes(*sizes):
-    if max(sizes) > MAX_ELEMENTS:
-        raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; a tensor of {max(sizes)} elements is too large")
+def check_kernel_sizes(x_shape, w_shape, stride, pad, splits=1):
+    """Refuse shapes beyond the CUDA kernels' 32-bit index arithmetic, from the shapes alone (a
+    ValueError naming them): x, w, y and backward-filter's workspace of ``splits`` weight copies
+    must have at most :data:`MAX_ELEMENTS` = 2^31 − 257 elements, the padded sides H + 2·pad and
+    W + 2·pad at most 2^31 − 1, the kernel at most 32767 rows and 65535 columns."""
+    N, _, H, W = x_shape
+    K, _, R, S = w_shape
+    P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
+    shapes = f"x {tuple(x_shape)}, w {tuple(w_shape)}, stride {stride}, pad {pad}"
+    sizes = {"x": math.prod(x_shape), "w": math.prod(w_shape), "y": N * K * P * Q,
+             f"backward-filter's workspace of {splits} weight copies": splits * math.prod(w_shape)}
+    for name, size in sizes.items():
+        if size > MAX_ELEMENTS:
+            raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; {name} of {size} elements is too "
+                             f"large (at most 2**31 - {INDEX_SLACK + 1}); {shapes}")
+    if max(H, W) + 2 * pad > MAX_PADDED_SIDE:
+        raise ValueError(f"conv2d: the CUDA kernels index with 32-bit integers; the padded input "
+                         f"{H + 2 * pad}x{W + 2 * pad} is too large (each side at most 2**31 - 1); {shapes}")
+    if R > MAX_TAP[0] or S > MAX_TAP[1]:
+        raise ValueError(f"conv2d: kernel {R}x{S} is too large for the CUDA kernels (at most {MAX_TAP[0]} rows and "
+                         f"{MAX_TAP[1]} columns); {shapes}")
 
 
 def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, relu=False):
@@ -246,7 +273,7 @@ def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, 
     N, _, H, W = x.shape
     K, _, R, S = w.shape
     P, Q = output_size(H, R, stride, pad), output_size(W, S, stride, pad)
-    _check_int32_sizes(x.size, w.size, N * K * P * Q)
+    check_kernel_sizes(x.shape, w.shape, stride, pad)
     variant, name = plan.checked_variant("forward", x, w, stride, variant, precision)
     grid = _checked_grid("forward", plan.grid("forward", variant, x.dtype, x.shape, w.shape, stride, pad),
                          x, w, stride, groups)
@@ -257,6 +284,7 @@ def _forward_cuda(x, w, b, stride, pad, groups, precision="ieee", variant=None, 
 
 
 def _backward_cuda(x, w, dy, stride, pad, groups, precision="ieee", need_dx=True):
+    check_kernel_sizes(x.shape, w.shape, stride, pad)
     return (_backward_data_cuda(x, w, dy, stride, pad, groups, precision) if need_dx else None,
             _backward_filter_cuda(x, w, dy, stride, pad, groups, precision),
             _backward_bias_cuda(dy))
@@ -275,6 +303,7 @@ def _backward_data_cuda(x, w, dy, stride, pad, groups, precision="ieee", variant
 
 
 def _backward_fused_cuda(x, w, dy, stride, pad, groups, precision, need_dx, mask):
+    check_kernel_sizes(x.shape, w.shape, stride, pad)
     dx = _backward_data_cuda(x, w, dy, stride, pad, groups, precision, mask=mask) if need_dx else None
     return (dx,) + _backward_filter_fused_cuda(x, w, dy, stride, pad, groups, precision)
 
@@ -283,7 +312,7 @@ def _filter_launch(x, w, dy, stride, pad, groups, precision, variant):
     """Backward-filter's variant, kernel name, (splits, chunk) and grid (its GEMM blocks only)."""
     variant, name = plan.checked_variant("backward-filter", x, w, stride, variant, precision)
     splits, chunk = plan.filter_plan(variant, x.dtype, x.shape, w.shape, stride, pad, cuda.sm_count())
-    _check_int32_sizes(splits * w.size)
+    check_kernel_sizes(x.shape, w.shape, stride, pad, splits)
     filter_grid = plan.grid("backward-filter", variant, x.dtype, x.shape, w.shape, stride, pad, splits)
     return name, splits, chunk, _checked_grid("backward-filter", filter_grid, x, w, stride, groups)
 

@@ -51,6 +51,7 @@ MAX_REDUCE_BLOCKS = 1 << 16
 # The kernels index a and b with 32-bit offsets, up to one block tile past the last stored row.
 OFFSET_LIMIT = 2**31
 OFFSET_SLACK_ROWS = 128
+DROPOUT_MAX_ELEMENTS = 2**32 - 1  # the dropout epilogue's mask index is 32-bit (as dropout.forward's)
 BIAS_COLUMNS = 32  # columns of op(A)'s row sums per block (BIAS_COLUMNS in kernels/bias_gradient.cuh)
 # kernels/epilogue.cuh's modes
 EPILOGUE_NONE, EPILOGUE_RELU, EPILOGUE_RELU_DROPOUT, EPILOGUE_MASK, EPILOGUE_MASK_SCALE = range(5)
@@ -101,7 +102,8 @@ def gemm(a, b, trans_a=False, trans_b=False, bias=None, splits=None, precision="
     (:func:`default_splits`) so that products with few output tiles still fill the GPU. The
     result is bit-reproducible for a given ``splits``. ``precision``: ``ieee`` (default),
     ``tf32x3`` or ``tf32`` (see the module docstring). ``epilogue`` (an :class:`Epilogue`) is
-    applied to C; with ``row_sums`` (trans_a only) the result is ``(c, sums)``, sums[m] =
+    applied to C (a dropout epilogue only to fewer than 2^32 elements, as
+    ``dropout.forward``); with ``row_sums`` (trans_a only) the result is ``(c, sums)``, sums[m] =
     Σ_k op(A)[m, k] from the same launch.
 
     Example::
@@ -160,6 +162,9 @@ def _check_fusions(a, c_shape, trans_a, epilogue, row_sums):
         _check.shape("gemm", "epilogue mask", epilogue.mask, c_shape)
     if epilogue.mode == EPILOGUE_RELU_DROPOUT:
         _check.array("gemm", "dropout counter", epilogue.counter, dtypes=(np.dtype(np.uint32),))
+        if c_shape[0] * c_shape[1] > DROPOUT_MAX_ELEMENTS:  # the mask draws index i as 32 bits, as dropout's
+            raise ValueError(f"gemm: a fused dropout needs fewer than 2**32 elements (its mask's 32-bit indices), "
+                             f"got C of shape {tuple(c_shape)}")
 
 
 def _check_operands(a, b, trans_a, trans_b, bias):

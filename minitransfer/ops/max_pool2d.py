@@ -18,7 +18,9 @@ The cache holds the argmax (int32 flat index ``h·W + w`` within each plane) and
 shape. CUDA kernels: ``kernels/max_pool2d.cu`` (forward records the argmax; backward gathers,
 deterministically, without atomics). ``backward(..., mask=a)`` also applies the backward of the
 ReLU before the pooling (a: its output, the pooling's input; ``relu.masked_gradient``), in the
-kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it.
+kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it. The kernels index with
+32-bit integers: on CUDA, x and y must have fewer than 2^31 elements and H + size, W + size stay
+below 2^31 (:func:`check_cuda_sizes`).
 """
 
 from typing import NamedTuple
@@ -159,15 +161,23 @@ def _backward_reference(dy, cache):
     return dx.reshape(N, C, H, W)
 
 
-def _check_32bit(*sizes):
-    if max(sizes) > MAX_ELEMENTS:
-        raise ValueError(f"max_pool2d: the CUDA kernels index with 32 bits; got {max(sizes)} elements")
+def check_cuda_sizes(op, x_shape, size, P, Q):
+    """Refuse shapes beyond the CUDA kernels' 32-bit integers (errors name ``op``), from the shapes
+    alone: x and y of at most :data:`MAX_ELEMENTS` elements, and H + size, W + size below 2^31 (a
+    window's end, ph·stride − pad + size, reaches H − 1 + size)."""
+    N, C, H, W = x_shape
+    if max(N * C * H * W, N * C * P * Q) > MAX_ELEMENTS:
+        raise ValueError(f"{op}: the CUDA kernels index with 32 bits; got x of shape {tuple(x_shape)} "
+                         f"(pooled to {P}x{Q}): at most 2**31 - 1 elements each")
+    if max(H, W) + size > MAX_ELEMENTS:
+        raise ValueError(f"{op}: a window of {size}x{size} over x of shape {tuple(x_shape)} reaches past the CUDA "
+                         f"kernels' 32-bit integers: H + size and W + size must stay below 2**31")
 
 
 def _forward_cuda(x, size, stride, pad, P, Q):
     cp = cuda.cupy()
     N, C, H, W = x.shape
-    _check_32bit(x.size, N * C * P * Q)
+    check_cuda_sizes("max_pool2d", x.shape, size, P, Q)
     y = cp.empty((N, C, P, Q), dtype=x.dtype)
     argmax = cp.empty((N, C, P, Q), dtype=np.int32)
     cuda.launch(

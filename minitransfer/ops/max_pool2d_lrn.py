@@ -21,7 +21,6 @@ from minitransfer.ops import lrn, max_pool2d
 KERNEL_FILE = "max_pool2d_lrn"
 KERNELS = ("max_pool2d_lrn_forward", "max_pool2d_lrn_backward")
 THREADS = 256
-MAX_ELEMENTS = 2**31 - 1  # the kernels index with 32-bit integers
 
 
 class PoolLrnCache(NamedTuple):
@@ -44,8 +43,7 @@ def forward(x, size=3, stride=2, pad=0, lrn_size=5, alpha=1e-4, beta=0.75, k=1.0
         y, lrn_cache = lrn.forward(pooled, lrn_size, alpha, beta, k)
         return y, PoolLrnCache(pool_cache, lrn_cache)
     N, C, H, W = x.shape
-    if max(x.size, N * C * P * Q) > MAX_ELEMENTS:
-        raise ValueError(f"max_pool2d_lrn: the CUDA kernels index with 32 bits; got x of shape {tuple(x.shape)}")
+    max_pool2d.check_cuda_sizes("max_pool2d_lrn", x.shape, size, P, Q)
     cp = cuda.cupy()
     pooled, scale, y = (cp.empty((N, C, P, Q), dtype=x.dtype) for _ in range(3))
     argmax = cp.empty((N, C, P, Q), dtype=np.int32)

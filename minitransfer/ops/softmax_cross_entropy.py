@@ -19,7 +19,8 @@ synchronisation, so it is not made: a row with an out-of-range label gets a NaN 
 mean) and NaN gradients, and counts as wrong in :func:`accuracy`.
 
 The GPU reductions run in a fixed order (no atomics), so the loss and gradients are bitwise
-reproducible from run to run.
+reproducible from run to run. The kernels take N and K as 32-bit integers: N must be below 2^31 and
+K at most :data:`MAX_CLASSES` = 2^31 − 32 (their class loops step up to K + 31); both ops refuse more.
 """
 
 from typing import NamedTuple
@@ -41,6 +42,7 @@ LABEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 THREADS = 256
 ROWS_PER_BLOCK = THREADS // 32  # one warp per row
 MAX_BLOCKS = 65536
+MAX_CLASSES = 2**31 - 32  # the kernels' class counters reach K + 31 in int
 
 
 class SoftmaxCrossEntropyCache(NamedTuple):
@@ -144,8 +146,9 @@ def _validate(op, logits, labels):
                          f"got {tuple(labels.shape)}")
     if n_rows == 0 or n_classes == 0:
         raise ValueError(f"{op}: logits must have at least one row and one class, got shape {tuple(logits.shape)}")
-    if n_rows >= 2**31 or n_classes >= 2**31:
-        raise ValueError(f"{op}: logits dimensions must be below 2**31, got shape {tuple(logits.shape)}")
+    if n_rows >= 2**31 or n_classes > MAX_CLASSES:
+        raise ValueError(f"{op}: logits must have fewer than 2**31 rows and at most 2**31 - 32 classes (the CUDA "
+                         f"kernels' 32-bit integers), got shape {tuple(logits.shape)}")
     if not cuda.is_cuda_array(labels) and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"{op}: labels must lie in [0, {n_classes}) for logits {tuple(logits.shape)}, "
                          f"got values in [{labels.min()}, {labels.max()}]")

@@ -6,6 +6,8 @@ import re
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_tail  # noqa: F401 (a fixture)
+from minitransfer import cuda
 from minitransfer.ops import augment
 from oracles import lowbias32, stream_key
 
@@ -185,3 +187,17 @@ def test_gpu_rejects_mixed_devices(cp):
     images, mean = batch(np.random.default_rng(8), 2, 8, 8)
     with pytest.raises(ValueError, match="augment: arrays must all be NumPy or all CuPy"):
         augment.forward(cp.asarray(images), mean, 5)
+
+
+def test_cuda_planes_near_2_31_stay_in_int(emulated_tail):
+    """The kernel strides over the N·3 planes by gridDim.y (65535): plane + 65535 was an int and, for
+    N·3 just below 2^31, wrapped negative and passed `plane < N·3` (an image at a negative offset).
+    The last row of blocks of the largest batch of 1x1 images, on virtual arrays (zero pixels)."""
+    cp = cuda.cupy()
+    n_images = (2**31 - 1) // 3
+    images, mean = cp.empty((n_images, 1, 1, 3), np.uint8), cp.empty((1, 1, 3), np.float32)
+    mean[...] = [[[1, 2, 3]]]
+    with emulated_tail.tail((0, augment.MAX_GRID_Y - 1, 0)):
+        y = augment.forward(images, mean, 1, train=False)
+    last = 2147450879  # the last plane of blocks y = 65534 (planes ≡ 65534 mod 65535), below N·3
+    assert [float(y.reshape(-1)[plane]) for plane in (last - augment.MAX_GRID_Y, last)] == [-3.0, -3.0]

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
+from cuda_emulator import emulated_launches, emulated_tail  # noqa: F401 (fixtures)
 from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import conv2d, conv2d_plan, precision
@@ -224,8 +224,65 @@ def test_cuda_refuses_weights_beyond_32_bit_indices(emulated_launches):
     w = np.lib.stride_tricks.as_strided(cp.empty(1, dtype=np.float32), (65536, 65536, 1, 1), (65536 * 4, 4, 4, 4),
                                          subok=True)
     assert cuda.is_cuda_array(w) and w.flags.c_contiguous
-    with pytest.raises(ValueError, match=r"^conv2d: the CUDA kernels index with 32-bit integers; a tensor of 4294967296"):
+    with pytest.raises(ValueError, match=r"^conv2d: the CUDA kernels index with 32-bit integers; w of 4294967296 "):
         conv2d.forward(x, w, b)
+
+
+LARGEST = conv2d.MAX_ELEMENTS  # 2^31 − 257: counters stepping past a size stay in int
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad, refused", [
+    ((1, 1, 1, LARGEST), (1, 1, 1, 1), 1, 0, None),
+    # the bias gradient's l + 256 (l < N·P·Q) and a GEMM's k0 + 8 (k0 < depth) wrapped negative past 2^31 − 1
+    ((1, 1, 1, LARGEST + 1), (1, 1, 1, 1), 1, 0, r"x of 2147483392 elements is too large \(at most 2\*\*31 - 257\)"),
+    ((1, 1, 1, 1), (1, LARGEST + 1, 1, 1), 1, 0, r"w of 2147483392 elements"),
+    ((2, 1, 1, 1), ((LARGEST + 1) // 2, 1, 1, 1), 1, 0, r"y of 2147483392 elements"),
+    # window origins p·stride − pad wrapped for padded sides of 2^31
+    ((1, 1, 1, 1), (1, 1, 1, 1), 2**30, 2**30 - 1, None),
+    ((1, 1, 1, 1), (1, 1, 1, 1), 2**30, 2**30, r"the padded input 2147483649x2147483649 is too large"),
+    # backward-filter packs a tap as r << 16 | s
+    ((1, 1, 32767, 65535), (1, 1, 32767, 65535), 1, 0, None),
+    ((1, 1, 1, 65536), (1, 1, 1, 65536), 1, 0, r"kernel 1x65536 is too large for the CUDA kernels"),
+    ((1, 1, 32768, 1), (1, 1, 32768, 1), 1, 0, r"kernel 32768x1 is too large for the CUDA kernels"),
+], ids=["largest", "x-past", "w-past", "y-past", "padded-largest", "padded-past", "taps-largest", "S-past", "R-past"])
+def test_cuda_sizes_at_the_32_bit_boundaries(x_shape, w_shape, stride, pad, refused):
+    """The CUDA launchers' limits, from shapes alone (nothing allocated)."""
+    if refused is None:
+        conv2d.check_kernel_sizes(x_shape, w_shape, stride, pad)
+    else:
+        with pytest.raises(ValueError, match=r"^conv2d: .*" + refused + r".*; x \("):
+            conv2d.check_kernel_sizes(x_shape, w_shape, stride, pad)
+
+
+def test_cuda_refuses_the_padding_through_every_launcher(emulated_launches):
+    """Forward and both backward paths check the shapes (a cache may come from elsewhere)."""
+    cp = emulated_launches
+    x, w, b = cp.empty((1, 1, 1, 1), np.float32), cp.empty((1, 1, 1, 1), np.float32), cp.empty(1, np.float32)
+    with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 2147483649x2147483649"):
+        conv2d.forward(x, w, b, stride=2**30, pad=2**30)
+    cache = conv2d.Conv2dCache(x, w, 2**30, 2**30, 1, None, "ieee")
+    for fused in (False, True):
+        with pytest.raises(ValueError, match=r"^conv2d: .*the padded input 2147483649x2147483649"):
+            conv2d.backward(cp.empty((1, 1, 3, 3), np.float32), cache, fused=fused)
+
+
+def test_a_filter_chunk_ending_past_2_31_keeps_its_depth(emulated_tail):
+    """Backward-filter's chunk ran to min(N·P·Q, l_begin + chunk), that sum in int: past 2^31 − 1 it
+    wrapped and the chunk summed nothing (filter_splits plans 528 chunks of 4067208 positions for a
+    1-filter layer over 2^31 − 300 positions: the last ends 2176 past 2^31). The last chunk of a
+    split ending at 2^32 − 528, 7 positions deep, run alone on virtual tensors of 2^31 − 257 pixels."""
+    cp = cuda.cupy()
+    positions, chunk = LARGEST, 2**31 - 264
+    x, dy = cp.empty((1, 1, 1, positions), np.float32), cp.empty((1, 1, 1, positions), np.float32)
+    workspace = cp.empty((2, 1, 1, 1, 1), np.float32)
+    x[0, 0, 0, chunk:] = 3
+    dy[0, 0, 0, chunk:] = np.arange(1, 8)
+    shape = (1, 1, 1, positions, 1, 1, 1, 1, positions, 1, 0, 1)  # N, C, H, W, K, R, S, P, Q, stride, pad, groups
+    with emulated_tail.tail((0, 0, 1)):
+        cuda.launch(conv2d.KERNEL_FILE, "conv2d_backward_filter_f32", (1, 1, 2), conv2d.THREADS,
+                    (dy, x, workspace) + tuple(np.int32(v) for v in shape + (2, chunk))
+                    + (workspace, cp.empty(1, np.int32), np.int32(0), workspace, np.int32(0)))
+    assert float(workspace[1, 0, 0, 0, 0]) == 3 * sum(range(1, 8))
 
 
 @pytest.mark.parametrize("size, kernel, stride, pad, expected", [

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from cuda_emulator import emulated_launches  # noqa: F401 (a fixture)
+from cuda_emulator import emulated_launches, emulated_tail  # noqa: F401 (fixtures)
 from minitransfer import cuda
 from minitransfer.ops import gemm, linear, precision
 from oracles import relative_error
@@ -84,6 +84,34 @@ def test_gemm_refuses_operands_beyond_32_bit_offsets():
     too_large = np.broadcast_to(np.float32(1), (2**20 - 128, 2**11))
     with pytest.raises(ValueError, match=r"gemm: b \(1048448, 2048\) is too large for the GEMM kernels' 32-bit"):
         gemm.check_offsets("gemm", a=fits, b=too_large)
+
+
+def test_a_k_slice_ending_past_2_31_keeps_its_depth(emulated_tail):
+    """Slice z covers k in [z·k_chunk, min(K, (z+1)·k_chunk)): (z+1)·k_chunk was an int and wrapped
+    past 2^31 − 1, and the slice summed nothing (tf32's default 16 slices of 2^27 for a·b of K =
+    2^31 − 129 rows: the last slice lost). The last slice of a split ending at 2^32 − 32, 15 deep,
+    run alone on virtual operands of 2^31 − 1 rows."""
+    cp = cuda.cupy()
+    K, k_chunk = 2**31 - 1, 2**31 - 16
+    a, b, partials = cp.empty((K, 1), np.float32), cp.empty((K, 1), np.float32), cp.empty((2, 1, 1), np.float32)
+    a[k_chunk:, 0] = np.arange(1, 16)
+    b[k_chunk:, 0] = 2
+    with emulated_tail.tail((0, 0, 1)):
+        cuda.launch(gemm.KERNEL_FILE, "gemm_tn_tf32_f32", (1, 1, 2), gemm.THREADS,
+                    (a, b, partials, partials) + tuple(np.int32(v) for v in (1, 1, K, k_chunk, 0, 2))
+                    + (partials, np.int32(0)))
+    assert float(partials[1, 0, 0]) == 2 * sum(range(1, 16))
+
+
+def test_a_fused_dropout_refuses_2_32_outputs(emulated_launches):
+    """The dropout epilogue draws element i's bits at (uint32)i, as dropout.forward, which refuses
+    2^32 elements: a fused layer of 2^32 outputs repeated its mask instead. Shapes only."""
+    cp = emulated_launches
+    a, b = cp.empty((65536, 1), np.float32), cp.empty((1, 65536), np.float32)
+    draw = gemm.Epilogue.relu_dropout(0, cp.empty(1, np.uint32), 2**31, 2.0)
+    with pytest.raises(ValueError, match=r"^gemm: a fused dropout needs fewer than 2\*\*32 elements .* C of shape "
+                                         r"\(65536, 65536\)"):
+        gemm.gemm(a, b, epilogue=draw)
 
 
 def test_the_emulator_refuses_a_grid_the_device_would(emulated_launches):

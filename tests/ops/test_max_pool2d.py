@@ -293,3 +293,21 @@ def test_gpu_is_bitwise_repeatable(cp, dtype):
         return cp.asnumpy(y).tobytes(), cp.asnumpy(cache.argmax).tobytes(), cp.asnumpy(dx).tobytes()
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("x_shape, size, refused", [
+    ((1, 1, 1, 2**31 - 4), 3, None),
+    # a window's end ph·stride − pad + size reaches W − 1 + size: past 2^31 − 1 it wrapped negative
+    ((1, 1, 1, 2**31 - 3), 3, r"a window of 3x3 over x of shape \(1, 1, 1, 2147483645\) reaches past"),
+    ((1, 1, 2**16, 2**14), 2**31 - 1 - 2**16, None),
+    ((1, 1, 2**16, 2**14), 2**31 - 2**16, r"H \+ size and W \+ size must stay below 2\*\*31"),
+    ((1, 1, 2**16, 2**15 + 1), 3, r"got x of shape \(1, 1, 65536, 32769\) .* at most 2\*\*31 - 1 elements"),
+], ids=["largest", "past", "window-largest", "window-past", "elements-past"])
+def test_cuda_sizes_at_the_32_bit_boundaries(x_shape, size, refused):
+    """max_pool2d's and max_pool2d_lrn's CUDA limits, from shapes alone."""
+    P = Q = 1
+    if refused is None:
+        max_pool2d.check_cuda_sizes("max_pool2d", x_shape, size, P, Q)
+        return
+    with pytest.raises(ValueError, match=r"^max_pool2d: .*" + refused):
+        max_pool2d.check_cuda_sizes("max_pool2d", x_shape, size, P, Q)

@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 
+from cuda_emulator import emulated_launches, emulated_tail  # noqa: F401 (fixtures)
+from minitransfer import cuda
 from minitransfer.gradcheck import gradient_errors
 from minitransfer.ops import softmax_cross_entropy as sce
 
@@ -341,3 +343,35 @@ def test_gpu_is_bitwise_repeatable(cp, dtype):
         return cp.asnumpy(loss).tobytes(), cp.asnumpy(dlogits).tobytes()
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("n_classes, refused", [(sce.MAX_CLASSES, False), (sce.MAX_CLASSES + 1, True)],
+                         ids=["largest", "past"])
+def test_cuda_classes_at_the_32_bit_boundary(emulated_launches, n_classes, refused):
+    """The kernels' class loops (k = lane; k < K; k += 32) run k up to K + 31 in int: past 2^31 − 32
+    classes it wrapped negative and read before the row. Shapes only: the logits are a view over one
+    float, launched but never run."""
+    cp = emulated_launches
+    logits = np.lib.stride_tricks.as_strided(cp.empty(1, np.float32), (1, n_classes), (4 * n_classes, 4), subok=True)
+    labels = cp.empty(1, np.int32)
+    if not refused:
+        sce.forward(logits, labels)
+        return
+    with pytest.raises(ValueError, match=r"^softmax_cross_entropy: logits must have fewer than 2\*\*31 rows and at "
+                                         r"most 2\*\*31 - 32 classes .* got shape \(1, 2147483617\)"):
+        sce.forward(logits, labels)
+
+
+def test_cuda_rows_near_2_31_stay_in_int(emulated_tail):
+    """One warp per row, striding by the grid's 65536 blocks × 8 warps: n + 2^19 was an int and, for
+    N near 2^31, wrapped negative and passed `n < N` (a row before the logits). The last block of
+    the forward launch over 2^31 − 2 rows of one class, on virtual arrays."""
+    cp = cuda.cupy()
+    n_rows = 2**31 - 2
+    logits, labels = cp.empty((n_rows, 1), np.float32), cp.empty(n_rows, np.int32)
+    last = [n_rows - 1 - 2**19, n_rows - 1]  # rows of the last block's warp 5
+    logits[last, 0] = [4.0, 5.0]
+    labels[last] = 0
+    with emulated_tail.tail((sce.MAX_BLOCKS - 1, 0, 0)):
+        _, cache = sce.forward(logits, labels)
+    assert [float(cache.row_max[n]) for n in last] == [4.0, 5.0]

@@ -31,6 +31,7 @@ constexpr int MAX_THREADS = 256;  // the largest block any kernel of kernels/ ru
 constexpr int MAX_WARPS = MAX_THREADS / 32;
 
 inline Dim3 threadIdx, blockIdx, blockDim, gridDim;  // of the running fiber: set by the scheduler
+inline Dim3 first_block{0, 0, 0};  // launch() runs the blocks from here on (a grid's tail: Emulator.tail)
 inline int running = 0;     // the running fiber (the thread's linear index in its block)
 inline int block_threads = MAX_THREADS;
 inline long progress = 0;   // barriers completed and fibers finished: a round without any is a deadlock
@@ -197,8 +198,8 @@ inline void check_readable(const void* p) {
     fail("cp.async reads outside every input array");
 }
 
-// Run kernel() once per thread of every block of grid, one block at a time, the threads of a block
-// as fibers scheduled round-robin.
+// Run kernel() once per thread of every block of grid (from first_block on in each dimension), one
+// block at a time, the threads of a block as fibers scheduled round-robin.
 template <typename Kernel>
 void launch(Dim3 grid, Dim3 block, Kernel kernel) {
     const int threads = (int)(block.x * block.y * block.z);
@@ -209,9 +210,9 @@ void launch(Dim3 grid, Dim3 block, Kernel kernel) {
     block_threads = threads;
     block_barrier = Barrier{threads};
     for (int w = 0; w < threads / 32; ++w) warp_barriers[w] = Barrier{32};
-    for (unsigned z = 0; z < grid.z; ++z) {
-        for (unsigned y = 0; y < grid.y; ++y) {
-            for (unsigned x = 0; x < grid.x; ++x) {
+    for (unsigned z = first_block.z; z < grid.z; ++z) {
+        for (unsigned y = first_block.y; y < grid.y; ++y) {
+            for (unsigned x = first_block.x; x < grid.x; ++x) {
                 blockIdx = Dim3{x, y, z};
                 for (int t = 0; t < threads; ++t) fibers::prepare(t);
                 for (int left = threads; left > 0;) {
