@@ -92,10 +92,15 @@ def resumed_run(given, folder, out, meta=None):
 
 def _checkpoint_meta(folder):
     """The root attributes of the checkpoint of run folder ``folder``; None where it has none that
-    can be read (a finished run's weights alone; a damaged one, which the resumption refuses)."""
+    can be read (a finished run's weights alone; a damaged one, which the resumption refuses). One there
+    that cannot be read for I/O (removed as it is opened, a disk error) is that I/O error, as
+    :func:`minitransfer.checkpoint.load` says of it, not a run without a checkpoint."""
+    path = folder / "checkpoint.h5"
+    if not path.is_file():
+        return None
     try:
-        return checkpoints.read_meta(folder / "checkpoint.h5")
-    except (checkpoints.CheckpointError, OSError):
+        return checkpoints.read_meta(path)
+    except checkpoints.CheckpointError:
         return None
 
 

@@ -149,10 +149,10 @@ _STOPPED_WHILE_FINISHING = """
 import os, signal
 from minitransfer import checkpoint
 save = checkpoint.save
-def save_after_a_stop(path, saved):
+def save_after_a_stop(path, saved, **named):
     if not str(path).endswith("checkpoint.h5"):
         os.kill(os.getpid(), signal.SIGTERM)
-    return save(path, saved)
+    return save(path, saved, **named)
 checkpoint.save = save_after_a_stop
 from minitransfer.cli import main
 main(prog_name="minitransfer")
