@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import shlex
 import sys
 
 import click
@@ -89,11 +88,10 @@ class _DevkitFolder(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.isfile(value):
-            unpack, beside = archives.UNPACK_INTO.get(os.path.splitext(value)[1].lower()), os.path.dirname(value)
-            if unpack:
-                command = unpack.format(archive=shlex.quote(value), into=shlex.quote(beside or "."))
+            command = archives.unpack_beside(value)
+            if command:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
-                          f"makes, {os.path.join(beside, devkit.DEVKIT_FOLDER)}", param, ctx)
+                          f"makes, {os.path.join(os.path.dirname(value), devkit.DEVKIT_FOLDER)}", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)
