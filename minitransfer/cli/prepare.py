@@ -61,8 +61,9 @@ def _overwrite(*files):
     which also differs from what OUT was prepared with."""
     edited = f", a {' or '.join(files)} file edited since included" if files else ""
     return click.option("--overwrite", is_flag=True,
-                        help=f"Replace a dataset OUT holds that was prepared from another source or with other "
-                             f"options{edited} (refused otherwise, naming what differs).")
+                        help=f"Replace a dataset OUT holds, finished or an import left unfinished, that was prepared "
+                             f"from another source or with other options{edited} (refused otherwise, naming what "
+                             f"differs).")
 
 
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
@@ -102,8 +103,8 @@ def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
-    optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
-    another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
+    optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset, or an
+    unfinished import, from another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
     import writes into; OUT inside SOURCE; SOURCE is another dataset than the command
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
     version: its python download is named; another process is importing
