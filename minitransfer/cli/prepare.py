@@ -61,9 +61,8 @@ def _overwrite(*files):
     which also differs from what OUT was prepared with."""
     edited = f", a {' or '.join(files)} file edited since included" if files else ""
     return click.option("--overwrite", is_flag=True,
-                        help=f"Replace a dataset OUT holds, finished or an import left unfinished, that was prepared "
-                             f"from another source or with other options{edited} (refused otherwise, naming what "
-                             f"differs).")
+                        help=f"Replace a dataset (finished or not) OUT holds that was prepared from another source "
+                             f"or with other options{edited} (refused otherwise, naming what differs).")
 
 
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
