@@ -13,7 +13,7 @@ import click
 
 from minitransfer import checkpoint, fileio, path_kinds, results, resume_options, run_lock, rundir
 from minitransfer.experiment import TREATMENT_FILE
-from minitransfer.data import dataset, folder_tree, shard_format
+from minitransfer.data import archives, dataset, folder_tree, shard_format
 
 class OutputFolder(click.Path):
     """A folder a command writes into, created if missing. Usage errors: an empty one (``-o "$OUT"``
@@ -38,10 +38,7 @@ class OutputFolder(click.Path):
 class SourceFolder(click.Path):
     """A folder of images to import (prepare folder's, prepare imagenet's SOURCE). A file given instead
     is a usage error that says what to do: an archive of the folder (photos.zip, as downloaded) is to be
-    unpacked first, naming the command that does it."""
-
-    UNPACK = {".zip": "unzip {}", ".tar": "tar xf {}", ".tgz": "tar xzf {}", ".gz": "tar xzf {}",
-              ".bz2": "tar xjf {}", ".xz": "tar xJf {}", ".7z": "7z x {}", ".rar": "unrar x {}"}
+    unpacked first, naming the command that does it beside the archive (:func:`.data.archives.unpack_beside`)."""
 
     def __init__(self, **attributes):
         super().__init__(exists=True, file_okay=False, readable=False, **attributes)  # read as folder_tree reads it
@@ -49,10 +46,10 @@ class SourceFolder(click.Path):
     def convert(self, value, param, ctx):
         refuse_unreachable(value, "the images")
         if os.path.isfile(value):
-            unpack = self.UNPACK.get(pathlib.Path(value).suffix.lower())
+            unpack = archives.unpack_beside(value)
             if unpack:
-                self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack.format(shlex.quote(value))})"
-                          f" and give the folder of images it holds", param, ctx)
+                self.fail(f"{value} is an archive, not a folder: unpack it first ({unpack}) and give the folder of "
+                          f"images it holds", param, ctx)
             self.fail(f"{value} is a file: give the folder that holds the images", param, ctx)
         converted = super().convert(value, param, ctx)
         if not os.access(value, os.R_OK | os.X_OK):  # click said "Directory ... is not readable", a usage error (2)

@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import shlex
 import sys
 
 import click
@@ -62,8 +61,8 @@ def _overwrite(*files):
     which also differs from what OUT was prepared with."""
     edited = f", a {' or '.join(files)} file edited since included" if files else ""
     return click.option("--overwrite", is_flag=True,
-                        help=f"Replace a dataset OUT holds that was prepared from another source or with other "
-                             f"options{edited} (refused otherwise, naming what differs).")
+                        help=f"Replace a dataset (finished or not) OUT holds that was prepared from another source "
+                             f"or with other options{edited} (refused otherwise, naming what differs).")
 
 
 _workers = click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=None,
@@ -89,11 +88,10 @@ class _DevkitFolder(click.Path):
 
     def convert(self, value, param, ctx):
         if os.path.isfile(value):
-            unpack, beside = archives.UNPACK_INTO.get(os.path.splitext(value)[1].lower()), os.path.dirname(value)
-            if unpack:
-                command = unpack.format(archive=shlex.quote(value), into=shlex.quote(beside or "."))
+            command = archives.unpack_beside(value)
+            if command:
                 self.fail(f"{value} is an archive, not a folder: unpack it first ({command}) and give the folder it "
-                          f"makes, {os.path.join(beside, devkit.DEVKIT_FOLDER)}", param, ctx)
+                          f"makes, {os.path.join(os.path.dirname(value), devkit.DEVKIT_FOLDER)}", param, ctx)
             self.fail(f"{value} is a file: give the devkit folder, {devkit.DEVKIT_FOLDER}, which holds "
                       f"data/{devkit.META_FILE} and data/{devkit.GROUND_TRUTH_FILE}", param, ctx)
         return super().convert(value, param, ctx)
@@ -104,8 +102,8 @@ def prepare():
     """Import a dataset into minitransfer's HDF5 shards (resumable: rerun to finish).
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
-    optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset from
-    another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
+    optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset, or an
+    unfinished import, from another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
     import writes into; OUT inside SOURCE; SOURCE is another dataset than the command
     imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
     version: its python download is named; another process is importing

@@ -85,6 +85,15 @@ def archive_stem(name):
     return stem[:-4] if stem.lower().endswith(".tar") and stem[:-4] else stem
 
 
+def unpack_beside(archive):
+    """The shell command that unpacks ``archive`` (by its suffix: :data:`UNPACK_INTO`) into the folder that
+    holds it, from wherever it is run; None when ``archive`` is named as no archive is."""
+    template = UNPACK_INTO.get(os.path.splitext(archive)[1].lower())
+    if template is None:
+        return None
+    return template.format(archive=shlex.quote(os.fspath(archive)), into=shlex.quote(os.path.dirname(archive) or "."))
+
+
 def unpack_command(archive, into):
     """The shell command that makes the folder ``into`` and unpacks ``archive`` (by its suffix:
     :data:`UNPACK_INTO`) there."""

@@ -15,9 +15,10 @@ and warped to ``size × size`` as :mod:`.decode` says.
 Images are stored at most :data:`MAX_IMAGE_SIZE` pixels square (--size), checked before anything
 is allocated.
 
-A finished dataset is replaced only with ``overwrite`` (--overwrite) when it was prepared from
-another source or with other options (:mod:`.same_origin`); a rerun that changes nothing writes
-nothing (so it also succeeds on a read-only copy).
+A finished dataset, or the shards of an unfinished import (its ``importing.json`` naming the source
+and size), is replaced only with ``overwrite`` (--overwrite) when it was prepared from another source
+or with other options (:mod:`.same_origin`); a rerun that changes nothing writes nothing (so it also
+succeeds on a read-only copy).
 
 Housekeeping: temporaries (``.NAME.tmp-PID``) of processes that no longer run are removed when an
 import starts; once meta.json is written, shards it does not list (left by an import with another
@@ -30,7 +31,6 @@ import contextlib
 import functools
 import os
 import pathlib
-import re
 
 import numpy as np
 
@@ -41,19 +41,19 @@ from . import dataset as ds
 from . import inputs, lock
 from .decode import load_item, warn_of_notes
 from .decoder_pool import MAX_WORKERS, DecoderPool, refuse_in_script_rerun
-from .import_writes import META_BYTES, final_files, write
-from .same_origin import check_same_origin
+from .import_writes import final_files, meta_bytes, write
+from .same_origin import check_same_origin, record_import
 from .shard_builder import Builder
-from .shard_format import (FORMAT_NAME, MEAN_FILE, META_FILE, SCHEMA_VERSION, SKIPPED_FILE, SUBSETS, write_mean,
-                           write_meta)
+from .shard_format import (FORMAT_NAME, IMPORTING_FILE, MEAN_FILE, META_FILE, SCHEMA_VERSION, SHARD_NAME, SKIPPED_FILE,
+                           SUBSETS, write_mean, write_meta)
 
 MAX_IMAGE_SIZE = 4096          # --size: 48 MiB an image, its float64 pixel sum 384 MiB (CaffeNet uses 256)
 SHARD_BYTES = 192 << 20
-SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 DIGESTS_FILE = "source-digests.json"  # in OUT: {path: [size, mtime in ns, sha256]} of the files read to find copies
 COPIES_FILE = "copies-across-classes.txt"  # in OUT: files whose bytes lie in two or more classes of a subset
 # What an import writes into OUT besides its shards (and temporaries, hidden: .<name>.tmp-<pid>)
-DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE))
+DATASET_FILES = frozenset((META_FILE, MEAN_FILE, SKIPPED_FILE, lock.LOCK_FILE, DIGESTS_FILE, COPIES_FILE,
+                           IMPORTING_FILE))
 
 
 class ClassesWithoutImages(ds.DatasetError):
@@ -126,8 +126,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     ``StorageError`` when a file cannot be written, ``RunBusy`` (exit 2) while another process
     writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
-    :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset prepared
-    from another ``source`` or at another size. Files that would not change are not rewritten.
+    :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
+    shards of an unfinished import) prepared from another ``source`` or at another size. Files that would not change are not rewritten.
     Called again at the top level of a script that a decoding process runs again as it starts, it
     exits that process at once (:func:`.decoder_pool.refuse_in_script_rerun`; each importer checks so
     first, naming itself, before it lists its source)."""
@@ -167,8 +167,13 @@ def _read_only(folder):
 
 def _build(out, source, classes, subsets, size, shard_length, workers, progress, extra_meta, skipped, caches):
     write(out, 0, lambda: fileio.remove_stale_temporaries(out))
-    builder = Builder(out, size, shard_length or images_per_shard(size), [entry["wnid"] for entry in classes],
-                       progress, sum(len(items) for items, _, _ in subsets.values()))
+    shard_length = shard_length or images_per_shard(size)
+    known = {"format": FORMAT_NAME, "schema": SCHEMA_VERSION, "source": source, "image_size": [size, size],
+             "classes": classes, "skipped": list(skipped), **(extra_meta or {})}  # meta.json's before the shards
+    meta_estimate = meta_bytes(known, sum(-(-len(items) // shard_length) for items, _, _ in subsets.values()))
+    builder = Builder(out, size, shard_length, [entry["wnid"] for entry in classes], progress,
+                      sum(len(items) for items, _, _ in subsets.values()),
+                      functools.partial(record_import, out, source, size), meta_estimate)
     builder.skipped += list(skipped)
     workers = min(usable_cpus(), MAX_WORKERS) if workers is None else workers
     decoder = DecoderPool(functools.partial(load_item, size=size), workers)
@@ -177,42 +182,40 @@ def _build(out, source, classes, subsets, size, shard_length, workers, progress,
                  for subset in SUBSETS}
     finally:
         decoder.close()
-    _write_skipped(out, builder.skipped, size)
+    shards = sum(len(part["shards"]) for part in table.values())
+    meta_estimate = meta_bytes({**known, "skipped": builder.skipped}, shards)
+    _write_skipped(out, builder.skipped, final_files(size, meta_estimate))
     _check_every_class_has_images(out, classes, builder.train_counts, builder.skipped)
     mean = builder.pixel_sum / table["train"]["count"]
-    mean_sha = write(out / MEAN_FILE, final_files(size), lambda: write_mean(out / MEAN_FILE, mean, classes))
-    meta = {
-        "format": FORMAT_NAME,
-        "schema": SCHEMA_VERSION,
-        "source": source,
-        "image_size": [size, size],
-        "classes": classes,
-        "subsets": table,
-        "mean": {"file": MEAN_FILE, "sha256": mean_sha, "of": "train"},
-        "skipped": builder.skipped,
-        **(extra_meta or {}),
-    }
+    mean_sha = write(out / MEAN_FILE, final_files(size, meta_estimate),
+                     lambda: write_mean(out / MEAN_FILE, mean, classes))
+    meta = {**known, "subsets": table, "mean": {"file": MEAN_FILE, "sha256": mean_sha, "of": "train"},
+            "skipped": builder.skipped, **(extra_meta or {})}
     rebuilt = not (out / META_FILE).is_file()  # removed when a shard changed
     for name, text in caches(builder.digests).items():
         if rebuilt:
-            write(out / name, len(text), functools.partial(fileio.write_text, out / name, text, keep_same=True))
+            write(out / name, len(text) + meta_bytes(meta),
+                  functools.partial(fileio.write_text, out / name, text, keep_same=True))
         else:  # a cache that changed (an older version's lacked entries): worth a write, not a failed rerun
             with contextlib.suppress(OSError):
                 fileio.write_text(out / name, text, keep_same=True)
-    write(out / META_FILE, META_BYTES, lambda: write_meta(out, meta))
+    write(out / META_FILE, meta_bytes(meta), lambda: write_meta(out, meta))
+    if (out / IMPORTING_FILE).exists():  # meta.json records the source now (a read-only copy has none to remove)
+        write(out / IMPORTING_FILE, 0, lambda: (out / IMPORTING_FILE).unlink(missing_ok=True))
     write(out, 0, lambda: remove_unlisted_shards(out, table))
     warn_of_notes(builder.notes)
     return ds.open_dataset(out)
 
 
-def _write_skipped(out, skipped, size):
+def _write_skipped(out, skipped, final_bytes):
     """``out``'s skipped.txt, listing ``skipped``; where nothing was skipped, none: a list an earlier
     import left (naming files imported now) is removed, as is the empty file earlier versions wrote,
-    where the folder can be written (on a read-only copy it says nothing untrue: it stays)."""
+    where the folder can be written (on a read-only copy it says nothing untrue: it stays).
+    ``final_bytes``: what the import writes after it (:func:`.import_writes.final_files`)."""
     path = out / SKIPPED_FILE
     report = "".join(f"{entry['file']}\t{entry['reason']}\n" for entry in skipped)
     if report:
-        write(path, len(report) + final_files(size), lambda: fileio.write_text(path, report, keep_same=True))
+        write(path, len(report) + final_bytes, lambda: fileio.write_text(path, report, keep_same=True))
         return
     try:
         listed = path.stat().st_size

@@ -2,13 +2,15 @@
 file; on a full disk, :class:`DiskFull`, saying the space the rest of the import needs and the space free."""
 
 import errno
+import json
 import os
 import pathlib
 
 from minitransfer import fileio
 
-META_BYTES = 1 << 20  # what meta.json is allowed in "the rest of the import needs": its class table and skipped list
 SHARD_HEADERS = 16 << 10  # a shard's HDF5 headers and attributes (plan, skipped list), rounded up to disk blocks
+META_SHARD_ENTRY = 256  # a shard's entry in meta.json (file, count, first index, sha256), indented as written there
+META_REST = 4 << 10  # the rest of meta.json (format, image size, mean, subset counts), rounded up to a disk block
 
 
 class DiskFull(fileio.StorageError):
@@ -40,18 +42,27 @@ def write(path, needed, work):
             f"kept"), status) from error
 
 
-def rest_of_import(images_left, shards_left, size):
+def rest_of_import(images_left, shards_left, size, meta):
     """The bytes an import still writes with ``images_left`` images in ``shards_left`` shards of
     ``size`` x ``size``: their pixels, each shard's float64 pixel sum and headers, the float32 mean image
-    and meta.json. Counting the pixels alone, a val shard that did not fit said it needed 9.2 KiB with
-    16 KiB free."""
+    and meta.json (``meta`` bytes: :func:`meta_bytes`). Counting the pixels alone, a val shard that did not
+    fit said it needed 9.2 KiB with 16 KiB free."""
     pixels = size * size * 3
-    return images_left * pixels + shards_left * (pixels * 8 + SHARD_HEADERS) + final_files(size)
+    return images_left * pixels + shards_left * (pixels * 8 + SHARD_HEADERS) + final_files(size, meta)
 
 
-def final_files(size):
-    """The bytes of an import's last files: the mean image (float32, with its headers) and meta.json."""
-    return size * size * 3 * 4 + SHARD_HEADERS + META_BYTES
+def final_files(size, meta):
+    """The bytes of an import's last files: the mean image (float32, with its headers) and meta.json
+    (``meta`` bytes: :func:`meta_bytes`)."""
+    return size * size * 3 * 4 + SHARD_HEADERS + meta
+
+
+def meta_bytes(known, shards=0):
+    """About the bytes of meta.json: ``known``, the entries of meta.json known so far (its class table,
+    source, skipped list...), as meta.json writes them, an entry for each of ``shards`` shards not in
+    ``known`` and :data:`META_REST`. A flat 1 MiB said "needs about 1.1 MiB" where a dataset of ten
+    classes needed 40 KiB."""
+    return len(json.dumps(known, indent=1, sort_keys=True)) + shards * META_SHARD_ENTRY + META_REST
 
 
 def room(needed, status):

@@ -1,6 +1,13 @@
 """Whether a dataset folder holds one prepared from the same source and options as this import: a
-finished dataset is replaced only with ``overwrite`` (--overwrite), and the check names what differs."""
+finished dataset, or the shards of an unfinished import (interrupted: hours of decoding), is replaced
+only with ``overwrite`` (--overwrite), and the check names what differs.
 
+An unfinished import is told by ``importing.json`` (:func:`record_import`, written before its first
+shard and removed once meta.json is written). A folder an older version left unfinished has none: its
+rerun resumes as it always did, keeping the shards built from the same inputs and rebuilding the
+others (the shards record a digest of their inputs, not the source they came from)."""
+
+import json
 import os
 
 from minitransfer import fileio
@@ -10,32 +17,68 @@ from . import shard_format
 
 def check_same_origin(out, source, size):
     """``ValueError`` naming what differs, as the options that set it, when ``out`` holds a finished
-    dataset prepared from another source or at another size (replacing it needs --overwrite); else the
-    ``source`` to record. Only what both record is compared: a dataset prepared before an option was
-    recorded (--is-a, --words, --family-a) reruns as it did. The source recorded is kept (without such an
-    option; naming a file moved since by its former path), so that a rerun writes nothing: meta.json's
-    sha256 is the fingerprint runs trained on the dataset check."""
-    try:
-        old = fileio.parse_json((out / shard_format.META_FILE).read_bytes())
-    except (OSError, ValueError):
-        return source  # no finished dataset there (or no readable one): nothing to lose
-    old = old if isinstance(old, dict) else {}
+    dataset, or shards of an unfinished import, prepared from another source or at another size
+    (replacing it needs --overwrite); else the ``source`` to record. Only what both record is
+    compared: a dataset prepared before an option was recorded (--is-a, --words, --family-a) reruns
+    as it did. The source recorded is kept (without such an option; naming a file moved since by its
+    former path), so that a rerun writes nothing: meta.json's sha256 is the fingerprint runs trained
+    on the dataset check."""
+    old = _recorded(out / shard_format.META_FILE)
+    finished = old is not None
+    if not finished:
+        old = _recorded(out / shard_format.IMPORTING_FILE) if _holds_shards(out) else None
+        if old is None:
+            return source  # no dataset there, nor shards of a known other import: nothing to lose
     old_source = old.get("source") if isinstance(old.get("source"), dict) else {}
-    if old_source.get("kind") != source.get("kind"):
-        differences = [f"made by 'prepare {old_source.get('kind')}', now 'prepare {source.get('kind')}'"]
-    else:
-        differing = [key for key in sorted(old_source.keys() & source.keys())
-                     if not _same_value(old_source.get(key), source.get(key))]
-        differences = [f"{_SOURCE_WORDS.get(key, '--' + key.replace('_', '-'))} {_given(old_source.get(key))}, "
-                       f"now {_given(source.get(key))}" for key in differing]
-        old_size = old.get("image_size")
-        if old_size != [size, size] and "size" not in differing:  # synthetic sets record --size in their source
-            square = isinstance(old_size, list) and len(old_size) == 2 and old_size[0] == old_size[1]
-            differences.append(f"--size {old_size[0] if square else repr(old_size)}, now {size}")
-    if differences:
+    differences = _differences(old_source, old.get("image_size"), source, size)
+    if differences and finished:
         raise ValueError(f"{out} holds a dataset prepared from another source or with other options "
                          f"({'; '.join(differences)}): pass --overwrite to replace it, or choose another output folder")
+    if differences:
+        raise ValueError(f"{out} holds the shards of an unfinished import (interrupted) from another source or with "
+                         f"other options ({'; '.join(differences)}): rerun the command that began it to finish it, "
+                         f"pass --overwrite to replace it, or choose another output folder")
     return {key: old_source[key] for key in source if key in old_source}  # the same: a file moved is not rewritten
+
+
+def record_import(out, source, size):
+    """Write ``out``'s ``importing.json`` (atomically; unless it holds the same already): the ``source``
+    and ``size`` of the import about to write shards there, which :func:`check_same_origin` compares
+    with another import's until meta.json is written."""
+    text = json.dumps({"format": shard_format.FORMAT_NAME, "schema": shard_format.SCHEMA_VERSION, "source": source,
+                       "image_size": [size, size]}, indent=1, sort_keys=True) + "\n"
+    fileio.write_text(out / shard_format.IMPORTING_FILE, text, keep_same=True)
+
+
+def _recorded(path):
+    """The JSON object in ``path`` (meta.json, importing.json); None where there is none to read."""
+    try:
+        recorded = fileio.parse_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None  # no finished dataset there (or no readable one): nothing to lose
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def _holds_shards(out):
+    try:
+        return any(shard_format.SHARD_NAME.fullmatch(name) for name in os.listdir(out))
+    except OSError:
+        return False
+
+
+def _differences(old_source, old_size, source, size):
+    """What differs between the recorded ``old_source`` and ``old_size`` and this import's, as the options
+    that set it."""
+    if old_source.get("kind") != source.get("kind"):
+        return [f"made by 'prepare {old_source.get('kind')}', now 'prepare {source.get('kind')}'"]
+    differing = [key for key in sorted(old_source.keys() & source.keys())
+                 if not _same_value(old_source.get(key), source.get(key))]
+    differences = [f"{_SOURCE_WORDS.get(key, '--' + key.replace('_', '-'))} {_given(old_source.get(key))}, "
+                   f"now {_given(source.get(key))}" for key in differing]
+    if old_size != [size, size] and "size" not in differing:  # synthetic sets record --size in their source
+        square = isinstance(old_size, list) and len(old_size) == 2 and old_size[0] == old_size[1]
+        differences.append(f"--size {old_size[0] if square else repr(old_size)}, now {size}")
+    return differences
 
 
 _SOURCE_WORDS = {"path": "SOURCE", "layout": "SOURCE's layout", "generator_version": "generator version",

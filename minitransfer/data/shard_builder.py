@@ -12,7 +12,7 @@ from minitransfer import fileio
 from . import inputs
 from .decode import readable_now
 from .import_writes import rest_of_import, write
-from .shard_format import META_FILE, checked_dataset, content_sha256, shard_name, write_shard
+from .shard_format import IMPORTING_FILE, META_FILE, checked_dataset, content_sha256, shard_name, write_shard
 
 DECODER = "pillow-draft"       # in every shard plan: shards decoded another way are rebuilt, not mixed
 PROGRESS_EVERY = 1000          # images decoded between two progress calls inside a shard (of small images: 262,144)
@@ -31,17 +31,21 @@ def _shard_plan(items, labels, extras, size):
 
 
 class Builder:
-    """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need."""
+    """Writes or reuses the shards of each subset, keeping the totals the mean and meta.json need;
+    ``record_import()`` writes what tells this import's shards from another's (:func:`.same_origin.record_import`)
+    before the first shard is written; ``meta_bytes``: about the size of the meta.json written last
+    (:func:`.import_writes.meta_bytes`)."""
 
-    def __init__(self, out, size, shard_length, wnids, progress, total):
+    def __init__(self, out, size, shard_length, wnids, progress, total, record_import, meta_bytes):
         self.out, self.size, self.shard_length, self.progress = out, size, shard_length, progress
+        self.record_import, self.meta_bytes = record_import, meta_bytes
         self.total, self.done = total, 0
         self.skipped, self.pixel_sum = [], np.zeros((size, size, 3), dtype=np.float64)
         self.notes = []  # {"file", "note"} of the images imported with a caveat (decode.load_item), kept shards' too
         self.digests = {}  # {item described: sha256 of the bytes decoded}
         self.train_counts = np.zeros(len(wnids), dtype=np.int64)
         self.wnids, self.num_classes = wnids, len(wnids)
-        self.meta_removed = False
+        self.writing = False
         self.recorded = _recorded_digests(out)
 
     def build_subset(self, subset, items, labels, extras, decoder):
@@ -58,12 +62,13 @@ class Builder:
             entry = _finished_shard(path, plan, first_index, self.size, stop - start, sorted(part),
                                     self.recorded.get(path.name))
             if entry is None:
-                self._invalidate_meta()
-                decoded = self._reported(decoder.map(items[start:stop]))
                 images_left = self.total - self.done  # a subset's last shard may be short: one more shard
-                entry = write(path, rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size),
-                               lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop], part, subset,
-                                                    first_index, plan, self.wnids))
+                needed = rest_of_import(images_left, -(-images_left // self.shard_length) + 1, self.size,
+                                        self.meta_bytes)
+                self._begin_writing(needed)
+                decoded = self._reported(decoder.map(items[start:stop]))
+                entry = write(path, needed, lambda: _write_shard(path, decoded, items[start:stop], labels[start:stop],
+                                                                 part, subset, first_index, plan, self.wnids))
             self.skipped += entry.pop("skipped")
             self.notes += entry.pop("notes", [])
             self.digests.update(entry.pop("digests", {}))
@@ -87,13 +92,15 @@ class Builder:
             if self.progress and position % PROGRESS_EVERY == 0:
                 self.progress(self.done + position, self.total)
 
-    def _invalidate_meta(self):
-        """Before the first shard changes, remove meta.json: until the new one is written the
-        directory reads as an unfinished import, never as a dataset whose checksums lie."""
-        if not self.meta_removed:
+    def _begin_writing(self, needed):
+        """Before the first shard changes, record this import (another one is then refused, not mixed in) and
+        remove meta.json: until the new one is written the directory reads as an unfinished import, never as a
+        dataset whose checksums lie. ``needed``: the bytes the rest of the import writes."""
+        if not self.writing:
+            write(self.out / IMPORTING_FILE, needed, self.record_import)
             meta_path = self.out / META_FILE
             write(meta_path, 0, lambda: meta_path.unlink(missing_ok=True))
-            self.meta_removed = True
+            self.writing = True
 
 
 def _recorded_digests(out):

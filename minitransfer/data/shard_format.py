@@ -11,11 +11,15 @@
                          attributes fixed-length UTF-8 (:func:`minitransfer.fileio.text_attribute`)
     mean.h5              /mean float32 (H, W, 3): mean of the training images
     skipped.txt          files an importer could not decode, one "path<TAB>reason" per line
+    importing.json       while an import is unfinished: its source and image size (as meta.json
+                         records them), so that another import is not mixed into its shards
 
 Every file is built in memory, written to a temporary name, fsynced and renamed (then the
 directory fsynced), so a crash never leaves a half-written file under a real name and a full disk
 is one clean ``OSError`` (HDF5 itself never writes to disk); ``meta.json`` is written last, so a
-directory without it is an unfinished import. Images of subset ``s`` are numbered 0..N−1 across
+directory without it is an unfinished import. ``importing.json`` is written before the first shard
+(or before a finished dataset's meta.json is removed to rebuild one) and removed once meta.json is
+written; a folder an older version left unfinished has none. Images of subset ``s`` are numbered 0..N−1 across
 its shards in shard order; splits and loaders are index lists over that numbering.
 
 Here: the names of the files, writing them, and reading one of their arrays only after its shape and
@@ -27,6 +31,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 
 import h5py
 import numpy as np
@@ -40,6 +45,8 @@ SCHEMA_VERSION = 1
 FORMAT_NAME = "minitransfer-dataset"
 SUBSETS = ("train", "val")
 META_FILE = "meta.json"
+IMPORTING_FILE = "importing.json"
+SHARD_NAME = re.compile(r"(train|val)-\d{5}\.h5")
 MEAN_FILE = "mean.h5"
 SKIPPED_FILE = "skipped.txt"
 

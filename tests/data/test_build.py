@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -115,7 +116,8 @@ def test_a_full_disk_while_writing_a_shard_exits_74_and_keeps_what_was_finished(
     assert "Traceback" not in result.output and result.output.count("error:") == 1
     assert f"cannot write {out / 'train-00001.h5'}: No space left on device: the rest" in result.output
     assert "the rest of the import needs about" in result.output and "rerun the same command" in result.output
-    assert sorted(path.name for path in out.iterdir()) == ["train-00000.h5"]  # no temporary, no meta.json
+    # no temporary, no meta.json; what the shard was imported from, to tell another import's from it
+    assert sorted(path.name for path in out.iterdir()) == ["importing.json", "train-00000.h5"]
     assert (out / "train-00000.h5").read_bytes() == (reference / "train-00000.h5").read_bytes()
     monkeypatch.undo()
     finished = tree_state(out)
@@ -157,7 +159,7 @@ def test_a_really_full_disk_exits_74_with_one_message(small_tmpfs, tmp_path):
     assert result.returncode == 74, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("error:") == 1
     assert "train-00001.h5: No space left on device: the rest of the import needs" in result.stderr
-    assert sorted(path.name for path in (disk / "out").iterdir()) == ["train-00000.h5"]
+    assert sorted(path.name for path in (disk / "out").iterdir()) == ["importing.json", "train-00000.h5"]
 
 
 def test_a_read_only_output_folder_exits_74(small_tmpfs, tmp_path):
@@ -260,12 +262,20 @@ def test_another_source_is_named_by_the_options_and_the_command_that_differ(tmp_
     assert tree_state(out) == before
 
 
-def test_a_full_disk_at_the_mean_image_says_how_much_it_needs(tmp_path, monkeypatch):
-    _fail_writes_of("mean.h5", monkeypatch)
-    result = _prepare(tmp_path / "out")
+@pytest.mark.parametrize("failing", ["mean.h5", "meta.json"])
+def test_a_full_disk_at_the_last_files_says_about_what_they_take(tmp_path, monkeypatch, failing):
+    """meta.json was counted 1 MiB whatever the class count: "needs about 1.0 MiB" where some 20 KiB would do.
+    The oracle: the files a finished import of the same command wrote, give or take HDF5 headers and disk blocks."""
+    reference = tmp_path / "reference"
+    assert _prepare(reference, "--classes", "20").exit_code == 0
+    left = ["mean.h5", "meta.json"][["mean.h5", "meta.json"].index(failing):]
+    written = sum((reference / name).stat().st_size for name in left)
+    _fail_writes_of(failing, monkeypatch)
+    result = _prepare(tmp_path / "out", "--classes", "20")
     assert result.exit_code == 74, result.output
-    # 12 x 12 x 3 float32 (1728 bytes) with its headers (16 KiB), and meta.json's 1 MiB, still to be written
-    assert "the rest of the import needs about 1.0 MiB" in result.output
+    needed = re.search(r"the rest of the import needs about ([\d.]+) KiB", result.output)
+    assert needed, result.output
+    assert written <= float(needed[1]) * 1024 <= written + (24 << 10)
 
 
 def test_prepare_help_lists_every_exit_code_and_the_synthetic_maximum():

@@ -2,6 +2,11 @@
 folder, a tree left with one class) is refused, saying which folder to give; systems' files (Thumbs.db,
 desktop.ini, @eaDir ...) are passed over as .DS_Store is; a link in SOURCE into OUT is refused."""
 
+import re
+import shlex
+import subprocess
+import tarfile
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -143,10 +148,10 @@ def test_images_named_like_systems_files_are_not_passed_over(name):
 
 @pytest.mark.parametrize("command", ["folder", "imagenet"])
 @pytest.mark.parametrize("name, advice", [
-    ("photos.zip", "photos.zip is an archive, not a folder: unpack it first (unzip photos.zip) and give the folder "
-                   "of images it holds"),
-    ("my photos.tar.gz", "my photos.tar.gz is an archive, not a folder: unpack it first (tar xzf 'my photos.tar.gz') "
-                         "and give the folder of images it holds"),
+    ("photos.zip", "photos.zip is an archive, not a folder: unpack it first (unzip photos.zip -d .) and give the "
+                   "folder of images it holds"),
+    ("my photos.tar.gz", "my photos.tar.gz is an archive, not a folder: unpack it first (tar xzf 'my photos.tar.gz' "
+                         "-C .) and give the folder of images it holds"),
     ("list.txt", "list.txt is a file: give the folder that holds the images")], ids=["zip", "tar-gz", "text"])
 def test_a_file_given_as_source_says_what_to_give(tmp_path, monkeypatch, command, name, advice):
     """Before, click's "Directory 'photos.zip' is a file": a researcher with the archive as downloaded
@@ -156,3 +161,22 @@ def test_a_file_given_as_source_says_what_to_give(tmp_path, monkeypatch, command
     result = CliRunner().invoke(main, ["prepare", command, name, "out"])
     assert result.exit_code == 2 and advice in " ".join(result.output.split()), result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["folder", "imagenet"])
+def test_an_archive_given_as_source_elsewhere_is_unpacked_beside_itself(tmp_path, monkeypatch, command):
+    """The command said (tar xzf downloads/photos.tar.gz) unpacked into the folder it was run in, not where the
+    archive lies: the same command as for --devkit (data.archives.UNPACK_INTO), with the folder to unpack into."""
+    photos = tmp_path / "made" / "photos"
+    (photos / "cat").mkdir(parents=True)
+    (photos / "cat" / "0.png").write_bytes(b"an image")
+    (tmp_path / "downloads").mkdir()
+    with tarfile.open(tmp_path / "downloads" / "photos.tar.gz", "w:gz") as archive:
+        archive.add(photos, arcname="photos")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["prepare", command, "downloads/photos.tar.gz", "out"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "unpack it first (tar xzf downloads/photos.tar.gz -C downloads) and give" in said
+    unpack = re.search(r"unpack it first \((.*?)\) and give", said)[1]
+    subprocess.run(shlex.split(unpack), check=True, cwd=tmp_path)
+    assert (tmp_path / "downloads" / "photos" / "cat" / "0.png").read_bytes() == b"an image"

@@ -45,7 +45,7 @@ def test_a_stop_while_a_shard_is_written_keeps_the_finished_shards_and_the_rerun
     # what works for prepare (train's --resume auto did not): the same command again, which keeps the shard written
     assert stopped.stderr.endswith("the shards finished so far are kept: rerun the same command to finish the "
                                    "import\n") and "--resume" not in stopped.stderr, stopped.stderr
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["train-00000.h5"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["importing.json", "train-00000.h5"]
 
     rerun = subprocess.run(MINITRANSFER + [*PREPARE, "out"], cwd=tmp_path, capture_output=True, text=True,
                            timeout=120)
