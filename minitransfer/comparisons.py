@@ -35,7 +35,9 @@ class Result:
     config.json that change the network (its seed among them) and the sha256 of the base copied from
     that train recorded (:func:`minitransfer.results.once` tells a second copy of one network by them);
     for a transfer across datasets, the dataset of that base (``source_data``: its path and
-    fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets)."""
+    fingerprint; :func:`minitransfer.report_mixed.mixed` refuses transfers of two source datasets);
+    whether experiment planned it (``planned``: a treatment.json in its folder; its base is then in
+    its own folder, :class:`_Bases`)."""
 
     run: Run
     final_top1: float
@@ -57,6 +59,7 @@ class Result:
     network: tuple = ()  # (field, value) of its config.json's fields that change the network: results.network_of
     base_sha256: str = ""  # the sha256 of the base it copied its layers from, as train recorded it ("" for none)
     source_data: tuple = ()  # a transfer across datasets: (path, fingerprint) of its base's dataset train recorded
+    planned: bool = False  # a grid's run (experiment wrote its treatment.json), not one trained by hand
 
     @property
     def log_cut(self):
@@ -188,36 +191,60 @@ def _target_of(result):
 class _Bases:
     """The bases of ``results`` by :func:`_target_of`, built once for a whole grid (a look-up per
     network, not a pass over every run per network). A network's own base is the base of its target
-    in its own folder; where its folder holds none, the base of its target in the one folder that
-    holds one (bases trained by hand into a folder of their own, beside a folder of copies); where
-    several folders hold one and its own none, which is its own cannot be told: it has none."""
+    in its own folder; for a network trained by hand whose folder holds none, the base of its target
+    in the one folder that holds one (bases trained by hand into a folder of their own, beside a
+    folder of copies); where several folders hold one and its own none, which is its own cannot be
+    told: it has none. A grid's network (:attr:`Result.planned`) has its base in its own folder,
+    always: where it is missing there, it has none (never another grid's gathered beside it)."""
 
     def __init__(self, results):
-        self.accuracies, self.folders = {}, {}
+        self.bases, self.folders = {}, {}
         for b in results:
             if b.run.kind == "base":
                 key = _target_of(b)
-                self.accuracies.setdefault(key, []).append(b.mean10_top1)
+                self.bases.setdefault(key, []).append(b)
                 self.folders.setdefault(key[:3], set()).add(key[3])
 
-    def key_of(self, result):
-        """The :func:`_target_of` of ``result``'s own base; None where it has none or several folders
-        hold one (:meth:`elsewhere`)."""
+    def key_of(self, result, half=None):
+        """The :func:`_target_of` of ``result``'s own base (of its ``half`` instead of its target,
+        where given: the base it copied from); None where it has none or several folders hold one
+        (:meth:`elsewhere`)."""
         key = _target_of(result)
-        if key in self.accuracies:
+        key = (*key[:2], half or key[2], key[3])
+        if key in self.bases:
             return key
         folders = self.folders.get(key[:3], set())
-        return (*key[:3], *folders) if len(folders) == 1 else None
+        return (*key[:3], *folders) if len(folders) == 1 and not result.planned else None
 
     def elsewhere(self, result):
-        """The folders that hold a base of ``result``'s target where its own holds none, sorted."""
+        """The folders that hold a base of ``result``'s target where its own holds none, sorted; none
+        for a grid's network (its base is its own folder's)."""
         key = _target_of(result)
-        return [] if key in self.accuracies else sorted(self.folders.get(key[:3], ()))
+        return [] if key in self.bases or result.planned else sorted(self.folders.get(key[:3], ()))
+
+    def of(self, result, half=None):
+        """The base networks :meth:`key_of` finds for ``result``; [] where it has none."""
+        key = self.key_of(result, half)
+        return self.bases[key] if key else []
 
     def accuracy(self, result):
         """The mean accuracy of ``result``'s own base(s); NaN where it has none (:meth:`key_of`)."""
-        key = self.key_of(result)
-        return mean(self.accuracies[key]) if key else math.nan
+        return mean([b.mean10_top1 for b in self.of(result)])
+
+    def random_pairs(self):
+        """[(baseA's, baseB's accuracy)] of every random split trained on both halves, its bases
+        paired as :meth:`key_of` pairs a network with its own: in one folder; where each half's base
+        of a split seed is in one folder only, trained by hand, those two (bases trained into folders
+        of their own, baseA/ and baseB/)."""
+        pairs = []
+        for seed in sorted({seed for split, seed, _ in self.folders if split == "random"}):
+            a, b = (self.folders.get(("random", seed, half), set()) for half in ("A", "B"))
+            apart = len(a) == len(b) == 1 and not any(base.planned for half, folder in zip("AB", (*a, *b))
+                                                      for base in self.bases["random", seed, half, folder])
+            folders = [(*a, *b)] if apart else [(folder, folder) for folder in sorted(a & b)]
+            pairs += [tuple(mean([base.mean10_top1 for base in self.bases["random", seed, half, folder]])
+                            for half, folder in zip("AB", pair)) for pair in folders]
+        return pairs
 
 
 def own_base(result, results):
@@ -226,29 +253,40 @@ def own_base(result, results):
     return _Bases(results).accuracy(result)
 
 
+def bases_of(results, networks):
+    """The names of the bases among ``results`` that ``networks`` are measured against (their own,
+    :class:`_Bases`) or copied their layers from (of their source half, found as their own is)."""
+    bases = _Bases(results)
+    return {b.run.name for r in networks for half in {r.run.target, r.run.source} - {None}
+            for b in bases.of(r, half)}
+
+
 MEASURED_AGAINST_BASE = ("transfer", "selffer", "random-frozen")  # kinds measured relative to their own base
 
 
 def without_base(results):
     """"name: why" of the networks measured relative to their own base (transfers, selffers,
     random frozen layers) whose base is not among ``results`` (its run deleted, or only the copies
-    gathered in the folder), has no accuracy (it made no evaluation), or is not in its folder while
-    several others hold one (:class:`_Bases`): they are in no finding and no number relative to a base."""
+    gathered in the folder), has no accuracy (it made no evaluation: named as it is), or is not in
+    its folder while several others hold one (:class:`_Bases`): they are in no finding and no number
+    relative to a base."""
     texts, bases = [], _Bases(results)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            found = bases.key_of(r)  # its base without an accuracy: in its own folder, or the one other
-            folder = found[3] if found else r.run.name.rpartition("/")[0]
-            base = dataclasses.replace(r.run, kind="base", n=0).label
+            found = [b.run.name for b in bases.of(r)]  # its base without an accuracy: in its own folder, or the one other
+            folder = r.run.name.rpartition("/")[0]
+            label = dataclasses.replace(r.run, kind="base", n=0).label
+            named = ", ".join(found) or f"{folder + '/' if folder else ''}{label}"
             seed = f" {r.run.split_seed}" if r.run.split == "random" else ""
             trained_on = {"all": "all classes", CROSS: "the target dataset"}.get(
                 r.run.split, f"{r.run.split} split{seed}, half {r.run.target}")
             elsewhere = bases.elsewhere(r)
-            why = ("has no accuracy (it made no evaluation)" if found else
+            why = (("have no accuracy (they made no evaluation)" if len(found) > 1 else
+                    "has no accuracy (it made no evaluation)") if found else
                    f"is not in its folder, and {len(elsewhere)} others hold one ({_folders(elsewhere)}): which is its "
                    f"own cannot be told; keep each replicate's runs in a folder of their own, with its bases"
                    if elsewhere else "is not among the runs")
-            texts.append(f"{r.run.name}: its base {folder + '/' if folder else ''}{base} ({trained_on}) {why}"
+            texts.append(f"{r.run.name}: its base{'s' if len(found) > 1 else ''} {named} ({trained_on}) {why}"
                          + _controls_base(r, results))
     return texts
 
@@ -315,13 +353,11 @@ def relative_by_base(results, split="random", treatment="AnB+"):
 
 def interchangeable_halves(results):
     """Whether the random splits' halves may be pooled as the paper pooled them: for every random
-    split with both bases trained (in one folder: two grids gathered in one are two pairs), baseA and
-    baseB within :data:`INTERCHANGEABLE` of each other."""
-    pairs = {}
-    for r in select(results, "random", "baseB"):
-        pairs.setdefault((r.run.name.rpartition("/")[0], r.run.split_seed), {})[r.run.target] = r.mean10_top1
-    both = [pair for pair in pairs.values() if len(pair) == 2]
-    return bool(both) and all(abs(pair["A"] - pair["B"]) <= INTERCHANGEABLE + 1e-9 for pair in both)
+    split with both bases trained, baseA and baseB within :data:`INTERCHANGEABLE` of each other,
+    paired as each network is with its own base (:meth:`_Bases.random_pairs`: two grids gathered in
+    one folder are two pairs; bases trained by hand into baseA/ and baseB/ one)."""
+    pairs = _Bases(results).random_pairs()
+    return bool(pairs) and all(abs(a - b) <= INTERCHANGEABLE + 1e-9 for a, b in pairs)
 
 
 def _study_dataset(result):

@@ -57,9 +57,9 @@ REFERENCE_FORMAT = "a header line with the columns run and mean_top10_val_top1, 
 def read_reference(path):
     """The original paper's runs from a TSV (``run``, ``mean_top10_val_top1`` columns; UTF-8, with or
     without a byte order mark), or ``"paper"``, as results (final and best unknown: NaN). A header
-    without those columns or naming one twice, a row of fewer or more fields than the header, an
-    unknown run name, a run named twice or an accuracy outside [0, 1] (a table in percent) is an
-    error naming the line."""
+    without those columns or naming one twice, a row of fewer or more fields than the header (empty
+    ones past its end, as a spreadsheet exports them, are none), an unknown run name, a run named
+    twice or an accuracy outside [0, 1] (a table in percent) is an error naming the line."""
     path = reference_path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
@@ -90,7 +90,7 @@ def _reference_results(path, reader):
     for row in reader:
         line_number = reader.line_num  # blank lines, which the reader skips, counted
         try:
-            fields = len(fieldnames) - list(row.values()).count(None) + len(row.get(None, ()))
+            fields = _fields(row, fieldnames)
             if fields != len(fieldnames):
                 raise ValueError(f"{fields} field{'s' if fields != 1 else ''} where the header names {len(fieldnames)}")
             result = _reference_result(row)
@@ -102,6 +102,15 @@ def _reference_results(path, reader):
             raise BadReference(f"report: {path} line {line_number}: {error} (expected the columns run and "
                                f"mean_top10_val_top1, tab-separated)") from None
     return results
+
+
+def _fields(row, fieldnames):
+    """How many fields ``row`` holds as the header counts them: those past the header's left out
+    where they are empty (a spreadsheet's export ends each line with a tab), not a value."""
+    extra = list(row.get(None, ()))
+    while extra and not extra[-1].strip():
+        extra.pop()
+    return len(fieldnames) - [row.get(name) for name in fieldnames].count(None) + len(extra)
 
 
 def _reference_result(row):

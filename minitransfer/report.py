@@ -304,7 +304,7 @@ def _table1(report, reference_results):
     if reference_boosts:
         text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
                     "the paper's printed Table 1 used the fewer runs finished at publication.")
-    unmeasured = table1_unmeasured(report.results, boosts, len(report.unfinished))
+    unmeasured = table1_unmeasured(report.results, boosts, report.unfinished)
     at_chance = "" if unmeasured else table1_at_chance(report.results, report.dataset_facts)
     if unmeasured or at_chance:
         text += ["", unmeasured or at_chance]

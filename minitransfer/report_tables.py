@@ -6,7 +6,10 @@ in words a spreadsheet reads as text (:func:`layer_list`).
 """
 
 import math
+import pathlib
+import re
 
+from minitransfer.comparisons import bases_of
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS
 from minitransfer.findings import chance_named
@@ -38,18 +41,20 @@ def table1(results, ranges=TABLE_1_RANGES):
     return rows
 
 
-def table1_unmeasured(results, rows, unfinished=0):
+def table1_unmeasured(results, rows, unfinished=()):
     """Why Table 1 (``rows``, :func:`table1` of ``results``) measured no boost at all, in the words of
     the finding it shares its runs with (:func:`minitransfer.findings.fine_tuning`): no random-split
-    AnB+ run with a control (where ``unfinished`` runs are not finished yet, that, not the options
-    that plan AnB+: a grid still training had them); and, for a folder of transfers across datasets
-    alone (experiment --source-data), what measures those. "" where some boost is measured."""
+    AnB+ run with a control (where some of the ``unfinished`` runs, by name, are random-split AnB+
+    not finished yet, that, not the options that plan AnB+: a grid still training had them); and,
+    for a folder of transfers across datasets alone (experiment --source-data), what measures those.
+    "" where some boost is measured."""
     boosts = TABLE_1_COLUMNS[1:4]  # the boosts, between the layers and the layers with runs
     if any(not math.isnan(row[column]) for row in rows for column in boosts):
         return ""
     random_split, tuned = select(results, "random"), select(results, "random", "AnB+")
-    hint = (f" finished yet: {unfinished} run{'s are' if unfinished > 1 else ' is'} not, named in results.md"
-            if unfinished and not tuned else
+    count = len(unfinished)
+    hint = (f" finished yet: {count} run{'s are' if count > 1 else ' is'} not, named in results.md"
+            if not tuned and any(map(_random_tuned_transfer, unfinished)) else
             ": experiment --split random" if not random_split else
             ": experiment --split random, without --no-fine-tuned" if not tuned else
             f": the {len(tuned)} AnB+ made no evaluation" if all(math.isnan(r.mean10_top1) for r in tuned) else "")
@@ -59,13 +64,28 @@ def table1_unmeasured(results, rows, unfinished=0):
                if across else "") + ".")
 
 
-def table1_at_chance(results, facts=None):
+# an AnB+ or BnA+ as experiment names it (random0/A3B+) or a folder trained by hand may (A3B+/net), and the
+# folders of the natural split's replicates (natural, natural-1): its halves are A and B too
+_TUNED_TRANSFER, _NATURAL_FOLDER = re.compile(r"([AB])[0-9]+([AB])\+"), re.compile(r"natural(-[0-9]+)?")
+
+
+def _random_tuned_transfer(name):
+    """Whether the run called ``name`` (one not finished, known by its name alone) is by its name a
+    random split's AnB+: a part of it A3B+ or B3A+, none a folder of the natural split."""
+    parts = pathlib.PurePosixPath(name).parts
+    return (any(match and match[1] != match[2] for match in map(_TUNED_TRANSFER.fullmatch, parts))
+            and not any(map(_NATURAL_FOLDER.fullmatch, parts)))
+
+
+def table1_at_chance(results, facts=None, ranges=TABLE_1_RANGES):
     """The line under Table 1 naming the random-split bases no better than chance
-    (:func:`minitransfer.run_facts.bases_at_chance`), or "" where there are none: findings.md does not
-    judge the claims of networks that copy from or are measured against them, and the table showed
-    their boosts without a word. ``facts``: the datasets already read."""
+    (:func:`minitransfer.run_facts.bases_at_chance`) that the table compares with (:func:`_tabled_bases`),
+    or "" where there are none: findings.md does not judge the claims of networks that copy from or
+    are measured against them, and the table showed their boosts without a word. ``facts``: the
+    datasets already read."""
+    tabled = _tabled_bases(results, ranges)
     nothing, untold, fewest = at_chance_kinds([found for found in bases_at_chance(results, facts)
-                                               if found[0].run.split == "random"])
+                                               if found[0].run.name in tabled])
     said = []
     if nothing:
         said.append(f"bases no better than chance ({chance_named(nothing)}): they learned nothing, so the boosts "
@@ -77,6 +97,18 @@ def table1_at_chance(results, facts=None):
         return ""
     return (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "
             f"{'; and '.join(said)} (findings.md does not judge them; its runs to read with care list every base).")
+
+
+def _tabled_bases(results, ranges):
+    """The names of the bases Table 1 (:func:`table1`) compares with: of the AnB+ it tables (their
+    own, and those they copied from), of the BnB+ it compares those with (their parents), and,
+    where it pools them, every random split's."""
+    tuned = [r for r in select(results, "random", "AnB+")
+             if not math.isnan(r.mean10_top1) and any(first <= r.run.n <= last for first, last in ranges)]
+    selffers = [r for r in select(results, "random", "BnB+")
+                if not math.isnan(r.mean10_top1) and r.run.n in {t.run.n for t in tuned}]
+    pooled = select(results, "random", "baseB") if interchangeable_halves(results) else []
+    return bases_of(results, tuned + selffers) | {r.run.name for r in pooled}
 
 
 def pooled_names(results):

@@ -217,7 +217,7 @@ def _read_run(folder, name, bases, facts, by_hand):
                     if run.split == CROSS and run.kind == "transfer" else (), eval_log=eval_log,
                     network=network_of(config), base_sha256=_base_sha256(folder, config, records),
                     source_data=_source_data(folder, config, records) if run.split == CROSS and run.kind == "transfer"
-                    else ())
+                    else (), planned=planned)
     if not planned:
         by_hand[name] = _study_of(folder, config, records)
     return result

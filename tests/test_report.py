@@ -640,6 +640,8 @@ NOT_REFERENCES = {
                                    "line 3: 1 field where the header names 2"),
     "a-row-of-more-fields": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\t450\t450000\n",
                              "line 2: 4 fields where the header names 2"),
+    "more-fields-then-a-tab": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\t450\t\n",
+                               "line 2: 3 fields where the header names 2"),
     "a-run-twice": (b"run\tmean_top10_val_top1\nhalf0A\t0.6\nhalf0B\t0.6\nhalf0A\t0.7\n",
                     "line 4: run half0A again (line 2 holds it): each run once"),
     "a-column-twice": (b"run\tmean_top10_val_top1\tmean_top10_val_top1\nhalf0A\t0.6\t0.9\n",
@@ -660,6 +662,14 @@ def test_a_reference_that_is_not_the_papers_runs_is_refused_naming_the_line(runs
     result = CliRunner().invoke(main, ["report", str(runs_dir), "-o", str(tmp_path / "r"), "--reference", str(path)])
     assert result.exit_code == 65 and result.exception.code == 65, result.output
     assert f"error: bad data: report: {path}" in result.output and why in result.output
+
+
+def test_a_reference_whose_rows_end_in_tabs_is_read(tmp_path):
+    """A spreadsheet's export ends each row with a tab or two: an empty field past the header's was
+    refused ("3 fields where the header names 2")."""
+    path = tmp_path / "reference.tsv"
+    path.write_text("run\tmean_top10_val_top1\nhalf0A\t0.6\t\nhalf0B\t0.7\t\t\n")
+    assert [(r.run.name, r.mean10_top1) for r in read_reference(path)] == [("half0A", 0.6), ("half0B", 0.7)]
 
 
 def test_a_reference_saved_with_a_byte_order_mark_is_read(tmp_path):

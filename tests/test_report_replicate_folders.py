@@ -6,11 +6,13 @@ where its folder holds none, against the one folder's that does, and where sever
 Fake run folders (tests/test_report.py's write_run) with known answers."""
 
 import json
+import math
 
 import h5py
 import pytest
 
 from minitransfer import experiment as grid
+from minitransfer.report_tables import table1
 from minitransfer.results import collect, interchangeable_halves, relative_by_base, relative_by_n, without_base
 from tests.test_report import write_run
 
@@ -112,3 +114,58 @@ def test_a_base_without_an_accuracy_in_the_one_folder_holding_it_is_named_in_tha
         '{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
     missing = without_base(collect(tmp_path / "runs")[0])
     assert "copies/A3B: its base bases/baseB (natural split, half B) has no accuracy (it made no evaluation)" in missing
+
+
+def write_random_by_hand(runs, base_a, base_b, copy=0.62):
+    """Random split 0 trained by hand, each run in a folder of its own (baseA/net, baseB/net, A3B/net,
+    A3B+/net): its bases at ``base_a`` and ``base_b``, A3B and A3B+ at ``copy``."""
+    for half, accuracy in (("A", base_a), ("B", base_b)):
+        write_run(runs / f"base{half}", grid.Run("net", "base", "random", 0, target=half), accuracy,
+                  treatment=False, config={"split": "random", "split_seed": 0, "half": half, "seed": 0})
+    for tuned in (False, True):
+        write_copy(runs / f"A3B{'+' if tuned else ''}", "net",
+                   {"split": "random", "split_seed": 0, "half": "B", "copy_from": str(runs / "baseA/net.h5"),
+                    "n": 3, "frozen": not tuned, "seed": 1, "accuracy": copy},
+                   {"split_kind": "random", "split_seed": 0, "split_half": "A"})
+    return runs
+
+
+@pytest.mark.parametrize("base_b, pooled", [(0.61, True), (0.64, False)], ids=["1-point-apart", "4-points-apart"])
+def test_bases_trained_by_hand_into_folders_of_their_own_are_paired_as_halves(tmp_path, base_b, pooled):
+    """baseA/net and baseB/net each in a folder of its own, the copies in theirs: the copies are
+    measured against baseB/net, but the halves were keyed by folder, never paired, and table1.md said
+    they did not agree within 2 points (its pooled column blank) where they were 1 point apart."""
+    results = collect(write_random_by_hand(tmp_path / "runs", 0.60, base_b))[0]
+    assert interchangeable_halves(results) is pooled
+    row = table1(results)[0]
+    assert row["boost_over_own_base"] == pytest.approx(0.62 - base_b)
+    if pooled:
+        assert row["boost_over_pooled_base"] == pytest.approx(0.62 - (0.60 + base_b) / 2)
+    else:
+        assert math.isnan(row["boost_over_pooled_base"])
+
+
+def test_a_base_without_an_accuracy_trained_by_hand_is_named_as_its_run(tmp_path):
+    """baseB/net made no evaluation: its copies' base was named "baseB/baseB", a run that is not there."""
+    runs = write_random_by_hand(tmp_path / "runs", 0.60, 0.61)
+    (runs / "baseB" / "net.run" / "result.json").write_text(
+        '{"final": {}, "best_top1": NaN, "mean10_top1": NaN, "evaluations": 0}')
+    missing = without_base(collect(runs)[0])
+    assert missing == [f"A3B{plus}/net: its base baseB/net (random split 0, half B) has no accuracy (it made no "
+                       f"evaluation)" for plus in ("", "+")]
+
+
+def test_a_grid_run_whose_base_is_missing_is_not_measured_against_another_grids(tmp_path):
+    """Grids g1/ and g2/ gathered in one folder, g1's random0/baseB missing (still training, diverged):
+    g1's copies were measured against g2's baseB, the one other folder holding one. A grid's run has
+    its base in its own folder: it has none, as a run trained by hand beside several folders has."""
+    for folder, base, copy in (("g1", 0.50, 0.55), ("g2", 0.80, 0.60)):
+        for run in grid.plan_grid(layers=(1,)):
+            if (folder, run.name) != ("g1", "random0/baseB"):
+                write_run(tmp_path / folder, run, base if run.kind == "base" else copy)
+    results = collect(tmp_path)[0]
+    assert relative_by_n(results, "random", "AnB") == {1: [pytest.approx(0.60 - 0.80)]}
+    assert [text.partition(":")[0] for text in without_base(results)] == [
+        "g1/random0/B1B", "g1/random0/B1B+", "g1/random0/A1B", "g1/random0/A1B+"]
+    assert without_base(results)[2] == ("g1/random0/A1B: its base g1/random0/baseB (random split 0, half B) is not "
+                                        "among the runs")

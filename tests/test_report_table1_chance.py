@@ -7,6 +7,7 @@ import pytest
 from minitransfer import experiment as grid
 from minitransfer import report
 from minitransfer.data import synthetic
+from minitransfer.results import Result
 from tests.test_report import write_run
 
 
@@ -37,3 +38,23 @@ def test_table1_of_bases_no_better_than_chance_says_so_under_the_table(tmp_path,
             "random1/baseA (25.0%, chance 25.0%) and 1 more): they learned nothing, so the boosts tell nothing of "
             "features (findings.md does not judge them; its runs to read with care list every base)." in text), text
     assert "chance" not in table1_of(tmp_path, val_200, 0.60)  # bases that learned: nothing said
+
+
+@pytest.mark.parametrize("copies, named", [
+    ((), ""),
+    (("random1/A1B+",), "random1/baseB (25.0%, chance 25.0%)"),
+    (("random1/B1B+",), "random1/baseB (25.0%, chance 25.0%)"),
+], ids=["its-split-untabled", "own-base-of-an-AnB+", "parent-of-a-BnB+"])
+def test_table1_names_only_the_bases_at_chance_it_compares_with(val_200, copies, named):
+    """Split 1's baseB at chance, its baseA not (so the halves are not pooled), and none of its AnB+
+    or BnB+ in the table: Table 1 named random1/baseB under boosts that never compare with it. It is
+    named where split 1's A1B+ is measured against it, or its B1B+, copied from it, is compared."""
+    split_1 = {"random1/baseA": 0.45, "random1/baseB": 0.25, "random1/A1B": 0.30, **dict.fromkeys(copies, 0.30)}
+    results = [Result(run, 0.6, 0.6, 0.62 if run.parent else 0.6, 20, dataset=val_200) if run.split_seed == 0 else
+               Result(run, 0.3, 0.3, split_1[run.name], 20, dataset=val_200)
+               for run in grid.plan_grid(random_seeds=(0, 1), layers=(1,)) if run.split_seed == 0 or run.name in split_1]
+    said = report.table1_at_chance(results)
+    assert said == (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "
+                    f"bases no better than chance ({named}): they learned nothing, so the boosts tell nothing of "
+                    f"features (findings.md does not judge them; its runs to read with care list every base)."
+                    if named else "")

@@ -84,3 +84,18 @@ def test_table1_of_a_grid_whose_fine_tuned_runs_are_not_finished_says_so_not_to_
     assert ("Table 1: not measured (no random-split AnB+ runs with their bases finished yet: 3 runs are not, "
             "named in results.md)." in table1_md), table1_md
     assert "--no-fine-tuned" not in table1_md
+
+
+@pytest.mark.parametrize("unfinished, hint", [
+    (["natural/B3A"], ": experiment --split random, without --no-fine-tuned"),
+    (["natural/A3B+"], ": experiment --split random, without --no-fine-tuned"),
+    (["random0/A3B+"], " finished yet: 1 run is not, named in results.md"),
+    (["A3B+/net", "natural/B3A"], " finished yet: 2 runs are not, named in results.md"),
+], ids=["no-AnB+-planned", "a-natural-AnB+", "a-random-AnB+", "an-AnB+-by-hand"])
+def test_table1_says_not_finished_only_where_a_random_split_anb_plus_is_not(unfinished, hint):
+    """A grid planned without AnB+ (--no-fine-tuned) whose natural B3A is not finished: Table 1 said
+    its AnB+ were "not finished yet", though none was ever planned."""
+    runs = [run for run in grid.plan_grid(layers=(1, 3), fine_tuned=False, natural=True) if run.name not in unfinished]
+    results = [Result(run, 0.6, 0.6, 0.6, 20) for run in runs]
+    assert report.table1_unmeasured(results, report.table1(results), unfinished) == (
+        f"Table 1: not measured (no random-split AnB+ runs with their bases{hint}).")
