@@ -273,7 +273,8 @@ def without_base(results):
     texts, bases = [], _Bases(results)
     for r in results:
         if r.run.kind in MEASURED_AGAINST_BASE and math.isnan(bases.accuracy(r)):
-            found = [b.run.name for b in bases.of(r)]  # its base without an accuracy: in its own folder, or the one other
+            # its base without an accuracy: in its own folder, or the one other
+            found = [b.run.name for b in bases.of(r)]
             folder = r.run.name.rpartition("/")[0]
             label = dataclasses.replace(r.run, kind="base", n=0).label
             named = ", ".join(found) or f"{folder + '/' if folder else ''}{label}"

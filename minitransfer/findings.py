@@ -101,13 +101,13 @@ def _judged(finding, at_chance):
         return finding
     reasons = []
     if nothing:
-        reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with care), "
-                       f"which learned nothing, so they tell nothing of features: train the bases longer (--max-iter) "
-                       f"or with another learning rate (--base-lr)")
+        reasons.append(f"{_bases(nothing)} no better than chance ({chance_named(nothing)}; see the runs to read with "
+                       f"care), which learned nothing, so they tell nothing of features: train the bases longer "
+                       f"(--max-iter) or with another learning rate (--base-lr)")
     if untold:
         reasons.append(f"{_bases(untold)} that cannot be told from chance on {fewest} validation images "
-                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: score on "
-                       f"more validation images (prepare folder --val-fraction, more images per class)")
+                       f"({chance_named(untold)}; see the runs to read with care), which may have learned nothing: "
+                       f"score on more validation images (prepare folder --val-fraction, more images per class)")
     return dataclasses.replace(finding, holds=False, text=(
         f"{finding.measured}: not judged: these networks copy their layers from, or are measured against, "
         f"{'; and '.join(reasons)}."))

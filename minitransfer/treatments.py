@@ -330,7 +330,8 @@ def controls_datasets(runs):
 
 def base_key(source):
     """(dataset, split, split seed of a random split, half) of the base train recorded in ``source``
-    (:func:`minitransfer.train_records.recorded` "source"), its dataset by fingerprint, else path; None for a record without it."""
+    (:func:`minitransfer.train_records.recorded` "source"), its dataset by fingerprint, else path; None for a
+    record without it."""
     dataset = source.get("dataset_fingerprint") or source.get("dataset")
     if not dataset:
         return None

@@ -67,7 +67,8 @@ def test_a_log_raising_on_every_line_as_the_grid_stops_loses_no_run(tmp_path, mo
     assert str(raised).startswith(f"[2/{total}] start ")
 
 
-@pytest.mark.parametrize("failure, first", [(KeyboardInterrupt, "interrupted random0/base"), (SystemExit, "[2/3] start ")],
+@pytest.mark.parametrize("failure, first",
+                         [(KeyboardInterrupt, "interrupted random0/base"), (SystemExit, "[2/3] start ")],
                          ids=["keyboard-interrupt", "system-exit"])
 def test_a_log_raising_a_base_exception_as_the_grid_stops_loses_no_run(tmp_path, monkeypatch, fake_train,  # noqa: F811
                                                                         failure, first):

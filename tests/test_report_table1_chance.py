@@ -52,7 +52,8 @@ def test_table1_names_only_the_bases_at_chance_it_compares_with(val_200, copies,
     split_1 = {"random1/baseA": 0.45, "random1/baseB": 0.25, "random1/A1B": 0.30, **dict.fromkeys(copies, 0.30)}
     results = [Result(run, 0.6, 0.6, 0.62 if run.parent else 0.6, 20, dataset=val_200) if run.split_seed == 0 else
                Result(run, 0.3, 0.3, split_1[run.name], 20, dataset=val_200)
-               for run in grid.plan_grid(random_seeds=(0, 1), layers=(1,)) if run.split_seed == 0 or run.name in split_1]
+               for run in grid.plan_grid(random_seeds=(0, 1), layers=(1,))
+               if run.split_seed == 0 or run.name in split_1]
     said = report.table1_at_chance(results)
     assert said == (f"Careful: these boosts are of networks that copy their layers from, or are measured against, "
                     f"bases no better than chance ({named}): they learned nothing, so the boosts tell nothing of "

@@ -103,16 +103,16 @@ def prepare():
 
     Exit codes: 0 done (also a rerun with nothing left to do, which writes nothing), 1 error (an
     optional package missing, a decoding process killed), 2 usage (also: OUT holds a dataset, or an
-    unfinished import, from another source, see --overwrite; OUT a folder of other files, such as a home folder, which no
-    import writes into; OUT inside SOURCE; SOURCE is another dataset than the command
-    imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary or MATLAB
-    version: its python download is named; another process is importing
-    into OUT, or a training, an evaluation or a verify is reading the dataset there), 65 bad data (the file at
-    fault is named), 74 a file could not be written (full disk, read-only folder), or a source folder
-    listed or a text file read (--families, --words, wnids.txt ...: no read permission, a disk's I/O
-    error; it is named), 75 interrupted
-    (SIGINT, SIGTERM, SIGHUP: a closed terminal; not under nohup), 141 the reader of its output went
-    away (| head), which stops it; after 74, 75 and 141 finished shards are kept: rerun the same command.
+    unfinished import, from another source, see --overwrite; OUT a folder of other files, such as a
+    home folder, which no import writes into; OUT inside SOURCE; SOURCE is another dataset than the
+    command imports, e.g. CIFAR-100 given to cifar10: the command to use is named, or CIFAR's binary
+    or MATLAB version: its python download is named; another process is importing into OUT, or a
+    training, an evaluation or a verify is reading the dataset there), 65 bad data (the file at
+    fault is named), 74 a file could not be written (full disk, read-only folder), or a source
+    folder listed or a text file read (--families, --words, wnids.txt ...: no read permission, a
+    disk's I/O error; it is named), 75 interrupted (SIGINT, SIGTERM, SIGHUP: a closed terminal; not
+    under nohup), 141 the reader of its output went away (| head), which stops it; after 74, 75 and
+    141 finished shards are kept: rerun the same command.
 
     \b
     Examples (lines marked "# your data" need files you download or have):

@@ -127,7 +127,8 @@ def build_dataset(out, *, source, classes, subsets, size, shard_length=None, wor
     writes into ``out`` (:class:`.lock.DatasetBusy` while a training, an evaluation or a verify reads it),
     ``ValueError`` for a ``size`` above :data:`MAX_IMAGE_SIZE`, ``workers`` above
     :data:`.decoder_pool.MAX_WORKERS` or, unless ``overwrite``, when ``out`` holds a dataset (or the
-    shards of an unfinished import) prepared from another ``source`` or at another size. Files that would not change are not rewritten.
+    shards of an unfinished import) prepared from another ``source`` or at another size. Files that would not
+    change are not rewritten.
     Called again at the top level of a script that a decoding process runs again as it starts, it
     exits that process at once (:func:`.decoder_pool.refuse_in_script_rerun`; each importer checks so
     first, naming itself, before it lists its source)."""

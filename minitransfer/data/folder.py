@@ -11,49 +11,48 @@ folders, train/ (and val/) are classes like the others (CIFAR-100 has a class "t
 train/ holds files itself, and the tree is refused as ambiguous when it holds only folders.
 
 Classes are the class folder names in Unicode's composed form (NFC), sorted (labels 0..C−1 in that
-order): a tree copied from a Mac, whose names are decomposed, gives the labels and the held-out images
-of the same tree named on Linux (a dataset prepared before keeps the names it records, unless replaced
-with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted by path;
-names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir ...
-(:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC, train/ or val/ (in no
-class: those that may be images are warned of, and so are archives there not unpacked into a folder of their
-name, and an archive in a class folder is skipped saying how to unpack it); links to folders are followed, a folder reached twice
-is listed in ``skipped.txt``;
-one file reached through links from two classes, or from train/ and val/, is an error, and held-out
-validation keeps a file's paths on one side; a folder that cannot be listed is an ``OSError``); the
-files Pillow cannot decode are listed in ``skipped.txt``, as are floating-point images (16-bit ones
-keep their high byte: see :mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other
-bytes as ``\\xNN``); class folder names, stored as class names, must be, without control characters.
-A val/ folder and a families file name a class as its name reads (composed or decomposed Unicode, as macOS
-writes names, alike). A class folder without files, or whose training files all fail to decode,
-and a link to nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table and
-reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix of
-1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
-val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or its class
-folders empty: held-out validation needs no val/), and so is a tree left with fewer than two classes (nothing can
-be trained on one): the error says which folder to give when SRC is one class's folder, or holds only
-the folder of the classes.
+order): a tree copied from a Mac, whose names are decomposed, gives the labels and the held-out
+images of the same tree named on Linux (a dataset prepared before keeps the names it records, unless
+replaced with ``overwrite``). Every file below a class folder, in subfolders too, is tried (sorted
+by path; names starting with "." and systems' files, ``__MACOSX``, Thumbs.db, desktop.ini, @eaDir
+... (:data:`.inputs.SYSTEM_NAMES`) are ignored, as are files lying directly in SRC, train/ or val/
+(in no class: those that may be images are warned of, and so are archives there not unpacked into a
+folder of their name, and an archive in a class folder is skipped saying how to unpack it); links to
+folders are followed, a folder reached twice is listed in ``skipped.txt``; one file reached through
+links from two classes, or from train/ and val/, is an error, and held-out validation keeps a file's
+paths on one side; a folder that cannot be listed is an ``OSError``); the files Pillow cannot decode
+are listed in ``skipped.txt``, as are floating-point images (16-bit ones keep their high byte: see
+:mod:`.decode`). File names need not be UTF-8 (``skipped.txt`` shows other bytes as ``\\xNN``);
+class folder names, stored as class names, must be, without control characters. A val/ folder and a
+families file name a class as its name reads (composed or decomposed Unicode, as macOS writes names,
+alike). A class folder without files, or whose training files all fail to decode, and a link to
+nothing (a folder moved, on a drive not mounted; or a loop of links) are left out of the class table
+and reported (meta.json ``excluded_classes``); such a link named as a file is (README.md, a suffix
+of 1-4 letters or digits), or lying in val/, is listed in ``skipped.txt`` instead. A class folder in
+val/ that train/ does not have is an error, as is a val/ without a file in a class folder (empty, or
+its class folders empty: held-out validation needs no val/), and so is a tree left with fewer than
+two classes (nothing can be trained on one): the error says which folder to give when SRC is one
+class's folder, or holds only the folder of the classes.
 
-Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all
-of a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
+Held-out validation: ``val_fraction`` of each class's images (rounded; at least one and never all of
+a class of two or more), chosen by a generator seeded with (``seed``, the class name), so one
 class's choice does not depend on the others; byte-identical copies in one class ("photo.jpg",
 "photo (1).jpg") count as one file, held out or kept together, as links do. Files are held out
 before they are decoded, among those that may be images (:func:`.decode.may_be_image`: their first
-bytes are an image format's signature or a header Pillow identifies, whatever their name; not a LabelImg
-.xml, a .txt, an HTML error page saved as cat.jpg, an empty file, nor one gone since listed): the others
-train, where they are skipped as not images, so files beside the images change no pick. A class whose training files all fail to decode while a held-out one
-decodes gets its held-out files back (it trains, without validation images; meta.json
-``returned_to_training`` names it) rather than being left out. meta.json ``decision_inputs`` records,
-for each class left out or given its files back, a digest of the files it was decided from (paths,
-sizes, modification times): a rerun makes the decision again while they are unchanged (so it decodes
-and writes nothing) and decides anew once one changed (a broken file repaired).
-
-Validation never holds a training image: a validation file whose bytes a training file repeats
-(a copy in val/, or one in another class's folder) is left out of validation and listed in
-``skipped.txt`` naming the training file. Only files of equal size are read to compare; images
-that differ in any byte (re-encoded, resized) are not found. The digests are kept in OUT
-(:data:`DIGESTS_FILE`, written with meta.json when a shard was) by path, size and modification time: a rerun reads
-only the files that changed.
+bytes are an image format's signature or a header Pillow identifies, whatever their name; not a
+LabelImg .xml, a .txt, an HTML error page saved as cat.jpg, an empty file, nor one gone since
+listed): the others train, where they are skipped as not images, so files beside the images change
+no pick. A class whose training files all fail to decode while a held-out one decodes gets its
+held-out files back (it trains, without validation images; meta.json ``returned_to_training`` names
+it) rather than being left out. meta.json ``decision_inputs`` records, for each class left out or
+given its files back, a digest of the files it was decided from (paths, sizes, modification times):
+a rerun makes the decision again while they are unchanged (so it decodes and writes nothing) and
+decides anew once one changed (a broken file repaired).  Validation never holds a training image: a
+validation file whose bytes a training file repeats (a copy in val/, or one in another class's
+folder) is left out of validation and listed in ``skipped.txt`` naming the training file. Only files
+of equal size are read to compare; images that differ in any byte (re-encoded, resized) are not
+found. The digests are kept in OUT (:data:`DIGESTS_FILE`, written with meta.json when a shard was)
+by path, size and modification time: a rerun reads only the files that changed.
 
 One image in two classes (files of equal bytes in two or more class folders of train/, or of val/; a
 photo scraped under two queries) is imported with each label, not refused nor dropped, but listed in
