@@ -36,7 +36,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
+from minitransfer.resume_options import copied_weights, refuse_dataset_gone, take_run_folder
 from minitransfer.rundir import run_dir_for
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
@@ -58,7 +58,7 @@ class TrainConfig:
     seed: int = 0                    # initialisation, data order, crops, dropout
     preset: str = None               # a name in models.PRESETS; default: the base's, else by image size
     fc8_outputs: int = None          # default: the number of classes of the half
-    copy_from: str = None            # checkpoint to copy layers 1..n from
+    copy_from: str = None            # checkpoint to copy layers 1..n from, or a finished run's folder (its weights)
     n: int = None                    # layers copied (with copy_from): 1..the preset's copyable layers
     frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
     random_frozen: int = None        # first n layers frozen at their random initialisation
@@ -120,12 +120,14 @@ def check_config(config):
 
 def checked(config):
     """A copy of ``config`` with its fields checked, a `resume` that names a run folder taken
-    (:func:`minitransfer.resume_options.take_run_folder`), then their combinations: what
+    (:func:`minitransfer.resume_options.take_run_folder`), a `copy_from` that names one taken for
+    its weights (:func:`minitransfer.resume_options.copied_weights`), then their combinations: what
     :func:`resolve` resolves, before it reads any dataset or base."""
     check_config(config)
     c = dataclasses.replace(config)
     check_fields(c)
     take_run_folder(c)
+    c.copy_from = copied_weights(c.copy_from)
     check_combinations(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     return c

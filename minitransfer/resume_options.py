@@ -1,6 +1,7 @@
 """A `resume` that names a run folder (``runs/baseA.run``): the run it continues, and the options
 that run recorded, taken as the defaults of the fields left unset; the fields a resumption may
-change (:data:`RESUME_FREE_FIELDS`)."""
+change (:data:`RESUME_FREE_FIELDS`); a `copy_from` that names one (:func:`copied_weights`); a
+config.json edited by hand before a resumption (:func:`hand_edits`)."""
 
 import dataclasses
 import json
@@ -309,6 +310,27 @@ def _settings(edits, names):
 
 def _them(names):
     return " and ".join(", ".join(names).rsplit(", ", 1))
+
+
+def copied_weights(copy_from):
+    """The weights file that a `copy_from` naming a run folder copies, as the command line takes it
+    (``runs/baseA.run`` → ``runs/baseA.h5``: the weights of its finished run,
+    :func:`minitransfer.rundir.weights_for`); the library refused it ("give its weights file"). A
+    run folder whose run has not finished is a ConfigError saying to give its latest checkpoint;
+    ``copy_from`` is kept as it is where it names no run folder (loading it says what it is)."""
+    if copy_from is None or not os.path.isdir(copy_from):
+        return copy_from
+    folder = named_folder(copy_from)
+    if folder.suffix != ".run":
+        return copy_from
+    weights = weights_for(folder)
+    if weights.is_file():
+        return str(weights)
+    checkpoint = pathlib.Path(copy_from) / "checkpoint.h5"
+    if checkpoint.is_file():
+        raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
+                          f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
+    return copy_from
 
 
 def named_folder(path):
