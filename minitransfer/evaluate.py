@@ -137,8 +137,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         indices = task.val_indices if subset == "val" else task.train_indices
         labels = task.val_labels if subset == "val" else task.train_labels
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
-            raise DataMismatch(f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the "
-                               f"{task.num_classes} classes it was trained on; nothing to score it on")
+            raise DataMismatch(_nothing_to_score(path, dataset, subset, task))
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
@@ -151,6 +150,19 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             "outputs": net.num_outputs, **scores}
+
+
+def _nothing_to_score(path, dataset, subset, task):
+    """Why checkpoint ``path`` has no images of ``subset`` to be scored on in ``dataset`` (its half
+    ``task`` holds none): a dataset imported without a validation set was said to "hold none of the
+    classes it was trained on", of the very classes it holds, and to have nothing to score it on."""
+    if subset == "val" and dataset.num_images("val") == 0:
+        return (f"checkpoint {path}: {dataset.path} has no validation images (imported without a validation set), "
+                f"so nothing to score it on; score it on its half's training images instead (eval --subset train; "
+                f"subset='train'), the images it trained on where this is its dataset, or re-import the dataset with "
+                f"a validation set (prepare folder --val-fraction 0.1, or prepare imagenet --devkit DIR)")
+    return (f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the {task.num_classes} classes it "
+            f"was trained on; nothing to score it on")
 
 
 def _prepare_to_fit(saved, preset):
