@@ -315,22 +315,31 @@ def _them(names):
 def copied_weights(copy_from):
     """The weights file that a `copy_from` naming a run folder copies, as the command line takes it
     (``runs/baseA.run`` → ``runs/baseA.h5``: the weights of its finished run,
-    :func:`minitransfer.rundir.weights_for`); the library refused it ("give its weights file"). A
-    run folder whose run has not finished is a ConfigError saying to give its latest checkpoint;
-    ``copy_from`` is kept as it is where it names no run folder (loading it says what it is)."""
-    if copy_from is None or not os.path.isdir(copy_from):
+    :func:`network_files`); the library refused it ("give its weights file"). A run folder whose
+    run has not finished is a ConfigError saying to give its latest checkpoint; ``copy_from`` is
+    kept as it is where it names no run folder (loading it says what it is)."""
+    files = network_files(copy_from) if copy_from is not None else None
+    if files is None:
         return copy_from
-    folder = named_folder(copy_from)
-    if folder.suffix != ".run":
-        return copy_from
-    weights = weights_for(folder)
+    weights, checkpoint = files
     if weights.is_file():
         return str(weights)
-    checkpoint = pathlib.Path(copy_from) / "checkpoint.h5"
     if checkpoint.is_file():
         raise ConfigError(f"`copy_from` {copy_from} is the run folder of {weights}, which has not finished (no "
                           f"{weights.name} beside it); to copy from its latest checkpoint, give {checkpoint}")
     return copy_from
+
+
+def network_files(path):
+    """(weights file, checkpoint.h5) of the run folder ``path`` names (``runs/baseA.run``: its
+    weights file beside it, :func:`minitransfer.rundir.weights_for`, there once its run finished),
+    as the command line reads a run folder given as a network; None where ``path`` names none."""
+    if not os.path.isdir(path):
+        return None
+    folder = named_folder(path)
+    if folder.suffix != ".run":
+        return None
+    return weights_for(folder), pathlib.Path(path) / "checkpoint.h5"
 
 
 def named_folder(path):
