@@ -36,7 +36,7 @@ from minitransfer.data import dataset as datasets
 from minitransfer.data import splits, synthetic
 from minitransfer.mean_image import mean_image
 from minitransfer.ops import precision as precisions
-from minitransfer.resume_options import refuse_dataset_gone, take_run_folder
+from minitransfer.resume_options import copied_weights, refuse_dataset_gone, take_run_folder
 from minitransfer.rundir import run_dir_for
 
 __all__ = ["TrainConfig", "Plan", "ConfigError", "DataMismatch", "check_config", "checked", "resolve",
@@ -58,7 +58,7 @@ class TrainConfig:
     seed: int = 0                    # initialisation, data order, crops, dropout
     preset: str = None               # a name in models.PRESETS; default: the base's, else by image size
     fc8_outputs: int = None          # default: the number of classes of the half
-    copy_from: str = None            # checkpoint to copy layers 1..n from
+    copy_from: str = None            # checkpoint to copy layers 1..n from, or a finished run's folder (its weights)
     n: int = None                    # layers copied (with copy_from): 1..the preset's copyable layers
     frozen: bool = False             # freeze the copied layers (AnB) instead of fine-tuning (AnB+)
     random_frozen: int = None        # first n layers frozen at their random initialisation
@@ -120,12 +120,14 @@ def check_config(config):
 
 def checked(config):
     """A copy of ``config`` with its fields checked, a `resume` that names a run folder taken
-    (:func:`minitransfer.resume_options.take_run_folder`), then their combinations: what
+    (:func:`minitransfer.resume_options.take_run_folder`), a `copy_from` that names one taken for
+    its weights (:func:`minitransfer.resume_options.copied_weights`), then their combinations: what
     :func:`resolve` resolves, before it reads any dataset or base."""
     check_config(config)
     c = dataclasses.replace(config)
     check_fields(c)
     take_run_folder(c)
+    c.copy_from = copied_weights(c.copy_from)
     check_combinations(c)
     c.out, c.resume = (None if path is None else str(path) for path in (c.out, c.resume))  # a notebook's pathlib.Path
     return c
@@ -145,16 +147,17 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     unset = frozenset(field.name for field in dataclasses.fields(c) if getattr(c, field.name) is None)
     refuse_dataset_gone(c, dataset_gone)
     device = resolve_device(c.device)
+    read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
+    parent = read_base(c) if c.copy_from is not None else None  # read as given: its faults are named so
     if c.copy_from is not None:  # recorded absolute, as data is: the record must not depend on train's folder
         c.copy_from = str(pathlib.Path(c.copy_from).resolve())
-    read_base = read_base or (lambda c: checkpoints.load(c.copy_from, solver=False))
-    parent = read_base(c) if c.copy_from is not None else None
     if parent is not None and parent.recorded_in is None:  # a base's file: an emptied class table copied 0 classes
+        parent.path = pathlib.Path(c.copy_from)
         checkpoint_check.check_classes(parent.meta, checkpoint_check.Faults(parent.path))
     if c.data is None:
         c.data = _data_of(parent) if parent is not None else synthetic.builtin_dataset()
-    c.data = str(pathlib.Path(c.data).resolve())
-    dataset = datasets.open_dataset(c.data)
+    dataset = _open_as_given(c.data)
+    c.data = str(dataset.path)
     if checksums:
         dataset.check_checksums()  # every shard against meta.json before the first iteration (unless unchanged since)
     cross_dataset = parent is not None and not same_dataset(parent, dataset)
@@ -182,6 +185,17 @@ def resolve(config, checksums=True, read_base=None, dataset_gone=None):
     return Plan(config=c, dataset=dataset, task=task, preset=preset, solver=solver, device=device, mean=mean,
                 mean_source=mean_source, parent=parent, resume_from=None, run_dir=run_dir_for(c.out),
                 classes=class_table(dataset, task.class_indices), cross_dataset=cross_dataset, unset=unset)
+
+
+def _open_as_given(data):
+    """The dataset at ``data``, opened as the user gave it, so that its faults name it so (a
+    relative `data` was named absolute), and then named absolute: the run reads it, and records it,
+    wherever the process's working folder is meanwhile."""
+    if not os.path.exists(data):
+        raise datasets.DatasetError(f"`data` {data}: no such folder; {datasets.GIVE_A_DATASET}")
+    dataset = datasets.open_dataset(data)
+    dataset.path = pathlib.Path(data).resolve()
+    return dataset
 
 
 def evaluates_after(config, done):

@@ -20,6 +20,7 @@ from minitransfer.ops import precision as precisions
 from minitransfer.ops import softmax_cross_entropy
 from minitransfer.preflight import check_evaluation_memory
 from minitransfer.recorded_config import precision_history
+from minitransfer.resume_options import network_files
 from minitransfer.rundir import BEST_EVALUATIONS
 from minitransfer.transfer import load_net
 
@@ -72,7 +73,9 @@ def summarize(rows):
 
 def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size=None, precision=None):
     """Top-1 / top-5 / loss of a checkpoint on its half's ``subset`` images (centre crops; ``train``
-    of a reduced-data run: the images per class it was trained on).
+    of a reduced-data run: the images per class it was trained on). ``path``: a weights file, a
+    checkpoint, or a run folder, as ``minitransfer eval`` takes it (its weights file once its run
+    finished, else its checkpoint.h5).
 
     The half is rebuilt from the split recorded in the checkpoint; ``data`` (a folder or an open
     :class:`minitransfer.data.dataset.Dataset`) defaults to the dataset it was trained on (the
@@ -104,6 +107,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
     check_path("path", path, required=True)
     if not isinstance(data, datasets.Dataset):
         check_path("data", data)
+    path = _network_in(path)
     saved = checkpoints.load(path, solver=False)
     stored = saved.meta.get("config", {})
     dataset = data if isinstance(data, datasets.Dataset) else datasets.open_dataset(data or _trained_on(saved))
@@ -137,8 +141,7 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
         indices = task.val_indices if subset == "val" else task.train_indices
         labels = task.val_labels if subset == "val" else task.train_labels
         if len(indices) == 0:  # a dataset imported without validation images, or without these classes' images
-            raise DataMismatch(f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the "
-                               f"{task.num_classes} classes it was trained on; nothing to score it on")
+            raise DataMismatch(_nothing_to_score(path, dataset, subset, task))
         check_evaluation_memory(net, dataset.image_size, len(indices), batch_size, device)  # before the batches
         with loaders.BatchLoader(dataset, subset, indices, labels, batch_size, preset.crop, train=False,
                                  mean=mean, device=device) as batches:
@@ -151,6 +154,30 @@ def evaluate_checkpoint(path, data=None, subset="val", device="auto", batch_size
             "trained_precision": precision_history(saved.meta),
             "mean_resized_from": mean_resized_from, "crop": preset.crop, "image_size": list(dataset.image_size),
             "outputs": net.num_outputs, **scores}
+
+
+def _network_in(path):
+    """The network that ``path`` names: a run folder (``baseA.run``, as eval takes it) its weights
+    file once its run finished, else its checkpoint.h5 (:func:`minitransfer.resume_options.network_files`;
+    the library refused it, "give its weights file"); any other ``path`` as it is."""
+    files = network_files(path)
+    if files is None:
+        return path
+    weights, checkpoint = files
+    return str(weights) if weights.is_file() else str(checkpoint) if checkpoint.is_file() else path
+
+
+def _nothing_to_score(path, dataset, subset, task):
+    """Why checkpoint ``path`` has no images of ``subset`` to be scored on in ``dataset`` (its half
+    ``task`` holds none): a dataset imported without a validation set was said to "hold none of the
+    classes it was trained on", of the very classes it holds, and to have nothing to score it on."""
+    if subset == "val" and dataset.num_images("val") == 0:
+        return (f"checkpoint {path}: {dataset.path} has no validation images (imported without a validation set), "
+                f"so nothing to score it on; score it on its half's training images instead (eval --subset train; "
+                f"subset='train'), the images it trained on where this is its dataset, or re-import the dataset with "
+                f"a validation set (prepare folder --val-fraction 0.1, or prepare imagenet --devkit DIR)")
+    return (f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the {task.num_classes} classes it "
+            f"was trained on; nothing to score it on")
 
 
 def _prepare_to_fit(saved, preset):

@@ -5,7 +5,10 @@ The weights file ``out`` (e.g. ``baseA.h5``) is written once, at the end; a run 
 (``overwrite``) removes the previous run's weights first. Beside it, the *run directory*
 ``<out without suffix>.run/`` (``baseA.run/``) holds:
 
-    config.json      the fully resolved configuration (every default filled in)
+    config.json      the fully resolved configuration (every default filled in); a resumed run
+                     rewrites it with its checkpoint's, the options it goes on with
+    config.json.edited  config.json as a hand had edited it when the run resumed (the edit had no
+                     effect, and a warning said so: :func:`minitransfer.resume_options.hand_edits`)
     metrics.jsonl    one JSON object every log_every iterations ({"iteration", "loss", "top1", "lr",
                      "seconds"}: that iteration's batch loss and top-1, as Caffe displays them)
                      and per evaluation ({"event": "eval", "iteration", "top1", "top5", "loss"})
@@ -125,6 +128,7 @@ class RunFiles:
         self.eval_csv = self.run_dir / "eval.csv"
         self.checkpoint = self.run_dir / "checkpoint.h5"
         self.result = self.run_dir / "result.json"
+        self.edited_config = self.run_dir / "config.json.edited"  # as a hand edited it: see training_run.Run
         self.evaluations_to_redo = []
         if fresh:
             self._start_over(weights)
@@ -144,8 +148,20 @@ class RunFiles:
         folder is now."""
         return self.folder / pathlib.Path(path).relative_to(self.run_dir)
 
+    def write_text(self, path, text):
+        """Write the run's file ``path`` (named as :attr:`run_dir` names it) whole, atomically."""
+        self.check_in_place()
+        self._write(path, text)
+
     def _write(self, path, text):
         fileio.write_text(self.at(path), text, named=path)
+
+    def read_config(self):
+        """config.json as it is now (a hand may have edited it), or None where it cannot be read."""
+        try:
+            return self.at(self.config).read_text()
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def _start_over(self, weights):
         """Remove the run this one replaces (``overwrite``): first its weights file ``weights``, so
@@ -155,7 +171,7 @@ class RunFiles:
         from its last checkpoint, or a run without a checkpoint, which starts afresh."""
         if weights is not None:
             fileio.remove(weights)
-        for path in (self.result, self.checkpoint, self.metrics, self.eval_csv):
+        for path in (self.result, self.checkpoint, self.metrics, self.eval_csv, self.edited_config):
             self.at(path).unlink(missing_ok=True)
 
     def _unlogged(self, iteration, evaluated, first, lines):

@@ -28,6 +28,7 @@ import pathlib
 
 from minitransfer import fileio, host_memory, stopping
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
+from minitransfer.config_wording import worded
 from minitransfer.preflight import OutOfMemory, check_memory
 from minitransfer.resume import (WouldReplace, check_destination, finished_without_dataset, read_base,
                                  refuse_to_overwrite, resume_point)
@@ -37,7 +38,7 @@ from minitransfer.data.decoder_pool import WorkerDied, refuse_in_script_rerun
 from minitransfer.progress import Progress
 from minitransfer.run_lock import RunBusy, RunLock
 from minitransfer.run_outcome import Diverged, Interrupted, TrainResult
-from minitransfer.resume_options import dataset_gone
+from minitransfer.resume_options import dataset_gone, hand_edit_warning, hand_edits
 from minitransfer.rundir import NOTHING_TO_DO, mean_best_words, run_dir_for
 from minitransfer.stop_requests import StopRequests
 from minitransfer.training_run import Run
@@ -172,12 +173,27 @@ def _already_finished(plan):
     saved, c = plan.resume_from, plan.config
     if saved is None or saved.iteration < c.max_iter:
         return None
+    _warn_of_hand_edits(plan, saved)
     try:
         return _reported(c.out, plan.run_dir, c.max_iter, c.quiet)
     except (ValueError, TypeError):  # an unreadable result: finish the run again, from its checkpoint only
         if saved.solver is None:
             refuse_to_overwrite(pathlib.Path(c.out), plan.run_dir / "checkpoint.h5")
         return None
+
+
+def _warn_of_hand_edits(plan, saved):
+    """A finished run's config.json edited by hand (`max_iter` raised to train on) is said to have
+    no effect, and how to have one (:func:`minitransfer.resume_options.hand_edit_warning`); the
+    file is left as it is, as the run writes nothing."""
+    config = plan.run_dir / "config.json"
+    try:
+        text = config.read_text()
+    except (OSError, UnicodeDecodeError):
+        return  # deleted, or unreadable: no edit to say
+    warning = hand_edit_warning(config, hand_edits(text, saved.meta["config"], plan.config))
+    if warning is not None:
+        Progress(1, 1, bar=False, quiet=plan.config.quiet, every=1).line(f"warning: {worded(warning)}")
 
 
 def _finished_without_dataset(c, gone):

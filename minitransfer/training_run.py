@@ -20,6 +20,7 @@ from minitransfer.config import evaluates_after
 from minitransfer.config_wording import worded
 from minitransfer.preflight import warnings_for
 from minitransfer.recorded_config import precision_change
+from minitransfer.resume_options import hand_edit_warning, hand_edits
 from minitransfer.data import loader_workers
 from minitransfer.data.decoder_pool import WorkerDied
 from minitransfer.evaluate import evaluate, summarize, until_stopped, validation_loader
@@ -68,6 +69,7 @@ class Run:
             if plan.parent is not None and plan.parent.recorded_in is not None:
                 self.progress.line(f"note: the base {c.copy_from} is not there; the run continues with its "
                                    f"checkpoint's copy of the base's layers (sha256 {plan.parent.sha256[:12]})")
+            self._keep_hand_edits(resumed.meta["config"])
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()
@@ -76,6 +78,20 @@ class Run:
         for warning in warnings_for(plan):
             self.progress.line(f"warning: {worded(warning)}")
         self.started = time.perf_counter()
+
+    def _keep_hand_edits(self, recorded):
+        """config.json edited by hand (`max_iter` raised) before the run resumes, which rewrites it
+        with the options the run goes on with, those its checkpoint recorded (``recorded``): the
+        edited file is kept beside it (:attr:`minitransfer.rundir.RunFiles.edited_config`: the edit
+        is the user's work, and a batch job's warning is easily missed) and a warning says what was
+        edited and how to have it."""
+        text = self.files.read_config()
+        edits = hand_edits(text, recorded, self.plan.config) if text is not None else {}
+        if edits == {}:
+            return  # as the run wrote it, or deleted: nothing to keep
+        self.files.write_text(self.files.edited_config, text)
+        warning = hand_edit_warning(self.files.config, edits, kept=self.files.edited_config)
+        self.progress.line(f"warning: {worded(warning)}")
 
     def _log_precision_change(self):
         """metrics.jsonl records where the run continued in another precision (the checkpoints

@@ -89,13 +89,16 @@ def test_eval_of_a_checkpoint_that_misrecords_its_split(tiny, tmp_path, attribut
 
 
 def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
-    """A dataset imported without a validation set (its classes, their training images only)."""
+    """A dataset imported without a validation set (its classes, their training images only) was
+    said to "hold none of the 4 classes it was trained on", the very classes it holds."""
     train(tmp_path / "net.h5", tiny, split="all")
     synthetic.build_synthetic(tmp_path / "train-only", **{**TINY, "val_per_class": 0})
     result = invoke(["eval", "net.h5", "--data", "train-only", "--device", "cpu"], tmp_path)
     assert result.exit_code == 65, result.output
-    assert result.output == ("error: bad data: checkpoint net.h5: the val images of train-only hold none of the 4 "
-                             "classes it was trained on; nothing to score it on\n")
+    assert result.output.startswith("error: bad data: checkpoint net.h5: train-only has no validation images "
+                                    "(imported without a validation set), so nothing to score it on; score it on "
+                                    "its half's training images instead (eval --subset train; "), result.output
+    assert "re-import the dataset with a validation set (prepare folder --val-fraction 0.1" in result.output
     scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"], tmp_path)
     assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
 

@@ -1,0 +1,54 @@
+"""A run folder as `copy_from`: ``train --copy-from runs/baseA.run`` copies its run's weights
+(runs/baseA.h5); ``TrainConfig(copy_from="runs/baseA.run")`` was refused ("not a file: give its
+weights file"). The library takes it as the command line does."""
+
+import pytest
+from click.testing import CliRunner
+
+from minitransfer import checkpoint as checkpoints
+from minitransfer import fileio
+from minitransfer import train as training
+from minitransfer.cli import main
+
+FAST = {"batch_size": 8, "max_iter": 2, "eval_every": 2, "checkpoint_every": 2, "device": "cpu", "quiet": True}
+
+
+@pytest.fixture
+def base(micro_data, tmp_path):
+    """A finished base, runs/baseA.h5, beside its run folder runs/baseA.run."""
+    (tmp_path / "runs").mkdir()
+    training.train(training.TrainConfig(out=str(tmp_path / "runs" / "baseA.h5"), data=micro_data, **FAST))
+    return tmp_path / "runs" / "baseA.h5"
+
+
+@pytest.mark.parametrize("named", ["baseA.run", "baseA.run/"], ids=["folder", "trailing-slash"])
+def test_a_finished_run_folder_as_copy_from_copies_its_weights(micro_data, base, tmp_path, named):
+    copy_from = f"{base.parent}/{named}"
+    result = training.train(training.TrainConfig(out=str(tmp_path / "A1B.h5"), copy_from=copy_from, n=1,
+                                                 data=micro_data, **FAST))
+    saved = checkpoints.load(result.out, solver=False)
+    assert saved.meta["config"]["copy_from"] == str(base)
+    assert saved.meta["source"]["sha256"] == fileio.sha256_file(base)
+
+
+def test_the_library_and_the_command_line_record_the_same_base(micro_data, base, tmp_path):
+    CliRunner().invoke(main, ["train", "-o", str(tmp_path / "cli.h5"), "--copy-from", str(base.parent / "baseA.run"),
+                              "--n", "1", "--data", micro_data, "--batch-size", "8", "--max-iter", "2",
+                              "--device", "cpu", "--quiet"], catch_exceptions=False)
+    training.train(training.TrainConfig(out=str(tmp_path / "lib.h5"), copy_from=str(base.parent / "baseA.run"), n=1,
+                                        data=micro_data, **FAST))
+    cli, lib = (checkpoints.load(tmp_path / name, solver=False).meta for name in ("cli.h5", "lib.h5"))
+    assert cli["config"]["copy_from"] == lib["config"]["copy_from"] == str(base)
+    assert cli["source"] == lib["source"]
+
+
+def test_an_unfinished_run_folder_as_copy_from_says_to_give_its_checkpoint(micro_data, base, tmp_path):
+    base.unlink()  # its run as it stood before writing its weights: checkpoint.h5 only
+    run = base.parent / "baseA.run"
+    with pytest.raises(training.ConfigError) as refused:
+        training.train(training.TrainConfig(out=str(tmp_path / "A1B.h5"), copy_from=str(run), n=1, data=micro_data,
+                                            **FAST))
+    assert str(refused.value) == (f"`copy_from` {run} is the run folder of {base}, which has not finished (no "
+                                  f"baseA.h5 beside it); to copy from its latest checkpoint, give "
+                                  f"{run / 'checkpoint.h5'}")
+    assert not (tmp_path / "A1B.run").exists()
