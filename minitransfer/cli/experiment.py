@@ -8,7 +8,7 @@ import click
 
 from minitransfer import experiment as grid
 from minitransfer import (config, config_checks, grid_caveats, grid_check, grid_folder, grid_gpus, grid_options,
-                          grid_plan, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
+                          grid_plan, grid_plan_file, grid_preflight, grid_runner, grid_status, models, scheduler, slurm)
 from minitransfer.slurm_sbatch import carried_over, check_not_the_scripts_own, parse_time_limit
 from minitransfer.data import dataset, synthetic
 
@@ -274,6 +274,7 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
         grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
+        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs: likewise
         grid_check.check_folder(runs, out, options, say)
         pending = [each for each in runs if not grid_status.is_finished(out, each)]
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
