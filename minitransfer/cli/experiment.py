@@ -190,15 +190,19 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     stops it: rerun the same command to go on.
 
     \b
-    Examples:
+    Examples. Begin with the first three: a small grid on the built-in set (10 networks, a few
+    minutes on a CPU) and its report. Lines marked "# your data" need a dataset folder made once with
+    `minitransfer prepare` (imagenet below; `minitransfer prepare --help` lists its importers):
       minitransfer experiment -o grid --layers 1,3 --dry-run      # the plan, on the built-in set
+      minitransfer experiment -o grid --layers 1,3 --device cpu   # train it
+      minitransfer report grid                                    # its tables and figures
       minitransfer experiment -o grid --layers 1,3 --device cpu --emit-slurm slurm/ --time 4:00:00
       bash slurm/submit.sh
+      minitransfer prepare imagenet ILSVRC2012 imagenet --devkit ILSVRC2012_devkit_t12  # your data
       minitransfer experiment --data imagenet -o grid --split-seed 0 --split-seed 1    # your data
       minitransfer experiment --data imagenet -o grid --split natural --dry-run        # your data
       minitransfer experiment --data imagenet -o grid --random-frozen 1-7 --emit-slurm s/  # your data
       minitransfer experiment --source-data imagenet --data photos -o cross --layers 1,4,7 # your data
-      minitransfer report grid                                    # after the grid has run
     """
     data = pathlib.Path(data) if data is not None else run(_builtin_data)
     preset = run(lambda: _preset_of(train_options["preset"], data))
