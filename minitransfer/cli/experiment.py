@@ -277,10 +277,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     devices = run(lambda: choose_devices(device, gpus))
     options["device"] = "cpu" if devices == (None,) else "cuda"
     if dry_run:
-        grid_folder.check_place(out, options)  # refused as the grid itself would refuse it
-        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs: likewise
+        grid_folder.check_place(out, options)  # refused as the grid itself would refuse it, in its order
         grid_check.check_folder(runs, out, options, say)
         pending = [each for each in runs if not grid_status.is_finished(out, each)]
+        grid_folder.check_writable(out, len(pending), len(runs))
+        grid_plan_file.check_run_folders(out, runs)  # a file where a run's folder belongs
         slots = grid_runner.slots_used(devices, pending)  # as many as it has runs to train, as the grid does
         grid_preflight.check_memory(pending, out, options, slots)
         echo(grid_status.describe_plan(runs, out, options, grid.default_train_command()))
